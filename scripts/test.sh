@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# README command 2: install whatever the tests need, then run every test.
+# Idempotent; run as root on a fresh machine (apt packages are installed when missing).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/node.sh"
+cd "$kiln_root"
+bash scripts/test-prereqs.sh
+kiln_deps
+echo "== typecheck" >&2
+npx tsc -p tsconfig.json
+echo "== tests (node $(node --version))" >&2
+exec node scripts/run-tests.ts "$@"

@@ -1,0 +1,50 @@
+// kiln <command> [options]: the single entry point. Each command lives in its own module,
+// imported only when used so that `kiln` starts fast whatever it runs.
+import { readFileSync } from 'node:fs';
+
+interface Command {
+  summary: string;
+  load: () => Promise<{ main: (argv: string[]) => Promise<number> }>;
+}
+
+const commands: Record<string, Command> = {
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function usage(): string {
+  const lines = ['usage: kiln <command> [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  lines.push('', 'kiln <command> --help for the options of one command.');
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(usage() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`kiln ${version()}\n`);
+    return 0;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    process.stderr.write(`kiln: unknown command '${name}'\n\n${usage()}\n`);
+    return 2;
+  }
+  const mod = await cmd.load();
+  return mod.main(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`kiln: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 70;
+  },
+);
