@@ -1,0 +1,113 @@
+// Where steps run. The engine drives every build through this one small interface and never
+// asks which implementation it has: the local backend (processes on this machine), and later
+// a remote agent, a Docker container, a Kubernetes pod. Modelled on Woodpecker's backend
+// (set up a workflow, start a step, wait, tail its logs, tear down).
+//
+// All paths given to a Workspace are absolute paths *on the node where the workspace lives*
+// (the engine resolves `dir('sub')` and relative file arguments against the current directory
+// before calling). A Workspace refuses paths outside its root (`WorkspaceError`, code 'outside').
+
+/** Which build a workspace is for: used to name directories, containers, labels. */
+export interface BuildRef {
+  /** Job name, may contain '/' for folders. */
+  job: string;
+  /** Build number within the job. */
+  number: number;
+  /** Unique id of this build across the controller (e.g. "my-job#12" or a uuid). */
+  id: string;
+}
+
+export interface WorkspaceRequest {
+  build: BuildRef;
+  /** Absolute directory to use as the workspace root; the backend picks one when absent. */
+  path?: string;
+  /** Label expression the build asked for (`agent { label 'x' }`), for backends that care. */
+  label?: string;
+}
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface ExecSpec {
+  /** The program and its arguments, run without a shell. */
+  argv: string[];
+  /** Absolute working directory on the node (inside the workspace, or the workspace itself). */
+  cwd: string;
+  /** The whole environment of the process (the backend adds nothing but what it must, e.g. PATH when absent). */
+  env: Record<string, string>;
+  /** Bytes written to the process's stdin, which is then closed; stdin is /dev/null when absent. */
+  stdin?: Buffer | string;
+  /** Named container of the workspace to run in (backends with containers); undefined = the default. */
+  container?: string;
+  /** Called with each chunk of output as it arrives, byte-exact, in order per stream. */
+  onOutput: (chunk: Buffer, stream: OutputStream) => void;
+  /** Aborting kills the whole process tree (within 2 s: TERM, then KILL). */
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  /** Exit code, or null when killed by a signal. */
+  exitCode: number | null;
+  /** Signal name when killed by one (e.g. 'SIGTERM'), else null. */
+  signal: string | null;
+  /** True when the process ended because `signal` aborted it. */
+  aborted: boolean;
+}
+
+export interface FileStat {
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  size: number;
+  /** Permission bits (e.g. 0o755). */
+  mode: number;
+}
+
+export interface Workspace {
+  /** Absolute path of the workspace root on its node (the WORKSPACE variable). */
+  readonly root: string;
+  /** Name of the node that holds it (NODE_NAME): 'local' for the local backend. */
+  readonly nodeName: string;
+  /** Labels of that node (NODE_LABELS). */
+  readonly nodeLabels: string[];
+  /** Whether `container('name')` can route commands (false for local). */
+  readonly hasContainers: boolean;
+  /** Whether the node is Unix-like (the `isUnix` step). */
+  readonly isUnix: boolean;
+
+  exec(spec: ExecSpec): Promise<ExecResult>;
+
+  readFile(path: string): Promise<Buffer>;
+  /** Creates parent directories as needed. */
+  writeFile(path: string, data: Buffer | string, mode?: number): Promise<void>;
+  /** null when nothing is there. Does not follow a final symlink. */
+  stat(path: string): Promise<FileStat | null>;
+  mkdir(path: string): Promise<void>;
+  /** Removes a file or a directory tree; no error when absent. */
+  remove(path: string): Promise<void>;
+  /**
+   * Files (not directories) under `dir` matching Ant-style comma-separated `includes`
+   * (`**\/*.xml, target/*.jar`) and not `excludes`, as paths relative to `dir` with '/',
+   * sorted. Symlinks are reported as found; callers decide (archiving refuses links that
+   * leave the workspace).
+   */
+  glob(dir: string, includes: string, excludes?: string): Promise<string[]>;
+
+  /** Releases what the workspace holds on its node (processes, containers); files stay. */
+  release(): Promise<void>;
+}
+
+export interface Backend {
+  /** 'local', 'agent', 'docker', 'kubernetes' ... for messages. */
+  readonly kind: string;
+  /** Allocates (or reuses) a workspace for a build. */
+  allocate(req: WorkspaceRequest): Promise<Workspace>;
+  /** Stops everything the backend started (used at shutdown). */
+  close(): Promise<void>;
+}
+
+export class WorkspaceError extends Error {
+  readonly code: 'outside' | 'not-found' | 'io' | 'unsupported';
+  constructor(code: WorkspaceError['code'], message: string) {
+    super(message);
+    this.name = 'WorkspaceError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,44 @@
+// Errors and warnings about a Jenkinsfile, each tied to where it is in the source.
+import type { Loc, Pos } from './syntax/ast.ts';
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  severity: Severity;
+  /** A stable, machine-readable kind, e.g. 'syntax', 'unknown-directive', 'missing-stages'. */
+  code: string;
+  /** What a Jenkins user would read, without the position (that is added when printed). */
+  message: string;
+  loc: Loc;
+}
+
+export function diag(code: string, message: string, loc: Loc, severity: Severity = 'error'): Diagnostic {
+  return { severity, code, message, loc };
+}
+
+/** FILE:LINE:COL: message (the format of compilers and of `kiln lint`). */
+export function formatDiagnostic(file: string, d: Diagnostic): string {
+  const prefix = d.severity === 'warning' ? 'warning: ' : '';
+  return `${file}:${d.loc.start.line}:${d.loc.start.col}: ${prefix}${d.message}`;
+}
+
+export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return [...ds].sort((a, b) => a.loc.start.offset - b.loc.start.offset || a.message.localeCompare(b.message));
+}
+
+export const startPos: Pos = { line: 1, col: 1, offset: 0 };
+
+/**
+ * An error raised while parsing or running a pipeline, carrying its source location.
+ * The engine prints it as `Jenkinsfile:LINE:COL: message`.
+ */
+export class PipelineError extends Error {
+  readonly loc: Loc | null;
+  readonly code: string;
+  constructor(code: string, message: string, loc: Loc | null) {
+    super(message);
+    this.name = 'PipelineError';
+    this.code = code;
+    this.loc = loc;
+  }
+}
