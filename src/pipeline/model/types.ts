@@ -1,0 +1,314 @@
+// The typed model of a Jenkinsfile: what validation produces and the engine runs.
+//
+// Declarative directives become typed records here. What Jenkins evaluates at run time stays
+// an expression (`Expr`), evaluated by the engine through the script interpreter: agent labels
+// and images ("maven:${VERSION}"), environment values, `when { equals ... }` operands. Step
+// blocks (`steps {}`, `post { always {} }`, `when { expression {} }`) stay statement lists:
+// the interpreter runs them, so `script {}` and plain steps go through one path.
+import type { Expr, Loc, Stmt } from '../syntax/ast.ts';
+
+/** A model Jenkinsfile: declarative (`pipeline { }`) or scripted (`node { }` and friends). */
+export type PipelineModel = DeclarativePipeline | ScriptedPipeline;
+
+export interface ScriptedPipeline {
+  kind: 'scripted';
+  /** The whole file, run by the interpreter. */
+  body: Stmt[];
+  loc: Loc;
+}
+
+export interface DeclarativePipeline {
+  kind: 'declarative';
+  /** Statements before/after `pipeline {}`: function definitions, imports, top-level `def`s. */
+  prelude: Stmt[];
+  /** `@Library` annotations and `libraries {}` entries, for messages (shared libraries are not run). */
+  libraries: LibraryRef[];
+  agent: AgentSpec;
+  environment: EnvEntry[];
+  options: Options;
+  parameters: ParameterDef[];
+  triggers: TriggerDef[];
+  tools: ToolDef[];
+  stages: Stage[];
+  post: Post | null;
+  loc: Loc;
+}
+
+export interface LibraryRef {
+  /** 'name@version' as written. */
+  spec: string;
+  loc: Loc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// agent
+
+/** A value written in the Jenkinsfile: evaluated by the engine when the directive applies. */
+export type ValueExpr = Expr;
+
+export type AgentSpec =
+  | { type: 'any'; loc: Loc }
+  | { type: 'none'; loc: Loc }
+  | { type: 'label'; label: ValueExpr; loc: Loc }
+  | { type: 'node'; label: ValueExpr | null; customWorkspace: ValueExpr | null; loc: Loc }
+  | DockerAgent
+  | DockerfileAgent
+  | KubernetesAgent;
+
+export interface DockerAgent {
+  type: 'docker';
+  image: ValueExpr;
+  args: ValueExpr | null;
+  label: ValueExpr | null;
+  customWorkspace: ValueExpr | null;
+  reuseNode: boolean;
+  registryUrl: ValueExpr | null;
+  registryCredentialsId: ValueExpr | null;
+  alwaysPull: boolean;
+  loc: Loc;
+}
+
+export interface DockerfileAgent {
+  type: 'dockerfile';
+  filename: ValueExpr | null;
+  dir: ValueExpr | null;
+  additionalBuildArgs: ValueExpr | null;
+  args: ValueExpr | null;
+  label: ValueExpr | null;
+  customWorkspace: ValueExpr | null;
+  reuseNode: boolean;
+  registryUrl: ValueExpr | null;
+  registryCredentialsId: ValueExpr | null;
+  loc: Loc;
+}
+
+export interface KubernetesAgent {
+  type: 'kubernetes';
+  yaml: ValueExpr | null;
+  yamlFile: ValueExpr | null;
+  yamlMergeStrategy: 'override' | 'merge' | null;
+  defaultContainer: ValueExpr | null;
+  inheritFrom: ValueExpr | null;
+  cloud: ValueExpr | null;
+  namespace: ValueExpr | null;
+  label: ValueExpr | null;
+  podRetention: 'never' | 'onFailure' | 'always' | 'default' | null;
+  idleMinutes: number | null;
+  activeDeadlineSeconds: number | null;
+  instanceCap: number | null;
+  slaveConnectTimeout: number | null;
+  serviceAccount: ValueExpr | null;
+  nodeSelector: ValueExpr | null;
+  workingDir: ValueExpr | null;
+  customWorkspace: ValueExpr | null;
+  showRawYaml: boolean | null;
+  loc: Loc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// environment, parameters, triggers, tools
+
+export interface EnvEntry {
+  name: string;
+  /** A string expression, or a `credentials('id')` call (bound by the credentials store). */
+  value: ValueExpr;
+  /** Set when the value is exactly `credentials('id')` with a literal id. */
+  credentialsId: string | null;
+  loc: Loc;
+}
+
+export type ParameterType = 'string' | 'text' | 'booleanParam' | 'choice' | 'password' | 'file' | 'credentials' | 'run';
+
+export interface ParameterDef {
+  type: ParameterType;
+  name: string;
+  /** string/text/password: string; booleanParam: boolean; choice: first choice. */
+  defaultValue: string | boolean | null;
+  description: string;
+  /** choice only. */
+  choices: string[];
+  trim: boolean;
+  loc: Loc;
+}
+
+export interface TriggerDef {
+  type: 'cron' | 'pollSCM' | 'upstream' | 'githubPush' | 'gitlab' | 'parameterizedCron';
+  /** cron / pollSCM spec, or upstream's `upstreamProjects`. */
+  spec: string;
+  /** upstream's threshold (e.g. 'SUCCESS'); null otherwise. */
+  threshold: string | null;
+  loc: Loc;
+}
+
+export interface ToolDef {
+  /** maven, jdk, gradle, nodejs, ... */
+  type: string;
+  name: string;
+  loc: Loc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// options
+
+export type TimeUnit = 'NANOSECONDS' | 'MICROSECONDS' | 'MILLISECONDS' | 'SECONDS' | 'MINUTES' | 'HOURS' | 'DAYS';
+
+export interface TimeoutOption {
+  time: number;
+  unit: TimeUnit;
+  /** `activity: true`: the timer restarts whenever the log grows. */
+  activity: boolean;
+  loc: Loc;
+}
+
+export interface BuildDiscarder {
+  numToKeep: number | null;
+  daysToKeep: number | null;
+  artifactNumToKeep: number | null;
+  artifactDaysToKeep: number | null;
+  loc: Loc;
+}
+
+/** Options valid at pipeline level; stages accept the subset in StageOptions. */
+export interface Options {
+  timeout: TimeoutOption | null;
+  retry: { count: number; loc: Loc } | null;
+  timestamps: boolean;
+  skipDefaultCheckout: boolean;
+  skipStagesAfterUnstable: boolean;
+  parallelsAlwaysFailFast: boolean;
+  disableConcurrentBuilds: { abortPrevious: boolean; loc: Loc } | null;
+  quietPeriod: number | null;
+  buildDiscarder: BuildDiscarder | null;
+  checkoutToSubdirectory: string | null;
+  preserveStashes: number | null;
+  newContainerPerStage: boolean;
+  disableResume: boolean;
+  ansiColor: string | null;
+  /** Options Kiln accepts but that change nothing here (durabilityHint, ...), kept for `kiln lint` notes. */
+  ignored: { name: string; loc: Loc }[];
+}
+
+export interface StageOptions {
+  timeout: TimeoutOption | null;
+  retry: { count: number; loc: Loc } | null;
+  timestamps: boolean;
+  skipDefaultCheckout: boolean;
+  ansiColor: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// stages
+
+export interface Stage {
+  name: string;
+  nameLoc: Loc;
+  agent: AgentSpec | null;
+  environment: EnvEntry[];
+  options: StageOptions;
+  when: When | null;
+  input: InputSpec | null;
+  tools: ToolDef[];
+  /** `failFast true` on a stage with `parallel` (or matrix). */
+  failFast: boolean;
+  body: StageBody;
+  post: Post | null;
+  loc: Loc;
+}
+
+export type StageBody =
+  | { kind: 'steps'; steps: Stmt[]; loc: Loc }
+  | { kind: 'stages'; stages: Stage[]; loc: Loc }
+  | { kind: 'parallel'; stages: Stage[]; loc: Loc }
+  | { kind: 'matrix'; matrix: Matrix; loc: Loc };
+
+export interface MatrixAxis {
+  name: string;
+  values: string[];
+  loc: Loc;
+}
+
+/** One `exclude { axis { name 'X'; values 'a'; } axis { name 'Y'; notValues 'b' } }`. */
+export interface MatrixExclude {
+  axes: { name: string; values: string[]; not: boolean; loc: Loc }[];
+  loc: Loc;
+}
+
+export interface Matrix {
+  axes: MatrixAxis[];
+  excludes: MatrixExclude[];
+  agent: AgentSpec | null;
+  environment: EnvEntry[];
+  options: StageOptions;
+  when: When | null;
+  input: InputSpec | null;
+  tools: ToolDef[];
+  /** The stages each cell runs, in order. */
+  stages: Stage[];
+  post: Post | null;
+  loc: Loc;
+}
+
+export interface InputSpec {
+  message: ValueExpr;
+  id: ValueExpr | null;
+  ok: ValueExpr | null;
+  /** Comma-separated user or group names allowed to approve; null = anyone with build rights. */
+  submitter: ValueExpr | null;
+  /** Environment variable that receives the approver's name. */
+  submitterParameter: string | null;
+  parameters: ParameterDef[];
+  loc: Loc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// when
+
+export type Comparator = 'EQUALS' | 'GLOB' | 'REGEXP';
+
+export type WhenCondition =
+  | { type: 'branch'; pattern: ValueExpr; comparator: Comparator; loc: Loc }
+  | { type: 'buildingTag'; loc: Loc }
+  | { type: 'changelog'; pattern: ValueExpr; loc: Loc }
+  | { type: 'changeset'; pattern: ValueExpr; caseSensitive: boolean; comparator: Comparator; loc: Loc }
+  | { type: 'changeRequest'; attributes: Record<string, ValueExpr>; comparator: Comparator; loc: Loc }
+  | { type: 'environment'; name: ValueExpr; value: ValueExpr; ignoreCase: boolean; comparator: Comparator; loc: Loc }
+  | { type: 'equals'; expected: ValueExpr; actual: ValueExpr; loc: Loc }
+  | { type: 'expression'; body: Stmt[]; loc: Loc }
+  | { type: 'tag'; pattern: ValueExpr | null; comparator: Comparator; loc: Loc }
+  | { type: 'triggeredBy'; cause: ValueExpr; detail: ValueExpr | null; loc: Loc }
+  | { type: 'not'; condition: WhenCondition; loc: Loc }
+  | { type: 'allOf'; conditions: WhenCondition[]; loc: Loc }
+  | { type: 'anyOf'; conditions: WhenCondition[]; loc: Loc };
+
+export interface When {
+  /** All must hold (the directive is an implicit allOf). */
+  conditions: WhenCondition[];
+  beforeAgent: boolean;
+  beforeInput: boolean;
+  beforeOptions: boolean;
+  loc: Loc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// post
+
+/** In the order Jenkins runs them (cleanup always last). */
+export const POST_CONDITIONS = [
+  'always', 'changed', 'fixed', 'regression', 'aborted', 'failure', 'success', 'unstable', 'unsuccessful', 'notBuilt', 'cleanup',
+] as const;
+export type PostCondition = (typeof POST_CONDITIONS)[number];
+
+export interface PostBlock {
+  condition: PostCondition;
+  steps: Stmt[];
+  loc: Loc;
+}
+
+export interface Post {
+  /** Sorted in Jenkins' order, at most one per condition. */
+  blocks: PostBlock[];
+  loc: Loc;
+}
+
+export const BUILD_RESULTS = ['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED'] as const;
+export type BuildResult = (typeof BUILD_RESULTS)[number];

@@ -1,0 +1,170 @@
+// Run-time values of the script interpreter, and the contract between the interpreter and the
+// engine that hosts it.
+//
+// Groovy values map onto JavaScript ones:
+//   String, GString      → string            (a GString is rendered when created)
+//   Integer, BigDecimal  → number            (Groovy's 1/2 == 0.5 holds; intdiv() for integer division)
+//   Boolean, null        → boolean, null
+//   List                 → GList (a JS array)
+//   Map                  → GMap  (a JS Map with string keys; insertion-ordered like LinkedHashMap)
+//   Closure              → ClosureValue
+//   env, params, currentBuild, scm, ... → HostObject (provided by the engine)
+import type { ClosureExpr, Loc } from '../syntax/ast.ts';
+
+export type Value = string | number | boolean | null | GList | GMap | ClosureValue | HostObject | RangeValue;
+
+export type GList = Value[];
+export type GMap = Map<string, Value>;
+
+/** 1..3 and 1..<3; iterable like a list of integers (or characters for 'a'..'c'). */
+export interface RangeValue {
+  kind: 'range';
+  from: number | string;
+  to: number | string;
+  exclusive: boolean;
+}
+
+/**
+ * A closure value: its code, the lexical scope it closes over, and its owner (the object that
+ * unresolved names fall back to: the script, or the HostObject of a `steps {}` DSL).
+ */
+export interface ClosureValue {
+  kind: 'closure';
+  node: ClosureExpr;
+  /** Opaque to everyone but the interpreter. */
+  scope: unknown;
+  /** A closure made from a method reference or by the engine itself (e.g. `{ -> x }`). */
+  native?: (args: Value[], ctx: DynamicContext) => Promise<Value>;
+}
+
+/**
+ * Objects the engine provides (env, params, currentBuild, scm, docker, ...). The interpreter
+ * asks them for properties and methods and never reaches past them: there is no way from a
+ * script to Java classes, the file system or the network except through steps.
+ */
+export interface HostObject {
+  kind: 'host';
+  /** Shown in messages: "No such property: foo for class: <typeName>". */
+  typeName: string;
+  getProperty(name: string, ctx: DynamicContext, loc: Loc): Value | undefined | Promise<Value | undefined>;
+  /** Returns false when the property cannot be set (the interpreter then reports it). */
+  setProperty?(name: string, value: Value, ctx: DynamicContext, loc: Loc): boolean | Promise<boolean>;
+  /** undefined = no such method (the interpreter reports it). */
+  invokeMethod?(name: string, args: CallArgs, ctx: DynamicContext, loc: Loc): Promise<Value> | undefined;
+  /** How it prints in a GString. */
+  toString(): string;
+}
+
+/** The arguments of a call, as Groovy passes them: named args collected into one map. */
+export interface CallArgs {
+  positional: Value[];
+  /** Named arguments `f(a: 1)`, or null when none. */
+  named: GMap | null;
+  /** The trailing closure `f { }`, or null. */
+  closure: ClosureValue | null;
+}
+
+/**
+ * What flows down every call chain at run time, opaque to the interpreter: the engine puts
+ * in it the build, the node and workspace, the current directory, the environment overlay,
+ * the container, the abort signal. Steps that run a block (`dir`, `withEnv`, `container`,
+ * `parallel` branches) pass a changed copy to the block. Nothing here is global, so parallel
+ * branches never see each other's state.
+ */
+export interface DynamicContext {
+  readonly signal: AbortSignal;
+}
+
+/** The interpreter's view of its host (the engine). */
+export interface ScriptHost {
+  /**
+   * A name that is not a local variable or script function: env, params, currentBuild, scm,
+   * an environment variable (Jenkins binds them as globals), a parameter. undefined = unknown.
+   */
+  resolveGlobal(name: string, ctx: DynamicContext, loc: Loc): Value | undefined | Promise<Value | undefined>;
+  /** Whether `name(...)` is a step the host can run. */
+  hasStep(name: string): boolean;
+  /** Runs a step called from a script or a steps block. */
+  callStep(name: string, args: CallArgs, ctx: DynamicContext, loc: Loc): Promise<Value>;
+}
+
+export function isClosure(v: Value | undefined): v is ClosureValue {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && v.kind === 'closure';
+}
+
+export function isHostObject(v: Value | undefined): v is HostObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && v.kind === 'host';
+}
+
+export function isRange(v: Value | undefined): v is RangeValue {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && v.kind === 'range';
+}
+
+export function isMap(v: Value | undefined): v is GMap {
+  return v instanceof Map;
+}
+
+export function isList(v: Value | undefined): v is GList {
+  return Array.isArray(v);
+}
+
+/** Groovy's type name of a value, for messages ("expects a String, got a Integer"). */
+export function typeName(v: Value | undefined): string {
+  if (v === undefined || v === null) return 'null';
+  if (typeof v === 'string') return 'String';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'Integer' : 'BigDecimal';
+  if (typeof v === 'boolean') return 'Boolean';
+  if (Array.isArray(v)) return 'List';
+  if (v instanceof Map) return 'Map';
+  if (v.kind === 'closure') return 'Closure';
+  if (v.kind === 'range') return 'Range';
+  return v.typeName;
+}
+
+/** Converts JSON-like data (readJSON, readYaml) into script values: objects become GMaps. */
+export function fromJson(data: unknown): Value {
+  if (data === null || data === undefined) return null;
+  if (typeof data === 'string' || typeof data === 'boolean') return data;
+  if (typeof data === 'number') return data;
+  if (typeof data === 'bigint') return Number(data);
+  if (Array.isArray(data)) return data.map(fromJson);
+  if (data instanceof Date) return data.toISOString();
+  if (typeof data === 'object') {
+    const m: GMap = new Map();
+    for (const [k, v] of Object.entries(data as Record<string, unknown>)) m.set(k, fromJson(v));
+    return m;
+  }
+  return String(data);
+}
+
+/** Converts script values into JSON-like data (writeJSON, writeYaml); closures and host objects become strings. */
+export function toJson(v: Value): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(toJson);
+  if (v instanceof Map) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of v) o[k] = toJson(x);
+    return o;
+  }
+  if (v.kind === 'range') return rangeToList(v).map(toJson);
+  return v.toString();
+}
+
+export function rangeToList(r: RangeValue): Value[] {
+  const out: Value[] = [];
+  if (typeof r.from === 'number' && typeof r.to === 'number') {
+    const step = r.from <= r.to ? 1 : -1;
+    const end = r.exclusive ? r.to - step : r.to;
+    for (let i = r.from; step > 0 ? i <= end : i >= end; i += step) {
+      out.push(i);
+      if (out.length > 10_000_000) throw new RangeError('range too large');
+    }
+    return out;
+  }
+  const a = String(r.from).codePointAt(0) ?? 0;
+  const b = String(r.to).codePointAt(0) ?? 0;
+  const step = a <= b ? 1 : -1;
+  const end = r.exclusive ? b - step : b;
+  for (let i = a; step > 0 ? i <= end : i >= end; i += step) out.push(String.fromCodePoint(i));
+  return out;
+}

@@ -1,0 +1,48 @@
+// archiveArtifacts: copies files matching Ant patterns from the workspace into the build's
+// artifacts. Symbolic links are archived only when they point inside the workspace.
+import { defineStep } from './types.ts';
+import { StepFailure } from './errors.ts';
+import { bool, reqStr, str } from './args.ts';
+import { collectFiles } from './collect.ts';
+
+export default defineStep({
+  name: 'archiveArtifacts',
+  doc: "Keep files of the workspace as the build's artifacts: archiveArtifacts 'target/*.jar'.",
+  params: [
+    { name: 'artifacts', type: 'string', required: true, doc: 'Ant patterns, comma-separated' },
+    { name: 'excludes', type: 'string', doc: 'Ant patterns to leave out' },
+    { name: 'allowEmptyArchive', type: 'boolean', doc: 'do not fail when nothing matches' },
+    { name: 'onlyIfSuccessful', type: 'boolean', doc: 'archive only when the build is successful so far' },
+    { name: 'fingerprint', type: 'boolean', doc: 'record checksums of the files (sha256, logged)' },
+    { name: 'defaultExcludes', type: 'boolean', doc: "apply Ant's default excludes like **/.git/** (default true)" },
+  ],
+  positional: 'artifacts',
+  block: 'none',
+  needsNode: true,
+  async run(ctx, args) {
+    if (bool(args, 'onlyIfSuccessful', false) && ctx.build.result !== 'SUCCESS') {
+      ctx.log('Skipped archiving because build is not successful');
+      return null;
+    }
+    const patterns = reqStr(args, 'artifacts', 'archiveArtifacts');
+    const files = await collectFiles(ctx, patterns, str(args, 'excludes'), {
+      defaultExcludes: bool(args, 'defaultExcludes', true),
+      step: 'archiveArtifacts',
+    });
+    if (files.length === 0) {
+      if (bool(args, 'allowEmptyArchive', false)) {
+        ctx.log(`No artifacts found that match the file pattern "${patterns}". Configuration error?`);
+        return null;
+      }
+      throw new StepFailure(`No artifacts found that match the file pattern "${patterns}". Configuration error?`);
+    }
+    ctx.log(`Archiving artifacts`);
+    const fingerprint = bool(args, 'fingerprint', false);
+    const { createHash } = fingerprint ? await import('node:crypto') : { createHash: null };
+    for (const f of files) {
+      await ctx.build.services.artifacts.put(f.path, f.data, f.mode);
+      if (createHash) ctx.log(`Recording fingerprint of ${f.path}: sha256 ${createHash('sha256').update(f.data).digest('hex')}`);
+    }
+    return null;
+  },
+});

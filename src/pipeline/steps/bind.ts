@@ -1,0 +1,138 @@
+// Binding a call's arguments to a step's declared parameters, with Jenkins' rules:
+//   sh 'x'                     → the single unnamed argument binds to the declared positional param
+//   sh(script: 'x', label: 'y')→ named arguments bind by name
+//   dir('x') { ... }           → the trailing closure is the block
+// The same rules serve validation (on the syntax tree, before anything runs) and the engine
+// (on values, as the step is called), so that `kiln lint` and a run never disagree.
+import { closest } from '../../util/suggest.ts';
+import type { StepDecl, StepParam, ParamType } from './types.ts';
+import { typeName, isList, isMap, isClosure, type CallArgs, type Value } from '../script/values.ts';
+
+/** The shape of a call, known before it runs. */
+export interface CallShape {
+  positionalCount: number;
+  namedNames: string[];
+  hasClosure: boolean;
+}
+
+/** Problems with a call's shape, as messages Jenkins users recognise. */
+export function checkCallShape(decl: StepDecl, call: CallShape): string[] {
+  const problems: string[] = [];
+  const names = decl.params.map((p) => p.name);
+  if (call.positionalCount > 0 && call.namedNames.length > 0 && decl.name !== 'parallel') {
+    problems.push(`${decl.name}: cannot mix an unnamed argument with named ones`);
+  }
+  if (call.positionalCount > 1) {
+    problems.push(decl.positional
+      ? `${decl.name} takes one unnamed argument (${decl.positional}), got ${call.positionalCount}`
+      : `${decl.name} takes no unnamed arguments, got ${call.positionalCount}`);
+  } else if (call.positionalCount === 1 && !decl.positional) {
+    problems.push(`${decl.name} takes only named arguments (${names.join(', ') || 'none'})`);
+  }
+  const seen = new Set<string>();
+  for (const n of call.namedNames) {
+    if (seen.has(n)) problems.push(`${decl.name}: parameter "${n}" is given twice`);
+    seen.add(n);
+    if (!names.includes(n) && !decl.anyNamed) {
+      const guess = closest(n, names);
+      problems.push(`Invalid parameter "${n}" for step ${decl.name}${guess ? `, did you mean "${guess}"?` : ` (it takes: ${names.join(', ') || 'no parameters'})`}`);
+    }
+  }
+  const given = new Set(call.namedNames);
+  if (call.positionalCount === 1 && decl.positional) given.add(decl.positional);
+  for (const p of decl.params) {
+    if (p.required && !given.has(p.name)) problems.push(`${decl.name}: missing required parameter "${p.name}"`);
+  }
+  if (decl.block === 'required' && !call.hasClosure) problems.push(`${decl.name} needs a block: ${decl.name}(...) { ... }`);
+  if (decl.block === 'none' && call.hasClosure) problems.push(`${decl.name} does not take a block`);
+  return problems;
+}
+
+/** Whether a value fits a parameter's type; returns the problem, or null. Numbers in strings are accepted where Jenkins coerces. */
+export function checkParamValue(decl: StepDecl, p: StepParam, v: Value): string | null {
+  if (v === null) return null;
+  const bad = (want: string) => `${decl.name}: parameter "${p.name}" expects ${want}, got ${typeName(v)}${typeof v === 'string' ? ` '${v.length > 40 ? v.slice(0, 40) + '…' : v}'` : ''}`;
+  switch (p.type) {
+    case 'string':
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+        if (p.values && !p.values.includes(String(v))) {
+          return `${decl.name}: parameter "${p.name}" must be one of ${p.values.join(', ')}; got '${String(v)}'`;
+        }
+        return null;
+      }
+      return bad('a String');
+    case 'boolean':
+      return typeof v === 'boolean' || v === 'true' || v === 'false' ? null : bad('a boolean');
+    case 'integer':
+      return (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v.trim())) ? null : bad('an integer');
+    case 'number':
+      return typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) ? null : bad('a number');
+    case 'list':
+      return isList(v) ? null : bad('a list');
+    case 'map':
+      return isMap(v) ? null : bad('a map');
+    case 'string-or-list':
+      return typeof v === 'string' || isList(v) ? null : bad('a String or a list');
+    case 'any':
+      return null;
+  }
+}
+
+/** The declared type as a user reads it. */
+export function describeType(t: ParamType): string {
+  return { string: 'String', boolean: 'boolean', integer: 'int', number: 'number', list: 'List', map: 'Map', 'string-or-list': 'String or List', any: 'Object' }[t];
+}
+
+/** Converts a value to what the parameter's type says (e.g. '5' → 5 for an integer). */
+function coerce(p: StepParam, v: Value): Value {
+  if (v === null) return v;
+  switch (p.type) {
+    case 'boolean':
+      return v === 'true' ? true : v === 'false' ? false : v;
+    case 'integer':
+    case 'number':
+      return typeof v === 'string' ? Number(v.trim()) : v;
+    case 'string':
+      return typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
+    default:
+      return v;
+  }
+}
+
+export class StepBindError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StepBindError';
+  }
+}
+
+/** Binds run-time arguments; throws StepBindError with every problem. */
+export function bindStepArgs(decl: StepDecl, args: CallArgs): { values: Record<string, Value>; body: CallArgs['closure'] } {
+  let positional = args.positional;
+  let named = args.named;
+  // Groovy passes `f([k: v])` as one positional map; Jenkins treats it as named arguments.
+  if (!named && positional.length === 1 && isMap(positional[0]) && (decl.anyNamed || (decl.params.find((p) => p.name === decl.positional)?.type !== 'map'
+    && [...(positional[0] as Map<string, Value>).keys()].every((k) => decl.params.some((p) => p.name === k))))) {
+    named = positional[0] as Map<string, Value>;
+    positional = [];
+  }
+  // A closure passed as the last positional argument is the body: `timeout(5, { ... })`.
+  let body = args.closure;
+  if (!body && decl.block !== 'none' && positional.length > 0 && isClosure(positional[positional.length - 1])) {
+    body = positional[positional.length - 1] as CallArgs['closure'];
+    positional = positional.slice(0, -1);
+  }
+  const problems = checkCallShape(decl, { positionalCount: positional.length, namedNames: named ? [...named.keys()] : [], hasClosure: body !== null });
+  const values: Record<string, Value> = {};
+  if (positional.length === 1 && decl.positional) values[decl.positional] = positional[0] ?? null;
+  if (named) for (const [k, v] of named) values[k] = v;
+  for (const p of decl.params) {
+    const v = values[p.name];
+    if (v === undefined) continue;
+    const problem = checkParamValue(decl, p, v);
+    if (problem) problems.push(problem);
+    else values[p.name] = coerce(p, v);
+  }
+  if (problems.length > 0) throw new StepBindError(problems.join('; '));
+  return { values, body };
+}

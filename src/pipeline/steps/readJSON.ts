@@ -1,0 +1,27 @@
+import { defineStep } from './types.ts';
+import { StepFailure } from './errors.ts';
+import { str } from './args.ts';
+import { fromJson } from '../script/values.ts';
+
+export default defineStep({
+  name: 'readJSON',
+  doc: "Parse JSON from a file or a string into maps and lists: readJSON file: 'package.json'.",
+  params: [
+    { name: 'file', type: 'string', doc: 'a file of the workspace' },
+    { name: 'text', type: 'string', doc: 'the JSON itself' },
+    { name: 'returnPojo', type: 'boolean', doc: 'accepted for compatibility: results are always plain maps and lists' },
+  ],
+  block: 'none',
+  needsNode: false,
+  async run(ctx, args) {
+    const file = str(args, 'file');
+    const text = str(args, 'text');
+    if ((file === undefined) === (text === undefined)) throw new StepFailure('readJSON: give exactly one of file or text');
+    const source = file !== undefined ? (await ctx.workspace().readFile(ctx.resolvePath(file))).toString('utf8') : text ?? '';
+    try {
+      return fromJson(JSON.parse(source));
+    } catch (err) {
+      throw new StepFailure(`readJSON: ${file ?? 'text'} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  },
+});

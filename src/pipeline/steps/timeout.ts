@@ -1,0 +1,53 @@
+// timeout: aborts its block after a time, as Jenkins does: the block is interrupted and the
+// build ends ABORTED ("Timeout has been exceeded") unless something catches it.
+import { defineStep } from './types.ts';
+import { Interrupted } from './errors.ts';
+import { TIME_UNITS, bool, num, str, unitToMs } from './args.ts';
+import type { TimeUnit } from '../model/types.ts';
+
+export default defineStep({
+  name: 'timeout',
+  doc: "Abort the block when it runs longer than the given time: timeout(time: 5, unit: 'MINUTES') { ... }.",
+  params: [
+    { name: 'time', type: 'integer', required: true, doc: 'how long' },
+    { name: 'unit', type: 'string', values: TIME_UNITS, doc: 'unit of time (default MINUTES)' },
+    { name: 'activity', type: 'boolean', doc: 'count time since the last console output instead of since the start' },
+  ],
+  positional: 'time',
+  block: 'required',
+  needsNode: false,
+  async run(ctx, args) {
+    const unit = (str(args, 'unit') ?? 'MINUTES') as TimeUnit;
+    const ms = (num(args, 'time') ?? 0) * unitToMs(unit);
+    const activity = bool(args, 'activity', false);
+    return withTimeout(ms, activity, ctx.signal, (signal, touch) => args.body ? ctx.runBody(args.body, { signal, onOutput: activity ? touch : undefined }) : Promise.resolve(null),
+      (message) => ctx.log(message));
+  },
+});
+
+/**
+ * Runs `fn` with a signal that aborts after `ms` (or `ms` of silence when `activity`, where
+ * `touch()` restarts the clock). Used by the timeout step and the timeout option.
+ */
+export async function withTimeout<T>(ms: number, activity: boolean, parent: AbortSignal,
+  fn: (signal: AbortSignal, touch: () => void) => Promise<T>, log: (message: string) => void): Promise<T> {
+  const ctl = new AbortController();
+  const onParent = () => ctl.abort(parent.reason);
+  if (parent.aborted) onParent();
+  else parent.addEventListener('abort', onParent, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      log(activity ? `Timeout: no output for ${ms / 1000} sec` : 'Timeout has been exceeded');
+      ctl.abort(new Interrupted('timeout', activity ? 'Timeout has been exceeded (no activity)' : 'Timeout has been exceeded'));
+    }, Math.max(0, ms));
+  };
+  arm();
+  try {
+    return await fn(ctl.signal, activity ? arm : () => {});
+  } finally {
+    if (timer) clearTimeout(timer);
+    parent.removeEventListener('abort', onParent);
+  }
+}

@@ -1,0 +1,212 @@
+// How a step is declared, once: its name, parameters and their types, whether it takes a
+// block, whether it needs a node. Validation (`kiln lint`), the engine, and
+// `kiln lint --list-steps` all read this one declaration.
+import type { Workspace } from '../../backends/types.ts';
+import type { Loc } from '../syntax/ast.ts';
+import type { BuildResult } from '../model/types.ts';
+import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
+
+export type ParamType =
+  | 'string'
+  | 'boolean'
+  | 'integer'
+  | 'number'
+  | 'list'
+  | 'map'
+  /** A string or a list of strings (e.g. `withEnv`'s list, `stash`'s includes). */
+  | 'string-or-list'
+  /** Anything: a host object (`checkout scm`), a binding list, a map ([$class: 'GitSCM', ...]). */
+  | 'any';
+
+export interface StepParam {
+  name: string;
+  type: ParamType;
+  required?: boolean;
+  /** Allowed values for a string parameter (e.g. timeout's unit). */
+  values?: readonly string[];
+  doc: string;
+}
+
+export interface StepDecl {
+  name: string;
+  /** One line for `kiln lint --list-steps`. */
+  doc: string;
+  params: readonly StepParam[];
+  /**
+   * The parameter a single unnamed argument binds to (`sh 'x'` → script, `timeout(5)` → time).
+   * Jenkins allows this when the step has exactly one required parameter.
+   */
+  positional?: string;
+  /** Whether the step takes a closure block: `dir('x') { ... }`. */
+  block: 'none' | 'required' | 'optional';
+  /** Whether it needs a workspace on a node (sh, writeFile, ...), i.e. cannot run under `agent none`. */
+  needsNode: boolean;
+  /**
+   * Steps that only make sense in scripted code or inside `script {}` (node, stage, parallel as
+   * a step, podTemplate): validation rejects them directly in a declarative `steps {}`.
+   */
+  scriptOnly?: boolean;
+  /**
+   * 'symbol': not a step but a describable constructor used inside other steps' arguments,
+   * e.g. `string(credentialsId: 'x', variable: 'Y')` in withCredentials, `booleanParam(...)`
+   * in input parameters, `logRotator(...)`. It returns a descriptor map ($symbol: name, ...).
+   */
+  kind?: 'step' | 'symbol';
+  /** Accepts named arguments of any name (parallel's branches); declared params are still checked. */
+  anyNamed?: boolean;
+}
+
+/** Arguments after binding to the declaration: named values, and the block if any. */
+export interface StepArgs {
+  values: Record<string, Value>;
+  body: ClosureValue | null;
+}
+
+/** What a block-running step may change for its body. */
+export interface BodyOverrides {
+  /** Absolute directory on the node. */
+  cwd?: string;
+  /** Variables to set (string) or unset (null) for the body. */
+  env?: Record<string, string | null>;
+  /** Route process steps into this container (`container('maven')`). */
+  container?: string | null;
+  /** A signal that also aborts the body (timeout, failFast). */
+  signal?: AbortSignal;
+  /** Extra secrets to mask in the body's output (withCredentials). */
+  secrets?: string[];
+  /** Run the body on this workspace (scripted `node {}`, `agent` of a stage). */
+  workspace?: Workspace;
+  /** Prefix console lines with timestamps (`timestamps {}`). */
+  timestamps?: boolean;
+  /** Run the body as a stage of this name (scripted `stage('x') {}`, parallel branches). */
+  stage?: string;
+  /** Called whenever the body prints something (timeout's `activity`). */
+  onOutput?: (() => void) | undefined;
+}
+
+/**
+ * Everything a step can reach while it runs. The engine implements it; steps never see the
+ * engine's internals, the controller, or the store.
+ */
+export interface StepContext {
+  readonly stepName: string;
+  /** Where the step call is in the Jenkinsfile. */
+  readonly loc: Loc;
+  /** Aborts when the build is aborted or an enclosing timeout fires. */
+  readonly signal: AbortSignal;
+  /** The dynamic context the step was called in (to pass to closures it calls). */
+  readonly dyn: DynamicContext;
+  /** The environment a process started by this step gets. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The current directory on the node, or null outside a node. */
+  readonly cwd: string | null;
+  /** The container process steps run in, or null for the node itself. */
+  readonly container: string | null;
+  /** The workspace; throws a clear "needs a node" error when the step runs outside one. */
+  workspace(): Workspace;
+  /** Resolves a path against the current directory (throws outside a node). */
+  resolvePath(path: string): string;
+  /** Prints text to the console, as a line (a newline is added when missing). Secrets are masked. */
+  log(text: string): void;
+  /** Prints raw output bytes (process output). Secrets are masked, partial lines kept. */
+  write(chunk: Buffer): void;
+  /** Runs the step's block (or any closure) with changed context; resolves to its value. */
+  runBody(body: ClosureValue, overrides?: BodyOverrides, args?: Value[]): Promise<Value>;
+  /** The build this step belongs to. */
+  readonly build: BuildControl;
+}
+
+export interface BuildControl {
+  readonly jobName: string;
+  readonly number: number;
+  /** The build's result so far. */
+  readonly result: BuildResult;
+  /** Worsens the build's result (never improves it), and the current stage's when given. */
+  setResult(build: BuildResult, stage?: BuildResult): void;
+  /** Services that live outside the step: stashes, artifacts, tests, input, credentials, other jobs. */
+  readonly services: BuildServices;
+  /** Sets an environment variable for the rest of the build (`env.X = ...`, GIT_COMMIT after checkout). */
+  setEnv(name: string, value: string | null): void;
+}
+
+export interface StashFile {
+  path: string;
+  mode: number;
+  data: Buffer;
+}
+
+export interface TestCase {
+  suite: string;
+  className: string;
+  name: string;
+  durationMs: number;
+  status: 'passed' | 'failed' | 'error' | 'skipped';
+  message: string | null;
+  details: string | null;
+  stdout: string | null;
+  stderr: string | null;
+}
+
+export interface TestReport {
+  total: number;
+  failed: number;
+  errors: number;
+  skipped: number;
+  passed: number;
+  cases: TestCase[];
+}
+
+export interface InputRequest {
+  id: string;
+  message: string;
+  ok: string;
+  submitter: string | null;
+  parameters: { name: string; type: string; defaultValue: Value; description: string; choices: string[] }[];
+}
+
+export type InputOutcome =
+  | { approved: true; submitter: string; values: Record<string, Value> }
+  | { approved: false; submitter: string };
+
+export interface Credential {
+  id: string;
+  type: 'secretText' | 'usernamePassword' | 'secretFile' | 'sshKey' | 'certificate';
+  secret?: string;
+  username?: string;
+  password?: string;
+  fileName?: string;
+  content?: Buffer;
+  privateKey?: string;
+  passphrase?: string;
+}
+
+export interface BuildServices {
+  stashes: {
+    put(name: string, files: StashFile[]): Promise<void>;
+    get(name: string): Promise<StashFile[] | undefined>;
+  };
+  artifacts: {
+    /** Saves one file of the build's artifacts under its relative path. */
+    put(path: string, data: Buffer, mode: number): Promise<void>;
+  };
+  tests: {
+    record(report: TestReport): Promise<void>;
+  };
+  /** Pauses until someone answers (API / CLI prompt), or the signal aborts. */
+  input(req: InputRequest, signal: AbortSignal): Promise<InputOutcome>;
+  /** Looks a credential up; throws a clear error when absent or not allowed. */
+  credential(id: string): Promise<Credential>;
+  /** Gets a workspace on a node whose labels match (scripted `node('label') {}`); release it after. */
+  allocateNode(label: string | null, signal: AbortSignal): Promise<{ workspace: Workspace; release: () => Promise<void> }>;
+  /** Triggers another job (`build` step); throws when there is no controller. */
+  triggerJob(job: string, params: Record<string, Value>, wait: boolean, signal: AbortSignal): Promise<{ number: number; result: BuildResult | null }>;
+}
+
+/** A step: its declaration and what it does. */
+export interface Step extends StepDecl {
+  run(ctx: StepContext, args: StepArgs): Promise<Value>;
+}
+
+export function defineStep(step: Step): Step {
+  return step;
+}

@@ -1,0 +1,23 @@
+import path from 'node:path/posix';
+import { defineStep } from './types.ts';
+import { StepFailure } from './errors.ts';
+import { reqStr } from './args.ts';
+
+export default defineStep({
+  name: 'unstash',
+  doc: 'Restore files saved by stash into the current directory.',
+  params: [{ name: 'name', type: 'string', required: true, doc: 'the stash' }],
+  positional: 'name',
+  block: 'none',
+  needsNode: true,
+  async run(ctx, args) {
+    const name = reqStr(args, 'name', 'unstash');
+    const files = await ctx.build.services.stashes.get(name);
+    if (!files) throw new StepFailure(`No such saved stash '${name}'`);
+    const ws = ctx.workspace();
+    const base = ctx.cwd ?? ws.root;
+    for (const f of files) await ws.writeFile(path.join(base, f.path), f.data, f.mode);
+    ctx.log(`Unstashed ${files.length} file(s) from '${name}'`);
+    return null;
+  },
+});

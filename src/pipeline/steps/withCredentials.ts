@@ -1,0 +1,100 @@
+// withCredentials: binds credentials to variables for the block, masks them in the output, and
+// removes any secret files when the block ends, however it ends.
+import { randomUUID } from 'node:crypto';
+import { defineStep, type Credential, type StepContext } from './types.ts';
+import { StepFailure } from './errors.ts';
+import { list } from './args.ts';
+import { isMap, type Value } from '../script/values.ts';
+
+interface Bound {
+  env: Record<string, string>;
+  secrets: string[];
+  files: string[];
+}
+
+async function secretFile(ctx: StepContext, bound: Bound, name: string, data: Buffer | string, mode = 0o600): Promise<string> {
+  const ws = ctx.workspace();
+  const file = `${ws.root}@tmp/secretFiles/${randomUUID()}/${name}`;
+  await ws.writeFile(file, data, mode);
+  bound.files.push(file.slice(0, file.lastIndexOf('/')));
+  return file;
+}
+
+function want(c: Credential, types: Credential['type'][], symbol: string): void {
+  if (!types.includes(c.type)) throw new StepFailure(`withCredentials: ${symbol}(credentialsId: '${c.id}') needs a ${types.join(' or ')} credential, but '${c.id}' is a ${c.type}`);
+}
+
+async function bindOne(ctx: StepContext, b: Value, bound: Bound): Promise<void> {
+  if (!isMap(b)) throw new StepFailure(`withCredentials: each binding must be like string(credentialsId: 'id', variable: 'NAME'), got ${String(b)}`);
+  const symbol = String(b.get('$symbol') ?? b.get('$class') ?? '?');
+  const get = (k: string): string => {
+    const v = b.get(k);
+    if (v === undefined || v === null || v === '') throw new StepFailure(`withCredentials: ${symbol} binding is missing ${k}`);
+    return String(v);
+  };
+  const opt = (k: string): string | null => { const v = b.get(k); return v === undefined || v === null || v === '' ? null : String(v); };
+  const c = await ctx.build.services.credential(get('credentialsId'));
+  switch (symbol) {
+    case 'string':
+      want(c, ['secretText'], symbol);
+      bound.env[get('variable')] = c.secret ?? '';
+      bound.secrets.push(c.secret ?? '');
+      break;
+    case 'usernamePassword':
+      want(c, ['usernamePassword'], symbol);
+      bound.env[get('usernameVariable')] = c.username ?? '';
+      bound.env[get('passwordVariable')] = c.password ?? '';
+      bound.secrets.push(c.password ?? '');
+      break;
+    case 'usernameColonPassword':
+      want(c, ['usernamePassword'], symbol);
+      bound.env[get('variable')] = `${c.username ?? ''}:${c.password ?? ''}`;
+      bound.secrets.push(`${c.username ?? ''}:${c.password ?? ''}`, c.password ?? '');
+      break;
+    case 'file':
+      want(c, ['secretFile'], symbol);
+      bound.env[get('variable')] = await secretFile(ctx, bound, c.fileName ?? 'secret', c.content ?? Buffer.alloc(0));
+      break;
+    case 'sshUserPrivateKey': {
+      want(c, ['sshKey'], symbol);
+      bound.env[get('keyFileVariable')] = await secretFile(ctx, bound, 'id_key', c.privateKey ?? '');
+      const pv = opt('passphraseVariable');
+      if (pv) { bound.env[pv] = c.passphrase ?? ''; bound.secrets.push(c.passphrase ?? ''); }
+      const uv = opt('usernameVariable');
+      if (uv) bound.env[uv] = c.username ?? '';
+      bound.secrets.push(...(c.privateKey ?? '').split('\n').filter((l) => l.length >= 16));
+      break;
+    }
+    case 'certificate': {
+      want(c, ['certificate'], symbol);
+      bound.env[get('keystoreVariable')] = await secretFile(ctx, bound, 'keystore', c.content ?? Buffer.alloc(0));
+      const pv = opt('passwordVariable');
+      if (pv) { bound.env[pv] = c.password ?? ''; bound.secrets.push(c.password ?? ''); }
+      break;
+    }
+    default:
+      throw new StepFailure(`withCredentials: unknown binding ${symbol}(...) (use string, usernamePassword, usernameColonPassword, file, sshUserPrivateKey, certificate)`);
+  }
+}
+
+export default defineStep({
+  name: 'withCredentials',
+  doc: "Bind credentials to variables for the block: withCredentials([string(credentialsId: 'tok', variable: 'TOKEN')]) { ... }.",
+  params: [{ name: 'bindings', type: 'list', required: true, doc: 'string(...), usernamePassword(...), file(...), sshUserPrivateKey(...), ...' }],
+  positional: 'bindings',
+  block: 'required',
+  needsNode: false,
+  async run(ctx, args) {
+    const bound: Bound = { env: {}, secrets: [], files: [] };
+    try {
+      for (const b of list(args, 'bindings') ?? []) await bindOne(ctx, b, bound);
+      const secrets = bound.secrets.filter((s) => s.length > 0);
+      return args.body ? await ctx.runBody(args.body, { env: bound.env, secrets }) : null;
+    } finally {
+      if (bound.files.length > 0) {
+        const ws = ctx.workspace();
+        for (const dir of bound.files) await ws.remove(dir).catch(() => {});
+      }
+    }
+  },
+});
