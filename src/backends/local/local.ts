@@ -1,0 +1,431 @@
+// The local backend: steps run as processes on this machine, in a directory per job.
+//
+// Workspaces are named like Jenkins names them: `<root>/<job>` ('/' in folder names becomes
+// '_'), and when that directory is already held by a live workspace (two builds of the same
+// job at once, or two `node` blocks of one build), `<job>@2`, `<job>@3`, ...
+//
+// Every process runs without a shell in its own process group (detached: setsid), so that
+// an abort or release kills its whole tree: SIGTERM, then SIGKILL after a grace period.
+// exec resolves when the process it started exits, not when its output pipes close: a
+// background child (`sleep 100 &`) that inherited stdout would otherwise hang the build.
+// After the exit the pipes get a short drain; leftovers of the group are killed on release.
+
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { compileAntPatterns } from '../../util/antglob.ts';
+import type { AntMatcher, AntPatternOptions } from '../../util/antglob.ts';
+import { groupHasMembers, killGroupTree } from '../../util/process-tree.ts';
+import { WorkspaceError } from '../types.ts';
+import type {
+  Backend, ExecResult, ExecSpec, FileStat, OutputStream, Workspace, WorkspaceRequest,
+} from '../types.ts';
+
+export interface LocalBackendOptions {
+  /** Directory that holds the workspaces. Default `<cwd>/.kiln/workspace`. */
+  root?: string;
+  /** NODE_NAME of this machine. Default 'local'. */
+  nodeName?: string;
+  /** Labels of this node; the node name is always one of them, as in Jenkins. */
+  labels?: string[];
+  /** Time between SIGTERM and SIGKILL when killing a process tree. Default 1500 ms. */
+  killGraceMs?: number;
+  /** How long exec waits for output pipes to close after the process exited. Default 100 ms. */
+  drainMs?: number;
+}
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Directory name for a job: '/' (folders) and other separators or control characters become '_'. */
+export function workspaceDirName(job: string): string {
+  // eslint-disable-next-line no-control-regex
+  let name = job.replace(/[/\\\x00-\x1f\x7f]/g, '_');
+  if (name === '' || /^\.+$/.test(name)) name = name.replace(/\./g, '_') || '_';
+  return name;
+}
+
+export class LocalBackend implements Backend {
+  readonly kind = 'local';
+  readonly root: string;
+  readonly nodeName: string;
+  readonly labels: string[];
+  readonly killGraceMs: number;
+  readonly drainMs: number;
+  /** Live workspaces by their root path. */
+  readonly #live = new Map<string, LocalWorkspace>();
+
+  constructor(options: LocalBackendOptions = {}) {
+    this.root = path.resolve(options.root ?? path.join(process.cwd(), '.kiln', 'workspace'));
+    this.nodeName = options.nodeName ?? 'local';
+    const labels = options.labels ?? [];
+    this.labels = labels.includes(this.nodeName) ? [...labels] : [this.nodeName, ...labels];
+    this.killGraceMs = options.killGraceMs ?? 1500;
+    this.drainMs = options.drainMs ?? 100;
+  }
+
+  async allocate(req: WorkspaceRequest): Promise<Workspace> {
+    const base = req.path !== undefined
+      ? path.resolve(this.root, req.path)
+      : path.join(this.root, workspaceDirName(req.build.job));
+    let dir = base;
+    for (let n = 2; this.#live.has(dir); n++) dir = `${base}@${n}`;
+    const ws = new LocalWorkspace(this, dir, () => {
+      if (this.#live.get(dir) === ws) this.#live.delete(dir);
+    });
+    this.#live.set(dir, ws); // before any await: concurrent allocations see it
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+    } catch (e) {
+      this.#live.delete(dir);
+      throw new WorkspaceError('io', `cannot create workspace ${dir} for ${req.build.job} #${req.build.number}: ${errText(e)}`);
+    }
+    return ws;
+  }
+
+  /** Root paths of the workspaces currently allocated. */
+  liveWorkspaces(): string[] {
+    return [...this.#live.keys()];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#live.values()].map((ws) => ws.release()));
+  }
+}
+
+export class LocalWorkspace implements Workspace {
+  readonly root: string;
+  readonly nodeName: string;
+  readonly nodeLabels: string[];
+  readonly hasContainers = false;
+  readonly isUnix = process.platform !== 'win32';
+  readonly #backend: LocalBackend;
+  readonly #onRelease: () => void;
+  /** Process groups started here that may still have members. */
+  readonly #groups = new Set<number>();
+  #released = false;
+
+  constructor(backend: LocalBackend, root: string, onRelease: () => void) {
+    this.#backend = backend;
+    this.root = root;
+    this.nodeName = backend.nodeName;
+    this.nodeLabels = [...backend.labels];
+    this.#onRelease = onRelease;
+  }
+
+  /** Absolute, normalized `p` if it lies inside the workspace, else WorkspaceError('outside'). */
+  #inside(p: string, what = 'path'): string {
+    if (typeof p !== 'string' || !path.isAbsolute(p)) {
+      throw new WorkspaceError('outside', `${what} '${String(p)}' is not absolute (workspace ${this.root})`);
+    }
+    const abs = path.resolve(p);
+    if (abs !== this.root && !abs.startsWith(this.root.endsWith(path.sep) ? this.root : this.root + path.sep)) {
+      throw new WorkspaceError('outside', `${what} ${p} is outside the workspace ${this.root}`);
+    }
+    return abs;
+  }
+
+  async exec(spec: ExecSpec): Promise<ExecResult> {
+    if (this.#released) throw new Error(`workspace ${this.root} was released; cannot run ${JSON.stringify(spec.argv[0])}`);
+    const program = spec.argv[0];
+    if (program === undefined || program === '') throw new Error(`nothing to run: empty command (in ${spec.cwd})`);
+    const cwd = this.#inside(spec.cwd, 'working directory');
+    try {
+      const st = await fsp.stat(cwd);
+      if (!st.isDirectory()) throw new Error(`cannot run program '${program}': working directory ${cwd} is not a directory`);
+    } catch (e) {
+      if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) {
+        throw new Error(`cannot run program '${program}': working directory ${cwd} does not exist`);
+      }
+      throw e;
+    }
+    if (spec.signal?.aborted) return { exitCode: null, signal: null, aborted: true };
+
+    const env = { ...spec.env };
+    if (env['PATH'] === undefined) env['PATH'] = process.env['PATH'] ?? DEFAULT_PATH;
+
+    let child: ChildProcess;
+    try {
+      child = spawn(program, spec.argv.slice(1), {
+        cwd,
+        env,
+        stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        detached: true,
+        windowsHide: true,
+      });
+    } catch (e) {
+      throw new Error(`cannot run program '${program}' in ${cwd}: ${errText(e)}`);
+    }
+    return this.#supervise(child, spec, program, cwd);
+  }
+
+  #supervise(child: ChildProcess, spec: ExecSpec, program: string, cwd: string): Promise<ExecResult> {
+    const { killGraceMs, drainMs } = this.#backend;
+    return new Promise<ExecResult>((resolve, reject) => {
+      const pgid = child.pid;
+      let sinkError: unknown;
+      let exited = false;
+      let aborted = false;
+      let killing: Promise<boolean> | undefined;
+      let stopDrain: (() => void) | undefined;
+
+      const emit = (stream: OutputStream) => (chunk: Buffer) => {
+        if (sinkError !== undefined) return;
+        try {
+          spec.onOutput(chunk, stream);
+        } catch (e) {
+          sinkError = e;
+        }
+      };
+      child.stdout!.on('data', emit('stdout'));
+      child.stderr!.on('data', emit('stderr'));
+      child.stdout!.on('error', () => {});
+      child.stderr!.on('error', () => {});
+
+      if (child.stdin) {
+        child.stdin.on('error', () => {}); // EPIPE when the program does not read its input
+        child.stdin.end(spec.stdin);
+      }
+
+      const onAbort = () => {
+        if (exited) {
+          stopDrain?.();
+          return;
+        }
+        if (aborted || pgid === undefined) return;
+        aborted = true;
+        killing = killGroupTree(pgid, { graceMs: killGraceMs });
+      };
+      if (pgid !== undefined) {
+        this.#groups.add(pgid);
+        spec.signal?.addEventListener('abort', onAbort, { once: true });
+      }
+
+      child.once('error', (err) => {
+        // Only a failed spawn (no pid) is reported this way: kiln never kill()s or send()s via `child`.
+        if (exited || pgid !== undefined) return;
+        exited = true;
+        spec.signal?.removeEventListener('abort', onAbort);
+        if (pgid !== undefined) this.#groups.delete(pgid);
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        reject(new Error(`cannot run program '${program}' in ${cwd}: ${spawnErrorText(err)}`));
+      });
+
+      child.once('exit', (code, signal) => {
+        if (exited) return;
+        exited = true;
+        void (async () => {
+          await drainPipes(child, drainMs, (stop) => { stopDrain = stop; });
+          spec.signal?.removeEventListener('abort', onAbort);
+          if (killing) await killing; // an abort resolves once the whole tree is dead
+          if (pgid !== undefined && !(await groupHasMembers(pgid))) this.#groups.delete(pgid);
+          if (sinkError !== undefined) reject(sinkError);
+          else resolve({ exitCode: code, signal, aborted });
+        })().catch(reject);
+      });
+    });
+  }
+
+  async readFile(p: string): Promise<Buffer> {
+    const abs = this.#inside(p);
+    try {
+      return await fsp.readFile(abs);
+    } catch (e) {
+      throw fsError('read', abs, e);
+    }
+  }
+
+  async writeFile(p: string, data: Buffer | string, mode?: number): Promise<void> {
+    const abs = this.#inside(p);
+    try {
+      await fsp.mkdir(path.dirname(abs), { recursive: true });
+      await fsp.writeFile(abs, data, mode === undefined ? undefined : { mode });
+      if (mode !== undefined) await fsp.chmod(abs, mode); // the file may have existed; umask
+    } catch (e) {
+      throw fsError('write', abs, e);
+    }
+  }
+
+  async stat(p: string): Promise<FileStat | null> {
+    const abs = this.#inside(p);
+    try {
+      const st = await fsp.lstat(abs);
+      const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
+      return { type, size: st.size, mode: st.mode & 0o7777 };
+    } catch (e) {
+      if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return null;
+      throw fsError('stat', abs, e);
+    }
+  }
+
+  async mkdir(p: string): Promise<void> {
+    const abs = this.#inside(p);
+    try {
+      await fsp.mkdir(abs, { recursive: true });
+    } catch (e) {
+      throw fsError('create directory', abs, e);
+    }
+  }
+
+  async remove(p: string): Promise<void> {
+    const abs = this.#inside(p);
+    try {
+      await fsp.rm(abs, { recursive: true, force: true, maxRetries: 2 });
+    } catch (e) {
+      if (!isErrno(e, 'EACCES') && !isErrno(e, 'EPERM')) throw fsError('remove', abs, e);
+      // Read-only directories (Go module caches, chmod -w in a build): make writable, retry.
+      try {
+        await makeTreeWritable(abs);
+        await fsp.rm(abs, { recursive: true, force: true, maxRetries: 2 });
+      } catch (e2) {
+        throw fsError('remove', abs, e2);
+      }
+    }
+  }
+
+  /**
+   * `includes`/`excludes` are Ant pattern lists (see util/antglob.ts); Ant's default
+   * excludes apply unless `options.defaultExcludes` is false. Directory symlinks are not
+   * followed; symlinks (to files, directories or nothing) are reported when they match.
+   * A missing `dir` yields [].
+   */
+  async glob(dir: string, includes: string, excludes?: string, options?: AntPatternOptions): Promise<string[]> {
+    const base = this.#inside(dir);
+    const matcher = compileAntPatterns(includes, excludes, options);
+    // The walk follows no symlink below `dir`, but `dir` itself may be (or pass through)
+    // one: refuse when its real location is outside the workspace's.
+    let real: string;
+    try {
+      real = await fsp.realpath(base);
+    } catch (e) {
+      if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return [];
+      throw fsError('list', base, e);
+    }
+    const realRoot = await fsp.realpath(this.root).catch(() => this.root);
+    if (real !== realRoot && !real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep)) {
+      throw new WorkspaceError('outside', `${dir} leads to ${real}, outside the workspace ${this.root} (through a symbolic link)`);
+    }
+    const found: string[] = [];
+    await walk(base, '', matcher, found, new Semaphore(16));
+    return found.sort();
+  }
+
+  async release(): Promise<void> {
+    if (!this.#released) {
+      this.#released = true;
+      this.#onRelease();
+    }
+    const groups = [...this.#groups];
+    await Promise.all(groups.map(async (pgid) => {
+      await killGroupTree(pgid, { graceMs: this.#backend.killGraceMs });
+      this.#groups.delete(pgid);
+    }));
+  }
+}
+
+/** Waits until both output pipes closed, or `ms` passed, then closes them. */
+function drainPipes(child: ChildProcess, ms: number, onStop: (stop: () => void) => void): Promise<void> {
+  const streams = [child.stdout, child.stderr].filter((s) => s !== null);
+  return new Promise<void>((resolve) => {
+    let open = streams.filter((s) => !s.closed).length;
+    const finish = () => {
+      clearTimeout(timer);
+      for (const s of streams) if (!s.closed) s.destroy();
+      resolve();
+    };
+    const timer = setTimeout(finish, ms);
+    onStop(finish);
+    if (open === 0) {
+      finish();
+      return;
+    }
+    for (const s of streams) {
+      if (s.closed) continue;
+      s.once('close', () => {
+        if (--open === 0) finish();
+      });
+    }
+  });
+}
+
+class Semaphore {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = n;
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((r) => this.#waiting.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
+async function walk(abs: string, rel: string, matcher: AntMatcher, found: string[], sem: Semaphore): Promise<void> {
+  if (!matcher.couldMatchUnder(rel)) return;
+  let entries;
+  try {
+    entries = await sem.run(() => fsp.readdir(abs, { withFileTypes: true }));
+  } catch (e) {
+    // Missing base directory: nothing found. Unreadable or vanished subdirectory: skipped, as Ant does.
+    if (rel === '' && !(isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR'))) throw fsError('list', abs, e);
+    return;
+  }
+  const subdirs: Promise<void>[] = [];
+  for (const e of entries) {
+    const r = rel === '' ? e.name : `${rel}/${e.name}`;
+    if (e.isDirectory()) {
+      subdirs.push(walk(path.join(abs, e.name), r, matcher, found, sem));
+    } else if (e.isFile() || e.isSymbolicLink()) {
+      if (matcher.matches(r)) found.push(r);
+    }
+    // FIFOs, sockets and devices are not files to archive or stash.
+  }
+  await Promise.all(subdirs);
+}
+
+async function makeTreeWritable(abs: string): Promise<void> {
+  let st;
+  try {
+    st = await fsp.lstat(abs);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory()) return;
+  await fsp.chmod(abs, (st.mode & 0o7777) | 0o700);
+  for (const name of await fsp.readdir(abs)) await makeTreeWritable(path.join(abs, name));
+}
+
+function isErrno(e: unknown, code: string): boolean {
+  return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function spawnErrorText(e: unknown): string {
+  if (isErrno(e, 'ENOENT')) return 'no such program (is it installed, and on the PATH given to the step?)';
+  if (isErrno(e, 'EACCES')) return 'permission denied (is the file executable?)';
+  return errText(e);
+}
+
+function fsError(op: string, abs: string, e: unknown): WorkspaceError {
+  if (e instanceof WorkspaceError) return e;
+  const code = isErrno(e, 'ENOENT') ? 'not-found' : 'io';
+  const errno = typeof e === 'object' && e !== null ? (e as NodeJS.ErrnoException).code : undefined;
+  const why = isErrno(e, 'ENOENT') ? 'no such file or directory'
+    : isErrno(e, 'EISDIR') ? 'is a directory'
+    : isErrno(e, 'ENOTDIR') ? 'a parent is not a directory'
+    : isErrno(e, 'EACCES') || isErrno(e, 'EPERM') ? 'permission denied'
+    : isErrno(e, 'EEXIST') ? 'a file is in the way'
+    : errText(e);
+  return new WorkspaceError(code, `cannot ${op} ${abs}: ${why}${errno ? ` (${errno})` : ''}`);
+}
