@@ -60,9 +60,22 @@ export interface FileStat {
   mode: number;
 }
 
+export interface GlobOptions {
+  /** Apply Ant's default excludes (`**\/.git/**`, ...); default true. */
+  defaultExcludes?: boolean;
+  /** Patterns match case-sensitively; default true. */
+  caseSensitive?: boolean;
+}
+
 export interface Workspace {
   /** Absolute path of the workspace root on its node (the WORKSPACE variable). */
   readonly root: string;
+  /**
+   * A scratch directory beside the root (`<root>@tmp`, as Jenkins has), for files a step needs
+   * but the build must not see in its workspace: scripts, secret files, askpass helpers.
+   * File operations accept paths under it as well as under `root`.
+   */
+  readonly tmp: string;
   /** Name of the node that holds it (NODE_NAME): 'local' for the local backend. */
   readonly nodeName: string;
   /** Labels of that node (NODE_LABELS). */
@@ -74,6 +87,7 @@ export interface Workspace {
 
   exec(spec: ExecSpec): Promise<ExecResult>;
 
+  /** Refuses a file whose real location (after symbolic links) is outside the workspace. */
   readFile(path: string): Promise<Buffer>;
   /** Creates parent directories as needed. */
   writeFile(path: string, data: Buffer | string, mode?: number): Promise<void>;
@@ -88,7 +102,7 @@ export interface Workspace {
    * sorted. Symlinks are reported as found; callers decide (archiving refuses links that
    * leave the workspace).
    */
-  glob(dir: string, includes: string, excludes?: string): Promise<string[]>;
+  glob(dir: string, includes: string, excludes?: string, options?: GlobOptions): Promise<string[]>;
 
   /** Releases what the workspace holds on its node (processes, containers); files stay. */
   release(): Promise<void>;

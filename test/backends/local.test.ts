@@ -515,3 +515,21 @@ test('glob skips FIFOs and prunes directories that cannot match', async () => {
   }
   await b.close();
 });
+
+test('readFile refuses a symbolic link that leads out of the workspace; the @tmp area is usable', async () => {
+  const backend = newBackend();
+  const ws = await backend.allocate({ build: build('links') });
+  const outside = await mkdtemp(path.join(tmpdir(), 'kiln-outside-'));
+  await writeFile(path.join(outside, 'secret.txt'), 'top secret');
+  await symlink(path.join(outside, 'secret.txt'), path.join(ws.root, 'leak.txt'));
+  await writeFile(path.join(ws.root, 'ok.txt'), 'fine');
+  await symlink(path.join(ws.root, 'ok.txt'), path.join(ws.root, 'inside-link.txt'));
+  await assert.rejects(ws.readFile(path.join(ws.root, 'leak.txt')), (e: unknown) => e instanceof WorkspaceError && e.code === 'outside' && /symbolic link/.test(e.message));
+  assert.equal((await ws.readFile(path.join(ws.root, 'inside-link.txt'))).toString(), 'fine');
+  assert.equal(ws.tmp, `${ws.root}@tmp`);
+  await ws.writeFile(path.join(ws.tmp, 'script.sh'), 'echo hi\n', 0o700);
+  assert.equal((await ws.readFile(path.join(ws.tmp, 'script.sh'))).toString(), 'echo hi\n');
+  await assert.rejects(ws.writeFile(`${ws.root}@tmpx/evil`, 'x'), (e: unknown) => e instanceof WorkspaceError && e.code === 'outside');
+  await rm(outside, { recursive: true, force: true });
+  await ws.release();
+});

@@ -95,6 +95,7 @@ export class LocalBackend implements Backend {
 
 export class LocalWorkspace implements Workspace {
   readonly root: string;
+  readonly tmp: string;
   readonly nodeName: string;
   readonly nodeLabels: string[];
   readonly hasContainers = false;
@@ -108,6 +109,7 @@ export class LocalWorkspace implements Workspace {
   constructor(backend: LocalBackend, root: string, onRelease: () => void) {
     this.#backend = backend;
     this.root = root;
+    this.tmp = `${root}@tmp`;
     this.nodeName = backend.nodeName;
     this.nodeLabels = [...backend.labels];
     this.#onRelease = onRelease;
@@ -119,10 +121,27 @@ export class LocalWorkspace implements Workspace {
       throw new WorkspaceError('outside', `${what} '${String(p)}' is not absolute (workspace ${this.root})`);
     }
     const abs = path.resolve(p);
-    if (abs !== this.root && !abs.startsWith(this.root.endsWith(path.sep) ? this.root : this.root + path.sep)) {
+    if (!within(abs, this.root) && !within(abs, this.tmp)) {
       throw new WorkspaceError('outside', `${what} ${p} is outside the workspace ${this.root}`);
     }
     return abs;
+  }
+
+  /** Refuses `abs` when its real location, after symbolic links, leaves the workspace. */
+  async #realInside(abs: string): Promise<void> {
+    let real: string;
+    try {
+      real = await fsp.realpath(abs);
+    } catch {
+      return; // missing: the operation itself reports it
+    }
+    const [realRoot, realTmp] = await Promise.all([
+      fsp.realpath(this.root).catch(() => this.root),
+      fsp.realpath(this.tmp).catch(() => this.tmp),
+    ]);
+    if (!within(real, realRoot) && !within(real, realTmp)) {
+      throw new WorkspaceError('outside', `${abs} leads to ${real}, outside the workspace ${this.root} (through a symbolic link)`);
+    }
   }
 
   async exec(spec: ExecSpec): Promise<ExecResult> {
@@ -229,6 +248,7 @@ export class LocalWorkspace implements Workspace {
 
   async readFile(p: string): Promise<Buffer> {
     const abs = this.#inside(p);
+    await this.#realInside(abs);
     try {
       return await fsp.readFile(abs);
     } catch (e) {
@@ -303,7 +323,8 @@ export class LocalWorkspace implements Workspace {
       throw fsError('list', base, e);
     }
     const realRoot = await fsp.realpath(this.root).catch(() => this.root);
-    if (real !== realRoot && !real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep)) {
+    const realTmp = await fsp.realpath(this.tmp).catch(() => this.tmp);
+    if (!within(real, realRoot) && !within(real, realTmp)) {
       throw new WorkspaceError('outside', `${dir} leads to ${real}, outside the workspace ${this.root} (through a symbolic link)`);
     }
     const found: string[] = [];
@@ -428,4 +449,9 @@ function fsError(op: string, abs: string, e: unknown): WorkspaceError {
     : isErrno(e, 'EEXIST') ? 'a file is in the way'
     : errText(e);
   return new WorkspaceError(code, `cannot ${op} ${abs}: ${why}${errno ? ` (${errno})` : ''}`);
+}
+
+/** Whether `p` is `dir` or below it (both absolute and normalized). */
+function within(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 }
