@@ -38,7 +38,7 @@ export default defineStep({
           if (!isMap(p)) throw new StepFailure("cleanWs: patterns are [pattern: '...', type: 'INCLUDE']");
           (p.get('type') === 'EXCLUDE' ? exc : inc).push(String(p.get('pattern') ?? ''));
         }
-        for (const f of await ws.glob(ws.root, inc.length > 0 ? inc.join(',') : '**', exc.join(','))) await ws.remove(path.join(ws.root, f));
+        for (const f of await ws.glob(ws.root, inc.length > 0 ? inc.join(',') : '**', exc.join(','), { defaultExcludes: false })) await ws.remove(path.join(ws.root, f));
       }
       ctx.log('[WS-CLEANUP] done');
     } catch (err) {

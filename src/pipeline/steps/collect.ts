@@ -9,10 +9,9 @@ export async function collectFiles(ctx: StepContext, includes: string, excludes:
   opts: { defaultExcludes: boolean; step: string }): Promise<StashFile[]> {
   const ws = ctx.workspace();
   const base = ctx.cwd ?? ws.root;
-  const withDefaults = opts.defaultExcludes ? [excludes, ...DEFAULT_EXCLUDES].filter(Boolean).join(',') : excludes;
   let rels: string[];
   try {
-    rels = await ws.glob(base, includes, withDefaults);
+    rels = await ws.glob(base, includes, excludes, { defaultExcludes: opts.defaultExcludes });
   } catch (err) {
     throw new StepFailure(`${opts.step}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -36,10 +35,3 @@ export async function collectFiles(ctx: StepContext, includes: string, excludes:
   }
   return out;
 }
-
-/** Ant's default excludes, which Jenkins applies to archiveArtifacts and stash. */
-export const DEFAULT_EXCLUDES = [
-  '**/*~', '**/#*#', '**/.#*', '**/%*%', '**/._*', '**/CVS', '**/CVS/**', '**/.cvsignore', '**/SCCS', '**/SCCS/**',
-  '**/vssver.scc', '**/.svn', '**/.svn/**', '**/.DS_Store', '**/.git', '**/.git/**', '**/.gitattributes', '**/.gitignore',
-  '**/.gitmodules', '**/.hg', '**/.hg/**', '**/.hgignore', '**/.hgsub', '**/.hgsubstate', '**/.hgtags', '**/.bzr', '**/.bzr/**', '**/.bzrignore',
-];

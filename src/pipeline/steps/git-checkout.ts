@@ -1,6 +1,6 @@
 // Cloning and updating a git repository in the workspace with the system's `git`, as the git
 // and checkout steps do. Credentials: username/password through GIT_ASKPASS (never in the URL,
-// never in the log), SSH keys through GIT_SSH_COMMAND; both files live in <workspace>@tmp and
+// never in the log), SSH keys through GIT_SSH_COMMAND; both files live in the workspace's tmp area and
 // are removed afterwards.
 import { randomUUID } from 'node:crypto';
 import type { StepContext } from './types.ts';
@@ -29,7 +29,7 @@ export async function gitCheckout(ctx: StepContext, spec: GitCheckout): Promise<
   const ws = ctx.workspace();
   const cwd = ctx.cwd ?? ws.root;
   const env: Record<string, string> = { ...ctx.env, GIT_TERMINAL_PROMPT: '0' };
-  const secretsDir = `${ws.root}@tmp/git-${randomUUID()}`;
+  const secretsDir = `${ws.tmp}/git-${randomUUID()}`;
   const secrets: string[] = [];
   try {
     if (spec.credentialsId) {

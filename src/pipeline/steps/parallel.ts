@@ -29,7 +29,7 @@ export default defineStep({
     ctx.signal.addEventListener('abort', onParent, { once: true });
     const results = await Promise.allSettled(branches.map(async ([name, body]) => {
       try {
-        return await ctx.runBody(body, { stage: name, signal: ctl.signal });
+        return await ctx.runBody(body, { parallelBranch: name, signal: ctl.signal });
       } catch (err) {
         if (failFast && !ctl.signal.aborted) ctl.abort(new Interrupted('failFast', `Failed in branch ${name}`));
         throw err;

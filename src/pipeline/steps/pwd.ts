@@ -10,6 +10,6 @@ export default defineStep({
   async run(ctx, args) {
     const ws = ctx.workspace();
     const cwd = ctx.cwd ?? ws.root;
-    return bool(args, 'tmp', false) ? `${cwd}@tmp` : cwd;
+    return bool(args, 'tmp', false) ? ws.tmp : cwd;
   },
 });

@@ -31,7 +31,7 @@ export default defineStep({
     const shebang = /^#!\s*(\S+)(.*)$/m.exec(script.split('\n', 1)[0] ?? '');
     if (shebang && script.startsWith('#!')) {
       // Jenkins writes the script to a file and runs it; the interpreter reads it from there.
-      const file = `${ws.root}@tmp/script-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}.sh`;
+      const file = `${ws.tmp}/script-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}.sh`;
       await ws.writeFile(file, script, 0o755);
       argv = [file];
     } else {

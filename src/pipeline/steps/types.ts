@@ -78,8 +78,10 @@ export interface BodyOverrides {
   workspace?: Workspace;
   /** Prefix console lines with timestamps (`timestamps {}`). */
   timestamps?: boolean;
-  /** Run the body as a stage of this name (scripted `stage('x') {}`, parallel branches). */
+  /** Run the body as a stage of this name (scripted `stage('x') {}`). */
   stage?: string;
+  /** Run the body as a parallel branch of this name (its console lines get a `[name] ` prefix). */
+  parallelBranch?: string;
   /** Called whenever the body prints something (timeout's `activity`). */
   onOutput?: (() => void) | undefined;
 }

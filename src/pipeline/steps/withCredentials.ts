@@ -1,6 +1,7 @@
 // withCredentials: binds credentials to variables for the block, masks them in the output, and
 // removes any secret files when the block ends, however it ends.
 import { randomUUID } from 'node:crypto';
+import path from 'node:path/posix';
 import { defineStep, type Credential, type StepContext } from './types.ts';
 import { StepFailure } from './errors.ts';
 import { list } from './args.ts';
@@ -14,7 +15,7 @@ interface Bound {
 
 async function secretFile(ctx: StepContext, bound: Bound, name: string, data: Buffer | string, mode = 0o600): Promise<string> {
   const ws = ctx.workspace();
-  const file = `${ws.root}@tmp/secretFiles/${randomUUID()}/${name}`;
+  const file = `${ws.tmp}/secretFiles/${randomUUID()}/${path.basename(name) || 'secret'}`;
   await ws.writeFile(file, data, mode);
   bound.files.push(file.slice(0, file.lastIndexOf('/')));
   return file;
