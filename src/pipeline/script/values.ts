@@ -51,6 +51,13 @@ export interface HostObject {
   setProperty?(name: string, value: Value, ctx: DynamicContext, loc: Loc): boolean | Promise<boolean>;
   /** undefined = no such method (the interpreter reports it). */
   invokeMethod?(name: string, args: CallArgs, ctx: DynamicContext, loc: Loc): Promise<Value> | undefined;
+  /**
+   * The object's content as a map (optional). Added so that objects which are maps in Jenkins
+   * (params, env) get Groovy's reading map methods (each, collect, findAll, keySet,
+   * containsKey, ...), for-in and `in` from the interpreter, without each host object
+   * implementing them; methods that would change the map are refused.
+   */
+  entries?(ctx: DynamicContext): GMap | Promise<GMap>;
   /** How it prints in a GString. */
   toString(): string;
 }
@@ -86,6 +93,12 @@ export interface ScriptHost {
   hasStep(name: string): boolean;
   /** Runs a step called from a script or a steps block. */
   callStep(name: string, args: CallArgs, ctx: DynamicContext, loc: Loc): Promise<Value>;
+  /**
+   * The names of the steps the host can run (optional). Added for the interpreter's
+   * "No such DSL method 'deplyo' ... did you mean 'deploy'?" message: hasStep alone cannot
+   * suggest a name.
+   */
+  stepNames?(): Iterable<string>;
 }
 
 export function isClosure(v: Value | undefined): v is ClosureValue {

@@ -1,0 +1,574 @@
+// Groovy's operators on script values: truth, equality, ordering, arithmetic with Groovy's
+// number rules, `as` casts, indexing, ranges and `in`.
+import type { Loc } from '../syntax/ast.ts';
+import { ScriptError, scriptError } from './errors.ts';
+import { formatNumber, toGroovyString } from './format.ts';
+import { MatcherObject, PatternObject, regexFor } from './regex.ts';
+import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value } from './values.ts';
+
+/** Limits on what one value may grow to, so that a runaway script fails instead of exhausting memory. */
+export const MAX_STRING = 100 * 1024 * 1024;
+export const MAX_LIST = 10_000_000;
+
+export function tooLarge(what: string, loc: Loc | null): ScriptError {
+  return scriptError('limit', `too large: ${what} (Kiln limits strings to 100 MB and lists to 10,000,000 items)`, loc, 'java.lang.OutOfMemoryError');
+}
+
+export function checkString(s: string, loc: Loc | null): string {
+  if (s.length > MAX_STRING) throw tooLarge(`a string of ${s.length} characters`, loc);
+  return s;
+}
+
+export function checkListSize(n: number, loc: Loc | null): void {
+  if (n > MAX_LIST) throw tooLarge(`a list of ${n} items`, loc);
+}
+
+/** Groovy truth: null, false, 0, '', [], [:] and a matcher without a match are false. */
+export function groovyTruth(v: Value): boolean {
+  if (v === null) return false;
+  switch (typeof v) {
+    case 'boolean': return v;
+    case 'number': return v !== 0 && !Number.isNaN(v);
+    case 'string': return v.length > 0;
+  }
+  if (Array.isArray(v)) return v.length > 0;
+  if (v instanceof Map) return v.size > 0;
+  if (v.kind === 'range') return rangeSize(v) > 0;
+  if (v instanceof MatcherObject) return v.asBoolean();
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ranges
+
+export function rangeSize(r: RangeValue): number {
+  const a = typeof r.from === 'number' ? r.from : r.from.codePointAt(0) ?? 0;
+  const b = typeof r.to === 'number' ? r.to : r.to.codePointAt(0) ?? 0;
+  const n = Math.floor(Math.abs(b - a)) + 1;
+  return r.exclusive ? n - 1 : n;
+}
+
+/** The i-th element of a range, without building it. */
+export function rangeAt(r: RangeValue, i: number): Value {
+  if (typeof r.from === 'number' && typeof r.to === 'number') return r.from <= r.to ? r.from + i : r.from - i;
+  const a = String(r.from).codePointAt(0) ?? 0;
+  const b = String(r.to).codePointAt(0) ?? 0;
+  return String.fromCodePoint(a <= b ? a + i : a - i);
+}
+
+export function rangeContains(r: RangeValue, v: Value): boolean {
+  if (typeof r.from === 'number' && typeof r.to === 'number') {
+    if (typeof v !== 'number') return false;
+    const lo = Math.min(r.from, r.to);
+    const hi = Math.max(r.from, r.to);
+    if (r.exclusive) return r.from <= r.to ? v >= r.from && v < r.to && Number.isInteger(v - r.from) : v <= r.from && v > r.to && Number.isInteger(r.from - v);
+    return v >= lo && v <= hi && Number.isInteger(v - r.from);
+  }
+  if (typeof v !== 'string') return false;
+  return rangeToList(r).includes(v);
+}
+
+export function makeRange(from: Value, to: Value, exclusive: boolean, loc: Loc | null): RangeValue {
+  if (typeof from === 'number' && typeof to === 'number') {
+    if (!Number.isInteger(from) || !Number.isInteger(to)) throw scriptError('range', `ranges need whole numbers: ${formatNumber(from)}..${formatNumber(to)}`, loc);
+    return { kind: 'range', from, to, exclusive };
+  }
+  if (typeof from === 'string' && typeof to === 'string' && from.length === 1 && to.length === 1) return { kind: 'range', from, to, exclusive };
+  throw scriptError('range', `cannot make a range from ${typeName(from)} ${toGroovyString(from)} to ${typeName(to)} ${toGroovyString(to)} (ranges are of whole numbers or single characters)`, loc);
+}
+
+/** A list, range, map, string or matcher as a list of its elements (for-in, each, spread). */
+export function iterableToList(v: Value, loc: Loc | null, what: string): GList {
+  if (v === null) return [];
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'string') return [...v];
+  if (typeof v === 'object') {
+    if (v instanceof Map) return [...v].map(([k, x]) => new EntryObject(k, x, v));
+    if (v.kind === 'range') {
+      checkListSize(rangeSize(v), loc);
+      return rangeToList(v);
+    }
+    if (v instanceof MatcherObject) return v.toList();
+  }
+  throw scriptError('not-iterable', `${what}: cannot iterate over a ${typeName(v)} (${toGroovyString(v)})`, loc, 'groovy.lang.MissingMethodException');
+}
+
+/** A map entry as closures and for-in see it: entry.key, entry.value; prints as key=value. */
+export class EntryObject implements HostObject {
+  readonly kind = 'host' as const;
+  readonly typeName = 'java.util.Map$Entry';
+  readonly key: string;
+  value: Value;
+  readonly map: GMap | null;
+  constructor(key: string, value: Value, map: GMap | null) {
+    this.key = key;
+    this.value = value;
+    this.map = map;
+  }
+  getProperty(name: string): Value | undefined {
+    if (name === 'key') return this.key;
+    if (name === 'value') return this.value;
+    return undefined;
+  }
+  setProperty(name: string, value: Value): boolean {
+    if (name !== 'value') return false;
+    this.value = value;
+    this.map?.set(this.key, value);
+    return true;
+  }
+  invokeMethod(name: string, args: { positional: Value[] }): Promise<Value> | undefined {
+    if (name === 'getKey') return Promise.resolve(this.key);
+    if (name === 'getValue') return Promise.resolve(this.value);
+    if (name === 'setValue' && args.positional.length === 1) {
+      const old = this.value;
+      this.setProperty('value', args.positional[0] ?? null);
+      return Promise.resolve(old);
+    }
+    return undefined;
+  }
+  toString(): string {
+    return `${this.key}=${toGroovyString(this.value)}`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Equality and ordering
+
+/** Groovy's ==: numbers by value (1 == 1.0), lists and maps element by element, null-safe. */
+export function groovyEquals(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  if (typeof a !== 'object' || typeof b !== 'object') {
+    // A one-character string equals itself only; numbers compare by value (NaN aside).
+    return false;
+  }
+  const la = Array.isArray(a) ? a : a instanceof Map ? null : a.kind === 'range' ? rangeToList(a) : null;
+  const lb = Array.isArray(b) ? b : b instanceof Map ? null : b.kind === 'range' ? rangeToList(b) : null;
+  if (la && lb) {
+    if (la.length !== lb.length) return false;
+    for (let i = 0; i < la.length; i++) if (!groovyEquals(la[i] ?? null, lb[i] ?? null)) return false;
+    return true;
+  }
+  if (a instanceof Map && b instanceof Map) {
+    if (a.size !== b.size) return false;
+    for (const [k, v] of a) {
+      if (!b.has(k)) return false;
+      if (!groovyEquals(v, b.get(k) ?? null)) return false;
+    }
+    return true;
+  }
+  if (a instanceof EntryObject && b instanceof EntryObject) return a.key === b.key && groovyEquals(a.value, b.value);
+  if (a instanceof PatternObject && b instanceof PatternObject) return a.pattern === b.pattern;
+  return false;
+}
+
+function cannotCompare(a: Value, b: Value, loc: Loc | null): ScriptError {
+  return scriptError('compare', `Cannot compare ${typeName(a)} with value '${toGroovyString(a)}' and ${typeName(b)} with value '${toGroovyString(b)}'`, loc, 'java.lang.IllegalArgumentException');
+}
+
+/** Groovy's <=>: numbers, strings (by UTF-16 code units, as Java), booleans; null sorts first. */
+export function groovyCompare(a: Value, b: Value, loc: Loc | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
+  if (Array.isArray(a) && Array.isArray(b) || a instanceof Map && b instanceof Map) {
+    if (groovyEquals(a, b)) return 0;
+  }
+  throw cannotCompare(a, b, loc);
+}
+
+/** Natural order for sort(), min(), max(): like <=>, but values of different types order by type instead of failing. */
+export function naturalCompare(a: Value, b: Value): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  const ta = typeof a;
+  const tb = typeof b;
+  if (ta === tb && (ta === 'number' || ta === 'string' || ta === 'boolean')) return groovyCompare(a, b, null);
+  const ra = typeRank(a);
+  const rb = typeRank(b);
+  if (ra !== rb) return ra - rb;
+  const sa = toGroovyString(a);
+  const sb = toGroovyString(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+function typeRank(v: Value): number {
+  if (typeof v === 'number') return 1;
+  if (typeof v === 'string') return 2;
+  if (typeof v === 'boolean') return 3;
+  if (Array.isArray(v)) return 4;
+  if (v instanceof Map) return 5;
+  return 6;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers: integers stay integers; decimals behave like Groovy's BigDecimal for + - * /.
+
+/** Digits after the point in a number's shortest decimal form. */
+export function scaleOf(n: number): number {
+  if (Number.isInteger(n)) return 0;
+  const s = String(n);
+  const e = s.indexOf('e');
+  if (e >= 0) {
+    const exp = Number(s.slice(e + 1));
+    const mant = s.slice(0, e);
+    const dot = mant.indexOf('.');
+    const frac = dot < 0 ? 0 : mant.length - dot - 1;
+    return Math.max(0, frac - exp);
+  }
+  const dot = s.indexOf('.');
+  return dot < 0 ? 0 : s.length - dot - 1;
+}
+
+function precisionOf(n: number): number {
+  const s = String(Math.abs(n)).replace(/e.*$/, '').replace('.', '').replace(/^0+/, '');
+  return Math.max(1, s.length);
+}
+
+function roundTo(n: number, scale: number): number {
+  if (scale > 20 || !Number.isFinite(n)) return n;
+  return Number(n.toFixed(scale));
+}
+
+function gcd(a: number, b: number): number {
+  a = Math.abs(a);
+  b = Math.abs(b);
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Groovy's / : exact when the quotient terminates, else 10 more digits than the operands, at most max(scale, 10) decimals. */
+export function divide(a: number, b: number, loc: Loc | null): number {
+  if (b === 0) throw scriptError('arithmetic', 'Division by zero', loc, 'java.lang.ArithmeticException');
+  const q = a / b;
+  const sa = scaleOf(a);
+  const sb = scaleOf(b);
+  if (sa <= 15 && sb <= 15) {
+    const ma = Math.round(a * 10 ** sa);
+    const mb = Math.round(b * 10 ** sb);
+    if (Number.isSafeInteger(ma) && Number.isSafeInteger(mb) && mb !== 0) {
+      let d = Math.abs(mb) / gcd(ma, mb);
+      while (d % 2 === 0) d /= 2;
+      while (d % 5 === 0) d /= 5;
+      if (d === 1) return q;
+    }
+  }
+  const p = Math.max(precisionOf(a), precisionOf(b)) + 10;
+  let r = Number(q.toPrecision(Math.min(p, 100)));
+  r = roundTo(r, Math.max(sa, sb, 10));
+  return r;
+}
+
+export function isNumber(v: Value): v is number {
+  return typeof v === 'number';
+}
+
+function numOp(op: string, a: number, b: number, loc: Loc | null): number {
+  const ints = Number.isInteger(a) && Number.isInteger(b);
+  switch (op) {
+    case '+': return ints ? a + b : roundTo(a + b, Math.max(scaleOf(a), scaleOf(b)));
+    case '-': return ints ? a - b : roundTo(a - b, Math.max(scaleOf(a), scaleOf(b)));
+    case '*': return ints ? a * b : roundTo(a * b, scaleOf(a) + scaleOf(b));
+    case '/': return divide(a, b, loc);
+    case '%':
+      if (b === 0) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
+      return ints ? a % b : roundTo(a % b, Math.max(scaleOf(a), scaleOf(b)));
+    case '**': {
+      const r = a ** b;
+      return ints && b >= 0 ? r : r;
+    }
+    case '&': return ints ? Number(BigInt.asIntN(64, BigInt(a) & BigInt(b))) : badBits(op, loc);
+    case '|': return ints ? Number(BigInt.asIntN(64, BigInt(a) | BigInt(b))) : badBits(op, loc);
+    case '^': return ints ? Number(BigInt.asIntN(64, BigInt(a) ^ BigInt(b))) : badBits(op, loc);
+    case '<<': return ints ? Number(BigInt.asIntN(64, BigInt(a) << BigInt(b & 63))) : badBits(op, loc);
+    case '>>': return ints ? Number(BigInt.asIntN(64, BigInt(a) >> BigInt(b & 63))) : badBits(op, loc);
+    case '>>>': return ints ? (a >= 0 ? Math.floor(a / 2 ** (b & 63)) : Number(BigInt.asUintN(64, BigInt(a)) >> BigInt(b & 63))) : badBits(op, loc);
+  }
+  throw scriptError('operator', `unknown operator ${op}`, loc);
+}
+
+function badBits(op: string, loc: Loc | null): never {
+  throw scriptError('operator', `the ${op} operator needs whole numbers`, loc, 'groovy.lang.MissingMethodException');
+}
+
+function noOperator(op: string, a: Value, b: Value, loc: Loc | null): ScriptError {
+  const names: Record<string, string> = { '+': 'plus', '-': 'minus', '*': 'multiply', '/': 'div', '%': 'mod', '**': 'power', '&': 'and', '|': 'or', '^': 'xor', '<<': 'leftShift', '>>': 'rightShift', '>>>': 'rightShiftUnsigned' };
+  if (a === null) return scriptError('null', `Cannot invoke method ${names[op] ?? op}() on null object (the left side of ${op} is null)`, loc, 'java.lang.NullPointerException');
+  return scriptError('no-such-method', `No signature of method: ${typeName(a)}.${names[op] ?? op}() is applicable for argument types: (${typeName(b)}) values: [${toGroovyString(b)}]`, loc, 'groovy.lang.MissingMethodException');
+}
+
+function toList(v: Value): GList | null {
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'object' && v !== null && !(v instanceof Map) && v.kind === 'range') return rangeToList(v);
+  return null;
+}
+
+export function listContains(l: GList, v: Value): boolean {
+  for (const x of l) if (groovyEquals(x, v)) return true;
+  return false;
+}
+
+/** The result of a binary arithmetic operator: + - * / % ** & | ^ << >> >>>. */
+export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Value {
+  if (typeof a === 'number' && typeof b === 'number') return numOp(op, a, b, loc);
+  switch (op) {
+    case '+': {
+      if (typeof a === 'string') {
+        const s = toGroovyString(b);
+        if (a.length + s.length > MAX_STRING) throw tooLarge(`a string of ${a.length + s.length} characters`, loc);
+        return a + s;
+      }
+      if (typeof b === 'string' && (typeof a === 'number' || typeof a === 'boolean' || a === null)) return toGroovyString(a) + b;
+      const la = toList(a);
+      if (la) {
+        const lb = toList(b);
+        const out = lb ? la.concat(lb) : [...la, b];
+        checkListSize(out.length, loc);
+        return out;
+      }
+      if (a instanceof Map && b instanceof Map) {
+        const m = new Map(a);
+        for (const [k, v] of b) m.set(k, v);
+        return m;
+      }
+      if (a instanceof Map && b instanceof EntryObject) {
+        const m = new Map(a);
+        m.set(b.key, b.value);
+        return m;
+      }
+      if (isHostObject(a) && typeof b === 'string' && !(a instanceof EntryObject)) return a.toString() + b;
+      break;
+    }
+    case '-': {
+      if (typeof a === 'string') {
+        const pat = b instanceof PatternObject ? b.pattern : null;
+        if (pat !== null) return a.replace(regexFor(pat, loc, 'once'), '');
+        const s = toGroovyString(b);
+        const i = a.indexOf(s);
+        return i < 0 ? a : a.slice(0, i) + a.slice(i + s.length);
+      }
+      const la = toList(a);
+      if (la) {
+        const lb = toList(b);
+        if (lb) return la.filter((x) => !listContains(lb, x));
+        return la.filter((x) => !groovyEquals(x, b));
+      }
+      if (a instanceof Map && b instanceof Map) {
+        const m = new Map(a);
+        for (const [k, v] of b) if (m.has(k) && groovyEquals(m.get(k) ?? null, v)) m.delete(k);
+        return m;
+      }
+      break;
+    }
+    case '*': {
+      if (typeof a === 'string' && typeof b === 'number') {
+        if (!Number.isInteger(b) || b < 0) break;
+        if (a.length * b > MAX_STRING) throw tooLarge(`'${a.slice(0, 20)}' * ${b} (${a.length * b} characters)`, loc);
+        return a.repeat(b);
+      }
+      const la = toList(a);
+      if (la && typeof b === 'number' && Number.isInteger(b) && b >= 0) {
+        checkListSize(la.length * b, loc);
+        const out: GList = [];
+        for (let i = 0; i < b; i++) for (const x of la) out.push(x);
+        return out;
+      }
+      break;
+    }
+    case '<<': {
+      if (Array.isArray(a)) {
+        checkListSize(a.length + 1, loc);
+        a.push(b);
+        return a;
+      }
+      if (a instanceof Map) {
+        if (b instanceof Map) {
+          for (const [k, v] of b) a.set(k, v);
+          return a;
+        }
+        if (b instanceof EntryObject) {
+          a.set(b.key, b.value);
+          return a;
+        }
+      }
+      if (typeof a === 'string') return checkString(a + toGroovyString(b), loc);
+      break;
+    }
+    case '&':
+    case '|':
+    case '^':
+      if (typeof a === 'boolean' && typeof b === 'boolean') return op === '&' ? a && b : op === '|' ? a || b : a !== b;
+      if (op === '&' && toList(a) && toList(b)) return intersect(toList(a)!, toList(b)!);
+      break;
+  }
+  throw noOperator(op, a, b, loc);
+}
+
+export function intersect(a: GList, b: GList): GList {
+  const out: GList = [];
+  for (const x of a) if (listContains(b, x) && !listContains(out, x)) out.push(x);
+  return out;
+}
+
+/** Unary minus: numbers, and lists of numbers (Groovy negates each). */
+export function negate(v: Value, loc: Loc | null): Value {
+  if (typeof v === 'number') return v === 0 ? 0 : -v;
+  if (Array.isArray(v)) return v.map((x) => negate(x, loc));
+  throw scriptError('no-such-method', `No signature of method: ${typeName(v)}.negative() is applicable (cannot negate ${toGroovyString(v)})`, loc, 'groovy.lang.MissingMethodException');
+}
+
+// ---------------------------------------------------------------------------------------------
+// isCase (switch, in, grep)
+
+/** Groovy's isCase for everything but closures (the interpreter calls those). */
+export function isCase(caseValue: Value, v: Value, loc: Loc | null): boolean {
+  if (Array.isArray(caseValue)) return listContains(caseValue, v);
+  if (caseValue instanceof Map) return groovyTruth(caseValue.get(mapKey(v)) ?? null);
+  if (typeof caseValue === 'object' && caseValue !== null) {
+    if (caseValue.kind === 'range') return rangeContains(caseValue, v);
+    if (caseValue instanceof PatternObject) return v !== null && regexFor(caseValue.pattern, loc, 'whole').test(toGroovyString(v));
+  }
+  if (typeof caseValue === 'string' && v !== null && typeof v !== 'string') return caseValue === toGroovyString(v);
+  return groovyEquals(caseValue, v);
+}
+
+/** A map key from any value: maps hold string keys (`m[1]` and `m['1']` are the same entry). */
+export function mapKey(v: Value): string {
+  return typeof v === 'string' ? v : toGroovyString(v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Casts
+
+export function parseJavaInt(s: string, loc: Loc | null, radix = 10): number {
+  const t = s;
+  const ok = radix === 10 ? /^[+-]?\d+$/.test(t) : radix === 16 ? /^[+-]?[0-9a-fA-F]+$/.test(t) : new RegExp(`^[+-]?[0-${Math.min(radix, 10) - 1}]+$`).test(t);
+  if (!ok) throw numberFormat(s, loc);
+  return parseInt(t, radix);
+}
+
+export function parseJavaNumber(s: string, loc: Loc | null): number {
+  const t = s.trim();
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[dDfFgG]?$/.test(t)) throw numberFormat(s, loc);
+  return Number(t.replace(/[dDfFgG]$/, ''));
+}
+
+export function numberFormat(s: string, loc: Loc | null): ScriptError {
+  return scriptError('number-format', `For input string: "${s}"`, loc, 'java.lang.NumberFormatException');
+}
+
+const INT_TYPES = new Set(['int', 'Integer', 'long', 'Long', 'short', 'Short', 'byte', 'Byte', 'BigInteger', 'java.lang.Integer', 'java.lang.Long']);
+const DEC_TYPES = new Set(['double', 'Double', 'float', 'Float', 'BigDecimal', 'Number', 'java.math.BigDecimal', 'java.lang.Double']);
+const STRING_TYPES = new Set(['String', 'java.lang.String', 'GString', 'CharSequence']);
+const BOOL_TYPES = new Set(['boolean', 'Boolean', 'java.lang.Boolean']);
+const LIST_TYPES = new Set(['List', 'ArrayList', 'Collection', 'Iterable', 'LinkedList', 'java.util.List', 'java.util.ArrayList', 'Object[]', 'String[]', 'def[]']);
+const SET_TYPES = new Set(['Set', 'HashSet', 'LinkedHashSet', 'TreeSet', 'SortedSet', 'java.util.Set']);
+const MAP_TYPES = new Set(['Map', 'HashMap', 'LinkedHashMap', 'TreeMap', 'java.util.Map', 'java.util.LinkedHashMap']);
+
+function castFail(v: Value, t: string, loc: Loc | null): ScriptError {
+  return scriptError('cast', `Cannot cast object '${toGroovyString(v)}' with class '${typeName(v)}' to class '${t}'`, loc, 'org.codehaus.groovy.runtime.typehandling.GroovyCastException');
+}
+
+/** `v as T`. Unknown target types are refused by the interpreter before this is called. */
+export function castTo(v: Value, t: string, loc: Loc | null): Value {
+  if (t === 'def' || t === 'Object' || t === 'var') return v;
+  if (BOOL_TYPES.has(t)) return groovyTruth(v);
+  if (v === null) return t === 'boolean' ? false : null;
+  if (STRING_TYPES.has(t)) return toGroovyString(v);
+  if (INT_TYPES.has(t)) {
+    if (typeof v === 'number') return Math.trunc(v);
+    if (typeof v === 'string') {
+      const s = v.trim();
+      if (/^[+-]?\d+$/.test(s)) return parseInt(s, 10);
+      throw numberFormat(v, loc);
+    }
+    throw castFail(v, t, loc);
+  }
+  if (DEC_TYPES.has(t)) {
+    if (typeof v === 'number') return v;
+    if (typeof v === 'string') return parseJavaNumber(v, loc);
+    throw castFail(v, t, loc);
+  }
+  if (LIST_TYPES.has(t) || SET_TYPES.has(t)) {
+    let l: GList;
+    if (Array.isArray(v)) l = [...v];
+    else if (typeof v === 'string') l = [...v];
+    else if (v instanceof Map) l = [...v].map(([k, x]) => new EntryObject(k, x, v));
+    else if (typeof v === 'object' && v.kind === 'range') l = rangeToList(v);
+    else if (v instanceof MatcherObject) l = v.toList();
+    else l = [v];
+    if (SET_TYPES.has(t)) {
+      const out: GList = [];
+      for (const x of l) if (!listContains(out, x)) out.push(x);
+      if (t === 'TreeSet' || t === 'SortedSet') out.sort(naturalCompare);
+      return out;
+    }
+    return l;
+  }
+  if (MAP_TYPES.has(t)) {
+    if (v instanceof Map) return t === 'TreeMap' ? new Map([...v].sort((x, y) => naturalCompare(x[0], y[0]))) : v;
+    throw castFail(v, t, loc);
+  }
+  if (t === 'Closure') {
+    if (isClosure(v)) return v;
+    throw castFail(v, t, loc);
+  }
+  if (t === 'Pattern' || t === 'java.util.regex.Pattern') {
+    if (v instanceof PatternObject) return v;
+    if (typeof v === 'string') return new PatternObject(v);
+  }
+  throw castFail(v, t, loc);
+}
+
+/** Whether `as T` / typed declarations know the type. */
+export function isKnownType(t: string): boolean {
+  return t === 'def' || t === 'Object' || t === 'var' || BOOL_TYPES.has(t) || STRING_TYPES.has(t) || INT_TYPES.has(t) || DEC_TYPES.has(t) ||
+    LIST_TYPES.has(t) || SET_TYPES.has(t) || MAP_TYPES.has(t) || t === 'Closure' || t === 'Pattern' || t === 'java.util.regex.Pattern';
+}
+
+/** A typed declaration `String s = 5`, `int n = 2.7`: Groovy converts what it can. */
+export function coerceDeclared(v: Value, t: string | null, loc: Loc | null): Value {
+  if (t === null || t === 'def' || t === 'var' || t === 'Object') return v;
+  if (v === null) {
+    if (t === 'int' || t === 'long' || t === 'short' || t === 'byte') return 0;
+    if (t === 'double' || t === 'float') return 0;
+    if (t === 'boolean') return false;
+    return null;
+  }
+  if (STRING_TYPES.has(t)) return typeof v === 'string' ? v : toGroovyString(v);
+  if (INT_TYPES.has(t) && typeof v === 'number') return Math.trunc(v);
+  if (INT_TYPES.has(t) && typeof v === 'string') {
+    if (v.length === 1) return v.charCodeAt(0);
+    throw castFail(v, t, loc);
+  }
+  if (DEC_TYPES.has(t) && typeof v !== 'number') throw castFail(v, t, loc);
+  if (BOOL_TYPES.has(t)) return groovyTruth(v);
+  if ((LIST_TYPES.has(t) || SET_TYPES.has(t)) && !Array.isArray(v)) return castTo(v, t, loc);
+  if (MAP_TYPES.has(t) && !(v instanceof Map)) throw castFail(v, t, loc);
+  return v;
+}
+
+/** `v instanceof T` for the types scripts test. */
+export function instanceOf(v: Value, t: string): boolean {
+  const s = t.startsWith('java.') ? t.slice(t.lastIndexOf('.') + 1) : t;
+  if (s === 'Object') return v !== null;
+  if (v === null) return false;
+  switch (s) {
+    case 'String': case 'GString': case 'CharSequence': return typeof v === 'string';
+    case 'Integer': case 'int': case 'Long': case 'long': case 'BigInteger': case 'Short': case 'Byte': return typeof v === 'number' && Number.isInteger(v);
+    case 'BigDecimal': case 'Double': case 'double': case 'Float': case 'float': return typeof v === 'number' && !Number.isInteger(v);
+    case 'Number': return typeof v === 'number';
+    case 'Boolean': case 'boolean': return typeof v === 'boolean';
+    case 'List': case 'ArrayList': case 'Collection': case 'Iterable': case 'AbstractList': return Array.isArray(v) || (typeof v === 'object' && !(v instanceof Map) && v.kind === 'range');
+    case 'Map': case 'LinkedHashMap': case 'HashMap': case 'AbstractMap': return v instanceof Map;
+    case 'Closure': return isClosure(v);
+    case 'Range': case 'IntRange': return typeof v === 'object' && !Array.isArray(v) && !(v instanceof Map) && v.kind === 'range';
+    case 'Pattern': return v instanceof PatternObject;
+    case 'Matcher': return v instanceof MatcherObject;
+  }
+  return isHostObject(v) && (v.typeName === t || v.typeName.endsWith('.' + s));
+}

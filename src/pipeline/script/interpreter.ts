@@ -1,0 +1,1660 @@
+// The restricted Groovy interpreter: runs `script {}` blocks, scripted pipelines and the
+// expressions of declarative directives, with Groovy's semantics as Jenkins users know them.
+//
+// It walks the syntax tree asynchronously (steps are async). It keeps no per-run state of its
+// own: the engine's DynamicContext and the call depth travel down every call in a Frame, so
+// parallel branches may run the same Interpreter at the same time. What it does keep is the
+// script's state, shared by every branch as in Jenkins: the binding (variables assigned without
+// `def`), the top-level scope, and the script's functions.
+//
+// Scopes: `def x` is local to its block; assignment to an undeclared name sets a binding
+// variable; closures capture their lexical scope; functions see their parameters, the binding
+// and the host's globals, not the top-level `def`s (as in Groovy). A `for (x in xs)` loop gives
+// each iteration its own `x`, so closures made in the loop keep the value of their iteration
+// (Jenkins' CPS shares one variable across iterations, which is never what a user means).
+import type * as A from '../syntax/ast.ts';
+import type { Loc } from '../syntax/ast.ts';
+import { PipelineError } from '../diagnostics.ts';
+import { Interrupted, StepFailure, interruptionOf } from '../steps/errors.ts';
+import { closest } from '../../util/suggest.ts';
+import {
+  CONSTRUCTIBLE_EXCEPTIONS, ErrorObject, GroovyException, ScriptError, catchMatches, errorInstanceOf, normalizeError,
+  notSupported, scriptError,
+} from './errors.ts';
+import { sprintf, toGroovyString as formatValue } from './format.ts';
+import {
+  EntryObject, arithmetic, castTo, coerceDeclared, groovyCompare, groovyEquals, groovyTruth as truth,
+  instanceOf, isCase, isKnownType, makeRange, mapKey, negate, rangeAt, rangeSize, MAX_STRING, tooLarge,
+} from './groovy-ops.ts';
+import { noSignature, type MethodEnv } from './methods-common.ts';
+import { listGetAt, listMethods, listPutAt } from './methods-list.ts';
+import { mapGet, mapMethods } from './methods-map.ts';
+import { booleanMethods, callStatic, getStatic, newString, numberMethods, staticClassName } from './methods-number.ts';
+import { STRING_AS_CHARS, regexArg, stringGetAt, stringMethods } from './methods-string.ts';
+import { MatcherObject, PatternObject, javaSplit, regexFor } from './regex.ts';
+import { StringBuilderObject } from './string-builder.ts';
+import {
+  isClosure, isHostObject, isRange, rangeToList, typeName, type CallArgs, type ClosureValue, type DynamicContext, type GList,
+  type GMap, type HostObject, type ScriptHost, type Value,
+} from './values.ts';
+
+export { ScriptError } from './errors.ts';
+
+/** Groovy truth: null, false, 0, '', [], [:] and a matcher without a match are false. */
+export function groovyTruth(v: Value): boolean {
+  return truth(v);
+}
+
+/** How Groovy prints a value in a GString or println. */
+export function toGroovyString(v: Value): string {
+  return formatValue(v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scopes, frames, completions
+
+class Scope {
+  vars: Map<string, Value> | null = null;
+  readonly parent: Scope | null;
+  constructor(parent: Scope | null) {
+    this.parent = parent;
+  }
+  declare(name: string, v: Value): void {
+    (this.vars ??= new Map()).set(name, v);
+  }
+  /** The scope that holds `name`, or null. */
+  find(name: string): Scope | null {
+    for (let s: Scope | null = this; s !== null; s = s.parent) if (s.vars !== null && s.vars.has(name)) return s;
+    return null;
+  }
+  has(ancestor: Scope): boolean {
+    for (let s: Scope | null = this; s !== null; s = s.parent) if (s === ancestor) return true;
+    return false;
+  }
+}
+
+/** What travels down one chain of calls: the engine's context, the call depth, and grace after an abort. */
+interface Frame {
+  readonly ctx: DynamicContext;
+  readonly depth: number;
+  /**
+   * Set while a catch block handles an abort, or a finally block runs during one: Jenkins lets
+   * that cleanup code run, so calls and for-in loops do not re-raise the abort (while and
+   * C-style for loops still do, so a runaway loop stays abortable).
+   */
+  readonly grace: boolean;
+}
+
+/** What a closure value's opaque `scope` holds. */
+interface ClosureScope {
+  scope: Scope;
+  /** The call depth where the closure was made: a step calling it back continues from there. */
+  depth: number;
+}
+
+class Signal {
+  readonly what: string;
+  constructor(what: string) {
+    this.what = what;
+  }
+}
+const BREAK = new Signal('break');
+const CONTINUE = new Signal('continue');
+class ReturnSignal extends Signal {
+  readonly value: Value;
+  constructor(value: Value) {
+    super('return');
+    this.value = value;
+  }
+}
+type Completion = Value | Signal;
+
+const YIELD_EVERY = 1000;
+
+/** Returned by the synchronous evaluator when an expression needs the async one. */
+const SLOW: unique symbol = Symbol('slow');
+/** Operators without side effects that the synchronous evaluator runs (`<<` changes its list). */
+const FAST_OPS = new Set<string>(['+', '-', '*', '/', '%', '**', '==', '!=', '<', '<=', '>', '>=', '<=>', '&&', '||', '?:', '&', '|', '^', '>>', '>>>']);
+
+const JAVA_ROOTS = new Set(['java', 'javax', 'groovy', 'hudson', 'jenkins', 'org', 'com', 'net', 'sun', 'io']);
+/** Class names scripts reach for that Kiln refuses, with what to use instead. */
+const REFUSED_CLASSES: Record<string, string> = {
+  File: 'use the readFile, writeFile, fileExists and findFiles steps',
+  URL: 'network access from the script is not available; use a step such as sh \'curl ...\'',
+  Date: 'use System.currentTimeMillis(), or sh(script: \'date ...\', returnStdout: true)',
+  Eval: 'evaluating code at run time is not supported',
+  Class: 'reflection is not supported',
+  Runtime: "use the sh step",
+  ProcessBuilder: 'use the sh step',
+  Thread: 'use the parallel and sleep steps',
+  Jenkins: "the controller's internals are not available to scripts",
+  Hudson: "the controller's internals are not available to scripts",
+  GroovyShell: 'evaluating code at run time is not supported',
+  JsonSlurper: 'use readJSON(text: s)',
+  JsonSlurperClassic: 'use readJSON(text: s)',
+  SimpleDateFormat: "use sh(script: 'date +%Y-%m-%d', returnStdout: true)",
+  LocalDate: "use sh(script: 'date ...', returnStdout: true)",
+  LocalDateTime: "use sh(script: 'date ...', returnStdout: true)",
+  Instant: 'use System.currentTimeMillis()',
+  Calendar: 'use System.currentTimeMillis()',
+  Files: 'use the readFile, writeFile, fileExists and findFiles steps',
+  Paths: 'use the readFile, writeFile, fileExists and findFiles steps',
+  Socket: 'network access from the script is not available',
+  InetAddress: 'network access from the script is not available',
+  Collections: 'use the list methods (sort, reverse, ...)',
+  Pattern: '',
+  Arrays: 'use list literals and list methods',
+  Base64: "use 'text'.bytes.encodeBase64() or s.decodeBase64()",
+  MessageDigest: "use sh 'sha256sum ...'",
+  TimeUnit: 'use the sleep step',
+  Executors: 'use the parallel step',
+};
+
+/** Map methods that change the map: refused on a host object's read-only entries(). */
+const MAP_WRITERS = new Set(['put', 'putAll', 'putAt', 'remove', 'clear', 'leftShift', 'putIfAbsent']);
+
+const BUILTINS = ['println', 'print', 'printf', 'sprintf', 'assert'];
+
+/**
+ * `this` in a script, and `steps` when the host has no object of that name: a step call through
+ * it (`steps.sh 'x'`, `script.echo 'y'` in a helper that was passed `this`) goes to the host.
+ */
+class ScriptObject implements HostObject {
+  readonly kind = 'host' as const;
+  readonly typeName = 'WorkflowScript';
+  readonly interp: Interpreter;
+  constructor(interp: Interpreter) {
+    this.interp = interp;
+  }
+  getProperty(name: string, ctx: DynamicContext, loc: Loc): Promise<Value | undefined> {
+    return this.interp.scriptProperty(name, ctx, loc);
+  }
+  setProperty(name: string, value: Value): boolean {
+    this.interp.binding.set(name, value);
+    return true;
+  }
+  invokeMethod(name: string, args: CallArgs, ctx: DynamicContext, loc: Loc): Promise<Value> {
+    return this.interp.invokeScriptMethod(name, args, ctx, loc);
+  }
+  toString(): string {
+    return 'WorkflowScript';
+  }
+}
+
+function cap(name: string): string {
+  return name.length === 0 ? name : name[0]!.toUpperCase() + name.slice(1);
+}
+
+function nullPointer(what: string, loc: Loc): ScriptError {
+  return scriptError('null', what, loc, 'java.lang.NullPointerException');
+}
+
+function flatArgs(ca: CallArgs): Value[] {
+  const out: Value[] = ca.named ? [ca.named, ...ca.positional] : [...ca.positional];
+  if (ca.closure) out.push(ca.closure);
+  return out;
+}
+
+function callArgsOf(args: Value[]): CallArgs {
+  return { positional: args, named: null, closure: null };
+}
+
+/** The dotted name of an Ident / Property chain (`java.lang.Math`), or null. */
+function dottedName(e: A.Expr): string | null {
+  if (e.type === 'Ident') return e.name;
+  if (e.type === 'Property' && !e.safe && !e.spread) {
+    const o = dottedName(e.object);
+    return o === null ? null : `${o}.${e.name}`;
+  }
+  return null;
+}
+
+function rootIdent(e: A.Expr): string | null {
+  if (e.type === 'Ident') return e.name;
+  if (e.type === 'Property') return rootIdent(e.object);
+  return null;
+}
+
+function simpleName(t: string): string {
+  const i = t.lastIndexOf('.');
+  return i < 0 ? t : t.slice(i + 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export class Interpreter {
+  readonly host: ScriptHost;
+  readonly maxCallDepth: number;
+  readonly file: string;
+  /** Script-global variables (Groovy's binding): assigned without `def`, seen everywhere. */
+  readonly binding = new Map<string, Value>();
+  /** Top-level `def name(...)` functions, by name (overloads by parameter count). */
+  readonly functions = new Map<string, A.FunctionDecl[]>();
+  /** The top-level scope: `def`s at the top of the script, seen by closures and declarative blocks. */
+  readonly #root = new Scope(null);
+  readonly #self: ScriptObject;
+  #ticks = 0;
+  /** Imported names (simple name → path), for messages. */
+  readonly #imports = new Map<string, string>();
+  /** Closures made by curry(): how many arguments they already hold. */
+  readonly #curried = new WeakMap<ClosureValue, number>();
+
+  constructor(host: ScriptHost, opts: { maxCallDepth?: number; file?: string } = {}) {
+    this.host = host;
+    this.maxCallDepth = opts.maxCallDepth ?? 500;
+    this.file = opts.file ?? 'Jenkinsfile';
+    this.#self = new ScriptObject(this);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Public API
+
+  /** Runs top-level statements in the global scope (functions hoisted first); returns the last value. */
+  async runScript(stmts: A.Stmt[], ctx: DynamicContext): Promise<Value> {
+    for (const s of stmts) {
+      if (s.type === 'Class') throw notSupported(`class definitions (class ${s.name})`, s.loc, 'define functions with def name(args) { ... } instead');
+    }
+    this.hoist(stmts);
+    const f: Frame = { ctx, depth: 0, grace: false };
+    const r = await this.guard(() => this.execList(stmts, this.#root, f), stmts[0]?.loc ?? null);
+    return this.endOfBody(r, null);
+  }
+
+  /** Runs a statement list in a new child scope of the global scope; returns the last expression's value or `return`'s. */
+  async runBlock(stmts: A.Stmt[], ctx: DynamicContext): Promise<Value> {
+    const f: Frame = { ctx, depth: 0, grace: false };
+    const r = await this.guard(() => this.execList(stmts, new Scope(this.#root), f), stmts[0]?.loc ?? null);
+    return this.endOfBody(r, null);
+  }
+
+  /** Evaluates one expression in the global scope (agent label "${X}", env values). */
+  async evaluate(expr: A.Expr, ctx: DynamicContext): Promise<Value> {
+    const f: Frame = { ctx, depth: 0, grace: false };
+    return this.guard(async () => this.eval(expr, this.#root, f), expr.loc);
+  }
+
+  /** Calls a closure value with arguments. */
+  async callClosure(c: ClosureValue, args: Value[], ctx: DynamicContext): Promise<Value> {
+    const f: Frame = { ctx, depth: this.closureScope(c).depth, grace: false };
+    return this.guard(() => this.invokeClosure(c, args, f, c.node.loc), c.node.loc);
+  }
+
+  /** Runs `fn`, turning anything unexpected into a ScriptError (a script never crashes the process). */
+  private async guard<T>(fn: () => Promise<T>, loc: Loc | null): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw normalizeError(err, loc);
+    }
+  }
+
+  private hoist(stmts: A.Stmt[]): void {
+    for (const s of stmts) if (s.type === 'Function') this.defineFunction(s);
+  }
+
+  private defineFunction(s: A.FunctionDecl): void {
+    const list = this.functions.get(s.name) ?? [];
+    const same = list.findIndex((d) => d.params.length === s.params.length);
+    if (same >= 0) list[same] = s;
+    else list.push(s);
+    this.functions.set(s.name, list);
+  }
+
+  private endOfBody(r: Completion, loc: Loc | null): Value {
+    if (r instanceof ReturnSignal) return r.value;
+    if (r instanceof Signal) throw scriptError('syntax', `${r.what} outside a loop or switch`, loc);
+    return r;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Abort checks and yielding
+
+  /** Checks for an abort; every YIELD_EVERY calls gives the event loop a turn (so a timer can abort a busy loop). */
+  private tick(f: Frame, hard: boolean): Promise<void> | undefined {
+    if (f.ctx.signal.aborted && (hard || !f.grace)) throw interruptionOf(f.ctx.signal);
+    if (++this.#ticks >= YIELD_EVERY) {
+      this.#ticks = 0;
+      return new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Statements
+
+  private async execList(stmts: A.Stmt[], scope: Scope, f: Frame): Promise<Completion> {
+    let last: Completion = null;
+    let field = false;
+    for (let i = 0; i < stmts.length; i++) {
+      const s = stmts[i]!;
+      try {
+        if (s.type === 'Annotation' && s.name === 'Field') {
+          field = true;
+          last = null;
+          continue;
+        }
+        if (field && s.type === 'VarDecl') {
+          field = false;
+          last = await this.execVarDecl(s, scope, f, true);
+          continue;
+        }
+        field = false;
+        last = await this.exec(s, scope, f);
+      } catch (err) {
+        if (err instanceof StepFailure || err instanceof Interrupted || err instanceof PipelineError) throw err;
+        throw normalizeError(err, s.loc);
+      }
+      if (last instanceof Signal) return last;
+    }
+    return last;
+  }
+
+  /** A statement that is a block runs in its own scope; any other runs in `scope`. */
+  private execBody(s: A.Stmt, scope: Scope, f: Frame): Promise<Completion> {
+    if (s.type === 'Block') return this.execList(s.body, scope, f);
+    return this.execList([s], scope, f);
+  }
+
+  private async exec(s: A.Stmt, scope: Scope, f: Frame): Promise<Completion> {
+    switch (s.type) {
+      case 'ExprStmt':
+        return this.eval(s.expr, scope, f);
+      case 'VarDecl':
+        return this.execVarDecl(s, scope, f, false);
+      case 'Block':
+        return this.execList(s.body, new Scope(scope), f);
+      case 'If': {
+        let t = this.eval(s.test, scope, f);
+        if (t instanceof Promise) t = await t;
+        if (truth(t)) return this.execBody(s.consequent, new Scope(scope), f);
+        if (s.alternate) return this.execBody(s.alternate, new Scope(scope), f);
+        return null;
+      }
+      case 'ForIn':
+        return this.execForIn(s, scope, f);
+      case 'For':
+        return this.execFor(s, scope, f);
+      case 'While': {
+        for (;;) {
+          const p = this.tick(f, true);
+          if (p) await p;
+          let t = this.eval(s.test, scope, f);
+          if (t instanceof Promise) t = await t;
+          if (!truth(t)) break;
+          const r = await this.execBody(s.body, new Scope(scope), f);
+          if (r === BREAK) break;
+          if (r instanceof ReturnSignal) return r;
+        }
+        return null;
+      }
+      case 'Return':
+        return new ReturnSignal(s.value ? await this.eval(s.value, scope, f) : null);
+      case 'Break':
+        return BREAK;
+      case 'Continue':
+        return CONTINUE;
+      case 'Throw':
+        return this.execThrow(s, scope, f);
+      case 'Try':
+        return this.execTry(s, scope, f);
+      case 'Switch':
+        return this.execSwitch(s, scope, f);
+      case 'Function':
+        if (!this.functions.get(s.name)?.includes(s)) this.defineFunction(s);
+        return null;
+      case 'Import':
+        // Harmless by itself: using a Java class is what fails, where it is used. Remembered so
+        // that a call of a statically imported method can say so.
+        this.#imports.set(simpleName(s.path), s.path);
+        return null;
+      case 'Annotation':
+        if (s.name === 'Grab' || s.name === 'Grapes' || s.name === 'GrabResolver' || s.name === 'GrabConfig') {
+          throw notSupported(`@${s.name} (downloading libraries at run time)`, s.loc);
+        }
+        return null; // @Library is the engine's; @NonCPS and the like change nothing here
+      case 'Class':
+        throw notSupported(`class definitions (class ${s.name})`, s.loc, 'define functions with def name(args) { ... } instead');
+    }
+  }
+
+  private async execVarDecl(s: A.VarDecl, scope: Scope, f: Frame, field: boolean): Promise<Value> {
+    const v = s.init ? await this.eval(s.init, scope, f) : null;
+    const declare = (name: string, x: Value) => {
+      if (field) this.binding.set(name, x);
+      else scope.declare(name, x);
+    };
+    if (s.multi) {
+      if (v !== null && !Array.isArray(v) && !isRange(v)) {
+        throw scriptError('cast', `multiple assignment needs a list on the right, got ${typeName(v)} ${formatValue(v)}`, s.loc, 'org.codehaus.groovy.runtime.typehandling.GroovyCastException');
+      }
+      const l = v === null ? [] : Array.isArray(v) ? v : rangeToList(v);
+      s.names.forEach((n, i) => declare(n.name, coerceDeclared(l[i] ?? null, s.typeName, n.loc)));
+      return v;
+    }
+    const x = coerceDeclared(v, s.typeName, s.loc);
+    for (const n of s.names) declare(n.name, x);
+    return x;
+  }
+
+  private async execForIn(s: A.ForInStmt, scope: Scope, f: Frame): Promise<Completion> {
+    const coll = await this.eval(s.iterable, scope, f);
+    const step = async (v: Value): Promise<Completion | undefined> => {
+      const p = this.tick(f, false);
+      if (p) await p;
+      const it = new Scope(scope);
+      it.declare(s.varName, v);
+      const r = await this.execBody(s.body, it, f);
+      if (r === BREAK) return BREAK;
+      if (r instanceof ReturnSignal) return r;
+      return undefined;
+    };
+    if (isRange(coll)) {
+      const n = rangeSize(coll);
+      const numeric = typeof coll.from === 'number';
+      const from = numeric ? (coll.from as number) : String(coll.from).codePointAt(0) ?? 0;
+      const to = numeric ? (coll.to as number) : String(coll.to).codePointAt(0) ?? 0;
+      const dir = from <= to ? 1 : -1;
+      for (let i = 0; i < n; i++) {
+        const x = from + i * dir;
+        const r = await step(numeric ? x : String.fromCodePoint(x));
+        if (r === BREAK) break;
+        if (r) return r;
+      }
+      return null;
+    }
+    if (Array.isArray(coll)) {
+      for (let i = 0; i < coll.length; i++) {
+        const r = await step(coll[i] ?? null);
+        if (r === BREAK) break;
+        if (r) return r;
+      }
+      return null;
+    }
+    let items: GList;
+    if (coll === null) items = [];
+    else if (typeof coll === 'string') items = [...coll];
+    else if (coll instanceof Map) items = [...coll].map(([k, v]) => new EntryObject(k, v, coll));
+    else if (coll instanceof MatcherObject) items = coll.toList();
+    else if (isHostObject(coll) && coll.entries) {
+      const m = await coll.entries(f.ctx);
+      items = [...m].map(([k, v]) => new EntryObject(k, v, null));
+    }
+    else throw scriptError('not-iterable', `for (${s.varName} in ...): cannot iterate over a ${typeName(coll)} (${formatValue(coll)})`, s.iterable.loc, 'groovy.lang.MissingMethodException');
+    for (const x of items) {
+      const r = await step(x);
+      if (r === BREAK) break;
+      if (r) return r;
+    }
+    return null;
+  }
+
+  private async execFor(s: A.ForStmt, scope: Scope, f: Frame): Promise<Completion> {
+    const loop = new Scope(scope);
+    if (s.init) {
+      // `for (int i = 0, j = 10; ...)` comes as a block of declarations, which belong to the loop's scope
+      const r = s.init.type === 'Block' ? await this.execList(s.init.body, loop, f) : await this.exec(s.init, loop, f);
+      if (r instanceof Signal) return r;
+    }
+    for (;;) {
+      const p = this.tick(f, true);
+      if (p) await p;
+      if (s.test) {
+        let t = this.eval(s.test, loop, f);
+        if (t instanceof Promise) t = await t;
+        if (!truth(t)) break;
+      }
+      const r = await this.execBody(s.body, new Scope(loop), f);
+      if (r === BREAK) break;
+      if (r instanceof ReturnSignal) return r;
+      for (const u of s.update) {
+        const v = this.eval(u, loop, f);
+        if (v instanceof Promise) await v;
+      }
+    }
+    return null;
+  }
+
+  private async execThrow(s: A.ThrowStmt, scope: Scope, f: Frame): Promise<never> {
+    const v = await this.eval(s.value, scope, f);
+    if (v instanceof ErrorObject) {
+      const e = v.error;
+      if (e instanceof StepFailure && e.loc === null) e.loc = s.loc;
+      throw e;
+    }
+    throw scriptError('cast', `throw needs an exception, got ${typeName(v)} ${formatValue(v)} (to fail the build with a message, use error('...'))`, s.loc, 'org.codehaus.groovy.runtime.typehandling.GroovyCastException');
+  }
+
+  private async execTry(s: A.TryStmt, scope: Scope, f: Frame): Promise<Completion> {
+    let result: Completion = null;
+    let pending: unknown = null;
+    let failed = false;
+    try {
+      result = await this.execList(s.block.body, new Scope(scope), f);
+    } catch (err0) {
+      const err = normalizeError(err0, s.loc);
+      const h = s.handlers.find((c) => c.typeNames.length === 0 || c.typeNames.some((t) => catchMatches(err, t)));
+      if (h) {
+        const hs = new Scope(scope);
+        hs.declare(h.varName, new ErrorObject(err));
+        const hf: Frame = err instanceof Interrupted ? { ctx: f.ctx, depth: f.depth, grace: true } : f;
+        try {
+          result = await this.execList(h.body.body, hs, hf);
+        } catch (err2) {
+          pending = err2;
+          failed = true;
+        }
+      } else {
+        pending = err;
+        failed = true;
+      }
+    }
+    if (s.finalizer) {
+      const grace = f.grace || (failed && pending instanceof Interrupted) || f.ctx.signal.aborted;
+      const ff: Frame = grace === f.grace ? f : { ctx: f.ctx, depth: f.depth, grace };
+      const r = await this.execList(s.finalizer.body, new Scope(scope), ff);
+      if (r instanceof Signal) return r; // return/break in finally wins, as in Java
+    }
+    if (failed) throw pending;
+    return result;
+  }
+
+  private async execSwitch(s: A.SwitchStmt, scope: Scope, f: Frame): Promise<Completion> {
+    const v = await this.eval(s.discriminant, scope, f);
+    let start = -1;
+    for (let i = 0; i < s.cases.length && start < 0; i++) {
+      const c = s.cases[i]!;
+      if (c.test === null) continue;
+      const typeCase = this.typeCase(c.test, scope);
+      if (typeCase !== null) {
+        if (v instanceof ErrorObject ? errorInstanceOf(v.error, typeCase) : instanceOf(v, typeCase)) start = i;
+        continue;
+      }
+      const cv = await this.eval(c.test, scope, f);
+      if (await this.isCaseAsync(cv, v, f, c.test.loc)) start = i;
+    }
+    if (start < 0) start = s.cases.findIndex((c) => c.test === null);
+    if (start < 0) return null;
+    const body = new Scope(scope);
+    let last: Completion = null;
+    for (let i = start; i < s.cases.length; i++) {
+      for (const st of s.cases[i]!.body) {
+        const r = await this.execList([st], body, f);
+        if (r === BREAK) return last;
+        if (r instanceof Signal) return r;
+        last = r;
+      }
+    }
+    return last;
+  }
+
+  /** `case String:` / `case Map:`: a class name as a case tests the type (when it is not a variable). */
+  private typeCase(e: A.Expr, scope: Scope): string | null {
+    const name = dottedName(e);
+    if (name === null) return null;
+    const root = rootIdent(e)!;
+    if (scope.find(root) !== null || this.binding.has(root)) return null;
+    const simple = simpleName(name);
+    if (!/^[A-Z]/.test(simple)) return null;
+    if (isKnownType(simple) || /Exception$|Error$/.test(simple) || simple === 'Number' || simple === 'Closure' || simple === 'Range') return name;
+    return null;
+  }
+
+  private async isCaseAsync(caseValue: Value, v: Value, f: Frame, loc: Loc): Promise<boolean> {
+    if (isClosure(caseValue)) return truth(await this.invokeClosure(caseValue, [v], f, loc));
+    if (isHostObject(caseValue) && caseValue.entries) return isCase(await caseValue.entries(f.ctx), v, loc);
+    return isCase(caseValue, v, loc);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Expressions
+
+  /**
+   * Evaluates an expression: synchronously when it needs nothing asynchronous (the arithmetic
+   * and variable reads that loops are made of), else through the async walker.
+   */
+  private eval(e: A.Expr, scope: Scope, f: Frame): Value | Promise<Value> {
+    const v = this.fast(e, scope, true);
+    return v !== SLOW ? v : this.evalSlow(e, scope, f);
+  }
+
+  /**
+   * The synchronous evaluator: literals, variables found in scope or binding, operators on
+   * them, map properties and list/map/string indexes. Returns SLOW, having changed nothing,
+   * when any part needs the async path (a call, a host object, a global of the host).
+   * Side effects (x = v, x += v, x++) are taken only at the top (`top`), after everything
+   * else succeeded, so that falling back never runs them twice.
+   */
+  private fast(e: A.Expr, scope: Scope, top: boolean): Value | typeof SLOW {
+    switch (e.type) {
+      case 'String':
+      case 'Number':
+      case 'Boolean':
+        return e.value;
+      case 'Null':
+        return null;
+      case 'Ident': {
+        const s = scope.find(e.name);
+        if (s !== null) return s.vars!.get(e.name) ?? null;
+        if (this.binding.has(e.name)) return this.binding.get(e.name) ?? null;
+        return SLOW;
+      }
+      case 'Binary': {
+        const op = e.op;
+        if (!FAST_OPS.has(op)) return SLOW;
+        const l = this.fast(e.left, scope, false);
+        if (l === SLOW) return SLOW;
+        if (op === '&&' || op === '||' || op === '?:') {
+          const lt = truth(l);
+          if (op === '&&' && !lt) return false;
+          if (op === '||' && lt) return true;
+          if (op === '?:' && lt) return l;
+          const r = this.fast(e.right, scope, false);
+          return r === SLOW ? SLOW : op === '?:' ? r : truth(r);
+        }
+        const r = this.fast(e.right, scope, false);
+        if (r === SLOW) return SLOW;
+        switch (op) {
+          case '==': return groovyEquals(l, r);
+          case '!=': return !groovyEquals(l, r);
+          case '<': return groovyCompare(l, r, e.loc) < 0;
+          case '<=': return groovyCompare(l, r, e.loc) <= 0;
+          case '>': return groovyCompare(l, r, e.loc) > 0;
+          case '>=': return groovyCompare(l, r, e.loc) >= 0;
+          case '<=>': return Math.sign(groovyCompare(l, r, e.loc));
+          default: return arithmetic(op, l, r, e.loc);
+        }
+      }
+      case 'Unary': {
+        if (e.op === '!' || e.op === '-') {
+          const v = this.fast(e.operand, scope, false);
+          if (v === SLOW) return SLOW;
+          return e.op === '!' ? !truth(v) : negate(v, e.loc);
+        }
+        if (!top || e.operand.type !== 'Ident') return SLOW;
+        const name = e.operand.name;
+        const holder = scope.find(name);
+        const vars = holder !== null ? holder.vars! : this.binding.has(name) ? this.binding : null;
+        const cur = vars?.get(name);
+        if (vars === null || typeof cur !== 'number') return SLOW;
+        const nv = e.op === '++' ? cur + 1 : e.op === '--' ? cur - 1 : SLOW;
+        if (nv === SLOW) return SLOW;
+        vars.set(name, nv);
+        return e.prefix ? nv : cur;
+      }
+      case 'Property': {
+        if (e.safe || e.spread || e.name === 'class' || e.name === 'metaClass') return SLOW;
+        const o = this.fast(e.object, scope, false);
+        return o instanceof Map ? o.get(e.name) ?? null : SLOW;
+      }
+      case 'Index': {
+        const o = this.fast(e.object, scope, false);
+        if (o === SLOW || o === null) return SLOW;
+        const i = this.fast(e.index, scope, false);
+        if (i === SLOW) return SLOW;
+        if (Array.isArray(o)) return listGetAt(o, i, e.loc);
+        if (o instanceof Map) return mapGet(o, i);
+        if (typeof o === 'string' && typeof i === 'number') return stringGetAt(o, i, e.loc);
+        return SLOW;
+      }
+      case 'Ternary': {
+        const t = this.fast(e.test, scope, false);
+        if (t === SLOW) return SLOW;
+        return this.fast(truth(t) ? e.consequent : e.alternate, scope, false);
+      }
+      case 'GString': {
+        let out = e.parts[0] ?? '';
+        for (let i = 0; i < e.exprs.length; i++) {
+          const v = this.fast(e.exprs[i]!, scope, false);
+          if (v === SLOW) return SLOW;
+          out += formatValue(v) + (e.parts[i + 1] ?? '');
+          if (out.length > MAX_STRING) throw tooLarge(`a string of ${out.length} characters`, e.loc);
+        }
+        return out;
+      }
+      case 'Assign': {
+        if (!top || e.target.type !== 'Ident' || e.op === '?=' || e.op === '<<=') return SLOW;
+        const v = this.fast(e.value, scope, false);
+        if (v === SLOW) return SLOW;
+        const name = e.target.name;
+        const holder = scope.find(name);
+        if (e.op === '=') {
+          if (holder !== null) holder.vars!.set(name, v);
+          else this.binding.set(name, v);
+          return v;
+        }
+        const vars = holder !== null ? holder.vars! : this.binding.has(name) ? this.binding : null;
+        if (vars === null) return SLOW;
+        const nv = arithmetic(e.op.slice(0, -1), vars.get(name) ?? null, v, e.loc);
+        vars.set(name, nv);
+        return nv;
+      }
+      default:
+        return SLOW;
+    }
+  }
+
+  private async evalSlow(e: A.Expr, scope: Scope, f: Frame): Promise<Value> {
+    switch (e.type) {
+      case 'String':
+        return e.value;
+      case 'Number':
+        return e.value;
+      case 'Boolean':
+        return e.value;
+      case 'Null':
+        return null;
+      case 'GString':
+        return this.evalGString(e, scope, f);
+      case 'Ident':
+        return this.lookup(e.name, scope, f, e.loc);
+      case 'List': {
+        const out: GList = [];
+        for (const x of e.items) out.push(await this.eval(x, scope, f));
+        return out;
+      }
+      case 'Map': {
+        const m: GMap = new Map();
+        for (const en of e.entries) {
+          const k = en.key.type === 'String' ? en.key.value : mapKey(await this.eval(en.key, scope, f));
+          m.set(k, await this.eval(en.value, scope, f));
+        }
+        return m;
+      }
+      case 'Property':
+        return this.evalProperty(e, scope, f);
+      case 'Index':
+        return this.evalIndex(e, scope, f);
+      case 'Call':
+        return this.evalCall(e, scope, f);
+      case 'Closure':
+        return this.makeClosure(e, scope, f);
+      case 'Binary':
+        return this.evalBinary(e, scope, f);
+      case 'Unary':
+        return this.evalUnary(e, scope, f);
+      case 'Ternary':
+        return truth(await this.eval(e.test, scope, f)) ? this.eval(e.consequent, scope, f) : this.eval(e.alternate, scope, f);
+      case 'Assign':
+        return this.evalAssign(e, scope, f);
+      case 'Range':
+        return makeRange(await this.eval(e.from, scope, f), await this.eval(e.to, scope, f), e.exclusive, e.loc);
+      case 'Cast': {
+        if (!isKnownType(e.typeName)) throw notSupported(`casting to ${e.typeName} (as ${e.typeName})`, e.loc, 'Kiln knows String, Integer, Long, Double, BigDecimal, Boolean, List, Set, Map');
+        return castTo(await this.eval(e.expr, scope, f), e.typeName, e.loc);
+      }
+      case 'New':
+        return this.evalNew(e, scope, f);
+    }
+  }
+
+  private makeClosure(e: A.ClosureExpr, scope: Scope, f: Frame): ClosureValue {
+    const cs: ClosureScope = { scope, depth: f.depth };
+    return { kind: 'closure', node: e, scope: cs };
+  }
+
+  private async evalGString(e: A.GStringLit, scope: Scope, f: Frame): Promise<string> {
+    let s = e.parts[0] ?? '';
+    for (let i = 0; i < e.exprs.length; i++) {
+      const x = e.exprs[i]!;
+      let v: Value;
+      if (x.type === 'Closure' && x.explicitParams && x.params.length === 0) v = await this.invokeClosure(this.makeClosure(x, scope, f), [], f, x.loc);
+      else v = await this.eval(x, scope, f);
+      s += formatValue(v) + (e.parts[i + 1] ?? '');
+      if (s.length > MAX_STRING) throw tooLarge(`a string of ${s.length} characters`, e.loc);
+    }
+    return s;
+  }
+
+  /** A name: local scopes, then the binding, then the host's globals. */
+  private async lookup(name: string, scope: Scope, f: Frame, loc: Loc): Promise<Value> {
+    const s = scope.find(name);
+    if (s !== null) return s.vars!.get(name) ?? null;
+    if (this.binding.has(name)) return this.binding.get(name) ?? null;
+    if (name === 'this') return this.#self;
+    const g = await this.host.resolveGlobal(name, f.ctx, loc);
+    if (g !== undefined) return g;
+    if (name === 'steps') return this.#self;
+    throw this.noSuchProperty(name, scope, loc);
+  }
+
+  private noSuchProperty(name: string, scope: Scope, loc: Loc): ScriptError {
+    let hint = '';
+    if (this.#root.vars?.has(name) && !scope.has(this.#root)) {
+      hint = ` (${name} is declared with def at the top of the script, which a function does not see: drop the def to make it global, or pass it as an argument)`;
+    } else if (this.functions.has(name)) {
+      hint = ` (${name} is a function: call it as ${name}())`;
+    } else if (REFUSED_CLASSES[name] !== undefined || staticClassName(name) !== null) {
+      return notSupported(`using the class ${name} as a value`, loc, REFUSED_CLASSES[name]);
+    }
+    return scriptError('no-such-property', `No such property: ${name} for class: WorkflowScript${hint}`, loc, 'groovy.lang.MissingPropertyException');
+  }
+
+  /** `this.x` / `script.x`: the binding, then the host's globals. */
+  async scriptProperty(name: string, ctx: DynamicContext, loc: Loc): Promise<Value | undefined> {
+    if (this.binding.has(name)) return this.binding.get(name) ?? null;
+    return this.host.resolveGlobal(name, ctx, loc);
+  }
+
+  /** A Java class named in the code (`Integer`, `java.lang.Math`, `new File(...)`), when `e` names one rather than a variable. */
+  private className(e: A.Expr, scope: Scope): string | null {
+    const root = rootIdent(e);
+    if (root === null || scope.find(root) !== null || this.binding.has(root)) return null;
+    const name = dottedName(e);
+    if (name === null) return null;
+    if (e.type === 'Ident') {
+      if (staticClassName(name) !== null || REFUSED_CLASSES[name] !== undefined) return name;
+      return null;
+    }
+    if (JAVA_ROOTS.has(root)) return name;
+    return null;
+  }
+
+  private async evalProperty(e: A.PropertyExpr, scope: Scope, f: Frame): Promise<Value> {
+    const cls = this.className(e.object, scope);
+    if (cls !== null) {
+      if (e.name === 'class') throw notSupported(`${cls}.class`, e.loc, 'reflection is not supported');
+      if (staticClassName(cls) !== null) return getStatic(cls, e.name, e.loc);
+      this.classRefusal(`${cls}.${e.name}`, e.loc, cls);
+    }
+    const root = e.object.type === 'Ident' ? e.object.name : null;
+    if (root !== null && JAVA_ROOTS.has(root) && scope.find(root) === null && !this.binding.has(root)) {
+      // the start of a qualified class name used as a value (java.lang.String), unless the host has such a global
+      const g = await this.host.resolveGlobal(root, f.ctx, e.loc);
+      if (g === undefined) this.classRefusal(`${root}.${e.name}`, e.loc);
+    }
+    const obj = await this.eval(e.object, scope, f);
+    if (obj === null) {
+      if (e.safe) return null;
+      throw nullPointer(`Cannot get property '${e.name}' on null object`, e.nameLoc);
+    }
+    if (e.spread) {
+      const items = this.spreadItems(obj, e.loc);
+      const out: GList = [];
+      for (const x of items) out.push(x === null ? null : await this.getProperty(x, e.name, f, e.nameLoc));
+      return out;
+    }
+    return this.getProperty(obj, e.name, f, e.nameLoc);
+  }
+
+  private classRefusal(name: string, loc: Loc, cls: string = name): never {
+    throw notSupported(`the Java class ${name}`, loc, REFUSED_CLASSES[simpleName(cls)] || 'scripts cannot reach Java classes');
+  }
+
+  private spreadItems(obj: Value, loc: Loc): GList {
+    if (Array.isArray(obj)) return obj;
+    if (isRange(obj)) return rangeToList(obj);
+    if (obj instanceof Map) return [...obj].map(([k, v]) => new EntryObject(k, v, obj));
+    throw scriptError('spread', `the spread operator *. needs a list, got ${typeName(obj)}`, loc, 'groovy.lang.MissingMethodException');
+  }
+
+  /** obj.name */
+  private async getProperty(obj: Value, name: string, f: Frame, loc: Loc): Promise<Value> {
+    if (name === 'class' || name === 'metaClass') throw notSupported(`.${name}`, loc, 'reflection is not supported');
+    if (obj === null) throw nullPointer(`Cannot get property '${name}' on null object`, loc);
+    if (obj instanceof Map) return obj.get(name) ?? null;
+    if (isHostObject(obj)) {
+      const v = await obj.getProperty(name, f.ctx, loc);
+      if (v !== undefined) return v;
+      if (obj === this.#self) throw scriptError('no-such-property', `No such property: ${name} for class: WorkflowScript`, loc, 'groovy.lang.MissingPropertyException');
+      if (obj.invokeMethod) {
+        const r = obj.invokeMethod(`get${cap(name)}`, callArgsOf([]), f.ctx, loc);
+        if (r !== undefined) return r;
+      }
+      throw scriptError('no-such-property', `No such property: ${name} for class: ${obj.typeName}`, loc, 'groovy.lang.MissingPropertyException');
+    }
+    if (isClosure(obj)) {
+      if (name === 'maximumNumberOfParameters') return this.closureArity(obj);
+      throw notSupported(`the closure property .${name}`, loc, name === 'delegate' || name === 'resolveStrategy' || name === 'owner' ? 'closure delegates are not supported' : undefined);
+    }
+    if (isRange(obj) && (name === 'from' || name === 'to')) return obj[name];
+    // a Java bean getter: x.empty → x.isEmpty(), m.count → m.getCount()
+    for (const getter of [`get${cap(name)}`, `is${cap(name)}`]) {
+      const m = this.builtinMethod(obj, getter);
+      if (m) return m(obj as never, [], this.methodEnv(f, loc));
+    }
+    if (Array.isArray(obj) || isRange(obj)) {
+      const out: GList = [];
+      for (const x of Array.isArray(obj) ? obj : rangeToList(obj)) out.push(x === null ? null : await this.getProperty(x, name, f, loc));
+      return out;
+    }
+    throw scriptError('no-such-property', `No such property: ${name} for class: ${typeName(obj)}`, loc, 'groovy.lang.MissingPropertyException');
+  }
+
+  private async evalIndex(e: A.IndexExpr, scope: Scope, f: Frame): Promise<Value> {
+    const obj = await this.eval(e.object, scope, f);
+    const idx = await this.eval(e.index, scope, f);
+    if (obj === null) {
+      if (e.safe) return null;
+      throw nullPointer(`Cannot invoke method getAt() on null object (indexing a null value with [${formatValue(idx)}])`, e.loc);
+    }
+    return this.getAt(obj, idx, f, e.loc);
+  }
+
+  private async getAt(obj: Value, idx: Value, f: Frame, loc: Loc): Promise<Value> {
+    if (Array.isArray(obj)) return listGetAt(obj, idx, loc);
+    if (obj instanceof Map) return mapGet(obj, idx);
+    if (typeof obj === 'string') return stringGetAt(obj, idx, loc);
+    if (isRange(obj)) return listGetAt(rangeToList(obj), idx, loc);
+    if (obj instanceof MatcherObject) {
+      if (typeof idx !== 'number') throw scriptError('index', 'a matcher index must be a number', loc);
+      return obj.getAt(Math.trunc(idx));
+    }
+    if (isHostObject(obj)) {
+      const v = await obj.getProperty(mapKey(idx), f.ctx, loc);
+      if (v !== undefined) return v;
+      throw scriptError('no-such-property', `No such property: ${mapKey(idx)} for class: ${obj.typeName}`, loc, 'groovy.lang.MissingPropertyException');
+    }
+    throw noSignature(obj, 'getAt', [idx], loc);
+  }
+
+  private async evalBinary(e: A.BinaryExpr, scope: Scope, f: Frame): Promise<Value> {
+    const op = e.op;
+    switch (op) {
+      case '&&':
+        return truth(await this.eval(e.left, scope, f)) ? truth(await this.eval(e.right, scope, f)) : false;
+      case '||':
+        return truth(await this.eval(e.left, scope, f)) ? true : truth(await this.eval(e.right, scope, f));
+      case '?:': {
+        const l = await this.eval(e.left, scope, f);
+        return truth(l) ? l : this.eval(e.right, scope, f);
+      }
+      case 'instanceof':
+      case '!instanceof': {
+        const l = await this.eval(e.left, scope, f);
+        const t = dottedName(e.right);
+        if (t === null) throw scriptError('syntax', 'instanceof needs a class name on the right', e.right.loc);
+        const r = l instanceof ErrorObject ? errorInstanceOf(l.error, t) : instanceOf(l, t);
+        return op === 'instanceof' ? r : !r;
+      }
+    }
+    const l = await this.eval(e.left, scope, f);
+    const r = await this.eval(e.right, scope, f);
+    return this.binaryOp(op, l, r, f, op === '=~' || op === '==~' ? e.right.loc : e.loc);
+  }
+
+  private async binaryOp(op: string, l: Value, r: Value, f: Frame, loc: Loc): Promise<Value> {
+    switch (op) {
+      case '==': return groovyEquals(l, r);
+      case '!=': return !groovyEquals(l, r);
+      case '===': return l === r;
+      case '!==': return l !== r;
+      case '<': return groovyCompare(l, r, loc) < 0;
+      case '<=': return groovyCompare(l, r, loc) <= 0;
+      case '>': return groovyCompare(l, r, loc) > 0;
+      case '>=': return groovyCompare(l, r, loc) >= 0;
+      case '<=>': return Math.sign(groovyCompare(l, r, loc));
+      case 'in': return this.isCaseAsync(r, l, f, loc);
+      case '!in': return !(await this.isCaseAsync(r, l, f, loc));
+      case '=~': {
+        if (l === null) throw nullPointer('Cannot match a null value with =~', loc);
+        const re = regexArg(r) ?? formatValue(r);
+        regexFor(re, loc); // report a bad pattern here, where it is written
+        return new MatcherObject(formatValue(l), re, loc);
+      }
+      case '==~': {
+        if (l === null) return false;
+        return regexFor(regexArg(r) ?? formatValue(r), loc, 'whole').test(formatValue(l));
+      }
+      case '<<':
+        if (l instanceof StringBuilderObject) return l.append(r, loc);
+        if (isHostObject(l) && l.invokeMethod) {
+          const res = l.invokeMethod('leftShift', callArgsOf([r]), f.ctx, loc);
+          if (res !== undefined) return res;
+        }
+        return arithmetic(op, l, r, loc);
+      default:
+        return arithmetic(op, l, r, loc);
+    }
+  }
+
+  private async evalUnary(e: A.UnaryExpr, scope: Scope, f: Frame): Promise<Value> {
+    switch (e.op) {
+      case '!':
+        return !truth(await this.eval(e.operand, scope, f));
+      case '-':
+        return negate(await this.eval(e.operand, scope, f), e.loc);
+      case '+': {
+        const v = await this.eval(e.operand, scope, f);
+        if (typeof v !== 'number') throw noSignature(v, 'positive', [], e.loc);
+        return v;
+      }
+      case '~': {
+        const v = await this.eval(e.operand, scope, f);
+        if (typeof v === 'string') {
+          regexFor(v, e.loc);
+          return new PatternObject(v);
+        }
+        if (typeof v === 'number' && Number.isInteger(v)) return ~v;
+        throw noSignature(v, 'bitwiseNegate', [], e.loc);
+      }
+      case '++':
+      case '--': {
+        const delta = e.op === '++' ? 1 : -1;
+        let old: Value = null;
+        const nv = await this.update(e.operand, scope, f, async (cur) => {
+          old = cur;
+          if (typeof cur === 'number') return cur + delta;
+          if (typeof cur === 'string') return stringMethods.get(delta > 0 ? 'next' : 'previous')!(cur, [], this.methodEnv(f, e.loc));
+          if (cur === null) throw nullPointer(`Cannot invoke method ${delta > 0 ? 'next' : 'previous'}() on null object`, e.loc);
+          throw noSignature(cur, delta > 0 ? 'next' : 'previous', [], e.loc);
+        });
+        return e.prefix ? nv : old;
+      }
+    }
+  }
+
+  private async evalAssign(e: A.AssignExpr, scope: Scope, f: Frame): Promise<Value> {
+    if (e.target.type === 'List') {
+      if (e.op !== '=') throw scriptError('syntax', `${e.op} cannot assign to several variables at once`, e.loc);
+      const v = await this.eval(e.value, scope, f);
+      const l = v === null ? [] : Array.isArray(v) ? v : isRange(v) ? rangeToList(v) : null;
+      if (l === null) throw scriptError('cast', `multiple assignment needs a list on the right, got ${typeName(v)}`, e.loc);
+      for (let i = 0; i < e.target.items.length; i++) await this.assignTo(e.target.items[i]!, l[i] ?? null, scope, f);
+      return v;
+    }
+    if (e.op === '=') {
+      const v = await this.eval(e.value, scope, f);
+      await this.assignTo(e.target, v, scope, f);
+      return v;
+    }
+    const op = e.op.slice(0, -1);
+    return this.update(e.target, scope, f, async (cur) => {
+      if (op === '?') return truth(cur) ? cur : this.eval(e.value, scope, f);
+      return this.binaryOp(op, cur, await this.eval(e.value, scope, f), f, e.loc);
+    });
+  }
+
+  /** Read-modify-write of a target (x += 1, x++, m[k] <<= v), evaluating its object and index once. */
+  private async update(target: A.Expr, scope: Scope, f: Frame, fn: (cur: Value) => Promise<Value>): Promise<Value> {
+    switch (target.type) {
+      case 'Ident': {
+        const cur = await this.lookup(target.name, scope, f, target.loc);
+        const nv = await fn(cur);
+        this.setVar(target.name, nv, scope);
+        return nv;
+      }
+      case 'Property': {
+        const obj = await this.eval(target.object, scope, f);
+        if (obj === null) throw nullPointer(`Cannot get property '${target.name}' on null object`, target.nameLoc);
+        const nv = await fn(await this.getProperty(obj, target.name, f, target.nameLoc));
+        await this.setProperty(obj, target.name, nv, f, target.nameLoc);
+        return nv;
+      }
+      case 'Index': {
+        const obj = await this.eval(target.object, scope, f);
+        const idx = await this.eval(target.index, scope, f);
+        if (obj === null) throw nullPointer('Cannot invoke method getAt() on null object', target.loc);
+        const nv = await fn(await this.getAt(obj, idx, f, target.loc));
+        await this.putAt(obj, idx, nv, f, target.loc);
+        return nv;
+      }
+      default:
+        throw scriptError('syntax', 'this expression cannot be assigned to', target.loc);
+    }
+  }
+
+  private setVar(name: string, v: Value, scope: Scope): void {
+    const s = scope.find(name);
+    if (s !== null) s.vars!.set(name, v);
+    else this.binding.set(name, v);
+  }
+
+  private async assignTo(target: A.Expr, v: Value, scope: Scope, f: Frame): Promise<void> {
+    switch (target.type) {
+      case 'Ident':
+        this.setVar(target.name, v, scope);
+        return;
+      case 'Property': {
+        const obj = await this.eval(target.object, scope, f);
+        if (obj === null) {
+          if (target.safe) return;
+          throw nullPointer(`Cannot set property '${target.name}' on null object`, target.nameLoc);
+        }
+        if (target.spread) {
+          for (const x of this.spreadItems(obj, target.loc)) if (x !== null) await this.setProperty(x, target.name, v, f, target.nameLoc);
+          return;
+        }
+        await this.setProperty(obj, target.name, v, f, target.nameLoc);
+        return;
+      }
+      case 'Index': {
+        const obj = await this.eval(target.object, scope, f);
+        const idx = await this.eval(target.index, scope, f);
+        if (obj === null) throw nullPointer(`Cannot invoke method putAt() on null object (setting [${formatValue(idx)}] of a null value)`, target.loc);
+        await this.putAt(obj, idx, v, f, target.loc);
+        return;
+      }
+      default:
+        throw scriptError('syntax', 'this expression cannot be assigned to', target.loc);
+    }
+  }
+
+  private async setProperty(obj: Value, name: string, v: Value, f: Frame, loc: Loc): Promise<void> {
+    if (name === 'class' || name === 'metaClass') throw notSupported(`setting .${name}`, loc, 'reflection is not supported');
+    if (obj instanceof Map) {
+      obj.set(name, v);
+      return;
+    }
+    if (isHostObject(obj)) {
+      if (!obj.setProperty) throw scriptError('read-only', `Cannot set read-only property: ${name} for class: ${obj.typeName}`, loc, 'groovy.lang.ReadOnlyPropertyException');
+      const ok = await obj.setProperty(name, v, f.ctx, loc);
+      if (!ok) throw scriptError('read-only', `Cannot set read-only property: ${name} for class: ${obj.typeName}`, loc, 'groovy.lang.ReadOnlyPropertyException');
+      return;
+    }
+    if (isClosure(obj) && (name === 'delegate' || name === 'resolveStrategy')) throw notSupported(`setting a closure's ${name}`, loc, 'closure delegates are not supported');
+    throw scriptError('no-such-property', `No such property: ${name} for class: ${typeName(obj)}`, loc, 'groovy.lang.MissingPropertyException');
+  }
+
+  private async putAt(obj: Value, idx: Value, v: Value, f: Frame, loc: Loc): Promise<void> {
+    if (Array.isArray(obj)) return listPutAt(obj, idx, v, loc);
+    if (obj instanceof Map) {
+      obj.set(mapKey(idx), v);
+      return;
+    }
+    if (typeof obj === 'string') throw scriptError('immutable', `Cannot set [${formatValue(idx)}] of a String: strings cannot be changed (build a new one, e.g. with substring or +)`, loc, 'groovy.lang.MissingMethodException');
+    if (isHostObject(obj)) return this.setProperty(obj, mapKey(idx), v, f, loc);
+    throw noSignature(obj, 'putAt', [idx, v], loc);
+  }
+
+  private async evalNew(e: A.NewExpr, scope: Scope, f: Frame): Promise<Value> {
+    const simple = simpleName(e.typeName.replace(/<.*>$/, ''));
+    const args: Value[] = [];
+    for (const a of e.args) args.push(await this.eval(a, scope, f));
+    if (e.namedArgs.length > 0) throw notSupported(`new ${e.typeName}(name: value, ...)`, e.loc);
+    const exc = CONSTRUCTIBLE_EXCEPTIONS.get(simple);
+    if (exc !== undefined) {
+      const [first = null, second = null] = args;
+      let message: string | null = null;
+      let cause: ErrorObject | null = null;
+      if (first instanceof ErrorObject) {
+        cause = first;
+        message = first.toString();
+      } else if (first !== null) {
+        message = formatValue(first);
+      }
+      if (second instanceof ErrorObject) cause = second;
+      return new ErrorObject(new GroovyException(exc, message ?? '', cause?.error, null));
+    }
+    switch (simple) {
+      case 'String':
+        return newString(args, e.loc);
+      case 'ArrayList':
+      case 'LinkedList':
+      case 'HashSet':
+      case 'LinkedHashSet':
+      case 'TreeSet': {
+        const src = args[0];
+        const l: GList = Array.isArray(src) ? [...src] : isRange(src) ? rangeToList(src) : [];
+        return simple.endsWith('Set') ? castTo(l, simple, e.loc) : l;
+      }
+      case 'HashMap':
+      case 'LinkedHashMap':
+      case 'TreeMap':
+      case 'ConcurrentHashMap': {
+        const src = args[0];
+        return src instanceof Map ? castTo(new Map(src), simple === 'TreeMap' ? 'TreeMap' : 'Map', e.loc) : new Map();
+      }
+      case 'StringBuilder':
+      case 'StringBuffer':
+        return new StringBuilderObject(simple, typeof args[0] === 'string' ? args[0] : '');
+      case 'Object':
+        throw notSupported('new Object()', e.loc);
+    }
+    throw notSupported(`new ${e.typeName}(...)`, e.loc, REFUSED_CLASSES[simple] ?? 'scripts cannot create Java objects; use steps and the built-in values (strings, lists, maps)');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Calls
+
+  private async evalArgs(e: A.CallExpr, scope: Scope, f: Frame): Promise<CallArgs> {
+    const positional: Value[] = new Array<Value>(e.args.length);
+    let named: GMap | null = null;
+    if (e.namedArgs.length === 0) {
+      for (let i = 0; i < e.args.length; i++) positional[i] = await this.eval(e.args[i]!, scope, f);
+    } else {
+      named = new Map();
+      const order = e.order.length === e.args.length + e.namedArgs.length
+        ? e.order
+        : [...e.args.map((_, index) => ({ kind: 'p' as const, index })), ...e.namedArgs.map((_, index) => ({ kind: 'n' as const, index }))];
+      for (const o of order) {
+        if (o.kind === 'p') positional[o.index] = await this.eval(e.args[o.index]!, scope, f);
+        else {
+          const na = e.namedArgs[o.index]!;
+          const key = na.keyExpr ? mapKey(await this.eval(na.keyExpr, scope, f)) : na.name;
+          named.set(key, await this.eval(na.value, scope, f));
+        }
+      }
+    }
+    return { positional, named, closure: e.closure ? this.makeClosure(e.closure, scope, f) : null };
+  }
+
+  private async evalCall(e: A.CallExpr, scope: Scope, f: Frame): Promise<Value> {
+    const callee = e.callee;
+    if (callee.type === 'Ident') {
+      const name = callee.name;
+      const holder = scope.find(name);
+      if (holder !== null || this.binding.has(name)) {
+        const v = holder !== null ? holder.vars!.get(name) ?? null : this.binding.get(name) ?? null;
+        const ca = await this.evalArgs(e, scope, f);
+        return this.callValue(v, name, ca, f, e.loc);
+      }
+      const ca = await this.evalArgs(e, scope, f);
+      return this.callScriptMethod(name, ca, f, e.loc, true);
+    }
+    if (callee.type === 'Property') {
+      const obj = callee.object;
+      // this.x(...), steps.x(...) (unless steps is a variable or a host object)
+      if (obj.type === 'Ident' && (obj.name === 'this' || obj.name === 'steps') && scope.find(obj.name) === null && !this.binding.has(obj.name)) {
+        const g = obj.name === 'steps' ? await this.host.resolveGlobal('steps', f.ctx, obj.loc) : undefined;
+        if (g === undefined) {
+          const ca = await this.evalArgs(e, scope, f);
+          // `steps.echo` is the step even where the script defines its own echo() (a wrapper calling steps.echo)
+          if (obj.name === 'steps' && this.host.hasStep(callee.name)) return this.callStep(callee.name, ca, f, e.loc);
+          return this.callScriptMethod(callee.name, ca, f, e.loc, false);
+        }
+      }
+      const cls = this.className(obj, scope);
+      if (cls !== null) {
+        const ca = await this.evalArgs(e, scope, f);
+        if (cls === 'Pattern' || cls === 'java.util.regex.Pattern') return this.patternStatic(callee.name, flatArgs(ca), e.loc);
+        if (staticClassName(cls) === null) throw notSupported(`${cls}.${callee.name}()`, e.loc, REFUSED_CLASSES[simpleName(cls)] ?? 'scripts cannot reach Java classes');
+        return callStatic(cls, callee.name, flatArgs(ca), e.loc);
+      }
+      const recv = await this.eval(obj, scope, f);
+      if (recv === null && (e.safe || callee.safe)) return null;
+      const ca = await this.evalArgs(e, scope, f);
+      if (callee.spread) {
+        if (recv === null) return null;
+        const out: GList = [];
+        for (const x of this.spreadItems(recv, callee.loc)) out.push(x === null ? null : await this.invoke(x, callee.name, ca, f, callee.nameLoc));
+        return out;
+      }
+      return this.invoke(recv, callee.name, ca, f, callee.nameLoc);
+    }
+    // (expr)(args): a closure held in an expression
+    const v = await this.eval(callee, scope, f);
+    const ca = await this.evalArgs(e, scope, f);
+    return this.callValue(v, 'call', ca, f, e.loc);
+  }
+
+  /** Calling a value: a closure, or an object with a call() method. */
+  private async callValue(v: Value, name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
+    if (isClosure(v)) return this.invokeClosure(v, flatArgs(ca), f, loc);
+    if (v === null) throw nullPointer(`Cannot invoke method call() on null object (${name} is null)`, loc);
+    if (isHostObject(v) && v.invokeMethod) {
+      const r = v.invokeMethod('call', ca, f.ctx, loc);
+      if (r !== undefined) return r;
+    }
+    throw scriptError('no-such-method', `No signature of method: ${typeName(v)}.call() is applicable (${name} is a ${typeName(v)}, not a closure)`, loc, 'groovy.lang.MissingMethodException');
+  }
+
+  /** For ScriptObject.invokeMethod (a helper calling `script.sh(...)` on the `this` it was given). */
+  invokeScriptMethod(name: string, args: CallArgs, ctx: DynamicContext, loc: Loc): Promise<Value> {
+    return this.guard(() => this.callScriptMethod(name, args, { ctx, depth: 0, grace: false }, loc, false), loc);
+  }
+
+  /** A call of a name on the script: a function, a step, a builtin, a closure in the binding or the host's globals. */
+  private async callScriptMethod(name: string, ca: CallArgs, f: Frame, loc: Loc, bare: boolean): Promise<Value> {
+    const fns = this.functions.get(name);
+    if (fns) return this.callFunction(name, fns, flatArgs(ca), f, loc);
+    if (this.host.hasStep(name)) return this.callStep(name, ca, f, loc);
+    switch (name) {
+      case 'println':
+      case 'print': {
+        const all = flatArgs(ca);
+        if (all.length > 1) throw noSignature(this.#self, name, all, loc);
+        return this.echo(all.length === 0 ? '' : formatValue(all[0] ?? null), f, loc);
+      }
+      case 'printf': {
+        const all = flatArgs(ca);
+        if (typeof all[0] !== 'string') throw noSignature(this.#self, name, all, loc);
+        return this.echo(sprintf(all[0], all.length === 2 && Array.isArray(all[1]) ? all[1] : all.slice(1), loc), f, loc);
+      }
+      case 'sprintf': {
+        const all = flatArgs(ca);
+        if (typeof all[0] !== 'string') throw noSignature(this.#self, name, all, loc);
+        return sprintf(all[0], all.length === 2 && Array.isArray(all[1]) ? all[1] : all.slice(1), loc);
+      }
+      case 'assert': {
+        const all = flatArgs(ca);
+        if (!truth(all[0] ?? null)) {
+          const msg = all.length > 1 ? formatValue(all[1] ?? null) : `assert failed at line ${loc.start.line} (the condition is ${formatValue(all[0] ?? null)})`;
+          throw scriptError('assertion', msg, loc, 'java.lang.AssertionError');
+        }
+        return null;
+      }
+      case 'evaluate':
+        throw notSupported('evaluate() (running code built at run time)', loc);
+      case 'getBinding':
+      case 'getMetaClass':
+      case 'getClass':
+      case 'invokeMethod':
+      case 'getProperty':
+      case 'setProperty':
+      case 'respondsTo':
+      case 'hasProperty':
+        throw notSupported(`${name}() (reflection)`, loc);
+      case 'addShutdownHook':
+        throw notSupported('addShutdownHook()', loc);
+    }
+    if (!bare && this.binding.has(name)) return this.callValue(this.binding.get(name) ?? null, name, ca, f, loc);
+    const g = await this.host.resolveGlobal(name, f.ctx, loc);
+    if (g !== undefined && g !== null && (isClosure(g) || isHostObject(g))) return this.callValue(g, name, ca, f, loc);
+    const imported = this.#imports.get(name);
+    if (imported !== undefined) throw notSupported(`calling the imported Java method ${imported}()`, loc, 'static imports of Java methods are not available to scripts');
+    const known = [...(this.host.stepNames?.() ?? []), ...this.functions.keys(), ...BUILTINS];
+    const near = closest(name, known);
+    throw scriptError('no-such-method', `No such DSL method '${name}' found among steps${near ? ` (did you mean '${near}'?)` : ''}`, loc, 'java.lang.NoSuchMethodError');
+  }
+
+  private async echo(text: string, f: Frame, loc: Loc): Promise<Value> {
+    if (!this.host.hasStep('echo')) throw scriptError('no-such-method', 'println needs the echo step, which this host does not have', loc, 'java.lang.NoSuchMethodError');
+    await this.callStep('echo', { positional: [text], named: null, closure: null }, f, loc);
+    return null;
+  }
+
+  private async callStep(name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
+    try {
+      return await this.host.callStep(name, ca, f.ctx, loc);
+    } catch (err) {
+      if (err instanceof StepFailure && err.loc === null) err.loc = loc;
+      throw err;
+    }
+  }
+
+  private depthCheck(from: number, loc: Loc): number {
+    const depth = from + 1;
+    if (depth > this.maxCallDepth) {
+      throw scriptError('too-deep', `too deep: more than ${this.maxCallDepth} nested calls (infinite recursion?)`, loc, 'java.lang.StackOverflowError');
+    }
+    return depth;
+  }
+
+  private async callFunction(name: string, fns: A.FunctionDecl[], args: Value[], f: Frame, loc: Loc): Promise<Value> {
+    const decl = fns.find((d) => args.length <= d.params.length && args.length >= d.params.filter((p) => p.default === null).length);
+    if (!decl) {
+      const sigs = fns.map((d) => `${name}(${d.params.map((p) => p.name).join(', ')})`).join(' or ');
+      throw scriptError('no-such-method', `No signature of method: WorkflowScript.${name}() is applicable for argument types: (${args.map((a) => typeName(a)).join(', ')}) values: [${args.map((a) => (isClosure(a) ? 'Closure' : formatValue(a))).join(', ')}] (the script defines ${sigs})`, loc, 'groovy.lang.MissingMethodException');
+    }
+    const depth = this.depthCheck(f.depth, loc);
+    const p = this.tick(f, false);
+    if (p) await p;
+    const nf: Frame = { ctx: f.ctx, depth, grace: f.grace };
+    const scope = new Scope(null);
+    await this.bindParams(decl.params, args, scope, nf);
+    const r = await this.execList(decl.body.body, scope, nf);
+    if (r instanceof ReturnSignal) return r.value;
+    if (r instanceof Signal) throw scriptError('syntax', `${r.what} outside a loop or switch (in function ${name})`, decl.loc);
+    return r;
+  }
+
+  private async bindParams(params: A.Param[], args: Value[], scope: Scope, f: Frame): Promise<void> {
+    // Groovy fills optional parameters from the left: with one argument missing, the last default is used.
+    const required = params.filter((p) => p.default === null).length;
+    let optionalToFill = args.length - required;
+    let ai = 0;
+    for (const p of params) {
+      let v: Value;
+      if (p.default === null || optionalToFill > 0) {
+        if (p.default !== null) optionalToFill--;
+        v = ai < args.length ? args[ai++] ?? null : p.default ? await this.eval(p.default, scope, f) : null;
+      } else {
+        v = await this.eval(p.default, scope, f);
+      }
+      scope.declare(p.name, coerceParam(v, p));
+    }
+  }
+
+  /** A closure's scope; a closure value made elsewhere from a syntax node runs in the global scope. */
+  private closureScope(c: ClosureValue): ClosureScope {
+    const cs = c.scope as Partial<ClosureScope> | null | undefined;
+    if (cs && cs.scope instanceof Scope) return { scope: cs.scope, depth: cs.depth ?? 0 };
+    return { scope: this.#root, depth: 0 };
+  }
+
+  closureArity(c: ClosureValue): number {
+    const curried = this.#curried.get(c) ?? 0;
+    const n = c.node.explicitParams ? c.node.params.length : 1;
+    return Math.max(0, n - curried);
+  }
+
+  private async invokeClosure(c: ClosureValue, args: Value[], f: Frame, loc: Loc): Promise<Value> {
+    if (c.native) return c.native(args, f.ctx);
+    const cs = this.closureScope(c);
+    const depth = this.depthCheck(Math.max(f.depth, cs.depth), loc);
+    const p = this.tick(f, false);
+    if (p) await p;
+    const nf: Frame = { ctx: f.ctx, depth, grace: f.grace };
+    const node = c.node;
+    const scope = new Scope(cs.scope);
+    if (!node.explicitParams) {
+      if (args.length > 1) throw this.closureArgs(c, args, loc);
+      scope.declare('it', args[0] ?? null);
+    } else {
+      let a = args;
+      const params = node.params;
+      // Groovy spreads one list argument over several parameters: [[1, 2]].each { a, b -> }
+      if (params.length > 1 && a.length === 1 && Array.isArray(a[0])) a = a[0];
+      if (a.length > params.length) throw this.closureArgs(c, args, loc);
+      await this.bindParams(params, a, scope, nf);
+    }
+    const r = await this.execList(node.body, scope, nf);
+    if (r instanceof ReturnSignal) return r.value;
+    if (r instanceof Signal) {
+      throw scriptError('syntax', `${r.what} is not allowed in a closure: each { } is not a loop (use a for loop, or return to go on with the next item)`, node.loc);
+    }
+    return r;
+  }
+
+  private closureArgs(c: ClosureValue, args: Value[], loc: Loc): ScriptError {
+    const n = this.closureArity(c);
+    return scriptError('no-such-method', `No signature of method: doCall() is applicable for argument types: (${args.map((a) => typeName(a)).join(', ')}): the closure at line ${c.node.loc.start.line} takes ${n} parameter${n === 1 ? '' : 's'}, it was called with ${args.length}`, loc, 'groovy.lang.MissingMethodException');
+  }
+
+  private methodEnv(f: Frame, loc: Loc): MethodEnv {
+    return {
+      loc,
+      call: (c, args) => this.invokeClosure(c, args, f, loc),
+      arity: (c) => this.closureArity(c),
+    };
+  }
+
+  private builtinMethod(obj: Value, name: string): ((self: never, args: Value[], env: MethodEnv) => Value | Promise<Value>) | undefined {
+    if (typeof obj === 'string') return stringMethods.get(name) as never;
+    if (typeof obj === 'number') return numberMethods.get(name) as never;
+    if (typeof obj === 'boolean') return booleanMethods.get(name) as never;
+    if (Array.isArray(obj)) return listMethods.get(name) as never;
+    if (obj instanceof Map) return mapMethods.get(name) as never;
+    if (obj instanceof MatcherObject) return undefined;
+    if (isRange(obj)) {
+      if (name === 'size') return ((r: typeof obj) => rangeSize(r)) as never;
+      if (name === 'getFrom') return ((r: typeof obj) => r.from) as never;
+      if (name === 'getTo') return ((r: typeof obj) => r.to) as never;
+      if (name === 'isEmpty') return ((r: typeof obj) => rangeSize(r) === 0) as never;
+      if (name === 'contains') return ((r: typeof obj, a: Value[]) => isCase(r, a[0] ?? null, null)) as never;
+      if (name === 'each' || name === 'eachWithIndex') {
+        // without building the list: (0..<n).each { } may run long, and can be aborted
+        return (async (r: typeof obj, a: Value[], env: MethodEnv) => {
+          const c = a[0];
+          if (a.length !== 1 || !isClosure(c)) throw noSignature(r, name, a, env.loc);
+          const n = rangeSize(r);
+          for (let i = 0; i < n; i++) await env.call(c, name === 'each' ? [rangeAt(r, i)] : [rangeAt(r, i), i]);
+          return r;
+        }) as never;
+      }
+      const m = listMethods.get(name);
+      return m ? (((r: typeof obj, a: Value[], env: MethodEnv) => m(rangeToList(r), a, env)) as never) : undefined;
+    }
+    return undefined;
+  }
+
+  /** recv.name(args) */
+  private async invoke(recv: Value, name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
+    const args = flatArgs(ca);
+    switch (name) {
+      case 'getClass':
+      case 'getMetaClass':
+      case 'invokeMethod':
+      case 'respondsTo':
+      case 'hasProperty':
+      case 'getMetaPropertyValues':
+      case 'getProperties':
+        throw notSupported(`.${name}() (reflection)`, loc);
+      case 'execute':
+        if (typeof recv === 'string' || Array.isArray(recv)) throw notSupported(`${typeName(recv)}.execute() (running a process from Groovy)`, loc, 'use the sh step: sh(script: "...", returnStdout: true)');
+    }
+    if (recv === null) {
+      if (name === 'toString') return 'null';
+      if (name === 'equals') return args[0] === null;
+      throw nullPointer(`Cannot invoke method ${name}() on null object`, loc);
+    }
+    if (recv === this.#self) return this.callScriptMethod(name, ca, f, loc, false);
+    if (isHostObject(recv)) {
+      if (recv instanceof PatternObject) return this.patternMethod(recv, name, args, f, loc);
+      if (recv.invokeMethod) {
+        const r = recv.invokeMethod(name, ca, f.ctx, loc);
+        if (r !== undefined) return r;
+      }
+      if (recv.entries && mapMethods.has(name)) {
+        if (MAP_WRITERS.has(name)) {
+          throw scriptError('read-only', `${recv.typeName}.${name}() cannot change ${recv.typeName}${recv.setProperty ? ' (set a value with obj.NAME = value)' : ''}`, loc, 'java.lang.UnsupportedOperationException');
+        }
+        const content = new Map(await recv.entries(f.ctx));
+        return mapMethods.get(name)!(content, args, this.methodEnv(f, loc));
+      }
+      if (recv instanceof MatcherObject) {
+        const m = listMethods.get(name);
+        if (m) return m(recv.toList(), args, this.methodEnv(f, loc));
+        if (name === 'getAt' && typeof args[0] === 'number') return recv.getAt(args[0]);
+      }
+      const prop = await recv.getProperty(name, f.ctx, loc);
+      if (prop !== undefined && prop !== null && isClosure(prop)) return this.invokeClosure(prop, args, f, loc);
+      return this.genericMethod(recv, name, args, f, loc);
+    }
+    if (isClosure(recv)) return this.closureMethod(recv, name, args, f, loc);
+    const m = this.builtinMethod(recv, name);
+    if (m) return m(recv as never, args, this.methodEnv(f, loc));
+    if (typeof recv === 'string' && STRING_AS_CHARS.has(name)) {
+      const lm = listMethods.get(name);
+      if (lm) return lm([...recv], args, this.methodEnv(f, loc));
+    }
+    if (recv instanceof Map && recv.has(name)) return this.callValue(recv.get(name) ?? null, name, ca, f, loc);
+    return this.genericMethod(recv, name, args, f, loc);
+  }
+
+  /** Methods every object has. */
+  private async genericMethod(recv: Value, name: string, args: Value[], f: Frame, loc: Loc): Promise<Value> {
+    switch (name) {
+      case 'toString':
+        if (args.length === 0) return formatValue(recv);
+        break;
+      case 'equals':
+        if (args.length === 1) return groovyEquals(recv, args[0] ?? null);
+        break;
+      case 'is':
+        if (args.length === 1) return recv === args[0];
+        break;
+      case 'asBoolean':
+        if (args.length === 0) return truth(recv);
+        break;
+      case 'isCase':
+        if (args.length === 1) return this.isCaseAsync(recv, args[0] ?? null, f, loc);
+        break;
+      case 'inspect':
+      case 'dump':
+        if (args.length === 0) return formatValue(recv);
+        break;
+      case 'asType':
+        if (args.length === 1) throw notSupported('asType(Class) (use the as operator: x as Integer)', loc);
+        break;
+      case 'with':
+      case 'tap':
+      case 'identity':
+        throw notSupported(`.${name} { } (closure delegates are not supported)`, loc);
+    }
+    if (recv instanceof Map && name === 'stream' || Array.isArray(recv) && (name === 'stream' || name === 'iterator')) {
+      throw notSupported(`.${name}() (Java streams and iterators)`, loc, 'use the Groovy list methods: each, collect, findAll, ...');
+    }
+    throw noSignature(recv, name, args, loc);
+  }
+
+  private async closureMethod(c: ClosureValue, name: string, args: Value[], f: Frame, loc: Loc): Promise<Value> {
+    switch (name) {
+      case 'call':
+      case 'doCall':
+        return this.invokeClosure(c, args, f, loc);
+      case 'curry':
+      case 'rcurry': {
+        const bound = args;
+        const right = name === 'rcurry';
+        const curried: ClosureValue = {
+          kind: 'closure',
+          node: c.node,
+          scope: c.scope,
+          native: (more, ctx) => this.callClosure(c, right ? [...more, ...bound] : [...bound, ...more], ctx),
+        };
+        this.#curried.set(curried, (this.#curried.get(c) ?? 0) + bound.length);
+        return curried;
+      }
+      case 'getMaximumNumberOfParameters':
+        return this.closureArity(c);
+      case 'memoize':
+        return c;
+      case 'setDelegate':
+      case 'getDelegate':
+      case 'setResolveStrategy':
+      case 'rehydrate':
+      case 'dehydrate':
+        throw notSupported(`Closure.${name}() (closure delegates are not supported)`, loc);
+    }
+    return this.genericMethod(c, name, args, f, loc);
+  }
+
+  private async patternMethod(p: PatternObject, name: string, args: Value[], f: Frame, loc: Loc): Promise<Value> {
+    switch (name) {
+      case 'matcher':
+        if (args.length === 1) return new MatcherObject(formatValue(args[0] ?? null), p.pattern, loc);
+        break;
+      case 'pattern':
+      case 'toString':
+        return p.pattern;
+      case 'split':
+        if (typeof args[0] === 'string') return javaSplit(args[0], p.pattern, typeof args[1] === 'number' ? args[1] : 0, loc);
+        break;
+      case 'isCase':
+        return isCase(p, args[0] ?? null, loc);
+      case 'asPredicate':
+        throw notSupported('Pattern.asPredicate()', loc);
+    }
+    return this.genericMethod(p, name, args, f, loc);
+  }
+
+  private patternStatic(name: string, args: Value[], loc: Loc): Value {
+    switch (name) {
+      case 'compile':
+        if (typeof args[0] === 'string') {
+          regexFor(args[0], loc);
+          return new PatternObject(typeof args[1] === 'number' && (args[1] & 2) ? `(?i)${args[0]}` : args[0]);
+        }
+        break;
+      case 'quote':
+        if (typeof args[0] === 'string') return `\\Q${args[0]}\\E`;
+        break;
+      case 'matches':
+        if (typeof args[0] === 'string' && typeof args[1] === 'string') return regexFor(args[0], loc, 'whole').test(args[1]);
+        break;
+    }
+    throw notSupported(`Pattern.${name}()`, loc);
+  }
+}
+
+/** Typed parameters convert like typed declarations (String s gets a string). */
+function coerceParam(v: Value, p: A.Param): Value {
+  if (p.typeName === null) return v;
+  if (v === null) return null;
+  try {
+    return coerceDeclared(v, p.typeName, p.loc);
+  } catch {
+    return v;
+  }
+}

@@ -1,0 +1,65 @@
+// What the method tables (methods-string.ts, methods-list.ts, ...) share: the environment the
+// interpreter gives them (to call closures, check for an abort), and argument helpers.
+import type { Loc } from '../syntax/ast.ts';
+import { ScriptError, scriptError } from './errors.ts';
+import { toGroovyString } from './format.ts';
+import { isClosure, typeName, type ClosureValue, type Value } from './values.ts';
+
+export interface MethodEnv {
+  readonly loc: Loc;
+  /** Calls a closure (Groovy spreads a single list argument over several parameters). */
+  call(c: ClosureValue, args: Value[]): Promise<Value>;
+  /** How many parameters a closure takes: 1 for `{ it }`, 2 for `{ k, v -> }`. */
+  arity(c: ClosureValue): number;
+}
+
+/**
+ * A method of a built-in type. `args` are the call's arguments as Groovy passes them (named
+ * arguments first as one map, a trailing closure last). A method throws noSignature() when
+ * the arguments fit none of its overloads.
+ */
+export type Method<T> = (self: T, args: Value[], env: MethodEnv) => Value | Promise<Value>;
+
+export function noSignature(self: Value, name: string, args: Value[], loc: Loc | null): ScriptError {
+  const types = args.map((a) => typeName(a)).join(', ');
+  const values = args.map((a) => (isClosure(a) ? 'Closure' : toGroovyString(a))).join(', ');
+  const shown = values.length > 200 ? values.slice(0, 200) + '...' : values;
+  return scriptError('no-such-method', `No signature of method: ${typeName(self)}.${name}() is applicable for argument types: (${types}) values: [${shown}]`, loc, 'groovy.lang.MissingMethodException');
+}
+
+/** Throws "No signature" unless the argument count is within [min, max]. */
+export function arity(self: Value, name: string, args: Value[], min: number, max: number, loc: Loc): void {
+  if (args.length < min || args.length > max) throw noSignature(self, name, args, loc);
+}
+
+export function argString(self: Value, name: string, args: Value[], i: number, loc: Loc): string {
+  const v = args[i];
+  if (typeof v !== 'string') throw noSignature(self, name, args, loc);
+  return v;
+}
+
+export function argInt(self: Value, name: string, args: Value[], i: number, loc: Loc): number {
+  const v = args[i];
+  if (typeof v !== 'number') throw noSignature(self, name, args, loc);
+  return Math.trunc(v);
+}
+
+export function argClosure(self: Value, name: string, args: Value[], i: number, loc: Loc): ClosureValue {
+  const v = args[i];
+  if (!isClosure(v)) throw noSignature(self, name, args, loc);
+  return v;
+}
+
+/** The last argument if it is a closure. */
+export function lastClosure(args: Value[]): ClosureValue | null {
+  const v = args[args.length - 1];
+  return isClosure(v) ? v : null;
+}
+
+export function indexError(i: number, size: number, loc: Loc, what = 'Index'): ScriptError {
+  return scriptError('index', `${what}: ${i}, Size: ${size}`, loc, 'java.lang.IndexOutOfBoundsException');
+}
+
+export function emptyError(what: string, loc: Loc): ScriptError {
+  return scriptError('index', `Cannot access ${what} element from an empty List`, loc, 'java.util.NoSuchElementException');
+}

@@ -1,0 +1,296 @@
+// Methods on numbers and booleans, and the few static Java methods scripts may call
+// (Integer.parseInt, Math.max, String.valueOf, ...). Everything else on a class is refused.
+import type { Loc } from '../syntax/ast.ts';
+import { notSupported, scriptError } from './errors.ts';
+import { sprintf, toGroovyString } from './format.ts';
+import { arithmetic, groovyCompare, groovyEquals, groovyTruth, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';
+import { argClosure, argInt, arity, noSignature, type Method } from './methods-common.ts';
+import { toJson, type Value } from './values.ts';
+
+function intOf(n: number): number {
+  return Math.trunc(n);
+}
+
+/** Groovy's round(places) on a double: half up. */
+function roundPlaces(n: number, places: number): number {
+  const f = 10 ** places;
+  return Math.round(n * f) / f;
+}
+
+export const numberMethods: Map<string, Method<number>> = new Map<string, Method<number>>([
+  ['abs', (n) => Math.abs(n)],
+  ['intdiv', (n, a, env) => {
+    const d = a[0];
+    if (typeof d !== 'number') throw noSignature(n, 'intdiv', a, env.loc);
+    if (Math.trunc(d) === 0) throw scriptError('arithmetic', '/ by zero', env.loc, 'java.lang.ArithmeticException');
+    return Math.trunc(intOf(n) / Math.trunc(d));
+  }],
+  ['toString', (n, a, env) => {
+    if (a.length === 1) return intOf(n).toString(argInt(n, 'toString', a, 0, env.loc));
+    return toGroovyString(n);
+  }],
+  ['toInteger', (n) => intOf(n)],
+  ['toLong', (n) => intOf(n)],
+  ['toBigInteger', (n) => intOf(n)],
+  ['toShort', (n) => intOf(n)],
+  ['intValue', (n) => intOf(n)],
+  ['longValue', (n) => intOf(n)],
+  ['shortValue', (n) => intOf(n)],
+  ['toDouble', (n) => n],
+  ['toFloat', (n) => n],
+  ['toBigDecimal', (n) => n],
+  ['doubleValue', (n) => n],
+  ['floatValue', (n) => n],
+  ['round', (n, a, env) => {
+    arity(n, 'round', a, 0, 1, env.loc);
+    if (a.length === 1) return roundPlaces(n, argInt(n, 'round', a, 0, env.loc));
+    return Math.round(n);
+  }],
+  ['trunc', (n, a, env) => (a.length === 1 ? Math.trunc(n * 10 ** argInt(n, 'trunc', a, 0, env.loc)) / 10 ** argInt(n, 'trunc', a, 0, env.loc) : Math.trunc(n))],
+  ['plus', (n, a, env) => (arity(n, 'plus', a, 1, 1, env.loc), arithmetic('+', n, a[0] ?? null, env.loc))],
+  ['minus', (n, a, env) => (arity(n, 'minus', a, 1, 1, env.loc), arithmetic('-', n, a[0] ?? null, env.loc))],
+  ['multiply', (n, a, env) => (arity(n, 'multiply', a, 1, 1, env.loc), arithmetic('*', n, a[0] ?? null, env.loc))],
+  ['div', (n, a, env) => (arity(n, 'div', a, 1, 1, env.loc), arithmetic('/', n, a[0] ?? null, env.loc))],
+  ['mod', (n, a, env) => (arity(n, 'mod', a, 1, 1, env.loc), arithmetic('%', n, a[0] ?? null, env.loc))],
+  ['power', (n, a, env) => (arity(n, 'power', a, 1, 1, env.loc), arithmetic('**', n, a[0] ?? null, env.loc))],
+  ['compareTo', (n, a, env) => groovyCompare(n, a[0] ?? null, env.loc)],
+  ['equals', (n, a) => groovyEquals(n, a[0] ?? null)],
+  ['next', (n) => n + 1],
+  ['previous', (n) => n - 1],
+  ['asBoolean', (n) => n !== 0],
+  ['isNaN', (n) => Number.isNaN(n)],
+  ['times', async (n, a, env) => {
+    const c = argClosure(n, 'times', a, 0, env.loc);
+    for (let i = 0; i < n; i++) await env.call(c, [i]);
+    return null;
+  }],
+  ['upto', async (n, a, env) => {
+    const to = a[0];
+    if (typeof to !== 'number') throw noSignature(n, 'upto', a, env.loc);
+    const c = argClosure(n, 'upto', a, 1, env.loc);
+    for (let i = n; i <= to; i++) await env.call(c, [i]);
+    return null;
+  }],
+  ['downto', async (n, a, env) => {
+    const to = a[0];
+    if (typeof to !== 'number') throw noSignature(n, 'downto', a, env.loc);
+    const c = argClosure(n, 'downto', a, 1, env.loc);
+    for (let i = n; i >= to; i--) await env.call(c, [i]);
+    return null;
+  }],
+  ['step', async (n, a, env) => {
+    const to = a[0];
+    const step = a[1];
+    if (typeof to !== 'number' || typeof step !== 'number' || step === 0) throw noSignature(n, 'step', a, env.loc);
+    const c = argClosure(n, 'step', a, 2, env.loc);
+    if (step > 0) for (let i = n; i < to; i += step) await env.call(c, [i]);
+    else for (let i = n; i > to; i += step) await env.call(c, [i]);
+    return null;
+  }],
+]);
+
+export const booleanMethods: Map<string, Method<boolean>> = new Map<string, Method<boolean>>([
+  ['toString', (b) => String(b)],
+  ['booleanValue', (b) => b],
+  ['asBoolean', (b) => b],
+  ['equals', (b, a) => b === a[0]],
+  ['and', (b, a) => b && groovyTruth(a[0] ?? null)],
+  ['or', (b, a) => b || groovyTruth(a[0] ?? null)],
+  ['xor', (b, a) => b !== groovyTruth(a[0] ?? null)],
+  ['implies', (b, a) => !b || groovyTruth(a[0] ?? null)],
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Static methods on classes
+
+type Static = (args: Value[], loc: Loc) => Value;
+
+function num(args: Value[], i: number, cls: string, name: string, loc: Loc): number {
+  const v = args[i];
+  if (typeof v !== 'number') throw scriptError('no-such-method', `No signature of method: static ${cls}.${name}() is applicable for argument types: (${args.map((a) => toGroovyString(a)).join(', ')})`, loc, 'groovy.lang.MissingMethodException');
+  return v;
+}
+
+function str(args: Value[], i: number, cls: string, name: string, loc: Loc): string {
+  const v = args[i];
+  if (typeof v !== 'string') throw scriptError('no-such-method', `No signature of method: static ${cls}.${name}() is applicable for argument types: (${args.map((a) => toGroovyString(a)).join(', ')})`, loc, 'groovy.lang.MissingMethodException');
+  return v;
+}
+
+function parseIntArg(args: Value[], cls: string, name: string, loc: Loc): number {
+  const v = args[0];
+  if (typeof v === 'number') return Math.trunc(v);
+  const s = str(args, 0, cls, name, loc);
+  const radix = args.length > 1 ? num(args, 1, cls, name, loc) : 10;
+  return parseJavaInt(s, loc, radix);
+}
+
+function jsonString(v: Value): string {
+  return JSON.stringify(toJson(v));
+}
+
+const STATICS: Record<string, Record<string, Static>> = {
+  Integer: {
+    parseInt: (a, loc) => parseIntArg(a, 'Integer', 'parseInt', loc),
+    valueOf: (a: Value[], loc: Loc) => parseIntArg(a, 'Integer', 'valueOf', loc),
+    toString: (a: Value[], loc: Loc) => (a.length > 1 ? Math.trunc(num(a, 0, 'Integer', 'toString', loc)).toString(num(a, 1, 'Integer', 'toString', loc)) : toGroovyString(num(a, 0, 'Integer', 'toString', loc))),
+    toHexString: (a, loc) => (num(a, 0, 'Integer', 'toHexString', loc) >>> 0).toString(16),
+    toBinaryString: (a, loc) => (num(a, 0, 'Integer', 'toBinaryString', loc) >>> 0).toString(2),
+    max: (a, loc) => Math.max(num(a, 0, 'Integer', 'max', loc), num(a, 1, 'Integer', 'max', loc)),
+    min: (a, loc) => Math.min(num(a, 0, 'Integer', 'min', loc), num(a, 1, 'Integer', 'min', loc)),
+    compare: (a, loc) => Math.sign(num(a, 0, 'Integer', 'compare', loc) - num(a, 1, 'Integer', 'compare', loc)),
+    sum: (a, loc) => num(a, 0, 'Integer', 'sum', loc) + num(a, 1, 'Integer', 'sum', loc),
+  },
+  Long: {
+    parseLong: (a, loc) => parseIntArg(a, 'Long', 'parseLong', loc),
+    valueOf: (a: Value[], loc: Loc) => parseIntArg(a, 'Long', 'valueOf', loc),
+    toString: (a: Value[], loc: Loc) => toGroovyString(num(a, 0, 'Long', 'toString', loc)),
+    max: (a, loc) => Math.max(num(a, 0, 'Long', 'max', loc), num(a, 1, 'Long', 'max', loc)),
+    min: (a, loc) => Math.min(num(a, 0, 'Long', 'min', loc), num(a, 1, 'Long', 'min', loc)),
+  },
+  Double: {
+    parseDouble: (a, loc) => parseJavaNumber(str(a, 0, 'Double', 'parseDouble', loc), loc),
+    valueOf: (a: Value[], loc: Loc) => (typeof a[0] === 'number' ? a[0] : parseJavaNumber(str(a, 0, 'Double', 'valueOf', loc), loc)),
+    toString: (a: Value[], loc: Loc) => toGroovyString(num(a, 0, 'Double', 'toString', loc)),
+    isNaN: (a, loc) => Number.isNaN(num(a, 0, 'Double', 'isNaN', loc)),
+  },
+  Float: {
+    parseFloat: (a, loc) => parseJavaNumber(str(a, 0, 'Float', 'parseFloat', loc), loc),
+    valueOf: (a: Value[], loc: Loc) => (typeof a[0] === 'number' ? a[0] : parseJavaNumber(str(a, 0, 'Float', 'valueOf', loc), loc)),
+  },
+  Boolean: {
+    parseBoolean: (a) => typeof a[0] === 'string' && a[0].toLowerCase() === 'true',
+    valueOf: (a: Value[]) => (typeof a[0] === 'boolean' ? a[0] : typeof a[0] === 'string' && a[0].toLowerCase() === 'true'),
+    toString: (a: Value[]) => String(a[0] === true),
+  },
+  String: {
+    valueOf: (a: Value[]) => toGroovyString(a[0] ?? null),
+    format: (a, loc) => sprintf(str(a, 0, 'String', 'format', loc), a.length === 2 && Array.isArray(a[1]) ? a[1] : a.slice(1), loc),
+    join: (a, loc) => {
+      const sep = str(a, 0, 'String', 'join', loc);
+      const items = a.length === 2 && Array.isArray(a[1]) ? a[1] : a.slice(1);
+      return items.map((x) => toGroovyString(x)).join(sep);
+    },
+  },
+  Math: {
+    max: (a, loc) => Math.max(num(a, 0, 'Math', 'max', loc), num(a, 1, 'Math', 'max', loc)),
+    min: (a, loc) => Math.min(num(a, 0, 'Math', 'min', loc), num(a, 1, 'Math', 'min', loc)),
+    abs: (a, loc) => Math.abs(num(a, 0, 'Math', 'abs', loc)),
+    round: (a, loc) => Math.round(num(a, 0, 'Math', 'round', loc)),
+    ceil: (a, loc) => Math.ceil(num(a, 0, 'Math', 'ceil', loc)),
+    floor: (a, loc) => Math.floor(num(a, 0, 'Math', 'floor', loc)),
+    pow: (a, loc) => num(a, 0, 'Math', 'pow', loc) ** num(a, 1, 'Math', 'pow', loc),
+    sqrt: (a, loc) => Math.sqrt(num(a, 0, 'Math', 'sqrt', loc)),
+    log: (a, loc) => Math.log(num(a, 0, 'Math', 'log', loc)),
+    log10: (a, loc) => Math.log10(num(a, 0, 'Math', 'log10', loc)),
+    signum: (a, loc) => Math.sign(num(a, 0, 'Math', 'signum', loc)),
+    floorDiv: (a, loc) => {
+      const d = num(a, 1, 'Math', 'floorDiv', loc);
+      if (d === 0) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
+      return Math.floor(num(a, 0, 'Math', 'floorDiv', loc) / d);
+    },
+    floorMod: (a, loc) => {
+      const x = num(a, 0, 'Math', 'floorMod', loc);
+      const d = num(a, 1, 'Math', 'floorMod', loc);
+      if (d === 0) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
+      return ((x % d) + d) % d;
+    },
+    random: () => Math.random(),
+  },
+  System: {
+    currentTimeMillis: () => Date.now(),
+    nanoTime: () => Math.round(performance.now() * 1e6),
+    lineSeparator: () => '\n',
+    getenv: (_a, loc) => { throw notSupported('System.getenv()', loc, 'read environment variables with env.NAME'); },
+    getProperty: (_a, loc) => { throw notSupported('System.getProperty()', loc, "the controller's JVM properties are not available to scripts"); },
+    exit: (_a, loc) => { throw notSupported('System.exit()', loc, "end the build with error('message')"); },
+    setProperty: (_a, loc) => { throw notSupported('System.setProperty()', loc); },
+  },
+  Thread: {
+    sleep: (_a, loc) => { throw notSupported('Thread.sleep()', loc, 'use the sleep step: sleep(time: 5, unit: "SECONDS")'); },
+  },
+  JsonOutput: {
+    toJson: (a) => jsonString(a[0] ?? null),
+    prettyPrint: (a, loc) => {
+      const s = str(a, 0, 'JsonOutput', 'prettyPrint', loc);
+      try {
+        return JSON.stringify(JSON.parse(s), null, 4);
+      } catch {
+        throw scriptError('json', `JsonOutput.prettyPrint: not valid JSON: ${s.slice(0, 60)}`, loc, 'groovy.json.JsonException');
+      }
+    },
+  },
+  URLEncoder: {
+    encode: (a, loc) => encodeURIComponent(str(a, 0, 'URLEncoder', 'encode', loc)).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()),
+  },
+  URLDecoder: {
+    decode: (a, loc) => {
+      try {
+        return decodeURIComponent(str(a, 0, 'URLDecoder', 'decode', loc).replace(/\+/g, ' '));
+      } catch {
+        throw scriptError('url', 'URLDecoder: malformed escape', loc, 'java.lang.IllegalArgumentException');
+      }
+    },
+  },
+  UUID: {
+    randomUUID: () => crypto.randomUUID(),
+  },
+  Character: {
+    isDigit: (a) => typeof a[0] === 'string' && /^\d$/.test(a[0]),
+    isLetter: (a) => typeof a[0] === 'string' && /^\p{L}$/u.test(a[0]),
+    isLetterOrDigit: (a) => typeof a[0] === 'string' && /^[\p{L}\d]$/u.test(a[0]),
+    isWhitespace: (a) => typeof a[0] === 'string' && /^\s$/.test(a[0]),
+    isUpperCase: (a) => typeof a[0] === 'string' && a[0].length > 0 && a[0] === a[0].toUpperCase() && a[0] !== a[0].toLowerCase(),
+    isLowerCase: (a) => typeof a[0] === 'string' && a[0].length > 0 && a[0] === a[0].toLowerCase() && a[0] !== a[0].toUpperCase(),
+    toUpperCase: (a) => (typeof a[0] === 'string' ? a[0].toUpperCase() : a[0] ?? null),
+    toLowerCase: (a) => (typeof a[0] === 'string' ? a[0].toLowerCase() : a[0] ?? null),
+  },
+};
+
+const STATIC_PROPS: Record<string, Record<string, Value>> = {
+  Integer: { MAX_VALUE: 2147483647, MIN_VALUE: -2147483648 },
+  Long: { MAX_VALUE: Number.MAX_SAFE_INTEGER, MIN_VALUE: Number.MIN_SAFE_INTEGER },
+  Math: { PI: Math.PI, E: Math.E },
+  Double: { MAX_VALUE: Number.MAX_VALUE, MIN_VALUE: Number.MIN_VALUE },
+};
+
+/** Classes a script may name: the simple name, after dropping java.lang., java.util. and friends. */
+const ALIASES: Record<string, string> = {
+  'java.lang.Integer': 'Integer', 'java.lang.Long': 'Long', 'java.lang.Double': 'Double', 'java.lang.Float': 'Float',
+  'java.lang.Boolean': 'Boolean', 'java.lang.String': 'String', 'java.lang.Math': 'Math', 'java.lang.System': 'System',
+  'java.lang.Thread': 'Thread', 'groovy.json.JsonOutput': 'JsonOutput', 'java.net.URLEncoder': 'URLEncoder',
+  'java.net.URLDecoder': 'URLDecoder', 'java.util.UUID': 'UUID', 'java.lang.Character': 'Character',
+};
+
+export function staticClassName(name: string): string | null {
+  const n = ALIASES[name] ?? name;
+  return Object.hasOwn(STATICS, n) ? n : null;
+}
+
+/** Calls a whitelisted static method, or refuses it. */
+export function callStatic(cls: string, method: string, args: Value[], loc: Loc): Value {
+  const c = ALIASES[cls] ?? cls;
+  const fn = Object.hasOwn(STATICS, c) ? STATICS[c]![method] : undefined;
+  if (fn === undefined || !Object.hasOwn(STATICS[c]!, method)) {
+    throw notSupported(`${cls}.${method}()`, loc, `${cls} offers scripts only ${Object.keys(STATICS[c] ?? {}).join(', ') || 'nothing'}`);
+  }
+  return fn(args, loc);
+}
+
+export function getStatic(cls: string, prop: string, loc: Loc): Value {
+  const c = ALIASES[cls] ?? cls;
+  const props = STATIC_PROPS[c];
+  if (props && Object.hasOwn(props, prop)) return props[prop] ?? null;
+  throw notSupported(`the static field ${cls}.${prop}`, loc);
+}
+
+/** `new String(bytes)` and `new String('x')`: the only constructor of a non-exception class Kiln runs. */
+export function newString(args: Value[], loc: Loc): Value {
+  const a = args[0] ?? null;
+  if (args.length === 0) return '';
+  if (typeof a === 'string') return a;
+  if (Array.isArray(a) && a.every((b) => typeof b === 'number' && Number.isInteger(b))) {
+    return Buffer.from((a as number[]).map((b) => b & 0xff)).toString('utf8');
+  }
+  throw notSupported(`new String(${args.map((x) => toGroovyString(x)).join(', ')})`, loc);
+}

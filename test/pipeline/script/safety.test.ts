@@ -1,0 +1,185 @@
+// What keeps a script from hurting the controller: aborts reach busy loops, recursion and
+// growth are bounded, and what Kiln does not run is refused with a precise message.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeHost, run } from './fake-host.ts';
+import { ScriptError } from '../../../src/pipeline/script/errors.ts';
+import { Interrupted } from '../../../src/pipeline/steps/errors.ts';
+
+async function caught(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  assert.fail('expected the script to fail');
+}
+
+function abortAfter(ms: number, reason?: unknown): AbortSignal {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(reason), ms);
+  return ac.signal;
+}
+
+test('an infinite while loop is aborted through the signal', async () => {
+  const reason = new Interrupted('user', 'Aborted by alice');
+  const err = await caught(run('while (true) { }', { signal: abortAfter(50, reason) }));
+  assert.equal(err, reason);
+});
+
+test('other busy loops are aborted too: for(;;), each over a huge range, recursion through closures', async () => {
+  for (const src of [
+    'for (;;) { def x = 1 }',
+    'def n = 0\n(0..<100000000).each { n += it }',
+    'def l = []\nfor (i in 0..<100000000) { l = [i] }',
+    'def fib(n) { n < 2 ? n : fib(n - 1) + fib(n - 2) }\nfib(40)',
+    'def fib\nfib = { n -> n < 2 ? n : fib(n - 1) + fib(n - 2) }\nfib(40)',
+    'def g(n) { n > 400 ? 0 : g(n + 1) }\nwhile (true) { g(0) }',
+  ]) {
+    const err = await caught(run(src, { signal: abortAfter(30) }));
+    assert.ok(err instanceof Interrupted, `${src}: ${String(err)}`);
+  }
+});
+
+test('a signal aborted before the run stops the first loop iteration', async () => {
+  const ac = new AbortController();
+  ac.abort();
+  const err = await caught(run('def n = 0\nwhile (n < 10) { n++ }', { signal: ac.signal }));
+  assert.ok(err instanceof Interrupted);
+});
+
+test('after an abort, catch and finally blocks may still run cleanup steps; a while loop there still aborts', async () => {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(new Interrupted('timeout', 'Timeout has been exceeded')), 30);
+  const host = new FakeHost();
+  const r = await caught(run(`
+def cleanup() { echo 'cleanup function' }
+try {
+  while (true) { }
+} catch (e) {
+  echo "caught \${e}"
+  cleanup()
+  throw e
+} finally {
+  [1, 2].each { echo "finally \${it}" }
+}`, { signal: ac.signal, host }));
+  assert.ok(r instanceof Interrupted);
+  assert.equal(r.message, 'Timeout has been exceeded');
+  assert.deepEqual(host.log, [
+    'caught org.jenkinsci.plugins.workflow.steps.FlowInterruptedException: Timeout has been exceeded',
+    'cleanup function', 'finally 1', 'finally 2',
+  ]);
+  const r2 = await run(`
+def log = []
+try {
+  while (true) { }
+} catch (e) {
+  log << 'caught'
+}
+log`, { signal: abortAfter(20) });
+  assert.deepEqual(r2.value, ['caught']);
+  const err = await caught(run('try { while (true) { } } finally { while (true) { } }', { signal: abortAfter(20) }));
+  assert.ok(err instanceof Interrupted);
+});
+
+test('FlowInterruptedException and InterruptedException catch an abort; AbortException does not', async () => {
+  const r = await run('try { while (true) {} } catch (org.jenkinsci.plugins.workflow.steps.FlowInterruptedException e) { "flow" }', { signal: abortAfter(10) });
+  assert.equal(r.value, 'flow');
+  const r2 = await run('try { while (true) {} } catch (InterruptedException e) { "interrupted" }', { signal: abortAfter(10) });
+  assert.equal(r2.value, 'interrupted');
+  const err = await caught(run('try { while (true) {} } catch (hudson.AbortException e) { "wrong" }', { signal: abortAfter(10) }));
+  assert.ok(err instanceof Interrupted);
+});
+
+test('runaway recursion stops at the call depth limit, with the position of the call', async () => {
+  const err = await caught(run('def f(n) {\n  f(n + 1)\n}\nf(0)'));
+  assert.ok(err instanceof ScriptError);
+  assert.equal(err.message, 'too deep: more than 500 nested calls (infinite recursion?)');
+  assert.equal(err.loc?.start.line, 2);
+  const err2 = await caught(run('def c\nc = { c() }\nc()', { maxCallDepth: 50 }));
+  assert.ok(err2 instanceof ScriptError && /more than 50 nested calls/.test(err2.message));
+  // recursion that goes through a step's block is counted too
+  const err3 = await caught(run("def f(n) { dir('x') { f(n + 1) } }\nf(0)", { maxCallDepth: 100 }));
+  assert.ok(err3 instanceof ScriptError && /too deep/.test(err3.message), String(err3));
+  // deep but finite recursion is fine
+  assert.equal((await run('def sum(n) { n == 0 ? 0 : n + sum(n - 1) }\nsum(400)')).value, 80200);
+});
+
+test('strings and lists cannot grow without bound', async () => {
+  const e1 = await caught(run("def s = 'x' * 1000000\ns * 1000"));
+  assert.ok(e1 instanceof ScriptError && /too large/.test(e1.message));
+  const e2 = await caught(run("def s = 'x'\nwhile (true) { s = s + s }"));
+  assert.ok(e2 instanceof ScriptError && /too large: a string of/.test(e2.message));
+  const e3 = await caught(run('def l = [1] * 1000\nl * 100000'));
+  assert.ok(e3 instanceof ScriptError && /too large: a list/.test(e3.message));
+  const e4 = await caught(run("def s = 'ab'\nwhile (true) { s = \"${s}${s}\" }"));
+  assert.ok(e4 instanceof ScriptError && /too large/.test(e4.message));
+});
+
+const refused: [string, RegExp, number, number][] = [
+  ['def x = 1\nclass Foo { }', /class definitions \(class Foo\)/, 2, 1],
+  ["def f = new File('/etc/passwd')", /new File\(\.\.\.\) \(use the readFile, writeFile/, 1, 9],
+  ["def f = new java.io.File('/etc/passwd')", /new java\.io\.File/, 1, 9],
+  ['def d = new Date()', /new Date\(\.\.\.\)/, 1, 9],
+  ["new URL('http://x').text", /new URL/, 1, 1],
+  ["def s = new groovy.json.JsonSlurper().parseText('{}')", /JsonSlurper.*use readJSON\(text: s\)/, 1, 9],
+  ["def home = System.getenv('HOME')", /System\.getenv\(\) \(read environment variables with env\.NAME\)/, 1, 12],
+  ["System.exit(1)", /System\.exit\(\)/, 1, 1],
+  ["'rm -rf /'.execute()", /String\.execute\(\).*use the sh step/, 1, 12],
+  ["['ls'].execute()", /List\.execute\(\)/, 1, 8],
+  ["Class.forName('java.lang.Runtime')", /Class\.forName\(\) \(reflection is not supported\)/, 1, 1],
+  ["Runtime.getRuntime().exec('ls')", /Runtime\.getRuntime\(\)/, 1, 1],
+  ["def x = 'a'\nx.getClass()", /\.getClass\(\) \(reflection\)/, 2, 3],
+  ["def x = 'a'\nx.class.name", /\.class \(reflection is not supported\)/, 2, 3],
+  ["def x = 'a'\nx.metaClass.foo = 1", /\.metaClass/, 2, 3],
+  ["evaluate('1 + 1')", /evaluate\(\) \(running code built at run time\)/, 1, 1],
+  ["Eval.me('1')", /Eval\.me\(\)/, 1, 1],
+  ["Thread.sleep(1000)", /Thread\.sleep\(\).*use the sleep step/, 1, 1],
+  ["Jenkins.instance.getItem('x')", /Jenkins.*controller's internals/, 1, 1],
+  ["@Grab('org.x:y:1.0')\nimport org.x.Y\n1", /@Grab \(downloading libraries at run time\)/, 1, 1],
+  ["def c = { 1 }\nc.delegate = [:]", /setting a closure's delegate/, 2, 3],
+  ["hudson.model.Result.FAILURE", /the Java class hudson\.model/, 1, 1],
+  ["def m = [1, 2].stream()", /Java streams/, 1, 16],
+];
+
+test('constructs Kiln does not run are refused with what and where', async () => {
+  for (const [src, message, line, col] of refused) {
+    const err = await caught(run(src));
+    assert.ok(err instanceof ScriptError, `${src}: ${String(err)}`);
+    assert.equal(err.code, 'not-supported', `${src}: ${err.message}`);
+    assert.match(err.message, /^not supported in Kiln's pipeline interpreter: /);
+    assert.match(err.message, message, src);
+    assert.equal(err.loc?.start.line, line, `line: ${src}: ${err.message}`);
+    assert.equal(err.loc?.start.col, col, `col: ${src}: ${err.message}`);
+  }
+});
+
+test('unknown names, methods and steps say what is missing, where, and suggest', async () => {
+  const e1 = await caught(run('def a = 1\necho foo'));
+  assert.ok(e1 instanceof ScriptError);
+  assert.equal(e1.message, 'No such property: foo for class: WorkflowScript');
+  assert.deepEqual([e1.loc?.start.line, e1.loc?.start.col], [2, 6]);
+  assert.equal(e1.javaClass, 'groovy.lang.MissingPropertyException');
+  const e2 = await caught(run("\n  ech 'x'"));
+  assert.ok(e2 instanceof ScriptError);
+  assert.equal(e2.message, "No such DSL method 'ech' found among steps (did you mean 'echo'?)");
+  assert.deepEqual([e2.loc?.start.line, e2.loc?.start.col], [2, 3]);
+  const e3 = await caught(run("def s = 'x'\ns.trimm()"));
+  assert.ok(e3 instanceof ScriptError);
+  assert.match(e3.message, /^No signature of method: String\.trimm\(\) is applicable for argument types: \(\)/);
+  assert.deepEqual([e3.loc?.start.line, e3.loc?.start.col], [2, 3]);
+  const e4 = await caught(run('def m = null\nm.size()'));
+  assert.ok(e4 instanceof ScriptError && e4.message === 'Cannot invoke method size() on null object');
+  const e5 = await caught(run('def m = null\nm.key'));
+  assert.ok(e5 instanceof ScriptError && e5.message === "Cannot get property 'key' on null object");
+  const e6 = await caught(run("def m = null\nm.key = 'v'"));
+  assert.ok(e6 instanceof ScriptError && e6.message === "Cannot set property 'key' on null object");
+  const e7 = await caught(run('def f() { 1 }\nf'));
+  assert.ok(e7 instanceof ScriptError && /f is a function: call it as f\(\)/.test(e7.message));
+});
+
+test('an unknown DSL method is an Error, which catch (Exception e) does not catch (as in Jenkins)', async () => {
+  const err = await caught(run("try { notAStep() } catch (Exception e) { 'caught' }"));
+  assert.ok(err instanceof ScriptError && err.javaClass === 'java.lang.NoSuchMethodError');
+  assert.equal((await run("try { notAStep() } catch (Throwable t) { 'caught' }")).value, 'caught');
+});
