@@ -8,6 +8,7 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  lint: { summary: 'validate Jenkinsfiles: kiln lint FILE... [--json] [--list-steps]', load: () => import('./lint.ts') },
 };
 
 function version(): string {

@@ -1,0 +1,167 @@
+// kiln lint FILE... [--json] [--list-steps]: validates Jenkinsfiles as `kiln run` and the
+// controller would, before anything runs.
+//   exit 0: every file is valid (warnings may be printed)
+//   exit 1: some file has an error; each printed as FILE:LINE:COL: message
+//   exit 2: usage error, or a file that cannot be read
+import { readFileSync } from 'node:fs';
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../pipeline/diagnostics.ts';
+import { loadPipeline } from '../pipeline/load.ts';
+import { allSteps } from '../pipeline/steps/registry.ts';
+import { describeType } from '../pipeline/steps/bind.ts';
+
+const USAGE = `usage: kiln lint FILE... [--json]      validate Jenkinsfiles ('-' reads standard input)
+       kiln lint --list-steps [--json]   list the steps Kiln knows, with their parameters`;
+
+export interface FileReport {
+  file: string;
+  valid: boolean;
+  diagnostics: Diagnostic[];
+}
+
+/** Lints one Jenkinsfile's bytes: not text → one error; else parse + validate. */
+export function lintBytes(file: string, data: Buffer): FileReport {
+  const bad = firstNonText(data);
+  if (bad !== null) {
+    const at = { line: 1, col: 1, offset: 0 };
+    return { file, valid: false, diagnostics: [{ severity: 'error', code: 'binary', message: `file is not text (binary data at byte ${bad})`, loc: { start: at, end: at } }] };
+  }
+  let text = data.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte order mark is not part of the text
+  const r = loadPipeline(text);
+  return { file, valid: r.model !== null, diagnostics: sortDiagnostics(r.diagnostics) };
+}
+
+/** The offset of the first NUL byte or invalid UTF-8 sequence, or null when the data is text. */
+export function firstNonText(data: Uint8Array): number | null {
+  const nul = data.indexOf(0);
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(data);
+    return nul >= 0 ? nul : null;
+  } catch {
+    const bad = firstInvalidUtf8(data);
+    return nul >= 0 && nul < bad ? nul : bad;
+  }
+}
+
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    let n = 0;
+    let min = 0;
+    if (c < 0x80) { i++; continue; }
+    if (c >= 0xc2 && c <= 0xdf) { n = 1; min = 0x80; }
+    else if (c >= 0xe0 && c <= 0xef) { n = 2; min = 0x800; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 3; min = 0x10000; }
+    else return i;
+    let cp = c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const x = b[i + k];
+      if (x === undefined || (x & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (x & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return b.length;
+}
+
+function readInput(file: string): Buffer {
+  return file === '-' ? readFileSync(0) : readFileSync(file);
+}
+
+function reason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOENT': return 'no such file';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'is a directory';
+    default: return e instanceof Error ? e.message : String(err);
+  }
+}
+
+function jsonDiag(d: Diagnostic) {
+  return {
+    line: d.loc.start.line, column: d.loc.start.col, endLine: d.loc.end.line, endColumn: d.loc.end.col,
+    severity: d.severity, code: d.code, message: d.message,
+  };
+}
+
+function listSteps(json: boolean): string {
+  const steps = allSteps();
+  if (json) {
+    return JSON.stringify({
+      steps: steps.map((s) => ({
+        name: s.name, kind: s.kind ?? 'step', doc: s.doc, block: s.block, needsNode: s.needsNode, scriptOnly: s.scriptOnly ?? false,
+        positional: s.positional ?? null,
+        params: s.params.map((p) => ({ name: p.name, type: p.type, required: p.required ?? false, ...(p.values ? { values: p.values } : {}), doc: p.doc })),
+      })),
+    }) + '\n';
+  }
+  const out: string[] = [];
+  for (const s of steps) {
+    const flags = [
+      s.kind === 'symbol' ? 'argument of other steps' : null,
+      s.block === 'required' ? 'takes a block' : s.block === 'optional' ? 'block optional' : null,
+      s.needsNode ? 'needs a node' : null,
+      s.scriptOnly ? 'script only' : null,
+    ].filter((x) => x !== null);
+    const sig = s.params.map((p) => `${p.name}${p.required ? '*' : ''}: ${describeType(p.type)}`).join(', ');
+    out.push(`${s.name}(${sig})${flags.length > 0 ? `  [${flags.join('; ')}]` : ''}`);
+    out.push(`    ${s.doc}`);
+    for (const p of s.params) {
+      const type = describeType(p.type) + (p.values ? ` (${p.values.join('|')})` : '');
+      const mark = p.required ? 'required' : 'optional';
+      out.push(`    ${(p.name + (s.positional === p.name ? ' (unnamed ok)' : '')).padEnd(28)} ${type.padEnd(16)} ${mark.padEnd(9)} ${p.doc}`);
+    }
+  }
+  out.push('', '* = required. A step whose parameter is marked "unnamed ok" can be called as step \'value\'.');
+  return out.join('\n') + '\n';
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let json = false;
+  let list = false;
+  const files: string[] = [];
+  for (const a of argv) {
+    if (a === '--json') json = true;
+    else if (a === '--list-steps') list = true;
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    } else if (a.startsWith('-') && a !== '-') {
+      process.stderr.write(`kiln lint: unknown option '${a}'\n${USAGE}\n`);
+      return 2;
+    } else files.push(a);
+  }
+  if (list) {
+    process.stdout.write(listSteps(json));
+    return 0;
+  }
+  if (files.length === 0) {
+    process.stderr.write(`kiln lint: no file given\n${USAGE}\n`);
+    return 2;
+  }
+  let unreadable = false;
+  const reports: FileReport[] = [];
+  for (const f of files) {
+    let data: Buffer;
+    try {
+      data = readInput(f);
+    } catch (err) {
+      process.stderr.write(`kiln lint: cannot read ${f}: ${reason(err)}\n`);
+      unreadable = true;
+      continue;
+    }
+    reports.push(lintBytes(f === '-' ? '<stdin>' : f, data));
+  }
+  if (json) {
+    process.stdout.write(JSON.stringify({ files: reports.map((r) => ({ file: r.file, valid: r.valid, diagnostics: r.diagnostics.map(jsonDiag) })) }) + '\n');
+  } else {
+    const lines: string[] = [];
+    for (const r of reports) for (const d of r.diagnostics) lines.push(formatDiagnostic(r.file, d));
+    if (lines.length > 0) process.stdout.write(lines.join('\n') + '\n');
+  }
+  if (unreadable) return 2;
+  return reports.every((r) => r.valid) ? 0 : 1;
+}

@@ -1,0 +1,455 @@
+// What every directive validator shares: the diagnostics being collected, the names the file
+// declares, and helpers to read the declarative DSL (which, to the parser, is nothing but
+// calls with arguments and trailing closures).
+import type { CallExpr, Expr, Ident, Loc, NamedArg, Stmt } from '../syntax/ast.ts';
+import { diag, type Diagnostic } from '../diagnostics.ts';
+import { closest } from '../../util/suggest.ts';
+import { checkParamValue, describeType } from '../steps/bind.ts';
+import type { ParamType, StepDecl, StepParam } from '../steps/types.ts';
+import { typeName, type GMap, type Value } from '../script/values.ts';
+
+export class Ctx {
+  readonly diagnostics: Diagnostic[] = [];
+  /** The Jenkinsfile's text, when known: used to map positions inside strings (inline pod YAML). */
+  readonly source: string | null;
+  /** Every name the file declares: variables, closure and function parameters, loop variables... */
+  readonly declared: Set<string>;
+  /** Functions defined at the top level of the file (`def build(x) { ... }`). */
+  readonly functions: Set<string>;
+  errorCount = 0;
+  /** Container names of inline pod YAMLs (kubernetes agents), to check `container('x')` against. */
+  readonly podContainers = new WeakMap<object, string[]>();
+
+  constructor(source: string | null, declared: Set<string>, functions: Set<string>) {
+    this.source = source;
+    this.declared = declared;
+    this.functions = functions;
+  }
+
+  error(code: string, message: string, loc: Loc): void {
+    this.diagnostics.push(diag(code, message, loc));
+    this.errorCount++;
+  }
+
+  warn(code: string, message: string, loc: Loc): void {
+    this.diagnostics.push(diag(code, message, loc, 'warning'));
+  }
+}
+
+/** `[a, b, c]`, as Jenkins prints lists of valid names. */
+export function fmtList(names: readonly string[]): string {
+  return `[${names.join(', ')}]`;
+}
+
+/**
+ * `message` followed by a sentence ` Did you mean "x"?` when a candidate is close to `name`
+ * (after a period when the message does not end with one, e.g. with a list of valid names).
+ */
+export function withSuggestion(message: string, name: string, candidates: Iterable<string>): string {
+  const c = closest(name, candidates);
+  if (c === null || c === name) return message;
+  return `${message}${message.endsWith('.') ? '' : '.'} Did you mean "${c}"?`;
+}
+
+/** `, did you mean "x"?` when a candidate is close, else ''. */
+export function didYouMean(name: string, candidates: Iterable<string>): string {
+  const c = closest(name, candidates);
+  return c !== null && c !== name ? `, did you mean "${c}"?` : '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections: `name args { ... }` statements
+
+/** A directive written as a call: `agent any`, `stage('x') { ... }`, `timeout(time: 1)`. */
+export interface Section {
+  name: string;
+  nameLoc: Loc;
+  call: CallExpr;
+  /** The whole statement. */
+  loc: Loc;
+}
+
+/**
+ * The statement as a directive call `name args { }`, or null when it is something else.
+ * A bare name (`buildingTag`, `always`) reads as a call without arguments.
+ */
+export function sectionOf(stmt: Stmt): Section | null {
+  if (stmt.type !== 'ExprStmt') return null;
+  const e = stmt.expr;
+  if (e.type === 'Call' && e.callee.type === 'Ident') return { name: e.callee.name, nameLoc: e.callee.loc, call: e, loc: stmt.loc };
+  if (e.type === 'Ident') return { name: e.name, nameLoc: e.loc, call: bareCall(e), loc: stmt.loc };
+  return null;
+}
+
+function bareCall(id: Ident): CallExpr {
+  return { type: 'Call', callee: id, args: [], namedArgs: [], order: [], closure: null, parens: false, safe: false, loc: id.loc };
+}
+
+/**
+ * The statements of a directive's block (`options { ... }`), reporting a missing block or
+ * arguments where only a block belongs.
+ */
+export function blockOf(ctx: Ctx, sec: Section, what: string): readonly Stmt[] {
+  const c = sec.call;
+  if (c.args.length + c.namedArgs.length > 0) {
+    ctx.error('expected-block', `Expected a block for ${what}`, (c.args[0] ?? c.namedArgs[0]!).loc);
+  } else if (!c.closure) {
+    ctx.error('expected-block', `Expected a block for ${what}`, sec.nameLoc);
+  }
+  return c.closure ? c.closure.body : [];
+}
+
+/** How a block of typed entries (options, parameters, triggers, tools) reads and what it reports. */
+export interface EntriesSpec {
+  /** The entry kind in messages: `Invalid ${kind} type "x". Valid ${kind} types: [...]`. */
+  kind: string;
+  valid: readonly string[];
+  /** The message for a statement that is not an entry, e.g. 'Expected a trigger'. */
+  expected: string;
+  /** The message for a second entry of the same type; repeats are allowed when absent. */
+  duplicate?: (name: string) => string;
+  /** A better message for an unknown name (or null for the standard one). */
+  unknown?: (name: string) => string | null;
+  /** Reports a known entry that is not allowed here; returns true to skip it. */
+  refuse?: (s: Section) => boolean;
+}
+
+/** The entries of a block such as `triggers { cron('...'); pollSCM('...') }`, each a known type. */
+export function typedEntries(ctx: Ctx, body: readonly Stmt[], spec: EntriesSpec): Section[] {
+  const out: Section[] = [];
+  const seen = new Set<string>();
+  for (const stmt of body) {
+    const s = sectionOf(stmt);
+    if (!s) {
+      ctx.error(`${spec.kind}s`, spec.expected, stmt.loc);
+      continue;
+    }
+    if (!spec.valid.includes(s.name)) {
+      const msg = `Invalid ${spec.kind} type "${s.name}". Valid ${spec.kind} types: ${fmtList(spec.valid)}`;
+      ctx.error(`${spec.kind}s`, spec.unknown?.(s.name) ?? withSuggestion(msg, s.name, spec.valid), s.nameLoc);
+      continue;
+    }
+    if (spec.refuse?.(s)) continue;
+    if (spec.duplicate && seen.has(s.name)) {
+      ctx.error(`${spec.kind}s`, spec.duplicate(s.name), s.nameLoc);
+      continue;
+    }
+    seen.add(s.name);
+    out.push(s);
+  }
+  return out;
+}
+
+/** A short description of a statement for "Expected a ..." messages. */
+export function describeStmt(stmt: Stmt): string {
+  switch (stmt.type) {
+    case 'VarDecl': return 'a variable declaration';
+    case 'If': return 'an if statement';
+    case 'For': case 'ForIn': case 'While': return 'a loop';
+    case 'Try': return 'a try statement';
+    case 'Switch': return 'a switch statement';
+    case 'Return': return 'a return statement';
+    case 'Function': return 'a function definition';
+    case 'ExprStmt': {
+      const e = stmt.expr;
+      if (e.type === 'Assign') return 'an assignment';
+      if (e.type === 'Call') return 'a method call';
+      return 'an expression';
+    }
+    default: return 'a statement';
+  }
+}
+
+/** The name of a call's callee when it is a bare name. */
+export function calleeName(call: CallExpr): string | null {
+  return call.callee.type === 'Ident' ? call.callee.name : null;
+}
+
+/** Source text of a node, when the source is known. */
+export function sourceText(ctx: Ctx, loc: Loc): string | null {
+  return ctx.source === null ? null : ctx.source.slice(loc.start.offset, loc.end.offset);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values known before run time
+
+/**
+ * The value of a literal expression: strings, numbers, booleans, null, and lists / maps of them
+ * (with `loose`, items that are not literal become null, so that only the container's type is
+ * known). GStrings, names and calls have no static value: undefined.
+ */
+export function staticValue(e: Expr, loose = false): Value | undefined {
+  switch (e.type) {
+    case 'String': return e.value;
+    case 'Number': return e.value;
+    case 'Boolean': return e.value;
+    case 'Null': return null;
+    case 'Unary':
+      if ((e.op === '-' || e.op === '+') && e.operand.type === 'Number') return e.op === '-' ? -e.operand.value : e.operand.value;
+      return undefined;
+    case 'List': {
+      const out: Value[] = [];
+      for (const it of e.items) {
+        const v = staticValue(it, loose);
+        if (v === undefined) {
+          if (!loose) return undefined;
+          out.push(null);
+        } else out.push(v);
+      }
+      return out;
+    }
+    case 'Map': {
+      const m: GMap = new Map();
+      for (const en of e.entries) {
+        const k = en.key.type === 'String' ? en.key.value : undefined;
+        const v = staticValue(en.value, loose);
+        if (k === undefined || v === undefined) {
+          if (!loose) return undefined;
+          if (k !== undefined) m.set(k, null);
+        } else m.set(k, v);
+      }
+      return m;
+    }
+    case 'Closure':
+      return loose ? { kind: 'closure', node: e, scope: null } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** How a value reads in a message: 'abc' → "abc", 5 → "5". */
+export function showValue(v: Value): string {
+  if (typeof v === 'string') return v.length > 40 ? v.slice(0, 40) + '…' : v;
+  if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return '[...]';
+  if (v instanceof Map) return '[:...]';
+  return typeName(v);
+}
+
+/** A kind name for an expression without a static value, for messages. */
+export function describeExpr(e: Expr): string {
+  switch (e.type) {
+    case 'GString': return 'an interpolated string';
+    case 'Ident': return `the variable ${e.name}`;
+    case 'Property': return 'a property';
+    case 'Call': return 'a method call';
+    case 'Closure': return 'a block';
+    default: return 'an expression';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binding directive arguments (options, triggers, parameters, when conditions ...)
+
+export interface ArgParam {
+  name: string;
+  type: ParamType;
+  required?: boolean;
+  values?: readonly string[];
+  /** Whether the value must be known before run time (a literal). Default: the spec's `literal`. */
+  literal?: boolean;
+}
+
+export interface ArgSpec {
+  /** The directive's name, as messages show it. */
+  what: string;
+  params: readonly ArgParam[];
+  /** The parameter a single unnamed argument binds to. */
+  positional?: string;
+  /** Whether every value must be a literal (default true). */
+  literal?: boolean;
+}
+
+export interface BoundArg {
+  name: string;
+  expr: Expr;
+  /** The literal value, or undefined when it is only known at run time. */
+  value: Value | undefined;
+  loc: Loc;
+}
+
+/**
+ * Binds a directive's arguments to its declared parameters, reporting every problem in
+ * Jenkins' words at the offending argument. Returns what could be bound.
+ */
+export function bindArgs(ctx: Ctx, sec: Section, spec: ArgSpec): Map<string, BoundArg> {
+  const out = new Map<string, BoundArg>();
+  const given = new Set<string>();
+  const call = sec.call;
+  const names = spec.params.map((p) => p.name);
+  if (call.closure) ctx.error('unexpected-block', `"${spec.what}" does not take a block`, call.closure.loc);
+  let args = call.args;
+  let named: NamedArg[] = call.namedArgs;
+  // `f([k: v])`: a single map argument is read as named arguments, as Groovy/Jenkins do.
+  if (named.length === 0 && args.length === 1 && args[0]!.type === 'Map' && !(spec.positional && spec.params.find((p) => p.name === spec.positional)?.type === 'map')) {
+    const m = args[0]!;
+    if (m.type === 'Map' && m.entries.every((en) => en.key.type === 'String')) {
+      named = m.entries.map((en) => ({ name: (en.key as { value: string }).value, value: en.value, loc: en.loc }));
+      args = [];
+    }
+  }
+  if (args.length > 0 && named.length > 0) {
+    ctx.error('mixed-arguments', "Can't mix named and unnamed arguments", args[0]!.loc);
+  } else if (args.length > 0) {
+    if (names.length === 0) {
+      ctx.error('too-many-arguments', `"${spec.what}" takes no arguments`, args[0]!.loc);
+    } else if (!spec.positional) {
+      ctx.error('unnamed-arguments', `Arguments to "${spec.what}" must be explicitly named.`, args[0]!.loc);
+    } else if (args.length > 1) {
+      ctx.error('too-many-arguments', `"${spec.what}" should have 1 argument but has ${args.length} arguments instead.`, args[1]!.loc);
+    } else {
+      given.add(spec.positional);
+      bindOne(ctx, spec, spec.positional, args[0]!, args[0]!.loc, out, true);
+    }
+  }
+  for (const a of named) {
+    if (a.keyExpr) {
+      ctx.error('invalid-parameter', `Parameter names of "${spec.what}" must be plain names`, a.loc);
+      continue;
+    }
+    if (!names.includes(a.name)) {
+      const guess = closest(a.name, names);
+      ctx.error('invalid-parameter', guess
+        ? `Invalid parameter "${a.name}", did you mean "${guess}"?`
+        : names.length === 0
+          ? `Invalid parameter "${a.name}": "${spec.what}" takes no parameters`
+          : `Invalid parameter "${a.name}" for "${spec.what}". Valid parameters: ${fmtList(names)}`, a.loc);
+      continue;
+    }
+    if (given.has(a.name)) {
+      ctx.error('duplicate-parameter', `Parameter "${a.name}" of "${spec.what}" is given twice`, a.loc);
+      continue;
+    }
+    given.add(a.name);
+    bindOne(ctx, spec, a.name, a.value, a.loc, out, false);
+  }
+  const mixedOrBad = args.length > 0 && (named.length > 0 || !spec.positional || args.length > 1);
+  if (!mixedOrBad) {
+    for (const p of spec.params) {
+      if (p.required && !given.has(p.name)) ctx.error('missing-parameter', `Missing required parameter: "${p.name}"`, sec.nameLoc);
+    }
+  }
+  return out;
+}
+
+function bindOne(ctx: Ctx, spec: ArgSpec, name: string, expr: Expr, loc: Loc, out: Map<string, BoundArg>, unnamed: boolean): void {
+  const p = spec.params.find((x) => x.name === name)!;
+  const mustBeLiteral = p.literal ?? spec.literal ?? true;
+  const value = staticValue(expr, !mustBeLiteral);
+  if (value === undefined) {
+    if (mustBeLiteral && p.type !== 'any') {
+      ctx.error('expected-literal', unnamed
+        ? `Expected a literal value for "${spec.what}", got ${describeExpr(expr)}`
+        : `Expected a literal value for parameter "${name}" of "${spec.what}", got ${describeExpr(expr)}`, expr.loc);
+      return;
+    }
+    out.set(name, { name, expr, value: undefined, loc });
+    return;
+  }
+  const problem = valueProblem(spec.what, p, value, unnamed);
+  if (problem) {
+    ctx.error('invalid-value', problem, expr.loc);
+    return;
+  }
+  out.set(name, { name, expr, value: coerce(p.type, value), loc });
+}
+
+/** Jenkins' message for a value of the wrong type, or null when it fits. */
+export function valueProblem(what: string, p: ArgParam, v: Value, unnamed = false): string | null {
+  const decl: StepDecl = { name: what, doc: '', params: [], block: 'none', needsNode: false };
+  const asStep: StepParam = { name: p.name, type: p.type, doc: '', ...(p.values ? { values: p.values } : {}) };
+  if (checkParamValue(decl, asStep, v) === null) return null;
+  if (p.values && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) {
+    return `Invalid value "${String(v)}" for parameter "${p.name}" of "${what}". Valid values: ${fmtList(p.values)}`;
+  }
+  const want = describeType(p.type);
+  return unnamed
+    ? `Expecting "${want}" but got "${showValue(v)}" of type ${typeName(v)} instead`
+    : `Expecting "${want}" for parameter "${p.name}" but got "${showValue(v)}" of type ${typeName(v)} instead`;
+}
+
+function coerce(t: ParamType, v: Value): Value {
+  if (v === null) return v;
+  switch (t) {
+    case 'boolean': return v === 'true' ? true : v === 'false' ? false : v;
+    case 'integer': case 'number': return typeof v === 'string' ? Number(v.trim()) : v;
+    case 'string': return typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
+    default: return v;
+  }
+}
+
+/** Typed readers of bound arguments. */
+export function argStr(b: Map<string, BoundArg>, name: string): string | null {
+  const v = b.get(name)?.value;
+  return typeof v === 'string' ? v : null;
+}
+export function argNum(b: Map<string, BoundArg>, name: string): number | null {
+  const v = b.get(name)?.value;
+  return typeof v === 'number' ? v : null;
+}
+export function argBool(b: Map<string, BoundArg>, name: string, dflt: boolean): boolean {
+  const v = b.get(name)?.value;
+  return typeof v === 'boolean' ? v : dflt;
+}
+export function argExpr(b: Map<string, BoundArg>, name: string): Expr | null {
+  return b.get(name)?.expr ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Single-valued keys in blocks: `image 'x'`, `label 'y'`, `reuseNode true`
+
+/** The one argument of `key value`, or null after reporting what is wrong. */
+export function singleArg(ctx: Ctx, sec: Section, kind: string): Expr | null {
+  const c = sec.call;
+  if (c.closure) {
+    ctx.error('unexpected-block', `${kind} "${sec.name}" does not take a block`, c.closure.loc);
+    return null;
+  }
+  const n = c.args.length + c.namedArgs.length;
+  if (n === 0) {
+    ctx.error('missing-argument', `No argument for ${kind} "${sec.name}"`, sec.nameLoc);
+    return null;
+  }
+  if (n > 1 || c.namedArgs.length > 0) {
+    const extra = c.args[1] ?? c.namedArgs[0]!;
+    ctx.error('too-many-arguments', `Too many arguments for ${kind} "${sec.name}"`, extra.loc);
+    return null;
+  }
+  return c.args[0]!;
+}
+
+/** A literal boolean argument (`reuseNode true`), or null after reporting. */
+export function boolArg(ctx: Ctx, sec: Section, kind: string): boolean | null {
+  const e = singleArg(ctx, sec, kind);
+  if (!e) return null;
+  const v = staticValue(e);
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === 'false') return v === 'true';
+  ctx.error('expected-boolean', `Expected a boolean with ${sec.name}`, e.loc);
+  return null;
+}
+
+/** A literal integer argument (`idleMinutes 5`), or null after reporting. */
+export function intArg(ctx: Ctx, sec: Section, kind: string): number | null {
+  const e = singleArg(ctx, sec, kind);
+  if (!e) return null;
+  const v = staticValue(e);
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v.trim());
+  ctx.error('expected-integer', v === undefined
+    ? `Expected an integer for ${sec.name}, got ${describeExpr(e)}`
+    : `Expected an integer for ${sec.name}, got "${showValue(v)}" of type ${typeName(v)}`, e.loc);
+  return null;
+}
+
+/** A string literal argument, or null after reporting. */
+export function strArg(ctx: Ctx, sec: Section, kind: string): string | null {
+  const e = singleArg(ctx, sec, kind);
+  if (!e) return null;
+  if (e.type === 'String') return e.value;
+  ctx.error('expected-string', `Expected string literal for ${sec.name}, got ${describeExpr(e)}`, e.loc);
+  return null;
+}
+
+/** A valid Java/shell identifier (environment variable names, axis names). */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

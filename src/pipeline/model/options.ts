@@ -1,0 +1,167 @@
+// options { }: pipeline-level and stage-level options. Values must be literals: options apply
+// before anything of the build has run.
+import type { Loc } from '../syntax/ast.ts';
+import type { BuildDiscarder, Options, StageOptions, TimeUnit, TimeoutOption } from './types.ts';
+import {
+  Ctx, argBool, argNum, argStr, bindArgs, blockOf, fmtList, typedEntries, withSuggestion, type ArgSpec, type BoundArg, type Section,
+} from './context.ts';
+import { TIME_UNITS } from '../steps/args.ts';
+
+const DURABILITY_HINTS = ['MAX_SURVIVABILITY', 'PERFORMANCE_OPTIMIZED', 'SURVIVABLE_NONATOMIC'];
+
+/** Every option: its arguments, and whether a stage may use it. */
+const OPTIONS: Record<string, { spec: ArgSpec; stage: boolean; ignored?: boolean }> = {
+  timeout: {
+    stage: true,
+    spec: {
+      what: 'timeout', positional: 'time',
+      params: [{ name: 'time', type: 'integer', required: true }, { name: 'unit', type: 'string', values: TIME_UNITS }, { name: 'activity', type: 'boolean' }],
+    },
+  },
+  retry: { stage: true, spec: { what: 'retry', positional: 'count', params: [{ name: 'count', type: 'integer', required: true }] } },
+  timestamps: { stage: true, spec: { what: 'timestamps', params: [] } },
+  skipDefaultCheckout: { stage: true, spec: { what: 'skipDefaultCheckout', positional: 'value', params: [{ name: 'value', type: 'boolean' }] } },
+  ansiColor: { stage: true, spec: { what: 'ansiColor', positional: 'colorMapName', params: [{ name: 'colorMapName', type: 'string', required: true }] } },
+  skipStagesAfterUnstable: { stage: false, spec: { what: 'skipStagesAfterUnstable', params: [] } },
+  parallelsAlwaysFailFast: { stage: false, spec: { what: 'parallelsAlwaysFailFast', params: [] } },
+  disableConcurrentBuilds: { stage: false, spec: { what: 'disableConcurrentBuilds', params: [{ name: 'abortPrevious', type: 'boolean' }] } },
+  quietPeriod: { stage: false, spec: { what: 'quietPeriod', positional: 'quietPeriod', params: [{ name: 'quietPeriod', type: 'integer', required: true }] } },
+  buildDiscarder: { stage: false, spec: { what: 'buildDiscarder', positional: 'strategy', params: [{ name: 'strategy', type: 'any', required: true }] } },
+  checkoutToSubdirectory: { stage: false, spec: { what: 'checkoutToSubdirectory', positional: 'path', params: [{ name: 'path', type: 'string', required: true }] } },
+  preserveStashes: { stage: false, spec: { what: 'preserveStashes', params: [{ name: 'buildCount', type: 'integer' }] } },
+  newContainerPerStage: { stage: false, spec: { what: 'newContainerPerStage', params: [] } },
+  disableResume: { stage: false, spec: { what: 'disableResume', params: [] } },
+  // Accepted for compatibility; they change nothing in Kiln.
+  durabilityHint: { stage: false, ignored: true, spec: { what: 'durabilityHint', positional: 'hint', params: [{ name: 'hint', type: 'string', required: true, values: DURABILITY_HINTS }] } },
+  overrideIndexTriggers: { stage: false, ignored: true, spec: { what: 'overrideIndexTriggers', positional: 'value', params: [{ name: 'value', type: 'boolean', required: true }] } },
+  disableRestartFromStage: { stage: false, ignored: true, spec: { what: 'disableRestartFromStage', params: [] } },
+  copyArtifactPermission: { stage: false, ignored: true, spec: { what: 'copyArtifactPermission', positional: 'projectNames', params: [{ name: 'projectNames', type: 'string', required: true }] } },
+  rateLimitBuilds: { stage: false, ignored: true, spec: { what: 'rateLimitBuilds', literal: false, params: [{ name: 'throttle', type: 'any', required: true }] } },
+};
+
+export const OPTION_NAMES = Object.keys(OPTIONS).sort();
+export const STAGE_OPTION_NAMES = OPTION_NAMES.filter((n) => OPTIONS[n]!.stage);
+
+export function emptyOptions(): Options {
+  return {
+    timeout: null, retry: null, timestamps: false, skipDefaultCheckout: false, skipStagesAfterUnstable: false,
+    parallelsAlwaysFailFast: false, disableConcurrentBuilds: null, quietPeriod: null, buildDiscarder: null,
+    checkoutToSubdirectory: null, preserveStashes: null, newContainerPerStage: false, disableResume: false, ansiColor: null,
+    ignored: [],
+  };
+}
+
+export function emptyStageOptions(): StageOptions {
+  return { timeout: null, retry: null, timestamps: false, skipDefaultCheckout: false, ansiColor: null };
+}
+
+/** Reads `options { }` of the pipeline (stage = false) or of a stage / matrix (stage = true). */
+export function parseOptions(ctx: Ctx, sec: Section, stage: false): Options;
+export function parseOptions(ctx: Ctx, sec: Section, stage: true): StageOptions;
+export function parseOptions(ctx: Ctx, sec: Section, stage: boolean): Options | StageOptions {
+  const o = emptyOptions();
+  const body = blockOf(ctx, sec, 'options');
+  const entries = typedEntries(ctx, body, {
+    kind: 'option',
+    valid: OPTION_NAMES,
+    expected: 'Expected an option',
+    duplicate: (name) => `Duplicate option name: "${name}"`,
+    unknown: (name) => {
+      if (name === 'parameters' || name === 'pipelineTriggers') {
+        const which = name === 'parameters' ? 'parameters' : 'triggers';
+        return `The "${which}" job property can't be used in the "options" directive. Use the "${which} {...}" directive instead.`;
+      }
+      const valid = stage ? STAGE_OPTION_NAMES : OPTION_NAMES;
+      return withSuggestion(`Invalid option type "${name}". Valid option types: ${fmtList(valid)}`, name, valid);
+    },
+    refuse: (s) => {
+      if (!stage || OPTIONS[s.name]!.stage) return false;
+      ctx.error('options', `The "${s.name}" option is only valid at the pipeline level, not in a stage`, s.nameLoc);
+      return true;
+    },
+  });
+  for (const s of entries) {
+    const def = OPTIONS[s.name]!;
+    if (s.name === 'buildDiscarder' && (s.call.args.length !== 1 || s.call.namedArgs.length > 0)) {
+      ctx.error('options', "buildDiscarder expects a logRotator: buildDiscarder(logRotator(numToKeepStr: '10'))", s.nameLoc);
+      continue;
+    }
+    const b = bindArgs(ctx, s, def.spec);
+    applyOption(ctx, o, s, b, def.ignored === true);
+  }
+  if (!stage) return o;
+  return { timeout: o.timeout, retry: o.retry, timestamps: o.timestamps, skipDefaultCheckout: o.skipDefaultCheckout, ansiColor: o.ansiColor };
+}
+
+function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>, ignored: boolean): void {
+  if (ignored) {
+    o.ignored.push({ name: s.name, loc: s.loc });
+    return;
+  }
+  switch (s.name) {
+    case 'timeout': {
+      const time = argNum(b, 'time');
+      if (time === null) return;
+      if (time <= 0) ctx.error('options', `timeout: "time" must be positive, got ${time}`, b.get('time')!.expr.loc);
+      o.timeout = { time, unit: (argStr(b, 'unit') ?? 'MINUTES') as TimeUnit, activity: argBool(b, 'activity', false), loc: s.loc } satisfies TimeoutOption;
+      return;
+    }
+    case 'retry': {
+      const count = argNum(b, 'count');
+      if (count === null) return;
+      if (count < 1) ctx.error('options', `retry: the count must be at least 1, got ${count}`, b.get('count')!.expr.loc);
+      o.retry = { count, loc: s.loc };
+      return;
+    }
+    case 'timestamps': o.timestamps = true; return;
+    case 'skipDefaultCheckout': o.skipDefaultCheckout = argBool(b, 'value', true); return;
+    case 'ansiColor': o.ansiColor = argStr(b, 'colorMapName'); return;
+    case 'skipStagesAfterUnstable': o.skipStagesAfterUnstable = true; return;
+    case 'parallelsAlwaysFailFast': o.parallelsAlwaysFailFast = true; return;
+    case 'disableConcurrentBuilds': o.disableConcurrentBuilds = { abortPrevious: argBool(b, 'abortPrevious', false), loc: s.loc }; return;
+    case 'quietPeriod': o.quietPeriod = argNum(b, 'quietPeriod'); return;
+    case 'buildDiscarder': {
+      const strat = b.get('strategy');
+      if (strat) o.buildDiscarder = logRotator(ctx, strat, s.loc);
+      return;
+    }
+    case 'checkoutToSubdirectory': o.checkoutToSubdirectory = argStr(b, 'path'); return;
+    case 'preserveStashes': o.preserveStashes = argNum(b, 'buildCount') ?? 1; return;
+    case 'newContainerPerStage': o.newContainerPerStage = true; return;
+    case 'disableResume': o.disableResume = true; return;
+  }
+}
+
+const LOG_ROTATOR: ArgSpec = {
+  what: 'logRotator',
+  params: [
+    { name: 'numToKeepStr', type: 'string' }, { name: 'daysToKeepStr', type: 'string' },
+    { name: 'artifactNumToKeepStr', type: 'string' }, { name: 'artifactDaysToKeepStr', type: 'string' },
+  ],
+};
+
+/** buildDiscarder(logRotator(numToKeepStr: '10', ...)) */
+function logRotator(ctx: Ctx, strat: BoundArg, loc: Loc): BuildDiscarder | null {
+  const e = strat.expr;
+  if (e.type !== 'Call' || e.callee.type !== 'Ident' || e.callee.name !== 'logRotator') {
+    ctx.error('options', "buildDiscarder expects a logRotator: buildDiscarder(logRotator(numToKeepStr: '10'))", e.loc);
+    return null;
+  }
+  const s: Section = { name: 'logRotator', nameLoc: e.callee.loc, call: e, loc: e.loc };
+  const b = bindArgs(ctx, s, LOG_ROTATOR);
+  const num = (name: string): number | null => {
+    const a = b.get(name);
+    if (!a || a.value === null || a.value === undefined) return null;
+    const t = String(a.value).trim();
+    if (t === '' || t === '-1') return null;
+    if (!/^\d+$/.test(t)) {
+      ctx.error('options', `logRotator: "${name}" must be a whole number, got "${t}"`, a.expr.loc);
+      return null;
+    }
+    return Number(t);
+  };
+  return {
+    numToKeep: num('numToKeepStr'), daysToKeep: num('daysToKeepStr'), artifactNumToKeep: num('artifactNumToKeepStr'),
+    artifactDaysToKeep: num('artifactDaysToKeepStr'), loc,
+  };
+}

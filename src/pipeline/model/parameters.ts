@@ -1,0 +1,73 @@
+// parameters { }: build parameters (also the `parameters { }` of a stage's `input`).
+//   string(name: 'V', defaultValue: '1.0', description: '...', trim: true)
+//   booleanParam(name: 'DEPLOY', defaultValue: false)
+//   choice(name: 'ENV', choices: ['dev', 'prod'])     choices: "dev\nprod" works too
+import type { ParameterDef, ParameterType } from './types.ts';
+import { Ctx, argBool, argStr, bindArgs, blockOf, typedEntries, type ArgSpec, type Section } from './context.ts';
+
+const desc = { name: 'description', type: 'string' } as const;
+
+const PARAMETERS: Record<ParameterType, ArgSpec> = {
+  string: { what: 'string', params: [{ name: 'name', type: 'string', required: true }, { name: 'defaultValue', type: 'string' }, desc, { name: 'trim', type: 'boolean' }] },
+  text: { what: 'text', params: [{ name: 'name', type: 'string', required: true }, { name: 'defaultValue', type: 'string' }, desc, { name: 'trim', type: 'boolean' }] },
+  booleanParam: { what: 'booleanParam', params: [{ name: 'name', type: 'string', required: true }, { name: 'defaultValue', type: 'boolean' }, desc] },
+  choice: { what: 'choice', params: [{ name: 'name', type: 'string', required: true }, { name: 'choices', type: 'string-or-list', required: true }, desc] },
+  password: { what: 'password', params: [{ name: 'name', type: 'string', required: true }, { name: 'defaultValue', type: 'string' }, desc] },
+  file: { what: 'file', params: [{ name: 'name', type: 'string', required: true }, desc] },
+  credentials: {
+    what: 'credentials',
+    params: [
+      { name: 'name', type: 'string', required: true }, { name: 'credentialType', type: 'string' }, { name: 'defaultValue', type: 'string' },
+      desc, { name: 'required', type: 'boolean' },
+    ],
+  },
+  run: {
+    what: 'run',
+    params: [
+      { name: 'name', type: 'string', required: true }, { name: 'projectName', type: 'string', required: true }, desc,
+      { name: 'filter', type: 'string', values: ['ALL', 'STABLE', 'SUCCESSFUL', 'COMPLETED'] },
+    ],
+  },
+};
+
+export const PARAMETER_TYPES = Object.keys(PARAMETERS).sort() as ParameterType[];
+
+/** Reads `parameters { ... }`. */
+export function parseParameters(ctx: Ctx, sec: Section): ParameterDef[] {
+  const out: ParameterDef[] = [];
+  const seen = new Set<string>();
+  const body = blockOf(ctx, sec, 'parameters');
+  for (const s of typedEntries(ctx, body, { kind: 'parameter', valid: PARAMETER_TYPES, expected: 'Expected a build parameter definition' })) {
+    const type = s.name as ParameterType;
+    const b = bindArgs(ctx, s, PARAMETERS[type]);
+    const name = argStr(b, 'name');
+    if (name === null) continue;
+    if (name.trim() === '') {
+      ctx.error('parameters', 'Parameter names cannot be empty', b.get('name')!.expr.loc);
+      continue;
+    }
+    if (seen.has(name)) {
+      ctx.error('parameters', `Duplicate parameter name: "${name}"`, b.get('name')!.expr.loc);
+      continue;
+    }
+    seen.add(name);
+    let choices: string[] = [];
+    let defaultValue: string | boolean | null = null;
+    if (type === 'choice') {
+      const c = b.get('choices')?.value;
+      if (typeof c === 'string') choices = c.split('\n').map((x) => x.replace(/\r$/, '')).filter((x) => x !== '');
+      else if (Array.isArray(c)) choices = c.map((x) => (x === null ? '' : String(x)));
+      if (b.has('choices') && choices.length === 0) ctx.error('parameters', `Choice parameter "${name}" has no choices`, b.get('choices')!.expr.loc);
+      defaultValue = choices[0] ?? null;
+    } else if (type === 'booleanParam') {
+      defaultValue = argBool(b, 'defaultValue', false);
+    } else {
+      defaultValue = argStr(b, 'defaultValue');
+    }
+    out.push({
+      type, name, defaultValue, description: argStr(b, 'description') ?? '', choices, trim: argBool(b, 'trim', false), loc: s.loc,
+    });
+  }
+  if (sec.call.closure && body.length === 0) ctx.warn('empty-parameters', 'parameters can not be empty', sec.nameLoc);
+  return out;
+}

@@ -1,0 +1,37 @@
+// post { always { } failure { } ... }: steps that run after the pipeline or a stage, by result.
+import { POST_CONDITIONS, type Post, type PostBlock, type PostCondition } from './types.ts';
+import { Ctx, blockOf, withSuggestion, fmtList, sectionOf, type Section } from './context.ts';
+import { validateSteps } from './steps.ts';
+import { getStep } from '../steps/registry.ts';
+
+export function parsePost(ctx: Ctx, sec: Section): Post {
+  const body = blockOf(ctx, sec, 'post');
+  const blocks: PostBlock[] = [];
+  const seen = new Set<string>();
+  for (const stmt of body) {
+    const s = sectionOf(stmt);
+    if (!s) {
+      ctx.error('post', `The 'post' section can only contain build condition names with code blocks. Valid condition names are ${fmtList(POST_CONDITIONS)}`, stmt.loc);
+      continue;
+    }
+    if (!(POST_CONDITIONS as readonly string[]).includes(s.name)) {
+      const msg = `Invalid condition "${s.name}" - valid conditions are ${fmtList(POST_CONDITIONS)}`;
+      ctx.error('post', getStep(s.name) && !s.call.closure
+        ? `${msg}. Steps go inside a condition, e.g. always { ${s.name} ... }`
+        : withSuggestion(msg, s.name, POST_CONDITIONS), s.nameLoc);
+      continue;
+    }
+    if (seen.has(s.name)) {
+      ctx.error('post', `Duplicate build condition name: "${s.name}"`, s.nameLoc);
+      continue;
+    }
+    seen.add(s.name);
+    const steps = blockOf(ctx, s, s.name);
+    if (s.call.closure && steps.length === 0) ctx.warn('empty-post', `Empty "${s.name}" block in post`, s.nameLoc);
+    validateSteps(ctx, steps, 'post');
+    if (s.call.closure) blocks.push({ condition: s.name as PostCondition, steps: [...steps], loc: s.loc });
+  }
+  if (sec.call.closure && body.length === 0) ctx.warn('empty-post', 'post can not be empty', sec.nameLoc);
+  blocks.sort((a, b) => POST_CONDITIONS.indexOf(a.condition) - POST_CONDITIONS.indexOf(b.condition));
+  return { blocks, loc: sec.loc };
+}

@@ -1,0 +1,399 @@
+// stages { stage('x') { ... } }: stages, their directives, sequential `stages`, `parallel` and
+// `matrix`, and the checks that need the whole tree (duplicate names, `agent none`, pod
+// containers).
+import type { Loc, Stmt } from '../syntax/ast.ts';
+import type { AgentSpec, Matrix, MatrixAxis, MatrixExclude, Post, Stage, StageBody } from './types.ts';
+import {
+  Ctx, IDENTIFIER, blockOf, boolArg, describeExpr, describeStmt, didYouMean, withSuggestion, fmtList, sectionOf, staticValue, strArg,
+  type Section,
+} from './context.ts';
+import { parseAgent } from './agent.ts';
+import { parseEnvironment } from './environment.ts';
+import { emptyStageOptions, parseOptions } from './options.ts';
+import { parseWhen } from './when.ts';
+import { parseInput } from './input.ts';
+import { parseTools } from './tools.ts';
+import { parsePost } from './post.ts';
+import { firstNodeStep, validateSteps } from './steps.ts';
+import { visit } from './walk.ts';
+
+const BODY_KINDS = ['steps', 'stages', 'parallel', 'matrix'] as const;
+type BodyKind = (typeof BODY_KINDS)[number];
+const STAGE_SECTIONS = ['agent', 'environment', 'options', 'when', 'input', 'tools', 'failFast', 'post', ...BODY_KINDS];
+const MATRIX_SECTIONS = ['axes', 'excludes', 'agent', 'environment', 'options', 'when', 'input', 'tools', 'post', 'stages'];
+const ONE_OF = '"steps", "stages", "parallel" or "matrix"';
+
+/** Where a stage is: inside a parallel branch or a matrix cell, nesting parallel/matrix is not allowed. */
+export interface StageScope {
+  inParallel: boolean;
+}
+
+/** Every stage name seen so far in the pipeline, with where it was first defined. */
+export type StageNames = Map<string, Loc>;
+
+/** Reads `stages { ... }` or `parallel { ... }`: one or more stages. */
+export function parseStageList(ctx: Ctx, sec: Section, names: StageNames, scope: StageScope): Stage[] {
+  const out: Stage[] = [];
+  const body = blockOf(ctx, sec, sec.name);
+  for (const stmt of body) {
+    const s = sectionOf(stmt);
+    if (!s || s.name !== 'stage') {
+      ctx.error('expected-stage', s && (STAGE_SECTIONS as string[]).includes(s.name)
+        ? `Expected a stage: "${s.name}" must be inside stage('name') { ... }`
+        : 'Expected a stage', s ? s.nameLoc : stmt.loc);
+      continue;
+    }
+    const st = parseStage(ctx, s, names, scope);
+    if (st) out.push(st);
+  }
+  if (sec.call.closure && body.length === 0) ctx.error('no-stages', 'No stages specified', sec.nameLoc);
+  return out;
+}
+
+function stageName(ctx: Ctx, s: Section): string | null {
+  const c = s.call;
+  const a = c.args[0];
+  if (c.args.length === 0 && c.namedArgs.length === 0) {
+    ctx.error('stage-name', "Expected a stage name but didn't find any", s.nameLoc);
+    return null;
+  }
+  if (c.namedArgs.length > 0 || c.args.length > 1) {
+    ctx.error('stage-name', "Expected a stage name: stage('name') { ... }", (c.namedArgs[0] ?? c.args[1]!).loc);
+    return null;
+  }
+  if (!a || a.type !== 'String') {
+    ctx.error('stage-name', `Expected string literal for the stage name, got ${a ? describeExpr(a) : 'nothing'}`, a ? a.loc : s.nameLoc);
+    return null;
+  }
+  if (a.value.trim() === '') {
+    ctx.error('stage-name', 'Stage names cannot be empty', a.loc);
+    return null;
+  }
+  return a.value;
+}
+
+/** The directives of a stage or matrix, each once, unknown ones reported. */
+function directives(ctx: Ctx, body: readonly Stmt[], allowed: readonly string[], unknown: (s: Section) => void, what: string): Map<string, Section> {
+  const found = new Map<string, Section>();
+  for (const stmt of body) {
+    const s = sectionOf(stmt);
+    if (!s) {
+      ctx.error('stage-section', `Expected a ${what} section: ${describeStmt(stmt)} must be inside steps { script { ... } }`, stmt.loc);
+      continue;
+    }
+    if (!allowed.includes(s.name)) {
+      unknown(s);
+      continue;
+    }
+    if (found.has(s.name)) {
+      ctx.error('duplicate-section', `Multiple occurrences of the "${s.name}" section`, s.nameLoc);
+      continue;
+    }
+    found.set(s.name, s);
+  }
+  return found;
+}
+
+/** The directives a stage and a matrix share. */
+type CommonDirectives = Pick<Stage, 'agent' | 'environment' | 'options' | 'when' | 'input' | 'tools' | 'post'>;
+
+function common(ctx: Ctx, d: Map<string, Section>): CommonDirectives {
+  const get = <T>(name: string, f: (s: Section) => T): T | null => {
+    const s = d.get(name);
+    return s ? f(s) : null;
+  };
+  return {
+    agent: get('agent', (s) => parseAgent(ctx, s)),
+    environment: get('environment', (s) => parseEnvironment(ctx, s)) ?? [],
+    options: get('options', (s) => parseOptions(ctx, s, true)) ?? emptyStageOptions(),
+    when: get('when', (s) => parseWhen(ctx, s)),
+    input: get('input', (s) => parseInput(ctx, s)),
+    tools: get('tools', (s) => parseTools(ctx, s)) ?? [],
+    // post is read after the body, so that messages come in source order within it
+    post: null,
+  };
+}
+
+function parseStage(ctx: Ctx, s: Section, names: StageNames, scope: StageScope): Stage | null {
+  const name = stageName(ctx, s);
+  const nameArg = s.call.args[0];
+  const nameLoc = nameArg ? nameArg.loc : s.nameLoc;
+  if (name !== null) {
+    const first = names.get(name);
+    if (first) ctx.error('duplicate-stage', `Duplicate stage name: "${name}" (first defined at line ${first.start.line})`, nameLoc);
+    else names.set(name, nameLoc);
+  }
+  const label = name ?? '';
+  if (!s.call.closure) {
+    ctx.error('stage-block', "Stage doesn't have a block", s.nameLoc);
+    return null;
+  }
+  const d = directives(ctx, s.call.closure.body, STAGE_SECTIONS, (u) => {
+    ctx.error('stage-section', withSuggestion(`Unknown stage section "${u.name}". Starting with version 0.5, steps in a stage must be in a 'steps' block.`, u.name, STAGE_SECTIONS), u.nameLoc);
+  }, 'stage');
+  const kinds = BODY_KINDS.filter((k) => d.has(k)).sort((a, b) => d.get(a)!.nameLoc.start.offset - d.get(b)!.nameLoc.start.offset);
+  const c = common(ctx, d);
+  let body: StageBody = { kind: 'steps', steps: [], loc: s.loc };
+  if (kinds.length === 0) {
+    ctx.error('stage-body', `Expected one of ${ONE_OF} for stage "${label}"`, s.nameLoc);
+  }
+  for (const k of kinds.slice(1)) ctx.error('stage-body', `Only one of ${ONE_OF} is allowed for stage "${label}"`, d.get(k)!.nameLoc);
+  const kind: BodyKind | undefined = kinds[0];
+  if (kind) {
+    const bs = d.get(kind)!;
+    const nested = kind === 'parallel' || kind === 'matrix';
+    if (nested && scope.inParallel) {
+      ctx.error('nested-parallel', 'Parallel stages or branches can only be included in a top-level stage.', bs.nameLoc);
+    } else if (kind === 'steps') {
+      const steps = blockOf(ctx, bs, 'steps');
+      if (bs.call.closure && steps.length === 0) ctx.warn('empty-steps', `Stage "${label}" has an empty steps block`, bs.nameLoc);
+      validateSteps(ctx, steps, 'steps');
+      body = { kind: 'steps', steps: [...steps], loc: bs.loc };
+    } else if (kind === 'stages') {
+      body = { kind: 'stages', stages: parseStageList(ctx, bs, names, scope), loc: bs.loc };
+    } else if (kind === 'parallel') {
+      body = { kind: 'parallel', stages: parseStageList(ctx, bs, names, { inParallel: true }), loc: bs.loc };
+    } else {
+      body = { kind: 'matrix', matrix: parseMatrix(ctx, bs, names), loc: bs.loc };
+    }
+    if (nested) {
+      for (const which of ['agent', 'tools'] as const) {
+        const ds = d.get(which);
+        if (ds) ctx.error('stage-section', `"${which}" is not allowed in stage "${label}" as it contains parallel stages`, ds.nameLoc);
+      }
+    }
+  }
+  let failFast = false;
+  const ff = d.get('failFast');
+  if (ff) {
+    const v = boolArg(ctx, ff, 'stage section');
+    if (kind !== 'parallel' && kind !== 'matrix') {
+      ctx.error('stage-section', `failFast is only allowed in a stage with "parallel" or "matrix" (stage "${label}")`, ff.nameLoc);
+    } else failFast = v ?? false;
+  }
+  const ps = d.get('post');
+  const post = ps ? parsePost(ctx, ps) : null;
+  if (name === null) return null;
+  return { name, nameLoc, ...c, failFast, body, post, loc: s.loc };
+}
+
+// ---------------------------------------------------------------------------------------------
+// matrix
+
+function parseMatrix(ctx: Ctx, sec: Section, names: StageNames): Matrix {
+  const body = blockOf(ctx, sec, 'matrix');
+  const d = directives(ctx, body, MATRIX_SECTIONS, (u) => {
+    ctx.error('matrix-section', withSuggestion(`Unknown matrix section "${u.name}". Valid sections: ${fmtList(MATRIX_SECTIONS)}`, u.name, MATRIX_SECTIONS), u.nameLoc);
+  }, 'matrix');
+  const axesSec = d.get('axes');
+  const axes = axesSec ? parseAxes(ctx, axesSec) : [];
+  if (!axesSec && sec.call.closure) ctx.error('matrix', 'Missing required section "axes"', sec.nameLoc);
+  const ex = d.get('excludes');
+  const excludes = ex ? parseExcludes(ctx, ex, axes) : [];
+  const c = common(ctx, d);
+  const st = d.get('stages');
+  if (!st && sec.call.closure) ctx.error('matrix', 'Missing required section "stages"', sec.nameLoc);
+  const stages = st ? parseStageList(ctx, st, names, { inParallel: true }) : [];
+  const ps = d.get('post');
+  const post = ps ? parsePost(ctx, ps) : null;
+  return { axes, excludes, ...c, stages, post, loc: sec.loc };
+}
+
+function parseAxes(ctx: Ctx, sec: Section): MatrixAxis[] {
+  const out: MatrixAxis[] = [];
+  const body = blockOf(ctx, sec, 'axes');
+  for (const stmt of body) {
+    const s = sectionOf(stmt);
+    if (!s || s.name !== 'axis') {
+      ctx.error('matrix', "Expected an axis: axis { name 'X'; values 'a', 'b' }", s ? s.nameLoc : stmt.loc);
+      continue;
+    }
+    const a = parseAxis(ctx, s, false);
+    if (!a) continue;
+    if (out.some((o) => o.name === a.name)) {
+      ctx.error('matrix', `Duplicate axis name: "${a.name}"`, a.nameLoc);
+      continue;
+    }
+    out.push({ name: a.name, values: a.values, loc: s.loc });
+  }
+  if (sec.call.closure && body.length === 0) ctx.error('matrix', 'No axes specified', sec.nameLoc);
+  return out;
+}
+
+interface AxisRead {
+  name: string;
+  nameLoc: Loc;
+  values: string[];
+  valueLocs: Loc[];
+  not: boolean;
+}
+
+/** `axis { name 'X'; values 'a', 'b' }` (or, in an exclude, `notValues 'a'`). */
+function parseAxis(ctx: Ctx, sec: Section, inExclude: boolean): AxisRead | null {
+  const fields = inExclude ? ['name', 'values', 'notValues'] : ['name', 'values'];
+  const body = blockOf(ctx, sec, 'axis');
+  const d = new Map<string, Section>();
+  for (const stmt of body) {
+    const s = sectionOf(stmt);
+    if (!s) {
+      ctx.error('matrix', "Expected 'name' or 'values' in axis", stmt.loc);
+      continue;
+    }
+    if (!fields.includes(s.name)) {
+      ctx.error('matrix', `Invalid axis field "${s.name}"${didYouMean(s.name, fields)}`, s.nameLoc);
+      continue;
+    }
+    if (d.has(s.name) || (s.name !== 'name' && (d.has('values') || d.has('notValues')))) {
+      ctx.error('matrix', `Multiple occurrences of "${s.name}" in axis`, s.nameLoc);
+      continue;
+    }
+    d.set(s.name, s);
+  }
+  if (!sec.call.closure) return null;
+  const ns = d.get('name');
+  if (!ns) ctx.error('matrix', 'Missing required section "name"', sec.nameLoc);
+  const vs = d.get('values') ?? d.get('notValues');
+  if (!vs) ctx.error('matrix', 'Missing required section "values"', sec.nameLoc);
+  const name = ns ? strArg(ctx, ns, 'axis field') : null;
+  if (name !== null && !IDENTIFIER.test(name)) {
+    ctx.error('matrix', `Axis names must be valid identifiers: "${name}"`, ns!.call.args[0]!.loc);
+    return null;
+  }
+  const values: string[] = [];
+  const valueLocs: Loc[] = [];
+  if (vs) {
+    if (vs.call.namedArgs.length > 0 || vs.call.closure) ctx.error('matrix', `Expected values: ${vs.name} 'a', 'b'`, vs.nameLoc);
+    if (vs.call.args.length === 0) ctx.error('matrix', `No argument for "${vs.name}"`, vs.nameLoc);
+    for (const a of vs.call.args) {
+      const v = staticValue(a);
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+        ctx.error('matrix', `Expected string literal but got ${describeExpr(a)}`, a.loc);
+        continue;
+      }
+      const sv = String(v);
+      if (values.includes(sv)) {
+        ctx.error('matrix', `Duplicate value "${sv}" in axis${name ? ` "${name}"` : ''}`, a.loc);
+        continue;
+      }
+      values.push(sv);
+      valueLocs.push(a.loc);
+    }
+  }
+  if (name === null || !vs) return null;
+  return { name, nameLoc: ns!.call.args[0]!.loc, values, valueLocs, not: vs.name === 'notValues' };
+}
+
+function parseExcludes(ctx: Ctx, sec: Section, axes: MatrixAxis[]): MatrixExclude[] {
+  const out: MatrixExclude[] = [];
+  const body = blockOf(ctx, sec, 'excludes');
+  const axisNames = axes.map((a) => a.name);
+  for (const stmt of body) {
+    const s = sectionOf(stmt);
+    if (!s || s.name !== 'exclude') {
+      ctx.error('matrix', "Expected an exclude: exclude { axis { name 'X'; values 'a' } }", s ? s.nameLoc : stmt.loc);
+      continue;
+    }
+    const ex: MatrixExclude = { axes: [], loc: s.loc };
+    const eb = blockOf(ctx, s, 'exclude');
+    for (const st of eb) {
+      const a = sectionOf(st);
+      if (!a || a.name !== 'axis') {
+        ctx.error('matrix', "Expected an axis: axis { name 'X'; values 'a' }", a ? a.nameLoc : st.loc);
+        continue;
+      }
+      const r = parseAxis(ctx, a, true);
+      if (!r) continue;
+      if (ex.axes.some((x) => x.name === r.name)) {
+        ctx.error('matrix', `Duplicate axis name: "${r.name}"`, r.nameLoc);
+        continue;
+      }
+      const axis = axes.find((x) => x.name === r.name);
+      if (!axis) {
+        if (axes.length > 0) ctx.error('matrix', `Exclude refers to axis "${r.name}", which is not defined in axes${didYouMean(r.name, axisNames)} (axes: ${axisNames.join(', ')})`, r.nameLoc);
+        continue;
+      }
+      r.values.forEach((v, i) => {
+        if (!axis.values.includes(v)) {
+          ctx.error('matrix', `Value "${v}" is not a value of axis "${axis.name}"${didYouMean(v, axis.values)} (values: ${axis.values.join(', ')})`, r.valueLocs[i]!);
+        }
+      });
+      ex.axes.push({ name: r.name, values: r.values, not: r.not, loc: a.loc });
+    }
+    if (s.call.closure && eb.length === 0) ctx.error('matrix', 'No axes specified', s.nameLoc);
+    out.push(ex);
+  }
+  if (sec.call.closure && body.length === 0) ctx.error('matrix', 'No excludes specified', sec.nameLoc);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole-tree checks
+
+/** Under `agent none`, every stage that runs node steps needs an agent of its own (or an enclosing one). */
+export function checkAgentNone(ctx: Ctx, stages: readonly Stage[], post: Post | null): void {
+  const need = (stmts: readonly Stmt[]) => firstNodeStep(ctx, stmts);
+  const walk = (list: readonly Stage[], hasAgent: boolean) => {
+    for (const st of list) {
+      const here = hasAgent || (st.agent !== null && st.agent.type !== 'none');
+      let found: { name: string; loc: Loc } | null = null;
+      if (!here) {
+        if (st.body.kind === 'steps') found = need(st.body.steps);
+        for (const b of st.post?.blocks ?? []) found ??= need(b.steps);
+      }
+      if (found) {
+        ctx.error('agent-none', `Stage "${st.name}" runs steps that need a node (${found.name} at line ${found.loc.start.line}), but the pipeline has "agent none" and this stage has no agent`, st.nameLoc);
+      }
+      if (st.body.kind === 'stages' || st.body.kind === 'parallel') walk(st.body.stages, here);
+      if (st.body.kind === 'matrix') {
+        const m = st.body.matrix;
+        const mh = here || (m.agent !== null && m.agent.type !== 'none');
+        if (!mh) {
+          let mf: { name: string; loc: Loc } | null = null;
+          for (const b of m.post?.blocks ?? []) mf ??= need(b.steps);
+          if (mf) ctx.error('agent-none', `Stage "${st.name}" runs steps that need a node (${mf.name} at line ${mf.loc.start.line}), but the pipeline has "agent none" and this stage has no agent`, st.nameLoc);
+        }
+        walk(m.stages, mh);
+      }
+    }
+  };
+  walk(stages, false);
+  for (const b of post?.blocks ?? []) {
+    const f = need(b.steps);
+    if (f) ctx.error('agent-none', `Post condition "${b.condition}" runs steps that need a node (${f.name} at line ${f.loc.start.line}), but the pipeline has "agent none"`, b.loc);
+  }
+}
+
+/** `container('x')` in stages that run on a kubernetes agent with an inline pod must name one of its containers. */
+export function checkContainers(ctx: Ctx, top: AgentSpec | null, stages: readonly Stage[], post: Post | null): void {
+  const check = (agent: AgentSpec | null, stmts: readonly Stmt[]) => {
+    const names = agent ? ctx.podContainers.get(agent) : undefined;
+    if (!names) return;
+    visit(stmts, (n) => {
+      if (n.type !== 'Call' || n.callee.type !== 'Ident') return;
+      const callee = n.callee.name;
+      if (callee === 'node' || callee === 'podTemplate') return false;
+      if (callee !== 'container' || ctx.functions.has(callee)) return;
+      const a = n.args[0] ?? n.namedArgs.find((x) => x.name === 'name')?.value;
+      if (a && a.type === 'String' && !names.includes(a.value)) {
+        ctx.error('unknown-container', `Container "${a.value}" is not in the pod of the kubernetes agent${didYouMean(a.value, names)} (containers: ${names.join(', ')})`, a.loc);
+      }
+      return;
+    });
+  };
+  const effective = (parent: AgentSpec | null, own: AgentSpec | null) => (own && own.type !== 'none' ? own : parent);
+  const walk = (list: readonly Stage[], agent: AgentSpec | null) => {
+    for (const st of list) {
+      const a = effective(agent, st.agent);
+      if (st.body.kind === 'steps') check(a, st.body.steps);
+      for (const b of st.post?.blocks ?? []) check(a, b.steps);
+      if (st.body.kind === 'stages' || st.body.kind === 'parallel') walk(st.body.stages, a);
+      if (st.body.kind === 'matrix') {
+        const ma = effective(a, st.body.matrix.agent);
+        for (const b of st.body.matrix.post?.blocks ?? []) check(ma, b.steps);
+        walk(st.body.matrix.stages, ma);
+      }
+    }
+  };
+  walk(stages, top);
+  for (const b of post?.blocks ?? []) check(top, b.steps);
+}

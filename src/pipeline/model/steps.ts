@@ -1,0 +1,281 @@
+// Step blocks and free Groovy code.
+//
+// A declarative `steps { }` (and a post condition, and the block of a block step such as
+// `dir('x') { }`) may hold only step calls and `script { }`. Inside `script { }`, in
+// `when { expression { } }`, in environment values and in scripted pipelines the code is free
+// Groovy: there we check only that every bare-name call resolves to something (a step, a
+// function or variable of the file, a known global), and step calls' shapes.
+//
+// Step calls are checked with the same rules the engine binds arguments with
+// (../steps/bind.ts), so `kiln lint` and a run never disagree.
+import type { CallExpr, ClosureExpr, Expr, Loc, NamedArg, Stmt } from '../syntax/ast.ts';
+import { getStep, stepNames } from '../steps/registry.ts';
+import { checkCallShape, checkParamValue } from '../steps/bind.ts';
+import type { StepDecl } from '../steps/types.ts';
+import { Ctx, describeStmt, didYouMean, staticValue } from './context.ts';
+import { visit } from './walk.ts';
+
+/** Names a script can call or use without declaring them: what Jenkins binds into every script. */
+export const KNOWN_GLOBALS: ReadonlySet<string> = new Set([
+  'env', 'params', 'currentBuild', 'scm', 'docker', 'this', 'it', 'POD_LABEL', 'println', 'print', 'printf', 'sprintf',
+  'binding', 'steps', 'manager', 'owner', 'delegate', 'super',
+]);
+
+const CALLABLE_GLOBALS = ['println', 'print', 'printf', 'sprintf'];
+
+// ---------------------------------------------------------------------------------------------
+// One step call
+
+/** A call's arguments as the engine will bind them (see bindStepArgs). */
+interface EffectiveArgs {
+  positional: Expr[];
+  named: NamedArg[];
+  body: ClosureExpr | null;
+}
+
+function effectiveArgs(decl: StepDecl, call: CallExpr): EffectiveArgs {
+  let positional = call.args;
+  let named = call.namedArgs;
+  const first = positional[0];
+  // Groovy passes `f([k: v])` as one positional map; Jenkins treats it as named arguments.
+  if (named.length === 0 && positional.length === 1 && first && first.type === 'Map' && first.entries.every((en) => en.key.type === 'String')) {
+    const keys = first.entries.map((en) => (en.key as { value: string }).value);
+    const posType = decl.params.find((p) => p.name === decl.positional)?.type;
+    if (decl.anyNamed || (posType !== 'map' && keys.every((k) => decl.params.some((p) => p.name === k)))) {
+      named = first.entries.map((en) => ({ name: (en.key as { value: string }).value, value: en.value, loc: en.loc }));
+      positional = [];
+    }
+  }
+  let body = call.closure;
+  const last = positional[positional.length - 1];
+  if (!body && decl.block !== 'none' && last && last.type === 'Closure') {
+    body = last;
+    positional = positional.slice(0, -1);
+  }
+  return { positional, named, body };
+}
+
+/** Whether an expression may be a map at run time (so that `f(x)` may bind as named arguments). */
+function mayBeMap(e: Expr): boolean {
+  return !['String', 'GString', 'Number', 'Boolean', 'Null', 'List', 'Closure', 'Binary', 'Range', 'Unary'].includes(e.type);
+}
+
+/**
+ * Checks a call of a known step or symbol: its shape (unnamed/named arguments, required
+ * parameters, block) and the types of its literal arguments. Returns the block, if any.
+ */
+export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc: Loc): EffectiveArgs {
+  const eff = effectiveArgs(decl, call);
+  const dynamicMap = eff.positional.length === 1 && eff.named.length === 0 && !decl.positional && mayBeMap(eff.positional[0]!);
+  const shape = dynamicMap
+    ? { positionalCount: 0, namedNames: [], hasClosure: eff.body !== null }
+    : { positionalCount: eff.positional.length, namedNames: eff.named.map((a) => a.name), hasClosure: eff.body !== null };
+  let problems = checkCallShape(decl, shape);
+  if (dynamicMap) problems = problems.filter((p) => !p.includes('missing required parameter'));
+  // `echo 'a', 'b'`: "takes one unnamed argument" says it all; the positional is not missing.
+  if (eff.positional.length > 1 && decl.positional) problems = problems.filter((p) => !p.endsWith(`missing required parameter "${decl.positional}"`));
+  const seen = new Set<string>();
+  for (const problem of problems) {
+    ctx.error('step-arguments', problem, locateProblem(problem, eff, nameLoc, seen));
+  }
+  if (dynamicMap) return eff;
+  const check = (name: string, value: Expr) => {
+    const p = decl.params.find((x) => x.name === name);
+    if (!p) return;
+    const v = staticValue(value, true);
+    if (v === undefined) return;
+    const problem = checkParamValue(decl, p, v);
+    if (problem) ctx.error('step-arguments', problem, value.loc);
+  };
+  if (eff.positional.length === 1 && decl.positional) check(decl.positional, eff.positional[0]!);
+  for (const a of eff.named) check(a.name, a.value);
+  return eff;
+}
+
+function locateProblem(problem: string, eff: EffectiveArgs, nameLoc: Loc, seen: Set<string>): Loc {
+  for (const a of eff.named) {
+    if (problem.startsWith(`Invalid parameter "${a.name}"`)) return a.loc;
+    if (problem.includes(`parameter "${a.name}" is given twice`)) {
+      if (seen.has(a.name)) return a.loc;
+      seen.add(a.name);
+    }
+  }
+  for (const a of eff.named) if (problem.includes(`parameter "${a.name}" is given twice`)) return a.loc;
+  if (problem.includes('unnamed argument') || problem.includes('only named arguments') || problem.includes('cannot mix')) {
+    const p = problem.includes(', got ') && eff.positional.length > 1 ? eff.positional[1] : eff.positional[0];
+    if (p) return p.loc;
+  }
+  if (problem.endsWith('does not take a block') && eff.body) return eff.body.loc;
+  return nameLoc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Free Groovy
+
+/**
+ * Checks free Groovy code (script blocks, scripted pipelines, expressions): every bare-name
+ * call must be a step, a function or variable of the file, or a known global; step calls must
+ * have a valid shape; `pipeline { }` cannot be nested.
+ */
+export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnown?: ReadonlySet<string>): void {
+  visit(roots, (n): boolean | void => {
+    if (n.type !== 'Call' || n.callee.type !== 'Ident') return;
+    const name = n.callee.name;
+    const nameLoc = n.callee.loc;
+    if (name === 'pipeline' && n.closure && !ctx.functions.has(name)) {
+      ctx.error('pipeline-not-at-top', 'pipeline block must be at the top-level, not within another block.', nameLoc);
+      return false;
+    }
+    if (ctx.functions.has(name)) return;
+    if (extraKnown?.has(name)) return;
+    const decl = getStep(name);
+    if (decl && !ctx.declared.has(name)) {
+      checkStepCall(ctx, decl, n, nameLoc);
+      return;
+    }
+    if (decl || ctx.declared.has(name) || KNOWN_GLOBALS.has(name)) return;
+    ctx.error('unknown-function', `Unknown step or function "${name}"${didYouMean(name, [...stepNames(), ...ctx.functions, ...CALLABLE_GLOBALS])}`, nameLoc);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Declarative step blocks
+
+/** Where a steps block is: a stage's `steps {}`, a post condition, or a block step's body. */
+export type StepsBlockKind = 'steps' | 'post' | 'block';
+
+/** Validates a declarative steps block: step calls and `script { }` only. */
+export function validateSteps(ctx: Ctx, body: readonly Stmt[], kind: StepsBlockKind): void {
+  for (const stmt of body) validateStepStmt(ctx, stmt, kind, body.length);
+}
+
+function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: number): void {
+  if (stmt.type !== 'ExprStmt') {
+    ctx.error('expected-step', `Expected a step: ${describeStmt(stmt)} must be inside script { ... }`, stmt.loc);
+    return;
+  }
+  const e = stmt.expr;
+  if (e.type === 'Ident') {
+    const d = getStep(e.name);
+    ctx.error('expected-step', d && d.kind !== 'symbol' ? `Expected a step: write ${e.name}() to call the "${e.name}" step` : 'Expected a step', e.loc);
+    return;
+  }
+  if (e.type !== 'Call') {
+    ctx.error('expected-step', `Expected a step: ${describeStmt(stmt)} must be inside script { ... }`, stmt.loc);
+    return;
+  }
+  if (e.callee.type !== 'Ident') {
+    ctx.error('object-method-call', 'Method calls on objects not allowed outside "script" blocks.', e.callee.loc);
+    return;
+  }
+  const name = e.callee.name;
+  const nameLoc = e.callee.loc;
+  if (ctx.functions.has(name)) {
+    // A function of the Jenkinsfile: free Groovy from here on.
+    checkGroovy(ctx, [...e.args, ...e.namedArgs.map((a) => a.value), ...(e.closure ? [e.closure] : [])]);
+    return;
+  }
+  const decl = getStep(name);
+  if (!decl) {
+    if (ctx.declared.has(name)) {
+      // A closure held in a variable of the Jenkinsfile.
+      checkGroovy(ctx, [...e.args, ...e.namedArgs.map((a) => a.value), ...(e.closure ? [e.closure] : [])]);
+      return;
+    }
+    const candidates = stepNames().filter((n) => !getStep(n)?.scriptOnly || n === 'parallel');
+    ctx.error('unknown-step', `Unknown step "${name}"${didYouMean(name, [...candidates, ...ctx.functions])}`, nameLoc);
+    return;
+  }
+  if (decl.kind === 'symbol') {
+    ctx.error('not-a-step', `"${name}" is not a step: it describes an argument of another step (e.g. withCredentials([${name}(...)]))`, nameLoc);
+    return;
+  }
+  if (name === 'node') {
+    ctx.error('blocked-step', 'The "node" step cannot be used in a declarative steps block; use agent or wrap it in script { }', nameLoc);
+    return;
+  }
+  if (name === 'stage') {
+    ctx.error('blocked-step', 'Invalid step "stage" used - not allowed in this context - The stage step cannot be used in Declarative Pipelines', nameLoc);
+    return;
+  }
+  if (name === 'parallel') {
+    if (kind !== 'steps' || count !== 1) {
+      ctx.error('blocked-step', "Invalid step \"parallel\" used - not allowed in this context - The parallel step can only be used as the only top-level step in a stage's step block", nameLoc);
+      return;
+    }
+    const eff = checkStepCall(ctx, decl, e, nameLoc);
+    for (const a of eff.named) {
+      if (a.name === 'failFast') continue;
+      if (a.value.type === 'Closure') validateSteps(ctx, a.value.body, 'block');
+      else if (staticValue(a.value) !== undefined) ctx.error('step-arguments', `parallel: branch '${a.name}' must be a closure { ... }`, a.value.loc);
+      else checkGroovy(ctx, [a.value]);
+    }
+    checkGroovy(ctx, eff.positional);
+    return;
+  }
+  if (decl.scriptOnly) {
+    ctx.error('blocked-step', `The "${name}" step cannot be used in a declarative steps block; wrap it in script { }`, nameLoc);
+    return;
+  }
+  const eff = checkStepCall(ctx, decl, e, nameLoc);
+  checkGroovy(ctx, [...eff.positional, ...eff.named.map((a) => a.value)]);
+  if (!eff.body) return;
+  if (name === 'script') checkGroovy(ctx, eff.body.body);
+  else validateSteps(ctx, eff.body.body, 'block');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which steps need a node
+
+/**
+ * The first call (in source order) of a step that needs a node (`needsNode`), looking into
+ * block steps' bodies and script blocks but not into `node { }`, which provides one.
+ */
+export function firstNodeStep(ctx: Ctx, body: readonly Stmt[]): { name: string; loc: Loc } | null {
+  let found: { name: string; loc: Loc } | null = null;
+  visit(body, (n) => {
+    if (found) return false;
+    if (n.type !== 'Call' || n.callee.type !== 'Ident') return;
+    const name = n.callee.name;
+    if (ctx.functions.has(name) || ctx.declared.has(name)) return;
+    if (name === 'node') return false;
+    if (getStep(name)?.needsNode) {
+      found = { name, loc: n.callee.loc };
+      return false;
+    }
+    return;
+  });
+  return found;
+}
+
+/**
+ * Scripted pipelines: warns of steps that need a node, called where no `node { }` can provide one
+ * (at the top level, or in the block of a step such as stage, timeout or podTemplate outside any node).
+ * Closures kept in variables and function bodies are not followed: they may run inside a node.
+ */
+export function checkScriptedNodeSteps(ctx: Ctx, body: readonly Stmt[]): void {
+  const todo: { s: Stmt; inPod: boolean }[] = body.map((s) => ({ s, inPod: false }));
+  while (todo.length > 0) {
+    const { s, inPod } = todo.shift()!;
+    const push = (xs: readonly Stmt[], pod = inPod) => { for (const x of xs) todo.push({ s: x, inPod: pod }); };
+    switch (s.type) {
+      case 'Block': push(s.body); break;
+      case 'If': push([s.consequent, ...(s.alternate ? [s.alternate] : [])]); break;
+      case 'Try': push([s.block, ...s.handlers.map((h) => h.body), ...(s.finalizer ? [s.finalizer] : [])]); break;
+      case 'ExprStmt': {
+        const e = s.expr;
+        if (e.type !== 'Call' || e.callee.type !== 'Ident') break;
+        const name = e.callee.name;
+        if (name === 'node' || ctx.functions.has(name) || ctx.declared.has(name)) break;
+        const decl = getStep(name);
+        if (!decl) break;
+        if (decl.needsNode) {
+          // A warning: scripted code may catch the failure and go on, as in Jenkins.
+          ctx.warn('needs-node', `The "${name}" step needs a node and will fail here: wrap it in ${inPod ? 'node(POD_LABEL)' : 'node'} { ... }`, e.callee.loc);
+        } else if (decl.block !== 'none' && e.closure) push(e.closure.body, inPod || name === 'podTemplate');
+        break;
+      }
+      default: break;
+    }
+  }
+}

@@ -1,0 +1,26 @@
+// tools { maven 'M3'; jdk 'temurin-17' }: tool installations put on the PATH.
+import type { ToolDef } from './types.ts';
+import { Ctx, blockOf, fmtList, strArg, typedEntries, type Section } from './context.ts';
+
+export const TOOL_TYPES = ['ant', 'dotnetsdk', 'git', 'go', 'gradle', 'jdk', 'maven', 'msbuild', 'nodejs', 'terraform'];
+/** What people write for a tool type, and the type they mean. */
+const ALIASES: Record<string, string> = { mvn: 'maven', java: 'jdk', node: 'nodejs', npm: 'nodejs', golang: 'go', dotnet: 'dotnetsdk' };
+
+export function parseTools(ctx: Ctx, sec: Section): ToolDef[] {
+  const out: ToolDef[] = [];
+  const body = blockOf(ctx, sec, 'tools');
+  const entries = typedEntries(ctx, body, {
+    kind: 'tool',
+    valid: TOOL_TYPES,
+    expected: `Expected to find 'someTool "someVersion"'`,
+    duplicate: (name) => `Duplicate tool type: "${name}"`,
+    unknown: (name) => (Object.hasOwn(ALIASES, name) ? `Invalid tool type "${name}". Valid tool types: ${fmtList(TOOL_TYPES)}. Did you mean "${ALIASES[name]}"?` : null),
+  });
+  for (const s of entries) {
+    const name = strArg(ctx, s, 'tool');
+    if (name === null) continue;
+    out.push({ type: s.name, name, loc: s.loc });
+  }
+  if (sec.call.closure && body.length === 0) ctx.warn('empty-tools', 'No tools specified', sec.nameLoc);
+  return out;
+}

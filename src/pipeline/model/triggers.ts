@@ -1,0 +1,91 @@
+// triggers { }: what starts the pipeline besides a person.
+//   cron('H 2 * * 1-5')   pollSCM('H/15 * * * *')   githubPush()
+//   upstream(upstreamProjects: 'lib-a,lib-b', threshold: hudson.model.Result.SUCCESS)
+//   parameterizedCron('H 2 * * * %GREETING=Hola')
+import type { Expr, StringLit } from '../syntax/ast.ts';
+import { BUILD_RESULTS, type TriggerDef } from './types.ts';
+import { Ctx, argStr, bindArgs, blockOf, fmtList, typedEntries, withSuggestion, type ArgSpec, type Section } from './context.ts';
+import { checkCron } from './cron.ts';
+import { posInString } from './pod-yaml.ts';
+
+type TriggerType = TriggerDef['type'];
+
+const GITLAB_FLAGS = [
+  'triggerOnPush', 'triggerOnMergeRequest', 'triggerOnAcceptedMergeRequest', 'triggerOnClosedMergeRequest', 'triggerOnNoteRequest',
+  'triggerOpenMergeRequestOnPush', 'triggerOnPipelineEvent', 'triggerOnApprovedMergeRequest', 'ciSkip', 'setBuildDescription',
+  'addNoteOnMergeRequest', 'addCiMessage', 'addVoteOnMergeRequest', 'acceptMergeRequestOnSuccess', 'cancelPendingBuildsOnUpdate',
+  'skipWorkInProgressMergeRequest',
+];
+const GITLAB_STRINGS = ['noteRegex', 'branchFilterType', 'includeBranchesSpec', 'excludeBranchesSpec', 'sourceBranchRegex', 'targetBranchRegex', 'secretToken', 'pendingBuildName', 'labelsThatForcesBuildIfAdded'];
+
+const TRIGGERS: Record<TriggerType, ArgSpec> = {
+  cron: { what: 'cron', positional: 'spec', params: [{ name: 'spec', type: 'string', required: true }] },
+  pollSCM: { what: 'pollSCM', positional: 'scmpoll_spec', params: [{ name: 'scmpoll_spec', type: 'string', required: true }, { name: 'ignorePostCommitHooks', type: 'boolean' }] },
+  upstream: {
+    what: 'upstream',
+    params: [{ name: 'upstreamProjects', type: 'string', required: true }, { name: 'threshold', type: 'any', literal: false }],
+  },
+  githubPush: { what: 'githubPush', params: [] },
+  gitlab: {
+    what: 'gitlab',
+    params: [...GITLAB_FLAGS.map((name) => ({ name, type: 'boolean' as const })), ...GITLAB_STRINGS.map((name) => ({ name, type: 'string' as const }))],
+  },
+  parameterizedCron: { what: 'parameterizedCron', positional: 'parameterizedSpecification', params: [{ name: 'parameterizedSpecification', type: 'string', required: true }] },
+};
+
+export const TRIGGER_TYPES = Object.keys(TRIGGERS).sort() as TriggerType[];
+
+export function parseTriggers(ctx: Ctx, sec: Section): TriggerDef[] {
+  const out: TriggerDef[] = [];
+  const body = blockOf(ctx, sec, 'triggers');
+  const entries = typedEntries(ctx, body, {
+    kind: 'trigger', valid: TRIGGER_TYPES, expected: 'Expected a trigger', duplicate: (name) => `Duplicate trigger name: "${name}"`,
+  });
+  for (const s of entries) {
+    const type = s.name as TriggerType;
+    const b = bindArgs(ctx, s, TRIGGERS[type]);
+    let specText = '';
+    let threshold: string | null = null;
+    if (type === 'cron' || type === 'pollSCM' || type === 'parameterizedCron') {
+      const key = type === 'cron' ? 'spec' : type === 'pollSCM' ? 'scmpoll_spec' : 'parameterizedSpecification';
+      const arg = b.get(key);
+      specText = argStr(b, key) ?? '';
+      if (arg && arg.expr.type === 'String') cronProblems(ctx, arg.expr, type === 'parameterizedCron');
+    } else if (type === 'upstream') {
+      specText = argStr(b, 'upstreamProjects') ?? '';
+      if (specText !== '' && specText.split(',').every((p) => p.trim() === '')) {
+        ctx.error('triggers', 'upstream: "upstreamProjects" names no job', b.get('upstreamProjects')!.expr.loc);
+      }
+      const t = b.get('threshold');
+      threshold = t ? resultName(ctx, t.expr) : 'SUCCESS';
+    }
+    out.push({ type, spec: specText, threshold, loc: s.loc });
+  }
+  if (sec.call.closure && body.length === 0) ctx.warn('empty-triggers', 'triggers can not be empty', sec.nameLoc);
+  return out;
+}
+
+function cronProblems(ctx: Ctx, lit: StringLit, parameterized: boolean): void {
+  let text = lit.value;
+  // parameterizedCron lines are `CRON %NAME=value;NAME2=value2`: check the cron part only.
+  if (parameterized) text = text.split('\n').map((l) => (l.includes('%') ? l.slice(0, l.indexOf('%')).padEnd(l.length) : l)).join('\n');
+  for (const p of checkCron(text)) ctx.error('cron', p.message, posInString(ctx, lit, p.index));
+}
+
+/** `hudson.model.Result.SUCCESS`, `Result.UNSTABLE` or 'FAILURE' → the result's name. */
+function resultName(ctx: Ctx, e: Expr): string | null {
+  let name: string | null = null;
+  if (e.type === 'String') name = e.value;
+  else if (e.type === 'Property') {
+    const path: string[] = [e.name];
+    let o: Expr = e.object;
+    while (o.type === 'Property') { path.unshift(o.name); o = o.object; }
+    if (o.type === 'Ident') path.unshift(o.name);
+    const owner = path.slice(0, -1).join('.');
+    if (owner === 'hudson.model.Result' || owner === 'Result') name = e.name;
+  }
+  if (name !== null && (BUILD_RESULTS as readonly string[]).includes(name)) return name;
+  const msg = `upstream: "threshold" must be one of ${fmtList(BUILD_RESULTS.map((r) => `hudson.model.Result.${r}`))}`;
+  ctx.error('triggers', name ? withSuggestion(msg, name, BUILD_RESULTS).replace(/"(\w+)"\?$/, '"hudson.model.Result.$1"?') : msg, e.loc);
+  return null;
+}

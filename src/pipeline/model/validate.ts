@@ -1,0 +1,214 @@
+// From the syntax tree of a Jenkinsfile to its typed model, or to every error it has.
+//
+// A file is declarative when it has a top-level `pipeline { }` block (one only); its other
+// top-level statements (functions, `def`s, `@Library`) are its prelude. Otherwise it is a
+// scripted pipeline (`node { stage('x') { ... } }`), checked as free Groovy.
+//
+// Validation never stops at the first error: every directive is read as far as it can be, and
+// every problem is reported with its position, in Jenkins' words where Jenkins has them.
+import type { Loc, Script, Stmt } from '../syntax/ast.ts';
+import { sortDiagnostics, type Diagnostic } from '../diagnostics.ts';
+import type { AgentSpec, DeclarativePipeline, LibraryRef, PipelineModel } from './types.ts';
+import { Ctx, blockOf, describeStmt, didYouMean, sectionOf, staticValue, type Section } from './context.ts';
+import { parseAgent } from './agent.ts';
+import { parseEnvironment } from './environment.ts';
+import { emptyOptions, parseOptions } from './options.ts';
+import { parseParameters } from './parameters.ts';
+import { parseTriggers } from './triggers.ts';
+import { parseTools } from './tools.ts';
+import { parsePost } from './post.ts';
+import { checkAgentNone, checkContainers, parseStageList, type StageNames } from './stages.ts';
+import { checkGroovy, checkScriptedNodeSteps } from './steps.ts';
+import { visit } from './walk.ts';
+import { closest } from '../../util/suggest.ts';
+
+export interface ValidationResult {
+  /** The model, or null when there is any error. */
+  model: PipelineModel | null;
+  /** Errors and warnings, sorted by position. */
+  diagnostics: Diagnostic[];
+}
+
+const PIPELINE_SECTIONS = ['agent', 'environment', 'options', 'parameters', 'triggers', 'tools', 'libraries', 'stages', 'post'];
+const RENAMED: Record<string, string> = {
+  properties: "The 'properties' section has been renamed as of version 0.8. Use 'options' instead.",
+  jobProperties: "The 'jobProperties' section has been renamed as of version 0.7. Use 'properties' instead.",
+  notifications: "The 'notifications' section has been removed as of version 0.6. Use 'post' for all post-build actions.",
+  postBuild: "The 'postBuild' section has been renamed as of version 0.6. Use 'post' for all post-build actions.",
+};
+/** Names that only mean something inside `pipeline { }`. */
+const DECLARATIVE_ONLY = new Set([...PIPELINE_SECTIONS, 'steps', 'when', 'matrix', 'failFast']);
+
+/**
+ * Validates a parsed Jenkinsfile. `source` (the file's text) lets errors inside strings, such
+ * as an inline pod's YAML, be placed precisely.
+ */
+export function validate(script: Script, source: string | null = null): ValidationResult {
+  const { declared, functions } = declarations(script);
+  const ctx = new Ctx(source, declared, functions);
+  const model = validateScript(ctx, script);
+  return { model: ctx.errorCount > 0 ? null : model, diagnostics: sortDiagnostics(ctx.diagnostics) };
+}
+
+/** Every name the file declares anywhere, and its top-level functions. */
+function declarations(script: Script): { declared: Set<string>; functions: Set<string> } {
+  const declared = new Set<string>();
+  const functions = new Set<string>();
+  visit(script.body, (n) => {
+    switch (n.type) {
+      case 'VarDecl': for (const x of n.names) declared.add(x.name); break;
+      case 'Function': functions.add(n.name); for (const p of n.params) declared.add(p.name); break;
+      case 'ForIn': declared.add(n.varName); break;
+      case 'Closure': for (const p of n.params) declared.add(p.name); break;
+      case 'Try': for (const h of n.handlers) declared.add(h.varName); break;
+      case 'Assign': if (n.target.type === 'Ident') declared.add(n.target.name); break;
+      default: break;
+    }
+  });
+  return { declared, functions };
+}
+
+function startLoc(script: Script): Loc {
+  return { start: { line: 1, col: 1, offset: 0 }, end: script.loc.start.offset === 0 ? { line: 1, col: 1, offset: 0 } : script.loc.start };
+}
+
+function validateScript(ctx: Ctx, script: Script): PipelineModel | null {
+  if (script.body.length === 0) {
+    ctx.error('empty', 'Jenkinsfile is empty: expected pipeline { ... } or scripted steps', startLoc(script));
+    return null;
+  }
+  const pipelines: { stmt: Stmt; sec: Section }[] = [];
+  for (const stmt of script.body) {
+    const s = sectionOf(stmt);
+    if (s && s.name === 'pipeline' && !ctx.functions.has('pipeline')) pipelines.push({ stmt, sec: s });
+  }
+  const libraries: LibraryRef[] = [];
+  const others: Stmt[] = [];
+  for (const stmt of script.body) {
+    if (pipelines.some((p) => p.stmt === stmt)) continue;
+    if (stmt.type === 'Annotation') annotation(ctx, stmt, libraries);
+    else if (stmt.type === 'Import') {
+      ctx.error('import', `Imports are not supported: "${stmt.path}" (a Jenkinsfile in Kiln cannot use Java or Groovy classes; steps such as readJSON, readYaml and writeJSON cover the usual needs)`, stmt.loc);
+    } else if (stmt.type === 'Class') {
+      ctx.error('class', `Class definitions are not supported: "${stmt.name}" (use functions: def name(args) { ... })`, stmt.loc);
+    } else others.push(stmt);
+  }
+  if (pipelines.length === 0) return scripted(ctx, script, others);
+  for (const p of pipelines.slice(1)) ctx.error('multiple-pipelines', 'Only one pipeline { ... } block is allowed in a Jenkinsfile', p.sec.nameLoc);
+  checkTopLevel(ctx, others);
+  const model = pipelineBlock(ctx, pipelines[0]!.sec, others, libraries);
+  return model;
+}
+
+function annotation(ctx: Ctx, stmt: Stmt & { type: 'Annotation' }, libraries: LibraryRef[]): void {
+  if (stmt.name === 'Library') {
+    const specs: string[] = [];
+    for (const a of [...stmt.args, ...stmt.namedArgs.filter((n) => n.name === 'value').map((n) => n.value)]) {
+      const v = staticValue(a);
+      if (typeof v === 'string') specs.push(v);
+      else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string') specs.push(x);
+    }
+    for (const spec of specs) {
+      libraries.push({ spec, loc: stmt.loc });
+      ctx.warn('library', `Shared libraries are not supported yet: "${spec}" will not be loaded`, stmt.loc);
+    }
+    if (specs.length === 0) ctx.error('library', "@Library expects a library name: @Library('name@version') _", stmt.loc);
+  } else if (stmt.name === 'Grab' || stmt.name === 'Grapes') {
+    ctx.error('grab', `@${stmt.name} is not supported: a Jenkinsfile in Kiln cannot load Java libraries`, stmt.loc);
+  }
+}
+
+function scripted(ctx: Ctx, script: Script, body: Stmt[]): PipelineModel | null {
+  const runs = body.some((s) => ['ExprStmt', 'If', 'For', 'ForIn', 'While', 'Try', 'Switch', 'Block', 'Throw'].includes(s.type));
+  if (!runs) {
+    ctx.error('no-pipeline', 'Jenkinsfile has no pipeline { ... } block and runs no steps: expected pipeline { ... } or scripted steps', startLoc(script));
+    return null;
+  }
+  checkTopLevel(ctx, body);
+  checkScriptedNodeSteps(ctx, body);
+  return { kind: 'scripted', body: script.body, loc: script.loc };
+}
+
+/** Top-level statements outside `pipeline { }`: free Groovy, but declarative sections do not belong there. */
+function checkTopLevel(ctx: Ctx, body: readonly Stmt[]): void {
+  for (const stmt of body) {
+    const s = sectionOf(stmt);
+    if (s && DECLARATIVE_ONLY.has(s.name) && !ctx.functions.has(s.name) && !ctx.declared.has(s.name)) {
+      ctx.error('not-in-pipeline', `"${s.name}" is only valid inside pipeline { ... }`, s.nameLoc);
+      continue;
+    }
+    checkGroovy(ctx, [stmt]);
+  }
+}
+
+function pipelineBlock(ctx: Ctx, sec: Section, prelude: Stmt[], libraries: LibraryRef[]): DeclarativePipeline | null {
+  const c = sec.call;
+  if (!c.closure) {
+    ctx.error('pipeline-block', 'Expected a block for pipeline: pipeline { agent ...; stages { ... } }', sec.nameLoc);
+    return null;
+  }
+  if (c.args.length + c.namedArgs.length > 0) ctx.error('pipeline-block', 'pipeline takes no arguments, only a block', (c.args[0] ?? c.namedArgs[0]!).loc);
+  const found = new Map<string, Section>();
+  /** Required sections that a misspelt one probably meant: not reported as missing too. */
+  const meant = new Set<string>();
+  for (const stmt of c.closure.body) {
+    const s = sectionOf(stmt);
+    if (!s) {
+      ctx.error('pipeline-section', `Expected a pipeline section (${PIPELINE_SECTIONS.join(', ')}): ${describeStmt(stmt)} must be inside a stage's steps { script { ... } }`, stmt.loc);
+      continue;
+    }
+    if (!PIPELINE_SECTIONS.includes(s.name)) {
+      const renamed = RENAMED[s.name];
+      if (renamed) ctx.error('undefined-section', renamed, s.nameLoc);
+      else if (s.name === 'stage') {
+        ctx.error('undefined-section', 'Undefined section "stage": stages go inside stages { stage(\'name\') { ... } }', s.nameLoc);
+        meant.add('stages');
+      } else {
+        const guess = closest(s.name, PIPELINE_SECTIONS);
+        if (guess) meant.add(guess);
+        ctx.error('undefined-section', `Undefined section "${s.name}"${didYouMean(s.name, PIPELINE_SECTIONS)}`, s.nameLoc);
+      }
+      continue;
+    }
+    if (found.has(s.name)) {
+      ctx.error('duplicate-section', `Multiple occurrences of the "${s.name}" section`, s.nameLoc);
+      continue;
+    }
+    found.set(s.name, s);
+  }
+  if (!found.has('agent') && !meant.has('agent')) ctx.error('missing-agent', 'Missing required section "agent"', sec.nameLoc);
+  if (!found.has('stages') && !meant.has('stages')) ctx.error('missing-stages', 'Missing required section "stages"', sec.nameLoc);
+  const get = <T>(name: string, f: (s: Section) => T): T | null => {
+    const s = found.get(name);
+    return s ? f(s) : null;
+  };
+  const agent: AgentSpec | null = get('agent', (s) => parseAgent(ctx, s));
+  const environment = get('environment', (s) => parseEnvironment(ctx, s)) ?? [];
+  const options = get('options', (s) => parseOptions(ctx, s, false)) ?? emptyOptions();
+  const parameters = get('parameters', (s) => parseParameters(ctx, s)) ?? [];
+  const triggers = get('triggers', (s) => parseTriggers(ctx, s)) ?? [];
+  const tools = get('tools', (s) => parseTools(ctx, s)) ?? [];
+  get('libraries', (s) => librariesBlock(ctx, s, libraries));
+  const names: StageNames = new Map();
+  const stages = get('stages', (s) => parseStageList(ctx, s, names, { inParallel: false })) ?? [];
+  const post = get('post', (s) => parsePost(ctx, s));
+  if (agent && agent.type === 'none') checkAgentNone(ctx, stages, post);
+  checkContainers(ctx, agent, stages, post);
+  if (!agent) return null;
+  return { kind: 'declarative', prelude, libraries, agent, environment, options, parameters, triggers, tools, stages, post, loc: sec.loc };
+}
+
+/** libraries { lib('name@version') } */
+function librariesBlock(ctx: Ctx, sec: Section, out: LibraryRef[]): void {
+  const body = blockOf(ctx, sec, 'libraries');
+  for (const stmt of body) {
+    const s = sectionOf(stmt);
+    const a = s?.call.args[0];
+    if (!s || s.name !== 'lib' || !a || a.type !== 'String' || s.call.args.length !== 1) {
+      ctx.error('libraries', `Expected a "lib(...)" but got ${s ? `"${s.name}"` : describeStmt(stmt)}`, s ? s.nameLoc : stmt.loc);
+      continue;
+    }
+    out.push({ spec: a.value, loc: s.loc });
+    ctx.warn('library', `Shared libraries are not supported yet: "${a.value}" will not be loaded`, s.loc);
+  }
+}

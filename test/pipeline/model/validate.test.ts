@@ -1,0 +1,297 @@
+// Validation rules that the corpus does not pin down one by one: the model's shape for the
+// engine, positions inside strings, free Groovy name resolution, warnings, robustness.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadPipeline } from '../../../src/pipeline/load.ts';
+import { formatDiagnostic } from '../../../src/pipeline/diagnostics.ts';
+import type { DeclarativePipeline } from '../../../src/pipeline/model/types.ts';
+import { checkCron } from '../../../src/pipeline/model/cron.ts';
+
+/** `LINE:COL: message` lines (warnings marked). */
+function lint(src: string): string[] {
+  return loadPipeline(src).diagnostics.map((d) => formatDiagnostic('J', d).slice(2));
+}
+
+function model(src: string): DeclarativePipeline {
+  const r = loadPipeline(src);
+  assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic('J', d)), []);
+  assert.ok(r.model && r.model.kind === 'declarative');
+  return r.model;
+}
+
+const wrap = (stageBody: string, top = 'agent any') => `pipeline {\n${top}\nstages {\nstage('S') {\n${stageBody}\n}\n}\n}\n`;
+
+test('the model keeps steps as statements and values as expressions, for the engine', () => {
+  const m = model(wrap(`agent { docker { image "maven:\${V}" } }\nsteps {\n sh 'a'\n script { def x = 1 }\n}`));
+  const st = m.stages[0]!;
+  assert.equal(st.body.kind, 'steps');
+  if (st.body.kind !== 'steps') return;
+  assert.deepEqual(st.body.steps.map((s) => s.type), ['ExprStmt', 'ExprStmt']);
+  assert.ok(st.agent?.type === 'docker' && st.agent.image.type === 'GString');
+  assert.equal(st.nameLoc.start.line, 4);
+});
+
+test('model is null exactly when there is an error; warnings keep it', () => {
+  const warn = loadPipeline(wrap('steps { }'));
+  assert.ok(warn.model);
+  assert.deepEqual(warn.diagnostics.map((d) => [d.severity, d.message]), [['warning', 'Stage "S" has an empty steps block']]);
+  const bad = loadPipeline(wrap("steps { shh 'x' }"));
+  assert.equal(bad.model, null);
+});
+
+test('syntax errors stop before validation and keep the parser\'s message', () => {
+  const r = loadPipeline("pipeline {\n  agent any\n  stages { stage('x') { steps { sh 'oops } } }\n}\n");
+  assert.equal(r.model, null);
+  assert.ok(r.diagnostics.length >= 1);
+  assert.ok(r.diagnostics.every((d) => d.severity === 'error'));
+});
+
+test('errors inside an inline pod YAML are placed at their line in the Jenkinsfile, escapes included', () => {
+  const src = [
+    'pipeline {',
+    '  agent {',
+    '    kubernetes {',
+    '      yaml "apiVersion: v1\\nkind: Pod\\nspec:\\n  containers:\\n  - name: a\\n    image: x\\n  - name: a\\n    image: y\\n"',
+    '    }',
+    '  }',
+    "  stages { stage('x') { steps { echo 'hi' } } }",
+    '}',
+  ].join('\n');
+  // The duplicate name is the 7th YAML line, all on line 4 of the file: after 6 escaped newlines.
+  const out = lint(src);
+  assert.equal(out.length, 1);
+  const col = src.split('\n')[3]!.indexOf('- name: a\\n    image: y') + 1 + '- name: '.length;
+  assert.equal(out[0], `4:${col}: Pod YAML: duplicate container name "a"`);
+});
+
+test('a YAML error in a triple-quoted pod is reported on its own Jenkinsfile line', () => {
+  const src = `pipeline {
+  agent {
+    kubernetes {
+      yaml '''
+apiVersion: v1
+kind: Pod
+spec:
+  containers: [
+'''
+    }
+  }
+  stages { stage('x') { steps { echo 'hi' } } }
+}
+`;
+  const out = lint(src);
+  assert.equal(out.length, 1);
+  assert.match(out[0]!, /^(8|9):\d+: Invalid pod YAML: /);
+});
+
+test('free Groovy: names declared anywhere in the file resolve; others are reported with a suggestion', () => {
+  const src = `def helper(x) { return x }
+def greet = { who -> echo "hi \${who}" }
+pipeline {
+  agent any
+  stages {
+    stage('S') {
+      steps {
+        script {
+          def items = ['a']
+          for (item in items) { greet(item) }
+          items.each { x -> helper(x) }
+          try { sh 'x' } catch (err) { echo "\${err}" }
+          counter = 1
+          println sprintf('%d', counter)
+          helpr(1)
+        }
+      }
+    }
+  }
+}
+`;
+  assert.deepEqual(lint(src), ['15:11: Unknown step or function "helpr", did you mean "helper"?']);
+});
+
+test('step calls in script blocks are checked with the run-time binding rules', () => {
+  const src = wrap(`steps {
+  script {
+    def out = sh(script: 'git rev-parse HEAD', returnStdout: true).trim()
+    sh(scrip: 'x')
+    parallel branches
+    parallel([a: { echo 'a' }])
+    timeout(5, { echo 'late' })
+  }
+}`);
+  assert.deepEqual(lint(src), [
+    '8:5: sh: missing required parameter "script"',
+    '8:8: Invalid parameter "scrip" for step sh, did you mean "script"?',
+  ]);
+});
+
+test('a function of the file may shadow nothing but may be called from steps', () => {
+  const src = `def deploy(String env) { sh "./deploy.sh \${env}" }
+pipeline {
+  agent any
+  stages { stage('D') { steps { deploy('prod') } } }
+}
+`;
+  assert.deepEqual(lint(src), []);
+});
+
+test('agent none: steps that need a node are found inside block steps and script blocks, not inside node {}', () => {
+  const ok = wrap("steps { script { node('x') { sh 'make' } } }", 'agent none');
+  assert.deepEqual(lint(ok), []);
+  const bad = wrap("steps { timeout(5) { retry(2) { checkout scm } } }", 'agent none');
+  assert.deepEqual(lint(bad), ['4:7: Stage "S" runs steps that need a node (checkout at line 5), but the pipeline has "agent none" and this stage has no agent']);
+  const matrixAgent = `pipeline {
+  agent none
+  stages {
+    stage('M') {
+      matrix {
+        agent { label 'x' }
+        axes { axis { name 'A'; values 'a' } }
+        stages { stage('In') { steps { sh 'x' } } }
+      }
+    }
+  }
+}`;
+  assert.deepEqual(lint(matrixAgent), []);
+});
+
+test('duplicate stage names anywhere in the pipeline, matrix stages included', () => {
+  const src = `pipeline {
+  agent any
+  stages {
+    stage('Build') { steps { echo 'a' } }
+    stage('Group') {
+      stages {
+        stage('Build') { steps { echo 'b' } }
+      }
+    }
+  }
+}`;
+  assert.deepEqual(lint(src), ['7:15: Duplicate stage name: "Build" (first defined at line 4)']);
+});
+
+test('a parallel branch may hold sequential stages but not parallel or matrix', () => {
+  const src = `pipeline {
+  agent any
+  stages {
+    stage('P') {
+      parallel {
+        stage('A') {
+          stages {
+            stage('A1') { steps { echo 'a' } }
+            stage('A2') {
+              matrix {
+                axes { axis { name 'X'; values 'x' } }
+                stages { stage('M') { steps { echo 'm' } } }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}`;
+  assert.deepEqual(lint(src), ['10:15: Parallel stages or branches can only be included in a top-level stage.']);
+});
+
+test('a stage without a name or a block, and non-stage statements in stages', () => {
+  assert.deepEqual(lint(`pipeline {\n agent any\n stages {\n  stage('x')\n  def y = 1\n }\n}`), [
+    "4:3: Stage doesn't have a block",
+    '5:3: Expected a stage',
+  ]);
+});
+
+test('scripted pipelines: unknown functions are errors, known steps and globals are fine', () => {
+  const src = `properties([disableConcurrentBuilds()])
+node {
+  def v = env.BUILD_NUMBER
+  stage('x') { echo "\${v} \${currentBuild.number} \${params.X}" }
+  docker.image('x').inside { sh 'true' }
+}
+`;
+  assert.deepEqual(lint(src), [
+    '1:1: Unknown step or function "properties"',
+    '1:13: Unknown step or function "disableConcurrentBuilds"',
+  ]);
+});
+
+test('a file with only declarations runs nothing and says so', () => {
+  assert.deepEqual(lint('def x = 1\ndef f() { return 2 }\n'), ['1:1: Jenkinsfile has no pipeline { ... } block and runs no steps: expected pipeline { ... } or scripted steps']);
+});
+
+test('an empty file, or one with only comments and a shebang', () => {
+  assert.deepEqual(lint(''), ['1:1: Jenkinsfile is empty: expected pipeline { ... } or scripted steps']);
+  assert.deepEqual(lint('#!/usr/bin/env groovy\n// nothing\n'), ['1:1: Jenkinsfile is empty: expected pipeline { ... } or scripted steps']);
+});
+
+test('a deeply nested Jenkinsfile gives an error, not a crash', () => {
+  const depth = 10_000;
+  const src = 'node {\n' + 'dir("a") {\n'.repeat(depth) + "sh 'x'\n" + '}\n'.repeat(depth) + '}\n';
+  const r = loadPipeline(src);
+  assert.equal(r.model, null);
+  assert.ok(r.diagnostics.some((d) => d.severity === 'error'));
+});
+
+test('nesting that the parser accepts is validated without overflowing the stack', () => {
+  const depth = 300;
+  const src = wrap('steps {\n' + "dir('a') {\n".repeat(depth) + "sh 'x'\n" + '}\n'.repeat(depth) + '}');
+  const r = loadPipeline(src);
+  assert.ok(r.model || r.diagnostics.length > 0);
+});
+
+test('cron specs: fields, ranges, H forms, aliases', () => {
+  assert.deepEqual(checkCron('H/15 * * * *'), []);
+  assert.deepEqual(checkCron('H(0-29)/10 H(1-5) 1,15 */2 1-5'), []);
+  assert.deepEqual(checkCron('@weekly'), []);
+  assert.deepEqual(checkCron('0 0 * * 7'), []);
+  assert.match(checkCron('@fortnightly')[0]!.message, /unknown alias "@fortnightly"/);
+  assert.match(checkCron('* * * * * *')[0]!.message, /expected 5 fields .* found 6/);
+  assert.match(checkCron('0 0 * 13 *')[0]!.message, /month field "13" is out of range/);
+  assert.match(checkCron('5-1 * * * *')[0]!.message, /minute field "5-1" has an empty range 5-1/);
+  assert.match(checkCron('H(5-70) * * * *')[0]!.message, /out of range: 70/);
+  assert.match(checkCron('*/0 * * * *')[0]!.message, /step of 0/);
+  assert.match(checkCron('')[0]!.message, /empty/);
+  assert.deepEqual(checkCron('# comment\n\nH 1 * * *\n'), []);
+});
+
+test('environment values are free Groovy: credentials() is known there, unknown functions are not', () => {
+  assert.deepEqual(lint(`pipeline {\n agent any\n environment {\n  A = credentials('x')\n  B = computeIt()\n }\n stages { stage('s') { steps { echo 'x' } } }\n}`), [
+    '5:7: Unknown step or function "computeIt"',
+  ]);
+});
+
+test('when options must come with a condition, and be booleans', () => {
+  assert.deepEqual(lint(wrap("when { beforeAgent true }\nsteps { echo 'x' }")), [
+    '5:1: Expected a when condition: [allOf, anyOf, branch, buildingTag, changeRequest, changelog, changeset, environment, equals, expression, not, tag, triggeredBy]',
+  ]);
+  assert.deepEqual(lint(wrap("when { beforeAgent 1; branch 'x' }\nsteps { echo 'x' }")), ['5:20: Expected a boolean with beforeAgent']);
+});
+
+test('stage options reject pipeline-only ones; the pipeline accepts them', () => {
+  assert.deepEqual(lint(wrap("options { skipStagesAfterUnstable() }\nsteps { echo 'x' }")), [
+    '5:11: The "skipStagesAfterUnstable" option is only valid at the pipeline level, not in a stage',
+  ]);
+});
+
+test('input parameters are checked like build parameters', () => {
+  assert.deepEqual(lint(wrap("input { message 'ok?'; parameters { string(nam: 'X') } }\nsteps { echo 'x' }")), [
+    '5:37: Missing required parameter: "name"',
+    '5:44: Invalid parameter "nam", did you mean "name"?',
+  ]);
+});
+
+test('scripted: steps that need a node outside node {} are warned about (the run fails there, unless caught)', () => {
+  const src = `podTemplate(yaml: 'spec: {}') {
+  stage('Checkout') { checkout scm }
+  node(POD_LABEL) { container('maven') { sh 'mvn -v' } }
+}
+stage('Report') { junit 'x.xml' }
+def later = { sh 'fine: a closure may run inside a node' }
+`;
+  const r = loadPipeline(src);
+  assert.ok(r.model);
+  assert.deepEqual(r.diagnostics.map((d) => formatDiagnostic('J', d)), [
+    'J:2:23: warning: The "checkout" step needs a node and will fail here: wrap it in node(POD_LABEL) { ... }',
+    'J:5:19: warning: The "junit" step needs a node and will fail here: wrap it in node { ... }',
+  ]);
+});
