@@ -9,6 +9,7 @@ interface Command {
 
 const commands: Record<string, Command> = {
   lint: { summary: 'validate Jenkinsfiles: kiln lint FILE... [--json] [--list-steps]', load: () => import('./lint.ts') },
+  run: { summary: 'run a Jenkinsfile on this machine, no server: kiln run [FILE] [-p K=V]...', load: () => import('./run.ts') },
 };
 
 function version(): string {

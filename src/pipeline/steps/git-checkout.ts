@@ -54,7 +54,7 @@ export async function gitCheckout(ctx: StepContext, spec: GitCheckout): Promise<
       const out: Buffer[] = [];
       const r = await ws.exec({
         argv: ['git', ...args], cwd, env, signal: ctx.signal,
-        onOutput: (chunk, stream) => { if (stream === 'stdout') out.push(chunk); else ctx.write(chunk); },
+        onOutput: (chunk, stream) => { if (stream === 'stdout') out.push(chunk); else ctx.write(chunk, stream); },
       });
       if (r.aborted) throw interruptionOf(ctx.signal);
       if (r.exitCode !== 0) throw new StepFailure(`git ${args[0] ?? ''} failed with exit code ${r.exitCode ?? r.signal ?? '?'} (repository ${spec.url}, branch ${spec.branch})`);

@@ -46,7 +46,7 @@ export default defineStep({
       signal: ctx.signal,
       onOutput: (chunk, stream) => {
         if (returnStdout && stream === 'stdout') out.push(chunk);
-        else ctx.write(chunk);
+        else ctx.write(chunk, stream);
       },
     });
     if (result.aborted || ctx.signal.aborted) throw interruptionOf(ctx.signal);

@@ -110,8 +110,11 @@ export interface StepContext {
   resolvePath(path: string): string;
   /** Prints text to the console, as a line (a newline is added when missing). Secrets are masked. */
   log(text: string): void;
-  /** Prints raw output bytes (process output). Secrets are masked, partial lines kept. */
-  write(chunk: Buffer): void;
+  /**
+   * Prints raw output bytes (process output). Secrets are masked, partial lines kept. Each
+   * stream is split into lines on its own, so stdout and stderr never mix within a line.
+   */
+  write(chunk: Buffer, stream?: 'stdout' | 'stderr'): void;
   /** Runs the step's block (or any closure) with changed context; resolves to its value. */
   runBody(body: ClosureValue, overrides?: BodyOverrides, args?: Value[]): Promise<Value>;
   /** The build this step belongs to. */

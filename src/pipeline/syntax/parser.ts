@@ -518,7 +518,12 @@ class Parser {
       this.parseStatement(body, top);
       const t = this.tok;
       if (t.kind === ';' || t.nl || this.atBlockEnd(t.kind, inSwitch)) continue;
-      throw this.afterStatement(body[body.length - 1], t);
+      // Sibling blocks on one line, as Jenkinsfiles write them:
+      //   stage('x') { when { branch 'main' } steps { ... } }
+      // A statement that ends with a closing brace may be followed by the next one on the same line.
+      const last = body[body.length - 1];
+      if (t.kind === 'ident' && last !== undefined && this.src[last.loc.end.offset - this.dOff - 1] === '}') continue;
+      throw this.afterStatement(last, t);
     }
   }
 

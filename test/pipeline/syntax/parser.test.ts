@@ -526,3 +526,12 @@ describe('parseExpression', () => {
     assert.equal(at(bad.diagnostics[0]!.loc), '5:13-5:13');
   });
 });
+
+test('sibling blocks may share a line after a closing brace: when { } steps { }', () => {
+  const r = parse(`stage('x') { when { branch 'main' } steps { echo 'a' } }\npost { always { echo 'x' } success { echo 'y' } }`);
+  assert.equal(r.diagnostics.length, 0, JSON.stringify(r.diagnostics));
+  const stage = (r.ast!.body[0] as { expr: CallExpr }).expr;
+  assert.deepEqual(stage.closure!.body.map((s) => ((s as { expr: CallExpr }).expr.callee as { name: string }).name), ['when', 'steps']);
+  // Still an error after a statement that does not end with a brace.
+  assert.equal(parse(`echo 'a' echo 'b'`).ast, null);
+});

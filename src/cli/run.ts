@@ -1,0 +1,350 @@
+// kiln run: runs a Jenkinsfile on this machine, with no controller.
+//
+//   kiln run [FILE] [-p NAME=VALUE]... [--workspace DIR] [--credentials FILE]
+//            [--input approve|reject] [--branch NAME] [--job NAME] [--json]
+//
+// Validates first (nothing runs when the Jenkinsfile has errors), then runs it on the local
+// backend with the workspace in the current directory, prints the console live and a summary
+// of the stages. Each run is kept under .kiln/runs/N/ (build.json, console.log, artifacts/,
+// tests.json), which gives currentBuild.number and previousBuild, and post { changed / fixed /
+// regression } their meaning.
+//
+// Exit codes: 0 SUCCESS, 1 FAILURE, 2 invalid Jenkinsfile or usage, 3 UNSTABLE, 4 ABORTED, 5 NOT_BUILT.
+import { parseArgs } from 'node:util';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import os from 'node:os';
+import { createInterface } from 'node:readline/promises';
+import { loadPipeline } from '../pipeline/load.ts';
+import { formatDiagnostic, sortDiagnostics } from '../pipeline/diagnostics.ts';
+import { PipelineRun, type AgentRequest, type NodeProvider, type PendingInput } from '../pipeline/engine/engine.ts';
+import type { BuildResult } from '../pipeline/model/types.ts';
+import type { BuildState, StageRecord } from '../pipeline/engine/state.ts';
+import type { PreviousBuild } from '../pipeline/engine/globals.ts';
+import { LocalBackend } from '../backends/local/local.ts';
+import { StepFailure } from '../pipeline/steps/errors.ts';
+import type { Credential, StashFile, TestReport } from '../pipeline/steps/types.ts';
+import { parseCredentialsFile } from './credentials-file.ts';
+import { formatDuration } from '../pipeline/steps/args.ts';
+
+export const EXIT: Record<BuildResult, number> = { SUCCESS: 0, FAILURE: 1, UNSTABLE: 3, ABORTED: 4, NOT_BUILT: 5 };
+
+const HELP = `usage: kiln run [FILE] [options]
+
+Runs a Jenkinsfile (default ./Jenkinsfile) on this machine, with no server.
+
+options:
+  -p, --param NAME=VALUE   a build parameter (repeatable)
+  -w, --workspace DIR      the workspace (default: the current directory)
+  --credentials FILE       credentials for withCredentials / credentials('id'), as JSON or YAML:
+                             { "id": { "type": "secretText", "secret": "..." }, ... }
+                           types: secretText, usernamePassword (username, password), secretFile
+                           (fileName, content or contentBase64), sshKey (privateKey, passphrase,
+                           username), certificate (contentBase64, password)
+  --input approve|reject   answer every input step this way (default: ask on a terminal)
+  --branch NAME            BRANCH_NAME for when { branch ... }
+  --job NAME               the job name (default: the directory's name)
+  --json                   print the final build state as JSON on stdout (console on stderr)
+  -h, --help
+
+exit codes: 0 SUCCESS, 1 FAILURE, 2 invalid Jenkinsfile or usage, 3 UNSTABLE, 4 ABORTED, 5 NOT_BUILT
+`;
+
+interface RunDir {
+  dir: string;
+  number: number;
+  previous: PreviousBuild | null;
+}
+
+/** Picks the next build number under .kiln/runs, atomically (mkdir fails when taken). */
+async function newRunDir(stateDir: string): Promise<RunDir> {
+  const runs = path.join(stateDir, 'runs');
+  await fsp.mkdir(runs, { recursive: true });
+  for (let tries = 0; tries < 100; tries++) {
+    const numbers = (await fsp.readdir(runs)).map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
+    const last = numbers.at(-1) ?? 0;
+    const dir = path.join(runs, String(last + 1));
+    try {
+      await fsp.mkdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw err;
+    }
+    let previous: PreviousBuild | null = null;
+    for (let i = numbers.length - 1; i >= 0 && !previous; i--) {
+      try {
+        const s = JSON.parse(await fsp.readFile(path.join(runs, String(numbers[i]), 'build.json'), 'utf8')) as BuildState;
+        if (s.status === 'finished') {
+          previous = { number: s.number, result: s.result, durationMs: (s.endedAt ?? s.startedAt) - s.startedAt, startedAt: s.startedAt, description: s.description, displayName: s.displayName };
+        }
+      } catch {
+        // a run that never finished or was removed: look further back
+      }
+    }
+    return { dir, number: last + 1, previous };
+  }
+  throw new Error(`could not allocate a run directory under ${runs}`);
+}
+
+function parseParams(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of list) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new UsageError(`-p expects NAME=VALUE, got '${p}'`);
+    out[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+class UsageError extends Error {}
+
+/** Saves artifacts under the run directory, refusing paths that would leave it. */
+function artifactPath(root: string, rel: string): string {
+  const abs = path.resolve(root, rel);
+  if (!abs.startsWith(root + path.sep)) throw new StepFailure(`archiveArtifacts: refusing artifact path '${rel}' (outside the artifacts directory)`);
+  return abs;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let opts;
+  try {
+    opts = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        param: { type: 'string', short: 'p', multiple: true, default: [] },
+        workspace: { type: 'string', short: 'w' },
+        credentials: { type: 'string' },
+        input: { type: 'string' },
+        branch: { type: 'string' },
+        job: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`kiln run: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = opts;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 1) {
+    process.stderr.write(`kiln run: one Jenkinsfile at a time (got ${positionals.length})\n`);
+    return 2;
+  }
+  if (values.input !== undefined && values.input !== 'approve' && values.input !== 'reject') {
+    process.stderr.write(`kiln run: --input must be approve or reject, got '${values.input}'\n`);
+    return 2;
+  }
+  const file = positionals[0] ?? 'Jenkinsfile';
+  let params: Record<string, string>;
+  try {
+    params = parseParams(values.param);
+  } catch (err) {
+    process.stderr.write(`kiln run: ${(err as Error).message}\n`);
+    return 2;
+  }
+
+  // 1. Validate: nothing runs when the Jenkinsfile has errors.
+  let source: string;
+  try {
+    const bytes = await fsp.readFile(file);
+    source = bytes.toString('utf8');
+  } catch (err) {
+    process.stderr.write(`kiln run: cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}\n`);
+    return 2;
+  }
+  const loaded = loadPipeline(source);
+  const diags = sortDiagnostics(loaded.diagnostics);
+  for (const d of diags) process.stderr.write(formatDiagnostic(file, d) + '\n');
+  if (!loaded.model) {
+    process.stderr.write(`kiln run: ${file} is not valid; nothing was run\n`);
+    return 2;
+  }
+
+  let credentials = new Map<string, Credential>();
+  if (values.credentials !== undefined) {
+    try {
+      credentials = parseCredentialsFile(await fsp.readFile(values.credentials, 'utf8'), values.credentials);
+    } catch (err) {
+      process.stderr.write(`kiln run: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
+
+  // 2. Run.
+  const cwd = process.cwd();
+  const workspace = path.resolve(values.workspace ?? cwd);
+  const stateDir = path.join(cwd, '.kiln');
+  const run = await newRunDir(stateDir);
+  const job = values.job ?? path.basename(cwd);
+  const artifactsDir = path.join(run.dir, 'artifacts');
+  const consoleOut = values.json ? process.stderr : process.stdout;
+  const logFile: WriteStream = createWriteStream(path.join(run.dir, 'console.log'));
+  const stashes = new Map<string, StashFile[]>();
+  const reports: TestReport[] = [];
+  const backend = new LocalBackend({ root: path.join(stateDir, 'workspace'), nodeName: 'local', labels: ['local', os.platform()] });
+
+  const nodes: NodeProvider = {
+    async allocate(req: AgentRequest, build, _signal, log) {
+      if (req.type === 'docker' || req.type === 'dockerfile' || req.type === 'kubernetes') {
+        throw new StepFailure(`agent ${req.type} needs the ${req.type === 'kubernetes' ? 'Kubernetes' : 'Docker'} backend, which kiln run does not have yet; use agent any or agent { label ... } to run on this machine`, { loc: req.loc });
+      }
+      if (req.label) log(`kiln run: running the steps for label '${req.label}' on this machine`);
+      const ws = await backend.allocate({ build, path: req.customWorkspace ? path.resolve(workspace, req.customWorkspace) : workspace });
+      return { workspace: ws, release: () => ws.release() };
+    },
+  };
+
+  const extraEnv: Record<string, string> = {};
+  if (values.branch) extraEnv.BRANCH_NAME = values.branch;
+  const interactive = process.stdin.isTTY === true && values.input === undefined;
+  const inputQueue: PendingInput[] = [];
+  let answering = false;
+
+  const pipelineRun: PipelineRun = new PipelineRun({
+    model: loaded.model,
+    file: path.basename(file),
+    build: { job, number: run.number, id: `${job}#${run.number}`, url: null },
+    params,
+    nodes,
+    baseEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string')),
+    extraEnv,
+    services: {
+      stashes: {
+        put: async (name, files) => { stashes.set(name, files); },
+        get: async (name) => stashes.get(name),
+      },
+      artifacts: {
+        put: async (rel, data, mode) => {
+          const dest = artifactPath(artifactsDir, rel);
+          await fsp.mkdir(path.dirname(dest), { recursive: true });
+          await fsp.writeFile(dest, data, { mode });
+        },
+      },
+      tests: { record: async (r) => { reports.push(r); } },
+      credential: async (id) => {
+        const c = credentials.get(id);
+        if (!c) {
+          throw new StepFailure(values.credentials === undefined
+            ? `no credential '${id}': kiln run reads credentials from a file given with --credentials FILE`
+            : `no credential '${id}' in ${values.credentials} (it has: ${[...credentials.keys()].join(', ') || 'none'})`);
+        }
+        return c;
+      },
+      triggerJob: async (name) => {
+        throw new StepFailure(`build job: '${name}' needs a Kiln controller to run other jobs; kiln run runs one pipeline on its own`);
+      },
+    },
+    scm: null,
+    previous: run.previous,
+    causes: [{ type: 'UserIdCause', detail: os.userInfo().username }],
+    listener: {
+      output: (data) => {
+        consoleOut.write(data);
+        logFile.write(data);
+      },
+      input: (req, pending) => {
+        if (!pending) return;
+        if (values.input !== undefined) {
+          pipelineRun.answerInput(req.id, values.input === 'approve'
+            ? { approved: true, submitter: os.userInfo().username, values: Object.fromEntries(req.parameters.map((p) => [p.name, p.defaultValue])) }
+            : { approved: false, submitter: os.userInfo().username });
+          return;
+        }
+        if (!interactive) {
+          process.stderr.write(`kiln run: input '${req.message}' needs an answer; run with --input approve (or reject), or on a terminal\n`);
+          pipelineRun.answerInput(req.id, { approved: false, submitter: 'kiln run (no terminal to ask)' });
+          return;
+        }
+        inputQueue.push(req);
+        if (!answering) void askInputs();
+      },
+    },
+  });
+
+  async function askInputs(): Promise<void> {
+    answering = true;
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      for (let req = inputQueue.shift(); req; req = inputQueue.shift()) {
+        const answer = (await rl.question(`\n${req.message} [${req.ok}: y / Abort: n] `)).trim().toLowerCase();
+        const user = os.userInfo().username;
+        if (answer !== 'y' && answer !== 'yes') {
+          pipelineRun.answerInput(req.id, { approved: false, submitter: user });
+          continue;
+        }
+        const vals: Record<string, string | boolean | null> = {};
+        for (const p of req.parameters) {
+          const d = p.defaultValue === null ? '' : String(p.defaultValue);
+          const v = (await rl.question(`${p.name}${p.description ? ` (${p.description})` : ''} [${p.choices.length ? p.choices.join('|') : d}]: `)).trim();
+          vals[p.name] = p.type === 'booleanParam' ? (v === '' ? p.defaultValue === true : /^(y|yes|true)$/i.test(v)) : v === '' ? (p.choices[0] ?? d) : v;
+        }
+        pipelineRun.answerInput(req.id, { approved: true, submitter: user, values: vals });
+      }
+    } finally {
+      rl.close();
+      answering = false;
+    }
+  }
+
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    process.stderr.write(interrupts === 1 ? '\nkiln run: aborting (Ctrl-C again to also stop post actions)\n' : '\nkiln run: aborting post actions\n');
+    pipelineRun.abort('Aborted by user (Ctrl-C)');
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  let state: BuildState;
+  try {
+    state = await pipelineRun.run();
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await backend.close();
+  }
+  await new Promise<void>((resolve) => logFile.end(resolve));
+  await fsp.writeFile(path.join(run.dir, 'build.json'), JSON.stringify(state, null, 2));
+  if (reports.length > 0) await fsp.writeFile(path.join(run.dir, 'tests.json'), JSON.stringify(reports, null, 2));
+
+  const out = values.json ? process.stderr : process.stdout;
+  out.write('\n' + summary(state, run.dir, existsSync(artifactsDir) ? artifactsDir : null, reports) + '\n');
+  if (values.json) process.stdout.write(JSON.stringify(state) + '\n');
+  return EXIT[state.result ?? 'FAILURE'];
+}
+
+const STATUS_TEXT: Record<StageRecord['status'], string> = {
+  pending: 'not run', running: 'running', paused: 'paused', success: 'SUCCESS', unstable: 'UNSTABLE', failure: 'FAILURE',
+  aborted: 'ABORTED', 'skipped-when': 'skipped (when)', 'skipped-failure': 'skipped (earlier failure)',
+};
+
+/** The table printed after a run: each stage, indented under its parent, with status and time. */
+export function summary(state: BuildState, runDir: string, artifactsDir: string | null, reports: TestReport[]): string {
+  const rows: [string, string, string][] = [];
+  const walk = (parent: string | null, depth: number) => {
+    for (const s of state.stages.filter((x) => x.parentId === parent)) {
+      const ms = s.startedAt !== null && s.endedAt !== null ? s.endedAt - s.startedAt : null;
+      rows.push([`${'  '.repeat(depth)}${s.name}`, STATUS_TEXT[s.status], ms === null ? '' : formatDuration(ms)]);
+      walk(s.id, depth + 1);
+    }
+  };
+  walk(null, 0);
+  const w0 = Math.max(5, ...rows.map((r) => r[0].length));
+  const w1 = Math.max(6, ...rows.map((r) => r[1].length));
+  const lines = [`${'Stage'.padEnd(w0)}  ${'Status'.padEnd(w1)}  Duration`, `${'-'.repeat(w0)}  ${'-'.repeat(w1)}  --------`];
+  for (const [a, b, c] of rows) lines.push(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
+  const total = (state.endedAt ?? Date.now()) - state.startedAt;
+  lines.push('', `Result: ${state.result ?? 'unknown'} in ${formatDuration(total)} (build #${state.number}, kept in ${runDir})`);
+  if (state.message && state.result !== 'SUCCESS') lines.push(`Cause: ${state.message}`);
+  if (reports.length > 0) {
+    const t = reports.reduce((a, r) => ({ total: a.total + r.total, failed: a.failed + r.failed + r.errors, skipped: a.skipped + r.skipped }), { total: 0, failed: 0, skipped: 0 });
+    lines.push(`Tests: ${t.total} run, ${t.failed} failed, ${t.skipped} skipped`);
+  }
+  if (artifactsDir) lines.push(`Artifacts: ${artifactsDir}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,1100 @@
+// The pipeline engine: runs a validated model the way Jenkins' declarative pipeline does.
+//
+//   stage order of evaluation (as Jenkins):  when{beforeOptions} → options (timeout, retry,
+//   timestamps) → when{beforeInput} → input → when{beforeAgent} → agent → environment → when →
+//   steps | stages | parallel | matrix → post (always, changed, fixed, regression, aborted,
+//   failure, success, unstable, unsuccessful, notBuilt, cleanup).
+//
+// Steps run through the script interpreter (a `steps {}` block is a statement list), which calls
+// back into this engine for every step. Where a step runs is the NodeProvider's business: the
+// engine never asks which backend it has. Nothing here polls or sleeps: every wait is on a
+// promise that something resolves (process exit, input answer, abort).
+//
+// Progress is kept as plain data (BuildState): stages, statuses, times, and a journal of steps.
+import path from 'node:path/posix';
+import type { BuildRef, Workspace } from '../../backends/types.ts';
+import { WorkspaceError } from '../../backends/types.ts';
+import { PipelineError } from '../diagnostics.ts';
+import type { Expr, Loc } from '../syntax/ast.ts';
+import type {
+  AgentSpec, DeclarativePipeline, EnvEntry, InputSpec, Matrix, PipelineModel, Post, PostCondition, Stage, StageOptions,
+  WhenCondition, When, BuildResult, TimeUnit, Comparator,
+} from '../model/types.ts';
+import { Interpreter, groovyTruth, toGroovyString } from '../script/interpreter.ts';
+import type { CallArgs, ClosureValue, ScriptHost, Value } from '../script/values.ts';
+import { getStep } from '../steps/registry.ts';
+import { bindStepArgs, StepBindError } from '../steps/bind.ts';
+import { Interrupted, StepFailure, interruptionOf, throwIfAborted } from '../steps/errors.ts';
+import type { BodyOverrides, BuildControl, BuildServices, Credential, InputOutcome, InputRequest, Step, StepContext } from '../steps/types.ts';
+import { withTimeout } from '../steps/timeout.ts';
+import { unitToMs } from '../steps/args.ts';
+import { inputParameters } from '../steps/input.ts';
+import { gitCheckout, publishGitResult } from '../steps/git-checkout.ts';
+import { compileAntPatterns } from '../../util/antglob.ts';
+import { ExecContext, asExec } from './context.ts';
+import { flattenLayers, pushLayer, type EnvLayer } from './env.ts';
+import { CurrentBuildObject, EnvObject, ParamsObject, ScmObject, resolveGlobal, type GlobalsBackend, type PreviousBuild } from './globals.ts';
+import { LineSink, SecretMasker } from './output.ts';
+import { isWorseOrEqual, statusOfResult, worse, type BuildState, type StageRecord, type StepRecord } from './state.ts';
+
+// ---------------------------------------------------------------------------------------------
+// What the engine needs from its host (kiln run, or the controller)
+
+/** An `agent` directive with its values evaluated. */
+export interface AgentRequest {
+  type: AgentSpec['type'];
+  label: string | null;
+  customWorkspace: string | null;
+  /** The other fields of docker / dockerfile / kubernetes agents, evaluated. */
+  options: Record<string, string | number | boolean | null>;
+  loc: Loc | null;
+}
+
+export interface AllocatedNode {
+  workspace: Workspace;
+  release(): Promise<void>;
+}
+
+/** Where nodes come from: the local machine, connected agents, Docker, Kubernetes. */
+export interface NodeProvider {
+  allocate(req: AgentRequest, build: BuildRef, signal: AbortSignal, log: (line: string) => void): Promise<AllocatedNode>;
+}
+
+export interface OutputWhere {
+  stageId: string | null;
+  stepId: string | null;
+}
+
+/** Everything a build reports while it runs. All optional. */
+export interface BuildListener {
+  output?(data: Buffer, where: OutputWhere): void;
+  stage?(stage: StageRecord): void;
+  step?(step: StepRecord): void;
+  state?(state: BuildState): void;
+  /** An input step is waiting (pending true) or was answered (false). */
+  input?(req: PendingInput, pending: boolean): void;
+}
+
+export interface PendingInput extends InputRequest {
+  stageId: string | null;
+}
+
+export interface RunOptions {
+  model: PipelineModel;
+  /** Name of the Jenkinsfile for messages (e.g. 'Jenkinsfile'). */
+  file: string;
+  build: BuildRef & { url?: string | null; controllerUrl?: string | null };
+  params?: Record<string, Value>;
+  nodes: NodeProvider;
+  /** The environment processes start from on a node (its PATH, HOME...). */
+  baseEnv?: Record<string, string>;
+  /** More variables Kiln knows: BRANCH_NAME, TAG_NAME, CHANGE_ID, ... */
+  extraEnv?: Record<string, string>;
+  services: Omit<BuildServices, 'input' | 'allocateNode'>;
+  scm?: { url: string; branch: string; credentialsId: string | null } | null;
+  previous?: PreviousBuild | null;
+  /** What changed since the last build (when/changelog, when/changeset). */
+  changes?: { messages: string[]; files: string[] } | null;
+  /** Why the build started: 'UserIdCause', 'TimerTrigger', 'SCMTrigger', 'UpstreamCause', ... */
+  causes?: { type: string; detail?: string }[];
+  listener?: BuildListener;
+}
+
+const POST_STAGE_NAME = 'Declarative: Post Actions';
+const CHECKOUT_STAGE_NAME = 'Declarative: Checkout SCM';
+
+// ---------------------------------------------------------------------------------------------
+
+export class PipelineRun {
+  readonly state: BuildState;
+  readonly #o: RunOptions;
+  readonly #interp: Interpreter;
+  readonly #masker = new SecretMasker();
+  /** Aborts what runs; a second abort also stops post blocks. */
+  readonly #abort = new AbortController();
+  readonly #hardAbort = new AbortController();
+  readonly #params: Record<string, Value>;
+  readonly #globalEnv: Record<string, string | null> = {};
+  readonly #reported = new WeakSet<object>();
+  readonly #inputs = new Map<string, { req: PendingInput; resolve: (o: InputOutcome) => void }>();
+  #ids = 0;
+  #explicitResult: BuildResult | null = null;
+  #skipAfterUnstable = false;
+  #parallelsAlwaysFailFast = false;
+  readonly #globals: { env: EnvObject; params: ParamsObject; currentBuild: CurrentBuildObject; scm: ScmObject };
+  readonly #services: BuildServices;
+
+  constructor(o: RunOptions) {
+    this.#o = o;
+    this.state = {
+      job: o.build.job, number: o.build.number, result: null, currentResult: 'SUCCESS', status: 'running',
+      startedAt: Date.now(), endedAt: null, stages: [], steps: [], message: null, description: null, displayName: null,
+    };
+    this.#params = paramsWithDefaults(o.model, o.params ?? {});
+    const state = this.state;
+    const host: ScriptHost = {
+      resolveGlobal: (name, ctx) => resolveGlobal(gb, this.#globals, name, ctx),
+      hasStep: (name) => getStep(name) !== undefined,
+      callStep: (name, args, ctx, loc) => this.#callStep(name, args, asExec(ctx), loc),
+    };
+    const gb: GlobalsBackend = {
+      envOf: (ctx) => this.#envOf(asExec(ctx)),
+      setEnv: (name, value) => this.#setEnv(name, value),
+      params: this.#params,
+      currentBuild: {
+        number: o.build.number,
+        job: o.build.job,
+        url: o.build.url ?? null,
+        startedAt: this.state.startedAt,
+        result: () => this.#explicitResult ?? (this.state.currentResult === 'SUCCESS' ? null : this.state.currentResult),
+        currentResult: () => this.state.currentResult,
+        setResult: (r) => {
+          this.#explicitResult = r;
+          this.#setResult(r);
+        },
+        get description() { return state.description; },
+        set description(v) { state.description = v; },
+        get displayName() { return state.displayName; },
+        set displayName(v) { state.displayName = v; },
+        previous: o.previous ?? null,
+      },
+      scm: o.scm ?? null,
+    };
+    this.#globals = { env: new EnvObject(gb), params: new ParamsObject(gb), currentBuild: new CurrentBuildObject(gb.currentBuild), scm: new ScmObject(gb) };
+    this.#interp = new Interpreter(host, { file: o.file });
+    this.#services = {
+      ...o.services,
+      input: (req, signal) => this.#waitForInput(req, signal),
+      allocateNode: async (label, signal) => {
+        const node = await this.#o.nodes.allocate({ type: label ? 'label' : 'any', label, customWorkspace: null, options: {}, loc: null }, this.#o.build, signal, () => {});
+        return { workspace: node.workspace, release: () => node.release() };
+      },
+    };
+  }
+
+  /** Runs the build to its end; resolves with the final state (never rejects). */
+  async run(): Promise<BuildState> {
+    const m = this.#o.model;
+    const root = new ExecContext({
+      signal: this.#abort.signal, workspace: null, cwd: null, container: null, env: pushLayer(null, this.#buildVars()),
+      stage: null, branch: null, timestamps: m.kind === 'declarative' && m.options.timestamps, onOutput: null,
+    });
+    this.#emitState();
+    this.#log(root, `Running ${this.#o.build.job} #${this.#o.build.number}`);
+    try {
+      if (m.kind === 'scripted') {
+        await this.#interp.runScript(m.body, root);
+      } else {
+        await this.#runDeclarative(m, root);
+      }
+    } catch (err) {
+      this.#report(err, root, null);
+    }
+    for (const p of this.#inputs.values()) this.#o.listener?.input?.(p.req, false);
+    this.#inputs.clear();
+    this.state.result = this.state.currentResult;
+    this.state.status = 'finished';
+    this.state.endedAt = Date.now();
+    this.#log(root.with({ timestamps: false }), `Finished: ${this.state.result}`);
+    this.#emitState();
+    return this.state;
+  }
+
+  /** Aborts the build: running steps are interrupted (process trees killed); post blocks still run. Twice: post blocks too. */
+  abort(message = 'Aborted by user'): void {
+    if (this.#abort.signal.aborted) this.#hardAbort.abort(new Interrupted('user', message));
+    else this.#abort.abort(new Interrupted('user', message));
+  }
+
+  /** Inputs waiting for an answer. */
+  pendingInputs(): PendingInput[] {
+    return [...this.#inputs.values()].map((p) => p.req);
+  }
+
+  /** Answers a waiting input; false when there is no such input. */
+  answerInput(id: string, outcome: InputOutcome): boolean {
+    const p = this.#inputs.get(id);
+    if (!p) return false;
+    this.#inputs.delete(id);
+    this.#o.listener?.input?.(p.req, false);
+    p.resolve(outcome);
+    return true;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // declarative
+
+  async #runDeclarative(p: DeclarativePipeline, root: ExecContext): Promise<void> {
+    this.#skipAfterUnstable = p.options.skipStagesAfterUnstable;
+    this.#parallelsAlwaysFailFast = p.options.parallelsAlwaysFailFast;
+    if (p.prelude.length > 0) await this.#interp.runScript(p.prelude, root);
+    if (p.tools.length > 0) this.#failTools(p.tools.map((t) => `${t.type} '${t.name}'`), p.tools[0]!.loc);
+    let topCtx: ExecContext = root;
+    const body = async (c: ExecContext) => {
+      await this.#withAgent(p.agent, c, true, async (c2) => {
+        const { ctx: c3, cleanup } = await this.#withEnvironment(p.environment, c2);
+        topCtx = c3;
+        try {
+          if (!p.options.skipDefaultCheckout && this.#o.scm && c3.workspace) await this.#defaultCheckout(c3, p.options.checkoutToSubdirectory);
+          await this.#runStages(p.stages, c3, null);
+          await this.#runPost(p.post, c3, null, null);
+        } finally {
+          await cleanup();
+        }
+      });
+    };
+    try {
+      await this.#withOptions(p.options, root, null, body);
+    } catch (err) {
+      this.#report(err, topCtx, null);
+      // The agent or environment failed before post could run: run post without a node.
+      if (p.post && !this.state.stages.some((s) => s.kind === 'post')) await this.#runPost(p.post, topCtx, null, null);
+    }
+  }
+
+  #failTools(tools: string[], loc: Loc): never {
+    throw new StepFailure(`tools: no tool installations are configured in Kiln (${tools.join(', ')}); put the tools on the agent's PATH or run the stage in a container that has them`, { loc });
+  }
+
+  async #defaultCheckout(c: ExecContext, subdir: string | null): Promise<void> {
+    const rec = this.#newStage(CHECKOUT_STAGE_NAME, null, 'checkout', null);
+    const cc = c.with({ stage: rec, cwd: subdir ? path.resolve(c.cwd ?? c.workspace!.root, subdir) : c.cwd });
+    await this.#stageBoundary(cc, rec, async () => {
+      await this.#callStep('checkout', { positional: [this.#globals.scm], named: null, closure: null }, cc, null);
+    });
+  }
+
+  /** Runs sequential stages; a stage's failure is recorded, and later ones are skipped. */
+  async #runStages(stages: Stage[], c: ExecContext, parent: StageRecord | null): Promise<void> {
+    for (const st of stages) await this.#runStage(st, c, parent, 'stage');
+  }
+
+  #shouldSkipForEarlierFailure(): boolean {
+    const r = this.state.currentResult;
+    return r === 'FAILURE' || r === 'ABORTED' || (r === 'UNSTABLE' && this.#skipAfterUnstable);
+  }
+
+  async #runStage(st: Stage, c: ExecContext, parent: StageRecord | null, kind: StageRecord['kind']): Promise<StageRecord> {
+    const rec = this.#newStage(st.name, parent, kind, st.loc.start.line);
+    if (this.#shouldSkipForEarlierFailure()) {
+      this.#finishStage(rec, 'skipped-failure', `Stage "${st.name}" skipped due to earlier failure(s)`);
+      this.#log(c, `Stage "${st.name}" skipped due to earlier failure(s)`);
+      return rec;
+    }
+    const c0 = c.with({ stage: rec, env: pushLayer(c.env, { STAGE_NAME: st.name }) });
+    await this.#stageBoundary(c0, rec, () => this.#stageDirectives(st, c0, rec));
+    return rec;
+  }
+
+  /** Marks a stage running, runs it, and records how it ended. */
+  async #stageBoundary(c: ExecContext, rec: StageRecord, fn: () => Promise<void>): Promise<void> {
+    rec.status = 'running';
+    rec.startedAt = Date.now();
+    this.#o.listener?.stage?.(rec);
+    this.#log(c, `[Pipeline] { (${rec.name})`);
+    try {
+      await fn();
+    } catch (err) {
+      this.#report(err, c, rec);
+    } finally {
+      if (rec.status === 'running' || rec.status === 'paused') this.#finishStage(rec, statusOfResult(rec.result ?? 'SUCCESS'), rec.message);
+      this.#log(c, '[Pipeline] }');
+    }
+  }
+
+  async #stageDirectives(st: Stage | CellStage, c0: ExecContext, rec: StageRecord): Promise<void> {
+    const w = st.when;
+    const skip = (c: ExecContext) => {
+      this.#finishStage(rec, 'skipped-when', `Stage "${st.name}" skipped due to when conditional`);
+      this.#log(c, `Stage "${st.name}" skipped due to when conditional`);
+    };
+    if (w?.beforeOptions && !(await this.#evalWhen(w, c0))) return skip(c0);
+    await this.#withOptions(st.options, c0, rec, async (c1) => {
+      if (w?.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, c1))) return skip(c1);
+      let cIn = c1;
+      if (st.input) cIn = await this.#runInput(st.input, c1, rec);
+      if (w?.beforeAgent && !w.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, cIn))) return skip(cIn);
+      await this.#withAgent(st.agent, cIn, false, async (c2) => {
+        const { ctx: c3, cleanup } = await this.#withEnvironment(st.environment, c2);
+        try {
+          if (w && !w.beforeAgent && !w.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, c3))) return skip(c3);
+          if (st.tools.length > 0) this.#failTools(st.tools.map((t) => `${t.type} '${t.name}'`), st.tools[0]!.loc);
+          let failure: unknown = null;
+          try {
+            await this.#runStageBody(st, c3, rec);
+          } catch (err) {
+            failure = err;
+          }
+          await this.#runPost(st.post, c3, rec, failure);
+          if (failure !== null) throw failure;
+        } finally {
+          await cleanup();
+        }
+      });
+    });
+  }
+
+  async #runStageBody(st: Stage | CellStage, c: ExecContext, rec: StageRecord): Promise<void> {
+    const body = st.body;
+    switch (body.kind) {
+      case 'steps':
+        await this.#interp.runBlock(body.steps, c);
+        return;
+      case 'stages': {
+        const children: StageRecord[] = [];
+        for (const s of body.stages) children.push(await this.#runStage(s, c, rec, 'stage'));
+        this.#inheritChildResults(rec, children);
+        return;
+      }
+      case 'parallel':
+        await this.#runParallel(body.stages.map((s) => ({ stage: s, env: {} })), c, rec, st.failFast);
+        return;
+      case 'matrix':
+        await this.#runMatrix(body.matrix, c, rec, st.failFast);
+        return;
+    }
+  }
+
+  /** A parent stage shows the worst result of the stages inside it (skipped ones aside). */
+  #inheritChildResults(rec: StageRecord, children: StageRecord[]): void {
+    for (const ch of children) {
+      if (ch.result && ch.status !== 'skipped-when' && ch.status !== 'skipped-failure') rec.result = worse(rec.result ?? 'SUCCESS', ch.result);
+    }
+  }
+
+  async #runParallel(branches: { stage: Stage | CellStage; env: Record<string, string> }[], c: ExecContext, rec: StageRecord, failFast: boolean): Promise<void> {
+    const ff = failFast || this.#parallelsAlwaysFailFast;
+    const ctl = new AbortController();
+    const onParent = () => ctl.abort(c.signal.reason);
+    if (c.signal.aborted) onParent();
+    else c.signal.addEventListener('abort', onParent, { once: true });
+    try {
+      const children = await Promise.all(branches.map(async ({ stage, env }) => {
+        const bc = c.with({ signal: ctl.signal, branch: stage.name, env: pushLayer(c.env, env) });
+        const child = 'cell' in stage
+          ? await this.#runCell(stage, bc, rec)
+          : await this.#runStage(stage, bc, rec, 'parallel');
+        if (ff && (child.status === 'failure' || child.status === 'aborted') && !ctl.signal.aborted) {
+          this.#log(c, `Failed in branch ${stage.name}`);
+          ctl.abort(new Interrupted('failFast', `Aborted: another branch (${stage.name}) failed and failFast is on`));
+        }
+        return child;
+      }));
+      this.#inheritChildResults(rec, children);
+    } finally {
+      c.signal.removeEventListener('abort', onParent);
+    }
+  }
+
+  async #runMatrix(m: Matrix, c: ExecContext, rec: StageRecord, failFast: boolean): Promise<void> {
+    const cells = matrixCells(m);
+    if (cells.length === 0) {
+      this.#log(c, 'Matrix has no cells left after excludes: nothing to run');
+      return;
+    }
+    await this.#runParallel(cells.map((values) => {
+      const name = `Matrix - ${Object.entries(values).map(([k, v]) => `${k} = '${v}'`).join(', ')}`;
+      const cell: CellStage = {
+        cell: true, name, agent: m.agent, environment: m.environment, options: m.options, when: m.when, input: m.input, tools: m.tools,
+        failFast: false, body: { kind: 'stages', stages: m.stages, loc: m.loc }, post: m.post, loc: m.loc,
+      };
+      return { stage: cell, env: values };
+    }), c, rec, failFast);
+  }
+
+  async #runCell(cell: CellStage, c: ExecContext, parent: StageRecord): Promise<StageRecord> {
+    const rec = this.#newStage(cell.name, parent, 'matrix-cell', cell.loc.start.line);
+    if (this.#shouldSkipForEarlierFailure()) {
+      this.#finishStage(rec, 'skipped-failure', `Stage "${cell.name}" skipped due to earlier failure(s)`);
+      return rec;
+    }
+    const c0 = c.with({ stage: rec });
+    await this.#stageBoundary(c0, rec, () => this.#stageDirectives(cell, c0, rec));
+    return rec;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // directives
+
+  /** options { timeout; retry; timestamps } around `fn`. */
+  async #withOptions(o: StageOptions, c: ExecContext, rec: StageRecord | null, fn: (c: ExecContext) => Promise<void>): Promise<void> {
+    let run = fn;
+    if (o.timestamps && !c.timestamps) {
+      const inner = run;
+      run = (cc) => inner(cc.with({ timestamps: true }));
+    }
+    if (o.retry) {
+      const inner = run;
+      const count = o.retry.count;
+      run = async (cc) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            if (rec) { rec.result = null; rec.status = 'running'; rec.message = null; }
+            return await inner(cc);
+          } catch (err) {
+            if (err instanceof Interrupted || cc.signal.aborted || attempt >= count) throw err;
+            this.#log(cc, `ERROR: ${this.#messageOf(err)}`);
+            this.#log(cc, `Retrying (attempt ${attempt + 1} of ${count})`);
+          }
+        }
+      };
+    }
+    if (o.timeout) {
+      const inner = run;
+      const t = o.timeout;
+      run = (cc) => withTimeout(t.time * unitToMs(t.unit as TimeUnit), t.activity, cc.signal,
+        (signal, touch) => inner(cc.with({ signal, onOutput: t.activity ? chain(cc.onOutput, touch) : cc.onOutput })),
+        (msg) => this.#log(cc, msg));
+    }
+    await run(c);
+  }
+
+  async #evalValue(e: Expr | null, c: ExecContext): Promise<string | null> {
+    if (e === null) return null;
+    const v = await this.#interp.evaluate(e, c);
+    return v === null ? null : toGroovyString(v);
+  }
+
+  async #evalAgent(spec: AgentSpec, c: ExecContext): Promise<AgentRequest> {
+    const options: AgentRequest['options'] = {};
+    let label: string | null = null;
+    let customWorkspace: string | null = null;
+    switch (spec.type) {
+      case 'any':
+      case 'none':
+        break;
+      case 'label':
+        label = await this.#evalValue(spec.label, c);
+        break;
+      case 'node':
+        label = await this.#evalValue(spec.label, c);
+        customWorkspace = await this.#evalValue(spec.customWorkspace, c);
+        break;
+      default: {
+        for (const [k, v] of Object.entries(spec)) {
+          if (k === 'type' || k === 'loc') continue;
+          if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') options[k] = v;
+          else if (typeof v === 'object' && 'type' in v && 'loc' in v) options[k] = await this.#evalValue(v as Expr, c);
+        }
+        label = typeof options.label === 'string' ? options.label : null;
+        customWorkspace = typeof options.customWorkspace === 'string' ? options.customWorkspace : null;
+      }
+    }
+    return { type: spec.type, label, customWorkspace, options, loc: spec.loc };
+  }
+
+  async #withAgent(spec: AgentSpec | null, c: ExecContext, top: boolean, fn: (c: ExecContext) => Promise<void>): Promise<void> {
+    if (!spec) return fn(c);
+    if (spec.type === 'none') return fn(top ? c.with({ workspace: null, cwd: null }) : c);
+    const req = await this.#evalAgent(spec, c);
+    this.#log(c, `[Pipeline] node`);
+    let node: AllocatedNode;
+    try {
+      node = await this.#o.nodes.allocate(req, this.#o.build, c.signal, (line) => this.#log(c, line));
+    } catch (err) {
+      if (err instanceof Interrupted || err instanceof StepFailure) throw err;
+      throw new StepFailure(this.#messageOf(err), { loc: spec.loc });
+    }
+    const ws = node.workspace;
+    this.#log(c, `Running on ${ws.nodeName} in ${ws.root}`);
+    try {
+      await fn(c.with({ workspace: ws, cwd: ws.root, container: null, env: pushLayer(c.env, nodeVars(ws)) }));
+    } finally {
+      await node.release();
+    }
+  }
+
+  /** environment { } : values evaluated in order (later ones may use earlier ones), credentials bound. */
+  async #withEnvironment(entries: EnvEntry[], c: ExecContext): Promise<{ ctx: ExecContext; cleanup: () => Promise<void> }> {
+    let cur = c;
+    const files: string[] = [];
+    const cleanup = async () => {
+      for (const f of files) await c.workspace?.remove(f).catch(() => {});
+    };
+    try {
+      for (const e of entries) {
+        let vars: Record<string, string>;
+        if (e.credentialsId !== null) {
+          vars = await this.#bindEnvCredential(e.name, e.credentialsId, cur, e.loc, files);
+        } else {
+          const v = await this.#interp.evaluate(e.value, cur);
+          vars = { [e.name]: v === null ? 'null' : toGroovyString(v) };
+        }
+        cur = cur.with({ env: pushLayer(cur.env, vars) });
+      }
+    } catch (err) {
+      await cleanup();
+      throw err;
+    }
+    return { ctx: cur, cleanup };
+  }
+
+  async #bindEnvCredential(name: string, id: string, c: ExecContext, loc: Loc, files: string[]): Promise<Record<string, string>> {
+    let cred: Credential;
+    try {
+      cred = await this.#services.credential(id);
+    } catch (err) {
+      throw new StepFailure(`credentials('${id}'): ${this.#messageOf(err)}`, { loc });
+    }
+    const secretFile = async (data: Buffer | string, fileName: string): Promise<string> => {
+      const ws = c.workspace;
+      if (!ws) throw new StepFailure(`credentials('${id}') is a file credential: it needs a node to write the file to (this environment block runs with agent none)`, { loc });
+      const dir = `${ws.tmp}/secretFiles/${this.#o.build.number}-${++this.#ids}`;
+      const safe = path.basename(fileName) || 'secret';
+      await ws.writeFile(`${dir}/${safe}`, data, 0o600);
+      files.push(dir);
+      return `${dir}/${safe}`;
+    };
+    const mask = (...s: (string | undefined)[]) => { for (const x of s) if (x) this.#masker.add(x); };
+    switch (cred.type) {
+      case 'secretText':
+        mask(cred.secret);
+        return { [name]: cred.secret ?? '' };
+      case 'usernamePassword':
+        mask(cred.password, `${cred.username ?? ''}:${cred.password ?? ''}`);
+        return { [name]: `${cred.username ?? ''}:${cred.password ?? ''}`, [`${name}_USR`]: cred.username ?? '', [`${name}_PSW`]: cred.password ?? '' };
+      case 'secretFile':
+        return { [name]: await secretFile(cred.content ?? Buffer.alloc(0), cred.fileName ?? 'secret') };
+      case 'sshKey': {
+        mask(cred.passphrase, ...(cred.privateKey ?? '').split('\n').filter((l) => l.length >= 16));
+        const vars: Record<string, string> = { [name]: await secretFile(cred.privateKey ?? '', 'id_key') };
+        if (cred.username) vars[`${name}_USR`] = cred.username;
+        if (cred.passphrase) vars[`${name}_PSW`] = cred.passphrase;
+        return vars;
+      }
+      case 'certificate':
+        mask(cred.password);
+        return { [name]: await secretFile(cred.content ?? Buffer.alloc(0), 'keystore'), ...(cred.password ? { [`${name}_PSW`]: cred.password } : {}) };
+    }
+  }
+
+  async #runInput(input: InputSpec, c: ExecContext, rec: StageRecord): Promise<ExecContext> {
+    const message = (await this.#evalValue(input.message, c)) ?? '';
+    const id = (await this.#evalValue(input.id, c)) ?? (message.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'input');
+    const params = input.parameters.map((p) => {
+      const m = new Map<string, Value>([['$symbol', p.type], ['name', p.name], ['defaultValue', p.defaultValue], ['description', p.description], ['choices', p.choices]]);
+      return m;
+    });
+    const req: InputRequest = {
+      id, message, ok: (await this.#evalValue(input.ok, c)) ?? 'Proceed', submitter: await this.#evalValue(input.submitter, c), parameters: inputParameters(params),
+    };
+    this.#log(c, `[Pipeline] input\n${message}\n${req.ok} or Abort`);
+    rec.status = 'paused';
+    this.#o.listener?.stage?.(rec);
+    const outcome = await this.#waitForInput(req, c.signal);
+    rec.status = 'running';
+    this.#o.listener?.stage?.(rec);
+    if (!outcome.approved) {
+      this.#log(c, `Rejected by ${outcome.submitter}`);
+      throw new Interrupted('input-rejected', `Rejected by ${outcome.submitter}`);
+    }
+    this.#log(c, `Approved by ${outcome.submitter}`);
+    const vars: Record<string, string> = {};
+    for (const [k, v] of Object.entries(outcome.values)) vars[k] = v === null ? '' : toGroovyString(v);
+    if (input.submitterParameter) vars[input.submitterParameter] = outcome.submitter;
+    return c.with({ env: pushLayer(c.env, vars) });
+  }
+
+  #waitForInput(req: InputRequest, signal: AbortSignal): Promise<InputOutcome> {
+    throwIfAborted(signal);
+    return new Promise<InputOutcome>((resolve, reject) => {
+      let id = req.id;
+      for (let n = 2; this.#inputs.has(id); n++) id = `${req.id}-${n}`;
+      const pending: PendingInput = { ...req, id, stageId: null };
+      const onAbort = () => {
+        if (this.#inputs.delete(id)) this.#o.listener?.input?.(pending, false);
+        reject(interruptionOf(signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#inputs.set(id, {
+        req: pending,
+        resolve: (o) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(o);
+        },
+      });
+      this.state.status = 'paused';
+      this.#emitState();
+      this.#o.listener?.input?.(pending, true);
+    }).finally(() => {
+      if (this.#inputs.size === 0 && this.state.status === 'paused') {
+        this.state.status = 'running';
+        this.#emitState();
+      }
+    });
+  }
+
+  async #evalWhen(w: When, c: ExecContext): Promise<boolean> {
+    for (const cond of w.conditions) if (!(await this.#evalCond(cond, c))) return false;
+    return true;
+  }
+
+  async #evalCond(cond: WhenCondition, c: ExecContext): Promise<boolean> {
+    const env = this.#envOf(c);
+    switch (cond.type) {
+      case 'branch': {
+        const b = env.BRANCH_NAME;
+        return b !== undefined && matches(cond.comparator, (await this.#evalValue(cond.pattern, c)) ?? '', b, true);
+      }
+      case 'buildingTag':
+        return env.TAG_NAME !== undefined;
+      case 'tag': {
+        const t = env.TAG_NAME;
+        if (t === undefined) return false;
+        const pat = await this.#evalValue(cond.pattern, c);
+        return pat === null || pat === '' || matches(cond.comparator, pat, t, true);
+      }
+      case 'changelog': {
+        const re = new RegExp((await this.#evalValue(cond.pattern, c)) ?? '', 's');
+        return (this.#o.changes?.messages ?? []).some((msg) => re.test(msg));
+      }
+      case 'changeset': {
+        const pat = (await this.#evalValue(cond.pattern, c)) ?? '';
+        return (this.#o.changes?.files ?? []).some((f) => matches(cond.comparator, pat, f, cond.caseSensitive));
+      }
+      case 'changeRequest': {
+        if (env.CHANGE_ID === undefined) return false;
+        for (const [attr, expr] of Object.entries(cond.attributes)) {
+          const want = (await this.#evalValue(expr, c)) ?? '';
+          const have = env[`CHANGE_${attr.replace(/[A-Z]/g, (ch) => `_${ch}`).toUpperCase()}`] ?? '';
+          if (!matches(cond.comparator, want, have, true)) return false;
+        }
+        return true;
+      }
+      case 'environment': {
+        const name = (await this.#evalValue(cond.name, c)) ?? '';
+        const want = (await this.#evalValue(cond.value, c)) ?? '';
+        const have = env[name];
+        if (have === undefined) return false;
+        return cond.ignoreCase ? matches(cond.comparator, want.toLowerCase(), have.toLowerCase(), false) : matches(cond.comparator, want, have, true);
+      }
+      case 'equals': {
+        const eq: Expr = { type: 'Binary', op: '==', left: cond.expected, right: cond.actual, loc: cond.loc };
+        return groovyTruth(await this.#interp.evaluate(eq, c));
+      }
+      case 'expression':
+        return groovyTruth(await this.#interp.runBlock(cond.body, c));
+      case 'triggeredBy': {
+        const want = (await this.#evalValue(cond.cause, c)) ?? '';
+        const detail = await this.#evalValue(cond.detail, c);
+        return (this.#o.causes ?? []).some((x) => (x.type === want || x.type.endsWith(`.${want}`)) && (detail === null || x.detail === detail));
+      }
+      case 'not':
+        return !(await this.#evalCond(cond.condition, c));
+      case 'allOf':
+        for (const x of cond.conditions) if (!(await this.#evalCond(x, c))) return false;
+        return true;
+      case 'anyOf':
+        for (const x of cond.conditions) if (await this.#evalCond(x, c)) return true;
+        return false;
+    }
+  }
+
+  /** post { }: each condition that holds, in Jenkins' order, cleanup last; a failing block does not stop the others. */
+  async #runPost(post: Post | null, c: ExecContext, rec: StageRecord | null, pending: unknown): Promise<void> {
+    if (!post || post.blocks.length === 0) return;
+    let current = this.state.currentResult;
+    if (rec?.result) current = worse(current, rec.result);
+    if (pending !== null && pending !== undefined) current = worse(current, this.#resultOf(pending).result);
+    const prev = this.#o.previous?.result ?? null;
+    const holds = (cond: PostCondition): boolean => postConditionHolds(cond, current, prev);
+    const run = async (pc: ExecContext) => {
+      const postCtx = pc.with({ signal: this.#hardAbort.signal });
+      for (const block of post.blocks) {
+        if (!holds(block.condition)) continue;
+        this.#log(postCtx, `[Pipeline] ${block.condition}`);
+        try {
+          await this.#interp.runBlock(block.steps, postCtx);
+        } catch (err) {
+          this.#report(err, postCtx, postCtx.stage);
+        }
+      }
+    };
+    if (rec) return run(c);
+    // The pipeline's own post shows as a stage, like Jenkins' "Declarative: Post Actions".
+    const prec = this.#newStage(POST_STAGE_NAME, null, 'post', post.loc.start.line);
+    const pc = c.with({ stage: prec });
+    await this.#stageBoundary(pc, prec, () => run(pc));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // steps
+
+  async #callStep(name: string, args: CallArgs, c: ExecContext, loc: Loc | null): Promise<Value> {
+    const step = getStep(name);
+    if (!step) throw new PipelineError('unknown-step', `No such step: ${name}`, loc);
+    const where = loc ?? { start: { line: 0, col: 0, offset: 0 }, end: { line: 0, col: 0, offset: 0 } };
+    throwIfAborted(c.signal);
+    let bound;
+    try {
+      bound = bindStepArgs(step, args);
+    } catch (err) {
+      if (err instanceof StepBindError) throw new StepFailure(err.message, { loc });
+      throw err;
+    }
+    if (step.kind === 'symbol') return step.run(this.#stepContext(step, c, where, null), bound);
+    const rec: StepRecord = {
+      id: String(++this.#ids), stageId: c.stage?.id ?? null, name, description: describeStep(step, bound.values), line: where.start.line, column: where.start.col,
+      status: 'running', startedAt: Date.now(), endedAt: null, message: null, returned: null,
+    };
+    this.state.steps.push(rec);
+    this.#o.listener?.step?.(rec);
+    const sctx = this.#stepContext(step, c, where, rec);
+    this.#log(c, `[Pipeline] ${name}`, rec.id);
+    try {
+      const v = await step.run(sctx, bound);
+      rec.status = 'success';
+      rec.returned = plain(v);
+      return v;
+    } catch (err) {
+      rec.status = err instanceof Interrupted ? 'aborted' : 'failure';
+      rec.message = this.#messageOf(err);
+      if (err instanceof StepFailure && err.loc === null) err.loc = loc;
+      if (err instanceof WorkspaceError) throw new StepFailure(`${name}: ${err.message}`, { loc, cause: err });
+      throw err;
+    } finally {
+      sctx.flush();
+      rec.endedAt = Date.now();
+      this.#o.listener?.step?.(rec);
+      if (step.block !== 'none' && bound.body) this.#log(c, `[Pipeline] // ${name}`, rec.id);
+    }
+  }
+
+  #stepContext(step: Step, c: ExecContext, loc: Loc, rec: StepRecord | null): StepContext & { flush(): void } {
+    const run = this;
+    const sinks = new Map<string, LineSink>();
+    const stepId = rec?.id ?? null;
+    const build: BuildControl = {
+      jobName: this.#o.build.job,
+      number: this.#o.build.number,
+      get result() { return run.state.currentResult; },
+      setResult: (b, s) => {
+        this.#setResult(b);
+        if (s && c.stage) c.stage.result = worse(c.stage.result ?? 'SUCCESS', s);
+      },
+      services: this.#services,
+      setEnv: (name, value) => this.#setEnv(name, value),
+    };
+    return {
+      stepName: step.name,
+      loc,
+      signal: c.signal,
+      dyn: c,
+      get env() { return run.#envOf(c); },
+      cwd: c.cwd,
+      container: c.container,
+      workspace: () => {
+        if (!c.workspace) {
+          throw new StepFailure(`${step.name} needs a node to run on, but there is none here: with "agent none", give the stage an agent (or wrap the steps in node { } in scripted code)`, { loc });
+        }
+        return c.workspace;
+      },
+      resolvePath: (p) => {
+        const ws = c.workspace;
+        if (!ws) throw new StepFailure(`${step.name} needs a node to resolve '${p}' (there is no workspace here)`, { loc });
+        return path.resolve(c.cwd ?? ws.root, p);
+      },
+      log: (text) => this.#log(c, text, stepId),
+      write: (chunk, stream = 'stdout') => {
+        let sink = sinks.get(stream);
+        if (!sink) sinks.set(stream, (sink = this.#sink(c, stepId)));
+        sink.write(chunk);
+      },
+      runBody: (body, overrides, args) => this.#runBody(body, c, overrides ?? {}, args ?? []),
+      build,
+      flush: () => { for (const s of sinks.values()) s.flush(); },
+    };
+  }
+
+  async #runBody(body: ClosureValue, c: ExecContext, o: BodyOverrides, args: Value[]): Promise<Value> {
+    let cc = c;
+    if (o.workspace) cc = cc.with({ workspace: o.workspace, cwd: o.cwd ?? o.workspace.root, container: null, env: pushLayer(cc.env, nodeVars(o.workspace)) });
+    else if (o.cwd !== undefined) cc = cc.with({ cwd: o.cwd });
+    if (o.env) cc = cc.with({ env: pushLayer(cc.env, o.env) });
+    if (o.container !== undefined) cc = cc.with({ container: o.container });
+    if (o.signal) cc = cc.with({ signal: o.signal });
+    if (o.timestamps) cc = cc.with({ timestamps: true });
+    if (o.onOutput) cc = cc.with({ onOutput: chain(cc.onOutput, o.onOutput) });
+    for (const s of o.secrets ?? []) this.#masker.add(s);
+    const name = o.stage ?? o.parallelBranch;
+    if (name === undefined) return this.#interp.callClosure(body, args, cc);
+    const rec = this.#newStage(name, cc.stage, o.parallelBranch !== undefined ? 'parallel' : 'scripted', body.node.loc.start.line);
+    const sc = cc.with({
+      stage: rec,
+      env: o.stage !== undefined ? pushLayer(cc.env, { STAGE_NAME: name }) : cc.env,
+      branch: o.parallelBranch ?? cc.branch,
+    });
+    rec.status = 'running';
+    rec.startedAt = Date.now();
+    this.#o.listener?.stage?.(rec);
+    if (o.stage !== undefined) this.#log(sc, `[Pipeline] { (${name})`);
+    try {
+      const v = await this.#interp.callClosure(body, args, sc);
+      this.#finishStage(rec, statusOfResult(rec.result ?? 'SUCCESS'), null);
+      return v;
+    } catch (err) {
+      const { result, message } = this.#resultOf(err);
+      rec.result = worse(rec.result ?? 'SUCCESS', result);
+      this.#finishStage(rec, statusOfResult(rec.result), message);
+      throw err;
+    } finally {
+      if (o.stage !== undefined) this.#log(sc, '[Pipeline] }');
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // results, errors, environment, output
+
+  #setResult(r: BuildResult): void {
+    const next = worse(this.state.currentResult, r);
+    if (next !== this.state.currentResult) {
+      this.state.currentResult = next;
+      this.#emitState();
+    }
+  }
+
+  #resultOf(err: unknown): { result: BuildResult; message: string; failFast: boolean } {
+    if (err instanceof Interrupted) return { result: err.result, message: err.message, failFast: err.cause_ === 'failFast' };
+    if (err instanceof StepFailure) return { result: err.result, message: this.#messageOf(err), failFast: false };
+    return { result: 'FAILURE', message: this.#messageOf(err), failFast: false };
+  }
+
+  /** A one-line message with its place in the Jenkinsfile when known. */
+  #messageOf(err: unknown): string {
+    if (err instanceof StepFailure || err instanceof PipelineError) {
+      return err.loc ? `${err.message} (${this.#o.file}:${err.loc.start.line}:${err.loc.start.col})` : err.message;
+    }
+    if (err instanceof Error) return err.message;
+    return String(err);
+  }
+
+  /** Records an error once: logs it, sets the stage's and the build's result. */
+  #report(err: unknown, c: ExecContext, rec: StageRecord | null): void {
+    const { result, message, failFast } = this.#resultOf(err);
+    const first = !(typeof err === 'object' && err !== null && this.#reported.has(err));
+    if (typeof err === 'object' && err !== null) this.#reported.add(err);
+    if (first) {
+      this.#log(c, err instanceof Interrupted ? message : `ERROR: ${message}`);
+      if (!(err instanceof Interrupted || err instanceof StepFailure || err instanceof PipelineError || err instanceof WorkspaceError) && err instanceof Error && err.stack) {
+        // An internal error: the stack helps us, the one line above helps the user.
+        this.#log(c, `(internal error in Kiln; please report it)\n${err.stack}`);
+      }
+    }
+    if (rec) {
+      rec.result = worse(rec.result ?? 'SUCCESS', result);
+      this.#finishStage(rec, failFast ? 'aborted' : statusOfResult(rec.result), message);
+    }
+    if (!failFast) this.#setResult(result);
+    if (first && !failFast && isWorseOrEqual(result, 'FAILURE')) this.state.message ??= message;
+  }
+
+  #newStage(name: string, parent: StageRecord | null, kind: StageRecord['kind'], line: number | null): StageRecord {
+    const rec: StageRecord = {
+      id: `s${++this.#ids}`, name, parentId: parent?.id ?? null, kind, status: 'pending', result: null,
+      startedAt: null, endedAt: null, message: null, line,
+    };
+    this.state.stages.push(rec);
+    return rec;
+  }
+
+  #finishStage(rec: StageRecord, status: StageRecord['status'], message: string | null): void {
+    rec.status = status;
+    if (status === 'skipped-when' || status === 'skipped-failure') rec.result = 'NOT_BUILT';
+    rec.message = message;
+    rec.startedAt ??= Date.now();
+    rec.endedAt = Date.now();
+    this.#o.listener?.stage?.(rec);
+  }
+
+  #buildVars(): Record<string, string> {
+    const b = this.#o.build;
+    const vars: Record<string, string> = {
+      BUILD_NUMBER: String(b.number),
+      BUILD_ID: String(b.number),
+      BUILD_DISPLAY_NAME: `#${b.number}`,
+      JOB_NAME: b.job,
+      JOB_BASE_NAME: b.job.split('/').pop() ?? b.job,
+      BUILD_TAG: `kiln-${b.job.replace(/\//g, '-')}-${b.number}`,
+      EXECUTOR_NUMBER: '0',
+    };
+    if (b.url) {
+      vars.BUILD_URL = b.url;
+      vars.RUN_DISPLAY_URL = b.url;
+      vars.JOB_URL = b.url.replace(/\d+\/?$/, '');
+    }
+    if (b.controllerUrl) {
+      vars.KILN_URL = b.controllerUrl;
+      vars.JENKINS_URL = b.controllerUrl;
+    }
+    for (const [k, v] of Object.entries(this.#params)) vars[k] = v === null ? '' : toGroovyString(v);
+    return { ...vars, ...this.#o.extraEnv };
+  }
+
+  #setEnv(name: string, value: string | null): void {
+    this.#globalEnv[name] = value;
+  }
+
+  /** The environment a process gets in context `c`. */
+  #envOf(c: ExecContext): Record<string, string> {
+    const base = { ...(this.#o.baseEnv ?? {}) };
+    // The build's own variables sit under `env.X =` assignments, which sit under scoped layers.
+    const buildLayer = rootLayer(c.env);
+    const withBuild = flattenLayers(base, buildLayer);
+    for (const [k, v] of Object.entries(this.#globalEnv)) {
+      if (v === null) delete withBuild[k];
+      else withBuild[k] = v;
+    }
+    return flattenLayers(withBuild, withoutRoot(c.env));
+  }
+
+  #sink(c: ExecContext, stepId: string | null): LineSink {
+    const where: OutputWhere = { stageId: c.stage?.id ?? null, stepId };
+    return new LineSink((data) => {
+      c.onOutput?.();
+      this.#o.listener?.output?.(data, where);
+    }, this.#masker, () => decoration(c));
+  }
+
+  #log(c: ExecContext, text: string, stepId: string | null = null): void {
+    const sink = this.#sink(c, stepId);
+    sink.write(Buffer.from(text.endsWith('\n') ? text : `${text}\n`, 'utf8'));
+    sink.flush();
+  }
+
+  #emitState(): void {
+    this.#o.listener?.state?.(this.state);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** A matrix cell, run like a stage whose body is the matrix's stages. */
+interface CellStage {
+  cell: true;
+  name: string;
+  agent: AgentSpec | null;
+  environment: EnvEntry[];
+  options: StageOptions;
+  when: When | null;
+  input: InputSpec | null;
+  tools: Stage['tools'];
+  failFast: boolean;
+  body: Stage['body'];
+  post: Post | null;
+  loc: Loc;
+}
+
+/** The cells of a matrix: every combination of axis values, in order, minus the excluded ones. */
+export function matrixCells(m: Matrix): Record<string, string>[] {
+  let cells: Record<string, string>[] = [{}];
+  for (const axis of m.axes) {
+    const next: Record<string, string>[] = [];
+    for (const cell of cells) for (const v of axis.values) next.push({ ...cell, [axis.name]: v });
+    cells = next;
+  }
+  return cells.filter((cell) => !m.excludes.some((ex) => ex.axes.every((a) => {
+    const v = cell[a.name];
+    const listed = v !== undefined && a.values.includes(v);
+    return a.not ? !listed : listed;
+  })));
+}
+
+export function postConditionHolds(cond: PostCondition, current: BuildResult, previous: BuildResult | null): boolean {
+  switch (cond) {
+    case 'always':
+    case 'cleanup':
+      return true;
+    case 'changed':
+      return previous !== null && previous !== current;
+    case 'fixed':
+      return current === 'SUCCESS' && (previous === 'FAILURE' || previous === 'UNSTABLE');
+    case 'regression':
+      return previous === 'SUCCESS' && (current === 'FAILURE' || current === 'UNSTABLE' || current === 'ABORTED');
+    case 'aborted':
+      return current === 'ABORTED';
+    case 'failure':
+      return current === 'FAILURE';
+    case 'success':
+      return current === 'SUCCESS';
+    case 'unstable':
+      return current === 'UNSTABLE';
+    case 'unsuccessful':
+      return current !== 'SUCCESS';
+    case 'notBuilt':
+      return current === 'NOT_BUILT';
+  }
+}
+
+function matches(comparator: Comparator, pattern: string, value: string, caseSensitive: boolean): boolean {
+  switch (comparator) {
+    case 'EQUALS':
+      return caseSensitive ? pattern === value : pattern.toLowerCase() === value.toLowerCase();
+    case 'REGEXP':
+      return new RegExp(`^(?:${pattern})$`, caseSensitive ? '' : 'i').test(value);
+    case 'GLOB':
+      return compileAntPatterns([pattern], [], { defaultExcludes: false, caseSensitive }).matches(value);
+  }
+}
+
+function nodeVars(ws: Workspace): Record<string, string> {
+  return { WORKSPACE: ws.root, WORKSPACE_TMP: ws.tmp, NODE_NAME: ws.nodeName, NODE_LABELS: ws.nodeLabels.join(' ') };
+}
+
+function chain(a: (() => void) | null, b: () => void): () => void {
+  return a ? () => { a(); b(); } : b;
+}
+
+function decoration(c: ExecContext): Buffer | null {
+  if (!c.timestamps && !c.branch) return null;
+  let s = '';
+  if (c.timestamps) s += `[${new Date().toISOString()}] `;
+  if (c.branch) s += `[${c.branch}] `;
+  return Buffer.from(s, 'utf8');
+}
+
+/** The outermost layer (the build's own variables) and the rest. */
+function rootLayer(l: EnvLayer | null): EnvLayer | null {
+  let r = l;
+  while (r?.parent) r = r.parent;
+  return r ? { vars: r.vars, parent: null } : null;
+}
+
+function withoutRoot(l: EnvLayer | null): EnvLayer | null {
+  if (!l || !l.parent) return null;
+  return { vars: l.vars, parent: withoutRoot(l.parent) };
+}
+
+function paramsWithDefaults(m: PipelineModel, given: Record<string, Value>): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  if (m.kind === 'declarative') {
+    for (const p of m.parameters) {
+      if (p.type === 'booleanParam') out[p.name] = p.defaultValue === true || p.defaultValue === 'true';
+      else if (p.type === 'choice') out[p.name] = p.choices[0] ?? '';
+      else out[p.name] = p.defaultValue === null ? '' : String(p.defaultValue);
+    }
+  }
+  for (const [k, v] of Object.entries(given)) {
+    const decl = m.kind === 'declarative' ? m.parameters.find((p) => p.name === k) : undefined;
+    out[k] = decl?.type === 'booleanParam' && typeof v === 'string' ? v === 'true' : decl?.trim && typeof v === 'string' ? v.trim() : v;
+  }
+  return out;
+}
+
+function describeStep(step: Step, values: Record<string, Value>): string | null {
+  const label = values.label;
+  if (typeof label === 'string' && label) return label;
+  const main = step.positional ? values[step.positional] : undefined;
+  if (typeof main === 'string') {
+    const first = main.split('\n').find((l) => l.trim() !== '') ?? '';
+    return first.length > 80 ? `${first.slice(0, 77)}...` : first;
+  }
+  return null;
+}
+
+/** Keeps a step's return value for the journal when it is small plain data. */
+function plain(v: Value): unknown {
+  if (v === null || typeof v === 'boolean' || typeof v === 'number') return v;
+  if (typeof v === 'string') return v.length <= 4096 ? v : null;
+  return null;
+}

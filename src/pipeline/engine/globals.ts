@@ -1,0 +1,228 @@
+// The objects a Jenkinsfile reaches by name: env, params, currentBuild, scm.
+import type { Loc } from '../syntax/ast.ts';
+import type { BuildResult } from '../model/types.ts';
+import { BUILD_RESULTS } from '../model/types.ts';
+import { PipelineError } from '../diagnostics.ts';
+import { asExec } from './context.ts';
+import type { CallArgs, DynamicContext, GMap, HostObject, Value } from '../script/values.ts';
+import { formatDuration } from '../steps/args.ts';
+
+/** What the globals need from the running build. */
+export interface GlobalsBackend {
+  /** The effective environment of a context (all layers applied). */
+  envOf(ctx: DynamicContext): Record<string, string>;
+  /** `env.X = v`: build-wide. */
+  setEnv(name: string, value: string | null): void;
+  params: Record<string, Value>;
+  currentBuild: CurrentBuildData;
+  scm: { url: string; branch: string; credentialsId: string | null } | null;
+}
+
+export interface CurrentBuildData {
+  number: number;
+  job: string;
+  url: string | null;
+  startedAt: number;
+  /** null while running and successful so far (Jenkins' currentBuild.result). */
+  result(): BuildResult | null;
+  currentResult(): BuildResult;
+  setResult(r: BuildResult): void;
+  description: string | null;
+  displayName: string | null;
+  previous: PreviousBuild | null;
+}
+
+export interface PreviousBuild {
+  number: number;
+  result: BuildResult | null;
+  durationMs: number;
+  startedAt: number;
+  description: string | null;
+  displayName: string | null;
+}
+
+abstract class Host implements HostObject {
+  readonly kind = 'host' as const;
+  abstract readonly typeName: string;
+  abstract getProperty(name: string, ctx: DynamicContext, loc: Loc): Value | undefined;
+  toString(): string {
+    return this.typeName;
+  }
+}
+
+export class EnvObject extends Host {
+  readonly typeName = 'EnvActionImpl';
+  readonly #b: GlobalsBackend;
+  constructor(b: GlobalsBackend) {
+    super();
+    this.#b = b;
+  }
+  getProperty(name: string, ctx: DynamicContext): Value | undefined {
+    const v = this.#b.envOf(ctx)[name];
+    return v === undefined ? null : v; // env.UNSET is null in Jenkins, not an error
+  }
+  setProperty(name: string, value: Value): boolean {
+    this.#b.setEnv(name, value === null ? null : typeof value === 'string' ? value : stringOf(value));
+    return true;
+  }
+  invokeMethod(name: string, args: CallArgs, ctx: DynamicContext): Promise<Value> | undefined {
+    if (name === 'getEnvironment') {
+      const m: GMap = new Map(Object.entries(this.#b.envOf(ctx)));
+      return Promise.resolve(m);
+    }
+    if (name === 'getProperty' && typeof args.positional[0] === 'string') return Promise.resolve(this.getProperty(args.positional[0], ctx) ?? null);
+    if (name === 'setProperty' && typeof args.positional[0] === 'string') {
+      this.setProperty(args.positional[0], args.positional[1] ?? null);
+      return Promise.resolve(null);
+    }
+    return undefined;
+  }
+}
+
+export class ParamsObject extends Host {
+  readonly typeName = 'ParamsVariable';
+  readonly #b: GlobalsBackend;
+  constructor(b: GlobalsBackend) {
+    super();
+    this.#b = b;
+  }
+  getProperty(name: string): Value | undefined {
+    return Object.hasOwn(this.#b.params, name) ? this.#b.params[name] ?? null : null;
+  }
+  invokeMethod(name: string, args: CallArgs): Promise<Value> | undefined {
+    if (name === 'get' && typeof args.positional[0] === 'string') return Promise.resolve(this.getProperty(args.positional[0]) ?? null);
+    if (name === 'containsKey' && typeof args.positional[0] === 'string') return Promise.resolve(Object.hasOwn(this.#b.params, args.positional[0]));
+    if (name === 'keySet') return Promise.resolve(Object.keys(this.#b.params));
+    return undefined;
+  }
+}
+
+function stringOf(v: Value): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return Array.isArray(v) ? `[${v.map((x) => stringOf(x)).join(', ')}]` : v instanceof Map ? `[${[...v].map(([k, x]) => `${k}:${stringOf(x)}`).join(', ')}]` : v.toString();
+  return String(v);
+}
+
+export class PreviousBuildObject extends Host {
+  readonly typeName = 'RunWrapper';
+  readonly #p: PreviousBuild;
+  constructor(p: PreviousBuild) {
+    super();
+    this.#p = p;
+  }
+  getProperty(name: string): Value | undefined {
+    switch (name) {
+      case 'number': return this.#p.number;
+      case 'id': return String(this.#p.number);
+      case 'result': case 'currentResult': return this.#p.result;
+      case 'duration': return this.#p.durationMs;
+      case 'durationString': return formatDuration(this.#p.durationMs);
+      case 'startTimeInMillis': case 'timeInMillis': return this.#p.startedAt;
+      case 'description': return this.#p.description;
+      case 'displayName': return this.#p.displayName ?? `#${this.#p.number}`;
+      case 'previousBuild': return null;
+      default: return undefined;
+    }
+  }
+  override toString(): string {
+    return `#${this.#p.number}`;
+  }
+}
+
+export class CurrentBuildObject extends Host {
+  readonly typeName = 'RunWrapper';
+  readonly #d: CurrentBuildData;
+  constructor(d: CurrentBuildData) {
+    super();
+    this.#d = d;
+  }
+  getProperty(name: string): Value | undefined {
+    const d = this.#d;
+    switch (name) {
+      case 'number': return d.number;
+      case 'id': return String(d.number);
+      case 'result': return d.result();
+      case 'currentResult': return d.currentResult();
+      case 'duration': return Date.now() - d.startedAt;
+      case 'durationString': return `${formatDuration(Date.now() - d.startedAt)} and counting`;
+      case 'startTimeInMillis': case 'timeInMillis': return d.startedAt;
+      case 'projectName': return d.job.split('/').pop() ?? d.job;
+      case 'fullProjectName': return d.job;
+      case 'displayName': return d.displayName ?? `#${d.number}`;
+      case 'fullDisplayName': return `${d.job} ${d.displayName ?? `#${d.number}`}`;
+      case 'description': return d.description;
+      case 'absoluteUrl': return d.url;
+      case 'previousBuild': return d.previous ? new PreviousBuildObject(d.previous) : null;
+      case 'buildCauses': return [];
+      case 'keepLog': return false;
+      default: return undefined;
+    }
+  }
+  setProperty(name: string, value: Value, _ctx: DynamicContext, loc: Loc): boolean {
+    switch (name) {
+      case 'result': {
+        const r = String(value);
+        if (!(BUILD_RESULTS as readonly string[]).includes(r)) {
+          throw new PipelineError('bad-result', `currentBuild.result must be one of ${BUILD_RESULTS.join(', ')}; got '${r}'`, loc);
+        }
+        this.#d.setResult(r as BuildResult);
+        return true;
+      }
+      case 'description':
+        this.#d.description = value === null ? null : stringOf(value);
+        return true;
+      case 'displayName':
+        this.#d.displayName = value === null ? null : stringOf(value);
+        return true;
+      case 'keepLog':
+        return true;
+      default:
+        return false;
+    }
+  }
+  invokeMethod(name: string, args: CallArgs): Promise<Value> | undefined {
+    if (name === 'resultIsBetterOrEqualTo' || name === 'resultIsWorseOrEqualTo') {
+      const order = ['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED'];
+      const mine = order.indexOf(this.#d.currentResult());
+      const other = order.indexOf(String(args.positional[0]));
+      return Promise.resolve(name === 'resultIsBetterOrEqualTo' ? mine <= other : mine >= other);
+    }
+    if (name === 'getBuildCauses') return Promise.resolve([]);
+    return undefined;
+  }
+}
+
+export class ScmObject extends Host {
+  readonly typeName = 'GitSCM';
+  readonly #b: GlobalsBackend;
+  constructor(b: GlobalsBackend) {
+    super();
+    this.#b = b;
+  }
+  getProperty(name: string): Value | undefined {
+    const scm = this.#b.scm;
+    switch (name) {
+      case 'url': return scm?.url ?? null;
+      case 'branch': return scm?.branch ?? null;
+      case 'credentialsId': return scm?.credentialsId ?? null;
+      case 'userRemoteConfigs': return scm ? [new Map<string, Value>([['url', scm.url], ['credentialsId', scm.credentialsId]])] : [];
+      case 'branches': return scm ? [new Map<string, Value>([['name', scm.branch]])] : [];
+      default: return undefined;
+    }
+  }
+}
+
+/** env, params, currentBuild, scm, then environment variables and parameters by bare name. */
+export function resolveGlobal(b: GlobalsBackend, objects: { env: EnvObject; params: ParamsObject; currentBuild: CurrentBuildObject; scm: ScmObject },
+  name: string, ctx: DynamicContext): Value | undefined {
+  switch (name) {
+    case 'env': return objects.env;
+    case 'params': return objects.params;
+    case 'currentBuild': return objects.currentBuild;
+    case 'scm': return objects.scm;
+  }
+  const env = b.envOf(asExec(ctx));
+  if (Object.hasOwn(env, name)) return env[name];
+  if (Object.hasOwn(b.params, name)) return b.params[name] ?? null;
+  return undefined;
+}

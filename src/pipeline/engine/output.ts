@@ -1,0 +1,143 @@
+// The path from a process's output to the console: split into lines, secrets masked, each line
+// decorated (parallel branch prefix, timestamp). Works on bytes, never decoding, so binary
+// output and any encoding pass through unchanged apart from masking.
+//
+// Masking must hold even when a secret is split across two chunks: a line is emitted only once
+// complete; a partial line waiting longer than IDLE_FLUSH_MS is emitted except its last
+// (longest secret - 1) bytes, which could be the start of a secret.
+
+export const MASK = Buffer.from('****');
+const IDLE_FLUSH_MS = 150;
+const MAX_PENDING = 64 * 1024;
+
+/** The secrets of one build, masked in everything it prints. */
+export class SecretMasker {
+  #secrets: Buffer[] = [];
+  #maxLen = 0;
+
+  add(secret: string): void {
+    if (secret.length === 0) return;
+    const b = Buffer.from(secret, 'utf8');
+    if (this.#secrets.some((s) => s.equals(b))) return;
+    this.#secrets.push(b);
+    // Longest first, so a secret containing another is masked whole.
+    this.#secrets.sort((x, y) => y.length - x.length);
+    this.#maxLen = Math.max(this.#maxLen, b.length);
+  }
+
+  get maxLen(): number {
+    return this.#maxLen;
+  }
+
+  get size(): number {
+    return this.#secrets.length;
+  }
+
+  mask(buf: Buffer): Buffer {
+    if (this.#secrets.length === 0) return buf;
+    let out = buf;
+    for (const s of this.#secrets) {
+      let i = out.indexOf(s);
+      if (i < 0) continue;
+      const parts: Buffer[] = [];
+      let from = 0;
+      while (i >= 0) {
+        parts.push(out.subarray(from, i), MASK);
+        from = i + s.length;
+        i = out.indexOf(s, from);
+      }
+      parts.push(out.subarray(from));
+      out = Buffer.concat(parts);
+    }
+    return out;
+  }
+
+  maskText(text: string): string {
+    return this.#secrets.length === 0 ? text : this.mask(Buffer.from(text, 'utf8')).toString('utf8');
+  }
+}
+
+/** Adds what goes at the start of each console line (timestamp, `[branch] `). */
+export type LineDecorator = () => Buffer | null;
+
+/**
+ * One stream of output turned into console bytes. `emit` receives masked, decorated bytes:
+ * whole lines, or a partial line when the stream goes quiet or ends.
+ */
+export class LineSink {
+  #pending: Buffer = Buffer.alloc(0);
+  #atLineStart = true;
+  #timer: NodeJS.Timeout | null = null;
+  readonly #emit: (data: Buffer) => void;
+  readonly #masker: SecretMasker;
+  readonly #decorate: LineDecorator;
+
+  constructor(emit: (data: Buffer) => void, masker: SecretMasker, decorate: LineDecorator) {
+    this.#emit = emit;
+    this.#masker = masker;
+    this.#decorate = decorate;
+  }
+
+  write(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    const data = this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk;
+    const nl = data.lastIndexOf(10);
+    if (nl < 0) {
+      this.#pending = data;
+    } else {
+      this.#out(data.subarray(0, nl + 1));
+      this.#pending = Buffer.from(data.subarray(nl + 1));
+    }
+    if (this.#pending.length > MAX_PENDING) this.#flushPartial();
+    this.#armIdle();
+  }
+
+  /** Emits everything still held (the stream ended). */
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#pending.length > 0) {
+      this.#out(this.#pending);
+      this.#pending = Buffer.alloc(0);
+    }
+  }
+
+  #armIdle(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#pending.length === 0) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#flushPartial();
+    }, IDLE_FLUSH_MS);
+    this.#timer.unref();
+  }
+
+  /** Emits a partial line except the bytes that could begin a secret. */
+  #flushPartial(): void {
+    const keep = Math.max(0, this.#masker.maxLen - 1);
+    if (this.#pending.length <= keep) return;
+    const cut = this.#pending.length - keep;
+    this.#out(this.#pending.subarray(0, cut));
+    this.#pending = Buffer.from(this.#pending.subarray(cut));
+  }
+
+  /** Masks and decorates `data` (which may hold several lines; only the last may be partial). */
+  #out(data: Buffer): void {
+    const masked = this.#masker.mask(data);
+    const parts: Buffer[] = [];
+    let from = 0;
+    while (from < masked.length) {
+      if (this.#atLineStart) {
+        const d = this.#decorate();
+        if (d) parts.push(d);
+      }
+      const nl = masked.indexOf(10, from);
+      const end = nl < 0 ? masked.length : nl + 1;
+      parts.push(masked.subarray(from, end));
+      this.#atLineStart = nl >= 0;
+      from = end;
+    }
+    this.#emit(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  }
+}

@@ -1,0 +1,109 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runKiln } from '../helpers/kiln.ts';
+
+function project(jenkinsfile: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kiln-run-'));
+  writeFileSync(path.join(dir, 'Jenkinsfile'), jenkinsfile);
+  return dir;
+}
+
+test('kiln run runs a Jenkinsfile, prints the console and a stage summary, exit 0', async () => {
+  const dir = project(`
+pipeline {
+  agent any
+  parameters { string(name: 'WHO', defaultValue: 'world') }
+  stages {
+    stage('Greet') { steps { sh 'echo "hello $WHO" > greeting.txt; cat greeting.txt' } }
+    stage('Archive') { steps { archiveArtifacts 'greeting.txt' } }
+    stage('Skipped') { when { branch 'release' } steps { echo 'no' } }
+  }
+}`);
+  const r = await runKiln(['run', '-p', 'WHO=kiln'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /^hello kiln$/m);
+  assert.match(r.stdout, /^Greet\s+SUCCESS\s+\d/m);
+  assert.match(r.stdout, /^Skipped\s+skipped \(when\)/m);
+  assert.match(r.stdout, /^Result: SUCCESS in .* \(build #1, kept in .*\.kiln\/runs\/1\)$/m);
+  assert.equal(readFileSync(path.join(dir, '.kiln/runs/1/artifacts/greeting.txt'), 'utf8'), 'hello kiln\n');
+  const saved = JSON.parse(readFileSync(path.join(dir, '.kiln/runs/1/build.json'), 'utf8')) as { result: string };
+  assert.equal(saved.result, 'SUCCESS');
+  assert.match(readFileSync(path.join(dir, '.kiln/runs/1/console.log'), 'utf8'), /hello kiln/);
+  // A second run is #2 and sees #1 as its previous build.
+  writeFileSync(path.join(dir, 'Jenkinsfile'), `pipeline { agent any; stages { stage('S') { steps { echo "prev=\${currentBuild.previousBuild.number}" } } } }`);
+  const r2 = await runKiln(['run'], { cwd: dir });
+  assert.equal(r2.code, 0, r2.stderr + r2.stdout);
+  assert.match(r2.stdout, /^prev=1$/m);
+});
+
+test('kiln run validates first: an invalid Jenkinsfile runs nothing and exits 2 with positions', async () => {
+  const dir = project(`
+pipeline {
+  agent any
+  stages {
+    stage('A') { steps { sh 'touch ran' } }
+    stage('B') { stepz { echo 'x' } }
+  }
+}`);
+  const r = await runKiln(['run'], { cwd: dir });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^Jenkinsfile:6:18: /m);
+  assert.match(r.stderr, /is not valid; nothing was run/);
+  assert.ok(!existsSync(path.join(dir, 'ran')));
+});
+
+test('kiln run exit codes: FAILURE 1, UNSTABLE 3; the cause is printed', async () => {
+  const fail = await runKiln(['run'], { cwd: project(`pipeline { agent any; stages { stage('S') { steps { sh 'exit 9' } } } }`) });
+  assert.equal(fail.code, 1);
+  assert.match(fail.stdout, /^Cause: script returned exit code 9 \(Jenkinsfile:1:53\)$/m);
+  const unstable = await runKiln(['run'], { cwd: project(`pipeline { agent any; stages { stage('S') { steps { unstable 'meh' } } } }`) });
+  assert.equal(unstable.code, 3);
+});
+
+test('kiln run --input approve answers input steps; without a terminal an input is refused with advice', async () => {
+  const src = `pipeline { agent any; stages { stage('Gate') { steps { input 'Deploy?'; echo 'deployed' } } } }`;
+  const yes = await runKiln(['run', '--input', 'approve'], { cwd: project(src) });
+  assert.equal(yes.code, 0, yes.stdout + yes.stderr);
+  assert.match(yes.stdout, /^deployed$/m);
+  const no = await runKiln(['run'], { cwd: project(src) });
+  assert.equal(no.code, 4);
+  assert.match(no.stderr, /input 'Deploy\?' needs an answer; run with --input approve/);
+});
+
+test('kiln run --credentials binds secrets from a file and masks them', async () => {
+  const dir = project(`pipeline { agent any; environment { T = credentials('tok') }; stages { stage('S') { steps { sh 'echo "token is $T"' } } } }`);
+  writeFileSync(path.join(dir, 'creds.yaml'), 'tok: { type: secretText, secret: "very-secret-1" }\n');
+  const r = await runKiln(['run', '--credentials', 'creds.yaml'], { cwd: dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^token is \*\*\*\*$/m);
+  assert.ok(!r.stdout.includes('very-secret-1'));
+  writeFileSync(path.join(dir, 'bad.yaml'), 'tok: { type: magic }\n');
+  const bad = await runKiln(['run', '--credentials', 'bad.yaml'], { cwd: dir });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /bad\.yaml: credential 'tok' has type "magic"; use one of secretText/);
+});
+
+test('kiln run: docker and kubernetes agents say clearly that this backend is not available yet', async () => {
+  const r = await runKiln(['run'], { cwd: project(`pipeline { agent { docker { image 'alpine' } }; stages { stage('S') { steps { sh 'true' } } } }`) });
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /agent docker needs the Docker backend, which kiln run does not have yet/);
+});
+
+test('kiln run: usage errors exit 2', async () => {
+  assert.equal((await runKiln(['run', '--input', 'maybe'])).code, 2);
+  assert.equal((await runKiln(['run', '-p', 'novalue'])).code, 2);
+  const missing = await runKiln(['run', 'nope/Jenkinsfile']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot read nope\/Jenkinsfile: no such file/);
+});
+
+test('kiln run --json prints the final state as JSON', async () => {
+  const r = await runKiln(['run', '--json'], { cwd: project(`pipeline { agent any; stages { stage('S') { steps { echo 'x' } } } }`) });
+  assert.equal(r.code, 0);
+  const state = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { result: string; stages: { name: string }[] };
+  assert.equal(state.result, 'SUCCESS');
+  assert.deepEqual(state.stages.map((s) => s.name), ['S']);
+});

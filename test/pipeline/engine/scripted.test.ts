@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runPipeline, stage } from './harness.ts';
+
+test('scripted pipeline: node, stages, parallel, and results', async () => {
+  const { state, console } = await runPipeline(`
+node('linux') {
+  stage('Build') {
+    sh 'echo building on $NODE_NAME'
+  }
+  stage('Test') {
+    def branches = [:]
+    for (name in ['unit', 'lint']) {
+      def n = name
+      branches[n] = { sh "echo running \${n}" }
+    }
+    parallel branches
+  }
+}`);
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^building on local$/m);
+  assert.match(console, /^\[unit\] running unit$/m);
+  assert.match(console, /^\[lint\] running lint$/m);
+  assert.equal(stage(state, 'Build').kind, 'scripted');
+  assert.equal(stage(state, 'unit').parentId, stage(state, 'Test').id);
+});
+
+test('scripted: a step that needs a node outside node {} fails with a clear message and position', async () => {
+  const { state, console } = await runPipeline(`
+stage('Outside') {
+  sh 'echo hi'
+}`);
+  assert.equal(state.result, 'FAILURE');
+  assert.match(console, /sh needs a node to run on, but there is none here.*\(Jenkinsfile:3:3\)/);
+  assert.equal(stage(state, 'Outside').status, 'failure');
+});
+
+test('scripted: try/catch/finally around a failing step, and error()', async () => {
+  const { state, console } = await runPipeline(`
+node {
+  try {
+    sh 'exit 2'
+  } catch (e) {
+    echo "caught: \${e.message}"
+  } finally {
+    echo 'finally ran'
+  }
+  error 'stop here'
+}`);
+  assert.equal(state.result, 'FAILURE');
+  assert.match(console, /^caught: script returned exit code 2$/m);
+  assert.match(console, /^finally ran$/m);
+  assert.match(console, /ERROR: stop here \(Jenkinsfile:10:3\)/);
+});
+
+test('podTemplate without a Kubernetes cloud says so', async () => {
+  const { state, console } = await runPipeline(`
+podTemplate(yaml: '''
+spec:
+  containers:
+  - name: maven
+    image: maven:3
+''') {
+  node(POD_LABEL) { container('maven') { sh 'mvn -v' } }
+}`);
+  assert.equal(state.result, 'FAILURE');
+  assert.match(console, /podTemplate needs a Kubernetes cloud/);
+});
