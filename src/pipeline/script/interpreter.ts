@@ -143,6 +143,7 @@ const REFUSED_CLASSES: Record<string, string> = {
   InetAddress: 'network access from the script is not available',
   Collections: 'use the list methods (sort, reverse, ...)',
   Pattern: '',
+  Closure: 'closure delegates and resolve strategies are not supported',
   Arrays: 'use list literals and list methods',
   Base64: "use 'text'.bytes.encodeBase64() or s.decodeBase64()",
   MessageDigest: "use sh 'sha256sum ...'",
@@ -185,6 +186,10 @@ function cap(name: string): string {
   return name.length === 0 ? name : name[0]!.toUpperCase() + name.slice(1);
 }
 
+function concurrentModification(loc: Loc): ScriptError {
+  return scriptError('concurrent-modification', 'the list changed size while a loop went over it (loop over a copy: for (x in list.collect()) or list.toList())', loc, 'java.util.ConcurrentModificationException');
+}
+
 function nullPointer(what: string, loc: Loc): ScriptError {
   return scriptError('null', what, loc, 'java.lang.NullPointerException');
 }
@@ -225,6 +230,7 @@ function simpleName(t: string): string {
 export class Interpreter {
   readonly host: ScriptHost;
   readonly maxCallDepth: number;
+  /** The Jenkinsfile's name; errors carry only positions, and whoever prints them adds the file. */
   readonly file: string;
   /** Script-global variables (Groovy's binding): assigned without `def`, seen everywhere. */
   readonly binding = new Map<string, Value>();
@@ -463,10 +469,12 @@ export class Interpreter {
       return null;
     }
     if (Array.isArray(coll)) {
+      const n = coll.length;
       for (let i = 0; i < coll.length; i++) {
         const r = await step(coll[i] ?? null);
         if (r === BREAK) break;
         if (r) return r;
+        if (coll.length !== n) throw concurrentModification(s.iterable.loc);
       }
       return null;
     }
@@ -1355,7 +1363,7 @@ export class Interpreter {
 
   private async callStep(name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
     try {
-      return await this.host.callStep(name, ca, f.ctx, loc);
+      return (await this.host.callStep(name, ca, f.ctx, loc)) ?? null;
     } catch (err) {
       if (err instanceof StepFailure && err.loc === null) err.loc = loc;
       throw err;
@@ -1381,14 +1389,25 @@ export class Interpreter {
     if (p) await p;
     const nf: Frame = { ctx: f.ctx, depth, grace: f.grace };
     const scope = new Scope(null);
-    await this.bindParams(decl.params, args, scope, nf);
+    const bound = this.bindParams(decl.params, args, scope, nf);
+    if (bound) await bound;
     const r = await this.execList(decl.body.body, scope, nf);
     if (r instanceof ReturnSignal) return r.value;
     if (r instanceof Signal) throw scriptError('syntax', `${r.what} outside a loop or switch (in function ${name})`, decl.loc);
     return r;
   }
 
-  private async bindParams(params: A.Param[], args: Value[], scope: Scope, f: Frame): Promise<void> {
+  private bindParams(params: A.Param[], args: Value[], scope: Scope, f: Frame): Promise<void> | undefined {
+    let defaults = false;
+    for (const p of params) if (p.default !== null) defaults = true;
+    if (!defaults) {
+      for (let i = 0; i < params.length; i++) scope.declare(params[i]!.name, coerceParam(args[i] ?? null, params[i]!));
+      return undefined;
+    }
+    return this.bindWithDefaults(params, args, scope, f);
+  }
+
+  private async bindWithDefaults(params: A.Param[], args: Value[], scope: Scope, f: Frame): Promise<void> {
     // Groovy fills optional parameters from the left: with one argument missing, the last default is used.
     const required = params.filter((p) => p.default === null).length;
     let optionalToFill = args.length - required;
@@ -1419,7 +1438,7 @@ export class Interpreter {
   }
 
   private async invokeClosure(c: ClosureValue, args: Value[], f: Frame, loc: Loc): Promise<Value> {
-    if (c.native) return c.native(args, f.ctx);
+    if (c.native) return (await c.native(args, f.ctx)) ?? null;
     const cs = this.closureScope(c);
     const depth = this.depthCheck(Math.max(f.depth, cs.depth), loc);
     const p = this.tick(f, false);
@@ -1436,7 +1455,8 @@ export class Interpreter {
       // Groovy spreads one list argument over several parameters: [[1, 2]].each { a, b -> }
       if (params.length > 1 && a.length === 1 && Array.isArray(a[0])) a = a[0];
       if (a.length > params.length) throw this.closureArgs(c, args, loc);
-      await this.bindParams(params, a, scope, nf);
+      const bound = this.bindParams(params, a, scope, nf);
+      if (bound) await bound;
     }
     const r = await this.execList(node.body, scope, nf);
     if (r instanceof ReturnSignal) return r.value;
@@ -1513,7 +1533,7 @@ export class Interpreter {
       if (recv instanceof PatternObject) return this.patternMethod(recv, name, args, f, loc);
       if (recv.invokeMethod) {
         const r = recv.invokeMethod(name, ca, f.ctx, loc);
-        if (r !== undefined) return r;
+        if (r !== undefined) return (await r) ?? null;
       }
       if (recv.entries && mapMethods.has(name)) {
         if (MAP_WRITERS.has(name)) {
@@ -1536,7 +1556,10 @@ export class Interpreter {
     if (m) return m(recv as never, args, this.methodEnv(f, loc));
     if (typeof recv === 'string' && STRING_AS_CHARS.has(name)) {
       const lm = listMethods.get(name);
-      if (lm) return lm([...recv], args, this.methodEnv(f, loc));
+      if (lm) {
+        const r = await lm([...recv], args, this.methodEnv(f, loc));
+        return name === 'each' || name === 'eachWithIndex' ? recv : r;
+      }
     }
     if (recv instanceof Map && recv.has(name)) return this.callValue(recv.get(name) ?? null, name, ca, f, loc);
     return this.genericMethod(recv, name, args, f, loc);

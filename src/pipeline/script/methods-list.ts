@@ -1,7 +1,7 @@
 // Methods on lists (java.util.List plus Groovy's GDK), as Jenkins' Groovy 2.4 has them:
 // sort() and unique() change the list in place, push/pop work at the end.
 import type { Loc } from '../syntax/ast.ts';
-import { scriptError } from './errors.ts';
+import { ScriptError, scriptError } from './errors.ts';
 import { toGroovyString } from './format.ts';
 import {
   arithmetic, checkListSize, groovyEquals, groovyTruth, intersect, isCase, iterableToList, listContains, mapKey,
@@ -11,6 +11,10 @@ import {
   argClosure, argInt, arity, emptyError, indexError, lastClosure, noSignature, type Method, type MethodEnv,
 } from './methods-common.ts';
 import { isClosure, isMap, isRange, rangeToList, type ClosureValue, type GList, type GMap, type Value } from './values.ts';
+
+function concurrentModification(loc: Loc): ScriptError {
+  return scriptError('concurrent-modification', 'the list changed size while each { } went over it (go over a copy: list.collect().each { })', loc, 'java.util.ConcurrentModificationException');
+}
 
 /** A comparator's result as a number; `{ a, b -> a > b }` (a boolean) sorts too. */
 function cmpResult(v: Value): number {
@@ -199,7 +203,11 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
   ['getEmpty', (l) => l.length === 0],
   ['each', async (l, a, env) => {
     const c = argClosure(l, 'each', a, 0, env.loc);
-    for (let i = 0; i < l.length; i++) await env.call(c, [l[i] ?? null]);
+    const n = l.length;
+    for (let i = 0; i < l.length; i++) {
+      await env.call(c, [l[i] ?? null]);
+      if (l.length !== n) throw concurrentModification(env.loc);
+    }
     return l;
   }],
   ['reverseEach', async (l, a, env) => {
@@ -209,7 +217,11 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
   }],
   ['eachWithIndex', async (l, a, env) => {
     const c = argClosure(l, 'eachWithIndex', a, 0, env.loc);
-    for (let i = 0; i < l.length; i++) await env.call(c, [l[i] ?? null, i]);
+    const n = l.length;
+    for (let i = 0; i < l.length; i++) {
+      await env.call(c, [l[i] ?? null, i]);
+      if (l.length !== n) throw concurrentModification(env.loc);
+    }
     return l;
   }],
   ['collect', async (l, a, env) => {

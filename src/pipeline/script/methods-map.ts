@@ -1,5 +1,6 @@
 // Methods on maps (java.util.LinkedHashMap plus Groovy's GDK). Closures over a map take
 // (entry) or (key, value); eachWithIndex takes (entry, i) or (key, value, i).
+import { notSupported } from './errors.ts';
 import { EntryObject, arithmetic, groovyEquals, groovyTruth, mapKey, naturalCompare } from './groovy-ops.ts';
 import { addEntry, closureComparator, sortAsync } from './methods-list.ts';
 import { argClosure, arity, lastClosure, noSignature, type Method, type MethodEnv } from './methods-common.ts';
@@ -227,4 +228,7 @@ export const mapMethods: Map<string, Method<GMap>> = new Map<string, Method<GMap
   ['asUnmodifiable', (m) => m],
   ['toSorted', (m) => new Map([...m].sort((x, y) => naturalCompare(x[0], y[0])))],
   ['isCase', (m, a) => groovyTruth(mapGet(m, a[0] ?? null))],
+  ['withDefault', (_m, _a, env) => {
+    throw notSupported('Map.withDefault { }', env.loc, 'use m.get(key, default) or m[key] ?: default');
+  }],
 ]);

@@ -279,6 +279,7 @@ export function callStatic(cls: string, method: string, args: Value[], loc: Loc)
 
 export function getStatic(cls: string, prop: string, loc: Loc): Value {
   const c = ALIASES[cls] ?? cls;
+  if (c === 'System' && (prop === 'out' || prop === 'err')) throw notSupported(`System.${prop}`, loc, 'print with echo or println');
   const props = STATIC_PROPS[c];
   if (props && Object.hasOwn(props, prop)) return props[prop] ?? null;
   throw notSupported(`the static field ${cls}.${prop}`, loc);

@@ -122,6 +122,7 @@ test('strings iterate over characters', async () => {
   assert.deepEqual(await ev("'abc'.toList()"), ['a', 'b', 'c']);
   assert.deepEqual(await ev("'abc'.collect { it.toUpperCase() }"), ['A', 'B', 'C']);
   assert.equal(await ev("def s = ''\n'abc'.each { s = it + s }\ns"), 'cba');
+  assert.equal(await ev("'abc'.each { }"), 'abc');
   assert.equal(await ev("'a1b'.any { it.isNumber() }"), true);
   assert.deepEqual(await ev("'abc'.findAll { it != 'b' }"), ['a', 'c']);
   assert.equal(await ev("def n = 0\nfor (c in 'hey') { n++ }\nn"), 3);

@@ -183,3 +183,20 @@ test('an unknown DSL method is an Error, which catch (Exception e) does not catc
   assert.ok(err instanceof ScriptError && err.javaClass === 'java.lang.NoSuchMethodError');
   assert.equal((await run("try { notAStep() } catch (Throwable t) { 'caught' }")).value, 'caught');
 });
+
+test('more refusals: Map.withDefault, System.out, Closure delegate constants', async () => {
+  for (const [src, message] of [
+    ['def m = [:].withDefault { 0 }', /Map\.withDefault \{ \} \(use m\.get\(key, default\)/],
+    ["System.out.println('x')", /System\.out \(print with echo or println\)/],
+    ['def c = { }\nc.resolveStrategy = Closure.DELEGATE_FIRST', /Closure\.DELEGATE_FIRST \(closure delegates/],
+  ] as const) {
+    const err = await caught(run(src));
+    assert.ok(err instanceof ScriptError && err.code === 'not-supported', String(err));
+    assert.match(err.message, message);
+  }
+});
+
+test('each over a huge range does not build the list first (which would be too large)', async () => {
+  const { value } = await run("def n = 0\ntry { (1..20000000).each { n += it\n if (it == 3) error 'enough' } } catch (e) { n += 100 }\nn");
+  assert.equal(value, 106);
+});

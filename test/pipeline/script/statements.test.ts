@@ -182,3 +182,17 @@ test('imports are accepted; a statically imported method is refused where it is 
   assert.equal(await ev('import groovy.json.JsonOutput\nJsonOutput.toJson([1])'), '[1]');
   await rejects('import static java.lang.Math.max\nmax(1, 2)', /not supported.*imported Java method java\.lang\.Math\.max/, 2);
 });
+
+test('changing a list while looping over it is a ConcurrentModificationException, as in Java', async () => {
+  await rejects('def l = [1, 2]\nfor (x in l) { l << x }', /the list changed size while a loop went over it/, 2);
+  await rejects('def l = [1, 2]\nl.each { l.remove(0) }', /changed size while each/);
+  assert.equal(await ev("def l = [1, 2]\ntry { for (x in l) { l.clear() } } catch (java.util.ConcurrentModificationException e) { 'cme' }"), 'cme');
+  assert.deepEqual(await ev('def l = [1, 2]\nfor (x in l.collect()) { l << x }\nl'), [1, 2, 1, 2]);
+});
+
+test('switch on types: case String, case Map, case an exception class', async () => {
+  const f = "def kind(x) { switch (x) { case String: return 'str'; case Integer: return 'int'; case Map: return 'map'; case List: return 'list'; default: return 'other' } }\n";
+  assert.deepEqual(await ev(f + "[kind('a'), kind(1), kind([:]), kind([]), kind(1.5)]"), ['str', 'int', 'map', 'list', 'other']);
+  assert.equal(await ev("try { error 'x' } catch (e) { switch (e) { case hudson.AbortException: 'abort'; break; default: 'other' } }"), 'abort');
+  assert.equal(await ev("def String = 'shadow'\nswitch ('shadow') { case String: 'the variable'; break; default: 'the class' }"), 'the variable');
+});
