@@ -22,7 +22,7 @@ import type {
 } from '../model/types.ts';
 import { Interpreter, groovyTruth, toGroovyString } from '../script/interpreter.ts';
 import type { CallArgs, ClosureValue, ScriptHost, Value } from '../script/values.ts';
-import { getStep } from '../steps/registry.ts';
+import { getStep, stepNames } from '../steps/registry.ts';
 import { bindStepArgs, StepBindError } from '../steps/bind.ts';
 import { Interrupted, StepFailure, interruptionOf, throwIfAborted } from '../steps/errors.ts';
 import type { BodyOverrides, BuildControl, BuildServices, Credential, InputOutcome, InputRequest, Step, StepContext } from '../steps/types.ts';
@@ -135,6 +135,7 @@ export class PipelineRun {
     const host: ScriptHost = {
       resolveGlobal: (name, ctx) => resolveGlobal(gb, this.#globals, name, ctx),
       hasStep: (name) => getStep(name) !== undefined,
+      stepNames: () => stepNames(),
       callStep: (name, args, ctx, loc) => this.#callStep(name, args, asExec(ctx), loc),
     };
     const gb: GlobalsBackend = {

@@ -57,6 +57,9 @@ export class EnvObject extends Host {
     super();
     this.#b = b;
   }
+  entries(ctx: DynamicContext): GMap {
+    return new Map(Object.entries(this.#b.envOf(ctx)));
+  }
   getProperty(name: string, ctx: DynamicContext): Value | undefined {
     const v = this.#b.envOf(ctx)[name];
     return v === undefined ? null : v; // env.UNSET is null in Jenkins, not an error
@@ -85,6 +88,9 @@ export class ParamsObject extends Host {
   constructor(b: GlobalsBackend) {
     super();
     this.#b = b;
+  }
+  entries(): GMap {
+    return new Map(Object.entries(this.#b.params));
   }
   getProperty(name: string): Value | undefined {
     return Object.hasOwn(this.#b.params, name) ? this.#b.params[name] ?? null : null;

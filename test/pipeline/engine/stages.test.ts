@@ -311,3 +311,26 @@ pipeline {
   assert.equal(state.result, 'FAILURE');
   assert.match(console, /tools: no tool installations are configured in Kiln \(maven 'M3'\)/);
 });
+
+test('params and env read like maps in scripts: each, keySet, containsKey', async () => {
+  const { state, console } = await runPipeline(`
+pipeline {
+  agent any
+  parameters { string(name: 'A', defaultValue: '1'); string(name: 'B', defaultValue: '2') }
+  stages {
+    stage('S') {
+      steps {
+        script {
+          def seen = []
+          params.each { k, v -> seen << "\${k}=\${v}" }
+          echo "params: \${seen.sort().join(',')}"
+          echo "has A: \${params.containsKey('A')} job in env: \${env.getEnvironment().containsKey('JOB_NAME')}"
+        }
+      }
+    }
+  }
+}`);
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^params: A=1,B=2$/m);
+  assert.match(console, /^has A: true job in env: true$/m);
+});
