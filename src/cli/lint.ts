@@ -5,7 +5,7 @@
 //   exit 2: usage error, or a file that cannot be read
 import { readFileSync } from 'node:fs';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../pipeline/diagnostics.ts';
-import { loadPipeline } from '../pipeline/load.ts';
+import { loadPipelineBytes } from '../pipeline/load.ts';
 import { allSteps } from '../pipeline/steps/registry.ts';
 import { describeType } from '../pipeline/steps/bind.ts';
 
@@ -20,50 +20,8 @@ export interface FileReport {
 
 /** Lints one Jenkinsfile's bytes: not text → one error; else parse + validate. */
 export function lintBytes(file: string, data: Buffer): FileReport {
-  const bad = firstNonText(data);
-  if (bad !== null) {
-    const at = { line: 1, col: 1, offset: 0 };
-    return { file, valid: false, diagnostics: [{ severity: 'error', code: 'binary', message: `file is not text (binary data at byte ${bad})`, loc: { start: at, end: at } }] };
-  }
-  let text = data.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte order mark is not part of the text
-  const r = loadPipeline(text);
-  return { file, valid: r.model !== null, diagnostics: sortDiagnostics(r.diagnostics) };
-}
-
-/** The offset of the first NUL byte or invalid UTF-8 sequence, or null when the data is text. */
-export function firstNonText(data: Uint8Array): number | null {
-  const nul = data.indexOf(0);
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(data);
-    return nul >= 0 ? nul : null;
-  } catch {
-    const bad = firstInvalidUtf8(data);
-    return nul >= 0 && nul < bad ? nul : bad;
-  }
-}
-
-function firstInvalidUtf8(b: Uint8Array): number {
-  let i = 0;
-  while (i < b.length) {
-    const c = b[i]!;
-    let n = 0;
-    let min = 0;
-    if (c < 0x80) { i++; continue; }
-    if (c >= 0xc2 && c <= 0xdf) { n = 1; min = 0x80; }
-    else if (c >= 0xe0 && c <= 0xef) { n = 2; min = 0x800; }
-    else if (c >= 0xf0 && c <= 0xf4) { n = 3; min = 0x10000; }
-    else return i;
-    let cp = c & (0x3f >> n);
-    for (let k = 1; k <= n; k++) {
-      const x = b[i + k];
-      if (x === undefined || (x & 0xc0) !== 0x80) return i;
-      cp = (cp << 6) | (x & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    i += n + 1;
-  }
-  return b.length;
+  const r = loadPipelineBytes(data);
+  return { file, valid: r.model !== null, diagnostics: r.diagnostics };
 }
 
 function readInput(file: string): Buffer {

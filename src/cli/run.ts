@@ -16,7 +16,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import { loadPipeline } from '../pipeline/load.ts';
+import { loadPipelineBytes } from '../pipeline/load.ts';
 import { formatDiagnostic, sortDiagnostics } from '../pipeline/diagnostics.ts';
 import { PipelineRun, type AgentRequest, type NodeProvider, type PendingInput } from '../pipeline/engine/engine.ts';
 import type { BuildResult } from '../pipeline/model/types.ts';
@@ -150,15 +150,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   // 1. Validate: nothing runs when the Jenkinsfile has errors.
-  let source: string;
+  let bytes: Buffer;
   try {
-    const bytes = await fsp.readFile(file);
-    source = bytes.toString('utf8');
+    bytes = await fsp.readFile(file);
   } catch (err) {
     process.stderr.write(`kiln run: cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}\n`);
     return 2;
   }
-  const loaded = loadPipeline(source);
+  const loaded = loadPipelineBytes(bytes);
   const diags = sortDiagnostics(loaded.diagnostics);
   for (const d of diags) process.stderr.write(formatDiagnostic(file, d) + '\n');
   if (!loaded.model) {

@@ -38,3 +38,52 @@ export function loadPipeline(source: string): LoadResult {
     throw err;
   }
 }
+
+/**
+ * Loads a Jenkinsfile from its bytes: a file that is not UTF-8 text (NUL bytes, invalid
+ * sequences) is one clear error; a byte order mark is not part of the text.
+ */
+export function loadPipelineBytes(data: Uint8Array): LoadResult {
+  const bad = firstNonText(data);
+  if (bad !== null) {
+    return { model: null, diagnostics: [diag('binary', `file is not text (binary data at byte ${bad})`, { start: startPos, end: startPos })] };
+  }
+  let text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return loadPipeline(text);
+}
+
+/** The offset of the first NUL byte or invalid UTF-8 sequence, or null when the data is text. */
+export function firstNonText(data: Uint8Array): number | null {
+  const nul = data.indexOf(0);
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(data);
+    return nul >= 0 ? nul : null;
+  } catch {
+    const bad = firstInvalidUtf8(data);
+    return nul >= 0 && nul < bad ? nul : bad;
+  }
+}
+
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    let n = 0;
+    let min = 0;
+    if (c < 0x80) { i++; continue; }
+    if (c >= 0xc2 && c <= 0xdf) { n = 1; min = 0x80; }
+    else if (c >= 0xe0 && c <= 0xef) { n = 2; min = 0x800; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 3; min = 0x10000; }
+    else return i;
+    let cp = c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const x = b[i + k];
+      if (x === undefined || (x & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (x & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return b.length;
+}

@@ -107,3 +107,11 @@ test('kiln run --json prints the final state as JSON', async () => {
   assert.equal(state.result, 'SUCCESS');
   assert.deepEqual(state.stages.map((s) => s.name), ['S']);
 });
+
+test('kiln run refuses a binary Jenkinsfile with the same error as kiln lint', async () => {
+  const dir = project('');
+  writeFileSync(path.join(dir, 'Jenkinsfile'), Buffer.from([0x70, 0x69, 0x00, 0xff, 0x01]));
+  const r = await runKiln(['run'], { cwd: dir });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^Jenkinsfile:1:1: file is not text \(binary data at byte 2\)$/m);
+});
