@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.ts';
 import path from 'node:path';
 import { runKiln } from '../helpers/kiln.ts';
 
 function project(jenkinsfile: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'kiln-run-'));
+  const dir = tempDir('run');
   writeFileSync(path.join(dir, 'Jenkinsfile'), jenkinsfile);
   return dir;
 }

@@ -1,7 +1,6 @@
 // Runs Jenkinsfile text through the real validator and engine on the local backend, in a
 // temporary workspace, and collects what a user would see: the console, the stages, the result.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../../helpers/tmp.ts';
 import path from 'node:path';
 import { loadPipeline } from '../../../src/pipeline/load.ts';
 import { formatDiagnostic } from '../../../src/pipeline/diagnostics.ts';
@@ -31,7 +30,7 @@ export interface HarnessOptions extends Partial<Omit<RunOptions, 'model' | 'node
 export async function start(source: string, opts: HarnessOptions = {}): Promise<Harness> {
   const loaded = loadPipeline(source);
   if (!loaded.model) throw new Error(`invalid test Jenkinsfile:\n${loaded.diagnostics.map((d) => formatDiagnostic('Jenkinsfile', d)).join('\n')}`);
-  const root = await mkdtemp(path.join(tmpdir(), 'kiln-engine-'));
+  const root = tempDir('engine');
   const workspace = opts.workspace ?? path.join(root, 'ws');
   const backend = new LocalBackend({ root: path.join(root, 'nodes'), labels: ['linux', 'local'] });
   const nodes: NodeProvider = {

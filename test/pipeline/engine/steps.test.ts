@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { tempDir } from '../../helpers/tmp.ts';
 import path from 'node:path';
 import { runPipeline, stage } from './harness.ts';
 
@@ -91,7 +91,7 @@ test('archiveArtifacts keeps matching files; nothing matching fails unless allow
 });
 
 test('archiveArtifacts refuses a symlink that leads out of the workspace', async () => {
-  const secretDir = mkdtempSync(path.join(tmpdir(), 'kiln-secret-'));
+  const secretDir = tempDir('secret');
   writeFileSync(path.join(secretDir, 'passwd'), 'root:x:0:0');
   const { state, console, h } = await runPipeline(wrap(`        sh 'mkdir -p out && ln -s ${secretDir}/passwd out/leak'
         archiveArtifacts 'out/**'`));
@@ -214,7 +214,7 @@ test('error fails with its message; unknown-agent steps like container say why o
 });
 
 test('git clones a repository, checks out the branch and sets GIT_COMMIT', async () => {
-  const repo = mkdtempSync(path.join(tmpdir(), 'kiln-repo-'));
+  const repo = tempDir('repo');
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
   git('init', '-q', '-b', 'main');
   writeFileSync(path.join(repo, 'README'), 'hello from git\n');
