@@ -32,6 +32,7 @@ import { inputParameters } from '../steps/input.ts';
 import { gitCheckout, publishGitResult } from '../steps/git-checkout.ts';
 import { compileAntPatterns } from '../../util/antglob.ts';
 import { ExecContext, asExec } from './context.ts';
+import { LockManager } from './locks.ts';
 import { flattenLayers, pushLayer, type EnvLayer } from './env.ts';
 import { CurrentBuildObject, EnvObject, ParamsObject, ScmObject, resolveGlobal, type GlobalsBackend, type PreviousBuild } from './globals.ts';
 import { LineSink, SecretMasker } from './output.ts';
@@ -90,7 +91,9 @@ export interface RunOptions {
   baseEnv?: Record<string, string>;
   /** More variables Kiln knows: BRANCH_NAME, TAG_NAME, CHANGE_ID, ... */
   extraEnv?: Record<string, string>;
-  services: Omit<BuildServices, 'input' | 'allocateNode'>;
+  services: Omit<BuildServices, 'input' | 'allocateNode' | 'locks'>;
+  /** Locks shared with other builds; a run without one gets its own. */
+  locks?: LockManager;
   scm?: { url: string; branch: string; credentialsId: string | null } | null;
   previous?: PreviousBuild | null;
   /** What changed since the last build (when/changelog, when/changeset). */
@@ -165,6 +168,7 @@ export class PipelineRun {
     this.#interp = new Interpreter(host, { file: o.file });
     this.#services = {
       ...o.services,
+      locks: o.locks ?? new LockManager(),
       input: (req, signal) => this.#waitForInput(req, signal),
       allocateNode: async (label, signal) => {
         const node = await this.#o.nodes.allocate({ type: label ? 'label' : 'any', label, customWorkspace: null, options: {}, loc: null }, this.#o.build, signal, () => {});

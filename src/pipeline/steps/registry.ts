@@ -1,6 +1,7 @@
 // The one list of steps Kiln knows. Validation, the engine and `kiln lint --list-steps` read it.
 import type { Step } from './types.ts';
 import archiveArtifacts from './archiveArtifacts.ts';
+import bat from './bat.ts';
 import build from './build.ts';
 import catchError from './catchError.ts';
 import checkout from './checkout.ts';
@@ -15,9 +16,11 @@ import git from './git.ts';
 import input from './input.ts';
 import isUnix from './isUnix.ts';
 import junit from './junit.ts';
+import lock from './lock.ts';
 import node from './node.ts';
 import parallel from './parallel.ts';
 import podTemplate from './podTemplate.ts';
+import { powershell, pwsh } from './powershell.ts';
 import pwd from './pwd.ts';
 import readFile from './readFile.ts';
 import readJSON from './readJSON.ts';
@@ -42,8 +45,8 @@ import writeYaml from './writeYaml.ts';
 import { symbols } from './symbols.ts';
 
 const all: Step[] = [
-  archiveArtifacts, build, catchError, checkout, cleanWs, container, deleteDir, dir, echo, error, fileExists, git, input,
-  isUnix, junit, node, parallel, podTemplate, pwd, readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash,
+  archiveArtifacts, bat, build, catchError, checkout, cleanWs, container, deleteDir, dir, echo, error, fileExists, git, input,
+  isUnix, junit, lock, node, parallel, podTemplate, powershell, pwd, pwsh, readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash,
   timeout, timestamps, unstable, unstash, waitUntil, warnError, withCredentials, withEnv, writeFile, writeJSON, writeYaml,
   ...symbols,
 ];

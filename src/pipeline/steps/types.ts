@@ -185,6 +185,13 @@ export interface Credential {
   passphrase?: string;
 }
 
+/** Named resources that builds take turns on (the `lock` step). */
+export interface Locks {
+  holder(resource: string): string | undefined;
+  tryAcquire(resource: string, owner: string): (() => void) | null;
+  acquire(resource: string, owner: string, signal: AbortSignal, opts?: { newestFirst?: boolean }): Promise<() => void>;
+}
+
 export interface BuildServices {
   stashes: {
     put(name: string, files: StashFile[]): Promise<void>;
@@ -197,6 +204,8 @@ export interface BuildServices {
   tests: {
     record(report: TestReport): Promise<void>;
   };
+  /** Named locks shared by the builds of this controller (or of this `kiln run`). */
+  locks: Locks;
   /** Pauses until someone answers (API / CLI prompt), or the signal aborts. */
   input(req: InputRequest, signal: AbortSignal): Promise<InputOutcome>;
   /** Looks a credential up; throws a clear error when absent or not allowed. */

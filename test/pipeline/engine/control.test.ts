@@ -142,3 +142,19 @@ pipeline {
   assert.equal(state.result, 'ABORTED');
   assert.equal(h.run.pendingInputs().length, 0);
 });
+
+test('timeout with activity: true counts silence, not total time', async () => {
+  const busy = await runPipeline(`
+pipeline {
+  agent any
+  stages { stage('T') { steps { timeout(time: 1, unit: 'SECONDS', activity: true) { sh 'for i in 1 2 3 4 5; do echo tick; sleep 0.4; done' } } } }
+}`);
+  assert.equal(busy.state.result, 'SUCCESS', busy.console);
+  const quiet = await runPipeline(`
+pipeline {
+  agent any
+  stages { stage('T') { steps { timeout(time: 300, unit: 'MILLISECONDS', activity: true) { sh 'echo once; sleep 30' } } } }
+}`);
+  assert.equal(quiet.state.result, 'ABORTED');
+  assert.match(quiet.console, /Timeout: no output for 0\.3 sec/);
+});

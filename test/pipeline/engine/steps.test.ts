@@ -281,3 +281,36 @@ pipeline {
   assert.equal(missing.state.result, 'FAILURE');
   assert.match(missing.console, /credentials\('absent'\): no credential 'absent'/);
 });
+
+test('bat on a Unix node fails with the reason; isUnix() lets a Jenkinsfile choose', async () => {
+  const bad = await runPipeline(wrap(`        bat 'dir'`));
+  assert.equal(bad.state.result, 'FAILURE');
+  assert.match(bad.console, /bat runs Windows batch scripts, but node 'local' is not Windows; use sh here/);
+  const ok = await runPipeline(wrap(`        script { if (isUnix()) { sh 'echo unix branch' } else { bat 'echo windows branch' } }`));
+  assert.equal(ok.state.result, 'SUCCESS');
+  assert.match(ok.console, /^unix branch$/m);
+});
+
+test('lock: parallel branches holding the same resource take turns', async () => {
+  // mkdir is atomic: it fails if the other branch is inside the lock at the same time.
+  const body = `lock('db') { sh 'mkdir inside.lock && sleep 0.2 && rmdir inside.lock' }`;
+  const { state, console } = await runPipeline(`
+pipeline {
+  agent any
+  stages {
+    stage('P') {
+      parallel {
+        stage('A') { steps { ${body} } }
+        stage('B') { steps { ${body} } }
+        stage('C') { steps { ${body} } }
+      }
+    }
+  }
+}`);
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.equal((console.match(/Lock acquired on \[db\]/g) ?? []).length, 3);
+  assert.match(console, /\[db\] is locked by test-job #7, waiting\.\.\./);
+  const skipped = await runPipeline(wrap(`        lock('x') { lock(resource: 'x', skipIfLocked: true) { echo 'never' } }`));
+  assert.equal(skipped.state.result, 'SUCCESS');
+  assert.match(skipped.console, /\[x\] is locked by test-job #7, skipping execution/);
+});

@@ -1,0 +1,59 @@
+// The machinery the script steps share (sh, bat, powershell, pwsh): run a program in the
+// current directory and container with the step's environment, stream or capture its output,
+// and turn its exit into a return value or a failure, as Jenkins' durable-task steps do.
+import type { StepArgs, StepContext, StepParam } from './types.ts';
+import { StepFailure, interruptionOf } from './errors.ts';
+import { bool, reqStr, str } from './args.ts';
+
+export const SCRIPT_PARAMS: readonly StepParam[] = [
+  { name: 'script', type: 'string', required: true, doc: 'the script' },
+  { name: 'returnStdout', type: 'boolean', doc: 'return standard output (not printed) instead of printing it' },
+  { name: 'returnStatus', type: 'boolean', doc: 'return the exit status instead of failing on non-zero' },
+  { name: 'label', type: 'string', doc: 'name shown for this step in the console and stage view' },
+  { name: 'encoding', type: 'string', doc: 'character set of the output (default UTF-8)' },
+];
+
+/** Runs `argv(script)` and applies returnStdout / returnStatus / label / encoding. */
+export async function runScriptStep(ctx: StepContext, args: StepArgs, step: string,
+  argv: (script: string) => Promise<string[]> | string[]): Promise<string | number | null> {
+  const script = reqStr(args, 'script', step);
+  const returnStdout = bool(args, 'returnStdout', false);
+  const returnStatus = bool(args, 'returnStatus', false);
+  if (returnStdout && returnStatus) throw new StepFailure(`${step}: returnStdout and returnStatus cannot both be true`);
+  const label = str(args, 'label');
+  if (label) ctx.log(`[${label}]`);
+  const ws = ctx.workspace();
+  const out: Buffer[] = [];
+  const result = await ws.exec({
+    argv: await argv(script),
+    cwd: ctx.cwd ?? ws.root,
+    env: { ...ctx.env },
+    ...(ctx.container ? { container: ctx.container } : {}),
+    signal: ctx.signal,
+    onOutput: (chunk, stream) => {
+      if (returnStdout && stream === 'stdout') out.push(chunk);
+      else ctx.write(chunk, stream);
+    },
+  });
+  if (result.aborted || ctx.signal.aborted) throw interruptionOf(ctx.signal);
+  const code = result.exitCode ?? (result.signal ? 128 : 1);
+  if (returnStatus) return code;
+  if (code !== 0) {
+    throw new StepFailure(result.exitCode === null ? `script was killed by signal ${result.signal ?? '?'}` : `script returned exit code ${code}`);
+  }
+  if (!returnStdout) return null;
+  const enc = str(args, 'encoding') ?? 'utf-8';
+  try {
+    return new TextDecoder(enc).decode(Buffer.concat(out));
+  } catch {
+    throw new StepFailure(`${step}: unknown encoding '${enc}'`);
+  }
+}
+
+/** Writes a script to the workspace's tmp area (for interpreters that read a file) and returns its path. */
+export async function scriptFile(ctx: StepContext, script: string, ext: string, mode = 0o700): Promise<string> {
+  const ws = ctx.workspace();
+  const file = `${ws.tmp}/script-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}${ext}`;
+  await ws.writeFile(file, script, mode);
+  return file;
+}
