@@ -19,7 +19,7 @@ import { createInterface } from 'node:readline/promises';
 import { loadPipelineBytes } from '../pipeline/load.ts';
 import { formatDiagnostic, sortDiagnostics } from '../pipeline/diagnostics.ts';
 import { PipelineRun, type AgentRequest, type NodeProvider, type PendingInput } from '../pipeline/engine/engine.ts';
-import type { BuildResult } from '../pipeline/model/types.ts';
+import type { BuildDiscarder, BuildResult } from '../pipeline/model/types.ts';
 import type { BuildState, StageRecord } from '../pipeline/engine/state.ts';
 import type { PreviousBuild } from '../pipeline/engine/globals.ts';
 import { LocalBackend } from '../backends/local/local.ts';
@@ -311,10 +311,38 @@ export async function main(argv: string[]): Promise<number> {
   await fsp.writeFile(path.join(run.dir, 'build.json'), JSON.stringify(state, null, 2));
   if (reports.length > 0) await fsp.writeFile(path.join(run.dir, 'tests.json'), JSON.stringify(reports, null, 2));
 
+  if (loaded.model.kind === 'declarative' && loaded.model.options.buildDiscarder) {
+    await discardOldRuns(path.join(stateDir, 'runs'), loaded.model.options.buildDiscarder);
+  }
+
   const out = values.json ? process.stderr : process.stdout;
   out.write('\n' + summary(state, run.dir, existsSync(artifactsDir) ? artifactsDir : null, reports) + '\n');
   if (values.json) process.stdout.write(JSON.stringify(state) + '\n');
   return EXIT[state.result ?? 'FAILURE'];
+}
+
+/**
+ * options { buildDiscarder(logRotator(...)) } for kiln run's own history: removes the runs (or
+ * just their artifacts) beyond the numbers and ages kept. The newest run is always kept.
+ */
+export async function discardOldRuns(runsDir: string, d: BuildDiscarder): Promise<void> {
+  const numbers = (await fsp.readdir(runsDir)).map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => b - a);
+  const day = 86_400_000;
+  const now = Date.now();
+  for (const [i, n] of numbers.entries()) {
+    if (i === 0) continue;
+    const dir = path.join(runsDir, String(n));
+    let startedAt = now;
+    try {
+      startedAt = (JSON.parse(await fsp.readFile(path.join(dir, 'build.json'), 'utf8')) as BuildState).startedAt;
+    } catch {
+      continue; // still running, or not a finished run: leave it
+    }
+    const tooMany = (keep: number | null) => keep !== null && keep >= 0 && i >= keep;
+    const tooOld = (days: number | null) => days !== null && days >= 0 && now - startedAt > days * day;
+    if (tooMany(d.numToKeep) || tooOld(d.daysToKeep)) await fsp.rm(dir, { recursive: true, force: true });
+    else if (tooMany(d.artifactNumToKeep) || tooOld(d.artifactDaysToKeep)) await fsp.rm(path.join(dir, 'artifacts'), { recursive: true, force: true });
+  }
 }
 
 const STATUS_TEXT: Record<StageRecord['status'], string> = {

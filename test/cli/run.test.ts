@@ -115,3 +115,18 @@ test('kiln run refuses a binary Jenkinsfile with the same error as kiln lint', a
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^Jenkinsfile:1:1: file is not text \(binary data at byte 2\)$/m);
 });
+
+test('kiln run honours buildDiscarder for its own history in .kiln/runs', async () => {
+  const dir = project(`
+pipeline {
+  agent any
+  options { buildDiscarder(logRotator(numToKeepStr: '2', artifactNumToKeepStr: '1')) }
+  stages { stage('S') { steps { writeFile file: 'a.txt', text: 'x'; archiveArtifacts 'a.txt' } } }
+}`);
+  for (let i = 0; i < 4; i++) assert.equal((await runKiln(['run'], { cwd: dir })).code, 0);
+  const runs = path.join(dir, '.kiln/runs');
+  assert.deepEqual(['1', '2', '3', '4'].filter((n) => existsSync(path.join(runs, n))), ['3', '4']);
+  assert.ok(existsSync(path.join(runs, '4/artifacts/a.txt')));
+  assert.ok(!existsSync(path.join(runs, '3/artifacts')), 'older artifacts beyond artifactNumToKeep are removed');
+  assert.ok(existsSync(path.join(runs, '3/build.json')));
+});
