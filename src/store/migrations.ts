@@ -1,0 +1,153 @@
+// The schema, as one ordered list of migrations in plain SQL that both SQLite and PostgreSQL
+// run unchanged: TEXT ids and JSON, BIGINT times in ms, INTEGER 0/1 for booleans. Add a
+// migration at the end; never edit one that has shipped. `schema_migrations` records what ran.
+import type { Db } from './db.ts';
+import { StoreError } from './types.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+const RESULTS = "'SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED'";
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'jobs, builds, artifacts, test reports, agents, queue',
+    statements: [
+      `CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL DEFAULT '',
+        definition TEXT NOT NULL,
+        parameters TEXT NOT NULL DEFAULT '[]',
+        options TEXT NOT NULL DEFAULT '{}',
+        triggers TEXT NOT NULL DEFAULT '[]',
+        disabled INTEGER NOT NULL DEFAULT 0,
+        next_build_number BIGINT NOT NULL DEFAULT 1 CHECK (next_build_number >= 1),
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+      `CREATE TABLE builds (
+        id TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        number BIGINT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'paused', 'finished')),
+        result TEXT CHECK (result IS NULL OR result IN (${RESULTS})),
+        params TEXT NOT NULL DEFAULT '{}',
+        causes TEXT NOT NULL DEFAULT '[]',
+        scm_url TEXT,
+        scm_branch TEXT,
+        scm_commit TEXT,
+        state TEXT,
+        node TEXT,
+        message TEXT,
+        keep_log INTEGER NOT NULL DEFAULT 0,
+        test_report_count INTEGER NOT NULL DEFAULT 0,
+        queued_at BIGINT NOT NULL,
+        started_at BIGINT,
+        ended_at BIGINT,
+        UNIQUE (job_id, number)
+      )`,
+      `CREATE INDEX builds_unfinished ON builds (status, queued_at)`,
+      `CREATE TABLE artifacts (
+        build_id TEXT NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        size BIGINT NOT NULL,
+        sha256 TEXT NOT NULL,
+        mode INTEGER NOT NULL,
+        PRIMARY KEY (build_id, path)
+      )`,
+      `CREATE TABLE test_reports (
+        build_id TEXT NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        failed INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        skipped INTEGER NOT NULL,
+        passed INTEGER NOT NULL,
+        cases TEXT NOT NULL,
+        recorded_at BIGINT NOT NULL,
+        PRIMARY KEY (build_id, seq)
+      )`,
+      `CREATE TABLE agents (
+        name TEXT PRIMARY KEY,
+        labels TEXT NOT NULL DEFAULT '[]',
+        executors INTEGER NOT NULL CHECK (executors >= 0),
+        description TEXT NOT NULL DEFAULT '',
+        launcher TEXT NOT NULL,
+        workdir TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+      `CREATE TABLE queue_items (
+        build_id TEXT PRIMARY KEY REFERENCES builds (id) ON DELETE CASCADE,
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        label TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        enqueued_at BIGINT NOT NULL,
+        not_before BIGINT
+      )`,
+      `CREATE INDEX queue_items_order ON queue_items (enqueued_at)`,
+    ],
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at BIGINT NOT NULL
+)`;
+
+async function appliedVersion(db: Db): Promise<number> {
+  const row = await db.one('SELECT MAX(version) AS v FROM schema_migrations');
+  const v = row?.['v'];
+  return v === null || v === undefined ? 0 : Number(v);
+}
+
+function tooNew(version: number): StoreError {
+  return new StoreError('unavailable',
+    `the database's schema is at version ${version}, newer than this Kiln knows (${SCHEMA_VERSION}): ` +
+    'it was used by a newer Kiln; run that version (or a newer one) against it');
+}
+
+/**
+ * Brings the schema up to date, idempotently, in one transaction. PostgreSQL takes an
+ * advisory lock per schema first, so controllers opening the same database at once migrate
+ * it once; SQLite's BEGIN IMMEDIATE does the same between processes. Returns the version.
+ */
+export async function migrate(db: Db, opts: { schema?: string | null; now: number }): Promise<number> {
+  // Fast path (every start after the first): one read, no write lock.
+  try {
+    const v = await appliedVersion(db);
+    if (v === SCHEMA_VERSION) return v;
+    if (v > SCHEMA_VERSION) throw tooNew(v);
+  } catch (e) {
+    if (e instanceof StoreError) throw e;
+    // No schema_migrations yet (or no schema): the locked path below creates it.
+  }
+  return db.tx(async (tx) => {
+    if (tx.dialect === 'postgres') {
+      const schema = opts.schema ?? null;
+      await tx.one('SELECT pg_advisory_xact_lock(hashtext($1))', [`kiln-migrations:${schema ?? ''}`]);
+      if (schema !== null) await tx.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    }
+    await tx.run(CREATE_TABLE);
+    const current = await appliedVersion(tx);
+    if (current > SCHEMA_VERSION) throw tooNew(current);
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      for (const sql of m.statements) await tx.run(sql);
+      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, opts.now]);
+    }
+    return SCHEMA_VERSION;
+  });
+}
+
+export async function schemaVersion(db: Db): Promise<number> {
+  return appliedVersion(db);
+}

@@ -1,0 +1,426 @@
+// The state store's one interface: what the controller keeps across restarts (jobs, build
+// history, artifacts' metadata, test reports, agents' definitions, the persisted queue).
+// Two implementations sit behind it, chosen by URL in `open.ts`: the embedded SQLite file
+// (default, `<home>/kiln.db`) and PostgreSQL (`KILN_DATABASE_URL=postgres://...`).
+//
+// Conventions:
+// - Times are milliseconds since the epoch (numbers), like the engine's BuildState.
+// - Getters return null for "no such thing"; operations on a thing that must exist throw
+//   StoreError('not-found'). Duplicates throw StoreError('conflict'), bad input 'invalid'.
+// - Every value handed in is validated and copied; what comes back is a fresh object.
+import type { BuildState } from '../pipeline/engine/state.ts';
+import type { BuildResult, ParameterType } from '../pipeline/model/types.ts';
+import type { TestReport } from '../pipeline/steps/types.ts';
+
+export type { BuildState, BuildResult, TestReport };
+
+// ---------------------------------------------------------------------------------------------
+// errors
+
+export type StoreErrorCode =
+  /** A unique name or number is taken (job name, agent name), or a state change is not allowed. */
+  | 'conflict'
+  /** The job / build / agent named does not exist. */
+  | 'not-found'
+  /** A value handed to the store is malformed (bad name, non-JSON value, negative count...). */
+  | 'invalid'
+  /** The database cannot be reached or opened. */
+  | 'unavailable';
+
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.code = code;
+  }
+}
+
+export function isStoreError(e: unknown, code?: StoreErrorCode): e is StoreError {
+  return e instanceof StoreError && (code === undefined || e.code === code);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+// ---------------------------------------------------------------------------------------------
+// jobs
+
+/** Where a job's Jenkinsfile comes from. */
+export type JobDefinition =
+  /** The Jenkinsfile's text, kept in the store ("Pipeline script"). */
+  | { kind: 'inline'; script: string }
+  /** "Pipeline script from SCM": a file in a git repository. */
+  | {
+    kind: 'git';
+    url: string;
+    /** Branch to build, e.g. 'main' (no refs/heads/ prefix needed). */
+    branch: string;
+    /** Path of the Jenkinsfile inside the repository, e.g. 'Jenkinsfile'. */
+    path: string;
+    /** Credential used to clone, or null for a public / local repository. */
+    credentialsId: string | null;
+  };
+
+/** A `parameters {}` entry as the last build's model declared it (ParameterDef without its location). */
+export interface JobParameter {
+  type: ParameterType;
+  name: string;
+  defaultValue: string | boolean | null;
+  description: string;
+  choices: string[];
+  trim: boolean;
+}
+
+/** A `triggers {}` entry as the last build's model declared it (TriggerDef without its location). */
+export interface JobTrigger {
+  type: 'cron' | 'pollSCM' | 'upstream' | 'githubPush' | 'gitlab' | 'parameterizedCron';
+  spec: string;
+  threshold: string | null;
+}
+
+/** logRotator / buildDiscarder settings; null = no limit on that axis. */
+export interface DiscardPolicy {
+  numToKeep: number | null;
+  daysToKeep: number | null;
+  artifactNumToKeep: number | null;
+  artifactDaysToKeep: number | null;
+}
+
+/** The pipeline `options {}` the controller acts on before a build starts, cached from the last model. */
+export interface JobOptions {
+  disableConcurrentBuilds: { abortPrevious: boolean } | null;
+  /** Seconds a triggered build waits in the queue; null = the controller's default (0). */
+  quietPeriod: number | null;
+  buildDiscarder: DiscardPolicy | null;
+}
+
+export interface Job {
+  /** Stable internal id (survives renames). */
+  id: string;
+  /** Unique; '/' separates folders ("team/app/deploy"). */
+  name: string;
+  description: string;
+  definition: JobDefinition;
+  /** Parameters, options and triggers as of the last build's model (empty until one ran). */
+  parameters: JobParameter[];
+  options: JobOptions;
+  triggers: JobTrigger[];
+  /** A disabled job keeps its history but starts no builds. */
+  disabled: boolean;
+  /** The number the next build will get. */
+  nextBuildNumber: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface JobCreate {
+  name: string;
+  definition: JobDefinition;
+  description?: string;
+  parameters?: JobParameter[];
+  options?: Partial<JobOptions>;
+  triggers?: JobTrigger[];
+  disabled?: boolean;
+}
+
+/** Fields to change; absent fields stay. `name` renames (its builds follow). */
+export interface JobUpdate {
+  name?: string;
+  description?: string;
+  definition?: JobDefinition;
+  parameters?: JobParameter[];
+  options?: Partial<JobOptions>;
+  triggers?: JobTrigger[];
+  disabled?: boolean;
+  /** Raise the next build number (never at or below an existing build's number). */
+  nextBuildNumber?: number;
+}
+
+export interface JobRepo {
+  create(input: JobCreate): Promise<Job>;
+  /** Throws 'not-found' when absent, 'conflict' when renaming onto a taken name. */
+  update(name: string, patch: JobUpdate): Promise<Job>;
+  /** Deletes the job, its builds, their artifacts' and test reports' rows and its queue items.
+   *  Returns the ids and numbers of the builds that went (the caller removes their files). */
+  delete(name: string): Promise<{ job: Job; builds: BuildRef[] }>;
+  get(name: string): Promise<Job | null>;
+  getById(id: string): Promise<Job | null>;
+  /** Sorted by name. `folder` limits to the jobs under that folder (at any depth). */
+  list(opts?: { folder?: string }): Promise<Job[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// builds
+
+export type BuildStatus = 'queued' | 'running' | 'paused' | 'finished';
+
+/** Why a build started (Jenkins' causes). `description` is what the UI shows. */
+export interface BuildCause {
+  type: 'user' | 'api' | 'timer' | 'scm' | 'webhook' | 'upstream' | 'replay' | 'restart';
+  description: string;
+  /** user: who pressed Build / called the API. */
+  userId?: string | null;
+  /** upstream / replay: the build that caused this one. */
+  upstreamJob?: string | null;
+  upstreamBuild?: number | null;
+}
+
+/** The source revision a build was started for or checked out (webhooks, checkout). */
+export interface BuildScm {
+  url: string | null;
+  branch: string | null;
+  commit: string | null;
+}
+
+export type BuildParams = Record<string, JsonValue>;
+
+export interface BuildRef {
+  id: string;
+  number: number;
+}
+
+/** A build as listed: everything but the (possibly large) state. */
+export interface BuildSummary {
+  id: string;
+  jobId: string;
+  /** The job's current name. */
+  job: string;
+  number: number;
+  status: BuildStatus;
+  /** Null until finished (the running worst-so-far is state.currentResult). */
+  result: BuildResult | null;
+  params: BuildParams;
+  causes: BuildCause[];
+  scm: BuildScm | null;
+  /** Agent (node) name the build runs or ran on; null while queued. */
+  node: string | null;
+  /** Why it failed or is waiting, in one line. */
+  message: string | null;
+  /** "Keep this build forever": the build discarder leaves it. */
+  keepLog: boolean;
+  queuedAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+export interface Build extends BuildSummary {
+  /** The engine's state, saved as the build runs; null until it starts. */
+  state: BuildState | null;
+}
+
+/** Persisted so a controller restart keeps the queue (the "why waiting" text is computed live). */
+export interface QueueItem {
+  buildId: string;
+  jobId: string;
+  job: string;
+  number: number;
+  /** Label expression the build needs (`agent { label 'x && y' }`); null = any executor. */
+  label: string | null;
+  /** Why it was queued, e.g. "Started by user admin". */
+  reason: string;
+  enqueuedAt: number;
+  /** Not dispatched before this time (quiet period); null = at once. */
+  notBefore: number | null;
+}
+
+export interface QueueSpec {
+  label?: string | null;
+  reason?: string;
+  notBefore?: number | null;
+}
+
+export interface BuildCreate {
+  params?: BuildParams;
+  causes?: BuildCause[];
+  scm?: BuildScm | null;
+  /** Put the new build in the persisted queue in the same transaction. */
+  enqueue?: QueueSpec;
+}
+
+export interface BuildUpdate {
+  /** 'finished' needs a result (here or already set); a finished build's status cannot change. */
+  status?: BuildStatus;
+  result?: BuildResult | null;
+  state?: BuildState | null;
+  node?: string | null;
+  message?: string | null;
+  scm?: BuildScm | null;
+  keepLog?: boolean;
+  startedAt?: number | null;
+  endedAt?: number | null;
+}
+
+export interface BuildPage {
+  builds: BuildSummary[];
+  /** Pass as `cursor` to get the next (older) page; null at the end. */
+  next: string | null;
+}
+
+/** What `latest` looks for; all given conditions must hold. */
+export interface BuildFilter {
+  /** Only builds with a number below this (previousBuild of N: before N). */
+  before?: number;
+  status?: BuildStatus[];
+  /** e.g. ['SUCCESS','UNSTABLE'] for lastSuccessfulBuild, ['SUCCESS'] for lastStableBuild. */
+  results?: BuildResult[];
+}
+
+export interface PruneResult {
+  /** Builds whose rows were deleted (with their artifacts and test reports): remove their logs and files. */
+  builds: BuildRef[];
+  /** Builds that stay but whose artifacts' rows were deleted: remove their artifact files. */
+  artifacts: BuildRef[];
+}
+
+export interface BuildRepo {
+  /** Allocates the job's next number atomically (no duplicates, no gaps from races). */
+  create(job: string, input?: BuildCreate): Promise<Build>;
+  get(id: string): Promise<Build | null>;
+  getByNumber(job: string, number: number): Promise<Build | null>;
+  /** Applies the change; leaving 'queued' also removes the build's queue item. Throws 'not-found'. */
+  update(id: string, patch: BuildUpdate): Promise<Build>;
+  /** Newest first. limit 1..1000 (default 25). */
+  list(job: string, opts?: { limit?: number; cursor?: string | null }): Promise<BuildPage>;
+  /** The newest build matching the filter (e.g. previous finished build), or null. */
+  latest(job: string, filter?: BuildFilter): Promise<Build | null>;
+  /** Every build not finished, oldest first: what a restarted controller must resume or requeue. */
+  listUnfinished(): Promise<Build[]>;
+  /** Deletes the build and its artifacts' / test reports' / queue rows; false when absent. */
+  delete(id: string): Promise<boolean>;
+  /** Applies a buildDiscarder the way Jenkins' LogRotator does: builds beyond numToKeep or
+   *  older than daysToKeep go, and so do artifacts beyond artifactNumToKeep /
+   *  artifactDaysToKeep; builds still running, kept forever, and the last successful and last
+   *  stable build are always kept. Deletes the rows and says which files to remove. */
+  prune(job: string, policy: DiscardPolicy, opts?: { now?: number }): Promise<PruneResult>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// artifacts and test reports
+
+export interface ArtifactMeta {
+  /** Relative path inside the build's artifacts, '/'-separated. */
+  path: string;
+  size: number;
+  /** Lowercase hex SHA-256 of the content. */
+  sha256: string;
+  /** Unix permission bits (e.g. 0o644). */
+  mode: number;
+}
+
+export interface ArtifactRepo {
+  /** Records (or replaces, by path) artifacts of a build. */
+  add(buildId: string, artifacts: ArtifactMeta[]): Promise<void>;
+  /** Sorted by path. */
+  list(buildId: string): Promise<ArtifactMeta[]>;
+  get(buildId: string, path: string): Promise<ArtifactMeta | null>;
+}
+
+export interface TestTotals {
+  total: number;
+  failed: number;
+  errors: number;
+  skipped: number;
+  passed: number;
+}
+
+export interface TestReportRepo {
+  /** Adds one `junit` call's results; several calls in a build add up, cases in call order. */
+  add(buildId: string, report: TestReport): Promise<void>;
+  /** Every call's results merged, or null when the build recorded none. */
+  get(buildId: string): Promise<TestReport | null>;
+  /** Just the totals, without loading the cases; null when none. */
+  totals(buildId: string): Promise<TestTotals | null>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// agents
+
+/** How the controller reaches the agent: it dials in (inbound, WebSocket), or the controller
+ *  starts it over SSH. */
+export type AgentLauncher =
+  | { type: 'inbound' }
+  /** The credential is an SSH key (with its username) whose public half is in the host's authorized keys. */
+  | { type: 'ssh'; host: string; port: number; credentialsId: string };
+
+export interface AgentRecord {
+  /** Unique; no '/'. */
+  name: string;
+  labels: string[];
+  executors: number;
+  description: string;
+  launcher: AgentLauncher;
+  /** Working directory on the agent's host; null = the agent's default. */
+  workdir: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface AgentCreate {
+  name: string;
+  labels?: string[];
+  executors?: number;
+  description?: string;
+  launcher?: AgentLauncher;
+  workdir?: string | null;
+}
+
+export type AgentUpdate = Partial<Omit<AgentCreate, 'name'>>;
+
+export interface AgentRepo {
+  create(input: AgentCreate): Promise<AgentRecord>;
+  update(name: string, patch: AgentUpdate): Promise<AgentRecord>;
+  /** False when absent. */
+  delete(name: string): Promise<boolean>;
+  get(name: string): Promise<AgentRecord | null>;
+  /** Sorted by name. */
+  list(): Promise<AgentRecord[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// queue
+
+export interface QueueRepo {
+  /** Queues an existing, still-queued build (BuildRepo.create's `enqueue` does it in one go). */
+  add(buildId: string, spec?: QueueSpec): Promise<QueueItem>;
+  /** Oldest first. */
+  list(): Promise<QueueItem[]>;
+  /** False when it was not queued. */
+  remove(buildId: string): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the store
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly kind: StoreKind;
+  /** Where it lives, with any password masked (for logs and the about page). */
+  readonly location: string;
+  readonly jobs: JobRepo;
+  readonly builds: BuildRepo;
+  readonly artifacts: ArtifactRepo;
+  readonly tests: TestReportRepo;
+  readonly agents: AgentRepo;
+  readonly queue: QueueRepo;
+  /** The schema version (number of migrations applied). */
+  schemaVersion(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** Kiln's home: the embedded store is `<home>/kiln.db`. */
+  home?: string;
+  /** A database URL: `postgres://` / `postgresql://`, or `sqlite:<path>` / a file path.
+   *  Defaults to KILN_DATABASE_URL, then to the embedded store under `home`. */
+  url?: string;
+  /** PostgreSQL only: the schema to use (created if missing); also `?schema=` in the URL. */
+  schema?: string;
+  /** PostgreSQL only: most connections kept open (default 10). */
+  poolSize?: number;
+  /** The clock for created/updated/queued times (tests). */
+  now?: () => number;
+}

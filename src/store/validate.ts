@@ -1,0 +1,293 @@
+// Input checks at the store's edge: every value is checked and turned into the exact shape
+// that is written, so what is read back equals what went in. Failures are
+// StoreError('invalid') with a message that names the field and says what is allowed.
+import { BUILD_RESULTS, type BuildResult } from '../pipeline/model/types.ts';
+import {
+  StoreError, type AgentLauncher, type BuildCause, type BuildScm, type BuildStatus, type DiscardPolicy,
+  type JobDefinition, type JobOptions, type JobParameter, type JobTrigger, type JsonValue,
+} from './types.ts';
+
+function invalid(message: string): StoreError {
+  return new StoreError('invalid', message);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const FORBIDDEN = /[\x00-\x1f\x7f?*\\%!@#$^&|<>[\]:;"]/;
+const FORBIDDEN_TEXT = '? * \\ % ! @ # $ ^ & | < > [ ] : ; " or control characters';
+
+function checkSegment(kind: string, full: string, seg: string): void {
+  if (seg === '') throw invalid(`invalid ${kind} name '${full}': empty part (no leading, trailing or double '/')`);
+  if (seg === '.' || seg === '..') throw invalid(`invalid ${kind} name '${full}': '${seg}' is not allowed as a name`);
+  if (seg.trim() !== seg) throw invalid(`invalid ${kind} name '${full}': no spaces at the start or end of a name`);
+  const bad = FORBIDDEN.exec(seg);
+  if (bad) {
+    const shown = /[\x00-\x1f\x7f]/.test(bad[0]) ? `a control character (0x${bad[0].charCodeAt(0).toString(16).padStart(2, '0')})` : `'${bad[0]}'`;
+    throw invalid(`invalid ${kind} name '${full}': contains ${shown}; names may not contain ${FORBIDDEN_TEXT}`);
+  }
+}
+
+/** Job names: folders separated by '/', each part a Jenkins-legal item name; at most 255 characters. */
+export function checkJobName(name: unknown): string {
+  if (typeof name !== 'string' || name === '') throw invalid('a job name is required (a non-empty string)');
+  if (name.length > 255) throw invalid(`invalid job name '${name.slice(0, 40)}...': longer than 255 characters`);
+  for (const seg of name.split('/')) checkSegment('job', name, seg);
+  return name;
+}
+
+/** Agent names: one Jenkins-legal item name (no '/'); at most 128 characters. */
+export function checkAgentName(name: unknown): string {
+  if (typeof name !== 'string' || name === '') throw invalid('an agent name is required (a non-empty string)');
+  if (name.length > 128) throw invalid(`invalid agent name '${name.slice(0, 40)}...': longer than 128 characters`);
+  if (name.includes('/')) throw invalid(`invalid agent name '${name}': contains '/'`);
+  checkSegment('agent', name, name);
+  return name;
+}
+
+export function checkString(v: unknown, what: string, opts: { max?: number; nonEmpty?: boolean } = {}): string {
+  if (typeof v !== 'string') throw invalid(`${what} must be a string`);
+  if (opts.nonEmpty && v.trim() === '') throw invalid(`${what} must not be empty`);
+  const max = opts.max ?? 1_000_000;
+  if (v.length > max) throw invalid(`${what} is longer than ${max} characters`);
+  return v;
+}
+
+export function checkStringOrNull(v: unknown, what: string, opts: { max?: number; nonEmpty?: boolean } = {}): string | null {
+  return v === null || v === undefined ? null : checkString(v, what, opts);
+}
+
+export function checkInt(v: unknown, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw invalid(`${what} must be a whole number from ${min} to ${max} (got ${JSON.stringify(v) ?? String(v)})`);
+  }
+  return v;
+}
+
+export function checkIntOrNull(v: unknown, what: string, min: number, max?: number): number | null {
+  return v === null || v === undefined ? null : checkInt(v, what, min, max);
+}
+
+export function checkTime(v: unknown, what: string): number {
+  return checkInt(v, what, 0);
+}
+
+export function checkBool(v: unknown, what: string): boolean {
+  if (typeof v !== 'boolean') throw invalid(`${what} must be true or false`);
+  return v;
+}
+
+/** Serializes a value for a JSON column; refuses what would not read back the same. */
+export function toJson(v: unknown, what: string): string {
+  checkJsonValue(v, what, 0);
+  return JSON.stringify(v);
+}
+
+function checkJsonValue(v: unknown, path: string, depth: number): asserts v is JsonValue {
+  if (depth > 200) throw invalid(`${path}: nested too deeply`);
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw invalid(`${path}: ${v} cannot be stored (not a finite number)`);
+    return;
+  }
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => checkJsonValue(x, `${path}[${i}]`, depth + 1));
+    return;
+  }
+  if (typeof v === 'object') {
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto !== Object.prototype && proto !== null) throw invalid(`${path}: only plain objects can be stored (got ${(v as object).constructor?.name ?? 'an object'})`);
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined) continue; // dropped by JSON, as an absent key reads back
+      checkJsonValue(x, `${path}.${k}`, depth + 1);
+    }
+    return;
+  }
+  throw invalid(`${path}: a ${typeof v} cannot be stored (only JSON values)`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// jobs
+
+export function checkDefinition(v: unknown): JobDefinition {
+  if (!isObject(v)) throw invalid("definition must be { kind: 'inline', script } or { kind: 'git', url, branch, path, credentialsId }");
+  if (v['kind'] === 'inline') {
+    return { kind: 'inline', script: checkString(v['script'], 'definition.script', { max: 10 * 1024 * 1024 }) };
+  }
+  if (v['kind'] === 'git') {
+    return {
+      kind: 'git',
+      url: checkString(v['url'], 'definition.url', { nonEmpty: true, max: 2048 }),
+      branch: checkString(v['branch'] ?? 'main', 'definition.branch', { nonEmpty: true, max: 255 }),
+      path: checkString(v['path'] ?? 'Jenkinsfile', 'definition.path', { nonEmpty: true, max: 1024 }),
+      credentialsId: checkStringOrNull(v['credentialsId'], 'definition.credentialsId', { nonEmpty: true, max: 255 }),
+    };
+  }
+  throw invalid(`definition.kind must be 'inline' or 'git' (got ${JSON.stringify(v['kind']) ?? 'nothing'})`);
+}
+
+const PARAM_TYPES = new Set(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run']);
+
+export function checkParameters(v: unknown): JobParameter[] {
+  if (!Array.isArray(v)) throw invalid('parameters must be a list');
+  return v.map((p: unknown, i): JobParameter => {
+    const at = `parameters[${i}]`;
+    if (!isObject(p)) throw invalid(`${at} must be an object`);
+    if (typeof p['type'] !== 'string' || !PARAM_TYPES.has(p['type'])) throw invalid(`${at}.type must be one of ${[...PARAM_TYPES].join(', ')}`);
+    const d = p['defaultValue'];
+    if (d !== null && d !== undefined && typeof d !== 'string' && typeof d !== 'boolean') throw invalid(`${at}.defaultValue must be a string, a boolean or null`);
+    const choices = p['choices'] ?? [];
+    if (!Array.isArray(choices) || !choices.every((c) => typeof c === 'string')) throw invalid(`${at}.choices must be a list of strings`);
+    return {
+      type: p['type'] as JobParameter['type'],
+      name: checkString(p['name'], `${at}.name`, { nonEmpty: true, max: 255 }),
+      defaultValue: d ?? null,
+      description: checkString(p['description'] ?? '', `${at}.description`),
+      choices: [...choices] as string[],
+      trim: checkBool(p['trim'] ?? false, `${at}.trim`),
+    };
+  });
+}
+
+const TRIGGER_TYPES = new Set(['cron', 'pollSCM', 'upstream', 'githubPush', 'gitlab', 'parameterizedCron']);
+
+export function checkTriggers(v: unknown): JobTrigger[] {
+  if (!Array.isArray(v)) throw invalid('triggers must be a list');
+  return v.map((t: unknown, i): JobTrigger => {
+    const at = `triggers[${i}]`;
+    if (!isObject(t)) throw invalid(`${at} must be an object`);
+    if (typeof t['type'] !== 'string' || !TRIGGER_TYPES.has(t['type'])) throw invalid(`${at}.type must be one of ${[...TRIGGER_TYPES].join(', ')}`);
+    return {
+      type: t['type'] as JobTrigger['type'],
+      spec: checkString(t['spec'] ?? '', `${at}.spec`, { max: 10_000 }),
+      threshold: checkStringOrNull(t['threshold'], `${at}.threshold`, { max: 64 }),
+    };
+  });
+}
+
+export function checkDiscardPolicy(v: unknown, what: string): DiscardPolicy {
+  if (!isObject(v)) throw invalid(`${what} must be an object with numToKeep, daysToKeep, artifactNumToKeep, artifactDaysToKeep`);
+  // Jenkins' logRotator writes -1 (or an empty string) for "no limit".
+  const n = (k: string): number | null => {
+    const x = v[k];
+    if (x === undefined || x === null || x === -1 || x === '') return null;
+    return checkInt(x, `${what}.${k}`, 0);
+  };
+  return { numToKeep: n('numToKeep'), daysToKeep: n('daysToKeep'), artifactNumToKeep: n('artifactNumToKeep'), artifactDaysToKeep: n('artifactDaysToKeep') };
+}
+
+export const NO_OPTIONS: JobOptions = { disableConcurrentBuilds: null, quietPeriod: null, buildDiscarder: null };
+
+/** Checks the given options over `base` (the current ones, for an update). */
+export function checkOptions(v: unknown, base: JobOptions = NO_OPTIONS): JobOptions {
+  if (!isObject(v)) throw invalid('options must be an object');
+  const out: JobOptions = { ...base };
+  if ('disableConcurrentBuilds' in v) {
+    const d = v['disableConcurrentBuilds'];
+    if (d === null || d === undefined) out.disableConcurrentBuilds = null;
+    else if (isObject(d)) out.disableConcurrentBuilds = { abortPrevious: checkBool(d['abortPrevious'] ?? false, 'options.disableConcurrentBuilds.abortPrevious') };
+    else throw invalid('options.disableConcurrentBuilds must be null or { abortPrevious }');
+  }
+  if ('quietPeriod' in v) out.quietPeriod = checkIntOrNull(v['quietPeriod'], 'options.quietPeriod', 0, 86_400 * 365);
+  if ('buildDiscarder' in v) {
+    const b = v['buildDiscarder'];
+    out.buildDiscarder = b === null || b === undefined ? null : checkDiscardPolicy(b, 'options.buildDiscarder');
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// builds
+
+const STATUSES = new Set<BuildStatus>(['queued', 'running', 'paused', 'finished']);
+const RESULTS = new Set<string>(BUILD_RESULTS);
+const CAUSE_TYPES = new Set(['user', 'api', 'timer', 'scm', 'webhook', 'upstream', 'replay', 'restart']);
+
+export function checkStatus(v: unknown): BuildStatus {
+  if (typeof v !== 'string' || !STATUSES.has(v as BuildStatus)) throw invalid(`status must be one of ${[...STATUSES].join(', ')} (got ${JSON.stringify(v)})`);
+  return v as BuildStatus;
+}
+
+export function checkResult(v: unknown): BuildResult | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string' || !RESULTS.has(v)) throw invalid(`result must be one of ${BUILD_RESULTS.join(', ')} or null (got ${JSON.stringify(v)})`);
+  return v as BuildResult;
+}
+
+export function checkResults(v: unknown): BuildResult[] {
+  if (!Array.isArray(v)) throw invalid('results must be a list');
+  return v.map((r) => checkResult(r) ?? (() => { throw invalid('results must not contain null'); })());
+}
+
+export function checkCauses(v: unknown): BuildCause[] {
+  if (!Array.isArray(v)) throw invalid('causes must be a list');
+  return v.map((c: unknown, i): BuildCause => {
+    const at = `causes[${i}]`;
+    if (!isObject(c)) throw invalid(`${at} must be an object`);
+    if (typeof c['type'] !== 'string' || !CAUSE_TYPES.has(c['type'])) throw invalid(`${at}.type must be one of ${[...CAUSE_TYPES].join(', ')}`);
+    const out: BuildCause = { type: c['type'] as BuildCause['type'], description: checkString(c['description'], `${at}.description`, { max: 10_000 }) };
+    if (c['userId'] !== undefined) out.userId = checkStringOrNull(c['userId'], `${at}.userId`, { max: 255 });
+    if (c['upstreamJob'] !== undefined) out.upstreamJob = c['upstreamJob'] === null ? null : checkJobName(c['upstreamJob']);
+    if (c['upstreamBuild'] !== undefined) out.upstreamBuild = checkIntOrNull(c['upstreamBuild'], `${at}.upstreamBuild`, 1);
+    return out;
+  });
+}
+
+export function checkScm(v: unknown): BuildScm | null {
+  if (v === null || v === undefined) return null;
+  if (!isObject(v)) throw invalid('scm must be null or { url, branch, commit }');
+  return {
+    url: checkStringOrNull(v['url'], 'scm.url', { max: 2048 }),
+    branch: checkStringOrNull(v['branch'], 'scm.branch', { max: 255 }),
+    commit: checkStringOrNull(v['commit'], 'scm.commit', { max: 255 }),
+  };
+}
+
+export function checkParams(v: unknown): string {
+  if (!isObject(v)) throw invalid('params must be an object of parameter names to values');
+  return toJson(v, 'params');
+}
+
+// ---------------------------------------------------------------------------------------------
+// agents and artifacts
+
+export function checkLabels(v: unknown): string[] {
+  if (!Array.isArray(v)) throw invalid('labels must be a list of strings');
+  const out: string[] = [];
+  for (const l of v) {
+    if (typeof l !== 'string' || l === '' || /[\s&|!()'"]/.test(l)) {
+      throw invalid(`invalid label ${JSON.stringify(l)}: a label is one word without spaces, quotes, or & | ! ( )`);
+    }
+    if (l.length > 255) throw invalid(`invalid label '${l.slice(0, 40)}...': longer than 255 characters`);
+    if (!out.includes(l)) out.push(l);
+  }
+  return out;
+}
+
+export function checkLauncher(v: unknown): AgentLauncher {
+  if (!isObject(v)) throw invalid("launcher must be { type: 'inbound' } or { type: 'ssh', host, port, credentialsId }");
+  if (v['type'] === 'inbound') return { type: 'inbound' };
+  if (v['type'] === 'ssh') {
+    return {
+      type: 'ssh',
+      host: checkString(v['host'], 'launcher.host', { nonEmpty: true, max: 255 }),
+      port: checkInt(v['port'] ?? 22, 'launcher.port', 1, 65535),
+      credentialsId: checkString(v['credentialsId'], 'launcher.credentialsId', { nonEmpty: true, max: 255 }),
+    };
+  }
+  throw invalid(`launcher.type must be 'inbound' or 'ssh' (got ${JSON.stringify(v['type']) ?? 'nothing'})`);
+}
+
+export function checkArtifactPath(v: unknown): string {
+  const p = checkString(v, 'artifact path', { nonEmpty: true, max: 4096 });
+  if (p.startsWith('/') || p.includes('\\') || p.split('/').some((s) => s === '' || s === '.' || s === '..') || /[\x00]/.test(p)) {
+    throw invalid(`invalid artifact path '${p}': must be relative, '/'-separated, without empty, '.' or '..' parts`);
+  }
+  return p;
+}
+
+export function checkSha256(v: unknown): string {
+  if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) throw invalid(`sha256 must be 64 lowercase hex digits (got ${JSON.stringify(v)})`);
+  return v;
+}
