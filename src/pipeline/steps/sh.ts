@@ -13,7 +13,13 @@ export default defineStep({
   block: 'none',
   needsNode: true,
   async run(ctx, args) {
-    return runScriptStep(ctx, args, 'sh', async (script) =>
-      script.startsWith('#!') ? [await scriptFile(ctx, script, '.sh', 0o755)] : ['/bin/sh', '-xe', '-c', script]);
+    const returnStdout = args.values.returnStdout === true;
+    return runScriptStep(ctx, args, 'sh', async (script) => {
+      const argv = script.startsWith('#!') ? [await scriptFile(ctx, script, '.sh', 0o755)] : ['/bin/sh', '-xe', '-c', script];
+      // Like Jenkins (2>&1), stderr goes into the same pipe as stdout, so the `+ cmd` trace and
+      // the command's output keep their order wherever the step runs. `exec` replaces the
+      // wrapper shell: no extra process. Not with returnStdout, which captures stdout alone.
+      return returnStdout ? argv : ['/bin/sh', '-c', 'exec "$0" "$@" 2>&1', ...argv];
+    });
   },
 });

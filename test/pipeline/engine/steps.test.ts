@@ -58,7 +58,7 @@ test('files: writeFile, readFile, fileExists, dir, pwd, deleteDir, isUnix', asyn
             echo "pwd=\${pwd()}"
           }
         }
-        sh 'cat sub/dir/x.txt; echo'
+        sh 'echo "$(cat sub/dir/x.txt)"'
         dir('a') { deleteDir() }
         script { echo "after delete: \${fileExists('a')}" }
 `));
@@ -313,4 +313,11 @@ pipeline {
   const skipped = await runPipeline(wrap(`        lock('x') { lock(resource: 'x', skipIfLocked: true) { echo 'never' } }`));
   assert.equal(skipped.state.result, 'SUCCESS');
   assert.match(skipped.console, /\[x\] is locked by test-job #7, skipping execution/);
+});
+
+test('sh keeps the order of its trace and its output, as one stream (2>&1)', async () => {
+  const { state, console } = await runPipeline(wrap(`        sh 'echo one; echo two >&2; echo three'`));
+  assert.equal(state.result, 'SUCCESS');
+  const lines = console.split('\n').filter((l) => /^(\+ echo|one|two|three)/.test(l));
+  assert.deepEqual(lines, ['+ echo one', 'one', '+ echo two', 'two', '+ echo three', 'three']);
 });
