@@ -10,6 +10,7 @@ interface Command {
 const commands: Record<string, Command> = {
   lint: { summary: 'validate Jenkinsfiles: kiln lint FILE... [--json] [--list-steps]', load: () => import('./lint.ts') },
   run: { summary: 'run a Jenkinsfile on this machine, no server: kiln run [FILE] [-p K=V]...', load: () => import('./run.ts') },
+  agent: { summary: 'connect this machine to a controller as a build agent: kiln agent --url URL --name N --secret S', load: () => import('./agent.ts') },
 };
 
 function version(): string {

@@ -1,0 +1,324 @@
+// The agent process's connection to the controller: dial, authenticate, hello, carry out
+// requests, and when the connection drops, dial again with backoff and resume the session.
+//
+// Why it is built this way: an inbound agent sits behind NATs and proxies the controller cannot
+// reach, so the agent dials, over the controller's own web port (`ws(s)://host/agent`).
+// Networks fail; builds must not. The agent therefore keeps its session across connections:
+// the processes it runs go on while it reconnects, their output is kept (link.ts) and sent
+// once the controller has the agent back, and only if the controller answers the next hello
+// with a *new* session (it gave up on the old one) does the agent stop what the old one ran.
+//
+// How: `run()` loops: connect (WebSocket with name, secret and protocol version in the
+// upgrade headers), send hello, wait for welcome, then hand each schema-checked request to the
+// session's RequestExecutor (executor.ts). On a close it waits 0.5 s, doubling up to 10 s, with
+// ±20 % jitter, and tries again; a successful welcome resets the delay. Errors that retrying
+// cannot fix (wrong secret, unknown agent, version mismatch, no endpoint) end `run()` with an
+// AgentFatalError whose message says what to change.
+
+import os from 'node:os';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { WebSocket } from 'ws';
+import type { IncomingMessage, ClientRequest } from 'node:http';
+import { LocalBackend } from '../backends/local/local.ts';
+import {
+  CloseCode, HEADER_AGENT_NAME, HEADER_PROTOCOL, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+  isValidAgentName, isValidLabel, type ControllerMessage, type HelloMessage, type Request, type WelcomeMessage,
+} from '../protocol/messages.ts';
+import { ProtocolViolation, closeReason, controllerDecoder } from '../protocol/codec.ts';
+import { Link } from '../protocol/link.ts';
+import { keepAlive } from '../protocol/heartbeat.ts';
+import { RequestExecutor } from './executor.ts';
+import { agentEndpoint, describeClose, describeConnectError, describeHttpRefusal, type Problem } from './errors.ts';
+
+export interface AgentOptions {
+  /** The controller's base URL (http, https; ws and wss are accepted too). */
+  url: string;
+  name: string;
+  secret: string;
+  /** The agent's work directory; workspaces go under `<workdir>/workspace/`. */
+  workdir: string;
+  labels?: string[];
+  /** Executors offered to the controller's scheduler. Default 1. */
+  executors?: number;
+  /** Keep trying after a failed or lost connection. Default true. */
+  reconnect?: boolean;
+  /** Reconnection delays: first and largest. Default 500 ms and 10 s. */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** Time between SIGTERM and SIGKILL when killing a process tree. Default 1500 ms. */
+  killGraceMs?: number;
+  /**
+   * Most bytes kept for the controller while disconnected (output of running processes). Past
+   * it the agent gives the session up (stops its processes) rather than run out of memory; the
+   * controller then fails those builds. Default 256 MiB.
+   */
+  maxKeptBytes?: number;
+  /** Progress lines (connected, lost, retrying). Default: none. */
+  log?: (line: string) => void;
+}
+
+/** The agent cannot go on: the message says why and what to change. */
+export class AgentFatalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AgentFatalError';
+  }
+}
+
+interface Outcome extends Problem {
+  /** Whether the connection got as far as a welcome (resets the backoff). */
+  welcomed: boolean;
+}
+
+const WELCOME_TIMEOUT_MS = 10_000;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+export class Agent {
+  readonly endpoint: URL;
+  readonly name: string;
+  readonly workdir: string;
+  readonly #o: AgentOptions;
+  readonly #backend: LocalBackend;
+  readonly #log: (line: string) => void;
+  #link = new Link();
+  #executor: RequestExecutor;
+  #session: string | null = null;
+  #ws: WebSocket | null = null;
+  #stopped = false;
+  #wake: (() => void) | null = null;
+
+  constructor(options: AgentOptions) {
+    if (!isValidAgentName(options.name)) {
+      throw new Error(`invalid agent name '${options.name}': use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 128)`);
+    }
+    for (const l of options.labels ?? []) {
+      if (!isValidLabel(l)) throw new Error(`invalid label '${l}': no spaces, quotes, commas or any of & | ! ( )`);
+    }
+    if (options.secret === '') throw new Error('no secret given (--secret or KILN_SECRET)');
+    this.endpoint = agentEndpoint(options.url);
+    this.name = options.name;
+    this.workdir = path.resolve(options.workdir);
+    this.#o = options;
+    this.#log = options.log ?? (() => {});
+    this.#backend = new LocalBackend({
+      root: path.join(this.workdir, 'workspace'),
+      nodeName: options.name,
+      labels: options.labels ?? [],
+      ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+    });
+    this.#executor = this.#newExecutor();
+  }
+
+  /** Whether a connection is open and welcomed. */
+  get connected(): boolean {
+    return this.#link.connected;
+  }
+
+  /**
+   * Connects and serves until `stop()` (resolves) or a problem retrying cannot fix (rejects
+   * with AgentFatalError; without `reconnect`, any lost or failed connection).
+   */
+  async run(): Promise<void> {
+    const initial = this.#o.backoff?.initialMs ?? 500;
+    const max = this.#o.backoff?.maxMs ?? 10_000;
+    let delay = initial;
+    while (!this.#stopped) {
+      const r = await this.#connectOnce();
+      if (this.#stopped) break;
+      if (r.fatal || this.#o.reconnect === false) {
+        await this.#executor.close();
+        throw new AgentFatalError(r.message);
+      }
+      if (r.welcomed) delay = initial;
+      const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
+      this.#log(`${r.message}; reconnecting in ${(wait / 1000).toFixed(1)} s`);
+      await this.#sleep(wait);
+      delay = Math.min(delay * 2, max);
+    }
+  }
+
+  /** Closes the connection (the controller ends the session at once), kills what runs, returns. */
+  async stop(reason = 'agent shutting down'): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    const ws = this.#ws;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => { ws.terminate(); resolve(); }, 1000);
+        ws.once('close', () => { clearTimeout(t); resolve(); });
+        ws.close(CloseCode.goingAway, closeReason(reason));
+      });
+    } else {
+      ws?.terminate();
+    }
+    await this.#executor.close();
+  }
+
+  #newExecutor(): RequestExecutor {
+    return new RequestExecutor({
+      name: this.name,
+      backend: this.#backend,
+      workdir: this.workdir,
+      workspaceRoot: this.#backend.root,
+      send: (msg, data) => {
+        this.#link.send(msg, data);
+        if (!this.#link.connected && this.#link.pending.bytes > (this.#o.maxKeptBytes ?? 256 * 1024 * 1024)) this.#abandonSession();
+      },
+    });
+  }
+
+  /** Drops the session while disconnected: too much output piled up for a controller that is not there. */
+  #abandonSession(): void {
+    this.#log(`more than ${Math.round(this.#link.pending.bytes / 1048576)} MiB of output waiting for the controller; giving up the session and stopping its processes`);
+    void this.#executor.close();
+    this.#link.close();
+    this.#link = new Link();
+    this.#session = null;
+    this.#executor = this.#newExecutor();
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.#wake = done;
+    }).finally(() => { this.#wake = null; });
+  }
+
+  #connectOnce(): Promise<Outcome> {
+    const base = this.#o.url;
+    return new Promise<Outcome>((resolve) => {
+      let settled = false;
+      let welcomed = false;
+      let problem: Problem | null = null;
+      let stopHeartbeat: (() => void) | null = null;
+      let welcomeTimer: NodeJS.Timeout | null = null;
+      const finish = (fallback: Problem) => {
+        if (settled) return;
+        settled = true;
+        if (welcomeTimer) clearTimeout(welcomeTimer);
+        stopHeartbeat?.();
+        this.#link.detach();
+        if (this.#ws === ws) this.#ws = null;
+        resolve({ ...(problem ?? fallback), welcomed });
+      };
+      const fail = (p: Problem, code: number) => {
+        if (!problem) problem = p;
+        ws.close(code, closeReason(p.message));
+      };
+
+      const ws = new WebSocket(this.endpoint, {
+        headers: {
+          authorization: `Bearer ${this.#o.secret}`,
+          [HEADER_AGENT_NAME]: this.name,
+          [HEADER_PROTOCOL]: String(PROTOCOL_VERSION),
+        },
+        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+        maxPayload: MAX_FRAME_BYTES,
+        perMessageDeflate: false,
+      });
+      this.#ws = ws;
+
+      ws.on('unexpected-response', (req: ClientRequest, res: IncomingMessage) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => { if (body.length < 4096) body += d; });
+        const done = () => {
+          problem = describeHttpRefusal(res.statusCode ?? 0, body, base, this.endpoint, this.name);
+          req.destroy();
+          finish(problem);
+        };
+        res.once('end', done);
+        res.once('error', done);
+        res.once('close', done);
+      });
+      ws.on('error', (err) => {
+        if (!problem) problem = welcomed ? { fatal: false, message: `connection error: ${err.message}` } : describeConnectError(err, base, this.endpoint);
+      });
+      ws.on('open', () => {
+        const hello: HelloMessage = {
+          type: 'hello', protocol: PROTOCOL_VERSION, name: this.name, labels: this.#o.labels ?? [],
+          executors: this.#o.executors ?? 1, os: process.platform, arch: process.arch,
+          hostname: os.hostname().slice(0, 256), nodeVersion: process.version, kilnVersion: kilnVersion(),
+          workdir: this.workdir, session: this.#session, received: this.#link.received,
+        };
+        ws.send(JSON.stringify(hello));
+        welcomeTimer = setTimeout(() => {
+          fail({ fatal: false, message: `the controller at ${base} did not answer the hello within ${WELCOME_TIMEOUT_MS / 1000} s` }, CloseCode.timeout);
+        }, WELCOME_TIMEOUT_MS);
+      });
+      const decoder = controllerDecoder();
+      ws.on('message', (raw: Buffer, isBinary: boolean) => {
+        if (settled || problem) return;
+        try {
+          const { msg, data } = decoder.decode(raw, isBinary);
+          if (!welcomed) {
+            if (msg.type !== 'welcome') throw new ProtocolViolation(CloseCode.policy, `expected welcome, got '${msg.type}'`);
+            if (welcomeTimer) clearTimeout(welcomeTimer);
+            this.#welcome(ws, msg);
+            welcomed = true;
+            stopHeartbeat = keepAlive(ws, {
+              intervalMs: msg.heartbeatMs,
+              timeoutMs: msg.timeoutMs,
+              onDead: (ms) => { problem ??= { fatal: false, message: `no sign of life from the controller for ${(ms / 1000).toFixed(1)} s` }; },
+            });
+            return;
+          }
+          this.#message(msg, data, raw.length);
+        } catch (e) {
+          const v = e instanceof ProtocolViolation ? e : new ProtocolViolation(CloseCode.policy, e instanceof Error ? e.message : String(e));
+          fail({ fatal: v.code === CloseCode.version, message: `protocol error: ${v.message}` }, v.code);
+        }
+      });
+      ws.on('close', (code, reason) => {
+        const text = reason.toString('utf8');
+        if (code === CloseCode.version && !problem) problem = { fatal: true, message: `the controller speaks another protocol version: ${text}` };
+        finish({ fatal: false, message: describeClose(code, text, base) });
+      });
+    });
+  }
+
+  #welcome(ws: WebSocket, w: WelcomeMessage): void {
+    if (w.protocol !== PROTOCOL_VERSION) {
+      throw new ProtocolViolation(CloseCode.version, `the controller speaks protocol version ${w.protocol}, this agent ${PROTOCOL_VERSION}`);
+    }
+    if (!w.resumed) {
+      if (this.#session !== null) {
+        const running = this.#executor.running;
+        this.#log(`the controller started a new session${running > 0 ? `; stopping ${running} process(es) of the previous one` : ''}`);
+      }
+      void this.#executor.close();
+      this.#link.close();
+      this.#link = new Link();
+      this.#executor = this.#newExecutor();
+    }
+    this.#session = w.session;
+    this.#link.attach({ send: (frame, binary) => ws.send(frame, { binary }) }, w.received);
+    this.#log(`${w.resumed ? 'reconnected' : 'connected'} to ${this.#o.url} as agent '${this.name}'`);
+  }
+
+  #message(msg: ControllerMessage, data: Buffer | null, bytes: number): void {
+    if (msg.type === 'welcome') throw new ProtocolViolation(CloseCode.policy, 'a second welcome');
+    if (msg.type === 'ack') {
+      this.#link.acknowledged(msg.ack);
+      return;
+    }
+    if (!this.#link.receive(msg.seq, msg.ack, bytes)) return;
+    this.#executor.handle(msg as Request, data);
+  }
+}
+
+let version: string | undefined;
+function kilnVersion(): string {
+  if (version === undefined) {
+    try {
+      version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    } catch {
+      version = 'unknown';
+    }
+  }
+  return version;
+}

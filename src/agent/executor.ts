@@ -1,0 +1,219 @@
+// Carries out the controller's requests on the agent's machine, one session at a time.
+//
+// Why a separate piece: the connection (agent.ts) comes and goes; what runs here must not.
+// An executor lives as long as the controller's session: processes keep running and output
+// keeps being queued while the connection is down, and a resumed connection carries on. When
+// the controller starts a new session instead (the old one ended), the old executor is closed:
+// its processes are killed, its workspaces released, and nothing it still produces is sent.
+//
+// How: every request is done with the local backend's workspace code (backends/local), which
+// already holds the rules an agent needs for least privilege: every path must lie inside the
+// workspace or its @tmp area, reads refuse symbolic links that lead out, processes run in their
+// own process group and an abort kills the whole tree. On top of that, a workspace the
+// controller asks for by path must lie inside the agent's work directory.
+
+import * as path from 'node:path';
+import type { Backend, Workspace } from '../backends/types.ts';
+import { WorkspaceError } from '../backends/types.ts';
+import { CHUNK_BYTES, CloseCode } from '../protocol/messages.ts';
+import type { ErrorCodeName, Outgoing, Request, Response } from '../protocol/messages.ts';
+import { ProtocolViolation } from '../protocol/codec.ts';
+
+export interface ExecutorOptions {
+  /** The agent's name (for messages). */
+  name: string;
+  /** Where workspaces are made; requested paths must lie inside `workdir`. */
+  backend: Backend;
+  workdir: string;
+  /** Directory relative workspace paths resolve against (the backend's root). */
+  workspaceRoot: string;
+  /** Sends a sequenced message to the controller (with bytes for binary types). */
+  send: (msg: Outgoing<Response>, data?: Buffer) => void;
+}
+
+interface Upload {
+  chunks: Buffer[];
+  bytes: number;
+  done: (data: Buffer) => void;
+}
+
+export class RequestExecutor {
+  readonly #o: ExecutorOptions;
+  readonly #workspaces = new Map<number, Workspace>();
+  readonly #execs = new Map<number, AbortController>();
+  readonly #uploads = new Map<number, Upload>();
+  #closed = false;
+
+  constructor(options: ExecutorOptions) {
+    this.#o = options;
+  }
+
+  /** Processes running now. */
+  get running(): number {
+    return this.#execs.size;
+  }
+
+  /** Handles one new request. Throws ProtocolViolation for a request that makes no sense. */
+  handle(msg: Request, data: Buffer | null): void {
+    if (this.#closed) return;
+    switch (msg.type) {
+      case 'chunk': {
+        const up = this.#uploads.get(msg.id);
+        if (!up) throw new ProtocolViolation(CloseCode.policy, `data chunk for request ${msg.id}, which expects none`);
+        const d = data ?? Buffer.alloc(0);
+        up.chunks.push(d);
+        up.bytes += d.length;
+        if (msg.last) {
+          this.#uploads.delete(msg.id);
+          up.done(up.chunks.length === 1 ? up.chunks[0]! : Buffer.concat(up.chunks));
+        }
+        return;
+      }
+      case 'abort':
+        this.#execs.get(msg.id)?.abort();
+        return;
+      case 'exec': {
+        // Registered now, so that an abort arriving before the process starts is not lost.
+        const ac = new AbortController();
+        this.#execs.set(msg.id, ac);
+        if (msg.stdin) this.#expectUpload(msg.id, (stdin) => this.#answer(msg.id, this.#exec(msg, ac, stdin)));
+        else this.#answer(msg.id, this.#exec(msg, ac, undefined));
+        return;
+      }
+      case 'writeFile':
+        this.#expectUpload(msg.id, (bytes) => this.#answer(msg.id, (async () => {
+          if (bytes.length !== msg.size) throw new Error(`writeFile ${msg.path}: received ${bytes.length} bytes of ${msg.size}`);
+          await this.#ws(msg.ws).writeFile(msg.path, bytes, msg.mode);
+          this.#send({ type: 'done', id: msg.id });
+        })()));
+        return;
+      case 'allocate':
+        this.#answer(msg.id, this.#allocate(msg));
+        return;
+      case 'readFile':
+        this.#answer(msg.id, (async () => {
+          const bytes = await this.#ws(msg.ws).readFile(msg.path);
+          for (let off = 0; off < bytes.length; off += CHUNK_BYTES) {
+            this.#send({ type: 'chunk', id: msg.id, last: off + CHUNK_BYTES >= bytes.length }, bytes.subarray(off, off + CHUNK_BYTES));
+          }
+          this.#send({ type: 'fileRead', id: msg.id, size: bytes.length });
+        })());
+        return;
+      case 'stat':
+        this.#answer(msg.id, (async () => {
+          this.#send({ type: 'fileStat', id: msg.id, stat: await this.#ws(msg.ws).stat(msg.path) });
+        })());
+        return;
+      case 'mkdir':
+        this.#answer(msg.id, (async () => {
+          await this.#ws(msg.ws).mkdir(msg.path);
+          this.#send({ type: 'done', id: msg.id });
+        })());
+        return;
+      case 'remove':
+        this.#answer(msg.id, (async () => {
+          await this.#ws(msg.ws).remove(msg.path);
+          this.#send({ type: 'done', id: msg.id });
+        })());
+        return;
+      case 'glob':
+        this.#answer(msg.id, (async () => {
+          const options = {
+            ...(msg.defaultExcludes !== undefined ? { defaultExcludes: msg.defaultExcludes } : {}),
+            ...(msg.caseSensitive !== undefined ? { caseSensitive: msg.caseSensitive } : {}),
+          };
+          const files = await this.#ws(msg.ws).glob(msg.dir, msg.includes, msg.excludes, options);
+          this.#send({ type: 'globbed', id: msg.id, files });
+        })());
+        return;
+      case 'release':
+        this.#answer(msg.id, (async () => {
+          const ws = this.#workspaces.get(msg.ws);
+          this.#workspaces.delete(msg.ws);
+          await ws?.release();
+          this.#send({ type: 'done', id: msg.id });
+        })());
+        return;
+    }
+  }
+
+  /** Ends the session's work: kills its processes, releases its workspaces, sends nothing more. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const ac of this.#execs.values()) ac.abort();
+    this.#uploads.clear();
+    const all = [...this.#workspaces.values()];
+    this.#workspaces.clear();
+    await Promise.all(all.map((ws) => ws.release().catch(() => {})));
+  }
+
+  async #allocate(msg: Extract<Request, { type: 'allocate' }>): Promise<void> {
+    let wanted: string | undefined;
+    if (msg.path !== undefined) {
+      wanted = path.resolve(this.#o.workspaceRoot, msg.path);
+      const root = path.resolve(this.#o.workdir);
+      if (wanted !== root && !wanted.startsWith(root + path.sep)) {
+        throw new WorkspaceError('outside', `workspace ${wanted} is outside agent '${this.#o.name}''s work directory ${root}`);
+      }
+    }
+    const ws = await this.#o.backend.allocate({
+      build: { job: msg.job, number: msg.number, id: msg.buildId },
+      ...(wanted !== undefined ? { path: wanted } : {}),
+      ...(msg.label !== undefined ? { label: msg.label } : {}),
+    });
+    if (this.#closed) {
+      await ws.release();
+      return;
+    }
+    this.#workspaces.set(msg.id, ws);
+    this.#send({
+      type: 'allocated', id: msg.id, root: ws.root, tmp: ws.tmp, nodeName: ws.nodeName,
+      nodeLabels: ws.nodeLabels, hasContainers: ws.hasContainers, isUnix: ws.isUnix,
+    });
+  }
+
+  async #exec(msg: Extract<Request, { type: 'exec' }>, ac: AbortController, stdin: Buffer | undefined): Promise<void> {
+    let n = 0;
+    try {
+      const r = await this.#ws(msg.ws).exec({
+        argv: msg.argv,
+        cwd: msg.cwd,
+        env: msg.env,
+        ...(stdin !== undefined ? { stdin } : {}),
+        ...(msg.container !== undefined ? { container: msg.container } : {}),
+        signal: ac.signal,
+        onOutput: (chunk, stream) => {
+          for (let off = 0; off === 0 || off < chunk.length; off += CHUNK_BYTES) {
+            this.#send({ type: 'output', id: msg.id, n: n++, stream }, chunk.subarray(off, off + CHUNK_BYTES));
+          }
+        },
+      });
+      this.#send({ type: 'exited', id: msg.id, exitCode: r.exitCode, signal: r.signal, aborted: r.aborted, chunks: n });
+    } finally {
+      this.#execs.delete(msg.id);
+    }
+  }
+
+  #ws(id: number): Workspace {
+    const ws = this.#workspaces.get(id);
+    if (!ws) throw new Error(`workspace ${id} is not allocated on agent '${this.#o.name}' (released, or the agent restarted)`);
+    return ws;
+  }
+
+  #expectUpload(id: number, done: (data: Buffer) => void): void {
+    this.#uploads.set(id, { chunks: [], bytes: 0, done });
+  }
+
+  /** Sends the failure of request `id` if `work` fails. */
+  #answer(id: number, work: Promise<void>): void {
+    work.catch((e: unknown) => {
+      const code: ErrorCodeName = e instanceof WorkspaceError ? e.code : 'error';
+      const message = e instanceof Error ? e.message : String(e);
+      this.#send({ type: 'failed', id, code, message: message.slice(0, 65536) });
+    });
+  }
+
+  #send(msg: Outgoing<Response>, data?: Buffer): void {
+    if (!this.#closed) this.#o.send(msg, data);
+  }
+}

@@ -1,0 +1,265 @@
+// The controller's side of one agent session: the requests in flight to that agent and the
+// answers that settle them. A session outlives its connections: when the WebSocket drops, the
+// session waits `graceMs` for the agent to come back (same name, same session token) with its
+// processes still running; pending calls wait too, and messages queued meanwhile go out on
+// the resumed connection (link.ts makes that exactly-once). If the agent does not return in
+// time, or breaks the protocol, or shuts down, the session ends and every pending call rejects
+// with an AgentUnavailableError naming the agent.
+//
+// The hub (hub.ts) owns sockets and hands this class decoded, schema-checked messages.
+
+import type { HelloMessage, Outgoing, Request, Response } from '../../protocol/messages.ts';
+import { CHUNK_BYTES, CloseCode } from '../../protocol/messages.ts';
+import { Link, type LinkTransport } from '../../protocol/link.ts';
+import { ProtocolViolation } from '../../protocol/codec.ts';
+import { WorkspaceError } from '../types.ts';
+import type { ExecResult, ExecSpec, OutputStream } from '../types.ts';
+
+/** A call could not complete because its agent is gone (or never was there). */
+export class AgentUnavailableError extends Error {
+  readonly agent: string;
+  constructor(agent: string, message: string) {
+    super(message);
+    this.name = 'AgentUnavailableError';
+    this.agent = agent;
+  }
+}
+
+type ResponseType = Response['type'];
+type ResponseOf<T extends ResponseType> = Extract<Response, { type: T }>;
+
+interface Pending {
+  /** The answer that settles it ('exited' for exec, 'done' for writeFile, ...). */
+  expect: ResponseType;
+  /** What it was, for messages. */
+  what: string;
+  resolve(msg: Response): void;
+  /** `ended` is true when the session ended under it (rather than the agent reporting a failure). */
+  reject(err: Error, ended: boolean): void;
+  /** readFile: the chunks so far. */
+  chunks: Buffer[] | null;
+  /** exec: where output goes, and the number of the next chunk. */
+  output: ((data: Buffer, stream: OutputStream) => void) | null;
+  n: number;
+}
+
+export interface SessionOptions {
+  name: string;
+  token: string;
+  hello: HelloMessage;
+  address: string | null;
+  graceMs: number;
+  /** Called once when the session ends, with the reason. */
+  onEnd: (session: AgentSession, reason: AgentUnavailableError) => void;
+}
+
+export class AgentSession {
+  readonly name: string;
+  readonly token: string;
+  readonly startedAt = Date.now();
+  readonly graceMs: number;
+  hello: HelloMessage;
+  address: string | null;
+  readonly link = new Link();
+  /** When the current disconnection began (null while connected). */
+  disconnectedAt: number | null = null;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #graceTimer: NodeJS.Timeout | null = null;
+  #ended: AgentUnavailableError | null = null;
+  readonly #onEnd: SessionOptions['onEnd'];
+
+  constructor(o: SessionOptions) {
+    this.name = o.name;
+    this.token = o.token;
+    this.hello = o.hello;
+    this.address = o.address;
+    this.graceMs = o.graceMs;
+    this.#onEnd = o.onEnd;
+  }
+
+  get ended(): AgentUnavailableError | null {
+    return this.#ended;
+  }
+
+  get connected(): boolean {
+    return this.link.connected;
+  }
+
+  /** Requests waiting for an answer. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** A (new) connection carries the session; the agent said it received up to `agentReceived`. */
+  attach(transport: LinkTransport, agentReceived: number): void {
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    this.#graceTimer = null;
+    this.disconnectedAt = null;
+    this.link.attach(transport, agentReceived);
+  }
+
+  /** The connection dropped: wait for the agent to come back, then give up. */
+  detach(): void {
+    if (this.#ended) return;
+    this.link.detach();
+    if (this.#graceTimer) return;
+    this.disconnectedAt = Date.now();
+    this.#graceTimer = setTimeout(() => {
+      this.end(new AgentUnavailableError(this.name,
+        `agent '${this.name}' disconnected and did not come back within ${formatSeconds(this.graceMs)}`));
+    }, this.graceMs);
+  }
+
+  /** Ends the session: every pending call fails with `reason`. Idempotent. */
+  end(reason: AgentUnavailableError): void {
+    if (this.#ended) return;
+    this.#ended = reason;
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    this.#graceTimer = null;
+    this.link.close();
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(reason, true);
+    this.#onEnd(this, reason);
+  }
+
+  // ---------------------------------------------------------------------------------- requests
+
+  /** Sends a request and resolves with its answer of type `expect`. */
+  request<T extends ResponseType>(
+    msg: DistributiveOmit<Outgoing<Request>, 'id'>, expect: T, what: string, body?: Buffer,
+  ): Promise<ResponseOf<T>> {
+    return new Promise<ResponseOf<T>>((resolve, reject) => {
+      const id = this.#register({
+        expect, what, chunks: null, output: null, n: 0,
+        resolve: (m) => resolve(m as ResponseOf<T>),
+        reject: (e) => reject(e),
+      });
+      this.#sendRequest(id, msg, body);
+    });
+  }
+
+  /** readFile: the chunks the agent sends, joined. */
+  readFile(ws: number, path: string): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const id = this.#register({
+        expect: 'fileRead', what: `readFile ${path}`, chunks, output: null, n: 0,
+        resolve: (m) => {
+          const data = Buffer.concat(chunks);
+          const size = (m as ResponseOf<'fileRead'>).size;
+          if (data.length !== size) reject(new Error(`reading ${path} on agent '${this.name}': got ${data.length} bytes of ${size}`));
+          else resolve(data);
+        },
+        reject: (e) => reject(e),
+      });
+      this.#sendRequest(id, { type: 'readFile', ws, path });
+    });
+  }
+
+  /** Runs a process on the agent; output streams to `spec.onOutput` in order. */
+  exec(ws: number, spec: ExecSpec): Promise<ExecResult> {
+    return new Promise<ExecResult>((resolve, reject) => {
+      let sinkError: unknown;
+      let abortRequested = false;
+      let id = 0;
+      const onAbort = () => {
+        if (abortRequested || !this.#pending.has(id)) return;
+        abortRequested = true;
+        if (!this.#ended) this.link.send({ type: 'abort', id });
+      };
+      const cleanup = () => spec.signal?.removeEventListener('abort', onAbort);
+      id = this.#register({
+        expect: 'exited', what: `exec ${JSON.stringify(spec.argv[0])}`, chunks: null, n: 0,
+        output: (data, stream) => {
+          if (sinkError !== undefined) return;
+          try {
+            spec.onOutput(data, stream);
+          } catch (e) {
+            sinkError = e;
+          }
+        },
+        resolve: (m) => {
+          cleanup();
+          const r = m as ResponseOf<'exited'>;
+          if (sinkError !== undefined) reject(sinkError);
+          else resolve({ exitCode: r.exitCode, signal: r.signal, aborted: r.aborted });
+        },
+        reject: (e, ended) => {
+          cleanup();
+          // Aborted by the build and then the agent vanished: the process is gone either way.
+          if (ended && abortRequested) resolve({ exitCode: null, signal: null, aborted: true });
+          else reject(e);
+        },
+      });
+      spec.signal?.addEventListener('abort', onAbort, { once: true });
+      const stdin = spec.stdin === undefined ? undefined : Buffer.isBuffer(spec.stdin) ? spec.stdin : Buffer.from(spec.stdin, 'utf8');
+      const msg = {
+        type: 'exec' as const, ws, argv: spec.argv, cwd: spec.cwd, env: spec.env, stdin: stdin !== undefined,
+        ...(spec.container !== undefined ? { container: spec.container } : {}),
+      };
+      this.#sendRequest(id, msg, stdin);
+    });
+  }
+
+  #register(p: Pending): number {
+    if (this.#ended) throw this.#ended;
+    const id = this.#nextId++;
+    this.#pending.set(id, p);
+    return id;
+  }
+
+  #sendRequest(id: number, msg: DistributiveOmit<Outgoing<Request>, 'id'>, body?: Buffer): void {
+    if (this.#ended) {
+      this.#pending.delete(id);
+      throw this.#ended;
+    }
+    this.link.send({ ...msg, id });
+    if (body !== undefined) {
+      for (let off = 0; ; off += CHUNK_BYTES) {
+        const last = off + CHUNK_BYTES >= body.length;
+        this.link.send({ type: 'chunk', id, last }, body.subarray(off, off + CHUNK_BYTES));
+        if (last) break;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- answers
+
+  /** Handles one new sequenced message from the agent. Throws ProtocolViolation on nonsense. */
+  handle(msg: Response, data: Buffer | null): void {
+    const p = this.#pending.get(msg.id);
+    if (!p) throw new ProtocolViolation(CloseCode.policy, `'${msg.type}' for request ${msg.id}, which is not pending`);
+    switch (msg.type) {
+      case 'output':
+        if (!p.output) throw new ProtocolViolation(CloseCode.policy, `output for request ${msg.id}, which is ${p.what}`);
+        if (msg.n !== p.n) throw new ProtocolViolation(CloseCode.policy, `output chunk ${msg.n} of request ${msg.id} where ${p.n} was due`);
+        p.n++;
+        p.output(data ?? Buffer.alloc(0), msg.stream);
+        return;
+      case 'chunk':
+        if (!p.chunks) throw new ProtocolViolation(CloseCode.policy, `data chunk for request ${msg.id}, which is ${p.what}`);
+        p.chunks.push(data ?? Buffer.alloc(0));
+        return;
+      case 'failed':
+        this.#pending.delete(msg.id);
+        p.reject(msg.code === 'error' ? new Error(msg.message) : new WorkspaceError(msg.code, msg.message), false);
+        return;
+      default:
+        if (msg.type !== p.expect) throw new ProtocolViolation(CloseCode.policy, `'${msg.type}' in answer to request ${msg.id}, which is ${p.what}`);
+        if (msg.type === 'exited' && msg.chunks !== p.n) {
+          throw new ProtocolViolation(CloseCode.policy, `exec ${msg.id} ended after ${msg.chunks} output chunks, ${p.n} arrived`);
+        }
+        this.#pending.delete(msg.id);
+        p.resolve(msg);
+    }
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}

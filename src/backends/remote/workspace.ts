@@ -1,0 +1,137 @@
+// The Backend/Workspace interface (../types.ts) over the wire: each call becomes one request to
+// the agent that holds the workspace, so the engine runs steps on an agent exactly as it runs
+// them locally, without knowing the difference.
+//
+// A RemoteBackend stands for one agent by name; `allocate` uses that agent's current session
+// and the RemoteWorkspace it returns is bound to that session. If the session ends (agent gone
+// past its grace period, shut down, protocol broken), the workspace's calls reject with an
+// AgentUnavailableError naming the agent; `release` then succeeds quietly, since the agent has
+// already dropped everything of that session.
+
+import type {
+  Backend, ExecResult, ExecSpec, FileStat, GlobOptions, Workspace, WorkspaceRequest,
+} from '../types.ts';
+import { AgentUnavailableError, type AgentSession } from './session.ts';
+
+export class RemoteBackend implements Backend {
+  readonly kind = 'agent';
+  readonly agent: string;
+  readonly #session: () => AgentSession | undefined;
+  readonly #live = new Set<RemoteWorkspace>();
+
+  /** `session` returns the agent's current session, if it has one. */
+  constructor(agent: string, session: () => AgentSession | undefined) {
+    this.agent = agent;
+    this.#session = session;
+  }
+
+  async allocate(req: WorkspaceRequest): Promise<Workspace> {
+    const s = this.#session();
+    if (!s || s.ended) throw new AgentUnavailableError(this.agent, `agent '${this.agent}' is offline`);
+    const r = await s.request({
+      type: 'allocate', job: req.build.job, number: req.build.number, buildId: req.build.id,
+      ...(req.path !== undefined ? { path: req.path } : {}),
+      ...(req.label !== undefined ? { label: req.label } : {}),
+    }, 'allocated', `allocate a workspace for ${req.build.job} #${req.build.number}`);
+    const ws = new RemoteWorkspace(s, r.id, r, () => this.#live.delete(ws));
+    this.#live.add(ws);
+    return ws;
+  }
+
+  /** Releases every workspace this backend allocated and has not released. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#live].map((ws) => ws.release()));
+  }
+}
+
+export interface RemoteWorkspaceInfo {
+  root: string;
+  tmp: string;
+  nodeName: string;
+  nodeLabels: string[];
+  hasContainers: boolean;
+  isUnix: boolean;
+}
+
+export class RemoteWorkspace implements Workspace {
+  readonly root: string;
+  readonly tmp: string;
+  readonly nodeName: string;
+  readonly nodeLabels: string[];
+  readonly hasContainers: boolean;
+  readonly isUnix: boolean;
+  /** The agent's name for this workspace (the id of the request that allocated it). */
+  readonly id: number;
+  readonly #s: AgentSession;
+  readonly #onRelease: () => void;
+  #released = false;
+
+  constructor(session: AgentSession, id: number, info: RemoteWorkspaceInfo, onRelease: () => void) {
+    this.#s = session;
+    this.id = id;
+    this.root = info.root;
+    this.tmp = info.tmp;
+    this.nodeName = info.nodeName;
+    this.nodeLabels = [...info.nodeLabels];
+    this.hasContainers = info.hasContainers;
+    this.isUnix = info.isUnix;
+    this.#onRelease = onRelease;
+  }
+
+  /** The agent this workspace lives on. */
+  get agent(): string {
+    return this.#s.name;
+  }
+
+  async exec(spec: ExecSpec): Promise<ExecResult> {
+    if (this.#released) throw new Error(`workspace ${this.root} on agent '${this.agent}' was released; cannot run ${JSON.stringify(spec.argv[0])}`);
+    if (spec.argv[0] === undefined || spec.argv[0] === '') throw new Error(`nothing to run: empty command (in ${spec.cwd})`);
+    if (spec.signal?.aborted) return { exitCode: null, signal: null, aborted: true };
+    return this.#s.exec(this.id, spec);
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    return this.#s.readFile(this.id, path);
+  }
+
+  async writeFile(path: string, data: Buffer | string, mode?: number): Promise<void> {
+    const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8');
+    await this.#s.request({ type: 'writeFile', ws: this.id, path, size: bytes.length, ...(mode !== undefined ? { mode } : {}) },
+      'done', `writeFile ${path}`, bytes);
+  }
+
+  async stat(path: string): Promise<FileStat | null> {
+    return (await this.#s.request({ type: 'stat', ws: this.id, path }, 'fileStat', `stat ${path}`)).stat;
+  }
+
+  async mkdir(path: string): Promise<void> {
+    await this.#s.request({ type: 'mkdir', ws: this.id, path }, 'done', `mkdir ${path}`);
+  }
+
+  async remove(path: string): Promise<void> {
+    await this.#s.request({ type: 'remove', ws: this.id, path }, 'done', `remove ${path}`);
+  }
+
+  async glob(dir: string, includes: string, excludes?: string, options?: GlobOptions): Promise<string[]> {
+    const r = await this.#s.request({
+      type: 'glob', ws: this.id, dir, includes,
+      ...(excludes !== undefined ? { excludes } : {}),
+      ...(options?.defaultExcludes !== undefined ? { defaultExcludes: options.defaultExcludes } : {}),
+      ...(options?.caseSensitive !== undefined ? { caseSensitive: options.caseSensitive } : {}),
+    }, 'globbed', `glob ${dir}`);
+    return r.files;
+  }
+
+  async release(): Promise<void> {
+    if (!this.#released) {
+      this.#released = true;
+      this.#onRelease();
+    }
+    if (this.#s.ended) return; // the agent dropped the session's workspaces itself
+    try {
+      await this.#s.request({ type: 'release', ws: this.id }, 'done', `release ${this.root}`);
+    } catch (e) {
+      if (!(e instanceof AgentUnavailableError)) throw e;
+    }
+  }
+}

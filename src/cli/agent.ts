@@ -1,0 +1,124 @@
+// kiln agent: runs a build agent that dials the controller (an "inbound agent" over the
+// controller's web port) and carries out the steps the controller sends it.
+//
+//   kiln agent --url URL --name NAME --secret SECRET [--workdir DIR] [--labels a,b] [--executors N]
+//
+// Settings also come from the environment (flags win): KILN_URL, KILN_SECRET, KILN_AGENT_NAME,
+// KILN_AGENT_WORKDIR, KILN_AGENT_LABELS, KILN_AGENT_EXECUTORS; the Kubernetes backend injects
+// exactly these into the agent container. `--secret @FILE` reads the secret from a file, which
+// keeps it out of `ps`.
+//
+// Exit codes: 0 stopped by SIGTERM/SIGINT, 1 cannot go on (wrong secret, unknown agent,
+// version mismatch, or any lost connection with --no-reconnect), 2 usage.
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { Agent, AgentFatalError } from '../agent/agent.ts';
+
+const HELP = `usage: kiln agent --url URL --name NAME --secret SECRET [options]
+
+Connects this machine to a Kiln controller as a build agent, over a WebSocket on the
+controller's web port (ws(s)://HOST/agent), and runs the steps the controller sends.
+Reconnects by itself (0.5 s doubling to 10 s); builds survive a short disconnection.
+
+options (environment variable in brackets; flags win):
+  --url URL           the controller's base URL, e.g. http://kiln:8080   [KILN_URL]
+  --name NAME         this agent's name, as created on the controller    [KILN_AGENT_NAME]
+  --secret SECRET     its secret, shown on the agent's page; @FILE reads it from FILE
+                                                                         [KILN_SECRET]
+  --workdir DIR       work directory (workspaces under DIR/workspace; default: the current
+                      directory)                                         [KILN_AGENT_WORKDIR]
+  --labels a,b        labels offered to the scheduler                    [KILN_AGENT_LABELS]
+  --executors N       builds this agent runs at once (default 1)         [KILN_AGENT_EXECUTORS]
+  --no-reconnect      exit (code 1) instead of retrying when the connection fails or drops
+  -q, --quiet         print only errors
+  -h, --help
+
+exit codes: 0 stopped by a signal, 1 cannot go on (the message says why), 2 usage
+`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  let agent: Agent;
+  let quiet = false;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        url: { type: 'string' },
+        name: { type: 'string' },
+        secret: { type: 'string' },
+        workdir: { type: 'string' },
+        labels: { type: 'string' },
+        executors: { type: 'string' },
+        'no-reconnect': { type: 'boolean', default: false },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    quiet = values.quiet;
+    const env = process.env;
+    const url = values.url ?? env['KILN_URL'];
+    const name = values.name ?? env['KILN_AGENT_NAME'];
+    let secret = values.secret ?? env['KILN_SECRET'];
+    if (!url) throw new UsageError('no controller URL: give --url or set KILN_URL');
+    if (!name) throw new UsageError('no agent name: give --name or set KILN_AGENT_NAME');
+    if (!secret) throw new UsageError('no secret: give --secret or set KILN_SECRET (it is shown on the agent\'s page of the controller)');
+    if (secret.startsWith('@')) {
+      try {
+        secret = readFileSync(secret.slice(1), 'utf8').trim();
+      } catch (e) {
+        throw new UsageError(`cannot read the secret from ${secret.slice(1)}: ${(e as Error).message}`);
+      }
+    }
+    const labelsText = values.labels ?? env['KILN_AGENT_LABELS'] ?? '';
+    const labels = labelsText.split(/[,\s]+/).filter((l) => l !== '');
+    const executorsText = values.executors ?? env['KILN_AGENT_EXECUTORS'] ?? '1';
+    const executors = Number(executorsText);
+    if (!Number.isInteger(executors) || executors < 1 || executors > 1024) {
+      throw new UsageError(`--executors expects a whole number from 1 to 1024, got '${executorsText}'`);
+    }
+    const workdir = values.workdir ?? env['KILN_AGENT_WORKDIR'] ?? process.cwd();
+    try {
+      agent = new Agent({
+        url, name, secret, workdir, labels, executors,
+        reconnect: !values['no-reconnect'],
+        log: (line) => { if (!quiet) process.stderr.write(`kiln agent: ${line}\n`); },
+      });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`kiln agent: ${message}\n${e instanceof UsageError ? '' : '\n' + HELP}`);
+    return 2;
+  }
+
+  let signalled = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) process.exit(130);
+    signalled = true;
+    if (!quiet) process.stderr.write(`kiln agent: ${sig}: stopping\n`);
+    void agent.stop(`agent stopped (${sig})`);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  if (!quiet) process.stderr.write(`kiln agent: '${agent.name}' connecting to ${agent.endpoint.href} (work directory ${agent.workdir})\n`);
+  try {
+    await agent.run();
+    return 0;
+  } catch (e) {
+    if (e instanceof AgentFatalError) {
+      process.stderr.write(`kiln agent: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

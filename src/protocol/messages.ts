@@ -1,0 +1,276 @@
+// The controller⇄agent protocol: every message either side may send, declared once as a
+// TypeBox schema that both the controller (src/backends/remote/) and the agent (src/agent/)
+// import. Nothing else is shared between the two processes.
+//
+// Why TypeBox: the schemas are plain JSON Schema (the same kind Fastify validates its routes
+// with), compiled once into fast checkers, and `Static<>` gives the TypeScript types, so the
+// declaration, the validation and the types cannot drift apart.
+//
+// How the conversation goes (one WebSocket at `<controller>/agent`, see docs/architecture.md):
+//
+//   upgrade   GET /agent with `Authorization: Bearer <secret>`, `X-Kiln-Agent-Name`,
+//             `X-Kiln-Protocol`: the controller answers 401/403/400/409 in plain text, or 101.
+//   agent →   hello     {protocol, name, labels, executors, os, ..., session, received}
+//   ← ctl     welcome   {session, resumed, received, heartbeatMs, timeoutMs}
+//   then      sequenced messages both ways (requests ⇢ agent, results/output ⇠ agent), each
+//             with `seq` (its number in the session) and `ack` (the last seq received from the
+//             peer); standalone `ack` messages when there is nothing to piggyback on.
+//
+// Sequenced messages survive a reconnect: each side keeps what the peer has not acknowledged
+// and, after the hello/welcome of a resumed session, sends again what the peer did not get
+// (see link.ts). Requests carry an `id` chosen by the controller; every response names it.
+// Bytes (exec output, file contents, stdin) travel in binary frames (codec.ts), never as base64.
+
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/** Bumped on any incompatible change; both sides refuse a peer with another version. */
+export const PROTOCOL_VERSION = 1;
+/** Path of the WebSocket endpoint below the controller's base URL. */
+export const AGENT_PATH = '/agent';
+/** Largest frame either side accepts; a bigger one closes the connection (1009). */
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Largest JSON header of a binary frame. */
+export const MAX_HEADER_BYTES = 1024 * 1024;
+/** File contents and stdin are cut into chunks of at most this many bytes. */
+export const CHUNK_BYTES = 1024 * 1024;
+
+/** Upgrade request headers. The secret goes in `Authorization: Bearer <secret>`. */
+export const HEADER_AGENT_NAME = 'x-kiln-agent-name';
+export const HEADER_PROTOCOL = 'x-kiln-protocol';
+
+/** WebSocket close codes used by Kiln (1000–1011 are the standard ones). */
+export const CloseCode = {
+  normal: 1000,
+  /** The closing side is going away for good: agent or controller shutting down. */
+  goingAway: 1001,
+  /** A frame that is not what the protocol says (bad JSON, bad binary layout). */
+  badData: 1007,
+  /** A message that breaks the schema, an unknown type, a message out of order. */
+  policy: 1008,
+  /** A frame over MAX_FRAME_BYTES (sent by the `ws` library itself). */
+  tooBig: 1009,
+  /** The peer sent no hello / welcome in time, or nothing at all for the dead-peer timeout. */
+  timeout: 4408,
+  /** Another live connection holds this agent name. */
+  conflict: 4409,
+  /** The agent's session was ended by the controller (agent deleted, controller closing). */
+  sessionEnded: 4410,
+  /** The peer speaks another protocol version. */
+  version: 4426,
+} as const;
+
+// ------------------------------------------------------------------------------ building blocks
+
+/**
+ * Agent names: letters, digits, '.', '_', '-', starting with a letter or digit, at most 128
+ * characters. Stricter than Jenkins (which allows spaces and most punctuation) so that a name
+ * is always safe in a path, a header, a Kubernetes pod name and a shell command line.
+ */
+export const AGENT_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
+const agentNameRe = new RegExp(AGENT_NAME_PATTERN);
+export function isValidAgentName(name: string): boolean {
+  return agentNameRe.test(name);
+}
+
+/** Labels: no whitespace and none of the characters label expressions use (`&|!()`), nor quotes or commas. */
+export const LABEL_PATTERN = '^[^\\s&|!()"\',]{1,128}$';
+const labelRe = new RegExp(LABEL_PATTERN);
+export function isValidLabel(label: string): boolean {
+  return labelRe.test(label);
+}
+
+const Seq = Type.Integer({ minimum: 1 });
+const Ack = Type.Integer({ minimum: 0 });
+const Id = Type.Integer({ minimum: 1 });
+const Text = (maxLength: number) => Type.String({ maxLength });
+const FilePath = Type.String({ minLength: 1, maxLength: 4096 });
+const AgentName = Type.String({ pattern: AGENT_NAME_PATTERN });
+const Label = Type.String({ pattern: LABEL_PATTERN });
+const Stream = Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]);
+const ErrorCode = Type.Union([
+  Type.Literal('outside'), Type.Literal('not-found'), Type.Literal('io'), Type.Literal('unsupported'),
+  /** Any other failure (a program that cannot start, a released workspace...). */
+  Type.Literal('error'),
+]);
+
+const strict = { additionalProperties: false } as const;
+
+/** A sequenced message: `type`, its `seq` in the session, the `ack` of the last seq received. */
+function sequenced<T extends string, P extends Record<string, TSchema>>(type: T, props: P) {
+  return Type.Object({ type: Type.Literal(type), seq: Seq, ack: Ack, ...props }, strict);
+}
+
+// ------------------------------------------------------------------------------ handshake
+
+export const Hello = Type.Object({
+  type: Type.Literal('hello'),
+  protocol: Type.Integer(),
+  name: AgentName,
+  labels: Type.Array(Label, { maxItems: 256 }),
+  executors: Type.Integer({ minimum: 1, maximum: 1024 }),
+  os: Text(64),
+  arch: Text(64),
+  hostname: Text(256),
+  nodeVersion: Text(64),
+  kilnVersion: Text(64),
+  workdir: FilePath,
+  /** The session to resume (from an earlier welcome), or null for a fresh start. */
+  session: Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()]),
+  /** Last seq received from the controller in that session (0 when none). */
+  received: Ack,
+}, strict);
+
+export const Welcome = Type.Object({
+  type: Type.Literal('welcome'),
+  protocol: Type.Integer(),
+  session: Type.String({ minLength: 1, maxLength: 128 }),
+  /** True when the agent's session continues: both sides now resend what the other missed. */
+  resumed: Type.Boolean(),
+  /** Last seq the controller received from the agent in this session. */
+  received: Ack,
+  /** How often each side pings, and after how long without a word the peer counts as gone. */
+  heartbeatMs: Type.Integer({ minimum: 10 }),
+  timeoutMs: Type.Integer({ minimum: 10 }),
+}, strict);
+
+/** A standalone acknowledgement (when no sequenced message was going out to carry it). */
+export const AckMsg = Type.Object({ type: Type.Literal('ack'), ack: Ack }, strict);
+
+// ------------------------------------------------------------------------------ controller → agent
+
+export const Allocate = sequenced('allocate', {
+  id: Id,
+  job: Text(1024),
+  number: Type.Integer({ minimum: 0 }),
+  buildId: Text(1024),
+  /** Workspace directory wanted; relative paths are under the agent's workspace root. */
+  path: Type.Optional(FilePath),
+  label: Type.Optional(Text(4096)),
+});
+
+export const Exec = sequenced('exec', {
+  id: Id,
+  /** Id of the allocate request that made the workspace. */
+  ws: Id,
+  argv: Type.Array(Type.String({ maxLength: 1024 * 1024 }), { minItems: 1, maxItems: 100000 }),
+  cwd: FilePath,
+  env: Type.Record(Type.String({ maxLength: 32768 }), Type.String({ maxLength: 1024 * 1024 })),
+  container: Type.Optional(Text(253)),
+  /** When true, `chunk` frames with this id follow, up to one with `last`: the stdin bytes. */
+  stdin: Type.Boolean(),
+});
+
+export const Abort = sequenced('abort', { id: Id });
+
+export const ReadFile = sequenced('readFile', { id: Id, ws: Id, path: FilePath });
+
+export const WriteFile = sequenced('writeFile', {
+  id: Id,
+  ws: Id,
+  path: FilePath,
+  mode: Type.Optional(Type.Integer({ minimum: 0, maximum: 0o7777 })),
+  /** Total bytes; the `chunk` frames that follow carry them. */
+  size: Type.Integer({ minimum: 0 }),
+});
+
+export const Stat = sequenced('stat', { id: Id, ws: Id, path: FilePath });
+export const Mkdir = sequenced('mkdir', { id: Id, ws: Id, path: FilePath });
+export const Remove = sequenced('remove', { id: Id, ws: Id, path: FilePath });
+
+export const Glob = sequenced('glob', {
+  id: Id,
+  ws: Id,
+  dir: FilePath,
+  includes: Text(65536),
+  excludes: Type.Optional(Text(65536)),
+  defaultExcludes: Type.Optional(Type.Boolean()),
+  caseSensitive: Type.Optional(Type.Boolean()),
+});
+
+export const Release = sequenced('release', { id: Id, ws: Id });
+
+/** Bytes belonging to request `id`: stdin or file contents (controller → agent), file contents (agent → controller). Binary frame. */
+export const Chunk = sequenced('chunk', { id: Id, last: Type.Boolean() });
+
+// ------------------------------------------------------------------------------ agent → controller
+
+export const Allocated = sequenced('allocated', {
+  id: Id,
+  root: FilePath,
+  tmp: FilePath,
+  nodeName: AgentName,
+  nodeLabels: Type.Array(Label, { maxItems: 257 }),
+  hasContainers: Type.Boolean(),
+  isUnix: Type.Boolean(),
+});
+
+/** Output of exec `id`; `n` counts the chunks of that exec from 0, so order and completeness can be checked. Binary frame. */
+export const Output = sequenced('output', { id: Id, n: Type.Integer({ minimum: 0 }), stream: Stream });
+
+export const Exited = sequenced('exited', {
+  id: Id,
+  exitCode: Type.Union([Type.Integer(), Type.Null()]),
+  signal: Type.Union([Text(32), Type.Null()]),
+  aborted: Type.Boolean(),
+  /** Output chunks sent for this exec (so the controller knows it has them all). */
+  chunks: Type.Integer({ minimum: 0 }),
+});
+
+/** The end of a readFile: the chunks with this id came before. */
+export const FileRead = sequenced('fileRead', { id: Id, size: Type.Integer({ minimum: 0 }) });
+
+export const FileStatMsg = sequenced('fileStat', {
+  id: Id,
+  stat: Type.Union([
+    Type.Object({
+      type: Type.Union([Type.Literal('file'), Type.Literal('dir'), Type.Literal('symlink'), Type.Literal('other')]),
+      size: Type.Integer({ minimum: 0 }),
+      mode: Type.Integer({ minimum: 0, maximum: 0o7777 }),
+    }, strict),
+    Type.Null(),
+  ]),
+});
+
+export const Globbed = sequenced('globbed', { id: Id, files: Type.Array(FilePath, { maxItems: 10_000_000 }) });
+
+/** Success of a request without a value (writeFile, mkdir, remove, release). */
+export const Done = sequenced('done', { id: Id });
+
+/** Failure of request `id`; `code` is the WorkspaceError code, or 'error' for other failures. */
+export const Failed = sequenced('failed', { id: Id, code: ErrorCode, message: Text(65536) });
+
+// ------------------------------------------------------------------------------ the sets
+
+/** What the controller may send, by type. */
+export const controllerMessages = {
+  welcome: Welcome, ack: AckMsg,
+  allocate: Allocate, exec: Exec, abort: Abort, readFile: ReadFile, writeFile: WriteFile,
+  stat: Stat, mkdir: Mkdir, remove: Remove, glob: Glob, release: Release, chunk: Chunk,
+} as const;
+
+/** What the agent may send, by type. */
+export const agentMessages = {
+  hello: Hello, ack: AckMsg,
+  allocated: Allocated, output: Output, exited: Exited, fileRead: FileRead, fileStat: FileStatMsg,
+  globbed: Globbed, done: Done, failed: Failed, chunk: Chunk,
+} as const;
+
+/** Types whose frames are binary (a JSON header followed by bytes); all others are text. */
+export const binaryTypes: ReadonlySet<string> = new Set(['chunk', 'output']);
+
+type StaticOf<M> = { [K in keyof M]: M[K] extends TSchema ? Static<M[K]> : never }[keyof M];
+
+export type ControllerMessage = StaticOf<typeof controllerMessages>;
+export type AgentMessage = StaticOf<typeof agentMessages>;
+export type HelloMessage = Static<typeof Hello>;
+export type WelcomeMessage = Static<typeof Welcome>;
+export type ErrorCodeName = Static<typeof ErrorCode>;
+
+/** Sequenced messages are every message but the handshake and standalone acks. */
+export type Sequenced<M> = M extends { seq: number } ? M : never;
+/** A sequenced message as the application writes it: the link fills in seq and ack. */
+export type Outgoing<M> = M extends { seq: number } ? Omit<M, 'seq' | 'ack'> : never;
+/** The requests the controller sends. */
+export type Request = Sequenced<ControllerMessage>;
+/** The responses (and output) the agent sends. */
+export type Response = Sequenced<AgentMessage>;
