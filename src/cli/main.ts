@@ -11,6 +11,12 @@ const commands: Record<string, Command> = {
   lint: { summary: 'validate Jenkinsfiles: kiln lint FILE... [--json] [--list-steps]', load: () => import('./lint.ts') },
   run: { summary: 'run a Jenkinsfile on this machine, no server: kiln run [FILE] [-p K=V]...', load: () => import('./run.ts') },
   agent: { summary: 'connect this machine to a controller as a build agent: kiln agent --url URL --name N --secret S', load: () => import('./agent.ts') },
+  controller: { summary: 'start the controller: kiln controller [--home DIR] [--port N] ...', load: () => import('./controller.ts') },
+  job: { summary: 'manage jobs: kiln job create|update|list|get|delete', load: () => import('./remote.ts').then((m) => ({ main: m.job })) },
+  build: { summary: 'start a build: kiln build JOB [-p K=V]... [--follow]', load: () => import('./remote.ts').then((m) => ({ main: m.build })) },
+  logs: { summary: "print a build's console: kiln logs JOB[#N] [--follow]", load: () => import('./remote.ts').then((m) => ({ main: m.logs })) },
+  abort: { summary: 'abort a build: kiln abort JOB#N', load: () => import('./remote.ts').then((m) => ({ main: m.abort })) },
+  agents: { summary: 'list agents: kiln agents', load: () => import('./remote.ts').then((m) => ({ main: m.agents })) },
 };
 
 function version(): string {

@@ -1,0 +1,66 @@
+// kiln controller: starts the controller and says where to look.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../controller/config.ts';
+
+const HELP = `usage: kiln controller [options]
+
+Starts the Kiln controller: the REST API (and UI), the build queue, and the endpoint agents
+connect to (WebSocket /agent on the same port).
+
+options (each also from the environment or <home>/kiln.yaml; flags win):
+  --home DIR            KILN_HOME          where everything is kept (default ~/.kiln)
+  --port N              KILN_PORT          HTTP port (default 8080; 0 picks a free one)
+  --host ADDR           KILN_HOST          address to listen on (default 127.0.0.1)
+  --url URL             KILN_PUBLIC_URL    the URL people use to reach Kiln
+  --agent-url URL       KILN_AGENT_URL     the URL agents dial (default: the public URL)
+  --database-url URL    KILN_DATABASE_URL  PostgreSQL (default: embedded SQLite in the home)
+  --executors N         KILN_EXECUTORS     executors on the controller itself (default 0)
+  --agent-grace S       KILN_AGENT_GRACE   seconds a build waits for a lost agent (default 60)
+  --config FILE         KILN_CONFIG        settings file (default <home>/kiln.yaml)
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        home: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, url: { type: 'string' }, 'agent-url': { type: 'string' },
+        'database-url': { type: 'string' }, executors: { type: 'string' }, 'agent-grace': { type: 'string' }, config: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`kiln controller: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const { help: _h, ...flags } = values;
+  let config;
+  try {
+    config = loadConfig({ flags, env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`kiln controller: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const { startController } = await import('../controller/app.ts');
+  const c = await startController(config, { log: (line) => process.stdout.write(`${line}\n`) });
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write('Kiln is stopping...\n');
+      void c.close().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}

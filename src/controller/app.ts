@@ -1,0 +1,248 @@
+// The controller, put together: home directory and secrets, the store, the log store, the
+// agent hub (WebSocket /agent), the scheduler, the build manager, and the HTTP API, on one
+// port. `startController` resolves once it listens; `close` stops it in order.
+//
+// Agents: an agent is defined in the store (POST /api/v1/agents) with its labels and
+// executors; it connects with the secret derived from its name. While connected it is a node
+// of the scheduler. Each `agent` directive of a running pipeline asks the scheduler for an
+// executor whose node's labels match; the build then runs that part on the agent through its
+// RemoteBackend. The controller's own node ('built-in') has 0 executors unless configured.
+import { randomBytes } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { ControllerConfig } from './config.ts';
+import { openStore } from '../store/index.ts';
+import type { Store } from '../store/types.ts';
+import { LogStore } from './logstore.ts';
+import { AgentHub } from '../backends/remote/hub.ts';
+import { Scheduler, BUILT_IN_NODE, type QueueItem } from './scheduler.ts';
+import { BuildManager } from './builds.ts';
+import { BuildFiles } from './files.ts';
+import { buildHttp, type AgentInfo, type AgentsView, type QueueView } from './http.ts';
+import type { AgentRequest, AllocatedNode, NodeProvider } from '../pipeline/engine/engine.ts';
+import type { BuildRef, Backend } from '../backends/types.ts';
+import { LocalBackend } from '../backends/local/local.ts';
+import { StepFailure, interruptionOf } from '../pipeline/steps/errors.ts';
+import { metricsText } from './metrics.ts';
+
+export interface ControllerHandle {
+  /** The URL it listens on (with the real port when 0 was asked for). */
+  url: string;
+  store: Store;
+  builds: BuildManager;
+  hub: AgentHub;
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  resolve: (node: string, executor: number) => void;
+  job: string;
+  number: number;
+  label: string | null;
+  since: number;
+}
+
+export async function startController(cfg: ControllerConfig, o: { log?: (line: string) => void } = {}): Promise<ControllerHandle> {
+  const log = o.log ?? (() => {});
+  const t0 = performance.now();
+  await fsp.mkdir(path.join(cfg.home, 'secrets'), { recursive: true, mode: 0o700 });
+  const key = await controllerKey(cfg.home);
+  const store = await openStore({ home: cfg.home, ...(cfg.databaseUrl ? { url: cfg.databaseUrl } : {}) });
+  const logs = new LogStore(cfg.home);
+  const files = new BuildFiles(cfg.home);
+
+  // Executor requests waiting for the scheduler, by queue item id.
+  const waiters = new Map<string, Waiter>();
+  const scheduler = new Scheduler<null>({
+    dispatch: (item: QueueItem<null>, node: string, executor: number) => {
+      const w = waiters.get(item.id);
+      waiters.delete(item.id);
+      if (w) w.resolve(node, executor);
+      else scheduler.release(node, executor);
+    },
+    builtInExecutors: cfg.executors,
+  });
+  const builtIn: Backend | null = cfg.executors > 0 ? new LocalBackend({ root: path.join(cfg.home, 'workspace'), nodeName: BUILT_IN_NODE, labels: [BUILT_IN_NODE] }) : null;
+
+  const hub = new AgentHub({
+    key,
+    graceMs: cfg.agentGraceSeconds * 1000,
+    authorize: async (name) => (await store.agents.get(name)) !== null,
+    log: (line) => log(`agents: ${line}`),
+  });
+  const syncNode = async (name: string, online: boolean) => {
+    const rec = await store.agents.get(name);
+    if (!rec) return;
+    const info = hub.agent(name);
+    const labels = [...new Set([...rec.labels, ...(info?.labels ?? [])])];
+    if (!scheduler.nodes().some((n) => n.name === name)) scheduler.addNode({ name, labels, executors: rec.executors, online });
+    else {
+      scheduler.setLabels(name, labels);
+      scheduler.setOnline(name, online);
+    }
+  };
+  hub.on('online', (a) => { log(`agent ${a.name} is online (${a.hostname}, ${a.os})`); void syncNode(a.name, true); });
+  hub.on('reconnected', (a) => { log(`agent ${a.name} reconnected`); scheduler.setOnline(a.name, true); });
+  hub.on('disconnected', (a) => { log(`agent ${a.name} disconnected; waiting ${cfg.agentGraceSeconds} s for it to come back`); scheduler.setOnline(a.name, false); });
+  hub.on('offline', (a, reason) => { log(`agent ${a.name} is offline: ${reason}`); scheduler.setOnline(a.name, false); });
+  for (const a of await store.agents.list()) scheduler.addNode({ name: a.name, labels: a.labels, executors: a.executors, online: false });
+
+  const nodes: NodeProvider = {
+    async allocate(req: AgentRequest, build: BuildRef, signal: AbortSignal, say: (line: string) => void): Promise<AllocatedNode> {
+      if (req.type === 'docker' || req.type === 'dockerfile' || req.type === 'kubernetes') {
+        throw new StepFailure(`agent ${req.type} needs the ${req.type === 'kubernetes' ? 'Kubernetes cloud' : 'Docker backend'}, which this controller does not have yet`, { loc: req.loc });
+      }
+      const id = randomUUID();
+      const label = req.label && req.label.trim() !== '' ? req.label : null;
+      const got = new Promise<{ node: string; executor: number }>((resolve, reject) => {
+        waiters.set(id, { resolve: (node, executor) => resolve({ node, executor }), job: build.job, number: build.number, label, since: Date.now() });
+        const onAbort = () => {
+          if (waiters.delete(id)) {
+            scheduler.cancel(id);
+            reject(interruptionOf(signal));
+          }
+        };
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      });
+      try {
+        scheduler.enqueue({ id, job: build.job, label, build: build.number, payload: null });
+      } catch (err) {
+        waiters.delete(id);
+        throw new StepFailure(`agent { label '${req.label ?? ''}' }: ${(err as Error).message}`, { loc: req.loc });
+      }
+      if (waiters.has(id)) say(`Waiting for an executor: ${scheduler.why(id) ?? 'queued'}`);
+      const { node, executor } = await got;
+      let released = false;
+      const free = () => {
+        if (!released) {
+          released = true;
+          scheduler.release(node, executor);
+        }
+      };
+      try {
+        const backend = node === BUILT_IN_NODE && builtIn ? builtIn : hub.backend(node);
+        const ws = await backend.allocate({ build, ...(req.customWorkspace ? { path: req.customWorkspace } : {}), ...(label ? { label } : {}) });
+        return { workspace: ws, release: async () => { try { await ws.release(); } finally { free(); } } };
+      } catch (err) {
+        free();
+        throw err;
+      }
+    },
+  };
+
+  // With --port 0 the URLs are known only once listening; everything reads them through these.
+  let publicUrl = cfg.publicUrl;
+  let agentUrl = cfg.agentUrl;
+  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl });
+
+  const queue: QueueView = {
+    list: () => [
+      ...scheduler.list().map((i) => {
+        const w = waiters.get(i.id);
+        return { id: i.id, job: i.job, number: w?.number ?? i.build, label: i.label, why: i.why, since: i.enqueuedAt };
+      }),
+      ...builds.waitingBuilds().map((w) => ({ id: w.id, job: w.job, number: w.number, label: null, why: w.why, since: Date.now() })),
+    ],
+    cancel: async (id) => {
+      if (await builds.cancelWaiting(id)) return true;
+      const w = waiters.get(id);
+      if (!w) return false;
+      // Cancelling an executor request aborts the build that waits for it.
+      const b = await store.builds.getByNumber(w.job, w.number);
+      if (b) builds.abort(b.id);
+      return true;
+    },
+  };
+
+  const agentInfo = async (name: string): Promise<AgentInfo | null> => {
+    const rec = await store.agents.get(name);
+    if (!rec) return null;
+    const n = scheduler.nodes().find((x) => x.name === name);
+    return {
+      name, labels: rec.labels, executors: rec.executors, busyExecutors: n?.busy ?? 0, online: hub.isOnline(name), description: rec.description,
+      command: hub.commandLine(name, agentUrl, { executors: rec.executors, ...(rec.labels.length ? { labels: rec.labels } : {}) }),
+    };
+  };
+  const agents: AgentsView = {
+    list: async () => (await Promise.all((await store.agents.list()).map((a) => agentInfo(a.name)))).filter((a): a is AgentInfo => a !== null),
+    get: agentInfo,
+    create: async (input) => {
+      await store.agents.create({ name: input.name, labels: input.labels, executors: input.executors, description: input.description });
+      scheduler.addNode({ name: input.name, labels: input.labels, executors: input.executors, online: hub.isOnline(input.name) });
+      return (await agentInfo(input.name))!;
+    },
+    remove: async (name) => {
+      if (!(await store.agents.delete(name))) return false;
+      hub.endSession(name, `agent '${name}' was deleted`);
+      scheduler.removeNode(name);
+      return true;
+    },
+  };
+
+  let ready = false;
+  const startedAt = Date.now();
+  const app = buildHttp({
+    store, builds, files, logs, queue, agents,
+    get publicUrl() { return publicUrl; },
+    ready: async () => ready,
+    metrics: async () => metricsText({ scheduler, hub, builds, store, startedAt }),
+  });
+  const detach = hub.attach(app.server);
+  await app.listen({ port: cfg.port, host: cfg.host });
+  const addr = app.server.address() as AddressInfo;
+  if (cfg.port === 0) {
+    const fix = (u: string) => u.replace(/:0\/$/, `:${addr.port}/`);
+    publicUrl = fix(publicUrl);
+    agentUrl = fix(agentUrl);
+  }
+  const url = publicUrl;
+
+  // Builds the last controller left unfinished: queued ones start now; running ones cannot be
+  // resumed yet, so they end ABORTED with the reason.
+  for (const b of await store.builds.listUnfinished()) {
+    if (b.status === 'queued' && b.startedAt === null) {
+      await store.builds.update(b.id, { status: 'finished', result: 'NOT_BUILT', message: 'the controller restarted before this build started; started again as a new build', endedAt: Date.now() });
+      await builds.trigger(b.job, { params: b.params, causes: [...b.causes, { type: 'restart', description: `Restarted after the controller stopped (was #${b.number})` }], scm: b.scm }).catch(() => {});
+    } else {
+      await store.builds.update(b.id, { status: 'finished', result: 'ABORTED', message: 'the controller stopped while this build ran (running builds do not resume yet)', endedAt: Date.now() });
+    }
+  }
+  ready = true;
+  log(`Kiln is ready at ${url} (home ${cfg.home}, ${store.kind} store, started in ${Math.round(performance.now() - t0)} ms)`);
+  log(`Agents connect to ${agentUrl}agent`);
+
+  return {
+    url,
+    store,
+    builds,
+    hub,
+    async close() {
+      ready = false;
+      for (const b of builds.live.values()) b.run?.abort('Aborted: the controller is stopping');
+      await Promise.allSettled([...builds.live.values()].map((b) => b.done));
+      // Agents' sockets first: an upgraded connection would keep the HTTP server open.
+      await hub.close();
+      detach();
+      await app.close();
+      scheduler.close();
+      await builtIn?.close();
+      await logs.close();
+      await store.close();
+    },
+  };
+}
+
+/** The key agent secrets derive from: made once, kept in <home>/secrets/agent.key (0600). */
+async function controllerKey(home: string): Promise<string> {
+  const file = path.join(home, 'secrets', 'agent.key');
+  try {
+    return (await fsp.readFile(file, 'utf8')).trim();
+  } catch {
+    const key = randomBytes(32).toString('hex');
+    await fsp.writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async () => {});
+    return (await fsp.readFile(file, 'utf8')).trim();
+  }
+}

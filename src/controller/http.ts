@@ -1,0 +1,467 @@
+// The controller's HTTP API, versioned under /api/v1, on Fastify. Every route declares JSON
+// schemas for what it accepts; every error is `{ "error": { "code", "message" } }` with a
+// message a person can act on. Job names may hold '/' (folders): in URLs they are one
+// path segment, URL-encoded (`team%2Fapp`).
+//
+//   GET    /api/v1/health | /api/v1/ready | /metrics
+//   GET    /api/v1/jobs                       POST /api/v1/jobs
+//   GET    /api/v1/jobs/:job                  PUT  /api/v1/jobs/:job      DELETE /api/v1/jobs/:job
+//   POST   /api/v1/jobs/:job/builds           GET  /api/v1/jobs/:job/builds?limit&cursor
+//   GET    /api/v1/jobs/:job/builds/:n        POST .../:n/abort           POST .../:n/replay
+//   GET    .../:n/stages   .../:n/console (Range / ?start&end)   .../:n/console/stream (SSE)
+//   GET    .../:n/inputs   POST .../:n/inputs/:id  { "action": "approve" | "reject", ... }
+//   GET    .../:n/artifacts   .../:n/artifacts/*   .../:n/tests
+//   GET    /api/v1/queue                      DELETE /api/v1/queue/:id
+//   GET    /api/v1/agents  POST /api/v1/agents  GET|DELETE /api/v1/agents/:name
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { createReadStream } from 'node:fs';
+import fsp from 'node:fs/promises';
+import { loadPipeline } from '../pipeline/load.ts';
+import type { Build, Job, JobDefinition, JsonValue, Store } from '../store/types.ts';
+import { StoreError } from '../store/types.ts';
+import type { BuildManager } from './builds.ts';
+import { TriggerError, logRef } from './builds.ts';
+import type { LogStore } from './logstore.ts';
+import { Readable } from 'node:stream';
+import type { BuildFiles } from './files.ts';
+import type { StageRecord } from '../pipeline/engine/state.ts';
+
+export interface QueueView {
+  list(): { id: string; job: string; number: number | null; label: string | null; why: string; since: number }[];
+  cancel(id: string): Promise<boolean>;
+}
+
+export interface AgentsView {
+  list(): Promise<AgentInfo[]>;
+  get(name: string): Promise<AgentInfo | null>;
+  create(input: { name: string; labels: string[]; executors: number; description: string }): Promise<AgentInfo>;
+  remove(name: string): Promise<boolean>;
+}
+
+export interface AgentInfo {
+  name: string;
+  labels: string[];
+  executors: number;
+  busyExecutors: number;
+  online: boolean;
+  description: string;
+  /** The exact command that connects this agent (secret included: admins only, once auth exists). */
+  command: string;
+}
+
+export interface HttpContext {
+  store: Store;
+  builds: BuildManager;
+  files: BuildFiles;
+  logs: LogStore;
+  queue: QueueView;
+  agents: AgentsView;
+  metrics: () => Promise<string>;
+  ready: () => Promise<boolean>;
+  publicUrl: string;
+}
+
+const JOB_NAME = '^[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}){0,9}$';
+const AGENT_NAME = '^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$';
+
+class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const notFound = (what: string) => new HttpError(404, 'not-found', what);
+
+export function buildHttp(ctx: HttpContext): FastifyInstance {
+  const app = Fastify({ bodyLimit: 12 * 1024 * 1024, logger: false, routerOptions: { maxParamLength: 1000 }, ajv: { customOptions: { allowUnionTypes: true } }, forceCloseConnections: true });
+
+  app.setErrorHandler((err: unknown, _req, reply) => {
+    if (err instanceof HttpError) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
+    if (err instanceof TriggerError) return reply.code(err.status).send({ error: { code: err.status === 404 ? 'not-found' : 'invalid', message: err.message } });
+    if (err instanceof StoreError) {
+      const status = { conflict: 409, 'not-found': 404, invalid: 400, unavailable: 503 }[err.code];
+      return reply.code(status).send({ error: { code: err.code, message: err.message } });
+    }
+    const e = err as { validation?: unknown; statusCode?: number; message?: string; code?: string };
+    if (e.validation) return reply.code(400).send({ error: { code: 'invalid', message: e.message ?? 'invalid request' } });
+    if (e.statusCode && e.statusCode < 500) {
+      const code = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'too-large' : 'invalid';
+      return reply.code(e.statusCode).send({ error: { code, message: e.message ?? 'bad request' } });
+    }
+    return reply.code(500).send({ error: { code: 'internal', message: `internal error: ${e.message ?? String(err)}` } });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not-found', message: `no such route: ${req.method} ${req.url.split('?')[0] ?? ''}` } }));
+
+  // ---------------------------------------------------------------------------------------------
+  // system
+
+  app.get('/api/v1/health', async () => ({ status: 'ok' }));
+  app.get('/api/v1/ready', async (_req, reply) => ((await ctx.ready()) ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await ctx.metrics()));
+
+  // ---------------------------------------------------------------------------------------------
+  // jobs
+
+  const jobParams = { type: 'object', required: ['job'], properties: { job: { type: 'string', minLength: 1, maxLength: 1100 } } } as const;
+  const gitSchema = {
+    type: 'object', required: ['url'], additionalProperties: false,
+    properties: { url: { type: 'string', minLength: 1, maxLength: 2000 }, branch: { type: 'string', minLength: 1, maxLength: 250 }, path: { type: 'string', minLength: 1, maxLength: 500 }, credentialsId: { type: ['string', 'null'], maxLength: 200 } },
+  } as const;
+  const jobBody = {
+    type: 'object', additionalProperties: false,
+    properties: {
+      name: { type: 'string', pattern: JOB_NAME },
+      description: { type: 'string', maxLength: 10_000 },
+      script: { type: 'string', maxLength: 10 * 1024 * 1024 },
+      git: gitSchema,
+      disabled: { type: 'boolean' },
+    },
+  } as const;
+
+  const definitionOf = (body: { script?: string; git?: { url: string; branch?: string; path?: string; credentialsId?: string | null } }): JobDefinition | null => {
+    if (body.script !== undefined && body.git !== undefined) throw new HttpError(400, 'invalid', 'give either script (an inline Jenkinsfile) or git (a repository), not both');
+    if (body.script !== undefined) {
+      const loaded = loadPipeline(body.script);
+      const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length > 0) {
+        throw new HttpError(400, 'invalid-jenkinsfile', `the Jenkinsfile has ${errors.length} error(s):\n${errors.map((d) => `Jenkinsfile:${d.loc.start.line}:${d.loc.start.col}: ${d.message}`).join('\n')}`);
+      }
+      return { kind: 'inline', script: body.script };
+    }
+    if (body.git !== undefined) {
+      checkRepoUrl(body.git.url);
+      return { kind: 'git', url: body.git.url, branch: body.git.branch ?? 'main', path: body.git.path ?? 'Jenkinsfile', credentialsId: body.git.credentialsId ?? null };
+    }
+    return null;
+  };
+
+  app.get('/api/v1/jobs', async () => {
+    const jobs = await ctx.store.jobs.list();
+    return { jobs: await Promise.all(jobs.map((j) => jobJson(ctx, j))) };
+  });
+
+  app.post('/api/v1/jobs', { schema: { body: { ...jobBody, required: ['name'] } } }, async (req, reply) => {
+    const body = req.body as { name: string; description?: string; script?: string; git?: { url: string; branch?: string; path?: string; credentialsId?: string | null }; disabled?: boolean };
+    const definition = definitionOf(body);
+    if (!definition) throw new HttpError(400, 'invalid', 'a job needs a Jenkinsfile: give script (inline) or git: { url, branch, path }');
+    const job = await ctx.store.jobs.create({ name: body.name, description: body.description ?? '', definition, disabled: body.disabled ?? false });
+    return reply.code(201).send(await jobJson(ctx, job));
+  });
+
+  app.get('/api/v1/jobs/:job', { schema: { params: jobParams } }, async (req) => jobJson(ctx, await needJob(ctx, req)));
+
+  app.put('/api/v1/jobs/:job', { schema: { params: jobParams, body: jobBody } }, async (req) => {
+    const job = await needJob(ctx, req);
+    const body = req.body as { name?: string; description?: string; script?: string; git?: { url: string; branch?: string; path?: string; credentialsId?: string | null }; disabled?: boolean };
+    const definition = definitionOf(body);
+    const updated = await ctx.store.jobs.update(job.name, {
+      ...(body.name !== undefined ? { name: body.name } : {}),
+      ...(body.description !== undefined ? { description: body.description } : {}),
+      ...(definition ? { definition } : {}),
+      ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
+    });
+    return jobJson(ctx, updated);
+  });
+
+  app.delete('/api/v1/jobs/:job', { schema: { params: jobParams } }, async (req, reply) => {
+    const job = await needJob(ctx, req);
+    for (const b of ctx.builds.live.values()) {
+      if (b.job.id === job.id) throw new HttpError(409, 'conflict', `job '${job.name}' has a running build (#${b.number}); abort it first`);
+    }
+    const { builds } = await ctx.store.jobs.delete(job.name);
+    for (const b of builds) await ctx.files.removeBuild(job.id, b.number);
+    return reply.code(204).send();
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // builds
+
+  const buildParams = { type: 'object', required: ['job', 'number'], properties: { job: { type: 'string', minLength: 1 }, number: { type: 'integer', minimum: 1 } } } as const;
+
+  app.post('/api/v1/jobs/:job/builds', {
+    schema: { params: jobParams, body: { type: ['object', 'null'], additionalProperties: false, properties: { params: { type: 'object', additionalProperties: { type: ['string', 'boolean', 'number'] } } } } },
+  }, async (req, reply) => {
+    const job = await needJob(ctx, req);
+    const body = (req.body ?? {}) as { params?: Record<string, JsonValue> };
+    const build = await ctx.builds.trigger(job.name, { params: body.params ?? {}, causes: [{ type: 'api', description: 'Started by an API call' }] });
+    return reply.code(201).send(buildJson(ctx, build));
+  });
+
+  app.get('/api/v1/jobs/:job/builds', {
+    schema: { params: jobParams, querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, cursor: { type: 'string', maxLength: 200 } } } },
+  }, async (req) => {
+    const job = await needJob(ctx, req);
+    const q = req.query as { limit?: number; cursor?: string };
+    const page = await ctx.store.builds.list(job.name, { limit: q.limit ?? 25, cursor: q.cursor ?? null });
+    return { builds: page.builds.map((b) => buildJson(ctx, b)), next: page.next };
+  });
+
+  app.get('/api/v1/jobs/:job/builds/:number', { schema: { params: buildParams } }, async (req) => buildJson(ctx, await needBuild(ctx, req), true));
+
+  app.post('/api/v1/jobs/:job/builds/:number/abort', { schema: { params: buildParams } }, async (req, reply) => {
+    const b = await needBuild(ctx, req);
+    if (await ctx.builds.cancelWaiting(b.id)) return reply.code(202).send({ aborted: true, message: 'cancelled before it started' });
+    if (!ctx.builds.abort(b.id)) throw new HttpError(409, 'conflict', `${b.job} #${b.number} is not running (${b.status}${b.result ? `, ${b.result}` : ''})`);
+    return reply.code(202).send({ aborted: true });
+  });
+
+  app.post('/api/v1/jobs/:job/builds/:number/replay', {
+    schema: { params: buildParams, body: { type: ['object', 'null'], additionalProperties: false, properties: { script: { type: 'string', maxLength: 10 * 1024 * 1024 } } } },
+  }, async (req, reply) => {
+    const b = await needBuild(ctx, req);
+    const body = (req.body ?? {}) as { script?: string };
+    const job = await needJob(ctx, req);
+    const script = body.script ?? (job.definition.kind === 'inline' ? job.definition.script : undefined);
+    const build = await ctx.builds.trigger(job.name, {
+      params: b.params, scm: b.scm, ...(script !== undefined ? { script } : {}),
+      causes: [{ type: 'replay', description: `Replayed #${b.number}`, upstreamJob: b.job, upstreamBuild: b.number }],
+    });
+    return reply.code(201).send(buildJson(ctx, build));
+  });
+
+  app.get('/api/v1/jobs/:job/builds/:number/stages', { schema: { params: buildParams } }, async (req) => {
+    const b = await needBuild(ctx, req);
+    return { stages: stageTree(liveState(ctx, b)?.stages ?? []) };
+  });
+
+  app.get('/api/v1/jobs/:job/builds/:number/console', {
+    schema: { params: buildParams, querystring: { type: 'object', properties: { start: { type: 'integer', minimum: 0 }, end: { type: 'integer', minimum: 0 } } } },
+  }, async (req, reply) => {
+    const b = await needBuild(ctx, req);
+    const log = logRef(b.jobId, b.number);
+    const size = await ctx.logs.size(log);
+    const q = req.query as { start?: number; end?: number };
+    let start = q.start ?? 0;
+    let end = Math.min(q.end ?? size, size);
+    let status = 200;
+    const range = req.headers.range;
+    if (range) {
+      const m = /^bytes=(\d*)-(\d*)$/.exec(range);
+      if (!m || (m[1] === '' && m[2] === '')) return reply.code(416).header('content-range', `bytes */${size}`).send({ error: { code: 'bad-range', message: `unsupported Range '${range}'` } });
+      if (m[1] === '') { start = Math.max(0, size - Number(m[2])); end = size; } else { start = Number(m[1]); end = m[2] === '' ? size : Math.min(size, Number(m[2]) + 1); }
+      if (start >= size && size > 0) return reply.code(416).header('content-range', `bytes */${size}`).send({ error: { code: 'bad-range', message: `the log has ${size} bytes` } });
+      status = 206;
+      reply.header('content-range', `bytes ${start}-${Math.max(start, end - 1)}/${size}`);
+    }
+    if (end < start) end = start;
+    reply.code(status).type('text/plain; charset=utf-8').header('x-log-size', String(size)).header('x-log-complete', String(b.status === 'finished')).header('accept-ranges', 'bytes');
+    if (end === start) return reply.send('');
+    return reply.send(Readable.from(ctx.logs.read(log, start, end)));
+  });
+
+  app.get('/api/v1/jobs/:job/builds/:number/console/stream', {
+    schema: { params: buildParams, querystring: { type: 'object', properties: { from: { type: 'integer', minimum: 0 } } } },
+  }, async (req, reply) => {
+    const b = await needBuild(ctx, req);
+    const lastId = Number(req.headers['last-event-id']);
+    const from = Number.isInteger(lastId) && lastId >= 0 ? lastId : (req.query as { from?: number }).from ?? 0;
+    const ac = new AbortController();
+    req.raw.on('close', () => ac.abort());
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(': kiln console stream\n\n');
+    let offset = from;
+    const decoder = new TextDecoder('utf-8');
+    try {
+      for await (const chunk of ctx.logs.follow(logRef(b.jobId, b.number), from, { signal: ac.signal })) {
+        offset += chunk.length;
+        const text = decoder.decode(chunk, { stream: true });
+        if (text) res.write(`id: ${offset}\nevent: log\ndata: ${JSON.stringify(text)}\n\n`);
+      }
+      const rest = decoder.decode();
+      if (rest) res.write(`id: ${offset}\nevent: log\ndata: ${JSON.stringify(rest)}\n\n`);
+      // The log ends a moment before the build is recorded as finished: wait for that.
+      await ctx.builds.live.get(b.id)?.done;
+      const done = await ctx.store.builds.get(b.id);
+      res.write(`event: end\ndata: ${JSON.stringify({ status: done?.status ?? 'finished', result: done?.result ?? null, size: offset })}\n\n`);
+    } catch (err) {
+      if (!ac.signal.aborted) res.write(`event: error\ndata: ${JSON.stringify({ message: (err as Error).message })}\n\n`);
+    } finally {
+      res.end();
+    }
+  });
+
+  app.get('/api/v1/jobs/:job/builds/:number/inputs', { schema: { params: buildParams } }, async (req) => {
+    const b = await needBuild(ctx, req);
+    return { inputs: ctx.builds.live.get(b.id)?.run?.pendingInputs() ?? [] };
+  });
+
+  app.post('/api/v1/jobs/:job/builds/:number/inputs/:id', {
+    schema: {
+      params: { type: 'object', required: ['job', 'number', 'id'], properties: { job: { type: 'string' }, number: { type: 'integer', minimum: 1 }, id: { type: 'string', maxLength: 200 } } },
+      body: {
+        type: 'object', required: ['action'], additionalProperties: false,
+        properties: { action: { enum: ['approve', 'reject'] }, params: { type: 'object', additionalProperties: { type: ['string', 'boolean', 'number'] } }, user: { type: 'string', maxLength: 200 } },
+      },
+    },
+  }, async (req) => {
+    const b = await needBuild(ctx, req);
+    const { id } = req.params as { id: string };
+    const body = req.body as { action: 'approve' | 'reject'; params?: Record<string, string | boolean | number>; user?: string };
+    const run = ctx.builds.live.get(b.id)?.run;
+    const pending = run?.pendingInputs().find((p) => p.id === id);
+    if (!run || !pending) throw notFound(`${b.job} #${b.number} has no input '${id}' waiting`);
+    const user = body.user ?? 'api';
+    const values: Record<string, string | boolean | number> = {};
+    for (const p of pending.parameters) {
+      const v = body.params?.[p.name];
+      values[p.name] = v ?? (p.defaultValue === null ? '' : (p.defaultValue as string | boolean | number));
+    }
+    for (const k of Object.keys(body.params ?? {})) {
+      if (!pending.parameters.some((p) => p.name === k)) throw new HttpError(400, 'invalid', `input '${id}' has no parameter '${k}'`);
+    }
+    run.answerInput(id, body.action === 'approve' ? { approved: true, submitter: user, values } : { approved: false, submitter: user });
+    return { answered: true };
+  });
+
+  app.get('/api/v1/jobs/:job/builds/:number/artifacts', { schema: { params: buildParams } }, async (req) => {
+    const b = await needBuild(ctx, req);
+    return { artifacts: await ctx.store.artifacts.list(b.id) };
+  });
+
+  app.get('/api/v1/jobs/:job/builds/:number/artifacts/*', { schema: { params: { type: 'object', properties: { job: { type: 'string' }, number: { type: 'integer', minimum: 1 }, '*': { type: 'string' } } } } }, async (req, reply) => {
+    const b = await needBuild(ctx, req);
+    const rel = (req.params as { '*': string })['*'];
+    const meta = await ctx.store.artifacts.get(b.id, rel);
+    const job = await needJob(ctx, req);
+    const file = meta ? ctx.files.artifactPath(job.id, b.number, rel) : null;
+    if (!meta || !file) throw notFound(`${b.job} #${b.number} has no artifact '${rel}'`);
+    await fsp.access(file).catch(() => { throw notFound(`the artifact '${rel}' of ${b.job} #${b.number} was removed`); });
+    return reply.type('application/octet-stream').header('content-length', String(meta.size))
+      .header('content-disposition', `attachment; filename="${(rel.split('/').pop() ?? 'artifact').replace(/["\\\r\n]/g, '_')}"`).send(createReadStream(file));
+  });
+
+  app.get('/api/v1/jobs/:job/builds/:number/tests', { schema: { params: buildParams } }, async (req) => {
+    const b = await needBuild(ctx, req);
+    const report = await ctx.store.tests.get(b.id);
+    return report ?? { total: 0, failed: 0, errors: 0, skipped: 0, passed: 0, cases: [] };
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // queue and agents
+
+  app.get('/api/v1/queue', async () => ({ items: ctx.queue.list() }));
+  app.delete('/api/v1/queue/:id', { schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 200 } } } } }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    if (!(await ctx.queue.cancel(id))) throw notFound(`nothing in the queue with id '${id}'`);
+    return reply.code(204).send();
+  });
+
+  const agentName = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: AGENT_NAME } } } as const;
+  app.get('/api/v1/agents', async () => ({ agents: await ctx.agents.list() }));
+  app.post('/api/v1/agents', {
+    schema: {
+      body: {
+        type: 'object', required: ['name'], additionalProperties: false,
+        properties: {
+          name: { type: 'string', pattern: AGENT_NAME },
+          labels: { type: 'array', maxItems: 100, items: { type: 'string', pattern: '^[^\\s&|!()<>-][^\\s&|!()<>]{0,99}$' } },
+          executors: { type: 'integer', minimum: 0, maximum: 1000 },
+          description: { type: 'string', maxLength: 10_000 },
+        },
+      },
+    },
+  }, async (req, reply) => {
+    const body = req.body as { name: string; labels?: string[]; executors?: number; description?: string };
+    const a = await ctx.agents.create({ name: body.name, labels: body.labels ?? [], executors: body.executors ?? 1, description: body.description ?? '' });
+    return reply.code(201).send(a);
+  });
+  app.get('/api/v1/agents/:name', { schema: { params: agentName } }, async (req) => {
+    const a = await ctx.agents.get((req.params as { name: string }).name);
+    if (!a) throw notFound(`no agent named '${(req.params as { name: string }).name}'`);
+    return a;
+  });
+  app.delete('/api/v1/agents/:name', { schema: { params: agentName } }, async (req, reply) => {
+    const name = (req.params as { name: string }).name;
+    if (!(await ctx.agents.remove(name))) throw notFound(`no agent named '${name}'`);
+    return reply.code(204).send();
+  });
+
+  return app;
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+async function needJob(ctx: HttpContext, req: FastifyRequest): Promise<Job> {
+  const name = (req.params as { job: string }).job;
+  const job = await ctx.store.jobs.get(name);
+  if (!job) throw notFound(`no job named '${name}'`);
+  return job;
+}
+
+async function needBuild(ctx: HttpContext, req: FastifyRequest): Promise<Build> {
+  const { job, number } = req.params as { job: string; number: number };
+  const b = await ctx.store.builds.getByNumber(job, number);
+  if (!b) {
+    if (!(await ctx.store.jobs.get(job))) throw notFound(`no job named '${job}'`);
+    throw notFound(`${job} has no build #${number}`);
+  }
+  return b;
+}
+
+function liveState(ctx: HttpContext, b: Build) {
+  return ctx.builds.live.get(b.id)?.state ?? b.state;
+}
+
+function jobUrl(ctx: HttpContext, name: string): string {
+  return `${ctx.publicUrl}api/v1/jobs/${encodeURIComponent(name)}`;
+}
+
+async function jobJson(ctx: HttpContext, j: Job) {
+  const last = await ctx.store.builds.latest(j.name);
+  return {
+    name: j.name, description: j.description, definition: j.definition, parameters: j.parameters, disabled: j.disabled,
+    nextBuildNumber: j.nextBuildNumber, url: jobUrl(ctx, j.name),
+    lastBuild: last ? { number: last.number, status: last.status, result: last.result, startedAt: last.startedAt, endedAt: last.endedAt } : null,
+    createdAt: j.createdAt, updatedAt: j.updatedAt,
+  };
+}
+
+function buildJson(ctx: HttpContext, b: Omit<Build, 'state'> & { state?: Build['state'] }, full = false) {
+  const live = ctx.builds.live.get(b.id);
+  const state = live?.state ?? b.state ?? null;
+  const out: Record<string, unknown> = {
+    job: b.job, number: b.number, id: b.id, status: live?.run ? (state?.status === 'paused' ? 'paused' : 'running') : b.status,
+    result: b.result, currentResult: state?.currentResult ?? null, params: b.params, causes: b.causes, scm: b.scm, node: b.node, message: b.message,
+    queuedAt: b.queuedAt, startedAt: b.startedAt, endedAt: b.endedAt,
+    durationMs: b.startedAt ? (b.endedAt ?? Date.now()) - b.startedAt : null,
+    url: `${jobUrl(ctx, b.job)}/builds/${b.number}`,
+  };
+  if (full) {
+    out.stages = stageTree(state?.stages ?? []);
+    out.inputs = live?.run?.pendingInputs() ?? [];
+    out.description = state?.description ?? null;
+  }
+  return out;
+}
+
+interface StageNode extends StageRecord {
+  durationMs: number | null;
+  children: StageNode[];
+}
+
+/** The stage graph: stages nested under their parents, in the order they started. */
+export function stageTree(stages: StageRecord[]): StageNode[] {
+  const nodes = new Map<string, StageNode>();
+  for (const s of stages) nodes.set(s.id, { ...s, durationMs: s.startedAt !== null && s.endedAt !== null ? s.endedAt - s.startedAt : null, children: [] });
+  const roots: StageNode[] = [];
+  for (const n of nodes.values()) {
+    const parent = n.parentId ? nodes.get(n.parentId) : undefined;
+    (parent ? parent.children : roots).push(n);
+  }
+  return roots;
+}
+
+/** Repository URLs the controller clones: http(s), ssh, git, file, or an absolute local path. */
+function checkRepoUrl(url: string): void {
+  if (url.startsWith('-')) throw new HttpError(400, 'invalid', `'${url}' is not a repository URL`);
+  if (/^(https?|ssh|git|file):\/\//.test(url) || /^[\w.-]+@[\w.-]+:/.test(url) || url.startsWith('/')) return;
+  throw new HttpError(400, 'invalid', `'${url}' is not a repository URL (use https://, ssh://, git@host:path, file:// or an absolute path)`);
+}
+

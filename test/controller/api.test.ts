@@ -1,0 +1,172 @@
+// The controller's REST API with a real controller (in this process) on the embedded store,
+// running real pipelines on its own executor.
+import { describe, test, before, after } from 'node:test';
+import pg from 'pg';
+import { testPostgresUrl } from '../store/helpers.ts';
+import assert from 'node:assert/strict';
+import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { loadConfig } from '../../src/controller/config.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+let c: ControllerHandle;
+const lines: string[] = [];
+
+async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; text: string; headers: Headers }> {
+  const res = await fetch(new URL(path.replace(/^\//, ''), c.url), {
+    method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  let json: any = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, json, text, headers: res.headers };
+}
+
+async function waitFinished(job: string, number: number): Promise<any> {
+  // Follow the console stream to its end: no polling.
+  const res = await fetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${number}/console/stream`, c.url));
+  await res.text();
+  return (await api('GET', `/api/v1/jobs/${encodeURIComponent(job)}/builds/${number}`)).json;
+}
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+describe(`controller API on the ${kind} store`, () => {
+const schema = `kiln_ctl_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+before(async () => {
+  const home = tempDir('ctl');
+  lines.length = 0;
+  const flags = { home, port: '0', executors: '2', ...(kind === 'postgres' ? { 'database-url': `${testPostgresUrl()}?schema=${schema}` } : {}) };
+  c = await startController(loadConfig({ flags, env: {} }), { log: (l) => lines.push(l) });
+});
+after(async () => {
+  await c?.close();
+  if (kind === 'postgres') {
+    const client = new pg.Client({ connectionString: testPostgresUrl() });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  }
+});
+
+test('health, readiness and the ready message', async () => {
+  assert.deepEqual((await api('GET', '/api/v1/health')).json, { status: 'ok' });
+  assert.deepEqual((await api('GET', '/api/v1/ready')).json, { status: 'ready' });
+  assert.ok(lines.some((l) => l.startsWith(`Kiln is ready at ${c.url}`)), lines.join('\n'));
+});
+
+test('create a job, build it, read the console and the stage graph', async () => {
+  const script = `pipeline {
+  agent any
+  parameters { string(name: 'WHO', defaultValue: 'world') }
+  stages {
+    stage('Hello') { steps { sh 'echo "hello $WHO from $NODE_NAME"' } }
+    stage('Par') { parallel { stage('A') { steps { echo 'a' } } stage('B') { steps { echo 'b' } } } }
+  }
+}`;
+  const created = await api('POST', '/api/v1/jobs', { name: 'hello', script });
+  assert.equal(created.status, 201, created.text);
+  assert.equal(created.json.name, 'hello');
+  const b = await api('POST', '/api/v1/jobs/hello/builds', { params: {} });
+  assert.equal(b.status, 201, b.text);
+  assert.equal(b.json.number, 1);
+  const done = await waitFinished('hello', 1);
+  assert.equal(done.result, 'SUCCESS', JSON.stringify(done));
+  assert.deepEqual(done.stages.map((s: any) => [s.name, s.status]), [['Hello', 'success'], ['Par', 'success']]);
+  assert.deepEqual(done.stages[1].children.map((s: any) => s.name), ['A', 'B']);
+  const console = await api('GET', '/api/v1/jobs/hello/builds/1/console');
+  assert.match(console.text, /^hello world from built-in$/m);
+  assert.equal(console.headers.get('x-log-complete'), 'true');
+  // Byte ranges.
+  const size = Number(console.headers.get('x-log-size'));
+  const tail = await api('GET', '/api/v1/jobs/hello/builds/1/console', undefined, { range: 'bytes=-20' });
+  assert.equal(tail.status, 206);
+  assert.equal(tail.text, console.text.slice(size - 20));
+  assert.equal(tail.headers.get('content-range'), `bytes ${size - 20}-${size - 1}/${size}`);
+  // The job now knows its parameters; a second build with a parameter.
+  const b2 = await api('POST', '/api/v1/jobs/hello/builds', { params: { WHO: 'kiln' } });
+  await waitFinished('hello', b2.json.number);
+  assert.match((await api('GET', `/api/v1/jobs/hello/builds/${b2.json.number}/console`)).text, /^hello kiln from built-in$/m);
+  const list = await api('GET', '/api/v1/jobs/hello/builds?limit=1');
+  assert.equal(list.json.builds.length, 1);
+  assert.equal(list.json.builds[0].number, 2);
+  assert.ok(list.json.next);
+  const bad = await api('POST', '/api/v1/jobs/hello/builds', { params: { NOPE: 'x' } });
+  assert.equal(bad.status, 400);
+  assert.match(bad.json.error.message, /job 'hello' has no parameter 'NOPE' \(it has: WHO\)/);
+});
+
+test('an invalid Jenkinsfile is refused when the job is created, with positions', async () => {
+  const r = await api('POST', '/api/v1/jobs', { name: 'broken', script: 'pipeline { agent any\n stages { stage("x") { stepz { echo "a" } } } }' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.code, 'invalid-jenkinsfile');
+  assert.match(r.json.error.message, /Jenkinsfile:2:/);
+});
+
+test('bad input gets 400/404/409/413 with messages', async () => {
+  assert.equal((await api('GET', '/api/v1/jobs/nope')).status, 404);
+  assert.match((await api('GET', '/api/v1/jobs/nope')).json.error.message, /no job named 'nope'/);
+  assert.equal((await api('GET', '/api/v1/jobs/hello/builds/999')).status, 404);
+  assert.equal((await api('POST', '/api/v1/jobs', { name: '../etc', script: 'x' })).status, 400);
+  assert.equal((await api('POST', '/api/v1/jobs', '{"name": "x", ')).status, 400);
+  assert.equal((await api('POST', '/api/v1/jobs', { name: 'nodef' })).status, 400);
+  assert.equal((await api('POST', '/api/v1/jobs', { name: 'hello', script: 'pipeline { agent any; stages { stage("a") { steps { echo "x" } } } }' })).status, 409);
+  assert.equal((await api('POST', '/api/v1/jobs/hello/builds/1/abort')).status, 409);
+  const huge = await api('POST', '/api/v1/jobs', { name: 'huge', script: 'x'.repeat(13 * 1024 * 1024) });
+  assert.equal(huge.status, 413);
+  assert.equal((await api('GET', '/api/v1/nothing-here')).status, 404);
+  assert.equal((await api('GET', '/api/v1/jobs/hello/builds/1/console', undefined, { range: 'bytes=abc' })).status, 416);
+});
+
+test('abort a running build; input approval through the API', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'slow', script: `pipeline { agent any; stages { stage('S') { steps { sh 'echo started; sleep 300' } } } }` });
+  const b = await api('POST', '/api/v1/jobs/slow/builds', {});
+  const stream = fetch(new URL('api/v1/jobs/slow/builds/1/console/stream', c.url));
+  // Abort once the step is running: wait for its first line through the live stream.
+  const res = await stream;
+  const reader = res.body!.getReader();
+  let seen = '';
+  while (!seen.includes('started')) seen += new TextDecoder().decode((await reader.read()).value);
+  assert.equal((await api('POST', `/api/v1/jobs/slow/builds/${b.json.number}/abort`)).status, 202);
+  while (!(await reader.read()).done) { /* drain to the end event */ }
+  const done = (await api('GET', '/api/v1/jobs/slow/builds/1')).json;
+  assert.equal(done.result, 'ABORTED');
+
+  await api('POST', '/api/v1/jobs', { name: 'gate', script: `pipeline { agent any; stages { stage('G') { steps { script { def t = input message: 'Where?', parameters: [string(name: 'TARGET', defaultValue: 'dev')]; echo "deploying to \${t}" } } } } }` });
+  await api('POST', '/api/v1/jobs/gate/builds', {});
+  let inputs: any[] = [];
+  const s2 = await fetch(new URL('api/v1/jobs/gate/builds/1/console/stream', c.url));
+  const r2 = s2.body!.getReader();
+  let t2 = '';
+  while (!t2.includes('Proceed or Abort')) t2 += new TextDecoder().decode((await r2.read()).value);
+  inputs = (await api('GET', '/api/v1/jobs/gate/builds/1/inputs')).json.inputs;
+  assert.equal(inputs.length, 1);
+  assert.equal((await api('POST', `/api/v1/jobs/gate/builds/1/inputs/${inputs[0].id}`, { action: 'approve', params: { BAD: 1 } })).status, 400);
+  assert.equal((await api('POST', `/api/v1/jobs/gate/builds/1/inputs/${inputs[0].id}`, { action: 'approve', params: { TARGET: 'prod' }, user: 'alice' })).status, 200);
+  while (!(await r2.read()).done) { /* to the end */ }
+  assert.equal((await api('GET', '/api/v1/jobs/gate/builds/1')).json.result, 'SUCCESS');
+  assert.match((await api('GET', '/api/v1/jobs/gate/builds/1/console')).text, /^deploying to prod$/m);
+});
+
+test('artifacts and test results are served', async () => {
+  const xml = '<testsuite name="s"><testcase classname="c" name="ok"/><testcase classname="c" name="bad"><failure message="boom"/></testcase></testsuite>';
+  await api('POST', '/api/v1/jobs', { name: 'arts', script: `pipeline { agent any; stages { stage('S') { steps { writeFile file: 'out/app.txt', text: 'app v1'; archiveArtifacts 'out/*.txt'; writeFile file: 'r.xml', text: '${xml}'; junit 'r.xml' } } } }` });
+  await api('POST', '/api/v1/jobs/arts/builds', {});
+  const done = await waitFinished('arts', 1);
+  assert.equal(done.result, 'UNSTABLE');
+  const list = await api('GET', '/api/v1/jobs/arts/builds/1/artifacts');
+  assert.deepEqual(list.json.artifacts.map((a: any) => a.path), ['out/app.txt']);
+  const file = await api('GET', '/api/v1/jobs/arts/builds/1/artifacts/out/app.txt');
+  assert.equal(file.text, 'app v1');
+  assert.equal((await api('GET', '/api/v1/jobs/arts/builds/1/artifacts/../../secrets/agent.key')).status, 404);
+  const tests = await api('GET', '/api/v1/jobs/arts/builds/1/tests');
+  assert.deepEqual([tests.json.total, tests.json.failed], [2, 1]);
+});
+
+test('metrics in Prometheus format', async () => {
+  const m = await api('GET', '/metrics');
+  assert.match(m.text, /^kiln_queue_length \d+$/m);
+  assert.match(m.text, /^kiln_executors_idle \d+$/m);
+  assert.match(m.text, /^kiln_build_duration_seconds_count [1-9]\d*$/m);
+  assert.match(m.text, /^kiln_agents\{state="online"\} 0$/m);
+});
+});
+}
