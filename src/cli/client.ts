@@ -102,7 +102,7 @@ function errorMessage(status: number, text: string): string {
 
 /** `job#12` / `folder/job#12` → job and number; `job` alone → the last build (number null). */
 export function parseBuildRef(ref: string): { job: string; number: number | null } {
-  const m = /^(.+?)(?:#(\d+))?$/.exec(ref);
+  const m = /^([^#]+)(?:#(\d+))?$/.exec(ref);
   if (!m || !m[1]) throw new ClientError(`'${ref}' is not a build: write JOB#NUMBER (e.g. app#12), or JOB for its last build`);
   return { job: m[1], number: m[2] ? Number(m[2]) : null };
 }

@@ -1,0 +1,3 @@
+#!/bin/sh
+# The example application: prints a greeting.
+echo "${GREETING:-Hello} from hello ${VERSION:-dev}"
