@@ -161,6 +161,59 @@ test('artifacts and test results are served', async () => {
   assert.deepEqual([tests.json.total, tests.json.failed], [2, 1]);
 });
 
+test('replay runs a build again, with an edited Jenkinsfile when given', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'replayed', script: `pipeline { agent any; stages { stage('S') { steps { echo 'original' } } } }` });
+  await api('POST', '/api/v1/jobs/replayed/builds', {});
+  await waitFinished('replayed', 1);
+  const r = await api('POST', '/api/v1/jobs/replayed/builds/1/replay', { script: `pipeline { agent any; stages { stage('S') { steps { echo 'edited' } } } }` });
+  assert.equal(r.status, 201, r.text);
+  const done = await waitFinished('replayed', r.json.number);
+  assert.equal(done.result, 'SUCCESS');
+  assert.equal(done.causes[0].type, 'replay');
+  assert.match((await api('GET', `/api/v1/jobs/replayed/builds/${r.json.number}/console`)).text, /^edited$/m);
+});
+
+test('disableConcurrentBuilds: the next build waits, says why, and can be cancelled from the queue', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'serial', script: `pipeline { agent any; options { disableConcurrentBuilds() }; stages { stage('S') { steps { input 'hold' } } } }` });
+  // The first build teaches the job its options; it then holds at its input.
+  await api('POST', '/api/v1/jobs/serial/builds', {});
+  const s1 = await fetch(new URL('api/v1/jobs/serial/builds/1/console/stream', c.url));
+  const r1 = s1.body!.getReader();
+  let t1 = '';
+  while (!t1.includes('Proceed or Abort')) t1 += new TextDecoder().decode((await r1.read()).value);
+  await api('POST', '/api/v1/jobs/serial/builds', {});
+  const q = (await api('GET', '/api/v1/queue')).json.items.find((i: any) => i.job === 'serial');
+  assert.ok(q, 'the second build waits in the queue');
+  assert.equal(q.why, 'Build #1 is already in progress');
+  assert.equal((await api('DELETE', `/api/v1/queue/${q.id}`)).status, 204);
+  const cancelled = (await api('GET', '/api/v1/jobs/serial/builds/2')).json;
+  assert.deepEqual([cancelled.status, cancelled.result], ['finished', 'NOT_BUILT']);
+  assert.equal((await api('POST', '/api/v1/jobs/serial/builds/1/abort')).status, 202);
+  while (!(await r1.read()).done) { /* to the end */ }
+  assert.equal((await api('DELETE', '/api/v1/queue/nothing')).status, 404);
+});
+
+test('deleting a job removes it and its builds; a running build blocks deletion', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'gone', script: `pipeline { agent any; stages { stage('S') { steps { echo 'x' } } } }` });
+  await api('POST', '/api/v1/jobs/gone/builds', {});
+  await waitFinished('gone', 1);
+  assert.equal((await api('DELETE', '/api/v1/jobs/gone')).status, 204);
+  assert.equal((await api('GET', '/api/v1/jobs/gone')).status, 404);
+  assert.equal((await api('GET', '/api/v1/jobs/gone/builds/1')).status, 404);
+});
+
+test('agents: create, list with the connect command, delete', async () => {
+  const a = await api('POST', '/api/v1/agents', { name: 'edge-1', labels: ['arm64'], executors: 3 });
+  assert.equal(a.status, 201, a.text);
+  assert.equal(a.json.online, false);
+  assert.match(a.json.command, /^kiln agent --url http:\/\/127\.0\.0\.1:\d+\/ --name edge-1 --secret [0-9a-f]{64} --labels arm64 --executors 3$/);
+  assert.equal((await api('POST', '/api/v1/agents', { name: 'edge-1' })).status, 409);
+  assert.equal((await api('POST', '/api/v1/agents', { name: 'bad name!' })).status, 400);
+  assert.ok((await api('GET', '/api/v1/agents')).json.agents.some((x: any) => x.name === 'edge-1'));
+  assert.equal((await api('DELETE', '/api/v1/agents/edge-1')).status, 204);
+  assert.equal((await api('GET', '/api/v1/agents/edge-1')).status, 404);
+});
+
 test('metrics in Prometheus format', async () => {
   const m = await api('GET', '/metrics');
   assert.match(m.text, /^kiln_queue_length \d+$/m);
