@@ -307,6 +307,11 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     const pending = run?.pendingInputs().find((p) => p.id === id);
     if (!run || !pending) throw notFound(`${b.job} #${b.number} has no input '${id}' waiting`);
     const user = body.user ?? 'api';
+    // Only the listed submitters may answer (users or groups, comma-separated), as in Jenkins.
+    if (pending.submitter) {
+      const allowed = pending.submitter.split(',').map((x) => x.trim()).filter(Boolean);
+      if (!allowed.includes(user)) throw new HttpError(403, 'forbidden', `input '${id}' may only be answered by ${allowed.join(', ')}; '${user}' may not`);
+    }
     const values: Record<string, string | boolean | number> = {};
     for (const p of pending.parameters) {
       const v = body.params?.[p.name];

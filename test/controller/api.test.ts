@@ -214,6 +214,34 @@ test('agents: create, list with the connect command, delete', async () => {
   assert.equal((await api('GET', '/api/v1/agents/edge-1')).status, 404);
 });
 
+test('the build step triggers another job with parameters and waits for its result', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'child', script: `pipeline { agent any; parameters { string(name: 'X', defaultValue: '') }; stages { stage('S') { steps { sh 'echo "child got $X"; test "$X" = yes' } } } }` });
+  await api('POST', '/api/v1/jobs', { name: 'parent', script: `pipeline { agent any; stages { stage('S') { steps { script { def r = build job: 'child', parameters: [string(name: 'X', value: 'yes')]; echo "child result \${r.result} #\${r.number}" } } } } }` });
+  await api('POST', '/api/v1/jobs/parent/builds', {});
+  const done = await waitFinished('parent', 1);
+  assert.equal(done.result, 'SUCCESS');
+  assert.match((await api('GET', '/api/v1/jobs/parent/builds/1/console')).text, /^child result SUCCESS #\d+$/m);
+  const child = (await api('GET', '/api/v1/jobs/child/builds?limit=1')).json.builds[0];
+  assert.equal(child.causes[0].type, 'upstream');
+  assert.match((await api('GET', `/api/v1/jobs/child/builds/${child.number}/console`)).text, /^child got yes$/m);
+});
+
+test('an input with a submitter may only be answered by that user', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'guarded', script: `pipeline { agent any; stages { stage('G') { steps { input message: 'Ship?', submitter: 'alice,bob' } } } }` });
+  await api('POST', '/api/v1/jobs/guarded/builds', {});
+  const s = await fetch(new URL('api/v1/jobs/guarded/builds/1/console/stream', c.url));
+  const r = s.body!.getReader();
+  let t = '';
+  while (!t.includes('Proceed or Abort')) t += new TextDecoder().decode((await r.read()).value);
+  const [input] = (await api('GET', '/api/v1/jobs/guarded/builds/1/inputs')).json.inputs;
+  const denied = await api('POST', `/api/v1/jobs/guarded/builds/1/inputs/${input.id}`, { action: 'approve', user: 'mallory' });
+  assert.equal(denied.status, 403);
+  assert.match(denied.json.error.message, /may only be answered by alice, bob; 'mallory' may not/);
+  assert.equal((await api('POST', `/api/v1/jobs/guarded/builds/1/inputs/${input.id}`, { action: 'approve', user: 'bob' })).status, 200);
+  while (!(await r.read()).done) { /* to the end */ }
+  assert.equal((await api('GET', '/api/v1/jobs/guarded/builds/1')).json.result, 'SUCCESS');
+});
+
 test('metrics in Prometheus format', async () => {
   const m = await api('GET', '/metrics');
   assert.match(m.text, /^kiln_queue_length \d+$/m);

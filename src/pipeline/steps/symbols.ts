@@ -27,14 +27,14 @@ const b = (name: string, doc: string): StepParam => ({ name, type: 'boolean', do
 
 export const symbols: Step[] = [
   // `string` is both a parameter type and a credentials binding, as in Jenkins.
-  symbol('string', 'a string parameter, or a secret-text credentials binding', [
-    s('name', 'parameter name'), s('defaultValue', 'default'), s('description', 'help text'), b('trim', 'trim the value'),
+  symbol('string', 'a string parameter (its value for the build step), or a secret-text credentials binding', [
+    s('name', 'parameter name'), s('defaultValue', 'default'), s('value', 'the value (build step parameters)'), s('description', 'help text'), b('trim', 'trim the value'),
     s('credentialsId', 'credential to bind'), s('variable', 'variable that receives the secret'),
   ]),
-  symbol('text', 'a multi-line string parameter', [s('name', 'parameter name', true), s('defaultValue', 'default'), s('description', 'help text'), b('trim', 'trim the value')]),
-  symbol('booleanParam', 'a boolean parameter', [s('name', 'parameter name', true), b('defaultValue', 'default'), s('description', 'help text')]),
+  symbol('text', 'a multi-line string parameter', [s('name', 'parameter name', true), s('defaultValue', 'default'), s('value', 'the value (build step parameters)'), s('description', 'help text'), b('trim', 'trim the value')]),
+  symbol('booleanParam', 'a boolean parameter', [s('name', 'parameter name', true), b('defaultValue', 'default'), b('value', 'the value (build step parameters)'), s('description', 'help text')]),
   symbol('choice', 'a choice parameter', [s('name', 'parameter name', true), { name: 'choices', type: 'string-or-list', doc: 'the choices (list, or lines)' }, s('description', 'help text')]),
-  symbol('password', 'a password parameter', [s('name', 'parameter name', true), s('defaultValue', 'default'), s('description', 'help text')]),
+  symbol('password', 'a password parameter', [s('name', 'parameter name', true), s('defaultValue', 'default'), s('value', 'the value (build step parameters)'), s('description', 'help text')]),
   symbol('usernamePassword', 'binds a username/password credential to two variables', [
     s('credentialsId', 'credential', true), s('usernameVariable', 'receives the username', true), s('passwordVariable', 'receives the password', true),
   ]),
