@@ -14,12 +14,16 @@ export default defineStep({
   needsNode: true,
   async run(ctx, args) {
     const returnStdout = args.values.returnStdout === true;
+    // Like Jenkins (2>&1), stderr goes into the same pipe as stdout, so the `+ cmd` trace and
+    // the command's output keep their order wherever the step runs; not with returnStdout,
+    // which captures stdout alone. For plain scripts the redirection is done by the same shell
+    // before tracing starts, on the script's first line (so error line numbers stay right).
     return runScriptStep(ctx, args, 'sh', async (script) => {
-      const argv = script.startsWith('#!') ? [await scriptFile(ctx, script, '.sh', 0o755)] : ['/bin/sh', '-xe', '-c', script];
-      // Like Jenkins (2>&1), stderr goes into the same pipe as stdout, so the `+ cmd` trace and
-      // the command's output keep their order wherever the step runs. `exec` replaces the
-      // wrapper shell: no extra process. Not with returnStdout, which captures stdout alone.
-      return returnStdout ? argv : ['/bin/sh', '-c', 'exec "$0" "$@" 2>&1', ...argv];
+      if (script.startsWith('#!')) {
+        const file = await scriptFile(ctx, script, '.sh', 0o755);
+        return returnStdout ? [file] : ['/bin/sh', '-c', 'exec "$0" 2>&1', file];
+      }
+      return returnStdout ? ['/bin/sh', '-xe', '-c', script] : ['/bin/sh', '-e', '-c', `exec 2>&1; set -x; ${script}`];
     });
   },
 });
