@@ -26,6 +26,8 @@ import type { BuildRef, Backend } from '../backends/types.ts';
 import { LocalBackend } from '../backends/local/local.ts';
 import { StepFailure, interruptionOf } from '../pipeline/steps/errors.ts';
 import { metricsText } from './metrics.ts';
+import { TriggerScheduler, syncOnJobRoutes } from './triggers.ts';
+import { registerWebhooks } from './webhooks.ts';
 
 export interface ControllerHandle {
   /** The URL it listens on (with the real port when 0 was asked for). */
@@ -33,6 +35,8 @@ export interface ControllerHandle {
   store: Store;
   builds: BuildManager;
   hub: AgentHub;
+  /** cron / parameterizedCron / pollSCM timers (triggers.ts). */
+  triggers: TriggerScheduler;
   close(): Promise<void>;
 }
 
@@ -136,7 +140,10 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   // With --port 0 the URLs are known only once listening; everything reads them through these.
   let publicUrl = cfg.publicUrl;
   let agentUrl = cfg.agentUrl;
-  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl });
+  // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
+  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, events: { jobSettingsChanged: (job) => void triggers.sync(job.id) } });
+  const triggers = new TriggerScheduler({ store, builds, log: (line) => log(line) });
+  // --- end triggers
 
   const queue: QueueView = {
     list: () => [
@@ -190,6 +197,10 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     ready: async () => ready,
     metrics: async () => metricsText({ scheduler, hub, builds, store, startedAt }),
   });
+  // --- triggers: webhook routes, and job create/update/delete re-reads the schedules.
+  registerWebhooks(app, { store, builds, log: (line) => log(line) });
+  syncOnJobRoutes(app, triggers);
+  // --- end triggers
   const detach = hub.attach(app.server);
   await app.listen({ port: cfg.port, host: cfg.host });
   const addr = app.server.address() as AddressInfo;
@@ -210,6 +221,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       await store.builds.update(b.id, { status: 'finished', result: 'ABORTED', message: 'the controller stopped while this build ran (running builds do not resume yet)', endedAt: Date.now() });
     }
   }
+  await triggers.start(); // --- triggers: arm every job's cron / pollSCM timer
   ready = true;
   log(`Kiln is ready at ${url} (home ${cfg.home}, ${store.kind} store, started in ${Math.round(performance.now() - t0)} ms)`);
   log(`Agents connect to ${agentUrl}agent`);
@@ -219,8 +231,10 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     store,
     builds,
     hub,
+    triggers,
     async close() {
       ready = false;
+      triggers.close(); // --- triggers
       for (const b of builds.live.values()) b.run?.abort('Aborted: the controller is stopping');
       await Promise.allSettled([...builds.live.values()].map((b) => b.done));
       // Agents' sockets first: an upgraded connection would keep the HTTP server open.

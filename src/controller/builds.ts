@@ -35,6 +35,8 @@ export interface BuildEvents {
   /** A build changed status or result (for SSE/UI and metrics). */
   buildChanged?(build: LiveBuild): void;
   inputChanged?(build: LiveBuild, input: PendingInput, pending: boolean): void;
+  /** A build cached the job's parameters, options and triggers from its Jenkinsfile (triggers.ts re-arms). */
+  jobSettingsChanged?(job: Job): void;
 }
 
 /** A build that is running in this controller right now. */
@@ -192,8 +194,19 @@ export class BuildManager {
     say(`Started: ${build.causes.map((c) => c.description).join('; ') || 'by the controller'}`);
     let model: PipelineModel;
     let scriptName = 'Jenkinsfile';
+    // A commit given by the trigger (webhook, pollSCM, replay): the Jenkinsfile is read from it
+    // and `checkout scm` checks it out. Otherwise the commit the Jenkinsfile came from is recorded.
+    const pinned = build.scm?.commit ?? null;
     try {
-      const source = replayScript ?? (await this.#jenkinsfile(job, say));
+      let source = replayScript;
+      if (source === undefined) {
+        const read = await this.#jenkinsfile(job, say, pinned);
+        source = read.text;
+        if (read.commit && job.definition.kind === 'git' && !pinned) {
+          build.scm = { url: job.definition.url, branch: build.scm?.branch ?? job.definition.branch, commit: read.commit };
+          await this.#store.builds.update(build.id, { scm: build.scm });
+        }
+      }
       if (job.definition.kind === 'git') scriptName = path.basename(job.definition.path);
       const loaded = loadPipeline(source);
       for (const d of loaded.diagnostics) say(formatDiagnostic(scriptName, d));
@@ -269,7 +282,7 @@ export class BuildManager {
         },
       },
       locks: this.#locks,
-      scm: job.definition.kind === 'git' ? { url: job.definition.url, branch: job.definition.branch, credentialsId: job.definition.credentialsId } : null,
+      scm: job.definition.kind === 'git' ? { url: job.definition.url, branch: pinned ?? job.definition.branch, credentialsId: job.definition.credentialsId } : null,
       previous: previous ? {
         number: previous.number, result: previous.result, durationMs: (previous.endedAt ?? 0) - (previous.startedAt ?? 0),
         startedAt: previous.startedAt ?? previous.queuedAt, description: previous.state?.description ?? null, displayName: previous.state?.displayName ?? null,
@@ -301,11 +314,12 @@ export class BuildManager {
     }
   }
 
-  /** The job's Jenkinsfile: inline text, or the file at its path in the git repository. */
-  async #jenkinsfile(job: Job, say: (text: string) => void): Promise<string> {
+  /** The job's Jenkinsfile: inline text, or the file at its path in the git repository (at `commit`
+   *  when given, else the branch's tip), with the commit it was read from. */
+  async #jenkinsfile(job: Job, say: (text: string) => void, commit: string | null): Promise<{ text: string; commit: string | null }> {
     const d = job.definition;
-    if (d.kind === 'inline') return d.script;
-    say(`Obtained ${d.path} from git ${d.url} (branch ${d.branch})`);
+    if (d.kind === 'inline') return { text: d.script, commit: null };
+    say(`Obtained ${d.path} from git ${d.url} (branch ${d.branch}${commit ? `, commit ${commit}` : ''})`);
     const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'kiln-scm-'));
     try {
       const env = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
@@ -315,12 +329,23 @@ export class BuildManager {
         const detail = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;
         throw new StepFailure(`could not clone ${d.url} (branch ${d.branch}) to read ${d.path}: ${detail}`);
       }
+      const head = async () => (await run('git', ['-C', tmp, 'rev-parse', 'HEAD'], { env })).stdout.trim();
+      if (commit && !(await head()).startsWith(commit.toLowerCase())) {
+        try {
+          await run('git', ['-C', tmp, 'fetch', '--quiet', '--depth', '1', 'origin', commit], { env, timeout: 120_000 });
+          await run('git', ['-C', tmp, 'checkout', '--quiet', '--detach', 'FETCH_HEAD'], { env });
+        } catch (err) {
+          const detail = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;
+          throw new StepFailure(`could not fetch commit ${commit} from ${d.url} to read ${d.path}: ${detail}`);
+        }
+      }
+      const at = await head().catch(() => null);
       const file = path.resolve(tmp, d.path);
       if (!file.startsWith(tmp + path.sep)) throw new StepFailure(`the Jenkinsfile path '${d.path}' leaves the repository`);
       try {
-        return await fsp.readFile(file, 'utf8');
+        return { text: await fsp.readFile(file, 'utf8'), commit: at };
       } catch {
-        throw new StepFailure(`${d.path} does not exist in ${d.url} (branch ${d.branch})`);
+        throw new StepFailure(`${d.path} does not exist in ${d.url} (branch ${d.branch}${commit ? `, commit ${commit}` : ''})`);
       }
     } finally {
       await fsp.rm(tmp, { recursive: true, force: true });
@@ -331,7 +356,7 @@ export class BuildManager {
   async #cacheJobSettings(job: Job, model: PipelineModel): Promise<void> {
     if (model.kind !== 'declarative') return;
     const o = model.options;
-    await this.#store.jobs.update(job.name, {
+    const updated = await this.#store.jobs.update(job.name, {
       parameters: model.parameters.map((p) => ({ type: p.type, name: p.name, defaultValue: p.defaultValue, description: p.description, choices: p.choices, trim: p.trim })),
       triggers: model.triggers.map((t) => ({ type: t.type, spec: t.spec, threshold: t.threshold })),
       options: {
@@ -341,7 +366,9 @@ export class BuildManager {
       },
     }).catch((err: unknown) => {
       if (!(err instanceof StoreError && err.code === 'not-found')) throw err;
+      return null;
     });
+    if (updated) this.#events.jobSettingsChanged?.(updated);
   }
 }
 

@@ -1,0 +1,287 @@
+// Webhooks: a push to a repository starts the jobs that build it.
+//
+//   POST /api/v1/webhooks/generic   { "repository": URL, "branch": NAME, "commit"?: SHA, "params"?: {..} }
+//   POST /api/v1/webhooks/github    GitHub push event   (X-GitHub-Event: push | ping | ...)
+//   POST /api/v1/webhooks/gitlab    GitLab push event   (X-Gitlab-Event: Push Hook | ...)
+//
+// Every enabled job whose Jenkinsfile comes from git (definition kind 'git') with the pushed
+// repository and branch gets a build, with the commit recorded on it (build.scm), so that the
+// build reads its Jenkinsfile from that commit and `checkout scm` checks that commit out.
+// Repository URLs match loosely, like the Jenkins git plugin's notifyCommit: scheme, user,
+// port, a trailing `/` or `.git` and the host's case do not matter, so `git@host:a/b.git`,
+// `ssh://git@host/a/b` and `https://host/a/b` are one repository; a local path and its
+// file:// URL are one too. A job needs no `githubPush()` trigger: a matching repository and
+// branch are enough.
+//
+// Answers: 200 `{ "triggered": [{ "job", "number" }], "ignored"?: reason, "failed"?: [...] }`;
+// a GitHub ping: 200 `{ "pong": true }`; events that are not pushes: 202 with `ignored`.
+// A branch deletion or a tag push starts nothing (200, `ignored` says why). Bad bodies: 400
+// naming the field; a content type other than JSON (GitHub's form encoding is accepted on the
+// GitHub route): 415; bodies over 1 MB: 413. Errors are `{ "error": { "code", "message" } }`
+// as in the rest of the API.
+//
+// No authentication yet: the security work adds a shared secret (GitHub's X-Hub-Signature-256,
+// GitLab's X-Gitlab-Token) here.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { BuildCause, JsonValue, Store } from '../store/types.ts';
+import { branchOnly, type TriggerTarget } from './triggers.ts';
+
+/** Largest webhook body accepted (GitHub caps its payloads at 25 MB; pushes are far smaller). */
+export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+export interface WebhookContext {
+  store: Store;
+  builds: TriggerTarget;
+  log?: (line: string) => void;
+}
+
+/** A push, from whichever provider, as the job matching needs it. */
+export interface Push {
+  /** The repository's URLs as the sender knows them (any one may match a job's URL). */
+  urls: string[];
+  branch: string;
+  /** Full commit id, or null to build the branch's tip. */
+  commit: string | null;
+  params: Record<string, JsonValue>;
+  cause: BuildCause;
+}
+
+export interface WebhookAnswer {
+  triggered: { job: string; number: number }[];
+  ignored?: string;
+  failed?: { job: string; message: string }[];
+}
+
+class WebhookError extends Error {
+  readonly statusCode: number;
+  readonly code: string;
+  constructor(statusCode: number, message: string, code = 'invalid') {
+    super(message);
+    this.statusCode = statusCode;
+    this.code = code;
+  }
+}
+
+const bad = (message: string) => new WebhookError(400, message);
+
+/** Adds the webhook routes (in their own scope: their body limit, parsers and error handler). */
+export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): void {
+  void app.register(async (scope) => {
+    // GitHub can send its payload form-encoded (`payload=<json>`); only its route accepts that.
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => {
+      done(null, new URLSearchParams(body as string));
+    });
+    scope.setErrorHandler((err: unknown, _req, reply) => {
+      const e = err as { statusCode?: number; code?: string; message?: string };
+      const status = e.statusCode ?? 500;
+      if (status >= 500) return reply.code(500).send({ error: { code: 'internal', message: `internal error: ${e.message ?? String(err)}` } });
+      if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: { code: 'too-large', message: `the webhook body is larger than ${WEBHOOK_BODY_LIMIT} bytes (1 MB)` } });
+      if (status === 415) return reply.code(415).send({ error: { code: 'unsupported-media-type', message: e.message ?? 'unsupported content type' } });
+      return reply.code(status).send({ error: { code: e.code && !e.code.startsWith('FST_') ? e.code : 'invalid', message: e.message ?? 'bad request' } });
+    });
+    const opts = { bodyLimit: WEBHOOK_BODY_LIMIT };
+
+    scope.post('/api/v1/webhooks/generic', opts, async (req, reply) => {
+      const body = jsonBody(req, 'generic webhook');
+      const push = genericPush(body);
+      return reply.code(200).send(await startMatching(ctx, push));
+    });
+
+    scope.post('/api/v1/webhooks/github', opts, async (req, reply) => {
+      const event = header(req, 'x-github-event');
+      if (!event) throw bad('GitHub webhook: the X-GitHub-Event header is missing (push, ping, ...)');
+      const body = jsonBody(req, 'GitHub webhook', true);
+      if (event === 'ping') return reply.code(200).send({ pong: true });
+      if (event !== 'push') return ignore(reply, `GitHub '${event}' events start no builds; only push events do`);
+      const push = githubPush(body);
+      if (typeof push === 'string') return reply.code(200).send({ triggered: [], ignored: push } satisfies WebhookAnswer);
+      return reply.code(200).send(await startMatching(ctx, push));
+    });
+
+    scope.post('/api/v1/webhooks/gitlab', opts, async (req, reply) => {
+      const event = header(req, 'x-gitlab-event');
+      if (!event) throw bad('GitLab webhook: the X-Gitlab-Event header is missing (Push Hook, ...)');
+      const body = jsonBody(req, 'GitLab webhook');
+      if (event !== 'Push Hook') return ignore(reply, `GitLab '${event}' events start no builds; only Push Hook events do`);
+      const push = gitlabPush(body);
+      if (typeof push === 'string') return reply.code(200).send({ triggered: [], ignored: push } satisfies WebhookAnswer);
+      return reply.code(200).send(await startMatching(ctx, push));
+    });
+  });
+}
+
+function ignore(reply: FastifyReply, reason: string) {
+  return reply.code(202).send({ triggered: [], ignored: reason } satisfies WebhookAnswer);
+}
+
+function header(req: FastifyRequest, name: string): string | null {
+  const v = req.headers[name];
+  const s = Array.isArray(v) ? v[0] : v;
+  return s && s.trim() !== '' ? s.trim() : null;
+}
+
+/** The parsed JSON object, after checking the content type. */
+function jsonBody(req: FastifyRequest, what: string, formOk = false): Record<string, unknown> {
+  const type = (header(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  let body: unknown = req.body;
+  if (type === 'application/x-www-form-urlencoded' && formOk && body instanceof URLSearchParams) {
+    const payload = body.get('payload');
+    if (payload === null) throw bad(`${what}: the form has no 'payload' field`);
+    try {
+      body = JSON.parse(payload);
+    } catch (err) {
+      throw bad(`${what}: 'payload' is not valid JSON: ${(err as Error).message}`);
+    }
+  } else if (type !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(type)) {
+    throw new WebhookError(415, `${what}: send the body as application/json${formOk ? ' (or application/x-www-form-urlencoded with a payload field)' : ''}; got ${type === '' ? 'no content type' : `'${type}'`}`, 'unsupported-media-type');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad(`${what}: the body must be a JSON object`);
+  return body as Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// payloads
+
+const ZERO_SHA = /^0+$/;
+
+function genericPush(b: Record<string, unknown>): Push {
+  const repository = str(b, 'repository', 'generic webhook', 'the repository URL');
+  const branch = branchOf(str(b, 'branch', 'generic webhook', 'the branch name'), 'branch', 'generic webhook');
+  const commit = b.commit === undefined || b.commit === null ? null : sha(b.commit, 'commit', 'generic webhook');
+  const params: Record<string, JsonValue> = {};
+  if (b.params !== undefined && b.params !== null) {
+    if (typeof b.params !== 'object' || Array.isArray(b.params)) throw bad("generic webhook: 'params' must be an object of NAME: value");
+    for (const [k, v] of Object.entries(b.params as Record<string, unknown>)) {
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw bad(`generic webhook: 'params.${k}' must be a string, number or boolean`);
+      params[k] = v;
+    }
+  }
+  return { urls: [repository], branch, commit, params, cause: { type: 'webhook', description: `Started by a generic webhook push to ${branch}` } };
+}
+
+/** A push to start builds for, or the reason it starts none. */
+function githubPush(b: Record<string, unknown>): Push | string {
+  const what = 'GitHub push';
+  const ref = str(b, 'ref', what, 'e.g. refs/heads/main');
+  const repo = obj(b, 'repository', what);
+  const urls = ['clone_url', 'git_url', 'ssh_url', 'html_url', 'url'].map((k) => repo[k]).filter((u): u is string => typeof u === 'string' && u !== '');
+  if (urls.length === 0) throw bad(`${what}: 'repository.clone_url' is missing (or git_url, ssh_url, html_url)`);
+  if (b.deleted === true || (typeof b.after === 'string' && ZERO_SHA.test(b.after))) return `the push deleted ${ref}: nothing to build`;
+  if (!ref.startsWith('refs/heads/')) return `${ref} is not a branch: only branch pushes start builds`;
+  const branch = branchOf(ref.slice('refs/heads/'.length), 'ref', what);
+  const commit = sha(b.after, 'after', what);
+  const pusher = (b.pusher as { name?: unknown } | undefined)?.name ?? (b.sender as { login?: unknown } | undefined)?.login;
+  return { urls, branch, commit, params: {}, cause: { type: 'webhook', description: `Started by a GitHub push by ${typeof pusher === 'string' && pusher ? pusher : 'an unknown user'}`, userId: typeof pusher === 'string' ? pusher : null } };
+}
+
+function gitlabPush(b: Record<string, unknown>): Push | string {
+  const what = 'GitLab push';
+  const ref = str(b, 'ref', what, 'e.g. refs/heads/main');
+  const project = (b.project ?? b.repository) as Record<string, unknown> | undefined;
+  if (project === undefined || project === null || typeof project !== 'object' || Array.isArray(project)) throw bad(`${what}: 'project' is missing (an object with git_http_url, git_ssh_url, web_url)`);
+  const urls = ['git_http_url', 'git_ssh_url', 'web_url', 'http_url', 'ssh_url', 'url', 'homepage'].map((k) => project[k]).filter((u): u is string => typeof u === 'string' && u !== '');
+  if (urls.length === 0) throw bad(`${what}: 'project.git_http_url' is missing (or git_ssh_url, web_url)`);
+  const checkout = b.checkout_sha;
+  if (typeof b.after === 'string' && ZERO_SHA.test(b.after)) return `the push deleted ${ref}: nothing to build`;
+  if (!ref.startsWith('refs/heads/')) return `${ref} is not a branch: only branch pushes start builds`;
+  const branch = branchOf(ref.slice('refs/heads/'.length), 'ref', what);
+  const commit = sha(checkout ?? b.after, checkout !== null && checkout !== undefined ? 'checkout_sha' : 'after', what);
+  const user = b.user_username ?? b.user_name;
+  return { urls, branch, commit, params: {}, cause: { type: 'webhook', description: `Started by a GitLab push by ${typeof user === 'string' && user ? user : 'an unknown user'}`, userId: typeof user === 'string' ? user : null } };
+}
+
+function str(b: Record<string, unknown>, key: string, what: string, hint: string): string {
+  const v = b[key];
+  if (v === undefined || v === null) throw bad(`${what}: '${key}' is missing (${hint})`);
+  if (typeof v !== 'string' || v.trim() === '') throw bad(`${what}: '${key}' must be a non-empty string (${hint})`);
+  if (v.length > 2000) throw bad(`${what}: '${key}' is too long`);
+  return v.trim();
+}
+
+function obj(b: Record<string, unknown>, key: string, what: string): Record<string, unknown> {
+  const v = b[key];
+  if (v === undefined || v === null) throw bad(`${what}: '${key}' is missing`);
+  if (typeof v !== 'object' || Array.isArray(v)) throw bad(`${what}: '${key}' must be an object`);
+  return v as Record<string, unknown>;
+}
+
+function sha(v: unknown, key: string, what: string): string {
+  if (v === undefined || v === null) throw bad(`${what}: '${key}' is missing (the commit id)`);
+  if (typeof v !== 'string' || !/^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(v)) throw bad(`${what}: '${key}' must be a full commit id (40 hex digits); got ${JSON.stringify(v).slice(0, 80)}`);
+  return v.toLowerCase();
+}
+
+function branchOf(name: string, key: string, what: string): string {
+  const b = branchOnly(name);
+  // git check-ref-format's main rules: what the build puts in BRANCH_NAME and hands to git.
+  if (b === '' || b.length > 250 || b.startsWith('-') || b.startsWith('/') || b.endsWith('/') || b.endsWith('.lock') || b.includes('..') || b.includes('//') || /[\x00-\x20\x7f~^:?*[\\]/.test(b) || b.includes('@{')) {
+    throw bad(`${what}: '${key}' is not a valid branch name: ${JSON.stringify(name).slice(0, 100)}`);
+  }
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// matching
+
+/**
+ * A repository URL reduced to what identifies it: `host/path` (host lower-cased; scheme, user
+ * and port dropped; no trailing `/` or `.git`), or `/path` for a local repository.
+ */
+export function normalizeRepoUrl(url: string): string {
+  const u = url.trim();
+  let host = '';
+  let p: string;
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(u);
+  if (m) {
+    const rest = m[2]!;
+    const slash = rest.indexOf('/');
+    const authority = slash < 0 ? rest : rest.slice(0, slash);
+    p = slash < 0 ? '' : rest.slice(slash);
+    if (m[1]!.toLowerCase() !== 'file') host = authority.replace(/^.*@/, '').replace(/:\d*$/, '');
+  } else {
+    // scp-like `user@host:path` / `host:path` (no slash before the colon), else a local path.
+    const scp = /^(?:[^@/]+@)?([^:/]+):(.*)$/.exec(u);
+    if (scp) {
+      host = scp[1]!;
+      p = scp[2]!;
+    } else {
+      p = u;
+    }
+  }
+  p = p.replace(/\/{2,}/g, '/').replace(/\/+$/, '').replace(/\.git$/i, '').replace(/\/+$/, '').replace(/^\/+/, '');
+  return host ? `${host.toLowerCase()}/${p}` : `/${p}`;
+}
+
+export function sameRepository(a: string, b: string): boolean {
+  return normalizeRepoUrl(a) === normalizeRepoUrl(b);
+}
+
+/** Starts every enabled git job that builds the pushed repository and branch. */
+export async function startMatching(ctx: WebhookContext, push: Push): Promise<WebhookAnswer> {
+  const wanted = new Set(push.urls.map(normalizeRepoUrl));
+  const jobs = (await ctx.store.jobs.list()).filter((j) => j.definition.kind === 'git' && wanted.has(normalizeRepoUrl(j.definition.url)));
+  const matching = jobs.filter((j) => j.definition.kind === 'git' && branchOnly(j.definition.branch) === push.branch);
+  const enabled = matching.filter((j) => !j.disabled);
+  const answer: WebhookAnswer = { triggered: [] };
+  for (const job of enabled) {
+    if (job.definition.kind !== 'git') continue;
+    try {
+      const b = await ctx.builds.trigger(job.name, {
+        params: push.params,
+        causes: [push.cause],
+        scm: { url: job.definition.url, branch: push.branch, commit: push.commit },
+      });
+      answer.triggered.push({ job: job.name, number: b.number });
+      ctx.log?.(`webhooks: ${job.name} #${b.number}: ${push.cause.description} (${push.branch}${push.commit ? ` at ${push.commit}` : ''})`);
+    } catch (err) {
+      (answer.failed ??= []).push({ job: job.name, message: (err as Error).message });
+    }
+  }
+  if (enabled.length === 0) {
+    const repo = push.urls[0] ?? '?';
+    answer.ignored = jobs.length === 0 ? `no job builds ${repo}`
+      : matching.length === 0 ? `no job builds branch '${push.branch}' of ${repo} (jobs of this repository build ${[...new Set(jobs.map((j) => j.definition.kind === 'git' ? `'${branchOnly(j.definition.branch)}'` : ''))].join(', ')})`
+        : `the jobs that build branch '${push.branch}' of ${repo} are disabled (${matching.map((j) => j.name).join(', ')})`;
+  }
+  return answer;
+}

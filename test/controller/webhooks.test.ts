@@ -1,0 +1,351 @@
+// Webhooks (src/controller/webhooks.ts): generic, GitHub and GitLab pushes start the jobs
+// that build the pushed repository and branch, with the commit recorded.
+// First the routes on their own (Fastify inject, a real store, a build manager that records
+// what it is asked), then end to end: a real controller whose git job's Jenkinsfile lives in a
+// local bare repository builds exactly the commit the webhook names.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { openStore } from '../../src/store/index.ts';
+import type { Build, Store } from '../../src/store/types.ts';
+import type { TriggerOptions } from '../../src/controller/builds.ts';
+import { registerWebhooks, normalizeRepoUrl, sameRepository, WEBHOOK_BODY_LIMIT } from '../../src/controller/webhooks.ts';
+import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { loadConfig } from '../../src/controller/config.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const SHA = 'f'.repeat(8) + '0123456789abcdef0123456789abcdef';
+const ZERO = '0'.repeat(40);
+
+/** A GitHub push event as GitHub sends it (fields the hook does not read trimmed). */
+function githubPushPayload(o: { ref?: string; after?: string; deleted?: boolean; cloneUrl?: string } = {}) {
+  return {
+    ref: o.ref ?? 'refs/heads/main',
+    before: '6113728f27ae82c7b1a177c8d03f9e96e0adf246',
+    after: o.after ?? SHA,
+    created: false,
+    deleted: o.deleted ?? false,
+    forced: false,
+    base_ref: null,
+    compare: 'https://github.com/Octo-Org/Hello-World/compare/6113728f27ae...0d1a26e67d8f',
+    commits: [{
+      id: o.after ?? SHA, tree_id: 'f9d2a07e9488b91af2641b26b9407fe22a451433', distinct: true, message: 'Update README.md',
+      timestamp: '2025-03-04T10:12:05-05:00', url: `https://github.com/Octo-Org/Hello-World/commit/${o.after ?? SHA}`,
+      author: { name: 'Mona Octocat', email: 'mona@github.com', username: 'octocat' }, committer: { name: 'GitHub', email: 'noreply@github.com', username: 'web-flow' },
+      added: [], removed: [], modified: ['README.md'],
+    }],
+    head_commit: null,
+    repository: {
+      id: 186853002, node_id: 'MDEwOlJlcG9zaXRvcnkxODY4NTMwMDI=', name: 'Hello-World', full_name: 'Octo-Org/Hello-World', private: false,
+      owner: { name: 'Octo-Org', login: 'Octo-Org', id: 21031067, type: 'Organization' },
+      html_url: 'https://github.com/Octo-Org/Hello-World', description: null, fork: false,
+      url: 'https://github.com/Octo-Org/Hello-World',
+      git_url: 'git://github.com/Octo-Org/Hello-World.git',
+      ssh_url: 'git@github.com:Octo-Org/Hello-World.git',
+      clone_url: o.cloneUrl ?? 'https://github.com/Octo-Org/Hello-World.git',
+      svn_url: 'https://github.com/Octo-Org/Hello-World',
+      default_branch: 'main', master_branch: 'main', pushed_at: 1741101125, created_at: 1557933565,
+    },
+    pusher: { name: 'octocat', email: 'mona@github.com' },
+    sender: { login: 'octocat', id: 583231, type: 'User' },
+  };
+}
+
+function gitlabPushPayload(o: { ref?: string; sha?: string | null; after?: string; httpUrl?: string } = {}) {
+  return {
+    object_kind: 'push', event_name: 'push',
+    before: '95790bf891e76fee5e1747ab589903a6a1f80f22',
+    after: o.after ?? o.sha ?? SHA,
+    ref: o.ref ?? 'refs/heads/main',
+    ref_protected: true,
+    checkout_sha: o.sha === undefined ? SHA : o.sha,
+    user_id: 4, user_name: 'John Smith', user_username: 'jsmith', user_email: '', user_avatar: '',
+    project_id: 15,
+    project: {
+      id: 15, name: 'Diaspora', description: '', web_url: 'http://gitlab.example.com/mike/diaspora', avatar_url: null,
+      git_ssh_url: 'git@gitlab.example.com:mike/diaspora.git', git_http_url: o.httpUrl ?? 'http://gitlab.example.com/mike/diaspora.git',
+      namespace: 'Mike', visibility_level: 0, path_with_namespace: 'mike/diaspora', default_branch: 'main',
+      homepage: 'http://gitlab.example.com/mike/diaspora', url: 'git@gitlab.example.com:mike/diaspora.git',
+      ssh_url: 'git@gitlab.example.com:mike/diaspora.git', http_url: 'http://gitlab.example.com/mike/diaspora.git',
+    },
+    commits: [{ id: o.sha ?? SHA, message: 'fixed readme', title: 'fixed readme', timestamp: '2025-03-04T10:12:05+00:00', author: { name: 'GitLab dev user', email: '[REDACTED]' }, added: [], modified: ['README.md'], removed: [] }],
+    total_commits_count: 1,
+    repository: { name: 'Diaspora', url: 'git@gitlab.example.com:mike/diaspora.git', description: '', homepage: 'http://gitlab.example.com/mike/diaspora' },
+  };
+}
+
+describe('webhook routes', () => {
+  let store: Store;
+  let app: FastifyInstance;
+  const calls: { job: string; o: TriggerOptions }[] = [];
+
+  const post = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
+    const res = await app.inject({
+      method: 'POST', url,
+      headers: { 'content-type': 'application/json', ...headers },
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: res.statusCode, json: res.json() as any };
+  };
+  const gitJob = (name: string, url: string, branch = 'main', disabled = false) =>
+    store.jobs.create({ name, disabled, definition: { kind: 'git', url, branch, path: 'Jenkinsfile', credentialsId: null } });
+
+  before(async () => {
+    store = await openStore({ home: tempDir('wh') });
+    await gitJob('hello-ssh', 'git@github.com:Octo-Org/Hello-World.git');
+    await gitJob('hello-https', 'https://GitHub.com/Octo-Org/Hello-World/', 'refs/heads/main');
+    await gitJob('hello-dev', 'https://github.com/Octo-Org/Hello-World.git', 'dev');
+    await gitJob('hello-off', 'https://github.com/Octo-Org/Hello-World.git', 'main', true);
+    await gitJob('other', 'https://github.com/Octo-Org/Other.git');
+    await gitJob('diaspora', 'ssh://git@gitlab.example.com:2222/mike/diaspora');
+    await store.jobs.create({ name: 'inline', definition: { kind: 'inline', script: 'pipeline { agent any; stages { stage("a") { steps { echo "x" } } } }' } });
+    app = Fastify();
+    registerWebhooks(app, {
+      store,
+      builds: {
+        async trigger(job: string, o: TriggerOptions = {}): Promise<Build> {
+          if (o.params?.BOOM) throw new Error(`job '${job}' has no parameter 'BOOM'`);
+          calls.push({ job, o });
+          return store.builds.create(job, { params: o.params ?? {}, causes: o.causes ?? [], scm: o.scm ?? null });
+        },
+      },
+    });
+    await app.ready();
+  });
+  after(async () => {
+    await app?.close();
+    await store?.close();
+  });
+
+  test('generic: starts every enabled job of the repository and branch, with the commit and parameters', async () => {
+    calls.length = 0;
+    const r = await post('/api/v1/webhooks/generic', { repository: 'ssh://git@github.com/Octo-Org/Hello-World', branch: 'main', commit: SHA.toUpperCase(), params: { WHO: 'kiln', N: 3 } });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.deepEqual(r.json, { triggered: [{ job: 'hello-https', number: 1 }, { job: 'hello-ssh', number: 1 }] });
+    assert.deepEqual(calls.map((c) => c.job), ['hello-https', 'hello-ssh']);
+    assert.deepEqual(calls[0]!.o.scm, { url: 'https://GitHub.com/Octo-Org/Hello-World/', branch: 'main', commit: SHA });
+    assert.deepEqual(calls[0]!.o.params, { WHO: 'kiln', N: 3 });
+    assert.deepEqual(calls[0]!.o.causes, [{ type: 'webhook', description: 'Started by a generic webhook push to main' }]);
+    const b = await store.builds.getByNumber('hello-ssh', 1);
+    assert.deepEqual(b!.scm, { url: 'git@github.com:Octo-Org/Hello-World.git', branch: 'main', commit: SHA });
+    // Without a commit: the branch's tip will be built.
+    calls.length = 0;
+    const r2 = await post('/api/v1/webhooks/generic', { repository: 'https://github.com/Octo-Org/Hello-World', branch: 'refs/heads/dev' });
+    assert.deepEqual(r2.json, { triggered: [{ job: 'hello-dev', number: 1 }] });
+    assert.deepEqual(calls[0]!.o.scm, { url: 'https://github.com/Octo-Org/Hello-World.git', branch: 'dev', commit: null });
+  });
+
+  test('GitHub push: the realistic payload, the pusher in the cause; form-encoded payloads too', async () => {
+    calls.length = 0;
+    const r = await post('/api/v1/webhooks/github', githubPushPayload(), { 'x-github-event': 'push', 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.deepEqual(r.json.triggered.map((t: any) => t.job), ['hello-https', 'hello-ssh']);
+    assert.deepEqual(calls[0]!.o.causes, [{ type: 'webhook', description: 'Started by a GitHub push by octocat', userId: 'octocat' }]);
+    assert.equal(calls[0]!.o.scm!.commit, SHA);
+    const form = await app.inject({
+      method: 'POST', url: '/api/v1/webhooks/github', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-github-event': 'push' },
+      payload: new URLSearchParams({ payload: JSON.stringify(githubPushPayload({ ref: 'refs/heads/dev' })) }).toString(),
+    });
+    assert.equal(form.statusCode, 200, form.body);
+    assert.deepEqual(form.json().triggered.map((t: any) => t.job), ['hello-dev']);
+  });
+
+  test('GitHub: ping answers pong; other events are accepted and ignored; deletions and tags start nothing', async () => {
+    calls.length = 0;
+    const ping = await post('/api/v1/webhooks/github', { zen: 'Keep it logically awesome.', hook_id: 1, hook: { type: 'Repository', events: ['push'] } }, { 'x-github-event': 'ping' });
+    assert.deepEqual([ping.status, ping.json], [200, { pong: true }]);
+    const issues = await post('/api/v1/webhooks/github', { action: 'opened' }, { 'x-github-event': 'issues' });
+    assert.equal(issues.status, 202);
+    assert.deepEqual(issues.json, { triggered: [], ignored: "GitHub 'issues' events start no builds; only push events do" });
+    const del = await post('/api/v1/webhooks/github', githubPushPayload({ after: ZERO, deleted: true }), { 'x-github-event': 'push' });
+    assert.deepEqual([del.status, del.json], [200, { triggered: [], ignored: 'the push deleted refs/heads/main: nothing to build' }]);
+    const tag = await post('/api/v1/webhooks/github', githubPushPayload({ ref: 'refs/tags/v1.0' }), { 'x-github-event': 'push' });
+    assert.deepEqual([tag.status, tag.json], [200, { triggered: [], ignored: 'refs/tags/v1.0 is not a branch: only branch pushes start builds' }]);
+    assert.deepEqual(calls, []);
+  });
+
+  test('GitLab push: project URLs match a job with another scheme and port; deletions start nothing', async () => {
+    calls.length = 0;
+    const r = await post('/api/v1/webhooks/gitlab', gitlabPushPayload(), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'ignored-for-now' });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.deepEqual(r.json, { triggered: [{ job: 'diaspora', number: 1 }] });
+    assert.deepEqual(calls[0]!.o.causes, [{ type: 'webhook', description: 'Started by a GitLab push by jsmith', userId: 'jsmith' }]);
+    assert.deepEqual(calls[0]!.o.scm, { url: 'ssh://git@gitlab.example.com:2222/mike/diaspora', branch: 'main', commit: SHA });
+    const del = await post('/api/v1/webhooks/gitlab', gitlabPushPayload({ sha: null, after: ZERO }), { 'x-gitlab-event': 'Push Hook' });
+    assert.deepEqual([del.status, del.json], [200, { triggered: [], ignored: 'the push deleted refs/heads/main: nothing to build' }]);
+    const tag = await post('/api/v1/webhooks/gitlab', gitlabPushPayload({ ref: 'refs/tags/v1' }), { 'x-gitlab-event': 'Tag Push Hook' });
+    assert.deepEqual([tag.status, tag.json.ignored], [202, "GitLab 'Tag Push Hook' events start no builds; only Push Hook events do"]);
+    assert.equal(calls.length, 1);
+  });
+
+  test('an unknown repository or branch: 200, nothing started, the reason given; disabled jobs are named', async () => {
+    calls.length = 0;
+    const unknown = await post('/api/v1/webhooks/generic', { repository: 'https://example.com/nobody/nothing.git', branch: 'main' });
+    assert.deepEqual([unknown.status, unknown.json], [200, { triggered: [], ignored: 'no job builds https://example.com/nobody/nothing.git' }]);
+    const branch = await post('/api/v1/webhooks/generic', { repository: 'https://github.com/Octo-Org/Other', branch: 'feature/x' });
+    assert.deepEqual(branch.json, { triggered: [], ignored: "no job builds branch 'feature/x' of https://github.com/Octo-Org/Other (jobs of this repository build 'main')" });
+    await store.jobs.update('hello-ssh', { disabled: true });
+    await store.jobs.update('hello-https', { disabled: true });
+    const off = await post('/api/v1/webhooks/generic', { repository: 'https://github.com/Octo-Org/Hello-World', branch: 'main' });
+    assert.match(off.json.ignored, /are disabled \(hello-https, hello-off, hello-ssh\)/);
+    await store.jobs.update('hello-ssh', { disabled: false });
+    await store.jobs.update('hello-https', { disabled: false });
+    // A job that refuses the build (here: a parameter it does not have) is reported; the others start.
+    const partly = await post('/api/v1/webhooks/generic', { repository: 'https://github.com/Octo-Org/Other', branch: 'main', params: { BOOM: 'x' } });
+    assert.deepEqual(partly.json, { triggered: [], failed: [{ job: 'other', message: "job 'other' has no parameter 'BOOM'" }] });
+    assert.deepEqual(calls, []);
+  });
+
+  test('malformed bodies: 400 naming the field; wrong content type 415; over 1 MB 413', async () => {
+    const cases: [string, unknown, Record<string, string>, RegExp][] = [
+      ['generic', '{"repository": ', {}, /not valid JSON/i],
+      ['generic', [], {}, /the body must be a JSON object/],
+      ['generic', { branch: 'main' }, {}, /'repository' is missing/],
+      ['generic', { repository: 'https://h/r', branch: '' }, {}, /'branch' must be a non-empty string/],
+      ['generic', { repository: 'https://h/r' }, {}, /'branch' is missing/],
+      ['generic', { repository: 'https://h/r', branch: 'a..b' }, {}, /'branch' is not a valid branch name/],
+      ['generic', { repository: 'https://h/r', branch: 'main', commit: 'abc' }, {}, /'commit' must be a full commit id/],
+      ['generic', { repository: 'https://h/r', branch: 'main', params: { A: { x: 1 } } }, {}, /'params.A' must be a string, number or boolean/],
+      ['generic', { repository: 42, branch: 'main' }, {}, /'repository' must be a non-empty string/],
+      ['github', githubPushPayload(), {}, /X-GitHub-Event header is missing/],
+      ['github', { ...githubPushPayload(), ref: undefined }, { 'x-github-event': 'push' }, /GitHub push: 'ref' is missing/],
+      ['github', { ...githubPushPayload(), after: 'nope' }, { 'x-github-event': 'push' }, /GitHub push: 'after' must be a full commit id/],
+      ['github', { ...githubPushPayload(), repository: undefined }, { 'x-github-event': 'push' }, /GitHub push: 'repository' is missing/],
+      ['github', { ...githubPushPayload(), repository: { name: 'x' } }, { 'x-github-event': 'push' }, /'repository.clone_url' is missing/],
+      ['gitlab', gitlabPushPayload(), {}, /X-Gitlab-Event header is missing/],
+      ['gitlab', { ...gitlabPushPayload(), project: undefined, repository: undefined }, { 'x-gitlab-event': 'Push Hook' }, /GitLab push: 'project' is missing/],
+      ['gitlab', { ...gitlabPushPayload(), checkout_sha: null, after: undefined }, { 'x-gitlab-event': 'Push Hook' }, /GitLab push: 'after' is missing/],
+    ];
+    for (const [hook, body, headers, message] of cases) {
+      const r = await post(`/api/v1/webhooks/${hook}`, body, headers);
+      assert.equal(r.status, 400, `${hook} ${JSON.stringify(body)?.slice(0, 80)}: ${JSON.stringify(r.json)}`);
+      assert.equal(r.json.error.code, 'invalid');
+      assert.match(r.json.error.message, message);
+    }
+    const empty = await app.inject({ method: 'POST', url: '/api/v1/webhooks/generic', headers: { 'content-type': 'application/json' }, payload: '' });
+    assert.equal(empty.statusCode, 400);
+    const formNoPayload = await app.inject({ method: 'POST', url: '/api/v1/webhooks/github', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-github-event': 'push' }, payload: 'a=b' });
+    assert.equal(formNoPayload.statusCode, 400);
+    assert.match(formNoPayload.json().error.message, /no 'payload' field/);
+
+    for (const [type, hook] of [['text/plain', 'generic'], ['application/xml', 'github'], ['application/x-www-form-urlencoded', 'generic'], ['text/plain', 'gitlab']] as const) {
+      const r = await app.inject({ method: 'POST', url: `/api/v1/webhooks/${hook}`, headers: { 'content-type': type, 'x-github-event': 'push', 'x-gitlab-event': 'Push Hook' }, payload: 'repository=x' });
+      assert.equal(r.statusCode, 415, `${type} → ${hook}: ${r.body}`);
+      assert.equal(r.json().error.code, 'unsupported-media-type');
+    }
+    const big = await post('/api/v1/webhooks/generic', { repository: 'https://h/r', branch: 'main', pad: 'x'.repeat(WEBHOOK_BODY_LIMIT) });
+    assert.equal(big.status, 413);
+    assert.deepEqual(big.json.error.code, 'too-large');
+    assert.match(big.json.error.message, /larger than 1048576 bytes/);
+  });
+
+  test('repository URLs: the forms of one repository are one; others are not', () => {
+    const same = [
+      'https://github.com/Octo/App',
+      'https://github.com/Octo/App.git',
+      'https://github.com/Octo/App/',
+      'https://github.com/Octo/App.git/',
+      'http://GITHUB.com/Octo/App',
+      'https://user:token@github.com:443/Octo/App.git',
+      'git@github.com:Octo/App.git',
+      'git@github.com:/Octo/App',
+      'github.com:Octo/App',
+      'ssh://git@github.com/Octo/App.git',
+      'ssh://git@github.com:22/Octo/App',
+      'git://github.com/Octo/App.git',
+    ];
+    for (const u of same) assert.equal(normalizeRepoUrl(u), 'github.com/Octo/App', u);
+    assert.ok(!sameRepository('https://github.com/Octo/App', 'https://github.com/Octo/Other'));
+    assert.ok(!sameRepository('https://github.com/Octo/App', 'https://gitlab.com/Octo/App'));
+    assert.ok(!sameRepository('https://github.com/Octo/App', 'https://github.com/Octo/App/sub'));
+    // Local repositories: a path and its file:// URL.
+    assert.equal(normalizeRepoUrl('/srv/git/app.git'), '/srv/git/app');
+    assert.ok(sameRepository('/srv/git/app.git/', 'file:///srv/git/app'));
+    assert.ok(sameRepository('file://localhost/srv/git/app.git', '/srv/git/app'));
+    assert.ok(!sameRepository('/srv/git/app', '/srv/git/App'));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// End to end: a real controller builds the commit a webhook names.
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } }).trim();
+}
+
+describe('webhooks end to end', () => {
+  let c: ControllerHandle;
+  let repo: string;
+  let work: string;
+  const api = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; text: string }> => {
+    const res = await fetch(new URL(p.replace(/^\//, ''), c.url), { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const text = await res.text();
+    let json: any = null;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, json, text };
+  };
+  const finished = async (job: string, n: number) => {
+    await (await fetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console/stream`, c.url))).text();
+    return (await api('GET', `/api/v1/jobs/${encodeURIComponent(job)}/builds/${n}`)).json;
+  };
+  const consoleOf = async (job: string, n: number) => (await api('GET', `/api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console`)).text;
+  const commit = (version: string) => {
+    writeFileSync(path.join(work, 'Jenkinsfile'), `pipeline {
+  agent any
+  stages { stage('Build') { steps { checkout scm; sh 'echo "version=${version} GIT_COMMIT=$GIT_COMMIT BRANCH_NAME=$BRANCH_NAME"; cat VERSION' } } }
+}
+`);
+    writeFileSync(path.join(work, 'VERSION'), `file-version-${version}\n`);
+    git(work, 'add', '.');
+    git(work, 'commit', '-q', '-m', `version ${version}`);
+    git(work, 'push', '-q', 'origin', 'main');
+    return git(work, 'rev-parse', 'HEAD');
+  };
+
+  before(async () => {
+    const dir = tempDir('wh-e2e');
+    repo = path.join(dir, 'app.git');
+    work = path.join(dir, 'work');
+    git(dir, 'init', '-q', '--bare', '-b', 'main', repo);
+    git(dir, 'clone', '-q', repo, work);
+    c = await startController(loadConfig({ flags: { home: path.join(dir, 'home'), port: '0', executors: '1' }, env: {} }));
+  });
+  after(async () => { await c?.close(); });
+
+  test('a push webhook builds that commit: Jenkinsfile and checkout from it, GIT_COMMIT and BRANCH_NAME set, scm recorded', async () => {
+    const c1 = commit('1');
+    const c2 = commit('2');
+    assert.equal((await api('POST', '/api/v1/jobs', { name: 'app', git: { url: repo, branch: 'main' } })).status, 201);
+
+    // The older commit, through the generic hook: built as it was, not as the branch is now.
+    const r1 = await api('POST', '/api/v1/webhooks/generic', { repository: `file://${repo}`, branch: 'main', commit: c1 });
+    assert.equal(r1.status, 200, r1.text);
+    assert.deepEqual(r1.json, { triggered: [{ job: 'app', number: 1 }] });
+    const b1 = await finished('app', 1);
+    const log1 = await consoleOf('app', 1);
+    assert.equal(b1.result, 'SUCCESS', log1);
+    assert.match(log1, new RegExp(`^version=1 GIT_COMMIT=${c1} BRANCH_NAME=main$`, 'm'));
+    assert.match(log1, /^file-version-1$/m);
+    assert.deepEqual(b1.scm, { url: repo, branch: 'main', commit: c1 });
+    assert.deepEqual(b1.causes, [{ type: 'webhook', description: 'Started by a generic webhook push to main' }]);
+
+    // The tip, through a GitHub-style push whose clone URL names the same repository.
+    const r2 = await api('POST', '/api/v1/webhooks/github', githubPushPayload({ after: c2, cloneUrl: `${repo}/` }), { 'x-github-event': 'push' });
+    assert.deepEqual(r2.json, { triggered: [{ job: 'app', number: 2 }] });
+    const b2 = await finished('app', 2);
+    const log2 = await consoleOf('app', 2);
+    assert.equal(b2.result, 'SUCCESS', log2);
+    assert.match(log2, new RegExp(`^version=2 GIT_COMMIT=${c2} BRANCH_NAME=main$`, 'm'));
+    assert.match(log2, /^Started: Started by a GitHub push by octocat$/m);
+    assert.deepEqual(b2.scm, { url: repo, branch: 'main', commit: c2 });
+
+    // A commit the repository does not have: the build fails saying so.
+    const r3 = await api('POST', '/api/v1/webhooks/generic', { repository: repo, branch: 'main', commit: 'a'.repeat(40) });
+    const b3 = await finished('app', r3.json.triggered[0].number);
+    assert.equal(b3.result, 'FAILURE');
+    assert.match(b3.message, new RegExp(`could not fetch commit ${'a'.repeat(40)}`));
+  });
+});
