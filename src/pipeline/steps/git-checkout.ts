@@ -49,12 +49,13 @@ export async function gitCheckout(ctx: StepContext, spec: GitCheckout): Promise<
         throw new StepFailure(`git: credential '${c.id}' is a ${c.type}; use a username/password or SSH key credential`);
       }
     }
-    const git = async (args: string[], opts: { quiet?: boolean } = {}): Promise<string> => {
-      if (!opts.quiet) ctx.log(` > git ${args.join(' ')}`);
+    // quiet: the command is not echoed; probe: neither is its stderr (a lookup that may fail).
+    const git = async (args: string[], opts: { quiet?: boolean; probe?: boolean } = {}): Promise<string> => {
+      if (!opts.quiet && !opts.probe) ctx.log(` > git ${args.join(' ')}`);
       const out: Buffer[] = [];
       const r = await ws.exec({
         argv: ['git', ...args], cwd, env, signal: ctx.signal,
-        onOutput: (chunk, stream) => { if (stream === 'stdout') out.push(chunk); else ctx.write(chunk, stream); },
+        onOutput: (chunk, stream) => { if (stream === 'stdout') out.push(chunk); else if (!opts.probe) ctx.write(chunk, stream); },
       });
       if (r.aborted) throw interruptionOf(ctx.signal);
       if (r.exitCode !== 0) throw new StepFailure(`git ${args[0] ?? ''} failed with exit code ${r.exitCode ?? r.signal ?? '?'} (repository ${spec.url}, branch ${spec.branch})`);
@@ -65,16 +66,24 @@ export async function gitCheckout(ctx: StepContext, spec: GitCheckout): Promise<
     const isRepo = (await ws.stat(`${cwd}/.git`)) !== null;
     let previous: string | null = null;
     if (!isRepo) await git(['init', '-q']);
-    else previous = await git(['rev-parse', '--verify', '-q', 'HEAD'], { quiet: true }).catch(() => null);
+    else previous = await git(['rev-parse', '--verify', '-q', 'HEAD'], { probe: true }).catch(() => null);
     await git(['config', 'remote.origin.url', spec.url]);
     await git(['config', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*']);
     const branch = branchName(spec.branch);
     await git(['fetch', '--tags', '--force', '--progress', '--', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
-    const commit = await git(['rev-parse', `refs/remotes/origin/${branch}^{commit}`], { quiet: true }).catch(async () => {
-      // A tag or a commit id instead of a branch.
-      return git(['rev-parse', `${spec.branch}^{commit}`], { quiet: true }).catch(() => {
-        throw new StepFailure(`git: couldn't find any revision to build: no branch, tag or commit '${spec.branch}' in ${spec.url}`);
-      });
+    const notFound = () => new StepFailure(`git: couldn't find any revision to build: no branch, tag or commit '${spec.branch}' in ${spec.url}`);
+    if (/^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(spec.branch)) {
+      // A full commit id (a webhook's commit): check it out detached; the branch it came from,
+      // when the build knows it, names it.
+      const commit = await git(['rev-parse', '--verify', '-q', `${spec.branch}^{commit}`], { probe: true }).catch(() => { throw notFound(); });
+      const named = ctx.env.BRANCH_NAME;
+      ctx.log(`Checking out Revision ${commit}${named ? ` (${named})` : ''}`);
+      await git(['checkout', '-f', '--detach', commit]);
+      return { GIT_COMMIT: commit, GIT_PREVIOUS_COMMIT: previous, GIT_BRANCH: named ? `origin/${named}` : 'detached', GIT_LOCAL_BRANCH: named ?? 'detached', GIT_URL: spec.url };
+    }
+    const commit = await git(['rev-parse', '--verify', '-q', `refs/remotes/origin/${branch}^{commit}`], { probe: true }).catch(async () => {
+      // A tag or a short commit id instead of a branch.
+      return git(['rev-parse', '--verify', '-q', `${spec.branch}^{commit}`], { probe: true }).catch(() => { throw notFound(); });
     });
     ctx.log(`Checking out Revision ${commit} (origin/${branch})`);
     await git(['checkout', '-f', '-B', branch, commit]);

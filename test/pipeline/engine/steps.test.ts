@@ -233,6 +233,12 @@ pipeline {
   assert.match(console, /^hello from git$/m);
   assert.match(console, new RegExp(`^commit=${head} branch=origin/main$`, 'm'));
   assert.ok(existsSync(path.join(h.workspace, 'src/.git')));
+  // A full commit id (what a webhook names) is checked out detached, with no noise in the log.
+  const bySha = await runPipeline(wrap(`        git url: '${repo}', branch: '${head}'
+        sh 'echo "sha=$GIT_COMMIT branch=$GIT_BRANCH"'`), { extraEnv: { BRANCH_NAME: 'main' } });
+  assert.equal(bySha.state.result, 'SUCCESS', bySha.console);
+  assert.match(bySha.console, new RegExp(`^sha=${head} branch=origin/main$`, 'm'));
+  assert.ok(!/fatal|ambiguous/.test(bySha.console), bySha.console);
   const missing = await runPipeline(wrap(`        git url: '${repo}', branch: 'nope'`));
   assert.equal(missing.state.result, 'FAILURE');
   assert.match(missing.console, /couldn't find any revision to build: no branch, tag or commit 'nope'/);
