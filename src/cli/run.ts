@@ -27,6 +27,7 @@ import { StepFailure } from '../pipeline/steps/errors.ts';
 import type { Credential, StashFile, TestReport } from '../pipeline/steps/types.ts';
 import { parseCredentialsFile } from './credentials-file.ts';
 import { formatDuration } from '../pipeline/steps/args.ts';
+import { toolVariable } from '../pipeline/steps/tool.ts';
 
 export const EXIT: Record<BuildResult, number> = { SUCCESS: 0, FAILURE: 1, UNSTABLE: 3, ABORTED: 4, NOT_BUILT: 5 };
 
@@ -45,6 +46,8 @@ options:
   --input approve|reject   answer every input step this way (default: ask on a terminal)
   --branch NAME            BRANCH_NAME for when { branch ... }
   --job NAME               the job name (default: the directory's name)
+  --tool NAME=DIR          where tool installation NAME lives, for tool 'NAME' and tools { }
+                           (repeatable; the same as KILN_TOOL_<NAME>=DIR in the environment)
   --json                   print the final build state as JSON on stdout (console on stderr)
   -h, --help
 
@@ -91,7 +94,7 @@ function parseParams(list: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of list) {
     const eq = p.indexOf('=');
-    if (eq <= 0) throw new UsageError(`-p expects NAME=VALUE, got '${p}'`);
+    if (eq <= 0) throw new UsageError(`expected NAME=VALUE, got '${p}'`);
     out[p.slice(0, eq)] = p.slice(eq + 1);
   }
   return out;
@@ -119,6 +122,7 @@ export async function main(argv: string[]): Promise<number> {
         input: { type: 'string' },
         branch: { type: 'string' },
         job: { type: 'string' },
+        tool: { type: 'string', multiple: true, default: [] },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -142,8 +146,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const file = positionals[0] ?? 'Jenkinsfile';
   let params: Record<string, string>;
+  const tools: Record<string, string> = {};
   try {
     params = parseParams(values.param);
+    for (const [name, dir] of Object.entries(parseParams(values.tool))) tools[toolVariable(name)] = path.resolve(dir);
   } catch (err) {
     process.stderr.write(`kiln run: ${(err as Error).message}\n`);
     return 2;
@@ -211,7 +217,7 @@ export async function main(argv: string[]): Promise<number> {
     build: { job, number: run.number, id: `${job}#${run.number}`, url: null },
     params,
     nodes,
-    baseEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string')),
+    baseEnv: { ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string')), ...tools },
     extraEnv,
     services: {
       stashes: {

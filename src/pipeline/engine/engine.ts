@@ -17,7 +17,7 @@ import { WorkspaceError } from '../../backends/types.ts';
 import { PipelineError } from '../diagnostics.ts';
 import type { Expr, Loc } from '../syntax/ast.ts';
 import type {
-  AgentSpec, DeclarativePipeline, EnvEntry, InputSpec, Matrix, PipelineModel, Post, PostCondition, Stage, StageOptions,
+  AgentSpec, ToolDef, DeclarativePipeline, EnvEntry, InputSpec, Matrix, PipelineModel, Post, PostCondition, Stage, StageOptions,
   WhenCondition, When, BuildResult, TimeUnit, Comparator,
 } from '../model/types.ts';
 import { Interpreter, groovyTruth, toGroovyString } from '../script/interpreter.ts';
@@ -27,6 +27,7 @@ import { bindStepArgs, StepBindError } from '../steps/bind.ts';
 import { Interrupted, StepFailure, interruptionOf, throwIfAborted } from '../steps/errors.ts';
 import type { BodyOverrides, BuildControl, BuildServices, Credential, InputOutcome, InputRequest, Step, StepContext } from '../steps/types.ts';
 import { withTimeout } from '../steps/timeout.ts';
+import { toolEnv } from '../steps/tool.ts';
 import { unitToMs } from '../steps/args.ts';
 import { inputParameters } from '../steps/input.ts';
 import { gitCheckout, publishGitResult } from '../steps/git-checkout.ts';
@@ -233,11 +234,10 @@ export class PipelineRun {
     this.#skipAfterUnstable = p.options.skipStagesAfterUnstable;
     this.#parallelsAlwaysFailFast = p.options.parallelsAlwaysFailFast;
     if (p.prelude.length > 0) await this.#interp.runScript(p.prelude, root);
-    if (p.tools.length > 0) this.#failTools(p.tools.map((t) => `${t.type} '${t.name}'`), p.tools[0]!.loc);
     let topCtx: ExecContext = root;
     const body = async (c: ExecContext) => {
       await this.#withAgent(p.agent, c, true, async (c2) => {
-        const { ctx: c3, cleanup } = await this.#withEnvironment(p.environment, c2);
+        const { ctx: c3, cleanup } = await this.#withEnvironment(p.environment, this.#withTools(p.tools, c2));
         topCtx = c3;
         try {
           if (!p.options.skipDefaultCheckout && this.#o.scm && c3.workspace) await this.#defaultCheckout(c3, p.options.checkoutToSubdirectory);
@@ -257,8 +257,15 @@ export class PipelineRun {
     }
   }
 
-  #failTools(tools: string[], loc: Loc): never {
-    throw new StepFailure(`tools: no tool installations are configured in Kiln (${tools.join(', ')}); put the tools on the agent's PATH or run the stage in a container that has them`, { loc });
+  /** tools { }: each tool's bin on PATH (and JAVA_HOME etc.), from the node's KILN_TOOL_<NAME>. */
+  #withTools(tools: ToolDef[], c: ExecContext): ExecContext {
+    if (tools.length === 0) return c;
+    try {
+      return c.with({ env: pushLayer(c.env, toolEnv(this.#envOf(c), tools, c.workspace?.nodeName ?? 'none')) });
+    } catch (err) {
+      if (err instanceof StepFailure) err.loc ??= tools[0]!.loc;
+      throw err;
+    }
   }
 
   async #defaultCheckout(c: ExecContext, subdir: string | null): Promise<void> {
@@ -320,10 +327,9 @@ export class PipelineRun {
       if (st.input) cIn = await this.#runInput(st.input, c1, rec);
       if (w?.beforeAgent && !w.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, cIn))) return skip(cIn);
       await this.#withAgent(st.agent, cIn, false, async (c2) => {
-        const { ctx: c3, cleanup } = await this.#withEnvironment(st.environment, c2);
+        const { ctx: c3, cleanup } = await this.#withEnvironment(st.environment, this.#withTools(st.tools, c2));
         try {
           if (w && !w.beforeAgent && !w.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, c3))) return skip(c3);
-          if (st.tools.length > 0) this.#failTools(st.tools.map((t) => `${t.type} '${t.name}'`), st.tools[0]!.loc);
           let failure: unknown = null;
           try {
             await this.#runStageBody(st, c3, rec);

@@ -33,6 +33,7 @@ import stage from './stage.ts';
 import stash from './stash.ts';
 import timeout from './timeout.ts';
 import timestamps from './timestamps.ts';
+import tool from './tool.ts';
 import unstable from './unstable.ts';
 import unstash from './unstash.ts';
 import waitUntil from './waitUntil.ts';
@@ -47,7 +48,7 @@ import { symbols } from './symbols.ts';
 const all: Step[] = [
   archiveArtifacts, bat, build, catchError, checkout, cleanWs, container, deleteDir, dir, echo, error, fileExists, git, input,
   isUnix, junit, lock, node, parallel, podTemplate, powershell, pwd, pwsh, readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash,
-  timeout, timestamps, unstable, unstash, waitUntil, warnError, withCredentials, withEnv, writeFile, writeJSON, writeYaml,
+  timeout, timestamps, tool, unstable, unstash, waitUntil, warnError, withCredentials, withEnv, writeFile, writeJSON, writeYaml,
   ...symbols,
 ];
 

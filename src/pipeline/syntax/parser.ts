@@ -1704,7 +1704,8 @@ class Parser {
         } else if (t.kind === '->' || this.closureParamsAhead(0)) {
           exprs.push(this.parseInterpClosure(cur));
         } else {
-          exprs.push(this.parseExpr(0));
+          // Groovy allows a statement here, so a command call works too: "${tool 'M3'}/bin".
+          exprs.push(this.parseStatementExpr());
           const n = this.tok;
           if (n.kind !== 'gmid' && n.kind !== 'gend') {
             if (n.kind === ';' || n.nl) throw this.fail("only one expression is allowed inside '${...}'", n);

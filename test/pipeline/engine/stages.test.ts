@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { runPipeline, stage, userLines } from './harness.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
 test('sequential stages run in order and the build succeeds', async () => {
   const { state, console } = await runPipeline(`
@@ -301,15 +304,28 @@ pipeline {
   assert.match(console, /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] stamped$/m);
 });
 
-test('an unknown tool installation is a clear failure', async () => {
-  const { state, console } = await runPipeline(`
+test('tools {} and tool: installations come from the node (KILN_TOOL_<NAME>); a missing one says how to declare it', async () => {
+  const missing = await runPipeline(`
 pipeline {
   agent any
   tools { maven 'M3' }
   stages { stage('T') { steps { echo 'x' } } }
 }`);
-  assert.equal(state.result, 'FAILURE');
-  assert.match(console, /tools: no tool installations are configured in Kiln \(maven 'M3'\)/);
+  assert.equal(missing.state.result, 'FAILURE');
+  assert.match(missing.console, /Tool type "maven" does not have an install of "M3" on node 'local': set KILN_TOOL_M3 to its home directory/);
+  const home = tempDir('jdk');
+  mkdirSync(path.join(home, 'bin'));
+  writeFileSync(path.join(home, 'bin', 'fakejava'), '#!/bin/sh\necho "fake java $*"\n', { mode: 0o755 });
+  const ok = await runPipeline(`
+pipeline {
+  agent any
+  tools { jdk 'jdk-17' }
+  stages { stage('T') { steps { sh 'fakejava -version; echo "home=$JAVA_HOME"'; script { echo "tool=\${tool 'jdk-17'}" } } } }
+}`, { baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', KILN_TOOL_JDK_17: home } });
+  assert.equal(ok.state.result, 'SUCCESS', ok.console);
+  assert.match(ok.console, /^fake java -version$/m);
+  assert.match(ok.console, new RegExp(`^home=${home}$`, 'm'));
+  assert.match(ok.console, new RegExp(`^tool=${home}$`, 'm'));
 });
 
 test('params and env read like maps in scripts: each, keySet, containsKey', async () => {

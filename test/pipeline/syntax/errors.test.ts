@@ -54,7 +54,7 @@ describe('syntax errors: exact messages and positions', () => {
     ['bad escape', "sh 'grep \\d x'", "1:10 invalid escape sequence '\\d' in a string; the valid ones are \\b \\f \\n \\r \\t \\\\ \\' \\\" \\$ and \\uXXXX (write '\\\\d' for a backslash followed by 'd')"],
     ['dollar sign', 'echo "cost: $5"', '1:13 illegal string body character after dollar sign; either escape a literal dollar sign "\\$5" or bracket the value expression "${5}"'],
     ['unclosed ${', 'echo "a ${b"\nnext()', "1:9 unterminated '${' started here: the '}' that closes it is missing"],
-    ['junk in ${}', 'echo "${a b}"', "1:11 unexpected 'b': expected '}' to continue or close the '${' opened at line 1, column 7"],
+    ['junk in ${}', 'echo "${1 b}"', "1:11 unexpected 'b': expected '}' to continue or close the '${' opened at line 1, column 7"],
     ['two statements in ${}', 'echo "${a; b}"', "1:10 only one expression is allowed inside '${...}'"],
     ['missing expression', 'x = ', '1:5 unexpected end of file'],
     ['missing operand', 'x = 1 + * 2', "1:9 unexpected '*'"],

@@ -535,3 +535,12 @@ test('sibling blocks may share a line after a closing brace: when { } steps { }'
   // Still an error after a statement that does not end with a brace.
   assert.equal(parse(`echo 'a' echo 'b'`).ast, null);
 });
+
+test('a command call inside ${...}: "${tool \'M3\'}/bin"', () => {
+  const r = parse(`echo "\${tool 'M3'}/bin"`);
+  assert.equal(r.diagnostics.length, 0, JSON.stringify(r.diagnostics));
+  const g = ((r.ast!.body[0] as { expr: CallExpr }).expr.args[0]) as unknown as { type: string; exprs: CallExpr[]; parts: string[] };
+  assert.equal(g.type, 'GString');
+  assert.equal((g.exprs[0]!.callee as { name: string }).name, 'tool');
+  assert.deepEqual(g.parts, ['', '/bin']);
+});
