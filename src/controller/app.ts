@@ -7,6 +7,9 @@
 // of the scheduler. Each `agent` directive of a running pipeline asks the scheduler for an
 // executor whose node's labels match; the build then runs that part on the agent through its
 // RemoteBackend. The controller's own node ('built-in') has 0 executors unless configured.
+//
+// Credentials (credentials.ts): encrypted in the store with <home>/secrets/credentials.key,
+// made on first start; a key file that exists but is unusable stops the start.
 import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -28,6 +31,8 @@ import { StepFailure, interruptionOf } from '../pipeline/steps/errors.ts';
 import { metricsText } from './metrics.ts';
 import { TriggerScheduler, syncOnJobRoutes } from './triggers.ts';
 import { registerWebhooks } from './webhooks.ts';
+import { openCredentials, type CredentialService } from './credentials.ts';
+import { registerCredentialRoutes } from './credentials-http.ts';
 
 export interface ControllerHandle {
   /** The URL it listens on (with the real port when 0 was asked for). */
@@ -37,6 +42,7 @@ export interface ControllerHandle {
   hub: AgentHub;
   /** cron / parameterizedCron / pollSCM timers (triggers.ts). */
   triggers: TriggerScheduler;
+  credentials: CredentialService;
   close(): Promise<void>;
 }
 
@@ -54,6 +60,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   await fsp.mkdir(path.join(cfg.home, 'secrets'), { recursive: true, mode: 0o700 });
   const key = await controllerKey(cfg.home);
   const store = await openStore({ home: cfg.home, ...(cfg.databaseUrl ? { url: cfg.databaseUrl } : {}) });
+  const credentials = await openCredentials({ home: cfg.home, store, log }).catch(async (err: unknown) => { await store.close(); throw err; });
   const logs = new LogStore(cfg.home);
   const files = new BuildFiles(cfg.home);
 
@@ -141,7 +148,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   let publicUrl = cfg.publicUrl;
   let agentUrl = cfg.agentUrl;
   // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
-  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, events: { jobSettingsChanged: (job) => void triggers.sync(job.id) } });
+  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, credentials, events: { jobSettingsChanged: (job) => void triggers.sync(job.id) } });
   const triggers = new TriggerScheduler({ store, builds, log: (line) => log(line) });
   // --- end triggers
 
@@ -201,6 +208,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   registerWebhooks(app, { store, builds, log: (line) => log(line) });
   syncOnJobRoutes(app, triggers);
   // --- end triggers
+  registerCredentialRoutes(app, credentials);
   const detach = hub.attach(app.server);
   await app.listen({ port: cfg.port, host: cfg.host });
   const addr = app.server.address() as AddressInfo;
@@ -232,6 +240,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     builds,
     hub,
     triggers,
+    credentials,
     async close() {
       ready = false;
       triggers.close(); // --- triggers

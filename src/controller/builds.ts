@@ -4,7 +4,8 @@
 //   trigger → store row (number allocated) → [quiet period / disableConcurrentBuilds wait]
 //   → load the Jenkinsfile (inline, or from git) → validate → PipelineRun with:
 //        nodes    = the controller's NodeProvider (agents through the scheduler)
-//        services = stashes/artifacts on disk, test reports in the store, other jobs here
+//        services = stashes/artifacts on disk, test reports in the store, other jobs here,
+//                   credentials from the credentials store (credentials.ts), scoped by job name
 //        listener = log store (bytes + stage/step marks), state saved to the store
 //   → finished: result saved, log closed, build discarder applied.
 //
@@ -28,6 +29,7 @@ import type { Build, BuildCause, BuildParams, BuildScm, Job, JsonValue, Store } 
 import { StoreError } from '../store/types.ts';
 import type { BuildFiles } from './files.ts';
 import type { LogStore } from './logstore.ts';
+import { scrubSecrets, secretsOf, type CredentialService } from './credentials.ts';
 
 const run = promisify(execFile);
 
@@ -74,17 +76,19 @@ export class BuildManager {
   readonly #events: BuildEvents;
   readonly #locks = new LockManager();
   readonly #url: () => string;
+  readonly #credentials: CredentialService | null;
   /** Builds waiting because their job disallows concurrent builds, per job id, in order. */
   readonly #waiting = new Map<string, { build: Build; script: string | undefined; start: () => void }[]>();
   readonly #durations: number[] = [];
 
-  constructor(o: { store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; events?: BuildEvents; publicUrl: () => string }) {
+  constructor(o: { store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService }) {
     this.#store = o.store;
     this.#files = o.files;
     this.#logs = o.logs;
     this.#nodes = o.nodes;
     this.#events = o.events ?? {};
     this.#url = o.publicUrl;
+    this.#credentials = o.credentials ?? null;
   }
 
   /** Recent build durations in ms (for metrics). */
@@ -220,8 +224,14 @@ export class BuildManager {
       return;
     }
     const previous = await this.#store.builds.latest(job.name, { before: build.number, status: ['finished'] });
+    // --- credentials: what this build was given is masked in the state it saves and shows too
+    // (step descriptions, returned values, messages), as the engine masks it in the console.
+    const secrets: string[] = [];
+    const credentials = this.#credentials;
+    const scrub = <T>(v: T): T => scrubSecrets(v, secrets);
+    // --- end credentials
     const saveState = debounceLatest(async (s: BuildState) => {
-      await this.#store.builds.update(build.id, { state: s, status: s.status === 'paused' ? 'paused' : 'running' });
+      await this.#store.builds.update(build.id, { state: scrub(s), status: s.status === 'paused' ? 'paused' : 'running' });
     });
     const listener: BuildListener = {
       output: (data: Buffer, where: OutputWhere) => { void this.#logs.append(log, data, { node: where.stepId ?? '' }).catch(() => {}); },
@@ -261,7 +271,12 @@ export class BuildManager {
         },
         tests: { record: (report) => this.#store.tests.add(build.id, report) },
         credential: async (id) => {
-          throw new StepFailure(`no credential '${id}': the controller has no credentials store yet`);
+          if (!credentials) throw new StepFailure(`no credential '${id}': this controller has no credentials store`);
+          const c = await credentials.resolve(id, { id: job.id, name: job.name }, build.number).catch((err: unknown) => {
+            throw new StepFailure((err as Error).message);
+          });
+          secrets.push(...secretsOf(c));
+          return c;
         },
         triggerJob: async (name, params, wait, signal) => {
           const b = await this.trigger(name, {
@@ -291,11 +306,11 @@ export class BuildManager {
       listener,
     });
     live.run = pr;
-    live.state = pr.state;
+    Object.defineProperty(live, 'state', { get: () => scrub(pr.state), configurable: true, enumerable: true });
     this.#events.buildChanged?.(live);
     const state = await pr.run();
     await saveState.flush();
-    await this.#finish(live, build, { result: state.result ?? 'FAILURE', message: state.message, state, startedAt });
+    await this.#finish(live, build, { result: state.result ?? 'FAILURE', message: scrub(state.message), state: scrub(state), startedAt });
   }
 
   async #finish(live: LiveBuild, build: Build, r: { result: BuildResult; message: string | null; state: BuildState | null; startedAt: number }): Promise<void> {
@@ -303,6 +318,7 @@ export class BuildManager {
     await this.#logs.finish(logRef(live.job.id, build.number));
     await this.#store.builds.update(build.id, { status: 'finished', result: r.result, message: r.message, state: r.state, endedAt });
     await this.#files.removeStashes(live.job.id, build.number);
+    await this.#credentials?.buildFinished(live.job.id, build.number).catch(() => {}); // usedBy = the last build's
     this.#durations.push(endedAt - r.startedAt);
     if (this.#durations.length > 1000) this.#durations.splice(0, this.#durations.length - 1000);
     this.#events.buildChanged?.(live);

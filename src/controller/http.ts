@@ -13,6 +13,7 @@
 //   GET    .../:n/artifacts   .../:n/artifacts/*   .../:n/tests
 //   GET    /api/v1/queue                      DELETE /api/v1/queue/:id
 //   GET    /api/v1/agents  POST /api/v1/agents  GET|DELETE /api/v1/agents/:name
+//   GET|POST /api/v1/credentials             GET|PUT|DELETE /api/v1/credentials/:id   (credentials-http.ts)
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import fsp from 'node:fs/promises';

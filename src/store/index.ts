@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { agentRepo } from './agents.ts';
 import { buildRepo } from './builds.ts';
+import { credentialRepo } from './credentials.ts';
 import type { Db } from './db.ts';
 import { jobRepo, type RepoContext } from './jobs.ts';
 import { migrate, schemaVersion } from './migrations.ts';
@@ -89,6 +90,7 @@ function createStore(db: Db, kind: StoreKind, location: string, now: () => numbe
     tests: testReportRepo(ctx),
     agents: agentRepo(ctx),
     queue: queueRepo(ctx),
+    credentials: credentialRepo(ctx),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   };

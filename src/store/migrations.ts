@@ -93,6 +93,32 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX queue_items_order ON queue_items (enqueued_at)`,
     ],
   },
+  {
+    version: 2,
+    name: 'credentials (encrypted) and their use by jobs',
+    statements: [
+      // secret: the controller's AES-256-GCM envelope (src/controller/credentials.ts), never plaintext.
+      `CREATE TABLE credentials (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL CHECK (type IN ('secretText', 'usernamePassword', 'secretFile', 'sshKey', 'certificate')),
+        description TEXT NOT NULL DEFAULT '',
+        folder TEXT,
+        username TEXT,
+        file_name TEXT,
+        secret TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+      `CREATE TABLE credential_uses (
+        credential_id TEXT NOT NULL REFERENCES credentials (id) ON DELETE CASCADE,
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        build_number BIGINT NOT NULL,
+        used_at BIGINT NOT NULL,
+        PRIMARY KEY (credential_id, job_id)
+      )`,
+      `CREATE INDEX credential_uses_job ON credential_uses (job_id)`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

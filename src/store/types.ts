@@ -1,5 +1,6 @@
 // The state store's one interface: what the controller keeps across restarts (jobs, build
-// history, artifacts' metadata, test reports, agents' definitions, the persisted queue).
+// history, artifacts' metadata, test reports, agents' definitions, the persisted queue,
+// credentials: their metadata and encrypted secrets, which the store never decrypts).
 // Two implementations sit behind it, chosen by URL in `open.ts`: the embedded SQLite file
 // (default, `<home>/kiln.db`) and PostgreSQL (`KILN_DATABASE_URL=postgres://...`).
 //
@@ -392,6 +393,82 @@ export interface QueueRepo {
 }
 
 // ---------------------------------------------------------------------------------------------
+// credentials (the store keeps metadata and an opaque encrypted envelope; src/controller/credentials.ts
+// encrypts, decrypts and validates the secrets)
+
+export type CredentialType = 'secretText' | 'usernamePassword' | 'secretFile' | 'sshKey' | 'certificate';
+
+export const CREDENTIAL_TYPES: readonly CredentialType[] = ['secretText', 'usernamePassword', 'secretFile', 'sshKey', 'certificate'];
+
+/** A job whose last build bound the credential. */
+export interface CredentialUse {
+  /** The job's current name. */
+  job: string;
+  jobId: string;
+  /** The build that bound it. */
+  build: number;
+  at: number;
+}
+
+export interface CredentialRecord {
+  /** Unique across all scopes; `^[A-Za-z0-9_.-]{1,100}$`, never '.' or '..'. Cannot change. */
+  id: string;
+  /** Cannot change (it is part of the envelope's authenticated data). */
+  type: CredentialType;
+  description: string;
+  /** Scope: null = global (every job); else a folder ('team-a'): only jobs under it (team-a/..., any depth). */
+  folder: string | null;
+  /** Non-secret metadata shown in listings, as Jenkins shows them: the username of a
+   *  usernamePassword / sshKey credential, the file name of a secretFile. The encrypted
+   *  envelope holds its own copy, which is what builds get. */
+  username: string | null;
+  fileName: string | null;
+  /** The encrypted envelope (credentials.ts): opaque to the store, never plaintext. */
+  secret: string;
+  createdAt: number;
+  updatedAt: number;
+  /** Jobs whose last build bound it, by job name. */
+  usedBy: CredentialUse[];
+}
+
+export interface CredentialCreate {
+  id: string;
+  type: CredentialType;
+  description?: string;
+  folder?: string | null;
+  username?: string | null;
+  fileName?: string | null;
+  secret: string;
+}
+
+/** Fields to change; absent fields stay. The id and type never change. */
+export interface CredentialUpdate {
+  description?: string;
+  folder?: string | null;
+  username?: string | null;
+  fileName?: string | null;
+  secret?: string;
+}
+
+export interface CredentialRepo {
+  /** Throws 'conflict' when the id is taken. */
+  create(input: CredentialCreate): Promise<CredentialRecord>;
+  /** Throws 'not-found' when absent. */
+  update(id: string, patch: CredentialUpdate): Promise<CredentialRecord>;
+  /** False when absent. Its usage records go with it. */
+  delete(id: string): Promise<boolean>;
+  get(id: string): Promise<CredentialRecord | null>;
+  /** Sorted by id. */
+  list(): Promise<CredentialRecord[]>;
+  /** Records that build `build` of the job bound the credential (a later build's record wins).
+   *  False when the credential or the job no longer exists. */
+  recordUse(id: string, jobId: string, build: number): Promise<boolean>;
+  /** A build of the job finished: usage records from its earlier builds go, so `usedBy` lists
+   *  the jobs whose last build bound the credential. */
+  forgetUsesBefore(jobId: string, build: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // the store
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -406,6 +483,7 @@ export interface Store {
   readonly tests: TestReportRepo;
   readonly agents: AgentRepo;
   readonly queue: QueueRepo;
+  readonly credentials: CredentialRepo;
   /** The schema version (number of migrations applied). */
   schemaVersion(): Promise<number>;
   close(): Promise<void>;
