@@ -204,7 +204,7 @@ export class BuildManager {
     try {
       let source = replayScript;
       if (source === undefined) {
-        const read = await this.#jenkinsfile(job, say, pinned);
+        const read = await this.#jenkinsfile(job, say, pinned, build.number);
         source = read.text;
         if (read.commit && job.definition.kind === 'git' && !pinned) {
           build.scm = { url: job.definition.url, branch: build.scm?.branch ?? job.definition.branch, commit: read.commit };
@@ -332,13 +332,15 @@ export class BuildManager {
 
   /** The job's Jenkinsfile: inline text, or the file at its path in the git repository (at `commit`
    *  when given, else the branch's tip), with the commit it was read from. */
-  async #jenkinsfile(job: Job, say: (text: string) => void, commit: string | null): Promise<{ text: string; commit: string | null }> {
+  async #jenkinsfile(job: Job, say: (text: string) => void, commit: string | null, buildNumber: number): Promise<{ text: string; commit: string | null }> {
     const d = job.definition;
     if (d.kind === 'inline') return { text: d.script, commit: null };
     say(`Obtained ${d.path} from git ${d.url} (branch ${d.branch}${commit ? `, commit ${commit}` : ''})`);
     const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'kiln-scm-'));
+    const auth = await fsp.mkdtemp(path.join(os.tmpdir(), 'kiln-scm-auth-'));
     try {
-      const env = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
+      const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
+      if (d.credentialsId) await this.#gitAuth(job, d.credentialsId, auth, env, buildNumber);
       try {
         await run('git', ['clone', '--quiet', '--depth', '1', '--branch', d.branch, '--', d.url, tmp], { env, timeout: 120_000 });
       } catch (err) {
@@ -365,6 +367,32 @@ export class BuildManager {
       }
     } finally {
       await fsp.rm(tmp, { recursive: true, force: true });
+      await fsp.rm(auth, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Lets the controller's own clone (to read the Jenkinsfile) use the job's credential, the way
+   * the git step does on agents: username/password or a token through GIT_ASKPASS, an SSH key
+   * through GIT_SSH_COMMAND. The files live in `dir` (0700), removed by the caller.
+   */
+  async #gitAuth(job: Job, credentialsId: string, dir: string, env: NodeJS.ProcessEnv, buildNumber: number): Promise<void> {
+    if (!this.#credentials) throw new StepFailure(`the job's repository needs credential '${credentialsId}', but this controller has no credentials store`);
+    const c = await this.#credentials.resolve(credentialsId, { id: job.id, name: job.name }, buildNumber).catch((err: unknown) => {
+      throw new StepFailure(`reading the Jenkinsfile: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    if (c.type === 'usernamePassword' || c.type === 'secretText') {
+      const askpass = path.join(dir, 'askpass.sh');
+      await fsp.writeFile(askpass, '#!/bin/sh\ncase "$1" in [Uu]sername*) printf %s "$KILN_GIT_USER";; *) printf %s "$KILN_GIT_PASS";; esac\n', { mode: 0o700 });
+      env.GIT_ASKPASS = askpass;
+      env.KILN_GIT_USER = c.username ?? 'git';
+      env.KILN_GIT_PASS = c.password ?? c.secret ?? '';
+    } else if (c.type === 'sshKey') {
+      const key = path.join(dir, 'id_key');
+      await fsp.writeFile(key, c.privateKey ?? '', { mode: 0o600 });
+      env.GIT_SSH_COMMAND = `ssh -i '${key}' -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new`;
+    } else {
+      throw new StepFailure(`credential '${credentialsId}' is a ${c.type}; a repository needs a username/password or SSH key credential`);
     }
   }
 

@@ -404,3 +404,34 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+test("the controller reads a git job's Jenkinsfile with the job's credential", async () => {
+  const home = tempDir('cred-scm');
+  const c = await start(home);
+  try {
+    const repo = tempDir('cred-repo');
+    const { execFileSync } = await import('node:child_process');
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    git('init', '-q', '-b', 'main');
+    fs.writeFileSync(path.join(repo, 'Jenkinsfile'), `pipeline { agent any; stages { stage('S') { steps { echo 'from git' } } } }`);
+    git('add', '.');
+    git('commit', '-q', '-m', 'x');
+    // A credential of a kind a repository cannot use: the error says so (proves the lookup happens).
+    assert.equal((await call(c, 'POST', '/api/v1/credentials', { id: 'wrong-kind', type: 'secretFile', fileName: 'f', content: 'x' })).status, 201);
+    assert.equal((await call(c, 'POST', '/api/v1/jobs', { name: 'scm-cred', git: { url: repo, branch: 'main', credentialsId: 'wrong-kind' } })).status, 201);
+    const r1 = await build(c, 'scm-cred');
+    assert.equal(r1.b.result, 'FAILURE');
+    assert.match(r1.console, /credential 'wrong-kind' is a secretFile; a repository needs a username\/password or SSH key credential/);
+    // A username/password credential is handed to git (GIT_ASKPASS); a local repository ignores it and the build runs.
+    assert.equal((await call(c, 'POST', '/api/v1/credentials', { id: 'repo-user', type: 'usernamePassword', username: 'ci', password: 'repo-pass-123' })).status, 201);
+    assert.equal((await call(c, 'PUT', '/api/v1/jobs/scm-cred', { git: { url: repo, branch: 'main', credentialsId: 'repo-user' } })).status, 200);
+    const r2 = await build(c, 'scm-cred');
+    assert.equal(r2.b.result, 'SUCCESS', r2.console);
+    assert.match(r2.console, /^from git$/m);
+    assert.equal((await call(c, 'PUT', '/api/v1/jobs/scm-cred', { git: { url: repo, branch: 'main', credentialsId: 'missing' } })).status, 200);
+    const r3 = await build(c, 'scm-cred');
+    assert.match(r3.console, /reading the Jenkinsfile: no credential 'missing' visible to job 'scm-cred'/);
+  } finally {
+    await c.close();
+  }
+});
