@@ -963,7 +963,7 @@ export class PipelineRun {
     return new LineSink((data) => {
       c.onOutput?.();
       this.#o.listener?.output?.(data, where);
-    }, this.#masker, () => decoration(c));
+    }, this.#masker, () => decoration(c), c.timestamps || c.branch !== null);
   }
 
   #log(c: ExecContext, text: string, stepId: string | null = null): void {

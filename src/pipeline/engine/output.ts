@@ -71,11 +71,14 @@ export class LineSink {
   readonly #emit: (data: Buffer) => void;
   readonly #masker: SecretMasker;
   readonly #decorate: LineDecorator;
+  /** Whether lines can get a prefix at all; when not, bytes go through without a line walk. */
+  readonly #decorates: boolean;
 
-  constructor(emit: (data: Buffer) => void, masker: SecretMasker, decorate: LineDecorator) {
+  constructor(emit: (data: Buffer) => void, masker: SecretMasker, decorate: LineDecorator, decorates = true) {
     this.#emit = emit;
     this.#masker = masker;
     this.#decorate = decorate;
+    this.#decorates = decorates;
   }
 
   write(chunk: Buffer): void {
@@ -86,7 +89,8 @@ export class LineSink {
       this.#pending = data;
     } else {
       this.#out(data.subarray(0, nl + 1));
-      this.#pending = Buffer.from(data.subarray(nl + 1));
+      // A view, not a copy: process output chunks are never reused by Node.
+      this.#pending = data.subarray(nl + 1);
     }
     if (this.#pending.length > MAX_PENDING) this.#flushPartial();
     this.#armIdle();
@@ -125,6 +129,11 @@ export class LineSink {
   /** Masks and decorates `data` (which may hold several lines; only the last may be partial). */
   #out(data: Buffer): void {
     const masked = this.#masker.mask(data);
+    if (!this.#decorates) {
+      // Nothing to put before lines (no timestamps, no branch): pass the bytes on as they are.
+      this.#emit(masked);
+      return;
+    }
     const parts: Buffer[] = [];
     let from = 0;
     while (from < masked.length) {
