@@ -22,7 +22,7 @@ import { PipelineRun, type BuildListener, type NodeProvider, type OutputWhere, t
 import type { BuildState, StageRecord, StepRecord } from '../pipeline/engine/state.ts';
 import type { PipelineModel, BuildResult } from '../pipeline/model/types.ts';
 import type { InputOutcome } from '../pipeline/steps/types.ts';
-import { StepFailure } from '../pipeline/steps/errors.ts';
+import { Interrupted, StepFailure } from '../pipeline/steps/errors.ts';
 import type { Value } from '../pipeline/script/values.ts';
 import { LockManager } from '../pipeline/engine/locks.ts';
 import type { Build, BuildCause, BuildParams, BuildScm, Job, JsonValue, Store } from '../store/types.ts';
@@ -49,6 +49,8 @@ export interface LiveBuild {
   run: PipelineRun | null;
   state: BuildState | null;
   done: Promise<void>;
+  /** Milestones this build has passed. */
+  milestones: Set<number>;
 }
 
 export interface TriggerOptions {
@@ -80,6 +82,8 @@ export class BuildManager {
   /** Builds waiting because their job disallows concurrent builds, per job id, in order. */
   readonly #waiting = new Map<string, { build: Build; script: string | undefined; start: () => void }[]>();
   readonly #durations: number[] = [];
+  /** Per job: the highest build number that passed each milestone ordinal. */
+  readonly #milestones = new Map<string, Map<number, number>>();
 
   constructor(o: { store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService }) {
     this.#store = o.store;
@@ -110,7 +114,7 @@ export class BuildManager {
     const build = await this.#store.builds.create(job.name, { params, causes, scm: o.scm ?? null });
     // Open the log now, so that someone following it from this moment waits for the first line.
     this.#logs.open(logRef(job.id, build.number));
-    const live: LiveBuild = { id: build.id, job, number: build.number, run: null, state: null, done: Promise.resolve() };
+    const live: LiveBuild = { id: build.id, job, number: build.number, run: null, state: null, done: Promise.resolve(), milestones: new Set() };
     let resolveDone!: () => void;
     live.done = new Promise((r) => { resolveDone = r; });
     this.live.set(build.id, live);
@@ -278,6 +282,7 @@ export class BuildManager {
           secrets.push(...secretsOf(c));
           return c;
         },
+        milestone: async (ordinal) => this.#milestone(live, ordinal),
         triggerJob: async (name, params, wait, signal) => {
           const b = await this.trigger(name, {
             params: params as Record<string, JsonValue>,
@@ -393,6 +398,24 @@ export class BuildManager {
       env.GIT_SSH_COMMAND = `ssh -i '${key}' -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new`;
     } else {
       throw new StepFailure(`credential '${credentialsId}' is a ${c.type}; a repository needs a username/password or SSH key credential`);
+    }
+  }
+
+  /**
+   * The milestone step: the newest build to pass a milestone wins. Older builds of the job that
+   * have not passed it are aborted; a build reaching it after a newer one did is aborted.
+   */
+  #milestone(live: LiveBuild, ordinal: number): void {
+    const passedBy = this.#milestones.get(live.job.id) ?? new Map<number, number>();
+    this.#milestones.set(live.job.id, passedBy);
+    const newest = passedBy.get(ordinal) ?? 0;
+    if (newest > live.number) throw new Interrupted('superseded', `Superseded by #${newest}: it already passed milestone ${ordinal}`);
+    passedBy.set(ordinal, live.number);
+    live.milestones.add(ordinal);
+    for (const other of this.live.values()) {
+      if (other.job.id === live.job.id && other.number < live.number && other.run && !other.milestones.has(ordinal)) {
+        other.run.abort(`Superseded by #${live.number}, which passed milestone ${ordinal} first`);
+      }
     }
   }
 

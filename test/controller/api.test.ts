@@ -242,6 +242,30 @@ test('an input with a submitter may only be answered by that user', async () => 
   assert.equal((await api('GET', '/api/v1/jobs/guarded/builds/1')).json.result, 'SUCCESS');
 });
 
+test('milestone: a newer build passing a milestone aborts an older one that has not', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'deploy', script: `pipeline {
+    agent any
+    parameters { booleanParam(name: 'WAIT', defaultValue: false) }
+    stages {
+      stage('Hold') { when { expression { params.WAIT } } steps { input 'hold' } }
+      stage('Deploy') { steps { milestone(1); echo 'deployed' } }
+    }
+  }` });
+  await api('POST', '/api/v1/jobs/deploy/builds', {});
+  assert.equal((await waitFinished('deploy', 1)).result, 'SUCCESS');
+  await api('POST', '/api/v1/jobs/deploy/builds', { params: { WAIT: true } });
+  const s2 = await fetch(new URL('api/v1/jobs/deploy/builds/2/console/stream', c.url));
+  const r2 = s2.body!.getReader();
+  let t2 = '';
+  while (!t2.includes('Proceed or Abort')) t2 += new TextDecoder().decode((await r2.read()).value);
+  await api('POST', '/api/v1/jobs/deploy/builds', { params: { WAIT: false } });
+  assert.equal((await waitFinished('deploy', 3)).result, 'SUCCESS');
+  while (!(await r2.read()).done) { /* #2 ends */ }
+  assert.equal((await api('GET', '/api/v1/jobs/deploy/builds/2')).json.result, 'ABORTED');
+  assert.match((await api('GET', '/api/v1/jobs/deploy/builds/2/console')).text, /Superseded by #3, which passed milestone 1 first/);
+  assert.match((await api('GET', '/api/v1/jobs/deploy/builds/3/console')).text, /^Passed milestone 1$/m);
+});
+
 test('metrics in Prometheus format', async () => {
   const m = await api('GET', '/metrics');
   assert.match(m.text, /^kiln_queue_length \d+$/m);

@@ -17,6 +17,7 @@ import input from './input.ts';
 import isUnix from './isUnix.ts';
 import junit from './junit.ts';
 import lock from './lock.ts';
+import milestone from './milestone.ts';
 import node from './node.ts';
 import parallel from './parallel.ts';
 import podTemplate from './podTemplate.ts';
@@ -47,7 +48,7 @@ import { symbols } from './symbols.ts';
 
 const all: Step[] = [
   archiveArtifacts, bat, build, catchError, checkout, cleanWs, container, deleteDir, dir, echo, error, fileExists, git, input,
-  isUnix, junit, lock, node, parallel, podTemplate, powershell, pwd, pwsh, readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash,
+  isUnix, junit, lock, milestone, node, parallel, podTemplate, powershell, pwd, pwsh, readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash,
   timeout, timestamps, tool, unstable, unstash, waitUntil, warnError, withCredentials, withEnv, writeFile, writeJSON, writeYaml,
   ...symbols,
 ];

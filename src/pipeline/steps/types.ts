@@ -214,6 +214,12 @@ export interface BuildServices {
   allocateNode(label: string | null, signal: AbortSignal): Promise<{ workspace: Workspace; release: () => Promise<void> }>;
   /** Triggers another job (`build` step); throws when there is no controller. */
   triggerJob(job: string, params: Record<string, Value>, wait: boolean, signal: AbortSignal): Promise<{ number: number; result: BuildResult | null }>;
+  /**
+   * This build passes milestone `ordinal`: older builds of the job that have not passed it are
+   * aborted, and this build is aborted (Interrupted 'superseded') if a newer one already passed
+   * it. Absent where there is only one build (kiln run): passing is then all there is to do.
+   */
+  milestone?(ordinal: number, label: string | null): Promise<void>;
 }
 
 /** A step: its declaration and what it does. */
