@@ -367,6 +367,7 @@ export function summary(state: BuildState, runDir: string, artifactsDir: string 
     }
   };
   walk(null, 0);
+  if (rows.length === 0) rows.push(['(no stage ran)', '', '']);
   const w0 = Math.max(5, ...rows.map((r) => r[0].length));
   const w1 = Math.max(6, ...rows.map((r) => r[1].length));
   const lines = [`${'Stage'.padEnd(w0)}  ${'Status'.padEnd(w1)}  Duration`, `${'-'.repeat(w0)}  ${'-'.repeat(w1)}  --------`];
