@@ -4,6 +4,9 @@
 set -uo pipefail
 need_pkgs=()
 command -v git >/dev/null 2>&1 || need_pkgs+=(git)
+# The SSH launcher's tests start their own sshd (test/backends/sshd.ts); the system's is left alone.
+[ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
+command -v ssh-keygen >/dev/null 2>&1 || need_pkgs+=(openssh-client)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing ${need_pkgs[*]}" >&2

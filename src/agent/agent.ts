@@ -14,11 +14,22 @@
 // ±20 % jitter, and tries again; a successful welcome resets the delay. Errors that retrying
 // cannot fix (wrong secret, unknown agent, version mismatch, no endpoint) end `run()` with an
 // AgentFatalError whose message says what to change.
+//
+// With `stdio` (`kiln agent --stdio`, started by the controller's SSH launcher) the first
+// connection is the process's stdin/stdout (protocol/stream.ts framing) instead of a WebSocket;
+// no URL and no secret. When that stream ends (the SSH connection dropped), the agent keeps
+// its session and processes and waits on a Unix socket (`stdio.resumeSocket`) for the next
+// `kiln agent --stdio` the controller launches, which finds the socket and only relays its own
+// stdin/stdout to it: the controller then resumes the session as after a WebSocket reconnect.
 
 import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { rmSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { WebSocket } from 'ws';
+import { StreamSocket } from '../protocol/stream.ts';
 import type { IncomingMessage, ClientRequest } from 'node:http';
 import { LocalBackend } from '../backends/local/local.ts';
 import {
@@ -32,10 +43,17 @@ import { RequestExecutor } from './executor.ts';
 import { agentEndpoint, describeClose, describeConnectError, describeHttpRefusal, type Problem } from './errors.ts';
 
 export interface AgentOptions {
-  /** The controller's base URL (http, https; ws and wss are accepted too). */
+  /** The controller's base URL (http, https; ws and wss are accepted too). Not used with `stdio`. */
   url: string;
   name: string;
+  /** Not used with `stdio`. */
   secret: string;
+  /**
+   * Speak the protocol over these streams (an SSH channel) instead of dialling. After they end,
+   * wait up to `resumeWaitMs` (default 120 s) for a relayed connection on the Unix socket
+   * `resumeSocket`; without one (or on timeout) the agent ends.
+   */
+  stdio?: { input: Readable; output: Writable; resumeSocket?: string; resumeWaitMs?: number };
   /** The agent's work directory; workspaces go under `<workdir>/workspace/`. */
   workdir: string;
   labels?: string[];
@@ -84,6 +102,13 @@ export class Agent {
   #executor: RequestExecutor;
   #session: string | null = null;
   #ws: WebSocket | null = null;
+  /** stdio mode: the first stream is used; later ones come from the resume socket. */
+  #stdioUsed = false;
+  #resumeServer: net.Server | null = null;
+  #resumeQueue: net.Socket[] = [];
+  #resumeWaiter: (() => void) | null = null;
+  /** Close code of the last connection (1006: it just ended, no close frame). */
+  #lastCloseCode = 0;
   #stopped = false;
   #wake: (() => void) | null = null;
 
@@ -94,8 +119,8 @@ export class Agent {
     for (const l of options.labels ?? []) {
       if (!isValidLabel(l)) throw new Error(`invalid label '${l}': no spaces, quotes, commas or any of & | ! ( )`);
     }
-    if (options.secret === '') throw new Error('no secret given (--secret or KILN_SECRET)');
-    this.endpoint = agentEndpoint(options.url);
+    if (options.secret === '' && !options.stdio) throw new Error('no secret given (--secret or KILN_SECRET)');
+    this.endpoint = options.stdio ? new URL('stdio:') : agentEndpoint(options.url);
     this.name = options.name;
     this.workdir = path.resolve(options.workdir);
     this.#o = options;
@@ -122,6 +147,14 @@ export class Agent {
     const initial = this.#o.backoff?.initialMs ?? 500;
     const max = this.#o.backoff?.maxMs ?? 10_000;
     let delay = initial;
+    if (this.#o.stdio) {
+      try {
+        return await this.#runStdio();
+      } finally {
+        this.#resumeServer?.close();
+        if (this.#o.stdio.resumeSocket) rmSync(this.#o.stdio.resumeSocket, { force: true });
+      }
+    }
     while (!this.#stopped) {
       const r = await this.#connectOnce();
       if (this.#stopped) break;
@@ -135,6 +168,71 @@ export class Agent {
       await this.#sleep(wait);
       delay = Math.min(delay * 2, max);
     }
+  }
+
+  async #runStdio(): Promise<void> {
+    const io = this.#o.stdio!;
+    if (io.resumeSocket) {
+      const sockPath = io.resumeSocket;
+      rmSync(sockPath, { force: true });
+      const server = net.createServer((sock) => {
+        this.#resumeQueue.push(sock);
+        this.#resumeWaiter?.();
+      });
+      this.#resumeServer = server;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(sockPath, () => { server.off('error', reject); resolve(); });
+      });
+      server.unref();
+    }
+    while (!this.#stopped) {
+      let input: Readable;
+      let output: Writable;
+      if (!this.#stdioUsed) {
+        this.#stdioUsed = true;
+        input = io.input;
+        output = io.output;
+      } else {
+        if (!io.resumeSocket) break;
+        const waitMs = io.resumeWaitMs ?? 120_000;
+        const sock = await this.#nextResume(waitMs);
+        if (this.#stopped) break;
+        if (!sock) {
+          await this.#executor.close();
+          throw new AgentFatalError(`the controller did not relaunch this agent within ${waitMs / 1000} s`);
+        }
+        input = sock;
+        output = sock;
+      }
+      const r = await this.#connectOnce({ input, output });
+      if (this.#stopped) break;
+      if (r.fatal) {
+        await this.#executor.close();
+        throw new AgentFatalError(r.message);
+      }
+      if (this.#lastCloseCode !== 1006) {
+        // The controller closed the session itself (agent deleted, controller stopping): done.
+        this.#log(r.message);
+        await this.#executor.close();
+        return;
+      }
+      this.#log(`${r.message}; waiting for the controller to launch this agent again`);
+    }
+  }
+
+  #nextResume(ms: number): Promise<net.Socket | null> {
+    return new Promise((resolve) => {
+      const take = () => {
+        clearTimeout(t);
+        this.#resumeWaiter = null;
+        resolve(this.#resumeQueue.shift() ?? null);
+      };
+      const t = setTimeout(take, ms);
+      this.#wake = take;
+      if (this.#resumeQueue.length > 0) take();
+      else this.#resumeWaiter = take;
+    });
   }
 
   /** Closes the connection (the controller ends the session at once), kills what runs, returns. */
@@ -188,8 +286,8 @@ export class Agent {
     }).finally(() => { this.#wake = null; });
   }
 
-  #connectOnce(): Promise<Outcome> {
-    const base = this.#o.url;
+  #connectOnce(stream?: { input: Readable; output: Writable }): Promise<Outcome> {
+    const base = stream ? 'the controller (stdio)' : this.#o.url;
     return new Promise<Outcome>((resolve) => {
       let settled = false;
       let welcomed = false;
@@ -210,7 +308,7 @@ export class Agent {
         ws.close(code, closeReason(p.message));
       };
 
-      const ws = new WebSocket(this.endpoint, {
+      const ws = stream ? new StreamSocket(stream.input, stream.output) as unknown as WebSocket : new WebSocket(this.endpoint, {
         headers: {
           authorization: `Bearer ${this.#o.secret}`,
           [HEADER_AGENT_NAME]: this.name,
@@ -274,6 +372,7 @@ export class Agent {
         }
       });
       ws.on('close', (code, reason) => {
+        this.#lastCloseCode = code;
         const text = reason.toString('utf8');
         if (code === CloseCode.version && !problem) problem = { fatal: true, message: `the controller speaks another protocol version: ${text}` };
         finish({ fatal: false, message: describeClose(code, text, base) });
@@ -297,7 +396,7 @@ export class Agent {
     }
     this.#session = w.session;
     this.#link.attach({ send: (frame, binary) => ws.send(frame, { binary }) }, w.received);
-    this.#log(`${w.resumed ? 'reconnected' : 'connected'} to ${this.#o.url} as agent '${this.name}'`);
+    this.#log(`${w.resumed ? 'reconnected' : 'connected'} to ${this.#o.stdio ? 'the controller over stdio' : this.#o.url} as agent '${this.name}'`);
   }
 
   #message(msg: ControllerMessage, data: Buffer | null, bytes: number): void {

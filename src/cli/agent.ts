@@ -8,10 +8,20 @@
 // exactly these into the agent container. `--secret @FILE` reads the secret from a file, which
 // keeps it out of `ps`.
 //
+// `kiln agent --stdio --name NAME --workdir DIR` (what the controller's SSH launcher runs)
+// speaks the protocol over stdin/stdout instead (no URL, no secret). If an earlier --stdio agent
+// of the same work directory still runs (its SSH connection dropped), this process only relays
+// stdin/stdout to it through the Unix socket `DIR/.kiln-agent.sock`, so its session resumes.
+//
 // Exit codes: 0 stopped by SIGTERM/SIGINT, 1 cannot go on (wrong secret, unknown agent,
 // version mismatch, or any lost connection with --no-reconnect), 2 usage.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import os from 'node:os';
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { Agent, AgentFatalError } from '../agent/agent.ts';
 
 const HELP = `usage: kiln agent --url URL --name NAME --secret SECRET [options]
@@ -29,6 +39,8 @@ options (environment variable in brackets; flags win):
                       directory)                                         [KILN_AGENT_WORKDIR]
   --labels a,b        labels offered to the scheduler                    [KILN_AGENT_LABELS]
   --executors N       builds this agent runs at once (default 1)         [KILN_AGENT_EXECUTORS]
+  --stdio             speak the protocol over stdin/stdout (started by the controller over
+                      SSH); --url and --secret are not needed
   --no-reconnect      exit (code 1) instead of retrying when the connection fails or drops
   -q, --quiet         print only errors
   -h, --help
@@ -52,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
         labels: { type: 'string' },
         executors: { type: 'string' },
         'no-reconnect': { type: 'boolean', default: false },
+        stdio: { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -65,9 +78,11 @@ export async function main(argv: string[]): Promise<number> {
     const url = values.url ?? env['KILN_URL'];
     const name = values.name ?? env['KILN_AGENT_NAME'];
     let secret = values.secret ?? env['KILN_SECRET'];
-    if (!url) throw new UsageError('no controller URL: give --url or set KILN_URL');
+    const stdio = values.stdio;
+    if (!url && !stdio) throw new UsageError('no controller URL: give --url or set KILN_URL');
     if (!name) throw new UsageError('no agent name: give --name or set KILN_AGENT_NAME');
-    if (!secret) throw new UsageError('no secret: give --secret or set KILN_SECRET (it is shown on the agent\'s page of the controller)');
+    if (stdio) secret ??= '';
+    else if (!secret) throw new UsageError('no secret: give --secret or set KILN_SECRET (it is shown on the agent\'s page of the controller)');
     if (secret.startsWith('@')) {
       try {
         secret = readFileSync(secret.slice(1), 'utf8').trim();
@@ -83,9 +98,21 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(`--executors expects a whole number from 1 to 1024, got '${executorsText}'`);
     }
     const workdir = values.workdir ?? env['KILN_AGENT_WORKDIR'] ?? process.cwd();
+    let stdioOpt: ConstructorParameters<typeof Agent>[0]['stdio'];
+    if (stdio) {
+      quiet = true; // stderr is the controller's launch log; keep it for what matters
+      mkdirSync(workdir, { recursive: true });
+      const sock = resumeSocketPath(path.resolve(workdir));
+      if (await relay(sock)) return 0;
+      process.stdout.on('error', () => {});
+      process.stderr.on('error', () => {});
+      process.on('SIGHUP', () => {}); // the SSH connection going away must not end the session
+      stdioOpt = { input: process.stdin, output: process.stdout, resumeSocket: sock };
+    }
     try {
       agent = new Agent({
-        url, name, secret, workdir, labels, executors,
+        url: url ?? '', name, secret: secret!, workdir, labels, executors,
+        ...(stdioOpt ? { stdio: stdioOpt } : {}),
         reconnect: !values['no-reconnect'],
         log: (line) => { if (!quiet) process.stderr.write(`kiln agent: ${line}\n`); },
       });
@@ -107,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  if (values_stdio(agent)) process.stderr.write(`kiln agent: '${agent.name}' speaking over stdio (work directory ${agent.workdir})\n`);
   if (!quiet) process.stderr.write(`kiln agent: '${agent.name}' connecting to ${agent.endpoint.href} (work directory ${agent.workdir})\n`);
   try {
     await agent.run();
@@ -121,4 +149,37 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }
+}
+
+function values_stdio(agent: Agent): boolean {
+  return agent.endpoint.protocol === 'stdio:';
+}
+
+/** Where a --stdio agent waits for its relaunch: in the work directory, or /tmp when that path is too long for a socket. */
+export function resumeSocketPath(workdir: string): string {
+  const p = path.join(workdir, '.kiln-agent.sock');
+  if (Buffer.byteLength(p) < 100) return p;
+  return path.join(os.tmpdir(), `kiln-agent-${createHash('sha256').update(workdir).digest('hex').slice(0, 16)}.sock`);
+}
+
+/** If a --stdio agent of this work directory still runs, pipes stdin/stdout to it until either side ends; true then. */
+async function relay(sockPath: string): Promise<boolean> {
+  const sock = await new Promise<net.Socket | null>((resolve) => {
+    const s = net.connect(sockPath);
+    s.once('connect', () => resolve(s));
+    s.once('error', () => resolve(null));
+  });
+  if (!sock) return false;
+  process.stderr.write(`kiln agent: resuming the running agent through ${sockPath}\n`);
+  process.stdout.on('error', () => {});
+  process.on('SIGHUP', () => {});
+  await new Promise<void>((resolve) => {
+    process.stdin.pipe(sock);
+    sock.pipe(process.stdout);
+    const done = () => { sock.destroy(); resolve(); };
+    sock.once('close', done);
+    process.stdin.once('end', done);
+    process.stdin.once('close', done);
+  });
+  return true;
 }

@@ -19,10 +19,14 @@
 //
 // Any frame that breaks the protocol (bad JSON, wrong schema, unknown type, over 16 MB)
 // closes that connection with a reason and ends its session; nothing else is affected.
+//
+// SSH-launched agents (src/backends/ssh/) come in through `attachStream`: the same frames
+// over the exec channel's stdin/stdout (protocol/stream.ts), no upgrade and no secret.
 
 import { EventEmitter } from 'node:events';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
+import { StreamSocket } from '../../protocol/stream.ts';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -228,6 +232,22 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
       socket.destroy();
     });
     return true;
+  }
+
+  /**
+   * Takes a connection the controller opened itself (an SSH exec channel running
+   * `kiln agent --stdio`): no upgrade and no secret, since the controller launched the agent
+   * and knows who it is. From the hello on it is an ordinary connection (stream.ts frames).
+   * Returns the socket; it closes when the agent's session ends or the stream does.
+   */
+  attachStream(name: string, input: Readable, output: Writable, address: string | null = null): StreamSocket {
+    const sock = new StreamSocket(input, output);
+    if (this.#closed) {
+      sock.close(CloseCode.goingAway, 'controller shutting down');
+      return sock;
+    }
+    this.#accept(sock as unknown as WebSocket, name, address);
+    return sock;
   }
 
   /** Ends every session (pending calls fail) and closes every connection. */
