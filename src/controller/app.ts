@@ -8,6 +8,11 @@
 // executor whose node's labels match; the build then runs that part on the agent through its
 // RemoteBackend. The controller's own node ('built-in') has 0 executors unless configured.
 //
+// SSH agents (launcher { type: 'ssh' }): the controller launches them itself (backends/ssh/)
+// when it starts and when one is created, with the agent's SSH key credential (global
+// scope), and relaunches them with backoff after a drop; their launch log is at
+// GET /api/v1/agents/:name/log. Trust-on-first-connect host keys are pinned in the record.
+//
 // Credentials (credentials.ts): encrypted in the store with <home>/secrets/credentials.key,
 // made on first start; a key file that exists but is unusable stops the start.
 import { randomBytes } from 'node:crypto';
@@ -17,7 +22,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { ControllerConfig } from './config.ts';
 import { openStore } from '../store/index.ts';
-import type { Store } from '../store/types.ts';
+import type { AgentLauncher, Store } from '../store/types.ts';
 import { LogStore } from './logstore.ts';
 import { AgentHub } from '../backends/remote/hub.ts';
 import { Scheduler, BUILT_IN_NODE, type QueueItem } from './scheduler.ts';
@@ -33,6 +38,8 @@ import { TriggerScheduler, syncOnJobRoutes } from './triggers.ts';
 import { registerWebhooks } from './webhooks.ts';
 import { openCredentials, type CredentialService } from './credentials.ts';
 import { registerCredentialRoutes } from './credentials-http.ts';
+import { SshAgents } from '../backends/ssh/manager.ts';
+import type { HostKeyPolicy } from '../backends/ssh/launcher.ts';
 
 export interface ControllerHandle {
   /** The URL it listens on (with the real port when 0 was asked for). */
@@ -99,6 +106,36 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   hub.on('disconnected', (a) => { log(`agent ${a.name} disconnected; waiting ${cfg.agentGraceSeconds} s for it to come back`); scheduler.setOnline(a.name, false); });
   hub.on('offline', (a, reason) => { log(`agent ${a.name} is offline: ${reason}`); scheduler.setOnline(a.name, false); });
   for (const a of await store.agents.list()) scheduler.addNode({ name: a.name, labels: a.labels, executors: a.executors, online: false });
+
+  const sshAgents = new SshAgents({
+    settings: async (name) => {
+      const rec = await store.agents.get(name);
+      if (!rec || rec.launcher.type !== 'ssh') return null;
+      const l = rec.launcher;
+      const cred = await credentials.resolveForAgent(l.credentialsId, name);
+      if (cred.type !== 'sshKey' || !cred.privateKey || !cred.username) {
+        throw new Error(`credential '${l.credentialsId}' is a ${cred.type} credential; an SSH agent needs an SSH key with a username`);
+      }
+      const hostKey: HostKeyPolicy = !l.hostKey ? { type: 'tofu', pinned: l.pinnedHostKey ?? null }
+        : /^SHA256:\S+$/.test(l.hostKey.trim()) ? { type: 'fingerprint', fingerprint: l.hostKey.trim() }
+          : { type: 'knownHosts', content: l.hostKey };
+      return {
+        name, host: l.host, port: l.port, username: cred.username, privateKey: cred.privateKey, passphrase: cred.passphrase ?? null,
+        hostKey,
+        onPin: async (fp: string) => {
+          const cur = await store.agents.get(name);
+          if (cur?.launcher.type === 'ssh') await store.agents.update(name, { launcher: { ...cur.launcher, pinnedHostKey: fp } });
+        },
+        workdir: rec.workdir ?? 'kiln-agent',
+        ...(l.command ? { command: l.command } : {}),
+        ...(l.path ? { path: l.path } : {}),
+        labels: rec.labels, executors: rec.executors,
+        timeoutMs: (l.launchTimeoutSeconds ?? 60) * 1000,
+      };
+    },
+    attach: (name, input, output, address) => { hub.attachStream(name, input, output, address); },
+    log: (line) => log(line),
+  });
 
   const nodes: NodeProvider = {
     async allocate(req: AgentRequest, build: BuildRef, signal: AbortSignal, say: (line: string) => void): Promise<AllocatedNode> {
@@ -178,22 +215,31 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     return {
       name, labels: rec.labels, executors: rec.executors, busyExecutors: n?.busy ?? 0, online: hub.isOnline(name), description: rec.description,
       command: hub.commandLine(name, agentUrl, { executors: rec.executors, ...(rec.labels.length ? { labels: rec.labels } : {}) }),
+      launcher: rec.launcher.type,
+      ...(rec.launcher.type === 'ssh' ? { launchError: sshAgents.lastError(name)?.message ?? null } : {}),
     };
   };
   const agents: AgentsView = {
     list: async () => (await Promise.all((await store.agents.list()).map((a) => agentInfo(a.name)))).filter((a): a is AgentInfo => a !== null),
     get: agentInfo,
     create: async (input) => {
-      await store.agents.create({ name: input.name, labels: input.labels, executors: input.executors, description: input.description });
+      const rec = await store.agents.create({
+        name: input.name, labels: input.labels, executors: input.executors, description: input.description,
+        ...(input.launcher !== undefined ? { launcher: input.launcher as AgentLauncher } : {}),
+        ...(input.workdir !== undefined ? { workdir: input.workdir } : {}),
+      });
       scheduler.addNode({ name: input.name, labels: input.labels, executors: input.executors, online: hub.isOnline(input.name) });
+      if (rec.launcher.type === 'ssh') sshAgents.start(rec.name);
       return (await agentInfo(input.name))!;
     },
     remove: async (name) => {
       if (!(await store.agents.delete(name))) return false;
       hub.endSession(name, `agent '${name}' was deleted`);
+      await sshAgents.stop(name);
       scheduler.removeNode(name);
       return true;
     },
+    launchLog: async (name) => ((await store.agents.get(name)) ? sshAgents.log(name) : null),
   };
 
   let ready = false;
@@ -230,6 +276,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     }
   }
   await triggers.start(); // --- triggers: arm every job's cron / pollSCM timer
+  for (const a of await store.agents.list()) if (a.launcher.type === 'ssh') sshAgents.start(a.name);
   ready = true;
   log(`Kiln is ready at ${url} (home ${cfg.home}, ${store.kind} store, started in ${Math.round(performance.now() - t0)} ms)`);
   log(`Agents connect to ${agentUrl}agent`);
@@ -247,7 +294,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       for (const b of builds.live.values()) b.run?.abort('Aborted: the controller is stopping');
       await Promise.allSettled([...builds.live.values()].map((b) => b.done));
       // Agents' sockets first: an upgraded connection would keep the HTTP server open.
-      await hub.close();
+      await Promise.all([sshAgents.close(), hub.close()]);
       detach();
       await app.close();
       scheduler.close();

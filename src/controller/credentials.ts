@@ -505,6 +505,23 @@ export class CredentialService {
     return c;
   }
 
+  /** The SSH key an agent launch uses: global credentials only; no build use is recorded. */
+  async resolveForAgent(id: string, agent: string): Promise<Credential> {
+    const rec = await this.#store.credentials.get(id).catch(() => null);
+    if (!rec || rec.folder !== null) throw new CredentialLookupError(`no global credential '${id}' (for agent '${agent}')`);
+    let p: Payload;
+    try {
+      p = this.#open(rec);
+    } catch (e) {
+      throw new CredentialLookupError((e as Error).message);
+    }
+    const c: Credential = { id, type: rec.type };
+    if (p.username !== undefined) c.username = p.username;
+    if (p.privateKey !== undefined) c.privateKey = p.privateKey;
+    if (p.passphrase !== undefined) c.passphrase = p.passphrase;
+    return c;
+  }
+
   /** A build of the job ended: its earlier builds' usage records go (usedBy = last build's). */
   async buildFinished(jobId: string, build: number): Promise<void> {
     await this.#store.credentials.forgetUsesBefore(jobId, build);

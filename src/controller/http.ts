@@ -13,6 +13,7 @@
 //   GET    .../:n/artifacts   .../:n/artifacts/*   .../:n/tests
 //   GET    /api/v1/queue                      DELETE /api/v1/queue/:id
 //   GET    /api/v1/agents  POST /api/v1/agents  GET|DELETE /api/v1/agents/:name
+//   GET    /api/v1/agents/:name/log   (an SSH agent's launch log)
 //   GET|POST /api/v1/credentials             GET|PUT|DELETE /api/v1/credentials/:id   (credentials-http.ts)
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
@@ -35,8 +36,10 @@ export interface QueueView {
 export interface AgentsView {
   list(): Promise<AgentInfo[]>;
   get(name: string): Promise<AgentInfo | null>;
-  create(input: { name: string; labels: string[]; executors: number; description: string }): Promise<AgentInfo>;
+  create(input: { name: string; labels: string[]; executors: number; description: string; launcher?: unknown; workdir?: string | null }): Promise<AgentInfo>;
   remove(name: string): Promise<boolean>;
+  /** The launch log of an SSH agent (empty for inbound ones); null when there is no such agent. */
+  launchLog(name: string): Promise<string[] | null>;
 }
 
 export interface AgentInfo {
@@ -48,6 +51,10 @@ export interface AgentInfo {
   description: string;
   /** The exact command that connects this agent (secret included: admins only, once auth exists). */
   command: string;
+  /** How it is started: 'inbound' (it dials in) or 'ssh' (the controller launches it). */
+  launcher: 'inbound' | 'ssh';
+  /** SSH agents: why the last launch failed, while it does. */
+  launchError?: string | null;
 }
 
 export interface HttpContext {
@@ -369,18 +376,28 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
           labels: { type: 'array', maxItems: 100, items: { type: 'string', pattern: '^[^\\s&|!()<>-][^\\s&|!()<>]{0,99}$' } },
           executors: { type: 'integer', minimum: 0, maximum: 1000 },
           description: { type: 'string', maxLength: 10_000 },
+          launcher: { type: 'object' },
+          workdir: { type: 'string', minLength: 1, maxLength: 4096 },
         },
       },
     },
   }, async (req, reply) => {
-    const body = req.body as { name: string; labels?: string[]; executors?: number; description?: string };
-    const a = await ctx.agents.create({ name: body.name, labels: body.labels ?? [], executors: body.executors ?? 1, description: body.description ?? '' });
+    const body = req.body as { name: string; labels?: string[]; executors?: number; description?: string; launcher?: unknown; workdir?: string };
+    const a = await ctx.agents.create({
+      name: body.name, labels: body.labels ?? [], executors: body.executors ?? 1, description: body.description ?? '',
+      ...(body.launcher !== undefined ? { launcher: body.launcher } : {}), ...(body.workdir !== undefined ? { workdir: body.workdir } : {}),
+    });
     return reply.code(201).send(a);
   });
   app.get('/api/v1/agents/:name', { schema: { params: agentName } }, async (req) => {
     const a = await ctx.agents.get((req.params as { name: string }).name);
     if (!a) throw notFound(`no agent named '${(req.params as { name: string }).name}'`);
     return a;
+  });
+  app.get('/api/v1/agents/:name/log', { schema: { params: agentName } }, async (req) => {
+    const lines = await ctx.agents.launchLog((req.params as { name: string }).name);
+    if (!lines) throw notFound(`no agent named '${(req.params as { name: string }).name}'`);
+    return { lines };
   });
   app.delete('/api/v1/agents/:name', { schema: { params: agentName } }, async (req, reply) => {
     const name = (req.params as { name: string }).name;

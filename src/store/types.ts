@@ -344,7 +344,19 @@ export interface TestReportRepo {
 export type AgentLauncher =
   | { type: 'inbound' }
   /** The credential is an SSH key (with its username) whose public half is in the host's authorized keys. */
-  | { type: 'ssh'; host: string; port: number; credentialsId: string };
+  | {
+    type: 'ssh'; host: string; port: number; credentialsId: string;
+    /** Host key check: a `SHA256:...` fingerprint or known_hosts lines; absent/null = trust on first connect, then `pinnedHostKey`. */
+    hostKey?: string | null;
+    /** The fingerprint seen on the first connection (trust on first connect); a different key is refused. */
+    pinnedHostKey?: string | null;
+    /** Starts the agent on the host; `--stdio --name ... --workdir ...` are appended. Default `kiln agent`. */
+    command?: string | null;
+    /** PATH on the host for the node check and the agent (default: the login's). */
+    path?: string | null;
+    /** Launch timeout. Default 60. */
+    launchTimeoutSeconds?: number;
+  };
 
 export interface AgentRecord {
   /** Unique; no '/'. */

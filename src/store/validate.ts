@@ -274,6 +274,11 @@ export function checkLauncher(v: unknown): AgentLauncher {
       host: checkString(v['host'], 'launcher.host', { nonEmpty: true, max: 255 }),
       port: checkInt(v['port'] ?? 22, 'launcher.port', 1, 65535),
       credentialsId: checkString(v['credentialsId'], 'launcher.credentialsId', { nonEmpty: true, max: 255 }),
+      ...(v['hostKey'] != null ? { hostKey: checkString(v['hostKey'], 'launcher.hostKey', { nonEmpty: true, max: 100_000 }) } : {}),
+      ...(v['pinnedHostKey'] != null ? { pinnedHostKey: checkString(v['pinnedHostKey'], 'launcher.pinnedHostKey', { nonEmpty: true, max: 200 }) } : {}),
+      ...(v['command'] != null ? { command: checkString(v['command'], 'launcher.command', { nonEmpty: true, max: 4096 }) } : {}),
+      ...(v['path'] != null ? { path: checkString(v['path'], 'launcher.path', { nonEmpty: true, max: 4096 }) } : {}),
+      ...(v['launchTimeoutSeconds'] != null ? { launchTimeoutSeconds: checkInt(v['launchTimeoutSeconds'], 'launcher.launchTimeoutSeconds', 1, 3600) } : {}),
     };
   }
   throw invalid(`launcher.type must be 'inbound' or 'ssh' (got ${JSON.stringify(v['type']) ?? 'nothing'})`);

@@ -1,0 +1,108 @@
+// The controller with SSH agents, against a real private sshd (test/backends/sshd.ts): an
+// agent created through the API with an SSH key credential is launched by the controller,
+// its host key pinned on first connect, a pipeline runs on it; the SSH connection is cut
+// mid-build and the build still finishes (relaunch + session resume); a wrong key shows up in
+// the agent's launch error and at GET /api/v1/agents/:name/log.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { loadConfig } from '../../src/controller/config.ts';
+import { kilnBin } from '../helpers/kiln.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { startSshd, type TestSshd } from '../backends/sshd.ts';
+
+const NODE_PATH = `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`;
+let c: ControllerHandle;
+let sshd: TestSshd;
+
+async function api(method: string, p: string, body?: unknown): Promise<any> {
+  const res = await fetch(new URL(p.replace(/^\//, ''), c.url), { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function finished(job: string, n: number): Promise<any> {
+  const res = await fetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console/stream`, c.url));
+  await res.text();
+  return api('GET', `/api/v1/jobs/${encodeURIComponent(job)}/builds/${n}`);
+}
+
+async function consoleOf(job: string, n: number): Promise<string> {
+  return (await fetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console`, c.url))).text();
+}
+
+function sshAgent(name: string, credentialsId: string, labels: string[]) {
+  return {
+    name, labels, executors: 1, workdir: tempDir(`ssh-agent-${name}`),
+    launcher: { type: 'ssh', host: '127.0.0.1', port: sshd.port, credentialsId, command: `${kilnBin} agent`, path: NODE_PATH },
+  };
+}
+
+before(async () => {
+  sshd = await startSshd();
+  c = await startController(loadConfig({ flags: { home: tempDir('ctl-ssh'), port: '0', 'agent-grace': '30' }, env: {} }));
+  await api('POST', '/api/v1/credentials', { id: 'ssh-good', type: 'sshKey', username: sshd.user, privateKey: sshd.clientKey });
+  await api('POST', '/api/v1/credentials', { id: 'ssh-bad', type: 'sshKey', username: sshd.user, privateKey: sshd.otherKey });
+});
+
+after(async () => {
+  await c?.close();
+  await sshd?.stop();
+});
+
+test('an SSH agent created through the API is launched, pins the host key, and runs a pipeline', async () => {
+  await api('POST', '/api/v1/agents', sshAgent('sshy', 'ssh-good', ['remote']));
+  await until(async () => (await api('GET', '/api/v1/agents/sshy')).online, 'agent sshy online');
+  const info = await api('GET', '/api/v1/agents/sshy');
+  assert.equal(info.launcher, 'ssh');
+  assert.equal(info.launchError, null);
+  const rec = await c.store.agents.get('sshy');
+  assert.equal(rec?.launcher.type === 'ssh' ? rec.launcher.pinnedHostKey : null, sshd.hostFingerprint);
+  const { lines } = await api('GET', '/api/v1/agents/sshy/log');
+  assert.ok(lines.some((l: string) => l.includes(`pinning its host key ${sshd.hostFingerprint}`)), lines.join('\n'));
+
+  await api('POST', '/api/v1/jobs', { name: 'on-ssh', script: `pipeline { agent { label 'remote' } stages { stage('S') { steps { sh 'echo "ran on $NODE_NAME"' } } } }` });
+  await api('POST', '/api/v1/jobs/on-ssh/builds', {});
+  const b = await finished('on-ssh', 1);
+  assert.equal(b.result, 'SUCCESS', await consoleOf('on-ssh', 1));
+  assert.match(await consoleOf('on-ssh', 1), /^ran on sshy$/m);
+});
+
+test('the SSH connection cut mid-build: the controller relaunches the agent and the build finishes', async () => {
+  await until(async () => (await api('GET', '/api/v1/agents/sshy')).online, 'agent sshy online');
+  const marker = path.join(tempDir('marker'), 'started');
+  await api('POST', '/api/v1/jobs', { name: 'long-ssh', script: `pipeline { agent { label 'remote' } stages { stage('S') { steps {
+    sh 'touch ${marker}; for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 0.5; done; echo finished' } } } }` });
+  await api('POST', '/api/v1/jobs/long-ssh/builds', {});
+  await until(() => existsSync(marker), 'the build to start');
+  sshd.killSessions();
+  const b = await finished('long-ssh', 1);
+  const text = await consoleOf('long-ssh', 1);
+  assert.equal(b.result, 'SUCCESS', text);
+  assert.match(text, /^tick 8$[\s\S]*^finished$/m);
+  const { lines } = await api('GET', '/api/v1/agents/sshy/log');
+  assert.ok(lines.some((l: string) => l.includes('connection lost')), lines.join('\n'));
+  assert.ok(lines.filter((l: string) => l.includes('agent started')).length >= 2, lines.join('\n'));
+});
+
+test('a wrong key: the launch error names the user and the key, in the agent info and its log', async () => {
+  await api('POST', '/api/v1/agents', sshAgent('sshbad', 'ssh-bad', ['nowhere']));
+  await until(async () => ((await api('GET', '/api/v1/agents/sshbad')).launchError ?? '') !== '', 'a launch error');
+  const info = await api('GET', '/api/v1/agents/sshbad');
+  assert.equal(info.online, false);
+  assert.match(info.launchError, new RegExp(`authentication failed on 127\\.0\\.0\\.1:${sshd.port} for user '${sshd.user}' with key SHA256:`));
+  const { lines } = await api('GET', '/api/v1/agents/sshbad/log');
+  assert.ok(lines.some((l: string) => l.includes('authentication failed')), lines.join('\n'));
+  await api('DELETE', '/api/v1/agents/sshbad');
+});
