@@ -134,7 +134,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  if (values_stdio(agent)) process.stderr.write(`kiln agent: '${agent.name}' speaking over stdio (work directory ${agent.workdir})\n`);
+  if (isStdio(agent)) process.stderr.write(`kiln agent: '${agent.name}' speaking over stdio (work directory ${agent.workdir})\n`);
   if (!quiet) process.stderr.write(`kiln agent: '${agent.name}' connecting to ${agent.endpoint.href} (work directory ${agent.workdir})\n`);
   try {
     await agent.run();
@@ -151,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function values_stdio(agent: Agent): boolean {
+function isStdio(agent: Agent): boolean {
   return agent.endpoint.protocol === 'stdio:';
 }
 
