@@ -2,7 +2,8 @@
 // agent created through the API with an SSH key credential is launched by the controller,
 // its host key pinned on first connect, a pipeline runs on it; the SSH connection is cut
 // mid-build and the build still finishes (relaunch + session resume); a wrong key shows up in
-// the agent's launch error and at GET /api/v1/agents/:name/log.
+// the agent's launch error and at GET /api/v1/agents/:name/log; a restarted controller
+// launches the SSH agents of its store again, checking the pinned host key.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { startSshd, type TestSshd } from '../backends/sshd.ts';
 const NODE_PATH = `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`;
 let c: ControllerHandle;
 let sshd: TestSshd;
+let home: string;
 
 async function api(method: string, p: string, body?: unknown): Promise<any> {
   const res = await fetch(new URL(p.replace(/^\//, ''), c.url), { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
@@ -51,7 +53,8 @@ function sshAgent(name: string, credentialsId: string, labels: string[]) {
 
 before(async () => {
   sshd = await startSshd();
-  c = await startController(loadConfig({ flags: { home: tempDir('ctl-ssh'), port: '0', 'agent-grace': '30' }, env: {} }));
+  home = tempDir('ctl-ssh');
+  c = await startController(loadConfig({ flags: { home, port: '0', 'agent-grace': '30' }, env: {} }));
   await api('POST', '/api/v1/credentials', { id: 'ssh-good', type: 'sshKey', username: sshd.user, privateKey: sshd.clientKey });
   await api('POST', '/api/v1/credentials', { id: 'ssh-bad', type: 'sshKey', username: sshd.user, privateKey: sshd.otherKey });
 });
@@ -105,4 +108,13 @@ test('a wrong key: the launch error names the user and the key, in the agent inf
   const { lines } = await api('GET', '/api/v1/agents/sshbad/log');
   assert.ok(lines.some((l: string) => l.includes('authentication failed')), lines.join('\n'));
   await api('DELETE', '/api/v1/agents/sshbad');
+});
+
+test('a restarted controller launches the SSH agents of its store (the pinned host key still matches)', async () => {
+  await c.close();
+  c = await startController(loadConfig({ flags: { home, port: '0', 'agent-grace': '30' }, env: {} }));
+  await until(async () => (await api('GET', '/api/v1/agents/sshy')).online, 'agent sshy online after the restart');
+  const { lines } = await api('GET', '/api/v1/agents/sshy/log');
+  assert.ok(!lines.some((l: string) => l.includes('pinning')), lines.join('\n'));
+  assert.ok(lines.some((l: string) => l.includes(`host key ${sshd.hostFingerprint}`)), lines.join('\n'));
 });
