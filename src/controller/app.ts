@@ -12,6 +12,8 @@
 // when it starts and when one is created, with the agent's SSH key credential (global
 // scope), and relaunches them with backoff after a drop; their launch log is at
 // GET /api/v1/agents/:name/log. Trust-on-first-connect host keys are pinned in the record.
+// PUT /api/v1/agents/:name changes labels and executors in place; a changed launcher or work
+// directory ends the running agent and launches it again (refused while it runs builds).
 //
 // Credentials (credentials.ts): encrypted in the store with <home>/secrets/credentials.key,
 // made on first start; a key file that exists but is unusable stops the start.
@@ -22,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { ControllerConfig } from './config.ts';
 import { openStore } from '../store/index.ts';
-import type { AgentLauncher, Store } from '../store/types.ts';
+import { StoreError, type AgentLauncher, type Store } from '../store/types.ts';
 import { LogStore } from './logstore.ts';
 import { AgentHub } from '../backends/remote/hub.ts';
 import { Scheduler, BUILT_IN_NODE, type QueueItem } from './scheduler.ts';
@@ -94,7 +96,8 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     const rec = await store.agents.get(name);
     if (!rec) return;
     const info = hub.agent(name);
-    const labels = [...new Set([...rec.labels, ...(info?.labels ?? [])])];
+    // An SSH agent's own labels are the record's (passed when launched), possibly from before a PUT.
+    const labels = [...new Set([...rec.labels, ...(rec.launcher.type === 'ssh' ? [] : info?.labels ?? [])])];
     if (!scheduler.nodes().some((n) => n.name === name)) scheduler.addNode({ name, labels, executors: rec.executors, online });
     else {
       scheduler.setLabels(name, labels);
@@ -232,6 +235,35 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       if (rec.launcher.type === 'ssh') sshAgents.start(rec.name);
       return (await agentInfo(input.name))!;
     },
+    update: async (name, input) => {
+      const cur = await store.agents.get(name);
+      if (!cur) return null;
+      const launcher = input.launcher !== undefined ? mergeLauncher(cur.launcher, input.launcher) : undefined;
+      const relaunch = (launcher !== undefined && JSON.stringify(launcher) !== JSON.stringify(cur.launcher))
+        || (input.workdir !== undefined && input.workdir !== cur.workdir);
+      const busy = scheduler.nodes().find((n) => n.name === name)?.busy ?? 0;
+      if (relaunch && busy > 0) {
+        throw new StoreError('conflict', `agent '${name}' is running ${busy} build(s); its launcher and work directory can change once they finish (or are aborted)`);
+      }
+      const rec = await store.agents.update(name, {
+        ...(input.labels !== undefined ? { labels: input.labels } : {}),
+        ...(input.executors !== undefined ? { executors: input.executors } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        ...(launcher !== undefined ? { launcher: launcher as AgentLauncher } : {}),
+        ...(input.workdir !== undefined ? { workdir: input.workdir } : {}),
+      });
+      scheduler.setExecutors(name, rec.executors);
+      const info = hub.agent(name);
+      scheduler.setLabels(name, [...new Set([...rec.labels, ...(rec.launcher.type === 'ssh' ? [] : info?.labels ?? [])])]);
+      if (relaunch && (cur.launcher.type === 'ssh' || rec.launcher.type === 'ssh')) {
+        // The running agent was started with the old settings (or dialled in): end it, launch anew.
+        log(`agent ${name}: launch settings changed; relaunching`);
+        hub.endSession(name, `agent '${name}' is relaunched: its launch settings changed`);
+        await sshAgents.stop(name);
+        if (rec.launcher.type === 'ssh') sshAgents.start(name);
+      }
+      return (await agentInfo(name))!;
+    },
     remove: async (name) => {
       if (!(await store.agents.delete(name))) return false;
       hub.endSession(name, `agent '${name}' was deleted`);
@@ -303,6 +335,21 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       await store.close();
     },
   };
+}
+
+/**
+ * A PUT's `launcher` against the current one: the same type (or no type) changes only the
+ * fields given (null removes one, e.g. `pinnedHostKey: null` after a legitimate host key
+ * change); another type replaces it. A new host or port forgets the pinned host key.
+ */
+export function mergeLauncher(cur: AgentLauncher, given: unknown): unknown {
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) return given; // the store says why not
+  const g = given as Record<string, unknown>;
+  if (g['type'] !== undefined && g['type'] !== cur.type) return g;
+  const merged: Record<string, unknown> = { ...cur, ...g };
+  for (const [k, v] of Object.entries(merged)) if (v === null) delete merged[k];
+  if (cur.type === 'ssh' && !('pinnedHostKey' in g) && (merged['host'] !== cur.host || (merged['port'] ?? 22) !== cur.port)) delete merged['pinnedHostKey'];
+  return merged;
 }
 
 /** The key agent secrets derive from: made once, kept in <home>/secrets/agent.key (0600). */

@@ -12,7 +12,7 @@
 //   GET    .../:n/inputs   POST .../:n/inputs/:id  { "action": "approve" | "reject", ... }
 //   GET    .../:n/artifacts   .../:n/artifacts/*   .../:n/tests
 //   GET    /api/v1/queue                      DELETE /api/v1/queue/:id
-//   GET    /api/v1/agents  POST /api/v1/agents  GET|DELETE /api/v1/agents/:name
+//   GET    /api/v1/agents  POST /api/v1/agents  GET|PUT|DELETE /api/v1/agents/:name
 //   GET    /api/v1/agents/:name/log   (an SSH agent's launch log)
 //   GET|POST /api/v1/credentials             GET|PUT|DELETE /api/v1/credentials/:id   (credentials-http.ts)
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -37,6 +37,8 @@ export interface AgentsView {
   list(): Promise<AgentInfo[]>;
   get(name: string): Promise<AgentInfo | null>;
   create(input: { name: string; labels: string[]; executors: number; description: string; launcher?: unknown; workdir?: string | null }): Promise<AgentInfo>;
+  /** Changes an agent (null when there is none); launcher fields merge into the current launcher. */
+  update(name: string, input: { labels?: string[]; executors?: number; description?: string; launcher?: unknown; workdir?: string | null }): Promise<AgentInfo | null>;
   remove(name: string): Promise<boolean>;
   /** The launch log of an SSH agent (empty for inbound ones); null when there is no such agent. */
   launchLog(name: string): Promise<string[] | null>;
@@ -366,6 +368,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   });
 
   const agentName = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: AGENT_NAME } } } as const;
+  const agentLabels = { type: 'array', maxItems: 100, items: { type: 'string', pattern: '^[^\\s&|!()<>-][^\\s&|!()<>]{0,99}$' } } as const;
   app.get('/api/v1/agents', async () => ({ agents: await ctx.agents.list() }));
   app.post('/api/v1/agents', {
     schema: {
@@ -373,7 +376,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
         type: 'object', required: ['name'], additionalProperties: false,
         properties: {
           name: { type: 'string', pattern: AGENT_NAME },
-          labels: { type: 'array', maxItems: 100, items: { type: 'string', pattern: '^[^\\s&|!()<>-][^\\s&|!()<>]{0,99}$' } },
+          labels: agentLabels,
           executors: { type: 'integer', minimum: 0, maximum: 1000 },
           description: { type: 'string', maxLength: 10_000 },
           launcher: { type: 'object' },
@@ -392,6 +395,29 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   app.get('/api/v1/agents/:name', { schema: { params: agentName } }, async (req) => {
     const a = await ctx.agents.get((req.params as { name: string }).name);
     if (!a) throw notFound(`no agent named '${(req.params as { name: string }).name}'`);
+    return a;
+  });
+  // Changes only what is given. `launcher` fields merge into the current launcher (null
+  // removes one: `{ "launcher": { "pinnedHostKey": null } }` forgets a pinned host key); a
+  // changed launcher or workdir relaunches an SSH agent (409 while it runs builds).
+  app.put('/api/v1/agents/:name', {
+    schema: {
+      params: agentName,
+      body: {
+        type: 'object', additionalProperties: false, minProperties: 1,
+        properties: {
+          labels: agentLabels,
+          executors: { type: 'integer', minimum: 0, maximum: 1000 },
+          description: { type: 'string', maxLength: 10_000 },
+          launcher: { type: 'object' },
+          workdir: { type: ['string', 'null'], minLength: 1, maxLength: 4096 },
+        },
+      },
+    },
+  }, async (req) => {
+    const name = (req.params as { name: string }).name;
+    const a = await ctx.agents.update(name, req.body as { labels?: string[]; executors?: number; description?: string; launcher?: unknown; workdir?: string | null });
+    if (!a) throw notFound(`no agent named '${name}'`);
     return a;
   });
   app.get('/api/v1/agents/:name/log', { schema: { params: agentName } }, async (req) => {

@@ -3,7 +3,9 @@
 // its host key pinned on first connect, a pipeline runs on it; the SSH connection is cut
 // mid-build and the build still finishes (relaunch + session resume); a wrong key shows up in
 // the agent's launch error and at GET /api/v1/agents/:name/log; a restarted controller
-// launches the SSH agents of its store again, checking the pinned host key.
+// launches the SSH agents of its store again, checking the pinned host key; PUT changes labels
+// and executors in place, refuses a launcher change while a build runs (409), and clearing
+// pinnedHostKey after a real host key change lets the agent come back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -117,4 +119,54 @@ test('a restarted controller launches the SSH agents of its store (the pinned ho
   const { lines } = await api('GET', '/api/v1/agents/sshy/log');
   assert.ok(!lines.some((l: string) => l.includes('pinning')), lines.join('\n'));
   assert.ok(lines.some((l: string) => l.includes(`host key ${sshd.hostFingerprint}`)), lines.join('\n'));
+});
+
+async function status(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(new URL(p.replace(/^\//, ''), c.url), { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+test('PUT /api/v1/agents/:name: labels and executors in place, 404/400, 409 for a launcher change while a build runs', async () => {
+  await until(async () => (await api('GET', '/api/v1/agents/sshy')).online, 'agent sshy online');
+  assert.equal((await status('PUT', '/api/v1/agents/nobody', { labels: ['x'] })).status, 404);
+  for (const bad of [{}, { executors: -1 }, { labels: ['a b'] }, { launcher: { type: 'carrier-pigeon' } }, { launcher: { port: 0 } }]) {
+    const r = await status('PUT', '/api/v1/agents/sshy', bad);
+    assert.equal(r.status, 400, JSON.stringify(bad));
+    assert.equal(r.body.error.code, 'invalid');
+  }
+  const info = await api('PUT', '/api/v1/agents/sshy', { labels: ['remote', 'fast'], executors: 2, description: 'the SSH one' });
+  assert.deepEqual(info.labels, ['remote', 'fast']);
+  assert.equal(info.executors, 2);
+  assert.equal(info.description, 'the SSH one');
+  assert.equal(info.online, true); // labels and executors change without a relaunch
+  await api('POST', '/api/v1/jobs', { name: 'fast-ssh', script: `pipeline { agent { label 'fast' } stages { stage('S') { steps { sh 'echo on $NODE_NAME' } } } }` });
+  await api('POST', '/api/v1/jobs/fast-ssh/builds', {});
+  assert.equal((await finished('fast-ssh', 1)).result, 'SUCCESS', await consoleOf('fast-ssh', 1));
+  assert.match(await consoleOf('fast-ssh', 1), /^on sshy$/m);
+
+  const marker = path.join(tempDir('marker-put'), 'started');
+  await api('POST', '/api/v1/jobs', { name: 'busy-ssh', script: `pipeline { agent { label 'fast' } stages { stage('S') { steps { sh 'touch ${marker}; sleep 2; echo slept' } } } }` });
+  await api('POST', '/api/v1/jobs/busy-ssh/builds', {});
+  await until(() => existsSync(marker), 'the build to start');
+  const r = await status('PUT', '/api/v1/agents/sshy', { launcher: { launchTimeoutSeconds: 30 } });
+  assert.equal(r.status, 409);
+  assert.match(r.body.error.message, /running 1 build/);
+  assert.equal((await finished('busy-ssh', 1)).result, 'SUCCESS');
+});
+
+test('a legitimate host key change: the relaunch is refused with both fingerprints until PUT clears pinnedHostKey', async () => {
+  const oldFp = sshd.hostFingerprint;
+  sshd.killSessions();
+  const newFp = await sshd.changeHostKey();
+  await until(async () => /host key mismatch/.test((await api('GET', '/api/v1/agents/sshy')).launchError ?? ''), 'the host key mismatch', 60_000);
+  const err = (await api('GET', '/api/v1/agents/sshy')).launchError as string;
+  assert.ok(err.includes(oldFp) && err.includes(newFp), err);
+  await api('PUT', '/api/v1/agents/sshy', { launcher: { pinnedHostKey: null } });
+  await until(async () => (await api('GET', '/api/v1/agents/sshy')).online, 'agent sshy online with the new host key');
+  const rec = await c.store.agents.get('sshy');
+  assert.equal(rec?.launcher.type === 'ssh' ? rec.launcher.pinnedHostKey : null, newFp);
+  assert.equal(rec?.launcher.type === 'ssh' ? rec.launcher.host : null, '127.0.0.1'); // the other fields stay
+  const { lines } = await api('GET', '/api/v1/agents/sshy/log');
+  assert.ok(lines.some((l: string) => l.includes(`pinning its host key ${newFp}`)), lines.join('\n'));
 });
