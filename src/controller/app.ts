@@ -131,6 +131,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
         },
         workdir: rec.workdir ?? 'kiln-agent',
         ...(l.command ? { command: l.command } : {}),
+        ...(l.install ? { install: l.install } : {}),
         ...(l.path ? { path: l.path } : {}),
         labels: rec.labels, executors: rec.executors,
         timeoutMs: (l.launchTimeoutSeconds ?? 60) * 1000,

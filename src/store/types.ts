@@ -352,6 +352,8 @@ export type AgentLauncher =
     pinnedHostKey?: string | null;
     /** Starts the agent on the host; `--stdio --name ... --workdir ...` are appended. Default `kiln agent`. */
     command?: string | null;
+    /** 'sftp': copy the agent bundle to `<workdir>/.kiln-agent/<hash>/` when missing or stale and run it with the host's node (no `command`). */
+    install?: 'sftp' | null;
     /** PATH on the host for the node check and the agent (default: the login's). */
     path?: string | null;
     /** Launch timeout. Default 60. */

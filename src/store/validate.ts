@@ -279,9 +279,16 @@ export function checkLauncher(v: unknown): AgentLauncher {
       ...(v['command'] != null ? { command: checkString(v['command'], 'launcher.command', { nonEmpty: true, max: 4096 }) } : {}),
       ...(v['path'] != null ? { path: checkString(v['path'], 'launcher.path', { nonEmpty: true, max: 4096 }) } : {}),
       ...(v['launchTimeoutSeconds'] != null ? { launchTimeoutSeconds: checkInt(v['launchTimeoutSeconds'], 'launcher.launchTimeoutSeconds', 1, 3600) } : {}),
+      ...(v['install'] != null ? { install: checkInstall(v['install'], v['command']) } : {}),
     };
   }
   throw invalid(`launcher.type must be 'inbound' or 'ssh' (got ${JSON.stringify(v['type']) ?? 'nothing'})`);
+}
+
+function checkInstall(v: unknown, command: unknown): 'sftp' {
+  if (v !== 'sftp') throw invalid(`launcher.install must be 'sftp' (copy the agent over SFTP) or absent (run the installed kiln); got ${JSON.stringify(v)}`);
+  if (command != null) throw invalid("give launcher.command (an installed agent) or launcher.install: 'sftp' (Kiln copies it), not both");
+  return v;
 }
 
 export function checkArtifactPath(v: unknown): string {

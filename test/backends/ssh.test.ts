@@ -2,16 +2,19 @@
 // on 127.0.0.1 and run a command through the hub; cut the SSH connection mid-command and see
 // the manager relaunch, the agent resume its session and the command finish; and the clear
 // errors: wrong key, changed host key (pinned, known_hosts, trust-on-first-connect), node
-// missing / too old, work dir not writable, connection refused, DNS.
+// missing / too old, work dir not writable, connection refused, DNS. install 'sftp': the agent
+// bundle is copied once per bundle hash and run with the host's node; a changed bundle is
+// copied again into a new directory and the old one removed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startSshd, type TestSshd } from './sshd.ts';
 import { startController, waitFor, waitOnline, run, sh, type TestController } from './remote-harness.ts';
 import { launchSshAgent, keyFingerprint, SshLaunchError, type SshLaunchOptions } from '../../src/backends/ssh/launcher.ts';
 import { SshAgents } from '../../src/backends/ssh/manager.ts';
+import { agentBundle } from '../../src/backends/ssh/bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const KILN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/kiln');
@@ -156,4 +159,51 @@ test('work dir not writable, connection refused, unknown host', async () => {
   const e3 = await launchError(opts('ssh-f', { host: 'no-such-host.invalid' }));
   assert.equal(e3.kind, 'dns', e3.message);
   assert.match(e3.message, /no-such-host\.invalid/);
+});
+
+test("install 'sftp': the bundle is copied once, run with the host's node, and copied again when it changes", async () => {
+  // A copy of the bundle's files, so that the test can change one.
+  const root = tempDir('bundle-src');
+  const real = await agentBundle();
+  for (const f of real.files) {
+    mkdirSync(path.dirname(path.join(root, f.path)), { recursive: true });
+    copyFileSync(path.join(real.root, f.path), path.join(root, f.path));
+    chmodSync(path.join(root, f.path), f.mode);
+  }
+  const first = await agentBundle(root);
+  assert.equal(first.hash, real.hash);
+  const workdir = tempDir('ssh-sftp');
+  const launch = async (n: number) => {
+    const log: string[] = [];
+    // no kiln on the PATH: only node
+    const conn = await launchSshAgent(opts('ssh-g', { workdir, install: 'sftp', command: '/nonexistent/kiln agent', bundleRoot: root, log: (l) => log.push(l) }), (i, o, a) => c.hub.attachStream('ssh-g', i, o, a));
+    try {
+      await waitOnline(c, 'ssh-g');
+      const ws = await c.hub.backend('ssh-g').allocate({ build: { job: 'sftp', number: n, id: `sftp#${n}` } });
+      const r = await run(ws, sh('echo bundled agent'));
+      assert.equal(r.exitCode, 0);
+      assert.match(r.stdout.toString(), /bundled agent/);
+      await ws.release();
+    } finally {
+      c.hub.endSession('ssh-g');
+      await conn.closed;
+    }
+    return log;
+  };
+  const log1 = await launch(1);
+  assert.ok(log1.some((l) => l.includes(`uploading the agent bundle ${first.hash}`)), log1.join('\n'));
+  assert.ok(log1.some((l) => l.includes(`.kiln-agent/${first.hash}/src/cli/main.ts`)), log1.join('\n'));
+  assert.deepEqual(readdirSync(path.join(workdir, '.kiln-agent')), [first.hash]);
+
+  const log2 = await launch(2);
+  assert.ok(!log2.some((l) => l.includes('uploading')), log2.join('\n'));
+  assert.ok(log2.some((l) => l.includes(`agent bundle ${first.hash} is already on`)), log2.join('\n'));
+
+  appendFileSync(path.join(root, 'src/cli/agent.ts'), '\n// changed\n');
+  const second = await agentBundle(root);
+  assert.notEqual(second.hash, first.hash);
+  const log3 = await launch(3);
+  assert.ok(log3.some((l) => l.includes(`uploading the agent bundle ${second.hash}`)), log3.join('\n'));
+  assert.ok(log3.some((l) => l.includes(`removed old agent bundle(s): ${first.hash}`)), log3.join('\n'));
+  assert.deepEqual(readdirSync(path.join(workdir, '.kiln-agent')), [second.hash]);
 });

@@ -101,6 +101,7 @@ export async function startSshd(): Promise<TestSshd> {
       `PidFile ${path.join(dir, 'sshd.pid')}`,
       `LogLevel VERBOSE`,
       `ClientAliveInterval 0`,
+      `Subsystem sftp internal-sftp`,
       '',
     ].join('\n'));
     err = '';

@@ -5,7 +5,8 @@
 // the agent's launch error and at GET /api/v1/agents/:name/log; a restarted controller
 // launches the SSH agents of its store again, checking the pinned host key; PUT changes labels
 // and executors in place, refuses a launcher change while a build runs (409), and clearing
-// pinnedHostKey after a real host key change lets the agent come back.
+// pinnedHostKey after a real host key change lets the agent come back; install 'sftp' copies
+// the agent bundle to the host and a pipeline runs on it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -169,4 +170,24 @@ test('a legitimate host key change: the relaunch is refused with both fingerprin
   assert.equal(rec?.launcher.type === 'ssh' ? rec.launcher.host : null, '127.0.0.1'); // the other fields stay
   const { lines } = await api('GET', '/api/v1/agents/sshy/log');
   assert.ok(lines.some((l: string) => l.includes(`pinning its host key ${newFp}`)), lines.join('\n'));
+});
+
+test("install 'sftp': the controller copies the agent bundle to the host and runs a pipeline on it", async () => {
+  const bad1 = await status('POST', '/api/v1/agents', { ...sshAgent('sftp-bad', 'ssh-good', []), launcher: { ...sshAgent('x', 'ssh-good', []).launcher, install: 'sftp' } });
+  assert.equal(bad1.status, 400);
+  assert.match(bad1.body.error.message, /not both/);
+  const bad2 = await status('POST', '/api/v1/agents', { name: 'sftp-bad', launcher: { type: 'ssh', host: '127.0.0.1', port: sshd.port, credentialsId: 'ssh-good', install: 'scp' } });
+  assert.equal(bad2.status, 400);
+  const a = sshAgent('sshsftp', 'ssh-good', ['bundled']);
+  const { command: _, ...launcher } = a.launcher;
+  await api('POST', '/api/v1/agents', { ...a, launcher: { ...launcher, install: 'sftp' } });
+  await until(async () => (await api('GET', '/api/v1/agents/sshsftp')).online, 'agent sshsftp online', 60_000);
+  const { lines } = await api('GET', '/api/v1/agents/sshsftp/log');
+  assert.ok(lines.some((l: string) => l.includes('uploading the agent bundle')), lines.join('\n'));
+  assert.ok(existsSync(path.join(a.workdir, '.kiln-agent')), 'the bundle directory');
+  await api('POST', '/api/v1/jobs', { name: 'on-bundle', script: `pipeline { agent { label 'bundled' } stages { stage('S') { steps { sh 'echo "bundled on $NODE_NAME"' } } } }` });
+  await api('POST', '/api/v1/jobs/on-bundle/builds', {});
+  const b = await finished('on-bundle', 1);
+  assert.equal(b.result, 'SUCCESS', await consoleOf('on-bundle', 1));
+  assert.match(await consoleOf('on-bundle', 1), /^bundled on sshsftp$/m);
 });

@@ -12,10 +12,18 @@
 // Host keys are never accepted silently when they change: a pinned SHA256 fingerprint, a
 // known_hosts text, or trust-on-first-connect, which reports the key it saw (`onPin`) so the
 // caller stores it and later connections pin it.
+//
+// `install: 'sftp'` runs the agent from a bundle (bundle.ts) instead of an installed `kiln`:
+// the bundle is uploaded over SFTP to `<workdir>/.kiln-agent/<hash>/` when that directory has
+// no completion marker (into a temporary directory renamed into place, so a half upload is
+// never run; older bundle directories are removed), then started with the host's `node`.
 
 import { createHash, createHmac } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import ssh2 from 'ssh2';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { agentBundle, BUNDLE_MARKER, type AgentBundle } from './bundle.ts';
 
 const { Client, utils } = ssh2;
 
@@ -42,6 +50,10 @@ export interface SshLaunchOptions {
   workdir: string;
   /** Command that starts the agent; `--stdio --name ... --workdir ...` are appended. Default `kiln agent`. */
   command?: string;
+  /** 'sftp': upload the agent bundle when missing or stale and run it with the host's node (`command` is then not used). */
+  install?: 'sftp' | null;
+  /** Where the bundle is read from (tests); default this Kiln's repository. */
+  bundleRoot?: string;
   /** PATH for every command run on the host (replaces the login PATH). */
   path?: string;
   labels?: string[];
@@ -51,7 +63,7 @@ export interface SshLaunchOptions {
   log?: (line: string) => void;
 }
 
-export type SshLaunchErrorKind = 'dns' | 'refused' | 'network' | 'auth' | 'hostkey' | 'node' | 'workdir' | 'timeout' | 'start' | 'key';
+export type SshLaunchErrorKind = 'dns' | 'refused' | 'network' | 'auth' | 'hostkey' | 'node' | 'workdir' | 'timeout' | 'start' | 'key' | 'install';
 
 /** A launch that failed; `kind` says which step, the message says what to change. */
 export class SshLaunchError extends Error {
@@ -168,7 +180,8 @@ export async function launchSshAgent(o: SshLaunchOptions, attach: (input: Readab
         if (err.level === 'client-timeout') return reject(new SshLaunchError('timeout', `${where} did not complete the SSH handshake within ${Math.round(timeoutMs / 1000)} s`));
         reject(new SshLaunchError('network', `SSH connection to ${where} failed: ${err.message}`));
       };
-      const onReady = () => { client.off('error', onError); resolve(); };
+      // Without Nagle's algorithm the many small SFTP requests of a bundle upload do not wait for delayed ACKs.
+      const onReady = () => { client.off('error', onError); client.setNoDelay(true); resolve(); };
       client.once('error', onError);
       client.once('ready', onReady);
       client.connect({
@@ -227,10 +240,16 @@ export async function launchSshAgent(o: SshLaunchOptions, attach: (input: Readab
       throw new SshLaunchError('workdir', `work directory ${o.workdir} on ${o.host} is not writable by ${o.username}${wd.err ? `: ${wd.err}` : ''}`);
     }
 
-    const args = [`--stdio`, `--name`, shq(o.name), `--workdir`, shq(o.workdir)];
+    let start = o.command ?? 'kiln agent';
+    if (o.install === 'sftp') {
+      const dir = await installBundle(client, o, run, log);
+      start = `node --max-semi-space-size=2 ${shq(`${dir}/src/cli/main.ts`)} agent`;
+    }
+    // After the cd: a relative work directory (relative to the login directory) is not nested again.
+    const args = [`--stdio`, `--name`, shq(o.name), `--workdir`, '"$PWD"'];
     if (o.labels && o.labels.length > 0) args.push('--labels', shq(o.labels.join(',')));
     if (o.executors) args.push('--executors', String(o.executors));
-    const cmd = `cd ${shq(o.workdir)} && exec ${o.command ?? 'kiln agent'} ${args.join(' ')}`;
+    const cmd = `cd ${shq(o.workdir)} && exec ${start} ${args.join(' ')}`;
     log(`starting: ${cmd}`);
     const ch = await new Promise<ssh2.ClientChannel>((resolve, reject) => {
       client.exec(prefix + cmd, (err, c) => err ? reject(new SshLaunchError('start', `cannot start the agent on ${where}: ${err.message}`)) : resolve(c));
@@ -263,5 +282,83 @@ export async function launchSshAgent(o: SshLaunchOptions, attach: (input: Readab
     throw e;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Bundles live in `<workdir>/.kiln-agent/`, one directory per bundle hash. */
+export const BUNDLES_DIR = '.kiln-agent';
+
+type Sftp = ssh2.SFTPWrapper;
+
+function sftpCall<T>(f: (cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => f((err, v) => (err ? reject(err) : resolve(v as T))));
+}
+
+/**
+ * Makes sure the agent bundle is on the host: uploads it over SFTP unless its directory
+ * already has the completion marker; removes other bundle directories. Returns the bundle
+ * directory relative to the work directory.
+ */
+async function installBundle(client: ssh2.Client, o: SshLaunchOptions, run: (cmd: string) => Promise<{ code: number | null; out: string; err: string }>, log: (line: string) => void): Promise<string> {
+  let bundle: AgentBundle;
+  try {
+    bundle = await agentBundle(o.bundleRoot);
+  } catch (e) {
+    throw new SshLaunchError('install', `cannot put the agent bundle together: ${(e as Error).message}`);
+  }
+  const rel = `${BUNDLES_DIR}/${bundle.hash}`;
+  // SFTP paths are relative to the login directory, like the commands' work directory.
+  const base = path.posix.join(o.workdir, BUNDLES_DIR);
+  const final = path.posix.join(base, bundle.hash);
+  const sftp = await new Promise<Sftp>((resolve, reject) => client.sftp((err, s) => (err ? reject(new SshLaunchError('install', `cannot open SFTP on ${o.host} to copy the agent bundle: ${err.message} (does its sshd_config have a 'Subsystem sftp' line?)`)) : resolve(s))));
+  try {
+    const present = await sftpCall((cb) => sftp.stat(`${final}/${BUNDLE_MARKER}`, cb)).then(() => true, () => false);
+    if (present) {
+      log(`agent bundle ${bundle.hash} is already on ${o.host}`);
+      return rel;
+    }
+    const started = Date.now();
+    log(`uploading the agent bundle ${bundle.hash} (${bundle.files.length} files, ${(bundle.bytes / 1048576).toFixed(1)} MB) over SFTP to ${final}`);
+    const tmp = path.posix.join(base, `.tmp-${bundle.hash}-${process.pid}-${Date.now()}`);
+    try {
+      const dirs = new Set<string>([base, tmp]);
+      for (const f of bundle.files) {
+        for (let d = path.posix.dirname(f.path); d !== '.'; d = path.posix.dirname(d)) dirs.add(path.posix.join(tmp, d));
+      }
+      for (const d of [...dirs].sort((a, b) => a.length - b.length)) {
+        await sftpCall((cb) => sftp.mkdir(d, cb)).catch(async (e: Error) => {
+          if (!(await sftpCall((cb) => sftp.stat(d, cb)).then(() => true, () => false))) throw e;
+        });
+      }
+      const queue = [...bundle.files];
+      const worker = async () => {
+        for (let f = queue.shift(); f; f = queue.shift()) {
+          const file = f;
+          const data = await fsp.readFile(path.join(bundle.root, file.path));
+          await sftpCall((cb) => sftp.writeFile(path.posix.join(tmp, file.path), data, { mode: file.mode }, cb));
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, worker));
+      await sftpCall((cb) => sftp.writeFile(path.posix.join(tmp, BUNDLE_MARKER), `${bundle.hash}\n`, cb));
+      await sftpCall((cb) => sftp.rename(tmp, final, cb)).catch(async (e: Error) => {
+        // Another launch may have put the same bundle in place meanwhile.
+        if (!(await sftpCall((cb) => sftp.stat(`${final}/${BUNDLE_MARKER}`, cb)).then(() => true, () => false))) throw e;
+      });
+    } catch (e) {
+      if (e instanceof SshLaunchError) throw e;
+      await run(`rm -rf ${shq(tmp)}`).catch(() => {});
+      throw new SshLaunchError('install', `copying the agent bundle to ${o.host}:${final} over SFTP failed: ${(e as Error).message}`);
+    }
+    log(`agent bundle ${bundle.hash} uploaded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    // Older bundles (and abandoned half uploads) go; a running agent has its modules loaded already.
+    const old = await sftpCall<{ filename: string }[]>((cb) => sftp.readdir(base, cb)).catch(() => []);
+    const stale = old.map((e) => e.filename).filter((n) => n !== bundle.hash && n !== '.' && n !== '..');
+    if (stale.length > 0) {
+      const rm = await run(`rm -rf ${stale.map((n) => shq(path.posix.join(base, n))).join(' ')}`);
+      log(rm.code === 0 ? `removed old agent bundle(s): ${stale.join(', ')}` : `could not remove old agent bundles: ${rm.err}`);
+    }
+    return rel;
+  } finally {
+    sftp.end();
   }
 }
