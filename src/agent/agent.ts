@@ -24,9 +24,8 @@
 
 import os from 'node:os';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, chmodSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { rmSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { WebSocket } from 'ws';
 import { StreamSocket } from '../protocol/stream.ts';
@@ -184,6 +183,9 @@ export class Agent {
         server.once('error', reject);
         server.listen(sockPath, () => { server.off('error', reject); resolve(); });
       });
+      // Whoever can connect here speaks for the controller (and so runs commands as this
+      // agent): only the agent's own user may.
+      chmodSync(sockPath, 0o600);
       server.unref();
     }
     while (!this.#stopped) {

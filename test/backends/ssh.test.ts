@@ -82,6 +82,8 @@ test('a cut SSH connection mid-command: the manager relaunches, the session resu
   mgr.start(name);
   try {
     await waitOnline(c, name, 30_000);
+    // The relaunch socket speaks for the controller: only the agent's user may connect.
+    assert.equal((await import('node:fs')).statSync(path.join(workdir, '.kiln-agent.sock')).mode & 0o777, 0o600);
     const ws = await c.hub.backend(name).allocate({ build: { job: 'j', number: 2, id: 'j#2' } });
     const marker = path.join(workdir, 'started');
     const pending = run(ws, sh(`touch ${marker}; for i in 1 2 3 4 5 6; do echo tick $i; sleep 0.5; done; echo done`));
