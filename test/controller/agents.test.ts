@@ -11,25 +11,13 @@ import { loadConfig } from '../../src/controller/config.ts';
 import { isProcessAlive } from '../../src/util/process-tree.ts';
 import { kilnBin } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { jsonApi, until } from '../helpers/controller.ts';
 
 let c: ControllerHandle;
 let home: string;
 const agents = new Map<string, { proc: ChildProcess; workdir: string; output: string[] }>();
 
-async function api(method: string, p: string, body?: unknown): Promise<any> {
-  const res = await fetch(new URL(p.replace(/^\//, ''), c.url), { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const api = jsonApi(() => c.url);
 
 async function startAgent(name: string): Promise<void> {
   const info = await api('GET', `/api/v1/agents/${name}`);

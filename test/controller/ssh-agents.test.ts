@@ -15,6 +15,7 @@ import { startController, type ControllerHandle } from '../../src/controller/app
 import { loadConfig } from '../../src/controller/config.ts';
 import { kilnBin } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { jsonApi, until as waitUntil } from '../helpers/controller.ts';
 import { startSshd, type TestSshd } from '../backends/sshd.ts';
 
 const NODE_PATH = `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`;
@@ -22,20 +23,9 @@ let c: ControllerHandle;
 let sshd: TestSshd;
 let home: string;
 
-async function api(method: string, p: string, body?: unknown): Promise<any> {
-  const res = await fetch(new URL(p.replace(/^\//, ''), c.url), { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const api = jsonApi(() => c.url);
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (cond: () => boolean | Promise<boolean>, what: string, ms = 30_000) => waitUntil(cond, what, ms, 50);
 
 async function finished(job: string, n: number): Promise<any> {
   const res = await fetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console/stream`, c.url));

@@ -41,36 +41,36 @@ export interface PreviousBuild {
   displayName: string | null;
 }
 
-abstract class Host implements HostObject {
+/** A host object over some data of the build (`data`), which its subclasses read. */
+abstract class Host<T> implements HostObject {
   readonly kind = 'host' as const;
   abstract readonly typeName: string;
+  protected readonly data: T;
+  constructor(data: T) {
+    this.data = data;
+  }
   abstract getProperty(name: string, ctx: DynamicContext, loc: Loc): Value | undefined;
   toString(): string {
     return this.typeName;
   }
 }
 
-export class EnvObject extends Host {
+export class EnvObject extends Host<GlobalsBackend> {
   readonly typeName = 'EnvActionImpl';
-  readonly #b: GlobalsBackend;
-  constructor(b: GlobalsBackend) {
-    super();
-    this.#b = b;
-  }
   entries(ctx: DynamicContext): GMap {
-    return new Map(Object.entries(this.#b.envOf(ctx)));
+    return new Map(Object.entries(this.data.envOf(ctx)));
   }
   getProperty(name: string, ctx: DynamicContext): Value | undefined {
-    const v = this.#b.envOf(ctx)[name];
+    const v = this.data.envOf(ctx)[name];
     return v === undefined ? null : v; // env.UNSET is null in Jenkins, not an error
   }
   setProperty(name: string, value: Value): boolean {
-    this.#b.setEnv(name, value === null ? null : typeof value === 'string' ? value : stringOf(value));
+    this.data.setEnv(name, value === null ? null : typeof value === 'string' ? value : stringOf(value));
     return true;
   }
   invokeMethod(name: string, args: CallArgs, ctx: DynamicContext): Promise<Value> | undefined {
     if (name === 'getEnvironment') {
-      const m: GMap = new Map(Object.entries(this.#b.envOf(ctx)));
+      const m: GMap = new Map(Object.entries(this.data.envOf(ctx)));
       return Promise.resolve(m);
     }
     if (name === 'getProperty' && typeof args.positional[0] === 'string') return Promise.resolve(this.getProperty(args.positional[0], ctx) ?? null);
@@ -82,23 +82,18 @@ export class EnvObject extends Host {
   }
 }
 
-export class ParamsObject extends Host {
+export class ParamsObject extends Host<GlobalsBackend> {
   readonly typeName = 'ParamsVariable';
-  readonly #b: GlobalsBackend;
-  constructor(b: GlobalsBackend) {
-    super();
-    this.#b = b;
-  }
   entries(): GMap {
-    return new Map(Object.entries(this.#b.params));
+    return new Map(Object.entries(this.data.params));
   }
   getProperty(name: string): Value | undefined {
-    return Object.hasOwn(this.#b.params, name) ? this.#b.params[name] ?? null : null;
+    return Object.hasOwn(this.data.params, name) ? this.data.params[name] ?? null : null;
   }
   invokeMethod(name: string, args: CallArgs): Promise<Value> | undefined {
     if (name === 'get' && typeof args.positional[0] === 'string') return Promise.resolve(this.getProperty(args.positional[0]) ?? null);
-    if (name === 'containsKey' && typeof args.positional[0] === 'string') return Promise.resolve(Object.hasOwn(this.#b.params, args.positional[0]));
-    if (name === 'keySet') return Promise.resolve(Object.keys(this.#b.params));
+    if (name === 'containsKey' && typeof args.positional[0] === 'string') return Promise.resolve(Object.hasOwn(this.data.params, args.positional[0]));
+    if (name === 'keySet') return Promise.resolve(Object.keys(this.data.params));
     return undefined;
   }
 }
@@ -109,41 +104,31 @@ function stringOf(v: Value): string {
   return String(v);
 }
 
-export class PreviousBuildObject extends Host {
+export class PreviousBuildObject extends Host<PreviousBuild> {
   readonly typeName = 'RunWrapper';
-  readonly #p: PreviousBuild;
-  constructor(p: PreviousBuild) {
-    super();
-    this.#p = p;
-  }
   getProperty(name: string): Value | undefined {
     switch (name) {
-      case 'number': return this.#p.number;
-      case 'id': return String(this.#p.number);
-      case 'result': case 'currentResult': return this.#p.result;
-      case 'duration': return this.#p.durationMs;
-      case 'durationString': return formatDuration(this.#p.durationMs);
-      case 'startTimeInMillis': case 'timeInMillis': return this.#p.startedAt;
-      case 'description': return this.#p.description;
-      case 'displayName': return this.#p.displayName ?? `#${this.#p.number}`;
+      case 'number': return this.data.number;
+      case 'id': return String(this.data.number);
+      case 'result': case 'currentResult': return this.data.result;
+      case 'duration': return this.data.durationMs;
+      case 'durationString': return formatDuration(this.data.durationMs);
+      case 'startTimeInMillis': case 'timeInMillis': return this.data.startedAt;
+      case 'description': return this.data.description;
+      case 'displayName': return this.data.displayName ?? `#${this.data.number}`;
       case 'previousBuild': return null;
       default: return undefined;
     }
   }
   override toString(): string {
-    return `#${this.#p.number}`;
+    return `#${this.data.number}`;
   }
 }
 
-export class CurrentBuildObject extends Host {
+export class CurrentBuildObject extends Host<CurrentBuildData> {
   readonly typeName = 'RunWrapper';
-  readonly #d: CurrentBuildData;
-  constructor(d: CurrentBuildData) {
-    super();
-    this.#d = d;
-  }
   getProperty(name: string): Value | undefined {
-    const d = this.#d;
+    const d = this.data;
     switch (name) {
       case 'number': return d.number;
       case 'id': return String(d.number);
@@ -171,14 +156,14 @@ export class CurrentBuildObject extends Host {
         if (!(BUILD_RESULTS as readonly string[]).includes(r)) {
           throw new PipelineError('bad-result', `currentBuild.result must be one of ${BUILD_RESULTS.join(', ')}; got '${r}'`, loc);
         }
-        this.#d.setResult(r as BuildResult);
+        this.data.setResult(r as BuildResult);
         return true;
       }
       case 'description':
-        this.#d.description = value === null ? null : stringOf(value);
+        this.data.description = value === null ? null : stringOf(value);
         return true;
       case 'displayName':
-        this.#d.displayName = value === null ? null : stringOf(value);
+        this.data.displayName = value === null ? null : stringOf(value);
         return true;
       case 'keepLog':
         return true;
@@ -189,7 +174,7 @@ export class CurrentBuildObject extends Host {
   invokeMethod(name: string, args: CallArgs): Promise<Value> | undefined {
     if (name === 'resultIsBetterOrEqualTo' || name === 'resultIsWorseOrEqualTo') {
       const order = ['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED'];
-      const mine = order.indexOf(this.#d.currentResult());
+      const mine = order.indexOf(this.data.currentResult());
       const other = order.indexOf(String(args.positional[0]));
       return Promise.resolve(name === 'resultIsBetterOrEqualTo' ? mine <= other : mine >= other);
     }
@@ -198,15 +183,10 @@ export class CurrentBuildObject extends Host {
   }
 }
 
-export class ScmObject extends Host {
+export class ScmObject extends Host<GlobalsBackend> {
   readonly typeName = 'GitSCM';
-  readonly #b: GlobalsBackend;
-  constructor(b: GlobalsBackend) {
-    super();
-    this.#b = b;
-  }
   getProperty(name: string): Value | undefined {
-    const scm = this.#b.scm;
+    const scm = this.data.scm;
     switch (name) {
       case 'url': return scm?.url ?? null;
       case 'branch': return scm?.branch ?? null;
