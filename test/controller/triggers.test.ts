@@ -16,6 +16,7 @@ import { startController, type ControllerHandle } from '../../src/controller/app
 import { loadConfig } from '../../src/controller/config.ts';
 import { nextFire, parseCron } from '../../src/util/cron.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { rawApi, finishedBuild, consoleText } from '../helpers/controller.ts';
 
 const MIN = 60_000;
 
@@ -277,18 +278,9 @@ describe('triggers in a real controller', () => {
   let repo: string;
   let work: string;
 
-  const api = async (method: string, p: string, body?: unknown): Promise<{ status: number; json: any; text: string }> => {
-    const res = await fetch(new URL(p.replace(/^\//, ''), c.url), { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    let json: any = null;
-    try { json = JSON.parse(text); } catch { /* not JSON */ }
-    return { status: res.status, json, text };
-  };
-  const finished = async (job: string, n: number) => {
-    await (await fetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console/stream`, c.url))).text();
-    return (await api('GET', `/api/v1/jobs/${encodeURIComponent(job)}/builds/${n}`)).json;
-  };
-  const consoleOf = async (job: string, n: number) => (await api('GET', `/api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console`)).text;
+  const api = rawApi(() => c.url);
+  const finished = (job: string, n: number) => finishedBuild(c.url, job, n);
+  const consoleOf = (job: string, n: number) => consoleText(c.url, job, n);
   const commit = (text: string) => {
     writeFileSync(path.join(work, 'Jenkinsfile'), text);
     git(work, 'add', 'Jenkinsfile');

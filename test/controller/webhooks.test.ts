@@ -16,6 +16,7 @@ import { registerWebhooks, normalizeRepoUrl, sameRepository, WEBHOOK_BODY_LIMIT 
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
 import { loadConfig } from '../../src/controller/config.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { rawApi, finishedBuild, consoleText } from '../helpers/controller.ts';
 
 const SHA = 'f'.repeat(8) + '0123456789abcdef0123456789abcdef';
 const ZERO = '0'.repeat(40);
@@ -280,18 +281,9 @@ describe('webhooks end to end', () => {
   let c: ControllerHandle;
   let repo: string;
   let work: string;
-  const api = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; text: string }> => {
-    const res = await fetch(new URL(p.replace(/^\//, ''), c.url), { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    let json: any = null;
-    try { json = JSON.parse(text); } catch { /* not JSON */ }
-    return { status: res.status, json, text };
-  };
-  const finished = async (job: string, n: number) => {
-    await (await fetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console/stream`, c.url))).text();
-    return (await api('GET', `/api/v1/jobs/${encodeURIComponent(job)}/builds/${n}`)).json;
-  };
-  const consoleOf = async (job: string, n: number) => (await api('GET', `/api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console`)).text;
+  const api = rawApi(() => c.url);
+  const finished = (job: string, n: number) => finishedBuild(c.url, job, n);
+  const consoleOf = (job: string, n: number) => consoleText(c.url, job, n);
   const commit = (version: string) => {
     writeFileSync(path.join(work, 'Jenkinsfile'), `pipeline {
   agent any
