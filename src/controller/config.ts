@@ -12,6 +12,14 @@
 //   executors      --executors N      KILN_EXECUTORS        executors            0 (builds run on agents)
 //   agent grace    --agent-grace S    KILN_AGENT_GRACE      agentGraceSeconds    60
 //   config file    --config FILE      KILN_CONFIG           -                    <home>/kiln.yaml if present
+//   admin token    -                  KILN_ADMIN_TOKEN      adminToken           none
+//   webhook secret -                   KILN_WEBHOOK_SECRET   webhookSecret        none (webhooks unsigned)
+//
+// The admin token is for automation (provisioning scripts, `scripts/up.ts`, tests): a bearer
+// token with the admin role that exists only while it is configured, never stored. At least 32
+// characters. The webhook secret is the shared secret webhooks are signed with (GitHub's
+// X-Hub-Signature-256, GitLab's X-Gitlab-Token); secrets are not taken as flags, which every
+// user of the machine can read in the process list.
 //
 // The host defaults to 127.0.0.1: until a deployment puts Kiln behind its own authentication
 // and TLS, nothing should listen on other interfaces by accident.
@@ -30,6 +38,10 @@ export interface ControllerConfig {
   executors: number;
   agentGraceSeconds: number;
   configFile: string | null;
+  /** A configured admin API token (automation), or null. */
+  adminToken: string | null;
+  /** The webhooks' shared secret, or null when webhooks are accepted unsigned. */
+  webhookSecret: string | null;
 }
 
 export class ConfigError extends Error {
@@ -44,7 +56,7 @@ export interface ConfigSources {
   env: NodeJS.ProcessEnv;
 }
 
-const FILE_KEYS = ['port', 'host', 'url', 'agentUrl', 'databaseUrl', 'executors', 'agentGraceSeconds'] as const;
+const FILE_KEYS = ['port', 'host', 'url', 'agentUrl', 'databaseUrl', 'executors', 'agentGraceSeconds', 'adminToken', 'webhookSecret'] as const;
 
 export function loadConfig({ flags, env }: ConfigSources): ControllerConfig {
   const home = path.resolve(flags.home ?? env.KILN_HOME ?? path.join(os.homedir(), '.kiln'));
@@ -73,8 +85,8 @@ export function loadConfig({ flags, env }: ConfigSources): ControllerConfig {
     }
   }
 
-  const pick = (flag: keyof ConfigSources['flags'], envName: string, fileKey: (typeof FILE_KEYS)[number] | null): { value: string; from: string } | null => {
-    if (flags[flag] !== undefined) return { value: flags[flag]!, from: `--${flag}` };
+  const pick = (flag: keyof ConfigSources['flags'] | null, envName: string, fileKey: (typeof FILE_KEYS)[number] | null): { value: string; from: string } | null => {
+    if (flag && flags[flag] !== undefined) return { value: flags[flag]!, from: `--${flag}` };
     const e = env[envName];
     if (e !== undefined && e !== '') return { value: e, from: envName };
     if (fileKey && file[fileKey] !== undefined && file[fileKey] !== null) return { value: String(file[fileKey]), from: `${configFile ?? 'config'}: ${fileKey}` };
@@ -104,6 +116,14 @@ export function loadConfig({ flags, env }: ConfigSources): ControllerConfig {
   const agentUrl = url(pick('agent-url', 'KILN_AGENT_URL', 'agentUrl')) ?? publicUrl;
   const db = pick('database-url', 'KILN_DATABASE_URL', 'databaseUrl');
   if (db && !/^postgres(ql)?:\/\//.test(db.value)) throw new ConfigError(`${db.from}: only PostgreSQL URLs (postgres://...) are supported; leave it unset for the embedded store`);
+  const adminToken = pick(null, 'KILN_ADMIN_TOKEN', 'adminToken');
+  if (adminToken && (adminToken.value.length < 32 || adminToken.value.length > 256 || /\s/.test(adminToken.value))) {
+    throw new ConfigError(`${adminToken.from}: the admin token must be 32 to 256 characters without spaces (try: openssl rand -hex 32)`);
+  }
+  const webhookSecret = pick(null, 'KILN_WEBHOOK_SECRET', 'webhookSecret');
+  if (webhookSecret && (webhookSecret.value.length < 8 || webhookSecret.value.length > 1024)) {
+    throw new ConfigError(`${webhookSecret.from}: the webhook secret must be 8 to 1024 characters`);
+  }
   return {
     home,
     port,
@@ -114,5 +134,7 @@ export function loadConfig({ flags, env }: ConfigSources): ControllerConfig {
     executors: int(pick('executors', 'KILN_EXECUTORS', 'executors'), 0, 0, 1024, 'executors'),
     agentGraceSeconds: int(pick('agent-grace', 'KILN_AGENT_GRACE', 'agentGraceSeconds'), 60, 0, 86_400, 'the agent grace period (seconds)'),
     configFile,
+    adminToken: adminToken?.value ?? null,
+    webhookSecret: webhookSecret?.value ?? null,
   };
 }

@@ -5,9 +5,9 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
-import { loadConfig } from '../../src/controller/config.ts';
 import { runKiln } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { testConfig } from '../helpers/controller.ts';
 
 let c: ControllerHandle;
 let dir: string;
@@ -15,7 +15,7 @@ const kiln = (...args: string[]) => runKiln([...args, '--url', c.url], { cwd: di
 
 before(async () => {
   dir = tempDir('cli');
-  c = await startController(loadConfig({ flags: { home: path.join(dir, 'home'), port: '0', executors: '1' }, env: {} }));
+  c = await startController(testConfig({ home: path.join(dir, 'home'), port: '0', executors: '1' }));
 });
 after(async () => { await c?.close(); });
 

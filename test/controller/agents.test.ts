@@ -7,11 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
-import { loadConfig } from '../../src/controller/config.ts';
 import { isProcessAlive } from '../../src/util/process-tree.ts';
 import { kilnBin } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { jsonApi, until } from '../helpers/controller.ts';
+import { jsonApi, until, testConfig, adminFetch } from '../helpers/controller.ts';
 
 let c: ControllerHandle;
 let home: string;
@@ -32,18 +31,18 @@ async function startAgent(name: string): Promise<void> {
 }
 
 async function finished(job: string, n: number): Promise<any> {
-  const res = await fetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console/stream`, c.url));
+  const res = await adminFetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console/stream`, c.url));
   await res.text();
   return api('GET', `/api/v1/jobs/${encodeURIComponent(job)}/builds/${n}`);
 }
 
 async function consoleOf(job: string, n: number): Promise<string> {
-  return (await fetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console`, c.url))).text();
+  return (await adminFetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console`, c.url))).text();
 }
 
 before(async () => {
   home = tempDir('ctl-agents');
-  c = await startController(loadConfig({ flags: { home, port: '0', 'agent-grace': '3' }, env: {} }));
+  c = await startController(testConfig({ home, port: '0', 'agent-grace': '3' }));
   await api('POST', '/api/v1/agents', { name: 'lin', labels: ['linux', 'docker'], executors: 1 });
   await api('POST', '/api/v1/agents', { name: 'mac', labels: ['macos'], executors: 1 });
   await startAgent('lin');
@@ -122,7 +121,7 @@ test('an agent killed mid-build fails the build with a message naming it, after 
 test('build history survives a controller restart', async () => {
   const before = await api('GET', '/api/v1/jobs/route/builds');
   await c.close();
-  c = await startController(loadConfig({ flags: { home, port: '0', 'agent-grace': '3' }, env: {} }));
+  c = await startController(testConfig({ home, port: '0', 'agent-grace': '3' }));
   const after = await api('GET', '/api/v1/jobs/route/builds');
   assert.deepEqual(after.builds.map((b: any) => [b.number, b.result]), before.builds.map((b: any) => [b.number, b.result]));
   assert.match(await consoleOf('route', 1), /^L on lin$/m);

@@ -5,14 +5,14 @@ import pg from 'pg';
 import { testPostgresUrl } from '../store/helpers.ts';
 import assert from 'node:assert/strict';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
-import { loadConfig } from '../../src/controller/config.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { testConfig, adminFetch } from '../helpers/controller.ts';
 
 let c: ControllerHandle;
 const lines: string[] = [];
 
 async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; text: string; headers: Headers }> {
-  const res = await fetch(new URL(path.replace(/^\//, ''), c.url), {
+  const res = await adminFetch(new URL(path.replace(/^\//, ''), c.url), {
     method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
   const text = await res.text();
@@ -23,7 +23,7 @@ async function api(method: string, path: string, body?: unknown, headers: Record
 
 async function waitFinished(job: string, number: number): Promise<any> {
   // Follow the console stream to its end: no polling.
-  const res = await fetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${number}/console/stream`, c.url));
+  const res = await adminFetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${number}/console/stream`, c.url));
   await res.text();
   return (await api('GET', `/api/v1/jobs/${encodeURIComponent(job)}/builds/${number}`)).json;
 }
@@ -35,7 +35,7 @@ before(async () => {
   const home = tempDir('ctl');
   lines.length = 0;
   const flags = { home, port: '0', executors: '2', ...(kind === 'postgres' ? { 'database-url': `${testPostgresUrl()}?schema=${schema}` } : {}) };
-  c = await startController(loadConfig({ flags, env: {} }), { log: (l) => lines.push(l) });
+  c = await startController(testConfig(flags), { log: (l) => lines.push(l) });
 });
 after(async () => {
   await c?.close();
@@ -119,7 +119,7 @@ test('bad input gets 400/404/409/413 with messages', async () => {
 test('abort a running build; input approval through the API', async () => {
   await api('POST', '/api/v1/jobs', { name: 'slow', script: `pipeline { agent any; stages { stage('S') { steps { sh 'echo started; sleep 300' } } } }` });
   const b = await api('POST', '/api/v1/jobs/slow/builds', {});
-  const stream = fetch(new URL('api/v1/jobs/slow/builds/1/console/stream', c.url));
+  const stream = adminFetch(new URL('api/v1/jobs/slow/builds/1/console/stream', c.url));
   // Abort once the step is running: wait for its first line through the live stream.
   const res = await stream;
   const reader = res.body!.getReader();
@@ -133,7 +133,7 @@ test('abort a running build; input approval through the API', async () => {
   await api('POST', '/api/v1/jobs', { name: 'gate', script: `pipeline { agent any; stages { stage('G') { steps { script { def t = input message: 'Where?', parameters: [string(name: 'TARGET', defaultValue: 'dev')]; echo "deploying to \${t}" } } } } }` });
   await api('POST', '/api/v1/jobs/gate/builds', {});
   let inputs: any[] = [];
-  const s2 = await fetch(new URL('api/v1/jobs/gate/builds/1/console/stream', c.url));
+  const s2 = await adminFetch(new URL('api/v1/jobs/gate/builds/1/console/stream', c.url));
   const r2 = s2.body!.getReader();
   let t2 = '';
   while (!t2.includes('Proceed or Abort')) t2 += new TextDecoder().decode((await r2.read()).value);
@@ -177,7 +177,7 @@ test('disableConcurrentBuilds: the next build waits, says why, and can be cancel
   await api('POST', '/api/v1/jobs', { name: 'serial', script: `pipeline { agent any; options { disableConcurrentBuilds() }; stages { stage('S') { steps { input 'hold' } } } }` });
   // The first build teaches the job its options; it then holds at its input.
   await api('POST', '/api/v1/jobs/serial/builds', {});
-  const s1 = await fetch(new URL('api/v1/jobs/serial/builds/1/console/stream', c.url));
+  const s1 = await adminFetch(new URL('api/v1/jobs/serial/builds/1/console/stream', c.url));
   const r1 = s1.body!.getReader();
   let t1 = '';
   while (!t1.includes('Proceed or Abort')) t1 += new TextDecoder().decode((await r1.read()).value);
@@ -229,7 +229,7 @@ test('the build step triggers another job with parameters and waits for its resu
 test('an input with a submitter may only be answered by that user', async () => {
   await api('POST', '/api/v1/jobs', { name: 'guarded', script: `pipeline { agent any; stages { stage('G') { steps { input message: 'Ship?', submitter: 'alice,bob' } } } }` });
   await api('POST', '/api/v1/jobs/guarded/builds', {});
-  const s = await fetch(new URL('api/v1/jobs/guarded/builds/1/console/stream', c.url));
+  const s = await adminFetch(new URL('api/v1/jobs/guarded/builds/1/console/stream', c.url));
   const r = s.body!.getReader();
   let t = '';
   while (!t.includes('Proceed or Abort')) t += new TextDecoder().decode((await r.read()).value);
@@ -254,7 +254,7 @@ test('milestone: a newer build passing a milestone aborts an older one that has 
   await api('POST', '/api/v1/jobs/deploy/builds', {});
   assert.equal((await waitFinished('deploy', 1)).result, 'SUCCESS');
   await api('POST', '/api/v1/jobs/deploy/builds', { params: { WAIT: true } });
-  const s2 = await fetch(new URL('api/v1/jobs/deploy/builds/2/console/stream', c.url));
+  const s2 = await adminFetch(new URL('api/v1/jobs/deploy/builds/2/console/stream', c.url));
   const r2 = s2.body!.getReader();
   let t2 = '';
   while (!t2.includes('Proceed or Abort')) t2 += new TextDecoder().decode((await r2.read()).value);

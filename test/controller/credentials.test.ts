@@ -11,12 +11,12 @@ import path from 'node:path';
 import pg from 'pg';
 import { testPostgresUrl } from '../store/helpers.ts';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
-import { loadConfig } from '../../src/controller/config.ts';
 import { loadCredentialsKey } from '../../src/controller/credentials.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { testConfig, adminFetch } from '../helpers/controller.ts';
 
 async function call(c: ControllerHandle, method: string, p: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(new URL(p.replace(/^\//, ''), c.url), {
+  const res = await adminFetch(new URL(p.replace(/^\//, ''), c.url), {
     method, headers: body !== undefined ? { 'content-type': 'application/json' } : {}, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
   const text = await res.text();
@@ -27,7 +27,7 @@ async function call(c: ControllerHandle, method: string, p: string, body?: unkno
 
 async function start(home: string, o: { lines?: string[]; databaseUrl?: string } = {}): Promise<ControllerHandle> {
   const flags = { home, port: '0', executors: '1', ...(o.databaseUrl ? { 'database-url': o.databaseUrl } : {}) };
-  return startController(loadConfig({ flags, env: {} }), { log: (l) => o.lines?.push(l) });
+  return startController(testConfig(flags), { log: (l) => o.lines?.push(l) });
 }
 
 /** Runs a build of the job to its end (following the console stream); returns the build and its console. */
@@ -35,7 +35,7 @@ async function build(c: ControllerHandle, job: string, params: Record<string, st
   const j = encodeURIComponent(job);
   const t = await call(c, 'POST', `/api/v1/jobs/${j}/builds`, { params });
   assert.equal(t.status, 201, t.text);
-  await (await fetch(new URL(`api/v1/jobs/${j}/builds/${t.json.number}/console/stream`, c.url))).text();
+  await (await adminFetch(new URL(`api/v1/jobs/${j}/builds/${t.json.number}/console/stream`, c.url))).text();
   const b = (await call(c, 'GET', `/api/v1/jobs/${j}/builds/${t.json.number}`)).json;
   return { b, console: (await call(c, 'GET', `/api/v1/jobs/${j}/builds/${t.json.number}/console`)).text };
 }

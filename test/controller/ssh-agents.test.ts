@@ -12,10 +12,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
-import { loadConfig } from '../../src/controller/config.ts';
 import { kilnBin } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { jsonApi, until as waitUntil } from '../helpers/controller.ts';
+import { jsonApi, until as waitUntil, testConfig, adminFetch } from '../helpers/controller.ts';
 import { startSshd, type TestSshd } from '../backends/sshd.ts';
 
 const NODE_PATH = `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`;
@@ -28,13 +27,13 @@ const api = jsonApi(() => c.url);
 const until = (cond: () => boolean | Promise<boolean>, what: string, ms = 30_000) => waitUntil(cond, what, ms, 50);
 
 async function finished(job: string, n: number): Promise<any> {
-  const res = await fetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console/stream`, c.url));
+  const res = await adminFetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console/stream`, c.url));
   await res.text();
   return api('GET', `/api/v1/jobs/${encodeURIComponent(job)}/builds/${n}`);
 }
 
 async function consoleOf(job: string, n: number): Promise<string> {
-  return (await fetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console`, c.url))).text();
+  return (await adminFetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console`, c.url))).text();
 }
 
 function sshAgent(name: string, credentialsId: string, labels: string[]) {
@@ -47,7 +46,7 @@ function sshAgent(name: string, credentialsId: string, labels: string[]) {
 before(async () => {
   sshd = await startSshd();
   home = tempDir('ctl-ssh');
-  c = await startController(loadConfig({ flags: { home, port: '0', 'agent-grace': '30' }, env: {} }));
+  c = await startController(testConfig({ home, port: '0', 'agent-grace': '30' }));
   await api('POST', '/api/v1/credentials', { id: 'ssh-good', type: 'sshKey', username: sshd.user, privateKey: sshd.clientKey });
   await api('POST', '/api/v1/credentials', { id: 'ssh-bad', type: 'sshKey', username: sshd.user, privateKey: sshd.otherKey });
 });
@@ -105,7 +104,7 @@ test('a wrong key: the launch error names the user and the key, in the agent inf
 
 test('a restarted controller launches the SSH agents of its store (the pinned host key still matches)', async () => {
   await c.close();
-  c = await startController(loadConfig({ flags: { home, port: '0', 'agent-grace': '30' }, env: {} }));
+  c = await startController(testConfig({ home, port: '0', 'agent-grace': '30' }));
   await until(async () => (await api('GET', '/api/v1/agents/sshy')).online, 'agent sshy online after the restart');
   const { lines } = await api('GET', '/api/v1/agents/sshy/log');
   assert.ok(!lines.some((l: string) => l.includes('pinning')), lines.join('\n'));
@@ -113,7 +112,7 @@ test('a restarted controller launches the SSH agents of its store (the pinned ho
 });
 
 async function status(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(new URL(p.replace(/^\//, ''), c.url), { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
+  const res = await adminFetch(new URL(p.replace(/^\//, ''), c.url), { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }

@@ -13,10 +13,9 @@ import type { Build, Store } from '../../src/store/types.ts';
 import type { TriggerOptions } from '../../src/controller/builds.ts';
 import { TriggerScheduler, parseCronParams, schedulesOf, type TriggerClock } from '../../src/controller/triggers.ts';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
-import { loadConfig } from '../../src/controller/config.ts';
 import { nextFire, parseCron } from '../../src/util/cron.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { rawApi, finishedBuild, consoleText } from '../helpers/controller.ts';
+import { rawApi, finishedBuild, consoleText, testConfig } from '../helpers/controller.ts';
 
 const MIN = 60_000;
 
@@ -295,7 +294,7 @@ describe('triggers in a real controller', () => {
     work = path.join(dir, 'work');
     git(dir, 'init', '-q', '--bare', '-b', 'main', repo);
     git(dir, 'clone', '-q', repo, work);
-    c = await startController(loadConfig({ flags: { home: path.join(dir, 'home'), port: '0', executors: '1' }, env: {} }), { log: (l) => lines.push(l) });
+    c = await startController(testConfig({ home: path.join(dir, 'home'), port: '0', executors: '1' }), { log: (l) => lines.push(l) });
   });
   after(async () => { await c?.close(); });
 

@@ -14,9 +14,8 @@ import type { Build, Store } from '../../src/store/types.ts';
 import type { TriggerOptions } from '../../src/controller/builds.ts';
 import { registerWebhooks, normalizeRepoUrl, sameRepository, WEBHOOK_BODY_LIMIT } from '../../src/controller/webhooks.ts';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
-import { loadConfig } from '../../src/controller/config.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { rawApi, finishedBuild, consoleText } from '../helpers/controller.ts';
+import { rawApi, finishedBuild, consoleText, testConfig } from '../helpers/controller.ts';
 
 const SHA = 'f'.repeat(8) + '0123456789abcdef0123456789abcdef';
 const ZERO = '0'.repeat(40);
@@ -303,7 +302,7 @@ describe('webhooks end to end', () => {
     work = path.join(dir, 'work');
     git(dir, 'init', '-q', '--bare', '-b', 'main', repo);
     git(dir, 'clone', '-q', repo, work);
-    c = await startController(loadConfig({ flags: { home: path.join(dir, 'home'), port: '0', executors: '1' }, env: {} }));
+    c = await startController(testConfig({ home: path.join(dir, 'home'), port: '0', executors: '1' }));
   });
   after(async () => { await c?.close(); });
 

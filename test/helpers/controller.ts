@@ -1,9 +1,32 @@
 // Helpers for tests that drive a running controller over its REST API.
+//
+// Controllers started by tests are configured with TEST_ADMIN_TOKEN (testConfig) and these
+// clients send it, so a test acts as an admin unless it says otherwise (rawApi with its own
+// `authorization` header, or '' for none).
+import { loadConfig, type ConfigSources, type ControllerConfig } from '../../src/controller/config.ts';
+
+/** The admin token every test controller accepts. */
+export const TEST_ADMIN_TOKEN = 'kiln-test-admin-token-0123456789abcdef0123456789';
+
+/** The Authorization header of a test admin. */
+export const ADMIN_AUTH = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } as const;
+
+/** A controller config from flags (and env), with the test admin token configured. */
+export function testConfig(flags: ConfigSources['flags'], env: NodeJS.ProcessEnv = {}): ControllerConfig {
+  return loadConfig({ flags, env: { KILN_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env } });
+}
+
+/** fetch with the test admin token (unless the caller gives its own authorization header). */
+export function adminFetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('authorization')) headers.set('authorization', ADMIN_AUTH.authorization);
+  return fetch(url, { ...init, headers });
+}
 
 /** A JSON client for the controller at `url()`: returns the parsed body, throws on a non-2xx answer. */
 export function jsonApi(url: () => string): (method: string, path: string, body?: unknown) => Promise<any> {
   return async (method, p, body) => {
-    const res = await fetch(new URL(p.replace(/^\//, ''), url()), {
+    const res = await adminFetch(new URL(p.replace(/^\//, ''), url()), {
       method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
@@ -23,11 +46,16 @@ export async function until(cond: () => boolean | Promise<boolean>, what: string
 
 export interface ApiAnswer { status: number; json: any; text: string }
 
-/** A client that returns every answer (status, parsed JSON when it is JSON, text), for tests of errors too. */
+/**
+ * A client that returns every answer (status, parsed JSON when it is JSON, text), for tests of
+ * errors too. It sends the test admin token unless `headers.authorization` is given ('' = none).
+ */
 export function rawApi(url: () => string): (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<ApiAnswer> {
   return async (method, p, body, headers = {}) => {
+    const h: Record<string, string> = { ...ADMIN_AUTH, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers };
+    if (h.authorization === '') delete h.authorization;
     const res = await fetch(new URL(p.replace(/^\//, ''), url()), {
-      method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      method, headers: h, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
     let json: any = null;
@@ -39,11 +67,11 @@ export function rawApi(url: () => string): (method: string, path: string, body?:
 /** Follows a build's console stream to its end (no polling), then returns the build. */
 export async function finishedBuild(url: string, job: string, n: number): Promise<any> {
   const base = `api/v1/jobs/${encodeURIComponent(job)}/builds/${n}`;
-  await (await fetch(new URL(`${base}/console/stream`, url))).text();
-  return (await fetch(new URL(base, url))).json();
+  await (await adminFetch(new URL(`${base}/console/stream`, url))).text();
+  return (await adminFetch(new URL(base, url))).json();
 }
 
 /** A build's whole console. */
 export async function consoleText(url: string, job: string, n: number): Promise<string> {
-  return (await fetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console`, url))).text();
+  return (await adminFetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console`, url))).text();
 }
