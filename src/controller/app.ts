@@ -284,7 +284,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     metrics: async () => metricsText({ scheduler, hub, builds, store, startedAt }),
   });
   // --- triggers: webhook routes, and job create/update/delete re-reads the schedules.
-  registerWebhooks(app, { store, builds, log: (line) => log(line) });
+  registerWebhooks(app, { store, builds, log: (line) => log(line), secret: cfg.webhookSecret });
   syncOnJobRoutes(app, triggers);
   // --- end triggers
   registerCredentialRoutes(app, credentials);

@@ -33,6 +33,8 @@ export interface WebhookContext {
   store: Store;
   builds: TriggerTarget;
   log?: (line: string) => void;
+  /** The shared secret payloads are signed with (config webhookSecret); null/absent = unsigned accepted. */
+  secret?: string | null;
 }
 
 /** A push, from whichever provider, as the job matching needs it. */
