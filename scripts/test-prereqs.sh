@@ -105,4 +105,99 @@ CONF
   echo "== test PostgreSQL ready: $kiln_pg_url (also in /tmp/kiln-test-pg.url)" >&2
 }
 kiln_pg_setup || echo "test-prereqs: PostgreSQL not ready; the store's PostgreSQL tests will fail" >&2
+# Docker for the docker backend's tests (test/backends/docker/): Debian's docker.io, a dockerd
+# (started here when `docker info` fails), Debian's docker-registry binary (the tests run their
+# own registries on 127.0.0.1 with their own config files), and the test images, built locally
+# because there is no registry to pull from: kiln-test/busybox (busybox-static), kiln-test/git
+# (busybox + the host's git and its libraries), kiln-test/agent (busybox + this machine's
+# Node.js + the Kiln agent bundle). Each image carries a kiln.test.recipe label; a present image
+# with the current recipe is kept, so this costs nothing after the first run.
+kiln_docker_recipe=3
+kiln_docker_setup() {
+  local pkgs=()
+  command -v docker >/dev/null 2>&1 && command -v dockerd >/dev/null 2>&1 || pkgs+=(docker.io)
+  [ -x /usr/bin/docker-registry ] || pkgs+=(docker-registry)
+  dpkg -s busybox-static >/dev/null 2>&1 || pkgs+=(busybox-static)
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "test-prereqs: missing ${pkgs[*]} and not root; the docker tests will fail" >&2; return 1
+    fi
+    echo "== installing ${pkgs[*]}" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}"; } >&2 \
+      || { echo "test-prereqs: could not install ${pkgs[*]}; the docker tests will fail" >&2; return 1; }
+  fi
+  if ! docker info >/dev/null 2>&1; then
+    [ "$(id -u)" = 0 ] || { echo "test-prereqs: dockerd is not running and this is not root to start it; the docker tests will fail" >&2; return 1; }
+    echo "== starting dockerd (log: /var/log/kiln-test-dockerd.log)" >&2
+    nohup dockerd >/var/log/kiln-test-dockerd.log 2>&1 &
+    local i
+    for i in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+    docker info >/dev/null 2>&1 || {
+      echo "test-prereqs: dockerd did not start within 30 s; the last lines of /var/log/kiln-test-dockerd.log:" >&2
+      tail -n 20 /var/log/kiln-test-dockerd.log >&2; return 1; }
+  fi
+  local work; work="$(mktemp -d /tmp/kiln-docker-images.XXXXXX)" || return 1
+  # A busybox root file system in $1: /bin/sh and the applets, /etc/passwd and group, /tmp.
+  kiln_busybox_rootfs() {
+    mkdir -p "$1/bin" "$1/etc" "$1/tmp" "$1/root" "$1/usr/bin" "$1/home/user" && chmod 1777 "$1/tmp" "$1/home/user"
+    cp /bin/busybox "$1/bin/busybox"
+    local a; for a in $(/bin/busybox --list); do [ -e "$1/bin/$a" ] || ln -s busybox "$1/bin/$a"; done
+    printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' >"$1/etc/passwd"
+    printf 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n' >"$1/etc/group"
+  }
+  # Copies programs and the shared libraries they load (ldd) into the root file system $1.
+  kiln_copy_with_libs() {
+    local root="$1"; shift
+    local f lib
+    for f in "$@"; do
+      mkdir -p "$root$(dirname "$f")" && cp -a "$f" "$root$f"
+      for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
+        [ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"; }
+      done
+    done
+  }
+  # kiln_image NAME BUILDER: imports the rootfs BUILDER makes unless NAME has this recipe.
+  kiln_image() {
+    local name="$1" builder="$2" stamp="${3:-$kiln_docker_recipe}"
+    [ "$(docker image inspect -f '{{index .Config.Labels "kiln.test.recipe"}}' "$name" 2>/dev/null)" = "$stamp" ] && return 0
+    echo "== building test image $name" >&2
+    local root="$work/$(echo "$name" | tr '/:' '__')"
+    mkdir -p "$root" && "$builder" "$root" || { echo "test-prereqs: could not assemble $name" >&2; return 1; }
+    tar -C "$root" -c . | docker import \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'CMD ["sh"]' --change "LABEL kiln.test.recipe=$stamp" - "$name" >/dev/null \
+      || { echo "test-prereqs: docker import of $name failed" >&2; return 1; }
+  }
+  kiln_rootfs_busybox() { kiln_busybox_rootfs "$1"; }
+  kiln_rootfs_git() {
+    kiln_busybox_rootfs "$1"
+    kiln_copy_with_libs "$1" /usr/bin/git $(find /usr/lib/git-core -maxdepth 1 -type f -perm -u+x)
+    cp -a /usr/lib/git-core "$1/usr/lib/" 2>/dev/null
+    mkdir -p "$1/usr/share" && cp -a /usr/share/git-core "$1/usr/share/" 2>/dev/null
+    return 0
+  }
+  local node_bin; node_bin="$(readlink -f "$(dirname "$0")/../.tools/node_modules/.bin/node" 2>/dev/null)"
+  [ -x "$node_bin" ] || node_bin="$(command -v node)"
+  kiln_rootfs_agent() {
+    kiln_busybox_rootfs "$1"
+    kiln_copy_with_libs "$1" "$node_bin" && mkdir -p "$1/usr/local/bin" && ln -sf "$node_bin" "$1/usr/local/bin/node"
+    # The agent bundle (what `kiln agent` needs), as the SSH launcher copies it to hosts.
+    (cd "$(dirname "$0")/.." && "$node_bin" -e '
+      const { agentBundle } = await import("./src/backends/ssh/bundle.ts");
+      const b = await agentBundle(); for (const f of b.files) console.log(f.path);' --input-type=module) >"$work/agent-files" || return 1
+    mkdir -p "$1/opt/kiln" && (cd "$(dirname "$0")/.." && tar -c -T "$work/agent-files") | tar -C "$1/opt/kiln" -x || return 1
+    ln -sf /opt/kiln/bin/kiln "$1/usr/local/bin/kiln"
+  }
+  local agent_stamp
+  agent_stamp="$kiln_docker_recipe-$(cd "$(dirname "$0")/.." && "$node_bin" --input-type=module -e '
+    const { agentBundle } = await import("./src/backends/ssh/bundle.ts"); console.log((await agentBundle()).hash)' 2>/dev/null)"
+  local ok=0
+  kiln_image kiln-test/busybox:latest kiln_rootfs_busybox || ok=1
+  kiln_image kiln-test/git:latest kiln_rootfs_git || ok=1
+  kiln_image kiln-test/agent:latest kiln_rootfs_agent "$agent_stamp" || ok=1
+  rm -rf "$work"
+  [ $ok = 0 ] && echo "== docker ready: $(docker version -f 'engine {{.Server.Version}} (API {{.Server.APIVersion}})'), test images kiln-test/{busybox,git,agent}" >&2
+  return $ok
+}
+kiln_docker_setup || echo "test-prereqs: Docker not ready; the docker tests will fail" >&2
 exit 0
