@@ -20,8 +20,21 @@
 // GitHub route): 415; bodies over 1 MB: 413. Errors are `{ "error": { "code", "message" } }`
 // as in the rest of the API.
 //
-// No authentication yet: the security work adds a shared secret (GitHub's X-Hub-Signature-256,
-// GitLab's X-Gitlab-Token) here.
+// Signatures. With a shared secret configured (config `webhookSecret`, KILN_WEBHOOK_SECRET),
+// every webhook must prove it knows the secret, checked before the body is even parsed:
+//
+//   github    X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>   (what GitHub sends
+//             when the hook has a secret; the raw body is the JSON or the form-encoded bytes)
+//   gitlab    X-Gitlab-Token: <secret>                                        (GitLab's "Secret token")
+//   generic   X-Hub-Signature-256 as for GitHub (preferred: the secret never travels), or
+//             X-Kiln-Token: <secret> for senders that cannot compute an HMAC (curl in a hook script)
+//
+// `Authorization` is deliberately not used: it carries API tokens and sessions, and a webhook
+// secret is not one. Comparisons take constant time. A missing signature or token answers 401
+// (code 'unauthenticated'), a wrong one 403 (code 'forbidden'); either way nothing starts and the
+// controller log gets one line naming the hook and the sender's address (never the secret or
+// the signature sent). Without a secret, webhooks are accepted unsigned, as before.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BuildCause, JsonValue, Store } from '../store/types.ts';
 import { branchOnly, type TriggerTarget } from './triggers.ts';
@@ -69,9 +82,12 @@ const bad = (message: string) => new WebhookError(400, message);
 /** Adds the webhook routes (in their own scope: their body limit, parsers and error handler). */
 export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): void {
   void app.register(async (scope) => {
-    // GitHub can send its payload form-encoded (`payload=<json>`); only its route accepts that.
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => {
-      done(null, new URLSearchParams(body as string));
+    // Bodies stay raw bytes here (signatures are computed over exactly those bytes); each route
+    // parses them after checking the signature and the content type (jsonBody). GitHub can send
+    // its payload form-encoded (`payload=<json>`); only its route accepts that.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => {
+      done(null, body);
     });
     scope.setErrorHandler((err: unknown, _req, reply) => {
       const e = err as { statusCode?: number; code?: string; message?: string };
@@ -84,12 +100,14 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
     const opts = { bodyLimit: WEBHOOK_BODY_LIMIT };
 
     scope.post('/api/v1/webhooks/generic', opts, async (req, reply) => {
+      verify(ctx, req, 'generic');
       const body = jsonBody(req, 'generic webhook');
       const push = genericPush(body);
       return reply.code(200).send(await startMatching(ctx, push));
     });
 
     scope.post('/api/v1/webhooks/github', opts, async (req, reply) => {
+      verify(ctx, req, 'github');
       const event = header(req, 'x-github-event');
       if (!event) throw bad('GitHub webhook: the X-GitHub-Event header is missing (push, ping, ...)');
       const body = jsonBody(req, 'GitHub webhook', true);
@@ -101,6 +119,7 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
     });
 
     scope.post('/api/v1/webhooks/gitlab', opts, async (req, reply) => {
+      verify(ctx, req, 'gitlab');
       const event = header(req, 'x-gitlab-event');
       if (!event) throw bad('GitLab webhook: the X-Gitlab-Event header is missing (Push Hook, ...)');
       const body = jsonBody(req, 'GitLab webhook');
@@ -122,12 +141,66 @@ function header(req: FastifyRequest, name: string): string | null {
   return s && s.trim() !== '' ? s.trim() : null;
 }
 
+/** The body's bytes exactly as received (empty when there was none). */
+function rawBody(req: FastifyRequest): Buffer {
+  return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+}
+
+type Hook = 'generic' | 'github' | 'gitlab';
+const HOOK_NAMES: Record<Hook, string> = { generic: 'generic webhook', github: 'GitHub webhook', gitlab: 'GitLab webhook' };
+
+/**
+ * Refuses the request (401 unsigned, 403 wrongly signed) when a secret is configured and the
+ * request does not prove it knows it (see the header comment). Logs each refusal.
+ */
+function verify(ctx: WebhookContext, req: FastifyRequest, hook: Hook): void {
+  const secret = ctx.secret;
+  if (!secret) return;
+  const what = HOOK_NAMES[hook];
+  const refuse = (status: 401 | 403, message: string): never => {
+    ctx.log?.(`webhooks: refused a ${what} from ${req.ip || '?'}: ${message}`);
+    throw new WebhookError(status, `${what}: ${message}`, status === 401 ? 'unauthenticated' : 'forbidden');
+  };
+  const signature = header(req, 'x-hub-signature-256');
+  const token = hook === 'gitlab' ? header(req, 'x-gitlab-token') : hook === 'generic' ? header(req, 'x-kiln-token') : null;
+  if (signature !== null && hook !== 'gitlab') {
+    const m = /^sha256=([0-9a-f]{64})$/i.exec(signature);
+    if (!m) return refuse(403, "X-Hub-Signature-256 must be 'sha256=' followed by 64 hex digits (the HMAC-SHA256 of the body with the webhook secret)");
+    const expected = createHmac('sha256', secret).update(rawBody(req)).digest();
+    if (!timingSafeEqual(expected, Buffer.from(m[1]!, 'hex'))) {
+      return refuse(403, 'the X-Hub-Signature-256 signature does not match the body: check that the hook and the controller (webhookSecret / KILN_WEBHOOK_SECRET) have the same secret');
+    }
+    return;
+  }
+  if (token !== null) {
+    if (!sameSecret(token, secret)) {
+      const name = hook === 'gitlab' ? 'X-Gitlab-Token' : 'X-Kiln-Token';
+      return refuse(403, `the ${name} does not match the webhook secret configured on the controller (webhookSecret / KILN_WEBHOOK_SECRET)`);
+    }
+    return;
+  }
+  const how = hook === 'github' ? "set the hook's Secret in GitHub; it then sends X-Hub-Signature-256"
+    : hook === 'gitlab' ? "set the hook's Secret token in GitLab; it then sends X-Gitlab-Token"
+      : 'send X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body> or X-Kiln-Token: <secret>';
+  return refuse(401, `this controller requires signed webhooks and the request has no signature (${how})`);
+}
+
+/** Whether two secrets are equal, in time that does not depend on where they differ. */
+function sameSecret(given: string, secret: string): boolean {
+  // HMACs of both have one length, so timingSafeEqual applies whatever the lengths given.
+  const key = Buffer.from('kiln-webhook-compare');
+  const a = createHmac('sha256', key).update(given, 'utf8').digest();
+  const b = createHmac('sha256', key).update(secret, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
 /** The parsed JSON object, after checking the content type. */
 function jsonBody(req: FastifyRequest, what: string, formOk = false): Record<string, unknown> {
   const type = (header(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  let body: unknown = req.body;
-  if (type === 'application/x-www-form-urlencoded' && formOk && body instanceof URLSearchParams) {
-    const payload = body.get('payload');
+  const raw = rawBody(req).toString('utf8');
+  let body: unknown;
+  if (type === 'application/x-www-form-urlencoded' && formOk) {
+    const payload = new URLSearchParams(raw).get('payload');
     if (payload === null) throw bad(`${what}: the form has no 'payload' field`);
     try {
       body = JSON.parse(payload);
@@ -136,6 +209,13 @@ function jsonBody(req: FastifyRequest, what: string, formOk = false): Record<str
     }
   } else if (type !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(type)) {
     throw new WebhookError(415, `${what}: send the body as application/json${formOk ? ' (or application/x-www-form-urlencoded with a payload field)' : ''}; got ${type === '' ? 'no content type' : `'${type}'`}`, 'unsupported-media-type');
+  } else {
+    if (raw.trim() === '') throw bad(`${what}: the body is empty; send a JSON object`);
+    try {
+      body = JSON.parse(raw);
+    } catch (err) {
+      throw bad(`${what}: the body is not valid JSON: ${(err as Error).message}`);
+    }
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad(`${what}: the body must be a JSON object`);
   return body as Record<string, unknown>;

@@ -6,6 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -270,6 +271,127 @@ describe('webhook routes', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Signatures: with a secret configured, only webhooks that prove they know it start anything.
+
+const SECRET = 'It\'s a Secret to Everybody';
+const sign = (body: string | Buffer, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+describe('signed webhook routes', () => {
+  let store: Store;
+  let app: FastifyInstance;
+  const calls: string[] = [];
+  const log: string[] = [];
+  const send = async (hook: string, body: string, headers: Record<string, string>, type = 'application/json') => {
+    const res = await app.inject({ method: 'POST', url: `/api/v1/webhooks/${hook}`, headers: { 'content-type': type, ...headers }, payload: body });
+    return { status: res.statusCode, json: res.json() as any };
+  };
+
+  before(async () => {
+    store = await openStore({ home: tempDir('wh-signed') });
+    await store.jobs.create({ name: 'hello', definition: { kind: 'git', url: 'https://github.com/Octo-Org/Hello-World.git', branch: 'main', path: 'Jenkinsfile', credentialsId: null } });
+    await store.jobs.create({ name: 'diaspora', definition: { kind: 'git', url: 'http://gitlab.example.com/mike/diaspora.git', branch: 'main', path: 'Jenkinsfile', credentialsId: null } });
+    app = Fastify();
+    registerWebhooks(app, {
+      store, secret: SECRET, log: (l) => log.push(l),
+      builds: {
+        async trigger(job: string, o: TriggerOptions = {}): Promise<Build> {
+          calls.push(job);
+          return store.builds.create(job, { params: o.params ?? {}, causes: o.causes ?? [], scm: o.scm ?? null });
+        },
+      },
+    });
+    await app.ready();
+  });
+  after(async () => {
+    await app?.close();
+    await store?.close();
+  });
+
+  test('GitHub: the HMAC-SHA256 of the exact body bytes in X-Hub-Signature-256 (JSON and form-encoded); ping is checked too', async () => {
+    calls.length = 0;
+    // Key order and whitespace as GitHub sent them: the signature is over bytes, not over parsed JSON.
+    const body = JSON.stringify(githubPushPayload(), null, 1);
+    const ok = await send('github', body, { 'x-github-event': 'push', 'x-hub-signature-256': sign(body).toUpperCase().replace('SHA256=', 'sha256=') });
+    assert.equal(ok.status, 200, JSON.stringify(ok.json));
+    assert.deepEqual(ok.json.triggered, [{ job: 'hello', number: 1 }]);
+    const form = new URLSearchParams({ payload: JSON.stringify(githubPushPayload()) }).toString();
+    const formOk = await send('github', form, { 'x-github-event': 'push', 'x-hub-signature-256': sign(form) }, 'application/x-www-form-urlencoded');
+    assert.equal(formOk.status, 200, JSON.stringify(formOk.json));
+    const ping = '{"zen":"Design for failure.","hook_id":1}';
+    assert.equal((await send('github', ping, { 'x-github-event': 'ping', 'x-hub-signature-256': sign(ping) })).status, 200);
+    assert.equal((await send('github', ping, { 'x-github-event': 'ping' })).status, 401);
+    assert.deepEqual(calls, ['hello', 'hello']);
+  });
+
+  test('GitHub: unsigned 401, wrong secret, tampered body, malformed or SHA-1-only signature 403; nothing starts; each refusal logged without the secret', async () => {
+    calls.length = 0;
+    log.length = 0;
+    const body = JSON.stringify(githubPushPayload());
+    const push = { 'x-github-event': 'push' };
+    const unsigned = await send('github', body, push);
+    assert.equal(unsigned.status, 401);
+    assert.equal(unsigned.json.error.code, 'unauthenticated');
+    assert.match(unsigned.json.error.message, /GitHub webhook: this controller requires signed webhooks .*set the hook's Secret in GitHub/);
+    const cases: [string, Record<string, string>, RegExp][] = [
+      ['wrong secret', { 'x-hub-signature-256': sign(body, 'another secret') }, /signature does not match the body/],
+      ['tampered body', { 'x-hub-signature-256': sign(body.replace('octocat', 'mallory')) }, /signature does not match the body/],
+      ['not hex', { 'x-hub-signature-256': 'sha256=' + 'z'.repeat(64) }, /must be 'sha256=' followed by 64 hex digits/],
+      ['short', { 'x-hub-signature-256': sign(body).slice(0, 40) }, /must be 'sha256=' followed by 64 hex digits/],
+      ['sha1 algorithm', { 'x-hub-signature-256': sign(body).replace('sha256=', 'sha1=') }, /must be 'sha256='/],
+      // A GitLab-style token or a Kiln token is no signature for the GitHub route.
+      ['gitlab token', { 'x-gitlab-token': SECRET }, /no signature/],
+      ['kiln token', { 'x-kiln-token': SECRET }, /no signature/],
+    ];
+    for (const [what, headers, message] of cases) {
+      const r = await send('github', body, { ...push, ...headers });
+      assert.ok(r.status === 401 || r.status === 403, `${what}: ${r.status}`);
+      assert.match(r.json.error.message, message, what);
+    }
+    assert.equal((await send('github', body, { ...push, 'x-hub-signature-256': sign(body, 'another secret') })).json.error.code, 'forbidden');
+    // The refusal comes before the body is looked at: a wrong content type or event still says 401.
+    assert.equal((await send('github', 'not json', { 'x-github-event': 'whatever' }, 'text/plain')).status, 401);
+    assert.deepEqual(calls, []);
+    assert.equal(log.length, cases.length + 3);
+    assert.match(log[0]!, /^webhooks: refused a GitHub webhook from [\d.:a-f]+: this controller requires signed webhooks/);
+    for (const l of log) assert.ok(!l.includes(SECRET) && !l.includes(sign(body).slice(7, 30)), l);
+  });
+
+  test('GitLab: X-Gitlab-Token equal to the secret; missing 401, wrong 403', async () => {
+    calls.length = 0;
+    const body = JSON.stringify(gitlabPushPayload());
+    const hook = { 'x-gitlab-event': 'Push Hook' };
+    const ok = await send('gitlab', body, { ...hook, 'x-gitlab-token': SECRET });
+    assert.equal(ok.status, 200, JSON.stringify(ok.json));
+    assert.deepEqual(ok.json.triggered.map((t: any) => t.job), ['diaspora']);
+    const missing = await send('gitlab', body, hook);
+    assert.deepEqual([missing.status, missing.json.error.code], [401, 'unauthenticated']);
+    assert.match(missing.json.error.message, /set the hook's Secret token in GitLab/);
+    for (const wrong of [SECRET + 'x', SECRET.slice(0, -1), SECRET.toUpperCase(), 'x']) {
+      const r = await send('gitlab', body, { ...hook, 'x-gitlab-token': wrong });
+      assert.deepEqual([r.status, r.json.error.code], [403, 'forbidden'], wrong);
+      assert.match(r.json.error.message, /X-Gitlab-Token does not match the webhook secret/);
+    }
+    // An HMAC signature is not what GitLab sends: it does not stand in for the token.
+    assert.equal((await send('gitlab', body, { ...hook, 'x-hub-signature-256': sign(body) })).status, 401);
+    assert.deepEqual(calls, ['diaspora']);
+  });
+
+  test('generic: X-Hub-Signature-256 or X-Kiln-Token; Authorization is not a webhook secret', async () => {
+    calls.length = 0;
+    const body = JSON.stringify({ repository: 'https://github.com/Octo-Org/Hello-World', branch: 'main' });
+    assert.equal((await send('generic', body, { 'x-hub-signature-256': sign(body) })).status, 200);
+    assert.equal((await send('generic', body, { 'x-kiln-token': SECRET })).status, 200);
+    assert.equal((await send('generic', body, {})).status, 401);
+    assert.equal((await send('generic', body, { authorization: `Bearer ${SECRET}` })).status, 401);
+    assert.equal((await send('generic', body, { 'x-kiln-token': 'guess' })).status, 403);
+    assert.equal((await send('generic', body, { 'x-hub-signature-256': sign(body + ' ') })).status, 403);
+    // A wrong signature is not rescued by a right token: the signature, when present, decides.
+    assert.equal((await send('generic', body, { 'x-hub-signature-256': sign('other'), 'x-kiln-token': SECRET })).status, 403);
+    assert.deepEqual(calls, ['hello', 'hello']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // End to end: a real controller builds the commit a webhook names.
 
 function git(cwd: string, ...args: string[]): string {
@@ -338,5 +460,31 @@ describe('webhooks end to end', () => {
     const b3 = await finished('app', r3.json.triggered[0].number);
     assert.equal(b3.result, 'FAILURE');
     assert.match(b3.message, new RegExp(`could not fetch commit ${'a'.repeat(40)}`));
+  });
+});
+
+describe('webhooks end to end with a secret (KILN_WEBHOOK_SECRET)', () => {
+  let c: ControllerHandle;
+  const lines: string[] = [];
+  const api = rawApi(() => c.url);
+  before(async () => {
+    const dir = tempDir('wh-secret');
+    c = await startController(testConfig({ home: path.join(dir, 'home'), port: '0', executors: '1' }, { KILN_WEBHOOK_SECRET: SECRET }), { log: (l) => lines.push(l) });
+  });
+  after(async () => { await c?.close(); });
+
+  test('an unsigned push is refused with 401 and starts nothing; a signed one is accepted', async () => {
+    assert.equal((await api('POST', '/api/v1/jobs', { name: 'app', git: { url: 'https://example.com/app.git', branch: 'main' } })).status, 201);
+    const body = { repository: 'https://example.com/app', branch: 'main' };
+    const unsigned = await api('POST', '/api/v1/webhooks/generic', body);
+    assert.equal(unsigned.status, 401, unsigned.text);
+    assert.match(unsigned.json.error.message, /requires signed webhooks/);
+    const forged = await api('POST', '/api/v1/webhooks/github', githubPushPayload({ cloneUrl: 'https://example.com/app.git' }), { 'x-github-event': 'push', 'x-hub-signature-256': sign('{}') });
+    assert.equal(forged.status, 403, forged.text);
+    assert.deepEqual((await api('GET', '/api/v1/jobs/app/builds')).json.builds, []);
+    const signed = await api('POST', '/api/v1/webhooks/generic', body, { 'x-hub-signature-256': sign(JSON.stringify(body)) });
+    assert.equal(signed.status, 200, signed.text);
+    assert.deepEqual(signed.json.triggered, [{ job: 'app', number: 1 }]);
+    assert.equal(lines.filter((l) => l.startsWith('webhooks: refused')).length, 2);
   });
 });
