@@ -28,6 +28,7 @@ import type { Credential, StashFile, TestReport } from '../pipeline/steps/types.
 import { parseCredentialsFile } from './credentials-file.ts';
 import { formatDuration } from '../pipeline/steps/args.ts';
 import { toolVariable } from '../pipeline/steps/tool.ts';
+import { withDockerAgents } from '../backends/docker/agents.ts';
 
 export const EXIT: Record<BuildResult, number> = { SUCCESS: 0, FAILURE: 1, UNSTABLE: 3, ABORTED: 4, NOT_BUILT: 5 };
 
@@ -194,7 +195,16 @@ export async function main(argv: string[]): Promise<number> {
   const reports: TestReport[] = [];
   const backend = new LocalBackend({ root: path.join(stateDir, 'workspace'), nodeName: 'local', labels: ['local', os.platform()] });
 
-  const nodes: NodeProvider = {
+  const credential = async (id: string): Promise<Credential> => {
+    const c = credentials.get(id);
+    if (!c) {
+      throw new StepFailure(values.credentials === undefined
+        ? `no credential '${id}': kiln run reads credentials from a file given with --credentials FILE`
+        : `no credential '${id}' in ${values.credentials} (it has: ${[...credentials.keys()].join(', ') || 'none'})`);
+    }
+    return c;
+  };
+  const localNodes: NodeProvider = {
     async allocate(req: AgentRequest, build, _signal, log) {
       if (req.type === 'docker' || req.type === 'dockerfile' || req.type === 'kubernetes') {
         throw new StepFailure(`agent ${req.type} needs the ${req.type === 'kubernetes' ? 'Kubernetes' : 'Docker'} backend, which kiln run does not have yet; use agent any or agent { label ... } to run on this machine`, { loc: req.loc });
@@ -204,6 +214,8 @@ export async function main(argv: string[]): Promise<number> {
       return { workspace: ws, release: () => ws.release() };
     },
   };
+  // docker / dockerfile agents: containers started with this machine's docker CLI, beside the workspace.
+  const nodes = withDockerAgents(localNodes, { cliEnv: processEnv(), credential: (_build, id) => credential(id) });
 
   const extraEnv: Record<string, string> = {};
   if (values.branch) extraEnv.BRANCH_NAME = values.branch;
@@ -217,7 +229,7 @@ export async function main(argv: string[]): Promise<number> {
     build: { job, number: run.number, id: `${job}#${run.number}`, url: null },
     params,
     nodes,
-    baseEnv: { ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string')), ...tools },
+    baseEnv: { ...processEnv(), ...tools },
     extraEnv,
     services: {
       stashes: {
@@ -232,15 +244,7 @@ export async function main(argv: string[]): Promise<number> {
         },
       },
       tests: { record: async (r) => { reports.push(r); } },
-      credential: async (id) => {
-        const c = credentials.get(id);
-        if (!c) {
-          throw new StepFailure(values.credentials === undefined
-            ? `no credential '${id}': kiln run reads credentials from a file given with --credentials FILE`
-            : `no credential '${id}' in ${values.credentials} (it has: ${[...credentials.keys()].join(', ') || 'none'})`);
-        }
-        return c;
-      },
+      credential,
       triggerJob: async (name) => {
         throw new StepFailure(`build job: '${name}' needs a Kiln controller to run other jobs; kiln run runs one pipeline on its own`);
       },
@@ -325,6 +329,10 @@ export async function main(argv: string[]): Promise<number> {
   out.write('\n' + summary(state, run.dir, existsSync(artifactsDir) ? artifactsDir : null, reports) + '\n');
   if (values.json) process.stdout.write(JSON.stringify(state) + '\n');
   return EXIT[state.result ?? 'FAILURE'];
+}
+
+function processEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
 /**

@@ -1,0 +1,117 @@
+// A Workspace whose commands run inside one container, started beside another Workspace (the
+// node's) with that workspace bind-mounted at the same path. Files are the node's files (the
+// same paths, so every file operation goes straight to the underlying workspace); exec turns
+// into `docker exec` run through the underlying workspace's own exec, which works wherever
+// that workspace lives (local, inbound agent, SSH agent), as Jenkins' `docker` CLI does.
+import { randomBytes } from 'node:crypto';
+import type { ExecResult, ExecSpec, FileStat, GlobOptions, Workspace } from '../types.ts';
+import { docker } from './cli.ts';
+
+/**
+ * Variables that describe the node, not the build: the container keeps its own (its PATH finds
+ * its tools; HOME and USER belong to its user). Everything else in the step's environment (the
+ * build's variables, `environment {}`, withEnv, credentials) goes into the container.
+ */
+const NODE_ONLY = new Set(['PATH', 'HOME', 'HOSTNAME', 'USER', 'LOGNAME', 'SHELL', 'PWD', 'OLDPWD', 'SHLVL', '_', 'TMPDIR',
+  'LD_LIBRARY_PATH', 'LD_PRELOAD', 'MAIL', 'TERM', 'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_CONTEXT']);
+
+export interface ContainerWorkspaceOptions {
+  /** Environment for the docker CLI's own commands (release, kill). */
+  cliEnv: Record<string, string>;
+  /** Time between TERM and KILL when a step is aborted. */
+  killGraceMs?: number;
+}
+
+export class ContainerWorkspace implements Workspace {
+  readonly root: string;
+  readonly tmp: string;
+  readonly nodeName: string;
+  readonly nodeLabels: string[];
+  readonly hasContainers = false;
+  readonly isUnix = true;
+  /** The node's workspace that the container is started beside. */
+  readonly base: Workspace;
+  readonly containerId: string;
+  readonly #o: ContainerWorkspaceOptions;
+  #released = false;
+
+  constructor(base: Workspace, containerId: string, o: ContainerWorkspaceOptions) {
+    this.base = base;
+    this.containerId = containerId;
+    this.root = base.root;
+    this.tmp = base.tmp;
+    this.nodeName = base.nodeName;
+    this.nodeLabels = base.nodeLabels;
+    this.#o = o;
+  }
+
+  async exec(spec: ExecSpec): Promise<ExecResult> {
+    if (this.#released) throw new Error(`the container ${this.containerId.slice(0, 12)} was removed; cannot run ${JSON.stringify(spec.argv[0])}`);
+    if (spec.signal?.aborted) return { exitCode: null, signal: null, aborted: true };
+    // Values travel in the docker CLI's environment (`-e NAME` takes the value from there), so
+    // secrets never appear on a command line that `ps` shows.
+    const names = Object.keys(spec.env).filter((k) => !NODE_ONLY.has(k) && !k.includes('='));
+    const pidFile = `${this.tmp}/.kiln-docker/${randomBytes(6).toString('hex')}.pid`;
+    const argv = ['exec', ...(spec.stdin !== undefined ? ['-i'] : []), '-w', spec.cwd, ...names.flatMap((n) => ['-e', n]), this.containerId,
+      // The exec'd process leads its own process group in the container; its pid, written
+      // first, is what an abort kills (killing the docker client alone would leave it running).
+      'sh', '-c', 'echo $$ >"$0" && exec "$@"', pidFile, ...spec.argv];
+    const backstop = new AbortController();
+    let aborted = false;
+    let finished!: () => void;
+    const done = new Promise<void>((r) => { finished = r; });
+    const onAbort = () => {
+      aborted = true;
+      // If the kill inside did not end it, the docker client is killed too (a dead daemon...).
+      void this.#kill(pidFile, done).finally(() => setTimeout(() => backstop.abort(), 1000).unref());
+    };
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const r = await this.base.exec({
+        argv: ['docker', ...argv],
+        cwd: this.base.root,
+        env: spec.env,
+        ...(spec.stdin !== undefined ? { stdin: spec.stdin } : {}),
+        signal: backstop.signal,
+        onOutput: spec.onOutput,
+      });
+      return aborted ? { exitCode: null, signal: 'SIGTERM', aborted: true } : r;
+    } finally {
+      spec.signal?.removeEventListener('abort', onAbort);
+      finished();
+      void this.base.remove(pidFile).catch(() => {});
+    }
+  }
+
+  /** TERM to the step's process group in the container, KILL after the grace period. */
+  async #kill(pidFile: string, done: Promise<void>): Promise<void> {
+    let pid = '';
+    for (let i = 0; i < 20 && !/^\d+$/.test(pid); i++) {
+      pid = (await this.base.readFile(pidFile).catch(() => Buffer.alloc(0))).toString().trim();
+      if (!/^\d+$/.test(pid)) await new Promise((r) => setTimeout(r, 50)); // the process is still starting
+    }
+    if (!/^\d+$/.test(pid)) return;
+    const kill = (sig: string) => docker(this.base, ['exec', this.containerId, 'sh', '-c', `kill -${sig} -- -${pid} 2>/dev/null || kill -${sig} ${pid} 2>/dev/null; true`], { env: this.#o.cliEnv }).catch(() => null);
+    await kill('TERM');
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([done.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), this.#o.killGraceMs ?? 1500); })]);
+    clearTimeout(timer);
+    if (!ended) await kill('KILL');
+  }
+
+  readFile(p: string): Promise<Buffer> { return this.base.readFile(p); }
+  writeFile(p: string, data: Buffer | string, mode?: number): Promise<void> { return this.base.writeFile(p, data, mode); }
+  stat(p: string): Promise<FileStat | null> { return this.base.stat(p); }
+  mkdir(p: string): Promise<void> { return this.base.mkdir(p); }
+  remove(p: string): Promise<void> { return this.base.remove(p); }
+  glob(dir: string, includes: string, excludes?: string, options?: GlobOptions): Promise<string[]> {
+    return this.base.glob(dir, includes, excludes, options);
+  }
+
+  /** Removes the container (whatever runs in it is killed); the node's workspace stays. */
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    await docker(this.base, ['rm', '-f', '-v', this.containerId], { env: this.#o.cliEnv }).catch(() => null);
+  }
+}
