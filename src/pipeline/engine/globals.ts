@@ -6,6 +6,7 @@ import { PipelineError } from '../diagnostics.ts';
 import { asExec } from './context.ts';
 import type { CallArgs, DynamicContext, GMap, HostObject, Value } from '../script/values.ts';
 import { formatDuration } from '../steps/args.ts';
+import { DockerGlobal } from '../steps/docker-global.ts';
 
 /** What the globals need from the running build. */
 export interface GlobalsBackend {
@@ -198,7 +199,7 @@ export class ScmObject extends Host<GlobalsBackend> {
   }
 }
 
-/** env, params, currentBuild, scm, then environment variables and parameters by bare name. */
+/** env, params, currentBuild, scm, docker, then environment variables and parameters by bare name. */
 export function resolveGlobal(b: GlobalsBackend, objects: { env: EnvObject; params: ParamsObject; currentBuild: CurrentBuildObject; scm: ScmObject },
   name: string, ctx: DynamicContext): Value | undefined {
   switch (name) {
@@ -206,6 +207,8 @@ export function resolveGlobal(b: GlobalsBackend, objects: { env: EnvObject; para
     case 'params': return objects.params;
     case 'currentBuild': return objects.currentBuild;
     case 'scm': return objects.scm;
+    // The Docker Pipeline plugin's global (stateless: it reads the environment of each call).
+    case 'docker': return new DockerGlobal((c) => b.envOf(c));
   }
   const env = b.envOf(asExec(ctx));
   if (Object.hasOwn(env, name)) return env[name];

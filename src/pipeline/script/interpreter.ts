@@ -35,7 +35,7 @@ import { MatcherObject, PatternObject, javaSplit, regexFor } from './regex.ts';
 import { StringBuilderObject } from './string-builder.ts';
 import {
   isClosure, isHostObject, isRange, rangeToList, typeName, type CallArgs, type ClosureValue, type DynamicContext, type GList,
-  type GMap, type HostObject, type ScriptHost, type Value,
+  type GMap, type HostObject, type ScriptCalls, type ScriptHost, type Value,
 } from './values.ts';
 
 export { ScriptError } from './errors.ts';
@@ -239,6 +239,11 @@ export class Interpreter {
   /** The top-level scope: `def`s at the top of the script, seen by closures and declarative blocks. */
   readonly #root = new Scope(null);
   readonly #self: ScriptObject;
+  /** Handed to host objects' methods (ScriptCalls). */
+  readonly #calls: ScriptCalls = {
+    call: (name, args, ctx, loc) => this.invokeScriptMethod(name, args, ctx, loc),
+    callClosure: (c, args, ctx) => this.callClosure(c, args, ctx),
+  };
   #ticks = 0;
   /** Imported names (simple name → path), for messages. */
   readonly #imports = new Map<string, string>();
@@ -1532,7 +1537,7 @@ export class Interpreter {
     if (isHostObject(recv)) {
       if (recv instanceof PatternObject) return this.patternMethod(recv, name, args, f, loc);
       if (recv.invokeMethod) {
-        const r = recv.invokeMethod(name, ca, f.ctx, loc);
+        const r = recv.invokeMethod(name, ca, f.ctx, loc, this.#calls);
         if (r !== undefined) return (await r) ?? null;
       }
       if (recv.entries && mapMethods.has(name)) {

@@ -49,8 +49,12 @@ export interface HostObject {
   getProperty(name: string, ctx: DynamicContext, loc: Loc): Value | undefined | Promise<Value | undefined>;
   /** Returns false when the property cannot be set (the interpreter then reports it). */
   setProperty?(name: string, value: Value, ctx: DynamicContext, loc: Loc): boolean | Promise<boolean>;
-  /** undefined = no such method (the interpreter reports it). */
-  invokeMethod?(name: string, args: CallArgs, ctx: DynamicContext, loc: Loc): Promise<Value> | undefined;
+  /**
+   * undefined = no such method (the interpreter reports it). `script` lets the object call back
+   * into the script the way a Groovy global var does with `script.sh(...)` (the `docker` global
+   * runs sh and block steps); the interpreter passes it on ordinary method calls.
+   */
+  invokeMethod?(name: string, args: CallArgs, ctx: DynamicContext, loc: Loc, script?: ScriptCalls): Promise<Value> | undefined;
   /**
    * The object's content as a map (optional). Added so that objects which are maps in Jenkins
    * (params, env) get Groovy's reading map methods (each, collect, findAll, keySet,
@@ -60,6 +64,13 @@ export interface HostObject {
   entries?(ctx: DynamicContext): GMap | Promise<GMap>;
   /** How it prints in a GString. */
   toString(): string;
+}
+
+/** What a host object may call back into: steps and script methods by name, closures. */
+export interface ScriptCalls {
+  /** `script.NAME(args)`: a step, a script function, a builtin. */
+  call(name: string, args: CallArgs, ctx: DynamicContext, loc: Loc): Promise<Value>;
+  callClosure(c: ClosureValue, args: Value[], ctx: DynamicContext): Promise<Value>;
 }
 
 /** The arguments of a call, as Groovy passes them: named args collected into one map. */

@@ -40,6 +40,8 @@ import unstash from './unstash.ts';
 import waitUntil from './waitUntil.ts';
 import warnError from './warnError.ts';
 import withCredentials from './withCredentials.ts';
+import withDockerContainer from './withDockerContainer.ts';
+import withDockerRegistry from './withDockerRegistry.ts';
 import withEnv from './withEnv.ts';
 import writeFile from './writeFile.ts';
 import writeJSON from './writeJSON.ts';
@@ -49,7 +51,7 @@ import { symbols } from './symbols.ts';
 const all: Step[] = [
   archiveArtifacts, bat, build, catchError, checkout, cleanWs, container, deleteDir, dir, echo, error, fileExists, git, input,
   isUnix, junit, lock, milestone, node, parallel, podTemplate, powershell, pwd, pwsh, readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash,
-  timeout, timestamps, tool, unstable, unstash, waitUntil, warnError, withCredentials, withEnv, writeFile, writeJSON, writeYaml,
+  timeout, timestamps, tool, unstable, unstash, waitUntil, warnError, withCredentials, withDockerContainer, withDockerRegistry, withEnv, writeFile, writeJSON, writeYaml,
   ...symbols,
 ];
 

@@ -40,14 +40,25 @@ export function dockerCli(args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8' }).trim();
 }
 
-/** Containers, volumes and networks carrying kiln.test=<label>. */
+/** Containers, volumes and networks carrying kiln.test=<label>, or made for the harness's builds (kiln.build). */
 export function leftovers(label: string): string[] {
-  const f = ['--filter', `label=kiln.test=${label}`];
-  return [
-    ...dockerCli(['ps', '-a', '-q', ...f]).split('\n').filter(Boolean).map((x) => `container ${x}`),
-    ...dockerCli(['volume', 'ls', '-q', ...f]).split('\n').filter(Boolean).map((x) => `volume ${x}`),
-    ...dockerCli(['network', 'ls', '-q', ...f]).split('\n').filter(Boolean).map((x) => `network ${x}`),
-  ];
+  const out: string[] = [];
+  for (const f of [`label=kiln.test=${label}`, `label=kiln.build=${buildId(label)}`]) {
+    out.push(...dockerCli(['ps', '-a', '-q', '--filter', f]).split('\n').filter(Boolean).map((x) => `container ${x}`),
+      ...dockerCli(['volume', 'ls', '-q', '--filter', f]).split('\n').filter(Boolean).map((x) => `volume ${x}`),
+      ...dockerCli(['network', 'ls', '-q', '--filter', f]).split('\n').filter(Boolean).map((x) => `network ${x}`));
+  }
+  return [...new Set(out)];
+}
+
+/** The build id the harness gives the runs of a test file. */
+export function buildId(label: string): string {
+  return `docker-test#${buildNumber(label)}`;
+}
+
+/** A build number of its own per test file, so that build-labelled leftovers are told apart. */
+function buildNumber(label: string): number {
+  return parseInt(label.slice(2), 16) % 1_000_000_000;
 }
 
 export function assertNoLeftovers(label: string): void {
@@ -99,7 +110,7 @@ export async function startDocker(source: string, o: DockerRunOptions): Promise<
   const run = new PipelineRun({
     model: loaded.model,
     file: 'Jenkinsfile',
-    build: { job: 'docker-test', number: 1, id: `docker-test#${o.label}`, url: null },
+    build: { job: 'docker-test', number: buildNumber(o.label), id: buildId(o.label), url: null },
     nodes,
     baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', LC_ALL: 'C' },
     services: {
