@@ -29,6 +29,7 @@ import { parseCredentialsFile } from './credentials-file.ts';
 import { formatDuration } from '../pipeline/steps/args.ts';
 import { toolVariable } from '../pipeline/steps/tool.ts';
 import { withDockerAgents } from '../backends/docker/agents.ts';
+import { withDockerPods } from '../backends/docker/pod-agents.ts';
 
 export const EXIT: Record<BuildResult, number> = { SUCCESS: 0, FAILURE: 1, UNSTABLE: 3, ABORTED: 4, NOT_BUILT: 5 };
 
@@ -49,6 +50,10 @@ options:
   --job NAME               the job name (default: the directory's name)
   --tool NAME=DIR          where tool installation NAME lives, for tool 'NAME' and tools { }
                            (repeatable; the same as KILN_TOOL_<NAME>=DIR in the environment)
+  --pod-agent-image IMAGE  for agent { kubernetes { yaml ... } }: the pod runs on this machine's
+                           Docker engine (DOCKER_HOST), with this image as its agent container,
+                           where steps outside container('x') run (default busybox:latest, or
+                           KILN_POD_AGENT_IMAGE); it needs /bin/sh and cat
   --json                   print the final build state as JSON on stdout (console on stderr)
   -h, --help
 
@@ -124,6 +129,7 @@ export async function main(argv: string[]): Promise<number> {
         branch: { type: 'string' },
         job: { type: 'string' },
         tool: { type: 'string', multiple: true, default: [] },
+        'pod-agent-image': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -207,7 +213,7 @@ export async function main(argv: string[]): Promise<number> {
   const localNodes: NodeProvider = {
     async allocate(req: AgentRequest, build, _signal, log) {
       if (req.type === 'docker' || req.type === 'dockerfile' || req.type === 'kubernetes') {
-        throw new StepFailure(`agent ${req.type} needs the ${req.type === 'kubernetes' ? 'Kubernetes' : 'Docker'} backend, which kiln run does not have yet; use agent any or agent { label ... } to run on this machine`, { loc: req.loc });
+        throw new StepFailure(`internal error: agent ${req.type} reached the local node provider`, { loc: req.loc });
       }
       if (req.label) log(`kiln run: running the steps for label '${req.label}' on this machine`);
       const ws = await backend.allocate({ build, path: req.customWorkspace ? path.resolve(workspace, req.customWorkspace) : workspace });
@@ -215,7 +221,10 @@ export async function main(argv: string[]): Promise<number> {
     },
   };
   // docker / dockerfile agents: containers started with this machine's docker CLI, beside the workspace.
-  const nodes = withDockerAgents(localNodes, { cliEnv: processEnv(), credential: (_build, id) => credential(id) });
+  // kubernetes agents: the pod realised on the Docker engine, beside the same workspace.
+  const nodes = withDockerPods(withDockerAgents(localNodes, { cliEnv: processEnv(), credential: (_build, id) => credential(id) }), {
+    agentImage: values['pod-agent-image'] ?? process.env.KILN_POD_AGENT_IMAGE ?? 'busybox:latest',
+  });
 
   const extraEnv: Record<string, string> = {};
   if (values.branch) extraEnv.BRANCH_NAME = values.branch;

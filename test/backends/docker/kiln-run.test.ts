@@ -27,3 +27,39 @@ pipeline {
   assert.match(r.stdout, /^hi$/m);
   assert.equal(dockerCli(['ps', '-a', '-q', '--filter', `label=kiln.job=${job}`]), '');
 });
+
+test("kiln run: the seed's kubernetes agent runs as a pod on the Docker engine, removed after", async () => {
+  const dir = tempDir('run-pod');
+  const job = `kiln-run-pod-${testLabel()}`;
+  writeFileSync(path.join(dir, 'Jenkinsfile'), `
+pipeline {
+  agent {
+    kubernetes {
+      yaml """
+apiVersion: v1
+kind: Pod
+spec:
+  containers:
+  - name: git
+    image: ${IMAGES.git}
+    command:
+    - cat
+    tty: true
+  - name: maven
+    image: ${IMAGES.busybox}
+    command:
+    - cat
+    tty: true
+"""
+    }
+  }
+  stages {
+    stage('Clone Repository') { steps { container('git') { sh 'git init -q repo && echo cloned > repo/file' } } }
+    stage('Build') { steps { container('maven') { sh 'cat repo/file' } } }
+  }
+}`);
+  const r = await runKiln(['run', '--job', job, '--pod-agent-image', IMAGES.agent], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /^cloned$/m);
+  assert.equal(dockerCli(['ps', '-a', '-q', '--filter', `label=kiln.job=${job}`]), '');
+});
