@@ -77,6 +77,8 @@ export interface DockerRunOptions extends Partial<Omit<RunOptions, 'model' | 'no
   credentials?: Record<string, Credential>;
   workspace?: string;
   docker?: DockerAgentOptions;
+  /** The nodes docker agents start beside (default: a local backend in a temp dir). */
+  base?: NodeProvider;
   /** Wraps the node provider further (pods...). */
   wrap?: (nodes: NodeProvider) => NodeProvider;
 }
@@ -102,11 +104,11 @@ export async function startDocker(source: string, o: DockerRunOptions): Promise<
     if (!c) throw new StepFailure(`no credential '${id}'`);
     return c;
   };
-  let nodes = withDockerAgents(local, { cliEnv: CLI_ENV, labels: { 'kiln.test': o.label }, credential: (_b, id) => credential(id), ...o.docker });
+  let nodes = withDockerAgents(o.base ?? local, { cliEnv: CLI_ENV, labels: { 'kiln.test': o.label }, credential: (_b, id) => credential(id), ...o.docker });
   if (o.wrap) nodes = o.wrap(nodes);
   const chunks: Buffer[] = [];
   const stashes = new Map<string, StashFile[]>();
-  const { credentials: _c, workspace: _w, label: _l, docker: _d, wrap: _wr, ...rest } = o;
+  const { credentials: _c, workspace: _w, label: _l, docker: _d, wrap: _wr, base: _b, ...rest } = o;
   const run = new PipelineRun({
     model: loaded.model,
     file: 'Jenkinsfile',
