@@ -94,9 +94,16 @@ export class Engine {
   }
 
   #unreachable(e: NodeJS.ErrnoException): string {
-    const why = e.code === 'ENOENT' ? 'the socket does not exist (is dockerd running?)'
-      : e.code === 'EACCES' ? 'permission denied on the socket (add the user to the docker group, or run as root)'
-      : e.code === 'ECONNREFUSED' ? 'connection refused (is dockerd running and listening there?)'
+    const code = e.code ?? '';
+    const why = code === 'ENOENT' ? 'the socket does not exist (is dockerd running?)'
+      : code === 'EACCES' ? 'permission denied on the socket (add the user to the docker group, or run as root)'
+      : code === 'ECONNREFUSED' ? 'connection refused (is dockerd running and listening there?)'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'the host name does not resolve'
+      : code === 'ETIMEDOUT' || /no answer within/.test(e.message) ? `no answer (${e.message}; a firewall, or the wrong port?)`
+      : code === 'ECONNRESET' ? 'the connection was reset (TLS expected on this port? set or unset TLS to match the engine)'
+      : /CERT|SELF_SIGNED|UNABLE_TO|ALTNAME/.test(code) ? `the engine's TLS certificate is not trusted (${code}): give its CA certificate, or turn off verification for a self-signed engine`
+      : /wrong version number/.test(e.message) ? 'TLS failed: the port answered without TLS (turn TLS off for this engine, or use its TLS port, usually 2376)'
+      : /SSL|TLS|EPROTO/i.test(code + e.message) ? `TLS failed (${e.message.split('\n')[0]!.slice(0, 200)}): does this port speak TLS?`
       : e.message;
     return `cannot reach the Docker engine at ${this.host}: ${why}`;
   }

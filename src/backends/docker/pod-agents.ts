@@ -6,7 +6,7 @@
 import type { NodeProvider } from '../../pipeline/engine/engine.ts';
 import { StepFailure } from '../../pipeline/steps/errors.ts';
 import { Engine, engineOptionsFromEnv } from './engine.ts';
-import { PodError, PodWorkspace, parsePodYaml, startPod, type PodOptions } from './pod.ts';
+import { PodError, PodWorkspace, parsePodYaml, startPod, type PodOptions, type PodSpec } from './pod.ts';
 
 export interface DockerPodOptions {
   engine?: Engine;
@@ -19,20 +19,79 @@ export interface DockerPodOptions {
   agentCommand?: string[];
   labels?: Record<string, string>;
   startTimeoutMs?: number;
+  /** Pods at once; more wait (in order) for one to end. 0 or absent = no cap. */
+  concurrencyCap?: number;
+  /** Named pod templates: `inheritFrom 'name'`, or a template whose label is the agent's label. */
+  templates?: { name: string; label: string | null; yaml: string }[];
+}
+
+/** A FIFO of waiters for a free slot: no polling, abort leaves the queue. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = n;
+  }
+  async take(signal: AbortSignal, onWait: () => void): Promise<() => void> {
+    if (this.#free > 0) {
+      this.#free--;
+    } else {
+      onWait();
+      await new Promise<void>((resolve, reject) => {
+        const go = () => { signal.removeEventListener('abort', abort); resolve(); };
+        const abort = () => {
+          const i = this.#waiting.indexOf(go);
+          if (i >= 0) this.#waiting.splice(i, 1);
+          reject(new StepFailure('aborted while waiting for a free pod slot'));
+        };
+        this.#waiting.push(go);
+        signal.addEventListener('abort', abort, { once: true });
+      });
+    }
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const next = this.#waiting.shift();
+      if (next) next(); else this.#free++;
+    };
+  }
+}
+
+/** The template's containers, with the pipeline's own replacing those of the same name (Jenkins' merge). */
+function mergeSpecs(parent: PodSpec, child: PodSpec | null): PodSpec {
+  if (!child) return parent;
+  const byName = new Map(parent.containers.map((c) => [c.name, c]));
+  for (const c of child.containers) byName.set(c.name, c);
+  return { containers: [...byName.values()], securityContext: { ...parent.securityContext, ...child.securityContext } };
 }
 
 export function withDockerPods(base: NodeProvider, opts: DockerPodOptions): NodeProvider {
   const engine = opts.engine ?? new Engine(engineOptionsFromEnv());
+  const slots = opts.concurrencyCap ? new Slots(opts.concurrencyCap) : null;
   return {
     async allocate(req, build, signal, log) {
       if (req.type !== 'kubernetes') return base.allocate(req, build, signal, log);
       const o = req.options;
       let yaml = typeof o.yaml === 'string' ? o.yaml : null;
-      const node = await base.allocate({ type: 'any', label: null, customWorkspace: req.customWorkspace, options: {}, loc: req.loc }, build, signal, log);
+      const inherit = typeof o.inheritFrom === 'string' && o.inheritFrom !== '' ? o.inheritFrom : null;
+      const template = inherit !== null ? opts.templates?.find((t) => t.name === inherit) : opts.templates?.find((t) => t.label !== null && t.label === req.label);
+      if (inherit !== null && !template) {
+        throw new StepFailure(`inheritFrom '${inherit}': no pod template of that name (there are: ${opts.templates?.map((t) => t.name).join(', ') || 'none'})`, { loc: req.loc });
+      }
+      const release = slots ? await slots.take(signal, () => log(`Waiting for a free pod slot (${opts.concurrencyCap} pods run at once on this Docker engine)`)) : () => {};
+      let node;
+      try {
+        node = await base.allocate({ type: 'any', label: null, customWorkspace: req.customWorkspace, options: {}, loc: req.loc }, build, signal, log);
+      } catch (e) {
+        release();
+        throw e;
+      }
       try {
         if (!yaml && typeof o.yamlFile === 'string') yaml = (await node.workspace.readFile(`${node.workspace.root}/${o.yamlFile}`)).toString('utf8');
-        // No yaml: the agent container alone (Jenkins' default pod template).
-        const spec = yaml ? parsePodYaml(yaml) : { containers: [], securityContext: {} };
+        // No yaml and no template: the agent container alone (Jenkins' default pod template).
+        const own = yaml ? parsePodYaml(yaml) : null;
+        const spec = template ? mergeSpecs(parsePodYaml(template.yaml), own) : own ?? { containers: [], securityContext: {} };
         const agent: NonNullable<PodOptions['agent']> = { name: opts.agentName ?? 'jnlp', image: opts.agentImage, ...(opts.agentEnv ? { env: opts.agentEnv } : {}), ...(opts.agentCommand ? { command: opts.agentCommand } : {}) };
         if (spec.containers.length === 0 && !agent) throw new PodError('the pod has no containers');
         const pod = await startPod(spec, {
@@ -42,13 +101,15 @@ export function withDockerPods(base: NodeProvider, opts: DockerPodOptions): Node
           ...(opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs } : {}),
         });
         const ws = new PodWorkspace(node.workspace, pod);
+        const n = node;
         return {
           workspace: ws,
           release: async () => {
-            try { await ws.release(); } finally { await node.release(); }
+            try { await ws.release(); } finally { release(); await n.release(); }
           },
         };
       } catch (e) {
+        release();
         await node.release();
         if (e instanceof PodError) throw new StepFailure(e.message, { loc: req.loc });
         throw e;
