@@ -7,11 +7,17 @@
 //   <home>/builds/<job id>/<number>/stashes/<name>/...
 //
 // Paths come from the job's id, not its name, so renaming a job moves nothing. Every relative
-// path from a build is checked to stay inside its directory.
+// path from a build (artifact names and stashed files come from agents, stash names from
+// Jenkinsfiles) is untrusted: it must be a plain relative path (`relPathProblem`: no '..',
+// '.', empty or absolute parts, no NUL) before it is joined to a directory, and the result is
+// checked again to stay inside. Stash names become one directory name whatever they hold
+// ('..' included). Nothing here follows a symbolic link that a build could have made: the
+// controller writes every file itself, under directories it created.
 import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { StashFile } from '../pipeline/steps/types.ts';
+import { relPathProblem } from '../pipeline/steps/files.ts';
 
 export class BuildFiles {
   readonly root: string;
@@ -20,6 +26,7 @@ export class BuildFiles {
   }
 
   dir(jobId: string, number: number): string {
+    if (!Number.isSafeInteger(number) || number < 1) throw new Error(`invalid build number ${number}`);
     return path.join(this.root, safeSegment(jobId), String(number));
   }
 
@@ -33,8 +40,10 @@ export class BuildFiles {
   }
 
   async putArtifact(jobId: string, number: number, rel: string, data: Buffer, mode: number): Promise<{ size: number; sha256: string }> {
+    const problem = relPathProblem(rel);
+    if (problem) throw new Error(`refusing to archive ${JSON.stringify(rel).slice(0, 300)}: ${problem}`);
     const dest = this.artifactPath(jobId, number, rel);
-    if (!dest) throw new Error(`refusing artifact path '${rel}' (it leaves the build's artifacts)`);
+    if (!dest) throw new Error(`refusing to archive ${JSON.stringify(rel).slice(0, 300)}: it leaves the build's artifacts`);
     await fsp.mkdir(path.dirname(dest), { recursive: true });
     await fsp.writeFile(dest, data, { mode: mode & 0o777 });
     return { size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
@@ -42,12 +51,17 @@ export class BuildFiles {
 
   async putStash(jobId: string, number: number, name: string, files: StashFile[]): Promise<void> {
     const dir = this.#stashDir(jobId, number, name);
+    // Every path is checked before anything is removed or written.
+    for (const f of files) {
+      const problem = relPathProblem(f.path);
+      if (problem) throw new Error(`stash '${name.slice(0, 200)}': refusing ${JSON.stringify(f.path).slice(0, 300)}: ${problem}`);
+    }
     await fsp.rm(dir, { recursive: true, force: true });
     await fsp.mkdir(dir, { recursive: true });
     const manifest: { path: string; mode: number }[] = [];
     for (const f of files) {
       const dest = inside(path.join(dir, 'files'), f.path);
-      if (!dest) throw new Error(`refusing stash path '${f.path}' (it leaves the stash)`);
+      if (!dest) throw new Error(`stash '${name.slice(0, 200)}': refusing ${JSON.stringify(f.path).slice(0, 300)}: it leaves the stash`);
       await fsp.mkdir(path.dirname(dest), { recursive: true });
       await fsp.writeFile(dest, f.data);
       manifest.push({ path: f.path, mode: f.mode });
@@ -64,9 +78,10 @@ export class BuildFiles {
       return undefined;
     }
     const out: StashFile[] = [];
+    if (!Array.isArray(manifest)) return undefined;
     for (const m of manifest) {
-      const src = inside(path.join(dir, 'files'), m.path);
-      if (src) out.push({ path: m.path, mode: m.mode, data: await fsp.readFile(src) });
+      const src = typeof m?.path === 'string' ? inside(path.join(dir, 'files'), m.path) : null;
+      if (src) out.push({ path: m.path, mode: typeof m.mode === 'number' ? m.mode & 0o777 : 0o644, data: await fsp.readFile(src) });
     }
     return out;
   }
@@ -83,18 +98,26 @@ export class BuildFiles {
     await fsp.rm(this.dir(jobId, number), { recursive: true, force: true });
   }
 
+  /** One directory per stash name, whatever the name holds ('.', '..', '/', very long). */
   #stashDir(jobId: string, number: number, name: string): string {
-    return path.join(this.dir(jobId, number), 'stashes', encodeURIComponent(name));
+    return path.join(this.dir(jobId, number), 'stashes', safeSegment(name));
   }
 }
 
-function safeSegment(s: string): string {
-  return encodeURIComponent(s).replace(/^\.+/, (m) => '%2E'.repeat(m.length));
+/**
+ * A string as one safe file name: URL-encoded, leading dots encoded too (so '.' and '..' are
+ * names, not directions), never empty, and hashed when it would be too long for a file name.
+ */
+export function safeSegment(s: string): string {
+  const enc = encodeURIComponent(s).replace(/^\.+/, (m) => '%2E'.repeat(m.length));
+  if (enc === '') return '%';
+  if (enc.length > 200) return `${enc.slice(0, 120)}~${createHash('sha256').update(s).digest('hex')}`;
+  return enc;
 }
 
-/** `base/rel` when it stays inside base (no '..' escape, not absolute), else null. */
+/** `base/rel` when `rel` is a plain relative path (relPathProblem in pipeline/steps/files.ts) that stays inside base, else null. */
 export function inside(base: string, rel: string): string | null {
-  if (rel === '' || path.isAbsolute(rel) || rel.includes('\0')) return null;
+  if (relPathProblem(rel) !== null) return null;
   const abs = path.resolve(base, rel);
   return abs.startsWith(base + path.sep) ? abs : null;
 }

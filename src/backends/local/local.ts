@@ -144,6 +144,28 @@ export class LocalWorkspace implements Workspace {
     }
   }
 
+  /**
+   * Refuses `abs` when the directory it would be created in leads out of the workspace through
+   * a symbolic link (checked at the deepest part of the path that exists), or when `abs` itself
+   * is a link that leads out: writes, directories and removals never land outside.
+   */
+  async #realParentInside(abs: string): Promise<void> {
+    await this.#realInside(abs);
+    const link = await fsp.lstat(abs).then((st) => st.isSymbolicLink(), () => false);
+    if (link && !(await fsp.stat(abs).then(() => true, () => false))) {
+      // A dangling link: writing would create its target, wherever that is.
+      const target = await fsp.readlink(abs).catch(() => '?');
+      throw new WorkspaceError('outside', `${abs} is a symbolic link to ${target}, which does not exist; refusing to write through it (remove the link first)`);
+    }
+    // Up from the parent, within the workspace (or @tmp), to the first part that exists.
+    for (let dir = path.dirname(abs); within(dir, this.root) || within(dir, this.tmp); dir = path.dirname(dir)) {
+      if (await fsp.lstat(dir).then(() => true, () => false)) {
+        await this.#realInside(dir);
+        return;
+      }
+    }
+  }
+
   async exec(spec: ExecSpec): Promise<ExecResult> {
     if (this.#released) throw new Error(`workspace ${this.root} was released; cannot run ${JSON.stringify(spec.argv[0])}`);
     const program = spec.argv[0];
@@ -258,6 +280,7 @@ export class LocalWorkspace implements Workspace {
 
   async writeFile(p: string, data: Buffer | string, mode?: number): Promise<void> {
     const abs = this.#inside(p);
+    await this.#realParentInside(abs);
     try {
       await fsp.mkdir(path.dirname(abs), { recursive: true });
       await fsp.writeFile(abs, data, mode === undefined ? undefined : { mode });
@@ -281,6 +304,7 @@ export class LocalWorkspace implements Workspace {
 
   async mkdir(p: string): Promise<void> {
     const abs = this.#inside(p);
+    await this.#realParentInside(abs);
     try {
       await fsp.mkdir(abs, { recursive: true });
     } catch (e) {
@@ -290,6 +314,8 @@ export class LocalWorkspace implements Workspace {
 
   async remove(p: string): Promise<void> {
     const abs = this.#inside(p);
+    // The path's parents must not lead out; `abs` itself may be a link (rm removes the link).
+    await this.#realInside(path.dirname(abs)).catch((e: unknown) => { if (abs !== this.root && abs !== this.tmp) throw e; });
     try {
       await fsp.rm(abs, { recursive: true, force: true, maxRetries: 2 });
     } catch (e) {

@@ -1,9 +1,17 @@
 // Gathering the files that match Ant patterns under the current directory, for
-// archiveArtifacts and stash. A link is taken only if where it points stays inside the
-// workspace: a build cannot smuggle /etc/passwd into its artifacts through a symlink.
+// archiveArtifacts and stash. The names come from the workspace's glob, which on an agent is
+// another machine's answer: each must be a plain relative path (relPathProblem) or the step
+// fails, so no '..' or absolute name reaches the controller's artifacts or stashes.
+//
+// Symbolic links: a link whose target stays inside the workspace is kept as a copy of the
+// target file (as Jenkins' archiveArtifacts does); a link that leads out of the workspace
+// fails the step naming it (its target's content is never read); a link to a directory is
+// skipped, like any directory (the glob does not follow directory links).
 import path from 'node:path/posix';
 import type { StepContext, StashFile } from './types.ts';
 import { StepFailure } from './errors.ts';
+import { relPathProblem } from './files.ts';
+import { WorkspaceError } from '../../backends/types.ts';
 
 export async function collectFiles(ctx: StepContext, includes: string, excludes: string | undefined,
   opts: { defaultExcludes: boolean; step: string }): Promise<StashFile[]> {
@@ -14,6 +22,10 @@ export async function collectFiles(ctx: StepContext, includes: string, excludes:
     rels = await ws.glob(base, includes, excludes, { defaultExcludes: opts.defaultExcludes });
   } catch (err) {
     throw new StepFailure(`${opts.step}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  for (const rel of rels) {
+    const problem = relPathProblem(rel);
+    if (problem) throw new StepFailure(`${opts.step}: the workspace on ${ws.nodeName} listed ${JSON.stringify(rel).slice(0, 300)}, which is not a file under ${base}: ${problem}`);
   }
   const out: StashFile[] = [];
   for (const rel of rels) {
@@ -26,7 +38,9 @@ export async function collectFiles(ctx: StepContext, includes: string, excludes:
         const data = await ws.readFile(abs);
         out.push({ path: rel, mode: 0o644, data });
       } catch (err) {
-        throw new StepFailure(`${opts.step}: refusing ${rel}: ${err instanceof Error ? err.message : String(err)}`);
+        if (err instanceof WorkspaceError && err.code !== 'outside' && /is a directory/.test(err.message)) continue;
+        const why = err instanceof Error ? err.message : String(err);
+        throw new StepFailure(`${opts.step}: refusing ${rel}: ${why}${err instanceof WorkspaceError && err.code === 'outside' ? '; archive or stash the file itself, or a copy of it inside the workspace' : ''}`);
       }
       continue;
     }
