@@ -17,8 +17,16 @@
 //     socket still looks open (half-open), it is terminated.
 //   - another agent holds the name on a live connection: the newcomer is closed with 4409.
 //
-// Any frame that breaks the protocol (bad JSON, wrong schema, unknown type, over 16 MB)
-// closes that connection with a reason and ends its session; nothing else is affected.
+// Any frame that breaks the protocol (bad JSON, wrong schema, unknown type, over 16 MB, an
+// answer to a request its session never made, a sequence number out of order or replayed)
+// closes that connection with a reason and ends its session; nothing else is affected, since
+// request ids and sequence numbers belong to one agent's session and no frame can name
+// another's. Floods: frames that carry nothing new (a replayed sequence number, a standalone
+// ack that acknowledges nothing new beyond a small allowance) close the connection; at most
+// MAX_PENDING_HELLOS connections per agent name may wait for their hello (more: 429); refused
+// upgrades are logged, but after the first few per address only every 100th is (with a count),
+// so a flood of bad secrets cannot flood the log. A readFile answer larger than maxFileBytes
+// fails that call (the controller holds a file in memory while a step uses it).
 //
 // SSH-launched agents (src/backends/ssh/) come in through `attachStream`: the same frames
 // over the exec channel's stdin/stdout (protocol/stream.ts), no upgrade and no secret.
@@ -54,6 +62,8 @@ export interface AgentHubOptions {
   helloTimeoutMs?: number;
   /** Largest frame accepted. Default 16 MiB. */
   maxFrameBytes?: number;
+  /** Largest file a readFile may bring into the controller's memory. Default 1 GiB. */
+  maxFileBytes?: number;
   /** Whether an agent of this name may connect (e.g. it is configured and enabled). Default: any name with a valid secret. */
   authorize?: (name: string) => boolean | Promise<boolean>;
   /** One line per notable event (connections, refusals, protocol errors). */
@@ -102,7 +112,15 @@ interface Conn {
   closedByHub: boolean;
   /** Set when the connection broke the protocol (the session ends, no grace). */
   violation: string | null;
+  /** Highest ack seen on this connection, and standalone acks that acknowledged nothing new. */
+  lastAck: number;
+  idleAcks: number;
 }
+
+/** Connections of one agent name that may wait for their hello at once. */
+export const MAX_PENDING_HELLOS = 4;
+/** Standalone acks that acknowledge nothing new a connection may send before it counts as a flood. */
+const MAX_IDLE_ACKS = 64;
 
 export class AgentHub extends EventEmitter<AgentHubEvents> {
   readonly path: string;
@@ -119,6 +137,11 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   readonly #backends = new Map<string, RemoteBackend>();
   /** The connection that currently carries each session. */
   readonly #current = new WeakMap<AgentSession, Conn>();
+  readonly #maxFileBytes: number;
+  /** Connections per agent name accepted (or being upgraded) that have not said hello yet. */
+  readonly #awaitingHello = new Map<string, number>();
+  /** Refused upgrades per remote address (for log throttling). */
+  readonly #refusals = new Map<string, number>();
   #closed = false;
 
   constructor(options: AgentHubOptions) {
@@ -131,6 +154,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
     this.#authorize = options.authorize;
     this.#log = options.log ?? (() => {});
+    this.#maxFileBytes = options.maxFileBytes ?? 1024 * 1024 * 1024;
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxFrameBytes ?? MAX_FRAME_BYTES,
@@ -271,7 +295,11 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const address = req.socket.remoteAddress ?? null;
     const refuse = (status: number, text: string) => {
-      this.#log(`refused an agent connection from ${address ?? '?'}: ${text}`);
+      // The first 10 refusals of an address are logged, then every 100th with the count.
+      const n = (this.#refusals.get(address ?? '?') ?? 0) + 1;
+      if (this.#refusals.size > 10_000) this.#refusals.clear();
+      this.#refusals.set(address ?? '?', n);
+      if (n <= 10 || n % 100 === 0) this.#log(`refused an agent connection from ${address ?? '?'}: ${text}${n > 10 ? ` (${n} refusals from this address so far)` : ''}`);
       const body = Buffer.from(text + '\n', 'utf8');
       socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
         `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString('utf8')}`);
@@ -291,14 +319,33 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     if (this.#authorize && !(await this.#authorize(name))) {
       return refuse(403, `agent '${name}' is not configured on this controller (or is disabled)`);
     }
+    const waiting = this.#awaitingHello.get(name) ?? 0;
+    if (waiting >= MAX_PENDING_HELLOS) {
+      return refuse(429, `agent '${name}' already has ${waiting} connections waiting for their hello; wait for them to finish`);
+    }
     if (socket.destroyed) return;
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, name, address));
+    // Counted from here until the hello arrives or the connection ends, whichever comes first.
+    this.#awaitingHello.set(name, waiting + 1);
+    let counted = true;
+    const helloDone = () => {
+      if (!counted) return;
+      counted = false;
+      const n = (this.#awaitingHello.get(name) ?? 1) - 1;
+      if (n > 0) this.#awaitingHello.set(name, n);
+      else this.#awaitingHello.delete(name);
+    };
+    let accepted = false;
+    socket.once('close', () => { if (!accepted) helloDone(); });
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      accepted = true;
+      this.#accept(ws, name, address, helloDone);
+    });
   }
 
   // ------------------------------------------------------------------------------ connections
 
-  #accept(ws: WebSocket, name: string, address: string | null): void {
-    const conn: Conn = { ws, name, address, session: null, closedByHub: false, violation: null };
+  #accept(ws: WebSocket, name: string, address: string | null, helloDone: () => void = () => {}): void {
+    const conn: Conn = { ws, name, address, session: null, closedByHub: false, violation: null, lastAck: 0, idleAcks: 0 };
     this.#conns.add(conn);
     const decoder = agentDecoder();
     const helloTimer = setTimeout(() => {
@@ -317,11 +364,12 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
         if (conn.session === null) {
           if (msg.type !== 'hello') throw new ProtocolViolation(CloseCode.policy, `expected hello from agent '${name}', got '${msg.type}'`);
           clearTimeout(helloTimer);
+          helloDone();
           this.#hello(conn, msg);
           return;
         }
         if (!this.#isCurrent(conn)) return; // a replaced connection's leftovers: the resumed one resends them
-        this.#message(conn.session, msg, data, raw.length);
+        this.#message(conn, conn.session, msg, data, raw.length);
       } catch (e) {
         this.#fail(conn, e);
       }
@@ -343,6 +391,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     });
     ws.on('close', (code, reasonBuf) => {
       clearTimeout(helloTimer);
+      helloDone();
       stopHeartbeat();
       this.#conns.delete(conn);
       const s = conn.session;
@@ -395,12 +444,13 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
         existing.end(new AgentUnavailableError(name, `agent '${name}' restarted; what ran on it was lost`));
       }
       session = new AgentSession({
-        name, token: randomUUID(), hello, address: conn.address, graceMs: this.graceMs,
+        name, token: randomUUID(), hello, address: conn.address, graceMs: this.graceMs, maxFileBytes: this.#maxFileBytes,
         onEnd: (s, reason) => this.#ended(s, reason),
       });
       this.#sessions.set(name, session);
     }
     conn.session = session;
+    conn.lastAck = resumed ? hello.received : 0;
     this.#current.set(session, conn);
     const welcome: WelcomeMessage = {
       type: 'welcome', protocol: PROTOCOL_VERSION, session: session.token, resumed,
@@ -412,13 +462,23 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     this.emit(resumed ? 'reconnected' : 'online', infoOf(session));
   }
 
-  #message(s: AgentSession, msg: AgentMessage, data: Buffer | null, bytes: number): void {
+  #message(conn: Conn, s: AgentSession, msg: AgentMessage, data: Buffer | null, bytes: number): void {
     if (msg.type === 'hello') throw new ProtocolViolation(CloseCode.policy, 'a second hello');
     if (msg.type === 'ack') {
+      // An agent sends a standalone ack only when it has something new to acknowledge.
+      if (msg.ack <= conn.lastAck && ++conn.idleAcks > MAX_IDLE_ACKS) {
+        throw new ProtocolViolation(CloseCode.policy, `a flood of acknowledgements that acknowledge nothing new (${conn.idleAcks} of ack ${msg.ack})`);
+      }
+      conn.lastAck = Math.max(conn.lastAck, msg.ack);
       s.link.acknowledged(msg.ack);
       return;
     }
-    if (!s.link.receive(msg.seq, msg.ack, bytes)) return; // a duplicate resent after a reconnect
+    conn.lastAck = Math.max(conn.lastAck, msg.ack);
+    // After the welcome the agent resends only what the controller said it had not received,
+    // so on one connection an old sequence number is never legitimate: a replayed frame.
+    if (!s.link.receive(msg.seq, msg.ack, bytes)) {
+      throw new ProtocolViolation(CloseCode.policy, `message ${msg.seq} ('${msg.type}') was already received: a replayed or duplicated frame`);
+    }
     s.handle(msg as Response, data);
   }
 

@@ -41,6 +41,8 @@ interface Pending {
   /** exec: where output goes, and the number of the next chunk. */
   output: ((data: Buffer, stream: OutputStream) => void) | null;
   n: number;
+  /** readFile: bytes so far; set to -1 once over the limit (the call failed; the rest is dropped). */
+  bytes?: number;
 }
 
 export interface SessionOptions {
@@ -49,6 +51,8 @@ export interface SessionOptions {
   hello: HelloMessage;
   address: string | null;
   graceMs: number;
+  /** Largest file readFile accepts (default 1 GiB): the controller holds it in memory. */
+  maxFileBytes?: number;
   /** Called once when the session ends, with the reason. */
   onEnd: (session: AgentSession, reason: AgentUnavailableError) => void;
 }
@@ -68,8 +72,10 @@ export class AgentSession {
   #graceTimer: NodeJS.Timeout | null = null;
   #ended: AgentUnavailableError | null = null;
   readonly #onEnd: SessionOptions['onEnd'];
+  readonly #maxFileBytes: number;
 
   constructor(o: SessionOptions) {
+    this.#maxFileBytes = o.maxFileBytes ?? 1024 * 1024 * 1024;
     this.name = o.name;
     this.token = o.token;
     this.hello = o.hello;
@@ -238,16 +244,31 @@ export class AgentSession {
         p.n++;
         p.output(data ?? Buffer.alloc(0), msg.stream);
         return;
-      case 'chunk':
+      case 'chunk': {
         if (!p.chunks) throw new ProtocolViolation(CloseCode.policy, `data chunk for request ${msg.id}, which is ${p.what}`);
-        p.chunks.push(data ?? Buffer.alloc(0));
+        if (p.bytes === -1) return; // over the limit: already failed, the rest is dropped
+        const chunk = data ?? Buffer.alloc(0);
+        p.bytes = (p.bytes ?? 0) + chunk.length;
+        if (p.bytes > this.#maxFileBytes) {
+          p.bytes = -1;
+          p.chunks.length = 0;
+          p.reject(new Error(`${p.what} on agent '${this.name}': the file is larger than ${formatBytes(this.#maxFileBytes)}, the most the controller reads into memory; archive or stash a smaller file (or compress it)`), false);
+          return;
+        }
+        p.chunks.push(chunk);
         return;
+      }
       case 'failed':
         this.#pending.delete(msg.id);
+        if (p.bytes === -1) return;
         p.reject(msg.code === 'error' ? new Error(msg.message) : new WorkspaceError(msg.code, msg.message), false);
         return;
       default:
         if (msg.type !== p.expect) throw new ProtocolViolation(CloseCode.policy, `'${msg.type}' in answer to request ${msg.id}, which is ${p.what}`);
+        if (p.bytes === -1) {
+          this.#pending.delete(msg.id); // the end of a file already refused as too large
+          return;
+        }
         if (msg.type === 'exited' && msg.chunks !== p.n) {
           throw new ProtocolViolation(CloseCode.policy, `exec ${msg.id} ended after ${msg.chunks} output chunks, ${p.n} arrived`);
         }
@@ -258,6 +279,12 @@ export class AgentSession {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function formatBytes(n: number): string {
+  if (n >= 1024 ** 3 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3} GiB`;
+  if (n >= 1024 ** 2 && n % 1024 ** 2 === 0) return `${n / 1024 ** 2} MiB`;
+  return `${n} bytes`;
+}
 
 export function formatSeconds(ms: number): string {
   const s = ms / 1000;
