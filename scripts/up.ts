@@ -5,6 +5,11 @@
 // agent and the controller.
 //
 //   KILN_HOME (default ~/.kiln), KILN_PORT (default 8080) as for `kiln controller`.
+//
+// This script talks to the controller with an admin token it makes up at each start and
+// passes as KILN_ADMIN_TOKEN (valid while it runs); people sign in with the initial admin
+// password the controller writes to <home>/secrets/initialAdminPassword on first start.
+import { randomBytes } from 'node:crypto';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, copyFileSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -30,7 +35,8 @@ function fail(message: string): never {
 }
 
 // 1. The controller, in the foreground of this terminal's output.
-const ctl = spawn(kiln, ['controller', '--home', home, '--port', port], { stdio: ['ignore', 'pipe', 'inherit'] });
+const token = `up-${randomBytes(24).toString('hex')}`;
+const ctl = spawn(kiln, ['controller', '--home', home, '--port', port], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KILN_ADMIN_TOKEN: token } });
 children.push(ctl);
 ctl.on('exit', (code) => {
   process.stderr.write(`kiln up: the controller stopped (exit ${code ?? 'signal'})\n`);
@@ -47,7 +53,8 @@ const url = await new Promise<string>((resolve) => {
 });
 
 async function api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const res = await fetch(new URL(p, url), { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) };
+  const res = await fetch(new URL(p, url), { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   const text = await res.text();
   return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
 }
@@ -96,22 +103,28 @@ if ((await api('GET', 'api/v1/jobs/hello')).status === 404) {
   if (r.status !== 201) fail(`could not create the example job: ${r.json.error?.message ?? r.status}`);
 }
 const build = (await api<{ number: number }>('POST', 'api/v1/jobs/hello/builds', {})).json;
-const stream = await fetch(new URL(`api/v1/jobs/hello/builds/${build.number}/console/stream`, url));
+const stream = await fetch(new URL(`api/v1/jobs/hello/builds/${build.number}/console/stream`, url), { headers: { authorization: `Bearer ${token}` } });
 await stream.text();
 const done = (await api<{ result: string; durationMs: number }>('GET', `api/v1/jobs/hello/builds/${build.number}`)).json;
+const setup = (await api<{ needed: boolean; passwordFile?: string }>('GET', 'api/v1/setup')).json;
+const signIn = setup.needed
+  ? `sign in           open ${url} and unlock Kiln with the initial admin password in
+                    ${setup.passwordFile ?? path.join(home, 'secrets', 'initialAdminPassword')} (then create your admin user)`
+  : `sign in           ${url} with your user (the initial setup is done)`;
 
 process.stdout.write(`
 Kiln is running at ${url}
   controller home   ${home}  (store, logs, artifacts, secrets/)
   local agent       '${agentName}' (2 executors), log in ${agentLog}
   example build     hello #${build.number}: ${done.result} in ${done.durationMs} ms
+  ${signIn}
 
-Try:
-  bin/kiln build hello --follow --url ${url}        run the example again
-  bin/kiln job create NAME --file Jenkinsfile --url ${url}
-  bin/kiln logs hello --url ${url}                  the last build's console
-  curl ${url}api/v1/jobs/hello/builds/${build.number}/stages
-Sign-in and the initial admin password (<home>/secrets/initialAdminPassword) arrive with the
-security work; until then Kiln listens on 127.0.0.1 only. Ctrl-C stops Kiln and the agent.
+Try (this admin token works while this script runs; make your own with POST /api/v1/me/tokens):
+  export KILN_URL=${url} KILN_TOKEN=${token}
+  bin/kiln build hello --follow                      run the example again
+  bin/kiln job create NAME --file Jenkinsfile
+  bin/kiln logs hello                                the last build's console
+  curl -H "Authorization: Bearer $KILN_TOKEN" ${url}api/v1/jobs/hello/builds/${build.number}/stages
+Kiln listens on 127.0.0.1 only. Ctrl-C stops Kiln and the agent.
 `);
 await new Promise(() => {});

@@ -24,7 +24,7 @@ export function clientOptions(flags: { url?: string | undefined; token?: string 
     throw new ClientError(`not a URL: '${raw}' (give the controller's address, e.g. http://127.0.0.1:8080/)`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ClientError(`the controller URL must be http or https, got '${raw}'`);
-  return { url: u.href.endsWith('/') ? u.href : `${u.href}/`, token: flags.token ?? env.KILN_TOKEN ?? null };
+  return { url: u.href.endsWith('/') ? u.href : `${u.href}/`, token: flags.token ?? (env.KILN_TOKEN || null) };
 }
 
 export class Client {
@@ -92,8 +92,12 @@ export class Client {
 
 function errorMessage(status: number, text: string): string {
   try {
-    const j = JSON.parse(text) as { error?: { message?: string } };
-    if (j.error?.message) return j.error.message;
+    const j = JSON.parse(text) as { error?: { message?: string; code?: string } };
+    if (j.error?.message) {
+      // The CLI authenticates with a token only: say how to give one.
+      if (status === 401 && j.error.code !== 'setup-required') return `${j.error.message}\n(the CLI sends --token or KILN_TOKEN: create an API token under your profile, or with POST /api/v1/me/tokens)`;
+      return j.error.message;
+    }
   } catch {
     // not JSON
   }

@@ -40,6 +40,7 @@ import { TriggerScheduler, syncOnJobRoutes } from './triggers.ts';
 import { registerWebhooks } from './webhooks.ts';
 import { openCredentials, type CredentialService } from './credentials.ts';
 import { registerCredentialRoutes } from './credentials-http.ts';
+import { AuthService } from './auth/service.ts';
 import { SshAgents } from '../backends/ssh/manager.ts';
 import type { HostKeyPolicy } from '../backends/ssh/launcher.ts';
 
@@ -69,7 +70,9 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   await fsp.mkdir(path.join(cfg.home, 'secrets'), { recursive: true, mode: 0o700 });
   const key = await controllerKey(cfg.home);
   const store = await openStore({ home: cfg.home, ...(cfg.databaseUrl ? { url: cfg.databaseUrl } : {}) });
-  const credentials = await openCredentials({ home: cfg.home, store, log }).catch(async (err: unknown) => { await store.close(); throw err; });
+  const auth = new AuthService({ store, home: cfg.home, adminToken: cfg.adminToken, log });
+  await auth.init().catch(async (err: unknown) => { await store.close(); throw err; });
+  const credentials = await openCredentials({ home: cfg.home, store, log, audit: (e) => void auth.audit({ ...e, address: '' }) }).catch(async (err: unknown) => { await store.close(); throw err; });
   const logs = new LogStore(cfg.home);
   const files = new BuildFiles(cfg.home);
 
@@ -278,7 +281,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   let ready = false;
   const startedAt = Date.now();
   const app = buildHttp({
-    store, builds, files, logs, queue, agents,
+    store, builds, files, logs, queue, agents, auth,
     get publicUrl() { return publicUrl; },
     ready: async () => ready,
     metrics: async () => metricsText({ scheduler, hub, builds, store, startedAt }),
@@ -287,7 +290,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   registerWebhooks(app, { store, builds, log: (line) => log(line), secret: cfg.webhookSecret });
   syncOnJobRoutes(app, triggers);
   // --- end triggers
-  registerCredentialRoutes(app, credentials);
+  registerCredentialRoutes(app, credentials, auth);
   const detach = hub.attach(app.server);
   await app.listen({ port: cfg.port, host: cfg.host });
   const addr = app.server.address() as AddressInfo;
@@ -313,6 +316,11 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   ready = true;
   log(`Kiln is ready at ${url} (home ${cfg.home}, ${store.kind} store, started in ${Math.round(performance.now() - t0)} ms)`);
   log(`Agents connect to ${agentUrl}agent`);
+  if (auth.setupNeeded) log(`Kiln is locked until set up: open ${url} and unlock it with the initial admin password in ${auth.passwordFile}`);
+  if (cfg.adminToken) log('The configured admin token (adminToken / KILN_ADMIN_TOKEN) is accepted as an admin');
+  if (!url.startsWith('https:') && !/^http:\/\/(127\.|localhost[:/]|\[::1\])/.test(url)) {
+    log(`WARNING: ${url} is plain HTTP on a network address: passwords and session cookies cross the network in clear; serve Kiln behind TLS and set its public URL to https://`);
+  }
 
   return {
     url,

@@ -13,14 +13,17 @@
 // Secret fields by type: secretText { secret } · usernamePassword { username, password } ·
 // secretFile { fileName, content | contentBase64 } · sshKey { username, privateKey, passphrase? } ·
 // certificate { contentBase64 | content, password? }. `folder` null or absent = global.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { StoreError } from '../store/types.ts';
 import type { CredentialService } from './credentials.ts';
+import type { AuthService } from './auth/service.ts';
 
 /** Enough for a 1 MiB file as base64 in JSON, with room to reject it by field rather than by size. */
 const BODY_LIMIT = 3 * 1024 * 1024;
 
-export function registerCredentialRoutes(app: FastifyInstance, credentials: CredentialService): void {
+export function registerCredentialRoutes(app: FastifyInstance, credentials: CredentialService, auth: AuthService): void {
+  const audit = (req: FastifyRequest, action: string, target: string, detail = '') =>
+    auth.audit({ actor: req.principal?.name ?? 'anonymous', action, target, detail, address: req.ip });
   const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 1000 } } } as const;
   const anyBody = { type: 'object' } as const;
   const noStore = { 'cache-control': 'no-store' };
@@ -29,6 +32,7 @@ export function registerCredentialRoutes(app: FastifyInstance, credentials: Cred
 
   app.post('/api/v1/credentials', { bodyLimit: BODY_LIMIT, schema: { body: anyBody } }, async (req, reply) => {
     const view = await credentials.create(req.body);
+    await audit(req, 'credential.create', view.id, view.type);
     return reply.code(201).headers(noStore).header('location', `/api/v1/credentials/${encodeURIComponent(view.id)}`).send(view);
   });
 
@@ -41,12 +45,15 @@ export function registerCredentialRoutes(app: FastifyInstance, credentials: Cred
 
   app.put('/api/v1/credentials/:id', { bodyLimit: BODY_LIMIT, schema: { params: idParams, body: anyBody } }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    return reply.headers(noStore).send(await credentials.update(id, req.body));
+    const view = await credentials.update(id, req.body);
+    await audit(req, 'credential.update', id, Object.keys(req.body as object).filter((k) => k !== 'id').join(', '));
+    return reply.headers(noStore).send(view);
   });
 
   app.delete('/api/v1/credentials/:id', { schema: { params: idParams } }, async (req, reply) => {
     const { id } = req.params as { id: string };
     if (!(await credentials.delete(id))) throw new StoreError('not-found', `no credential '${id}'`);
+    await audit(req, 'credential.delete', id);
     return reply.code(204).send();
   });
 }

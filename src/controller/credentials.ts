@@ -391,11 +391,13 @@ export class CredentialService {
   readonly #store: Store;
   readonly #cipher: CredentialCipher;
   readonly #log: (line: string) => void;
+  readonly #audit: CredentialAudit;
 
-  constructor(o: { store: Store; key: Buffer; log?: (line: string) => void }) {
+  constructor(o: { store: Store; key: Buffer; log?: (line: string) => void; audit?: CredentialAudit }) {
     this.#store = o.store;
     this.#cipher = new CredentialCipher(o.key);
     this.#log = o.log ?? (() => {});
+    this.#audit = o.audit ?? (() => {});
   }
 
   get fingerprint(): string {
@@ -494,6 +496,7 @@ export class CredentialService {
       throw new CredentialLookupError((e as Error).message);
     }
     await this.#store.credentials.recordUse(id, job.id, build).catch((e: unknown) => this.#log(`credential '${id}': could not record its use by ${job.name} #${build}: ${(e as Error).message}`));
+    this.#audit({ actor: `${job.name} #${build}`, action: 'credential.use', target: id, detail: `bound by build ${build} of ${job.name}` });
     const c: Credential = { id, type: rec.type };
     if (p.secret !== undefined) c.secret = p.secret;
     if (p.username !== undefined) c.username = p.username;
@@ -551,12 +554,15 @@ export class CredentialService {
 }
 
 /** Opens the key (making it on first start) and the service; warns about credentials another key encrypted. */
-export async function openCredentials(o: { home: string; store: Store; log?: (line: string) => void }): Promise<CredentialService> {
+/** Where the service reports a credential's use by a build (the audit log). */
+export type CredentialAudit = (e: { actor: string; action: string; target: string; detail: string }) => void;
+
+export async function openCredentials(o: { home: string; store: Store; log?: (line: string) => void; audit?: CredentialAudit }): Promise<CredentialService> {
   const log = o.log ?? (() => {});
   const k = await loadCredentialsKey(o.home);
   if (k.created) log(`Created the credentials key ${k.file} (back it up with the store: without it stored credentials cannot be decrypted)`);
   if (k.warning) log(`WARNING: ${k.warning}`);
-  const service = new CredentialService({ store: o.store, key: k.key, log });
+  const service = new CredentialService({ store: o.store, key: k.key, log, ...(o.audit ? { audit: o.audit } : {}) });
   const foreign = await service.undecryptable();
   if (foreign.length > 0) {
     log(`WARNING: ${foreign.length} stored credential(s) were encrypted with another key than ${k.file} (fingerprint ${service.fingerprint}): ` +

@@ -15,6 +15,11 @@
 //   GET    /api/v1/agents  POST /api/v1/agents  GET|PUT|DELETE /api/v1/agents/:name
 //   GET    /api/v1/agents/:name/log   (an SSH agent's launch log)
 //   GET|POST /api/v1/credentials             GET|PUT|DELETE /api/v1/credentials/:id   (credentials-http.ts)
+//   setup, login, logout, /me, users, tokens, audit                                   (auth/http.ts)
+//
+// Every route needs a login except those auth/policy.ts marks public; which role each needs
+// is in that one table, checked by auth/http.ts before any handler runs. Handlers read the
+// caller from `req.principal` (never null past the check on non-public routes).
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -27,6 +32,8 @@ import type { LogStore } from './logstore.ts';
 import { Readable } from 'node:stream';
 import type { BuildFiles } from './files.ts';
 import type { StageRecord } from '../pipeline/engine/state.ts';
+import { registerAuth } from './auth/http.ts';
+import { AuthError, type AuthService, type Principal } from './auth/service.ts';
 
 export interface QueueView {
   list(): { id: string; job: string; number: number | null; label: string | null; why: string; since: number }[];
@@ -69,6 +76,7 @@ export interface HttpContext {
   metrics: () => Promise<string>;
   ready: () => Promise<boolean>;
   publicUrl: string;
+  auth: AuthService;
 }
 
 const JOB_NAME = '^[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}){0,9}$';
@@ -90,6 +98,11 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   const app = Fastify({ bodyLimit: 12 * 1024 * 1024, logger: false, routerOptions: { maxParamLength: 1000 }, ajv: { customOptions: { allowUnionTypes: true } }, forceCloseConnections: true });
 
   app.setErrorHandler((err: unknown, _req, reply) => {
+    if (err instanceof AuthError) {
+      if (err.retryAfterSeconds !== null) reply.header('retry-after', String(err.retryAfterSeconds));
+      if (err.status === 401) reply.header('www-authenticate', 'Bearer realm="kiln"');
+      return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
+    }
     if (err instanceof HttpError) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
     if (err instanceof TriggerError) return reply.code(err.status).send({ error: { code: err.status === 404 ? 'not-found' : 'invalid', message: err.message } });
     if (err instanceof StoreError) {
@@ -104,6 +117,10 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     }
     return reply.code(500).send({ error: { code: 'internal', message: `internal error: ${e.message ?? String(err)}` } });
   });
+  registerAuth(app, ctx.auth, { publicUrl: () => ctx.publicUrl });
+  const principal = (req: FastifyRequest): Principal => req.principal!;
+  const audit = (req: FastifyRequest, action: string, target: string, detail = '') =>
+    ctx.auth.audit({ actor: principal(req).name, action, target, detail, address: req.ip });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not-found', message: `no such route: ${req.method} ${req.url.split('?')[0] ?? ''}` } }));
 
   // ---------------------------------------------------------------------------------------------
@@ -159,6 +176,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     const definition = definitionOf(body);
     if (!definition) throw new HttpError(400, 'invalid', 'a job needs a Jenkinsfile: give script (inline) or git: { url, branch, path }');
     const job = await ctx.store.jobs.create({ name: body.name, description: body.description ?? '', definition, disabled: body.disabled ?? false });
+    await audit(req, 'job.create', job.name, definition.kind === 'git' ? `Jenkinsfile from ${definition.url}` : 'inline Jenkinsfile');
     return reply.code(201).send(await jobJson(ctx, job));
   });
 
@@ -174,6 +192,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
       ...(definition ? { definition } : {}),
       ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
     });
+    await audit(req, 'job.update', job.name, Object.keys(body).join(', '));
     return jobJson(ctx, updated);
   });
 
@@ -183,6 +202,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
       if (b.job.id === job.id) throw new HttpError(409, 'conflict', `job '${job.name}' has a running build (#${b.number}); abort it first`);
     }
     const { builds } = await ctx.store.jobs.delete(job.name);
+    await audit(req, 'job.delete', job.name, `${builds.length} build(s) removed`);
     for (const b of builds) await ctx.files.removeBuild(job.id, b.number);
     return reply.code(204).send();
   });
@@ -197,7 +217,11 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   }, async (req, reply) => {
     const job = await needJob(ctx, req);
     const body = (req.body ?? {}) as { params?: Record<string, JsonValue> };
-    const build = await ctx.builds.trigger(job.name, { params: body.params ?? {}, causes: [{ type: 'api', description: 'Started by an API call' }] });
+    const who = principal(req);
+    const cause = who.via === 'admin-token'
+      ? { type: 'api' as const, description: 'Started by an API call (the configured admin token)' }
+      : { type: 'user' as const, description: `Started by user ${who.name}`, userId: who.name };
+    const build = await ctx.builds.trigger(job.name, { params: body.params ?? {}, causes: [cause] });
     return reply.code(201).send(buildJson(ctx, build));
   });
 
@@ -306,19 +330,20 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
       params: { type: 'object', required: ['job', 'number', 'id'], properties: { job: { type: 'string' }, number: { type: 'integer', minimum: 1 }, id: { type: 'string', maxLength: 200 } } },
       body: {
         type: 'object', required: ['action'], additionalProperties: false,
-        properties: { action: { enum: ['approve', 'reject'] }, params: { type: 'object', additionalProperties: { type: ['string', 'boolean', 'number'] } }, user: { type: 'string', maxLength: 200 } },
+        properties: { action: { enum: ['approve', 'reject'] }, params: { type: 'object', additionalProperties: { type: ['string', 'boolean', 'number'] } } },
       },
     },
   }, async (req) => {
     const b = await needBuild(ctx, req);
     const { id } = req.params as { id: string };
-    const body = req.body as { action: 'approve' | 'reject'; params?: Record<string, string | boolean | number>; user?: string };
+    const body = req.body as { action: 'approve' | 'reject'; params?: Record<string, string | boolean | number> };
     const run = ctx.builds.live.get(b.id)?.run;
     const pending = run?.pendingInputs().find((p) => p.id === id);
     if (!run || !pending) throw notFound(`${b.job} #${b.number} has no input '${id}' waiting`);
-    const user = body.user ?? 'api';
-    // Only the listed submitters may answer (users or groups, comma-separated), as in Jenkins.
-    if (pending.submitter) {
+    const who = principal(req);
+    const user = who.name;
+    // Only the listed submitters may answer (users, comma-separated), as in Jenkins; admins may always.
+    if (pending.submitter && who.role !== 'admin') {
       const allowed = pending.submitter.split(',').map((x) => x.trim()).filter(Boolean);
       if (!allowed.includes(user)) throw new HttpError(403, 'forbidden', `input '${id}' may only be answered by ${allowed.join(', ')}; '${user}' may not`);
     }
@@ -369,7 +394,10 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
 
   const agentName = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: AGENT_NAME } } } as const;
   const agentLabels = { type: 'array', maxItems: 100, items: { type: 'string', pattern: '^[^\\s&|!()<>-][^\\s&|!()<>]{0,99}$' } } as const;
-  app.get('/api/v1/agents', async () => ({ agents: await ctx.agents.list() }));
+  // The connect command holds the agent's secret: only admins see it.
+  const shown = (req: FastifyRequest, a: AgentInfo): AgentInfo =>
+    principal(req).role === 'admin' ? a : { ...a, command: a.command.replace(/--secret \S+/, "--secret '<secret: admins only>'") };
+  app.get('/api/v1/agents', async (req) => ({ agents: (await ctx.agents.list()).map((a) => shown(req, a)) }));
   app.post('/api/v1/agents', {
     schema: {
       body: {
@@ -390,12 +418,13 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
       name: body.name, labels: body.labels ?? [], executors: body.executors ?? 1, description: body.description ?? '',
       ...(body.launcher !== undefined ? { launcher: body.launcher } : {}), ...(body.workdir !== undefined ? { workdir: body.workdir } : {}),
     });
+    await audit(req, 'agent.create', a.name, `${a.launcher}, ${a.executors} executor(s)`);
     return reply.code(201).send(a);
   });
   app.get('/api/v1/agents/:name', { schema: { params: agentName } }, async (req) => {
     const a = await ctx.agents.get((req.params as { name: string }).name);
     if (!a) throw notFound(`no agent named '${(req.params as { name: string }).name}'`);
-    return a;
+    return shown(req, a);
   });
   // Changes only what is given. `launcher` fields merge into the current launcher (null
   // removes one: `{ "launcher": { "pinnedHostKey": null } }` forgets a pinned host key); a
@@ -418,6 +447,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     const name = (req.params as { name: string }).name;
     const a = await ctx.agents.update(name, req.body as { labels?: string[]; executors?: number; description?: string; launcher?: unknown; workdir?: string | null });
     if (!a) throw notFound(`no agent named '${name}'`);
+    await audit(req, 'agent.update', name, Object.keys(req.body as object).join(', '));
     return a;
   });
   app.get('/api/v1/agents/:name/log', { schema: { params: agentName } }, async (req) => {
@@ -428,6 +458,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   app.delete('/api/v1/agents/:name', { schema: { params: agentName } }, async (req, reply) => {
     const name = (req.params as { name: string }).name;
     if (!(await ctx.agents.remove(name))) throw notFound(`no agent named '${name}'`);
+    await audit(req, 'agent.delete', name);
     return reply.code(204).send();
   });
 

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { agentRepo } from './agents.ts';
 import { buildRepo } from './builds.ts';
 import { credentialRepo } from './credentials.ts';
+import { userRepo } from './users.ts';
 import type { Db } from './db.ts';
 import { jobRepo, type RepoContext } from './jobs.ts';
 import { migrate, schemaVersion } from './migrations.ts';
@@ -91,6 +92,7 @@ function createStore(db: Db, kind: StoreKind, location: string, now: () => numbe
     agents: agentRepo(ctx),
     queue: queueRepo(ctx),
     credentials: credentialRepo(ctx),
+    users: userRepo(ctx),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   };

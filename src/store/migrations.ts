@@ -119,6 +119,52 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX credential_uses_job ON credential_uses (job_id)`,
     ],
   },
+  {
+    version: 3,
+    name: 'users, sessions, API tokens, audit log',
+    statements: [
+      `CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'developer', 'viewer')),
+        full_name TEXT NOT NULL DEFAULT '',
+        password_hash TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+      // id_hash: SHA-256 of the cookie value; the value itself is never stored.
+      `CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        last_seen_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        address TEXT NOT NULL DEFAULT ''
+      )`,
+      `CREATE INDEX sessions_user ON sessions (user_name)`,
+      `CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at BIGINT NOT NULL,
+        last_used_at BIGINT,
+        expires_at BIGINT,
+        UNIQUE (user_name, name)
+      )`,
+      // id: the time (ms, base 36, fixed width) and a random part, so ids sort by time.
+      `CREATE TABLE audit_log (
+        id TEXT PRIMARY KEY,
+        at BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT '',
+        address TEXT NOT NULL DEFAULT ''
+      )`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -483,6 +483,98 @@ export interface CredentialRepo {
 }
 
 // ---------------------------------------------------------------------------------------------
+// users, sessions, API tokens, audit log (src/store/users.ts). Secrets are stored hashed only:
+// passwords with scrypt (the controller hashes them), session ids and tokens with SHA-256.
+
+export const ROLES = ['admin', 'developer', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface UserRecord {
+  name: string;
+  role: Role;
+  fullName: string;
+  /** scrypt$N$r$p$salt$hash (src/controller/auth/passwords.ts). */
+  passwordHash: string;
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UserCreate { name: string; role: Role; fullName?: string; passwordHash: string }
+export interface UserUpdate { role?: Role; fullName?: string; passwordHash?: string; disabled?: boolean }
+
+export interface SessionRecord {
+  /** SHA-256 of the cookie's value (hex). */
+  idHash: string;
+  user: string;
+  csrf: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  address: string;
+}
+
+export interface TokenRecord {
+  id: string;
+  user: string;
+  name: string;
+  /** SHA-256 of the token (hex). */
+  tokenHash: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  expiresAt: number | null;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: number;
+  /** Who: a user name, 'admin-token', 'anonymous', or 'system'. */
+  actor: string;
+  /** What, e.g. 'login', 'login-failed', 'credential.create', 'job.update'. */
+  action: string;
+  /** On what (a user, job, agent, credential id), or ''. */
+  target: string;
+  detail: string;
+  /** The client's address, or ''. */
+  address: string;
+}
+
+export interface UserRepo {
+  /** Throws 'conflict' when the name is taken. */
+  create(input: UserCreate): Promise<UserRecord>;
+  /** Throws 'not-found' when absent. */
+  update(name: string, patch: UserUpdate): Promise<UserRecord>;
+  /** False when absent; the user's sessions and tokens go with it. */
+  delete(name: string): Promise<boolean>;
+  get(name: string): Promise<UserRecord | null>;
+  /** Sorted by name. */
+  list(): Promise<UserRecord[]>;
+  count(): Promise<number>;
+
+  createSession(s: SessionRecord): Promise<void>;
+  session(idHash: string): Promise<SessionRecord | null>;
+  touchSession(idHash: string, lastSeenAt: number): Promise<void>;
+  deleteSession(idHash: string): Promise<void>;
+  /** Every session of the user (password change, disable, delete); except one when given. */
+  deleteSessions(user: string, except?: string): Promise<void>;
+  /** Removes sessions that expired before `now`. */
+  pruneSessions(now: number): Promise<number>;
+
+  /** Throws 'conflict' when the user already has a token of that name. */
+  createToken(t: TokenRecord): Promise<void>;
+  tokenByHash(tokenHash: string): Promise<TokenRecord | null>;
+  /** Sorted by creation. */
+  tokens(user: string): Promise<TokenRecord[]>;
+  touchToken(id: string, at: number): Promise<void>;
+  /** False when the user has no such token. */
+  deleteToken(user: string, id: string): Promise<boolean>;
+
+  audit(e: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): Promise<AuditEntry>;
+  /** Newest first; `before` = an entry id to page from. */
+  auditLog(o: { limit: number; before?: string | null; actor?: string | null; action?: string | null }): Promise<AuditEntry[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // the store
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -498,6 +590,7 @@ export interface Store {
   readonly agents: AgentRepo;
   readonly queue: QueueRepo;
   readonly credentials: CredentialRepo;
+  readonly users: UserRepo;
   /** The schema version (number of migrations applied). */
   schemaVersion(): Promise<number>;
   close(): Promise<void>;

@@ -7,11 +7,11 @@ import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
 import { runKiln } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { testConfig } from '../helpers/controller.ts';
+import { testConfig, TEST_ADMIN_TOKEN } from '../helpers/controller.ts';
 
 let c: ControllerHandle;
 let dir: string;
-const kiln = (...args: string[]) => runKiln([...args, '--url', c.url], { cwd: dir });
+const kiln = (...args: string[]) => runKiln([...args, '--url', c.url], { cwd: dir, env: { KILN_TOKEN: TEST_ADMIN_TOKEN } });
 
 before(async () => {
   dir = tempDir('cli');
@@ -80,4 +80,11 @@ test('errors a person can act on: unreachable controller, unknown job, bad build
   const agents = await kiln('agents');
   assert.equal(agents.code, 0);
   assert.match(agents.stdout, /no agents/);
+  // No token, or a wrong one: the answer says what to send.
+  const anonymous = await runKiln(['job', 'list', '--url', c.url], { env: { KILN_TOKEN: '' } });
+  assert.equal(anonymous.code, 1);
+  assert.match(anonymous.stderr, /Kiln is not set up yet: open http\S+ and unlock it with the initial admin password in \S+initialAdminPassword/);
+  const wrong = await runKiln(['job', 'list', '--url', c.url, '--token', 'kiln_not-a-real-token']);
+  assert.match(wrong.stderr, /unknown or revoked API token/);
+  assert.match(wrong.stderr, /--token or KILN_TOKEN/);
 });

@@ -6,7 +6,7 @@ import { testPostgresUrl } from '../store/helpers.ts';
 import assert from 'node:assert/strict';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { testConfig, adminFetch } from '../helpers/controller.ts';
+import { testConfig, adminFetch, consoleText } from '../helpers/controller.ts';
 
 let c: ControllerHandle;
 const lines: string[] = [];
@@ -226,20 +226,29 @@ test('the build step triggers another job with parameters and waits for its resu
   assert.match((await api('GET', `/api/v1/jobs/child/builds/${child.number}/console`)).text, /^child got yes$/m);
 });
 
-test('an input with a submitter may only be answered by that user', async () => {
+test('an input with a submitter may only be answered by that user (admins may always)', async () => {
   await api('POST', '/api/v1/jobs', { name: 'guarded', script: `pipeline { agent any; stages { stage('G') { steps { input message: 'Ship?', submitter: 'alice,bob' } } } }` });
+  // Developers mallory and bob, each with an API token.
+  const tokenOf = async (name: string) => {
+    assert.equal((await api('POST', '/api/v1/users', { name, role: 'developer', password: `${name}-password` })).status, 201);
+    return (await api('POST', `/api/v1/users/${name}/tokens`, { name: 'test' })).json.token as string;
+  };
+  const [mallory, bob] = [await tokenOf('mallory'), await tokenOf('bob')];
   await api('POST', '/api/v1/jobs/guarded/builds', {});
   const s = await adminFetch(new URL('api/v1/jobs/guarded/builds/1/console/stream', c.url));
   const r = s.body!.getReader();
   let t = '';
   while (!t.includes('Proceed or Abort')) t += new TextDecoder().decode((await r.read()).value);
   const [input] = (await api('GET', '/api/v1/jobs/guarded/builds/1/inputs')).json.inputs;
-  const denied = await api('POST', `/api/v1/jobs/guarded/builds/1/inputs/${input.id}`, { action: 'approve', user: 'mallory' });
+  const denied = await api('POST', `/api/v1/jobs/guarded/builds/1/inputs/${input.id}`, { action: 'approve' }, { authorization: `Bearer ${mallory}` });
   assert.equal(denied.status, 403);
   assert.match(denied.json.error.message, /may only be answered by alice, bob; 'mallory' may not/);
-  assert.equal((await api('POST', `/api/v1/jobs/guarded/builds/1/inputs/${input.id}`, { action: 'approve', user: 'bob' })).status, 200);
+  // Who answers is the caller, not something the body claims.
+  assert.equal((await api('POST', `/api/v1/jobs/guarded/builds/1/inputs/${input.id}`, { action: 'approve', user: 'bob' }, { authorization: `Bearer ${mallory}` })).status, 403);
+  assert.equal((await api('POST', `/api/v1/jobs/guarded/builds/1/inputs/${input.id}`, { action: 'approve' }, { authorization: `Bearer ${bob}` })).status, 200);
   while (!(await r.read()).done) { /* to the end */ }
   assert.equal((await api('GET', '/api/v1/jobs/guarded/builds/1')).json.result, 'SUCCESS');
+  assert.match(await consoleText(c.url, 'guarded', 1), /Approved by bob/);
 });
 
 test('milestone: a newer build passing a milestone aborts an older one that has not', async () => {

@@ -1,0 +1,244 @@
+// Authentication and authorization on the controller's Fastify instance: one onRequest hook
+// that finds the principal (API token, configured admin token, or session cookie) and checks
+// it against auth/policy.ts; CSRF and Origin checks for cookie-authenticated changes; security
+// headers on every answer; and the routes for setup, login, the user's own profile and
+// tokens, users (admin) and the audit log (admin).
+//
+//   GET  /api/v1/setup                 { needed, passwordFile }
+//   POST /api/v1/setup                 { initialPassword, username, password, fullName? } → session
+//   POST /api/v1/auth/login            { username, password } → session cookie + { user, csrfToken }
+//   POST /api/v1/auth/logout
+//   GET  /api/v1/me                    { user, csrfToken? }
+//   PUT  /api/v1/me/password           { currentPassword, newPassword }
+//   GET|POST /api/v1/me/tokens         DELETE /api/v1/me/tokens/:id      (the value is shown once)
+//   GET|POST /api/v1/users             GET|PUT|DELETE /api/v1/users/:name
+//   GET|POST /api/v1/users/:name/tokens   DELETE /api/v1/users/:name/tokens/:id
+//   GET  /api/v1/audit?limit&before&actor&action
+//
+// CSRF: a browser sends the session cookie by itself, so a change made with it must also
+// carry the session's CSRF token in `X-Kiln-CSRF` (a page of another site cannot read it), and
+// an Origin header, when sent, must be this controller's. The cookie is also SameSite=Strict.
+// Requests with a token in Authorization are not exposed to CSRF and need neither.
+// CORS stays closed: no Access-Control-* header is ever sent, so browsers keep other sites'
+// scripts from reading any answer.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { StoreError } from '../../store/types.ts';
+import { accessOf, allows } from './policy.ts';
+import { AuthError, SESSION_COOKIE, SESSION_MAX_MS, type AuthService, type Principal } from './service.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const CSRF_HEADER = 'x-kiln-csrf';
+
+/** Headers on every answer. Our own rather than @fastify/helmet: helmet's default CSP adds
+ *  upgrade-insecure-requests, which breaks a UI served over plain HTTP on a LAN. */
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+};
+
+export interface AuthHttpOptions {
+  publicUrl: () => string;
+}
+
+export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHttpOptions): void {
+  app.decorateRequest('principal', null);
+
+  // Fail closed: a route nobody gave an access rule cannot exist.
+  app.addHook('onRoute', (route) => {
+    for (const m of Array.isArray(route.method) ? route.method : [route.method]) {
+      if (m === 'HEAD' || m === 'OPTIONS') continue;
+      if (accessOf(m, route.url) === null) throw new Error(`route ${m} ${route.url} has no access rule in src/controller/auth/policy.ts`);
+    }
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    const url = req.routeOptions.url;
+    const access = url === undefined ? null : accessOf(req.method, url);
+    let principal: Principal | null = null;
+    try {
+      principal = await auth.authenticate({ authorization: req.headers.authorization, cookie: req.headers.cookie });
+    } catch (err) {
+      // Public routes ignore credentials they do not need (a webhook's own Authorization, an
+      // expired cookie on the login page).
+      if (!(err instanceof AuthError) || access !== 'public') throw err;
+      if (err.code === 'session-expired') clearCookie(reply);
+    }
+    req.principal = principal;
+    if (!SAFE_METHODS.has(req.method)) checkOrigin(req, o.publicUrl());
+    if (access === 'public') return;
+    if (!principal) {
+      if (auth.setupNeeded) {
+        throw new AuthError(401, 'setup-required', `Kiln is not set up yet: open ${o.publicUrl()} and unlock it with the initial admin password in ${auth.passwordFile}`);
+      }
+      throw new AuthError(401, 'unauthorized', `log in first: send an API token as 'Authorization: Bearer <token>', or log in at ${o.publicUrl()}`);
+    }
+    // Unknown routes (url undefined) go on to the 404 answer, for logged-in callers only.
+    if (access !== null && !allows(principal.role, access)) {
+      throw new AuthError(403, 'forbidden', `${req.method} ${url} needs the ${access} role; ${principal.name} is ${principal.role === 'admin' ? 'an' : 'a'} ${principal.role}`);
+    }
+    if (principal.via === 'session' && !SAFE_METHODS.has(req.method) && !auth.csrfMatches(principal, headerOf(req, CSRF_HEADER))) {
+      throw new AuthError(403, 'csrf', `missing or wrong ${CSRF_HEADER} header: a change made with the session cookie must carry the session's CSRF token (from login or GET /api/v1/me)`);
+    }
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
+    if (o.publicUrl().startsWith('https:')) reply.header('strict-transport-security', 'max-age=31536000');
+    if (req.url.startsWith('/api/v1/auth/') || req.url.startsWith('/api/v1/setup') || req.url.startsWith('/api/v1/me') || req.url.startsWith('/api/v1/users')) {
+      reply.header('cache-control', 'no-store');
+    }
+    return payload;
+  });
+
+  const address = (req: FastifyRequest) => req.ip;
+  const me = (req: FastifyRequest): Principal => req.principal!;
+  const body = (req: FastifyRequest) => (req.body ?? {}) as Record<string, unknown>;
+  const obj = { type: 'object' } as const;
+  const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
+  const tokenParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 }, name: { type: 'string', maxLength: 100 } } } as const;
+
+  const startSession = (req: FastifyRequest, reply: FastifyReply, cookie: string) => {
+    const secure = o.publicUrl().startsWith('https:') || req.protocol === 'https';
+    reply.header('set-cookie', `${SESSION_COOKIE}=${cookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MAX_MS / 1000}${secure ? '; Secure' : ''}`);
+  };
+
+  // --- setup and login
+
+  app.get('/api/v1/setup', async () => ({ needed: auth.setupNeeded, ...(auth.setupNeeded ? { passwordFile: auth.passwordFile } : {}) }));
+
+  app.post('/api/v1/setup', { schema: { body: obj } }, async (req, reply) => {
+    const b = body(req);
+    const r = await auth.setup({ initialPassword: b.initialPassword, username: b.username, password: b.password, fullName: b.fullName, address: address(req) });
+    startSession(req, reply, r.cookie);
+    return reply.code(201).send({ user: r.user, csrfToken: r.csrf });
+  });
+
+  app.post('/api/v1/auth/login', { schema: { body: obj } }, async (req, reply) => {
+    const b = body(req);
+    const r = await auth.login({ username: b.username, password: b.password, address: address(req) });
+    startSession(req, reply, r.cookie);
+    return { user: r.user, csrfToken: r.csrf };
+  });
+
+  app.post('/api/v1/auth/logout', async (req, reply) => {
+    await auth.logout(me(req), address(req));
+    clearCookie(reply);
+    return reply.code(204).send();
+  });
+
+  // --- the caller's own profile and tokens
+
+  app.get('/api/v1/me', async (req) => {
+    const p = me(req);
+    const user = p.via === 'admin-token' ? { name: p.name, role: p.role, fullName: 'configured admin token', disabled: false, createdAt: 0, updatedAt: 0 } : await auth.user(p.name);
+    return { user, via: p.via, ...(p.session ? { csrfToken: p.session.csrf } : {}) };
+  });
+
+  app.put('/api/v1/me/password', { schema: { body: obj } }, async (req, reply) => {
+    const b = body(req);
+    await auth.changePassword(me(req), { currentPassword: b.currentPassword, newPassword: b.newPassword }, address(req));
+    return reply.code(204).send();
+  });
+
+  const ownTokens = (req: FastifyRequest) => {
+    const p = me(req);
+    if (p.via === 'admin-token') throw new AuthError(400, 'invalid', 'the configured admin token belongs to no user: log in as a user to manage tokens');
+    return p.name;
+  };
+  app.get('/api/v1/me/tokens', async (req) => ({ tokens: await auth.tokens(ownTokens(req)) }));
+  app.post('/api/v1/me/tokens', { schema: { body: { type: ['object', 'null'] } } }, async (req, reply) => {
+    const b = body(req);
+    return reply.code(201).send(await auth.createToken(me(req), ownTokens(req), { name: b.name, expiresInDays: b.expiresInDays }, address(req)));
+  });
+  app.delete('/api/v1/me/tokens/:id', { schema: { params: tokenParams } }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    if (!(await auth.revokeToken(me(req), ownTokens(req), id, address(req)))) throw new StoreError('not-found', `you have no token ${id}`);
+    return reply.code(204).send();
+  });
+
+  // --- users (admin)
+
+  app.get('/api/v1/users', async () => ({ users: await auth.users() }));
+  app.post('/api/v1/users', { schema: { body: obj } }, async (req, reply) => {
+    const b = body(req);
+    const u = await auth.createUser(me(req), { name: b.name, role: b.role, fullName: b.fullName, password: b.password }, address(req));
+    return reply.code(201).header('location', `/api/v1/users/${encodeURIComponent(u.name)}`).send(u);
+  });
+  app.get('/api/v1/users/:name', { schema: { params: nameParams } }, async (req) => {
+    const { name } = req.params as { name: string };
+    const u = await auth.user(name);
+    if (!u) throw new StoreError('not-found', `no user named '${name}'`);
+    return u;
+  });
+  app.put('/api/v1/users/:name', { schema: { params: nameParams, body: obj } }, async (req) => {
+    const { name } = req.params as { name: string };
+    const b = body(req);
+    return auth.updateUser(me(req), name, { role: b.role, fullName: b.fullName, password: b.password, disabled: b.disabled }, address(req));
+  });
+  app.delete('/api/v1/users/:name', { schema: { params: nameParams } }, async (req, reply) => {
+    const { name } = req.params as { name: string };
+    if (!(await auth.deleteUser(me(req), name, address(req)))) throw new StoreError('not-found', `no user named '${name}'`);
+    return reply.code(204).send();
+  });
+  const existing = async (name: string) => {
+    if (!(await auth.user(name))) throw new StoreError('not-found', `no user named '${name}'`);
+    return name;
+  };
+  app.get('/api/v1/users/:name/tokens', { schema: { params: nameParams } }, async (req) => ({ tokens: await auth.tokens(await existing((req.params as { name: string }).name)) }));
+  app.post('/api/v1/users/:name/tokens', { schema: { params: nameParams, body: { type: ['object', 'null'] } } }, async (req, reply) => {
+    const b = body(req);
+    const user = await existing((req.params as { name: string }).name);
+    return reply.code(201).send(await auth.createToken(me(req), user, { name: b.name, expiresInDays: b.expiresInDays }, address(req)));
+  });
+  app.delete('/api/v1/users/:name/tokens/:id', { schema: { params: tokenParams } }, async (req, reply) => {
+    const { name, id } = req.params as { name: string; id: string };
+    if (!(await auth.revokeToken(me(req), name, id, address(req)))) throw new StoreError('not-found', `user '${name}' has no token ${id}`);
+    return reply.code(204).send();
+  });
+
+  // --- audit log (admin)
+
+  app.get('/api/v1/audit', {
+    schema: {
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, before: { type: 'string', maxLength: 40 }, actor: { type: 'string', maxLength: 200 }, action: { type: 'string', maxLength: 100 } },
+      },
+    },
+  }, async (req) => {
+    const q = req.query as { limit?: number; before?: string; actor?: string; action?: string };
+    const entries = await auth.auditLog({ limit: q.limit ?? 100, before: q.before ?? null, actor: q.actor ?? null, action: q.action ?? null });
+    return { entries, next: entries.length === (q.limit ?? 100) ? entries[entries.length - 1]!.id : null };
+  });
+}
+
+function headerOf(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function clearCookie(reply: FastifyReply): void {
+  reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+}
+
+/** A change sent with an Origin header must come from this controller's own pages. */
+function checkOrigin(req: FastifyRequest, publicUrl: string): void {
+  const origin = headerOf(req, 'origin');
+  if (origin === undefined || origin === '') return;
+  const own = new Set<string>();
+  try { own.add(new URL(publicUrl).origin); } catch { /* config checked it */ }
+  if (req.headers.host) own.add(`${req.protocol}://${req.headers.host}`);
+  if (!own.has(origin)) {
+    throw new AuthError(403, 'forbidden', `cross-site request refused: Origin ${origin.slice(0, 200)} is not this controller (${[...own].join(', ')})`);
+  }
+}

@@ -1,0 +1,93 @@
+// Who may call which route: the one table every request is checked against (auth/http.ts's
+// onRequest hook), so that the whole access policy can be read in one screen. A route that is
+// not in the table cannot be registered: the controller refuses to start (fail closed).
+//
+//   public     anyone, no login: health, readiness, setup, login, webhooks (they verify their
+//              own signature)
+//   viewer     any logged-in user: read jobs, builds, logs, artifacts, queue, agents; own
+//              profile, password and API tokens
+//   developer  change jobs, run, abort and replay builds, answer inputs, cancel queue items,
+//              see which credentials exist (to use them in a Jenkinsfile)
+//   admin      everything: users, agents, credentials' secrets in, the audit log
+//
+// Roles are ordered: an admin may do what a developer may, a developer what a viewer may.
+import type { Role } from '../../store/types.ts';
+
+export type Access = 'public' | Role;
+
+const RANK: Record<Access, number> = { public: 0, viewer: 1, developer: 2, admin: 3 };
+
+/** `METHOD /route/pattern` → who may call it. HEAD follows GET. */
+export const ACCESS: Readonly<Record<string, Access>> = {
+  'GET /api/v1/health': 'public',
+  'GET /api/v1/ready': 'public',
+  'GET /api/v1/setup': 'public',
+  'POST /api/v1/setup': 'public',
+  'POST /api/v1/auth/login': 'public',
+  'POST /api/v1/webhooks/generic': 'public',
+  'POST /api/v1/webhooks/github': 'public',
+  'POST /api/v1/webhooks/gitlab': 'public',
+
+  'GET /metrics': 'viewer',
+  'POST /api/v1/auth/logout': 'viewer',
+  'GET /api/v1/me': 'viewer',
+  'PUT /api/v1/me/password': 'viewer',
+  'GET /api/v1/me/tokens': 'viewer',
+  'POST /api/v1/me/tokens': 'viewer',
+  'DELETE /api/v1/me/tokens/:id': 'viewer',
+
+  'GET /api/v1/jobs': 'viewer',
+  'POST /api/v1/jobs': 'developer',
+  'GET /api/v1/jobs/:job': 'viewer',
+  'PUT /api/v1/jobs/:job': 'developer',
+  'DELETE /api/v1/jobs/:job': 'developer',
+  'POST /api/v1/jobs/:job/builds': 'developer',
+  'GET /api/v1/jobs/:job/builds': 'viewer',
+  'GET /api/v1/jobs/:job/builds/:number': 'viewer',
+  'POST /api/v1/jobs/:job/builds/:number/abort': 'developer',
+  'POST /api/v1/jobs/:job/builds/:number/replay': 'developer',
+  'GET /api/v1/jobs/:job/builds/:number/stages': 'viewer',
+  'GET /api/v1/jobs/:job/builds/:number/console': 'viewer',
+  'GET /api/v1/jobs/:job/builds/:number/console/stream': 'viewer',
+  'GET /api/v1/jobs/:job/builds/:number/inputs': 'viewer',
+  'POST /api/v1/jobs/:job/builds/:number/inputs/:id': 'developer',
+  'GET /api/v1/jobs/:job/builds/:number/artifacts': 'viewer',
+  'GET /api/v1/jobs/:job/builds/:number/artifacts/*': 'viewer',
+  'GET /api/v1/jobs/:job/builds/:number/tests': 'viewer',
+
+  'GET /api/v1/queue': 'viewer',
+  'DELETE /api/v1/queue/:id': 'developer',
+
+  'GET /api/v1/agents': 'viewer',
+  'POST /api/v1/agents': 'admin',
+  'GET /api/v1/agents/:name': 'viewer',
+  'PUT /api/v1/agents/:name': 'admin',
+  'DELETE /api/v1/agents/:name': 'admin',
+  'GET /api/v1/agents/:name/log': 'viewer',
+
+  'GET /api/v1/credentials': 'developer',
+  'POST /api/v1/credentials': 'admin',
+  'GET /api/v1/credentials/:id': 'developer',
+  'PUT /api/v1/credentials/:id': 'admin',
+  'DELETE /api/v1/credentials/:id': 'admin',
+
+  'GET /api/v1/users': 'admin',
+  'POST /api/v1/users': 'admin',
+  'GET /api/v1/users/:name': 'admin',
+  'PUT /api/v1/users/:name': 'admin',
+  'DELETE /api/v1/users/:name': 'admin',
+  'GET /api/v1/users/:name/tokens': 'admin',
+  'POST /api/v1/users/:name/tokens': 'admin',
+  'DELETE /api/v1/users/:name/tokens/:id': 'admin',
+  'GET /api/v1/audit': 'admin',
+};
+
+export function accessOf(method: string, url: string): Access | null {
+  const m = method === 'HEAD' ? 'GET' : method;
+  const rule = ACCESS[`${m} ${url}`];
+  return rule ?? null;
+}
+
+export function allows(role: Role | null, access: Access): boolean {
+  return RANK[role ?? 'public'] >= RANK[access];
+}
