@@ -11,6 +11,7 @@
 // Exit code 0 when every Kiln figure was measured (a missed target or a failed peer does not
 // change it; both are reported), 1 otherwise. Every child runs in its own process group and is
 // killed at the end, even on errors or signals; the temp directory is removed.
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -183,13 +184,16 @@ function rssSampler(pid: number, everyMs = 50): { stop: () => number } {
 // HTTP: a keep-alive client, plain JSON calls and an SSE follower
 
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+/** The admin token the bench's controllers are started with (KILN_ADMIN_TOKEN): every call sends it. */
+const BENCH_TOKEN = `bench-${randomBytes(24).toString('hex')}`;
+const AUTH = { authorization: `Bearer ${BENCH_TOKEN}` };
 
 function request(base: string, method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = http.request(new URL(p.replace(/^\//, ''), base), {
       method, agent: keepAlive,
-      headers: { ...headers, ...(data ? { 'content-type': 'application/json', 'content-length': String(data.length) } : {}) },
+      headers: { ...AUTH, ...headers, ...(data ? { 'content-type': 'application/json', 'content-length': String(data.length) } : {}) },
     }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (d: Buffer) => parts.push(d));
@@ -219,7 +223,7 @@ interface Followed {
 function follow(base: string, job: string, n: number, o: { marker?: string; from?: number } = {}): Promise<Followed> {
   return new Promise((resolve, reject) => {
     const url = new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console/stream${o.from ? `?from=${o.from}` : ''}`, base);
-    const req = http.get(url, { agent: keepAlive, headers: { accept: 'text/event-stream' } }, (res) => {
+    const req = http.get(url, { agent: keepAlive, headers: { ...AUTH, accept: 'text/event-stream' } }, (res) => {
       if (res.statusCode !== 200) {
         reject(new Error(`console stream of ${job} #${n}: HTTP ${res.statusCode}`));
         res.resume();
@@ -277,6 +281,7 @@ async function startKilnController(o: { cpuProf?: string } = {}): Promise<Contro
   const url = `http://127.0.0.1:${port}/`;
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('KILN_')) delete env[k];
+  env['KILN_ADMIN_TOKEN'] = BENCH_TOKEN;
   if (o.cpuProf) env['NODE_OPTIONS'] = `${env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${o.cpuProf}`.trim();
   const t = performance.now();
   const { proc, output } = start(kilnBin, ['controller', '--home', home, '--port', String(port), '--host', '127.0.0.1'], { env });
