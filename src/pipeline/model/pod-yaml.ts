@@ -40,7 +40,9 @@ function advance(src: string, from: Pos, to: number): Pos {
   let line = from.line;
   let col = from.col;
   for (let i = from.offset; i < to; i++) {
-    if (src.charCodeAt(i) === 10) { line++; col = 1; } else col++;
+    const c = src.charCodeAt(i);
+    // Line breaks as the lexer counts them: \n, \r\n, and a lone \r.
+    if (c === 10 || (c === 13 && src.charCodeAt(i + 1) !== 10)) { line++; col = 1; } else col++;
   }
   return { line, col, offset: to };
 }
