@@ -41,6 +41,8 @@ import { registerWebhooks } from './webhooks.ts';
 import { openCredentials, type CredentialService } from './credentials.ts';
 import { registerCredentialRoutes } from './credentials-http.ts';
 import { AuthService } from './auth/service.ts';
+import { EventBus } from './events.ts';
+import { registerWeb } from './web.ts';
 import { SshAgents } from '../backends/ssh/manager.ts';
 import type { HostKeyPolicy } from '../backends/ssh/launcher.ts';
 
@@ -76,12 +78,16 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   const logs = new LogStore(cfg.home);
   const files = new BuildFiles(cfg.home);
 
+  // Live changes for GET /api/v1/events (events.ts).
+  const events = new EventBus();
+  const queueChanged = () => events.publish({ type: 'queue', data: {} });
   // Executor requests waiting for the scheduler, by queue item id.
   const waiters = new Map<string, Waiter>();
   const scheduler = new Scheduler<null>({
     dispatch: (item: QueueItem<null>, node: string, executor: number) => {
       const w = waiters.get(item.id);
       waiters.delete(item.id);
+      queueChanged();
       if (w) w.resolve(node, executor);
       else scheduler.release(node, executor);
     },
@@ -107,10 +113,11 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       scheduler.setOnline(name, online);
     }
   };
-  hub.on('online', (a) => { log(`agent ${a.name} is online (${a.hostname}, ${a.os})`); void syncNode(a.name, true); });
-  hub.on('reconnected', (a) => { log(`agent ${a.name} reconnected`); scheduler.setOnline(a.name, true); });
-  hub.on('disconnected', (a) => { log(`agent ${a.name} disconnected; waiting ${cfg.agentGraceSeconds} s for it to come back`); scheduler.setOnline(a.name, false); });
-  hub.on('offline', (a, reason) => { log(`agent ${a.name} is offline: ${reason}`); scheduler.setOnline(a.name, false); });
+  const agentChanged = (name: string, online: boolean) => events.publish({ type: 'agent', data: { name, online } });
+  hub.on('online', (a) => { log(`agent ${a.name} is online (${a.hostname}, ${a.os})`); void syncNode(a.name, true); agentChanged(a.name, true); });
+  hub.on('reconnected', (a) => { log(`agent ${a.name} reconnected`); scheduler.setOnline(a.name, true); agentChanged(a.name, true); });
+  hub.on('disconnected', (a) => { log(`agent ${a.name} disconnected; waiting ${cfg.agentGraceSeconds} s for it to come back`); scheduler.setOnline(a.name, false); agentChanged(a.name, false); });
+  hub.on('offline', (a, reason) => { log(`agent ${a.name} is offline: ${reason}`); scheduler.setOnline(a.name, false); agentChanged(a.name, false); });
   for (const a of await store.agents.list()) scheduler.addNode({ name: a.name, labels: a.labels, executors: a.executors, online: false });
 
   const sshAgents = new SshAgents({
@@ -155,6 +162,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
         waiters.set(id, { resolve: (node, executor) => resolve({ node, executor }), job: build.job, number: build.number, label, since: Date.now() });
         const onAbort = () => {
           if (waiters.delete(id)) {
+            queueChanged();
             scheduler.cancel(id);
             reject(interruptionOf(signal));
           }
@@ -164,6 +172,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       });
       try {
         scheduler.enqueue({ id, job: build.job, label, build: build.number, payload: null });
+        queueChanged();
       } catch (err) {
         waiters.delete(id);
         throw new StepFailure(`agent { label '${req.label ?? ''}' }: ${(err as Error).message}`, { loc: req.loc });
@@ -192,7 +201,15 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   let publicUrl = cfg.publicUrl;
   let agentUrl = cfg.agentUrl;
   // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
-  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, credentials, events: { jobSettingsChanged: (job) => void triggers.sync(job.id) } });
+  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, credentials, events: {
+    jobSettingsChanged: (job) => void triggers.sync(job.id),
+    // b.state is a masked copy: made only when someone listens.
+    buildChanged: (b) => {
+      if (events.subscribers === 0) return;
+      const st = b.state;
+      events.publish({ type: 'build', data: { job: b.job.name, number: b.number, status: st?.status ?? 'queued', result: st?.result ?? null } });
+    },
+  } });
   const triggers = new TriggerScheduler({ store, builds, log: (line) => log(line) });
   // --- end triggers
 
@@ -281,7 +298,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   let ready = false;
   const startedAt = Date.now();
   const app = buildHttp({
-    store, builds, files, logs, queue, agents, auth,
+    store, builds, files, logs, queue, agents, auth, events,
     get publicUrl() { return publicUrl; },
     ready: async () => ready,
     metrics: async () => metricsText({ scheduler, hub, builds, store, startedAt }),
@@ -291,6 +308,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   syncOnJobRoutes(app, triggers);
   // --- end triggers
   registerCredentialRoutes(app, credentials, auth);
+  registerWeb(app, { publicUrl: () => publicUrl });
   const detach = hub.attach(app.server);
   await app.listen({ port: cfg.port, host: cfg.host });
   const addr = app.server.address() as AddressInfo;
@@ -331,6 +349,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     credentials,
     async close() {
       ready = false;
+      events.close();
       triggers.close(); // --- triggers
       for (const b of builds.live.values()) b.run?.abort('Aborted: the controller is stopping');
       await Promise.allSettled([...builds.live.values()].map((b) => b.done));

@@ -16,6 +16,9 @@
 //   GET    /api/v1/agents/:name/log   (an SSH agent's launch log)
 //   GET|POST /api/v1/credentials             GET|PUT|DELETE /api/v1/credentials/:id   (credentials-http.ts)
 //   setup, login, logout, /me, users, tokens, audit                                   (auth/http.ts)
+//   GET    /api/v1/events  (SSE: build, job, queue, agent changes; events.ts)
+//   POST   /api/v1/lint    { script } → { diagnostics: [{ line, col, endLine, endCol, severity, code, message }] }
+//   GET    / and every other non-API path: the web UI (web.ts)
 //
 // Every route needs a login except those auth/policy.ts marks public; which role each needs
 // is in that one table, checked by auth/http.ts before any handler runs. Handlers read the
@@ -34,6 +37,7 @@ import type { BuildFiles } from './files.ts';
 import type { StageRecord } from '../pipeline/engine/state.ts';
 import { registerAuth } from './auth/http.ts';
 import { AuthError, type AuthService, type Principal } from './auth/service.ts';
+import type { EventBus, LiveEvent } from './events.ts';
 
 export interface QueueView {
   list(): { id: string; job: string; number: number | null; label: string | null; why: string; since: number }[];
@@ -77,6 +81,7 @@ export interface HttpContext {
   ready: () => Promise<boolean>;
   publicUrl: string;
   auth: AuthService;
+  events: EventBus;
 }
 
 const JOB_NAME = '^[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}){0,9}$';
@@ -130,6 +135,27 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   app.get('/api/v1/ready', async (_req, reply) => ((await ctx.ready()) ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await ctx.metrics()));
 
+  // What changed, as it changes (events.ts). A comment every 15 s keeps proxies from closing it.
+  app.get('/api/v1/events', async (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(': kiln events\n\n');
+    const off = ctx.events.subscribe((e: LiveEvent) => { res.write(`event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`); });
+    const beat = setInterval(() => res.write(': ping\n\n'), 15_000);
+    req.raw.on('close', () => { off(); clearInterval(beat); res.end(); });
+  });
+
+  // Validation without saving, for editors: every diagnostic with its range.
+  app.post('/api/v1/lint', { schema: { body: { type: 'object', required: ['script'], additionalProperties: false, properties: { script: { type: 'string', maxLength: 10 * 1024 * 1024 } } } } }, async (req) => {
+    const loaded = loadPipeline((req.body as { script: string }).script);
+    return {
+      diagnostics: loaded.diagnostics.map((d) => ({
+        line: d.loc.start.line, col: d.loc.start.col, endLine: d.loc.end.line, endCol: d.loc.end.col, severity: d.severity, code: d.code, message: d.message,
+      })),
+    };
+  });
+
   // ---------------------------------------------------------------------------------------------
   // jobs
 
@@ -177,6 +203,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     if (!definition) throw new HttpError(400, 'invalid', 'a job needs a Jenkinsfile: give script (inline) or git: { url, branch, path }');
     const job = await ctx.store.jobs.create({ name: body.name, description: body.description ?? '', definition, disabled: body.disabled ?? false });
     await audit(req, 'job.create', job.name, definition.kind === 'git' ? `Jenkinsfile from ${definition.url}` : 'inline Jenkinsfile');
+    ctx.events.publish({ type: 'job', data: { name: job.name } });
     return reply.code(201).send(await jobJson(ctx, job));
   });
 
@@ -193,6 +220,8 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
       ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
     });
     await audit(req, 'job.update', job.name, Object.keys(body).join(', '));
+    ctx.events.publish({ type: 'job', data: { name: updated.name } });
+    if (updated.name !== job.name) ctx.events.publish({ type: 'job', data: { name: job.name, deleted: true } });
     return jobJson(ctx, updated);
   });
 
@@ -203,6 +232,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     }
     const { builds } = await ctx.store.jobs.delete(job.name);
     await audit(req, 'job.delete', job.name, `${builds.length} build(s) removed`);
+    ctx.events.publish({ type: 'job', data: { name: job.name, deleted: true } });
     for (const b of builds) await ctx.files.removeBuild(job.id, b.number);
     return reply.code(204).send();
   });

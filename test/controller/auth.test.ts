@@ -194,9 +194,9 @@ test('every route × every role: the policy as a user meets it', async () => {
   // What each role may do, written out here on purpose: a change to auth/policy.ts must be
   // matched by a deliberate change to this table. P public, V viewer, D developer, A admin.
   const EXPECTED: Record<string, 'P' | 'V' | 'D' | 'A'> = {
-    'GET /api/v1/health': 'P', 'GET /api/v1/ready': 'P', 'GET /api/v1/setup': 'P', 'POST /api/v1/setup': 'P', 'POST /api/v1/auth/login': 'P',
+    'GET /': 'P', 'GET /*': 'P', 'GET /api/v1/health': 'P', 'GET /api/v1/ready': 'P', 'GET /api/v1/setup': 'P', 'POST /api/v1/setup': 'P', 'POST /api/v1/auth/login': 'P',
     'POST /api/v1/webhooks/generic': 'P', 'POST /api/v1/webhooks/github': 'P', 'POST /api/v1/webhooks/gitlab': 'P',
-    'GET /metrics': 'V', 'POST /api/v1/auth/logout': 'V', 'GET /api/v1/me': 'V', 'PUT /api/v1/me/password': 'V',
+    'GET /metrics': 'V', 'GET /api/v1/events': 'V', 'POST /api/v1/lint': 'V', 'POST /api/v1/auth/logout': 'V', 'GET /api/v1/me': 'V', 'PUT /api/v1/me/password': 'V',
     'GET /api/v1/me/tokens': 'V', 'POST /api/v1/me/tokens': 'V', 'DELETE /api/v1/me/tokens/:id': 'V',
     'GET /api/v1/jobs': 'V', 'POST /api/v1/jobs': 'D', 'GET /api/v1/jobs/:job': 'V', 'PUT /api/v1/jobs/:job': 'D', 'DELETE /api/v1/jobs/:job': 'D',
     'POST /api/v1/jobs/:job/builds': 'D', 'GET /api/v1/jobs/:job/builds': 'V', 'GET /api/v1/jobs/:job/builds/:number': 'V',
@@ -230,6 +230,7 @@ test('every route × every role: the policy as a user meets it', async () => {
   for (const [key, need] of Object.entries(EXPECTED)) {
     const [method, route] = key.split(' ') as [string, string];
     if (route === '/api/v1/auth/logout') continue; // would end nothing here; covered by the session test
+    if (route === '/api/v1/events') continue; // a stream that does not end: covered by its own test
     for (const [who, r, auth] of callers) {
       const body = method === 'GET' || method === 'DELETE' ? undefined : {};
       const res: ApiAnswer = await api(method, fill(route).replace(/^\//, ''), body, { ...auth });

@@ -3,7 +3,7 @@
 // not in the table cannot be registered: the controller refuses to start (fail closed).
 //
 //   public     anyone, no login: health, readiness, setup, login, webhooks (they verify their
-//              own signature)
+//              own signature), the UI's static files
 //   viewer     any logged-in user: read jobs, builds, logs, artifacts, queue, agents; own
 //              profile, password and API tokens
 //   developer  change jobs, run, abort and replay builds, answer inputs, cancel queue items,
@@ -19,6 +19,8 @@ const RANK: Record<Access, number> = { public: 0, viewer: 1, developer: 2, admin
 
 /** `METHOD /route/pattern` → who may call it. HEAD follows GET. */
 export const ACCESS: Readonly<Record<string, Access>> = {
+  'GET /': 'public', // the UI's files (web.ts); the data behind them is not public
+  'GET /*': 'public',
   'GET /api/v1/health': 'public',
   'GET /api/v1/ready': 'public',
   'GET /api/v1/setup': 'public',
@@ -29,6 +31,8 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'POST /api/v1/webhooks/gitlab': 'public',
 
   'GET /metrics': 'viewer',
+  'GET /api/v1/events': 'viewer',
+  'POST /api/v1/lint': 'viewer',
   'POST /api/v1/auth/logout': 'viewer',
   'GET /api/v1/me': 'viewer',
   'PUT /api/v1/me/password': 'viewer',
