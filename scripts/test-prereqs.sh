@@ -200,4 +200,18 @@ kiln_docker_setup() {
   return $ok
 }
 kiln_docker_setup || echo "test-prereqs: Docker not ready; the docker tests will fail" >&2
+# Chromium for the browser tests (test/e2e/, bench/ui.ts): Debian's package, driven by
+# playwright-core (which never downloads browsers here). Installed once; the tests fail, naming
+# the package, when it is missing.
+kiln_chromium_setup() {
+  [ -x /usr/bin/chromium ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "test-prereqs: chromium is not installed and this is not root; the browser tests (test/e2e) will fail" >&2
+    return 1
+  fi
+  echo "== installing chromium" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2 \
+    || { echo "test-prereqs: could not install chromium; the browser tests (test/e2e) will fail" >&2; return 1; }
+}
+kiln_chromium_setup || true
 exit 0

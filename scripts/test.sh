@@ -8,5 +8,8 @@ bash scripts/test-prereqs.sh
 kiln_deps
 echo "== typecheck" >&2
 npx tsc -p tsconfig.json
+npx tsc -p web/tsconfig.json
+echo "== web UI (npm run build:web)" >&2
+npm run --silent build:web
 echo "== tests (node $(node --version))" >&2
 exec node scripts/run-tests.ts "$@"

@@ -10,4 +10,9 @@ command -v git >/dev/null 2>&1 || {
   echo "kiln up: git is needed for the example job; installing it" >&2
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git; } >&2 || { echo "kiln up: could not install git" >&2; exit 1; }
 }
+# The web UI the controller serves (web/dist); quick, and skipped when nothing changed.
+if [ ! -f web/dist/index.html ] || [ -n "$(find web/src web/index.html web/vite.config.ts -newer web/dist/index.html 2>/dev/null | head -n 1)" ]; then
+  echo "kiln up: building the web UI" >&2
+  npm run --silent build:web >&2
+fi
 exec node scripts/up.ts

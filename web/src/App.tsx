@@ -1,0 +1,116 @@
+// The app shell: finds out who is logged in (GET /api/v1/me), shows unlock or login when
+// nobody is, and otherwise the page for the current URL inside the layout.
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError, api, request, setCsrf, setUnauthorizedHandler } from './api.ts';
+import { closeLive, useLiveState } from './live.ts';
+import { Link, match, navigate, useLocation } from './router.tsx';
+import { SessionContext, can } from './session.ts';
+import type { Me } from './types.ts';
+import { ErrorBox, Loading } from './components.tsx';
+import { LoginPage, SetupPage } from './pages/Auth.tsx';
+import { Dashboard } from './pages/Dashboard.tsx';
+import { JobEditPage } from './pages/JobEdit.tsx';
+import { JobPage } from './pages/Job.tsx';
+import { BuildPage } from './pages/Build.tsx';
+import { AgentPage, AgentsPage } from './pages/Agents.tsx';
+import { CredentialsPage } from './pages/Credentials.tsx';
+import { UsersPage } from './pages/Users.tsx';
+import { ProfilePage } from './pages/Profile.tsx';
+import { CloudsPage } from './pages/Clouds.tsx';
+
+type Gate = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; reason?: string } | { kind: 'in'; me: Me } | { kind: 'error'; error: unknown };
+
+export function App() {
+  const [gate, setGate] = useState<Gate>({ kind: 'loading' });
+  const load = useCallback(async () => {
+    try {
+      const me = await request<Me>('GET', '/me', undefined, { quiet401: true });
+      setCsrf(me.csrfToken ?? null);
+      setGate({ kind: 'in', me });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) setGate(e.code === 'setup-required' ? { kind: 'setup' } : { kind: 'login' });
+      else setGate({ kind: 'error', error: e });
+    }
+  }, []);
+  useEffect(() => { void load(); }, [load]);
+  useEffect(() => setUnauthorizedHandler((code) => {
+    closeLive();
+    setCsrf(null);
+    setGate(code === 'setup-required' ? { kind: 'setup' } : { kind: 'login', reason: 'Your session ended: log in again.' });
+  }), []);
+
+  const loggedIn = (me: Me) => { setCsrf(me.csrfToken ?? null); setGate({ kind: 'in', me }); };
+  const logout = async () => {
+    try { await api.post('/auth/logout'); } catch { /* already gone */ }
+    closeLive();
+    setCsrf(null);
+    setGate({ kind: 'login', reason: 'You are logged out.' });
+    navigate('/', true);
+  };
+
+  if (gate.kind === 'loading') return <main className="center"><Loading what="Kiln" /></main>;
+  if (gate.kind === 'error') return <main className="center"><h1>Kiln</h1><ErrorBox error={gate.error} /><button onClick={() => void load()}>Try again</button></main>;
+  if (gate.kind === 'setup') return <SetupPage onDone={loggedIn} />;
+  if (gate.kind === 'login') return <LoginPage reason={gate.reason} onDone={loggedIn} />;
+  return (
+    <SessionContext.Provider value={{ me: gate.me, logout: () => void logout(), refresh: () => void load() }}>
+      <Layout me={gate.me} onLogout={() => void logout()} />
+    </SessionContext.Provider>
+  );
+}
+
+function Layout({ me, onLogout }: { me: Me; onLogout: () => void }) {
+  const { path } = useLocation();
+  const live = useLiveState();
+  const [menu, setMenu] = useState(false);
+  useEffect(() => setMenu(false), [path]);
+  const nav: [string, string, boolean][] = [
+    ['/', 'Dashboard', true],
+    ['/new-job', 'New job', can(me, 'developer')],
+    ['/agents', 'Agents', true],
+    ['/clouds', 'Clouds', can(me, 'admin')],
+    ['/credentials', 'Credentials', can(me, 'developer')],
+    ['/users', 'Users', can(me, 'admin')],
+  ];
+  const current = (to: string) => (to === '/' ? path === '/' || path.startsWith('/job/') : path.startsWith(to));
+  return (
+    <div className="app">
+      <a className="skip" href="#main">Skip to content</a>
+      <header className="top">
+        <Link to="/" className="brand" aria-label="Kiln home">Kiln</Link>
+        <button className="menu-toggle" aria-expanded={menu} aria-controls="nav" onClick={() => setMenu(!menu)}>Menu</button>
+        <nav id="nav" aria-label="Main" className={menu ? 'open' : ''}>
+          {nav.filter(([, , show]) => show).map(([to, label]) => (
+            <Link key={to} to={to} aria-current={current(to) ? 'page' : undefined}>{label}</Link>
+          ))}
+        </nav>
+        <div className="who">
+          <span className={`live live-${live}`} title={live === 'live' ? 'Live updates' : live === 'polling' ? 'Live stream lost: refreshing every few seconds' : 'Connecting'}>
+            {live === 'live' ? 'live' : live === 'polling' ? 'polling' : '…'}
+          </span>
+          <Link to="/profile" aria-label={`Profile of ${me.user.name}`}>{me.user.name}</Link>
+          <button className="link" onClick={onLogout}>Log out</button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}><Routes /></main>
+    </div>
+  );
+}
+
+function Routes() {
+  const { path } = useLocation();
+  let m: Record<string, string> | null;
+  if (match('/', path)) return <Dashboard />;
+  if (match('/new-job', path)) return <JobEditPage />;
+  if ((m = match('/job/:name/configure', path))) return <JobEditPage name={m.name!} />;
+  if ((m = match('/job/:name/build/:n', path))) return <BuildPage job={m.name!} number={Number(m.n)} />;
+  if ((m = match('/job/:name', path))) return <JobPage name={m.name!} />;
+  if (match('/agents', path)) return <AgentsPage />;
+  if ((m = match('/agents/:name', path))) return <AgentPage name={m.name!} />;
+  if (match('/credentials', path)) return <CredentialsPage />;
+  if (match('/users', path)) return <UsersPage />;
+  if (match('/profile', path)) return <ProfilePage />;
+  if (match('/clouds', path)) return <CloudsPage />;
+  if (match('/login', path) || match('/setup', path)) { navigate('/', true); return null; }
+  return <section><h1>Not found</h1><p>There is no page at <code>{path}</code>. <Link to="/">Back to the dashboard</Link></p></section>;
+}

@@ -1,0 +1,298 @@
+// The console viewer: renders only the lines on screen, fetched by byte range (logmodel.ts),
+// so a million-line log opens as fast as a short one. Follows a running build live over the
+// console stream (SSE), colours ANSI, finds text anywhere in the log, jumps to the end, and
+// downloads the raw log. Keyboard: arrows, Page Up/Down, Home/End while the log has focus.
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { buildPath } from './api.ts';
+import { parseAnsi } from './ansi.ts';
+import { bytes as fmtBytes } from './format.ts';
+import { BLOCK, LogModel, type Line } from './logmodel.ts';
+
+const LINE_H = 18;
+const TS = /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\] /;
+
+export interface ConsoleHandle { findAndShow: (text: string) => void }
+
+export function Console({ job, number, live, onEnd, handle }: { job: string; number: number; live: boolean; onEnd?: () => void; handle?: (h: ConsoleHandle) => void }) {
+  const model = useMemo(() => new LogModel(job, number), [job, number]);
+  const [, setVersion] = useState(0);
+  const [top, setTopState] = useState(0);
+  const topRef = useRef(0);
+  const [rows, setRows] = useState(30);
+  const rowsRef = useRef(30);
+  const [follow, setFollowState] = useState(false);
+  const followRef = useRef(false);
+  const [ready, setReady] = useState(false);
+  const [showTs, setShowTs] = useState(true);
+  const [query, setQuery] = useState('');
+  const [found, setFound] = useState<{ at: number; text: string } | null>(null);
+  const [searchMsg, setSearchMsg] = useState<string | null>(null);
+  const viewRef = useRef<HTMLDivElement>(null);
+  const lastLines = useRef<Line[]>([]);
+  const onEndRef = useRef(onEnd);
+  onEndRef.current = onEnd;
+
+  const setTop = (t: number) => { topRef.current = t; setTopState(t); };
+  const setFollow = (f: boolean) => { followRef.current = f; setFollowState(f); };
+
+  /** Retries `fn` each time more of the log arrives, until it has what it needs. */
+  const settle = useCallback(async <T,>(fn: () => T | null): Promise<T | null> => {
+    for (let i = 0; i < 40; i++) {
+      const v = fn();
+      if (v !== null) return v;
+      if (model.error) return null;
+      await new Promise<void>((resolve) => { const off = model.subscribe(() => { off(); resolve(); }); });
+    }
+    return null;
+  }, [model]);
+
+  /** The top that shows the log's last lines at the bottom of the view. */
+  const endTop = useCallback((): number | null => {
+    let p = model.lastLineStart();
+    if (p === null) return null;
+    for (let i = 1; i < rowsRef.current; i++) {
+      if (p === 0) break;
+      const q = model.prevLine(p);
+      if (q === null) return null;
+      p = q;
+    }
+    return p;
+  }, [model]);
+
+  const goEnd = useCallback(async () => {
+    const t = await settle(endTop);
+    if (t !== null) setTop(t);
+    setFollow(!model.complete);
+  }, [settle, endTop, model]);
+
+  const move = useCallback(async (n: number) => {
+    if (n === 0) return;
+    const t = await settle(() => {
+      let p = topRef.current;
+      for (let i = 0; i < Math.abs(n); i++) {
+        const q = n > 0 ? model.nextLine(p) : model.prevLine(p);
+        if (q === null) return null;
+        if (n > 0 && q >= model.size) break;
+        p = q;
+      }
+      if (n > 0) {
+        const e = endTop();
+        if (e === null) return null;
+        if (p >= e) { p = Math.max(topRef.current, e); }
+      }
+      return p;
+    });
+    if (t === null) return;
+    setTop(t);
+    if (n < 0) setFollow(false);
+    else if (!model.complete) { const e = endTop(); if (e !== null && t >= e) setFollow(true); }
+  }, [settle, endTop, model]);
+
+  const goTo = useCallback(async (offset: number, context = 0) => {
+    setFollow(false);
+    const t = await settle(() => {
+      let p = model.lineStart(Math.max(0, Math.min(offset, model.size)));
+      if (p === null) return null;
+      for (let i = 0; i < context && p > 0; i++) { const q = model.prevLine(p); if (q === null) return null; p = q; }
+      const e = endTop();
+      if (e === null) return null;
+      return Math.min(p, e);
+    });
+    if (t !== null) setTop(t);
+  }, [settle, endTop, model]);
+
+  // First load: the first block (gives the size); a running build starts at its end, following.
+  useEffect(() => {
+    const off = model.subscribe(() => setVersion((v) => v + 1));
+    let es: EventSource | null = null;
+    let cancelled = false;
+    void (async () => {
+      await model.load(0);
+      if (cancelled) return;
+      if (!model.complete || live) await goEnd();
+      setReady(true);
+      if (model.complete || cancelled) return;
+      let pos = model.size;
+      let broken = false;
+      es = new EventSource(`/api/v1${buildPath(job, number)}/console/stream?from=${pos}`);
+      const enc = new TextEncoder();
+      es.addEventListener('log', (m) => {
+        const ev = m as MessageEvent<string>;
+        const bytes = enc.encode(JSON.parse(ev.data) as string);
+        model.append(bytes, pos);
+        pos += bytes.length;
+        const id = Number(ev.lastEventId);
+        if (Number.isFinite(id) && id > model.size) model.size = id;
+        if (followRef.current) { const t = endTop(); if (t !== null) setTop(t); }
+        model.changed();
+      });
+      es.addEventListener('end', () => {
+        es?.close();
+        model.complete = true;
+        setFollow(false);
+        model.changed();
+        onEndRef.current?.();
+      });
+      es.onerror = () => { broken = true; };
+      es.onopen = () => {
+        if (!broken) return;
+        // Resumed after a drop (the browser sends Last-Event-ID = the byte offset reached).
+        broken = false;
+        model.drop(pos);
+        pos = Math.max(pos, model.size);
+      };
+    })();
+    return () => { cancelled = true; off(); es?.close(); };
+  }, [model, job, number, live, goEnd, endTop]);
+
+  // Rows follow the viewer's height.
+  useEffect(() => {
+    const el = viewRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => {
+      const r = Math.max(5, Math.floor(el.clientHeight / LINE_H));
+      rowsRef.current = r;
+      setRows(r);
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // Wheel scrolling, in whole lines (a passive listener cannot preventDefault).
+  useEffect(() => {
+    const el = viewRef.current;
+    if (!el) return;
+    let acc = 0;
+    const onWheel = (e: WheelEvent) => {
+      if (Math.abs(e.deltaX) > Math.abs(e.deltaY)) return;
+      e.preventDefault();
+      acc += e.deltaMode === 1 ? e.deltaY * LINE_H : e.deltaMode === 2 ? e.deltaY * rowsRef.current * LINE_H : e.deltaY;
+      const n = Math.trunc(acc / LINE_H);
+      if (n !== 0) { acc -= n * LINE_H; void move(n); }
+    };
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => el.removeEventListener('wheel', onWheel);
+  }, [move]);
+
+  // A follower: when live bytes come, stay at the end.
+  useEffect(() => {
+    handle?.({ findAndShow: (text: string) => void (async () => {
+      const ac = new AbortController();
+      const at = await model.find(text, 0, ac.signal);
+      if (at >= 0) await goTo(at, 0);
+    })() });
+  }, [handle, model, goTo]);
+
+  const lines = model.lines(top, rows + 1);
+  if (lines) lastLines.current = lines;
+  const shown = lines ?? lastLines.current;
+
+  const search = async (from: number) => {
+    if (!query) return;
+    setSearchMsg('Searching…');
+    const ac = new AbortController();
+    let at = await model.find(query, from, ac.signal);
+    let wrapped = false;
+    if (at < 0 && from > 0) { at = await model.find(query, 0, ac.signal); wrapped = true; }
+    if (at < 0) { setFound(null); setSearchMsg(`"${query}" is not in the log.`); return; }
+    setFound({ at, text: query });
+    setSearchMsg(wrapped ? 'Found (searched again from the start).' : null);
+    await goTo(at, 3);
+  };
+
+  const onKey = (e: React.KeyboardEvent) => {
+    const k = e.key;
+    const page = Math.max(1, rowsRef.current - 1);
+    if (k === 'ArrowDown') void move(1);
+    else if (k === 'ArrowUp') void move(-1);
+    else if (k === 'PageDown' || (k === ' ' && !e.shiftKey)) void move(page);
+    else if (k === 'PageUp' || (k === ' ' && e.shiftKey)) void move(-page);
+    else if (k === 'End') void goEnd();
+    else if (k === 'Home') { setFollow(false); setTop(0); }
+    else return;
+    e.preventDefault();
+  };
+
+  // The scrollbar: the thumb's place is the top line's byte offset in the log.
+  const e0 = model.size > 0 ? endTop() : 0;
+  const maxTop = e0 ?? model.size;
+  const frac = maxTop > 0 ? Math.min(1, top / maxTop) : 0;
+  const thumbPct = Math.max(4, Math.min(100, model.size > 0 ? (shown.reduce((s, l) => s + (l.end - l.start), 0) / model.size) * 100 : 100));
+  const trackRef = useRef<HTMLDivElement>(null);
+  const dragTo = (clientY: number) => {
+    const tr = trackRef.current;
+    if (!tr) return;
+    const r = tr.getBoundingClientRect();
+    const f = Math.max(0, Math.min(1, (clientY - r.top) / r.height));
+    void goTo(Math.round(f * maxTop));
+  };
+  const rafRef = useRef(0);
+
+  const atEnd = model.size === 0 || (e0 !== null && top >= e0);
+  return (
+    <div className="console-box">
+      <div className="console-bar" role="toolbar" aria-label="Console">
+        <form className="inline" role="search" onSubmit={(e) => { e.preventDefault(); void search(found && found.text === query ? found.at + 1 : topRef.current); }}>
+          <input type="search" aria-label="Find in console" placeholder="Find in console" value={query} onChange={(e) => { setQuery(e.target.value); setFound(null); setSearchMsg(null); }} />
+          <button type="submit" className="small" disabled={!query}>Find next</button>
+        </form>
+        <label className="inline small"><input type="checkbox" checked={showTs} onChange={(e) => setShowTs(e.target.checked)} /> Timestamps</label>
+        <button className="small" onClick={() => { setFollow(false); setTop(0); }}>Top</button>
+        <button className="small" onClick={() => void goEnd()} aria-label="Jump to end">End{!model.complete ? (follow ? ' (following)' : ' and follow') : ''}</button>
+        <a className="button small" href={`/api/v1${buildPath(job, number)}/console`} download={`${job.replace(/\//g, '_')}-${number}.log`}>Download raw</a>
+        <span className="muted small" aria-live="polite">{fmtBytes(model.size)}{model.complete ? '' : ' · live'}{searchMsg ? ` · ${searchMsg}` : ''}</span>
+      </div>
+      <div className="console-main">
+        <div className="console" ref={viewRef} tabIndex={0} onKeyDown={onKey} role="log" aria-label={`Console of ${job} #${number}`} aria-busy={!ready || lines === null} data-top={top} data-size={model.size} data-at-end={atEnd ? 'true' : 'false'}>
+          {model.error ? <div className="error">{model.error.message}</div> : null}
+          {shown.map((l) => <LogLine key={l.start} line={l} showTs={showTs} query={found ? found.text : query.length >= 2 ? query : ''} />)}
+          {ready && model.size === 0 ? <div className="muted">{model.complete ? 'The console is empty.' : 'Waiting for output…'}</div> : null}
+        </div>
+        <div className="scrolltrack" ref={trackRef} role="scrollbar" aria-controls="console" aria-orientation="vertical" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(frac * 100)} aria-label="Position in log"
+          onPointerDown={(e) => { e.currentTarget.setPointerCapture(e.pointerId); dragTo(e.clientY); }}
+          onPointerMove={(e) => {
+            if (!e.currentTarget.hasPointerCapture(e.pointerId)) return;
+            const y = e.clientY;
+            cancelAnimationFrame(rafRef.current);
+            rafRef.current = requestAnimationFrame(() => dragTo(y));
+          }}>
+          <div className="thumb" style={{ top: `${frac * (100 - thumbPct)}%`, height: `${thumbPct}%` }} />
+        </div>
+      </div>
+      <div className="muted small">{model.size > 0 ? `Showing from byte ${top.toLocaleString()} of ${model.size.toLocaleString()} (${Math.round(frac * 100)}%) · blocks of ${BLOCK / 1024} KiB fetched as needed` : ''}</div>
+    </div>
+  );
+}
+
+function LogLine({ line, showTs, query }: { line: Line; showTs: boolean; query: string }) {
+  let text = line.text;
+  const cr = text.lastIndexOf('\r', text.length - 2);
+  if (cr >= 0) text = text.slice(cr + 1);
+  if (!showTs) text = text.replace(TS, '');
+  const spans = parseAnsi(text);
+  return (
+    <div className="line">
+      {spans.map((s, i) => (
+        <span key={i} className={s.cls || undefined} style={s.fg || s.bg ? { color: s.fg ?? undefined, backgroundColor: s.bg ?? undefined } : undefined}>{mark(s.text, query)}</span>
+      ))}
+      {line.cut ? <span className="muted"> … (line cut; download the raw log for all of it)</span> : null}
+    </div>
+  );
+}
+
+function mark(text: string, q: string): ReactNode {
+  if (!q) return text;
+  const lower = text.toLowerCase();
+  const ql = q.toLowerCase();
+  let i = lower.indexOf(ql);
+  if (i < 0) return text;
+  const out: ReactNode[] = [];
+  let last = 0;
+  while (i >= 0) {
+    out.push(text.slice(last, i), <mark key={i}>{text.slice(i, i + q.length)}</mark>);
+    last = i + q.length;
+    i = lower.indexOf(ql, last);
+  }
+  out.push(text.slice(last));
+  return out;
+}

@@ -1,0 +1,68 @@
+// Unlock (first start: the initial admin password from the file the controller names, and the
+// first admin) and login.
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, request } from '../api.ts';
+import { ErrorBox, Field, useAction } from '../components.tsx';
+import type { Me, User } from '../types.ts';
+
+export function SetupPage({ onDone }: { onDone: (me: Me) => void }) {
+  const [file, setFile] = useState<string | null>(null);
+  const [initialPassword, setInitial] = useState('');
+  const [username, setUser] = useState('admin');
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [run, busy, error, setError] = useAction();
+  useEffect(() => {
+    api.get<{ needed: boolean; passwordFile?: string }>('/setup').then((s) => setFile(s.passwordFile ?? null), (e: unknown) => setError(e));
+  }, [setError]);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (password !== confirm) { setError(new Error('The two passwords differ.')); return; }
+    void run(async () => {
+      const r = await request<{ user: User; csrfToken: string }>('POST', '/setup', { initialPassword: initialPassword.trim(), username, password }, { quiet401: true });
+      onDone({ user: r.user, via: 'session', csrfToken: r.csrfToken });
+    });
+  };
+  return (
+    <main className="center auth">
+      <h1>Unlock Kiln</h1>
+      <p>To prove you run this controller, copy the initial admin password from the file it wrote on its first start:</p>
+      <pre className="path" aria-label="Initial admin password file">{file ?? '<KILN_HOME>/secrets/initialAdminPassword'}</pre>
+      <p className="muted">For example: <code>cat {file ?? '~/.kiln/secrets/initialAdminPassword'}</code>. The file is removed once the first admin exists.</p>
+      <form onSubmit={submit}>
+        <Field label="Initial admin password">{(id) => <input id={id} name="initialPassword" type="password" autoComplete="off" required value={initialPassword} onChange={(e) => setInitial(e.target.value)} autoFocus />}</Field>
+        <h2>Create the first admin</h2>
+        <Field label="Username">{(id) => <input id={id} name="username" autoComplete="username" required value={username} onChange={(e) => setUser(e.target.value)} />}</Field>
+        <Field label="Password">{(id) => <input id={id} name="password" type="password" autoComplete="new-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
+        <Field label="Confirm password">{(id) => <input id={id} name="confirm" type="password" autoComplete="new-password" required value={confirm} onChange={(e) => setConfirm(e.target.value)} />}</Field>
+        <ErrorBox error={error} />
+        <button type="submit" className="primary" disabled={busy}>{busy ? 'Unlocking…' : 'Unlock and create admin'}</button>
+      </form>
+    </main>
+  );
+}
+
+export function LoginPage({ onDone, reason }: { onDone: (me: Me) => void; reason?: string | undefined }) {
+  const [username, setUser] = useState('');
+  const [password, setPassword] = useState('');
+  const [run, busy, error] = useAction();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      const r = await request<{ user: User; csrfToken: string }>('POST', '/auth/login', { username, password }, { quiet401: true });
+      onDone({ user: r.user, via: 'session', csrfToken: r.csrfToken });
+    });
+  };
+  return (
+    <main className="center auth">
+      <h1>Log in to Kiln</h1>
+      {reason ? <p className="muted" role="status">{reason}</p> : null}
+      <form onSubmit={submit}>
+        <Field label="Username">{(id) => <input id={id} name="username" autoComplete="username" required value={username} onChange={(e) => setUser(e.target.value)} autoFocus />}</Field>
+        <Field label="Password">{(id) => <input id={id} name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
+        <ErrorBox error={error} />
+        <button type="submit" className="primary" disabled={busy}>{busy ? 'Logging in…' : 'Log in'}</button>
+      </form>
+    </main>
+  );
+}

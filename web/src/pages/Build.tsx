@@ -1,0 +1,189 @@
+// A build: status, abort, replay, input approval, the stage view (live), the console, artifacts,
+// test results and parameters.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { api, buildPath, jobPath } from '../api.ts';
+import { Badge, BuildBadge, ErrorBox, Field, Loading, useAction } from '../components.tsx';
+import { Console, type ConsoleHandle } from '../console.tsx';
+import { bytes, duration, when } from '../format.ts';
+import { useNow, useResource } from '../hooks.ts';
+import { useLive } from '../live.ts';
+import { Link, navigate, urls } from '../router.tsx';
+import { can, useSession } from '../session.ts';
+import type { Artifact, Build, PendingInput, StageNode, TestReport } from '../types.ts';
+
+export function BuildPage({ job, number }: { job: string; number: number }) {
+  const { me } = useSession();
+  const b = useResource((s) => api.get<Build>(buildPath(job, number), s), [job, number]);
+  const running = !!b.data && b.data.status !== 'finished';
+  useLive(['build'], (e) => { if (e.type === 'poll' || (e.data.job === job && e.data.number === number)) b.reload(); });
+  // A safety net while it runs: the stage view stays current even if an event is missed.
+  useEffect(() => {
+    if (!running) return;
+    const t = setInterval(() => b.reload(), 5000);
+    return () => clearInterval(t);
+  }, [running, b]);
+  const now = useNow(1000, running);
+  const [tab, setTab] = useState<'console' | 'artifacts' | 'tests' | 'params'>('console');
+  const [run, busy, error] = useAction();
+  const consoleRef = useRef<ConsoleHandle | null>(null);
+  const setHandle = useCallback((h: ConsoleHandle) => { consoleRef.current = h; }, []);
+  if (b.error) return <section><h1>{job} #{number}</h1><ErrorBox error={b.error} /></section>;
+  if (!b.data) return <Loading what={`${job} #${number}`} />;
+  const d = b.data;
+  const dev = can(me, 'developer');
+  const abort = () => run(async () => { await api.post(`${buildPath(job, number)}/abort`); b.reload(); });
+  const replay = () => run(async () => { const r = await api.post<Build>(`${buildPath(job, number)}/replay`); navigate(urls.build(job, r.number)); });
+  const rebuild = () => run(async () => { const r = await api.post<Build>(`${jobPath(job)}/builds`, { params: d.params }); navigate(urls.build(job, r.number)); });
+  return (
+    <section className="build">
+      <nav className="crumbs" aria-label="Breadcrumb"><Link to="/">Dashboard</Link> › <Link to={urls.job(job)}>{job}</Link> › <span>#{number}</span></nav>
+      <div className="section-head">
+        <h1>{job} #{number} <BuildBadge build={d} /></h1>
+        {dev ? (
+          <div className="actions">
+            {running ? <button className="danger" disabled={busy} onClick={() => void abort()}>Abort</button> : null}
+            <button disabled={busy} onClick={() => void replay()}>Replay</button>
+            <button disabled={busy} onClick={() => void rebuild()}>Rebuild</button>
+          </div>
+        ) : null}
+      </div>
+      <p className="meta muted small">
+        {d.causes.map((c) => c.description).join('; ')}
+        {d.startedAt ? <> · started {when(d.startedAt)} · {duration((d.endedAt ?? now) - d.startedAt)}</> : <> · queued {when(d.queuedAt)}</>}
+        {d.node ? <> · on <Link to={urls.agent(d.node)}>{d.node}</Link></> : null}
+        {running && d.currentResult && d.currentResult !== 'SUCCESS' ? <> · so far {d.currentResult}</> : null}
+      </p>
+      {d.message ? <p className={d.result && d.result !== 'SUCCESS' ? 'error-line' : 'muted'}>{d.message}</p> : null}
+      <ErrorBox error={error} />
+      {(d.inputs ?? []).map((i) => <InputBox key={i.id} job={job} number={number} input={i} canAnswer={dev} onDone={() => b.reload()} />)}
+      <StageView stages={d.stages ?? []} now={now} onPick={(s) => { setTab('console'); consoleRef.current?.findAndShow(`[Pipeline] { (${s.name})`); }} />
+      <div className="tabs" role="tablist" aria-label="Build details">
+        {(['console', 'artifacts', 'tests', 'params'] as const).map((t) => (
+          <button key={t} role="tab" aria-selected={tab === t} aria-controls={`tab-${t}`} className={tab === t ? 'active' : ''} onClick={() => setTab(t)}>
+            {t === 'console' ? 'Console' : t === 'artifacts' ? 'Artifacts' : t === 'tests' ? 'Tests' : 'Parameters'}
+          </button>
+        ))}
+      </div>
+      <div id={`tab-${tab}`} role="tabpanel">
+        {tab === 'console' ? <Console key={`${job}#${number}`} job={job} number={number} live={running} onEnd={() => b.reload()} handle={setHandle} /> : null}
+        {tab === 'artifacts' ? <Artifacts job={job} number={number} /> : null}
+        {tab === 'tests' ? <Tests job={job} number={number} /> : null}
+        {tab === 'params' ? (Object.keys(d.params).length === 0 ? <p className="muted">This build has no parameters.</p> : (
+          <table className="list"><tbody>{Object.entries(d.params).map(([k, v]) => <tr key={k}><th scope="row">{k}</th><td><code>{String(v)}</code></td></tr>)}</tbody></table>
+        )) : null}
+      </div>
+    </section>
+  );
+}
+
+/** Stages left to right; parallel branches and matrix cells stacked inside their stage. */
+export function StageView({ stages, now, onPick }: { stages: StageNode[]; now: number; onPick: (s: StageNode) => void }) {
+  const top = stages.filter((s) => s.kind !== 'post');
+  if (top.length === 0) return <p className="muted">No stages yet.</p>;
+  return (
+    <div className="stages" role="list" aria-label="Stages">
+      {top.map((s) => <StageBox key={s.id} s={s} now={now} onPick={onPick} />)}
+    </div>
+  );
+}
+
+function StageBox({ s, now, onPick }: { s: StageNode; now: number; onPick: (s: StageNode) => void }) {
+  const ms = s.durationMs ?? (s.startedAt ? now - s.startedAt : null);
+  const kids = s.children.filter((c) => c.kind !== 'post');
+  return (
+    <div className={`stage st-${s.status}`} role="listitem" data-stage={s.name} data-status={s.status}>
+      <button className="stage-head" onClick={() => onPick(s)} title={s.message ?? `Show ${s.name} in the console`}>
+        <span className="stage-name">{s.name}</span>
+        <Badge state={s.status} />
+        <span className="stage-time">{s.startedAt ? duration(ms) : ''}</span>
+      </button>
+      {s.message && s.status !== 'success' ? <div className="stage-msg small">{s.message}</div> : null}
+      {kids.length > 0 ? (
+        <div className={kids.every((k) => k.kind === 'parallel' || k.kind === 'matrix-cell') ? 'branches' : 'substages'}>
+          {kids.map((k) => <StageBox key={k.id} s={k} now={now} onPick={onPick} />)}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function InputBox({ job, number, input, canAnswer, onDone }: { job: string; number: number; input: PendingInput; canAnswer: boolean; onDone: () => void }) {
+  const [values, setValues] = useState<Record<string, string | boolean>>(() => Object.fromEntries(input.parameters.map((p) => [p.name, typeof p.defaultValue === 'boolean' ? p.defaultValue : String(p.defaultValue ?? (p.choices[0] ?? ''))])));
+  const [run, busy, error] = useAction();
+  const answer = (action: 'approve' | 'reject') => run(async () => {
+    await api.post(`${buildPath(job, number)}/inputs/${encodeURIComponent(input.id)}`, action === 'approve' ? { action, params: values } : { action });
+    onDone();
+  });
+  return (
+    <div className="card input-box" role="region" aria-label="Input requested">
+      <strong>Input requested:</strong> <span className="input-message">{input.message}</span>
+      {input.submitter ? <div className="muted small">May be answered by: {input.submitter}</div> : null}
+      {input.parameters.map((p) => (
+        <Field key={p.name} label={p.name} hint={p.description || undefined}>
+          {(id) => typeof p.defaultValue === 'boolean'
+            ? <input id={id} type="checkbox" checked={values[p.name] === true} onChange={(e) => setValues({ ...values, [p.name]: e.target.checked })} />
+            : p.choices.length > 0
+              ? <select id={id} value={String(values[p.name])} onChange={(e) => setValues({ ...values, [p.name]: e.target.value })}>{p.choices.map((c) => <option key={c}>{c}</option>)}</select>
+              : <input id={id} value={String(values[p.name] ?? '')} onChange={(e) => setValues({ ...values, [p.name]: e.target.value })} />}
+        </Field>
+      ))}
+      <ErrorBox error={error} />
+      {canAnswer ? (
+        <div className="actions">
+          <button className="primary" disabled={busy} onClick={() => void answer('approve')}>{input.ok || 'Proceed'}</button>
+          <button className="danger" disabled={busy} onClick={() => void answer('reject')}>Abort</button>
+        </div>
+      ) : <p className="muted small">You need the developer role to answer.</p>}
+    </div>
+  );
+}
+
+function Artifacts({ job, number }: { job: string; number: number }) {
+  const r = useResource((s) => api.get<{ artifacts: Artifact[] }>(`${buildPath(job, number)}/artifacts`, s).then((x) => x.artifacts), [job, number]);
+  if (r.error) return <ErrorBox error={r.error} />;
+  if (!r.data) return <Loading what="artifacts" />;
+  if (r.data.length === 0) return <p className="muted">No artifacts (archive them with <code>archiveArtifacts</code>).</p>;
+  return (
+    <table className="list">
+      <thead><tr><th scope="col">File</th><th scope="col">Size</th><th scope="col" className="hide-narrow">SHA-256</th></tr></thead>
+      <tbody>{r.data.map((a) => (
+        <tr key={a.path}>
+          <td><a href={`/api/v1${buildPath(job, number)}/artifacts/${a.path.split('/').map(encodeURIComponent).join('/')}`} download>{a.path}</a></td>
+          <td>{bytes(a.size)}</td><td className="hide-narrow mono small">{a.sha256.slice(0, 16)}…</td>
+        </tr>
+      ))}</tbody>
+    </table>
+  );
+}
+
+function Tests({ job, number }: { job: string; number: number }) {
+  const r = useResource((s) => api.get<TestReport>(`${buildPath(job, number)}/tests`, s), [job, number]);
+  const [all, setAll] = useState(false);
+  if (r.error) return <ErrorBox error={r.error} />;
+  if (!r.data) return <Loading what="test results" />;
+  const t = r.data;
+  if (t.total === 0) return <p className="muted">No test results (record them with <code>junit</code>).</p>;
+  const failing = t.cases.filter((c) => c.status === 'failed' || c.status === 'error');
+  const shown = all ? t.cases : failing;
+  return (
+    <div>
+      <p className="test-counts"><strong>{t.total}</strong> tests: <span className="st-success-text">{t.passed} passed</span>, <span className="st-failure-text">{t.failed} failed</span>, {t.errors} errors, {t.skipped} skipped</p>
+      <label className="inline small"><input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} /> Show all cases</label>
+      <ul className="cases">
+        {shown.map((c, i) => (
+          <li key={i} className={`case ${c.status}`}>
+            <details open={!all && shown.length < 10}>
+              <summary><Badge state={c.status === 'passed' ? 'success' : c.status === 'skipped' ? 'skipped-when' : 'failure'} /> {c.className}.{c.name} <span className="muted small">{duration(c.durationMs)}</span></summary>
+              {c.message ? <pre>{c.message}</pre> : null}
+              {c.details ? <pre>{c.details}</pre> : null}
+              {c.stdout ? <><div className="small">stdout</div><pre>{c.stdout}</pre></> : null}
+              {c.stderr ? <><div className="small">stderr</div><pre>{c.stderr}</pre></> : null}
+            </details>
+          </li>
+        ))}
+      </ul>
+      {!all && failing.length === 0 ? <p className="ok">All tests passed.</p> : null}
+    </div>
+  );
+}
+

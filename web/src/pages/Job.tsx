@@ -1,0 +1,108 @@
+// A job: its definition, Build Now / Build with Parameters, and its history (paginated).
+import { useState, type FormEvent } from 'react';
+import { api, jobPath } from '../api.ts';
+import { BuildBadge, ErrorBox, Field, Loading, useAction } from '../components.tsx';
+import { ago, duration } from '../format.ts';
+import { useNow, useResource } from '../hooks.ts';
+import { useLive } from '../live.ts';
+import { Link, navigate, urls } from '../router.tsx';
+import { can, useSession } from '../session.ts';
+import type { Build, Job, JobParameter } from '../types.ts';
+
+const PAGE = 20;
+
+export function JobPage({ name }: { name: string }) {
+  const { me } = useSession();
+  const job = useResource((s) => api.get<Job>(jobPath(name), s), [name]);
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const cursor = cursors[cursors.length - 1] ?? null;
+  const builds = useResource((s) => api.get<{ builds: Build[]; next: string | null }>(`${jobPath(name)}/builds?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, s), [name, cursor]);
+  useLive(['build', 'job'], (e) => {
+    if (e.type === 'poll' || e.data.job === name || e.data.name === name) { job.reload(); builds.reload(); }
+  });
+  const [showParams, setShowParams] = useState(false);
+  const [run, busy, error] = useAction();
+  const now = useNow(1000);
+  if (job.error) return <section><h1>{name}</h1><ErrorBox error={job.error} /></section>;
+  if (!job.data) return <Loading what={`job ${name}`} />;
+  const j = job.data;
+  const buildNow = (params?: Record<string, string | boolean>) => run(async () => {
+    const b = await api.post<Build>(`${jobPath(name)}/builds`, params ? { params } : {});
+    navigate(urls.build(name, b.number));
+  });
+  const remove = () => run(async () => {
+    if (!confirm(`Delete job ${name} and all its builds?`)) return;
+    await api.del(jobPath(name));
+    navigate('/');
+  });
+  return (
+    <section>
+      <nav className="crumbs" aria-label="Breadcrumb"><Link to="/">Dashboard</Link> › <span>{name}</span></nav>
+      <div className="section-head">
+        <h1>{name} {j.disabled ? <span className="tag">disabled</span> : null}</h1>
+        {can(me, 'developer') ? (
+          <div className="actions">
+            {j.parameters.length > 0
+              ? <button className="primary" disabled={busy || j.disabled} onClick={() => setShowParams(!showParams)} aria-expanded={showParams}>Build with Parameters</button>
+              : <button className="primary" disabled={busy || j.disabled} onClick={() => void buildNow()}>Build Now</button>}
+            {j.parameters.length > 0 ? <button disabled={busy || j.disabled} onClick={() => void buildNow()}>Build with defaults</button> : null}
+            <Link className="button" to={urls.configure(name)}>Configure</Link>
+            <button className="danger" disabled={busy} onClick={() => void remove()}>Delete</button>
+          </div>
+        ) : null}
+      </div>
+      {j.description ? <p>{j.description}</p> : null}
+      <p className="muted small">
+        {j.definition.kind === 'inline' ? 'Inline Jenkinsfile' : <>Jenkinsfile <code>{j.definition.path}</code> from <code>{j.definition.url}</code> ({j.definition.branch})</>}
+        {' · '}next build #{j.nextBuildNumber}
+      </p>
+      <ErrorBox error={error} />
+      {showParams ? <ParamsForm params={j.parameters} busy={busy} onSubmit={(p) => void buildNow(p)} /> : null}
+      <h2>Builds</h2>
+      <ErrorBox error={builds.error} />
+      {!builds.data ? <Loading what="builds" /> : builds.data.builds.length === 0 ? <p className="empty">No builds yet.</p> : (
+        <table className="list builds">
+          <thead><tr><th scope="col">Build</th><th scope="col">Result</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col" className="hide-narrow">Cause</th></tr></thead>
+          <tbody>
+            {builds.data.builds.map((b) => (
+              <tr key={b.number}>
+                <td><Link to={urls.build(name, b.number)}>#{b.number}</Link></td>
+                <td><BuildBadge build={b} /></td>
+                <td>{ago(b.startedAt ?? b.queuedAt, now)}</td>
+                <td>{b.startedAt ? duration((b.endedAt ?? now) - b.startedAt) : '—'}</td>
+                <td className="hide-narrow muted small">{b.causes.map((c) => c.description).join('; ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="pager">
+        <button disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>Newer</button>
+        <span className="muted">page {cursors.length}</span>
+        <button disabled={!builds.data?.next} onClick={() => builds.data?.next && setCursors([...cursors, builds.data.next])}>Older</button>
+      </div>
+    </section>
+  );
+}
+
+export function ParamsForm({ params, busy, onSubmit, submitLabel = 'Build' }: { params: JobParameter[]; busy: boolean; onSubmit: (v: Record<string, string | boolean>) => void; submitLabel?: string }) {
+  const [values, setValues] = useState<Record<string, string | boolean>>(() => Object.fromEntries(params.map((p) => [p.name, p.type === 'boolean' || p.type === 'booleanParam' ? p.defaultValue === true : p.type === 'choice' ? (p.choices[0] ?? '') : String(p.defaultValue ?? '')])));
+  const submit = (e: FormEvent) => { e.preventDefault(); onSubmit(values); };
+  const set = (k: string, v: string | boolean) => setValues({ ...values, [k]: v });
+  return (
+    <form className="card" onSubmit={submit} aria-label="Build parameters">
+      {params.map((p) => {
+        const t = p.type.toLowerCase();
+        return (
+          <Field key={p.name} label={p.name} hint={p.description || undefined}>
+            {(id) => t.includes('boolean') ? <input id={id} type="checkbox" checked={values[p.name] === true} onChange={(e) => set(p.name, e.target.checked)} />
+              : t.includes('choice') ? <select id={id} value={String(values[p.name] ?? '')} onChange={(e) => set(p.name, e.target.value)}>{p.choices.map((c) => <option key={c}>{c}</option>)}</select>
+              : t.includes('text') ? <textarea id={id} rows={4} value={String(values[p.name] ?? '')} onChange={(e) => set(p.name, e.target.value)} />
+              : <input id={id} type={t.includes('password') ? 'password' : 'text'} value={String(values[p.name] ?? '')} onChange={(e) => set(p.name, e.target.value)} />}
+          </Field>
+        );
+      })}
+      <button type="submit" className="primary" disabled={busy}>{submitLabel}</button>
+    </form>
+  );
+}

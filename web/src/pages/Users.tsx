@@ -1,0 +1,75 @@
+// Users (admin): list, create, change role, disable, reset password, delete; each user's tokens.
+import { useState, type FormEvent } from 'react';
+import { api } from '../api.ts';
+import { ErrorBox, Field, Loading, useAction } from '../components.tsx';
+import { when } from '../format.ts';
+import { useResource } from '../hooks.ts';
+import { Tokens } from '../tokens.tsx';
+import type { Role, User } from '../types.ts';
+
+const ROLES: Role[] = ['viewer', 'developer', 'admin'];
+
+export function UsersPage() {
+  const users = useResource((s) => api.get<{ users: User[] }>('/users', s).then((r) => r.users), []);
+  const [open, setOpen] = useState<string | null>(null);
+  const [run, busy, error] = useAction();
+  const update = (name: string, body: Record<string, unknown>) => run(async () => { await api.put(`/users/${encodeURIComponent(name)}`, body); users.reload(); });
+  const remove = (name: string) => run(async () => {
+    if (!confirm(`Delete user ${name}?`)) return;
+    await api.del(`/users/${encodeURIComponent(name)}`);
+    users.reload();
+  });
+  const reset = (name: string) => {
+    const password = prompt(`New password for ${name}:`);
+    if (password) void update(name, { password });
+  };
+  return (
+    <section>
+      <h1>Users</h1>
+      <ErrorBox error={users.error ?? error} />
+      {!users.data ? <Loading what="users" /> : (
+        <table className="list">
+          <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">State</th><th scope="col" className="hide-narrow">Created</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+          <tbody>{users.data.map((u) => (
+            <tr key={u.name}>
+              <td><strong>{u.name}</strong>{u.fullName ? <div className="muted small">{u.fullName}</div> : null}</td>
+              <td><select aria-label={`Role of ${u.name}`} value={u.role} disabled={busy} onChange={(e) => void update(u.name, { role: e.target.value })}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select></td>
+              <td><label className="inline small"><input type="checkbox" checked={u.disabled} disabled={busy} onChange={(e) => void update(u.name, { disabled: e.target.checked })} /> disabled</label></td>
+              <td className="hide-narrow">{when(u.createdAt)}</td>
+              <td className="row-actions">
+                <button className="small" onClick={() => reset(u.name)}>Set password</button>
+                <button className="small" aria-expanded={open === u.name} onClick={() => setOpen(open === u.name ? null : u.name)}>Tokens</button>
+                <button className="small danger" disabled={busy} onClick={() => void remove(u.name)} aria-label={`Delete user ${u.name}`}>Delete</button>
+              </td>
+            </tr>
+          ))}</tbody>
+        </table>
+      )}
+      {open ? <div className="card"><h2>Tokens of {open}</h2><Tokens base={`/users/${encodeURIComponent(open)}/tokens`} /></div> : null}
+      <NewUser onDone={() => users.reload()} />
+    </section>
+  );
+}
+
+function NewUser({ onDone }: { onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [fullName, setFull] = useState('');
+  const [role, setRole] = useState<Role>('developer');
+  const [password, setPassword] = useState('');
+  const [run, busy, error] = useAction();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => { await api.post('/users', { name, fullName, role, password }); setName(''); setFull(''); setPassword(''); onDone(); });
+  };
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby="new-user-h" autoComplete="off">
+      <h2 id="new-user-h">New user</h2>
+      <Field label="Username">{(id) => <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />}</Field>
+      <Field label="Full name">{(id) => <input id={id} value={fullName} onChange={(e) => setFull(e.target.value)} />}</Field>
+      <Field label="Role">{(id) => <select id={id} value={role} onChange={(e) => setRole(e.target.value as Role)}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select>}</Field>
+      <Field label="Password">{(id) => <input id={id} type="password" autoComplete="new-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
+      <ErrorBox error={error} />
+      <button type="submit" className="primary" disabled={busy}>Create user</button>
+    </form>
+  );
+}
