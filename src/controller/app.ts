@@ -43,6 +43,7 @@ import { registerCredentialRoutes } from './credentials-http.ts';
 import { AuthService } from './auth/service.ts';
 import { EventBus } from './events.ts';
 import { registerWeb } from './web.ts';
+import { registerCloudRoutes } from './clouds.ts';
 import { SshAgents } from '../backends/ssh/manager.ts';
 import type { HostKeyPolicy } from '../backends/ssh/launcher.ts';
 
@@ -308,6 +309,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   syncOnJobRoutes(app, triggers);
   // --- end triggers
   registerCredentialRoutes(app, credentials, auth);
+  registerCloudRoutes(app, { store, credentials, auth });
   registerWeb(app, { publicUrl: () => publicUrl });
   const detach = hub.attach(app.server);
   await app.listen({ port: cfg.port, host: cfg.host });

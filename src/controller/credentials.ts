@@ -525,6 +525,23 @@ export class CredentialService {
     return c;
   }
 
+  /** A cloud's credential (kubeconfig file or token): global credentials only; no build use is recorded. */
+  async resolveForCloud(id: string, cloud: string): Promise<Credential> {
+    const rec = await this.#store.credentials.get(id).catch(() => null);
+    if (!rec || rec.folder !== null) throw new CredentialLookupError(`no global credential '${id}' (for cloud '${cloud}')`);
+    let p: Payload;
+    try {
+      p = this.#open(rec);
+    } catch (e) {
+      throw new CredentialLookupError((e as Error).message);
+    }
+    const c: Credential = { id, type: rec.type };
+    if (p.secret !== undefined) c.secret = p.secret;
+    if (p.fileName !== undefined) c.fileName = p.fileName;
+    if (p.content !== undefined) c.content = Buffer.from(p.content, 'base64');
+    return c;
+  }
+
   /** A build of the job ended: its earlier builds' usage records go (usedBy = last build's). */
   async buildFinished(jobId: string, build: number): Promise<void> {
     await this.#store.credentials.forgetUsesBefore(jobId, build);

@@ -18,6 +18,7 @@
 //   setup, login, logout, /me, users, tokens, audit                                   (auth/http.ts)
 //   GET    /api/v1/events  (SSE: build, job, queue, agent changes; events.ts)
 //   POST   /api/v1/lint    { script } → { diagnostics: [{ line, col, endLine, endCol, severity, code, message }] }
+//   GET|PUT|DELETE /api/v1/clouds[/:name]   POST /api/v1/clouds[/:name]/test              (clouds.ts)
 //   GET    / and every other non-API path: the web UI (web.ts)
 //
 // Every route needs a login except those auth/policy.ts marks public; which role each needs

@@ -8,6 +8,7 @@ import { agentRepo } from './agents.ts';
 import { buildRepo } from './builds.ts';
 import { credentialRepo } from './credentials.ts';
 import { userRepo } from './users.ts';
+import { cloudRepo } from './clouds.ts';
 import type { Db } from './db.ts';
 import { jobRepo, type RepoContext } from './jobs.ts';
 import { migrate, schemaVersion } from './migrations.ts';
@@ -93,6 +94,7 @@ function createStore(db: Db, kind: StoreKind, location: string, now: () => numbe
     queue: queueRepo(ctx),
     credentials: credentialRepo(ctx),
     users: userRepo(ctx),
+    clouds: cloudRepo(ctx),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   };

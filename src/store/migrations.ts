@@ -165,6 +165,21 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    name: 'clouds (Kubernetes, Docker) and their pod templates',
+    statements: [
+      // settings: the cloud's JSON settings (src/controller/clouds.ts checks them); secrets are
+      // credential ids, never values.
+      `CREATE TABLE clouds (
+        name TEXT PRIMARY KEY,
+        type TEXT NOT NULL CHECK (type IN ('kubernetes', 'docker')),
+        settings TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -575,6 +575,29 @@ export interface UserRepo {
 }
 
 // ---------------------------------------------------------------------------------------------
+// clouds (src/store/clouds.ts): where pods and containers for builds come from
+
+export type CloudType = 'kubernetes' | 'docker';
+
+export interface CloudRecord {
+  name: string;
+  type: CloudType;
+  /** Checked by the controller (src/controller/clouds.ts) before it is stored. */
+  settings: Record<string, JsonValue>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CloudRepo {
+  /** Creates or replaces; returns the stored record. */
+  put(name: string, type: CloudType, settings: Record<string, JsonValue>): Promise<CloudRecord>;
+  get(name: string): Promise<CloudRecord | null>;
+  /** Sorted by name. */
+  list(): Promise<CloudRecord[]>;
+  delete(name: string): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // the store
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -591,6 +614,7 @@ export interface Store {
   readonly queue: QueueRepo;
   readonly credentials: CredentialRepo;
   readonly users: UserRepo;
+  readonly clouds: CloudRepo;
   /** The schema version (number of migrations applied). */
   schemaVersion(): Promise<number>;
   close(): Promise<void>;

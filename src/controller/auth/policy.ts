@@ -75,6 +75,13 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'PUT /api/v1/credentials/:id': 'admin',
   'DELETE /api/v1/credentials/:id': 'admin',
 
+  'GET /api/v1/clouds': 'admin',
+  'GET /api/v1/clouds/:name': 'admin',
+  'PUT /api/v1/clouds/:name': 'admin',
+  'DELETE /api/v1/clouds/:name': 'admin',
+  'POST /api/v1/clouds/:name/test': 'admin',
+  'POST /api/v1/clouds/test': 'admin',
+
   'GET /api/v1/users': 'admin',
   'POST /api/v1/users': 'admin',
   'GET /api/v1/users/:name': 'admin',
