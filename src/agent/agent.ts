@@ -31,6 +31,8 @@ import { WebSocket } from 'ws';
 import { StreamSocket } from '../protocol/stream.ts';
 import type { IncomingMessage, ClientRequest } from 'node:http';
 import { LocalBackend } from '../backends/local/local.ts';
+import type { Backend } from '../backends/types.ts';
+import { withPodRunners, type PodRunners } from '../backends/kubernetes/pod-workspace.ts';
 import {
   CloseCode, HEADER_AGENT_NAME, HEADER_PROTOCOL, MAX_FRAME_BYTES, PROTOCOL_VERSION,
   isValidAgentName, isValidLabel, type ControllerMessage, type HelloMessage, type Request, type WelcomeMessage,
@@ -72,6 +74,8 @@ export interface AgentOptions {
   maxKeptBytes?: number;
   /** Progress lines (connected, lost, retrying). Default: none. */
   log?: (line: string) => void;
+  /** In a Kubernetes pod: the step runners of its other containers (KILN_POD_RUNNERS). */
+  podRunners?: PodRunners | null;
 }
 
 /** The agent cannot go on: the message says why and what to change. */
@@ -95,7 +99,8 @@ export class Agent {
   readonly name: string;
   readonly workdir: string;
   readonly #o: AgentOptions;
-  readonly #backend: LocalBackend;
+  readonly #backend: Backend;
+  readonly #root: string;
   readonly #log: (line: string) => void;
   #link = new Link();
   #executor: RequestExecutor;
@@ -124,12 +129,15 @@ export class Agent {
     this.workdir = path.resolve(options.workdir);
     this.#o = options;
     this.#log = options.log ?? (() => {});
-    this.#backend = new LocalBackend({
+    const local = new LocalBackend({
       root: path.join(this.workdir, 'workspace'),
       nodeName: options.name,
       labels: options.labels ?? [],
       ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
     });
+    this.#root = local.root;
+    // In a Kubernetes pod, container('x') steps go to the runners of the pod's other containers.
+    this.#backend = options.podRunners ? withPodRunners(local, options.podRunners) : local;
     this.#executor = this.#newExecutor();
   }
 
@@ -259,7 +267,7 @@ export class Agent {
       name: this.name,
       backend: this.#backend,
       workdir: this.workdir,
-      workspaceRoot: this.#backend.root,
+      workspaceRoot: this.#root,
       send: (msg, data) => {
         this.#link.send(msg, data);
         if (!this.#link.connected && this.#link.pending.bytes > (this.#o.maxKeptBytes ?? 256 * 1024 * 1024)) this.#abandonSession();

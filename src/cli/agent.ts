@@ -15,6 +15,7 @@
 //
 // Exit codes: 0 stopped by SIGTERM/SIGINT, 1 cannot go on (wrong secret, unknown agent,
 // version mismatch, or any lost connection with --no-reconnect), 2 usage.
+import { podRunnersFromEnv } from '../backends/kubernetes/pod-workspace.ts';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -114,6 +115,7 @@ export async function main(argv: string[]): Promise<number> {
         url: url ?? '', name, secret: secret!, workdir, labels, executors,
         ...(stdioOpt ? { stdio: stdioOpt } : {}),
         reconnect: !values['no-reconnect'],
+        podRunners: podRunnersFromEnv(env),
         log: (line) => { if (!quiet) process.stderr.write(`kiln agent: ${line}\n`); },
       });
     } catch (e) {

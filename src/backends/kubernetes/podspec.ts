@@ -14,6 +14,12 @@
 //   Jenkins inbound-agent image on `jnlp` is replaced by Kiln's agent image (said in the log).
 // - The workspace volume `workspace-volume` (an emptyDir) is mounted at the agent's work dir in
 //   every container, unless something is mounted there already.
+// - Steps reach the other containers through Kiln's step runner (backends/docker/runner.ts):
+//   an init container `kiln-init` writes it into the volume, and each container that has a
+//   `command` gets it wrapped: `sh <work dir>/.kiln/runner.sh <its runner dir> <command...>`; the
+//   runner serves steps in the background and execs the command, which stays the container's
+//   main process (the seed's `cat` with a tty). A container with no command keeps its image's
+//   entrypoint, which Kiln cannot see, and so gets no runner (container() there says why).
 // - restartPolicy Never; `kubernetes.io/os: linux` as node selector when the pod gives no node
 //   selector, affinity or runtime class; labels tying the pod to this controller and build
 //   (sanitised to label syntax), the build URL as an annotation; a unique name.
@@ -22,6 +28,7 @@
 // build's console (secret masked), as Jenkins does.
 import { randomBytes } from 'node:crypto';
 import { parseAllDocuments, stringify } from 'yaml';
+import { RUNNER_SH } from '../docker/runner.ts';
 
 /** The parts of a Kubernetes object Kiln reads and writes; the rest passes through untouched. */
 export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
@@ -74,7 +81,8 @@ export interface PodIdentity {
   buildUrl: string;
 }
 
-export const AGENT_CONTAINER = 'jnlp';
+export { AGENT_CONTAINER } from './pod-workspace.ts';
+import { AGENT_CONTAINER } from './pod-workspace.ts';
 export const WORKSPACE_VOLUME = 'workspace-volume';
 export const DEFAULT_WORKDIR = '/home/jenkins/agent';
 export const LABEL_CONTROLLER = 'kiln.dev/controller';
@@ -315,11 +323,35 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
     needVolume = true;
   }
   if (needVolume && !volumes.some((v) => isObj(v) && v.name === WORKSPACE_VOLUME)) volumes.push({ name: WORKSPACE_VOLUME, emptyDir: {} });
+  // The step runner in every container that has a command; the agent learns where they are.
+  const kiln = `${workdir.replace(/\/+$/, '')}/.kiln`;
+  const runnable: string[] = [];
+  for (const c of containers) {
+    if (c.name === AGENT_CONTAINER || !Array.isArray(c.command) || c.command.length === 0) continue;
+    c.command = ['sh', `${kiln}/runner.sh`, `${kiln}/c/${String(c.name)}`, ...c.command, ...listOf(c.args)];
+    delete c.args;
+    runnable.push(String(c.name));
+  }
+  const names = containers.map((c) => String(c.name));
+  agent.env = mergeByKey(listOf(agent.env), [
+    { name: 'KILN_POD_RUNNERS', value: `${kiln}/c` },
+    { name: 'KILN_POD_CONTAINERS', value: runnable.join(',') },
+    { name: 'KILN_POD_ALL_CONTAINERS', value: names.join(',') },
+  ], 'name');
+  const workMount = mounts(agent).find((m) => m.mountPath === workdir)!;
+  const init: Obj = {
+    name: 'kiln-init',
+    image: o.agent.image,
+    command: ['sh', '-c', 'set -e; mkdir -p "$KILN_DIR/c"; printf \'%s\' "$KILN_RUNNER_SH" > "$KILN_DIR/runner.sh"; for c in $KILN_CONTAINERS; do mkdir -p "$KILN_DIR/c/$c"; done; chmod -R a+rwX "$KILN_DIR"'],
+    env: [{ name: 'KILN_DIR', value: kiln }, { name: 'KILN_CONTAINERS', value: runnable.join(' ') }, { name: 'KILN_RUNNER_SH', value: RUNNER_SH }],
+    volumeMounts: [{ name: workMount.name ?? WORKSPACE_VOLUME, mountPath: workdir }],
+    resources: { requests: { cpu: '10m', memory: '16Mi' } },
+  };
+  spec.initContainers = [init, ...listOf(spec.initContainers).filter((c) => !(isObj(c) && c.name === 'kiln-init'))];
   spec.containers = containers;
   if (volumes.length) spec.volumes = volumes;
   pod.spec = spec;
 
-  const names = containers.map((c) => c.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) throw new PodSpecError(`two containers are named '${String(dup)}'`);
   if (r.defaultContainer !== null && !names.includes(r.defaultContainer)) {

@@ -30,13 +30,22 @@ test("the seed's pod: its two containers as written, the agent injected, the wor
   assert.deepEqual(notes, []);
   assert.deepEqual([pod.apiVersion, pod.kind], ['v1', 'Pod']);
   assert.deepEqual(containers(pod).map((c) => c.name), ['jnlp', 'git', 'maven']);
+  // Its command runs under the step runner, which execs it: `cat` with a tty, as written.
   const git = container(pod, 'git');
-  assert.deepEqual([git.image, git.command, git.tty], ['alpine/git:latest', ['cat'], true]);
+  assert.deepEqual([git.image, git.command, git.tty], ['alpine/git:latest', ['sh', '/home/jenkins/agent/.kiln/runner.sh', '/home/jenkins/agent/.kiln/c/git', 'cat'], true]);
+  assert.deepEqual(container(pod, 'maven').command, ['sh', '/home/jenkins/agent/.kiln/runner.sh', '/home/jenkins/agent/.kiln/c/maven', 'cat']);
+  const [init] = (pod.spec as Obj).initContainers as Obj[];
+  assert.equal(init!.name, 'kiln-init');
+  assert.equal(init!.image, 'kiln/agent:1');
+  assert.deepEqual(init!.volumeMounts, [{ name: 'workspace-volume', mountPath: '/home/jenkins/agent' }]);
+  assert.deepEqual((init!.env as Obj[]).slice(0, 2), [{ name: 'KILN_DIR', value: '/home/jenkins/agent/.kiln' }, { name: 'KILN_CONTAINERS', value: 'git maven' }]);
   const jnlp = container(pod, 'jnlp');
   assert.equal(jnlp.image, 'kiln/agent:1');
   assert.deepEqual(jnlp.env, [
     { name: 'KILN_URL', value: agent.url }, { name: 'KILN_SECRET', value: agent.secret },
     { name: 'KILN_AGENT_NAME', value: agent.name }, { name: 'KILN_AGENT_WORKDIR', value: '/home/jenkins/agent' },
+    { name: 'KILN_POD_RUNNERS', value: '/home/jenkins/agent/.kiln/c' }, { name: 'KILN_POD_CONTAINERS', value: 'git,maven' },
+    { name: 'KILN_POD_ALL_CONTAINERS', value: 'jnlp,git,maven' },
   ]);
   assert.deepEqual(jnlp.resources, { requests: { cpu: '100m', memory: '256Mi' } });
   for (const c of containers(pod)) assert.deepEqual(c.volumeMounts, [{ name: 'workspace-volume', mountPath: '/home/jenkins/agent', readOnly: false }], String(c.name));

@@ -1,0 +1,72 @@
+// The agent's side of a pod: container('x') steps go through the step runner of container x on
+// the shared volume. Here the "containers" are runner processes on this machine sharing a
+// directory, which is all a pod's containers share with the agent's.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { LocalBackend } from '../../../src/backends/local/local.ts';
+import { RUNNER_SH } from '../../../src/backends/docker/runner.ts';
+import { podRunnersFromEnv, withPodRunners } from '../../../src/backends/kubernetes/pod-workspace.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+
+const procs: ChildProcess[] = [];
+after(() => { for (const p of procs) p.kill('SIGKILL'); });
+
+async function pod() {
+  const vol = tempDir('pod-volume');
+  const runners = path.join(vol, '.kiln', 'c');
+  writeFileSync(path.join(vol, '.kiln-runner.sh'), RUNNER_SH);
+  for (const name of ['maven', 'git']) {
+    mkdirSync(path.join(runners, name), { recursive: true });
+    // The container's own command stays its main process (the seed's `cat`, here `sleep`).
+    const p = spawn('sh', [path.join(vol, '.kiln-runner.sh'), path.join(runners, name), 'sleep', '600'], { stdio: 'ignore' });
+    procs.push(p);
+  }
+  for (const name of ['maven', 'git']) {
+    for (let i = 0; i < 200 && !existsSync(path.join(runners, name, 'ready')); i++) await new Promise((r) => setTimeout(r, 10));
+  }
+  const env = { KILN_POD_RUNNERS: runners, KILN_POD_CONTAINERS: 'maven,git', KILN_POD_ALL_CONTAINERS: 'jnlp,maven,git,db' };
+  const backend = withPodRunners(new LocalBackend({ root: path.join(vol, 'workspace'), nodeName: 'pod-1', labels: [] }), podRunnersFromEnv(env)!);
+  const ws = await backend.allocate({ build: { job: 'app', number: 1, id: 'b1' } });
+  return { ws, backend };
+}
+
+const run = async (ws: Awaited<ReturnType<typeof pod>>['ws'], script: string, container?: string, signal?: AbortSignal) => {
+  let out = '';
+  const r = await ws.exec({ argv: ['sh', '-c', script], cwd: ws.root, env: { GREETING: 'hello', PATH: '/usr/bin:/bin' }, ...(container ? { container } : {}), ...(signal ? { signal } : {}), onOutput: (b) => { out += b.toString(); } });
+  return { ...r, out };
+};
+
+test('container steps run in that container through its runner, share the workspace, stream output and return the exit code', async () => {
+  const { ws, backend } = await pod();
+  assert.equal(ws.hasContainers, true);
+  const a = await run(ws, 'echo "$GREETING from git" > cloned.txt; echo done; exit 3', 'git');
+  assert.deepEqual([a.exitCode, a.out], [3, 'done\n']);
+  const b = await run(ws, 'cat cloned.txt; echo "pid $$"', 'maven');
+  assert.equal(b.exitCode, 0);
+  assert.match(b.out, /^hello from git\npid \d+\n$/);
+  // Outside container() (or in jnlp), the agent's own process runs it.
+  assert.equal((await run(ws, 'echo agent', 'jnlp')).out, 'agent\n');
+  assert.equal((await run(ws, 'echo agent')).out, 'agent\n');
+  // Many steps in a row, each one FIFO line.
+  for (let i = 0; i < 20; i++) assert.equal((await run(ws, `echo ${i}`, 'maven')).out, `${i}\n`);
+  await backend.close();
+});
+
+test('abort kills the step in the container; a container without a runner or without a name says so', async () => {
+  const { ws, backend } = await pod();
+  const ac = new AbortController();
+  const t0 = Date.now();
+  const pending = run(ws, 'echo started; sleep 30; echo never', 'maven', ac.signal);
+  await new Promise((r) => setTimeout(r, 300));
+  ac.abort();
+  const r = await pending;
+  assert.equal(r.aborted, true);
+  assert.equal(r.out, 'started\n');
+  assert.ok(Date.now() - t0 < 10_000);
+  await assert.rejects(run(ws, 'true', 'db'), /container\('db'\): Kiln could not inject its step runner into 'db' because the pod spec gives it no command/);
+  await assert.rejects(run(ws, 'true', 'gradle'), /container\('gradle'\): the pod has no container 'gradle' \(it has: jnlp, maven, git, db\)/);
+  await backend.close();
+});
