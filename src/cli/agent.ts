@@ -40,6 +40,8 @@ options (environment variable in brackets; flags win):
                       directory)                                         [KILN_AGENT_WORKDIR]
   --labels a,b        labels offered to the scheduler                    [KILN_AGENT_LABELS]
   --executors N       builds this agent runs at once (default 1)         [KILN_AGENT_EXECUTORS]
+  --tunnel HOST:PORT  dial HOST:PORT instead of the URL's host and port (a Kubernetes cloud's
+                      tunnel, e.g. a TCP proxy in front of the controller)  [KILN_TUNNEL]
   --stdio             speak the protocol over stdin/stdout (started by the controller over
                       SSH); --url and --secret are not needed
   --no-reconnect      exit (code 1) instead of retrying when the connection fails or drops
@@ -64,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
         workdir: { type: 'string' },
         labels: { type: 'string' },
         executors: { type: 'string' },
+        tunnel: { type: 'string' },
         'no-reconnect': { type: 'boolean', default: false },
         stdio: { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
@@ -76,7 +79,20 @@ export async function main(argv: string[]): Promise<number> {
     }
     quiet = values.quiet;
     const env = process.env;
-    const url = values.url ?? env['KILN_URL'];
+    let url = values.url ?? env['KILN_URL'];
+    const tunnel = values.tunnel ?? env['KILN_TUNNEL'];
+    if (tunnel && url) {
+      const m = /^([^\s:/]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(tunnel);
+      if (!m) throw new UsageError(`--tunnel / KILN_TUNNEL: write HOST:PORT, got '${tunnel}'`);
+      try {
+        const u = new URL(url);
+        u.hostname = m[1]!;
+        u.port = m[2]!;
+        url = u.href;
+      } catch {
+        throw new UsageError(`--url / KILN_URL: not a URL: '${url}'`);
+      }
+    }
     const name = values.name ?? env['KILN_AGENT_NAME'];
     let secret = values.secret ?? env['KILN_SECRET'];
     const stdio = values.stdio;

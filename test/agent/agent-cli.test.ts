@@ -183,3 +183,22 @@ test('settings from KILN_* environment variables; flags win; --secret @FILE', as
     await c.close();
   }
 });
+
+test('KILN_TUNNEL: the agent dials HOST:PORT instead of the URL\'s host and port', async () => {
+  const c = await startController();
+  try {
+    const port = new URL(c.url).port;
+    // The URL names a host nobody can reach; the tunnel is the way in.
+    const a = startAgent(c, 'tunnelled', { url: 'http://kiln.kiln.svc.cluster.local:8080/', env: { KILN_TUNNEL: `127.0.0.1:${port}` } });
+    try {
+      await waitOnline(c, 'tunnelled');
+    } finally {
+      assert.equal(await a.stop(), 0);
+    }
+    const bad = await runKiln(['agent', '--url', c.url, '--name', 'x', '--secret', 's', '--tunnel', 'no-port']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--tunnel \/ KILN_TUNNEL: write HOST:PORT, got 'no-port'/);
+  } finally {
+    await c.close();
+  }
+});

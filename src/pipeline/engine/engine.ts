@@ -54,7 +54,8 @@ export interface AgentRequest {
 
 export interface AllocatedNode {
   workspace: Workspace;
-  release(): Promise<void>;
+  /** `failed`: the agent scope ended with an error, or the build's result is already worse than UNSTABLE. */
+  release(outcome?: { failed: boolean }): Promise<void>;
 }
 
 /** Where nodes come from: the local machine, connected agents, Docker, Kubernetes. */
@@ -494,6 +495,11 @@ export class PipelineRun {
     return { type: spec.type, label, customWorkspace, options, loc: spec.loc };
   }
 
+  #currentResultIsBad(): boolean {
+    const r = this.state.currentResult;
+    return r === 'FAILURE' || r === 'ABORTED';
+  }
+
   async #withAgent(spec: AgentSpec | null, c: ExecContext, top: boolean, fn: (c: ExecContext) => Promise<void>): Promise<void> {
     if (!spec) return fn(c);
     if (spec.type === 'none') return fn(top ? c.with({ workspace: null, cwd: null }) : c);
@@ -508,10 +514,13 @@ export class PipelineRun {
     }
     const ws = node.workspace;
     this.#log(c, `Running on ${ws.nodeName} in ${ws.root}`);
+    let failed = true;
     try {
       await fn(c.with({ workspace: ws, cwd: ws.root, container: null, env: pushLayer(c.env, nodeVars(ws)) }));
+      failed = false;
     } finally {
-      await node.release();
+      // Whether the scope failed (a pod kept on failure, e.g.) counts the build's result too.
+      await node.release({ failed: failed || this.#currentResultIsBad() });
     }
   }
 
