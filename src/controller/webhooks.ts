@@ -33,7 +33,9 @@
 // secret is not one. Comparisons take constant time. A missing signature or token answers 401
 // (code 'unauthenticated'), a wrong one 403 (code 'forbidden'); either way nothing starts and the
 // controller log gets one line naming the hook and the sender's address (never the secret or
-// the signature sent). Without a secret, webhooks are accepted unsigned, as before.
+// the signature sent): the first 10 refusals of an address, then every 100th with a count, so
+// a flood of forged hooks cannot flood the log. Without a secret, webhooks are accepted
+// unsigned, as before.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BuildCause, JsonValue, Store } from '../store/types.ts';
@@ -81,6 +83,8 @@ const bad = (message: string) => new WebhookError(400, message);
 
 /** Adds the webhook routes (in their own scope: their body limit, parsers and error handler). */
 export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): void {
+  const refusals = new Map<string, number>();
+  const verify = (req: FastifyRequest, hook: Hook) => verifySignature(ctx, req, hook, refusals);
   void app.register(async (scope) => {
     // Bodies stay raw bytes here (signatures are computed over exactly those bytes); each route
     // parses them after checking the signature and the content type (jsonBody). GitHub can send
@@ -100,14 +104,14 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
     const opts = { bodyLimit: WEBHOOK_BODY_LIMIT };
 
     scope.post('/api/v1/webhooks/generic', opts, async (req, reply) => {
-      verify(ctx, req, 'generic');
+      verify(req, 'generic');
       const body = jsonBody(req, 'generic webhook');
       const push = genericPush(body);
       return reply.code(200).send(await startMatching(ctx, push));
     });
 
     scope.post('/api/v1/webhooks/github', opts, async (req, reply) => {
-      verify(ctx, req, 'github');
+      verify(req, 'github');
       const event = header(req, 'x-github-event');
       if (!event) throw bad('GitHub webhook: the X-GitHub-Event header is missing (push, ping, ...)');
       const body = jsonBody(req, 'GitHub webhook', true);
@@ -119,7 +123,7 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
     });
 
     scope.post('/api/v1/webhooks/gitlab', opts, async (req, reply) => {
-      verify(ctx, req, 'gitlab');
+      verify(req, 'gitlab');
       const event = header(req, 'x-gitlab-event');
       if (!event) throw bad('GitLab webhook: the X-Gitlab-Event header is missing (Push Hook, ...)');
       const body = jsonBody(req, 'GitLab webhook');
@@ -153,12 +157,16 @@ const HOOK_NAMES: Record<Hook, string> = { generic: 'generic webhook', github: '
  * Refuses the request (401 unsigned, 403 wrongly signed) when a secret is configured and the
  * request does not prove it knows it (see the header comment). Logs each refusal.
  */
-function verify(ctx: WebhookContext, req: FastifyRequest, hook: Hook): void {
+function verifySignature(ctx: WebhookContext, req: FastifyRequest, hook: Hook, refusals: Map<string, number>): void {
   const secret = ctx.secret;
   if (!secret) return;
   const what = HOOK_NAMES[hook];
   const refuse = (status: 401 | 403, message: string): never => {
-    ctx.log?.(`webhooks: refused a ${what} from ${req.ip || '?'}: ${message}`);
+    const from = req.ip || '?';
+    const n = (refusals.get(from) ?? 0) + 1;
+    if (refusals.size > 10_000) refusals.clear();
+    refusals.set(from, n);
+    if (n <= 10 || n % 100 === 0) ctx.log?.(`webhooks: refused a ${what} from ${from}: ${message}${n > 10 ? ` (${n} refusals from this address so far)` : ''}`);
     throw new WebhookError(status, `${what}: ${message}`, status === 401 ? 'unauthenticated' : 'forbidden');
   };
   const signature = header(req, 'x-hub-signature-256');
