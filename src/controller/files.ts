@@ -44,8 +44,7 @@ export class BuildFiles {
     if (problem) throw new Error(`refusing to archive ${JSON.stringify(rel).slice(0, 300)}: ${problem}`);
     const dest = this.artifactPath(jobId, number, rel);
     if (!dest) throw new Error(`refusing to archive ${JSON.stringify(rel).slice(0, 300)}: it leaves the build's artifacts`);
-    await fsp.mkdir(path.dirname(dest), { recursive: true });
-    await fsp.writeFile(dest, data, { mode: mode & 0o777 });
+    await writeKept(dest, data, mode, `cannot archive ${JSON.stringify(rel).slice(0, 300)}`);
     return { size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
   }
 
@@ -62,9 +61,8 @@ export class BuildFiles {
     for (const f of files) {
       const dest = inside(path.join(dir, 'files'), f.path);
       if (!dest) throw new Error(`stash '${name.slice(0, 200)}': refusing ${JSON.stringify(f.path).slice(0, 300)}: it leaves the stash`);
-      await fsp.mkdir(path.dirname(dest), { recursive: true });
-      await fsp.writeFile(dest, f.data);
-      manifest.push({ path: f.path, mode: f.mode });
+      await writeKept(dest, f.data, 0o644, `stash '${name.slice(0, 200)}': cannot keep ${JSON.stringify(f.path).slice(0, 300)}`);
+      manifest.push({ path: f.path, mode: f.mode & 0o777 });
     }
     await fsp.writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
   }
@@ -101,6 +99,21 @@ export class BuildFiles {
   /** One directory per stash name, whatever the name holds ('.', '..', '/', very long). */
   #stashDir(jobId: string, number: number, name: string): string {
     return path.join(this.dir(jobId, number), 'stashes', safeSegment(name));
+  }
+}
+
+/** Writes a kept file, with an error that says what clashed (not the controller's paths). */
+async function writeKept(dest: string, data: Buffer, mode: number, what: string): Promise<void> {
+  try {
+    await fsp.mkdir(path.dirname(dest), { recursive: true });
+    await fsp.writeFile(dest, data, { mode: mode & 0o777 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a file of the same name is in the way of its directory'
+      : code === 'EISDIR' ? 'a directory of the same name is already kept'
+        : code === 'ENAMETOOLONG' ? 'a part of its name is too long for a file name'
+          : code === 'ENOSPC' ? "the controller's disk is full" : (err as Error).message;
+    throw new Error(`${what}: ${why}`);
   }
 }
 

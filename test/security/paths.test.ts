@@ -114,6 +114,15 @@ describe('BuildFiles: names from agents and Jenkinsfiles', () => {
     assert.ok(!existsSync('/tmp/kiln-escape.txt'));
   });
 
+  test('names that clash (a file and a directory of one name) fail with a message that names them; modes lose setuid', async () => {
+    await assert.rejects(files.putStash(JOB, 5, 'clash', [{ path: 'a', mode: 0o644, data: Buffer.from('1') }, { path: 'a/b', mode: 0o644, data: Buffer.from('2') }]),
+      { message: `stash 'clash': cannot keep "a/b": a file of the same name is in the way of its directory` });
+    await files.putArtifact(JOB, 5, 'x', Buffer.from('1'), 0o644);
+    await assert.rejects(files.putArtifact(JOB, 5, 'x/y', Buffer.from('2'), 0o644), { message: 'cannot archive "x/y": a file of the same name is in the way of its directory' });
+    await files.putStash(JOB, 5, 'modes', [{ path: 'tool', mode: 0o4755, data: Buffer.from('#!/bin/sh') }]);
+    assert.equal((await files.getStash(JOB, 5, 'modes'))?.[0]?.mode, 0o755);
+  });
+
   test('a tampered stash manifest cannot make getStash read outside the stash', async () => {
     await files.putStash(JOB, 4, 's', [{ path: 'a.txt', mode: 0o644, data: Buffer.from('a') }]);
     const secret = path.join(home, 'secret.key');
