@@ -1,0 +1,148 @@
+// What the browser tests run against: a real controller process (bin/kiln controller) with a
+// real agent process connected to it, the built UI (web/dist), and Debian's Chromium driven by
+// playwright-core. Nothing is faked. A missing Chromium or an unbuilt UI fails with the way to
+// get it, never a skip.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { kilnBin, repoRoot } from '../helpers/kiln.ts';
+
+export const CHROMIUM = process.env.KILN_CHROMIUM ?? '/usr/bin/chromium';
+export const E2E_ADMIN_TOKEN = 'kiln-e2e-admin-token-0123456789abcdef0123456789';
+export const SCREENSHOTS = path.join(repoRoot, 'test-results', 'screenshots');
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+/** Fails clearly when Chromium is not there. */
+export function requireChromium(): void {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests need Debian's chromium package (apt-get install -y chromium; scripts/test-prereqs.sh does it as root), or KILN_CHROMIUM=/path/to/chromium`);
+  }
+}
+
+/** Builds web/dist when it is missing or older than web/src (so a test run never sees a stale UI). */
+export function ensureWebBuilt(): void {
+  const dist = path.join(repoRoot, 'web', 'dist', 'index.html');
+  const newest = (dir: string): number => {
+    let t = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }
+    return t;
+  };
+  const src = Math.max(newest(path.join(repoRoot, 'web', 'src')), statSync(path.join(repoRoot, 'web', 'index.html')).mtimeMs);
+  if (existsSync(dist) && statSync(dist).mtimeMs >= src) return;
+  const vite = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: repoRoot, encoding: 'utf8' });
+  if (vite.status !== 0) throw new Error(`building the web UI failed (npm run build:web):\n${vite.stdout}\n${vite.stderr}`);
+}
+
+export interface Kiln {
+  url: string;
+  home: string;
+  /** The API as the configured admin token (for arranging things the test is not about). */
+  api: (method: string, p: string, body?: unknown) => Promise<any>;
+  startAgent: (name: string, executors?: number, labels?: string[]) => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+function waitForLine(child: ChildProcess, re: RegExp, what: string, ms = 30_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}; output so far:\n${seen}`)), ms);
+    const on = (d: Buffer) => {
+      seen += d.toString('utf8');
+      const m = re.exec(seen);
+      if (m) { clearTimeout(t); resolve(m); }
+    };
+    child.stdout?.on('data', on);
+    child.stderr?.on('data', on);
+    child.on('exit', (code) => { clearTimeout(t); reject(new Error(`${what}: the process exited (${code}) first; output:\n${seen}`)); });
+  });
+}
+
+/** Starts `kiln controller` on a free port in a fresh home. */
+export async function startKiln(): Promise<Kiln> {
+  const root = mkdtempSync(path.join(tmpdir(), 'kiln-e2e-'));
+  const home = path.join(root, 'home');
+  const procs: ChildProcess[] = [];
+  const ctl = spawn(kilnBin, ['controller', '--home', home, '--port', '0'], {
+    cwd: repoRoot, env: { ...process.env, KILN_ADMIN_TOKEN: E2E_ADMIN_TOKEN, KILN_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  procs.push(ctl);
+  const m = await waitForLine(ctl, /Kiln is ready at (http:\/\/\S+\/)/, 'the controller to be ready');
+  const url = m[1]!;
+  const api = async (method: string, p: string, body?: unknown) => {
+    const res = await fetch(new URL(p.replace(/^\//, ''), url), {
+      method, headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  const startAgent = async (name: string, executors = 2, labels: string[] = []) => {
+    const a = await api('POST', '/api/v1/agents', { name, executors, labels });
+    // The exact command the agent page shows, run with this checkout's bin/kiln.
+    const argv = (a.command as string).split(/\s+/).map((s) => s.replace(/^'(.*)'$/, '$1'));
+    if (argv[0] !== 'kiln') throw new Error(`unexpected connect command: ${a.command}`);
+    const workdir = path.join(root, `agent-${name}`);
+    mkdirSync(workdir, { recursive: true });
+    const agent = spawn(kilnBin, [...argv.slice(1), '--workdir', workdir], { cwd: repoRoot, env: { ...process.env, KILN_ADMIN_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    procs.push(agent);
+    agent.stdout?.resume();
+    agent.stderr?.resume();
+    const end = Date.now() + 30_000;
+    for (;;) {
+      const info = await api('GET', `/api/v1/agents/${encodeURIComponent(name)}`);
+      if (info.online) break;
+      if (Date.now() > end) throw new Error(`agent ${name} did not come online`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const stop = async () => {
+    for (const p of procs.reverse()) {
+      if (p.exitCode !== null) continue;
+      const gone = new Promise((r) => p.once('exit', r));
+      p.kill('SIGTERM');
+      const t = setTimeout(() => p.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(t);
+    }
+    rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+  };
+  return { url, home, api, startAgent, stop };
+}
+
+/** The initial admin password the controller wrote on its first start. */
+export function initialPassword(home: string): string {
+  return readFileSync(path.join(home, 'secrets', 'initialAdminPassword'), 'utf8').trim();
+}
+
+export interface Browsing { context: BrowserContext; page: Page; close: () => Promise<void> }
+
+/** Headless Chromium with a fresh profile; page errors and CSP violations fail the test that reads `problems`. */
+export async function openBrowser(viewport = { width: 1280, height: 800 }): Promise<Browsing & { problems: string[] }> {
+  requireChromium();
+  const profile = mkdtempSync(path.join(tmpdir(), 'kiln-chromium-'));
+  // A fresh profile each time (launchPersistentContext is how playwright takes a user-data-dir).
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport });
+  const page = context.pages()[0] ?? await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of 40[14]/.test(m.text())) problems.push(`console error: ${m.text()}`); });
+  return {
+    context, page, problems,
+    close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true, maxRetries: 3 }); },
+  };
+}
+
+/** Saves a screenshot of the page as test-results/screenshots/<name>.png (kept out of git). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const ignore = path.join(repoRoot, 'test-results', '.gitignore');
+  if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
+}

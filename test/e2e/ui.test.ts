@@ -1,0 +1,234 @@
+// The web UI in a real browser (Debian's Chromium, headless, through playwright-core) against a
+// real controller and a real agent: unlock with the initial admin password → create a job with
+// the editor checking it as you type → build → stages go green → the console shows the output
+// → abort a long build → approve an input → add a credential and see it masked in a build log;
+// then the other main pages, logout and login. Screenshots of each page go to
+// test-results/screenshots/ (not compared).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
+
+const ADMIN = { user: 'admin', password: 'correct horse battery staple' };
+const TIMEOUT = 20_000;
+
+describe('web UI in Chromium', { timeout: 180_000 }, () => {
+  let kiln: Kiln;
+  let b: Awaited<ReturnType<typeof openBrowser>>;
+  let page: Page;
+
+  before(async () => {
+    requireChromium();
+    ensureWebBuilt();
+    kiln = await startKiln();
+    await kiln.startAgent('e2e-agent', 3, ['linux']);
+    b = await openBrowser();
+    page = b.page;
+    page.setDefaultTimeout(TIMEOUT);
+  });
+
+  after(async () => {
+    await b?.close();
+    await kiln?.stop();
+  });
+
+  const text = (sel: string) => page.locator(sel).innerText();
+
+  // The steps build on each other: after one fails, the rest fail at once (naming it) instead of
+  // each waiting out its timeouts; the failing page is kept as a screenshot.
+  let broken: string | null = null;
+  const step = (name: string, fn: () => Promise<void>) => test(name, async () => {
+    if (broken) throw new Error(`not run: an earlier step failed (${broken})`);
+    try {
+      await fn();
+    } catch (err) {
+      broken = name;
+      await screenshot(page, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => {});
+      throw err;
+    }
+  });
+
+  /** Creates an inline-script job through the New job page. */
+  async function createJob(name: string, script: string): Promise<void> {
+    await page.getByRole('link', { name: 'New job' }).first().click();
+    await page.getByLabel('Name', { exact: true }).fill(name);
+    await page.getByLabel('Jenkinsfile', { exact: true }).fill(script);
+    await page.getByText('No problems found.').waitFor();
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('heading', { name }).waitFor();
+  }
+
+  async function consoleHas(s: string): Promise<void> {
+    await page.locator('.console').filter({ hasText: s }).waitFor();
+  }
+
+  step('unlock with the initial admin password and create the first admin', async () => {
+    await page.goto(kiln.url);
+    await page.getByRole('heading', { name: 'Unlock Kiln' }).waitFor();
+    const file = await text('[aria-label="Initial admin password file"]');
+    assert.equal(file, `${kiln.home}/secrets/initialAdminPassword`);
+    await screenshot(page, '01-unlock');
+    await page.getByLabel('Initial admin password', { exact: true }).fill('wrong-password');
+    await page.getByLabel('Username', { exact: true }).fill(ADMIN.user);
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await page.getByLabel('Confirm password', { exact: true }).fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Unlock and create admin' }).click();
+    // The API's own words are shown.
+    await page.getByRole('alert').waitFor();
+    assert.match(await page.getByRole('alert').innerText(), /password/i);
+    await page.getByLabel('Initial admin password', { exact: true }).fill(initialPassword(kiln.home));
+    await page.getByRole('button', { name: 'Unlock and create admin' }).click();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    await page.getByText('No jobs yet').waitFor();
+    // The live stream is up.
+    await page.locator('.live-live').waitFor();
+  });
+
+  step('new job: the editor shows lint errors at their line:col as you type', async () => {
+    await page.getByRole('link', { name: 'New job' }).first().click();
+    await page.getByLabel('Name', { exact: true }).fill('hello');
+    await page.getByLabel('Jenkinsfile', { exact: true }).fill("pipeline {\n  agent any\n  stages {\n    stage('Build') {\n      steps {\n        shh 'echo hi'\n      }\n    }\n  }\n}\n");
+    const diag = page.locator('.diagnostics li').first();
+    await diag.waitFor();
+    assert.match(await diag.innerText(), /^Jenkinsfile:6:9: .*shh/);
+    assert.equal(await page.locator('.gutter .ln.err').first().innerText(), '6');
+    await screenshot(page, '02-new-job-lint');
+    await page.getByLabel('Jenkinsfile', { exact: true }).fill([
+      'pipeline {', '  agent any', '  stages {',
+      "    stage('Build') { steps { sh 'echo Hello from Kiln; printf \"\\\\033[32mgreen text\\\\033[0m\\\\n\"' } }",
+      "    stage('Checks') {", '      parallel {',
+      "        stage('Unit') { steps { sh 'echo unit ok' } }",
+      "        stage('Lint') { steps { sh 'echo lint ok' } }",
+      '      }', '    }', '  }', '}', ''].join('\n'));
+    await page.getByText('No problems found.').waitFor();
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('heading', { name: 'hello' }).waitFor();
+    await screenshot(page, '03-job');
+  });
+
+  step('Build Now: stages go green live and the console shows the output in colour', async () => {
+    await page.getByRole('button', { name: 'Build Now' }).click();
+    await page.getByRole('heading', { name: 'hello #1' }).waitFor();
+    for (const s of ['Build', 'Checks', 'Unit', 'Lint']) await page.locator(`.stage[data-stage="${s}"][data-status="success"]`).waitFor();
+    await consoleHas('Hello from Kiln');
+    await consoleHas('Finished: SUCCESS');
+    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor();
+    // ANSI colour became a coloured span, without the escape codes.
+    const green = page.locator('.console span', { hasText: /^green text$/ }).first();
+    assert.equal(await green.evaluate((el) => getComputedStyle(el).color), 'rgb(13, 188, 121)');
+    assert.ok(!(await text('.console')).includes('\x1b'), 'no escape characters shown');
+    // Find in the console.
+    await page.getByLabel('Find in console', { exact: true }).fill('lint ok');
+    await page.getByRole('button', { name: 'Find next' }).click();
+    await page.locator('.console mark', { hasText: 'lint ok' }).first().waitFor();
+    await screenshot(page, '04-build');
+    // The dashboard shows the job's last result and its trend.
+    await page.getByRole('link', { name: 'Dashboard' }).first().click();
+    await page.locator('tr[data-job="hello"] .badge', { hasText: 'Success' }).waitFor();
+    await page.locator('tr[data-job="hello"] .trend .bar').first().waitFor();
+    await screenshot(page, '05-dashboard');
+  });
+
+  step('abort a long build', async () => {
+    await createJob('long', "pipeline {\n  agent any\n  stages {\n    stage('Wait') { steps { sh 'echo sleeping now; sleep 300' } }\n  }\n}\n");
+    await page.getByRole('button', { name: 'Build Now' }).click();
+    await page.getByRole('heading', { name: 'long #1' }).waitFor();
+    await consoleHas('sleeping now');
+    await page.locator('.stage[data-stage="Wait"][data-status="running"]').waitFor();
+    await page.getByRole('button', { name: 'Abort' }).click();
+    await page.locator('h1 .badge', { hasText: 'Aborted' }).waitFor();
+    await consoleHas('Finished: ABORTED');
+  });
+
+  step('approve an input', async () => {
+    await createJob('gated', "pipeline {\n  agent any\n  stages {\n    stage('Deploy') {\n      input { message 'Deploy to production?'\n ok 'Ship it' }\n      steps { sh 'echo deployed' }\n    }\n  }\n}\n");
+    await page.getByRole('button', { name: 'Build Now' }).click();
+    await page.getByRole('heading', { name: 'gated #1' }).waitFor();
+    const box = page.getByRole('region', { name: 'Input requested' });
+    await box.getByText('Deploy to production?').waitFor();
+    await screenshot(page, '06-input');
+    await box.getByRole('button', { name: 'Ship it' }).click();
+    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor();
+    await consoleHas('deployed');
+  });
+
+  step('a credential is added, never shown back, and masked in the build log', async () => {
+    const secret = 'S3cr3t-Value-4242';
+    await page.getByRole('link', { name: 'Credentials' }).first().click();
+    await page.getByRole('heading', { name: 'Credentials' }).waitFor();
+    await page.getByLabel('Kind', { exact: true }).selectOption('secretText');
+    await page.getByLabel('ID', { exact: true }).fill('api-key');
+    await page.getByLabel('Description', { exact: true }).fill('the deploy key');
+    await page.getByLabel('Secret', { exact: true }).fill(secret);
+    await page.getByRole('button', { name: 'Add credential' }).click();
+    const row = page.locator('tr[data-credential="api-key"]');
+    await row.waitFor();
+    assert.match(await row.innerText(), /\*\*\*\*/);
+    assert.ok(!(await page.content()).includes(secret), 'the secret is not on the page');
+    await screenshot(page, '07-credentials');
+    await createJob('uses-secret', "pipeline {\n  agent any\n  stages {\n    stage('Use') {\n      steps {\n        withCredentials([string(credentialsId: 'api-key', variable: 'KEY')]) {\n          sh 'echo the key is $KEY'\n        }\n      }\n    }\n  }\n}\n");
+    await page.getByRole('button', { name: 'Build Now' }).click();
+    await page.getByRole('heading', { name: 'uses-secret #1' }).waitFor();
+    await consoleHas('the key is ****');
+    await consoleHas('Finished: SUCCESS');
+    assert.ok(!(await text('.console')).includes(secret), 'the secret is masked in the console');
+  });
+
+  step('agents, agent page with the connect command, users, profile tokens, clouds', async () => {
+    await page.getByRole('link', { name: 'Agents' }).first().click();
+    await page.locator('table.list').getByRole('link', { name: 'e2e-agent' }).click();
+    await page.getByRole('heading', { name: /Agent e2e-agent/ }).waitFor();
+    const cmd = await text('[aria-label="Connect command"]');
+    assert.match(cmd, /^kiln agent --url http:\/\/127\.0\.0\.1:\d+\/ --name e2e-agent --secret [0-9a-f]{64}/);
+    await page.getByText('online', { exact: true }).first().waitFor();
+    await screenshot(page, '08-agent');
+    await page.getByRole('link', { name: 'Users' }).first().click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    await page.getByLabel('Username', { exact: true }).fill('dev1');
+    await page.getByLabel('Password', { exact: true }).fill('dev1 password is long');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('cell', { name: 'dev1', exact: true }).waitFor();
+    await screenshot(page, '09-users');
+    await page.getByRole('link', { name: `Profile of ${ADMIN.user}` }).click();
+    await page.getByLabel('Token name', { exact: true }).fill('ci');
+    await page.getByRole('button', { name: 'Generate token' }).click();
+    const token = await text('[aria-label="New API token"]');
+    const me = await fetch(new URL('api/v1/me', kiln.url), { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(me.status, 200, 'the token shown once works');
+    await screenshot(page, '10-profile');
+    await page.getByRole('link', { name: 'Clouds' }).first().click();
+    await page.getByRole('heading', { name: 'Clouds' }).waitFor();
+    await page.getByRole('button', { name: 'Test Connection' }).click();
+    await page.locator('[role="status"], [role="alert"]').first().waitFor();
+    await screenshot(page, '11-clouds');
+  });
+
+  step('phone width: the dashboard and a build page fit, the menu opens', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(kiln.url);
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `no horizontal scrolling on a phone (overflow ${overflow}px)`);
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('link', { name: 'Agents' }).waitFor();
+    await screenshot(page, '12-phone-dashboard');
+    await page.goto(new URL('job/hello/build/1', kiln.url).href);
+    await page.locator('.stage[data-stage="Build"][data-status="success"]').waitFor();
+    await screenshot(page, '13-phone-build');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  step('log out, then log in again', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in to Kiln' }).waitFor();
+    await page.getByLabel('Username', { exact: true }).fill(ADMIN.user);
+    await page.getByLabel('Password', { exact: true }).fill('not it');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').waitFor();
+    await screenshot(page, '14-login');
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    assert.deepEqual(b.problems, [], 'no page errors or CSP violations');
+  });
+});
