@@ -17,7 +17,7 @@
 //
 // Credentials (credentials.ts): encrypted in the store with <home>/secrets/credentials.key,
 // made on first start; a key file that exists but is unusable stops the start.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -44,6 +44,10 @@ import { AuthService } from './auth/service.ts';
 import { EventBus } from './events.ts';
 import { registerWeb } from './web.ts';
 import { registerCloudRoutes } from './clouds.ts';
+import { KubernetesPods, type KubernetesCloudRef } from '../backends/kubernetes/provider.ts';
+import { checkKubernetesSettings } from '../backends/kubernetes/cloud.ts';
+import { withDockerAgents } from '../backends/docker/agents.ts';
+import { matches, tryParseLabelExpression } from './labels.ts';
 import { SshAgents } from '../backends/ssh/manager.ts';
 import type { HostKeyPolicy } from '../backends/ssh/launcher.ts';
 
@@ -57,6 +61,12 @@ export interface ControllerHandle {
   triggers: TriggerScheduler;
   credentials: CredentialService;
   close(): Promise<void>;
+}
+
+/** Whether a node with these labels (and name) satisfies a label expression. */
+function labelMatches(label: string, labels: readonly string[], name: string): boolean {
+  const parsed = tryParseLabelExpression(label);
+  return parsed.expr !== null && matches(parsed.expr, new Set([...labels, name]));
 }
 
 interface Waiter {
@@ -96,10 +106,12 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   });
   const builtIn: Backend | null = cfg.executors > 0 ? new LocalBackend({ root: path.join(cfg.home, 'workspace'), nodeName: BUILT_IN_NODE, labels: [BUILT_IN_NODE] }) : null;
 
+  const podAgents = new Set<string>();
   const hub = new AgentHub({
     key,
     graceMs: cfg.agentGraceSeconds * 1000,
-    authorize: async (name) => (await store.agents.get(name)) !== null,
+    // Agents defined in the store, and the agents of pods this controller made (while they exist).
+    authorize: async (name) => podAgents.has(name) || (await store.agents.get(name)) !== null,
     log: (line) => log(`agents: ${line}`),
   });
   const syncNode = async (name: string, online: boolean) => {
@@ -152,10 +164,50 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     log: (line) => log(line),
   });
 
-  const nodes: NodeProvider = {
+  // Pods for builds (backends/kubernetes/provider.ts), from the Kubernetes clouds in the store.
+  const kubernetesClouds = async (): Promise<KubernetesCloudRef[]> => {
+    const out: KubernetesCloudRef[] = [];
+    for (const c of await store.clouds.list()) {
+      if (c.type !== 'kubernetes') continue;
+      try {
+        out.push({ name: c.name, settings: checkKubernetesSettings(c.settings) });
+      } catch (e) {
+        log(`cloud '${c.name}' has unusable settings: ${(e as Error).message}`);
+      }
+    }
+    return out;
+  };
+  const pods = new KubernetesPods({
+    clouds: kubernetesClouds,
+    credential: (id, cloud) => credentials.resolveForCloud(id, cloud),
+    controllerId: createHash('sha256').update(key).update('controller-id').digest('hex').slice(0, 16),
+    agentUrl: () => agentUrl,
+    buildUrl: (b) => builds.buildUrl(b.job, b.number),
+    agents: {
+      secret: (name) => hub.secret(name),
+      isOnline: (name) => hub.isOnline(name),
+      online: (name, signal) => new Promise<void>((resolve, reject) => {
+        if (hub.isOnline(name)) return resolve();
+        const on = (a: { name: string }) => { if (a.name === name) { done(); resolve(); } };
+        const onAbort = () => { done(); reject(interruptionOf(signal)); };
+        const done = () => { hub.off('online', on); signal.removeEventListener('abort', onAbort); };
+        hub.on('online', on);
+        signal.addEventListener('abort', onAbort, { once: true });
+      }),
+      backend: (name) => hub.backend(name),
+      endSession: (name, reason) => { hub.endSession(name, reason); },
+      allow: (name) => { podAgents.add(name); },
+      forget: (name) => { podAgents.delete(name); },
+    },
+    log,
+  });
+
+  const agentNodes: NodeProvider = {
     async allocate(req: AgentRequest, build: BuildRef, signal: AbortSignal, say: (line: string) => void): Promise<AllocatedNode> {
-      if (req.type === 'docker' || req.type === 'dockerfile' || req.type === 'kubernetes') {
-        throw new StepFailure(`agent ${req.type} needs the ${req.type === 'kubernetes' ? 'Kubernetes cloud' : 'Docker backend'}, which this controller does not have yet`, { loc: req.loc });
+      if (req.type === 'kubernetes') return pods.allocate(req, build, signal, say);
+      // A label no agent offers but a pod template does: a pod.
+      if (req.label && !scheduler.nodes().some((n) => labelMatches(req.label!, n.labels, n.name)) && (await pods.cloudForLabel(req.label))) {
+        return pods.allocate(req, build, signal, say);
       }
       const id = randomUUID();
       const label = req.label && req.label.trim() !== '' ? req.label : null;
@@ -197,6 +249,15 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       }
     },
   };
+
+  // docker / dockerfile agents: the docker CLI of the node that holds the executor (backends/docker).
+  const nodes = withDockerAgents(agentNodes, {
+    credential: async (build, id) => {
+      const job = await store.jobs.get(build.job);
+      if (!job) throw new Error(`no job '${build.job}'`);
+      return credentials.resolve(id, { id: job.id, name: job.name }, build.number);
+    },
+  });
 
   // With --port 0 the URLs are known only once listening; everything reads them through these.
   let publicUrl = cfg.publicUrl;
@@ -333,6 +394,8 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   }
   await triggers.start(); // --- triggers: arm every job's cron / pollSCM timer
   for (const a of await store.agents.list()) if (a.launcher.type === 'ssh') sshAgents.start(a.name);
+  // Pods a previous run of this controller left behind (in the background: a cloud may be slow).
+  void pods.sweep().catch((e: unknown) => log(`kubernetes: sweeping leftover pods failed: ${(e as Error).message}`));
   ready = true;
   log(`Kiln is ready at ${url} (home ${cfg.home}, ${store.kind} store, started in ${Math.round(performance.now() - t0)} ms)`);
   log(`Agents connect to ${agentUrl}agent`);

@@ -10,7 +10,8 @@
 //   replaces what it inherits wherever the child has YAML.
 // - The agent container `jnlp` is injected unless the YAML defines one (then Kiln fills in
 //   what it lacks: image, env, resources): it runs the Kiln agent that dials the controller
-//   with KILN_URL, KILN_SECRET, KILN_AGENT_NAME, KILN_AGENT_WORKDIR (and KILN_TUNNEL). A
+//   with KILN_URL, KILN_SECRET, KILN_AGENT_NAME, KILN_AGENT_WORKDIR (and KILN_TUNNEL); its
+//   command is `kiln agent` unless the YAML gives one (the image needs `kiln` on its PATH). A
 //   Jenkins inbound-agent image on `jnlp` is replaced by Kiln's agent image (said in the log).
 // - The workspace volume `workspace-volume` (an emptyDir) is mounted at the agent's work dir in
 //   every container, unless something is mounted there already.
@@ -312,6 +313,8 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
   const res = objOf(agent.resources);
   if (res.requests === undefined && res.limits === undefined) agent.resources = { ...res, requests: { cpu: '100m', memory: '256Mi' } };
   if (agent.workingDir === undefined) agent.workingDir = workdir;
+  // The agent image's `kiln` reads its settings from the environment above.
+  if (!Array.isArray(agent.command) || agent.command.length === 0) agent.command = ['kiln', 'agent'];
 
   // The shared workspace in every container, unless one mounts something there already.
   const volumes = listOf(spec.volumes);

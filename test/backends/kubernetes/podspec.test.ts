@@ -41,6 +41,7 @@ test("the seed's pod: its two containers as written, the agent injected, the wor
   assert.deepEqual((init!.env as Obj[]).slice(0, 2), [{ name: 'KILN_DIR', value: '/home/jenkins/agent/.kiln' }, { name: 'KILN_CONTAINERS', value: 'git maven' }]);
   const jnlp = container(pod, 'jnlp');
   assert.equal(jnlp.image, 'kiln/agent:1');
+  assert.deepEqual(jnlp.command, ['kiln', 'agent']);
   assert.deepEqual(jnlp.env, [
     { name: 'KILN_URL', value: agent.url }, { name: 'KILN_SECRET', value: agent.secret },
     { name: 'KILN_AGENT_NAME', value: agent.name }, { name: 'KILN_AGENT_WORKDIR', value: '/home/jenkins/agent' },
