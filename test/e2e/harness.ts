@@ -123,7 +123,8 @@ export function initialPassword(home: string): string {
 
 export interface Browsing { context: BrowserContext; page: Page; close: () => Promise<void> }
 
-/** Headless Chromium with a fresh profile; page errors and CSP violations fail the test that reads `problems`. */
+/** Headless Chromium with a fresh profile. `problems` collects page errors and console errors (CSP
+ *  violations among them), but not the 4xx answers the UI shows as messages. */
 export async function openBrowser(viewport = { width: 1280, height: 800 }): Promise<Browsing & { problems: string[] }> {
   requireChromium();
   const profile = mkdtempSync(path.join(tmpdir(), 'kiln-chromium-'));
@@ -132,7 +133,7 @@ export async function openBrowser(viewport = { width: 1280, height: 800 }): Prom
   const page = context.pages()[0] ?? await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of 40[14]/.test(m.text())) problems.push(`console error: ${m.text()}`); });
+  page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) problems.push(`console error: ${m.text()}`); });
   return {
     context, page, problems,
     close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true, maxRetries: 3 }); },

@@ -1,49 +1,77 @@
 // Clouds: Kubernetes and Docker settings (the seed's fields) with Test Connection.
-// Talks to GET/PUT /api/v1/clouds/:name and POST /api/v1/clouds/:name/test (the test takes the
-// form as it is, before saving). Where the controller has no such API yet, it says so.
+// GET /api/v1/clouds, GET|PUT /api/v1/clouds/:name ({ type, settings }), and
+// POST /api/v1/clouds/test ({ type, settings }: the form as it is, before saving) →
+// { ok, message, version, permissions }. Where the controller has no such API, it says so.
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, api } from '../api.ts';
 import { ErrorBox, Field, useAction } from '../components.tsx';
 import type { Credential } from '../types.ts';
 
 type Kind = 'kubernetes' | 'docker';
-interface Template { name: string; label: string; yaml: string }
+interface Template { name: string; labels: string; yaml: string; inheritFrom: string }
 interface CloudForm {
   type: Kind; name: string;
-  serverUrl: string; serverCertificate: string; namespace: string; credentialsId: string; controllerUrl: string; tunnel: string; skipTlsVerify: boolean;
-  engineUrl: string; tlsCa: string; tlsCert: string; tlsKey: string; defaultAgentImage: string;
+  serverUrl: string; caCertificate: string; namespace: string; credentialsId: string; inCluster: boolean; controllerUrl: string; tunnel: string; skipTlsVerify: boolean;
+  podRetention: 'never' | 'onFailure' | 'always'; connectTimeoutSeconds: number; agentImage: string;
+  engineUrl: string; tlsCa: string; tlsCert: string; tlsKey: string;
   concurrencyCap: number; podTemplates: Template[];
 }
 
 const EMPTY: CloudForm = {
   type: 'kubernetes', name: 'kubernetes',
-  serverUrl: '', serverCertificate: '', namespace: 'default', credentialsId: '', controllerUrl: location.origin + '/', tunnel: '', skipTlsVerify: false,
-  engineUrl: 'unix:///var/run/docker.sock', tlsCa: '', tlsCert: '', tlsKey: '', defaultAgentImage: 'busybox:latest',
+  serverUrl: '', caCertificate: '', namespace: 'default', credentialsId: '', inCluster: false, controllerUrl: '', tunnel: '', skipTlsVerify: false,
+  podRetention: 'never', connectTimeoutSeconds: 300, agentImage: 'kiln/agent:latest',
+  engineUrl: 'unix:///var/run/docker.sock', tlsCa: '', tlsCert: '', tlsKey: '',
   concurrencyCap: 10, podTemplates: [],
 };
 
-function bodyOf(f: CloudForm): Record<string, unknown> {
-  const common = { type: f.type, name: f.name, concurrencyCap: f.concurrencyCap, podTemplates: f.podTemplates.map((t) => ({ name: t.name, label: t.label || null, yaml: t.yaml })) };
+const words = (s: string) => s.split(/[\s,]+/).filter(Boolean);
+
+/** The body of PUT /api/v1/clouds/:name and POST /api/v1/clouds/test: { type, settings }. */
+function bodyOf(f: CloudForm): { type: Kind; settings: Record<string, unknown> } {
   if (f.type === 'kubernetes') {
-    return { ...common, serverUrl: f.serverUrl || null, serverCertificate: f.serverCertificate || null, namespace: f.namespace, credentialsId: f.credentialsId || null, controllerUrl: f.controllerUrl, tunnel: f.tunnel || null, skipTlsVerify: f.skipTlsVerify };
+    return {
+      type: f.type,
+      settings: {
+        serverUrl: f.serverUrl || null, caCertificate: f.caCertificate || null, skipTlsVerify: f.skipTlsVerify, namespace: f.namespace || 'default',
+        credentialsId: f.credentialsId || null, inCluster: f.inCluster, controllerUrl: f.controllerUrl || null, tunnel: f.tunnel || null,
+        containerCap: f.concurrencyCap, podRetention: f.podRetention, connectTimeoutSeconds: f.connectTimeoutSeconds, agentImage: f.agentImage || null,
+        templates: f.podTemplates.map((t) => ({ name: t.name, labels: words(t.labels), yaml: t.yaml, inheritFrom: words(t.inheritFrom) })),
+      },
+    };
   }
   const tls = f.tlsCa || f.tlsCert || f.tlsKey || f.skipTlsVerify ? { ca: f.tlsCa || null, cert: f.tlsCert || null, key: f.tlsKey || null, skipVerify: f.skipTlsVerify } : null;
-  return { ...common, engineUrl: f.engineUrl, tls, defaultAgentImage: f.defaultAgentImage };
-}
-
-function formOf(c: Record<string, unknown>, name: string): CloudForm {
-  const s = (k: string, d = '') => (typeof c[k] === 'string' ? (c[k] as string) : d);
-  const tls = (c.tls ?? {}) as Record<string, unknown>;
-  const t = (k: string) => (typeof tls[k] === 'string' ? (tls[k] as string) : '');
   return {
-    ...EMPTY, name, type: c.type === 'docker' || (c.engineUrl && !c.serverUrl) ? 'docker' : 'kubernetes',
-    serverUrl: s('serverUrl'), serverCertificate: s('serverCertificate'), namespace: s('namespace', 'default'), credentialsId: s('credentialsId'),
-    controllerUrl: s('controllerUrl', EMPTY.controllerUrl), tunnel: s('tunnel'), skipTlsVerify: c.skipTlsVerify === true || tls.skipVerify === true,
-    engineUrl: s('engineUrl', EMPTY.engineUrl), tlsCa: t('ca'), tlsCert: t('cert'), tlsKey: t('key'), defaultAgentImage: s('defaultAgentImage', EMPTY.defaultAgentImage),
-    concurrencyCap: typeof c.concurrencyCap === 'number' ? c.concurrencyCap : EMPTY.concurrencyCap,
-    podTemplates: Array.isArray(c.podTemplates) ? (c.podTemplates as Record<string, unknown>[]).map((p) => ({ name: String(p.name ?? ''), label: String(p.label ?? ''), yaml: String(p.yaml ?? '') })) : [],
+    type: f.type,
+    settings: {
+      engineUrl: f.engineUrl, tls, concurrencyCap: f.concurrencyCap, defaultAgentImage: f.agentImage,
+      podTemplates: f.podTemplates.map((t) => ({ name: t.name, label: t.labels || null, yaml: t.yaml })),
+    },
   };
 }
+
+function formOf(c: { name: string; type?: string; settings?: Record<string, unknown> }): CloudForm {
+  const s = c.settings ?? {};
+  const str = (k: string, d = '') => (typeof s[k] === 'string' ? (s[k] as string) : d);
+  const num = (k: string, d: number) => (typeof s[k] === 'number' ? (s[k] as number) : d);
+  const tls = (s.tls ?? {}) as Record<string, unknown>;
+  const t = (k: string) => (typeof tls[k] === 'string' ? (tls[k] as string) : '');
+  const list = (v: unknown) => (Array.isArray(v) ? v.join(' ') : typeof v === 'string' ? v : '');
+  const rawTemplates = (Array.isArray(s.templates) ? s.templates : Array.isArray(s.podTemplates) ? s.podTemplates : []) as Record<string, unknown>[];
+  const kind: Kind = c.type === 'docker' ? 'docker' : 'kubernetes';
+  return {
+    ...EMPTY, name: c.name, type: kind,
+    serverUrl: str('serverUrl'), caCertificate: str('caCertificate'), namespace: str('namespace', 'default'), credentialsId: str('credentialsId'),
+    inCluster: s.inCluster === true, controllerUrl: str('controllerUrl'), tunnel: str('tunnel'), skipTlsVerify: s.skipTlsVerify === true || tls.skipVerify === true,
+    podRetention: s.podRetention === 'onFailure' || s.podRetention === 'always' ? s.podRetention : 'never',
+    connectTimeoutSeconds: num('connectTimeoutSeconds', 300), agentImage: str(kind === 'docker' ? 'defaultAgentImage' : 'agentImage', EMPTY.agentImage),
+    engineUrl: str('engineUrl', EMPTY.engineUrl), tlsCa: t('ca'), tlsCert: t('cert'), tlsKey: t('key'),
+    concurrencyCap: num(kind === 'docker' ? 'concurrencyCap' : 'containerCap', 10),
+    podTemplates: rawTemplates.map((p) => ({ name: String(p.name ?? ''), labels: list(p.labels ?? p.label), yaml: String(p.yaml ?? ''), inheritFrom: list(p.inheritFrom) })),
+  };
+}
+
+interface Report { ok: boolean; message: string; version?: string | null; permissions?: { verb: string; resource: string; allowed: boolean | null; reason?: string }[] }
 
 const NOT_YET = 'Cloud settings are not available on this controller yet (the /api/v1/clouds API answers 404). The form is ready for when it is.';
 
@@ -52,7 +80,7 @@ export function CloudsPage() {
   const [f, setF] = useState<CloudForm>(EMPTY);
   const [creds, setCreds] = useState<Credential[]>([]);
   const [unavailable, setUnavailable] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
+  const [result, setResult] = useState<Report | null>(null);
   const [saved, setSaved] = useState(false);
   const [run, busy, error, setError] = useAction();
   useEffect(() => {
@@ -61,7 +89,7 @@ export function CloudsPage() {
   }, []);
   const load = (name: string) => run(async () => {
     setResult(null);
-    try { setF(formOf(await api.get<Record<string, unknown>>(`/clouds/${encodeURIComponent(name)}`), name)); }
+    try { setF(formOf(await api.get<{ name: string; type: string; settings: Record<string, unknown> }>(`/clouds/${encodeURIComponent(name)}`))); }
     catch (e) { if (e instanceof ApiError && e.status === 404) setUnavailable(true); throw e; }
   });
   const set = <K extends keyof CloudForm>(k: K, v: CloudForm[K]) => { setF({ ...f, [k]: v }); setSaved(false); };
@@ -78,7 +106,8 @@ export function CloudsPage() {
   };
   const test = () => run(async () => {
     setResult(null);
-    try { setResult(await api.post<{ ok: boolean; message: string }>(`/clouds/${encodeURIComponent(f.name)}/test`, bodyOf(f))); }
+    // The form as it is, saved or not.
+    try { setResult(await api.post<Report>('/clouds/test', bodyOf(f))); }
     catch (err) { handle404(err); }
   });
   const tpl = (i: number, k: keyof Template, v: string) => set('podTemplates', f.podTemplates.map((t, j) => (j === i ? { ...t, [k]: v } : t)));
@@ -98,24 +127,27 @@ export function CloudsPage() {
         </fieldset>
         <Field label="Cloud name">{(id) => <input id={id} required value={f.name} onChange={(e) => set('name', e.target.value)} />}</Field>
         {f.type === 'kubernetes' ? <>
-          <Field label="Kubernetes URL" hint="The API server, e.g. https://10.0.0.1:6443; empty = in-cluster">{(id) => <input id={id} value={f.serverUrl} onChange={(e) => set('serverUrl', e.target.value)} />}</Field>
-          <Field label="Kubernetes server certificate key" hint="The cluster CA, PEM or base64">{(id) => <textarea id={id} rows={4} className="mono" value={f.serverCertificate} onChange={(e) => set('serverCertificate', e.target.value)} />}</Field>
+          <label className="inline"><input type="checkbox" checked={f.inCluster} onChange={(e) => set('inCluster', e.target.checked)} /> Kiln runs in this cluster (use its pod's service account)</label>
+          <Field label="Kubernetes URL" hint="The API server, e.g. https://10.0.0.1:6443 (may be left empty with a kubeconfig credential, or in-cluster)">{(id) => <input id={id} value={f.serverUrl} onChange={(e) => set('serverUrl', e.target.value)} />}</Field>
+          <Field label="Kubernetes server certificate key" hint="The cluster's CA certificate, PEM or base64 of the PEM">{(id) => <textarea id={id} rows={4} className="mono" value={f.caCertificate} onChange={(e) => set('caCertificate', e.target.value)} />}</Field>
           <Field label="Kubernetes namespace">{(id) => <input id={id} value={f.namespace} onChange={(e) => set('namespace', e.target.value)} />}</Field>
-          <Field label="Credentials" hint="A kubeconfig (secret file) or a service-account token (secret text); none = in-cluster">{(id) => (
+          <Field label="Credentials" hint="A kubeconfig (secret file) or a service-account token (secret text)">{(id) => (
             <select id={id} value={f.credentialsId} onChange={(e) => set('credentialsId', e.target.value)}>
-              <option value="">- none (in-cluster) -</option>
-              {creds.filter((c) => c.type === 'secretFile' || c.type === 'secretText' || c.type === 'certificate').map((c) => <option key={c.id} value={c.id}>{c.id} ({c.type})</option>)}
+              <option value="">- none -</option>
+              {creds.filter((c) => c.type === 'secretFile' || c.type === 'secretText').map((c) => <option key={c.id} value={c.id}>{c.id} ({c.type})</option>)}
             </select>
           )}</Field>
-          <Field label="Controller URL" hint="What agents in pods dial, e.g. http://kiln.kiln.svc:8080/">{(id) => <input id={id} value={f.controllerUrl} onChange={(e) => set('controllerUrl', e.target.value)} />}</Field>
-          <Field label="Tunnel" hint="Optional host:port for the agent connection">{(id) => <input id={id} value={f.tunnel} onChange={(e) => set('tunnel', e.target.value)} />}</Field>
+          <Field label="Controller URL" hint="What agents in pods dial, e.g. http://kiln.kiln.svc:8080/; empty = the controller's agent URL">{(id) => <input id={id} value={f.controllerUrl} onChange={(e) => set('controllerUrl', e.target.value)} />}</Field>
+          <Field label="Tunnel" hint="Optional host:port agents dial instead, e.g. kiln-agent.kiln.svc:50000">{(id) => <input id={id} value={f.tunnel} onChange={(e) => set('tunnel', e.target.value)} />}</Field>
+          <Field label="Pod retention">{(id) => <select id={id} value={f.podRetention} onChange={(e) => set('podRetention', e.target.value as CloudForm['podRetention'])}><option value="never">never (delete after the build)</option><option value="onFailure">on failure</option><option value="always">always</option></select>}</Field>
+          <Field label="Agent connect timeout (seconds)">{(id) => <input id={id} type="number" min={5} value={f.connectTimeoutSeconds} onChange={(e) => set('connectTimeoutSeconds', Number(e.target.value))} />}</Field>
         </> : <>
           <Field label="Docker engine URL" hint="unix:///var/run/docker.sock or tcp://host:2376">{(id) => <input id={id} value={f.engineUrl} onChange={(e) => set('engineUrl', e.target.value)} />}</Field>
           <Field label="CA certificate (PEM)">{(id) => <textarea id={id} rows={3} className="mono" value={f.tlsCa} onChange={(e) => set('tlsCa', e.target.value)} />}</Field>
           <Field label="Client certificate (PEM)">{(id) => <textarea id={id} rows={3} className="mono" value={f.tlsCert} onChange={(e) => set('tlsCert', e.target.value)} />}</Field>
           <Field label="Client key (PEM)">{(id) => <textarea id={id} rows={3} className="mono" value={f.tlsKey} onChange={(e) => set('tlsKey', e.target.value)} />}</Field>
-          <Field label="Agent image">{(id) => <input id={id} value={f.defaultAgentImage} onChange={(e) => set('defaultAgentImage', e.target.value)} />}</Field>
         </>}
+        <Field label="Agent image" hint="The image of the injected agent container">{(id) => <input id={id} value={f.agentImage} onChange={(e) => set('agentImage', e.target.value)} />}</Field>
         <label className="inline"><input type="checkbox" checked={f.skipTlsVerify} onChange={(e) => set('skipTlsVerify', e.target.checked)} /> Disable TLS certificate verification (self-signed endpoints only)</label>
         <Field label="Concurrency limit" hint="Pods at once; 0 = no limit">{(id) => <input id={id} type="number" min={0} value={f.concurrencyCap} onChange={(e) => set('concurrencyCap', Number(e.target.value))} />}</Field>
         <fieldset>
@@ -123,15 +155,23 @@ export function CloudsPage() {
           {f.podTemplates.map((t, i) => (
             <div key={i} className="template">
               <Field label="Template name">{(id) => <input id={id} value={t.name} onChange={(e) => tpl(i, 'name', e.target.value)} />}</Field>
-              <Field label="Labels">{(id) => <input id={id} value={t.label} onChange={(e) => tpl(i, 'label', e.target.value)} />}</Field>
+              <Field label="Labels" hint="Space-separated; agent { label '...' } picks the template">{(id) => <input id={id} value={t.labels} onChange={(e) => tpl(i, 'labels', e.target.value)} />}</Field>
+              {f.type === 'kubernetes' ? <Field label="Inherit from" hint="Template names, space-separated">{(id) => <input id={id} value={t.inheritFrom} onChange={(e) => tpl(i, 'inheritFrom', e.target.value)} />}</Field> : null}
               <Field label="Pod YAML">{(id) => <textarea id={id} rows={8} className="mono" value={t.yaml} onChange={(e) => tpl(i, 'yaml', e.target.value)} />}</Field>
               <button type="button" className="small danger" onClick={() => set('podTemplates', f.podTemplates.filter((_, j) => j !== i))}>Remove template</button>
             </div>
           ))}
-          <button type="button" className="small" onClick={() => set('podTemplates', [...f.podTemplates, { name: `template-${f.podTemplates.length + 1}`, label: '', yaml: 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: build\n    image: busybox\n    command: [cat]\n    tty: true\n' }])}>Add pod template</button>
+          <button type="button" className="small" onClick={() => set('podTemplates', [...f.podTemplates, { name: `template-${f.podTemplates.length + 1}`, labels: '', inheritFrom: '', yaml: 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: build\n    image: busybox\n    command: [cat]\n    tty: true\n' }])}>Add pod template</button>
         </fieldset>
         <ErrorBox error={error} />
-        {result ? <div className={result.ok ? 'ok card' : 'error'} role="status" aria-label="Test connection result">{result.message}</div> : null}
+        {result ? (
+          <div className={result.ok ? 'ok card' : 'error'} role="status" aria-label="Test connection result">
+            <strong>{result.message}</strong>
+            {result.permissions && result.permissions.length > 0 ? (
+              <ul className="small">{result.permissions.map((p, i) => <li key={i}>{p.allowed === true ? '✓' : p.allowed === false ? '✗' : '?'} {p.verb} {p.resource}{p.reason ? `: ${p.reason}` : ''}</li>)}</ul>
+            ) : null}
+          </div>
+        ) : null}
         {saved ? <p className="ok" role="status">Saved.</p> : null}
         <div className="actions">
           <button type="button" disabled={busy} onClick={() => void test()}>Test Connection</button>
