@@ -186,6 +186,7 @@ before(async () => {
   const flags = { home: path.join(tempDir('fuzz-http'), 'home'), port: '0', executors: '1', ...(kind === 'postgres' ? { 'database-url': `${testPostgresUrl()}?schema=${schema}` } : {}) };
   c = await startController(testConfig(flags), { log: (l) => logLines.push(l) });
   await api('POST', '/api/v1/jobs', { name: 'fuzz', script: "pipeline { agent any; stages { stage('a') { steps { echo 'fuzzed' } } } }" });
+  await api('POST', '/api/v1/agents', { name: 'fz', labels: ['fz'] });
   const b = await api('POST', '/api/v1/jobs/fuzz/builds', {});
   await finishedBuild(c.url, 'fuzz', b.number);
 });
@@ -258,6 +259,47 @@ test(`${REQUESTS} random requests over every route never get a 5xx, and the cont
   const b = await api('POST', '/api/v1/jobs/fuzz/builds', {});
   const done = await finishedBuild(c.url, 'fuzz', b.number);
   assert.equal(done.result, 'SUCCESS');
+});
+
+test('random upgrade requests to the agent endpoint never crash it or get a 5xx', async () => {
+  const r = new Rng(SEED ^ 0x5a5a);
+  const base = new URL(c.url);
+  const statuses = new Map<number, number>();
+  for (let i = 0; i < 200; i++) {
+    const valid = <T>(good: T, bad: readonly T[], p = 0.75): T => (r.chance(p) ? good : r.pick(bad));
+    const headers: Record<string, string> = {};
+    if (r.chance(0.95)) headers.upgrade = valid('websocket', ['WebSocket', 'h2c', '']);
+    if (r.chance(0.95)) headers.connection = valid('Upgrade', ['upgrade, keep-alive', 'close', '']);
+    if (r.chance(0.95)) headers['sec-websocket-key'] = valid('dGhlIHNhbXBsZSBub25jZQ==', ['', 'x', '='.repeat(100)]);
+    if (r.chance(0.95)) headers['sec-websocket-version'] = valid('13', ['8', '', '99999999999']);
+    if (r.chance(0.95)) headers['x-kiln-agent-name'] = valid('fz', ['built-in', '', '..', 'x'.repeat(300), encodeURIComponent('ünï'), 'a%20b', 'evil%00']);
+    if (r.chance(0.95)) headers['x-kiln-protocol'] = valid('1', ['0', '2', '-1', 'x', '']);
+    if (r.chance(0.95)) headers.authorization = valid(`Bearer ${c.hub.secret('fz')}`, [`Bearer ${c.hub.secret('built-in')}`, `Bearer ${'f'.repeat(64)}`, 'Bearer', 'Basic eDp4', '']);
+    for (const [k, v] of Object.entries(headers)) if (v === '') delete headers[k];
+    const url = valid('/agent', ['/agent/', '/agent?x=1', '/agent/../agent', '/AGENT', '/agent%00']);
+    const status = await new Promise<number>((resolve) => {
+      const sock = net.connect(Number(base.port), base.hostname);
+      let data = '';
+      const done = (n: number) => { clearTimeout(t); sock.destroy(); resolve(n); };
+      const t = setTimeout(() => done(0), 5000);
+      sock.on('data', (d: Buffer) => {
+        data += d.toString('latin1');
+        const m = /^HTTP\/1\.1 (\d{3})/.exec(data);
+        if (m) done(Number(m[1]));
+      });
+      sock.on('error', () => done(-1));
+      sock.on('close', () => done(data === '' ? -1 : 0));
+      sock.write([`GET ${url} HTTP/1.1`, `Host: ${base.host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n'));
+    });
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    // What Node does not take for an upgrade (or another path) is an ordinary request for the
+    // HTTP routes (the UI's, say): any answer but a 5xx (503: the UI is not built); -1: the
+    // WebSocket library hung up on a handshake it could not read.
+    const fine = status === -1 || (status >= 101 && status < 500) || status === 503;
+    assert.ok(fine, `upgrade ${url} ${JSON.stringify(headers).slice(0, 300)} → ${status}`);
+  }
+  assert.ok((statuses.get(401) ?? 0) > 0 && (statuses.get(101) ?? 0) > 0, JSON.stringify([...statuses]));
+  assert.deepEqual(await api('GET', '/api/v1/health'), { status: 'ok' });
 });
 });
 }
