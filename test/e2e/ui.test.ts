@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
 
+/** The little of the browser's globals these tests evaluate in the page (the project's types have no DOM). */
+interface Browser { getComputedStyle(el: unknown): { color: string }; document: { documentElement: { scrollWidth: number } }; innerWidth: number }
+
 const ADMIN = { user: 'admin', password: 'correct horse battery staple' };
 const TIMEOUT = 20_000;
 
@@ -65,8 +68,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
   step('unlock with the initial admin password and create the first admin', async () => {
     await page.goto(kiln.url);
     await page.getByRole('heading', { name: 'Unlock Kiln' }).waitFor();
-    const file = await text('[aria-label="Initial admin password file"]');
-    assert.equal(file, `${kiln.home}/secrets/initialAdminPassword`);
+    await page.locator('[aria-label="Initial admin password file"]', { hasText: `${kiln.home}/secrets/initialAdminPassword` }).waitFor();
     await screenshot(page, '01-unlock');
     await page.getByLabel('Initial admin password', { exact: true }).fill('wrong-password');
     await page.getByLabel('Username', { exact: true }).fill(ADMIN.user);
@@ -115,7 +117,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.locator('h1 .badge', { hasText: 'Success' }).waitFor();
     // ANSI colour became a coloured span, without the escape codes.
     const green = page.locator('.console span', { hasText: /^green text$/ }).first();
-    assert.equal(await green.evaluate((el) => getComputedStyle(el).color), 'rgb(13, 188, 121)');
+    assert.equal(await green.evaluate((el) => (globalThis as unknown as Browser).getComputedStyle(el).color), 'rgb(13, 188, 121)');
     assert.ok(!(await text('.console')).includes('\x1b'), 'no escape characters shown');
     // Find in the console.
     await page.getByLabel('Find in console', { exact: true }).fill('lint ok');
@@ -207,7 +209,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(kiln.url);
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate(() => { const w = globalThis as unknown as Browser; return w.document.documentElement.scrollWidth - w.innerWidth; });
     assert.ok(overflow <= 1, `no horizontal scrolling on a phone (overflow ${overflow}px)`);
     await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('link', { name: 'Agents' }).waitFor();
