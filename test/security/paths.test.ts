@@ -10,6 +10,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BuildFiles, inside } from '../../src/controller/files.ts';
@@ -193,6 +194,32 @@ describe('workspace files: unstash entries and symbolic links', () => {
     } finally {
       await backend.close();
     }
+  });
+
+  test('a process swapping a directory for a link out, again and again, never gets a write or a read through it (the opened file is checked, not just the path)', async () => {
+    const root = tempDir('race');
+    const outside = tempDir('race-out');
+    writeFileSync(path.join(outside, 'f'), 'OUTSIDE SECRET');
+    const backend = new LocalBackend({ root });
+    const ws = await backend.allocate({ build: { job: 'j', number: 1, id: 'j#1' } });
+    const swapper = spawn('sh', ['-c', `cd '${ws.root}' && while :; do rm -rf d; ln -s '${outside}' d; rm -f d; mkdir d; echo inside > d/f; done`], { stdio: 'ignore' });
+    let wrote = 0;
+    let read = 0;
+    try {
+      const end = Date.now() + 1500;
+      while (Date.now() < end) {
+        await ws.writeFile(path.join(ws.root, 'd', 'f'), 'PLANTED').then(() => { wrote++; }, () => {});
+        const got = await ws.readFile(path.join(ws.root, 'd', 'f')).then((b) => b.toString(), () => null);
+        if (got !== null) read++;
+        assert.notEqual(got, 'OUTSIDE SECRET', 'read through the swapped link');
+      }
+    } finally {
+      swapper.kill('SIGKILL');
+      await backend.close();
+    }
+    assert.equal(readFileSync(path.join(outside, 'f'), 'utf8'), 'OUTSIDE SECRET');
+    assert.deepEqual(readdirSync(outside), ['f']);
+    assert.ok(wrote + read > 0, 'the race never let an operation through at all');
   });
 
   test("archiveArtifacts: a link out of the workspace (to a file or a directory) fails the step and is not archived; a link inside is archived as its file; a link to a directory inside is skipped", async () => {

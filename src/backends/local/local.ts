@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
+import { constants as fsc } from 'node:fs';
 import * as path from 'node:path';
 import { compileAntPatterns } from '../../util/antglob.ts';
 import type { AntMatcher, AntPatternOptions } from '../../util/antglob.ts';
@@ -268,25 +269,91 @@ export class LocalWorkspace implements Workspace {
     });
   }
 
+  /**
+   * Where an opened file really is (Linux: /proc/self/fd), refused when outside the workspace.
+   * The check is on the file actually opened, so a link swapped in between a check by path and
+   * the open (a process in the workspace racing the step) cannot redirect the read or write.
+   */
+  async #openedInside(fh: fsp.FileHandle, abs: string): Promise<string | null> {
+    if (process.platform !== 'linux') return null;
+    let real: string;
+    try {
+      real = await fsp.readlink(`/proc/self/fd/${fh.fd}`);
+    } catch {
+      return null;
+    }
+    const [realRoot, realTmp] = await Promise.all([
+      fsp.realpath(this.root).catch(() => this.root),
+      fsp.realpath(this.tmp).catch(() => this.tmp),
+    ]);
+    if (!within(real, realRoot) && !within(real, realTmp)) {
+      throw new WorkspaceError('outside', `${abs} leads to ${real}, outside the workspace ${this.root} (through a symbolic link)`);
+    }
+    return real;
+  }
+
   async readFile(p: string): Promise<Buffer> {
     const abs = this.#inside(p);
     await this.#realInside(abs);
+    let fh: fsp.FileHandle;
     try {
-      return await fsp.readFile(abs);
+      fh = await fsp.open(abs, 'r');
     } catch (e) {
       throw fsError('read', abs, e);
+    }
+    try {
+      await this.#openedInside(fh, abs);
+      return await fh.readFile();
+    } catch (e) {
+      throw fsError('read', abs, e);
+    } finally {
+      await fh.close().catch(() => {});
     }
   }
 
   async writeFile(p: string, data: Buffer | string, mode?: number): Promise<void> {
     const abs = this.#inside(p);
     await this.#realParentInside(abs);
+    let fh: fsp.FileHandle | null = null;
     try {
       await fsp.mkdir(path.dirname(abs), { recursive: true });
-      await fsp.writeFile(abs, data, mode === undefined ? undefined : { mode });
-      if (mode !== undefined) await fsp.chmod(abs, mode); // the file may have existed; umask
+      // The last part is opened without following a link (a link that stays inside is
+      // followed explicitly, once); the parents are checked on the opened file.
+      let target = abs;
+      let created = false;
+      for (let hop = 0; ; hop++) {
+        try {
+          fh = await fsp.open(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, mode ?? 0o666);
+          created = true;
+          break;
+        } catch (e) {
+          if (!isErrno(e, 'EEXIST')) throw e;
+        }
+        try {
+          fh = await fsp.open(target, fsc.O_WRONLY | fsc.O_NOFOLLOW);
+          break;
+        } catch (e) {
+          if (!isErrno(e, 'ELOOP') || hop > 0) throw e;
+          target = await fsp.realpath(target); // a link: where it leads, if that stays inside
+          await this.#realInside(abs);
+        }
+      }
+      try {
+        await this.#openedInside(fh, abs);
+      } catch (e) {
+        const real = await fsp.readlink(`/proc/self/fd/${fh.fd}`).catch(() => null);
+        await fh.close().catch(() => {});
+        fh = null;
+        if (created && real) await fsp.unlink(real).catch(() => {});
+        throw e;
+      }
+      await fh.truncate(0);
+      await fh.writeFile(data);
+      if (mode !== undefined) await fh.chmod(mode); // the file may have existed; umask
     } catch (e) {
       throw fsError('write', abs, e);
+    } finally {
+      await fh?.close().catch(() => {});
     }
   }
 
