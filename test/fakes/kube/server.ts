@@ -14,6 +14,7 @@ import { Cluster, asList, asObj, core } from './cluster.ts';
 import type { Change } from './store.ts';
 import type { ContainerStatus, LogBuffer, PodManager } from './pods.ts';
 import { tableFor } from './tables.ts';
+import { decodeProtobuf } from './protobuf.ts';
 
 export interface ForbidRule {
   verb?: string;
@@ -98,7 +99,7 @@ export class FakeServer {
     res.setHeader('Audit-Id', randomUUID());
     res.setHeader('Cache-Control', 'no-cache, private');
     try {
-      const body = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+      const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
       const user = this.#authenticate(req);
       await this.#route(req, res, url, method, body, user);
     } catch (e) {
@@ -152,7 +153,7 @@ export class FakeServer {
 
   // -------------------------------------------------------------------------------------------
 
-  async #route(req: http.IncomingMessage, res: http.ServerResponse, url: URL, method: string, body: string, user: string): Promise<void> {
+  async #route(req: http.IncomingMessage, res: http.ServerResponse, url: URL, method: string, body: Buffer, user: string): Promise<void> {
     const p = url.pathname.replace(/\/+$/, '') || '/';
     const discovery = this.#discovery(p);
     if (discovery !== undefined) {
@@ -181,7 +182,7 @@ export class FakeServer {
     const { def } = route;
     if (def.createOnly) {
       if (verb !== 'create') throw errors.methodNotAllowed();
-      this.#json(res, 201, this.#review(def, JSON.parse(body || '{}') as unknown, user));
+      this.#json(res, 201, this.#review(def, parseBody(body, req), user));
       return;
     }
     if (route.subresource && !def.subresources.includes(route.subresource)) throw errors.pathNotFound();
@@ -230,21 +231,21 @@ export class FakeServer {
         return;
       }
       case 'patch': {
-        const { object, created } = this.cluster.patch(def, route.namespace, route.name!, req.headers['content-type'] ?? 'application/json', body, {
+        const { object, created } = this.cluster.patch(def, route.namespace, route.name!, req.headers['content-type'] ?? 'application/json', body.toString('utf8'), {
           dryRun, subresource: sub, fieldManager: q.get('fieldManager'), force: q.get('force') === 'true',
         });
         this.#respondObject(req, res, def, created ? 201 : 200, object, sub);
         return;
       }
       case 'delete': {
-        const opts = deleteOptions(body, q);
+        const opts = deleteOptions(body, q, req);
         const { object, deleted } = this.cluster.delete(def, route.namespace, route.name!, opts);
         this.#json(res, deleted ? 200 : 202, object);
         return;
       }
       case 'deletecollection': {
         const pred = this.#predicate(def, q);
-        const opts = deleteOptions(body, q);
+        const opts = deleteOptions(body, q, req);
         const items: KObject[] = [];
         for (const o of this.cluster.list(def, route.namespace).filter(pred)) {
           try {
@@ -581,7 +582,7 @@ function parseRoute(p: string): Route | null {
   return { def, namespace, name: rest[1] ?? null, subresource: rest[2] ?? null, watchPath };
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let n = 0;
@@ -592,30 +593,32 @@ function readBody(req: http.IncomingMessage): Promise<string> {
         req.destroy();
       } else chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
-function parseBody(body: string, req: http.IncomingMessage): unknown {
+function parseBody(body: Buffer, req: http.IncomingMessage): unknown {
   const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
+  if (type === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(body);
   if (type !== 'application/json' && type !== '*/*' && type !== '') throw errors.unsupportedMediaType(type);
   try {
-    return JSON.parse(body);
+    return JSON.parse(body.toString('utf8'));
   } catch (e) {
     throw errors.badRequest(`the body of the request was not valid JSON: ${(e as Error).message}`);
   }
 }
 
-function deleteOptions(body: string, q: URLSearchParams): Parameters<Cluster['delete']>[3] {
+function deleteOptions(body: Buffer, q: URLSearchParams, req: http.IncomingMessage): Parameters<Cluster['delete']>[3] {
   let b: Record<string, unknown> = {};
-  if (body.trim()) {
+  if (body.length > 0 && body.toString('utf8').trim()) {
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(body) as unknown;
-      if (isPlainObject(parsed)) b = parsed;
+      parsed = parseBody(body, req);
     } catch {
-      throw errors.badRequest('the body of a DELETE must be DeleteOptions JSON');
+      throw errors.badRequest('the body of a DELETE must be DeleteOptions');
     }
+    if (isPlainObject(parsed)) b = parsed;
   }
   const g = q.get('gracePeriodSeconds') ?? (typeof b.gracePeriodSeconds === 'number' ? String(b.gracePeriodSeconds) : null);
   const pre = asObj(b.preconditions);
