@@ -196,7 +196,7 @@ describe('workspace files: unstash entries and symbolic links', () => {
     }
   });
 
-  test('a process swapping a directory for a link out, again and again, never gets a write or a read through it (the opened file is checked, not just the path)', async () => {
+  test('a process swapping a directory for a link out, again and again, never gets a write, a read or a removal through it (the opened file is checked, not just the path)', async () => {
     const root = tempDir('race');
     const outside = tempDir('race-out');
     writeFileSync(path.join(outside, 'f'), 'OUTSIDE SECRET');
@@ -212,6 +212,8 @@ describe('workspace files: unstash entries and symbolic links', () => {
         const got = await ws.readFile(path.join(ws.root, 'd', 'f')).then((b) => b.toString(), () => null);
         if (got !== null) read++;
         assert.notEqual(got, 'OUTSIDE SECRET', 'read through the swapped link');
+        await ws.remove(path.join(ws.root, 'd', 'f')).catch(() => {});
+        assert.ok(existsSync(path.join(outside, 'f')), 'removed through the swapped link');
       }
     } finally {
       swapper.kill('SIGKILL');

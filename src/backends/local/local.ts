@@ -382,18 +382,41 @@ export class LocalWorkspace implements Workspace {
   async remove(p: string): Promise<void> {
     const abs = this.#inside(p);
     // The path's parents must not lead out; `abs` itself may be a link (rm removes the link).
-    await this.#realInside(path.dirname(abs)).catch((e: unknown) => { if (abs !== this.root && abs !== this.tmp) throw e; });
-    try {
-      await fsp.rm(abs, { recursive: true, force: true, maxRetries: 2 });
-    } catch (e) {
-      if (!isErrno(e, 'EACCES') && !isErrno(e, 'EPERM')) throw fsError('remove', abs, e);
-      // Read-only directories (Go module caches, chmod -w in a build): make writable, retry.
+    const top = abs === this.root || abs === this.tmp;
+    if (!top) await this.#realInside(path.dirname(abs));
+    // Linux: remove by way of the parent directory as opened and checked (/proc/self/fd/N/name),
+    // so a parent swapped for a link out after the check cannot aim the removal elsewhere.
+    let parent: fsp.FileHandle | null = null;
+    let target = abs;
+    if (!top && process.platform === 'linux') {
       try {
-        await makeTreeWritable(abs);
-        await fsp.rm(abs, { recursive: true, force: true, maxRetries: 2 });
-      } catch (e2) {
-        throw fsError('remove', abs, e2);
+        parent = await fsp.open(path.dirname(abs), fsc.O_RDONLY | fsc.O_DIRECTORY);
+      } catch (e) {
+        if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return; // nothing there to remove
+        throw fsError('remove', abs, e);
       }
+    }
+    try {
+      if (parent) {
+        await this.#openedInside(parent, path.dirname(abs));
+        target = `/proc/self/fd/${parent.fd}/${path.basename(abs)}`;
+      }
+      try {
+        await fsp.rm(target, { recursive: true, force: true, maxRetries: 2 });
+      } catch (e) {
+        if (!isErrno(e, 'EACCES') && !isErrno(e, 'EPERM')) throw fsError('remove', abs, e);
+        // Read-only directories (Go module caches, chmod -w in a build): make writable, retry.
+        try {
+          await makeTreeWritable(target);
+          await fsp.rm(target, { recursive: true, force: true, maxRetries: 2 });
+        } catch (e2) {
+          throw fsError('remove', abs, e2);
+        }
+      }
+    } catch (e) {
+      throw fsError('remove', abs, e);
+    } finally {
+      await parent?.close().catch(() => {});
     }
   }
 
