@@ -176,6 +176,77 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     assert.ok(!(await text('.console')).includes(secret), 'the secret is masked in the console');
   });
 
+  step('the queue shows why a build waits, and the dashboard follows builds started elsewhere', async () => {
+    await kiln.api('POST', '/api/v1/jobs', { name: 'nowhere', script: "pipeline {\n  agent { label 'gpu' }\n  stages { stage('X') { steps { sh 'true' } } }\n}\n" });
+    await page.getByRole('link', { name: 'Dashboard' }).first().click();
+    await page.locator('tr[data-job="nowhere"]').waitFor();
+    // Started through the API, not this page: the live stream brings it.
+    await kiln.api('POST', '/api/v1/jobs/nowhere/builds', {});
+    const item = page.locator('.queue li', { hasText: 'nowhere #1' });
+    await item.waitFor();
+    assert.match(await item.locator('.why').innerText(), /gpu/);
+    await page.locator('tr[data-job="nowhere"] .badge', { hasText: 'Running' }).waitFor();
+    await screenshot(page, '05b-dashboard-queue');
+    await item.getByRole('button', { name: /Cancel/ }).click();
+    await page.locator('.queue li', { hasText: 'nowhere #1' }).waitFor({ state: 'detached' });
+    await page.locator('tr[data-job="nowhere"] .badge', { hasText: 'Aborted' }).waitFor();
+  });
+
+  step('when the live stream is lost, pages poll and still update', async () => {
+    // Cut the events stream (as a proxy that drops it would), reload: the UI says it polls.
+    await page.route('**/api/v1/events', (r) => r.abort());
+    await page.reload();
+    await page.locator('.live-polling').waitFor();
+    await kiln.api('POST', '/api/v1/jobs/hello/builds', {});
+    await page.locator('tr[data-job="hello"]', { hasText: '#2' }).waitFor({ timeout: 15_000 });
+    await page.unroute('**/api/v1/events');
+    await page.locator('.live-live').waitFor({ timeout: 15_000 });
+    // The refused stream requests were this test's doing.
+    for (let i = b.problems.length - 1; i >= 0; i--) if (b.problems[i]!.includes('net::ERR_FAILED')) b.problems.splice(i, 1);
+  });
+
+  step('Build with Parameters, test results and artifacts, replay with changes', async () => {
+    await createJob('report', [
+      'pipeline {', '  agent any',
+      "  parameters { string(name: 'WHO', defaultValue: 'world', description: 'whom to greet') }",
+      '  stages {', "    stage('Test') {", '      steps {',
+      '        sh "echo hello ${params.WHO}"',
+      "        writeFile file: 'out/report.txt', text: 'the report'",
+      "        writeFile file: 'results.xml', text: '<testsuite name=\"s\" tests=\"2\" failures=\"1\"><testcase classname=\"app.Math\" name=\"adds\"/><testcase classname=\"app.Math\" name=\"divides\"><failure message=\"expected 2 but was 3\">stack here</failure></testcase></testsuite>'",
+      "        junit 'results.xml'",
+      "        archiveArtifacts artifacts: 'out/*.txt'",
+      '      }', '    }', '  }', '}', ''].join('\n'));
+    // Parameters come from the Jenkinsfile: known after the first build.
+    await page.getByRole('button', { name: 'Build Now' }).click();
+    await page.getByRole('heading', { name: 'report #1' }).waitFor();
+    await consoleHas('hello world');
+    await page.locator('h1 .badge', { hasText: 'Unstable' }).waitFor();
+    await page.getByRole('tab', { name: 'Tests' }).click();
+    await page.getByText('1 failed').waitFor();
+    await page.getByText('app.Math.divides').waitFor();
+    await page.getByText('expected 2 but was 3').waitFor();
+    await screenshot(page, '04b-tests');
+    await page.getByRole('tab', { name: 'Artifacts' }).click();
+    const link = page.getByRole('link', { name: 'out/report.txt' });
+    await link.waitFor();
+    const art = await page.request.get(new URL((await link.getAttribute('href'))!, kiln.url).href);
+    assert.equal(await art.text(), 'the report');
+    await page.getByRole('link', { name: 'report' }).first().click();
+    await page.getByRole('button', { name: 'Build with Parameters' }).click();
+    await page.getByLabel('WHO', { exact: true }).fill('kiln');
+    await page.getByRole('button', { name: 'Build', exact: true }).click();
+    await page.getByRole('heading', { name: 'report #2' }).waitFor();
+    await consoleHas('hello kiln');
+    await page.getByRole('tab', { name: 'Parameters' }).click();
+    await page.getByRole('cell', { name: 'kiln', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Replay with changes' }).click();
+    const editor = page.getByLabel('Jenkinsfile for this replay', { exact: true });
+    await editor.fill((await editor.inputValue()).replace('echo hello', 'echo replayed hello'));
+    await page.getByRole('button', { name: 'Run replay' }).click();
+    await page.getByRole('heading', { name: 'report #3' }).waitFor();
+    await consoleHas('replayed hello kiln');
+  });
+
   step('agents, agent page with the connect command, users, profile tokens, clouds', async () => {
     await page.getByRole('link', { name: 'Agents' }).first().click();
     await page.locator('table.list').getByRole('link', { name: 'e2e-agent' }).click();

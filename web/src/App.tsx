@@ -102,11 +102,12 @@ function Routes() {
   let m: Record<string, string> | null;
   if (match('/', path)) return <Dashboard />;
   if (match('/new-job', path)) return <JobEditPage />;
-  if ((m = match('/job/:name/configure', path))) return <JobEditPage name={m.name!} />;
-  if ((m = match('/job/:name/build/:n', path))) return <BuildPage job={m.name!} number={Number(m.n)} />;
-  if ((m = match('/job/:name', path))) return <JobPage name={m.name!} />;
+  // Keyed by what they show: another job or build starts with fresh page state (tabs, forms).
+  if ((m = match('/job/:name/configure', path))) return <JobEditPage key={m.name} name={m.name!} />;
+  if ((m = match('/job/:name/build/:n', path))) return <BuildPage key={`${m.name}#${m.n}`} job={m.name!} number={Number(m.n)} />;
+  if ((m = match('/job/:name', path))) return <JobPage key={m.name} name={m.name!} />;
   if (match('/agents', path)) return <AgentsPage />;
-  if ((m = match('/agents/:name', path))) return <AgentPage name={m.name!} />;
+  if ((m = match('/agents/:name', path))) return <AgentPage key={m.name} name={m.name!} />;
   if (match('/credentials', path)) return <CredentialsPage />;
   if (match('/users', path)) return <UsersPage />;
   if (match('/profile', path)) return <ProfilePage />;

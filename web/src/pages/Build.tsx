@@ -9,7 +9,8 @@ import { useNow, useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, navigate, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
-import type { Artifact, Build, PendingInput, StageNode, TestReport } from '../types.ts';
+import type { Artifact, Build, Job, PendingInput, StageNode, TestReport } from '../types.ts';
+import { JenkinsfileEditor } from '../editor.tsx';
 
 export function BuildPage({ job, number }: { job: string; number: number }) {
   const { me } = useSession();
@@ -25,6 +26,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
   const now = useNow(1000, running);
   const [tab, setTab] = useState<'console' | 'artifacts' | 'tests' | 'params'>('console');
   const [run, busy, error] = useAction();
+  const [editing, setEditing] = useState(false);
   const consoleRef = useRef<ConsoleHandle | null>(null);
   const setHandle = useCallback((h: ConsoleHandle) => { consoleRef.current = h; }, []);
   if (b.error) return <section><h1>{job} #{number}</h1><ErrorBox error={b.error} /></section>;
@@ -32,7 +34,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
   const d = b.data;
   const dev = can(me, 'developer');
   const abort = () => run(async () => { await api.post(`${buildPath(job, number)}/abort`); b.reload(); });
-  const replay = () => run(async () => { const r = await api.post<Build>(`${buildPath(job, number)}/replay`); navigate(urls.build(job, r.number)); });
+  const replay = (script?: string) => run(async () => { const r = await api.post<Build>(`${buildPath(job, number)}/replay`, script !== undefined ? { script } : {}); navigate(urls.build(job, r.number)); });
   const rebuild = () => run(async () => { const r = await api.post<Build>(`${jobPath(job)}/builds`, { params: d.params }); navigate(urls.build(job, r.number)); });
   return (
     <section className="build">
@@ -43,6 +45,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
           <div className="actions">
             {running ? <button className="danger" disabled={busy} onClick={() => void abort()}>Abort</button> : null}
             <button disabled={busy} onClick={() => void replay()}>Replay</button>
+            <button disabled={busy} aria-expanded={editing} onClick={() => setEditing(!editing)}>Replay with changes</button>
             <button disabled={busy} onClick={() => void rebuild()}>Rebuild</button>
           </div>
         ) : null}
@@ -55,6 +58,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
       </p>
       {d.message ? <p className={d.result && d.result !== 'SUCCESS' ? 'error-line' : 'muted'}>{d.message}</p> : null}
       <ErrorBox error={error} />
+      {editing ? <ReplayEditor job={job} busy={busy} onReplay={(script) => void replay(script)} onCancel={() => setEditing(false)} /> : null}
       {(d.inputs ?? []).map((i) => <InputBox key={i.id} job={job} number={number} input={i} canAnswer={dev} onDone={() => b.reload()} />)}
       <StageView stages={d.stages ?? []} now={now} onPick={(s) => { setTab('console'); consoleRef.current?.findAndShow(`[Pipeline] { (${s.name})`); }} />
       <div className="tabs" role="tablist" aria-label="Build details">
@@ -73,6 +77,25 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
         )) : null}
       </div>
     </section>
+  );
+}
+
+/** Replay with changes: the job's Jenkinsfile in the editor, run once as edited (the job keeps its own). */
+function ReplayEditor({ job, busy, onReplay, onCancel }: { job: string; busy: boolean; onReplay: (script: string) => void; onCancel: () => void }) {
+  const j = useResource((s) => api.get<Job>(jobPath(job), s), [job]);
+  const [script, setScript] = useState<string | null>(null);
+  if (j.error) return <ErrorBox error={j.error} />;
+  if (!j.data) return <Loading what="the Jenkinsfile" />;
+  if (j.data.definition.kind !== 'inline') return <p className="muted">This job's Jenkinsfile comes from {j.data.definition.url}; Replay runs it again as it was.</p>;
+  const value = script ?? j.data.definition.script;
+  return (
+    <div className="card">
+      <JenkinsfileEditor label="Jenkinsfile for this replay" value={value} onChange={setScript} />
+      <div className="actions">
+        <button className="primary" disabled={busy} onClick={() => onReplay(value)}>Run replay</button>
+        <button onClick={onCancel}>Cancel</button>
+      </div>
+    </div>
   );
 }
 
