@@ -7,10 +7,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
 
 /** The little of the browser's globals these tests evaluate in the page (the project's types have no DOM). */
 interface Browser { getComputedStyle(el: unknown): { color: string }; document: { documentElement: { scrollWidth: number } }; innerWidth: number }
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const ADMIN = { user: 'admin', password: 'correct horse battery staple' };
 const TIMEOUT = 20_000;
@@ -187,7 +191,12 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     assert.match(await item.locator('.why').innerText(), /gpu/);
     await page.locator('tr[data-job="nowhere"] .badge', { hasText: 'Running' }).waitFor();
     await screenshot(page, '05b-dashboard-queue');
-    await item.getByRole('button', { name: /Cancel/ }).click();
+    // The build page says why it waits, and Abort takes it out of the queue.
+    await item.getByRole('link', { name: 'nowhere #1' }).click();
+    await page.locator('.waiting', { hasText: 'gpu' }).waitFor();
+    await page.getByRole('button', { name: 'Abort' }).click();
+    await page.locator('h1 .badge', { hasText: 'Aborted' }).waitFor();
+    await page.getByRole('link', { name: 'Dashboard' }).first().click();
     await page.locator('.queue li', { hasText: 'nowhere #1' }).waitFor({ state: 'detached' });
     await page.locator('tr[data-job="nowhere"] .badge', { hasText: 'Aborted' }).waitFor();
   });
@@ -274,6 +283,29 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'Test Connection' }).click();
     await page.locator('[role="status"], [role="alert"]').first().waitFor();
     await screenshot(page, '11-clouds');
+  });
+
+  step('accessibility: no serious or critical axe-core findings on the main pages', async () => {
+    // axe-core is evaluated through the DevTools protocol, which the page's CSP does not govern.
+    await page.evaluate(AXE_SOURCE);
+    const pages: [string, RegExp][] = [
+      ['/', /^Jobs$/], ['/job/hello', /^hello$/], ['/job/hello/build/1', /^hello #1/], ['/new-job', /^New pipeline job$/],
+      ['/agents', /^Agents$/], ['/credentials', /^Credentials$/], ['/users', /^Users$/], ['/profile', new RegExp(`^${ADMIN.user}$`)], ['/clouds', /^Clouds$/],
+    ];
+    const found: string[] = [];
+    for (const [path, heading] of pages) {
+      await page.goto(new URL(path.slice(1), kiln.url).href);
+      await page.getByRole('heading', { name: heading }).first().waitFor();
+      await page.waitForTimeout(200);
+      await page.evaluate(AXE_SOURCE);
+      const violations = await page.evaluate(async () => {
+        const axe = (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+        const r = await axe.run({ resultTypes: ['violations'] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
+      });
+      for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${path}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.join(', ')}`);
+    }
+    assert.deepEqual(found, []);
   });
 
   step('phone width: the dashboard and a build page fit, the menu opens', async () => {

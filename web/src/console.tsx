@@ -2,7 +2,7 @@
 // so a million-line log opens as fast as a short one. Follows a running build live over the
 // console stream (SSE), colours ANSI, finds text anywhere in the log, jumps to the end, and
 // downloads the raw log. Keyboard: arrows, Page Up/Down, Home/End while the log has focus.
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { buildPath } from './api.ts';
 import { parseAnsi } from './ansi.ts';
 import { bytes as fmtBytes } from './format.ts';
@@ -15,6 +15,7 @@ export interface ConsoleHandle { findAndShow: (text: string) => void }
 
 export function Console({ job, number, live, onEnd, handle }: { job: string; number: number; live: boolean; onEnd?: () => void; handle?: (h: ConsoleHandle) => void }) {
   const model = useMemo(() => new LogModel(job, number), [job, number]);
+  const viewId = useId();
   const [, setVersion] = useState(0);
   const [top, setTopState] = useState(0);
   const topRef = useRef(0);
@@ -243,12 +244,12 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
         <span className="muted small" aria-live="polite">{fmtBytes(model.size)}{model.complete ? '' : ' · live'}{searchMsg ? ` · ${searchMsg}` : ''}</span>
       </div>
       <div className="console-main">
-        <div className="console" ref={viewRef} tabIndex={0} onKeyDown={onKey} role="log" aria-label={`Console of ${job} #${number}`} aria-busy={!ready || lines === null} data-top={top} data-size={model.size} data-at-end={atEnd ? 'true' : 'false'}>
+        <div className="console" id={viewId} ref={viewRef} tabIndex={0} onKeyDown={onKey} role="log" aria-label={`Console of ${job} #${number}`} aria-busy={!ready || lines === null} data-top={top} data-size={model.size} data-at-end={atEnd ? 'true' : 'false'}>
           {model.error ? <div className="error">{model.error.message}</div> : null}
           {shown.map((l) => <LogLine key={l.start} line={l} showTs={showTs} query={found ? found.text : query.length >= 2 ? query : ''} />)}
           {ready && model.size === 0 ? <div className="muted">{model.complete ? 'The console is empty.' : 'Waiting for output…'}</div> : null}
         </div>
-        <div className="scrolltrack" ref={trackRef} role="scrollbar" aria-controls="console" aria-orientation="vertical" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(frac * 100)} aria-label="Position in log"
+        <div className="scrolltrack" ref={trackRef} role="scrollbar" aria-controls={viewId} aria-orientation="vertical" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(frac * 100)} aria-label="Position in log"
           onPointerDown={(e) => { e.currentTarget.setPointerCapture(e.pointerId); dragTo(e.clientY); }}
           onPointerMove={(e) => {
             if (!e.currentTarget.hasPointerCapture(e.pointerId)) return;

@@ -58,16 +58,37 @@ function open(): void {
   }
 }
 
-/** Calls `fn` on live events of these types, and on poll ticks while the stream is down. */
+/** Events for one subscriber within this time are delivered together: a busy build sends many. */
+const COALESCE_MS = 150;
+
+/**
+ * Calls `fn` on live events of these types, and on poll ticks while the stream is down. A burst
+ * of events is coalesced: `fn` runs at most once per COALESCE_MS for each distinct event
+ * (type + data), so a page refetches once for many changes of the same thing.
+ */
 export function useLive(types: LiveType[], fn: Handler): void {
   const ref = useRef(fn);
   ref.current = fn;
   const key = types.join(',');
   useEffect(() => {
-    const h = { types: new Set<string>(key.split(',')), fn: (e: LiveEvent) => ref.current(e) };
+    const pending = new Map<string, LiveEvent>();
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const flush = () => {
+      timer = null;
+      const events = [...pending.values()];
+      pending.clear();
+      for (const e of events) ref.current(e);
+    };
+    const h = {
+      types: new Set<string>(key.split(',')),
+      fn: (e: LiveEvent) => {
+        pending.set(`${e.type}:${JSON.stringify(e.data)}`, e);
+        timer ??= setTimeout(flush, COALESCE_MS);
+      },
+    };
     handlers.add(h);
     open();
-    return () => { handlers.delete(h); };
+    return () => { handlers.delete(h); if (timer) clearTimeout(timer); };
   }, [key]);
 }
 

@@ -9,7 +9,7 @@ import { useNow, useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, navigate, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
-import type { Artifact, Build, Job, PendingInput, StageNode, TestReport } from '../types.ts';
+import type { Artifact, Build, Job, PendingInput, QueueItem, StageNode, TestReport } from '../types.ts';
 import { JenkinsfileEditor } from '../editor.tsx';
 
 export function BuildPage({ job, number }: { job: string; number: number }) {
@@ -58,6 +58,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
       </p>
       {d.message ? <p className={d.result && d.result !== 'SUCCESS' ? 'error-line' : 'muted'}>{d.message}</p> : null}
       <ErrorBox error={error} />
+      {running ? <Waiting job={job} number={number} /> : null}
       {editing ? <ReplayEditor job={job} busy={busy} onReplay={(script) => void replay(script)} onCancel={() => setEditing(false)} /> : null}
       {(d.inputs ?? []).map((i) => <InputBox key={i.id} job={job} number={number} input={i} canAnswer={dev} onDone={() => b.reload()} />)}
       <StageView stages={d.stages ?? []} now={now} onPick={(s) => { setTab('console'); consoleRef.current?.findAndShow(`[Pipeline] { (${s.name})`); }} />
@@ -77,6 +78,18 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
         )) : null}
       </div>
     </section>
+  );
+}
+
+/** While a build waits for an executor (or a quiet period), the queue's words for why. */
+function Waiting({ job, number }: { job: string; number: number }) {
+  const q = useResource((s) => api.get<{ items: QueueItem[] }>('/queue', s).then((r) => r.items.filter((i) => i.job === job && i.number === number)), [job, number]);
+  useLive(['queue', 'agent'], () => q.reload());
+  if (!q.data || q.data.length === 0) return null;
+  return (
+    <div className="card notice waiting" role="status">
+      {q.data.map((i) => <div key={i.id}><strong>Waiting{i.label ? ` for an agent labelled ${i.label}` : ''}:</strong> {i.why}</div>)}
+    </div>
   );
 }
 
@@ -122,7 +135,7 @@ function StageBox({ s, now, onPick }: { s: StageNode; now: number; onPick: (s: S
       </button>
       {s.message && s.status !== 'success' ? <div className="stage-msg small">{s.message}</div> : null}
       {kids.length > 0 ? (
-        <div className={kids.every((k) => k.kind === 'parallel' || k.kind === 'matrix-cell') ? 'branches' : 'substages'}>
+        <div role="list" aria-label={`Stages in ${s.name}`} className={kids.every((k) => k.kind === 'parallel' || k.kind === 'matrix-cell') ? 'branches' : 'substages'}>
           {kids.map((k) => <StageBox key={k.id} s={k} now={now} onPick={onPick} />)}
         </div>
       ) : null}

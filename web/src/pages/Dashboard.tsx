@@ -52,7 +52,7 @@ export function Dashboard() {
               {shown.map((j) => (
                 <tr key={j.name} data-job={j.name}>
                   <td><Link to={urls.job(j.name)}>{j.name}</Link>{j.disabled ? <span className="tag">disabled</span> : null}{j.description ? <div className="muted small">{j.description}</div> : null}</td>
-                  <td>{j.lastBuild ? <Link to={urls.build(j.name, j.lastBuild.number)} aria-label={`${j.name} build ${j.lastBuild.number}`}><BuildBadge build={j.lastBuild} /> #{j.lastBuild.number}</Link> : <Badge state="none" />}</td>
+                  <td>{j.lastBuild ? <Link to={urls.build(j.name, j.lastBuild.number)}><span className="sr-only">{j.name} </span><BuildBadge build={j.lastBuild} /> #{j.lastBuild.number}</Link> : <Badge state="none" />}</td>
                   <td>{j.lastBuild?.startedAt ? duration((j.lastBuild.endedAt ?? now) - j.lastBuild.startedAt) : '—'}</td>
                   <td className="hide-narrow"><Trend job={j.name} last={j.lastBuild ? `${j.lastBuild.number}:${j.lastBuild.status}` : ''} /></td>
                   <td className="hide-narrow">{ago(j.lastBuild?.startedAt, now)}</td>
