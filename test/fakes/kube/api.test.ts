@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakeKube, type FakeKube } from './index.ts';
+import { WebSocket } from 'ws';
 import { request, Watch } from './http-client.ts';
 
 let kube: FakeKube;
@@ -380,6 +381,57 @@ test('scripted failures: Unschedulable, ErrImagePull → ImagePullBackOff, Crash
     assert.equal(status('evict').phase, 'Failed');
     assert.equal(status('evict').reason, 'Evicted');
     assert.ok(status('evict').conditions!.some((c) => c.type === 'DisruptionTarget'));
+  } finally {
+    await k.close();
+  }
+});
+
+test('pods/exec over WebSocket (v4.channel.k8s.io): channels, stdin, the final Status; plain GET is refused', async () => {
+  const k = await startFakeKube({ runner: 'scripted', scripted: { onExec: (_h, r, stdin) => ({ stdout: `ran ${r.command.join(' ')} in ${r.container}: ${stdin}`, stderr: 'warn', exitCode: r.command[0] === 'fail' ? 7 : 0 }) } });
+  try {
+    await request(k, 'POST', '/api/v1/namespaces/default/pods', pod('x'));
+    const exec = (command: string[]) => new Promise<{ frames: Map<number, string>; protocol: string }>((resolve, reject) => {
+      const q = command.map((c) => `command=${encodeURIComponent(c)}`).join('&');
+      const ws = new WebSocket(`${k.url.replace('https', 'wss')}/api/v1/namespaces/default/pods/x/exec?${q}&stdin=true&stdout=true&stderr=true`, ['v4.channel.k8s.io'], { headers: { Authorization: `Bearer ${k.token}` }, ca: k.caPem });
+      const frames = new Map<number, string>();
+      ws.on('open', () => {
+        ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('input!')]));
+        ws.send(Buffer.from([255, 0]));
+      });
+      ws.on('message', (m: Buffer) => frames.set(m[0]!, (frames.get(m[0]!) ?? '') + m.subarray(1).toString('utf8')));
+      ws.on('close', () => resolve({ frames, protocol: ws.protocol }));
+      ws.on('error', reject);
+    });
+    // v4 has no close frame for stdin: the scripted handler answers when the socket says so; v5 is what kubectl uses.
+    const v5 = await new Promise<Map<number, string>>((resolve, reject) => {
+      const ws = new WebSocket(`${k.url.replace('https', 'wss')}/api/v1/namespaces/default/pods/x/exec?command=echo&command=hi&stdin=true&stdout=true&stderr=true`, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { headers: { Authorization: `Bearer ${k.token}` }, ca: k.caPem });
+      const frames = new Map<number, string>();
+      ws.on('open', () => {
+        assert.equal(ws.protocol, 'v5.channel.k8s.io');
+        ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('abc')]));
+        ws.send(Buffer.from([255, 0]));
+      });
+      ws.on('message', (m: Buffer) => frames.set(m[0]!, (frames.get(m[0]!) ?? '') + m.subarray(1).toString('utf8')));
+      ws.on('close', () => resolve(frames));
+      ws.on('error', reject);
+    });
+    assert.equal(v5.get(1), 'ran echo hi in main: abc');
+    assert.equal(v5.get(2), 'warn');
+    assert.deepEqual(JSON.parse(v5.get(3)!), { metadata: {}, status: 'Success' });
+    const failed = await exec(['fail', 'now']);
+    assert.equal(failed.protocol, 'v4.channel.k8s.io');
+    assert.deepEqual(JSON.parse(failed.frames.get(3)!), {
+      metadata: {}, status: 'Failure', reason: 'NonZeroExitCode', message: 'command terminated with non-zero exit code: error executing command [fail now], exit code 7',
+      details: { causes: [{ reason: 'ExitCode', message: '7' }] },
+    });
+    const plain = await request(k, 'GET', '/api/v1/namespaces/default/pods/x/exec?command=ls&stdout=true');
+    assert.equal(plain.status, 400);
+    const unauth = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${k.url.replace('https', 'wss')}/api/v1/namespaces/default/pods/x/exec?command=ls&stdout=true`, ['v5.channel.k8s.io'], { headers: { Authorization: 'Bearer wrong' }, ca: k.caPem });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => {});
+    });
+    assert.equal(unauth, 401);
   } finally {
     await k.close();
   }

@@ -24,6 +24,7 @@
 // realises a Kiln pod for a build (workspace at the node's path, Kiln's step runner injected as
 // every container's entrypoint, no volumes, no per-container states), while a fake kubelet must
 // run the pod spec exactly as written and report what happens to each container.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -32,6 +33,8 @@ import path from 'node:path';
 import { Engine, type ImageInspect } from '../../../src/backends/docker/engine.ts';
 import { asList, asObj, core, now } from './cluster.ts';
 import type { ContainerStatus, LogBuffer, PodHandle, PodRunner } from './pods.ts';
+import type { ExecProcess, ExecRequest } from './exec.ts';
+import { ApiError } from './objects.ts';
 
 export interface DockerRunnerOptions {
   engine?: Engine;
@@ -549,6 +552,25 @@ export class DockerRunner implements PodRunner {
       timeoutMs: null,
       stream: (chunk) => (tty ? log.append(chunk) : demux.push(chunk)),
     }).then(() => {}, () => {});
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // exec
+
+  /** `docker exec` in the container (no TTY is allocated: output is the same bytes, not a terminal). */
+  exec(h: PodHandle, r: ExecRequest): ExecProcess {
+    const st = this.#pods.get(h.uid);
+    const id = st?.containers.get(r.container);
+    const state = [...asList(asObj(h.pod?.status).containerStatuses), ...asList(asObj(h.pod?.status).initContainerStatuses)]
+      .map((c) => c as ContainerStatus).find((c) => c.name === r.container)?.state;
+    if (!id || !state || !('running' in state)) throw new ApiError(500, 'InternalError', `Internal error occurred: unable to upgrade connection: container not found ("${r.container}")`);
+    const child = spawn('docker', ['exec', ...(r.stdin ? ['-i'] : []), id, ...r.command], { stdio: ['pipe', 'pipe', 'pipe'] });
+    if (!r.stdin) child.stdin.end();
+    return {
+      stdin: r.stdin ? child.stdin : null, stdout: child.stdout, stderr: child.stderr,
+      done: new Promise((resolve) => child.on('close', (code) => resolve(code ?? 137))),
+      kill: () => { if (child.exitCode === null) child.kill('SIGKILL'); },
+    };
   }
 
   // -------------------------------------------------------------------------------------------

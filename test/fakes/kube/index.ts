@@ -28,7 +28,7 @@
 //   authorization.k8s.io/v1 SelfSubjectAccessReview answers from the same rules.
 // - Discovery: /version, /healthz, /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>
 //   (legacy, unaggregated documents); /openapi/* answer 404 (kubectl copes: see kubectl.test.ts).
-// - Resources: namespaces, nodes, pods (+status, log, eviction), events, secrets, configmaps,
+// - Resources: namespaces, nodes, pods (+status, log, exec, eviction), events, secrets, configmaps,
 //   services, serviceaccounts, persistentvolumeclaims; apps/v1 deployments, replicasets (+status);
 //   rbac roles, rolebindings. Verbs: get, list (labelSelector, fieldSelector, limit/continue,
 //   Tables for kubectl), watch (?watch=true or /watch/ paths; resourceVersion, timeoutSeconds,
@@ -50,8 +50,15 @@
 //   Created, Started, Killing. Deletion: deletionTimestamp, containers stopped within the grace
 //   period, then the object is removed (what `kubectl delete --wait` waits for). pods/log:
 //   container, follow, tailLines, timestamps, previous, sinceSeconds/sinceTime, limitBytes, the
-//   server's errors for a waiting container or a missing container name.
-// - Not served: exec/attach/port-forward (400), protobuf, OpenAPI documents, field managers.
+//   server's errors for a waiting container or a missing container name. pods/exec over WebSocket
+//   (v5.channel.k8s.io / v4.channel.k8s.io: stdin, stdout, stderr, the final Status with the exit
+//   code): `docker exec` in the Docker runner, the test's onExec in the scripted one.
+// - Request bodies: JSON; protobuf (kubectl's typed commands) for Secret, ConfigMap, Namespace,
+//   ServiceAccount, SelfSubjectAccessReview, DeleteOptions; YAML for apply patches.
+// - Not served: attach, port-forward, SPDY, protobuf responses, full OpenAPI schemas (so
+//   fieldValidation=Strict is accepted but unknown fields are not rejected), field managers and
+//   managedFields, resource quotas, probes (a running container is ready at once), the pods of
+//   Deployments/ReplicaSets (their status is the test's).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';

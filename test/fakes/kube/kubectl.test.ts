@@ -195,3 +195,30 @@ test('kubectl apply --server-side, a Secret, get events, NotFound and AlreadyExi
   assert.equal(await missing.done, 1);
   assert.match(missing.err, /Error from server \(NotFound\): pods "nope" not found/);
 });
+
+test('kubectl exec over WebSocket (v5.channel.k8s.io): stdout and stderr apart, stdin, the exit code, a wrong container', async () => {
+  const f = write('shell.yaml', `apiVersion: v1
+kind: Pod
+metadata: {name: shell}
+spec:
+  containers:
+  - {name: main, image: ${image}, command: [sh, -c, 'trap "exit 0" TERM; sleep 3600 & wait']}
+`);
+  await ok(['apply', '-f', f]);
+  await ok(['wait', '--for=condition=Ready', 'pod/shell', '--timeout=60s']);
+  const both = kubectl(['exec', 'shell', '--', 'sh', '-c', 'echo to-out; echo to-err >&2; hostname']);
+  assert.equal(await both.done, 0, both.err);
+  assert.equal(both.out, 'to-out\nshell\n');
+  assert.equal(both.err, 'to-err\n');
+  const input = kubectl(['exec', '-i', 'shell', '--', 'sh', '-c', 'tr a-z A-Z'], { input: 'piped in\n' });
+  assert.equal(await input.done, 0, input.err);
+  assert.equal(input.out, 'PIPED IN\n');
+  const failing = kubectl(['exec', 'shell', '--', 'sh', '-c', 'exit 3']);
+  assert.equal(await failing.done, 3);
+  assert.match(failing.err, /command terminated with exit code 3/);
+  const wrong = kubectl(['exec', 'shell', '-c', 'nope', '--', 'true']);
+  assert.equal(await wrong.done, 1);
+  assert.match(wrong.err, /container nope is not valid for pod shell/);
+  assert.ok(kube.requests.some((r) => r.startsWith('UPGRADE /api/v1/namespaces/builds/pods/shell/exec?command=sh')));
+  await ok(['delete', 'pod', 'shell', '--wait']);
+});

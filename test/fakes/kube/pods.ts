@@ -5,6 +5,7 @@
 // rules, so a runner only says what happened to its containers.
 import { Cluster, asList, asObj, core, now } from './cluster.ts';
 import { clone, type KObject } from './objects.ts';
+import type { ExecProcess, ExecRequest } from './exec.ts';
 
 export type Obj = Record<string, unknown>;
 
@@ -35,6 +36,8 @@ export interface PodRunner {
   stop(pod: PodHandle, gracePeriodSeconds: number): Promise<void>;
   /** The fake is closing: remove whatever is left. */
   close(): Promise<void>;
+  /** Runs a command in a running container (pods/exec); throw an ApiError to refuse. Optional. */
+  exec?(pod: PodHandle, r: ExecRequest): ExecProcess;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,20 +4,47 @@
 // Kiln must recognise: Unschedulable, ErrImagePull/ImagePullBackOff, CrashLoopBackOff,
 // OOMKilled, Evicted, exits.
 import { asList, asObj, now } from './cluster.ts';
+import { PassThrough } from 'node:stream';
 import type { PodHandle, PodRunner } from './pods.ts';
+import type { ExecProcess, ExecRequest } from './exec.ts';
+import { ApiError } from './objects.ts';
 
 export interface ScriptedOptions {
   /** What happens to a new pod by itself: 'running' (default) or 'none' (stays Pending, unscheduled). */
   auto?: 'running' | 'none';
+  /** Answers pods/exec: what the command prints and its exit code. Default: refused. */
+  onExec?: ScriptedExec;
 }
+
+export type ScriptedExec = (pod: PodHandle, r: ExecRequest, stdin: string) => { stdout?: string; stderr?: string; exitCode?: number } | Promise<{ stdout?: string; stderr?: string; exitCode?: number }>;
 
 export class ScriptedRunner implements PodRunner {
   readonly auto: 'running' | 'none';
   readonly #handles = new Map<string, PodHandle>();
   #ip = 2;
 
+  onExec: ScriptedExec | undefined;
+
   constructor(o: ScriptedOptions = {}) {
     this.auto = o.auto ?? 'running';
+    this.onExec = o.onExec;
+  }
+
+  exec(h: PodHandle, r: ExecRequest): ExecProcess {
+    const handler = this.onExec;
+    if (!handler) throw new ApiError(400, 'BadRequest', 'the scripted runner has no onExec handler');
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let input = '';
+    stdin.on('data', (c: Buffer) => { input += c.toString('utf8'); });
+    const inputDone = r.stdin ? new Promise<void>((res) => stdin.on('end', res)) : Promise.resolve();
+    const done = inputDone.then(() => handler(h, r, input)).then((out) => {
+      stdout.end(out.stdout ?? '');
+      stderr.end(out.stderr ?? '');
+      return out.exitCode ?? 0;
+    });
+    return { stdin: r.stdin ? stdin : null, stdout, stderr, done, kill: () => stdin.end() };
   }
 
   start(h: PodHandle): void {

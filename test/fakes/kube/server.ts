@@ -15,6 +15,7 @@ import type { Change } from './store.ts';
 import type { ContainerStatus, LogBuffer, PodManager } from './pods.ts';
 import { tableFor } from './tables.ts';
 import { decodeProtobuf } from './protobuf.ts';
+import { parseExec, refuseUpgrade, serveExec } from './exec.ts';
 
 export interface ForbidRule {
   verb?: string;
@@ -62,6 +63,7 @@ export class FakeServer {
     this.o = o;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.#handle(req, res);
     this.server = o.tls ? https.createServer({ key: o.tls.key, cert: o.tls.cert }, handler) : http.createServer(handler);
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => this.#upgrade(req, socket, head));
     this.server.on('connection', (s) => {
       this.#sockets.add(s);
       s.on('close', () => this.#sockets.delete(s));
@@ -195,7 +197,7 @@ export class FakeServer {
       return;
     }
     if (route.subresource === 'exec' || route.subresource === 'attach') {
-      throw errors.badRequest(`Upgrade request required (${route.subresource} is not supported by the fake API server)`);
+      throw errors.badRequest(`Upgrade request required: ${route.subresource} is served over WebSocket (v5.channel.k8s.io or v4.channel.k8s.io)`);
     }
     const sub = route.subresource === 'status' ? 'status' : null;
     switch (verb) {
@@ -378,6 +380,39 @@ export class FakeServer {
     if (bookmarks && this.o.bookmarkIntervalMs > 0) timers.push(setInterval(() => bookmark(), this.o.bookmarkIntervalMs));
     req.on('close', stop);
     res.on('close', stop);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // pods/exec (WebSocket)
+
+  #upgrade(req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://x');
+    this.requests.push(`UPGRADE ${url.pathname}${url.search}`);
+    try {
+      const user = this.#authenticate(req);
+      const route = parseRoute(url.pathname.replace(/\/+$/, ''));
+      if (!route || route.def.resource !== 'pods' || route.subresource !== 'exec' || !route.name || !route.namespace) throw errors.badRequest('only pods/exec can be upgraded on the fake API server');
+      this.#authorize(user, 'create', route, url.pathname);
+      const r = parseExec(url);
+      const pod = this.cluster.get(route.def, route.namespace, route.name);
+      const spec = asObj(pod.spec);
+      const names = asList(spec.containers).map((c) => String(asObj(c).name));
+      if (!r.containerGiven) {
+        const dflt = pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'];
+        if (dflt && names.includes(dflt)) r.container = dflt;
+        else if (names.length === 1) r.container = names[0]!;
+        else throw errors.badRequest(`a container name must be specified for pod ${route.name}, choose one of: [${names.join(' ')}]`);
+      }
+      if (!names.includes(r.container) && !asList(spec.initContainers).some((c) => asObj(c).name === r.container)) throw errors.badRequest(`container ${r.container} is not valid for pod ${route.name}`);
+      const phase = String(asObj(pod.status).phase);
+      if (phase === 'Succeeded' || phase === 'Failed') throw errors.badRequest(`cannot exec into a container in a completed pod; current phase is ${phase}`);
+      const h = this.pods.handles.get(pod.metadata.uid!);
+      const runner = this.pods.runner;
+      if (!h || !runner.exec) throw errors.badRequest('exec is not supported by this pod runner');
+      serveExec(req, socket, head, r.command, () => runner.exec!(h, r));
+    } catch (e) {
+      refuseUpgrade(socket, e instanceof ApiError ? e : errors.internal((e as Error).message));
+    }
   }
 
   // -------------------------------------------------------------------------------------------
