@@ -127,10 +127,12 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     }
   };
   const agentChanged = (name: string, online: boolean) => events.publish({ type: 'agent', data: { name, online } });
+  // Pod agents are no scheduler nodes: their pod's build holds them.
+  const setOnline = (name: string, online: boolean) => { if (!podAgents.has(name) && scheduler.nodes().some((n) => n.name === name)) scheduler.setOnline(name, online); };
   hub.on('online', (a) => { log(`agent ${a.name} is online (${a.hostname}, ${a.os})`); void syncNode(a.name, true); agentChanged(a.name, true); });
-  hub.on('reconnected', (a) => { log(`agent ${a.name} reconnected`); scheduler.setOnline(a.name, true); agentChanged(a.name, true); });
-  hub.on('disconnected', (a) => { log(`agent ${a.name} disconnected; waiting ${cfg.agentGraceSeconds} s for it to come back`); scheduler.setOnline(a.name, false); agentChanged(a.name, false); });
-  hub.on('offline', (a, reason) => { log(`agent ${a.name} is offline: ${reason}`); scheduler.setOnline(a.name, false); agentChanged(a.name, false); });
+  hub.on('reconnected', (a) => { log(`agent ${a.name} reconnected`); setOnline(a.name, true); agentChanged(a.name, true); });
+  hub.on('disconnected', (a) => { log(`agent ${a.name} disconnected; waiting ${cfg.agentGraceSeconds} s for it to come back`); setOnline(a.name, false); agentChanged(a.name, false); });
+  hub.on('offline', (a, reason) => { log(`agent ${a.name} is offline: ${reason}`); setOnline(a.name, false); agentChanged(a.name, false); });
   for (const a of await store.agents.list()) scheduler.addNode({ name: a.name, labels: a.labels, executors: a.executors, online: false });
 
   const sshAgents = new SshAgents({

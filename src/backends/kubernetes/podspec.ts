@@ -365,6 +365,11 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
 
 /** The manifest as the build console shows it: YAML, with the agent's secret masked. */
 export function manifestForLog(pod: Obj, secret: string): string {
-  const text = stringify(pod, { lineWidth: 0 });
+  // The runner script is Kiln's own, the same in every pod: named, not printed.
+  const shown = structuredClone(pod);
+  for (const c of listOf(objOf(shown.spec).initContainers)) {
+    for (const e of listOf(objOf(c).env)) if (isObj(e) && e.name === 'KILN_RUNNER_SH') e.value = `<Kiln's step runner, ${RUNNER_SH.split('\n').length} lines>`;
+  }
+  const text = stringify(shown, { lineWidth: 0 });
   return secret ? text.split(secret).join('********') : text;
 }

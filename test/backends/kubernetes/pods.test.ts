@@ -1,0 +1,138 @@
+// Pods for builds, for real: a controller with a Kubernetes cloud pointing at the fake API server
+// (test/fakes/kube), whose pods really run in Docker. The seed's pipeline shape (two tool
+// containers with `command: [cat]`, `tty: true`, plus the injected agent) runs green with files
+// shared through the workspace; a missing image and an agent that cannot reach the controller
+// fail fast with their reasons; the cap makes a build wait and say so; nothing is left behind.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { startController, type ControllerHandle } from '../../../src/controller/app.ts';
+import { startFakeKube, type FakeKube } from '../../fakes/kube/index.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+import { consoleText, finishedBuild, jsonApi, testConfig } from '../../helpers/controller.ts';
+
+let kube: FakeKube;
+let c: ControllerHandle;
+const api = jsonApi(() => c.url);
+let gateway: string;
+
+before(async () => {
+  try {
+    execFileSync('docker', ['image', 'inspect', 'kiln-test/agent:latest', 'kiln-test/git:latest', 'kiln-test/busybox:latest'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('the test images kiln-test/{agent,git,busybox} are missing: run scripts/test-prereqs.sh (it installs docker.io and builds them)');
+  }
+  // The host's address on Docker's bridge (what containers reach the host by).
+  gateway = execFileSync('docker', ['network', 'inspect', 'bridge', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}'], { encoding: 'utf8' }).trim()
+    || (/inet (\d+\.\d+\.\d+\.\d+)/.exec(execFileSync('ip', ['-4', '-o', 'addr', 'show', 'docker0'], { encoding: 'utf8' }))?.[1] ?? '');
+  if (!gateway) throw new Error("cannot find the host's address on Docker's bridge network (docker0)");
+  kube = await startFakeKube({ runner: 'docker', namespaces: ['ci'] });
+  // The pods' agents dial the controller from Docker's bridge network.
+  c = await startController(testConfig({ home: path.join(tempDir('k8s-pods'), 'home'), port: '0', host: '0.0.0.0' }));
+  const port = new URL(c.url).port;
+  await api('POST', '/api/v1/credentials', { id: 'kube-token', type: 'secretText', secret: kube.token });
+  await api('PUT', '/api/v1/clouds/fake', {
+    type: 'kubernetes',
+    settings: {
+      serverUrl: kube.url, caCertificate: kube.caPem, namespace: 'ci', credentialsId: 'kube-token',
+      controllerUrl: `http://${gateway}:${port}/`, agentImage: 'kiln-test/agent:latest', connectTimeoutSeconds: 60, containerCap: 2,
+      templates: [{ name: 'tools', labels: ['tools'], yaml: 'spec:\n  containers:\n  - name: tool\n    image: kiln-test/busybox:latest\n    command: [cat]\n    tty: true\n' }],
+    },
+  });
+});
+after(async () => {
+  await c?.close();
+  await kube?.close();
+});
+
+const SEED_SHAPE = `pipeline {
+  agent {
+    kubernetes {
+      yaml """
+apiVersion: v1
+kind: Pod
+spec:
+  containers:
+  - name: git
+    image: kiln-test/git:latest
+    command:
+    - cat
+    tty: true
+  - name: maven
+    image: kiln-test/busybox:latest
+    command:
+    - cat
+    tty: true
+"""
+    }
+  }
+  stages {
+    stage('Clone Repository') { steps { container('git') { sh 'git init -q app && echo "hello from git" > app/README && git --version' } } }
+    stage('Build') { steps { container('maven') { sh 'cat app/README && echo built > app/target.txt' } } }
+    stage('Test') { steps { sh 'cat app/target.txt; echo "agent in $NODE_NAME"' } }
+  }
+}`;
+
+test("the seed's pipeline shape runs green in a pod: tool containers share the workspace, the agent connects, the pod goes after", async () => {
+  await api('POST', '/api/v1/jobs', { name: 'seed', script: SEED_SHAPE });
+  const b = await api('POST', '/api/v1/jobs/seed/builds', {});
+  const done = await finishedBuild(c.url, 'seed', b.number);
+  const log = await consoleText(c.url, 'seed', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /Created pod ci\/seed-1-[0-9a-f]{6} in cloud 'fake' from this manifest:/);
+  assert.match(log, /name: KILN_SECRET\n\s+value: "?\*{8}"?/);
+  assert.match(log, /git version \d/);
+  assert.match(log, /hello from git/);
+  assert.match(log, /\nbuilt\n/);
+  assert.match(log, /\nagent in seed-1-[0-9a-f]{6}\n/);
+  assert.match(log, /value: <Kiln's step runner, \d+ lines>/);
+  // Deleted after (retention never), and nothing is left in Docker once the fake stops it.
+  for (let i = 0; i < 100 && kube.pods('ci').length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(kube.pods('ci').map((p) => p.metadata?.name), []);
+});
+
+test('a pod whose image is missing fails fast with the reason', async () => {
+  const t0 = Date.now();
+  await api('POST', '/api/v1/jobs', { name: 'noimage', script: `pipeline { agent { kubernetes { yaml '''
+spec:
+  containers:
+  - name: tool
+    image: kiln-test/not-there:1
+    command: [cat]
+    tty: true
+''' } }; stages { stage('A') { steps { container('tool') { sh 'true' } } } } }` });
+  const b = await api('POST', '/api/v1/jobs/noimage/builds', {});
+  const done = await finishedBuild(c.url, 'noimage', b.number);
+  assert.equal(done.result, 'FAILURE');
+  assert.match(await consoleText(c.url, 'noimage', b.number), /container 'tool': image kiln-test\/not-there:1 cannot be pulled \((ErrImagePull|ImagePullBackOff)\)/);
+  assert.ok(Date.now() - t0 < 30_000);
+  for (let i = 0; i < 100 && kube.pods('ci').length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(kube.pods('ci').length, 0);
+});
+
+test('an agent that cannot reach the controller: the build says which URL it was given and what to check', async () => {
+  await api('PUT', '/api/v1/clouds/unreachable', {
+    type: 'kubernetes',
+    settings: { serverUrl: kube.url, caCertificate: kube.caPem, namespace: 'ci', credentialsId: 'kube-token', controllerUrl: `http://${gateway}:9/`, agentImage: 'kiln-test/agent:latest', connectTimeoutSeconds: 5 },
+  });
+  await api('POST', '/api/v1/jobs', { name: 'offline', script: `pipeline { agent { kubernetes { cloud 'unreachable' } }; stages { stage('A') { steps { sh 'true' } } } }` });
+  const b = await api('POST', '/api/v1/jobs/offline/builds', {});
+  const done = await finishedBuild(c.url, 'offline', b.number);
+  assert.equal(done.result, 'FAILURE');
+  const log = await consoleText(c.url, 'offline', b.number);
+  assert.match(log, new RegExp(`the agent in pod ci/offline-1-[0-9a-f]{6} did not connect within 5 s .*It was given KILN_URL=http://${gateway.replace(/\./g, '\\.')}:9/: that address must be reachable from the pod and accept inbound connections`, 's'));
+  assert.match(log, /Last lines of container 'jnlp':/);
+  await api('DELETE', '/api/v1/clouds/unreachable');
+});
+
+test('a label of a pod template gets that pod; past the cap, a build waits and says so', async () => {
+  const script = `pipeline { agent { label 'tools' }; stages { stage('A') { steps { container('tool') { sh 'echo in tool; sleep 2' } } } } }`;
+  await api('POST', '/api/v1/jobs', { name: 'capped', script });
+  const builds = [await api('POST', '/api/v1/jobs/capped/builds', {}), await api('POST', '/api/v1/jobs/capped/builds', {}), await api('POST', '/api/v1/jobs/capped/builds', {})];
+  const results = await Promise.all(builds.map((b) => finishedBuild(c.url, 'capped', b.number)));
+  assert.deepEqual(results.map((r) => r.result), ['SUCCESS', 'SUCCESS', 'SUCCESS']);
+  const logs = await Promise.all(builds.map((b) => consoleText(c.url, 'capped', b.number)));
+  for (const l of logs) assert.match(l, /in tool/);
+  assert.equal(logs.filter((l) => /Waiting for a pod of cloud 'fake': 2 of 2 pods in use \(its concurrency cap\)/.test(l)).length, 1, logs.join('\n----\n'));
+});
