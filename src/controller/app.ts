@@ -403,6 +403,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   log(`Agents connect to ${agentUrl}agent`);
   if (auth.setupNeeded) log(`Kiln is locked until set up: open ${url} and unlock it with the initial admin password in ${auth.passwordFile}`);
   if (cfg.adminToken) log('The configured admin token (adminToken / KILN_ADMIN_TOKEN) is accepted as an admin');
+  if (!cfg.webhookSecret) log('Webhooks (/api/v1/webhooks/*) are accepted unsigned: anyone who can reach Kiln can start the builds of a repository; set webhookSecret (KILN_WEBHOOK_SECRET) and the same secret in GitHub/GitLab');
   if (!url.startsWith('https:') && !/^http:\/\/(127\.|localhost[:/]|\[::1\])/.test(url)) {
     log(`WARNING: ${url} is plain HTTP on a network address: passwords and session cookies cross the network in clear; serve Kiln behind TLS and set its public URL to https://`);
   }

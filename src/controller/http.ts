@@ -404,7 +404,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     if (!meta || !file) throw notFound(`${b.job} #${b.number} has no artifact '${rel}'`);
     await fsp.access(file).catch(() => { throw notFound(`the artifact '${rel}' of ${b.job} #${b.number} was removed`); });
     return reply.type('application/octet-stream').header('content-length', String(meta.size))
-      .header('content-disposition', `attachment; filename="${(rel.split('/').pop() ?? 'artifact').replace(/["\\\r\n]/g, '_')}"`).send(createReadStream(file));
+      .header('content-disposition', contentDisposition(rel.split('/').pop() ?? 'artifact')).send(createReadStream(file));
   });
 
   app.get('/api/v1/jobs/:job/builds/:number/tests', { schema: { params: buildParams } }, async (req) => {
@@ -498,6 +498,12 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
 
 // ---------------------------------------------------------------------------------------------
 // helpers
+
+/** `attachment` with an ASCII fallback name and the real one as RFC 5987 UTF-8 (headers are Latin-1 only). */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
 
 async function needJob(ctx: HttpContext, req: FastifyRequest): Promise<Job> {
   const name = (req.params as { job: string }).job;

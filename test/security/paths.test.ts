@@ -334,15 +334,17 @@ describe('a controller with a hostile agent, and its file routes', () => {
     }
   });
 
-  // Fails today with a 500: http.ts puts the raw name in Content-Disposition, and Node refuses
-  // header values outside Latin-1. The fix (http.ts, not ours): an ASCII fallback plus RFC 6266
-  // filename*=UTF-8''<percent-encoded>.
-  test('an artifact whose name is not Latin-1 can be downloaded', { todo: 'http.ts: Content-Disposition with filename*= (see the report)' }, async () => {
+  // Node refuses header values outside Latin-1: the name goes as an ASCII fallback plus RFC 6266
+  // filename*=UTF-8''<percent-encoded> (this answered a broken 500 before).
+  test('an artifact whose name is not Latin-1 can be downloaded', async () => {
     await api('POST', '/api/v1/jobs', { name: 'names', script: "pipeline { agent { label 'built-in' }; stages { stage('s') { steps { writeFile file: '中文 ü.txt', text: 'wide'; archiveArtifacts '*.txt' } } } }" });
     const b = await api('POST', '/api/v1/jobs/names/builds', {});
     assert.equal((await finishedBuild(c.url, 'names', b.number)).result, 'SUCCESS');
     const r = await rawGet(c.url, `/api/v1/jobs/names/builds/${b.number}/artifacts/${encodeURIComponent('中文 ü.txt')}`);
     assert.deepEqual([r.status, r.body], [200, 'wide']);
+    const head = await fetch(new URL(`api/v1/jobs/names/builds/${b.number}/artifacts/${encodeURIComponent('中文 ü.txt')}`, c.url), { headers: ADMIN_AUTH });
+    assert.equal(head.headers.get('content-disposition'), `attachment; filename="__ _.txt"; filename*=UTF-8''${encodeURIComponent('中文 ü.txt')}`);
+    await head.body?.cancel();
   });
 
   test('console and build routes with odd build numbers and job names: 400 or 404, never 500', async () => {
