@@ -445,6 +445,12 @@ export class Cluster {
   }
 
   readonly #finalizerWait = new Map<string, () => void>();
+
+  /** Lets every deletion held by finalizers finish (the fake is closing). */
+  releaseFinalizers(): void {
+    for (const release of [...this.#finalizerWait.values()]) release();
+  }
+
   #id(def: ResourceDef, o: KObject): string {
     return `${resourceKey(def)}:${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   }

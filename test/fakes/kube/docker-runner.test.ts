@@ -2,7 +2,8 @@
 // reported as a kubelet would (states, phase, events, logs); nothing is left behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeKube, type FakeKube, type KObject } from './index.ts';
+import { execFileSync, spawn } from 'node:child_process';
+import { DockerRunner, startFakeKube, type FakeKube, type KObject } from './index.ts';
 import { request } from './http-client.ts';
 import { busyboxImage, requireDocker } from './prereqs.ts';
 import { podStatusText } from './tables.ts';
@@ -171,4 +172,23 @@ test('graceful deletion: SIGTERM first, the object stays (Terminating) until the
   assert.ok(Date.now() - t0 >= 900, 'the container had its second to finish');
   assert.ok(Date.now() - t0 < 9000, 'and the pod went as soon as it had');
   assert.deepEqual((await kube.docker!.leftovers()).filter((x) => x.includes('graceful')), []);
+});
+
+test('a fake whose process died before close(): sweepOrphans (run by every Docker-backed start) removes what it left', async () => {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', `
+    const { startFakeKube } = await import(${JSON.stringify(new URL('./index.ts', import.meta.url).href)});
+    const k = await startFakeKube({ runner: 'docker', docker: { pauseImage: ${JSON.stringify(image)} } });
+    k.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', namespace: 'default' }, spec: { volumes: [{ name: 'v', emptyDir: {} }], containers: [{ name: 'c', image: ${JSON.stringify(image)}, command: ['sleep', '3600'], volumeMounts: [{ name: 'v', mountPath: '/v' }] }] } });
+    await k.waitForPod('default', 'orphan', (p) => p.status.phase === 'Running', 30000);
+    console.log(k.docker.label);
+    setInterval(() => {}, 1000);
+  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const label = await new Promise<string>((resolve) => child.stdout.on('data', (c: Buffer) => resolve(c.toString().trim())));
+  const mine = () => execFileSync('docker', ['ps', '-aq', '--filter', `label=kiln.fake-kube=${label}`], { encoding: 'utf8' }).split('\n').filter(Boolean).length
+    + execFileSync('docker', ['volume', 'ls', '-q', '--filter', `label=kiln.fake-kube=${label}`], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
+  assert.equal(mine(), 3, 'pause, container, emptyDir volume');
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('close', r));
+  await DockerRunner.sweepOrphans(); // (another test file's fake starting meanwhile may have swept them already)
+  assert.equal(mine(), 0);
 });

@@ -145,7 +145,7 @@ export class DockerRunner implements PodRunner {
 
   #labels(st: PodState, extra: Obj = {}): Record<string, string> {
     const h = st.h;
-    return { 'kiln.fake-kube': this.label, 'kiln.fake-kube.pod': `${h.namespace}.${h.name}`, 'kiln.fake-kube.uid': h.uid, ...(extra as Record<string, string>) };
+    return { 'kiln.fake-kube': this.label, 'kiln.fake-kube.pid': String(process.pid), 'kiln.fake-kube.pod': `${h.namespace}.${h.name}`, 'kiln.fake-kube.uid': h.uid, ...(extra as Record<string, string>) };
   }
 
   start(h: PodHandle): void {
@@ -261,7 +261,7 @@ export class DockerRunner implements PodRunner {
         const claim = String(asObj(v.persistentVolumeClaim).claimName);
         const vol = `kfk-${this.label}-pvc-${h.namespace}-${claim}`;
         if (!this.#pvcs.has(vol)) {
-          await this.engine.createVolume(vol, { 'kiln.fake-kube': this.label, 'kiln.fake-kube.pvc': `${h.namespace}.${claim}` });
+          await this.engine.createVolume(vol, { 'kiln.fake-kube': this.label, 'kiln.fake-kube.pid': String(process.pid), 'kiln.fake-kube.pvc': `${h.namespace}.${claim}` });
           this.#pvcs.add(vol);
         }
         st.vols.set(name, { kind: 'volume', name: vol });
@@ -610,6 +610,37 @@ export class DockerRunner implements PodRunner {
     for (const c of await this.engine.listContainers(filter)) await this.engine.remove(c.Id).catch(() => {});
     for (const v of await this.engine.listVolumes(filter)) await this.engine.removeVolume(v.Name).catch(() => {});
     await fsp.rm(this.#workDir, { recursive: true, force: true });
+  }
+
+  /**
+   * Removes what fakes in processes that are gone left behind (a test killed before close()):
+   * containers and volumes whose kiln.fake-kube.pid is not a live process. Returns what it removed.
+   */
+  static async sweepOrphans(engine: Engine = new Engine()): Promise<string[]> {
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    };
+    const removed: string[] = [];
+    for (const c of await engine.listContainers(['kiln.fake-kube.pid'])) {
+      const pid = Number(c.Labels['kiln.fake-kube.pid']);
+      if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {
+        await engine.remove(c.Id).catch(() => {});
+        removed.push(`container ${c.Names[0] ?? c.Id}`);
+      }
+    }
+    for (const v of await engine.listVolumes(['kiln.fake-kube.pid'])) {
+      const pid = Number(v.Labels?.['kiln.fake-kube.pid']);
+      if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {
+        await engine.removeVolume(v.Name).catch(() => {});
+        removed.push(`volume ${v.Name}`);
+      }
+    }
+    return removed;
   }
 
   /** Containers and volumes carrying this runner's label (after close(): none). */

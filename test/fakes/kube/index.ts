@@ -151,6 +151,7 @@ export async function startFakeKube(o: FakeKubeOptions = {}): Promise<FakeKube> 
   const cluster = new Cluster(store);
   const scripted = o.runner === 'scripted' ? new ScriptedRunner(o.scripted) : undefined;
   const docker = o.runner === undefined || o.runner === 'docker' ? new DockerRunner(o.docker) : undefined;
+  if (docker) await DockerRunner.sweepOrphans(docker.engine);
   const runner: PodRunner = scripted ?? docker ?? (o.runner as PodRunner);
   const pods = new PodManager(cluster, runner);
   const deployments = new DeploymentController(cluster, o.deployments ?? 'manual');
@@ -228,7 +229,8 @@ export async function startFakeKube(o: FakeKubeOptions = {}): Promise<FakeKube> 
         h.deletion.abort();
         await runner.stop(h, 0).catch(() => {});
       }));
-      await Promise.allSettled([...cluster.pending]);
+      cluster.releaseFinalizers();
+      await Promise.race([Promise.allSettled([...cluster.pending]), new Promise((r) => setTimeout(r, 15_000).unref())]);
       await runner.close();
       if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
     },
