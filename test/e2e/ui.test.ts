@@ -127,6 +127,17 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByLabel('Find in console', { exact: true }).fill('lint ok');
     await page.getByRole('button', { name: 'Find next' }).click();
     await page.locator('.console mark', { hasText: 'lint ok' }).first().waitFor();
+    // Steps fold: the sh step's output hides behind its first line, and comes back.
+    await page.getByRole('button', { name: 'Fold step sh' }).first().click();
+    await page.locator('.console .line.folded', { hasText: '[Pipeline] sh' }).first().waitFor();
+    assert.ok(!(await text('.console')).includes('Hello from Kiln'), 'the folded step output is hidden');
+    await page.getByRole('button', { name: 'Unfold step sh' }).first().click();
+    await consoleHas('Hello from Kiln');
+    await page.getByRole('button', { name: 'Fold steps' }).click();
+    await page.locator('.console .line.folded').nth(2).waitFor();
+    await screenshot(page, '04c-build-folded');
+    await page.getByRole('button', { name: 'Unfold all' }).click();
+    await consoleHas('Hello from Kiln');
     await screenshot(page, '04-build');
     // The dashboard shows the job's last result and its trend.
     await page.getByRole('link', { name: 'Dashboard' }).first().click();

@@ -7,6 +7,7 @@ import { buildPath } from './api.ts';
 import { parseAnsi } from './ansi.ts';
 import { bytes as fmtBytes } from './format.ts';
 import { BLOCK, LogModel, type Line } from './logmodel.ts';
+import { loadSections, type Section } from './sections.ts';
 
 const LINE_H = 18;
 const TS = /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\] /;
@@ -32,6 +33,27 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
   const lastLines = useRef<Line[]>([]);
   const onEndRef = useRef(onEnd);
   onEndRef.current = onEnd;
+  const [sections, setSections] = useState<Map<number, Section>>(new Map());
+  const [complete, setComplete] = useState(false);
+  useEffect(() => {
+    if (!complete) return;
+    let gone = false;
+    loadSections(job, number, model.size).then((list) => {
+      if (gone) return;
+      const m = new Map<number, Section>();
+      // A stage and its first step may start at the same byte: the stage (the wider) wins.
+      for (const x of list) { const had = m.get(x.start); if (!had || x.end > had.end) m.set(x.start, x); }
+      setSections(m);
+    }, () => { /* no folding: the log still reads */ });
+    return () => { gone = true; };
+  }, [complete, job, number, model]);
+  /** Changes folds, keeping the view on a visible line. */
+  const refold = (fn: () => void) => {
+    fn();
+    const t = model.visibleLineStart(topRef.current);
+    if (t !== null && t !== topRef.current) setTop(t);
+  };
+  const toggle = (sec: Section) => refold(() => model.fold(sec, !model.isFolded(sec.start)));
 
   const setTop = (t: number) => { topRef.current = t; setTopState(t); };
   const setFollow = (f: boolean) => { followRef.current = f; setFollowState(f); };
@@ -92,7 +114,7 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
   const goTo = useCallback(async (offset: number, context = 0) => {
     setFollow(false);
     const t = await settle(() => {
-      let p = model.lineStart(Math.max(0, Math.min(offset, model.size)));
+      let p = model.visibleLineStart(Math.max(0, Math.min(offset, model.size)));
       if (p === null) return null;
       for (let i = 0; i < context && p > 0; i++) { const q = model.prevLine(p); if (q === null) return null; p = q; }
       const e = endTop();
@@ -110,6 +132,7 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
     void (async () => {
       await model.load(0);
       if (cancelled) return;
+      if (model.complete) setComplete(true);
       if (!model.complete || live) await goEnd();
       setReady(true);
       if (model.complete || cancelled) return;
@@ -130,6 +153,7 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
       es.addEventListener('end', () => {
         es?.close();
         model.complete = true;
+        setComplete(true);
         setFollow(false);
         model.changed();
         onEndRef.current?.();
@@ -202,6 +226,7 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
   };
 
   const onKey = (e: React.KeyboardEvent) => {
+    if ((e.target as HTMLElement).tagName === 'BUTTON') return;
     const k = e.key;
     const page = Math.max(1, rowsRef.current - 1);
     if (k === 'ArrowDown') void move(1);
@@ -240,13 +265,21 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
         <label className="inline small"><input type="checkbox" checked={showTs} onChange={(e) => setShowTs(e.target.checked)} /> Timestamps</label>
         <button className="small" onClick={() => { setFollow(false); setTop(0); }}>Top</button>
         <button className="small" onClick={() => void goEnd()} aria-label="Jump to end">End{!model.complete ? (follow ? ' (following)' : ' and follow') : ''}</button>
+        {sections.size > 0 ? <>
+          <button className="small" onClick={() => refold(() => { for (const x of sections.values()) if (x.kind === 'step' && !model.isFolded(x.start)) model.fold(x, true); })}>Fold steps</button>
+          <button className="small" onClick={() => refold(() => model.unfoldAll())}>Unfold all</button>
+        </> : null}
         <a className="button small" href={`/api/v1${buildPath(job, number)}/console`} download={`${job.replace(/\//g, '_')}-${number}.log`}>Download raw</a>
         <span className="muted small" aria-live="polite">{fmtBytes(model.size)}{model.complete ? '' : ' · live'}{searchMsg ? ` · ${searchMsg}` : ''}</span>
       </div>
       <div className="console-main">
         <div className="console" id={viewId} ref={viewRef} tabIndex={0} onKeyDown={onKey} role="log" aria-label={`Console of ${job} #${number}`} aria-busy={!ready || lines === null} data-top={top} data-size={model.size} data-at-end={atEnd ? 'true' : 'false'}>
           {model.error ? <div className="error">{model.error.message}</div> : null}
-          {shown.map((l) => <LogLine key={l.start} line={l} showTs={showTs} query={found ? found.text : query.length >= 2 ? query : ''} />)}
+          {shown.map((l) => {
+            const sec = sections.get(l.start);
+            const foldable = sec && (l.folded || sec.end > l.end) ? sec : undefined;
+            return <LogLine key={l.start} line={l} showTs={showTs} query={found ? found.text : query.length >= 2 ? query : ''} section={foldable} onToggle={toggle} />;
+          })}
           {ready && model.size === 0 ? <div className="muted">{model.complete ? 'The console is empty.' : 'Waiting for output…'}</div> : null}
         </div>
         <div className="scrolltrack" ref={trackRef} role="scrollbar" aria-controls={viewId} aria-orientation="vertical" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(frac * 100)} aria-label="Position in log"
@@ -265,18 +298,22 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
   );
 }
 
-function LogLine({ line, showTs, query }: { line: Line; showTs: boolean; query: string }) {
+function LogLine({ line, showTs, query, section, onToggle }: { line: Line; showTs: boolean; query: string; section: Section | undefined; onToggle: (s: Section) => void }) {
   let text = line.text;
   const cr = text.lastIndexOf('\r', text.length - 2);
   if (cr >= 0) text = text.slice(cr + 1);
   if (!showTs) text = text.replace(TS, '');
   const spans = parseAnsi(text);
   return (
-    <div className="line">
+    <div className={line.folded ? 'line folded' : 'line'}>
+      {section
+        ? <button className="fold" aria-expanded={!line.folded} aria-label={`${line.folded ? 'Unfold' : 'Fold'} ${section.kind} ${section.label}`} onClick={() => onToggle(section)}>{line.folded ? '▸' : '▾'}</button>
+        : <span className="fold-space" aria-hidden="true" />}
       {spans.map((s, i) => (
         <span key={i} className={s.cls || undefined} style={s.fg || s.bg ? { color: s.fg ?? undefined, backgroundColor: s.bg ?? undefined } : undefined}>{mark(s.text, query)}</span>
       ))}
       {line.cut ? <span className="muted"> … (line cut; download the raw log for all of it)</span> : null}
+      {line.folded ? <span className="fold-note"> … {fmtBytes(line.folded.end - line.folded.start)} folded</span> : null}
     </div>
   );
 }

@@ -10,7 +10,10 @@ const KEEP_BLOCKS = 256;
 export const MAX_LINE = 8 * 1024;
 const NL = 10;
 
-export interface Line { start: number; end: number; text: string; cut: boolean }
+export interface Line { start: number; end: number; text: string; cut: boolean; folded?: Fold }
+
+/** A byte range shown as one line (its first) while folded. */
+export interface Fold { start: number; end: number; label: string }
 
 export class LogModel {
   size = 0;
@@ -22,6 +25,8 @@ export class LogModel {
   readonly #decoder = new TextDecoder('utf-8');
   readonly job: string;
   readonly number: number;
+  /** Folded sections by their start offset. */
+  readonly #folds = new Map<number, Fold>();
 
   constructor(job: string, number: number) {
     this.job = job;
@@ -115,6 +120,27 @@ export class LogModel {
     this.#blocks.delete(Math.floor(offset / BLOCK));
   }
 
+  fold(f: Fold, on: boolean): void {
+    if (on && f.end > f.start) this.#folds.set(f.start, f); else this.#folds.delete(f.start);
+    this.changed();
+  }
+
+  isFolded(start: number): boolean {
+    return this.#folds.has(start);
+  }
+
+  unfoldAll(): void {
+    this.#folds.clear();
+    this.changed();
+  }
+
+  /** The folded section holding `off`, if any (the outermost, so nested folds hide with it). */
+  #foldAround(off: number): Fold | null {
+    let best: Fold | null = null;
+    for (const f of this.#folds.values()) if (f.start <= off && off < f.end && (!best || f.start < best.start)) best = f;
+    return best;
+  }
+
   /** The byte at `off`, undefined when not loaded (a fetch starts). */
   byte(off: number): number | undefined {
     const b = this.block(Math.floor(off / BLOCK));
@@ -134,8 +160,14 @@ export class LogModel {
     return p;
   }
 
-  /** Start of the line after the one starting at `off` (= size when it is the last). */
+  /** Start of the line after the one starting at `off` (= size when it is the last); a folded section counts as one line. */
   nextLine(off: number): number | null {
+    const f = this.#folds.get(off);
+    if (f) return Math.min(f.end, this.size);
+    return this.#rawNextLine(off);
+  }
+
+  #rawNextLine(off: number): number | null {
     let p = off;
     const limit = Math.min(this.size, off + MAX_LINE);
     while (p < limit) {
@@ -147,18 +179,27 @@ export class LogModel {
     return p;
   }
 
-  /** Start of the line before the one starting at `off`. */
+  /** Start of the line before the one starting at `off` (a folded section's start when it ends there). */
   prevLine(off: number): number | null {
     if (off <= 0) return 0;
-    return this.lineStart(off - 1);
+    const p = this.lineStart(off - 1);
+    if (p === null) return null;
+    return this.#foldAround(p)?.start ?? p;
   }
 
-  /** Where the last line starts (the log's trailing newline ends, not starts, a line). */
+  /** Start of the visible line holding `off`: its line's start, or the folded section around it. */
+  visibleLineStart(off: number): number | null {
+    const p = this.lineStart(off);
+    if (p === null) return null;
+    return this.#foldAround(p)?.start ?? p;
+  }
+
+  /** Where the last visible line starts (the log's trailing newline ends, not starts, a line). */
   lastLineStart(): number | null {
     if (this.size === 0) return 0;
     const end = this.byte(this.size - 1) === NL ? this.size - 1 : this.size;
     if (this.byte(this.size - 1) === undefined) return null;
-    return this.lineStart(end);
+    return this.visibleLineStart(end);
   }
 
   /** Up to `count` lines from `off`; null while bytes are missing. */
@@ -166,7 +207,19 @@ export class LogModel {
     const out: Line[] = [];
     let p = off;
     while (out.length < count && p < this.size) {
-      const next = this.nextLine(p);
+      const fold = this.#folds.get(p);
+      if (fold) {
+        const head = this.#rawNextLine(p);
+        if (head === null) return null;
+        const headEnd = head > p && this.byte(head - 1) === NL ? head - 1 : head;
+        out.push({ start: p, end: fold.end, text: this.text(p, Math.min(headEnd, p + MAX_LINE)), cut: false, folded: fold });
+        const next = this.nextLine(p);
+        if (next === null) return null;
+        if (next <= p) break;
+        p = next;
+        continue;
+      }
+      const next = this.#rawNextLine(p);
       if (next === null) return null;
       const endNoNl = next > p && this.byte(next - 1) === NL ? next - 1 : next;
       const cut = endNoNl - p > MAX_LINE;
