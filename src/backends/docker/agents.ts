@@ -81,11 +81,11 @@ export function withDockerAgents(base: NodeProvider, opts: DockerAgentOptions = 
       }
       try {
         const ws = await startContainer(nodeWs, spec, build, signal, log, opts);
-        const release = async () => {
+        const release = async (outcome?: { failed: boolean }) => {
           try {
             await ws.release();
           } finally {
-            await node?.release();
+            await node?.release(outcome);
           }
         };
         return node ? track(build, { workspace: ws, release }, nodeWs) : { workspace: ws, release };
@@ -103,9 +103,9 @@ export function withDockerAgents(base: NodeProvider, opts: DockerAgentOptions = 
     topNodes.set(build.id, entry);
     return {
       workspace: node.workspace,
-      release: async () => {
+      release: async (outcome?: { failed: boolean }) => {
         if (topNodes.get(build.id) === entry) topNodes.delete(build.id);
-        await node.release();
+        await node.release(outcome);
       },
     };
   }

@@ -104,8 +104,8 @@ export function withDockerPods(base: NodeProvider, opts: DockerPodOptions): Node
         const n = node;
         return {
           workspace: ws,
-          release: async () => {
-            try { await ws.release(); } finally { release(); await n.release(); }
+          release: async (outcome?: { failed: boolean }) => {
+            try { await ws.release(); } finally { release(); await n.release(outcome); }
           },
         };
       } catch (e) {
