@@ -19,7 +19,7 @@ export function setUnauthorizedHandler(fn: (code: string) => void): void { onUna
 
 const SAFE = new Set(['GET', 'HEAD']);
 
-export function headersFor(method: string, extra?: HeadersInit): Headers {
+export function headersFor(method: string, extra?: Record<string, string>): Headers {
   const h = new Headers(extra);
   h.set('accept', h.get('accept') ?? 'application/json');
   if (!SAFE.has(method) && csrfToken) h.set('x-kiln-csrf', csrfToken);

@@ -264,10 +264,12 @@ export class LogModel {
       const aligned = Math.floor(start / BLOCK) * BLOCK;
       const { bytes } = await fetchConsole(this.job, this.number, aligned, aligned + CHUNK + qBytes * 4, signal);
       if (bytes.length === 0) break;
-      const skip = start - aligned;
+      let skip = start - aligned;
+      // Start on a character boundary, so that byte offsets computed from the text are exact.
+      while (skip < bytes.length && (bytes[skip]! & 0xc0) === 0x80) skip++;
       const text = dec.decode(bytes.subarray(skip)).toLowerCase();
       const at = text.indexOf(q);
-      if (at >= 0) return start + enc.encode(text.slice(0, at)).length;
+      if (at >= 0) return aligned + skip + enc.encode(text.slice(0, at)).length;
       if (bytes.length <= CHUNK) break;
       start = aligned + CHUNK;
     }
