@@ -122,6 +122,24 @@ test('create, get, list: uid, creationTimestamp, resourceVersion, generateName, 
   assert.notEqual((next.json.items![0] as { metadata: { name: string } }).metadata.name, (paged.json.items![0] as { metadata: { name: string } }).metadata.name);
 });
 
+test('decoding as the server does: unknown fields dropped with a Warning (default), refused with fieldValidation=Strict; wrong types refused', async () => {
+  const typo = pod('typo', { spec: { containers: [{ name: 'main', image: 'kiln-test/busybox:latest', imagePullPolicyy: 'Never', volumeMount: [] }], restartPolicy: 'Never', bogus: 1 } });
+  const warned = await request(kube, 'POST', '/api/v1/namespaces/ci/pods', typo);
+  assert.equal(warned.status, 201);
+  assert.deepEqual(warned.headers.warning, '299 - "unknown field \\"spec.bogus\\"", 299 - "unknown field \\"spec.containers[0].imagePullPolicyy\\"", 299 - "unknown field \\"spec.containers[0].volumeMount\\""'.replace(/\\\\/g, '\\'));
+  const stored = (warned.json.spec as Record<string, unknown> & { containers: Record<string, unknown>[] });
+  assert.equal(stored.bogus, undefined);
+  assert.equal(stored.containers[0]!.imagePullPolicyy, undefined);
+  const strict = await request(kube, 'POST', '/api/v1/namespaces/ci/pods?fieldValidation=Strict', { ...typo, metadata: { name: 'typo2' } });
+  assert.equal(strict.status, 400);
+  assert.equal(strict.json.message, 'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.bogus", unknown field "spec.containers[0].imagePullPolicyy", unknown field "spec.containers[0].volumeMount"');
+  const wrongType = await request(kube, 'POST', '/api/v1/namespaces/ci/pods', pod('wt', { spec: { containers: [{ name: 'main', image: 'x', command: 'cat' }] } }));
+  assert.equal(wrongType.status, 400);
+  assert.equal(wrongType.json.message, 'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field spec.containers.command of type []string');
+  const badLimit = await request(kube, 'POST', '/api/v1/namespaces/ci/pods', pod('lim', { spec: { containers: [{ name: 'main', image: 'x', resources: { limits: { cpu: 1, memory: '64Mi' } } }] } }));
+  assert.equal(badLimit.status, 201, 'quantities may be numbers');
+});
+
 test('update needs the current resourceVersion (409 Conflict otherwise); the pod spec is immutable but for images', async () => {
   const c = await request(kube, 'POST', '/api/v1/namespaces/ci/pods', pod('p-upd'));
   const stale = { ...c.json, metadata: { ...c.json.metadata, labels: { a: 'b' } } };

@@ -10,6 +10,7 @@ import {
 } from './objects.ts';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
 import { Store } from './store.ts';
+import { decodeStrictly } from './schema.ts';
 
 export const core = (resource: string): ResourceDef => findResource('', 'v1', resource)!;
 export const apps = (resource: string): ResourceDef => findResource('apps', 'v1', resource)!;
@@ -166,6 +167,10 @@ export interface Hooks {
 export interface WriteOptions {
   dryRun?: boolean;
   subresource?: string | null;
+  /** Strict, Warn (default) or Ignore: what an unknown field does (schema.ts). */
+  fieldValidation?: string | null;
+  /** Collects the unknown fields dropped (for the Warning header). */
+  warnings?: string[];
 }
 
 export class Cluster {
@@ -225,6 +230,7 @@ export class Cluster {
     if (obj.kind !== undefined && obj.kind !== def.kind) throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersionOf(def)})`);
     obj.apiVersion = apiVersionOf(def);
     obj.kind = def.kind;
+    o.warnings?.push(...decodeStrictly(def.kind, obj, o.fieldValidation ?? null));
     if (def.namespaced) {
       if (obj.metadata.namespace && ns && obj.metadata.namespace !== ns) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
       obj.metadata.namespace = ns ?? obj.metadata.namespace ?? 'default';
@@ -370,6 +376,7 @@ export class Cluster {
       next = obj;
       next.apiVersion = apiVersionOf(def);
       next.kind = def.kind;
+      o.warnings?.push(...decodeStrictly(def.kind, next, o.fieldValidation ?? null));
       for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'namespace'] as const) {
         if (current.metadata[k] === undefined) delete next.metadata[k];
         else (next.metadata as Record<string, unknown>)[k] = current.metadata[k];

@@ -55,8 +55,11 @@
 //   code): `docker exec` in the Docker runner, the test's onExec in the scripted one.
 // - Request bodies: JSON; protobuf (kubectl's typed commands) for Secret, ConfigMap, Namespace,
 //   ServiceAccount, SelfSubjectAccessReview, DeleteOptions; YAML for apply patches.
-// - Not served: attach, port-forward, SPDY, protobuf responses, full OpenAPI schemas (so
-//   fieldValidation=Strict is accepted but unknown fields are not rejected), field managers and
+// - Decoding (schema.ts) for Pod, Deployment, ReplicaSet, Secret, ConfigMap, Namespace: a wrong
+//   type is a 400 ("cannot be handled as a Pod: json: cannot unmarshal ..."); unknown fields are
+//   dropped with a Warning header, or refused with fieldValidation=Strict (what kubectl apply sends).
+// - Not served: attach, port-forward, SPDY, protobuf responses, OpenAPI schemas (kubectl gets a
+//   minimal v3 document: enough to know the server validates fields), field managers and
 //   managedFields, resource quotas, probes (a running container is ready at once), the pods of
 //   Deployments/ReplicaSets (their status is the test's).
 import { execFileSync } from 'node:child_process';

@@ -191,6 +191,14 @@ test('kubectl apply --server-side, a Secret, get events, NotFound and AlreadyExi
   assert.match(await ok(['get', 'namespaces']), /^made-by-kubectl\s+Active\s+/m);
   assert.match(await ok(['delete', 'namespace', 'made-by-kubectl', '--wait']), /namespace "made-by-kubectl" deleted/);
   assert.match(await ok(['get', 'events']), /Scheduled/);
+  const typo = write('typo.yaml', `apiVersion: v1\nkind: Pod\nmetadata: {name: typo}\nspec:\n  containers:\n  - {name: c, image: ${image}, imagePullPolicyy: Never}\n`);
+  const strict = kubectl(['apply', '-f', typo]);
+  assert.equal(await strict.done, 1);
+  assert.match(strict.err, /Error from server \(BadRequest\): error when creating "[^"]+typo.yaml": Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers\[0\].imagePullPolicyy"/);
+  const warned = kubectl(['apply', '--validate=warn', '-f', typo]);
+  assert.equal(await warned.done, 0, warned.err);
+  assert.match(warned.err, /Warning: unknown field "spec.containers\[0\].imagePullPolicyy"/);
+  await ok(['delete', 'pod', 'typo', '--wait']);
   const missing = kubectl(['get', 'pod', 'nope']);
   assert.equal(await missing.done, 1);
   assert.match(missing.err, /Error from server \(NotFound\): pods "nope" not found/);

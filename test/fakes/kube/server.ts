@@ -190,6 +190,11 @@ export class FakeServer {
     if (route.subresource && !def.subresources.includes(route.subresource)) throw errors.pathNotFound();
     if (def.namespaced && route.namespace === null && route.name !== null) throw errors.pathNotFound();
     const dryRun = q.getAll('dryRun').includes('All');
+    const warnings: string[] = [];
+    const decoding = { fieldValidation: q.get('fieldValidation'), warnings };
+    const warn = () => {
+      if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(`unknown field "${w}"`)}`));
+    };
 
     if (route.subresource === 'log') {
       if (verb !== 'get') throw errors.methodNotAllowed();
@@ -223,19 +228,22 @@ export class FakeServer {
         }
         if (route.name && route.subresource === 'binding') throw errors.badRequest('pods are bound by the fake\'s scheduler');
         if (route.name) throw errors.methodNotAllowed();
-        const o = this.cluster.create(def, route.namespace, parseBody(body, req), { dryRun });
+        const o = this.cluster.create(def, route.namespace, parseBody(body, req), { dryRun, ...decoding });
+        warn();
         this.#respondObject(req, res, def, 201, o, null);
         return;
       }
       case 'update': {
-        const o = this.cluster.update(def, route.namespace, route.name!, parseBody(body, req), { dryRun, subresource: sub });
+        const o = this.cluster.update(def, route.namespace, route.name!, parseBody(body, req), { dryRun, subresource: sub, ...decoding });
+        warn();
         this.#respondObject(req, res, def, 200, o, sub);
         return;
       }
       case 'patch': {
         const { object, created } = this.cluster.patch(def, route.namespace, route.name!, req.headers['content-type'] ?? 'application/json', body.toString('utf8'), {
-          dryRun, subresource: sub, fieldManager: q.get('fieldManager'), force: q.get('force') === 'true',
+          dryRun, subresource: sub, fieldManager: q.get('fieldManager'), force: q.get('force') === 'true', ...decoding,
         });
+        warn();
         this.#respondObject(req, res, def, created ? 201 : 200, object, sub);
         return;
       }
