@@ -13,7 +13,7 @@ import type { BuildRef, Workspace } from '../types.ts';
 import type { AgentRequest, AllocatedNode, NodeProvider } from '../../pipeline/engine/engine.ts';
 import type { Credential } from '../../pipeline/steps/types.ts';
 import { StepFailure } from '../../pipeline/steps/errors.ts';
-import { DockerError, docker, dockerName, dockerOk, lastLines, splitWords } from './cli.ts';
+import { DockerError, checkDaemon, docker, dockerName, lastLines, splitWords } from './cli.ts';
 import { ContainerWorkspace } from './container-workspace.ts';
 import { qualifyImage, withRegistryLogin } from './registry.ts';
 
@@ -131,7 +131,9 @@ export async function startContainer(nodeWs: Workspace, spec: DockerAgentSpec, b
     spec.registryCredentialsId && opts.credential ? (id) => opts.credential!(build, id) : null, env, async (cliEnv) => {
       if (spec.dockerfile) return buildDockerfile(nodeWs, spec.dockerfile, build, signal, log, cliEnv);
       const name = qualifyImage(spec.image!, spec.registryUrl);
-      const present = (await docker(nodeWs, ['image', 'inspect', '--format', '{{.Id}}', name], { env: cliEnv })).code === 0;
+      const inspect = await docker(nodeWs, ['image', 'inspect', '--format', '{{.Id}}', name], { env: cliEnv });
+      checkDaemon(nodeWs, inspect, cliEnv);
+      const present = inspect.code === 0;
       if (!present || spec.alwaysPull) {
         log(`docker pull ${name}`);
         const r = await docker(nodeWs, ['pull', name], { env: cliEnv, signal });
@@ -184,6 +186,7 @@ async function buildDockerfile(ws: Workspace, df: NonNullable<DockerAgentSpec['d
   log(`docker build -t ${tag} -f ${file}${df.additionalBuildArgs ? ` ${df.additionalBuildArgs}` : ''} ${dir}`);
   const r = await docker(ws, args, { env, signal, onOutput: (chunk) => { for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) log(l.trimEnd()); } });
   if (r.aborted || signal.aborted) throw new DockerError('aborted while building the image');
+  checkDaemon(ws, r, env);
   if (r.code !== 0) throw new DockerError(`docker build of ${path.relative(ws.root, file)} failed (exit code ${r.code}): ${lastLines(r.stderr || r.stdout)}`);
   return tag;
 }

@@ -49,11 +49,11 @@ export async function docker(ws: Workspace, args: string[], o: CliOptions = {}):
   return { code: r.exitCode ?? 128, stdout: Buffer.concat(out).toString('utf8'), stderr, aborted: r.aborted };
 }
 
-/** Like docker(), but a non-zero exit throws with what docker said. */
-export async function dockerOk(ws: Workspace, args: string[], what: string, o: CliOptions = {}): Promise<string> {
-  const r = await docker(ws, args, o);
-  if (r.code !== 0 && !r.aborted) throw new DockerError(`${what} failed on node '${ws.nodeName}': ${lastLines(r.stderr || r.stdout)}`);
-  return r.stdout;
+/** Throws a clear error when docker's output says the daemon cannot be reached. */
+export function checkDaemon(ws: Workspace, r: CliResult, env: Record<string, string>): void {
+  if (r.code !== 0 && /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect/i.test(r.stderr)) {
+    throw new DockerError(`the Docker daemon is not reachable from node '${ws.nodeName}'${env.DOCKER_HOST ? ` (DOCKER_HOST=${env.DOCKER_HOST})` : ''}: ${lastLines(r.stderr, 1)}; start dockerd there, or point DOCKER_HOST at a running engine`);
+  }
 }
 
 function noCli(ws: Workspace): string {

@@ -125,3 +125,10 @@ pipeline {
   assert.doesNotMatch(h.console(), /not reached/);
   assertNoLeftovers(label);
 });
+
+test('a node whose Docker daemon is down: the message says so, not that the image is missing', async () => {
+  const r = await runDocker(`pipeline { agent { docker { image '${IMAGES.busybox}' } } stages { stage('S') { steps { sh 'echo never' } } } }`,
+    { label, docker: { cliEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', DOCKER_HOST: 'unix:///tmp/kiln-no-dockerd.sock' } } });
+  assert.equal(r.state.result, 'FAILURE');
+  assert.match(r.console, /the Docker daemon is not reachable from node 'local' \(DOCKER_HOST=unix:\/\/\/tmp\/kiln-no-dockerd\.sock\): .*start dockerd there/);
+});
