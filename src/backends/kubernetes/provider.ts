@@ -180,7 +180,9 @@ export class KubernetesPods implements NodeProvider {
         ? `agent kubernetes: no Kubernetes cloud named '${wanted}' (clouds: ${clouds.map((c) => c.name).join(', ') || 'none'})`
         : 'agent kubernetes needs a Kubernetes cloud: an admin adds one (its API server, namespace and credentials) under Clouds, or PUT /api/v1/clouds/NAME', { loc: req.loc });
     }
-    const s = cloud.settings;
+    // The pipeline's podRetention wins over the cloud's ('default' = the cloud's).
+    const asked = req.options.podRetention;
+    const s: KubernetesCloudSettings = asked === 'never' || asked === 'onFailure' || asked === 'always' ? { ...cloud.settings, podRetention: asked } : cloud.settings;
     const slots = this.#slots.get(cloud.name) ?? new Slots();
     this.#slots.set(cloud.name, slots);
     await slots.take(s.containerCap, signal, (n) => say(`Waiting for a pod of cloud '${cloud.name}': ${n} of ${s.containerCap} pods in use (its concurrency cap)`));

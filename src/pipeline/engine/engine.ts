@@ -128,6 +128,8 @@ export class PipelineRun {
   #parallelsAlwaysFailFast = false;
   readonly #globals: { env: EnvObject; params: ParamsObject; currentBuild: CurrentBuildObject; scm: ScmObject };
   readonly #services: BuildServices;
+  /** podTemplate blocks running now: label → the pod's options. */
+  readonly #podTemplates = new Map<string, AgentRequest['options']>();
 
   constructor(o: RunOptions) {
     this.#o = o;
@@ -172,9 +174,18 @@ export class PipelineRun {
       ...o.services,
       locks: o.locks ?? new LockManager(),
       input: (req, signal) => this.#waitForInput(req, signal),
-      allocateNode: async (label, signal) => {
-        const node = await this.#o.nodes.allocate({ type: label ? 'label' : 'any', label, customWorkspace: null, options: {}, loc: null }, this.#o.build, signal, () => {});
+      allocateNode: async (label, signal, say) => {
+        // A label a podTemplate block defined: that pod (the Kubernetes plugin's POD_LABEL).
+        const pod = label !== null ? this.#podTemplates.get(label) : undefined;
+        const req: AgentRequest = pod
+          ? { type: 'kubernetes', label, customWorkspace: null, options: pod, loc: null }
+          : { type: label ? 'label' : 'any', label, customWorkspace: null, options: {}, loc: null };
+        const node = await this.#o.nodes.allocate(req, this.#o.build, signal, say ?? (() => {}));
         return { workspace: node.workspace, release: () => node.release() };
+      },
+      definePodTemplate: (label, options) => {
+        this.#podTemplates.set(label, options);
+        return () => { this.#podTemplates.delete(label); };
       },
     };
   }

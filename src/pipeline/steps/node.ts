@@ -12,7 +12,7 @@ export default defineStep({
   scriptOnly: true,
   async run(ctx, args) {
     const label = str(args, 'label') ?? null;
-    const { workspace, release } = await ctx.build.services.allocateNode(label, ctx.signal);
+    const { workspace, release } = await ctx.build.services.allocateNode(label, ctx.signal, (line) => ctx.log(line));
     try {
       ctx.log(`Running on ${workspace.nodeName} in ${workspace.root}`);
       return args.body ? await ctx.runBody(args.body, { workspace, cwd: workspace.root }) : null;

@@ -211,7 +211,12 @@ export interface BuildServices {
   /** Looks a credential up; throws a clear error when absent or not allowed. */
   credential(id: string): Promise<Credential>;
   /** Gets a workspace on a node whose labels match (scripted `node('label') {}`); release it after. */
-  allocateNode(label: string | null, signal: AbortSignal): Promise<{ workspace: Workspace; release: () => Promise<void> }>;
+  allocateNode(label: string | null, signal: AbortSignal, say?: (line: string) => void): Promise<{ workspace: Workspace; release: () => Promise<void> }>;
+  /**
+   * Scripted `podTemplate(...) { }`: while the block runs, `node(label)` gets a pod made from these
+   * options (those of `agent { kubernetes { } }`). Returns the function that forgets it.
+   */
+  definePodTemplate?(label: string, options: Record<string, string | number | boolean | null>): () => void;
   /** Triggers another job (`build` step); throws when there is no controller. */
   triggerJob(job: string, params: Record<string, Value>, wait: boolean, signal: AbortSignal): Promise<{ number: number; result: BuildResult | null }>;
   /**

@@ -136,3 +136,19 @@ test('a label of a pod template gets that pod; past the cap, a build waits and s
   for (const l of logs) assert.match(l, /in tool/);
   assert.equal(logs.filter((l) => /Waiting for a pod of cloud 'fake': 2 of 2 pods in use \(its concurrency cap\)/.test(l)).length, 1, logs.join('\n----\n'));
 });
+
+test('scripted podTemplate with containerTemplate: node(POD_LABEL) runs in the pod', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'scripted-pod', script: `podTemplate(containers: [containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'cat', ttyEnabled: true)]) {
+  node(POD_LABEL) {
+    container('tool') { sh 'echo "tool says $POD_LABEL"' }
+    sh 'echo "agent says hi"'
+  }
+}` });
+  const b = await api('POST', '/api/v1/jobs/scripted-pod/builds', {});
+  const done = await finishedBuild(c.url, 'scripted-pod', b.number);
+  const log = await consoleText(c.url, 'scripted-pod', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /\ntool says scripted-pod_1-[0-9a-f]{6}\n/);
+  assert.match(log, /\nagent says hi\n/);
+  assert.match(log, /Created pod ci\/scripted-pod-1-[0-9a-f]{6} in cloud 'fake'/);
+});
