@@ -61,8 +61,17 @@ export function withPodRunners(base: Backend, runners: PodRunners): Backend {
       const dead = new Promise<string>((resolve) => {
         spec.signal?.addEventListener('abort', () => setTimeout(() => resolve(`container '${name}' did not answer the abort`), ABORT_ANSWER_MS).unref(), { once: true });
       });
+      // The seed's second trouble: containers running as different users cannot write each
+      // other's files in the shared workspace. Say so where it shows.
+      let tail = '';
+      const watched: ExecSpec = { ...spec, onOutput: (chunk, stream) => { tail = (tail + chunk.toString('latin1')).slice(-4096); spec.onOutput(chunk, stream); } };
       try {
-        return await client(name).exec(spec, dead);
+        const r = await client(name).exec(watched, dead);
+        if (r.exitCode !== 0 && !r.aborted && /Permission denied|Operation not permitted|EACCES/.test(tail)) {
+          spec.onOutput(Buffer.from(`kiln: 'Permission denied' in container '${name}': the pod's containers share the workspace but may run as different users, so one cannot write what another made. ` +
+            "Run them as one user (the same securityContext.runAsUser in every container) or give the pod a securityContext.fsGroup that owns the workspace.\n"), 'stderr');
+        }
+        return r;
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         if (err.code === 'ENXIO' || err.code === 'ENOENT') {

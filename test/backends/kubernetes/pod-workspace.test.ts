@@ -66,6 +66,10 @@ test('abort kills the step in the container; a container without a runner or wit
   assert.equal(r.aborted, true);
   assert.equal(r.out, 'started\n');
   assert.ok(Date.now() - t0 < 10_000);
+  // Permission denied in a container: the hint the seed's troubleshooting gives.
+  const denied = await run(ws, 'echo "touch: cannot touch \'target/x\': Permission denied" >&2; exit 1', 'maven');
+  assert.equal(denied.exitCode, 1);
+  assert.match(denied.out, /kiln: 'Permission denied' in container 'maven': .*same securityContext\.runAsUser in every container.*fsGroup/);
   await assert.rejects(run(ws, 'true', 'db'), /container\('db'\): Kiln could not inject its step runner into 'db' because the pod spec gives it no command/);
   await assert.rejects(run(ws, 'true', 'gradle'), /container\('gradle'\): the pod has no container 'gradle' \(it has: jnlp, maven, git, db\)/);
   await backend.close();
