@@ -152,6 +152,11 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('heading', { name: 'long #1' }).waitFor();
     await consoleHas('sleeping now');
     await page.locator('.stage[data-stage="Wait"][data-status="running"]').waitFor();
+    // Keyboard: the console takes focus and End jumps to the end.
+    await page.locator('.console').focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('End');
+    await page.locator('.console[data-at-end="true"]').waitFor();
     await page.getByRole('button', { name: 'Abort' }).click();
     await page.locator('h1 .badge', { hasText: 'Aborted' }).waitFor();
     await consoleHas('Finished: ABORTED');
