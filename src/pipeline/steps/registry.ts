@@ -16,6 +16,7 @@ import git from './git.ts';
 import input from './input.ts';
 import isUnix from './isUnix.ts';
 import junit from './junit.ts';
+import kubernetesApply from './kubernetesApply.ts';
 import lock from './lock.ts';
 import milestone from './milestone.ts';
 import node from './node.ts';
@@ -43,6 +44,7 @@ import withCredentials from './withCredentials.ts';
 import withDockerContainer from './withDockerContainer.ts';
 import withDockerRegistry from './withDockerRegistry.ts';
 import withEnv from './withEnv.ts';
+import withKubeConfig from './withKubeConfig.ts';
 import writeFile from './writeFile.ts';
 import writeJSON from './writeJSON.ts';
 import writeYaml from './writeYaml.ts';
@@ -50,8 +52,8 @@ import { symbols } from './symbols.ts';
 
 const all: Step[] = [
   archiveArtifacts, bat, build, catchError, checkout, cleanWs, container, deleteDir, dir, echo, error, fileExists, git, input,
-  isUnix, junit, lock, milestone, node, parallel, podTemplate, powershell, pwd, pwsh, readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash,
-  timeout, timestamps, tool, unstable, unstash, waitUntil, warnError, withCredentials, withDockerContainer, withDockerRegistry, withEnv, writeFile, writeJSON, writeYaml,
+  isUnix, junit, kubernetesApply, lock, milestone, node, parallel, podTemplate, powershell, pwd, pwsh, readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash,
+  timeout, timestamps, tool, unstable, unstash, waitUntil, warnError, withCredentials, withDockerContainer, withDockerRegistry, withEnv, withKubeConfig, writeFile, writeJSON, writeYaml,
   ...symbols,
 ];
 
