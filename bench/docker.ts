@@ -2,7 +2,8 @@
 // the kiln-test/* images):
 //   1. per-`sh` cost of N steps in a pod's tool container (container('tool') { sh }) against N in
 //      its agent container, through the injected runner; with N steps on the host and N in an
-//      `agent { docker }` container (docker exec per step) for reference;
+//      `agent { docker }` container (runner on a local node; docker exec per step, as on remote
+//      nodes) for reference;
 //   2. pod start to first step (pause + agent + tool containers, runners serving, one step done)
 //      against plain `docker run -d` of the same containers and one `docker exec`.
 //
@@ -50,7 +51,7 @@ const POD = `spec:
     tty: true`;
 
 /** Runs a pipeline and returns the wall time of its stage 'S' (the steps alone, without allocation). */
-async function stageMs(source: string, root: string, n: number): Promise<number> {
+async function stageMs(source: string, root: string, n: number, steps: 'auto' | 'docker-exec' = 'auto'): Promise<number> {
   const loaded = loadPipeline(source);
   if (!loaded.model) throw new Error(JSON.stringify(loaded.diagnostics));
   const backend = new LocalBackend({ root: path.join(root, 'nodes') });
@@ -61,7 +62,7 @@ async function stageMs(source: string, root: string, n: number): Promise<number>
       return { workspace: w, release: () => w.release() };
     },
   };
-  const nodes = withDockerPods(withDockerAgents(local, { labels: LABEL }), { agentImage: AGENT, labels: LABEL });
+  const nodes = withDockerPods(withDockerAgents(local, { labels: LABEL, steps }), { agentImage: AGENT, labels: LABEL });
   const run = new PipelineRun({
     model: loaded.model, file: 'Jenkinsfile', build: { job: 'bench', number: n, id: `bench#${n}` }, nodes,
     baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
@@ -86,7 +87,7 @@ const podPipeline = (body: string) => `pipeline { agent { kubernetes { yaml """\
 
 const root = await mkdtemp(path.join(tmpdir(), 'kiln-bench-docker-'));
 const engine = new Engine();
-const rows = { host: [] as number[], agentContainer: [] as number[], toolContainer: [] as number[], dockerExec: [] as number[], podStart: [] as number[], dockerRun: [] as number[] };
+const rows = { host: [] as number[], agentContainer: [] as number[], toolContainer: [] as number[], dockerExec: [] as number[], dockerAgent: [] as number[], podStart: [] as number[], dockerRun: [] as number[] };
 let n = 0;
 try {
   await stageMs(podPipeline(`sh 'true'`), root, n++); // warm up images and page cache
@@ -94,7 +95,9 @@ try {
     rows.host.push(await stageMs(`pipeline { agent any; stages { stage('S') { steps {\n${steps(`sh 'true'`)}\n} } } }`, root, n++));
     rows.agentContainer.push(await stageMs(podPipeline(steps(`sh 'true'`)), root, n++));
     rows.toolContainer.push(await stageMs(podPipeline(`container('tool') {\n${steps(`sh 'true'`)}\n}`), root, n++));
-    rows.dockerExec.push(await stageMs(`pipeline { agent { docker { image '${TOOL}' } } stages { stage('S') { steps {\n${steps(`sh 'true'`)}\n} } } }`, root, n++));
+    const dockerAgent = `pipeline { agent { docker { image '${TOOL}' } } stages { stage('S') { steps {\n${steps(`sh 'true'`)}\n} } } }`;
+    rows.dockerAgent.push(await stageMs(dockerAgent, root, n++));
+    rows.dockerExec.push(await stageMs(dockerAgent, root, n++, 'docker-exec'));
 
     // Pod start to first step, through the library (no pipeline around it).
     const backend = new LocalBackend({ root: path.join(root, 'pods') });
@@ -128,13 +131,14 @@ try {
 }
 
 const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)])) as Record<keyof typeof rows, number>;
-const per = (k: 'host' | 'agentContainer' | 'toolContainer' | 'dockerExec') => m[k] / STEPS;
+const per = (k: 'host' | 'agentContainer' | 'toolContainer' | 'dockerExec' | 'dockerAgent') => m[k] / STEPS;
 const table = [
   ['measure', 'median', 'per step'],
   [`${STEPS} sh on the host (local backend)`, `${m.host.toFixed(0)} ms`, `${per('host').toFixed(2)} ms`],
   [`${STEPS} sh in the pod's agent container (runner)`, `${m.agentContainer.toFixed(0)} ms`, `${per('agentContainer').toFixed(2)} ms`],
   [`${STEPS} sh in container('tool') (runner)`, `${m.toolContainer.toFixed(0)} ms`, `${per('toolContainer').toFixed(2)} ms`],
-  [`${STEPS} sh in agent { docker } (docker exec)`, `${m.dockerExec.toFixed(0)} ms`, `${per('dockerExec').toFixed(2)} ms`],
+  [`${STEPS} sh in agent { docker } (runner, local node)`, `${m.dockerAgent.toFixed(0)} ms`, `${per('dockerAgent').toFixed(2)} ms`],
+  [`${STEPS} sh in agent { docker } (docker exec, as on remote nodes)`, `${m.dockerExec.toFixed(0)} ms`, `${per('dockerExec').toFixed(2)} ms`],
   ['pod start to first step (pause+agent+tool)', `${m.podStart.toFixed(0)} ms`, ''],
   ['plain docker run of the same + docker exec', `${m.dockerRun.toFixed(0)} ms`, ''],
 ];
@@ -145,6 +149,7 @@ const result = {
   host_ms_per_step: +per('host').toFixed(3),
   agent_container_ms_per_step: +per('agentContainer').toFixed(3),
   tool_container_ms_per_step: +per('toolContainer').toFixed(3),
+  docker_agent_runner_ms_per_step: +per('dockerAgent').toFixed(3),
   docker_exec_ms_per_step: +per('dockerExec').toFixed(3),
   tool_vs_agent_ratio: +(m.toolContainer / m.agentContainer).toFixed(3),
   pod_start_to_first_step_ms: +m.podStart.toFixed(1),

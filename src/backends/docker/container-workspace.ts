@@ -6,20 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import type { ExecResult, ExecSpec, FileStat, GlobOptions, Workspace } from '../types.ts';
 import { docker } from './cli.ts';
-
-/**
- * Variables that describe the node, not the build: the container keeps its own (its PATH finds
- * its tools; HOME and USER belong to its user). Everything else in the step's environment (the
- * build's variables, `environment {}`, withEnv, credentials) goes into the container.
- */
-const NODE_ONLY = new Set(['PATH', 'HOME', 'HOSTNAME', 'USER', 'LOGNAME', 'SHELL', 'PWD', 'OLDPWD', 'SHLVL', '_', 'TMPDIR',
-  'LD_LIBRARY_PATH', 'LD_PRELOAD', 'MAIL', 'TERM', 'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_CONTEXT']);
+import { NODE_ONLY_ENV, type RunnerClient } from './runner.ts';
 
 export interface ContainerWorkspaceOptions {
   /** Environment for the docker CLI's own commands (release, kill). */
   cliEnv: Record<string, string>;
   /** Time between TERM and KILL when a step is aborted. */
   killGraceMs?: number;
+  /** Steps go through the injected runner (node on this machine) instead of docker exec. */
+  runner?: { client: RunnerClient; dead: Promise<string>; dir: string };
 }
 
 export class ContainerWorkspace implements Workspace {
@@ -33,6 +28,7 @@ export class ContainerWorkspace implements Workspace {
   readonly base: Workspace;
   readonly containerId: string;
   readonly #o: ContainerWorkspaceOptions;
+  readonly runner: ContainerWorkspaceOptions['runner'] | null;
   #released = false;
 
   constructor(base: Workspace, containerId: string, o: ContainerWorkspaceOptions) {
@@ -43,14 +39,16 @@ export class ContainerWorkspace implements Workspace {
     this.nodeName = base.nodeName;
     this.nodeLabels = base.nodeLabels;
     this.#o = o;
+    this.runner = o.runner ?? null;
   }
 
   async exec(spec: ExecSpec): Promise<ExecResult> {
     if (this.#released) throw new Error(`the container ${this.containerId.slice(0, 12)} was removed; cannot run ${JSON.stringify(spec.argv[0])}`);
     if (spec.signal?.aborted) return { exitCode: null, signal: null, aborted: true };
+    if (this.runner) return this.runner.client.exec(spec, this.runner.dead, this.#o.killGraceMs);
     // Values travel in the docker CLI's environment (`-e NAME` takes the value from there), so
     // secrets never appear on a command line that `ps` shows.
-    const names = Object.keys(spec.env).filter((k) => !NODE_ONLY.has(k) && !k.includes('='));
+    const names = Object.keys(spec.env).filter((k) => !NODE_ONLY_ENV.has(k) && !k.includes('='));
     const pidFile = `${this.tmp}/.kiln-docker/${randomBytes(6).toString('hex')}.pid`;
     const argv = ['exec', ...(spec.stdin !== undefined ? ['-i'] : []), '-w', spec.cwd, ...names.flatMap((n) => ['-e', n]), this.containerId,
       // The exec'd process leads its own process group in the container; its pid, written
@@ -112,6 +110,8 @@ export class ContainerWorkspace implements Workspace {
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
+    await this.runner?.client.close();
     await docker(this.base, ['rm', '-f', '-v', this.containerId], { env: this.#o.cliEnv }).catch(() => null);
+    if (this.runner) await this.base.remove(this.runner.dir).catch(() => {});
   }
 }

@@ -10,7 +10,7 @@ const label = testLabel();
 before(() => requireDocker());
 after(() => assertNoLeftovers(label));
 
-test('pipeline-level docker agent: every step runs in the container, in the mounted workspace, with the build environment', async () => {
+for (const steps of ['auto', 'docker-exec'] as const) test(`pipeline-level docker agent (steps: ${steps}): every step runs in the container, in the mounted workspace, with the build environment`, async () => {
   const r = await runDocker(`
 pipeline {
   agent { docker { image '${IMAGES.busybox}' } }
@@ -33,7 +33,7 @@ pipeline {
       }
     }
   }
-}`, { label });
+}`, { label, docker: { steps } });
   assert.equal(r.state.result, 'SUCCESS', r.console);
   assert.match(r.console, /IN_CONTAINER/);
   assert.match(r.console, /^hello from the build$/m);
@@ -108,13 +108,13 @@ test('an image whose entrypoint does not run its command: "exited at start" with
   for (const img of dockerCli(['images', '-q', 'kiln-dockerfile/docker-test']).split('\n').filter(Boolean)) dockerCli(['rmi', '-f', img]);
 });
 
-test('abort kills the step inside the container; post steps still run there; the container is removed', async () => {
+for (const steps of ['auto', 'docker-exec'] as const) test(`abort kills the step inside the container (steps: ${steps}); post steps still run there; the container is removed`, async () => {
   const h = await startDocker(`
 pipeline {
   agent { docker { image '${IMAGES.busybox}' } }
   stages { stage('Long') { steps { sh 'echo started; sleep 300; echo not reached' } } }
   post { always { sh 'ps -o pid,args | grep -v grep | grep "sleep 300" || echo NO_SLEEP_LEFT' } }
-}`, { label });
+}`, { label, docker: { steps } });
   while (!/^started$/m.test(h.console())) await new Promise((r) => setTimeout(r, 20));
   const t0 = Date.now();
   h.run.abort('test abort');
