@@ -187,7 +187,23 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await row.waitFor();
     assert.match(await row.innerText(), /\*\*\*\*/);
     assert.ok(!(await page.content()).includes(secret), 'the secret is not on the page');
+    // The other kinds: what is not secret (a username, a file name) is listed, the rest never.
+    await page.getByLabel('Kind', { exact: true }).selectOption('usernamePassword');
+    await page.getByLabel('ID', { exact: true }).fill('deploy-login');
+    await page.getByLabel('Username', { exact: true }).fill('deployer');
+    await page.getByLabel('Password', { exact: true }).fill('pw-Never-Shown-77');
+    await page.getByRole('button', { name: 'Add credential' }).click();
+    await page.locator('tr[data-credential="deploy-login"]', { hasText: 'deployer' }).waitFor();
+    await page.getByLabel('Kind', { exact: true }).selectOption('secretFile');
+    await page.getByLabel('ID', { exact: true }).fill('kubeconfig');
+    await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'config.yaml', mimeType: 'text/yaml', buffer: Buffer.from('apiVersion: v1\nkind: Config\n') });
+    await page.getByRole('button', { name: 'Add credential' }).click();
+    await page.locator('tr[data-credential="kubeconfig"]', { hasText: 'config.yaml' }).waitFor();
+    assert.ok(!(await page.content()).includes('pw-Never-Shown-77'), 'the password is not on the page');
     await screenshot(page, '07-credentials');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete credential deploy-login' }).click();
+    await page.locator('tr[data-credential="deploy-login"]').waitFor({ state: 'detached' });
     await createJob('uses-secret', "pipeline {\n  agent any\n  stages {\n    stage('Use') {\n      steps {\n        withCredentials([string(credentialsId: 'api-key', variable: 'KEY')]) {\n          sh 'echo the key is $KEY'\n        }\n      }\n    }\n  }\n}\n");
     await page.getByRole('button', { name: 'Build Now' }).click();
     await page.getByRole('heading', { name: 'uses-secret #1' }).waitFor();
@@ -280,6 +296,18 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     assert.match(cmd, /^kiln agent --url http:\/\/127\.0\.0\.1:\d+\/ --name e2e-agent --secret [0-9a-f]{64}/);
     await page.getByText('online', { exact: true }).first().waitFor();
     await screenshot(page, '08-agent');
+    // Create an agent: its page shows the command to connect it; then delete it.
+    await page.getByRole('link', { name: 'Agents' }).first().click();
+    await page.getByLabel('Agent name', { exact: true }).fill('spare');
+    await page.getByLabel('Labels', { exact: true }).fill('linux big');
+    await page.getByRole('button', { name: 'Create agent' }).click();
+    await page.getByRole('heading', { name: /Agent spare/ }).waitFor();
+    assert.match(await text('[aria-label="Connect command"]'), /--name spare --secret [0-9a-f]{64}/);
+    await page.getByText('offline', { exact: true }).first().waitFor();
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Agents', exact: true }).waitFor();
+    await page.locator('table.list').getByRole('link', { name: 'spare' }).waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'Users' }).first().click();
     await page.getByRole('heading', { name: 'Users' }).waitFor();
     await page.getByLabel('Username', { exact: true }).fill('dev1');
