@@ -192,3 +192,23 @@ test('a fake whose process died before close(): sweepOrphans (run by every Docke
   await DockerRunner.sweepOrphans(); // (another test file's fake starting meanwhile may have swept them already)
   assert.equal(mine(), 0);
 });
+
+test('activeDeadlineSeconds and eviction end a running pod: containers killed, Failed with the reason, the object stays until deleted', async () => {
+  const spec = { containers: [{ name: 'c', image, command: ['sh', '-c', 'echo started; exec sleep 3600'] }] };
+  await create('run', { metadata: { name: 'deadline' }, spec: { ...spec, activeDeadlineSeconds: 2 } });
+  await create('run', { metadata: { name: 'evicted' }, spec });
+  await kube.waitForPod('run', 'evicted', (p) => cs(p, 'c')?.state.running !== undefined, 30_000);
+  await kube.evictPod('run', 'evicted');
+  const ev = kube.pod('run', 'evicted')!;
+  assert.deepEqual([status(ev).phase, (ev.status as { reason: string }).reason], ['Failed', 'Evicted']);
+  assert.ok(status(ev).conditions!.some((c) => c.type === 'DisruptionTarget' && c.status === 'True'));
+  assert.ok(cs(ev, 'c')!.state.terminated, 'its container was killed');
+  assert.equal(await log('run', 'evicted', 'c'), 'started\n', 'its log is still there');
+  const dl = await kube.waitForPod('run', 'deadline', (p) => status(p).phase === 'Failed', 30_000);
+  assert.equal((dl.status as { reason: string }).reason, 'DeadlineExceeded');
+  assert.ok(kube.events('run', 'deadline').some((e) => e.reason === 'DeadlineExceeded' && e.type === 'Warning'));
+  for (const n of ['deadline', 'evicted']) {
+    assert.deepEqual((await kube.docker!.leftovers()).filter((x) => x.includes(`-${n}-`)), [], `${n}: no containers left while the object stays`);
+    await remove('run', n);
+  }
+});

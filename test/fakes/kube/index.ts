@@ -16,7 +16,9 @@
 //
 // The handle (FakeKube): url, token, user, caPem, kubeconfig(ns?, {token?}) / kubeconfigPath(...),
 // cluster (create/get/list/update/patch/delete with the server's rules), store (rv, compact()),
-// pods(ns?), pod(ns, name), events(ns?, involvedName?), waitForPod(ns, name, predicate), create(obj)
+// pods(ns?), pod(ns, name), events(ns?, involvedName?), waitForPod(ns, name, predicate), evictPod(ns,
+// name, message?) (containers killed, Failed/Evicted; activeDeadlineSeconds does the same with
+// DeadlineExceeded), create(obj)
 // (any kind, e.g. secrets for a test's setup), setDeploymentStatus(ns, name, {observedGeneration,
 // replicas, updatedReplicas, readyReplicas, availableReplicas, conditions}), completeRollout,
 // failRollout, setForbidden(rules), compact() (watches from older resourceVersions get 410),
@@ -127,6 +129,8 @@ export interface FakeKube {
   events(namespace?: string, involvedName?: string): KObject[];
   waitForPod(namespace: string, name: string, until: (pod: KObject) => boolean, timeoutMs?: number): Promise<KObject>;
   create(obj: KObject): KObject;
+  /** Evicts a running pod (node pressure): containers killed, phase Failed, reason Evicted; the object stays. */
+  evictPod(namespace: string, name: string, message?: string): Promise<void>;
   setDeploymentStatus(namespace: string, name: string, status: DeploymentStatusInput): KObject;
   completeRollout(namespace: string, name: string): KObject;
   failRollout(namespace: string, name: string, message?: string): KObject;
@@ -217,6 +221,7 @@ export async function startFakeKube(o: FakeKubeOptions = {}): Promise<FakeKube> 
       if (!def) throw new Error(`the fake does not serve ${obj.apiVersion}/${obj.kind}`);
       return cluster.create(def, obj.metadata.namespace ?? (def.namespaced ? 'default' : null), obj);
     },
+    evictPod: (ns, name, message) => pods.evict(ns, name, message),
     setDeploymentStatus: (ns, name, status) => deployments.setStatus(ns, name, status),
     completeRollout: (ns, name) => deployments.complete(ns, name),
     failRollout: (ns, name, message) => deployments.fail(ns, name, message),

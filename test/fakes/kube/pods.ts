@@ -325,6 +325,12 @@ export class PodManager {
       const h = new PodHandle(cluster, pod);
       this.handles.set(h.uid, h);
       runner.start(h);
+      const deadline = asObj(pod.spec).activeDeadlineSeconds;
+      if (typeof deadline === 'number' && deadline > 0) {
+        const t = setTimeout(() => void this.#terminate(h, 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline').catch(() => {}), deadline * 1000);
+        t.unref();
+        h.deletion.signal.addEventListener('abort', () => clearTimeout(t), { once: true });
+      }
     };
     cluster.hooks.podDeleting = (pod, grace) => {
       const h = this.handles.get(pod.metadata.uid!);
@@ -343,6 +349,34 @@ export class PodManager {
         }
       })();
     };
+  }
+
+  /**
+   * The kubelet ends a pod that stays (as after activeDeadlineSeconds or an eviction): its
+   * containers are killed, the phase is Failed with the reason, the object remains until deleted.
+   */
+  async #terminate(h: PodHandle, reason: string, message: string, o: { disruption?: boolean } = {}): Promise<void> {
+    const phase = asObj(h.pod?.status).phase;
+    if (!h.pod || phase === 'Succeeded' || phase === 'Failed' || h.deleting) return;
+    h.event('Warning', reason, message);
+    if (o.disruption) h.updateStatus((s) => setCondition(s, 'DisruptionTarget', 'True', 'TerminationByKubelet', message));
+    for (const c of asList(asObj(h.pod?.status).containerStatuses) as ContainerStatus[]) {
+      if ('running' in c.state) h.event('Normal', 'Killing', `Stopping container ${c.name}`, { container: c.name });
+    }
+    h.deletion.abort();
+    h.failPod(reason, message);
+    try {
+      await this.runner.stop(h, 0);
+    } finally {
+      for (const l of h.logs.values()) l.current.end(); // the handle (and the logs) stay until the pod is deleted
+    }
+  }
+
+  /** Evicts a pod as the kubelet does under node pressure: containers killed, phase Failed, reason Evicted, DisruptionTarget. */
+  evict(namespace: string, name: string, message = 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 50Mi. '): Promise<void> {
+    const h = this.handle(namespace, name);
+    if (!h) throw new Error(`evict: no running pod ${namespace}/${name}`);
+    return this.#terminate(h, 'Evicted', message, { disruption: true });
   }
 
   handle(namespace: string, name: string): PodHandle | undefined {
