@@ -146,6 +146,16 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await screenshot(page, '05-dashboard');
   });
 
+  step('the console follows a running build to its last line', async () => {
+    await createJob('ticker', "pipeline {\n  agent any\n  stages {\n    stage('Tick') { steps { sh 'for i in $(seq 1 150); do echo tick $i; sleep 0.02; done' } }\n  }\n}\n");
+    await page.getByRole('button', { name: 'Build Now' }).click();
+    await page.getByRole('heading', { name: 'ticker #1' }).waitFor();
+    await page.locator('.console .line', { hasText: /^tick 150$/ }).waitFor();
+    await page.locator('.console .line', { hasText: 'Finished: SUCCESS' }).waitFor();
+    await page.locator('.console[data-at-end="true"]').waitFor();
+    assert.equal(await page.locator('.console .line', { hasText: /^tick 1$/ }).count(), 0, 'the first lines scrolled away');
+  });
+
   step('abort a long build', async () => {
     await createJob('long', "pipeline {\n  agent any\n  stages {\n    stage('Wait') { steps { sh 'echo sleeping now; sleep 300' } }\n  }\n}\n");
     await page.getByRole('button', { name: 'Build Now' }).click();

@@ -126,7 +126,11 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
 
   // First load: the first block (gives the size); a running build starts at its end, following.
   useEffect(() => {
-    const off = model.subscribe(() => setVersion((v) => v + 1));
+    const off = model.subscribe(() => {
+      setVersion((v) => v + 1);
+      // Following: stay on the last lines as more of them (or the blocks they need) arrive.
+      if (followRef.current) { const t = endTop(); if (t !== null && t !== topRef.current) setTop(t); }
+    });
     let es: EventSource | null = null;
     let cancelled = false;
     void (async () => {
@@ -147,14 +151,13 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
         pos += bytes.length;
         const id = Number(ev.lastEventId);
         if (Number.isFinite(id) && id > model.size) model.size = id;
-        if (followRef.current) { const t = endTop(); if (t !== null) setTop(t); }
         model.changed();
       });
       es.addEventListener('end', () => {
         es?.close();
         model.complete = true;
         setComplete(true);
-        setFollow(false);
+        if (followRef.current) void goEnd(); else setFollow(false);
         model.changed();
         onEndRef.current?.();
       });
