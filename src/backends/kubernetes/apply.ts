@@ -63,6 +63,8 @@ export interface KubeConn {
   watch(path: string, query: Record<string, string>, onEvent: (type: string, object: Obj) => void, signal: AbortSignal): Promise<void>;
 }
 
+const REQUEST_TIMEOUT_MS = 60_000;
+
 /** A connection to the API server from a kubeconfig or token credential. */
 export async function connect(t: KubeTarget): Promise<KubeConn> {
   const settings: KubernetesCloudSettings = {
@@ -118,8 +120,12 @@ export async function connect(t: KubeTarget): Promise<KubeConn> {
         headers['Content-Type'] = o.contentType ?? 'application/json';
         headers['Content-Length'] = String(Buffer.byteLength(o.body));
       }
+      // One call may take at most REQUEST_TIMEOUT_MS: an API server that accepts the connection
+      // and never answers must not hold the build until its own timeout.
+      const limit = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+      const signal = o.signal ? AbortSignal.any([o.signal, limit]) : limit;
       try {
-        const res = await send(url(path, o.query), await options(method, headers, o.signal), o.body);
+        const res = await send(url(path, o.query), await options(method, headers, signal), o.body);
         const text = await readAll(res);
         const status = res.statusCode ?? 0;
         if (status < 200 || status > 299) throw fail(status, text);
@@ -127,6 +133,7 @@ export async function connect(t: KubeTarget): Promise<KubeConn> {
         try { body = obj(JSON.parse(text)); } catch { /* empty */ }
         return { status, body };
       } catch (e) {
+        if (limit.aborted && !o.signal?.aborted) throw new KubeApplyError(`no answer from ${server} to ${method} ${path} within ${REQUEST_TIMEOUT_MS / 1000} s`);
         throw network(e);
       }
     },
@@ -190,7 +197,7 @@ export function parseManifests(text: string, source: string): Manifest[] {
     const e = d.errors[0];
     if (e) {
       const pos = e.linePos?.[0];
-      throw new KubeApplyError(`${source} document ${doc}: not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0] ?? ''}`);
+      throw new KubeApplyError(`${source} document ${doc}: not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`);
     }
     const value: unknown = d.toJS({ maxAliasCount: 1000 });
     if (value === null || value === undefined) continue; // an empty document, as kubectl skips

@@ -287,3 +287,14 @@ test('kubernetesApply: a namespace in the object that differs from the step\'s i
   assert.match(nowait.console, /^deployment\.apps\/nowait created$/m);
   assert.ok(!/Waiting for/.test(nowait.console));
 });
+
+test('kubernetesApply: aborting the build while it waits for a rollout stops the step at once', async () => {
+  const h = await start(wrap(`        kubernetesApply(text: '''${deployment('aborted', 'a:1')}''', namespace: 'ci', credentialsId: 'kubeconfig')`), { credentials, baseEnv: baseEnv() });
+  await until(h, /Waiting for deployment\.apps\/aborted/);
+  const t0 = Date.now();
+  h.run.abort();
+  const state = await h.done;
+  assert.equal(state.result, 'ABORTED', h.console());
+  assert.ok(Date.now() - t0 < 3000, 'stopped promptly');
+  assert.ok(!/did not roll out/.test(h.console()), h.console());
+});
