@@ -622,9 +622,6 @@ export class Cluster {
     };
     this.store.write(def, ev, 'ADDED');
   }
-
-  /** `pods`, `deployments.apps`: for messages. */
-  static qualified = qualified;
 }
 
 export { isPlainObject, asObj, asList };

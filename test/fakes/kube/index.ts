@@ -70,7 +70,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { Cluster, apps, core, now } from './cluster.ts';
+import { Cluster, core, now } from './cluster.ts';
 import { DeploymentController, type DeploymentStatusInput } from './apps.ts';
 import { PodManager, type PodHandle, type PodRunner } from './pods.ts';
 import { FakeServer, type ForbidRule } from './server.ts';
@@ -243,6 +243,5 @@ export async function startFakeKube(o: FakeKubeOptions = {}): Promise<FakeKube> 
       if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-  void apps;
   return fake;
 }

@@ -6,11 +6,11 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import {
-  ApiError, GROUP_VERSIONS, RESOURCES, apiVersionOf, clone, errors, findResource, isPlainObject, qualified, resourceKey, verbsOf,
+  ApiError, GROUP_VERSIONS, RESOURCES, apiVersionOf, errors, findResource, isPlainObject, qualified, resourceKey, verbsOf,
   type JsonObject, type KObject, type ResourceDef,
 } from './objects.ts';
 import { parseFieldSelector, parseLabelSelector, type Predicate } from './selectors.ts';
-import { Cluster, asList, asObj, core } from './cluster.ts';
+import { Cluster, asList, asObj } from './cluster.ts';
 import type { Change } from './store.ts';
 import type { ContainerStatus, LogBuffer, PodManager } from './pods.ts';
 import { tableFor } from './tables.ts';
@@ -494,11 +494,9 @@ export class FakeServer {
 
   // -------------------------------------------------------------------------------------------
 
+  /** The Eviction API (kubectl drain): a graceful delete (there are no PodDisruptionBudgets to honour). */
   #evict(route: Route): void {
-    const h = this.pods.handle(route.namespace!, route.name!);
-    this.cluster.get(route.def, route.namespace, route.name!);
     this.cluster.delete(route.def, route.namespace, route.name!, {});
-    void h;
   }
 
   #review(def: ResourceDef, body: unknown, user: string): JsonObject {
@@ -678,4 +676,3 @@ function includeObject(req: http.IncomingMessage): 'None' | 'Metadata' | 'Object
   return (m?.[1] as 'None' | 'Metadata' | 'Object' | undefined) ?? 'Metadata';
 }
 
-export { clone, core };
