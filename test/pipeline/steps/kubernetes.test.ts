@@ -298,3 +298,17 @@ test('kubernetesApply: aborting the build while it waits for a rollout stops the
   assert.ok(Date.now() - t0 < 3000, 'stopped promptly');
   assert.ok(!/did not roll out/.test(h.console()), h.console());
 });
+
+test('kubernetesApply rollbackOnFailure leaves alone what it cannot roll back: a new Deployment, one whose template this step did not change', async () => {
+  const step = wrap(`        kubernetesApply(text: '''${deployment('fresh', 'fresh:1')}''', namespace: 'ci', credentialsId: 'kubeconfig', rollbackOnFailure: true)`);
+  const h = await start(step, { credentials, baseEnv: baseEnv() });
+  await until(h, /Waiting for deployment\.apps\/fresh/);
+  kube.failRollout('ci', 'fresh');
+  assert.equal((await h.done).result, 'FAILURE');
+  assert.match(h.console(), /^deployment\.apps\/fresh: not rolled back: it did not exist before this step/m);
+  const again = await runPipeline(step, { credentials, baseEnv: baseEnv() });
+  assert.equal(again.state.result, 'FAILURE');
+  assert.match(again.console, /^deployment\.apps\/fresh unchanged$/m);
+  assert.match(again.console, /^deployment\.apps\/fresh: not rolled back: this step did not change its pod template$/m);
+  assert.match(again.console, /kubernetesApply: deployment\.apps\/fresh exceeded its progress deadline/);
+});
