@@ -4,7 +4,8 @@
 // into `docker exec` run through the underlying workspace's own exec, which works wherever
 // that workspace lives (local, inbound agent, SSH agent), as Jenkins' `docker` CLI does.
 import { randomBytes } from 'node:crypto';
-import type { ExecResult, ExecSpec, FileStat, GlobOptions, Workspace } from '../types.ts';
+import type { ExecResult, ExecSpec, Workspace } from '../types.ts';
+import { OnNodeWorkspace } from './on-node.ts';
 import { docker } from './cli.ts';
 import { NODE_ONLY_ENV, type RunnerClient } from './runner.ts';
 
@@ -17,27 +18,16 @@ export interface ContainerWorkspaceOptions {
   runner?: { client: RunnerClient; dead: Promise<string>; dir: string };
 }
 
-export class ContainerWorkspace implements Workspace {
-  readonly root: string;
-  readonly tmp: string;
-  readonly nodeName: string;
-  readonly nodeLabels: string[];
+export class ContainerWorkspace extends OnNodeWorkspace {
   readonly hasContainers = false;
-  readonly isUnix = true;
-  /** The node's workspace that the container is started beside. */
-  readonly base: Workspace;
   readonly containerId: string;
   readonly #o: ContainerWorkspaceOptions;
   readonly runner: ContainerWorkspaceOptions['runner'] | null;
   #released = false;
 
   constructor(base: Workspace, containerId: string, o: ContainerWorkspaceOptions) {
-    this.base = base;
+    super(base);
     this.containerId = containerId;
-    this.root = base.root;
-    this.tmp = base.tmp;
-    this.nodeName = base.nodeName;
-    this.nodeLabels = base.nodeLabels;
     this.#o = o;
     this.runner = o.runner ?? null;
   }
@@ -95,15 +85,6 @@ export class ContainerWorkspace implements Workspace {
     const ended = await Promise.race([done.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), this.#o.killGraceMs ?? 1500); })]);
     clearTimeout(timer);
     if (!ended) await kill('KILL');
-  }
-
-  readFile(p: string): Promise<Buffer> { return this.base.readFile(p); }
-  writeFile(p: string, data: Buffer | string, mode?: number): Promise<void> { return this.base.writeFile(p, data, mode); }
-  stat(p: string): Promise<FileStat | null> { return this.base.stat(p); }
-  mkdir(p: string): Promise<void> { return this.base.mkdir(p); }
-  remove(p: string): Promise<void> { return this.base.remove(p); }
-  glob(dir: string, includes: string, excludes?: string, options?: GlobOptions): Promise<string[]> {
-    return this.base.glob(dir, includes, excludes, options);
   }
 
   /** Removes the container (whatever runs in it is killed); the node's workspace stays. */

@@ -15,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { BuildRef, ExecResult, ExecSpec, FileStat, GlobOptions, Workspace } from '../types.ts';
+import type { BuildRef, ExecResult, ExecSpec, Workspace } from '../types.ts';
+import { OnNodeWorkspace } from './on-node.ts';
 import { Engine, EngineError } from './engine.ts';
 import { RUNNER_SH, RunnerClient } from './runner.ts';
 import { dockerName, lastLines } from './cli.ts';
@@ -343,23 +344,13 @@ function warnMixedUsers(spec: PodSpec, log: (l: string) => void): void {
 // ---------------------------------------------------------------------------------------------
 // The pod as a Workspace
 
-export class PodWorkspace implements Workspace {
-  readonly root: string;
-  readonly tmp: string;
-  readonly nodeName: string;
-  readonly nodeLabels: string[];
+export class PodWorkspace extends OnNodeWorkspace {
   readonly hasContainers = true;
-  readonly isUnix = true;
   readonly pod: DockerPod;
-  readonly base: Workspace;
   #released = false;
   constructor(base: Workspace, pod: DockerPod) {
-    this.base = base;
+    super(base, pod.name, [pod.name, ...base.nodeLabels]);
     this.pod = pod;
-    this.root = base.root;
-    this.tmp = base.tmp;
-    this.nodeName = pod.name;
-    this.nodeLabels = [pod.name, ...base.nodeLabels];
   }
 
   async exec(spec: ExecSpec): Promise<ExecResult> {
@@ -385,15 +376,6 @@ export class PodWorkspace implements Workspace {
         + 'give every container the same securityContext.runAsUser, or set a pod-level securityContext.fsGroup\n'), 'stderr');
     }
     return r;
-  }
-
-  readFile(p: string): Promise<Buffer> { return this.base.readFile(p); }
-  writeFile(p: string, data: Buffer | string, mode?: number): Promise<void> { return this.base.writeFile(p, data, mode); }
-  stat(p: string): Promise<FileStat | null> { return this.base.stat(p); }
-  mkdir(p: string): Promise<void> { return this.base.mkdir(p); }
-  remove(p: string): Promise<void> { return this.base.remove(p); }
-  glob(dir: string, includes: string, excludes?: string, options?: GlobOptions): Promise<string[]> {
-    return this.base.glob(dir, includes, excludes, options);
   }
 
   async release(): Promise<void> {
