@@ -108,3 +108,39 @@ test('apply into a namespace that does not exist says so', async () => {
   await assert.rejects(applyAll(conn, parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n', 'cm.yaml'), { namespace: 'nowhere', fieldManager: 'kiln', log: () => {} }),
     /cm\.yaml document 1 \(configmap\/c\): .*namespaces? "nowhere" not found/);
 });
+
+test('the rollout watch recovers: an ERROR event (410 Gone) reads afresh, an ended stream is watched again from the last version, a dropped connection is retried', async () => {
+  const dep = (rv: number, updated: number) => ({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w', namespace: 'ci', generation: 1, resourceVersion: String(rv) },
+    spec: { replicas: 2 }, status: { observedGeneration: 1, replicas: updated, updatedReplicas: updated, availableReplicas: updated },
+  });
+  const calls: string[] = [];
+  let current = dep(10, 0);
+  let watches = 0;
+  const conn = {
+    server: 'https://stub', contextNamespace: 'ci',
+    async request(method: string, path: string) {
+      calls.push(`${method} ${path}`);
+      return { status: 200, body: current as Record<string, unknown> };
+    },
+    async watch(_path: string, query: Record<string, string>, onEvent: (t: string, o: Record<string, unknown>) => void) {
+      watches++;
+      calls.push(`WATCH rv=${query.resourceVersion}`);
+      if (watches === 1) { onEvent('ERROR', { kind: 'Status', code: 410, reason: 'Expired' }); return; }
+      if (watches === 2) { current = dep(12, 1); onEvent('MODIFIED', current); onEvent('BOOKMARK', { metadata: { resourceVersion: '13' } }); return; }
+      if (watches === 3) throw new Error('socket hang up');
+      current = dep(20, 2);
+      onEvent('MODIFIED', current);
+    },
+  };
+  const applied = { info: { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true }, namespace: 'ci', name: 'w', display: 'deployment.apps/w', after: dep(10, 0) } as unknown as Applied;
+  const lines: string[] = [];
+  const r = await waitForRollout(conn, applied, AbortSignal.timeout(10_000), 10, (l) => lines.push(l));
+  assert.deepEqual([r.ok, r.message], [true, 'deployment.apps/w successfully rolled out']);
+  assert.deepEqual(calls, [
+    'GET /apis/apps/v1/namespaces/ci/deployments/w', 'WATCH rv=10',
+    'GET /apis/apps/v1/namespaces/ci/deployments/w', 'WATCH rv=10', 'WATCH rv=13',
+    'GET /apis/apps/v1/namespaces/ci/deployments/w', 'WATCH rv=12',
+  ]);
+  assert.deepEqual(lines, ['Waiting for deployment.apps/w to roll out: 0 of 2 updated, 0 available', 'Waiting for deployment.apps/w to roll out: 1 of 2 updated, 1 available']);
+});
