@@ -16,7 +16,7 @@ const label = testLabel();
 before(() => requireDocker());
 after(() => assertNoLeftovers(label));
 
-const pods = (o: { engine?: Engine } = {}) => (nodes: Parameters<typeof withDockerPods>[0]) =>
+const pods = (o: { engine?: Engine; agentEnv?: Record<string, string> } = {}) => (nodes: Parameters<typeof withDockerPods>[0]) =>
   withDockerPods(nodes, { agentImage: IMAGES.agent, labels: { 'kiln.test': label }, ...o });
 
 function pipelineWithPod(yaml: string, stages: string): string {
@@ -177,4 +177,39 @@ test('pod spec errors are precise; sweepPods removes what a crashed run left', a
   assert.deepEqual(await sweepPods(engine, [`kiln.sweep=${label}`]), { containers: 2, volumes: 0 });
   await backend.close();
   assertNoLeftovers(label);
+});
+
+test("the injected agent container gets the controller's KILN_* environment; a spec's own 'jnlp' replaces it; defaultContainer routes bare steps", async () => {
+  const agentEnv = { KILN_URL: 'http://controller.test:8080', KILN_SECRET: 's3cret', KILN_AGENT_NAME: 'pod-agent-1', KILN_AGENT_WORKDIR: '/home/jenkins/agent' };
+  const r = await runDocker(pipelineWithPod(`spec:
+  containers:
+  - name: tool
+    image: ${IMAGES.busybox}
+    command: [cat]
+    tty: true`, `    stage('S') { steps { sh 'echo "agent: $KILN_URL $KILN_AGENT_NAME $KILN_AGENT_WORKDIR"' } }`), { label, wrap: pods({ agentEnv }) });
+  assert.equal(r.state.result, 'SUCCESS', r.console);
+  assert.match(r.console, /^agent: http:\/\/controller\.test:8080 pod-agent-1 \/home\/jenkins\/agent$/m);
+  const own = await runDocker(`pipeline {
+  agent { kubernetes { defaultContainer 'tool'; yaml """
+spec:
+  containers:
+  - name: jnlp
+    image: ${IMAGES.busybox}
+    command: [cat]
+    tty: true
+    env:
+    - name: MINE
+      value: own-agent
+  - name: tool
+    image: ${IMAGES.git}
+    command: [cat]
+    tty: true
+""" } }
+  stages { stage('S') { steps { sh 'git --version'; container('jnlp') { sh 'echo "jnlp=$MINE"' } } } }
+}`, { label, wrap: pods() });
+  assert.equal(own.state.result, 'SUCCESS', own.console);
+  assert.match(own.console, /^git version/m);
+  assert.match(own.console, /^jnlp=own-agent$/m);
+  assert.match(own.console, /jnlp \(kiln-test\/busybox:latest\)/);
+  assert.doesNotMatch(own.console, /kiln-test\/agent/);
 });
