@@ -110,6 +110,13 @@ export function CloudsPage() {
     try { setResult(await api.post<Report>('/clouds/test', bodyOf(f))); }
     catch (err) { handle404(err); }
   });
+  const remove = () => run(async () => {
+    if (!confirm(`Delete cloud ${f.name}?`)) return;
+    await api.del(`/clouds/${encodeURIComponent(f.name)}`);
+    setNames(names.filter((n) => n !== f.name));
+    setF(EMPTY);
+    setResult(null);
+  });
   const tpl = (i: number, k: keyof Template, v: string) => set('podTemplates', f.podTemplates.map((t, j) => (j === i ? { ...t, [k]: v } : t)));
   return (
     <section>
@@ -117,7 +124,7 @@ export function CloudsPage() {
       <p className="muted">Where build agents come from on demand: a Kubernetes cluster (one pod per build) or a Docker engine.</p>
       {unavailable ? <div className="notice card" role="status">{NOT_YET}</div> : null}
       {names.length > 0 ? (
-        <p>Configured: {names.map((n) => <button key={n} className="small" onClick={() => void load(n)}>{n}</button>)}</p>
+        <p>Configured: {names.map((n) => <button key={n} className="small" onClick={() => void load(n)} aria-label={`Edit cloud ${n}`}>{n}</button>)}</p>
       ) : null}
       <form className="card cloud-form" onSubmit={save}>
         <fieldset>
@@ -149,7 +156,7 @@ export function CloudsPage() {
         </>}
         <Field label="Agent image" hint="The image of the injected agent container">{(id) => <input id={id} value={f.agentImage} onChange={(e) => set('agentImage', e.target.value)} />}</Field>
         <label className="inline"><input type="checkbox" checked={f.skipTlsVerify} onChange={(e) => set('skipTlsVerify', e.target.checked)} /> Disable TLS certificate verification (self-signed endpoints only)</label>
-        <Field label="Concurrency limit" hint="Pods at once; 0 = no limit">{(id) => <input id={id} type="number" min={0} value={f.concurrencyCap} onChange={(e) => set('concurrencyCap', Number(e.target.value))} />}</Field>
+        <Field label="Concurrency limit" hint={f.type === 'kubernetes' ? 'Pods of this cloud at once; more builds wait in the queue' : 'Pods at once; 0 = no limit'}>{(id) => <input id={id} type="number" min={f.type === 'kubernetes' ? 1 : 0} value={f.concurrencyCap} onChange={(e) => set('concurrencyCap', Number(e.target.value))} />}</Field>
         <fieldset>
           <legend>Pod templates</legend>
           {f.podTemplates.map((t, i) => (
@@ -176,6 +183,7 @@ export function CloudsPage() {
         <div className="actions">
           <button type="button" disabled={busy} onClick={() => void test()}>Test Connection</button>
           <button type="submit" className="primary" disabled={busy}>Save</button>
+          {names.includes(f.name) ? <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>Delete cloud</button> : null}
         </div>
       </form>
     </section>
