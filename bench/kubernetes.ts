@@ -1,0 +1,162 @@
+// Kubernetes pods for builds, against the fake API server (test/fakes/kube) whose pods really
+// run in Docker (scripts/test-prereqs.sh starts dockerd and builds the kiln-test/* images):
+//   1. one pod build, broken down: trigger → pod created → agent connected → first step output
+//      → build finished, against the fake's own floor: the same pod created directly through the
+//      API until all its containers run (what Kiln cannot go below on this "cluster");
+//   2. 20 builds at once on a cloud capped at 5 pods: wall time, the most pods seen at once, and
+//      whether every build went green;
+//   3. 100 `sh` steps in a tool container (through its runner) against 100 in the agent container.
+//
+//   node bench/kubernetes.ts [--rounds 3] [--concurrent 20] [--cap 5] [--steps 100]
+//
+// Prints a table, then one JSON line. Medians over rounds in the same run.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startController } from '../src/controller/app.ts';
+import { loadConfig } from '../src/controller/config.ts';
+import { startFakeKube } from '../test/fakes/kube/index.ts';
+import { core } from '../test/fakes/kube/cluster.ts';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, concurrent: { type: 'string', default: '20' }, cap: { type: 'string', default: '5' }, steps: { type: 'string', default: '100' } } });
+const ROUNDS = Number(values.rounds);
+const CONCURRENT = Number(values.concurrent);
+const CAP = Number(values.cap);
+const STEPS = Number(values.steps);
+for (const img of ['kiln-test/agent:latest', 'kiln-test/busybox:latest']) {
+  if (spawnSync('docker', ['image', 'inspect', img], { stdio: 'ignore' }).status !== 0) {
+    console.error(`bench/kubernetes.ts: image ${img} is missing (or dockerd is not running); run scripts/test-prereqs.sh first`);
+    process.exit(2);
+  }
+}
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const r1 = (n: number) => Math.round(n * 10) / 10;
+const progress = (line: string) => process.stderr.write(`[bench kubernetes] ${line}\n`);
+
+const TOKEN = `bench-${process.pid}-0123456789abcdef0123456789abcdef`;
+const gateway = execFileSync('docker', ['network', 'inspect', 'bridge', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}'], { encoding: 'utf8' }).trim()
+  || (/inet (\d+\.\d+\.\d+\.\d+)/.exec(execFileSync('ip', ['-4', '-o', 'addr', 'show', 'docker0'], { encoding: 'utf8' }))?.[1] ?? '');
+const home = mkdtempSync(path.join(tmpdir(), 'kiln-bench-k8s-'));
+const kube = await startFakeKube({ runner: 'docker', namespaces: ['ci'] });
+const c = await startController(loadConfig({ flags: { home, port: '0', host: '0.0.0.0' }, env: { KILN_ADMIN_TOKEN: TOKEN } }));
+const auth = { authorization: `Bearer ${TOKEN}` };
+const api = async (method: string, p: string, body?: unknown) => {
+  const res = await fetch(new URL(p.replace(/^\//, ''), c.url), { method, headers: { ...auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+};
+process.on('exit', () => rmSync(home, { recursive: true, force: true }));
+
+const POD = `spec:
+  containers:
+  - name: tool
+    image: kiln-test/busybox:latest
+    command: [cat]
+    tty: true
+`;
+try {
+  await api('POST', '/api/v1/credentials', { id: 'kube', type: 'secretText', secret: kube.token });
+  await api('PUT', '/api/v1/clouds/fake', {
+    type: 'kubernetes',
+    settings: { serverUrl: kube.url, caCertificate: kube.caPem, namespace: 'ci', credentialsId: 'kube', controllerUrl: `http://${gateway}:${new URL(c.url).port}/`, agentImage: 'kiln-test/agent:latest', containerCap: CAP },
+  });
+
+  /** Follows a build's console; returns when each marker first appeared (ms since `t0`) and the result. */
+  const follow = async (job: string, n: number, t0: number, markers: Record<string, RegExp>) => {
+    const res = await fetch(new URL(`api/v1/jobs/${job}/builds/${n}/console/stream`, c.url), { headers: auth });
+    const seen: Record<string, number> = {};
+    let text = '';
+    let buf = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      let sep: number;
+      while ((sep = buf.indexOf('\n\n')) >= 0) {
+        const event = buf.slice(0, sep);
+        buf = buf.slice(sep + 2);
+        const data = /^data: (.*)$/m.exec(event)?.[1];
+        if (/^event: log$/m.test(event) && data) text += JSON.parse(data) as string;
+      }
+      for (const [k, re] of Object.entries(markers)) if (seen[k] === undefined && re.test(text)) seen[k] = performance.now() - t0;
+    }
+    const b = await api('GET', `/api/v1/jobs/${job}/builds/${n}`);
+    return { seen, result: b.result as string, end: performance.now() - t0, text };
+  };
+
+  // 1. One pod build, broken down, and the fake's floor.
+  await api('POST', '/api/v1/jobs', { name: 'one', script: `pipeline { agent { kubernetes { yaml '''\n${POD}''' } }; stages { stage('S') { steps { container('tool') { sh 'echo first-step' } } } } }` });
+  const parts = { created: [] as number[], connected: [] as number[], firstStep: [] as number[], finished: [] as number[], floor: [] as number[] };
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = performance.now();
+    const b = await api('POST', '/api/v1/jobs/one/builds', {});
+    const f = await follow('one', b.number, t0, { created: /Created pod/, connected: /is online in pod/, firstStep: /\nfirst-step\n/ });
+    if (f.result !== 'SUCCESS') throw new Error(`build one #${b.number}: ${f.result}\n${f.text}`);
+    parts.created.push(f.seen.created!); parts.connected.push(f.seen.connected!); parts.firstStep.push(f.seen.firstStep!); parts.finished.push(f.end);
+    // The floor: the same containers (agent + tool + the pause), created directly, until all run.
+    const t1 = performance.now();
+    const name = `floor-${i}`;
+    kube.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ci' }, spec: { restartPolicy: 'Never', containers: [{ name: 'jnlp', image: 'kiln-test/agent:latest', command: ['sleep', '3600'] }, { name: 'tool', image: 'kiln-test/busybox:latest', command: ['cat'], tty: true }] } });
+    await kube.waitForPod('ci', name, (p) => ((p.status as { containerStatuses?: { state?: { running?: unknown } }[] } | undefined)?.containerStatuses ?? []).filter((s) => s.state?.running).length === 2, 60_000);
+    parts.floor.push(performance.now() - t1);
+    kube.cluster.delete(core('pods'), 'ci', name, { gracePeriodSeconds: 0 });
+    await kube.waitForPod('ci', name, () => false, 1).catch(() => {});
+    progress(`round ${i + 1}: created ${r1(f.seen.created!)} ms, agent ${r1(f.seen.connected!)} ms, first step ${r1(f.seen.firstStep!)} ms; floor ${r1(parts.floor.at(-1)!)} ms`);
+  }
+
+  // 2. 20 builds at once under a cap of 5.
+  await api('POST', '/api/v1/jobs', { name: 'many', script: `pipeline { agent { kubernetes { yaml '''\n${POD}''' } }; stages { stage('S') { steps { container('tool') { sh 'sleep 1' } } } } }` });
+  let most = 0;
+  const sample = setInterval(() => { most = Math.max(most, kube.pods('ci').filter((p) => !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp).length); }, 20);
+  const tc = performance.now();
+  const many = await Promise.all(Array.from({ length: CONCURRENT }, () => api('POST', '/api/v1/jobs/many/builds', {})));
+  const results = await Promise.all(many.map((b: { number: number }) => follow('many', b.number, tc, {})));
+  const manyWall = performance.now() - tc;
+  clearInterval(sample);
+  const green = results.filter((r) => r.result === 'SUCCESS').length;
+  progress(`${CONCURRENT} builds under cap ${CAP}: ${r1(manyWall / 1000)} s, at most ${most} pods at once, ${green} green`);
+
+  // 3. Steps in the tool container against steps in the agent container.
+  const stepsJob = (where: 'tool' | 'agent') => `pipeline { agent { kubernetes { yaml '''\n${POD}''' } }; stages {
+    stage('warm') { steps { container('tool') { sh 'true' }; sh 'true' } }
+    stage('S') { steps { script { def t0 = System.currentTimeMillis(); for (int i = 0; i < ${STEPS}; i++) { ${where === 'tool' ? "container('tool') { sh 'true' }" : "sh 'true'"} }; echo "STEPS-MS=\${System.currentTimeMillis() - t0}" } } } } }`;
+  const perStep: Record<string, number[]> = { tool: [], agent: [] };
+  for (const where of ['tool', 'agent'] as const) {
+    await api('POST', '/api/v1/jobs', { name: `steps-${where}`, script: stepsJob(where) });
+    for (let i = 0; i < Math.max(1, ROUNDS - 1); i++) {
+      const b = await api('POST', `/api/v1/jobs/steps-${where}/builds`, {});
+      const f = await follow(`steps-${where}`, b.number, performance.now(), {});
+      const ms = Number(/STEPS-MS=(\d+)/.exec(f.text)?.[1]);
+      if (f.result !== 'SUCCESS' || !Number.isFinite(ms)) throw new Error(`steps-${where}: ${f.result}\n${f.text.slice(-2000)}`);
+      perStep[where]!.push(ms / STEPS);
+    }
+  }
+
+  const m = (xs: number[]) => r1(median(xs));
+  const rows: [string, string][] = [
+    ['trigger → pod created (median)', `${m(parts.created)} ms`],
+    ['trigger → agent connected', `${m(parts.connected)} ms`],
+    ['trigger → first step output', `${m(parts.firstStep)} ms`],
+    ['trigger → build finished', `${m(parts.finished)} ms`],
+    ['fake floor: same pod created directly → containers running', `${m(parts.floor)} ms`],
+    ['first step / floor', `${r1(median(parts.firstStep) / median(parts.floor))}×`],
+    [`${CONCURRENT} pod builds at once, cap ${CAP}: wall`, `${r1(manyWall / 1000)} s`],
+    ['  most pods at once / green builds', `${most} / ${green} of ${CONCURRENT}`],
+    [`sh step in the tool container (${STEPS} steps)`, `${r1(median(perStep.tool!))} ms`],
+    ['sh step in the agent container', `${r1(median(perStep.agent!))} ms`],
+    ['tool / agent', `${r1(median(perStep.tool!) / median(perStep.agent!))}×`],
+  ];
+  console.log(`bench kubernetes (fake API server, pods in Docker; ${ROUNDS} rounds; load ${(await import('node:os')).loadavg()[0]!.toFixed(2)})`);
+  for (const [k, v] of rows) console.log(`${k.padEnd(64)} ${v}`);
+  console.log(JSON.stringify({
+    bench: 'kubernetes', rounds: ROUNDS,
+    one_pod_ms: { created: m(parts.created), connected: m(parts.connected), first_step: m(parts.firstStep), finished: m(parts.finished), floor: m(parts.floor) },
+    concurrent: { builds: CONCURRENT, cap: CAP, wall_s: r1(manyWall / 1000), most_pods: most, green },
+    step_ms: { tool: r1(median(perStep.tool!)), agent: r1(median(perStep.agent!)) },
+  }));
+} finally {
+  await c.close();
+  await kube.close();
+}
