@@ -173,15 +173,16 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
   });
 
   step('approve an input', async () => {
-    await createJob('gated', "pipeline {\n  agent any\n  stages {\n    stage('Deploy') {\n      input { message 'Deploy to production?'\n ok 'Ship it' }\n      steps { sh 'echo deployed' }\n    }\n  }\n}\n");
+    await createJob('gated', "pipeline {\n  agent any\n  stages {\n    stage('Deploy') {\n      input {\n        message 'Deploy to production?'\n        ok 'Ship it'\n        parameters { choice(name: 'TARGET', choices: ['staging', 'prod'], description: 'where to') }\n      }\n      steps { sh 'echo deployed to $TARGET' }\n    }\n  }\n}\n");
     await page.getByRole('button', { name: 'Build Now' }).click();
     await page.getByRole('heading', { name: 'gated #1' }).waitFor();
     const box = page.getByRole('region', { name: 'Input requested' });
     await box.getByText('Deploy to production?').waitFor();
     await screenshot(page, '06-input');
+    await box.getByLabel('TARGET', { exact: true }).selectOption('prod');
     await box.getByRole('button', { name: 'Ship it' }).click();
     await page.locator('h1 .badge', { hasText: 'Success' }).waitFor();
-    await consoleHas('deployed');
+    await consoleHas('deployed to prod');
   });
 
   step('a credential is added, never shown back, and masked in the build log', async () => {

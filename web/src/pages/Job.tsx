@@ -56,6 +56,12 @@ export function JobPage({ name }: { name: string }) {
         {j.definition.kind === 'inline' ? 'Inline Jenkinsfile' : <>Jenkinsfile <code>{j.definition.path}</code> from <code>{j.definition.url}</code> ({j.definition.branch})</>}
         {' · '}next build #{j.nextBuildNumber}
       </p>
+      {j.definition.kind === 'inline' ? (
+        <details className="card">
+          <summary>Jenkinsfile</summary>
+          <pre className="jenkinsfile" aria-label="Jenkinsfile">{j.definition.script}</pre>
+        </details>
+      ) : null}
       <ErrorBox error={error} />
       {showParams ? <ParamsForm params={j.parameters} busy={busy} onSubmit={(p) => void buildNow(p)} /> : null}
       <h2>Builds</h2>
