@@ -68,6 +68,25 @@ test('a wrong token is a 401 Status, no token is anonymous (403), forbid rules a
   }
 });
 
+test('TLS: only the fake\'s CA is trusted; setDelay(Infinity) hangs requests (for timeouts), setDelay(0) answers again', async () => {
+  const other = await startFakeKube({ runner: 'scripted' });
+  try {
+    await assert.rejects(request({ ...kube, caPem: other.caPem }, 'GET', '/version'), /self-signed|unable to verify|certificate/i);
+  } finally {
+    await other.close();
+  }
+  kube.setDelay(Infinity);
+  try {
+    const t0 = Date.now();
+    const r = await Promise.race([request(kube, 'GET', '/version').then(() => 'answered'), new Promise((res) => setTimeout(() => res('timeout'), 400))]);
+    assert.equal(r, 'timeout');
+    assert.ok(Date.now() - t0 >= 390);
+  } finally {
+    kube.setDelay(0);
+  }
+  assert.equal((await request(kube, 'GET', '/version')).status, 200);
+});
+
 test('create, get, list: uid, creationTimestamp, resourceVersion, generateName, defaults; errors as Status objects', async () => {
   const c = await request(kube, 'POST', '/api/v1/namespaces/ci/pods', pod('p1'));
   assert.equal(c.status, 201);

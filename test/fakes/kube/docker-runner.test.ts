@@ -208,7 +208,10 @@ test('activeDeadlineSeconds and eviction end a running pod: containers killed, F
   assert.equal((dl.status as { reason: string }).reason, 'DeadlineExceeded');
   assert.ok(kube.events('run', 'deadline').some((e) => e.reason === 'DeadlineExceeded' && e.type === 'Warning'));
   for (const n of ['deadline', 'evicted']) {
-    assert.deepEqual((await kube.docker!.leftovers()).filter((x) => x.includes(`-${n}-`)), [], `${n}: no containers left while the object stays`);
+    const left = async () => (await kube.docker!.leftovers()).filter((x) => x.includes(`-${n}-`));
+    for (let i = 0; i < 100 && (await left()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(await left(), [], `${n}: no containers left while the object stays`);
+    assert.ok(kube.pod('run', n));
     await remove('run', n);
   }
 });

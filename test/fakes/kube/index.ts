@@ -1,75 +1,99 @@
 // A fake Kubernetes API server for tests: the real wire protocol for what Kiln uses, proven
-// against the real `kubectl` (see kubectl.test.ts), with pods that really run in Docker.
+// against the real kubectl 1.32 (kubectl.test.ts), with pods whose containers really run in Docker.
 //
-//   const kube = await startFakeKube({ runner: 'docker' });     // or 'scripted' (default 'docker')
-//   kube.url, kube.token, kube.caPem (with tls: true), kube.kubeconfigPath('ns')  → a kubeconfig file
-//   ... drive it with @kubernetes/client-node, kubectl, or plain HTTP ...
-//   await kube.close();                                        // stops pods, removes containers
+//   import { startFakeKube } from '../fakes/kube/index.ts';
+//   const kube = await startFakeKube({ runner: 'docker', namespaces: ['ci'] });   // or runner: 'scripted'
+//   kube.url (https://127.0.0.1:PORT), kube.token, kube.caPem, kube.kubeconfigPath('ci') → a kubeconfig file
+//   ... drive it with @kubernetes/client-node, kubectl, or plain HTTPS ...
+//   await kube.close();                        // stops the pods, removes their containers and volumes
 //
-// Options (FakeKubeOptions): runner ('docker' | 'scripted' | a PodRunner), docker (DockerRunnerOptions:
-// pauseImage, label, backoff), scripted (ScriptedOptions: auto 'running' | 'none'), token / tokens
-// (token → user), tls (self-signed, CA in caPem), host/port, namespaces (besides default,
-// kube-system, kube-public, kube-node-lease), forbid (ForbidRule[]: verb/resource/namespace that
-// answer 403), deployments ('manual': status only from the test; 'complete': rollouts finish at
-// once), version ({major, minor}), historyLimit (watch history kept; older → 410), expiredAs ('http'
-// 410 or 'event': a 200 with an ERROR event), bookmarkIntervalMs.
+// Options (FakeKubeOptions)
+//   runner        'docker' (default: DockerRunner, a fake kubelet on the local dockerd), 'scripted'
+//                 (ScriptedRunner: the test decides statuses, logs, exec), or any PodRunner
+//   docker        DockerRunnerOptions: pauseImage (default kiln-test/busybox:latest), label,
+//                 pullBackoffMs, crashBackoffMs, init
+//   scripted      ScriptedOptions: auto ('running' default | 'none': pods stay unscheduled), onExec
+//   token, tokens, user   the bearer token (random) and its user (system:serviceaccount:default:kiln);
+//                 more token → user pairs
+//   tls           default true: HTTPS with the fake's own CA (caPem); client certificates signed by
+//                 it (clientCertificate(user)) authenticate as their CN. kubectl sends bearer tokens
+//                 only over TLS, so tls: false is for plain-HTTP clients only
+//   host, port    listen address (127.0.0.1, a free port); a non-loopback host also goes into the
+//                 certificate and into pods' KUBERNETES_SERVICE_HOST
+//   namespaces    created besides default, kube-system, kube-public, kube-node-lease
+//   forbid        ForbidRule[] {user?, verb?, resource? ('pods', 'pods/log'), namespace?} → 403
+//   deployments   'manual' (default: status only from the test) or 'complete' (rollouts finish at once)
+//   version       {major, minor} for /version (default 1.32)
+//   historyLimit  changes kept for watches (older resourceVersion → 410 Expired); expiredAs 'http'
+//                 (a 410 answer, as the watch cache) or 'event' (200 + an ERROR event, as etcd)
+//   bookmarkIntervalMs  BOOKMARK events for watches that allow them (default 1000)
 //
-// The handle (FakeKube): url, token, user, caPem, kubeconfig(ns?, {token?}) / kubeconfigPath(...),
-// cluster (create/get/list/update/patch/delete with the server's rules), store (rv, compact()),
-// pods(ns?), pod(ns, name), events(ns?, involvedName?), waitForPod(ns, name, predicate), evictPod(ns,
-// name, message?) (containers killed, Failed/Evicted; activeDeadlineSeconds does the same with
-// DeadlineExceeded), create(obj)
-// (any kind, e.g. secrets for a test's setup), setDeploymentStatus(ns, name, {observedGeneration,
-// replicas, updatedReplicas, readyReplicas, availableReplicas, conditions}), completeRollout,
-// failRollout, setForbidden(rules), compact() (watches from older resourceVersions get 410),
-// requests (every request as 'METHOD path?query'), runner / scripted / docker, close().
+// The handle (FakeKube)
+//   url, token, user, caPem, requests (every request as 'METHOD path?query'; upgrades as 'UPGRADE ...')
+//   kubeconfig(ns?, {token?, clientCertificate?}), kubeconfigPath(...), clientCertificate(user, groups?)
+//   pods(ns?), pod(ns, name), podHandle(ns, name), events(ns?, involvedName?), waitForPod(ns, name, pred)
+//   create(obj)   any served kind, e.g. a Secret for a test's setup
+//   evictPod(ns, name, message?)   containers killed, Failed/Evicted (+DisruptionTarget), object kept
+//   setDeploymentStatus(ns, name, {observedGeneration, replicas, updatedReplicas, readyReplicas,
+//                 availableReplicas, unavailableReplicas, conditions}), completeRollout, failRollout
+//   setForbidden(rules), setDelay(ms | Infinity: nothing answered), compact() (older watches → 410)
+//   cluster (the API semantics: create/get/list/update/patch/delete), store, server, runner,
+//   scripted / docker (the runner by its type: scripted.unschedulable(), .imagePullFailure(),
+//   .crashLoop(), .oomKill(), .evict(), .exit(), .log(); docker.leftovers(), DockerRunner.sweepOrphans())
+//   close()
 //
 // What the server speaks
-// - Auth: `Authorization: Bearer <token>`; a wrong token → 401 Status (Unauthorized); no token →
-//   system:anonymous (only /version and health); forbid rules → 403 Status with the real message.
-//   authorization.k8s.io/v1 SelfSubjectAccessReview answers from the same rules.
-// - Discovery: /version, /healthz, /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>
-//   (legacy, unaggregated documents); /openapi/* answer 404 (kubectl copes: see kubectl.test.ts).
-// - Resources: namespaces, nodes, pods (+status, log, exec, eviction), events, secrets, configmaps,
-//   services, serviceaccounts, persistentvolumeclaims; apps/v1 deployments, replicasets (+status);
-//   rbac roles, rolebindings. Verbs: get, list (labelSelector, fieldSelector, limit/continue,
-//   Tables for kubectl), watch (?watch=true or /watch/ paths; resourceVersion, timeoutSeconds,
-//   allowWatchBookmarks, sendInitialEvents; selectors with ADDED/DELETED when objects start or
-//   stop matching), create (generateName, dryRun), update (resourceVersion precondition → 409
-//   Conflict), patch (json-patch, merge-patch, strategic-merge-patch, apply-patch+yaml as an
-//   approximate server-side apply), delete (gracePeriodSeconds, preconditions, finalizers, 202 while
-//   pending, owner garbage collection), deletecollection.
-// - Objects get uid, creationTimestamp, resourceVersion (one counter, as etcd), generation (bumped
-//   on spec changes of deployments/replicasets), the defaults the server applies (pod spec,
-//   imagePullPolicy from the tag, qosClass, secret stringData → data, service clusterIP), and
-//   validation with Invalid Status causes (names, labels, containers, volume mounts, restart
-//   policy, pod spec immutability, deployment selector).
+// - Auth: Bearer tokens; client certificates of the fake's CA; no credentials → system:anonymous
+//   (only /version and health); a wrong token or a foreign certificate → 401 Status
+//   (Unauthorized); forbid rules → 403 Status with the API server's message. SelfSubjectAccessReview
+//   (kubectl auth can-i) answers from the same rules; SelfSubjectReview (kubectl auth whoami).
+// - Discovery: /version, /healthz, /livez, /readyz, /api, /api/v1, /apis, /apis/<g>, /apis/<g>/<v>
+//   (unaggregated documents), /openapi/v3 with a minimal document per group/version (the PATCH
+//   operations with their group/version/kind and the fieldValidation parameter: what kubectl needs
+//   to validate server-side and compute apply patches from its compiled-in types); /openapi/v2 404.
+// - Resources: namespaces, nodes (one: kiln-fake-node), pods (+status, log, exec, eviction),
+//   events, secrets, configmaps, services (clusterIP assigned), serviceaccounts,
+//   persistentvolumeclaims; apps/v1 deployments and replicasets (+status); rbac roles and
+//   rolebindings. Verbs: get; list (labelSelector, fieldSelector incl. metadata.name, status.phase,
+//   spec.nodeName, involvedObject.*; limit/continue; Tables for kubectl); watch (?watch=true and
+//   /watch/ paths; from a resourceVersion, or current objects as ADDED first; timeoutSeconds,
+//   allowWatchBookmarks, sendInitialEvents; an object that starts/stops matching the selectors is
+//   ADDED/DELETED); create (generateName, dryRun); update (a stale resourceVersion → 409
+//   Conflict); patch (json-patch, merge-patch, strategic-merge-patch with merge keys and $patch /
+//   $setElementOrder / $deleteFromPrimitiveList / $retainKeys, apply-patch+yaml as an approximate
+//   server-side apply); delete (gracePeriodSeconds, preconditions, propagationPolicy, finalizers,
+//   200 when gone and 202 while pending, owners' dependents collected); deletecollection.
+// - Objects: uid, creationTimestamp, resourceVersion (one counter, as etcd's revision),
+//   generation (bumped by spec changes of deployments/replicasets); the server's defaults (pod spec,
+//   imagePullPolicy from the tag, qosClass, secret stringData → data, service clusterIP); validation
+//   as Invalid Status with causes (names, labels, containers, volume mounts, restartPolicy, pod spec
+//   immutability, deployment selector); decoding (schema.ts) for Pod, Deployment, ReplicaSet,
+//   Secret, ConfigMap, Namespace: a wrong type is a 400 ("cannot unmarshal"), an unknown field is
+//   dropped with a Warning header or refused under fieldValidation=Strict (kubectl apply's default).
+//   Bodies: JSON; protobuf (kubectl's typed commands) for Secret, ConfigMap, Namespace,
+//   ServiceAccount, the reviews and DeleteOptions; YAML for apply patches. Answers: JSON.
 // - Pods: created Pending; the runner schedules them (PodScheduled, Scheduled event), runs init
-//   containers then containers, and reports states (waiting ContainerCreating/PodInitializing/
-//   ErrImagePull/ImagePullBackOff/CrashLoopBackOff/CreateContainerConfigError, running,
-//   terminated with exitCode and reason); phase and the Initialized/Ready/ContainersReady
-//   conditions follow the kubelet's rules; events Scheduled, Pulling, Pulled, Failed, BackOff,
-//   Created, Started, Killing. Deletion: deletionTimestamp, containers stopped within the grace
-//   period, then the object is removed (what `kubectl delete --wait` waits for). pods/log:
-//   container, follow, tailLines, timestamps, previous, sinceSeconds/sinceTime, limitBytes, the
-//   server's errors for a waiting container or a missing container name. pods/exec over WebSocket
-//   (v5.channel.k8s.io / v4.channel.k8s.io: stdin, stdout, stderr, the final Status with the exit
-//   code): `docker exec` in the Docker runner, the test's onExec in the scripted one.
-// - Request bodies: JSON; protobuf (kubectl's typed commands) for Secret, ConfigMap, Namespace,
-//   ServiceAccount, SelfSubjectAccessReview, DeleteOptions; YAML for apply patches.
-// - Decoding (schema.ts) for Pod, Deployment, ReplicaSet, Secret, ConfigMap, Namespace: a wrong
-//   type is a 400 ("cannot be handled as a Pod: json: cannot unmarshal ..."); unknown fields are
-//   dropped with a Warning header, or refused with fieldValidation=Strict (what kubectl apply sends).
-// - Not served: attach, port-forward, SPDY, protobuf responses, OpenAPI schemas (kubectl gets a
-//   minimal v3 document: enough to know the server validates fields), field managers and
-//   managedFields, resource quotas, probes (a running container is ready at once), the pods of
-//   Deployments/ReplicaSets (their status is the test's).
-import { execFileSync } from 'node:child_process';
+//   containers then containers and reports their states (waiting ContainerCreating /
+//   PodInitializing / ErrImagePull / ImagePullBackOff / ErrImageNeverPull / CrashLoopBackOff /
+//   CreateContainerConfigError, running, terminated with exitCode and reason Completed / Error /
+//   OOMKilled); phase and the Initialized / Ready / ContainersReady conditions follow the kubelet's
+//   rules; events Scheduled, FailedScheduling, Pulling, Pulled, Failed, BackOff, Created, Started,
+//   Killing, FailedMount. activeDeadlineSeconds is enforced (DeadlineExceeded). Deletion:
+//   deletionTimestamp, SIGTERM, SIGKILL after the grace period, then the object goes (what
+//   `kubectl delete --wait` waits for). pods/log: container, follow (ends when the container
+//   does), tailLines, timestamps, previous, sinceSeconds/sinceTime, limitBytes, and the server's
+//   errors (no container named, waiting to start, no host assigned). pods/exec over WebSocket
+//   (v5.channel.k8s.io, v4.channel.k8s.io): stdin, stdout, stderr, the final Status with the exit code.
+// - Not served: attach, port-forward, SPDY, protobuf answers, full OpenAPI schemas, field
+//   managers and managedFields, quotas and limit ranges, probes (a running container is ready),
+//   the pods of Deployments/ReplicaSets (their status is the test's), admission's injected
+//   kube-api-access volume (the Docker runner mounts the token files itself).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify as toYaml } from 'yaml';
+import { makePki } from './pki.ts';
 import { Cluster, core, now } from './cluster.ts';
 import { DeploymentController, type DeploymentStatusInput } from './apps.ts';
 import { PodManager, type PodHandle, type PodRunner } from './pods.ts';
@@ -93,7 +117,7 @@ export interface FakeKubeOptions {
   tokens?: Record<string, string>;
   /** The user of `token`. Default system:serviceaccount:default:kiln. */
   user?: string;
-  /** HTTPS with a self-signed certificate (default true: kubectl sends bearer tokens only over TLS). */
+  /** HTTPS with the fake's own CA (default true: kubectl sends bearer tokens only over TLS). */
   tls?: boolean;
   host?: string;
   port?: number;
@@ -121,8 +145,13 @@ export interface FakeKube {
   scripted: ScriptedRunner | undefined;
   docker: DockerRunner | undefined;
   requests: string[];
-  kubeconfig(namespace?: string, o?: { token?: string }): string;
-  kubeconfigPath(namespace?: string, o?: { token?: string }): string;
+  /** A kubeconfig: the fake's CA, and its token (or `token`, or a client certificate made for the user `clientCertificate`). */
+  kubeconfig(namespace?: string, o?: { token?: string; clientCertificate?: string }): string;
+  kubeconfigPath(namespace?: string, o?: { token?: string; clientCertificate?: string }): string;
+  /** A client certificate signed by the fake's CA: the server takes its CN as the user. */
+  clientCertificate(user: string, groups?: string[]): { key: string; cert: string };
+  /** Every answer waits `ms` first; Infinity: nothing is answered (for timeouts). */
+  setDelay(ms: number): void;
   pods(namespace?: string): KObject[];
   pod(namespace: string, name: string): KObject | undefined;
   podHandle(namespace: string, name: string): PodHandle | undefined;
@@ -139,21 +168,14 @@ export interface FakeKube {
   close(): Promise<void>;
 }
 
-function selfSigned(dir: string): { key: string; cert: string } {
-  const key = path.join(dir, 'server.key');
-  const cert = path.join(dir, 'server.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-    '-days', '2', '-subj', '/CN=kiln-fake-kube', '-addext', 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost'], { stdio: 'ignore' });
-  return { key: fs.readFileSync(key, 'utf8'), cert: fs.readFileSync(cert, 'utf8') };
-}
-
 export async function startFakeKube(o: FakeKubeOptions = {}): Promise<FakeKube> {
   const ownDir = o.dir === undefined;
   const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-fake-kube-'));
   const token = o.token ?? randomBytes(24).toString('hex');
   const user = o.user ?? 'system:serviceaccount:default:kiln';
   const tokens = new Map<string, string>([[token, user], ...Object.entries(o.tokens ?? {})]);
-  const tls = o.tls === false ? null : selfSigned(dir);
+  const pki = o.tls === false ? null : makePki(dir, o.host ? [o.host] : []);
+  const tls = pki ? { ...pki.server, ca: pki.caPem } : null;
   const store = new Store(o.historyLimit ?? 5000);
   const cluster = new Cluster(store);
   const scripted = o.runner === 'scripted' ? new ScriptedRunner(o.scripted) : undefined;
@@ -178,22 +200,29 @@ export async function startFakeKube(o: FakeKubeOptions = {}): Promise<FakeKube> 
   const server = new FakeServer(cluster, pods, {
     tokens, forbid: [...(o.forbid ?? [])],
     version: { ...version, gitVersion: `v${version.major}.${version.minor.replace(/\D.*$/, '')}.0` },
-    expiredAs: o.expiredAs ?? 'http', bookmarkIntervalMs: o.bookmarkIntervalMs ?? 1000, tls,
+    expiredAs: o.expiredAs ?? 'http', bookmarkIntervalMs: o.bookmarkIntervalMs ?? 1000, tls, delayMs: 0,
     ...(o.log ? { log: o.log } : {}),
   });
   const url = await server.listen(o.host ?? '127.0.0.1', o.port ?? 0);
-  if (docker) docker.attach({ url, token, caPem: tls?.cert, fakeDir: dir });
+  if (docker) docker.attach({ url, token, caPem: pki?.caPem, fakeDir: dir });
 
-  const kubeconfig = (namespace?: string, k: { token?: string } = {}) => toYaml({
+  const clientCertificate = (name: string, groups?: string[]) => {
+    if (!pki) throw new Error('client certificates need tls (the default)');
+    return pki.client(name, groups);
+  };
+  const kubeconfig = (namespace?: string, k: { token?: string; clientCertificate?: string } = {}) => {
+    const cc = k.clientCertificate ? clientCertificate(k.clientCertificate) : null;
+    return toYaml({
     apiVersion: 'v1', kind: 'Config',
-    clusters: [{ name: 'kiln-fake', cluster: { server: url, ...(tls ? { 'certificate-authority-data': Buffer.from(tls.cert).toString('base64') } : {}) } }],
-    users: [{ name: 'kiln-fake', user: { token: k.token ?? token } }],
+    clusters: [{ name: 'kiln-fake', cluster: { server: url, ...(pki ? { 'certificate-authority-data': Buffer.from(pki.caPem).toString('base64') } : {}) } }],
+    users: [{ name: 'kiln-fake', user: cc ? { 'client-certificate-data': Buffer.from(cc.cert).toString('base64'), 'client-key-data': Buffer.from(cc.key).toString('base64') } : { token: k.token ?? token } }],
     contexts: [{ name: 'kiln-fake', context: { cluster: 'kiln-fake', user: 'kiln-fake', ...(namespace ? { namespace } : {}) } }],
     'current-context': 'kiln-fake',
-  });
+    });
+  };
   let n = 0;
   const fake: FakeKube = {
-    url, token, user, caPem: tls?.cert, cluster, store, server, runner, scripted, docker,
+    url, token, user, caPem: pki?.caPem, cluster, store, server, runner, scripted, docker, clientCertificate,
     requests: server.requests,
     kubeconfig,
     kubeconfigPath(namespace, k) {
@@ -230,6 +259,9 @@ export async function startFakeKube(o: FakeKubeOptions = {}): Promise<FakeKube> 
       server.o.forbid.push(...rules);
     },
     compact: () => store.compact(),
+    setDelay(ms) {
+      server.o.delayMs = ms;
+    },
     async close() {
       await server.close();
       // Pods still there are stopped as a kubelet would on shutdown, then the runner cleans up.

@@ -230,3 +230,33 @@ spec:
   assert.ok(kube.requests.some((r) => r.startsWith('UPGRADE /api/v1/namespaces/builds/pods/shell/exec?command=sh')));
   await ok(['delete', 'pod', 'shell', '--wait']);
 });
+
+test('client certificates: the CN is the user (auth whoami, per-user 403), a certificate of another CA is 401', async () => {
+  const token = JSON.parse(await ok(['auth', 'whoami', '-o', 'json'])) as { status: { userInfo: { username: string } } };
+  assert.equal(token.status.userInfo.username, kube.user);
+  const alice = kube.kubeconfigPath('builds', { clientCertificate: 'alice' });
+  const who = JSON.parse(await ok(['auth', 'whoami', '-o', 'json'], { kubeconfig: alice })) as { status: { userInfo: { username: string; groups: string[] } } };
+  assert.equal(who.status.userInfo.username, 'alice');
+  assert.ok(who.status.userInfo.groups.includes('system:authenticated'));
+  kube.setForbidden([{ user: 'alice', verb: 'list', resource: 'pods' }, { namespace: 'locked' }]);
+  try {
+    const denied = kubectl(['get', 'pods'], { kubeconfig: alice });
+    assert.equal(await denied.done, 1);
+    assert.match(denied.err, /pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "builds"/);
+    await ok(['get', 'pods']);
+  } finally {
+    kube.setForbidden([{ namespace: 'locked' }]);
+  }
+  const other = await startFakeKube({ runner: 'scripted' });
+  try {
+    const foreign = other.clientCertificate('mallory');
+    const cfg = write('foreign.yaml', kube.kubeconfig('builds', { clientCertificate: 'x' })
+      .replace(/client-certificate-data: .*/, `client-certificate-data: ${Buffer.from(foreign.cert).toString('base64')}`)
+      .replace(/client-key-data: .*/, `client-key-data: ${Buffer.from(foreign.key).toString('base64')}`));
+    const refused = kubectl(['get', 'pods'], { kubeconfig: cfg });
+    assert.equal(await refused.done, 1);
+    assert.match(refused.err, /You must be logged in to the server/);
+  } finally {
+    await other.close();
+  }
+});

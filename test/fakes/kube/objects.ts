@@ -86,6 +86,7 @@ export const RESOURCES: ResourceDef[] = [
   def('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
   def('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
   def('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, { createOnly: true }),
+  def('authentication.k8s.io', 'v1', 'selfsubjectreviews', 'SelfSubjectReview', false, { createOnly: true }),
 ];
 
 export const GROUP_VERSIONS: { group: string; version: string }[] = [

@@ -27,6 +27,7 @@ const SCHEMAS: Record<string, Schema> = {
       2: ['nonResourceAttributes', { 1: ['path', 'string'], 2: ['verb', 'string'] }],
     }],
   },
+  SelfSubjectReview: { 1: ['metadata', objectMeta] },
   DeleteOptions: { 1: ['gracePeriodSeconds', 'int'], 2: ['preconditions', { 1: ['uid', 'string'], 2: ['resourceVersion', 'string'] }], 3: ['orphanDependents', 'bool'], 4: ['propagationPolicy', 'string'], 5: ['dryRun', { repeated: 'string' }] },
 };
 

@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import {
   ApiError, GROUP_VERSIONS, RESOURCES, apiVersionOf, errors, findResource, isPlainObject, qualified, resourceKey, verbsOf,
@@ -18,6 +19,8 @@ import { decodeProtobuf } from './protobuf.ts';
 import { parseExec, refuseUpgrade, serveExec } from './exec.ts';
 
 export interface ForbidRule {
+  /** Only for this user (default: everyone). */
+  user?: string;
   verb?: string;
   /** 'pods', 'pods/log', 'deployments' ... */
   resource?: string;
@@ -32,7 +35,10 @@ export interface ServerOptions {
   /** How a watch from a too old resourceVersion fails: an HTTP 410 (the watch cache) or a 200 with an ERROR event (etcd). */
   expiredAs: 'http' | 'event';
   bookmarkIntervalMs: number;
-  tls: { key: string; cert: string } | null;
+  /** Server key and certificate, and the CA whose client certificates authenticate (CN = user). */
+  tls: { key: string; cert: string; ca: string } | null;
+  /** Every answer waits this long first; Infinity: requests are never answered (a hung server). */
+  delayMs: number;
   log?: (line: string) => void;
 }
 
@@ -54,6 +60,7 @@ export class FakeServer {
   readonly #sockets = new Set<import('node:net').Socket>();
   readonly #streams = new Set<http.ServerResponse>();
   url = '';
+  readonly #groups = new Map<string, string[]>();
   /** Every request as `METHOD path?query` (tests can assert what a client asked). */
   readonly requests: string[] = [];
 
@@ -62,7 +69,9 @@ export class FakeServer {
     this.pods = pods;
     this.o = o;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.#handle(req, res);
-    this.server = o.tls ? https.createServer({ key: o.tls.key, cert: o.tls.cert }, handler) : http.createServer(handler);
+    this.server = o.tls
+      ? https.createServer({ key: o.tls.key, cert: o.tls.cert, ca: o.tls.ca, requestCert: true, rejectUnauthorized: false }, handler)
+      : http.createServer(handler);
     this.server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => this.#upgrade(req, socket, head));
     this.server.on('connection', (s) => {
       this.#sockets.add(s);
@@ -101,6 +110,8 @@ export class FakeServer {
     res.setHeader('Audit-Id', randomUUID());
     res.setHeader('Cache-Control', 'no-cache, private');
     try {
+      if (this.o.delayMs === Infinity) return; // hung: the socket stays open until the client gives up or close()
+      if (this.o.delayMs > 0) await new Promise((r) => setTimeout(r, this.o.delayMs));
       const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
       const user = this.#authenticate(req);
       await this.#route(req, res, url, method, body, user);
@@ -115,10 +126,24 @@ export class FakeServer {
     }
   }
 
-  /** The user a request is made as: a known token's user, or system:anonymous without a token. */
+  /**
+   * The user a request is made as: a known token's user, the CN of a client certificate signed by
+   * the fake's CA, or system:anonymous without either. A wrong token or a foreign certificate: 401.
+   */
   #authenticate(req: http.IncomingMessage): string {
     const h = req.headers.authorization;
-    if (!h) return 'system:anonymous';
+    if (!h) {
+      const sock = req.socket as TLSSocket;
+      if (typeof sock.getPeerCertificate !== 'function') return 'system:anonymous';
+      const peer = sock.getPeerCertificate();
+      if (!peer || Object.keys(peer).length === 0) return 'system:anonymous';
+      if (!sock.authorized) throw errors.unauthorized();
+      const cn = peer.subject?.CN;
+      const o = peer.subject?.O;
+      const name = Array.isArray(cn) ? cn[0]! : cn ?? 'system:anonymous';
+      this.#groups.set(name, Array.isArray(o) ? o : o ? [o] : []);
+      return name;
+    }
     const m = /^Bearer\s+(.+)$/i.exec(h);
     const user = m ? this.o.tokens.get(m[1]!.trim()) : undefined;
     if (!user) throw errors.unauthorized();
@@ -134,15 +159,16 @@ export class FakeServer {
     }
     if (!route) return;
     const res = `${route.def.resource}${route.subresource ? `/${route.subresource}` : ''}`;
-    if (this.isForbidden(verb, res, route.namespace)) {
+    if (this.isForbidden(verb, res, route.namespace, user)) {
       throw new ApiError(403, 'Forbidden',
         `${qualified(route.def)}${route.name ? ` "${route.name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${res}" in API group "${route.def.group}"${route.def.namespaced && route.namespace ? ` in the namespace "${route.namespace}"` : ' at the cluster scope'}`,
         { name: route.name ?? '', group: route.def.group, kind: route.def.resource });
     }
   }
 
-  isForbidden(verb: string, resource: string, namespace: string | null): boolean {
-    return this.o.forbid.some((r) => (r.verb === undefined || r.verb === verb || r.verb === '*')
+  isForbidden(verb: string, resource: string, namespace: string | null, user: string): boolean {
+    return this.o.forbid.some((r) => (r.user === undefined || r.user === user)
+      && (r.verb === undefined || r.verb === verb || r.verb === '*')
       && (r.resource === undefined || r.resource === resource || r.resource === '*')
       && (r.namespace === undefined || r.namespace === namespace));
   }
@@ -500,10 +526,14 @@ export class FakeServer {
   }
 
   #review(def: ResourceDef, body: unknown, user: string): JsonObject {
+    if (def.kind === 'SelfSubjectReview') {
+      const groups = user === 'system:anonymous' ? ['system:unauthenticated'] : [...(this.#groups.get(user) ?? []), 'system:authenticated'];
+      return { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { creationTimestamp: null }, status: { userInfo: { username: user, groups } } };
+    }
     const spec = asObj(asObj(body).spec);
     const ra = asObj(spec.resourceAttributes);
     const resource = `${String(ra.resource ?? '')}${ra.subresource ? `/${String(ra.subresource)}` : ''}`;
-    const allowed = user !== 'system:anonymous' && !this.isForbidden(String(ra.verb ?? ''), resource, typeof ra.namespace === 'string' && ra.namespace ? ra.namespace : null);
+    const allowed = user !== 'system:anonymous' && !this.isForbidden(String(ra.verb ?? ''), resource, typeof ra.namespace === 'string' && ra.namespace ? ra.namespace : null, user);
     return {
       kind: def.kind, apiVersion: apiVersionOf(def), metadata: { creationTimestamp: null },
       spec: JSON.parse(JSON.stringify(spec)) as JsonObject,
