@@ -408,4 +408,22 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
     assert.deepEqual(b.problems, [], 'no page errors or CSP violations');
   });
+
+  step('a viewer sees jobs and builds but no buttons for what only developers may do', async () => {
+    await kiln.api('POST', '/api/v1/users', { name: 'watcher', role: 'viewer', password: 'watcher password 1' });
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('Username', { exact: true }).fill('watcher');
+    await page.getByLabel('Password', { exact: true }).fill('watcher password 1');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'New job' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'Credentials' }).count(), 0);
+    await page.locator('table.list').getByRole('link', { name: 'hello', exact: true }).click();
+    await page.getByRole('heading', { name: 'hello' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Build Now' }).count(), 0);
+    await page.getByRole('link', { name: '#1', exact: true }).click();
+    await consoleHas('Finished: SUCCESS');
+    assert.equal(await page.getByRole('button', { name: 'Replay' }).count(), 0);
+    assert.deepEqual(b.problems, [], 'no page errors or CSP violations');
+  });
 });
