@@ -1,7 +1,7 @@
 // The build page on a 1,000,000-line log, in headless Chromium (Debian's, via playwright-core),
 // against a real controller and agent: how long until the console shows its first lines, and
-// how long "End" takes to show the last line. Also paging (Page Down) and a drag of the
-// scrollbar to the middle. Each figure is the median of --runs page loads.
+// how long "End" takes to show the last line. Also paging (Page Down), a click on the
+// scrollbar's middle, and finding a text that only the last line has (reads the whole log). Each figure is the median of --runs page loads.
 //
 //   node bench/ui.ts [--lines 1000000] [--runs 5]
 //
@@ -64,6 +64,7 @@ try {
     const end: number[] = [];
     const pageDown: number[] = [];
     const drag: number[] = [];
+    const find: number[] = [];
     // One warm-up load (the browser's first start of the bundle, caches), not counted.
     for (let run = 0; run <= RUNS; run++) {
       const s = performance.now();
@@ -96,15 +97,23 @@ try {
         return m !== null && Math.abs(Number(m[1]) - n / 2) < n * 0.02;
       }, LINES);
       const tDrag = performance.now() - d0;
+      // Find a text that is only on the last line, starting from the top: reads the whole log.
+      await page.getByRole('button', { name: 'Top' }).click();
+      await page.getByLabel('Find in console', { exact: true }).fill(`line ${LINES}: `);
+      const f0 = performance.now();
+      await page.getByRole('button', { name: 'Find next' }).click();
+      await page.locator('.console mark', { hasText: `line ${LINES}: ` }).waitFor();
+      const tFind = performance.now() - f0;
+      await page.getByLabel('Find in console', { exact: true }).fill('');
       if (run === 0) { log(`warm-up: first ${tFirst.toFixed(0)} ms, end ${tEnd.toFixed(0)} ms`); continue; }
-      first.push(tFirst); end.push(tEnd); pageDown.push(tPage); drag.push(tDrag);
-      log(`run ${run}: first render ${tFirst.toFixed(0)} ms, jump to end ${tEnd.toFixed(0)} ms, page down ${tPage.toFixed(1)} ms, scrollbar to middle ${tDrag.toFixed(0)} ms`);
+      first.push(tFirst); end.push(tEnd); pageDown.push(tPage); drag.push(tDrag); find.push(tFind);
+      log(`run ${run}: first render ${tFirst.toFixed(0)} ms, jump to end ${tEnd.toFixed(0)} ms, page down ${tPage.toFixed(1)} ms, scrollbar to middle ${tDrag.toFixed(0)} ms, find on the last line ${tFind.toFixed(0)} ms`);
     }
     if (b.problems.length > 0) throw new Error(`page problems: ${b.problems.join('; ')}`);
     const result = {
       bench: 'ui', lines: LINES, logBytes: size, runs: RUNS,
       firstRenderMs: Math.round(median(first)), jumpToEndMs: Math.round(median(end)),
-      pageDownMs: Number(median(pageDown).toFixed(1)), scrollbarToMiddleMs: Math.round(median(drag)),
+      pageDownMs: Number(median(pageDown).toFixed(1)), scrollbarToMiddleMs: Math.round(median(drag)), findLastLineMs: Math.round(median(find)),
       firstRenderMaxMs: Math.round(Math.max(...first)), jumpToEndMaxMs: Math.round(Math.max(...end)),
       targetMs: 1000,
     };
@@ -114,6 +123,7 @@ try {
       ['jump to end (last line shown)', String(result.jumpToEndMs), String(result.jumpToEndMaxMs), '< 1000'],
       ['page down (per press)', String(result.pageDownMs), String(Math.max(...pageDown).toFixed(1)), ''],
       ['scrollbar click to 50 %', String(result.scrollbarToMiddleMs), String(Math.round(Math.max(...drag))), ''],
+      ['find text on the last line (from top)', String(result.findLastLineMs), String(Math.round(Math.max(...find))), ''],
     ];
     console.log(`UI console on a ${LINES.toLocaleString()}-line log (${(size / 1e6).toFixed(1)} MB), headless Chromium 1280×800, ${RUNS} runs`);
     for (const r of rows) console.log(`${r[0]!.padEnd(34)} ${r[1]!.padStart(10)} ${r[2]!.padStart(8)} ${r[3]!.padStart(8)}`);

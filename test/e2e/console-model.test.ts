@@ -101,6 +101,19 @@ test('find: case-insensitive, across chunk boundaries, byte offsets', async () =
   assert.equal(await m.find('no such text', 0, ac.signal), -1);
 });
 
+test('find: a match across the boundary of two 4 MiB reads, after multi-byte characters', async () => {
+  const head = 'é'.repeat(1000);
+  const pad = 'x'.repeat(64 * BLOCK - enc.encode(head).length - 3);
+  const log = enc.encode(`${head}${pad}NEEDLE here\nmore\n${'y'.repeat(5 * BLOCK)}\n`);
+  serve(log);
+  const m = new LogModel('job', 7);
+  await m.load(0);
+  const at = await m.find('needle', 10, new AbortController().signal);
+  assert.equal(at, 64 * BLOCK - 3);
+  assert.equal(await m.find('needle', at + 1, new AbortController().signal), -1);
+  assert.equal(await m.find('y\n', 64 * BLOCK + 100, new AbortController().signal), log.length - 2);
+});
+
 test('only the blocks on screen are fetched', async () => {
   const big = enc.encode(Array.from({ length: 200_000 }, (_, i) => `line ${i}`).join('\n'));
   const s = serve(big);

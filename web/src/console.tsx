@@ -215,13 +215,24 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
   if (lines) lastLines.current = lines;
   const shown = lines ?? lastLines.current;
 
+  const searchAc = useRef<AbortController | null>(null);
   const search = async (from: number) => {
     if (!query) return;
     setSearchMsg('Searching…');
+    // A new search replaces one still reading through a long log.
+    searchAc.current?.abort();
     const ac = new AbortController();
-    let at = await model.find(query, from, ac.signal);
+    searchAc.current = ac;
+    let at = -1;
     let wrapped = false;
-    if (at < 0 && from > 0) { at = await model.find(query, 0, ac.signal); wrapped = true; }
+    try {
+      at = await model.find(query, from, ac.signal);
+      if (at < 0 && from > 0 && !ac.signal.aborted) { at = await model.find(query, 0, ac.signal); wrapped = true; }
+    } catch (e) {
+      if (!ac.signal.aborted) setSearchMsg(`search failed: ${(e as Error).message}`);
+      return;
+    }
+    if (ac.signal.aborted) return;
     if (at < 0) { setFound(null); setSearchMsg(`"${query}" is not in the log.`); return; }
     setFound({ at, text: query });
     setSearchMsg(wrapped ? 'Found (searched again from the start).' : null);

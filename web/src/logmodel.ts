@@ -251,27 +251,37 @@ export class LogModel {
     return this.#decoder.decode(buf);
   }
 
-  /** Finds `query` (case-insensitive) at or after byte `from`, reading 1 MiB at a time; -1 when absent. */
+  /**
+   * Finds `query` (case-insensitive) at or after byte `from`, reading 4 MiB ranges with the next
+   * one already on its way while this one is searched; -1 when absent.
+   */
   async find(query: string, from: number, signal: AbortSignal): Promise<number> {
-    const q = query.toLowerCase();
-    const qBytes = new TextEncoder().encode(q).length;
-    const CHUNK = 16 * BLOCK;
-    let start = Math.max(0, from);
+    const re = new RegExp(query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+    const overlap = new TextEncoder().encode(query).length * 2;
+    const CHUNK = 64 * BLOCK;
     const dec = new TextDecoder('utf-8');
     const enc = new TextEncoder();
-    while (start < this.size) {
-      if (signal.aborted) return -1;
-      const aligned = Math.floor(start / BLOCK) * BLOCK;
-      const { bytes } = await fetchConsole(this.job, this.number, aligned, aligned + CHUNK + qBytes * 4, signal);
-      if (bytes.length === 0) break;
+    const get = (at: number) => fetchConsole(this.job, this.number, at, at + CHUNK + overlap, signal);
+    let start = Math.max(0, from);
+    let aligned = Math.floor(start / BLOCK) * BLOCK;
+    let next = get(aligned);
+    while (aligned < this.size) {
+      const { bytes } = await next;
+      if (signal.aborted || bytes.length === 0) return -1;
+      const more = bytes.length > CHUNK;
+      if (more) next = get(aligned + CHUNK);
       let skip = start - aligned;
       // Start on a character boundary, so that byte offsets computed from the text are exact.
       while (skip < bytes.length && (bytes[skip]! & 0xc0) === 0x80) skip++;
-      const text = dec.decode(bytes.subarray(skip)).toLowerCase();
-      const at = text.indexOf(q);
-      if (at >= 0) return aligned + skip + enc.encode(text.slice(0, at)).length;
-      if (bytes.length <= CHUNK) break;
-      start = aligned + CHUNK;
+      const text = dec.decode(bytes.subarray(skip));
+      const m = re.exec(text);
+      if (m) {
+        if (more) next.catch(() => {});
+        return aligned + skip + enc.encode(text.slice(0, m.index)).length;
+      }
+      if (!more) break;
+      aligned += CHUNK;
+      start = aligned;
     }
     return -1;
   }
