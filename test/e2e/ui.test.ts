@@ -392,6 +392,17 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.goto(new URL('job/hello/build/1', kiln.url).href);
     await page.locator('.stage[data-stage="Build"][data-status="success"]').waitFor();
     await screenshot(page, '13-phone-build');
+    // A swipe up scrolls the console down by lines.
+    await page.goto(new URL('job/ticker/build/1', kiln.url).href);
+    await page.locator('.console .line', { hasText: /^Started/ }).waitFor();
+    await page.evaluate(`(() => {
+      const el = document.querySelector('.console');
+      const touch = (y) => new Touch({ identifier: 1, target: el, clientX: 100, clientY: y });
+      el.dispatchEvent(new TouchEvent('touchstart', { touches: [touch(400)], bubbles: true }));
+      for (let y = 380; y >= 200; y -= 20) el.dispatchEvent(new TouchEvent('touchmove', { touches: [touch(y)], bubbles: true }));
+    })()`);
+    await page.locator('.console .line', { hasText: /^tick 5$/ }).first().waitFor();
+    assert.equal(await page.locator('.console .line', { hasText: /^Started/ }).count(), 0, 'scrolled past the first line');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 

@@ -198,8 +198,25 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
       const n = Math.trunc(acc / LINE_H);
       if (n !== 0) { acc -= n * LINE_H; void move(n); }
     };
+    // Touch: a vertical swipe scrolls by lines too (horizontal stays the browser's, for long lines).
+    let lastY: number | null = null;
+    const onTouchStart = (e: TouchEvent) => { lastY = e.touches.length === 1 ? e.touches[0]!.clientY : null; };
+    const onTouchMove = (e: TouchEvent) => {
+      if (lastY === null || e.touches.length !== 1) return;
+      const y = e.touches[0]!.clientY;
+      acc += lastY - y;
+      lastY = y;
+      const n = Math.trunc(acc / LINE_H);
+      if (n !== 0) { acc -= n * LINE_H; void move(n); }
+    };
     el.addEventListener('wheel', onWheel, { passive: false });
-    return () => el.removeEventListener('wheel', onWheel);
+    el.addEventListener('touchstart', onTouchStart, { passive: true });
+    el.addEventListener('touchmove', onTouchMove, { passive: true });
+    return () => {
+      el.removeEventListener('wheel', onWheel);
+      el.removeEventListener('touchstart', onTouchStart);
+      el.removeEventListener('touchmove', onTouchMove);
+    };
   }, [move]);
 
   // A follower: when live bytes come, stay at the end.
