@@ -2,8 +2,8 @@
 // reported as a kubelet would (states, phase, events, logs); nothing is left behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { DockerRunner, startFakeKube, type FakeKube, type KObject } from './index.ts';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { DockerRunner, bridgeGateway, startFakeKube, type FakeKube, type KObject } from './index.ts';
 import { request } from './http-client.ts';
 import { busyboxImage, requireDocker } from './prereqs.ts';
 import { podStatusText } from './tables.ts';
@@ -213,5 +213,26 @@ test('activeDeadlineSeconds and eviction end a running pod: containers killed, F
     assert.deepEqual(await left(), [], `${n}: no containers left while the object stays`);
     assert.ok(kube.pod('run', n));
     await remove('run', n);
+  }
+});
+
+test('in-cluster access: a pod reaches the API at KUBERNETES_SERVICE_HOST with its service account token, verifying the fake\'s CA', async () => {
+  const agentImage = 'kiln-test/agent:latest';
+  if (spawnSync('docker', ['image', 'inspect', agentImage], { stdio: 'ignore' }).status !== 0) {
+    throw new Error(`the test image ${agentImage} (with node) is missing; run scripts/test-prereqs.sh`);
+  }
+  const gateway = await bridgeGateway();
+  const k = await startFakeKube({ runner: 'docker', host: gateway, docker: { pauseImage: image } });
+  try {
+    const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+    const js = `fetch('https://' + process.env.KUBERNETES_SERVICE_HOST + ':' + process.env.KUBERNETES_SERVICE_PORT + '/api/v1/namespaces/' + require('fs').readFileSync('${sa}/namespace', 'utf8') + '/pods/' + process.env.HOSTNAME,`
+      + ` { headers: { Authorization: 'Bearer ' + require('fs').readFileSync('${sa}/token', 'utf8') } }).then((r) => r.json()).then((j) => console.log(j.metadata.name, j.status.phase), (e) => { console.log('failed', e.cause ?? e); process.exit(1); })`;
+    k.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'inside', namespace: 'default' }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: agentImage, command: ['node', '-e', js], env: [{ name: 'NODE_EXTRA_CA_CERTS', value: `${sa}/ca.crt` }] }] } });
+    const p = await k.waitForPod('default', 'inside', (x) => ['Succeeded', 'Failed'].includes((x.status as { phase: string }).phase), 60_000);
+    const out = k.podHandle('default', 'inside')!.logs.get('c')!.current.text();
+    assert.equal(out, 'inside Running\n');
+    assert.equal((p.status as { phase: string }).phase, 'Succeeded');
+  } finally {
+    await k.close();
   }
 });

@@ -67,7 +67,6 @@ interface PodState {
   /** Per container: settles when its monitor loop ends. */
   monitors: Promise<void>[];
   run: Promise<void>;
-  gateway: string;
 }
 
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
@@ -127,7 +126,7 @@ export class DockerRunner implements PodRunner {
   readonly o: DockerRunnerOptions;
   readonly #pods = new Map<string, PodState>();
   readonly #workDir: string;
-  #fake: { url: string; token: string; caPem: string | undefined } = { url: '', token: '', caPem: undefined };
+  #fake: { url: string; token: string; caPem: string | undefined; inCluster: { host: string; port: string } | null } = { url: '', token: '', caPem: undefined, inCluster: null };
   readonly #pvcs = new Set<string>();
 
   constructor(o: DockerRunnerOptions = {}) {
@@ -139,8 +138,13 @@ export class DockerRunner implements PodRunner {
   }
 
   /** The fake's address and token, for the service account files and KUBERNETES_SERVICE_*. */
-  attach(f: { url: string; token: string; caPem: string | undefined; fakeDir: string }): void {
-    this.#fake = { url: f.url, token: f.token, caPem: f.caPem };
+  attach(f: { url: string; token: string; caPem: string | undefined; inCluster: { host: string; port: string } | null }): void {
+    this.#fake = f;
+  }
+
+  /** The default bridge network's gateway: the address of this machine that containers reach. */
+  bridgeGateway(): Promise<string> {
+    return bridgeGateway(this.engine);
   }
 
   #labels(st: PodState, extra: Obj = {}): Record<string, string> {
@@ -152,7 +156,7 @@ export class DockerRunner implements PodRunner {
     const id = `kfk-${this.label}-${h.name.slice(0, 40)}-${h.uid.slice(0, 6)}`;
     const st: PodState = {
       h, id, dir: path.join(this.#workDir, h.uid), pauseId: null, volumes: [], vols: new Map(), containers: new Map(), monitors: [],
-      run: Promise.resolve(), gateway: '',
+      run: Promise.resolve(),
     };
     this.#pods.set(h.uid, st);
     st.run = this.#run(st).catch((e: Error) => {
@@ -192,7 +196,6 @@ export class DockerRunner implements PodRunner {
     });
     await this.engine.start(st.pauseId);
     const pause = await this.engine.json<{ NetworkSettings: { IPAddress: string; Gateway: string } }>('GET', `/containers/${st.pauseId}/json`);
-    st.gateway = pause.NetworkSettings.Gateway;
     await this.#prepareVolumes(st, spec);
     if (signal.aborted) return;
     h.sandboxReady(pause.NetworkSettings.IPAddress || '127.0.0.1');
@@ -329,12 +332,12 @@ export class DockerRunner implements PodRunner {
     const { h } = st;
     const pod = h.pod;
     const env = new Map<string, string>();
-    const api = this.#fake.url ? new URL(this.#fake.url) : null;
-    if (api && !['127.0.0.1', 'localhost', '[::1]'].includes(api.hostname)) {
-      const host = api.hostname === '0.0.0.0' ? st.gateway : api.hostname;
-      env.set('KUBERNETES_SERVICE_HOST', host);
+    const api = this.#fake.inCluster;
+    if (api) {
+      env.set('KUBERNETES_SERVICE_HOST', api.host);
       env.set('KUBERNETES_SERVICE_PORT', api.port);
-      env.set('KUBERNETES_PORT', `tcp://${host}:${api.port}`);
+      env.set('KUBERNETES_SERVICE_PORT_HTTPS', api.port);
+      env.set('KUBERNETES_PORT', `tcp://${api.host}:${api.port}`);
     }
     const lookup = (kind: 'secrets' | 'configmaps', name: string, key: string | null, optional: boolean): Record<string, string> | string | null => {
       const o = h.cluster.find(core(kind), h.namespace, name);
@@ -512,7 +515,12 @@ export class DockerRunner implements PodRunner {
         const logsDone = this.#followLogs(cid, restarts > 0 ? since : 0, c.tty === true, log);
         const exitCode = await this.engine.wait(cid);
         await logsDone;
-        const after = await this.engine.inspect(cid).catch(() => null);
+        let after = await this.engine.inspect(cid).catch(() => null);
+        // The engine learns of an OOM kill from a cgroup event that can come after the exit.
+        for (let i = 0; i < 10 && mem && after && after.State.ExitCode === 137 && !after.State.OOMKilled; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          after = await this.engine.inspect(cid).catch(() => after);
+        }
         const oom = after?.State.OOMKilled === true;
         const code = after ? after.State.ExitCode : exitCode;
         const finishedAt = ((after?.State as { FinishedAt?: string } | undefined)?.FinishedAt ?? now()).replace(/\.\d+Z$/, 'Z');
@@ -651,6 +659,16 @@ export class DockerRunner implements PodRunner {
       ...(await this.engine.listVolumes(filter)).map((v) => `volume ${v.Name}`),
     ];
   }
+}
+
+/** The default bridge network's gateway (from the engine, else the docker0 interface): how a container reaches this machine. */
+export async function bridgeGateway(engine: Engine = new Engine()): Promise<string> {
+  const n = await engine.json<{ IPAM: { Config: { Gateway?: string }[] | null } }>('GET', '/networks/bridge').catch(() => null);
+  const fromEngine = n?.IPAM.Config?.find((c) => c.Gateway)?.Gateway;
+  if (fromEngine) return fromEngine;
+  const docker0 = os.networkInterfaces().docker0?.find((a) => a.family === 'IPv4');
+  if (docker0) return docker0.address;
+  throw new Error('cannot tell the Docker bridge gateway (no IPAM gateway on the bridge network, no docker0 interface)');
 }
 
 function isObj(v: unknown): v is Obj {

@@ -106,6 +106,7 @@ import { asObj } from './cluster.ts';
 
 export type { ForbidRule, PodRunner, PodHandle, DeploymentStatusInput, KObject, DockerRunnerOptions, ScriptedOptions };
 export { ScriptedRunner, DockerRunner };
+export { bridgeGateway } from './docker-runner.ts';
 export { ApiError } from './objects.ts';
 
 export interface FakeKubeOptions {
@@ -174,12 +175,17 @@ export async function startFakeKube(o: FakeKubeOptions = {}): Promise<FakeKube> 
   const token = o.token ?? randomBytes(24).toString('hex');
   const user = o.user ?? 'system:serviceaccount:default:kiln';
   const tokens = new Map<string, string>([[token, user], ...Object.entries(o.tokens ?? {})]);
-  const pki = o.tls === false ? null : makePki(dir, o.host ? [o.host] : []);
+  // Pods reach the API at the listen address, or (listening everywhere) at the Docker bridge's gateway.
+  const listen = o.host ?? '127.0.0.1';
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(listen);
+  const wildcard = listen === '0.0.0.0' || listen === '::';
+  const docker = o.runner === undefined || o.runner === 'docker' ? new DockerRunner(o.docker) : undefined;
+  const inClusterHost = loopback ? null : wildcard ? (docker ? await docker.bridgeGateway() : null) : listen;
+  const pki = o.tls === false ? null : makePki(dir, [...(loopback || wildcard ? [] : [listen]), ...(inClusterHost ? [inClusterHost] : [])]);
   const tls = pki ? { ...pki.server, ca: pki.caPem } : null;
   const store = new Store(o.historyLimit ?? 5000);
   const cluster = new Cluster(store);
   const scripted = o.runner === 'scripted' ? new ScriptedRunner(o.scripted) : undefined;
-  const docker = o.runner === undefined || o.runner === 'docker' ? new DockerRunner(o.docker) : undefined;
   if (docker) await DockerRunner.sweepOrphans(docker.engine);
   const runner: PodRunner = scripted ?? docker ?? (o.runner as PodRunner);
   const pods = new PodManager(cluster, runner);
@@ -203,8 +209,8 @@ export async function startFakeKube(o: FakeKubeOptions = {}): Promise<FakeKube> 
     expiredAs: o.expiredAs ?? 'http', bookmarkIntervalMs: o.bookmarkIntervalMs ?? 1000, tls, delayMs: 0,
     ...(o.log ? { log: o.log } : {}),
   });
-  const url = await server.listen(o.host ?? '127.0.0.1', o.port ?? 0);
-  if (docker) docker.attach({ url, token, caPem: pki?.caPem, fakeDir: dir });
+  const url = await server.listen(listen, o.port ?? 0);
+  if (docker) docker.attach({ url, token, caPem: pki?.caPem, inCluster: inClusterHost ? { host: inClusterHost, port: new URL(url).port } : null });
 
   const clientCertificate = (name: string, groups?: string[]) => {
     if (!pki) throw new Error('client certificates need tls (the default)');

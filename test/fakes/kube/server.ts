@@ -89,7 +89,8 @@ export class FakeServer {
       this.server.listen(port, host, () => resolve());
     });
     const a = this.server.address() as AddressInfo;
-    this.url = `${this.o.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+    const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+    this.url = `${this.o.tls ? 'https' : 'http'}://${shown.includes(':') ? `[${shown}]` : shown}:${a.port}`;
     return this.url;
   }
 
