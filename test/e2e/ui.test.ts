@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
 
@@ -319,6 +320,24 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('heading', { name: 'Agents', exact: true }).waitFor();
     await page.locator('table.list').getByRole('link', { name: 'spare' }).waitFor({ state: 'detached' });
+    // An SSH agent on a host that refuses: its page shows the launch failing, in the controller's words.
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    await kiln.api('POST', '/api/v1/credentials', { id: 'ssh-key', type: 'sshKey', username: 'deploy', privateKey });
+    await page.reload();
+    await page.getByLabel('SSH: the controller logs into the host and starts it', { exact: true }).check();
+    await page.getByLabel('Agent name', { exact: true }).fill('remote');
+    await page.getByLabel('Host', { exact: true }).fill('127.0.0.1');
+    await page.getByLabel('Port', { exact: true }).fill('1');
+    await page.getByLabel('SSH key credential', { exact: true }).selectOption('ssh-key');
+    await page.getByRole('button', { name: 'Create agent' }).click();
+    await page.getByRole('heading', { name: /Agent remote/ }).waitFor();
+    await page.getByText('launched over SSH by the controller').waitFor();
+    await page.locator('.agent-log', { hasText: 'connecting to deploy@127.0.0.1:1' }).waitFor();
+    await page.locator('.error-line, .agent-log', { hasText: /refused|ECONNREFUSED|failed/i }).first().waitFor({ timeout: 15_000 });
+    await screenshot(page, '08b-ssh-agent');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Agents', exact: true }).waitFor();
     await page.getByRole('link', { name: 'Users' }).first().click();
     await page.getByRole('heading', { name: 'Users' }).waitFor();
     await page.getByLabel('Username', { exact: true }).fill('dev1');

@@ -1,13 +1,13 @@
 // Agents: the list with online state, labels and executors; create and delete; an agent's page
 // with the exact command that connects it and its launch log.
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { CopyButton, ErrorBox, Field, Loading, useAction } from '../components.tsx';
 import { useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, navigate, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
-import type { Agent } from '../types.ts';
+import type { Agent, Credential } from '../types.ts';
 
 export function AgentsPage() {
   const { me } = useSession();
@@ -16,14 +16,26 @@ export function AgentsPage() {
   const [name, setName] = useState('');
   const [labels, setLabels] = useState('');
   const [executors, setExecutors] = useState(2);
+  const [kind, setKind] = useState<'inbound' | 'ssh'>('inbound');
+  const [ssh, setSsh] = useState({ host: '', port: 22, credentialsId: '', hostKey: '', install: true, command: '', workdir: '' });
+  const [keys, setKeys] = useState<Credential[]>([]);
+  useEffect(() => { if (can(me, 'admin')) api.get<{ credentials: Credential[] }>('/credentials').then((r) => setKeys(r.credentials.filter((c) => c.type === 'sshKey')), () => {}); }, [me]);
   const [run, busy, error] = useAction();
   const create = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
-      const a = await api.post<Agent>('/agents', { name, labels: labels.split(/[\s,]+/).filter(Boolean), executors });
+      const launcher = kind === 'ssh' ? {
+        type: 'ssh', host: ssh.host, port: ssh.port, credentialsId: ssh.credentialsId,
+        ...(ssh.hostKey ? { hostKey: ssh.hostKey } : {}), ...(ssh.install ? { install: 'sftp' } : ssh.command ? { command: ssh.command } : {}),
+      } : undefined;
+      const a = await api.post<Agent>('/agents', {
+        name, labels: labels.split(/[\s,]+/).filter(Boolean), executors,
+        ...(launcher ? { launcher } : {}), ...(kind === 'ssh' && ssh.workdir ? { workdir: ssh.workdir } : {}),
+      });
       navigate(urls.agent(a.name));
     });
   };
+  const setS = <K extends keyof typeof ssh>(k: K, v: (typeof ssh)[K]) => setSsh({ ...ssh, [k]: v });
   return (
     <section>
       <h1>Agents</h1>
@@ -44,10 +56,29 @@ export function AgentsPage() {
       )}
       {can(me, 'admin') ? (
         <form className="card" onSubmit={create} aria-labelledby="new-agent-h">
-          <h2 id="new-agent-h">New inbound agent</h2>
+          <h2 id="new-agent-h">New agent</h2>
+          <fieldset>
+            <legend>Launch method</legend>
+            <label className="inline"><input type="radio" name="launch" checked={kind === 'inbound'} onChange={() => setKind('inbound')} /> Inbound: the agent dials the controller (behind a firewall or NAT too)</label>
+            <label className="inline"><input type="radio" name="launch" checked={kind === 'ssh'} onChange={() => setKind('ssh')} /> SSH: the controller logs into the host and starts it</label>
+          </fieldset>
           <Field label="Agent name">{(id) => <input id={id} required pattern="[A-Za-z0-9_][A-Za-z0-9._\-]{0,99}" value={name} onChange={(e) => setName(e.target.value)} />}</Field>
           <Field label="Labels" hint="Separated by spaces, e.g. linux docker">{(id) => <input id={id} value={labels} onChange={(e) => setLabels(e.target.value)} />}</Field>
           <Field label="Executors">{(id) => <input id={id} type="number" min={0} max={1000} value={executors} onChange={(e) => setExecutors(Number(e.target.value))} />}</Field>
+          {kind === 'ssh' ? <>
+            <Field label="Host">{(id) => <input id={id} required value={ssh.host} onChange={(e) => setS('host', e.target.value)} placeholder="build-1.example" />}</Field>
+            <Field label="Port">{(id) => <input id={id} type="number" min={1} max={65535} value={ssh.port} onChange={(e) => setS('port', Number(e.target.value))} />}</Field>
+            <Field label="SSH key credential" hint="An SSH username with private key credential; its public half in the host's authorized_keys">{(id) => (
+              <select id={id} required value={ssh.credentialsId} onChange={(e) => setS('credentialsId', e.target.value)}>
+                <option value="">- choose -</option>
+                {keys.map((c) => <option key={c.id} value={c.id}>{c.id}{c.username ? ` (${c.username})` : ''}</option>)}
+              </select>
+            )}</Field>
+            <Field label="Host key (optional)" hint="A SHA256: fingerprint or known_hosts lines; empty = trust the first key seen, then only it">{(id) => <input id={id} value={ssh.hostKey} onChange={(e) => setS('hostKey', e.target.value)} />}</Field>
+            <label className="inline"><input type="checkbox" checked={ssh.install} onChange={(e) => setS('install', e.target.checked)} /> Copy the agent to the host over SFTP (it needs Node.js 22.18+)</label>
+            {!ssh.install ? <Field label="Agent command on the host" hint="Default: kiln agent">{(id) => <input id={id} value={ssh.command} onChange={(e) => setS('command', e.target.value)} />}</Field> : null}
+            <Field label="Work directory on the host (optional)">{(id) => <input id={id} value={ssh.workdir} onChange={(e) => setS('workdir', e.target.value)} />}</Field>
+          </> : null}
           <ErrorBox error={error} />
           <button type="submit" className="primary" disabled={busy}>Create agent</button>
         </form>
@@ -62,6 +93,13 @@ export function AgentPage({ name }: { name: string }) {
   const log = useResource((s) => api.get<{ lines: string[] }>(`/agents/${encodeURIComponent(name)}/log`, s).then((r) => r.lines), [name]);
   useLive(['agent'], (e) => { if (e.type === 'poll' || e.data.name === name) { a.reload(); log.reload(); } });
   const [run, busy, error] = useAction();
+  // An SSH agent being launched: its log grows without events; read it again every few seconds.
+  const launching = a.data?.launcher === 'ssh' && !a.data.online;
+  useEffect(() => {
+    if (!launching) return;
+    const t = setInterval(() => { a.reload(); log.reload(); }, 3000);
+    return () => clearInterval(t);
+  }, [launching, a, log]);
   if (a.error) return <section><h1>Agent {name}</h1><ErrorBox error={a.error} /></section>;
   if (!a.data) return <Loading what={`agent ${name}`} />;
   const ag = a.data;
