@@ -182,7 +182,12 @@ export class KubernetesPods implements NodeProvider {
     }
     // The pipeline's podRetention wins over the cloud's ('default' = the cloud's).
     const asked = req.options.podRetention;
-    const s: KubernetesCloudSettings = asked === 'never' || asked === 'onFailure' || asked === 'always' ? { ...cloud.settings, podRetention: asked } : cloud.settings;
+    // slaveConnectTimeout (the plugin's name) wins over the cloud's connect timeout.
+    const connect = typeof req.options.slaveConnectTimeout === 'number' && req.options.slaveConnectTimeout > 0 ? req.options.slaveConnectTimeout : cloud.settings.connectTimeoutSeconds;
+    const s: KubernetesCloudSettings = {
+      ...cloud.settings, connectTimeoutSeconds: connect,
+      ...(asked === 'never' || asked === 'onFailure' || asked === 'always' ? { podRetention: asked } : {}),
+    };
     const slots = this.#slots.get(cloud.name) ?? new Slots();
     this.#slots.set(cloud.name, slots);
     await slots.take(s.containerCap, signal, (n) => say(`Waiting for a pod of cloud '${cloud.name}': ${n} of ${s.containerCap} pods in use (its concurrency cap)`));

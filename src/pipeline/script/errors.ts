@@ -144,6 +144,9 @@ export function normalizeError(err: unknown, loc: Loc | null): StepFailure | Int
     return new ScriptError('limit', `too large: ${err.message} (a string or list grew beyond what Kiln allows)`, loc, 'java.lang.OutOfMemoryError');
   }
   const msg = err instanceof Error ? err.message : String(err);
+  // What the node says went wrong (its agent or pod gone, a file outside the workspace) is the
+  // step's failure, in the node's words, not the interpreter's.
+  if (err instanceof Error && (err.name === 'AgentUnavailableError' || err.name === 'WorkspaceError')) return new StepFailure(msg, { loc, cause: err });
   return new ScriptError('internal', `internal error in the script interpreter: ${msg}`, loc, 'java.lang.RuntimeException');
 }
 

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../../src/controller/app.ts';
 import { startFakeKube, type FakeKube } from '../../fakes/kube/index.ts';
+import { core } from '../../fakes/kube/cluster.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { consoleText, finishedBuild, jsonApi, testConfig } from '../../helpers/controller.ts';
 
@@ -151,4 +152,30 @@ test('scripted podTemplate with containerTemplate: node(POD_LABEL) runs in the p
   assert.match(log, /\ntool says scripted-pod_1-[0-9a-f]{6}\n/);
   assert.match(log, /\nagent says hi\n/);
   assert.match(log, /Created pod ci\/scripted-pod-1-[0-9a-f]{6} in cloud 'fake'/);
+});
+
+test('a pod deleted under the build fails the build at once, saying so', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'lost', script: `pipeline { agent { kubernetes { yaml '''
+spec:
+  containers:
+  - name: tool
+    image: kiln-test/busybox:latest
+    command: [cat]
+    tty: true
+''' } }; stages { stage('A') { steps { container('tool') { sh 'echo started; sleep 60' } } } } }` });
+  const b = await api('POST', '/api/v1/jobs/lost/builds', {});
+  let pod: string | undefined;
+  for (let i = 0; i < 300 && !pod; i++) {
+    if (/\nstarted\n/.test(await consoleText(c.url, 'lost', b.number))) pod = kube.pods('ci').find((p) => p.metadata?.name?.startsWith('lost-'))?.metadata?.name;
+    if (!pod) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(pod, 'the pod ran the step');
+  const t0 = Date.now();
+  kube.cluster.delete(core('pods'), 'ci', pod, { gracePeriodSeconds: 0 });
+  const done = await finishedBuild(c.url, 'lost', b.number);
+  const log = await consoleText(c.url, 'lost', b.number);
+  assert.equal(done.result, 'FAILURE', log);
+  assert.ok(Date.now() - t0 < 20_000, 'not after the step\'s own 60 s');
+  assert.match(log, new RegExp(`pod ci/${pod}: pod ci/${pod} was deleted`));
+  assert.doesNotMatch(log, /internal error/);
 });
