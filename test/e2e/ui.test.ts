@@ -352,6 +352,11 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     const me = await fetch(new URL('api/v1/me', kiln.url), { headers: { authorization: `Bearer ${token}` } });
     assert.equal(me.status, 200, 'the token shown once works');
     await screenshot(page, '10-profile');
+    // The audit log has what this session did.
+    await page.getByRole('link', { name: 'Audit' }).first().click();
+    await page.getByLabel('Action', { exact: true }).fill('credential.create');
+    await page.locator('table.list tr', { hasText: 'api-key' }).waitFor();
+    await screenshot(page, '10b-audit');
     await page.getByRole('link', { name: 'Clouds' }).first().click();
     await page.getByRole('heading', { name: 'Clouds' }).waitFor();
     // A form the controller refuses names the field; an unreachable API server says why.
@@ -381,7 +386,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.evaluate(AXE_SOURCE);
     const pages: [string, RegExp][] = [
       ['/', /^Jobs$/], ['/job/hello', /^hello$/], ['/job/hello/build/1', /^hello #1/], ['/new-job', /^New pipeline job$/],
-      ['/agents', /^Agents$/], ['/credentials', /^Credentials$/], ['/users', /^Users$/], ['/profile', new RegExp(`^${ADMIN.user}$`)], ['/clouds', /^Clouds$/],
+      ['/agents', /^Agents$/], ['/credentials', /^Credentials$/], ['/users', /^Users$/], ['/profile', new RegExp(`^${ADMIN.user}$`)], ['/clouds', /^Clouds$/], ['/audit', /^Audit log$/],
     ];
     const found: string[] = [];
     for (const [path, heading] of pages) {

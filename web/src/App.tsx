@@ -17,6 +17,7 @@ import { CredentialsPage } from './pages/Credentials.tsx';
 import { UsersPage } from './pages/Users.tsx';
 import { ProfilePage } from './pages/Profile.tsx';
 import { CloudsPage } from './pages/Clouds.tsx';
+import { AuditPage } from './pages/Audit.tsx';
 
 type Gate = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; reason?: string } | { kind: 'in'; me: Me } | { kind: 'error'; error: unknown };
 
@@ -71,6 +72,7 @@ function Layout({ me, onLogout }: { me: Me; onLogout: () => void }) {
     ['/clouds', 'Clouds', can(me, 'admin')],
     ['/credentials', 'Credentials', can(me, 'developer')],
     ['/users', 'Users', can(me, 'admin')],
+    ['/audit', 'Audit', can(me, 'admin')],
   ];
   const current = (to: string) => (to === '/' ? path === '/' || path.startsWith('/job/') : path.startsWith(to));
   return (
@@ -112,6 +114,7 @@ function Routes() {
   if (match('/users', path)) return <UsersPage />;
   if (match('/profile', path)) return <ProfilePage />;
   if (match('/clouds', path)) return <CloudsPage />;
+  if (match('/audit', path)) return <AuditPage />;
   if (match('/login', path) || match('/setup', path)) { navigate('/', true); return null; }
   return <section><h1>Not found</h1><p>There is no page at <code>{path}</code>. <Link to="/">Back to the dashboard</Link></p></section>;
 }

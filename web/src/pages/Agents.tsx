@@ -128,7 +128,7 @@ export function AgentPage({ name }: { name: string }) {
       ) : null}
       <h2>Connection log</h2>
       <ErrorBox error={log.error} />
-      {log.data && log.data.length > 0 ? <pre className="agent-log">{log.data.join('\n')}</pre> : <p className="muted">{ag.launcher === 'ssh' ? 'Nothing logged yet.' : 'Inbound agents log on their own machine; the controller records when they connect (see the audit log).'}</p>}
+      {log.data && log.data.length > 0 ? <pre className="agent-log">{log.data.join('\n')}</pre> : <p className="muted">{ag.launcher === 'ssh' ? 'Nothing logged yet.' : 'An inbound agent logs on its own machine (its standard error, or its service journal); here it shows as online once it has connected.'}</p>}
     </section>
   );
 }
