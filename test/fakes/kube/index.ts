@@ -36,7 +36,8 @@
 //   evictPod(ns, name, message?)   containers killed, Failed/Evicted (+DisruptionTarget), object kept
 //   setDeploymentStatus(ns, name, {observedGeneration, replicas, updatedReplicas, readyReplicas,
 //                 availableReplicas, unavailableReplicas, conditions}), completeRollout, failRollout
-//   setForbidden(rules), setDelay(ms | Infinity: nothing answered), compact() (older watches → 410)
+//   setForbidden(rules), setDelay(ms | Infinity: nothing answered), compact() (older watches → 410),
+//   endWatches() (open watches end; clients watch again from their resourceVersion)
 //   cluster (the API semantics: create/get/list/update/patch/delete), store, server, runner,
 //   scripted / docker (the runner by its type: scripted.unschedulable(), .imagePullFailure(),
 //   .crashLoop(), .oomKill(), .evict(), .exit(), .log(); docker.leftovers(), DockerRunner.sweepOrphans())
@@ -151,6 +152,8 @@ export interface FakeKube {
   kubeconfigPath(namespace?: string, o?: { token?: string; clientCertificate?: string }): string;
   /** A client certificate signed by the fake's CA: the server takes its CN as the user. */
   clientCertificate(user: string, groups?: string[]): { key: string; cert: string };
+  /** Ends every open watch (clients reconnect from their last resourceVersion; after compact(): 410). */
+  endWatches(): void;
   /** Every answer waits `ms` first; Infinity: nothing is answered (for timeouts). */
   setDelay(ms: number): void;
   pods(namespace?: string): KObject[];
@@ -265,6 +268,7 @@ export async function startFakeKube(o: FakeKubeOptions = {}): Promise<FakeKube> 
       server.o.forbid.push(...rules);
     },
     compact: () => store.compact(),
+    endWatches: () => server.endWatches(),
     setDelay(ms) {
       server.o.delayMs = ms;
     },

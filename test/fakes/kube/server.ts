@@ -59,6 +59,7 @@ export class FakeServer {
   readonly server: http.Server;
   readonly #sockets = new Set<import('node:net').Socket>();
   readonly #streams = new Set<http.ServerResponse>();
+  readonly #watches = new Set<http.ServerResponse>();
   url = '';
   readonly #groups = new Map<string, string[]>();
   /** Every request as `METHOD path?query` (tests can assert what a client asked). */
@@ -92,6 +93,11 @@ export class FakeServer {
     const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
     this.url = `${this.o.tls ? 'https' : 'http'}://${shown.includes(':') ? `[${shown}]` : shown}:${a.port}`;
     return this.url;
+  }
+
+  /** Ends every open watch (as an API server restart or a watch timeout would): clients watch again. */
+  endWatches(): void {
+    for (const r of [...this.#watches]) r.end();
   }
 
   async close(): Promise<void> {
@@ -380,6 +386,7 @@ export class FakeServer {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     this.#streams.add(res);
+    this.#watches.add(res);
     let lastRv = store.rv;
     const write = (type: string, o: KObject) => {
       const object = table && type !== 'BOOKMARK' ? tableFor(def, [o], String(o.metadata.resourceVersion), incl) : o;
@@ -408,6 +415,7 @@ export class FakeServer {
       unsubscribe();
       for (const t of timers) { clearTimeout(t); clearInterval(t); }
       this.#streams.delete(res);
+      this.#watches.delete(res);
       if (!res.writableEnded) res.end();
     };
     const timeout = Number(q.get('timeoutSeconds') ?? 0);
