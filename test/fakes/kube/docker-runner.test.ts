@@ -86,8 +86,7 @@ test('a pod as Kubernetes runs it: shared network and emptyDir, init container, 
   assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
   assert.equal(out, `user=1000:1000 cwd=/ws pod=full ns=run ip=${ip} greeting=hello-world build=b42 pw=pa55 mode=fast cfg_EXTRA=x arg=hello-world\nfrom-init\n-rw-r--r--\nfast\nrun\ntoken-ok\n`);
   assert.deepEqual(cs(done, 'main')!.state.terminated, { ...cs(done, 'main')!.state.terminated, exitCode: 0, reason: 'Completed' });
-  const reader = await kube.waitForPod('run', 'full', () => true);
-  assert.ok(cs(reader, 'reader')!.state.running, 'the other containers keep running');
+  const reader = await kube.waitForPod('run', 'full', (p) => cs(p, 'reader')?.state.running !== undefined && cs(p, 'web')?.state.running !== undefined, 30_000);
   assert.equal(status(reader).phase, 'Running', 'restartPolicy Never, one container done, others running: Running');
   for (let i = 0; i < 100 && !(await log('run', 'full', 'reader')).includes('reader sees'); i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(await log('run', 'full', 'reader'), 'reader sees: written as 0\n');
