@@ -47,6 +47,10 @@ import { registerCloudRoutes } from './clouds.ts';
 import { KubernetesPods, type KubernetesCloudRef } from '../backends/kubernetes/provider.ts';
 import { checkKubernetesSettings } from '../backends/kubernetes/cloud.ts';
 import { withDockerAgents } from '../backends/docker/agents.ts';
+import { dockerCloudNodes } from '../backends/docker/cloud.ts';
+import { sweepPods } from '../backends/docker/pod.ts';
+import { Engine } from '../backends/docker/engine.ts';
+import { dockerCloudOf } from './clouds.ts';
 import { matches, tryParseLabelExpression } from './labels.ts';
 import { SshAgents } from '../backends/ssh/manager.ts';
 import type { HostKeyPolicy } from '../backends/ssh/launcher.ts';
@@ -179,10 +183,11 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     }
     return out;
   };
+  const controllerId = createHash('sha256').update(key).update('controller-id').digest('hex').slice(0, 16);
   const pods = new KubernetesPods({
     clouds: kubernetesClouds,
     credential: (id, cloud) => credentials.resolveForCloud(id, cloud),
-    controllerId: createHash('sha256').update(key).update('controller-id').digest('hex').slice(0, 16),
+    controllerId,
     agentUrl: () => agentUrl,
     buildUrl: (b) => builds.buildUrl(b.job, b.number),
     agents: {
@@ -204,9 +209,37 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     log,
   });
 
+  // Docker clouds: pods on one engine (backends/docker), for kubernetes agents when no Kubernetes
+  // cloud is configured or the pipeline names the Docker cloud. Their workspaces are on this
+  // machine, bind-mounted into the containers, so the engine must be this machine's.
+  const podWorkspaces = new LocalBackend({ root: path.join(cfg.home, 'pod-workspaces'), nodeName: 'docker-pods', labels: [] });
+  const podBase: NodeProvider = {
+    allocate: async (_req, build) => {
+      const ws = await podWorkspaces.allocate({ build });
+      return { workspace: ws, release: () => ws.release() };
+    },
+  };
+  const dockerClouds = new Map<string, { key: string; nodes: NodeProvider }>();
+  const dockerCloudFor = async (req: AgentRequest): Promise<NodeProvider | null> => {
+    const wanted = typeof req.options.cloud === 'string' && req.options.cloud !== '' ? req.options.cloud : null;
+    const all = (await store.clouds.list()).filter((c) => c.type === 'docker');
+    const c = wanted ? all.find((x) => x.name === wanted) : ((await kubernetesClouds()).length === 0 ? all[0] : undefined);
+    if (!c) return null;
+    const key = JSON.stringify(c.settings);
+    let entry = dockerClouds.get(c.name);
+    if (!entry || entry.key !== key) {
+      entry = { key, nodes: dockerCloudNodes(podBase, dockerCloudOf(c.name, c.settings), { labels: { 'kiln.controller': controllerId } }) };
+      dockerClouds.set(c.name, entry);
+    }
+    return entry.nodes;
+  };
+
   const agentNodes: NodeProvider = {
     async allocate(req: AgentRequest, build: BuildRef, signal: AbortSignal, say: (line: string) => void): Promise<AllocatedNode> {
-      if (req.type === 'kubernetes') return pods.allocate(req, build, signal, say);
+      if (req.type === 'kubernetes') {
+        const docker = await dockerCloudFor(req);
+        return docker ? docker.allocate(req, build, signal, say) : pods.allocate(req, build, signal, say);
+      }
       // A label no agent offers but a pod template does: a pod.
       if (req.label && !scheduler.nodes().some((n) => labelMatches(req.label!, n.labels, n.name)) && (await pods.cloudForLabel(req.label))) {
         return pods.allocate(req, build, signal, say);
@@ -254,6 +287,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
 
   // docker / dockerfile agents: the docker CLI of the node that holds the executor (backends/docker).
   const nodes = withDockerAgents(agentNodes, {
+    labels: { 'kiln.controller': controllerId },
     credential: async (build, id) => {
       const job = await store.jobs.get(build.job);
       if (!job) throw new Error(`no job '${build.job}'`);
@@ -398,6 +432,11 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   for (const a of await store.agents.list()) if (a.launcher.type === 'ssh') sshAgents.start(a.name);
   // Pods a previous run of this controller left behind (in the background: a cloud may be slow).
   void pods.sweep().catch((e: unknown) => log(`kubernetes: sweeping leftover pods failed: ${(e as Error).message}`));
+  if ((await store.clouds.list()).some((c) => c.type === 'docker')) {
+    void sweepPods(new Engine(), [`kiln.controller=${controllerId}`])
+      .then((n) => { if (n.containers > 0) log(`docker: removed ${n.containers} container(s) and ${n.volumes} volume(s) a previous run left`); })
+      .catch((e: unknown) => log(`docker: sweeping leftover containers failed: ${(e as Error).message}`));
+  }
   ready = true;
   log(`Kiln is ready at ${url} (home ${cfg.home}, ${store.kind} store, started in ${Math.round(performance.now() - t0)} ms)`);
   log(`Agents connect to ${agentUrl}agent`);

@@ -4,7 +4,7 @@
 //
 //   GET    /api/v1/clouds                       { clouds: [{ name, type, settings, createdAt, updatedAt }] }
 //   GET    /api/v1/clouds/:name
-//   PUT    /api/v1/clouds/:name                 { type: 'kubernetes', settings: {...} }  → 200 (201 when new)
+//   PUT    /api/v1/clouds/:name                 { type: 'kubernetes' | 'docker', settings: {...} }  → 200 (201 when new)
 //   DELETE /api/v1/clouds/:name
 //   POST   /api/v1/clouds/:name/test            → { ok, message, version, permissions }
 //   POST   /api/v1/clouds/test                  { type, settings }: the same for settings not saved yet
@@ -13,6 +13,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { StoreError, type CloudRecord, type JsonValue, type Store } from '../store/types.ts';
 import { CloudSettingsError, checkKubernetesSettings, testKubernetesConnection, type ConnectionReport, type KubernetesCloudSettings } from '../backends/kubernetes/cloud.ts';
+import { CloudConfigError, parseDockerCloudConfig, testConnection as testDockerConnection, type DockerCloudConfig } from '../backends/docker/cloud.ts';
 import type { CredentialService } from './credentials.ts';
 import type { AuthService } from './auth/service.ts';
 
@@ -24,13 +25,32 @@ export interface CloudsContext {
   changed?: (name: string) => void;
 }
 
-function checkSettings(type: unknown, settings: unknown): { type: 'kubernetes'; settings: KubernetesCloudSettings } {
-  if (type === 'kubernetes') return { type, settings: checkKubernetesSettings(settings ?? {}) };
-  if (type === 'docker') throw new CloudSettingsError('type: Docker clouds are not available in this controller yet');
-  throw new CloudSettingsError(`type: kubernetes (got ${JSON.stringify(type) ?? 'nothing'})`);
+type Checked = { type: 'kubernetes'; settings: KubernetesCloudSettings } | { type: 'docker'; settings: DockerCloudConfig };
+
+/** A Docker cloud's settings as stored: its config without the name (the cloud's name is the key). */
+export function dockerCloudOf(name: string, settings: unknown): DockerCloudConfig {
+  return parseDockerCloudConfig({ ...(typeof settings === 'object' && settings !== null ? settings : {}), name });
 }
 
-async function test(ctx: CloudsContext, name: string, settings: KubernetesCloudSettings): Promise<ConnectionReport> {
+function checkSettings(name: string, type: unknown, settings: unknown): Checked {
+  if (type === 'kubernetes') return { type, settings: checkKubernetesSettings(settings ?? {}) };
+  if (type === 'docker') {
+    try {
+      return { type, settings: dockerCloudOf(name, settings) };
+    } catch (e) {
+      if (e instanceof CloudConfigError) throw new CloudSettingsError(e.message);
+      throw e;
+    }
+  }
+  throw new CloudSettingsError(`type: kubernetes or docker (got ${JSON.stringify(type) ?? 'nothing'})`);
+}
+
+async function test(ctx: CloudsContext, name: string, checked: Checked): Promise<ConnectionReport> {
+  if (checked.type === 'docker') {
+    const r = await testDockerConnection(checked.settings);
+    return { ok: r.ok, message: r.message, version: r.version, permissions: [] };
+  }
+  const settings = checked.settings;
   let cred = null;
   if (settings.credentialsId && !settings.inCluster) {
     try {
@@ -64,12 +84,14 @@ export function registerCloudRoutes(app: FastifyInstance, ctx: CloudsContext): v
     const b = req.body as { type: string; settings?: unknown };
     let checked;
     try {
-      checked = checkSettings(b.type, b.settings);
+      checked = checkSettings(name, b.type, b.settings);
     } catch (e) {
       invalid(e);
     }
     const existed = (await ctx.store.clouds.get(name)) !== null;
-    const rec = await ctx.store.clouds.put(name, checked!.type, checked!.settings as unknown as Record<string, JsonValue>);
+    // Docker settings are stored without the name (the key); Kubernetes ones as checked.
+    const stored = checked!.type === 'docker' ? (({ name: _n, ...rest }) => rest)(checked!.settings) : checked!.settings;
+    const rec = await ctx.store.clouds.put(name, checked!.type, stored as unknown as Record<string, JsonValue>);
     await audit(req, existed ? 'cloud.update' : 'cloud.create', name, checked!.type);
     ctx.changed?.(name);
     return reply.code(existed ? 200 : 201).send(rec);
@@ -85,20 +107,20 @@ export function registerCloudRoutes(app: FastifyInstance, ctx: CloudsContext): v
     const c = await need((req.params as { name: string }).name);
     let checked;
     try {
-      checked = checkSettings(c.type, c.settings);
+      checked = checkSettings(c.name, c.type, c.settings);
     } catch (e) {
       invalid(e);
     }
-    return test(ctx, c.name, checked!.settings);
+    return test(ctx, c.name, checked!);
   });
   app.post('/api/v1/clouds/test', { schema: { body } }, async (req) => {
     const b = req.body as { type: string; settings?: unknown };
     let checked;
     try {
-      checked = checkSettings(b.type, b.settings);
+      checked = checkSettings('unsaved', b.type, b.settings);
     } catch (e) {
       invalid(e);
     }
-    return test(ctx, '(unsaved)', checked!.settings);
+    return test(ctx, '(unsaved)', checked!);
   });
 }
