@@ -318,9 +318,17 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
         return { id: i.id, job: i.job, number: w?.number ?? i.build, label: i.label, why: i.why, since: i.enqueuedAt };
       }),
       ...builds.waitingBuilds().map((w) => ({ id: w.id, job: w.job, number: w.number, label: null, why: w.why, since: Date.now() })),
+      ...pods.waiting().map((w) => ({ id: w.id, job: w.job, number: w.number, label: null, why: w.why, since: w.since })),
     ],
     cancel: async (id) => {
       if (await builds.cancelWaiting(id)) return true;
+      // Cancelling a wait for a pod aborts the build that waits.
+      const podWait = pods.waiting().find((w) => w.id === id);
+      if (podWait) {
+        const b = await store.builds.getByNumber(podWait.job, podWait.number);
+        if (b) builds.abort(b.id);
+        return true;
+      }
       const w = waiters.get(id);
       if (!w) return false;
       // Cancelling an executor request aborts the build that waits for it.

@@ -46,33 +46,41 @@ export interface KubernetesProviderOptions {
   log?: (line: string) => void;
 }
 
+/** A build waiting for a pod slot of a capped cloud (shown in the queue). */
+export interface PodWait { id: string; job: string; number: number; cloud: string; why: string; since: number }
+
+let waitIds = 0;
+
 class Slots {
   #used = 0;
-  readonly #waiting: (() => void)[] = [];
+  readonly #waiting: { go: () => void; wait: PodWait }[] = [];
   get used(): number {
     return this.#used;
   }
-  async take(cap: number, signal: AbortSignal, waitingFor: (n: number) => void): Promise<void> {
+  get waiting(): PodWait[] {
+    return this.#waiting.map((w) => w.wait);
+  }
+  async take(cap: number, signal: AbortSignal, wait: Omit<PodWait, 'id' | 'since' | 'why'>, waitingFor: (n: number) => string): Promise<void> {
     if (this.#used < cap && this.#waiting.length === 0) {
       this.#used++;
       return;
     }
-    waitingFor(this.#used);
+    const why = waitingFor(this.#used);
     await new Promise<void>((resolve, reject) => {
-      const go = () => { signal.removeEventListener('abort', onAbort); resolve(); };
+      const entry = { go: () => { signal.removeEventListener('abort', onAbort); resolve(); }, wait: { ...wait, id: `pod-${++waitIds}`, since: Date.now(), why } };
       const onAbort = () => {
-        const i = this.#waiting.indexOf(go);
+        const i = this.#waiting.indexOf(entry);
         if (i >= 0) this.#waiting.splice(i, 1);
         reject(interruptionOf(signal));
       };
-      this.#waiting.push(go);
+      this.#waiting.push(entry);
       signal.addEventListener('abort', onAbort, { once: true });
     });
     this.#used++;
   }
   release(): void {
     this.#used--;
-    this.#waiting.shift()?.();
+    this.#waiting.shift()?.go();
   }
 }
 
@@ -149,9 +157,14 @@ export class KubernetesPods implements NodeProvider {
     this.#o = o;
   }
 
-  /** Pods alive now, by cloud (for the queue's "why" and metrics). */
+  /** Pods alive now, by cloud (for metrics). */
   podsOf(cloud: string): number {
     return this.#slots.get(cloud)?.used ?? 0;
+  }
+
+  /** Builds waiting for a pod slot, oldest first per cloud (the queue shows them). */
+  waiting(): PodWait[] {
+    return [...this.#slots.values()].flatMap((s) => s.waiting);
   }
 
   /** Whether a pipeline's label names a template of some cloud. */
@@ -190,7 +203,11 @@ export class KubernetesPods implements NodeProvider {
     };
     const slots = this.#slots.get(cloud.name) ?? new Slots();
     this.#slots.set(cloud.name, slots);
-    await slots.take(s.containerCap, signal, (n) => say(`Waiting for a pod of cloud '${cloud.name}': ${n} of ${s.containerCap} pods in use (its concurrency cap)`));
+    await slots.take(s.containerCap, signal, { job: build.job, number: build.number, cloud: cloud.name }, (n) => {
+      const why = `Waiting for a pod of cloud '${cloud.name}': ${n} of ${s.containerCap} pods in use (its concurrency cap)`;
+      say(why);
+      return why;
+    });
     let slotHeld = true;
     const freeSlot = () => { if (slotHeld) { slotHeld = false; slots.release(); } };
 

@@ -131,6 +131,13 @@ test('a label of a pod template gets that pod; past the cap, a build waits and s
   const script = `pipeline { agent { label 'tools' }; stages { stage('A') { steps { container('tool') { sh 'echo in tool; sleep 2' } } } } }`;
   await api('POST', '/api/v1/jobs', { name: 'capped', script });
   const builds = [await api('POST', '/api/v1/jobs/capped/builds', {}), await api('POST', '/api/v1/jobs/capped/builds', {}), await api('POST', '/api/v1/jobs/capped/builds', {})];
+  // The one past the cap is in the queue, saying why.
+  let queued: { job: string; why: string } | undefined;
+  for (let i = 0; i < 200 && !queued; i++) {
+    queued = (await api('GET', '/api/v1/queue')).items.find((q: { why: string }) => /^Waiting for a pod of cloud 'fake'/.test(q.why));
+    if (!queued) await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.equal(queued?.job, 'capped');
   const results = await Promise.all(builds.map((b) => finishedBuild(c.url, 'capped', b.number)));
   assert.deepEqual(results.map((r) => r.result), ['SUCCESS', 'SUCCESS', 'SUCCESS']);
   const logs = await Promise.all(builds.map((b) => consoleText(c.url, 'capped', b.number)));
