@@ -90,7 +90,7 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
 
   const move = useCallback(async (n: number) => {
     if (n === 0) return;
-    const t = await settle(() => {
+    const compute = () => {
       let p = topRef.current;
       for (let i = 0; i < Math.abs(n); i++) {
         const q = n > 0 ? model.nextLine(p) : model.prevLine(p);
@@ -104,7 +104,9 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
         if (p >= e) { p = Math.max(topRef.current, e); }
       }
       return p;
-    });
+    };
+    // With the bytes at hand the view moves at once, so that quick wheel turns add up exactly.
+    const t = compute() ?? await settle(compute);
     if (t === null) return;
     setTop(t);
     if (n < 0) setFollow(false);
