@@ -279,6 +279,10 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByText('app.Math.divides').waitFor();
     await page.getByText('expected 2 but was 3').waitFor();
     await screenshot(page, '04b-tests');
+    // The tabs by keyboard: arrows move between them.
+    await page.getByRole('tab', { name: 'Tests' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.getByRole('tab', { name: 'Parameters', selected: true }).waitFor();
     await page.getByRole('tab', { name: 'Artifacts' }).click();
     const link = page.getByRole('link', { name: 'out/report.txt' });
     await link.waitFor();

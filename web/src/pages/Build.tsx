@@ -56,15 +56,25 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
         {d.node ? <> · on <Link to={urls.agent(d.node)}>{d.node}</Link></> : null}
         {running && d.currentResult && d.currentResult !== 'SUCCESS' ? <> · so far {d.currentResult}</> : null}
       </p>
+      {d.description ? <p className="build-description">{d.description}</p> : null}
       {d.message ? <p className={d.result && d.result !== 'SUCCESS' ? 'error-line' : 'muted'}>{d.message}</p> : null}
       <ErrorBox error={error} />
       {running ? <Waiting job={job} number={number} /> : null}
       {editing ? <ReplayEditor job={job} busy={busy} onReplay={(script) => void replay(script)} onCancel={() => setEditing(false)} /> : null}
       {(d.inputs ?? []).map((i) => <InputBox key={i.id} job={job} number={number} input={i} canAnswer={dev} onDone={() => b.reload()} />)}
       <StageView stages={d.stages ?? []} now={now} onPick={(s) => { setTab('console'); consoleRef.current?.findAndShow(`[Pipeline] { (${s.name})`); }} />
-      <div className="tabs" role="tablist" aria-label="Build details">
+      <div className="tabs" role="tablist" aria-label="Build details" onKeyDown={(e) => {
+        // Arrow keys move between tabs, as in every tab list.
+        const order = ['console', 'artifacts', 'tests', 'params'] as const;
+        const i = order.indexOf(tab);
+        const next = e.key === 'ArrowRight' ? order[(i + 1) % order.length] : e.key === 'ArrowLeft' ? order[(i + order.length - 1) % order.length] : null;
+        if (!next) return;
+        e.preventDefault();
+        setTab(next);
+        (e.currentTarget.querySelector(`[data-tab="${next}"]`) as HTMLElement | null)?.focus();
+      }}>
         {(['console', 'artifacts', 'tests', 'params'] as const).map((t) => (
-          <button key={t} role="tab" aria-selected={tab === t} aria-controls={`tab-${t}`} className={tab === t ? 'active' : ''} onClick={() => setTab(t)}>
+          <button key={t} role="tab" data-tab={t} tabIndex={tab === t ? 0 : -1} aria-selected={tab === t} aria-controls={`tab-${t}`} className={tab === t ? 'active' : ''} onClick={() => setTab(t)}>
             {t === 'console' ? 'Console' : t === 'artifacts' ? 'Artifacts' : t === 'tests' ? 'Tests' : 'Parameters'}
           </button>
         ))}
