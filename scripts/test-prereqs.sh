@@ -214,4 +214,18 @@ kiln_chromium_setup() {
     || { echo "test-prereqs: could not install chromium; the browser tests (test/e2e) will fail" >&2; return 1; }
 }
 kiln_chromium_setup || true
+# kubectl, for the tests that drive the fake Kubernetes API server with it (test/fakes/kube,
+# test/deploy): the machine's own when present (machines of this kind have one), else Debian's
+# kubernetes-client package.
+kiln_kubectl_setup() {
+  command -v kubectl >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "test-prereqs: kubectl is missing and this is not root; the kubectl tests will fail" >&2
+    return 1
+  fi
+  echo "== installing kubectl (kubernetes-client)" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client; } >&2 \
+    || { echo "test-prereqs: could not install kubectl; the kubectl tests will fail" >&2; return 1; }
+}
+kiln_kubectl_setup || true
 exit 0
