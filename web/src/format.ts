@@ -1,5 +1,6 @@
 export function duration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || ms < 0) return '—';
+  if (ms === null || ms === undefined) return '—';
+  if (ms < 0) ms = 0; // a clock a moment behind the controller's
   if (ms < 1000) return `${ms} ms`;
   const s = Math.floor(ms / 1000);
   if (s < 60) return `${(ms / 1000).toFixed(s < 10 ? 1 : 0)} s`;
