@@ -474,6 +474,22 @@ test('pods/exec over WebSocket (v4.channel.k8s.io): channels, stdin, the final S
   }
 });
 
+test('the scheduler: a nodeSelector the node lacks or requests beyond its allocatable keep the pod Pending (Unschedulable, with why)', async () => {
+  await request(kube, 'POST', '/api/v1/namespaces/ci/pods', pod('picky', { spec: { nodeSelector: { 'kubernetes.io/os': 'linux', disktype: 'ssd' }, containers: [{ name: 'main', image: 'kiln-test/busybox:latest' }] } }));
+  await request(kube, 'POST', '/api/v1/namespaces/ci/pods', pod('greedy', { spec: { containers: [{ name: 'main', image: 'kiln-test/busybox:latest', resources: { requests: { cpu: '3', memory: '8Gi' } } }] } }));
+  await request(kube, 'POST', '/api/v1/namespaces/ci/pods', pod('fits', { spec: { nodeSelector: { 'kubernetes.io/os': 'linux' }, containers: [{ name: 'main', image: 'kiln-test/busybox:latest', resources: { requests: { cpu: '100m', memory: '256Mi' } } }] } }));
+  const cond = (n: string) => ((kube.pod('ci', n)!.status as { conditions: { type: string; status: string; reason?: string; message?: string }[] }).conditions).find((c) => c.type === 'PodScheduled')!;
+  assert.deepEqual([cond('picky').status, cond('picky').reason], ['False', 'Unschedulable']);
+  assert.equal(cond('picky').message, "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.");
+  assert.equal(cond('greedy').message, '0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.');
+  assert.ok(kube.events('ci', 'greedy').some((e) => e.reason === 'FailedScheduling' && e.type === 'Warning'));
+  assert.equal(cond('fits').status, 'True');
+  for (const n of ['picky', 'greedy']) {
+    assert.equal((kube.pod('ci', n)!.status as { phase: string }).phase, 'Pending');
+    assert.equal((await request(kube, 'DELETE', `/api/v1/namespaces/ci/pods/${n}`)).status, 200, 'an unscheduled pod goes at once');
+  }
+});
+
 test('namespaces: created, listed; deleting one removes what it holds', async () => {
   const c = await request(kube, 'POST', '/api/v1/namespaces', { metadata: { name: 'tmp-ns' } });
   assert.equal(c.status, 201);

@@ -32,6 +32,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Engine, type ImageInspect } from '../../../src/backends/docker/engine.ts';
 import { asList, asObj, core, now } from './cluster.ts';
+import { quantity } from './quantity.ts';
 import type { ContainerStatus, LogBuffer, PodHandle, PodRunner } from './pods.ts';
 import type { ExecProcess, ExecRequest } from './exec.ts';
 import { ApiError } from './objects.ts';
@@ -79,17 +80,6 @@ const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) =
   }
   signal.addEventListener('abort', done, { once: true });
 });
-
-/** Kubernetes quantities to bytes ('256Mi', '1G', '500k') or cores ('100m', '2'). */
-export function quantity(q: unknown): number | null {
-  if (typeof q === 'number') return q;
-  if (typeof q !== 'string') return null;
-  const m = /^([0-9.]+)(Ki|Mi|Gi|Ti|k|K|M|G|T|m)?$/.exec(q.trim());
-  if (!m) return null;
-  const n = Number(m[1]);
-  const mult: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, m: 1e-3 };
-  return n * (m[2] ? mult[m[2]]! : 1);
-}
 
 /** Kubernetes' $(VAR) expansion ($$ escapes; unknown references stay as written). */
 export function expand(s: string, env: Map<string, string>): string {
@@ -517,11 +507,13 @@ export class DockerRunner implements PodRunner {
         await logsDone;
         let after = await this.engine.inspect(cid).catch(() => null);
         // The engine learns of an OOM kill from a cgroup event that can come after the exit.
-        for (let i = 0; i < 10 && mem && after && after.State.ExitCode === 137 && !after.State.OOMKilled; i++) {
+        for (let i = 0; i < 5 && mem && after && after.State.ExitCode === 137 && !after.State.OOMKilled; i++) {
           await new Promise((r) => setTimeout(r, 100));
           after = await this.engine.inspect(cid).catch(() => after);
         }
-        const oom = after?.State.OOMKilled === true;
+        // Under cgroup v1 the engine may never hear of the OOM kill: a SIGKILL (137) that this
+        // fake did not send, in a container with a memory limit, is taken for one.
+        const oom = after?.State.OOMKilled === true || ((after?.State.ExitCode ?? exitCode) === 137 && !!mem && !signal.aborted);
         const code = after ? after.State.ExitCode : exitCode;
         const finishedAt = ((after?.State as { FinishedAt?: string } | undefined)?.FinishedAt ?? now()).replace(/\.\d+Z$/, 'Z');
         log.end();
@@ -661,14 +653,21 @@ export class DockerRunner implements PodRunner {
   }
 }
 
-/** The default bridge network's gateway (from the engine, else the docker0 interface): how a container reaches this machine. */
+/**
+ * The default bridge network's gateway: how a container reaches this machine. The engine's IPAM
+ * gateway when it names one, else the first address of its subnet (what dockerd gives docker0).
+ */
 export async function bridgeGateway(engine: Engine = new Engine()): Promise<string> {
-  const n = await engine.json<{ IPAM: { Config: { Gateway?: string }[] | null } }>('GET', '/networks/bridge').catch(() => null);
-  const fromEngine = n?.IPAM.Config?.find((c) => c.Gateway)?.Gateway;
-  if (fromEngine) return fromEngine;
-  const docker0 = os.networkInterfaces().docker0?.find((a) => a.family === 'IPv4');
-  if (docker0) return docker0.address;
-  throw new Error('cannot tell the Docker bridge gateway (no IPAM gateway on the bridge network, no docker0 interface)');
+  const n = await engine.json<{ IPAM: { Config: { Gateway?: string; Subnet?: string }[] | null } }>('GET', '/networks/bridge');
+  const cfg = n.IPAM.Config?.find((c) => c.Gateway || /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(c.Subnet ?? ''));
+  if (cfg?.Gateway) return cfg.Gateway;
+  if (cfg?.Subnet) {
+    const [ip, bits] = cfg.Subnet.split('/') as [string, string];
+    const n32 = ip.split('.').reduce((a, x) => (a << 8) + Number(x), 0) >>> 0;
+    const first = ((n32 & (~0 << (32 - Number(bits)))) >>> 0) + 1;
+    return [24, 16, 8, 0].map((sh) => (first >>> sh) & 255).join('.');
+  }
+  throw new Error('cannot tell the Docker bridge gateway: the bridge network has neither a gateway nor an IPv4 subnet');
 }
 
 function isObj(v: unknown): v is Obj {

@@ -21,6 +21,9 @@
 //   host, port    listen address (127.0.0.1, a free port); a non-loopback host also goes into the
 //                 certificate and into pods' KUBERNETES_SERVICE_HOST
 //   namespaces    created besides default, kube-system, kube-public, kube-node-lease
+//   node          the one node's extra labels and allocatable cpu/memory (default 2, 4Gi): a pod
+//                 whose nodeSelector or requests do not fit stays Pending, Unschedulable, with the
+//                 scheduler's message and a FailedScheduling event (whatever the runner)
 //   forbid        ForbidRule[] {user?, verb?, resource? ('pods', 'pods/log'), namespace?} → 403
 //   deployments   'manual' (default: status only from the test) or 'complete' (rollouts finish at once)
 //   version       {major, minor} for /version (default 1.32)
@@ -124,6 +127,8 @@ export interface FakeKubeOptions {
   host?: string;
   port?: number;
   namespaces?: string[];
+  /** The one node: more labels (besides kubernetes.io/hostname, os, arch), allocatable cpu and memory (default '2', '4Gi'). */
+  node?: { labels?: Record<string, string>; cpu?: string; memory?: string };
   forbid?: ForbidRule[];
   deployments?: 'manual' | 'complete';
   version?: { major: string; minor: string };
@@ -197,10 +202,10 @@ export async function startFakeKube(o: FakeKubeOptions = {}): Promise<FakeKube> 
     if (!cluster.find(core('namespaces'), null, ns)) cluster.create(core('namespaces'), null, { metadata: { name: ns } });
   }
   cluster.create(core('nodes'), null, {
-    metadata: { name: cluster.nodeName, labels: { 'kubernetes.io/hostname': cluster.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' } },
+    metadata: { name: cluster.nodeName, labels: { 'kubernetes.io/hostname': cluster.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', ...o.node?.labels } },
     status: {
       conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now(), lastTransitionTime: now() }],
-      capacity: { cpu: '2', memory: '4Gi', pods: '110' }, allocatable: { cpu: '2', memory: '4Gi', pods: '110' },
+      capacity: { cpu: o.node?.cpu ?? '2', memory: o.node?.memory ?? '4Gi', pods: '110' }, allocatable: { cpu: o.node?.cpu ?? '2', memory: o.node?.memory ?? '4Gi', pods: '110' },
       addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: cluster.nodeName }],
       nodeInfo: { kubeletVersion: 'v1.32.0', containerRuntimeVersion: 'docker://fake', operatingSystem: 'linux', architecture: 'amd64' },
     },

@@ -4,6 +4,7 @@
 // bytes. The handle derives phase and conditions from the container states with the kubelet's
 // rules, so a runner only says what happened to its containers.
 import { Cluster, asList, asObj, core, now } from './cluster.ts';
+import { quantity } from './quantity.ts';
 import { clone, type KObject } from './objects.ts';
 import type { ExecProcess, ExecRequest } from './exec.ts';
 
@@ -324,6 +325,12 @@ export class PodManager {
     cluster.hooks.podCreated = (pod) => {
       const h = new PodHandle(cluster, pod);
       this.handles.set(h.uid, h);
+      const problem = this.#unschedulable(pod);
+      if (problem) {
+        // As the scheduler: the pod stays Pending with the reason; nothing runs.
+        h.unschedulable(problem);
+        return;
+      }
       runner.start(h);
       const deadline = asObj(pod.spec).activeDeadlineSeconds;
       if (typeof deadline === 'number' && deadline > 0) {
@@ -370,6 +377,31 @@ export class PodManager {
     } finally {
       for (const l of h.logs.values()) l.current.end(); // the handle (and the logs) stay until the pod is deleted
     }
+  }
+
+  /**
+   * Why the scheduler cannot place the pod on the fake's one node, in the scheduler's words, or
+   * null: a nodeSelector the node's labels do not satisfy, or requests beyond its allocatable
+   * CPU and memory. (Node affinity, taints and quotas are not modelled.)
+   */
+  #unschedulable(pod: KObject): string | null {
+    const spec = asObj(pod.spec);
+    if (typeof spec.nodeName === 'string' && spec.nodeName) return null;
+    const node = this.cluster.find(core('nodes'), null, this.cluster.nodeName);
+    const labels = node?.metadata.labels ?? {};
+    const reasons: string[] = [];
+    if (Object.entries(asObj(spec.nodeSelector)).some(([k, v]) => labels[k] !== v)) reasons.push("1 node(s) didn't match Pod's node affinity/selector");
+    else {
+      const alloc = asObj(asObj(node?.status).allocatable);
+      for (const [res, label] of [['cpu', 'cpu'], ['memory', 'memory']] as const) {
+        const want = asList(spec.containers).reduce<number>((n, c) => n + (quantity(asObj(asObj(asObj(c).resources).requests)[res]) ?? 0), 0);
+        const have = quantity(alloc[res]) ?? Infinity;
+        if (want > have) reasons.push(`1 Insufficient ${label}`);
+      }
+    }
+    if (reasons.length === 0) return null;
+    const preemption = reasons[0]!.startsWith('1 Insufficient') ? '1 No preemption victims found for incoming pod' : '1 Preemption is not helpful for scheduling';
+    return `0/1 nodes are available: ${reasons.join(', ')}. preemption: 0/1 nodes are available: ${preemption}.`;
   }
 
   /** Evicts a pod as the kubelet does under node pressure: containers killed, phase Failed, reason Evicted, DisruptionTarget. */
