@@ -225,6 +225,17 @@ test('patches: JSON patch, merge patch, strategic merge (containers and env by n
   const again = await request(kube, 'PATCH', '/apis/apps/v1/namespaces/ci/deployments/ssa?fieldManager=kiln', { ...dep, metadata: { name: 'ssa' }, spec: { ...dep.spec, replicas: 3 } }, { contentType: 'application/apply-patch+yaml' });
   assert.equal(again.status, 200);
   assert.equal((again.json.spec as { replicas: number }).replicas, 3);
+  // What the manager no longer applies is removed; what others set stays.
+  await request(kube, 'PATCH', '/apis/apps/v1/namespaces/ci/deployments/ssa', { metadata: { annotations: { 'by-other': 'x' } } }, { contentType: 'application/strategic-merge-patch+json' });
+  const fewer = {
+    ...dep, metadata: { name: 'ssa' },
+    spec: { ...dep.spec, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'kiln-test/busybox:1', env: [{ name: 'A', value: '1' }] }] } } },
+  };
+  const pruned = await request(kube, 'PATCH', '/apis/apps/v1/namespaces/ci/deployments/ssa?fieldManager=kiln', fewer, { contentType: 'application/apply-patch+yaml' });
+  const prunedSpec = pruned.json.spec as { replicas?: number; template: { spec: { containers: { name: string; env: unknown[] }[] } } };
+  assert.deepEqual(prunedSpec.template.spec.containers.map((c) => [c.name, c.env]), [['app', [{ name: 'A', value: '1' }]]], 'the side container and env B are gone');
+  assert.equal(prunedSpec.replicas, 1, 'as applied now');
+  assert.equal(pruned.json.metadata!.annotations && (pruned.json.metadata!.annotations as Record<string, string>)['by-other'], 'x');
   const noManager = await request(kube, 'PATCH', '/apis/apps/v1/namespaces/ci/deployments/ssa', dep, { contentType: 'application/apply-patch+yaml' });
   assert.equal(noManager.status, 400);
   const unknown = await request(kube, 'PATCH', '/apis/apps/v1/namespaces/ci/deployments/ssa', {}, { contentType: 'text/plain' });

@@ -8,7 +8,7 @@ import {
   ApiError, clone, errors, findResource, RESOURCES, isPlainObject, qualified, resourceKey, apiVersionOf,
   type KObject, type ResourceDef,
 } from './objects.ts';
-import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
+import { jsonPatch, mergePatch, pruneApplied, strategicMergePatch } from './patch.ts';
 import { Store } from './store.ts';
 import { decodeStrictly } from './schema.ts';
 
@@ -424,11 +424,14 @@ export class Cluster {
         if (!o.fieldManager) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
         const body = asObj(patch);
         body.metadata = { ...asObj(body.metadata), name };
-        return { object: this.create(def, ns, body, o), created: true };
+        const object = this.create(def, ns, clone(body), o);
+        if (!o.dryRun) this.#applied.set(`${object.metadata.uid}/${o.fieldManager}`, body);
+        return { object, created: true };
       }
       throw errors.notFound(def, name);
     }
     let next: unknown;
+    let appliedConfig: unknown;
     switch (type) {
       case 'application/json-patch+json': next = jsonPatch(current, patch); break;
       case 'application/merge-patch+json': next = mergePatch(current, patch); break;
@@ -439,7 +442,9 @@ export class Cluster {
         const pm = asObj(p.metadata);
         delete pm.resourceVersion;
         if (pm.name !== undefined && pm.name !== name) throw errors.badRequest(`the name of the object (${String(pm.name)}) does not match the name on the URL (${name})`);
-        next = strategicMergePatch(current, p);
+        const last = this.#applied.get(`${current.metadata.uid}/${o.fieldManager}`);
+        next = strategicMergePatch(last === undefined ? current : pruneApplied(current, last, p), p);
+        appliedConfig = p;
         break;
       }
       default: throw errors.unsupportedMediaType(type);
@@ -448,10 +453,14 @@ export class Cluster {
     obj.metadata = asObj(obj.metadata) as KObject['metadata'];
     if (obj.metadata.resourceVersion !== undefined && obj.metadata.resourceVersion !== current.metadata.resourceVersion) throw errors.conflict(def, name);
     const sub = o.subresource ?? null;
-    return { object: this.#replace(def, current, obj, { ...o, subresource: sub }), created: false };
+    const object = this.#replace(def, current, obj, { ...o, subresource: sub });
+    if (appliedConfig !== undefined && !o.dryRun) this.#applied.set(`${current.metadata.uid}/${o.fieldManager}`, appliedConfig);
+    return { object, created: false };
   }
 
   readonly #finalizerWait = new Map<string, () => void>();
+  /** Server-side apply: the configuration each field manager applied last, by `${uid}/${manager}`. */
+  readonly #applied = new Map<string, unknown>();
 
   /** Lets every deletion held by finalizers finish (the fake is closing). */
   releaseFinalizers(): void {

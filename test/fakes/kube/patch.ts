@@ -26,7 +26,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 // Strategic merge
 
 /** patchMergeKey of the lists that have patchStrategy "merge" in the Kubernetes API types. */
-function mergeKeyOf(field: string, parentPath: string[]): string | 'primitive' | null {
+export function mergeKeyOf(field: string, parentPath: string[]): string | 'primitive' | null {
   switch (field) {
     case 'containers': case 'initContainers': case 'ephemeralContainers': case 'env': case 'volumes':
     case 'imagePullSecrets': case 'resourceClaims': case 'secrets': case 'readinessGates':
@@ -122,6 +122,45 @@ function mergeList(target: unknown, patch: unknown[], field: string, path: strin
     }
     if (i >= 0) out[i] = strategicMergePatch(out[i], item, [...path, field]);
     else out.push(strategicMergePatch({}, item, [...path, field]));
+  }
+  return out;
+}
+
+/**
+ * Server-side apply's removal: what the manager applied last time (`last`) and no longer applies
+ * (`next`) is removed from `target` (maps by key, lists with a merge key by that key; other lists
+ * and values are replaced by the merge that follows). Field ownership between managers is not
+ * modelled: a field another manager also set is removed too.
+ */
+export function pruneApplied(target: unknown, last: unknown, next: unknown, path: string[] = []): unknown {
+  if (!isPlainObject(target) || !isPlainObject(last)) return target;
+  const out = clone(target);
+  const nx = isPlainObject(next) ? next : {};
+  for (const [k, lv] of Object.entries(last)) {
+    if (!(k in nx)) {
+      delete out[k];
+      continue;
+    }
+    const nv = nx[k];
+    if (isPlainObject(lv) && isPlainObject(nv)) out[k] = pruneApplied(out[k], lv, nv, [...path, k]);
+    else if (Array.isArray(lv) && Array.isArray(nv) && Array.isArray(out[k])) {
+      const key = mergeKeyOf(k, path);
+      if (key === null) continue;
+      if (key === 'primitive') {
+        const keep = new Set(nv.map((x) => JSON.stringify(x)));
+        const gone = new Set(lv.map((x) => JSON.stringify(x)).filter((x) => !keep.has(x)));
+        out[k] = (out[k] as unknown[]).filter((x) => !gone.has(JSON.stringify(x)));
+        continue;
+      }
+      const id = (x: unknown) => (isPlainObject(x) ? x[key] : undefined);
+      const nextIds = new Set(nv.map(id));
+      out[k] = (out[k] as unknown[]).flatMap((item) => {
+        const before = lv.find((x) => id(x) === id(item));
+        if (before === undefined) return [item];
+        if (!nextIds.has(id(item))) return [];
+        return [pruneApplied(item, before, nv.find((x) => id(x) === id(item)), [...path, k])];
+      });
+    }
   }
   return out;
 }
