@@ -66,6 +66,16 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('heading', { name }).waitFor();
   }
 
+  /** Waits until a form field holds `want` (it fills when its data arrives). */
+  async function valueIs(field: ReturnType<Page['locator']>, want: string): Promise<void> {
+    const end = Date.now() + TIMEOUT;
+    let got = '';
+    while ((got = await field.inputValue()) !== want) {
+      if (Date.now() > end) assert.equal(got, want);
+      await page.waitForTimeout(50);
+    }
+  }
+
   async function consoleHas(s: string): Promise<void> {
     await page.locator('.console').filter({ hasText: s }).waitFor();
   }
@@ -379,7 +389,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await screenshot(page, '11-clouds');
     await page.reload();
     await page.getByRole('button', { name: 'Edit cloud kubernetes' }).click();
-    assert.equal(await page.getByLabel('Kubernetes URL', { exact: true }).inputValue(), 'https://127.0.0.1:9');
+    await valueIs(page.getByLabel('Kubernetes URL', { exact: true }), 'https://127.0.0.1:9');
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete cloud' }).click();
     await page.getByRole('button', { name: 'Edit cloud kubernetes' }).waitFor({ state: 'detached' });
