@@ -163,10 +163,15 @@ spec:
   assert.equal(await status.done, 0, status.err);
   assert.match(status.out, /deployment "web" successfully rolled out/);
 
+  assert.match(await ok(['scale', 'deployment/web', '--replicas=3']), /deployment.apps\/web scaled/);
+  assert.equal(await ok(['get', 'deployment', 'web', '-o', 'jsonpath={.spec.replicas} {.metadata.generation}']), '3 3');
+
   assert.match(await ok(['rollout', 'undo', 'deployment/web']), /rolled back/);
-  const back = JSON.parse(await ok(['get', 'deployment', 'web', '-o', 'json'])) as { metadata: { generation: number; annotations: Record<string, string> }; spec: { template: { spec: { containers: { env: unknown[] }[] } } } };
+  const back = JSON.parse(await ok(['get', 'deployment', 'web', '-o', 'json'])) as { metadata: { generation: number; annotations: Record<string, string> }; spec: { replicas: number; template: { spec: { containers: { env: unknown[] }[] } } } };
+  assert.equal(back.spec.replicas, 3, 'undo restores the template, not the scale');
   assert.deepEqual(back.spec.template.spec.containers[0]!.env, [{ name: 'MODE', value: 'a' }]);
   assert.equal(back.metadata.annotations['deployment.kubernetes.io/revision'], '3');
+  assert.equal(back.metadata.generation, 4);
   assert.match(await ok(['delete', 'deployment', 'web', '--wait']), /deployment.apps "web" deleted/);
 });
 

@@ -16,6 +16,7 @@ import type { Change } from './store.ts';
 import type { ContainerStatus, LogBuffer, PodManager } from './pods.ts';
 import { tableFor } from './tables.ts';
 import { decodeProtobuf } from './protobuf.ts';
+import { jsonPatch, mergePatch } from './patch.ts';
 import { parseExec, refuseUpgrade, serveExec } from './exec.ts';
 
 export interface ForbidRule {
@@ -236,6 +237,10 @@ export class FakeServer {
     }
     if (route.subresource === 'exec' || route.subresource === 'attach') {
       throw errors.badRequest(`Upgrade request required: ${route.subresource} is served over WebSocket (v5.channel.k8s.io or v4.channel.k8s.io)`);
+    }
+    if (route.subresource === 'scale') {
+      this.#scale(req, res, route, verb, body, dryRun);
+      return;
     }
     const sub = route.subresource === 'status' ? 'status' : null;
     switch (verb) {
@@ -528,6 +533,37 @@ export class FakeServer {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** The scale subresource (autoscaling/v1 Scale) of deployments and replicasets: `kubectl scale`. */
+  #scale(req: http.IncomingMessage, res: http.ServerResponse, route: Route, verb: string, body: Buffer, dryRun: boolean): void {
+    const { def } = route;
+    const toScale = (o: KObject) => ({
+      kind: 'Scale', apiVersion: 'autoscaling/v1',
+      metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+      spec: { replicas: Number(asObj(o.spec).replicas ?? 1) },
+      status: { replicas: Number(asObj(o.status).replicas ?? 0), selector: Object.entries(asObj(asObj(asObj(o.spec).selector).matchLabels)).map(([k, v]) => `${k}=${String(v)}`).join(',') },
+    });
+    const current = this.cluster.get(def, route.namespace, route.name!);
+    if (verb === 'get') {
+      this.#json(res, 200, toScale(current));
+      return;
+    }
+    if (verb !== 'update' && verb !== 'patch') throw errors.methodNotAllowed();
+    let wanted: unknown;
+    if (verb === 'update') wanted = asObj(parseBody(body, req)).spec;
+    else {
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+      const text = body.toString('utf8');
+      const scale = toScale(current);
+      wanted = asObj(type === 'application/json-patch+json' ? jsonPatch(scale, JSON.parse(text)) : mergePatch(scale, JSON.parse(text))).spec;
+    }
+    const replicas = asObj(wanted).replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw errors.invalid({ group: 'autoscaling', kind: 'Scale' }, route.name!, [{ field: 'spec.replicas', type: 'Invalid value', value: replicas, detail: 'must be greater than or equal to 0' }]);
+    }
+    const updated = this.cluster.patch(def, route.namespace, route.name!, 'application/merge-patch+json', JSON.stringify({ spec: { replicas } }), { dryRun });
+    this.#json(res, 200, toScale(updated.object));
+  }
 
   /** The Eviction API (kubectl drain): a graceful delete (there are no PodDisruptionBudgets to honour). */
   #evict(route: Route): void {
