@@ -68,8 +68,10 @@ export async function startKiln(): Promise<Kiln> {
   const root = mkdtempSync(path.join(tmpdir(), 'kiln-e2e-'));
   const home = path.join(root, 'home');
   const procs: ChildProcess[] = [];
+  // The caller's KILN_* settings (a database URL, a port, a token) must not leak into this controller.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KILN_')));
   const ctl = spawn(kilnBin, ['controller', '--home', home, '--port', '0'], {
-    cwd: repoRoot, env: { ...process.env, KILN_ADMIN_TOKEN: E2E_ADMIN_TOKEN, KILN_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: repoRoot, env: { ...env, KILN_ADMIN_TOKEN: E2E_ADMIN_TOKEN, KILN_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   procs.push(ctl);
   const m = await waitForLine(ctl, /Kiln is ready at (http:\/\/\S+\/)/, 'the controller to be ready');
@@ -90,7 +92,7 @@ export async function startKiln(): Promise<Kiln> {
     if (argv[0] !== 'kiln') throw new Error(`unexpected connect command: ${a.command}`);
     const workdir = path.join(root, `agent-${name}`);
     mkdirSync(workdir, { recursive: true });
-    const agent = spawn(kilnBin, [...argv.slice(1), '--workdir', workdir], { cwd: repoRoot, env: { ...process.env, KILN_ADMIN_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const agent = spawn(kilnBin, [...argv.slice(1), '--workdir', workdir], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     procs.push(agent);
     agent.stdout?.resume();
     agent.stderr?.resume();
