@@ -209,7 +209,7 @@ test('kubectl apply --server-side, a Secret, get events, NotFound and AlreadyExi
   assert.match(missing.err, /Error from server \(NotFound\): pods "nope" not found/);
 });
 
-test('kubectl exec over WebSocket (v5.channel.k8s.io): stdout and stderr apart, stdin, the exit code, a wrong container', async () => {
+test('kubectl exec over WebSocket (v5.channel.k8s.io): stdout and stderr apart, stdin, the exit code, a wrong container; kubectl cp both ways', async () => {
   const f = write('shell.yaml', `apiVersion: v1
 kind: Pod
 metadata: {name: shell}
@@ -233,6 +233,14 @@ spec:
   assert.equal(await wrong.done, 1);
   assert.match(wrong.err, /container nope is not valid for pod shell/);
   assert.ok(kube.requests.some((r) => r.startsWith('UPGRADE /api/v1/namespaces/builds/pods/shell/exec?command=sh')));
+  // kubectl cp is tar through exec, both ways: binary bytes through stdin and stdout.
+  const blob = Buffer.alloc(200_000);
+  for (let i = 0; i < blob.length; i++) blob[i] = (i * 7919) % 251;
+  fs.writeFileSync(path.join(dir, 'blob.bin'), blob);
+  await ok(['cp', path.join(dir, 'blob.bin'), 'shell:/tmp/blob.bin']);
+  assert.equal((await ok(['exec', 'shell', '--', 'wc', '-c', '/tmp/blob.bin'])).trim().split(/\s+/)[0], String(blob.length));
+  await ok(['cp', 'shell:/tmp/blob.bin', path.join(dir, 'back.bin')]);
+  assert.ok(fs.readFileSync(path.join(dir, 'back.bin')).equals(blob));
   await ok(['delete', 'pod', 'shell', '--wait']);
 });
 
