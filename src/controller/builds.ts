@@ -202,6 +202,7 @@ export class BuildManager {
     say(`Started: ${build.causes.map((c) => c.description).join('; ') || 'by the controller'}`);
     let model: PipelineModel;
     let scriptName = 'Jenkinsfile';
+    let scmFiles: Record<string, string> = {};
     // A commit given by the trigger (webhook, pollSCM, replay): the Jenkinsfile is read from it
     // and `checkout scm` checks it out. Otherwise the commit the Jenkinsfile came from is recorded.
     const pinned = build.scm?.commit ?? null;
@@ -210,6 +211,7 @@ export class BuildManager {
       if (source === undefined) {
         const read = await this.#jenkinsfile(job, say, pinned, build.number);
         source = read.text;
+        scmFiles = read.files;
         if (read.commit && job.definition.kind === 'git' && !pinned) {
           build.scm = { url: job.definition.url, branch: build.scm?.branch ?? job.definition.branch, commit: read.commit };
           await this.#store.builds.update(build.id, { scm: build.scm });
@@ -255,6 +257,7 @@ export class BuildManager {
       input: (req, pending) => this.#events.inputChanged?.(live, req, pending),
     };
     const pr: PipelineRun = new PipelineRun({
+      scmFiles,
       model,
       file: scriptName,
       build: { job: job.name, number: build.number, id: build.id, url: this.buildUrl(job.name, build.number), controllerUrl: this.#url() },
@@ -337,9 +340,9 @@ export class BuildManager {
 
   /** The job's Jenkinsfile: inline text, or the file at its path in the git repository (at `commit`
    *  when given, else the branch's tip), with the commit it was read from. */
-  async #jenkinsfile(job: Job, say: (text: string) => void, commit: string | null, buildNumber: number): Promise<{ text: string; commit: string | null }> {
+  async #jenkinsfile(job: Job, say: (text: string) => void, commit: string | null, buildNumber: number): Promise<{ text: string; commit: string | null; files: Record<string, string> }> {
     const d = job.definition;
-    if (d.kind === 'inline') return { text: d.script, commit: null };
+    if (d.kind === 'inline') return { text: d.script, commit: null, files: {} };
     say(`Obtained ${d.path} from git ${d.url} (branch ${d.branch}${commit ? `, commit ${commit}` : ''})`);
     const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'kiln-scm-'));
     const auth = await fsp.mkdtemp(path.join(os.tmpdir(), 'kiln-scm-auth-'));
@@ -365,11 +368,21 @@ export class BuildManager {
       const at = await head().catch(() => null);
       const file = path.resolve(tmp, d.path);
       if (!file.startsWith(tmp + path.sep)) throw new StepFailure(`the Jenkinsfile path '${d.path}' leaves the repository`);
+      let text: string;
       try {
-        return { text: await fsp.readFile(file, 'utf8'), commit: at };
+        text = await fsp.readFile(file, 'utf8');
       } catch {
         throw new StepFailure(`${d.path} does not exist in ${d.url} (branch ${d.branch}${commit ? `, commit ${commit}` : ''})`);
       }
+      // Files the pipeline names for its pods (`kubernetes { yamlFile 'x' }`), from the same commit.
+      const files: Record<string, string> = {};
+      for (const rel of yamlFilesOf(text)) {
+        const f = path.resolve(tmp, rel);
+        if (!f.startsWith(tmp + path.sep)) continue;
+        const content = await fsp.readFile(f, 'utf8').catch(() => null);
+        if (content !== null) files[rel] = content;
+      }
+      return { text, commit: at, files };
     } finally {
       await fsp.rm(tmp, { recursive: true, force: true });
       await fsp.rm(auth, { recursive: true, force: true });
@@ -500,4 +513,23 @@ function debounceLatest<T>(write: (v: T) => Promise<void>): ((v: T) => void) & {
     inFlight ??= pump();
   };
   return Object.assign(f, { flush: async () => { while (inFlight) await inFlight; } });
+}
+
+/** The literal `yamlFile` paths of a pipeline's kubernetes agents (read from its repository). */
+export function yamlFilesOf(text: string): string[] {
+  const model = loadPipeline(text).model;
+  if (!model) return [];
+  const out = new Set<string>();
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 200 || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }
+    const o = v as Record<string, unknown>;
+    if (o.type === 'kubernetes') {
+      const f = o.yamlFile as { type?: string; value?: unknown } | null | undefined;
+      if (f && f.type === 'String' && typeof f.value === 'string') out.add(f.value);
+    }
+    for (const [k, x] of Object.entries(o)) if (k !== 'loc') walk(x, depth + 1);
+  };
+  walk(model, 0);
+  return [...out];
 }

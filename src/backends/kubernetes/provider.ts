@@ -123,7 +123,7 @@ export function podProblem(pod: Obj, o: { unschedulableSinceMs: number | null; n
 function requestOf(req: AgentRequest): PodRequest {
   const o = req.options;
   const str = (k: string) => (typeof o[k] === 'string' && o[k] !== '' ? (o[k] as string) : null);
-  if (str('yamlFile')) throw new StepFailure("kubernetes { yamlFile }: not supported yet; put the pod in `yaml '''...'''` or in a pod template of the cloud", { loc: req.loc });
+  if (str('yamlFile')) throw new StepFailure(`kubernetes { yamlFile '${str('yamlFile')}' }: the file was not read from the repository`, { loc: req.loc });
   let nodeSelector: Record<string, string> | null = null;
   const ns = str('nodeSelector');
   if (ns) {

@@ -97,6 +97,8 @@ export interface RunOptions {
   /** Locks shared with other builds; a run without one gets its own. */
   locks?: LockManager;
   scm?: { url: string; branch: string; credentialsId: string | null } | null;
+  /** Files read from the Jenkinsfile's repository with it, by path (`kubernetes { yamlFile }`). */
+  scmFiles?: Record<string, string>;
   previous?: PreviousBuild | null;
   /** What changed since the last build (when/changelog, when/changeset). */
   changes?: { messages: string[]; files: string[] } | null;
@@ -501,6 +503,17 @@ export class PipelineRun {
         }
         label = typeof options.label === 'string' ? options.label : null;
         customWorkspace = typeof options.customWorkspace === 'string' ? options.customWorkspace : null;
+        // kubernetes { yamlFile 'pod.yaml' }: the file from the Jenkinsfile's repository, at its commit.
+        if (spec.type === 'kubernetes' && typeof options.yamlFile === 'string' && options.yamlFile !== '') {
+          const text = this.#o.scmFiles?.[options.yamlFile];
+          if (text === undefined) {
+            throw new StepFailure(this.#o.scm
+              ? `kubernetes { yamlFile '${options.yamlFile}' }: no such file in ${this.#o.scm.url} (branch ${this.#o.scm.branch}) beside the Jenkinsfile (the path is relative to the repository's root, and must be a literal string)`
+              : `kubernetes { yamlFile '${options.yamlFile}' }: this Jenkinsfile does not come from a repository, so there is no file to read; put the pod in yaml '''...'''`, { loc: spec.loc });
+          }
+          options.yaml = text;
+          delete options.yamlFile;
+        }
       }
     }
     return { type: spec.type, label, customWorkspace, options, loc: spec.loc };

@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../../src/controller/app.ts';
 import { startFakeKube, type FakeKube } from '../../fakes/kube/index.ts';
@@ -185,4 +186,27 @@ spec:
   assert.ok(Date.now() - t0 < 20_000, 'not after the step\'s own 60 s');
   assert.match(log, new RegExp(`pod ci/${pod}: pod ci/${pod} was deleted`));
   assert.doesNotMatch(log, /internal error/);
+});
+
+test("kubernetes { yamlFile 'pod.yaml' }: the pod comes from the Jenkinsfile's repository", async () => {
+  const repo = tempDir('yamlfile-repo');
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } });
+  git('init', '-q', '-b', 'main');
+  // (The test's agent image has no git: no checkout. Kiln's agent image has it.)
+  writeFileSync(path.join(repo, 'Jenkinsfile'), `pipeline { agent { kubernetes { yamlFile 'ci/pod.yaml' } }; options { skipDefaultCheckout() }; stages { stage('A') { steps { container('from-file') { sh 'echo "from the repository pod"' } } } } }`);
+  mkdirSync(path.join(repo, 'ci'));
+  writeFileSync(path.join(repo, 'ci/pod.yaml'), 'spec:\n  containers:\n  - name: from-file\n    image: kiln-test/busybox:latest\n    command: [cat]\n    tty: true\n');
+  git('add', '.');
+  git('commit', '-q', '-m', 'pod from a file');
+  await api('POST', '/api/v1/jobs', { name: 'yamlfile', git: { url: repo, branch: 'main', path: 'Jenkinsfile' } });
+  const b = await api('POST', '/api/v1/jobs/yamlfile/builds', {});
+  const done = await finishedBuild(c.url, 'yamlfile', b.number);
+  const log = await consoleText(c.url, 'yamlfile', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /\nfrom the repository pod\n/);
+  // An inline Jenkinsfile has no repository to read it from: said at once.
+  await api('POST', '/api/v1/jobs', { name: 'yamlfile-inline', script: `pipeline { agent { kubernetes { yamlFile 'ci/pod.yaml' } }; stages { stage('A') { steps { sh 'true' } } } }` });
+  const i = await api('POST', '/api/v1/jobs/yamlfile-inline/builds', {});
+  assert.equal((await finishedBuild(c.url, 'yamlfile-inline', i.number)).result, 'FAILURE');
+  assert.match(await consoleText(c.url, 'yamlfile-inline', i.number), /yamlFile 'ci\/pod\.yaml' }: this Jenkinsfile does not come from a repository/);
 });
