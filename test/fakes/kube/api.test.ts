@@ -306,6 +306,18 @@ test('watch from a resourceVersion: only later changes, in order; a compacted on
   assert.equal(gone.status, 410);
   assert.equal(gone.json.reason, 'Expired');
   assert.match(String(gone.json.message), new RegExp(`^too old resource version: ${rv} \\(\\d+\\)$`));
+  const etcd = await startFakeKube({ runner: 'scripted', expiredAs: 'event' });
+  try {
+    const before = String(etcd.store.rv);
+    etcd.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' } });
+    etcd.compact();
+    const ev = new Watch(etcd, `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${before}`);
+    await ev.until((x) => x.ended);
+    assert.equal(ev.status, 200);
+    assert.deepEqual(ev.events.map((e) => [e.type, e.object.code, e.object.reason]), [['ERROR', 410, 'Expired']], 'or, as etcd does, a 200 with an ERROR event');
+  } finally {
+    await etcd.close();
+  }
   const list = await request(kube, 'GET', '/api/v1/namespaces/ci/configmaps');
   const fresh = new Watch(kube, `/api/v1/namespaces/ci/configmaps?watch=true&resourceVersion=${String(list.json.metadata!.resourceVersion)}`);
   assert.equal(await fresh.started, 200, 'a watch from the list resourceVersion after compaction works');

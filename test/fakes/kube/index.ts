@@ -64,8 +64,9 @@
 //   allowWatchBookmarks, sendInitialEvents; an object that starts/stops matching the selectors is
 //   ADDED/DELETED); create (generateName, dryRun); update (a stale resourceVersion → 409
 //   Conflict); patch (json-patch, merge-patch, strategic-merge-patch with merge keys and $patch /
-//   $setElementOrder / $deleteFromPrimitiveList / $retainKeys, apply-patch+yaml as an approximate
-//   server-side apply); delete (gracePeriodSeconds, preconditions, propagationPolicy, finalizers,
+//   $setElementOrder / $deleteFromPrimitiveList / $retainKeys, apply-patch+yaml: server-side apply
+//   that creates, merges and removes what the field manager no longer applies, without conflicts
+//   or managedFields); the scale subresource (kubectl scale); delete (gracePeriodSeconds, preconditions, propagationPolicy, finalizers,
 //   200 when gone and 202 while pending, owners' dependents collected); deletecollection.
 // - Objects: uid, creationTimestamp, resourceVersion (one counter, as etcd's revision),
 //   generation (bumped by spec changes of deployments/replicasets); the server's defaults (pod spec,
