@@ -393,6 +393,22 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete cloud' }).click();
     await page.getByRole('button', { name: 'Edit cloud kubernetes' }).waitFor({ state: 'detached' });
+    // A Docker cloud: Test Connection answers for this machine's engine (connected, or why not), and it saves.
+    await page.getByLabel('Docker', { exact: true }).check();
+    await valueIs(page.getByLabel('Cloud name', { exact: true }), 'docker');
+    await page.getByLabel('Docker engine URL', { exact: true }).fill('unix:///var/run/docker.sock');
+    await page.getByRole('button', { name: 'Test Connection' }).click();
+    const dockerReport = page.getByRole('status', { name: 'Test connection result' });
+    await dockerReport.waitFor();
+    assert.match(await dockerReport.innerText(), /Docker|docker\.sock/);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    await page.reload();
+    await page.getByRole('button', { name: 'Edit cloud docker' }).click();
+    await valueIs(page.getByLabel('Docker engine URL', { exact: true }), 'unix:///var/run/docker.sock');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete cloud' }).click();
+    await page.getByRole('button', { name: 'Edit cloud docker' }).waitFor({ state: 'detached' });
   });
 
   step('accessibility: no serious or critical axe-core findings on the main pages', async () => {
