@@ -397,8 +397,12 @@ export class DockerRunner implements PodRunner {
     for (let attempt = 0; !signal.aborted; attempt++) {
       const have = await this.engine.imageInspect(image);
       if (have) {
-        if (attempt === 0) h.event('Normal', 'Pulled', `Container image "${image}" already present on machine`, o);
-        else h.event('Normal', 'Pulled', `Successfully pulled image "${image}"`, o);
+        // The engine's images stand for the registry: with Always the kubelet "pulls" (and finds it up to date).
+        if (attempt === 0 && policy !== 'Always') h.event('Normal', 'Pulled', `Container image "${image}" already present on machine`, o);
+        else {
+          if (attempt === 0) h.event('Normal', 'Pulling', `Pulling image "${image}"`, o);
+          h.event('Normal', 'Pulled', `Successfully pulled image "${image}" in 0s (0s including waiting). Image size: ${(have as ImageInspect & { Size?: number }).Size ?? 0} bytes.`, o);
+        }
         return have;
       }
       if (policy === 'Never') {
