@@ -66,8 +66,9 @@
 //   Conflict); patch (json-patch, merge-patch, strategic-merge-patch with merge keys and $patch /
 //   $setElementOrder / $deleteFromPrimitiveList / $retainKeys, apply-patch+yaml: server-side apply
 //   that creates, merges and removes what the field manager no longer applies, without conflicts
-//   or managedFields); the scale subresource (kubectl scale); delete (gracePeriodSeconds, preconditions, propagationPolicy, finalizers,
-//   200 when gone and 202 while pending, owners' dependents collected); deletecollection.
+//   or managedFields); the scale subresource (kubectl scale); delete (gracePeriodSeconds,
+//   preconditions, propagationPolicy, finalizers, 200 when gone and 202 while pending, owners'
+//   dependents collected); deletecollection.
 // - Objects: uid, creationTimestamp, resourceVersion (one counter, as etcd's revision),
 //   generation (bumped by spec changes of deployments/replicasets); the server's defaults (pod spec,
 //   imagePullPolicy from the tag, qosClass, secret stringData → data, service clusterIP); validation
@@ -76,7 +77,8 @@
 //   Secret, ConfigMap, Namespace: a wrong type is a 400 ("cannot unmarshal"), an unknown field is
 //   dropped with a Warning header or refused under fieldValidation=Strict (kubectl apply's default).
 //   Bodies: JSON; protobuf (kubectl's typed commands) for Secret, ConfigMap, Namespace,
-//   ServiceAccount, the reviews and DeleteOptions; YAML for apply patches. Answers: JSON.
+//   ServiceAccount, the reviews and DeleteOptions (other kinds: a 415 that says to send JSON, e.g.
+//   `kubectl create deployment`; `kubectl apply -f` is JSON); YAML for apply patches. Answers: JSON.
 // - Pods: created Pending; the runner schedules them (PodScheduled, Scheduled event), runs init
 //   containers then containers and reports their states (waiting ContainerCreating /
 //   PodInitializing / ErrImagePull / ImagePullBackOff / ErrImageNeverPull / CrashLoopBackOff /
@@ -90,9 +92,17 @@
 //   errors (no container named, waiting to start, no host assigned). pods/exec over WebSocket
 //   (v5.channel.k8s.io, v4.channel.k8s.io): stdin, stdout, stderr, the final Status with the exit code.
 // - Not served: attach, port-forward, SPDY, protobuf answers, full OpenAPI schemas, field
-//   managers and managedFields, quotas and limit ranges, probes (a running container is ready),
-//   the pods of Deployments/ReplicaSets (their status is the test's), admission's injected
-//   kube-api-access volume (the Docker runner mounts the token files itself).
+//   managers and managedFields, quotas and limit ranges, node affinity and taints, probes (a
+//   running container is ready at once), the pods of Deployments/ReplicaSets (their status is the
+//   test's), admission's injected kube-api-access volume (the Docker runner mounts the token files
+//   itself), TTYs in exec (no terminal is allocated), volume subPath of secrets/configMaps only as
+//   bind mounts of files.
+//
+// Files: objects.ts (resources, Status errors), store.ts (objects, resourceVersions, watch
+// history), cluster.ts (API semantics), patch.ts, selectors.ts, schema.ts (decoding), protobuf.ts,
+// tables.ts, server.ts (HTTP, auth, discovery, watch, log), exec.ts (WebSocket exec), pods.ts
+// (PodRunner, PodHandle, the kubelet's phase rules, scheduling), apps.ts (deployment controller),
+// docker-runner.ts, scripted-runner.ts, pki.ts; http-client.ts and prereqs.ts serve the tests.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
