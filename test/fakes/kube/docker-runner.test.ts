@@ -235,3 +235,22 @@ test('in-cluster access: a pod reaches the API at KUBERNETES_SERVICE_HOST with i
     await k.close();
   }
 });
+
+test('subPath: a directory of an emptyDir (made when missing) and a single file of a secret', async () => {
+  await request(kube, 'POST', '/api/v1/namespaces/run/secrets', { metadata: { name: 'sub' }, stringData: { password: 'p4ss', other: 'x' } });
+  await create('run', {
+    metadata: { name: 'subpath' },
+    spec: {
+      restartPolicy: 'Never',
+      volumes: [{ name: 'data', emptyDir: {} }, { name: 's', secret: { secretName: 'sub' } }],
+      initContainers: [{ name: 'w', image, command: ['sh', '-c', 'echo in-a > /x/f'], volumeMounts: [{ name: 'data', mountPath: '/x', subPath: 'a/b' }] }],
+      containers: [{
+        name: 'r', image, command: ['sh', '-c', 'cat /all/a/b/f; cat /etc/pw; echo; ls /etc | grep -c other'],
+        volumeMounts: [{ name: 'data', mountPath: '/all' }, { name: 's', mountPath: '/etc/pw', subPath: 'password' }],
+      }],
+    },
+  });
+  await kube.waitForPod('run', 'subpath', (p) => ['Succeeded', 'Failed'].includes(status(p).phase), 30_000);
+  assert.equal(await log('run', 'subpath', 'r'), 'in-a\np4ss\n0\n');
+  await remove('run', 'subpath');
+});

@@ -296,17 +296,28 @@ export class DockerRunner implements PodRunner {
     await this.engine.request('POST', `/exec/${execId}/start`, { Detach: false, Tty: false });
   }
 
-  #mounts(st: PodState, c: Obj): Mount[] {
+  /** The container's mounts; a subPath is a directory inside the volume (made when missing, as the kubelet does). */
+  async #mounts(st: PodState, c: Obj): Promise<Mount[]> {
     const out: Mount[] = [];
+    const sub = async (root: string, p: string) => {
+      const full = path.join(root, p);
+      if (!full.startsWith(root + path.sep)) throw new ConfigError(`subPath ${p} leaves its volume`);
+      if (!fs.existsSync(full)) await fsp.mkdir(full, { recursive: true, mode: 0o777 });
+      return full;
+    };
     for (const m of asList(c.volumeMounts).map(asObj)) {
       const v = st.vols.get(String(m.name));
       const target = String(m.mountPath);
       const ro = m.readOnly === true;
+      const subPath = typeof m.subPath === 'string' && m.subPath ? m.subPath : null;
       if (!v) continue;
       if (v.kind === 'tmpfs') out.push({ Type: 'tmpfs', Target: target });
-      else if (v.kind === 'bind') out.push({ Type: 'bind', Source: m.subPath ? path.join(v.path, String(m.subPath)) : v.path, Target: target, ReadOnly: ro || v.path.startsWith(st.dir) });
-      else if (m.subPath) out.push({ Type: 'bind', Source: path.join('/var/lib/docker/volumes', v.name, '_data', String(m.subPath)), Target: target, ReadOnly: ro });
-      else out.push({ Type: 'volume', Source: v.name, Target: target, ReadOnly: ro, VolumeOptions: { NoCopy: true } });
+      else if (v.kind === 'bind') out.push({ Type: 'bind', Source: subPath ? await sub(v.path, subPath) : v.path, Target: target, ReadOnly: ro || v.path.startsWith(st.dir) });
+      else if (subPath) {
+        // A subPath of a Docker volume: bind its directory under the volume's mountpoint (a local engine).
+        const info = await this.engine.json<{ Mountpoint: string }>('GET', `/volumes/${encodeURIComponent(v.name)}`);
+        out.push({ Type: 'bind', Source: await sub(info.Mountpoint, subPath), Target: target, ReadOnly: ro });
+      } else out.push({ Type: 'volume', Source: v.name, Target: target, ReadOnly: ro, VolumeOptions: { NoCopy: true } });
     }
     const sa = path.join(st.dir, 'serviceaccount');
     if (fs.existsSync(sa) && !out.some((m) => m.Target.startsWith('/var/run/secrets/kubernetes.io/serviceaccount'))) {
@@ -483,7 +494,7 @@ export class DockerRunner implements PodRunner {
         Tty: c.tty === true, OpenStdin: c.stdin === true, StdinOnce: c.stdinOnce === true, AttachStdin: false,
         Labels: this.#labels(st, { 'kiln.fake-kube.container': name }),
         HostConfig: {
-          NetworkMode: `container:${st.pauseId}`, Mounts: this.#mounts(st, c), Init: this.o.init === true,
+          NetworkMode: `container:${st.pauseId}`, Mounts: await this.#mounts(st, c), Init: this.o.init === true,
           ...(groups.length ? { GroupAdd: groups } : {}),
           ...(sc.privileged === true ? { Privileged: true } : {}),
           ...(Array.isArray(caps.add) ? { CapAdd: caps.add.map(String) } : {}),

@@ -95,8 +95,8 @@
 //   managers and managedFields, quotas and limit ranges, node affinity and taints, probes (a
 //   running container is ready at once), the pods of Deployments/ReplicaSets (their status is the
 //   test's), admission's injected kube-api-access volume (the Docker runner mounts the token files
-//   itself), TTYs in exec (no terminal is allocated), volume subPath of secrets/configMaps only as
-//   bind mounts of files.
+//   itself), TTYs in exec (no terminal is allocated). A subPath of an emptyDir is bound from the
+//   volume's directory on this machine (the Docker engine must be local).
 //
 // Files: objects.ts (resources, Status errors), store.ts (objects, resourceVersions, watch
 // history), cluster.ts (API semantics), patch.ts, selectors.ts, schema.ts (decoding), protobuf.ts,
