@@ -3,6 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import { DockerRunner, bridgeGateway, startFakeKube, type FakeKube, type KObject } from './index.ts';
 import { request } from './http-client.ts';
 import { busyboxImage, requireDocker } from './prereqs.ts';
@@ -179,10 +181,12 @@ test('a fake whose process died before close(): sweepOrphans (run by every Docke
     const k = await startFakeKube({ runner: 'docker', docker: { pauseImage: ${JSON.stringify(image)} } });
     k.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', namespace: 'default' }, spec: { volumes: [{ name: 'v', emptyDir: {} }], containers: [{ name: 'c', image: ${JSON.stringify(image)}, command: ['sleep', '3600'], volumeMounts: [{ name: 'v', mountPath: '/v' }] }] } });
     await k.waitForPod('default', 'orphan', (p) => p.status.phase === 'Running', 30000);
-    console.log(k.docker.label);
+    console.log(k.docker.label + ' ' + process.pid);
     setInterval(() => {}, 1000);
   `], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const label = await new Promise<string>((resolve) => child.stdout.on('data', (c: Buffer) => resolve(c.toString().trim())));
+  const [label, pid] = (await new Promise<string>((resolve) => child.stdout.on('data', (c: Buffer) => resolve(c.toString().trim())))).split(' ') as [string, string];
+  const dirs = () => fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(`kiln-fake-kube-${pid}-`) || d.startsWith(`kiln-fake-kubelet-${pid}-`));
+  assert.equal(dirs().length, 2, 'the fake\'s directory and its kubelet\'s');
   const mine = () => execFileSync('docker', ['ps', '-aq', '--filter', `label=kiln.fake-kube=${label}`], { encoding: 'utf8' }).split('\n').filter(Boolean).length
     + execFileSync('docker', ['volume', 'ls', '-q', '--filter', `label=kiln.fake-kube=${label}`], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
   assert.equal(mine(), 3, 'pause, container, emptyDir volume');
@@ -190,6 +194,7 @@ test('a fake whose process died before close(): sweepOrphans (run by every Docke
   await new Promise((r) => child.on('close', r));
   await DockerRunner.sweepOrphans(); // (another test file's fake starting meanwhile may have swept them already)
   assert.equal(mine(), 0);
+  assert.deepEqual(dirs(), []);
 });
 
 test('activeDeadlineSeconds and eviction end a running pod: containers killed, Failed with the reason, the object stays until deleted', async () => {

@@ -124,7 +124,7 @@ export class DockerRunner implements PodRunner {
     this.engine = o.engine ?? new Engine();
     this.label = o.label ?? `k${randomBytes(4).toString('hex')}`;
     this.pauseImage = o.pauseImage ?? 'kiln-test/busybox:latest';
-    this.#workDir = fs.mkdtempSync(path.join(os.tmpdir(), `kiln-fake-kubelet-${this.label}-`));
+    this.#workDir = fs.mkdtempSync(path.join(os.tmpdir(), `kiln-fake-kubelet-${process.pid}-${this.label}-`));
   }
 
   /** The fake's address and token, for the service account files and KUBERNETES_SERVICE_*. */
@@ -629,7 +629,8 @@ export class DockerRunner implements PodRunner {
 
   /**
    * Removes what fakes in processes that are gone left behind (a test killed before close()):
-   * containers and volumes whose kiln.fake-kube.pid is not a live process. Returns what it removed.
+   * containers and volumes whose kiln.fake-kube.pid is not a live process, and their temporary
+   * directories. Returns what it removed.
    */
   static async sweepOrphans(engine: Engine = new Engine()): Promise<string[]> {
     const alive = (pid: number) => {
@@ -641,6 +642,14 @@ export class DockerRunner implements PodRunner {
       }
     };
     const removed: string[] = [];
+    // The temporary directories of fakes (kiln-fake-kube-<pid>-*, kiln-fake-kubelet-<pid>-*).
+    for (const name of await fsp.readdir(os.tmpdir()).catch(() => [] as string[])) {
+      const m = /^kiln-fake-kube(?:let)?-(\d+)-/.exec(name);
+      if (m && !alive(Number(m[1]))) {
+        await fsp.rm(path.join(os.tmpdir(), name), { recursive: true, force: true }).catch(() => {});
+        removed.push(`directory ${name}`);
+      }
+    }
     for (const c of await engine.listContainers(['kiln.fake-kube.pid'])) {
       const pid = Number(c.Labels['kiln.fake-kube.pid']);
       if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {

@@ -190,7 +190,7 @@ export interface FakeKube {
 
 export async function startFakeKube(o: FakeKubeOptions = {}): Promise<FakeKube> {
   const ownDir = o.dir === undefined;
-  const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-fake-kube-'));
+  const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `kiln-fake-kube-${process.pid}-`));
   const token = o.token ?? randomBytes(24).toString('hex');
   const user = o.user ?? 'system:serviceaccount:default:kiln';
   const tokens = new Map<string, string>([[token, user], ...Object.entries(o.tokens ?? {})]);
