@@ -111,6 +111,8 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   const builtIn: Backend | null = cfg.executors > 0 ? new LocalBackend({ root: path.join(cfg.home, 'workspace'), nodeName: BUILT_IN_NODE, labels: [BUILT_IN_NODE] }) : null;
 
   const podAgents = new Set<string>();
+  /** What each node's executors run now (agents' `running`). */
+  const running = new Map<string, { job: string; number: number; executor: number; since: number }[]>();
   const hub = new AgentHub({
     key,
     graceMs: cfg.agentGraceSeconds * 1000,
@@ -267,10 +269,13 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       }
       if (waiters.has(id)) say(`Waiting for an executor: ${scheduler.why(id) ?? 'queued'}`);
       const { node, executor } = await got;
+      const job = { job: build.job, number: build.number, executor, since: Date.now() };
+      running.set(node, [...(running.get(node) ?? []), job]);
       let released = false;
       const free = () => {
         if (!released) {
           released = true;
+          running.set(node, (running.get(node) ?? []).filter((r) => r !== job));
           scheduler.release(node, executor);
         }
       };
@@ -347,6 +352,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       command: hub.commandLine(name, agentUrl, { executors: rec.executors, ...(rec.labels.length ? { labels: rec.labels } : {}) }),
       launcher: rec.launcher.type,
       ...(rec.launcher.type === 'ssh' ? { launchError: sshAgents.lastError(name)?.message ?? null } : {}),
+      running: [...(running.get(name) ?? [])],
     };
   };
   const agents: AgentsView = {

@@ -8,7 +8,7 @@
 //   GET    /api/v1/jobs/:job                  PUT  /api/v1/jobs/:job      DELETE /api/v1/jobs/:job
 //   POST   /api/v1/jobs/:job/builds           GET  /api/v1/jobs/:job/builds?limit&cursor
 //   GET    /api/v1/jobs/:job/builds/:n        POST .../:n/abort           POST .../:n/replay
-//   GET    .../:n/stages   .../:n/console (Range / ?start&end)   .../:n/console/stream (SSE)
+//   GET    .../:n/stages   .../:n/console (Range / ?start&end)   .../:n/console/stream (SSE)   .../:n/console/sections
 //   GET    .../:n/inputs   POST .../:n/inputs/:id  { "action": "approve" | "reject", ... }
 //   GET    .../:n/artifacts   .../:n/artifacts/*   .../:n/tests
 //   GET    /api/v1/queue                      DELETE /api/v1/queue/:id
@@ -69,6 +69,8 @@ export interface AgentInfo {
   launcher: 'inbound' | 'ssh';
   /** SSH agents: why the last launch failed, while it does. */
   launchError?: string | null;
+  /** What its executors run now. */
+  running: { job: string; number: number; executor: number; since: number }[];
 }
 
 export interface HttpContext {
@@ -316,6 +318,12 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     reply.code(status).type('text/plain; charset=utf-8').header('x-log-size', String(size)).header('x-log-complete', String(b.status === 'finished')).header('accept-ranges', 'bytes');
     if (end === start) return reply.send('');
     return reply.send(Readable.from(ctx.logs.read(log, start, end)));
+  });
+
+  // Where stages and steps start and end in the console (byte offsets), for folding in the UI.
+  app.get('/api/v1/jobs/:job/builds/:number/console/sections', { schema: { params: buildParams } }, async (req) => {
+    const b = await needBuild(ctx, req);
+    return { sections: (await ctx.logs.sections(logRef(b.jobId, b.number))).filter((s) => s.kind !== 'output') };
   });
 
   app.get('/api/v1/jobs/:job/builds/:number/console/stream', {

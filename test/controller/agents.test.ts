@@ -76,6 +76,9 @@ test('a build waits for a busy executor and says why; it runs as soon as the exe
   await until(async () => (await api('GET', '/api/v1/queue')).items.some((i: any) => i.job === 'hold'), 'the second build to queue');
   const q = (await api('GET', '/api/v1/queue')).items.find((i: any) => i.job === 'hold');
   assert.match(q.why, /Waiting for next available executor on ‘mac’/);
+  // The agent says what its executor runs.
+  const mac = await api('GET', '/api/v1/agents/mac');
+  assert.deepEqual(mac.running.map((r: any) => [r.job, r.number]), [['hold', 1]]);
   const [input] = (await api('GET', '/api/v1/jobs/hold/builds/1/inputs')).inputs;
   await api('POST', `/api/v1/jobs/hold/builds/1/inputs/${input.id}`, { action: 'approve' });
   assert.equal((await finished('hold', 1)).result, 'SUCCESS');

@@ -202,7 +202,7 @@ test('every route × every role: the policy as a user meets it', async () => {
     'POST /api/v1/jobs/:job/builds': 'D', 'GET /api/v1/jobs/:job/builds': 'V', 'GET /api/v1/jobs/:job/builds/:number': 'V',
     'POST /api/v1/jobs/:job/builds/:number/abort': 'D', 'POST /api/v1/jobs/:job/builds/:number/replay': 'D',
     'GET /api/v1/jobs/:job/builds/:number/stages': 'V', 'GET /api/v1/jobs/:job/builds/:number/console': 'V',
-    'GET /api/v1/jobs/:job/builds/:number/console/stream': 'V', 'GET /api/v1/jobs/:job/builds/:number/inputs': 'V',
+    'GET /api/v1/jobs/:job/builds/:number/console/stream': 'V', 'GET /api/v1/jobs/:job/builds/:number/console/sections': 'V', 'GET /api/v1/jobs/:job/builds/:number/inputs': 'V',
     'POST /api/v1/jobs/:job/builds/:number/inputs/:id': 'D', 'GET /api/v1/jobs/:job/builds/:number/artifacts': 'V',
     'GET /api/v1/jobs/:job/builds/:number/artifacts/*': 'V', 'GET /api/v1/jobs/:job/builds/:number/tests': 'V',
     'GET /api/v1/queue': 'V', 'DELETE /api/v1/queue/:id': 'D',

@@ -8,7 +8,7 @@ import Fastify from 'fastify';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
 import { registerWeb } from '../../src/controller/web.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { adminFetch, jsonApi, rawApi, testConfig } from '../helpers/controller.ts';
+import { adminFetch, consoleText, finishedBuild, jsonApi, rawApi, testConfig } from '../helpers/controller.ts';
 
 let c: ControllerHandle;
 const api = jsonApi(() => c.url);
@@ -122,4 +122,18 @@ test('the web UI files: cached assets, the app for any page path, 404 for a miss
   assert.equal(r.statusCode, 503);
   assert.match(r.body, /The web UI is not built .* Build it with: npm run build:web/s);
   await empty.close();
+});
+
+test('console sections: where each stage and step starts and ends, by byte offset', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'sections', script: `pipeline { agent any; stages { stage('One') { steps { echo 'a'; sh 'echo b' } }; stage('Two') { steps { echo 'c' } } } }` });
+  const b = await api('POST', '/api/v1/jobs/sections/builds', {});
+  await finishedBuild(c.url, 'sections', b.number);
+  const { sections } = await api('GET', `/api/v1/jobs/sections/builds/${b.number}/console/sections`);
+  const stages = sections.filter((s: { kind: string }) => s.kind.startsWith('stage'));
+  assert.deepEqual(stages.map((s: { kind: string; name: string }) => `${s.kind} ${s.name}`), ['stage-start One', 'stage-end One', 'stage-start Two', 'stage-end Two']);
+  assert.ok(sections.some((s: { kind: string; name: string }) => s.kind === 'step-start' && s.name === 'sh'));
+  const offsets = sections.map((s: { offset: number }) => s.offset);
+  assert.deepEqual(offsets, [...offsets].sort((x: number, y: number) => x - y));
+  const text = await consoleText(c.url, 'sections', b.number);
+  assert.ok(offsets.every((o: number) => o <= Buffer.byteLength(text)));
 });

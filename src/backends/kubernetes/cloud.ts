@@ -228,7 +228,12 @@ export function describeKubeError(err: unknown, server: string): string {
   if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|SSL/.test(code)) {
     return `TLS: the server's certificate is not trusted (${code}): paste the cluster's CA certificate (PEM or base64) into the cloud's CA certificate, or, for testing only, skip TLS verification`;
   }
-  return `${(e.message ?? String(err)).split('\n')[0]}${code ? ` (${code})` : ''}`;
+  // No code: the innermost cause says what happened (fetch's own "fetch failed" says nothing).
+  let inner: unknown = e.cause;
+  for (let i = 0; i < 5 && (inner as { cause?: unknown } | undefined)?.cause; i++) inner = (inner as { cause?: unknown }).cause;
+  const why = inner instanceof Error ? inner.message : '';
+  if (why === 'bad port') return `${host}: that port is one fetch refuses to use (a blocked port such as 9 or 25): check the API server URL's port`;
+  return `${(e.message ?? String(err)).split('\n')[0]}${why ? `: ${why}` : ''}${code ? ` (${code})` : ''}`;
 }
 
 export interface ConnectionReport {
