@@ -304,8 +304,9 @@ export class KubernetesPods implements NodeProvider {
       await startWatch();
       say(`Waiting for the agent in pod ${namespace}/${name} to connect to ${s.tunnel ? `${agentUrl} through tunnel ${s.tunnel}` : agentUrl}`);
       const failed = new Promise<never>((_r, reject) => { problem = (why) => reject(new StepFailure(`pod ${namespace}/${name}: ${why}`, { loc: req.loc })); });
+      let connectTimer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_r, reject) => {
-        const t = setTimeout(() => {
+        const t = connectTimer = setTimeout(() => {
           void this.#withLog(core, namespace, name, AGENT_CONTAINER).then((tail) => reject(new StepFailure(
             `the agent in pod ${namespace}/${name} did not connect within ${s.connectTimeoutSeconds} s (the pod is ${String(((latest?.status ?? {}) as Obj).phase ?? 'unknown')}). ` +
             `It was given KILN_URL=${agentUrl}${s.tunnel ? ` and KILN_TUNNEL=${s.tunnel}` : ''}: that address must be reachable from the pod and accept inbound connections on that port ` +
@@ -314,7 +315,13 @@ export class KubernetesPods implements NodeProvider {
         signal.addEventListener('abort', () => clearTimeout(t), { once: true });
         void failed.catch(() => clearTimeout(t));
       });
-      await Promise.race([this.#o.agents.online(name, signal), failed, timeout]);
+      const stopWaiting = new AbortController();
+      try {
+        await Promise.race([this.#o.agents.online(name, AbortSignal.any([signal, stopWaiting.signal])), failed, timeout]);
+      } finally {
+        clearTimeout(connectTimer);
+        stopWaiting.abort(); // the hub's listener goes too
+      }
       online = true;
       void failed.catch(() => {});
       say(`Agent ${name} is online in pod ${namespace}/${name}`);
