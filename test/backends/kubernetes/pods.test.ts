@@ -18,6 +18,7 @@ let kube: FakeKube;
 let c: ControllerHandle;
 const api = jsonApi(() => c.url);
 let gateway: string;
+let restartHome: string;
 
 before(async () => {
   try {
@@ -31,7 +32,8 @@ before(async () => {
   if (!gateway) throw new Error("cannot find the host's address on Docker's bridge network (docker0)");
   kube = await startFakeKube({ runner: 'docker', namespaces: ['ci'] });
   // The pods' agents dial the controller from Docker's bridge network.
-  c = await startController(testConfig({ home: path.join(tempDir('k8s-pods'), 'home'), port: '0', host: '0.0.0.0' }));
+  restartHome = path.join(tempDir('k8s-pods'), 'home');
+  c = await startController(testConfig({ home: restartHome, port: '0', host: '0.0.0.0' }));
   const port = new URL(c.url).port;
   await api('POST', '/api/v1/credentials', { id: 'kube-token', type: 'secretText', secret: kube.token });
   await api('PUT', '/api/v1/clouds/fake', {
@@ -209,4 +211,28 @@ test("kubernetes { yamlFile 'pod.yaml' }: the pod comes from the Jenkinsfile's r
   const i = await api('POST', '/api/v1/jobs/yamlfile-inline/builds', {});
   assert.equal((await finishedBuild(c.url, 'yamlfile-inline', i.number)).result, 'FAILURE');
   assert.match(await consoleText(c.url, 'yamlfile-inline', i.number), /yamlFile 'ci\/pod\.yaml' }: this Jenkinsfile does not come from a repository/);
+});
+
+test('at start, the controller deletes pods it labelled and no longer tracks', async () => {
+  // A pod as this controller labels its own (its id taken from one it made), left behind.
+  await api('POST', '/api/v1/jobs', { name: 'labelled', script: `pipeline { agent { kubernetes { yaml '''\nspec:\n  containers:\n  - name: tool\n    image: kiln-test/busybox:latest\n    command: [cat]\n    tty: true\n''' } }; stages { stage('A') { steps { container('tool') { sh 'sleep 1' } } } } }` });
+  const b = await api('POST', '/api/v1/jobs/labelled/builds', {});
+  let id: string | undefined;
+  for (let i = 0; i < 300 && !id; i++) {
+    id = kube.pods('ci').find((p) => p.metadata?.name?.startsWith('labelled-'))?.metadata?.labels?.['kiln.dev/controller'];
+    if (!id) await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.ok(id);
+  await finishedBuild(c.url, 'labelled', b.number);
+  kube.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'left-behind', namespace: 'ci', labels: { 'kiln.dev/controller': id } }, spec: { containers: [{ name: 'c', image: 'kiln-test/busybox:latest', command: ['sleep', '600'] }] } });
+  kube.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'someone-elses', namespace: 'ci', labels: { 'kiln.dev/controller': 'another-controller' } }, spec: { containers: [{ name: 'c', image: 'kiln-test/busybox:latest', command: ['sleep', '600'] }] } });
+  // Restart the controller on the same home.
+  const cfgHome = restartHome;
+  await c.close();
+  c = await startController(testConfig({ home: cfgHome, port: '0', host: '0.0.0.0' }));
+  for (let i = 0; i < 200 && kube.pods('ci').some((p) => p.metadata?.name === 'left-behind'); i++) await new Promise((r) => setTimeout(r, 50));
+  const names = kube.pods('ci').map((p) => p.metadata?.name);
+  assert.equal(names.includes('left-behind'), false, String(names));
+  assert.equal(names.includes('someone-elses'), true);
+  kube.cluster.delete(core('pods'), 'ci', 'someone-elses', { gracePeriodSeconds: 0 });
 });
