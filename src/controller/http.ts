@@ -143,6 +143,11 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    // HEAD: the headers say what the stream is; there is no body to wait for.
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     res.write(': kiln events\n\n');
     const off = ctx.events.subscribe((e: LiveEvent) => { res.write(`event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`); });
     const beat = setInterval(() => res.write(': ping\n\n'), 15_000);
@@ -337,6 +342,10 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     res.write(': kiln console stream\n\n');
     let offset = from;
     const decoder = new TextDecoder('utf-8');

@@ -49,6 +49,10 @@ async function collect(res: Response, until: (events: { type: string; data: any 
 
 test('GET /api/v1/events: job, queue and build changes arrive as they happen; nothing without a login', async () => {
   assert.equal((await raw('GET', 'api/v1/events', undefined, { authorization: '' })).status, 401);
+  // HEAD answers at once (the fuzzer found it waiting forever).
+  const head = await adminFetch(new URL('api/v1/events', c.url), { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get('content-type'), 'text/event-stream; charset=utf-8');
   const res = await adminFetch(new URL('api/v1/events', c.url));
   assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
   const seen = collect(res, (ev) => ev.some((e) => e.type === 'build' && e.data.job === 'live' && e.data.status === 'finished'));

@@ -12,13 +12,17 @@ const CHUNK = 1024 * 1024;
 interface IndexEntry { offset: number; kind: string; id: string; name: string }
 
 export async function loadSections(job: string, number: number, size: number): Promise<Section[]> {
+  // Up to SCAN_LIMIT the log's own markers are used: they keep each parallel branch's steps
+  // apart by their [branch] prefix, which byte ranges from the index cannot (interleaved
+  // branches nest by offset). Past it, the index: the only way without reading the whole log.
+  if (size <= SCAN_LIMIT) return scan(job, number, size);
   try {
     const r = await request<{ sections: IndexEntry[] }>('GET', `${buildPath(job, number)}/console/sections`, undefined, { quiet401: true });
     return fromIndex(r.sections, size);
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 404 || !/no such route/.test(e.message)) throw e;
   }
-  return size <= SCAN_LIMIT ? scan(job, number, size) : [];
+  return [];
 }
 
 /** Pairs the index's starts and ends by id. */
