@@ -474,6 +474,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       triggers.close(); // --- triggers
       for (const b of builds.live.values()) b.run?.abort('Aborted: the controller is stopping');
       await Promise.allSettled([...builds.live.values()].map((b) => b.done));
+      await pods.close().catch(() => {}); // idle pods (idleMinutes) go with the controller
       // Agents' sockets first: an upgraded connection would keep the HTTP server open.
       await Promise.all([sshAgents.close(), hub.close()]);
       detach();

@@ -84,6 +84,15 @@ class Slots {
   }
 }
 
+/** A pod kept after use (idleMinutes), waiting for the next build that asks for the same pod. */
+interface IdlePod {
+  name: string;
+  lease(build: BuildRef, req: AgentRequest, say: (line: string) => void): Promise<AllocatedNode>;
+  timer: NodeJS.Timeout;
+  /** Deletes it now. */
+  drop(): Promise<void>;
+}
+
 /** What a pod's status says is wrong, or null while it may still come up. */
 export function podProblem(pod: Obj, o: { unschedulableSinceMs: number | null; now: number; limitMs: number }): { message: string; container: string | null } | null {
   const status = (pod.status ?? {}) as Obj;
@@ -152,6 +161,8 @@ export class KubernetesPods implements NodeProvider {
   readonly #slots = new Map<string, Slots>();
   /** Pods this controller made and has not deleted, by pod name: cloud and namespace. */
   readonly #live = new Map<string, { cloud: string; namespace: string }>();
+  /** Pods kept after use (idleMinutes), by job and what they were made from: that job's next such build reuses one. */
+  readonly #idle = new Map<string, IdlePod[]>();
 
   constructor(o: KubernetesProviderOptions) {
     this.#o = o;
@@ -201,6 +212,13 @@ export class KubernetesPods implements NodeProvider {
       ...cloud.settings, connectTimeoutSeconds: connect,
       ...(asked === 'never' || asked === 'onFailure' || asked === 'always' ? { podRetention: asked } : {}),
     };
+    // idleMinutes: a pod made from the same request, kept after an earlier build of the same job,
+    // is used again (it still holds its slot of the cap). Other jobs never get it: its volume
+    // holds this job's workspace.
+    const idleMs = typeof req.options.idleMinutes === 'number' && req.options.idleMinutes > 0 ? req.options.idleMinutes * 60_000 : 0;
+    const poolKey = JSON.stringify([build.job, cloud.name, request, cloud.settings]);
+    const reusable = this.#idle.get(poolKey)?.shift();
+    if (reusable) return reusable.lease(build, req, say);
     const slots = this.#slots.get(cloud.name) ?? new Slots();
     this.#slots.set(cloud.name, slots);
     await slots.take(s.containerCap, signal, { job: build.job, number: build.number, cloud: cloud.name }, (n) => {
@@ -325,29 +343,83 @@ export class KubernetesPods implements NodeProvider {
       online = true;
       void failed.catch(() => {});
       say(`Agent ${name} is online in pod ${namespace}/${name}`);
-      // Breaks later are said, and end the agent's session so that running steps fail now.
+      // Breaks later are said (to the build using the pod), and end the agent's session so that
+      // running steps fail now; an idle pod that breaks just goes.
+      let sayNow = say;
+      let broken = false;
+      let idleEntry: IdlePod | null = null;
       problem = (why) => {
-        say(`pod ${namespace}/${name}: ${why}`);
+        broken = true;
+        if (idleEntry) {
+          this.#unpool(poolKey, idleEntry);
+          idleEntry = null;
+          void remove(false);
+          return;
+        }
+        sayNow(`pod ${namespace}/${name}: ${why}`);
         this.#o.agents.endSession(name, `pod ${namespace}/${name}: ${why}`);
       };
       const backend = this.#o.agents.backend(name);
-      const ws = await backend.allocate({ build, ...(req.customWorkspace ? { path: req.customWorkspace } : {}) });
       const defaultContainer = built.defaultContainer;
-      const workspace = defaultContainer ? withDefaultContainer(ws, defaultContainer) : ws;
-      return {
-        workspace,
-        release: async (outcome) => {
-          problem = null;
-          await ws.release().catch(() => {});
-          await remove(s.podRetention === 'always' || (s.podRetention === 'onFailure' && outcome?.failed === true));
-        },
+      const lease = async (b: BuildRef, r: AgentRequest, sayTo: (line: string) => void): Promise<AllocatedNode> => {
+        sayNow = sayTo;
+        const ws = await backend.allocate({ build: b, ...(r.customWorkspace ? { path: r.customWorkspace } : {}) });
+        const workspace = defaultContainer ? withDefaultContainer(ws, defaultContainer) : ws;
+        return {
+          workspace,
+          release: async (outcome) => {
+            await ws.release().catch(() => {});
+            const keep = s.podRetention === 'always' || (s.podRetention === 'onFailure' && outcome?.failed === true);
+            if (idleMs > 0 && !broken && !deleted && this.#o.agents.isOnline(name)) {
+              sayNow(`Keeping pod ${namespace}/${name} for ${idleMs / 60_000} min (idleMinutes) for the next build that asks for the same pod`);
+              sayNow = () => {};
+              const entry: IdlePod = {
+                name,
+                lease: async (b2, r2, say2) => {
+                  clearTimeout(entry.timer);
+                  idleEntry = null;
+                  say2(`Reusing idle pod ${namespace}/${name} (idleMinutes)`);
+                  try {
+                    return await lease(b2, r2, say2);
+                  } catch (err) {
+                    problem = null;
+                    await remove(false);
+                    throw err;
+                  }
+                },
+                timer: setTimeout(() => { this.#unpool(poolKey, entry); idleEntry = null; void remove(keep); }, idleMs),
+                drop: async () => { clearTimeout(entry.timer); idleEntry = null; await remove(keep); },
+              };
+              entry.timer.unref();
+              idleEntry = entry;
+              this.#idle.set(poolKey, [...(this.#idle.get(poolKey) ?? []), entry]);
+              return;
+            }
+            problem = null;
+            await remove(keep);
+          },
+        };
       };
+      return await lease(build, req, say);
     } catch (e) {
       problem = null;
       await remove(s.podRetention === 'always' || (s.podRetention === 'onFailure' && online));
       if (signal.aborted && !(e instanceof StepFailure)) throw interruptionOf(signal);
       throw e;
     }
+  }
+
+  #unpool(key: string, entry: IdlePod): void {
+    const list = (this.#idle.get(key) ?? []).filter((x) => x !== entry);
+    if (list.length) this.#idle.set(key, list);
+    else this.#idle.delete(key);
+  }
+
+  /** Deletes the idle pods (the controller is stopping). */
+  async close(): Promise<void> {
+    const all = [...this.#idle.values()].flat();
+    this.#idle.clear();
+    await Promise.all(all.map((e) => e.drop()));
   }
 
   /** "\n<last lines of the container's log>" or '' when there are none. */

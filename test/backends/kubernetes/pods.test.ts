@@ -213,6 +213,30 @@ test("kubernetes { yamlFile 'pod.yaml' }: the pod comes from the Jenkinsfile's r
   assert.match(await consoleText(c.url, 'yamlfile-inline', i.number), /yamlFile 'ci\/pod\.yaml' }: this Jenkinsfile does not come from a repository/);
 });
 
+test('idleMinutes: the pod is kept after the build and the next build asking for the same pod reuses it', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'idle', script: `pipeline { agent { kubernetes { idleMinutes 1; yaml '''
+spec:
+  containers:
+  - name: tool
+    image: kiln-test/busybox:latest
+    command: [cat]
+    tty: true
+''' } }; stages { stage('A') { steps { container('tool') { sh 'echo "build $BUILD_NUMBER"; echo >> ../count; wc -l < ../count' } } } } }` });
+  const b1 = await api('POST', '/api/v1/jobs/idle/builds', {});
+  assert.equal((await finishedBuild(c.url, 'idle', b1.number)).result, 'SUCCESS');
+  const log1 = await consoleText(c.url, 'idle', b1.number);
+  const pod = /Created pod ci\/(idle-1-[0-9a-f]{6})/.exec(log1)![1]!;
+  assert.match(log1, new RegExp(`Keeping pod ci/${pod} for 1 min \\(idleMinutes\\)`));
+  assert.ok(kube.pods('ci').some((p) => p.metadata?.name === pod), 'the pod is still there, idle');
+  const b2 = await api('POST', '/api/v1/jobs/idle/builds', {});
+  assert.equal((await finishedBuild(c.url, 'idle', b2.number)).result, 'SUCCESS');
+  const log2 = await consoleText(c.url, 'idle', b2.number);
+  assert.match(log2, new RegExp(`Reusing idle pod ci/${pod} \\(idleMinutes\\)`));
+  assert.doesNotMatch(log2, /Created pod/);
+  // The same pod's workspace: the second build counts two lines.
+  assert.match(log2, /\n\+ wc -l\n\s*2\n/);
+});
+
 test('at start, the controller deletes pods it labelled and no longer tracks', async () => {
   // A pod as this controller labels its own (its id taken from one it made), left behind.
   await api('POST', '/api/v1/jobs', { name: 'labelled', script: `pipeline { agent { kubernetes { yaml '''\nspec:\n  containers:\n  - name: tool\n    image: kiln-test/busybox:latest\n    command: [cat]\n    tty: true\n''' } }; stages { stage('A') { steps { container('tool') { sh 'sleep 1' } } } } }` });
@@ -222,7 +246,7 @@ test('at start, the controller deletes pods it labelled and no longer tracks', a
     id = kube.pods('ci').find((p) => p.metadata?.name?.startsWith('labelled-'))?.metadata?.labels?.['kiln.dev/controller'];
     if (!id) await new Promise((r) => setTimeout(r, 20));
   }
-  assert.ok(id);
+  assert.ok(id, await consoleText(c.url, 'labelled', b.number));
   await finishedBuild(c.url, 'labelled', b.number);
   kube.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'left-behind', namespace: 'ci', labels: { 'kiln.dev/controller': id } }, spec: { containers: [{ name: 'c', image: 'kiln-test/busybox:latest', command: ['sleep', '600'] }] } });
   kube.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'someone-elses', namespace: 'ci', labels: { 'kiln.dev/controller': 'another-controller' } }, spec: { containers: [{ name: 'c', image: 'kiln-test/busybox:latest', command: ['sleep', '600'] }] } });
@@ -233,6 +257,8 @@ test('at start, the controller deletes pods it labelled and no longer tracks', a
   for (let i = 0; i < 200 && kube.pods('ci').some((p) => p.metadata?.name === 'left-behind'); i++) await new Promise((r) => setTimeout(r, 50));
   const names = kube.pods('ci').map((p) => p.metadata?.name);
   assert.equal(names.includes('left-behind'), false, String(names));
+  // The idle pod went with the controller that kept it.
+  assert.equal(names.some((n) => n?.startsWith('idle-')), false, String(names));
   assert.equal(names.includes('someone-elses'), true);
   kube.cluster.delete(core('pods'), 'ci', 'someone-elses', { gracePeriodSeconds: 0 });
 });
