@@ -510,25 +510,18 @@ export class CredentialService {
 
   /** The SSH key an agent launch uses: global credentials only; no build use is recorded. */
   async resolveForAgent(id: string, agent: string): Promise<Credential> {
-    const rec = await this.#store.credentials.get(id).catch(() => null);
-    if (!rec || rec.folder !== null) throw new CredentialLookupError(`no global credential '${id}' (for agent '${agent}')`);
-    let p: Payload;
-    try {
-      p = this.#open(rec);
-    } catch (e) {
-      throw new CredentialLookupError((e as Error).message);
-    }
-    const c: Credential = { id, type: rec.type };
-    if (p.username !== undefined) c.username = p.username;
-    if (p.privateKey !== undefined) c.privateKey = p.privateKey;
-    if (p.passphrase !== undefined) c.passphrase = p.passphrase;
-    return c;
+    return this.#resolveGlobal(id, `agent '${agent}'`, ['username', 'privateKey', 'passphrase']);
   }
 
   /** A cloud's credential (kubeconfig file or token): global credentials only; no build use is recorded. */
   async resolveForCloud(id: string, cloud: string): Promise<Credential> {
+    return this.#resolveGlobal(id, `cloud '${cloud}'`, ['secret', 'fileName', 'content']);
+  }
+
+  /** A global credential for the controller's own use, with only the fields that use needs. */
+  async #resolveGlobal(id: string, user: string, fields: readonly ('username' | 'privateKey' | 'passphrase' | 'secret' | 'fileName' | 'content')[]): Promise<Credential> {
     const rec = await this.#store.credentials.get(id).catch(() => null);
-    if (!rec || rec.folder !== null) throw new CredentialLookupError(`no global credential '${id}' (for cloud '${cloud}')`);
+    if (!rec || rec.folder !== null) throw new CredentialLookupError(`no global credential '${id}' (for ${user})`);
     let p: Payload;
     try {
       p = this.#open(rec);
@@ -536,9 +529,12 @@ export class CredentialService {
       throw new CredentialLookupError((e as Error).message);
     }
     const c: Credential = { id, type: rec.type };
-    if (p.secret !== undefined) c.secret = p.secret;
-    if (p.fileName !== undefined) c.fileName = p.fileName;
-    if (p.content !== undefined) c.content = Buffer.from(p.content, 'base64');
+    for (const f of fields) {
+      const v = p[f];
+      if (v === undefined) continue;
+      if (f === 'content') c.content = Buffer.from(v, 'base64');
+      else c[f] = v;
+    }
     return c;
   }
 
