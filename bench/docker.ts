@@ -22,6 +22,7 @@ import { withDockerAgents } from '../src/backends/docker/agents.ts';
 import { withDockerPods } from '../src/backends/docker/pod-agents.ts';
 import { Engine } from '../src/backends/docker/engine.ts';
 import { PodWorkspace, parsePodYaml, startPod, sweepPods } from '../src/backends/docker/pod.ts';
+import { median, NO_SERVICES } from './lib.ts';
 
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '100' }, rounds: { type: 'string', default: '3' } } });
 const STEPS = Number(values.steps);
@@ -37,11 +38,6 @@ for (const img of [AGENT, TOOL]) {
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 const POD = `spec:
   containers:
@@ -66,13 +62,7 @@ async function stageMs(source: string, root: string, n: number, steps: 'auto' | 
   const run = new PipelineRun({
     model: loaded.model, file: 'Jenkinsfile', build: { job: 'bench', number: n, id: `bench#${n}` }, nodes,
     baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    services: {
-      stashes: { put: async () => {}, get: async () => undefined },
-      artifacts: { put: async () => {} },
-      tests: { record: async () => {} },
-      credential: async () => { throw new Error('none'); },
-      triggerJob: async () => { throw new Error('none'); },
-    },
+    services: NO_SERVICES,
     listener: { output: () => {} },
   });
   const state = await run.run();

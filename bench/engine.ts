@@ -14,16 +14,12 @@ import { loadPipeline } from '../src/pipeline/load.ts';
 import { PipelineRun, type NodeProvider } from '../src/pipeline/engine/engine.ts';
 import { LocalBackend } from '../src/backends/local/local.ts';
 import type { BuildState } from '../src/pipeline/engine/state.ts';
+import { median, NO_SERVICES } from './lib.ts';
 
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '200' }, rounds: { type: 'string', default: '5' } } });
 const STEPS = Number(values.steps);
 const ROUNDS = Number(values.rounds);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function spread(xs: number[]): string {
   return `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
@@ -53,13 +49,7 @@ async function runSource(source: string, root: string, n: number): Promise<{ ms:
   const run = new PipelineRun({
     model: loaded.model, file: 'Jenkinsfile', build: { job: 'bench', number: n, id: `bench#${n}` }, nodes,
     baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    services: {
-      stashes: { put: async () => {}, get: async () => undefined },
-      artifacts: { put: async () => {} },
-      tests: { record: async () => {} },
-      credential: async () => { throw new Error('none'); },
-      triggerJob: async () => { throw new Error('none'); },
-    },
+    services: NO_SERVICES,
     listener: { output: () => {} },
   });
   const t = performance.now();

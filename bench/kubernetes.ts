@@ -19,6 +19,7 @@ import { startController } from '../src/controller/app.ts';
 import { loadConfig } from '../src/controller/config.ts';
 import { startFakeKube } from '../test/fakes/kube/index.ts';
 import { core } from '../test/fakes/kube/cluster.ts';
+import { median } from './lib.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, concurrent: { type: 'string', default: '20' }, cap: { type: 'string', default: '5' }, steps: { type: 'string', default: '100' } } });
 const ROUNDS = Number(values.rounds);
@@ -31,7 +32,6 @@ for (const img of ['kiln-test/agent:latest', 'kiln-test/busybox:latest']) {
     process.exit(2);
   }
 }
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const r1 = (n: number) => Math.round(n * 10) / 10;
 const progress = (line: string) => process.stderr.write(`[bench kubernetes] ${line}\n`);
 
