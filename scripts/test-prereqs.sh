@@ -110,9 +110,12 @@ kiln_pg_setup || echo "test-prereqs: PostgreSQL not ready; the store's PostgreSQ
 # own registries on 127.0.0.1 with their own config files), and the test images, built locally
 # because there is no registry to pull from: kiln-test/busybox (busybox-static), kiln-test/git
 # (busybox + the host's git and its libraries), kiln-test/agent (busybox + this machine's
-# Node.js + the Kiln agent bundle). Each image carries a kiln.test.recipe label; a present image
-# with the current recipe is kept, so this costs nothing after the first run.
-kiln_docker_recipe=3
+# Node.js + the Kiln agent bundle). Each image carries a kiln.test.recipe label: a hash of this
+# script and of every file that goes into the image (busybox, git, node, the agent bundle), so a
+# present image is kept only while nothing that makes it changed, and a stale one is rebuilt.
+# An image that cannot be built stops the test command with the reason (test.sh runs this after
+# npm ci: the agent bundle is read from node_modules).
+kiln_sha() { sha256sum "$@" 2>/dev/null | cut -c1-16 | tr -d '\n'; }
 kiln_docker_setup() {
   local pkgs=()
   command -v docker >/dev/null 2>&1 && command -v dockerd >/dev/null 2>&1 || pkgs+=(docker.io)
@@ -136,6 +139,7 @@ kiln_docker_setup() {
       echo "test-prereqs: dockerd did not start within 30 s; the last lines of /var/log/kiln-test-dockerd.log:" >&2
       tail -n 20 /var/log/kiln-test-dockerd.log >&2; return 1; }
   fi
+  local kiln_docker_recipe; kiln_docker_recipe="$(cat "$0" /bin/busybox | sha256sum | cut -c1-16)"
   local work; work="$(mktemp -d /tmp/kiln-docker-images.XXXXXX)" || return 1
   # A busybox root file system in $1: /bin/sh and the applets, /etc/passwd and group, /tmp.
   kiln_busybox_rootfs() {
@@ -188,18 +192,23 @@ kiln_docker_setup() {
     mkdir -p "$1/opt/kiln" && (cd "$(dirname "$0")/.." && tar -c -T "$work/agent-files") | tar -C "$1/opt/kiln" -x || return 1
     ln -sf /opt/kiln/bin/kiln "$1/usr/local/bin/kiln"
   }
-  local agent_stamp
-  agent_stamp="$kiln_docker_recipe-$(cd "$(dirname "$0")/.." && "$node_bin" --input-type=module -e '
-    const { agentBundle } = await import("./src/backends/ssh/bundle.ts"); console.log((await agentBundle()).hash)' 2>/dev/null)"
+  local agent_stamp bundle_hash git_stamp
+  bundle_hash="$(cd "$(dirname "$0")/.." && "$node_bin" --input-type=module -e '
+    const { agentBundle } = await import("./src/backends/ssh/bundle.ts"); console.log((await agentBundle()).hash)' 2>"$work/bundle.err")" \
+    || { echo "test-prereqs: cannot collect the agent bundle for kiln-test/agent:" >&2; cat "$work/bundle.err" >&2; rm -rf "$work"; return 1; }
+  agent_stamp="$kiln_docker_recipe-$(kiln_sha "$node_bin")-$bundle_hash"
+  git_stamp="$kiln_docker_recipe-$(cat /usr/bin/git $(find /usr/lib/git-core -maxdepth 1 -type f -perm -u+x | sort) 2>/dev/null | sha256sum | cut -c1-16)"
   local ok=0
   kiln_image kiln-test/busybox:latest kiln_rootfs_busybox || ok=1
-  kiln_image kiln-test/git:latest kiln_rootfs_git || ok=1
+  kiln_image kiln-test/git:latest kiln_rootfs_git "$git_stamp" || ok=1
   kiln_image kiln-test/agent:latest kiln_rootfs_agent "$agent_stamp" || ok=1
   rm -rf "$work"
   [ $ok = 0 ] && echo "== docker ready: $(docker version -f 'engine {{.Server.Version}} (API {{.Server.APIVersion}})'), test images kiln-test/{busybox,git,agent}" >&2
   return $ok
 }
-kiln_docker_setup || echo "test-prereqs: Docker not ready; the docker tests will fail" >&2
+# The Docker, pod and Kubernetes tests all need the engine and these images: without them the
+# suite would only repeat the same failure 40 times, so the test command stops here with it.
+kiln_docker_setup || { echo "test-prereqs: Docker or the test images are not ready (see above); stopping" >&2; exit 1; }
 # Chromium for the browser tests (test/e2e/, bench/ui.ts): Debian's package, driven by
 # playwright-core (which never downloads browsers here). Installed once; the tests fail, naming
 # the package, when it is missing.

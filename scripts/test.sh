@@ -4,8 +4,9 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/node.sh"
 cd "$kiln_root"
-bash scripts/test-prereqs.sh
+# npm ci first: the prerequisites build the kiln-test/agent image from node_modules.
 kiln_deps
+bash scripts/test-prereqs.sh
 echo "== typecheck" >&2
 npx tsc -p tsconfig.json
 npx tsc -p web/tsconfig.json
