@@ -214,7 +214,7 @@ test('every route × every role: the policy as a user meets it', async () => {
     'POST /api/v1/clouds/:name/test': 'A', 'POST /api/v1/clouds/test': 'A',
     'GET /api/v1/users': 'A', 'POST /api/v1/users': 'A', 'GET /api/v1/users/:name': 'A', 'PUT /api/v1/users/:name': 'A',
     'DELETE /api/v1/users/:name': 'A', 'GET /api/v1/users/:name/tokens': 'A', 'POST /api/v1/users/:name/tokens': 'A',
-    'DELETE /api/v1/users/:name/tokens/:id': 'A', 'GET /api/v1/audit': 'A',
+    'DELETE /api/v1/users/:name/tokens/:id': 'A', 'POST /api/v1/users/:name/unlock': 'A', 'GET /api/v1/audit': 'A',
   };
   // Every route the controller registers has a rule (it refuses to start otherwise), and every rule is expected here.
   assert.deepEqual(Object.keys(ACCESS).sort(), Object.keys(EXPECTED).sort());

@@ -3,7 +3,11 @@ export type Role = 'admin' | 'developer' | 'viewer';
 export type BuildResult = 'SUCCESS' | 'UNSTABLE' | 'FAILURE' | 'NOT_BUILT' | 'ABORTED';
 export type BuildStatus = 'queued' | 'running' | 'paused' | 'finished';
 
-export interface User { name: string; role: Role; fullName: string; disabled: boolean; createdAt: number; updatedAt: number }
+export interface User {
+  name: string; role: Role; fullName: string; disabled: boolean; createdAt: number; updatedAt: number;
+  /** Admins' views: failed logins (from any address) and the account's login lock. */
+  login?: { failures: number; lockedUntil: number | null };
+}
 export interface Me { user: User; via: 'session' | 'token' | 'admin-token' | string; csrfToken?: string }
 
 export interface JobParameter { type: string; name: string; defaultValue: string | boolean | null; description: string; choices: string[]; trim: boolean }

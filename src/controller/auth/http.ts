@@ -13,6 +13,7 @@
 //   GET|POST /api/v1/me/tokens         DELETE /api/v1/me/tokens/:id      (the value is shown once)
 //   GET|POST /api/v1/users             GET|PUT|DELETE /api/v1/users/:name
 //   GET|POST /api/v1/users/:name/tokens   DELETE /api/v1/users/:name/tokens/:id
+//   POST /api/v1/users/:name/unlock    lifts the login lock of a name (users' views show `login`)
 //   GET  /api/v1/audit?limit&before&actor&action
 //
 // CSRF: a browser sends the session cookie by itself, so a change made with it must also
@@ -24,7 +25,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StoreError } from '../../store/types.ts';
 import { accessOf, allows } from './policy.ts';
-import { AuthError, SESSION_COOKIE, SESSION_MAX_MS, type AuthService, type Principal } from './service.ts';
+import { AuthError, SESSION_COOKIE, SESSION_MAX_MS, type AuthService, type Principal, type UserView } from './service.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -168,7 +169,9 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
 
   // --- users (admin)
 
-  app.get('/api/v1/users', async () => ({ users: await auth.users() }));
+  // Admins see each user's login failures and lock (service.ts: per-account throttling).
+  const withLock = (u: UserView) => ({ ...u, login: auth.loginLock(u.name) });
+  app.get('/api/v1/users', async () => ({ users: (await auth.users()).map(withLock) }));
   app.post('/api/v1/users', { schema: { body: obj } }, async (req, reply) => {
     const b = body(req);
     const u = await auth.createUser(me(req), { name: b.name, role: b.role, fullName: b.fullName, password: b.password }, address(req));
@@ -178,7 +181,7 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
     const { name } = req.params as { name: string };
     const u = await auth.user(name);
     if (!u) throw new StoreError('not-found', `no user named '${name}'`);
-    return u;
+    return withLock(u);
   });
   app.put('/api/v1/users/:name', { schema: { params: nameParams, body: obj } }, async (req) => {
     const { name } = req.params as { name: string };
@@ -189,6 +192,14 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
     const { name } = req.params as { name: string };
     if (!(await auth.deleteUser(me(req), name, address(req)))) throw new StoreError('not-found', `no user named '${name}'`);
     return reply.code(204).send();
+  });
+  // Any name may be locked (unknown ones are treated as real ones); only users' can be lifted here.
+  app.post('/api/v1/users/:name/unlock', { schema: { params: nameParams, body: { type: ['object', 'null'] } } }, async (req) => {
+    const { name } = req.params as { name: string };
+    const u = await auth.user(name);
+    if (!u) throw new StoreError('not-found', `no user named '${name}'`);
+    const was = await auth.unlock(me(req), name, address(req));
+    return { ...withLock(u), was };
   });
   const existing = async (name: string) => {
     if (!(await auth.user(name))) throw new StoreError('not-found', `no user named '${name}'`);

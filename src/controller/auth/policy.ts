@@ -91,6 +91,7 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/users/:name/tokens': 'admin',
   'POST /api/v1/users/:name/tokens': 'admin',
   'DELETE /api/v1/users/:name/tokens/:id': 'admin',
+  'POST /api/v1/users/:name/unlock': 'admin',
   'GET /api/v1/audit': 'admin',
 };
 

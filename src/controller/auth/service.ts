@@ -3,6 +3,21 @@
 // limiting, and the audit log. HTTP lives in auth/http.ts; which route needs which role is in
 // auth/policy.ts.
 //
+// Login throttling, three limits, all checked before the user is looked up, so that an
+// unknown name meets exactly what a real one does (same answers, same work: a hash either way):
+//   per (name, address)  LOGIN_FAILURES_PER_USER failures in LOGIN_WINDOW_MS
+//   per address          LOGIN_FAILURES_PER_ADDRESS failures (any names) in the window
+//   per account (name, from any address): ACCOUNT_FREE_FAILURES failures, then the name is
+//     locked for ACCOUNT_LOCK_BASE_MS, and each failure after a lock doubles the next lock, up
+//     to ACCOUNT_LOCK_MAX_MS; a success or an admin unlock (POST /api/v1/users/:name/unlock)
+//     forgets them; so do ACCOUNT_FORGET_MS without a failure. Rotating addresses (IPv6 gives
+//     anyone millions) then buys a few guesses an hour, not unlimited ones.
+// An attempt counts as a failure from the moment it starts, and is forgiven when it succeeds:
+// a burst of parallel guesses cannot all pass the check before the first one fails. The lock
+// stops password logins only: API tokens and sessions already open keep working, so someone
+// locking a victim's account out does not stop their CI. The state is in memory (a restart
+// forgives everyone; a controller's restart is not the attacker's to trigger).
+//
 // Secrets at rest: passwords as scrypt hashes (passwords.ts); session cookies and API tokens
 // are 256-bit random values stored as SHA-256 digests (a fast hash is right for values that
 // cannot be guessed; scrypt would only slow every request). The initial admin password is the
@@ -26,6 +41,14 @@ export const LOGIN_FAILURES_PER_USER = 5;
 /** Failed logins from one address (any users) within the window before 429. */
 export const LOGIN_FAILURES_PER_ADDRESS = 30;
 export const LOGIN_WINDOW_MS = 15 * 60_000;
+/** Failed logins for one account, from any addresses, before it is locked. */
+export const ACCOUNT_FREE_FAILURES = 10;
+/** The first lock of an account; every failure after a lock doubles the next one… */
+export const ACCOUNT_LOCK_BASE_MS = 60_000;
+/** …up to this. */
+export const ACCOUNT_LOCK_MAX_MS = 3600_000;
+/** An account's failures are forgotten this long after the last one. */
+export const ACCOUNT_FORGET_MS = 24 * 3600_000;
 
 export const TOKEN_PREFIX = 'kiln_';
 
@@ -93,10 +116,89 @@ class FailureWindow {
     // Bound the memory an attacker can make us spend: forget the oldest keys.
     if (this.#hits.size > 100_000) for (const k of [...this.#hits.keys()].slice(0, 10_000)) this.#hits.delete(k);
   }
+  /** Takes back one failure recorded at `at` (an attempt that succeeded after all). */
+  undo(key: string, at: number): void {
+    const list = this.#hits.get(key);
+    const i = list?.lastIndexOf(at) ?? -1;
+    if (!list || i < 0) return;
+    list.splice(i, 1);
+    if (list.length === 0) this.#hits.delete(key);
+  }
   clear(key: string): void {
     this.#hits.delete(key);
   }
+  /** Forgets every key that starts with `prefix`. */
+  clearPrefix(prefix: string): void {
+    for (const k of this.#hits.keys()) if (k.startsWith(prefix)) this.#hits.delete(k);
+  }
 }
+
+/** An account's (a login name's) failures from any address, and its lock. */
+export interface AccountLock {
+  /** Failed logins since the last success (or unlock), from any address. */
+  failures: number;
+  /** Locked until then (ms), or null. */
+  lockedUntil: number | null;
+}
+
+/**
+ * Per-account lockout with growing windows. Keys are login names, lowercased, whether or not
+ * such a user exists (the same treatment for both is what keeps names from being probed).
+ */
+class AccountLocks {
+  readonly #state = new Map<string, { failures: number; lockedUntil: number; lastAt: number }>();
+
+  #get(key: string, now: number) {
+    const s = this.#state.get(key);
+    if (s && s.lockedUntil <= now && now - s.lastAt > ACCOUNT_FORGET_MS) {
+      this.#state.delete(key);
+      return undefined;
+    }
+    return s;
+  }
+
+  /**
+   * An attempt starts: while the account is locked, the seconds to wait (the attempt is not
+   * counted); otherwise 0, and the attempt counts as a failure until `forgive`. The attempt
+   * that reaches the limit still runs, and locks the account for those after it.
+   */
+  begin(key: string, now: number): number {
+    const s = this.#get(key, now) ?? { failures: 0, lockedUntil: 0, lastAt: now };
+    if (s.lockedUntil > now) return Math.max(1, Math.ceil((s.lockedUntil - now) / 1000));
+    s.failures += 1;
+    s.lastAt = now;
+    if (s.failures >= ACCOUNT_FREE_FAILURES) {
+      s.lockedUntil = now + Math.min(ACCOUNT_LOCK_MAX_MS, ACCOUNT_LOCK_BASE_MS * 2 ** Math.min(30, s.failures - ACCOUNT_FREE_FAILURES));
+    }
+    // Re-inserted: the map's order is then least recently tried first, for eviction.
+    this.#state.delete(key);
+    this.#state.set(key, s);
+    if (this.#state.size > 100_000) this.#evict(now);
+    return 0;
+  }
+
+  /** Bounds the memory a flood of made-up names costs: the least recently tried unlocked ones go. */
+  #evict(now: number): void {
+    let n = 0;
+    for (const [k, s] of this.#state) {
+      if (s.lockedUntil > now) continue;
+      this.#state.delete(k);
+      if (++n >= 10_000) break;
+    }
+  }
+
+  /** The attempt succeeded: the account's failures and lock are gone. */
+  forgive(key: string): void {
+    this.#state.delete(key);
+  }
+
+  state(key: string, now: number): AccountLock {
+    const s = this.#get(key, now);
+    return { failures: s?.failures ?? 0, lockedUntil: s && s.lockedUntil > now ? s.lockedUntil : null };
+  }
+}
+
+const accountKey = (name: string) => name.toLowerCase();
 
 export interface AuthOptions {
   store: Store;
@@ -114,6 +216,7 @@ export class AuthService {
   readonly #log: (line: string) => void;
   readonly #now: () => number;
   readonly #failures = new FailureWindow(LOGIN_WINDOW_MS);
+  readonly #accounts = new AccountLocks();
   #setupNeeded = false;
   /** Last time a session / token was marked used, so that a busy client writes once a minute. */
   readonly #touched = new Map<string, number>();
@@ -179,25 +282,52 @@ export class AuthService {
 
   async login(o: { username: unknown; password: unknown; address: string }): Promise<{ user: UserView; cookie: string; csrf: string }> {
     const name = typeof o.username === 'string' ? o.username.slice(0, 100) : '';
-    const userKey = `login|${name.toLowerCase()}|${o.address}`;
+    const userKey = `login|${accountKey(name)}|${o.address}`;
     const addrKey = `login-addr|${o.address}`;
+    const now = this.#now();
+    // Every check and count below happens before the user is looked up, in one synchronous
+    // step: what a name meets does not depend on whether it exists, and parallel attempts
+    // are counted one after the other.
     this.#checkRate(userKey, LOGIN_FAILURES_PER_USER, `failed logins for '${name}' from this address`);
     this.#checkRate(addrKey, LOGIN_FAILURES_PER_ADDRESS, 'failed logins from this address');
+    const wait = this.#accounts.begin(accountKey(name), now);
+    if (wait > 0) {
+      throw new AuthError(429, 'rate-limited', `too many failed logins for '${name}' from any address: the account is locked; try again in ${wait} s, or ask an admin to unlock it`, wait);
+    }
+    this.#failures.add(userKey, now);
+    this.#failures.add(addrKey, now);
     const user = name !== '' ? await this.#store.users.get(name) : null;
     const password = typeof o.password === 'string' ? o.password : '';
     // Unknown users cost a hash too, so timing does not tell which names exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok || user.disabled) {
-      const now = this.#now();
-      this.#failures.add(userKey, now);
-      this.#failures.add(addrKey, now);
+      const lock = this.#accounts.state(accountKey(name), this.#now());
       await this.audit({ actor: name || 'anonymous', action: 'login-failed', target: name, detail: user?.disabled && ok ? 'user is disabled' : 'wrong user name or password', address: o.address });
+      if (lock.lockedUntil !== null) {
+        await this.audit({ actor: 'system', action: 'login-locked', target: name, detail: `${lock.failures} failed logins from any address: password logins refused until ${new Date(lock.lockedUntil).toISOString()}`, address: o.address });
+      }
       if (user?.disabled && ok) throw new AuthError(403, 'forbidden', `user '${name}' is disabled: ask an admin`);
       throw new AuthError(401, 'unauthorized', 'wrong user name or password');
     }
     this.#failures.clear(userKey);
+    this.#failures.undo(addrKey, now);
+    this.#accounts.forgive(accountKey(name));
     await this.audit({ actor: user.name, action: 'login', target: user.name, detail: '', address: o.address });
     return { user: userView(user), ...(await this.#newSession(user.name, o.address)) };
+  }
+
+  /** A login name's failures and lock (admins; for any name, existing or not). */
+  loginLock(name: string): AccountLock {
+    return this.#accounts.state(accountKey(name), this.#now());
+  }
+
+  /** Lifts a login name's lock and forgets its failures, from every address. */
+  async unlock(by: Principal, name: string, address: string): Promise<AccountLock> {
+    const was = this.loginLock(name);
+    this.#accounts.forgive(accountKey(name));
+    this.#failures.clearPrefix(`login|${accountKey(name)}|`);
+    await this.audit({ actor: by.name, action: 'user.unlock', target: name, detail: was.lockedUntil !== null ? `was locked after ${was.failures} failed logins` : `not locked (${was.failures} failed logins forgotten)`, address });
+    return was;
   }
 
   async logout(p: Principal, address: string): Promise<void> {
@@ -332,6 +462,11 @@ export class AuthService {
     });
     // A new password or a disabled account ends the user's sessions.
     if (body.password !== undefined || body.disabled === true) await this.#store.users.deleteSessions(name);
+    // A password an admin set is one the user knows: failures before it no longer count.
+    if (body.password !== undefined) {
+      this.#accounts.forgive(accountKey(name));
+      this.#failures.clearPrefix(`login|${accountKey(name)}|`);
+    }
     const what = [role !== undefined ? `role ${role}` : '', body.disabled !== undefined ? (body.disabled ? 'disabled' : 'enabled') : '', body.password !== undefined ? 'password reset' : '', body.fullName !== undefined ? 'full name' : ''].filter(Boolean).join(', ');
     await this.audit({ actor: by.name, action: 'user.update', target: name, detail: what, address });
     return userView(u);

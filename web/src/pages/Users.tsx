@@ -1,4 +1,5 @@
-// Users (admin): list, create, change role, disable, reset password, delete; each user's tokens.
+// Users (admin): list, create, change role, disable, reset password, delete, unlock a login
+// locked by failed logins; each user's tokens.
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { ErrorBox, Field, Loading, useAction } from '../components.tsx';
@@ -19,6 +20,7 @@ export function UsersPage() {
     await api.del(`/users/${encodeURIComponent(name)}`);
     users.reload();
   });
+  const unlock = (name: string) => run(async () => { await api.post(`/users/${encodeURIComponent(name)}/unlock`); users.reload(); });
   const reset = (name: string) => {
     const password = prompt(`New password for ${name}:`);
     if (password) void update(name, { password });
@@ -34,7 +36,15 @@ export function UsersPage() {
             <tr key={u.name}>
               <td><strong>{u.name}</strong>{u.fullName ? <div className="muted small">{u.fullName}</div> : null}</td>
               <td><select aria-label={`Role of ${u.name}`} value={u.role} disabled={busy} onChange={(e) => void update(u.name, { role: e.target.value })}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select></td>
-              <td><label className="inline small"><input type="checkbox" checked={u.disabled} disabled={busy} onChange={(e) => void update(u.name, { disabled: e.target.checked })} /> disabled</label></td>
+              <td>
+                <label className="inline small"><input type="checkbox" checked={u.disabled} disabled={busy} onChange={(e) => void update(u.name, { disabled: e.target.checked })} /> disabled</label>
+                {u.login?.lockedUntil ? (
+                  <div className="small">
+                    <span className="st-failure-text">Login locked until {when(u.login.lockedUntil)}</span> ({u.login.failures} failed logins){' '}
+                    <button className="small" disabled={busy} onClick={() => void unlock(u.name)} aria-label={`Unlock the login of ${u.name}`}>Unlock</button>
+                  </div>
+                ) : u.login && u.login.failures > 0 ? <div className="muted small">{u.login.failures} failed login(s)</div> : null}
+              </td>
               <td className="hide-narrow">{when(u.createdAt)}</td>
               <td className="row-actions">
                 <button className="small" onClick={() => reset(u.name)}>Set password</button>
