@@ -41,6 +41,7 @@ import { registerWebhooks } from './webhooks.ts';
 import { openCredentials, type CredentialService } from './credentials.ts';
 import { registerCredentialRoutes } from './credentials-http.ts';
 import { AuthService } from './auth/service.ts';
+import { FolderAccess } from './auth/folders.ts';
 import { EventBus } from './events.ts';
 import { registerWeb } from './web.ts';
 import { registerCloudRoutes } from './clouds.ts';
@@ -89,7 +90,13 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   const store = await openStore({ home: cfg.home, ...(cfg.databaseUrl ? { url: cfg.databaseUrl } : {}) });
   const auth = new AuthService({ store, home: cfg.home, adminToken: cfg.adminToken, log });
   await auth.init().catch(async (err: unknown) => { await store.close(); throw err; });
-  const credentials = await openCredentials({ home: cfg.home, store, log, audit: (e) => void auth.audit({ ...e, address: '' }) }).catch(async (err: unknown) => { await store.close(); throw err; });
+  // Folder permissions (auth/folders.ts): the job routes check them, and a build binds a
+  // guarded folder's credential only with its job's configurer's right.
+  const folders = new FolderAccess({ store, adminTokenConfigured: cfg.adminToken !== null });
+  const credentials = await openCredentials({
+    home: cfg.home, store, log, audit: (e) => void auth.audit({ ...e, address: '' }),
+    authorize: (id, folder, job) => folders.bindProblem(id, folder, job),
+  }).catch(async (err: unknown) => { await store.close(); throw err; });
   const logs = new LogStore(cfg.home);
   const files = new BuildFiles(cfg.home);
 
@@ -296,7 +303,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     credential: async (build, id) => {
       const job = await store.jobs.get(build.job);
       if (!job) throw new Error(`no job '${build.job}'`);
-      return credentials.resolve(id, { id: job.id, name: job.name }, build.number);
+      return credentials.resolve(id, { id: job.id, name: job.name, replayedBy: builds.live.get(build.id)?.replayedBy ?? null }, build.number);
     },
   });
 
@@ -304,7 +311,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   let publicUrl = cfg.publicUrl;
   let agentUrl = cfg.agentUrl;
   // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
-  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, credentials, events: {
+  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, credentials, mayTrigger: (up, down) => folders.triggerProblem(up, down), events: {
     jobSettingsChanged: (job) => void triggers.sync(job.id),
     // b.state is a masked copy: made only when someone listens.
     buildChanged: (b) => {
@@ -410,7 +417,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   let ready = false;
   const startedAt = Date.now();
   const app = buildHttp({
-    store, builds, files, logs, queue, agents, auth, events,
+    store, builds, files, logs, queue, agents, auth, events, folders,
     get publicUrl() { return publicUrl; },
     ready: async () => ready,
     metrics: async () => metricsText({ scheduler, hub, builds, store, startedAt }),

@@ -51,6 +51,8 @@ export interface LiveBuild {
   done: Promise<void>;
   /** Milestones this build has passed. */
   milestones: Set<number>;
+  /** A replay of a changed script: who replayed it (their folder rights bind credentials too). */
+  replayedBy: string | null;
 }
 
 export interface TriggerOptions {
@@ -59,6 +61,8 @@ export interface TriggerOptions {
   scm?: BuildScm | null;
   /** Replay: run this Jenkinsfile text instead of the job's. */
   script?: string;
+  /** Replay of a changed script: the user who replayed it (auth/folders.ts: the build's identity). */
+  replayedBy?: string;
 }
 
 export class TriggerError extends Error {
@@ -85,7 +89,14 @@ export class BuildManager {
   /** Per job: the highest build number that passed each milestone ordinal. */
   readonly #milestones = new Map<string, Map<number, number>>();
 
-  constructor(o: { store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService }) {
+  /** Whether a build of `upstream` may start `downstream` (`build job:`): null, or why not (auth/folders.ts). */
+  readonly #mayTrigger: (upstream: Job, downstream: string) => Promise<string | null>;
+
+  constructor(o: {
+    store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService;
+    mayTrigger?: (upstream: Job, downstream: string) => Promise<string | null>;
+  }) {
+    this.#mayTrigger = o.mayTrigger ?? (async () => null);
     this.#store = o.store;
     this.#files = o.files;
     this.#logs = o.logs;
@@ -114,7 +125,7 @@ export class BuildManager {
     const build = await this.#store.builds.create(job.name, { params, causes, scm: o.scm ?? null });
     // Open the log now, so that someone following it from this moment waits for the first line.
     this.#logs.open(logRef(job.id, build.number));
-    const live: LiveBuild = { id: build.id, job, number: build.number, run: null, state: null, done: Promise.resolve(), milestones: new Set() };
+    const live: LiveBuild = { id: build.id, job, number: build.number, run: null, state: null, done: Promise.resolve(), milestones: new Set(), replayedBy: o.replayedBy ?? null };
     let resolveDone!: () => void;
     live.done = new Promise((r) => { resolveDone = r; });
     this.live.set(build.id, live);
@@ -279,7 +290,7 @@ export class BuildManager {
         tests: { record: (report) => this.#store.tests.add(build.id, report) },
         credential: async (id) => {
           if (!credentials) throw new StepFailure(`no credential '${id}': this controller has no credentials store`);
-          const c = await credentials.resolve(id, { id: job.id, name: job.name }, build.number).catch((err: unknown) => {
+          const c = await credentials.resolve(id, { id: job.id, name: job.name, replayedBy: live.replayedBy }, build.number).catch((err: unknown) => {
             throw new StepFailure((err as Error).message);
           });
           secrets.push(...secretsOf(c));
@@ -287,6 +298,8 @@ export class BuildManager {
         },
         milestone: async (ordinal) => this.#milestone(live, ordinal),
         triggerJob: async (name, params, wait, signal) => {
+          const refused = await this.#mayTrigger(job, name);
+          if (refused !== null) throw new StepFailure(refused);
           const b = await this.trigger(name, {
             params: params as Record<string, JsonValue>,
             causes: [{ type: 'upstream', description: `Started by upstream project "${job.name}" build number ${build.number}`, upstreamJob: job.name, upstreamBuild: build.number }],

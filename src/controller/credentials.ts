@@ -20,7 +20,9 @@
 //
 // Scope. A credential is global (folder null: every job) or belongs to a folder ('team-a':
 // only jobs named team-a/..., at any depth). A job asking for a credential it cannot see gets
-// exactly the error a missing one gives, so existence is not revealed.
+// exactly the error a missing one gives, so existence is not revealed. Where the folder has
+// permissions set, a job inside it must also be allowed to bind it (the `authorize` hook:
+// auth/folders.ts, whose rights the job's builds act with); a refusal says who must do what.
 //
 // Usage. When a build resolves a credential, (credential, job, build number) is recorded; when
 // a build ends, the job's records from earlier builds go: `usedBy` = jobs whose last build
@@ -392,12 +394,14 @@ export class CredentialService {
   readonly #cipher: CredentialCipher;
   readonly #log: (line: string) => void;
   readonly #audit: CredentialAudit;
+  readonly #authorize: BindCheck;
 
-  constructor(o: { store: Store; key: Buffer; log?: (line: string) => void; audit?: CredentialAudit }) {
+  constructor(o: { store: Store; key: Buffer; log?: (line: string) => void; audit?: CredentialAudit; authorize?: BindCheck }) {
     this.#store = o.store;
     this.#cipher = new CredentialCipher(o.key);
     this.#log = o.log ?? (() => {});
     this.#audit = o.audit ?? (() => {});
+    this.#authorize = o.authorize ?? (async () => null);
   }
 
   get fingerprint(): string {
@@ -484,11 +488,18 @@ export class CredentialService {
    * The credential for a build of `job`: absent and out-of-scope give the same error; a
    * value that does not decrypt gives an error naming the credential. Records the use.
    */
-  async resolve(id: string, job: { id: string; name: string }, build: number): Promise<Credential> {
+  async resolve(id: string, job: BindingJob, build: number): Promise<Credential> {
     const hidden = () => new CredentialLookupError(`no credential '${id}' visible to job '${job.name}'`);
     if (typeof id !== 'string' || !CREDENTIAL_ID.test(id)) throw hidden();
     const rec = await this.#store.credentials.get(id).catch(() => null);
     if (!rec || !visibleTo(rec.folder, job.name)) throw hidden();
+    if (rec.folder !== null) {
+      const problem = await this.#authorize(id, rec.folder, job);
+      if (problem !== null) {
+        this.#audit({ actor: `${job.name} #${build}`, action: 'credential.refused', target: id, detail: problem });
+        throw new CredentialLookupError(problem);
+      }
+    }
     let p: Payload;
     try {
       p = this.#open(rec);
@@ -566,16 +577,22 @@ export class CredentialService {
   }
 }
 
-/** Opens the key (making it on first start) and the service; warns about credentials another key encrypted. */
 /** Where the service reports a credential's use by a build (the audit log). */
 export type CredentialAudit = (e: { actor: string; action: string; target: string; detail: string }) => void;
 
-export async function openCredentials(o: { home: string; store: Store; log?: (line: string) => void; audit?: CredentialAudit }): Promise<CredentialService> {
+/** The job a build binds a credential for; `replayedBy`: the user whose changed script this build runs. */
+export interface BindingJob { id: string; name: string; replayedBy?: string | null }
+
+/** Whether a build of `job` may bind credential `id` of `folder`: null, or why not (auth/folders.ts). */
+export type BindCheck = (id: string, folder: string, job: BindingJob) => Promise<string | null>;
+
+/** Opens the key (making it on first start) and the service; warns about credentials another key encrypted. */
+export async function openCredentials(o: { home: string; store: Store; log?: (line: string) => void; audit?: CredentialAudit; authorize?: BindCheck }): Promise<CredentialService> {
   const log = o.log ?? (() => {});
   const k = await loadCredentialsKey(o.home);
   if (k.created) log(`Created the credentials key ${k.file} (back it up with the store: without it stored credentials cannot be decrypted)`);
   if (k.warning) log(`WARNING: ${k.warning}`);
-  const service = new CredentialService({ store: o.store, key: k.key, log, ...(o.audit ? { audit: o.audit } : {}) });
+  const service = new CredentialService({ store: o.store, key: k.key, log, ...(o.audit ? { audit: o.audit } : {}), ...(o.authorize ? { authorize: o.authorize } : {}) });
   const foreign = await service.undecryptable();
   if (foreign.length > 0) {
     log(`WARNING: ${foreign.length} stored credential(s) were encrypted with another key than ${k.file} (fingerprint ${service.fingerprint}): ` +

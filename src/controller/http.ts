@@ -23,12 +23,15 @@
 //
 // Every route needs a login except those auth/policy.ts marks public; which role each needs
 // is in that one table, checked by auth/http.ts before any handler runs. Handlers read the
-// caller from `req.principal` (never null past the check on non-public routes).
+// caller from `req.principal` (never null past the check on non-public routes). The routes
+// that change jobs or run builds also check the caller's right in the job's folder
+// (auth/folders.ts) before they look the job up, so a refusal does not depend on whether the
+// job exists; moving a job needs job.create where it goes (and job.delete where it leaves).
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import fsp from 'node:fs/promises';
 import { loadPipeline } from '../pipeline/load.ts';
-import type { Build, Job, JobDefinition, JsonValue, Store } from '../store/types.ts';
+import type { Build, FolderRight, Job, JobDefinition, JsonValue, Store } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import type { BuildManager } from './builds.ts';
 import { TriggerError, logRef } from './builds.ts';
@@ -39,6 +42,9 @@ import type { StageRecord } from '../pipeline/engine/state.ts';
 import { registerAuth } from './auth/http.ts';
 import { AuthError, type AuthService, type Principal } from './auth/service.ts';
 import type { EventBus, LiveEvent } from './events.ts';
+import { folderOf, type FolderAccess } from './auth/folders.ts';
+import { registerFolderRoutes } from './auth/folders-http.ts';
+import { visibleTo } from './credentials.ts';
 
 export interface QueueView {
   list(): { id: string; job: string; number: number | null; label: string | null; why: string; since: number }[];
@@ -85,6 +91,7 @@ export interface HttpContext {
   publicUrl: string;
   auth: AuthService;
   events: EventBus;
+  folders: FolderAccess;
 }
 
 const JOB_NAME = '^[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}){0,9}$';
@@ -129,6 +136,9 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   const principal = (req: FastifyRequest): Principal => req.principal!;
   const audit = (req: FastifyRequest, action: string, target: string, detail = '') =>
     ctx.auth.audit({ actor: principal(req).name, action, target, detail, address: req.ip });
+  /** Refuses (403) unless the caller holds the rights in the folder of job `job`. */
+  const need = (req: FastifyRequest, rights: FolderRight[], job: string, doing: string) =>
+    ctx.folders.require(principal(req), rights, folderOf(job), doing);
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not-found', message: `no such route: ${req.method} ${req.url.split('?')[0] ?? ''}` } }));
 
   // ---------------------------------------------------------------------------------------------
@@ -164,8 +174,25 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     };
   });
 
+  registerFolderRoutes(app, { store: ctx.store, folders: ctx.folders, auth: ctx.auth });
+
   // ---------------------------------------------------------------------------------------------
   // jobs
+
+  /**
+   * A git definition's clone credential, checked when the job is saved rather than at its first
+   * build: a folder credential must be in the job's folder, and where that folder has
+   * permissions set, the caller (who becomes the job's configurer) must hold credentials.use.
+   */
+  const checkRepoCredential = async (req: FastifyRequest, jobName: string, d: JobDefinition | null) => {
+    if (d?.kind !== 'git' || !d.credentialsId) return;
+    const rec = await ctx.store.credentials.get(d.credentialsId).catch(() => null);
+    if (!rec || rec.folder === null) return; // a missing one fails the build with its own message
+    if (!visibleTo(rec.folder, jobName)) {
+      throw new HttpError(400, 'invalid', `git.credentialsId: credential '${rec.id}' belongs to folder '${rec.folder}', and job '${jobName}' is outside it: only jobs named '${rec.folder}/...' may use it`);
+    }
+    await ctx.folders.require(principal(req), ['credentials.use'], rec.folder, `using credential '${rec.id}' of folder '${rec.folder}' to clone job '${jobName}'`);
+  };
 
   const jobParams = { type: 'object', required: ['job'], properties: { job: { type: 'string', minLength: 1, maxLength: 1100 } } } as const;
   const gitSchema = {
@@ -207,9 +234,12 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
 
   app.post('/api/v1/jobs', { schema: { body: { ...jobBody, required: ['name'] } } }, async (req, reply) => {
     const body = req.body as { name: string; description?: string; script?: string; git?: { url: string; branch?: string; path?: string; credentialsId?: string | null }; disabled?: boolean };
+    await need(req, ['job.create'], body.name, `creating job '${body.name}'`);
     const definition = definitionOf(body);
     if (!definition) throw new HttpError(400, 'invalid', 'a job needs a Jenkinsfile: give script (inline) or git: { url, branch, path }');
+    await checkRepoCredential(req, body.name, definition);
     const job = await ctx.store.jobs.create({ name: body.name, description: body.description ?? '', definition, disabled: body.disabled ?? false });
+    await ctx.store.folders.setConfigurer(job.id, principal(req).name);
     await audit(req, 'job.create', job.name, definition.kind === 'git' ? `Jenkinsfile from ${definition.url}` : 'inline Jenkinsfile');
     ctx.events.publish({ type: 'job', data: { name: job.name } });
     return reply.code(201).send(await jobJson(ctx, job));
@@ -218,15 +248,26 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   app.get('/api/v1/jobs/:job', { schema: { params: jobParams } }, async (req) => jobJson(ctx, await needJob(ctx, req)));
 
   app.put('/api/v1/jobs/:job', { schema: { params: jobParams, body: jobBody } }, async (req) => {
-    const job = await needJob(ctx, req);
     const body = req.body as { name?: string; description?: string; script?: string; git?: { url: string; branch?: string; path?: string; credentialsId?: string | null }; disabled?: boolean };
+    const name = (req.params as { job: string }).job;
+    const moves = body.name !== undefined && folderOf(body.name) !== folderOf(name);
+    await need(req, ['job.configure'], name, `changing job '${name}'`);
+    if (moves) {
+      await need(req, ['job.delete'], name, `moving job '${name}' out of its folder`);
+      await need(req, ['job.create'], body.name!, `moving job '${name}' to '${body.name!}'`);
+    }
+    const job = await needJob(ctx, req);
     const definition = definitionOf(body);
+    await checkRepoCredential(req, body.name ?? job.name, definition ?? (moves ? job.definition : null));
     const updated = await ctx.store.jobs.update(job.name, {
       ...(body.name !== undefined ? { name: body.name } : {}),
       ...(body.description !== undefined ? { description: body.description } : {}),
       ...(definition ? { definition } : {}),
       ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
     });
+    // Whoever sets what it runs, or where it runs (which folder's credentials it sees), is who
+    // its builds bind folder credentials as (auth/folders.ts).
+    if (definition || moves) await ctx.store.folders.setConfigurer(updated.id, principal(req).name);
     await audit(req, 'job.update', job.name, Object.keys(body).join(', '));
     ctx.events.publish({ type: 'job', data: { name: updated.name } });
     if (updated.name !== job.name) ctx.events.publish({ type: 'job', data: { name: job.name, deleted: true } });
@@ -234,6 +275,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   });
 
   app.delete('/api/v1/jobs/:job', { schema: { params: jobParams } }, async (req, reply) => {
+    await need(req, ['job.delete'], (req.params as { job: string }).job, `deleting job '${(req.params as { job: string }).job}'`);
     const job = await needJob(ctx, req);
     for (const b of ctx.builds.live.values()) {
       if (b.job.id === job.id) throw new HttpError(409, 'conflict', `job '${job.name}' has a running build (#${b.number}); abort it first`);
@@ -253,6 +295,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   app.post('/api/v1/jobs/:job/builds', {
     schema: { params: jobParams, body: { type: ['object', 'null'], additionalProperties: false, properties: { params: { type: 'object', additionalProperties: { type: ['string', 'boolean', 'number'] } } } } },
   }, async (req, reply) => {
+    await need(req, ['job.build'], (req.params as { job: string }).job, `building job '${(req.params as { job: string }).job}'`);
     const job = await needJob(ctx, req);
     const body = (req.body ?? {}) as { params?: Record<string, JsonValue> };
     const who = principal(req);
@@ -275,6 +318,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   app.get('/api/v1/jobs/:job/builds/:number', { schema: { params: buildParams } }, async (req) => buildJson(ctx, await needBuild(ctx, req), true));
 
   app.post('/api/v1/jobs/:job/builds/:number/abort', { schema: { params: buildParams } }, async (req, reply) => {
+    await need(req, ['job.build'], (req.params as { job: string }).job, `aborting a build of '${(req.params as { job: string }).job}'`);
     const b = await needBuild(ctx, req);
     if (await ctx.builds.cancelWaiting(b.id)) return reply.code(202).send({ aborted: true, message: 'cancelled before it started' });
     if (!ctx.builds.abort(b.id)) throw new HttpError(409, 'conflict', `${b.job} #${b.number} is not running (${b.status}${b.result ? `, ${b.result}` : ''})`);
@@ -284,12 +328,17 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   app.post('/api/v1/jobs/:job/builds/:number/replay', {
     schema: { params: buildParams, body: { type: ['object', 'null'], additionalProperties: false, properties: { script: { type: 'string', maxLength: 10 * 1024 * 1024 } } } },
   }, async (req, reply) => {
-    const b = await needBuild(ctx, req);
     const body = (req.body ?? {}) as { script?: string };
+    const jobName = (req.params as { job: string }).job;
+    // A replay with its own script runs what the replayer wrote: that is configuring the job (as
+    // in Jenkins), and the build binds folder credentials with the replayer's rights too.
+    await need(req, body.script !== undefined ? ['job.build', 'job.configure'] : ['job.build'], jobName, `replaying a build of '${jobName}'${body.script !== undefined ? ' with a changed script' : ''}`);
+    const b = await needBuild(ctx, req);
     const job = await needJob(ctx, req);
     const script = body.script ?? (job.definition.kind === 'inline' ? job.definition.script : undefined);
+    const changed = body.script !== undefined && !(job.definition.kind === 'inline' && job.definition.script === body.script);
     const build = await ctx.builds.trigger(job.name, {
-      params: b.params, scm: b.scm, ...(script !== undefined ? { script } : {}),
+      params: b.params, scm: b.scm, ...(script !== undefined ? { script } : {}), ...(changed ? { replayedBy: principal(req).name } : {}),
       causes: [{ type: 'replay', description: `Replayed #${b.number}`, upstreamJob: b.job, upstreamBuild: b.number }],
     });
     return reply.code(201).send(buildJson(ctx, build));
@@ -382,6 +431,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
       },
     },
   }, async (req) => {
+    await need(req, ['job.build'], (req.params as { job: string }).job, `answering an input of '${(req.params as { job: string }).job}'`);
     const b = await needBuild(ctx, req);
     const { id } = req.params as { id: string };
     const body = req.body as { action: 'approve' | 'reject'; params?: Record<string, string | boolean | number> };
@@ -436,6 +486,8 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   app.get('/api/v1/queue', async () => ({ items: ctx.queue.list() }));
   app.delete('/api/v1/queue/:id', { schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 200 } } } } }, async (req, reply) => {
     const { id } = req.params as { id: string };
+    const item = ctx.queue.list().find((i) => i.id === id);
+    if (item) await need(req, ['job.build'], item.job, `cancelling a queued build of '${item.job}'`);
     if (!(await ctx.queue.cancel(id))) throw notFound(`nothing in the queue with id '${id}'`);
     return reply.code(204).send();
   });

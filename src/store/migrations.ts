@@ -180,6 +180,27 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    name: 'folder permissions: grants per folder, and who last set each job definition',
+    statements: [
+      // grantee: 'user:<name>' or 'role:developer'; rights: a JSON array of FolderRight.
+      `CREATE TABLE folder_grants (
+        folder TEXT NOT NULL,
+        grantee TEXT NOT NULL,
+        rights TEXT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        updated_by TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (folder, grantee)
+      )`,
+      // The identity a job's builds bind folder credentials with (src/controller/auth/folders.ts).
+      `CREATE TABLE job_configurers (
+        job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+        user_name TEXT NOT NULL,
+        configured_at BIGINT NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -575,6 +575,38 @@ export interface UserRepo {
 }
 
 // ---------------------------------------------------------------------------------------------
+// folder permissions (src/store/folders.ts; what they mean: src/controller/auth/folders.ts)
+
+/** What a grant on a folder allows, in it and its subfolders. */
+export const FOLDER_RIGHTS = ['job.create', 'job.configure', 'job.build', 'job.delete', 'credentials.use'] as const;
+export type FolderRight = (typeof FOLDER_RIGHTS)[number];
+
+export interface FolderGrant {
+  /** A folder path, spelled like a job name ('team', 'team/sub'). */
+  folder: string;
+  /** 'user:<name>' or 'role:developer' (every developer). */
+  grantee: string;
+  /** Sorted, no duplicates; may be empty (the folder is guarded, the grantee gets nothing). */
+  rights: FolderRight[];
+  updatedAt: number;
+  updatedBy: string;
+}
+
+/** Who last set a job's definition (or moved it into its folder), and when. */
+export interface JobConfigurer { user: string; at: number }
+
+export interface FolderRepo {
+  /** Every grant, or the grants on these folders; sorted by folder, then grantee. */
+  grants(folders?: readonly string[]): Promise<FolderGrant[]>;
+  /** Replaces the folder's grants (none: the folder is no longer guarded); returns them. */
+  setGrants(folder: string, grants: readonly { grantee: string; rights: readonly FolderRight[] }[], by: string): Promise<FolderGrant[]>;
+  /** Removes a grantee's grants on every folder (a user deleted); how many went. */
+  deleteGrantee(grantee: string): Promise<number>;
+  configurer(jobId: string): Promise<JobConfigurer | null>;
+  setConfigurer(jobId: string, user: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // clouds (src/store/clouds.ts): where pods and containers for builds come from
 
 export type CloudType = 'kubernetes' | 'docker';
@@ -615,6 +647,7 @@ export interface Store {
   readonly credentials: CredentialRepo;
   readonly users: UserRepo;
   readonly clouds: CloudRepo;
+  readonly folders: FolderRepo;
   /** The schema version (number of migrations applied). */
   schemaVersion(): Promise<number>;
   close(): Promise<void>;

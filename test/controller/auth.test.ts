@@ -215,6 +215,7 @@ test('every route × every role: the policy as a user meets it', async () => {
     'GET /api/v1/users': 'A', 'POST /api/v1/users': 'A', 'GET /api/v1/users/:name': 'A', 'PUT /api/v1/users/:name': 'A',
     'DELETE /api/v1/users/:name': 'A', 'GET /api/v1/users/:name/tokens': 'A', 'POST /api/v1/users/:name/tokens': 'A',
     'DELETE /api/v1/users/:name/tokens/:id': 'A', 'POST /api/v1/users/:name/unlock': 'A', 'GET /api/v1/audit': 'A',
+    'GET /api/v1/folders': 'A', 'GET /api/v1/folders/:folder': 'A', 'PUT /api/v1/folders/:folder': 'A', 'DELETE /api/v1/folders/:folder': 'A',
   };
   // Every route the controller registers has a rule (it refuses to start otherwise), and every rule is expected here.
   assert.deepEqual(Object.keys(ACCESS).sort(), Object.keys(EXPECTED).sort());
@@ -227,7 +228,7 @@ test('every route × every role: the policy as a user meets it', async () => {
   const rank = { P: 0, V: 1, D: 2, A: 3 } as const;
   const callers = [['anonymous', 0, none], ['viewer', 1, bearer(tokens.viewer!)], ['developer', 2, bearer(tokens.developer!)], ['admin', 3, bearer(tokens.admin!)]] as const;
   // Parameters name things that do not exist: an allowed call then ends in 404/400/409, never 401/403.
-  const fill = (route: string) => route.replace(':job', 'no-such-job').replace(':number', '1').replace(':name', 'no-such-name').replace(':id', 'no-such-id').replace('*', 'x.txt');
+  const fill = (route: string) => route.replace(':job', 'no-such-job').replace(':folder', 'no-such-folder').replace(':number', '1').replace(':name', 'no-such-name').replace(':id', 'no-such-id').replace('*', 'x.txt');
   const problems: string[] = [];
   for (const [key, need] of Object.entries(EXPECTED)) {
     const [method, route] = key.split(' ') as [string, string];
@@ -248,6 +249,81 @@ test('every route × every role: the policy as a user meets it', async () => {
   // Unknown routes: 401 before login (nothing to learn), 404 after.
   assert.equal((await api('GET', 'api/v1/nothing-here', undefined, none)).status, 401);
   assert.equal((await api('GET', 'api/v1/nothing-here')).status, 404);
+});
+
+test('every job route × folder rights: where a folder has grants, a developer needs the right there (and above it); viewers never; admins always', async () => {
+  // What each job route needs in the job's folder, written out here on purpose (as the role
+  // table above). The jobs named do not exist: an allowed call ends in 400/404, never 403.
+  const ROUTES: { what: string; method: string; path: string; body?: unknown; needs: string[] }[] = [
+    { what: 'create', method: 'POST', path: 'api/v1/jobs', body: { name: 'walled/sub/new' }, needs: ['job.create'] },
+    { what: 'configure', method: 'PUT', path: 'api/v1/jobs/walled%2Fnope', body: { description: 'x' }, needs: ['job.configure'] },
+    { what: 'rename in the folder', method: 'PUT', path: 'api/v1/jobs/walled%2Fnope', body: { name: 'walled/nope2' }, needs: ['job.configure'] },
+    { what: 'move in', method: 'PUT', path: 'api/v1/jobs/open%2Fnope', body: { name: 'walled/nope' }, needs: ['job.create'] },
+    { what: 'move into a subfolder', method: 'PUT', path: 'api/v1/jobs/nope', body: { name: 'walled/sub/nope' }, needs: ['job.create'] },
+    { what: 'move out', method: 'PUT', path: 'api/v1/jobs/walled%2Fnope', body: { name: 'open/nope' }, needs: ['job.configure', 'job.delete'] },
+    { what: 'delete', method: 'DELETE', path: 'api/v1/jobs/walled%2Fsub%2Fnope', needs: ['job.delete'] },
+    { what: 'build', method: 'POST', path: 'api/v1/jobs/walled%2Fnope/builds', body: {}, needs: ['job.build'] },
+    { what: 'abort', method: 'POST', path: 'api/v1/jobs/walled%2Fnope/builds/1/abort', needs: ['job.build'] },
+    { what: 'replay', method: 'POST', path: 'api/v1/jobs/walled%2Fnope/builds/1/replay', body: {}, needs: ['job.build'] },
+    { what: 'replay a changed script', method: 'POST', path: 'api/v1/jobs/walled%2Fnope/builds/1/replay', body: { script: 'x' }, needs: ['job.build', 'job.configure'] },
+    { what: 'answer an input', method: 'POST', path: 'api/v1/jobs/walled%2Fnope/builds/1/inputs/x', body: { action: 'approve' }, needs: ['job.build'] },
+  ];
+  const RIGHTS = ['job.create', 'job.configure', 'job.build', 'job.delete', 'credentials.use'];
+  const user = async (name: string, role: string) => {
+    assert.equal((await api('POST', 'api/v1/users', { name, role, password: `${name}-password` })).status, 201);
+    return bearer((await api('POST', `api/v1/users/${name}/tokens`, { name: 'walk' })).json.token as string);
+  };
+  const callers: { who: string; auth: Record<string, string>; rights: string[] | 'all' | 'none' }[] = [
+    { who: 'viewer', auth: await user('fw-viewer', 'viewer'), rights: 'none' },
+    { who: 'developer without a grant', auth: await user('fw-dev', 'developer'), rights: [] },
+    { who: 'admin', auth: await user('fw-admin', 'admin'), rights: 'all' },
+    { who: 'the configured admin token', auth: {}, rights: 'all' },
+  ];
+  const grants: { grantee: string; rights: string[] }[] = [];
+  for (const r of RIGHTS) {
+    const name = `fw-${r.replace('.', '-')}`;
+    callers.push({ who: `developer granted ${r}`, auth: await user(name, 'developer'), rights: [r] });
+    grants.push({ grantee: `user:${name}`, rights: [r] });
+  }
+  callers.push({ who: 'developer granted every right', auth: await user('fw-every', 'developer'), rights: RIGHTS });
+  grants.push({ grantee: 'user:fw-every', rights: RIGHTS });
+  // A viewer is never granted anything.
+  const toViewer = await api('PUT', 'api/v1/folders/walled', { grants: [{ grantee: 'user:fw-viewer', rights: ['job.build'] }] });
+  assert.equal(toViewer.status, 400);
+  assert.match(toViewer.json.error.message, /'fw-viewer' is a viewer, and viewers never hold folder rights/);
+  const set = await api('PUT', 'api/v1/folders/walled', { grants });
+  assert.equal(set.status, 200, set.text);
+  assert.equal(set.json.guarded, true);
+
+  const problems: string[] = [];
+  for (const route of ROUTES) {
+    for (const c of callers) {
+      const res = await api(route.method, route.path, route.body, c.auth);
+      const message: string = res.json?.error?.message ?? '';
+      const roleDenied = res.status === 403 && /needs the \w+ role/.test(message);
+      const folderDenied = res.status === 403 && /needs the [\w.]+( and [\w.]+)? right in folder 'walled(\/sub)?'/.test(message);
+      const allowed = c.rights === 'all' || (c.rights !== 'none' && route.needs.every((n) => (c.rights as string[]).includes(n)));
+      const denied = roleDenied || folderDenied;
+      if (allowed === denied || (!allowed && res.status !== 403)) problems.push(`${route.what} as ${c.who}: ${res.status} ${res.text.slice(0, 160)}`);
+      if (c.rights === 'none' && denied && !roleDenied) problems.push(`${route.what} as ${c.who}: a viewer is refused by role, got ${message}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+
+  // The same routes outside the guarded folder: every developer, as before folders had grants.
+  const dev = callers[1]!.auth;
+  assert.equal((await api('POST', 'api/v1/jobs', { name: 'open/new' }, dev)).status, 400);
+  assert.equal((await api('POST', 'api/v1/jobs/open%2Fnope/builds', {}, dev)).status, 404);
+  // Every developer, by role: a grant to role:developer.
+  assert.equal((await api('PUT', 'api/v1/folders/walled%2Fsub', { grants: [{ grantee: 'role:developer', rights: ['job.build'] }] })).status, 200);
+  assert.equal((await api('POST', 'api/v1/jobs/walled%2Fsub%2Fnope/builds', {}, dev)).status, 404);
+  assert.equal((await api('POST', 'api/v1/jobs/walled%2Fnope/builds', {}, dev)).status, 403);
+  assert.equal((await api('POST', 'api/v1/jobs', { name: 'walled/sub/new' }, dev)).status, 403);
+  // Admins only: `role:developer` with no rights.
+  assert.equal((await api('PUT', 'api/v1/folders/locked', { grants: [{ grantee: 'role:developer', rights: [] }] })).status, 200);
+  const locked = await api('POST', 'api/v1/jobs', { name: 'locked/x' }, callers.find((c) => c.who === 'developer granted every right')!.auth);
+  assert.equal(locked.status, 403);
+  assert.match(locked.json.error.message, /^creating job 'locked\/x' needs the job\.create right in folder 'locked', which has permissions set \(on 'locked'\); fw-every holds no right there\. Ask an admin to grant it \(PUT \/api\/v1\/folders\/locked\)$/);
 });
 
 test('security headers on every answer; CORS stays closed', async () => {

@@ -8,9 +8,14 @@
 //              profile, password and API tokens
 //   developer  change jobs, run, abort and replay builds, answer inputs, cancel queue items,
 //              see which credentials exist (to use them in a Jenkinsfile)
-//   admin      everything: users, agents, credentials' secrets in, the audit log
+//   admin      everything: users, agents, credentials' secrets in, folder permissions, the
+//              audit log
 //
 // Roles are ordered: an admin may do what a developer may, a developer what a viewer may.
+// Folders narrow the developer routes on jobs: in a folder with grants, a developer needs the
+// right granted there too (job.create / configure / build / delete; auth/folders.ts, checked
+// by the handlers in http.ts, since the folder is in the job's name or the queue item).
+// Viewers never gain a right from a grant; admins hold them all.
 import type { Role } from '../../store/types.ts';
 
 export type Access = 'public' | Role;
@@ -93,6 +98,11 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'DELETE /api/v1/users/:name/tokens/:id': 'admin',
   'POST /api/v1/users/:name/unlock': 'admin',
   'GET /api/v1/audit': 'admin',
+
+  'GET /api/v1/folders': 'admin',
+  'GET /api/v1/folders/:folder': 'admin',
+  'PUT /api/v1/folders/:folder': 'admin',
+  'DELETE /api/v1/folders/:folder': 'admin',
 };
 
 export function accessOf(method: string, url: string): Access | null {

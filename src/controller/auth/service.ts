@@ -477,7 +477,9 @@ export class AuthService {
     if (!cur) return false;
     if (cur.role === 'admin' && !cur.disabled) await this.#keepAnAdmin(name);
     const gone = await this.#store.users.delete(name);
-    if (gone) await this.audit({ actor: by.name, action: 'user.delete', target: name, detail: '', address });
+    // A user made later with the same name must not inherit the folder rights.
+    const grants = gone ? await this.#store.folders.deleteGrantee(`user:${name}`) : 0;
+    if (gone) await this.audit({ actor: by.name, action: 'user.delete', target: name, detail: grants > 0 ? `${grants} folder grant(s) removed` : '', address });
     return gone;
   }
 
