@@ -2,8 +2,8 @@
 // real controller and a real agent: unlock with the initial admin password → create a job with
 // the editor checking it as you type → build → stages go green → the console shows the output
 // → abort a long build → approve an input → add a credential and see it masked in a build log;
-// then the other main pages, logout and login. Screenshots of each page go to
-// test-results/screenshots/ (not compared).
+// then the other main pages (users, folder permissions, profile, audit, clouds), logout and
+// login. Screenshots of each page go to test-results/screenshots/ (not compared).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -359,6 +359,20 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'Create user' }).click();
     await page.getByRole('cell', { name: 'dev1', exact: true }).waitFor();
     await screenshot(page, '09-users');
+    // Folder permissions: guard 'team', grant dev1 job.build there; it is kept.
+    await page.getByRole('link', { name: 'Folders' }).first().click();
+    await page.getByRole('heading', { name: 'Folder permissions' }).waitFor();
+    await page.getByLabel('Folder', { exact: true }).fill('team');
+    await page.getByRole('button', { name: 'Guard folder' }).click();
+    await page.getByLabel('Add a grantee to team').selectOption('user:dev1');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByLabel('job.build for dev1 on team').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText(/^by admin, /).waitFor();
+    await page.reload();
+    assert.equal(await page.getByLabel('job.build for dev1 on team').isChecked(), true);
+    assert.equal(await page.getByLabel('job.create for dev1 on team').isChecked(), false);
+    await screenshot(page, '09b-folders');
     await page.getByRole('link', { name: `Profile of ${ADMIN.user}` }).click();
     await page.getByLabel('Token name', { exact: true }).fill('ci');
     await page.getByRole('button', { name: 'Generate token' }).click();
@@ -417,6 +431,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     const pages: [string, RegExp][] = [
       ['/', /^Jobs$/], ['/job/hello', /^hello$/], ['/job/hello/build/1', /^hello #1/], ['/new-job', /^New pipeline job$/],
       ['/agents', /^Agents$/], ['/credentials', /^Credentials$/], ['/users', /^Users$/], ['/profile', new RegExp(`^${ADMIN.user}$`)], ['/clouds', /^Clouds$/], ['/audit', /^Audit log$/],
+      ['/folders', /^Folder permissions$/],
     ];
     const found: string[] = [];
     for (const [path, heading] of pages) {

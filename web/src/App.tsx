@@ -18,6 +18,7 @@ import { UsersPage } from './pages/Users.tsx';
 import { ProfilePage } from './pages/Profile.tsx';
 import { CloudsPage } from './pages/Clouds.tsx';
 import { AuditPage } from './pages/Audit.tsx';
+import { FoldersPage } from './pages/Folders.tsx';
 
 type Gate = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; reason?: string } | { kind: 'in'; me: Me } | { kind: 'error'; error: unknown };
 
@@ -72,6 +73,7 @@ function Layout({ me, onLogout }: { me: Me; onLogout: () => void }) {
     ['/clouds', 'Clouds', can(me, 'admin')],
     ['/credentials', 'Credentials', can(me, 'developer')],
     ['/users', 'Users', can(me, 'admin')],
+    ['/folders', 'Folders', can(me, 'admin')],
     ['/audit', 'Audit', can(me, 'admin')],
   ];
   const current = (to: string) => (to === '/' ? path === '/' || path.startsWith('/job/') : path.startsWith(to));
@@ -115,6 +117,7 @@ function Routes() {
   if (match('/profile', path)) return <ProfilePage />;
   if (match('/clouds', path)) return <CloudsPage />;
   if (match('/audit', path)) return <AuditPage />;
+  if (match('/folders', path)) return <FoldersPage />;
   if (match('/login', path) || match('/setup', path)) { navigate('/', true); return null; }
   return <section><h1>Not found</h1><p>There is no page at <code>{path}</code>. <Link to="/">Back to the dashboard</Link></p></section>;
 }

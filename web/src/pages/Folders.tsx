@@ -1,0 +1,104 @@
+// Folder permissions (admins): for each folder with grants, a matrix of grantees (users, or
+// every developer) × rights, edited in place and saved as a whole (PUT /api/v1/folders/:folder);
+// a new folder is guarded by adding its first grantee. What the rights mean:
+// src/controller/auth/folders.ts (and docs/architecture.md, "Who may do what").
+import { useState, type FormEvent } from 'react';
+import { api } from '../api.ts';
+import { ErrorBox, Field, Loading, useAction } from '../components.tsx';
+import { when } from '../format.ts';
+import { useResource } from '../hooks.ts';
+import type { User } from '../types.ts';
+
+const RIGHTS = ['job.create', 'job.configure', 'job.build', 'job.delete', 'credentials.use'] as const;
+type Right = (typeof RIGHTS)[number];
+const HINT: Record<Right, string> = {
+  'job.create': 'create jobs in the folder, move jobs into it',
+  'job.configure': 'change its jobs; replay with a changed script',
+  'job.build': 'build, abort, replay, answer inputs, cancel queued builds',
+  'job.delete': 'delete its jobs, move them out',
+  'credentials.use': "the jobs this user saves may bind the folder's credentials",
+};
+
+interface Grant { grantee: string; rights: Right[]; updatedAt?: number; updatedBy?: string }
+interface FolderGrants { folder: string; grants: Grant[] }
+
+const granteeLabel = (g: string) => (g === 'role:developer' ? 'every developer' : g.replace(/^user:/, ''));
+
+export function FoldersPage() {
+  const folders = useResource((s) => api.get<{ folders: FolderGrants[] }>('/folders', s).then((r) => r.folders), []);
+  const users = useResource((s) => api.get<{ users: User[] }>('/users', s).then((r) => r.users.filter((u) => u.role === 'developer')), []);
+  const [adding, setAdding] = useState<string[]>([]);
+  const [name, setName] = useState('');
+  const shown = [...(folders.data ?? []), ...adding.filter((f) => !folders.data?.some((x) => x.folder === f)).map((folder) => ({ folder, grants: [] }))];
+  const add = (e: FormEvent) => {
+    e.preventDefault();
+    const f = name.trim().replace(/^\/+|\/+$/g, '');
+    if (f) setAdding([...adding, f]);
+    setName('');
+  };
+  return (
+    <section>
+      <h1>Folder permissions</h1>
+      <p className="muted">
+        A folder without grants is open to every developer. Once it has a grant, only the grantees (with the rights ticked, here and in
+        folders above) and admins may change, build or add jobs in it and its subfolders; viewers never. A build binds the folder's
+        credentials only if whoever last saved its job holds <code>credentials.use</code>.
+      </p>
+      <ErrorBox error={folders.error ?? users.error} />
+      {!folders.data ? <Loading what="folder permissions" /> : shown.length === 0 ? <p className="empty">No folder has grants: every developer may work in every folder.</p> : null}
+      {shown.map((f) => (
+        <FolderCard key={f.folder} folder={f} developers={users.data ?? []} onDone={() => { setAdding(adding.filter((x) => x !== f.folder)); folders.reload(); }} />
+      ))}
+      <form className="card" onSubmit={add} aria-labelledby="guard-h">
+        <h2 id="guard-h">Guard a folder</h2>
+        <Field label="Folder" hint="spelled like the start of job names: team, or team/sub">{(id) => <input id={id} required value={name} onChange={(e) => setName(e.target.value)} placeholder="team" />}</Field>
+        <button type="submit">Guard folder</button>
+      </form>
+    </section>
+  );
+}
+
+function FolderCard({ folder, developers, onDone }: { folder: FolderGrants; developers: User[]; onDone: () => void }) {
+  const [grants, setGrants] = useState<Grant[]>(folder.grants);
+  const [who, setWho] = useState('');
+  const [run, busy, error] = useAction();
+  const path = `/folders/${encodeURIComponent(folder.folder)}`;
+  const dirty = JSON.stringify(grants.map((g) => [g.grantee, g.rights])) !== JSON.stringify(folder.grants.map((g) => [g.grantee, g.rights]));
+  const toggle = (i: number, r: Right) => setGrants(grants.map((g, j) => (j !== i ? g : { ...g, rights: g.rights.includes(r) ? g.rights.filter((x) => x !== r) : RIGHTS.filter((x) => x === r || g.rights.includes(x)) })));
+  const save = () => run(async () => { await api.put(path, { grants: grants.map((g) => ({ grantee: g.grantee, rights: g.rights })) }); onDone(); });
+  const removeAll = () => run(async () => {
+    if (!confirm(`Remove every grant on ${folder.folder}? Every developer may then work in it.`)) return;
+    if (folder.grants.length > 0) await api.del(path);
+    onDone();
+  });
+  const candidates = ['role:developer', ...developers.map((u) => `user:${u.name}`)].filter((g) => !grants.some((x) => x.grantee === g));
+  return (
+    <div className="card">
+      <h2><code>{folder.folder}/</code></h2>
+      <table className="list">
+        <thead><tr><th scope="col">Grantee</th>{RIGHTS.map((r) => <th key={r} scope="col" title={HINT[r]}>{r}</th>)}<th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+        <tbody>{grants.map((g, i) => (
+          <tr key={g.grantee}>
+            <td><strong>{granteeLabel(g.grantee)}</strong>{g.updatedBy ? <div className="muted small">by {g.updatedBy}, {when(g.updatedAt)}</div> : null}</td>
+            {RIGHTS.map((r) => (
+              <td key={r}><input type="checkbox" aria-label={`${r} for ${granteeLabel(g.grantee)} on ${folder.folder}`} checked={g.rights.includes(r)} disabled={busy} onChange={() => toggle(i, r)} /></td>
+            ))}
+            <td className="row-actions"><button className="small danger" disabled={busy} onClick={() => setGrants(grants.filter((_, j) => j !== i))} aria-label={`Remove ${granteeLabel(g.grantee)} from ${folder.folder}`}>Remove</button></td>
+          </tr>
+        ))}</tbody>
+      </table>
+      <div className="row-actions">
+        <label className="inline small">Add
+          <select value={who} onChange={(e) => setWho(e.target.value)} aria-label={`Add a grantee to ${folder.folder}`}>
+            <option value="">a developer…</option>
+            {candidates.map((g) => <option key={g} value={g}>{granteeLabel(g)}</option>)}
+          </select>
+        </label>
+        <button className="small" disabled={!who || busy} onClick={() => { setGrants([...grants, { grantee: who, rights: [] }]); setWho(''); }}>Add</button>
+        <button className="primary small" disabled={!dirty || busy} onClick={() => void save()}>Save</button>
+        <button className="small danger" disabled={busy} onClick={() => void removeAll()}>Remove all grants</button>
+      </div>
+      <ErrorBox error={error} />
+    </div>
+  );
+}
