@@ -311,7 +311,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   let publicUrl = cfg.publicUrl;
   let agentUrl = cfg.agentUrl;
   // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
-  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, credentials, mayTrigger: (up, down) => folders.triggerProblem(up, down), events: {
+  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, credentials, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
     jobSettingsChanged: (job) => void triggers.sync(job.id),
     // b.state is a masked copy: made only when someone listens.
     buildChanged: (b) => {

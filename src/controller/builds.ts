@@ -90,11 +90,11 @@ export class BuildManager {
   readonly #milestones = new Map<string, Map<number, number>>();
 
   /** Whether a build of `upstream` may start `downstream` (`build job:`): null, or why not (auth/folders.ts). */
-  readonly #mayTrigger: (upstream: Job, downstream: string) => Promise<string | null>;
+  readonly #mayTrigger: (upstream: Job, downstream: string, replayedBy: string | null) => Promise<string | null>;
 
   constructor(o: {
     store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService;
-    mayTrigger?: (upstream: Job, downstream: string) => Promise<string | null>;
+    mayTrigger?: (upstream: Job, downstream: string, replayedBy: string | null) => Promise<string | null>;
   }) {
     this.#mayTrigger = o.mayTrigger ?? (async () => null);
     this.#store = o.store;
@@ -298,7 +298,7 @@ export class BuildManager {
         },
         milestone: async (ordinal) => this.#milestone(live, ordinal),
         triggerJob: async (name, params, wait, signal) => {
-          const refused = await this.#mayTrigger(job, name);
+          const refused = await this.#mayTrigger(job, name, live.replayedBy);
           if (refused !== null) throw new StepFailure(refused);
           const b = await this.trigger(name, {
             params: params as Record<string, JsonValue>,

@@ -431,15 +431,17 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
       },
     },
   }, async (req) => {
-    await need(req, ['job.build'], (req.params as { job: string }).job, `answering an input of '${(req.params as { job: string }).job}'`);
-    const b = await needBuild(ctx, req);
+    // job.build in the job's folder; or, as in Jenkins, being named in the input's submitter list.
+    const refused = await need(req, ['job.build'], (req.params as { job: string }).job, `answering an input of '${(req.params as { job: string }).job}'`).then(() => null, (e: unknown) => e);
+    const b = await needBuild(ctx, req).catch((e: unknown) => { throw refused ?? e; });
     const { id } = req.params as { id: string };
     const body = req.body as { action: 'approve' | 'reject'; params?: Record<string, string | boolean | number> };
     const run = ctx.builds.live.get(b.id)?.run;
     const pending = run?.pendingInputs().find((p) => p.id === id);
-    if (!run || !pending) throw notFound(`${b.job} #${b.number} has no input '${id}' waiting`);
     const who = principal(req);
     const user = who.name;
+    if (refused && !(pending?.submitter ?? '').split(',').map((x) => x.trim()).includes(user)) throw refused;
+    if (!run || !pending) throw notFound(`${b.job} #${b.number} has no input '${id}' waiting`);
     // Only the listed submitters may answer (users, comma-separated), as in Jenkins; admins may always.
     if (pending.submitter && who.role !== 'admin') {
       const allowed = pending.submitter.split(',').map((x) => x.trim()).filter(Boolean);

@@ -19,9 +19,13 @@ export const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}$/;
 
 const invalid = (message: string) => new StoreError('invalid', message);
 
+/** Names the controller itself acts as (the configured admin token, the audit log's actors): no user may take them. */
+export const RESERVED_USER_NAMES: readonly string[] = ['admin-token', 'anonymous', 'system'];
+
 export function checkUserName(name: unknown): string {
   if (typeof name !== 'string' || name === '') throw invalid('name: a user name is required');
   if (!USER_NAME.test(name)) throw invalid(`name: invalid user name '${name.slice(0, 80)}': use 1 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter, digit or '_'`);
+  if (RESERVED_USER_NAMES.includes(name.toLowerCase())) throw invalid(`name: '${name}' is reserved (Kiln records the configured admin token and itself under it): choose another name`);
   return name;
 }
 

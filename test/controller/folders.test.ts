@@ -198,6 +198,20 @@ test("a queued build of a team job is cancelled only by those who may build it",
   assert.equal((await finishedBuild(c.url, 'team/waits', t.json.number)).result, 'ABORTED');
 });
 
+test("an input names who may answer it: a named submitter may, without job.build in the folder (as in Jenkins); others need job.build", async () => {
+  assert.equal((await api('POST', 'api/v1/jobs', { name: 'team/gate', script: "pipeline { agent none; stages { stage('A') { steps { input message: 'Ship?', submitter: 'mallory' } } } }" }, as.alice)).status, 201);
+  const t = await api('POST', 'api/v1/jobs/team%2Fgate/builds', {}, as.alice);
+  const inputs = `api/v1/jobs/team%2Fgate/builds/${t.json.number}/inputs`;
+  let id = '';
+  await until(async () => { id = (await api('GET', inputs)).json.inputs[0]?.id ?? ''; return id !== ''; }, 'the input to wait');
+  // alice may build there, but the input names only mallory.
+  assert.match((await api('POST', `${inputs}/${id}`, { action: 'approve' }, as.alice)).json.error.message, /may only be answered by mallory/);
+  assert.equal((await api('POST', `${inputs}/${id}`, { action: 'approve' }, as.mallory)).status, 200);
+  assert.equal((await finishedBuild(c.url, 'team/gate', t.json.number)).result, 'SUCCESS');
+  // Without a submitter list, job.build decides.
+  assert.match((await api('POST', `${inputs}/nope`, { action: 'approve' }, as.mallory)).json.error.message, /^answering an input of 'team\/gate' needs the job\.build right in folder 'team'/);
+});
+
 test('removing the grants opens the folder again; deleting a user removes theirs', async () => {
   assert.equal((await api('PUT', 'api/v1/folders/scratch', { grants: [{ grantee: 'user:bob', rights: ['job.build'] }] })).status, 200);
   assert.equal((await api('DELETE', 'api/v1/users/bob')).status, 204);

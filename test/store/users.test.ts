@@ -19,6 +19,8 @@ for (const kind of KINDS) {
       await s.users.create({ name: 'bob.b@corp', role: 'viewer', passwordHash: 'h2' });
       await rejectsWith(s.users.create({ name: 'alice', role: 'viewer', passwordHash: 'h' }), 'conflict', /a user named 'alice' already exists/);
       await rejectsWith(s.users.create({ name: '../x', role: 'viewer', passwordHash: 'h' }), 'invalid', /^name: invalid user name/);
+      // The admin token's and the audit log's own names: a user under them would be mistaken for them.
+      await rejectsWith(s.users.create({ name: 'Admin-Token', role: 'viewer', passwordHash: 'h' }), 'invalid', /^name: 'Admin-Token' is reserved/);
       await rejectsWith(s.users.create({ name: 'carol', role: 'root' as never, passwordHash: 'h' }), 'invalid', /^role: must be one of admin, developer, viewer/);
       clock.advance(10);
       const u = await s.users.update('bob.b@corp', { role: 'developer', disabled: true });

@@ -138,11 +138,18 @@ export class FolderAccess {
   }
 
   /** Whether the builds of `upstream` may start `downstream` (the `build job:` step): null, or why not. */
-  async triggerProblem(upstream: { id: string; name: string }, downstream: string): Promise<string | null> {
+  async triggerProblem(upstream: { id: string; name: string }, downstream: string, replayedBy: string | null = null): Promise<string | null> {
     const folder = folderOf(downstream);
     if ((await this.grantsOver(folder)).length === 0) return null;
+    const base = `job '${upstream.name}' may not start '${downstream}': folder '${folder}' has permissions set, and`;
     const { who, recorded } = await this.configurerOf(upstream.id);
-    if (who && (await this.rights(who, folder)).rights.includes('job.build')) return null;
-    return `job '${upstream.name}' may not start '${downstream}': folder '${folder}' has permissions set, and ${who ? `'${who.name}'` : recorded ? `'${recorded}' (no longer an active user)` : 'nobody recorded'}, who last set '${upstream.name}''s definition, does not hold job.build there`;
+    if (!who || !(await this.rights(who, folder)).rights.includes('job.build')) {
+      return `${base} ${who ? `'${who.name}'` : recorded ? `'${recorded}' (no longer an active user)` : 'nobody recorded'}, who last set '${upstream.name}''s definition, does not hold job.build there`;
+    }
+    if (replayedBy) {
+      const replayer = await this.#identity(replayedBy);
+      if (!replayer || !(await this.rights(replayer, folder)).rights.includes('job.build')) return `${base} '${replayedBy}', who replayed this build with a changed script, does not hold job.build there`;
+    }
+    return null;
   }
 }
