@@ -15,7 +15,8 @@
 //   GET    /api/v1/agents  POST /api/v1/agents  GET|PUT|DELETE /api/v1/agents/:name
 //   GET    /api/v1/agents/:name/log   (an SSH agent's launch log)
 //   GET|POST /api/v1/credentials             GET|PUT|DELETE /api/v1/credentials/:id   (credentials-http.ts)
-//   setup, login, logout, /me, users, tokens, audit                                   (auth/http.ts)
+//   setup, login, logout, /me, users, tokens, unlock, audit                           (auth/http.ts)
+//   GET /api/v1/folders   GET|PUT|DELETE /api/v1/folders/:folder   (grants)         (auth/folders-http.ts)
 //   GET    /api/v1/events  (SSE: build, job, queue, agent changes; events.ts)
 //   POST   /api/v1/lint    { script } → { diagnostics: [{ line, col, endLine, endCol, severity, code, message }] }
 //   GET|PUT|DELETE /api/v1/clouds[/:name]   POST /api/v1/clouds[/:name]/test              (clouds.ts)
