@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { adminFetch, consoleText, finishedBuild, jsonApi, testConfig } from '../helpers/controller.ts';
+import { adminFetch, consoleText, consoleUntil, finishedBuild, jsonApi, testConfig } from '../helpers/controller.ts';
 
 let c: ControllerHandle;
 const api = jsonApi(() => c.url);
@@ -17,19 +17,6 @@ before(async () => {
   c = await startController(testConfig({ home: path.join(tempDir('concurrency'), 'home'), port: '0', executors: '3' }));
 });
 after(async () => { await c?.close(); });
-
-/** Follows a build's console until `text` appears (the build is then at that point). */
-async function consoleUntil(job: string, n: number, text: string): Promise<void> {
-  const res = await adminFetch(new URL(`api/v1/jobs/${job}/builds/${n}/console/stream`, c.url));
-  const r = res.body!.getReader();
-  let seen = '';
-  while (!seen.includes(text)) {
-    const { value, done } = await r.read();
-    if (done) throw new Error(`${job} #${n} ended without printing '${text}':\n${seen}`);
-    seen += new TextDecoder().decode(value);
-  }
-  await r.cancel();
-}
 
 const script = (options: string) => `pipeline {
   agent any
@@ -42,7 +29,7 @@ test('abortPrevious: a new build aborts the running one, whose console names it;
   await api('POST', '/api/v1/jobs', { name: 'supersede', script: script('disableConcurrentBuilds(abortPrevious: true)') });
   await api('POST', '/api/v1/jobs/supersede/builds', { params: { SLEEP: '600' } });
   // #1 is in its long sh (and has taught the job its options).
-  await consoleUntil('supersede', 1, 'running #1');
+  await consoleUntil(c.url, 'supersede', 1, 'running #1');
   await api('POST', '/api/v1/jobs/supersede/builds', { params: { SLEEP: '0' } });
   const [b1, b2] = await Promise.all([finishedBuild(c.url, 'supersede', 1), finishedBuild(c.url, 'supersede', 2)]);
   const log1 = await consoleText(c.url, 'supersede', 1);
@@ -59,7 +46,7 @@ test('abortPrevious: a new build aborts the running one, whose console names it;
 test('abortPrevious with a quiet period: a build still waiting to start is superseded at once (NOT_BUILT); the running one goes on until the newer build starts', async () => {
   await api('POST', '/api/v1/jobs', { name: 'quiet', script: script('disableConcurrentBuilds(abortPrevious: true); quietPeriod(600)') });
   await api('POST', '/api/v1/jobs/quiet/builds', { params: { SLEEP: '600' } });
-  await consoleUntil('quiet', 1, 'running #1');
+  await consoleUntil(c.url, 'quiet', 1, 'running #1');
   // #2 waits out its quiet period, in the queue.
   await api('POST', '/api/v1/jobs/quiet/builds', {});
   const q2 = (await api('GET', '/api/v1/queue')).items.find((i: { job: string; number: number }) => i.job === 'quiet' && i.number === 2);
@@ -87,7 +74,7 @@ test('abortPrevious with a quiet period: a build still waiting to start is super
 test('disableConcurrentBuilds without abortPrevious: the next build waits for the running one, then runs', async () => {
   await api('POST', '/api/v1/jobs', { name: 'serial', script: script('disableConcurrentBuilds()') });
   await api('POST', '/api/v1/jobs/serial/builds', { params: { SLEEP: '600' } });
-  await consoleUntil('serial', 1, 'running #1');
+  await consoleUntil(c.url, 'serial', 1, 'running #1');
   await api('POST', '/api/v1/jobs/serial/builds', {});
   const q = (await api('GET', '/api/v1/queue')).items.find((i: { job: string }) => i.job === 'serial');
   assert.equal(q?.why, 'Build #1 is already in progress');
