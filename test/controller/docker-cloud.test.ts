@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import net from 'node:net';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { consoleText, consoleUntil, finishedBuild, jsonApi, rawApi, testConfig, until } from '../helpers/controller.ts';
@@ -97,4 +98,31 @@ spec:
   assert.deepEqual(await waiting(), []);
   const left = execFileSync('docker', ['ps', '-aq', '--filter', 'label=kiln.controller'], { encoding: 'utf8' }).trim();
   assert.equal(left, '');
+});
+
+test('aborted while its pod starts (an image pull that does not answer): ABORTED, nothing left', async () => {
+  // A "registry" that accepts connections and never answers: the pull hangs until the abort.
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((s) => { sockets.add(s); s.on('error', () => {}); });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  try {
+    const port = (silent.address() as net.AddressInfo).port;
+    await api('POST', '/api/v1/jobs', { name: 'slow-pull', script: `pipeline { agent { kubernetes { cloud 'capped'; yaml '''
+spec:
+  containers:
+  - name: tool
+    image: 127.0.0.1:${port}/kiln-test/never:1
+    command: [cat]
+    tty: true
+''' } }; stages { stage('A') { steps { sh 'true' } } } }` });
+    await api('POST', '/api/v1/jobs/slow-pull/builds', {});
+    await consoleUntil(c.url, 'slow-pull', 1, 'Pulling 127.0.0.1:');
+    assert.equal((await raw('POST', 'api/v1/jobs/slow-pull/builds/1/abort')).status, 202);
+    const b = await finishedBuild(c.url, 'slow-pull', 1);
+    assert.equal(b.result, 'ABORTED', await consoleText(c.url, 'slow-pull', 1));
+    assert.equal(execFileSync('docker', ['ps', '-aq', '--filter', 'label=kiln.controller'], { encoding: 'utf8' }).trim(), '');
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
+  }
 });

@@ -4,7 +4,7 @@
 // Kubernetes cloud is configured. The node's workspace must be on the engine's machine, since
 // it is bind-mounted into the containers.
 import type { NodeProvider } from '../../pipeline/engine/engine.ts';
-import { StepFailure } from '../../pipeline/steps/errors.ts';
+import { StepFailure, interruptionOf } from '../../pipeline/steps/errors.ts';
 import { Engine, engineOptionsFromEnv } from './engine.ts';
 import { PodError, PodWorkspace, parsePodYaml, startPod, type PodOptions, type PodSpec } from './pod.ts';
 import { PodSlots } from '../pod-slots.ts';
@@ -86,6 +86,8 @@ export function withDockerPods(base: NodeProvider, opts: DockerPodOptions): Node
       } catch (e) {
         release();
         await node.release();
+        // Aborted while the pod started (a pull, a container coming up): the build's interruption, not a failure.
+        if (signal.aborted) throw interruptionOf(signal);
         if (e instanceof PodError) throw new StepFailure(e.message, { loc: req.loc });
         throw e;
       }
