@@ -35,7 +35,8 @@ import type { AgentRequest, AllocatedNode, NodeProvider } from '../pipeline/engi
 import type { BuildRef, Backend } from '../backends/types.ts';
 import { LocalBackend } from '../backends/local/local.ts';
 import { StepFailure, interruptionOf } from '../pipeline/steps/errors.ts';
-import { metricsText } from './metrics.ts';
+import { ControllerMetrics } from './metrics.ts';
+import { PodSlots } from '../backends/pod-slots.ts';
 import { TriggerScheduler, syncOnJobRoutes } from './triggers.ts';
 import { registerWebhooks } from './webhooks.ts';
 import { openCredentials, type CredentialService } from './credentials.ts';
@@ -96,6 +97,8 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   // Live changes for GET /api/v1/events (events.ts).
   const events = new EventBus();
   const queueChanged = () => events.publish({ type: 'queue', data: {} });
+  // Pod slots of the capped clouds, Docker and Kubernetes alike: waits are in the queue.
+  const podSlots = new PodSlots({ onChange: queueChanged });
   // Executor requests waiting for the scheduler, by queue item id.
   const waiters = new Map<string, Waiter>();
   const scheduler = new Scheduler<null>({
@@ -209,6 +212,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       forget: (name) => { podAgents.delete(name); },
     },
     log,
+    slots: podSlots,
   });
 
   // Docker clouds: pods on one engine (backends/docker), for kubernetes agents when no Kubernetes
@@ -230,7 +234,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     const key = JSON.stringify(c.settings);
     let entry = dockerClouds.get(c.name);
     if (!entry || entry.key !== key) {
-      entry = { key, nodes: dockerCloudNodes(podBase, dockerCloudOf(c.name, c.settings), { labels: { 'kiln.controller': controllerId } }) };
+      entry = { key, nodes: dockerCloudNodes(podBase, dockerCloudOf(c.name, c.settings), { labels: { 'kiln.controller': controllerId }, slots: podSlots }) };
       dockerClouds.set(c.name, entry);
     }
     return entry.nodes;
@@ -312,7 +316,25 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       const st = b.state;
       events.publish({ type: 'build', data: { job: b.job.name, number: b.number, status: st?.status ?? 'queued', result: st?.result ?? null } });
     },
+    buildFinished: (_b, result, durationMs) => metrics.buildFinished(result, durationMs),
+    queueChanged,
   } });
+  const metrics = new ControllerMetrics({
+    queueLength: () => {
+      const s = scheduler.stats();
+      return s.waiting + s.quiet + builds.pendingBuilds().length + podSlots.waiting().length;
+    },
+    executors: () => {
+      const s = scheduler.stats();
+      return { busy: s.busyExecutors, idle: s.idleExecutors };
+    },
+    agents: async () => {
+      const all = await store.agents.list();
+      return { online: all.filter((a) => hub.isOnline(a.name)).length, total: all.length };
+    },
+    buildsRunning: () => [...builds.live.values()].filter((b) => b.started).length,
+    startedAt: Date.now(),
+  });
   const triggers = new TriggerScheduler({ store, builds, log: (line) => log(line) });
   // --- end triggers
 
@@ -322,13 +344,13 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
         const w = waiters.get(i.id);
         return { id: i.id, job: i.job, number: w?.number ?? i.build, label: i.label, why: i.why, since: i.enqueuedAt };
       }),
-      ...builds.waitingBuilds().map((w) => ({ id: w.id, job: w.job, number: w.number, label: null, why: w.why, since: Date.now() })),
-      ...pods.waiting().map((w) => ({ id: w.id, job: w.job, number: w.number, label: null, why: w.why, since: w.since })),
+      ...builds.pendingBuilds().map((w) => ({ id: w.id, job: w.job, number: w.number, label: null, why: w.why, since: w.since })),
+      ...podSlots.waiting().map((w) => ({ id: w.id, job: w.job, number: w.number, label: null, why: w.why, since: w.since })),
     ],
     cancel: async (id) => {
       if (await builds.cancelWaiting(id)) return true;
       // Cancelling a wait for a pod aborts the build that waits.
-      const podWait = pods.waiting().find((w) => w.id === id);
+      const podWait = podSlots.waiting().find((w) => w.id === id);
       if (podWait) {
         const b = await store.builds.getByNumber(podWait.job, podWait.number);
         if (b) builds.abort(b.id);
@@ -408,12 +430,11 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   };
 
   let ready = false;
-  const startedAt = Date.now();
   const app = buildHttp({
     store, builds, files, logs, queue, agents, auth, events,
     get publicUrl() { return publicUrl; },
     ready: async () => ready,
-    metrics: async () => metricsText({ scheduler, hub, builds, store, startedAt }),
+    metrics: () => metrics.text(),
   });
   // --- triggers: webhook routes, and job create/update/delete re-reads the schedules.
   registerWebhooks(app, { store, builds, log: (line) => log(line), secret: cfg.webhookSecret });
@@ -472,8 +493,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       ready = false;
       events.close();
       triggers.close(); // --- triggers
-      for (const b of builds.live.values()) b.run?.abort('Aborted: the controller is stopping');
-      await Promise.allSettled([...builds.live.values()].map((b) => b.done));
+      await builds.close('Aborted: the controller is stopping');
       await pods.close().catch(() => {}); // idle pods (idleMinutes) go with the controller
       // Agents' sockets first: an upgraded connection would keep the HTTP server open.
       await Promise.all([sshAgents.close(), hub.close()]);
