@@ -67,8 +67,8 @@ export interface LiveBuild {
   done: Promise<void>;
   /** Milestones this build has passed. */
   milestones: Set<number>;
-  /** An abort asked for after it started and before its PipelineRun exists (the message). */
-  abortRequested: string | null;
+  /** An abort asked for after it started and before its PipelineRun exists (what to say, the result). */
+  abortRequested: { message: string; result: 'ABORTED' | 'NOT_BUILT' } | null;
 }
 
 /** A build waiting to start, as the queue shows it. */
@@ -220,14 +220,15 @@ export class BuildManager {
 
   /**
    * disableConcurrentBuilds(abortPrevious: true): `newer` supersedes the job's older builds.
-   * Pending ones end NOT_BUILT now; with `started`, running ones are aborted too.
+   * Pending ones end NOT_BUILT now; with `started`, running ones are interrupted too, and end
+   * NOT_BUILT as in workflow-job (it interrupts the previous build with Result.NOT_BUILT).
    */
   #supersede(newer: LiveBuild, o: { started: boolean }): void {
     const why = `Superseded by #${newer.number}`;
     for (const b of [...this.live.values()]) {
       if (b.job.id !== newer.job.id || b.number >= newer.number) continue;
       if (this.#pending.has(b.id)) void this.#cancelPending(b.id, why);
-      else if (o.started && b.started) this.abort(b.id, why);
+      else if (o.started && b.started) this.abort(b.id, why, 'NOT_BUILT');
     }
   }
 
@@ -277,11 +278,11 @@ export class BuildManager {
    * Aborts a started build (its running steps are interrupted; post blocks run): `message` is
    * what its console says. False when it has not started or has finished.
    */
-  abort(buildId: string, message = 'Aborted by user'): boolean {
+  abort(buildId: string, message = 'Aborted by user', result: 'ABORTED' | 'NOT_BUILT' = 'ABORTED'): boolean {
     const b = this.live.get(buildId);
     if (!b?.started) return false;
-    if (b.run) b.run.abort(message);
-    else b.abortRequested ??= message;
+    if (b.run) b.run.abort(message, result);
+    else b.abortRequested ??= { message, result };
     return true;
   }
 
@@ -414,8 +415,9 @@ export class BuildManager {
     });
     if (live.abortRequested !== null) {
       // Aborted while its Jenkinsfile was being read: nothing ran.
-      say(`${live.abortRequested}\nFinished: ABORTED`);
-      await this.#finish(live, build, { result: 'ABORTED', message: live.abortRequested, state: null, startedAt });
+      const { message, result } = live.abortRequested;
+      say(`${message}\nFinished: ${result}`);
+      await this.#finish(live, build, { result, message, state: null, startedAt });
       return;
     }
     live.run = pr;

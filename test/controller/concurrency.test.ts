@@ -1,8 +1,8 @@
 // disableConcurrentBuilds(abortPrevious: true) and quiet periods on a real controller (in this
 // process, embedded store, its own executors), as Jenkins' workflow-job does it: a newer build
-// supersedes the job's older ones. A running one is aborted when the newer one starts and its
-// console says "Superseded by #N"; one still waiting to start (quiet period) ends NOT_BUILT at
-// once. Builds in their quiet period are in the queue and can be cancelled there.
+// supersedes the job's older ones. A running one is interrupted when the newer one starts, ends
+// NOT_BUILT (Jenkins interrupts it with Result.NOT_BUILT) and its console says "Superseded by
+// #N"; one still waiting to start (quiet period) ends NOT_BUILT at once. Builds in their quiet period are in the queue and can be cancelled there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -25,7 +25,7 @@ const script = (options: string) => `pipeline {
   stages { stage('Work') { steps { sh 'echo "running #$BUILD_NUMBER"; sleep $SLEEP' } } }
 }`;
 
-test('abortPrevious: a new build aborts the running one, whose console names it; the new one runs', async () => {
+test('abortPrevious: a new build interrupts the running one (NOT_BUILT), whose console names it; the new one runs', async () => {
   await api('POST', '/api/v1/jobs', { name: 'supersede', script: script('disableConcurrentBuilds(abortPrevious: true)') });
   await api('POST', '/api/v1/jobs/supersede/builds', { params: { SLEEP: '600' } });
   // #1 is in its long sh (and has taught the job its options).
@@ -33,10 +33,13 @@ test('abortPrevious: a new build aborts the running one, whose console names it;
   await api('POST', '/api/v1/jobs/supersede/builds', { params: { SLEEP: '0' } });
   const [b1, b2] = await Promise.all([finishedBuild(c.url, 'supersede', 1), finishedBuild(c.url, 'supersede', 2)]);
   const log1 = await consoleText(c.url, 'supersede', 1);
-  assert.equal(b1.result, 'ABORTED', log1);
+  assert.equal(b1.result, 'NOT_BUILT', log1);
   assert.match(log1, /^Superseded by #2$/m);
-  assert.match(log1, /^Finished: ABORTED$/m);
+  assert.match(log1, /^Finished: NOT_BUILT$/m);
   assert.equal(b1.message, 'Superseded by #2');
+  // Its stage was cut off while running: aborted, not "skipped".
+  const stages = await api('GET', '/api/v1/jobs/supersede/builds/1/stages');
+  assert.equal(stages.stages.find((s: { name: string }) => s.name === 'Work')?.status, 'aborted');
   const log2 = await consoleText(c.url, 'supersede', 2);
   assert.equal(b2.result, 'SUCCESS', log2);
   assert.match(log2, /^running #2$/m);
