@@ -447,6 +447,26 @@ test('readFile / writeFile / stat / mkdir', async () => {
   await b.close();
 });
 
+test('remove leaves kept paths (kiln run\'s history in its project directory) and removes everything else around them', async () => {
+  const root = path.join(tmpRoot, `keep${++counter}`);
+  const project = path.join(root, 'project');
+  const b = new LocalBackend({ root, keep: [path.join(project, '.kiln', 'runs')] });
+  const ws = await b.allocate({ build: build('keep'), path: project });
+  await mkdir(path.join(project, '.kiln', 'runs', '1'), { recursive: true });
+  await mkdir(path.join(project, '.kiln', 'workspace', '3'), { recursive: true });
+  await mkdir(path.join(project, 'src'), { recursive: true });
+  await writeFile(path.join(project, '.kiln', 'runs', '1', 'console.log'), 'log');
+  await writeFile(path.join(project, 'src', 'main.c'), 'int main;');
+  await writeFile(path.join(project, 'README'), 'r');
+  await ws.remove(path.join(project, '.kiln', 'runs', '1', 'console.log'));
+  await ws.remove(path.join(project, '.kiln', 'runs'));
+  assert.equal(await readFile(path.join(project, '.kiln', 'runs', '1', 'console.log'), 'utf8'), 'log');
+  await ws.remove(project); // deleteDir / cleanWs at the top
+  assert.equal(await readFile(path.join(project, '.kiln', 'runs', '1', 'console.log'), 'utf8'), 'log');
+  for (const gone of ['src', 'README', '.kiln/workspace']) await assert.rejects(stat(path.join(project, gone)), { code: 'ENOENT' }, gone);
+  await b.close();
+});
+
 test('remove deletes a tree, a file, a symlink (not its target), and ignores absent paths', async () => {
   const b = newBackend();
   const ws = await b.allocate({ build: build('rm') });

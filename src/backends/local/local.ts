@@ -44,6 +44,12 @@ export interface LocalBackendOptions {
    * allow-listed part of this process's environment (host-env.ts); never the whole of it.
    */
   hostEnv?: Record<string, string>;
+  /**
+   * Paths `remove` never deletes (`kiln run` keeps its run history, .kiln/runs, when the
+   * workspace is the project directory): removing one of them, or anything inside one, does
+   * nothing; removing a directory that holds one removes everything else in it.
+   */
+  keep?: string[];
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -64,6 +70,7 @@ export class LocalBackend implements Backend {
   readonly killGraceMs: number;
   readonly drainMs: number;
   readonly hostEnv: Readonly<Record<string, string>>;
+  readonly keep: readonly string[];
   /** Live workspaces by their root path. */
   readonly #live = new Map<string, LocalWorkspace>();
 
@@ -75,6 +82,7 @@ export class LocalBackend implements Backend {
     this.killGraceMs = options.killGraceMs ?? 1500;
     this.drainMs = options.drainMs ?? 100;
     this.hostEnv = { ...(options.hostEnv ?? hostEnvForBuilds(process.env)) };
+    this.keep = (options.keep ?? []).map((k) => path.resolve(k));
   }
 
   async allocate(req: WorkspaceRequest): Promise<Workspace> {
@@ -393,6 +401,16 @@ export class LocalWorkspace implements Workspace {
 
   async remove(p: string): Promise<void> {
     const abs = this.#inside(p);
+    const keep = this.#backend.keep;
+    if (keep.some((k) => within(abs, k))) return; // kept, or inside what is kept
+    if (keep.some((k) => within(k, abs))) {
+      // Holds something kept: everything else goes. A link or file on the way is left as it is.
+      const st = await fsp.lstat(abs).catch(() => null);
+      if (!st?.isDirectory()) return;
+      await this.#realInside(abs);
+      for (const name of await fsp.readdir(abs).catch((e: unknown) => { throw fsError('remove', abs, e); })) await this.remove(path.join(abs, name));
+      return;
+    }
     // The path's parents must not lead out; `abs` itself may be a link (rm removes the link).
     const top = abs === this.root || abs === this.tmp;
     if (!top) await this.#realInside(path.dirname(abs));
