@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { repoRoot } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -96,6 +97,9 @@ test('scripts/up.ts: controller, local agent, example job from git, a green buil
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.on('close', r));
+    // What up.ts made for this home outside it (as root): the agent's work dir and the example repository.
+    const key = createHash('sha256').update(home).digest('hex').slice(0, 12);
+    for (const d of ['work', 'examples']) rmSync(path.join('/var/lib/kiln-agent', d, key), { recursive: true, force: true });
   }
 });
 
