@@ -17,6 +17,12 @@
 //
 // Credentials (credentials.ts): encrypted in the store with <home>/secrets/credentials.key,
 // made on first start; a key file that exists but is unusable stops the start.
+//
+// The host (home.ts): the home is made 0700 and secrets/ 0700 with 0600 files before anything
+// else (looser modes are tightened, with a warning). Builds on the controller's executors run
+// as the controller's user with an allow-listed environment (backends/local/host-env.ts: never
+// KILN_ADMIN_TOKEN and friends), but could still read the home: with executors > 0 the start
+// log says so loudly, and admins see it on the agents page (GET /api/v1/agents `builtIn`).
 import { createHash, randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -24,6 +30,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { ControllerConfig } from './config.ts';
 import { openStore } from '../store/index.ts';
+import { controllerExecutorsWarning, secureHome } from './home.ts';
 import { StoreError, type AgentLauncher, type Store } from '../store/types.ts';
 import { LogStore } from './logstore.ts';
 import { AgentHub } from '../backends/remote/hub.ts';
@@ -85,7 +92,8 @@ interface Waiter {
 export async function startController(cfg: ControllerConfig, o: { log?: (line: string) => void } = {}): Promise<ControllerHandle> {
   const log = o.log ?? (() => {});
   const t0 = performance.now();
-  await fsp.mkdir(path.join(cfg.home, 'secrets'), { recursive: true, mode: 0o700 });
+  await secureHome(cfg.home, log);
+  const executorsWarning = controllerExecutorsWarning(cfg.executors, cfg.home);
   const key = await controllerKey(cfg.home);
   const store = await openStore({ home: cfg.home, ...(cfg.databaseUrl ? { url: cfg.databaseUrl } : {}) });
   const auth = new AuthService({ store, home: cfg.home, adminToken: cfg.adminToken, log });
@@ -427,6 +435,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       return true;
     },
     launchLog: async (name) => ((await store.agents.get(name)) ? sshAgents.log(name) : null),
+    builtIn: () => ({ executors: cfg.executors, busyExecutors: scheduler.nodes().find((n) => n.name === BUILT_IN_NODE)?.busy ?? 0, warning: executorsWarning }),
   };
 
   let ready = false;
@@ -478,6 +487,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   if (auth.setupNeeded) log(`Kiln is locked until set up: open ${url} and unlock it with the initial admin password in ${auth.passwordFile}`);
   if (cfg.adminToken) log('The configured admin token (adminToken / KILN_ADMIN_TOKEN) is accepted as an admin');
   if (!cfg.webhookSecret) log('Webhooks (/api/v1/webhooks/*) are accepted unsigned: anyone who can reach Kiln can start the builds of a repository; set webhookSecret (KILN_WEBHOOK_SECRET) and the same secret in GitHub/GitLab');
+  if (executorsWarning) log(`WARNING: ${executorsWarning}`);
   if (!url.startsWith('https:') && !/^http:\/\/(127\.|localhost[:/]|\[::1\])/.test(url)) {
     log(`WARNING: ${url} is plain HTTP on a network address: passwords and session cookies cross the network in clear; serve Kiln behind TLS and set its public URL to https://`);
   }
