@@ -41,6 +41,7 @@ import { registerWebhooks } from './webhooks.ts';
 import { openCredentials, type CredentialService } from './credentials.ts';
 import { registerCredentialRoutes } from './credentials-http.ts';
 import { AuthService } from './auth/service.ts';
+import { SECURITY_HEADERS } from './auth/http.ts';
 import { EventBus } from './events.ts';
 import { registerWeb } from './web.ts';
 import { registerCloudRoutes } from './clouds.ts';
@@ -119,6 +120,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     // Agents defined in the store, and the agents of pods this controller made (while they exist).
     authorize: async (name) => podAgents.has(name) || (await store.agents.get(name)) !== null,
     log: (line) => log(`agents: ${line}`),
+    responseHeaders: SECURITY_HEADERS,
   });
   const syncNode = async (name: string, online: boolean) => {
     const rec = await store.agents.get(name);

@@ -68,6 +68,11 @@ export interface AgentHubOptions {
   authorize?: (name: string) => boolean | Promise<boolean>;
   /** One line per notable event (connections, refusals, protocol errors). */
   log?: (line: string) => void;
+  /**
+   * Headers every HTTP answer the hub writes itself carries (refused upgrades, 404 for other
+   * paths): the controller passes its security headers, so no answer of its port lacks them.
+   */
+  responseHeaders?: Readonly<Record<string, string>>;
 }
 
 export type AgentState = 'online' | 'reconnecting';
@@ -131,6 +136,8 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   readonly #helloTimeoutMs: number;
   readonly #authorize: AgentHubOptions['authorize'];
   readonly #log: (line: string) => void;
+  /** `Name: value\r\n` lines of options.responseHeaders. */
+  readonly #extraHead: string;
   readonly #wss: WebSocketServer;
   readonly #sessions = new Map<string, AgentSession>();
   readonly #conns = new Set<Conn>();
@@ -154,6 +161,9 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
     this.#authorize = options.authorize;
     this.#log = options.log ?? (() => {});
+    this.#extraHead = Object.entries(options.responseHeaders ?? {})
+      .filter(([k, v]) => /^[A-Za-z0-9-]+$/.test(k) && !/[\r\n]/.test(v))
+      .map(([k, v]) => `${k}: ${v}\r\n`).join('');
     this.#maxFileBytes = options.maxFileBytes ?? 1024 * 1024 * 1024;
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -231,7 +241,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       // Other paths belong to other 'upgrade' listeners; with none, nobody would answer.
       if (!this.handleUpgrade(req, socket, head) && server.listenerCount('upgrade') === 1) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        socket.end(`HTTP/1.1 404 Not Found\r\n${this.#extraHead}Connection: close\r\nContent-Length: 0\r\n\r\n`);
       }
     };
     server.on('upgrade', onUpgrade);
@@ -301,7 +311,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
       this.#refusals.set(address ?? '?', n);
       if (n <= 10 || n % 100 === 0) this.#log(`refused an agent connection from ${address ?? '?'}: ${text}${n > 10 ? ` (${n} refusals from this address so far)` : ''}`);
       const body = Buffer.from(text + '\n', 'utf8');
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: text/plain; charset=utf-8\r\n${this.#extraHead}` +
         `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString('utf8')}`);
     };
     if (this.#closed) return refuse(503, 'the controller is shutting down');
