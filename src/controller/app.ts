@@ -4,7 +4,8 @@
 //
 // Agents: an agent is defined in the store (POST /api/v1/agents) with its labels and
 // executors; it connects with the secret derived from its name. While connected it is a node
-// of the scheduler. Each `agent` directive of a running pipeline asks the scheduler for an
+// of the scheduler, with the record's labels and executors: what the agent announces in its
+// hello (labels, executors) is ignored and, when it differs, logged. Each `agent` directive of a running pipeline asks the scheduler for an
 // executor whose node's labels match; the build then runs that part on the agent through its
 // RemoteBackend. The controller's own node ('built-in') has 0 executors unless configured.
 //
@@ -121,16 +122,26 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     authorize: async (name) => podAgents.has(name) || (await store.agents.get(name)) !== null,
     log: (line) => log(`agents: ${line}`),
     responseHeaders: SECURITY_HEADERS,
+    // NODE_LABELS in builds: the configured labels (a pod's agent has none configured: its own).
+    configuredLabels: (name) => (podAgents.has(name) ? null : scheduler.nodes().find((n) => n.name === name)?.labels ?? null),
   });
+  // The agent's record is the truth about it: its labels and executors are what the scheduler
+  // uses. What an agent's hello announces (its --labels / --executors, or anything a modified
+  // agent claims) never widens that; a difference is logged once per session, so an operator
+  // sees an agent started with stale flags or one that tries to take other builds.
   const syncNode = async (name: string, online: boolean) => {
     const rec = await store.agents.get(name);
     if (!rec) return;
-    const info = hub.agent(name);
-    // An SSH agent's own labels are the record's (passed when launched), possibly from before a PUT.
-    const labels = [...new Set([...rec.labels, ...(rec.launcher.type === 'ssh' ? [] : info?.labels ?? [])])];
-    if (!scheduler.nodes().some((n) => n.name === name)) scheduler.addNode({ name, labels, executors: rec.executors, online });
+    const claimed = hub.agent(name);
+    if (claimed) {
+      const extra = claimed.labels.filter((l) => !rec.labels.includes(l));
+      if (extra.length > 0 || claimed.executors !== rec.executors) {
+        log(`agent ${name} announced ${extra.length > 0 ? `labels ${extra.join(', ')} it is not configured with` : ''}${extra.length > 0 && claimed.executors !== rec.executors ? ' and ' : ''}${claimed.executors !== rec.executors ? `${claimed.executors} executor(s)` : ''}; ignored: it has the labels and executors of its configuration (labels ${rec.labels.join(', ') || '(none)'}, ${rec.executors} executor(s); change them with PUT /api/v1/agents/${name})`);
+      }
+    }
+    if (!scheduler.nodes().some((n) => n.name === name)) scheduler.addNode({ name, labels: rec.labels, executors: rec.executors, online });
     else {
-      scheduler.setLabels(name, labels);
+      scheduler.setLabels(name, rec.labels);
       scheduler.setOnline(name, online);
     }
   };
@@ -388,8 +399,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
         ...(input.workdir !== undefined ? { workdir: input.workdir } : {}),
       });
       scheduler.setExecutors(name, rec.executors);
-      const info = hub.agent(name);
-      scheduler.setLabels(name, [...new Set([...rec.labels, ...(rec.launcher.type === 'ssh' ? [] : info?.labels ?? [])])]);
+      scheduler.setLabels(name, rec.labels);
       if (relaunch && (cur.launcher.type === 'ssh' || rec.launcher.type === 'ssh')) {
         // The running agent was started with the old settings (or dialled in): end it, launch anew.
         log(`agent ${name}: launch settings changed; relaunching`);

@@ -17,6 +17,10 @@
 //     socket still looks open (half-open), it is terminated.
 //   - another agent holds the name on a live connection: the newcomer is closed with 4409.
 //
+// The hello's labels, executors, host name, OS and so on are the agent's claims: the hub keeps
+// them to show (AgentInfo, control characters masked), but never decides with them. Which
+// builds an agent gets is the controller's configuration of it (app.ts, `configuredLabels`).
+//
 // Any frame that breaks the protocol (bad JSON, wrong schema, unknown type, over 16 MB, an
 // answer to a request its session never made, a sequence number out of order or replayed)
 // closes that connection with a reason and ends its session; nothing else is affected, since
@@ -73,15 +77,26 @@ export interface AgentHubOptions {
    * paths): the controller passes its security headers, so no answer of its port lacks them.
    */
   responseHeaders?: Readonly<Record<string, string>>;
+  /**
+   * The labels the controller configured for agent `name` (null when it has none, e.g. a pod's
+   * agent). Workspaces report these as their node's labels, not what the agent claims.
+   */
+  configuredLabels?: (name: string) => readonly string[] | null;
 }
 
 export type AgentState = 'online' | 'reconnecting';
 
-/** What the hub knows of a connected (or reconnecting) agent. */
+/**
+ * What the hub knows of a connected (or reconnecting) agent. Everything but `name` (which the
+ * upgrade authenticated), `state`, `address` and the times is what the agent's hello claims:
+ * informative only. Labels and executors that count are the controller's configuration.
+ */
 export interface AgentInfo {
   name: string;
   state: AgentState;
+  /** The labels the agent's hello announced (not what the scheduler uses). */
   labels: string[];
+  /** The executors the agent's hello announced (not what the scheduler uses). */
   executors: number;
   os: string;
   arch: string;
@@ -135,6 +150,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   readonly #key: string | Buffer;
   readonly #helloTimeoutMs: number;
   readonly #authorize: AgentHubOptions['authorize'];
+  readonly #configuredLabels: (name: string) => readonly string[] | null;
   readonly #log: (line: string) => void;
   /** `Name: value\r\n` lines of options.responseHeaders. */
   readonly #extraHead: string;
@@ -160,6 +176,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_DEAD_MS;
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
     this.#authorize = options.authorize;
+    this.#configuredLabels = options.configuredLabels ?? (() => null);
     this.#log = options.log ?? (() => {});
     this.#extraHead = Object.entries(options.responseHeaders ?? {})
       .filter(([k, v]) => /^[A-Za-z0-9-]+$/.test(k) && !/[\r\n]/.test(v))
@@ -189,7 +206,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   backend(name: string): RemoteBackend {
     let b = this.#backends.get(name);
     if (!b) {
-      b = new RemoteBackend(name, () => this.#sessions.get(name));
+      b = new RemoteBackend(name, () => this.#sessions.get(name), () => this.#configuredLabels(name));
       this.#backends.set(name, b);
     }
     return b;
@@ -530,6 +547,9 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** A hello's free text with control characters (newlines, escapes) shown as '?': it goes into logs. */
+const printable = (t: string) => t.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+
 function infoOf(s: AgentSession): AgentInfo {
   const h = s.hello;
   return {
@@ -537,12 +557,12 @@ function infoOf(s: AgentSession): AgentInfo {
     state: s.connected ? 'online' : 'reconnecting',
     labels: [...h.labels],
     executors: h.executors,
-    os: h.os,
-    arch: h.arch,
-    hostname: h.hostname,
-    nodeVersion: h.nodeVersion,
-    kilnVersion: h.kilnVersion,
-    workdir: h.workdir,
+    os: printable(h.os),
+    arch: printable(h.arch),
+    hostname: printable(h.hostname),
+    nodeVersion: printable(h.nodeVersion),
+    kilnVersion: printable(h.kilnVersion),
+    workdir: printable(h.workdir),
     address: s.address,
     since: s.startedAt,
     disconnectedAt: s.disconnectedAt,
