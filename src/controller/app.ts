@@ -38,7 +38,7 @@ import { LocalBackend } from '../backends/local/local.ts';
 import { StepFailure, interruptionOf } from '../pipeline/steps/errors.ts';
 import { metricsText } from './metrics.ts';
 import { TriggerScheduler, syncOnJobRoutes } from './triggers.ts';
-import { registerWebhooks } from './webhooks.ts';
+import { registerWebhooks, webhookCaller, webhookSecretOf } from './webhooks.ts';
 import { openCredentials, type CredentialService } from './credentials.ts';
 import { registerCredentialRoutes } from './credentials-http.ts';
 import { AuthService } from './auth/service.ts';
@@ -94,6 +94,8 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   const credentials = await openCredentials({ home: cfg.home, store, log, audit: (e) => void auth.audit({ ...e, address: '' }) }).catch(async (err: unknown) => { await store.close(); throw err; });
   const logs = new LogStore(cfg.home);
   const files = new BuildFiles(cfg.home);
+  // Webhooks' secret: the configured one, or <home>/secrets/webhook.secret made now (webhooks.ts).
+  const hookSecret = await webhookSecretOf(cfg.home, cfg.webhookSecret).catch(async (err: unknown) => { await store.close(); throw err; });
 
   // Live changes for GET /api/v1/events (events.ts).
   const events = new EventBus();
@@ -428,7 +430,14 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     metrics: async () => metricsText({ scheduler, hub, builds, store, startedAt }),
   });
   // --- triggers: webhook routes, and job create/update/delete re-reads the schedules.
-  registerWebhooks(app, { store, builds, log: (line) => log(line), secret: cfg.webhookSecret });
+  // A configured secret refuses unsigned pushes; with the generated one they make Kiln look at the branch.
+  registerWebhooks(app, {
+    store, builds, log: (line) => log(line), secret: hookSecret.secret, secretSource: hookSecret.source,
+    unsigned: hookSecret.source.kind === 'configured' ? 'refuse' : 'poll',
+    poll: (job, cause) => triggers.pollNow(job, cause),
+    caller: webhookCaller(auth),
+    publicUrl: () => publicUrl,
+  });
   syncOnJobRoutes(app, triggers);
   // --- end triggers
   registerCredentialRoutes(app, credentials, auth);
@@ -468,7 +477,9 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   log(`Agents connect to ${agentUrl}agent`);
   if (auth.setupNeeded) log(`Kiln is locked until set up: open ${url} and unlock it with the initial admin password in ${auth.passwordFile}`);
   if (cfg.adminToken) log('The configured admin token (adminToken / KILN_ADMIN_TOKEN) is accepted as an admin');
-  if (!cfg.webhookSecret) log('Webhooks (/api/v1/webhooks/*) are accepted unsigned: anyone who can reach Kiln can start the builds of a repository; set webhookSecret (KILN_WEBHOOK_SECRET) and the same secret in GitHub/GitLab');
+  if (hookSecret.source.kind === 'generated') {
+    log(`Webhooks (/api/v1/webhooks/*) signed with the secret in ${hookSecret.source.file} (admins see it with the hook URLs on each job's page) build the commit they name; unsigned ones only make Kiln look at the branch, as pollSCM does`);
+  }
   if (!url.startsWith('https:') && !/^http:\/\/(127\.|localhost[:/]|\[::1\])/.test(url)) {
     log(`WARNING: ${url} is plain HTTP on a network address: passwords and session cookies cross the network in clear; serve Kiln behind TLS and set its public URL to https://`);
   }
