@@ -453,7 +453,8 @@ export async function startMatching(ctx: WebhookContext, push: Push, sender: Sen
       } else if (o.commit) {
         (answer.unchanged ??= []).push({ job: job.name, commit: o.commit });
       } else {
-        fail(job, o.reason ?? 'could not look at the branch');
+        // E.g. a private repository: the look at the branch (git ls-remote) has no credentials, as in pollSCM.
+        fail(job, `${o.reason ?? 'could not look at the branch'}; a push signed with the webhook secret is built without looking first (admins see the secret on the job's page)`);
       }
       continue;
     }
