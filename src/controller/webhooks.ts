@@ -39,7 +39,8 @@
 //               (`unsigned`). This is Jenkins' notifyCommit: without its token a named sha1 is
 //               not built, at most the branch is polled.
 //
-// The answer: 200 `{ "triggered": [{ "job", "number" }], "unchanged"?: [{ "job", "commit" }],
+// The answer: 200 `{ "triggered": [{ "job", "number" }], "unchanged"?: [{ "job", "commit" }] (the
+// commit only to a user),
 // "unsigned"?: note, "ignored"?: reason, "failed"?: [{ "job", "message" }] }`.
 //
 // The secret. `webhookSecret` (KILN_WEBHOOK_SECRET) when configured; otherwise one made at
@@ -122,7 +123,7 @@ export interface Push {
 
 export interface WebhookAnswer {
   triggered: { job: string; number: number }[];
-  /** Jobs whose branch was looked at (an unsigned push) and had not moved since their last build. */
+  /** Jobs whose branch was looked at (an unsigned push) and had not moved since their last build (the commit: to users only). */
   unchanged?: { job: string; commit: string | null }[];
   /** Set when some job only had its branch looked at: why, and what was ignored. */
   unsigned?: string;
@@ -451,7 +452,8 @@ export async function startMatching(ctx: WebhookContext, push: Push, sender: Sen
         answer.triggered.push({ job: job.name, number: o.build.number });
         ctx.log?.(`webhooks: ${job.name} #${o.build.number}: ${cause.description}; the branch's tip ${o.commit ?? ''} is built`);
       } else if (o.commit) {
-        (answer.unchanged ??= []).push({ job: job.name, commit: o.commit });
+        // The tip's id only to a user (who may read the job's builds anyway), not to anyone on the network.
+        (answer.unchanged ??= []).push({ job: job.name, commit: sender.kind === 'user' ? o.commit : null });
       } else {
         // E.g. a private repository: the look at the branch (git ls-remote) has no credentials, as in pollSCM.
         fail(job, `${o.reason ?? 'could not look at the branch'}; a push signed with the webhook secret is built without looking first (admins see the secret on the job's page)`);

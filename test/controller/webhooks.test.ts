@@ -478,13 +478,14 @@ describe('webhooks end to end: unsigned pushes only make Kiln look at the branch
     assert.deepEqual([b1.scm.commit, b1.params], [c1, {}]);
     assert.deepEqual(b1.causes, [{ type: 'scm', description: 'Started by an SCM change (an unsigned generic webhook push to main)' }]);
 
-    // Again, and through the other flavours: the tip has not moved, so nothing runs.
+    // Again, and through the other flavours: the tip has not moved, so nothing runs (and an
+    // anonymous sender is not told the tip's commit id).
     const again = await anon('/api/v1/webhooks/generic', attack);
-    assert.deepEqual([again.json.triggered, again.json.unchanged], [[], [{ job: 'app', commit: c1 }]]);
+    assert.deepEqual([again.json.triggered, again.json.unchanged], [[], [{ job: 'app', commit: null }]]);
     const gh = await anon('/api/v1/webhooks/github', githubPushPayload({ after: evil, cloneUrl: src.repo }), { 'x-github-event': 'push' });
-    assert.deepEqual([gh.status, gh.json.triggered, gh.json.unchanged], [200, [], [{ job: 'app', commit: c1 }]]);
+    assert.deepEqual([gh.status, gh.json.triggered, gh.json.unchanged], [200, [], [{ job: 'app', commit: null }]]);
     const gl = await anon('/api/v1/webhooks/gitlab', gitlabPushPayload({ sha: evil, httpUrl: src.repo }), { 'x-gitlab-event': 'Push Hook' });
-    assert.deepEqual([gl.status, gl.json.triggered, gl.json.unchanged], [200, [], [{ job: 'app', commit: c1 }]]);
+    assert.deepEqual([gl.status, gl.json.triggered, gl.json.unchanged], [200, [], [{ job: 'app', commit: null }]]);
     assert.match(gl.json.unsigned, /^this GitLab push is not signed/);
     assert.deepEqual(await builds(), [1]);
 
