@@ -39,9 +39,9 @@
 //               (`unsigned`). This is Jenkins' notifyCommit: without its token a named sha1 is
 //               not built, at most the branch is polled.
 //
-// The answer: 200 `{ "triggered": [{ "job", "number" }], "unchanged"?: [{ "job", "commit" }] (the
-// commit only to a user),
-// "unsigned"?: note, "ignored"?: reason, "failed"?: [{ "job", "message" }] }`.
+// The answer: 200 `{ "triggered": [{ "job", "number" }], "unchanged"?: [{ "job", "commit" }],
+// "unsigned"?: note, "ignored"?: reason, "failed"?: [{ "job", "message" }] }` (an unchanged
+// branch's commit is told to users only, null for anyone else).
 //
 // The secret. `webhookSecret` (KILN_WEBHOOK_SECRET) when configured; otherwise one made at
 // first start in `<home>/secrets/webhook.secret` (0600, `webhookSecretOf`). Admins see it, with
