@@ -4,7 +4,8 @@
 //
 // Agents: an agent is defined in the store (POST /api/v1/agents) with its labels and
 // executors; it connects with the secret derived from its name. While connected it is a node
-// of the scheduler. Each `agent` directive of a running pipeline asks the scheduler for an
+// of the scheduler, with the record's labels and executors: what the agent announces in its
+// hello (labels, executors) is ignored and, when it differs, logged. Each `agent` directive of a running pipeline asks the scheduler for an
 // executor whose node's labels match; the build then runs that part on the agent through its
 // RemoteBackend. The controller's own node ('built-in') has 0 executors unless configured.
 //
@@ -45,10 +46,11 @@ import { StepFailure, interruptionOf } from '../pipeline/steps/errors.ts';
 import { ControllerMetrics } from './metrics.ts';
 import { PodSlots } from '../backends/pod-slots.ts';
 import { TriggerScheduler, syncOnJobRoutes } from './triggers.ts';
-import { registerWebhooks } from './webhooks.ts';
+import { registerWebhooks, webhookCaller, webhookSecretOf } from './webhooks.ts';
 import { openCredentials, type CredentialService } from './credentials.ts';
 import { registerCredentialRoutes } from './credentials-http.ts';
 import { AuthService } from './auth/service.ts';
+import { SECURITY_HEADERS } from './auth/http.ts';
 import { EventBus } from './events.ts';
 import { registerWeb } from './web.ts';
 import { registerCloudRoutes } from './clouds.ts';
@@ -101,6 +103,8 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   const credentials = await openCredentials({ home: cfg.home, store, log, audit: (e) => void auth.audit({ ...e, address: '' }) }).catch(async (err: unknown) => { await store.close(); throw err; });
   const logs = new LogStore(cfg.home);
   const files = new BuildFiles(cfg.home);
+  // Webhooks' secret: the configured one, or <home>/secrets/webhook.secret made now (webhooks.ts).
+  const hookSecret = await webhookSecretOf(cfg.home, cfg.webhookSecret).catch(async (err: unknown) => { await store.close(); throw err; });
 
   // Live changes for GET /api/v1/events (events.ts).
   const events = new EventBus();
@@ -130,16 +134,27 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     // Agents defined in the store, and the agents of pods this controller made (while they exist).
     authorize: async (name) => podAgents.has(name) || (await store.agents.get(name)) !== null,
     log: (line) => log(`agents: ${line}`),
+    responseHeaders: SECURITY_HEADERS,
+    // NODE_LABELS in builds: the configured labels (a pod's agent has none configured: its own).
+    configuredLabels: (name) => (podAgents.has(name) ? null : scheduler.nodes().find((n) => n.name === name)?.labels ?? null),
   });
+  // The agent's record is the truth about it: its labels and executors are what the scheduler
+  // uses. What an agent's hello announces (its --labels / --executors, or anything a modified
+  // agent claims) never widens that; a difference is logged once per session, so an operator
+  // sees an agent started with stale flags or one that tries to take other builds.
   const syncNode = async (name: string, online: boolean) => {
     const rec = await store.agents.get(name);
     if (!rec) return;
-    const info = hub.agent(name);
-    // An SSH agent's own labels are the record's (passed when launched), possibly from before a PUT.
-    const labels = [...new Set([...rec.labels, ...(rec.launcher.type === 'ssh' ? [] : info?.labels ?? [])])];
-    if (!scheduler.nodes().some((n) => n.name === name)) scheduler.addNode({ name, labels, executors: rec.executors, online });
+    const claimed = hub.agent(name);
+    if (claimed) {
+      const extra = claimed.labels.filter((l) => !rec.labels.includes(l));
+      if (extra.length > 0 || claimed.executors !== rec.executors) {
+        log(`agent ${name} announced ${extra.length > 0 ? `labels ${extra.join(', ')} it is not configured with` : ''}${extra.length > 0 && claimed.executors !== rec.executors ? ' and ' : ''}${claimed.executors !== rec.executors ? `${claimed.executors} executor(s)` : ''}; ignored: it has the labels and executors of its configuration (labels ${rec.labels.join(', ') || '(none)'}, ${rec.executors} executor(s); change them with PUT /api/v1/agents/${name})`);
+      }
+    }
+    if (!scheduler.nodes().some((n) => n.name === name)) scheduler.addNode({ name, labels: rec.labels, executors: rec.executors, online });
     else {
-      scheduler.setLabels(name, labels);
+      scheduler.setLabels(name, rec.labels);
       scheduler.setOnline(name, online);
     }
   };
@@ -416,8 +431,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
         ...(input.workdir !== undefined ? { workdir: input.workdir } : {}),
       });
       scheduler.setExecutors(name, rec.executors);
-      const info = hub.agent(name);
-      scheduler.setLabels(name, [...new Set([...rec.labels, ...(rec.launcher.type === 'ssh' ? [] : info?.labels ?? [])])]);
+      scheduler.setLabels(name, rec.labels);
       if (relaunch && (cur.launcher.type === 'ssh' || rec.launcher.type === 'ssh')) {
         // The running agent was started with the old settings (or dialled in): end it, launch anew.
         log(`agent ${name}: launch settings changed; relaunching`);
@@ -446,7 +460,14 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     metrics: () => metrics.text(),
   });
   // --- triggers: webhook routes, and job create/update/delete re-reads the schedules.
-  registerWebhooks(app, { store, builds, log: (line) => log(line), secret: cfg.webhookSecret });
+  // A configured secret refuses unsigned pushes; with the generated one they make Kiln look at the branch.
+  registerWebhooks(app, {
+    store, builds, log: (line) => log(line), secret: hookSecret.secret, secretSource: hookSecret.source,
+    unsigned: hookSecret.source.kind === 'configured' ? 'refuse' : 'poll',
+    poll: (job, cause) => triggers.pollNow(job, cause),
+    caller: webhookCaller(auth),
+    publicUrl: () => publicUrl,
+  });
   syncOnJobRoutes(app, triggers);
   // --- end triggers
   registerCredentialRoutes(app, credentials, auth);
@@ -486,8 +507,10 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   log(`Agents connect to ${agentUrl}agent`);
   if (auth.setupNeeded) log(`Kiln is locked until set up: open ${url} and unlock it with the initial admin password in ${auth.passwordFile}`);
   if (cfg.adminToken) log('The configured admin token (adminToken / KILN_ADMIN_TOKEN) is accepted as an admin');
-  if (!cfg.webhookSecret) log('Webhooks (/api/v1/webhooks/*) are accepted unsigned: anyone who can reach Kiln can start the builds of a repository; set webhookSecret (KILN_WEBHOOK_SECRET) and the same secret in GitHub/GitLab');
   if (executorsWarning) log(`WARNING: ${executorsWarning}`);
+  if (hookSecret.source.kind === 'generated') {
+    log(`Webhooks (/api/v1/webhooks/*) signed with the secret in ${hookSecret.source.file} (admins see it with the hook URLs on each job's page) build the commit they name; unsigned ones only make Kiln look at the branch, as pollSCM does`);
+  }
   if (!url.startsWith('https:') && !/^http:\/\/(127\.|localhost[:/]|\[::1\])/.test(url)) {
     log(`WARNING: ${url} is plain HTTP on a network address: passwords and session cookies cross the network in clear; serve Kiln behind TLS and set its public URL to https://`);
   }
