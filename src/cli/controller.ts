@@ -50,7 +50,17 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const { startController } = await import('../controller/app.ts');
-  const c = await startController(config, { log: (line) => process.stdout.write(`${line}\n`) });
+  const { HomeError } = await import('../controller/home.ts');
+  let c;
+  try {
+    c = await startController(config, { log: (line) => process.stdout.write(`${line}\n`) });
+  } catch (err) {
+    if (err instanceof HomeError) {
+      process.stderr.write(`kiln controller: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = () => {

@@ -212,6 +212,19 @@ test("an input names who may answer it: a named submitter may, without job.build
   assert.match((await api('POST', `${inputs}/nope`, { action: 'approve' }, as.mallory)).json.error.message, /^answering an input of 'team\/gate' needs the job\.build right in folder 'team'/);
 });
 
+test("an authenticated webhook push picks the commit and parameters of a team job only if its sender may build there; others only make Kiln look at the branch", async () => {
+  assert.equal((await api('POST', 'api/v1/jobs', { name: 'team/hooked', git: { url: 'https://example.invalid/team/repo.git', branch: 'main' } }, as.alice)).status, 201);
+  const push = { repository: 'https://example.invalid/team/repo.git', branch: 'main', commit: 'a'.repeat(40), params: { X: '1' } };
+  const byMallory = await api('POST', 'api/v1/webhooks/generic', push, as.mallory);
+  assert.equal(byMallory.status, 200, byMallory.text);
+  assert.match(JSON.stringify(byMallory.json), /sent by user mallory, who may not build this job \(team\/hooked\)/);
+  const byAlice = await api('POST', 'api/v1/webhooks/generic', push, as.alice);
+  assert.deepEqual(byAlice.json.triggered.map((t: { job: string }) => t.job), ['team/hooked']);
+  const b = await finishedBuild(c.url, 'team/hooked', byAlice.json.triggered[0].number);
+  assert.equal(b.scm.commit, 'a'.repeat(40));
+  assert.match(b.causes[0].description, /sent by user alice/);
+});
+
 test('removing the grants opens the folder again; deleting a user removes theirs', async () => {
   assert.equal((await api('PUT', 'api/v1/folders/scratch', { grants: [{ grantee: 'user:bob', rights: ['job.build'] }] })).status, 200);
   assert.equal((await api('DELETE', 'api/v1/users/bob')).status, 204);
