@@ -3,7 +3,7 @@
 import type { Loc } from '../syntax/ast.ts';
 import { ScriptError, scriptError } from './errors.ts';
 import { formatNumber, toGroovyString } from './format.ts';
-import { MatcherObject, PatternObject, regexFor } from './regex.ts';
+import { MatcherObject, PatternObject } from './regex.ts';
 import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value } from './values.ts';
 
 /** Limits on what one value may grow to, so that a runaway script fails instead of exhausting memory. */
@@ -345,8 +345,8 @@ export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Val
     }
     case '-': {
       if (typeof a === 'string') {
-        const pat = b instanceof PatternObject ? b.pattern : null;
-        if (pat !== null) return a.replace(regexFor(pat, loc, 'once'), '');
+        // String - Pattern runs a regex, which is async (regex.ts removeFirst): the interpreter does it
+        if (b instanceof PatternObject) throw scriptError('internal', 'String - Pattern reached the synchronous operator (a Kiln bug: it must go through regex.ts removeFirst)', loc);
         const s = toGroovyString(b);
         const i = a.indexOf(s);
         return i < 0 ? a : a.slice(0, i) + a.slice(i + s.length);
@@ -430,7 +430,8 @@ export function isCase(caseValue: Value, v: Value, loc: Loc | null): boolean {
   if (caseValue instanceof Map) return groovyTruth(caseValue.get(mapKey(v)) ?? null);
   if (typeof caseValue === 'object' && caseValue !== null) {
     if (caseValue.kind === 'range') return rangeContains(caseValue, v);
-    if (caseValue instanceof PatternObject) return v !== null && regexFor(caseValue.pattern, loc, 'whole').test(toGroovyString(v));
+    // a Pattern runs a regex, which is async (regex.ts matchesWhole): the callers do it
+    if (caseValue instanceof PatternObject) throw scriptError('internal', 'a Pattern case reached the synchronous isCase (a Kiln bug: it must go through regex.ts matchesWhole)', loc);
   }
   if (typeof caseValue === 'string' && v !== null && typeof v !== 'string') return caseValue === toGroovyString(v);
   return groovyEquals(caseValue, v);

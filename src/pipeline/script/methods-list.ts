@@ -10,6 +10,7 @@ import {
 import {
   argClosure, argInt, arity, emptyError, indexError, lastClosure, noSignature, type Method, type MethodEnv,
 } from './methods-common.ts';
+import { PatternObject, matchesWhole } from './regex.ts';
 import { isClosure, isMap, isRange, rangeToList, type ClosureValue, type GList, type GMap, type Value } from './values.ts';
 
 function concurrentModification(loc: Loc): ScriptError {
@@ -194,6 +195,7 @@ export function addEntry(out: GMap, r: Value, loc: Loc): void {
 
 async function grepMatch(filter: Value, x: Value, env: MethodEnv): Promise<boolean> {
   if (isClosure(filter)) return groovyTruth(await env.call(filter, [x]));
+  if (filter instanceof PatternObject) return x !== null && matchesWhole(toGroovyString(x), filter.pattern, { loc: env.loc, signal: env.signal });
   return isCase(filter, x, env.loc);
 }
 

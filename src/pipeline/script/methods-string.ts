@@ -5,7 +5,7 @@ import { toGroovyString } from './format.ts';
 import { arithmetic, checkString, groovyCompare, groovyTruth, numberFormat, parseJavaNumber, MAX_STRING, tooLarge } from './groovy-ops.ts';
 import { sliceIndices } from './methods-list.ts';
 import { argClosure, argInt, argString, arity, noSignature, type Method, type MethodEnv } from './methods-common.ts';
-import { PatternObject, allMatches, javaSplit, matchValue, regexFor, replaceRegex } from './regex.ts';
+import { PatternObject, findAll, findFirst, javaSplit, matchValue, matchesWhole, removeFirst, replaceRegex, type Match, type RegexSite } from './regex.ts';
 import { isRange, type ClosureValue, type GList, type Value } from './values.ts';
 
 /** A regex argument: a string (slashy or not) or a Pattern from `~/re/`. */
@@ -89,10 +89,15 @@ function countOccurrences(s: string, sub: string): number {
 }
 
 /** Calls a closure with a regex match as Groovy does: the string, or [whole, g1, ...] spread over its parameters. */
-async function callWithMatch(env: MethodEnv, c: ClosureValue, m: RegExpExecArray): Promise<Value> {
+async function callWithMatch(env: MethodEnv, c: ClosureValue, m: Match): Promise<Value> {
   const v = matchValue(m);
   if (Array.isArray(v) && env.arity(c) > 1) return env.call(c, v);
   return env.call(c, [v]);
+}
+
+/** Where a method's regex runs: its call's position and the build's abort signal. */
+function site(env: MethodEnv): RegexSite {
+  return { loc: env.loc, signal: env.signal };
 }
 
 function toInteger(s: string, loc: Loc): number {
@@ -179,13 +184,13 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
     const re = regexArg(a[0]);
     if (re === null) throw noSignature(s, 'replaceAll', a, env.loc);
     const rep = a[1] ?? null;
-    if (typeof rep === 'string') return checkString(replaceRegex(s, re, rep, true, env.loc), env.loc);
+    if (typeof rep === 'string') return replaceRegex(s, re, rep, true, site(env));
     const c = argClosure(s, 'replaceAll', a, 1, env.loc);
     let out = '';
     let last = 0;
-    for (const m of allMatches(s, re, env.loc)) {
+    for (const m of await findAll(s, re, site(env))) {
       out += s.slice(last, m.index) + toGroovyString(await callWithMatch(env, c, m));
-      last = m.index + m[0].length;
+      last = m.end;
       if (out.length > MAX_STRING) throw tooLarge('the result of replaceAll', env.loc);
     }
     return out + s.slice(last);
@@ -195,17 +200,17 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
     const re = regexArg(a[0]);
     if (re === null) throw noSignature(s, 'replaceFirst', a, env.loc);
     const rep = a[1] ?? null;
-    if (typeof rep === 'string') return replaceRegex(s, re, rep, false, env.loc);
+    if (typeof rep === 'string') return replaceRegex(s, re, rep, false, site(env));
     const c = argClosure(s, 'replaceFirst', a, 1, env.loc);
-    const m = allMatches(s, re, env.loc)[0];
+    const m = await findFirst(s, re, site(env));
     if (!m) return s;
-    return s.slice(0, m.index) + toGroovyString(await callWithMatch(env, c, m)) + s.slice(m.index + m[0].length);
+    return checkString(s.slice(0, m.index) + toGroovyString(await callWithMatch(env, c, m)) + s.slice(m.end), env.loc);
   }],
   ['matches', (s, a, env) => {
     arity(s, 'matches', a, 1, 1, env.loc);
     const re = regexArg(a[0]);
     if (re === null) throw noSignature(s, 'matches', a, env.loc);
-    return regexFor(re, env.loc, 'whole').test(s);
+    return matchesWhole(s, re, site(env));
   }],
   ['find', async (s, a, env) => {
     arity(s, 'find', a, 1, 2, env.loc);
@@ -218,10 +223,10 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
       }
       throw noSignature(s, 'find', a, env.loc);
     }
-    const m = regexFor(re, env.loc, 'once').exec(s);
+    const m = await findFirst(s, re, site(env));
     if (m === null) return null;
     if (a.length === 2) return callWithMatch(env, argClosure(s, 'find', a, 1, env.loc), m);
-    return m[0];
+    return m.groups[0]!;
   }],
   ['findAll', async (s, a, env) => {
     arity(s, 'findAll', a, 1, 2, env.loc);
@@ -232,20 +237,20 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
       for (const ch of s) if (groovyTruth(await env.call(c, [ch]))) out.push(ch);
       return out;
     }
-    const ms = allMatches(s, re, env.loc);
+    const ms = await findAll(s, re, site(env));
     if (a.length === 2) {
       const c = argClosure(s, 'findAll', a, 1, env.loc);
       const out: GList = [];
       for (const m of ms) out.push(await callWithMatch(env, c, m));
       return out;
     }
-    return ms.map((m) => m[0]);
+    return ms.map((m) => m.groups[0]!);
   }],
   ['eachMatch', async (s, a, env) => {
     const re = regexArg(a[0]);
     if (re === null) throw noSignature(s, 'eachMatch', a, env.loc);
     const c = argClosure(s, 'eachMatch', a, 1, env.loc);
-    for (const m of allMatches(s, re, env.loc)) await callWithMatch(env, c, m);
+    for (const m of await findAll(s, re, site(env))) await callWithMatch(env, c, m);
     return s;
   }],
   ['split', (s, a, env) => {
@@ -253,7 +258,7 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
     if (a.length === 0) return s.split(/\s+/).filter((x) => x !== '');
     const re = regexArg(a[0]);
     if (re === null) throw noSignature(s, 'split', a, env.loc);
-    return javaSplit(s, re, a.length === 2 ? argInt(s, 'split', a, 1, env.loc) : 0, env.loc);
+    return javaSplit(s, re, a.length === 2 ? argInt(s, 'split', a, 1, env.loc) : 0, site(env));
   }],
   ['tokenize', (s, a, env) => {
     arity(s, 'tokenize', a, 0, 1, env.loc);
@@ -316,7 +321,11 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
   ['dropRight', (s, a, env) => s.slice(0, Math.max(0, s.length - Math.max(0, argInt(s, 'dropRight', a, 0, env.loc))))],
   ['concat', (s, a, env) => checkString(s + argString(s, 'concat', a, 0, env.loc), env.loc)],
   ['plus', (s, a, env) => (arity(s, 'plus', a, 1, 1, env.loc), arithmetic('+', s, a[0] ?? null, env.loc))],
-  ['minus', (s, a, env) => (arity(s, 'minus', a, 1, 1, env.loc), arithmetic('-', s, a[0] ?? null, env.loc))],
+  ['minus', (s, a, env) => {
+    arity(s, 'minus', a, 1, 1, env.loc);
+    if (a[0] instanceof PatternObject) return removeFirst(s, a[0].pattern, site(env));
+    return arithmetic('-', s, a[0] ?? null, env.loc);
+  }],
   ['multiply', (s, a, env) => (arity(s, 'multiply', a, 1, 1, env.loc), arithmetic('*', s, a[0] ?? null, env.loc))],
   ['repeat', (s, a, env) => arithmetic('*', s, argInt(s, 'repeat', a, 0, env.loc), env.loc)],
   ['next', (s) => (s.length === 0 ? '\u0001' : s.slice(0, -1) + String.fromCharCode(s.charCodeAt(s.length - 1) + 1))],
