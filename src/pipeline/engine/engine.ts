@@ -791,6 +791,14 @@ export class PipelineRun {
     this.#o.listener?.step?.(rec);
     const sctx = this.#stepContext(step, c, where, rec);
     this.#log(c, `[Pipeline] ${name}`, rec.id);
+    const leaked = this.#interpolatedSecrets(args, c);
+    if (leaked.length > 0) {
+      this.#log(c, [
+        `Warning: A secret was passed to "${name}" using Groovy String interpolation, which is insecure.`,
+        `\t\t Affected argument(s) used the following variable(s): [${leaked.join(', ')}]`,
+        `\t\t Let the step read it from the environment instead: single quotes, ${name} '... $${leaked[0]} ...', not double quotes with \${${leaked[0]}}.`,
+      ].join('\n'), rec.id);
+    }
     try {
       const v = await step.run(sctx, bound);
       rec.status = 'success';
@@ -808,6 +816,29 @@ export class PipelineRun {
       this.#o.listener?.step?.(rec);
       if (step.block !== 'none' && bound.body) this.#log(c, `[Pipeline] // ${name}`, rec.id);
     }
+  }
+
+  /**
+   * The secret variables whose values a step's arguments contain: Groovy put them there (a
+   * GString, `+`), so the secret is in the step's arguments, its script file and the process
+   * list, not only in its environment, as Jenkins warns. Sorted names, [] when none.
+   */
+  #interpolatedSecrets(args: CallArgs, c: ExecContext): string[] {
+    if (this.#masker.size === 0) return [];
+    const strings: string[] = [];
+    const collect = (v: Value, depth: number): void => {
+      if (typeof v === 'string') strings.push(v);
+      else if (depth < 4 && Array.isArray(v)) for (const x of v) collect(x, depth + 1);
+      else if (depth < 4 && v instanceof Map) for (const x of v.values()) collect(x, depth + 1);
+    };
+    for (const v of args.positional) collect(v, 0);
+    if (args.named) collect(args.named, 0);
+    if (strings.length === 0) return [];
+    const names: string[] = [];
+    for (const [k, v] of Object.entries(this.#envOf(c))) {
+      if (v.length > 0 && this.#masker.isSecret(v) && strings.some((s) => s.includes(v))) names.push(k);
+    }
+    return names.sort();
   }
 
   #stepContext(step: Step, c: ExecContext, loc: Loc, rec: StepRecord | null): StepContext & { flush(): void } {
