@@ -2,7 +2,7 @@
 import type { Loc } from '../syntax/ast.ts';
 import { notSupported, scriptError } from './errors.ts';
 import { toGroovyString } from './format.ts';
-import { arithmetic, checkString, groovyCompare, groovyTruth, numberFormat, parseJavaNumber, MAX_STRING, tooLarge } from './groovy-ops.ts';
+import { arithmetic, checkListSize, checkString, groovyCompare, groovyTruth, numberFormat, parseJavaNumber, MAX_STRING, tooLarge } from './groovy-ops.ts';
 import { sliceIndices } from './methods-list.ts';
 import { argClosure, argInt, argString, arity, noSignature, type Method, type MethodEnv } from './methods-common.ts';
 import { PatternObject, findAll, findFirst, javaSplit, matchValue, matchesWhole, removeFirst, replaceRegex, type Match, type RegexSite } from './regex.ts';
@@ -111,6 +111,34 @@ function isNumeric(s: string): boolean {
 }
 
 const utf8 = new TextEncoder();
+
+/** A string's characters as a list, within the list limit (a 100 MB string would be 100 million items). */
+function chars(s: string, loc: Loc): string[] {
+  checkListSize(s.length, loc);
+  return [...s];
+}
+
+/** Reversed by code point (a surrogate pair stays in order), without a list of every character. */
+function reverseString(s: string): string {
+  const parts: string[] = [];
+  const CHUNK = 8192;
+  for (let end = s.length; end > 0;) {
+    let start = Math.max(0, end - CHUNK);
+    // never split a surrogate pair between two chunks
+    if (start > 0 && s.charCodeAt(start) >= 0xdc00 && s.charCodeAt(start) <= 0xdfff) start--;
+    const codes: number[] = [];
+    for (let i = end - 1; i >= start; i--) {
+      const c = s.charCodeAt(i);
+      if (c >= 0xdc00 && c <= 0xdfff && i > start && s.charCodeAt(i - 1) >= 0xd800 && s.charCodeAt(i - 1) <= 0xdbff) {
+        codes.push(s.charCodeAt(i - 1), c);
+        i--;
+      } else codes.push(c);
+    }
+    parts.push(String.fromCharCode(...codes));
+    end = start;
+  }
+  return parts.join('');
+}
 
 export const stringMethods: Map<string, Method<string>> = new Map<string, Method<string>>([
   ['trim', (s, a, env) => (arity(s, 'trim', a, 0, 0, env.loc), s.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, ''))],
@@ -311,7 +339,7 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
     return padding(pad, left) + s + padding(pad, total - left);
   }],
   ['count', (s, a, env) => (arity(s, 'count', a, 1, 1, env.loc), countOccurrences(s, toGroovyString(a[0] ?? null)))],
-  ['reverse', (s) => [...s].reverse().join('')],
+  ['reverse', (s) => reverseString(s)],
   ['take', (s, a, env) => s.slice(0, Math.max(0, argInt(s, 'take', a, 0, env.loc)))],
   ['drop', (s, a, env) => s.slice(Math.max(0, argInt(s, 'drop', a, 0, env.loc)))],
   ['takeRight', (s, a, env) => {
@@ -348,9 +376,9 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
   ['isBigDecimal', (s) => isNumeric(s)],
   ['isDouble', (s) => isNumeric(s)],
   ['isFloat', (s) => isNumeric(s)],
-  ['toList', (s) => [...s]],
-  ['toCharArray', (s) => [...s]],
-  ['chars', (s) => [...s]],
+  ['toList', (s, _a, env) => chars(s, env.loc)],
+  ['toCharArray', (s, _a, env) => chars(s, env.loc)],
+  ['chars', (s, _a, env) => chars(s, env.loc)],
   ['toSet', (s) => [...new Set(s)]],
   ['getBytes', (s) => [...utf8.encode(s)].map((b) => (b > 127 ? b - 256 : b))],
   ['decodeBase64', (s, _a, env) => {
