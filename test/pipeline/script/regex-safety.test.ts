@@ -157,3 +157,36 @@ test('the shape estimate: nested or ambiguous repetition and backreferences are 
   assert.equal(regexShape('.*a.*b.*c').wide, 3);
   assert.equal(regexShape('\\d{1,3}\\.\\d{1,3}').wide, 0);
 });
+
+test('in a build: the console names the pattern and Jenkinsfile:line:col, and an HTTP server in the same process answers meanwhile', async () => {
+  const { runPipeline } = await import('../engine/harness.ts');
+  const http = await import('node:http');
+  const server = http.createServer((_req, res) => res.end('pong'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  let answered = 0;
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      const r = await fetch(`http://127.0.0.1:${port}/`);
+      if ((await r.text()) === 'pong') answered++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  try {
+    const { state, console } = await withTimeout(500, () => runPipeline(`
+pipeline {
+  agent none
+  stages { stage('S') { steps { script {
+    if (('a' * 28 + '!') ==~ /(a+)+$/) { echo 'matched' }
+  } } } }
+}`));
+    assert.equal(state.result, 'FAILURE');
+    assert.match(console, /^ERROR: the regular expression \/\(a\+\)\+\$\/ was stopped after 500 ms on a string of 29 characters: .* \(Jenkinsfile:5:30\)$/m);
+    assert.ok(answered > 0, 'HTTP requests were answered while the regex ran');
+  } finally {
+    polling = false;
+    await poll;
+    server.close();
+  }
+});
