@@ -21,6 +21,7 @@ import type {
   WhenCondition, When, BuildResult, TimeUnit, Comparator,
 } from '../model/types.ts';
 import { Interpreter, groovyTruth, toGroovyString } from '../script/interpreter.ts';
+import { findFirst, matchesWhole, type RegexSite } from '../script/regex.ts';
 import type { CallArgs, ClosureValue, ScriptHost, Value } from '../script/values.ts';
 import { getStep, stepNames } from '../steps/registry.ts';
 import { bindStepArgs, StepBindError } from '../steps/bind.ts';
@@ -680,10 +681,12 @@ export class PipelineRun {
 
   async #evalCond(cond: WhenCondition, c: ExecContext): Promise<boolean> {
     const env = this.#envOf(c);
+    const site: RegexSite = { loc: cond.loc, signal: c.signal };
+    const matches = (comparator: Comparator, pattern: string, value: string, caseSensitive: boolean) => compare(comparator, pattern, value, caseSensitive, site);
     switch (cond.type) {
       case 'branch': {
         const b = env.BRANCH_NAME;
-        return b !== undefined && matches(cond.comparator, (await this.#evalValue(cond.pattern, c)) ?? '', b, true);
+        return b !== undefined && await matches(cond.comparator, (await this.#evalValue(cond.pattern, c)) ?? '', b, true);
       }
       case 'buildingTag':
         return env.TAG_NAME !== undefined;
@@ -691,22 +694,25 @@ export class PipelineRun {
         const t = env.TAG_NAME;
         if (t === undefined) return false;
         const pat = await this.#evalValue(cond.pattern, c);
-        return pat === null || pat === '' || matches(cond.comparator, pat, t, true);
+        return pat === null || pat === '' || await matches(cond.comparator, pat, t, true);
       }
       case 'changelog': {
-        const re = new RegExp((await this.#evalValue(cond.pattern, c)) ?? '', 's');
-        return (this.#o.changes?.messages ?? []).some((msg) => re.test(msg));
+        // Java's DOTALL: a message's pattern may span its lines
+        const re = `(?s)${(await this.#evalValue(cond.pattern, c)) ?? ''}`;
+        for (const msg of this.#o.changes?.messages ?? []) if ((await findFirst(msg, re, site)) !== null) return true;
+        return false;
       }
       case 'changeset': {
         const pat = (await this.#evalValue(cond.pattern, c)) ?? '';
-        return (this.#o.changes?.files ?? []).some((f) => matches(cond.comparator, pat, f, cond.caseSensitive));
+        for (const f of this.#o.changes?.files ?? []) if (await matches(cond.comparator, pat, f, cond.caseSensitive)) return true;
+        return false;
       }
       case 'changeRequest': {
         if (env.CHANGE_ID === undefined) return false;
         for (const [attr, expr] of Object.entries(cond.attributes)) {
           const want = (await this.#evalValue(expr, c)) ?? '';
           const have = env[`CHANGE_${attr.replace(/[A-Z]/g, (ch) => `_${ch}`).toUpperCase()}`] ?? '';
-          if (!matches(cond.comparator, want, have, true)) return false;
+          if (!(await matches(cond.comparator, want, have, true))) return false;
         }
         return true;
       }
@@ -715,7 +721,7 @@ export class PipelineRun {
         const want = (await this.#evalValue(cond.value, c)) ?? '';
         const have = env[name];
         if (have === undefined) return false;
-        return cond.ignoreCase ? matches(cond.comparator, want.toLowerCase(), have.toLowerCase(), false) : matches(cond.comparator, want, have, true);
+        return matches(cond.comparator, want, have, !cond.ignoreCase); // not lowercased: that would turn a pattern's \D into \d
       }
       case 'equals': {
         const eq: Expr = { type: 'Binary', op: '==', left: cond.expected, right: cond.actual, loc: cond.loc };
@@ -790,6 +796,14 @@ export class PipelineRun {
     this.#o.listener?.step?.(rec);
     const sctx = this.#stepContext(step, c, where, rec);
     this.#log(c, `[Pipeline] ${name}`, rec.id);
+    const leaked = this.#interpolatedSecrets(args, c);
+    if (leaked.length > 0) {
+      this.#log(c, [
+        `Warning: A secret was passed to "${name}" using Groovy String interpolation, which is insecure.`,
+        `\t\t Affected argument(s) used the following variable(s): [${leaked.join(', ')}]`,
+        `\t\t Let the step read it from the environment instead: single quotes, ${name} '... $${leaked[0]} ...', not double quotes with \${${leaked[0]}}.`,
+      ].join('\n'), rec.id);
+    }
     try {
       const v = await step.run(sctx, bound);
       rec.status = 'success';
@@ -807,6 +821,29 @@ export class PipelineRun {
       this.#o.listener?.step?.(rec);
       if (step.block !== 'none' && bound.body) this.#log(c, `[Pipeline] // ${name}`, rec.id);
     }
+  }
+
+  /**
+   * The secret variables whose values a step's arguments contain: Groovy put them there (a
+   * GString, `+`), so the secret is in the step's arguments, its script file and the process
+   * list, not only in its environment, as Jenkins warns. Sorted names, [] when none.
+   */
+  #interpolatedSecrets(args: CallArgs, c: ExecContext): string[] {
+    if (this.#masker.size === 0) return [];
+    const strings: string[] = [];
+    const collect = (v: Value, depth: number): void => {
+      if (typeof v === 'string') strings.push(v);
+      else if (depth < 4 && Array.isArray(v)) for (const x of v) collect(x, depth + 1);
+      else if (depth < 4 && v instanceof Map) for (const x of v.values()) collect(x, depth + 1);
+    };
+    for (const v of args.positional) collect(v, 0);
+    if (args.named) collect(args.named, 0);
+    if (strings.length === 0) return [];
+    const names: string[] = [];
+    for (const [k, v] of Object.entries(this.#envOf(c))) {
+      if (v.length > 0 && this.#masker.isSecret(v) && strings.some((s) => s.includes(v))) names.push(k);
+    }
+    return names.sort();
   }
 
   #stepContext(step: Step, c: ExecContext, loc: Loc, rec: StepRecord | null): StepContext & { flush(): void } {
@@ -1077,12 +1114,13 @@ export function postConditionHolds(cond: PostCondition, current: BuildResult, pr
   }
 }
 
-function matches(comparator: Comparator, pattern: string, value: string, caseSensitive: boolean): boolean {
+/** A when condition's comparator; REGEXP is a Java pattern matching the whole value (regex.ts, never blocking). */
+async function compare(comparator: Comparator, pattern: string, value: string, caseSensitive: boolean, site: RegexSite): Promise<boolean> {
   switch (comparator) {
     case 'EQUALS':
       return caseSensitive ? pattern === value : pattern.toLowerCase() === value.toLowerCase();
     case 'REGEXP':
-      return new RegExp(`^(?:${pattern})$`, caseSensitive ? '' : 'i').test(value);
+      return matchesWhole(value, caseSensitive ? pattern : `(?i)${pattern}`, site);
     case 'GLOB':
       return compileAntPatterns([pattern], [], { defaultExcludes: false, caseSensitive }).matches(value);
   }

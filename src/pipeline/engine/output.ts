@@ -5,18 +5,45 @@
 // Masking must hold even when a secret is split across two chunks: a line is emitted only once
 // complete; a partial line waiting longer than IDLE_FLUSH_MS is emitted except its last
 // (longest secret - 1) bytes, which could be the start of a secret.
+//
+// A multi-line secret (a key, a JSON service account, a kubeconfig in secret text) is masked
+// whole and line by line, because a script rarely prints it whole (`head -1`, `grep`, an
+// error quoting one line). Each line is taken without its surrounding whitespace (so indented
+// or re-indented output is masked too); lines shorter than MIN_SECRET_LINE characters are not
+// masked on their own: `}`, `--` or `ab` hide nothing worth hiding and masking them would
+// garble every log line that contains them. (Jenkins masks the whole value only.)
 
 export const MASK = Buffer.from('****');
 const IDLE_FLUSH_MS = 150;
 const MAX_PENDING = 64 * 1024;
+/** The shortest line of a multi-line secret that is masked on its own. */
+export const MIN_SECRET_LINE = 4;
 
 /** The secrets of one build, masked in everything it prints. */
 export class SecretMasker {
   #secrets: Buffer[] = [];
+  /** The secrets as added (not their lines), to tell whether a value is one. */
+  #whole = new Set<string>();
   #maxLen = 0;
 
+  /** Masks `secret` from now on; a multi-line one also line by line (see the header). */
   add(secret: string): void {
     if (secret.length === 0) return;
+    this.#whole.add(secret);
+    this.#add(secret);
+    if (!/[\r\n]/.test(secret)) return;
+    for (const line of secret.split(/\r\n|\r|\n/)) {
+      const t = line.trim();
+      if (t.length >= MIN_SECRET_LINE) this.#add(t);
+    }
+  }
+
+  /** Whether `value` is one of the secrets (as added, not a line of one). */
+  isSecret(value: string): boolean {
+    return this.#whole.has(value);
+  }
+
+  #add(secret: string): void {
     const b = Buffer.from(secret, 'utf8');
     if (this.#secrets.some((s) => s.equals(b))) return;
     this.#secrets.push(b);

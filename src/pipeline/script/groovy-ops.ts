@@ -3,15 +3,15 @@
 import type { Loc } from '../syntax/ast.ts';
 import { ScriptError, scriptError } from './errors.ts';
 import { formatNumber, toGroovyString } from './format.ts';
-import { MatcherObject, PatternObject, regexFor } from './regex.ts';
-import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value } from './values.ts';
+import { MatcherObject, PatternObject } from './regex.ts';
+import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value, MAX_LIST_ITEMS } from './values.ts';
 
 /** Limits on what one value may grow to, so that a runaway script fails instead of exhausting memory. */
 export const MAX_STRING = 100 * 1024 * 1024;
-export const MAX_LIST = 10_000_000;
+export const MAX_LIST = MAX_LIST_ITEMS;
 
 export function tooLarge(what: string, loc: Loc | null): ScriptError {
-  return scriptError('limit', `too large: ${what} (Kiln limits strings to 100 MB and lists to 10,000,000 items)`, loc, 'java.lang.OutOfMemoryError');
+  return scriptError('limit', `too large: ${what} (Kiln limits strings to 100 MB and lists to 1,000,000 items)`, loc, 'java.lang.OutOfMemoryError');
 }
 
 export function checkString(s: string, loc: Loc | null): string {
@@ -307,6 +307,31 @@ function toList(v: Value): GList | null {
   return null;
 }
 
+/**
+ * A set of values under Groovy equality, for unique/intersect/minus/containsAll on big lists:
+ * numbers, strings, booleans and null (equal only to themselves, see groovyEquals) are
+ * hashed; lists, maps and other objects are compared one by one. Without it those methods
+ * were quadratic: unique() of 200,000 numbers blocked the controller for minutes.
+ */
+export class ValueSet {
+  readonly #prims = new Set<Value>();
+  readonly #objs: Value[] = [];
+  constructor(items: Iterable<Value> = []) {
+    for (const x of items) this.add(x);
+  }
+  has(v: Value): boolean {
+    if (v === null || typeof v !== 'object') return !(typeof v === 'number' && Number.isNaN(v)) && this.#prims.has(v);
+    return listContains(this.#objs, v);
+  }
+  /** Adds `v`; false when an equal value was there already. */
+  add(v: Value): boolean {
+    if (this.has(v)) return false;
+    if (v === null || typeof v !== 'object') this.#prims.add(v);
+    else this.#objs.push(v);
+    return true;
+  }
+}
+
 export function listContains(l: GList, v: Value): boolean {
   for (const x of l) if (groovyEquals(x, v)) return true;
   return false;
@@ -345,8 +370,8 @@ export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Val
     }
     case '-': {
       if (typeof a === 'string') {
-        const pat = b instanceof PatternObject ? b.pattern : null;
-        if (pat !== null) return a.replace(regexFor(pat, loc, 'once'), '');
+        // String - Pattern runs a regex, which is async (regex.ts removeFirst): the interpreter does it
+        if (b instanceof PatternObject) throw scriptError('internal', 'String - Pattern reached the synchronous operator (a Kiln bug: it must go through regex.ts removeFirst)', loc);
         const s = toGroovyString(b);
         const i = a.indexOf(s);
         return i < 0 ? a : a.slice(0, i) + a.slice(i + s.length);
@@ -354,7 +379,10 @@ export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Val
       const la = toList(a);
       if (la) {
         const lb = toList(b);
-        if (lb) return la.filter((x) => !listContains(lb, x));
+        if (lb) {
+          const drop = new ValueSet(lb);
+          return la.filter((x) => !drop.has(x));
+        }
         return la.filter((x) => !groovyEquals(x, b));
       }
       if (a instanceof Map && b instanceof Map) {
@@ -410,7 +438,9 @@ export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Val
 
 export function intersect(a: GList, b: GList): GList {
   const out: GList = [];
-  for (const x of a) if (listContains(b, x) && !listContains(out, x)) out.push(x);
+  const inB = new ValueSet(b);
+  const seen = new ValueSet();
+  for (const x of a) if (inB.has(x) && seen.add(x)) out.push(x);
   return out;
 }
 
@@ -430,7 +460,8 @@ export function isCase(caseValue: Value, v: Value, loc: Loc | null): boolean {
   if (caseValue instanceof Map) return groovyTruth(caseValue.get(mapKey(v)) ?? null);
   if (typeof caseValue === 'object' && caseValue !== null) {
     if (caseValue.kind === 'range') return rangeContains(caseValue, v);
-    if (caseValue instanceof PatternObject) return v !== null && regexFor(caseValue.pattern, loc, 'whole').test(toGroovyString(v));
+    // a Pattern runs a regex, which is async (regex.ts matchesWhole): the callers do it
+    if (caseValue instanceof PatternObject) throw scriptError('internal', 'a Pattern case reached the synchronous isCase (a Kiln bug: it must go through regex.ts matchesWhole)', loc);
   }
   if (typeof caseValue === 'string' && v !== null && typeof v !== 'string') return caseValue === toGroovyString(v);
   return groovyEquals(caseValue, v);
@@ -503,7 +534,8 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
     else l = [v];
     if (SET_TYPES.has(t)) {
       const out: GList = [];
-      for (const x of l) if (!listContains(out, x)) out.push(x);
+      const seen = new ValueSet();
+      for (const x of l) if (seen.add(x)) out.push(x);
       if (t === 'TreeSet' || t === 'SortedSet') out.sort(naturalCompare);
       return out;
     }

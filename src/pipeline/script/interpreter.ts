@@ -31,7 +31,7 @@ import { listGetAt, listMethods, listPutAt } from './methods-list.ts';
 import { mapGet, mapMethods } from './methods-map.ts';
 import { booleanMethods, callStatic, getStatic, newString, numberMethods, staticClassName } from './methods-number.ts';
 import { STRING_AS_CHARS, regexArg, stringGetAt, stringMethods } from './methods-string.ts';
-import { MatcherObject, PatternObject, javaSplit, regexFor } from './regex.ts';
+import { MatcherObject, PatternObject, checkRegex, javaSplit, matchesWhole, removeFirst, type RegexSite } from './regex.ts';
 import { StringBuilderObject } from './string-builder.ts';
 import {
   isClosure, isHostObject, isRange, rangeToList, typeName, type CallArgs, type ClosureValue, type DynamicContext, type GList,
@@ -615,6 +615,7 @@ export class Interpreter {
   private async isCaseAsync(caseValue: Value, v: Value, f: Frame, loc: Loc): Promise<boolean> {
     if (isClosure(caseValue)) return truth(await this.invokeClosure(caseValue, [v], f, loc));
     if (isHostObject(caseValue) && caseValue.entries) return isCase(await caseValue.entries(f.ctx), v, loc);
+    if (caseValue instanceof PatternObject) return v !== null && matchesWhole(formatValue(v), caseValue.pattern, { loc, signal: f.ctx.signal });
     return isCase(caseValue, v, loc);
   }
 
@@ -674,7 +675,7 @@ export class Interpreter {
           case '>': return groovyCompare(l, r, e.loc) > 0;
           case '>=': return groovyCompare(l, r, e.loc) >= 0;
           case '<=>': return Math.sign(groovyCompare(l, r, e.loc));
-          default: return arithmetic(op, l, r, e.loc);
+          default: return r instanceof PatternObject ? SLOW : arithmetic(op, l, r, e.loc); // a Pattern runs a regex: async
         }
       }
       case 'Unary': {
@@ -736,7 +737,7 @@ export class Interpreter {
           return v;
         }
         const vars = holder !== null ? holder.vars! : this.binding.has(name) ? this.binding : null;
-        if (vars === null) return SLOW;
+        if (vars === null || v instanceof PatternObject) return SLOW;
         const nv = arithmetic(e.op.slice(0, -1), vars.get(name) ?? null, v, e.loc);
         vars.set(name, nv);
         return nv;
@@ -1001,13 +1002,16 @@ export class Interpreter {
       case '=~': {
         if (l === null) throw nullPointer('Cannot match a null value with =~', loc);
         const re = regexArg(r) ?? formatValue(r);
-        regexFor(re, loc); // report a bad pattern here, where it is written
-        return new MatcherObject(formatValue(l), re, loc);
+        checkRegex(re, loc); // report a bad pattern here, where it is written
+        return MatcherObject.create(formatValue(l), re, { loc, signal: f.ctx.signal });
       }
       case '==~': {
         if (l === null) return false;
-        return regexFor(regexArg(r) ?? formatValue(r), loc, 'whole').test(formatValue(l));
+        return matchesWhole(formatValue(l), regexArg(r) ?? formatValue(r), { loc, signal: f.ctx.signal });
       }
+      case '-':
+        if (typeof l === 'string' && r instanceof PatternObject) return removeFirst(l, r.pattern, { loc, signal: f.ctx.signal });
+        return arithmetic(op, l, r, loc);
       case '<<':
         if (l instanceof StringBuilderObject) return l.append(r, loc);
         if (isHostObject(l) && l.invokeMethod) {
@@ -1034,7 +1038,7 @@ export class Interpreter {
       case '~': {
         const v = await this.eval(e.operand, scope, f);
         if (typeof v === 'string') {
-          regexFor(v, e.loc);
+          checkRegex(v, e.loc);
           return new PatternObject(v);
         }
         if (typeof v === 'number' && Number.isInteger(v)) return ~v;
@@ -1269,7 +1273,7 @@ export class Interpreter {
       const cls = this.className(obj, scope);
       if (cls !== null) {
         const ca = await this.evalArgs(e, scope, f);
-        if (cls === 'Pattern' || cls === 'java.util.regex.Pattern') return this.patternStatic(callee.name, flatArgs(ca), e.loc);
+        if (cls === 'Pattern' || cls === 'java.util.regex.Pattern') return this.patternStatic(callee.name, flatArgs(ca), { loc: e.loc, signal: f.ctx.signal });
         if (staticClassName(cls) === null) throw notSupported(`${cls}.${callee.name}()`, e.loc, REFUSED_CLASSES[simpleName(cls)] ?? 'scripts cannot reach Java classes');
         return callStatic(cls, callee.name, flatArgs(ca), e.loc);
       }
@@ -1481,6 +1485,7 @@ export class Interpreter {
       loc,
       call: (c, args) => this.invokeClosure(c, args, f, loc),
       arity: (c) => this.closureArity(c),
+      signal: f.ctx.signal,
     };
   }
 
@@ -1639,29 +1644,31 @@ export class Interpreter {
   }
 
   private async patternMethod(p: PatternObject, name: string, args: Value[], f: Frame, loc: Loc): Promise<Value> {
+    const site: RegexSite = { loc, signal: f.ctx.signal };
     switch (name) {
       case 'matcher':
-        if (args.length === 1) return new MatcherObject(formatValue(args[0] ?? null), p.pattern, loc);
+        if (args.length === 1) return MatcherObject.create(formatValue(args[0] ?? null), p.pattern, site);
         break;
       case 'pattern':
       case 'toString':
         return p.pattern;
       case 'split':
-        if (typeof args[0] === 'string') return javaSplit(args[0], p.pattern, typeof args[1] === 'number' ? args[1] : 0, loc);
+        if (typeof args[0] === 'string') return javaSplit(args[0], p.pattern, typeof args[1] === 'number' ? args[1] : 0, site);
         break;
       case 'isCase':
-        return isCase(p, args[0] ?? null, loc);
+        return this.isCaseAsync(p, args[0] ?? null, f, loc);
       case 'asPredicate':
         throw notSupported('Pattern.asPredicate()', loc);
     }
     return this.genericMethod(p, name, args, f, loc);
   }
 
-  private patternStatic(name: string, args: Value[], loc: Loc): Value {
+  private async patternStatic(name: string, args: Value[], site: RegexSite): Promise<Value> {
+    const loc = site.loc;
     switch (name) {
       case 'compile':
         if (typeof args[0] === 'string') {
-          regexFor(args[0], loc);
+          checkRegex(args[0], loc);
           return new PatternObject(typeof args[1] === 'number' && (args[1] & 2) ? `(?i)${args[0]}` : args[0]);
         }
         break;
@@ -1669,7 +1676,7 @@ export class Interpreter {
         if (typeof args[0] === 'string') return `\\Q${args[0]}\\E`;
         break;
       case 'matches':
-        if (typeof args[0] === 'string' && typeof args[1] === 'string') return regexFor(args[0], loc, 'whole').test(args[1]);
+        if (typeof args[0] === 'string' && typeof args[1] === 'string') return matchesWhole(args[1], args[0], site);
         break;
     }
     throw notSupported(`Pattern.${name}()`, loc);

@@ -11,6 +11,8 @@ export interface MethodEnv {
   call(c: ClosureValue, args: Value[]): Promise<Value>;
   /** How many parameters a closure takes: 1 for `{ it }`, 2 for `{ k, v -> }`. */
   arity(c: ClosureValue): number;
+  /** The build's abort signal: long work (a regex on a thread) stops when it aborts. */
+  readonly signal: AbortSignal;
 }
 
 /**

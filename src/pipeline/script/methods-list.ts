@@ -2,14 +2,16 @@
 // sort() and unique() change the list in place, push/pop work at the end.
 import type { Loc } from '../syntax/ast.ts';
 import { ScriptError, scriptError } from './errors.ts';
+import { interruptionOf } from '../steps/errors.ts';
 import { toGroovyString } from './format.ts';
 import {
   arithmetic, checkListSize, groovyEquals, groovyTruth, intersect, isCase, iterableToList, listContains, mapKey,
-  naturalCompare, EntryObject,
+  naturalCompare, EntryObject, ValueSet,
 } from './groovy-ops.ts';
 import {
   argClosure, argInt, arity, emptyError, indexError, lastClosure, noSignature, type Method, type MethodEnv,
 } from './methods-common.ts';
+import { PatternObject, matchesWhole } from './regex.ts';
 import { isClosure, isMap, isRange, rangeToList, type ClosureValue, type GList, type GMap, type Value } from './values.ts';
 
 function concurrentModification(loc: Loc): ScriptError {
@@ -23,11 +25,25 @@ function cmpResult(v: Value): number {
   return 0;
 }
 
-/** Stable merge sort with an async comparator (closures may call steps). */
-export async function sortAsync(items: GList, cmp: (a: Value, b: Value) => Promise<number> | number): Promise<GList> {
+/** Sets a list's content to `items` in place (a spread into splice overflows the stack past ~100,000 items). */
+export function replaceContents(l: GList, items: GList): void {
+  l.length = items.length;
+  for (let i = 0; i < items.length; i++) l[i] = items[i] ?? null;
+}
+
+/** Comparisons between event-loop turns in sortAsync: a big sort never holds the controller's thread for long. */
+const SORT_SLICE = 20_000;
+
+/**
+ * Stable merge sort with an async comparator (closures may call steps). A synchronous
+ * comparator's result is used without awaiting it; every SORT_SLICE comparisons the sort gives
+ * the event loop a turn and stops if the build was aborted.
+ */
+export async function sortAsync(items: GList, cmp: (a: Value, b: Value) => Promise<number> | number, signal?: AbortSignal): Promise<GList> {
   if (items.length < 2) return [...items];
   let a = [...items];
   let b: GList = new Array<Value>(a.length);
+  let steps = 0;
   for (let width = 1; width < a.length; width *= 2) {
     for (let lo = 0; lo < a.length; lo += 2 * width) {
       const mid = Math.min(lo + width, a.length);
@@ -36,7 +52,12 @@ export async function sortAsync(items: GList, cmp: (a: Value, b: Value) => Promi
       let j = mid;
       let k = lo;
       while (i < mid && j < hi) {
-        const r = await cmp(a[i] ?? null, a[j] ?? null);
+        const r0 = cmp(a[i] ?? null, a[j] ?? null);
+        const r = typeof r0 === 'number' ? r0 : await r0;
+        if (++steps % SORT_SLICE === 0) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (signal?.aborted) throw interruptionOf(signal);
+        }
         if (r <= 0) b[k++] = a[i++] ?? null;
         else b[k++] = a[j++] ?? null;
       }
@@ -124,7 +145,8 @@ function toArgList(v: Value, self: Value, name: string, args: Value[], loc: Loc)
 async function uniqueBy(l: GList, c: ClosureValue | null, env: MethodEnv): Promise<GList> {
   const out: GList = [];
   if (c === null) {
-    for (const x of l) if (!listContains(out, x)) out.push(x);
+    const seen = new ValueSet();
+    for (const x of l) if (seen.add(x)) out.push(x);
     return out;
   }
   if (env.arity(c) >= 2) {
@@ -135,13 +157,10 @@ async function uniqueBy(l: GList, c: ClosureValue | null, env: MethodEnv): Promi
     }
     return out;
   }
-  const keys: GList = [];
+  const keys = new ValueSet();
   for (const x of l) {
     const k = await env.call(c, [x]);
-    if (!listContains(keys, k)) {
-      keys.push(k);
-      out.push(x);
-    }
+    if (keys.add(k)) out.push(x);
   }
   return out;
 }
@@ -194,6 +213,7 @@ export function addEntry(out: GMap, r: Value, loc: Loc): void {
 
 async function grepMatch(filter: Value, x: Value, env: MethodEnv): Promise<boolean> {
   if (isClosure(filter)) return groovyTruth(await env.call(filter, [x]));
+  if (filter instanceof PatternObject) return x !== null && matchesWhole(toGroovyString(x), filter.pattern, { loc: env.loc, signal: env.signal });
   return isCase(filter, x, env.loc);
 }
 
@@ -319,7 +339,8 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
   ['contains', (l, a, env) => (arity(l, 'contains', a, 1, 1, env.loc), listContains(l, a[0] ?? null))],
   ['containsAll', (l, a, env) => {
     const other = toArgList(a[0] ?? null, l, 'containsAll', a, env.loc);
-    return other.every((x) => listContains(l, x));
+    const mine = new ValueSet(l);
+    return other.every((x) => mine.has(x));
   }],
   ['indexOf', (l, a, env) => {
     arity(l, 'indexOf', a, 1, 1, env.loc);
@@ -391,11 +412,11 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
   ['removeAll', async (l, a, env) => {
     arity(l, 'removeAll', a, 1, 1, env.loc);
     const c = lastClosure(a);
-    const other = c ? null : toArgList(a[0] ?? null, l, 'removeAll', a, env.loc);
+    const other = c ? null : new ValueSet(toArgList(a[0] ?? null, l, 'removeAll', a, env.loc));
     const keep: GList = [];
-    for (const x of l) if (!(c ? groovyTruth(await env.call(c, [x])) : listContains(other!, x))) keep.push(x);
+    for (const x of l) if (!(c ? groovyTruth(await env.call(c, [x])) : other!.has(x))) keep.push(x);
     const changed = keep.length !== l.length;
-    l.splice(0, l.length, ...keep);
+    replaceContents(l, keep);
     return changed;
   }],
   ['removeIf', async (l, a, env) => {
@@ -403,17 +424,17 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
     const keep: GList = [];
     for (const x of l) if (!groovyTruth(await env.call(c, [x]))) keep.push(x);
     const changed = keep.length !== l.length;
-    l.splice(0, l.length, ...keep);
+    replaceContents(l, keep);
     return changed;
   }],
   ['retainAll', async (l, a, env) => {
     arity(l, 'retainAll', a, 1, 1, env.loc);
     const c = lastClosure(a);
-    const other = c ? null : toArgList(a[0] ?? null, l, 'retainAll', a, env.loc);
+    const other = c ? null : new ValueSet(toArgList(a[0] ?? null, l, 'retainAll', a, env.loc));
     const keep: GList = [];
-    for (const x of l) if (c ? groovyTruth(await env.call(c, [x])) : listContains(other!, x)) keep.push(x);
+    for (const x of l) if (c ? groovyTruth(await env.call(c, [x])) : other!.has(x)) keep.push(x);
     const changed = keep.length !== l.length;
-    l.splice(0, l.length, ...keep);
+    replaceContents(l, keep);
     return changed;
   }],
   ['clear', (l) => (l.length = 0, null)],
@@ -511,24 +532,25 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
     const c = lastClosure(a);
     const mutate = a.length === 0 || a[0] !== false;
     if (a.length > (c ? 2 : 1) || (a.length >= 1 && a[0] !== false && a[0] !== true && !c)) throw noSignature(l, 'sort', a, env.loc);
-    const sorted = await sortAsync(l, closureComparator(c, env));
+    const sorted = await sortAsync(l, closureComparator(c, env), env.signal);
     if (!mutate) return sorted;
-    l.splice(0, l.length, ...sorted);
+    replaceContents(l, sorted);
     return l;
   }],
-  ['toSorted', async (l, a, env) => sortAsync(l, closureComparator(lastClosure(a), env))],
+  ['toSorted', async (l, a, env) => sortAsync(l, closureComparator(lastClosure(a), env), env.signal)],
   ['unique', async (l, a, env) => {
     const c = lastClosure(a);
     const mutate = a.length === 0 || a[0] !== false;
     const u = await uniqueBy(l, c, env);
     if (!mutate) return u;
-    l.splice(0, l.length, ...u);
+    replaceContents(l, u);
     return l;
   }],
   ['toUnique', (l, a, env) => uniqueBy(l, lastClosure(a), env)],
   ['toSet', (l) => {
     const out: GList = [];
-    for (const x of l) if (!listContains(out, x)) out.push(x);
+    const seen = new ValueSet();
+    for (const x of l) if (seen.add(x)) out.push(x);
     return out;
   }],
   ['reverse', (l, a, env) => {

@@ -189,7 +189,7 @@ export const mapMethods: Map<string, Method<GMap>> = new Map<string, Method<GMap
     const entries = [...m].map(([k, v]) => new EntryObject(k, v, m));
     const sorted = c === null
       ? entries.sort((x, y) => naturalCompare(x.key, y.key))
-      : ((await sortAsync(entries, closureComparator(c, env))) as EntryObject[]);
+      : ((await sortAsync(entries, closureComparator(c, env), env.signal)) as EntryObject[]);
     return new Map(sorted.map((e) => [e.key, e.value] as [string, Value]));
   }],
   ['plus', (m, a, env) => (arity(m, 'plus', a, 1, 1, env.loc), arithmetic('+', m, a[0] ?? null, env.loc))],

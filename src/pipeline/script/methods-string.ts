@@ -2,10 +2,10 @@
 import type { Loc } from '../syntax/ast.ts';
 import { notSupported, scriptError } from './errors.ts';
 import { toGroovyString } from './format.ts';
-import { arithmetic, checkString, groovyCompare, groovyTruth, numberFormat, parseJavaNumber, MAX_STRING, tooLarge } from './groovy-ops.ts';
+import { arithmetic, checkListSize, checkString, groovyCompare, groovyTruth, numberFormat, parseJavaNumber, MAX_STRING, tooLarge } from './groovy-ops.ts';
 import { sliceIndices } from './methods-list.ts';
 import { argClosure, argInt, argString, arity, noSignature, type Method, type MethodEnv } from './methods-common.ts';
-import { PatternObject, allMatches, javaSplit, matchValue, regexFor, replaceRegex } from './regex.ts';
+import { PatternObject, findAll, findFirst, javaSplit, matchValue, matchesWhole, removeFirst, replaceRegex, type Match, type RegexSite } from './regex.ts';
 import { isRange, type ClosureValue, type GList, type Value } from './values.ts';
 
 /** A regex argument: a string (slashy or not) or a Pattern from `~/re/`. */
@@ -89,10 +89,15 @@ function countOccurrences(s: string, sub: string): number {
 }
 
 /** Calls a closure with a regex match as Groovy does: the string, or [whole, g1, ...] spread over its parameters. */
-async function callWithMatch(env: MethodEnv, c: ClosureValue, m: RegExpExecArray): Promise<Value> {
+async function callWithMatch(env: MethodEnv, c: ClosureValue, m: Match): Promise<Value> {
   const v = matchValue(m);
   if (Array.isArray(v) && env.arity(c) > 1) return env.call(c, v);
   return env.call(c, [v]);
+}
+
+/** Where a method's regex runs: its call's position and the build's abort signal. */
+function site(env: MethodEnv): RegexSite {
+  return { loc: env.loc, signal: env.signal };
 }
 
 function toInteger(s: string, loc: Loc): number {
@@ -106,6 +111,34 @@ function isNumeric(s: string): boolean {
 }
 
 const utf8 = new TextEncoder();
+
+/** A string's characters as a list, within the list limit (a 100 MB string would be 100 million items). */
+function chars(s: string, loc: Loc): string[] {
+  checkListSize(s.length, loc);
+  return [...s];
+}
+
+/** Reversed by code point (a surrogate pair stays in order), without a list of every character. */
+function reverseString(s: string): string {
+  const parts: string[] = [];
+  const CHUNK = 8192;
+  for (let end = s.length; end > 0;) {
+    let start = Math.max(0, end - CHUNK);
+    // never split a surrogate pair between two chunks
+    if (start > 0 && s.charCodeAt(start) >= 0xdc00 && s.charCodeAt(start) <= 0xdfff) start--;
+    const codes: number[] = [];
+    for (let i = end - 1; i >= start; i--) {
+      const c = s.charCodeAt(i);
+      if (c >= 0xdc00 && c <= 0xdfff && i > start && s.charCodeAt(i - 1) >= 0xd800 && s.charCodeAt(i - 1) <= 0xdbff) {
+        codes.push(s.charCodeAt(i - 1), c);
+        i--;
+      } else codes.push(c);
+    }
+    parts.push(String.fromCharCode(...codes));
+    end = start;
+  }
+  return parts.join('');
+}
 
 export const stringMethods: Map<string, Method<string>> = new Map<string, Method<string>>([
   ['trim', (s, a, env) => (arity(s, 'trim', a, 0, 0, env.loc), s.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, ''))],
@@ -179,13 +212,13 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
     const re = regexArg(a[0]);
     if (re === null) throw noSignature(s, 'replaceAll', a, env.loc);
     const rep = a[1] ?? null;
-    if (typeof rep === 'string') return checkString(replaceRegex(s, re, rep, true, env.loc), env.loc);
+    if (typeof rep === 'string') return replaceRegex(s, re, rep, true, site(env));
     const c = argClosure(s, 'replaceAll', a, 1, env.loc);
     let out = '';
     let last = 0;
-    for (const m of allMatches(s, re, env.loc)) {
+    for (const m of await findAll(s, re, site(env))) {
       out += s.slice(last, m.index) + toGroovyString(await callWithMatch(env, c, m));
-      last = m.index + m[0].length;
+      last = m.end;
       if (out.length > MAX_STRING) throw tooLarge('the result of replaceAll', env.loc);
     }
     return out + s.slice(last);
@@ -195,17 +228,17 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
     const re = regexArg(a[0]);
     if (re === null) throw noSignature(s, 'replaceFirst', a, env.loc);
     const rep = a[1] ?? null;
-    if (typeof rep === 'string') return replaceRegex(s, re, rep, false, env.loc);
+    if (typeof rep === 'string') return replaceRegex(s, re, rep, false, site(env));
     const c = argClosure(s, 'replaceFirst', a, 1, env.loc);
-    const m = allMatches(s, re, env.loc)[0];
+    const m = await findFirst(s, re, site(env));
     if (!m) return s;
-    return s.slice(0, m.index) + toGroovyString(await callWithMatch(env, c, m)) + s.slice(m.index + m[0].length);
+    return checkString(s.slice(0, m.index) + toGroovyString(await callWithMatch(env, c, m)) + s.slice(m.end), env.loc);
   }],
   ['matches', (s, a, env) => {
     arity(s, 'matches', a, 1, 1, env.loc);
     const re = regexArg(a[0]);
     if (re === null) throw noSignature(s, 'matches', a, env.loc);
-    return regexFor(re, env.loc, 'whole').test(s);
+    return matchesWhole(s, re, site(env));
   }],
   ['find', async (s, a, env) => {
     arity(s, 'find', a, 1, 2, env.loc);
@@ -218,10 +251,10 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
       }
       throw noSignature(s, 'find', a, env.loc);
     }
-    const m = regexFor(re, env.loc, 'once').exec(s);
+    const m = await findFirst(s, re, site(env));
     if (m === null) return null;
     if (a.length === 2) return callWithMatch(env, argClosure(s, 'find', a, 1, env.loc), m);
-    return m[0];
+    return m.groups[0]!;
   }],
   ['findAll', async (s, a, env) => {
     arity(s, 'findAll', a, 1, 2, env.loc);
@@ -232,20 +265,20 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
       for (const ch of s) if (groovyTruth(await env.call(c, [ch]))) out.push(ch);
       return out;
     }
-    const ms = allMatches(s, re, env.loc);
+    const ms = await findAll(s, re, site(env));
     if (a.length === 2) {
       const c = argClosure(s, 'findAll', a, 1, env.loc);
       const out: GList = [];
       for (const m of ms) out.push(await callWithMatch(env, c, m));
       return out;
     }
-    return ms.map((m) => m[0]);
+    return ms.map((m) => m.groups[0]!);
   }],
   ['eachMatch', async (s, a, env) => {
     const re = regexArg(a[0]);
     if (re === null) throw noSignature(s, 'eachMatch', a, env.loc);
     const c = argClosure(s, 'eachMatch', a, 1, env.loc);
-    for (const m of allMatches(s, re, env.loc)) await callWithMatch(env, c, m);
+    for (const m of await findAll(s, re, site(env))) await callWithMatch(env, c, m);
     return s;
   }],
   ['split', (s, a, env) => {
@@ -253,7 +286,7 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
     if (a.length === 0) return s.split(/\s+/).filter((x) => x !== '');
     const re = regexArg(a[0]);
     if (re === null) throw noSignature(s, 'split', a, env.loc);
-    return javaSplit(s, re, a.length === 2 ? argInt(s, 'split', a, 1, env.loc) : 0, env.loc);
+    return javaSplit(s, re, a.length === 2 ? argInt(s, 'split', a, 1, env.loc) : 0, site(env));
   }],
   ['tokenize', (s, a, env) => {
     arity(s, 'tokenize', a, 0, 1, env.loc);
@@ -306,7 +339,7 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
     return padding(pad, left) + s + padding(pad, total - left);
   }],
   ['count', (s, a, env) => (arity(s, 'count', a, 1, 1, env.loc), countOccurrences(s, toGroovyString(a[0] ?? null)))],
-  ['reverse', (s) => [...s].reverse().join('')],
+  ['reverse', (s) => reverseString(s)],
   ['take', (s, a, env) => s.slice(0, Math.max(0, argInt(s, 'take', a, 0, env.loc)))],
   ['drop', (s, a, env) => s.slice(Math.max(0, argInt(s, 'drop', a, 0, env.loc)))],
   ['takeRight', (s, a, env) => {
@@ -316,7 +349,11 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
   ['dropRight', (s, a, env) => s.slice(0, Math.max(0, s.length - Math.max(0, argInt(s, 'dropRight', a, 0, env.loc))))],
   ['concat', (s, a, env) => checkString(s + argString(s, 'concat', a, 0, env.loc), env.loc)],
   ['plus', (s, a, env) => (arity(s, 'plus', a, 1, 1, env.loc), arithmetic('+', s, a[0] ?? null, env.loc))],
-  ['minus', (s, a, env) => (arity(s, 'minus', a, 1, 1, env.loc), arithmetic('-', s, a[0] ?? null, env.loc))],
+  ['minus', (s, a, env) => {
+    arity(s, 'minus', a, 1, 1, env.loc);
+    if (a[0] instanceof PatternObject) return removeFirst(s, a[0].pattern, site(env));
+    return arithmetic('-', s, a[0] ?? null, env.loc);
+  }],
   ['multiply', (s, a, env) => (arity(s, 'multiply', a, 1, 1, env.loc), arithmetic('*', s, a[0] ?? null, env.loc))],
   ['repeat', (s, a, env) => arithmetic('*', s, argInt(s, 'repeat', a, 0, env.loc), env.loc)],
   ['next', (s) => (s.length === 0 ? '\u0001' : s.slice(0, -1) + String.fromCharCode(s.charCodeAt(s.length - 1) + 1))],
@@ -339,9 +376,9 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
   ['isBigDecimal', (s) => isNumeric(s)],
   ['isDouble', (s) => isNumeric(s)],
   ['isFloat', (s) => isNumeric(s)],
-  ['toList', (s) => [...s]],
-  ['toCharArray', (s) => [...s]],
-  ['chars', (s) => [...s]],
+  ['toList', (s, _a, env) => chars(s, env.loc)],
+  ['toCharArray', (s, _a, env) => chars(s, env.loc)],
+  ['chars', (s, _a, env) => chars(s, env.loc)],
   ['toSet', (s) => [...new Set(s)]],
   ['getBytes', (s) => [...utf8.encode(s)].map((b) => (b > 127 ? b - 256 : b))],
   ['decodeBase64', (s, _a, env) => {

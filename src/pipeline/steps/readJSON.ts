@@ -2,6 +2,9 @@ import { defineStep } from './types.ts';
 import { StepFailure } from './errors.ts';
 import { str } from './args.ts';
 import { fromJson } from '../script/values.ts';
+import { MAX_JSON_CHARS, checkText, readLimited } from './parse-limits.ts';
+
+const HINT = 'extract the part you need with a tool in sh (jq) instead';
 
 export default defineStep({
   name: 'readJSON',
@@ -17,10 +20,11 @@ export default defineStep({
     const file = str(args, 'file');
     const text = str(args, 'text');
     if ((file === undefined) === (text === undefined)) throw new StepFailure('readJSON: give exactly one of file or text');
-    const source = file !== undefined ? (await ctx.workspace().readFile(ctx.resolvePath(file))).toString('utf8') : text ?? '';
+    const source = file !== undefined ? await readLimited(ctx, 'readJSON', file, MAX_JSON_CHARS, HINT) : checkText('readJSON', text ?? '', MAX_JSON_CHARS, HINT);
     try {
       return fromJson(JSON.parse(source));
     } catch (err) {
+      if (err instanceof RangeError) throw new StepFailure(`readJSON: ${file ?? 'text'} is nested too deeply to convert (${err.message}); ${HINT}`);
       throw new StepFailure(`readJSON: ${file ?? 'text'} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
   },

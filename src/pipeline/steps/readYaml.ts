@@ -3,6 +3,9 @@ import { StepFailure } from './errors.ts';
 import { str } from './args.ts';
 import { fromJson } from '../script/values.ts';
 import { parseAllDocuments } from 'yaml';
+import { MAX_YAML_ALIASES, MAX_YAML_CHARS, checkText, readLimited } from './parse-limits.ts';
+
+const HINT = 'extract the part you need with a tool in sh (yq) instead';
 
 export default defineStep({
   name: 'readYaml',
@@ -18,8 +21,9 @@ export default defineStep({
     const text = str(args, 'text');
     if (file === undefined && text === undefined) throw new StepFailure('readYaml: give file or text');
     let source = '';
-    if (file !== undefined) source += (await ctx.workspace().readFile(ctx.resolvePath(file))).toString('utf8');
+    if (file !== undefined) source += await readLimited(ctx, 'readYaml', file, MAX_YAML_CHARS, HINT);
     if (text !== undefined) source += (source ? '\n' : '') + text;
+    checkText('readYaml', source, MAX_YAML_CHARS, HINT);
     const docs = parseAllDocuments(source);
     const list = Array.isArray(docs) ? docs : [docs];
     const values = [];
@@ -29,7 +33,14 @@ export default defineStep({
         const where = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
         throw new StepFailure(`readYaml: ${file ?? 'text'} is not valid YAML${where}: ${e.message.split('\n')[0] ?? ''}`);
       }
-      values.push(fromJson(d.toJS()));
+      let js: unknown;
+      try {
+        js = d.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+      } catch (err) {
+        // an alias bomb (billion laughs): each alias expands to copies of copies
+        throw new StepFailure(`readYaml: ${file ?? 'text'}: ${err instanceof Error ? err.message : String(err)} (Kiln allows ${MAX_YAML_ALIASES} aliases per collection, as Jenkins' readYaml does)`);
+      }
+      values.push(fromJson(js as Parameters<typeof fromJson>[0]));
     }
     return values.length === 1 ? values[0] ?? null : values;
   },

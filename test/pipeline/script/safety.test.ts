@@ -200,3 +200,31 @@ test('each over a huge range does not build the list first (which would be too l
   const { value } = await run("def n = 0\ntry { (1..20000000).each { n += it\n if (it == 3) error 'enough' } } catch (e) { n += 100 }\nn");
   assert.equal(value, 106);
 });
+
+test('(1..1e9).toList() and a string of 20 million characters as a list fail at once with the limit and the position', async () => {
+  const e1 = await caught(run('def x = 1\ndef l = (1..1000000000).toList()'));
+  assert.ok(e1 instanceof ScriptError && e1.code === 'limit', String(e1));
+  assert.match(e1.message, /^too large: the range 1\.\.1000000000 as a list \(1000000000 items\)/);
+  assert.equal(e1.loc?.start.line, 2);
+  const e2 = await caught(run("def s = 'ab' * 10000000\ns.toList()"));
+  assert.ok(e2 instanceof ScriptError && /too large: a list of 20000000 items \(Kiln limits strings to 100 MB and lists to 1,000,000 items\)/.test(e2.message), String(e2));
+  assert.equal(e2.loc?.start.line, 2);
+});
+
+test('whole-list work on big lists: unique/minus/intersect are not quadratic, sort lets timers run and can be aborted', async () => {
+  const { value } = await run('def l = (1..200000).toList()\n[l.unique().size(), (l - l.collect { it + 1 }).size(), l.intersect(l.collect { it + 1 }).size(), (l + [[1], [1]]).unique().size(), l.toSet().size()]');
+  assert.deepEqual(value, [200000, 1, 199999, 200001, 200000]);
+  let ticks = 0;
+  const t = setInterval(() => { ticks++; }, 5);
+  const sorted = await run('def l = (1..1000000).toList().reverse()\nl.sort()\n[l[0], l[-1], l.size()]');
+  clearInterval(t);
+  assert.deepEqual(sorted.value, [1, 1000000, 1000000]);
+  assert.ok(ticks > 0, 'timers ran during the sort');
+  const err = await caught(run('def l = (1..1000000).toList().reverse()\nl.sort()', { signal: abortAfter(50) }));
+  assert.ok(err instanceof Interrupted, String(err));
+});
+
+test('String.reverse keeps surrogate pairs and handles long strings', async () => {
+  assert.equal((await run("'ab\u{1F600}c'.reverse()")).value, 'c\u{1F600}ba');
+  assert.equal((await run("def s = ('ab' * 100000).reverse()\n[s.size(), s[0], s[-1]]")).value?.toString(), ['200000', 'b', 'a'].toString());
+});
