@@ -1,4 +1,6 @@
-// kiln controller: starts the controller and says where to look.
+// kiln controller: starts the controller and says where to look. A controller that cannot start
+// (a home on a full or read-only disk, a store it cannot open, ...) exits with status 1 and the
+// reason on stderr; it never stays up half-started.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../controller/config.ts';
 
@@ -50,7 +52,16 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const { startController } = await import('../controller/app.ts');
-  const c = await startController(config, { log: (line) => process.stdout.write(`${line}\n`) });
+  let c;
+  try {
+    c = await startController(config, { log: (line) => process.stdout.write(`${line}\n`) });
+  } catch (err) {
+    process.stderr.write(`kiln controller: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    // startController closes what it opened; should anything still hold the event loop, the
+    // process ends all the same once stderr is out.
+    setTimeout(() => process.exit(1), 2000).unref();
+    return 1;
+  }
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = () => {

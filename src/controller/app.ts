@@ -17,6 +17,13 @@
 //
 // Credentials (credentials.ts): encrypted in the store with <home>/secrets/credentials.key,
 // made on first start; a key file that exists but is unusable stops the start.
+//
+// Disks (health.ts): the start writes, syncs and removes a file in the home and in its builds
+// folder first; a home that cannot take writes (full, read-only, not permitted) stops the start
+// with the reason, before anything listens. Whatever fails later in the start closes what was
+// opened (the port included) and rejects, so `kiln controller` exits with the reason instead of
+// answering 500 forever. Once started, a disk or store that fails degrades GET /api/v1/health
+// (the log store and the build manager report to it) until its probe passes again.
 import { createHash, randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -25,7 +32,8 @@ import type { AddressInfo } from 'node:net';
 import type { ControllerConfig } from './config.ts';
 import { openStore } from '../store/index.ts';
 import { StoreError, type AgentLauncher, type Store } from '../store/types.ts';
-import { LogStore } from './logstore.ts';
+import { LogStore, ioErrorText } from './logstore.ts';
+import { Health, writeProbe } from './health.ts';
 import { AgentHub } from '../backends/remote/hub.ts';
 import { Scheduler, BUILT_IN_NODE, type QueueItem } from './scheduler.ts';
 import { BuildManager } from './builds.ts';
@@ -84,17 +92,28 @@ interface Waiter {
 export async function startController(cfg: ControllerConfig, o: { log?: (line: string) => void } = {}): Promise<ControllerHandle> {
   const log = o.log ?? (() => {});
   const t0 = performance.now();
+  await checkWritable(cfg.home);
   await fsp.mkdir(path.join(cfg.home, 'secrets'), { recursive: true, mode: 0o700 });
   const key = await controllerKey(cfg.home);
   const store = await openStore({ home: cfg.home, ...(cfg.databaseUrl ? { url: cfg.databaseUrl } : {}) });
   const auth = new AuthService({ store, home: cfg.home, adminToken: cfg.adminToken, log });
   await auth.init().catch(async (err: unknown) => { await store.close(); throw err; });
   const credentials = await openCredentials({ home: cfg.home, store, log, audit: (e) => void auth.audit({ ...e, address: '' }) }).catch(async (err: unknown) => { await store.close(); throw err; });
-  const logs = new LogStore(cfg.home);
-  const files = new BuildFiles(cfg.home);
 
   // Live changes for GET /api/v1/events (events.ts).
   const events = new EventBus();
+  const health = new Health({ log, onChange: () => events.publish({ type: 'health', data: {} }) });
+  health.start();
+  // A console that cannot be written fails its build (builds.ts); the controller's disk problem is this one.
+  const logs = new LogStore(cfg.home, {
+    onWriteError: (_build, err) => health.report({
+      id: `disk:logs:${err.code}`, component: 'disk',
+      message: `build consoles cannot be written: ${ioErrorText(err.cause)}; builds fail until it is fixed`,
+      detail: err.message,
+      probe: writeProbe(path.dirname(err.file)),
+    }),
+  });
+  const files = new BuildFiles(cfg.home);
   const queueChanged = () => events.publish({ type: 'queue', data: {} });
   // Executor requests waiting for the scheduler, by queue item id.
   const waiters = new Map<string, Waiter>();
@@ -304,7 +323,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   let publicUrl = cfg.publicUrl;
   let agentUrl = cfg.agentUrl;
   // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
-  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, credentials, events: {
+  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, credentials, health, events: {
     jobSettingsChanged: (job) => void triggers.sync(job.id),
     // b.state is a masked copy: made only when someone listens.
     buildChanged: (b) => {
@@ -410,7 +429,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   let ready = false;
   const startedAt = Date.now();
   const app = buildHttp({
-    store, builds, files, logs, queue, agents, auth, events,
+    store, builds, files, logs, queue, agents, auth, events, health,
     get publicUrl() { return publicUrl; },
     ready: async () => ready,
     metrics: async () => metricsText({ scheduler, hub, builds, store, startedAt }),
@@ -423,33 +442,58 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   registerCloudRoutes(app, { store, credentials, auth });
   registerWeb(app, { publicUrl: () => publicUrl });
   const detach = hub.attach(app.server);
-  await app.listen({ port: cfg.port, host: cfg.host });
-  const addr = app.server.address() as AddressInfo;
-  if (cfg.port === 0) {
-    const fix = (u: string) => u.replace(/:0\/$/, `:${addr.port}/`);
-    publicUrl = fix(publicUrl);
-    agentUrl = fix(agentUrl);
-  }
-  const url = publicUrl;
-
-  // Builds the last controller left unfinished: queued ones start now; running ones cannot be
-  // resumed yet, so they end ABORTED with the reason.
-  for (const b of await store.builds.listUnfinished()) {
-    if (b.status === 'queued' && b.startedAt === null) {
-      await store.builds.update(b.id, { status: 'finished', result: 'NOT_BUILT', message: 'the controller restarted before this build started; started again as a new build', endedAt: Date.now() });
-      await builds.trigger(b.job, { params: b.params, causes: [...b.causes, { type: 'restart', description: `Restarted after the controller stopped (was #${b.number})` }], scm: b.scm }).catch(() => {});
-    } else {
-      await store.builds.update(b.id, { status: 'finished', result: 'ABORTED', message: 'the controller stopped while this build ran (running builds do not resume yet)', endedAt: Date.now() });
+  const stop = async (): Promise<void> => {
+    ready = false;
+    events.close();
+    health.close();
+    triggers.close(); // --- triggers
+    for (const b of builds.live.values()) b.run?.abort('Aborted: the controller is stopping');
+    await Promise.allSettled([...builds.live.values()].map((b) => b.done));
+    await pods.close().catch(() => {}); // idle pods (idleMinutes) go with the controller
+    // Agents' sockets first: an upgraded connection would keep the HTTP server open.
+    await Promise.all([sshAgents.close(), hub.close()]);
+    detach();
+    await app.close();
+    scheduler.close();
+    await builtIn?.close();
+    await logs.close();
+    await store.close();
+  };
+  let url: string;
+  try {
+    await app.listen({ port: cfg.port, host: cfg.host });
+    const addr = app.server.address() as AddressInfo;
+    if (cfg.port === 0) {
+      const fix = (u: string) => u.replace(/:0\/$/, `:${addr.port}/`);
+      publicUrl = fix(publicUrl);
+      agentUrl = fix(agentUrl);
     }
-  }
-  await triggers.start(); // --- triggers: arm every job's cron / pollSCM timer
-  for (const a of await store.agents.list()) if (a.launcher.type === 'ssh') sshAgents.start(a.name);
-  // Pods a previous run of this controller left behind (in the background: a cloud may be slow).
-  void pods.sweep().catch((e: unknown) => log(`kubernetes: sweeping leftover pods failed: ${(e as Error).message}`));
-  if ((await store.clouds.list()).some((c) => c.type === 'docker')) {
-    void sweepPods(new Engine(), [`kiln.controller=${controllerId}`])
-      .then((n) => { if (n.containers > 0) log(`docker: removed ${n.containers} container(s) and ${n.volumes} volume(s) a previous run left`); })
-      .catch((e: unknown) => log(`docker: sweeping leftover containers failed: ${(e as Error).message}`));
+    url = publicUrl;
+
+    // Builds the last controller left unfinished: queued ones start now; running ones cannot be
+    // resumed yet, so they end ABORTED with the reason.
+    for (const b of await store.builds.listUnfinished()) {
+      if (b.status === 'queued' && b.startedAt === null) {
+        await store.builds.update(b.id, { status: 'finished', result: 'NOT_BUILT', message: 'the controller restarted before this build started; started again as a new build', endedAt: Date.now() });
+        await builds.trigger(b.job, { params: b.params, causes: [...b.causes, { type: 'restart', description: `Restarted after the controller stopped (was #${b.number})` }], scm: b.scm })
+          .catch((e: unknown) => log(`${b.job} #${b.number} was queued when the controller stopped; starting it again failed: ${(e as Error).message}`));
+      } else {
+        await store.builds.update(b.id, { status: 'finished', result: 'ABORTED', message: 'the controller stopped while this build ran (running builds do not resume yet)', endedAt: Date.now() });
+      }
+    }
+    await triggers.start(); // --- triggers: arm every job's cron / pollSCM timer
+    for (const a of await store.agents.list()) if (a.launcher.type === 'ssh') sshAgents.start(a.name);
+    // Pods a previous run of this controller left behind (in the background: a cloud may be slow).
+    void pods.sweep().catch((e: unknown) => log(`kubernetes: sweeping leftover pods failed: ${(e as Error).message}`));
+    if ((await store.clouds.list()).some((c) => c.type === 'docker')) {
+      void sweepPods(new Engine(), [`kiln.controller=${controllerId}`])
+        .then((n) => { if (n.containers > 0) log(`docker: removed ${n.containers} container(s) and ${n.volumes} volume(s) a previous run left`); })
+        .catch((e: unknown) => log(`docker: sweeping leftover containers failed: ${(e as Error).message}`));
+    }
+  } catch (err) {
+    // Started half-way: nothing may keep listening (or holding the store) for a start that failed.
+    await stop().catch(() => {});
+    throw err;
   }
   ready = true;
   log(`Kiln is ready at ${url} (home ${cfg.home}, ${store.kind} store, started in ${Math.round(performance.now() - t0)} ms)`);
@@ -468,22 +512,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     hub,
     triggers,
     credentials,
-    async close() {
-      ready = false;
-      events.close();
-      triggers.close(); // --- triggers
-      for (const b of builds.live.values()) b.run?.abort('Aborted: the controller is stopping');
-      await Promise.allSettled([...builds.live.values()].map((b) => b.done));
-      await pods.close().catch(() => {}); // idle pods (idleMinutes) go with the controller
-      // Agents' sockets first: an upgraded connection would keep the HTTP server open.
-      await Promise.all([sshAgents.close(), hub.close()]);
-      detach();
-      await app.close();
-      scheduler.close();
-      await builtIn?.close();
-      await logs.close();
-      await store.close();
-    },
+    close: stop,
   };
 }
 
@@ -509,7 +538,37 @@ async function controllerKey(home: string): Promise<string> {
     return (await fsp.readFile(file, 'utf8')).trim();
   } catch {
     const key = randomBytes(32).toString('hex');
-    await fsp.writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async () => {});
-    return (await fsp.readFile(file, 'utf8')).trim();
+    await fsp.writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async (err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return; // another start made it first: use that one
+      await fsp.rm(file, { force: true }); // not a torn key for the next start to read
+      throw new Error(`cannot write the agent key ${file}: ${ioErrorText(err)}`);
+    });
+    const read = (await fsp.readFile(file, 'utf8')).trim();
+    if (!/^[0-9a-f]{64}$/.test(read)) throw new Error(`the agent key ${file} is damaged (not 64 hex digits): remove it to make a new one (connected agents then need their new secrets)`);
+    return read;
+  }
+}
+
+/**
+ * Refuses to start on a home that cannot take writes: writes, syncs and removes a small file in
+ * the home and in its builds folder, and says why not (full, read-only, not permitted) and where.
+ */
+async function checkWritable(home: string): Promise<void> {
+  for (const dir of [home, path.join(home, 'builds')]) {
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+      await writeProbe(dir)();
+    } catch (err) {
+      throw new Error(`${ioErrorText(err)} in ${dir}: Kiln needs to write there (its store, build logs and files); ${hint(err)}`);
+    }
+  }
+}
+
+function hint(err: unknown): string {
+  switch ((err as { code?: string }).code) {
+    case 'ENOSPC': case 'EDQUOT': return 'free some space (old builds, artifacts) and start again';
+    case 'EROFS': return 'mount it read-write (or give --home another directory) and start again';
+    case 'EPERM': case 'EACCES': return 'let the user Kiln runs as write there (owner, mode, immutable attribute) and start again';
+    default: return 'fix it and start again';
   }
 }

@@ -39,6 +39,7 @@ import type { StageRecord } from '../pipeline/engine/state.ts';
 import { registerAuth } from './auth/http.ts';
 import { AuthError, type AuthService, type Principal } from './auth/service.ts';
 import type { EventBus, LiveEvent } from './events.ts';
+import type { Health } from './health.ts';
 
 export interface QueueView {
   list(): { id: string; job: string; number: number | null; label: string | null; why: string; since: number }[];
@@ -85,6 +86,8 @@ export interface HttpContext {
   publicUrl: string;
   auth: AuthService;
   events: EventBus;
+  /** What is wrong with the controller now (health.ts); GET /api/v1/health checks and shows it. */
+  health: Health;
 }
 
 const JOB_NAME = '^[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}){0,9}$';
@@ -134,7 +137,14 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   // ---------------------------------------------------------------------------------------------
   // system
 
-  app.get('/api/v1/health', async () => ({ status: 'ok' }));
+  // Liveness and what is wrong: `{ status: 'ok' }`, or 'degraded' with the problems (a full or
+  // read-only disk, a store refusing writes) and, for a logged-in caller, their details. Each
+  // request probes the problems again, so it says 'ok' as soon as the cause is gone. Always 200:
+  // a restart would not fix a disk and would end every running build.
+  app.get('/api/v1/health', async (req) => {
+    await ctx.health.check();
+    return ctx.health.view(req.principal !== null);
+  });
   app.get('/api/v1/ready', async (_req, reply) => ((await ctx.ready()) ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await ctx.metrics()));
 
