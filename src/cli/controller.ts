@@ -62,6 +62,12 @@ export async function main(argv: string[]): Promise<number> {
     setTimeout(() => process.exit(1), 2000).unref();
     return 1;
   }
+  // Every write and background task in the controller has an owner (a build that fails with the
+  // reason, or the health); should one still escape, it is a bug to report, not a reason to end
+  // every running build.
+  process.on('unhandledRejection', (err: unknown) => {
+    process.stderr.write(`kiln controller: BUG: an unhandled error (please report it; the controller goes on): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  });
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = () => {

@@ -154,7 +154,11 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   const agentChanged = (name: string, online: boolean) => events.publish({ type: 'agent', data: { name, online } });
   // Pod agents are no scheduler nodes: their pod's build holds them.
   const setOnline = (name: string, online: boolean) => { if (!podAgents.has(name) && scheduler.nodes().some((n) => n.name === name)) scheduler.setOnline(name, online); };
-  hub.on('online', (a) => { log(`agent ${a.name} is online (${a.hostname}, ${a.os})`); void syncNode(a.name, true); agentChanged(a.name, true); });
+  hub.on('online', (a) => {
+    log(`agent ${a.name} is online (${a.hostname}, ${a.os})`);
+    void syncNode(a.name, true).catch((e: unknown) => log(`agent ${a.name}: reading its record to schedule on it failed: ${(e as Error).message}`));
+    agentChanged(a.name, true);
+  });
   hub.on('reconnected', (a) => { log(`agent ${a.name} reconnected`); setOnline(a.name, true); agentChanged(a.name, true); });
   hub.on('disconnected', (a) => { log(`agent ${a.name} disconnected; waiting ${cfg.agentGraceSeconds} s for it to come back`); setOnline(a.name, false); agentChanged(a.name, false); });
   hub.on('offline', (a, reason) => { log(`agent ${a.name} is offline: ${reason}`); setOnline(a.name, false); agentChanged(a.name, false); });
@@ -324,7 +328,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   let agentUrl = cfg.agentUrl;
   // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
   const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, credentials, health, events: {
-    jobSettingsChanged: (job) => void triggers.sync(job.id),
+    jobSettingsChanged: (job) => void triggers.sync(job.id).catch((e: unknown) => log(`triggers: re-reading job '${job.name}' failed: ${(e as Error).message}`)),
     // b.state is a masked copy: made only when someone listens.
     buildChanged: (b) => {
       if (events.subscribers === 0) return;
