@@ -32,7 +32,11 @@ export interface ExecSpec {
   argv: string[];
   /** Absolute working directory on the node (inside the workspace, or the workspace itself). */
   cwd: string;
-  /** The whole environment of the process (the backend adds nothing but what it must, e.g. PATH when absent). */
+  /**
+   * The environment of the process. The backend adds nothing but what describes its node, under
+   * these: the local backend an allow-list of its own environment (backends/local/host-env.ts:
+   * PATH, HOME, USER, locale, never KILN_*), or a default PATH.
+   */
   env: Record<string, string>;
   /** Bytes written to the process's stdin, which is then closed; stdin is /dev/null when absent. */
   stdin?: Buffer | string;

@@ -52,11 +52,13 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const { startController } = await import('../controller/app.ts');
+  const { HomeError } = await import('../controller/home.ts');
   let c;
   try {
     c = await startController(config, { log: (line) => process.stdout.write(`${line}\n`) });
   } catch (err) {
-    process.stderr.write(`kiln controller: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    // A home whose secrets cannot be kept private says what to do itself (home.ts).
+    process.stderr.write(err instanceof HomeError ? `kiln controller: ${err.message}\n` : `kiln controller: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
     // startController closes what it opened; should anything still hold the event loop, the
     // process ends all the same once stderr is out.
     setTimeout(() => process.exit(1), 2000).unref();

@@ -4,10 +4,17 @@
 //            [--input approve|reject] [--branch NAME] [--job NAME] [--json]
 //
 // Validates first (nothing runs when the Jenkinsfile has errors), then runs it on the local
-// backend with the workspace in the current directory, prints the console live and a summary
-// of the stages. Each run is kept under .kiln/runs/N/ (build.json, console.log, artifacts/,
-// tests.json), which gives currentBuild.number and previousBuild, and post { changed / fixed /
-// regression } their meaning.
+// backend, prints the console live and a summary of the stages. Each run is kept under
+// .kiln/runs/N/ (build.json, console.log, artifacts/, tests.json), which gives
+// currentBuild.number and previousBuild, and post { changed / fixed / regression } their meaning.
+//
+// The workspace is a copy of the current directory in .kiln/workspace/N (run-workspace.ts says
+// what is copied and why), so `cleanWs()`, `deleteDir()` or `git clean` in a pipeline never
+// delete the user's own files; the copies of earlier finished runs are removed when a run
+// starts. A custom workspace that leads back into the project directory is refused.
+// `--workspace DIR` (`--workspace .` for the current directory) runs in DIR itself, as told; even
+// then Kiln's own history (.kiln/runs) survives a pipeline that empties its workspace, and a
+// run whose history cannot be saved still ends with the build's exit code, saying why.
 //
 // Exit codes: 0 SUCCESS, 1 FAILURE, 2 invalid Jenkinsfile or usage, 3 UNSTABLE, 4 ABORTED, 5 NOT_BUILT.
 import { parseArgs } from 'node:util';
@@ -30,6 +37,7 @@ import { formatDuration } from '../pipeline/steps/args.ts';
 import { toolVariable } from '../pipeline/steps/tool.ts';
 import { withDockerAgents } from '../backends/docker/agents.ts';
 import { withDockerPods } from '../backends/docker/pod-agents.ts';
+import { copyProject, type ProjectCopy } from './run-workspace.ts';
 
 export const EXIT: Record<BuildResult, number> = { SUCCESS: 0, FAILURE: 1, UNSTABLE: 3, ABORTED: 4, NOT_BUILT: 5 };
 
@@ -39,7 +47,10 @@ Runs a Jenkinsfile (default ./Jenkinsfile) on this machine, with no server.
 
 options:
   -p, --param NAME=VALUE   a build parameter (repeatable)
-  -w, --workspace DIR      the workspace (default: the current directory)
+  -w, --workspace DIR      run in DIR itself: --workspace . lets the pipeline change (and
+                           cleanWs / deleteDir delete) the files of the current directory
+                           (default: a copy of it in .kiln/workspace/N; with git: tracked and
+                           untracked files, .gitignore respected)
   --credentials FILE       credentials for withCredentials / credentials('id'), as JSON or YAML:
                              { "id": { "type": "secretText", "secret": "..." }, ... }
                            types: secretText, usernamePassword (username, password), secretFile
@@ -190,16 +201,35 @@ export async function main(argv: string[]): Promise<number> {
 
   // 2. Run.
   const cwd = process.cwd();
-  const workspace = path.resolve(values.workspace ?? cwd);
   const stateDir = path.join(cwd, '.kiln');
+  const copies = path.join(stateDir, 'workspace');
   const run = await newRunDir(stateDir);
   const job = values.job ?? path.basename(cwd);
+  let workspace: string;
+  let copied: ProjectCopy | null = null;
+  if (values.workspace !== undefined) workspace = path.resolve(values.workspace);
+  else {
+    workspace = path.join(copies, String(run.number));
+    await removeOldCopies(stateDir, run.number);
+    try {
+      copied = await copyProject(cwd, workspace);
+    } catch (err) {
+      process.stderr.write(`kiln run: could not copy ${cwd} to the workspace ${workspace}: ${(err as Error).message}; run with --workspace . to use the directory itself\n`);
+      return 2;
+    }
+    process.stderr.write(`kiln run: the workspace is a copy of ${cwd} in ${workspace} (${copied.files} files: ${copied.how}); `
+      + `the pipeline cannot change your files (--workspace . runs in ${cwd} itself)\n`);
+  }
+  /** Whether a workspace path is the project directory, holds it, or lies in it outside the copies. */
+  const inProject = (p: string) => within(cwd, p) || (within(p, cwd) && !within(p, copies));
   const artifactsDir = path.join(run.dir, 'artifacts');
   const consoleOut = values.json ? process.stderr : process.stdout;
   const logFile: WriteStream = createWriteStream(path.join(run.dir, 'console.log'));
+  logFile.once('error', (err) => process.stderr.write(`kiln run: the console is not kept in ${run.dir}: ${err.message}\n`));
   const stashes = new Map<string, StashFile[]>();
   const reports: TestReport[] = [];
-  const backend = new LocalBackend({ root: path.join(stateDir, 'workspace'), nodeName: 'local', labels: ['local', os.platform()] });
+  // The run history survives a pipeline that empties a workspace holding it (--workspace .).
+  const backend = new LocalBackend({ root: copies, nodeName: 'local', labels: ['local', os.platform()], keep: [path.join(stateDir, 'runs')] });
 
   const credential = async (id: string): Promise<Credential> => {
     const c = credentials.get(id);
@@ -216,7 +246,12 @@ export async function main(argv: string[]): Promise<number> {
         throw new StepFailure(`internal error: agent ${req.type} reached the local node provider`, { loc: req.loc });
       }
       if (req.label) log(`kiln run: running the steps for label '${req.label}' on this machine`);
-      const ws = await backend.allocate({ build, path: req.customWorkspace ? path.resolve(workspace, req.customWorkspace) : workspace });
+      const where = req.customWorkspace ? path.resolve(workspace, req.customWorkspace) : workspace;
+      if (copied && inProject(where)) {
+        throw new StepFailure(`customWorkspace '${req.customWorkspace ?? ''}' is ${where}, in your own project directory ${cwd}: kiln run works on a copy so that `
+          + 'a pipeline cannot delete your files; give a path inside the workspace, or run with --workspace . to let it work in the directory itself', { loc: req.loc });
+      }
+      const ws = await backend.allocate({ build, path: where });
       return { workspace: ws, release: () => ws.release() };
     },
   };
@@ -326,18 +361,44 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSigint);
     await backend.close();
   }
-  await new Promise<void>((resolve) => logFile.end(resolve));
-  await fsp.writeFile(path.join(run.dir, 'build.json'), JSON.stringify(state, null, 2));
-  if (reports.length > 0) await fsp.writeFile(path.join(run.dir, 'tests.json'), JSON.stringify(reports, null, 2));
-
-  if (loaded.model.kind === 'declarative' && loaded.model.options.buildDiscarder) {
-    await discardOldRuns(path.join(stateDir, 'runs'), loaded.model.options.buildDiscarder);
+  await new Promise<void>((resolve) => { if (logFile.destroyed) resolve(); else logFile.end(resolve); });
+  // The build is over: failing to keep its record (the pipeline removed .kiln, say) is said, and
+  // the exit code is still the build's.
+  try {
+    await fsp.mkdir(run.dir, { recursive: true });
+    await fsp.writeFile(path.join(run.dir, 'build.json'), JSON.stringify(state, null, 2));
+    if (reports.length > 0) await fsp.writeFile(path.join(run.dir, 'tests.json'), JSON.stringify(reports, null, 2));
+    if (loaded.model.kind === 'declarative' && loaded.model.options.buildDiscarder) {
+      await discardOldRuns(path.join(stateDir, 'runs'), loaded.model.options.buildDiscarder);
+    }
+  } catch (err) {
+    process.stderr.write(`kiln run: could not keep this run in ${run.dir}: ${(err as Error).message}\n`);
   }
 
   const out = values.json ? process.stderr : process.stdout;
   out.write('\n' + summary(state, run.dir, existsSync(artifactsDir) ? artifactsDir : null, reports) + '\n');
+  out.write(copied ? `Workspace: ${workspace} (a copy; your files in ${cwd} are untouched)\n` : `Workspace: ${workspace}\n`);
   if (values.json) process.stdout.write(JSON.stringify(state) + '\n');
   return EXIT[state.result ?? 'FAILURE'];
+}
+
+function within(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+}
+
+/**
+ * Removes the workspace copies (.kiln/workspace/N, N@tmp) of earlier runs that finished (or whose
+ * record is gone), so that only the last one stays to look at; a run still going keeps its copy.
+ */
+async function removeOldCopies(stateDir: string, current: number): Promise<void> {
+  const copies = path.join(stateDir, 'workspace');
+  for (const name of await fsp.readdir(copies).catch(() => [] as string[])) {
+    const n = Number(name.replace(/@tmp$/, ''));
+    if (!Number.isInteger(n) || n <= 0 || n >= current) continue;
+    const runDir = path.join(stateDir, 'runs', String(n));
+    if (existsSync(runDir) && !existsSync(path.join(runDir, 'build.json'))) continue; // still running
+    await fsp.rm(path.join(copies, name), { recursive: true, force: true }).catch(() => {});
+  }
 }
 
 function processEnv(): Record<string, string> {

@@ -4,7 +4,8 @@
 //
 // Agents: an agent is defined in the store (POST /api/v1/agents) with its labels and
 // executors; it connects with the secret derived from its name. While connected it is a node
-// of the scheduler. Each `agent` directive of a running pipeline asks the scheduler for an
+// of the scheduler, with the record's labels and executors: what the agent announces in its
+// hello (labels, executors) is ignored and, when it differs, logged. Each `agent` directive of a running pipeline asks the scheduler for an
 // executor whose node's labels match; the build then runs that part on the agent through its
 // RemoteBackend. The controller's own node ('built-in') has 0 executors unless configured.
 //
@@ -17,6 +18,12 @@
 //
 // Credentials (credentials.ts): encrypted in the store with <home>/secrets/credentials.key,
 // made on first start; a key file that exists but is unusable stops the start.
+//
+// The host (home.ts): the home is made 0700 and secrets/ 0700 with 0600 files before anything
+// else (looser modes are tightened, with a warning). Builds on the controller's executors run
+// as the controller's user with an allow-listed environment (backends/local/host-env.ts: never
+// KILN_ADMIN_TOKEN and friends), but could still read the home: with executors > 0 the start
+// log says so loudly, and admins see it on the agents page (GET /api/v1/agents `builtIn`).
 //
 // Disks (health.ts): the start writes, syncs and removes a file in the home and in its builds
 // folder first; a home that cannot take writes (full, read-only, not permitted) stops the start
@@ -31,6 +38,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { ControllerConfig } from './config.ts';
 import { openStore } from '../store/index.ts';
+import { controllerExecutorsWarning, secureHome } from './home.ts';
 import { StoreError, type AgentLauncher, type Store } from '../store/types.ts';
 import { LogStore, ioErrorText } from './logstore.ts';
 import { Health, writeProbe } from './health.ts';
@@ -43,12 +51,14 @@ import type { AgentRequest, AllocatedNode, NodeProvider } from '../pipeline/engi
 import type { BuildRef, Backend } from '../backends/types.ts';
 import { LocalBackend } from '../backends/local/local.ts';
 import { StepFailure, interruptionOf } from '../pipeline/steps/errors.ts';
-import { metricsText } from './metrics.ts';
+import { ControllerMetrics } from './metrics.ts';
+import { PodSlots } from '../backends/pod-slots.ts';
 import { TriggerScheduler, syncOnJobRoutes } from './triggers.ts';
-import { registerWebhooks } from './webhooks.ts';
+import { registerWebhooks, webhookCaller, webhookSecretOf } from './webhooks.ts';
 import { openCredentials, type CredentialService } from './credentials.ts';
 import { registerCredentialRoutes } from './credentials-http.ts';
 import { AuthService } from './auth/service.ts';
+import { SECURITY_HEADERS } from './auth/http.ts';
 import { EventBus } from './events.ts';
 import { registerWeb } from './web.ts';
 import { registerCloudRoutes } from './clouds.ts';
@@ -92,13 +102,16 @@ interface Waiter {
 export async function startController(cfg: ControllerConfig, o: { log?: (line: string) => void } = {}): Promise<ControllerHandle> {
   const log = o.log ?? (() => {});
   const t0 = performance.now();
+  await secureHome(cfg.home, log);
   await checkWritable(cfg.home);
-  await fsp.mkdir(path.join(cfg.home, 'secrets'), { recursive: true, mode: 0o700 });
+  const executorsWarning = controllerExecutorsWarning(cfg.executors, cfg.home);
   const key = await controllerKey(cfg.home);
   const store = await openStore({ home: cfg.home, ...(cfg.databaseUrl ? { url: cfg.databaseUrl } : {}) });
   const auth = new AuthService({ store, home: cfg.home, adminToken: cfg.adminToken, log });
   await auth.init().catch(async (err: unknown) => { await store.close(); throw err; });
   const credentials = await openCredentials({ home: cfg.home, store, log, audit: (e) => void auth.audit({ ...e, address: '' }) }).catch(async (err: unknown) => { await store.close(); throw err; });
+  // Webhooks' secret: the configured one, or <home>/secrets/webhook.secret made now (webhooks.ts).
+  const hookSecret = await webhookSecretOf(cfg.home, cfg.webhookSecret).catch(async (err: unknown) => { await store.close(); throw err; });
 
   // Live changes for GET /api/v1/events (events.ts).
   const events = new EventBus();
@@ -115,6 +128,8 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   });
   const files = new BuildFiles(cfg.home);
   const queueChanged = () => events.publish({ type: 'queue', data: {} });
+  // Pod slots of the capped clouds, Docker and Kubernetes alike: waits are in the queue.
+  const podSlots = new PodSlots({ onChange: queueChanged });
   // Executor requests waiting for the scheduler, by queue item id.
   const waiters = new Map<string, Waiter>();
   const scheduler = new Scheduler<null>({
@@ -138,16 +153,27 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     // Agents defined in the store, and the agents of pods this controller made (while they exist).
     authorize: async (name) => podAgents.has(name) || (await store.agents.get(name)) !== null,
     log: (line) => log(`agents: ${line}`),
+    responseHeaders: SECURITY_HEADERS,
+    // NODE_LABELS in builds: the configured labels (a pod's agent has none configured: its own).
+    configuredLabels: (name) => (podAgents.has(name) ? null : scheduler.nodes().find((n) => n.name === name)?.labels ?? null),
   });
+  // The agent's record is the truth about it: its labels and executors are what the scheduler
+  // uses. What an agent's hello announces (its --labels / --executors, or anything a modified
+  // agent claims) never widens that; a difference is logged once per session, so an operator
+  // sees an agent started with stale flags or one that tries to take other builds.
   const syncNode = async (name: string, online: boolean) => {
     const rec = await store.agents.get(name);
     if (!rec) return;
-    const info = hub.agent(name);
-    // An SSH agent's own labels are the record's (passed when launched), possibly from before a PUT.
-    const labels = [...new Set([...rec.labels, ...(rec.launcher.type === 'ssh' ? [] : info?.labels ?? [])])];
-    if (!scheduler.nodes().some((n) => n.name === name)) scheduler.addNode({ name, labels, executors: rec.executors, online });
+    const claimed = hub.agent(name);
+    if (claimed) {
+      const extra = claimed.labels.filter((l) => !rec.labels.includes(l));
+      if (extra.length > 0 || claimed.executors !== rec.executors) {
+        log(`agent ${name} announced ${extra.length > 0 ? `labels ${extra.join(', ')} it is not configured with` : ''}${extra.length > 0 && claimed.executors !== rec.executors ? ' and ' : ''}${claimed.executors !== rec.executors ? `${claimed.executors} executor(s)` : ''}; ignored: it has the labels and executors of its configuration (labels ${rec.labels.join(', ') || '(none)'}, ${rec.executors} executor(s); change them with PUT /api/v1/agents/${name})`);
+      }
+    }
+    if (!scheduler.nodes().some((n) => n.name === name)) scheduler.addNode({ name, labels: rec.labels, executors: rec.executors, online });
     else {
-      scheduler.setLabels(name, labels);
+      scheduler.setLabels(name, rec.labels);
       scheduler.setOnline(name, online);
     }
   };
@@ -232,6 +258,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       forget: (name) => { podAgents.delete(name); },
     },
     log,
+    slots: podSlots,
   });
 
   // Docker clouds: pods on one engine (backends/docker), for kubernetes agents when no Kubernetes
@@ -253,7 +280,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     const key = JSON.stringify(c.settings);
     let entry = dockerClouds.get(c.name);
     if (!entry || entry.key !== key) {
-      entry = { key, nodes: dockerCloudNodes(podBase, dockerCloudOf(c.name, c.settings), { labels: { 'kiln.controller': controllerId } }) };
+      entry = { key, nodes: dockerCloudNodes(podBase, dockerCloudOf(c.name, c.settings), { labels: { 'kiln.controller': controllerId }, slots: podSlots }) };
       dockerClouds.set(c.name, entry);
     }
     return entry.nodes;
@@ -335,7 +362,25 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       const st = b.state;
       events.publish({ type: 'build', data: { job: b.job.name, number: b.number, status: st?.status ?? 'queued', result: st?.result ?? null } });
     },
+    buildFinished: (_b, result, durationMs) => metrics.buildFinished(result, durationMs),
+    queueChanged,
   } });
+  const metrics = new ControllerMetrics({
+    queueLength: () => {
+      const s = scheduler.stats();
+      return s.waiting + s.quiet + builds.pendingBuilds().length + podSlots.waiting().length;
+    },
+    executors: () => {
+      const s = scheduler.stats();
+      return { busy: s.busyExecutors, idle: s.idleExecutors };
+    },
+    agents: async () => {
+      const all = await store.agents.list();
+      return { online: all.filter((a) => hub.isOnline(a.name)).length, total: all.length };
+    },
+    buildsRunning: () => [...builds.live.values()].filter((b) => b.started).length,
+    startedAt: Date.now(),
+  });
   const triggers = new TriggerScheduler({ store, builds, log: (line) => log(line) });
   // --- end triggers
 
@@ -345,13 +390,13 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
         const w = waiters.get(i.id);
         return { id: i.id, job: i.job, number: w?.number ?? i.build, label: i.label, why: i.why, since: i.enqueuedAt };
       }),
-      ...builds.waitingBuilds().map((w) => ({ id: w.id, job: w.job, number: w.number, label: null, why: w.why, since: Date.now() })),
-      ...pods.waiting().map((w) => ({ id: w.id, job: w.job, number: w.number, label: null, why: w.why, since: w.since })),
+      ...builds.pendingBuilds().map((w) => ({ id: w.id, job: w.job, number: w.number, label: null, why: w.why, since: w.since })),
+      ...podSlots.waiting().map((w) => ({ id: w.id, job: w.job, number: w.number, label: null, why: w.why, since: w.since })),
     ],
     cancel: async (id) => {
       if (await builds.cancelWaiting(id)) return true;
       // Cancelling a wait for a pod aborts the build that waits.
-      const podWait = pods.waiting().find((w) => w.id === id);
+      const podWait = podSlots.waiting().find((w) => w.id === id);
       if (podWait) {
         const b = await store.builds.getByNumber(podWait.job, podWait.number);
         if (b) builds.abort(b.id);
@@ -409,8 +454,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
         ...(input.workdir !== undefined ? { workdir: input.workdir } : {}),
       });
       scheduler.setExecutors(name, rec.executors);
-      const info = hub.agent(name);
-      scheduler.setLabels(name, [...new Set([...rec.labels, ...(rec.launcher.type === 'ssh' ? [] : info?.labels ?? [])])]);
+      scheduler.setLabels(name, rec.labels);
       if (relaunch && (cur.launcher.type === 'ssh' || rec.launcher.type === 'ssh')) {
         // The running agent was started with the old settings (or dialled in): end it, launch anew.
         log(`agent ${name}: launch settings changed; relaunching`);
@@ -428,18 +472,25 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       return true;
     },
     launchLog: async (name) => ((await store.agents.get(name)) ? sshAgents.log(name) : null),
+    builtIn: () => ({ executors: cfg.executors, busyExecutors: scheduler.nodes().find((n) => n.name === BUILT_IN_NODE)?.busy ?? 0, warning: executorsWarning }),
   };
 
   let ready = false;
-  const startedAt = Date.now();
   const app = buildHttp({
     store, builds, files, logs, queue, agents, auth, events, health,
     get publicUrl() { return publicUrl; },
     ready: async () => ready,
-    metrics: async () => metricsText({ scheduler, hub, builds, store, startedAt }),
+    metrics: () => metrics.text(),
   });
   // --- triggers: webhook routes, and job create/update/delete re-reads the schedules.
-  registerWebhooks(app, { store, builds, log: (line) => log(line), secret: cfg.webhookSecret });
+  // A configured secret refuses unsigned pushes; with the generated one they make Kiln look at the branch.
+  registerWebhooks(app, {
+    store, builds, log: (line) => log(line), secret: hookSecret.secret, secretSource: hookSecret.source,
+    unsigned: hookSecret.source.kind === 'configured' ? 'refuse' : 'poll',
+    poll: (job, cause) => triggers.pollNow(job, cause),
+    caller: webhookCaller(auth),
+    publicUrl: () => publicUrl,
+  });
   syncOnJobRoutes(app, triggers);
   // --- end triggers
   registerCredentialRoutes(app, credentials, auth);
@@ -451,8 +502,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     events.close();
     health.close();
     triggers.close(); // --- triggers
-    for (const b of builds.live.values()) b.run?.abort('Aborted: the controller is stopping');
-    await Promise.allSettled([...builds.live.values()].map((b) => b.done));
+    await builds.close('Aborted: the controller is stopping');
     await pods.close().catch(() => {}); // idle pods (idleMinutes) go with the controller
     // Agents' sockets first: an upgraded connection would keep the HTTP server open.
     await Promise.all([sshAgents.close(), hub.close()]);
@@ -504,7 +554,10 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   log(`Agents connect to ${agentUrl}agent`);
   if (auth.setupNeeded) log(`Kiln is locked until set up: open ${url} and unlock it with the initial admin password in ${auth.passwordFile}`);
   if (cfg.adminToken) log('The configured admin token (adminToken / KILN_ADMIN_TOKEN) is accepted as an admin');
-  if (!cfg.webhookSecret) log('Webhooks (/api/v1/webhooks/*) are accepted unsigned: anyone who can reach Kiln can start the builds of a repository; set webhookSecret (KILN_WEBHOOK_SECRET) and the same secret in GitHub/GitLab');
+  if (executorsWarning) log(`WARNING: ${executorsWarning}`);
+  if (hookSecret.source.kind === 'generated') {
+    log(`Webhooks (/api/v1/webhooks/*) signed with the secret in ${hookSecret.source.file} (admins see it with the hook URLs on each job's page) build the commit they name; unsigned ones only make Kiln look at the branch, as pollSCM does`);
+  }
   if (!url.startsWith('https:') && !/^http:\/\/(127\.|localhost[:/]|\[::1\])/.test(url)) {
     log(`WARNING: ${url} is plain HTTP on a network address: passwords and session cookies cross the network in clear; serve Kiln behind TLS and set its public URL to https://`);
   }

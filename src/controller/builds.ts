@@ -2,7 +2,7 @@
 // the log and the live views up to date as it runs.
 //
 //   trigger → store row (number allocated) → [quiet period / disableConcurrentBuilds wait]
-//   → load the Jenkinsfile (inline, or from git) → validate → PipelineRun with:
+//   → [abortPrevious: older builds of the job are superseded] → load the Jenkinsfile (inline, or from git) → validate → PipelineRun with:
 //        nodes    = the controller's NodeProvider (agents through the scheduler)
 //        services = stashes/artifacts on disk, test reports in the store, other jobs here,
 //                   credentials from the credentials store (credentials.ts), scoped by job name
@@ -11,6 +11,15 @@
 //
 // A build starts the moment it is triggered (the pipeline itself runs in the controller, like
 // Jenkins' flyweight task); what waits for an executor is each `agent` it asks for.
+//
+// Before it starts, a build can be pending here: in its job's quiet period, or blocked by
+// `disableConcurrentBuilds()` while another build of the job has started and not finished
+// (FIFO per job). Both are listed in the queue (`pendingBuilds`) and can be cancelled
+// (NOT_BUILT). With `disableConcurrentBuilds(abortPrevious: true)` a build does not wait: as in
+// Jenkins' workflow-job, the new build supersedes the job's older ones. Older pending builds end
+// NOT_BUILT at once (Jenkins' queue would have folded them into the new one); older started
+// builds are aborted when the new one starts (after its quiet period), and their console says
+// "Superseded by #N" (Jenkins' DisableConcurrentBuildsJobProperty.CancelledCause).
 //
 // Every write a build makes has an owner, so none fails unnoticed and none can end the process:
 // a console that cannot be created or written (a full disk, an unwritable or read-only file)
@@ -32,14 +41,15 @@ import type { BuildState, StageRecord, StepRecord } from '../pipeline/engine/sta
 import type { PipelineModel, BuildResult } from '../pipeline/model/types.ts';
 import type { InputOutcome } from '../pipeline/steps/types.ts';
 import { Interrupted, StepFailure } from '../pipeline/steps/errors.ts';
+import { formatDuration } from '../pipeline/steps/args.ts';
 import type { Value } from '../pipeline/script/values.ts';
 import { LockManager } from '../pipeline/engine/locks.ts';
 import type { Build, BuildCause, BuildParams, BuildScm, Job, JsonValue, Store } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import type { BuildFiles } from './files.ts';
 import { LogWriteError, ioErrorText, type LogStore } from './logstore.ts';
-import { scrubSecrets, secretsOf, type CredentialService } from './credentials.ts';
 import { writeProbe, type Health } from './health.ts';
+import { scrubSecrets, secretsOf, type CredentialService } from './credentials.ts';
 
 const run = promisify(execFile);
 
@@ -49,20 +59,49 @@ export interface BuildEvents {
   inputChanged?(build: LiveBuild, input: PendingInput, pending: boolean): void;
   /** A build cached the job's parameters, options and triggers from its Jenkinsfile (triggers.ts re-arms). */
   jobSettingsChanged?(job: Job): void;
+  /** A build ended with `result` after running `durationMs` (null: cancelled before it started). */
+  buildFinished?(build: LiveBuild, result: BuildResult, durationMs: number | null): void;
+  /** A build started or stopped waiting to start (the queue changed). */
+  queueChanged?(): void;
 }
 
-/** A build that is running in this controller right now. */
+/** A build of this controller that has not finished: pending (quiet period, blocked) or started. */
 export interface LiveBuild {
   id: string;
   job: Job;
   number: number;
+  /** Past its quiet period and any disableConcurrentBuilds wait: loading its Jenkinsfile or running. */
+  started: boolean;
   run: PipelineRun | null;
   state: BuildState | null;
   done: Promise<void>;
   /** Milestones this build has passed. */
   milestones: Set<number>;
+  /** An abort asked for after it started and before its PipelineRun exists (what to say, the result). */
+  abortRequested: { message: string; result: 'ABORTED' | 'NOT_BUILT' } | null;
   /** Why its console could not be written ("no space left on device writing the console of app #3"): the build fails with it. */
   logError: string | null;
+}
+
+/** A build waiting to start, as the queue shows it. */
+export interface PendingBuild {
+  id: string;
+  job: string;
+  number: number;
+  why: string;
+  /** When it started to wait (ms since the epoch). */
+  since: number;
+}
+
+interface Pending {
+  live: LiveBuild;
+  build: Build;
+  since: number;
+  /** In the quiet period until then (the timer runs), or null: blocked by disableConcurrentBuilds. */
+  quietUntil: number | null;
+  timer: NodeJS.Timeout | null;
+  start: () => void;
+  resolveDone: () => void;
 }
 
 export interface TriggerOptions {
@@ -94,9 +133,8 @@ export class BuildManager {
   readonly #health: Health | null;
   /** Lines for the end of failed builds' consoles that the disk refused: written when the health recovers. */
   readonly #notes = new Map<string, string>();
-  /** Builds waiting because their job disallows concurrent builds, per job id, in order. */
-  readonly #waiting = new Map<string, { build: Build; script: string | undefined; start: () => void }[]>();
-  readonly #durations: number[] = [];
+  /** Builds not started yet (quiet period, or blocked by disableConcurrentBuilds), by build id, in trigger order. */
+  readonly #pending = new Map<string, Pending>();
   /** Per job: the highest build number that passed each milestone ordinal. */
   readonly #milestones = new Map<string, Map<number, number>>();
 
@@ -112,11 +150,6 @@ export class BuildManager {
     this.#health?.onRecovered(() => this.#writeNotes());
   }
 
-  /** Recent build durations in ms (for metrics). */
-  get durations(): readonly number[] {
-    return this.#durations;
-  }
-
   buildUrl(job: string, number: number): string {
     return `${this.#url()}job/${job.split('/').map(encodeURIComponent).join('/job/')}/${number}/`;
   }
@@ -129,7 +162,7 @@ export class BuildManager {
     const params = checkParams(job, o.params ?? {});
     const causes = o.causes ?? [{ type: 'api', description: 'Started by an API call' }];
     const build = await this.#store.builds.create(job.name, { params, causes, scm: o.scm ?? null });
-    const live: LiveBuild = { id: build.id, job, number: build.number, run: null, state: null, done: Promise.resolve(), milestones: new Set(), logError: null };
+    const live: LiveBuild = { id: build.id, job, number: build.number, started: false, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, logError: null };
     // Open the log now, so that someone following it from this moment waits for the first line.
     // A log that cannot be made fails the build when it starts (with the reason), not the trigger.
     try {
@@ -140,72 +173,138 @@ export class BuildManager {
     let resolveDone!: () => void;
     live.done = new Promise((r) => { resolveDone = r; });
     this.live.set(build.id, live);
+    const abortPrevious = job.options.disableConcurrentBuilds?.abortPrevious === true;
     const start = () => {
-      void this.#run(live, build, o.script).finally(() => {
-        this.live.delete(build.id);
-        resolveDone();
-        this.#startNextWaiting(job.id);
-      });
+      this.#pending.delete(build.id);
+      if (abortPrevious) this.#supersede(live, { started: true });
+      live.started = true;
+      void this.#run(live, build, o.script).finally(() => this.#ended(live, resolveDone));
     };
-    const quiet = (job.options.quietPeriod ?? 0) * 1000;
+    // Started builds of the job that this one must wait for (disableConcurrentBuilds without abortPrevious).
+    const mustWait = () => job.options.disableConcurrentBuilds !== null && !abortPrevious && (this.#startedOf(job.id, build.id) !== undefined || this.#blockedOf(job.id).some((p) => p.live.number < build.number));
     const go = () => {
-      if (job.options.disableConcurrentBuilds && this.#runningOf(job.id, build.id)) {
-        const q = this.#waiting.get(job.id) ?? [];
-        q.push({ build, script: o.script, start });
-        this.#waiting.set(job.id, q);
-        const patch = { message: `Build #${this.#runningOf(job.id, build.id)?.number ?? '?'} is already in progress` };
-        void this.#update(build, patch, 'why it waits');
-        return;
-      }
-      start();
+      const p = this.#pending.get(build.id);
+      if (p) { p.timer = null; p.quietUntil = null; }
+      if (!mustWait()) { start(); return; }
+      const blocked: Pending = p ?? { live, build, since: Date.now(), quietUntil: null, timer: null, start, resolveDone };
+      this.#pending.set(build.id, blocked);
+      void this.#update(build, { message: this.#why(blocked) }, 'why it waits');
+      this.#events.queueChanged?.();
     };
-    if (quiet > 0) setTimeout(go, quiet).unref();
-    else go();
+    if (abortPrevious) this.#supersede(live, { started: false });
+    const quiet = (job.options.quietPeriod ?? 0) * 1000;
+    if (quiet > 0) {
+      const p: Pending = { live, build, since: Date.now(), quietUntil: Date.now() + quiet, timer: null, start, resolveDone };
+      p.timer = setTimeout(go, quiet);
+      p.timer.unref();
+      this.#pending.set(build.id, p);
+      this.#events.queueChanged?.();
+    } else {
+      go();
+    }
     return build;
   }
 
-  #runningOf(jobId: string, except: string): LiveBuild | undefined {
-    for (const b of this.live.values()) if (b.job.id === jobId && b.id !== except && b.run !== null) return b;
+  /** A started build of the job other than `except`. */
+  #startedOf(jobId: string, except: string): LiveBuild | undefined {
+    for (const b of this.live.values()) if (b.job.id === jobId && b.id !== except && b.started) return b;
     return undefined;
   }
 
-  #startNextWaiting(jobId: string): void {
-    const q = this.#waiting.get(jobId);
-    const next = q?.shift();
-    if (q && q.length === 0) this.#waiting.delete(jobId);
-    next?.start();
+  /** The job's builds blocked by disableConcurrentBuilds, oldest first. */
+  #blockedOf(jobId: string): Pending[] {
+    return [...this.#pending.values()].filter((p) => p.live.job.id === jobId && p.quietUntil === null).sort((a, b) => a.live.number - b.live.number);
   }
 
-  /** Waiting for the job's running build (disableConcurrentBuilds). */
-  waitingBuilds(): { id: string; job: string; number: number; why: string }[] {
-    const out: { id: string; job: string; number: number; why: string }[] = [];
-    for (const q of this.#waiting.values()) {
-      for (const w of q) {
-        const running = this.#runningOf(w.build.jobId, w.build.id);
-        out.push({ id: w.build.id, job: w.build.job, number: w.build.number, why: `Build #${running?.number ?? '?'} is already in progress` });
-      }
+  /**
+   * The controller is stopping: started builds are aborted with `message` (resolves when they
+   * have ended); pending ones stay queued in the store, where the next start picks them up.
+   */
+  async close(message: string): Promise<void> {
+    for (const p of this.#pending.values()) if (p.timer) clearTimeout(p.timer);
+    const started = [...this.live.values()].filter((b) => b.started);
+    for (const b of this.#pending.values()) { this.live.delete(b.live.id); b.resolveDone(); }
+    this.#pending.clear();
+    for (const b of started) this.abort(b.id, message);
+    await Promise.allSettled(started.map((b) => b.done));
+  }
+
+  #ended(live: LiveBuild, resolveDone: () => void): void {
+    this.live.delete(live.id);
+    resolveDone();
+    // disableConcurrentBuilds: the job's oldest blocked build starts now.
+    const next = this.#blockedOf(live.job.id)[0];
+    if (next && !this.#startedOf(live.job.id, next.live.id)) {
+      next.start();
+      this.#events.queueChanged?.();
     }
-    return out;
   }
 
-  /** Cancels a build that has not started running; false when it is not waiting. */
+  /**
+   * disableConcurrentBuilds(abortPrevious: true): `newer` supersedes the job's older builds.
+   * Pending ones end NOT_BUILT now; with `started`, running ones are interrupted too, and end
+   * NOT_BUILT as in workflow-job (it interrupts the previous build with Result.NOT_BUILT).
+   */
+  #supersede(newer: LiveBuild, o: { started: boolean }): void {
+    const why = `Superseded by #${newer.number}`;
+    for (const b of [...this.live.values()]) {
+      if (b.job.id !== newer.job.id || b.number >= newer.number) continue;
+      if (this.#pending.has(b.id)) void this.#cancelPending(b.id, why);
+      else if (o.started && b.started) this.abort(b.id, why, 'NOT_BUILT');
+    }
+  }
+
+  #why(p: Pending): string {
+    if (p.quietUntil !== null) return `In the quiet period. Expires in ${formatDuration(Math.max(0, p.quietUntil - Date.now()))}`;
+    const running = this.#startedOf(p.live.job.id, p.live.id);
+    if (running) return `Build #${running.number} is already in progress`;
+    const before = this.#blockedOf(p.live.job.id).find((x) => x.live.number < p.live.number);
+    return before ? `Waiting for build #${before.live.number} to run first` : 'Starting';
+  }
+
+  /** Builds waiting to start (quiet period, disableConcurrentBuilds), oldest first, each with why. */
+  pendingBuilds(): PendingBuild[] {
+    return [...this.#pending.values()].map((p) => ({ id: p.live.id, job: p.live.job.name, number: p.live.number, why: this.#why(p), since: p.since }));
+  }
+
+  /** Cancels a build that has not started (NOT_BUILT); false when it is not pending. */
   async cancelWaiting(buildId: string): Promise<boolean> {
-    for (const [jobId, q] of this.#waiting) {
-      const i = q.findIndex((w) => w.build.id === buildId);
-      if (i < 0) continue;
-      q.splice(i, 1);
-      if (q.length === 0) this.#waiting.delete(jobId);
-      await this.#store.builds.update(buildId, { status: 'finished', result: 'NOT_BUILT', message: 'Cancelled while waiting', endedAt: Date.now() });
-      this.live.delete(buildId);
-      return true;
-    }
-    return false;
+    return this.#cancelPending(buildId, 'Cancelled while waiting');
   }
 
-  abort(buildId: string): boolean {
+  async #cancelPending(buildId: string, message: string): Promise<boolean> {
+    const p = this.#pending.get(buildId);
+    if (!p) return false;
+    this.#pending.delete(buildId);
+    if (p.timer) clearTimeout(p.timer);
+    this.#events.queueChanged?.();
+    const log = logRef(p.live.job.id, p.live.number);
+    try {
+      await this.#logs.append(log, `${message}\nFinished: NOT_BUILT\n`).catch(() => {});
+      await this.#logs.finish(log).catch(() => {});
+      await this.#store.builds.update(buildId, { status: 'finished', result: 'NOT_BUILT', message, endedAt: Date.now() });
+    } finally {
+      // Kept live until recorded: a console follower waits for `done`, then reads the result.
+      this.live.delete(buildId);
+      p.resolveDone();
+    }
+    this.#events.buildChanged?.(p.live);
+    this.#events.buildFinished?.(p.live, 'NOT_BUILT', null);
+    // A build blocked behind this one may go now.
+    const next = this.#blockedOf(p.live.job.id)[0];
+    if (next && !this.#startedOf(p.live.job.id, next.live.id)) next.start();
+    return true;
+  }
+
+  /**
+   * Aborts a started build (its running steps are interrupted; post blocks run): `message` is
+   * what its console says. False when it has not started or has finished.
+   */
+  abort(buildId: string, message = 'Aborted by user', result: 'ABORTED' | 'NOT_BUILT' = 'ABORTED'): boolean {
     const b = this.live.get(buildId);
-    if (!b?.run) return false;
-    b.run.abort();
+    if (!b?.started) return false;
+    if (b.run) b.run.abort(message, result);
+    else b.abortRequested ??= { message, result };
     return true;
   }
 
@@ -424,6 +523,13 @@ export class BuildManager {
       causes: build.causes.map((c) => ({ type: causeType(c), ...(c.userId ? { detail: c.userId } : {}) })),
       listener,
     });
+    if (live.abortRequested !== null) {
+      // Aborted while its Jenkinsfile was being read: nothing ran.
+      const { message, result } = live.abortRequested;
+      say(`${message}\nFinished: ${result}`);
+      await this.#finish(live, build, { result, message, state: null, startedAt });
+      return;
+    }
     live.run = pr;
     Object.defineProperty(live, 'state', { get: () => scrub(stateRow(pr.state)), configurable: true, enumerable: true });
     this.#events.buildChanged?.(live);
@@ -460,9 +566,8 @@ export class BuildManager {
       const usedBy = () => credentials.buildFinished(live.job.id, build.number); // usedBy = the last build's
       await usedBy().catch((err: unknown) => this.#storeFailed(build, 'which credentials it used', err, usedBy));
     }
-    this.#durations.push(endedAt - r.startedAt);
-    if (this.#durations.length > 1000) this.#durations.splice(0, this.#durations.length - 1000);
     this.#events.buildChanged?.(live);
+    this.#events.buildFinished?.(live, result, endedAt - r.startedAt);
     try {
       const job = await this.#store.jobs.getById(live.job.id);
       if (job?.options.buildDiscarder) {

@@ -13,13 +13,14 @@
 //   agent grace    --agent-grace S    KILN_AGENT_GRACE      agentGraceSeconds    60
 //   config file    --config FILE      KILN_CONFIG           -                    <home>/kiln.yaml if present
 //   admin token    -                  KILN_ADMIN_TOKEN      adminToken           none
-//   webhook secret -                   KILN_WEBHOOK_SECRET   webhookSecret        none (webhooks unsigned)
+//   webhook secret -                   KILN_WEBHOOK_SECRET   webhookSecret        <home>/secrets/webhook.secret (made at first start)
 //
 // The admin token is for automation (provisioning scripts, `scripts/up.ts`, tests): a bearer
 // token with the admin role that exists only while it is configured, never stored. At least 32
 // characters. The webhook secret is the shared secret webhooks are signed with (GitHub's
-// X-Hub-Signature-256, GitLab's X-Gitlab-Token); secrets are not taken as flags, which every
-// user of the machine can read in the process list.
+// X-Hub-Signature-256, GitLab's X-Gitlab-Token); configured, it also refuses unsigned pushes,
+// where with the one made at first start they only make Kiln look at the branch (webhooks.ts).
+// Secrets are not taken as flags, which every user of the machine can read in the process list.
 //
 // The host defaults to 127.0.0.1: until a deployment puts Kiln behind its own authentication
 // and TLS, nothing should listen on other interfaces by accident.
@@ -40,7 +41,7 @@ export interface ControllerConfig {
   configFile: string | null;
   /** A configured admin API token (automation), or null. */
   adminToken: string | null;
-  /** The webhooks' shared secret, or null when webhooks are accepted unsigned. */
+  /** The webhooks' configured shared secret, or null (then one is made in <home>/secrets/). */
   webhookSecret: string | null;
 }
 

@@ -55,6 +55,8 @@ export interface AgentsView {
   remove(name: string): Promise<boolean>;
   /** The launch log of an SSH agent (empty for inbound ones); null when there is no such agent. */
   launchLog(name: string): Promise<string[] | null>;
+  /** The controller's own executors, with the warning about them (null without them). */
+  builtIn?(): { executors: number; busyExecutors: number; warning: string | null };
 }
 
 export interface AgentInfo {
@@ -478,7 +480,14 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   // The connect command holds the agent's secret: only admins see it.
   const shown = (req: FastifyRequest, a: AgentInfo): AgentInfo =>
     principal(req).role === 'admin' ? a : { ...a, command: a.command.replace(/--secret \S+/, "--secret '<secret: admins only>'") };
-  app.get('/api/v1/agents', async (req) => ({ agents: (await ctx.agents.list()).map((a) => shown(req, a)) }));
+  // builtIn: the controller's own executors; the warning about them (builds there can read its secrets) is for admins.
+  app.get('/api/v1/agents', async (req) => {
+    const b = ctx.agents.builtIn?.() ?? { executors: 0, busyExecutors: 0, warning: null };
+    return {
+      agents: (await ctx.agents.list()).map((a) => shown(req, a)),
+      builtIn: { ...b, warning: principal(req).role === 'admin' ? b.warning : null },
+    };
+  });
   app.post('/api/v1/agents', {
     schema: {
       body: {

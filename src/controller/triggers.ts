@@ -13,6 +13,12 @@
 //                          SCM change" and scm { url, branch, commit }.
 // A disabled job, a deleted job and a job without schedules have no timer.
 //
+// `pollNow(job, cause)` does what pollSCM does, now, for a job with or without a schedule: the
+// webhooks (webhooks.ts) use it for a push nobody vouches for (unsigned, no user), which may
+// only make Kiln look at the branch. Calls for one job while a poll of it runs share the one
+// poll that starts after it (so a push is never answered by a look taken before it arrived,
+// and a flood of them costs at most two `git ls-remote` at a time per job).
+//
 // When: `start()` arms every job at controller start. `sync(jobId)` re-reads one job (the
 // build manager calls it when a build caches new triggers); `syncAll()` re-reads all of them
 // (`syncOnJobRoutes` calls it on job create/update/delete through the HTTP API). At fire
@@ -24,7 +30,7 @@
 // Timers longer than setTimeout's limit (~24.8 days, e.g. @yearly) are re-armed in steps.
 import { execFile } from 'node:child_process';
 import type { FastifyInstance } from 'fastify';
-import type { Build, Job, JsonValue, Store } from '../store/types.ts';
+import type { Build, BuildCause, Job, JsonValue, Store } from '../store/types.ts';
 import type { TriggerOptions } from './builds.ts';
 import { nextFire, parseCron, type CronTable } from '../util/cron.ts';
 
@@ -102,6 +108,8 @@ const realClock: TriggerClock = {
   clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
+const SCM_CAUSE: BuildCause = { type: 'scm', description: 'Started by an SCM change' };
+
 /** setTimeout's longest delay; longer waits are re-armed when it goes off. */
 const MAX_DELAY = 2 ** 31 - 1;
 const TIMED = new Set<string>(['cron', 'parameterizedCron', 'pollSCM']);
@@ -116,7 +124,9 @@ export class TriggerScheduler {
   readonly #armed = new Map<string, Armed>();
   /** pollSCM: the last commit seen per job id (the baseline when the last build recorded none). */
   readonly #seen = new Map<string, string>();
-  readonly #polling = new Set<string>();
+  /** The poll running for each job id, and the one queued behind it (pollNow). */
+  readonly #polling = new Map<string, Promise<FireOutcome>>();
+  readonly #nextPoll = new Map<string, Promise<FireOutcome>>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #ac = new AbortController();
   #chain: Promise<void> = Promise.resolve();
@@ -173,6 +183,24 @@ export class TriggerScheduler {
     const a = [...this.#armed.values()].find((x) => x.name === jobName);
     if (!a || a.at === null) return Promise.resolve([]);
     return this.#fire(a, a.at);
+  }
+
+  /**
+   * Looks at the job's branch now, as pollSCM does: a build of the branch's tip (default
+   * parameters, `cause`) when it differs from the last build's commit, else none and why.
+   * While a poll of the job runs, callers share the next one (see the header).
+   */
+  pollNow(job: Job, cause: BuildCause = SCM_CAUSE): Promise<FireOutcome> {
+    const queued = this.#nextPoll.get(job.id);
+    if (queued) return queued;
+    const running = this.#polling.get(job.id);
+    if (!running) return this.#poll(job, cause);
+    const next = running.catch(() => null).then(() => {
+      this.#nextPoll.delete(job.id);
+      return this.#poll(job, cause);
+    });
+    this.#nextPoll.set(job.id, next);
+    return next;
   }
 
   /** Waits until every action started by a timer so far has finished (tests). */
@@ -299,11 +327,20 @@ export class TriggerScheduler {
     }
   }
 
-  async #poll(job: Job): Promise<FireOutcome> {
+  async #poll(job: Job, cause: BuildCause = SCM_CAUSE): Promise<FireOutcome> {
     const d = job.definition;
     if (d.kind !== 'git') return { kind: 'pollSCM', build: null, reason: `job '${job.name}' has an inline Jenkinsfile: there is no repository to poll` };
     if (this.#polling.has(job.id)) return { kind: 'pollSCM', build: null, reason: 'the previous poll of this job is still running' };
-    this.#polling.add(job.id);
+    const p = this.#pollGit(job, d, cause);
+    this.#polling.set(job.id, p);
+    try {
+      return await p;
+    } finally {
+      this.#polling.delete(job.id);
+    }
+  }
+
+  async #pollGit(job: Job, d: Extract<Job['definition'], { kind: 'git' }>, cause: BuildCause): Promise<FireOutcome> {
     try {
       const branch = branchOnly(d.branch);
       let commit: string | null;
@@ -320,7 +357,7 @@ export class TriggerScheduler {
       this.#seen.set(job.id, commit);
       if (baseline !== null && sameCommit(baseline, commit)) return { kind: 'pollSCM', build: null, commit, reason: `no changes (${branch} is at ${commit})` };
       const build = await this.#builds.trigger(job.name, {
-        causes: [{ type: 'scm', description: 'Started by an SCM change' }],
+        causes: [cause],
         scm: { url: d.url, branch, commit },
       });
       this.#log(`triggers: ${job.name} #${build.number} started by an SCM change (${branch} at ${commit})`);
@@ -329,8 +366,6 @@ export class TriggerScheduler {
       const reason = (err as Error).message;
       this.#log(`triggers: ${job.name}: polling could not start a build: ${reason}`);
       return { kind: 'pollSCM', build: null, reason };
-    } finally {
-      this.#polling.delete(job.id);
     }
   }
 }

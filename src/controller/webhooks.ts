@@ -20,8 +20,36 @@
 // GitHub route): 415; bodies over 1 MB: 413. Errors are `{ "error": { "code", "message" } }`
 // as in the rest of the API.
 //
-// Signatures. With a shared secret configured (config `webhookSecret`, KILN_WEBHOOK_SECRET),
-// every webhook must prove it knows the secret, checked before the body is even parsed:
+// Who may pick what gets built. A push names a repository and a branch, and may name a commit
+// (GitHub's `after`, GitLab's `checkout_sha`, the generic hook's `commit`) and parameters (the
+// generic hook's `params`). Building a named commit with named parameters runs whatever that
+// commit's Jenkinsfile does, with the job's credentials: only a sender Kiln can trust may ask
+// for that. So each matching job is handled by who sent the push:
+//
+//   signed      the request proves it knows the webhook secret (below): the named commit (or
+//               the branch's tip when none is named) is built with the named parameters.
+//   user        no signature, but the request is authenticated as a user (API token, or a
+//               session with its CSRF token) who may build that job (the role that
+//               POST /api/v1/jobs/:job/builds needs): the same, the user named in the cause.
+//   anyone else (unsigned and anonymous, or a user who may not build the job): Kiln only looks
+//               at the branch, as pollSCM does (`git ls-remote` of the job's own repository
+//               and branch, TriggerScheduler.pollNow): a build of the branch's real tip with
+//               default parameters when it moved since the job's last build, else nothing.
+//               The commit and parameters the push named are ignored, and the answer says so
+//               (`unsigned`). This is Jenkins' notifyCommit: without its token a named sha1 is
+//               not built, at most the branch is polled.
+//
+// The answer: 200 `{ "triggered": [{ "job", "number" }], "unchanged"?: [{ "job", "commit" }],
+// "unsigned"?: note, "ignored"?: reason, "failed"?: [{ "job", "message" }] }` (an unchanged
+// branch's commit is told to users only, null for anyone else).
+//
+// The secret. `webhookSecret` (KILN_WEBHOOK_SECRET) when configured; otherwise one made at
+// first start in `<home>/secrets/webhook.secret` (0600, `webhookSecretOf`). Admins see it, with
+// the hook URLs, on each git job's page (GET /api/v1/jobs/:job/webhook, admins only); it is
+// never logged. A configured secret also means "signed or authenticated only": an unsigned
+// push from nobody is refused (401) instead of being downgraded to a look at the branch.
+//
+// Signatures, checked before the body is even parsed:
 //
 //   github    X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>   (what GitHub sends
 //             when the hook has a secret; the raw body is the JSON or the form-encoded bytes)
@@ -29,17 +57,23 @@
 //   generic   X-Hub-Signature-256 as for GitHub (preferred: the secret never travels), or
 //             X-Kiln-Token: <secret> for senders that cannot compute an HMAC (curl in a hook script)
 //
-// `Authorization` is deliberately not used: it carries API tokens and sessions, and a webhook
-// secret is not one. Comparisons take constant time. A missing signature or token answers 401
-// (code 'unauthenticated'), a wrong one 403 (code 'forbidden'); either way nothing starts and the
-// controller log gets one line naming the hook and the sender's address (never the secret or
-// the signature sent): the first 10 refusals of an address, then every 100th with a count, so
-// a flood of forged hooks cannot flood the log. Without a secret, webhooks are accepted
-// unsigned, as before.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// `Authorization` is not a webhook secret: it carries API tokens and sessions (the `user` case
+// above). Comparisons take constant time. A wrong signature or token answers 403 (code
+// 'forbidden'), and with a configured secret a push with neither signature nor user 401 (code
+// 'unauthenticated'); either way nothing starts and the controller log gets one line naming
+// the hook and the sender's address (never the secret or the signature sent): the first 10
+// refusals of an address, then every 100th with a count, so a flood of forged hooks cannot
+// flood the log.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { BuildCause, JsonValue, Store } from '../store/types.ts';
-import { branchOnly, type TriggerTarget } from './triggers.ts';
+import type { Build, BuildCause, Job, JsonValue, Store } from '../store/types.ts';
+import { StoreError } from '../store/types.ts';
+import { branchOnly, type FireOutcome, type TriggerTarget } from './triggers.ts';
+import { accessOf, allows } from './auth/policy.ts';
+import type { AuthService } from './auth/service.ts';
+import { CSRF_HEADER } from './auth/http.ts';
 
 /** Largest webhook body accepted (GitHub caps its payloads at 25 MB; pushes are far smaller). */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -48,8 +82,30 @@ export interface WebhookContext {
   store: Store;
   builds: TriggerTarget;
   log?: (line: string) => void;
-  /** The shared secret payloads are signed with (config webhookSecret); null/absent = unsigned accepted. */
+  /** The shared secret payloads may be signed with (configured or made at first start); null: none. */
   secret?: string | null;
+  /**
+   * What a push that is neither signed nor sent by a user who may build the job does:
+   * 'refuse' (401; the default with a secret, as with a configured webhookSecret) or 'poll'
+   * (look at the branch with `poll`; the default without one).
+   */
+  unsigned?: 'refuse' | 'poll';
+  /** Looks at a job's branch as pollSCM does (TriggerScheduler.pollNow). Needed for unsigned: 'poll'. */
+  poll?: (job: Job, cause: BuildCause) => Promise<FireOutcome>;
+  /** Who sent the request, when it is authenticated (webhookCaller); absent: nobody is. */
+  caller?: (req: FastifyRequest) => WebhookCaller | null;
+  /** For GET /api/v1/jobs/:job/webhook: the controller's URL, and where the secret comes from. */
+  publicUrl?: () => string;
+  secretSource?: { kind: 'configured' } | { kind: 'generated'; file: string };
+}
+
+/** An authenticated sender, and whether it may build a given job. */
+export interface WebhookCaller {
+  /** Who, for causes and messages: "user alice", "the configured admin token". */
+  name: string;
+  /** The user's name for the build's cause (null for the admin token). */
+  userId: string | null;
+  mayBuild(job: Job): boolean;
 }
 
 /** A push, from whichever provider, as the job matching needs it. */
@@ -61,13 +117,22 @@ export interface Push {
   commit: string | null;
   params: Record<string, JsonValue>;
   cause: BuildCause;
+  /** What sent it, for causes and messages: 'generic webhook', 'GitHub', 'GitLab'. */
+  hook: string;
 }
 
 export interface WebhookAnswer {
   triggered: { job: string; number: number }[];
+  /** Jobs whose branch was looked at (an unsigned push) and had not moved since their last build (the commit: to users only). */
+  unchanged?: { job: string; commit: string | null }[];
+  /** Set when some job only had its branch looked at: why, and what was ignored. */
+  unsigned?: string;
   ignored?: string;
   failed?: { job: string; message: string }[];
 }
+
+/** Who a push comes from, as far as this request proves (see the header). */
+type Sender = { kind: 'signed' } | { kind: 'user'; caller: WebhookCaller } | { kind: 'anonymous' };
 
 class WebhookError extends Error {
   readonly statusCode: number;
@@ -84,7 +149,10 @@ const bad = (message: string) => new WebhookError(400, message);
 /** Adds the webhook routes (in their own scope: their body limit, parsers and error handler). */
 export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): void {
   const refusals = new Map<string, number>();
-  const verify = (req: FastifyRequest, hook: Hook) => verifySignature(ctx, req, hook, refusals);
+  const unsigned = unsignedMode(ctx);
+  if (unsigned === 'poll' && !ctx.poll) throw new Error('registerWebhooks: unsigned webhooks are to be polled, but no poll function was given');
+  const verify = (req: FastifyRequest, hook: Hook) => senderOf(ctx, unsigned, req, hook, refusals);
+  registerWebhookInfo(app, ctx, unsigned);
   void app.register(async (scope) => {
     // Bodies stay raw bytes here (signatures are computed over exactly those bytes); each route
     // parses them after checking the signature and the content type (jsonBody). GitHub can send
@@ -104,14 +172,14 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
     const opts = { bodyLimit: WEBHOOK_BODY_LIMIT };
 
     scope.post('/api/v1/webhooks/generic', opts, async (req, reply) => {
-      verify(req, 'generic');
+      const sender = verify(req, 'generic');
       const body = jsonBody(req, 'generic webhook');
       const push = genericPush(body);
-      return reply.code(200).send(await startMatching(ctx, push));
+      return reply.code(200).send(await startMatching(ctx, push, sender));
     });
 
     scope.post('/api/v1/webhooks/github', opts, async (req, reply) => {
-      verify(req, 'github');
+      const sender = verify(req, 'github');
       const event = header(req, 'x-github-event');
       if (!event) throw bad('GitHub webhook: the X-GitHub-Event header is missing (push, ping, ...)');
       const body = jsonBody(req, 'GitHub webhook', true);
@@ -119,20 +187,25 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
       if (event !== 'push') return ignore(reply, `GitHub '${event}' events start no builds; only push events do`);
       const push = githubPush(body);
       if (typeof push === 'string') return reply.code(200).send({ triggered: [], ignored: push } satisfies WebhookAnswer);
-      return reply.code(200).send(await startMatching(ctx, push));
+      return reply.code(200).send(await startMatching(ctx, push, sender));
     });
 
     scope.post('/api/v1/webhooks/gitlab', opts, async (req, reply) => {
-      verify(req, 'gitlab');
+      const sender = verify(req, 'gitlab');
       const event = header(req, 'x-gitlab-event');
       if (!event) throw bad('GitLab webhook: the X-Gitlab-Event header is missing (Push Hook, ...)');
       const body = jsonBody(req, 'GitLab webhook');
       if (event !== 'Push Hook') return ignore(reply, `GitLab '${event}' events start no builds; only Push Hook events do`);
       const push = gitlabPush(body);
       if (typeof push === 'string') return reply.code(200).send({ triggered: [], ignored: push } satisfies WebhookAnswer);
-      return reply.code(200).send(await startMatching(ctx, push));
+      return reply.code(200).send(await startMatching(ctx, push, sender));
     });
   });
+}
+
+/** What an untrusted push gets: refused, or a look at the branch (WebhookContext.unsigned). */
+function unsignedMode(ctx: WebhookContext): 'refuse' | 'poll' {
+  return ctx.unsigned ?? (ctx.secret ? 'refuse' : 'poll');
 }
 
 function ignore(reply: FastifyReply, reason: string) {
@@ -154,12 +227,12 @@ type Hook = 'generic' | 'github' | 'gitlab';
 const HOOK_NAMES: Record<Hook, string> = { generic: 'generic webhook', github: 'GitHub webhook', gitlab: 'GitLab webhook' };
 
 /**
- * Refuses the request (401 unsigned, 403 wrongly signed) when a secret is configured and the
- * request does not prove it knows it (see the header comment). Logs each refusal.
+ * Who the push comes from (see the header): signed when it proves it knows the secret (a wrong
+ * signature or token is refused, 403), else the authenticated user, else anonymous, which a
+ * controller that refuses unsigned pushes answers with 401. Each refusal is logged.
  */
-function verifySignature(ctx: WebhookContext, req: FastifyRequest, hook: Hook, refusals: Map<string, number>): void {
+function senderOf(ctx: WebhookContext, unsigned: 'refuse' | 'poll', req: FastifyRequest, hook: Hook, refusals: Map<string, number>): Sender {
   const secret = ctx.secret;
-  if (!secret) return;
   const what = HOOK_NAMES[hook];
   const refuse = (status: 401 | 403, message: string): never => {
     const from = req.ip || '?';
@@ -171,22 +244,26 @@ function verifySignature(ctx: WebhookContext, req: FastifyRequest, hook: Hook, r
   };
   const signature = header(req, 'x-hub-signature-256');
   const token = hook === 'gitlab' ? header(req, 'x-gitlab-token') : hook === 'generic' ? header(req, 'x-kiln-token') : null;
-  if (signature !== null && hook !== 'gitlab') {
+  const where = ctx.secretSource?.kind === 'generated' ? "the webhook secret (admins see it on the job's page)" : 'the webhook secret configured on the controller (webhookSecret / KILN_WEBHOOK_SECRET)';
+  if (secret && signature !== null && hook !== 'gitlab') {
     const m = /^sha256=([0-9a-f]{64})$/i.exec(signature);
     if (!m) return refuse(403, "X-Hub-Signature-256 must be 'sha256=' followed by 64 hex digits (the HMAC-SHA256 of the body with the webhook secret)");
     const expected = createHmac('sha256', secret).update(rawBody(req)).digest();
     if (!timingSafeEqual(expected, Buffer.from(m[1]!, 'hex'))) {
-      return refuse(403, 'the X-Hub-Signature-256 signature does not match the body: check that the hook and the controller (webhookSecret / KILN_WEBHOOK_SECRET) have the same secret');
+      return refuse(403, `the X-Hub-Signature-256 signature does not match the body: check that the hook is signed with ${where}`);
     }
-    return;
+    return { kind: 'signed' };
   }
-  if (token !== null) {
+  if (secret && token !== null) {
     if (!sameSecret(token, secret)) {
       const name = hook === 'gitlab' ? 'X-Gitlab-Token' : 'X-Kiln-Token';
-      return refuse(403, `the ${name} does not match the webhook secret configured on the controller (webhookSecret / KILN_WEBHOOK_SECRET)`);
+      return refuse(403, `the ${name} does not match ${where}`);
     }
-    return;
+    return { kind: 'signed' };
   }
+  const caller = ctx.caller?.(req) ?? null;
+  if (caller) return { kind: 'user', caller };
+  if (unsigned === 'poll') return { kind: 'anonymous' };
   const how = hook === 'github' ? "set the hook's Secret in GitHub; it then sends X-Hub-Signature-256"
     : hook === 'gitlab' ? "set the hook's Secret token in GitLab; it then sends X-Gitlab-Token"
       : 'send X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body> or X-Kiln-Token: <secret>';
@@ -246,7 +323,7 @@ function genericPush(b: Record<string, unknown>): Push {
       params[k] = v;
     }
   }
-  return { urls: [repository], branch, commit, params, cause: { type: 'webhook', description: `Started by a generic webhook push to ${branch}` } };
+  return { urls: [repository], branch, commit, params, cause: { type: 'webhook', description: `Started by a generic webhook push to ${branch}` }, hook: 'generic webhook' };
 }
 
 /** A push to start builds for, or the reason it starts none. */
@@ -261,7 +338,7 @@ function githubPush(b: Record<string, unknown>): Push | string {
   const branch = branchOf(ref.slice('refs/heads/'.length), 'ref', what);
   const commit = sha(b.after, 'after', what);
   const pusher = (b.pusher as { name?: unknown } | undefined)?.name ?? (b.sender as { login?: unknown } | undefined)?.login;
-  return { urls, branch, commit, params: {}, cause: { type: 'webhook', description: `Started by a GitHub push by ${typeof pusher === 'string' && pusher ? pusher : 'an unknown user'}`, userId: typeof pusher === 'string' ? pusher : null } };
+  return { urls, branch, commit, params: {}, cause: { type: 'webhook', description: `Started by a GitHub push by ${typeof pusher === 'string' && pusher ? pusher : 'an unknown user'}`, userId: typeof pusher === 'string' ? pusher : null }, hook: 'GitHub' };
 }
 
 function gitlabPush(b: Record<string, unknown>): Push | string {
@@ -277,7 +354,7 @@ function gitlabPush(b: Record<string, unknown>): Push | string {
   const branch = branchOf(ref.slice('refs/heads/'.length), 'ref', what);
   const commit = sha(checkout ?? b.after, checkout !== null && checkout !== undefined ? 'checkout_sha' : 'after', what);
   const user = b.user_username ?? b.user_name;
-  return { urls, branch, commit, params: {}, cause: { type: 'webhook', description: `Started by a GitLab push by ${typeof user === 'string' && user ? user : 'an unknown user'}`, userId: typeof user === 'string' ? user : null } };
+  return { urls, branch, commit, params: {}, cause: { type: 'webhook', description: `Started by a GitLab push by ${typeof user === 'string' && user ? user : 'an unknown user'}`, userId: typeof user === 'string' ? user : null }, hook: 'GitLab' };
 }
 
 function str(b: Record<string, unknown>, key: string, what: string, hint: string): string {
@@ -346,26 +423,59 @@ export function sameRepository(a: string, b: string): boolean {
   return normalizeRepoUrl(a) === normalizeRepoUrl(b);
 }
 
-/** Starts every enabled git job that builds the pushed repository and branch. */
-export async function startMatching(ctx: WebhookContext, push: Push): Promise<WebhookAnswer> {
+/**
+ * Starts every enabled git job that builds the pushed repository and branch: what the push
+ * names for the jobs its sender may have that of, a look at the branch for the others (header).
+ */
+export async function startMatching(ctx: WebhookContext, push: Push, sender: Sender = { kind: 'signed' }): Promise<WebhookAnswer> {
   const wanted = new Set(push.urls.map(normalizeRepoUrl));
   const jobs = (await ctx.store.jobs.list()).filter((j) => j.definition.kind === 'git' && wanted.has(normalizeRepoUrl(j.definition.url)));
   const matching = jobs.filter((j) => j.definition.kind === 'git' && branchOnly(j.definition.branch) === push.branch);
   const enabled = matching.filter((j) => !j.disabled);
   const answer: WebhookAnswer = { triggered: [] };
+  const fail = (job: Job, message: string) => (answer.failed ??= []).push({ job: job.name, message });
+  const named = push.commit !== null || Object.keys(push.params).length > 0;
+  const polled: string[] = [];
   for (const job of enabled) {
     if (job.definition.kind !== 'git') continue;
+    const trusted = sender.kind === 'signed' || (sender.kind === 'user' && sender.caller.mayBuild(job));
+    if (!trusted) {
+      if (!ctx.poll || unsignedMode(ctx) === 'refuse') {
+        // Only a user reaches here (anonymous pushes were refused before the body was read).
+        fail(job, `${sender.kind === 'user' ? sender.caller.name : 'the sender'} may not build job '${job.name}', and this controller refuses unsigned webhooks: sign the hook with the webhook secret`);
+        continue;
+      }
+      polled.push(job.name);
+      const cause: BuildCause = { type: 'scm', description: `Started by an SCM change (an unsigned ${push.hook} push to ${push.branch})` };
+      const o = await ctx.poll(job, cause).catch((err: unknown): FireOutcome => ({ kind: 'pollSCM', build: null, reason: (err as Error).message }));
+      if (o.build) {
+        answer.triggered.push({ job: job.name, number: o.build.number });
+        ctx.log?.(`webhooks: ${job.name} #${o.build.number}: ${cause.description}; the branch's tip ${o.commit ?? ''} is built`);
+      } else if (o.commit) {
+        // The tip's id only to a user (who may read the job's builds anyway), not to anyone on the network.
+        (answer.unchanged ??= []).push({ job: job.name, commit: sender.kind === 'user' ? o.commit : null });
+      } else {
+        // E.g. a private repository: the look at the branch (git ls-remote) has no credentials, as in pollSCM.
+        fail(job, `${o.reason ?? 'could not look at the branch'}; a push signed with the webhook secret is built without looking first (admins see the secret on the job's page)`);
+      }
+      continue;
+    }
     try {
-      const b = await ctx.builds.trigger(job.name, {
+      const cause: BuildCause = sender.kind === 'user' ? { ...push.cause, description: `${push.cause.description} (sent by ${sender.caller.name})`, userId: sender.caller.userId } : push.cause;
+      const b: Build = await ctx.builds.trigger(job.name, {
         params: push.params,
-        causes: [push.cause],
+        causes: [cause],
         scm: { url: job.definition.url, branch: push.branch, commit: push.commit },
       });
       answer.triggered.push({ job: job.name, number: b.number });
-      ctx.log?.(`webhooks: ${job.name} #${b.number}: ${push.cause.description} (${push.branch}${push.commit ? ` at ${push.commit}` : ''})`);
+      ctx.log?.(`webhooks: ${job.name} #${b.number}: ${cause.description} (${push.branch}${push.commit ? ` at ${push.commit}` : ''})`);
     } catch (err) {
-      (answer.failed ??= []).push({ job: job.name, message: (err as Error).message });
+      fail(job, (err as Error).message);
     }
+  }
+  if (polled.length > 0) {
+    const who = sender.kind === 'user' ? `was sent by ${sender.caller.name}, who may not build ${polled.length === 1 ? 'this job' : 'these jobs'} (${polled.join(', ')})` : 'is not signed with the webhook secret and was sent by no user';
+    answer.unsigned = `this ${push.hook} push ${who}: Kiln looked at branch '${push.branch}' as pollSCM does and builds its tip, with default parameters, only if it moved since the last build${named ? '; the commit and parameters the push named were ignored' : ''}. To have them used, sign the hook with the webhook secret (admins see it on the job's page).`;
   }
   if (enabled.length === 0) {
     const repo = push.urls[0] ?? '?';
@@ -374,4 +484,78 @@ export async function startMatching(ctx: WebhookContext, push: Push): Promise<We
         : `the jobs that build branch '${push.branch}' of ${repo} are disabled (${matching.map((j) => j.name).join(', ')})`;
   }
   return answer;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the secret, the authenticated caller, and what admins are shown
+
+/** The file a secret made at first start is kept in. */
+export function webhookSecretFile(home: string): string {
+  return path.join(home, 'secrets', 'webhook.secret');
+}
+
+/**
+ * The webhook secret: the configured one, or the one in <home>/secrets/webhook.secret, made
+ * (32 random bytes, hex, 0600) when there is none. A file that exists but cannot be read or
+ * holds no usable secret stops the start with what to do.
+ */
+export async function webhookSecretOf(home: string, configured: string | null): Promise<{ secret: string; source: NonNullable<WebhookContext['secretSource']> }> {
+  if (configured) return { secret: configured, source: { kind: 'configured' } };
+  const file = webhookSecretFile(home);
+  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await fsp.writeFile(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw new Error(`cannot write the webhook secret ${file}: ${err.message}`);
+  });
+  let text: string;
+  try {
+    text = (await fsp.readFile(file, 'utf8')).trim();
+    await fsp.chmod(file, 0o600);
+  } catch (err) {
+    throw new Error(`cannot read the webhook secret ${file}: ${(err as Error).message}; give the controller's user access to it, or remove it to have a new one made (hooks signed with the old one are then refused)`);
+  }
+  if (text.length < 8 || text.length > 1024 || /\s/.test(text)) {
+    throw new Error(`the webhook secret ${file} is not usable (8 to 1024 characters, no spaces); remove it to have a new one made, or set webhookSecret (KILN_WEBHOOK_SECRET)`);
+  }
+  return { secret: text, source: { kind: 'generated', file } };
+}
+
+/**
+ * The sender a request is authenticated as (auth/http.ts found it): an API token or the admin
+ * token; a session only with its CSRF token (a browser sends the cookie by itself). It may
+ * build a job when its role may call POST /api/v1/jobs/:job/builds.
+ */
+export function webhookCaller(auth: Pick<AuthService, 'csrfMatches'>): (req: FastifyRequest) => WebhookCaller | null {
+  return (req) => {
+    const p = req.principal;
+    if (!p) return null;
+    if (p.via === 'session' && !auth.csrfMatches(p, header(req, CSRF_HEADER) ?? undefined)) return null;
+    const needed = accessOf('POST', '/api/v1/jobs/:job/builds') ?? 'admin';
+    return p.via === 'admin-token'
+      ? { name: 'the configured admin token', userId: null, mayBuild: () => allows(p.role, needed) }
+      : { name: `user ${p.name}`, userId: p.name, mayBuild: () => allows(p.role, needed) };
+  };
+}
+
+/** GET /api/v1/jobs/:job/webhook (admins): where to send the job's pushes, and the secret to sign them with. */
+function registerWebhookInfo(app: FastifyInstance, ctx: WebhookContext, unsigned: 'refuse' | 'poll'): void {
+  const params = { type: 'object', required: ['job'], properties: { job: { type: 'string', minLength: 1, maxLength: 1100 } } } as const;
+  app.get('/api/v1/jobs/:job/webhook', { schema: { params } }, async (req, reply) => {
+    const name = (req.params as { job: string }).job;
+    const job = await ctx.store.jobs.get(name);
+    if (!job) throw new StoreError('not-found', `no job named '${name}'`);
+    const base = ctx.publicUrl?.() ?? '/';
+    const urls = { generic: `${base}api/v1/webhooks/generic`, github: `${base}api/v1/webhooks/github`, gitlab: `${base}api/v1/webhooks/gitlab` };
+    const d = job.definition;
+    reply.header('cache-control', 'no-store');
+    return {
+      job: job.name,
+      repository: d.kind === 'git' ? d.url : null,
+      branch: d.kind === 'git' ? branchOnly(d.branch) : null,
+      urls,
+      secret: ctx.secret ?? null,
+      secretSource: ctx.secretSource?.kind ?? (ctx.secret ? 'configured' : null),
+      unsigned,
+      ...(d.kind === 'git' ? {} : { note: 'webhooks start only jobs whose Jenkinsfile comes from git' }),
+    };
+  });
 }

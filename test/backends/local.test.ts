@@ -5,6 +5,7 @@ import { mkdtemp, rm, mkdir, writeFile, symlink, readFile, stat, chmod } from 'n
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LocalBackend, workspaceDirName } from '../../src/backends/local/local.ts';
+import { hostEnvForBuilds } from '../../src/backends/local/host-env.ts';
 import { WorkspaceError } from '../../src/backends/types.ts';
 import type { ExecResult, ExecSpec, OutputStream, Workspace } from '../../src/backends/types.ts';
 import { isProcessAlive } from '../../src/util/process-tree.ts';
@@ -15,7 +16,7 @@ after(async () => {
 });
 
 let counter = 0;
-function newBackend(opts: { killGraceMs?: number; labels?: string[] } = {}): LocalBackend {
+function newBackend(opts: { killGraceMs?: number; labels?: string[]; hostEnv?: Record<string, string> } = {}): LocalBackend {
   return new LocalBackend({ root: path.join(tmpRoot, `b${++counter}`), ...opts });
 }
 
@@ -167,8 +168,8 @@ test('exit codes and signals are reported', async () => {
   await b.close();
 });
 
-test('the environment is exactly the one given (PATH added only when missing)', async () => {
-  const b = newBackend();
+test('the environment is exactly the one given over the host part (PATH added only when missing)', async () => {
+  const b = newBackend({ hostEnv: {} });
   const ws = await b.allocate({ build: build('env') });
   const r = await run(ws, ['/usr/bin/env', '-0'], { env: { FOO: 'bar baz', PATH: '/usr/bin:/bin', EMPTY: '', 'X=Y': 'ignored?' } as Record<string, string> });
   const vars = r.stdout.toString().split('\0').filter((s) => s !== '').sort();
@@ -183,6 +184,25 @@ test('the environment is exactly the one given (PATH added only when missing)', 
   const r3 = await run(ws, ['env'], { env: { PATH: '/nonexistent' } }).catch((e: Error) => e);
   assert.ok(r3 instanceof Error);
   await b.close();
+});
+
+test("the host's environment reaches processes only through the allow-list: never KILN_* secrets", async () => {
+  const host = {
+    PATH: '/usr/bin:/bin', HOME: '/home/builder', USER: 'builder', LC_ALL: 'C', JAVA_HOME: '/opt/jdk', GOPATH: '/go',
+    KILN_ADMIN_TOKEN: 'admin-token-value', KILN_SECRET: 'agent-secret-value', KILN_WEBHOOK_SECRET: 'hook-secret',
+    KILN_DATABASE_URL: 'postgres://kiln:pw@db/kiln', AWS_SECRET_ACCESS_KEY: 'aws-secret', KILN_BUILD_ENV: 'JAVA_HOME, KILN_SECRET',
+  };
+  const b = new LocalBackend({ root: path.join(tmpRoot, `b${++counter}`), hostEnv: hostEnvForBuilds(host) });
+  const ws = await b.allocate({ build: build('hostenv') });
+  const r = await run(ws, ['/usr/bin/env', '-0'], { env: { USER: 'pipeline-wins', FOO: '1' } });
+  const vars = r.stdout.toString().split('\0').filter((s) => s !== '').sort();
+  // JAVA_HOME because KILN_BUILD_ENV lists it; KILN_SECRET is never passed, even when listed.
+  assert.deepEqual(vars, ['FOO=1', 'HOME=/home/builder', 'JAVA_HOME=/opt/jdk', 'LC_ALL=C', 'PATH=/usr/bin:/bin', 'USER=pipeline-wins']);
+  assert.doesNotMatch(r.stdout.toString(), /secret|token|pw@/);
+  await b.close();
+  // By default the backend takes the allow-listed part of this process's own environment.
+  assert.deepEqual(new LocalBackend().hostEnv, hostEnvForBuilds(process.env));
+  assert.ok(Object.keys(hostEnvForBuilds({ ...process.env, KILN_ADMIN_TOKEN: 'x', KILN_X: 'y' })).every((k) => !k.startsWith('KILN_')));
 });
 
 test('stdin is fed and closed; absent stdin reads as empty', async () => {
@@ -424,6 +444,26 @@ test('readFile / writeFile / stat / mkdir', async () => {
   await assert.rejects(ws.readFile(path.join(ws.root, 'missing')), (e: unknown) => e instanceof WorkspaceError && e.code === 'not-found' && e.message.includes('missing'));
   await assert.rejects(ws.readFile(path.join(ws.root, 'deep')), (e: unknown) => e instanceof WorkspaceError && e.code === 'io');
   await assert.rejects(ws.mkdir(path.join(f, 'x')), (e: unknown) => e instanceof WorkspaceError && e.code === 'io');
+  await b.close();
+});
+
+test('remove leaves kept paths (kiln run\'s history in its project directory) and removes everything else around them', async () => {
+  const root = path.join(tmpRoot, `keep${++counter}`);
+  const project = path.join(root, 'project');
+  const b = new LocalBackend({ root, keep: [path.join(project, '.kiln', 'runs')] });
+  const ws = await b.allocate({ build: build('keep'), path: project });
+  await mkdir(path.join(project, '.kiln', 'runs', '1'), { recursive: true });
+  await mkdir(path.join(project, '.kiln', 'workspace', '3'), { recursive: true });
+  await mkdir(path.join(project, 'src'), { recursive: true });
+  await writeFile(path.join(project, '.kiln', 'runs', '1', 'console.log'), 'log');
+  await writeFile(path.join(project, 'src', 'main.c'), 'int main;');
+  await writeFile(path.join(project, 'README'), 'r');
+  await ws.remove(path.join(project, '.kiln', 'runs', '1', 'console.log'));
+  await ws.remove(path.join(project, '.kiln', 'runs'));
+  assert.equal(await readFile(path.join(project, '.kiln', 'runs', '1', 'console.log'), 'utf8'), 'log');
+  await ws.remove(project); // deleteDir / cleanWs at the top
+  assert.equal(await readFile(path.join(project, '.kiln', 'runs', '1', 'console.log'), 'utf8'), 'log');
+  for (const gone of ['src', 'README', '.kiln/workspace']) await assert.rejects(stat(path.join(project, gone)), { code: 'ENOENT' }, gone);
   await b.close();
 });
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { writeFileSync, readFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tempDir } from '../helpers/tmp.ts';
 import path from 'node:path';
 import { runKiln } from '../helpers/kiln.ts';
@@ -129,4 +130,103 @@ pipeline {
   assert.ok(existsSync(path.join(runs, '4/artifacts/a.txt')));
   assert.ok(!existsSync(path.join(runs, '3/artifacts')), 'older artifacts beyond artifactNumToKeep are removed');
   assert.ok(existsSync(path.join(runs, '3/build.json')));
+});
+
+// ---------------------------------------------------------------------------------------------
+// The workspace: a copy of the project, so a pipeline cannot delete the user's own files.
+
+/** A git checkout with a commit, an uncommitted change, an untracked file and an ignored one. */
+function checkout(jenkinsfile: string): string {
+  const dir = project(jenkinsfile);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  writeFileSync(path.join(dir, 'src.txt'), 'committed\n');
+  writeFileSync(path.join(dir, '.gitignore'), 'ignored/\n');
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('commit', '-q', '-m', 'first');
+  writeFileSync(path.join(dir, 'src.txt'), 'committed\nchanged\n');
+  writeFileSync(path.join(dir, 'new.txt'), 'untracked\n');
+  mkdirSync(path.join(dir, 'ignored'));
+  writeFileSync(path.join(dir, 'ignored', 'big.bin'), 'bulk\n');
+  return dir;
+}
+
+/** Every file under `dir` but .kiln/ and .git/, with its content. */
+function files(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (r === '.kiln' || r === '.git') continue;
+      if (e.isDirectory()) walk(r);
+      else out[r] = readFileSync(path.join(dir, r), 'utf8');
+    }
+  };
+  walk('');
+  return out;
+}
+
+test('kiln run works on a copy: cleanWs() and deleteDir() in post leave the user\'s files, and the exit code is the build\'s', async () => {
+  const dir = checkout(`pipeline {
+  agent any
+  stages {
+    stage('Look') { steps { sh 'pwd; ls -A | sort | tr "\\\\n" " "; echo; cat src.txt; git status --short; echo built > out.txt' } }
+    stage('Fail') { steps { sh 'exit \${FAIL}' } }
+  }
+  post { always { sh 'rm -rf ./* .gitignore'; cleanWs(); deleteDir() } }
+}`);
+  const before = files(dir);
+  for (const [fail, code] of [['0', 0], ['3', 1]] as const) {
+    const r = await runKiln(['run'], { cwd: dir, env: { FAIL: fail } });
+    assert.equal(r.code, code, r.stdout + r.stderr);
+    assert.deepEqual(files(dir), before, 'the user\'s files changed');
+    assert.match(r.stderr, new RegExp(`kiln run: the workspace is a copy of ${dir} in ${dir}/\\.kiln/workspace/\\d+ \\(\\d+ files: tracked and untracked files, \\.gitignore respected`));
+    assert.match(r.stdout, /^Workspace: .*\.kiln\/workspace\/\d+ \(a copy; your files in .* are untouched\)$/m);
+  }
+  const first = readFileSync(path.join(dir, '.kiln/runs/1/console.log'), 'utf8');
+  // The copy: uncommitted changes and untracked files, not what .gitignore excludes, not .kiln; a git repository at HEAD.
+  assert.match(first, new RegExp(`^${dir}/\\.kiln/workspace/1$`, 'm'));
+  assert.match(first, /\.git \.gitignore Jenkinsfile new\.txt src\.txt /);
+  assert.match(first, /^changed$/m);
+  assert.match(first, /^ M src\.txt$/m);
+  assert.match(first, /^\?\? new\.txt$/m);
+  // The record of both runs is kept.
+  assert.equal(JSON.parse(readFileSync(path.join(dir, '.kiln/runs/2/build.json'), 'utf8')).result, 'FAILURE');
+  // A copy stays after its run (to look at) until the next run starts.
+  writeFileSync(path.join(dir, 'Jenkinsfile'), `pipeline { agent any; stages { stage('S') { steps { sh 'echo built > out.txt' } } } }`);
+  assert.equal((await runKiln(['run'], { cwd: dir })).code, 0);
+  assert.equal(readFileSync(path.join(dir, '.kiln/workspace/3/out.txt'), 'utf8'), 'built\n');
+  assert.equal((await runKiln(['run'], { cwd: dir })).code, 0);
+  assert.deepEqual(readdirSync(path.join(dir, '.kiln/workspace')).filter((n) => !n.endsWith('@tmp')), ['4']);
+  assert.ok(!existsSync(path.join(dir, 'out.txt')));
+});
+
+test('kiln run refuses a custom workspace that leads back into the project directory', async () => {
+  const dir = project(`pipeline { agent { node { label '' ; customWorkspace '../../..' } }; stages { stage('S') { steps { deleteDir() } } } }`);
+  writeFileSync(path.join(dir, 'keep.txt'), 'mine\n');
+  const r = await runKiln(['run'], { cwd: dir });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`customWorkspace '\\.\\./\\.\\./\\.\\.' is ${dir}, in your own project directory ${dir}: kiln run works on a copy`));
+  assert.equal(readFileSync(path.join(dir, 'keep.txt'), 'utf8'), 'mine\n');
+});
+
+test('kiln run --workspace . runs in the directory itself, as told: deleteDir() empties it, and Kiln keeps its history and exits with the build\'s code', async () => {
+  const dir = project(`pipeline { agent any; stages { stage('S') { steps { sh 'ls; touch made.txt' } } }; post { always { deleteDir() }; success { echo 'after delete' } } }`);
+  writeFileSync(path.join(dir, 'mine.txt'), 'mine\n');
+  const r = await runKiln(['run', '--workspace', '.'], { cwd: dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^mine\.txt$/m);
+  assert.match(r.stdout, /^after delete$/m);
+  assert.match(r.stdout, new RegExp(`^Workspace: ${dir}$`, 'm'));
+  assert.doesNotMatch(r.stderr, /a copy/);
+  assert.deepEqual(readdirSync(dir), ['.kiln']); // the pipeline deleted the directory's files, knowingly
+  assert.equal(JSON.parse(readFileSync(path.join(dir, '.kiln/runs/1/build.json'), 'utf8')).result, 'SUCCESS');
+  assert.match(readFileSync(path.join(dir, '.kiln/runs/1/console.log'), 'utf8'), /after delete/);
+  // Even a pipeline that removes .kiln itself does not crash Kiln (it was exit 70): the record is made again.
+  writeFileSync(path.join(dir, 'Jenkinsfile'), `pipeline { agent any; stages { stage('S') { steps { sh 'rm -rf .kiln; exit 2' } } } }`);
+  const r2 = await runKiln(['run', '--workspace', '.'], { cwd: dir });
+  assert.equal(r2.code, 1, r2.stdout + r2.stderr);
+  assert.doesNotMatch(r2.stderr, /^kiln: /m);
+  assert.match(r2.stdout, /^Result: FAILURE/m);
+  assert.equal(JSON.parse(readFileSync(path.join(dir, '.kiln/runs/2/build.json'), 'utf8')).result, 'FAILURE');
 });

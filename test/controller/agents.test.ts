@@ -1,6 +1,7 @@
 // The controller with real agent processes (`bin/kiln agent`) connected over WebSocket:
 // label routing, waiting for executors, abort on the agent, an agent lost mid-build, an agent
-// reconnecting mid-build, and history surviving a controller restart.
+// reconnecting mid-build, history surviving a controller restart, and an agent that claims
+// labels and executors it was not configured with getting none of them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,6 +15,7 @@ import { jsonApi, until, testConfig, adminFetch } from '../helpers/controller.ts
 
 let c: ControllerHandle;
 let home: string;
+const lines: string[] = [];
 const agents = new Map<string, { proc: ChildProcess; workdir: string; output: string[] }>();
 
 const api = jsonApi(() => c.url);
@@ -42,7 +44,7 @@ async function consoleOf(job: string, n: number): Promise<string> {
 
 before(async () => {
   home = tempDir('ctl-agents');
-  c = await startController(testConfig({ home, port: '0', 'agent-grace': '3' }));
+  c = await startController(testConfig({ home, port: '0', 'agent-grace': '3' }), { log: (l) => lines.push(l) });
   await api('POST', '/api/v1/agents', { name: 'lin', labels: ['linux', 'docker'], executors: 1 });
   await api('POST', '/api/v1/agents', { name: 'mac', labels: ['macos'], executors: 1 });
   await startAgent('lin');
@@ -119,6 +121,45 @@ test('an agent killed mid-build fails the build with a message naming it, after 
   assert.equal(b.result, 'FAILURE');
   assert.match(await consoleOf('doomed', 1), /agent 'mac'/);
   await startAgent('mac');
+});
+
+test("an agent's hello cannot widen its configuration: claimed labels get it no build, NODE_LABELS and the API say what is configured", async () => {
+  await api('POST', '/api/v1/agents', { name: 'fuzzer', labels: ['fuzz'], executors: 1 });
+  const secret = /--secret (\S+)/.exec((await api('GET', '/api/v1/agents/fuzzer')).command)![1]!;
+  // The real agent, started with the labels of the production agents and more executors.
+  const workdir = tempDir('agent-fuzzer');
+  const proc = spawn(kilnBin, ['agent', '--url', c.url, '--name', 'fuzzer', '--secret', secret, '--labels', 'linux,prod,fuzz', '--executors', '4', '--workdir', workdir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  proc.stdout!.on('data', (d) => output.push(String(d)));
+  proc.stderr!.on('data', (d) => output.push(String(d)));
+  agents.set('fuzzer', { proc, workdir, output });
+  await until(async () => (await api('GET', '/api/v1/agents/fuzzer')).online, `agent fuzzer to connect (${output.join('')})`);
+  const info = await api('GET', '/api/v1/agents/fuzzer');
+  assert.deepEqual([info.labels, info.executors], [['fuzz'], 1]);
+  await until(() => lines.some((l) => l.startsWith('agent fuzzer announced')), 'the claim to be logged');
+  assert.match(lines.find((l) => l.startsWith('agent fuzzer announced'))!, /^agent fuzzer announced labels linux, prod it is not configured with and 4 executor\(s\); ignored: it has the labels and executors of its configuration \(labels fuzz, 1 executor\(s\)/);
+
+  // A production build waits: no node has the label 'prod' (the fuzzer's claim does not count).
+  await api('POST', '/api/v1/jobs', { name: 'deploy', script: `pipeline { agent { label 'prod' }; stages { stage('D') { steps { sh 'echo "deploy ran on $NODE_NAME"' } } } }` });
+  await api('POST', '/api/v1/jobs/deploy/builds', {});
+  await until(async () => (await api('GET', '/api/v1/queue')).items.some((i: any) => i.job === 'deploy'), 'the deploy build to queue');
+  // The fuzzer does get what it is configured for, and its build sees the configured labels.
+  await api('POST', '/api/v1/jobs', { name: 'fuzzing', script: `pipeline { agent { label 'fuzz' }; stages { stage('F') { steps { sh 'echo "fuzz on $NODE_NAME with [$NODE_LABELS]"' } } } }` });
+  await api('POST', '/api/v1/jobs/fuzzing/builds', {});
+  assert.equal((await finished('fuzzing', 1)).result, 'SUCCESS');
+  assert.match(await consoleOf('fuzzing', 1), /^fuzz on fuzzer with \[fuzz\]$/m);
+  // Its executor is free again (the scheduler hands free executors out at once): still no prod build.
+  const q = (await api('GET', '/api/v1/queue')).items.find((i: any) => i.job === 'deploy');
+  assert.ok(q, 'the deploy build still waits');
+  assert.match(q.why, /prod/);
+  assert.equal((await api('GET', '/api/v1/agents/fuzzer')).running.length, 0);
+  await api('POST', '/api/v1/jobs/deploy/builds/1/abort');
+  const d = await finished('deploy', 1);
+  assert.equal(d.result, 'ABORTED');
+  assert.doesNotMatch(await consoleOf('deploy', 1), /deploy ran on/);
+  proc.kill('SIGKILL');
+  agents.delete('fuzzer');
+  await api('DELETE', '/api/v1/agents/fuzzer');
 });
 
 test('build history survives a controller restart', async () => {

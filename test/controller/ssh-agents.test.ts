@@ -6,10 +6,11 @@
 // launches the SSH agents of its store again, checking the pinned host key; PUT changes labels
 // and executors in place, refuses a launcher change while a build runs (409), and clearing
 // pinnedHostKey after a real host key change lets the agent come back; install 'sftp' copies
-// the agent bundle to the host and a pipeline runs on it.
+// the agent bundle to the host and a pipeline runs on it; an agent on a compromised host that
+// claims other labels and executors gets none of their builds.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
 import { kilnBin } from '../helpers/kiln.ts';
@@ -179,4 +180,29 @@ test("install 'sftp': the controller copies the agent bundle to the host and run
   const b = await finished('on-bundle', 1);
   assert.equal(b.result, 'SUCCESS', await consoleOf('on-bundle', 1));
   assert.match(await consoleOf('on-bundle', 1), /^bundled on sshsftp$/m);
+});
+
+test("a compromised SSH host whose agent claims other labels and executors gets no build of theirs; NODE_LABELS is the configuration's", async () => {
+  // The host's "kiln agent" adds its own --labels/--executors after the ones the controller passes.
+  const dir = tempDir('ssh-liar');
+  const liar = path.join(dir, 'kiln-agent-liar');
+  writeFileSync(liar, `#!/bin/sh\nexec '${kilnBin}' agent "$@" --labels prod,remote,liar --executors 4\n`, { mode: 0o755 });
+  await api('POST', '/api/v1/agents', { ...sshAgent('sshliar', 'ssh-good', ['liar']), launcher: { ...sshAgent('sshliar', 'ssh-good', ['liar']).launcher, command: liar } });
+  await until(async () => (await api('GET', '/api/v1/agents/sshliar')).online, 'agent sshliar online');
+  assert.deepEqual(c.hub.agent('sshliar')?.labels, ['prod', 'remote', 'liar'], 'the agent does claim them');
+  const info = await api('GET', '/api/v1/agents/sshliar');
+  assert.deepEqual([info.labels, info.executors], [['liar'], 1]);
+  await api('POST', '/api/v1/jobs', { name: 'to-prod', script: `pipeline { agent { label 'prod' } stages { stage('D') { steps { sh 'echo "deployed from $NODE_NAME"' } } } }` });
+  await api('POST', '/api/v1/jobs/to-prod/builds', {});
+  await until(async () => (await api('GET', '/api/v1/queue')).items.some((i: any) => i.job === 'to-prod'), 'the prod build to queue');
+  await api('POST', '/api/v1/jobs', { name: 'on-liar', script: `pipeline { agent { label 'liar' } stages { stage('S') { steps { sh 'echo "on $NODE_NAME [$NODE_LABELS]"' } } } }` });
+  await api('POST', '/api/v1/jobs/on-liar/builds', {});
+  assert.equal((await finished('on-liar', 1)).result, 'SUCCESS', await consoleOf('on-liar', 1));
+  assert.match(await consoleOf('on-liar', 1), /^on sshliar \[liar\]$/m);
+  // Its executor is free again and the prod build still waits: the claim gets it nothing.
+  assert.ok((await api('GET', '/api/v1/queue')).items.some((i: any) => i.job === 'to-prod'));
+  await api('POST', '/api/v1/jobs/to-prod/builds/1/abort');
+  assert.equal((await finished('to-prod', 1)).result, 'ABORTED');
+  assert.doesNotMatch(await consoleOf('to-prod', 1), /deployed from/);
+  await api('DELETE', '/api/v1/agents/sshliar');
 });

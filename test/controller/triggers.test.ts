@@ -271,6 +271,43 @@ function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } }).trim();
 }
 
+describe('pollNow: a look at a job\'s branch on demand (unsigned webhooks)', () => {
+  test('calls while a poll runs share the one poll that starts after it: a flood costs two ls-remote, and a push is never answered by a look taken before it', async () => {
+    const store = await openStore({ home: tempDir('trg-now') });
+    try {
+      const job = await store.jobs.create({ name: 'app', definition: { kind: 'git', url: 'https://example.com/app.git', branch: 'main', path: 'Jenkinsfile', credentialsId: null } });
+      const clock = new FakeClock(Date.parse('2025-03-04T10:00:00Z'));
+      const builds = fakeBuilds(store, clock);
+      // ls-remote answers when the test says so, with the branch's commit at that moment.
+      const pending: (() => void)[] = [];
+      let tip = 'a'.repeat(40);
+      const asked: string[] = [];
+      const s = new TriggerScheduler({
+        store, builds, clock,
+        lsRemote: (url, branch) => new Promise((resolve) => { asked.push(`${url} ${branch}`); pending.push(() => resolve(tip)); }),
+      });
+      const answer = async () => { while (pending.length === 0) await new Promise((r) => setImmediate(r)); pending.shift()!(); };
+      const cause = { type: 'scm' as const, description: 'Started by an SCM change (an unsigned generic webhook push to main)' };
+      const first = s.pollNow(job, cause);
+      // The branch moves while the first look runs; 50 more pushes arrive.
+      tip = 'b'.repeat(40);
+      const flood = Array.from({ length: 50 }, () => s.pollNow(job, cause));
+      await answer();
+      const o1 = await first;
+      assert.deepEqual([o1.build?.number, o1.commit], [1, 'b'.repeat(40)]);
+      await answer();
+      const rest = await Promise.all(flood);
+      assert.equal(new Set(rest).size, 1, 'the 50 share one outcome');
+      assert.deepEqual([rest[0]!.build, rest[0]!.commit, rest[0]!.reason], [null, 'b'.repeat(40), `no changes (main is at ${'b'.repeat(40)})`]);
+      assert.deepEqual(asked, ['https://example.com/app.git main', 'https://example.com/app.git main']);
+      assert.deepEqual(builds.calls.map((c) => [c.o.causes, c.o.scm, c.o.params]), [[[cause], { url: 'https://example.com/app.git', branch: 'main', commit: 'b'.repeat(40) }, undefined]]);
+      s.close();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('triggers in a real controller', () => {
   let c: ControllerHandle;
   const lines: string[] = [];

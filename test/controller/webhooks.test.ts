@@ -1,13 +1,16 @@
 // Webhooks (src/controller/webhooks.ts): generic, GitHub and GitLab pushes start the jobs
 // that build the pushed repository and branch, with the commit recorded.
 // First the routes on their own (Fastify inject, a real store, a build manager that records
-// what it is asked), then end to end: a real controller whose git job's Jenkinsfile lives in a
-// local bare repository builds exactly the commit the webhook names.
+// what it is asked; pushes signed), then end to end: a real controller whose git job's
+// Jenkinsfile lives in a local bare repository builds exactly the commit a signed webhook or a
+// user who may build the job names, while an unsigned push from anyone else only makes it look
+// at the branch: the attack of naming another branch's commit and parameters builds the
+// branch's real tip with default parameters, or nothing when the tip did not move.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openStore } from '../../src/store/index.ts';
@@ -20,6 +23,10 @@ import { rawApi, finishedBuild, consoleText, testConfig } from '../helpers/contr
 
 const SHA = 'f'.repeat(8) + '0123456789abcdef0123456789abcdef';
 const ZERO = '0'.repeat(40);
+const SECRET = 'It\'s a Secret to Everybody';
+const sign = (body: string | Buffer, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/** The headers that sign `body` for `hook` with SECRET (what each provider sends). */
+const signedFor = (hook: string, body: string): Record<string, string> => (hook.endsWith('gitlab') ? { 'x-gitlab-token': SECRET } : { 'x-hub-signature-256': sign(body) });
 
 /** A GitHub push event as GitHub sends it (fields the hook does not read trimmed). */
 function githubPushPayload(o: { ref?: string; after?: string; deleted?: boolean; cloneUrl?: string } = {}) {
@@ -78,19 +85,23 @@ function gitlabPushPayload(o: { ref?: string; sha?: string | null; after?: strin
   };
 }
 
-describe('webhook routes', () => {
+describe('webhook routes (signed pushes)', () => {
   let store: Store;
   let app: FastifyInstance;
   const calls: { job: string; o: TriggerOptions }[] = [];
 
   const post = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
+    const payload = typeof body === 'string' ? body : JSON.stringify(body);
     const res = await app.inject({
       method: 'POST', url,
-      headers: { 'content-type': 'application/json', ...headers },
-      payload: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...signedFor(url, payload), ...headers },
+      payload,
     });
     return { status: res.statusCode, json: res.json() as any };
   };
+  /** app.inject with the push signed. */
+  const inject = (url: string, headers: Record<string, string>, payload: string) =>
+    app.inject({ method: 'POST', url, headers: { ...signedFor(url, payload), ...headers }, payload });
   const gitJob = (name: string, url: string, branch = 'main', disabled = false) =>
     store.jobs.create({ name, disabled, definition: { kind: 'git', url, branch, path: 'Jenkinsfile', credentialsId: null } });
 
@@ -105,7 +116,7 @@ describe('webhook routes', () => {
     await store.jobs.create({ name: 'inline', definition: { kind: 'inline', script: 'pipeline { agent any; stages { stage("a") { steps { echo "x" } } } }' } });
     app = Fastify();
     registerWebhooks(app, {
-      store,
+      store, secret: SECRET,
       builds: {
         async trigger(job: string, o: TriggerOptions = {}): Promise<Build> {
           if (o.params?.BOOM) throw new Error(`job '${job}' has no parameter 'BOOM'`);
@@ -146,10 +157,8 @@ describe('webhook routes', () => {
     assert.deepEqual(r.json.triggered.map((t: any) => t.job), ['hello-https', 'hello-ssh']);
     assert.deepEqual(calls[0]!.o.causes, [{ type: 'webhook', description: 'Started by a GitHub push by octocat', userId: 'octocat' }]);
     assert.equal(calls[0]!.o.scm!.commit, SHA);
-    const form = await app.inject({
-      method: 'POST', url: '/api/v1/webhooks/github', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-github-event': 'push' },
-      payload: new URLSearchParams({ payload: JSON.stringify(githubPushPayload({ ref: 'refs/heads/dev' })) }).toString(),
-    });
+    const form = await inject('/api/v1/webhooks/github', { 'content-type': 'application/x-www-form-urlencoded', 'x-github-event': 'push' },
+      new URLSearchParams({ payload: JSON.stringify(githubPushPayload({ ref: 'refs/heads/dev' })) }).toString());
     assert.equal(form.statusCode, 200, form.body);
     assert.deepEqual(form.json().triggered.map((t: any) => t.job), ['hello-dev']);
   });
@@ -170,7 +179,7 @@ describe('webhook routes', () => {
 
   test('GitLab push: project URLs match a job with another scheme and port; deletions start nothing', async () => {
     calls.length = 0;
-    const r = await post('/api/v1/webhooks/gitlab', gitlabPushPayload(), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'ignored-for-now' });
+    const r = await post('/api/v1/webhooks/gitlab', gitlabPushPayload(), { 'x-gitlab-event': 'Push Hook' });
     assert.equal(r.status, 200, JSON.stringify(r.json));
     assert.deepEqual(r.json, { triggered: [{ job: 'diaspora', number: 1 }] });
     assert.deepEqual(calls[0]!.o.causes, [{ type: 'webhook', description: 'Started by a GitLab push by jsmith', userId: 'jsmith' }]);
@@ -226,14 +235,14 @@ describe('webhook routes', () => {
       assert.equal(r.json.error.code, 'invalid');
       assert.match(r.json.error.message, message);
     }
-    const empty = await app.inject({ method: 'POST', url: '/api/v1/webhooks/generic', headers: { 'content-type': 'application/json' }, payload: '' });
+    const empty = await inject('/api/v1/webhooks/generic', { 'content-type': 'application/json' }, '');
     assert.equal(empty.statusCode, 400);
-    const formNoPayload = await app.inject({ method: 'POST', url: '/api/v1/webhooks/github', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-github-event': 'push' }, payload: 'a=b' });
+    const formNoPayload = await inject('/api/v1/webhooks/github', { 'content-type': 'application/x-www-form-urlencoded', 'x-github-event': 'push' }, 'a=b');
     assert.equal(formNoPayload.statusCode, 400);
     assert.match(formNoPayload.json().error.message, /no 'payload' field/);
 
     for (const [type, hook] of [['text/plain', 'generic'], ['application/xml', 'github'], ['application/x-www-form-urlencoded', 'generic'], ['text/plain', 'gitlab']] as const) {
-      const r = await app.inject({ method: 'POST', url: `/api/v1/webhooks/${hook}`, headers: { 'content-type': type, 'x-github-event': 'push', 'x-gitlab-event': 'Push Hook' }, payload: 'repository=x' });
+      const r = await inject(`/api/v1/webhooks/${hook}`, { 'content-type': type, 'x-github-event': 'push', 'x-gitlab-event': 'Push Hook' }, 'repository=x');
       assert.equal(r.statusCode, 415, `${type} → ${hook}: ${r.body}`);
       assert.equal(r.json().error.code, 'unsupported-media-type');
     }
@@ -272,9 +281,6 @@ describe('webhook routes', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Signatures: with a secret configured, only webhooks that prove they know it start anything.
-
-const SECRET = 'It\'s a Secret to Everybody';
-const sign = (body: string | Buffer, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
 describe('signed webhook routes', () => {
   let store: Store;
@@ -399,68 +405,170 @@ function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } }).trim();
 }
 
-describe('webhooks end to end', () => {
-  let c: ControllerHandle;
-  let repo: string;
-  let work: string;
-  const api = rawApi(() => c.url);
-  const finished = (job: string, n: number) => finishedBuild(c.url, job, n);
-  const consoleOf = (job: string, n: number) => consoleText(c.url, job, n);
-  const commit = (version: string) => {
-    writeFileSync(path.join(work, 'Jenkinsfile'), `pipeline {
-  agent any
-  stages { stage('Build') { steps { checkout scm; sh 'echo "version=${version} GIT_COMMIT=$GIT_COMMIT BRANCH_NAME=$BRANCH_NAME"; cat VERSION' } } }
+/** A user with an API token (and a password, to log in), made through the API as the test admin. */
+async function userWithToken(api: ReturnType<typeof rawApi>, name: string, role: string): Promise<string> {
+  assert.equal((await api('POST', '/api/v1/users', { name, role, password: `${name}-password-long-enough` })).status, 201);
+  const t = await api('POST', `/api/v1/users/${name}/tokens`, { name: 'hooks' });
+  assert.equal(t.status, 201, t.text);
+  return t.json.token as string;
 }
-`);
+
+/** A bare repository with branch main (Jenkinsfile and VERSION) and branch 'attack' whose Jenkinsfile is the attacker's. */
+function repository(dir: string) {
+  const repo = path.join(dir, 'app.git');
+  const work = path.join(dir, 'work');
+  git(dir, 'init', '-q', '--bare', '-b', 'main', repo);
+  git(dir, 'clone', '-q', repo, work);
+  const jenkinsfile = (body: string) => `pipeline {
+  agent any
+  parameters { string(name: 'TARGET', defaultValue: 'staging', description: 'where to deploy') }
+  stages { stage('Build') { steps { checkout scm; sh '${body}' } } }
+}
+`;
+  const commit = (branch: string, version: string, body = `echo "version=${version} target=$TARGET GIT_COMMIT=$GIT_COMMIT BRANCH_NAME=$BRANCH_NAME"; cat VERSION`) => {
+    writeFileSync(path.join(work, 'Jenkinsfile'), jenkinsfile(body));
     writeFileSync(path.join(work, 'VERSION'), `file-version-${version}\n`);
     git(work, 'add', '.');
-    git(work, 'commit', '-q', '-m', `version ${version}`);
-    git(work, 'push', '-q', 'origin', 'main');
+    git(work, 'commit', '-q', '-m', `${branch} ${version}`);
+    git(work, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`);
     return git(work, 'rev-parse', 'HEAD');
   };
+  return { repo, work, commit };
+}
+
+describe('webhooks end to end: unsigned pushes only make Kiln look at the branch (no webhookSecret configured)', () => {
+  let c: ControllerHandle;
+  let home: string;
+  let src: ReturnType<typeof repository>;
+  let c1: string;
+  let evil: string;
+  const lines: string[] = [];
+  const api = rawApi(() => c.url);
+  /** A request with no Authorization at all: an anonymous sender. */
+  const anon = (p: string, body: unknown, headers: Record<string, string> = {}) => api('POST', p, body, { authorization: '', ...headers });
+  const finished = (job: string, n: number) => finishedBuild(c.url, job, n);
+  const consoleOf = (job: string, n: number) => consoleText(c.url, job, n);
+  const builds = async () => (await api('GET', '/api/v1/jobs/app/builds')).json.builds.map((b: any) => b.number);
 
   before(async () => {
     const dir = tempDir('wh-e2e');
-    repo = path.join(dir, 'app.git');
-    work = path.join(dir, 'work');
-    git(dir, 'init', '-q', '--bare', '-b', 'main', repo);
-    git(dir, 'clone', '-q', repo, work);
-    c = await startController(testConfig({ home: path.join(dir, 'home'), port: '0', executors: '1' }));
+    src = repository(dir);
+    c1 = src.commit('main', '1');
+    // The attacker's commit, on another branch: its Jenkinsfile would use the job's credentials.
+    git(src.work, 'checkout', '-q', '-b', 'attack');
+    evil = src.commit('attack', 'evil', 'echo "PWNED target=$TARGET"');
+    git(src.work, 'checkout', '-q', 'main');
+    home = path.join(dir, 'home');
+    c = await startController(testConfig({ home, port: '0', executors: '1' }), { log: (l) => lines.push(l) });
+    assert.equal((await api('POST', '/api/v1/jobs', { name: 'app', git: { url: src.repo, branch: 'main' } })).status, 201);
   });
   after(async () => { await c?.close(); });
 
-  test('a push webhook builds that commit: Jenkinsfile and checkout from it, GIT_COMMIT and BRANCH_NAME set, scm recorded', async () => {
-    const c1 = commit('1');
-    const c2 = commit('2');
-    assert.equal((await api('POST', '/api/v1/jobs', { name: 'app', git: { url: repo, branch: 'main' } })).status, 201);
-
-    // The older commit, through the generic hook: built as it was, not as the branch is now.
-    const r1 = await api('POST', '/api/v1/webhooks/generic', { repository: `file://${repo}`, branch: 'main', commit: c1 });
+  test("the attack (an anonymous push naming another branch's commit and parameters) builds the branch's real tip with default parameters, then nothing until the tip moves; GitHub and GitLab pushes alike", async () => {
+    const attack = { repository: `file://${src.repo}`, branch: 'main', commit: evil, params: { TARGET: 'prod' } };
+    const r1 = await anon('/api/v1/webhooks/generic', attack);
     assert.equal(r1.status, 200, r1.text);
-    assert.deepEqual(r1.json, { triggered: [{ job: 'app', number: 1 }] });
+    assert.deepEqual(r1.json.triggered, [{ job: 'app', number: 1 }]);
+    assert.match(r1.json.unsigned, /^this generic webhook push is not signed with the webhook secret and was sent by no user: Kiln looked at branch 'main' as pollSCM does .*; the commit and parameters the push named were ignored\./);
     const b1 = await finished('app', 1);
     const log1 = await consoleOf('app', 1);
     assert.equal(b1.result, 'SUCCESS', log1);
-    assert.match(log1, new RegExp(`^version=1 GIT_COMMIT=${c1} BRANCH_NAME=main$`, 'm'));
-    assert.match(log1, /^file-version-1$/m);
-    assert.deepEqual(b1.scm, { url: repo, branch: 'main', commit: c1 });
-    assert.deepEqual(b1.causes, [{ type: 'webhook', description: 'Started by a generic webhook push to main' }]);
+    assert.match(log1, new RegExp(`^version=1 target=staging GIT_COMMIT=${c1} BRANCH_NAME=main$`, 'm'));
+    assert.doesNotMatch(log1, /PWNED/);
+    assert.deepEqual([b1.scm.commit, b1.params], [c1, {}]);
+    assert.deepEqual(b1.causes, [{ type: 'scm', description: 'Started by an SCM change (an unsigned generic webhook push to main)' }]);
 
-    // The tip, through a GitHub-style push whose clone URL names the same repository.
-    const r2 = await api('POST', '/api/v1/webhooks/github', githubPushPayload({ after: c2, cloneUrl: `${repo}/` }), { 'x-github-event': 'push' });
-    assert.deepEqual(r2.json, { triggered: [{ job: 'app', number: 2 }] });
+    // Again, and through the other flavours: the tip has not moved, so nothing runs (and an
+    // anonymous sender is not told the tip's commit id).
+    const again = await anon('/api/v1/webhooks/generic', attack);
+    assert.deepEqual([again.json.triggered, again.json.unchanged], [[], [{ job: 'app', commit: null }]]);
+    const gh = await anon('/api/v1/webhooks/github', githubPushPayload({ after: evil, cloneUrl: src.repo }), { 'x-github-event': 'push' });
+    assert.deepEqual([gh.status, gh.json.triggered, gh.json.unchanged], [200, [], [{ job: 'app', commit: null }]]);
+    const gl = await anon('/api/v1/webhooks/gitlab', gitlabPushPayload({ sha: evil, httpUrl: src.repo }), { 'x-gitlab-event': 'Push Hook' });
+    assert.deepEqual([gl.status, gl.json.triggered, gl.json.unchanged], [200, [], [{ job: 'app', commit: null }]]);
+    assert.match(gl.json.unsigned, /^this GitLab push is not signed/);
+    assert.deepEqual(await builds(), [1]);
+
+    // The branch moves: an unsigned GitHub push naming the attacker's commit builds the new tip.
+    const c2 = src.commit('main', '2');
+    const r2 = await anon('/api/v1/webhooks/github', githubPushPayload({ after: evil, cloneUrl: src.repo }), { 'x-github-event': 'push' });
+    assert.deepEqual(r2.json.triggered, [{ job: 'app', number: 2 }]);
     const b2 = await finished('app', 2);
     const log2 = await consoleOf('app', 2);
     assert.equal(b2.result, 'SUCCESS', log2);
-    assert.match(log2, new RegExp(`^version=2 GIT_COMMIT=${c2} BRANCH_NAME=main$`, 'm'));
-    assert.match(log2, /^Started: Started by a GitHub push by octocat$/m);
-    assert.deepEqual(b2.scm, { url: repo, branch: 'main', commit: c2 });
+    assert.match(log2, new RegExp(`^version=2 target=staging GIT_COMMIT=${c2} BRANCH_NAME=main$`, 'm'));
+    assert.doesNotMatch(log2, /PWNED/);
+    // Whoever the unsigned payload says pushed is not believed either.
+    assert.deepEqual(b2.causes, [{ type: 'scm', description: 'Started by an SCM change (an unsigned GitHub push to main)' }]);
+  });
 
-    // A commit the repository does not have: the build fails saying so.
-    const r3 = await api('POST', '/api/v1/webhooks/generic', { repository: repo, branch: 'main', commit: 'a'.repeat(40) });
-    const b3 = await finished('app', r3.json.triggered[0].number);
-    assert.equal(b3.result, 'FAILURE');
-    assert.match(b3.message, new RegExp(`could not fetch commit ${'a'.repeat(40)}`));
+  test('a signed push, or a user who may build the job, names the commit and parameters; a viewer, or a session without its CSRF token, cannot', async () => {
+    const info = await api('GET', '/api/v1/jobs/app/webhook');
+    assert.equal(info.status, 200, info.text);
+    const secret = info.json.secret as string;
+    assert.match(secret, /^[0-9a-f]{64}$/);
+    assert.deepEqual({ ...info.json, secret: '-' }, {
+      job: 'app', repository: src.repo, branch: 'main', secret: '-', secretSource: 'generated', unsigned: 'poll',
+      urls: { generic: `${c.url}api/v1/webhooks/generic`, github: `${c.url}api/v1/webhooks/github`, gitlab: `${c.url}api/v1/webhooks/gitlab` },
+    });
+    const file = path.join(home, 'secrets', 'webhook.secret');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(readFileSync(file, 'utf8').trim(), secret);
+
+    // Signed with the generated secret: the attacker's commit and parameters are what was asked, so built.
+    const body = JSON.stringify({ repository: src.repo, branch: 'main', commit: c1, params: { TARGET: 'prod' } });
+    const signed = await fetch(new URL('api/v1/webhooks/generic', c.url), { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, secret) }, body });
+    const sj = await signed.json() as any;
+    assert.equal(signed.status, 200, JSON.stringify(sj));
+    assert.deepEqual([sj.triggered, sj.unsigned], [[{ job: 'app', number: 3 }], undefined]);
+    assert.equal((await finished('app', 3)).result, 'SUCCESS');
+    assert.match(await consoleOf('app', 3), new RegExp(`^version=1 target=prod GIT_COMMIT=${c1} `, 'm'));
+    const forged = await anon('/api/v1/webhooks/generic', { repository: src.repo, branch: 'main', commit: c1 }, { 'x-kiln-token': 'not-the-secret' });
+    assert.equal(forged.status, 403);
+
+    // A developer's API token, unsigned: may build the job, so it names commit and parameters.
+    const dev = await userWithToken(api, 'dev', 'developer');
+    const byDev = await anon('/api/v1/webhooks/generic', { repository: src.repo, branch: 'main', commit: c1, params: { TARGET: 'qa' } }, { authorization: `Bearer ${dev}` });
+    assert.deepEqual([byDev.status, byDev.json.triggered, byDev.json.unsigned], [200, [{ job: 'app', number: 4 }], undefined]);
+    const b4 = await finished('app', 4);
+    assert.match(await consoleOf('app', 4), new RegExp(`^version=1 target=qa GIT_COMMIT=${c1} `, 'm'));
+    assert.deepEqual(b4.causes, [{ type: 'webhook', description: 'Started by a generic webhook push to main (sent by user dev)', userId: 'dev' }]);
+
+    // A viewer's token: may not build the job, so the push is only a look at the branch. The
+    // last build (#4) is of c1 and the tip is newer: the tip is built, with default parameters.
+    const viewer = await userWithToken(api, 'watcher', 'viewer');
+    const byViewer = await anon('/api/v1/webhooks/generic', { repository: src.repo, branch: 'main', commit: c1, params: { TARGET: 'qa' } }, { authorization: `Bearer ${viewer}` });
+    assert.equal(byViewer.status, 200, byViewer.text);
+    assert.deepEqual(byViewer.json.triggered, [{ job: 'app', number: 5 }]);
+    assert.match(byViewer.json.unsigned, /was sent by user watcher, who may not build this job \(app\)/);
+    assert.equal((await finished('app', 5)).result, 'SUCCESS');
+    const log5 = await consoleOf('app', 5);
+    assert.match(log5, /^version=2 target=staging GIT_COMMIT=[0-9a-f]{40} BRANCH_NAME=main$/m);
+
+    // A developer's session: only with its CSRF token (a browser sends the cookie by itself).
+    const login = await fetch(new URL('api/v1/auth/login', c.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dev', password: 'dev-password-long-enough' }) });
+    assert.equal(login.status, 200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const { csrfToken } = await login.json() as { csrfToken: string };
+    const named = { repository: src.repo, branch: 'main', commit: c1, params: { TARGET: 'qa' } };
+    const noCsrf = await anon('/api/v1/webhooks/generic', named, { cookie });
+    assert.deepEqual([noCsrf.status, noCsrf.json.triggered, noCsrf.json.unchanged?.length], [200, [], 1]);
+    const withCsrf = await anon('/api/v1/webhooks/generic', named, { cookie, 'x-kiln-csrf': csrfToken });
+    assert.deepEqual(withCsrf.json.triggered, [{ job: 'app', number: 6 }]);
+    await finished('app', 6);
+
+    // The secret is for admins only, and never in the log.
+    assert.equal((await api('GET', '/api/v1/jobs/app/webhook', undefined, { authorization: `Bearer ${dev}` })).status, 403);
+    assert.equal((await api('GET', '/api/v1/jobs/app/webhook', undefined, { authorization: `Bearer ${viewer}` })).status, 403);
+    assert.equal((await api('GET', '/api/v1/jobs/app/webhook', undefined, { authorization: '' })).status, 401);
+    assert.equal((await api('GET', '/api/v1/jobs/nope/webhook')).status, 404);
+    assert.ok(lines.some((l) => l.includes(`signed with the secret in ${file}`)), lines.join('\n'));
+    assert.ok(!lines.some((l) => l.includes(secret)), 'the secret is in the log');
+
+    // It survives a restart: hooks set up with it keep working.
+    await c.close();
+    c = await startController(testConfig({ home, port: '0', executors: '1' }), { log: (l) => lines.push(l) });
+    assert.equal((await api('GET', '/api/v1/jobs/app/webhook')).json.secret, secret);
   });
 });
 
@@ -468,31 +576,49 @@ describe('webhooks end to end with a secret (KILN_WEBHOOK_SECRET)', () => {
   let c: ControllerHandle;
   const lines: string[] = [];
   const api = rawApi(() => c.url);
+  const anon = (p: string, body: unknown, headers: Record<string, string> = {}) => api('POST', p, body, { authorization: '', ...headers });
   before(async () => {
     const dir = tempDir('wh-secret');
     c = await startController(testConfig({ home: path.join(dir, 'home'), port: '0', executors: '1' }, { KILN_WEBHOOK_SECRET: SECRET }), { log: (l) => lines.push(l) });
   });
   after(async () => { await c?.close(); });
 
-  test('an unsigned push is refused with 401 and starts nothing; a signed one is accepted', async () => {
+  test('an unsigned push from nobody is refused with 401 and starts nothing; a signed one is accepted', async () => {
     assert.equal((await api('POST', '/api/v1/jobs', { name: 'app', git: { url: 'https://example.com/app.git', branch: 'main' } })).status, 201);
     const body = { repository: 'https://example.com/app', branch: 'main' };
-    const unsigned = await api('POST', '/api/v1/webhooks/generic', body);
+    const unsigned = await anon('/api/v1/webhooks/generic', body);
     assert.equal(unsigned.status, 401, unsigned.text);
     assert.match(unsigned.json.error.message, /requires signed webhooks/);
-    const forged = await api('POST', '/api/v1/webhooks/github', githubPushPayload({ cloneUrl: 'https://example.com/app.git' }), { 'x-github-event': 'push', 'x-hub-signature-256': sign('{}') });
+    const forged = await anon('/api/v1/webhooks/github', githubPushPayload({ cloneUrl: 'https://example.com/app.git' }), { 'x-github-event': 'push', 'x-hub-signature-256': sign('{}') });
     assert.equal(forged.status, 403, forged.text);
     assert.deepEqual((await api('GET', '/api/v1/jobs/app/builds')).json.builds, []);
-    const signed = await api('POST', '/api/v1/webhooks/generic', body, { 'x-hub-signature-256': sign(JSON.stringify(body)) });
+    const signed = await anon('/api/v1/webhooks/generic', body, { 'x-hub-signature-256': sign(JSON.stringify(body)) });
     assert.equal(signed.status, 200, signed.text);
     assert.deepEqual(signed.json.triggered, [{ job: 'app', number: 1 }]);
     assert.equal(lines.filter((l) => l.startsWith('webhooks: refused')).length, 2);
     // A flood of forged hooks: every one refused, the log gets a handful of lines with a count.
-    const flood = await Promise.all(Array.from({ length: 300 }, () => api('POST', '/api/v1/webhooks/gitlab', body, { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'guess' })));
+    const flood = await Promise.all(Array.from({ length: 300 }, () => anon('/api/v1/webhooks/gitlab', body, { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'guess' })));
     assert.ok(flood.every((r) => r.status === 403));
     const refused = lines.filter((l) => l.startsWith('webhooks: refused'));
     assert.ok(refused.length <= 13, `${refused.length} log lines`);
     assert.match(refused.at(-1)!, /\(300 refusals from this address so far\)$/);
     assert.deepEqual((await api('GET', '/api/v1/jobs/app/builds')).json.builds.map((b: any) => b.number), [1]);
+  });
+
+  test('unsigned: a user who may build the job names the commit; one who may not is refused for that job; admins see the configured secret', async () => {
+    const dev = await userWithToken(api, 'dev', 'developer');
+    const viewer = await userWithToken(api, 'watcher', 'viewer');
+    const body = { repository: 'https://example.com/app', branch: 'main', commit: SHA };
+    const byDev = await anon('/api/v1/webhooks/generic', body, { authorization: `Bearer ${dev}` });
+    assert.equal(byDev.status, 200, byDev.text);
+    assert.equal(byDev.json.triggered.length, 1);
+    const b = await finishedBuild(c.url, 'app', byDev.json.triggered[0].number);
+    assert.deepEqual(b.scm, { url: 'https://example.com/app.git', branch: 'main', commit: SHA });
+    const byViewer = await anon('/api/v1/webhooks/generic', body, { authorization: `Bearer ${viewer}` });
+    assert.equal(byViewer.status, 200, byViewer.text);
+    assert.deepEqual(byViewer.json.triggered, []);
+    assert.deepEqual(byViewer.json.failed, [{ job: 'app', message: "user watcher may not build job 'app', and this controller refuses unsigned webhooks: sign the hook with the webhook secret" }]);
+    const info = await api('GET', '/api/v1/jobs/app/webhook');
+    assert.deepEqual([info.json.secret, info.json.secretSource, info.json.unsigned], [SECRET, 'configured', 'refuse']);
   });
 });

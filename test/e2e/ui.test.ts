@@ -411,6 +411,18 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'Edit cloud docker' }).waitFor({ state: 'detached' });
   });
 
+  step("a git job's page shows admins its webhook URLs and, when asked, the secret (the one in <home>/secrets/webhook.secret)", async () => {
+    await kiln.api('POST', '/api/v1/jobs', { name: 'hooked', git: { url: 'https://example.com/team/hooked.git', branch: 'main' } });
+    await page.goto(new URL('job/hooked', kiln.url).href);
+    await page.getByText('Webhook (admins)').click();
+    await page.getByText(`${kiln.url}api/v1/webhooks/github`).waitFor();
+    const secret = readFileSync(`${kiln.home}/secrets/webhook.secret`, 'utf8').trim();
+    assert.equal(await page.getByText(secret).count(), 0, 'the secret is hidden until asked for');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByLabel('Webhook secret').filter({ hasText: secret }).waitFor();
+    await screenshot(page, '11b-job-webhook');
+  });
+
   step('accessibility: no serious or critical axe-core findings on the main pages', async () => {
     // axe-core is evaluated through the DevTools protocol, which the page's CSP does not govern.
     await page.evaluate(AXE_SOURCE);
@@ -489,6 +501,11 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('link', { name: '#1', exact: true }).click();
     await consoleHas('Finished: SUCCESS');
     assert.equal(await page.getByRole('button', { name: 'Replay' }).count(), 0);
+    // No webhook secret for a viewer: neither the panel nor the API behind it.
+    await page.goto(new URL('job/hooked', kiln.url).href);
+    await page.getByRole('heading', { name: 'hooked' }).waitFor();
+    assert.equal(await page.getByText('Webhook (admins)').count(), 0);
+    assert.equal(await page.evaluate(async () => (await fetch('/api/v1/jobs/hooked/webhook')).status), 403);
     assert.deepEqual(b.problems, [], 'no page errors or CSP violations');
   });
 });

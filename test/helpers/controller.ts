@@ -75,3 +75,16 @@ export async function finishedBuild(url: string, job: string, n: number): Promis
 export async function consoleText(url: string, job: string, n: number): Promise<string> {
   return (await adminFetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console`, url))).text();
 }
+
+/** Follows a build's console until `text` appears (the build has then reached that point); fails if the build ends first. */
+export async function consoleUntil(url: string, job: string, n: number, text: string): Promise<void> {
+  const res = await adminFetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console/stream`, url));
+  const r = res.body!.getReader();
+  let seen = '';
+  while (!seen.includes(text)) {
+    const { value, done } = await r.read();
+    if (done) throw new Error(`${job} #${n} ended without printing '${text}':\n${seen}`);
+    seen += new TextDecoder().decode(value);
+  }
+  await r.cancel();
+}

@@ -55,3 +55,9 @@ export interface Credential {
 }
 export interface Token { id: string; name: string; createdAt: number; lastUsedAt: number | null; expiresAt: number | null }
 export interface Diagnostic { line: number; col: number; endLine: number; endCol: number; severity: 'error' | 'warning' | string; message: string; code?: string }
+/** GET /api/v1/jobs/:job/webhook (admins only): where a job's pushes go and the secret that signs them. */
+export interface WebhookInfo {
+  job: string; repository: string | null; branch: string | null;
+  urls: { generic: string; github: string; gitlab: string };
+  secret: string | null; secretSource: 'configured' | 'generated' | null; unsigned: 'refuse' | 'poll'; note?: string;
+}

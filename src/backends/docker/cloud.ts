@@ -123,11 +123,12 @@ export async function testConnection(cfg: DockerCloudConfig, timeoutMs = 5000): 
 
 /**
  * The NodeProvider of a Docker cloud: kubernetes agents become pods on its engine (named
- * templates by `inheritFrom` or `label`), at most `concurrencyCap` at once. `agentEnv` is what a
+ * templates by `inheritFrom` or `label`), at most `concurrencyCap` at once (counted in `o.slots`,
+ * the controller's pod slots, when given). `agentEnv` is what a
  * controller gives the injected agent (KILN_URL, KILN_SECRET, KILN_AGENT_NAME, KILN_AGENT_WORKDIR).
  */
-export function dockerCloudNodes(base: NodeProvider, cfg: DockerCloudConfig, o: Omit<DockerPodOptions, 'engine' | 'agentImage' | 'concurrencyCap' | 'templates'> = {}): NodeProvider {
+export function dockerCloudNodes(base: NodeProvider, cfg: DockerCloudConfig, o: Omit<DockerPodOptions, 'engine' | 'agentImage' | 'concurrencyCap' | 'templates' | 'cloudName'> = {}): NodeProvider {
   return withDockerPods(base, {
-    ...o, engine: engineFor(cfg), agentImage: cfg.defaultAgentImage, concurrencyCap: cfg.concurrencyCap, templates: cfg.podTemplates,
+    ...o, engine: engineFor(cfg), agentImage: cfg.defaultAgentImage, concurrencyCap: cfg.concurrencyCap, templates: cfg.podTemplates, cloudName: cfg.name,
   });
 }

@@ -4,9 +4,10 @@
 // Kubernetes cloud is configured. The node's workspace must be on the engine's machine, since
 // it is bind-mounted into the containers.
 import type { NodeProvider } from '../../pipeline/engine/engine.ts';
-import { StepFailure } from '../../pipeline/steps/errors.ts';
+import { StepFailure, interruptionOf } from '../../pipeline/steps/errors.ts';
 import { Engine, engineOptionsFromEnv } from './engine.ts';
 import { PodError, PodWorkspace, parsePodYaml, startPod, type PodOptions, type PodSpec } from './pod.ts';
+import { PodSlots } from '../pod-slots.ts';
 
 export interface DockerPodOptions {
   engine?: Engine;
@@ -21,41 +22,13 @@ export interface DockerPodOptions {
   startTimeoutMs?: number;
   /** Pods at once; more wait (in order) for one to end. 0 or absent = no cap. */
   concurrencyCap?: number;
+  /** The slot pools the cap counts in (a controller's, shared with its Kubernetes clouds and
+   *  listed in its queue); absent: this provider's own. */
+  slots?: PodSlots;
+  /** The cloud's name: its pool of slots, and what a waiting build's log and the queue say. */
+  cloudName?: string;
   /** Named pod templates: `inheritFrom 'name'`, or a template whose label is the agent's label. */
   templates?: { name: string; label: string | null; yaml: string }[];
-}
-
-/** A FIFO of waiters for a free slot: no polling, abort leaves the queue. */
-class Slots {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
-  constructor(n: number) {
-    this.#free = n;
-  }
-  async take(signal: AbortSignal, onWait: () => void): Promise<() => void> {
-    if (this.#free > 0) {
-      this.#free--;
-    } else {
-      onWait();
-      await new Promise<void>((resolve, reject) => {
-        const go = () => { signal.removeEventListener('abort', abort); resolve(); };
-        const abort = () => {
-          const i = this.#waiting.indexOf(go);
-          if (i >= 0) this.#waiting.splice(i, 1);
-          reject(new StepFailure('aborted while waiting for a free pod slot'));
-        };
-        this.#waiting.push(go);
-        signal.addEventListener('abort', abort, { once: true });
-      });
-    }
-    let given = false;
-    return () => {
-      if (given) return;
-      given = true;
-      const next = this.#waiting.shift();
-      if (next) next(); else this.#free++;
-    };
-  }
 }
 
 /** The template's containers, with the pipeline's own replacing those of the same name (Jenkins' merge). */
@@ -68,7 +41,8 @@ function mergeSpecs(parent: PodSpec, child: PodSpec | null): PodSpec {
 
 export function withDockerPods(base: NodeProvider, opts: DockerPodOptions): NodeProvider {
   const engine = opts.engine ?? new Engine(engineOptionsFromEnv());
-  const slots = opts.concurrencyCap ? new Slots(opts.concurrencyCap) : null;
+  const slots = opts.slots ?? new PodSlots();
+  const cloud = opts.cloudName ?? 'docker';
   return {
     async allocate(req, build, signal, log) {
       if (req.type !== 'kubernetes') return base.allocate(req, build, signal, log);
@@ -79,7 +53,8 @@ export function withDockerPods(base: NodeProvider, opts: DockerPodOptions): Node
       if (inherit !== null && !template) {
         throw new StepFailure(`inheritFrom '${inherit}': no pod template of that name (there are: ${opts.templates?.map((t) => t.name).join(', ') || 'none'})`, { loc: req.loc });
       }
-      const release = slots ? await slots.take(signal, () => log(`Waiting for a free pod slot (${opts.concurrencyCap} pods run at once on this Docker engine)`)) : () => {};
+      // Aborted while waiting: the build's interruption (ABORTED), as for a Kubernetes cloud.
+      const release = await slots.take(cloud, opts.concurrencyCap ?? 0, build, signal, log);
       let node;
       try {
         node = await base.allocate({ type: 'any', label: null, customWorkspace: req.customWorkspace, options: {}, loc: req.loc }, build, signal, log);
@@ -111,6 +86,8 @@ export function withDockerPods(base: NodeProvider, opts: DockerPodOptions): Node
       } catch (e) {
         release();
         await node.release();
+        // Aborted while the pod started (a pull, a container coming up): the build's interruption, not a failure.
+        if (signal.aborted) throw interruptionOf(signal);
         if (e instanceof PodError) throw new StepFailure(e.message, { loc: req.loc });
         throw e;
       }

@@ -9,12 +9,14 @@
 //
 // Every pod carries this controller's id as a label, so that `sweep()` at start deletes what a
 // previous run left. At most `containerCap` pods of a cloud exist at once; builds past the cap
-// wait, in order, and say so in their log.
+// wait, in order, and say so in their log and in the queue (the controller's PodSlots, shared
+// with its Docker clouds: ../pod-slots.ts).
 import type { AgentRequest, AllocatedNode, NodeProvider } from '../../pipeline/engine/engine.ts';
 import type { Credential } from '../../pipeline/steps/types.ts';
 import { StepFailure, interruptionOf } from '../../pipeline/steps/errors.ts';
 import type { Backend, BuildRef } from '../types.ts';
 import { describeKubeError, kubeConfig, kubernetesClient, type KubernetesCloudSettings } from './cloud.ts';
+import { PodSlots, type ReleaseSlot, type SlotWait } from '../pod-slots.ts';
 import { AGENT_CONTAINER, LABEL_CONTROLLER, buildPod, labelValue, manifestForLog, podName, PodSpecError, type Obj, type PodRequest } from './podspec.ts';
 
 export interface KubernetesCloudRef {
@@ -44,44 +46,8 @@ export interface KubernetesProviderOptions {
     forget(name: string): void;
   };
   log?: (line: string) => void;
-}
-
-/** A build waiting for a pod slot of a capped cloud (shown in the queue). */
-export interface PodWait { id: string; job: string; number: number; cloud: string; why: string; since: number }
-
-let waitIds = 0;
-
-class Slots {
-  #used = 0;
-  readonly #waiting: { go: () => void; wait: PodWait }[] = [];
-  get used(): number {
-    return this.#used;
-  }
-  get waiting(): PodWait[] {
-    return this.#waiting.map((w) => w.wait);
-  }
-  async take(cap: number, signal: AbortSignal, wait: Omit<PodWait, 'id' | 'since' | 'why'>, waitingFor: (n: number) => string): Promise<void> {
-    if (this.#used < cap && this.#waiting.length === 0) {
-      this.#used++;
-      return;
-    }
-    const why = waitingFor(this.#used);
-    await new Promise<void>((resolve, reject) => {
-      const entry = { go: () => { signal.removeEventListener('abort', onAbort); resolve(); }, wait: { ...wait, id: `pod-${++waitIds}`, since: Date.now(), why } };
-      const onAbort = () => {
-        const i = this.#waiting.indexOf(entry);
-        if (i >= 0) this.#waiting.splice(i, 1);
-        reject(interruptionOf(signal));
-      };
-      this.#waiting.push(entry);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    this.#used++;
-  }
-  release(): void {
-    this.#used--;
-    this.#waiting.shift()?.go();
-  }
+  /** The pod slots the caps count in (the controller's, listed in its queue); absent: its own. */
+  slots?: PodSlots;
 }
 
 /** A pod kept after use (idleMinutes), waiting for the next build that asks for the same pod. */
@@ -158,7 +124,7 @@ function requestOf(req: AgentRequest): PodRequest {
 
 export class KubernetesPods implements NodeProvider {
   readonly #o: KubernetesProviderOptions;
-  readonly #slots = new Map<string, Slots>();
+  readonly #slots: PodSlots;
   /** Pods this controller made and has not deleted, by pod name: cloud and namespace. */
   readonly #live = new Map<string, { cloud: string; namespace: string }>();
   /** Pods kept after use (idleMinutes), by job and what they were made from: that job's next such build reuses one. */
@@ -166,16 +132,17 @@ export class KubernetesPods implements NodeProvider {
 
   constructor(o: KubernetesProviderOptions) {
     this.#o = o;
+    this.#slots = o.slots ?? new PodSlots();
   }
 
   /** Pods alive now, by cloud (for metrics). */
   podsOf(cloud: string): number {
-    return this.#slots.get(cloud)?.used ?? 0;
+    return this.#slots.used(cloud);
   }
 
   /** Builds waiting for a pod slot, oldest first per cloud (the queue shows them). */
-  waiting(): PodWait[] {
-    return [...this.#slots.values()].flatMap((s) => s.waiting);
+  waiting(): SlotWait[] {
+    return this.#slots.waiting();
   }
 
   /** Whether a pipeline's label names a template of some cloud. */
@@ -219,15 +186,7 @@ export class KubernetesPods implements NodeProvider {
     const poolKey = JSON.stringify([build.job, cloud.name, request, cloud.settings]);
     const reusable = this.#idle.get(poolKey)?.shift();
     if (reusable) return reusable.lease(build, req, say);
-    const slots = this.#slots.get(cloud.name) ?? new Slots();
-    this.#slots.set(cloud.name, slots);
-    await slots.take(s.containerCap, signal, { job: build.job, number: build.number, cloud: cloud.name }, (n) => {
-      const why = `Waiting for a pod of cloud '${cloud.name}': ${n} of ${s.containerCap} pods in use (its concurrency cap)`;
-      say(why);
-      return why;
-    });
-    let slotHeld = true;
-    const freeSlot = () => { if (slotHeld) { slotHeld = false; slots.release(); } };
+    const freeSlot: ReleaseSlot = await this.#slots.take(cloud.name, s.containerCap, build, signal, say);
 
     const name = podName(build.job, build.number);
     const namespace = request.namespace ?? s.namespace;

@@ -9,6 +9,10 @@
 // exec resolves when the process it started exits, not when its output pipes close: a
 // background child (`sleep 100 &`) that inherited stdout would otherwise hang the build.
 // After the exit the pipes get a short drain; leftovers of the group are killed on release.
+//
+// A process's environment is the one the pipeline gives it over an allow-listed part of this
+// process's own (host-env.ts: PATH, HOME, USER, locale...): never the controller's or the
+// agent's secrets (KILN_ADMIN_TOKEN, KILN_SECRET, ...).
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -19,6 +23,7 @@ import { compileAntPatterns } from '../../util/antglob.ts';
 import type { AntMatcher, AntPatternOptions } from '../../util/antglob.ts';
 import { groupHasMembers, killGroupTree } from '../../util/process-tree.ts';
 import { WorkspaceError } from '../types.ts';
+import { hostEnvForBuilds } from './host-env.ts';
 import type {
   Backend, ExecResult, ExecSpec, FileStat, OutputStream, Workspace, WorkspaceRequest,
 } from '../types.ts';
@@ -34,6 +39,17 @@ export interface LocalBackendOptions {
   killGraceMs?: number;
   /** How long exec waits for output pipes to close after the process exited. Default 100 ms. */
   drainMs?: number;
+  /**
+   * The host variables every process gets under the pipeline's environment. Default: the
+   * allow-listed part of this process's environment (host-env.ts); never the whole of it.
+   */
+  hostEnv?: Record<string, string>;
+  /**
+   * Paths `remove` never deletes (`kiln run` keeps its run history, .kiln/runs, when the
+   * workspace is the project directory): removing one of them, or anything inside one, does
+   * nothing; removing a directory that holds one removes everything else in it.
+   */
+  keep?: string[];
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -53,6 +69,8 @@ export class LocalBackend implements Backend {
   readonly labels: string[];
   readonly killGraceMs: number;
   readonly drainMs: number;
+  readonly hostEnv: Readonly<Record<string, string>>;
+  readonly keep: readonly string[];
   /** Live workspaces by their root path. */
   readonly #live = new Map<string, LocalWorkspace>();
 
@@ -63,6 +81,8 @@ export class LocalBackend implements Backend {
     this.labels = labels.includes(this.nodeName) ? [...labels] : [this.nodeName, ...labels];
     this.killGraceMs = options.killGraceMs ?? 1500;
     this.drainMs = options.drainMs ?? 100;
+    this.hostEnv = { ...(options.hostEnv ?? hostEnvForBuilds(process.env)) };
+    this.keep = (options.keep ?? []).map((k) => path.resolve(k));
   }
 
   async allocate(req: WorkspaceRequest): Promise<Workspace> {
@@ -183,8 +203,8 @@ export class LocalWorkspace implements Workspace {
     }
     if (spec.signal?.aborted) return { exitCode: null, signal: null, aborted: true };
 
-    const env = { ...spec.env };
-    if (env['PATH'] === undefined) env['PATH'] = process.env['PATH'] ?? DEFAULT_PATH;
+    const env = { ...this.#backend.hostEnv, ...spec.env };
+    if (env['PATH'] === undefined) env['PATH'] = DEFAULT_PATH;
 
     let child: ChildProcess;
     try {
@@ -381,6 +401,16 @@ export class LocalWorkspace implements Workspace {
 
   async remove(p: string): Promise<void> {
     const abs = this.#inside(p);
+    const keep = this.#backend.keep;
+    if (keep.some((k) => within(abs, k))) return; // kept, or inside what is kept
+    if (keep.some((k) => within(k, abs))) {
+      // Holds something kept: everything else goes. A link or file on the way is left as it is.
+      const st = await fsp.lstat(abs).catch(() => null);
+      if (!st?.isDirectory()) return;
+      await this.#realInside(abs);
+      for (const name of await fsp.readdir(abs).catch((e: unknown) => { throw fsError('remove', abs, e); })) await this.remove(path.join(abs, name));
+      return;
+    }
     // The path's parents must not lead out; `abs` itself may be a link (rm removes the link).
     const top = abs === this.root || abs === this.tmp;
     if (!top) await this.#realInside(path.dirname(abs));

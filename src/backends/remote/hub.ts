@@ -17,6 +17,10 @@
 //     socket still looks open (half-open), it is terminated.
 //   - another agent holds the name on a live connection: the newcomer is closed with 4409.
 //
+// The hello's labels, executors, host name, OS and so on are the agent's claims: the hub keeps
+// them to show (AgentInfo, control characters masked), but never decides with them. Which
+// builds an agent gets is the controller's configuration of it (app.ts, `configuredLabels`).
+//
 // Any frame that breaks the protocol (bad JSON, wrong schema, unknown type, over 16 MB, an
 // answer to a request its session never made, a sequence number out of order or replayed)
 // closes that connection with a reason and ends its session; nothing else is affected, since
@@ -68,15 +72,31 @@ export interface AgentHubOptions {
   authorize?: (name: string) => boolean | Promise<boolean>;
   /** One line per notable event (connections, refusals, protocol errors). */
   log?: (line: string) => void;
+  /**
+   * Headers every HTTP answer the hub writes itself carries (refused upgrades, 404 for other
+   * paths): the controller passes its security headers, so no answer of its port lacks them.
+   */
+  responseHeaders?: Readonly<Record<string, string>>;
+  /**
+   * The labels the controller configured for agent `name` (null when it has none, e.g. a pod's
+   * agent). Workspaces report these as their node's labels, not what the agent claims.
+   */
+  configuredLabels?: (name: string) => readonly string[] | null;
 }
 
 export type AgentState = 'online' | 'reconnecting';
 
-/** What the hub knows of a connected (or reconnecting) agent. */
+/**
+ * What the hub knows of a connected (or reconnecting) agent. Everything but `name` (which the
+ * upgrade authenticated), `state`, `address` and the times is what the agent's hello claims:
+ * informative only. Labels and executors that count are the controller's configuration.
+ */
 export interface AgentInfo {
   name: string;
   state: AgentState;
+  /** The labels the agent's hello announced (not what the scheduler uses). */
   labels: string[];
+  /** The executors the agent's hello announced (not what the scheduler uses). */
   executors: number;
   os: string;
   arch: string;
@@ -130,7 +150,10 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   readonly #key: string | Buffer;
   readonly #helloTimeoutMs: number;
   readonly #authorize: AgentHubOptions['authorize'];
+  readonly #configuredLabels: (name: string) => readonly string[] | null;
   readonly #log: (line: string) => void;
+  /** `Name: value\r\n` lines of options.responseHeaders. */
+  readonly #extraHead: string;
   readonly #wss: WebSocketServer;
   readonly #sessions = new Map<string, AgentSession>();
   readonly #conns = new Set<Conn>();
@@ -153,7 +176,11 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_DEAD_MS;
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
     this.#authorize = options.authorize;
+    this.#configuredLabels = options.configuredLabels ?? (() => null);
     this.#log = options.log ?? (() => {});
+    this.#extraHead = Object.entries(options.responseHeaders ?? {})
+      .filter(([k, v]) => /^[A-Za-z0-9-]+$/.test(k) && !/[\r\n]/.test(v))
+      .map(([k, v]) => `${k}: ${v}\r\n`).join('');
     this.#maxFileBytes = options.maxFileBytes ?? 1024 * 1024 * 1024;
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -179,7 +206,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   backend(name: string): RemoteBackend {
     let b = this.#backends.get(name);
     if (!b) {
-      b = new RemoteBackend(name, () => this.#sessions.get(name));
+      b = new RemoteBackend(name, () => this.#sessions.get(name), () => this.#configuredLabels(name));
       this.#backends.set(name, b);
     }
     return b;
@@ -231,7 +258,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       // Other paths belong to other 'upgrade' listeners; with none, nobody would answer.
       if (!this.handleUpgrade(req, socket, head) && server.listenerCount('upgrade') === 1) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        socket.end(`HTTP/1.1 404 Not Found\r\n${this.#extraHead}Connection: close\r\nContent-Length: 0\r\n\r\n`);
       }
     };
     server.on('upgrade', onUpgrade);
@@ -301,7 +328,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
       this.#refusals.set(address ?? '?', n);
       if (n <= 10 || n % 100 === 0) this.#log(`refused an agent connection from ${address ?? '?'}: ${text}${n > 10 ? ` (${n} refusals from this address so far)` : ''}`);
       const body = Buffer.from(text + '\n', 'utf8');
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: text/plain; charset=utf-8\r\n${this.#extraHead}` +
         `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString('utf8')}`);
     };
     if (this.#closed) return refuse(503, 'the controller is shutting down');
@@ -520,6 +547,9 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** A hello's free text with control characters (newlines, escapes) shown as '?': it goes into logs. */
+const printable = (t: string) => t.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+
 function infoOf(s: AgentSession): AgentInfo {
   const h = s.hello;
   return {
@@ -527,12 +557,12 @@ function infoOf(s: AgentSession): AgentInfo {
     state: s.connected ? 'online' : 'reconnecting',
     labels: [...h.labels],
     executors: h.executors,
-    os: h.os,
-    arch: h.arch,
-    hostname: h.hostname,
-    nodeVersion: h.nodeVersion,
-    kilnVersion: h.kilnVersion,
-    workdir: h.workdir,
+    os: printable(h.os),
+    arch: printable(h.arch),
+    hostname: printable(h.hostname),
+    nodeVersion: printable(h.nodeVersion),
+    kilnVersion: printable(h.kilnVersion),
+    workdir: printable(h.workdir),
     address: s.address,
     since: s.startedAt,
     disconnectedAt: s.disconnectedAt,

@@ -7,6 +7,11 @@
 // past its grace period, shut down, protocol broken), the workspace's calls reject with an
 // AgentUnavailableError naming the agent; `release` then succeeds quietly, since the agent has
 // already dropped everything of that session.
+//
+// What the agent says about itself is not trusted where the controller knows better: a
+// workspace's nodeName is the agent's authenticated name, and its nodeLabels (NODE_LABELS in
+// the build) are the labels the controller configured for the agent when it has a
+// configuration (`labels`), whatever the agent's `allocated` answer claims.
 
 import type {
   Backend, ExecResult, ExecSpec, FileStat, GlobOptions, Workspace, WorkspaceRequest,
@@ -17,12 +22,18 @@ export class RemoteBackend implements Backend {
   readonly kind = 'agent';
   readonly agent: string;
   readonly #session: () => AgentSession | undefined;
+  readonly #labels: () => readonly string[] | null;
   readonly #live = new Set<RemoteWorkspace>();
 
-  /** `session` returns the agent's current session, if it has one. */
-  constructor(agent: string, session: () => AgentSession | undefined) {
+  /**
+   * `session` returns the agent's current session, if it has one; `labels` the labels the
+   * controller configured for it (null: none configured, e.g. a pod's agent; the agent's own
+   * answer is used then).
+   */
+  constructor(agent: string, session: () => AgentSession | undefined, labels: () => readonly string[] | null = () => null) {
     this.agent = agent;
     this.#session = session;
+    this.#labels = labels;
   }
 
   async allocate(req: WorkspaceRequest): Promise<Workspace> {
@@ -33,7 +44,9 @@ export class RemoteBackend implements Backend {
       ...(req.path !== undefined ? { path: req.path } : {}),
       ...(req.label !== undefined ? { label: req.label } : {}),
     }, 'allocated', `allocate a workspace for ${req.build.job} #${req.build.number}`);
-    const ws = new RemoteWorkspace(s, r.id, r, () => this.#live.delete(ws));
+    const configured = this.#labels();
+    const info: RemoteWorkspaceInfo = { ...r, nodeName: this.agent, nodeLabels: configured ? [...configured] : r.nodeLabels };
+    const ws = new RemoteWorkspace(s, r.id, info, () => this.#live.delete(ws));
     this.#live.add(ws);
     return ws;
   }

@@ -1,8 +1,8 @@
 // Authentication and authorization on the controller's Fastify instance: one onRequest hook
 // that finds the principal (API token, configured admin token, or session cookie) and checks
 // it against auth/policy.ts; CSRF and Origin checks for cookie-authenticated changes; security
-// headers on every answer; and the routes for setup, login, the user's own profile and
-// tokens, users (admin) and the audit log (admin).
+// headers on every answer (streamed and hijacked ones too); and the routes for setup, login,
+// the user's own profile and tokens, users (admin) and the audit log (admin).
 //
 //   GET  /api/v1/setup                 { needed, passwordFile }
 //   POST /api/v1/setup                 { initialPassword, username, password, fullName? } → session
@@ -37,7 +37,7 @@ export const CSRF_HEADER = 'x-kiln-csrf';
 
 /** Headers on every answer. Our own rather than @fastify/helmet: helmet's default CSP adds
  *  upgrade-insecure-requests, which breaks a UI served over plain HTTP on a LAN. */
-const SECURITY_HEADERS: Record<string, string> = {
+export const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'same-origin',
@@ -59,6 +59,14 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
       if (m === 'HEAD' || m === 'OPTIONS') continue;
       if (accessOf(m, route.url) === null) throw new Error(`route ${m} ${route.url} has no access rule in src/controller/auth/policy.ts`);
     }
+  });
+
+  // Security headers, first on the raw response: answers that hijack the reply and write their
+  // own head (the SSE streams) never pass onSend, and Node merges what is set here into any
+  // writeHead. Answers that do pass onSend get them again below (a route's own value wins).
+  app.addHook('onRequest', async (_req, reply) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.raw.setHeader(k, v);
+    if (o.publicUrl().startsWith('https:')) reply.raw.setHeader('strict-transport-security', 'max-age=31536000');
   });
 
   app.addHook('onRequest', async (req, reply) => {

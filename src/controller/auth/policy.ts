@@ -59,6 +59,7 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/jobs/:job/builds/:number/artifacts': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/artifacts/*': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/tests': 'viewer',
+  'GET /api/v1/jobs/:job/webhook': 'admin', // the webhook secret (webhooks.ts)
 
   'GET /api/v1/queue': 'viewer',
   'DELETE /api/v1/queue/:id': 'developer',

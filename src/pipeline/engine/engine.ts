@@ -220,10 +220,15 @@ export class PipelineRun {
     return this.state;
   }
 
-  /** Aborts the build: running steps are interrupted (process trees killed); post blocks still run. Twice: post blocks too. */
-  abort(message = 'Aborted by user'): void {
-    if (this.#abort.signal.aborted) this.#hardAbort.abort(new Interrupted('user', message));
-    else this.#abort.abort(new Interrupted('user', message));
+  /**
+   * Aborts the build: running steps are interrupted (process trees killed); post blocks still
+   * run. Twice: post blocks too. `result` is what the build ends with (NOT_BUILT when a newer
+   * build superseded it, as Jenkins' disableConcurrentBuilds(abortPrevious) interrupts).
+   */
+  abort(message = 'Aborted by user', result: 'ABORTED' | 'NOT_BUILT' = 'ABORTED'): void {
+    const why = new Interrupted(result === 'NOT_BUILT' ? 'superseded' : 'user', message, result);
+    if (this.#abort.signal.aborted) this.#hardAbort.abort(why);
+    else this.#abort.abort(why);
   }
 
   /** Inputs waiting for an answer. */
@@ -926,7 +931,9 @@ export class PipelineRun {
     }
     if (rec) {
       rec.result = worse(rec.result ?? 'SUCCESS', result);
-      this.#finishStage(rec, failFast ? 'aborted' : statusOfResult(rec.result), message);
+      // A stage interrupted by a newer build (NOT_BUILT) was cut off, not skipped by `when`.
+      const cutOff = failFast || (err instanceof Interrupted && err.result === 'NOT_BUILT');
+      this.#finishStage(rec, cutOff ? 'aborted' : statusOfResult(rec.result), message);
     }
     if (!failFast) this.#setResult(result);
     if (first && !failFast && isWorseOrEqual(result, 'FAILURE')) this.state.message ??= message;

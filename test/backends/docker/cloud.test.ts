@@ -86,7 +86,7 @@ spec:
   assert.match(r.console, /A template=yes/);
   assert.match(r.console, /B extra/);
   assert.match(r.console, /B template=yes/);
-  assert.match(r.console, /Waiting for a free pod slot \(1 pods run at once on this Docker engine\)/);
+  assert.match(r.console, /^(\[[AB]\] )?Waiting for a pod slot on cloud 'd' \(1\/1 in use\)$/m);
   const bad = await runDocker(`pipeline { agent { kubernetes { inheritFrom 'nope' } } stages { stage('S') { steps { echo 'x' } } } }`,
     { label, wrap: (nodes) => dockerCloudNodes(nodes, cfg, { labels: { 'kiln.test': label } }) });
   assert.equal(bad.state.result, 'FAILURE');

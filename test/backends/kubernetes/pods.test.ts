@@ -137,7 +137,7 @@ test('a label of a pod template gets that pod; past the cap, a build waits and s
   // The one past the cap is in the queue, saying why.
   let queued: { job: string; why: string } | undefined;
   for (let i = 0; i < 200 && !queued; i++) {
-    queued = (await api('GET', '/api/v1/queue')).items.find((q: { why: string }) => /^Waiting for a pod of cloud 'fake'/.test(q.why));
+    queued = (await api('GET', '/api/v1/queue')).items.find((q: { why: string }) => /^Waiting for a pod slot on cloud 'fake'/.test(q.why));
     if (!queued) await new Promise((r) => setTimeout(r, 25));
   }
   assert.equal(queued?.job, 'capped');
@@ -145,7 +145,7 @@ test('a label of a pod template gets that pod; past the cap, a build waits and s
   assert.deepEqual(results.map((r) => r.result), ['SUCCESS', 'SUCCESS', 'SUCCESS']);
   const logs = await Promise.all(builds.map((b) => consoleText(c.url, 'capped', b.number)));
   for (const l of logs) assert.match(l, /in tool/);
-  assert.equal(logs.filter((l) => /Waiting for a pod of cloud 'fake': 2 of 2 pods in use \(its concurrency cap\)/.test(l)).length, 1, logs.join('\n----\n'));
+  assert.equal(logs.filter((l) => /^Waiting for a pod slot on cloud 'fake' \(2\/2 in use\)$/m.test(l)).length, 1, logs.join('\n----\n'));
 });
 
 test('scripted podTemplate with containerTemplate: node(POD_LABEL) runs in the pod', async () => {

@@ -9,9 +9,14 @@ import { Link, navigate, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
 import type { Agent, Credential } from '../types.ts';
 
+/** The controller's own executors (GET /api/v1/agents `builtIn`); the warning is shown to admins only. */
+interface BuiltIn { executors: number; busyExecutors: number; warning: string | null }
+
 export function AgentsPage() {
   const { me } = useSession();
-  const agents = useResource((s) => api.get<{ agents: Agent[] }>('/agents', s).then((r) => r.agents), []);
+  const list = useResource((s) => api.get<{ agents: Agent[]; builtIn?: BuiltIn }>('/agents', s), []);
+  const agents = { ...list, data: list.data?.agents };
+  const builtIn = list.data?.builtIn;
   useLive(['agent', 'build'], () => agents.reload());
   const [name, setName] = useState('');
   const [labels, setLabels] = useState('');
@@ -39,6 +44,12 @@ export function AgentsPage() {
   return (
     <section>
       <h1>Agents</h1>
+      {builtIn?.warning ? (
+        <div className="card notice" role="alert">
+          <strong>Builds run on the controller itself ({builtIn.busyExecutors} / {builtIn.executors} executors busy).</strong>
+          <p>{builtIn.warning}</p>
+        </div>
+      ) : null}
       <ErrorBox error={agents.error} />
       {!agents.data ? <Loading what="agents" /> : agents.data.length === 0 ? <p className="empty">No agents yet: builds wait until one connects.</p> : (
         <table className="list">

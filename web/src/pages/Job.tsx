@@ -1,13 +1,15 @@
-// A job: its definition, Build Now / Build with Parameters, and its history (paginated).
+// A job: its definition, Build Now / Build with Parameters, and its history (paginated). For
+// admins, a git job's webhook: the hook URLs and the secret to sign pushes with (the secret is
+// fetched only for admins, and shown only when asked for).
 import { useState, type FormEvent } from 'react';
 import { api, jobPath } from '../api.ts';
-import { BuildBadge, ErrorBox, Field, Loading, useAction } from '../components.tsx';
+import { BuildBadge, CopyButton, ErrorBox, Field, Loading, useAction } from '../components.tsx';
 import { ago, duration } from '../format.ts';
 import { useNow, useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, navigate, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
-import type { Build, Job, JobParameter } from '../types.ts';
+import type { Build, Job, JobParameter, WebhookInfo } from '../types.ts';
 
 const PAGE = 20;
 
@@ -62,6 +64,7 @@ export function JobPage({ name }: { name: string }) {
           <pre className="jenkinsfile" aria-label="Jenkinsfile">{j.definition.script}</pre>
         </details>
       ) : null}
+      {j.definition.kind === 'git' && can(me, 'admin') ? <WebhookPanel name={name} /> : null}
       <ErrorBox error={error} />
       {showParams ? <ParamsForm params={j.parameters} busy={busy} onSubmit={(p) => void buildNow(p)} /> : null}
       <h2>Builds</h2>
@@ -110,5 +113,49 @@ export function ParamsForm({ params, busy, onSubmit, submitLabel = 'Build' }: { 
       })}
       <button type="submit" className="primary" disabled={busy}>{submitLabel}</button>
     </form>
+  );
+}
+
+/** The job's webhook for admins: URLs per provider, the secret behind a button, what unsigned pushes do. */
+function WebhookPanel({ name }: { name: string }) {
+  const [open, setOpen] = useState(false);
+  const [reveal, setReveal] = useState(false);
+  const info = useResource((s) => (open ? api.get<WebhookInfo>(`${jobPath(name)}/webhook`, s) : Promise.resolve(undefined)), [name, open]);
+  const w = info.data;
+  return (
+    <details className="card" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>Webhook (admins)</summary>
+      <ErrorBox error={info.error} />
+      {!open ? null : !w ? <Loading what="the webhook" /> : (
+        <>
+          <p className="small">
+            Pushes to <code>{w.branch}</code> of <code>{w.repository}</code> start this job. A push signed with the secret builds the
+            commit it names; {w.unsigned === 'poll'
+              ? 'an unsigned one only makes Kiln look at the branch, and build its tip with default parameters if it moved.'
+              : 'an unsigned one is refused unless it comes with the API token of a user who may build the job.'}
+          </p>
+          <table className="list">
+            <tbody>
+              <tr><th scope="row">GitHub</th><td><code>{w.urls.github}</code> <CopyButton text={w.urls.github} /><div className="muted small">Content type application/json, Secret: the secret below</div></td></tr>
+              <tr><th scope="row">GitLab</th><td><code>{w.urls.gitlab}</code> <CopyButton text={w.urls.gitlab} /><div className="muted small">Secret token: the secret below</div></td></tr>
+              <tr><th scope="row">Other</th><td><code>{w.urls.generic}</code> <CopyButton text={w.urls.generic} /><div className="muted small">{'{"repository", "branch", "commit"?, "params"?}'} with X-Hub-Signature-256 (HMAC-SHA256 of the body) or X-Kiln-Token: the secret</div></td></tr>
+              <tr>
+                <th scope="row">Secret</th>
+                <td>
+                  {w.secret === null ? <span className="muted">none</span> : (
+                    <>
+                      <code aria-label="Webhook secret">{reveal ? w.secret : '•'.repeat(16)}</code>{' '}
+                      <button type="button" className="small" onClick={() => setReveal(!reveal)}>{reveal ? 'Hide' : 'Show'}</button>{' '}
+                      <CopyButton text={w.secret} />
+                    </>
+                  )}
+                  <div className="muted small">{w.secretSource === 'configured' ? 'Configured on the controller (webhookSecret / KILN_WEBHOOK_SECRET).' : 'Made by Kiln at its first start; the same for every job.'}</div>
+                </td>
+              </tr>
+            </tbody>
+          </table>
+        </>
+      )}
+    </details>
   );
 }
