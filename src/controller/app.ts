@@ -102,8 +102,8 @@ interface Waiter {
 export async function startController(cfg: ControllerConfig, o: { log?: (line: string) => void } = {}): Promise<ControllerHandle> {
   const log = o.log ?? (() => {});
   const t0 = performance.now();
-  await secureHome(cfg.home, log);
   await checkWritable(cfg.home);
+  await secureHome(cfg.home, log);
   const executorsWarning = controllerExecutorsWarning(cfg.executors, cfg.home);
   const key = await controllerKey(cfg.home);
   const store = await openStore({ home: cfg.home, ...(cfg.databaseUrl ? { url: cfg.databaseUrl } : {}) });
@@ -613,7 +613,12 @@ async function controllerKey(home: string): Promise<string> {
 async function checkWritable(home: string): Promise<void> {
   for (const dir of [home, path.join(home, 'builds')]) {
     try {
-      await fsp.mkdir(dir, { recursive: true });
+      // 0700 as secureHome wants the home; a recursive mkdir says ENOENT where the reason is
+      // EROFS (or EPERM) further up, which the probe (in the nearest existing parent) tells.
+      await fsp.mkdir(dir, { recursive: true, mode: 0o700 }).catch(async (err: unknown) => {
+        await writeProbe(dir)();
+        throw err;
+      });
       await writeProbe(dir)();
     } catch (err) {
       throw new Error(`${ioErrorText(err)} in ${dir}: Kiln needs to write there (its store, build logs and files); ${hint(err)}`);
