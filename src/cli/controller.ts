@@ -1,4 +1,6 @@
-// kiln controller: starts the controller and says where to look.
+// kiln controller: starts the controller and says where to look. A controller that cannot start
+// (a home on a full or read-only disk, a store it cannot open, ...) exits with status 1 and the
+// reason on stderr; it never stays up half-started.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../controller/config.ts';
 
@@ -55,12 +57,19 @@ export async function main(argv: string[]): Promise<number> {
   try {
     c = await startController(config, { log: (line) => process.stdout.write(`${line}\n`) });
   } catch (err) {
-    if (err instanceof HomeError) {
-      process.stderr.write(`kiln controller: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    // A home whose secrets cannot be kept private says what to do itself (home.ts).
+    process.stderr.write(err instanceof HomeError ? `kiln controller: ${err.message}\n` : `kiln controller: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    // startController closes what it opened; should anything still hold the event loop, the
+    // process ends all the same once stderr is out.
+    setTimeout(() => process.exit(1), 2000).unref();
+    return 1;
   }
+  // Every write and background task in the controller has an owner (a build that fails with the
+  // reason, or the health); should one still escape, it is a bug to report, not a reason to end
+  // every running build.
+  process.on('unhandledRejection', (err: unknown) => {
+    process.stderr.write(`kiln controller: BUG: an unhandled error (please report it; the controller goes on): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  });
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = () => {

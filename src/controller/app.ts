@@ -24,6 +24,13 @@
 // as the controller's user with an allow-listed environment (backends/local/host-env.ts: never
 // KILN_ADMIN_TOKEN and friends), but could still read the home: with executors > 0 the start
 // log says so loudly, and admins see it on the agents page (GET /api/v1/agents `builtIn`).
+//
+// Disks (health.ts): the start writes, syncs and removes a file in the home and in its builds
+// folder first; a home that cannot take writes (full, read-only, not permitted) stops the start
+// with the reason, before anything listens. Whatever fails later in the start closes what was
+// opened (the port included) and rejects, so `kiln controller` exits with the reason instead of
+// answering 500 forever. Once started, a disk or store that fails degrades GET /api/v1/health
+// (the log store and the build manager report to it) until its probe passes again.
 import { createHash, randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -33,7 +40,8 @@ import type { ControllerConfig } from './config.ts';
 import { openStore } from '../store/index.ts';
 import { controllerExecutorsWarning, secureHome } from './home.ts';
 import { StoreError, type AgentLauncher, type Store } from '../store/types.ts';
-import { LogStore } from './logstore.ts';
+import { LogStore, ioErrorText } from './logstore.ts';
+import { Health, writeProbe } from './health.ts';
 import { AgentHub } from '../backends/remote/hub.ts';
 import { Scheduler, BUILT_IN_NODE, type QueueItem } from './scheduler.ts';
 import { BuildManager } from './builds.ts';
@@ -95,6 +103,7 @@ interface Waiter {
 export async function startController(cfg: ControllerConfig, o: { log?: (line: string) => void } = {}): Promise<ControllerHandle> {
   const log = o.log ?? (() => {});
   const t0 = performance.now();
+  await checkWritable(cfg.home);
   await secureHome(cfg.home, log);
   const executorsWarning = controllerExecutorsWarning(cfg.executors, cfg.home);
   const key = await controllerKey(cfg.home);
@@ -108,13 +117,23 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     home: cfg.home, store, log, audit: (e) => void auth.audit({ ...e, address: '' }),
     authorize: (id, folder, job) => folders.bindProblem(id, folder, job),
   }).catch(async (err: unknown) => { await store.close(); throw err; });
-  const logs = new LogStore(cfg.home);
-  const files = new BuildFiles(cfg.home);
   // Webhooks' secret: the configured one, or <home>/secrets/webhook.secret made now (webhooks.ts).
   const hookSecret = await webhookSecretOf(cfg.home, cfg.webhookSecret).catch(async (err: unknown) => { await store.close(); throw err; });
 
   // Live changes for GET /api/v1/events (events.ts).
   const events = new EventBus();
+  const health = new Health({ log, onChange: () => events.publish({ type: 'health', data: {} }) });
+  health.start();
+  // A console that cannot be written fails its build (builds.ts); the controller's disk problem is this one.
+  const logs = new LogStore(cfg.home, {
+    onWriteError: (_build, err) => health.report({
+      id: `disk:logs:${err.code}`, component: 'disk',
+      message: `build consoles cannot be written: ${ioErrorText(err.cause)}; builds fail until it is fixed`,
+      detail: err.message,
+      probe: writeProbe(path.dirname(err.file)),
+    }),
+  });
+  const files = new BuildFiles(cfg.home);
   const queueChanged = () => events.publish({ type: 'queue', data: {} });
   // Pod slots of the capped clouds, Docker and Kubernetes alike: waits are in the queue.
   const podSlots = new PodSlots({ onChange: queueChanged });
@@ -168,7 +187,11 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   const agentChanged = (name: string, online: boolean) => events.publish({ type: 'agent', data: { name, online } });
   // Pod agents are no scheduler nodes: their pod's build holds them.
   const setOnline = (name: string, online: boolean) => { if (!podAgents.has(name) && scheduler.nodes().some((n) => n.name === name)) scheduler.setOnline(name, online); };
-  hub.on('online', (a) => { log(`agent ${a.name} is online (${a.hostname}, ${a.os})`); void syncNode(a.name, true); agentChanged(a.name, true); });
+  hub.on('online', (a) => {
+    log(`agent ${a.name} is online (${a.hostname}, ${a.os})`);
+    void syncNode(a.name, true).catch((e: unknown) => log(`agent ${a.name}: reading its record to schedule on it failed: ${(e as Error).message}`));
+    agentChanged(a.name, true);
+  });
   hub.on('reconnected', (a) => { log(`agent ${a.name} reconnected`); setOnline(a.name, true); agentChanged(a.name, true); });
   hub.on('disconnected', (a) => { log(`agent ${a.name} disconnected; waiting ${cfg.agentGraceSeconds} s for it to come back`); setOnline(a.name, false); agentChanged(a.name, false); });
   hub.on('offline', (a, reason) => { log(`agent ${a.name} is offline: ${reason}`); setOnline(a.name, false); agentChanged(a.name, false); });
@@ -338,8 +361,8 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   let publicUrl = cfg.publicUrl;
   let agentUrl = cfg.agentUrl;
   // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
-  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, credentials, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
-    jobSettingsChanged: (job) => void triggers.sync(job.id),
+  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, credentials, health, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
+    jobSettingsChanged: (job) => void triggers.sync(job.id).catch((e: unknown) => log(`triggers: re-reading job '${job.name}' failed: ${(e as Error).message}`)),
     // b.state is a masked copy: made only when someone listens.
     buildChanged: (b) => {
       if (events.subscribers === 0) return;
@@ -461,7 +484,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
 
   let ready = false;
   const app = buildHttp({
-    store, builds, files, logs, queue, agents, auth, events, folders,
+    store, builds, files, logs, queue, agents, auth, events, folders, health,
     get publicUrl() { return publicUrl; },
     ready: async () => ready,
     metrics: () => metrics.text(),
@@ -481,33 +504,57 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   registerCloudRoutes(app, { store, credentials, auth });
   registerWeb(app, { publicUrl: () => publicUrl });
   const detach = hub.attach(app.server);
-  await app.listen({ port: cfg.port, host: cfg.host });
-  const addr = app.server.address() as AddressInfo;
-  if (cfg.port === 0) {
-    const fix = (u: string) => u.replace(/:0\/$/, `:${addr.port}/`);
-    publicUrl = fix(publicUrl);
-    agentUrl = fix(agentUrl);
-  }
-  const url = publicUrl;
-
-  // Builds the last controller left unfinished: queued ones start now; running ones cannot be
-  // resumed yet, so they end ABORTED with the reason.
-  for (const b of await store.builds.listUnfinished()) {
-    if (b.status === 'queued' && b.startedAt === null) {
-      await store.builds.update(b.id, { status: 'finished', result: 'NOT_BUILT', message: 'the controller restarted before this build started; started again as a new build', endedAt: Date.now() });
-      await builds.trigger(b.job, { params: b.params, causes: [...b.causes, { type: 'restart', description: `Restarted after the controller stopped (was #${b.number})` }], scm: b.scm }).catch(() => {});
-    } else {
-      await store.builds.update(b.id, { status: 'finished', result: 'ABORTED', message: 'the controller stopped while this build ran (running builds do not resume yet)', endedAt: Date.now() });
+  const stop = async (): Promise<void> => {
+    ready = false;
+    events.close();
+    health.close();
+    triggers.close(); // --- triggers
+    await builds.close('Aborted: the controller is stopping');
+    await pods.close().catch(() => {}); // idle pods (idleMinutes) go with the controller
+    // Agents' sockets first: an upgraded connection would keep the HTTP server open.
+    await Promise.all([sshAgents.close(), hub.close()]);
+    detach();
+    await app.close();
+    scheduler.close();
+    await builtIn?.close();
+    await logs.close();
+    await store.close();
+  };
+  let url: string;
+  try {
+    await app.listen({ port: cfg.port, host: cfg.host });
+    const addr = app.server.address() as AddressInfo;
+    if (cfg.port === 0) {
+      const fix = (u: string) => u.replace(/:0\/$/, `:${addr.port}/`);
+      publicUrl = fix(publicUrl);
+      agentUrl = fix(agentUrl);
     }
-  }
-  await triggers.start(); // --- triggers: arm every job's cron / pollSCM timer
-  for (const a of await store.agents.list()) if (a.launcher.type === 'ssh') sshAgents.start(a.name);
-  // Pods a previous run of this controller left behind (in the background: a cloud may be slow).
-  void pods.sweep().catch((e: unknown) => log(`kubernetes: sweeping leftover pods failed: ${(e as Error).message}`));
-  if ((await store.clouds.list()).some((c) => c.type === 'docker')) {
-    void sweepPods(new Engine(), [`kiln.controller=${controllerId}`])
-      .then((n) => { if (n.containers > 0) log(`docker: removed ${n.containers} container(s) and ${n.volumes} volume(s) a previous run left`); })
-      .catch((e: unknown) => log(`docker: sweeping leftover containers failed: ${(e as Error).message}`));
+    url = publicUrl;
+
+    // Builds the last controller left unfinished: queued ones start now; running ones cannot be
+    // resumed yet, so they end ABORTED with the reason.
+    for (const b of await store.builds.listUnfinished()) {
+      if (b.status === 'queued' && b.startedAt === null) {
+        await store.builds.update(b.id, { status: 'finished', result: 'NOT_BUILT', message: 'the controller restarted before this build started; started again as a new build', endedAt: Date.now() });
+        await builds.trigger(b.job, { params: b.params, causes: [...b.causes, { type: 'restart', description: `Restarted after the controller stopped (was #${b.number})` }], scm: b.scm })
+          .catch((e: unknown) => log(`${b.job} #${b.number} was queued when the controller stopped; starting it again failed: ${(e as Error).message}`));
+      } else {
+        await store.builds.update(b.id, { status: 'finished', result: 'ABORTED', message: 'the controller stopped while this build ran (running builds do not resume yet)', endedAt: Date.now() });
+      }
+    }
+    await triggers.start(); // --- triggers: arm every job's cron / pollSCM timer
+    for (const a of await store.agents.list()) if (a.launcher.type === 'ssh') sshAgents.start(a.name);
+    // Pods a previous run of this controller left behind (in the background: a cloud may be slow).
+    void pods.sweep().catch((e: unknown) => log(`kubernetes: sweeping leftover pods failed: ${(e as Error).message}`));
+    if ((await store.clouds.list()).some((c) => c.type === 'docker')) {
+      void sweepPods(new Engine(), [`kiln.controller=${controllerId}`])
+        .then((n) => { if (n.containers > 0) log(`docker: removed ${n.containers} container(s) and ${n.volumes} volume(s) a previous run left`); })
+        .catch((e: unknown) => log(`docker: sweeping leftover containers failed: ${(e as Error).message}`));
+    }
+  } catch (err) {
+    // Started half-way: nothing may keep listening (or holding the store) for a start that failed.
+    await stop().catch(() => {});
+    throw err;
   }
   ready = true;
   log(`Kiln is ready at ${url} (home ${cfg.home}, ${store.kind} store, started in ${Math.round(performance.now() - t0)} ms)`);
@@ -529,21 +576,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     hub,
     triggers,
     credentials,
-    async close() {
-      ready = false;
-      events.close();
-      triggers.close(); // --- triggers
-      await builds.close('Aborted: the controller is stopping');
-      await pods.close().catch(() => {}); // idle pods (idleMinutes) go with the controller
-      // Agents' sockets first: an upgraded connection would keep the HTTP server open.
-      await Promise.all([sshAgents.close(), hub.close()]);
-      detach();
-      await app.close();
-      scheduler.close();
-      await builtIn?.close();
-      await logs.close();
-      await store.close();
-    },
+    close: stop,
   };
 }
 
@@ -569,7 +602,42 @@ async function controllerKey(home: string): Promise<string> {
     return (await fsp.readFile(file, 'utf8')).trim();
   } catch {
     const key = randomBytes(32).toString('hex');
-    await fsp.writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async () => {});
-    return (await fsp.readFile(file, 'utf8')).trim();
+    await fsp.writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async (err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return; // another start made it first: use that one
+      await fsp.rm(file, { force: true }); // not a torn key for the next start to read
+      throw new Error(`cannot write the agent key ${file}: ${ioErrorText(err)}`);
+    });
+    const read = (await fsp.readFile(file, 'utf8')).trim();
+    if (!/^[0-9a-f]{64}$/.test(read)) throw new Error(`the agent key ${file} is damaged (not 64 hex digits): remove it to make a new one (connected agents then need their new secrets)`);
+    return read;
+  }
+}
+
+/**
+ * Refuses to start on a home that cannot take writes: writes, syncs and removes a small file in
+ * the home and in its builds folder, and says why not (full, read-only, not permitted) and where.
+ */
+async function checkWritable(home: string): Promise<void> {
+  for (const dir of [home, path.join(home, 'builds')]) {
+    try {
+      // 0700 as secureHome wants the home; a recursive mkdir says ENOENT where the reason is
+      // EROFS (or EPERM) further up, which the probe (in the nearest existing parent) tells.
+      await fsp.mkdir(dir, { recursive: true, mode: 0o700 }).catch(async (err: unknown) => {
+        await writeProbe(dir)();
+        throw err;
+      });
+      await writeProbe(dir)();
+    } catch (err) {
+      throw new Error(`${ioErrorText(err)} in ${dir}: Kiln needs to write there (its store, build logs and files); ${hint(err)}`);
+    }
+  }
+}
+
+function hint(err: unknown): string {
+  switch ((err as { code?: string }).code) {
+    case 'ENOSPC': case 'EDQUOT': return 'free some space (old builds, artifacts) and start again';
+    case 'EROFS': return 'mount it read-write (or give --home another directory) and start again';
+    case 'EPERM': case 'EACCES': return 'let the user Kiln runs as write there (owner, mode, immutable attribute) and start again';
+    default: return 'fix it and start again';
   }
 }

@@ -20,6 +20,15 @@
 // NOT_BUILT at once (Jenkins' queue would have folded them into the new one); older started
 // builds are aborted when the new one starts (after its quiet period), and their console says
 // "Superseded by #N" (Jenkins' DisableConcurrentBuildsJobProperty.CancelledCause).
+//
+// Every write a build makes has an owner, so none fails unnoticed and none can end the process:
+// a console that cannot be created or written (a full disk, an unwritable or read-only file)
+// fails the build with the reason ("no space left on device writing the console of app #3"),
+// recorded as its result and message (and in the console when it can still take a line), while
+// the log store tells the controller's health; a state or result the store refuses, stashes
+// that cannot be removed and a build discarder that fails degrade the controller's health with
+// the reason, and the health probe retries the write (a result is recorded once the store takes
+// it again). Anything else that escapes a build fails that build with the reason.
 import { execFile } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -38,7 +47,8 @@ import { LockManager } from '../pipeline/engine/locks.ts';
 import type { Build, BuildCause, BuildParams, BuildScm, Job, JsonValue, Store } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import type { BuildFiles } from './files.ts';
-import type { LogStore } from './logstore.ts';
+import { LogWriteError, ioErrorText, type LogStore } from './logstore.ts';
+import { writeProbe, type Health } from './health.ts';
 import { scrubSecrets, secretsOf, type CredentialService } from './credentials.ts';
 
 const run = promisify(execFile);
@@ -71,6 +81,8 @@ export interface LiveBuild {
   replayedBy: string | null;
   /** An abort asked for after it started and before its PipelineRun exists (what to say, the result). */
   abortRequested: { message: string; result: 'ABORTED' | 'NOT_BUILT' } | null;
+  /** Why its console could not be written ("no space left on device writing the console of app #3"): the build fails with it. */
+  logError: string | null;
 }
 
 /** A build waiting to start, as the queue shows it. */
@@ -122,6 +134,9 @@ export class BuildManager {
   readonly #locks = new LockManager();
   readonly #url: () => string;
   readonly #credentials: CredentialService | null;
+  readonly #health: Health | null;
+  /** Lines for the end of failed builds' consoles that the disk refused: written when the health recovers. */
+  readonly #notes = new Map<string, string>();
   /** Builds not started yet (quiet period, or blocked by disableConcurrentBuilds), by build id, in trigger order. */
   readonly #pending = new Map<string, Pending>();
   /** Per job: the highest build number that passed each milestone ordinal. */
@@ -131,7 +146,7 @@ export class BuildManager {
   readonly #mayTrigger: (upstream: Job, downstream: string, replayedBy: string | null) => Promise<string | null>;
 
   constructor(o: {
-    store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService;
+    store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService; health?: Health;
     mayTrigger?: (upstream: Job, downstream: string, replayedBy: string | null) => Promise<string | null>;
   }) {
     this.#mayTrigger = o.mayTrigger ?? (async () => null);
@@ -142,6 +157,8 @@ export class BuildManager {
     this.#events = o.events ?? {};
     this.#url = o.publicUrl;
     this.#credentials = o.credentials ?? null;
+    this.#health = o.health ?? null;
+    this.#health?.onRecovered(() => this.#writeNotes());
   }
 
   buildUrl(job: string, number: number): string {
@@ -156,12 +173,17 @@ export class BuildManager {
     const params = checkParams(job, o.params ?? {});
     const causes = o.causes ?? [{ type: 'api', description: 'Started by an API call' }];
     const build = await this.#store.builds.create(job.name, { params, causes, scm: o.scm ?? null });
-    // Open the log now, so that someone following it from this moment waits for the first line.
-    this.#logs.open(logRef(job.id, build.number));
     const live: LiveBuild = {
-      id: build.id, job, number: build.number, started: false, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null,
+      id: build.id, job, number: build.number, started: false, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, logError: null,
       replayedBy: o.replayedBy ?? null,
     };
+    // Open the log now, so that someone following it from this moment waits for the first line.
+    // A log that cannot be made fails the build when it starts (with the reason), not the trigger.
+    try {
+      this.#logs.open(logRef(job.id, build.number));
+    } catch (err) {
+      this.#logFailed(live, err);
+    }
     let resolveDone!: () => void;
     live.done = new Promise((r) => { resolveDone = r; });
     this.live.set(build.id, live);
@@ -170,7 +192,7 @@ export class BuildManager {
       this.#pending.delete(build.id);
       if (abortPrevious) this.#supersede(live, { started: true });
       live.started = true;
-      void this.#execute(live, build, o.script).finally(() => this.#ended(live, resolveDone));
+      void this.#run(live, build, o.script).finally(() => this.#ended(live, resolveDone));
     };
     // Started builds of the job that this one must wait for (disableConcurrentBuilds without abortPrevious).
     const mustWait = () => job.options.disableConcurrentBuilds !== null && !abortPrevious && (this.#startedOf(job.id, build.id) !== undefined || this.#blockedOf(job.id).some((p) => p.live.number < build.number));
@@ -180,7 +202,7 @@ export class BuildManager {
       if (!mustWait()) { start(); return; }
       const blocked: Pending = p ?? { live, build, since: Date.now(), quietUntil: null, timer: null, start, resolveDone };
       this.#pending.set(build.id, blocked);
-      void this.#store.builds.update(build.id, { message: this.#why(blocked) }).catch(() => {});
+      void this.#update(build, { message: this.#why(blocked) }, 'why it waits');
       this.#events.queueChanged?.();
     };
     if (abortPrevious) this.#supersede(live, { started: false });
@@ -304,14 +326,100 @@ export class BuildManager {
     return this.live.get(buildId)?.run?.answerInput(inputId, outcome) ?? false;
   }
 
-  async #execute(live: LiveBuild, build: Build, replayScript: string | undefined): Promise<void> {
-    const job = live.job;
-    const dir = this.#files.dir(job.id, build.number);
-    await fsp.mkdir(dir, { recursive: true });
-    const log = logRef(job.id, build.number);
+  /** Runs a build to its end; whatever escapes #execute fails the build with the reason. Never rejects. */
+  async #run(live: LiveBuild, build: Build, replayScript: string | undefined): Promise<void> {
     const startedAt = Date.now();
+    try {
+      await this.#execute(live, build, replayScript, startedAt);
+    } catch (err) {
+      const message = `${live.job.name} #${build.number} could not run: ${err instanceof Error ? err.message : String(err)}`;
+      live.run?.abort(message);
+      await this.#finish(live, build, { result: 'FAILURE', message, state: live.run ? structuredClone(live.run.state) : null, startedAt }).catch(async () => {
+        await this.#update(build, { status: 'finished', result: 'FAILURE', message, endedAt: Date.now() }, 'its result');
+      });
+    }
+  }
+
+  /**
+   * The build's console cannot be written: the build fails with the reason (its pipeline is
+   * stopped; post blocks still run). The log store has told the controller's health.
+   */
+  #logFailed(live: LiveBuild, err: unknown): void {
+    if (live.logError !== null) return;
+    live.logError = err instanceof LogWriteError ? err.describe(live.job.name) : `${ioErrorText(err)} writing the console of ${live.job.name} #${live.number}`;
+    live.run?.abort(live.logError);
+  }
+
+  /**
+   * The store refused a write the build needed: the controller's health says so, and its probe
+   * makes the same write again until the store takes it (then the problem is gone).
+   */
+  #storeFailed(build: { id: string; job: string; number: number }, what: string, err: unknown, retry: () => Promise<unknown>): void {
+    const reason = err instanceof Error ? err.message : String(err);
+    this.#health?.report({
+      id: `store:build:${build.id}:${what}`, component: 'store',
+      message: `the store refuses to save builds (${what}); Kiln retries until it can`,
+      detail: `${build.job} #${build.number}, ${what}: ${reason}`,
+      probe: async () => {
+        await retry().catch((e: unknown) => {
+          if (!(e instanceof StoreError && e.code === 'not-found')) throw e; // deleted since: nothing to save
+        });
+      },
+    });
+  }
+
+  /** A change of a build's row, retried through the health when the store refuses it. */
+  #update(build: { id: string; job: string; number: number }, patch: Parameters<Store['builds']['update']>[1], what: string): Promise<void> {
+    const write = () => this.#store.builds.update(build.id, patch);
+    return write().then(() => {}, (err: unknown) => this.#storeFailed(build, what, err, write));
+  }
+
+  /** Appends the pending last lines of failed consoles; those the disk still refuses wait for the next recovery. */
+  async #writeNotes(): Promise<void> {
+    for (const [file, text] of [...this.#notes]) {
+      try {
+        await fsp.access(file); // a log removed since (build discarder, job deleted) needs no last line
+        await fsp.appendFile(file, text);
+        this.#notes.delete(file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.#notes.delete(file);
+      }
+    }
+  }
+
+  /** A file operation of the build's own (stashes, the build discarder) failed: the health says so. */
+  #filesFailed(dir: string, err: unknown, what: string): void {
+    this.#health?.report({
+      id: `disk:${what}:${(err as { code?: string }).code ?? 'error'}`, component: 'disk',
+      message: `${ioErrorText(err)} ${what}`,
+      detail: err instanceof Error ? err.message : String(err),
+      probe: writeProbe(dir),
+    });
+  }
+
+  async #execute(live: LiveBuild, build: Build, replayScript: string | undefined, startedAt: number): Promise<void> {
+    const job = live.job;
+    const log = logRef(job.id, build.number);
+    if (live.logError !== null) {
+      // Its console could not even be made: nothing can run. The store can still say why.
+      await this.#store.builds.update(build.id, { status: 'running', startedAt, message: null });
+      await this.#finish(live, build, { result: 'FAILURE', message: live.logError, state: null, startedAt });
+      return;
+    }
+    const dir = this.#files.dir(job.id, build.number);
+    await fsp.mkdir(dir, { recursive: true }).catch((err: unknown) => {
+      throw new Error(`${ioErrorText(err)} creating the directory of ${job.name} #${build.number} for its files`);
+    });
     await this.#store.builds.update(build.id, { status: 'running', startedAt, message: null });
-    const append = (data: Buffer | string) => { void this.#logs.append(log, data).catch(() => {}); };
+    const logFailed = (err: unknown) => this.#logFailed(live, err);
+    const append = (data: Buffer | string) => { void this.#logs.append(log, data).catch(logFailed); };
+    const mark = (section: Parameters<LogStore['mark']>[1]) => {
+      try {
+        this.#logs.mark(log, section);
+      } catch (err) {
+        logFailed(err);
+      }
+    };
     const say = (text: string) => append(text.endsWith('\n') ? text : `${text}\n`);
     say(`Started: ${build.causes.map((c) => c.description).join('; ') || 'by the controller'}`);
     let model: PipelineModel;
@@ -350,22 +458,24 @@ export class BuildManager {
     const credentials = this.#credentials;
     const scrub = <T>(v: T): T => scrubSecrets(v, secrets);
     // --- end credentials
+    // A save that fails is superseded by the next one; the health says so meanwhile (its probe
+    // writes the latest state again), and the final save in #finish has its own owner.
     const saveState = debounceLatest(async (s: BuildState) => {
       await this.#store.builds.update(build.id, { state: scrub(s), status: s.status === 'paused' ? 'paused' : 'running' });
-    });
+    }, (s, err) => this.#storeFailed(build, 'its progress', err, () => this.#store.builds.update(build.id, { state: scrub(s) })));
     const listener: BuildListener = {
-      output: (data: Buffer, where: OutputWhere) => { void this.#logs.append(log, data, { node: where.stepId ?? '' }).catch(() => {}); },
+      output: (data: Buffer, where: OutputWhere) => { void this.#logs.append(log, data, { node: where.stepId ?? '' }).catch(logFailed); },
       stage: (s: StageRecord) => {
-        if (s.status === 'running') this.#logs.mark(log, { kind: 'stage-start', id: s.id, name: s.name });
-        else if (s.endedAt !== null) this.#logs.mark(log, { kind: 'stage-end', id: s.id, name: s.name });
-        saveState(pr.state);
+        if (s.status === 'running') mark({ kind: 'stage-start', id: s.id, name: s.name });
+        else if (s.endedAt !== null) mark({ kind: 'stage-end', id: s.id, name: s.name });
+        saveState(stateRow(pr.state));
         this.#events.buildChanged?.(live);
       },
       step: (s: StepRecord) => {
-        this.#logs.mark(log, { kind: s.status === 'running' ? 'step-start' : 'step-end', id: s.id, name: s.name });
+        mark({ kind: s.status === 'running' ? 'step-start' : 'step-end', id: s.id, name: s.name });
       },
       state: (s) => {
-        saveState(s);
+        saveState(stateRow(s));
         this.#events.buildChanged?.(live);
       },
       input: (req, pending) => this.#events.inputChanged?.(live, req, pending),
@@ -437,26 +547,53 @@ export class BuildManager {
       return;
     }
     live.run = pr;
-    Object.defineProperty(live, 'state', { get: () => scrub(pr.state), configurable: true, enumerable: true });
+    Object.defineProperty(live, 'state', { get: () => scrub(stateRow(pr.state)), configurable: true, enumerable: true });
     this.#events.buildChanged?.(live);
+    // The console failed before the pipeline started (its first lines): stop it at once.
+    if (live.logError !== null) pr.abort(live.logError);
     const state = await pr.run();
     await saveState.flush();
     await this.#finish(live, build, { result: state.result ?? 'FAILURE', message: scrub(state.message), state: scrub(state), startedAt });
   }
 
+  /**
+   * Records the end of a build. A console that failed makes it a FAILURE with that reason (in
+   * the state too, for the stage view); the reason goes at the end of the console when the
+   * disk takes it. What the store refuses is retried through the health (#storeFailed).
+   */
   async #finish(live: LiveBuild, build: Build, r: { result: BuildResult; message: string | null; state: BuildState | null; startedAt: number }): Promise<void> {
     const endedAt = Date.now();
-    await this.#logs.finish(logRef(live.job.id, build.number));
-    await this.#store.builds.update(build.id, { status: 'finished', result: r.result, message: r.message, state: r.state, endedAt });
-    await this.#files.removeStashes(live.job.id, build.number);
-    await this.#credentials?.buildFinished(live.job.id, build.number).catch(() => {}); // usedBy = the last build's
+    const log = logRef(live.job.id, build.number);
+    await this.#logs.finish(log).catch((err: unknown) => this.#logFailed(live, err));
+    let { result, message, state } = r;
+    if (live.logError !== null) {
+      result = 'FAILURE';
+      message = live.logError;
+      if (state) state = { ...state, result, currentResult: result, message };
+      // Where the console can still take a line, it says why it stops there (now, or once the disk recovers).
+      this.#notes.set(this.#logs.logPath(log), `\nERROR: ${live.logError}\nFinished: FAILURE\n`);
+      if (this.#notes.size > 10_000) this.#notes.delete(this.#notes.keys().next().value!);
+      await this.#writeNotes();
+    }
+    await this.#update(build, { status: 'finished', result, message, state: state ? stateRow(state) : null, endedAt }, 'its result');
+    await this.#files.removeStashes(live.job.id, build.number).catch((err: unknown) => this.#filesFailed(this.#files.dir(live.job.id, build.number), err, 'removing the stashes of finished builds'));
+    const credentials = this.#credentials;
+    if (credentials) {
+      const usedBy = () => credentials.buildFinished(live.job.id, build.number); // usedBy = the last build's
+      await usedBy().catch((err: unknown) => this.#storeFailed(build, 'which credentials it used', err, usedBy));
+    }
     this.#events.buildChanged?.(live);
-    this.#events.buildFinished?.(live, r.result, endedAt - r.startedAt);
-    const job = await this.#store.jobs.getById(live.job.id);
-    if (job?.options.buildDiscarder) {
-      const pruned = await this.#store.builds.prune(job.name, job.options.buildDiscarder);
-      for (const b of pruned.builds) await this.#files.removeBuild(job.id, b.number);
-      for (const b of pruned.artifacts) await this.#files.removeArtifacts(job.id, b.number);
+    this.#events.buildFinished?.(live, result, endedAt - r.startedAt);
+    try {
+      const job = await this.#store.jobs.getById(live.job.id);
+      if (job?.options.buildDiscarder) {
+        const pruned = await this.#store.builds.prune(job.name, job.options.buildDiscarder);
+        for (const b of pruned.builds) await this.#files.removeBuild(job.id, b.number);
+        for (const b of pruned.artifacts) await this.#files.removeArtifacts(job.id, b.number);
+      }
+    } catch (err) {
+      // Old builds stay a little longer: the next build's discarder tries again.
+      this.#filesFailed(this.#files.root, err, 'discarding old builds (buildDiscarder)');
     }
   }
 
@@ -615,17 +752,18 @@ function causeType(c: BuildCause): string {
  * replace each other and the last one is written next. No timer: a burst of changes costs one
  * write after the current one.
  */
-function debounceLatest<T>(write: (v: T) => Promise<void>): ((v: T) => void) & { flush(): Promise<void> } {
+function debounceLatest<T>(write: (v: T) => Promise<void>, failed: (v: T, err: unknown) => void): ((v: T) => void) & { flush(): Promise<void> } {
   let pending: { v: T } | null = null;
   let inFlight: Promise<void> | null = null;
   const pump = async (): Promise<void> => {
     while (pending) {
       const { v } = pending;
       pending = null;
+      const copy = structuredClone(v);
       try {
-        await write(structuredClone(v));
-      } catch {
-        // a failed intermediate save is superseded by the next one; the final save reports
+        await write(copy);
+      } catch (err) {
+        failed(copy, err); // superseded by the next save; meanwhile the owner hears of it
       }
     }
     inFlight = null;
@@ -635,6 +773,22 @@ function debounceLatest<T>(write: (v: T) => Promise<void>): ((v: T) => void) & {
     inFlight ??= pump();
   };
   return Object.assign(f, { flush: async () => { while (inFlight) await inFlight; } });
+}
+
+/**
+ * Steps a saved (or shown) state keeps: the journal's last STATE_ROW_STEPS, and any still
+ * running. The journal grows by one record per step run, so a pipeline of 100 000 echo steps
+ * (under 1 MB of Jenkinsfile) made an 18 MB state row, rewritten on every change of the build;
+ * nothing reads old records from the row (the console's sections come from the log index).
+ */
+export const STATE_ROW_STEPS = 1000;
+
+/** The state as the store keeps it: the same, with the step journal bounded (STATE_ROW_STEPS). */
+export function stateRow(s: BuildState): BuildState {
+  const n = s.steps.length;
+  if (n <= STATE_ROW_STEPS) return s;
+  const from = n - STATE_ROW_STEPS;
+  return { ...s, steps: s.steps.filter((st, i) => i >= from || st.status === 'running') };
 }
 
 /** The literal `yamlFile` paths of a pipeline's kubernetes agents (read from its repository). */

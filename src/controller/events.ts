@@ -1,6 +1,6 @@
 // Live changes for the UI and other watchers: `GET /api/v1/events` (Server-Sent Events) sends
-// `build` {job, number, status, result}, `job` {name}, `queue` {} and `agent` {name, online}
-// whenever one changes. A client refetches what an event names: events say what changed, not
+// `build` {job, number, status, result}, `job` {name}, `queue` {}, `agent` {name, online} and
+// `health` {} (GET /api/v1/health changed: degraded or recovered) whenever one changes. A client refetches what an event names: events say what changed, not
 // the whole new state, so a missed event costs nothing a refetch would not fix (the UI falls
 // back to polling while the stream is down).
 //
@@ -11,7 +11,8 @@ export type LiveEvent =
   | { type: 'build'; data: { job: string; number: number; status: string; result: string | null } }
   | { type: 'job'; data: { name: string; deleted?: boolean } }
   | { type: 'queue'; data: Record<string, never> }
-  | { type: 'agent'; data: { name: string; online: boolean } };
+  | { type: 'agent'; data: { name: string; online: boolean } }
+  | { type: 'health'; data: Record<string, never> };
 
 const COALESCE_MS = 50;
 
@@ -22,7 +23,7 @@ export class EventBus {
 
   publish(e: LiveEvent): void {
     if (this.#subscribers.size === 0) return;
-    const key = e.type === 'build' ? `build:${e.data.job}#${e.data.number}` : e.type === 'job' ? `job:${e.data.name}` : e.type === 'agent' ? `agent:${e.data.name}` : 'queue';
+    const key = e.type === 'build' ? `build:${e.data.job}#${e.data.number}` : e.type === 'job' ? `job:${e.data.name}` : e.type === 'agent' ? `agent:${e.data.name}` : e.type;
     this.#pending.set(key, e);
     this.#timer ??= setTimeout(() => this.#flush(), COALESCE_MS);
   }

@@ -4,7 +4,7 @@
 // path segment, URL-encoded (`team%2Fapp`).
 //
 //   GET    /api/v1/health | /api/v1/ready | /metrics
-//   GET    /api/v1/jobs                       POST /api/v1/jobs
+//   GET    /api/v1/jobs (summaries: no scripts) POST /api/v1/jobs
 //   GET    /api/v1/jobs/:job                  PUT  /api/v1/jobs/:job      DELETE /api/v1/jobs/:job
 //   POST   /api/v1/jobs/:job/builds           GET  /api/v1/jobs/:job/builds?limit&cursor
 //   GET    /api/v1/jobs/:job/builds/:n        POST .../:n/abort           POST .../:n/replay
@@ -46,6 +46,7 @@ import type { EventBus, LiveEvent } from './events.ts';
 import { folderOf, type FolderAccess } from './auth/folders.ts';
 import { registerFolderRoutes } from './auth/folders-http.ts';
 import { visibleTo } from './credentials.ts';
+import type { Health } from './health.ts';
 
 export interface QueueView {
   list(): { id: string; job: string; number: number | null; label: string | null; why: string; since: number }[];
@@ -95,6 +96,8 @@ export interface HttpContext {
   auth: AuthService;
   events: EventBus;
   folders: FolderAccess;
+  /** What is wrong with the controller now (health.ts); GET /api/v1/health checks and shows it. */
+  health: Health;
 }
 
 const JOB_NAME = '^[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}){0,9}$';
@@ -112,10 +115,27 @@ class HttpError extends Error {
 
 const notFound = (what: string) => new HttpError(404, 'not-found', what);
 
-export function buildHttp(ctx: HttpContext): FastifyInstance {
-  const app = Fastify({ bodyLimit: 12 * 1024 * 1024, logger: false, routerOptions: { maxParamLength: 1000 }, ajv: { customOptions: { allowUnionTypes: true } }, forceCloseConnections: true });
+/**
+ * The most an inline Jenkinsfile may hold (a job's script, a replay's, one to lint): 1 MiB.
+ * Jenkins compiles a pipeline into JVM methods of at most 64 KB of bytecode ("Method code too
+ * large"), so real Jenkinsfiles stay far below this; a bigger one is generated or data, is held
+ * in memory and in the store with its job, and belongs in a repository (a git job) instead.
+ */
+export const MAX_INLINE_SCRIPT_BYTES = 1024 * 1024;
+/** Bodies above this are refused before they are parsed (413). */
+const BODY_LIMIT = 12 * 1024 * 1024;
 
-  app.setErrorHandler((err: unknown, _req, reply) => {
+function checkScriptSize(script: string, what: string): void {
+  const n = Buffer.byteLength(script, 'utf8');
+  if (n <= MAX_INLINE_SCRIPT_BYTES) return;
+  throw new HttpError(413, 'too-large',
+    `${what} is ${(n / 1024 / 1024).toFixed(1)} MiB (${n} bytes); an inline Jenkinsfile may be at most 1 MiB (${MAX_INLINE_SCRIPT_BYTES} bytes): keep a pipeline this large in a repository (a git job: git: { url, branch, path }) and move shared code into scripts or a library it calls`);
+}
+
+export function buildHttp(ctx: HttpContext): FastifyInstance {
+  const app = Fastify({ bodyLimit: BODY_LIMIT, logger: false, routerOptions: { maxParamLength: 1000 }, ajv: { customOptions: { allowUnionTypes: true } }, forceCloseConnections: true });
+
+  app.setErrorHandler((err: unknown, req, reply) => {
     if (err instanceof AuthError) {
       if (err.retryAfterSeconds !== null) reply.header('retry-after', String(err.retryAfterSeconds));
       if (err.status === 401) reply.header('www-authenticate', 'Bearer realm="kiln"');
@@ -129,10 +149,11 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     }
     const e = err as { validation?: unknown; statusCode?: number; message?: string; code?: string };
     if (e.validation) return reply.code(400).send({ error: { code: 'invalid', message: e.message ?? 'invalid request' } });
-    if (e.statusCode && e.statusCode < 500) {
-      const code = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'too-large' : 'invalid';
-      return reply.code(e.statusCode).send({ error: { code, message: e.message ?? 'bad request' } });
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = req.routeOptions.bodyLimit ?? BODY_LIMIT;
+      return reply.code(413).send({ error: { code: 'too-large', message: `the request body is larger than ${limit} bytes, the most this route accepts${limit >= MAX_INLINE_SCRIPT_BYTES ? ` (an inline Jenkinsfile may be at most ${MAX_INLINE_SCRIPT_BYTES} bytes)` : ''}` } });
     }
+    if (e.statusCode && e.statusCode < 500) return reply.code(e.statusCode).send({ error: { code: 'invalid', message: e.message ?? 'bad request' } });
     return reply.code(500).send({ error: { code: 'internal', message: `internal error: ${e.message ?? String(err)}` } });
   });
   registerAuth(app, ctx.auth, { publicUrl: () => ctx.publicUrl });
@@ -147,7 +168,14 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   // ---------------------------------------------------------------------------------------------
   // system
 
-  app.get('/api/v1/health', async () => ({ status: 'ok' }));
+  // Liveness and what is wrong: `{ status: 'ok' }`, or 'degraded' with the problems (a full or
+  // read-only disk, a store refusing writes) and, for a logged-in caller, their details. Each
+  // request probes the problems again, so it says 'ok' as soon as the cause is gone. Always 200:
+  // a restart would not fix a disk and would end every running build.
+  app.get('/api/v1/health', async (req) => {
+    await ctx.health.check();
+    return ctx.health.view(req.principal !== null);
+  });
   app.get('/api/v1/ready', async (_req, reply) => ((await ctx.ready()) ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await ctx.metrics()));
 
@@ -168,8 +196,10 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   });
 
   // Validation without saving, for editors: every diagnostic with its range.
-  app.post('/api/v1/lint', { schema: { body: { type: 'object', required: ['script'], additionalProperties: false, properties: { script: { type: 'string', maxLength: 10 * 1024 * 1024 } } } } }, async (req) => {
-    const loaded = loadPipeline((req.body as { script: string }).script);
+  app.post('/api/v1/lint', { schema: { body: { type: 'object', required: ['script'], additionalProperties: false, properties: { script: { type: 'string' } } } } }, async (req) => {
+    const script = (req.body as { script: string }).script;
+    checkScriptSize(script, 'the Jenkinsfile to lint');
+    const loaded = loadPipeline(script);
     return {
       diagnostics: loaded.diagnostics.map((d) => ({
         line: d.loc.start.line, col: d.loc.start.col, endLine: d.loc.end.line, endCol: d.loc.end.col, severity: d.severity, code: d.code, message: d.message,
@@ -207,7 +237,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     properties: {
       name: { type: 'string', pattern: JOB_NAME },
       description: { type: 'string', maxLength: 10_000 },
-      script: { type: 'string', maxLength: 10 * 1024 * 1024 },
+      script: { type: 'string' }, // at most MAX_INLINE_SCRIPT_BYTES, checked with a message that says so
       git: gitSchema,
       disabled: { type: 'boolean' },
     },
@@ -216,6 +246,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   const definitionOf = (body: { script?: string; git?: { url: string; branch?: string; path?: string; credentialsId?: string | null } }): JobDefinition | null => {
     if (body.script !== undefined && body.git !== undefined) throw new HttpError(400, 'invalid', 'give either script (an inline Jenkinsfile) or git (a repository), not both');
     if (body.script !== undefined) {
+      checkScriptSize(body.script, 'the inline Jenkinsfile (script)');
       const loaded = loadPipeline(body.script);
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
@@ -230,9 +261,10 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     return null;
   };
 
+  // Summaries: an inline definition says its size, not its script (GET /api/v1/jobs/:job has it).
   app.get('/api/v1/jobs', async () => {
     const jobs = await ctx.store.jobs.list();
-    return { jobs: await Promise.all(jobs.map((j) => jobJson(ctx, j))) };
+    return { jobs: await Promise.all(jobs.map((j) => jobJson(ctx, j, true))) };
   });
 
   app.post('/api/v1/jobs', { schema: { body: { ...jobBody, required: ['name'] } } }, async (req, reply) => {
@@ -329,13 +361,14 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   });
 
   app.post('/api/v1/jobs/:job/builds/:number/replay', {
-    schema: { params: buildParams, body: { type: ['object', 'null'], additionalProperties: false, properties: { script: { type: 'string', maxLength: 10 * 1024 * 1024 } } } },
+    schema: { params: buildParams, body: { type: ['object', 'null'], additionalProperties: false, properties: { script: { type: 'string' } } } },
   }, async (req, reply) => {
     const body = (req.body ?? {}) as { script?: string };
     const jobName = (req.params as { job: string }).job;
     // A replay with its own script runs what the replayer wrote: that is configuring the job (as
     // in Jenkins), and the build binds folder credentials with the replayer's rights too.
     await need(req, body.script !== undefined ? ['job.build', 'job.configure'] : ['job.build'], jobName, `replaying a build of '${jobName}'${body.script !== undefined ? ' with a changed script' : ''}`);
+    if (body.script !== undefined) checkScriptSize(body.script, 'the Jenkinsfile to replay');
     const b = await needBuild(ctx, req);
     const job = await needJob(ctx, req);
     const script = body.script ?? (job.definition.kind === 'inline' ? job.definition.script : undefined);
@@ -611,10 +644,12 @@ function jobUrl(ctx: HttpContext, name: string): string {
   return `${ctx.publicUrl}api/v1/jobs/${encodeURIComponent(name)}`;
 }
 
-async function jobJson(ctx: HttpContext, j: Job) {
-  const last = await ctx.store.builds.latest(j.name);
+/** A job as the API shows it; `summary` (lists) gives an inline definition's size instead of its script. */
+async function jobJson(ctx: HttpContext, j: Job, summary = false) {
+  const last = await ctx.store.builds.latestSummary(j.name);
+  const definition = summary && j.definition.kind === 'inline' ? { kind: 'inline' as const, scriptBytes: Buffer.byteLength(j.definition.script, 'utf8') } : j.definition;
   return {
-    name: j.name, description: j.description, definition: j.definition, parameters: j.parameters, disabled: j.disabled,
+    name: j.name, description: j.description, definition, parameters: j.parameters, disabled: j.disabled,
     nextBuildNumber: j.nextBuildNumber, url: jobUrl(ctx, j.name),
     lastBuild: last ? { number: last.number, status: last.status, result: last.result, startedAt: last.startedAt, endedAt: last.endedAt } : null,
     createdAt: j.createdAt, updatedAt: j.updatedAt,

@@ -23,7 +23,12 @@
 // gap and no duplicate at the boundary. `append` resolves at once while less than
 // `highWaterMark` bytes wait for the disk, and later otherwise: awaiting it is the writer's
 // backpressure (it rejects when the disk write fails: callers that do not await it must catch).
-// `finish` flushes, fdatasyncs and closes; a log with no open writer (finished, or from before a
+// A write that fails (a full disk, an unwritable or read-only file) makes the log fail for good:
+// every pending and later call on it rejects with one LogWriteError that names the error code,
+// the file and the build, followers end with it, and `onWriteError` hears of it once, so the
+// build it belongs to can fail with the reason and the controller's health can say so. Opening a
+// log that cannot be created is the same error, never a synchronous throw out of `append`.
+// `finish` flushes, fdatasyncs and closes (the files are closed even when that fails); a log with no open writer (finished, or from before a
 // restart) is read straight from disk and followers end at its end. A follower binds to the
 // writer when it first reads, so the controller opens a build's log when it creates the build;
 // appending to a log finished in this process needs an explicit `open` (a resumed build).
@@ -68,6 +73,51 @@ export interface LogStoreOptions {
   highWaterMark?: number;
   /** Size of each disk read. Default 64 KiB. */
   readChunkSize?: number;
+  /** Told once per log that fails to be created or written (the controller's health listens). */
+  onWriteError?: (build: BuildRef, err: LogWriteError) => void;
+}
+
+/** What an errno code means, in words a person reads ("no space left on device"). */
+export function ioErrorText(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ENOSPC': return 'no space left on device';
+    case 'EDQUOT': return 'disk quota exceeded';
+    case 'EROFS': return 'read-only file system';
+    case 'EPERM': case 'EACCES': return 'permission denied';
+    case 'EIO': return 'input/output error';
+    case 'EMFILE': case 'ENFILE': return 'too many open files';
+    default: return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/**
+ * A log (or its index) could not be created or written. `code` is the errno code ('ENOSPC',
+ * 'EPERM', 'EROFS', ...), `file` the path, `action` what was being done. The message names the
+ * build by the log store's name for it (the controller's job id); callers that know the job's
+ * name say it in their own words with `describe(jobName)`.
+ */
+export class LogWriteError extends Error {
+  readonly code: string;
+  readonly file: string;
+  readonly build: BuildRef;
+  readonly action: 'creating' | 'writing' | 'syncing';
+  readonly what: 'console' | 'console index';
+  constructor(build: BuildRef, action: LogWriteError['action'], what: LogWriteError['what'], file: string, cause: unknown) {
+    const code = typeof (cause as { code?: unknown } | null)?.code === 'string' ? (cause as { code: string }).code : 'EIO';
+    super(`${ioErrorText(cause)} ${action} the ${what} of ${build.job} #${build.number} (${file})`, { cause });
+    this.name = 'LogWriteError';
+    this.code = code;
+    this.file = file;
+    this.build = build;
+    this.action = action;
+    this.what = what;
+  }
+
+  /** The same error naming the job as people know it: "no space left on device writing the console of app #3". */
+  describe(jobName: string): string {
+    return `${ioErrorText(this.cause)} ${this.action} the ${this.what} of ${jobName} #${this.build.number}`;
+  }
 }
 
 /** Bytes offered at an offset past the log's end: something in between was lost. */
@@ -104,7 +154,7 @@ interface Writer {
   owner: string;
   finished: boolean;
   closed: Promise<void> | null;
-  error: Error | null;
+  error: LogWriteError | null;
   /** Cursors waiting for the next append or the end. */
   changed: Set<() => void>;
   /** Appenders waiting for the backlog to fall under the high-water mark. */
@@ -125,11 +175,13 @@ export class LogStore {
   readonly #writers = new Map<string, Writer>();
   /** Logs finished in this process: appending to them again needs an explicit open(). */
   readonly #finished = new Set<string>();
+  readonly #onWriteError: LogStoreOptions['onWriteError'];
 
   constructor(home: string, options: LogStoreOptions = {}) {
     this.home = home;
     this.#hwm = options.highWaterMark ?? 4 * 1024 * 1024;
     this.#chunk = options.readChunkSize ?? 64 * 1024;
+    this.#onWriteError = options.onWriteError;
   }
 
   /** `<home>/builds/<job>/<number>`; throws for a job name that could leave that folder. */
@@ -174,7 +226,12 @@ export class LogStore {
    */
   append(build: BuildRef, bytes: Uint8Array | string, where: AppendWhere = {}): Promise<number> {
     if (this.#finished.has(key(build))) return Promise.reject(finishedError(build));
-    const w = this.#writer(build);
+    let w: Writer;
+    try {
+      w = this.#writer(build);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (w.error) return Promise.reject(w.error);
     if (w.finished) return Promise.reject(finishedError(build));
     let buf = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes);
@@ -197,7 +254,10 @@ export class LogStore {
     return new Promise<number>((resolve, reject) => w.drain.push({ resolve: () => resolve(size), reject }));
   }
 
-  /** Records a section boundary at the log's current end; returns the entry. */
+  /**
+   * Records a section boundary at the log's current end; returns the entry. Throws a
+   * LogWriteError when the log cannot be created; a failed index write fails the log.
+   */
   mark(build: BuildRef, section: { kind: SectionKind; id: string; name?: string }): Section {
     if (this.#finished.has(key(build))) throw finishedError(build);
     const w = this.#writer(build);
@@ -227,7 +287,13 @@ export class LogStore {
       w.closed = (async () => {
         try {
           await Promise.all([this.#flushLog(w), this.#flushIndex(w)]);
-          await Promise.all([fdatasync(w.logFd), fdatasync(w.indexFd)]);
+          await Promise.all([
+            fdatasync(w.logFd).catch((e: unknown) => { throw new LogWriteError(parseKey(w.key), 'syncing', 'console', path.join(w.dir, 'log'), e); }),
+            fdatasync(w.indexFd).catch((e: unknown) => { throw new LogWriteError(parseKey(w.key), 'syncing', 'console index', path.join(w.dir, 'log-index'), e); }),
+          ]);
+        } catch (e) {
+          this.#fail(w, e);
+          throw w.error ?? e;
         } finally {
           await Promise.allSettled([closeFd(w.logFd), closeFd(w.indexFd)]);
           if (this.#writers.get(w.key) === w) this.#writers.delete(w.key);
@@ -364,8 +430,13 @@ export class LogStore {
     const existing = this.#writers.get(k);
     if (existing) return existing;
     const dir = this.dir(build);
-    fs.mkdirSync(dir, { recursive: true });
-    const logFd = fs.openSync(path.join(dir, 'log'), 'a');
+    let logFd: number;
+    try {
+      mkdirs(dir);
+      logFd = fs.openSync(path.join(dir, 'log'), 'a');
+    } catch (e) {
+      throw this.#openFailed(build, 'console', path.join(dir, 'log'), e);
+    }
     let indexFd: number;
     let owner = '';
     try {
@@ -376,7 +447,7 @@ export class LogStore {
       for (const s of parseIndex(text)) if (s.kind === 'output') owner = s.id;
     } catch (e) {
       fs.closeSync(logFd);
-      throw e;
+      throw this.#openFailed(build, 'console index', path.join(dir, 'log-index'), e);
     }
     const size = fs.fstatSync(logFd).size;
     const w: Writer = {
@@ -404,6 +475,20 @@ export class LogStore {
     return w;
   }
 
+  #openFailed(build: BuildRef, what: LogWriteError['what'], file: string, e: unknown): LogWriteError {
+    const err = new LogWriteError(build, 'creating', what, file, e);
+    this.#tell(build, err);
+    return err;
+  }
+
+  #tell(build: BuildRef, err: LogWriteError): void {
+    try {
+      this.#onWriteError?.(build, err);
+    } catch {
+      // a listener's own failure must not hide the write error from the writer's callers
+    }
+  }
+
   #wake(w: Writer): void {
     if (w.changed.size === 0) return;
     const all = [...w.changed];
@@ -411,9 +496,12 @@ export class LogStore {
     for (const f of all) f();
   }
 
-  #fail(w: Writer, e: unknown): void {
-    const err = e instanceof Error ? e : new Error(String(e));
-    w.error ??= err;
+  #fail(w: Writer, e: unknown, what: LogWriteError['what'] = 'console'): void {
+    const err = e instanceof LogWriteError ? e : new LogWriteError(parseKey(w.key), 'writing', what, path.join(w.dir, what === 'console' ? 'log' : 'log-index'), e);
+    if (!w.error) {
+      w.error = err;
+      this.#tell(err.build, err);
+    }
     for (const d of w.drain.splice(0)) d.reject(err);
     for (const f of w.flushed.splice(0)) f.reject(err);
     for (const f of w.indexFlushed.splice(0)) f.reject(err);
@@ -487,7 +575,7 @@ export class LogStore {
       }
       for (const f of w.indexFlushed.splice(0)) f.resolve();
     } catch (e) {
-      this.#fail(w, e);
+      this.#fail(w, e, 'console index');
     } finally {
       w.indexWriting = false;
       if (w.indexPending.length > 0 && !w.error) {
@@ -721,6 +809,29 @@ function parseIndex(text: string): Section[] {
     out.push({ offset: o.offset, kind: o.kind as Section['kind'], id: o.id, name: typeof o.name === 'string' ? o.name : '' });
   }
   return out;
+}
+
+/**
+ * mkdir -p, one level at a time: a recursive mkdirSync reports ENOENT for a parent it could not
+ * make on a read-only file system, where the real reason is EROFS.
+ */
+function mkdirs(dir: string): void {
+  try {
+    fs.mkdirSync(dir);
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT') throw e;
+  }
+  const parent = path.dirname(dir);
+  if (parent === dir) throw new Error(`cannot make ${dir}: no such file or directory`);
+  mkdirs(parent);
+  try {
+    fs.mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
 }
 
 function finishedError(b: BuildRef): Error {

@@ -75,6 +75,30 @@ async function inChunks(ids: string[], f: (chunk: string[]) => Promise<unknown>)
 export function buildRepo(ctx: RepoContext): BuildRepo {
   const { db } = ctx;
 
+  async function latestRow(job: string, filter: BuildFilter, select: string): Promise<Row | null> {
+    const f: BuildFilter = filter;
+    const jobId = await jobIdOf(db, job);
+    const where = ['b.job_id = $1'];
+    const args: SqlParam[] = [jobId];
+    if (f.before !== undefined) {
+      args.push(checkInt(f.before, 'before', 1));
+      where.push(`b.number < $${args.length}`);
+    }
+    if (f.status !== undefined) {
+      const statuses = f.status.map(checkStatus);
+      if (statuses.length === 0) return null;
+      where.push(`b.status IN (${placeholders(statuses.length, args.length + 1)})`);
+      args.push(...statuses);
+    }
+    if (f.results !== undefined) {
+      const results = checkResults(f.results);
+      if (results.length === 0) return null;
+      where.push(`b.result IN (${placeholders(results.length, args.length + 1)})`);
+      args.push(...results);
+    }
+    return db.one(`${select} WHERE ${where.join(' AND ')} ORDER BY b.number DESC LIMIT 1`, args);
+  }
+
   async function getFull(q: Db, id: string): Promise<Build | null> {
     const row = await q.one(`${SELECT_FULL} WHERE b.id = $1`, [id]);
     return row ? rowToBuild(row) : null;
@@ -184,28 +208,13 @@ export function buildRepo(ctx: RepoContext): BuildRepo {
     },
 
     async latest(job, filter = {}) {
-      const f: BuildFilter = filter;
-      const jobId = await jobIdOf(db, job);
-      const where = ['b.job_id = $1'];
-      const args: SqlParam[] = [jobId];
-      if (f.before !== undefined) {
-        args.push(checkInt(f.before, 'before', 1));
-        where.push(`b.number < $${args.length}`);
-      }
-      if (f.status !== undefined) {
-        const statuses = f.status.map(checkStatus);
-        if (statuses.length === 0) return null;
-        where.push(`b.status IN (${placeholders(statuses.length, args.length + 1)})`);
-        args.push(...statuses);
-      }
-      if (f.results !== undefined) {
-        const results = checkResults(f.results);
-        if (results.length === 0) return null;
-        where.push(`b.result IN (${placeholders(results.length, args.length + 1)})`);
-        args.push(...results);
-      }
-      const row = await db.one(`${SELECT_FULL} WHERE ${where.join(' AND ')} ORDER BY b.number DESC LIMIT 1`, args);
+      const row = await latestRow(job, filter, SELECT_FULL);
       return row ? rowToBuild(row) : null;
+    },
+
+    async latestSummary(job, filter = {}) {
+      const row = await latestRow(job, filter, SELECT_SUMMARY);
+      return row ? rowToSummary(row) : null;
     },
 
     async listUnfinished() {

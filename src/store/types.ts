@@ -287,6 +287,8 @@ export interface BuildRepo {
   list(job: string, opts?: { limit?: number; cursor?: string | null }): Promise<BuildPage>;
   /** The newest build matching the filter (e.g. previous finished build), or null. */
   latest(job: string, filter?: BuildFilter): Promise<Build | null>;
+  /** latest() without the state (which can be large): for lists of jobs with their last build. */
+  latestSummary(job: string, filter?: BuildFilter): Promise<BuildSummary | null>;
   /** Every build not finished, oldest first: what a restarted controller must resume or requeue. */
   listUnfinished(): Promise<Build[]>;
   /** Deletes the build and its artifacts' / test reports' / queue rows; false when absent. */

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { LogGapError, LogStore, type BuildRef } from '../../src/controller/logstore.ts';
+import { LogGapError, LogStore, LogWriteError, type BuildRef } from '../../src/controller/logstore.ts';
+import { setImmutable, smallDisk } from '../helpers/tmpfs.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const B = (job: string, number = 1): BuildRef => ({ job, number });
@@ -319,4 +320,68 @@ test('a 200 MB log written and followed (live, late from disk, slowly) with boun
   const growthMb = (peak - baseline) / 1024 / 1024;
   console.log(`200 MB log: RSS grew by ${growthMb.toFixed(1)} MB`);
   assert.ok(growthMb < 100, `RSS grew by ${growthMb.toFixed(1)} MB`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Disks that fail: a real tmpfs that fills up, a directory made immutable.
+
+test('a full disk fails the log once with the reason: appends, followers and finish say it, nothing is left unhandled', async (t) => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  t.after(() => process.off('unhandledRejection', onUnhandled));
+  const disk = smallDisk('1m');
+  t.after(() => disk.unmount());
+  const told: LogWriteError[] = [];
+  const store = new LogStore(disk.dir, { highWaterMark: 256 * 1024, onWriteError: (_b, e) => told.push(e) });
+  const b = B('app');
+  const follower = collect(store.follow(b));
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  // Fire-and-forget appends, as a build's output is: only the last is awaited.
+  for (let i = 0; i < 31; i++) void store.append(b, chunk).catch(() => {});
+  const err = await store.append(b, chunk).then(() => null, (e: unknown) => e);
+  assert.ok(err instanceof LogWriteError, `a LogWriteError, got ${String(err)}`);
+  assert.equal(err.code, 'ENOSPC');
+  assert.match(err.message, /^no space left on device writing the console of app #1 \(/);
+  assert.equal(err.describe('my job'), 'no space left on device writing the console of my job #1');
+  await assert.rejects(follower, (e) => e === err, 'a follower ends with the same error');
+  await assert.rejects(store.append(b, 'more'), (e) => e === err, 'later appends reject at once');
+  await assert.rejects(store.finish(b), (e) => e === err);
+  assert.equal(store.isOpen(b), false, 'its files are closed all the same');
+  assert.equal(told.length, 1, 'onWriteError hears of it once');
+  // What reached the disk reads back; the space comes back when the log goes.
+  assert.equal(await store.size(b), fs.statSync(store.logPath(b)).size);
+  assert.ok((await store.size(b)) <= 1024 * 1024);
+  await store.remove(b);
+  await store.append(B('app', 2), 'fine again\n');
+  await store.finish(B('app', 2));
+  assert.equal(fs.readFileSync(store.logPath(B('app', 2)), 'utf8'), 'fine again\n');
+  await tick();
+  assert.deepEqual(unhandled, []);
+});
+
+test('a log that cannot be created (EPERM, EROFS) rejects append and throws from mark, never anything else', async (t) => {
+  const disk = smallDisk('1m');
+  t.after(() => disk.unmount());
+  const told: LogWriteError[] = [];
+  const store = new LogStore(disk.dir, { onWriteError: (_b, e) => told.push(e) });
+  fs.mkdirSync(path.join(disk.dir, 'builds', 'locked'), { recursive: true });
+  setImmutable(path.join(disk.dir, 'builds', 'locked'), true);
+  const b = B('locked', 7);
+  let appended: Promise<number> | null = null;
+  assert.doesNotThrow(() => { appended = store.append(b, 'x'); });
+  await assert.rejects(appended!, (e: unknown) => e instanceof LogWriteError && e.code === 'EPERM'
+    && /^permission denied creating the console of locked #7 \(/.test(e.message));
+  assert.throws(() => store.mark(b, { kind: 'stage-start', id: 's1' }), (e: unknown) => e instanceof LogWriteError && e.code === 'EPERM');
+  assert.throws(() => store.open(b), LogWriteError);
+  setImmutable(path.join(disk.dir, 'builds', 'locked'), false);
+
+  disk.readOnly(true);
+  const ro = B('other');
+  await assert.rejects(store.append(ro, 'x'), (e: unknown) => e instanceof LogWriteError && e.code === 'EROFS'
+    && e.describe('other') === 'read-only file system creating the console of other #1');
+  disk.readOnly(false);
+  assert.equal(told.length, 4, 'each failed attempt to create a log is told');
+  await store.append(b, 'ok\n');
+  await store.finish(b);
 });

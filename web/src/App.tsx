@@ -2,10 +2,12 @@
 // nobody is, and otherwise the page for the current URL inside the layout.
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api, request, setCsrf, setUnauthorizedHandler } from './api.ts';
-import { closeLive, useLiveState } from './live.ts';
+import { closeLive, useLive, useLiveState } from './live.ts';
+import { useResource } from './hooks.ts';
+import { ago } from './format.ts';
 import { Link, match, navigate, useLocation } from './router.tsx';
 import { SessionContext, can } from './session.ts';
-import type { Me } from './types.ts';
+import type { Health, Me } from './types.ts';
 import { ErrorBox, Loading } from './components.tsx';
 import { LoginPage, SetupPage } from './pages/Auth.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
@@ -96,7 +98,33 @@ function Layout({ me, onLogout }: { me: Me; onLogout: () => void }) {
           <button className="link" onClick={onLogout}>Log out</button>
         </div>
       </header>
+      <HealthBanner />
       <main id="main" tabIndex={-1}><Routes /></main>
+    </div>
+  );
+}
+
+/**
+ * What is wrong with the controller (GET /api/v1/health), on every page while it lasts: a full
+ * or read-only disk, a store that refuses writes. It goes when the controller recovers (a live
+ * `health` event, or the poll while the live stream is down).
+ */
+function HealthBanner() {
+  const health = useResource((s) => api.get<Health>('/health', s), []);
+  useLive(['health'], () => health.reload());
+  const h = health.data;
+  if (!h || h.status === 'ok') return null;
+  return (
+    <div className="health-banner" role="alert" aria-label="Controller health">
+      <strong>Kiln is degraded</strong>
+      <ul>
+        {h.problems.map((p) => (
+          <li key={`${p.component}:${p.message}`}>
+            {p.message} <span className="muted small">({p.component}, since {ago(p.since)}{p.count > 1 ? `, ${p.count} times` : ''})</span>
+            {p.detail ? <details><summary>Details</summary><pre>{p.detail}</pre></details> : null}
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

@@ -3,7 +3,7 @@
 // subscriber gets a poll tick every few seconds instead, and the stream is reopened by itself.
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 
-export type LiveType = 'build' | 'job' | 'queue' | 'agent';
+export type LiveType = 'build' | 'job' | 'queue' | 'agent' | 'health';
 export interface LiveEvent { type: LiveType | 'poll'; data: Record<string, unknown> }
 type Handler = (e: LiveEvent) => void;
 
@@ -49,7 +49,7 @@ function open(): void {
       if (!reconnectTimer && handlers.size > 0) reconnectTimer = setTimeout(() => { reconnectTimer = null; open(); }, RECONNECT_MS);
     }
   };
-  for (const t of ['build', 'job', 'queue', 'agent'] as const) {
+  for (const t of ['build', 'job', 'queue', 'agent', 'health'] as const) {
     es.addEventListener(t, (m) => {
       let data: Record<string, unknown> = {};
       try { data = JSON.parse((m as MessageEvent<string>).data) as Record<string, unknown>; } catch { /* keep {} */ }

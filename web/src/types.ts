@@ -14,11 +14,21 @@ export interface JobParameter { type: string; name: string; defaultValue: string
 export type JobDefinition =
   | { kind: 'inline'; script: string }
   | { kind: 'git'; url: string; branch: string; path: string; credentialsId: string | null };
+/** In GET /api/v1/jobs (a list): an inline definition gives its size, not its script. */
+export type JobDefinitionSummary =
+  | { kind: 'inline'; scriptBytes: number }
+  | { kind: 'git'; url: string; branch: string; path: string; credentialsId: string | null };
 export interface LastBuild { number: number; status: BuildStatus; result: BuildResult | null; startedAt: number | null; endedAt: number | null }
 export interface Job {
   name: string; description: string; definition: JobDefinition; parameters: JobParameter[]; disabled: boolean;
   nextBuildNumber: number; lastBuild: LastBuild | null; createdAt: number; updatedAt: number;
 }
+/** A job as GET /api/v1/jobs lists it (GET /api/v1/jobs/NAME has the whole definition). */
+export type JobSummary = Omit<Job, 'definition'> & { definition: JobDefinitionSummary };
+
+/** GET /api/v1/health: what is wrong with the controller now (detail only for logged-in users). */
+export interface HealthProblem { component: string; message: string; detail?: string; since: number; count: number }
+export type Health = { status: 'ok' } | { status: 'degraded'; problems: HealthProblem[] };
 
 export interface BuildCause { type: string; description: string }
 export interface StageNode {

@@ -8,13 +8,13 @@ import { useNow, useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
-import type { Agent, Build, Job, QueueItem } from '../types.ts';
+import type { Agent, Build, JobSummary, QueueItem } from '../types.ts';
 
 const TREND = 10;
 
 export function Dashboard() {
   const { me } = useSession();
-  const jobs = useResource((s) => api.get<{ jobs: Job[] }>('/jobs', s).then((r) => r.jobs), []);
+  const jobs = useResource((s) => api.get<{ jobs: JobSummary[] }>('/jobs', s).then((r) => r.jobs), []);
   const [filter, setFilter] = useState('');
   const [status, setStatus] = useState('all');
   useLive(['build', 'job'], () => jobs.reload());
