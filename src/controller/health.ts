@@ -42,6 +42,9 @@ interface Entry {
   probing: Promise<void> | null;
 }
 
+/** The least time between two checks' probes. */
+const MIN_CHECK_GAP_MS = 1000;
+
 export class Health {
   readonly #problems = new Map<string, Entry>();
   readonly #log: (line: string) => void;
@@ -50,6 +53,8 @@ export class Health {
   readonly #recovered = new Set<() => Promise<void> | void>();
   #timer: NodeJS.Timeout | null = null;
   #checking: Promise<void> | null = null;
+  /** When the last check ended: checks closer together than MIN_CHECK_GAP_MS reuse its answer. */
+  #checkedAt = -Infinity;
 
   constructor(o: { log?: (line: string) => void; now?: () => number; onChange?: () => void } = {}) {
     this.#log = o.log ?? (() => {});
@@ -80,12 +85,18 @@ export class Health {
     return this.#problems.size > 0;
   }
 
-  /** Runs every problem's probe; those that pass are gone. One check at a time. */
+  /**
+   * Runs every problem's probe; those that pass are gone. One check at a time, and at most one
+   * per MIN_CHECK_GAP_MS: GET /api/v1/health is public, and a probe writes and syncs a file, so a
+   * flood of requests must not become a flood of disk writes.
+   */
   check(): Promise<void> {
+    if (this.#checking === null && this.#now() - this.#checkedAt < MIN_CHECK_GAP_MS) return Promise.resolve();
     this.#checking ??= (async () => {
       try {
         await Promise.all([...this.#problems].map(([id, e]) => this.#probe(id, e)));
       } finally {
+        this.#checkedAt = this.#now();
         this.#checking = null;
       }
     })();
