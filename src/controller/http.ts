@@ -243,7 +243,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     },
   } as const;
 
-  const definitionOf = (body: { script?: string; git?: { url: string; branch?: string; path?: string; credentialsId?: string | null } }): JobDefinition | null => {
+  const definitionOf = (req: FastifyRequest, body: { script?: string; git?: { url: string; branch?: string; path?: string; credentialsId?: string | null } }): JobDefinition | null => {
     if (body.script !== undefined && body.git !== undefined) throw new HttpError(400, 'invalid', 'give either script (an inline Jenkinsfile) or git (a repository), not both');
     if (body.script !== undefined) {
       checkScriptSize(body.script, 'the inline Jenkinsfile (script)');
@@ -256,6 +256,12 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     }
     if (body.git !== undefined) {
       checkRepoUrl(body.git.url);
+      if (isControllerLocalRepo(body.git.url) && principal(req).role !== 'admin') {
+        // The controller clones a job's repository as its own user: a path or file:// URL would let
+        // a developer read any repository on the controller's disk (Jenkins' git plugin refuses
+        // local checkouts on the controller for the same reason, SECURITY-2478).
+        throw new HttpError(403, 'forbidden', `git.url '${body.git.url}' is a repository on the controller's own disk: only admins may make or change jobs from one (they can read anything the controller can); use a URL the repository is served at (https://, ssh://, git@host:path)`);
+      }
       return { kind: 'git', url: body.git.url, branch: body.git.branch ?? 'main', path: body.git.path ?? 'Jenkinsfile', credentialsId: body.git.credentialsId ?? null };
     }
     return null;
@@ -270,7 +276,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   app.post('/api/v1/jobs', { schema: { body: { ...jobBody, required: ['name'] } } }, async (req, reply) => {
     const body = req.body as { name: string; description?: string; script?: string; git?: { url: string; branch?: string; path?: string; credentialsId?: string | null }; disabled?: boolean };
     await need(req, ['job.create'], body.name, `creating job '${body.name}'`);
-    const definition = definitionOf(body);
+    const definition = definitionOf(req, body);
     if (!definition) throw new HttpError(400, 'invalid', 'a job needs a Jenkinsfile: give script (inline) or git: { url, branch, path }');
     await checkRepoCredential(req, body.name, definition);
     const job = await ctx.store.jobs.create({ name: body.name, description: body.description ?? '', definition, disabled: body.disabled ?? false });
@@ -292,7 +298,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
       await need(req, ['job.create'], body.name!, `moving job '${name}' to '${body.name!}'`);
     }
     const job = await needJob(ctx, req);
-    const definition = definitionOf(body);
+    const definition = definitionOf(req, body);
     await checkRepoCredential(req, body.name ?? job.name, definition ?? (moves ? job.definition : null));
     const updated = await ctx.store.jobs.update(job.name, {
       ...(body.name !== undefined ? { name: body.name } : {}),
@@ -689,6 +695,11 @@ export function stageTree(stages: StageRecord[]): StageNode[] {
     (parent ? parent.children : roots).push(n);
   }
   return roots;
+}
+
+/** A repository URL that names a path on the controller's own file system. */
+function isControllerLocalRepo(url: string): boolean {
+  return url.startsWith('/') || /^file:/i.test(url);
 }
 
 /** Repository URLs the controller clones: http(s), ssh, git, file, or an absolute local path. */

@@ -235,3 +235,17 @@ test('removing the grants opens the folder again; deleting a user removes theirs
   assert.equal((await api('POST', 'api/v1/jobs', { name: 'team/steal', script: usesKey() }, as.mallory)).status, 201);
   assert.match((await api('GET', 'api/v1/audit?action=folder.grants')).json.entries[0].detail, /^grants: none \(were: user:alice: .*\)$/);
 });
+
+test('a repository on the controller\'s own disk (a path or file://) makes a job for admins only: a developer could read any repository the controller can', async () => {
+  const secrets = path.join(tempDir('folders-local'), 'private.git');
+  for (const url of [secrets, `file://${secrets}`]) {
+    const r = await api('POST', 'api/v1/jobs', { name: 'peek', git: { url } }, as.mallory);
+    assert.equal(r.status, 403, r.text);
+    assert.match(r.json.error.message, /repository on the controller's own disk: only admins may make or change jobs from one/);
+  }
+  assert.equal((await api('POST', 'api/v1/jobs', { name: 'peek', git: { url: 'https://example.invalid/r.git' } }, as.mallory)).status, 201);
+  // Nor by changing a job they may configure.
+  const moved = await api('PUT', 'api/v1/jobs/peek', { git: { url: secrets } }, as.mallory);
+  assert.equal(moved.status, 403, moved.text);
+  assert.equal((await api('POST', 'api/v1/jobs', { name: 'admin-local', git: { url: secrets } }, as.root)).status, 201);
+});
