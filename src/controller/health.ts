@@ -86,12 +86,12 @@ export class Health {
   }
 
   /**
-   * Runs every problem's probe; those that pass are gone. One check at a time, and at most one
-   * per MIN_CHECK_GAP_MS: GET /api/v1/health is public, and a probe writes and syncs a file, so a
-   * flood of requests must not become a flood of disk writes.
+   * Runs every problem's probe; those that pass are gone. One check at a time; with `throttled`
+   * (an anonymous GET /api/v1/health), at most one per MIN_CHECK_GAP_MS: a probe writes and syncs
+   * a file, so a flood of public requests must not become a flood of disk writes.
    */
-  check(): Promise<void> {
-    if (this.#checking === null && this.#now() - this.#checkedAt < MIN_CHECK_GAP_MS) return Promise.resolve();
+  check(o: { throttled?: boolean } = {}): Promise<void> {
+    if (o.throttled === true && this.#checking === null && this.#now() - this.#checkedAt < MIN_CHECK_GAP_MS) return Promise.resolve();
     this.#checking ??= (async () => {
       try {
         await Promise.all([...this.#problems].map(([id, e]) => this.#probe(id, e)));

@@ -170,10 +170,11 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
 
   // Liveness and what is wrong: `{ status: 'ok' }`, or 'degraded' with the problems (a full or
   // read-only disk, a store refusing writes) and, for a logged-in caller, their details. Each
-  // request probes the problems again, so it says 'ok' as soon as the cause is gone. Always 200:
-  // a restart would not fix a disk and would end every running build.
+  // request probes the problems again (an anonymous one at most once a second: a probe writes to
+  // the disk), so it says 'ok' as soon as the cause is gone. Always 200: a restart would not fix
+  // a disk and would end every running build.
   app.get('/api/v1/health', async (req) => {
-    await ctx.health.check();
+    await ctx.health.check({ throttled: req.principal === null });
     return ctx.health.view(req.principal !== null);
   });
   app.get('/api/v1/ready', async (_req, reply) => ((await ctx.ready()) ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
