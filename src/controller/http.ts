@@ -40,7 +40,7 @@ import type { LogStore } from './logstore.ts';
 import { Readable } from 'node:stream';
 import type { BuildFiles } from './files.ts';
 import type { StageRecord } from '../pipeline/engine/state.ts';
-import { registerAuth } from './auth/http.ts';
+import { registerAuth, SECURITY_HEADERS } from './auth/http.ts';
 import { AuthError, type AuthService, type Principal } from './auth/service.ts';
 import type { EventBus, LiveEvent } from './events.ts';
 import { folderOf, type FolderAccess } from './auth/folders.ts';
@@ -133,7 +133,10 @@ function checkScriptSize(script: string, what: string): void {
 }
 
 export function buildHttp(ctx: HttpContext): FastifyInstance {
-  const app = Fastify({ bodyLimit: BODY_LIMIT, logger: false, routerOptions: { maxParamLength: 1000 }, ajv: { customOptions: { allowUnionTypes: true } }, forceCloseConnections: true });
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT, logger: false, routerOptions: { maxParamLength: 1000 }, ajv: { customOptions: { allowUnionTypes: true } }, forceCloseConnections: true,
+    clientErrorHandler: answerMalformedRequest,
+  });
 
   app.setErrorHandler((err: unknown, req, reply) => {
     if (err instanceof AuthError) {
@@ -696,6 +699,26 @@ export function stageTree(stages: StageRecord[]): StageNode[] {
     (parent ? parent.children : roots).push(n);
   }
   return roots;
+}
+
+/**
+ * The answer to a request Node's HTTP parser refuses (a raw non-ASCII byte in the path, a broken
+ * header, headers too large). Fastify's default writes a JSON body even to a HEAD request, which
+ * breaks the client's framing; this one says the same, with the security headers, a body only
+ * when the request was not HEAD, and closes the connection.
+ */
+function answerMalformedRequest(err: Error & { code?: string; rawPacket?: unknown }, socket: import('node:net').Socket): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [status, text, why] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'the request headers are too large']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'the request did not arrive in time']
+      : [400, 'Bad Request', `malformed HTTP request (${err.code ?? 'unreadable'}): paths and headers must be ASCII, with non-ASCII characters percent-encoded`];
+  const head = Buffer.isBuffer(err.rawPacket) && err.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
+  const body = head ? '' : JSON.stringify({ error: { code: 'bad-request', message: why } });
+  const headers = Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${text}\r\n${headers}content-type: application/json; charset=utf-8\r\ncontent-length: ${head ? 0 : Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
 /** A repository URL that names a path on the controller's own file system. */

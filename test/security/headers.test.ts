@@ -5,6 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
 import { SECURITY_HEADERS } from '../../src/controller/auth/http.ts';
@@ -88,5 +89,25 @@ describe('security headers on every answer', () => {
     const elsewhere = await head(u('/api/v1/events'), { headers: { ...upgrade, ...ADMIN_AUTH } });
     assert.equal(elsewhere.status, 404);
     assertSecure('upgrade of another path', elsewhere.headers);
+  });
+
+  test('a request the HTTP parser refuses (a raw non-ASCII byte in the path): 400 with them, and no body after a HEAD', async () => {
+    const raw = (method: string) => new Promise<string>((resolve, reject) => {
+      const { hostname, port } = new URL(c.url);
+      const s = connect(Number(port), hostname, () => s.end(Buffer.from(`${method} /api/v1/jobs/\u00e9 HTTP/1.1\r\nHost: x\r\n\r\n`, 'utf8')));
+      let out = '';
+      s.setEncoding('latin1').on('data', (d: string) => { out += d; }).on('end', () => resolve(out)).on('error', reject);
+    });
+    for (const method of ['GET', 'HEAD']) {
+      const text = await raw(method);
+      const [headText, body] = text.split('\r\n\r\n') as [string, string];
+      const lines = headText.split('\r\n');
+      assert.equal(lines[0], 'HTTP/1.1 400 Bad Request', `${method}: ${text}`);
+      const headers = Object.fromEntries(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      assertSecure(`${method} refused by the parser`, headers);
+      assert.equal(Number(headers['content-length']), Buffer.byteLength(body, 'latin1'), `${method}: the body is what the head announces`);
+      if (method === 'HEAD') assert.equal(body, '');
+      else assert.match(JSON.parse(body).error.message, /malformed HTTP request .*non-ASCII characters percent-encoded/);
+    }
   });
 });
