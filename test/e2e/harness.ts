@@ -126,7 +126,9 @@ export function initialPassword(home: string): string {
 export interface Browsing { context: BrowserContext; page: Page; close: () => Promise<void> }
 
 /** Headless Chromium with a fresh profile. `problems` collects page errors and console errors (CSP
- *  violations among them), but not the 4xx answers the UI shows as messages. */
+ *  violations among them), but not the 4xx answers the UI shows as messages, nor the requests
+ *  Chromium itself cancels with net::ERR_NETWORK_CHANGED when the host's interfaces change (the
+ *  Docker tests running beside these add and remove veth interfaces; the UI retries on its own). */
 export async function openBrowser(viewport = { width: 1280, height: 800 }): Promise<Browsing & { problems: string[] }> {
   requireChromium();
   const profile = mkdtempSync(path.join(tmpdir(), 'kiln-chromium-'));
@@ -135,7 +137,8 @@ export async function openBrowser(viewport = { width: 1280, height: 800 }): Prom
   const page = context.pages()[0] ?? await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) problems.push(`console error: ${m.text()}`); });
+  const expected = /^Failed to load resource: (the server responded with a status of 4\d\d|net::ERR_NETWORK_CHANGED)/;
+  page.on('console', (m) => { if (m.type() === 'error' && !expected.test(m.text())) problems.push(`console error: ${m.text()}`); });
   return {
     context, page, problems,
     close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true, maxRetries: 3 }); },
