@@ -118,6 +118,17 @@ export const Hello = Type.Object({
   session: Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()]),
   /** Last seq received from the controller in that session (0 when none). */
   received: Ack,
+  /**
+   * Sent by a freshly started agent process: the steps an earlier agent process of its work
+   * directory left running (it died without ending them), which it stopped before this hello;
+   * `running` > 0 when some would not die. Absent when nothing was left.
+   */
+  leftovers: Type.Optional(Type.Array(Type.Object({
+    build: Text(1100),
+    command: Text(256),
+    found: Type.Integer({ minimum: 0 }),
+    running: Type.Integer({ minimum: 0 }),
+  }, strict), { maxItems: 1024 })),
 }, strict);
 
 export const Welcome = Type.Object({

@@ -2,6 +2,7 @@
 // hostile frames, duplicate names. Real agent processes, a real hub, real TCP.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
@@ -95,7 +96,7 @@ test('the agent process is killed mid-exec: the pending exec fails after the gra
     await assert.rejects(p, (e: unknown) => {
       assert.ok(e instanceof AgentUnavailableError);
       assert.equal(e.agent, 'doomed');
-      assert.equal(e.message, "agent 'doomed' disconnected and did not come back within 1.5 s");
+      assert.equal(e.message, `agent 'doomed' disconnected and did not come back within 1.5 s; the processes it was running may still be running on ${hostname()} (the agent stops them when it starts again)`);
       return true;
     });
     const waited = Date.now() - t0;
@@ -231,7 +232,9 @@ test('an agent that restarts (new process, no session) ends the old session at o
     await waitFor(() => c.hub.agent('phoenix')?.state === 'reconnecting', 5000, 'reconnecting');
     const a2 = startAgent(c, 'phoenix');
     try {
-      await assert.rejects(p, /agent 'phoenix' restarted; what ran on it was lost/);
+      // The new agent process stopped what the old one ran before it said hello.
+      await assert.rejects(p, /agent 'phoenix' came back with a new session \(its process restarted, or it gave the old session up\); the step's result was lost; the 1 process\(es\) it left running were stopped before the agent came back/);
+      assert.equal(await isProcessAlive(orphan), false, 'the orphaned step process was stopped');
       await waitOnline(c, 'phoenix');
       const ws2 = await c.hub.backend('phoenix').allocate({ build: build('r', 2) });
       assert.equal((await run(ws2, ['echo', 'new'])).stdout.toString(), 'new\n');

@@ -9,6 +9,10 @@
 // exec resolves when the process it started exits, not when its output pipes close: a
 // background child (`sleep 100 &`) that inherited stdout would otherwise hang the build.
 // After the exit the pipes get a short drain; leftovers of the group are killed on release.
+//
+// With a `registry` (the agent gives one: agent/leftovers.ts), every spawn is recorded before
+// it happens and forgotten once its group is empty, so the next agent process can stop what a
+// crashed one left running; its cookie goes into the process's environment.
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -20,8 +24,25 @@ import type { AntMatcher, AntPatternOptions } from '../../util/antglob.ts';
 import { groupHasMembers, killGroupTree } from '../../util/process-tree.ts';
 import { WorkspaceError } from '../types.ts';
 import type {
-  Backend, ExecResult, ExecSpec, FileStat, OutputStream, Workspace, WorkspaceRequest,
+  Backend, BuildRef, ExecResult, ExecSpec, FileStat, OutputStream, Workspace, WorkspaceRequest,
 } from '../types.ts';
+
+/** One recorded spawn (see SpawnRegistry). */
+export interface SpawnRecord {
+  /** Goes into the process's environment (SpawnRegistry.envName). */
+  readonly cookie: string;
+  /** The process was started: its pid leads its process group. */
+  spawned(pid: number): void;
+  /** Nothing of the group is alive any more (or it never started). */
+  done(): void;
+}
+
+/** Where spawns are recorded before they happen, so a later process can find what this one left. */
+export interface SpawnRegistry {
+  readonly envName: string;
+  /** Called synchronously just before the spawn; throws when it cannot record (the step fails). */
+  begin(build: BuildRef, command: string): SpawnRecord;
+}
 
 export interface LocalBackendOptions {
   /** Directory that holds the workspaces. Default `<cwd>/.kiln/workspace`. */
@@ -34,6 +55,8 @@ export interface LocalBackendOptions {
   killGraceMs?: number;
   /** How long exec waits for output pipes to close after the process exited. Default 100 ms. */
   drainMs?: number;
+  /** Records every spawn (agents: so the next agent process can stop what this one left). */
+  registry?: SpawnRegistry;
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -53,6 +76,7 @@ export class LocalBackend implements Backend {
   readonly labels: string[];
   readonly killGraceMs: number;
   readonly drainMs: number;
+  readonly registry: SpawnRegistry | null;
   /** Live workspaces by their root path. */
   readonly #live = new Map<string, LocalWorkspace>();
 
@@ -63,6 +87,7 @@ export class LocalBackend implements Backend {
     this.labels = labels.includes(this.nodeName) ? [...labels] : [this.nodeName, ...labels];
     this.killGraceMs = options.killGraceMs ?? 1500;
     this.drainMs = options.drainMs ?? 100;
+    this.registry = options.registry ?? null;
   }
 
   async allocate(req: WorkspaceRequest): Promise<Workspace> {
@@ -71,7 +96,7 @@ export class LocalBackend implements Backend {
       : path.join(this.root, workspaceDirName(req.build.job));
     let dir = base;
     for (let n = 2; this.#live.has(dir); n++) dir = `${base}@${n}`;
-    const ws = new LocalWorkspace(this, dir, () => {
+    const ws = new LocalWorkspace(this, dir, req.build, () => {
       if (this.#live.get(dir) === ws) this.#live.delete(dir);
     });
     this.#live.set(dir, ws); // before any await: concurrent allocations see it
@@ -103,12 +128,14 @@ export class LocalWorkspace implements Workspace {
   readonly isUnix = process.platform !== 'win32';
   readonly #backend: LocalBackend;
   readonly #onRelease: () => void;
-  /** Process groups started here that may still have members. */
-  readonly #groups = new Set<number>();
+  readonly #build: BuildRef;
+  /** Process groups started here that may still have members, with their registry records. */
+  readonly #groups = new Map<number, SpawnRecord | null>();
   #released = false;
 
-  constructor(backend: LocalBackend, root: string, onRelease: () => void) {
+  constructor(backend: LocalBackend, root: string, build: BuildRef, onRelease: () => void) {
     this.#backend = backend;
+    this.#build = build;
     this.root = root;
     this.tmp = `${root}@tmp`;
     this.nodeName = backend.nodeName;
@@ -186,6 +213,9 @@ export class LocalWorkspace implements Workspace {
     const env = { ...spec.env };
     if (env['PATH'] === undefined) env['PATH'] = process.env['PATH'] ?? DEFAULT_PATH;
 
+    // Recorded before the spawn: an agent killed right after it still leaves a trace.
+    const record = this.#backend.registry?.begin(this.#build, program) ?? null;
+    if (record) env[this.#backend.registry!.envName] = record.cookie;
     let child: ChildProcess;
     try {
       child = spawn(program, spec.argv.slice(1), {
@@ -196,12 +226,20 @@ export class LocalWorkspace implements Workspace {
         windowsHide: true,
       });
     } catch (e) {
+      record?.done();
       throw new Error(`cannot run program '${program}' in ${cwd}: ${errText(e)}`);
     }
-    return this.#supervise(child, spec, program, cwd);
+    if (child.pid !== undefined) record?.spawned(child.pid);
+    else record?.done();
+    return this.#supervise(child, spec, program, cwd, child.pid !== undefined ? record : null);
   }
 
-  #supervise(child: ChildProcess, spec: ExecSpec, program: string, cwd: string): Promise<ExecResult> {
+  #forget(pgid: number): void {
+    this.#groups.get(pgid)?.done();
+    this.#groups.delete(pgid);
+  }
+
+  #supervise(child: ChildProcess, spec: ExecSpec, program: string, cwd: string, record: SpawnRecord | null): Promise<ExecResult> {
     const { killGraceMs, drainMs } = this.#backend;
     return new Promise<ExecResult>((resolve, reject) => {
       const pgid = child.pid;
@@ -239,7 +277,7 @@ export class LocalWorkspace implements Workspace {
         killing = killGroupTree(pgid, { graceMs: killGraceMs });
       };
       if (pgid !== undefined) {
-        this.#groups.add(pgid);
+        this.#groups.set(pgid, record);
         spec.signal?.addEventListener('abort', onAbort, { once: true });
       }
 
@@ -248,7 +286,7 @@ export class LocalWorkspace implements Workspace {
         if (exited || pgid !== undefined) return;
         exited = true;
         spec.signal?.removeEventListener('abort', onAbort);
-        if (pgid !== undefined) this.#groups.delete(pgid);
+        if (pgid !== undefined) this.#forget(pgid);
         child.stdout?.destroy();
         child.stderr?.destroy();
         reject(new Error(`cannot run program '${program}' in ${cwd}: ${spawnErrorText(err)}`));
@@ -261,7 +299,7 @@ export class LocalWorkspace implements Workspace {
           await drainPipes(child, drainMs, (stop) => { stopDrain = stop; });
           spec.signal?.removeEventListener('abort', onAbort);
           if (killing) await killing; // an abort resolves once the whole tree is dead
-          if (pgid !== undefined && !(await groupHasMembers(pgid))) this.#groups.delete(pgid);
+          if (pgid !== undefined && !(await groupHasMembers(pgid))) this.#forget(pgid);
           if (sinkError !== undefined) reject(sinkError);
           else resolve({ exitCode: code, signal, aborted });
         })().catch(reject);
@@ -453,10 +491,11 @@ export class LocalWorkspace implements Workspace {
       this.#released = true;
       this.#onRelease();
     }
-    const groups = [...this.#groups];
+    const groups = [...this.#groups.keys()];
     await Promise.all(groups.map(async (pgid) => {
-      await killGroupTree(pgid, { graceMs: this.#backend.killGraceMs });
-      this.#groups.delete(pgid);
+      // A group that would not die stays recorded: the next agent process tries again.
+      if (await killGroupTree(pgid, { graceMs: this.#backend.killGraceMs })) this.#forget(pgid);
+      else this.#groups.delete(pgid);
     }));
   }
 }

@@ -92,6 +92,13 @@ export class AgentSession {
     return this.link.connected;
   }
 
+  /** Processes started on the agent (exec requests) whose end has not been reported. */
+  get runningExecs(): number {
+    let n = 0;
+    for (const p of this.#pending.values()) if (p.expect === 'exited') n++;
+    return n;
+  }
+
   /** Requests waiting for an answer. */
   get pendingCount(): number {
     return this.#pending.size;
@@ -112,8 +119,10 @@ export class AgentSession {
     if (this.#graceTimer) return;
     this.disconnectedAt = Date.now();
     this.#graceTimer = setTimeout(() => {
+      const running = this.runningExecs;
       this.end(new AgentUnavailableError(this.name,
-        `agent '${this.name}' disconnected and did not come back within ${formatSeconds(this.graceMs)}`));
+        `agent '${this.name}' disconnected and did not come back within ${formatSeconds(this.graceMs)}` +
+        (running > 0 ? `; the processes it was running may still be running on ${this.hello.hostname} (the agent stops them when it starts again)` : '')));
     }, this.graceMs);
   }
 
