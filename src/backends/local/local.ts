@@ -22,9 +22,10 @@ import * as path from 'node:path';
 import { compileAntPatterns } from '../../util/antglob.ts';
 import type { AntMatcher, AntPatternOptions } from '../../util/antglob.ts';
 import { groupHasMembers, killGroupTree } from '../../util/process-tree.ts';
+import { fileReader, writeChunksTo } from '../stream.ts';
 import { WorkspaceError } from '../types.ts';
 import type {
-  Backend, BuildRef, ExecResult, ExecSpec, FileStat, OutputStream, Workspace, WorkspaceRequest,
+  Backend, BuildRef, ExecResult, ExecSpec, FileReader, FileStat, OutputStream, Workspace, WorkspaceRequest,
 } from '../types.ts';
 
 /** One recorded spawn (see SpawnRegistry). */
@@ -349,42 +350,32 @@ export class LocalWorkspace implements Workspace {
     }
   }
 
+  async openRead(p: string): Promise<FileReader> {
+    const abs = this.#inside(p);
+    await this.#realInside(abs);
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(abs, 'r');
+    } catch (e) {
+      throw fsError('read', abs, e);
+    }
+    try {
+      await this.#openedInside(fh, abs);
+      const st = await fh.stat();
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      return fileReader(fh, st.size, (e) => fsError('read', abs, e));
+    } catch (e) {
+      await fh.close().catch(() => {});
+      throw fsError('read', abs, e);
+    }
+  }
+
   async writeFile(p: string, data: Buffer | string, mode?: number): Promise<void> {
     const abs = this.#inside(p);
     await this.#realParentInside(abs);
     let fh: fsp.FileHandle | null = null;
     try {
-      await fsp.mkdir(path.dirname(abs), { recursive: true });
-      // The last part is opened without following a link (a link that stays inside is
-      // followed explicitly, once); the parents are checked on the opened file.
-      let target = abs;
-      let created = false;
-      for (let hop = 0; ; hop++) {
-        try {
-          fh = await fsp.open(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, mode ?? 0o666);
-          created = true;
-          break;
-        } catch (e) {
-          if (!isErrno(e, 'EEXIST')) throw e;
-        }
-        try {
-          fh = await fsp.open(target, fsc.O_WRONLY | fsc.O_NOFOLLOW);
-          break;
-        } catch (e) {
-          if (!isErrno(e, 'ELOOP') || hop > 0) throw e;
-          target = await fsp.realpath(target); // a link: where it leads, if that stays inside
-          await this.#realInside(abs);
-        }
-      }
-      try {
-        await this.#openedInside(fh, abs);
-      } catch (e) {
-        const real = await fsp.readlink(`/proc/self/fd/${fh.fd}`).catch(() => null);
-        await fh.close().catch(() => {});
-        fh = null;
-        if (created && real) await fsp.unlink(real).catch(() => {});
-        throw e;
-      }
+      fh = await this.#openForWrite(abs, mode);
       await fh.truncate(0);
       await fh.writeFile(data);
       if (mode !== undefined) await fh.chmod(mode); // the file may have existed; umask
@@ -393,6 +384,66 @@ export class LocalWorkspace implements Workspace {
     } finally {
       await fh?.close().catch(() => {});
     }
+  }
+
+  async writeFrom(p: string, chunks: AsyncIterable<Buffer>, mode?: number): Promise<void> {
+    const abs = this.#inside(p);
+    await this.#realParentInside(abs);
+    let fh: fsp.FileHandle | null = null;
+    let real: string | null = null;
+    try {
+      fh = await this.#openForWrite(abs, mode);
+      real = process.platform === 'linux' ? await fsp.readlink(`/proc/self/fd/${fh.fd}`).catch(() => null) : abs;
+      await fh.truncate(0);
+      await writeChunksTo(fh, chunks);
+      if (mode !== undefined) await fh.chmod(mode);
+    } catch (e) {
+      // No partial file: what was opened (and checked inside) is removed.
+      await fh?.close().catch(() => {});
+      fh = null;
+      if (real) await fsp.unlink(real).catch(() => {});
+      throw fsError('write', abs, e);
+    } finally {
+      await fh?.close().catch(() => {});
+    }
+  }
+
+  /**
+   * Opens `abs` for writing (created when absent), its directory made as needed. The last part
+   * is opened without following a link (a link that stays inside is followed explicitly,
+   * once); the parents are checked on the opened file.
+   */
+  async #openForWrite(abs: string, mode: number | undefined): Promise<fsp.FileHandle> {
+    await fsp.mkdir(path.dirname(abs), { recursive: true });
+    let target = abs;
+    let created = false;
+    let fh: fsp.FileHandle;
+    for (let hop = 0; ; hop++) {
+      try {
+        fh = await fsp.open(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, mode ?? 0o666);
+        created = true;
+        break;
+      } catch (e) {
+        if (!isErrno(e, 'EEXIST')) throw e;
+      }
+      try {
+        fh = await fsp.open(target, fsc.O_WRONLY | fsc.O_NOFOLLOW);
+        break;
+      } catch (e) {
+        if (!isErrno(e, 'ELOOP') || hop > 0) throw e;
+        target = await fsp.realpath(target); // a link: where it leads, if that stays inside
+        await this.#realInside(abs);
+      }
+    }
+    try {
+      await this.#openedInside(fh, abs);
+    } catch (e) {
+      const real = await fsp.readlink(`/proc/self/fd/${fh.fd}`).catch(() => null);
+      await fh.close().catch(() => {});
+      if (created && real) await fsp.unlink(real).catch(() => {});
+      throw e;
+    }
+    return fh;
   }
 
   async stat(p: string): Promise<FileStat | null> {
