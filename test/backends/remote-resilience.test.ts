@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AgentUnavailableError } from '../../src/backends/remote/session.ts';
-import { CloseCode } from '../../src/protocol/messages.ts';
+import { CloseCode, PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
 import { isProcessAlive } from '../../src/util/process-tree.ts';
 import {
   baseEnv, closed, helloFor, opened, rawClient, run, sh, startAgent, startController, waitFor, waitOnline,
@@ -346,7 +346,7 @@ test('upgrade refusals: wrong secret 401, unknown agent 403, version 400, other 
     assert.match(stranger.body, /not configured/);
     const version = await status(rawClient(c, 'x', { 'x-kiln-protocol': '99' }));
     assert.equal(version.status, 400);
-    assert.match(version.body, /protocol version mismatch: the agent speaks version 99, this controller speaks version 1/);
+    assert.match(version.body, new RegExp(`protocol version mismatch: the agent speaks version 99, this controller speaks version ${PROTOCOL_VERSION}`));
     const res = await fetch(`${c.url}/agent`);
     assert.equal(res.status, 404); // plain HTTP to the endpoint reaches the server's own handler
     assert.ok(c.log.some((l) => /wrong secret for agent 'x'/.test(l)));
