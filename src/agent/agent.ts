@@ -21,6 +21,11 @@
 // its session and processes and waits on a Unix socket (`stdio.resumeSocket`) for the next
 // `kiln agent --stdio` the controller launches, which finds the socket and only relays its own
 // stdin/stdout to it: the controller then resumes the session as after a WebSocket reconnect.
+//
+// What a dead agent process left: every spawn is recorded in the work directory
+// (leftovers.ts); before its first hello, `run()` stops the processes earlier agent processes
+// of this work directory left running and reports them in the hello (`leftovers`), so the
+// controller ends the builds that lost them saying that their processes were stopped.
 
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +46,7 @@ import { ProtocolViolation, closeReason, controllerDecoder } from '../protocol/c
 import { Link } from '../protocol/link.ts';
 import { keepAlive } from '../protocol/heartbeat.ts';
 import { RequestExecutor } from './executor.ts';
+import { ProcessRegistry, sweepLeftovers, type Leftover } from './leftovers.ts';
 import { agentEndpoint, describeClose, describeConnectError, describeHttpRefusal, type Problem } from './errors.ts';
 
 export interface AgentOptions {
@@ -115,6 +121,10 @@ export class Agent {
   #lastCloseCode = 0;
   #stopped = false;
   #wake: (() => void) | null = null;
+  /** What the sweep at start found, reported in hellos until a controller welcomed one. */
+  #leftovers: Leftover[] | null = null;
+  /** A given-up session's processes being stopped: the next hello waits for it. */
+  #closing: Promise<void> = Promise.resolve();
 
   constructor(options: AgentOptions) {
     if (!isValidAgentName(options.name)) {
@@ -134,6 +144,7 @@ export class Agent {
       nodeName: options.name,
       labels: options.labels ?? [],
       ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+      registry: new ProcessRegistry(this.workdir),
     });
     this.#root = local.root;
     // In a Kubernetes pod, container('x') steps go to the runners of the pod's other containers.
@@ -154,6 +165,12 @@ export class Agent {
     const initial = this.#o.backoff?.initialMs ?? 500;
     const max = this.#o.backoff?.maxMs ?? 10_000;
     let delay = initial;
+    // Before any hello: what an earlier agent process of this work directory left running is
+    // stopped, so the controller never hears from this agent while those processes still run.
+    this.#leftovers = await sweepLeftovers(this.workdir, {
+      ...(this.#o.killGraceMs !== undefined ? { graceMs: this.#o.killGraceMs } : {}),
+      log: this.#log,
+    });
     if (this.#o.stdio) {
       try {
         return await this.#runStdio();
@@ -278,7 +295,8 @@ export class Agent {
   /** Drops the session while disconnected: too much output piled up for a controller that is not there. */
   #abandonSession(): void {
     this.#log(`more than ${Math.round(this.#link.pending.bytes / 1048576)} MiB of output waiting for the controller; giving up the session and stopping its processes`);
-    void this.#executor.close();
+    // The next hello waits for them to be gone and says so (no leftovers).
+    this.#closing = this.#executor.close().then(() => { this.#leftovers = []; });
     this.#link.close();
     this.#link = new Link();
     this.#session = null;
@@ -296,7 +314,12 @@ export class Agent {
     }).finally(() => { this.#wake = null; });
   }
 
-  #connectOnce(stream?: { input: Readable; output: Writable }): Promise<Outcome> {
+  async #connectOnce(stream?: { input: Readable; output: Writable }): Promise<Outcome> {
+    await this.#closing;
+    return this.#connectNow(stream);
+  }
+
+  #connectNow(stream?: { input: Readable; output: Writable }): Promise<Outcome> {
     const base = stream ? 'the controller (stdio)' : this.#o.url;
     return new Promise<Outcome>((resolve) => {
       let settled = false;
@@ -352,6 +375,7 @@ export class Agent {
           executors: this.#o.executors ?? 1, os: process.platform, arch: process.arch,
           hostname: os.hostname().slice(0, 256), nodeVersion: process.version, kilnVersion: kilnVersion(),
           workdir: this.workdir, session: this.#session, received: this.#link.received,
+          ...(this.#leftovers !== null && this.#session === null ? { leftovers: this.#leftovers.slice(0, 1024) } : {}),
         };
         ws.send(JSON.stringify(hello));
         welcomeTimer = setTimeout(() => {
@@ -405,6 +429,7 @@ export class Agent {
       this.#executor = this.#newExecutor();
     }
     this.#session = w.session;
+    this.#leftovers = null; // reported
     this.#link.attach({ send: (frame, binary) => ws.send(frame, { binary }) }, w.received);
     this.#log(`${w.resumed ? 'reconnected' : 'connected'} to ${this.#o.stdio ? 'the controller over stdio' : this.#o.url} as agent '${this.name}'`);
   }

@@ -11,10 +11,15 @@
 // workspace or its @tmp area, reads refuse symbolic links that lead out, processes run in their
 // own process group and an abort kills the whole tree. On top of that, a workspace the
 // controller asks for by path must lie inside the agent's work directory.
+//
+// Streamed transfers (readStream / writeStream, see protocol/messages.ts) keep at most the
+// controller's credit of a file in flight: a read waits for credit before each chunk, a write
+// queues what arrives (never more than the window it granted) and grants more as it writes.
 
 import * as path from 'node:path';
 import type { Backend, Workspace } from '../backends/types.ts';
 import { WorkspaceError } from '../backends/types.ts';
+import { openFile, writeChunks } from '../backends/stream.ts';
 import { CHUNK_BYTES, CloseCode } from '../protocol/messages.ts';
 import type { ErrorCodeName, Outgoing, Request, Response } from '../protocol/messages.ts';
 import { ProtocolViolation } from '../protocol/codec.ts';
@@ -37,11 +42,30 @@ interface Upload {
   done: (data: Buffer) => void;
 }
 
+/** Bytes of a streamed write the agent lets the controller send before it has written them. */
+export const WRITE_WINDOW_BYTES = 4 * 1024 * 1024;
+
+/** A streamed read (readStream) in progress: the credit left, and a wake-up for the sender. */
+interface Reader {
+  credit: number;
+  cancelled: boolean;
+  wake: (() => void) | null;
+}
+
+/** A streamed write (writeStream) in progress: chunks received and not yet written. */
+interface Writer {
+  queue: { data: Buffer; last: boolean }[];
+  cancelled: boolean;
+  wake: (() => void) | null;
+}
+
 export class RequestExecutor {
   readonly #o: ExecutorOptions;
   readonly #workspaces = new Map<number, Workspace>();
   readonly #execs = new Map<number, AbortController>();
   readonly #uploads = new Map<number, Upload>();
+  readonly #readers = new Map<number, Reader>();
+  readonly #writers = new Map<number, Writer>();
   #closed = false;
 
   constructor(options: ExecutorOptions) {
@@ -58,6 +82,12 @@ export class RequestExecutor {
     if (this.#closed) return;
     switch (msg.type) {
       case 'chunk': {
+        const w = this.#writers.get(msg.id);
+        if (w) {
+          w.queue.push({ data: data ?? Buffer.alloc(0), last: msg.last });
+          w.wake?.();
+          return;
+        }
         const up = this.#uploads.get(msg.id);
         if (!up) throw new ProtocolViolation(CloseCode.policy, `data chunk for request ${msg.id}, which expects none`);
         const d = data ?? Buffer.alloc(0);
@@ -69,9 +99,35 @@ export class RequestExecutor {
         }
         return;
       }
-      case 'abort':
+      case 'abort': {
         this.#execs.get(msg.id)?.abort();
+        const r = this.#readers.get(msg.id) ?? this.#writers.get(msg.id);
+        if (r) {
+          r.cancelled = true;
+          r.wake?.();
+        }
         return;
+      }
+      case 'credit': {
+        const r = this.#readers.get(msg.id);
+        if (r) {
+          r.credit += msg.bytes;
+          r.wake?.();
+        }
+        return; // credit for a read that ended meanwhile: nothing to do
+      }
+      case 'readStream': {
+        const r: Reader = { credit: msg.credit, cancelled: false, wake: null };
+        this.#readers.set(msg.id, r);
+        this.#answer(msg.id, this.#readStream(msg, r).finally(() => this.#readers.delete(msg.id)));
+        return;
+      }
+      case 'writeStream': {
+        const w: Writer = { queue: [], cancelled: false, wake: null };
+        this.#writers.set(msg.id, w);
+        this.#answer(msg.id, this.#writeStream(msg, w).finally(() => this.#writers.delete(msg.id)));
+        return;
+      }
       case 'exec': {
         // Registered now, so that an abort arriving before the process starts is not lost.
         const ac = new AbortController();
@@ -141,10 +197,60 @@ export class RequestExecutor {
   async close(): Promise<void> {
     this.#closed = true;
     for (const ac of this.#execs.values()) ac.abort();
+    for (const t of [...this.#readers.values(), ...this.#writers.values()]) {
+      t.cancelled = true;
+      t.wake?.();
+    }
     this.#uploads.clear();
     const all = [...this.#workspaces.values()];
     this.#workspaces.clear();
     await Promise.all(all.map((ws) => ws.release().catch(() => {})));
+  }
+
+  async #readStream(msg: Extract<Request, { type: 'readStream' }>, r: Reader): Promise<void> {
+    const reader = await openFile(this.#ws(msg.ws), msg.path);
+    let sent = 0;
+    try {
+      this.#send({ type: 'opened', id: msg.id, size: reader.size });
+      for await (const chunk of reader.chunks()) {
+        for (let off = 0; off < chunk.length; off += CHUNK_BYTES) {
+          while (r.credit <= 0 && !r.cancelled && !this.#closed) await new Promise<void>((wake) => { r.wake = wake; });
+          r.wake = null;
+          if (r.cancelled || this.#closed) throw new Error(`reading ${msg.path} was stopped by the controller`);
+          const part = chunk.subarray(off, off + CHUNK_BYTES);
+          this.#send({ type: 'chunk', id: msg.id, last: false }, part);
+          r.credit -= part.length;
+          sent += part.length;
+        }
+      }
+    } finally {
+      await reader.close();
+    }
+    this.#send({ type: 'chunk', id: msg.id, last: true }, Buffer.alloc(0));
+    this.#send({ type: 'fileRead', id: msg.id, size: sent });
+  }
+
+  async #writeStream(msg: Extract<Request, { type: 'writeStream' }>, w: Writer): Promise<void> {
+    const ws = this.#ws(msg.ws);
+    const send = (m: Outgoing<Response>) => this.#send(m);
+    const id = msg.id;
+    async function* incoming(): AsyncGenerator<Buffer> {
+      // The window is granted once the file is open (the first pull), then again as it is written.
+      send({ type: 'credit', id, bytes: WRITE_WINDOW_BYTES });
+      for (;;) {
+        while (w.queue.length === 0 && !w.cancelled) await new Promise<void>((wake) => { w.wake = wake; });
+        w.wake = null;
+        if (w.cancelled) throw new Error(`writing ${msg.path} was stopped by the controller`);
+        const { data, last } = w.queue.shift()!;
+        if (data.length > 0) {
+          yield data;
+          send({ type: 'credit', id, bytes: data.length });
+        }
+        if (last) return;
+      }
+    }
+    await writeChunks(ws, msg.path, incoming(), msg.mode);
+    this.#send({ type: 'done', id: msg.id });
   }
 
   async #allocate(msg: Extract<Request, { type: 'allocate' }>): Promise<void> {

@@ -64,6 +64,16 @@ export interface FileStat {
   mode: number;
 }
 
+/** An opened file read in chunks: iterate `chunks()` once to its end, or `close()` it. */
+export interface FileReader {
+  /** Its size when opened (what is read may differ if something writes it meanwhile). */
+  readonly size: number;
+  /** The bytes, in order; the reader closes itself at the end or on an error. */
+  chunks(): AsyncIterable<Buffer>;
+  /** Stops reading and releases the file (idempotent). */
+  close(): Promise<void>;
+}
+
 export interface GlobOptions {
   /** Apply Ant's default excludes (`**\/.git/**`, ...); default true. */
   defaultExcludes?: boolean;
@@ -93,6 +103,17 @@ export interface Workspace {
 
   /** Refuses a file whose real location (after symbolic links) is outside the workspace. */
   readFile(path: string): Promise<Buffer>;
+  /**
+   * Opens a file to read it in chunks, with memory bounded whatever its size (archiving,
+   * stashing); refused like readFile. Optional: `openFile` in stream.ts falls back to readFile.
+   */
+  openRead?(path: string): Promise<FileReader>;
+  /**
+   * Writes a file from chunks as they come (unstash), with memory bounded whatever its size;
+   * refused like writeFile. When the chunks fail or the write does, no file is left at `path`.
+   * Optional: `writeChunks` in stream.ts falls back to gathering them for writeFile.
+   */
+  writeFrom?(path: string, chunks: AsyncIterable<Buffer>, mode?: number): Promise<void>;
   /** Creates parent directories as needed. */
   writeFile(path: string, data: Buffer | string, mode?: number): Promise<void>;
   /** null when nothing is there. Does not follow a final symlink. */

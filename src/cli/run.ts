@@ -30,6 +30,8 @@ import type { BuildDiscarder, BuildResult } from '../pipeline/model/types.ts';
 import type { BuildState, StageRecord } from '../pipeline/engine/state.ts';
 import type { PreviousBuild } from '../pipeline/engine/globals.ts';
 import { LocalBackend } from '../backends/local/local.ts';
+import { bufferReader } from '../backends/stream.ts';
+import { getStashIn, keepStreamed, putStashIn } from '../controller/files.ts';
 import { StepFailure } from '../pipeline/steps/errors.ts';
 import type { Credential, StashFile, TestReport } from '../pipeline/steps/types.ts';
 import { parseCredentialsFile } from './credentials-file.ts';
@@ -226,7 +228,8 @@ export async function main(argv: string[]): Promise<number> {
   const consoleOut = values.json ? process.stderr : process.stdout;
   const logFile: WriteStream = createWriteStream(path.join(run.dir, 'console.log'));
   logFile.once('error', (err) => process.stderr.write(`kiln run: the console is not kept in ${run.dir}: ${err.message}\n`));
-  const stashes = new Map<string, StashFile[]>();
+  const stashesDir = path.join(run.dir, 'stashes');
+  const incomingDir = path.join(run.dir, '.incoming');
   const reports: TestReport[] = [];
   // The run history survives a pipeline that empties a workspace holding it (--workspace .).
   const backend = new LocalBackend({ root: copies, nodeName: 'local', labels: ['local', os.platform()], keep: [path.join(stateDir, 'runs')] });
@@ -276,15 +279,36 @@ export async function main(argv: string[]): Promise<number> {
     baseEnv: { ...processEnv(), ...tools },
     extraEnv,
     services: {
+      // Stashes and artifacts on disk under the run's directory, streamed (any size, bounded memory).
       stashes: {
-        put: async (name, files) => { stashes.set(name, files); },
-        get: async (name) => stashes.get(name),
+        put: (name, files) => putStashIn(stashesDir, name, files.map((f) => ({ path: f.path, mode: f.mode, open: async () => bufferReader(f.data) }))),
+        get: async (name) => {
+          const files = await getStashIn(stashesDir, name);
+          if (!files) return undefined;
+          const out: StashFile[] = [];
+          for (const f of files) {
+            const parts: Buffer[] = [];
+            for await (const c of (await f.open()).chunks()) parts.push(c);
+            out.push({ path: f.path, mode: f.mode, data: Buffer.concat(parts) });
+          }
+          return out;
+        },
+        putFiles: (name, files) => putStashIn(stashesDir, name, files),
+        getFiles: (name) => getStashIn(stashesDir, name),
       },
       artifacts: {
         put: async (rel, data, mode) => {
-          const dest = artifactPath(artifactsDir, rel);
-          await fsp.mkdir(path.dirname(dest), { recursive: true });
-          await fsp.writeFile(dest, data, { mode });
+          await keepStreamed(artifactPath(artifactsDir, rel), bufferReader(data), mode, incomingDir, `archiveArtifacts: cannot archive ${rel}`);
+        },
+        putFile: async (rel, file, mode) => {
+          let dest: string;
+          try {
+            dest = artifactPath(artifactsDir, rel);
+          } catch (err) {
+            await file.close();
+            throw err;
+          }
+          return keepStreamed(dest, file, mode, incomingDir, `cannot keep it under ${artifactsDir}`);
         },
       },
       tests: { record: async (r) => { reports.push(r); } },
@@ -360,6 +384,9 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     await backend.close();
+    // Stashes live as long as the run, as in Jenkins; so do half-kept files of a failed transfer.
+    await fsp.rm(stashesDir, { recursive: true, force: true });
+    await fsp.rm(incomingDir, { recursive: true, force: true });
   }
   await new Promise<void>((resolve) => { if (logFile.destroyed) resolve(); else logFile.end(resolve); });
   // The build is over: failing to keep its record (the pipeline removed .kiln, say) is said, and

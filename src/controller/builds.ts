@@ -493,11 +493,19 @@ export class BuildManager {
         stashes: {
           put: (name, files) => this.#files.putStash(job.id, build.number, name, files),
           get: (name) => this.#files.getStash(job.id, build.number, name),
+          // Streamed from the agent (or the built-in node) to disk, memory bounded whatever the size.
+          putFiles: (name, files) => this.#files.putStashFiles(job.id, build.number, name, files),
+          getFiles: (name) => this.#files.getStashFiles(job.id, build.number, name),
         },
         artifacts: {
           put: async (rel, data, mode) => {
             const meta = await this.#files.putArtifact(job.id, build.number, rel, data, mode);
             await this.#store.artifacts.add(build.id, [{ path: rel, size: meta.size, sha256: meta.sha256, mode }]);
+          },
+          putFile: async (rel, file, mode) => {
+            const meta = await this.#files.putArtifactFile(job.id, build.number, rel, file, mode);
+            await this.#store.artifacts.add(build.id, [{ path: rel, size: meta.size, sha256: meta.sha256, mode }]);
+            return meta;
           },
         },
         tests: { record: (report) => this.#store.tests.add(build.id, report) },

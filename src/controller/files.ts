@@ -13,11 +13,20 @@
 // checked again to stay inside. Stash names become one directory name whatever they hold
 // ('..' included). Nothing here follows a symbolic link that a build could have made: the
 // controller writes every file itself, under directories it created.
-import { createHash } from 'node:crypto';
+//
+// Files are streamed (`keepStreamed`): read in chunks from their source (an agent, with flow
+// control, or a local workspace), hashed on the way, written to a temporary file under
+// `<build>/.incoming/` and renamed into place once complete, so memory stays bounded whatever
+// the size and a failed transfer (disk full, agent lost, file unreadable) leaves no partial
+// artifact. A stash is written whole into `stashes/.incoming-<uuid>/` and renamed over the old
+// one. `putStashIn` / `getStashIn` work on any stashes directory (kiln run keeps its own).
+import { createHash, randomUUID } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { StashFile } from '../pipeline/steps/types.ts';
+import type { SourceFile, StashFile } from '../pipeline/steps/types.ts';
 import { relPathProblem } from '../pipeline/steps/files.ts';
+import type { FileReader } from '../backends/types.ts';
+import { bufferReader, fileReader } from '../backends/stream.ts';
 
 export class BuildFiles {
   readonly root: string;
@@ -40,52 +49,55 @@ export class BuildFiles {
   }
 
   async putArtifact(jobId: string, number: number, rel: string, data: Buffer, mode: number): Promise<{ size: number; sha256: string }> {
+    return this.putArtifactFile(jobId, number, rel, bufferReader(data), mode);
+  }
+
+  /** Keeps one artifact as it is read (bounded memory); nothing is kept when reading or writing fails. */
+  async putArtifactFile(jobId: string, number: number, rel: string, file: FileReader, mode: number): Promise<{ size: number; sha256: string }> {
+    const what = `cannot archive ${JSON.stringify(rel).slice(0, 300)}`;
     const problem = relPathProblem(rel);
-    if (problem) throw new Error(`refusing to archive ${JSON.stringify(rel).slice(0, 300)}: ${problem}`);
+    if (problem) {
+      await file.close();
+      throw new Error(`refusing to archive ${JSON.stringify(rel).slice(0, 300)}: ${problem}`);
+    }
     const dest = this.artifactPath(jobId, number, rel);
-    if (!dest) throw new Error(`refusing to archive ${JSON.stringify(rel).slice(0, 300)}: it leaves the build's artifacts`);
-    await writeKept(dest, data, mode, `cannot archive ${JSON.stringify(rel).slice(0, 300)}`);
-    return { size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+    if (!dest) {
+      await file.close();
+      throw new Error(`refusing to archive ${JSON.stringify(rel).slice(0, 300)}: it leaves the build's artifacts`);
+    }
+    return keepStreamed(dest, file, mode, path.join(this.dir(jobId, number), '.incoming'), what);
   }
 
   async putStash(jobId: string, number: number, name: string, files: StashFile[]): Promise<void> {
-    const dir = this.#stashDir(jobId, number, name);
-    // Every path is checked before anything is removed or written.
-    for (const f of files) {
-      const problem = relPathProblem(f.path);
-      if (problem) throw new Error(`stash '${name.slice(0, 200)}': refusing ${JSON.stringify(f.path).slice(0, 300)}: ${problem}`);
-    }
-    await fsp.rm(dir, { recursive: true, force: true });
-    await fsp.mkdir(dir, { recursive: true });
-    const manifest: { path: string; mode: number }[] = [];
-    for (const f of files) {
-      const dest = inside(path.join(dir, 'files'), f.path);
-      if (!dest) throw new Error(`stash '${name.slice(0, 200)}': refusing ${JSON.stringify(f.path).slice(0, 300)}: it leaves the stash`);
-      await writeKept(dest, f.data, 0o644, `stash '${name.slice(0, 200)}': cannot keep ${JSON.stringify(f.path).slice(0, 300)}`);
-      manifest.push({ path: f.path, mode: f.mode & 0o777 });
-    }
-    await fsp.writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    await this.putStashFiles(jobId, number, name, files.map((f) => ({ path: f.path, mode: f.mode, open: async () => bufferReader(f.data) })));
+  }
+
+  /** Keeps a stash, each file streamed from its source; the stash replaces an older one of the name only once complete. */
+  async putStashFiles(jobId: string, number: number, name: string, files: SourceFile[]): Promise<void> {
+    await putStashIn(path.join(this.dir(jobId, number), 'stashes'), name, files);
   }
 
   async getStash(jobId: string, number: number, name: string): Promise<StashFile[] | undefined> {
-    const dir = this.#stashDir(jobId, number, name);
-    let manifest: { path: string; mode: number }[];
-    try {
-      manifest = JSON.parse(await fsp.readFile(path.join(dir, 'manifest.json'), 'utf8')) as { path: string; mode: number }[];
-    } catch {
-      return undefined;
-    }
+    const files = await this.getStashFiles(jobId, number, name);
+    if (!files) return undefined;
     const out: StashFile[] = [];
-    if (!Array.isArray(manifest)) return undefined;
-    for (const m of manifest) {
-      const src = typeof m?.path === 'string' ? inside(path.join(dir, 'files'), m.path) : null;
-      if (src) out.push({ path: m.path, mode: typeof m.mode === 'number' ? m.mode & 0o777 : 0o644, data: await fsp.readFile(src) });
+    for (const f of files) {
+      const parts: Buffer[] = [];
+      for await (const c of (await f.open()).chunks()) parts.push(c);
+      out.push({ path: f.path, mode: f.mode, data: Buffer.concat(parts) });
     }
     return out;
   }
 
+  /** A stash's files, each opened (and read in chunks) when its turn comes. */
+  async getStashFiles(jobId: string, number: number, name: string): Promise<SourceFile[] | undefined> {
+    return getStashIn(path.join(this.dir(jobId, number), 'stashes'), name);
+  }
+
+  /** At the build's end: its stashes, and what a transfer cut short by a controller crash left in `.incoming`. */
   async removeStashes(jobId: string, number: number): Promise<void> {
     await fsp.rm(path.join(this.dir(jobId, number), 'stashes'), { recursive: true, force: true });
+    await fsp.rm(path.join(this.dir(jobId, number), '.incoming'), { recursive: true, force: true });
   }
 
   async removeArtifacts(jobId: string, number: number): Promise<void> {
@@ -95,26 +107,119 @@ export class BuildFiles {
   async removeBuild(jobId: string, number: number): Promise<void> {
     await fsp.rm(this.dir(jobId, number), { recursive: true, force: true });
   }
+}
 
-  /** One directory per stash name, whatever the name holds ('.', '..', '/', very long). */
-  #stashDir(jobId: string, number: number, name: string): string {
-    return path.join(this.dir(jobId, number), 'stashes', safeSegment(name));
+/**
+ * Streams `file` to `dest` through a temporary file in `incoming` (same file system), hashing it
+ * on the way; renames it into place when complete. On any failure the temporary file is removed
+ * and the error says what happened (not the controller's paths).
+ */
+export async function keepStreamed(dest: string, file: FileReader, mode: number, incoming: string, what: string): Promise<{ size: number; sha256: string }> {
+  const tmp = path.join(incoming, randomUUID());
+  const hash = createHash('sha256');
+  let size = 0;
+  let fh: fsp.FileHandle | null = null;
+  try {
+    await fsp.mkdir(incoming, { recursive: true });
+    fh = await fsp.open(tmp, 'wx', mode & 0o777);
+    for await (const c of file.chunks()) {
+      hash.update(c);
+      let off = 0;
+      while (off < c.length) off += (await fh.write(c, off, c.length - off)).bytesWritten;
+      size += c.length;
+    }
+    await fh.close();
+    fh = null;
+    await fsp.mkdir(path.dirname(dest), { recursive: true });
+    await fsp.rename(tmp, dest);
+  } catch (err) {
+    await fh?.close().catch(() => {});
+    await fsp.rm(tmp, { force: true });
+    await file.close();
+    throw keptError(err, what);
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+/** Keeps stash `name` under `stashesDir` (one directory per name), replacing an older one only once complete. */
+export async function putStashIn(stashesDir: string, name: string, files: SourceFile[]): Promise<void> {
+  const label = `stash '${name.slice(0, 200)}'`;
+  // Every path is checked before anything is removed or written.
+  for (const f of files) {
+    const problem = relPathProblem(f.path);
+    if (problem) throw new Error(`${label}: refusing ${JSON.stringify(f.path).slice(0, 300)}: ${problem}`);
+  }
+  const final = path.join(stashesDir, safeSegment(name));
+  // Stash names never start with '.' once encoded (safeSegment), so this cannot be one.
+  const tmp = path.join(stashesDir, `.incoming-${randomUUID()}`);
+  try {
+    await fsp.mkdir(tmp, { recursive: true });
+    const manifest: { path: string; mode: number }[] = [];
+    for (const f of files) {
+      const dest = inside(path.join(tmp, 'files'), f.path);
+      if (!dest) throw new Error(`${label}: refusing ${JSON.stringify(f.path).slice(0, 300)}: it leaves the stash`);
+      const what = `${label}: cannot keep ${JSON.stringify(f.path).slice(0, 300)}`;
+      let reader: FileReader;
+      try {
+        reader = await f.open();
+      } catch (err) {
+        throw new Error(`${what}: ${(err as Error).message}`);
+      }
+      await keepStreamed(dest, reader, 0o644, path.join(tmp, 'incoming'), what);
+      manifest.push({ path: f.path, mode: f.mode & 0o777 });
+    }
+    await fsp.rm(path.join(tmp, 'incoming'), { recursive: true, force: true });
+    await fsp.writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(manifest));
+    await fsp.rm(final, { recursive: true, force: true });
+    await fsp.rename(tmp, final);
+  } catch (err) {
+    await fsp.rm(tmp, { recursive: true, force: true });
+    throw err;
   }
 }
 
-/** Writes a kept file, with an error that says what clashed (not the controller's paths). */
-async function writeKept(dest: string, data: Buffer, mode: number, what: string): Promise<void> {
+/** The files of stash `name` under `stashesDir`, each opened when its turn comes; undefined when there is none. */
+export async function getStashIn(stashesDir: string, name: string): Promise<SourceFile[] | undefined> {
+  const dir = path.join(stashesDir, safeSegment(name));
+  let manifest: unknown;
   try {
-    await fsp.mkdir(path.dirname(dest), { recursive: true });
-    await fsp.writeFile(dest, data, { mode: mode & 0o777 });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a file of the same name is in the way of its directory'
-      : code === 'EISDIR' ? 'a directory of the same name is already kept'
-        : code === 'ENAMETOOLONG' ? 'a part of its name is too long for a file name'
-          : code === 'ENOSPC' ? "the controller's disk is full" : (err as Error).message;
-    throw new Error(`${what}: ${why}`);
+    manifest = JSON.parse(await fsp.readFile(path.join(dir, 'manifest.json'), 'utf8'));
+  } catch {
+    return undefined;
   }
+  if (!Array.isArray(manifest)) return undefined;
+  const out: SourceFile[] = [];
+  for (const m of manifest as { path?: unknown; mode?: unknown }[]) {
+    const rel = typeof m?.path === 'string' ? m.path : null;
+    const src = rel !== null ? inside(path.join(dir, 'files'), rel) : null;
+    if (rel === null || !src) continue;
+    out.push({
+      path: rel,
+      mode: typeof m.mode === 'number' ? m.mode & 0o777 : 0o644,
+      open: async () => {
+        let fh: fsp.FileHandle;
+        try {
+          fh = await fsp.open(src, 'r');
+        } catch (err) {
+          throw new Error(`stash '${name.slice(0, 200)}': ${JSON.stringify(rel).slice(0, 300)} is missing from the controller's disk (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        }
+        const st = await fh.stat();
+        return fileReader(fh, st.size);
+      },
+    });
+  }
+  return out;
+}
+
+/** An error keeping a file, saying what clashed (not the controller's paths). */
+function keptError(err: unknown, what: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a file of the same name is in the way of its directory'
+    : code === 'EISDIR' ? 'a directory of the same name is already kept'
+      : code === 'ENAMETOOLONG' ? 'a part of its name is too long for a file name'
+        : code === 'ENOSPC' ? "the controller's disk is full"
+          : code === 'EDQUOT' ? "the controller's disk quota is used up" : (err as Error).message;
+  return new Error(`${what}: ${why}`);
 }
 
 /**

@@ -518,8 +518,18 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     const file = meta ? ctx.files.artifactPath(job.id, b.number, rel) : null;
     if (!meta || !file) throw notFound(`${b.job} #${b.number} has no artifact '${rel}'`);
     await fsp.access(file).catch(() => { throw notFound(`the artifact '${rel}' of ${b.job} #${b.number} was removed`); });
-    return reply.type('application/octet-stream').header('content-length', String(meta.size))
-      .header('content-disposition', contentDisposition(rel.split('/').pop() ?? 'artifact')).send(createReadStream(file));
+    // Streamed from disk (never whole in memory); one byte range (`Range: bytes=a-b`) for resumed downloads.
+    reply.type('application/octet-stream').header('accept-ranges', 'bytes')
+      .header('content-disposition', contentDisposition(rel.split('/').pop() ?? 'artifact'));
+    const range = byteRange(req.headers.range, meta.size);
+    if (range === 'unsatisfiable') {
+      return reply.code(416).header('content-range', `bytes */${meta.size}`).send();
+    }
+    if (range) {
+      return reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${meta.size}`)
+        .header('content-length', String(range.end - range.start + 1)).send(createReadStream(file, range));
+    }
+    return reply.header('content-length', String(meta.size)).send(createReadStream(file));
   });
 
   app.get('/api/v1/jobs/:job/builds/:number/tests', { schema: { params: buildParams } }, async (req) => {
@@ -733,3 +743,27 @@ function checkRepoUrl(url: string): void {
   throw new HttpError(400, 'invalid', `'${url}' is not a repository URL (use https://, ssh://, git@host:path, file:// or an absolute path)`);
 }
 
+
+/**
+ * The one byte range of a `Range: bytes=...` header within `size` bytes (`a-b`, `a-`, `-n`);
+ * null to send the whole file (no header, several ranges, or another unit), 'unsatisfiable'
+ * when it starts past the end.
+ */
+export function byteRange(header: string | undefined, size: number): { start: number; end: number } | null | 'unsatisfiable' {
+  const m = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    if (n === 0) return 'unsatisfiable';
+    start = Math.max(0, size - n);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (end < start && m[2] !== '') return null;
+  }
+  if (start >= size) return 'unsatisfiable';
+  return { start, end };
+}

@@ -39,6 +39,9 @@ interface Kept {
   bytes: number;
 }
 
+/** What an acknowledged slot of the kept frames holds until the array is compacted. */
+const FORGOTTEN: Kept = { seq: 0, frame: '', binary: false, bytes: 0 };
+
 export class Link {
   #nextSeq = 1;
   /** Last seq received, in order, from the peer. */
@@ -122,6 +125,9 @@ export class Link {
     }
     while (this.#head < this.#kept.length && this.#kept[this.#head]!.seq <= ack) {
       this.#keptBytes -= this.#kept[this.#head]!.bytes;
+      // Dropped at once, not at the next compaction: up to 1024 acknowledged frames of 1 MiB
+      // would otherwise stay reachable (a gigabyte of file chunks or output).
+      this.#kept[this.#head] = FORGOTTEN;
       this.#head++;
     }
     if (this.#head > 1024 && this.#head * 2 > this.#kept.length) {

@@ -24,7 +24,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /** Bumped on any incompatible change; both sides refuse a peer with another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** Path of the WebSocket endpoint below the controller's base URL. */
 export const AGENT_PATH = '/agent';
 /** Largest frame either side accepts; a bigger one closes the connection (1009). */
@@ -118,6 +118,17 @@ export const Hello = Type.Object({
   session: Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()]),
   /** Last seq received from the controller in that session (0 when none). */
   received: Ack,
+  /**
+   * Sent by a freshly started agent process: the steps an earlier agent process of its work
+   * directory left running (it died without ending them), which it stopped before this hello;
+   * `running` > 0 when some would not die. Absent when nothing was left.
+   */
+  leftovers: Type.Optional(Type.Array(Type.Object({
+    build: Text(1100),
+    command: Text(256),
+    found: Type.Integer({ minimum: 0 }),
+    running: Type.Integer({ minimum: 0 }),
+  }, strict), { maxItems: 1024 })),
 }, strict);
 
 export const Welcome = Type.Object({
@@ -173,6 +184,32 @@ export const WriteFile = sequenced('writeFile', {
   size: Type.Integer({ minimum: 0 }),
 });
 
+/**
+ * Streamed file transfers (artifacts, stashes, unstash), with flow control so that neither side
+ * holds more than a window of a file in memory, whatever its size:
+ *
+ *   readStream  ctl → agent  open `path`; `credit` bytes may be sent before more is granted.
+ *               agent → ctl  `opened {size}`, then `chunk`s (never more than the credit
+ *                            granted so far), the last with `last`, then `fileRead {size}`
+ *                            (or `failed`). The controller grants more with `credit` as it
+ *                            writes what it got, and may stop the read with `abort` (the agent
+ *                            then answers `failed`).
+ *   writeStream ctl → agent  open `path` for writing; the agent answers `credit` (the window)
+ *                            once it is open, then `chunk`s follow within the credit, the
+ *                            last with `last`; the agent grants more as it writes, and answers
+ *                            `done` when the file is complete (or `failed`, and removes it).
+ *                            `abort` from the controller stops the write (no file is left).
+ */
+export const ReadStream = sequenced('readStream', { id: Id, ws: Id, path: FilePath, credit: Type.Integer({ minimum: 1 }) });
+export const WriteStream = sequenced('writeStream', {
+  id: Id,
+  ws: Id,
+  path: FilePath,
+  mode: Type.Optional(Type.Integer({ minimum: 0, maximum: 0o7777 })),
+});
+/** More bytes the peer may send for transfer `id` (either direction). */
+export const Credit = sequenced('credit', { id: Id, bytes: Type.Integer({ minimum: 1 }) });
+
 export const Stat = sequenced('stat', { id: Id, ws: Id, path: FilePath });
 export const Mkdir = sequenced('mkdir', { id: Id, ws: Id, path: FilePath });
 export const Remove = sequenced('remove', { id: Id, ws: Id, path: FilePath });
@@ -216,6 +253,9 @@ export const Exited = sequenced('exited', {
   chunks: Type.Integer({ minimum: 0 }),
 });
 
+/** A readStream's file is open: its size, and chunks follow. */
+export const Opened = sequenced('opened', { id: Id, size: Type.Integer({ minimum: 0 }) });
+
 /** The end of a readFile: the chunks with this id came before. */
 export const FileRead = sequenced('fileRead', { id: Id, size: Type.Integer({ minimum: 0 }) });
 
@@ -246,6 +286,7 @@ export const controllerMessages = {
   welcome: Welcome, ack: AckMsg,
   allocate: Allocate, exec: Exec, abort: Abort, readFile: ReadFile, writeFile: WriteFile,
   stat: Stat, mkdir: Mkdir, remove: Remove, glob: Glob, release: Release, chunk: Chunk,
+  readStream: ReadStream, writeStream: WriteStream, credit: Credit,
 } as const;
 
 /** What the agent may send, by type. */
@@ -253,6 +294,7 @@ export const agentMessages = {
   hello: Hello, ack: AckMsg,
   allocated: Allocated, output: Output, exited: Exited, fileRead: FileRead, fileStat: FileStatMsg,
   globbed: Globbed, done: Done, failed: Failed, chunk: Chunk,
+  opened: Opened, credit: Credit,
 } as const;
 
 /** Types whose frames are binary (a JSON header followed by bytes); all others are text. */

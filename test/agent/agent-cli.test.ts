@@ -10,7 +10,7 @@ import path from 'node:path';
 import { WebSocketServer } from 'ws';
 import { runKiln } from '../helpers/kiln.ts';
 import { spawnAgent, startAgent, startController, waitFor, waitOnline } from '../backends/remote-harness.ts';
-import { CloseCode } from '../../src/protocol/messages.ts';
+import { CloseCode, PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -123,13 +123,13 @@ async function fakeController(onConnection: (ws: import('ws').WebSocket) => void
 test('protocol version mismatch in the welcome: the agent says so and exits 1', async () => {
   let closeCode = 0;
   const fake = await fakeController((ws) => {
-    ws.once('message', () => ws.send(JSON.stringify({ type: 'welcome', protocol: 2, session: 's', resumed: false, received: 0, heartbeatMs: 1000, timeoutMs: 3000 })));
+    ws.once('message', () => ws.send(JSON.stringify({ type: 'welcome', protocol: PROTOCOL_VERSION + 1, session: 's', resumed: false, received: 0, heartbeatMs: 1000, timeoutMs: 3000 })));
     ws.on('close', (code) => { closeCode = code; });
   });
   try {
     const r = await runKiln(['agent', '--url', fake.url, '--name', 'a', '--secret', 's']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /protocol error: the controller speaks protocol version 2, this agent 1/);
+    assert.match(r.stderr, new RegExp(`protocol error: the controller speaks protocol version ${PROTOCOL_VERSION + 1}, this agent ${PROTOCOL_VERSION}`));
     await waitFor(() => closeCode !== 0, 5000, 'close');
     assert.equal(closeCode, CloseCode.version);
   } finally {
@@ -143,7 +143,7 @@ test('the agent checks the controller\'s messages too: a bad request closes the 
   const fake = await fakeController((ws) => {
     connections++;
     ws.once('message', () => {
-      ws.send(JSON.stringify({ type: 'welcome', protocol: 1, session: 's1', resumed: false, received: 0, heartbeatMs: 1000, timeoutMs: 3000 }));
+      ws.send(JSON.stringify({ type: 'welcome', protocol: PROTOCOL_VERSION, session: 's1', resumed: false, received: 0, heartbeatMs: 1000, timeoutMs: 3000 }));
       ws.send(JSON.stringify({ type: 'exec', seq: 1, ack: 0, id: 1, ws: 1, argv: [], cwd: '/', env: {}, stdin: false }));
     });
     ws.on('close', (code, reason) => closes.push({ code, reason: reason.toString() }));

@@ -2,12 +2,13 @@
 // hostile frames, duplicate names. Real agent processes, a real hub, real TCP.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AgentUnavailableError } from '../../src/backends/remote/session.ts';
-import { CloseCode } from '../../src/protocol/messages.ts';
+import { CloseCode, PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
 import { isProcessAlive } from '../../src/util/process-tree.ts';
 import {
   baseEnv, closed, helloFor, opened, rawClient, run, sh, startAgent, startController, waitFor, waitOnline,
@@ -95,7 +96,7 @@ test('the agent process is killed mid-exec: the pending exec fails after the gra
     await assert.rejects(p, (e: unknown) => {
       assert.ok(e instanceof AgentUnavailableError);
       assert.equal(e.agent, 'doomed');
-      assert.equal(e.message, "agent 'doomed' disconnected and did not come back within 1.5 s");
+      assert.equal(e.message, `agent 'doomed' disconnected and did not come back within 1.5 s; the processes it was running may still be running on ${hostname()} (the agent stops them when it starts again)`);
       return true;
     });
     const waited = Date.now() - t0;
@@ -231,7 +232,9 @@ test('an agent that restarts (new process, no session) ends the old session at o
     await waitFor(() => c.hub.agent('phoenix')?.state === 'reconnecting', 5000, 'reconnecting');
     const a2 = startAgent(c, 'phoenix');
     try {
-      await assert.rejects(p, /agent 'phoenix' restarted; what ran on it was lost/);
+      // The new agent process stopped what the old one ran before it said hello.
+      await assert.rejects(p, /agent 'phoenix' came back with a new session \(its process restarted, or it gave the old session up\); the step's result was lost; the 1 process\(es\) it left running were stopped before the agent came back/);
+      assert.equal(await isProcessAlive(orphan), false, 'the orphaned step process was stopped');
       await waitOnline(c, 'phoenix');
       const ws2 = await c.hub.backend('phoenix').allocate({ build: build('r', 2) });
       assert.equal((await run(ws2, ['echo', 'new'])).stdout.toString(), 'new\n');
@@ -343,7 +346,7 @@ test('upgrade refusals: wrong secret 401, unknown agent 403, version 400, other 
     assert.match(stranger.body, /not configured/);
     const version = await status(rawClient(c, 'x', { 'x-kiln-protocol': '99' }));
     assert.equal(version.status, 400);
-    assert.match(version.body, /protocol version mismatch: the agent speaks version 99, this controller speaks version 1/);
+    assert.match(version.body, new RegExp(`protocol version mismatch: the agent speaks version 99, this controller speaks version ${PROTOCOL_VERSION}`));
     const res = await fetch(`${c.url}/agent`);
     assert.equal(res.status, 404); // plain HTTP to the endpoint reaches the server's own handler
     assert.ok(c.log.some((l) => /wrong secret for agent 'x'/.test(l)));

@@ -1,7 +1,8 @@
 // What the container workspaces share: the files are the node's (the same paths are mounted in
 // the containers), so every file operation goes to the node's workspace; only exec and release
 // differ (docker exec or the runner; removing a container or a pod).
-import type { ExecResult, ExecSpec, FileStat, GlobOptions, Workspace } from '../types.ts';
+import type { ExecResult, ExecSpec, FileReader, FileStat, GlobOptions, Workspace } from '../types.ts';
+import { openFile, writeChunks } from '../stream.ts';
 
 export abstract class OnNodeWorkspace implements Workspace {
   readonly root: string;
@@ -26,6 +27,8 @@ export abstract class OnNodeWorkspace implements Workspace {
 
   readFile(p: string): Promise<Buffer> { return this.base.readFile(p); }
   writeFile(p: string, data: Buffer | string, mode?: number): Promise<void> { return this.base.writeFile(p, data, mode); }
+  openRead(p: string): Promise<FileReader> { return openFile(this.base, p); }
+  writeFrom(p: string, chunks: AsyncIterable<Buffer>, mode?: number): Promise<void> { return writeChunks(this.base, p, chunks, mode); }
   stat(p: string): Promise<FileStat | null> { return this.base.stat(p); }
   mkdir(p: string): Promise<void> { return this.base.mkdir(p); }
   remove(p: string): Promise<void> { return this.base.remove(p); }

@@ -13,6 +13,9 @@
 // A process's environment is the one the pipeline gives it over an allow-listed part of this
 // process's own (host-env.ts: PATH, HOME, USER, locale...): never the controller's or the
 // agent's secrets (KILN_ADMIN_TOKEN, KILN_SECRET, ...).
+// With a `registry` (the agent gives one: agent/leftovers.ts), every spawn is recorded before
+// it happens and forgotten once its group is empty, so the next agent process can stop what a
+// crashed one left running; its cookie goes into the process's environment.
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -22,11 +25,29 @@ import * as path from 'node:path';
 import { compileAntPatterns } from '../../util/antglob.ts';
 import type { AntMatcher, AntPatternOptions } from '../../util/antglob.ts';
 import { groupHasMembers, killGroupTree } from '../../util/process-tree.ts';
+import { fileReader, writeChunksTo } from '../stream.ts';
 import { WorkspaceError } from '../types.ts';
 import { hostEnvForBuilds } from './host-env.ts';
 import type {
-  Backend, ExecResult, ExecSpec, FileStat, OutputStream, Workspace, WorkspaceRequest,
+  Backend, BuildRef, ExecResult, ExecSpec, FileReader, FileStat, OutputStream, Workspace, WorkspaceRequest,
 } from '../types.ts';
+
+/** One recorded spawn (see SpawnRegistry). */
+export interface SpawnRecord {
+  /** Goes into the process's environment (SpawnRegistry.envName). */
+  readonly cookie: string;
+  /** The process was started: its pid leads its process group. */
+  spawned(pid: number): void;
+  /** Nothing of the group is alive any more (or it never started). */
+  done(): void;
+}
+
+/** Where spawns are recorded before they happen, so a later process can find what this one left. */
+export interface SpawnRegistry {
+  readonly envName: string;
+  /** Called synchronously just before the spawn; throws when it cannot record (the step fails). */
+  begin(build: BuildRef, command: string): SpawnRecord;
+}
 
 export interface LocalBackendOptions {
   /** Directory that holds the workspaces. Default `<cwd>/.kiln/workspace`. */
@@ -50,6 +71,8 @@ export interface LocalBackendOptions {
    * nothing; removing a directory that holds one removes everything else in it.
    */
   keep?: string[];
+  /** Records every spawn (agents: so the next agent process can stop what this one left). */
+  registry?: SpawnRegistry;
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -71,6 +94,7 @@ export class LocalBackend implements Backend {
   readonly drainMs: number;
   readonly hostEnv: Readonly<Record<string, string>>;
   readonly keep: readonly string[];
+  readonly registry: SpawnRegistry | null;
   /** Live workspaces by their root path. */
   readonly #live = new Map<string, LocalWorkspace>();
 
@@ -83,6 +107,7 @@ export class LocalBackend implements Backend {
     this.drainMs = options.drainMs ?? 100;
     this.hostEnv = { ...(options.hostEnv ?? hostEnvForBuilds(process.env)) };
     this.keep = (options.keep ?? []).map((k) => path.resolve(k));
+    this.registry = options.registry ?? null;
   }
 
   async allocate(req: WorkspaceRequest): Promise<Workspace> {
@@ -91,7 +116,7 @@ export class LocalBackend implements Backend {
       : path.join(this.root, workspaceDirName(req.build.job));
     let dir = base;
     for (let n = 2; this.#live.has(dir); n++) dir = `${base}@${n}`;
-    const ws = new LocalWorkspace(this, dir, () => {
+    const ws = new LocalWorkspace(this, dir, req.build, () => {
       if (this.#live.get(dir) === ws) this.#live.delete(dir);
     });
     this.#live.set(dir, ws); // before any await: concurrent allocations see it
@@ -123,12 +148,14 @@ export class LocalWorkspace implements Workspace {
   readonly isUnix = process.platform !== 'win32';
   readonly #backend: LocalBackend;
   readonly #onRelease: () => void;
-  /** Process groups started here that may still have members. */
-  readonly #groups = new Set<number>();
+  readonly #build: BuildRef;
+  /** Process groups started here that may still have members, with their registry records. */
+  readonly #groups = new Map<number, SpawnRecord | null>();
   #released = false;
 
-  constructor(backend: LocalBackend, root: string, onRelease: () => void) {
+  constructor(backend: LocalBackend, root: string, build: BuildRef, onRelease: () => void) {
     this.#backend = backend;
+    this.#build = build;
     this.root = root;
     this.tmp = `${root}@tmp`;
     this.nodeName = backend.nodeName;
@@ -206,6 +233,9 @@ export class LocalWorkspace implements Workspace {
     const env = { ...this.#backend.hostEnv, ...spec.env };
     if (env['PATH'] === undefined) env['PATH'] = DEFAULT_PATH;
 
+    // Recorded before the spawn: an agent killed right after it still leaves a trace.
+    const record = this.#backend.registry?.begin(this.#build, program) ?? null;
+    if (record) env[this.#backend.registry!.envName] = record.cookie;
     let child: ChildProcess;
     try {
       child = spawn(program, spec.argv.slice(1), {
@@ -216,12 +246,20 @@ export class LocalWorkspace implements Workspace {
         windowsHide: true,
       });
     } catch (e) {
+      record?.done();
       throw new Error(`cannot run program '${program}' in ${cwd}: ${errText(e)}`);
     }
-    return this.#supervise(child, spec, program, cwd);
+    if (child.pid !== undefined) record?.spawned(child.pid);
+    else record?.done();
+    return this.#supervise(child, spec, program, cwd, child.pid !== undefined ? record : null);
   }
 
-  #supervise(child: ChildProcess, spec: ExecSpec, program: string, cwd: string): Promise<ExecResult> {
+  #forget(pgid: number): void {
+    this.#groups.get(pgid)?.done();
+    this.#groups.delete(pgid);
+  }
+
+  #supervise(child: ChildProcess, spec: ExecSpec, program: string, cwd: string, record: SpawnRecord | null): Promise<ExecResult> {
     const { killGraceMs, drainMs } = this.#backend;
     return new Promise<ExecResult>((resolve, reject) => {
       const pgid = child.pid;
@@ -259,7 +297,7 @@ export class LocalWorkspace implements Workspace {
         killing = killGroupTree(pgid, { graceMs: killGraceMs });
       };
       if (pgid !== undefined) {
-        this.#groups.add(pgid);
+        this.#groups.set(pgid, record);
         spec.signal?.addEventListener('abort', onAbort, { once: true });
       }
 
@@ -268,7 +306,7 @@ export class LocalWorkspace implements Workspace {
         if (exited || pgid !== undefined) return;
         exited = true;
         spec.signal?.removeEventListener('abort', onAbort);
-        if (pgid !== undefined) this.#groups.delete(pgid);
+        if (pgid !== undefined) this.#forget(pgid);
         child.stdout?.destroy();
         child.stderr?.destroy();
         reject(new Error(`cannot run program '${program}' in ${cwd}: ${spawnErrorText(err)}`));
@@ -281,7 +319,7 @@ export class LocalWorkspace implements Workspace {
           await drainPipes(child, drainMs, (stop) => { stopDrain = stop; });
           spec.signal?.removeEventListener('abort', onAbort);
           if (killing) await killing; // an abort resolves once the whole tree is dead
-          if (pgid !== undefined && !(await groupHasMembers(pgid))) this.#groups.delete(pgid);
+          if (pgid !== undefined && !(await groupHasMembers(pgid))) this.#forget(pgid);
           if (sinkError !== undefined) reject(sinkError);
           else resolve({ exitCode: code, signal, aborted });
         })().catch(reject);
@@ -331,42 +369,32 @@ export class LocalWorkspace implements Workspace {
     }
   }
 
+  async openRead(p: string): Promise<FileReader> {
+    const abs = this.#inside(p);
+    await this.#realInside(abs);
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(abs, 'r');
+    } catch (e) {
+      throw fsError('read', abs, e);
+    }
+    try {
+      await this.#openedInside(fh, abs);
+      const st = await fh.stat();
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      return fileReader(fh, st.size, (e) => fsError('read', abs, e));
+    } catch (e) {
+      await fh.close().catch(() => {});
+      throw fsError('read', abs, e);
+    }
+  }
+
   async writeFile(p: string, data: Buffer | string, mode?: number): Promise<void> {
     const abs = this.#inside(p);
     await this.#realParentInside(abs);
     let fh: fsp.FileHandle | null = null;
     try {
-      await fsp.mkdir(path.dirname(abs), { recursive: true });
-      // The last part is opened without following a link (a link that stays inside is
-      // followed explicitly, once); the parents are checked on the opened file.
-      let target = abs;
-      let created = false;
-      for (let hop = 0; ; hop++) {
-        try {
-          fh = await fsp.open(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, mode ?? 0o666);
-          created = true;
-          break;
-        } catch (e) {
-          if (!isErrno(e, 'EEXIST')) throw e;
-        }
-        try {
-          fh = await fsp.open(target, fsc.O_WRONLY | fsc.O_NOFOLLOW);
-          break;
-        } catch (e) {
-          if (!isErrno(e, 'ELOOP') || hop > 0) throw e;
-          target = await fsp.realpath(target); // a link: where it leads, if that stays inside
-          await this.#realInside(abs);
-        }
-      }
-      try {
-        await this.#openedInside(fh, abs);
-      } catch (e) {
-        const real = await fsp.readlink(`/proc/self/fd/${fh.fd}`).catch(() => null);
-        await fh.close().catch(() => {});
-        fh = null;
-        if (created && real) await fsp.unlink(real).catch(() => {});
-        throw e;
-      }
+      fh = await this.#openForWrite(abs, mode);
       await fh.truncate(0);
       await fh.writeFile(data);
       if (mode !== undefined) await fh.chmod(mode); // the file may have existed; umask
@@ -375,6 +403,66 @@ export class LocalWorkspace implements Workspace {
     } finally {
       await fh?.close().catch(() => {});
     }
+  }
+
+  async writeFrom(p: string, chunks: AsyncIterable<Buffer>, mode?: number): Promise<void> {
+    const abs = this.#inside(p);
+    await this.#realParentInside(abs);
+    let fh: fsp.FileHandle | null = null;
+    let real: string | null = null;
+    try {
+      fh = await this.#openForWrite(abs, mode);
+      real = process.platform === 'linux' ? await fsp.readlink(`/proc/self/fd/${fh.fd}`).catch(() => null) : abs;
+      await fh.truncate(0);
+      await writeChunksTo(fh, chunks);
+      if (mode !== undefined) await fh.chmod(mode);
+    } catch (e) {
+      // No partial file: what was opened (and checked inside) is removed.
+      await fh?.close().catch(() => {});
+      fh = null;
+      if (real) await fsp.unlink(real).catch(() => {});
+      throw fsError('write', abs, e);
+    } finally {
+      await fh?.close().catch(() => {});
+    }
+  }
+
+  /**
+   * Opens `abs` for writing (created when absent), its directory made as needed. The last part
+   * is opened without following a link (a link that stays inside is followed explicitly,
+   * once); the parents are checked on the opened file.
+   */
+  async #openForWrite(abs: string, mode: number | undefined): Promise<fsp.FileHandle> {
+    await fsp.mkdir(path.dirname(abs), { recursive: true });
+    let target = abs;
+    let created = false;
+    let fh: fsp.FileHandle;
+    for (let hop = 0; ; hop++) {
+      try {
+        fh = await fsp.open(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, mode ?? 0o666);
+        created = true;
+        break;
+      } catch (e) {
+        if (!isErrno(e, 'EEXIST')) throw e;
+      }
+      try {
+        fh = await fsp.open(target, fsc.O_WRONLY | fsc.O_NOFOLLOW);
+        break;
+      } catch (e) {
+        if (!isErrno(e, 'ELOOP') || hop > 0) throw e;
+        target = await fsp.realpath(target); // a link: where it leads, if that stays inside
+        await this.#realInside(abs);
+      }
+    }
+    try {
+      await this.#openedInside(fh, abs);
+    } catch (e) {
+      const real = await fsp.readlink(`/proc/self/fd/${fh.fd}`).catch(() => null);
+      await fh.close().catch(() => {});
+      if (created && real) await fsp.unlink(real).catch(() => {});
+      throw e;
+    }
+    return fh;
   }
 
   async stat(p: string): Promise<FileStat | null> {
@@ -483,10 +571,11 @@ export class LocalWorkspace implements Workspace {
       this.#released = true;
       this.#onRelease();
     }
-    const groups = [...this.#groups];
+    const groups = [...this.#groups.keys()];
     await Promise.all(groups.map(async (pgid) => {
-      await killGroupTree(pgid, { graceMs: this.#backend.killGraceMs });
-      this.#groups.delete(pgid);
+      // A group that would not die stays recorded: the next agent process tries again.
+      if (await killGroupTree(pgid, { graceMs: this.#backend.killGraceMs })) this.#forget(pgid);
+      else this.#groups.delete(pgid);
     }));
   }
 }

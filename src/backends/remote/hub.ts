@@ -468,7 +468,12 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
           this.#log(`refused a second connection for agent '${name}' from ${conn.address ?? '?'}: it is already connected`);
           return;
         }
-        existing.end(new AgentUnavailableError(name, `agent '${name}' restarted; what ran on it was lost`));
+        existing.end(new AgentUnavailableError(name, restartedReason(name, existing, hello)));
+      } else if (hello.leftovers && hello.leftovers.length > 0) {
+        // The session that ran them already ended (its builds said the processes might still run).
+        for (const l of hello.leftovers) {
+          this.#log(`agent '${name}' started again and ${l.running === 0 ? `stopped the ${l.found} process(es)` : `could not stop ${l.running} of the ${l.found} process(es)`} of '${l.command}' (${l.build}) its previous process had left running`);
+        }
       }
       session = new AgentSession({
         name, token: randomUUID(), hello, address: conn.address, graceMs: this.graceMs, maxFileBytes: this.#maxFileBytes,
@@ -540,6 +545,26 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     this.#closeConnsOf(s, CloseCode.sessionEnded, reason.message);
     this.emit('offline', infoOf(s), reason.message);
   }
+}
+
+/**
+ * Why the session of an agent that restarted ended: its steps' results are lost, and what became
+ * of their processes, as the new agent process reported before its hello (agent/leftovers.ts).
+ */
+function restartedReason(name: string, old: AgentSession, hello: HelloMessage): string {
+  const base = `agent '${name}' came back with a new session (its process restarted, or it gave the old session up); the step's result was lost`;
+  const l = hello.leftovers;
+  if (l === undefined) {
+    return old.runningExecs > 0 ? `${base}, and its processes may still be running on ${old.hello.hostname} (this agent does not report what it stopped)` : base;
+  }
+  const found = l.reduce((n, x) => n + x.found, 0);
+  const running = l.reduce((n, x) => n + x.running, 0);
+  if (running > 0) {
+    const which = l.filter((x) => x.running > 0).map((x) => `${x.running} of '${x.command}' (${x.build})`).join(', ');
+    return `${base}; ${running} process(es) it left running could not be stopped and still run on ${old.hello.hostname}: ${which}`.slice(0, 4000);
+  }
+  if (found > 0) return `${base}; the ${found} process(es) it left running were stopped before the agent came back`;
+  return `${base}; none of its processes were still running when it came back`;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -7,13 +7,22 @@
 // with an AgentUnavailableError naming the agent.
 //
 // The hub (hub.ts) owns sockets and hands this class decoded, schema-checked messages.
+//
+// Streamed transfers (openRead, writeFrom; see protocol/messages.ts) are how artifacts and
+// stashes of any size pass: a read grants the agent READ_WINDOW_BYTES of credit and more only as
+// its consumer takes chunks (so a slow disk slows the agent instead of filling memory); a write
+// sends chunks only within the credit the agent granted. Either side's failure, or the session
+// ending, fails the transfer; the consumer removes what it half wrote.
 
 import type { HelloMessage, Outgoing, Request, Response } from '../../protocol/messages.ts';
 import { CHUNK_BYTES, CloseCode } from '../../protocol/messages.ts';
 import { Link, type LinkTransport } from '../../protocol/link.ts';
 import { ProtocolViolation } from '../../protocol/codec.ts';
 import { WorkspaceError } from '../types.ts';
-import type { ExecResult, ExecSpec, OutputStream } from '../types.ts';
+import type { ExecResult, ExecSpec, FileReader, OutputStream } from '../types.ts';
+
+/** Bytes of a streamed read the agent may send before the controller has taken them. */
+export const READ_WINDOW_BYTES = 4 * 1024 * 1024;
 
 /** A call could not complete because its agent is gone (or never was there). */
 export class AgentUnavailableError extends Error {
@@ -43,6 +52,14 @@ interface Pending {
   n: number;
   /** readFile: bytes so far; set to -1 once over the limit (the call failed; the rest is dropped). */
   bytes?: number;
+  /** Streamed transfers: intermediate messages ('opened', 'chunk', 'credit'). */
+  stream?: {
+    opened?(size: number): void;
+    chunk?(data: Buffer, last: boolean): void;
+    credit?(bytes: number): void;
+  };
+  /** The controller stopped this transfer: what still comes for it is dropped, its end settles nothing. */
+  cancelled?: boolean;
 }
 
 export interface SessionOptions {
@@ -92,6 +109,13 @@ export class AgentSession {
     return this.link.connected;
   }
 
+  /** Processes started on the agent (exec requests) whose end has not been reported. */
+  get runningExecs(): number {
+    let n = 0;
+    for (const p of this.#pending.values()) if (p.expect === 'exited') n++;
+    return n;
+  }
+
   /** Requests waiting for an answer. */
   get pendingCount(): number {
     return this.#pending.size;
@@ -112,8 +136,10 @@ export class AgentSession {
     if (this.#graceTimer) return;
     this.disconnectedAt = Date.now();
     this.#graceTimer = setTimeout(() => {
+      const running = this.runningExecs;
       this.end(new AgentUnavailableError(this.name,
-        `agent '${this.name}' disconnected and did not come back within ${formatSeconds(this.graceMs)}`));
+        `agent '${this.name}' disconnected and did not come back within ${formatSeconds(this.graceMs)}` +
+        (running > 0 ? `; the processes it was running may still be running on ${this.hello.hostname} (the agent stops them when it starts again)` : '')));
     }, this.graceMs);
   }
 
@@ -161,6 +187,151 @@ export class AgentSession {
         reject: (e) => reject(e),
       });
       this.#sendRequest(id, { type: 'readFile', ws, path });
+    });
+  }
+
+  /** Opens a file on the agent to read it in chunks, with flow control (see the header). */
+  openRead(ws: number, path: string): Promise<FileReader> {
+    return new Promise<FileReader>((resolveOpen, rejectOpen) => {
+      const queue: Buffer[] = [];
+      let ended = false;
+      let failure: Error | null = null;
+      let wake: (() => void) | null = null;
+      let received = 0;
+      let taken = 0;
+      let ungranted = 0;
+      let finalSize = -1;
+      let opened = false;
+      let closed = false;
+      const poke = () => { const w = wake; wake = null; w?.(); };
+      const id = this.#register({
+        expect: 'fileRead', what: `reading ${path}`, chunks: null, output: null, n: 0,
+        stream: {
+          opened: (size) => {
+            opened = true;
+            resolveOpen(reader(size));
+          },
+          chunk: (data) => {
+            if (!opened) throw new ProtocolViolation(CloseCode.policy, `data chunk for request ${id} before its file was opened`);
+            received += data.length;
+            if (received - taken > READ_WINDOW_BYTES + CHUNK_BYTES) {
+              throw new ProtocolViolation(CloseCode.policy, `the agent sent ${received - taken} bytes of ${path} beyond the credit it was given`);
+            }
+            if (data.length > 0) queue.push(data);
+            poke();
+          },
+        },
+        resolve: (m) => {
+          finalSize = (m as ResponseOf<'fileRead'>).size;
+          ended = true;
+          poke();
+        },
+        reject: (e) => {
+          failure = e;
+          if (!opened) rejectOpen(e);
+          poke();
+        },
+      });
+      const close = async () => {
+        if (closed) return;
+        closed = true;
+        if (!ended && failure === null && this.#pending.has(id)) {
+          const p = this.#pending.get(id)!;
+          p.cancelled = true;
+          if (!this.#ended) this.link.send({ type: 'abort', id });
+        }
+        queue.length = 0;
+      };
+      const reader = (size: number): FileReader => ({
+        size,
+        close,
+        chunks: async function* (this: AgentSession) {
+          try {
+            for (;;) {
+              const next = queue.shift();
+              if (next) {
+                taken += next.length;
+                ungranted += next.length;
+                // Credit goes back in batches of half a window, as the consumer takes chunks.
+                if (ungranted >= READ_WINDOW_BYTES / 2 && !this.#ended && !closed) {
+                  this.link.send({ type: 'credit', id, bytes: ungranted });
+                  ungranted = 0;
+                }
+                yield next;
+                continue;
+              }
+              if (failure) throw failure;
+              if (ended) {
+                if (finalSize !== received) throw new Error(`reading ${path} on agent '${this.name}': got ${received} bytes of ${finalSize}`);
+                return;
+              }
+              if (closed) return;
+              await new Promise<void>((r) => { wake = r; });
+            }
+          } finally {
+            await close();
+          }
+        }.bind(this),
+      });
+      try {
+        this.#sendRequest(id, { type: 'readStream', ws, path, credit: READ_WINDOW_BYTES });
+      } catch (e) {
+        rejectOpen(e as Error);
+      }
+    });
+  }
+
+  /** Writes `chunks` to a file on the agent, sending them only within the credit it grants. */
+  writeFrom(ws: number, path: string, chunks: AsyncIterable<Buffer>, mode?: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let credit = 0;
+      let failure: Error | null = null;
+      let done = false;
+      let wake: (() => void) | null = null;
+      const poke = () => { const w = wake; wake = null; w?.(); };
+      const id = this.#register({
+        expect: 'done', what: `writing ${path}`, chunks: null, output: null, n: 0,
+        stream: { credit: (bytes) => { credit += bytes; poke(); } },
+        resolve: () => { done = true; poke(); },
+        reject: (e) => { failure = e; poke(); },
+      });
+      const pump = async () => {
+        const it = chunks[Symbol.asyncIterator]();
+        try {
+          for (;;) {
+            const n = await it.next();
+            if (n.done) break;
+            const c = n.value;
+            for (let off = 0; off < c.length; off += CHUNK_BYTES) {
+              while (credit <= 0 && failure === null && !done) await new Promise<void>((r) => { wake = r; });
+              if (failure) throw failure;
+              const part = c.subarray(off, off + CHUNK_BYTES);
+              this.link.send({ type: 'chunk', id, last: false }, part);
+              credit -= part.length;
+            }
+          }
+        } catch (e) {
+          if (failure === null) {
+            // The source failed (a controller file vanished, a read error): stop the agent's write.
+            const p = this.#pending.get(id);
+            if (p) p.cancelled = true;
+            if (!this.#ended) this.link.send({ type: 'abort', id });
+          }
+          await it.return?.().catch(() => {});
+          throw e;
+        }
+        if (failure) throw failure;
+        this.link.send({ type: 'chunk', id, last: true }, Buffer.alloc(0));
+        while (!done && failure === null) await new Promise<void>((r) => { wake = r; });
+        if (failure) throw failure;
+      };
+      try {
+        this.#sendRequest(id, { type: 'writeStream', ws, path, ...(mode !== undefined ? { mode } : {}) });
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      pump().then(resolve, reject);
     });
   }
 
@@ -237,6 +408,30 @@ export class AgentSession {
   handle(msg: Response, data: Buffer | null): void {
     const p = this.#pending.get(msg.id);
     if (!p) throw new ProtocolViolation(CloseCode.policy, `'${msg.type}' for request ${msg.id}, which is not pending`);
+    if (p.stream) {
+      if (p.cancelled) {
+        // Stopped by the controller: what was in flight is dropped; the agent's answer ends it.
+        if (msg.type === 'fileRead' || msg.type === 'failed' || msg.type === 'done') {
+          this.#pending.delete(msg.id);
+          p.reject(new Error(`${p.what} was stopped`), false);
+        }
+        return;
+      }
+      switch (msg.type) {
+        case 'opened':
+          if (!p.stream.opened) break;
+          p.stream.opened(msg.size);
+          return;
+        case 'chunk':
+          if (!p.stream.chunk) break;
+          p.stream.chunk(data ?? Buffer.alloc(0), msg.last);
+          return;
+        case 'credit':
+          if (!p.stream.credit) break;
+          p.stream.credit(msg.bytes);
+          return;
+      }
+    }
     switch (msg.type) {
       case 'output':
         if (!p.output) throw new ProtocolViolation(CloseCode.policy, `output for request ${msg.id}, which is ${p.what}`);

@@ -14,7 +14,7 @@
 // configuration (`labels`), whatever the agent's `allocated` answer claims.
 
 import type {
-  Backend, ExecResult, ExecSpec, FileStat, GlobOptions, Workspace, WorkspaceRequest,
+  Backend, ExecResult, ExecSpec, FileReader, FileStat, GlobOptions, Workspace, WorkspaceRequest,
 } from '../types.ts';
 import { AgentUnavailableError, type AgentSession } from './session.ts';
 
@@ -105,6 +105,14 @@ export class RemoteWorkspace implements Workspace {
 
   async readFile(path: string): Promise<Buffer> {
     return this.#s.readFile(this.id, path);
+  }
+
+  async openRead(path: string): Promise<FileReader> {
+    return this.#s.openRead(this.id, path);
+  }
+
+  async writeFrom(path: string, chunks: AsyncIterable<Buffer>, mode?: number): Promise<void> {
+    await this.#s.writeFrom(this.id, path, chunks, mode);
   }
 
   async writeFile(path: string, data: Buffer | string, mode?: number): Promise<void> {

@@ -1,9 +1,11 @@
 // archiveArtifacts: copies files matching Ant patterns from the workspace into the build's
-// artifacts. Symbolic links are archived only when they point inside the workspace.
+// artifacts. Symbolic links are archived only when they point inside the workspace. With a
+// service that streams (the controller, kiln run), each file is read in chunks as it is kept,
+// so any size passes with bounded memory; a failure names the file and keeps nothing of it.
 import { defineStep } from './types.ts';
 import { StepFailure } from './errors.ts';
 import { bool, reqStr, str } from './args.ts';
-import { collectFiles } from './collect.ts';
+import { collectFiles, collectSources } from './collect.ts';
 
 export default defineStep({
   name: 'archiveArtifacts',
@@ -25,19 +27,33 @@ export default defineStep({
       return null;
     }
     const patterns = reqStr(args, 'artifacts', 'archiveArtifacts');
+    const fingerprint = bool(args, 'fingerprint', false);
+    const putFile = ctx.build.services.artifacts.putFile;
+    if (putFile) {
+      const sources = await collectSources(ctx, patterns, str(args, 'excludes'), {
+        defaultExcludes: bool(args, 'defaultExcludes', true),
+        step: 'archiveArtifacts',
+      });
+      if (sources.length === 0) return noneFound(ctx, patterns, bool(args, 'allowEmptyArchive', false));
+      ctx.log(`Archiving artifacts`);
+      for (const f of sources) {
+        let meta: { size: number; sha256: string };
+        try {
+          meta = await putFile(f.path, await f.open(), f.mode);
+        } catch (err) {
+          if (err instanceof StepFailure) throw err;
+          throw new StepFailure(`archiveArtifacts: cannot archive ${f.path}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        if (fingerprint) ctx.log(`Recording fingerprint of ${f.path}: sha256 ${meta.sha256}`);
+      }
+      return null;
+    }
     const files = await collectFiles(ctx, patterns, str(args, 'excludes'), {
       defaultExcludes: bool(args, 'defaultExcludes', true),
       step: 'archiveArtifacts',
     });
-    if (files.length === 0) {
-      if (bool(args, 'allowEmptyArchive', false)) {
-        ctx.log(`No artifacts found that match the file pattern "${patterns}". Configuration error?`);
-        return null;
-      }
-      throw new StepFailure(`No artifacts found that match the file pattern "${patterns}". Configuration error?`);
-    }
+    if (files.length === 0) return noneFound(ctx, patterns, bool(args, 'allowEmptyArchive', false));
     ctx.log(`Archiving artifacts`);
-    const fingerprint = bool(args, 'fingerprint', false);
     const { createHash } = fingerprint ? await import('node:crypto') : { createHash: null };
     for (const f of files) {
       await ctx.build.services.artifacts.put(f.path, f.data, f.mode);
@@ -46,3 +62,9 @@ export default defineStep({
     return null;
   },
 });
+
+function noneFound(ctx: { log(line: string): void }, patterns: string, allowEmpty: boolean): null {
+  if (!allowEmpty) throw new StepFailure(`No artifacts found that match the file pattern "${patterns}". Configuration error?`);
+  ctx.log(`No artifacts found that match the file pattern "${patterns}". Configuration error?`);
+  return null;
+}

@@ -7,26 +7,20 @@
 // target file (as Jenkins' archiveArtifacts does); a link that leads out of the workspace
 // fails the step naming it (its target's content is never read); a link to a directory is
 // skipped, like any directory (the glob does not follow directory links).
+//
+// `collectSources` names the same files without reading them: each is opened when the service
+// keeping it takes it, and read in chunks (artifacts and stashes of any size). A symbolic link
+// is opened (and closed) at once, so a link that leads out fails the step here as before.
 import path from 'node:path/posix';
-import type { StepContext, StashFile } from './types.ts';
+import type { StepContext, StashFile, SourceFile } from './types.ts';
+import { openFile } from '../../backends/stream.ts';
 import { StepFailure } from './errors.ts';
 import { relPathProblem } from './files.ts';
-import { WorkspaceError } from '../../backends/types.ts';
+import { WorkspaceError, type Workspace } from '../../backends/types.ts';
 
 export async function collectFiles(ctx: StepContext, includes: string, excludes: string | undefined,
   opts: { defaultExcludes: boolean; step: string }): Promise<StashFile[]> {
-  const ws = ctx.workspace();
-  const base = ctx.cwd ?? ws.root;
-  let rels: string[];
-  try {
-    rels = await ws.glob(base, includes, excludes, { defaultExcludes: opts.defaultExcludes });
-  } catch (err) {
-    throw new StepFailure(`${opts.step}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  for (const rel of rels) {
-    const problem = relPathProblem(rel);
-    if (problem) throw new StepFailure(`${opts.step}: the workspace on ${ws.nodeName} listed ${JSON.stringify(rel).slice(0, 300)}, which is not a file under ${base}: ${problem}`);
-  }
+  const { ws, base, rels } = await matching(ctx, includes, excludes, opts);
   const out: StashFile[] = [];
   for (const rel of rels) {
     const abs = path.join(base, rel);
@@ -48,4 +42,49 @@ export async function collectFiles(ctx: StepContext, includes: string, excludes:
     out.push({ path: rel, mode: st.mode & 0o777, data: await ws.readFile(abs) });
   }
   return out;
+}
+
+/** The files matching the patterns, each opened (and read in chunks) only when its keeper takes it. */
+export async function collectSources(ctx: StepContext, includes: string, excludes: string | undefined,
+  opts: { defaultExcludes: boolean; step: string }): Promise<SourceFile[]> {
+  const { ws, base, rels } = await matching(ctx, includes, excludes, opts);
+  const out: SourceFile[] = [];
+  for (const rel of rels) {
+    const abs = path.join(base, rel);
+    const st = await ws.stat(abs);
+    if (!st) continue;
+    if (st.type === 'symlink') {
+      // Opening follows the link; the workspace refuses targets outside its root.
+      try {
+        await (await openFile(ws, abs)).close();
+      } catch (err) {
+        if (err instanceof WorkspaceError && err.code !== 'outside' && /is a directory/.test(err.message)) continue;
+        const why = err instanceof Error ? err.message : String(err);
+        throw new StepFailure(`${opts.step}: refusing ${rel}: ${why}${err instanceof WorkspaceError && err.code === 'outside' ? '; archive or stash the file itself, or a copy of it inside the workspace' : ''}`);
+      }
+      out.push({ path: rel, mode: 0o644, open: () => openFile(ws, abs) });
+      continue;
+    }
+    if (st.type !== 'file') continue;
+    out.push({ path: rel, mode: st.mode & 0o777, open: () => openFile(ws, abs) });
+  }
+  return out;
+}
+
+/** The workspace, the directory and the checked relative names of the files matching the patterns. */
+async function matching(ctx: StepContext, includes: string, excludes: string | undefined,
+  opts: { defaultExcludes: boolean; step: string }): Promise<{ ws: Workspace; base: string; rels: string[] }> {
+  const ws = ctx.workspace();
+  const base = ctx.cwd ?? ws.root;
+  let rels: string[];
+  try {
+    rels = await ws.glob(base, includes, excludes, { defaultExcludes: opts.defaultExcludes });
+  } catch (err) {
+    throw new StepFailure(`${opts.step}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  for (const rel of rels) {
+    const problem = relPathProblem(rel);
+    if (problem) throw new StepFailure(`${opts.step}: the workspace on ${ws.nodeName} listed ${JSON.stringify(rel).slice(0, 300)}, which is not a file under ${base}: ${problem}`);
+  }
+  return { ws, base, rels };
 }

@@ -1,7 +1,7 @@
 import { defineStep } from './types.ts';
 import { StepFailure } from './errors.ts';
 import { bool, reqStr, str } from './args.ts';
-import { collectFiles } from './collect.ts';
+import { collectFiles, collectSources } from './collect.ts';
 
 export default defineStep({
   name: 'stash',
@@ -18,6 +18,22 @@ export default defineStep({
   needsNode: true,
   async run(ctx, args) {
     const name = reqStr(args, 'name', 'stash');
+    const putFiles = ctx.build.services.stashes.putFiles;
+    if (putFiles) {
+      // Streamed: each file is read in chunks as the stash keeps it (any size, bounded memory).
+      const sources = await collectSources(ctx, str(args, 'includes') ?? '**', str(args, 'excludes'), {
+        defaultExcludes: bool(args, 'useDefaultExcludes', true), step: 'stash',
+      });
+      if (sources.length === 0 && !bool(args, 'allowEmpty', false)) throw new StepFailure(`stash '${name}': no files included`);
+      try {
+        await putFiles(name, sources);
+      } catch (err) {
+        if (err instanceof StepFailure) throw err;
+        throw new StepFailure(`stash '${name}': ${err instanceof Error ? err.message : String(err)}`);
+      }
+      ctx.log(`Stashed ${sources.length} file(s) as '${name}'`);
+      return null;
+    }
     const files = await collectFiles(ctx, str(args, 'includes') ?? '**', str(args, 'excludes'), {
       defaultExcludes: bool(args, 'useDefaultExcludes', true), step: 'stash',
     });

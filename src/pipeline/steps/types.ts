@@ -1,7 +1,7 @@
 // How a step is declared, once: its name, parameters and their types, whether it takes a
 // block, whether it needs a node. Validation (`kiln lint`), the engine, and
 // `kiln lint --list-steps` all read this one declaration.
-import type { Workspace } from '../../backends/types.ts';
+import type { FileReader, Workspace } from '../../backends/types.ts';
 import type { Loc } from '../syntax/ast.ts';
 import type { BuildResult } from '../model/types.ts';
 import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
@@ -140,6 +140,16 @@ export interface StashFile {
   data: Buffer;
 }
 
+/**
+ * A file to keep or restore, opened only when its turn comes and read in chunks, so archiving,
+ * stashing and unstashing hold a bounded part of it in memory whatever its size.
+ */
+export interface SourceFile {
+  path: string;
+  mode: number;
+  open(): Promise<FileReader>;
+}
+
 export interface TestCase {
   suite: string;
   className: string;
@@ -196,10 +206,18 @@ export interface BuildServices {
   stashes: {
     put(name: string, files: StashFile[]): Promise<void>;
     get(name: string): Promise<StashFile[] | undefined>;
+    /**
+     * The streaming forms (memory bounded whatever the size), used when present; services
+     * without them (tests, benches) get `put`/`get` with whole files.
+     */
+    putFiles?(name: string, files: SourceFile[]): Promise<void>;
+    getFiles?(name: string): Promise<SourceFile[] | undefined>;
   };
   artifacts: {
     /** Saves one file of the build's artifacts under its relative path. */
     put(path: string, data: Buffer, mode: number): Promise<void>;
+    /** The streaming form, used when present: keeps the file as it is read; returns its size and sha256. */
+    putFile?(path: string, file: FileReader, mode: number): Promise<{ size: number; sha256: string }>;
   };
   tests: {
     record(report: TestReport): Promise<void>;

@@ -3,6 +3,7 @@ import { defineStep } from './types.ts';
 import { StepFailure } from './errors.ts';
 import { reqStr } from './args.ts';
 import { relPathProblem } from './files.ts';
+import { writeChunks } from '../../backends/stream.ts';
 
 export default defineStep({
   name: 'unstash',
@@ -13,6 +14,30 @@ export default defineStep({
   needsNode: true,
   async run(ctx, args) {
     const name = reqStr(args, 'name', 'unstash');
+    const getFiles = ctx.build.services.stashes.getFiles;
+    if (getFiles) {
+      // Streamed: each file goes to the workspace in chunks as it is read (any size, bounded memory).
+      const sources = await getFiles(name);
+      if (!sources) throw new StepFailure(`No such saved stash '${name}'`);
+      const ws = ctx.workspace();
+      const base = ctx.cwd ?? ws.root;
+      for (const f of sources) {
+        const problem = relPathProblem(f.path);
+        if (problem) throw new StepFailure(`unstash '${name}': refusing ${JSON.stringify(f.path).slice(0, 300)}: ${problem}`);
+      }
+      for (const f of sources) {
+        const reader = await f.open();
+        try {
+          await writeChunks(ws, path.join(base, f.path), reader.chunks(), f.mode);
+        } catch (err) {
+          throw new StepFailure(`unstash '${name}': cannot restore ${f.path}: ${err instanceof Error ? err.message : String(err)}`);
+        } finally {
+          await reader.close();
+        }
+      }
+      ctx.log(`Unstashed ${sources.length} file(s) from '${name}'`);
+      return null;
+    }
     const files = await ctx.build.services.stashes.get(name);
     if (!files) throw new StepFailure(`No such saved stash '${name}'`);
     const ws = ctx.workspace();

@@ -1,0 +1,321 @@
+// What an agent process leaves running when it dies, and how the next one stops it.
+//
+// Why: steps run in their own process groups (backends/local), so an agent killed with SIGKILL
+// (OOM killer, `kill -9`, a crash) leaves them running, orphaned: a deploy that keeps going
+// after the controller reported its build as failed. The controller cannot reach them; only
+// the agent's host can. So every spawn is recorded in the agent's work directory, and the
+// next agent process started there stops what the records name before it says hello. The
+// hello carries what it found (`leftovers`), so the controller can end the old session's
+// builds saying what became of their processes.
+//
+// How:
+//   - `ProcessRegistry.begin()` runs *before* the spawn: it writes
+//     `<workdir>/.kiln-procs/<cookie>.json` (synchronously) naming this agent process (pid and
+//     start time), the build and the command, and returns the cookie, which goes into the
+//     step's environment as KILN_NODE_COOKIE (Jenkins' ProcessTreeKiller uses the same idea,
+//     JENKINS_NODE_COOKIE). Right after the spawn, `spawned(pid)` adds the process group id and
+//     the leader's start time (/proc/<pid>/stat). When the group is known to be empty (the
+//     local backend's exec or release), `done()` removes the file.
+//   - `sweepLeftovers()` (agent start) reads every record whose agent process is gone (a record
+//     of a live agent — say the still-running `--stdio` agent of this work directory — is left
+//     alone) and finds its processes in /proc, never by pid alone:
+//       * the group, when its leader is alive with the recorded start time (so a recycled pid
+//         is never signalled), with the descendants that left the group;
+//       * any process whose environment carries the record's cookie (a member whose leader
+//         died, a daemon that called setsid).
+//     They get SIGTERM, then SIGKILL after a grace period, each signal aimed at a pid checked
+//     against its start time. Records whose processes are all gone are removed; the others
+//     stay (the next start tries again) and are reported as still running.
+//
+// Linux only (/proc): elsewhere the registry is still written, and the sweep can only say what
+// may still run.
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { listProcesses, parseProcStat, procInfo, type ProcInfo } from '../util/process-tree.ts';
+import type { BuildRef } from '../backends/types.ts';
+import type { SpawnRecord, SpawnRegistry } from '../backends/local/local.ts';
+
+/** The environment variable that marks every process a step started on an agent. */
+export const COOKIE_ENV = 'KILN_NODE_COOKIE';
+/** Directory under the agent's work directory that holds the records. */
+export const REGISTRY_DIR = '.kiln-procs';
+
+const hasProc = process.platform === 'linux';
+
+interface Entry {
+  v: 1;
+  cookie: string;
+  /** The agent process that spawned it, with its start time (clock ticks after boot). */
+  agentPid: number;
+  agentStart: number;
+  /** "job #n" of the build. */
+  build: string;
+  /** The program run (argv[0]). */
+  command: string;
+  /** Process group id (the leader's pid) and the leader's start time; null until spawned. */
+  pgid: number | null;
+  start: number | null;
+  since: string;
+}
+
+/** What the sweep found of one record, as the hello reports it. */
+export interface Leftover {
+  /** "job #n" of the build that started it. */
+  build: string;
+  command: string;
+  /** Processes of it that were alive when the agent started. */
+  found: number;
+  /** Of those, how many are still alive after SIGTERM and SIGKILL (0 = all stopped). */
+  running: number;
+}
+
+function selfStart(): number {
+  if (!hasProc) return 0;
+  try {
+    return parseProcStat(readFileSync('/proc/self/stat', 'latin1'))?.starttime ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+function startOf(pid: number): number | null {
+  if (!hasProc) return null;
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'latin1'))?.starttime ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Records the agent's spawns under `<workdir>/.kiln-procs/`. */
+export class ProcessRegistry implements SpawnRegistry {
+  readonly dir: string;
+  readonly envName = COOKIE_ENV;
+  readonly #agentPid = process.pid;
+  readonly #agentStart = selfStart();
+
+  constructor(workdir: string) {
+    this.dir = path.join(workdir, REGISTRY_DIR);
+  }
+
+  begin(build: BuildRef, command: string): SpawnRecord {
+    const cookie = randomBytes(16).toString('hex');
+    const file = path.join(this.dir, `${cookie}.json`);
+    const entry: Entry = {
+      v: 1, cookie, agentPid: this.#agentPid, agentStart: this.#agentStart,
+      build: `${build.job} #${build.number}`.slice(0, 1100), command: path.basename(command).slice(0, 256),
+      pgid: null, start: null, since: new Date().toISOString(),
+    };
+    const write = () => writeFileSync(file, JSON.stringify(entry), { mode: 0o600 });
+    try {
+      write();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw registryError(this.dir, e);
+      try {
+        mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+        write();
+      } catch (e2) {
+        throw registryError(this.dir, e2);
+      }
+    }
+    let gone = false;
+    return {
+      cookie,
+      spawned: (pid: number) => {
+        if (gone) return;
+        entry.pgid = pid;
+        entry.start = startOf(pid);
+        try {
+          write();
+        } catch {
+          // The cookie record is there: the sweep still finds the processes by their environment.
+        }
+      },
+      done: () => {
+        if (gone) return;
+        gone = true;
+        rmSync(file, { force: true });
+      },
+    };
+  }
+}
+
+function registryError(dir: string, e: unknown): Error {
+  return new Error(`cannot record the step's process in ${dir} (${(e as Error).message}); the agent needs to write its work directory to stop what a crashed agent left running`);
+}
+
+export interface SweepOptions {
+  /** Time between SIGTERM and SIGKILL. Default 1500 ms. */
+  graceMs?: number;
+  /** How long to wait for the processes to vanish after SIGKILL. Default 3000 ms. */
+  afterKillMs?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Stops what earlier agent processes of `workdir` left running (see the header) and returns
+ * what it found, one item per record that still had processes.
+ */
+export async function sweepLeftovers(workdir: string, o: SweepOptions = {}): Promise<Leftover[]> {
+  const dir = path.join(workdir, REGISTRY_DIR);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const entries: { file: string; e: Entry }[] = [];
+  for (const n of names) {
+    const file = path.join(dir, n);
+    let e: Entry;
+    try {
+      e = JSON.parse(readFileSync(file, 'utf8')) as Entry;
+    } catch {
+      rmSync(file, { force: true }); // half-written by a dying agent: the cookie is its name
+      const cookie = n.slice(0, -'.json'.length);
+      if (!/^[0-9a-f]{32}$/.test(cookie)) continue;
+      e = { v: 1, cookie, agentPid: 0, agentStart: 0, build: 'a build', command: 'a step', pgid: null, start: null, since: '' };
+    }
+    if (typeof e?.cookie !== 'string' || !/^[0-9a-f]{32}$/.test(e.cookie)) {
+      rmSync(file, { force: true });
+      continue;
+    }
+    if (e.agentPid > 0 && e.agentPid !== process.pid) {
+      const owner = await procInfo(e.agentPid);
+      if (owner && owner.state !== 'Z' && (!hasProc || owner.starttime === e.agentStart)) continue; // its agent still runs
+    }
+    if (e.agentPid === process.pid) continue; // this process's own (cannot be a leftover)
+    entries.push({ file, e });
+  }
+  if (entries.length === 0) return [];
+  if (!hasProc) {
+    o.log?.(`${entries.length} step(s) recorded by an earlier agent process may still run; this system has no /proc to find them`);
+    return entries.map(({ e }) => ({ build: e.build, command: e.command, found: 0, running: 0 }));
+  }
+
+  const out: Leftover[] = [];
+  const targets = await findTargets(entries.map((x) => x.e));
+  const found = new Map<string, number>();
+  for (const [cookie, procs] of targets) found.set(cookie, procs.length);
+  const alive = await stop(entries.map((x) => x.e), targets, o.graceMs ?? 1500, o.afterKillMs ?? 3000);
+  for (const { file, e } of entries) {
+    const f = found.get(e.cookie) ?? 0;
+    const running = alive.get(e.cookie) ?? 0;
+    if (running === 0) rmSync(file, { force: true });
+    if (f > 0) out.push({ build: e.build, command: e.command, found: f, running });
+  }
+  for (const l of out) {
+    o.log?.(l.running === 0
+      ? `stopped ${l.found} process(es) of '${l.command}' (${l.build}) that an earlier agent process left running`
+      : `could not stop ${l.running} of ${l.found} process(es) of '${l.command}' (${l.build}) that an earlier agent process left running`);
+  }
+  return out;
+}
+
+/** Processes of each record, by cookie (see the header for how identity is checked). */
+async function findTargets(entries: Entry[]): Promise<Map<string, ProcInfo[]>> {
+  const procs = (await listProcesses()).filter((p) => p.pid !== process.pid && p.state !== 'Z' && p.state !== 'X');
+  const byPid = new Map(procs.map((p) => [p.pid, p]));
+  const children = new Map<number, ProcInfo[]>();
+  for (const p of procs) {
+    const l = children.get(p.ppid);
+    if (l) l.push(p);
+    else children.set(p.ppid, [p]);
+  }
+  const cookies = new Map(entries.map((e) => [e.cookie, e]));
+  const out = new Map<string, ProcInfo[]>();
+  const add = (cookie: string, p: ProcInfo) => {
+    const l = out.get(cookie) ?? [];
+    if (!l.some((x) => x.pid === p.pid)) l.push(p);
+    out.set(cookie, l);
+  };
+  // By group, when the leader is the recorded process.
+  for (const e of entries) {
+    if (e.pgid === null || e.start === null) continue;
+    const leader = byPid.get(e.pgid);
+    if (!leader || leader.starttime !== e.start) continue;
+    const stack = procs.filter((p) => p.pgid === e.pgid);
+    const seen = new Set<number>();
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      if (seen.has(p.pid)) continue;
+      seen.add(p.pid);
+      if (p.starttime < e.start) continue; // older than the step: not of it
+      add(e.cookie, p);
+      stack.push(...(children.get(p.pid) ?? []));
+    }
+  }
+  // By cookie in the environment (readable for the agent's own user's processes).
+  await Promise.all(procs.map(async (p) => {
+    let env: Buffer;
+    try {
+      env = await readFile(`/proc/${p.pid}/environ`);
+    } catch {
+      return;
+    }
+    const key = Buffer.from(`${COOKIE_ENV}=`);
+    for (let at = env.indexOf(key); at >= 0; at = env.indexOf(key, at + 1)) {
+      if (at !== 0 && env[at - 1] !== 0) continue;
+      const end = env.indexOf(0, at);
+      const value = env.subarray(at + key.length, end < 0 ? env.length : end).toString('latin1');
+      if (cookies.has(value)) add(value, p);
+      break;
+    }
+  }));
+  return out;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** SIGTERM, then SIGKILL after `graceMs`, to every target (checked by pid and start time); returns what still lives, by cookie. */
+async function stop(entries: Entry[], targets: Map<string, ProcInfo[]>, graceMs: number, afterKillMs: number): Promise<Map<string, number>> {
+  /** Signals (when `sig` is given) what of the targets still lives; returns how many. */
+  const signal = async (sig: NodeJS.Signals | null): Promise<number> => {
+    let alive = 0;
+    for (const [cookie, list] of targets) {
+      const still: ProcInfo[] = [];
+      for (const p of list) {
+        const now = await procInfo(p.pid);
+        if (!now || now.starttime !== p.starttime || now.state === 'Z' || now.state === 'X') continue;
+        still.push(p);
+        if (sig !== null) {
+          try {
+            process.kill(p.pid, sig);
+          } catch {
+            // gone meanwhile, or not ours to signal (EPERM): counted as alive until it is gone
+          }
+        }
+      }
+      targets.set(cookie, still);
+      alive += still.length;
+    }
+    return alive;
+  };
+  const rescan = async () => {
+    // A process may fork while it handles SIGTERM: look again for the groups' new members.
+    for (const [cookie, list] of await findTargets(entries)) {
+      const known = targets.get(cookie) ?? [];
+      for (const p of list) if (!known.some((k) => k.pid === p.pid && k.starttime === p.starttime)) known.push(p);
+      targets.set(cookie, known);
+    }
+  };
+  if ((await signal('SIGTERM')) > 0) {
+    const termEnd = Date.now() + graceMs;
+    while (Date.now() < termEnd && (await signal(null)) > 0) await sleep(50);
+    await rescan();
+    if ((await signal('SIGKILL')) > 0) {
+      const killEnd = Date.now() + afterKillMs;
+      while (Date.now() < killEnd) {
+        await sleep(50);
+        await rescan();
+        if ((await signal('SIGKILL')) === 0) break;
+      }
+    }
+  }
+  const alive = new Map<string, number>();
+  for (const [cookie, list] of targets) alive.set(cookie, list.length);
+  return alive;
+}
