@@ -61,6 +61,18 @@ export function bufferReader(data: Buffer): FileReader {
   };
 }
 
+/** Every file's bytes in memory, for callers of the whole-file APIs (a stash read back by `get`). */
+export async function readWhole<T extends { open: () => Promise<FileReader> }>(files: T[]): Promise<(Omit<T, 'open'> & { data: Buffer })[]> {
+  const out: (Omit<T, 'open'> & { data: Buffer })[] = [];
+  for (const f of files) {
+    const parts: Buffer[] = [];
+    for await (const c of (await f.open()).chunks()) parts.push(c);
+    const { open: _open, ...rest } = f;
+    out.push({ ...rest, data: Buffer.concat(parts) });
+  }
+  return out;
+}
+
 /** Opens `path` of `ws` for reading in chunks (whole-file fallback for workspaces that cannot stream). */
 export async function openFile(ws: Workspace, path: string): Promise<FileReader> {
   if (ws.openRead) return ws.openRead(path);

@@ -30,10 +30,10 @@ import type { BuildDiscarder, BuildResult } from '../pipeline/model/types.ts';
 import type { BuildState, StageRecord } from '../pipeline/engine/state.ts';
 import type { PreviousBuild } from '../pipeline/engine/globals.ts';
 import { LocalBackend } from '../backends/local/local.ts';
-import { bufferReader } from '../backends/stream.ts';
+import { bufferReader, readWhole } from '../backends/stream.ts';
 import { getStashIn, keepStreamed, putStashIn } from '../controller/files.ts';
 import { StepFailure } from '../pipeline/steps/errors.ts';
-import type { Credential, StashFile, TestReport } from '../pipeline/steps/types.ts';
+import type { Credential, TestReport } from '../pipeline/steps/types.ts';
 import { parseCredentialsFile } from './credentials-file.ts';
 import { formatDuration } from '../pipeline/steps/args.ts';
 import { toolVariable } from '../pipeline/steps/tool.ts';
@@ -284,14 +284,7 @@ export async function main(argv: string[]): Promise<number> {
         put: (name, files) => putStashIn(stashesDir, name, files.map((f) => ({ path: f.path, mode: f.mode, open: async () => bufferReader(f.data) }))),
         get: async (name) => {
           const files = await getStashIn(stashesDir, name);
-          if (!files) return undefined;
-          const out: StashFile[] = [];
-          for (const f of files) {
-            const parts: Buffer[] = [];
-            for await (const c of (await f.open()).chunks()) parts.push(c);
-            out.push({ path: f.path, mode: f.mode, data: Buffer.concat(parts) });
-          }
-          return out;
+          return files ? readWhole(files) : undefined;
         },
         putFiles: (name, files) => putStashIn(stashesDir, name, files),
         getFiles: (name) => getStashIn(stashesDir, name),

@@ -26,7 +26,7 @@ import path from 'node:path';
 import type { SourceFile, StashFile } from '../pipeline/steps/types.ts';
 import { relPathProblem } from '../pipeline/steps/files.ts';
 import type { FileReader } from '../backends/types.ts';
-import { bufferReader, fileReader } from '../backends/stream.ts';
+import { bufferReader, fileReader, readWhole } from '../backends/stream.ts';
 
 export class BuildFiles {
   readonly root: string;
@@ -79,14 +79,7 @@ export class BuildFiles {
 
   async getStash(jobId: string, number: number, name: string): Promise<StashFile[] | undefined> {
     const files = await this.getStashFiles(jobId, number, name);
-    if (!files) return undefined;
-    const out: StashFile[] = [];
-    for (const f of files) {
-      const parts: Buffer[] = [];
-      for await (const c of (await f.open()).chunks()) parts.push(c);
-      out.push({ path: f.path, mode: f.mode, data: Buffer.concat(parts) });
-    }
-    return out;
+    return files ? readWhole(files) : undefined;
   }
 
   /** A stash's files, each opened (and read in chunks) when its turn comes. */
