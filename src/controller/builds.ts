@@ -633,19 +633,29 @@ export class BuildManager {
         }
       }
       const at = await head().catch(() => null);
-      const file = path.resolve(tmp, d.path);
-      if (!file.startsWith(tmp + path.sep)) throw new StepFailure(`the Jenkinsfile path '${d.path}' leaves the repository`);
+      const file = await checkoutFile(tmp, d.path);
+      if (file === 'outside') {
+        throw new StepFailure(`the Jenkinsfile path '${d.path}' leaves the repository`);
+      }
+      if (file === 'symlink-outside') {
+        // The repository is the job owner's, the clone is on the controller: a symlink out of it
+        // would read the controller's own files (its secrets) into the build (Jenkins fixed the same: CVE-2022-25176).
+        throw new StepFailure(`the Jenkinsfile path '${d.path}' is a symbolic link that leaves the repository (in ${d.url}, branch ${d.branch}): Kiln reads a Jenkinsfile only from inside the checkout; make it a regular file, or a link to one in the repository`);
+      }
       let text: string;
       try {
+        if (file === null) throw new Error('absent');
         text = await fsp.readFile(file, 'utf8');
       } catch {
         throw new StepFailure(`${d.path} does not exist in ${d.url} (branch ${d.branch}${commit ? `, commit ${commit}` : ''})`);
       }
-      // Files the pipeline names for its pods (`kubernetes { yamlFile 'x' }`), from the same commit.
+      // Files the pipeline names for its pods (`kubernetes { yamlFile 'x' }`), from the same commit
+      // and, like the Jenkinsfile, only from inside the checkout.
       const files: Record<string, string> = {};
       for (const rel of yamlFilesOf(text)) {
-        const f = path.resolve(tmp, rel);
-        if (!f.startsWith(tmp + path.sep)) continue;
+        const f = await checkoutFile(tmp, rel);
+        if (f === null || f === 'outside') continue;
+        if (f === 'symlink-outside') throw new StepFailure(`yamlFile '${rel}' is a symbolic link that leaves the repository (in ${d.url}): Kiln reads it only from inside the checkout; make it a regular file, or a link to one in the repository`);
         const content = await fsp.readFile(f, 'utf8').catch(() => null);
         if (content !== null) files[rel] = content;
       }
@@ -816,4 +826,26 @@ export function yamlFilesOf(text: string): string[] {
   };
   walk(model, 0);
   return [...out];
+}
+
+/**
+ * A file of a checkout at `dir` named by a path from the job or its Jenkinsfile: its real path
+ * when it is inside the checkout; 'outside' when the path itself leaves it ('..', absolute);
+ * 'symlink-outside' when it (or a directory on the way) is a symbolic link that leads out of
+ * the checkout; null when there is no such file.
+ */
+export async function checkoutFile(dir: string, rel: string): Promise<string | 'outside' | 'symlink-outside' | null> {
+  const file = path.resolve(dir, rel);
+  if (!file.startsWith(dir + path.sep)) return 'outside';
+  let real: string;
+  let root: string;
+  try {
+    [real, root] = await Promise.all([fsp.realpath(file), fsp.realpath(dir)]);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return null;
+    // A dangling link still says where it points: refuse one out of the checkout by its text.
+    const link = await fsp.readlink(file).catch(() => null);
+    return link !== null && !path.resolve(path.dirname(file), link).startsWith(dir + path.sep) ? 'symlink-outside' : null;
+  }
+  return real.startsWith(root + path.sep) ? real : 'symlink-outside';
 }

@@ -1,0 +1,83 @@
+// Holes found reviewing folder permissions, login throttling and webhooks, each against a real
+// controller over HTTP:
+//   - a git job's Jenkinsfile that is a symlink out of the checkout (any developer's repository
+//     can hold one) read the controller's own files (its webhook secret) into the build's console.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { rawApi, testConfig, finishedBuild, consoleText } from '../helpers/controller.ts';
+
+let c: ControllerHandle;
+let home = '';
+const api = rawApi(() => c.url);
+const enc = encodeURIComponent;
+const SECRET = 'review-team-secret-77';
+
+before(async () => {
+  home = path.join(tempDir('auth-review'), 'home');
+  c = await startController(testConfig({ home, port: '0', executors: '2' }));
+  assert.equal((await api('POST', 'api/v1/credentials', { id: 'team-key', type: 'secretText', secret: SECRET, folder: 'team' })).status, 201);
+});
+after(async () => { await c?.close(); });
+
+async function tokenOf(name: string, role: 'developer' | 'viewer' | 'admin'): Promise<Record<string, string>> {
+  const made = await api('POST', 'api/v1/users', { name, role, password: `${name}-password-1` });
+  assert.equal(made.status, 201, made.text);
+  const t = await api('POST', `api/v1/users/${name}/tokens`, { name: 't' });
+  assert.equal(t.status, 201, t.text);
+  return { authorization: `Bearer ${t.json.token as string}` };
+}
+
+async function build(job: string, who?: Record<string, string>): Promise<{ b: { result: string; number: number }; console: string }> {
+  const t = await api('POST', `api/v1/jobs/${enc(job)}/builds`, {}, who);
+  assert.equal(t.status, 201, t.text);
+  const b = await finishedBuild(c.url, job, t.json.number);
+  return { b, console: await consoleText(c.url, job, t.json.number) };
+}
+
+function gitRepo(files: (dir: string) => void): string {
+  const repo = tempDir('review-repo');
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  git('init', '-q', '-b', 'main');
+  files(repo);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'x');
+  return repo;
+}
+
+test("a git job's Jenkinsfile that is a symlink out of the checkout is refused: the controller's files stay out of the console", async () => {
+  const webhookSecret = fs.readFileSync(path.join(home, 'secrets', 'webhook.secret'), 'utf8').trim();
+  const escape = gitRepo((dir) => {
+    // Any repository a developer can push to may hold this; the clone is in the controller's tmp.
+    fs.symlinkSync(path.join(home, 'secrets', 'webhook.secret'), path.join(dir, 'Jenkinsfile'));
+    fs.mkdirSync(path.join(dir, 'ci'));
+    fs.symlinkSync(path.join(home, 'secrets'), path.join(dir, 'ci', 'secrets'));
+  });
+  // (A repository on the controller's disk needs an admin to make the job; a developer's https one would not.)
+  assert.equal((await api('POST', 'api/v1/jobs', { name: 'symlinked', git: { url: `file://${escape}`, branch: 'main' } })).status, 201);
+  const r = await build('symlinked');
+  assert.equal(r.b.result, 'FAILURE', r.console);
+  assert.equal(r.console.includes(webhookSecret), false, `the console shows the webhook secret:\n${r.console}`);
+  assert.match(r.console, /the Jenkinsfile path 'Jenkinsfile' is a symbolic link that leaves the repository/);
+  // Through a symlinked directory too.
+  assert.equal((await api('PUT', 'api/v1/jobs/symlinked', { git: { url: `file://${escape}`, branch: 'main', path: 'ci/secrets/webhook.secret' } })).status, 200);
+  const r2 = await build('symlinked');
+  assert.equal(r2.b.result, 'FAILURE');
+  assert.equal(r2.console.includes(webhookSecret), false, `the console shows the webhook secret:\n${r2.console}`);
+  assert.match(r2.console, /the Jenkinsfile path 'ci\/secrets\/webhook\.secret' is a symbolic link that leaves the repository/);
+
+  // A symlink that stays inside the repository is fine.
+  const inside = gitRepo((dir) => {
+    fs.mkdirSync(path.join(dir, 'ci'));
+    fs.writeFileSync(path.join(dir, 'ci', 'Jenkinsfile'), "pipeline { agent any; stages { stage('S') { steps { echo 'linked inside' } } } }");
+    fs.symlinkSync('ci/Jenkinsfile', path.join(dir, 'Jenkinsfile'));
+  });
+  assert.equal((await api('POST', 'api/v1/jobs', { name: 'linked-inside', git: { url: `file://${inside}`, branch: 'main' } })).status, 201);
+  const ok = await build('linked-inside');
+  assert.equal(ok.b.result, 'SUCCESS', ok.console);
+  assert.match(ok.console, /^linked inside$/m);
+});
