@@ -1,7 +1,9 @@
 // Holes found reviewing folder permissions, login throttling and webhooks, each against a real
 // controller over HTTP:
 //   - a git job's Jenkinsfile that is a symlink out of the checkout (any developer's repository
-//     can hold one) read the controller's own files (its webhook secret) into the build's console.
+//     can hold one) read the controller's own files (its webhook secret) into the build's console;
+//   - a user deleted and made again with the same name inherited the old one's jobs: their
+//     builds bound folder credentials and started folder jobs with the new user's rights.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -80,4 +82,31 @@ test("a git job's Jenkinsfile that is a symlink out of the checkout is refused: 
   const ok = await build('linked-inside');
   assert.equal(ok.b.result, 'SUCCESS', ok.console);
   assert.match(ok.console, /^linked inside$/m);
+});
+
+test('a user deleted and made again with the same name does not inherit the old one\'s jobs: their builds bind no folder credential and start no folder job as the new user', async () => {
+  const usesKey = `pipeline { agent any; stages { stage('A') { steps { withCredentials([string(credentialsId: 'team-key', variable: 'S')]) { sh 'echo "got $S"' } } } } }`;
+  const dave = await tokenOf('dave', 'developer');
+  assert.equal((await api('POST', 'api/v1/jobs', { name: 'team/daves', script: usesKey }, dave)).status, 201);
+  assert.equal((await api('POST', 'api/v1/jobs', { name: 'daves-trigger', script: "pipeline { agent any; stages { stage('S') { steps { build job: 'team/target' } } } }" }, dave)).status, 201);
+  assert.equal((await api('POST', 'api/v1/jobs', { name: 'team/target', script: "pipeline { agent any; stages { stage('S') { steps { echo 'target ran' } } } }" })).status, 201);
+  assert.equal((await api('DELETE', 'api/v1/users/dave')).status, 204);
+
+  // A new dave, granted team's rights later, for his own work.
+  const dave2 = await tokenOf('dave', 'developer');
+  const all = ['job.create', 'job.configure', 'job.build', 'job.delete', 'credentials.use'];
+  assert.equal((await api('PUT', 'api/v1/folders/team', { grants: [{ grantee: 'user:dave', rights: all }] })).status, 200);
+
+  const bound = await build('team/daves', dave2);
+  assert.equal(bound.b.result, 'FAILURE', bound.console);
+  assert.match(bound.console, /credential 'team-key' of folder 'team' may not be bound by job 'team\/daves': folder 'team' has permissions set, and 'dave', who last set the job's definition, was deleted since \(the user 'dave' now is another one\)/);
+  const started = await build('daves-trigger', dave2);
+  assert.equal(started.b.result, 'FAILURE', started.console);
+  assert.match(started.console, /job 'daves-trigger' may not start 'team\/target': folder 'team' has permissions set, and 'dave' \(deleted since; the user 'dave' now is another one\), who last set 'daves-trigger''s definition, does not hold job\.build there/);
+
+  // Saving the definition makes the new dave its configurer.
+  assert.equal((await api('PUT', 'api/v1/jobs/team%2Fdaves', { script: usesKey }, dave2)).status, 200);
+  const now = await build('team/daves', dave2);
+  assert.equal(now.b.result, 'SUCCESS', now.console);
+  assert.equal((await api('DELETE', 'api/v1/folders/team')).status, 204);
 });
