@@ -50,6 +50,7 @@ import type { BuildFiles } from './files.ts';
 import { LogWriteError, ioErrorText, type LogStore } from './logstore.ts';
 import { writeProbe, type Health } from './health.ts';
 import { scrubSecrets, secretsOf, type CredentialService } from './credentials.ts';
+import type { ScriptChooser } from './auth/folders.ts';
 
 const run = promisify(execFile);
 
@@ -77,8 +78,8 @@ export interface LiveBuild {
   done: Promise<void>;
   /** Milestones this build has passed. */
   milestones: Set<number>;
-  /** A replay of a changed script: who replayed it (their folder rights bind credentials too). */
-  replayedBy: string | null;
+  /** Who chose its script (a replay of a changed one, a commit a user named in a webhook): their folder rights bind credentials too. */
+  replayedBy: ScriptChooser | null;
   /** An abort asked for after it started and before its PipelineRun exists (what to say, the result). */
   abortRequested: { message: string; result: 'ABORTED' | 'NOT_BUILT' } | null;
   /** Why its console could not be written ("no space left on device writing the console of app #3"): the build fails with it. */
@@ -112,8 +113,8 @@ export interface TriggerOptions {
   scm?: BuildScm | null;
   /** Replay: run this Jenkinsfile text instead of the job's. */
   script?: string;
-  /** Replay of a changed script: the user who replayed it (auth/folders.ts: the build's identity). */
-  replayedBy?: string;
+  /** Who chose the script, when not the job's own (auth/folders.ts: the build acts with their rights too). */
+  replayedBy?: ScriptChooser;
 }
 
 export class TriggerError extends Error {
@@ -143,11 +144,11 @@ export class BuildManager {
   readonly #milestones = new Map<string, Map<number, number>>();
 
   /** Whether a build of `upstream` may start `downstream` (`build job:`): null, or why not (auth/folders.ts). */
-  readonly #mayTrigger: (upstream: Job, downstream: string, replayedBy: string | null) => Promise<string | null>;
+  readonly #mayTrigger: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
 
   constructor(o: {
     store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService; health?: Health;
-    mayTrigger?: (upstream: Job, downstream: string, replayedBy: string | null) => Promise<string | null>;
+    mayTrigger?: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
   }) {
     this.#mayTrigger = o.mayTrigger ?? (async () => null);
     this.#store = o.store;

@@ -110,3 +110,43 @@ test('a user deleted and made again with the same name does not inherit the old 
   assert.equal(now.b.result, 'SUCCESS', now.console);
   assert.equal((await api('DELETE', 'api/v1/folders/team')).status, 204);
 });
+
+test("a commit named by a user's webhook push runs a script that user chose: it binds a folder credential only if that user holds credentials.use there too", async () => {
+  assert.equal((await api('POST', 'api/v1/credentials', { id: 'hook-key', type: 'secretText', secret: 'hook-secret-value-5', folder: 'hooks' })).status, 201);
+  const erin = await tokenOf('erin', 'developer');
+  const fred = await tokenOf('fred', 'developer');
+  assert.equal((await api('PUT', 'api/v1/folders/hooks', { grants: [
+    { grantee: 'user:erin', rights: ['job.build', 'credentials.use'] },
+    { grantee: 'user:fred', rights: ['job.build'] },
+  ] })).status, 200);
+  // main's Jenkinsfile is harmless; another commit of the repository (a branch, or on GitHub a
+  // fork's pull request) binds the folder's credential.
+  const binds = `pipeline { agent any; stages { stage('A') { steps { withCredentials([string(credentialsId: 'hook-key', variable: 'S')]) { sh 'echo "picked $S"' } } } } }`;
+  let picked = '';
+  const repo = gitRepo((dir) => fs.writeFileSync(path.join(dir, 'Jenkinsfile'), "pipeline { agent any; stages { stage('S') { steps { echo 'main' } } } }"));
+  {
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).toString().trim();
+    git('checkout', '-q', '-b', 'other');
+    fs.writeFileSync(path.join(repo, 'Jenkinsfile'), binds);
+    git('commit', '-q', '-am', 'binds');
+    picked = git('rev-parse', 'HEAD');
+    git('checkout', '-q', 'main');
+  }
+  assert.equal((await api('POST', 'api/v1/jobs', { name: 'hooks/app', git: { url: `file://${repo}`, branch: 'main' } })).status, 201);
+  const push = { repository: `file://${repo}`, branch: 'main', commit: picked };
+
+  const byFred = await api('POST', 'api/v1/webhooks/generic', push, fred);
+  assert.equal(byFred.status, 200, byFred.text);
+  const n = byFred.json.triggered[0].number as number;
+  const fb = await finishedBuild(c.url, 'hooks/app', n);
+  const fc = await consoleText(c.url, 'hooks/app', n);
+  assert.equal(fb.result, 'FAILURE', fc);
+  assert.match(fc, /credential 'hook-key' of folder 'hooks' may not be bound by job 'hooks\/app': this build runs a script 'fred' chose \(a commit named in a webhook push\), and 'fred' does not hold credentials\.use on folder 'hooks'/);
+
+  const byErin = await api('POST', 'api/v1/webhooks/generic', push, erin);
+  const m = byErin.json.triggered[0].number as number;
+  const eb = await finishedBuild(c.url, 'hooks/app', m);
+  assert.equal(eb.result, 'SUCCESS', await consoleText(c.url, 'hooks/app', m));
+  // A signed push is the repository's own word: the job's configurer binds, as before.
+  assert.equal((await api('DELETE', 'api/v1/folders/hooks')).status, 204);
+});

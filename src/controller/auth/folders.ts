@@ -18,7 +18,8 @@
 // last set its definition (created it, changed its Jenkinsfile or repository, or moved it into
 // its folder: the "configurer", recorded in the store); changing only its description or
 // disabled flag leaves it. A replay with a changed script needs both the configurer's and the
-// replayer's right. So binding a credential of a guarded folder needs `credentials.use` there,
+// replayer's right, and so does a commit a user names in an unsigned webhook push (the commit
+// is a script that user chose: any commit the repository holds, a fork's pull request too). So binding a credential of a guarded folder needs `credentials.use` there,
 // held by the configurer now, not when the job was saved: a job that is in the folder without
 // the right (made before the grants, or its configurer lost the right) cannot bind it, and the
 // error says who must save the job. A configurer is a person, not a name: a user deleted and
@@ -31,6 +32,13 @@ import { AuthError } from './service.ts';
 
 /** Who asks: a user (or the configured admin token, role admin). */
 export interface Who { name: string; role: Role }
+
+/**
+ * Who chose the script a build runs, when it is not the job's own: a replay with a changed
+ * script, or a commit named in a webhook push by a user (not signed). The build then binds
+ * folder credentials and starts folder jobs only with that user's rights too.
+ */
+export interface ScriptChooser { user: string; via: 'replay' | 'webhook' }
 
 /** The folder a job is in: its name up to the last '/'; '' for a top-level job. */
 export function folderOf(jobName: string): string {
@@ -123,7 +131,7 @@ export class FolderAccess {
    * Whether a build of `job` may bind a credential of `folder`: null when it may, else why not
    * (a message naming who must do what). Folders without grants bind as they always did.
    */
-  async bindProblem(credentialId: string, folder: string, job: { id: string; name: string; replayedBy?: string | null }): Promise<string | null> {
+  async bindProblem(credentialId: string, folder: string, job: { id: string; name: string; replayedBy?: ScriptChooser | null }): Promise<string | null> {
     const grants = await this.grantsOver(folder);
     if (grants.length === 0) return null;
     const { who, recorded, replaced } = await this.configurerOf(job.id);
@@ -138,17 +146,20 @@ export class FolderAccess {
     if (!(await this.rights(who, folder)).rights.includes('credentials.use')) {
       return `${base}: folder '${folder}' has permissions set, and '${who.name}', who last set the job's definition, does not hold credentials.use there; ${save}`;
     }
-    if (job.replayedBy) {
-      const replayer = (await this.#identity(job.replayedBy)).who;
-      if (!replayer || !(await this.rights(replayer, folder)).rights.includes('credentials.use')) {
-        return `${base}: this build replays a changed script, and '${job.replayedBy}', who replayed it, does not hold credentials.use on folder '${folder}'`;
+    const by = job.replayedBy;
+    if (by) {
+      const chooser = (await this.#identity(by.user)).who;
+      if (!chooser || !(await this.rights(chooser, folder)).rights.includes('credentials.use')) {
+        return by.via === 'replay'
+          ? `${base}: this build replays a changed script, and '${by.user}', who replayed it, does not hold credentials.use on folder '${folder}'`
+          : `${base}: this build runs a script '${by.user}' chose (a commit named in a webhook push), and '${by.user}' does not hold credentials.use on folder '${folder}'; a push signed with the webhook secret, or sent by someone who holds credentials.use there, may name the commit`;
       }
     }
     return null;
   }
 
   /** Whether the builds of `upstream` may start `downstream` (the `build job:` step): null, or why not. */
-  async triggerProblem(upstream: { id: string; name: string }, downstream: string, replayedBy: string | null = null): Promise<string | null> {
+  async triggerProblem(upstream: { id: string; name: string }, downstream: string, replayedBy: ScriptChooser | null = null): Promise<string | null> {
     const folder = folderOf(downstream);
     if ((await this.grantsOver(folder)).length === 0) return null;
     const base = `job '${upstream.name}' may not start '${downstream}': folder '${folder}' has permissions set, and`;
@@ -159,8 +170,10 @@ export class FolderAccess {
       return `${base} ${whom}, who last set '${upstream.name}''s definition, does not hold job.build there`;
     }
     if (replayedBy) {
-      const replayer = (await this.#identity(replayedBy)).who;
-      if (!replayer || !(await this.rights(replayer, folder)).rights.includes('job.build')) return `${base} '${replayedBy}', who replayed this build with a changed script, does not hold job.build there`;
+      const chooser = (await this.#identity(replayedBy.user)).who;
+      if (!chooser || !(await this.rights(chooser, folder)).rights.includes('job.build')) {
+        return `${base} '${replayedBy.user}', who ${replayedBy.via === 'replay' ? 'replayed this build with a changed script' : "named this build's commit in a webhook push"}, does not hold job.build there`;
+      }
     }
     return null;
   }
