@@ -50,6 +50,7 @@ import type { BuildFiles } from './files.ts';
 import { LogWriteError, ioErrorText, type LogStore } from './logstore.ts';
 import { writeProbe, type Health } from './health.ts';
 import { scrubSecrets, secretsOf, type CredentialService } from './credentials.ts';
+import type { ScriptChooser } from './auth/folders.ts';
 
 const run = promisify(execFile);
 
@@ -77,8 +78,8 @@ export interface LiveBuild {
   done: Promise<void>;
   /** Milestones this build has passed. */
   milestones: Set<number>;
-  /** A replay of a changed script: who replayed it (their folder rights bind credentials too). */
-  replayedBy: string | null;
+  /** Who chose its script (a replay of a changed one, a commit a user named in a webhook): their folder rights bind credentials too. */
+  replayedBy: ScriptChooser | null;
   /** An abort asked for after it started and before its PipelineRun exists (what to say, the result). */
   abortRequested: { message: string; result: 'ABORTED' | 'NOT_BUILT' } | null;
   /** Why its console could not be written ("no space left on device writing the console of app #3"): the build fails with it. */
@@ -112,8 +113,8 @@ export interface TriggerOptions {
   scm?: BuildScm | null;
   /** Replay: run this Jenkinsfile text instead of the job's. */
   script?: string;
-  /** Replay of a changed script: the user who replayed it (auth/folders.ts: the build's identity). */
-  replayedBy?: string;
+  /** Who chose the script, when not the job's own (auth/folders.ts: the build acts with their rights too). */
+  replayedBy?: ScriptChooser;
 }
 
 export class TriggerError extends Error {
@@ -143,11 +144,11 @@ export class BuildManager {
   readonly #milestones = new Map<string, Map<number, number>>();
 
   /** Whether a build of `upstream` may start `downstream` (`build job:`): null, or why not (auth/folders.ts). */
-  readonly #mayTrigger: (upstream: Job, downstream: string, replayedBy: string | null) => Promise<string | null>;
+  readonly #mayTrigger: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
 
   constructor(o: {
     store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService; health?: Health;
-    mayTrigger?: (upstream: Job, downstream: string, replayedBy: string | null) => Promise<string | null>;
+    mayTrigger?: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
   }) {
     this.#mayTrigger = o.mayTrigger ?? (async () => null);
     this.#store = o.store;
@@ -633,19 +634,29 @@ export class BuildManager {
         }
       }
       const at = await head().catch(() => null);
-      const file = path.resolve(tmp, d.path);
-      if (!file.startsWith(tmp + path.sep)) throw new StepFailure(`the Jenkinsfile path '${d.path}' leaves the repository`);
+      const file = await checkoutFile(tmp, d.path);
+      if (file === 'outside') {
+        throw new StepFailure(`the Jenkinsfile path '${d.path}' leaves the repository`);
+      }
+      if (file === 'symlink-outside') {
+        // The repository is the job owner's, the clone is on the controller: a symlink out of it
+        // would read the controller's own files (its secrets) into the build (Jenkins fixed the same: CVE-2022-25176).
+        throw new StepFailure(`the Jenkinsfile path '${d.path}' is a symbolic link that leaves the repository (in ${d.url}, branch ${d.branch}): Kiln reads a Jenkinsfile only from inside the checkout; make it a regular file, or a link to one in the repository`);
+      }
       let text: string;
       try {
+        if (file === null) throw new Error('absent');
         text = await fsp.readFile(file, 'utf8');
       } catch {
         throw new StepFailure(`${d.path} does not exist in ${d.url} (branch ${d.branch}${commit ? `, commit ${commit}` : ''})`);
       }
-      // Files the pipeline names for its pods (`kubernetes { yamlFile 'x' }`), from the same commit.
+      // Files the pipeline names for its pods (`kubernetes { yamlFile 'x' }`), from the same commit
+      // and, like the Jenkinsfile, only from inside the checkout.
       const files: Record<string, string> = {};
       for (const rel of yamlFilesOf(text)) {
-        const f = path.resolve(tmp, rel);
-        if (!f.startsWith(tmp + path.sep)) continue;
+        const f = await checkoutFile(tmp, rel);
+        if (f === null || f === 'outside') continue;
+        if (f === 'symlink-outside') throw new StepFailure(`yamlFile '${rel}' is a symbolic link that leaves the repository (in ${d.url}): Kiln reads it only from inside the checkout; make it a regular file, or a link to one in the repository`);
         const content = await fsp.readFile(f, 'utf8').catch(() => null);
         if (content !== null) files[rel] = content;
       }
@@ -816,4 +827,26 @@ export function yamlFilesOf(text: string): string[] {
   };
   walk(model, 0);
   return [...out];
+}
+
+/**
+ * A file of a checkout at `dir` named by a path from the job or its Jenkinsfile: its real path
+ * when it is inside the checkout; 'outside' when the path itself leaves it ('..', absolute);
+ * 'symlink-outside' when it (or a directory on the way) is a symbolic link that leads out of
+ * the checkout; null when there is no such file.
+ */
+export async function checkoutFile(dir: string, rel: string): Promise<string | 'outside' | 'symlink-outside' | null> {
+  const file = path.resolve(dir, rel);
+  if (!file.startsWith(dir + path.sep)) return 'outside';
+  let real: string;
+  let root: string;
+  try {
+    [real, root] = await Promise.all([fsp.realpath(file), fsp.realpath(dir)]);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return null;
+    // A dangling link still says where it points: refuse one out of the checkout by its text.
+    const link = await fsp.readlink(file).catch(() => null);
+    return link !== null && !path.resolve(path.dirname(file), link).startsWith(dir + path.sep) ? 'symlink-outside' : null;
+  }
+  return real.startsWith(root + path.sep) ? real : 'symlink-outside';
 }

@@ -33,6 +33,7 @@ import path from 'node:path';
 import type { Credential } from '../pipeline/steps/types.ts';
 import { CREDENTIAL_ID, checkCredentialFolder, checkCredentialId, checkCredentialType } from '../store/credentials.ts';
 import { StoreError, type CredentialRecord, type CredentialType, type CredentialUse, type Store } from '../store/types.ts';
+import type { ScriptChooser } from './auth/folders.ts';
 
 // ---------------------------------------------------------------------------------------------
 // the key
@@ -580,8 +581,8 @@ export class CredentialService {
 /** Where the service reports a credential's use by a build (the audit log). */
 export type CredentialAudit = (e: { actor: string; action: string; target: string; detail: string }) => void;
 
-/** The job a build binds a credential for; `replayedBy`: the user whose changed script this build runs. */
-export interface BindingJob { id: string; name: string; replayedBy?: string | null }
+/** The job a build binds a credential for; `replayedBy`: the user who chose the script this build runs (a replay, a webhook's commit). */
+export interface BindingJob { id: string; name: string; replayedBy?: ScriptChooser | null }
 
 /** Whether a build of `job` may bind credential `id` of `folder`: null, or why not (auth/folders.ts). */
 export type BindCheck = (id: string, folder: string, job: BindingJob) => Promise<string | null>;

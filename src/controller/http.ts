@@ -384,7 +384,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     const script = body.script ?? (job.definition.kind === 'inline' ? job.definition.script : undefined);
     const changed = body.script !== undefined && !(job.definition.kind === 'inline' && job.definition.script === body.script);
     const build = await ctx.builds.trigger(job.name, {
-      params: b.params, scm: b.scm, ...(script !== undefined ? { script } : {}), ...(changed ? { replayedBy: principal(req).name } : {}),
+      params: b.params, scm: b.scm, ...(script !== undefined ? { script } : {}), ...(changed ? { replayedBy: { user: principal(req).name, via: 'replay' as const } } : {}),
       causes: [{ type: 'replay', description: `Replayed #${b.number}`, upstreamJob: b.job, upstreamBuild: b.number }],
     });
     return reply.code(201).send(buildJson(ctx, build));

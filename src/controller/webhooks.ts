@@ -31,7 +31,10 @@
 //   user        no signature, but the request is authenticated as a user (API token, or a
 //               session with its CSRF token) who may build that job (the role that
 //               POST /api/v1/jobs/:job/builds needs, and job.build in the job's folder where
-//               it has grants: auth/folders.ts): the same, the user named in the cause.
+//               it has grants: auth/folders.ts): the same, the user named in the cause. A
+//               commit it names is a script that user chose (any commit the repository holds,
+//               a fork's pull request too), so the build binds folder credentials only if that
+//               user holds credentials.use there too, as a replay with a changed script.
 //   anyone else (unsigned and anonymous, or a user who may not build the job): Kiln only looks
 //               at the branch, as pollSCM does (`git ls-remote` of the job's own repository
 //               and branch, TriggerScheduler.pollNow): a build of the branch's real tip with
@@ -464,10 +467,15 @@ export async function startMatching(ctx: WebhookContext, push: Push, sender: Sen
     }
     try {
       const cause: BuildCause = sender.kind === 'user' ? { ...push.cause, description: `${push.cause.description} (sent by ${sender.caller.name})`, userId: sender.caller.userId } : push.cause;
+      // A commit a user names is a script that user chose (any commit the repository holds, a
+      // fork's pull request too): the build binds folder credentials with their rights as well
+      // (auth/folders.ts), as a replay with a changed script does. A signed push is the repository's word.
+      const chooser = sender.kind === 'user' && push.commit !== null ? { user: sender.caller.userId ?? 'admin-token', via: 'webhook' as const } : null;
       const b: Build = await ctx.builds.trigger(job.name, {
         params: push.params,
         causes: [cause],
         scm: { url: job.definition.url, branch: push.branch, commit: push.commit },
+        ...(chooser ? { replayedBy: chooser } : {}),
       });
       answer.triggered.push({ job: job.name, number: b.number });
       ctx.log?.(`webhooks: ${job.name} #${b.number}: ${cause.description} (${push.branch}${push.commit ? ` at ${push.commit}` : ''})`);

@@ -18,10 +18,12 @@
 // last set its definition (created it, changed its Jenkinsfile or repository, or moved it into
 // its folder: the "configurer", recorded in the store); changing only its description or
 // disabled flag leaves it. A replay with a changed script needs both the configurer's and the
-// replayer's right. So binding a credential of a guarded folder needs `credentials.use` there,
+// replayer's right, and so does a commit a user names in an unsigned webhook push (the commit
+// is a script that user chose: any commit the repository holds, a fork's pull request too). So binding a credential of a guarded folder needs `credentials.use` there,
 // held by the configurer now, not when the job was saved: a job that is in the folder without
 // the right (made before the grants, or its configurer lost the right) cannot bind it, and the
-// error says who must save the job. Who starts a build needs `job.build` (the route checks
+// error says who must save the job. A configurer is a person, not a name: a user deleted and
+// made again with the same name is another one (made after the record) and inherits nothing. Who starts a build needs `job.build` (the route checks
 // it); a build started by another job's `build job:` step needs the upstream job's configurer
 // to hold `job.build` on the downstream job's folder. Reading (jobs, builds, logs) is not
 // limited by folder.
@@ -30,6 +32,13 @@ import { AuthError } from './service.ts';
 
 /** Who asks: a user (or the configured admin token, role admin). */
 export interface Who { name: string; role: Role }
+
+/**
+ * Who chose the script a build runs, when it is not the job's own: a replay with a changed
+ * script, or a commit named in a webhook push by a user (not signed). The build then binds
+ * folder credentials and starts folder jobs only with that user's rights too.
+ */
+export interface ScriptChooser { user: string; via: 'replay' | 'webhook' }
 
 /** The folder a job is in: its name up to the last '/'; '' for a top-level job. */
 export function folderOf(jobName: string): string {
@@ -99,56 +108,72 @@ export class FolderAccess {
         : `${doing} needs the ${missing.join(' and ')} right in folder '${folder}', which has permissions set (on ${r.guardedBy.map((f) => `'${f}'`).join(', ')}); ${who.name} ${has}. Ask an admin to grant it (PUT /api/v1/folders/${encodeURIComponent(r.guardedBy[0] ?? folder)})`);
   }
 
-  /** The identity a job's builds act with: its configurer as a user now (null: none, or gone). */
-  async configurerOf(jobId: string): Promise<{ who: Who | null; recorded: string | null }> {
+  /**
+   * The identity a job's builds act with: its configurer as a user now (null: none, or gone).
+   * `replaced`: a user of that name exists, but was made after the record, so is another person
+   * (the configurer was deleted since; names are reused, rights are not inherited).
+   */
+  async configurerOf(jobId: string): Promise<{ who: Who | null; recorded: string | null; replaced: boolean }> {
     const c = await this.#store.folders.configurer(jobId);
-    if (!c) return { who: null, recorded: null };
-    return { who: await this.#identity(c.user), recorded: c.user };
+    if (!c) return { who: null, recorded: null, replaced: false };
+    return { ...(await this.#identity(c.user, c.at)), recorded: c.user };
   }
 
-  async #identity(name: string): Promise<Who | null> {
-    if (name === 'admin-token') return this.#adminToken ? { name, role: 'admin' } : null;
+  /** The active user `name` who existed at `asOf` (ms); null otherwise (`replaced`: the name now is a later user's). */
+  async #identity(name: string, asOf: number | null = null): Promise<{ who: Who | null; replaced: boolean }> {
+    if (name === 'admin-token') return { who: this.#adminToken ? { name, role: 'admin' } : null, replaced: false };
     const u = await this.#store.users.get(name);
-    return u && !u.disabled ? { name: u.name, role: u.role } : null;
+    if (u && asOf !== null && u.createdAt > asOf) return { who: null, replaced: true };
+    return { who: u && !u.disabled ? { name: u.name, role: u.role } : null, replaced: false };
   }
 
   /**
    * Whether a build of `job` may bind a credential of `folder`: null when it may, else why not
    * (a message naming who must do what). Folders without grants bind as they always did.
    */
-  async bindProblem(credentialId: string, folder: string, job: { id: string; name: string; replayedBy?: string | null }): Promise<string | null> {
+  async bindProblem(credentialId: string, folder: string, job: { id: string; name: string; replayedBy?: ScriptChooser | null }): Promise<string | null> {
     const grants = await this.grantsOver(folder);
     if (grants.length === 0) return null;
-    const { who, recorded } = await this.configurerOf(job.id);
+    const { who, recorded, replaced } = await this.configurerOf(job.id);
     const base = `credential '${credentialId}' of folder '${folder}' may not be bound by job '${job.name}'`;
     const save = `someone who holds credentials.use on '${folder}' must save the job's definition (PUT /api/v1/jobs/${encodeURIComponent(job.name)} with its script or git), or an admin must grant it (PUT /api/v1/folders/${encodeURIComponent(folder)})`;
     if (!who) {
-      return `${base}: folder '${folder}' has permissions set, and ${recorded === null ? 'nobody is recorded as having set the job\'s definition (it predates folder permissions)' : `'${recorded}', who last set the job's definition, is no longer an active user`}; ${save}`;
+      const why = recorded === null ? 'nobody is recorded as having set the job\'s definition (it predates folder permissions)'
+        : replaced ? `'${recorded}', who last set the job's definition, was deleted since (the user '${recorded}' now is another one)`
+          : `'${recorded}', who last set the job's definition, is no longer an active user`;
+      return `${base}: folder '${folder}' has permissions set, and ${why}; ${save}`;
     }
     if (!(await this.rights(who, folder)).rights.includes('credentials.use')) {
       return `${base}: folder '${folder}' has permissions set, and '${who.name}', who last set the job's definition, does not hold credentials.use there; ${save}`;
     }
-    if (job.replayedBy) {
-      const replayer = await this.#identity(job.replayedBy);
-      if (!replayer || !(await this.rights(replayer, folder)).rights.includes('credentials.use')) {
-        return `${base}: this build replays a changed script, and '${job.replayedBy}', who replayed it, does not hold credentials.use on folder '${folder}'`;
+    const by = job.replayedBy;
+    if (by) {
+      const chooser = (await this.#identity(by.user)).who;
+      if (!chooser || !(await this.rights(chooser, folder)).rights.includes('credentials.use')) {
+        return by.via === 'replay'
+          ? `${base}: this build replays a changed script, and '${by.user}', who replayed it, does not hold credentials.use on folder '${folder}'`
+          : `${base}: this build runs a script '${by.user}' chose (a commit named in a webhook push), and '${by.user}' does not hold credentials.use on folder '${folder}'; a push signed with the webhook secret, or sent by someone who holds credentials.use there, may name the commit`;
       }
     }
     return null;
   }
 
   /** Whether the builds of `upstream` may start `downstream` (the `build job:` step): null, or why not. */
-  async triggerProblem(upstream: { id: string; name: string }, downstream: string, replayedBy: string | null = null): Promise<string | null> {
+  async triggerProblem(upstream: { id: string; name: string }, downstream: string, replayedBy: ScriptChooser | null = null): Promise<string | null> {
     const folder = folderOf(downstream);
     if ((await this.grantsOver(folder)).length === 0) return null;
     const base = `job '${upstream.name}' may not start '${downstream}': folder '${folder}' has permissions set, and`;
-    const { who, recorded } = await this.configurerOf(upstream.id);
+    const { who, recorded, replaced } = await this.configurerOf(upstream.id);
     if (!who || !(await this.rights(who, folder)).rights.includes('job.build')) {
-      return `${base} ${who ? `'${who.name}'` : recorded ? `'${recorded}' (no longer an active user)` : 'nobody recorded'}, who last set '${upstream.name}''s definition, does not hold job.build there`;
+      const whom = who ? `'${who.name}'` : recorded === null ? 'nobody recorded'
+        : replaced ? `'${recorded}' (deleted since; the user '${recorded}' now is another one)` : `'${recorded}' (no longer an active user)`;
+      return `${base} ${whom}, who last set '${upstream.name}''s definition, does not hold job.build there`;
     }
     if (replayedBy) {
-      const replayer = await this.#identity(replayedBy);
-      if (!replayer || !(await this.rights(replayer, folder)).rights.includes('job.build')) return `${base} '${replayedBy}', who replayed this build with a changed script, does not hold job.build there`;
+      const chooser = (await this.#identity(replayedBy.user)).who;
+      if (!chooser || !(await this.rights(chooser, folder)).rights.includes('job.build')) {
+        return `${base} '${replayedBy.user}', who ${replayedBy.via === 'replay' ? 'replayed this build with a changed script' : "named this build's commit in a webhook push"}, does not hold job.build there`;
+      }
     }
     return null;
   }
