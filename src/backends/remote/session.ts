@@ -139,7 +139,7 @@ export class AgentSession {
       const running = this.runningExecs;
       this.end(new AgentUnavailableError(this.name,
         `agent '${this.name}' disconnected and did not come back within ${formatSeconds(this.graceMs)}` +
-        (running > 0 ? `; the processes it was running may still be running on ${this.hello.hostname} (the agent stops them when it starts again)` : '')));
+        (running > 0 ? `; the processes it was running may still be running on ${printable(this.hello.hostname)} (the agent stops them when it starts again)` : '')));
     }, this.graceMs);
   }
 
@@ -479,6 +479,11 @@ function formatBytes(n: number): string {
   if (n >= 1024 ** 3 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3} GiB`;
   if (n >= 1024 ** 2 && n % 1024 ** 2 === 0) return `${n / 1024 ** 2} MiB`;
   return `${n} bytes`;
+}
+
+/** An agent's free text (hello, leftovers) with control characters (newlines, escapes) shown as '?': it goes into logs and consoles. */
+export function printable(t: string): string {
+  return t.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
 }
 
 export function formatSeconds(ms: number): string {
