@@ -23,6 +23,11 @@ import type { ExecResult, ExecSpec, FileReader, OutputStream } from '../types.ts
 
 /** Bytes of a streamed read the agent may send before the controller has taken them. */
 export const READ_WINDOW_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes a streamed write may have sent and not yet seen acknowledged, whatever credit the agent
+ * grants: the controller keeps them for a resend, so this (not the agent's credit) bounds its memory.
+ */
+export const WRITE_UNACKED_BYTES = 8 * 1024 * 1024;
 
 /** A call could not complete because its agent is gone (or never was there). */
 export class AgentUnavailableError extends Error {
@@ -305,6 +310,9 @@ export class AgentSession {
             for (let off = 0; off < c.length; off += CHUNK_BYTES) {
               while (credit <= 0 && failure === null && !done) await new Promise<void>((r) => { wake = r; });
               if (failure) throw failure;
+              await this.link.whenPendingAtMost(WRITE_UNACKED_BYTES);
+              if (failure) throw failure;
+              if (this.#ended) throw this.#ended;
               const part = c.subarray(off, off + CHUNK_BYTES);
               this.link.send({ type: 'chunk', id, last: false }, part);
               credit -= part.length;
