@@ -240,6 +240,7 @@ export class AgentSession {
       const close = async () => {
         if (closed) return;
         closed = true;
+        poke(); // a consumer waiting for chunks learns the read was stopped
         if (!ended && failure === null && this.#pending.has(id)) {
           const p = this.#pending.get(id)!;
           p.cancelled = true;
@@ -253,6 +254,8 @@ export class AgentSession {
         chunks: async function* (this: AgentSession) {
           try {
             for (;;) {
+              // Closed before its end: never a normal end (the file would be kept truncated).
+              if (closed) throw new Error(`reading ${path} on agent '${this.name}' was stopped`);
               const next = queue.shift();
               if (next) {
                 taken += next.length;
@@ -270,7 +273,6 @@ export class AgentSession {
                 if (finalSize !== received) throw new Error(`reading ${path} on agent '${this.name}': got ${received} bytes of ${finalSize}`);
                 return;
               }
-              if (closed) return;
               await new Promise<void>((r) => { wake = r; });
             }
           } finally {
