@@ -27,11 +27,25 @@
 //     against its start time. Records whose processes are all gone are removed; the others
 //     stay (the next start tries again) and are reported as still running.
 //
+// The records are not trusted: a build's steps run as the agent's user and can write the work
+// directory, so a step can plant or rewrite any record. What makes that harmless is that a
+// record never designates a process by itself: a process is only signalled when its own
+// environment (fixed when it was started, out of a later step's reach) carries the cookie of a
+// record, or it belongs to the group (or is a descendant) of a leader that carries it. The
+// cookie names the agent process that made it (`<random>-<pid>-<start time>`), and a cookie
+// whose agent process still runs is left alone, whatever the record claims. So a planted
+// record can name neither an unrelated process of the user (an SSH session, the agent's own
+// parent: no cookie) nor another live agent's step (its cookie names a live agent). Records
+// are read as small regular files only (a FIFO or a huge file planted there cannot hang the
+// start), and their free text is cut to what the hello allows, without control characters.
+//
 // Linux only (/proc): elsewhere the registry is still written, and the sweep can only say what
 // may still run.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync, constants as fsc, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { listProcesses, parseProcStat, procInfo, type ProcInfo } from '../util/process-tree.ts';
@@ -42,6 +56,10 @@ import type { SpawnRecord, SpawnRegistry } from '../backends/local/local.ts';
 export const COOKIE_ENV = 'KILN_NODE_COOKIE';
 /** Directory under the agent's work directory that holds the records. */
 export const REGISTRY_DIR = '.kiln-procs';
+/** A cookie: 128 random bits, then the pid and start time of the agent process that made it. */
+const COOKIE_RE = /^[0-9a-f]{32}-([1-9][0-9]{0,9})-([0-9]{1,20})$/;
+/** Largest record file read (records are a few hundred bytes). */
+const MAX_RECORD_BYTES = 16 * 1024;
 
 const hasProc = process.platform === 'linux';
 
@@ -102,7 +120,7 @@ export class ProcessRegistry implements SpawnRegistry {
   }
 
   begin(build: BuildRef, command: string): SpawnRecord {
-    const cookie = randomBytes(16).toString('hex');
+    const cookie = `${randomBytes(16).toString('hex')}-${this.#agentPid}-${this.#agentStart}`;
     const file = path.join(this.dir, `${cookie}.json`);
     const entry: Entry = {
       v: 1, cookie, agentPid: this.#agentPid, agentStart: this.#agentStart,
@@ -163,6 +181,7 @@ export async function sweepLeftovers(workdir: string, o: SweepOptions = {}): Pro
   const dir = path.join(workdir, REGISTRY_DIR);
   let names: string[];
   try {
+    if (!lstatSync(dir).isDirectory()) return []; // not followed: a link planted there leads elsewhere
     names = readdirSync(dir).filter((n) => n.endsWith('.json'));
   } catch {
     return [];
@@ -170,24 +189,20 @@ export async function sweepLeftovers(workdir: string, o: SweepOptions = {}): Pro
   const entries: { file: string; e: Entry }[] = [];
   for (const n of names) {
     const file = path.join(dir, n);
-    let e: Entry;
-    try {
-      e = JSON.parse(readFileSync(file, 'utf8')) as Entry;
-    } catch {
-      rmSync(file, { force: true }); // half-written by a dying agent: the cookie is its name
+    const text = readRecord(file);
+    let e: Entry | null = text === null ? null : entryOf(text);
+    if (e === null) {
+      rmSync(file, { force: true }); // half-written by a dying agent (the cookie is its name), or not a record
       const cookie = n.slice(0, -'.json'.length);
-      if (!/^[0-9a-f]{32}$/.test(cookie)) continue;
+      if (text === null || !COOKIE_RE.test(cookie)) continue;
       e = { v: 1, cookie, agentPid: 0, agentStart: 0, build: 'a build', command: 'a step', pgid: null, start: null, since: '' };
     }
-    if (typeof e?.cookie !== 'string' || !/^[0-9a-f]{32}$/.test(e.cookie)) {
-      rmSync(file, { force: true });
-      continue;
-    }
-    if (e.agentPid > 0 && e.agentPid !== process.pid) {
-      const owner = await procInfo(e.agentPid);
-      if (owner && owner.state !== 'Z' && (!hasProc || owner.starttime === e.agentStart)) continue; // its agent still runs
-    }
-    if (e.agentPid === process.pid) continue; // this process's own (cannot be a leftover)
+    // The agent process that made the cookie, from the cookie (the record's own claim is not trusted).
+    const [, pid, start] = COOKIE_RE.exec(e.cookie)!;
+    const agentPid = Number(pid);
+    if (agentPid === process.pid) continue; // this process's own (cannot be a leftover)
+    const owner = await procInfo(agentPid);
+    if (owner && owner.state !== 'Z' && (!hasProc || String(owner.starttime) === start)) continue; // its agent still runs
     entries.push({ file, e });
   }
   if (entries.length === 0) return [];
@@ -215,6 +230,72 @@ export async function sweepLeftovers(workdir: string, o: SweepOptions = {}): Pro
   return out;
 }
 
+/** The text of a record: a small regular file, never followed as a link nor waited on (a FIFO); null otherwise. */
+function readRecord(file: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(file, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_RECORD_BYTES) return null;
+    const buf = Buffer.alloc(MAX_RECORD_BYTES + 1);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return n > MAX_RECORD_BYTES ? null : buf.toString('utf8', 0, n);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A record's entry, its fields checked and its free text made fit for the hello; null when it is not one. */
+function entryOf(text: string): Entry | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof raw !== 'object' || raw === null) return null;
+  const r = raw as Record<string, unknown>;
+  if (typeof r['cookie'] !== 'string' || !COOKIE_RE.test(r['cookie'])) return null;
+  const int = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : null);
+  const str = (v: unknown, max: number, dflt: string) => (typeof v === 'string' && v !== '' ? v.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?').slice(0, max) : dflt);
+  const pgid = int(r['pgid']);
+  const start = typeof r['start'] === 'number' && Number.isSafeInteger(r['start']) && r['start'] >= 0 ? r['start'] : null;
+  return {
+    v: 1, cookie: r['cookie'], agentPid: 0, agentStart: 0,
+    build: str(r['build'], 1100, 'a build'), command: str(r['command'], 256, 'a step'),
+    pgid: pgid !== null && start !== null ? pgid : null, start: pgid !== null ? start : null, since: '',
+  };
+}
+
+/** Whether process `pid`'s environment (as it was started) carries KILN_NODE_COOKIE=`cookie`. */
+async function carries(pid: number, cookie: string): Promise<boolean> {
+  const v = await cookieIn(pid);
+  return v === cookie;
+}
+
+/** The KILN_NODE_COOKIE value in process `pid`'s environment, or null. */
+async function cookieIn(pid: number): Promise<string | null> {
+  let env: Buffer;
+  try {
+    env = await readFile(`/proc/${pid}/environ`);
+  } catch {
+    return null;
+  }
+  const key = Buffer.from(`${COOKIE_ENV}=`);
+  for (let at = env.indexOf(key); at >= 0; at = env.indexOf(key, at + 1)) {
+    if (at !== 0 && env[at - 1] !== 0) continue;
+    const end = env.indexOf(0, at);
+    return env.subarray(at + key.length, end < 0 ? env.length : end).toString('latin1');
+  }
+  return null;
+}
+
 /** Processes of each record, by cookie (see the header for how identity is checked). */
 async function findTargets(entries: Entry[]): Promise<Map<string, ProcInfo[]>> {
   const procs = (await listProcesses()).filter((p) => p.pid !== process.pid && p.state !== 'Z' && p.state !== 'X');
@@ -232,11 +313,12 @@ async function findTargets(entries: Entry[]): Promise<Map<string, ProcInfo[]>> {
     if (!l.some((x) => x.pid === p.pid)) l.push(p);
     out.set(cookie, l);
   };
-  // By group, when the leader is the recorded process.
+  // By group, when the leader is the recorded process and carries the record's cookie (a record
+  // alone never designates a process: a build can write one naming any pid and start time).
   for (const e of entries) {
     if (e.pgid === null || e.start === null) continue;
     const leader = byPid.get(e.pgid);
-    if (!leader || leader.starttime !== e.start) continue;
+    if (!leader || leader.starttime !== e.start || !(await carries(leader.pid, e.cookie))) continue;
     const stack = procs.filter((p) => p.pgid === e.pgid);
     const seen = new Set<number>();
     while (stack.length > 0) {
@@ -250,20 +332,8 @@ async function findTargets(entries: Entry[]): Promise<Map<string, ProcInfo[]>> {
   }
   // By cookie in the environment (readable for the agent's own user's processes).
   await Promise.all(procs.map(async (p) => {
-    let env: Buffer;
-    try {
-      env = await readFile(`/proc/${p.pid}/environ`);
-    } catch {
-      return;
-    }
-    const key = Buffer.from(`${COOKIE_ENV}=`);
-    for (let at = env.indexOf(key); at >= 0; at = env.indexOf(key, at + 1)) {
-      if (at !== 0 && env[at - 1] !== 0) continue;
-      const end = env.indexOf(0, at);
-      const value = env.subarray(at + key.length, end < 0 ? env.length : end).toString('latin1');
-      if (cookies.has(value)) add(value, p);
-      break;
-    }
+    const value = await cookieIn(p.pid);
+    if (value !== null && cookies.has(value)) add(value, p);
   }));
   return out;
 }

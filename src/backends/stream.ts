@@ -31,7 +31,7 @@ export function fileReader(fh: FileHandle, size: number, onError: (e: unknown) =
     async *chunks() {
       try {
         for (;;) {
-          if (closed) return;
+          if (closed) throw new Error('the file was closed before its end');
           const buf = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
           let n: number;
           try {
@@ -56,7 +56,44 @@ export function bufferReader(data: Buffer): FileReader {
     size: data.length,
     close: async () => { closed = true; },
     async *chunks() {
-      for (let off = 0; off < data.length && !closed; off += FILE_CHUNK_BYTES) yield data.subarray(off, off + FILE_CHUNK_BYTES);
+      for (let off = 0; off < data.length; off += FILE_CHUNK_BYTES) {
+        if (closed) throw new Error('the file was closed before its end');
+        yield data.subarray(off, off + FILE_CHUNK_BYTES);
+      }
+    },
+  };
+}
+
+/**
+ * `reader`, stopped when `signal` aborts (the build or its step was aborted): the file is
+ * closed at once (an agent stops sending it) and the chunks end with `reason()`, never as if
+ * the file had ended, so whoever keeps it removes what it half wrote.
+ */
+export function abortable(reader: FileReader, signal: AbortSignal, reason: () => Error): FileReader {
+  const onAbort = () => { void reader.close(); };
+  return {
+    size: reader.size,
+    close: async () => {
+      signal.removeEventListener('abort', onAbort);
+      await reader.close();
+    },
+    async *chunks() {
+      if (signal.aborted) {
+        await reader.close();
+        throw reason();
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        for await (const c of reader.chunks()) {
+          if (signal.aborted) throw reason();
+          yield c;
+        }
+      } catch (e) {
+        throw signal.aborted ? reason() : e;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+      if (signal.aborted) throw reason();
     },
   };
 }

@@ -53,8 +53,11 @@ export class Link {
   #kept: Kept[] = [];
   #head = 0;
   #keptBytes = 0;
+  #closed = false;
   #transport: LinkTransport | null = null;
   #ackTimer: NodeJS.Timeout | null = null;
+  /** Called whenever acknowledged frames are dropped, and on close (see whenPendingAtMost). */
+  readonly #drainWaiters = new Set<() => void>();
   readonly #ackDelayMs: number;
   readonly #ackEvery: number;
   readonly #ackBytes: number;
@@ -134,6 +137,26 @@ export class Link {
       this.#kept = this.#kept.slice(this.#head);
       this.#head = 0;
     }
+    for (const w of [...this.#drainWaiters]) w();
+  }
+
+  /**
+   * Resolves once the frames kept for the peer (sent, not yet acknowledged) weigh at most
+   * `bytes`, or the link is closed. A sender of bulk data (a streamed write) waits on this
+   * besides the peer's credit: credit says what the peer may take, acknowledgements what it
+   * took, and only the latter frees the controller's memory (a peer that grants credit but does
+   * not read its socket would otherwise have the whole file kept here).
+   */
+  whenPendingAtMost(bytes: number): Promise<void> {
+    if (this.#keptBytes <= bytes) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.#keptBytes > bytes && !this.#closed) return;
+        this.#drainWaiters.delete(check);
+        resolve();
+      };
+      this.#drainWaiters.add(check);
+    });
   }
 
   /**
@@ -160,9 +183,11 @@ export class Link {
   /** Ends the session: forgets everything. */
   close(): void {
     this.detach();
+    this.#closed = true;
     this.#kept = [];
     this.#head = 0;
     this.#keptBytes = 0;
+    for (const w of [...this.#drainWaiters]) w();
   }
 
   #sendAck(): void {

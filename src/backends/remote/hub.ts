@@ -47,7 +47,7 @@ import {
 } from '../../protocol/messages.ts';
 import { ProtocolViolation, agentDecoder, closeReason } from '../../protocol/codec.ts';
 import { DEFAULT_DEAD_MS, DEFAULT_HEARTBEAT_MS, keepAlive } from '../../protocol/heartbeat.ts';
-import { AgentSession, AgentUnavailableError } from './session.ts';
+import { AgentSession, AgentUnavailableError, printable } from './session.ts';
 import { RemoteBackend } from './workspace.ts';
 import { agentCommandLine, agentSecret, verifyAgentSecret, type AgentCommandOptions } from './secret.ts';
 
@@ -472,7 +472,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
       } else if (hello.leftovers && hello.leftovers.length > 0) {
         // The session that ran them already ended (its builds said the processes might still run).
         for (const l of hello.leftovers) {
-          this.#log(`agent '${name}' started again and ${l.running === 0 ? `stopped the ${l.found} process(es)` : `could not stop ${l.running} of the ${l.found} process(es)`} of '${l.command}' (${l.build}) its previous process had left running`);
+          this.#log(`agent '${name}' started again and ${l.running === 0 ? `stopped the ${l.found} process(es)` : `could not stop ${l.running} of the ${l.found} process(es)`} of '${printable(l.command)}' (${printable(l.build)}) its previous process had left running`);
         }
       }
       session = new AgentSession({
@@ -555,13 +555,14 @@ function restartedReason(name: string, old: AgentSession, hello: HelloMessage): 
   const base = `agent '${name}' came back with a new session (its process restarted, or it gave the old session up); the step's result was lost`;
   const l = hello.leftovers;
   if (l === undefined) {
-    return old.runningExecs > 0 ? `${base}, and its processes may still be running on ${old.hello.hostname} (this agent does not report what it stopped)` : base;
+    return old.runningExecs > 0 ? `${base}, and its processes may still be running on ${printable(old.hello.hostname)} (this agent does not report what it stopped)` : base;
   }
   const found = l.reduce((n, x) => n + x.found, 0);
   const running = l.reduce((n, x) => n + x.running, 0);
   if (running > 0) {
-    const which = l.filter((x) => x.running > 0).map((x) => `${x.running} of '${x.command}' (${x.build})`).join(', ');
-    return `${base}; ${running} process(es) it left running could not be stopped and still run on ${old.hello.hostname}: ${which}`.slice(0, 4000);
+    // The agent's words (a step could have written them): no control characters into the console.
+    const which = l.filter((x) => x.running > 0).map((x) => `${x.running} of '${printable(x.command)}' (${printable(x.build)})`).join(', ');
+    return `${base}; ${running} process(es) it left running could not be stopped and still run on ${printable(old.hello.hostname)}: ${which}`.slice(0, 4000);
   }
   if (found > 0) return `${base}; the ${found} process(es) it left running were stopped before the agent came back`;
   return `${base}; none of its processes were still running when it came back`;
@@ -572,8 +573,6 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** A hello's free text with control characters (newlines, escapes) shown as '?': it goes into logs. */
-const printable = (t: string) => t.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
 
 function infoOf(s: AgentSession): AgentInfo {
   const h = s.hello;

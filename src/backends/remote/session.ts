@@ -23,6 +23,11 @@ import type { ExecResult, ExecSpec, FileReader, OutputStream } from '../types.ts
 
 /** Bytes of a streamed read the agent may send before the controller has taken them. */
 export const READ_WINDOW_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes a streamed write may have sent and not yet seen acknowledged, whatever credit the agent
+ * grants: the controller keeps them for a resend, so this (not the agent's credit) bounds its memory.
+ */
+export const WRITE_UNACKED_BYTES = 8 * 1024 * 1024;
 
 /** A call could not complete because its agent is gone (or never was there). */
 export class AgentUnavailableError extends Error {
@@ -139,7 +144,7 @@ export class AgentSession {
       const running = this.runningExecs;
       this.end(new AgentUnavailableError(this.name,
         `agent '${this.name}' disconnected and did not come back within ${formatSeconds(this.graceMs)}` +
-        (running > 0 ? `; the processes it was running may still be running on ${this.hello.hostname} (the agent stops them when it starts again)` : '')));
+        (running > 0 ? `; the processes it was running may still be running on ${printable(this.hello.hostname)} (the agent stops them when it starts again)` : '')));
     }, this.graceMs);
   }
 
@@ -235,6 +240,7 @@ export class AgentSession {
       const close = async () => {
         if (closed) return;
         closed = true;
+        poke(); // a consumer waiting for chunks learns the read was stopped
         if (!ended && failure === null && this.#pending.has(id)) {
           const p = this.#pending.get(id)!;
           p.cancelled = true;
@@ -248,6 +254,8 @@ export class AgentSession {
         chunks: async function* (this: AgentSession) {
           try {
             for (;;) {
+              // Closed before its end: never a normal end (the file would be kept truncated).
+              if (closed) throw new Error(`reading ${path} on agent '${this.name}' was stopped`);
               const next = queue.shift();
               if (next) {
                 taken += next.length;
@@ -265,7 +273,6 @@ export class AgentSession {
                 if (finalSize !== received) throw new Error(`reading ${path} on agent '${this.name}': got ${received} bytes of ${finalSize}`);
                 return;
               }
-              if (closed) return;
               await new Promise<void>((r) => { wake = r; });
             }
           } finally {
@@ -305,6 +312,9 @@ export class AgentSession {
             for (let off = 0; off < c.length; off += CHUNK_BYTES) {
               while (credit <= 0 && failure === null && !done) await new Promise<void>((r) => { wake = r; });
               if (failure) throw failure;
+              await this.link.whenPendingAtMost(WRITE_UNACKED_BYTES);
+              if (failure) throw failure;
+              if (this.#ended) throw this.#ended;
               const part = c.subarray(off, off + CHUNK_BYTES);
               this.link.send({ type: 'chunk', id, last: false }, part);
               credit -= part.length;
@@ -479,6 +489,11 @@ function formatBytes(n: number): string {
   if (n >= 1024 ** 3 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3} GiB`;
   if (n >= 1024 ** 2 && n % 1024 ** 2 === 0) return `${n / 1024 ** 2} MiB`;
   return `${n} bytes`;
+}
+
+/** An agent's free text (hello, leftovers) with control characters (newlines, escapes) shown as '?': it goes into logs and consoles. */
+export function printable(t: string): string {
+  return t.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
 }
 
 export function formatSeconds(ms: number): string {

@@ -3,7 +3,7 @@
 // service that streams (the controller, kiln run), each file is read in chunks as it is kept,
 // so any size passes with bounded memory; a failure names the file and keeps nothing of it.
 import { defineStep } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure, throwIfAborted } from './errors.ts';
 import { bool, reqStr, str } from './args.ts';
 import { collectFiles, collectSources } from './collect.ts';
 
@@ -41,6 +41,7 @@ export default defineStep({
         try {
           meta = await putFile(f.path, await f.open(), f.mode);
         } catch (err) {
+          throwIfAborted(ctx.signal);
           if (err instanceof StepFailure) throw err;
           throw new StepFailure(`archiveArtifacts: cannot archive ${f.path}: ${err instanceof Error ? err.message : String(err)}`);
         }

@@ -13,8 +13,8 @@
 // is opened (and closed) at once, so a link that leads out fails the step here as before.
 import path from 'node:path/posix';
 import type { StepContext, StashFile, SourceFile } from './types.ts';
-import { openFile } from '../../backends/stream.ts';
-import { StepFailure } from './errors.ts';
+import { abortable, openFile } from '../../backends/stream.ts';
+import { StepFailure, interruptionOf } from './errors.ts';
 import { relPathProblem } from './files.ts';
 import { WorkspaceError, type Workspace } from '../../backends/types.ts';
 
@@ -62,11 +62,12 @@ export async function collectSources(ctx: StepContext, includes: string, exclude
         const why = err instanceof Error ? err.message : String(err);
         throw new StepFailure(`${opts.step}: refusing ${rel}: ${why}${err instanceof WorkspaceError && err.code === 'outside' ? '; archive or stash the file itself, or a copy of it inside the workspace' : ''}`);
       }
-      out.push({ path: rel, mode: 0o644, open: () => openFile(ws, abs) });
+      out.push({ path: rel, mode: 0o644, open: async () => abortable(await openFile(ws, abs), ctx.signal, () => interruptionOf(ctx.signal)) });
       continue;
     }
     if (st.type !== 'file') continue;
-    out.push({ path: rel, mode: st.mode & 0o777, open: () => openFile(ws, abs) });
+    // Aborting the build stops the transfer at once (and nothing half-copied is kept).
+    out.push({ path: rel, mode: st.mode & 0o777, open: async () => abortable(await openFile(ws, abs), ctx.signal, () => interruptionOf(ctx.signal)) });
   }
   return out;
 }

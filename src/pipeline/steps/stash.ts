@@ -1,5 +1,5 @@
 import { defineStep } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure, throwIfAborted } from './errors.ts';
 import { bool, reqStr, str } from './args.ts';
 import { collectFiles, collectSources } from './collect.ts';
 
@@ -28,6 +28,7 @@ export default defineStep({
       try {
         await putFiles(name, sources);
       } catch (err) {
+        throwIfAborted(ctx.signal);
         if (err instanceof StepFailure) throw err;
         throw new StepFailure(`stash '${name}': ${err instanceof Error ? err.message : String(err)}`);
       }

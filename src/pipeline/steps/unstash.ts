@@ -1,9 +1,9 @@
 import path from 'node:path/posix';
 import { defineStep } from './types.ts';
-import { StepFailure } from './errors.ts';
 import { reqStr } from './args.ts';
 import { relPathProblem } from './files.ts';
-import { writeChunks } from '../../backends/stream.ts';
+import { abortable, writeChunks } from '../../backends/stream.ts';
+import { StepFailure, interruptionOf, throwIfAborted } from './errors.ts';
 
 export default defineStep({
   name: 'unstash',
@@ -26,10 +26,12 @@ export default defineStep({
         if (problem) throw new StepFailure(`unstash '${name}': refusing ${JSON.stringify(f.path).slice(0, 300)}: ${problem}`);
       }
       for (const f of sources) {
-        const reader = await f.open();
+        // Aborting the build stops the transfer (the agent removes the half-written file).
+        const reader = abortable(await f.open(), ctx.signal, () => interruptionOf(ctx.signal));
         try {
           await writeChunks(ws, path.join(base, f.path), reader.chunks(), f.mode);
         } catch (err) {
+          throwIfAborted(ctx.signal);
           throw new StepFailure(`unstash '${name}': cannot restore ${f.path}: ${err instanceof Error ? err.message : String(err)}`);
         } finally {
           await reader.close();
