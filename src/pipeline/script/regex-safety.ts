@@ -9,7 +9,12 @@
 // - Otherwise each "wide" quantifier (*, +, {n,} or an upper bound above 16) multiplies the
 //   work per start position by the string's length: k of them in a row cost up to n^(k+1)
 //   for a search over every start position (.*a.*b.*c on a string with no match).
-// - Bounded small repeats ({2,4}, ?) only add a constant factor.
+// - Bounded small repeats ({2,4}, ?) and alternations multiply the work by the number of ways
+//   they can match: a?a?...a? (k times) or (?:a|a)(?:a|a)... try up to 2^k ways per start, so
+//   the estimate multiplies by each one's count of ways (a `factor`), not by a constant.
+// - An exponential pattern tries at most m^n paths, m the size of its expanded automaton (a
+//   {3} counts three times): every character taken moves to one of at most m states. Its base
+//   is m, not 2 ((a|a|a|a|a|a|a|a)+ on 10 characters is 8^10 steps, not 2^10).
 // A scan runs inline when its estimate is at most INLINE_BUDGET elementary steps (a few
 // milliseconds at most); the estimate only decides where a scan runs, never its answer.
 //
@@ -22,6 +27,10 @@ export interface RegexShape {
   readonly why: string;
   /** Wide quantifiers in the pattern (polynomial degree of the per-start work). */
   readonly wide: number;
+  /** Ways the bounded choices (?, {2,4}, alternations) can combine per start position (>= 1, may be Infinity). */
+  readonly factor: number;
+  /** States of the pattern's automaton with bounded repeats expanded (>= 1, may be Infinity). */
+  readonly size: number;
 }
 
 /** Elementary steps a scan may take inline, in the worst case of the estimate. */
@@ -43,12 +52,34 @@ interface Frame {
   alt: boolean;
   /** Text where the group opened, for the error's example. */
   start: number;
+  /** Ways of the alternatives closed so far (sum) and of the current one (product). */
+  altWays: number;
+  ways: number;
+  /** Automaton states of the alternatives so far and of the current one. */
+  altSize: number;
+  size: number;
 }
 
 interface Atom {
   wide: number;
   variable: boolean;
   start: number;
+  ways: number;
+  size: number;
+}
+
+function frame(start: number): Frame {
+  return { wide: 0, variable: false, alt: false, start, altWays: 0, ways: 1, altSize: 0, size: 0 };
+}
+
+function atom(start: number): Atom {
+  return { wide: 0, variable: false, start, ways: 1, size: 1 };
+}
+
+/** Adds an atom (already quantified) to the current alternative. */
+function add(f: Frame, a: Atom): void {
+  f.ways *= a.ways;
+  f.size += a.size;
 }
 
 const shapes = new Map<string, RegexShape>();
@@ -64,13 +95,19 @@ export function regexShape(source: string): RegexShape {
 }
 
 function analyze(src: string): RegexShape {
-  const stack: Frame[] = [{ wide: 0, variable: false, alt: false, start: 0 }];
+  const stack: Frame[] = [frame(0)];
+  // The last atom is added to its frame when the next token shows it is not quantified.
   let last: Atom | null = null;
   let why = '';
+  const flush = (): void => {
+    if (last !== null) add(stack[stack.length - 1]!, last);
+    last = null;
+  };
   for (let i = 0; i < src.length; i++) {
     const c = src[i]!;
     const top = stack[stack.length - 1]!;
     if (c === '\\') {
+      flush();
       const d = src[i + 1] ?? '';
       if ((d >= '1' && d <= '9') || (d === 'k' && src[i + 2] === '<')) {
         if (!why) why = `a backreference (\\${d === 'k' ? 'k<name>' : d}) makes the engine try every way to match what it refers to`;
@@ -82,17 +119,19 @@ function analyze(src: string): RegexShape {
       } else {
         i++;
       }
-      last = { wide: 0, variable: false, start };
+      last = atom(start);
       continue;
     }
     if (c === '[') {
+      flush();
       const start = i;
       for (i++; i < src.length && src[i] !== ']'; i++) if (src[i] === '\\') i++;
-      last = { wide: 0, variable: false, start };
+      last = atom(start);
       continue;
     }
     if (c === '(') {
-      stack.push({ wide: 0, variable: false, alt: false, start: i });
+      flush();
+      stack.push(frame(i));
       if (src[i + 1] === '?') {
         // (?: (?= (?! (?<= (?<! (?<name>
         i += 2;
@@ -101,32 +140,45 @@ function analyze(src: string): RegexShape {
           else while (i < src.length && src[i] !== '>') i++;
         }
       }
-      last = null;
       continue;
     }
     if (c === ')') {
+      flush();
       if (stack.length === 1) continue; // unbalanced: the RegExp constructor reports it
       const g = stack.pop()!;
       const parent = stack[stack.length - 1]!;
       parent.wide += g.wide;
       const variable = g.variable || g.alt;
       parent.variable ||= variable;
-      last = { wide: g.wide, variable, start: g.start };
+      last = { wide: g.wide, variable, start: g.start, ways: g.altWays + g.ways, size: Math.max(1, g.altSize + g.size) };
       continue;
     }
     if (c === '|') {
+      flush();
       top.alt = true;
-      last = null;
+      top.altWays += top.ways;
+      top.altSize += top.size;
+      top.ways = 1;
+      top.size = 0;
       continue;
     }
     const q = quantifier(src, i);
     if (q !== null) {
       if (last !== null) {
-        if (q.max > 1 && last.variable && !why) {
-          const part = src.slice(last.start, q.end + 1);
+        const a: Atom = last;
+        if (q.max > 1 && a.variable && !why) {
+          const part = src.slice(a.start, q.end + 1);
           why = `the repeated part ${part.length > 40 ? part.slice(0, 40) + '...' : part} can match the same text in more than one way, so a failing match tries exponentially many`;
         }
-        if (q.max > WIDE) top.wide++;
+        if (q.max > WIDE) {
+          top.wide++;
+          // a wide repeat's ways are counted by `wide` (one more power of n); its body's ways
+          // (when it can match in several) make the pattern exponential above
+          add(top, { ...a, size: a.size * (Math.min(q.min, WIDE) + 1) });
+        } else {
+          // up to max copies of the body, each with its ways, and (max - min + 1) counts to choose from
+          add(top, { ...a, ways: (q.max - q.min + 1) * a.ways ** q.max, size: a.size * Math.max(1, q.max) });
+        }
         if (q.max !== q.min) top.variable = true;
         last = null;
       }
@@ -134,9 +186,19 @@ function analyze(src: string): RegexShape {
       if (src[i + 1] === '?') i++; // lazy
       continue;
     }
-    last = { wide: 0, variable: false, start: i };
+    flush();
+    last = atom(i);
   }
-  return { exponential: why !== '', why, wide: stack[0]!.wide };
+  flush();
+  const root = stack[0]!;
+  // unclosed groups (the RegExp constructor reports them): count what they hold
+  let ways = 1;
+  let size = 0;
+  for (const f of stack) {
+    ways *= f.altWays + f.ways;
+    size += f.altSize + f.size;
+  }
+  return { exponential: why !== '', why, wide: root.wide + stack.slice(1).reduce((w, f) => w + f.wide, 0), factor: ways, size: Math.max(1, size) };
 }
 
 function quantifier(src: string, i: number): { min: number; max: number; end: number } | null {
@@ -145,7 +207,10 @@ function quantifier(src: string, i: number): { min: number; max: number; end: nu
   if (c === '+') return { min: 1, max: Infinity, end: i };
   if (c === '?') return { min: 0, max: 1, end: i };
   if (c !== '{') return null;
-  const m = /^\{(\d+)(,(\d*))?\}/.exec(src.slice(i, i + 24));
+  // no length cap on the digits: JavaScript takes a{1,100000000000000000000000} as a quantifier
+  const re = /\{(\d+)(,(\d*))?\}/y;
+  re.lastIndex = i;
+  const m = re.exec(src);
   if (m === null) return null;
   const min = Number(m[1]);
   const max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
@@ -155,8 +220,9 @@ function quantifier(src: string, i: number): { min: number; max: number; end: nu
 /** The estimated worst-case steps of a scan (Infinity when it does not fit a number). */
 export function worstCase(shape: RegexShape, patternLength: number, inputLength: number): number {
   const n = inputLength + 1;
-  if (shape.exponential) return inputLength > 60 ? Infinity : 2 ** inputLength * n * patternLength;
-  return n ** (shape.wide + 1) * Math.max(1, patternLength);
+  // m^n paths from each start cover every choice (the factor and the wide repeats' too)
+  if (shape.exponential) return inputLength > 60 ? Infinity : Math.max(2, shape.size) ** inputLength * n * Math.max(1, patternLength);
+  return n ** (shape.wide + 1) * Math.max(1, patternLength) * shape.factor;
 }
 
 /** Whether a scan of this pattern over a string this long may run inline. */

@@ -7,7 +7,7 @@ import { run } from './fake-host.ts';
 import { ScriptError } from '../../../src/pipeline/script/errors.ts';
 import { Interrupted } from '../../../src/pipeline/steps/errors.ts';
 import { closeRegexPool, configureRegexPool, regexPoolStats } from '../../../src/pipeline/script/regex-pool.ts';
-import { regexShape, setInlineBudget } from '../../../src/pipeline/script/regex-safety.ts';
+import { mayRunInline, regexShape, setInlineBudget } from '../../../src/pipeline/script/regex-safety.ts';
 import type { Value } from '../../../src/pipeline/script/values.ts';
 
 after(() => closeRegexPool());
@@ -188,5 +188,36 @@ pipeline {
     polling = false;
     await poll;
     server.close();
+  }
+});
+
+// Patterns the first estimate called cheap (so they ran inline, on the controller's thread)
+// though V8 takes seconds to minutes on them: each measured on Node 24.
+const hidden: [string, string, string][] = [
+  // a bound too long for the quantifier parser (it read `{` as a literal): (a+)+ in disguise, 4 s at 26 characters
+  ['a huge {n,m} bound', '^(a{1,100000000000000000000000})+$', "'a' * 26 + '!'"],
+  // exponential with base 8, not 2: 7 s at 9 characters
+  ['an eight-way alternation', '^(a|a|a|a|a|a|a|a)+$', "'a' * 9 + '!'"],
+  // no repetition at all: 2^24 ways through the alternations, 1 s
+  ['a row of alternations', '^' + '(?:a|a)'.repeat(24) + '$', "'a' * 24 + '!'"],
+  // bounded repeats: 17^5 ways per start, 26 s on 2000 characters
+  ['a row of bounded repeats', '.{0,16}'.repeat(5) + 'x', "'y' * 2000"],
+];
+
+test('patterns whose cost hides behind big bounds, wide alternations or rows of bounded choices run on a thread, not inline', async () => {
+  for (const [what, pattern, input] of hidden) {
+    const len = (await run(`(${input}).size()`)).value as number;
+    assert.equal(mayRunInline(pattern, len), false, `${what}: ${pattern} on ${len} characters`);
+  }
+  await withTimeout(150, async () => {
+    for (const [what, pattern, input] of hidden) {
+      const { result: err, ticks } = await whileTicking(() => caught(run(`(${input}) ==~ ~'${pattern.replace(/\\/g, '\\\\')}'`)));
+      assert.ok(err instanceof ScriptError && err.code === 'regex-timeout', `${what}: ${String(err)}`);
+      assert.ok(ticks > 0, `${what}: timers ran meanwhile`);
+    }
+  });
+  // ordinary patterns on ordinary strings still run inline
+  for (const [p, n] of [['^v(\\d+)\\.(\\d+)$', 12], ['[a-z]{2,4}-\\d{1,3}', 200], ['release/.*', 300], ['(a+)+$', 5], ['^(?:feature|bugfix|hotfix)/[\\w.-]+$', 60]] as const) {
+    assert.equal(mayRunInline(p, n), true, `${p} on ${n} characters`);
   }
 });
