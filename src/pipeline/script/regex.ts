@@ -52,6 +52,17 @@ interface Compiled {
 export const MAX_PATTERN = 64 * 1024;
 /** Matches one scan may return (findAll, =~, split): past this, an error instead of exhausting memory. */
 export const MAX_MATCHES = 1_000_000;
+/**
+ * Match and group spans one scan may return (each match counts its groups + 1): a pattern with
+ * 150 groups would otherwise keep 1,000,000 matches of 151 strings each (spans of 1.2 GB on
+ * the regex thread, then as much again in match objects on the controller's heap).
+ */
+export const MAX_MATCH_CELLS = 4_000_000;
+
+/** Matches one scan of a pattern with `groups` capturing groups may return. */
+export function maxMatches(groups: number): number {
+  return Math.max(1, Math.min(MAX_MATCHES, Math.floor(MAX_MATCH_CELLS / (groups + 1))));
+}
 
 /** The pattern as an error message shows it: /pattern/, shortened when long. */
 export function showPattern(java: string): string {
@@ -232,7 +243,7 @@ function seconds(ms: number): string {
  */
 async function scanOf(java: string, input: string, op: ScanOp, site: RegexSite, limit = MAX_MATCHES): Promise<ScanResult> {
   const c = translateRegex(java, site.loc);
-  const req = { source: c.source, flags: c.flags, input, op, groups: c.groups, limit };
+  const req = { source: c.source, flags: c.flags, input, op, groups: c.groups, limit: Math.min(limit, maxMatches(c.groups)) };
   let r: ScanResult;
   if (mayRunInline(c.source, input.length)) {
     r = scan(req);
@@ -261,7 +272,12 @@ async function run(java: string, input: string, op: ScanOp, site: RegexSite, lim
 }
 
 function tooManyMatches(java: string, loc: Loc | null): ScriptError {
-  return scriptError('limit', `too large: more than ${MAX_MATCHES.toLocaleString('en-US')} matches of ${showPattern(java)} (Kiln limits one search to ${MAX_MATCHES.toLocaleString('en-US')} matches)`, loc, 'java.lang.OutOfMemoryError');
+  const groups = groupCount(java, loc);
+  const max = maxMatches(groups).toLocaleString('en-US');
+  const why = max === MAX_MATCHES.toLocaleString('en-US')
+    ? `Kiln limits one search to ${max} matches`
+    : `Kiln limits one search to ${MAX_MATCH_CELLS.toLocaleString('en-US')} matches and groups: ${max} matches of a pattern with ${groups} groups; capture fewer groups, with (?:...) for the ones you do not read`;
+  return scriptError('limit', `too large: more than ${max} matches of ${showPattern(java)} (${why})`, loc, 'java.lang.OutOfMemoryError');
 }
 
 /** All matches of a pattern in a string (=~, findAll, eachMatch, replaceAll with a closure). */
