@@ -115,6 +115,24 @@ describe('a controller whose builds disk fails', () => {
     assert.deepEqual((await api('GET', '/api/v1/health')).json, { status: 'ok' });
     assert.deepEqual(unhandled, []);
   });
+
+  test('an error without a known wording (EISDIR) says neither paths nor job ids in the public health message or the build message', async () => {
+    const job = (await c.store.jobs.get('locked'))!;
+    const next = ((await c.store.builds.latest('locked'))?.number ?? 0) + 1;
+    // Where the console goes is a directory: open() says EISDIR, with the path in its message.
+    fs.mkdirSync(path.join(disk.dir, job.id, String(next), 'log'), { recursive: true });
+    const b = await build('locked');
+    assert.equal(b.result, 'FAILURE');
+    assert.equal(b.message, `illegal operation on a directory (EISDIR) creating the console of locked #${next}`);
+    // The problem's message (what anonymous callers see) ends before the detail (in parentheses in the log).
+    const said = `health: degraded: build consoles cannot be written: illegal operation on a directory (EISDIR); builds fail until it is fixed (`;
+    const line = lines.find((l) => l.startsWith(said));
+    assert.ok(line, lines.join('\n'));
+    assert.ok(line.slice(said.length).includes(path.join(disk.dir, job.id)), 'the detail names the file');
+    fs.rmSync(path.join(disk.dir, job.id, String(next)), { recursive: true });
+    assert.deepEqual((await api('GET', '/api/v1/health')).json, { status: 'ok' });
+    assert.deepEqual(unhandled, []);
+  });
 });
 
 describe('kiln controller on a home that cannot take writes', () => {
