@@ -308,7 +308,9 @@ export class BuildManager {
     try {
       await this.#logs.append(log, `${message}\nFinished: NOT_BUILT\n`).catch(() => {});
       await this.#logs.finish(log).catch(() => {});
-      await this.#store.builds.update(buildId, { status: 'finished', result: 'NOT_BUILT', message, endedAt: Date.now() });
+      // A store that refuses it: the health says so and retries (never a rejection: a supersede
+      // does not wait for this, and a row left 'queued' would be built again at the next start).
+      await this.#update(p.build, { status: 'finished', result: 'NOT_BUILT', message, endedAt: Date.now() }, 'its result');
     } finally {
       // Kept live until recorded: a console follower waits for `done`, then reads the result.
       this.live.delete(buildId);

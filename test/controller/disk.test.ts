@@ -157,3 +157,40 @@ describe('kiln controller on a home that cannot take writes', () => {
     assert.match(r.stderr, /^kiln controller: cannot start: read-only file system in .*\/home: .*mount it read-write/);
   });
 });
+
+describe('a controller whose store cannot write', () => {
+  test('a build cancelled from the queue while the store refuses writes: the cancel holds, the health says so, and the result is recorded once the store takes it', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    // The whole home (the SQLite store too) on a small disk.
+    const disk = smallDisk('8m');
+    const home = path.join(disk.dir, 'home');
+    const c = await startController(testConfig({ home, port: '0', executors: '1' }));
+    const api = rawApi(() => c.url);
+    try {
+      await api('POST', '/api/v1/jobs', { name: 'calm', script: `pipeline { agent any; options { quietPeriod(600) }; stages { stage('A') { steps { echo 'hi' } } } }` });
+      // The first build teaches the job its quiet period; the second waits in it.
+      const first = await api('POST', '/api/v1/jobs/calm/builds', {});
+      await c.builds.live.get(first.json.id)?.done;
+      const b = (await api('POST', '/api/v1/jobs/calm/builds', {})).json;
+      const item = (await api('GET', '/api/v1/queue')).json.items.find((i: { number: number }) => i.number === b.number);
+      assert.ok(item, 'the build waits in its quiet period');
+      disk.fill();
+      const del = await api('DELETE', `/api/v1/queue/${item.id}`);
+      assert.equal(del.status, 204, del.text);
+      const h = (await api('GET', '/api/v1/health')).json;
+      assert.equal(h.status, 'degraded', JSON.stringify(h));
+      assert.ok(h.problems.some((p: { component: string }) => p.component === 'store'), JSON.stringify(h));
+      disk.free();
+      assert.deepEqual((await api('GET', '/api/v1/health')).json, { status: 'ok' });
+      const after = (await api('GET', `/api/v1/jobs/calm/builds/${b.number}`)).json;
+      assert.deepEqual([after.status, after.result, after.message], ['finished', 'NOT_BUILT', 'Cancelled while waiting']);
+      assert.deepEqual(unhandled, []);
+    } finally {
+      await c.close();
+      disk.unmount();
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
