@@ -83,6 +83,12 @@ export interface ControllerHandle {
   /** cron / parameterizedCron / pollSCM timers (triggers.ts). */
   triggers: TriggerScheduler;
   credentials: CredentialService;
+  /**
+   * An error no part of the controller owned (`kiln controller`'s last-resort unhandledRejection
+   * handler): logged with its stack, and the health stays degraded until a restart, since
+   * whatever it left undone (a build's result, a file) is unknown.
+   */
+  escaped(err: unknown): void;
   close(): Promise<void>;
 }
 
@@ -576,6 +582,16 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     hub,
     triggers,
     credentials,
+    escaped: (err: unknown) => {
+      const text = err instanceof Error ? err.stack ?? err.message : String(err);
+      log(`BUG: an error escaped its owner (please report it; the controller goes on, degraded): ${text}`);
+      health.report({
+        id: 'controller:escaped', component: 'controller',
+        message: 'an internal error escaped its handling (a bug; see the controller\'s log); restart the controller once its builds are done',
+        detail: text,
+        probe: () => Promise.reject(new Error('stays until a restart')),
+      });
+    },
     close: stop,
   };
 }
