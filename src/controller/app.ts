@@ -507,7 +507,21 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   syncOnJobRoutes(app, triggers);
   // --- end triggers
   registerCredentialRoutes(app, credentials, auth);
-  registerCloudRoutes(app, { store, credentials, auth });
+  // A cloud saved or deleted: the waits for its pod slots follow at once (a raised cap lets
+  // waiters go; a deleted cloud's waiters fail with the reason instead of making pods on it later).
+  const cloudChanged = async (name: string): Promise<void> => {
+    const rec = await store.clouds.get(name);
+    if (!rec) {
+      dockerClouds.delete(name);
+      podSlots.drop(name, (b) => new StepFailure(`cloud '${name}' was deleted while ${b.job} #${b.number} waited for a pod slot on it`));
+      return;
+    }
+    podSlots.setCap(name, rec.type === 'docker' ? dockerCloudOf(rec.name, rec.settings).concurrencyCap : checkKubernetesSettings(rec.settings).containerCap);
+  };
+  registerCloudRoutes(app, {
+    store, credentials, auth,
+    changed: (name) => void cloudChanged(name).catch((e: unknown) => log(`cloud '${name}': applying its new settings to the builds waiting for its pods failed: ${(e as Error).message}`)),
+  });
   registerWeb(app, { publicUrl: () => publicUrl });
   const detach = hub.attach(app.server);
   const stop = async (): Promise<void> => {
