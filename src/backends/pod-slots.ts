@@ -34,6 +34,7 @@ interface Waiter {
   build: BuildRef;
   since: number;
   go: () => void;
+  fail: (err: Error) => void;
 }
 
 interface Pool {
@@ -72,6 +73,7 @@ export class PodSlots {
         const w: Waiter = {
           id: `pod-slot-${++this.#ids}`, build, since: Date.now(),
           go: () => { signal.removeEventListener('abort', onAbort); resolve(); },
+          fail: (err) => { signal.removeEventListener('abort', onAbort); reject(err); },
         };
         const onAbort = () => {
           const i = pool.waiting.indexOf(w);
@@ -93,6 +95,29 @@ export class PodSlots {
       pool.used--;
       this.#pump(pool);
     };
+  }
+
+  /**
+   * The cloud's cap changed (its settings were saved): a raised cap lets its waiters go now,
+   * not only at the next take or release.
+   */
+  setCap(cloud: string, cap: number): void {
+    const pool = this.#pools.get(cloud);
+    if (!pool) return;
+    pool.cap = cap;
+    this.#pump(pool);
+  }
+
+  /**
+   * The cloud is gone (deleted, or no longer of a kind that makes pods): its waiters leave the
+   * line and their `take` rejects with `err(waiter)`; pods running on it keep their slots.
+   */
+  drop(cloud: string, err: (build: BuildRef) => Error): void {
+    const pool = this.#pools.get(cloud);
+    if (!pool || pool.waiting.length === 0) return;
+    const gone = pool.waiting.splice(0);
+    for (const w of gone) w.fail(err(w.build));
+    this.#onChange();
   }
 
   /** Pods holding a slot of `cloud` now. */

@@ -66,9 +66,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   // Every write and background task in the controller has an owner (a build that fails with the
   // reason, or the health); should one still escape, it is a bug to report, not a reason to end
-  // every running build.
+  // every running build: logged with its stack, and the health says degraded.
+  const started = c;
   process.on('unhandledRejection', (err: unknown) => {
     process.stderr.write(`kiln controller: BUG: an unhandled error (please report it; the controller goes on): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    started.escaped(err);
   });
   await new Promise<void>((resolve) => {
     let stopping = false;

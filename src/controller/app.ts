@@ -83,6 +83,12 @@ export interface ControllerHandle {
   /** cron / parameterizedCron / pollSCM timers (triggers.ts). */
   triggers: TriggerScheduler;
   credentials: CredentialService;
+  /**
+   * An error no part of the controller owned (`kiln controller`'s last-resort unhandledRejection
+   * handler): logged with its stack, and the health stays degraded until a restart, since
+   * whatever it left undone (a build's result, a file) is unknown.
+   */
+  escaped(err: unknown): void;
   close(): Promise<void>;
 }
 
@@ -501,7 +507,21 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   syncOnJobRoutes(app, triggers);
   // --- end triggers
   registerCredentialRoutes(app, credentials, auth);
-  registerCloudRoutes(app, { store, credentials, auth });
+  // A cloud saved or deleted: the waits for its pod slots follow at once (a raised cap lets
+  // waiters go; a deleted cloud's waiters fail with the reason instead of making pods on it later).
+  const cloudChanged = async (name: string): Promise<void> => {
+    const rec = await store.clouds.get(name);
+    if (!rec) {
+      dockerClouds.delete(name);
+      podSlots.drop(name, (b) => new StepFailure(`cloud '${name}' was deleted while ${b.job} #${b.number} waited for a pod slot on it`));
+      return;
+    }
+    podSlots.setCap(name, rec.type === 'docker' ? dockerCloudOf(rec.name, rec.settings).concurrencyCap : checkKubernetesSettings(rec.settings).containerCap);
+  };
+  registerCloudRoutes(app, {
+    store, credentials, auth,
+    changed: (name) => void cloudChanged(name).catch((e: unknown) => log(`cloud '${name}': applying its new settings to the builds waiting for its pods failed: ${(e as Error).message}`)),
+  });
   registerWeb(app, { publicUrl: () => publicUrl });
   const detach = hub.attach(app.server);
   const stop = async (): Promise<void> => {
@@ -576,6 +596,16 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     hub,
     triggers,
     credentials,
+    escaped: (err: unknown) => {
+      const text = err instanceof Error ? err.stack ?? err.message : String(err);
+      log(`BUG: an error escaped its owner (please report it; the controller goes on, degraded): ${text}`);
+      health.report({
+        id: 'controller:escaped', component: 'controller',
+        message: 'an internal error escaped its handling (a bug; see the controller\'s log); restart the controller once its builds are done',
+        detail: text,
+        probe: () => Promise.reject(new Error('stays until a restart')),
+      });
+    },
     close: stop,
   };
 }

@@ -15,11 +15,13 @@
 // Before it starts, a build can be pending here: in its job's quiet period, or blocked by
 // `disableConcurrentBuilds()` while another build of the job has started and not finished
 // (FIFO per job). Both are listed in the queue (`pendingBuilds`) and can be cancelled
-// (NOT_BUILT). With `disableConcurrentBuilds(abortPrevious: true)` a build does not wait: as in
-// Jenkins' workflow-job, the new build supersedes the job's older ones. Older pending builds end
-// NOT_BUILT at once (Jenkins' queue would have folded them into the new one); older started
-// builds are aborted when the new one starts (after its quiet period), and their console says
-// "Superseded by #N" (Jenkins' DisableConcurrentBuildsJobProperty.CancelledCause).
+// (NOT_BUILT). With `disableConcurrentBuilds(abortPrevious: true)`, as in Jenkins' workflow-job,
+// the new build supersedes the job's older ones. Older pending builds end NOT_BUILT at once
+// (Jenkins' queue would have folded them into the new one); older started builds are
+// interrupted (once: a second interrupt would cut their post short) when the new one is past
+// its quiet period, and their console says "Superseded by #N" (Jenkins'
+// DisableConcurrentBuildsJobProperty.CancelledCause). The new build still runs alone: it waits,
+// in the queue, until the superseded build has ended, its post blocks included.
 //
 // Every write a build makes has an owner, so none fails unnoticed and none can end the process:
 // a console that cannot be created or written (a full disk, an unwritable or read-only file)
@@ -82,6 +84,8 @@ export interface LiveBuild {
   replayedBy: ScriptChooser | null;
   /** An abort asked for after it started and before its PipelineRun exists (what to say, the result). */
   abortRequested: { message: string; result: 'ABORTED' | 'NOT_BUILT' } | null;
+  /** The newer build that superseded it (disableConcurrentBuilds(abortPrevious: true)), once it was interrupted for it. */
+  supersededBy: number | null;
   /** Why its console could not be written ("no space left on device writing the console of app #3"): the build fails with it. */
   logError: string | null;
 }
@@ -175,7 +179,7 @@ export class BuildManager {
     const causes = o.causes ?? [{ type: 'api', description: 'Started by an API call' }];
     const build = await this.#store.builds.create(job.name, { params, causes, scm: o.scm ?? null });
     const live: LiveBuild = {
-      id: build.id, job, number: build.number, started: false, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, logError: null,
+      id: build.id, job, number: build.number, started: false, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, logError: null, supersededBy: null,
       replayedBy: o.replayedBy ?? null,
     };
     // Open the log now, so that someone following it from this moment waits for the first line.
@@ -191,15 +195,18 @@ export class BuildManager {
     const abortPrevious = job.options.disableConcurrentBuilds?.abortPrevious === true;
     const start = () => {
       this.#pending.delete(build.id);
-      if (abortPrevious) this.#supersede(live, { started: true });
       live.started = true;
       void this.#run(live, build, o.script).finally(() => this.#ended(live, resolveDone));
     };
-    // Started builds of the job that this one must wait for (disableConcurrentBuilds without abortPrevious).
-    const mustWait = () => job.options.disableConcurrentBuilds !== null && !abortPrevious && (this.#startedOf(job.id, build.id) !== undefined || this.#blockedOf(job.id).some((p) => p.live.number < build.number));
+    // Builds of the job that this one must wait for: a started one (with abortPrevious too: the
+    // superseded build ends first, its post included, as Jenkins' queue keeps the newer build
+    // blocked until then), or an older blocked one (without abortPrevious: FIFO).
+    const mustWait = () => job.options.disableConcurrentBuilds !== null && (this.#startedOf(job.id, build.id) !== undefined || (!abortPrevious && this.#blockedOf(job.id).some((p) => p.live.number < build.number)));
     const go = () => {
       const p = this.#pending.get(build.id);
       if (p) { p.timer = null; p.quietUntil = null; }
+      // Past its quiet period: the older running builds are superseded now.
+      if (abortPrevious) this.#supersede(live, { started: true });
       if (!mustWait()) { start(); return; }
       const blocked: Pending = p ?? { live, build, since: Date.now(), quietUntil: null, timer: null, start, resolveDone };
       this.#pending.set(build.id, blocked);
@@ -265,7 +272,11 @@ export class BuildManager {
     for (const b of [...this.live.values()]) {
       if (b.job.id !== newer.job.id || b.number >= newer.number) continue;
       if (this.#pending.has(b.id)) void this.#cancelPending(b.id, why);
-      else if (o.started && b.started) this.abort(b.id, why, 'NOT_BUILT');
+      else if (o.started && b.started && b.supersededBy === null) {
+        // Once: a second abort is a hard one, which would cut its post (its cleanup) short.
+        b.supersededBy = newer.number;
+        this.abort(b.id, why, 'NOT_BUILT');
+      }
     }
   }
 
@@ -297,7 +308,9 @@ export class BuildManager {
     try {
       await this.#logs.append(log, `${message}\nFinished: NOT_BUILT\n`).catch(() => {});
       await this.#logs.finish(log).catch(() => {});
-      await this.#store.builds.update(buildId, { status: 'finished', result: 'NOT_BUILT', message, endedAt: Date.now() });
+      // A store that refuses it: the health says so and retries (never a rejection: a supersede
+      // does not wait for this, and a row left 'queued' would be built again at the next start).
+      await this.#update(p.build, { status: 'finished', result: 'NOT_BUILT', message, endedAt: Date.now() }, 'its result');
     } finally {
       // Kept live until recorded: a console follower waits for `done`, then reads the result.
       this.live.delete(buildId);

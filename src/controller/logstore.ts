@@ -36,7 +36,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { getSystemErrorMessage, promisify } from 'node:util';
 
 const writev = promisify(fs.writev);
 const write = promisify(fs.write);
@@ -87,7 +87,21 @@ export function ioErrorText(err: unknown): string {
     case 'EPERM': case 'EACCES': return 'permission denied';
     case 'EIO': return 'input/output error';
     case 'EMFILE': case 'ENFILE': return 'too many open files';
-    default: return err instanceof Error ? err.message : String(err);
+    default: {
+      // Another system error: its words and code, without the path Node puts in its message
+      // (these texts go to build messages and to the public health message).
+      const errno = (err as { errno?: unknown } | null)?.errno;
+      if (typeof code === 'string' && typeof errno === 'number' && errno < 0) {
+        let words: string;
+        try {
+          words = getSystemErrorMessage(errno);
+        } catch {
+          words = 'system error';
+        }
+        return `${words} (${code})`;
+      }
+      return err instanceof Error ? err.message : String(err);
+    }
   }
 }
 

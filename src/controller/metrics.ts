@@ -31,8 +31,12 @@ export interface MetricsSources {
   startedAt: number;
 }
 
-/** Buckets of kiln_build_duration_seconds: from a trivial build to an hour. */
-export const BUILD_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+/**
+ * Buckets of kiln_build_duration_seconds: from a trivial build to half a day. CI builds of
+ * hours (release builds, long test suites) are common: with an hour as the last bucket they all
+ * fell in +Inf, and histogram_quantile() could not tell a 2 h build from a 10 h one.
+ */
+export const BUILD_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 43200];
 
 let processRegistry: Registry | null = null;
 

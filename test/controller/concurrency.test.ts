@@ -5,6 +5,7 @@
 // #N"; one still waiting to start (quiet period) ends NOT_BUILT at once. Builds in their quiet period are in the queue and can be cancelled there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -86,4 +87,35 @@ test('disableConcurrentBuilds without abortPrevious: the next build waits for th
   const [b1, b2] = await Promise.all([finishedBuild(c.url, 'serial', 1), finishedBuild(c.url, 'serial', 2)]);
   assert.deepEqual([b1.result, b2.result], ['ABORTED', 'SUCCESS']);
   assert.doesNotMatch(await consoleText(c.url, 'serial', 1), /Superseded/);
+});
+
+test('abortPrevious keeps builds of the job apart: the newer build waits while the superseded one runs its post; a third one does not cut that post short', async () => {
+  const gate = path.join(tempDir('supersede-gate'), 'release');
+  await api('POST', '/api/v1/jobs', { name: 'apart', script: `pipeline {
+  agent any
+  parameters { string(name: 'SLEEP', defaultValue: '0') }
+  options { disableConcurrentBuilds(abortPrevious: true) }
+  stages { stage('Work') { steps { sh 'echo "running #$BUILD_NUMBER"; sleep $SLEEP' } } }
+  post { aborted { echo 'never: superseded is NOT_BUILT' } notBuilt { sh 'echo cleaning-up; while [ ! -f ${gate} ]; do sleep 0.1; done; echo cleaned-up' } }
+}` });
+  await api('POST', '/api/v1/jobs/apart/builds', { params: { SLEEP: '600' } });
+  await consoleUntil(c.url, 'apart', 1, 'running #1');
+  // #2 supersedes #1, whose post (its cleanup) runs: #2 waits for it, in the queue.
+  const t2 = await api('POST', '/api/v1/jobs/apart/builds', {});
+  await consoleUntil(c.url, 'apart', 1, 'cleaning-up');
+  assert.equal(c.builds.live.get(t2.id)?.started, false, 'build #2 must not run beside #1');
+  assert.equal((await api('GET', '/api/v1/jobs/apart/builds/2')).status, 'queued');
+  const q = (await api('GET', '/api/v1/queue')).items.filter((i: { job: string }) => i.job === 'apart');
+  assert.deepEqual(q.map((i: { number: number; why: string }) => [i.number, i.why]), [[2, 'Build #1 is already in progress']]);
+  // #3 supersedes #2 (not started: NOT_BUILT at once) and leaves #1's post alone.
+  await api('POST', '/api/v1/jobs/apart/builds', {});
+  const b2 = await finishedBuild(c.url, 'apart', 2);
+  assert.deepEqual([b2.result, b2.message], ['NOT_BUILT', 'Superseded by #3']);
+  fs.writeFileSync(gate, '');
+  const [b1, b3] = await Promise.all([finishedBuild(c.url, 'apart', 1), finishedBuild(c.url, 'apart', 3)]);
+  const log1 = await consoleText(c.url, 'apart', 1);
+  assert.equal(b1.result, 'NOT_BUILT', log1);
+  assert.match(log1, /^cleaned-up$/m, 'the superseded build ran its whole post');
+  assert.equal(b3.result, 'SUCCESS', await consoleText(c.url, 'apart', 3));
+  assert.ok(b3.startedAt >= b1.endedAt, `#3 started (${b3.startedAt}) after #1 ended (${b1.endedAt})`);
 });

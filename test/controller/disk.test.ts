@@ -115,6 +115,24 @@ describe('a controller whose builds disk fails', () => {
     assert.deepEqual((await api('GET', '/api/v1/health')).json, { status: 'ok' });
     assert.deepEqual(unhandled, []);
   });
+
+  test('an error without a known wording (EISDIR) says neither paths nor job ids in the public health message or the build message', async () => {
+    const job = (await c.store.jobs.get('locked'))!;
+    const next = ((await c.store.builds.latest('locked'))?.number ?? 0) + 1;
+    // Where the console goes is a directory: open() says EISDIR, with the path in its message.
+    fs.mkdirSync(path.join(disk.dir, job.id, String(next), 'log'), { recursive: true });
+    const b = await build('locked');
+    assert.equal(b.result, 'FAILURE');
+    assert.equal(b.message, `illegal operation on a directory (EISDIR) creating the console of locked #${next}`);
+    // The problem's message (what anonymous callers see) ends before the detail (in parentheses in the log).
+    const said = `health: degraded: build consoles cannot be written: illegal operation on a directory (EISDIR); builds fail until it is fixed (`;
+    const line = lines.find((l) => l.startsWith(said));
+    assert.ok(line, lines.join('\n'));
+    assert.ok(line.slice(said.length).includes(path.join(disk.dir, job.id)), 'the detail names the file');
+    fs.rmSync(path.join(disk.dir, job.id, String(next)), { recursive: true });
+    assert.deepEqual((await api('GET', '/api/v1/health')).json, { status: 'ok' });
+    assert.deepEqual(unhandled, []);
+  });
 });
 
 describe('kiln controller on a home that cannot take writes', () => {
@@ -137,5 +155,42 @@ describe('kiln controller on a home that cannot take writes', () => {
     const r = await runKiln(['controller', '--home', path.join(disk.dir, 'home'), '--port', '0']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /^kiln controller: cannot start: read-only file system in .*\/home: .*mount it read-write/);
+  });
+});
+
+describe('a controller whose store cannot write', () => {
+  test('a build cancelled from the queue while the store refuses writes: the cancel holds, the health says so, and the result is recorded once the store takes it', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    // The whole home (the SQLite store too) on a small disk.
+    const disk = smallDisk('8m');
+    const home = path.join(disk.dir, 'home');
+    const c = await startController(testConfig({ home, port: '0', executors: '1' }));
+    const api = rawApi(() => c.url);
+    try {
+      await api('POST', '/api/v1/jobs', { name: 'calm', script: `pipeline { agent any; options { quietPeriod(600) }; stages { stage('A') { steps { echo 'hi' } } } }` });
+      // The first build teaches the job its quiet period; the second waits in it.
+      const first = await api('POST', '/api/v1/jobs/calm/builds', {});
+      await c.builds.live.get(first.json.id)?.done;
+      const b = (await api('POST', '/api/v1/jobs/calm/builds', {})).json;
+      const item = (await api('GET', '/api/v1/queue')).json.items.find((i: { number: number }) => i.number === b.number);
+      assert.ok(item, 'the build waits in its quiet period');
+      disk.fill();
+      const del = await api('DELETE', `/api/v1/queue/${item.id}`);
+      assert.equal(del.status, 204, del.text);
+      const h = (await api('GET', '/api/v1/health')).json;
+      assert.equal(h.status, 'degraded', JSON.stringify(h));
+      assert.ok(h.problems.some((p: { component: string }) => p.component === 'store'), JSON.stringify(h));
+      disk.free();
+      assert.deepEqual((await api('GET', '/api/v1/health')).json, { status: 'ok' });
+      const after = (await api('GET', `/api/v1/jobs/calm/builds/${b.number}`)).json;
+      assert.deepEqual([after.status, after.result, after.message], ['finished', 'NOT_BUILT', 'Cancelled while waiting']);
+      assert.deepEqual(unhandled, []);
+    } finally {
+      await c.close();
+      disk.unmount();
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

@@ -126,3 +126,43 @@ spec:
     await new Promise<void>((r) => silent.close(() => r()));
   }
 });
+
+test('a raised cap lets the builds waiting for a pod slot go at once; a deleted cloud fails its waiters with the reason', async () => {
+  const settings = (cap: number) => ({ type: 'docker', settings: { engineUrl: 'unix:///var/run/docker.sock', defaultAgentImage: 'kiln-test/busybox:latest', concurrencyCap: cap } });
+  assert.equal((await raw('PUT', 'api/v1/clouds/raised', settings(1))).status, 201);
+  const pod = (sh: string) => `pipeline { agent { kubernetes { cloud 'raised'; yaml '''
+spec:
+  containers:
+  - name: tool
+    image: kiln-test/busybox:latest
+    command: [cat]
+    tty: true
+''' } }; stages { stage('A') { steps { container('tool') { sh '${sh}' } } } } }`;
+  await api('POST', '/api/v1/jobs', { name: 'raised-holder', script: pod('echo holding the slot; sleep 600') });
+  await api('POST', '/api/v1/jobs', { name: 'raised-waiter', script: pod('echo got the slot') });
+  await api('POST', '/api/v1/jobs/raised-holder/builds', {});
+  await consoleUntil(c.url, 'raised-holder', 1, 'holding the slot');
+  type Item = { job: string; number: number; why: string };
+  const waiting = async (): Promise<Item[]> => (await api('GET', '/api/v1/queue')).items.filter((i: Item) => i.job === 'raised-waiter');
+  await api('POST', '/api/v1/jobs/raised-waiter/builds', {});
+  await until(async () => (await waiting()).length === 1, 'the build to wait for the pod slot');
+
+  // Two slots now: the waiter goes while the holder still holds its slot.
+  assert.equal((await raw('PUT', 'api/v1/clouds/raised', settings(2))).status, 200);
+  const b1 = await finishedBuild(c.url, 'raised-waiter', 1);
+  assert.equal(b1.result, 'SUCCESS', await consoleText(c.url, 'raised-waiter', 1));
+  assert.equal((await api('GET', '/api/v1/jobs/raised-holder/builds/1')).status, 'running');
+
+  // Back to one slot, a build waits; the cloud is deleted: it fails, saying why.
+  assert.equal((await raw('PUT', 'api/v1/clouds/raised', settings(1))).status, 200);
+  await api('POST', '/api/v1/jobs/raised-waiter/builds', {});
+  await until(async () => (await waiting()).length === 1, 'the build to wait for the pod slot');
+  assert.equal((await raw('DELETE', 'api/v1/clouds/raised')).status, 204);
+  const b2 = await finishedBuild(c.url, 'raised-waiter', 2);
+  assert.equal(b2.result, 'FAILURE');
+  assert.match(await consoleText(c.url, 'raised-waiter', 2), /cloud 'raised' was deleted while raised-waiter #2 waited for a pod slot on it/);
+  assert.deepEqual(await waiting(), []);
+
+  assert.equal((await raw('POST', 'api/v1/jobs/raised-holder/builds/1/abort')).status, 202);
+  assert.equal((await finishedBuild(c.url, 'raised-holder', 1)).result, 'ABORTED');
+});
