@@ -8,6 +8,12 @@
 // exactly these into the agent container. `--secret @FILE` reads the secret from a file, which
 // keeps it out of `ps`.
 //
+// The builds an agent runs are processes of its own user: they can read /proc/<agent pid>/environ
+// (and anyone can read its cmdline). An agent given its secret there (KILN_SECRET, or --secret
+// VALUE) therefore re-executes itself once, before it connects (so before any build runs), with
+// the same pid but without it (process.execve): the secret crosses in a 0600 file in a fresh 0700
+// directory that the new image reads and removes at once.
+//
 // `kiln agent --stdio --name NAME --workdir DIR` (what the controller's SSH launcher runs)
 // speaks the protocol over stdin/stdout instead (no URL, no secret). If an earlier --stdio agent
 // of the same work directory still runs (its SSH connection dropped), this process only relays
@@ -17,7 +23,7 @@
 // version mismatch, or any lost connection with --no-reconnect), 2 usage.
 import { podRunnersFromEnv } from '../backends/kubernetes/pod-workspace.ts';
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
@@ -53,10 +59,64 @@ exit codes: 0 stopped by a signal, 1 cannot go on (the message says why), 2 usag
 
 class UsageError extends Error {}
 
+/** Set only by an agent re-executing itself: the file its secret waits in (see the header). */
+const HANDOFF = 'KILN_AGENT_SECRET_HANDOFF';
+
+/**
+ * When the secret is in this process's environment or argv, re-executes without it (never
+ * returns then). Nothing to hide (a --secret @FILE, --stdio, or no execve on this Node): returns.
+ */
+function reexecWithoutSecret(argv: string[]): void {
+  if (typeof process.execve !== 'function' || process.env[HANDOFF] !== undefined || argv.includes('--stdio')) return;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const fromEnv = env['KILN_SECRET'];
+  delete env['KILN_SECRET'];
+  const args: string[] = [];
+  let fromArgv: string | undefined;
+  let argvNamesFile = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = a === '--secret' ? argv[i + 1] : a.startsWith('--secret=') ? a.slice('--secret='.length) : undefined;
+    if (value !== undefined && !value.startsWith('@')) {
+      fromArgv = value;
+      if (a === '--secret') i++;
+      continue;
+    }
+    if (value !== undefined) argvNamesFile = true;
+    args.push(a);
+  }
+  // In sight: a secret on the command line, or one in the environment (not just a file's name).
+  if (fromArgv === undefined && (fromEnv === undefined || fromEnv.startsWith('@'))) return;
+  // The flag wins over the environment, as below; a --secret @FILE keeps naming its file.
+  const secret = fromArgv ?? (argvNamesFile ? undefined : fromEnv);
+  if (secret !== undefined) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-agent-secret-'));
+    const file = path.join(dir, 'secret');
+    writeFileSync(file, secret, { mode: 0o600 });
+    env[HANDOFF] = file;
+  }
+  const script = process.argv.slice(0, process.argv.length - argv.length);
+  process.execve!(process.execPath, [process.execPath, ...process.execArgv, ...script.slice(1), ...args], env);
+}
+
+/** The secret a re-executed agent was handed, read once and removed (with its directory). */
+function takeHandedSecret(): string | undefined {
+  const file = process.env[HANDOFF];
+  if (file === undefined) return undefined;
+  delete process.env[HANDOFF];
+  try {
+    return readFileSync(file, 'utf8');
+  } finally {
+    rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let agent: Agent;
   let quiet = false;
   try {
+    reexecWithoutSecret(argv);
+    const handed = takeHandedSecret();
     const { values } = parseArgs({
       args: argv,
       options: {
@@ -94,7 +154,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     const name = values.name ?? env['KILN_AGENT_NAME'];
-    let secret = values.secret ?? env['KILN_SECRET'];
+    let secret = handed ?? values.secret ?? env['KILN_SECRET'];
     const stdio = values.stdio;
     if (!url && !stdio) throw new UsageError('no controller URL: give --url or set KILN_URL');
     if (!name) throw new UsageError('no agent name: give --name or set KILN_AGENT_NAME');

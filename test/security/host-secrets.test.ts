@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { kilnBin, repoRoot } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -108,6 +108,23 @@ test('builds on controller executors and on a same-host agent get no KILN_* secr
     assert.doesNotMatch(c2, /KILN_SECRET|KILN_AGENT_NAME|KILN_AGENT_WORKDIR/);
     // KILN_URL is the build variable (the controller's public URL, like JENKINS_URL), not the agent's setting.
     assert.match(c2, new RegExp(`^KILN_URL=${url.replace(/[.]/g, '\\.')}$`, 'm'));
+
+    // Nor can a build find the secret in the agent process itself: /proc/<agent>/environ (its own
+    // user's builds may read it) and cmdline (anyone may) no longer hold it, the pid unchanged.
+    const procText = (pid: number, f: string) => readFileSync(`/proc/${pid}/${f}`).toString('latin1');
+    assert.ok(!procText(agent.pid!, 'environ').includes(secret), 'the agent\'s environ still holds its secret');
+    assert.match(procText(agent.pid!, 'environ'), /KILN_AGENT_NAME=same-host/, 'the same process, re-executed with the rest of its environment');
+    // Given as --secret VALUE on its command line, the same.
+    await api('POST', 'api/v1/agents', { name: 'by-argv', labels: ['by-argv'], executors: 1 });
+    const secret2 = /--secret '?([0-9a-f]+)'?/.exec((await api('GET', 'api/v1/agents/by-argv')).command)?.[1];
+    assert.ok(secret2);
+    const agent2 = spawn(kilnBin, ['agent', '--url', agentUrl, '--name', 'by-argv', '--secret', secret2, '--workdir', path.join(root, 'agent2')], { cwd: repoRoot, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    procs.push(agent2);
+    const agent2Out = output(agent2);
+    await until(async () => (await api('GET', 'api/v1/agents/by-argv')).online === true || agent2.exitCode !== null, 'the second agent to connect', 30_000);
+    assert.equal(agent2.exitCode, null, agent2Out());
+    assert.ok(!procText(agent2.pid!, 'cmdline').includes(secret2), `the agent's command line still holds its secret: ${procText(agent2.pid!, 'cmdline')}`);
+    assert.ok(!procText(agent2.pid!, 'environ').includes(secret2));
   } finally {
     for (const p of procs.reverse()) await stop(p);
   }
