@@ -19,6 +19,8 @@ export interface ExecFields {
   timestamps: boolean;
   /** Called when the context prints anything (timeout's activity mode); chained. */
   onOutput: (() => void) | null;
+  /** The build this context runs for (DynamicContext.owner). */
+  owner?: object;
 }
 
 export class ExecContext implements DynamicContext, ExecFields {
@@ -31,6 +33,7 @@ export class ExecContext implements DynamicContext, ExecFields {
   readonly branch: string | null;
   readonly timestamps: boolean;
   readonly onOutput: (() => void) | null;
+  readonly owner: object | undefined;
 
   constructor(f: ExecFields) {
     this.signal = f.signal;
@@ -42,6 +45,7 @@ export class ExecContext implements DynamicContext, ExecFields {
     this.branch = f.branch;
     this.timestamps = f.timestamps;
     this.onOutput = f.onOutput;
+    this.owner = f.owner;
   }
 
   with(changes: Partial<ExecFields>): ExecContext {
@@ -51,7 +55,7 @@ export class ExecContext implements DynamicContext, ExecFields {
   fields(): ExecFields {
     return {
       signal: this.signal, workspace: this.workspace, cwd: this.cwd, container: this.container, env: this.env,
-      stage: this.stage, branch: this.branch, timestamps: this.timestamps, onOutput: this.onOutput,
+      stage: this.stage, branch: this.branch, timestamps: this.timestamps, onOutput: this.onOutput, owner: this.owner,
     };
   }
 }

@@ -198,7 +198,7 @@ export class PipelineRun {
     const m = this.#o.model;
     const root = new ExecContext({
       signal: this.#abort.signal, workspace: null, cwd: null, container: null, env: pushLayer(null, this.#buildVars()),
-      stage: null, branch: null, timestamps: m.kind === 'declarative' && m.options.timestamps, onOutput: null,
+      stage: null, branch: null, timestamps: m.kind === 'declarative' && m.options.timestamps, onOutput: null, owner: this,
     });
     this.#emitState();
     this.#log(root, `Running ${this.#o.build.job} #${this.#o.build.number}`);
@@ -681,7 +681,7 @@ export class PipelineRun {
 
   async #evalCond(cond: WhenCondition, c: ExecContext): Promise<boolean> {
     const env = this.#envOf(c);
-    const site: RegexSite = { loc: cond.loc, signal: c.signal };
+    const site: RegexSite = { loc: cond.loc, signal: c.signal, owner: c.owner };
     const matches = (comparator: Comparator, pattern: string, value: string, caseSensitive: boolean) => compare(comparator, pattern, value, caseSensitive, site);
     switch (cond.type) {
       case 'branch': {

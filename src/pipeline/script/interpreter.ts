@@ -615,7 +615,7 @@ export class Interpreter {
   private async isCaseAsync(caseValue: Value, v: Value, f: Frame, loc: Loc): Promise<boolean> {
     if (isClosure(caseValue)) return truth(await this.invokeClosure(caseValue, [v], f, loc));
     if (isHostObject(caseValue) && caseValue.entries) return isCase(await caseValue.entries(f.ctx), v, loc);
-    if (caseValue instanceof PatternObject) return v !== null && matchesWhole(formatValue(v), caseValue.pattern, { loc, signal: f.ctx.signal });
+    if (caseValue instanceof PatternObject) return v !== null && matchesWhole(formatValue(v), caseValue.pattern, { loc, signal: f.ctx.signal, owner: f.ctx.owner });
     return isCase(caseValue, v, loc);
   }
 
@@ -1003,14 +1003,14 @@ export class Interpreter {
         if (l === null) throw nullPointer('Cannot match a null value with =~', loc);
         const re = regexArg(r) ?? formatValue(r);
         checkRegex(re, loc); // report a bad pattern here, where it is written
-        return MatcherObject.create(formatValue(l), re, { loc, signal: f.ctx.signal });
+        return MatcherObject.create(formatValue(l), re, { loc, signal: f.ctx.signal, owner: f.ctx.owner });
       }
       case '==~': {
         if (l === null) return false;
-        return matchesWhole(formatValue(l), regexArg(r) ?? formatValue(r), { loc, signal: f.ctx.signal });
+        return matchesWhole(formatValue(l), regexArg(r) ?? formatValue(r), { loc, signal: f.ctx.signal, owner: f.ctx.owner });
       }
       case '-':
-        if (typeof l === 'string' && r instanceof PatternObject) return removeFirst(l, r.pattern, { loc, signal: f.ctx.signal });
+        if (typeof l === 'string' && r instanceof PatternObject) return removeFirst(l, r.pattern, { loc, signal: f.ctx.signal, owner: f.ctx.owner });
         return arithmetic(op, l, r, loc);
       case '<<':
         if (l instanceof StringBuilderObject) return l.append(r, loc);
@@ -1273,7 +1273,7 @@ export class Interpreter {
       const cls = this.className(obj, scope);
       if (cls !== null) {
         const ca = await this.evalArgs(e, scope, f);
-        if (cls === 'Pattern' || cls === 'java.util.regex.Pattern') return this.patternStatic(callee.name, flatArgs(ca), { loc: e.loc, signal: f.ctx.signal });
+        if (cls === 'Pattern' || cls === 'java.util.regex.Pattern') return this.patternStatic(callee.name, flatArgs(ca), { loc: e.loc, signal: f.ctx.signal, owner: f.ctx.owner });
         if (staticClassName(cls) === null) throw notSupported(`${cls}.${callee.name}()`, e.loc, REFUSED_CLASSES[simpleName(cls)] ?? 'scripts cannot reach Java classes');
         return callStatic(cls, callee.name, flatArgs(ca), e.loc);
       }
@@ -1486,6 +1486,7 @@ export class Interpreter {
       call: (c, args) => this.invokeClosure(c, args, f, loc),
       arity: (c) => this.closureArity(c),
       signal: f.ctx.signal,
+      owner: f.ctx.owner,
     };
   }
 
@@ -1644,7 +1645,7 @@ export class Interpreter {
   }
 
   private async patternMethod(p: PatternObject, name: string, args: Value[], f: Frame, loc: Loc): Promise<Value> {
-    const site: RegexSite = { loc, signal: f.ctx.signal };
+    const site: RegexSite = { loc, signal: f.ctx.signal, owner: f.ctx.owner };
     switch (name) {
       case 'matcher':
         if (args.length === 1) return MatcherObject.create(formatValue(args[0] ?? null), p.pattern, site);

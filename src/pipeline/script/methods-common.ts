@@ -13,6 +13,8 @@ export interface MethodEnv {
   arity(c: ClosureValue): number;
   /** The build's abort signal: long work (a regex on a thread) stops when it aborts. */
   readonly signal: AbortSignal;
+  /** Whom the work is for (DynamicContext.owner). */
+  readonly owner?: object;
 }
 
 /**

@@ -97,7 +97,7 @@ async function callWithMatch(env: MethodEnv, c: ClosureValue, m: Match): Promise
 
 /** Where a method's regex runs: its call's position and the build's abort signal. */
 function site(env: MethodEnv): RegexSite {
-  return { loc: env.loc, signal: env.signal };
+  return { loc: env.loc, signal: env.signal, owner: env.owner };
 }
 
 function toInteger(s: string, loc: Loc): number {

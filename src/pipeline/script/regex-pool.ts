@@ -9,7 +9,9 @@
 //
 // How: at most `workers` threads (default 2, created on first use, ended after 30 s idle and
 // never keeping the process alive while idle); a scan waits in a queue for a free thread; its
-// deadline starts when a thread takes it. Past the deadline, the thread is terminated (a new
+// deadline starts when a thread takes it. A free thread takes the oldest scan of the owner (the
+// build) with the fewest scans running, so one build's many parallel branches cannot keep the
+// threads from every other build's scans for minutes. Past the deadline, the thread is terminated (a new
 // one starts for the next scan) and the scan rejects with RegexTimeout. An abort of the
 // build while its scan is queued or running rejects with RegexAborted the same way. Each
 // thread's heap is capped, so a scan cannot exhaust the controller's memory either.
@@ -71,6 +73,8 @@ export class RegexWorkerFailed extends Error {
 interface Job {
   readonly req: ScanRequest;
   readonly signal: AbortSignal | null;
+  /** Whom the scan is for (the build); scans without one count as one owner. */
+  readonly owner: object | null;
   readonly resolve: (r: ScanResult) => void;
   readonly reject: (e: Error) => void;
   onAbort: (() => void) | null;
@@ -171,12 +175,25 @@ function assign(slot: Slot, job: Job): void {
   slot.worker.postMessage(msg);
 }
 
+/** The queue index of the oldest scan whose owner has the fewest scans on threads now. */
+function nextFair(): number {
+  const running = new Map<object | null, number>();
+  for (const s of slots) if (s.job) running.set(s.job.owner, (running.get(s.job.owner) ?? 0) + 1);
+  let best = 0;
+  let bestRunning = Infinity;
+  for (let i = 0; i < queue.length && bestRunning > 0; i++) {
+    const n = running.get(queue[i]!.owner) ?? 0;
+    if (n < bestRunning) { best = i; bestRunning = n; }
+  }
+  return best;
+}
+
 function pump(): void {
   while (queue.length > 0) {
     let slot = slots.find((s) => s.job === null);
     if (!slot && slots.length < limits.workers) slot = startWorker();
     if (!slot) return;
-    const job = queue.shift()!;
+    const job = queue.splice(nextFair(), 1)[0]!;
     if (job.onAbort && job.signal) job.signal.removeEventListener('abort', job.onAbort);
     job.onAbort = null;
     assign(slot, job);
@@ -184,13 +201,13 @@ function pump(): void {
 }
 
 /** Runs a scan on a regex thread; rejects with RegexTimeout, RegexAborted or RegexWorkerFailed. */
-export function runOnThread(req: ScanRequest, signal: AbortSignal | null): Promise<ScanResult> {
+export function runOnThread(req: ScanRequest, signal: AbortSignal | null, owner: object | null = null): Promise<ScanResult> {
   return new Promise<ScanResult>((resolve, reject) => {
     if (signal?.aborted) {
       reject(new RegexAborted());
       return;
     }
-    const job: Job = { req, signal, resolve, reject, onAbort: null };
+    const job: Job = { req, signal, owner, resolve, reject, onAbort: null };
     if (signal) {
       job.onAbort = () => {
         const i = queue.indexOf(job);

@@ -208,6 +208,8 @@ export interface Match {
 export interface RegexSite {
   readonly loc: Loc | null;
   readonly signal: AbortSignal | null;
+  /** The build the scan is for: the regex threads serve builds in turn (regex-pool.ts). */
+  readonly owner?: object | undefined;
 }
 
 const NO_NAMES: ReadonlyMap<string, string | null> = new Map();
@@ -249,7 +251,7 @@ async function scanOf(java: string, input: string, op: ScanOp, site: RegexSite, 
     r = scan(req);
   } else {
     try {
-      r = await runOnThread(req, site.signal);
+      r = await runOnThread(req, site.signal, site.owner ?? null);
     } catch (err) {
       if (err instanceof RegexAborted && site.signal) throw interruptionOf(site.signal);
       if (err instanceof RegexTimeout) {
@@ -473,7 +475,7 @@ export class MatcherObject implements HostObject {
   }
   invokeMethod(name: string, args: CallArgs, ctx: DynamicContext, loc: Loc): Promise<Value> | undefined {
     const a = args.positional;
-    const site: RegexSite = { loc, signal: ctx.signal };
+    const site: RegexSite = { loc, signal: ctx.signal, owner: ctx.owner };
     switch (name) {
       case 'getCount':
       case 'size':

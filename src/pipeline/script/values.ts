@@ -91,6 +91,8 @@ export interface CallArgs {
  */
 export interface DynamicContext {
   readonly signal: AbortSignal;
+  /** Whom the work is for (the build): what builds share, such as the regex threads, is shared fairly between owners. */
+  readonly owner?: object;
 }
 
 /** The interpreter's view of its host (the engine). */

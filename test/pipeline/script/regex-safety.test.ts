@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { run } from './fake-host.ts';
 import { ScriptError } from '../../../src/pipeline/script/errors.ts';
 import { Interrupted } from '../../../src/pipeline/steps/errors.ts';
-import { closeRegexPool, configureRegexPool, regexPoolStats } from '../../../src/pipeline/script/regex-pool.ts';
+import { closeRegexPool, configureRegexPool, regexPoolStats, runOnThread } from '../../../src/pipeline/script/regex-pool.ts';
 import { mayRunInline, regexShape, setInlineBudget } from '../../../src/pipeline/script/regex-safety.ts';
 import type { Value } from '../../../src/pipeline/script/values.ts';
 
@@ -234,4 +234,22 @@ test('a search with many groups is limited by matches times groups, so it cannot
   assert.equal(err.loc?.start.line, 1);
   // a few groups keep the full million
   assert.equal((await run("('ab' * 450000).findAll(/(a)(b)/).size()")).value, 450000);
+});
+
+test('the regex threads serve builds in turn: one build\'s many slow scans do not keep another build\'s scan waiting behind all of them', async () => {
+  const before = configureRegexPool({ timeoutMs: 300, workers: 2 });
+  try {
+    const slow = { source: '^(a+)+$', flags: 'u', input: `${'a'.repeat(40)}!`, op: 'whole' as const, groups: 1, limit: 1 };
+    const ended: string[] = [];
+    const scan = (who: string, owner: object) => runOnThread(slow, null, owner).then(() => ended.push(who), () => ended.push(who));
+    const busy = {};
+    const other = {};
+    const all = [1, 2, 3, 4, 5, 6].map((i) => scan(`busy${i}`, busy));
+    all.push(scan('other', other));
+    await Promise.all(all);
+    // Served in arrival order, 'other' would end last; in turn, it runs as soon as a thread frees.
+    assert.ok(ended.indexOf('other') <= 3, `ended: ${ended.join(', ')}`);
+  } finally {
+    configureRegexPool(before);
+  }
 });
