@@ -84,6 +84,8 @@ export interface LiveBuild {
   replayedBy: ScriptChooser | null;
   /** An abort asked for after it started and before its PipelineRun exists (what to say, the result). */
   abortRequested: { message: string; result: 'ABORTED' | 'NOT_BUILT' } | null;
+  /** While its Jenkinsfile is read (a git clone, up to minutes): an abort stops the reading. */
+  loading: AbortController | null;
   /** The newer build that superseded it (disableConcurrentBuilds(abortPrevious: true)), once it was interrupted for it. */
   supersededBy: number | null;
   /** Why its console could not be written ("no space left on device writing the console of app #3"): the build fails with it. */
@@ -179,7 +181,7 @@ export class BuildManager {
     const causes = o.causes ?? [{ type: 'api', description: 'Started by an API call' }];
     const build = await this.#store.builds.create(job.name, { params, causes, scm: o.scm ?? null });
     const live: LiveBuild = {
-      id: build.id, job, number: build.number, started: false, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, logError: null, supersededBy: null,
+      id: build.id, job, number: build.number, started: false, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, loading: null, logError: null, supersededBy: null,
       replayedBy: o.replayedBy ?? null,
     };
     // Open the log now, so that someone following it from this moment waits for the first line.
@@ -332,7 +334,10 @@ export class BuildManager {
     const b = this.live.get(buildId);
     if (!b?.started) return false;
     if (b.run) b.run.abort(message, result);
-    else b.abortRequested ??= { message, result };
+    else {
+      b.abortRequested ??= { message, result };
+      b.loading?.abort();
+    }
     return true;
   }
 
@@ -442,10 +447,11 @@ export class BuildManager {
     // A commit given by the trigger (webhook, pollSCM, replay): the Jenkinsfile is read from it
     // and `checkout scm` checks it out. Otherwise the commit the Jenkinsfile came from is recorded.
     const pinned = build.scm?.commit ?? null;
+    live.loading = new AbortController();
     try {
       let source = replayScript;
       if (source === undefined) {
-        const read = await this.#jenkinsfile(job, say, pinned, build.number);
+        const read = await this.#jenkinsfile(job, say, pinned, build.number, live.loading.signal);
         source = read.text;
         scmFiles = read.files;
         if (read.commit && job.definition.kind === 'git' && !pinned) {
@@ -460,10 +466,19 @@ export class BuildManager {
       model = loaded.model;
       await this.#cacheJobSettings(job, model);
     } catch (err) {
+      if (live.abortRequested !== null) {
+        // Aborted while its Jenkinsfile was being read: the reading stopped, nothing ran.
+        const { message, result } = live.abortRequested;
+        say(`${message}\nFinished: ${result}`);
+        await this.#finish(live, build, { result, message, state: null, startedAt });
+        return;
+      }
       const message = err instanceof Error ? err.message : String(err);
       say(`ERROR: ${message}\nFinished: FAILURE`);
       await this.#finish(live, build, { result: 'FAILURE', message, state: null, startedAt });
       return;
+    } finally {
+      live.loading = null;
     }
     const previous = await this.#store.builds.latest(job.name, { before: build.number, status: ['finished'] });
     // --- credentials: what this build was given is masked in the state it saves and shows too
@@ -621,7 +636,7 @@ export class BuildManager {
 
   /** The job's Jenkinsfile: inline text, or the file at its path in the git repository (at `commit`
    *  when given, else the branch's tip), with the commit it was read from. */
-  async #jenkinsfile(job: Job, say: (text: string) => void, commit: string | null, buildNumber: number): Promise<{ text: string; commit: string | null; files: Record<string, string> }> {
+  async #jenkinsfile(job: Job, say: (text: string) => void, commit: string | null, buildNumber: number, signal: AbortSignal): Promise<{ text: string; commit: string | null; files: Record<string, string> }> {
     const d = job.definition;
     if (d.kind === 'inline') return { text: d.script, commit: null, files: {} };
     say(`Obtained ${d.path} from git ${d.url} (branch ${d.branch}${commit ? `, commit ${commit}` : ''})`);
@@ -631,7 +646,7 @@ export class BuildManager {
       const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
       if (d.credentialsId) await this.#gitAuth(job, d.credentialsId, auth, env, buildNumber);
       try {
-        await run('git', ['clone', '--quiet', '--depth', '1', '--branch', d.branch, '--', d.url, tmp], { env, timeout: 120_000 });
+        await run('git', ['clone', '--quiet', '--depth', '1', '--branch', d.branch, '--', d.url, tmp], { env, timeout: 120_000, signal });
       } catch (err) {
         const detail = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;
         throw new StepFailure(`could not clone ${d.url} (branch ${d.branch}) to read ${d.path}: ${detail}`);
@@ -639,7 +654,7 @@ export class BuildManager {
       const head = async () => (await run('git', ['-C', tmp, 'rev-parse', 'HEAD'], { env })).stdout.trim();
       if (commit && !(await head()).startsWith(commit.toLowerCase())) {
         try {
-          await run('git', ['-C', tmp, 'fetch', '--quiet', '--depth', '1', 'origin', commit], { env, timeout: 120_000 });
+          await run('git', ['-C', tmp, 'fetch', '--quiet', '--depth', '1', 'origin', commit], { env, timeout: 120_000, signal });
           await run('git', ['-C', tmp, 'checkout', '--quiet', '--detach', 'FETCH_HEAD'], { env });
         } catch (err) {
           const detail = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;

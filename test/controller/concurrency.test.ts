@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { adminFetch, consoleText, consoleUntil, finishedBuild, jsonApi, testConfig } from '../helpers/controller.ts';
+import { adminFetch, consoleText, consoleUntil, finishedBuild, jsonApi, testConfig, until } from '../helpers/controller.ts';
 
 let c: ControllerHandle;
 const api = jsonApi(() => c.url);
@@ -118,4 +118,26 @@ test('abortPrevious keeps builds of the job apart: the newer build waits while t
   assert.match(log1, /^cleaned-up$/m, 'the superseded build ran its whole post');
   assert.equal(b3.result, 'SUCCESS', await consoleText(c.url, 'apart', 3));
   assert.ok(b3.startedAt >= b1.endedAt, `#3 started (${b3.startedAt}) after #1 ended (${b1.endedAt})`);
+});
+
+test('a build aborted while its Jenkinsfile is still being cloned stops the clone and ends ABORTED, not after the clone gives up', async () => {
+  // A git server that accepts the connection and never answers: the clone hangs.
+  const { createServer } = await import('node:net');
+  const held: import('node:net').Socket[] = [];
+  const silent = createServer((s) => { held.push(s); s.on('error', () => {}); });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  try {
+    const port = (silent.address() as import('node:net').AddressInfo).port;
+    await api('POST', '/api/v1/jobs', { name: 'slow-clone', git: { url: `git://127.0.0.1:${port}/repo.git`, branch: 'main' } });
+    await api('POST', '/api/v1/jobs/slow-clone/builds', {});
+    await consoleUntil(c.url, 'slow-clone', 1, 'Obtained Jenkinsfile from git');
+    await until(() => held.length > 0, 'the clone to connect');
+    await api('POST', '/api/v1/jobs/slow-clone/builds/1/abort');
+    const b = await finishedBuild(c.url, 'slow-clone', 1);
+    assert.deepEqual([b.result, b.message], ['ABORTED', 'Aborted by user']);
+    assert.match(await consoleText(c.url, 'slow-clone', 1), /^Aborted by user\nFinished: ABORTED$/m);
+  } finally {
+    for (const s of held) s.destroy();
+    silent.close();
+  }
 });
