@@ -47,9 +47,10 @@ async function git(args: string[], cwd: string): Promise<string | null> {
 
 /** Copies the project directory `src` to `dest` (which must not exist yet), as the header says. */
 export async function copyProject(src: string, dest: string): Promise<ProjectCopy> {
+  const roots: Roots = { src, real: await fsp.realpath(src).catch(() => src), dest };
   const top = (await git(['rev-parse', '--show-toplevel'], src))?.trim() ?? null;
   if (top === null) {
-    const files = await copyTree(src, dest);
+    const files = await copyTree(src, dest, roots);
     return { how: 'all files but .kiln/', files };
   }
   const listed = await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard'], src);
@@ -74,14 +75,17 @@ export async function copyProject(src: string, dest: string): Promise<ProjectCop
     if (!st) return; // deleted in the checkout: deleted in the copy
     const to = path.join(dest, rel);
     await fsp.mkdir(path.dirname(to), { recursive: true });
-    const n = st.isDirectory() ? await copyTree(from, to) : (await copyEntry(from, to, st)) ? 1 : 0; // a directory: a submodule's files, not its .git link
+    const n = st.isDirectory() ? await copyTree(from, to, roots) : (await copyEntry(from, to, st, roots)) ? 1 : 0; // a directory: a submodule's files, not its .git link
     files += n;
   });
   return { how, files };
 }
 
+/** The project (as named and as resolved) and its copy: where links are re-aimed (copyEntry). */
+interface Roots { src: string; real: string; dest: string }
+
 /** Copies a directory tree without `.kiln` and `.git` entries; returns the number of files. */
-async function copyTree(src: string, dest: string): Promise<number> {
+async function copyTree(src: string, dest: string, roots: Roots): Promise<number> {
   await fsp.mkdir(dest, { recursive: true });
   let files = 0;
   const entries = await fsp.readdir(src, { withFileTypes: true });
@@ -90,15 +94,25 @@ async function copyTree(src: string, dest: string): Promise<number> {
     if (e.name === '.kiln' || e.name === '.git') return;
     const from = path.join(src, e.name);
     const to = path.join(dest, e.name);
-    const n = e.isDirectory() ? await copyTree(from, to) : (await copyEntry(from, to, await fsp.lstat(from))) ? 1 : 0;
+    const n = e.isDirectory() ? await copyTree(from, to, roots) : (await copyEntry(from, to, await fsp.lstat(from), roots)) ? 1 : 0;
     files += n;
   });
   return files;
 }
 
-async function copyEntry(from: string, to: string, st: Stats): Promise<boolean> {
+/**
+ * A symbolic link is copied as a link, re-aimed so that it means in the copy what it meant in
+ * the project: one that leads into the project (absolute, or relative) leads to the same place
+ * in the copy, never back into the user's files (a build writing through it would change them);
+ * a relative one that leaves the project becomes absolute, so it still finds its target.
+ */
+async function copyEntry(from: string, to: string, st: Stats, roots: Roots): Promise<boolean> {
   if (st.isSymbolicLink()) {
-    await fsp.symlink(await fsp.readlink(from), to);
+    const target = await fsp.readlink(from);
+    const abs = path.resolve(path.dirname(from), target);
+    const inProject = [roots.src, roots.real].map((r) => path.relative(r, abs)).find((rel) => rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)));
+    const aimed = inProject !== undefined ? path.relative(path.dirname(to), path.join(roots.dest, inProject)) || '.' : abs;
+    await fsp.symlink(aimed, to);
     return true;
   }
   if (!st.isFile()) return false; // sockets, FIFOs, devices: not project files

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, readFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { writeFileSync, readFileSync, existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tempDir } from '../helpers/tmp.ts';
 import path from 'node:path';
@@ -199,6 +199,26 @@ test('kiln run works on a copy: cleanWs() and deleteDir() in post leave the user
   assert.equal((await runKiln(['run'], { cwd: dir })).code, 0);
   assert.deepEqual(readdirSync(path.join(dir, '.kiln/workspace')).filter((n) => !n.endsWith('@tmp')), ['4']);
   assert.ok(!existsSync(path.join(dir, 'out.txt')));
+});
+
+test('kiln run\'s copy keeps links meaning what they meant: a link into the project leads into the copy, never back to the user\'s files', async () => {
+  const dir = tempDir('run-links');
+  const outside = tempDir('run-links-outside');
+  writeFileSync(path.join(outside, 'shared.txt'), 'shared\n');
+  mkdirSync(path.join(dir, 'data'));
+  writeFileSync(path.join(dir, 'data', 'keep.txt'), 'mine\n');
+  symlinkSync(path.join(dir, 'data'), path.join(dir, 'abs-data')); // absolute, into the project
+  symlinkSync('data', path.join(dir, 'rel-data')); // relative, into the project
+  symlinkSync(path.relative(dir, path.join(outside, 'shared.txt')), path.join(dir, 'shared.txt')); // relative, out of it
+  writeFileSync(path.join(dir, 'Jenkinsfile'), `pipeline { agent any; stages { stage('S') { steps {
+    sh 'echo changed > abs-data/keep.txt; echo changed > rel-data/new.txt; cat shared.txt'
+  } } } }`);
+  const r = await runKiln(['run'], { cwd: dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^shared$/m);
+  assert.equal(readFileSync(path.join(dir, 'data', 'keep.txt'), 'utf8'), 'mine\n', 'the build wrote through a link into the user\'s project');
+  assert.ok(!existsSync(path.join(dir, 'data', 'new.txt')));
+  assert.equal(readFileSync(path.join(dir, '.kiln/workspace/1/data/keep.txt'), 'utf8'), 'changed\n');
 });
 
 test('kiln run refuses a custom workspace that leads back into the project directory', async () => {
