@@ -1,6 +1,6 @@
 // Groovy's operators on script values: truth, equality, ordering, arithmetic with Groovy's
 // number rules, `as` casts, indexing, ranges and `in`.
-import type { Loc } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { ScriptError, scriptError } from './errors.ts';
 import { formatNumber, toGroovyString } from './format.ts';
 import { MatcherObject, PatternObject } from './regex.ts';

@@ -13,9 +13,9 @@
 // each iteration its own `x`, so closures made in the loop keep the value of their iteration
 // (Jenkins' CPS shares one variable across iterations, which is never what a user means).
 import type * as A from '../syntax/ast.ts';
-import type { Loc } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { PipelineError } from '../diagnostics.ts';
-import { Interrupted, StepFailure, interruptionOf } from '../steps/errors.ts';
+import { Interrupted, StepFailure, interruptionOf } from '../../core/errors.ts';
 import { closest } from '../../util/suggest.ts';
 import {
   CONSTRUCTIBLE_EXCEPTIONS, ErrorObject, GroovyException, ScriptError, catchMatches, errorInstanceOf, normalizeError,

@@ -1,5 +1,5 @@
 // Methods on strings: java.lang.String (Java 11+, as Jenkins runs on) plus Groovy's GDK.
-import type { Loc } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { notSupported, scriptError } from './errors.ts';
 import { toGroovyString } from './format.ts';
 import { arithmetic, checkListSize, checkString, groovyCompare, groovyTruth, numberFormat, parseJavaNumber, MAX_STRING, tooLarge } from './groovy-ops.ts';
