@@ -24,8 +24,9 @@ import {
 import { sprintf, toGroovyString as formatValue } from './format.ts';
 import {
   EntryObject, arithmetic, castTo, coerceDeclared, groovyCompare, groovyEquals, groovyTruth as truth,
-  instanceOf, isCase, isKnownType, makeRange, mapKey, negate, rangeAt, rangeSize, MAX_STRING, tooLarge,
+  instanceOf, isCase, isKnownType, makeRange, mapKey, negate, rangeAt, rangeSize,
 } from './groovy-ops.ts';
+import { MAX_STRING, tooLarge } from './limits.ts';
 import { noSignature, type MethodEnv } from './methods-common.ts';
 import { listGetAt, listMethods, listPutAt } from './methods-list.ts';
 import { mapGet, mapMethods } from './methods-map.ts';

@@ -5,9 +5,10 @@ import { ScriptError, scriptError } from './errors.ts';
 import { interruptionOf } from '../../core/errors.ts';
 import { toGroovyString } from './format.ts';
 import {
-  arithmetic, checkListSize, groovyEquals, groovyTruth, intersect, isCase, iterableToList, listContains, mapKey,
+  arithmetic, groovyEquals, groovyTruth, intersect, isCase, iterableToList, listContains, mapKey,
   naturalCompare, EntryObject, ValueSet,
 } from './groovy-ops.ts';
+import { checkListSize } from './limits.ts';
 import {
   argClosure, argInt, arity, emptyError, indexError, lastClosure, noSignature, type Method, type MethodEnv,
 } from './methods-common.ts';
