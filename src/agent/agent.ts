@@ -36,7 +36,7 @@ import { WebSocket } from 'ws';
 import { StreamSocket } from '../protocol/stream.ts';
 import type { IncomingMessage, ClientRequest } from 'node:http';
 import { LocalBackend } from '../backends/local/local.ts';
-import type { Backend } from '../backends/types.ts';
+import type { Backend } from '../core/nodes.ts';
 import { withPodRunners, type PodRunners } from '../backends/kubernetes/pod-workspace.ts';
 import {
   CloseCode, HEADER_AGENT_NAME, HEADER_PROTOCOL, MAX_FRAME_BYTES, PROTOCOL_VERSION,

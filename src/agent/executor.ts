@@ -17,8 +17,8 @@
 // queues what arrives (never more than the window it granted) and grants more as it writes.
 
 import * as path from 'node:path';
-import type { Backend, Workspace } from '../backends/types.ts';
-import { WorkspaceError } from '../backends/types.ts';
+import { type Workspace, WorkspaceError } from '../core/workspace.ts';
+import type { Backend } from '../core/nodes.ts';
 import { openFile, writeChunks } from '../backends/stream.ts';
 import { CHUNK_BYTES, CloseCode } from '../protocol/messages.ts';
 import type { ErrorCodeName, Outgoing, Request, Response } from '../protocol/messages.ts';

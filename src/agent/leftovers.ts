@@ -49,7 +49,7 @@ import {
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { listProcesses, parseProcStat, procInfo, type ProcInfo } from '../util/process-tree.ts';
-import type { BuildRef } from '../backends/types.ts';
+import type { BuildRef } from '../core/nodes.ts';
 import type { SpawnRecord, SpawnRegistry } from '../backends/local/local.ts';
 
 /** The environment variable that marks every process a step started on an agent. */

@@ -14,8 +14,8 @@
 // How: one `PodSlots` per controller (or per `kiln run`), pools by cloud name, so a cloud whose
 // settings change keeps counting the pods it already runs. The cap is given with each `take`
 // (settings are read when a pod is needed); a raised cap lets waiters go at once.
-import { interruptionOf } from '../pipeline/steps/errors.ts';
-import type { BuildRef } from './types.ts';
+import { interruptionOf } from '../core/errors.ts';
+import type { BuildRef } from '../core/nodes.ts';
 
 /** A build waiting for a pod slot, as the queue shows it. */
 export interface SlotWait {

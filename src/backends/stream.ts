@@ -12,7 +12,7 @@
 // a file handle, one write at a time, so the producer is pulled no faster than the disk takes.
 
 import type { FileHandle } from 'node:fs/promises';
-import type { FileReader, Workspace } from './types.ts';
+import type { FileReader, Workspace } from '../core/workspace.ts';
 
 /** Size of the chunks files are read in. */
 export const FILE_CHUNK_BYTES = 1024 * 1024;

@@ -6,7 +6,7 @@
 //   tls:    { type: certificate, contentBase64: "...", password: "..." }
 // Every problem is reported with the credential's id and the field.
 import { parse as parseYaml } from 'yaml';
-import type { Credential } from '../pipeline/steps/types.ts';
+import type { Credential } from '../core/credentials.ts';
 
 const TYPES: Record<Credential['type'], string[]> = {
   secretText: ['secret'],

@@ -31,10 +31,9 @@
 // opened (the port included) and rejects, so `kiln controller` exits with the reason instead of
 // answering 500 forever. Once started, a disk or store that fails degrades GET /api/v1/health
 // (the log store and the build manager report to it) until its probe passes again.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { ControllerConfig } from './config.ts';
 import { openStore } from '../store/index.ts';
@@ -47,10 +46,9 @@ import { Scheduler, BUILT_IN_NODE, type QueueItem } from './scheduler.ts';
 import { BuildManager } from './builds.ts';
 import { BuildFiles } from './files.ts';
 import { buildHttp, type AgentInfo, type AgentsView, type QueueView } from './http.ts';
-import type { AgentRequest, AllocatedNode, NodeProvider } from '../pipeline/engine/engine.ts';
-import type { BuildRef, Backend } from '../backends/types.ts';
+import type { AgentRequest, AllocatedNode, NodeProvider, BuildRef, Backend } from '../core/nodes.ts';
 import { LocalBackend } from '../backends/local/local.ts';
-import { StepFailure, interruptionOf } from '../pipeline/steps/errors.ts';
+import { StepFailure, interruptionOf } from '../core/errors.ts';
 import { ControllerMetrics } from './metrics.ts';
 import { PodSlots } from '../backends/pod-slots.ts';
 import { TriggerScheduler, syncOnJobRoutes } from './triggers.ts';
@@ -62,14 +60,13 @@ import { FolderAccess } from './auth/folders.ts';
 import { SECURITY_HEADERS } from './auth/http.ts';
 import { EventBus } from './events.ts';
 import { registerWeb } from './web.ts';
-import { registerCloudRoutes } from './clouds.ts';
+import { registerCloudRoutes, dockerCloudOf } from './clouds.ts';
 import { KubernetesPods, type KubernetesCloudRef } from '../backends/kubernetes/provider.ts';
 import { checkKubernetesSettings } from '../backends/kubernetes/cloud.ts';
 import { withDockerAgents } from '../backends/docker/agents.ts';
 import { dockerCloudNodes } from '../backends/docker/cloud.ts';
 import { sweepPods } from '../backends/docker/pod.ts';
 import { Engine } from '../backends/docker/engine.ts';
-import { dockerCloudOf } from './clouds.ts';
 import { matches, tryParseLabelExpression } from './labels.ts';
 import { SshAgents } from '../backends/ssh/manager.ts';
 import type { HostKeyPolicy } from '../backends/ssh/launcher.ts';

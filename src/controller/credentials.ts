@@ -30,7 +30,7 @@
 import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Credential } from '../pipeline/steps/types.ts';
+import type { Credential } from '../core/credentials.ts';
 import { CREDENTIAL_ID, checkCredentialFolder, checkCredentialId, checkCredentialType } from '../store/credentials.ts';
 import { StoreError, type CredentialRecord, type CredentialType, type CredentialUse, type Store } from '../store/types.ts';
 import type { ScriptChooser } from './auth/folders.ts';
@@ -605,20 +605,6 @@ export async function openCredentials(o: { home: string; store: Store; log?: (li
 
 // ---------------------------------------------------------------------------------------------
 // masking what builds record
-
-/** The strings of a credential the engine masks in the console (the same choice as engine.ts / withCredentials.ts). */
-export function secretsOf(c: Credential): string[] {
-  const out: string[] = [];
-  const add = (...s: (string | undefined)[]) => { for (const x of s) if (x) out.push(x); };
-  switch (c.type) {
-    case 'secretText': add(c.secret); break;
-    case 'usernamePassword': add(c.password, `${c.username ?? ''}:${c.password ?? ''}`); break;
-    case 'sshKey': add(c.passphrase, ...(c.privateKey ?? '').split('\n').filter((l) => l.length >= 16)); break;
-    case 'certificate': add(c.password); break;
-    case 'secretFile': break;
-  }
-  return out;
-}
 
 /** A deep copy of plain data with every occurrence of the secrets in its strings replaced by ****. */
 export function scrubSecrets<T>(value: T, secrets: readonly string[]): T {

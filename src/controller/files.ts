@@ -25,7 +25,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceFile, StashFile } from '../pipeline/steps/types.ts';
 import { relPathProblem } from '../pipeline/steps/files.ts';
-import type { FileReader } from '../backends/types.ts';
+import type { FileReader } from '../core/workspace.ts';
 import { bufferReader, fileReader, readWhole } from '../backends/stream.ts';
 
 export class BuildFiles {

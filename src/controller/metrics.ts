@@ -18,7 +18,7 @@
 // `buildFinished` event calls `buildFinished`. Nothing is sampled on a timer (prom-client's
 // event-loop delay monitor is Node's own histogram, read at scrape).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BuildResult } from '../pipeline/model/types.ts';
+import type { BuildResult } from '../core/build.ts';
 
 /** What the gauges read when scraped. */
 export interface MetricsSources {

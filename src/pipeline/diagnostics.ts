@@ -1,5 +1,5 @@
 // Errors and warnings about a Jenkinsfile, each tied to where it is in the source.
-import type { Loc, Pos } from './syntax/ast.ts';
+import type { Loc, Pos } from '../core/build.ts';
 
 export type Severity = 'error' | 'warning';
 

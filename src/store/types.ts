@@ -10,7 +10,8 @@
 //   StoreError('not-found'). Duplicates throw StoreError('conflict'), bad input 'invalid'.
 // - Every value handed in is validated and copied; what comes back is a fresh object.
 import type { BuildState } from '../pipeline/engine/state.ts';
-import type { BuildResult, ParameterType } from '../pipeline/model/types.ts';
+import type { ParameterType } from '../pipeline/model/types.ts';
+import type { BuildResult } from '../core/build.ts';
 import type { TestReport } from '../pipeline/steps/types.ts';
 
 export type { BuildState, BuildResult, TestReport };

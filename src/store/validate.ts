@@ -1,7 +1,7 @@
 // Input checks at the store's edge: every value is checked and turned into the exact shape
 // that is written, so what is read back equals what went in. Failures are
 // StoreError('invalid') with a message that names the field and says what is allowed.
-import { BUILD_RESULTS, type BuildResult } from '../pipeline/model/types.ts';
+import { BUILD_RESULTS, type BuildResult } from '../core/build.ts';
 import {
   StoreError, type AgentLauncher, type BuildCause, type BuildScm, type BuildStatus, type DiscardPolicy,
   type JobDefinition, type JobOptions, type JobParameter, type JobTrigger, type JsonValue,

@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LocalBackend, workspaceDirName } from '../../src/backends/local/local.ts';
 import { hostEnvForBuilds } from '../../src/backends/local/host-env.ts';
-import { WorkspaceError } from '../../src/backends/types.ts';
-import type { ExecResult, ExecSpec, OutputStream, Workspace } from '../../src/backends/types.ts';
+import { WorkspaceError, type ExecResult, type ExecSpec, type OutputStream, type Workspace } from '../../src/core/workspace.ts';
 import { isProcessAlive } from '../../src/util/process-tree.ts';
 
 const tmpRoot = await mkdtemp(path.join(tmpdir(), 'kiln-local-'));

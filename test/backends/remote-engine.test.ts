@@ -6,10 +6,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { loadPipeline } from '../../src/pipeline/load.ts';
-import { PipelineRun, type NodeProvider } from '../../src/pipeline/engine/engine.ts';
+import { PipelineRun } from '../../src/pipeline/engine/engine.ts';
+import type { NodeProvider } from '../../src/core/nodes.ts';
 import type { BuildState } from '../../src/pipeline/engine/state.ts';
 import type { StashFile } from '../../src/pipeline/steps/types.ts';
-import { StepFailure } from '../../src/pipeline/steps/errors.ts';
+import { StepFailure } from '../../src/core/errors.ts';
 import { isProcessAlive } from '../../src/util/process-tree.ts';
 import { startAgent, startController, waitFor, waitOnline, type AgentProcess, type TestController } from './remote-harness.ts';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { WebSocket } from 'ws';
 import { AgentHub, type AgentHubOptions } from '../../src/backends/remote/hub.ts';
 import { HEADER_AGENT_NAME, HEADER_PROTOCOL, PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
-import type { ExecResult, ExecSpec, OutputStream, Workspace } from '../../src/backends/types.ts';
+import type { ExecResult, ExecSpec, OutputStream, Workspace } from '../../src/core/workspace.ts';
 import { kilnBin } from '../helpers/kiln.ts';
 
 export interface TestController {

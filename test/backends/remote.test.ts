@@ -4,8 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile as fsWriteFile, mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { WorkspaceError } from '../../src/backends/types.ts';
-import type { Workspace } from '../../src/backends/types.ts';
+import { WorkspaceError, type Workspace } from '../../src/core/workspace.ts';
 import { AgentUnavailableError } from '../../src/backends/remote/session.ts';
 import { isProcessAlive } from '../../src/util/process-tree.ts';
 import {

@@ -9,10 +9,10 @@
 // `-u` is the agent's own user, so files the steps write are the agent's to delete afterwards.
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path/posix';
-import type { BuildRef, Workspace } from '../types.ts';
-import type { AgentRequest, AllocatedNode, NodeProvider } from '../../pipeline/engine/engine.ts';
-import type { Credential } from '../../pipeline/steps/types.ts';
-import { StepFailure } from '../../pipeline/steps/errors.ts';
+import type { Workspace } from '../../core/workspace.ts';
+import type { BuildRef, AgentRequest, AllocatedNode, NodeProvider } from '../../core/nodes.ts';
+import type { Credential } from '../../core/credentials.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { DockerError, checkDaemon, docker, dockerName, lastLines, splitWords } from './cli.ts';
 import { ContainerWorkspace } from './container-workspace.ts';
 import { RUNNER_SH, RunnerClient } from './runner.ts';

@@ -3,7 +3,7 @@
 // work the same on the local backend, on inbound agents and on SSH agents: the daemon that
 // starts the container is the one beside the workspace, so bind mounts of the workspace path
 // are right by construction.
-import type { ExecResult, Workspace } from '../types.ts';
+import type { ExecResult, Workspace } from '../../core/workspace.ts';
 
 export interface CliResult {
   code: number;

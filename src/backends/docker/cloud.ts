@@ -2,7 +2,7 @@
 // Kubernetes cloud is configured, or when the user picks it): where the engine is, TLS, how many
 // pods at once, named pod templates, the default agent image. Typed once here (parse from any
 // JSON/YAML input with errors naming the field), with Test Connection and the NodeProvider.
-import type { NodeProvider } from '../../pipeline/engine/engine.ts';
+import type { NodeProvider } from '../../core/nodes.ts';
 import { Engine, EngineError, type EngineOptions } from './engine.ts';
 import { parsePodYaml, PodError } from './pod.ts';
 import { withDockerPods, type DockerPodOptions } from './pod-agents.ts';

@@ -4,7 +4,7 @@
 // into `docker exec` run through the underlying workspace's own exec, which works wherever
 // that workspace lives (local, inbound agent, SSH agent), as Jenkins' `docker` CLI does.
 import { randomBytes } from 'node:crypto';
-import type { ExecResult, ExecSpec, Workspace } from '../types.ts';
+import type { ExecResult, ExecSpec, Workspace } from '../../core/workspace.ts';
 import { OnNodeWorkspace } from './on-node.ts';
 import { docker } from './cli.ts';
 import { NODE_ONLY_ENV, type RunnerClient } from './runner.ts';

@@ -1,7 +1,7 @@
 // What the container workspaces share: the files are the node's (the same paths are mounted in
 // the containers), so every file operation goes to the node's workspace; only exec and release
 // differ (docker exec or the runner; removing a container or a pod).
-import type { ExecResult, ExecSpec, FileReader, FileStat, GlobOptions, Workspace } from '../types.ts';
+import type { ExecResult, ExecSpec, FileReader, FileStat, GlobOptions, Workspace } from '../../core/workspace.ts';
 import { openFile, writeChunks } from '../stream.ts';
 
 export abstract class OnNodeWorkspace implements Workspace {

@@ -3,8 +3,8 @@
 // this machine), and by a controller whose Docker cloud serves kubernetes agents when no
 // Kubernetes cloud is configured. The node's workspace must be on the engine's machine, since
 // it is bind-mounted into the containers.
-import type { NodeProvider } from '../../pipeline/engine/engine.ts';
-import { StepFailure, interruptionOf } from '../../pipeline/steps/errors.ts';
+import type { NodeProvider } from '../../core/nodes.ts';
+import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { Engine, engineOptionsFromEnv } from './engine.ts';
 import { PodError, PodWorkspace, parsePodYaml, startPod, type PodOptions, type PodSpec } from './pod.ts';
 import { PodSlots } from '../pod-slots.ts';

@@ -2,8 +2,8 @@
 // directory in the workspace's tmp area, removed afterwards, so credentials never land in the
 // node's own ~/.docker and never outlive the pull, push or block that needed them.
 import { randomBytes } from 'node:crypto';
-import type { Workspace } from '../types.ts';
-import type { Credential } from '../../pipeline/steps/types.ts';
+import type { Workspace } from '../../core/workspace.ts';
+import type { Credential } from '../../core/credentials.ts';
 import { DockerError, docker, lastLines } from './cli.ts';
 
 const DOCKER_HUB = /^(https?:\/\/)?(index\.docker\.io|registry-1\.docker\.io|docker\.io|hub\.docker\.com)(\/.*)?$/;

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
-import type { ExecResult, ExecSpec } from '../types.ts';
+import type { ExecResult, ExecSpec } from '../../core/workspace.ts';
 
 export const RUNNER_SH = `# Kiln step runner (injected; see src/backends/docker/runner.ts).
 d="$1"; shift

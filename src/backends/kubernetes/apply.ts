@@ -12,7 +12,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { parseAllDocuments } from 'yaml';
-import type { Credential } from '../../pipeline/steps/types.ts';
+import type { Credential } from '../../core/credentials.ts';
 import { describeKubeError, kubeConfig, type KubernetesCloudSettings } from './cloud.ts';
 
 type Obj = Record<string, unknown>;

@@ -7,7 +7,7 @@
 //
 // @kubernetes/client-node is imported only when a cloud is used: it takes ~0.7 s to load,
 // which a controller without a Kubernetes cloud should not pay at start.
-import type { Credential } from '../../pipeline/steps/types.ts';
+import type { Credential } from '../../core/credentials.ts';
 import { parsePod, PodSpecError, type PodTemplate } from './podspec.ts';
 
 export interface KubernetesCloudSettings {

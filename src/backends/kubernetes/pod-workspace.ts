@@ -9,8 +9,8 @@
 // environment: KILN_POD_RUNNERS (the directory) and KILN_POD_CONTAINERS (comma-separated names).
 import path from 'node:path';
 import { RunnerClient } from '../docker/runner.ts';
-import type { Backend, ExecResult, ExecSpec, Workspace, WorkspaceRequest } from '../types.ts';
-import { WorkspaceError } from '../types.ts';
+import { type ExecResult, type ExecSpec, type Workspace, WorkspaceError } from '../../core/workspace.ts';
+import type { Backend, WorkspaceRequest } from '../../core/nodes.ts';
 
 /** The pod's agent container (Jenkins' name for it, which users' pod YAML already uses). */
 export const AGENT_CONTAINER = 'jnlp';

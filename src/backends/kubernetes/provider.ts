@@ -11,10 +11,9 @@
 // previous run left. At most `containerCap` pods of a cloud exist at once; builds past the cap
 // wait, in order, and say so in their log and in the queue (the controller's PodSlots, shared
 // with its Docker clouds: ../pod-slots.ts).
-import type { AgentRequest, AllocatedNode, NodeProvider } from '../../pipeline/engine/engine.ts';
-import type { Credential } from '../../pipeline/steps/types.ts';
-import { StepFailure, interruptionOf } from '../../pipeline/steps/errors.ts';
-import type { Backend, BuildRef } from '../types.ts';
+import type { AgentRequest, AllocatedNode, NodeProvider, Backend, BuildRef } from '../../core/nodes.ts';
+import type { Credential } from '../../core/credentials.ts';
+import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { describeKubeError, kubeConfig, kubernetesClient, type KubernetesCloudSettings } from './cloud.ts';
 import { PodSlots, type ReleaseSlot, type SlotWait } from '../pod-slots.ts';
 import { AGENT_CONTAINER, LABEL_CONTROLLER, buildPod, labelValue, manifestForLog, podName, PodSpecError, type Obj, type PodRequest } from './podspec.ts';
@@ -424,11 +423,11 @@ export class KubernetesPods implements NodeProvider {
 }
 
 /** Steps outside container() run in `name` (the kubernetes agent's defaultContainer). */
-function withDefaultContainer(ws: import('../types.ts').Workspace, name: string): import('../types.ts').Workspace {
+function withDefaultContainer(ws: import('../../core/workspace.ts').Workspace, name: string): import('../../core/workspace.ts').Workspace {
   return new Proxy(ws, {
     get(target, prop) {
       if (prop === 'exec') {
-        return (spec: import('../types.ts').ExecSpec) => target.exec(spec.container === undefined ? { ...spec, container: name } : spec);
+        return (spec: import('../../core/workspace.ts').ExecSpec) => target.exec(spec.container === undefined ? { ...spec, container: name } : spec);
       }
       const v = Reflect.get(target, prop, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;

@@ -26,11 +26,9 @@ import { compileAntPatterns } from '../../util/antglob.ts';
 import type { AntMatcher, AntPatternOptions } from '../../util/antglob.ts';
 import { groupHasMembers, killGroupTree } from '../../util/process-tree.ts';
 import { fileReader, writeChunksTo } from '../stream.ts';
-import { WorkspaceError } from '../types.ts';
+import { WorkspaceError, type ExecResult, type ExecSpec, type FileReader, type FileStat, type OutputStream, type Workspace } from '../../core/workspace.ts';
+import type { Backend, BuildRef, WorkspaceRequest } from '../../core/nodes.ts';
 import { hostEnvForBuilds } from './host-env.ts';
-import type {
-  Backend, BuildRef, ExecResult, ExecSpec, FileReader, FileStat, OutputStream, Workspace, WorkspaceRequest,
-} from '../types.ts';
 
 /** One recorded spawn (see SpawnRegistry). */
 export interface SpawnRecord {

@@ -18,8 +18,7 @@ import type { HelloMessage, Outgoing, Request, Response } from '../../protocol/m
 import { CHUNK_BYTES, CloseCode } from '../../protocol/messages.ts';
 import { Link, type LinkTransport } from '../../protocol/link.ts';
 import { ProtocolViolation } from '../../protocol/codec.ts';
-import { WorkspaceError } from '../types.ts';
-import type { ExecResult, ExecSpec, FileReader, OutputStream } from '../types.ts';
+import { WorkspaceError, type ExecResult, type ExecSpec, type FileReader, type OutputStream } from '../../core/workspace.ts';
 
 /** Bytes of a streamed read the agent may send before the controller has taken them. */
 export const READ_WINDOW_BYTES = 4 * 1024 * 1024;

@@ -13,9 +13,8 @@
 // the build) are the labels the controller configured for the agent when it has a
 // configuration (`labels`), whatever the agent's `allocated` answer claims.
 
-import type {
-  Backend, ExecResult, ExecSpec, FileReader, FileStat, GlobOptions, Workspace, WorkspaceRequest,
-} from '../types.ts';
+import type { ExecResult, ExecSpec, FileReader, FileStat, GlobOptions, Workspace } from '../../core/workspace.ts';
+import type { Backend, WorkspaceRequest } from '../../core/nodes.ts';
 import { AgentUnavailableError, type AgentSession } from './session.ts';
 
 export class RemoteBackend implements Backend {

@@ -2,7 +2,7 @@
 // which directory, which container, which environment layers, which stage, which abort signal.
 // Immutable: a block that changes something runs with a changed copy, so parallel branches
 // never share state by accident.
-import type { Workspace } from '../../backends/types.ts';
+import type { Workspace } from '../../core/workspace.ts';
 import type { DynamicContext } from '../script/values.ts';
 import type { EnvLayer } from './env.ts';
 import type { StageRecord } from './state.ts';

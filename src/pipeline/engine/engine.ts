@@ -12,21 +12,23 @@
 //
 // Progress is kept as plain data (BuildState): stages, statuses, times, and a journal of steps.
 import path from 'node:path/posix';
-import type { BuildRef, Workspace } from '../../backends/types.ts';
-import { WorkspaceError } from '../../backends/types.ts';
+import { type Workspace, WorkspaceError } from '../../core/workspace.ts';
+import type { AgentRequest, AllocatedNode, BuildRef, NodeProvider } from '../../core/nodes.ts';
 import { PipelineError } from '../diagnostics.ts';
-import type { Expr, Loc } from '../syntax/ast.ts';
+import type { Expr } from '../syntax/ast.ts';
 import type {
   AgentSpec, ToolDef, DeclarativePipeline, EnvEntry, InputSpec, Matrix, PipelineModel, Post, PostCondition, Stage, StageOptions,
-  WhenCondition, When, BuildResult, TimeUnit, Comparator,
+  WhenCondition, When, TimeUnit, Comparator,
 } from '../model/types.ts';
+import type { BuildResult, Loc } from '../../core/build.ts';
 import { Interpreter, groovyTruth, toGroovyString } from '../script/interpreter.ts';
 import { findFirst, matchesWhole, type RegexSite } from '../script/regex.ts';
 import type { CallArgs, ClosureValue, ScriptHost, Value } from '../script/values.ts';
 import { getStep, stepNames } from '../steps/registry.ts';
 import { bindStepArgs, StepBindError } from '../steps/bind.ts';
-import { Interrupted, StepFailure, interruptionOf, throwIfAborted } from '../steps/errors.ts';
-import type { BodyOverrides, BuildControl, BuildServices, Credential, InputOutcome, InputRequest, Step, StepContext } from '../steps/types.ts';
+import { Interrupted, StepFailure, interruptionOf, throwIfAborted } from '../../core/errors.ts';
+import type { BodyOverrides, BuildControl, BuildServices, InputOutcome, InputRequest, Step, StepContext } from '../steps/types.ts';
+import type { Credential } from '../../core/credentials.ts';
 import { withTimeout } from '../steps/timeout.ts';
 import { toolEnv } from '../steps/tool.ts';
 import { unitToMs } from '../steps/args.ts';
@@ -42,27 +44,6 @@ import { isWorseOrEqual, statusOfResult, worse, type BuildState, type StageRecor
 
 // ---------------------------------------------------------------------------------------------
 // What the engine needs from its host (kiln run, or the controller)
-
-/** An `agent` directive with its values evaluated. */
-export interface AgentRequest {
-  type: AgentSpec['type'];
-  label: string | null;
-  customWorkspace: string | null;
-  /** The other fields of docker / dockerfile / kubernetes agents, evaluated. */
-  options: Record<string, string | number | boolean | null>;
-  loc: Loc | null;
-}
-
-export interface AllocatedNode {
-  workspace: Workspace;
-  /** `failed`: the agent scope ended with an error, or the build's result is already worse than UNSTABLE. */
-  release(outcome?: { failed: boolean }): Promise<void>;
-}
-
-/** Where nodes come from: the local machine, connected agents, Docker, Kubernetes. */
-export interface NodeProvider {
-  allocate(req: AgentRequest, build: BuildRef, signal: AbortSignal, log: (line: string) => void): Promise<AllocatedNode>;
-}
 
 export interface OutputWhere {
   stageId: string | null;

@@ -1,7 +1,6 @@
 // The objects a Jenkinsfile reaches by name: env, params, currentBuild, scm.
-import type { Loc } from '../syntax/ast.ts';
-import type { BuildResult } from '../model/types.ts';
-import { BUILD_RESULTS } from '../model/types.ts';
+import type { Loc } from '../../core/build.ts';
+import { type BuildResult, BUILD_RESULTS } from '../../core/build.ts';
 import { PipelineError } from '../diagnostics.ts';
 import { asExec } from './context.ts';
 import type { CallArgs, DynamicContext, GMap, HostObject, Value } from '../script/values.ts';

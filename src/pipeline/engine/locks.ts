@@ -2,7 +2,7 @@
 // waiters served first come, first served (or newest first with inversePrecedence). The
 // controller shares one LockManager between all builds; `kiln run` has one per run.
 // Waiting is on promises, never polling; an aborted waiter leaves the queue.
-import { interruptionOf } from '../steps/errors.ts';
+import { interruptionOf } from '../../core/errors.ts';
 
 interface Waiter {
   owner: string;

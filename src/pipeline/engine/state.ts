@@ -2,7 +2,7 @@
 // times, and a journal of the steps that ran and how they ended. It is what the store saves,
 // what the stage view draws, and what a resumed build will start from (JSON-serializable, no
 // closures, no handles).
-import type { BuildResult } from '../model/types.ts';
+import type { BuildResult } from '../../core/build.ts';
 
 export type StageStatus =
   | 'pending'

@@ -4,7 +4,8 @@
 //   agent { docker 'img' }                   agent { docker { image 'img'; args '-v x:y'; reuseNode true } }
 //   agent { dockerfile true }                agent { dockerfile { filename 'Dockerfile.ci'; dir 'ci' } }
 //   agent { kubernetes { yaml '''...'''; defaultContainer 'maven' } }
-import type { Expr, Loc } from '../syntax/ast.ts';
+import type { Expr } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import type { AgentSpec, DockerAgent, DockerfileAgent, KubernetesAgent } from './types.ts';
 import { Ctx, boolArg, didYouMean, withSuggestion, fmtList, intArg, sectionOf, singleArg, sourceText, staticValue, type Section } from './context.ts';
 import { checkGroovy } from './steps.ts';

@@ -1,7 +1,8 @@
 // What every directive validator shares: the diagnostics being collected, the names the file
 // declares, and helpers to read the declarative DSL (which, to the parser, is nothing but
 // calls with arguments and trailing closures).
-import type { CallExpr, Expr, Ident, Loc, NamedArg, Stmt } from '../syntax/ast.ts';
+import type { CallExpr, Expr, Ident, NamedArg, Stmt } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
 import { closest } from '../../util/suggest.ts';
 import { checkParamValue, describeType } from '../steps/bind.ts';

@@ -1,6 +1,6 @@
 // options { }: pipeline-level and stage-level options. Values must be literals: options apply
 // before anything of the build has run.
-import type { Loc } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import type { BuildDiscarder, Options, StageOptions, TimeUnit, TimeoutOption } from './types.ts';
 import {
   Ctx, argBool, argNum, argStr, bindArgs, blockOf, fmtList, typedEntries, withSuggestion, type ArgSpec, type BoundArg, type Section,

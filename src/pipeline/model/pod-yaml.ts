@@ -3,7 +3,8 @@
 // whose containers have names (and images, but for the agent container `jnlp`, which Kiln
 // injects).
 import { parseAllDocuments, isMap, isSeq, isScalar, type Document } from 'yaml';
-import type { Loc, Pos, StringLit } from '../syntax/ast.ts';
+import type { StringLit } from '../syntax/ast.ts';
+import type { Loc, Pos } from '../../core/build.ts';
 import type { Ctx } from './context.ts';
 
 /** The Jenkinsfile position of character `index` of a string literal's value. */

@@ -1,7 +1,8 @@
 // stages { stage('x') { ... } }: stages, their directives, sequential `stages`, `parallel` and
 // `matrix`, and the checks that need the whole tree (duplicate names, `agent none`, pod
 // containers).
-import type { Loc, Stmt } from '../syntax/ast.ts';
+import type { Stmt } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import type { AgentSpec, Matrix, MatrixAxis, MatrixExclude, Post, Stage, StageBody } from './types.ts';
 import {
   Ctx, IDENTIFIER, blockOf, boolArg, describeExpr, describeStmt, didYouMean, withSuggestion, fmtList, sectionOf, staticValue, strArg,

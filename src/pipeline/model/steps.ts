@@ -8,7 +8,8 @@
 //
 // Step calls are checked with the same rules the engine binds arguments with
 // (../steps/bind.ts), so `kiln lint` and a run never disagree.
-import type { CallExpr, ClosureExpr, Expr, Loc, NamedArg, Stmt } from '../syntax/ast.ts';
+import type { CallExpr, ClosureExpr, Expr, NamedArg, Stmt } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { getStep, stepNames } from '../steps/registry.ts';
 import { checkCallShape, checkParamValue } from '../steps/bind.ts';
 import type { StepDecl } from '../steps/types.ts';

@@ -3,7 +3,8 @@
 //   upstream(upstreamProjects: 'lib-a,lib-b', threshold: hudson.model.Result.SUCCESS)
 //   parameterizedCron('H 2 * * * %GREETING=Hola')
 import type { Expr, StringLit } from '../syntax/ast.ts';
-import { BUILD_RESULTS, type TriggerDef } from './types.ts';
+import { type TriggerDef } from './types.ts';
+import { BUILD_RESULTS } from '../../core/build.ts';
 import { Ctx, argStr, bindArgs, blockOf, fmtList, typedEntries, withSuggestion, type ArgSpec, type Section } from './context.ts';
 import { checkCron } from './cron.ts';
 import { posInString } from './pod-yaml.ts';

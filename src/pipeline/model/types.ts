@@ -5,7 +5,8 @@
 // and images ("maven:${VERSION}"), environment values, `when { equals ... }` operands. Step
 // blocks (`steps {}`, `post { always {} }`, `when { expression {} }`) stay statement lists:
 // the interpreter runs them, so `script {}` and plain steps go through one path.
-import type { Expr, Loc, Stmt } from '../syntax/ast.ts';
+import type { Expr, Stmt } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 
 /** A model Jenkinsfile: declarative (`pipeline { }`) or scripted (`node { }` and friends). */
 export type PipelineModel = DeclarativePipeline | ScriptedPipeline;
@@ -310,5 +311,3 @@ export interface Post {
   loc: Loc;
 }
 
-export const BUILD_RESULTS = ['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED'] as const;
-export type BuildResult = (typeof BUILD_RESULTS)[number];

@@ -6,7 +6,8 @@
 //
 // Validation never stops at the first error: every directive is read as far as it can be, and
 // every problem is reported with its position, in Jenkins' words where Jenkins has them.
-import type { Loc, Script, Stmt } from '../syntax/ast.ts';
+import type { Script, Stmt } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics.ts';
 import type { AgentSpec, DeclarativePipeline, LibraryRef, PipelineModel } from './types.ts';
 import { Ctx, blockOf, describeStmt, didYouMean, sectionOf, staticValue, type Section } from './context.ts';

@@ -4,7 +4,8 @@
 //   when { expression { return params.RUN_E2E } }
 //   when { not { branch 'main' } }               when { anyOf { tag 'v*'; branch 'main' } }
 //   when { beforeAgent true; branch 'main' }
-import type { Expr, Loc } from '../syntax/ast.ts';
+import type { Expr } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import type { Comparator, When, WhenCondition } from './types.ts';
 import { Ctx, bindArgs, boolArg, blockOf, withSuggestion, fmtList, sectionOf, type ArgSpec, type BoundArg, type Section } from './context.ts';
 import { checkGroovy } from './steps.ts';

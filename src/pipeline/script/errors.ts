@@ -1,8 +1,8 @@
 // Errors of the script interpreter, and how Groovy code sees errors: `catch (T e)` matching,
 // the caught value `e`, and the exceptions a script can create with `new Exception('x')`.
 import { PipelineError } from '../diagnostics.ts';
-import type { Loc } from '../syntax/ast.ts';
-import { Interrupted, StepFailure } from '../steps/errors.ts';
+import type { Loc } from '../../core/build.ts';
+import { Interrupted, StepFailure } from '../../core/errors.ts';
 import type { CallArgs, DynamicContext, HostObject, Value } from './values.ts';
 
 /**

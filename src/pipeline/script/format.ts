@@ -1,5 +1,5 @@
 // How Groovy prints values ("${x}", println, join, toString()), and sprintf / String.format.
-import type { Loc } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { scriptError } from './errors.ts';
 import { isClosure, rangeToList, typeName, type Value } from './values.ts';
 

@@ -1,27 +1,11 @@
 // Groovy's operators on script values: truth, equality, ordering, arithmetic with Groovy's
 // number rules, `as` casts, indexing, ranges and `in`.
-import type { Loc } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { ScriptError, scriptError } from './errors.ts';
+import { MAX_STRING, checkListSize, checkString, tooLarge } from './limits.ts';
 import { formatNumber, toGroovyString } from './format.ts';
 import { MatcherObject, PatternObject } from './regex.ts';
-import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value, MAX_LIST_ITEMS } from './values.ts';
-
-/** Limits on what one value may grow to, so that a runaway script fails instead of exhausting memory. */
-export const MAX_STRING = 100 * 1024 * 1024;
-export const MAX_LIST = MAX_LIST_ITEMS;
-
-export function tooLarge(what: string, loc: Loc | null): ScriptError {
-  return scriptError('limit', `too large: ${what} (Kiln limits strings to 100 MB and lists to 1,000,000 items)`, loc, 'java.lang.OutOfMemoryError');
-}
-
-export function checkString(s: string, loc: Loc | null): string {
-  if (s.length > MAX_STRING) throw tooLarge(`a string of ${s.length} characters`, loc);
-  return s;
-}
-
-export function checkListSize(n: number, loc: Loc | null): void {
-  if (n > MAX_LIST) throw tooLarge(`a list of ${n} items`, loc);
-}
+import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value } from './values.ts';
 
 /** Groovy truth: null, false, 0, '', [], [:] and a matcher without a match are false. */
 export function groovyTruth(v: Value): boolean {

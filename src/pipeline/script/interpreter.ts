@@ -13,9 +13,9 @@
 // each iteration its own `x`, so closures made in the loop keep the value of their iteration
 // (Jenkins' CPS shares one variable across iterations, which is never what a user means).
 import type * as A from '../syntax/ast.ts';
-import type { Loc } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { PipelineError } from '../diagnostics.ts';
-import { Interrupted, StepFailure, interruptionOf } from '../steps/errors.ts';
+import { Interrupted, StepFailure, interruptionOf } from '../../core/errors.ts';
 import { closest } from '../../util/suggest.ts';
 import {
   CONSTRUCTIBLE_EXCEPTIONS, ErrorObject, GroovyException, ScriptError, catchMatches, errorInstanceOf, normalizeError,
@@ -24,8 +24,9 @@ import {
 import { sprintf, toGroovyString as formatValue } from './format.ts';
 import {
   EntryObject, arithmetic, castTo, coerceDeclared, groovyCompare, groovyEquals, groovyTruth as truth,
-  instanceOf, isCase, isKnownType, makeRange, mapKey, negate, rangeAt, rangeSize, MAX_STRING, tooLarge,
+  instanceOf, isCase, isKnownType, makeRange, mapKey, negate, rangeAt, rangeSize,
 } from './groovy-ops.ts';
+import { MAX_STRING, tooLarge } from './limits.ts';
 import { noSignature, type MethodEnv } from './methods-common.ts';
 import { listGetAt, listMethods, listPutAt } from './methods-list.ts';
 import { mapGet, mapMethods } from './methods-map.ts';

@@ -1,6 +1,6 @@
 // What the method tables (methods-string.ts, methods-list.ts, ...) share: the environment the
 // interpreter gives them (to call closures, check for an abort), and argument helpers.
-import type { Loc } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { ScriptError, scriptError } from './errors.ts';
 import { toGroovyString } from './format.ts';
 import { isClosure, typeName, type ClosureValue, type Value } from './values.ts';

@@ -1,13 +1,14 @@
 // Methods on lists (java.util.List plus Groovy's GDK), as Jenkins' Groovy 2.4 has them:
 // sort() and unique() change the list in place, push/pop work at the end.
-import type { Loc } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { ScriptError, scriptError } from './errors.ts';
-import { interruptionOf } from '../steps/errors.ts';
+import { interruptionOf } from '../../core/errors.ts';
 import { toGroovyString } from './format.ts';
 import {
-  arithmetic, checkListSize, groovyEquals, groovyTruth, intersect, isCase, iterableToList, listContains, mapKey,
+  arithmetic, groovyEquals, groovyTruth, intersect, isCase, iterableToList, listContains, mapKey,
   naturalCompare, EntryObject, ValueSet,
 } from './groovy-ops.ts';
+import { checkListSize } from './limits.ts';
 import {
   argClosure, argInt, arity, emptyError, indexError, lastClosure, noSignature, type Method, type MethodEnv,
 } from './methods-common.ts';

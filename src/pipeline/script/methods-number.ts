@@ -1,6 +1,6 @@
 // Methods on numbers and booleans, and the few static Java methods scripts may call
 // (Integer.parseInt, Math.max, String.valueOf, ...). Everything else on a class is refused.
-import type { Loc } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { notSupported, scriptError } from './errors.ts';
 import { sprintf, toGroovyString } from './format.ts';
 import { arithmetic, groovyCompare, groovyEquals, groovyTruth, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';

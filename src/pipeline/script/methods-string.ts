@@ -1,8 +1,9 @@
 // Methods on strings: java.lang.String (Java 11+, as Jenkins runs on) plus Groovy's GDK.
-import type { Loc } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { notSupported, scriptError } from './errors.ts';
 import { toGroovyString } from './format.ts';
-import { arithmetic, checkListSize, checkString, groovyCompare, groovyTruth, numberFormat, parseJavaNumber, MAX_STRING, tooLarge } from './groovy-ops.ts';
+import { arithmetic, groovyCompare, groovyTruth, numberFormat, parseJavaNumber } from './groovy-ops.ts';
+import { checkListSize, checkString, MAX_STRING, tooLarge } from './limits.ts';
 import { sliceIndices } from './methods-list.ts';
 import { argClosure, argInt, argString, arity, noSignature, type Method, type MethodEnv } from './methods-common.ts';
 import { PatternObject, findAll, findFirst, javaSplit, matchValue, matchesWhole, removeFirst, replaceRegex, type Match, type RegexSite } from './regex.ts';

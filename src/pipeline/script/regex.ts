@@ -20,11 +20,10 @@
 //
 // Scans are async (they may wait for a thread), so every caller awaits; the compile check
 // (checkRegex) stays synchronous, so a bad pattern is reported where it is written.
-import type { Loc } from '../syntax/ast.ts';
-import { interruptionOf } from '../steps/errors.ts';
+import type { Loc } from '../../core/build.ts';
+import { interruptionOf } from '../../core/errors.ts';
 import { notSupported, scriptError, ScriptError } from './errors.ts';
-// (groovy-ops.ts imports this module too; these are only read when a replacement runs)
-import { MAX_STRING, checkString, tooLarge } from './groovy-ops.ts';
+import { MAX_STRING, checkString, tooLarge } from './limits.ts';
 import { RegexAborted, RegexTimeout, regexPoolLimits, runOnThread } from './regex-pool.ts';
 import { regexShape, mayRunInline } from './regex-safety.ts';
 import { scan, type ScanOp, type ScanResult } from './regex-scan.ts';

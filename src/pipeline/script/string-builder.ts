@@ -1,7 +1,7 @@
 // `new StringBuilder()` / `new StringBuffer()`: a mutable string, as scripts build messages.
-import type { Loc } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { toGroovyString } from './format.ts';
-import { MAX_STRING, tooLarge } from './groovy-ops.ts';
+import { MAX_STRING, tooLarge } from './limits.ts';
 import type { CallArgs, DynamicContext, HostObject, Value } from './values.ts';
 
 export class StringBuilderObject implements HostObject {

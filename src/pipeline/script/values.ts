@@ -9,7 +9,8 @@
 //   Map                  → GMap  (a JS Map with string keys; insertion-ordered like LinkedHashMap)
 //   Closure              → ClosureValue
 //   env, params, currentBuild, scm, ... → HostObject (provided by the engine)
-import type { ClosureExpr, Loc } from '../syntax/ast.ts';
+import type { ClosureExpr } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 
 export type Value = string | number | boolean | null | GList | GMap | ClosureValue | HostObject | RangeValue;
 

@@ -3,7 +3,7 @@
 // service that streams (the controller, kiln run), each file is read in chunks as it is kept,
 // so any size passes with bounded memory; a failure names the file and keeps nothing of it.
 import { defineStep } from './types.ts';
-import { StepFailure, throwIfAborted } from './errors.ts';
+import { StepFailure, throwIfAborted } from '../../core/errors.ts';
 import { bool, reqStr, str } from './args.ts';
 import { collectFiles, collectSources } from './collect.ts';
 

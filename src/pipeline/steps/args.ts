@@ -1,5 +1,5 @@
 // Reading bound step arguments as the types their declaration promises.
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import type { StepArgs } from './types.ts';
 import { isList, type Value } from '../script/values.ts';
 import type { TimeUnit } from '../model/types.ts';

@@ -1,7 +1,7 @@
 // bat: a Windows batch script (cmd.exe /c), for Windows agents. On a Unix node it fails with
 // the reason, which keeps `if (isUnix()) { sh ... } else { bat ... }` Jenkinsfiles valid.
 import { defineStep } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { SCRIPT_PARAMS, runScriptStep, scriptFile } from './shell.ts';
 
 export default defineStep({

@@ -1,5 +1,5 @@
 import { defineStep } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { bool, list, reqStr } from './args.ts';
 import { isMap, type GMap, type Value } from '../script/values.ts';
 

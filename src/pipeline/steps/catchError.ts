@@ -1,9 +1,9 @@
 // catchError / warnError: a failing block sets the build (and stage) result and the pipeline
 // goes on. Shared logic in one function.
 import { defineStep, type StepContext, type StepArgs } from './types.ts';
-import { Interrupted, StepFailure } from './errors.ts';
+import { Interrupted, StepFailure } from '../../core/errors.ts';
 import { bool, str } from './args.ts';
-import { BUILD_RESULTS, type BuildResult } from '../model/types.ts';
+import { BUILD_RESULTS, type BuildResult } from '../../core/build.ts';
 
 export async function catchFailure(ctx: StepContext, args: StepArgs, buildResult: BuildResult, stageResult: BuildResult, message: string | undefined): Promise<null> {
   try {

@@ -1,7 +1,7 @@
 // checkout: `checkout scm` (the job's own repository) and the GitSCM form
 // checkout([$class: 'GitSCM', branches: [[name: '*/main']], userRemoteConfigs: [[url: '...', credentialsId: '...']]]).
 import { defineStep } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { gitCheckout, publishGitResult, type GitCheckout } from './git-checkout.ts';
 import { isHostObject, isList, isMap, type Value } from '../script/values.ts';
 

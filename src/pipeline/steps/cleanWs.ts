@@ -3,7 +3,7 @@ import path from 'node:path/posix';
 import { defineStep } from './types.ts';
 import { bool, list } from './args.ts';
 import { isMap } from '../script/values.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 
 export default defineStep({
   name: 'cleanWs',

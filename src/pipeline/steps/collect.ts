@@ -14,9 +14,9 @@
 import path from 'node:path/posix';
 import type { StepContext, StashFile, SourceFile } from './types.ts';
 import { abortable, openFile } from '../../backends/stream.ts';
-import { StepFailure, interruptionOf } from './errors.ts';
+import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { relPathProblem } from './files.ts';
-import { WorkspaceError, type Workspace } from '../../backends/types.ts';
+import { WorkspaceError, type Workspace } from '../../core/workspace.ts';
 
 export async function collectFiles(ctx: StepContext, includes: string, excludes: string | undefined,
   opts: { defaultExcludes: boolean; step: string }): Promise<StashFile[]> {

@@ -8,9 +8,9 @@
 // Not a step: a host object whose methods do what the plugin's Docker.groovy does, through the
 // same steps a Jenkinsfile would call (`sh "docker build ..."`, withDockerRegistry,
 // withDockerContainer), so their output, masking and abort behave like any other step's.
-import type { Loc } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import { isClosure, type CallArgs, type ClosureValue, type DynamicContext, type HostObject, type ScriptCalls, type Value } from '../script/values.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { qualifyImage } from '../../backends/docker/registry.ts';
 
 type EnvOf = (ctx: DynamicContext) => Record<string, string>;

@@ -1,6 +1,6 @@
 // Shared helpers of the file steps: decoding with a named charset; checking relative paths
 // that come from a workspace (stash, unstash, archiveArtifacts) or end up on the controller.
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 
 export function decode(data: Buffer, encoding: string | undefined, step: string): string {
   const enc = encoding ?? 'UTF-8';

@@ -4,7 +4,7 @@
 // are removed afterwards.
 import { randomUUID } from 'node:crypto';
 import type { StepContext } from './types.ts';
-import { StepFailure, interruptionOf } from './errors.ts';
+import { StepFailure, interruptionOf } from '../../core/errors.ts';
 
 export interface GitCheckout {
   url: string;

@@ -1,6 +1,6 @@
 // input: pauses the build until someone approves or rejects it (API, UI, or `kiln run`'s prompt).
 import { defineStep, type InputRequest } from './types.ts';
-import { Interrupted, StepFailure } from './errors.ts';
+import { Interrupted, StepFailure } from '../../core/errors.ts';
 import { list, reqStr, str } from './args.ts';
 import { isList, isMap, type GMap, type Value } from '../script/values.ts';
 

@@ -1,7 +1,7 @@
 // junit: records test results from JUnit XML files; failures make the build UNSTABLE.
 import path from 'node:path/posix';
 import { defineStep, type TestReport } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { bool, reqStr } from './args.ts';
 import { JUnitParseError, parseJUnit } from './junit-xml.ts';
 

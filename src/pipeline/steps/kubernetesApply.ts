@@ -6,7 +6,7 @@
 // The API calls are made by the controller (where steps run), not by the agent.
 import path from 'node:path/posix';
 import { defineStep, type StepContext } from './types.ts';
-import { StepFailure, interruptionOf } from './errors.ts';
+import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { bool, list, num, str } from './args.ts';
 import type { Manifest } from '../../backends/kubernetes/apply.ts';
 

@@ -1,7 +1,7 @@
 // lock: runs its block holding a named resource (Lockable Resources plugin), so that builds
 // (or parallel branches) using the same resource take turns.
 import { defineStep } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { bool, str } from './args.ts';
 
 export default defineStep({

@@ -3,7 +3,7 @@
 // reaches a milestone a newer build already passed is aborted itself. Ordinals count up in
 // the order a build passes milestones when none is given.
 import { defineStep, type StepContext } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { num, str } from './args.ts';
 
 const counters = new WeakMap<object, number>();

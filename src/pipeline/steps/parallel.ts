@@ -1,7 +1,7 @@
 // parallel (scripted): runs named closures at the same time; with failFast, the first failure
 // aborts the other branches.
 import { defineStep } from './types.ts';
-import { Interrupted, StepFailure } from './errors.ts';
+import { Interrupted, StepFailure } from '../../core/errors.ts';
 import { isClosure, isMap, type ClosureValue, type Value } from '../script/values.ts';
 
 export default defineStep({

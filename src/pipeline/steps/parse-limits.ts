@@ -7,7 +7,7 @@
 // input, 50 aliases); readJSON has none in Jenkins, so Kiln's is generous (32 MB), where
 // parsing and converting still take well under a second.
 import type { StepContext } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 
 export const MAX_JSON_CHARS = 32 * 1024 * 1024;
 export const MAX_YAML_CHARS = 3 * 1024 * 1024;

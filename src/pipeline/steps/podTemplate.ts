@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 import { defineStep } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { list, str } from './args.ts';
 import { isMap, type Value } from '../script/values.ts';
 import { mergePods, parsePod, PodSpecError, type Obj } from '../../backends/kubernetes/podspec.ts';

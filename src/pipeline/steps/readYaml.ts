@@ -1,5 +1,5 @@
 import { defineStep } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { str } from './args.ts';
 import { fromJson } from '../script/values.ts';
 import { parseAllDocuments } from 'yaml';

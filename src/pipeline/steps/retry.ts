@@ -1,5 +1,5 @@
 import { defineStep } from './types.ts';
-import { Interrupted } from './errors.ts';
+import { Interrupted } from '../../core/errors.ts';
 import { num } from './args.ts';
 
 export default defineStep({

@@ -2,7 +2,7 @@
 // current directory and container with the step's environment, stream or capture its output,
 // and turn its exit into a return value or a failure, as Jenkins' durable-task steps do.
 import type { StepArgs, StepContext, StepParam } from './types.ts';
-import { StepFailure, interruptionOf } from './errors.ts';
+import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { bool, reqStr, str } from './args.ts';
 
 export const SCRIPT_PARAMS: readonly StepParam[] = [

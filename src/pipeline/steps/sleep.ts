@@ -1,5 +1,5 @@
 import { defineStep } from './types.ts';
-import { whenAborted } from './errors.ts';
+import { whenAborted } from '../../core/errors.ts';
 import { TIME_UNITS, num, str, unitToMs } from './args.ts';
 import type { TimeUnit } from '../model/types.ts';
 

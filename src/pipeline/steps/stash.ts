@@ -1,5 +1,5 @@
 import { defineStep } from './types.ts';
-import { StepFailure, throwIfAborted } from './errors.ts';
+import { StepFailure, throwIfAborted } from '../../core/errors.ts';
 import { bool, reqStr, str } from './args.ts';
 import { collectFiles, collectSources } from './collect.ts';
 

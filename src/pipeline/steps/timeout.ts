@@ -1,7 +1,7 @@
 // timeout: aborts its block after a time, as Jenkins does: the block is interrupted and the
 // build ends ABORTED ("Timeout has been exceeded") unless something catches it.
 import { defineStep } from './types.ts';
-import { Interrupted } from './errors.ts';
+import { Interrupted } from '../../core/errors.ts';
 import { TIME_UNITS, bool, num, str, unitToMs } from './args.ts';
 import type { TimeUnit } from '../model/types.ts';
 

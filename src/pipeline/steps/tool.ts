@@ -4,7 +4,7 @@
 // characters as '_') holds the tool's home directory, so an agent declares what it has where
 // it runs (`KILN_TOOL_M3=/opt/maven kiln agent ...`, `kiln run --tool M3=/opt/maven`).
 import { defineStep } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { reqStr, str } from './args.ts';
 
 export function toolVariable(name: string): string {

@@ -1,9 +1,9 @@
 // How a step is declared, once: its name, parameters and their types, whether it takes a
 // block, whether it needs a node. Validation (`kiln lint`), the engine, and
 // `kiln lint --list-steps` all read this one declaration.
-import type { FileReader, Workspace } from '../../backends/types.ts';
-import type { Loc } from '../syntax/ast.ts';
-import type { BuildResult } from '../model/types.ts';
+import type { FileReader, Workspace } from '../../core/workspace.ts';
+import type { Loc, BuildResult } from '../../core/build.ts';
+import type { Credential } from '../../core/credentials.ts';
 import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
 
 export type ParamType =
@@ -182,18 +182,6 @@ export interface InputRequest {
 export type InputOutcome =
   | { approved: true; submitter: string; values: Record<string, Value> }
   | { approved: false; submitter: string };
-
-export interface Credential {
-  id: string;
-  type: 'secretText' | 'usernamePassword' | 'secretFile' | 'sshKey' | 'certificate';
-  secret?: string;
-  username?: string;
-  password?: string;
-  fileName?: string;
-  content?: Buffer;
-  privateKey?: string;
-  passphrase?: string;
-}
 
 /** Named resources that builds take turns on (the `lock` step). */
 export interface Locks {

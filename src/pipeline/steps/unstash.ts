@@ -3,7 +3,7 @@ import { defineStep } from './types.ts';
 import { reqStr } from './args.ts';
 import { relPathProblem } from './files.ts';
 import { abortable, writeChunks } from '../../backends/stream.ts';
-import { StepFailure, interruptionOf, throwIfAborted } from './errors.ts';
+import { StepFailure, interruptionOf, throwIfAborted } from '../../core/errors.ts';
 
 export default defineStep({
   name: 'unstash',

@@ -1,7 +1,7 @@
 // waitUntil: runs its block until it returns true, waiting longer each time (Jenkins: starts at
 // 0.25 s, grows by 1.2x, at most 15 s between tries).
 import { defineStep } from './types.ts';
-import { whenAborted } from './errors.ts';
+import { whenAborted } from '../../core/errors.ts';
 import { bool, num } from './args.ts';
 
 export default defineStep({

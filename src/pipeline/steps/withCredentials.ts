@@ -2,8 +2,9 @@
 // removes any secret files when the block ends, however it ends.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path/posix';
-import { defineStep, type Credential, type StepContext } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { defineStep, type StepContext } from './types.ts';
+import type { Credential } from '../../core/credentials.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { list } from './args.ts';
 import { isMap, type Value } from '../script/values.ts';
 

@@ -2,7 +2,7 @@
 // current workspace (mounted at the same path) and removed when the block ends, whatever
 // happened. The Docker Pipeline plugin's step behind `docker.image('x').inside { }`.
 import { defineStep } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { reqStr, str } from './args.ts';
 import { startContainer } from '../../backends/docker/agents.ts';
 import { ContainerWorkspace } from '../../backends/docker/container-workspace.ts';

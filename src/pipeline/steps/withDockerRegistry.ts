@@ -2,7 +2,7 @@
 // uses). With a credential, `docker login --password-stdin` into a temporary DOCKER_CONFIG
 // on the node, which the block's docker commands use and which is removed when it ends.
 import { defineStep, type StepArgs } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { str } from './args.ts';
 import { isMap } from '../script/values.ts';
 import { withRegistryLogin } from '../../backends/docker/registry.ts';

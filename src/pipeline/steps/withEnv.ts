@@ -1,5 +1,5 @@
 import { defineStep } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { list } from './args.ts';
 
 export default defineStep({

@@ -4,8 +4,9 @@
 // other secret in it, and removes the file however the block ends.
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { defineStep, type Credential } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { defineStep } from './types.ts';
+import type { Credential } from '../../core/credentials.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { str } from './args.ts';
 
 type Obj = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { defineStep } from './types.ts';
-import { StepFailure } from './errors.ts';
+import { StepFailure } from '../../core/errors.ts';
 import { bool, list, str } from './args.ts';
 import { toJson } from '../script/values.ts';
 import { stringify } from 'yaml';

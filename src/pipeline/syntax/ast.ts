@@ -5,18 +5,7 @@
 // scripted pipelines, which the interpreter in ../script runs. Every node keeps where it came
 // from, so that validation and run-time errors can say FILE:LINE:COL.
 
-/** A position in the source: 1-based line and column (columns count UTF-16 code units), 0-based offset. */
-export interface Pos {
-  line: number;
-  col: number;
-  offset: number;
-}
-
-/** Where a node starts and ends (end is exclusive). */
-export interface Loc {
-  start: Pos;
-  end: Pos;
-}
+import type { Loc, Pos } from '../../core/build.ts';
 
 interface NodeBase {
   loc: Loc;

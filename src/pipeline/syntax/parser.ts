@@ -54,10 +54,11 @@
 
 import type {
   AnnotationStmt, AssignOp, BinaryOp, BlockStmt, CallExpr, CatchClause, ClassDecl, ClosureExpr,
-  Expr, ForInStmt, ForStmt, FunctionDecl, GStringLit, IfStmt, ImportStmt, Loc, MapEntry,
-  NamedArg, NewExpr, Param, Pos, PropertyExpr, Script, Stmt, StringLit, SwitchCase, SwitchStmt,
+  Expr, ForInStmt, ForStmt, FunctionDecl, GStringLit, IfStmt, ImportStmt, MapEntry,
+  NamedArg, NewExpr, Param, PropertyExpr, Script, Stmt, StringLit, SwitchCase, SwitchStmt,
   TryStmt, UnaryExpr, VarDecl,
 } from './ast.ts';
+import type { Loc, Pos } from '../../core/build.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { BUILTIN_TYPES, KEYWORDS, Lexer, MODIFIERS, Token } from './lexer.ts';
 

@@ -9,12 +9,14 @@ import assert from 'node:assert/strict';
 import { tempDir } from '../../helpers/tmp.ts';
 import { loadPipeline } from '../../../src/pipeline/load.ts';
 import { formatDiagnostic } from '../../../src/pipeline/diagnostics.ts';
-import { PipelineRun, type NodeProvider, type RunOptions } from '../../../src/pipeline/engine/engine.ts';
+import { PipelineRun, type RunOptions } from '../../../src/pipeline/engine/engine.ts';
+import type { NodeProvider } from '../../../src/core/nodes.ts';
 import type { BuildState } from '../../../src/pipeline/engine/state.ts';
 import { LocalBackend } from '../../../src/backends/local/local.ts';
 import { withDockerAgents, type DockerAgentOptions } from '../../../src/backends/docker/agents.ts';
-import type { Credential, StashFile } from '../../../src/pipeline/steps/types.ts';
-import { StepFailure } from '../../../src/pipeline/steps/errors.ts';
+import type { StashFile } from '../../../src/pipeline/steps/types.ts';
+import type { Credential } from '../../../src/core/credentials.ts';
+import { StepFailure } from '../../../src/core/errors.ts';
 
 export const IMAGES = { busybox: 'kiln-test/busybox:latest', git: 'kiln-test/git:latest', agent: 'kiln-test/agent:latest' };
 

@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { tempDir } from '../../helpers/tmp.ts';
 import { IMAGES, assertNoLeftovers, requireDocker, runDocker, testLabel } from './harness.ts';
 import { LocalBackend } from '../../../src/backends/local/local.ts';
-import type { NodeProvider } from '../../../src/pipeline/engine/engine.ts';
-import type { ExecSpec, Workspace } from '../../../src/backends/types.ts';
+import type { NodeProvider } from '../../../src/core/nodes.ts';
+import type { ExecSpec, Workspace } from '../../../src/core/workspace.ts';
 
 const label = testLabel();
 const UID = 4321;

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { tempDir } from '../../helpers/tmp.ts';
 import { IMAGES, assertNoLeftovers, dockerCli, requireDocker, runDocker, testLabel } from './harness.ts';
 import { REGISTRY_USER, startRegistry, type TestRegistry } from './registry.ts';
-import type { Credential } from '../../../src/pipeline/steps/types.ts';
+import type { Credential } from '../../../src/core/credentials.ts';
 
 const label = testLabel();
 let reg: TestRegistry;

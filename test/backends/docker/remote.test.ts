@@ -3,8 +3,8 @@
 // through the agent's own exec; nothing in the docker code knows it is remote.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { NodeProvider } from '../../../src/pipeline/engine/engine.ts';
-import { StepFailure } from '../../../src/pipeline/steps/errors.ts';
+import type { NodeProvider } from '../../../src/core/nodes.ts';
+import { StepFailure } from '../../../src/core/errors.ts';
 import { startAgent, startController, waitOnline, type AgentProcess, type TestController } from '../remote-harness.ts';
 import { IMAGES, assertNoLeftovers, requireDocker, runDocker, startDocker, testLabel } from './harness.ts';
 

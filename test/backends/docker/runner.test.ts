@@ -9,7 +9,7 @@ import { IMAGES, assertNoLeftovers, requireDocker, testLabel } from './harness.t
 import { Engine } from '../../../src/backends/docker/engine.ts';
 import { PodWorkspace, parsePodYaml, startPod } from '../../../src/backends/docker/pod.ts';
 import { LocalBackend } from '../../../src/backends/local/local.ts';
-import type { ExecSpec } from '../../../src/backends/types.ts';
+import type { ExecSpec } from '../../../src/core/workspace.ts';
 
 const label = testLabel();
 let backend: LocalBackend;

@@ -4,12 +4,14 @@ import { tempDir } from '../../helpers/tmp.ts';
 import path from 'node:path';
 import { loadPipeline } from '../../../src/pipeline/load.ts';
 import { formatDiagnostic } from '../../../src/pipeline/diagnostics.ts';
-import { PipelineRun, type NodeProvider, type PendingInput, type RunOptions } from '../../../src/pipeline/engine/engine.ts';
+import { PipelineRun, type PendingInput, type RunOptions } from '../../../src/pipeline/engine/engine.ts';
+import type { NodeProvider } from '../../../src/core/nodes.ts';
 import type { BuildState, StageRecord } from '../../../src/pipeline/engine/state.ts';
 import { LocalBackend } from '../../../src/backends/local/local.ts';
-import type { Credential, StashFile, TestReport } from '../../../src/pipeline/steps/types.ts';
+import type { StashFile, TestReport } from '../../../src/pipeline/steps/types.ts';
+import type { Credential } from '../../../src/core/credentials.ts';
 import type { Value } from '../../../src/pipeline/script/values.ts';
-import { StepFailure } from '../../../src/pipeline/steps/errors.ts';
+import { StepFailure } from '../../../src/core/errors.ts';
 
 export interface Harness {
   run: PipelineRun;

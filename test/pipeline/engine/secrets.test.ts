@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runPipeline } from './harness.ts';
-import type { Credential } from '../../../src/pipeline/steps/types.ts';
+import type { Credential } from '../../../src/core/credentials.ts';
 
 const KEY = [
   '{',

@@ -1,9 +1,9 @@
 // A fake ScriptHost for the interpreter's tests: records step calls, has a few steps with
 // canned results (echo, sh, error, readJSON, parallel, node, stage, dir, sleep), and host
 // objects env / params / currentBuild with get and set.
-import type { Loc } from '../../../src/pipeline/syntax/ast.ts';
+import type { Loc } from '../../../src/core/build.ts';
 import { parse } from '../../../src/pipeline/syntax/parser.ts';
-import { StepFailure } from '../../../src/pipeline/steps/errors.ts';
+import { StepFailure } from '../../../src/core/errors.ts';
 import { Interpreter } from '../../../src/pipeline/script/interpreter.ts';
 import {
   fromJson, isClosure, isMap, type CallArgs, type DynamicContext, type HostObject, type ScriptHost, type Value,

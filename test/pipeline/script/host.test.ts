@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { FakeHost, ctxOf, parseOrThrow, run } from './fake-host.ts';
 import { Interpreter, toGroovyString } from '../../../src/pipeline/script/interpreter.ts';
 import { ScriptError } from '../../../src/pipeline/script/errors.ts';
-import { StepFailure } from '../../../src/pipeline/steps/errors.ts';
+import { StepFailure } from '../../../src/core/errors.ts';
 import { parseExpression } from '../../../src/pipeline/syntax/parser.ts';
 import { isClosure, type Value } from '../../../src/pipeline/script/values.ts';
 

@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { run } from './fake-host.ts';
 import { ScriptError } from '../../../src/pipeline/script/errors.ts';
-import { Interrupted } from '../../../src/pipeline/steps/errors.ts';
+import { Interrupted } from '../../../src/core/errors.ts';
 import { closeRegexPool, configureRegexPool, regexPoolStats, runOnThread } from '../../../src/pipeline/script/regex-pool.ts';
 import { mayRunInline, regexShape, setInlineBudget } from '../../../src/pipeline/script/regex-safety.ts';
 import type { Value } from '../../../src/pipeline/script/values.ts';

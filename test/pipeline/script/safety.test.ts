@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeHost, run } from './fake-host.ts';
 import { ScriptError } from '../../../src/pipeline/script/errors.ts';
-import { Interrupted } from '../../../src/pipeline/steps/errors.ts';
+import { Interrupted } from '../../../src/core/errors.ts';
 
 async function caught(p: Promise<unknown>): Promise<unknown> {
   try {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ev, run } from './fake-host.ts';
-import { StepFailure } from '../../../src/pipeline/steps/errors.ts';
+import { StepFailure } from '../../../src/core/errors.ts';
 
 async function rejects(src: string, message: RegExp, line?: number): Promise<unknown> {
   let caught: unknown;

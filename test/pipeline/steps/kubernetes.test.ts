@@ -9,7 +9,7 @@ import { runPipeline, start, type Harness } from '../engine/harness.ts';
 import { startFakeKube, type FakeKube } from '../../fakes/kube/index.ts';
 import { requireKubectl } from '../../fakes/kube/prereqs.ts';
 import { apps, core } from '../../fakes/kube/cluster.ts';
-import type { Credential } from '../../../src/pipeline/steps/types.ts';
+import type { Credential } from '../../../src/core/credentials.ts';
 
 let kube: FakeKube;
 let home: string;

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parse, parseExpression } from '../../../src/pipeline/syntax/parser.ts';
-import type { Loc, Pos } from '../../../src/pipeline/syntax/ast.ts';
+import type { Loc, Pos } from '../../../src/core/build.ts';
 import { sexp } from './sexp.ts';
 import { SEED } from './fixtures.ts';
 

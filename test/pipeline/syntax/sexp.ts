@@ -2,7 +2,8 @@
 //   sh 'x'            -> (cmd sh "x")
 //   sh(script: 'x')   -> (call sh script:"x")
 //   stage('B') { }    -> (call stage "B" {})
-import type { Expr, Loc, Node, Param, Stmt } from '../../../src/pipeline/syntax/ast.ts';
+import type { Expr, Node, Param, Stmt } from '../../../src/pipeline/syntax/ast.ts';
+import type { Loc } from '../../../src/core/build.ts';
 
 function params(ps: Param[]): string {
   return ps.map((p) => (p.typeName ? `${p.typeName} ` : '') + p.name + (p.default ? `=${sexp(p.default)}` : '')).join(', ');

@@ -6,24 +6,7 @@
 // All paths given to a Workspace are absolute paths *on the node where the workspace lives*
 // (the engine resolves `dir('sub')` and relative file arguments against the current directory
 // before calling). A Workspace refuses paths outside its root (`WorkspaceError`, code 'outside').
-
-/** Which build a workspace is for: used to name directories, containers, labels. */
-export interface BuildRef {
-  /** Job name, may contain '/' for folders. */
-  job: string;
-  /** Build number within the job. */
-  number: number;
-  /** Unique id of this build across the controller (e.g. "my-job#12" or a uuid). */
-  id: string;
-}
-
-export interface WorkspaceRequest {
-  build: BuildRef;
-  /** Absolute directory to use as the workspace root; the backend picks one when absent. */
-  path?: string;
-  /** Label expression the build asked for (`agent { label 'x' }`), for backends that care. */
-  label?: string;
-}
+// Contracts only: this folder imports nothing else of src.
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -131,15 +114,6 @@ export interface Workspace {
 
   /** Releases what the workspace holds on its node (processes, containers); files stay. */
   release(): Promise<void>;
-}
-
-export interface Backend {
-  /** 'local', 'agent', 'docker', 'kubernetes' ... for messages. */
-  readonly kind: string;
-  /** Allocates (or reuses) a workspace for a build. */
-  allocate(req: WorkspaceRequest): Promise<Workspace>;
-  /** Stops everything the backend started (used at shutdown). */
-  close(): Promise<void>;
 }
 
 export class WorkspaceError extends Error {

@@ -1,6 +1,6 @@
 // The ways a step can end other than returning. The engine turns each into a build result.
-import type { BuildResult } from '../model/types.ts';
-import type { Loc } from '../syntax/ast.ts';
+// Contracts only: this folder imports nothing else of src.
+import type { BuildResult, Loc } from './build.ts';
 
 /** A step failed (non-zero exit, `error 'x'`, a bad argument): FAILURE unless `result` says otherwise. */
 export class StepFailure extends Error {

@@ -1,0 +1,62 @@
+// Where builds get a node: the contract between the engine, which asks for a workspace for each
+// `agent`, and whoever provides one (the local machine for `kiln run`; connected agents, Docker
+// and Kubernetes in the controller). Contracts only: this folder imports nothing else of src.
+import type { Loc } from './build.ts';
+import type { Workspace } from './workspace.ts';
+
+/** Which build a workspace is for: used to name directories, containers, labels. */
+export interface BuildRef {
+  /** Job name, may contain '/' for folders. */
+  job: string;
+  /** Build number within the job. */
+  number: number;
+  /** Unique id of this build across the controller (e.g. "my-job#12" or a uuid). */
+  id: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the engine asks for
+
+/** The kinds of `agent` a pipeline can declare (model/types.ts AgentSpec). */
+export type AgentType = 'any' | 'none' | 'label' | 'node' | 'docker' | 'dockerfile' | 'kubernetes';
+
+/** An `agent` directive with its values evaluated. */
+export interface AgentRequest {
+  type: AgentType;
+  label: string | null;
+  customWorkspace: string | null;
+  /** The other fields of docker / dockerfile / kubernetes agents, evaluated. */
+  options: Record<string, string | number | boolean | null>;
+  loc: Loc | null;
+}
+
+export interface AllocatedNode {
+  workspace: Workspace;
+  /** `failed`: the agent scope ended with an error, or the build's result is already worse than UNSTABLE. */
+  release(outcome?: { failed: boolean }): Promise<void>;
+}
+
+/** Where nodes come from: the local machine, connected agents, Docker, Kubernetes. */
+export interface NodeProvider {
+  allocate(req: AgentRequest, build: BuildRef, signal: AbortSignal, log: (line: string) => void): Promise<AllocatedNode>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a backend gives
+
+export interface WorkspaceRequest {
+  build: BuildRef;
+  /** Absolute directory to use as the workspace root; the backend picks one when absent. */
+  path?: string;
+  /** Label expression the build asked for (`agent { label 'x' }`), for backends that care. */
+  label?: string;
+}
+
+export interface Backend {
+  /** 'local', 'agent', 'docker', 'kubernetes' ... for messages. */
+  readonly kind: string;
+  /** Allocates (or reuses) a workspace for a build. */
+  allocate(req: WorkspaceRequest): Promise<Workspace>;
+  /** Stops everything the backend started (used at shutdown). */
+  close(): Promise<void>;
+}
