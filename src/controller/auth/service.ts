@@ -30,6 +30,7 @@ import type { AuditEntry, Role, SessionRecord, Store, TokenRecord, UserRecord } 
 import { StoreError } from '../../store/types.ts';
 import { checkRole, checkUserName } from '../../store/users.ts';
 import { DUMMY_HASH, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+import { ApiError, ERRORS, type CodeWithStatus } from '../http-errors.ts';
 
 export const SESSION_COOKIE = 'kiln_session';
 /** A session ends after this long without a request… */
@@ -62,14 +63,17 @@ export interface Principal {
   tokenId?: string;
 }
 
-export class AuthError extends Error {
-  readonly status: number;
-  readonly code: string;
+/** A refusal of the auth layer; `(status, code)` must be a pair of the error catalogue (http-errors.ts). */
+export class AuthError extends ApiError {
   readonly retryAfterSeconds: number | null;
-  constructor(status: number, code: string, message: string, retryAfterSeconds: number | null = null) {
-    super(message);
-    this.status = status;
-    this.code = code;
+  constructor(...[, code, message, retryAfterSeconds = null]: [...CodeWithStatus, message: string, retryAfterSeconds?: number | null]) {
+    super(code, message, {
+      headers: {
+        ...(retryAfterSeconds !== null ? { 'retry-after': String(retryAfterSeconds) } : {}),
+        ...(ERRORS[code].status === 401 ? { 'www-authenticate': 'Bearer realm="kiln"' } : {}),
+      },
+    });
+    this.name = 'AuthError';
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
