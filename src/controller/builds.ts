@@ -56,6 +56,7 @@ import { writeProbe, type Health } from './health.ts';
 import { scrubSecrets, type CredentialService } from './credentials.ts';
 import { secretsOf } from '../core/credentials.ts';
 import type { ScriptChooser } from './auth/folders.ts';
+import { ApiError } from './http-errors.ts';
 
 const run = promisify(execFile);
 
@@ -126,11 +127,11 @@ export interface TriggerOptions {
   replayedBy?: ScriptChooser;
 }
 
-export class TriggerError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
+/** Why a build cannot start: 400 'invalid' (a parameter), 404 'not-found' (no job), 409 'conflict' (disabled). */
+export class TriggerError extends ApiError<'invalid' | 'not-found' | 'conflict'> {
+  constructor(status: 400 | 404 | 409, message: string) {
+    super(status === 404 ? 'not-found' : status === 409 ? 'conflict' : 'invalid', message);
+    this.name = 'TriggerError';
   }
 }
 

@@ -35,13 +35,14 @@ import { loadPipeline } from '../pipeline/load.ts';
 import type { Build, FolderRight, Job, JobDefinition, JsonValue, Store } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import type { BuildManager } from './builds.ts';
-import { TriggerError, logRef } from './builds.ts';
+import { logRef } from './builds.ts';
 import type { LogStore } from './logstore.ts';
 import { Readable } from 'node:stream';
 import type { BuildFiles } from './files.ts';
 import type { StageRecord } from '../pipeline/engine/state.ts';
 import { registerAuth, SECURITY_HEADERS } from './auth/http.ts';
-import { AuthError, type AuthService, type Principal } from './auth/service.ts';
+import type { AuthService, Principal } from './auth/service.ts';
+import { ApiError, errorBody, toApiError } from './http-errors.ts';
 import type { EventBus, LiveEvent } from './events.ts';
 import { folderOf, type FolderAccess } from './auth/folders.ts';
 import { registerFolderRoutes } from './auth/folders-http.ts';
@@ -103,17 +104,7 @@ export interface HttpContext {
 const JOB_NAME = '^[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}){0,9}$';
 const AGENT_NAME = '^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$';
 
-class HttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-const notFound = (what: string) => new HttpError(404, 'not-found', what);
+const notFound = (what: string) => new ApiError('not-found', what);
 
 /**
  * The most an inline Jenkinsfile may hold (a job's script, a replay's, one to lint): 1 MiB.
@@ -128,7 +119,7 @@ const BODY_LIMIT = 12 * 1024 * 1024;
 function checkScriptSize(script: string, what: string): void {
   const n = Buffer.byteLength(script, 'utf8');
   if (n <= MAX_INLINE_SCRIPT_BYTES) return;
-  throw new HttpError(413, 'too-large',
+  throw new ApiError('too-large',
     `${what} is ${(n / 1024 / 1024).toFixed(1)} MiB (${n} bytes); an inline Jenkinsfile may be at most 1 MiB (${MAX_INLINE_SCRIPT_BYTES} bytes): keep a pipeline this large in a repository (a git job: git: { url, branch, path }) and move shared code into scripts or a library it calls`);
 }
 
@@ -138,26 +129,16 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     clientErrorHandler: answerMalformedRequest,
   });
 
+  // Every error, ours and Fastify's, answers `{ error: { code, message } }` with the status of
+  // its code in the catalogue (http-errors.ts).
   app.setErrorHandler((err: unknown, req, reply) => {
-    if (err instanceof AuthError) {
-      if (err.retryAfterSeconds !== null) reply.header('retry-after', String(err.retryAfterSeconds));
-      if (err.status === 401) reply.header('www-authenticate', 'Bearer realm="kiln"');
-      return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
-    }
-    if (err instanceof HttpError) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
-    if (err instanceof TriggerError) return reply.code(err.status).send({ error: { code: err.status === 404 ? 'not-found' : 'invalid', message: err.message } });
-    if (err instanceof StoreError) {
-      const status = { conflict: 409, 'not-found': 404, invalid: 400, unavailable: 503 }[err.code];
-      return reply.code(status).send({ error: { code: err.code, message: err.message } });
-    }
-    const e = err as { validation?: unknown; statusCode?: number; message?: string; code?: string };
-    if (e.validation) return reply.code(400).send({ error: { code: 'invalid', message: e.message ?? 'invalid request' } });
-    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      const limit = req.routeOptions.bodyLimit ?? BODY_LIMIT;
-      return reply.code(413).send({ error: { code: 'too-large', message: `the request body is larger than ${limit} bytes, the most this route accepts${limit >= MAX_INLINE_SCRIPT_BYTES ? ` (an inline Jenkinsfile may be at most ${MAX_INLINE_SCRIPT_BYTES} bytes)` : ''}` } });
-    }
-    if (e.statusCode && e.statusCode < 500) return reply.code(e.statusCode).send({ error: { code: 'invalid', message: e.message ?? 'bad request' } });
-    return reply.code(500).send({ error: { code: 'internal', message: `internal error: ${e.message ?? String(err)}` } });
+    const e = toApiError(err, {
+      bodyTooLarge: () => {
+        const limit = req.routeOptions.bodyLimit ?? BODY_LIMIT;
+        return `the request body is larger than ${limit} bytes, the most this route accepts${limit >= MAX_INLINE_SCRIPT_BYTES ? ` (an inline Jenkinsfile may be at most ${MAX_INLINE_SCRIPT_BYTES} bytes)` : ''}`;
+      },
+    });
+    return reply.code(e.status).headers(e.headers).send(errorBody(e));
   });
   registerAuth(app, ctx.auth, { publicUrl: () => ctx.publicUrl });
   const principal = (req: FastifyRequest): Principal => req.principal!;
@@ -166,7 +147,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   /** Refuses (403) unless the caller holds the rights in the folder of job `job`. */
   const need = (req: FastifyRequest, rights: FolderRight[], job: string, doing: string) =>
     ctx.folders.require(principal(req), rights, folderOf(job), doing);
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not-found', message: `no such route: ${req.method} ${req.url.split('?')[0] ?? ''}` } }));
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody(new ApiError('not-found', `no such route: ${req.method} ${req.url.split('?')[0] ?? ''}`))));
 
   // ---------------------------------------------------------------------------------------------
   // system
@@ -226,7 +207,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     const rec = await ctx.store.credentials.get(d.credentialsId).catch(() => null);
     if (!rec || rec.folder === null) return; // a missing one fails the build with its own message
     if (!visibleTo(rec.folder, jobName)) {
-      throw new HttpError(400, 'invalid', `git.credentialsId: credential '${rec.id}' belongs to folder '${rec.folder}', and job '${jobName}' is outside it: only jobs named '${rec.folder}/...' may use it`);
+      throw new ApiError('invalid', `git.credentialsId: credential '${rec.id}' belongs to folder '${rec.folder}', and job '${jobName}' is outside it: only jobs named '${rec.folder}/...' may use it`);
     }
     await ctx.folders.require(principal(req), ['credentials.use'], rec.folder, `using credential '${rec.id}' of folder '${rec.folder}' to clone job '${jobName}'`);
   };
@@ -248,13 +229,13 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   } as const;
 
   const definitionOf = (req: FastifyRequest, body: { script?: string; git?: { url: string; branch?: string; path?: string; credentialsId?: string | null } }): JobDefinition | null => {
-    if (body.script !== undefined && body.git !== undefined) throw new HttpError(400, 'invalid', 'give either script (an inline Jenkinsfile) or git (a repository), not both');
+    if (body.script !== undefined && body.git !== undefined) throw new ApiError('invalid', 'give either script (an inline Jenkinsfile) or git (a repository), not both');
     if (body.script !== undefined) {
       checkScriptSize(body.script, 'the inline Jenkinsfile (script)');
       const loaded = loadPipeline(body.script);
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
-        throw new HttpError(400, 'invalid-jenkinsfile', `the Jenkinsfile has ${errors.length} error(s):\n${errors.map((d) => `Jenkinsfile:${d.loc.start.line}:${d.loc.start.col}: ${d.message}`).join('\n')}`);
+        throw new ApiError('invalid-jenkinsfile', `the Jenkinsfile has ${errors.length} error(s):\n${errors.map((d) => `Jenkinsfile:${d.loc.start.line}:${d.loc.start.col}: ${d.message}`).join('\n')}`);
       }
       return { kind: 'inline', script: body.script };
     }
@@ -264,7 +245,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
         // The controller clones a job's repository as its own user: a path or file:// URL would let
         // a developer read any repository on the controller's disk (Jenkins' git plugin refuses
         // local checkouts on the controller for the same reason, SECURITY-2478).
-        throw new HttpError(403, 'forbidden', `git.url '${body.git.url}' is a repository on the controller's own disk: only admins may make or change jobs from one (they can read anything the controller can); use a URL the repository is served at (https://, ssh://, git@host:path)`);
+        throw new ApiError('forbidden', `git.url '${body.git.url}' is a repository on the controller's own disk: only admins may make or change jobs from one (they can read anything the controller can); use a URL the repository is served at (https://, ssh://, git@host:path)`);
       }
       return { kind: 'git', url: body.git.url, branch: body.git.branch ?? 'main', path: body.git.path ?? 'Jenkinsfile', credentialsId: body.git.credentialsId ?? null };
     }
@@ -281,7 +262,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     const body = req.body as { name: string; description?: string; script?: string; git?: { url: string; branch?: string; path?: string; credentialsId?: string | null }; disabled?: boolean };
     await need(req, ['job.create'], body.name, `creating job '${body.name}'`);
     const definition = definitionOf(req, body);
-    if (!definition) throw new HttpError(400, 'invalid', 'a job needs a Jenkinsfile: give script (inline) or git: { url, branch, path }');
+    if (!definition) throw new ApiError('invalid', 'a job needs a Jenkinsfile: give script (inline) or git: { url, branch, path }');
     await checkRepoCredential(req, body.name, definition);
     const job = await ctx.store.jobs.create({ name: body.name, description: body.description ?? '', definition, disabled: body.disabled ?? false });
     await ctx.store.folders.setConfigurer(job.id, principal(req).name);
@@ -323,7 +304,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     await need(req, ['job.delete'], (req.params as { job: string }).job, `deleting job '${(req.params as { job: string }).job}'`);
     const job = await needJob(ctx, req);
     for (const b of ctx.builds.live.values()) {
-      if (b.job.id === job.id) throw new HttpError(409, 'conflict', `job '${job.name}' has a running build (#${b.number}); abort it first`);
+      if (b.job.id === job.id) throw new ApiError('conflict', `job '${job.name}' has a running build (#${b.number}); abort it first`);
     }
     const { builds } = await ctx.store.jobs.delete(job.name);
     await audit(req, 'job.delete', job.name, `${builds.length} build(s) removed`);
@@ -366,7 +347,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     await need(req, ['job.build'], (req.params as { job: string }).job, `aborting a build of '${(req.params as { job: string }).job}'`);
     const b = await needBuild(ctx, req);
     if (await ctx.builds.cancelWaiting(b.id)) return reply.code(202).send({ aborted: true, message: 'cancelled before it started' });
-    if (!ctx.builds.abort(b.id)) throw new HttpError(409, 'conflict', `${b.job} #${b.number} is not running (${b.status}${b.result ? `, ${b.result}` : ''})`);
+    if (!ctx.builds.abort(b.id)) throw new ApiError('conflict', `${b.job} #${b.number} is not running (${b.status}${b.result ? `, ${b.result}` : ''})`);
     return reply.code(202).send({ aborted: true });
   });
 
@@ -408,9 +389,9 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     const range = req.headers.range;
     if (range) {
       const m = /^bytes=(\d*)-(\d*)$/.exec(range);
-      if (!m || (m[1] === '' && m[2] === '')) return reply.code(416).header('content-range', `bytes */${size}`).send({ error: { code: 'bad-range', message: `unsupported Range '${range}'` } });
+      if (!m || (m[1] === '' && m[2] === '')) throw new ApiError('bad-range', `unsupported Range '${range}'`, { headers: { 'content-range': `bytes */${size}` } });
       if (m[1] === '') { start = Math.max(0, size - Number(m[2])); end = size; } else { start = Number(m[1]); end = m[2] === '' ? size : Math.min(size, Number(m[2]) + 1); }
-      if (start >= size && size > 0) return reply.code(416).header('content-range', `bytes */${size}`).send({ error: { code: 'bad-range', message: `the log has ${size} bytes` } });
+      if (start >= size && size > 0) throw new ApiError('bad-range', `the log has ${size} bytes`, { headers: { 'content-range': `bytes */${size}` } });
       status = 206;
       reply.header('content-range', `bytes ${start}-${Math.max(start, end - 1)}/${size}`);
     }
@@ -491,7 +472,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     // Only the listed submitters may answer (users, comma-separated), as in Jenkins; admins may always.
     if (pending.submitter && who.role !== 'admin') {
       const allowed = pending.submitter.split(',').map((x) => x.trim()).filter(Boolean);
-      if (!allowed.includes(user)) throw new HttpError(403, 'forbidden', `input '${id}' may only be answered by ${allowed.join(', ')}; '${user}' may not`);
+      if (!allowed.includes(user)) throw new ApiError('forbidden', `input '${id}' may only be answered by ${allowed.join(', ')}; '${user}' may not`);
     }
     const values: Record<string, string | boolean | number> = {};
     for (const p of pending.parameters) {
@@ -499,7 +480,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
       values[p.name] = v ?? (p.defaultValue === null ? '' : (p.defaultValue as string | boolean | number));
     }
     for (const k of Object.keys(body.params ?? {})) {
-      if (!pending.parameters.some((p) => p.name === k)) throw new HttpError(400, 'invalid', `input '${id}' has no parameter '${k}'`);
+      if (!pending.parameters.some((p) => p.name === k)) throw new ApiError('invalid', `input '${id}' has no parameter '${k}'`);
     }
     run.answerInput(id, body.action === 'approve' ? { approved: true, submitter: user, values } : { approved: false, submitter: user });
     return { answered: true };
@@ -722,13 +703,13 @@ function answerMalformedRequest(err: Error & { code?: string; rawPacket?: unknow
     socket.destroy();
     return;
   }
-  const [status, text, why] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'the request headers are too large']
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'the request did not arrive in time']
-      : [400, 'Bad Request', `malformed HTTP request (${err.code ?? 'unreadable'}): paths and headers must be ASCII, with non-ASCII characters percent-encoded`];
+  const [e, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [new ApiError('headers-too-large', 'the request headers are too large'), 'Request Header Fields Too Large']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [new ApiError('request-timeout', 'the request did not arrive in time'), 'Request Timeout']
+      : [new ApiError('bad-request', `malformed HTTP request (${err.code ?? 'unreadable'}): paths and headers must be ASCII, with non-ASCII characters percent-encoded`), 'Bad Request'];
   const head = Buffer.isBuffer(err.rawPacket) && err.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
-  const body = head ? '' : JSON.stringify({ error: { code: 'bad-request', message: why } });
+  const body = head ? '' : JSON.stringify(errorBody(e));
   const headers = Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  socket.end(`HTTP/1.1 ${status} ${text}\r\n${headers}content-type: application/json; charset=utf-8\r\ncontent-length: ${head ? 0 : Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 ${e.status} ${text}\r\n${headers}content-type: application/json; charset=utf-8\r\ncontent-length: ${head ? 0 : Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
 /** A repository URL that names a path on the controller's own file system. */
@@ -738,9 +719,9 @@ function isControllerLocalRepo(url: string): boolean {
 
 /** Repository URLs the controller clones: http(s), ssh, git, file, or an absolute local path. */
 function checkRepoUrl(url: string): void {
-  if (url.startsWith('-')) throw new HttpError(400, 'invalid', `'${url}' is not a repository URL`);
+  if (url.startsWith('-')) throw new ApiError('invalid', `'${url}' is not a repository URL`);
   if (/^(https?|ssh|git|file):\/\//.test(url) || /^[\w.-]+@[\w.-]+:/.test(url) || url.startsWith('/')) return;
-  throw new HttpError(400, 'invalid', `'${url}' is not a repository URL (use https://, ssh://, git@host:path, file:// or an absolute path)`);
+  throw new ApiError('invalid', `'${url}' is not a repository URL (use https://, ssh://, git@host:path, file:// or an absolute path)`);
 }
 
 

@@ -9,6 +9,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuthError } from './auth/service.ts';
+import { ApiError } from './http-errors.ts';
 
 export const WEB_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -26,13 +27,13 @@ export function registerWeb(app: FastifyInstance, o: { dir?: string; publicUrl: 
     // Unknown API paths are not pages: 401 before login (nothing to learn), then 404.
     if (urlPath.startsWith('/api/') || urlPath === '/api') {
       if (!req.principal) throw new AuthError(401, 'unauthorized', `log in first: send an API token as 'Authorization: Bearer <token>', or log in at ${o.publicUrl()}`);
-      return reply.code(404).send({ error: { code: 'not-found', message: `no such route: GET ${urlPath}` } });
+      throw new ApiError('not-found', `no such route: GET ${urlPath}`);
     }
     let rel: string;
     try {
       rel = decodeURIComponent(urlPath);
     } catch {
-      return reply.code(400).send({ error: { code: 'invalid', message: 'malformed URL encoding' } });
+      throw new ApiError('invalid', 'malformed URL encoding');
     }
     const file = path.resolve(dir, `.${path.posix.normalize(`/${rel}`)}`);
     const inside = file === dir || file.startsWith(dir + path.sep);

@@ -79,6 +79,7 @@ import { accessOf, allows } from './auth/policy.ts';
 import type { AuthService } from './auth/service.ts';
 import { CSRF_HEADER } from './auth/http.ts';
 import { folderOf, type FolderAccess } from './auth/folders.ts';
+import { ApiError, errorBody, toApiError } from './http-errors.ts';
 
 /** Largest webhook body accepted (GitHub caps its payloads at 25 MB; pushes are far smaller). */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -139,17 +140,7 @@ export interface WebhookAnswer {
 /** Who a push comes from, as far as this request proves (see the header). */
 type Sender = { kind: 'signed' } | { kind: 'user'; caller: WebhookCaller } | { kind: 'anonymous' };
 
-class WebhookError extends Error {
-  readonly statusCode: number;
-  readonly code: string;
-  constructor(statusCode: number, message: string, code = 'invalid') {
-    super(message);
-    this.statusCode = statusCode;
-    this.code = code;
-  }
-}
-
-const bad = (message: string) => new WebhookError(400, message);
+const bad = (message: string) => new ApiError('invalid', message);
 
 /** Adds the webhook routes (in their own scope: their body limit, parsers and error handler). */
 export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): void {
@@ -166,13 +157,10 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => {
       done(null, body);
     });
+    // The catalogue's answers (http-errors.ts), with this scope's body limit in a 413's message.
     scope.setErrorHandler((err: unknown, _req, reply) => {
-      const e = err as { statusCode?: number; code?: string; message?: string };
-      const status = e.statusCode ?? 500;
-      if (status >= 500) return reply.code(500).send({ error: { code: 'internal', message: `internal error: ${e.message ?? String(err)}` } });
-      if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: { code: 'too-large', message: `the webhook body is larger than ${WEBHOOK_BODY_LIMIT} bytes (1 MB)` } });
-      if (status === 415) return reply.code(415).send({ error: { code: 'unsupported-media-type', message: e.message ?? 'unsupported content type' } });
-      return reply.code(status).send({ error: { code: e.code && !e.code.startsWith('FST_') ? e.code : 'invalid', message: e.message ?? 'bad request' } });
+      const e = toApiError(err, { bodyTooLarge: () => `the webhook body is larger than ${WEBHOOK_BODY_LIMIT} bytes (1 MB)` });
+      return reply.code(e.status).headers(e.headers).send(errorBody(e));
     });
     const opts = { bodyLimit: WEBHOOK_BODY_LIMIT };
 
@@ -245,7 +233,7 @@ function senderOf(ctx: WebhookContext, unsigned: 'refuse' | 'poll', req: Fastify
     if (refusals.size > 10_000) refusals.clear();
     refusals.set(from, n);
     if (n <= 10 || n % 100 === 0) ctx.log?.(`webhooks: refused a ${what} from ${from}: ${message}${n > 10 ? ` (${n} refusals from this address so far)` : ''}`);
-    throw new WebhookError(status, `${what}: ${message}`, status === 401 ? 'unauthenticated' : 'forbidden');
+    throw new ApiError(status === 401 ? 'unauthenticated' : 'forbidden', `${what}: ${message}`);
   };
   const signature = header(req, 'x-hub-signature-256');
   const token = hook === 'gitlab' ? header(req, 'x-gitlab-token') : hook === 'generic' ? header(req, 'x-kiln-token') : null;
@@ -298,7 +286,7 @@ function jsonBody(req: FastifyRequest, what: string, formOk = false): Record<str
       throw bad(`${what}: 'payload' is not valid JSON: ${(err as Error).message}`);
     }
   } else if (type !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(type)) {
-    throw new WebhookError(415, `${what}: send the body as application/json${formOk ? ' (or application/x-www-form-urlencoded with a payload field)' : ''}; got ${type === '' ? 'no content type' : `'${type}'`}`, 'unsupported-media-type');
+    throw new ApiError('unsupported-media-type', `${what}: send the body as application/json${formOk ? ' (or application/x-www-form-urlencoded with a payload field)' : ''}; got ${type === '' ? 'no content type' : `'${type}'`}`);
   } else {
     if (raw.trim() === '') throw bad(`${what}: the body is empty; send a JSON object`);
     try {

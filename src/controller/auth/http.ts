@@ -20,8 +20,14 @@
 // carry the session's CSRF token in `X-Kiln-CSRF` (a page of another site cannot read it), and
 // an Origin header, when sent, must be this controller's. The cookie is also SameSite=Strict.
 // Requests with a token in Authorization are not exposed to CSRF and need neither.
+// Cookies are read and written by @fastify/cookie. A Cookie header that names the session
+// cookie more than once with different values is refused (401): Kiln sets one host-only cookie
+// at Path=/, so a second one was planted by someone else (a site on a parent domain, a
+// man-in-the-middle on plain HTTP), and taking either could log the browser into the
+// planter's session.
 // CORS stays closed: no Access-Control-* header is ever sent, so browsers keep other sites'
 // scripts from reading any answer.
+import fastifyCookie, { type CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StoreError } from '../../store/types.ts';
 import { accessOf, allows } from './policy.ts';
@@ -53,6 +59,8 @@ export interface AuthHttpOptions {
 
 export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHttpOptions): void {
   app.decorateRequest('principal', null);
+  // Parses the Cookie header in its own onRequest hook, which runs before the ones added below.
+  void app.register(fastifyCookie);
 
   // Fail closed: a route nobody gave an access rule cannot exist.
   app.addHook('onRoute', (route) => {
@@ -75,12 +83,12 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
     const access = url === undefined ? null : accessOf(req.method, url);
     let principal: Principal | null = null;
     try {
-      principal = await auth.authenticate({ authorization: req.headers.authorization, cookie: req.headers.cookie });
+      principal = await auth.authenticate({ authorization: req.headers.authorization, session: sessionCookie(req) });
     } catch (err) {
       // Public routes ignore credentials they do not need (a webhook's own Authorization, an
       // expired cookie on the login page).
       if (!(err instanceof AuthError) || access !== 'public') throw err;
-      if (err.code === 'session-expired') clearCookie(reply);
+      if (err.code === 'session-expired') clearSessionCookie(req, reply, o.publicUrl());
     }
     req.principal = principal;
     if (!SAFE_METHODS.has(req.method)) checkOrigin(req, o.publicUrl());
@@ -117,8 +125,7 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
   const tokenParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 }, name: { type: 'string', maxLength: 100 } } } as const;
 
   const startSession = (req: FastifyRequest, reply: FastifyReply, cookie: string) => {
-    const secure = o.publicUrl().startsWith('https:') || req.protocol === 'https';
-    reply.header('set-cookie', `${SESSION_COOKIE}=${cookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MAX_MS / 1000}${secure ? '; Secure' : ''}`);
+    reply.setCookie(SESSION_COOKIE, cookie, { ...sessionCookieOptions(req, o.publicUrl()), maxAge: SESSION_MAX_MS / 1000 });
   };
 
   // --- setup and login
@@ -141,7 +148,7 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
 
   app.post('/api/v1/auth/logout', async (req, reply) => {
     await auth.logout(me(req), address(req));
-    clearCookie(reply);
+    clearSessionCookie(req, reply, o.publicUrl());
     return reply.code(204).send();
   });
 
@@ -246,8 +253,34 @@ function headerOf(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function clearCookie(reply: FastifyReply): void {
-  reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+/** The session cookie's attributes: host-only, every path, no script access, same-site only, Secure over https. */
+function sessionCookieOptions(req: FastifyRequest, publicUrl: string): CookieSerializeOptions {
+  return { path: '/', httpOnly: true, sameSite: 'strict', secure: publicUrl.startsWith('https:') || req.protocol === 'https' };
+}
+
+function clearSessionCookie(req: FastifyRequest, reply: FastifyReply, publicUrl: string): void {
+  reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(req, publicUrl));
+}
+
+/**
+ * The session cookie's value (null without one; an empty value is none). When the name occurs
+ * more than once, every occurrence must carry the same value (see the header).
+ */
+export function sessionCookie(req: FastifyRequest): string | null {
+  const first = req.cookies[SESSION_COOKIE];
+  const header = req.headers.cookie ?? '';
+  if (header.indexOf(SESSION_COOKIE) === header.lastIndexOf(SESSION_COOKIE)) return first === undefined || first === '' ? null : first;
+  // Each ';'-separated pair read on its own by the same parser, to see every occurrence.
+  const values = new Set<string>();
+  for (const pair of header.split(';')) {
+    const v = req.server.parseCookie(pair)[SESSION_COOKIE];
+    if (v !== undefined && v !== '') values.add(v);
+  }
+  if (values.size > 1) {
+    throw new AuthError(401, 'unauthorized', `the request carries ${values.size} different ${SESSION_COOKIE} cookies; this controller sets only one, so another was planted (by a site on a parent domain, or over plain HTTP): clear this site's cookies in the browser and log in again`);
+  }
+  const [only] = values;
+  return only ?? null;
 }
 
 /** A change sent with an Origin header must come from this controller's own pages. */

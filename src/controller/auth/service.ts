@@ -30,6 +30,7 @@ import type { AuditEntry, Role, SessionRecord, Store, TokenRecord, UserRecord } 
 import { StoreError } from '../../store/types.ts';
 import { checkRole, checkUserName } from '../../store/users.ts';
 import { DUMMY_HASH, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+import { ApiError, ERRORS, type CodeWithStatus } from '../http-errors.ts';
 
 export const SESSION_COOKIE = 'kiln_session';
 /** A session ends after this long without a request… */
@@ -62,14 +63,17 @@ export interface Principal {
   tokenId?: string;
 }
 
-export class AuthError extends Error {
-  readonly status: number;
-  readonly code: string;
+/** A refusal of the auth layer; `(status, code)` must be a pair of the error catalogue (http-errors.ts). */
+export class AuthError extends ApiError {
   readonly retryAfterSeconds: number | null;
-  constructor(status: number, code: string, message: string, retryAfterSeconds: number | null = null) {
-    super(message);
-    this.status = status;
-    this.code = code;
+  constructor(...[, code, message, retryAfterSeconds = null]: [...CodeWithStatus, message: string, retryAfterSeconds?: number | null]) {
+    super(code, message, {
+      headers: {
+        ...(retryAfterSeconds !== null ? { 'retry-after': String(retryAfterSeconds) } : {}),
+        ...(ERRORS[code].status === 401 ? { 'www-authenticate': 'Bearer realm="kiln"' } : {}),
+      },
+    });
+    this.name = 'AuthError';
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
@@ -352,10 +356,11 @@ export class AuthService {
   // authenticating a request
 
   /**
-   * The principal for a request's Authorization header or session cookie; null when it sends
-   * neither. A credential that is sent but wrong is an AuthError (401), never anonymous.
+   * The principal for a request's Authorization header or session cookie (its value, as
+   * auth/http.ts reads it with @fastify/cookie); null when it sends neither. A credential that
+   * is sent but wrong is an AuthError (401), never anonymous.
    */
-  async authenticate(h: { authorization?: string | undefined; cookie?: string | undefined }): Promise<Principal | null> {
+  async authenticate(h: { authorization?: string | undefined; session?: string | null | undefined }): Promise<Principal | null> {
     const auth = h.authorization?.trim();
     if (auth) {
       const m = /^(\w+)\s+(.+)$/.exec(auth);
@@ -372,8 +377,8 @@ export class AuthService {
       }
       throw new AuthError(401, 'unauthorized', `unsupported Authorization scheme '${m?.[1] ?? auth.slice(0, 20)}': send 'Bearer <API token>' (or Basic user:token)`);
     }
-    const value = cookieValue(h.cookie, SESSION_COOKIE);
-    if (value === null) return null;
+    const value = h.session;
+    if (value === undefined || value === null || value === '') return null;
     const session = await this.#store.users.session(sha256(value));
     const now = this.#now();
     if (!session || session.expiresAt < now || session.lastSeenAt + SESSION_IDLE_MS < now) {
@@ -550,18 +555,4 @@ export class AuthService {
   auditLog(o: { limit: number; before?: string | null; actor?: string | null; action?: string | null }): Promise<AuditEntry[]> {
     return this.#store.users.auditLog(o);
   }
-}
-
-/** The value of cookie `name` in a Cookie header, or null. */
-export function cookieValue(header: string | undefined, name: string): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) {
-      const v = part.slice(eq + 1).trim();
-      return v === '' ? null : v;
-    }
-  }
-  return null;
 }

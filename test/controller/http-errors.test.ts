@@ -1,0 +1,135 @@
+// The error catalogue (src/controller/http-errors.ts): each code has one status, the typed
+// constructors keep it so, and every source of failure — schema validation, auth, triggers,
+// the store, Fastify's own (no route, 413, 415), webhooks, Node's HTTP parser — answers
+// `{ error: { code, message } }` with the catalogue's status for the code.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import path from 'node:path';
+import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { ApiError, ERRORS, isErrorCode, toApiError, type CodeWithStatus, type ErrorCode } from '../../src/controller/http-errors.ts';
+import { AuthError } from '../../src/controller/auth/service.ts';
+import { TriggerError } from '../../src/controller/builds.ts';
+import { StoreError, type StoreErrorCode } from '../../src/store/types.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { ADMIN_AUTH, rawApi, testConfig, type ApiAnswer } from '../helpers/controller.ts';
+
+let c: ControllerHandle;
+const api = rawApi(() => c.url);
+
+before(async () => {
+  c = await startController(testConfig({ home: path.join(tempDir('http-errors'), 'home'), port: '0', executors: '1' }), { log: () => {} });
+});
+after(async () => { await c?.close(); });
+
+/** The answer is exactly `{ error: { code, message } }`, with `code` and the catalogue's status for it. */
+function isError(r: ApiAnswer, code: ErrorCode, message?: RegExp): void {
+  assert.equal(r.status, ERRORS[code].status, r.text);
+  assert.deepEqual(Object.keys(r.json ?? {}), ['error'], r.text);
+  assert.deepEqual(Object.keys(r.json.error).sort(), ['code', 'message'], r.text);
+  assert.equal(r.json.error.code, code, r.text);
+  assert.equal(typeof r.json.error.message, 'string');
+  assert.ok(r.json.error.message.length > 0);
+  if (message) assert.match(r.json.error.message, message);
+}
+
+test('the catalogue: every code is kebab-case with one 4xx/5xx status and a meaning; ApiError takes its status from it', () => {
+  const codes = Object.keys(ERRORS) as ErrorCode[];
+  // Every code the API answered before the catalogue is still there.
+  for (const old of ['invalid', 'invalid-jenkinsfile', 'bad-request', 'unauthorized', 'setup-required', 'session-expired', 'unauthenticated', 'forbidden', 'csrf', 'not-found', 'conflict', 'too-large', 'unsupported-media-type', 'bad-range', 'rate-limited', 'internal', 'unavailable']) {
+    assert.ok(isErrorCode(old), `${old} is missing from the catalogue`);
+  }
+  for (const code of codes) {
+    const { status, meaning } = ERRORS[code];
+    assert.match(code, /^[a-z]+(-[a-z]+)*$/);
+    assert.ok(Number.isInteger(status) && status >= 400 && status < 600, `${code}: ${status}`);
+    assert.ok(meaning.length > 10, code);
+    const e = new ApiError(code, 'm');
+    assert.deepEqual([e.code, e.status, e.message], [code, status, 'm']);
+    assert.equal(toApiError(e), e);
+  }
+  assert.equal(isErrorCode('toString'), false);
+  assert.equal(isErrorCode('teapot'), false);
+  // Each store error code is a catalogue code, answered with its status.
+  const storeCodes: StoreErrorCode[] = ['conflict', 'not-found', 'invalid', 'unavailable'];
+  for (const code of storeCodes) {
+    const e = toApiError(new StoreError(code, 'x'));
+    assert.deepEqual([e.code, e.status, e.message], [code, ERRORS[code].status, 'x']);
+  }
+  // Auth and trigger errors are catalogue errors.
+  const locked = new AuthError(429, 'rate-limited', 'wait', 30);
+  assert.deepEqual([locked.status, locked.code, locked.headers], [429, 'rate-limited', { 'retry-after': '30' }]);
+  assert.deepEqual(new AuthError(401, 'unauthorized', 'x').headers, { 'www-authenticate': 'Bearer realm="kiln"' });
+  assert.deepEqual([new TriggerError(404, 'x').code, new TriggerError(409, 'x').code, new TriggerError(400, 'x').code], ['not-found', 'conflict', 'invalid']);
+  // Library errors by their status; anything else is internal.
+  assert.equal(toApiError(Object.assign(new Error('body/name must be string'), { validation: [{}], statusCode: 400 })).code, 'invalid');
+  assert.equal(toApiError(Object.assign(new Error('x'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' })).code, 'unsupported-media-type');
+  assert.equal(toApiError(Object.assign(new Error('x'), { statusCode: 414 })).code, 'uri-too-long');
+  assert.equal(toApiError(Object.assign(new Error('x'), { statusCode: 418 })).code, 'invalid');
+  assert.deepEqual([toApiError(new Error('boom')).code, toApiError(new Error('boom')).message], ['internal', 'internal error: boom']);
+  assert.equal(toApiError('a string').code, 'internal');
+  assert.equal(toApiError(null).code, 'internal');
+});
+
+test('the constructors cannot invent a code or pair one with another status (checked by tsc)', () => {
+  // @ts-expect-error: not a catalogue code
+  assert.throws(() => new ApiError('teapot', 'x'));
+  // @ts-expect-error: 'unauthorized' is 401
+  void new AuthError(400, 'unauthorized', 'x');
+  // @ts-expect-error: TriggerError answers 400, 404 or 409 only
+  void new TriggerError(500, 'x');
+  const pair: CodeWithStatus = [409, 'conflict'];
+  assert.equal(ERRORS[pair[1]].status, pair[0]);
+});
+
+test('each source of failure answers { error: { code, message } } with the catalogue status', async () => {
+  // Schema validation: 'invalid', naming the field.
+  isError(await api('POST', 'api/v1/jobs', { name: '../x', script: 'pipeline {}' }), 'invalid', /body\/name must match pattern/);
+  isError(await api('POST', 'api/v1/jobs', { script: 'pipeline {}' }), 'invalid', /name/);
+  isError(await api('GET', 'api/v1/audit?limit=0'), 'invalid', /querystring\/limit/);
+  // The Jenkinsfile.
+  isError(await api('POST', 'api/v1/jobs', { name: 'broken', script: 'pipeline {' }), 'invalid-jenkinsfile', /Jenkinsfile:1:/);
+  // Auth.
+  const anon = await fetch(new URL('api/v1/jobs', c.url));
+  isError({ status: anon.status, text: '', json: await anon.json() }, 'setup-required');
+  assert.equal(anon.headers.get('www-authenticate'), 'Bearer realm="kiln"');
+  isError(await api('GET', 'api/v1/jobs', undefined, { authorization: 'Bearer nope' }), 'unauthorized');
+  isError(await api('GET', 'api/v1/me/tokens'), 'invalid', /admin token belongs to no user/);
+  // The store.
+  isError(await api('GET', 'api/v1/users/nobody'), 'not-found', /no user named 'nobody'/);
+  const job = { name: 'errs', script: "pipeline { agent any; parameters { string(name: 'P', defaultValue: 'a') }; stages { stage('A') { steps { echo 'hi' } } } }" };
+  assert.equal((await api('POST', 'api/v1/jobs', job)).status, 201);
+  isError(await api('POST', 'api/v1/jobs', job), 'conflict');
+  // Triggers (TriggerError: no job, a disabled job).
+  isError(await api('POST', 'api/v1/jobs/nojob/builds', {}), 'not-found');
+  assert.equal((await api('PUT', 'api/v1/jobs/errs', { disabled: true })).status, 200);
+  isError(await api('POST', 'api/v1/jobs/errs/builds', {}), 'conflict', /disabled/);
+  // Routes and Fastify's own refusals.
+  isError(await api('GET', 'api/v1/nothing-here'), 'not-found', /no such route: GET \/api\/v1\/nothing-here/);
+  isError(await api('DELETE', 'api/v1/health'), 'not-found');
+  isError(await api('POST', 'api/v1/lint', { script: 'x'.repeat(13 * 1024 * 1024) }), 'too-large', /larger than \d+ bytes/);
+  const junk = await fetch(new URL('api/v1/jobs', c.url), { method: 'POST', headers: { authorization: ADMIN_AUTH.authorization, 'content-type': 'application/x-thing' }, body: 'x' });
+  isError({ status: junk.status, text: '', json: await junk.json() }, 'unsupported-media-type');
+  const badJson = await fetch(new URL('api/v1/jobs', c.url), { method: 'POST', headers: { authorization: ADMIN_AUTH.authorization, 'content-type': 'application/json' }, body: '{' });
+  isError({ status: badJson.status, text: '', json: await badJson.json() }, 'invalid');
+  // Webhooks (their own scope).
+  const hook = await fetch(new URL('api/v1/webhooks/generic', c.url), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+  const hookBody = await hook.json() as { error: { code: ErrorCode } };
+  isError({ status: hook.status, text: '', json: hookBody }, hookBody.error.code);
+  // A build that does not exist.
+  isError(await api('GET', 'api/v1/jobs/errs/builds/1/console'), 'not-found', /has no build #1/);
+});
+
+test("Node's HTTP parser's refusals are catalogue answers too", async () => {
+  const raw = (req: string) => new Promise<string>((resolve, reject) => {
+    const u = new URL(c.url);
+    const s = net.connect(Number(u.port), u.hostname, () => s.end(req));
+    let out = '';
+    s.on('data', (d) => { out += d.toString('latin1'); });
+    s.on('end', () => resolve(out));
+    s.on('error', reject);
+  });
+  const parse = (answer: string) => ({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(answer)?.[1]), json: JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), text: answer });
+  isError(parse(await raw('GET /api/v1/h\u00e9alth HTTP/1.1\r\nHost: x\r\n\r\n')), 'bad-request', /malformed HTTP request/);
+  isError(parse(await raw(`GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)), 'headers-too-large');
+});
