@@ -150,3 +150,27 @@ test("a commit named by a user's webhook push runs a script that user chose: it 
   // A signed push is the repository's own word: the job's configurer binds, as before.
   assert.equal((await api('DELETE', 'api/v1/folders/hooks')).status, 204);
 });
+
+test('a user whose name Kiln now reserves (admin-token), made before it was, is disabled at start with a warning: it cannot pass for the admin token', async () => {
+  const home2 = path.join(tempDir('reserved'), 'home');
+  let c2 = await startController(testConfig({ home: home2, port: '0' }));
+  const api2 = rawApi(() => c2.url);
+  assert.equal((await api2('POST', 'api/v1/users', { name: 'was-ok', role: 'developer', password: 'was-ok-password' })).status, 201);
+  await c2.close();
+  // The name as an older Kiln let it be made: written straight into the store.
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(path.join(home2, 'kiln.db'));
+  db.prepare(`INSERT INTO users (name, role, full_name, password_hash, disabled, created_at, updated_at)
+    SELECT 'admin-token', role, full_name, password_hash, 0, created_at, updated_at FROM users WHERE name = 'was-ok'`).run();
+  db.close();
+  const lines: string[] = [];
+  c2 = await startController(testConfig({ home: home2, port: '0' }), { log: (l) => lines.push(l) });
+  try {
+    const u = await api2('GET', 'api/v1/users/admin-token');
+    assert.equal(u.json.disabled, true, u.text);
+    assert.ok(lines.some((l) => /WARNING: auth: user 'admin-token' has a name Kiln reserves/.test(l)), lines.join('\n'));
+    assert.equal((await api2('GET', 'api/v1/users/was-ok')).json.disabled, false);
+  } finally {
+    await c2.close();
+  }
+});

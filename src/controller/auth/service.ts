@@ -28,7 +28,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { AuditEntry, Role, SessionRecord, Store, TokenRecord, UserRecord } from '../../store/types.ts';
 import { StoreError } from '../../store/types.ts';
-import { checkRole, checkUserName } from '../../store/users.ts';
+import { RESERVED_USER_NAMES, checkRole, checkUserName } from '../../store/users.ts';
 import { DUMMY_HASH, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
 import { ApiError, ERRORS, type CodeWithStatus } from '../http-errors.ts';
 
@@ -238,6 +238,7 @@ export class AuthService {
     const users = await this.#store.users.count();
     this.#setupNeeded = users === 0;
     if (!this.#setupNeeded) {
+      await this.#disableReservedNames();
       await fsp.rm(this.passwordFile, { force: true });
       return;
     }
@@ -251,6 +252,20 @@ export class AuthService {
     }
     await fsp.chmod(this.passwordFile, 0o600);
     await this.#store.users.pruneSessions(this.#now());
+  }
+
+  /**
+   * A user made before a name was reserved (RESERVED_USER_NAMES: Kiln records the configured
+   * admin token and itself under them) could pass for the admin token where a name is all that
+   * is kept (a job's configurer): such a user is disabled at start, loudly, until renamed.
+   */
+  async #disableReservedNames(): Promise<void> {
+    for (const u of await this.#store.users.list()) {
+      if (!RESERVED_USER_NAMES.includes(u.name.toLowerCase()) || u.disabled) continue;
+      await this.#store.users.update(u.name, { disabled: true });
+      await this.#store.users.deleteSessions(u.name);
+      this.#log(`WARNING: auth: user '${u.name}' has a name Kiln reserves for itself (${RESERVED_USER_NAMES.join(', ')}): disabled; an admin can make the person a user of another name`);
+    }
   }
 
   get setupNeeded(): boolean {
