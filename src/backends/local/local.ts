@@ -349,16 +349,8 @@ export class LocalWorkspace implements Workspace {
   }
 
   async readFile(p: string): Promise<Buffer> {
-    const abs = this.#inside(p);
-    await this.#realInside(abs);
-    let fh: fsp.FileHandle;
+    const { fh, abs } = await this.#openToRead(p);
     try {
-      fh = await fsp.open(abs, 'r');
-    } catch (e) {
-      throw fsError('read', abs, e);
-    }
-    try {
-      await this.#openedInside(fh, abs);
       return await fh.readFile();
     } catch (e) {
       throw fsError('read', abs, e);
@@ -368,6 +360,19 @@ export class LocalWorkspace implements Workspace {
   }
 
   async openRead(p: string): Promise<FileReader> {
+    const { fh, abs } = await this.#openToRead(p);
+    try {
+      const st = await fh.stat();
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      return fileReader(fh, st.size, (e) => fsError('read', abs, e));
+    } catch (e) {
+      await fh.close().catch(() => {});
+      throw fsError('read', abs, e);
+    }
+  }
+
+  /** Opens `p` for reading, checked inside the workspace both as a path and as the file opened. */
+  async #openToRead(p: string): Promise<{ fh: fsp.FileHandle; abs: string }> {
     const abs = this.#inside(p);
     await this.#realInside(abs);
     let fh: fsp.FileHandle;
@@ -378,13 +383,11 @@ export class LocalWorkspace implements Workspace {
     }
     try {
       await this.#openedInside(fh, abs);
-      const st = await fh.stat();
-      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-      return fileReader(fh, st.size, (e) => fsError('read', abs, e));
     } catch (e) {
       await fh.close().catch(() => {});
       throw fsError('read', abs, e);
     }
+    return { fh, abs };
   }
 
   async writeFile(p: string, data: Buffer | string, mode?: number): Promise<void> {

@@ -13,35 +13,15 @@
 // is opened (and closed) at once, so a link that leads out fails the step here as before.
 import path from 'node:path/posix';
 import type { StepContext, StashFile, SourceFile } from './types.ts';
-import { abortable, openFile } from '../../backends/stream.ts';
+import { abortable, openFile, readWhole } from '../../backends/stream.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { relPathProblem } from './files.ts';
 import { WorkspaceError, type Workspace } from '../../core/workspace.ts';
 
+/** The files matching the patterns, read whole (for services that keep files in memory). */
 export async function collectFiles(ctx: StepContext, includes: string, excludes: string | undefined,
   opts: { defaultExcludes: boolean; step: string }): Promise<StashFile[]> {
-  const { ws, base, rels } = await matching(ctx, includes, excludes, opts);
-  const out: StashFile[] = [];
-  for (const rel of rels) {
-    const abs = path.join(base, rel);
-    const st = await ws.stat(abs);
-    if (!st) continue;
-    if (st.type === 'symlink') {
-      // readFile follows the link; the workspace refuses targets outside its root.
-      try {
-        const data = await ws.readFile(abs);
-        out.push({ path: rel, mode: 0o644, data });
-      } catch (err) {
-        if (err instanceof WorkspaceError && err.code !== 'outside' && /is a directory/.test(err.message)) continue;
-        const why = err instanceof Error ? err.message : String(err);
-        throw new StepFailure(`${opts.step}: refusing ${rel}: ${why}${err instanceof WorkspaceError && err.code === 'outside' ? '; archive or stash the file itself, or a copy of it inside the workspace' : ''}`);
-      }
-      continue;
-    }
-    if (st.type !== 'file') continue;
-    out.push({ path: rel, mode: st.mode & 0o777, data: await ws.readFile(abs) });
-  }
-  return out;
+  return readWhole(await collectSources(ctx, includes, excludes, opts));
 }
 
 /** The files matching the patterns, each opened (and read in chunks) only when its keeper takes it. */
