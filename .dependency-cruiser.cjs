@@ -1,8 +1,7 @@
 // The import rules of Kiln's source (docs/architecture.md, issue 14), checked by
 // test/architecture/imports.test.ts (so by every test run and CI) and by hand with
-// `npx depcruise src`. Each rule here holds today; the target rules that do not yet (pipeline
-// imports only core and util; agent only protocol, core, util, exec) come with the moves that
-// make them hold.
+// `npx depcruise src`. Each rule here holds today; the target rule that does not yet (pipeline
+// imports only core and util) comes with the moves that make it hold.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -22,10 +21,17 @@ module.exports = {
     },
     {
       name: 'util-imports-only-core',
-      comment: 'src/util is leaf helpers (globs, cron, process trees): nothing else of src but the contracts.',
+      comment: 'src/util is leaf helpers (globs, cron, files in chunks): nothing else of src but the contracts.',
       severity: 'error',
       from: { path: '^src/util/' },
       to: { path: '^src/', pathNot: '^src/(util|core)/' },
+    },
+    {
+      name: 'exec-imports-only-core-util',
+      comment: 'src/exec is the local process machinery (local workspace, process trees, the container step runner) shared by the agent, the controller and `kiln run`: it sees only the contracts and the leaf helpers.',
+      severity: 'error',
+      from: { path: '^src/exec/' },
+      to: { path: '^src/', pathNot: '^src/(exec|core|util)/' },
     },
     {
       name: 'protocol-imports-no-src',
@@ -43,17 +49,17 @@ module.exports = {
     },
     {
       name: 'pipeline-is-below-the-hosts',
-      comment: 'The pipeline never sees who hosts it: no controller, store, CLI or agent.',
+      comment: 'The pipeline never sees who hosts it: no controller, store, CLI or agent, nor the process machinery that runs its steps.',
       severity: 'error',
       from: { path: '^src/pipeline/' },
-      to: { path: '^src/(controller|store|cli|agent)/' },
+      to: { path: '^src/(controller|store|cli|agent|exec)/' },
     },
     {
       name: 'store-is-below-the-controller',
-      comment: 'The store keeps state; it does not call the controller, backends, CLI or agent.',
+      comment: 'The store keeps state; it does not call the controller, backends, process machinery, CLI or agent.',
       severity: 'error',
       from: { path: '^src/store/' },
-      to: { path: '^src/(controller|backends|cli|agent)/' },
+      to: { path: '^src/(controller|backends|exec|cli|agent)/' },
     },
     {
       name: 'agent-is-not-the-controller',
@@ -61,6 +67,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/agent/' },
       to: { path: '^src/(controller|store|pipeline|cli)/' },
+    },
+    {
+      name: 'agent-imports-only-agent-protocol-core-util-exec',
+      comment: 'The agent runs on build hosts from a small bundle: its own code, the protocol, the contracts, the leaf helpers and the process machinery, nothing of the backends (tomorrow plugins).',
+      severity: 'error',
+      from: { path: '^src/agent/' },
+      to: { path: '^src/', pathNot: '^src/(agent|protocol|core|util|exec)/' },
     },
     {
       name: 'only-the-cli-imports-the-cli',

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { loadPipeline } from '../src/pipeline/load.ts';
 import { PipelineRun } from '../src/pipeline/engine/engine.ts';
 import type { NodeProvider } from '../src/core/nodes.ts';
-import { LocalBackend } from '../src/backends/local/local.ts';
+import { LocalBackend } from '../src/exec/local-workspace.ts';
 import { withDockerAgents } from '../src/backends/docker/agents.ts';
 import { withDockerPods } from '../src/backends/docker/pod-agents.ts';
 import { Engine } from '../src/backends/docker/engine.ts';

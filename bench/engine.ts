@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { loadPipeline } from '../src/pipeline/load.ts';
 import { PipelineRun } from '../src/pipeline/engine/engine.ts';
 import type { NodeProvider } from '../src/core/nodes.ts';
-import { LocalBackend } from '../src/backends/local/local.ts';
+import { LocalBackend } from '../src/exec/local-workspace.ts';
 import type { BuildState } from '../src/pipeline/engine/state.ts';
 import { median, NO_SERVICES } from './lib.ts';
 

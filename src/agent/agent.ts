@@ -35,9 +35,9 @@ import type { Readable, Writable } from 'node:stream';
 import { WebSocket } from 'ws';
 import { StreamSocket } from '../protocol/stream.ts';
 import type { IncomingMessage, ClientRequest } from 'node:http';
-import { LocalBackend } from '../backends/local/local.ts';
+import { LocalBackend } from '../exec/local-workspace.ts';
 import type { Backend } from '../core/nodes.ts';
-import { withPodRunners, type PodRunners } from '../backends/kubernetes/pod-workspace.ts';
+import { withPodRunners, type PodRunners } from '../exec/pod-workspace.ts';
 import {
   CloseCode, HEADER_AGENT_NAME, HEADER_PROTOCOL, MAX_FRAME_BYTES, PROTOCOL_VERSION,
   isValidAgentName, isValidLabel, type ControllerMessage, type HelloMessage, type Request, type WelcomeMessage,

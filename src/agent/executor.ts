@@ -6,7 +6,7 @@
 // the controller starts a new session instead (the old one ended), the old executor is closed:
 // its processes are killed, its workspaces released, and nothing it still produces is sent.
 //
-// How: every request is done with the local backend's workspace code (backends/local), which
+// How: every request is done with the local backend's workspace code (exec/local-workspace.ts), which
 // already holds the rules an agent needs for least privilege: every path must lie inside the
 // workspace or its @tmp area, reads refuse symbolic links that lead out, processes run in their
 // own process group and an abort kills the whole tree. On top of that, a workspace the
@@ -19,7 +19,7 @@
 import * as path from 'node:path';
 import { type Workspace, WorkspaceError } from '../core/workspace.ts';
 import type { Backend } from '../core/nodes.ts';
-import { openFile, writeChunks } from '../backends/stream.ts';
+import { openFile, writeChunks } from '../util/files-stream.ts';
 import { CHUNK_BYTES, CloseCode } from '../protocol/messages.ts';
 import type { ErrorCodeName, Outgoing, Request, Response } from '../protocol/messages.ts';
 import { ProtocolViolation } from '../protocol/codec.ts';

@@ -1,6 +1,6 @@
 // What an agent process leaves running when it dies, and how the next one stops it.
 //
-// Why: steps run in their own process groups (backends/local), so an agent killed with SIGKILL
+// Why: steps run in their own process groups (exec/local-workspace.ts), so an agent killed with SIGKILL
 // (OOM killer, `kill -9`, a crash) leaves them running, orphaned: a deploy that keeps going
 // after the controller reported its build as failed. The controller cannot reach them; only
 // the agent's host can. So every spawn is recorded in the agent's work directory, and the
@@ -48,9 +48,9 @@ import {
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { listProcesses, parseProcStat, procInfo, type ProcInfo } from '../util/process-tree.ts';
+import { listProcesses, parseProcStat, procInfo, type ProcInfo } from '../exec/process-tree.ts';
 import type { BuildRef } from '../core/nodes.ts';
-import type { SpawnRecord, SpawnRegistry } from '../backends/local/local.ts';
+import type { SpawnRecord, SpawnRegistry } from '../exec/local-workspace.ts';
 
 /** The environment variable that marks every process a step started on an agent. */
 export const COOKIE_ENV = 'KILN_NODE_COOKIE';

@@ -21,7 +21,7 @@
 //
 // Exit codes: 0 stopped by SIGTERM/SIGINT, 1 cannot go on (wrong secret, unknown agent,
 // version mismatch, or any lost connection with --no-reconnect), 2 usage.
-import { podRunnersFromEnv } from '../backends/kubernetes/pod-workspace.ts';
+import { podRunnersFromEnv } from '../exec/pod-workspace.ts';
 import { parseArgs } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';

@@ -21,7 +21,7 @@
 //
 // The host (home.ts): the home is made 0700 and secrets/ 0700 with 0600 files before anything
 // else (looser modes are tightened, with a warning). Builds on the controller's executors run
-// as the controller's user with an allow-listed environment (backends/local/host-env.ts: never
+// as the controller's user with an allow-listed environment (exec/host-env.ts: never
 // KILN_ADMIN_TOKEN and friends), but could still read the home: with executors > 0 the start
 // log says so loudly, and admins see it on the agents page (GET /api/v1/agents `builtIn`).
 //
@@ -47,7 +47,7 @@ import { BuildManager } from './builds.ts';
 import { BuildFiles } from './files.ts';
 import { buildHttp, type AgentInfo, type AgentsView, type QueueView } from './http.ts';
 import type { AgentRequest, AllocatedNode, NodeProvider, BuildRef, Backend } from '../core/nodes.ts';
-import { LocalBackend } from '../backends/local/local.ts';
+import { LocalBackend } from '../exec/local-workspace.ts';
 import { StepFailure, interruptionOf } from '../core/errors.ts';
 import { ControllerMetrics } from './metrics.ts';
 import { PodSlots } from '../backends/pod-slots.ts';

@@ -26,7 +26,7 @@ import path from 'node:path';
 import type { SourceFile, StashFile } from '../pipeline/steps/types.ts';
 import { relPathProblem } from '../pipeline/steps/files.ts';
 import type { FileReader } from '../core/workspace.ts';
-import { bufferReader, fileReader, readWhole } from '../backends/stream.ts';
+import { bufferReader, fileReader, readWhole } from '../util/files-stream.ts';
 
 export class BuildFiles {
   readonly root: string;

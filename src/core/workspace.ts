@@ -17,7 +17,7 @@ export interface ExecSpec {
   cwd: string;
   /**
    * The environment of the process. The backend adds nothing but what describes its node, under
-   * these: the local backend an allow-list of its own environment (backends/local/host-env.ts:
+   * these: the local backend an allow-list of its own environment (exec/host-env.ts:
    * PATH, HOME, USER, locale, never KILN_*), or a default PATH.
    */
   env: Record<string, string>;
@@ -88,13 +88,13 @@ export interface Workspace {
   readFile(path: string): Promise<Buffer>;
   /**
    * Opens a file to read it in chunks, with memory bounded whatever its size (archiving,
-   * stashing); refused like readFile. Optional: `openFile` in stream.ts falls back to readFile.
+   * stashing); refused like readFile. Optional: `openFile` in util/files-stream.ts falls back to readFile.
    */
   openRead?(path: string): Promise<FileReader>;
   /**
    * Writes a file from chunks as they come (unstash), with memory bounded whatever its size;
    * refused like writeFile. When the chunks fail or the write does, no file is left at `path`.
-   * Optional: `writeChunks` in stream.ts falls back to gathering them for writeFile.
+   * Optional: `writeChunks` in util/files-stream.ts falls back to gathering them for writeFile.
    */
   writeFrom?(path: string, chunks: AsyncIterable<Buffer>, mode?: number): Promise<void>;
   /** Creates parent directories as needed. */

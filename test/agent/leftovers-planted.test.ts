@@ -11,7 +11,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
-import { isProcessAlive, procInfo } from '../../src/util/process-tree.ts';
+import { isProcessAlive, procInfo } from '../../src/exec/process-tree.ts';
 import { kilnBin } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { jsonApi, until, testConfig, adminFetch } from '../helpers/controller.ts';

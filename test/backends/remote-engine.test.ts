@@ -11,7 +11,7 @@ import type { NodeProvider } from '../../src/core/nodes.ts';
 import type { BuildState } from '../../src/pipeline/engine/state.ts';
 import type { StashFile } from '../../src/pipeline/steps/types.ts';
 import { StepFailure } from '../../src/core/errors.ts';
-import { isProcessAlive } from '../../src/util/process-tree.ts';
+import { isProcessAlive } from '../../src/exec/process-tree.ts';
 import { startAgent, startController, waitFor, waitOnline, type AgentProcess, type TestController } from './remote-harness.ts';
 
 let c: TestController;

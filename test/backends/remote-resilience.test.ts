@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AgentUnavailableError } from '../../src/backends/remote/session.ts';
 import { CloseCode, PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
-import { isProcessAlive } from '../../src/util/process-tree.ts';
+import { isProcessAlive } from '../../src/exec/process-tree.ts';
 import {
   baseEnv, closed, helloFor, opened, rawClient, run, sh, startAgent, startController, waitFor, waitOnline,
 } from './remote-harness.ts';

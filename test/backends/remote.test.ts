@@ -6,7 +6,7 @@ import { readFile, writeFile as fsWriteFile, mkdir, symlink } from 'node:fs/prom
 import path from 'node:path';
 import { WorkspaceError, type Workspace } from '../../src/core/workspace.ts';
 import { AgentUnavailableError } from '../../src/backends/remote/session.ts';
-import { isProcessAlive } from '../../src/util/process-tree.ts';
+import { isProcessAlive } from '../../src/exec/process-tree.ts';
 import {
   baseEnv, run, sh, startAgent, startController, waitFor, waitOnline, type AgentProcess, type TestController,
 } from './remote-harness.ts';
@@ -201,7 +201,7 @@ test('allocating on an agent that is not connected fails with its name', async (
 });
 
 test('per-exec overhead over the WebSocket is a few ms (printed, not asserted)', async () => {
-  const { LocalBackend } = await import('../../src/backends/local/local.ts');
+  const { LocalBackend } = await import('../../src/exec/local-workspace.ts');
   const local = await new LocalBackend({ root: path.join(c.tmp, 'local') }).allocate({ build: build('bench') });
   const time = async (w: Workspace, n: number) => {
     const t0 = performance.now();

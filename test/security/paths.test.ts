@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFil
 import path from 'node:path';
 import { BuildFiles, inside } from '../../src/controller/files.ts';
 import { relPathProblem } from '../../src/pipeline/steps/files.ts';
-import { LocalBackend } from '../../src/backends/local/local.ts';
+import { LocalBackend } from '../../src/exec/local-workspace.ts';
 import unstash from '../../src/pipeline/steps/unstash.ts';
 import type { StepArgs, StepContext, StashFile } from '../../src/pipeline/steps/types.ts';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';

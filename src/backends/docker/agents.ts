@@ -15,8 +15,8 @@ import type { Credential } from '../../core/credentials.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { DockerError, checkDaemon, docker, dockerName, lastLines, splitWords } from './cli.ts';
 import { ContainerWorkspace } from './container-workspace.ts';
-import { RUNNER_SH, RunnerClient } from './runner.ts';
-import { LocalWorkspace } from '../local/local.ts';
+import { RUNNER_SH, RunnerClient } from '../../exec/container-runner.ts';
+import { LocalWorkspace } from '../../exec/local-workspace.ts';
 import fsp from 'node:fs/promises';
 import { qualifyImage, withRegistryLogin } from './registry.ts';
 
@@ -155,7 +155,7 @@ export async function startContainer(nodeWs: Workspace, spec: DockerAgentSpec, b
   const name = `kiln-${dockerName(build.job)}-${build.number}-${randomBytes(4).toString('hex')}`;
   const labels = { 'kiln.managed': 'true', 'kiln.build': build.id, 'kiln.job': build.job, ...opts.labels };
   const userArgs = splitWords(spec.args);
-  // On this machine's own workspace, steps go through the injected runner (runner.ts) instead
+  // On this machine's own workspace, steps go through the injected runner (exec/container-runner.ts) instead
   // of one `docker exec` each (5 ms a step instead of 70): the entrypoint becomes the runner,
   // which then runs the image's own entrypoint with `cat`, so the container is what it would
   // have been. Not when the user sets the entrypoint (`args '--entrypoint=...'`) or on other nodes.

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ExecResult, ExecSpec, Workspace } from '../../core/workspace.ts';
 import { OnNodeWorkspace } from './on-node.ts';
 import { docker } from './cli.ts';
-import { NODE_ONLY_ENV, type RunnerClient } from './runner.ts';
+import { NODE_ONLY_ENV, type RunnerClient } from '../../exec/container-runner.ts';
 
 export interface ContainerWorkspaceOptions {
   /** Environment for the docker CLI's own commands (release, kill). */

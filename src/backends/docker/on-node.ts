@@ -2,7 +2,7 @@
 // the containers), so every file operation goes to the node's workspace; only exec and release
 // differ (docker exec or the runner; removing a container or a pod).
 import type { ExecResult, ExecSpec, FileReader, FileStat, GlobOptions, Workspace } from '../../core/workspace.ts';
-import { openFile, writeChunks } from '../stream.ts';
+import { openFile, writeChunks } from '../../util/files-stream.ts';
 
 export abstract class OnNodeWorkspace implements Workspace {
   readonly root: string;

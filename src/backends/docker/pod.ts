@@ -5,7 +5,7 @@
 //     directory and its @tmp, so the node's file operations and the containers agree),
 // with the spec's env, command/args, workingDir, tty/stdin and securityContext (runAsUser,
 // runAsGroup; fsGroup as a supplementary group that owns the workspace). Steps run through the
-// runner injected into each container (runner.ts), not through `docker exec`.
+// runner injected into each container (exec/container-runner.ts), not through `docker exec`.
 //
 // Everything is labelled (kiln.managed, kiln.pod, kiln.build, kiln.job, and the caller's), so
 // teardown and sweepPods() leave nothing behind. This is a library: `kiln run` uses it for
@@ -19,7 +19,7 @@ import type { ExecResult, ExecSpec, Workspace } from '../../core/workspace.ts';
 import type { BuildRef } from '../../core/nodes.ts';
 import { OnNodeWorkspace } from './on-node.ts';
 import { Engine, EngineError } from './engine.ts';
-import { RUNNER_SH, RunnerClient } from './runner.ts';
+import { RUNNER_SH, RunnerClient } from '../../exec/container-runner.ts';
 import { dockerName, lastLines } from './cli.ts';
 
 // ---------------------------------------------------------------------------------------------

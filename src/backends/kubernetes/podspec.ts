@@ -15,7 +15,7 @@
 //   Jenkins inbound-agent image on `jnlp` is replaced by Kiln's agent image (said in the log).
 // - The workspace volume `workspace-volume` (an emptyDir) is mounted at the agent's work dir in
 //   every container, unless something is mounted there already.
-// - Steps reach the other containers through Kiln's step runner (backends/docker/runner.ts):
+// - Steps reach the other containers through Kiln's step runner (exec/container-runner.ts):
 //   an init container `kiln-init` writes it into the volume, and each container that has a
 //   `command` gets it wrapped: `sh <work dir>/.kiln/runner.sh <its runner dir> <command...>`; the
 //   runner serves steps in the background and execs the command, which stays the container's
@@ -29,7 +29,7 @@
 // build's console (secret masked), as Jenkins does.
 import { randomBytes } from 'node:crypto';
 import { parseAllDocuments, stringify } from 'yaml';
-import { RUNNER_SH } from '../docker/runner.ts';
+import { RUNNER_SH } from '../../exec/container-runner.ts';
 
 /** The parts of a Kubernetes object Kiln reads and writes; the rest passes through untouched. */
 export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
@@ -82,8 +82,8 @@ export interface PodIdentity {
   buildUrl: string;
 }
 
-export { AGENT_CONTAINER } from './pod-workspace.ts';
-import { AGENT_CONTAINER } from './pod-workspace.ts';
+export { AGENT_CONTAINER } from '../../exec/pod-workspace.ts';
+import { AGENT_CONTAINER } from '../../exec/pod-workspace.ts';
 export const WORKSPACE_VOLUME = 'workspace-volume';
 export const DEFAULT_WORKDIR = '/home/jenkins/agent';
 export const LABEL_CONTROLLER = 'kiln.dev/controller';

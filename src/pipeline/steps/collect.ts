@@ -13,7 +13,7 @@
 // is opened (and closed) at once, so a link that leads out fails the step here as before.
 import path from 'node:path/posix';
 import type { StepContext, StashFile, SourceFile } from './types.ts';
-import { abortable, openFile, readWhole } from '../../backends/stream.ts';
+import { abortable, openFile, readWhole } from '../../util/files-stream.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { relPathProblem } from './files.ts';
 import { WorkspaceError, type Workspace } from '../../core/workspace.ts';

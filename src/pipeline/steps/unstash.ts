@@ -2,7 +2,7 @@ import path from 'node:path/posix';
 import { defineStep } from './types.ts';
 import { reqStr } from './args.ts';
 import { relPathProblem } from './files.ts';
-import { abortable, writeChunks } from '../../backends/stream.ts';
+import { abortable, writeChunks } from '../../util/files-stream.ts';
 import { StepFailure, interruptionOf, throwIfAborted } from '../../core/errors.ts';
 
 export default defineStep({

@@ -12,7 +12,7 @@ import { formatDiagnostic } from '../../../src/pipeline/diagnostics.ts';
 import { PipelineRun, type RunOptions } from '../../../src/pipeline/engine/engine.ts';
 import type { NodeProvider } from '../../../src/core/nodes.ts';
 import type { BuildState } from '../../../src/pipeline/engine/state.ts';
-import { LocalBackend } from '../../../src/backends/local/local.ts';
+import { LocalBackend } from '../../../src/exec/local-workspace.ts';
 import { withDockerAgents, type DockerAgentOptions } from '../../../src/backends/docker/agents.ts';
 import type { StashFile } from '../../../src/pipeline/steps/types.ts';
 import type { Credential } from '../../../src/core/credentials.ts';

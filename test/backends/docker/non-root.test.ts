@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { tempDir } from '../../helpers/tmp.ts';
 import { IMAGES, assertNoLeftovers, requireDocker, runDocker, testLabel } from './harness.ts';
-import { LocalBackend } from '../../../src/backends/local/local.ts';
+import { LocalBackend } from '../../../src/exec/local-workspace.ts';
 import type { NodeProvider } from '../../../src/core/nodes.ts';
 import type { ExecSpec, Workspace } from '../../../src/core/workspace.ts';
 

@@ -1,4 +1,4 @@
-// Pods on Docker (pod.ts, runner.ts, pod-agents.ts) against the real dockerd: the seed's
+// Pods on Docker (pod.ts, exec/container-runner.ts, pod-agents.ts) against the real dockerd: the seed's
 // pipeline shape with local images, a sidecar on localhost, abort, failures that explain.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { IMAGES, assertNoLeftovers, requireDocker, runDocker, startDocker, testL
 import { withDockerPods } from '../../../src/backends/docker/pod-agents.ts';
 import { Engine } from '../../../src/backends/docker/engine.ts';
 import { parsePodYaml, startPod, sweepPods, PodError } from '../../../src/backends/docker/pod.ts';
-import { LocalBackend } from '../../../src/backends/local/local.ts';
+import { LocalBackend } from '../../../src/exec/local-workspace.ts';
 
 const label = testLabel();
 before(() => requireDocker());

@@ -8,7 +8,7 @@ import { tempDir } from '../../helpers/tmp.ts';
 import { IMAGES, assertNoLeftovers, requireDocker, testLabel } from './harness.ts';
 import { Engine } from '../../../src/backends/docker/engine.ts';
 import { PodWorkspace, parsePodYaml, startPod } from '../../../src/backends/docker/pod.ts';
-import { LocalBackend } from '../../../src/backends/local/local.ts';
+import { LocalBackend } from '../../../src/exec/local-workspace.ts';
 import type { ExecSpec } from '../../../src/core/workspace.ts';
 
 const label = testLabel();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runPipeline, start, stage } from './harness.ts';
-import { isProcessAlive } from '../../../src/util/process-tree.ts';
+import { isProcessAlive } from '../../../src/exec/process-tree.ts';
 
 function pidsIn(file: string): number[] {
   return readFileSync(file, 'utf8').split(/\s+/).filter(Boolean).map(Number);

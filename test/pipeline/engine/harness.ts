@@ -7,7 +7,7 @@ import { formatDiagnostic } from '../../../src/pipeline/diagnostics.ts';
 import { PipelineRun, type PendingInput, type RunOptions } from '../../../src/pipeline/engine/engine.ts';
 import type { NodeProvider } from '../../../src/core/nodes.ts';
 import type { BuildState, StageRecord } from '../../../src/pipeline/engine/state.ts';
-import { LocalBackend } from '../../../src/backends/local/local.ts';
+import { LocalBackend } from '../../../src/exec/local-workspace.ts';
 import type { StashFile, TestReport } from '../../../src/pipeline/steps/types.ts';
 import type { Credential } from '../../../src/core/credentials.ts';
 import type { Value } from '../../../src/pipeline/script/values.ts';

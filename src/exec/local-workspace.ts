@@ -1,4 +1,5 @@
-// The local backend: steps run as processes on this machine, in a directory per job.
+// The local backend: steps run as processes on this machine, in a directory per job. It lives in
+// src/exec because `kiln run`, the controller's own executors and every agent run steps with it.
 //
 // Workspaces are named like Jenkins names them: `<root>/<job>` ('/' in folder names becomes
 // '_'), and when that directory is already held by a live workspace (two builds of the same
@@ -22,12 +23,12 @@ import type { ChildProcess } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
 import { constants as fsc } from 'node:fs';
 import * as path from 'node:path';
-import { compileAntPatterns } from '../../util/antglob.ts';
-import type { AntMatcher, AntPatternOptions } from '../../util/antglob.ts';
-import { groupHasMembers, killGroupTree } from '../../util/process-tree.ts';
-import { fileReader, writeChunksTo } from '../stream.ts';
-import { WorkspaceError, type ExecResult, type ExecSpec, type FileReader, type FileStat, type OutputStream, type Workspace } from '../../core/workspace.ts';
-import type { Backend, BuildRef, WorkspaceRequest } from '../../core/nodes.ts';
+import { compileAntPatterns } from '../util/antglob.ts';
+import type { AntMatcher, AntPatternOptions } from '../util/antglob.ts';
+import { groupHasMembers, killGroupTree } from './process-tree.ts';
+import { fileReader, writeChunksTo } from '../util/files-stream.ts';
+import { WorkspaceError, type ExecResult, type ExecSpec, type FileReader, type FileStat, type OutputStream, type Workspace } from '../core/workspace.ts';
+import type { Backend, BuildRef, WorkspaceRequest } from '../core/nodes.ts';
 import { hostEnvForBuilds } from './host-env.ts';
 
 /** One recorded spawn (see SpawnRegistry). */

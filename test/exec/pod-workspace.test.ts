@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { LocalBackend } from '../../../src/backends/local/local.ts';
-import { RUNNER_SH } from '../../../src/backends/docker/runner.ts';
-import { podRunnersFromEnv, withPodRunners } from '../../../src/backends/kubernetes/pod-workspace.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { LocalBackend } from '../../src/exec/local-workspace.ts';
+import { RUNNER_SH } from '../../src/exec/container-runner.ts';
+import { podRunnersFromEnv, withPodRunners } from '../../src/exec/pod-workspace.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const procs: ChildProcess[] = [];
 after(() => { for (const p of procs) p.kill('SIGKILL'); });

@@ -1,16 +1,16 @@
 // The agent's side of a Kubernetes pod: the agent runs in the pod's `jnlp` container and sees
 // the shared workspace volume; `container('maven') { sh ... }` must run in the `maven`
 // container. Each tool container's command was wrapped by the pod builder (podspec.ts) with
-// the step runner (backends/docker/runner.ts) serving from `<runners>/<name>` on the volume,
+// the step runner (container-runner.ts) serving from `<runners>/<name>` on the volume,
 // so a step there is a script file and one line in a FIFO: no API server call, no exec
 // connection held for an hour of quiet output, nothing to time out.
 //
 // The pod builder tells the agent where the runners are and which containers have one, in its
 // environment: KILN_POD_RUNNERS (the directory) and KILN_POD_CONTAINERS (comma-separated names).
 import path from 'node:path';
-import { RunnerClient } from '../docker/runner.ts';
-import { type ExecResult, type ExecSpec, type Workspace, WorkspaceError } from '../../core/workspace.ts';
-import type { Backend, WorkspaceRequest } from '../../core/nodes.ts';
+import { RunnerClient } from './container-runner.ts';
+import { type ExecResult, type ExecSpec, type Workspace, WorkspaceError } from '../core/workspace.ts';
+import type { Backend, WorkspaceRequest } from '../core/nodes.ts';
 
 /** The pod's agent container (Jenkins' name for it, which users' pod YAML already uses). */
 export const AGENT_CONTAINER = 'jnlp';

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, mkdir, writeFile, symlink, readFile, stat, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { LocalBackend, workspaceDirName } from '../../src/backends/local/local.ts';
-import { hostEnvForBuilds } from '../../src/backends/local/host-env.ts';
+import { LocalBackend, workspaceDirName } from '../../src/exec/local-workspace.ts';
+import { hostEnvForBuilds } from '../../src/exec/host-env.ts';
 import { WorkspaceError, type ExecResult, type ExecSpec, type OutputStream, type Workspace } from '../../src/core/workspace.ts';
-import { isProcessAlive } from '../../src/util/process-tree.ts';
+import { isProcessAlive } from '../../src/exec/process-tree.ts';
 
 const tmpRoot = await mkdtemp(path.join(tmpdir(), 'kiln-local-'));
 after(async () => {

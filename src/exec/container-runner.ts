@@ -13,9 +13,9 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
-import type { ExecResult, ExecSpec } from '../../core/workspace.ts';
+import type { ExecResult, ExecSpec } from '../core/workspace.ts';
 
-export const RUNNER_SH = `# Kiln step runner (injected; see src/backends/docker/runner.ts).
+export const RUNNER_SH = `# Kiln step runner (injected; see src/exec/container-runner.ts).
 d="$1"; shift
 [ -p "$d/ctl" ] || mkfifo -m 622 "$d/ctl" || { echo "kiln runner: cannot create $d/ctl (is the workspace writable by uid $(id -u)?)" >&2; exit 70; }
 serve() {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { isProcessAlive, killGroupTree, parseProcStat, treeOfGroup } from '../../src/util/process-tree.ts';
+import { isProcessAlive, killGroupTree, parseProcStat, treeOfGroup } from '../../src/exec/process-tree.ts';
 
 test('parseProcStat copes with spaces and parentheses in the command name', () => {
   const line = '4242 (my (weird) cmd) S 4000 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 200 18446744073709551615';
