@@ -1,0 +1,208 @@
+// The log of the controller and the agent: pino, one JSON object per line on stderr.
+//
+// Why pino: structured lines a log collector can filter (`{"level":"warn","job":"app",
+// "build":3,...}`), child loggers that carry their context (a request's id, a build's job and
+// number, an agent's name) on every line, and Fastify speaks it natively. Why our own pretty
+// form instead of pino-pretty: pino-pretty runs as a transport in a worker thread and loads a
+// dozen modules; a person at a terminal needs one line per record, which a 60-line formatter in
+// this thread gives synchronously (no line lost when the process exits) and without slowing
+// the start.
+//
+// How:
+// - `logSettings(env, { tty })` reads KILN_LOG_LEVEL (fatal, error, warn, info (default), debug,
+//   trace, silent) and KILN_LOG_FORMAT (json, pretty); the format is pretty by default when
+//   stderr is a terminal, JSON otherwise. A bad value throws LogSettingsError.
+// - `createLogger(settings)` makes the root logger; `logger.child({ job, build })` etc. add context.
+// - Secrets never reach the output: the fields named in REDACT_KEYS (authorization and cookie
+//   headers, password, secret, token, ...) are replaced by "[redacted]" at any depth up to
+//   four, and `safeUrl` hides the values of query parameters with such names in URLs.
+// - Parts that only take a callback (`LogLine`: a line and optional fields) are given
+//   `lineLog(logger)`: a line that starts with "WARNING:" is a warning, "BUG:" an error,
+//   unless the fields name a level.
+// - `callbackLogger(fn)` hands each record's message (and the record) to a function: tests
+//   and embedders that start a controller in their process read its log that way.
+import { pino, type DestinationStream, type Level, type LevelWithSilent, type Logger } from 'pino';
+
+export type { Logger };
+
+export type LogFormat = 'json' | 'pretty';
+
+export interface LogSettings {
+  level: LevelWithSilent;
+  format: LogFormat;
+}
+
+export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** A bad KILN_LOG_LEVEL or KILN_LOG_FORMAT. */
+export class LogSettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LogSettingsError';
+  }
+}
+
+/**
+ * The level and format from KILN_LOG_LEVEL and KILN_LOG_FORMAT (empty = unset). Without a
+ * format, `tty` (stderr is a terminal) means pretty; `level` is the default level.
+ */
+export function logSettings(env: NodeJS.ProcessEnv, o: { tty: boolean; level?: LevelWithSilent; format?: LogFormat }): LogSettings {
+  const levelText = env['KILN_LOG_LEVEL']?.trim().toLowerCase() || '';
+  const formatText = env['KILN_LOG_FORMAT']?.trim().toLowerCase() || '';
+  if (levelText !== '' && !(LOG_LEVELS as readonly string[]).includes(levelText)) {
+    throw new LogSettingsError(`KILN_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}; got '${env['KILN_LOG_LEVEL']}'`);
+  }
+  if (formatText !== '' && formatText !== 'json' && formatText !== 'pretty') {
+    throw new LogSettingsError(`KILN_LOG_FORMAT: expected json or pretty; got '${env['KILN_LOG_FORMAT']}'`);
+  }
+  return {
+    level: (levelText || o.level || 'info') as LevelWithSilent,
+    format: (formatText || o.format || (o.tty ? 'pretty' : 'json')) as LogFormat,
+  };
+}
+
+/** Field names whose values are never logged, wherever they are (compared as written: header names are lower case). */
+export const REDACT_KEYS = [
+  'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-gitlab-token',
+  'password', 'passphrase', 'secret', 'token', 'privateKey', 'adminToken',
+] as const;
+
+/** The pino redact paths of REDACT_KEYS: the key itself and under one to three levels of objects. */
+export const REDACT_PATHS: string[] = REDACT_KEYS.flatMap((k) => {
+  const key = /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `["${k}"]`;
+  return [key.replace(/^\./, ''), `*${key}`, `*.*${key}`, `*.*.*${key}`];
+});
+
+export const REDACTED = '[redacted]';
+
+/** A query parameter whose name says it carries a credential. */
+const SECRET_PARAM = /token|secret|password|passwd|passphrase|auth|session|cookie|key|sig|credential|code/i;
+
+/** `url` (a request target: path and query) with the values of credential-like query parameters replaced by [redacted]. */
+export function safeUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const query = url.slice(q + 1).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    const rawName = eq < 0 ? pair : pair.slice(0, eq);
+    let name = rawName;
+    try { name = decodeURIComponent(rawName.replace(/\+/g, ' ')); } catch { /* a malformed name is judged as written */ }
+    return eq >= 0 && SECRET_PARAM.test(name) ? `${rawName}=${REDACTED}` : pair;
+  });
+  return `${url.slice(0, q)}?${query.join('&')}`;
+}
+
+/** Something pino can write to: process.stderr, a file stream, a test's collector. */
+export interface LogStream { write(chunk: string): unknown }
+
+/** The root logger: JSON lines (or the pretty form) on `stream`, process.stderr by default. */
+export function createLogger(o: Partial<LogSettings> & { name?: string; stream?: LogStream; time?: boolean } = {}): Logger {
+  const out = o.stream ?? process.stderr;
+  const dest: DestinationStream = o.format === 'pretty' ? { write: (s: string) => { out.write(prettyLines(s, { time: o.time ?? true })); } } : out as DestinationStream;
+  return pino({
+    level: o.level ?? 'info',
+    ...(o.name ? { name: o.name } : {}),
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // "level":"warn" rather than 40: what a person grepping the lines looks for.
+    formatters: { level: (label) => ({ level: label }) },
+  }, dest);
+}
+
+/** A logger that writes nothing (a controller started without a log). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
+
+/** One record as the JSON form has it. */
+export type LogRecord = Record<string, unknown> & { level: string; msg?: string };
+
+/** A logger that hands the message of each record at `level` or above to `fn`, with the whole record. */
+export function callbackLogger(fn: (line: string, record: LogRecord) => void, level: LevelWithSilent = 'info'): Logger {
+  return createLogger({
+    level,
+    format: 'json',
+    stream: {
+      write: (s: string) => {
+        for (const line of s.split('\n')) {
+          if (line === '') continue;
+          const rec = JSON.parse(line) as LogRecord;
+          fn(rec.msg ?? '', rec);
+        }
+      },
+    },
+  });
+}
+
+/** Context a part adds to one line (an agent's name, a cloud, a job and build number) and, optionally, its level. */
+export interface LogFields { level?: Level; [field: string]: unknown }
+
+/** How a part that takes a callback logs: a line, and optional fields. */
+export type LogLine = (line: string, fields?: LogFields) => void;
+
+/** The LogLine of `logger`: "WARNING: ..." lines are warnings, "BUG: ..." lines errors, unless `fields.level` says. */
+export function lineLog(logger: Logger): LogLine {
+  return (line, fields) => {
+    const { level, ...rest } = fields ?? {};
+    const lv: Level = level ?? (line.startsWith('WARNING:') ? 'warn' : line.startsWith('BUG:') ? 'error' : 'info');
+    if (Object.keys(rest).length > 0) logger[lv](rest, line);
+    else logger[lv](line);
+  };
+}
+
+// ------------------------------------------------------------------------------- pretty form
+
+const SKIP = new Set(['time', 'level', 'msg', 'pid', 'hostname', 'name', 'err']);
+
+/** The pretty form of pino's output (one or more JSON lines). */
+export function prettyLines(chunk: string, o: { time: boolean }): string {
+  let out = '';
+  for (const line of chunk.split('\n')) {
+    if (line === '') continue;
+    let rec: LogRecord;
+    try {
+      rec = JSON.parse(line) as LogRecord;
+    } catch {
+      out += `${line}\n`;
+      continue;
+    }
+    out += `${prettyLine(rec, o)}\n`;
+  }
+  return out;
+}
+
+/**
+ * One record for a person: `12:03:04.567 WARNING: message key=value ...`, the time local, no
+ * level word for info (most lines), no field whose value the message already says, the error's
+ * stack indented below. Control characters are escaped and continuation lines indented, so no
+ * value can pass for another record.
+ */
+export function prettyLine(rec: LogRecord, o: { time: boolean } = { time: true }): string {
+  const parts: string[] = [];
+  if (o.time && rec.time !== undefined) {
+    const t = new Date(rec.time as string | number);
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    parts.push(Number.isNaN(t.getTime()) ? String(rec.time) : `${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}.${pad(t.getMilliseconds(), 3)}`);
+  }
+  const msg = printable(typeof rec.msg === 'string' ? rec.msg : '');
+  const word = rec.level === 'warn' ? 'WARNING' : String(rec.level ?? '').toUpperCase();
+  parts.push(rec.level === 'info' || msg.startsWith(`${word}:`) ? msg : `${word}: ${msg}`);
+  for (const [k, v] of Object.entries(rec)) {
+    if (SKIP.has(k) || v === undefined) continue;
+    // What the message already says (the URL of "Kiln is ready at URL", an agent's name) is not said twice.
+    if ((typeof v === 'string' && msg.includes(v)) || (typeof v === 'number' && new RegExp(`(^|[^\\d.])${String(v).replace('.', '\\.')}($|[^\\d.])`).test(msg))) continue;
+    // A plain word as it is; anything else (spaces, quotes, objects) as JSON, which escapes control characters.
+    const text = typeof v === 'string' && /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v);
+    parts.push(`${printable(k)}=${printable(text)}`);
+  }
+  let line = parts.join(' ');
+  const err = rec.err as { stack?: string; message?: string } | undefined;
+  if (err && typeof err === 'object') line += `\n${printable(err.stack ?? err.message ?? JSON.stringify(err))}`;
+  return line.replace(/\n/g, '\n    ');
+}
+
+/** `s` with control characters other than newlines escaped (\u001b ...). */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
