@@ -3,10 +3,10 @@
 // Why pino: structured lines a log collector can filter (`{"level":"warn","job":"app",
 // "build":3,...}`), child loggers that carry their context (a request's id, a build's job and
 // number, an agent's name) on every line, and Fastify speaks it natively. Why our own pretty
-// form instead of pino-pretty: pino-pretty runs as a transport in a worker thread and loads a
-// dozen modules; a person at a terminal needs one line per record, which a 60-line formatter in
-// this thread gives synchronously (no line lost when the process exits) and without slowing
-// the start.
+// form instead of pino-pretty: pino-pretty is a transport (a worker thread, started with the
+// process) or, in this thread, a dozen more dependencies; a person at a terminal needs one line
+// per record, which the small formatter below writes synchronously (no line lost when the
+// process exits), with nothing more to load at start.
 //
 // How:
 // - `logSettings(env, { tty })` reads KILN_LOG_LEVEL (fatal, error, warn, info (default), debug,
@@ -15,7 +15,8 @@
 // - `createLogger(settings)` makes the root logger; `logger.child({ job, build })` etc. add context.
 // - Secrets never reach the output: the fields named in REDACT_KEYS (authorization and cookie
 //   headers, password, secret, token, ...) are replaced by "[redacted]" at any depth up to
-//   four, and `safeUrl` hides the values of query parameters with such names in URLs.
+//   four, and `safeUrl` hides the values of credential-like query parameters in URLs. Messages
+//   are text: they must not interpolate a secret.
 // - Parts that only take a callback (`LogLine`: a line and optional fields) are given
 //   `lineLog(logger)`: a line that starts with "WARNING:" is a warning, "BUG:" an error,
 //   unless the fields name a level.
@@ -111,7 +112,7 @@ export function createLogger(o: Partial<LogSettings> & { name?: string; stream?:
 
 /** A logger that writes nothing (a controller started without a log). */
 export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
+  return pino({ level: 'silent' }, { write: () => {} });
 }
 
 /** One record as the JSON form has it. */
@@ -190,7 +191,7 @@ export function prettyLine(rec: LogRecord, o: { time: boolean } = { time: true }
   for (const [k, v] of Object.entries(rec)) {
     if (SKIP.has(k) || v === undefined) continue;
     // What the message already says (the URL of "Kiln is ready at URL", an agent's name) is not said twice.
-    if ((typeof v === 'string' && msg.includes(v)) || (typeof v === 'number' && new RegExp(`(^|[^\\d.])${String(v).replace('.', '\\.')}($|[^\\d.])`).test(msg))) continue;
+    if ((typeof v === 'string' || typeof v === 'number') && says(msg, String(v))) continue;
     // A plain word as it is; anything else (spaces, quotes, objects) as JSON, which escapes control characters.
     const text = typeof v === 'string' && /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v);
     parts.push(`${printable(k)}=${printable(text)}`);
@@ -199,6 +200,21 @@ export function prettyLine(rec: LogRecord, o: { time: boolean } = { time: true }
   const err = rec.err as { stack?: string; message?: string } | undefined;
   if (err && typeof err === 'object') line += `\n${printable(err.stack ?? err.message ?? JSON.stringify(err))}`;
   return line.replace(/\n/g, '\n    ');
+}
+
+/** Whether `text` is in `msg` as a whole: not inside a longer word or number ('l' is not in "build", 12 not in 1.125). */
+function says(msg: string, text: string): boolean {
+  if (text === '') return false;
+  const word = (c: string | undefined) => c !== undefined && /\w/.test(c);
+  const digit = (c: string | undefined) => c !== undefined && /\d/.test(c);
+  // Position j continues a word or number: a word character, or a decimal point between digits.
+  const continues = (j: number) => word(msg[j]) || (msg[j] === '.' && digit(msg[j - 1]) && digit(msg[j + 1]));
+  for (let i = msg.indexOf(text); i >= 0; i = msg.indexOf(text, i + 1)) {
+    const startOk = !word(text[0]) || !continues(i - 1);
+    const endOk = !word(text.at(-1)) || !continues(i + text.length);
+    if (startOk && endOk) return true;
+  }
+  return false;
 }
 
 /** `s` with control characters other than newlines escaped (\u001b ...). */
