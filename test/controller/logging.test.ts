@@ -145,6 +145,10 @@ test('KILN_LOG_FORMAT=pretty: the lines a person reads, the URL and the password
   const ctl = start(['controller', '--home', home, '--port', '0'], { ...cleanEnv(), KILN_LOG_FORMAT: 'pretty' });
   try {
     await until(() => /Kiln is locked until set up/.test(ctl.stderr()) || ctl.child.exitCode !== null, 'the controller to start', 60_000);
+    // An answer means `kiln controller` is past its start, its SIGTERM handler in place.
+    const url = /Kiln is ready at (\S+)/.exec(ctl.stderr())?.[1];
+    assert.ok(url, ctl.stderr());
+    assert.equal((await fetch(new URL('api/v1/ready', url))).status, 200);
   } finally {
     await ctl.stop();
   }

@@ -31,26 +31,32 @@ test('JSON lines: level by name, ISO time, the message and the fields of child l
   assert.deepEqual([r!.msg, r!['job'], r!['build'], r!['result']], ['build finished', 'team/app', 3, 'FAILURE']);
 });
 
-test('secrets are redacted wherever they are: headers, cookies, password, secret, token fields, up to four levels deep', () => {
+test('secrets are redacted wherever they are: headers (any case), cookies, password, secret, token fields, deep down, in errors and child loggers', () => {
   const c = collect();
-  const secrets = ['s-auth', 's-cookie', 's-setcookie', 's-pass', 's-secret', 's-token', 's-deep', 's-key', 's-gitlab', 's-child', 's-arr'];
+  const secrets = ['s-auth', 's-cookie', 's-setcookie', 's-pass', 's-secret', 's-token', 's-deep', 's-key', 's-gitlab', 's-child', 's-arr', 's-Auth', 's-err'];
+  const err = Object.assign(new Error('the API refused'), { request: { headers: { Authorization: 'Bearer s-err' } } });
+  c.logger.error({ err, client: { options: { headers: { Authorization: 'Bearer s-Auth' } } } }, 'a client failed');
   c.logger.info({
     req: { headers: { authorization: 'Bearer s-auth', cookie: 'kiln_session=s-cookie', 'x-gitlab-token': 's-gitlab', accept: 'text/html' } },
     res: { headers: { 'set-cookie': 's-setcookie' } },
     password: 's-pass',
     credential: { id: 'deploy', secret: 's-secret', privateKey: 's-key' },
-    a: { b: { c: { token: 's-deep' } } },
+    a: { b: { c: { d: { e: { token: 's-deep' } } } } },
     token: 's-token',
     list: [{ password: 's-arr' }],
   }, 'with secrets');
   c.logger.child({ secret: 's-child' }).info('a child bound to a secret');
   const text = c.text();
   for (const s of secrets) assert.ok(!text.includes(s), `${s} is in the log:\n${text}`);
-  const [r] = c.records();
+  const [e, r] = c.records();
+  assert.equal((e!['err'] as any).type, 'Error');
+  assert.equal((e!['err'] as any).message, 'the API refused');
+  assert.match((e!['err'] as any).stack, /^Error: the API refused\n {4}at /);
+  assert.equal((e!['err'] as any).request.headers.Authorization, REDACTED);
   assert.equal((r!['req'] as any).headers.authorization, REDACTED);
   assert.equal((r!['req'] as any).headers.accept, 'text/html', 'what is not secret stays');
   assert.equal((r!['credential'] as any).id, 'deploy');
-  assert.equal((r!['a'] as any).b.c.token, REDACTED);
+  assert.equal((r!['a'] as any).b.c.d.e.token, REDACTED);
 });
 
 test('safeUrl hides the values of credential-like query parameters and nothing else', () => {
