@@ -295,6 +295,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     },
   };
   const dockerClouds = new Map<string, { key: string; nodes: NodeProvider }>();
+  const dockerLog = lineLog(logger.child({ provisioner: 'docker' }));
   const dockerCloudFor = async (req: AgentRequest): Promise<NodeProvider | null> => {
     const wanted = typeof req.options.cloud === 'string' && req.options.cloud !== '' ? req.options.cloud : null;
     const all = (await store.clouds.list()).filter((c) => c.type === 'docker');
@@ -303,7 +304,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     const key = JSON.stringify(c.settings);
     let entry = dockerClouds.get(c.name);
     if (!entry || entry.key !== key) {
-      entry = { key, nodes: dockerCloudNodes(podBase, dockerCloudOf(c.name, c.settings), { labels: { 'kiln.controller': controllerId }, slots: podSlots }) };
+      entry = { key, nodes: dockerCloudNodes(podBase, dockerCloudOf(c.name, c.settings), { labels: { 'kiln.controller': controllerId }, slots: podSlots, controllerLog: dockerLog }) };
       dockerClouds.set(c.name, entry);
     }
     return entry.nodes;
@@ -577,7 +578,6 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     // Pods a previous run of this controller left behind (in the background: a cloud may be slow).
     void pods.sweep().catch((e: unknown) => kubeLog(`kubernetes: sweeping leftover pods failed: ${(e as Error).message}`, { level: 'error' }));
     if ((await store.clouds.list()).some((c) => c.type === 'docker')) {
-      const dockerLog = lineLog(logger.child({ provisioner: 'docker' }));
       void sweepPods(new Engine(), [`kiln.controller=${controllerId}`])
         .then((n) => { if (n.containers > 0) dockerLog(`docker: removed ${n.containers} container(s) and ${n.volumes} volume(s) a previous run left`, { containers: n.containers, volumes: n.volumes }); })
         .catch((e: unknown) => dockerLog(`docker: sweeping leftover containers failed: ${(e as Error).message}`, { level: 'error' }));
