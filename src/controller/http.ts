@@ -28,6 +28,8 @@
 // that change jobs or run builds also check the caller's right in the job's folder
 // (auth/folders.ts) before they look the job up, so a refusal does not depend on whether the
 // job exists; moving a job needs job.create where it goes (and job.delete where it leaves).
+//
+// Fastify's logger is the controller's (`ctx.logger`): one line per request (http-log.ts).
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import fsp from 'node:fs/promises';
