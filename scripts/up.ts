@@ -48,21 +48,29 @@ function fail(message: string): never {
   stopAll(1);
 }
 
-// 1. The controller, in the foreground of this terminal's output.
+// 1. The controller, in the foreground of this terminal's output: its log (stderr), in the
+// readable form unless KILN_LOG_FORMAT says otherwise, passed on to ours.
 const token = `up-${randomBytes(24).toString('hex')}`;
-const ctl = spawn(kiln, ['controller', '--home', home, '--port', port], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KILN_ADMIN_TOKEN: token } });
+const ctl = spawn(kiln, ['controller', '--home', home, '--port', port], {
+  stdio: ['ignore', 'inherit', 'pipe'],
+  env: { ...process.env, KILN_ADMIN_TOKEN: token, KILN_LOG_FORMAT: process.env.KILN_LOG_FORMAT || 'pretty' },
+});
 children.push(ctl);
 ctl.on('exit', (code) => {
   process.stderr.write(`kiln up: the controller stopped (exit ${code ?? 'signal'})\n`);
   stopAll(code ?? 1);
 });
 const url = await new Promise<string>((resolve) => {
-  let buf = '';
-  ctl.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    process.stdout.write(d);
+  let buf: string | null = '';
+  ctl.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    process.stderr.write(d);
+    if (buf === null) return; // found: the rest of the log only passes through
     buf += d;
     const m = /Kiln is ready at (\S+)/.exec(buf);
-    if (m?.[1]) resolve(m[1]);
+    if (m?.[1]) {
+      buf = null;
+      resolve(m[1]);
+    }
   });
 });
 

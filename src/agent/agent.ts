@@ -48,6 +48,7 @@ import { keepAlive } from '../protocol/heartbeat.ts';
 import { RequestExecutor } from './executor.ts';
 import { ProcessRegistry, sweepLeftovers, type Leftover } from './leftovers.ts';
 import { agentEndpoint, describeClose, describeConnectError, describeHttpRefusal, type Problem } from './errors.ts';
+import type { LogLine } from '../util/log.ts';
 
 export interface AgentOptions {
   /** The controller's base URL (http, https; ws and wss are accepted too). Not used with `stdio`. */
@@ -79,7 +80,7 @@ export interface AgentOptions {
    */
   maxKeptBytes?: number;
   /** Progress lines (connected, lost, retrying). Default: none. */
-  log?: (line: string) => void;
+  log?: LogLine;
   /** In a Kubernetes pod: the step runners of its other containers (KILN_POD_RUNNERS). */
   podRunners?: PodRunners | null;
 }
@@ -107,7 +108,7 @@ export class Agent {
   readonly #o: AgentOptions;
   readonly #backend: Backend;
   readonly #root: string;
-  readonly #log: (line: string) => void;
+  readonly #log: LogLine;
   #link = new Link();
   #executor: RequestExecutor;
   #session: string | null = null;
@@ -188,7 +189,7 @@ export class Agent {
       }
       if (r.welcomed) delay = initial;
       const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
-      this.#log(`${r.message}; reconnecting in ${(wait / 1000).toFixed(1)} s`);
+      this.#log(`${r.message}; reconnecting in ${(wait / 1000).toFixed(1)} s`, { level: 'warn' });
       await this.#sleep(wait);
       delay = Math.min(delay * 2, max);
     }
@@ -244,7 +245,7 @@ export class Agent {
         await this.#executor.close();
         return;
       }
-      this.#log(`${r.message}; waiting for the controller to launch this agent again`);
+      this.#log(`${r.message}; waiting for the controller to launch this agent again`, { level: 'warn' });
     }
   }
 
@@ -294,7 +295,7 @@ export class Agent {
 
   /** Drops the session while disconnected: too much output piled up for a controller that is not there. */
   #abandonSession(): void {
-    this.#log(`more than ${Math.round(this.#link.pending.bytes / 1048576)} MiB of output waiting for the controller; giving up the session and stopping its processes`);
+    this.#log(`more than ${Math.round(this.#link.pending.bytes / 1048576)} MiB of output waiting for the controller; giving up the session and stopping its processes`, { level: 'warn' });
     // The next hello waits for them to be gone and says so (no leftovers).
     this.#closing = this.#executor.close().then(() => { this.#leftovers = []; });
     this.#link.close();

@@ -21,6 +21,11 @@
 //
 // Exit codes: 0 stopped by SIGTERM/SIGINT, 1 cannot go on (wrong secret, unknown agent,
 // version mismatch, or any lost connection with --no-reconnect), 2 usage.
+//
+// Its log goes to stderr (util/log.ts), every line with { agent: NAME }: JSON lines, or one
+// readable line per record on a terminal and with --stdio (stderr is then the controller's
+// launch log of the agent, which has its own times). --quiet (and --stdio) keep only errors of
+// the connection's lines. Usage errors are plain `kiln agent: ...` lines, for the person typing.
 import { podRunnersFromEnv } from '../exec/pod-workspace.ts';
 import { parseArgs } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +35,7 @@ import os from 'node:os';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { Agent, AgentFatalError } from '../agent/agent.ts';
+import { createLogger, lineLog, logSettings, LogSettingsError, type Logger } from '../util/log.ts';
 
 const HELP = `usage: kiln agent --url URL --name NAME --secret SECRET [options]
 
@@ -53,6 +59,9 @@ options (environment variable in brackets; flags win):
   --no-reconnect      exit (code 1) instead of retrying when the connection fails or drops
   -q, --quiet         print only errors
   -h, --help
+
+the log (stderr): KILN_LOG_LEVEL (fatal, error, warn, info (default), debug, trace, silent),
+KILN_LOG_FORMAT (json (default), or pretty: the default on a terminal and with --stdio)
 
 exit codes: 0 stopped by a signal, 1 cannot go on (the message says why), 2 usage
 `;
@@ -114,6 +123,9 @@ function takeHandedSecret(): string | undefined {
 export async function main(argv: string[]): Promise<number> {
   let agent: Agent;
   let quiet = false;
+  // The log: `logger` for what is always said, `say` for the lines --quiet keeps quiet.
+  let logger: Logger;
+  let say: Logger;
   try {
     reexecWithoutSecret(argv);
     const handed = takeHandedSecret();
@@ -158,6 +170,13 @@ export async function main(argv: string[]): Promise<number> {
     const stdio = values.stdio;
     if (!url && !stdio) throw new UsageError('no controller URL: give --url or set KILN_URL');
     if (!name) throw new UsageError('no agent name: give --name or set KILN_AGENT_NAME');
+    try {
+      const settings = logSettings(env, { tty: process.stderr.isTTY === true, ...(stdio ? { format: 'pretty' } : {}) });
+      logger = createLogger({ ...settings, name: 'kiln-agent', time: !stdio }).child({ agent: name });
+    } catch (e) {
+      if (e instanceof LogSettingsError) throw new UsageError(e.message);
+      throw e;
+    }
     if (stdio) secret ??= '';
     else if (!secret) throw new UsageError('no secret: give --secret or set KILN_SECRET (it is shown on the agent\'s page of the controller)');
     if (secret.startsWith('@')) {
@@ -180,19 +199,20 @@ export async function main(argv: string[]): Promise<number> {
       quiet = true; // stderr is the controller's launch log; keep it for what matters
       mkdirSync(workdir, { recursive: true });
       const sock = resumeSocketPath(path.resolve(workdir));
-      if (await relay(sock)) return 0;
+      if (await relay(sock, logger)) return 0;
       process.stdout.on('error', () => {});
       process.stderr.on('error', () => {});
       process.on('SIGHUP', () => {}); // the SSH connection going away must not end the session
       stdioOpt = { input: process.stdin, output: process.stdout, resumeSocket: sock };
     }
+    say = quiet ? logger.child({}, { level: 'error' }) : logger;
     try {
       agent = new Agent({
         url: url ?? '', name, secret: secret!, workdir, labels, executors,
         ...(stdioOpt ? { stdio: stdioOpt } : {}),
         reconnect: !values['no-reconnect'],
         podRunners: podRunnersFromEnv(env),
-        log: (line) => { if (!quiet) process.stderr.write(`kiln agent: ${line}\n`); },
+        log: lineLog(say),
       });
     } catch (e) {
       throw new UsageError((e as Error).message);
@@ -207,19 +227,19 @@ export async function main(argv: string[]): Promise<number> {
   const onSignal = (sig: NodeJS.Signals) => {
     if (signalled) process.exit(130);
     signalled = true;
-    if (!quiet) process.stderr.write(`kiln agent: ${sig}: stopping\n`);
+    say.info(`${sig}: stopping`);
     void agent.stop(`agent stopped (${sig})`);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  if (isStdio(agent)) process.stderr.write(`kiln agent: '${agent.name}' speaking over stdio (work directory ${agent.workdir})\n`);
-  if (!quiet) process.stderr.write(`kiln agent: '${agent.name}' connecting to ${agent.endpoint.href} (work directory ${agent.workdir})\n`);
+  if (isStdio(agent)) logger.info({ workdir: agent.workdir }, `'${agent.name}' speaking over stdio (work directory ${agent.workdir})`);
+  say.info({ controller: agent.endpoint.href, workdir: agent.workdir }, `'${agent.name}' connecting to ${agent.endpoint.href} (work directory ${agent.workdir})`);
   try {
     await agent.run();
     return 0;
   } catch (e) {
     if (e instanceof AgentFatalError) {
-      process.stderr.write(`kiln agent: ${e.message}\n`);
+      logger.error(e.message);
       return 1;
     }
     throw e;
@@ -241,14 +261,14 @@ export function resumeSocketPath(workdir: string): string {
 }
 
 /** If a --stdio agent of this work directory still runs, pipes stdin/stdout to it until either side ends; true then. */
-async function relay(sockPath: string): Promise<boolean> {
+async function relay(sockPath: string, logger: Logger): Promise<boolean> {
   const sock = await new Promise<net.Socket | null>((resolve) => {
     const s = net.connect(sockPath);
     s.once('connect', () => resolve(s));
     s.once('error', () => resolve(null));
   });
   if (!sock) return false;
-  process.stderr.write(`kiln agent: resuming the running agent through ${sockPath}\n`);
+  logger.info(`resuming the running agent through ${sockPath}`);
   process.stdout.on('error', () => {});
   process.on('SIGHUP', () => {});
   await new Promise<void>((resolve) => {

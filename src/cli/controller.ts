@@ -1,8 +1,13 @@
 // kiln controller: starts the controller and says where to look. A controller that cannot start
 // (a home on a full or read-only disk, a store it cannot open, ...) exits with status 1 and the
 // reason on stderr; it never stays up half-started.
+//
+// Its log goes to stderr (util/log.ts): JSON lines, or one readable line per record when stderr
+// is a terminal (KILN_LOG_FORMAT, KILN_LOG_LEVEL). The first lines say where Kiln listens
+// ("Kiln is ready at URL") and, until it is set up, where the initial admin password is.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../controller/config.ts';
+import { createLogger, logSettings, LogSettingsError } from '../util/log.ts';
 
 const HELP = `usage: kiln controller [options]
 
@@ -19,6 +24,12 @@ options (each also from the environment or <home>/kiln.yaml; flags win):
   --executors N         KILN_EXECUTORS     executors on the controller itself (default 0)
   --agent-grace S       KILN_AGENT_GRACE   seconds a build waits for a lost agent (default 60)
   --config FILE         KILN_CONFIG        settings file (default <home>/kiln.yaml)
+
+the log (stderr; environment only):
+  KILN_LOG_LEVEL        fatal, error, warn, info (default), debug (adds health probes and
+                        event streams), trace, silent
+  KILN_LOG_FORMAT       json (default), or pretty: one readable line per record (the default
+                        when stderr is a terminal)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -42,10 +53,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { help: _h, ...flags } = values;
   let config;
+  let settings;
   try {
     config = loadConfig({ flags, env: process.env });
+    settings = logSettings(process.env, { tty: process.stderr.isTTY === true });
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof LogSettingsError) {
       process.stderr.write(`kiln controller: ${err.message}\n`);
       return 2;
     }
@@ -53,9 +66,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { startController } = await import('../controller/app.ts');
   const { HomeError } = await import('../controller/home.ts');
+  const logger = createLogger({ ...settings, name: 'kiln-controller' });
   let c;
   try {
-    c = await startController(config, { log: (line) => process.stdout.write(`${line}\n`) });
+    c = await startController(config, { logger });
   } catch (err) {
     // A home whose secrets cannot be kept private says what to do itself (home.ts).
     process.stderr.write(err instanceof HomeError ? `kiln controller: ${err.message}\n` : `kiln controller: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -69,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
   // every running build: logged with its stack, and the health says degraded.
   const started = c;
   process.on('unhandledRejection', (err: unknown) => {
-    process.stderr.write(`kiln controller: BUG: an unhandled error (please report it; the controller goes on): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    logger.error({ err }, 'BUG: an unhandled error (please report it; the controller goes on)');
     started.escaped(err);
   });
   await new Promise<void>((resolve) => {
@@ -77,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     const stop = () => {
       if (stopping) return;
       stopping = true;
-      process.stdout.write('Kiln is stopping...\n');
+      logger.info('Kiln is stopping...');
       void c.close().then(resolve, resolve);
     };
     process.on('SIGINT', stop);

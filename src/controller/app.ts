@@ -31,6 +31,11 @@
 // opened (the port included) and rejects, so `kiln controller` exits with the reason instead of
 // answering 500 forever. Once started, a disk or store that fails degrades GET /api/v1/health
 // (the log store and the build manager report to it) until its probe passes again.
+//
+// The log (util/log.ts): one pino logger; Fastify's is a child of it (a line per request,
+// http-log.ts), the build manager's lines carry { job, build }, the hub's and the agent
+// events' { agent }, the pods' and sweeps' { provisioner, cloud }. The parts that take a line
+// callback get `lineLog(logger)`.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -70,6 +75,7 @@ import { Engine } from '../backends/docker/engine.ts';
 import { matches, tryParseLabelExpression } from './labels.ts';
 import { SshAgents } from '../backends/ssh/manager.ts';
 import type { HostKeyPolicy } from '../backends/ssh/launcher.ts';
+import { callbackLogger, lineLog, silentLogger, type LogRecord, type Logger } from '../util/log.ts';
 
 export interface ControllerHandle {
   /** The URL it listens on (with the real port when 0 was asked for). */
@@ -103,8 +109,13 @@ interface Waiter {
   since: number;
 }
 
-export async function startController(cfg: ControllerConfig, o: { log?: (line: string) => void } = {}): Promise<ControllerHandle> {
-  const log = o.log ?? (() => {});
+/**
+ * Starts a controller. It logs to `logger` (util/log.ts; `kiln controller` gives one on
+ * stderr), or hands each line's message to `log` (tests), or logs nothing.
+ */
+export async function startController(cfg: ControllerConfig, o: { logger?: Logger; log?: (line: string, record: LogRecord) => void } = {}): Promise<ControllerHandle> {
+  const logger = o.logger ?? (o.log ? callbackLogger(o.log) : silentLogger());
+  const log = lineLog(logger);
   const t0 = performance.now();
   await checkWritable(cfg.home);
   await secureHome(cfg.home, log);
@@ -151,6 +162,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       else scheduler.release(node, executor);
     },
     builtInExecutors: cfg.executors,
+    onDispatchError: (err, item) => logger.error({ err, job: item.job, build: item.build }, `dispatching queue item ${item.id} (${item.job}) failed`),
   });
   const builtIn: Backend | null = cfg.executors > 0 ? new LocalBackend({ root: path.join(cfg.home, 'workspace'), nodeName: BUILT_IN_NODE, labels: [BUILT_IN_NODE] }) : null;
 
@@ -162,7 +174,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     graceMs: cfg.agentGraceSeconds * 1000,
     // Agents defined in the store, and the agents of pods this controller made (while they exist).
     authorize: async (name) => podAgents.has(name) || (await store.agents.get(name)) !== null,
-    log: (line) => log(`agents: ${line}`),
+    log: (line, fields) => log(`agents: ${line}`, fields),
     responseHeaders: SECURITY_HEADERS,
     // NODE_LABELS in builds: the configured labels (a pod's agent has none configured: its own).
     configuredLabels: (name) => (podAgents.has(name) ? null : scheduler.nodes().find((n) => n.name === name)?.labels ?? null),
@@ -178,7 +190,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     if (claimed) {
       const extra = claimed.labels.filter((l) => !rec.labels.includes(l));
       if (extra.length > 0 || claimed.executors !== rec.executors) {
-        log(`agent ${name} announced ${extra.length > 0 ? `labels ${extra.join(', ')} it is not configured with` : ''}${extra.length > 0 && claimed.executors !== rec.executors ? ' and ' : ''}${claimed.executors !== rec.executors ? `${claimed.executors} executor(s)` : ''}; ignored: it has the labels and executors of its configuration (labels ${rec.labels.join(', ') || '(none)'}, ${rec.executors} executor(s); change them with PUT /api/v1/agents/${name})`);
+        log(`agent ${name} announced ${extra.length > 0 ? `labels ${extra.join(', ')} it is not configured with` : ''}${extra.length > 0 && claimed.executors !== rec.executors ? ' and ' : ''}${claimed.executors !== rec.executors ? `${claimed.executors} executor(s)` : ''}; ignored: it has the labels and executors of its configuration (labels ${rec.labels.join(', ') || '(none)'}, ${rec.executors} executor(s); change them with PUT /api/v1/agents/${name})`, { level: 'warn', agent: name });
       }
     }
     if (!scheduler.nodes().some((n) => n.name === name)) scheduler.addNode({ name, labels: rec.labels, executors: rec.executors, online });
@@ -191,13 +203,13 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   // Pod agents are no scheduler nodes: their pod's build holds them.
   const setOnline = (name: string, online: boolean) => { if (!podAgents.has(name) && scheduler.nodes().some((n) => n.name === name)) scheduler.setOnline(name, online); };
   hub.on('online', (a) => {
-    log(`agent ${a.name} is online (${a.hostname}, ${a.os})`);
-    void syncNode(a.name, true).catch((e: unknown) => log(`agent ${a.name}: reading its record to schedule on it failed: ${(e as Error).message}`));
+    log(`agent ${a.name} is online (${a.hostname}, ${a.os})`, { agent: a.name, address: a.address, version: a.kilnVersion });
+    void syncNode(a.name, true).catch((e: unknown) => log(`agent ${a.name}: reading its record to schedule on it failed: ${(e as Error).message}`, { level: 'error', agent: a.name }));
     agentChanged(a.name, true);
   });
-  hub.on('reconnected', (a) => { log(`agent ${a.name} reconnected`); setOnline(a.name, true); agentChanged(a.name, true); });
-  hub.on('disconnected', (a) => { log(`agent ${a.name} disconnected; waiting ${cfg.agentGraceSeconds} s for it to come back`); setOnline(a.name, false); agentChanged(a.name, false); });
-  hub.on('offline', (a, reason) => { log(`agent ${a.name} is offline: ${reason}`); setOnline(a.name, false); agentChanged(a.name, false); });
+  hub.on('reconnected', (a) => { log(`agent ${a.name} reconnected`, { agent: a.name, address: a.address }); setOnline(a.name, true); agentChanged(a.name, true); });
+  hub.on('disconnected', (a) => { log(`agent ${a.name} disconnected; waiting ${cfg.agentGraceSeconds} s for it to come back`, { agent: a.name }); setOnline(a.name, false); agentChanged(a.name, false); });
+  hub.on('offline', (a, reason) => { log(`agent ${a.name} is offline: ${reason}`, { agent: a.name, reason }); setOnline(a.name, false); agentChanged(a.name, false); });
   for (const a of await store.agents.list()) scheduler.addNode({ name: a.name, labels: a.labels, executors: a.executors, online: false });
 
   const sshAgents = new SshAgents({
@@ -228,7 +240,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       };
     },
     attach: (name, input, output, address) => { hub.attachStream(name, input, output, address); },
-    log: (line) => log(line),
+    log: lineLog(logger.child({ provisioner: 'ssh' })),
   });
 
   // Pods for builds (backends/kubernetes/provider.ts), from the Kubernetes clouds in the store.
@@ -239,11 +251,12 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       try {
         out.push({ name: c.name, settings: checkKubernetesSettings(c.settings) });
       } catch (e) {
-        log(`cloud '${c.name}' has unusable settings: ${(e as Error).message}`);
+        log(`cloud '${c.name}' has unusable settings: ${(e as Error).message}`, { level: 'warn', provisioner: 'kubernetes', cloud: c.name });
       }
     }
     return out;
   };
+  const kubeLog = lineLog(logger.child({ provisioner: 'kubernetes' }));
   const controllerId = createHash('sha256').update(key).update('controller-id').digest('hex').slice(0, 16);
   const pods = new KubernetesPods({
     clouds: kubernetesClouds,
@@ -267,7 +280,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       allow: (name) => { podAgents.add(name); },
       forget: (name) => { podAgents.delete(name); },
     },
-    log,
+    log: kubeLog,
     slots: podSlots,
   });
 
@@ -282,6 +295,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     },
   };
   const dockerClouds = new Map<string, { key: string; nodes: NodeProvider }>();
+  const dockerLog = lineLog(logger.child({ provisioner: 'docker' }));
   const dockerCloudFor = async (req: AgentRequest): Promise<NodeProvider | null> => {
     const wanted = typeof req.options.cloud === 'string' && req.options.cloud !== '' ? req.options.cloud : null;
     const all = (await store.clouds.list()).filter((c) => c.type === 'docker');
@@ -290,7 +304,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     const key = JSON.stringify(c.settings);
     let entry = dockerClouds.get(c.name);
     if (!entry || entry.key !== key) {
-      entry = { key, nodes: dockerCloudNodes(podBase, dockerCloudOf(c.name, c.settings), { labels: { 'kiln.controller': controllerId }, slots: podSlots }) };
+      entry = { key, nodes: dockerCloudNodes(podBase, dockerCloudOf(c.name, c.settings), { labels: { 'kiln.controller': controllerId }, slots: podSlots, controllerLog: dockerLog }) };
       dockerClouds.set(c.name, entry);
     }
     return entry.nodes;
@@ -364,7 +378,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
   let publicUrl = cfg.publicUrl;
   let agentUrl = cfg.agentUrl;
   // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
-  const builds = new BuildManager({ store, files, logs, nodes, publicUrl: () => publicUrl, credentials, health, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
+  const builds = new BuildManager({ store, files, logs, nodes, logger, publicUrl: () => publicUrl, credentials, health, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
     jobSettingsChanged: (job) => void triggers.sync(job.id).catch((e: unknown) => log(`triggers: re-reading job '${job.name}' failed: ${(e as Error).message}`)),
     // b.state is a masked copy: made only when someone listens.
     buildChanged: (b) => {
@@ -467,7 +481,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       scheduler.setLabels(name, rec.labels);
       if (relaunch && (cur.launcher.type === 'ssh' || rec.launcher.type === 'ssh')) {
         // The running agent was started with the old settings (or dialled in): end it, launch anew.
-        log(`agent ${name}: launch settings changed; relaunching`);
+        log(`agent ${name}: launch settings changed; relaunching`, { agent: name });
         hub.endSession(name, `agent '${name}' is relaunched: its launch settings changed`);
         await sshAgents.stop(name);
         if (rec.launcher.type === 'ssh') sshAgents.start(name);
@@ -487,7 +501,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
 
   let ready = false;
   const app = buildHttp({
-    store, builds, files, logs, queue, agents, auth, events, folders, health,
+    store, builds, files, logs, queue, agents, auth, events, folders, health, logger,
     get publicUrl() { return publicUrl; },
     ready: async () => ready,
     metrics: () => metrics.text(),
@@ -554,7 +568,7 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
       if (b.status === 'queued' && b.startedAt === null) {
         await store.builds.update(b.id, { status: 'finished', result: 'NOT_BUILT', message: 'the controller restarted before this build started; started again as a new build', endedAt: Date.now() });
         await builds.trigger(b.job, { params: b.params, causes: [...b.causes, { type: 'restart', description: `Restarted after the controller stopped (was #${b.number})` }], scm: b.scm })
-          .catch((e: unknown) => log(`${b.job} #${b.number} was queued when the controller stopped; starting it again failed: ${(e as Error).message}`));
+          .catch((e: unknown) => log(`${b.job} #${b.number} was queued when the controller stopped; starting it again failed: ${(e as Error).message}`, { level: 'error', job: b.job, build: b.number }));
       } else {
         await store.builds.update(b.id, { status: 'finished', result: 'ABORTED', message: 'the controller stopped while this build ran (running builds do not resume yet)', endedAt: Date.now() });
       }
@@ -562,11 +576,11 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     await triggers.start(); // --- triggers: arm every job's cron / pollSCM timer
     for (const a of await store.agents.list()) if (a.launcher.type === 'ssh') sshAgents.start(a.name);
     // Pods a previous run of this controller left behind (in the background: a cloud may be slow).
-    void pods.sweep().catch((e: unknown) => log(`kubernetes: sweeping leftover pods failed: ${(e as Error).message}`));
+    void pods.sweep().catch((e: unknown) => kubeLog(`kubernetes: sweeping leftover pods failed: ${(e as Error).message}`, { level: 'error' }));
     if ((await store.clouds.list()).some((c) => c.type === 'docker')) {
       void sweepPods(new Engine(), [`kiln.controller=${controllerId}`])
-        .then((n) => { if (n.containers > 0) log(`docker: removed ${n.containers} container(s) and ${n.volumes} volume(s) a previous run left`); })
-        .catch((e: unknown) => log(`docker: sweeping leftover containers failed: ${(e as Error).message}`));
+        .then((n) => { if (n.containers > 0) dockerLog(`docker: removed ${n.containers} container(s) and ${n.volumes} volume(s) a previous run left`, { containers: n.containers, volumes: n.volumes }); })
+        .catch((e: unknown) => dockerLog(`docker: sweeping leftover containers failed: ${(e as Error).message}`, { level: 'error' }));
     }
   } catch (err) {
     // Started half-way: nothing may keep listening (or holding the store) for a start that failed.
@@ -574,9 +588,10 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     throw err;
   }
   ready = true;
-  log(`Kiln is ready at ${url} (home ${cfg.home}, ${store.kind} store, started in ${Math.round(performance.now() - t0)} ms)`);
-  log(`Agents connect to ${agentUrl}agent`);
-  if (auth.setupNeeded) log(`Kiln is locked until set up: open ${url} and unlock it with the initial admin password in ${auth.passwordFile}`);
+  const startMs = Math.round(performance.now() - t0);
+  log(`Kiln is ready at ${url} (home ${cfg.home}, ${store.kind} store, started in ${startMs} ms)`, { url, home: cfg.home, store: store.kind, startMs });
+  log(`Agents connect to ${agentUrl}agent`, { agentUrl: `${agentUrl}agent` });
+  if (auth.setupNeeded) log(`Kiln is locked until set up: open ${url} and unlock it with the initial admin password in ${auth.passwordFile}`, { passwordFile: auth.passwordFile });
   if (cfg.adminToken) log('The configured admin token (adminToken / KILN_ADMIN_TOKEN) is accepted as an admin');
   if (executorsWarning) log(`WARNING: ${executorsWarning}`);
   if (hookSecret.source.kind === 'generated') {

@@ -9,6 +9,9 @@
 //        listener = log store (bytes + stage/step marks), state saved to the store
 //   → finished: result saved, log closed, build discarder applied.
 //
+// The controller's log (util/log.ts) says each step of a build's life with { job, build } on the
+// line: queued, started (and how long it waited), each node it got, finished (result, duration).
+//
 // A build starts the moment it is triggered (the pipeline itself runs in the controller, like
 // Jenkins' flyweight task); what waits for an executor is each `agent` it asks for.
 //
@@ -57,6 +60,7 @@ import { scrubSecrets, type CredentialService } from './credentials.ts';
 import { secretsOf } from '../core/credentials.ts';
 import type { ScriptChooser } from './auth/folders.ts';
 import { ApiError } from './http-errors.ts';
+import { silentLogger, type Logger } from '../util/log.ts';
 
 const run = promisify(execFile);
 
@@ -146,6 +150,8 @@ export class BuildManager {
   readonly #url: () => string;
   readonly #credentials: CredentialService | null;
   readonly #health: Health | null;
+  /** The controller's log; each build's lines carry { job, build } (#logOf). */
+  readonly #log: Logger;
   /** Lines for the end of failed builds' consoles that the disk refused: written when the health recovers. */
   readonly #notes = new Map<string, string>();
   /** Builds not started yet (quiet period, or blocked by disableConcurrentBuilds), by build id, in trigger order. */
@@ -158,6 +164,7 @@ export class BuildManager {
 
   constructor(o: {
     store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService; health?: Health;
+    logger?: Logger;
     mayTrigger?: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
   }) {
     this.#mayTrigger = o.mayTrigger ?? (async () => null);
@@ -169,7 +176,13 @@ export class BuildManager {
     this.#url = o.publicUrl;
     this.#credentials = o.credentials ?? null;
     this.#health = o.health ?? null;
+    this.#log = o.logger ?? silentLogger();
     this.#health?.onRecovered(() => this.#writeNotes());
+  }
+
+  /** The controller's log for one build: every line carries its job and number. */
+  #logOf(job: string, number: number): Logger {
+    return this.#log.child({ job, build: number });
   }
 
   buildUrl(job: string, number: number): string {
@@ -184,6 +197,7 @@ export class BuildManager {
     const params = checkParams(job, o.params ?? {});
     const causes = o.causes ?? [{ type: 'api', description: 'Started by an API call' }];
     const build = await this.#store.builds.create(job.name, { params, causes, scm: o.scm ?? null });
+    this.#logOf(job.name, build.number).info({ causes: causes.map((c) => c.type) }, 'build queued');
     const live: LiveBuild = {
       id: build.id, job, number: build.number, started: false, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, loading: null, logError: null, supersededBy: null,
       replayedBy: o.replayedBy ?? null,
@@ -324,6 +338,7 @@ export class BuildManager {
     }
     this.#events.buildChanged?.(p.live);
     this.#events.buildFinished?.(p.live, 'NOT_BUILT', null);
+    this.#logOf(p.live.job.name, p.live.number).info({ result: 'NOT_BUILT', durationMs: null, message }, 'build finished');
     // A build blocked behind this one may go now.
     const next = this.#blockedOf(p.live.job.id)[0];
     if (next && !this.#startedOf(p.live.job.id, next.live.id)) next.start();
@@ -352,6 +367,7 @@ export class BuildManager {
   /** Runs a build to its end; whatever escapes #execute fails the build with the reason. Never rejects. */
   async #run(live: LiveBuild, build: Build, replayScript: string | undefined): Promise<void> {
     const startedAt = Date.now();
+    this.#logOf(live.job.name, build.number).info({ waitedMs: startedAt - build.queuedAt }, 'build started');
     try {
       await this.#execute(live, build, replayScript, startedAt);
     } catch (err) {
@@ -519,7 +535,7 @@ export class BuildManager {
       file: scriptName,
       build: { job: job.name, number: build.number, id: build.id, url: this.buildUrl(job.name, build.number), controllerUrl: this.#url() },
       params: build.params as Record<string, Value>,
-      nodes: this.#nodes,
+      nodes: loggedNodes(this.#nodes, this.#logOf(job.name, build.number)),
       baseEnv: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
       extraEnv: build.scm?.branch ? { BRANCH_NAME: build.scm.branch } : {},
       services: {
@@ -625,6 +641,7 @@ export class BuildManager {
     }
     this.#events.buildChanged?.(live);
     this.#events.buildFinished?.(live, result, endedAt - r.startedAt);
+    this.#logOf(live.job.name, build.number).info({ result, durationMs: endedAt - r.startedAt, ...(message ? { message } : {}) }, 'build finished');
     try {
       const job = await this.#store.jobs.getById(live.job.id);
       if (job?.options.buildDiscarder) {
@@ -881,4 +898,16 @@ export async function checkoutFile(dir: string, rel: string): Promise<string | '
     return link !== null && !path.resolve(path.dirname(file), link).startsWith(dir + path.sep) ? 'symlink-outside' : null;
   }
   return real.startsWith(root + path.sep) ? real : 'symlink-outside';
+}
+
+/** `nodes` for one build, logging which node each of its `agent`s got and how long it waited for it. */
+function loggedNodes(nodes: NodeProvider, log: Logger): NodeProvider {
+  return {
+    allocate: async (req, build, signal, say) => {
+      const t0 = Date.now();
+      const node = await nodes.allocate(req, build, signal, say);
+      log.info({ node: node.workspace.nodeName, agentType: req.type, ...(req.label ? { label: req.label } : {}), waitedMs: Date.now() - t0 }, 'build got a node');
+      return node;
+    },
+  };
 }

@@ -28,6 +28,8 @@
 // that change jobs or run builds also check the caller's right in the job's folder
 // (auth/folders.ts) before they look the job up, so a refusal does not depend on whether the
 // job exists; moving a job needs job.create where it goes (and job.delete where it leaves).
+//
+// Fastify's logger is the controller's (`ctx.logger`): one line per request (http-log.ts).
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -48,6 +50,8 @@ import { folderOf, type FolderAccess } from './auth/folders.ts';
 import { registerFolderRoutes } from './auth/folders-http.ts';
 import { visibleTo } from './credentials.ts';
 import type { Health } from './health.ts';
+import { requestLogging } from './http-log.ts';
+import type { Logger } from '../util/log.ts';
 
 export interface QueueView {
   list(): { id: string; job: string; number: number | null; label: string | null; why: string; since: number }[];
@@ -99,6 +103,8 @@ export interface HttpContext {
   folders: FolderAccess;
   /** What is wrong with the controller now (health.ts); GET /api/v1/health checks and shows it. */
   health: Health;
+  /** Fastify's logger: one line per request (http-log.ts). */
+  logger?: Logger;
 }
 
 const JOB_NAME = '^[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}){0,9}$';
@@ -124,10 +130,13 @@ function checkScriptSize(script: string, what: string): void {
 }
 
 export function buildHttp(ctx: HttpContext): FastifyInstance {
+  const requestLog = requestLogging(ctx.logger);
   const app = Fastify({
-    bodyLimit: BODY_LIMIT, logger: false, routerOptions: { maxParamLength: 1000 }, ajv: { customOptions: { allowUnionTypes: true } }, forceCloseConnections: true,
+    ...requestLog.options,
+    bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: 1000 }, ajv: { customOptions: { allowUnionTypes: true } }, forceCloseConnections: true,
     clientErrorHandler: answerMalformedRequest,
   });
+  requestLog.hook(app);
 
   // Every error, ours and Fastify's, answers `{ error: { code, message } }` with the status of
   // its code in the catalogue (http-errors.ts).

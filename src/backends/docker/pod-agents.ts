@@ -8,6 +8,7 @@ import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { Engine, engineOptionsFromEnv } from './engine.ts';
 import { PodError, PodWorkspace, parsePodYaml, startPod, type PodOptions, type PodSpec } from './pod.ts';
 import { PodSlots } from '../pod-slots.ts';
+import type { LogLine } from '../../util/log.ts';
 
 export interface DockerPodOptions {
   engine?: Engine;
@@ -29,6 +30,8 @@ export interface DockerPodOptions {
   cloudName?: string;
   /** Named pod templates: `inheritFrom 'name'`, or a template whose label is the agent's label. */
   templates?: { name: string; label: string | null; yaml: string }[];
+  /** The controller's log (not the build's console): pods started and removed, with their cloud and build. */
+  controllerLog?: LogLine;
 }
 
 /** The template's containers, with the pipeline's own replacing those of the same name (Jenkins' merge). */
@@ -77,10 +80,15 @@ export function withDockerPods(base: NodeProvider, opts: DockerPodOptions): Node
         });
         const ws = new PodWorkspace(node.workspace, pod);
         const n = node;
+        const fields = { cloud, pod: pod.name, job: build.job, build: build.number };
+        opts.controllerLog?.(`docker: started pod ${pod.name}`, fields);
         return {
           workspace: ws,
           release: async (outcome?: { failed: boolean }) => {
-            try { await ws.release(); } finally { release(); await n.release(outcome); }
+            try {
+              await ws.release();
+              opts.controllerLog?.(`docker: removed pod ${pod.name}`, fields);
+            } finally { release(); await n.release(outcome); }
           },
         };
       } catch (e) {

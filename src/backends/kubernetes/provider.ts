@@ -13,6 +13,7 @@
 // with its Docker clouds: ../pod-slots.ts).
 import type { AgentRequest, AllocatedNode, NodeProvider, Backend, BuildRef } from '../../core/nodes.ts';
 import type { Credential } from '../../core/credentials.ts';
+import type { LogLine } from '../../util/log.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { describeKubeError, kubeConfig, kubernetesClient, type KubernetesCloudSettings } from './cloud.ts';
 import { PodSlots, type ReleaseSlot, type SlotWait } from '../pod-slots.ts';
@@ -44,7 +45,8 @@ export interface KubernetesProviderOptions {
     allow(name: string): void;
     forget(name: string): void;
   };
-  log?: (line: string) => void;
+  /** The controller's log: pods made, deleted and swept, with their cloud (and build). */
+  log?: LogLine;
   /** The pod slots the caps count in (the controller's, listed in its queue); absent: its own. */
   slots?: PodSlots;
 }
@@ -229,6 +231,8 @@ export class KubernetesPods implements NodeProvider {
       throw new StepFailure(`cloud '${cloud.name}': cannot create pod ${namespace}/${name}: ${describeKubeError(e, server)}`, { loc: req.loc });
     }
     this.#live.set(name, { cloud: cloud.name, namespace });
+    const podLog = { cloud: cloud.name, pod: `${namespace}/${name}`, job: build.job, build: build.number };
+    this.#o.log?.(`kubernetes: created pod ${namespace}/${name}`, podLog);
 
     // From here on, whatever happens, the pod goes when we are done with it.
     let deleted = false;
@@ -244,9 +248,11 @@ export class KubernetesPods implements NodeProvider {
         say(`Kept pod ${namespace}/${name} (pod retention ${s.podRetention}); delete it with: kubectl delete pod -n ${namespace} ${name}`);
         return;
       }
-      await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch((err: unknown) => {
-        if ((err as { code?: number }).code !== 404) this.#o.log?.(`kubernetes: could not delete pod ${namespace}/${name}: ${describeKubeError(err, server)}`);
-      });
+      await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).then(
+        () => this.#o.log?.(`kubernetes: deleted pod ${namespace}/${name}`, podLog),
+        (err: unknown) => {
+          if ((err as { code?: number }).code !== 404) this.#o.log?.(`kubernetes: could not delete pod ${namespace}/${name}: ${describeKubeError(err, server)}`, { ...podLog, level: 'warn' });
+        });
     };
 
     // Watch the pod: fail fast on what cannot recover; during the build, say when it breaks.
@@ -270,7 +276,7 @@ export class KubernetesPods implements NodeProvider {
       watchAbort = await w.watch(`/api/v1/namespaces/${namespace}/pods`, { fieldSelector: `metadata.name=${name}` }, (type: string, obj: unknown) => onEvent(type, obj as Obj), (err: unknown) => {
         // The API server ends watches now and then: watch again unless we are done.
         if (!deleted) {
-          if (err) this.#o.log?.(`kubernetes: the watch of pod ${namespace}/${name} ended: ${describeKubeError(err, server)}; watching again`);
+          if (err) this.#o.log?.(`kubernetes: the watch of pod ${namespace}/${name} ended: ${describeKubeError(err, server)}; watching again`, podLog);
           setTimeout(() => { if (!deleted) void startWatch().catch(() => {}); }, 500).unref();
         }
       });
@@ -410,12 +416,12 @@ export class KubernetesPods implements NodeProvider {
             const podName = p.metadata?.name;
             if (!podName || this.#live.has(podName)) continue;
             await core.deleteNamespacedPod({ name: podName, namespace, gracePeriodSeconds: 0 }).catch(() => {});
-            this.#o.log?.(`kubernetes: deleted leftover pod ${namespace}/${podName} (cloud '${cloud.name}')`);
+            this.#o.log?.(`kubernetes: deleted leftover pod ${namespace}/${podName} (cloud '${cloud.name}')`, { cloud: cloud.name, pod: `${namespace}/${podName}` });
             n++;
           }
         }
       } catch (e) {
-        this.#o.log?.(`kubernetes: cloud '${cloud.name}': could not look for leftover pods: ${(e as Error).message}`);
+        this.#o.log?.(`kubernetes: cloud '${cloud.name}': could not look for leftover pods: ${(e as Error).message}`, { level: 'warn', cloud: cloud.name });
       }
     }
     return n;

@@ -38,6 +38,7 @@
 import { EventEmitter } from 'node:events';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex, Readable, Writable } from 'node:stream';
+import type { LogLine } from '../../util/log.ts';
 import { StreamSocket } from '../../protocol/stream.ts';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -70,8 +71,8 @@ export interface AgentHubOptions {
   maxFileBytes?: number;
   /** Whether an agent of this name may connect (e.g. it is configured and enabled). Default: any name with a valid secret. */
   authorize?: (name: string) => boolean | Promise<boolean>;
-  /** One line per notable event (connections, refusals, protocol errors). */
-  log?: (line: string) => void;
+  /** One line per notable event (connections, refusals, protocol errors), with the agent's name in `fields.agent`. */
+  log?: LogLine;
   /**
    * Headers every HTTP answer the hub writes itself carries (refused upgrades, 404 for other
    * paths): the controller passes its security headers, so no answer of its port lacks them.
@@ -151,7 +152,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   readonly #helloTimeoutMs: number;
   readonly #authorize: AgentHubOptions['authorize'];
   readonly #configuredLabels: (name: string) => readonly string[] | null;
-  readonly #log: (line: string) => void;
+  readonly #log: LogLine;
   /** `Name: value\r\n` lines of options.responseHeaders. */
   readonly #extraHead: string;
   readonly #wss: WebSocketServer;
@@ -381,7 +382,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     const stopHeartbeat = keepAlive(ws, {
       intervalMs: this.heartbeatMs,
       timeoutMs: this.timeoutMs,
-      onDead: (ms) => this.#log(`agent '${name}': no sign of life for ${ms} ms; dropping the connection`),
+      onDead: (ms) => this.#log(`agent '${name}': no sign of life for ${ms} ms; dropping the connection`, { level: 'warn', agent: name }),
     });
 
     ws.on('message', (raw: Buffer, isBinary: boolean) => {
@@ -406,11 +407,11 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
       // closes the connection itself with the matching code (1009, 1007, 1002).
       if (conn.violation !== null) return;
       if (!err.code?.startsWith('WS_ERR_')) {
-        this.#log(`agent '${name}': connection error: ${err.message}`);
+        this.#log(`agent '${name}': connection error: ${err.message}`, { level: 'warn', agent: name });
         return;
       }
       conn.violation = err.message;
-      this.#log(`agent '${name}' from ${address ?? '?'}: ${err.message}; connection closed`);
+      this.#log(`agent '${name}' from ${address ?? '?'}: ${err.message}; connection closed`, { level: 'warn', agent: name });
       const s = conn.session;
       if (s && !s.ended && this.#isCurrent(conn)) {
         s.end(new AgentUnavailableError(name, `agent '${name}' broke the protocol (${err.message}); its connection was closed`));
@@ -430,7 +431,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
       } else if (!conn.closedByHub && (code === CloseCode.goingAway || code === CloseCode.normal)) {
         s.end(new AgentUnavailableError(name, `agent '${name}' shut down${reason ? ` (${reason})` : ''}`));
       } else {
-        this.#log(`agent '${name}' disconnected (${code}${reason ? ` ${reason}` : ''}); waiting ${s.graceMs} ms for it to come back`);
+        this.#log(`agent '${name}' disconnected (${code}${reason ? ` ${reason}` : ''}); waiting ${s.graceMs} ms for it to come back`, { agent: name, code, reason });
         s.detach();
         this.emit('disconnected', infoOf(s));
       }
@@ -465,14 +466,14 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
         if (existing.connected) {
           conn.closedByHub = true;
           conn.ws.close(CloseCode.conflict, closeReason(`agent '${name}' is already connected from ${existing.address ?? 'elsewhere'}`));
-          this.#log(`refused a second connection for agent '${name}' from ${conn.address ?? '?'}: it is already connected`);
+          this.#log(`refused a second connection for agent '${name}' from ${conn.address ?? '?'}: it is already connected`, { level: 'warn', agent: name });
           return;
         }
         existing.end(new AgentUnavailableError(name, restartedReason(name, existing, hello)));
       } else if (hello.leftovers && hello.leftovers.length > 0) {
         // The session that ran them already ended (its builds said the processes might still run).
         for (const l of hello.leftovers) {
-          this.#log(`agent '${name}' started again and ${l.running === 0 ? `stopped the ${l.found} process(es)` : `could not stop ${l.running} of the ${l.found} process(es)`} of '${printable(l.command)}' (${printable(l.build)}) its previous process had left running`);
+          this.#log(`agent '${name}' started again and ${l.running === 0 ? `stopped the ${l.found} process(es)` : `could not stop ${l.running} of the ${l.found} process(es)`} of '${printable(l.command)}' (${printable(l.build)}) its previous process had left running`, { agent: name });
         }
       }
       session = new AgentSession({
@@ -490,7 +491,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     };
     conn.ws.send(JSON.stringify(welcome));
     session.attach({ send: (frame, binary) => conn.ws.send(frame, { binary }) }, resumed ? hello.received : 0);
-    this.#log(`agent '${name}' ${resumed ? 'reconnected' : 'connected'} from ${conn.address ?? '?'}`);
+    this.#log(`agent '${name}' ${resumed ? 'reconnected' : 'connected'} from ${conn.address ?? '?'}`, { agent: name });
     this.emit(resumed ? 'reconnected' : 'online', infoOf(session));
   }
 
@@ -519,7 +520,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     const v = e instanceof ProtocolViolation ? e : new ProtocolViolation(CloseCode.policy, e instanceof Error ? e.message : String(e));
     if (conn.violation !== null) return;
     conn.violation = v.message;
-    this.#log(`agent '${conn.name}' from ${conn.address ?? '?'}: ${v.message}; connection closed`);
+    this.#log(`agent '${conn.name}' from ${conn.address ?? '?'}: ${v.message}; connection closed`, { level: 'warn', agent: conn.name });
     conn.ws.close(v.code, closeReason(v.message));
     const t = setTimeout(() => conn.ws.terminate(), 2000);
     t.unref();
@@ -541,7 +542,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
 
   #ended(s: AgentSession, reason: AgentUnavailableError): void {
     if (this.#sessions.get(s.name) === s) this.#sessions.delete(s.name);
-    this.#log(`${reason.message}`);
+    this.#log(`${reason.message}`, { agent: s.name });
     this.#closeConnsOf(s, CloseCode.sessionEnded, reason.message);
     this.emit('offline', infoOf(s), reason.message);
   }

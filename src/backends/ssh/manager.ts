@@ -9,6 +9,7 @@
 // builds go on as after a WebSocket reconnect.
 
 import type { Readable, Writable } from 'node:stream';
+import type { LogLine } from '../../util/log.ts';
 import { launchSshAgent, SshLaunchError, type SshAgentConnection, type SshLaunchOptions } from './launcher.ts';
 
 export interface SshAgentsOptions {
@@ -21,7 +22,8 @@ export interface SshAgentsOptions {
   /** Lines kept per launch log. Default 500. */
   logLines?: number;
   /** The controller's log. */
-  log?: (line: string) => void;
+  /** The controller's log (the launch log of each agent is kept here, `log(name)`). */
+  log?: LogLine;
 }
 
 interface Entry {
@@ -124,14 +126,14 @@ export class SshAgents {
           e.conn = null;
           if (e.stopped) break;
           log(`connection lost: ${reason}`);
-          this.#o.log?.(`ssh agent ${name}: connection lost: ${reason}`);
+          this.#o.log?.(`ssh agent ${name}: connection lost: ${reason}`, { level: 'warn', agent: name });
           if (Date.now() - started > 60_000) delay = initial;
         } catch (err) {
           e.conn = null;
           e.lastError = err as Error;
           const msg = err instanceof SshLaunchError ? err.message : `launch failed: ${(err as Error).message}`;
           log(msg);
-          this.#o.log?.(`ssh agent ${name}: ${msg}`);
+          this.#o.log?.(`ssh agent ${name}: ${msg}`, { level: 'warn', agent: name });
         }
       }
       if (e.stopped) break;
