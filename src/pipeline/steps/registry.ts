@@ -21,7 +21,8 @@ export const BUILTIN_AGENT_TYPES = ['any', 'label', 'node', 'none'] as const;
 /** Globals of the engine itself (engine/globals.ts): no plugin may declare them. */
 const ENGINE_GLOBALS = ['env', 'params', 'currentBuild', 'scm'];
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A Groovy identifier; `__proto__` is refused too, since names become keys of plain objects. */
+const IDENT = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_]*$/;
 const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 
 /** A plugin list that cannot be used (a clash of names, a malformed declaration): says which plugin and what. */

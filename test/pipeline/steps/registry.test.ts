@@ -34,6 +34,7 @@ test('a plugin list that cannot be used is refused, naming the plugin and what i
   refused([plugin('a'), plugin('a')], /two plugins are named 'a'/);
   refused([plugin('My Plugin')], /a plugin's name must be/);
   refused([plugin('a', { steps: [step('two words')] })], /step "two words": a step's name must be a Groovy identifier/);
+  refused([plugin('a', { agentTypes: [{ name: 'pod', doc: '', options: [{ name: '__proto__', type: 'value', doc: '' }] }] })], /option "__proto__" is not an identifier/);
   refused([plugin('a', { steps: [step('x', { positional: 'y' })] })], /its positional parameter 'y' is not one of its parameters/);
   refused([plugin('a', { steps: [step('x', { params: [{ name: 'p', type: 'string', doc: '' }, { name: 'p', type: 'string', doc: '' }] })] })], /parameter "p" is not an identifier or is declared twice/);
   refused([{ name: 'a', doc: 'a', steps: [step('x')] }], /step "x": the plugin has no runtime to run it/);
