@@ -1,7 +1,7 @@
 // The import rules of Kiln's source (docs/architecture.md, issue 14), checked by
 // test/architecture/imports.test.ts (so by every test run and CI) and by hand with
-// `npx depcruise src`. Each rule here holds today; the target rule that does not yet (pipeline
-// imports only core and util) comes with the moves that make it hold.
+// `npx depcruise src`. Every target rule of the issue holds and is checked here; that `kiln lint`
+// loads no runtime is checked at run time by test/architecture/lint-loads.test.ts.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -42,31 +42,45 @@ module.exports = {
     },
     {
       name: 'backends-are-below-the-pipeline',
-      comment: 'Backends (tomorrow plugins) see the contracts in src/core, never the pipeline, the controller, the store, the CLI or the agent.',
+      comment: 'What is left of src/backends (the local machinery) sees the contracts in src/core, never the pipeline, the plugins, the controller, the store, the CLI or the agent.',
       severity: 'error',
       from: { path: '^src/backends/' },
-      to: { path: '^src/(pipeline|controller|store|cli|agent)/' },
+      to: { path: '^src/(pipeline|plugins|controller|store|cli|agent)/' },
     },
     {
-      name: 'pipeline-is-below-the-hosts',
-      comment: 'The pipeline never sees who hosts it: no controller, store, CLI or agent, nor the process machinery that runs its steps.',
+      name: 'pipeline-imports-only-core-and-util',
+      comment: 'The pipeline (syntax, model, script, engine, core steps) imports only src/core and src/util: it knows no plugin (hosts pass it a step registry built from their plugin list), no backend, no host.',
       severity: 'error',
       from: { path: '^src/pipeline/' },
-      to: { path: '^src/(controller|store|cli|agent|exec)/' },
+      to: { path: '^src/', pathNot: '^src/(pipeline|core|util)/' },
+    },
+    {
+      name: 'plugins-are-below-the-hosts',
+      comment: 'A plugin (src/plugins/<name>/) sees the contracts, the pipeline and the local machinery, never the controller, the store, the CLI or the agent: hosts give it what it needs (core/plugin.ts ProvisionerHost).',
+      severity: 'error',
+      from: { path: '^src/plugins/' },
+      to: { path: '^src/(controller|store|cli|agent)/' },
+    },
+    {
+      name: 'a-plugin-is-one-folder',
+      comment: 'A plugin imports no other plugin: adding or removing one is its folder and its entry in src/plugins/index.ts.',
+      severity: 'error',
+      from: { path: '^src/plugins/([^/]+)/' },
+      to: { path: '^src/plugins/', pathNot: '^src/plugins/$1/' },
     },
     {
       name: 'store-is-below-the-controller',
-      comment: 'The store keeps state; it does not call the controller, backends, process machinery, CLI or agent.',
+      comment: 'The store keeps state; it does not call the controller, backends, plugins, process machinery, CLI or agent.',
       severity: 'error',
       from: { path: '^src/store/' },
-      to: { path: '^src/(controller|backends|exec|cli|agent)/' },
+      to: { path: '^src/(controller|backends|plugins|exec|cli|agent)/' },
     },
     {
       name: 'agent-is-not-the-controller',
-      comment: 'The agent process never loads the controller, the store, the pipeline or the CLI.',
+      comment: 'The agent process never loads the controller, the store, the pipeline, the plugins or the CLI.',
       severity: 'error',
       from: { path: '^src/agent/' },
-      to: { path: '^src/(controller|store|pipeline|cli)/' },
+      to: { path: '^src/(controller|store|pipeline|plugins|cli)/' },
     },
     {
       name: 'agent-imports-only-agent-protocol-core-util-exec',

@@ -16,13 +16,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadPipeline } from '../src/pipeline/load.ts';
+import { registry } from '../test/helpers/registry.ts';
 import { PipelineRun } from '../src/pipeline/engine/engine.ts';
 import type { NodeProvider } from '../src/core/nodes.ts';
 import { LocalBackend } from '../src/exec/local-workspace.ts';
-import { withDockerAgents } from '../src/backends/docker/agents.ts';
-import { withDockerPods } from '../src/backends/docker/pod-agents.ts';
-import { Engine } from '../src/backends/docker/engine.ts';
-import { PodWorkspace, parsePodYaml, startPod, sweepPods } from '../src/backends/docker/pod.ts';
+import { withDockerAgents } from '../src/plugins/docker/agents.ts';
+import { withDockerPods } from '../src/plugins/docker/pod-agents.ts';
+import { Engine } from '../src/plugins/docker/engine.ts';
+import { PodWorkspace, parsePodYaml, startPod, sweepPods } from '../src/plugins/docker/pod.ts';
 import { median, NO_SERVICES } from './lib.ts';
 
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '100' }, rounds: { type: 'string', default: '3' } } });
@@ -49,7 +50,7 @@ const POD = `spec:
 
 /** Runs a pipeline and returns the wall time of its stage 'S' (the steps alone, without allocation). */
 async function stageMs(source: string, root: string, n: number, steps: 'auto' | 'docker-exec' = 'auto'): Promise<number> {
-  const loaded = loadPipeline(source);
+  const loaded = loadPipeline(source, registry);
   if (!loaded.model) throw new Error(JSON.stringify(loaded.diagnostics));
   const backend = new LocalBackend({ root: path.join(root, 'nodes') });
   const ws = path.join(root, `ws${n}`);
@@ -61,6 +62,7 @@ async function stageMs(source: string, root: string, n: number, steps: 'auto' | 
   };
   const nodes = withDockerPods(withDockerAgents(local, { labels: LABEL, steps }), { agentImage: AGENT, labels: LABEL });
   const run = new PipelineRun({
+    registry,
     model: loaded.model, file: 'Jenkinsfile', build: { job: 'bench', number: n, id: `bench#${n}` }, nodes,
     baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     services: NO_SERVICES,

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadPipeline } from '../src/pipeline/load.ts';
+import { registry } from '../test/helpers/registry.ts';
 import { PipelineRun } from '../src/pipeline/engine/engine.ts';
 import type { NodeProvider } from '../src/core/nodes.ts';
 import { LocalBackend } from '../src/exec/local-workspace.ts';
@@ -37,7 +38,7 @@ async function spawnTrue(): Promise<number> {
 }
 
 async function runSource(source: string, root: string, n: number): Promise<{ ms: number; state: BuildState }> {
-  const loaded = loadPipeline(source);
+  const loaded = loadPipeline(source, registry);
   if (!loaded.model) throw new Error(JSON.stringify(loaded.diagnostics));
   const backend = new LocalBackend({ root: path.join(root, 'nodes') });
   const ws = path.join(root, `ws${n}`);
@@ -48,6 +49,7 @@ async function runSource(source: string, root: string, n: number): Promise<{ ms:
     },
   };
   const run = new PipelineRun({
+    registry,
     model: loaded.model, file: 'Jenkinsfile', build: { job: 'bench', number: n, id: `bench#${n}` }, nodes,
     baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     services: NO_SERVICES,

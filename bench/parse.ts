@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { parse } from '../src/pipeline/syntax/parser.ts';
 import { validate } from '../src/pipeline/model/validate.ts';
 import { loadPipeline } from '../src/pipeline/load.ts';
+import { registry } from '../test/helpers/registry.ts';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -97,14 +98,14 @@ const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 const big = generate(STAGES);
 const bigLines = lineCount(big);
 {
-  const check = loadPipeline(big);
+  const check = loadPipeline(big, registry);
   if (!check.model) throw new Error(`generated Jenkinsfile is invalid: ${check.diagnostics[0]?.message}`);
 }
 const parsed = parse(big);
 const bigAst = parsed.ast!;
-const total = stats(time(() => { loadPipeline(big); }, RUNS, 2));
+const total = stats(time(() => { loadPipeline(big, registry); }, RUNS, 2));
 const parseOnly = stats(time(() => { parse(big); }, RUNS, 1));
-const validateOnly = stats(time(() => { validate(bigAst, big); }, RUNS, 1));
+const validateOnly = stats(time(() => { validate(bigAst, big, registry); }, RUNS, 1));
 
 // --- the corpus
 const root = fileURLToPath(new URL('../test/fixtures/jenkinsfiles/', import.meta.url));
@@ -113,7 +114,7 @@ for (const sub of ['valid', 'invalid']) {
   for (const f of readdirSync(root + sub).sort()) if (f.endsWith('.groovy')) files.push(readFileSync(root + sub + '/' + f, 'utf8'));
 }
 const corpusLines = files.reduce((n, f) => n + lineCount(f), 0);
-const corpus = stats(time(() => { for (const f of files) loadPipeline(f); }, CORPUS_RUNS, 3));
+const corpus = stats(time(() => { for (const f of files) loadPipeline(f, registry); }, CORPUS_RUNS, 3));
 
 const rows: [string, string, string, string, string, string, string][] = [
   ['case', 'lines', 'runs', 'median ms', 'min ms', 'max ms', 'lines/s (median)'],

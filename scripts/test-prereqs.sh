@@ -105,7 +105,7 @@ CONF
   echo "== test PostgreSQL ready: $kiln_pg_url (also in /tmp/kiln-test-pg.url)" >&2
 }
 kiln_pg_setup || echo "test-prereqs: PostgreSQL not ready; the store's PostgreSQL tests will fail" >&2
-# Docker for the docker backend's tests (test/backends/docker/): Debian's docker.io, a dockerd
+# Docker for the docker backend's tests (test/plugins/docker/): Debian's docker.io, a dockerd
 # (started here when `docker info` fails), Debian's docker-registry binary (the tests run their
 # own registries on 127.0.0.1 with their own config files), and the test images, built locally
 # because there is no registry to pull from: kiln-test/busybox (busybox-static), kiln-test/git
@@ -187,14 +187,14 @@ kiln_docker_setup() {
     kiln_copy_with_libs "$1" "$node_bin" && mkdir -p "$1/usr/local/bin" && ln -sf "$node_bin" "$1/usr/local/bin/node"
     # The agent bundle (what `kiln agent` needs), as the SSH launcher copies it to hosts.
     (cd "$(dirname "$0")/.." && "$node_bin" -e '
-      const { agentBundle } = await import("./src/backends/ssh/bundle.ts");
+      const { agentBundle } = await import("./src/plugins/ssh/bundle.ts");
       const b = await agentBundle(); for (const f of b.files) console.log(f.path);' --input-type=module) >"$work/agent-files" || return 1
     mkdir -p "$1/opt/kiln" && (cd "$(dirname "$0")/.." && tar -c -T "$work/agent-files") | tar -C "$1/opt/kiln" -x || return 1
     ln -sf /opt/kiln/bin/kiln "$1/usr/local/bin/kiln"
   }
   local agent_stamp bundle_hash git_stamp
   bundle_hash="$(cd "$(dirname "$0")/.." && "$node_bin" --input-type=module -e '
-    const { agentBundle } = await import("./src/backends/ssh/bundle.ts"); console.log((await agentBundle()).hash)' 2>"$work/bundle.err")" \
+    const { agentBundle } = await import("./src/plugins/ssh/bundle.ts"); console.log((await agentBundle()).hash)' 2>"$work/bundle.err")" \
     || { echo "test-prereqs: cannot collect the agent bundle for kiln-test/agent:" >&2; cat "$work/bundle.err" >&2; rm -rf "$work"; return 1; }
   agent_stamp="$kiln_docker_recipe-$(kiln_sha "$node_bin")-$bundle_hash"
   git_stamp="$kiln_docker_recipe-$(cat /usr/bin/git $(find /usr/lib/git-core -maxdepth 1 -type f -perm -u+x | sort) 2>/dev/null | sha256sum | cut -c1-16)"

@@ -1,13 +1,18 @@
 // kiln lint FILE... [--json] [--list-steps]: validates Jenkinsfiles as `kiln run` and the
-// controller would, before anything runs.
+// controller would, before anything runs, against the step registry of the plugin list. It
+// loads only declarations: no step implementation, no plugin runtime, no process, Docker,
+// Kubernetes, SSH, HTTP or SQL code (test/architecture/lint-loads.test.ts).
 //   exit 0: every file is valid (warnings may be printed)
 //   exit 1: some file has an error; each printed as FILE:LINE:COL: message
 //   exit 2: usage error, or a file that cannot be read
 import { readFileSync } from 'node:fs';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../pipeline/diagnostics.ts';
 import { loadPipelineBytes } from '../pipeline/load.ts';
-import { allSteps } from '../pipeline/steps/registry.ts';
+import { StepRegistry } from '../pipeline/steps/registry.ts';
 import { describeType } from '../pipeline/steps/bind.ts';
+import { builtins } from '../plugins/index.ts';
+
+const registry = new StepRegistry(builtins);
 
 const USAGE = `usage: kiln lint FILE... [--json]      validate Jenkinsfiles ('-' reads standard input)
        kiln lint --list-steps [--json]   list the steps Kiln knows, with their parameters`;
@@ -19,8 +24,8 @@ export interface FileReport {
 }
 
 /** Lints one Jenkinsfile's bytes: not text → one error; else parse + validate. */
-export function lintBytes(file: string, data: Buffer): FileReport {
-  const r = loadPipelineBytes(data);
+export function lintBytes(file: string, data: Buffer, steps: StepRegistry = registry): FileReport {
+  const r = loadPipelineBytes(data, steps);
   return { file, valid: r.model !== null, diagnostics: r.diagnostics };
 }
 
@@ -46,7 +51,7 @@ function jsonDiag(d: Diagnostic) {
 }
 
 function listSteps(json: boolean): string {
-  const steps = allSteps();
+  const steps = registry.steps();
   if (json) {
     return JSON.stringify({
       steps: steps.map((s) => ({

@@ -4,7 +4,8 @@
 //            [--input approve|reject] [--branch NAME] [--job NAME] [--json]
 //
 // Validates first (nothing runs when the Jenkinsfile has errors), then runs it on the local
-// backend, prints the console live and a summary of the stages. Each run is kept under
+// backend (with the plugins' provisioners for their agent types: Docker containers and pods on
+// this machine's engine), prints the console live and a summary of the stages. Each run is kept under
 // .kiln/runs/N/ (build.json, console.log, artifacts/, tests.json), which gives
 // currentBuild.number and previousBuild, and post { changed / fixed / regression } their meaning.
 //
@@ -40,8 +41,9 @@ import type { Credential } from '../core/credentials.ts';
 import { parseCredentialsFile } from './credentials-file.ts';
 import { formatDuration } from '../pipeline/steps/args.ts';
 import { toolVariable } from '../pipeline/steps/tool.ts';
-import { withDockerAgents } from '../backends/docker/agents.ts';
-import { withDockerPods } from '../backends/docker/pod-agents.ts';
+import { StepRegistry } from '../pipeline/steps/registry.ts';
+import { provision } from '../core/plugin.ts';
+import { builtins } from '../plugins/index.ts';
 import { copyProject, type ProjectCopy } from './run-workspace.ts';
 
 export const EXIT: Record<BuildResult, number> = { SUCCESS: 0, FAILURE: 1, UNSTABLE: 3, ABORTED: 4, NOT_BUILT: 5 };
@@ -186,7 +188,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`kiln run: cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}\n`);
     return 2;
   }
-  const loaded = loadPipelineBytes(bytes);
+  const registry = new StepRegistry(builtins);
+  const loaded = loadPipelineBytes(bytes, registry);
   const diags = sortDiagnostics(loaded.diagnostics);
   for (const d of diags) process.stderr.write(formatDiagnostic(file, d) + '\n');
   if (!loaded.model) {
@@ -248,8 +251,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   const localNodes: NodeProvider = {
     async allocate(req: AgentRequest, build, _signal, log) {
-      if (req.type === 'docker' || req.type === 'dockerfile' || req.type === 'kubernetes') {
-        throw new StepFailure(`internal error: agent ${req.type} reached the local node provider`, { loc: req.loc });
+      if (req.type !== 'any' && req.type !== 'label' && req.type !== 'node') {
+        throw new StepFailure(`agent ${req.type}: kiln run cannot make such an agent (no plugin gives it a provisioner here)`, { loc: req.loc });
       }
       if (req.label) log(`kiln run: running the steps for label '${req.label}' on this machine`);
       const where = req.customWorkspace ? path.resolve(workspace, req.customWorkspace) : workspace;
@@ -261,10 +264,14 @@ export async function main(argv: string[]): Promise<number> {
       return { workspace: ws, release: () => ws.release() };
     },
   };
-  // docker / dockerfile agents: containers started with this machine's docker CLI, beside the workspace.
-  // kubernetes agents: the pod realised on the Docker engine, beside the same workspace.
-  const nodes = withDockerPods(withDockerAgents(localNodes, { cliEnv: processEnv(), credential: (_build, id) => credential(id) }), {
-    agentImage: values['pod-agent-image'] ?? process.env.KILN_POD_AGENT_IMAGE ?? 'busybox:latest',
+  // The plugins' agent types: docker / dockerfile agents as containers started with this
+  // machine's docker CLI, beside the workspace; kubernetes agents as the pod realised on the
+  // Docker engine, beside the same workspace (the Docker plugin's provisioner).
+  const nodes = await provision(builtins, localNodes, {
+    kind: 'local',
+    env: processEnv(),
+    credential: (_build, id) => credential(id),
+    settings: { podAgentImage: values['pod-agent-image'] ?? process.env.KILN_POD_AGENT_IMAGE ?? 'busybox:latest' },
   });
 
   const extraEnv: Record<string, string> = {};
@@ -275,6 +282,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const pipelineRun: PipelineRun = new PipelineRun({
     model: loaded.model,
+    registry,
     file: path.basename(file),
     build: { job, number: run.number, id: `${job}#${run.number}`, url: null },
     params,

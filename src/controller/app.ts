@@ -9,7 +9,7 @@
 // executor whose node's labels match; the build then runs that part on the agent through its
 // RemoteBackend. The controller's own node ('built-in') has 0 executors unless configured.
 //
-// SSH agents (launcher { type: 'ssh' }): the controller launches them itself (backends/ssh/)
+// SSH agents (launcher { type: 'ssh' }): the controller launches them itself (plugins/ssh/)
 // when it starts and when one is created, with the agent's SSH key credential (global
 // scope), and relaunches them with backoff after a drop; their launch log is at
 // GET /api/v1/agents/:name/log. Trust-on-first-connect host keys are pinned in the record.
@@ -46,7 +46,7 @@ import { controllerExecutorsWarning, secureHome } from './home.ts';
 import { StoreError, type AgentLauncher, type Store } from '../store/types.ts';
 import { LogStore, ioErrorText } from './logstore.ts';
 import { Health, writeProbe } from './health.ts';
-import { AgentHub } from '../backends/remote/hub.ts';
+import { AgentHub } from './agents/hub.ts';
 import { Scheduler, BUILT_IN_NODE, type QueueItem } from './scheduler.ts';
 import { BuildManager } from './builds.ts';
 import { BuildFiles } from './files.ts';
@@ -66,15 +66,17 @@ import { SECURITY_HEADERS } from './auth/http.ts';
 import { EventBus } from './events.ts';
 import { registerWeb } from './web.ts';
 import { registerCloudRoutes, dockerCloudOf } from './clouds.ts';
-import { KubernetesPods, type KubernetesCloudRef } from '../backends/kubernetes/provider.ts';
-import { checkKubernetesSettings } from '../backends/kubernetes/cloud.ts';
-import { withDockerAgents } from '../backends/docker/agents.ts';
-import { dockerCloudNodes } from '../backends/docker/cloud.ts';
-import { sweepPods } from '../backends/docker/pod.ts';
-import { Engine } from '../backends/docker/engine.ts';
+import { KubernetesPods, type KubernetesCloudRef } from '../plugins/kubernetes/provider.ts';
+import { checkKubernetesSettings } from '../plugins/kubernetes/cloud.ts';
+import { dockerCloudNodes } from '../plugins/docker/cloud.ts';
+import { sweepPods } from '../plugins/docker/pod.ts';
+import { Engine } from '../plugins/docker/engine.ts';
 import { matches, tryParseLabelExpression } from './labels.ts';
-import { SshAgents } from '../backends/ssh/manager.ts';
-import type { HostKeyPolicy } from '../backends/ssh/launcher.ts';
+import { SshAgents } from '../plugins/ssh/manager.ts';
+import type { HostKeyPolicy } from '../plugins/ssh/launcher.ts';
+import { provision } from '../core/plugin.ts';
+import { StepRegistry } from '../pipeline/steps/registry.ts';
+import { builtins } from '../plugins/index.ts';
 import { callbackLogger, lineLog, silentLogger, type LogRecord, type Logger } from '../util/log.ts';
 
 export interface ControllerHandle {
@@ -243,7 +245,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     log: lineLog(logger.child({ provisioner: 'ssh' })),
   });
 
-  // Pods for builds (backends/kubernetes/provider.ts), from the Kubernetes clouds in the store.
+  // Pods for builds (plugins/kubernetes/provider.ts), from the Kubernetes clouds in the store.
   const kubernetesClouds = async (): Promise<KubernetesCloudRef[]> => {
     const out: KubernetesCloudRef[] = [];
     for (const c of await store.clouds.list()) {
@@ -284,7 +286,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     slots: podSlots,
   });
 
-  // Docker clouds: pods on one engine (backends/docker), for kubernetes agents when no Kubernetes
+  // Docker clouds: pods on one engine (plugins/docker), for kubernetes agents when no Kubernetes
   // cloud is configured or the pipeline names the Docker cloud. Their workspaces are on this
   // machine, bind-mounted into the containers, so the engine must be this machine's.
   const podWorkspaces = new LocalBackend({ root: path.join(cfg.home, 'pod-workspaces'), nodeName: 'docker-pods', labels: [] });
@@ -364,8 +366,11 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     },
   };
 
-  // docker / dockerfile agents: the docker CLI of the node that holds the executor (backends/docker).
-  const nodes = withDockerAgents(agentNodes, {
+  // The plugins' agent types (docker / dockerfile agents: the docker CLI of the node that holds
+  // the executor), over the agents; what Jenkinsfiles may use, from the same plugin list.
+  const registry = new StepRegistry(builtins);
+  const nodes = await provision(builtins, agentNodes, {
+    kind: 'controller',
     labels: { 'kiln.controller': controllerId },
     credential: async (build, id) => {
       const job = await store.jobs.get(build.job);
@@ -378,7 +383,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   let publicUrl = cfg.publicUrl;
   let agentUrl = cfg.agentUrl;
   // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
-  const builds = new BuildManager({ store, files, logs, nodes, logger, publicUrl: () => publicUrl, credentials, health, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
+  const builds = new BuildManager({ store, files, logs, nodes, logger, registry, publicUrl: () => publicUrl, credentials, health, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
     jobSettingsChanged: (job) => void triggers.sync(job.id).catch((e: unknown) => log(`triggers: re-reading job '${job.name}' failed: ${(e as Error).message}`)),
     // b.state is a masked copy: made only when someone listens.
     buildChanged: (b) => {

@@ -39,7 +39,8 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { loadPipeline } from '../pipeline/load.ts';
+import { filesBeside, loadPipeline } from '../pipeline/load.ts';
+import type { StepRegistry } from '../pipeline/steps/registry.ts';
 import { formatDiagnostic } from '../pipeline/diagnostics.ts';
 import { PipelineRun, type BuildListener, type OutputWhere, type PendingInput } from '../pipeline/engine/engine.ts';
 import type { NodeProvider } from '../core/nodes.ts';
@@ -141,6 +142,8 @@ export class TriggerError extends ApiError<'invalid' | 'not-found' | 'conflict'>
 
 export class BuildManager {
   readonly live = new Map<string, LiveBuild>();
+  /** The steps, globals and agent types of the controller's plugins: what Jenkinsfiles are validated and run with. */
+  readonly registry: StepRegistry;
   readonly #store: Store;
   readonly #files: BuildFiles;
   readonly #logs: LogStore;
@@ -163,11 +166,12 @@ export class BuildManager {
   readonly #mayTrigger: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
 
   constructor(o: {
-    store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService; health?: Health;
+    store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; registry: StepRegistry; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService; health?: Health;
     logger?: Logger;
     mayTrigger?: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
   }) {
     this.#mayTrigger = o.mayTrigger ?? (async () => null);
+    this.registry = o.registry;
     this.#store = o.store;
     this.#files = o.files;
     this.#logs = o.logs;
@@ -480,7 +484,7 @@ export class BuildManager {
         }
       }
       if (job.definition.kind === 'git') scriptName = path.basename(job.definition.path);
-      const loaded = loadPipeline(source);
+      const loaded = loadPipeline(source, this.registry);
       for (const d of loaded.diagnostics) say(formatDiagnostic(scriptName, d));
       if (!loaded.model) throw new StepFailure(`${scriptName} is not valid (${loaded.diagnostics.filter((d) => d.severity === 'error').length} error(s) above); nothing was run`);
       model = loaded.model;
@@ -532,6 +536,7 @@ export class BuildManager {
     const pr: PipelineRun = new PipelineRun({
       scmFiles,
       model,
+      registry: this.registry,
       file: scriptName,
       build: { job: job.name, number: build.number, id: build.id, url: this.buildUrl(job.name, build.number), controllerUrl: this.#url() },
       params: build.params as Record<string, Value>,
@@ -699,13 +704,14 @@ export class BuildManager {
       } catch {
         throw new StepFailure(`${d.path} does not exist in ${d.url} (branch ${d.branch}${commit ? `, commit ${commit}` : ''})`);
       }
-      // Files the pipeline names for its pods (`kubernetes { yamlFile 'x' }`), from the same commit
-      // and, like the Jenkinsfile, only from inside the checkout.
+      // Files the pipeline's agents name (`kubernetes { yamlFile 'x' }`: load.ts filesBeside), from
+      // the same commit and, like the Jenkinsfile, only from inside the checkout.
       const files: Record<string, string> = {};
-      for (const rel of yamlFilesOf(text)) {
+      const model = loadPipeline(text, this.registry).model;
+      for (const { path: rel, option } of model ? filesBeside(model, this.registry) : []) {
         const f = await checkoutFile(tmp, rel);
         if (f === null || f === 'outside') continue;
-        if (f === 'symlink-outside') throw new StepFailure(`yamlFile '${rel}' is a symbolic link that leaves the repository (in ${d.url}): Kiln reads it only from inside the checkout; make it a regular file, or a link to one in the repository`);
+        if (f === 'symlink-outside') throw new StepFailure(`${option} '${rel}' is a symbolic link that leaves the repository (in ${d.url}): Kiln reads it only from inside the checkout; make it a regular file, or a link to one in the repository`);
         const content = await fsp.readFile(f, 'utf8').catch(() => null);
         if (content !== null) files[rel] = content;
       }
@@ -857,25 +863,6 @@ export function stateRow(s: BuildState): BuildState {
   if (n <= STATE_ROW_STEPS) return s;
   const from = n - STATE_ROW_STEPS;
   return { ...s, steps: s.steps.filter((st, i) => i >= from || st.status === 'running') };
-}
-
-/** The literal `yamlFile` paths of a pipeline's kubernetes agents (read from its repository). */
-export function yamlFilesOf(text: string): string[] {
-  const model = loadPipeline(text).model;
-  if (!model) return [];
-  const out = new Set<string>();
-  const walk = (v: unknown, depth: number): void => {
-    if (depth > 200 || v === null || typeof v !== 'object') return;
-    if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }
-    const o = v as Record<string, unknown>;
-    if (o.type === 'kubernetes') {
-      const f = o.yamlFile as { type?: string; value?: unknown } | null | undefined;
-      if (f && f.type === 'String' && typeof f.value === 'string') out.add(f.value);
-    }
-    for (const [k, x] of Object.entries(o)) if (k !== 'loc') walk(x, depth + 1);
-  };
-  walk(model, 0);
-  return [...out];
 }
 
 /**

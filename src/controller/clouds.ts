@@ -1,5 +1,5 @@
 // Clouds: where pods for builds come from. Settings are checked by the cloud type's own module
-// (backends/kubernetes/cloud.ts) and stored with their pod templates (store `clouds`); Test
+// (plugins/kubernetes/cloud.ts) and stored with their pod templates (store `clouds`); Test
 // Connection runs against saved settings or against a form not yet saved.
 //
 //   GET    /api/v1/clouds                       { clouds: [{ name, type, settings, createdAt, updatedAt }] }
@@ -12,8 +12,8 @@
 // Admins only (auth/policy.ts). Bad settings: 400 naming the field.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { StoreError, type CloudRecord, type JsonValue, type Store } from '../store/types.ts';
-import { CloudSettingsError, checkKubernetesSettings, testKubernetesConnection, type ConnectionReport, type KubernetesCloudSettings } from '../backends/kubernetes/cloud.ts';
-import { CloudConfigError, parseDockerCloudConfig, testConnection as testDockerConnection, type DockerCloudConfig } from '../backends/docker/cloud.ts';
+import { CloudSettingsError, checkKubernetesSettings, testKubernetesConnection, type ConnectionReport, type KubernetesCloudSettings } from '../plugins/kubernetes/cloud.ts';
+import { CloudConfigError, parseDockerCloudConfig, testConnection as testDockerConnection, type DockerCloudConfig } from '../plugins/docker/cloud.ts';
 import type { CredentialService } from './credentials.ts';
 import type { AuthService } from './auth/service.ts';
 

@@ -193,7 +193,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   app.post('/api/v1/lint', { schema: { body: { type: 'object', required: ['script'], additionalProperties: false, properties: { script: { type: 'string' } } } } }, async (req) => {
     const script = (req.body as { script: string }).script;
     checkScriptSize(script, 'the Jenkinsfile to lint');
-    const loaded = loadPipeline(script);
+    const loaded = loadPipeline(script, ctx.builds.registry);
     return {
       diagnostics: loaded.diagnostics.map((d) => ({
         line: d.loc.start.line, col: d.loc.start.col, endLine: d.loc.end.line, endCol: d.loc.end.col, severity: d.severity, code: d.code, message: d.message,
@@ -241,7 +241,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     if (body.script !== undefined && body.git !== undefined) throw new ApiError('invalid', 'give either script (an inline Jenkinsfile) or git (a repository), not both');
     if (body.script !== undefined) {
       checkScriptSize(body.script, 'the inline Jenkinsfile (script)');
-      const loaded = loadPipeline(body.script);
+      const loaded = loadPipeline(body.script, ctx.builds.registry);
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
         throw new ApiError('invalid-jenkinsfile', `the Jenkinsfile has ${errors.length} error(s):\n${errors.map((d) => `Jenkinsfile:${d.loc.start.line}:${d.loc.start.col}: ${d.message}`).join('\n')}`);

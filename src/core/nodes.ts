@@ -17,15 +17,18 @@ export interface BuildRef {
 // ---------------------------------------------------------------------------------------------
 // What the engine asks for
 
-/** The kinds of `agent` a pipeline can declare (model/types.ts AgentSpec). */
-export type AgentType = 'any' | 'none' | 'label' | 'node' | 'docker' | 'dockerfile' | 'kubernetes';
+/**
+ * The kind of `agent` a pipeline declares: the built-in 'any', 'none', 'label', 'node', or an
+ * agent type a plugin declares ('docker', 'dockerfile', 'kubernetes', ...: core/plugin.ts).
+ */
+export type AgentType = string;
 
 /** An `agent` directive with its values evaluated. */
 export interface AgentRequest {
   type: AgentType;
   label: string | null;
   customWorkspace: string | null;
-  /** The other fields of docker / dockerfile / kubernetes agents, evaluated. */
+  /** The options of a plugin's agent type (docker's image, kubernetes' yaml, ...), evaluated. */
   options: Record<string, string | number | boolean | null>;
   loc: Loc | null;
 }
@@ -36,7 +39,7 @@ export interface AllocatedNode {
   release(outcome?: { failed: boolean }): Promise<void>;
 }
 
-/** Where nodes come from: the local machine, connected agents, Docker, Kubernetes. */
+/** Where nodes come from: the local machine, connected agents, the plugins' provisioners (Docker, Kubernetes). */
 export interface NodeProvider {
   allocate(req: AgentRequest, build: BuildRef, signal: AbortSignal, log: (line: string) => void): Promise<AllocatedNode>;
 }

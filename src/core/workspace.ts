@@ -1,7 +1,8 @@
 // Where steps run. The engine drives every build through this one small interface and never
-// asks which implementation it has: the local backend (processes on this machine), and later
-// a remote agent, a Docker container, a Kubernetes pod. Modelled on Woodpecker's backend
-// (set up a workflow, start a step, wait, tail its logs, tear down).
+// asks which implementation it has: the local backend (processes on this machine), a remote
+// agent, a Docker container, a pod. Modelled on Woodpecker's backend (set up a workflow, start a
+// step, wait, tail its logs, tear down). Where a step must know more than the interface gives, a
+// workspace states a capability (`containerHost`, `isLocal`); no step asks `instanceof`.
 //
 // All paths given to a Workspace are absolute paths *on the node where the workspace lives*
 // (the engine resolves `dir('sub')` and relative file arguments against the current directory
@@ -81,6 +82,18 @@ export interface Workspace {
   readonly hasContainers: boolean;
   /** Whether the node is Unix-like (the `isUnix` step). */
   readonly isUnix: boolean;
+  /**
+   * Capability: where the containers of this workspace's node are started from. A container
+   * agent's workspace names its node's, so a container asked for inside it (withDockerContainer,
+   * a registry login) starts beside it on the node, as Jenkins' docker CLI does, not inside it.
+   * Absent: the workspace itself.
+   */
+  readonly containerHost?: Workspace;
+  /**
+   * Capability: the workspace's paths are this process's own file system (the local backend),
+   * so what runs here may prepare files there directly (the Docker runner). Absent: false.
+   */
+  readonly isLocal?: boolean;
 
   exec(spec: ExecSpec): Promise<ExecResult>;
 

@@ -145,6 +145,7 @@ export class LocalWorkspace implements Workspace {
   readonly nodeLabels: string[];
   readonly hasContainers = false;
   readonly isUnix = process.platform !== 'win32';
+  readonly isLocal = true;
   readonly #backend: LocalBackend;
   readonly #onRelease: () => void;
   readonly #build: BuildRef;

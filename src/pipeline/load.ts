@@ -1,9 +1,11 @@
-// A Jenkinsfile's text → its model, or every error: parse, then validate.
+// A Jenkinsfile's text → its model, or every error: parse, then validate against the steps,
+// globals and agent types of a step registry (the host's plugins).
 import type { Diagnostic } from './diagnostics.ts';
 import { diag, sortDiagnostics, startPos } from './diagnostics.ts';
 import { parse } from './syntax/parser.ts';
-import type { PipelineModel } from './model/types.ts';
+import { isPluginAgent, type AgentSpec, type PipelineModel, type Stage } from './model/types.ts';
 import { validate } from './model/validate.ts';
+import type { StepRegistry } from './steps/registry.ts';
 
 export interface LoadResult {
   /** The model, or null exactly when `diagnostics` holds an error. */
@@ -16,7 +18,7 @@ export interface LoadResult {
  * Parses and validates a Jenkinsfile. Syntax errors stop before validation (the tree around
  * them cannot be trusted); otherwise every validation error is reported.
  */
-export function loadPipeline(source: string): LoadResult {
+export function loadPipeline(source: string, registry: StepRegistry): LoadResult {
   const parsed = parse(source);
   const parseDiags = parsed.diagnostics;
   if (!parsed.ast || parseDiags.some((d) => d.severity === 'error')) {
@@ -25,7 +27,7 @@ export function loadPipeline(source: string): LoadResult {
     return { model: null, diagnostics: ds };
   }
   try {
-    const v = validate(parsed.ast, source);
+    const v = validate(parsed.ast, source, registry);
     return { model: v.model, diagnostics: sortDiagnostics([...parseDiags, ...v.diagnostics]) };
   } catch (err) {
     // A tree too deep for the validator's recursion: say so rather than crash.
@@ -43,14 +45,46 @@ export function loadPipeline(source: string): LoadResult {
  * Loads a Jenkinsfile from its bytes: a file that is not UTF-8 text (NUL bytes, invalid
  * sequences) is one clear error; a byte order mark is not part of the text.
  */
-export function loadPipelineBytes(data: Uint8Array): LoadResult {
+export function loadPipelineBytes(data: Uint8Array, registry: StepRegistry): LoadResult {
   const bad = firstNonText(data);
   if (bad !== null) {
     return { model: null, diagnostics: [diag('binary', `file is not text (binary data at byte ${bad})`, { start: startPos, end: startPos })] };
   }
   let text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return loadPipeline(text);
+  return loadPipeline(text, registry);
+}
+
+/**
+ * The files of the Jenkinsfile's repository that its agents name: the literal string values of
+ * their types' `files` options (`kubernetes { yamlFile 'pod.yaml' }`), each once, with the option
+ * that names it. Hosts read them with the Jenkinsfile, from the same commit, and give them to the
+ * run (RunOptions.scmFiles).
+ */
+export function filesBeside(model: PipelineModel, registry: StepRegistry): { path: string; option: string }[] {
+  const out = new Map<string, string>();
+  const agent = (a: AgentSpec | null) => {
+    if (!a || !isPluginAgent(a)) return;
+    for (const option of registry.agentType(a.type)?.files ?? []) {
+      const v = a.options[option];
+      if (typeof v === 'object' && v !== null && v.type === 'String' && !out.has(v.value)) out.set(v.value, option);
+    }
+  };
+  const stages = (list: readonly Stage[]) => {
+    for (const st of list) {
+      agent(st.agent);
+      if (st.body.kind === 'stages' || st.body.kind === 'parallel') stages(st.body.stages);
+      if (st.body.kind === 'matrix') {
+        agent(st.body.matrix.agent);
+        stages(st.body.matrix.stages);
+      }
+    }
+  };
+  if (model.kind === 'declarative') {
+    agent(model.agent);
+    stages(model.stages);
+  }
+  return [...out].map(([path, option]) => ({ path, option }));
 }
 
 /** The offset of the first NUL byte or invalid UTF-8 sequence, or null when the data is text. */

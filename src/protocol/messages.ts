@@ -1,5 +1,5 @@
 // The controller⇄agent protocol: every message either side may send, declared once as a
-// TypeBox schema that both the controller (src/backends/remote/) and the agent (src/agent/)
+// TypeBox schema that both the controller (src/controller/agents/) and the agent (src/agent/)
 // import. Nothing else is shared between the two processes.
 //
 // Why TypeBox: the schemas are plain JSON Schema (the same kind Fastify validates its routes

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { loadPipeline } from '../../src/pipeline/load.ts';
+import { registry } from '../helpers/registry.ts';
 import { PipelineRun } from '../../src/pipeline/engine/engine.ts';
 import type { NodeProvider } from '../../src/core/nodes.ts';
 import type { BuildState } from '../../src/pipeline/engine/state.ts';
@@ -47,12 +48,13 @@ const nodes: NodeProvider = {
 interface Result { state: BuildState; console: string; artifacts: Map<string, Buffer>; run: PipelineRun }
 
 function start(source: string, number: number): { run: PipelineRun; done: Promise<Result> } {
-  const loaded = loadPipeline(source);
+  const loaded = loadPipeline(source, registry);
   if (!loaded.model) throw new Error(`invalid test Jenkinsfile: ${JSON.stringify(loaded.diagnostics)}`);
   const chunks: Buffer[] = [];
   const artifacts = new Map<string, Buffer>();
   const stashes = new Map<string, StashFile[]>();
   const run = new PipelineRun({
+    registry,
     model: loaded.model,
     file: 'Jenkinsfile',
     build: { job: 'remote-job', number, id: `remote-job#${number}` },

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
-import { AgentHub, type AgentHubOptions } from '../../src/backends/remote/hub.ts';
+import { AgentHub, type AgentHubOptions } from '../../src/controller/agents/hub.ts';
 import { HEADER_AGENT_NAME, HEADER_PROTOCOL, PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
 import type { ExecResult, ExecSpec, OutputStream, Workspace } from '../../src/core/workspace.ts';
 import { kilnBin } from '../helpers/kiln.ts';

@@ -7,7 +7,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AgentUnavailableError } from '../../src/backends/remote/session.ts';
+import { AgentUnavailableError } from '../../src/controller/agents/session.ts';
 import { CloseCode, PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
 import { isProcessAlive } from '../../src/exec/process-tree.ts';
 import {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { agentCommandLine, agentSecret, verifyAgentSecret } from '../../src/backends/remote/secret.ts';
+import { agentCommandLine, agentSecret, verifyAgentSecret } from '../../src/controller/agents/secret.ts';
 
 test('the secret is the hex HMAC-SHA256 of the name under the controller key', () => {
   const s = agentSecret('key-1', 'agent-a');

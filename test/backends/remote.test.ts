@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile as fsWriteFile, mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkspaceError, type Workspace } from '../../src/core/workspace.ts';
-import { AgentUnavailableError } from '../../src/backends/remote/session.ts';
+import { AgentUnavailableError } from '../../src/controller/agents/session.ts';
 import { isProcessAlive } from '../../src/exec/process-tree.ts';
 import {
   baseEnv, run, sh, startAgent, startController, waitFor, waitOnline, type AgentProcess, type TestController,

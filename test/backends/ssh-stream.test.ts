@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { StreamSocket } from '../../src/protocol/stream.ts';
-import { launchSshAgent, SshLaunchError } from '../../src/backends/ssh/launcher.ts';
+import { launchSshAgent, SshLaunchError } from '../../src/plugins/ssh/launcher.ts';
 import { generateKeyPairSync } from 'node:crypto';
 
 function pair(): [StreamSocket, StreamSocket, PassThrough, PassThrough] {

@@ -12,9 +12,9 @@ import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readdirSync, writeF
 import { fileURLToPath } from 'node:url';
 import { startSshd, type TestSshd } from './sshd.ts';
 import { startController, waitFor, waitOnline, run, sh, type TestController } from './remote-harness.ts';
-import { launchSshAgent, keyFingerprint, SshLaunchError, type SshLaunchOptions } from '../../src/backends/ssh/launcher.ts';
-import { SshAgents } from '../../src/backends/ssh/manager.ts';
-import { agentBundle } from '../../src/backends/ssh/bundle.ts';
+import { launchSshAgent, keyFingerprint, SshLaunchError, type SshLaunchOptions } from '../../src/plugins/ssh/launcher.ts';
+import { SshAgents } from '../../src/plugins/ssh/manager.ts';
+import { agentBundle } from '../../src/plugins/ssh/bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const KILN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/kiln');

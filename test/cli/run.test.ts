@@ -87,7 +87,7 @@ test('kiln run --credentials binds secrets from a file and masks them', async ()
   assert.match(bad.stderr, /bad\.yaml: credential 'tok' has type "magic"; use one of secretText/);
 });
 
-test('kiln run: a docker agent whose image cannot be had fails with what to check (the docker backend: test/backends/docker/)', async () => {
+test('kiln run: a docker agent whose image cannot be had fails with what to check (the docker plugin: test/plugins/docker/)', async () => {
   const r = await runKiln(['run'], { cwd: project(`pipeline { agent { docker { image 'kiln-test/not-here:1' } }; stages { stage('S') { steps { sh 'true' } } } }`) });
   assert.equal(r.code, 1);
   assert.match(r.stdout, /image kiln-test\/not-here:1 is not on node 'local' and could not be pulled|the docker command is not installed on node 'local'/);

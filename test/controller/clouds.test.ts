@@ -11,7 +11,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
-import { checkKubernetesSettings, testKubernetesConnection } from '../../src/backends/kubernetes/cloud.ts';
+import { checkKubernetesSettings, testKubernetesConnection } from '../../src/plugins/kubernetes/cloud.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { rawApi, testConfig } from '../helpers/controller.ts';
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startFakeKube, type FakeKube } from '../fakes/kube/index.ts';
-import { NEEDED } from '../../src/backends/kubernetes/cloud.ts';
+import { NEEDED } from '../../src/plugins/kubernetes/cloud.ts';
 import { repoRoot } from '../helpers/kiln.ts';
 
 const run = promisify(execFile);

@@ -1,4 +1,4 @@
-// A hostile agent against the hub (src/backends/remote/hub.ts): wrong secrets, impersonation,
+// A hostile agent against the hub (src/controller/agents/hub.ts): wrong secrets, impersonation,
 // replayed and forged frames, frames that name another agent's requests, floods of frames and
 // of connections, oversized answers, malformed frames. Each attempt is refused or closed and
 // logged, while a real agent (bin/kiln agent) runs a process the whole time whose output must
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import { CloseCode, HEADER_AGENT_NAME, HEADER_PROTOCOL, PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
-import { MAX_PENDING_HELLOS } from '../../src/backends/remote/hub.ts';
+import { MAX_PENDING_HELLOS } from '../../src/controller/agents/hub.ts';
 import { closed, helloFor, opened, rawClient, run, startAgent, startController, waitFor, waitOnline, type TestController } from '../backends/remote-harness.ts';
 import { connectFakeAgent, type FakeAgent } from './fake-agent.ts';
 

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { BuildFiles, inside } from '../../src/controller/files.ts';
 import { relPathProblem } from '../../src/pipeline/steps/files.ts';
 import { LocalBackend } from '../../src/exec/local-workspace.ts';
-import unstash from '../../src/pipeline/steps/unstash.ts';
+import { run as unstash } from '../../src/pipeline/steps/unstash.ts';
 import type { StepArgs, StepContext, StashFile } from '../../src/pipeline/steps/types.ts';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -149,7 +149,7 @@ describe('workspace files: unstash entries and symbolic links', () => {
         const stash: StashFile[] = [{ path: 'fine.txt', mode: 0o644, data: Buffer.from('fine') }, { path: bad, mode: 0o644, data: Buffer.from('pwned') }];
         const logs: string[] = [];
         const ctx = { workspace: () => ws, cwd: undefined, log: (l: string) => logs.push(l), build: { services: { stashes: { get: async () => stash } } } } as unknown as StepContext;
-        await assert.rejects(unstash.run(ctx, { values: { name: 'evil' } } as unknown as StepArgs), (err: Error) => {
+        await assert.rejects(unstash(ctx, { values: { name: 'evil' } } as unknown as StepArgs), (err: Error) => {
           assert.match(err.message, new RegExp(`^unstash 'evil': refusing .*: the path`));
           return true;
         });

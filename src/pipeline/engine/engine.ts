@@ -6,7 +6,10 @@
 //   failure, success, unstable, unsuccessful, notBuilt, cleanup).
 //
 // Steps run through the script interpreter (a `steps {}` block is a statement list), which calls
-// back into this engine for every step. Where a step runs is the NodeProvider's business: the
+// back into this engine for every step. Which steps, globals and agent types exist is the step
+// registry's business (RunOptions.registry, built by the host from its plugins): the engine
+// knows no plugin, loads a step's implementation when it first runs, and asks an agent type's
+// plugin for the last word on its request. Where a step runs is the NodeProvider's business: the
 // engine never asks which backend it has. Nothing here polls or sleeps: every wait is on a
 // promise that something resolves (process exit, input answer, abort).
 //
@@ -16,24 +19,24 @@ import { type Workspace, WorkspaceError } from '../../core/workspace.ts';
 import type { AgentRequest, AllocatedNode, BuildRef, NodeProvider } from '../../core/nodes.ts';
 import { PipelineError } from '../diagnostics.ts';
 import type { Expr } from '../syntax/ast.ts';
-import type {
-  AgentSpec, ToolDef, DeclarativePipeline, EnvEntry, InputSpec, Matrix, PipelineModel, Post, PostCondition, Stage, StageOptions,
-  WhenCondition, When, TimeUnit, Comparator,
+import {
+  isPluginAgent, type AgentSpec, type ToolDef, type DeclarativePipeline, type EnvEntry, type InputSpec, type Matrix, type PipelineModel,
+  type Post, type PostCondition, type Stage, type StageOptions, type WhenCondition, type When, type TimeUnit, type Comparator,
 } from '../model/types.ts';
 import type { BuildResult, Loc } from '../../core/build.ts';
 import { Interpreter, groovyTruth, toGroovyString } from '../script/interpreter.ts';
 import { findFirst, matchesWhole, type RegexSite } from '../script/regex.ts';
 import type { CallArgs, ClosureValue, ScriptHost, Value } from '../script/values.ts';
-import { getStep, stepNames } from '../steps/registry.ts';
+import type { StepRegistry } from '../steps/registry.ts';
 import { bindStepArgs, StepBindError } from '../steps/bind.ts';
 import { Interrupted, StepFailure, interruptionOf, throwIfAborted } from '../../core/errors.ts';
-import type { BodyOverrides, BuildControl, BuildServices, InputOutcome, InputRequest, Step, StepContext } from '../steps/types.ts';
+import type { StepDecl } from '../../core/steps.ts';
+import type { BodyOverrides, BuildControl, BuildScope, BuildServices, InputOutcome, InputRequest, StepContext } from '../steps/types.ts';
 import type { Credential } from '../../core/credentials.ts';
 import { withTimeout } from '../steps/timeout.ts';
 import { toolEnv } from '../steps/tool.ts';
 import { unitToMs } from '../steps/args.ts';
 import { inputParameters } from '../steps/input.ts';
-import { gitCheckout, publishGitResult } from '../steps/git-checkout.ts';
 import { compileAntPatterns } from '../../util/antglob.ts';
 import { ExecContext, asExec } from './context.ts';
 import { LockManager } from './locks.ts';
@@ -66,6 +69,8 @@ export interface PendingInput extends InputRequest {
 
 export interface RunOptions {
   model: PipelineModel;
+  /** The steps, globals and agent types of the host's plugins (the registry the model was validated with). */
+  registry: StepRegistry;
   /** Name of the Jenkinsfile for messages (e.g. 'Jenkinsfile'). */
   file: string;
   build: BuildRef & { url?: string | null; controllerUrl?: string | null };
@@ -79,7 +84,7 @@ export interface RunOptions {
   /** Locks shared with other builds; a run without one gets its own. */
   locks?: LockManager;
   scm?: { url: string; branch: string; credentialsId: string | null } | null;
-  /** Files read from the Jenkinsfile's repository with it, by path (`kubernetes { yamlFile }`). */
+  /** Files read from the Jenkinsfile's repository with it, by path (load.ts filesBeside: `kubernetes { yamlFile }`). */
   scmFiles?: Record<string, string>;
   previous?: PreviousBuild | null;
   /** What changed since the last build (when/changelog, when/changeset). */
@@ -112,8 +117,14 @@ export class PipelineRun {
   #parallelsAlwaysFailFast = false;
   readonly #globals: { env: EnvObject; params: ParamsObject; currentBuild: CurrentBuildObject; scm: ScmObject };
   readonly #services: BuildServices;
-  /** podTemplate blocks running now: label → the pod's options. */
-  readonly #podTemplates = new Map<string, AgentRequest['options']>();
+  /** What the plugins' steps and agent types keep for this build (BuildScope). */
+  readonly #state = new Map<string, unknown>();
+  readonly #scope: BuildScope = {
+    state: <T>(key: string, init: () => T): T => {
+      if (!this.#state.has(key)) this.#state.set(key, init());
+      return this.#state.get(key) as T;
+    },
+  };
 
   constructor(o: RunOptions) {
     this.#o = o;
@@ -125,8 +136,8 @@ export class PipelineRun {
     const state = this.state;
     const host: ScriptHost = {
       resolveGlobal: (name, ctx) => resolveGlobal(gb, this.#globals, name, ctx),
-      hasStep: (name) => getStep(name) !== undefined,
-      stepNames: () => stepNames(),
+      hasStep: (name) => o.registry.step(name) !== undefined,
+      stepNames: () => o.registry.stepNames(),
       callStep: (name, args, ctx, loc) => this.#callStep(name, args, asExec(ctx), loc),
     };
     const gb: GlobalsBackend = {
@@ -151,6 +162,8 @@ export class PipelineRun {
         previous: o.previous ?? null,
       },
       scm: o.scm ?? null,
+      registry: o.registry,
+      scope: this.#scope,
     };
     this.#globals = { env: new EnvObject(gb), params: new ParamsObject(gb), currentBuild: new CurrentBuildObject(gb.currentBuild), scm: new ScmObject(gb) };
     this.#interp = new Interpreter(host, { file: o.file });
@@ -159,17 +172,11 @@ export class PipelineRun {
       locks: o.locks ?? new LockManager(),
       input: (req, signal) => this.#waitForInput(req, signal),
       allocateNode: async (label, signal, say) => {
-        // A label a podTemplate block defined: that pod (the Kubernetes plugin's POD_LABEL).
-        const pod = label !== null ? this.#podTemplates.get(label) : undefined;
-        const req: AgentRequest = pod
-          ? { type: 'kubernetes', label, customWorkspace: null, options: pod, loc: null }
-          : { type: label ? 'label' : 'any', label, customWorkspace: null, options: {}, loc: null };
+        // A label a plugin's step defined for this build (podTemplate's POD_LABEL): its agent.
+        const req: AgentRequest = (label !== null ? o.registry.nodeForLabel(label, this.#scope) : null)
+          ?? { type: label ? 'label' : 'any', label, customWorkspace: null, options: {}, loc: null };
         const node = await this.#o.nodes.allocate(req, this.#o.build, signal, say ?? (() => {}));
         return { workspace: node.workspace, release: () => node.release() };
-      },
-      definePodTemplate: (label, options) => {
-        this.#podTemplates.set(label, options);
-        return () => { this.#podTemplates.delete(label); };
       },
     };
   }
@@ -467,43 +474,38 @@ export class PipelineRun {
     return v === null ? null : toGroovyString(v);
   }
 
+  /**
+   * An `agent` directive's request. A plugin's agent type: every option, a 'value' one evaluated
+   * (`image "maven:${V}"`), the others as validated; its `label` and `customWorkspace` options
+   * are the request's too; then the type's runtime, if it has one, makes the final request.
+   */
   async #evalAgent(spec: AgentSpec, c: ExecContext): Promise<AgentRequest> {
-    const options: AgentRequest['options'] = {};
-    let label: string | null = null;
-    let customWorkspace: string | null = null;
+    if (isPluginAgent(spec)) {
+      const options: AgentRequest['options'] = {};
+      for (const [k, v] of Object.entries(spec.options)) options[k] = typeof v === 'object' && v !== null ? await this.#evalValue(v, c) : v;
+      const req: AgentRequest = {
+        type: spec.type, options, loc: spec.loc,
+        label: typeof options.label === 'string' ? options.label : null,
+        customWorkspace: typeof options.customWorkspace === 'string' ? options.customWorkspace : null,
+      };
+      const rt = await this.#o.registry.agentRuntime(spec.type);
+      if (!rt) return req;
+      try {
+        return await rt.evaluate(req, { scmFiles: this.#o.scmFiles ?? null, scm: this.#o.scm ?? null, scope: this.#scope });
+      } catch (err) {
+        if (err instanceof StepFailure) err.loc ??= spec.loc;
+        throw err;
+      }
+    }
     switch (spec.type) {
       case 'any':
       case 'none':
-        break;
+        return { type: spec.type, label: null, customWorkspace: null, options: {}, loc: spec.loc };
       case 'label':
-        label = await this.#evalValue(spec.label, c);
-        break;
+        return { type: spec.type, label: await this.#evalValue(spec.label, c), customWorkspace: null, options: {}, loc: spec.loc };
       case 'node':
-        label = await this.#evalValue(spec.label, c);
-        customWorkspace = await this.#evalValue(spec.customWorkspace, c);
-        break;
-      default: {
-        for (const [k, v] of Object.entries(spec)) {
-          if (k === 'type' || k === 'loc') continue;
-          if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') options[k] = v;
-          else if (typeof v === 'object' && 'type' in v && 'loc' in v) options[k] = await this.#evalValue(v as Expr, c);
-        }
-        label = typeof options.label === 'string' ? options.label : null;
-        customWorkspace = typeof options.customWorkspace === 'string' ? options.customWorkspace : null;
-        // kubernetes { yamlFile 'pod.yaml' }: the file from the Jenkinsfile's repository, at its commit.
-        if (spec.type === 'kubernetes' && typeof options.yamlFile === 'string' && options.yamlFile !== '') {
-          const text = this.#o.scmFiles?.[options.yamlFile];
-          if (text === undefined) {
-            throw new StepFailure(this.#o.scm
-              ? `kubernetes { yamlFile '${options.yamlFile}' }: no such file in ${this.#o.scm.url} (branch ${this.#o.scm.branch}) beside the Jenkinsfile (the path is relative to the repository's root, and must be a literal string)`
-              : `kubernetes { yamlFile '${options.yamlFile}' }: this Jenkinsfile does not come from a repository, so there is no file to read; put the pod in yaml '''...'''`, { loc: spec.loc });
-          }
-          options.yaml = text;
-          delete options.yamlFile;
-        }
-      }
+        return { type: spec.type, label: await this.#evalValue(spec.label, c), customWorkspace: await this.#evalValue(spec.customWorkspace, c), options: {}, loc: spec.loc };
     }
-    return { type: spec.type, label, customWorkspace, options, loc: spec.loc };
   }
 
   #currentResultIsBad(): boolean {
@@ -757,7 +759,7 @@ export class PipelineRun {
   // steps
 
   async #callStep(name: string, args: CallArgs, c: ExecContext, loc: Loc | null): Promise<Value> {
-    const step = getStep(name);
+    const step = this.#o.registry.step(name);
     if (!step) throw new PipelineError('unknown-step', `No such step: ${name}`, loc);
     const where = loc ?? { start: { line: 0, col: 0, offset: 0 }, end: { line: 0, col: 0, offset: 0 } };
     throwIfAborted(c.signal);
@@ -768,7 +770,7 @@ export class PipelineRun {
       if (err instanceof StepBindError) throw new StepFailure(err.message, { loc });
       throw err;
     }
-    if (step.kind === 'symbol') return step.run(this.#stepContext(step, c, where, null), bound);
+    if (step.kind === 'symbol') return (await this.#o.registry.implementation(name))(this.#stepContext(step, c, where, null), bound);
     const rec: StepRecord = {
       id: String(++this.#ids), stageId: c.stage?.id ?? null, name, description: describeStep(step, bound.values), line: where.start.line, column: where.start.col,
       status: 'running', startedAt: Date.now(), endedAt: null, message: null, returned: null,
@@ -786,7 +788,8 @@ export class PipelineRun {
       ].join('\n'), rec.id);
     }
     try {
-      const v = await step.run(sctx, bound);
+      const run = await this.#o.registry.implementation(name);
+      const v = await run(sctx, bound);
       rec.status = 'success';
       rec.returned = plain(v);
       return v;
@@ -827,7 +830,7 @@ export class PipelineRun {
     return names.sort();
   }
 
-  #stepContext(step: Step, c: ExecContext, loc: Loc, rec: StepRecord | null): StepContext & { flush(): void } {
+  #stepContext(step: StepDecl, c: ExecContext, loc: Loc, rec: StepRecord | null): StepContext & { flush(): void } {
     const run = this;
     const sinks = new Map<string, LineSink>();
     const stepId = rec?.id ?? null;
@@ -841,6 +844,7 @@ export class PipelineRun {
       },
       services: this.#services,
       setEnv: (name, value) => this.#setEnv(name, value),
+      scope: this.#scope,
     };
     return {
       stepName: step.name,
@@ -1151,7 +1155,7 @@ function paramsWithDefaults(m: PipelineModel, given: Record<string, Value>): Rec
   return out;
 }
 
-function describeStep(step: Step, values: Record<string, Value>): string | null {
+function describeStep(step: StepDecl, values: Record<string, Value>): string | null {
   const label = values.label;
   if (typeof label === 'string' && label) return label;
   const main = step.positional ? values[step.positional] : undefined;

@@ -1,11 +1,14 @@
-// The objects a Jenkinsfile reaches by name: env, params, currentBuild, scm.
+// The objects a Jenkinsfile reaches by name: env, params, currentBuild, scm; then the globals the
+// plugins declare (the `docker` object), made by their runtime on first use; then environment
+// variables and parameters by bare name.
 import type { Loc } from '../../core/build.ts';
 import { type BuildResult, BUILD_RESULTS } from '../../core/build.ts';
 import { PipelineError } from '../diagnostics.ts';
 import { asExec } from './context.ts';
 import type { CallArgs, DynamicContext, GMap, HostObject, Value } from '../script/values.ts';
 import { formatDuration } from '../steps/args.ts';
-import { DockerGlobal } from '../steps/docker-global.ts';
+import type { StepRegistry } from '../steps/registry.ts';
+import type { BuildScope } from '../steps/types.ts';
 
 /** What the globals need from the running build. */
 export interface GlobalsBackend {
@@ -16,6 +19,9 @@ export interface GlobalsBackend {
   params: Record<string, Value>;
   currentBuild: CurrentBuildData;
   scm: { url: string; branch: string; credentialsId: string | null } | null;
+  /** Where the plugins' globals come from. */
+  registry: StepRegistry;
+  scope: BuildScope;
 }
 
 export interface CurrentBuildData {
@@ -198,17 +204,17 @@ export class ScmObject extends Host<GlobalsBackend> {
   }
 }
 
-/** env, params, currentBuild, scm, docker, then environment variables and parameters by bare name. */
+/** env, params, currentBuild, scm, a plugin's global object, then environment variables and parameters by bare name. */
 export function resolveGlobal(b: GlobalsBackend, objects: { env: EnvObject; params: ParamsObject; currentBuild: CurrentBuildObject; scm: ScmObject },
-  name: string, ctx: DynamicContext): Value | undefined {
+  name: string, ctx: DynamicContext): Value | undefined | Promise<Value> {
   switch (name) {
     case 'env': return objects.env;
     case 'params': return objects.params;
     case 'currentBuild': return objects.currentBuild;
     case 'scm': return objects.scm;
-    // The Docker Pipeline plugin's global (stateless: it reads the environment of each call).
-    case 'docker': return new DockerGlobal((c) => b.envOf(c));
   }
+  // A plugin's object (the Docker Pipeline plugin's `docker`), made for each use by its runtime.
+  if (b.registry.isGlobalObject(name)) return b.registry.global(name, { envOf: (c) => b.envOf(c), scope: b.scope });
   const env = b.envOf(asExec(ctx));
   if (Object.hasOwn(env, name)) return env[name];
   if (Object.hasOwn(b.params, name)) return b.params[name] ?? null;

@@ -1,28 +1,21 @@
 // agent: where a pipeline or stage runs.
 //   agent any | agent none
 //   agent { label 'x' }                      agent { node { label 'x'; customWorkspace 'ws' } }
-//   agent { docker 'img' }                   agent { docker { image 'img'; args '-v x:y'; reuseNode true } }
-//   agent { dockerfile true }                agent { dockerfile { filename 'Dockerfile.ci'; dir 'ci' } }
-//   agent { kubernetes { yaml '''...'''; defaultContainer 'maven' } }
+//   agent { <type> 'value' }, { <type> true }, { <type> { option value; ... } }: an agent type
+//   that a plugin declares (core/plugin.ts AgentTypeDecl), e.g.
+//     agent { docker { image 'img'; args '-v x:y'; reuseNode true } }
+//     agent { kubernetes { yaml '''...'''; defaultContainer 'maven' } }
+// A plugin's agent type is read from its declaration in the step registry: its options and their
+// types, its short form; then the type's own check runs (a Dockerfile's name, a pod's YAML), and
+// may leave a check for the steps that run on the agent (stages.ts checkAgentScopes).
 import type { Expr } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
-import type { AgentSpec, DockerAgent, DockerfileAgent, KubernetesAgent } from './types.ts';
-import { Ctx, boolArg, didYouMean, withSuggestion, fmtList, intArg, sectionOf, singleArg, sourceText, staticValue, type Section } from './context.ts';
+import type { AgentSpec, PluginAgentSpec } from './types.ts';
+import { Ctx, boolArg, didYouMean, withSuggestion, fmtList, intArg, posInString, sectionOf, singleArg, sourceText, staticValue, type Section } from './context.ts';
 import { checkGroovy } from './steps.ts';
-import { checkPodYaml } from './pod-yaml.ts';
-
-export const AGENT_TYPES = ['any', 'docker', 'dockerfile', 'kubernetes', 'label', 'node', 'none'] as const;
+import type { PipelineAgentType } from '../plugin.ts';
 
 const NODE_OPTIONS = ['label', 'customWorkspace'];
-const DOCKER_OPTIONS = ['image', 'args', 'label', 'reuseNode', 'registryUrl', 'registryCredentialsId', 'alwaysPull', 'customWorkspace'];
-const DOCKERFILE_OPTIONS = ['filename', 'dir', 'additionalBuildArgs', 'args', 'label', 'reuseNode', 'registryUrl', 'registryCredentialsId', 'customWorkspace'];
-const KUBERNETES_OPTIONS = [
-  'yaml', 'yamlFile', 'yamlMergeStrategy', 'defaultContainer', 'inheritFrom', 'cloud', 'namespace', 'label', 'podRetention',
-  'idleMinutes', 'activeDeadlineSeconds', 'instanceCap', 'slaveConnectTimeout', 'serviceAccount', 'nodeSelector',
-  'workingDir', 'customWorkspace', 'showRawYaml',
-];
-const RETENTIONS = ['never', 'onFailure', 'always', 'default'] as const;
-const MERGE_STRATEGIES = ['override', 'merge'] as const;
 
 const invalidForm = 'Only "agent none", "agent any" or "agent {...}" are allowed.';
 
@@ -30,13 +23,14 @@ const invalidForm = 'Only "agent none", "agent any" or "agent {...}" are allowed
 export function parseAgent(ctx: Ctx, sec: Section): AgentSpec | null {
   const c = sec.call;
   const nargs = c.args.length + c.namedArgs.length;
+  const AGENT_TYPES = ctx.registry.agentTypeNames();
   if (!c.closure) {
     if (nargs === 0) {
       ctx.error('agent', `No agent type specified. Must be one of ${fmtList(AGENT_TYPES)}`, sec.nameLoc);
       return null;
     }
     const a = c.args[0];
-    if (nargs === 1 && a && a.type === 'Ident' && (a.name === 'any' || a.name === 'none')) return { type: a.name, loc: sec.loc };
+    if (nargs === 1 && a && a.type === 'Ident' && (a.name === 'any' || a.name === 'none')) return a.name === 'any' ? { type: 'any', loc: sec.loc } : { type: 'none', loc: sec.loc };
     if (nargs === 1 && a && a.type === 'Ident') {
       ctx.error('agent', withSuggestion(`Invalid agent type "${a.name}" specified. Must be one of ${fmtList(AGENT_TYPES)}`, a.name, AGENT_TYPES), a.loc);
       return null;
@@ -65,22 +59,21 @@ export function parseAgent(ctx: Ctx, sec: Section): AgentSpec | null {
       continue;
     }
     seen = true;
-    spec = agentType(ctx, s, sec.loc);
+    spec = agentType(ctx, s, sec.loc, AGENT_TYPES);
   }
   if (!seen) ctx.error('agent', `No agent type specified. Must be one of ${fmtList(AGENT_TYPES)}`, sec.nameLoc);
   return spec;
 }
 
-function agentType(ctx: Ctx, s: Section, loc: Loc): AgentSpec | null {
+function agentType(ctx: Ctx, s: Section, loc: Loc, AGENT_TYPES: readonly string[]): AgentSpec | null {
   switch (s.name) {
     case 'any':
     case 'none':
       if (s.call.args.length + s.call.namedArgs.length > 0 || s.call.closure) ctx.error('agent', `Agent type "${s.name}" takes no arguments`, s.nameLoc);
-      return { type: s.name, loc };
+      return s.name === 'any' ? { type: 'any', loc } : { type: 'none', loc };
     case 'label': {
       if (s.call.closure) {
         const o = blockOptions(ctx, s, NODE_OPTIONS, ['label']);
-        if (!o) return null;
         return { type: 'node', label: o.expr('label'), customWorkspace: o.expr('customWorkspace'), loc };
       }
       const e = valueArg(ctx, s, 'agent key');
@@ -92,95 +85,61 @@ function agentType(ctx: Ctx, s: Section, loc: Loc): AgentSpec | null {
         return e ? { type: 'node', label: e, customWorkspace: null, loc } : null;
       }
       const o = blockOptions(ctx, s, NODE_OPTIONS, ['label']);
-      if (!o) return null;
       return { type: 'node', label: o.expr('label'), customWorkspace: o.expr('customWorkspace'), loc };
     }
-    case 'docker': {
-      if (!s.call.closure) {
-        const image = valueArg(ctx, s, 'agent key');
-        if (!image) return null;
-        return {
-          type: 'docker', image, args: null, label: null, customWorkspace: null, reuseNode: false, registryUrl: null,
-          registryCredentialsId: null, alwaysPull: false, loc,
-        } satisfies DockerAgent;
-      }
-      const o = blockOptions(ctx, s, DOCKER_OPTIONS, ['image']);
-      if (!o) return null;
-      const image = o.expr('image');
-      if (!image) return null;
-      return {
-        type: 'docker', image, args: o.expr('args'), label: o.expr('label'), customWorkspace: o.expr('customWorkspace'),
-        reuseNode: o.bool('reuseNode') ?? false, registryUrl: o.expr('registryUrl'), registryCredentialsId: o.expr('registryCredentialsId'),
-        alwaysPull: o.bool('alwaysPull') ?? false, loc,
-      } satisfies DockerAgent;
-    }
-    case 'dockerfile': {
-      const empty: DockerfileAgent = {
-        type: 'dockerfile', filename: null, dir: null, additionalBuildArgs: null, args: null, label: null, customWorkspace: null,
-        reuseNode: false, registryUrl: null, registryCredentialsId: null, loc,
-      };
-      if (!s.call.closure) {
-        const b = boolArg(ctx, s, 'agent key');
-        if (b === null) return null;
-        if (!b) {
-          ctx.error('agent', 'Use "dockerfile true" or "dockerfile { ... }"; "dockerfile false" builds nothing', s.call.args[0]?.loc ?? s.nameLoc);
-          return null;
-        }
-        return empty;
-      }
-      const o = blockOptions(ctx, s, DOCKERFILE_OPTIONS, []);
-      if (!o) return null;
-      const filename = o.expr('filename');
-      if (filename && filename.type === 'String' && /[/\\]/.test(filename.value)) {
-        ctx.error('agent', 'Dockerfile filename cannot contain directory separators.', filename.loc);
-      }
-      return {
-        ...empty, filename, dir: o.expr('dir'), additionalBuildArgs: o.expr('additionalBuildArgs'), args: o.expr('args'),
-        label: o.expr('label'), customWorkspace: o.expr('customWorkspace'), reuseNode: o.bool('reuseNode') ?? false,
-        registryUrl: o.expr('registryUrl'), registryCredentialsId: o.expr('registryCredentialsId'),
-      };
-    }
-    case 'kubernetes':
-      return kubernetes(ctx, s, loc);
-    default:
+    default: {
+      const decl = ctx.registry.agentType(s.name);
+      if (decl) return pluginAgent(ctx, s, loc, decl);
       ctx.error('agent', withSuggestion(`Invalid agent type "${s.name}" specified. Must be one of ${fmtList(AGENT_TYPES)}`, s.name, AGENT_TYPES), s.nameLoc);
       return null;
+    }
   }
 }
 
-function kubernetes(ctx: Ctx, s: Section, loc: Loc): KubernetesAgent | null {
+/** An agent of a plugin's type, read by its declaration, then checked by the type's own check. */
+function pluginAgent(ctx: Ctx, s: Section, loc: Loc, decl: PipelineAgentType): PluginAgentSpec | null {
+  const options: PluginAgentSpec['options'] = {};
+  for (const d of decl.options) options[d.name] = d.default ?? null;
+  const keyLocs = new Map<string, Loc>();
   if (!s.call.closure) {
-    ctx.error('agent', 'The kubernetes agent needs a block: kubernetes { yaml \'\'\'...\'\'\' }', s.nameLoc);
-    return null;
-  }
-  const o = blockOptions(ctx, s, KUBERNETES_OPTIONS, []);
-  if (!o) return null;
-  const yaml = o.expr('yaml');
-  const yamlFile = o.expr('yamlFile');
-  if (yaml && yamlFile) {
-    const later = o.sections.get('yaml')!.nameLoc.start.offset > o.sections.get('yamlFile')!.nameLoc.start.offset ? 'yaml' : 'yamlFile';
-    ctx.error('agent', 'Only one of "yaml" and "yamlFile" can be given for agent type "kubernetes"', o.sections.get(later)!.nameLoc);
-  }
-  const spec: KubernetesAgent = {
-    type: 'kubernetes', yaml, yamlFile,
-    yamlMergeStrategy: o.symbol('yamlMergeStrategy', MERGE_STRATEGIES),
-    defaultContainer: o.expr('defaultContainer'), inheritFrom: o.expr('inheritFrom'), cloud: o.expr('cloud'),
-    namespace: o.expr('namespace'), label: o.expr('label'),
-    podRetention: o.symbol('podRetention', RETENTIONS),
-    idleMinutes: o.int('idleMinutes'), activeDeadlineSeconds: o.int('activeDeadlineSeconds'), instanceCap: o.int('instanceCap'),
-    slaveConnectTimeout: o.int('slaveConnectTimeout'), serviceAccount: o.expr('serviceAccount'), nodeSelector: o.expr('nodeSelector'),
-    workingDir: o.expr('workingDir'), customWorkspace: o.expr('customWorkspace'), showRawYaml: o.bool('showRawYaml'), loc,
-  };
-  if (yaml && yaml.type === 'String') {
-    const containers = checkPodYaml(ctx, yaml);
-    if (containers && !spec.inheritFrom) {
-      ctx.podContainers.set(spec, containers);
-      const dc = spec.defaultContainer;
-      if (dc && dc.type === 'String' && !containers.includes(dc.value)) {
-        ctx.error('agent', `defaultContainer "${dc.value}" is not a container of the pod${didYouMean(dc.value, containers)} (containers: ${containers.join(', ')})`, dc.loc);
+    const short = decl.short;
+    if (!short) {
+      ctx.error('agent', `The ${decl.name} agent needs a block: ${decl.usage ?? `${decl.name} { ... }`}`, s.nameLoc);
+      return null;
+    }
+    if (short.form === 'value') {
+      const e = valueArg(ctx, s, 'agent key');
+      if (!e) return null;
+      options[short.option] = e;
+    } else {
+      const b = boolArg(ctx, s, 'agent key');
+      if (b === null) return null;
+      if (!b) {
+        ctx.error('agent', short.whenFalse, s.call.args[0]?.loc ?? s.nameLoc);
+        return null;
       }
     }
+  } else {
+    const o = blockOptions(ctx, s, decl.options.map((d) => d.name), decl.options.filter((d) => d.required).map((d) => d.name));
+    // Required options first: without them the agent is unusable, and the rest is not read.
+    const ordered = [...decl.options.filter((d) => d.required), ...decl.options.filter((d) => !d.required)];
+    for (const d of ordered) {
+      const v = d.type === 'value' ? o.expr(d.name) : d.type === 'boolean' ? o.bool(d.name) : d.type === 'integer' ? o.int(d.name) : o.symbol(d.name, d.values ?? []);
+      if (v !== null) options[d.name] = v;
+      else if (d.required) return null;
+      const key = o.sections.get(d.name);
+      if (key) keyLocs.set(d.name, key.nameLoc);
+    }
   }
+  const spec: PluginAgentSpec = { type: decl.name, options, loc };
+  const steps = decl.check?.(spec, {
+    error: (code, message, at) => ctx.error(code, message, at),
+    warn: (code, message, at) => ctx.warn(code, message, at),
+    posInString: (lit, index) => posInString(ctx, lit, index),
+    keyLoc: (name) => keyLocs.get(name) ?? null,
+    functions: ctx.functions,
+  });
+  if (steps) ctx.agentScopes.set(spec, steps);
   return spec;
 }
 
@@ -205,7 +164,7 @@ interface BlockOptions {
 }
 
 /** Reads `type { key value; ... }`, reporting unknown, repeated and missing keys. */
-function blockOptions(ctx: Ctx, s: Section, allowed: readonly string[], required: readonly string[]): BlockOptions | null {
+function blockOptions(ctx: Ctx, s: Section, allowed: readonly string[], required: readonly string[]): BlockOptions {
   const sections = new Map<string, Section>();
   for (const stmt of s.call.closure!.body) {
     const o = sectionOf(stmt);

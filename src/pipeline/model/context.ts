@@ -1,12 +1,14 @@
 // What every directive validator shares: the diagnostics being collected, the names the file
-// declares, and helpers to read the declarative DSL (which, to the parser, is nothing but
-// calls with arguments and trailing closures).
-import type { CallExpr, Expr, Ident, NamedArg, Stmt } from '../syntax/ast.ts';
-import type { Loc } from '../../core/build.ts';
+// declares, the step registry (the steps, globals and agent types of the host's plugins), and
+// helpers to read the declarative DSL (which, to the parser, is nothing but calls with arguments
+// and trailing closures).
+import type { CallExpr, Expr, Ident, NamedArg, Stmt, StringLit } from '../syntax/ast.ts';
+import type { Loc, Pos } from '../../core/build.ts';
+import type { ParamType, StepDecl, StepParam } from '../../core/steps.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
 import { closest } from '../../util/suggest.ts';
 import { checkParamValue, describeType } from '../steps/bind.ts';
-import type { ParamType, StepDecl, StepParam } from '../steps/types.ts';
+import type { StepRegistry } from '../steps/registry.ts';
 import { typeName, type GMap, type Value } from '../script/values.ts';
 
 export class Ctx {
@@ -17,14 +19,17 @@ export class Ctx {
   readonly declared: Set<string>;
   /** Functions defined at the top level of the file (`def build(x) { ... }`). */
   readonly functions: Set<string>;
+  /** The steps, globals and agent types the Jenkinsfile may use. */
+  readonly registry: StepRegistry;
   errorCount = 0;
-  /** Container names of inline pod YAMLs (kubernetes agents), to check `container('x')` against. */
-  readonly podContainers = new WeakMap<object, string[]>();
+  /** For agents whose type's check asked for it, the check of the steps that run on them (agent.ts, stages.ts). */
+  readonly agentScopes = new WeakMap<object, (steps: readonly Stmt[]) => void>();
 
-  constructor(source: string | null, declared: Set<string>, functions: Set<string>) {
+  constructor(source: string | null, declared: Set<string>, functions: Set<string>, registry: StepRegistry) {
     this.source = source;
     this.declared = declared;
     this.functions = functions;
+    this.registry = registry;
   }
 
   error(code: string, message: string, loc: Loc): void {
@@ -56,6 +61,47 @@ export function withSuggestion(message: string, name: string, candidates: Iterab
 export function didYouMean(name: string, candidates: Iterable<string>): string {
   const c = closest(name, candidates);
   return c !== null && c !== name ? `, did you mean "${c}"?` : '';
+}
+
+/** The Jenkinsfile position of character `index` of a string literal's value (errors in a cron spec, an inline pod's YAML). */
+export function posInString(ctx: Ctx, lit: StringLit, index: number): Loc {
+  const fallback = lit.loc;
+  const src = ctx.source;
+  if (src === null || lit.quote === '/' || lit.quote === '$/') return fallback;
+  const q = lit.quote.length;
+  const rawStart = lit.loc.start.offset + q;
+  const rawEnd = lit.loc.end.offset - q;
+  if (rawEnd < rawStart || src.slice(lit.loc.start.offset, rawStart) !== lit.quote) return fallback;
+  // Walk the raw text, decoding escapes, until `index` value characters are behind.
+  let raw = rawStart;
+  let val = 0;
+  while (raw < rawEnd && val < index) {
+    if (src[raw] === '\\' && raw + 1 < rawEnd) {
+      const c = src[raw + 1];
+      if (c === '\n') { raw += 2; continue; }
+      if (c === '\r' && src[raw + 2] === '\n') { raw += 3; continue; }
+      raw += c === 'u' ? 6 : 2;
+      val++;
+      continue;
+    }
+    raw++;
+    val++;
+  }
+  if (raw > rawEnd) return fallback;
+  const start = advance(src, lit.loc.start, raw);
+  const end = advance(src, start, Math.min(raw + 1, rawEnd));
+  return { start, end };
+}
+
+function advance(src: string, from: Pos, to: number): Pos {
+  let line = from.line;
+  let col = from.col;
+  for (let i = from.offset; i < to; i++) {
+    const c = src.charCodeAt(i);
+    // Line breaks as the lexer counts them: \n, \r\n, and a lone \r.
+    if (c === 10 || (c === 13 && src.charCodeAt(i + 1) !== 10)) { line++; col = 1; } else col++;
+  }
+  return { line, col, offset: to };
 }
 
 // ---------------------------------------------------------------------------------------------

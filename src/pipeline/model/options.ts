@@ -1,11 +1,10 @@
 // options { }: pipeline-level and stage-level options. Values must be literals: options apply
 // before anything of the build has run.
 import type { Loc } from '../../core/build.ts';
-import type { BuildDiscarder, Options, StageOptions, TimeUnit, TimeoutOption } from './types.ts';
+import { TIME_UNITS, type BuildDiscarder, type Options, type StageOptions, type TimeUnit, type TimeoutOption } from './types.ts';
 import {
   Ctx, argBool, argNum, argStr, bindArgs, blockOf, fmtList, typedEntries, withSuggestion, type ArgSpec, type BoundArg, type Section,
 } from './context.ts';
-import { TIME_UNITS } from '../steps/args.ts';
 
 const DURABILITY_HINTS = ['MAX_SURVIVABILITY', 'PERFORMANCE_OPTIMIZED', 'SURVIVABLE_NONATOMIC'];
 

@@ -2,7 +2,6 @@
 import { POST_CONDITIONS, type Post, type PostBlock, type PostCondition } from './types.ts';
 import { Ctx, blockOf, withSuggestion, fmtList, sectionOf, type Section } from './context.ts';
 import { validateSteps } from './steps.ts';
-import { getStep } from '../steps/registry.ts';
 
 export function parsePost(ctx: Ctx, sec: Section): Post {
   const body = blockOf(ctx, sec, 'post');
@@ -16,7 +15,7 @@ export function parsePost(ctx: Ctx, sec: Section): Post {
     }
     if (!(POST_CONDITIONS as readonly string[]).includes(s.name)) {
       const msg = `Invalid condition "${s.name}" - valid conditions are ${fmtList(POST_CONDITIONS)}`;
-      ctx.error('post', getStep(s.name) && !s.call.closure
+      ctx.error('post', ctx.registry.step(s.name) && !s.call.closure
         ? `${msg}. Steps go inside a condition, e.g. always { ${s.name} ... }`
         : withSuggestion(msg, s.name, POST_CONDITIONS), s.nameLoc);
       continue;

@@ -1,6 +1,6 @@
 // stages { stage('x') { ... } }: stages, their directives, sequential `stages`, `parallel` and
-// `matrix`, and the checks that need the whole tree (duplicate names, `agent none`, pod
-// containers).
+// `matrix`, and the checks that need the whole tree (duplicate names, `agent none`, the steps
+// that run on a plugin's agent).
 import type { Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import type { AgentSpec, Matrix, MatrixAxis, MatrixExclude, Post, Stage, StageBody } from './types.ts';
@@ -16,7 +16,6 @@ import { parseInput } from './input.ts';
 import { parseTools } from './tools.ts';
 import { parsePost } from './post.ts';
 import { firstNodeStep, validateSteps } from './steps.ts';
-import { visit } from './walk.ts';
 
 const BODY_KINDS = ['steps', 'stages', 'parallel', 'matrix'] as const;
 type BodyKind = (typeof BODY_KINDS)[number];
@@ -364,22 +363,15 @@ export function checkAgentNone(ctx: Ctx, stages: readonly Stage[], post: Post | 
   }
 }
 
-/** `container('x')` in stages that run on a kubernetes agent with an inline pod must name one of its containers. */
-export function checkContainers(ctx: Ctx, top: AgentSpec | null, stages: readonly Stage[], post: Post | null): void {
+/**
+ * The steps that run on an agent whose type's check asked to see them (agent.ts): each steps
+ * block and post block of the stages the agent is the nearest agent of, and of the pipeline's
+ * post for the pipeline's agent (kubernetes: `container('x')` must name a container of its pod).
+ */
+export function checkAgentScopes(ctx: Ctx, top: AgentSpec | null, stages: readonly Stage[], post: Post | null): void {
   const check = (agent: AgentSpec | null, stmts: readonly Stmt[]) => {
-    const names = agent ? ctx.podContainers.get(agent) : undefined;
-    if (!names) return;
-    visit(stmts, (n) => {
-      if (n.type !== 'Call' || n.callee.type !== 'Ident') return;
-      const callee = n.callee.name;
-      if (callee === 'node' || callee === 'podTemplate') return false;
-      if (callee !== 'container' || ctx.functions.has(callee)) return;
-      const a = n.args[0] ?? n.namedArgs.find((x) => x.name === 'name')?.value;
-      if (a && a.type === 'String' && !names.includes(a.value)) {
-        ctx.error('unknown-container', `Container "${a.value}" is not in the pod of the kubernetes agent${didYouMean(a.value, names)} (containers: ${names.join(', ')})`, a.loc);
-      }
-      return;
-    });
+    const steps = agent ? ctx.agentScopes.get(agent) : undefined;
+    if (steps) steps(stmts);
   };
   const effective = (parent: AgentSpec | null, own: AgentSpec | null) => (own && own.type !== 'none' ? own : parent);
   const walk = (list: readonly Stage[], agent: AgentSpec | null) => {

@@ -10,15 +10,17 @@
 // (../steps/bind.ts), so `kiln lint` and a run never disagree.
 import type { CallExpr, ClosureExpr, Expr, NamedArg, Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
-import { getStep, stepNames } from '../steps/registry.ts';
+import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue } from '../steps/bind.ts';
-import type { StepDecl } from '../steps/types.ts';
 import { Ctx, describeStmt, didYouMean, staticValue } from './context.ts';
 import { visit } from './walk.ts';
 
-/** Names a script can call or use without declaring them: what Jenkins binds into every script. */
+/**
+ * Names a script can call or use without declaring them: what Jenkins binds into every script
+ * (the plugins' globals, `docker` or `POD_LABEL`, come from the step registry).
+ */
 export const KNOWN_GLOBALS: ReadonlySet<string> = new Set([
-  'env', 'params', 'currentBuild', 'scm', 'docker', 'this', 'it', 'POD_LABEL', 'println', 'print', 'printf', 'sprintf',
+  'env', 'params', 'currentBuild', 'scm', 'this', 'it', 'println', 'print', 'printf', 'sprintf',
   'binding', 'steps', 'manager', 'owner', 'delegate', 'super',
 ]);
 
@@ -129,13 +131,13 @@ export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnow
     }
     if (ctx.functions.has(name)) return;
     if (extraKnown?.has(name)) return;
-    const decl = getStep(name);
+    const decl = ctx.registry.step(name);
     if (decl && !ctx.declared.has(name)) {
       checkStepCall(ctx, decl, n, nameLoc);
       return;
     }
-    if (decl || ctx.declared.has(name) || KNOWN_GLOBALS.has(name)) return;
-    ctx.error('unknown-function', `Unknown step or function "${name}"${didYouMean(name, [...stepNames(), ...ctx.functions, ...CALLABLE_GLOBALS])}`, nameLoc);
+    if (decl || ctx.declared.has(name) || KNOWN_GLOBALS.has(name) || ctx.registry.isGlobal(name)) return;
+    ctx.error('unknown-function', `Unknown step or function "${name}"${didYouMean(name, [...ctx.registry.stepNames(), ...ctx.functions, ...CALLABLE_GLOBALS])}`, nameLoc);
   });
 }
 
@@ -157,7 +159,7 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
   }
   const e = stmt.expr;
   if (e.type === 'Ident') {
-    const d = getStep(e.name);
+    const d = ctx.registry.step(e.name);
     ctx.error('expected-step', d && d.kind !== 'symbol' ? `Expected a step: write ${e.name}() to call the "${e.name}" step` : 'Expected a step', e.loc);
     return;
   }
@@ -176,14 +178,14 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
     checkGroovy(ctx, [...e.args, ...e.namedArgs.map((a) => a.value), ...(e.closure ? [e.closure] : [])]);
     return;
   }
-  const decl = getStep(name);
+  const decl = ctx.registry.step(name);
   if (!decl) {
     if (ctx.declared.has(name)) {
       // A closure held in a variable of the Jenkinsfile.
       checkGroovy(ctx, [...e.args, ...e.namedArgs.map((a) => a.value), ...(e.closure ? [e.closure] : [])]);
       return;
     }
-    const candidates = stepNames().filter((n) => !getStep(n)?.scriptOnly || n === 'parallel');
+    const candidates = ctx.registry.stepNames().filter((n) => !ctx.registry.step(n)?.scriptOnly || n === 'parallel');
     ctx.error('unknown-step', `Unknown step "${name}"${didYouMean(name, [...candidates, ...ctx.functions])}`, nameLoc);
     return;
   }
@@ -240,7 +242,7 @@ export function firstNodeStep(ctx: Ctx, body: readonly Stmt[]): { name: string; 
     const name = n.callee.name;
     if (ctx.functions.has(name) || ctx.declared.has(name)) return;
     if (name === 'node') return false;
-    if (getStep(name)?.needsNode) {
+    if (ctx.registry.step(name)?.needsNode) {
       found = { name, loc: n.callee.loc };
       return false;
     }
@@ -253,12 +255,14 @@ export function firstNodeStep(ctx: Ctx, body: readonly Stmt[]): { name: string; 
  * Scripted pipelines: warns of steps that need a node, called where no `node { }` can provide one
  * (at the top level, or in the block of a step such as stage, timeout or podTemplate outside any node).
  * Closures kept in variables and function bodies are not followed: they may run inside a node.
+ * Inside a step whose block gets its node its own way (`nodeInBlock`: podTemplate's
+ * `node(POD_LABEL)`), the warning says that way.
  */
 export function checkScriptedNodeSteps(ctx: Ctx, body: readonly Stmt[]): void {
-  const todo: { s: Stmt; inPod: boolean }[] = body.map((s) => ({ s, inPod: false }));
+  const todo: { s: Stmt; node: string }[] = body.map((s) => ({ s, node: 'node' }));
   while (todo.length > 0) {
-    const { s, inPod } = todo.shift()!;
-    const push = (xs: readonly Stmt[], pod = inPod) => { for (const x of xs) todo.push({ s: x, inPod: pod }); };
+    const { s, node } = todo.shift()!;
+    const push = (xs: readonly Stmt[], how = node) => { for (const x of xs) todo.push({ s: x, node: how }); };
     switch (s.type) {
       case 'Block': push(s.body); break;
       case 'If': push([s.consequent, ...(s.alternate ? [s.alternate] : [])]); break;
@@ -268,12 +272,12 @@ export function checkScriptedNodeSteps(ctx: Ctx, body: readonly Stmt[]): void {
         if (e.type !== 'Call' || e.callee.type !== 'Ident') break;
         const name = e.callee.name;
         if (name === 'node' || ctx.functions.has(name) || ctx.declared.has(name)) break;
-        const decl = getStep(name);
+        const decl = ctx.registry.step(name);
         if (!decl) break;
         if (decl.needsNode) {
           // A warning: scripted code may catch the failure and go on, as in Jenkins.
-          ctx.warn('needs-node', `The "${name}" step needs a node and will fail here: wrap it in ${inPod ? 'node(POD_LABEL)' : 'node'} { ... }`, e.callee.loc);
-        } else if (decl.block !== 'none' && e.closure) push(e.closure.body, inPod || name === 'podTemplate');
+          ctx.warn('needs-node', `The "${name}" step needs a node and will fail here: wrap it in ${node} { ... }`, e.callee.loc);
+        } else if (decl.block !== 'none' && e.closure) push(e.closure.body, decl.nodeInBlock ?? node);
         break;
       }
       default: break;

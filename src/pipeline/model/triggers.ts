@@ -5,9 +5,8 @@
 import type { Expr, StringLit } from '../syntax/ast.ts';
 import { type TriggerDef } from './types.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
-import { Ctx, argStr, bindArgs, blockOf, fmtList, typedEntries, withSuggestion, type ArgSpec, type Section } from './context.ts';
+import { Ctx, argStr, bindArgs, blockOf, fmtList, posInString, typedEntries, withSuggestion, type ArgSpec, type Section } from './context.ts';
 import { checkCron } from './cron.ts';
-import { posInString } from './pod-yaml.ts';
 
 type TriggerType = TriggerDef['type'];
 

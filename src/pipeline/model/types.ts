@@ -52,58 +52,23 @@ export type AgentSpec =
   | { type: 'none'; loc: Loc }
   | { type: 'label'; label: ValueExpr; loc: Loc }
   | { type: 'node'; label: ValueExpr | null; customWorkspace: ValueExpr | null; loc: Loc }
-  | DockerAgent
-  | DockerfileAgent
-  | KubernetesAgent;
+  | PluginAgentSpec;
 
-export interface DockerAgent {
-  type: 'docker';
-  image: ValueExpr;
-  args: ValueExpr | null;
-  label: ValueExpr | null;
-  customWorkspace: ValueExpr | null;
-  reuseNode: boolean;
-  registryUrl: ValueExpr | null;
-  registryCredentialsId: ValueExpr | null;
-  alwaysPull: boolean;
+/**
+ * An agent of a type a plugin declares (docker, dockerfile, kubernetes, ...: core/plugin.ts
+ * AgentTypeDecl). Every option the type declares is there: a 'value' option as the expression
+ * written (evaluated when the agent is allocated), a literal one as its value, one not written
+ * as its default or null.
+ */
+export interface PluginAgentSpec {
+  type: string;
+  options: Record<string, ValueExpr | string | number | boolean | null>;
   loc: Loc;
 }
 
-export interface DockerfileAgent {
-  type: 'dockerfile';
-  filename: ValueExpr | null;
-  dir: ValueExpr | null;
-  additionalBuildArgs: ValueExpr | null;
-  args: ValueExpr | null;
-  label: ValueExpr | null;
-  customWorkspace: ValueExpr | null;
-  reuseNode: boolean;
-  registryUrl: ValueExpr | null;
-  registryCredentialsId: ValueExpr | null;
-  loc: Loc;
-}
-
-export interface KubernetesAgent {
-  type: 'kubernetes';
-  yaml: ValueExpr | null;
-  yamlFile: ValueExpr | null;
-  yamlMergeStrategy: 'override' | 'merge' | null;
-  defaultContainer: ValueExpr | null;
-  inheritFrom: ValueExpr | null;
-  cloud: ValueExpr | null;
-  namespace: ValueExpr | null;
-  label: ValueExpr | null;
-  podRetention: 'never' | 'onFailure' | 'always' | 'default' | null;
-  idleMinutes: number | null;
-  activeDeadlineSeconds: number | null;
-  instanceCap: number | null;
-  slaveConnectTimeout: number | null;
-  serviceAccount: ValueExpr | null;
-  nodeSelector: ValueExpr | null;
-  workingDir: ValueExpr | null;
-  customWorkspace: ValueExpr | null;
-  showRawYaml: boolean | null;
-  loc: Loc;
+/** Whether an agent is of a plugin's type (not any, none, label or node). */
+export function isPluginAgent(spec: AgentSpec): spec is PluginAgentSpec {
+  return 'options' in spec;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -151,7 +116,8 @@ export interface ToolDef {
 // ---------------------------------------------------------------------------------------------
 // options
 
-export type TimeUnit = 'NANOSECONDS' | 'MICROSECONDS' | 'MILLISECONDS' | 'SECONDS' | 'MINUTES' | 'HOURS' | 'DAYS';
+export const TIME_UNITS = ['NANOSECONDS', 'MICROSECONDS', 'MILLISECONDS', 'SECONDS', 'MINUTES', 'HOURS', 'DAYS'] as const;
+export type TimeUnit = (typeof TIME_UNITS)[number];
 
 export interface TimeoutOption {
   time: number;

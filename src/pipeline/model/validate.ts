@@ -18,10 +18,11 @@ import { parseParameters } from './parameters.ts';
 import { parseTriggers } from './triggers.ts';
 import { parseTools } from './tools.ts';
 import { parsePost } from './post.ts';
-import { checkAgentNone, checkContainers, parseStageList, type StageNames } from './stages.ts';
+import { checkAgentNone, checkAgentScopes, parseStageList, type StageNames } from './stages.ts';
 import { checkGroovy, checkScriptedNodeSteps } from './steps.ts';
 import { visit } from './walk.ts';
 import { closest } from '../../util/suggest.ts';
+import type { StepRegistry } from '../steps/registry.ts';
 
 export interface ValidationResult {
   /** The model, or null when there is any error. */
@@ -41,12 +42,13 @@ const RENAMED: Record<string, string> = {
 const DECLARATIVE_ONLY = new Set([...PIPELINE_SECTIONS, 'steps', 'when', 'matrix', 'failFast']);
 
 /**
- * Validates a parsed Jenkinsfile. `source` (the file's text) lets errors inside strings, such
- * as an inline pod's YAML, be placed precisely.
+ * Validates a parsed Jenkinsfile against the steps, globals and agent types of `registry`.
+ * `source` (the file's text) lets errors inside strings, such as an inline pod's YAML, be
+ * placed precisely.
  */
-export function validate(script: Script, source: string | null = null): ValidationResult {
+export function validate(script: Script, source: string | null, registry: StepRegistry): ValidationResult {
   const { declared, functions } = declarations(script);
-  const ctx = new Ctx(source, declared, functions);
+  const ctx = new Ctx(source, declared, functions, registry);
   const model = validateScript(ctx, script);
   return { model: ctx.errorCount > 0 ? null : model, diagnostics: sortDiagnostics(ctx.diagnostics) };
 }
@@ -194,7 +196,7 @@ function pipelineBlock(ctx: Ctx, sec: Section, prelude: Stmt[], libraries: Libra
   const stages = get('stages', (s) => parseStageList(ctx, s, names, { inParallel: false })) ?? [];
   const post = get('post', (s) => parsePost(ctx, s));
   if (agent && agent.type === 'none') checkAgentNone(ctx, stages, post);
-  checkContainers(ctx, agent, stages, post);
+  checkAgentScopes(ctx, agent, stages, post);
   if (!agent) return null;
   return { kind: 'declarative', prelude, libraries, agent, environment, options, parameters, triggers, tools, stages, post, loc: sec.loc };
 }

@@ -2,67 +2,52 @@
 // artifacts. Symbolic links are archived only when they point inside the workspace. With a
 // service that streams (the controller, kiln run), each file is read in chunks as it is kept,
 // so any size passes with bounded memory; a failure names the file and keeps nothing of it.
-import { defineStep } from './types.ts';
+import type { StepRun } from '../plugin.ts';
 import { StepFailure, throwIfAborted } from '../../core/errors.ts';
 import { bool, reqStr, str } from './args.ts';
 import { collectFiles, collectSources } from './collect.ts';
 
-export default defineStep({
-  name: 'archiveArtifacts',
-  doc: "Keep files of the workspace as the build's artifacts: archiveArtifacts 'target/*.jar'.",
-  params: [
-    { name: 'artifacts', type: 'string', required: true, doc: 'Ant patterns, comma-separated' },
-    { name: 'excludes', type: 'string', doc: 'Ant patterns to leave out' },
-    { name: 'allowEmptyArchive', type: 'boolean', doc: 'do not fail when nothing matches' },
-    { name: 'onlyIfSuccessful', type: 'boolean', doc: 'archive only when the build is successful so far' },
-    { name: 'fingerprint', type: 'boolean', doc: 'record checksums of the files (sha256, logged)' },
-    { name: 'defaultExcludes', type: 'boolean', doc: "apply Ant's default excludes like **/.git/** (default true)" },
-  ],
-  positional: 'artifacts',
-  block: 'none',
-  needsNode: true,
-  async run(ctx, args) {
-    if (bool(args, 'onlyIfSuccessful', false) && ctx.build.result !== 'SUCCESS') {
-      ctx.log('Skipped archiving because build is not successful');
-      return null;
-    }
-    const patterns = reqStr(args, 'artifacts', 'archiveArtifacts');
-    const fingerprint = bool(args, 'fingerprint', false);
-    const putFile = ctx.build.services.artifacts.putFile;
-    if (putFile) {
-      const sources = await collectSources(ctx, patterns, str(args, 'excludes'), {
-        defaultExcludes: bool(args, 'defaultExcludes', true),
-        step: 'archiveArtifacts',
-      });
-      if (sources.length === 0) return noneFound(ctx, patterns, bool(args, 'allowEmptyArchive', false));
-      ctx.log(`Archiving artifacts`);
-      for (const f of sources) {
-        let meta: { size: number; sha256: string };
-        try {
-          meta = await putFile(f.path, await f.open(), f.mode);
-        } catch (err) {
-          throwIfAborted(ctx.signal);
-          if (err instanceof StepFailure) throw err;
-          throw new StepFailure(`archiveArtifacts: cannot archive ${f.path}: ${err instanceof Error ? err.message : String(err)}`);
-        }
-        if (fingerprint) ctx.log(`Recording fingerprint of ${f.path}: sha256 ${meta.sha256}`);
-      }
-      return null;
-    }
-    const files = await collectFiles(ctx, patterns, str(args, 'excludes'), {
+export const run: StepRun = async (ctx, args) => {
+  if (bool(args, 'onlyIfSuccessful', false) && ctx.build.result !== 'SUCCESS') {
+    ctx.log('Skipped archiving because build is not successful');
+    return null;
+  }
+  const patterns = reqStr(args, 'artifacts', 'archiveArtifacts');
+  const fingerprint = bool(args, 'fingerprint', false);
+  const putFile = ctx.build.services.artifacts.putFile;
+  if (putFile) {
+    const sources = await collectSources(ctx, patterns, str(args, 'excludes'), {
       defaultExcludes: bool(args, 'defaultExcludes', true),
       step: 'archiveArtifacts',
     });
-    if (files.length === 0) return noneFound(ctx, patterns, bool(args, 'allowEmptyArchive', false));
+    if (sources.length === 0) return noneFound(ctx, patterns, bool(args, 'allowEmptyArchive', false));
     ctx.log(`Archiving artifacts`);
-    const { createHash } = fingerprint ? await import('node:crypto') : { createHash: null };
-    for (const f of files) {
-      await ctx.build.services.artifacts.put(f.path, f.data, f.mode);
-      if (createHash) ctx.log(`Recording fingerprint of ${f.path}: sha256 ${createHash('sha256').update(f.data).digest('hex')}`);
+    for (const f of sources) {
+      let meta: { size: number; sha256: string };
+      try {
+        meta = await putFile(f.path, await f.open(), f.mode);
+      } catch (err) {
+        throwIfAborted(ctx.signal);
+        if (err instanceof StepFailure) throw err;
+        throw new StepFailure(`archiveArtifacts: cannot archive ${f.path}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (fingerprint) ctx.log(`Recording fingerprint of ${f.path}: sha256 ${meta.sha256}`);
     }
     return null;
-  },
-});
+  }
+  const files = await collectFiles(ctx, patterns, str(args, 'excludes'), {
+    defaultExcludes: bool(args, 'defaultExcludes', true),
+    step: 'archiveArtifacts',
+  });
+  if (files.length === 0) return noneFound(ctx, patterns, bool(args, 'allowEmptyArchive', false));
+  ctx.log(`Archiving artifacts`);
+  const { createHash } = fingerprint ? await import('node:crypto') : { createHash: null };
+  for (const f of files) {
+    await ctx.build.services.artifacts.put(f.path, f.data, f.mode);
+    if (createHash) ctx.log(`Recording fingerprint of ${f.path}: sha256 ${createHash('sha256').update(f.data).digest('hex')}`);
+  }
+  return null;
+};
 
 function noneFound(ctx: { log(line: string): void }, patterns: string, allowEmpty: boolean): null {
   if (!allowEmpty) throw new StepFailure(`No artifacts found that match the file pattern "${patterns}". Configuration error?`);

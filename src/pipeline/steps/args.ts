@@ -31,8 +31,6 @@ export function list(args: StepArgs, name: string): Value[] | undefined {
   return isList(v) ? v : [v];
 }
 
-export const TIME_UNITS = ['NANOSECONDS', 'MICROSECONDS', 'MILLISECONDS', 'SECONDS', 'MINUTES', 'HOURS', 'DAYS'] as const;
-
 export function unitToMs(unit: TimeUnit): number {
   switch (unit) {
     case 'NANOSECONDS': return 1e-6;

@@ -5,7 +5,7 @@
 // The same rules serve validation (on the syntax tree, before anything runs) and the engine
 // (on values, as the step is called), so that `kiln lint` and a run never disagree.
 import { closest } from '../../util/suggest.ts';
-import type { StepDecl, StepParam, ParamType } from './types.ts';
+import type { StepDecl, StepParam, ParamType } from '../../core/steps.ts';
 import { typeName, isList, isMap, isClosure, type CallArgs, type Value } from '../script/values.ts';
 
 /** The shape of a call, known before it runs. */

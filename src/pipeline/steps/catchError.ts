@@ -1,6 +1,7 @@
 // catchError / warnError: a failing block sets the build (and stage) result and the pipeline
 // goes on. Shared logic in one function.
-import { defineStep, type StepContext, type StepArgs } from './types.ts';
+import type { StepRun } from '../plugin.ts';
+import { type StepContext, type StepArgs } from './types.ts';
 import { Interrupted, StepFailure } from '../../core/errors.ts';
 import { bool, str } from './args.ts';
 import { BUILD_RESULTS, type BuildResult } from '../../core/build.ts';
@@ -21,21 +22,9 @@ export async function catchFailure(ctx: StepContext, args: StepArgs, buildResult
 
 const results = BUILD_RESULTS;
 
-export default defineStep({
-  name: 'catchError',
-  doc: "Catch a failure in the block, set the build and stage result, and carry on.",
-  params: [
-    { name: 'buildResult', type: 'string', values: results, doc: 'build result on failure (default FAILURE)' },
-    { name: 'stageResult', type: 'string', values: results, doc: 'stage result on failure (default SUCCESS)' },
-    { name: 'message', type: 'string', doc: 'logged when a failure is caught' },
-    { name: 'catchInterruptions', type: 'boolean', doc: 'also catch timeouts (default true)' },
-  ],
-  block: 'required',
-  needsNode: false,
-  async run(ctx, args) {
-    const buildResult = (str(args, 'buildResult') ?? 'FAILURE') as BuildResult;
-    const stageResult = (str(args, 'stageResult') ?? 'SUCCESS') as BuildResult;
-    if (!results.includes(buildResult)) throw new StepFailure(`catchError: unknown buildResult '${buildResult}'`);
-    return catchFailure(ctx, args, buildResult, stageResult, str(args, 'message'));
-  },
-});
+export const run: StepRun = async (ctx, args) => {
+  const buildResult = (str(args, 'buildResult') ?? 'FAILURE') as BuildResult;
+  const stageResult = (str(args, 'stageResult') ?? 'SUCCESS') as BuildResult;
+  if (!results.includes(buildResult)) throw new StepFailure(`catchError: unknown buildResult '${buildResult}'`);
+  return catchFailure(ctx, args, buildResult, stageResult, str(args, 'message'));
+};

@@ -1,6 +1,6 @@
 // checkout: `checkout scm` (the job's own repository) and the GitSCM form
 // checkout([$class: 'GitSCM', branches: [[name: '*/main']], userRemoteConfigs: [[url: '...', credentialsId: '...']]]).
-import { defineStep } from './types.ts';
+import type { StepRun } from '../plugin.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { gitCheckout, publishGitResult, type GitCheckout } from './git-checkout.ts';
 import { isHostObject, isList, isMap, type Value } from '../script/values.ts';
@@ -31,19 +31,7 @@ function scmSpec(scm: Value, ctx: Parameters<typeof gitCheckout>[0]): Promise<Gi
   throw new StepFailure(`checkout: expected scm or [$class: 'GitSCM', ...], got ${String(scm)}`);
 }
 
-export default defineStep({
-  name: 'checkout',
-  doc: "Check out source code: checkout scm, or checkout([$class: 'GitSCM', ...]).",
-  params: [
-    { name: 'scm', type: 'any', required: true, doc: "scm, or [$class: 'GitSCM', branches: [[name: '*/main']], userRemoteConfigs: [[url: '...']]]" },
-    { name: 'changelog', type: 'boolean', doc: 'accepted for compatibility' },
-    { name: 'poll', type: 'boolean', doc: 'accepted for compatibility' },
-  ],
-  positional: 'scm',
-  block: 'none',
-  needsNode: true,
-  async run(ctx, args) {
-    const spec = await scmSpec(args.values.scm ?? null, ctx);
-    return publishGitResult(ctx, await gitCheckout(ctx, spec));
-  },
-});
+export const run: StepRun = async (ctx, args) => {
+  const spec = await scmSpec(args.values.scm ?? null, ctx);
+  return publishGitResult(ctx, await gitCheckout(ctx, spec));
+};

@@ -1,14 +1,9 @@
-import { defineStep } from './types.ts';
+// deleteDir: delete the current directory and everything in it.
+// The implementation of the core plugin's step declared in index.ts (loaded through runtime.ts).
+import type { StepRun } from '../plugin.ts';
 
-export default defineStep({
-  name: 'deleteDir',
-  doc: 'Delete the current directory and everything in it.',
-  params: [],
-  block: 'none',
-  needsNode: true,
-  async run(ctx) {
-    const ws = ctx.workspace();
-    await ws.remove(ctx.cwd ?? ws.root);
-    return null;
-  },
-});
+export const run: StepRun = async (ctx) => {
+  const ws = ctx.workspace();
+  await ws.remove(ctx.cwd ?? ws.root);
+  return null;
+};

@@ -1,16 +1,10 @@
-import { defineStep } from './types.ts';
+// dir: run the block in a subdirectory of the workspace (created when missing).
+// The implementation of the core plugin's step declared in index.ts (loaded through runtime.ts).
+import type { StepRun } from '../plugin.ts';
 import { reqStr } from './args.ts';
 
-export default defineStep({
-  name: 'dir',
-  doc: 'Run the block in a subdirectory of the workspace (created when missing).',
-  params: [{ name: 'path', type: 'string', required: true, doc: 'directory, relative to the current one' }],
-  positional: 'path',
-  block: 'required',
-  needsNode: true,
-  async run(ctx, args) {
-    const path = ctx.resolvePath(reqStr(args, 'path', 'dir'));
-    await ctx.workspace().mkdir(path);
-    return args.body ? ctx.runBody(args.body, { cwd: path }) : null;
-  },
-});
+export const run: StepRun = async (ctx, args) => {
+  const path = ctx.resolvePath(reqStr(args, 'path', 'dir'));
+  await ctx.workspace().mkdir(path);
+  return args.body ? ctx.runBody(args.body, { cwd: path }) : null;
+};

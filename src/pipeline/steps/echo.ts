@@ -1,14 +1,8 @@
-import { defineStep } from './types.ts';
+// echo: print a message to the console.
+// The implementation of the core plugin's step declared in index.ts (loaded through runtime.ts).
+import type { StepRun } from '../plugin.ts';
 
-export default defineStep({
-  name: 'echo',
-  doc: 'Print a message to the console.',
-  params: [{ name: 'message', type: 'string', required: true, doc: 'the text' }],
-  positional: 'message',
-  block: 'none',
-  needsNode: false,
-  async run(ctx, args) {
-    ctx.log(String(args.values.message ?? ''));
-    return null;
-  },
-});
+export const run: StepRun = async (ctx, args) => {
+  ctx.log(String(args.values.message ?? ''));
+  return null;
+};

@@ -1,14 +1,8 @@
-import { defineStep } from './types.ts';
+// error: fail the build with a message (no stack trace).
+// The implementation of the core plugin's step declared in index.ts (loaded through runtime.ts).
+import type { StepRun } from '../plugin.ts';
 import { StepFailure } from '../../core/errors.ts';
 
-export default defineStep({
-  name: 'error',
-  doc: 'Fail the build with a message (no stack trace).',
-  params: [{ name: 'message', type: 'string', required: true, doc: 'why' }],
-  positional: 'message',
-  block: 'none',
-  needsNode: false,
-  async run(_ctx, args) {
-    throw new StepFailure(String(args.values.message ?? ''));
-  },
-});
+export const run: StepRun = async (_ctx, args) => {
+  throw new StepFailure(String(args.values.message ?? ''));
+};

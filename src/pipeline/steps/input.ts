@@ -1,5 +1,6 @@
 // input: pauses the build until someone approves or rejects it (API, UI, or `kiln run`'s prompt).
-import { defineStep, type InputRequest } from './types.ts';
+import type { StepRun } from '../plugin.ts';
+import { type InputRequest } from './types.ts';
 import { Interrupted, StepFailure } from '../../core/errors.ts';
 import { list, reqStr, str } from './args.ts';
 import { isList, isMap, type GMap, type Value } from '../script/values.ts';
@@ -16,42 +17,27 @@ export function inputParameters(values: Value[] | undefined): InputRequest['para
   });
 }
 
-export default defineStep({
-  name: 'input',
-  doc: "Wait for a person to approve: input message: 'Deploy?', ok: 'Yes', submitter: 'alice,ops'.",
-  params: [
-    { name: 'message', type: 'string', required: true, doc: 'the question' },
-    { name: 'id', type: 'string', doc: 'id used by the API (default: derived from the message)' },
-    { name: 'ok', type: 'string', doc: "label of the approve button (default 'Proceed')" },
-    { name: 'submitter', type: 'string', doc: 'comma-separated users or groups allowed to answer' },
-    { name: 'submitterParameter', type: 'string', doc: 'also return who answered, under this name' },
-    { name: 'parameters', type: 'list', doc: 'values to ask for: string(...), booleanParam(...), choice(...)' },
-  ],
-  positional: 'message',
-  block: 'none',
-  needsNode: false,
-  async run(ctx, args) {
-    const message = reqStr(args, 'message', 'input');
-    const id = str(args, 'id') ?? (message.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'input');
-    const req: InputRequest = {
-      id, message, ok: str(args, 'ok') ?? 'Proceed', submitter: str(args, 'submitter') ?? null, parameters: inputParameters(list(args, 'parameters')),
-    };
-    ctx.log(`${message}\n${req.ok} or Abort`);
-    const outcome = await ctx.build.services.input(req, ctx.signal);
-    if (!outcome.approved) {
-      ctx.log(`Rejected by ${outcome.submitter}`);
-      throw new Interrupted('input-rejected', `Rejected by ${outcome.submitter}`);
-    }
-    ctx.log(`Approved by ${outcome.submitter}`);
-    const submitterParameter = str(args, 'submitterParameter');
-    const names = Object.keys(outcome.values);
-    if (!submitterParameter && names.length === 0) return null;
-    if (!submitterParameter && names.length === 1) return outcome.values[names[0]!] ?? null;
-    const m: GMap = new Map(Object.entries(outcome.values));
-    if (submitterParameter) {
-      if (names.length === 0) return outcome.submitter;
-      m.set(submitterParameter, outcome.submitter);
-    }
-    return m;
-  },
-});
+export const run: StepRun = async (ctx, args) => {
+  const message = reqStr(args, 'message', 'input');
+  const id = str(args, 'id') ?? (message.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'input');
+  const req: InputRequest = {
+    id, message, ok: str(args, 'ok') ?? 'Proceed', submitter: str(args, 'submitter') ?? null, parameters: inputParameters(list(args, 'parameters')),
+  };
+  ctx.log(`${message}\n${req.ok} or Abort`);
+  const outcome = await ctx.build.services.input(req, ctx.signal);
+  if (!outcome.approved) {
+    ctx.log(`Rejected by ${outcome.submitter}`);
+    throw new Interrupted('input-rejected', `Rejected by ${outcome.submitter}`);
+  }
+  ctx.log(`Approved by ${outcome.submitter}`);
+  const submitterParameter = str(args, 'submitterParameter');
+  const names = Object.keys(outcome.values);
+  if (!submitterParameter && names.length === 0) return null;
+  if (!submitterParameter && names.length === 1) return outcome.values[names[0]!] ?? null;
+  const m: GMap = new Map(Object.entries(outcome.values));
+  if (submitterParameter) {
+    if (names.length === 0) return outcome.submitter;
+    m.set(submitterParameter, outcome.submitter);
+  }
+  return m;
+};

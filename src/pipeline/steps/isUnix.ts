@@ -1,12 +1,7 @@
-import { defineStep } from './types.ts';
+// isUnix: whether the current node is Unix-like.
+// The implementation of the core plugin's step declared in index.ts (loaded through runtime.ts).
+import type { StepRun } from '../plugin.ts';
 
-export default defineStep({
-  name: 'isUnix',
-  doc: 'Whether the current node is Unix-like.',
-  params: [],
-  block: 'none',
-  needsNode: true,
-  async run(ctx) {
-    return ctx.workspace().isUnix;
-  },
-});
+export const run: StepRun = async (ctx) => {
+  return ctx.workspace().isUnix;
+};

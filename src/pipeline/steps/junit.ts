@@ -1,71 +1,57 @@
 // junit: records test results from JUnit XML files; failures make the build UNSTABLE.
 import path from 'node:path/posix';
-import { defineStep, type TestReport } from './types.ts';
+import type { StepRun } from '../plugin.ts';
+import { type TestReport } from './types.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { bool, reqStr } from './args.ts';
 import { JUnitParseError, parseJUnit } from './junit-xml.ts';
 
-export default defineStep({
-  name: 'junit',
-  doc: "Record JUnit XML test results: junit '**/target/surefire-reports/*.xml'. Failures mark the build UNSTABLE.",
-  params: [
-    { name: 'testResults', type: 'string', required: true, doc: 'Ant patterns of report files' },
-    { name: 'allowEmptyResults', type: 'boolean', doc: 'do not fail when no report matches' },
-    { name: 'keepLongStdio', type: 'boolean', doc: 'keep full output of passing tests too' },
-    { name: 'skipMarkingBuildUnstable', type: 'boolean', doc: 'leave the result alone when tests fail' },
-    { name: 'skipPublishingChecks', type: 'boolean', doc: 'accepted for compatibility (no checks API here)' },
-    { name: 'healthScaleFactor', type: 'number', doc: 'accepted for compatibility' },
-  ],
-  positional: 'testResults',
-  block: 'none',
-  needsNode: true,
-  async run(ctx, args) {
-    const patterns = reqStr(args, 'testResults', 'junit');
-    const ws = ctx.workspace();
-    const base = ctx.cwd ?? ws.root;
-    const files = await ws.glob(base, patterns);
-    if (files.length === 0) {
-      if (bool(args, 'allowEmptyResults', false)) {
-        ctx.log(`None of the test reports contained any result (no file matches '${patterns}')`);
-        return null;
-      }
-      throw new StepFailure(`No test report files were found matching '${patterns}'. Configuration error?`);
+export const run: StepRun = async (ctx, args) => {
+  const patterns = reqStr(args, 'testResults', 'junit');
+  const ws = ctx.workspace();
+  const base = ctx.cwd ?? ws.root;
+  const files = await ws.glob(base, patterns);
+  if (files.length === 0) {
+    if (bool(args, 'allowEmptyResults', false)) {
+      ctx.log(`None of the test reports contained any result (no file matches '${patterns}')`);
+      return null;
     }
-    const keepLong = bool(args, 'keepLongStdio', false);
-    const report: TestReport = { total: 0, failed: 0, errors: 0, skipped: 0, passed: 0, cases: [] };
-    for (const f of files) {
-      const xml = (await ws.readFile(path.join(base, f))).toString('utf8');
-      let cases;
-      try {
-        cases = parseJUnit(xml, f);
-      } catch (err) {
-        if (err instanceof JUnitParseError) throw new StepFailure(`junit: ${err.message}`);
-        throw err;
-      }
-      for (const c of cases) {
-        if (!keepLong && c.status === 'passed') {
-          c.stdout = c.stdout && c.stdout.length > 4096 ? c.stdout.slice(0, 4096) + '\n...[truncated]' : c.stdout;
-          c.stderr = c.stderr && c.stderr.length > 4096 ? c.stderr.slice(0, 4096) + '\n...[truncated]' : c.stderr;
-        }
-        report.cases.push(c);
-      }
+    throw new StepFailure(`No test report files were found matching '${patterns}'. Configuration error?`);
+  }
+  const keepLong = bool(args, 'keepLongStdio', false);
+  const report: TestReport = { total: 0, failed: 0, errors: 0, skipped: 0, passed: 0, cases: [] };
+  for (const f of files) {
+    const xml = (await ws.readFile(path.join(base, f))).toString('utf8');
+    let cases;
+    try {
+      cases = parseJUnit(xml, f);
+    } catch (err) {
+      if (err instanceof JUnitParseError) throw new StepFailure(`junit: ${err.message}`);
+      throw err;
     }
-    for (const c of report.cases) {
-      report.total++;
-      if (c.status === 'failed') report.failed++;
-      else if (c.status === 'error') report.errors++;
-      else if (c.status === 'skipped') report.skipped++;
-      else report.passed++;
-    }
-    await ctx.build.services.tests.record(report);
-    const bad = report.failed + report.errors;
-    ctx.log(`Recording test results: ${report.total} tests, ${bad} failed, ${report.skipped} skipped (${files.length} report file(s))`);
-    if (bad > 0) {
-      for (const c of report.cases.filter((x) => x.status === 'failed' || x.status === 'error').slice(0, 10)) {
-        ctx.log(`  FAILED ${c.className}.${c.name}${c.message ? `: ${c.message}` : ''}`);
+    for (const c of cases) {
+      if (!keepLong && c.status === 'passed') {
+        c.stdout = c.stdout && c.stdout.length > 4096 ? c.stdout.slice(0, 4096) + '\n...[truncated]' : c.stdout;
+        c.stderr = c.stderr && c.stderr.length > 4096 ? c.stderr.slice(0, 4096) + '\n...[truncated]' : c.stderr;
       }
-      if (!bool(args, 'skipMarkingBuildUnstable', false)) ctx.build.setResult('UNSTABLE', 'UNSTABLE');
+      report.cases.push(c);
     }
-    return report.total === 0 ? null : new Map<string, number>([['totalCount', report.total], ['failCount', bad], ['skipCount', report.skipped], ['passCount', report.passed]]);
-  },
-});
+  }
+  for (const c of report.cases) {
+    report.total++;
+    if (c.status === 'failed') report.failed++;
+    else if (c.status === 'error') report.errors++;
+    else if (c.status === 'skipped') report.skipped++;
+    else report.passed++;
+  }
+  await ctx.build.services.tests.record(report);
+  const bad = report.failed + report.errors;
+  ctx.log(`Recording test results: ${report.total} tests, ${bad} failed, ${report.skipped} skipped (${files.length} report file(s))`);
+  if (bad > 0) {
+    for (const c of report.cases.filter((x) => x.status === 'failed' || x.status === 'error').slice(0, 10)) {
+      ctx.log(`  FAILED ${c.className}.${c.name}${c.message ? `: ${c.message}` : ''}`);
+    }
+    if (!bool(args, 'skipMarkingBuildUnstable', false)) ctx.build.setResult('UNSTABLE', 'UNSTABLE');
+  }
+  return report.total === 0 ? null : new Map<string, number>([['totalCount', report.total], ['failCount', bad], ['skipCount', report.skipped], ['passCount', report.passed]]);
+};

@@ -2,7 +2,8 @@
 // milestone, older builds of the job that have not passed it yet are aborted; a build that
 // reaches a milestone a newer build already passed is aborted itself. Ordinals count up in
 // the order a build passes milestones when none is given.
-import { defineStep, type StepContext } from './types.ts';
+import type { StepRun } from '../plugin.ts';
+import { type StepContext } from './types.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { num, str } from './args.ts';
 
@@ -17,21 +18,10 @@ function nextOrdinal(ctx: StepContext, given: number | undefined): number {
   return ordinal;
 }
 
-export default defineStep({
-  name: 'milestone',
-  doc: 'Abort older builds that have not passed this point; abort this one if a newer build already has.',
-  params: [
-    { name: 'ordinal', type: 'integer', doc: 'the milestone number (default: the next one)' },
-    { name: 'label', type: 'string', doc: 'a name shown in the console' },
-  ],
-  positional: 'ordinal',
-  block: 'none',
-  needsNode: false,
-  async run(ctx, args) {
-    const ordinal = nextOrdinal(ctx, num(args, 'ordinal'));
-    const label = str(args, 'label') ?? null;
-    await ctx.build.services.milestone?.(ordinal, label);
-    ctx.log(`Passed milestone ${ordinal}${label ? ` (${label})` : ''}`);
-    return null;
-  },
-});
+export const run: StepRun = async (ctx, args) => {
+  const ordinal = nextOrdinal(ctx, num(args, 'ordinal'));
+  const label = str(args, 'label') ?? null;
+  await ctx.build.services.milestone?.(ordinal, label);
+  ctx.log(`Passed milestone ${ordinal}${label ? ` (${label})` : ''}`);
+  return null;
+};

@@ -1,15 +1,10 @@
-import { defineStep } from './types.ts';
+// pwd: the current directory (tmp: true gives a scratch directory beside the workspace).
+// The implementation of the core plugin's step declared in index.ts (loaded through runtime.ts).
+import type { StepRun } from '../plugin.ts';
 import { bool } from './args.ts';
 
-export default defineStep({
-  name: 'pwd',
-  doc: 'The current directory (tmp: true gives a scratch directory beside the workspace).',
-  params: [{ name: 'tmp', type: 'boolean', doc: 'return a temporary directory for this workspace' }],
-  block: 'none',
-  needsNode: true,
-  async run(ctx, args) {
-    const ws = ctx.workspace();
-    const cwd = ctx.cwd ?? ws.root;
-    return bool(args, 'tmp', false) ? ws.tmp : cwd;
-  },
-});
+export const run: StepRun = async (ctx, args) => {
+  const ws = ctx.workspace();
+  const cwd = ctx.cwd ?? ws.root;
+  return bool(args, 'tmp', false) ? ws.tmp : cwd;
+};

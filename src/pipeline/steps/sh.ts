@@ -2,28 +2,20 @@
 // (each command echoed with '+', stop at the first failing command) unless the script starts
 // with its own #! line, in which case it is written to a file and run by that interpreter.
 // Output streams to the console as it comes, byte for byte.
-import { defineStep } from './types.ts';
-import { SCRIPT_PARAMS, runScriptStep, scriptFile } from './shell.ts';
+import type { StepRun } from '../plugin.ts';
+import { runScriptStep, scriptFile } from './shell.ts';
 
-export default defineStep({
-  name: 'sh',
-  doc: 'Run a shell script (/bin/sh -xe); returns its stdout or exit status when asked.',
-  params: SCRIPT_PARAMS,
-  positional: 'script',
-  block: 'none',
-  needsNode: true,
-  async run(ctx, args) {
-    const returnStdout = args.values.returnStdout === true;
-    // Like Jenkins (2>&1), stderr goes into the same pipe as stdout, so the `+ cmd` trace and
-    // the command's output keep their order wherever the step runs; not with returnStdout,
-    // which captures stdout alone. For plain scripts the redirection is done by the same shell
-    // before tracing starts, on the script's first line (so error line numbers stay right).
-    return runScriptStep(ctx, args, 'sh', async (script) => {
-      if (script.startsWith('#!')) {
-        const file = await scriptFile(ctx, script, '.sh', 0o755);
-        return returnStdout ? [file] : ['/bin/sh', '-c', 'exec "$0" 2>&1', file];
-      }
-      return returnStdout ? ['/bin/sh', '-xe', '-c', script] : ['/bin/sh', '-e', '-c', `exec 2>&1; set -x; ${script}`];
-    });
-  },
-});
+export const run: StepRun = async (ctx, args) => {
+  const returnStdout = args.values.returnStdout === true;
+  // Like Jenkins (2>&1), stderr goes into the same pipe as stdout, so the `+ cmd` trace and
+  // the command's output keep their order wherever the step runs; not with returnStdout,
+  // which captures stdout alone. For plain scripts the redirection is done by the same shell
+  // before tracing starts, on the script's first line (so error line numbers stay right).
+  return runScriptStep(ctx, args, 'sh', async (script) => {
+    if (script.startsWith('#!')) {
+      const file = await scriptFile(ctx, script, '.sh', 0o755);
+      return returnStdout ? [file] : ['/bin/sh', '-c', 'exec "$0" 2>&1', file];
+    }
+    return returnStdout ? ['/bin/sh', '-xe', '-c', script] : ['/bin/sh', '-e', '-c', `exec 2>&1; set -x; ${script}`];
+  });
+};

@@ -1,17 +1,9 @@
 // The machinery the script steps share (sh, bat, powershell, pwsh): run a program in the
 // current directory and container with the step's environment, stream or capture its output,
 // and turn its exit into a return value or a failure, as Jenkins' durable-task steps do.
-import type { StepArgs, StepContext, StepParam } from './types.ts';
+import type { StepArgs, StepContext } from './types.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { bool, reqStr, str } from './args.ts';
-
-export const SCRIPT_PARAMS: readonly StepParam[] = [
-  { name: 'script', type: 'string', required: true, doc: 'the script' },
-  { name: 'returnStdout', type: 'boolean', doc: 'return standard output (not printed) instead of printing it' },
-  { name: 'returnStatus', type: 'boolean', doc: 'return the exit status instead of failing on non-zero' },
-  { name: 'label', type: 'string', doc: 'name shown for this step in the console and stage view' },
-  { name: 'encoding', type: 'string', doc: 'character set of the output (default UTF-8)' },
-];
 
 /** Runs `argv(script)` and applies returnStdout / returnStatus / label / encoding. */
 export async function runScriptStep(ctx: StepContext, args: StepArgs, step: string,

@@ -1,15 +1,8 @@
-import { defineStep } from './types.ts';
+// stage: a named stage of a scripted pipeline: stage('Build') { ... }.
+// The implementation of the core plugin's step declared in index.ts (loaded through runtime.ts).
+import type { StepRun } from '../plugin.ts';
 import { reqStr } from './args.ts';
 
-export default defineStep({
-  name: 'stage',
-  doc: "A named stage of a scripted pipeline: stage('Build') { ... }.",
-  params: [{ name: 'name', type: 'string', required: true, doc: 'stage name' }],
-  positional: 'name',
-  block: 'required',
-  needsNode: false,
-  scriptOnly: true,
-  async run(ctx, args) {
-    return args.body ? ctx.runBody(args.body, { stage: reqStr(args, 'name', 'stage') }) : null;
-  },
-});
+export const run: StepRun = async (ctx, args) => {
+  return args.body ? ctx.runBody(args.body, { stage: reqStr(args, 'name', 'stage') }) : null;
+};

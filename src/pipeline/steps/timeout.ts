@@ -1,29 +1,17 @@
 // timeout: aborts its block after a time, as Jenkins does: the block is interrupted and the
 // build ends ABORTED ("Timeout has been exceeded") unless something catches it.
-import { defineStep } from './types.ts';
+import type { StepRun } from '../plugin.ts';
 import { Interrupted } from '../../core/errors.ts';
-import { TIME_UNITS, bool, num, str, unitToMs } from './args.ts';
+import { bool, num, str, unitToMs } from './args.ts';
 import type { TimeUnit } from '../model/types.ts';
 
-export default defineStep({
-  name: 'timeout',
-  doc: "Abort the block when it runs longer than the given time: timeout(time: 5, unit: 'MINUTES') { ... }.",
-  params: [
-    { name: 'time', type: 'integer', required: true, doc: 'how long' },
-    { name: 'unit', type: 'string', values: TIME_UNITS, doc: 'unit of time (default MINUTES)' },
-    { name: 'activity', type: 'boolean', doc: 'count time since the last console output instead of since the start' },
-  ],
-  positional: 'time',
-  block: 'required',
-  needsNode: false,
-  async run(ctx, args) {
-    const unit = (str(args, 'unit') ?? 'MINUTES') as TimeUnit;
-    const ms = (num(args, 'time') ?? 0) * unitToMs(unit);
-    const activity = bool(args, 'activity', false);
-    return withTimeout(ms, activity, ctx.signal, (signal, touch) => args.body ? ctx.runBody(args.body, { signal, onOutput: activity ? touch : undefined }) : Promise.resolve(null),
-      (message) => ctx.log(message));
-  },
-});
+export const run: StepRun = async (ctx, args) => {
+  const unit = (str(args, 'unit') ?? 'MINUTES') as TimeUnit;
+  const ms = (num(args, 'time') ?? 0) * unitToMs(unit);
+  const activity = bool(args, 'activity', false);
+  return withTimeout(ms, activity, ctx.signal, (signal, touch) => args.body ? ctx.runBody(args.body, { signal, onOutput: activity ? touch : undefined }) : Promise.resolve(null),
+    (message) => ctx.log(message));
+};
 
 /**
  * Runs `fn` with a signal that aborts after `ms` (or `ms` of silence when `activity`, where

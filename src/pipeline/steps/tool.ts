@@ -3,7 +3,7 @@
 // Kiln reads them from the node's environment: KILN_TOOL_<NAME> (the name upper-cased, other
 // characters as '_') holds the tool's home directory, so an agent declares what it has where
 // it runs (`KILN_TOOL_M3=/opt/maven kiln agent ...`, `kiln run --tool M3=/opt/maven`).
-import { defineStep } from './types.ts';
+import type { StepRun } from '../plugin.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { reqStr, str } from './args.ts';
 
@@ -34,17 +34,6 @@ export function toolEnv(env: Readonly<Record<string, string>>, tools: { type: st
   return out;
 }
 
-export default defineStep({
-  name: 'tool',
-  doc: "The home directory of a tool installation on this node: def mvn = tool 'M3' (from KILN_TOOL_M3).",
-  params: [
-    { name: 'name', type: 'string', required: true, doc: 'the installation name' },
-    { name: 'type', type: 'string', doc: 'the tool type (jdk, maven, gradle, nodejs, ...), for messages' },
-  ],
-  positional: 'name',
-  block: 'none',
-  needsNode: true,
-  async run(ctx, args) {
-    return resolveTool(ctx.env, reqStr(args, 'name', 'tool'), str(args, 'type') ?? null, ctx.workspace().nodeName);
-  },
-});
+export const run: StepRun = async (ctx, args) => {
+  return resolveTool(ctx.env, reqStr(args, 'name', 'tool'), str(args, 'type') ?? null, ctx.workspace().nodeName);
+};

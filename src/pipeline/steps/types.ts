@@ -1,60 +1,11 @@
-// How a step is declared, once: its name, parameters and their types, whether it takes a
-// block, whether it needs a node. Validation (`kiln lint`), the engine, and
-// `kiln lint --list-steps` all read this one declaration.
+// What a step's implementation works with: its bound arguments and the StepContext the engine
+// gives it (workspace, environment, console, blocks, the build and its services). How a step is
+// declared (name, parameters, block) is data in core/steps.ts; a plugin gives the two apart
+// (core/plugin.ts, ../plugin.ts), so validation never loads an implementation.
 import type { FileReader, Workspace } from '../../core/workspace.ts';
 import type { Loc, BuildResult } from '../../core/build.ts';
 import type { Credential } from '../../core/credentials.ts';
 import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
-
-export type ParamType =
-  | 'string'
-  | 'boolean'
-  | 'integer'
-  | 'number'
-  | 'list'
-  | 'map'
-  /** A string or a list of strings (e.g. `withEnv`'s list, `stash`'s includes). */
-  | 'string-or-list'
-  /** Anything: a host object (`checkout scm`), a binding list, a map ([$class: 'GitSCM', ...]). */
-  | 'any';
-
-export interface StepParam {
-  name: string;
-  type: ParamType;
-  required?: boolean;
-  /** Allowed values for a string parameter (e.g. timeout's unit). */
-  values?: readonly string[];
-  doc: string;
-}
-
-export interface StepDecl {
-  name: string;
-  /** One line for `kiln lint --list-steps`. */
-  doc: string;
-  params: readonly StepParam[];
-  /**
-   * The parameter a single unnamed argument binds to (`sh 'x'` → script, `timeout(5)` → time).
-   * Jenkins allows this when the step has exactly one required parameter.
-   */
-  positional?: string;
-  /** Whether the step takes a closure block: `dir('x') { ... }`. */
-  block: 'none' | 'required' | 'optional';
-  /** Whether it needs a workspace on a node (sh, writeFile, ...), i.e. cannot run under `agent none`. */
-  needsNode: boolean;
-  /**
-   * Steps that only make sense in scripted code or inside `script {}` (node, stage, parallel as
-   * a step, podTemplate): validation rejects them directly in a declarative `steps {}`.
-   */
-  scriptOnly?: boolean;
-  /**
-   * 'symbol': not a step but a describable constructor used inside other steps' arguments,
-   * e.g. `string(credentialsId: 'x', variable: 'Y')` in withCredentials, `booleanParam(...)`
-   * in input parameters, `logRotator(...)`. It returns a descriptor map ($symbol: name, ...).
-   */
-  kind?: 'step' | 'symbol';
-  /** Accepts named arguments of any name (parallel's branches); declared params are still checked. */
-  anyNamed?: boolean;
-}
 
 /** Arguments after binding to the declaration: named values, and the block if any. */
 export interface StepArgs {
@@ -132,6 +83,18 @@ export interface BuildControl {
   readonly services: BuildServices;
   /** Sets an environment variable for the rest of the build (`env.X = ...`, GIT_COMMIT after checkout). */
   setEnv(name: string, value: string | null): void;
+  /** State a plugin's steps share for this build (podTemplate's pods by label). */
+  readonly scope: BuildScope;
+}
+
+/**
+ * State that lives as long as one build and that a plugin's steps, its agent types' evaluation
+ * and its hooks share: podTemplate's pods by label, which `node(POD_LABEL)` then asks for.
+ * Keys are the plugin's own ('kubernetes.podTemplates').
+ */
+export interface BuildScope {
+  /** The build's value for `key`, made by `init` the first time. */
+  state<T>(key: string, init: () => T): T;
 }
 
 export interface StashFile {
@@ -218,11 +181,6 @@ export interface BuildServices {
   credential(id: string): Promise<Credential>;
   /** Gets a workspace on a node whose labels match (scripted `node('label') {}`); release it after. */
   allocateNode(label: string | null, signal: AbortSignal, say?: (line: string) => void): Promise<{ workspace: Workspace; release: () => Promise<void> }>;
-  /**
-   * Scripted `podTemplate(...) { }`: while the block runs, `node(label)` gets a pod made from these
-   * options (those of `agent { kubernetes { } }`). Returns the function that forgets it.
-   */
-  definePodTemplate?(label: string, options: Record<string, string | number | boolean | null>): () => void;
   /** Triggers another job (`build` step); throws when there is no controller. */
   triggerJob(job: string, params: Record<string, Value>, wait: boolean, signal: AbortSignal): Promise<{ number: number; result: BuildResult | null }>;
   /**
@@ -231,13 +189,4 @@ export interface BuildServices {
    * it. Absent where there is only one build (kiln run): passing is then all there is to do.
    */
   milestone?(ordinal: number, label: string | null): Promise<void>;
-}
-
-/** A step: its declaration and what it does. */
-export interface Step extends StepDecl {
-  run(ctx: StepContext, args: StepArgs): Promise<Value>;
-}
-
-export function defineStep(step: Step): Step {
-  return step;
 }

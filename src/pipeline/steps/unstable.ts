@@ -1,16 +1,10 @@
-import { defineStep } from './types.ts';
+// unstable: mark the build and the current stage UNSTABLE, with a message.
+// The implementation of the core plugin's step declared in index.ts (loaded through runtime.ts).
+import type { StepRun } from '../plugin.ts';
 import { reqStr } from './args.ts';
 
-export default defineStep({
-  name: 'unstable',
-  doc: 'Mark the build and the current stage UNSTABLE, with a message.',
-  params: [{ name: 'message', type: 'string', required: true, doc: 'why' }],
-  positional: 'message',
-  block: 'none',
-  needsNode: false,
-  async run(ctx, args) {
-    ctx.log(`WARNING: ${reqStr(args, 'message', 'unstable')}`);
-    ctx.build.setResult('UNSTABLE', 'UNSTABLE');
-    return null;
-  },
-});
+export const run: StepRun = async (ctx, args) => {
+  ctx.log(`WARNING: ${reqStr(args, 'message', 'unstable')}`);
+  ctx.build.setResult('UNSTABLE', 'UNSTABLE');
+  return null;
+};

@@ -2,7 +2,8 @@
 // removes any secret files when the block ends, however it ends.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path/posix';
-import { defineStep, type StepContext } from './types.ts';
+import type { StepRun } from '../plugin.ts';
+import { type StepContext } from './types.ts';
 import type { Credential } from '../../core/credentials.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { list } from './args.ts';
@@ -79,24 +80,16 @@ async function bindOne(ctx: StepContext, b: Value, bound: Bound): Promise<void> 
   }
 }
 
-export default defineStep({
-  name: 'withCredentials',
-  doc: "Bind credentials to variables for the block: withCredentials([string(credentialsId: 'tok', variable: 'TOKEN')]) { ... }.",
-  params: [{ name: 'bindings', type: 'list', required: true, doc: 'string(...), usernamePassword(...), file(...), sshUserPrivateKey(...), ...' }],
-  positional: 'bindings',
-  block: 'required',
-  needsNode: false,
-  async run(ctx, args) {
-    const bound: Bound = { env: {}, secrets: [], files: [] };
-    try {
-      for (const b of list(args, 'bindings') ?? []) await bindOne(ctx, b, bound);
-      const secrets = bound.secrets.filter((s) => s.length > 0);
-      return args.body ? await ctx.runBody(args.body, { env: bound.env, secrets }) : null;
-    } finally {
-      if (bound.files.length > 0) {
-        const ws = ctx.workspace();
-        for (const dir of bound.files) await ws.remove(dir).catch(() => {});
-      }
+export const run: StepRun = async (ctx, args) => {
+  const bound: Bound = { env: {}, secrets: [], files: [] };
+  try {
+    for (const b of list(args, 'bindings') ?? []) await bindOne(ctx, b, bound);
+    const secrets = bound.secrets.filter((s) => s.length > 0);
+    return args.body ? await ctx.runBody(args.body, { env: bound.env, secrets }) : null;
+  } finally {
+    if (bound.files.length > 0) {
+      const ws = ctx.workspace();
+      for (const dir of bound.files) await ws.remove(dir).catch(() => {});
     }
-  },
-});
+  }
+};

@@ -5,9 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { tempDir } from '../../helpers/tmp.ts';
-import { IMAGES, assertNoLeftovers, requireDocker, testLabel } from './harness.ts';
-import { Engine } from '../../../src/backends/docker/engine.ts';
-import { PodWorkspace, parsePodYaml, startPod } from '../../../src/backends/docker/pod.ts';
+import { IMAGES, assertNoLeftovers, requireDocker, testLabel } from '../../plugins/docker/harness.ts';
+import { Engine } from '../../../src/plugins/docker/engine.ts';
+import { PodWorkspace, parsePodYaml, startPod } from '../../../src/plugins/docker/pod.ts';
 import { LocalBackend } from '../../../src/exec/local-workspace.ts';
 import type { ExecSpec } from '../../../src/core/workspace.ts';
 

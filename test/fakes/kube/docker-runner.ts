@@ -19,8 +19,8 @@
 //   - deletion: SIGTERM, SIGKILL after the grace period, containers and volumes removed.
 // Everything carries the label kiln.fake-kube=<runner label>; leftovers() lists what remains.
 //
-// It talks to dockerd through src/backends/docker/engine.ts (the Engine API client of the Docker
-// backend). It does not use that backend's pod runtime (src/backends/docker/pod.ts): that one
+// It talks to dockerd through src/plugins/docker/engine.ts (the Engine API client of the Docker
+// plugin). It does not use that backend's pod runtime (src/plugins/docker/pod.ts): that one
 // realises a Kiln pod for a build (workspace at the node's path, Kiln's step runner injected as
 // every container's entrypoint, no volumes, no per-container states), while a fake kubelet must
 // run the pod spec exactly as written and report what happens to each container.
@@ -30,7 +30,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Engine, type ImageInspect } from '../../../src/backends/docker/engine.ts';
+import { Engine, type ImageInspect } from '../../../src/plugins/docker/engine.ts';
 import { asList, asObj, core, now } from './cluster.ts';
 import { quantity } from './quantity.ts';
 import type { ContainerStatus, LogBuffer, PodHandle, PodRunner } from './pods.ts';

@@ -3,6 +3,7 @@
 import { tempDir } from '../../helpers/tmp.ts';
 import path from 'node:path';
 import { loadPipeline } from '../../../src/pipeline/load.ts';
+import { registry } from '../../helpers/registry.ts';
 import { formatDiagnostic } from '../../../src/pipeline/diagnostics.ts';
 import { PipelineRun, type PendingInput, type RunOptions } from '../../../src/pipeline/engine/engine.ts';
 import type { NodeProvider } from '../../../src/core/nodes.ts';
@@ -30,7 +31,7 @@ export interface HarnessOptions extends Partial<Omit<RunOptions, 'model' | 'node
 }
 
 export async function start(source: string, opts: HarnessOptions = {}): Promise<Harness> {
-  const loaded = loadPipeline(source);
+  const loaded = loadPipeline(source, registry);
   if (!loaded.model) throw new Error(`invalid test Jenkinsfile:\n${loaded.diagnostics.map((d) => formatDiagnostic('Jenkinsfile', d)).join('\n')}`);
   const root = tempDir('engine');
   const workspace = opts.workspace ?? path.join(root, 'ws');
@@ -49,6 +50,7 @@ export async function start(source: string, opts: HarnessOptions = {}): Promise<
   const inputs: PendingInput[] = [];
   const { credentials, onInput, workspace: _w, ...rest } = opts;
   const run: PipelineRun = new PipelineRun({
+    registry,
     model: loaded.model,
     file: 'Jenkinsfile',
     build: { job: 'test-job', number: 7, id: 'test-job#7', url: 'http://kiln.test/job/test-job/7/' },

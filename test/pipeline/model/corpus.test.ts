@@ -6,9 +6,22 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadPipeline } from '../../../src/pipeline/load.ts';
+import { registry } from '../../helpers/registry.ts';
 import { lintBytes } from '../../../src/cli/lint.ts';
 import { formatDiagnostic } from '../../../src/pipeline/diagnostics.ts';
-import type { DeclarativePipeline, PipelineModel, Stage } from '../../../src/pipeline/model/types.ts';
+import { isPluginAgent, type AgentSpec, type DeclarativePipeline, type PipelineModel, type Stage } from '../../../src/pipeline/model/types.ts';
+import type { Expr } from '../../../src/pipeline/syntax/ast.ts';
+
+/** A plugin agent's option as the model holds it (a literal, or null), or undefined for another agent. */
+function option(a: AgentSpec, name: string): unknown {
+  return isPluginAgent(a) ? a.options[name] : undefined;
+}
+
+/** A plugin agent's option written as an expression, or null. */
+function expr(a: AgentSpec, name: string): Expr | null {
+  const v = option(a, name);
+  return typeof v === 'object' && v !== null ? (v as Expr) : null;
+}
 
 const root = fileURLToPath(new URL('../../fixtures/jenkinsfiles/', import.meta.url));
 const validDir = root + 'valid/';
@@ -17,7 +30,7 @@ const validFiles = readdirSync(validDir).filter((f) => f.endsWith('.groovy')).so
 const invalidFiles = readdirSync(invalidDir).filter((f) => f.endsWith('.groovy')).sort();
 
 function load(file: string): PipelineModel {
-  const r = loadPipeline(readFileSync(validDir + file, 'utf8'));
+  const r = loadPipeline(readFileSync(validDir + file, 'utf8'), registry);
   const errors = r.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(file, d));
   assert.deepEqual(errors, [], `${file} should have no errors`);
   assert.ok(r.model, `${file} should have a model`);
@@ -75,9 +88,9 @@ test('several invalid files report many errors at once', () => {
 test('the seed pipeline: a kubernetes agent with its inline pod, three stages of container steps', () => {
   const m = declarative('seed.groovy');
   assert.equal(m.agent.type, 'kubernetes');
-  if (m.agent.type !== 'kubernetes') return;
-  assert.equal(m.agent.yaml?.type, 'String');
-  assert.match(m.agent.yaml && m.agent.yaml.type === 'String' ? m.agent.yaml.value : '', /name: maven/);
+  const yaml = expr(m.agent, 'yaml');
+  assert.equal(yaml?.type, 'String');
+  assert.match(yaml && yaml.type === 'String' ? yaml.value : '', /name: maven/);
   assert.deepEqual(shape(m.stages), ['Clone Repository', 'Build', 'Test']);
   const build = m.stages[1]!;
   assert.equal(build.body.kind, 'steps');
@@ -115,36 +128,33 @@ test('agent types: label, node, docker, dockerfile, kubernetes, none, any', () =
   const agents = none.stages.map((s) => s.agent?.type ?? null);
   assert.deepEqual(agents, [null, 'label', 'node', 'docker', 'label', null]);
   const node = none.stages[2]!.agent;
-  assert.ok(node && node.type === 'node' && node.customWorkspace?.type === 'String');
+  assert.ok(node && node.type === 'node' && !isPluginAgent(node) && node.customWorkspace?.type === 'String');
 
   const docker = declarative('docker-agent.groovy');
   assert.equal(docker.agent.type, 'docker');
-  if (docker.agent.type === 'docker') {
-    assert.equal(docker.agent.alwaysPull, true);
-    assert.equal(docker.agent.reuseNode, false);
-    assert.equal(docker.agent.image.type, 'String');
-  }
+  assert.equal(option(docker.agent, 'alwaysPull'), true);
+  assert.equal(option(docker.agent, 'reuseNode'), false);
+  assert.equal(expr(docker.agent, 'image')?.type, 'String');
   const frontend = docker.stages[1]!.agent;
-  assert.ok(frontend && frontend.type === 'docker' && frontend.reuseNode && frontend.image.type === 'GString');
+  assert.ok(frontend && frontend.type === 'docker' && option(frontend, 'reuseNode') === true && expr(frontend, 'image')?.type === 'GString');
 
   const df = declarative('dockerfile-agent.groovy');
   assert.equal(df.agent.type, 'dockerfile');
   const ci = df.stages[1]!.agent;
-  assert.ok(ci && ci.type === 'dockerfile' && ci.filename?.type === 'String' && ci.filename.value === 'Dockerfile.ci');
+  const filename = ci ? expr(ci, 'filename') : null;
+  assert.ok(ci && ci.type === 'dockerfile' && filename?.type === 'String' && filename.value === 'Dockerfile.ci');
 
   const k8s = declarative('kubernetes-yaml.groovy');
-  assert.ok(k8s.agent.type === 'kubernetes');
-  if (k8s.agent.type === 'kubernetes') {
-    assert.equal(k8s.agent.yamlMergeStrategy, 'merge');
-    assert.equal(k8s.agent.podRetention, 'onFailure');
-    assert.equal(k8s.agent.idleMinutes, 5);
-    assert.equal(k8s.agent.activeDeadlineSeconds, 3600);
-    assert.equal(k8s.agent.instanceCap, 10);
-    assert.equal(k8s.agent.showRawYaml, false);
-  }
+  assert.equal(k8s.agent.type, 'kubernetes');
+  assert.equal(option(k8s.agent, 'yamlMergeStrategy'), 'merge');
+  assert.equal(option(k8s.agent, 'podRetention'), 'onFailure');
+  assert.equal(option(k8s.agent, 'idleMinutes'), 5);
+  assert.equal(option(k8s.agent, 'activeDeadlineSeconds'), 3600);
+  assert.equal(option(k8s.agent, 'instanceCap'), 10);
+  assert.equal(option(k8s.agent, 'showRawYaml'), false);
   const file = declarative('kubernetes-yamlfile.groovy');
   const lint = file.stages[1]!.agent;
-  assert.ok(lint && lint.type === 'kubernetes' && lint.podRetention === 'never' && lint.yamlMergeStrategy === 'override');
+  assert.ok(lint && lint.type === 'kubernetes' && option(lint, 'podRetention') === 'never' && option(lint, 'yamlMergeStrategy') === 'override');
 });
 
 test('when-conditions: every condition type, with its comparator and options', () => {

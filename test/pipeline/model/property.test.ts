@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { loadPipeline } from '../../../src/pipeline/load.ts';
+import { registry } from '../../helpers/registry.ts';
 import { parse } from '../../../src/pipeline/syntax/parser.ts';
 import { validate } from '../../../src/pipeline/model/validate.ts';
 
@@ -53,7 +54,7 @@ function apply(src: string, m: Mutation): string {
 }
 
 function checkResult(src: string): void {
-  const r = loadPipeline(src);
+  const r = loadPipeline(src, registry);
   const hasError = r.diagnostics.some((d) => d.severity === 'error');
   assert.equal(r.model === null, hasError, 'model is null exactly when there is an error');
   const lines = src.split('\n').length + 1;
@@ -79,7 +80,7 @@ test('validation of any tree the parser accepts never throws (without the parse-
       const src = ms.reduce(apply, corpus[i]!);
       const p = parse(src);
       if (!p.ast) return;
-      const v = validate(p.ast, src);
+      const v = validate(p.ast, src, registry);
       assert.equal(v.model === null, v.diagnostics.some((d) => d.severity === 'error'));
     }),
     { numRuns: 600 },

@@ -3,17 +3,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadPipeline } from '../../../src/pipeline/load.ts';
+import { registry } from '../../helpers/registry.ts';
 import { formatDiagnostic } from '../../../src/pipeline/diagnostics.ts';
-import type { DeclarativePipeline } from '../../../src/pipeline/model/types.ts';
+import { isPluginAgent, type DeclarativePipeline } from '../../../src/pipeline/model/types.ts';
 import { checkCron } from '../../../src/pipeline/model/cron.ts';
 
 /** `LINE:COL: message` lines (warnings marked). */
 function lint(src: string): string[] {
-  return loadPipeline(src).diagnostics.map((d) => formatDiagnostic('J', d).slice(2));
+  return loadPipeline(src, registry).diagnostics.map((d) => formatDiagnostic('J', d).slice(2));
 }
 
 function model(src: string): DeclarativePipeline {
-  const r = loadPipeline(src);
+  const r = loadPipeline(src, registry);
   assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic('J', d)), []);
   assert.ok(r.model && r.model.kind === 'declarative');
   return r.model;
@@ -27,20 +28,21 @@ test('the model keeps steps as statements and values as expressions, for the eng
   assert.equal(st.body.kind, 'steps');
   if (st.body.kind !== 'steps') return;
   assert.deepEqual(st.body.steps.map((s) => s.type), ['ExprStmt', 'ExprStmt']);
-  assert.ok(st.agent?.type === 'docker' && st.agent.image.type === 'GString');
+  const image = st.agent && isPluginAgent(st.agent) ? st.agent.options.image : null;
+  assert.ok(st.agent?.type === 'docker' && typeof image === 'object' && image?.type === 'GString');
   assert.equal(st.nameLoc.start.line, 4);
 });
 
 test('model is null exactly when there is an error; warnings keep it', () => {
-  const warn = loadPipeline(wrap('steps { }'));
+  const warn = loadPipeline(wrap('steps { }'), registry);
   assert.ok(warn.model);
   assert.deepEqual(warn.diagnostics.map((d) => [d.severity, d.message]), [['warning', 'Stage "S" has an empty steps block']]);
-  const bad = loadPipeline(wrap("steps { shh 'x' }"));
+  const bad = loadPipeline(wrap("steps { shh 'x' }"), registry);
   assert.equal(bad.model, null);
 });
 
 test('syntax errors stop before validation and keep the parser\'s message', () => {
-  const r = loadPipeline("pipeline {\n  agent any\n  stages { stage('x') { steps { sh 'oops } } }\n}\n");
+  const r = loadPipeline("pipeline {\n  agent any\n  stages { stage('x') { steps { sh 'oops } } }\n}\n", registry);
   assert.equal(r.model, null);
   assert.ok(r.diagnostics.length >= 1);
   assert.ok(r.diagnostics.every((d) => d.severity === 'error'));
@@ -227,7 +229,7 @@ test('an empty file, or one with only comments and a shebang', () => {
 test('a deeply nested Jenkinsfile gives an error, not a crash', () => {
   const depth = 10_000;
   const src = 'node {\n' + 'dir("a") {\n'.repeat(depth) + "sh 'x'\n" + '}\n'.repeat(depth) + '}\n';
-  const r = loadPipeline(src);
+  const r = loadPipeline(src, registry);
   assert.equal(r.model, null);
   assert.ok(r.diagnostics.some((d) => d.severity === 'error'));
 });
@@ -235,7 +237,7 @@ test('a deeply nested Jenkinsfile gives an error, not a crash', () => {
 test('nesting that the parser accepts is validated without overflowing the stack', () => {
   const depth = 300;
   const src = wrap('steps {\n' + "dir('a') {\n".repeat(depth) + "sh 'x'\n" + '}\n'.repeat(depth) + '}');
-  const r = loadPipeline(src);
+  const r = loadPipeline(src, registry);
   assert.ok(r.model || r.diagnostics.length > 0);
 });
 
@@ -288,7 +290,7 @@ test('scripted: steps that need a node outside node {} are warned about (the run
 stage('Report') { junit 'x.xml' }
 def later = { sh 'fine: a closure may run inside a node' }
 `;
-  const r = loadPipeline(src);
+  const r = loadPipeline(src, registry);
   assert.ok(r.model);
   assert.deepEqual(r.diagnostics.map((d) => formatDiagnostic('J', d)), [
     'J:2:23: warning: The "checkout" step needs a node and will fail here: wrap it in node(POD_LABEL) { ... }',

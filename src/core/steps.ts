@@ -1,0 +1,61 @@
+// What a step is, as data: its name, its parameters and their types, whether it takes a block,
+// whether it needs a node. Validation (`kiln lint`), the engine's argument binding and
+// `kiln lint --list-steps` all read this one declaration; the step's implementation is another
+// module, loaded only to run it (core/plugin.ts says how a plugin gives both).
+// Contracts only: this folder imports nothing else of src.
+
+export type ParamType =
+  | 'string'
+  | 'boolean'
+  | 'integer'
+  | 'number'
+  | 'list'
+  | 'map'
+  /** A string or a list of strings (e.g. `withEnv`'s list, `stash`'s includes). */
+  | 'string-or-list'
+  /** Anything: a host object (`checkout scm`), a binding list, a map ([$class: 'GitSCM', ...]). */
+  | 'any';
+
+export interface StepParam {
+  name: string;
+  type: ParamType;
+  required?: boolean;
+  /** Allowed values for a string parameter (e.g. timeout's unit). */
+  values?: readonly string[];
+  doc: string;
+}
+
+export interface StepDecl {
+  name: string;
+  /** One line for `kiln lint --list-steps`. */
+  doc: string;
+  params: readonly StepParam[];
+  /**
+   * The parameter a single unnamed argument binds to (`sh 'x'` → script, `timeout(5)` → time).
+   * Jenkins allows this when the step has exactly one required parameter.
+   */
+  positional?: string;
+  /** Whether the step takes a closure block: `dir('x') { ... }`. */
+  block: 'none' | 'required' | 'optional';
+  /** Whether it needs a workspace on a node (sh, writeFile, ...), i.e. cannot run under `agent none`. */
+  needsNode: boolean;
+  /**
+   * Steps that only make sense in scripted code or inside `script {}` (node, stage, parallel as
+   * a step, podTemplate): validation rejects them directly in a declarative `steps {}`.
+   */
+  scriptOnly?: boolean;
+  /**
+   * 'symbol': not a step but a describable constructor used inside other steps' arguments,
+   * e.g. `string(credentialsId: 'x', variable: 'Y')` in withCredentials, `booleanParam(...)`
+   * in input parameters, `logRotator(...)`. It returns a descriptor map ($symbol: name, ...)
+   * and has no implementation of its own.
+   */
+  kind?: 'step' | 'symbol';
+  /** Accepts named arguments of any name (parallel's branches); declared params are still checked. */
+  anyNamed?: boolean;
+  /**
+   * For a block step whose block gets a node in its own way (podTemplate's `node(POD_LABEL)`):
+   * what the "needs a node" warning about a step in its block tells to write instead of `node`.
+   */
+  nodeInBlock?: string;
+}

@@ -1,0 +1,442 @@
+// Pods for builds: a NodeProvider for `agent { kubernetes { ... } }` (and labels matching a
+// cloud's pod template). The moment a build needs a pod it is created (no provisioning delay),
+// watched (not polled) until its agent dials in, and deleted after its scope ends, per the
+// retention policy. A pod that cannot work fails the build at once with the reason and the
+// last lines of the container's log: an image that cannot be pulled, a container that exits
+// or crash-loops, an evicted, failed or deleted pod, a pod unschedulable past the connect
+// timeout (with the scheduler's reason), an agent that never connects (with the URL it was
+// given and what to check).
+//
+// Every pod carries this controller's id as a label, so that `sweep()` at start deletes what a
+// previous run left. At most `containerCap` pods of a cloud exist at once; builds past the cap
+// wait, in order, and say so in their log and in the queue (the controller's PodSlots, shared
+// with its Docker clouds: ../pod-slots.ts).
+import type { AgentRequest, AllocatedNode, NodeProvider, Backend, BuildRef } from '../../core/nodes.ts';
+import type { Credential } from '../../core/credentials.ts';
+import type { LogLine } from '../../util/log.ts';
+import { StepFailure, interruptionOf } from '../../core/errors.ts';
+import { describeKubeError, kubeConfig, kubernetesClient, type KubernetesCloudSettings } from './cloud.ts';
+import { PodSlots, type ReleaseSlot, type SlotWait } from '../../backends/pod-slots.ts';
+import { AGENT_CONTAINER, LABEL_CONTROLLER, buildPod, labelValue, manifestForLog, podName, PodSpecError, type Obj, type PodRequest } from './podspec.ts';
+
+export interface KubernetesCloudRef {
+  name: string;
+  settings: KubernetesCloudSettings;
+}
+
+/** What the provider needs of the controller. */
+export interface KubernetesProviderOptions {
+  /** The Kubernetes clouds, read when a pod is needed (so that saved changes apply at once). */
+  clouds: () => Promise<KubernetesCloudRef[]>;
+  credential: (id: string, cloud: string) => Promise<Credential>;
+  /** This controller's id (a label on its pods). */
+  controllerId: string;
+  /** The agent URL when the cloud gives none. */
+  agentUrl: () => string;
+  buildUrl: (build: BuildRef) => string;
+  agents: {
+    secret(name: string): string;
+    isOnline(name: string): boolean;
+    /** Resolves when agent `name` is online; rejects when `signal` aborts. */
+    online(name: string, signal: AbortSignal): Promise<void>;
+    backend(name: string): Backend;
+    endSession(name: string, reason: string): void;
+    /** Agents the hub accepts: pod agents exist only while their pod does. */
+    allow(name: string): void;
+    forget(name: string): void;
+  };
+  /** The controller's log: pods made, deleted and swept, with their cloud (and build). */
+  log?: LogLine;
+  /** The pod slots the caps count in (the controller's, listed in its queue); absent: its own. */
+  slots?: PodSlots;
+}
+
+/** A pod kept after use (idleMinutes), waiting for the next build that asks for the same pod. */
+interface IdlePod {
+  name: string;
+  lease(build: BuildRef, req: AgentRequest, say: (line: string) => void): Promise<AllocatedNode>;
+  timer: NodeJS.Timeout;
+  /** Deletes it now. */
+  drop(): Promise<void>;
+}
+
+/** What a pod's status says is wrong, or null while it may still come up. */
+export function podProblem(pod: Obj, o: { unschedulableSinceMs: number | null; now: number; limitMs: number }): { message: string; container: string | null } | null {
+  const status = (pod.status ?? {}) as Obj;
+  const md = (pod.metadata ?? {}) as Obj;
+  if (md.deletionTimestamp) return { message: 'the pod is being deleted (by someone else than this build)', container: null };
+  if (status.phase === 'Failed' || status.reason === 'Evicted') {
+    return { message: `the pod failed${status.reason ? ` (${String(status.reason)})` : ''}${status.message ? `: ${String(status.message)}` : ''}`, container: null };
+  }
+  const all: { s: Obj; init: boolean }[] = [
+    ...((status.initContainerStatuses ?? []) as Obj[]).map((x) => ({ s: x, init: true })),
+    ...((status.containerStatuses ?? []) as Obj[]).map((x) => ({ s: x, init: false })),
+  ];
+  for (const { s: c, init } of all) {
+    const state = (c.state ?? {}) as Obj;
+    const waiting = state.waiting as Obj | undefined;
+    const terminated = state.terminated as Obj | undefined;
+    const name = String(c.name);
+    const image = String(c.image ?? '');
+    if (waiting && ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull'].includes(String(waiting.reason))) {
+      return { message: `container '${name}': image ${image} cannot be pulled (${String(waiting.reason)})${waiting.message ? `: ${String(waiting.message)}` : ''}`, container: null };
+    }
+    if (waiting && ['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError'].includes(String(waiting.reason))) {
+      return { message: `container '${name}' cannot start (${String(waiting.reason)})${waiting.message ? `: ${String(waiting.message)}` : ''}`, container: name };
+    }
+    if (waiting?.reason === 'CrashLoopBackOff') return { message: `container '${name}' keeps crashing (CrashLoopBackOff)`, container: name };
+    if (terminated && !(init && terminated.exitCode === 0)) {
+      return { message: `${init ? 'init ' : ''}container '${name}' exited with code ${String(terminated.exitCode)}${terminated.reason ? ` (${String(terminated.reason)})` : ''}`, container: name };
+    }
+  }
+  const scheduled = ((status.conditions ?? []) as Obj[]).find((x) => x.type === 'PodScheduled');
+  if (scheduled?.status === 'False' && o.unschedulableSinceMs !== null && o.now - o.unschedulableSinceMs >= o.limitMs) {
+    return { message: `the pod could not be scheduled for ${Math.round((o.now - o.unschedulableSinceMs) / 1000)} s: ${String(scheduled.message ?? scheduled.reason ?? 'no reason given')} (check the pod's resource requests, node selector, tolerations and the namespace's quota)`, container: null };
+  }
+  return null;
+}
+
+function requestOf(req: AgentRequest): PodRequest {
+  const o = req.options;
+  const str = (k: string) => (typeof o[k] === 'string' && o[k] !== '' ? (o[k] as string) : null);
+  if (str('yamlFile')) throw new StepFailure(`kubernetes { yamlFile '${str('yamlFile')}' }: the file was not read from the repository`, { loc: req.loc });
+  let nodeSelector: Record<string, string> | null = null;
+  const ns = str('nodeSelector');
+  if (ns) {
+    nodeSelector = {};
+    for (const pair of ns.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const [k, v] = pair.split('=');
+      if (!k || v === undefined) throw new StepFailure(`kubernetes { nodeSelector '${ns}' }: write key=value[,key=value]`, { loc: req.loc });
+      nodeSelector[k.trim()] = v.trim();
+    }
+  }
+  return {
+    yaml: str('yaml'),
+    inheritFrom: (str('inheritFrom') ?? '').split(/[\s,]+/).filter(Boolean),
+    yamlMergeStrategy: o.yamlMergeStrategy === 'merge' ? 'merge' : 'override',
+    defaultContainer: str('defaultContainer'),
+    namespace: str('namespace'),
+    activeDeadlineSeconds: typeof o.activeDeadlineSeconds === 'number' ? o.activeDeadlineSeconds : null,
+    serviceAccount: str('serviceAccount'),
+    nodeSelector,
+    workingDir: str('workingDir'),
+  };
+}
+
+export class KubernetesPods implements NodeProvider {
+  readonly #o: KubernetesProviderOptions;
+  readonly #slots: PodSlots;
+  /** Pods this controller made and has not deleted, by pod name: cloud and namespace. */
+  readonly #live = new Map<string, { cloud: string; namespace: string }>();
+  /** Pods kept after use (idleMinutes), by job and what they were made from: that job's next such build reuses one. */
+  readonly #idle = new Map<string, IdlePod[]>();
+
+  constructor(o: KubernetesProviderOptions) {
+    this.#o = o;
+    this.#slots = o.slots ?? new PodSlots();
+  }
+
+  /** Pods alive now, by cloud (for metrics). */
+  podsOf(cloud: string): number {
+    return this.#slots.used(cloud);
+  }
+
+  /** Builds waiting for a pod slot, oldest first per cloud (the queue shows them). */
+  waiting(): SlotWait[] {
+    return this.#slots.waiting();
+  }
+
+  /** Whether a pipeline's label names a template of some cloud. */
+  async cloudForLabel(label: string): Promise<KubernetesCloudRef | null> {
+    for (const c of await this.#o.clouds()) if (c.settings.templates.some((t) => t.labels.includes(label) || t.name === label)) return c;
+    return null;
+  }
+
+  async allocate(req: AgentRequest, build: BuildRef, signal: AbortSignal, say: (line: string) => void): Promise<AllocatedNode> {
+    const clouds = await this.#o.clouds();
+    const wanted = typeof req.options.cloud === 'string' && req.options.cloud !== '' ? req.options.cloud : null;
+    let cloud = wanted ? clouds.find((c) => c.name === wanted) : clouds[0];
+    let request: PodRequest;
+    if (req.type === 'kubernetes') {
+      request = requestOf(req);
+    } else {
+      // agent { label 'maven' } matching a template: that template's pod.
+      const byLabel = req.label ? await this.cloudForLabel(req.label) : null;
+      if (!byLabel) throw new StepFailure(`no Kubernetes pod template has label '${req.label ?? ''}'`, { loc: req.loc });
+      cloud = byLabel;
+      const t = byLabel.settings.templates.find((x) => x.labels.includes(req.label!) || x.name === req.label)!;
+      request = { ...requestOf({ ...req, options: {} }), inheritFrom: [t.name], namespace: t.namespace };
+    }
+    if (!cloud) {
+      throw new StepFailure(wanted
+        ? `agent kubernetes: no Kubernetes cloud named '${wanted}' (clouds: ${clouds.map((c) => c.name).join(', ') || 'none'})`
+        : 'agent kubernetes needs a Kubernetes cloud: an admin adds one (its API server, namespace and credentials) under Clouds, or PUT /api/v1/clouds/NAME', { loc: req.loc });
+    }
+    // The pipeline's podRetention wins over the cloud's ('default' = the cloud's).
+    const asked = req.options.podRetention;
+    // slaveConnectTimeout (the plugin's name) wins over the cloud's connect timeout.
+    const connect = typeof req.options.slaveConnectTimeout === 'number' && req.options.slaveConnectTimeout > 0 ? req.options.slaveConnectTimeout : cloud.settings.connectTimeoutSeconds;
+    const s: KubernetesCloudSettings = {
+      ...cloud.settings, connectTimeoutSeconds: connect,
+      ...(asked === 'never' || asked === 'onFailure' || asked === 'always' ? { podRetention: asked } : {}),
+    };
+    // idleMinutes: a pod made from the same request, kept after an earlier build of the same job,
+    // is used again (it still holds its slot of the cap). Other jobs never get it: its volume
+    // holds this job's workspace.
+    const idleMs = typeof req.options.idleMinutes === 'number' && req.options.idleMinutes > 0 ? req.options.idleMinutes * 60_000 : 0;
+    const poolKey = JSON.stringify([build.job, cloud.name, request, cloud.settings]);
+    const reusable = this.#idle.get(poolKey)?.shift();
+    if (reusable) return reusable.lease(build, req, say);
+    const freeSlot: ReleaseSlot = await this.#slots.take(cloud.name, s.containerCap, build, signal, say);
+
+    const name = podName(build.job, build.number);
+    const namespace = request.namespace ?? s.namespace;
+    const agentUrl = s.controllerUrl ?? this.#o.agentUrl();
+    const secret = this.#o.agents.secret(name);
+    let built;
+    try {
+      built = buildPod({
+        request: { ...request, namespace },
+        templates: s.templates,
+        agent: { name, url: agentUrl, secret, tunnel: s.tunnel, image: s.agentImage },
+        id: { controllerId: this.#o.controllerId, job: build.job, build: build.number, buildUrl: this.#o.buildUrl(build) },
+        name,
+      });
+    } catch (e) {
+      freeSlot();
+      if (e instanceof PodSpecError) throw new StepFailure(e.message, { loc: req.loc });
+      throw e;
+    }
+    for (const n of built.notes) say(n);
+    say(`Created pod ${namespace}/${name} in cloud '${cloud.name}' from this manifest:\n${manifestForLog(built.pod, secret)}`);
+
+    const k = await kubernetesClient();
+    let cred: Credential | null = null;
+    let kc;
+    try {
+      if (s.credentialsId && !s.inCluster) cred = await this.#o.credential(s.credentialsId, cloud.name);
+      kc = await kubeConfig(s, cred);
+    } catch (e) {
+      freeSlot();
+      throw new StepFailure(`cloud '${cloud.name}': ${(e as Error).message}`, { loc: req.loc });
+    }
+    const server = kc.getCurrentCluster()?.server ?? '(in-cluster)';
+    const core = kc.makeApiClient(k.CoreV1Api);
+    this.#o.agents.allow(name);
+    try {
+      await core.createNamespacedPod({ namespace, body: built.pod as never });
+    } catch (e) {
+      this.#o.agents.forget(name);
+      freeSlot();
+      throw new StepFailure(`cloud '${cloud.name}': cannot create pod ${namespace}/${name}: ${describeKubeError(e, server)}`, { loc: req.loc });
+    }
+    this.#live.set(name, { cloud: cloud.name, namespace });
+    const podLog = { cloud: cloud.name, pod: `${namespace}/${name}`, job: build.job, build: build.number };
+    this.#o.log?.(`kubernetes: created pod ${namespace}/${name}`, podLog);
+
+    // From here on, whatever happens, the pod goes when we are done with it.
+    let deleted = false;
+    const remove = async (keep: boolean) => {
+      if (deleted) return;
+      deleted = true;
+      watchAbort?.abort();
+      this.#o.agents.endSession(name, `pod ${namespace}/${name} is gone`);
+      this.#o.agents.forget(name);
+      this.#live.delete(name);
+      freeSlot();
+      if (keep) {
+        say(`Kept pod ${namespace}/${name} (pod retention ${s.podRetention}); delete it with: kubectl delete pod -n ${namespace} ${name}`);
+        return;
+      }
+      await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).then(
+        () => this.#o.log?.(`kubernetes: deleted pod ${namespace}/${name}`, podLog),
+        (err: unknown) => {
+          if ((err as { code?: number }).code !== 404) this.#o.log?.(`kubernetes: could not delete pod ${namespace}/${name}: ${describeKubeError(err, server)}`, { ...podLog, level: 'warn' });
+        });
+    };
+
+    // Watch the pod: fail fast on what cannot recover; during the build, say when it breaks.
+    let watchAbort: AbortController | undefined;
+    let problem: ((why: string) => void) | null = null;
+    let unschedulableSince: number | null = null;
+    let online = false;
+    let latest: Obj | null = null;
+    const onEvent = (type: string, obj: Obj) => {
+      latest = obj;
+      if (type === 'DELETED') { problem?.(`pod ${namespace}/${name} was deleted`); return; }
+      const conds = (((obj.status ?? {}) as Obj).conditions ?? []) as Obj[];
+      const sched = conds.find((x) => x.type === 'PodScheduled');
+      if (sched?.status === 'False') unschedulableSince ??= Date.now();
+      else unschedulableSince = null;
+      const p = podProblem(obj, { unschedulableSinceMs: unschedulableSince, now: Date.now(), limitMs: s.connectTimeoutSeconds * 1000 });
+      if (p) void this.#withLog(core, namespace, name, p.container).then((tail) => problem?.(`${p.message}${tail}`));
+    };
+    const startWatch = async () => {
+      const w = new k.Watch(kc);
+      watchAbort = await w.watch(`/api/v1/namespaces/${namespace}/pods`, { fieldSelector: `metadata.name=${name}` }, (type: string, obj: unknown) => onEvent(type, obj as Obj), (err: unknown) => {
+        // The API server ends watches now and then: watch again unless we are done.
+        if (!deleted) {
+          if (err) this.#o.log?.(`kubernetes: the watch of pod ${namespace}/${name} ended: ${describeKubeError(err, server)}; watching again`, podLog);
+          setTimeout(() => { if (!deleted) void startWatch().catch(() => {}); }, 500).unref();
+        }
+      });
+    };
+
+    try {
+      await startWatch();
+      say(`Waiting for the agent in pod ${namespace}/${name} to connect to ${s.tunnel ? `${agentUrl} through tunnel ${s.tunnel}` : agentUrl}`);
+      const failed = new Promise<never>((_r, reject) => { problem = (why) => reject(new StepFailure(`pod ${namespace}/${name}: ${why}`, { loc: req.loc })); });
+      let connectTimer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_r, reject) => {
+        const t = connectTimer = setTimeout(() => {
+          void this.#withLog(core, namespace, name, AGENT_CONTAINER).then((tail) => reject(new StepFailure(
+            `the agent in pod ${namespace}/${name} did not connect within ${s.connectTimeoutSeconds} s (the pod is ${String(((latest?.status ?? {}) as Obj).phase ?? 'unknown')}). ` +
+            `It was given KILN_URL=${agentUrl}${s.tunnel ? ` and KILN_TUNNEL=${s.tunnel}` : ''}: that address must be reachable from the pod and accept inbound connections on that port ` +
+            `(check the cloud's controller URL / tunnel, a NetworkPolicy, the controller's Service)${tail}`, { loc: req.loc })));
+        }, s.connectTimeoutSeconds * 1000);
+        signal.addEventListener('abort', () => clearTimeout(t), { once: true });
+        void failed.catch(() => clearTimeout(t));
+      });
+      const stopWaiting = new AbortController();
+      try {
+        await Promise.race([this.#o.agents.online(name, AbortSignal.any([signal, stopWaiting.signal])), failed, timeout]);
+      } finally {
+        clearTimeout(connectTimer);
+        stopWaiting.abort(); // the hub's listener goes too
+      }
+      online = true;
+      void failed.catch(() => {});
+      say(`Agent ${name} is online in pod ${namespace}/${name}`);
+      // Breaks later are said (to the build using the pod), and end the agent's session so that
+      // running steps fail now; an idle pod that breaks just goes.
+      let sayNow = say;
+      let broken = false;
+      let idleEntry: IdlePod | null = null;
+      problem = (why) => {
+        broken = true;
+        if (idleEntry) {
+          this.#unpool(poolKey, idleEntry);
+          idleEntry = null;
+          void remove(false);
+          return;
+        }
+        sayNow(`pod ${namespace}/${name}: ${why}`);
+        this.#o.agents.endSession(name, `pod ${namespace}/${name}: ${why}`);
+      };
+      const backend = this.#o.agents.backend(name);
+      const defaultContainer = built.defaultContainer;
+      const lease = async (b: BuildRef, r: AgentRequest, sayTo: (line: string) => void): Promise<AllocatedNode> => {
+        sayNow = sayTo;
+        const ws = await backend.allocate({ build: b, ...(r.customWorkspace ? { path: r.customWorkspace } : {}) });
+        const workspace = defaultContainer ? withDefaultContainer(ws, defaultContainer) : ws;
+        return {
+          workspace,
+          release: async (outcome) => {
+            await ws.release().catch(() => {});
+            const keep = s.podRetention === 'always' || (s.podRetention === 'onFailure' && outcome?.failed === true);
+            if (idleMs > 0 && !broken && !deleted && this.#o.agents.isOnline(name)) {
+              sayNow(`Keeping pod ${namespace}/${name} for ${idleMs / 60_000} min (idleMinutes) for the next build that asks for the same pod`);
+              sayNow = () => {};
+              const entry: IdlePod = {
+                name,
+                lease: async (b2, r2, say2) => {
+                  clearTimeout(entry.timer);
+                  idleEntry = null;
+                  say2(`Reusing idle pod ${namespace}/${name} (idleMinutes)`);
+                  try {
+                    return await lease(b2, r2, say2);
+                  } catch (err) {
+                    problem = null;
+                    await remove(false);
+                    throw err;
+                  }
+                },
+                timer: setTimeout(() => { this.#unpool(poolKey, entry); idleEntry = null; void remove(keep); }, idleMs),
+                drop: async () => { clearTimeout(entry.timer); idleEntry = null; await remove(keep); },
+              };
+              entry.timer.unref();
+              idleEntry = entry;
+              this.#idle.set(poolKey, [...(this.#idle.get(poolKey) ?? []), entry]);
+              return;
+            }
+            problem = null;
+            await remove(keep);
+          },
+        };
+      };
+      return await lease(build, req, say);
+    } catch (e) {
+      problem = null;
+      await remove(s.podRetention === 'always' || (s.podRetention === 'onFailure' && online));
+      if (signal.aborted && !(e instanceof StepFailure)) throw interruptionOf(signal);
+      throw e;
+    }
+  }
+
+  #unpool(key: string, entry: IdlePod): void {
+    const list = (this.#idle.get(key) ?? []).filter((x) => x !== entry);
+    if (list.length) this.#idle.set(key, list);
+    else this.#idle.delete(key);
+  }
+
+  /** Deletes the idle pods (the controller is stopping). */
+  async close(): Promise<void> {
+    const all = [...this.#idle.values()].flat();
+    this.#idle.clear();
+    await Promise.all(all.map((e) => e.drop()));
+  }
+
+  /** "\n<last lines of the container's log>" or '' when there are none. */
+  async #withLog(core: { readNamespacedPodLog(p: { name: string; namespace: string; container?: string; tailLines?: number }): Promise<string> }, namespace: string, name: string, container: string | null): Promise<string> {
+    if (!container) return '';
+    try {
+      const text = await core.readNamespacedPodLog({ name, namespace, container, tailLines: 20 });
+      const lines = String(text).trimEnd();
+      return lines ? `\nLast lines of container '${container}':\n${lines}` : '';
+    } catch {
+      return '';
+    }
+  }
+
+  /** Deletes pods this controller labelled and no longer tracks (after a restart), in every cloud. */
+  async sweep(): Promise<number> {
+    let n = 0;
+    const clouds = await this.#o.clouds();
+    if (clouds.length === 0) return 0; // and the client library is not loaded
+    const k = await kubernetesClient();
+    for (const cloud of clouds) {
+      const s = cloud.settings;
+      try {
+        const cred = s.credentialsId && !s.inCluster ? await this.#o.credential(s.credentialsId, cloud.name) : null;
+        const core = (await kubeConfig(s, cred)).makeApiClient(k.CoreV1Api);
+        const namespaces = new Set([s.namespace, ...s.templates.map((t) => t.namespace).filter((x): x is string => x !== null)]);
+        for (const namespace of namespaces) {
+          const list = await core.listNamespacedPod({ namespace, labelSelector: `${LABEL_CONTROLLER}=${labelValue(this.#o.controllerId)}` });
+          for (const p of list.items) {
+            const podName = p.metadata?.name;
+            if (!podName || this.#live.has(podName)) continue;
+            await core.deleteNamespacedPod({ name: podName, namespace, gracePeriodSeconds: 0 }).catch(() => {});
+            this.#o.log?.(`kubernetes: deleted leftover pod ${namespace}/${podName} (cloud '${cloud.name}')`, { cloud: cloud.name, pod: `${namespace}/${podName}` });
+            n++;
+          }
+        }
+      } catch (e) {
+        this.#o.log?.(`kubernetes: cloud '${cloud.name}': could not look for leftover pods: ${(e as Error).message}`, { level: 'warn', cloud: cloud.name });
+      }
+    }
+    return n;
+  }
+}
+
+/** Steps outside container() run in `name` (the kubernetes agent's defaultContainer). */
+function withDefaultContainer(ws: import('../../core/workspace.ts').Workspace, name: string): import('../../core/workspace.ts').Workspace {
+  return new Proxy(ws, {
+    get(target, prop) {
+      if (prop === 'exec') {
+        return (spec: import('../../core/workspace.ts').ExecSpec) => target.exec(spec.container === undefined ? { ...spec, container: name } : spec);
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
