@@ -9,13 +9,12 @@
 //
 // Every pod carries this controller's id as a label, so that `sweep()` at start deletes what a
 // previous run left. At most `containerCap` pods of a cloud exist at once; builds past the cap
-// wait, in order, and say so in their log and in the queue (the controller's PodSlots, shared
-// with its Docker clouds: ../pod-slots.ts).
-import type { AgentRequest, AllocatedNode, NodeProvider, Backend, BuildRef } from '../../core/nodes.ts';
+// wait, in order, and say so in their log and in the queue (the host's `Slots`, core/nodes.ts: the
+// controller's wait list, shared with its Docker clouds).
+import type { AgentRequest, AllocatedNode, NodeProvider, Backend, BuildRef, ReleaseSlot, Slots } from '../../core/nodes.ts';
 import type { Credential } from '../../core/credentials.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { describeKubeError, kubeConfig, kubernetesClient, type KubernetesCloudSettings } from './cloud.ts';
-import { PodSlots, type ReleaseSlot, type SlotWait } from '../pod-slots.ts';
 import { AGENT_CONTAINER, LABEL_CONTROLLER, buildPod, labelValue, manifestForLog, podName, PodSpecError, type Obj, type PodRequest } from './podspec.ts';
 
 export interface KubernetesCloudRef {
@@ -45,8 +44,8 @@ export interface KubernetesProviderOptions {
     forget(name: string): void;
   };
   log?: (line: string) => void;
-  /** The pod slots the caps count in (the controller's, listed in its queue); absent: its own. */
-  slots?: PodSlots;
+  /** Where a build waits for a pod slot of a capped cloud (the controller's wait list). */
+  slots: Slots;
 }
 
 /** A pod kept after use (idleMinutes), waiting for the next build that asks for the same pod. */
@@ -123,7 +122,7 @@ function requestOf(req: AgentRequest): PodRequest {
 
 export class KubernetesPods implements NodeProvider {
   readonly #o: KubernetesProviderOptions;
-  readonly #slots: PodSlots;
+  readonly #slots: Slots;
   /** Pods this controller made and has not deleted, by pod name: cloud and namespace. */
   readonly #live = new Map<string, { cloud: string; namespace: string }>();
   /** Pods kept after use (idleMinutes), by job and what they were made from: that job's next such build reuses one. */
@@ -131,17 +130,7 @@ export class KubernetesPods implements NodeProvider {
 
   constructor(o: KubernetesProviderOptions) {
     this.#o = o;
-    this.#slots = o.slots ?? new PodSlots();
-  }
-
-  /** Pods alive now, by cloud (for metrics). */
-  podsOf(cloud: string): number {
-    return this.#slots.used(cloud);
-  }
-
-  /** Builds waiting for a pod slot, oldest first per cloud (the queue shows them). */
-  waiting(): SlotWait[] {
-    return this.#slots.waiting();
+    this.#slots = o.slots;
   }
 
   /** Whether a pipeline's label names a template of some cloud. */
@@ -185,7 +174,7 @@ export class KubernetesPods implements NodeProvider {
     const poolKey = JSON.stringify([build.job, cloud.name, request, cloud.settings]);
     const reusable = this.#idle.get(poolKey)?.shift();
     if (reusable) return reusable.lease(build, req, say);
-    const freeSlot: ReleaseSlot = await this.#slots.take(cloud.name, s.containerCap, build, signal, say);
+    const freeSlot: ReleaseSlot = await this.#slots.acquire({ cloud: cloud.name, cap: s.containerCap, build }, signal, say);
 
     const name = podName(build.job, build.number);
     const namespace = request.namespace ?? s.namespace;
