@@ -140,12 +140,15 @@ export async function startController(cfg: ControllerConfig, o: { log?: (line: s
     store: store.queue,
     cancel: async (e): Promise<boolean> => (await builds.cancelWaiting(e.buildId)) || builds.abort(e.buildId),
     onChange: () => events.publish({ type: 'queue', data: {} }),
-    onStoreError: (err, retry) => health.report({
-      id: 'store:queue', component: 'store',
-      message: 'the store refuses to save the build queue; Kiln retries until it can',
-      detail: err instanceof Error ? err.message : String(err),
-      probe: retry,
-    }),
+    onStoreError: (err, retry) => {
+      if (!retry) { log(`queue: an entry the store refuses was not saved: ${(err as Error).message}`); return; }
+      health.report({
+        id: 'store:queue', component: 'store',
+        message: 'the store refuses to save the build queue; Kiln retries until it can',
+        detail: err instanceof Error ? err.message : String(err),
+        probe: retry,
+      });
+    },
   });
   const scheduler = waits.executors;
   const builtIn: Backend | null = cfg.executors > 0 ? new LocalBackend({ root: path.join(cfg.home, 'workspace'), nodeName: BUILT_IN_NODE, labels: [BUILT_IN_NODE] }) : null;

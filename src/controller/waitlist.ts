@@ -31,7 +31,7 @@ import { randomUUID } from 'node:crypto';
 import type { BuildRef, ReleaseSlot, SlotRequest, Slots } from '../core/nodes.ts';
 import { interruptionOf } from '../core/errors.ts';
 import { formatDuration } from '../pipeline/steps/args.ts';
-import type { QueueEntrySpec, QueueRepo, WaitKind } from '../store/types.ts';
+import { StoreError, type QueueEntrySpec, type QueueRepo, type WaitKind } from '../store/types.ts';
 import { Scheduler } from './scheduler.ts';
 
 /** An entry as GET /api/v1/queue shows it. */
@@ -64,8 +64,11 @@ export interface WaitListOptions {
   cancel?: (entry: WaitEntry & { buildId: string }) => Promise<boolean>;
   /** An entry came or went. */
   onChange?: () => void;
-  /** The store refused a write; `retry` writes what is due again and rejects while the store still refuses. */
-  onStoreError?: (err: unknown, retry: () => Promise<void>) => void;
+  /**
+   * The store refused a write: `retry` writes what is due again and rejects while the store
+   * still refuses; null when the row itself is refused (invalid), which is then skipped.
+   */
+  onStoreError?: (err: unknown, retry: (() => Promise<void>) | null) => void;
   /** The clock for `since` and the quiet period's countdown. Default Date.now. */
   now?: () => number;
 }
@@ -426,7 +429,9 @@ export class WaitList implements Slots {
   }
 
   #row(e: Entry): QueueEntrySpec {
-    return { id: e.id, buildId: e.build.id, kind: e.kind, label: e.label, cloud: e.cloud, reason: e.written, enqueuedAt: e.since, notBefore: e.notBefore };
+    // The reason is for reading (a label of a Jenkinsfile may be long): the label column has it whole.
+    const reason = e.written.length > MAX_REASON ? `${e.written.slice(0, MAX_REASON - 1)}…` : e.written;
+    return { id: e.id, buildId: e.build.id, kind: e.kind, label: e.label, cloud: e.cloud, reason, enqueuedAt: e.since, notBefore: e.notBefore };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -497,6 +502,11 @@ export class WaitList implements Slots {
           this.#stored.delete(id);
         }
       } catch (err) {
+        if (err instanceof StoreError && err.code === 'invalid') {
+          // This row can never be written (a retry would block the others forever): said, and skipped.
+          this.#onStoreError(err, null);
+          continue;
+        }
         if (!this.#due.has(id)) this.#due.set(id, row); // again later, unless something newer is due
         this.#storeError = err;
         this.#onStoreError(err, () => this.#retry());
@@ -514,6 +524,9 @@ export class WaitList implements Slots {
     if (this.#storeError !== null) throw this.#storeError;
   }
 }
+
+/** The longest reason the store keeps (store/queue.ts). */
+const MAX_REASON = 10_000;
 
 function slotWhy(cloud: string, pool: Pool): string {
   return `Waiting for a pod slot on cloud '${cloud}' (${pool.used}/${pool.cap} in use)`;

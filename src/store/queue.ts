@@ -42,8 +42,9 @@ export interface CheckedQueueSpec {
   notBefore: number | null;
 }
 
+/** A label expression, as long as a Jenkinsfile can make it (1 MiB). */
 function checkLabel(v: unknown): string | null {
-  const label = checkStringOrNull(v, 'queue label', { max: 10_000 });
+  const label = checkStringOrNull(v, 'queue label', { max: 1_048_576 });
   return label === null || label.trim() === '' ? null : label.trim();
 }
 

@@ -10,7 +10,7 @@ import { WaitList, type WaitListOptions } from '../../src/controller/waitlist.ts
 import { LabelExpressionError } from '../../src/controller/labels.ts';
 import { Interrupted } from '../../src/core/errors.ts';
 import type { BuildRef } from '../../src/core/nodes.ts';
-import type { QueueEntrySpec, QueueRepo } from '../../src/store/types.ts';
+import { StoreError, type QueueEntrySpec, type QueueRepo } from '../../src/store/types.ts';
 
 const build = (job: string, number: number): BuildRef => ({ job, number, id: `${job}#${number}` });
 const kinds = (w: WaitList) => w.list().map((e) => [e.job, e.number, e.kind, e.why]);
@@ -251,4 +251,27 @@ test('the store: a refused write is reported and retried; a finished build\'s en
   await interrupted(waiting);
   await w.flush();
   assert.equal(mem.rows.size, 1);
+});
+
+test('the store: a row it refuses as invalid is skipped, not retried, and the others are written; a long reason is cut, the label kept whole', async () => {
+  const mem = memoryQueue();
+  const put = mem.repo.put;
+  mem.repo.put = async (e) => {
+    if (e.buildId === 'bad#1') throw new StoreError('invalid', 'queue reason is longer than 10 characters');
+    return put(e);
+  };
+  const errors: [unknown, unknown][] = [];
+  const w = list({ store: mem.repo, onStoreError: (err, retry) => errors.push([err, retry]) });
+  const signal = new AbortController().signal;
+  void w.executor(build('bad', 1), 'nowhere', signal, () => {});
+  const label = `x${'y'.repeat(20_000)}`;
+  void w.executor(build('good', 1), label, signal, () => {});
+  await w.flush();
+  assert.equal(errors.length, 1);
+  assert.deepEqual([(errors[0]![0] as Error).message, errors[0]![1]], ['queue reason is longer than 10 characters', null]);
+  const rows = [...mem.rows.values()];
+  assert.deepEqual(rows.map((r) => r.buildId), ['good#1']);
+  assert.equal(rows[0]!.label, label);
+  assert.equal(rows[0]!.reason.length, 10_000);
+  assert.match(rows[0]!.reason, /^There are no nodes with the label ‘xyyy.*…$/);
 });
