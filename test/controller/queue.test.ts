@@ -9,11 +9,10 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import pg from 'pg';
 import { startController, type ControllerHandle } from '../../src/controller/app.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { consoleText, consoleUntil, finishedBuild, jsonApi, rawApi, testConfig, until } from '../helpers/controller.ts';
-import { testPostgresUrl } from '../store/helpers.ts';
+import { dropTestSchema, testPostgresUrl } from '../store/helpers.ts';
 
 interface Item { id: string; job: string; number: number; kind: string; label: string | null; cloud: string | null; why: string; since: number }
 
@@ -44,12 +43,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
     after(async () => {
       await c?.close();
-      if (kind === 'postgres') {
-        const client = new pg.Client({ connectionString: testPostgresUrl() });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await client.end();
-      }
+      if (kind === 'postgres') await dropTestSchema(schema);
     });
 
     test('every reason a build waits is one queue entry with its why, kept in queue_items; cancelled or aborted, it ends alike', async () => {

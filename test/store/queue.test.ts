@@ -4,25 +4,12 @@
 // one-row-per-build table. The build-level view (add, list, remove) is records.test.ts's.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
-import { Clock, KINDS, freshDb, freshStore, rejectsWith, testPostgresUrl, type TestDb } from './helpers.ts';
+import { Clock, KINDS, freshDb, freshStore, raw, rejectsWith, testPostgresUrl } from './helpers.ts';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
 import type { QueueEntrySpec, WaitKind } from '../../src/store/types.ts';
 
 const def = { kind: 'inline', script: "pipeline { agent any\n stages { stage('x') { steps { echo 'x' } } } }" } as const;
-
-async function raw(db: TestDb, sql: string): Promise<void> {
-  if (db.kind === 'sqlite') {
-    const d = new DatabaseSync(join(db.options.home!, 'kiln.db'));
-    try { d.exec(sql); } finally { d.close(); }
-    return;
-  }
-  const c = new pg.Client({ connectionString: testPostgresUrl(), options: `-c search_path=${db.options.schema}` });
-  await c.connect();
-  try { await c.query(sql); } finally { await c.end(); }
-}
 
 for (const kind of KINDS) {
   describe(`queue entries (${kind})`, () => {
