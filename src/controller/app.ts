@@ -34,7 +34,7 @@
 // opened (the port included) and rejects, so `kiln controller` exits with the reason instead of
 // answering 500 forever. Once started, a disk or store that fails degrades GET /api/v1/health
 // (the log store and the build manager report to it) until its probe passes again.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
