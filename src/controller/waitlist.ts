@@ -99,6 +99,8 @@ interface WaitSpec {
   label?: string | null;
   cloud?: string | null;
   notBefore?: number | null;
+  /** When it began (default: now). */
+  since?: number;
   why: () => string;
 }
 
@@ -209,9 +211,10 @@ export class WaitList implements Slots {
 
   /** Waits `ms` (Jenkins' quiet period) unless `signal` aborts first. */
   quietPeriod(build: BuildRef, ms: number, signal: AbortSignal): Promise<void> {
-    const until = this.#now() + ms;
+    const since = this.#now();
+    const until = since + ms;
     return this.#wait<void>(build, {
-      kind: 'quiet', notBefore: until,
+      kind: 'quiet', since, notBefore: until,
       why: () => `In the quiet period. Expires in ${formatDuration(Math.max(0, until - this.#now()))}`,
     }, signal, null, (go) => {
       const timer = setTimeout(go, Math.max(0, ms));
@@ -379,7 +382,7 @@ export class WaitList implements Slots {
     return new Promise<T>((resolve, reject) => {
       const e: Entry = {
         id, build, kind: spec.kind, label: spec.label ?? null, cloud: spec.cloud ?? null,
-        since: this.#now(), notBefore: spec.notBefore ?? null, why: spec.why, written: '',
+        since: spec.since ?? this.#now(), notBefore: spec.notBefore ?? null, why: spec.why, written: '',
       };
       let settled = false;
       let disarm: (() => void) | null = null;
