@@ -25,7 +25,8 @@
 // written to queue_items as they come, when their reason changes (checked after each change of
 // the list, of the nodes or of the slots: a quiet period's countdown is not rewritten, its end
 // is `notBefore`), and removed as they go: one write at a time, in order, the latest state of
-// an entry only; a store that refuses is reported (`onStoreError`) and retried. `close` stops
+// an entry only; a store that refuses is reported (`onStoreError`) and retried (a row it refuses
+// as invalid is skipped, not retried; a reason is cut at 10 000 characters). `close` stops
 // writing: the entries of builds that had not started stay in the store for the next start.
 import { randomUUID } from 'node:crypto';
 import type { BuildRef, ReleaseSlot, SlotRequest, Slots } from '../core/nodes.ts';
