@@ -41,13 +41,6 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/protocol/' },
     },
     {
-      name: 'backends-are-below-the-pipeline',
-      comment: 'What is left of src/backends (the local machinery) sees the contracts in src/core, never the pipeline, the plugins, the controller, the store, the CLI or the agent.',
-      severity: 'error',
-      from: { path: '^src/backends/' },
-      to: { path: '^src/(pipeline|plugins|controller|store|cli|agent)/' },
-    },
-    {
       name: 'pipeline-imports-only-core-and-util',
       comment: 'The pipeline (syntax, model, script, engine, core steps) imports only src/core and src/util: it knows no plugin (hosts pass it a step registry built from their plugin list), no backend, no host.',
       severity: 'error',
@@ -70,10 +63,10 @@ module.exports = {
     },
     {
       name: 'store-is-below-the-controller',
-      comment: 'The store keeps state; it does not call the controller, backends, plugins, process machinery, CLI or agent.',
+      comment: 'The store keeps state; it does not call the controller, plugins, process machinery, CLI or agent.',
       severity: 'error',
       from: { path: '^src/store/' },
-      to: { path: '^src/(controller|backends|plugins|exec|cli|agent)/' },
+      to: { path: '^src/(controller|plugins|exec|cli|agent)/' },
     },
     {
       name: 'agent-is-not-the-controller',
@@ -84,7 +77,7 @@ module.exports = {
     },
     {
       name: 'agent-imports-only-agent-protocol-core-util-exec',
-      comment: 'The agent runs on build hosts from a small bundle: its own code, the protocol, the contracts, the leaf helpers and the process machinery, nothing of the backends (tomorrow plugins).',
+      comment: 'The agent runs on build hosts from a small bundle: its own code, the protocol, the contracts, the leaf helpers and the process machinery, nothing of the plugins or the controller.',
       severity: 'error',
       from: { path: '^src/agent/' },
       to: { path: '^src/', pathNot: '^src/(agent|protocol|core|util|exec)/' },

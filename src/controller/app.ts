@@ -5,9 +5,12 @@
 // Agents: an agent is defined in the store (POST /api/v1/agents) with its labels and
 // executors; it connects with the secret derived from its name. While connected it is a node
 // of the scheduler, with the record's labels and executors: what the agent announces in its
-// hello (labels, executors) is ignored and, when it differs, logged. Each `agent` directive of a running pipeline asks the scheduler for an
+// hello (labels, executors) is ignored and, when it differs, logged. Each `agent` directive of a running pipeline asks the wait list for an
 // executor whose node's labels match; the build then runs that part on the agent through its
 // RemoteBackend. The controller's own node ('built-in') has 0 executors unless configured.
+// Whatever a build waits for (its quiet period, its job's running build, an executor, a pod
+// slot) is an entry of the one wait list (waitlist.ts): GET /api/v1/queue lists it, cancelling
+// it aborts the build the way POST .../abort does, and the store's queue_items keeps it.
 //
 // SSH agents (launcher { type: 'ssh' }): the controller launches them itself (plugins/ssh/)
 // when it starts and when one is created, with the agent's SSH key credential (global
@@ -36,7 +39,7 @@
 // http-log.ts), the build manager's lines carry { job, build }, the hub's and the agent
 // events' { agent }, the pods' and sweeps' { provisioner, cloud }. The parts that take a line
 // callback get `lineLog(logger)`.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -47,7 +50,8 @@ import { StoreError, type AgentLauncher, type Store } from '../store/types.ts';
 import { LogStore, ioErrorText } from './logstore.ts';
 import { Health, writeProbe } from './health.ts';
 import { AgentHub } from './agents/hub.ts';
-import { Scheduler, BUILT_IN_NODE, type QueueItem } from './scheduler.ts';
+import { BUILT_IN_NODE } from './scheduler.ts';
+import { WaitList } from './waitlist.ts';
 import { BuildManager } from './builds.ts';
 import { BuildFiles } from './files.ts';
 import { buildHttp, type AgentInfo, type AgentsView, type QueueView } from './http.ts';
@@ -55,7 +59,6 @@ import type { AgentRequest, AllocatedNode, NodeProvider, BuildRef, Backend } fro
 import { LocalBackend } from '../exec/local-workspace.ts';
 import { StepFailure, interruptionOf } from '../core/errors.ts';
 import { ControllerMetrics } from './metrics.ts';
-import { PodSlots } from '../backends/pod-slots.ts';
 import { TriggerScheduler, syncOnJobRoutes } from './triggers.ts';
 import { registerWebhooks, webhookCaller, webhookSecretOf } from './webhooks.ts';
 import { openCredentials, type CredentialService } from './credentials.ts';
@@ -71,7 +74,7 @@ import { checkKubernetesSettings } from '../plugins/kubernetes/cloud.ts';
 import { dockerCloudNodes } from '../plugins/docker/cloud.ts';
 import { sweepPods } from '../plugins/docker/pod.ts';
 import { Engine } from '../plugins/docker/engine.ts';
-import { matches, tryParseLabelExpression } from './labels.ts';
+import { LabelExpressionError, matches, tryParseLabelExpression } from './labels.ts';
 import { SshAgents } from '../plugins/ssh/manager.ts';
 import type { HostKeyPolicy } from '../plugins/ssh/launcher.ts';
 import { provision } from '../core/plugin.ts';
@@ -101,14 +104,6 @@ export interface ControllerHandle {
 function labelMatches(label: string, labels: readonly string[], name: string): boolean {
   const parsed = tryParseLabelExpression(label);
   return parsed.expr !== null && matches(parsed.expr, new Set([...labels, name]));
-}
-
-interface Waiter {
-  resolve: (node: string, executor: number) => void;
-  job: string;
-  number: number;
-  label: string | null;
-  since: number;
 }
 
 /**
@@ -150,22 +145,26 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     }),
   });
   const files = new BuildFiles(cfg.home);
-  const queueChanged = () => events.publish({ type: 'queue', data: {} });
-  // Pod slots of the capped clouds, Docker and Kubernetes alike: waits are in the queue.
-  const podSlots = new PodSlots({ onChange: queueChanged });
-  // Executor requests waiting for the scheduler, by queue item id.
-  const waiters = new Map<string, Waiter>();
-  const scheduler = new Scheduler<null>({
-    dispatch: (item: QueueItem<null>, node: string, executor: number) => {
-      const w = waiters.get(item.id);
-      waiters.delete(item.id);
-      queueChanged();
-      if (w) w.resolve(node, executor);
-      else scheduler.release(node, executor);
-    },
+  // The one wait list (waitlist.ts): quiet periods, disableConcurrentBuilds, executors (its
+  // scheduler's nodes are the agents) and the pod slots of capped clouds, Docker and Kubernetes
+  // alike; kept in the store's queue_items. Cancelling an entry aborts its build as POST .../abort does.
+  const waits: WaitList = new WaitList({
     builtInExecutors: cfg.executors,
     onDispatchError: (err, item) => logger.error({ err, job: item.job, build: item.build }, `dispatching queue item ${item.id} (${item.job}) failed`),
+    store: store.queue,
+    cancel: async (e): Promise<boolean> => (await builds.cancelWaiting(e.buildId)) || builds.abort(e.buildId),
+    onChange: () => events.publish({ type: 'queue', data: {} }),
+    onStoreError: (err, retry) => {
+      if (!retry) { log(`queue: an entry the store refuses was not saved: ${(err as Error).message}`); return; }
+      health.report({
+        id: 'store:queue', component: 'store',
+        message: 'the store refuses to save the build queue; Kiln retries until it can',
+        detail: err instanceof Error ? err.message : String(err),
+        probe: retry,
+      });
+    },
   });
+  const scheduler = waits.executors;
   const builtIn: Backend | null = cfg.executors > 0 ? new LocalBackend({ root: path.join(cfg.home, 'workspace'), nodeName: BUILT_IN_NODE, labels: [BUILT_IN_NODE] }) : null;
 
   const podAgents = new Set<string>();
@@ -283,7 +282,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
       forget: (name) => { podAgents.delete(name); },
     },
     log: kubeLog,
-    slots: podSlots,
+    slots: waits,
   });
 
   // Docker clouds: pods on one engine (plugins/docker), for kubernetes agents when no Kubernetes
@@ -306,7 +305,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     const key = JSON.stringify(c.settings);
     let entry = dockerClouds.get(c.name);
     if (!entry || entry.key !== key) {
-      entry = { key, nodes: dockerCloudNodes(podBase, dockerCloudOf(c.name, c.settings), { labels: { 'kiln.controller': controllerId }, slots: podSlots, controllerLog: dockerLog }) };
+      entry = { key, nodes: dockerCloudNodes(podBase, dockerCloudOf(c.name, c.settings), { labels: { 'kiln.controller': controllerId }, slots: waits, controllerLog: dockerLog }) };
       dockerClouds.set(c.name, entry);
     }
     return entry.nodes;
@@ -322,29 +321,11 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
       if (req.label && !scheduler.nodes().some((n) => labelMatches(req.label!, n.labels, n.name)) && (await pods.cloudForLabel(req.label))) {
         return pods.allocate(req, build, signal, say);
       }
-      const id = randomUUID();
       const label = req.label && req.label.trim() !== '' ? req.label : null;
-      const got = new Promise<{ node: string; executor: number }>((resolve, reject) => {
-        waiters.set(id, { resolve: (node, executor) => resolve({ node, executor }), job: build.job, number: build.number, label, since: Date.now() });
-        const onAbort = () => {
-          if (waiters.delete(id)) {
-            queueChanged();
-            scheduler.cancel(id);
-            reject(interruptionOf(signal));
-          }
-        };
-        if (signal.aborted) onAbort();
-        else signal.addEventListener('abort', onAbort, { once: true });
+      const { node, executor } = await waits.executor(build, label, signal, (why) => say(`Waiting for an executor: ${why}`)).catch((err: unknown) => {
+        if (err instanceof LabelExpressionError) throw new StepFailure(`agent { label '${req.label ?? ''}' }: ${err.message}`, { loc: req.loc });
+        throw err;
       });
-      try {
-        scheduler.enqueue({ id, job: build.job, label, build: build.number, payload: null });
-        queueChanged();
-      } catch (err) {
-        waiters.delete(id);
-        throw new StepFailure(`agent { label '${req.label ?? ''}' }: ${(err as Error).message}`, { loc: req.loc });
-      }
-      if (waiters.has(id)) say(`Waiting for an executor: ${scheduler.why(id) ?? 'queued'}`);
-      const { node, executor } = await got;
       const job = { job: build.job, number: build.number, executor, since: Date.now() };
       running.set(node, [...(running.get(node) ?? []), job]);
       let released = false;
@@ -383,7 +364,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   let publicUrl = cfg.publicUrl;
   let agentUrl = cfg.agentUrl;
   // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
-  const builds = new BuildManager({ store, files, logs, nodes, logger, registry, publicUrl: () => publicUrl, credentials, health, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
+  const builds = new BuildManager({ store, files, logs, nodes, logger, registry, waits, publicUrl: () => publicUrl, credentials, health, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
     jobSettingsChanged: (job) => void triggers.sync(job.id).catch((e: unknown) => log(`triggers: re-reading job '${job.name}' failed: ${(e as Error).message}`)),
     // b.state is a masked copy: made only when someone listens.
     buildChanged: (b) => {
@@ -392,13 +373,9 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
       events.publish({ type: 'build', data: { job: b.job.name, number: b.number, status: st?.status ?? 'queued', result: st?.result ?? null } });
     },
     buildFinished: (_b, result, durationMs) => metrics.buildFinished(result, durationMs),
-    queueChanged,
   } });
   const metrics = new ControllerMetrics({
-    queueLength: () => {
-      const s = scheduler.stats();
-      return s.waiting + s.quiet + builds.pendingBuilds().length + podSlots.waiting().length;
-    },
+    queueLength: () => waits.size,
     executors: () => {
       const s = scheduler.stats();
       return { busy: s.busyExecutors, idle: s.idleExecutors };
@@ -413,32 +390,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   const triggers = new TriggerScheduler({ store, builds, log: (line) => log(line) });
   // --- end triggers
 
-  const queue: QueueView = {
-    list: () => [
-      ...scheduler.list().map((i) => {
-        const w = waiters.get(i.id);
-        return { id: i.id, job: i.job, number: w?.number ?? i.build, label: i.label, why: i.why, since: i.enqueuedAt };
-      }),
-      ...builds.pendingBuilds().map((w) => ({ id: w.id, job: w.job, number: w.number, label: null, why: w.why, since: w.since })),
-      ...podSlots.waiting().map((w) => ({ id: w.id, job: w.job, number: w.number, label: null, why: w.why, since: w.since })),
-    ],
-    cancel: async (id) => {
-      if (await builds.cancelWaiting(id)) return true;
-      // Cancelling a wait for a pod aborts the build that waits.
-      const podWait = podSlots.waiting().find((w) => w.id === id);
-      if (podWait) {
-        const b = await store.builds.getByNumber(podWait.job, podWait.number);
-        if (b) builds.abort(b.id);
-        return true;
-      }
-      const w = waiters.get(id);
-      if (!w) return false;
-      // Cancelling an executor request aborts the build that waits for it.
-      const b = await store.builds.getByNumber(w.job, w.number);
-      if (b) builds.abort(b.id);
-      return true;
-    },
-  };
+  const queue: QueueView = { list: () => waits.list(), cancel: (id) => waits.cancel(id) };
 
   const agentInfo = async (name: string): Promise<AgentInfo | null> => {
     const rec = await store.agents.get(name);
@@ -529,10 +481,10 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     const rec = await store.clouds.get(name);
     if (!rec) {
       dockerClouds.delete(name);
-      podSlots.drop(name, (b) => new StepFailure(`cloud '${name}' was deleted while ${b.job} #${b.number} waited for a pod slot on it`));
+      waits.dropCloud(name, (b) => new StepFailure(`cloud '${name}' was deleted while ${b.job} #${b.number} waited for a pod slot on it`));
       return;
     }
-    podSlots.setCap(name, rec.type === 'docker' ? dockerCloudOf(rec.name, rec.settings).concurrencyCap : checkKubernetesSettings(rec.settings).containerCap);
+    waits.setCap(name, rec.type === 'docker' ? dockerCloudOf(rec.name, rec.settings).concurrencyCap : checkKubernetesSettings(rec.settings).containerCap);
   };
   registerCloudRoutes(app, {
     store, credentials, auth,
@@ -545,13 +497,14 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     events.close();
     health.close();
     triggers.close(); // --- triggers
+    // The queue's rows stay as they are: those of builds that had not started are for the next start.
+    await waits.close();
     await builds.close('Aborted: the controller is stopping');
     await pods.close().catch(() => {}); // idle pods (idleMinutes) go with the controller
     // Agents' sockets first: an upgraded connection would keep the HTTP server open.
     await Promise.all([sshAgents.close(), hub.close()]);
     detach();
     await app.close();
-    scheduler.close();
     await builtIn?.close();
     await logs.close();
     await store.close();

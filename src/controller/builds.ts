@@ -15,10 +15,11 @@
 // A build starts the moment it is triggered (the pipeline itself runs in the controller, like
 // Jenkins' flyweight task); what waits for an executor is each `agent` it asks for.
 //
-// Before it starts, a build can be pending here: in its job's quiet period, or blocked by
+// Before it starts, a build can be pending: in its job's quiet period, or blocked by
 // `disableConcurrentBuilds()` while another build of the job has started and not finished
-// (FIFO per job). Both are listed in the queue (`pendingBuilds`) and can be cancelled
-// (NOT_BUILT). With `disableConcurrentBuilds(abortPrevious: true)`, as in Jenkins' workflow-job,
+// (FIFO per job). Both waits are entries of the controller's wait list (waitlist.ts, which
+// also holds the waits of started builds: executors, pod slots); cancelling one (from the
+// queue, or an abort of the build) ends the build NOT_BUILT. With `disableConcurrentBuilds(abortPrevious: true)`, as in Jenkins' workflow-job,
 // the new build supersedes the job's older ones. Older pending builds end NOT_BUILT at once
 // (Jenkins' queue would have folded them into the new one); older started builds are
 // interrupted (once: a second interrupt would cut their post short) when the new one is past
@@ -43,13 +44,12 @@ import { filesBeside, loadPipeline } from '../pipeline/load.ts';
 import type { StepRegistry } from '../pipeline/steps/registry.ts';
 import { formatDiagnostic } from '../pipeline/diagnostics.ts';
 import { PipelineRun, type BuildListener, type OutputWhere, type PendingInput } from '../pipeline/engine/engine.ts';
-import type { NodeProvider } from '../core/nodes.ts';
+import type { BuildRef, NodeProvider } from '../core/nodes.ts';
 import type { BuildState, StageRecord, StepRecord } from '../pipeline/engine/state.ts';
 import type { PipelineModel } from '../pipeline/model/types.ts';
 import type { BuildResult } from '../core/build.ts';
 import type { InputOutcome } from '../pipeline/steps/types.ts';
 import { Interrupted, StepFailure } from '../core/errors.ts';
-import { formatDuration } from '../pipeline/steps/args.ts';
 import type { Value } from '../pipeline/script/values.ts';
 import { LockManager } from '../pipeline/engine/locks.ts';
 import type { Build, BuildCause, BuildParams, BuildScm, Job, JsonValue, Store } from '../store/types.ts';
@@ -62,6 +62,7 @@ import { secretsOf } from '../core/credentials.ts';
 import type { ScriptChooser } from './auth/folders.ts';
 import { ApiError } from './http-errors.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
+import type { WaitList } from './waitlist.ts';
 
 const run = promisify(execFile);
 
@@ -73,8 +74,6 @@ export interface BuildEvents {
   jobSettingsChanged?(job: Job): void;
   /** A build ended with `result` after running `durationMs` (null: cancelled before it started). */
   buildFinished?(build: LiveBuild, result: BuildResult, durationMs: number | null): void;
-  /** A build started or stopped waiting to start (the queue changed). */
-  queueChanged?(): void;
 }
 
 /** A build of this controller that has not finished: pending (quiet period, blocked) or started. */
@@ -101,24 +100,12 @@ export interface LiveBuild {
   logError: string | null;
 }
 
-/** A build waiting to start, as the queue shows it. */
-export interface PendingBuild {
-  id: string;
-  job: string;
-  number: number;
-  why: string;
-  /** When it started to wait (ms since the epoch). */
-  since: number;
-}
-
+/** A build that has not started: waiting in the wait list (quiet period, disableConcurrentBuilds). */
 interface Pending {
   live: LiveBuild;
   build: Build;
-  since: number;
-  /** In the quiet period until then (the timer runs), or null: blocked by disableConcurrentBuilds. */
-  quietUntil: number | null;
-  timer: NodeJS.Timeout | null;
-  start: () => void;
+  /** Aborted when it is cancelled (or superseded, or the controller stops): its wait ends. */
+  waiting: AbortController;
   resolveDone: () => void;
 }
 
@@ -155,9 +142,10 @@ export class BuildManager {
   readonly #health: Health | null;
   /** The controller's log; each build's lines carry { job, build } (#logOf). */
   readonly #log: Logger;
+  readonly #waits: WaitList;
   /** Lines for the end of failed builds' consoles that the disk refused: written when the health recovers. */
   readonly #notes = new Map<string, string>();
-  /** Builds not started yet (quiet period, or blocked by disableConcurrentBuilds), by build id, in trigger order. */
+  /** Builds not started yet (in the wait list), by build id, in trigger order. */
   readonly #pending = new Map<string, Pending>();
   /** Per job: the highest build number that passed each milestone ordinal. */
   readonly #milestones = new Map<string, Map<number, number>>();
@@ -166,7 +154,7 @@ export class BuildManager {
   readonly #mayTrigger: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
 
   constructor(o: {
-    store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; registry: StepRegistry; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService; health?: Health;
+    store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; registry: StepRegistry; waits: WaitList; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService; health?: Health;
     logger?: Logger;
     mayTrigger?: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
   }) {
@@ -176,6 +164,7 @@ export class BuildManager {
     this.#files = o.files;
     this.#logs = o.logs;
     this.#nodes = o.nodes;
+    this.#waits = o.waits;
     this.#events = o.events ?? {};
     this.#url = o.publicUrl;
     this.#credentials = o.credentials ?? null;
@@ -216,50 +205,49 @@ export class BuildManager {
     let resolveDone!: () => void;
     live.done = new Promise((r) => { resolveDone = r; });
     this.live.set(build.id, live);
-    const abortPrevious = job.options.disableConcurrentBuilds?.abortPrevious === true;
-    const start = () => {
-      this.#pending.delete(build.id);
-      live.started = true;
-      void this.#run(live, build, o.script).finally(() => this.#ended(live, resolveDone));
-    };
-    // Builds of the job that this one must wait for: a started one (with abortPrevious too: the
-    // superseded build ends first, its post included, as Jenkins' queue keeps the newer build
-    // blocked until then), or an older blocked one (without abortPrevious: FIFO).
-    const mustWait = () => job.options.disableConcurrentBuilds !== null && (this.#startedOf(job.id, build.id) !== undefined || (!abortPrevious && this.#blockedOf(job.id).some((p) => p.live.number < build.number)));
-    const go = () => {
-      const p = this.#pending.get(build.id);
-      if (p) { p.timer = null; p.quietUntil = null; }
-      // Past its quiet period: the older running builds are superseded now.
-      if (abortPrevious) this.#supersede(live, { started: true });
-      if (!mustWait()) { start(); return; }
-      const blocked: Pending = p ?? { live, build, since: Date.now(), quietUntil: null, timer: null, start, resolveDone };
-      this.#pending.set(build.id, blocked);
-      void this.#update(build, { message: this.#why(blocked) }, 'why it waits');
-      this.#events.queueChanged?.();
-    };
-    if (abortPrevious) this.#supersede(live, { started: false });
-    const quiet = (job.options.quietPeriod ?? 0) * 1000;
-    if (quiet > 0) {
-      const p: Pending = { live, build, since: Date.now(), quietUntil: Date.now() + quiet, timer: null, start, resolveDone };
-      p.timer = setTimeout(go, quiet);
-      p.timer.unref();
-      this.#pending.set(build.id, p);
-      this.#events.queueChanged?.();
-    } else {
-      go();
-    }
+    const pending: Pending = { live, build, waiting: new AbortController(), resolveDone };
+    this.#pending.set(build.id, pending);
+    void this.#queue(pending, o.script);
     return build;
   }
 
-  /** A started build of the job other than `except`. */
-  #startedOf(jobId: string, except: string): LiveBuild | undefined {
-    for (const b of this.live.values()) if (b.job.id === jobId && b.id !== except && b.started) return b;
-    return undefined;
+  /** The build's reference in the wait list. */
+  #ref(live: LiveBuild): BuildRef {
+    return { job: live.job.name, number: live.number, id: live.id };
   }
 
-  /** The job's builds blocked by disableConcurrentBuilds, oldest first. */
-  #blockedOf(jobId: string): Pending[] {
-    return [...this.#pending.values()].filter((p) => p.live.job.id === jobId && p.quietUntil === null).sort((a, b) => a.live.number - b.live.number);
+  /**
+   * A triggered build's waits before it starts (entries of the wait list), then its start: at
+   * once, before trigger() returns, when it has nothing to wait for. A wait that ends early
+   * (cancelled, superseded, the controller stopping) was recorded by whoever ended it.
+   */
+  async #queue(p: Pending, script: string | undefined): Promise<void> {
+    const { live, build } = p;
+    const job = live.job;
+    const ref = this.#ref(live);
+    const signal = p.waiting.signal;
+    const abortPrevious = job.options.disableConcurrentBuilds?.abortPrevious === true;
+    try {
+      if (abortPrevious) this.#supersede(live, { started: false });
+      const quiet = (job.options.quietPeriod ?? 0) * 1000;
+      if (quiet > 0) await this.#waits.quietPeriod(ref, quiet, signal);
+      // Past its quiet period: the older running builds are superseded now.
+      if (abortPrevious) this.#supersede(live, { started: true });
+      // It waits for a started build of the job (with abortPrevious too: the superseded build
+      // ends first, its post included, as Jenkins' queue keeps the newer build blocked until
+      // then), and without abortPrevious for the older blocked ones too (FIFO).
+      if (job.options.disableConcurrentBuilds !== null) {
+        const turn = this.#waits.turn(ref, job.id, { fifo: !abortPrevious }, signal, (why) => void this.#update(build, { message: why }, 'why it waits'));
+        if (turn) await turn;
+      }
+    } catch {
+      return;
+    }
+    if (this.#pending.get(build.id) !== p) return; // cancelled as its wait ended
+    this.#pending.delete(build.id);
+    this.#waits.buildStarted(ref, job.id);
+    live.started = true;
+    void this.#run(live, build, script).finally(() => this.#ended(live, p.resolveDone));
   }
 
   /**
@@ -267,10 +255,14 @@ export class BuildManager {
    * have ended); pending ones stay queued in the store, where the next start picks them up.
    */
   async close(message: string): Promise<void> {
-    for (const p of this.#pending.values()) if (p.timer) clearTimeout(p.timer);
     const started = [...this.live.values()].filter((b) => b.started);
-    for (const b of this.#pending.values()) { this.live.delete(b.live.id); b.resolveDone(); }
+    const pending = [...this.#pending.values()];
     this.#pending.clear();
+    for (const p of pending) {
+      p.waiting.abort();
+      this.live.delete(p.live.id);
+      p.resolveDone();
+    }
     for (const b of started) this.abort(b.id, message);
     await Promise.allSettled(started.map((b) => b.done));
   }
@@ -278,12 +270,8 @@ export class BuildManager {
   #ended(live: LiveBuild, resolveDone: () => void): void {
     this.live.delete(live.id);
     resolveDone();
-    // disableConcurrentBuilds: the job's oldest blocked build starts now.
-    const next = this.#blockedOf(live.job.id)[0];
-    if (next && !this.#startedOf(live.job.id, next.live.id)) {
-      next.start();
-      this.#events.queueChanged?.();
-    }
+    // disableConcurrentBuilds: the job's next build in line may start now.
+    this.#waits.buildEnded(this.#ref(live), live.job.id);
   }
 
   /**
@@ -304,19 +292,6 @@ export class BuildManager {
     }
   }
 
-  #why(p: Pending): string {
-    if (p.quietUntil !== null) return `In the quiet period. Expires in ${formatDuration(Math.max(0, p.quietUntil - Date.now()))}`;
-    const running = this.#startedOf(p.live.job.id, p.live.id);
-    if (running) return `Build #${running.number} is already in progress`;
-    const before = this.#blockedOf(p.live.job.id).find((x) => x.live.number < p.live.number);
-    return before ? `Waiting for build #${before.live.number} to run first` : 'Starting';
-  }
-
-  /** Builds waiting to start (quiet period, disableConcurrentBuilds), oldest first, each with why. */
-  pendingBuilds(): PendingBuild[] {
-    return [...this.#pending.values()].map((p) => ({ id: p.live.id, job: p.live.job.name, number: p.live.number, why: this.#why(p), since: p.since }));
-  }
-
   /** Cancels a build that has not started (NOT_BUILT); false when it is not pending. */
   async cancelWaiting(buildId: string): Promise<boolean> {
     return this.#cancelPending(buildId, 'Cancelled while waiting');
@@ -326,8 +301,10 @@ export class BuildManager {
     const p = this.#pending.get(buildId);
     if (!p) return false;
     this.#pending.delete(buildId);
-    if (p.timer) clearTimeout(p.timer);
-    this.#events.queueChanged?.();
+    // Its wait ends (its entry leaves the list, a build blocked behind it may go); one whose
+    // turn had just come gives it back.
+    p.waiting.abort();
+    this.#waits.buildEnded(this.#ref(p.live), p.live.job.id);
     const log = logRef(p.live.job.id, p.live.number);
     try {
       await this.#logs.append(log, `${message}\nFinished: NOT_BUILT\n`).catch(() => {});
@@ -343,9 +320,6 @@ export class BuildManager {
     this.#events.buildChanged?.(p.live);
     this.#events.buildFinished?.(p.live, 'NOT_BUILT', null);
     this.#logOf(p.live.job.name, p.live.number).info({ result: 'NOT_BUILT', durationMs: null, message }, 'build finished');
-    // A build blocked behind this one may go now.
-    const next = this.#blockedOf(p.live.job.id)[0];
-    if (next && !this.#startedOf(p.live.job.id, next.live.id)) next.start();
     return true;
   }
 

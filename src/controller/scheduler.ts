@@ -1,31 +1,27 @@
-// The build queue: executor requests wait here until an executor whose node matches is free.
+// Executors: the part of the wait list (waitlist.ts) that matches executor requests to nodes.
 //
-// What: nodes (agents, and the controller's own `built-in` node) offer executors; queue items
-// (one per executor a build needs: `agent { label 'x' }`, a `node('x') {}` block) name a job
-// and a label expression. When an item can run, the scheduler marks the executor busy and
-// calls `dispatch(item, node, executorIndex)`; `release(node, executorIndex)` frees it. `why`
-// explains a waiting item in Jenkins' words; `list` shows the queue; `cancel` removes an item.
+// What: nodes (agents, and the controller's own `built-in` node) offer executors; items (one
+// per executor a build needs: `agent { label 'x' }`, a `node('x') {}` block) name a job and a
+// label expression. When an item can run, the scheduler marks the executor busy and calls
+// `dispatch(item, node, executorIndex)`; `release(node, executorIndex)` frees it. `why`
+// explains a waiting item in Jenkins' words; `list` shows the waiting items; `cancel` removes
+// one. The wait list makes each waiting item one queue entry; a build's other waits (quiet
+// period, disableConcurrentBuilds, pod slots) are the wait list's own.
 //
 // Why: dispatch must be immediate, not polled (Jenkins' queue maintenance runs every 5 s):
-// everything here is event-driven and synchronous. The only timers are quiet periods. Every
-// event that could let a waiting item run (enqueue, release, a node added, coming online,
-// gaining executors or labels, a quiet period ending, a build finishing) dispatches at once,
-// before the call returns; so the invariant after every call is: no waiting, runnable item
-// matches a free executor.
+// everything here is event-driven and synchronous, without timers. Every event that could let
+// a waiting item run (enqueue, release, a node added, coming online, gaining executors or
+// labels) dispatches at once, before the call returns; so the invariant after every call is:
+// no waiting, runnable item matches a free executor.
 //
 // How:
 //   - Fairness between jobs: when an executor frees, the candidates are taken job by job, the
 //     job served least recently first (ties: the job whose oldest item waited longest), and
-//     within a job oldest first (FIFO in the order items became ready, i.e. after their quiet
-//     period). A job with 100 queued items therefore gets every other free executor at most
-//     while another job waits; nobody starves.
+//     within a job oldest first (FIFO). A job with 100 queued items therefore gets every other
+//     free executor at most while another job waits; nobody starves.
 //   - A new item that can run goes to the node where its job last ran (workspace reuse, as
 //     Jenkins' consistent-hash load balancer intends), else the node with the most free
 //     executors; the lowest free executor index.
-//   - `disableConcurrent`: an item waits while another build of its job runs ("Build #3 is
-//     already in progress"). A build runs while it holds an executor, or between
-//     `buildStarted` and `buildFinished` (a pipeline between two stage agents holds none);
-//     items of the same build are never blocked by their own build.
 //   - A node in `exclusive` mode (Jenkins: "Only build jobs with label expressions matching
 //     this node") takes no label-less items. A node's name is one of its labels.
 //   - Removing a node with busy executors lets its builds finish (`release` still works); it
@@ -34,7 +30,6 @@
 //     dispatching are queued as work for the loop already running, so state stays consistent.
 //     A dispatch that throws frees its executor, drops the item and reports `onDispatchError`.
 
-import { formatDuration } from '../pipeline/steps/args.ts';
 import { matches, parseLabelExpression, parseLabelList, type LabelExpr } from './labels.ts';
 
 export type NodeMode = 'normal' | 'exclusive';
@@ -53,15 +48,11 @@ export interface NodeConfig {
 export interface EnqueueRequest<P = unknown> {
   /** Unique among live items. */
   id: string;
-  /** The job's full name: the unit of fairness and of disableConcurrent. */
+  /** The job's full name: the unit of fairness. */
   job: string;
   /** A label expression (Jenkins syntax), or null / blank for any node (`agent any`). */
   label: string | null;
-  /** Wait this long before becoming runnable (Jenkins' quiet period). Default 0. */
-  quietPeriodMs?: number;
-  /** The job's disableConcurrentBuilds(): wait while another build of the job runs. */
-  disableConcurrent?: boolean;
-  /** The build this executor request belongs to (shown in "Build #3 is already in progress"). */
+  /** The number of the build this executor request belongs to. */
   build?: number;
   payload?: P;
 }
@@ -72,7 +63,6 @@ export interface QueueItem<P = unknown> {
   /** The trimmed label expression text, or null for any node. */
   readonly label: string | null;
   readonly build: number | null;
-  readonly disableConcurrent: boolean;
   /** When it was enqueued (ms since the epoch, from `now`). */
   readonly enqueuedAt: number;
   readonly payload: P | undefined;
@@ -81,8 +71,6 @@ export interface QueueItem<P = unknown> {
 export interface WaitingItem<P = unknown> extends QueueItem<P> {
   /** Jenkins-style reason it is waiting. */
   why: string;
-  /** In its quiet period until this time (ms since the epoch), or null. */
-  quietUntil: number | null;
 }
 
 export interface NodeInfo {
@@ -108,7 +96,7 @@ export interface SchedulerOptions<P> {
   builtInExecutors?: number;
   /** Extra labels of the built-in node. */
   builtInLabels?: string[];
-  /** The clock for enqueue times and quiet-period texts. Default Date.now. */
+  /** The clock for enqueue times. Default Date.now. */
   now?: () => number;
   /** Called when `dispatch` throws; the item is dropped and its executor freed. */
   onDispatchError?: (error: unknown, item: QueueItem<P>) => void;
@@ -129,22 +117,16 @@ interface NodeState<P> {
   order: number;
 }
 
-type EntryState = 'quiet' | 'waiting' | 'running';
+type EntryState = 'waiting' | 'running';
 
 interface Entry<P> {
   item: QueueItem<P>;
   expr: LabelExpr;
   /** Group key within the job: the label text ('' for any). */
   labelKey: string;
-  /** Running-build key: the build number, or the item itself when it has none. */
-  buildKey: string;
-  /** FIFO position, assigned when the item becomes ready. */
+  /** FIFO position. */
   seq: number;
-  /** Enqueue order, for list(). */
-  order: number;
   state: EntryState;
-  quietUntil: number | null;
-  timer: ReturnType<typeof setTimeout> | null;
   node: NodeState<P> | null;
   executor: number;
 }
@@ -154,11 +136,9 @@ interface JobState<P> {
   /** Serve counter value when this job last got an executor; 0 = never. */
   lastServed: number;
   lastNode: string | null;
-  /** Ready items, by label, each set in FIFO order. */
+  /** Waiting items, by label, each set in FIFO order. */
   groups: Map<string, Set<Entry<P>>>;
   waiting: number;
-  /** Running builds: key → number of holds (executors held + buildStarted marks). */
-  running: Map<string, { build: number | null; holds: number }>;
 }
 
 export class Scheduler<P = unknown> {
@@ -172,7 +152,6 @@ export class Scheduler<P = unknown> {
   readonly #exprCache = new Map<string, LabelExpr>();
   #nodeOrder = 0;
   #seq = 0;
-  #order = 0;
   #served = 0;
   // Work for the dispatch loop.
   readonly #nodesToFill = new Set<NodeState<P>>();
@@ -282,44 +261,18 @@ export class Scheduler<P = unknown> {
     if (this.#entries.has(request.id)) throw new Error(`Queue item '${request.id}' already exists`);
     const label = request.label === null || request.label.trim() === '' ? null : request.label.trim();
     const expr = this.#parse(label ?? '');
-    const quiet = Math.max(0, request.quietPeriodMs ?? 0);
-    const now = this.#now();
     const item: QueueItem<P> = Object.freeze({
       id: request.id,
       job: request.job,
       label,
       build: request.build ?? null,
-      disableConcurrent: request.disableConcurrent ?? false,
-      enqueuedAt: now,
+      enqueuedAt: this.#now(),
       payload: request.payload,
     });
-    const entry: Entry<P> = {
-      item,
-      expr,
-      labelKey: label ?? '',
-      buildKey: item.build !== null ? `#${item.build}` : `@${item.id}`,
-      seq: 0,
-      order: this.#order++,
-      state: 'quiet',
-      quietUntil: null,
-      timer: null,
-      node: null,
-      executor: -1,
-    };
+    const entry: Entry<P> = { item, expr, labelKey: label ?? '', seq: 0, state: 'waiting', node: null, executor: -1 };
     this.#entries.set(item.id, entry);
-    this.#job(item.job);
-    if (quiet > 0) {
-      entry.quietUntil = now + quiet;
-      entry.timer = setTimeout(() => {
-        entry.timer = null;
-        entry.quietUntil = null;
-        this.#ready(entry);
-        this.#pump();
-      }, quiet);
-    } else {
-      this.#ready(entry);
-      this.#pump();
-    }
+    this.#ready(entry);
+    this.#pump();
     return item;
   }
 
@@ -327,8 +280,7 @@ export class Scheduler<P = unknown> {
   cancel(id: string): boolean {
     const e = this.#entries.get(id);
     if (!e || e.state === 'running') return false;
-    if (e.timer) clearTimeout(e.timer);
-    if (e.state === 'waiting') this.#unready(e);
+    this.#unready(e);
     this.#entries.delete(id);
     this.#entriesToPlace.delete(e);
     return true;
@@ -348,20 +300,7 @@ export class Scheduler<P = unknown> {
     return true;
   }
 
-  /** Marks a build as running without an executor (see disableConcurrent above). */
-  buildStarted(job: string, build: number): void {
-    this.#hold(this.#job(job), `#${build}`, build);
-  }
-
-  /** Ends a buildStarted mark and lets the job's next build run. */
-  buildFinished(job: string, build: number): void {
-    const j = this.#jobs.get(job);
-    if (!j || !j.running.has(`#${build}`)) return;
-    this.#unhold(j, `#${build}`);
-    this.#pump();
-  }
-
-  /** The live item with this id (waiting, quiet or running), or null. */
+  /** The live item with this id (waiting or running), or null. */
   get(id: string): (QueueItem<P> & { state: EntryState; node: string | null; executor: number | null }) | null {
     const e = this.#entries.get(id);
     if (!e) return null;
@@ -375,12 +314,12 @@ export class Scheduler<P = unknown> {
     return this.#why(e);
   }
 
-  /** Waiting items (quiet ones included), oldest first, each with why it waits. */
+  /** Waiting items, oldest first, each with why it waits. */
   list(): WaitingItem<P>[] {
     return [...this.#entries.values()]
-      .filter((e) => e.state !== 'running')
-      .sort((a, b) => a.order - b.order)
-      .map((e) => ({ ...e.item, why: this.#why(e), quietUntil: e.quietUntil }));
+      .filter((e) => e.state === 'waiting')
+      .sort((a, b) => a.seq - b.seq)
+      .map((e) => ({ ...e.item, why: this.#why(e) }));
   }
 
   /** Busy executors and what holds them. */
@@ -395,13 +334,9 @@ export class Scheduler<P = unknown> {
   }
 
   /** Counts for metrics. */
-  stats(): { waiting: number; quiet: number; busyExecutors: number; idleExecutors: number; nodes: number; onlineNodes: number } {
+  stats(): { waiting: number; busyExecutors: number; idleExecutors: number; nodes: number; onlineNodes: number } {
     let waiting = 0;
-    let quiet = 0;
-    for (const e of this.#entries.values()) {
-      if (e.state === 'waiting') waiting++;
-      else if (e.state === 'quiet') quiet++;
-    }
+    for (const e of this.#entries.values()) if (e.state === 'waiting') waiting++;
     let busy = 0;
     let idle = 0;
     let nodes = 0;
@@ -414,15 +349,7 @@ export class Scheduler<P = unknown> {
       online++;
       idle += this.#freeCount(n);
     }
-    return { waiting, quiet, busyExecutors: busy, idleExecutors: idle, nodes, onlineNodes: online };
-  }
-
-  /** Stops quiet-period timers (their items stay queued, and never become ready). */
-  close(): void {
-    for (const e of this.#entries.values()) {
-      if (e.timer) clearTimeout(e.timer);
-      e.timer = null;
-    }
+    return { waiting, busyExecutors: busy, idleExecutors: idle, nodes, onlineNodes: online };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -437,7 +364,7 @@ export class Scheduler<P = unknown> {
   #job(name: string): JobState<P> {
     let j = this.#jobs.get(name);
     if (!j) {
-      j = { name, lastServed: 0, lastNode: null, groups: new Map(), waiting: 0, running: new Map() };
+      j = { name, lastServed: 0, lastNode: null, groups: new Map(), waiting: 0 };
       this.#jobs.set(name, j);
     }
     return j;
@@ -453,10 +380,9 @@ export class Scheduler<P = unknown> {
     return e;
   }
 
-  /** The entry leaves its quiet period (or never had one): it joins its job's FIFO. */
+  /** The entry joins its job's FIFO. */
   #ready(e: Entry<P>): void {
     const j = this.#job(e.item.job);
-    e.state = 'waiting';
     e.seq = ++this.#seq;
     let g = j.groups.get(e.labelKey);
     if (!g) {
@@ -477,27 +403,6 @@ export class Scheduler<P = unknown> {
       if (g.size === 0) j.groups.delete(e.labelKey);
       if (j.waiting === 0) this.#activeJobs.delete(j);
     }
-  }
-
-  #hold(j: JobState<P>, key: string, build: number | null): void {
-    const r = j.running.get(key);
-    if (r) r.holds++;
-    else j.running.set(key, { build, holds: 1 });
-  }
-
-  #unhold(j: JobState<P>, key: string): void {
-    const r = j.running.get(key);
-    if (!r) return;
-    if (--r.holds > 0) return;
-    j.running.delete(key);
-    // Items of this job that waited for the build to end may run now.
-    for (const g of j.groups.values()) for (const e of g) if (e.item.disableConcurrent) this.#entriesToPlace.add(e);
-  }
-
-  #blocked(e: Entry<P>, j: JobState<P>): { build: number | null } | null {
-    if (!e.item.disableConcurrent || j.running.size === 0) return null;
-    for (const [key, r] of j.running) if (key !== e.buildKey) return r;
-    return null;
   }
 
   #accepts(n: NodeState<P>, e: Entry<P>): boolean {
@@ -576,14 +481,7 @@ export class Scheduler<P = unknown> {
       let best: Entry<P> | null = null;
       for (const g of j.groups.values()) {
         const f = first(g);
-        if (!f || !this.#accepts(n, f)) continue;
-        for (const e of g) {
-          if (best && e.seq > best.seq) break;
-          if (!this.#blocked(e, j)) {
-            best = e;
-            break;
-          }
-        }
+        if (f && this.#accepts(n, f) && (!best || f.seq < best.seq)) best = f;
       }
       if (best) return best;
     }
@@ -593,7 +491,6 @@ export class Scheduler<P = unknown> {
   /** Puts a newly runnable item on a free executor, if one matches. */
   #place(e: Entry<P>): void {
     const j = this.#job(e.item.job);
-    if (this.#blocked(e, j)) return;
     let best: NodeState<P> | null = null;
     let bestFree = -1;
     for (const n of this.#nodes.values()) {
@@ -622,7 +519,6 @@ export class Scheduler<P = unknown> {
     e.executor = slot;
     n.slots[slot] = e;
     n.busy++;
-    this.#hold(j, e.buildKey, e.item.build);
     j.lastServed = ++this.#served;
     j.lastNode = n.name;
     try {
@@ -641,7 +537,6 @@ export class Scheduler<P = unknown> {
     n.busy--;
     while (n.slots.length > 0 && n.slots[n.slots.length - 1] === null) n.slots.pop();
     e.node = null;
-    this.#unhold(this.#job(e.item.job), e.buildKey);
     if (n.removed) {
       if (n.busy === 0) this.#nodes.delete(n.name);
     } else {
@@ -650,14 +545,6 @@ export class Scheduler<P = unknown> {
   }
 
   #why(e: Entry<P>): string {
-    if (e.state === 'quiet' && e.quietUntil !== null) {
-      return `In the quiet period. Expires in ${formatDuration(Math.max(0, e.quietUntil - this.#now()))}`;
-    }
-    const j = this.#job(e.item.job);
-    const blocker = this.#blocked(e, j);
-    if (blocker) {
-      return blocker.build !== null ? `Build #${blocker.build} is already in progress` : `A build of ‘${j.name}’ is already in progress`;
-    }
     if (e.item.label === null) return 'Waiting for next available executor';
     const label = e.item.label;
     const nodes = [...this.#nodes.values()].filter((n) => !n.removed && matches(e.expr, n.labels));

@@ -1,6 +1,8 @@
 // Where builds get a node: the contract between the engine, which asks for a workspace for each
 // `agent`, and whoever provides one (the local machine for `kiln run`; connected agents, Docker
-// and Kubernetes in the controller). Contracts only: this folder imports nothing else of src.
+// and Kubernetes in the controller), and `Slots`, how a provider that makes pods waits for room
+// on a capped cloud in the host's one wait list. Contracts only: this folder imports nothing
+// else of src.
 import type { Loc } from './build.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -62,4 +64,33 @@ export interface Backend {
   allocate(req: WorkspaceRequest): Promise<Workspace>;
   /** Stops everything the backend started (used at shutdown). */
   close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pod slots: room on a capped cloud
+
+/** A pod slot a provider asks for before it makes a pod. */
+export interface SlotRequest {
+  /** The cloud's name: its slots are counted together, whatever its settings become. */
+  cloud: string;
+  /** Pods of the cloud at once (Docker `concurrencyCap`, Kubernetes `containerCap`); 0 = no cap. */
+  cap: number;
+  build: BuildRef;
+}
+
+/** Gives a slot back (when the pod is gone); calling it again does nothing. */
+export type ReleaseSlot = () => void;
+
+/**
+ * Where a provider waits for a pod slot: the host's wait list (the controller's: a waiting build
+ * is a queue entry, "Waiting for a pod slot on cloud 'k8s' (2/2 in use)", shown by
+ * GET /api/v1/queue and cancelled by aborting the build). A provider never counts pods itself.
+ */
+export interface Slots {
+  /**
+   * A slot of `req.cloud`, in order (first come, first served per cloud). When none is free it
+   * says why once through `say` and waits; it rejects with the build's interruption when
+   * `signal` aborts while it waits, or with the reason when the cloud is deleted meanwhile.
+   */
+  acquire(req: SlotRequest, signal: AbortSignal, say: (line: string) => void): Promise<ReleaseSlot>;
 }

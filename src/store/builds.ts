@@ -177,7 +177,8 @@ export function buildRepo(ctx: RepoContext): BuildRepo {
           throw new StoreError('invalid', `${label(before)} cannot be finished without a result`);
         }
         if (sets.length > 0) await tx.run(`UPDATE builds SET ${sets.join(', ')} WHERE id = $1`, args);
-        if (before.status === 'queued' && status !== undefined && status !== 'queued') {
+        // A build that leaves 'queued' has left the queue; a finished one waits for nothing.
+        if (status !== undefined && ((before.status === 'queued' && status !== 'queued') || status === 'finished')) {
           await tx.run('DELETE FROM queue_items WHERE build_id = $1', [id]);
         }
         return {

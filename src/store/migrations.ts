@@ -201,6 +201,33 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 6,
+    name: 'queue items: one row per entry of the wait list (several per build), with what it waits for',
+    statements: [
+      // Version 1 kept one row per build; a build waits for several things at once (parallel
+      // branches each wanting an executor or a pod slot), also while it runs. Rows carry over.
+      `DROP INDEX queue_items_order`,
+      `ALTER TABLE queue_items RENAME TO queue_items_v1`,
+      `CREATE TABLE queue_items (
+        id TEXT PRIMARY KEY,
+        build_id TEXT NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('quiet', 'concurrency', 'executor', 'pod-slot')),
+        label TEXT,
+        cloud TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        enqueued_at BIGINT NOT NULL,
+        not_before BIGINT
+      )`,
+      `INSERT INTO queue_items (id, build_id, job_id, kind, label, cloud, reason, enqueued_at, not_before)
+        SELECT build_id, build_id, job_id, CASE WHEN not_before IS NULL THEN 'executor' ELSE 'quiet' END, label, NULL, reason, enqueued_at, not_before
+        FROM queue_items_v1`,
+      `DROP TABLE queue_items_v1`,
+      `CREATE INDEX queue_items_order ON queue_items (enqueued_at)`,
+      `CREATE INDEX queue_items_build ON queue_items (build_id)`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -213,7 +213,12 @@ export interface Build extends BuildSummary {
   state: BuildState | null;
 }
 
-/** Persisted so a controller restart keeps the queue (the "why waiting" text is computed live). */
+/** What a queue entry waits for (the controller's wait list, controller/waitlist.ts). */
+export type WaitKind = 'quiet' | 'concurrency' | 'executor' | 'pod-slot';
+
+export const WAIT_KINDS: readonly WaitKind[] = ['quiet', 'concurrency', 'executor', 'pod-slot'];
+
+/** A queue row as a build sees it: persisted so a controller restart keeps the queue. */
 export interface QueueItem {
   buildId: string;
   jobId: string;
@@ -221,7 +226,7 @@ export interface QueueItem {
   number: number;
   /** Label expression the build needs (`agent { label 'x && y' }`); null = any executor. */
   label: string | null;
-  /** Why it was queued, e.g. "Started by user admin". */
+  /** Why it waits, as last written (the controller shows it live: GET /api/v1/queue). */
   reason: string;
   enqueuedAt: number;
   /** Not dispatched before this time (quiet period); null = at once. */
@@ -232,6 +237,31 @@ export interface QueueSpec {
   label?: string | null;
   reason?: string;
   notBefore?: number | null;
+}
+
+/** One entry of the wait list, as the store keeps it (a build may have several: parallel branches). */
+export interface QueueEntry extends QueueItem {
+  /** The entry's id (GET /api/v1/queue's `id`). */
+  id: string;
+  kind: WaitKind;
+  /** For a pod slot: the cloud. */
+  cloud: string | null;
+}
+
+/** An entry to write (`job` and `number` come from its build). */
+export interface QueueEntrySpec {
+  id: string;
+  buildId: string;
+  kind: WaitKind;
+  /** For an executor: its label expression; null = any executor. */
+  label: string | null;
+  /** For a pod slot: the cloud. */
+  cloud: string | null;
+  reason: string;
+  /** When it began to wait (ms since the epoch). */
+  enqueuedAt: number;
+  /** For a quiet period: when it ends. */
+  notBefore: number | null;
 }
 
 export interface BuildCreate {
@@ -401,12 +431,24 @@ export interface AgentRepo {
 // queue
 
 export interface QueueRepo {
-  /** Queues an existing, still-queued build (BuildRepo.create's `enqueue` does it in one go). */
+  /**
+   * Queues an existing, still-queued build, as one entry whose id is the build's (BuildRepo.create's
+   * `enqueue` does it in one go); kind 'quiet' with a `notBefore`, else 'executor'.
+   */
   add(buildId: string, spec?: QueueSpec): Promise<QueueItem>;
-  /** Oldest first. */
+  /** Every entry, as its build sees it; oldest first. */
   list(): Promise<QueueItem[]>;
-  /** False when it was not queued. */
+  /** Removes the build's entries; false when it had none. */
   remove(buildId: string): Promise<boolean>;
+  /**
+   * Writes an entry of the wait list (a new one, or its changed reason). False, and nothing
+   * written, when its build is finished or gone: a finished build waits for nothing.
+   */
+  put(entry: QueueEntrySpec): Promise<boolean>;
+  /** Removes an entry; false when there was none. */
+  drop(id: string): Promise<boolean>;
+  /** Every entry, oldest first. */
+  entries(): Promise<QueueEntry[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -121,61 +121,6 @@ test('fairness across several executors and labels: a freed executor serves the 
   assert.deepEqual(ids().at(-1), 'x2');
 });
 
-test('disableConcurrentBuilds: the next build waits while one runs, then starts at once', () => {
-  const { s, ids, releaseOf } = harness();
-  s.addNode({ name: 'n', labels: 'linux', executors: 4 });
-  s.enqueue(req('b3', 'app', 'linux', { build: 3, disableConcurrent: true }));
-  s.enqueue(req('b4', 'app', 'linux', { build: 4, disableConcurrent: true }));
-  s.enqueue(req('b3-second-agent', 'app', 'linux', { build: 3, disableConcurrent: true }));
-  s.enqueue(req('other', 'lib', 'linux'));
-  assert.deepEqual(ids(), ['b3', 'b3-second-agent', 'other'], 'a build is not blocked by itself; other jobs are not blocked');
-  assert.equal(s.why('b4'), 'Build #3 is already in progress');
-  releaseOf('b3');
-  assert.deepEqual(ids().length, 3, 'build 3 still holds an executor');
-  releaseOf('b3-second-agent');
-  assert.deepEqual(ids(), ['b3', 'b3-second-agent', 'other', 'b4']);
-});
-
-test('disableConcurrentBuilds: a build between two agents (buildStarted .. buildFinished) still blocks', () => {
-  const { s, ids, releaseOf } = harness();
-  s.addNode({ name: 'n', labels: '', executors: 2 });
-  s.buildStarted('app', 7);
-  s.enqueue(req('b7-stage1', 'app', null, { build: 7, disableConcurrent: true }));
-  releaseOf('b7-stage1');
-  s.enqueue(req('b8', 'app', null, { build: 8, disableConcurrent: true }));
-  assert.equal(s.why('b8'), 'Build #7 is already in progress');
-  s.enqueue(req('b7-stage2', 'app', null, { build: 7, disableConcurrent: true }));
-  assert.deepEqual(ids(), ['b7-stage1', 'b7-stage2']);
-  releaseOf('b7-stage2');
-  assert.deepEqual(ids(), ['b7-stage1', 'b7-stage2']);
-  s.buildFinished('app', 7);
-  assert.deepEqual(ids(), ['b7-stage1', 'b7-stage2', 'b8']);
-});
-
-test('quiet period: the item waits with a countdown, then runs; items without one run first', async () => {
-  let now = 1_000_000;
-  const { s, ids, dispatchedSoon } = harness({ now: () => now });
-  s.addNode({ name: 'n', labels: '', executors: 1 });
-  s.enqueue(req('quiet', 'a', null, { quietPeriodMs: 5000 }));
-  now += 800;
-  assert.equal(s.why('quiet'), 'In the quiet period. Expires in 4.2 sec');
-  assert.equal(s.list()[0]!.quietUntil, 1_005_000);
-  s.cancel('quiet');
-
-  s.enqueue(req('slow', 'a', null, { quietPeriodMs: 30 }));
-  s.enqueue(req('fast', 'b', null, { quietPeriodMs: 5 }));
-  s.enqueue(req('now', 'c', null));
-  assert.deepEqual(ids(), ['now']);
-  assert.match(s.why('slow')!, /^In the quiet period\. Expires in \d+ ms$/);
-  s.release('n', 0);
-  await dispatchedSoon('fast');
-  assert.deepEqual(ids(), ['now', 'fast']);
-  s.release('n', 0);
-  await dispatchedSoon('slow');
-  assert.deepEqual(ids(), ['now', 'fast', 'slow']);
-  s.close();
-});
-
 test('why: no nodes with the label, offline nodes, busy nodes', () => {
   const { s, ids } = harness();
   s.enqueue(req('gpu', 'j', 'gpu'));
@@ -201,21 +146,18 @@ test('why: no nodes with the label, offline nodes, busy nodes', () => {
   assert.equal(s.why('l1'), null, 'a running item is not waiting');
 });
 
-test('cancel removes a waiting or quiet item; a running item cannot be cancelled', async () => {
+test('cancel removes a waiting item; a running item cannot be cancelled', () => {
   const { s, ids, releaseOf } = harness();
   s.addNode({ name: 'n', labels: '', executors: 1 });
   s.enqueue(req('a', 'j', null));
   s.enqueue(req('b', 'j', null));
-  s.enqueue(req('c', 'j', null, { quietPeriodMs: 10 }));
   assert.equal(s.cancel('a'), false);
   assert.equal(s.cancel('b'), true);
   assert.equal(s.cancel('b'), false);
-  assert.equal(s.cancel('c'), true);
   assert.deepEqual(s.list(), []);
-  await new Promise((r) => setTimeout(r, 30));
   releaseOf('a');
   assert.deepEqual(ids(), ['a']);
-  assert.equal(s.get('c'), null);
+  assert.equal(s.get('b'), null);
 });
 
 test('node removal while items wait: they wait with a reason, and run on a new node at once', () => {
@@ -260,7 +202,7 @@ test('executors and labels can change; exclusive nodes take only items whose lab
   s.setExecutors('big', 3);
   s.setLabels('big', 'heavy gpu');
   assert.deepEqual(ids(), ['heavy', 'any', 'gpu']);
-  assert.deepEqual(s.stats(), { waiting: 0, quiet: 0, busyExecutors: 3, idleExecutors: 0, nodes: 2, onlineNodes: 2 });
+  assert.deepEqual(s.stats(), { waiting: 0, busyExecutors: 3, idleExecutors: 0, nodes: 2, onlineNodes: 2 });
   assert.throws(() => s.setExecutors('big', -1), /whole number/);
 });
 
@@ -295,7 +237,7 @@ type Op =
   | { op: 'remove'; node: number }
   | { op: 'online'; node: number; online: boolean }
   | { op: 'executors'; node: number; executors: number }
-  | { op: 'enqueue'; job: number; label: string | null; disableConcurrent: boolean }
+  | { op: 'enqueue'; job: number; label: string | null }
   | { op: 'release'; pick: number }
   | { op: 'cancel'; pick: number };
 
@@ -307,8 +249,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('remove' as const), node: fc.nat(4) }),
   fc.record({ op: fc.constant('online' as const), node: fc.nat(4), online: fc.boolean() }),
   fc.record({ op: fc.constant('executors' as const), node: fc.nat(4), executors: fc.nat(3) }),
-  fc.record({ op: fc.constant('enqueue' as const), job: fc.nat(3), label: fc.constantFrom(...EXPRS), disableConcurrent: fc.boolean() }),
-  fc.record({ op: fc.constant('enqueue' as const), job: fc.nat(3), label: fc.constantFrom(...EXPRS), disableConcurrent: fc.boolean() }),
+  fc.record({ op: fc.constant('enqueue' as const), job: fc.nat(3), label: fc.constantFrom(...EXPRS) }),
+  fc.record({ op: fc.constant('enqueue' as const), job: fc.nat(3), label: fc.constantFrom(...EXPRS) }),
   fc.record({ op: fc.constant('release' as const), pick: fc.nat(20) }),
   fc.record({ op: fc.constant('release' as const), pick: fc.nat(20) }),
   fc.record({ op: fc.constant('cancel' as const), pick: fc.nat(20) }),
@@ -319,17 +261,13 @@ test('property: no executor is double-booked, nothing runnable waits, and every 
     fc.property(fc.array(opArb, { minLength: 5, maxLength: 150, size: 'large' }), (ops) => {
       const busy = new Map<string, string>(); // "node#i" → item id
       const dispatchedCount = new Map<string, number>();
-      const info = new Map<string, { job: string; build: number; label: string | null; dc: boolean }>();
-      const runningBuilds = new Map<string, Map<number, number>>(); // job → build → holds
+      const info = new Map<string, { job: string; build: number; label: string | null }>();
       const s = new Scheduler({
         dispatch: (item, node, executor) => {
           const key = `${node}#${executor}`;
           assert.ok(!busy.has(key), `executor ${key} double-booked: ${busy.get(key)} and ${item.id}`);
           busy.set(key, item.id);
           dispatchedCount.set(item.id, (dispatchedCount.get(item.id) ?? 0) + 1);
-          const rb = runningBuilds.get(item.job) ?? new Map<number, number>();
-          rb.set(item.build!, (rb.get(item.build!) ?? 0) + 1);
-          runningBuilds.set(item.job, rb);
         },
       });
       const nodes = new Map<string, { labels: Set<string>; executors: number; online: boolean }>();
@@ -340,17 +278,12 @@ test('property: no executor is double-booked, nothing runnable waits, and every 
         const id = busy.get(key)!;
         busy.delete(key);
         const [node, idx] = key.split('#') as [string, string];
-        const inf = info.get(id)!;
-        const rb = runningBuilds.get(inf.job)!;
-        rb.set(inf.build, rb.get(inf.build)! - 1);
-        if (rb.get(inf.build) === 0) rb.delete(inf.build);
+        assert.ok(info.has(id));
         assert.equal(s.release(node, Number(idx)), true);
       };
       const checkNothingRunnableWaits = (): void => {
         for (const w of s.list()) {
           const inf = info.get(w.id)!;
-          const rb = runningBuilds.get(inf.job);
-          if (inf.dc && rb && [...rb.keys()].some((b) => b !== inf.build)) continue; // blocked
           const expr = parseLabelExpression(inf.label ?? '');
           for (const [name, n] of nodes) {
             if (!n.online) continue;
@@ -389,8 +322,8 @@ test('property: no executor is double-booked, nothing runnable waits, and every 
             const id = `i${nextId++}`;
             const job = `job${o.job}`;
             const build = nextBuild++;
-            info.set(id, { job, build, label: o.label, dc: o.disableConcurrent });
-            s.enqueue({ id, job, label: o.label, build, disableConcurrent: o.disableConcurrent });
+            info.set(id, { job, build, label: o.label });
+            s.enqueue({ id, job, label: o.label, build });
             break;
           }
           case 'release': {

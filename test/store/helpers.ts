@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after } from 'node:test';
 import pg from 'pg';
 import { isStoreError, openStore, type OpenStoreOptions, type Store, type StoreKind } from '../../src/store/index.ts';
@@ -93,6 +94,25 @@ export function freshDb(kind: StoreKind): TestDb {
       }
     },
   };
+}
+
+/** Runs SQL on the test database directly, bypassing the store. */
+export async function raw(db: TestDb, sql: string): Promise<void> {
+  if (db.kind === 'sqlite') {
+    const d = new DatabaseSync(join(db.options.home!, 'kiln.db'));
+    try { d.exec(sql); } finally { d.close(); }
+    return;
+  }
+  const c = new pg.Client({ connectionString: testPostgresUrl(), options: `-c search_path=${db.options.schema}` });
+  await c.connect();
+  try { await c.query(sql); } finally { await c.end(); }
+}
+
+/** Drops a schema a test gave a controller on the test PostgreSQL. */
+export async function dropTestSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: testPostgresUrl() });
+  await client.connect();
+  try { await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`); } finally { await client.end(); }
 }
 
 /** Opens a fresh store of the kind (with an optional clock). */

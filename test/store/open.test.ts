@@ -7,23 +7,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import pg from 'pg';
-import { KINDS, freshDb, rejectsWith, testPostgresUrl, type TestDb } from './helpers.ts';
+import { KINDS, freshDb, raw, rejectsWith, type TestDb } from './helpers.ts';
 import { SCHEMA_VERSION, openStore, resolveStoreUrl } from '../../src/store/index.ts';
 
 const def = { kind: 'inline', script: "pipeline { agent any\n stages { stage('x') { steps { echo 'x' } } } }" } as const;
-
-/** Runs SQL on the test database directly, bypassing the store. */
-async function raw(db: TestDb, sql: string): Promise<void> {
-  if (db.kind === 'sqlite') {
-    const d = new DatabaseSync(join(db.options.home!, 'kiln.db'));
-    try { d.exec(sql); } finally { d.close(); }
-    return;
-  }
-  const c = new pg.Client({ connectionString: testPostgresUrl(), options: `-c search_path=${db.options.schema}` });
-  await c.connect();
-  try { await c.query(sql); } finally { await c.end(); }
-}
 
 /** A child process that opens the store and creates `count` builds of `job`, printing their numbers. */
 function childCreates(db: TestDb, job: string, count: number): Promise<number[]> {

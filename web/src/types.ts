@@ -47,7 +47,7 @@ export interface Build {
 export interface Artifact { path: string; size: number; sha256: string; mode: number }
 export interface TestCase { suite: string; className: string; name: string; durationMs: number; status: 'passed' | 'failed' | 'error' | 'skipped'; message: string | null; details: string | null; stdout: string | null; stderr: string | null }
 export interface TestReport { total: number; failed: number; errors: number; skipped: number; passed: number; cases: TestCase[] }
-export interface QueueItem { id: string; job: string; number: number | null; label: string | null; why: string; since: number }
+export interface QueueItem { id: string; job: string; number: number; kind: 'quiet' | 'concurrency' | 'executor' | 'pod-slot'; label: string | null; cloud: string | null; why: string; since: number }
 export interface Agent {
   name: string; labels: string[]; executors: number; busyExecutors: number; online: boolean; description: string;
   command: string; launcher: 'inbound' | 'ssh'; launchError?: string | null;

@@ -2,7 +2,7 @@
 // Kubernetes cloud is configured, or when the user picks it): where the engine is, TLS, how many
 // pods at once, named pod templates, the default agent image. Typed once here (parse from any
 // JSON/YAML input with errors naming the field), with Test Connection and the NodeProvider.
-import type { NodeProvider } from '../../core/nodes.ts';
+import type { NodeProvider, Slots } from '../../core/nodes.ts';
 import { Engine, EngineError, type EngineOptions } from './engine.ts';
 import { parsePodYaml, PodError } from './pod.ts';
 import { withDockerPods, type DockerPodOptions } from './pod-agents.ts';
@@ -123,11 +123,11 @@ export async function testConnection(cfg: DockerCloudConfig, timeoutMs = 5000): 
 
 /**
  * The NodeProvider of a Docker cloud: kubernetes agents become pods on its engine (named
- * templates by `inheritFrom` or `label`), at most `concurrencyCap` at once (counted in `o.slots`,
- * the controller's pod slots, when given). `agentEnv` is what a
+ * templates by `inheritFrom` or `label`), at most `concurrencyCap` at once (waiting in `o.slots`,
+ * the host's wait list). `agentEnv` is what a
  * controller gives the injected agent (KILN_URL, KILN_SECRET, KILN_AGENT_NAME, KILN_AGENT_WORKDIR).
  */
-export function dockerCloudNodes(base: NodeProvider, cfg: DockerCloudConfig, o: Omit<DockerPodOptions, 'engine' | 'agentImage' | 'concurrencyCap' | 'templates' | 'cloudName'> = {}): NodeProvider {
+export function dockerCloudNodes(base: NodeProvider, cfg: DockerCloudConfig, o: Omit<DockerPodOptions, 'engine' | 'agentImage' | 'concurrencyCap' | 'templates' | 'cloudName' | 'slots'> & { slots: Slots }): NodeProvider {
   return withDockerPods(base, {
     ...o, engine: engineFor(cfg), agentImage: cfg.defaultAgentImage, concurrencyCap: cfg.concurrencyCap, templates: cfg.podTemplates, cloudName: cfg.name,
   });

@@ -3,11 +3,10 @@
 // this machine), and by a controller whose Docker cloud serves kubernetes agents when no
 // Kubernetes cloud is configured. The node's workspace must be on the engine's machine, since
 // it is bind-mounted into the containers.
-import type { NodeProvider } from '../../core/nodes.ts';
+import type { NodeProvider, ReleaseSlot, Slots } from '../../core/nodes.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { Engine, engineOptionsFromEnv } from './engine.ts';
 import { PodError, PodWorkspace, parsePodYaml, startPod, type PodOptions, type PodSpec } from './pod.ts';
-import { PodSlots } from '../../backends/pod-slots.ts';
 import type { LogLine } from '../../util/log.ts';
 
 export interface DockerPodOptions {
@@ -21,11 +20,11 @@ export interface DockerPodOptions {
   agentCommand?: string[];
   labels?: Record<string, string>;
   startTimeoutMs?: number;
-  /** Pods at once; more wait (in order) for one to end. 0 or absent = no cap. */
+  /** Pods at once; more wait (in order) for one to end, in `slots`. 0 or absent = no cap. */
   concurrencyCap?: number;
-  /** The slot pools the cap counts in (a controller's, shared with its Kubernetes clouds and
-   *  listed in its queue); absent: this provider's own. */
-  slots?: PodSlots;
+  /** Where a build waits for a pod slot (the host's wait list: a controller's, shared with its
+   *  Kubernetes clouds and listed in its queue). Needed with a cap; absent: no cap. */
+  slots?: Slots;
   /** The cloud's name: its pool of slots, and what a waiting build's log and the queue say. */
   cloudName?: string;
   /** Named pod templates: `inheritFrom 'name'`, or a template whose label is the agent's label. */
@@ -44,7 +43,9 @@ function mergeSpecs(parent: PodSpec, child: PodSpec | null): PodSpec {
 
 export function withDockerPods(base: NodeProvider, opts: DockerPodOptions): NodeProvider {
   const engine = opts.engine ?? new Engine(engineOptionsFromEnv());
-  const slots = opts.slots ?? new PodSlots();
+  const slots = opts.slots ?? null;
+  const cap = opts.concurrencyCap ?? 0;
+  if (cap > 0 && !slots) throw new Error(`Docker cloud '${opts.cloudName ?? 'docker'}': a concurrencyCap needs the host's slots (its wait list)`);
   const cloud = opts.cloudName ?? 'docker';
   return {
     async allocate(req, build, signal, log) {
@@ -57,7 +58,7 @@ export function withDockerPods(base: NodeProvider, opts: DockerPodOptions): Node
         throw new StepFailure(`inheritFrom '${inherit}': no pod template of that name (there are: ${opts.templates?.map((t) => t.name).join(', ') || 'none'})`, { loc: req.loc });
       }
       // Aborted while waiting: the build's interruption (ABORTED), as for a Kubernetes cloud.
-      const release = await slots.take(cloud, opts.concurrencyCap ?? 0, build, signal, log);
+      const release: ReleaseSlot = slots ? await slots.acquire({ cloud, cap, build }, signal, log) : () => {};
       let node;
       try {
         node = await base.allocate({ type: 'any', label: null, customWorkspace: req.customWorkspace, options: {}, loc: req.loc }, build, signal, log);

@@ -9,14 +9,13 @@
 //
 // Every pod carries this controller's id as a label, so that `sweep()` at start deletes what a
 // previous run left. At most `containerCap` pods of a cloud exist at once; builds past the cap
-// wait, in order, and say so in their log and in the queue (the controller's PodSlots, shared
-// with its Docker clouds: ../pod-slots.ts).
-import type { AgentRequest, AllocatedNode, NodeProvider, Backend, BuildRef } from '../../core/nodes.ts';
+// wait, in order, and say so in their log and in the queue (the host's `Slots`, core/nodes.ts: the
+// controller's wait list, shared with its Docker clouds).
+import type { AgentRequest, AllocatedNode, NodeProvider, Backend, BuildRef, ReleaseSlot, Slots } from '../../core/nodes.ts';
 import type { Credential } from '../../core/credentials.ts';
 import type { LogLine } from '../../util/log.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { describeKubeError, kubeConfig, kubernetesClient, type KubernetesCloudSettings } from './cloud.ts';
-import { PodSlots, type ReleaseSlot, type SlotWait } from '../../backends/pod-slots.ts';
 import { AGENT_CONTAINER, LABEL_CONTROLLER, buildPod, labelValue, manifestForLog, podName, PodSpecError, type Obj, type PodRequest } from './podspec.ts';
 
 export interface KubernetesCloudRef {
@@ -47,8 +46,8 @@ export interface KubernetesProviderOptions {
   };
   /** The controller's log: pods made, deleted and swept, with their cloud (and build). */
   log?: LogLine;
-  /** The pod slots the caps count in (the controller's, listed in its queue); absent: its own. */
-  slots?: PodSlots;
+  /** Where a build waits for a pod slot of a capped cloud (the controller's wait list). */
+  slots: Slots;
 }
 
 /** A pod kept after use (idleMinutes), waiting for the next build that asks for the same pod. */
@@ -125,7 +124,7 @@ function requestOf(req: AgentRequest): PodRequest {
 
 export class KubernetesPods implements NodeProvider {
   readonly #o: KubernetesProviderOptions;
-  readonly #slots: PodSlots;
+  readonly #slots: Slots;
   /** Pods this controller made and has not deleted, by pod name: cloud and namespace. */
   readonly #live = new Map<string, { cloud: string; namespace: string }>();
   /** Pods kept after use (idleMinutes), by job and what they were made from: that job's next such build reuses one. */
@@ -133,17 +132,7 @@ export class KubernetesPods implements NodeProvider {
 
   constructor(o: KubernetesProviderOptions) {
     this.#o = o;
-    this.#slots = o.slots ?? new PodSlots();
-  }
-
-  /** Pods alive now, by cloud (for metrics). */
-  podsOf(cloud: string): number {
-    return this.#slots.used(cloud);
-  }
-
-  /** Builds waiting for a pod slot, oldest first per cloud (the queue shows them). */
-  waiting(): SlotWait[] {
-    return this.#slots.waiting();
+    this.#slots = o.slots;
   }
 
   /** Whether a pipeline's label names a template of some cloud. */
@@ -187,7 +176,7 @@ export class KubernetesPods implements NodeProvider {
     const poolKey = JSON.stringify([build.job, cloud.name, request, cloud.settings]);
     const reusable = this.#idle.get(poolKey)?.shift();
     if (reusable) return reusable.lease(build, req, say);
-    const freeSlot: ReleaseSlot = await this.#slots.take(cloud.name, s.containerCap, build, signal, say);
+    const freeSlot: ReleaseSlot = await this.#slots.acquire({ cloud: cloud.name, cap: s.containerCap, build }, signal, say);
 
     const name = podName(build.job, build.number);
     const namespace = request.namespace ?? s.namespace;

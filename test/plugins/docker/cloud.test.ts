@@ -7,6 +7,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { IMAGES, assertNoLeftovers, requireDocker, runDocker, testLabel } from './harness.ts';
 import { CloudConfigError, dockerCloudNodes, parseDockerCloudConfig, testConnection } from '../../../src/plugins/docker/cloud.ts';
+import { WaitList } from '../../../src/controller/waitlist.ts';
 
 const label = testLabel();
 before(() => requireDocker());
@@ -62,6 +63,7 @@ test('testConnection: the real engine, a missing socket, a closed port, a web se
 });
 
 test('a Docker cloud in a pipeline: inheritFrom a pod template, and a cap of one pod at a time', async () => {
+  const slots = new WaitList(); // the host's wait list, as a controller gives it
   const cfg = parseDockerCloudConfig({ name: 'd', concurrencyCap: 1, defaultAgentImage: IMAGES.agent, podTemplates: [{ name: 'tools', label: 'tools', yaml: TEMPLATE }] });
   const r = await runDocker(`
 pipeline {
@@ -81,14 +83,14 @@ spec:
       }
     }
   }
-}`, { label, wrap: (nodes) => dockerCloudNodes(nodes, cfg, { labels: { 'kiln.test': label } }) });
+}`, { label, wrap: (nodes) => dockerCloudNodes(nodes, cfg, { labels: { 'kiln.test': label }, slots }) });
   assert.equal(r.state.result, 'SUCCESS', r.console);
   assert.match(r.console, /A template=yes/);
   assert.match(r.console, /B extra/);
   assert.match(r.console, /B template=yes/);
   assert.match(r.console, /^(\[[AB]\] )?Waiting for a pod slot on cloud 'd' \(1\/1 in use\)$/m);
   const bad = await runDocker(`pipeline { agent { kubernetes { inheritFrom 'nope' } } stages { stage('S') { steps { echo 'x' } } } }`,
-    { label, wrap: (nodes) => dockerCloudNodes(nodes, cfg, { labels: { 'kiln.test': label } }) });
+    { label, wrap: (nodes) => dockerCloudNodes(nodes, cfg, { labels: { 'kiln.test': label }, slots }) });
   assert.equal(bad.state.result, 'FAILURE');
   assert.match(bad.console, /inheritFrom 'nope': no pod template of that name \(there are: tools\)/);
 });
