@@ -35,6 +35,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/protocol/' },
     },
     {
+      name: 'api-types-import-no-src',
+      comment: 'src/api holds the HTTP API types generated from the OpenAPI document (scripts/gen-api-types.ts): the UI and the CLI import them, they import nothing.',
+      severity: 'error',
+      from: { path: '^src/api/' },
+      to: { path: '^src/', pathNot: '^src/api/' },
+    },
+    {
       name: 'backends-are-below-the-pipeline',
       comment: 'Backends (tomorrow plugins) see the contracts in src/core, never the pipeline, the controller, the store, the CLI or the agent.',
       severity: 'error',

@@ -84,7 +84,7 @@ export function useApiContract(app: FastifyInstance): void {
       response?.['4xx'] && response['5xx'] ? null : "its error answers ('4xx' and '5xx': answers() in api-schemas.ts)",
     ].filter((x) => x !== null);
     if (missing.length > 0) {
-      throw new Error(`route ${String(route.method)} ${route.url} declares no ${missing.join(', ')}: every route of the API is in its OpenAPI document (src/controller/api-schemas.ts)`);
+      throw new Error(`route ${String(route.method)} ${route.url} lacks ${missing.join(', ')}: every route of the API is in its OpenAPI document (src/controller/api-schemas.ts)`);
     }
   });
 
