@@ -1,9 +1,10 @@
-// The controller's HTTP API, versioned under /api/v1, on Fastify. Every route declares JSON
-// schemas for what it accepts; every error is `{ "error": { "code", "message" } }` with a
-// message a person can act on. Job names may hold '/' (folders): in URLs they are one
-// path segment, URL-encoded (`team%2Fapp`).
+// The controller's HTTP API, versioned under /api/v1, on Fastify. Every route declares TypeBox
+// schemas (api-schemas.ts) for its params, query, body and answers, from which its handler is
+// typed and the OpenAPI document at /api/v1/openapi.json is made (openapi.ts); every error is
+// `{ "error": { "code", "message" } }` (http-errors.ts) with a message a person can act on.
+// Job names may hold '/' (folders): in URLs they are one path segment, URL-encoded (`team%2Fapp`).
 //
-//   GET    /api/v1/health | /api/v1/ready | /metrics
+//   GET    /api/v1/health | /api/v1/ready | /metrics | /api/v1/openapi.json
 //   GET    /api/v1/jobs (summaries: no scripts) POST /api/v1/jobs
 //   GET    /api/v1/jobs/:job                  PUT  /api/v1/jobs/:job      DELETE /api/v1/jobs/:job
 //   POST   /api/v1/jobs/:job/builds           GET  /api/v1/jobs/:job/builds?limit&cursor
@@ -32,8 +33,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import fsp from 'node:fs/promises';
 import { loadPipeline } from '../pipeline/load.ts';
-import type { Build, FolderRight, Job, JobDefinition, JsonValue, Store } from '../store/types.ts';
-import { StoreError } from '../store/types.ts';
+import type { Build, FolderRight, Job, JobDefinition, Store } from '../store/types.ts';
 import type { BuildManager } from './builds.ts';
 import { logRef } from './builds.ts';
 import type { LogStore } from './logstore.ts';

@@ -9,7 +9,7 @@
 // Folder paths are spelled like job names and, like them, URL-encoded in one segment
 // (`team%2Fsub`). Every change is audit-logged with the grants before and after.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { FOLDER_RIGHTS, StoreError, type FolderGrant, type Store } from '../../store/types.ts';
+import { StoreError, type FolderGrant, type Store } from '../../store/types.ts';
 import { checkFolder, checkGrantee } from '../../store/folders.ts';
 import { pathsOf, type FolderAccess } from './folders.ts';
 import { Type } from '@sinclair/typebox';
