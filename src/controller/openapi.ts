@@ -88,12 +88,14 @@ export function useApiContract(app: FastifyInstance): void {
     }
   });
 
+  // Made once and sent as text: anyone may ask for it, so a flood of asks costs no more than a file.
+  let text: string | null = null;
   app.withTypeProvider<TypeBoxProvider>().get(OPENAPI_PATH, {
     schema: {
       operationId: 'getOpenApiDocument', tags: ['system'], summary: 'This document',
-      response: answers({ 200: Type.Unsafe<Record<string, unknown>>({ type: 'object', description: 'the OpenAPI 3.1 document of this API' }) }),
+      response: answers({ 200: Type.Unsafe<string>({ type: 'object', description: 'the OpenAPI 3.1 document of this API' }) }),
     },
-  }, async () => app.swagger() as unknown as Record<string, unknown>);
+  }, async (_req, reply) => reply.type('application/json; charset=utf-8').send(text ??= JSON.stringify(app.swagger())));
 }
 
 /**
