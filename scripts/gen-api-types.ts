@@ -2,7 +2,7 @@
 // OpenAPI document, so that the web UI (web/src/types.ts) and the CLI (src/cli/) use the types
 // the routes declare (src/controller/api-schemas.ts) instead of writing their own.
 //
-//   node scripts/gen-api-types.ts          writes the file
+//   node scripts/gen-api-types.ts          writes the file (npm run gen:api-types)
 //   node scripts/gen-api-types.ts --check  exits 1 when the committed file is stale
 //
 // How: starts a controller in this process on a temporary home (127.0.0.1, a free port, no
