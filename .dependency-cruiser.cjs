@@ -41,6 +41,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/protocol/' },
     },
     {
+      name: 'api-types-import-no-src',
+      comment: 'src/api holds the HTTP API types generated from the OpenAPI document (scripts/gen-api-types.ts): the UI and the CLI import them, they import nothing.',
+      severity: 'error',
+      from: { path: '^src/api/' },
+      to: { path: '^src/', pathNot: '^src/api/' },
+    },
+    {
       name: 'pipeline-imports-only-core-and-util',
       comment: 'The pipeline (syntax, model, script, engine, core steps) imports only src/core and src/util: it knows no plugin (hosts pass it a step registry built from their plugin list), no backend, no host.',
       severity: 'error',

@@ -1,5 +1,7 @@
 // The CLI's side of the REST API: where the controller is (--url / KILN_URL), errors a person
-// can act on, and reading a console stream (Server-Sent Events).
+// can act on, and reading a console stream (Server-Sent Events). Answers are typed by the
+// API's generated types (src/api/types.ts).
+import type { Schemas } from '../api/types.ts';
 
 export class ClientError extends Error {
   readonly status: number | null;
@@ -92,7 +94,7 @@ export class Client {
 
 function errorMessage(status: number, text: string): string {
   try {
-    const j = JSON.parse(text) as { error?: { message?: string; code?: string } };
+    const j = JSON.parse(text) as { error?: Partial<Schemas['Error']['error']> };
     if (j.error?.message) {
       // The CLI authenticates with a token only: say how to give one.
       if (status === 401 && j.error.code !== 'setup-required') return `${j.error.message}\n(the CLI sends --token or KILN_TOKEN: create an API token under your profile, or with POST /api/v1/me/tokens)`;

@@ -6,8 +6,10 @@
 //   kiln abort JOB#N
 //   kiln agents
 // Common: --url URL (or KILN_URL), --token T (or KILN_TOKEN), --json.
+// The answers are typed by the API's generated types (src/api/types.ts).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { AnswerOf, BodyOf, Schemas } from '../api/types.ts';
 import { Client, ClientError, clientOptions, jobPath, parseBuildRef } from './client.ts';
 
 const COMMON = {
@@ -19,8 +21,6 @@ const COMMON = {
 
 const EXIT_OF_RESULT: Record<string, number> = { SUCCESS: 0, FAILURE: 1, UNSTABLE: 3, ABORTED: 4, NOT_BUILT: 5 };
 
-interface BuildJson { job: string; number: number; status: string; result: string | null; url: string; durationMs: number | null }
-interface JobJson { name: string; description: string; disabled: boolean; lastBuild: { number: number; status: string; result: string | null } | null }
 
 function out(json: boolean, data: unknown, text: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${text()}\n`);
@@ -58,12 +58,12 @@ export async function job(argv: string[]): Promise<number> {
       if (values.file !== undefined && values.git !== undefined) throw new ClientError('give --file or --git, not both');
       if (values.file !== undefined) {
         try {
-          return { script: readFileSync(values.file === '-' ? 0 : values.file, 'utf8') };
+          return { script: readFileSync(values.file === '-' ? 0 : values.file, 'utf8') } satisfies BodyOf<'updateJob'>;
         } catch (err) {
           throw new ClientError(`cannot read ${values.file}: ${(err as Error).message}`);
         }
       }
-      if (values.git !== undefined) return { git: { url: values.git, ...(values.branch ? { branch: values.branch } : {}), ...(values.path ? { path: values.path } : {}) } };
+      if (values.git !== undefined) return { git: { url: values.git, ...(values.branch ? { branch: values.branch } : {}), ...(values.path ? { path: values.path } : {}) } } satisfies BodyOf<'updateJob'>;
       return {};
     };
     const needName = () => {
@@ -72,24 +72,24 @@ export async function job(argv: string[]): Promise<number> {
     };
     switch (sub) {
       case 'list': {
-        const r = await c.request<{ jobs: JobJson[] }>('GET', 'api/v1/jobs');
+        const r = await c.request<AnswerOf<'listJobs'>>('GET', 'api/v1/jobs');
         out(values.json, r, () => r.jobs.length === 0 ? 'no jobs' : r.jobs.map((j) => `${j.name.padEnd(30)} ${j.lastBuild ? `#${j.lastBuild.number} ${j.lastBuild.result ?? j.lastBuild.status}` : 'never built'}${j.disabled ? ' (disabled)' : ''}`).join('\n'));
         return 0;
       }
       case 'get': {
-        const r = await c.request<JobJson>('GET', jobPath(needName()));
+        const r = await c.request<Schemas['Job']>('GET', jobPath(needName()));
         out(values.json, r, () => JSON.stringify(r, null, 2));
         return 0;
       }
       case 'create': {
         const def = definition();
         if (!('script' in def) && !('git' in def)) throw new ClientError('kiln job create needs --file JENKINSFILE or --git URL');
-        const r = await c.request<JobJson>('POST', 'api/v1/jobs', { name: needName(), ...def, ...(values.description !== undefined ? { description: values.description } : {}) });
+        const r = await c.request<Schemas['Job']>('POST', 'api/v1/jobs', { name: needName(), ...def, ...(values.description !== undefined ? { description: values.description } : {}) } satisfies BodyOf<'createJob'>);
         out(values.json, r, () => `created job ${r.name}`);
         return 0;
       }
       case 'update': {
-        const r = await c.request<JobJson>('PUT', jobPath(needName()), { ...definition(), ...(values.description !== undefined ? { description: values.description } : {}) });
+        const r = await c.request<Schemas['Job']>('PUT', jobPath(needName()), { ...definition(), ...(values.description !== undefined ? { description: values.description } : {}) } satisfies BodyOf<'updateJob'>);
         out(values.json, r, () => `updated job ${r.name}`);
         return 0;
       }
@@ -123,7 +123,7 @@ export async function build(argv: string[]): Promise<number> {
       params[p.slice(0, eq)] = p.slice(eq + 1);
     }
     const c = new Client(clientOptions(values));
-    const b = await c.request<BuildJson>('POST', `${jobPath(positionals[0]!)}/builds`, { params });
+    const b = await c.request<Schemas['Build']>('POST', `${jobPath(positionals[0]!)}/builds`, { params } satisfies BodyOf<'startBuild'>);
     if (!values.follow) {
       out(values.json, b, () => `started ${b.job} #${b.number}: ${b.url}`);
       return 0;
@@ -136,7 +136,7 @@ export async function build(argv: string[]): Promise<number> {
 async function resolveBuild(c: Client, ref: string): Promise<{ job: string; number: number }> {
   const r = parseBuildRef(ref);
   if (r.number !== null) return { job: r.job, number: r.number };
-  const page = await c.request<{ builds: BuildJson[] }>('GET', `${jobPath(r.job)}/builds?limit=1`);
+  const page = await c.request<AnswerOf<'listBuilds'>>('GET', `${jobPath(r.job)}/builds?limit=1`);
   const last = page.builds[0];
   if (!last) throw new ClientError(`job '${r.job}' has no builds yet`);
   return { job: r.job, number: last.number };
@@ -182,7 +182,7 @@ export async function agents(argv: string[]): Promise<number> {
       return 0;
     }
     const c = new Client(clientOptions(values));
-    const r = await c.request<{ agents: { name: string; online: boolean; executors: number; busyExecutors: number; labels: string[] }[] }>('GET', 'api/v1/agents');
+    const r = await c.request<AnswerOf<'listAgents'>>('GET', 'api/v1/agents');
     out(values.json, r, () => r.agents.length === 0 ? 'no agents' : r.agents.map((a) =>
       `${a.name.padEnd(24)} ${(a.online ? 'online' : 'offline').padEnd(8)} ${a.busyExecutors}/${a.executors} busy  ${a.labels.join(' ')}`).join('\n'));
     return 0;

@@ -16,6 +16,9 @@ import { CloudSettingsError, checkKubernetesSettings, testKubernetesConnection, 
 import { CloudConfigError, parseDockerCloudConfig, testConnection as testDockerConnection, type DockerCloudConfig } from '../plugins/docker/cloud.ts';
 import type { CredentialService } from './credentials.ts';
 import type { AuthService } from './auth/service.ts';
+import { Type } from '@sinclair/typebox';
+import * as S from './api-schemas.ts';
+import { answers, ref, DOCUMENTED_BODY, type TypeBoxProvider } from './api-schemas.ts';
 
 export interface CloudsContext {
   store: Store;
@@ -62,9 +65,12 @@ async function test(ctx: CloudsContext, name: string, checked: Checked): Promise
   return testKubernetesConnection(settings, cred);
 }
 
-export function registerCloudRoutes(app: FastifyInstance, ctx: CloudsContext): void {
-  const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
-  const body = { type: 'object', required: ['type'], additionalProperties: false, properties: { type: { type: 'string' }, settings: { type: 'object' } } } as const;
+export function registerCloudRoutes(root: FastifyInstance, ctx: CloudsContext): void {
+  const app = root.withTypeProvider<TypeBoxProvider>();
+  const nameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
+  // The type is checked here and the settings by the cloud type's module, naming the field.
+  const body = { body: S.CloudBody, [DOCUMENTED_BODY]: S.CloudBodyShown };
+  const tags = ['clouds'];
   const audit = (req: FastifyRequest, action: string, target: string, detail = '') =>
     ctx.auth.audit({ actor: req.principal?.name ?? 'anonymous', action, target, detail, address: req.ip });
   const need = async (name: string): Promise<CloudRecord> => {
@@ -77,11 +83,17 @@ export function registerCloudRoutes(app: FastifyInstance, ctx: CloudsContext): v
     throw e;
   };
 
-  app.get('/api/v1/clouds', async () => ({ clouds: await ctx.store.clouds.list() }));
-  app.get('/api/v1/clouds/:name', { schema: { params: nameParams } }, async (req) => need((req.params as { name: string }).name));
-  app.put('/api/v1/clouds/:name', { schema: { params: nameParams, body } }, async (req, reply) => {
-    const { name } = req.params as { name: string };
-    const b = req.body as { type: string; settings?: unknown };
+  app.get('/api/v1/clouds', {
+    schema: { operationId: 'listClouds', tags, response: answers({ 200: S.Answer({ clouds: Type.Array(ref(S.Cloud)) }) }) },
+  }, async () => ({ clouds: await ctx.store.clouds.list() }));
+  app.get('/api/v1/clouds/:name', {
+    schema: { operationId: 'getCloud', tags, params: nameParams, response: answers({ 200: ref(S.Cloud) }) },
+  }, async (req) => need(req.params.name));
+  app.put('/api/v1/clouds/:name', {
+    schema: { operationId: 'putCloud', tags, summary: 'Makes (201) or replaces (200) a cloud', params: nameParams, ...body, response: answers({ 200: ref(S.Cloud), 201: ref(S.Cloud) }) },
+  }, async (req, reply) => {
+    const { name } = req.params;
+    const b = req.body;
     let checked;
     try {
       checked = checkSettings(name, b.type, b.settings);
@@ -96,15 +108,19 @@ export function registerCloudRoutes(app: FastifyInstance, ctx: CloudsContext): v
     ctx.changed?.(name);
     return reply.code(existed ? 200 : 201).send(rec);
   });
-  app.delete('/api/v1/clouds/:name', { schema: { params: nameParams } }, async (req, reply) => {
-    const { name } = req.params as { name: string };
+  app.delete('/api/v1/clouds/:name', {
+    schema: { operationId: 'deleteCloud', tags, params: nameParams, response: answers({ 204: S.NoContent }) },
+  }, async (req, reply) => {
+    const { name } = req.params;
     if (!(await ctx.store.clouds.delete(name))) throw new StoreError('not-found', `no cloud named '${name}'`);
     await audit(req, 'cloud.delete', name);
     ctx.changed?.(name);
     return reply.code(204).send();
   });
-  app.post('/api/v1/clouds/:name/test', { schema: { params: nameParams } }, async (req) => {
-    const c = await need((req.params as { name: string }).name);
+  app.post('/api/v1/clouds/:name/test', {
+    schema: { operationId: 'testCloud', tags, summary: "Tests a saved cloud's connection", params: nameParams, response: answers({ 200: ref(S.ConnectionReport) }) },
+  }, async (req) => {
+    const c = await need(req.params.name);
     let checked;
     try {
       checked = checkSettings(c.name, c.type, c.settings);
@@ -113,8 +129,10 @@ export function registerCloudRoutes(app: FastifyInstance, ctx: CloudsContext): v
     }
     return test(ctx, c.name, checked!);
   });
-  app.post('/api/v1/clouds/test', { schema: { body } }, async (req) => {
-    const b = req.body as { type: string; settings?: unknown };
+  app.post('/api/v1/clouds/test', {
+    schema: { operationId: 'testCloudSettings', tags, summary: 'Tests the connection of settings not saved yet', ...body, response: answers({ 200: ref(S.ConnectionReport) }) },
+  }, async (req) => {
+    const b = req.body;
     let checked;
     try {
       checked = checkSettings('unsaved', b.type, b.settings);

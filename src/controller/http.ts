@@ -1,9 +1,10 @@
-// The controller's HTTP API, versioned under /api/v1, on Fastify. Every route declares JSON
-// schemas for what it accepts; every error is `{ "error": { "code", "message" } }` with a
-// message a person can act on. Job names may hold '/' (folders): in URLs they are one
-// path segment, URL-encoded (`team%2Fapp`).
+// The controller's HTTP API, versioned under /api/v1, on Fastify. Every route declares TypeBox
+// schemas (api-schemas.ts) for its params, query, body and answers, from which its handler is
+// typed and the OpenAPI document at /api/v1/openapi.json is made (openapi.ts); every error is
+// `{ "error": { "code", "message" } }` (http-errors.ts) with a message a person can act on.
+// Job names may hold '/' (folders): in URLs they are one path segment, URL-encoded (`team%2Fapp`).
 //
-//   GET    /api/v1/health | /api/v1/ready | /metrics
+//   GET    /api/v1/health | /api/v1/ready | /metrics | /api/v1/openapi.json
 //   GET    /api/v1/jobs (summaries: no scripts) POST /api/v1/jobs
 //   GET    /api/v1/jobs/:job                  PUT  /api/v1/jobs/:job      DELETE /api/v1/jobs/:job
 //   POST   /api/v1/jobs/:job/builds           GET  /api/v1/jobs/:job/builds?limit&cursor
@@ -34,8 +35,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import fsp from 'node:fs/promises';
 import { loadPipeline } from '../pipeline/load.ts';
-import type { Build, FolderRight, Job, JobDefinition, JsonValue, Store } from '../store/types.ts';
-import { StoreError } from '../store/types.ts';
+import type { Build, FolderRight, Job, JobDefinition, Store } from '../store/types.ts';
 import type { BuildManager } from './builds.ts';
 import { logRef } from './builds.ts';
 import type { LogStore } from './logstore.ts';
@@ -47,6 +47,10 @@ import type { AuthService, Principal } from './auth/service.ts';
 import { ApiError, errorBody, toApiError } from './http-errors.ts';
 import type { EventBus, LiveEvent } from './events.ts';
 import { folderOf, type FolderAccess } from './auth/folders.ts';
+import { Type, type Static } from '@sinclair/typebox';
+import * as S from './api-schemas.ts';
+import { answers, ref, type TypeBoxProvider } from './api-schemas.ts';
+import { useApiContract } from './openapi.ts';
 import { registerFolderRoutes } from './auth/folders-http.ts';
 import { visibleTo } from './credentials.ts';
 import type { Health } from './health.ts';
@@ -54,7 +58,7 @@ import { requestLogging } from './http-log.ts';
 import type { Logger } from '../util/log.ts';
 
 export interface QueueView {
-  list(): { id: string; job: string; number: number | null; label: string | null; why: string; since: number }[];
+  list(): Static<typeof S.QueueItem>[];
   cancel(id: string): Promise<boolean>;
 }
 
@@ -107,10 +111,8 @@ export interface HttpContext {
   logger?: Logger;
 }
 
-const JOB_NAME = '^[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}){0,9}$';
-const AGENT_NAME = '^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$';
-
 const notFound = (what: string) => new ApiError('not-found', what);
+const text = S.textAnswer;
 
 /**
  * The most an inline Jenkinsfile may hold (a job's script, a replay's, one to lint): 1 MiB.
@@ -137,6 +139,9 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     clientErrorHandler: answerMalformedRequest,
   });
   requestLog.hook(app);
+  // Before any route: the OpenAPI document sees every route registered after (openapi.ts).
+  useApiContract(app);
+  const api = app.withTypeProvider<TypeBoxProvider>();
 
   // Every error, ours and Fastify's, answers `{ error: { code, message } }` with the status of
   // its code in the catalogue (http-errors.ts).
@@ -166,15 +171,21 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   // request probes the problems again (an anonymous one at most once a second: a probe writes to
   // the disk), so it says 'ok' as soon as the cause is gone. Always 200: a restart would not fix
   // a disk and would end every running build.
-  app.get('/api/v1/health', async (req) => {
+  api.get('/api/v1/health', { schema: { operationId: 'getHealth', tags: ['system'], response: answers({ 200: ref(S.Health) }) } }, async (req) => {
     await ctx.health.check({ throttled: req.principal === null });
     return ctx.health.view(req.principal !== null);
   });
-  app.get('/api/v1/ready', async (_req, reply) => ((await ctx.ready()) ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
-  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await ctx.metrics()));
+  api.get('/api/v1/ready', {
+    schema: { operationId: 'getReadiness', tags: ['system'], response: answers({ 200: S.Answer({ status: Type.Literal('ready') }), 503: S.Answer({ status: Type.Literal('starting') }) }) },
+  }, async (_req, reply) => ((await ctx.ready()) ? { status: 'ready' as const } : reply.code(503).send({ status: 'starting' })));
+  api.get('/metrics', {
+    schema: { operationId: 'getMetrics', tags: ['system'], summary: 'Prometheus metrics (text exposition format 0.0.4)', response: answers({ 200: text('text/plain', 'the metrics') }) },
+  }, async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await ctx.metrics()));
 
   // What changed, as it changes (events.ts). A comment every 15 s keeps proxies from closing it.
-  app.get('/api/v1/events', async (req, reply) => {
+  api.get('/api/v1/events', {
+    schema: { operationId: 'streamEvents', tags: ['system'], summary: 'Server-sent events: build, job, queue, agent and health changes', response: answers({ 200: text('text/event-stream', 'events: `event: <type>` and `data: <JSON>`') }) },
+  }, async (req, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -190,8 +201,14 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   });
 
   // Validation without saving, for editors: every diagnostic with its range.
-  app.post('/api/v1/lint', { schema: { body: { type: 'object', required: ['script'], additionalProperties: false, properties: { script: { type: 'string' } } } } }, async (req) => {
-    const script = (req.body as { script: string }).script;
+  api.post('/api/v1/lint', {
+    schema: {
+      operationId: 'lint', tags: ['system'], summary: 'Checks a Jenkinsfile without saving it',
+      body: Type.Object({ script: Type.String() }, { additionalProperties: false }),
+      response: answers({ 200: S.Answer({ diagnostics: Type.Array(ref(S.Diagnostic)) }) }),
+    },
+  }, async (req) => {
+    const script = req.body.script;
     checkScriptSize(script, 'the Jenkinsfile to lint');
     const loaded = loadPipeline(script, ctx.builds.registry);
     return {
@@ -221,23 +238,8 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     await ctx.folders.require(principal(req), ['credentials.use'], rec.folder, `using credential '${rec.id}' of folder '${rec.folder}' to clone job '${jobName}'`);
   };
 
-  const jobParams = { type: 'object', required: ['job'], properties: { job: { type: 'string', minLength: 1, maxLength: 1100 } } } as const;
-  const gitSchema = {
-    type: 'object', required: ['url'], additionalProperties: false,
-    properties: { url: { type: 'string', minLength: 1, maxLength: 2000 }, branch: { type: 'string', minLength: 1, maxLength: 250 }, path: { type: 'string', minLength: 1, maxLength: 500 }, credentialsId: { type: ['string', 'null'], maxLength: 200 } },
-  } as const;
-  const jobBody = {
-    type: 'object', additionalProperties: false,
-    properties: {
-      name: { type: 'string', pattern: JOB_NAME },
-      description: { type: 'string', maxLength: 10_000 },
-      script: { type: 'string' }, // at most MAX_INLINE_SCRIPT_BYTES, checked with a message that says so
-      git: gitSchema,
-      disabled: { type: 'boolean' },
-    },
-  } as const;
-
-  const definitionOf = (req: FastifyRequest, body: { script?: string; git?: { url: string; branch?: string; path?: string; credentialsId?: string | null } }): JobDefinition | null => {
+  // A script's size (at most MAX_INLINE_SCRIPT_BYTES) is checked with a message that says so.
+  const definitionOf = (req: FastifyRequest, body: { script?: string; git?: Static<typeof S.GitSource> }): JobDefinition | null => {
     if (body.script !== undefined && body.git !== undefined) throw new ApiError('invalid', 'give either script (an inline Jenkinsfile) or git (a repository), not both');
     if (body.script !== undefined) {
       checkScriptSize(body.script, 'the inline Jenkinsfile (script)');
@@ -262,13 +264,15 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   };
 
   // Summaries: an inline definition says its size, not its script (GET /api/v1/jobs/:job has it).
-  app.get('/api/v1/jobs', async () => {
+  api.get('/api/v1/jobs', { schema: { operationId: 'listJobs', tags: ['jobs'], response: answers({ 200: S.Answer({ jobs: Type.Array(ref(S.JobSummary)) }) }) } }, async () => {
     const jobs = await ctx.store.jobs.list();
     return { jobs: await Promise.all(jobs.map((j) => jobJson(ctx, j, true))) };
   });
 
-  app.post('/api/v1/jobs', { schema: { body: { ...jobBody, required: ['name'] } } }, async (req, reply) => {
-    const body = req.body as { name: string; description?: string; script?: string; git?: { url: string; branch?: string; path?: string; credentialsId?: string | null }; disabled?: boolean };
+  api.post('/api/v1/jobs', {
+    schema: { operationId: 'createJob', tags: ['jobs'], body: S.JobCreateBody, response: answers({ 201: ref(S.Job) }) },
+  }, async (req, reply) => {
+    const body = req.body;
     await need(req, ['job.create'], body.name, `creating job '${body.name}'`);
     const definition = definitionOf(req, body);
     if (!definition) throw new ApiError('invalid', 'a job needs a Jenkinsfile: give script (inline) or git: { url, branch, path }');
@@ -280,18 +284,22 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     return reply.code(201).send(await jobJson(ctx, job));
   });
 
-  app.get('/api/v1/jobs/:job', { schema: { params: jobParams } }, async (req) => jobJson(ctx, await needJob(ctx, req)));
+  api.get('/api/v1/jobs/:job', {
+    schema: { operationId: 'getJob', tags: ['jobs'], params: S.JobParams, response: answers({ 200: ref(S.Job) }) },
+  }, async (req) => jobJson(ctx, await needJob(ctx, req.params.job)));
 
-  app.put('/api/v1/jobs/:job', { schema: { params: jobParams, body: jobBody } }, async (req) => {
-    const body = req.body as { name?: string; description?: string; script?: string; git?: { url: string; branch?: string; path?: string; credentialsId?: string | null }; disabled?: boolean };
-    const name = (req.params as { job: string }).job;
+  api.put('/api/v1/jobs/:job', {
+    schema: { operationId: 'updateJob', tags: ['jobs'], summary: 'Changes what is given (a new name renames or moves it)', params: S.JobParams, body: S.JobUpdateBody, response: answers({ 200: ref(S.Job) }) },
+  }, async (req) => {
+    const body = req.body;
+    const name = req.params.job;
     const moves = body.name !== undefined && folderOf(body.name) !== folderOf(name);
     await need(req, ['job.configure'], name, `changing job '${name}'`);
     if (moves) {
       await need(req, ['job.delete'], name, `moving job '${name}' out of its folder`);
       await need(req, ['job.create'], body.name!, `moving job '${name}' to '${body.name!}'`);
     }
-    const job = await needJob(ctx, req);
+    const job = await needJob(ctx, name);
     const definition = definitionOf(req, body);
     await checkRepoCredential(req, body.name ?? job.name, definition ?? (moves ? job.definition : null));
     const updated = await ctx.store.jobs.update(job.name, {
@@ -309,9 +317,11 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     return jobJson(ctx, updated);
   });
 
-  app.delete('/api/v1/jobs/:job', { schema: { params: jobParams } }, async (req, reply) => {
-    await need(req, ['job.delete'], (req.params as { job: string }).job, `deleting job '${(req.params as { job: string }).job}'`);
-    const job = await needJob(ctx, req);
+  api.delete('/api/v1/jobs/:job', {
+    schema: { operationId: 'deleteJob', tags: ['jobs'], summary: 'Deletes a job with its builds', params: S.JobParams, response: answers({ 204: S.NoContent }) },
+  }, async (req, reply) => {
+    await need(req, ['job.delete'], req.params.job, `deleting job '${req.params.job}'`);
+    const job = await needJob(ctx, req.params.job);
     for (const b of ctx.builds.live.values()) {
       if (b.job.id === job.id) throw new ApiError('conflict', `job '${job.name}' has a running build (#${b.number}); abort it first`);
     }
@@ -325,14 +335,14 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   // ---------------------------------------------------------------------------------------------
   // builds
 
-  const buildParams = { type: 'object', required: ['job', 'number'], properties: { job: { type: 'string', minLength: 1 }, number: { type: 'integer', minimum: 1 } } } as const;
+  const buildParams = S.BuildParams;
 
-  app.post('/api/v1/jobs/:job/builds', {
-    schema: { params: jobParams, body: { type: ['object', 'null'], additionalProperties: false, properties: { params: { type: 'object', additionalProperties: { type: ['string', 'boolean', 'number'] } } } } },
+  api.post('/api/v1/jobs/:job/builds', {
+    schema: { operationId: 'startBuild', tags: ['builds'], params: S.JobParams, body: S.TriggerBody, response: answers({ 201: ref(S.Build) }) },
   }, async (req, reply) => {
-    await need(req, ['job.build'], (req.params as { job: string }).job, `building job '${(req.params as { job: string }).job}'`);
-    const job = await needJob(ctx, req);
-    const body = (req.body ?? {}) as { params?: Record<string, JsonValue> };
+    await need(req, ['job.build'], req.params.job, `building job '${req.params.job}'`);
+    const job = await needJob(ctx, req.params.job);
+    const body = req.body ?? {};
     const who = principal(req);
     const cause = who.via === 'admin-token'
       ? { type: 'api' as const, description: 'Started by an API call (the configured admin token)' }
@@ -341,36 +351,50 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     return reply.code(201).send(buildJson(ctx, build));
   });
 
-  app.get('/api/v1/jobs/:job/builds', {
-    schema: { params: jobParams, querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, cursor: { type: 'string', maxLength: 200 } } } },
+  api.get('/api/v1/jobs/:job/builds', {
+    schema: {
+      operationId: 'listBuilds', tags: ['builds'], summary: 'Builds, newest first, a page at a time', params: S.JobParams,
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 25 })), cursor: Type.Optional(Type.String({ maxLength: 200, description: "the last page's next" })) }),
+      response: answers({ 200: S.Answer({ builds: Type.Array(ref(S.Build)), next: S.Nullable(Type.String({ description: 'the cursor of the next (older) page; null at the end' })) }) }),
+    },
   }, async (req) => {
-    const job = await needJob(ctx, req);
-    const q = req.query as { limit?: number; cursor?: string };
+    const job = await needJob(ctx, req.params.job);
+    const q = req.query;
     const page = await ctx.store.builds.list(job.name, { limit: q.limit ?? 25, cursor: q.cursor ?? null });
     return { builds: page.builds.map((b) => buildJson(ctx, b)), next: page.next };
   });
 
-  app.get('/api/v1/jobs/:job/builds/:number', { schema: { params: buildParams } }, async (req) => buildJson(ctx, await needBuild(ctx, req), true));
+  api.get('/api/v1/jobs/:job/builds/:number', {
+    schema: { operationId: 'getBuild', tags: ['builds'], params: buildParams, response: answers({ 200: ref(S.BuildDetail) }) },
+  }, async (req) => buildDetailJson(ctx, await needBuild(ctx, req.params)));
 
-  app.post('/api/v1/jobs/:job/builds/:number/abort', { schema: { params: buildParams } }, async (req, reply) => {
-    await need(req, ['job.build'], (req.params as { job: string }).job, `aborting a build of '${(req.params as { job: string }).job}'`);
-    const b = await needBuild(ctx, req);
+  api.post('/api/v1/jobs/:job/builds/:number/abort', {
+    schema: {
+      operationId: 'abortBuild', tags: ['builds'], summary: 'Aborts a running build, or cancels one waiting to start', params: buildParams,
+      response: answers({ 202: S.Answer({ aborted: Type.Literal(true), message: Type.Optional(Type.String()) }) }),
+    },
+  }, async (req, reply) => {
+    await need(req, ['job.build'], req.params.job, `aborting a build of '${req.params.job}'`);
+    const b = await needBuild(ctx, req.params);
     if (await ctx.builds.cancelWaiting(b.id)) return reply.code(202).send({ aborted: true, message: 'cancelled before it started' });
     if (!ctx.builds.abort(b.id)) throw new ApiError('conflict', `${b.job} #${b.number} is not running (${b.status}${b.result ? `, ${b.result}` : ''})`);
     return reply.code(202).send({ aborted: true });
   });
 
-  app.post('/api/v1/jobs/:job/builds/:number/replay', {
-    schema: { params: buildParams, body: { type: ['object', 'null'], additionalProperties: false, properties: { script: { type: 'string' } } } },
+  api.post('/api/v1/jobs/:job/builds/:number/replay', {
+    schema: {
+      operationId: 'replayBuild', tags: ['builds'], summary: 'Runs a build again with its parameters and commit (and a changed script, if given)',
+      params: buildParams, body: S.ReplayBody, response: answers({ 201: ref(S.Build) }),
+    },
   }, async (req, reply) => {
-    const body = (req.body ?? {}) as { script?: string };
-    const jobName = (req.params as { job: string }).job;
+    const body = req.body ?? {};
+    const jobName = req.params.job;
     // A replay with its own script runs what the replayer wrote: that is configuring the job (as
     // in Jenkins), and the build binds folder credentials with the replayer's rights too.
     await need(req, body.script !== undefined ? ['job.build', 'job.configure'] : ['job.build'], jobName, `replaying a build of '${jobName}'${body.script !== undefined ? ' with a changed script' : ''}`);
     if (body.script !== undefined) checkScriptSize(body.script, 'the Jenkinsfile to replay');
-    const b = await needBuild(ctx, req);
-    const job = await needJob(ctx, req);
+    const b = await needBuild(ctx, req.params);
+    const job = await needJob(ctx, jobName);
     const script = body.script ?? (job.definition.kind === 'inline' ? job.definition.script : undefined);
     const changed = body.script !== undefined && !(job.definition.kind === 'inline' && job.definition.script === body.script);
     const build = await ctx.builds.trigger(job.name, {
@@ -380,18 +404,26 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     return reply.code(201).send(buildJson(ctx, build));
   });
 
-  app.get('/api/v1/jobs/:job/builds/:number/stages', { schema: { params: buildParams } }, async (req) => {
-    const b = await needBuild(ctx, req);
+  api.get('/api/v1/jobs/:job/builds/:number/stages', {
+    schema: { operationId: 'getStages', tags: ['builds'], params: buildParams, response: answers({ 200: S.Answer({ stages: Type.Array(ref(S.StageNode)) }) }) },
+  }, async (req) => {
+    const b = await needBuild(ctx, req.params);
     return { stages: stageTree(liveState(ctx, b)?.stages ?? []) };
   });
 
-  app.get('/api/v1/jobs/:job/builds/:number/console', {
-    schema: { params: buildParams, querystring: { type: 'object', properties: { start: { type: 'integer', minimum: 0 }, end: { type: 'integer', minimum: 0 } } } },
+  api.get('/api/v1/jobs/:job/builds/:number/console', {
+    schema: {
+      operationId: 'getConsole', tags: ['builds'],
+      summary: 'The console bytes: all, ?start&end, or one Range (206); X-Log-Size and X-Log-Complete say how far the log is',
+      params: buildParams,
+      querystring: Type.Object({ start: Type.Optional(Type.Integer({ minimum: 0 })), end: Type.Optional(Type.Integer({ minimum: 0 })) }),
+      response: answers({ 200: text('text/plain', 'the console bytes'), 206: text('text/plain', 'the range asked for') }),
+    },
   }, async (req, reply) => {
-    const b = await needBuild(ctx, req);
+    const b = await needBuild(ctx, req.params);
     const log = logRef(b.jobId, b.number);
     const size = await ctx.logs.size(log);
-    const q = req.query as { start?: number; end?: number };
+    const q = req.query;
     let start = q.start ?? 0;
     let end = Math.min(q.end ?? size, size);
     let status = 200;
@@ -411,17 +443,24 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   });
 
   // Where stages and steps start and end in the console (byte offsets), for folding in the UI.
-  app.get('/api/v1/jobs/:job/builds/:number/console/sections', { schema: { params: buildParams } }, async (req) => {
-    const b = await needBuild(ctx, req);
-    return { sections: (await ctx.logs.sections(logRef(b.jobId, b.number))).filter((s) => s.kind !== 'output') };
+  api.get('/api/v1/jobs/:job/builds/:number/console/sections', {
+    schema: { operationId: 'getConsoleSections', tags: ['builds'], params: buildParams, response: answers({ 200: S.Answer({ sections: Type.Array(ref(S.ConsoleSection)) }) }) },
+  }, async (req) => {
+    const b = await needBuild(ctx, req.params);
+    return { sections: (await ctx.logs.sections(logRef(b.jobId, b.number))).filter((s): s is typeof s & { kind: Exclude<typeof s.kind, 'output'> } => s.kind !== 'output') };
   });
 
-  app.get('/api/v1/jobs/:job/builds/:number/console/stream', {
-    schema: { params: buildParams, querystring: { type: 'object', properties: { from: { type: 'integer', minimum: 0 } } } },
+  api.get('/api/v1/jobs/:job/builds/:number/console/stream', {
+    schema: {
+      operationId: 'streamConsole', tags: ['builds'], params: buildParams,
+      summary: 'Server-sent events: `log` (the text, id = the byte offset after it) until `end` ({ status, result, size }); Last-Event-ID resumes',
+      querystring: Type.Object({ from: Type.Optional(Type.Integer({ minimum: 0, description: 'the byte offset to start from' })) }),
+      response: answers({ 200: text('text/event-stream', 'the console as it grows') }),
+    },
   }, async (req, reply) => {
-    const b = await needBuild(ctx, req);
+    const b = await needBuild(ctx, req.params);
     const lastId = Number(req.headers['last-event-id']);
-    const from = Number.isInteger(lastId) && lastId >= 0 ? lastId : (req.query as { from?: number }).from ?? 0;
+    const from = Number.isInteger(lastId) && lastId >= 0 ? lastId : req.query.from ?? 0;
     const ac = new AbortController();
     req.raw.on('close', () => ac.abort());
     reply.hijack();
@@ -453,25 +492,26 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     }
   });
 
-  app.get('/api/v1/jobs/:job/builds/:number/inputs', { schema: { params: buildParams } }, async (req) => {
-    const b = await needBuild(ctx, req);
+  api.get('/api/v1/jobs/:job/builds/:number/inputs', {
+    schema: { operationId: 'listInputs', tags: ['builds'], summary: 'The input steps waiting for an answer', params: buildParams, response: answers({ 200: S.Answer({ inputs: Type.Array(ref(S.PendingInput)) }) }) },
+  }, async (req) => {
+    const b = await needBuild(ctx, req.params);
     return { inputs: ctx.builds.live.get(b.id)?.run?.pendingInputs() ?? [] };
   });
 
-  app.post('/api/v1/jobs/:job/builds/:number/inputs/:id', {
+  api.post('/api/v1/jobs/:job/builds/:number/inputs/:id', {
     schema: {
-      params: { type: 'object', required: ['job', 'number', 'id'], properties: { job: { type: 'string' }, number: { type: 'integer', minimum: 1 }, id: { type: 'string', maxLength: 200 } } },
-      body: {
-        type: 'object', required: ['action'], additionalProperties: false,
-        properties: { action: { enum: ['approve', 'reject'] }, params: { type: 'object', additionalProperties: { type: ['string', 'boolean', 'number'] } } },
-      },
+      operationId: 'answerInput', tags: ['builds'], summary: "Approves (with the input's parameters) or rejects a waiting input step",
+      params: Type.Object({ job: Type.String(), number: Type.Integer({ minimum: 1 }), id: Type.String({ maxLength: 200 }) }),
+      body: S.InputAnswerBody,
+      response: answers({ 200: S.Answer({ answered: Type.Literal(true) }) }),
     },
   }, async (req) => {
     // job.build in the job's folder; or, as in Jenkins, being named in the input's submitter list.
-    const refused = await need(req, ['job.build'], (req.params as { job: string }).job, `answering an input of '${(req.params as { job: string }).job}'`).then(() => null, (e: unknown) => e);
-    const b = await needBuild(ctx, req).catch((e: unknown) => { throw refused ?? e; });
-    const { id } = req.params as { id: string };
-    const body = req.body as { action: 'approve' | 'reject'; params?: Record<string, string | boolean | number> };
+    const refused = await need(req, ['job.build'], req.params.job, `answering an input of '${req.params.job}'`).then(() => null, (e: unknown) => e);
+    const b = await needBuild(ctx, req.params).catch((e: unknown) => { throw refused ?? e; });
+    const { id } = req.params;
+    const body = req.body;
     const run = ctx.builds.live.get(b.id)?.run;
     const pending = run?.pendingInputs().find((p) => p.id === id);
     const who = principal(req);
@@ -492,19 +532,27 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
       if (!pending.parameters.some((p) => p.name === k)) throw new ApiError('invalid', `input '${id}' has no parameter '${k}'`);
     }
     run.answerInput(id, body.action === 'approve' ? { approved: true, submitter: user, values } : { approved: false, submitter: user });
-    return { answered: true };
+    return { answered: true as const };
   });
 
-  app.get('/api/v1/jobs/:job/builds/:number/artifacts', { schema: { params: buildParams } }, async (req) => {
-    const b = await needBuild(ctx, req);
+  api.get('/api/v1/jobs/:job/builds/:number/artifacts', {
+    schema: { operationId: 'listArtifacts', tags: ['builds'], params: buildParams, response: answers({ 200: S.Answer({ artifacts: Type.Array(ref(S.Artifact)) }) }) },
+  }, async (req) => {
+    const b = await needBuild(ctx, req.params);
     return { artifacts: await ctx.store.artifacts.list(b.id) };
   });
 
-  app.get('/api/v1/jobs/:job/builds/:number/artifacts/*', { schema: { params: { type: 'object', properties: { job: { type: 'string' }, number: { type: 'integer', minimum: 1 }, '*': { type: 'string' } } } } }, async (req, reply) => {
-    const b = await needBuild(ctx, req);
-    const rel = (req.params as { '*': string })['*'];
+  api.get('/api/v1/jobs/:job/builds/:number/artifacts/*', {
+    schema: {
+      operationId: 'getArtifact', tags: ['builds'], summary: 'An artifact\'s bytes, or one Range of them (206)',
+      params: Type.Object({ job: Type.String(), number: Type.Integer({ minimum: 1 }), '*': Type.String({ description: 'the artifact\'s path' }) }),
+      response: answers({ 200: text('application/octet-stream', 'the file'), 206: text('application/octet-stream', 'the range asked for') }),
+    },
+  }, async (req, reply) => {
+    const b = await needBuild(ctx, req.params);
+    const rel = req.params['*'];
     const meta = await ctx.store.artifacts.get(b.id, rel);
-    const job = await needJob(ctx, req);
+    const job = await needJob(ctx, req.params.job);
     const file = meta ? ctx.files.artifactPath(job.id, b.number, rel) : null;
     if (!meta || !file) throw notFound(`${b.job} #${b.number} has no artifact '${rel}'`);
     await fsp.access(file).catch(() => { throw notFound(`the artifact '${rel}' of ${b.job} #${b.number} was removed`); });
@@ -513,7 +561,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
       .header('content-disposition', contentDisposition(rel.split('/').pop() ?? 'artifact'));
     const range = byteRange(req.headers.range, meta.size);
     if (range === 'unsatisfiable') {
-      return reply.code(416).header('content-range', `bytes */${meta.size}`).send();
+      throw new ApiError('bad-range', `the artifact '${rel}' has ${meta.size} bytes: Range '${req.headers.range ?? ''}' starts past its end`, { headers: { 'content-range': `bytes */${meta.size}` } });
     }
     if (range) {
       return reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${meta.size}`)
@@ -522,8 +570,10 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     return reply.header('content-length', String(meta.size)).send(createReadStream(file));
   });
 
-  app.get('/api/v1/jobs/:job/builds/:number/tests', { schema: { params: buildParams } }, async (req) => {
-    const b = await needBuild(ctx, req);
+  api.get('/api/v1/jobs/:job/builds/:number/tests', {
+    schema: { operationId: 'getTestReport', tags: ['builds'], summary: "The build's test results (junit), all zero when it recorded none", params: buildParams, response: answers({ 200: ref(S.TestReport) }) },
+  }, async (req) => {
+    const b = await needBuild(ctx, req.params);
     const report = await ctx.store.tests.get(b.id);
     return report ?? { total: 0, failed: 0, errors: 0, skipped: 0, passed: 0, cases: [] };
   });
@@ -531,44 +581,48 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   // ---------------------------------------------------------------------------------------------
   // queue and agents
 
-  app.get('/api/v1/queue', async () => ({ items: ctx.queue.list() }));
-  app.delete('/api/v1/queue/:id', { schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 200 } } } } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
+  api.get('/api/v1/queue', {
+    schema: { operationId: 'getQueue', tags: ['queue'], response: answers({ 200: S.Answer({ items: Type.Array(ref(S.QueueItem)) }) }) },
+  }, async () => ({ items: ctx.queue.list() }));
+  api.delete('/api/v1/queue/:id', {
+    schema: {
+      operationId: 'cancelQueueItem', tags: ['queue'], summary: 'Cancels what waits (a build that has not started ends NOT_BUILT)',
+      params: Type.Object({ id: Type.String({ maxLength: 200 }) }), response: answers({ 204: S.NoContent }),
+    },
+  }, async (req, reply) => {
+    const { id } = req.params;
     const item = ctx.queue.list().find((i) => i.id === id);
     if (item) await need(req, ['job.build'], item.job, `cancelling a queued build of '${item.job}'`);
     if (!(await ctx.queue.cancel(id))) throw notFound(`nothing in the queue with id '${id}'`);
     return reply.code(204).send();
   });
 
-  const agentName = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: AGENT_NAME } } } as const;
-  const agentLabels = { type: 'array', maxItems: 100, items: { type: 'string', pattern: '^[^\\s&|!()<>-][^\\s&|!()<>]{0,99}$' } } as const;
+  const agentName = S.AgentParams;
   // The connect command holds the agent's secret: only admins see it.
   const shown = (req: FastifyRequest, a: AgentInfo): AgentInfo =>
     principal(req).role === 'admin' ? a : { ...a, command: a.command.replace(/--secret \S+/, "--secret '<secret: admins only>'") };
   // builtIn: the controller's own executors; the warning about them (builds there can read its secrets) is for admins.
-  app.get('/api/v1/agents', async (req) => {
+  api.get('/api/v1/agents', {
+    schema: {
+      operationId: 'listAgents', tags: ['agents'],
+      response: answers({
+        200: S.Answer({
+          agents: Type.Array(ref(S.Agent)),
+          builtIn: S.Answer({ executors: Type.Integer(), busyExecutors: Type.Integer(), warning: S.Nullable(Type.String({ description: "admins: why builds on the controller's own executors can read its secrets" })) }, { description: "the controller's own executors" }),
+        }),
+      }),
+    },
+  }, async (req) => {
     const b = ctx.agents.builtIn?.() ?? { executors: 0, busyExecutors: 0, warning: null };
     return {
       agents: (await ctx.agents.list()).map((a) => shown(req, a)),
       builtIn: { ...b, warning: principal(req).role === 'admin' ? b.warning : null },
     };
   });
-  app.post('/api/v1/agents', {
-    schema: {
-      body: {
-        type: 'object', required: ['name'], additionalProperties: false,
-        properties: {
-          name: { type: 'string', pattern: AGENT_NAME },
-          labels: agentLabels,
-          executors: { type: 'integer', minimum: 0, maximum: 1000 },
-          description: { type: 'string', maxLength: 10_000 },
-          launcher: { type: 'object' },
-          workdir: { type: 'string', minLength: 1, maxLength: 4096 },
-        },
-      },
-    },
+  api.post('/api/v1/agents', {
+    schema: { operationId: 'createAgent', tags: ['agents'], body: S.AgentCreateBody, response: answers({ 201: ref(S.Agent) }) },
   }, async (req, reply) => {
-    const body = req.body as { name: string; labels?: string[]; executors?: number; description?: string; launcher?: unknown; workdir?: string };
+    const body = req.body;
     const a = await ctx.agents.create({
       name: body.name, labels: body.labels ?? [], executors: body.executors ?? 1, description: body.description ?? '',
       ...(body.launcher !== undefined ? { launcher: body.launcher } : {}), ...(body.workdir !== undefined ? { workdir: body.workdir } : {}),
@@ -576,42 +630,36 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     await audit(req, 'agent.create', a.name, `${a.launcher}, ${a.executors} executor(s)`);
     return reply.code(201).send(a);
   });
-  app.get('/api/v1/agents/:name', { schema: { params: agentName } }, async (req) => {
-    const a = await ctx.agents.get((req.params as { name: string }).name);
-    if (!a) throw notFound(`no agent named '${(req.params as { name: string }).name}'`);
+  api.get('/api/v1/agents/:name', {
+    schema: { operationId: 'getAgent', tags: ['agents'], params: agentName, response: answers({ 200: ref(S.Agent) }) },
+  }, async (req) => {
+    const a = await ctx.agents.get(req.params.name);
+    if (!a) throw notFound(`no agent named '${req.params.name}'`);
     return shown(req, a);
   });
   // Changes only what is given. `launcher` fields merge into the current launcher (null
   // removes one: `{ "launcher": { "pinnedHostKey": null } }` forgets a pinned host key); a
   // changed launcher or workdir relaunches an SSH agent (409 while it runs builds).
-  app.put('/api/v1/agents/:name', {
-    schema: {
-      params: agentName,
-      body: {
-        type: 'object', additionalProperties: false, minProperties: 1,
-        properties: {
-          labels: agentLabels,
-          executors: { type: 'integer', minimum: 0, maximum: 1000 },
-          description: { type: 'string', maxLength: 10_000 },
-          launcher: { type: 'object' },
-          workdir: { type: ['string', 'null'], minLength: 1, maxLength: 4096 },
-        },
-      },
-    },
+  api.put('/api/v1/agents/:name', {
+    schema: { operationId: 'updateAgent', tags: ['agents'], summary: 'Changes what is given', params: agentName, body: S.AgentUpdateBody, response: answers({ 200: ref(S.Agent) }) },
   }, async (req) => {
-    const name = (req.params as { name: string }).name;
-    const a = await ctx.agents.update(name, req.body as { labels?: string[]; executors?: number; description?: string; launcher?: unknown; workdir?: string | null });
+    const name = req.params.name;
+    const a = await ctx.agents.update(name, req.body);
     if (!a) throw notFound(`no agent named '${name}'`);
-    await audit(req, 'agent.update', name, Object.keys(req.body as object).join(', '));
+    await audit(req, 'agent.update', name, Object.keys(req.body).join(', '));
     return a;
   });
-  app.get('/api/v1/agents/:name/log', { schema: { params: agentName } }, async (req) => {
-    const lines = await ctx.agents.launchLog((req.params as { name: string }).name);
-    if (!lines) throw notFound(`no agent named '${(req.params as { name: string }).name}'`);
+  api.get('/api/v1/agents/:name/log', {
+    schema: { operationId: 'getAgentLog', tags: ['agents'], summary: "An SSH agent's launch log (empty for inbound agents)", params: agentName, response: answers({ 200: S.Answer({ lines: Type.Array(Type.String()) }) }) },
+  }, async (req) => {
+    const lines = await ctx.agents.launchLog(req.params.name);
+    if (!lines) throw notFound(`no agent named '${req.params.name}'`);
     return { lines };
   });
-  app.delete('/api/v1/agents/:name', { schema: { params: agentName } }, async (req, reply) => {
-    const name = (req.params as { name: string }).name;
+  api.delete('/api/v1/agents/:name', {
+    schema: { operationId: 'deleteAgent', tags: ['agents'], params: agentName, response: answers({ 204: S.NoContent }) },
+  }, async (req, reply) => {
+    const name = req.params.name;
     if (!(await ctx.agents.remove(name))) throw notFound(`no agent named '${name}'`);
     await audit(req, 'agent.delete', name);
     return reply.code(204).send();
@@ -629,15 +677,13 @@ export function contentDisposition(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 }
 
-async function needJob(ctx: HttpContext, req: FastifyRequest): Promise<Job> {
-  const name = (req.params as { job: string }).job;
+async function needJob(ctx: HttpContext, name: string): Promise<Job> {
   const job = await ctx.store.jobs.get(name);
   if (!job) throw notFound(`no job named '${name}'`);
   return job;
 }
 
-async function needBuild(ctx: HttpContext, req: FastifyRequest): Promise<Build> {
-  const { job, number } = req.params as { job: string; number: number };
+async function needBuild(ctx: HttpContext, { job, number }: { job: string; number: number }): Promise<Build> {
   const b = await ctx.store.builds.getByNumber(job, number);
   if (!b) {
     if (!(await ctx.store.jobs.get(job))) throw notFound(`no job named '${job}'`);
@@ -655,39 +701,41 @@ function jobUrl(ctx: HttpContext, name: string): string {
 }
 
 /** A job as the API shows it; `summary` (lists) gives an inline definition's size instead of its script. */
-async function jobJson(ctx: HttpContext, j: Job, summary = false) {
+async function jobJson(ctx: HttpContext, j: Job): Promise<Static<typeof S.Job>>;
+async function jobJson(ctx: HttpContext, j: Job, summary: true): Promise<Static<typeof S.JobSummary>>;
+async function jobJson(ctx: HttpContext, j: Job, summary = false): Promise<Static<typeof S.Job> | Static<typeof S.JobSummary>> {
   const last = await ctx.store.builds.latestSummary(j.name);
-  const definition = summary && j.definition.kind === 'inline' ? { kind: 'inline' as const, scriptBytes: Buffer.byteLength(j.definition.script, 'utf8') } : j.definition;
-  return {
-    name: j.name, description: j.description, definition, parameters: j.parameters, disabled: j.disabled,
-    nextBuildNumber: j.nextBuildNumber, url: jobUrl(ctx, j.name),
+  const rest = {
+    parameters: j.parameters, disabled: j.disabled, nextBuildNumber: j.nextBuildNumber, url: jobUrl(ctx, j.name),
     lastBuild: last ? { number: last.number, status: last.status, result: last.result, startedAt: last.startedAt, endedAt: last.endedAt } : null,
     createdAt: j.createdAt, updatedAt: j.updatedAt,
   };
+  if (summary && j.definition.kind === 'inline') {
+    return { name: j.name, description: j.description, definition: { kind: 'inline', scriptBytes: Buffer.byteLength(j.definition.script, 'utf8') }, ...rest };
+  }
+  return { name: j.name, description: j.description, definition: j.definition, ...rest };
 }
 
-function buildJson(ctx: HttpContext, b: Omit<Build, 'state'> & { state?: Build['state'] }, full = false) {
+function buildJson(ctx: HttpContext, b: Omit<Build, 'state'> & { state?: Build['state'] }): Static<typeof S.Build> {
   const live = ctx.builds.live.get(b.id);
   const state = live?.state ?? b.state ?? null;
-  const out: Record<string, unknown> = {
+  return {
     job: b.job, number: b.number, id: b.id, status: live?.run ? (state?.status === 'paused' ? 'paused' : 'running') : b.status,
     result: b.result, currentResult: state?.currentResult ?? null, params: b.params, causes: b.causes, scm: b.scm, node: b.node, message: b.message,
     queuedAt: b.queuedAt, startedAt: b.startedAt, endedAt: b.endedAt,
     durationMs: b.startedAt ? (b.endedAt ?? Date.now()) - b.startedAt : null,
     url: `${jobUrl(ctx, b.job)}/builds/${b.number}`,
   };
-  if (full) {
-    out.stages = stageTree(state?.stages ?? []);
-    out.inputs = live?.run?.pendingInputs() ?? [];
-    out.description = state?.description ?? null;
-  }
-  return out;
 }
 
-interface StageNode extends StageRecord {
-  durationMs: number | null;
-  children: StageNode[];
+/** A build with its stage tree, waiting inputs and description. */
+function buildDetailJson(ctx: HttpContext, b: Build): Static<typeof S.BuildDetail> {
+  const live = ctx.builds.live.get(b.id);
+  const state = live?.state ?? b.state ?? null;
+  return { ...buildJson(ctx, b), stages: stageTree(state?.stages ?? []), inputs: live?.run?.pendingInputs() ?? [], description: state?.description ?? null };
 }
+
+type StageNode = Static<typeof S.StageNode>;
 
 /** The stage graph: stages nested under their parents, in the order they started. */
 export function stageTree(stages: StageRecord[]): StageNode[] {

@@ -2,7 +2,9 @@
 // on every GET path that is not the API. Hashed files under /assets/ are cached for good;
 // index.html is revalidated each time, so a new build of the UI is picked up at once. Any
 // other path gets index.html (the app routes in the browser). Paths are resolved inside the
-// directory only: `..`, encoded or not, cannot leave it.
+// directory only: `..`, encoded or not, cannot leave it. Errors (a missing asset, the UI not
+// built) answer with the error catalogue like the API's (http-errors.ts). These routes are the
+// UI, not the API: they are left out of its OpenAPI document (`hide`).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -48,17 +50,14 @@ export function registerWeb(app: FastifyInstance, o: { dir?: string; publicUrl: 
           .send(createReadStream(file));
       }
       // A missing asset is a 404, not the app (a stale page asking for an old bundle).
-      if (rel.startsWith('/assets/')) return reply.code(404).type('text/plain; charset=utf-8').send(`no such file: ${rel}`);
+      if (rel.startsWith('/assets/')) throw new ApiError('not-found', `no such file: ${rel}`);
     }
     const index = path.join(dir, 'index.html');
     const html = await fsp.readFile(index).catch(() => null);
-    if (!html) {
-      return reply.code(503).type('text/plain; charset=utf-8')
-        .send(`The web UI is not built (no ${index}). Build it with: npm run build:web\nThe API is at ${o.publicUrl()}api/v1/`);
-    }
+    if (!html) throw new ApiError('unavailable', `The web UI is not built (no ${index}). Build it with: npm run build:web\nThe API is at ${o.publicUrl()}api/v1/`);
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
   };
 
-  app.get('/', send);
-  app.get('/*', send);
+  app.get('/', { schema: { hide: true } }, send);
+  app.get('/*', { schema: { hide: true } }, send);
 }

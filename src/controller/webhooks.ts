@@ -80,6 +80,9 @@ import type { AuthService } from './auth/service.ts';
 import { CSRF_HEADER } from './auth/http.ts';
 import { folderOf, type FolderAccess } from './auth/folders.ts';
 import { ApiError, errorBody, toApiError } from './http-errors.ts';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import * as S from './api-schemas.ts';
+import { addNamedSchemas, answers, ref, DOCUMENTED_BODY, type TypeBoxProvider } from './api-schemas.ts';
 
 /** Largest webhook body accepted (GitHub caps its payloads at 25 MB; pushes are far smaller). */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -127,15 +130,8 @@ export interface Push {
   hook: string;
 }
 
-export interface WebhookAnswer {
-  triggered: { job: string; number: number }[];
-  /** Jobs whose branch was looked at (an unsigned push) and had not moved since their last build (the commit: to users only). */
-  unchanged?: { job: string; commit: string | null }[];
-  /** Set when some job only had its branch looked at: why, and what was ignored. */
-  unsigned?: string;
-  ignored?: string;
-  failed?: { job: string; message: string }[];
-}
+/** What a push answers (api-schemas.ts WebhookAnswer). */
+export type WebhookAnswer = Static<typeof S.WebhookAnswer>;
 
 /** Who a push comes from, as far as this request proves (see the header). */
 type Sender = { kind: 'signed' } | { kind: 'user'; caller: WebhookCaller } | { kind: 'anonymous' };
@@ -148,6 +144,7 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
   const unsigned = unsignedMode(ctx);
   if (unsigned === 'poll' && !ctx.poll) throw new Error('registerWebhooks: unsigned webhooks are to be polled, but no poll function was given');
   const verify = (req: FastifyRequest, hook: Hook) => senderOf(ctx, unsigned, req, hook, refusals);
+  addNamedSchemas(app);
   registerWebhookInfo(app, ctx, unsigned);
   void app.register(async (scope) => {
     // Bodies stay raw bytes here (signatures are computed over exactly those bytes); each route
@@ -163,15 +160,23 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
       return reply.code(e.status).headers(e.headers).send(errorBody(e));
     });
     const opts = { bodyLimit: WEBHOOK_BODY_LIMIT };
+    // The body is read by the route (raw bytes, see above): the document shows what it reads.
+    const hook = (operationId: string, summary: string, shown: TSchema, ok: Record<number, S.Answerable>) => ({
+      ...opts, schema: { operationId, tags: ['webhooks'], summary, [DOCUMENTED_BODY]: shown, response: answers(ok) },
+    });
+    const pushed = ref(S.WebhookAnswer);
+    const ignored = { ...pushed, description: 'not a push: nothing starts (ignored says why)' };
 
-    scope.post('/api/v1/webhooks/generic', opts, async (req, reply) => {
+    scope.post('/api/v1/webhooks/generic', hook('genericWebhook', 'A push from anything: builds the jobs of the repository and branch', S.GenericPushBody, { 200: pushed }), async (req, reply) => {
       const sender = verify(req, 'generic');
       const body = jsonBody(req, 'generic webhook');
       const push = genericPush(body);
       return reply.code(200).send(await startMatching(ctx, push, sender));
     });
 
-    scope.post('/api/v1/webhooks/github', opts, async (req, reply) => {
+    scope.post('/api/v1/webhooks/github', hook('githubWebhook', 'A GitHub webhook (push, ping; X-GitHub-Event); JSON or form-encoded', S.ProviderPushBody, {
+      200: Type.Union([pushed, S.Answer({ pong: Type.Literal(true) })]), 202: ignored,
+    }), async (req, reply) => {
       const sender = verify(req, 'github');
       const event = header(req, 'x-github-event');
       if (!event) throw bad('GitHub webhook: the X-GitHub-Event header is missing (push, ping, ...)');
@@ -183,7 +188,7 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
       return reply.code(200).send(await startMatching(ctx, push, sender));
     });
 
-    scope.post('/api/v1/webhooks/gitlab', opts, async (req, reply) => {
+    scope.post('/api/v1/webhooks/gitlab', hook('gitlabWebhook', 'A GitLab webhook (Push Hook; X-Gitlab-Event)', S.ProviderPushBody, { 200: pushed, 202: ignored }), async (req, reply) => {
       const sender = verify(req, 'gitlab');
       const event = header(req, 'x-gitlab-event');
       if (!event) throw bad('GitLab webhook: the X-Gitlab-Event header is missing (Push Hook, ...)');
@@ -537,10 +542,12 @@ export function webhookCaller(auth: Pick<AuthService, 'csrfMatches'>, folders?: 
 }
 
 /** GET /api/v1/jobs/:job/webhook (admins): where to send the job's pushes, and the secret to sign them with. */
-function registerWebhookInfo(app: FastifyInstance, ctx: WebhookContext, unsigned: 'refuse' | 'poll'): void {
-  const params = { type: 'object', required: ['job'], properties: { job: { type: 'string', minLength: 1, maxLength: 1100 } } } as const;
-  app.get('/api/v1/jobs/:job/webhook', { schema: { params } }, async (req, reply) => {
-    const name = (req.params as { job: string }).job;
+function registerWebhookInfo(root: FastifyInstance, ctx: WebhookContext, unsigned: 'refuse' | 'poll'): void {
+  const app = root.withTypeProvider<TypeBoxProvider>();
+  app.get('/api/v1/jobs/:job/webhook', {
+    schema: { operationId: 'getJobWebhook', tags: ['webhooks'], params: S.JobParams, response: answers({ 200: ref(S.WebhookInfo) }) },
+  }, async (req, reply) => {
+    const name = req.params.job;
     const job = await ctx.store.jobs.get(name);
     if (!job) throw new StoreError('not-found', `no job named '${name}'`);
     const base = ctx.publicUrl?.() ?? '/';

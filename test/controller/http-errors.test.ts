@@ -1,7 +1,8 @@
 // The error catalogue (src/controller/http-errors.ts): each code has one status, the typed
 // constructors keep it so, and every source of failure — schema validation, auth, triggers,
-// the store, Fastify's own (no route, 413, 415), webhooks, Node's HTTP parser — answers
-// `{ error: { code, message } }` with the catalogue's status for the code.
+// the store, Fastify's own (no route, 413, 415), webhooks, Node's HTTP parser, the UI's files,
+// an artifact's Range — answers `{ error: { code, message } }` with the catalogue's status for
+// the code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -12,7 +13,7 @@ import { AuthError } from '../../src/controller/auth/service.ts';
 import { TriggerError } from '../../src/controller/builds.ts';
 import { StoreError, type StoreErrorCode } from '../../src/store/types.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { ADMIN_AUTH, rawApi, testConfig, type ApiAnswer } from '../helpers/controller.ts';
+import { ADMIN_AUTH, finishedBuild, rawApi, testConfig, type ApiAnswer } from '../helpers/controller.ts';
 
 let c: ControllerHandle;
 const api = rawApi(() => c.url);
@@ -118,6 +119,18 @@ test('each source of failure answers { error: { code, message } } with the catal
   isError({ status: hook.status, text: '', json: hookBody }, hookBody.error.code);
   // A build that does not exist.
   isError(await api('GET', 'api/v1/jobs/errs/builds/1/console'), 'not-found', /has no build #1/);
+  // The UI's files: a missing asset.
+  isError(await api('GET', 'assets/app-0000.js'), 'not-found', /no such file: \/assets\/app-0000\.js/);
+});
+
+test("an artifact's Range past its end is a catalogue answer, with the artifact's size", async () => {
+  const job = { name: 'arts', script: "pipeline { agent any; stages { stage('A') { steps { writeFile file: 'a.txt', text: 'abc'; archiveArtifacts 'a.txt' } } } }" };
+  assert.equal((await api('POST', 'api/v1/jobs', job)).status, 201);
+  const b = await api('POST', 'api/v1/jobs/arts/builds', {});
+  await finishedBuild(c.url, 'arts', b.json.number);
+  const r = await fetch(new URL(`api/v1/jobs/arts/builds/${b.json.number}/artifacts/a.txt`, c.url), { headers: { ...ADMIN_AUTH, range: 'bytes=10-' } });
+  isError({ status: r.status, text: '', json: await r.json() }, 'bad-range', /'a\.txt' has 3 bytes/);
+  assert.equal(r.headers.get('content-range'), 'bytes */3');
 });
 
 test("Node's HTTP parser's refusals are catalogue answers too", async () => {

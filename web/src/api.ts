@@ -1,9 +1,15 @@
 // The one way the UI talks to the controller: JSON over /api/v1 with the session cookie, the
-// CSRF header on every change, and errors carried with the API's own code and message.
+// CSRF header on every change, and errors carried with the API's own code and message. What
+// each route answers is typed in types.ts (generated from the API's OpenAPI document).
+import type { ApiErrorCode } from './types.ts';
+
+/** An error answer: a code of the API's error catalogue, or 'network' (no answer) / 'http' (an answer that is not the API's). */
+export type ErrorCode = ApiErrorCode | 'network' | 'http';
+
 export class ApiError extends Error {
   readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(status: number, code: ErrorCode, message: string) {
     super(message);
     this.status = status;
     this.code = code;
@@ -14,8 +20,8 @@ let csrfToken: string | null = null;
 export function setCsrf(token: string | null): void { csrfToken = token; }
 
 /** Called when the API says the session is gone (401): the app shows login or unlock. */
-let onUnauthorized: (code: string) => void = () => {};
-export function setUnauthorizedHandler(fn: (code: string) => void): void { onUnauthorized = fn; }
+let onUnauthorized: (code: ErrorCode) => void = () => {};
+export function setUnauthorizedHandler(fn: (code: ErrorCode) => void): void { onUnauthorized = fn; }
 
 const SAFE = new Set(['GET', 'HEAD']);
 
@@ -29,8 +35,8 @@ export function headersFor(method: string, extra?: Record<string, string>): Head
 async function errorOf(res: Response): Promise<ApiError> {
   const text = await res.text().catch(() => '');
   try {
-    const j = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (j.error?.message) return new ApiError(res.status, j.error.code ?? 'error', j.error.message);
+    const j = JSON.parse(text) as { error?: { code?: ApiErrorCode; message?: string } };
+    if (j.error?.message) return new ApiError(res.status, j.error.code ?? 'http', j.error.message);
   } catch { /* not JSON */ }
   return new ApiError(res.status, 'http', `${res.status} ${res.statusText}${text ? `: ${text.slice(0, 300)}` : ''}`);
 }

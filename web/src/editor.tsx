@@ -3,7 +3,7 @@
 // selecting it moves the cursor there.
 import { useEffect, useId, useRef, useState } from 'react';
 import { ApiError, api } from './api.ts';
-import type { Diagnostic } from './types.ts';
+import type { AnswerOf, Diagnostic } from './types.ts';
 
 const DEBOUNCE_MS = 300;
 
@@ -16,7 +16,7 @@ export function JenkinsfileEditor({ value, onChange, label = 'Jenkinsfile' }: { 
   useEffect(() => {
     const ac = new AbortController();
     const t = setTimeout(() => {
-      api.post<{ diagnostics: Diagnostic[] }>('/lint', { script: value }).then((r) => {
+      api.post<AnswerOf<'lint'>>('/lint', { script: value }).then((r) => {
         if (!ac.signal.aborted) { setDiags(r.diagnostics); setLintError(null); }
       }, (e: unknown) => {
         if (ac.signal.aborted) return;

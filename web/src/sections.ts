@@ -3,13 +3,12 @@
 // the log itself by its `[Pipeline]` lines, for finished logs up to SCAN_LIMIT bytes.
 import { ApiError, buildPath, fetchConsole, request } from './api.ts';
 import type { Fold } from './logmodel.ts';
+import type { AnswerOf, ConsoleSection } from './types.ts';
 
 export interface Section extends Fold { kind: 'stage' | 'step' }
 
 const SCAN_LIMIT = 8 * 1024 * 1024;
 const CHUNK = 1024 * 1024;
-
-interface IndexEntry { offset: number; kind: string; id: string; name: string }
 
 export async function loadSections(job: string, number: number, size: number): Promise<Section[]> {
   // Up to SCAN_LIMIT the log's own markers are used: they keep each parallel branch's steps
@@ -17,7 +16,7 @@ export async function loadSections(job: string, number: number, size: number): P
   // branches nest by offset). Past it, the index: the only way without reading the whole log.
   if (size <= SCAN_LIMIT) return scan(job, number, size);
   try {
-    const r = await request<{ sections: IndexEntry[] }>('GET', `${buildPath(job, number)}/console/sections`, undefined, { quiet401: true });
+    const r = await request<AnswerOf<'getConsoleSections'>>('GET', `${buildPath(job, number)}/console/sections`, undefined, { quiet401: true });
     return fromIndex(r.sections, size);
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 404 || !/no such route/.test(e.message)) throw e;
@@ -26,8 +25,8 @@ export async function loadSections(job: string, number: number, size: number): P
 }
 
 /** Pairs the index's starts and ends by id. */
-export function fromIndex(entries: IndexEntry[], size: number): Section[] {
-  const open = new Map<string, IndexEntry>();
+export function fromIndex(entries: ConsoleSection[], size: number): Section[] {
+  const open = new Map<string, ConsoleSection>();
   const out: Section[] = [];
   for (const e of entries) {
     if (e.kind === 'stage-start' || e.kind === 'step-start') open.set(`${e.kind.split('-')[0]}:${e.id}`, e);

@@ -5,10 +5,10 @@ import { api } from './api.ts';
 import { CopyButton, ErrorBox, Field, Loading, useAction } from './components.tsx';
 import { ago, when } from './format.ts';
 import { useResource } from './hooks.ts';
-import type { Token } from './types.ts';
+import type { AnswerOf, NewToken, Token } from './types.ts';
 
 export function Tokens({ base }: { base: string }) {
-  const list = useResource((s) => api.get<{ tokens: Token[] }>(base, s).then((r) => r.tokens), [base]);
+  const list = useResource((s) => api.get<AnswerOf<'listMyTokens'>>(base, s).then((r) => r.tokens), [base]);
   const [name, setName] = useState('');
   const [days, setDays] = useState('');
   const [fresh, setFresh] = useState<string | null>(null);
@@ -16,7 +16,7 @@ export function Tokens({ base }: { base: string }) {
   const create = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
-      const t = await api.post<Token & { token: string }>(base, { name: name || 'token', ...(days ? { expiresInDays: Number(days) } : {}) });
+      const t = await api.post<NewToken>(base, { name: name || 'token', ...(days ? { expiresInDays: Number(days) } : {}) });
       setFresh(t.token);
       setName('');
       list.reload();

@@ -9,40 +9,48 @@
 // Folder paths are spelled like job names and, like them, URL-encoded in one segment
 // (`team%2Fsub`). Every change is audit-logged with the grants before and after.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { FOLDER_RIGHTS, StoreError, type FolderGrant, type Store } from '../../store/types.ts';
+import { StoreError, type FolderGrant, type Store } from '../../store/types.ts';
 import { checkFolder, checkGrantee } from '../../store/folders.ts';
 import { pathsOf, type FolderAccess } from './folders.ts';
+import { Type } from '@sinclair/typebox';
+import * as S from '../api-schemas.ts';
+import { answers, ref, type TypeBoxProvider } from '../api-schemas.ts';
 import type { AuthService } from './service.ts';
 
 const view = (g: FolderGrant) => ({ grantee: g.grantee, rights: g.rights, updatedAt: g.updatedAt, updatedBy: g.updatedBy });
 const summary = (gs: readonly { grantee: string; rights: readonly string[] }[]) =>
   gs.length === 0 ? 'none' : gs.map((g) => `${g.grantee}: ${g.rights.length ? g.rights.join(', ') : '(no rights)'}`).join('; ');
 
-export function registerFolderRoutes(app: FastifyInstance, o: { store: Store; folders: FolderAccess; auth: AuthService }): void {
-  const folderParams = { type: 'object', required: ['folder'], properties: { folder: { type: 'string', minLength: 1, maxLength: 1100 } } } as const;
-  const grantsBody = {
-    type: 'object', required: ['grants'], additionalProperties: false,
-    properties: {
-      grants: {
-        type: 'array', maxItems: 1000,
-        items: {
-          type: 'object', required: ['grantee', 'rights'], additionalProperties: false,
-          properties: { grantee: { type: 'string', maxLength: 200 }, rights: { type: 'array', maxItems: FOLDER_RIGHTS.length, items: { type: 'string', maxLength: 50 } } },
-        },
-      },
-    },
-  } as const;
-  const folderOfReq = (req: FastifyRequest) => checkFolder((req.params as { folder: string }).folder);
+export function registerFolderRoutes(root: FastifyInstance, o: { store: Store; folders: FolderAccess; auth: AuthService }): void {
+  const app = root.withTypeProvider<TypeBoxProvider>();
+  const folderParams = Type.Object({ folder: Type.String({ minLength: 1, maxLength: 1100, description: 'a folder path, spelled like a job name, URL-encoded in one segment' }) });
+  const grants = Type.Array(ref(S.FolderGrant));
+  const folderOfReq = (req: { params: { folder: string } }) => checkFolder(req.params.folder);
   const audit = (req: FastifyRequest, target: string, detail: string) =>
     o.auth.audit({ actor: req.principal?.name ?? 'anonymous', action: 'folder.grants', target, detail, address: req.ip });
 
-  app.get('/api/v1/folders', async () => {
+  app.get('/api/v1/folders', {
+    schema: { operationId: 'listFolders', tags: ['folders'], summary: 'The folders with grants', response: answers({ 200: S.Answer({ folders: Type.Array(S.Answer({ folder: Type.String(), grants })) }) }) },
+  }, async () => {
     const byFolder = new Map<string, FolderGrant[]>();
     for (const g of await o.store.folders.grants()) byFolder.set(g.folder, [...(byFolder.get(g.folder) ?? []), g]);
     return { folders: [...byFolder].map(([folder, gs]) => ({ folder, grants: gs.map(view) })) };
   });
 
-  app.get('/api/v1/folders/:folder', { schema: { params: folderParams } }, async (req) => {
+  app.get('/api/v1/folders/:folder', {
+    schema: {
+      operationId: 'getFolder', tags: ['folders'], params: folderParams,
+      response: answers({
+        200: S.Answer({
+          folder: Type.String(),
+          guarded: Type.Boolean({ description: 'whether grants on it or above it narrow what developers may do there' }),
+          grants,
+          inherited: Type.Array(S.Answer({ folder: Type.String(), grants }), { description: 'the grants on the folders above it' }),
+          jobs: Type.Array(Type.String()),
+        }),
+      }),
+    },
+  }, async (req) => {
     const folder = folderOfReq(req);
     const all = await o.folders.grantsOver(folder);
     const above = pathsOf(folder).slice(0, -1);
@@ -55,9 +63,14 @@ export function registerFolderRoutes(app: FastifyInstance, o: { store: Store; fo
     };
   });
 
-  app.put('/api/v1/folders/:folder', { schema: { params: folderParams, body: grantsBody } }, async (req) => {
+  app.put('/api/v1/folders/:folder', {
+    schema: {
+      operationId: 'setFolderGrants', tags: ['folders'], summary: "Replaces a folder's grants ([]: the folder is no longer guarded)",
+      params: folderParams, body: S.GrantsBody, response: answers({ 200: S.Answer({ folder: Type.String(), guarded: Type.Boolean(), grants }) }),
+    },
+  }, async (req) => {
     const folder = folderOfReq(req);
-    const body = req.body as { grants: { grantee: string; rights: string[] }[] };
+    const body = req.body;
     // Grants name users that exist and may use them: viewers never hold folder rights.
     for (const [i, g] of body.grants.entries()) {
       const grantee = checkGrantee(g.grantee);
@@ -72,7 +85,9 @@ export function registerFolderRoutes(app: FastifyInstance, o: { store: Store; fo
     return { folder, guarded: (await o.folders.grantsOver(folder)).length > 0, grants: after.map(view) };
   });
 
-  app.delete('/api/v1/folders/:folder', { schema: { params: folderParams } }, async (req, reply) => {
+  app.delete('/api/v1/folders/:folder', {
+    schema: { operationId: 'deleteFolderGrants', tags: ['folders'], summary: "Removes a folder's grants", params: folderParams, response: answers({ 204: S.NoContent }) },
+  }, async (req, reply) => {
     const folder = folderOfReq(req);
     const before = await o.store.folders.grants([folder]);
     if (before.length === 0) throw new StoreError('not-found', `folder '${folder}' has no grants`);

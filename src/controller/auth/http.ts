@@ -30,6 +30,9 @@
 import fastifyCookie, { type CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StoreError } from '../../store/types.ts';
+import { Type } from '@sinclair/typebox';
+import * as S from '../api-schemas.ts';
+import { answers, documented, ref, type TypeBoxProvider } from '../api-schemas.ts';
 import { accessOf, allows } from './policy.ts';
 import { AuthError, SESSION_COOKIE, SESSION_MAX_MS, type AuthService, type Principal, type UserView } from './service.ts';
 
@@ -117,12 +120,15 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
     return payload;
   });
 
+  // The routes below: bodies are checked field by field by the service, with its messages
+  // (api-schemas.ts `documented`); the document shows their fields.
+  const api = app.withTypeProvider<TypeBoxProvider>();
   const address = (req: FastifyRequest) => req.ip;
   const me = (req: FastifyRequest): Principal => req.principal!;
-  const body = (req: FastifyRequest) => (req.body ?? {}) as Record<string, unknown>;
-  const obj = { type: 'object' } as const;
-  const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
-  const tokenParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 }, name: { type: 'string', maxLength: 100 } } } as const;
+  const body = (req: { body: Record<string, unknown> | null }) => req.body ?? {};
+  const nameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
+  const tokenParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }), name: Type.Optional(Type.String({ maxLength: 100 })) });
+  const tokenBody = documented(S.AnyObjectOrNull, S.TokenBody);
 
   const startSession = (req: FastifyRequest, reply: FastifyReply, cookie: string) => {
     reply.setCookie(SESSION_COOKIE, cookie, { ...sessionCookieOptions(req, o.publicUrl()), maxAge: SESSION_MAX_MS / 1000 });
@@ -130,23 +136,37 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
 
   // --- setup and login
 
-  app.get('/api/v1/setup', async () => ({ needed: auth.setupNeeded, ...(auth.setupNeeded ? { passwordFile: auth.passwordFile } : {}) }));
+  api.get('/api/v1/setup', {
+    schema: {
+      operationId: 'getSetup', tags: ['auth'], summary: 'Whether Kiln waits for its first admin',
+      response: answers({ 200: S.Answer({ needed: Type.Boolean(), passwordFile: Type.Optional(Type.String({ description: 'where the initial admin password is, while setup is needed' })) }) }),
+    },
+  }, async () => ({ needed: auth.setupNeeded, ...(auth.setupNeeded ? { passwordFile: auth.passwordFile } : {}) }));
 
-  app.post('/api/v1/setup', { schema: { body: obj } }, async (req, reply) => {
+  api.post('/api/v1/setup', {
+    schema: {
+      operationId: 'setup', tags: ['auth'], summary: 'Makes the first admin with the initial admin password, and logs them in',
+      ...documented(S.AnyObject, S.SetupBody), response: answers({ 201: ref(S.Session) }),
+    },
+  }, async (req, reply) => {
     const b = body(req);
     const r = await auth.setup({ initialPassword: b.initialPassword, username: b.username, password: b.password, fullName: b.fullName, address: address(req) });
     startSession(req, reply, r.cookie);
     return reply.code(201).send({ user: r.user, csrfToken: r.csrf });
   });
 
-  app.post('/api/v1/auth/login', { schema: { body: obj } }, async (req, reply) => {
+  api.post('/api/v1/auth/login', {
+    schema: { operationId: 'login', tags: ['auth'], summary: 'Starts a session (the cookie)', ...documented(S.AnyObject, S.LoginBody), response: answers({ 200: ref(S.Session) }) },
+  }, async (req, reply) => {
     const b = body(req);
     const r = await auth.login({ username: b.username, password: b.password, address: address(req) });
     startSession(req, reply, r.cookie);
     return { user: r.user, csrfToken: r.csrf };
   });
 
-  app.post('/api/v1/auth/logout', async (req, reply) => {
+  api.post('/api/v1/auth/logout', {
+    schema: { operationId: 'logout', tags: ['auth'], summary: 'Ends the session and clears its cookie', response: answers({ 204: S.NoContent }) },
+  }, async (req, reply) => {
     await auth.logout(me(req), address(req));
     clearSessionCookie(req, reply, o.publicUrl());
     return reply.code(204).send();
@@ -154,13 +174,16 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
 
   // --- the caller's own profile and tokens
 
-  app.get('/api/v1/me', async (req) => {
+  api.get('/api/v1/me', { schema: { operationId: 'getMe', tags: ['auth'], summary: 'Who the caller is', response: answers({ 200: ref(S.Me) }) } }, async (req) => {
     const p = me(req);
     const user = p.via === 'admin-token' ? { name: p.name, role: p.role, fullName: 'configured admin token', disabled: false, createdAt: 0, updatedAt: 0 } : await auth.user(p.name);
+    if (!user) throw new AuthError(401, 'unauthorized', `log in first: user '${p.name}' was deleted`); // while this request ran
     return { user, via: p.via, ...(p.session ? { csrfToken: p.session.csrf } : {}) };
   });
 
-  app.put('/api/v1/me/password', { schema: { body: obj } }, async (req, reply) => {
+  api.put('/api/v1/me/password', {
+    schema: { operationId: 'changeMyPassword', tags: ['auth'], summary: 'Changes the caller\'s password (other sessions end)', ...documented(S.AnyObject, S.PasswordBody), response: answers({ 204: S.NoContent }) },
+  }, async (req, reply) => {
     const b = body(req);
     await auth.changePassword(me(req), { currentPassword: b.currentPassword, newPassword: b.newPassword }, address(req));
     return reply.code(204).send();
@@ -171,13 +194,19 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
     if (p.via === 'admin-token') throw new AuthError(400, 'invalid', 'the configured admin token belongs to no user: log in as a user to manage tokens');
     return p.name;
   };
-  app.get('/api/v1/me/tokens', async (req) => ({ tokens: await auth.tokens(ownTokens(req)) }));
-  app.post('/api/v1/me/tokens', { schema: { body: { type: ['object', 'null'] } } }, async (req, reply) => {
+  api.get('/api/v1/me/tokens', {
+    schema: { operationId: 'listMyTokens', tags: ['auth'], response: answers({ 200: S.Answer({ tokens: Type.Array(ref(S.Token)) }) }) },
+  }, async (req) => ({ tokens: await auth.tokens(ownTokens(req)) }));
+  api.post('/api/v1/me/tokens', {
+    schema: { operationId: 'createMyToken', tags: ['auth'], summary: 'Makes an API token (its value is shown once)', ...tokenBody, response: answers({ 201: ref(S.NewToken) }) },
+  }, async (req, reply) => {
     const b = body(req);
     return reply.code(201).send(await auth.createToken(me(req), ownTokens(req), { name: b.name, expiresInDays: b.expiresInDays }, address(req)));
   });
-  app.delete('/api/v1/me/tokens/:id', { schema: { params: tokenParams } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
+  api.delete('/api/v1/me/tokens/:id', {
+    schema: { operationId: 'revokeMyToken', tags: ['auth'], params: tokenParams, response: answers({ 204: S.NoContent }) },
+  }, async (req, reply) => {
+    const { id } = req.params;
     if (!(await auth.revokeToken(me(req), ownTokens(req), id, address(req)))) throw new StoreError('not-found', `you have no token ${id}`);
     return reply.code(204).send();
   });
@@ -186,31 +215,50 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
 
   // Admins see each user's login failures and lock (service.ts: per-account throttling).
   const withLock = (u: UserView) => ({ ...u, login: auth.loginLock(u.name) });
-  app.get('/api/v1/users', async () => ({ users: (await auth.users()).map(withLock) }));
-  app.post('/api/v1/users', { schema: { body: obj } }, async (req, reply) => {
+  api.get('/api/v1/users', {
+    schema: { operationId: 'listUsers', tags: ['users'], response: answers({ 200: S.Answer({ users: Type.Array(ref(S.UserAdminView)) }) }) },
+  }, async () => ({ users: (await auth.users()).map(withLock) }));
+  api.post('/api/v1/users', {
+    schema: { operationId: 'createUser', tags: ['users'], ...documented(S.AnyObject, S.UserCreateBody), response: answers({ 201: ref(S.User) }) },
+  }, async (req, reply) => {
     const b = body(req);
     const u = await auth.createUser(me(req), { name: b.name, role: b.role, fullName: b.fullName, password: b.password }, address(req));
     return reply.code(201).header('location', `/api/v1/users/${encodeURIComponent(u.name)}`).send(u);
   });
-  app.get('/api/v1/users/:name', { schema: { params: nameParams } }, async (req) => {
-    const { name } = req.params as { name: string };
+  api.get('/api/v1/users/:name', {
+    schema: { operationId: 'getUser', tags: ['users'], params: nameParams, response: answers({ 200: ref(S.UserAdminView) }) },
+  }, async (req) => {
+    const { name } = req.params;
     const u = await auth.user(name);
     if (!u) throw new StoreError('not-found', `no user named '${name}'`);
     return withLock(u);
   });
-  app.put('/api/v1/users/:name', { schema: { params: nameParams, body: obj } }, async (req) => {
-    const { name } = req.params as { name: string };
+  api.put('/api/v1/users/:name', {
+    schema: {
+      operationId: 'updateUser', tags: ['users'], summary: 'Changes role, full name, password or disabled (a password or disabled change ends their sessions)',
+      params: nameParams, ...documented(S.AnyObject, S.UserUpdateBody), response: answers({ 200: ref(S.User) }),
+    },
+  }, async (req) => {
+    const { name } = req.params;
     const b = body(req);
     return auth.updateUser(me(req), name, { role: b.role, fullName: b.fullName, password: b.password, disabled: b.disabled }, address(req));
   });
-  app.delete('/api/v1/users/:name', { schema: { params: nameParams } }, async (req, reply) => {
-    const { name } = req.params as { name: string };
+  api.delete('/api/v1/users/:name', {
+    schema: { operationId: 'deleteUser', tags: ['users'], params: nameParams, response: answers({ 204: S.NoContent }) },
+  }, async (req, reply) => {
+    const { name } = req.params;
     if (!(await auth.deleteUser(me(req), name, address(req)))) throw new StoreError('not-found', `no user named '${name}'`);
     return reply.code(204).send();
   });
   // Any name may be locked (unknown ones are treated as real ones); only users' can be lifted here.
-  app.post('/api/v1/users/:name/unlock', { schema: { params: nameParams, body: { type: ['object', 'null'] } } }, async (req) => {
-    const { name } = req.params as { name: string };
+  api.post('/api/v1/users/:name/unlock', {
+    schema: {
+      operationId: 'unlockUser', tags: ['users'], summary: 'Lifts the login lock of a user and forgets their failed logins',
+      params: nameParams, ...documented(S.AnyObjectOrNull, Type.Union([Type.Object({}), Type.Null()])),
+      response: answers({ 200: Type.Composite([S.UserAdminView, S.Answer({ was: ref(S.LoginLock) })], { additionalProperties: false, description: 'the user, and their lock as it was' }) }),
+    },
+  }, async (req) => {
+    const { name } = req.params;
     const u = await auth.user(name);
     if (!u) throw new StoreError('not-found', `no user named '${name}'`);
     const was = await auth.unlock(me(req), name, address(req));
@@ -220,29 +268,39 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
     if (!(await auth.user(name))) throw new StoreError('not-found', `no user named '${name}'`);
     return name;
   };
-  app.get('/api/v1/users/:name/tokens', { schema: { params: nameParams } }, async (req) => ({ tokens: await auth.tokens(await existing((req.params as { name: string }).name)) }));
-  app.post('/api/v1/users/:name/tokens', { schema: { params: nameParams, body: { type: ['object', 'null'] } } }, async (req, reply) => {
+  api.get('/api/v1/users/:name/tokens', {
+    schema: { operationId: 'listUserTokens', tags: ['users'], params: nameParams, response: answers({ 200: S.Answer({ tokens: Type.Array(ref(S.Token)) }) }) },
+  }, async (req) => ({ tokens: await auth.tokens(await existing(req.params.name)) }));
+  api.post('/api/v1/users/:name/tokens', {
+    schema: { operationId: 'createUserToken', tags: ['users'], summary: 'Makes an API token for a user (its value is shown once)', params: nameParams, ...tokenBody, response: answers({ 201: ref(S.NewToken) }) },
+  }, async (req, reply) => {
     const b = body(req);
-    const user = await existing((req.params as { name: string }).name);
+    const user = await existing(req.params.name);
     return reply.code(201).send(await auth.createToken(me(req), user, { name: b.name, expiresInDays: b.expiresInDays }, address(req)));
   });
-  app.delete('/api/v1/users/:name/tokens/:id', { schema: { params: tokenParams } }, async (req, reply) => {
-    const { name, id } = req.params as { name: string; id: string };
+  api.delete('/api/v1/users/:name/tokens/:id', {
+    schema: { operationId: 'revokeUserToken', tags: ['users'], params: Type.Object({ name: Type.String({ maxLength: 100 }), id: Type.String({ minLength: 1, maxLength: 100 }) }), response: answers({ 204: S.NoContent }) },
+  }, async (req, reply) => {
+    const { name, id } = req.params;
     if (!(await auth.revokeToken(me(req), name, id, address(req)))) throw new StoreError('not-found', `user '${name}' has no token ${id}`);
     return reply.code(204).send();
   });
 
   // --- audit log (admin)
 
-  app.get('/api/v1/audit', {
+  api.get('/api/v1/audit', {
     schema: {
-      querystring: {
-        type: 'object', additionalProperties: false,
-        properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, before: { type: 'string', maxLength: 40 }, actor: { type: 'string', maxLength: 200 }, action: { type: 'string', maxLength: 100 } },
-      },
+      operationId: 'getAuditLog', tags: ['audit'], summary: 'The audit log, newest first, a page at a time',
+      querystring: Type.Object({
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+        before: Type.Optional(Type.String({ maxLength: 40, description: "an entry's id: the entries before it (the last page's next)" })),
+        actor: Type.Optional(Type.String({ maxLength: 200 })),
+        action: Type.Optional(Type.String({ maxLength: 100 })),
+      }, { additionalProperties: false }),
+      response: answers({ 200: S.Answer({ entries: Type.Array(ref(S.AuditEntry)), next: S.Nullable(Type.String({ description: 'the before of the next page; null at the end' })) }) }),
     },
   }, async (req) => {
-    const q = req.query as { limit?: number; before?: string; actor?: string; action?: string };
+    const q = req.query;
     const entries = await auth.auditLog({ limit: q.limit ?? 100, before: q.before ?? null, actor: q.actor ?? null, action: q.action ?? null });
     return { entries, next: entries.length === (q.limit ?? 100) ? entries[entries.length - 1]!.id : null };
   });

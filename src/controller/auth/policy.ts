@@ -2,8 +2,8 @@
 // onRequest hook), so that the whole access policy can be read in one screen. A route that is
 // not in the table cannot be registered: the controller refuses to start (fail closed).
 //
-//   public     anyone, no login: health, readiness, setup, login, webhooks (they verify their
-//              own signature), the UI's static files
+//   public     anyone, no login: health, readiness, the API's OpenAPI document, setup, login,
+//              webhooks (they verify their own signature), the UI's static files
 //   viewer     any logged-in user: read jobs, builds, logs, artifacts, queue, agents; own
 //              profile, password and API tokens
 //   developer  change jobs, run, abort and replay builds, answer inputs, cancel queue items,
@@ -28,6 +28,7 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /*': 'public',
   'GET /api/v1/health': 'public',
   'GET /api/v1/ready': 'public',
+  'GET /api/v1/openapi.json': 'public', // describes the API, holds no data (openapi.ts)
   'GET /api/v1/setup': 'public',
   'POST /api/v1/setup': 'public',
   'POST /api/v1/auth/login': 'public',

@@ -7,14 +7,11 @@ import { useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, navigate, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
-import type { Agent, Credential } from '../types.ts';
-
-/** The controller's own executors (GET /api/v1/agents `builtIn`); the warning is shown to admins only. */
-interface BuiltIn { executors: number; busyExecutors: number; warning: string | null }
+import type { Agent, AnswerOf, Credential } from '../types.ts';
 
 export function AgentsPage() {
   const { me } = useSession();
-  const list = useResource((s) => api.get<{ agents: Agent[]; builtIn?: BuiltIn }>('/agents', s), []);
+  const list = useResource((s) => api.get<AnswerOf<'listAgents'>>('/agents', s), []);
   const agents = { ...list, data: list.data?.agents };
   const builtIn = list.data?.builtIn;
   useLive(['agent', 'build'], () => agents.reload());
@@ -24,7 +21,7 @@ export function AgentsPage() {
   const [kind, setKind] = useState<'inbound' | 'ssh'>('inbound');
   const [ssh, setSsh] = useState({ host: '', port: 22, credentialsId: '', hostKey: '', install: true, command: '', workdir: '' });
   const [keys, setKeys] = useState<Credential[]>([]);
-  useEffect(() => { if (can(me, 'admin')) api.get<{ credentials: Credential[] }>('/credentials').then((r) => setKeys(r.credentials.filter((c) => c.type === 'sshKey')), () => {}); }, [me]);
+  useEffect(() => { if (can(me, 'admin')) api.get<AnswerOf<'listCredentials'>>('/credentials').then((r) => setKeys(r.credentials.filter((c) => c.type === 'sshKey')), () => {}); }, [me]);
   const [run, busy, error] = useAction();
   const create = (e: FormEvent) => {
     e.preventDefault();
@@ -101,7 +98,7 @@ export function AgentsPage() {
 export function AgentPage({ name }: { name: string }) {
   const { me } = useSession();
   const a = useResource((s) => api.get<Agent>(`/agents/${encodeURIComponent(name)}`, s), [name]);
-  const log = useResource((s) => api.get<{ lines: string[] }>(`/agents/${encodeURIComponent(name)}/log`, s).then((r) => r.lines), [name]);
+  const log = useResource((s) => api.get<AnswerOf<'getAgentLog'>>(`/agents/${encodeURIComponent(name)}/log`, s).then((r) => r.lines), [name]);
   useLive(['agent'], (e) => { if (e.type === 'poll' || e.data.name === name) { a.reload(); log.reload(); } });
   const [run, busy, error] = useAction();
   // An SSH agent being launched: its log grows without events; read it again every few seconds.

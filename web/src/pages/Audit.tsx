@@ -4,8 +4,7 @@ import { api } from '../api.ts';
 import { ErrorBox, Loading } from '../components.tsx';
 import { when } from '../format.ts';
 import { useResource } from '../hooks.ts';
-
-interface Entry { id: string; at: number; actor: string; action: string; target: string; detail: string; address: string }
+import type { AnswerOf } from '../types.ts';
 
 export function AuditPage() {
   const [actor, setActor] = useState('');
@@ -16,7 +15,7 @@ export function AuditPage() {
   if (actor.trim()) q.set('actor', actor.trim());
   if (action.trim()) q.set('action', action.trim());
   if (before) q.set('before', before);
-  const r = useResource((s) => api.get<{ entries: Entry[]; next: string | null }>(`/audit?${q.toString()}`, s), [q.toString()]);
+  const r = useResource((s) => api.get<AnswerOf<'getAuditLog'>>(`/audit?${q.toString()}`, s), [q.toString()]);
   return (
     <section>
       <h1>Audit log</h1>

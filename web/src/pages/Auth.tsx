@@ -3,7 +3,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, request } from '../api.ts';
 import { ErrorBox, Field, useAction } from '../components.tsx';
-import type { Me, User } from '../types.ts';
+import type { AnswerOf, Me, Session } from '../types.ts';
 
 export function SetupPage({ onDone }: { onDone: (me: Me) => void }) {
   const [file, setFile] = useState<string | null>(null);
@@ -13,13 +13,13 @@ export function SetupPage({ onDone }: { onDone: (me: Me) => void }) {
   const [confirm, setConfirm] = useState('');
   const [run, busy, error, setError] = useAction();
   useEffect(() => {
-    api.get<{ needed: boolean; passwordFile?: string }>('/setup').then((s) => setFile(s.passwordFile ?? null), (e: unknown) => setError(e));
+    api.get<AnswerOf<'getSetup'>>('/setup').then((s) => setFile(s.passwordFile ?? null), (e: unknown) => setError(e));
   }, [setError]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (password !== confirm) { setError(new Error('The two passwords differ.')); return; }
     void run(async () => {
-      const r = await request<{ user: User; csrfToken: string }>('POST', '/setup', { initialPassword: initialPassword.trim(), username, password }, { quiet401: true });
+      const r = await request<Session>('POST', '/setup', { initialPassword: initialPassword.trim(), username, password }, { quiet401: true });
       onDone({ user: r.user, via: 'session', csrfToken: r.csrfToken });
     });
   };
@@ -49,7 +49,7 @@ export function LoginPage({ onDone, reason }: { onDone: (me: Me) => void; reason
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
-      const r = await request<{ user: User; csrfToken: string }>('POST', '/auth/login', { username, password }, { quiet401: true });
+      const r = await request<Session>('POST', '/auth/login', { username, password }, { quiet401: true });
       onDone({ user: r.user, via: 'session', csrfToken: r.csrfToken });
     });
   };

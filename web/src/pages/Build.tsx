@@ -9,12 +9,12 @@ import { useNow, useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, navigate, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
-import type { Artifact, Build, Job, PendingInput, QueueItem, StageNode, TestReport } from '../types.ts';
+import type { AnswerOf, Build, BuildDetail, Job, PendingInput, StageNode, TestReport } from '../types.ts';
 import { JenkinsfileEditor } from '../editor.tsx';
 
 export function BuildPage({ job, number }: { job: string; number: number }) {
   const { me } = useSession();
-  const b = useResource((s) => api.get<Build>(buildPath(job, number), s), [job, number]);
+  const b = useResource((s) => api.get<BuildDetail>(buildPath(job, number), s), [job, number]);
   const running = !!b.data && b.data.status !== 'finished';
   useLive(['build'], (e) => { if (e.type === 'poll' || (e.data.job === job && e.data.number === number)) b.reload(); });
   // A safety net while it runs: the stage view stays current even if an event is missed.
@@ -61,8 +61,8 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
       <ErrorBox error={error} />
       {running ? <Waiting job={job} number={number} /> : null}
       {editing ? <ReplayEditor job={job} busy={busy} onReplay={(script) => void replay(script)} onCancel={() => setEditing(false)} /> : null}
-      {(d.inputs ?? []).map((i) => <InputBox key={i.id} job={job} number={number} input={i} canAnswer={dev} onDone={() => b.reload()} />)}
-      <StageView stages={d.stages ?? []} now={now} onPick={(s) => { setTab('console'); consoleRef.current?.findAndShow(`[Pipeline] { (${s.name})`); }} />
+      {d.inputs.map((i) => <InputBox key={i.id} job={job} number={number} input={i} canAnswer={dev} onDone={() => b.reload()} />)}
+      <StageView stages={d.stages} now={now} onPick={(s) => { setTab('console'); consoleRef.current?.findAndShow(`[Pipeline] { (${s.name})`); }} />
       <div className="tabs" role="tablist" aria-label="Build details" onKeyDown={(e) => {
         // Arrow keys move between tabs, as in every tab list.
         const order = ['console', 'artifacts', 'tests', 'params'] as const;
@@ -93,7 +93,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
 
 /** While a build waits for an executor (or a quiet period), the queue's words for why. */
 function Waiting({ job, number }: { job: string; number: number }) {
-  const q = useResource((s) => api.get<{ items: QueueItem[] }>('/queue', s).then((r) => r.items.filter((i) => i.job === job && i.number === number)), [job, number]);
+  const q = useResource((s) => api.get<AnswerOf<'getQueue'>>('/queue', s).then((r) => r.items.filter((i) => i.job === job && i.number === number)), [job, number]);
   useLive(['queue', 'agent'], () => q.reload());
   if (!q.data || q.data.length === 0) return null;
   return (
@@ -185,7 +185,7 @@ function InputBox({ job, number, input, canAnswer, onDone }: { job: string; numb
 }
 
 function Artifacts({ job, number }: { job: string; number: number }) {
-  const r = useResource((s) => api.get<{ artifacts: Artifact[] }>(`${buildPath(job, number)}/artifacts`, s).then((x) => x.artifacts), [job, number]);
+  const r = useResource((s) => api.get<AnswerOf<'listArtifacts'>>(`${buildPath(job, number)}/artifacts`, s).then((x) => x.artifacts), [job, number]);
   if (r.error) return <ErrorBox error={r.error} />;
   if (!r.data) return <Loading what="artifacts" />;
   if (r.data.length === 0) return <p className="muted">No artifacts (archive them with <code>archiveArtifacts</code>).</p>;

@@ -5,7 +5,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, api } from '../api.ts';
 import { ErrorBox, Field, useAction } from '../components.tsx';
-import type { Credential } from '../types.ts';
+import type { AnswerOf, Cloud, ConnectionReport, Credential } from '../types.ts';
 
 type Kind = 'kubernetes' | 'docker';
 interface Template { name: string; labels: string; yaml: string; inheritFrom: string }
@@ -71,8 +71,6 @@ function formOf(c: { name: string; type?: string; settings?: Record<string, unkn
   };
 }
 
-interface Report { ok: boolean; message: string; version?: string | null; permissions?: { verb: string; resource: string; allowed: boolean | null; reason?: string }[] }
-
 const NOT_YET = 'Cloud settings are not available on this controller yet (the /api/v1/clouds API answers 404). The form is ready for when it is.';
 
 export function CloudsPage() {
@@ -80,16 +78,16 @@ export function CloudsPage() {
   const [f, setF] = useState<CloudForm>(EMPTY);
   const [creds, setCreds] = useState<Credential[]>([]);
   const [unavailable, setUnavailable] = useState(false);
-  const [result, setResult] = useState<Report | null>(null);
+  const [result, setResult] = useState<ConnectionReport | null>(null);
   const [saved, setSaved] = useState(false);
   const [run, busy, error, setError] = useAction();
   useEffect(() => {
-    api.get<{ credentials: Credential[] }>('/credentials').then((r) => setCreds(r.credentials), () => {});
-    api.get<{ clouds: { name: string }[] }>('/clouds').then((r) => setNames(r.clouds.map((c) => c.name)), (e: unknown) => { if (e instanceof ApiError && e.status === 404) setUnavailable(true); });
+    api.get<AnswerOf<'listCredentials'>>('/credentials').then((r) => setCreds(r.credentials), () => {});
+    api.get<AnswerOf<'listClouds'>>('/clouds').then((r) => setNames(r.clouds.map((c) => c.name)), (e: unknown) => { if (e instanceof ApiError && e.status === 404) setUnavailable(true); });
   }, []);
   const load = (name: string) => run(async () => {
     setResult(null);
-    try { setF(formOf(await api.get<{ name: string; type: string; settings: Record<string, unknown> }>(`/clouds/${encodeURIComponent(name)}`))); }
+    try { setF(formOf(await api.get<Cloud>(`/clouds/${encodeURIComponent(name)}`))); }
     catch (e) { if (e instanceof ApiError && e.status === 404) setUnavailable(true); throw e; }
   });
   const set = <K extends keyof CloudForm>(k: K, v: CloudForm[K]) => { setF({ ...f, [k]: v }); setSaved(false); };
@@ -107,7 +105,7 @@ export function CloudsPage() {
   const test = () => run(async () => {
     setResult(null);
     // The form as it is, saved or not.
-    try { setResult(await api.post<Report>('/clouds/test', bodyOf(f))); }
+    try { setResult(await api.post<ConnectionReport>('/clouds/test', bodyOf(f))); }
     catch (err) { handle404(err); }
   });
   const remove = () => run(async () => {

@@ -5,7 +5,7 @@ import { ErrorBox, Field, Loading, useAction } from '../components.tsx';
 import { ago } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { can, useSession } from '../session.ts';
-import type { Credential, CredentialType } from '../types.ts';
+import type { AnswerOf, CredentialType } from '../types.ts';
 
 const TYPES: [CredentialType, string][] = [
   ['secretText', 'Secret text'], ['usernamePassword', 'Username with password'], ['secretFile', 'Secret file'],
@@ -21,7 +21,7 @@ async function base64Of(file: File): Promise<string> {
 
 export function CredentialsPage() {
   const { me } = useSession();
-  const list = useResource((s) => api.get<{ credentials: Credential[] }>('/credentials', s).then((r) => r.credentials), []);
+  const list = useResource((s) => api.get<AnswerOf<'listCredentials'>>('/credentials', s).then((r) => r.credentials), []);
   const [run, busy, error] = useAction();
   const remove = (id: string) => run(async () => {
     if (!confirm(`Delete credential ${id}?`)) return;

@@ -8,13 +8,13 @@ import { useNow, useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
-import type { Agent, Build, JobSummary, QueueItem } from '../types.ts';
+import type { AnswerOf } from '../types.ts';
 
 const TREND = 10;
 
 export function Dashboard() {
   const { me } = useSession();
-  const jobs = useResource((s) => api.get<{ jobs: JobSummary[] }>('/jobs', s).then((r) => r.jobs), []);
+  const jobs = useResource((s) => api.get<AnswerOf<'listJobs'>>('/jobs', s).then((r) => r.jobs), []);
   const [filter, setFilter] = useState('');
   const [status, setStatus] = useState('all');
   useLive(['build', 'job'], () => jobs.reload());
@@ -73,7 +73,7 @@ export function Dashboard() {
 
 /** The last builds of a job as small bars: height is duration, colour and title the result. */
 function Trend({ job, last }: { job: string; last: string }) {
-  const r = useResource((s) => api.get<{ builds: Build[] }>(`${jobPath(job)}/builds?limit=${TREND}`, s).then((x) => x.builds), [job, last]);
+  const r = useResource((s) => api.get<AnswerOf<'listBuilds'>>(`${jobPath(job)}/builds?limit=${TREND}`, s).then((x) => x.builds), [job, last]);
   const builds = [...(r.data ?? [])].reverse();
   if (builds.length === 0) return <span className="muted">—</span>;
   const max = Math.max(1, ...builds.map((b) => b.durationMs ?? 0));
@@ -88,7 +88,7 @@ function Trend({ job, last }: { job: string; last: string }) {
 
 export function QueuePanel() {
   const { me } = useSession();
-  const q = useResource((s) => api.get<{ items: QueueItem[] }>('/queue', s).then((r) => r.items), []);
+  const q = useResource((s) => api.get<AnswerOf<'getQueue'>>('/queue', s).then((r) => r.items), []);
   useLive(['queue', 'build', 'agent'], () => q.reload());
   const now = useNow(1000);
   const [err, setErr] = useState<unknown>(null);
@@ -112,7 +112,7 @@ export function QueuePanel() {
 }
 
 function ExecutorsPanel() {
-  const a = useResource((s) => api.get<{ agents: Agent[] }>('/agents', s).then((r) => r.agents), []);
+  const a = useResource((s) => api.get<AnswerOf<'listAgents'>>('/agents', s).then((r) => r.agents), []);
   useLive(['agent', 'build', 'queue'], () => a.reload());
   return (
     <section className="panel" aria-labelledby="exec-h">

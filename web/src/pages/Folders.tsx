@@ -7,7 +7,7 @@ import { api } from '../api.ts';
 import { ErrorBox, Field, Loading, useAction } from '../components.tsx';
 import { when } from '../format.ts';
 import { useResource } from '../hooks.ts';
-import type { User } from '../types.ts';
+import type { AnswerOf, User } from '../types.ts';
 
 const RIGHTS = ['job.create', 'job.configure', 'job.build', 'job.delete', 'credentials.use'] as const;
 type Right = (typeof RIGHTS)[number];
@@ -19,14 +19,15 @@ const HINT: Record<Right, string> = {
   'credentials.use': "the jobs this user saves may bind the folder's credentials",
 };
 
+/** A grant as edited here (a new one has no time or author yet); the API's FolderGrant fits it. */
 interface Grant { grantee: string; rights: Right[]; updatedAt?: number; updatedBy?: string }
 interface FolderGrants { folder: string; grants: Grant[] }
 
 const granteeLabel = (g: string) => (g === 'role:developer' ? 'every developer' : g.replace(/^user:/, ''));
 
 export function FoldersPage() {
-  const folders = useResource((s) => api.get<{ folders: FolderGrants[] }>('/folders', s).then((r) => r.folders), []);
-  const users = useResource((s) => api.get<{ users: User[] }>('/users', s).then((r) => r.users.filter((u) => u.role === 'developer')), []);
+  const folders = useResource((s) => api.get<AnswerOf<'listFolders'>>('/folders', s).then((r) => r.folders), []);
+  const users = useResource((s) => api.get<AnswerOf<'listUsers'>>('/users', s).then((r) => r.users.filter((u) => u.role === 'developer')), []);
   const [adding, setAdding] = useState<string[]>([]);
   const [name, setName] = useState('');
   const shown = [...(folders.data ?? []), ...adding.filter((f) => !folders.data?.some((x) => x.folder === f)).map((folder) => ({ folder, grants: [] }))];

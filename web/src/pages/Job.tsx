@@ -9,7 +9,7 @@ import { useNow, useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, navigate, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
-import type { Build, Job, JobParameter, WebhookInfo } from '../types.ts';
+import type { AnswerOf, Build, Job, JobParameter, WebhookInfo } from '../types.ts';
 
 const PAGE = 20;
 
@@ -18,7 +18,7 @@ export function JobPage({ name }: { name: string }) {
   const job = useResource((s) => api.get<Job>(jobPath(name), s), [name]);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1] ?? null;
-  const builds = useResource((s) => api.get<{ builds: Build[]; next: string | null }>(`${jobPath(name)}/builds?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, s), [name, cursor]);
+  const builds = useResource((s) => api.get<AnswerOf<'listBuilds'>>(`${jobPath(name)}/builds?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, s), [name, cursor]);
   useLive(['build', 'job'], (e) => {
     if (e.type === 'poll' || e.data.job === name || e.data.name === name) { job.reload(); builds.reload(); }
   });
@@ -95,7 +95,7 @@ export function JobPage({ name }: { name: string }) {
 }
 
 export function ParamsForm({ params, busy, onSubmit, submitLabel = 'Build' }: { params: JobParameter[]; busy: boolean; onSubmit: (v: Record<string, string | boolean>) => void; submitLabel?: string }) {
-  const [values, setValues] = useState<Record<string, string | boolean>>(() => Object.fromEntries(params.map((p) => [p.name, p.type === 'boolean' || p.type === 'booleanParam' ? p.defaultValue === true : p.type === 'choice' ? (p.choices[0] ?? '') : String(p.defaultValue ?? '')])));
+  const [values, setValues] = useState<Record<string, string | boolean>>(() => Object.fromEntries(params.map((p) => [p.name, p.type === 'booleanParam' ? p.defaultValue === true : p.type === 'choice' ? (p.choices[0] ?? '') : String(p.defaultValue ?? '')])));
   const submit = (e: FormEvent) => { e.preventDefault(); onSubmit(values); };
   const set = (k: string, v: string | boolean) => setValues({ ...values, [k]: v });
   return (

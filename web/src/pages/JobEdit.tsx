@@ -6,7 +6,7 @@ import { ErrorBox, Field, Loading, useAction } from '../components.tsx';
 import { JenkinsfileEditor } from '../editor.tsx';
 import { useResource } from '../hooks.ts';
 import { Link, navigate, urls } from '../router.tsx';
-import type { Credential, Job } from '../types.ts';
+import type { AnswerOf, Credential, Job } from '../types.ts';
 
 const SAMPLE = `pipeline {
     agent any
@@ -39,7 +39,7 @@ function JobForm({ job }: { job: Job | null }) {
   const [credentialsId, setCred] = useState(git0?.credentialsId ?? '');
   const [creds, setCreds] = useState<Credential[]>([]);
   const [run, busy, error] = useAction();
-  useEffect(() => { api.get<{ credentials: Credential[] }>('/credentials').then((r) => setCreds(r.credentials), () => {}); }, []);
+  useEffect(() => { api.get<AnswerOf<'listCredentials'>>('/credentials').then((r) => setCreds(r.credentials), () => {}); }, []);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {

@@ -6,12 +6,12 @@ import { ErrorBox, Field, Loading, useAction } from '../components.tsx';
 import { when } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { Tokens } from '../tokens.tsx';
-import type { Role, User } from '../types.ts';
+import type { AnswerOf, Role } from '../types.ts';
 
 const ROLES: Role[] = ['viewer', 'developer', 'admin'];
 
 export function UsersPage() {
-  const users = useResource((s) => api.get<{ users: User[] }>('/users', s).then((r) => r.users), []);
+  const users = useResource((s) => api.get<AnswerOf<'listUsers'>>('/users', s).then((r) => r.users), []);
   const [open, setOpen] = useState<string | null>(null);
   const [run, busy, error] = useAction();
   const update = (name: string, body: Record<string, unknown>) => run(async () => { await api.put(`/users/${encodeURIComponent(name)}`, body); users.reload(); });

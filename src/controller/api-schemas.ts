@@ -1,0 +1,479 @@
+// The HTTP API's contract: TypeBox schemas of what every route accepts and answers. The routes
+// (http.ts, auth/http.ts, auth/folders-http.ts, credentials-http.ts, clouds.ts, webhooks.ts)
+// declare them in their Fastify `schema`; openapi.ts turns them into the OpenAPI document at
+// GET /api/v1/openapi.json, and scripts/gen-api-types.ts turns that into the TypeScript types the
+// web UI and the CLI use (src/api/types.gen.ts).
+//
+// Why TypeBox: one declaration is the JSON Schema Fastify validates requests with, the type
+// handlers see (`TypeBoxProvider`: `req.body`, `req.params` and the answer are typed from the
+// schema), and the document clients are generated from.
+//
+// How to read it:
+// - Schemas with an `$id` are named components of the document (`components.schemas.Job`): the
+//   entities clients name in their code. Routes point at them with `ref(X)`; openapi.ts adds them
+//   to the Fastify instance. The rest are inline.
+// - Answer objects are closed (`additionalProperties: false`): a field a handler sends that is not
+//   declared here fails test/controller/openapi.test.ts, which checks every route's answers
+//   against the document. Answers are serialized with JSON.stringify (openapi.ts), never by a
+//   schema-driven serializer that would drop or coerce fields: the schema describes the JSON,
+//   it does not reshape it.
+// - Every route answers its errors with `ErrorAnswer` (http-errors.ts: `{ error: { code,
+//   message } }`, the code from the catalogue), declared once for all 4xx and 5xx statuses.
+// - Request schemas keep Fastify's validation as it was: nullable request fields use JSON
+//   Schema type arrays (`Nullable`), since Ajv's type coercion inside `anyOf` would turn a null
+//   into "" before the null branch is tried. Bodies whose fields the services check themselves,
+//   with their own messages (login, users, tokens, credentials, clouds), are validated as "an
+//   object" and documented with their fields by `documented(...)`.
+import { Type, type Static, type TSchema, type TProperties, type ObjectOptions, type SchemaOptions } from '@sinclair/typebox';
+import type { FastifyTypeProvider } from 'fastify';
+import { ERRORS, type ErrorCode } from './http-errors.ts';
+import { FOLDER_RIGHTS } from '../store/types.ts';
+
+/** Fastify's type provider for TypeBox (what @fastify/type-provider-typebox declares): requests and answers typed by their schemas. */
+export interface TypeBoxProvider extends FastifyTypeProvider {
+  validator: this['schema'] extends TSchema ? Static<this['schema']> : unknown;
+  serializer: this['schema'] extends TSchema ? Static<this['schema']> : unknown;
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** An answer object: closed, every property listed. */
+export const Answer = <T extends TProperties>(props: T, o: ObjectOptions = {}) => Type.Object(props, { additionalProperties: false, ...o });
+
+/** A string, number or boolean that may be null, as a JSON Schema type array (see the header). */
+export function Nullable<T extends TSchema & { type: string }>(t: T): ReturnType<typeof Type.Unsafe<Static<T> | null>> {
+  const plain = JSON.parse(JSON.stringify(t)) as Record<string, unknown>;
+  return Type.Unsafe<Static<T> | null>({ ...plain, type: [t.type, 'null'] });
+}
+
+/** One of these strings. */
+export const StringEnum = <const V extends readonly string[]>(values: V, o: SchemaOptions = {}) =>
+  Type.Unsafe<V[number]>({ type: 'string', enum: [...values], ...o });
+
+/** A reference to a named schema (one with an `$id`), typed as that schema. */
+export const ref = <T extends TSchema>(s: T) => Type.Unsafe<Static<T>>(Type.Ref(s.$id!));
+
+/** Milliseconds since the epoch. */
+const Time = (o: SchemaOptions = {}) => Type.Integer({ description: 'milliseconds since the epoch', ...o });
+const NullableTime = (description = 'milliseconds since the epoch, or null') => Nullable(Type.Integer({ description }));
+const NullableString = (o: SchemaOptions = {}) => Nullable(Type.String(o));
+
+/** What Fastify validates a body as: a JSON object (or null too), its fields checked by the route's service. */
+export const AnyObject = Type.Unsafe<Record<string, unknown>>({ type: 'object' });
+export const AnyObjectOrNull = Type.Unsafe<Record<string, unknown> | null>({ type: ['object', 'null'] });
+
+/** The key under which a route's schema carries the body it documents (openapi.ts shows it instead of `body`). */
+export const DOCUMENTED_BODY: unique symbol = Symbol('kiln.documentedBody');
+
+/**
+ * A body that Fastify checks only loosely (`body`) while its service checks each field with its
+ * own messages; the document shows `shown`, the fields it reads. Spread into a route's schema.
+ */
+export const documented = <B extends TSchema>(body: B, shown: TSchema) => ({ body, [DOCUMENTED_BODY]: shown });
+
+/** No body: the answer to a 204. */
+export const NoContent = Type.Unsafe<undefined>({ type: 'null', description: 'No Content' });
+
+// ---------------------------------------------------------------------------------------------
+// errors
+
+export const ErrorAnswer = Answer({
+  error: Answer({
+    code: StringEnum(Object.keys(ERRORS) as ErrorCode[], {
+      description: `A code of the error catalogue (src/controller/http-errors.ts), each with its one status: ${Object.entries(ERRORS).map(([c, e]) => `${c} (${e.status})`).join(', ')}`,
+    }),
+    message: Type.String({ description: 'What happened and what to do, for people' }),
+  }),
+}, { $id: 'Error', description: 'An error: the code says what kind (clients branch on it), the message says what to do' });
+
+/** The error answers of every route: any 4xx or 5xx is an `Error`. */
+export const ERROR_ANSWERS = { '4xx': ref(ErrorAnswer), '5xx': ref(ErrorAnswer) };
+
+/** A route's answers: its own, and the errors. */
+export type Answerable = TSchema | ReturnType<typeof textAnswer>;
+export const answers = <R extends Record<number, Answerable>>(ok: R) => ({ ...ok, ...ERROR_ANSWERS });
+
+// ---------------------------------------------------------------------------------------------
+// names in URLs
+
+export const JOB_NAME = '^[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._ -]{0,99}){0,9}$';
+export const AGENT_NAME = '^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$';
+
+export const JobParams = Type.Object({ job: Type.String({ minLength: 1, maxLength: 1100, description: "the job's name, URL-encoded in one segment (team%2Fapp)" }) });
+export const BuildParams = Type.Object({ job: Type.String({ minLength: 1 }), number: Type.Integer({ minimum: 1 }) });
+export const AgentParams = Type.Object({ name: Type.String({ pattern: AGENT_NAME }) });
+
+// ---------------------------------------------------------------------------------------------
+// jobs
+
+const BUILD_RESULTS = ['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED'] as const;
+const BuildResult = StringEnum(BUILD_RESULTS);
+const NullableResult = Type.Union([BuildResult, Type.Null()]);
+const BuildStatus = StringEnum(['queued', 'running', 'paused', 'finished'] as const);
+
+export const GitSource = Type.Object({
+  url: Type.String({ minLength: 1, maxLength: 2000 }),
+  branch: Type.Optional(Type.String({ minLength: 1, maxLength: 250 })),
+  path: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  credentialsId: Type.Optional(NullableString({ maxLength: 200 })),
+}, { additionalProperties: false });
+
+const jobFields = {
+  description: Type.Optional(Type.String({ maxLength: 10_000 })),
+  script: Type.Optional(Type.String({ description: 'an inline Jenkinsfile (at most 1 MiB)' })),
+  git: Type.Optional(GitSource),
+  disabled: Type.Optional(Type.Boolean()),
+};
+export const JobCreateBody = Type.Object({ name: Type.String({ pattern: JOB_NAME }), ...jobFields }, { additionalProperties: false });
+export const JobUpdateBody = Type.Object({ name: Type.Optional(Type.String({ pattern: JOB_NAME })), ...jobFields }, { additionalProperties: false });
+
+const GitDefinition = Answer({
+  kind: Type.Literal('git'), url: Type.String(), branch: Type.String(), path: Type.String(), credentialsId: NullableString(),
+});
+export const JobDefinition = Type.Union([Answer({ kind: Type.Literal('inline'), script: Type.String() }), GitDefinition], { $id: 'JobDefinition' });
+export const JobDefinitionSummary = Type.Union([Answer({ kind: Type.Literal('inline'), scriptBytes: Type.Integer() }), GitDefinition], {
+  $id: 'JobDefinitionSummary', description: 'In lists: an inline definition gives its size, not its script',
+});
+
+export const JobParameter = Answer({
+  type: StringEnum(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run'] as const),
+  name: Type.String(),
+  defaultValue: Type.Union([Type.String(), Type.Boolean(), Type.Null()]),
+  description: Type.String(),
+  choices: Type.Array(Type.String()),
+  trim: Type.Boolean(),
+}, { $id: 'JobParameter' });
+
+export const LastBuild = Answer({ number: Type.Integer(), status: BuildStatus, result: NullableResult, startedAt: NullableTime(), endedAt: NullableTime() }, { $id: 'LastBuild' });
+
+const jobAnswerFields = {
+  name: Type.String(),
+  description: Type.String(),
+  parameters: Type.Array(ref(JobParameter), { description: "as the last build's model declared them" }),
+  disabled: Type.Boolean(),
+  nextBuildNumber: Type.Integer(),
+  url: Type.String(),
+  lastBuild: Type.Union([ref(LastBuild), Type.Null()]),
+  createdAt: Time(),
+  updatedAt: Time(),
+};
+export const Job = Answer({ ...jobAnswerFields, definition: ref(JobDefinition) }, { $id: 'Job' });
+export const JobSummary = Answer({ ...jobAnswerFields, definition: ref(JobDefinitionSummary) }, { $id: 'JobSummary' });
+
+// ---------------------------------------------------------------------------------------------
+// builds
+
+export const BuildCause = Answer({
+  type: StringEnum(['user', 'api', 'timer', 'scm', 'webhook', 'upstream', 'replay', 'restart'] as const),
+  description: Type.String(),
+  userId: Type.Optional(NullableString()),
+  upstreamJob: Type.Optional(NullableString()),
+  upstreamBuild: Type.Optional(Nullable(Type.Integer())),
+}, { $id: 'BuildCause' });
+
+export const StageNode = Type.Recursive((This) => Answer({
+  id: Type.String(),
+  name: Type.String(),
+  parentId: NullableString(),
+  kind: StringEnum(['stage', 'parallel', 'matrix-cell', 'scripted', 'checkout', 'post'] as const),
+  status: StringEnum(['pending', 'running', 'paused', 'success', 'unstable', 'failure', 'aborted', 'skipped-when', 'skipped-failure'] as const),
+  result: NullableResult,
+  startedAt: NullableTime(),
+  endedAt: NullableTime(),
+  message: NullableString(),
+  line: Nullable(Type.Integer()),
+  durationMs: Nullable(Type.Integer()),
+  children: Type.Array(This),
+}), { $id: 'StageNode' });
+
+export const PendingInput = Answer({
+  id: Type.String(),
+  message: Type.String(),
+  ok: Type.String(),
+  submitter: NullableString({ description: 'who may answer (comma-separated users); null: anyone who may build the job' }),
+  parameters: Type.Array(Answer({ name: Type.String(), type: Type.String(), defaultValue: Type.Unknown(), description: Type.String(), choices: Type.Array(Type.String()) })),
+  stageId: NullableString(),
+}, { $id: 'PendingInput' });
+
+const buildFields = {
+  job: Type.String(),
+  number: Type.Integer(),
+  id: Type.String(),
+  status: BuildStatus,
+  result: NullableResult,
+  currentResult: NullableResult,
+  params: Type.Record(Type.String(), Type.Unknown()),
+  causes: Type.Array(ref(BuildCause)),
+  scm: Type.Union([Answer({ url: NullableString(), branch: NullableString(), commit: NullableString() }), Type.Null()]),
+  node: NullableString(),
+  message: NullableString(),
+  queuedAt: Time(),
+  startedAt: NullableTime(),
+  endedAt: NullableTime(),
+  durationMs: Nullable(Type.Integer()),
+  url: Type.String(),
+};
+export const Build = Answer(buildFields, { $id: 'Build' });
+export const BuildDetail = Answer({
+  ...buildFields,
+  stages: Type.Array(ref(StageNode)),
+  inputs: Type.Array(ref(PendingInput)),
+  description: NullableString(),
+}, { $id: 'BuildDetail', description: 'A build with its stage tree, waiting inputs and description' });
+
+/** The values a build's or an input's parameters may take. */
+export const ParamValues = Type.Record(Type.String(), Type.Union([Type.String(), Type.Boolean(), Type.Number()]));
+/** As Fastify validates them: a type array (see the header). */
+const ParamValuesBody = Type.Unsafe<Static<typeof ParamValues>>({ type: 'object', additionalProperties: { type: ['string', 'boolean', 'number'] } });
+
+export const TriggerBody = Type.Unsafe<{ params?: Static<typeof ParamValues> } | null>({
+  type: ['object', 'null'], additionalProperties: false, properties: { params: ParamValuesBody },
+});
+export const ReplayBody = Type.Unsafe<{ script?: string } | null>({
+  type: ['object', 'null'], additionalProperties: false, properties: { script: { type: 'string', description: 'a changed Jenkinsfile to run instead (at most 1 MiB)' } },
+});
+export const InputAnswerBody = Type.Object({
+  action: StringEnum(['approve', 'reject'] as const),
+  params: Type.Optional(ParamValuesBody),
+}, { additionalProperties: false });
+
+export const Artifact = Answer({
+  path: Type.String(), size: Type.Integer(), sha256: Type.String(), mode: Type.Integer({ description: 'Unix permission bits' }),
+}, { $id: 'Artifact' });
+
+export const TestCase = Answer({
+  suite: Type.String(), className: Type.String(), name: Type.String(), durationMs: Type.Number(),
+  status: StringEnum(['passed', 'failed', 'error', 'skipped'] as const),
+  message: NullableString(), details: NullableString(), stdout: NullableString(), stderr: NullableString(),
+}, { $id: 'TestCase' });
+export const TestReport = Answer({
+  total: Type.Integer(), failed: Type.Integer(), errors: Type.Integer(), skipped: Type.Integer(), passed: Type.Integer(), cases: Type.Array(ref(TestCase)),
+}, { $id: 'TestReport' });
+
+export const ConsoleSection = Answer({
+  offset: Type.Integer({ description: 'byte offset in the console' }),
+  kind: StringEnum(['stage-start', 'stage-end', 'step-start', 'step-end'] as const),
+  id: Type.String(),
+  name: Type.String(),
+}, { $id: 'ConsoleSection' });
+
+export const Diagnostic = Answer({
+  line: Type.Integer(), col: Type.Integer(), endLine: Type.Integer(), endCol: Type.Integer(),
+  severity: StringEnum(['error', 'warning'] as const), code: Type.String(), message: Type.String(),
+}, { $id: 'Diagnostic' });
+
+// ---------------------------------------------------------------------------------------------
+// queue and agents
+
+export const QueueItem = Answer({
+  id: Type.String(),
+  job: Type.String(),
+  number: Type.Integer(),
+  kind: StringEnum(['quiet', 'concurrency', 'executor', 'pod-slot'] as const, { description: 'what it waits for: the quiet period, its job\'s running build (disableConcurrentBuilds), an executor, a pod slot of a capped cloud' }),
+  label: NullableString({ description: 'executor waits: the label expression' }),
+  cloud: NullableString({ description: 'pod-slot waits: the cloud' }),
+  why: Type.String({ description: 'why it waits' }),
+  since: Time(),
+}, { $id: 'QueueItem' });
+
+export const Agent = Answer({
+  name: Type.String(),
+  labels: Type.Array(Type.String()),
+  executors: Type.Integer(),
+  busyExecutors: Type.Integer(),
+  online: Type.Boolean(),
+  description: Type.String(),
+  command: Type.String({ description: 'the command that connects it (its secret: admins only)' }),
+  launcher: StringEnum(['inbound', 'ssh'] as const),
+  launchError: Type.Optional(NullableString({ description: 'SSH agents: why the last launch failed, while it does' })),
+  running: Type.Array(Answer({ job: Type.String(), number: Type.Integer(), executor: Type.Integer(), since: Time() })),
+}, { $id: 'Agent' });
+
+const AgentLabels = Type.Array(Type.String({ pattern: '^[^\\s&|!()<>-][^\\s&|!()<>]{0,99}$' }), { maxItems: 100 });
+const Launcher = Type.Unsafe<Record<string, unknown>>({
+  type: 'object',
+  description: "how it is started: { type: 'inbound' } (it dials in), or { type: 'ssh', host, port, credentialsId, hostKey?, command?, install?, path?, launchTimeoutSeconds? }; a PUT merges these fields into the current launcher (null removes one)",
+});
+export const AgentCreateBody = Type.Object({
+  name: Type.String({ pattern: AGENT_NAME }),
+  labels: Type.Optional(AgentLabels),
+  executors: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+  description: Type.Optional(Type.String({ maxLength: 10_000 })),
+  launcher: Type.Optional(Launcher),
+  workdir: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+}, { additionalProperties: false });
+export const AgentUpdateBody = Type.Object({
+  labels: Type.Optional(AgentLabels),
+  executors: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+  description: Type.Optional(Type.String({ maxLength: 10_000 })),
+  launcher: Type.Optional(Launcher),
+  workdir: Type.Optional(NullableString({ minLength: 1, maxLength: 4096 })),
+}, { additionalProperties: false, minProperties: 1 });
+
+// ---------------------------------------------------------------------------------------------
+// users, sessions, tokens, audit
+
+const Role = StringEnum(['admin', 'developer', 'viewer'] as const);
+const userFields = {
+  name: Type.String(), role: Role, fullName: Type.String(), disabled: Type.Boolean(), createdAt: Time(), updatedAt: Time(),
+};
+export const User = Answer(userFields, { $id: 'User' });
+export const LoginLock = Answer({
+  failures: Type.Integer({ description: 'failed logins since the last success (or unlock), from any address' }),
+  lockedUntil: NullableTime('locked until then, or null'),
+}, { $id: 'LoginLock' });
+/** A user as admins see them: with their login failures and lock. */
+export const UserAdminView = Answer({ ...userFields, login: ref(LoginLock) }, { $id: 'UserAdminView' });
+export const Me = Answer({
+  user: ref(User),
+  via: StringEnum(['session', 'token', 'admin-token'] as const),
+  csrfToken: Type.Optional(Type.String({ description: 'sessions: the X-Kiln-CSRF header every change must carry' })),
+}, { $id: 'Me' });
+export const Session = Answer({ user: ref(User), csrfToken: Type.String() }, { $id: 'Session', description: 'A session started: the cookie is set, changes must carry csrfToken in X-Kiln-CSRF' });
+const tokenFields = { id: Type.String(), name: Type.String(), createdAt: Time(), lastUsedAt: NullableTime(), expiresAt: NullableTime() };
+export const Token = Answer(tokenFields, { $id: 'Token' });
+export const NewToken = Answer({ ...tokenFields, token: Type.String({ description: 'the token itself: shown this once' }) }, { $id: 'NewToken' });
+export const AuditEntry = Answer({
+  id: Type.String(), at: Time(), actor: Type.String(), action: Type.String(), target: Type.String(), detail: Type.String(), address: Type.String(),
+}, { $id: 'AuditEntry' });
+
+export const SetupBody = Type.Object({ initialPassword: Type.String(), username: Type.String(), password: Type.String(), fullName: Type.Optional(Type.String()) });
+export const LoginBody = Type.Object({ username: Type.String(), password: Type.String() });
+export const PasswordBody = Type.Object({ currentPassword: Type.String(), newPassword: Type.String() });
+export const TokenBody = Type.Union([
+  Type.Object({
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, default: 'token' })),
+    expiresInDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 3650, description: 'null: no expiry' }))),
+  }),
+  Type.Null(),
+]);
+export const UserCreateBody = Type.Object({ name: Type.String(), role: Role, fullName: Type.Optional(Type.String()), password: Type.String() });
+export const UserUpdateBody = Type.Object({ role: Type.Optional(Role), fullName: Type.Optional(Type.String()), password: Type.Optional(Type.String()), disabled: Type.Optional(Type.Boolean()) });
+
+// ---------------------------------------------------------------------------------------------
+// folders
+
+export const FolderGrant = Answer({
+  grantee: Type.String({ description: "'user:<name>' or 'role:developer'" }),
+  rights: Type.Array(StringEnum(FOLDER_RIGHTS)),
+  updatedAt: Time(),
+  updatedBy: Type.String(),
+}, { $id: 'FolderGrant' });
+export const GrantsBody = Type.Object({
+  grants: Type.Array(Type.Object({
+    grantee: Type.String({ maxLength: 200, description: "'user:<name>' or 'role:developer'" }),
+    rights: Type.Array(Type.String({ maxLength: 50 }), { maxItems: FOLDER_RIGHTS.length, description: FOLDER_RIGHTS.join(', ') }),
+  }, { additionalProperties: false }), { maxItems: 1000 }),
+}, { additionalProperties: false });
+
+// ---------------------------------------------------------------------------------------------
+// credentials and clouds
+
+const CredentialType = StringEnum(['secretText', 'usernamePassword', 'secretFile', 'sshKey', 'certificate'] as const);
+export const Credential = Answer({
+  id: Type.String(),
+  type: CredentialType,
+  description: Type.String(),
+  scope: StringEnum(['global', 'folder'] as const),
+  folder: NullableString({ description: 'the folder whose jobs may use it; null: every job' }),
+  username: NullableString(),
+  fileName: NullableString(),
+  createdAt: Time(),
+  updatedAt: Time(),
+  usedBy: Type.Array(Answer({ job: Type.String(), build: Type.Integer(), at: Time() }), { description: 'jobs whose last build bound it' }),
+}, { $id: 'Credential', description: 'A credential as the API shows it: never its secret' });
+
+const secretFields = {
+  folder: Type.Optional(NullableString({ description: 'the folder whose jobs may use it; null or absent: global' })),
+  description: Type.Optional(Type.String()),
+  secret: Type.Optional(Type.String({ description: 'secretText' })),
+  username: Type.Optional(Type.String({ description: 'usernamePassword, sshKey' })),
+  password: Type.Optional(Type.String({ description: 'usernamePassword; certificate (the keystore password)' })),
+  fileName: Type.Optional(Type.String({ description: 'secretFile' })),
+  content: Type.Optional(Type.String({ description: 'secretFile, certificate: the content as text' })),
+  contentBase64: Type.Optional(Type.String({ description: 'secretFile, certificate: the content in base64' })),
+  privateKey: Type.Optional(Type.String({ description: 'sshKey: PEM or OpenSSH' })),
+  passphrase: Type.Optional(Type.String({ description: 'sshKey' })),
+};
+export const CredentialCreateBody = Type.Object({ id: Type.String(), type: CredentialType, ...secretFields });
+export const CredentialUpdateBody = Type.Object(secretFields, { description: 'the fields to change; secret fields replace the secret' });
+
+const CloudType = StringEnum(['kubernetes', 'docker'] as const);
+export const Cloud = Answer({
+  name: Type.String(), type: CloudType, settings: Type.Record(Type.String(), Type.Unknown()), createdAt: Time(), updatedAt: Time(),
+}, { $id: 'Cloud' });
+/** As Fastify validates it (the cloud type's module checks the settings, naming the field). */
+export const CloudBody = Type.Object({ type: Type.String(), settings: Type.Optional(AnyObject) }, { additionalProperties: false });
+export const CloudBodyShown = Type.Object({
+  type: CloudType,
+  settings: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'the cloud type\'s settings (docs/kubernetes.md, docs/docker.md)' })),
+}, { additionalProperties: false });
+export const ConnectionReport = Answer({
+  ok: Type.Boolean(),
+  message: Type.String(),
+  version: NullableString(),
+  permissions: Type.Array(Answer({ verb: Type.String(), resource: Type.String(), allowed: Nullable(Type.Boolean()), reason: Type.Optional(Type.String()) })),
+}, { $id: 'ConnectionReport' });
+
+// ---------------------------------------------------------------------------------------------
+// system
+
+export const Health = Type.Union([
+  Answer({ status: Type.Literal('ok') }),
+  Answer({
+    status: Type.Literal('degraded'),
+    problems: Type.Array(Answer({
+      component: Type.String(), message: Type.String(), detail: Type.Optional(Type.String({ description: 'logged-in callers only' })), since: Time(), count: Type.Integer(),
+    })),
+  }),
+], { $id: 'Health' });
+
+// ---------------------------------------------------------------------------------------------
+// webhooks
+
+export const WebhookAnswer = Answer({
+  triggered: Type.Array(Answer({ job: Type.String(), number: Type.Integer() }), { description: 'the builds it started' }),
+  unchanged: Type.Optional(Type.Array(Answer({ job: Type.String(), commit: NullableString({ description: 'users only' }) }), { description: 'jobs whose branch was looked at and had not moved' })),
+  unsigned: Type.Optional(Type.String({ description: 'set when some job only had its branch looked at (an unsigned push): why, and what was ignored' })),
+  ignored: Type.Optional(Type.String({ description: 'why the push starts nothing' })),
+  failed: Type.Optional(Type.Array(Answer({ job: Type.String(), message: Type.String() }))),
+}, { $id: 'WebhookAnswer' });
+export const WebhookInfo = Answer({
+  job: Type.String(),
+  repository: NullableString(),
+  branch: NullableString(),
+  urls: Answer({ generic: Type.String(), github: Type.String(), gitlab: Type.String() }),
+  secret: NullableString({ description: 'the secret pushes are signed with' }),
+  secretSource: Type.Union([StringEnum(['configured', 'generated'] as const), Type.Null()]),
+  unsigned: StringEnum(['refuse', 'poll'] as const, { description: 'what an unsigned push from nobody gets: refused, or a look at the branch' }),
+  note: Type.Optional(Type.String()),
+}, { $id: 'WebhookInfo', description: "where a job's pushes go, and the secret that signs them (admins)" });
+export const GenericPushBody = Type.Object({
+  repository: Type.String({ description: 'the repository URL (matched loosely: scheme, user, port, .git do not matter)' }),
+  branch: Type.String(),
+  commit: Type.Optional(Nullable(Type.String({ description: 'a full commit id to build (signed or authenticated pushes only)' }))),
+  params: Type.Optional(Nullable(ParamValues)),
+});
+/** The push events of GitHub and GitLab, as those services send them: the fields Kiln reads. */
+export const ProviderPushBody = Type.Record(Type.String(), Type.Unknown(), { description: 'the push event as the service sends it (GitHub: ref, after, repository.clone_url...; GitLab: ref, checkout_sha, project.git_http_url...)' });
+
+/** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */
+export const NAMED_SCHEMAS: readonly TSchema[] = [
+  ErrorAnswer, JobDefinition, JobDefinitionSummary, JobParameter, LastBuild, Job, JobSummary, BuildCause, StageNode, PendingInput,
+  Build, BuildDetail, Artifact, TestCase, TestReport, ConsoleSection, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
+  Me, Session, Token, NewToken, AuditEntry, FolderGrant, Credential, Cloud, ConnectionReport, Health, WebhookAnswer, WebhookInfo,
+];
+
+/** Adds the named schemas an instance lacks (a route module registered on an instance of its own, as in tests). */
+export function addNamedSchemas(app: { getSchema(id: string): unknown; addSchema(s: unknown): unknown }): void {
+  for (const s of NAMED_SCHEMAS) if (app.getSchema(s.$id!) === undefined) app.addSchema(s);
+}
+
+/**
+ * A non-JSON answer (console text, a file, an event stream): its media type and what it is. The
+ * handler sends a string, a buffer or a stream (typed `unknown`): nothing serializes it.
+ */
+export const textAnswer = (type: string, description: string) => ({
+  description, content: { [type]: { schema: Type.Unsafe<unknown>(type === 'application/octet-stream' ? { type: 'string', format: 'binary' } : { type: 'string' }) } },
+});
