@@ -1,10 +1,11 @@
 // The CLI's side of the REST API: where the controller is (--url / KILN_URL), errors a person
 // can act on, and reading a console stream (Server-Sent Events).
+import { KilnError } from '../core/errors.ts';
 
-export class ClientError extends Error {
+export class ClientError extends KilnError {
   readonly status: number | null;
   constructor(message: string, status: number | null = null) {
-    super(message);
+    super('cli.client', message);
     this.status = status;
   }
 }
