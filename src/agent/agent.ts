@@ -49,6 +49,7 @@ import { RequestExecutor } from './executor.ts';
 import { ProcessRegistry, sweepLeftovers, type Leftover } from './leftovers.ts';
 import { agentEndpoint, describeClose, describeConnectError, describeHttpRefusal, type Problem } from './errors.ts';
 import type { LogLine } from '../util/log.ts';
+import { KilnError } from '../core/errors.ts';
 
 export interface AgentOptions {
   /** The controller's base URL (http, https; ws and wss are accepted too). Not used with `stdio`. */
@@ -86,10 +87,9 @@ export interface AgentOptions {
 }
 
 /** The agent cannot go on: the message says why and what to change. */
-export class AgentFatalError extends Error {
+export class AgentFatalError extends KilnError {
   constructor(message: string) {
-    super(message);
-    this.name = 'AgentFatalError';
+    super('agent.fatal', message);
   }
 }
 

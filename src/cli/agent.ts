@@ -36,6 +36,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { Agent, AgentFatalError } from '../agent/agent.ts';
 import { createLogger, lineLog, logSettings, LogSettingsError, type Logger } from '../util/log.ts';
+import { KilnError } from '../core/errors.ts';
 
 const HELP = `usage: kiln agent --url URL --name NAME --secret SECRET [options]
 
@@ -66,7 +67,11 @@ KILN_LOG_FORMAT (json (default), or pretty: the default on a terminal and with -
 exit codes: 0 stopped by a signal, 1 cannot go on (the message says why), 2 usage
 `;
 
-class UsageError extends Error {}
+class UsageError extends KilnError {
+  constructor(message: string) {
+    super('cli.usage', message);
+  }
+}
 
 /** Set only by an agent re-executing itself: the file its secret waits in (see the header). */
 const HANDOFF = 'KILN_AGENT_SECRET_HANDOFF';

@@ -2,11 +2,12 @@
 // can act on, and reading a console stream (Server-Sent Events). Answers are typed by the
 // API's generated types (src/api/types.ts).
 import type { Schemas } from '../api/types.ts';
+import { KilnError } from '../core/errors.ts';
 
-export class ClientError extends Error {
+export class ClientError extends KilnError {
   readonly status: number | null;
   constructor(message: string, status: number | null = null) {
-    super(message);
+    super('cli.client', message);
     this.status = status;
   }
 }

@@ -35,7 +35,7 @@ import type { PreviousBuild } from '../pipeline/engine/globals.ts';
 import { LocalBackend } from '../exec/local-workspace.ts';
 import { bufferReader, readWhole } from '../util/files-stream.ts';
 import { getStashIn, keepStreamed, putStashIn } from '../controller/files.ts';
-import { StepFailure } from '../core/errors.ts';
+import { KilnError, StepFailure } from '../core/errors.ts';
 import type { TestReport } from '../pipeline/steps/types.ts';
 import type { Credential } from '../core/credentials.ts';
 import { parseCredentialsFile } from './credentials-file.ts';
@@ -124,7 +124,11 @@ function parseParams(list: string[]): Record<string, string> {
   return out;
 }
 
-class UsageError extends Error {}
+class UsageError extends KilnError {
+  constructor(message: string) {
+    super('cli.usage', message);
+  }
+}
 
 /** Saves artifacts under the run directory, refusing paths that would leave it. */
 function artifactPath(root: string, rel: string): string {

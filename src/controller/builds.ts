@@ -123,7 +123,6 @@ export interface TriggerOptions {
 export class TriggerError extends ApiError<'invalid' | 'not-found' | 'conflict'> {
   constructor(status: 400 | 404 | 409, message: string) {
     super(status === 404 ? 'not-found' : status === 409 ? 'conflict' : 'invalid', message);
-    this.name = 'TriggerError';
   }
 }
 

@@ -28,6 +28,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { KilnError } from '../core/errors.ts';
 
 export interface ControllerConfig {
   home: string;
@@ -45,10 +46,9 @@ export interface ControllerConfig {
   webhookSecret: string | null;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends KilnError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
+    super('config.invalid', message);
   }
 }
 

@@ -34,6 +34,7 @@ import type { Credential } from '../core/credentials.ts';
 import { CREDENTIAL_ID, checkCredentialFolder, checkCredentialId, checkCredentialType } from '../store/credentials.ts';
 import { StoreError, type CredentialRecord, type CredentialType, type CredentialUse, type Store } from '../store/types.ts';
 import type { ScriptChooser } from './auth/folders.ts';
+import { KilnError } from '../core/errors.ts';
 
 // ---------------------------------------------------------------------------------------------
 // the key
@@ -41,10 +42,9 @@ import type { ScriptChooser } from './auth/folders.ts';
 export const KEY_BYTES = 32;
 
 /** The key file cannot be used: the controller must not start. */
-export class CredentialsKeyError extends Error {
+export class CredentialsKeyError extends KilnError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CredentialsKeyError';
+    super('credentials.key', message, options);
   }
 }
 
@@ -116,11 +116,10 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** A credential's secret could not be decrypted; the message names it and says why. */
-export class CredentialDecryptError extends Error {
+export class CredentialDecryptError extends KilnError {
   readonly reason: 'wrong-key' | 'tampered' | 'malformed';
   constructor(reason: 'wrong-key' | 'tampered' | 'malformed', message: string) {
-    super(message);
-    this.name = 'CredentialDecryptError';
+    super('credentials.decrypt', message);
     this.reason = reason;
   }
 }
@@ -378,10 +377,9 @@ export function viewOf(r: CredentialRecord): CredentialView {
 // the service
 
 /** A credential a build may not have: absent, out of its scope (same message), or unreadable. */
-export class CredentialLookupError extends Error {
+export class CredentialLookupError extends KilnError {
   constructor(message: string) {
-    super(message);
-    this.name = 'CredentialLookupError';
+    super('credentials.lookup', message);
   }
 }
 

@@ -18,11 +18,11 @@
 // with what to do.
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { KilnError } from '../core/errors.ts';
 
-export class HomeError extends Error {
+export class HomeError extends KilnError {
   constructor(message: string) {
-    super(message);
-    this.name = 'HomeError';
+    super('home.unsafe', message);
   }
 }
 

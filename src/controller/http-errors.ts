@@ -12,6 +12,7 @@
 //
 // docs/architecture.md ("Errors") lists the codes; test/controller/http-errors.test.ts walks them.
 import { StoreError } from '../store/types.ts';
+import { KilnError } from '../core/errors.ts';
 
 export interface ErrorEntry {
   readonly status: number;
@@ -55,14 +56,13 @@ void storeCodesListed;
 export const isErrorCode = (s: string): s is ErrorCode => Object.hasOwn(ERRORS, s);
 
 /** An error the API answers as `{ error: { code, message } }` with the catalogue's status for `code`. */
-export class ApiError<C extends ErrorCode = ErrorCode> extends Error {
+export class ApiError<C extends ErrorCode = ErrorCode> extends KilnError {
   readonly code: C;
   readonly status: StatusOf<C>;
   /** Headers for the answer (Retry-After, WWW-Authenticate, Content-Range). */
   readonly headers: Readonly<Record<string, string>>;
   constructor(code: C, message: string, o: { headers?: Record<string, string>; cause?: unknown } = {}) {
-    super(message, o.cause === undefined ? undefined : { cause: o.cause });
-    this.name = 'ApiError';
+    super(`http.${code}`, message, o.cause === undefined ? undefined : { cause: o.cause });
     this.code = code;
     this.status = ERRORS[code].status;
     this.headers = o.headers ?? {};

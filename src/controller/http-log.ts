@@ -9,7 +9,8 @@
 // everything (status, time, who) and halves the volume. Health probes, the readiness probe, the
 // metrics scrape and the SSE streams (GET /api/v1/events, .../console/stream) log at debug: a
 // probe every few seconds would drown the rest, and a stream's line comes when it closes. A 5xx
-// logs at error with the error and its stack (kept by an onError hook for the line).
+// logs at error with the error and its stack (kept by an onError hook for the line), and a
+// Kiln error's stable code as `errCode` (core/errors.ts), for a log query to count by.
 //
 // What is never logged: headers (so no Authorization or Cookie), bodies, and the values of
 // credential-like query parameters (util/log.ts safeUrl). The request id is made here
@@ -17,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { safeUrl, type Logger } from '../util/log.ts';
+import { KilnError } from '../core/errors.ts';
 
 /** Probes and scrapes: logged at debug when they succeed. */
 const QUIET_ROUTES = new Set(['/api/v1/health', '/api/v1/ready', '/metrics']);
@@ -48,6 +50,7 @@ class RequestLog extends LogController {
       ip: request.ip,
       ...(principal ? { user: principal.name } : {}),
       ...(err !== undefined ? { err } : {}),
+      ...(err instanceof KilnError ? { errCode: err.kilnCode } : {}),
     };
     if (status >= 500 || error) reply.log.error(line, 'request completed');
     else if (QUIET_ROUTES.has(route) || STREAM_ROUTE.test(route)) reply.log.debug(line, 'request completed');

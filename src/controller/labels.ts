@@ -22,6 +22,7 @@
 //
 // How: a hand-written lexer with 1-based columns and a recursive-descent parser, one
 // function per precedence level.
+import { KilnError } from '../core/errors.ts';
 
 export type LabelExpr =
   | { kind: 'any' }
@@ -30,12 +31,11 @@ export type LabelExpr =
   | { kind: 'and' | 'or' | 'implies' | 'iff'; left: LabelExpr; right: LabelExpr };
 
 /** A label expression that does not parse; `column` is 1-based (length + 1 at the end). */
-export class LabelExpressionError extends Error {
+export class LabelExpressionError extends KilnError {
   readonly column: number;
   readonly expression: string;
   constructor(message: string, column: number, expression: string) {
-    super(message);
-    this.name = 'LabelExpressionError';
+    super('labels.syntax', message);
     this.column = column;
     this.expression = expression;
   }

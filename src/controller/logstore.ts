@@ -37,6 +37,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { getSystemErrorMessage, promisify } from 'node:util';
+import { KilnError } from '../core/errors.ts';
 
 const writev = promisify(fs.writev);
 const write = promisify(fs.write);
@@ -111,7 +112,7 @@ export function ioErrorText(err: unknown): string {
  * build by the log store's name for it (the controller's job id); callers that know the job's
  * name say it in their own words with `describe(jobName)`.
  */
-export class LogWriteError extends Error {
+export class LogWriteError extends KilnError {
   readonly code: string;
   readonly file: string;
   readonly build: BuildRef;
@@ -119,8 +120,7 @@ export class LogWriteError extends Error {
   readonly what: 'console' | 'console index';
   constructor(build: BuildRef, action: LogWriteError['action'], what: LogWriteError['what'], file: string, cause: unknown) {
     const code = typeof (cause as { code?: unknown } | null)?.code === 'string' ? (cause as { code: string }).code : 'EIO';
-    super(`${ioErrorText(cause)} ${action} the ${what} of ${build.job} #${build.number} (${file})`, { cause });
-    this.name = 'LogWriteError';
+    super('console.write', `${ioErrorText(cause)} ${action} the ${what} of ${build.job} #${build.number} (${file})`, { cause });
     this.code = code;
     this.file = file;
     this.build = build;
@@ -135,12 +135,11 @@ export class LogWriteError extends Error {
 }
 
 /** Bytes offered at an offset past the log's end: something in between was lost. */
-export class LogGapError extends Error {
+export class LogGapError extends KilnError {
   readonly expected: number;
   readonly got: number;
   constructor(expected: number, got: number) {
-    super(`Log bytes offered at offset ${got}, but the log ends at ${expected}: ${got - expected} bytes are missing`);
-    this.name = 'LogGapError';
+    super('console.gap', `Log bytes offered at offset ${got}, but the log ends at ${expected}: ${got - expected} bytes are missing`);
     this.expected = expected;
     this.got = got;
   }

@@ -1,15 +1,42 @@
-// The ways a step can end other than returning. The engine turns each into a build result.
+// Kiln's errors: the one base class every error class of Kiln extends, and the ways a step can
+// end other than returning (the engine turns each into a build result).
+//
+// Why one base: a log line, an error handler or a plugin can tell Kiln's errors from a
+// library's (`instanceof KilnError`) and branch on a stable code instead of a message meant for
+// people. How: each class passes its code to KilnError's constructor; the code is lowercase and
+// dotted, the area then the failure (`workspace.outside`, `docker.engine`). A class whose own
+// `code` field says more (WorkspaceError, StoreError, ApiError) is given `area.<that code>`; a
+// subclass keeps its base's code (ScriptError is a `pipeline.error`), so the pair (name,
+// kilnCode) is stable. The field is `kilnCode`, not `code`: several classes had a `code` of
+// their own before (a WebSocket close number, an errno, a diagnostic kind), and Node's own
+// errors use `code` for errnos, which code elsewhere reads generically.
+//
+// docs/architecture.md ("Errors") lists every code; test/architecture/errors.test.ts fails on an
+// error class of src that does not extend KilnError, and on a code the list lacks.
 // Contracts only: this folder imports nothing else of src.
 import type { BuildResult, Loc } from './build.ts';
 
+/** A stable error code: lowercase words, the area then the failure, dotted (`workspace.outside`). */
+export type KilnErrorCode = `${string}.${string}`;
+
+/** The base of every error class of Kiln: a stable code, the class's name, an optional cause. */
+export class KilnError extends Error {
+  /** Stable, documented (docs/architecture.md "Errors"); the message is for people. */
+  readonly kilnCode: KilnErrorCode;
+  constructor(code: KilnErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.kilnCode = code;
+  }
+}
+
 /** A step failed (non-zero exit, `error 'x'`, a bad argument): FAILURE unless `result` says otherwise. */
-export class StepFailure extends Error {
+export class StepFailure extends KilnError {
   readonly result: BuildResult;
   /** Where in the Jenkinsfile; filled in by the engine when the step did not know. */
   loc: Loc | null;
   constructor(message: string, opts: { result?: BuildResult; loc?: Loc | null; cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'StepFailure';
+    super('step.failed', message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.result = opts.result ?? 'FAILURE';
     this.loc = opts.loc ?? null;
   }
@@ -21,12 +48,11 @@ export type AbortCause = 'user' | 'timeout' | 'failFast' | 'input-rejected' | 's
  * The build, or the part that contains this step, was interrupted: by a user, a `timeout`,
  * a failing parallel sibling with failFast, a rejected input. Jenkins' FlowInterruptedException.
  */
-export class Interrupted extends Error {
+export class Interrupted extends KilnError {
   readonly cause_: AbortCause;
   readonly result: BuildResult;
   constructor(cause: AbortCause, message: string, result: BuildResult = 'ABORTED') {
-    super(message);
-    this.name = 'Interrupted';
+    super('build.interrupted', message);
     this.cause_ = cause;
     this.result = result;
   }

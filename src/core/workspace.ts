@@ -8,6 +8,7 @@
 // (the engine resolves `dir('sub')` and relative file arguments against the current directory
 // before calling). A Workspace refuses paths outside its root (`WorkspaceError`, code 'outside').
 // Contracts only: this folder imports nothing else of src.
+import { KilnError } from './errors.ts';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -129,11 +130,10 @@ export interface Workspace {
   release(): Promise<void>;
 }
 
-export class WorkspaceError extends Error {
+export class WorkspaceError extends KilnError {
   readonly code: 'outside' | 'not-found' | 'io' | 'unsupported';
   constructor(code: WorkspaceError['code'], message: string) {
-    super(message);
-    this.name = 'WorkspaceError';
+    super(`workspace.${code}`, message);
     this.code = code;
   }
 }

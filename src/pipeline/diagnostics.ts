@@ -1,5 +1,6 @@
 // Errors and warnings about a Jenkinsfile, each tied to where it is in the source.
 import type { Loc, Pos } from '../core/build.ts';
+import { KilnError } from '../core/errors.ts';
 
 export type Severity = 'error' | 'warning';
 
@@ -32,12 +33,11 @@ export const startPos: Pos = { line: 1, col: 1, offset: 0 };
  * An error raised while parsing or running a pipeline, carrying its source location.
  * The engine prints it as `Jenkinsfile:LINE:COL: message`.
  */
-export class PipelineError extends Error {
+export class PipelineError extends KilnError {
   readonly loc: Loc | null;
   readonly code: string;
   constructor(code: string, message: string, loc: Loc | null) {
-    super(message);
-    this.name = 'PipelineError';
+    super('pipeline.error', message);
     this.code = code;
     this.loc = loc;
   }

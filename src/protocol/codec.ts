@@ -15,13 +15,13 @@ import {
   CloseCode, MAX_HEADER_BYTES, agentMessages, binaryTypes, controllerMessages,
   type AgentMessage, type ControllerMessage,
 } from './messages.ts';
+import { KilnError } from '../core/errors.ts';
 
 /** A frame that breaks the protocol: close the connection with `code` and `reason`. */
-export class ProtocolViolation extends Error {
+export class ProtocolViolation extends KilnError {
   readonly code: number;
   constructor(code: number, message: string) {
-    super(message);
-    this.name = 'ProtocolViolation';
+    super('protocol.violation', message);
     this.code = code;
   }
 }

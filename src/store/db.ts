@@ -3,6 +3,7 @@
 // INTEGER 0/1 for booleans, JSON as TEXT, RETURNING, ON CONFLICT); each driver turns it into
 // its own form. Rows come back as plain objects; the readers below turn columns into typed
 // values (pg returns BIGINT and SUM as strings, sqlite as numbers).
+import { KilnError } from '../core/errors.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type SqlParam = string | number | boolean | null;
@@ -22,11 +23,10 @@ export interface Db {
 }
 
 /** A constraint the database enforced, normalized across drivers (repositories turn it into a StoreError). */
-export class DbConstraintError extends Error {
+export class DbConstraintError extends KilnError {
   readonly kind: 'unique' | 'foreign-key' | 'check' | 'not-null';
   constructor(kind: 'unique' | 'foreign-key' | 'check' | 'not-null', message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DbConstraintError';
+    super('store.constraint', message, options);
     this.kind = kind;
   }
 }

@@ -13,6 +13,7 @@ import type { BuildState } from '../pipeline/engine/state.ts';
 import type { ParameterType } from '../pipeline/model/types.ts';
 import type { BuildResult } from '../core/build.ts';
 import type { TestReport } from '../pipeline/steps/types.ts';
+import { KilnError } from '../core/errors.ts';
 
 export type { BuildState, BuildResult, TestReport };
 
@@ -29,11 +30,10 @@ export type StoreErrorCode =
   /** The database cannot be reached or opened. */
   | 'unavailable';
 
-export class StoreError extends Error {
+export class StoreError extends KilnError {
   readonly code: StoreErrorCode;
   constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreError';
+    super(`store.${code}`, message, options);
     this.code = code;
   }
 }

@@ -32,6 +32,7 @@
 // the UTC offset changes). No dependencies.
 
 import { createHash } from 'node:crypto';
+import { KilnError } from '../core/errors.ts';
 
 export const CRON_FIELDS = [
   { name: 'minute', min: 0, max: 59, hashMax: 59 },
@@ -78,12 +79,11 @@ export interface CronProblem {
 }
 
 /** A spec that does not parse; `index` points into the spec text, `line` is 1-based. */
-export class CronSyntaxError extends Error {
+export class CronSyntaxError extends KilnError {
   readonly index: number;
   readonly line: number;
   constructor(message: string, index: number, line: number) {
-    super(message);
-    this.name = 'CronSyntaxError';
+    super('cron.syntax', message);
     this.index = index;
     this.line = line;
   }

@@ -23,6 +23,7 @@
 // - `callbackLogger(fn)` hands each record's message (and the record) to a function: tests
 //   and embedders that start a controller in their process read its log that way.
 import { pino, type DestinationStream, type Level, type LevelWithSilent, type Logger } from 'pino';
+import { KilnError } from '../core/errors.ts';
 
 export type { Logger };
 
@@ -36,10 +37,9 @@ export interface LogSettings {
 export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** A bad KILN_LOG_LEVEL or KILN_LOG_FORMAT. */
-export class LogSettingsError extends Error {
+export class LogSettingsError extends KilnError {
   constructor(message: string) {
-    super(message);
-    this.name = 'LogSettingsError';
+    super('logging.settings', message);
   }
 }
 

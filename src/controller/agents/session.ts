@@ -19,6 +19,7 @@ import { CHUNK_BYTES, CloseCode } from '../../protocol/messages.ts';
 import { Link, type LinkTransport } from '../../protocol/link.ts';
 import { ProtocolViolation } from '../../protocol/codec.ts';
 import { WorkspaceError, type ExecResult, type ExecSpec, type FileReader, type OutputStream } from '../../core/workspace.ts';
+import { KilnError } from '../../core/errors.ts';
 
 /** Bytes of a streamed read the agent may send before the controller has taken them. */
 export const READ_WINDOW_BYTES = 4 * 1024 * 1024;
@@ -29,11 +30,10 @@ export const READ_WINDOW_BYTES = 4 * 1024 * 1024;
 export const WRITE_UNACKED_BYTES = 8 * 1024 * 1024;
 
 /** A call could not complete because its agent is gone (or never was there). */
-export class AgentUnavailableError extends Error {
+export class AgentUnavailableError extends KilnError {
   readonly agent: string;
   constructor(agent: string, message: string) {
-    super(message);
-    this.name = 'AgentUnavailableError';
+    super('agent.unavailable', message);
     this.agent = agent;
   }
 }

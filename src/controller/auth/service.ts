@@ -73,7 +73,6 @@ export class AuthError extends ApiError {
         ...(ERRORS[code].status === 401 ? { 'www-authenticate': 'Bearer realm="kiln"' } : {}),
       },
     });
-    this.name = 'AuthError';
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }

@@ -15,7 +15,6 @@ export class ScriptError extends PipelineError {
   readonly javaClass: string;
   constructor(code: string, message: string, loc: Loc | null, javaClass = 'groovy.lang.GroovyRuntimeException') {
     super(code, message, loc);
-    this.name = 'ScriptError';
     this.javaClass = javaClass;
   }
 }
@@ -39,7 +38,6 @@ export class GroovyException extends StepFailure {
   readonly javaClass: string;
   constructor(javaClass: string, message: string, cause: unknown, loc: Loc | null) {
     super(message, cause === undefined ? { loc } : { loc, cause });
-    this.name = 'GroovyException';
     this.javaClass = javaClass;
   }
 }

@@ -18,6 +18,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ScanRequest, ScanResult } from './regex-scan.ts';
 import type { WorkerReply, WorkerRequest } from './regex-worker.ts';
+import { KilnError } from '../../core/errors.ts';
 
 export interface RegexPoolLimits {
   /** How long one scan may run on its thread, in milliseconds. */
@@ -45,28 +46,25 @@ export function regexPoolLimits(): Readonly<RegexPoolLimits> {
 }
 
 /** A scan ran past the deadline and its thread was terminated. */
-export class RegexTimeout extends Error {
+export class RegexTimeout extends KilnError {
   readonly timeoutMs: number;
   constructor(timeoutMs: number) {
-    super(`regex scan ran past its ${timeoutMs} ms deadline`);
-    this.name = 'RegexTimeout';
+    super('regex.timeout', `regex scan ran past its ${timeoutMs} ms deadline`);
     this.timeoutMs = timeoutMs;
   }
 }
 
 /** The build was aborted while its scan waited or ran. */
-export class RegexAborted extends Error {
+export class RegexAborted extends KilnError {
   constructor() {
-    super('regex scan aborted');
-    this.name = 'RegexAborted';
+    super('regex.aborted', 'regex scan aborted');
   }
 }
 
 /** The thread failed (out of its heap, crashed): the scan has no answer. */
-export class RegexWorkerFailed extends Error {
+export class RegexWorkerFailed extends KilnError {
   constructor(message: string) {
-    super(message);
-    this.name = 'RegexWorkerFailed';
+    super('regex.worker-failed', message);
   }
 }
 

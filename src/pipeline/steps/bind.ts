@@ -7,6 +7,7 @@
 import { closest } from '../../util/suggest.ts';
 import type { StepDecl, StepParam, ParamType } from '../../core/steps.ts';
 import { typeName, isList, isMap, isClosure, type CallArgs, type Value } from '../script/values.ts';
+import { KilnError } from '../../core/errors.ts';
 
 /** The shape of a call, known before it runs. */
 export interface CallShape {
@@ -99,10 +100,9 @@ function coerce(p: StepParam, v: Value): Value {
   }
 }
 
-export class StepBindError extends Error {
+export class StepBindError extends KilnError {
   constructor(message: string) {
-    super(message);
-    this.name = 'StepBindError';
+    super('step.arguments', message);
   }
 }
 

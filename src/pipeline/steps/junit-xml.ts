@@ -3,6 +3,7 @@
 // system-out/err per case or per suite.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { TestCase } from './types.ts';
+import { KilnError } from '../../core/errors.ts';
 
 type XmlNode = Record<string, unknown>;
 
@@ -17,7 +18,11 @@ const parser = new XMLParser({
   trimValues: false,
 });
 
-export class JUnitParseError extends Error {}
+export class JUnitParseError extends KilnError {
+  constructor(message: string) {
+    super('junit.parse', message);
+  }
+}
 
 function text(v: unknown): string | null {
   if (v === undefined || v === null) return null;

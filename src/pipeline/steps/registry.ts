@@ -14,6 +14,7 @@ import type { GlobalDecl } from '../../core/plugin.ts';
 import type { AgentRequest } from '../../core/nodes.ts';
 import type { AgentTypeRuntime, BuildScope, GlobalContext, PipelineAgentType, PipelinePlugin, PluginRuntime, StepRun } from '../plugin.ts';
 import type { GMap, Value } from '../script/values.ts';
+import { KilnError } from '../../core/errors.ts';
 
 /** The agent types the pipeline itself knows; plugins add the others. */
 export const BUILTIN_AGENT_TYPES = ['any', 'label', 'node', 'none'] as const;
@@ -26,10 +27,9 @@ const IDENT = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_]*$/;
 const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 
 /** A plugin list that cannot be used (a clash of names, a malformed declaration): says which plugin and what. */
-export class PluginError extends Error {
+export class PluginError extends KilnError {
   constructor(message: string) {
-    super(message);
-    this.name = 'PluginError';
+    super('plugin.invalid', message);
   }
 }
 

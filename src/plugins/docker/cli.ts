@@ -4,6 +4,7 @@
 // starts the container is the one beside the workspace, so bind mounts of the workspace path
 // are right by construction.
 import type { ExecResult, Workspace } from '../../core/workspace.ts';
+import { KilnError } from '../../core/errors.ts';
 
 export interface CliResult {
   code: number;
@@ -66,10 +67,9 @@ export function lastLines(text: string, n = 3): string {
   return lines.slice(-n).join(' | ') || '(no output)';
 }
 
-export class DockerError extends Error {
+export class DockerError extends KilnError {
   constructor(message: string) {
-    super(message);
-    this.name = 'DockerError';
+    super('docker.cli', message);
   }
 }
 

@@ -6,6 +6,7 @@ import type { NodeProvider, Slots } from '../../core/nodes.ts';
 import { Engine, EngineError, type EngineOptions } from './engine.ts';
 import { parsePodYaml, PodError } from './pod.ts';
 import { withDockerPods, type DockerPodOptions } from './pod-agents.ts';
+import { KilnError } from '../../core/errors.ts';
 
 export interface PodTemplate {
   name: string;
@@ -28,11 +29,10 @@ export interface DockerCloudConfig {
   defaultAgentImage: string;
 }
 
-export class CloudConfigError extends Error {
+export class CloudConfigError extends KilnError {
   readonly field: string;
   constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
-    this.name = 'CloudConfigError';
+    super('docker.cloud-settings', `${field}: ${message}`);
     this.field = field;
   }
 }

@@ -7,6 +7,7 @@ import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
+import { KilnError } from '../../core/errors.ts';
 
 const API = '/v1.41';
 
@@ -19,11 +20,10 @@ export interface EngineOptions {
   timeoutMs?: number;
 }
 
-export class EngineError extends Error {
+export class EngineError extends KilnError {
   readonly status: number;
   constructor(status: number, message: string) {
-    super(message);
-    this.name = 'EngineError';
+    super('docker.engine', message);
     this.status = status;
   }
 }

@@ -21,6 +21,7 @@ import { OnNodeWorkspace } from './on-node.ts';
 import { Engine, EngineError } from './engine.ts';
 import { RUNNER_SH, RunnerClient } from '../../exec/container-runner.ts';
 import { dockerName, lastLines } from './cli.ts';
+import { KilnError } from '../../core/errors.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The pod spec (the subset of Kubernetes' PodSpec that means something on one Docker engine)
@@ -49,10 +50,9 @@ export interface PodSpec {
   securityContext: SecurityContext;
 }
 
-export class PodError extends Error {
+export class PodError extends KilnError {
   constructor(message: string) {
-    super(message);
-    this.name = 'PodError';
+    super('docker.pod', message);
   }
 }
 

@@ -14,26 +14,25 @@ import https from 'node:https';
 import { parseAllDocuments } from 'yaml';
 import type { Credential } from '../../core/credentials.ts';
 import { describeKubeError, kubeConfig, type KubernetesCloudSettings } from './cloud.ts';
+import { KilnError } from '../../core/errors.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const obj = (v: unknown): Obj => (isObj(v) ? v : {});
 
-export class KubeApplyError extends Error {
+export class KubeApplyError extends KilnError {
   constructor(message: string) {
-    super(message);
-    this.name = 'KubeApplyError';
+    super('kubernetes.apply', message);
   }
 }
 
 /** An answer of the API server other than 2xx. */
-export class KubeApiError extends Error {
+export class KubeApiError extends KilnError {
   readonly status: number;
   readonly reason: string;
   readonly apiMessage: string;
   constructor(status: number, reason: string, apiMessage: string) {
-    super(`${status}${reason ? ` ${reason}` : ''}${apiMessage ? `: ${apiMessage}` : ''}`);
-    this.name = 'KubeApiError';
+    super('kubernetes.api', `${status}${reason ? ` ${reason}` : ''}${apiMessage ? `: ${apiMessage}` : ''}`);
     this.status = status;
     this.reason = reason;
     this.apiMessage = apiMessage;

@@ -9,6 +9,7 @@
 // which a controller without a Kubernetes cloud should not pay at start.
 import type { Credential } from '../../core/credentials.ts';
 import { parsePod, PodSpecError, type PodTemplate } from './podspec.ts';
+import { KilnError } from '../../core/errors.ts';
 
 export interface KubernetesCloudSettings {
   /** API server URL; null with inCluster. */
@@ -35,10 +36,9 @@ export interface KubernetesCloudSettings {
   templates: PodTemplate[];
 }
 
-export class CloudSettingsError extends Error {
+export class CloudSettingsError extends KilnError {
   constructor(message: string) {
-    super(message);
-    this.name = 'CloudSettingsError';
+    super('kubernetes.cloud-settings', message);
   }
 }
 

@@ -30,6 +30,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseAllDocuments, stringify } from 'yaml';
 import { RUNNER_SH } from '../../exec/container-runner.ts';
+import { KilnError } from '../../core/errors.ts';
 
 /** The parts of a Kubernetes object Kiln reads and writes; the rest passes through untouched. */
 export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
@@ -92,10 +93,9 @@ export const LABEL_BUILD = 'kiln.dev/build';
 export const LABEL_AGENT = 'kiln.dev/agent';
 export const ANNOTATION_BUILD_URL = 'kiln.dev/build-url';
 
-export class PodSpecError extends Error {
+export class PodSpecError extends KilnError {
   constructor(message: string) {
-    super(message);
-    this.name = 'PodSpecError';
+    super('kubernetes.pod-spec', message);
   }
 }
 

@@ -24,6 +24,7 @@ import ssh2 from 'ssh2';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { agentBundle, BUNDLE_MARKER, type AgentBundle } from './bundle.ts';
+import { KilnError } from '../../core/errors.ts';
 
 const { Client, utils } = ssh2;
 
@@ -66,11 +67,10 @@ export interface SshLaunchOptions {
 export type SshLaunchErrorKind = 'dns' | 'refused' | 'network' | 'auth' | 'hostkey' | 'node' | 'workdir' | 'timeout' | 'start' | 'key' | 'install';
 
 /** A launch that failed; `kind` says which step, the message says what to change. */
-export class SshLaunchError extends Error {
+export class SshLaunchError extends KilnError {
   readonly kind: SshLaunchErrorKind;
   constructor(kind: SshLaunchErrorKind, message: string) {
-    super(message);
-    this.name = 'SshLaunchError';
+    super('ssh.launch', message);
     this.kind = kind;
   }
 }
