@@ -83,8 +83,7 @@ export class ScriptClass implements HostObject {
   isA(type: string): boolean {
     const simple = simpleName(type);
     if (simple === 'Object' || simple === 'GroovyObject') return true;
-    if (simple === 'Serializable' || simple === 'Comparable' && this.isEnum) return true;
-    if (simple === 'Enum' && this.isEnum) return true;
+    if ((simple === 'Serializable' || simple === 'Comparable' || simple === 'Enum') && this.isEnum) return true;
     for (const c of this.chain()) {
       if (c.name === simple) return true;
       if (c.superclass === null && c.decl.superName !== null && simpleName(c.decl.superName.replace(/<.*$/, '')) === simple) return true;

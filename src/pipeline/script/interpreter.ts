@@ -376,7 +376,7 @@ export class Interpreter {
     for (let i = 0; i < stmts.length; i++) {
       const s = stmts[i]!;
       try {
-        if (s.type === 'Annotation' && s.name === 'Field') {
+        if (s.type === 'Annotation' && (s.name === 'Field' || s.name === 'groovy.transform.Field')) {
           field = true;
           last = null;
           continue;
@@ -1140,7 +1140,7 @@ export class Interpreter {
       case 'Ident': {
         const cur = await this.lookup(target.name, scope, f, target.loc);
         const nv = await fn(cur);
-        this.setVar(target.name, nv, scope);
+        this.setVar(target.name, nv, scope, target.loc);
         return nv;
       }
       case 'Property': {
@@ -1163,17 +1163,17 @@ export class Interpreter {
     }
   }
 
-  private setVar(name: string, v: Value, scope: Scope): void {
+  private setVar(name: string, v: Value, scope: Scope, loc: Loc | null = null): void {
     const s = scope.find(name);
     if (s !== null) s.vars!.set(name, v);
-    else if (scope.cls !== null) throw missingProperty(name, scope.cls.owner.name, null);
+    else if (scope.cls !== null) throw missingProperty(name, scope.cls.owner.name, loc);
     else this.binding.set(name, v);
   }
 
   private async assignTo(target: A.Expr, v: Value, scope: Scope, f: Frame): Promise<void> {
     switch (target.type) {
       case 'Ident':
-        this.setVar(target.name, v, scope);
+        this.setVar(target.name, v, scope, target.loc);
         return;
       case 'Property': {
         const obj = await this.eval(target.object, scope, f);
