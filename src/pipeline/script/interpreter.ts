@@ -12,6 +12,13 @@
 // and the host's globals, not the top-level `def`s (as in Groovy). A `for (x in xs)` loop gives
 // each iteration its own `x`, so closures made in the loop keep the value of their iteration
 // (Jenkins' CPS shares one variable across iterations, which is never what a user means).
+//
+// Classes and enums of the script (classes.ts) are defined before it runs, with its functions
+// and imports. A class member runs in a ClassScope whose variables are the object's fields,
+// under the static fields of its class chain: it sees neither the binding nor the script's
+// functions and steps (a bare `sh` there is Groovy's MissingMethodException, `steps.sh` through
+// the script object works). Objects print with their own toString() and compare with their
+// own equals/compareTo. An imported class that is not available fails where it is used.
 import type * as A from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import { PipelineError } from '../diagnostics.ts';
