@@ -26,7 +26,7 @@
 // on this host). `start()` once the host is up (sweeps of leftovers), `close()` when it stops.
 import type { AgentRequest, AllocatedNode, BuildRef, NodeProvider } from '../core/nodes.ts';
 import type {
-  AgentLaunchers, CloudType, HostLog, HostNodes, KilnPlugin, LauncherHost, LauncherType, ProvisionerHost, ProvisionerNodes,
+  AgentLaunchers, CloudType, HostLog, HostNodes, KilnPlugin, LauncherHost, LauncherType, Provisioner, ProvisionerHost, ProvisionerNodes,
 } from '../core/plugin.ts';
 import type { Workspace } from '../core/workspace.ts';
 import { StepFailure } from '../core/errors.ts';
@@ -67,11 +67,11 @@ export class ProvisionerRouter implements NodeProvider {
   }
 
   /**
-   * The router of a host: its own nodes (`base`) and the provisioners of `plugins`. Rejects with a
-   * PluginError when two plugins claim one agent type or one cloud type.
+   * Loads the provisioners (and launcher types) of `plugins` and checks the list: rejects with a
+   * PluginError when two plugins claim one agent type, cloud type or launcher type. A host calls
+   * it before it opens anything.
    */
-  static async compose(plugins: readonly KilnPlugin[], base: HostNodes, host: RouterHost): Promise<ProvisionerRouter> {
-    const r = new ProvisionerRouter(base, host);
+  static async check(plugins: readonly KilnPlugin[]): Promise<{ plugin: KilnPlugin; prov: Provisioner }[]> {
     const serves = new Map<string, string>();
     const clouds = new Map<string, string>();
     const loaded = [];
@@ -90,10 +90,21 @@ export class ProvisionerRouter implements NodeProvider {
         const other = clouds.get(c.name);
         if (other !== undefined) throw new PluginError(`cloud type '${c.name}' is declared by two plugins, '${other}' and '${p.name}'`);
         clouds.set(c.name, p.name);
-        r.#cloudTypes.set(c.name, c);
       }
       loaded.push({ plugin: p, prov });
     }
+    await launcherTypes(plugins);
+    return loaded;
+  }
+
+  /**
+   * The router of a host: its own nodes (`base`) and the provisioners of `plugins`. Rejects with a
+   * PluginError when two plugins claim one agent type or one cloud type.
+   */
+  static async compose(plugins: readonly KilnPlugin[], base: HostNodes, host: RouterHost): Promise<ProvisionerRouter> {
+    const r = new ProvisionerRouter(base, host);
+    const loaded = await ProvisionerRouter.check(plugins);
+    for (const { prov } of loaded) for (const c of prov.cloudTypes ?? []) r.#cloudTypes.set(c.name, c);
     const hostNodes: NodeProvider = {
       allocate: async (req, build, signal, log) => {
         if (!isBuiltIn(req.type)) throw new StepFailure(`agent ${req.type}: a provisioner asked the host's own nodes for it (they serve only ${BUILTIN_AGENT_TYPES.join(', ')})`, { loc: req.loc });
@@ -176,6 +187,11 @@ export class ProvisionerRouter implements NodeProvider {
  */
 export async function openLaunchers(plugins: readonly KilnPlugin[], host: Omit<LauncherHost, 'log'> & { log(plugin: string): HostLog }): Promise<Map<string, AgentLaunchers>> {
   const out = new Map<string, AgentLaunchers>();
+  for (const { plugin, type } of await launcherTypes(plugins)) out.set(type.type, type.open({ ...host, log: host.log(plugin) }));
+  return out;
+}
+
+async function launcherTypes(plugins: readonly KilnPlugin[]): Promise<{ plugin: string; type: LauncherType }[]> {
   const by = new Map<string, string>();
   const types: { plugin: string; type: LauncherType }[] = [];
   for (const p of plugins) {
@@ -186,6 +202,5 @@ export async function openLaunchers(plugins: readonly KilnPlugin[], host: Omit<L
       types.push({ plugin: p.name, type: t });
     }
   }
-  for (const { plugin, type } of types) out.set(type.type, type.open({ ...host, log: host.log(plugin) }));
-  return out;
+  return types;
 }
