@@ -1,6 +1,10 @@
-// The controller, put together: home directory and secrets, the store, the log store, the
-// agent hub (WebSocket /agent), the scheduler, the build manager, and the HTTP API, on one
-// port. `startController` resolves once it listens; `close` stops it in order.
+// The controller, put together from one plugin list (src/plugins/index.ts, or the `plugins` a
+// test gives): home directory and secrets, the store, the log store, the agent hub (WebSocket
+// /agent), the wait list, the provisioner router (plugins/router.ts: the agents' executors as the
+// host's own nodes, the plugins' provisioners for their agent types, with this controller's
+// clouds, wait list and agents as their ProvisionerHost), the agent launchers, the build manager,
+// and the HTTP API, on one port. `startController` resolves once it listens; `close` stops it in
+// order. The parts live in their own modules; this one wires them.
 //
 // Agents: an agent is defined in the store (POST /api/v1/agents) with its labels and
 // executors; it connects with the secret derived from its name. While connected it is a node
@@ -12,8 +16,8 @@
 // slot) is an entry of the one wait list (waitlist.ts): GET /api/v1/queue lists it, cancelling
 // it aborts the build the way POST .../abort does, and the store's queue_items keeps it.
 //
-// SSH agents (launcher { type: 'ssh' }): the controller launches them itself (plugins/ssh/)
-// when it starts and when one is created, with the agent's SSH key credential (global
+// SSH agents (launcher { type: 'ssh' }): the controller launches them itself (the ssh plugin's
+// launcher type, by the record's launcher type) when it starts and when one is created, with the agent's SSH key credential (global
 // scope), and relaunches them with backoff after a drop; their launch log is at
 // GET /api/v1/agents/:name/log. Trust-on-first-connect host keys are pinned in the record.
 // PUT /api/v1/agents/:name changes labels and executors in place; a changed launcher or work
@@ -37,15 +41,15 @@
 //
 // The log (util/log.ts): one pino logger; Fastify's is a child of it (a line per request,
 // http-log.ts), the build manager's lines carry { job, build }, the hub's and the agent
-// events' { agent }, the pods' and sweeps' { provisioner, cloud }. The parts that take a line
+// events' { agent }, the provisioners' and launchers' { provisioner: <plugin> } (pods and sweeps
+// add { cloud }). The parts that take a line
 // callback get `lineLog(logger)`.
-import { createHash, randomBytes } from 'node:crypto';
-import fsp from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { ControllerConfig } from './config.ts';
 import { openStore } from '../store/index.ts';
-import { controllerExecutorsWarning, secureHome } from './home.ts';
+import { checkWritable, controllerExecutorsWarning, controllerKey, secureHome } from './home.ts';
 import { StoreError, type AgentLauncher, type Store } from '../store/types.ts';
 import { LogStore, ioErrorText } from './logstore.ts';
 import { Health, writeProbe } from './health.ts';
@@ -548,51 +552,4 @@ export function mergeLauncher(cur: AgentLauncher, given: unknown): unknown {
   for (const [k, v] of Object.entries(merged)) if (v === null) delete merged[k];
   if (cur.type === 'ssh' && !('pinnedHostKey' in g) && (merged['host'] !== cur.host || (merged['port'] ?? 22) !== cur.port)) delete merged['pinnedHostKey'];
   return merged;
-}
-
-/** The key agent secrets derive from: made once, kept in <home>/secrets/agent.key (0600). */
-async function controllerKey(home: string): Promise<string> {
-  const file = path.join(home, 'secrets', 'agent.key');
-  try {
-    return (await fsp.readFile(file, 'utf8')).trim();
-  } catch {
-    const key = randomBytes(32).toString('hex');
-    await fsp.writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async (err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return; // another start made it first: use that one
-      await fsp.rm(file, { force: true }); // not a torn key for the next start to read
-      throw new Error(`cannot write the agent key ${file}: ${ioErrorText(err)}`);
-    });
-    const read = (await fsp.readFile(file, 'utf8')).trim();
-    if (!/^[0-9a-f]{64}$/.test(read)) throw new Error(`the agent key ${file} is damaged (not 64 hex digits): remove it to make a new one (connected agents then need their new secrets)`);
-    return read;
-  }
-}
-
-/**
- * Refuses to start on a home that cannot take writes: writes, syncs and removes a small file in
- * the home and in its builds folder, and says why not (full, read-only, not permitted) and where.
- */
-async function checkWritable(home: string): Promise<void> {
-  for (const dir of [home, path.join(home, 'builds')]) {
-    try {
-      // 0700 as secureHome wants the home; a recursive mkdir says ENOENT where the reason is
-      // EROFS (or EPERM) further up, which the probe (in the nearest existing parent) tells.
-      await fsp.mkdir(dir, { recursive: true, mode: 0o700 }).catch(async (err: unknown) => {
-        await writeProbe(dir)();
-        throw err;
-      });
-      await writeProbe(dir)();
-    } catch (err) {
-      throw new Error(`${ioErrorText(err)} in ${dir}: Kiln needs to write there (its store, build logs and files); ${hint(err)}`);
-    }
-  }
-}
-
-function hint(err: unknown): string {
-  switch ((err as { code?: string }).code) {
-    case 'ENOSPC': case 'EDQUOT': return 'free some space (old builds, artifacts) and start again';
-    case 'EROFS': return 'mount it read-write (or give --home another directory) and start again';
-    case 'EPERM': case 'EACCES': return 'let the user Kiln runs as write there (owner, mode, immutable attribute) and start again';
-    default: return 'fix it and start again';
-  }
 }
