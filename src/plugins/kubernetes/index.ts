@@ -8,8 +8,8 @@
 //   agent type   `agent { kubernetes { yaml '''...'''; defaultContainer 'maven' } }`, whose
 //                `yamlFile` the hosts read beside the Jenkinsfile
 // What runs is runtime.ts, loaded when a build first uses one of them. The pods themselves come
-// from the controller's Kubernetes clouds (provider.ts, cloud.ts, wired by the controller) or from
-// the Docker plugin's pods on one engine.
+// from provisioner.ts: the controller's Kubernetes clouds (cloud type `kubernetes`: provider.ts,
+// cloud.ts), or, when none takes the request, the Docker plugin's pods on one engine.
 import type { StepDecl, StepParam } from '../../core/steps.ts';
 import type { AgentOptionDecl } from '../../core/plugin.ts';
 import type { PipelineAgentType, PipelinePlugin } from '../../pipeline/plugin.ts';
@@ -136,4 +136,5 @@ export const kubernetesPlugin: PipelinePlugin = {
   globals: [{ name: 'POD_LABEL', kind: 'variable', doc: "the label of podTemplate's pod, for node(POD_LABEL) { ... }" }],
   agentTypes: [kubernetes],
   runtime: async () => (await import('./runtime.ts')).default,
+  provisioner: async () => (await import('./provisioner.ts')).default,
 };
