@@ -96,7 +96,7 @@ export function registerCloudRoutes(root: FastifyInstance, ctx: CloudsContext): 
     }
     const existed = (await ctx.store.clouds.get(name)) !== null;
     // What the cloud type keeps (Docker: without the name, which is the key).
-    const rec = await ctx.store.clouds.put(name, checked!.type as CloudRecord['type'], checked!.stored as Record<string, JsonValue>);
+    const rec = await ctx.store.clouds.put(name, checked!.type, checked!.stored as Record<string, JsonValue>);
     await audit(req, existed ? 'cloud.update' : 'cloud.create', name, checked!.type);
     ctx.changed?.(name);
     return reply.code(existed ? 200 : 201).send(rec);
