@@ -60,6 +60,7 @@ export function parseOptions(ctx: Ctx, sec: Section, stage: true): StageOptions;
 export function parseOptions(ctx: Ctx, sec: Section, stage: boolean): Options | StageOptions {
   const o = emptyOptions();
   const body = blockOf(ctx, sec, 'options');
+  if (sec.call.closure && body.length === 0) ctx.error('empty-options', 'options can not be empty', sec.nameLoc);
   const entries = typedEntries(ctx, body, {
     kind: 'option',
     valid: OPTION_NAMES,

@@ -68,6 +68,6 @@ export function parseParameters(ctx: Ctx, sec: Section): ParameterDef[] {
       type, name, defaultValue, description: argStr(b, 'description') ?? '', choices, trim: argBool(b, 'trim', false), loc: s.loc,
     });
   }
-  if (sec.call.closure && body.length === 0) ctx.warn('empty-parameters', 'parameters can not be empty', sec.nameLoc);
+  if (sec.call.closure && body.length === 0) ctx.error('empty-parameters', 'parameters can not be empty', sec.nameLoc);
   return out;
 }

@@ -12,7 +12,7 @@ import type { CallExpr, ClosureExpr, Expr, NamedArg, Stmt } from '../syntax/ast.
 import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue } from '../steps/bind.ts';
-import { Ctx, describeStmt, didYouMean, staticValue } from './context.ts';
+import { Ctx, bareDollarCurly, describeStmt, didYouMean, staticValue } from './context.ts';
 import { visit } from './walk.ts';
 
 /**
@@ -128,6 +128,13 @@ export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnow
     if (name === 'pipeline' && n.closure && !ctx.functions.has(name)) {
       ctx.error('pipeline-not-at-top', 'pipeline block must be at the top-level, not within another block.', nameLoc);
       return false;
+    }
+    if (name === '$' && !ctx.functions.has(name)) {
+      const bare = bareDollarCurly(ctx, n);
+      if (bare) {
+        ctx.error('bare-dollar-curly', bare, n.loc);
+        return false;
+      }
     }
     if (ctx.functions.has(name)) return;
     if (extraKnown?.has(name)) return;

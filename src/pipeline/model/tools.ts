@@ -12,7 +12,7 @@ export function parseTools(ctx: Ctx, sec: Section): ToolDef[] {
   const entries = typedEntries(ctx, body, {
     kind: 'tool',
     valid: TOOL_TYPES,
-    expected: `Expected to find 'someTool "someVersion"'`,
+    expected: 'Expected to find \u2018someTool "someVersion"\u2019',
     duplicate: (name) => `Duplicate tool type: "${name}"`,
     unknown: (name) => (Object.hasOwn(ALIASES, name) ? `Invalid tool type "${name}". Valid tool types: ${fmtList(TOOL_TYPES)}. Did you mean "${ALIASES[name]}"?` : null),
   });
@@ -21,6 +21,6 @@ export function parseTools(ctx: Ctx, sec: Section): ToolDef[] {
     if (name === null) continue;
     out.push({ type: s.name, name, loc: s.loc });
   }
-  if (sec.call.closure && body.length === 0) ctx.warn('empty-tools', 'No tools specified', sec.nameLoc);
+  if (sec.call.closure && body.length === 0) ctx.error('empty-tools', 'No tools specified', sec.nameLoc);
   return out;
 }

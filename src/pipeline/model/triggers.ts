@@ -61,7 +61,7 @@ export function parseTriggers(ctx: Ctx, sec: Section): TriggerDef[] {
     }
     out.push({ type, spec: specText, threshold, loc: s.loc });
   }
-  if (sec.call.closure && body.length === 0) ctx.warn('empty-triggers', 'triggers can not be empty', sec.nameLoc);
+  if (sec.call.closure && body.length === 0) ctx.error('empty-triggers', 'triggers can not be empty', sec.nameLoc);
   return out;
 }
 
