@@ -12,7 +12,7 @@ import type { CallExpr, ClosureExpr, Expr, NamedArg, Stmt } from '../syntax/ast.
 import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue } from '../steps/bind.ts';
-import { Ctx, describeStmt, didYouMean, staticValue } from './context.ts';
+import { Ctx, bareDollarCurly, describeStmt, didYouMean, staticValue } from './context.ts';
 import { visit } from './walk.ts';
 
 /**
@@ -21,7 +21,15 @@ import { visit } from './walk.ts';
  */
 export const KNOWN_GLOBALS: ReadonlySet<string> = new Set([
   'env', 'params', 'currentBuild', 'scm', 'this', 'it', 'println', 'print', 'printf', 'sprintf',
-  'binding', 'steps', 'manager', 'owner', 'delegate', 'super',
+  'binding', 'steps', 'manager', 'owner', 'delegate', 'super', 'getContext',
+]);
+
+/**
+ * The Java classes `step([$class: 'X', ...])` may name: those whose Kiln step exists (the step's
+ * implementation, ../steps/step.ts, maps each to it). Any other is Jenkins' error.
+ */
+export const LEGACY_STEP_CLASSES: ReadonlySet<string> = new Set([
+  'ArtifactArchiver', 'hudson.tasks.ArtifactArchiver', 'JUnitResultArchiver', 'hudson.tasks.junit.JUnitResultArchiver',
 ]);
 
 const CALLABLE_GLOBALS = ['println', 'print', 'printf', 'sprintf'];
@@ -92,7 +100,16 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
   };
   if (eff.positional.length === 1 && decl.positional) check(decl.positional, eff.positional[0]!);
   for (const a of eff.named) check(a.name, a.value);
+  if (decl.name === 'step' && eff.positional.length === 1) legacyStepClass(ctx, eff.positional[0]!);
   return eff;
+}
+
+/** step([$class: 'X', ...]): X must be a class whose Kiln step exists. */
+function legacyStepClass(ctx: Ctx, arg: Expr): void {
+  if (arg.type !== 'Map') return;
+  const en = arg.entries.find((x) => x.key.type === 'String' && x.key.value === '$class');
+  if (!en || en.value.type !== 'String' || LEGACY_STEP_CLASSES.has(en.value.value)) return;
+  ctx.error('step-arguments', `no known implementation of interface jenkins.tasks.SimpleBuildStep is named ${en.value.value}`, en.value.loc);
 }
 
 function locateProblem(problem: string, eff: EffectiveArgs, nameLoc: Loc, seen: Set<string>): Loc {
@@ -128,6 +145,13 @@ export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnow
     if (name === 'pipeline' && n.closure && !ctx.functions.has(name)) {
       ctx.error('pipeline-not-at-top', 'pipeline block must be at the top-level, not within another block.', nameLoc);
       return false;
+    }
+    if (name === '$' && !ctx.functions.has(name)) {
+      const bare = bareDollarCurly(ctx, n);
+      if (bare) {
+        ctx.error('bare-dollar-curly', bare, n.loc);
+        return false;
+      }
     }
     if (ctx.functions.has(name)) return;
     if (extraKnown?.has(name)) return;
@@ -193,10 +217,6 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
     ctx.error('not-a-step', `"${name}" is not a step: it describes an argument of another step (e.g. withCredentials([${name}(...)]))`, nameLoc);
     return;
   }
-  if (name === 'node') {
-    ctx.error('blocked-step', 'The "node" step cannot be used in a declarative steps block; use agent or wrap it in script { }', nameLoc);
-    return;
-  }
   if (name === 'stage') {
     ctx.error('blocked-step', 'Invalid step "stage" used - not allowed in this context - The stage step cannot be used in Declarative Pipelines', nameLoc);
     return;
@@ -216,7 +236,7 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
     checkGroovy(ctx, eff.positional);
     return;
   }
-  if (decl.scriptOnly) {
+  if (decl.scriptOnly && name !== 'node') {
     ctx.error('blocked-step', `The "${name}" step cannot be used in a declarative steps block; wrap it in script { }`, nameLoc);
     return;
   }

@@ -11,7 +11,8 @@ import { Ctx, bindArgs, boolArg, blockOf, withSuggestion, fmtList, sectionOf, ty
 import { checkGroovy } from './steps.ts';
 
 const COMPARATORS: readonly Comparator[] = ['EQUALS', 'GLOB', 'REGEXP'];
-const comparator = { name: 'comparator', type: 'string', values: COMPARATORS, literal: true } as const;
+// Any case ('regexp'), as Jenkins' Comparator.get upper-cases it; checked in build().
+const comparator = { name: 'comparator', type: 'string', literal: true } as const;
 const CHANGE_REQUEST_ATTRS = ['id', 'target', 'branch', 'fork', 'url', 'title', 'author', 'authorDisplayName', 'authorEmail'];
 
 /** Conditions that take arguments, as argument specs (values may be expressions unless noted). */
@@ -118,7 +119,14 @@ function condition(ctx: Ctx, stmt: import('../syntax/ast.ts').Stmt): WhenConditi
 
 function build(ctx: Ctx, s: Section, b: Map<string, BoundArg>, loc: Loc): WhenCondition | null {
   const e = (name: string): Expr | null => b.get(name)?.expr ?? null;
-  const cmp = (dflt: Comparator): Comparator => (b.get('comparator')?.value as Comparator | undefined) ?? dflt;
+  const cmp = (dflt: Comparator): Comparator => {
+    const a = b.get('comparator');
+    if (!a || typeof a.value !== 'string') return dflt;
+    const up = a.value.toUpperCase() as Comparator;
+    if (COMPARATORS.includes(up)) return up;
+    ctx.error('when', `Invalid value "${a.value}" for parameter "comparator" of "${s.name}". Valid values: ${fmtList(COMPARATORS)}`, a.expr.loc);
+    return dflt;
+  };
   const bool = (name: string): boolean => b.get(name)?.value === true || b.get(name)?.value === 'true';
   switch (s.name) {
     case 'branch': {

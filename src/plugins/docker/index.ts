@@ -46,12 +46,6 @@ const dockerfile: PipelineAgentType = {
     value('customWorkspace', 'workspace directory on the node'),
   ],
   short: { form: 'true', whenFalse: 'Use "dockerfile true" or "dockerfile { ... }"; "dockerfile false" builds nothing' },
-  check: (agent, c) => {
-    const filename = agent.options.filename;
-    if (typeof filename === 'object' && filename !== null && filename.type === 'String' && /[/\\]/.test(filename.value)) {
-      c.error('agent', 'Dockerfile filename cannot contain directory separators.', filename.loc);
-    }
-  },
 };
 
 export const dockerPlugin: PipelinePlugin = {
