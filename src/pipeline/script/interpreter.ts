@@ -636,7 +636,7 @@ export class Interpreter {
           return r === SLOW ? SLOW : op === '?:' ? r : truth(r);
         }
         const r = this.fast(e.right, scope, false);
-        if (r === SLOW) return SLOW;
+        if (r === SLOW || isJavaObject(l)) return SLOW; // Date + 1, date < other: the async path
         switch (op) {
           case '==': return groovyEquals(l, r);
           case '!=': return !groovyEquals(l, r);
@@ -826,7 +826,8 @@ export class Interpreter {
     const name = dottedName(e);
     if (name === null) return null;
     if (e.type === 'Ident') return this.#imports.get(name) ?? resolveClass(name);
-    if (JAVA_ROOTS.has(root)) return name;
+    // a qualified class name; not a member of one (hudson.model.Result.FAILURE: classes are capitalized)
+    if (JAVA_ROOTS.has(root) && !/\.[A-Z][^.]*\./.test(name)) return name;
     return null;
   }
 
@@ -950,6 +951,14 @@ export class Interpreter {
   }
 
   private async binaryOp(op: string, l: Value, r: Value, f: Frame, loc: Loc): Promise<Value> {
+    if (isJavaObject(l)) {
+      // date + 1, date - other, date < other: the object's plus/minus/compareTo, as Groovy calls them
+      const cmp = op === '<' || op === '<=' || op === '>' || op === '>=' || op === '<=>';
+      const m = op === '+' ? 'plus' : cmp ? 'compareTo' : null;
+      const v = m === null ? undefined : javaMethod(l, m, [r], loc);
+      if (typeof v === 'number' && cmp) return op === '<' ? v < 0 : op === '<=' ? v <= 0 : op === '>' ? v > 0 : op === '>=' ? v >= 0 : v;
+      if (v !== undefined) return v;
+    }
     switch (op) {
       case '==': return groovyEquals(l, r);
       case '!=': return !groovyEquals(l, r);
@@ -974,6 +983,7 @@ export class Interpreter {
       }
       case '-':
         if (typeof l === 'string' && r instanceof PatternObject) return removeFirst(l, r.pattern, { loc, signal: f.ctx.signal, owner: f.ctx.owner });
+        if (isJavaObject(l)) return javaMethod(l, 'minus', [r], loc) ?? arithmetic(op, l, r, loc);
         return arithmetic(op, l, r, loc);
       case '<<':
         if (l instanceof StringBuilderObject) return l.append(r, loc);

@@ -296,6 +296,7 @@ export async function callStaticMethod(fqn: string, name: string, args: Value[],
 
 const STATIC_FIELDS: Record<string, Record<string, Value>> = {
   'hudson.model.Result': { SUCCESS: 'SUCCESS', UNSTABLE: 'UNSTABLE', FAILURE: 'FAILURE', NOT_BUILT: 'NOT_BUILT', ABORTED: 'ABORTED' },
+  'groovy.lang.Closure': { OWNER_FIRST: 0, DELEGATE_FIRST: 1, OWNER_ONLY: 2, DELEGATE_ONLY: 3, TO_SELF: 4 },
 };
 
 /** `Class.NAME`: an allowed static field, or Jenkins' refusal (a static getter is refused as the method it is). */

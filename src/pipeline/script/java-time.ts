@@ -45,6 +45,7 @@ export class TimeZoneObject implements HostObject {
   shortName(ms: number): string {
     if (this.iana === null) return this.id;
     if (this.iana === 'UTC' || this.iana === 'Etc/UTC') return 'UTC';
+    if (this.iana === 'Etc/GMT') return 'GMT';
     const name = new Intl.DateTimeFormat('en-US', { timeZone: this.iana, timeZoneName: 'short' }).formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? this.id;
     if (name === 'GMT') return 'GMT';
     return name.startsWith('GMT') ? gmtName(this.offsetAt(ms)) : name;
@@ -360,6 +361,12 @@ export class DateObject implements HostObject {
   getProperty(): Value | undefined {
     return undefined;
   }
+  /** `d.time = ms` (setTime). */
+  setProperty(name: string, value: Value): boolean {
+    if (name !== 'time' || typeof value !== 'number') return false;
+    this.time = Math.trunc(value);
+    return true;
+  }
   /** The whitelisted methods; undefined for any other (the caller refuses it). */
   call(name: string, a: Value[], loc: Loc): Value | undefined {
     const zone = defaultTimeZone();
@@ -439,6 +446,12 @@ export class SimpleDateFormatObject implements HostObject {
   }
   getProperty(): Value | undefined {
     return undefined;
+  }
+  /** `f.timeZone = tz` (setTimeZone), `f.lenient = b`. */
+  setProperty(name: string, value: Value): boolean {
+    if (name === 'timeZone' && value instanceof TimeZoneObject) this.zone = value;
+    else if (name !== 'lenient' || typeof value !== 'boolean') return false;
+    return true;
   }
   call(name: string, a: Value[], loc: Loc): Value | undefined {
     switch (`${name}/${a.length}`) {
