@@ -9,6 +9,7 @@ import type { Loc } from '../../core/build.ts';
 import type { Comparator, When, WhenCondition } from './types.ts';
 import { Ctx, bindArgs, boolArg, blockOf, withSuggestion, fmtList, sectionOf, type ArgSpec, type BoundArg, type Section } from './context.ts';
 import { checkGroovy } from './steps.ts';
+import { patternError } from '../script/regex.ts';
 
 const COMPARATORS: readonly Comparator[] = ['EQUALS', 'GLOB', 'REGEXP'];
 // Any case ('regexp'), as Jenkins' Comparator.get upper-cases it; checked in build().
@@ -137,9 +138,9 @@ function build(ctx: Ctx, s: Section, b: Map<string, BoundArg>, loc: Loc): WhenCo
     case 'changelog': {
       const pattern = e('pattern');
       if (pattern && pattern.type === 'String') {
-        try { new RegExp(pattern.value); } catch (err) {
-          ctx.error('when', `"${pattern.value}" is not a valid regular expression. ${(err as Error).message}`, pattern.loc);
-        }
+        // Java's regex, checked as Jenkins' validator does: the pattern, and its multi-line form
+        const why = patternError(pattern.value) ?? patternError(`(?m)(?s)^[^\\r\\n]*?${pattern.value}[^\\r\\n]*?$`);
+        if (why !== null) ctx.error('when', `"${pattern.value}" is not a valid regular expression. ${why}`, pattern.loc);
       }
       return pattern ? { type: 'changelog', pattern, loc } : null;
     }

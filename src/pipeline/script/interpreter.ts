@@ -30,7 +30,11 @@ import { MAX_STRING, tooLarge } from './limits.ts';
 import { noSignature, type MethodEnv } from './methods-common.ts';
 import { listGetAt, listMethods, listPutAt } from './methods-list.ts';
 import { mapGet, mapMethods } from './methods-map.ts';
-import { booleanMethods, callStatic, getStatic, newString, numberMethods, staticClassName } from './methods-number.ts';
+import { booleanMethods, newString, numberMethods } from './methods-number.ts';
+import {
+  ClassObject, JAVA_ROOTS, callStaticMethod, classOf, javaClassOf as javaTypeName, construct, constructedByInterpreter, getStaticField, isJavaObject, javaMethod, rejected,
+  resolveClass,
+} from './java-classes.ts';
 import { STRING_AS_CHARS, regexArg, stringGetAt, stringMethods } from './methods-string.ts';
 import { MatcherObject, PatternObject, checkRegex, javaSplit, matchesWhole, removeFirst, type RegexSite } from './regex.ts';
 import { StringBuilderObject } from './string-builder.ts';
@@ -116,41 +120,6 @@ const YIELD_EVERY = 1000;
 const SLOW: unique symbol = Symbol('slow');
 /** Operators without side effects that the synchronous evaluator runs (`<<` changes its list). */
 const FAST_OPS = new Set<string>(['+', '-', '*', '/', '%', '**', '==', '!=', '<', '<=', '>', '>=', '<=>', '&&', '||', '?:', '&', '|', '^', '>>', '>>>']);
-
-const JAVA_ROOTS = new Set(['java', 'javax', 'groovy', 'hudson', 'jenkins', 'org', 'com', 'net', 'sun', 'io']);
-/** Class names scripts reach for that Kiln refuses, with what to use instead. */
-const REFUSED_CLASSES: Record<string, string> = {
-  File: 'use the readFile, writeFile, fileExists and findFiles steps',
-  URL: 'network access from the script is not available; use a step such as sh \'curl ...\'',
-  Date: 'use System.currentTimeMillis(), or sh(script: \'date ...\', returnStdout: true)',
-  Eval: 'evaluating code at run time is not supported',
-  Class: 'reflection is not supported',
-  Runtime: "use the sh step",
-  ProcessBuilder: 'use the sh step',
-  Thread: 'use the parallel and sleep steps',
-  Jenkins: "the controller's internals are not available to scripts",
-  Hudson: "the controller's internals are not available to scripts",
-  GroovyShell: 'evaluating code at run time is not supported',
-  JsonSlurper: 'use readJSON(text: s)',
-  JsonSlurperClassic: 'use readJSON(text: s)',
-  SimpleDateFormat: "use sh(script: 'date +%Y-%m-%d', returnStdout: true)",
-  LocalDate: "use sh(script: 'date ...', returnStdout: true)",
-  LocalDateTime: "use sh(script: 'date ...', returnStdout: true)",
-  Instant: 'use System.currentTimeMillis()',
-  Calendar: 'use System.currentTimeMillis()',
-  Files: 'use the readFile, writeFile, fileExists and findFiles steps',
-  Paths: 'use the readFile, writeFile, fileExists and findFiles steps',
-  Socket: 'network access from the script is not available',
-  InetAddress: 'network access from the script is not available',
-  Collections: 'use the list methods (sort, reverse, ...)',
-  Pattern: '',
-  Closure: 'closure delegates and resolve strategies are not supported',
-  Arrays: 'use list literals and list methods',
-  Base64: "use 'text'.bytes.encodeBase64() or s.decodeBase64()",
-  MessageDigest: "use sh 'sha256sum ...'",
-  TimeUnit: 'use the sleep step',
-  Executors: 'use the parallel step',
-};
 
 /** Map methods that change the map: refused on a host object's read-only entries(). */
 const MAP_WRITERS = new Set(['put', 'putAll', 'putAt', 'remove', 'clear', 'leftShift', 'putIfAbsent']);
@@ -667,7 +636,7 @@ export class Interpreter {
           return r === SLOW ? SLOW : op === '?:' ? r : truth(r);
         }
         const r = this.fast(e.right, scope, false);
-        if (r === SLOW) return SLOW;
+        if (r === SLOW || isJavaObject(l)) return SLOW; // Date + 1, date < other: the async path
         switch (op) {
           case '==': return groovyEquals(l, r);
           case '!=': return !groovyEquals(l, r);
@@ -829,6 +798,8 @@ export class Interpreter {
     const g = await this.host.resolveGlobal(name, f.ctx, loc);
     if (g !== undefined) return g;
     if (name === 'steps') return this.#self;
+    const cls = this.#imports.get(name) ?? resolveClass(name);
+    if (cls !== undefined && cls !== null) return new ClassObject(cls); // a class used as a value: Groovy's Class object
     throw this.noSuchProperty(name, scope, loc);
   }
 
@@ -838,8 +809,6 @@ export class Interpreter {
       hint = ` (${name} is declared with def at the top of the script, which a function does not see: drop the def to make it global, or pass it as an argument)`;
     } else if (this.functions.has(name)) {
       hint = ` (${name} is a function: call it as ${name}())`;
-    } else if (REFUSED_CLASSES[name] !== undefined || staticClassName(name) !== null) {
-      return notSupported(`using the class ${name} as a value`, loc, REFUSED_CLASSES[name]);
     }
     return scriptError('no-such-property', `No such property: ${name} for class: WorkflowScript${hint}`, loc, 'groovy.lang.MissingPropertyException');
   }
@@ -856,26 +825,23 @@ export class Interpreter {
     if (root === null || scope.find(root) !== null || this.binding.has(root)) return null;
     const name = dottedName(e);
     if (name === null) return null;
-    if (e.type === 'Ident') {
-      if (staticClassName(name) !== null || REFUSED_CLASSES[name] !== undefined) return name;
-      return null;
-    }
-    if (JAVA_ROOTS.has(root)) return name;
+    if (e.type === 'Ident') return this.#imports.get(name) ?? resolveClass(name);
+    // a qualified class name; not a member of one (hudson.model.Result.FAILURE: classes are capitalized)
+    if (JAVA_ROOTS.has(root) && !/\.[A-Z][^.]*\./.test(name)) return name;
     return null;
   }
 
   private async evalProperty(e: A.PropertyExpr, scope: Scope, f: Frame): Promise<Value> {
     const cls = this.className(e.object, scope);
     if (cls !== null) {
-      if (e.name === 'class') throw notSupported(`${cls}.class`, e.loc, 'reflection is not supported');
-      if (staticClassName(cls) !== null) return getStatic(cls, e.name, e.loc);
-      this.classRefusal(`${cls}.${e.name}`, e.loc, cls);
+      if (e.name === 'class') return new ClassObject(cls);
+      return getStaticField(cls, e.name, e.loc);
     }
     const root = e.object.type === 'Ident' ? e.object.name : null;
     if (root !== null && JAVA_ROOTS.has(root) && scope.find(root) === null && !this.binding.has(root)) {
       // the start of a qualified class name used as a value (java.lang.String), unless the host has such a global
       const g = await this.host.resolveGlobal(root, f.ctx, e.loc);
-      if (g === undefined) this.classRefusal(`${root}.${e.name}`, e.loc);
+      if (g === undefined) throw this.noSuchProperty(root, scope, e.object.loc);
     }
     const obj = await this.eval(e.object, scope, f);
     if (obj === null) {
@@ -891,10 +857,6 @@ export class Interpreter {
     return this.getProperty(obj, e.name, f, e.nameLoc);
   }
 
-  private classRefusal(name: string, loc: Loc, cls: string = name): never {
-    throw notSupported(`the Java class ${name}`, loc, REFUSED_CLASSES[simpleName(cls)] || 'scripts cannot reach Java classes');
-  }
-
   private spreadItems(obj: Value, loc: Loc): GList {
     if (Array.isArray(obj)) return obj;
     if (isRange(obj)) return rangeToList(obj);
@@ -904,9 +866,10 @@ export class Interpreter {
 
   /** obj.name */
   private async getProperty(obj: Value, name: string, f: Frame, loc: Loc): Promise<Value> {
-    if (name === 'class' || name === 'metaClass') throw notSupported(`.${name}`, loc, 'reflection is not supported');
     if (obj === null) throw nullPointer(`Cannot get property '${name}' on null object`, loc);
     if (obj instanceof Map) return obj.get(name) ?? null;
+    if (name === 'class') return obj === this.#self ? new ClassObject('WorkflowScript') : classOf(obj);
+    if (name === 'metaClass') throw rejected(`staticMethod org.codehaus.groovy.runtime.DefaultGroovyMethods getMetaClass ${obj === this.#self ? 'java.lang.Object' : 'java.lang.Object'}`, loc);
     if (isHostObject(obj)) {
       const v = await obj.getProperty(name, f.ctx, loc);
       if (v !== undefined) return v;
@@ -988,6 +951,14 @@ export class Interpreter {
   }
 
   private async binaryOp(op: string, l: Value, r: Value, f: Frame, loc: Loc): Promise<Value> {
+    if (isJavaObject(l)) {
+      // date + 1, date - other, date < other: the object's plus/minus/compareTo, as Groovy calls them
+      const cmp = op === '<' || op === '<=' || op === '>' || op === '>=' || op === '<=>';
+      const m = op === '+' ? 'plus' : cmp ? 'compareTo' : null;
+      const v = m === null ? undefined : javaMethod(l, m, [r], loc);
+      if (typeof v === 'number' && cmp) return op === '<' ? v < 0 : op === '<=' ? v <= 0 : op === '>' ? v > 0 : op === '>=' ? v >= 0 : v;
+      if (v !== undefined) return v;
+    }
     switch (op) {
       case '==': return groovyEquals(l, r);
       case '!=': return !groovyEquals(l, r);
@@ -1012,6 +983,7 @@ export class Interpreter {
       }
       case '-':
         if (typeof l === 'string' && r instanceof PatternObject) return removeFirst(l, r.pattern, { loc, signal: f.ctx.signal, owner: f.ctx.owner });
+        if (isJavaObject(l)) return javaMethod(l, 'minus', [r], loc) ?? arithmetic(op, l, r, loc);
         return arithmetic(op, l, r, loc);
       case '<<':
         if (l instanceof StringBuilderObject) return l.append(r, loc);
@@ -1193,6 +1165,8 @@ export class Interpreter {
       if (second instanceof ErrorObject) cause = second;
       return new ErrorObject(new GroovyException(exc, message ?? '', cause?.error, null));
     }
+    const fqn = e.typeName.includes('.') ? resolveClass(e.typeName.replace(/<.*>$/, '')) : this.#imports.get(simple) ?? resolveClass(simple);
+    if (fqn !== null && !constructedByInterpreter(fqn)) return construct(fqn, args, e.loc);
     switch (simple) {
       case 'String':
         return newString(args, e.loc);
@@ -1218,7 +1192,7 @@ export class Interpreter {
       case 'Object':
         throw notSupported('new Object()', e.loc);
     }
-    throw notSupported(`new ${e.typeName}(...)`, e.loc, REFUSED_CLASSES[simple] ?? 'scripts cannot create Java objects; use steps and the built-in values (strings, lists, maps)');
+    throw scriptError('unresolved-class', `unable to resolve class ${e.typeName}`, e.loc, 'org.codehaus.groovy.control.MultipleCompilationErrorsException');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1274,9 +1248,8 @@ export class Interpreter {
       const cls = this.className(obj, scope);
       if (cls !== null) {
         const ca = await this.evalArgs(e, scope, f);
-        if (cls === 'Pattern' || cls === 'java.util.regex.Pattern') return this.patternStatic(callee.name, flatArgs(ca), { loc: e.loc, signal: f.ctx.signal, owner: f.ctx.owner });
-        if (staticClassName(cls) === null) throw notSupported(`${cls}.${callee.name}()`, e.loc, REFUSED_CLASSES[simpleName(cls)] ?? 'scripts cannot reach Java classes');
-        return callStatic(cls, callee.name, flatArgs(ca), e.loc);
+        if (cls === 'java.util.regex.Pattern') return this.patternStatic(callee.name, flatArgs(ca), { loc: e.loc, signal: f.ctx.signal, owner: f.ctx.owner });
+        return callStaticMethod(cls, callee.name, flatArgs(ca), this.methodEnv(f, e.loc));
       }
       const recv = await this.eval(obj, scope, f);
       if (recv === null && (e.safe || callee.safe)) return null;
@@ -1525,15 +1498,18 @@ export class Interpreter {
     const args = flatArgs(ca);
     switch (name) {
       case 'getClass':
+        if (args.length === 0) return recv === this.#self ? new ClassObject('WorkflowScript') : classOf(recv);
+        break;
       case 'getMetaClass':
       case 'invokeMethod':
       case 'respondsTo':
       case 'hasProperty':
       case 'getMetaPropertyValues':
       case 'getProperties':
-        throw notSupported(`.${name}() (reflection)`, loc);
+        // Groovy's reflective methods (DefaultGroovyMethods on any object): the sandbox refuses them
+        throw rejected(`staticMethod org.codehaus.groovy.runtime.DefaultGroovyMethods ${name} java.lang.Object${args.map((a) => ' ' + javaTypeName(a)).join('')}`, loc);
       case 'execute':
-        if (typeof recv === 'string' || Array.isArray(recv)) throw notSupported(`${typeName(recv)}.execute() (running a process from Groovy)`, loc, 'use the sh step: sh(script: "...", returnStdout: true)');
+        if (typeof recv === 'string' || Array.isArray(recv)) throw rejected(`staticMethod org.codehaus.groovy.runtime.ProcessGroovyMethods execute ${typeof recv === 'string' ? 'java.lang.String' : 'java.util.List'}${args.map((a) => ' ' + javaTypeName(a)).join('')}`, loc);
     }
     if (recv === null) {
       if (name === 'toString') return 'null';
@@ -1543,6 +1519,10 @@ export class Interpreter {
     if (recv === this.#self) return this.callScriptMethod(name, ca, f, loc, false);
     if (isHostObject(recv)) {
       if (recv instanceof PatternObject) return this.patternMethod(recv, name, args, f, loc);
+      if (isJavaObject(recv)) {
+        const r = javaMethod(recv, name, args, loc);
+        if (r !== undefined) return r;
+      }
       if (recv.invokeMethod) {
         const r = recv.invokeMethod(name, ca, f.ctx, loc, this.#calls);
         if (r !== undefined) return (await r) ?? null;

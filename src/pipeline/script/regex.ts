@@ -184,6 +184,33 @@ export function translateRegex(java: string, loc: Loc | null): Compiled {
   return compiled;
 }
 
+/**
+ * Why a Java pattern does not compile, in the words of Java's PatternSyntaxException where Kiln
+ * knows them ("Unclosed group near index 4"), or null when it compiles. For validators
+ * (`when { changelog }`), which report it at validation time as Jenkins does.
+ */
+export function patternError(java: string): string | null {
+  try {
+    translateRegex(java, null);
+    return null;
+  } catch (err) {
+    // a construct Java accepts but Kiln cannot run (possessive quantifiers...) is no syntax error: the run reports it
+    if (err instanceof ScriptError && err.code === 'not-supported') return null;
+    const msg = err instanceof Error ? err.message : String(err);
+    const js = msg.replace(/^invalid regular expression \/.*\/: /s, '');
+    if (/Unterminated group/.test(js)) return `Unclosed group near index ${java.length}`;
+    if (/Unterminated character class/.test(js)) return `Unclosed character class near index ${java.length - 1}`;
+    if (/Unmatched '\)'/.test(js)) return `Unmatched closing ')'${java.indexOf(')') > 0 ? ` near index ${java.indexOf(')') - 1}` : ''}`;
+    if (/Nothing to repeat/.test(js)) {
+      const i = java.search(/(^|[(|])[*+?]/);
+      const at = i < 0 ? -1 : java[i] === '*' || java[i] === '+' || java[i] === '?' ? i : i + 1;
+      return at < 0 ? 'Dangling meta character' : `Dangling meta character '${java[at]}' near index ${at}`;
+    }
+    if (/trailing backslash|\\ at end of pattern/.test(js)) return `Unexpected internal error near index ${java.length}`;
+    return js;
+  }
+}
+
 /** Checks that a Java pattern compiles (throws a ScriptError with its position when not). */
 export function checkRegex(java: string, loc: Loc | null): void {
   translateRegex(java, loc);
