@@ -9,7 +9,7 @@ import type { Loc } from '../../core/build.ts';
 import type { Comparator, When, WhenCondition } from './types.ts';
 import { Ctx, bindArgs, boolArg, blockOf, withSuggestion, fmtList, sectionOf, type ArgSpec, type BoundArg, type Section } from './context.ts';
 import { checkGroovy } from './steps.ts';
-import { patternError } from '../script/regex.ts';
+import { patternError } from '../script/regex-translate.ts';
 
 const COMPARATORS: readonly Comparator[] = ['EQUALS', 'GLOB', 'REGEXP'];
 // Any case ('regexp'), as Jenkins' Comparator.get upper-cases it; checked in build().
