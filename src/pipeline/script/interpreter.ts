@@ -1399,6 +1399,7 @@ export class Interpreter {
 
   private async evalCall(e: A.CallExpr, scope: Scope, f: Frame): Promise<Value> {
     const callee = e.callee;
+    if (e.assertText !== undefined && callee.type === 'Ident' && callee.name === 'assert') return this.execAssert(e, scope, f);
     if (callee.type === 'Ident') {
       const name = callee.name;
       const holder = scope.find(name);
@@ -1448,6 +1449,22 @@ export class Interpreter {
     const v = await this.eval(callee, scope, f);
     const ca = await this.evalArgs(e, scope, f);
     return this.callValue(v, 'call', ca, f, e.loc);
+  }
+
+  /**
+   * `assert cond [: message]`, as Jenkins runs it (groovy-cps' AssertBlock): a false condition
+   * fails with the statement's source text (Groovy's PowerAssertionError, printed
+   * "Assertion failed:", without the values Groovy's compiler would draw under it), or with a
+   * message, `message. Expression: <the statement>`.
+   */
+  private async execAssert(e: A.CallExpr, scope: Scope, f: Frame): Promise<Value> {
+    if (truth(await this.eval(e.args[0]!, scope, f))) return null;
+    const text = e.assertText!;
+    if (e.args.length > 1) {
+      const msg = await this.eval(e.args[1]!, scope, f);
+      if (msg !== null && msg !== '') throw scriptError('assertion', `${formatValue(msg)}. Expression: ${text}`, e.loc, 'java.lang.AssertionError');
+    }
+    throw scriptError('assertion', `Assertion failed: \n\n${text}`, e.loc, 'org.codehaus.groovy.runtime.powerassert.PowerAssertionError');
   }
 
   /** Calling a value: a closure, or an object with a call() method. */
@@ -1668,6 +1685,22 @@ export class Interpreter {
       if (name === 'getTo') return ((r: typeof obj) => r.to) as never;
       if (name === 'isEmpty') return ((r: typeof obj) => rangeSize(r) === 0) as never;
       if (name === 'contains') return ((r: typeof obj, a: Value[]) => isCase(r, a[0] ?? null, null)) as never;
+      if (name === 'step') {
+        // (1..10).step(3) is [1, 4, 7, 10]; with a closure, calls it with each of those
+        return (async (r: typeof obj, a: Value[], env: MethodEnv) => {
+          const by = a[0];
+          if (typeof by !== 'number' || !Number.isInteger(by) || by === 0 || a.length > 2 || (a.length === 2 && !isClosure(a[1]))) throw noSignature(r, name, a, env.loc);
+          const n = rangeSize(r);
+          const out: GList = [];
+          if (by > 0) for (let i = 0; i < n; i += by) out.push(rangeAt(r, i));
+          else for (let i = n - 1; i >= 0; i += by) out.push(rangeAt(r, i));
+          if (a.length === 2) {
+            for (const x of out) await env.call(a[1] as ClosureValue, [x]);
+            return null;
+          }
+          return out;
+        }) as never;
+      }
       if (name === 'each' || name === 'eachWithIndex') {
         // without building the list: (0..<n).each { } may run long, and can be aborted
         return (async (r: typeof obj, a: Value[], env: MethodEnv) => {

@@ -119,6 +119,8 @@ export interface CallExpr extends NodeBase {
   parens: boolean;
   /** obj?.m() */
   safe: boolean;
+  /** For `assert cond [: msg]`: the statement's source text, which a failed assert prints. */
+  assertText?: string;
 }
 
 export interface Param extends NodeBase {

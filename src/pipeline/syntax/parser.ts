@@ -1153,9 +1153,11 @@ class Parser {
       args.push(this.parseExpr(0));
     }
     const loc = this.span(this.startOf(a));
+    // the statement's text as Groovy's SourceText normalizes it: lines trimmed, joined by a space
+    const assertText = this.src.slice(loc.start.offset - this.dOff, loc.end.offset - this.dOff).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '').join(' ');
     const expr: CallExpr = {
       type: 'Call', callee: { type: 'Ident', name: 'assert', loc: this.locOf(a) }, args, namedArgs: [],
-      order: args.map((_, index) => ({ kind: 'p' as const, index })), closure: null, parens: false, safe: false, loc,
+      order: args.map((_, index) => ({ kind: 'p' as const, index })), closure: null, parens: false, safe: false, loc, assertText,
     };
     return { type: 'ExprStmt', expr, loc };
   }
