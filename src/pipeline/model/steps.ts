@@ -21,7 +21,7 @@ import { visit } from './walk.ts';
  */
 export const KNOWN_GLOBALS: ReadonlySet<string> = new Set([
   'env', 'params', 'currentBuild', 'scm', 'this', 'it', 'println', 'print', 'printf', 'sprintf',
-  'binding', 'steps', 'manager', 'owner', 'delegate', 'super', 'getContext',
+  'binding', 'steps', 'manager', 'owner', 'delegate', 'super', 'getContext', 'assert',
 ]);
 
 /**
@@ -34,6 +34,9 @@ export const LEGACY_STEP_CLASSES: ReadonlySet<string> = new Set([
 
 const CALLABLE_GLOBALS = ['println', 'print', 'printf', 'sprintf'];
 
+/** Methods whose closure runs with the receiver as its delegate. */
+const DELEGATING: ReadonlySet<string> = new Set(['with', 'tap', 'identity']);
+
 // ---------------------------------------------------------------------------------------------
 // One step call
 
@@ -42,6 +45,8 @@ interface EffectiveArgs {
   positional: Expr[];
   named: NamedArg[];
   body: ClosureExpr | null;
+  /** stage(name, body): a closure given by name (or method pointer) as the last argument. */
+  bodyRef: Expr | null;
 }
 
 function effectiveArgs(decl: StepDecl, call: CallExpr): EffectiveArgs {
@@ -58,12 +63,17 @@ function effectiveArgs(decl: StepDecl, call: CallExpr): EffectiveArgs {
     }
   }
   let body = call.closure;
+  let bodyRef: Expr | null = null;
   const last = positional[positional.length - 1];
   if (!body && decl.block !== 'none' && last && last.type === 'Closure') {
     body = last;
     positional = positional.slice(0, -1);
+  } else if (!body && decl.block !== 'none' && last && (last.type === 'Ident' || last.type === 'MethodPointer') && positional.length > (decl.positional ? 1 : 0)) {
+    // Groovy's stage(name, body): a closure held in a variable, beyond the unnamed argument the step takes
+    bodyRef = last;
+    positional = positional.slice(0, -1);
   }
-  return { positional, named, body };
+  return { positional, named, body, bodyRef };
 }
 
 /** Whether an expression may be a map at run time (so that `f(x)` may bind as named arguments). */
@@ -79,8 +89,8 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
   const eff = effectiveArgs(decl, call);
   const dynamicMap = eff.positional.length === 1 && eff.named.length === 0 && !decl.positional && mayBeMap(eff.positional[0]!);
   const shape = dynamicMap
-    ? { positionalCount: 0, namedNames: [], hasClosure: eff.body !== null }
-    : { positionalCount: eff.positional.length, namedNames: eff.named.map((a) => a.name), hasClosure: eff.body !== null };
+    ? { positionalCount: 0, namedNames: [], hasClosure: eff.body !== null || eff.bodyRef !== null }
+    : { positionalCount: eff.positional.length, namedNames: eff.named.map((a) => a.name), hasClosure: eff.body !== null || eff.bodyRef !== null };
   let problems = checkCallShape(decl, shape);
   if (dynamicMap) problems = problems.filter((p) => !p.includes('missing required parameter'));
   // `echo 'a', 'b'`: "takes one unnamed argument" says it all; the positional is not missing.
@@ -139,6 +149,12 @@ function locateProblem(problem: string, eff: EffectiveArgs, nameLoc: Loc, seen: 
  */
 export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnown?: ReadonlySet<string>): void {
   visit(roots, (n): boolean | void => {
+    // obj.with { add(x) } / obj.tap { }: bare names inside may be obj's methods (its delegate),
+    // which only the run knows; only the receiver is checked
+    if (n.type === 'Call' && n.callee.type === 'Property' && DELEGATING.has(n.callee.name) && (n.closure || n.args.some((a) => a.type === 'Closure'))) {
+      checkGroovy(ctx, [n.callee.object], extraKnown);
+      return false;
+    }
     if (n.type !== 'Call' || n.callee.type !== 'Ident') return;
     const name = n.callee.name;
     const nameLoc = n.callee.loc;

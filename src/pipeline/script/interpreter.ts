@@ -24,7 +24,7 @@ import {
 import { sprintf, toGroovyString as formatValue } from './format.ts';
 import {
   EntryObject, arithmetic, castTo, coerceDeclared, groovyCompare, groovyEquals, groovyTruth as truth,
-  instanceOf, isCase, isKnownType, makeRange, mapKey, negate, rangeAt, rangeSize,
+  instanceOf, isCase, isKnownType, iterableToList, makeRange, mapKey, negate, rangeAt, rangeSize,
 } from './groovy-ops.ts';
 import { MAX_STRING, tooLarge } from './limits.ts';
 import { noSignature, type MethodEnv } from './methods-common.ts';
@@ -61,8 +61,13 @@ export function toGroovyString(v: Value): string {
 class Scope {
   vars: Map<string, Value> | null = null;
   readonly parent: Scope | null;
+  /** The object of `obj.with { }` / `obj.tap { }` whose closure body this scope is (Groovy's delegate). */
+  delegate: Value | undefined = undefined;
+  /** Whether this scope or an enclosing one has a delegate (then names the scopes lack go to it first). */
+  delegated: boolean;
   constructor(parent: Scope | null) {
     this.parent = parent;
+    this.delegated = parent !== null && parent.delegated;
   }
   declare(name: string, v: Value): void {
     (this.vars ??= new Map()).set(name, v);
@@ -110,6 +115,16 @@ class ReturnSignal extends Signal {
   constructor(value: Value) {
     super('return');
     this.value = value;
+  }
+}
+/** `break label` / `continue label`: travels up to the statement with that label. */
+class LabelSignal extends Signal {
+  readonly label: string;
+  readonly isBreak: boolean;
+  constructor(isBreak: boolean, label: string) {
+    super(isBreak ? `break ${label}` : `continue ${label}`);
+    this.label = label;
+    this.isBreak = isBreak;
   }
 }
 type Completion = Value | Signal;
@@ -355,25 +370,16 @@ export class Interpreter {
         return this.execForIn(s, scope, f);
       case 'For':
         return this.execFor(s, scope, f);
-      case 'While': {
-        for (;;) {
-          const p = this.tick(f, true);
-          if (p) await p;
-          let t = this.eval(s.test, scope, f);
-          if (t instanceof Promise) t = await t;
-          if (!truth(t)) break;
-          const r = await this.execBody(s.body, new Scope(scope), f);
-          if (r === BREAK) break;
-          if (r instanceof ReturnSignal) return r;
-        }
-        return null;
-      }
+      case 'While':
+        return this.execWhile(s, scope, f);
       case 'Return':
         return new ReturnSignal(s.value ? await this.eval(s.value, scope, f) : null);
       case 'Break':
-        return BREAK;
+        return s.label === undefined ? BREAK : new LabelSignal(true, s.label);
       case 'Continue':
-        return CONTINUE;
+        return s.label === undefined ? CONTINUE : new LabelSignal(false, s.label);
+      case 'Labeled':
+        return this.execLabeled(s, scope, f);
       case 'Throw':
         return this.execThrow(s, scope, f);
       case 'Try':
@@ -398,6 +404,51 @@ export class Interpreter {
     }
   }
 
+  /**
+   * `label: stmt`. A loop under a label runs with it (`continue label` goes on with its next
+   * iteration, `break label` leaves it); any other statement is left by `break label`.
+   */
+  private async execLabeled(s: A.LabeledStmt, scope: Scope, f: Frame): Promise<Completion> {
+    const b = s.body;
+    const r = b.type === 'ForIn' ? await this.execForIn(b, scope, f, s.label)
+      : b.type === 'For' ? await this.execFor(b, scope, f, s.label)
+        : b.type === 'While' ? await this.execWhile(b, scope, f, s.label)
+          : await this.exec(b, scope, f);
+    if (r instanceof LabelSignal && r.label === s.label) {
+      if (r.isBreak) return null;
+      throw scriptError('syntax', `continue ${s.label}: the label is not on a loop`, s.loc);
+    }
+    return r;
+  }
+
+  /**
+   * What a loop does with its body's completion: 'break', 'next' (go on), or the completion to
+   * return (a return, or a labeled break/continue meant for an outer statement).
+   */
+  private loopControl(r: Completion, label: string | undefined): 'break' | 'next' | Completion {
+    if (r === BREAK) return 'break';
+    if (r instanceof ReturnSignal) return r;
+    if (r instanceof LabelSignal) {
+      if (r.label !== label) return r;
+      return r.isBreak ? 'break' : 'next';
+    }
+    return 'next';
+  }
+
+  private async execWhile(s: A.WhileStmt, scope: Scope, f: Frame, label?: string): Promise<Completion> {
+    for (;;) {
+      const p = this.tick(f, true);
+      if (p) await p;
+      let t = this.eval(s.test, scope, f);
+      if (t instanceof Promise) t = await t;
+      if (!truth(t)) break;
+      const c = this.loopControl(await this.execBody(s.body, new Scope(scope), f), label);
+      if (c === 'break') break;
+      if (c !== 'next') return c;
+    }
+    return null;
+  }
+
   private async execVarDecl(s: A.VarDecl, scope: Scope, f: Frame, field: boolean): Promise<Value> {
     const v = s.init ? await this.eval(s.init, scope, f) : null;
     const declare = (name: string, x: Value) => {
@@ -417,17 +468,17 @@ export class Interpreter {
     return x;
   }
 
-  private async execForIn(s: A.ForInStmt, scope: Scope, f: Frame): Promise<Completion> {
+  private async execForIn(s: A.ForInStmt, scope: Scope, f: Frame, label?: string): Promise<Completion> {
     const coll = await this.eval(s.iterable, scope, f);
     const step = async (v: Value): Promise<Completion | undefined> => {
       const p = this.tick(f, false);
       if (p) await p;
       const it = new Scope(scope);
       it.declare(s.varName, v);
-      const r = await this.execBody(s.body, it, f);
-      if (r === BREAK) return BREAK;
-      if (r instanceof ReturnSignal) return r;
-      return undefined;
+      const c = this.loopControl(await this.execBody(s.body, it, f), label);
+      if (c === 'break') return BREAK;
+      if (c === 'next') return undefined;
+      return c;
     };
     if (isRange(coll)) {
       const n = rangeSize(coll);
@@ -471,7 +522,7 @@ export class Interpreter {
     return null;
   }
 
-  private async execFor(s: A.ForStmt, scope: Scope, f: Frame): Promise<Completion> {
+  private async execFor(s: A.ForStmt, scope: Scope, f: Frame, label?: string): Promise<Completion> {
     const loop = new Scope(scope);
     if (s.init) {
       // `for (int i = 0, j = 10; ...)` comes as a block of declarations, which belong to the loop's scope
@@ -486,9 +537,9 @@ export class Interpreter {
         if (t instanceof Promise) t = await t;
         if (!truth(t)) break;
       }
-      const r = await this.execBody(s.body, new Scope(loop), f);
-      if (r === BREAK) break;
-      if (r instanceof ReturnSignal) return r;
+      const c = this.loopControl(await this.execBody(s.body, new Scope(loop), f), label);
+      if (c === 'break') break;
+      if (c !== 'next') return c;
       for (const u of s.update) {
         const v = this.eval(u, loop, f);
         if (v instanceof Promise) await v;
@@ -619,6 +670,7 @@ export class Interpreter {
       case 'Ident': {
         const s = scope.find(e.name);
         if (s !== null) return s.vars!.get(e.name) ?? null;
+        if (scope.delegated) return SLOW;
         if (this.binding.has(e.name)) return this.binding.get(e.name) ?? null;
         return SLOW;
       }
@@ -701,6 +753,7 @@ export class Interpreter {
         if (v === SLOW) return SLOW;
         const name = e.target.name;
         const holder = scope.find(name);
+        if (holder === null && scope.delegated) return SLOW;
         if (e.op === '=') {
           if (holder !== null) holder.vars!.set(name, v);
           else this.binding.set(name, v);
@@ -733,9 +786,16 @@ export class Interpreter {
         return this.lookup(e.name, scope, f, e.loc);
       case 'List': {
         const out: GList = [];
-        for (const x of e.items) out.push(await this.eval(x, scope, f));
+        for (const x of e.items) {
+          if (x.type === 'Spread') out.push(...await this.spreadArg(x, scope, f));
+          else out.push(await this.eval(x, scope, f));
+        }
         return out;
       }
+      case 'MethodPointer':
+        return this.methodPointer(e, scope, f);
+      case 'Spread':
+        throw scriptError('syntax', "the spread operator '*' belongs in a list or a call's arguments", e.loc);
       case 'Map': {
         const m: GMap = new Map();
         for (const en of e.entries) {
@@ -771,6 +831,44 @@ export class Interpreter {
     }
   }
 
+  /** `*x` in a list or arguments: the items of x (a list, range, ...); null spreads as [null], as in Groovy. */
+  private async spreadArg(x: A.SpreadExpr, scope: Scope, f: Frame): Promise<GList> {
+    const v = await this.eval(x.expr, scope, f);
+    if (v === null) return [null];
+    if (Array.isArray(v) || isRange(v)) return iterableToList(v, x.loc, 'the spread operator');
+    throw scriptError('cast', `the spread operator '*' needs a list, got ${typeName(v)} ${formatValue(v)}`, x.loc, 'org.codehaus.groovy.runtime.typehandling.GroovyCastException');
+  }
+
+  /**
+   * `obj.&name`: a closure calling obj.name(args...) when called. `this.&name` (or a bare
+   * script) is the script's function or step of that name; the method is looked up when the
+   * closure is called, as Groovy's MethodClosure does.
+   */
+  private async methodPointer(e: A.MethodPointerExpr, scope: Scope, f: Frame): Promise<Value> {
+    const o = e.object;
+    const onScript = o.type === 'Ident' && o.name === 'this' && scope.find('this') === null;
+    const recv = onScript ? this.#self : await this.eval(o, scope, f);
+    if (recv === null) throw nullPointer(`Cannot get the method pointer .&${e.name} of a null object`, e.loc);
+    if (onScript && !this.functions.has(e.name) && !this.host.hasStep(e.name) && !BUILTINS.includes(e.name)) {
+      throw scriptError('no-such-method', `No such method: ${e.name} for class: WorkflowScript (the method pointer this.&${e.name})`, e.nameLoc, 'groovy.lang.MissingMethodException');
+    }
+    const name = e.name;
+    const fns = onScript ? this.functions.get(name) : undefined;
+    const arity = fns && fns.length > 0 ? fns[0]!.params.length : 1;
+    const node: A.ClosureExpr = {
+      type: 'Closure', explicitParams: true, body: [], loc: e.loc,
+      params: Array.from({ length: arity }, (_, i) => ({ name: `arg${i}`, typeName: null, default: null, loc: e.loc })),
+    };
+    return {
+      kind: 'closure', node, scope: null,
+      native: (args, ctx) => {
+        const nf: Frame = { ctx, depth: f.depth, grace: false };
+        const ca = callArgsOf(args);
+        return this.guard(() => (recv === this.#self ? this.callScriptMethod(name, ca, nf, e.loc, false) : this.invoke(recv, name, ca, nf, e.nameLoc)), e.loc);
+      },
+    };
+  }
+
   private makeClosure(e: A.ClosureExpr, scope: Scope, f: Frame): ClosureValue {
     const cs: ClosureScope = { scope, depth: f.depth };
     return { kind: 'closure', node: e, scope: cs };
@@ -793,6 +891,10 @@ export class Interpreter {
   private async lookup(name: string, scope: Scope, f: Frame, loc: Loc): Promise<Value> {
     const s = scope.find(name);
     if (s !== null) return s.vars!.get(name) ?? null;
+    if (scope.delegated) {
+      const d = await this.delegateProperty(name, scope, f, loc);
+      if (d !== undefined) return d;
+    }
     if (this.binding.has(name)) return this.binding.get(name) ?? null;
     if (name === 'this') return this.#self;
     const g = await this.host.resolveGlobal(name, f.ctx, loc);
@@ -801,6 +903,33 @@ export class Interpreter {
     const cls = this.#imports.get(name) ?? resolveClass(name);
     if (cls !== undefined && cls !== null) return new ClassObject(cls); // a class used as a value: Groovy's Class object
     throw this.noSuchProperty(name, scope, loc);
+  }
+
+  /** A name inside `obj.with { }`: obj's property of that name (innermost delegate first), else undefined. */
+  private async delegateProperty(name: string, scope: Scope, f: Frame, loc: Loc): Promise<Value | undefined> {
+    for (let s: Scope | null = scope; s !== null; s = s.parent) {
+      const d = s.delegate;
+      if (d === undefined || d === null) continue;
+      if (d instanceof Map) {
+        if (d.has(name)) return d.get(name) ?? null;
+        continue;
+      }
+      if (isHostObject(d) && d !== this.#self) {
+        const v = await d.getProperty(name, f.ctx, loc);
+        if (v !== undefined) return v;
+      }
+    }
+    return undefined;
+  }
+
+  /** The delegate that answers `name(...)` inside `obj.with { }`, or undefined. */
+  private delegateFor(name: string, scope: Scope): Value | undefined {
+    for (let s: Scope | null = scope; s !== null; s = s.parent) {
+      const d = s.delegate;
+      if (d === undefined || d === null) continue;
+      if (d instanceof Map ? isClosure(d.get(name)) || mapMethods.has(name) : this.builtinMethod(d, name) !== undefined) return d;
+    }
+    return undefined;
   }
 
   private noSuchProperty(name: string, scope: Scope, loc: Loc): ScriptError {
@@ -1086,7 +1215,19 @@ export class Interpreter {
   private setVar(name: string, v: Value, scope: Scope): void {
     const s = scope.find(name);
     if (s !== null) s.vars!.set(name, v);
+    else if (scope.delegated && this.setOnDelegate(name, v, scope)) return;
     else this.binding.set(name, v);
+  }
+
+  /** `name = v` inside `map.with { }`: sets the map's entry (the innermost map delegate). */
+  private setOnDelegate(name: string, v: Value, scope: Scope): boolean {
+    for (let s: Scope | null = scope; s !== null; s = s.parent) {
+      if (s.delegate instanceof Map) {
+        s.delegate.set(name, v);
+        return true;
+      }
+    }
+    return false;
   }
 
   private async assignTo(target: A.Expr, v: Value, scope: Scope, f: Frame): Promise<void> {
@@ -1201,6 +1342,16 @@ export class Interpreter {
   private async evalArgs(e: A.CallExpr, scope: Scope, f: Frame): Promise<CallArgs> {
     const positional: Value[] = new Array<Value>(e.args.length);
     let named: GMap | null = null;
+    if (e.args.some((a) => a.type === 'Spread')) {
+      const all: Value[] = [];
+      for (const a of e.args) {
+        if (a.type === 'Spread') all.push(...await this.spreadArg(a, scope, f));
+        else all.push(await this.eval(a, scope, f));
+      }
+      named = e.namedArgs.length === 0 ? null : new Map();
+      for (const na of e.namedArgs) named!.set(na.keyExpr ? mapKey(await this.eval(na.keyExpr, scope, f)) : na.name, await this.eval(na.value, scope, f));
+      return { positional: all, named, closure: e.closure ? this.makeClosure(e.closure, scope, f) : null };
+    }
     if (e.namedArgs.length === 0) {
       for (let i = 0; i < e.args.length; i++) positional[i] = await this.eval(e.args[i]!, scope, f);
     } else {
@@ -1222,6 +1373,7 @@ export class Interpreter {
 
   private async evalCall(e: A.CallExpr, scope: Scope, f: Frame): Promise<Value> {
     const callee = e.callee;
+    if (e.assertText !== undefined && callee.type === 'Ident' && callee.name === 'assert') return this.execAssert(e, scope, f);
     if (callee.type === 'Ident') {
       const name = callee.name;
       const holder = scope.find(name);
@@ -1231,6 +1383,10 @@ export class Interpreter {
         return this.callValue(v, name, ca, f, e.loc);
       }
       const ca = await this.evalArgs(e, scope, f);
+      if (scope.delegated && !this.functions.has(name)) {
+        const d = this.delegateFor(name, scope);
+        if (d !== undefined) return this.invoke(d, name, ca, f, e.loc);
+      }
       return this.callScriptMethod(name, ca, f, e.loc, true);
     }
     if (callee.type === 'Property') {
@@ -1266,6 +1422,22 @@ export class Interpreter {
     const v = await this.eval(callee, scope, f);
     const ca = await this.evalArgs(e, scope, f);
     return this.callValue(v, 'call', ca, f, e.loc);
+  }
+
+  /**
+   * `assert cond [: message]`, as Jenkins runs it (groovy-cps' AssertBlock): a false condition
+   * fails with the statement's source text (Groovy's PowerAssertionError, printed
+   * "Assertion failed:", without the values Groovy's compiler would draw under it), or with a
+   * message, `message. Expression: <the statement>`.
+   */
+  private async execAssert(e: A.CallExpr, scope: Scope, f: Frame): Promise<Value> {
+    if (truth(await this.eval(e.args[0]!, scope, f))) return null;
+    const text = e.assertText!;
+    if (e.args.length > 1) {
+      const msg = await this.eval(e.args[1]!, scope, f);
+      if (msg !== null && msg !== '') throw scriptError('assertion', `${formatValue(msg)}. Expression: ${text}`, e.loc, 'java.lang.AssertionError');
+    }
+    throw scriptError('assertion', `Assertion failed: \n\n${text}`, e.loc, 'org.codehaus.groovy.runtime.powerassert.PowerAssertionError');
   }
 
   /** Calling a value: a closure, or an object with a call() method. */
@@ -1345,6 +1517,10 @@ export class Interpreter {
   }
 
   private async callStep(name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
+    // stage('x', body), node('l', body): a closure as the last argument is the step's body, as
+    // Groovy makes a trailing closure the last argument
+    const last = ca.positional.length > 0 ? ca.positional[ca.positional.length - 1] : undefined;
+    if (ca.closure === null && isClosure(last)) ca = { positional: ca.positional.slice(0, -1), named: ca.named, closure: last };
     try {
       return (await this.host.callStep(name, ca, f.ctx, loc)) ?? null;
     } catch (err) {
@@ -1420,7 +1596,8 @@ export class Interpreter {
     return Math.max(0, n - curried);
   }
 
-  private async invokeClosure(c: ClosureValue, args: Value[], f: Frame, loc: Loc): Promise<Value> {
+  /** Calls a closure; `delegate` (from with/tap) answers the names its body does not declare, before the script does. */
+  private async invokeClosure(c: ClosureValue, args: Value[], f: Frame, loc: Loc, delegate?: Value): Promise<Value> {
     if (c.native) return (await c.native(args, f.ctx)) ?? null;
     const cs = this.closureScope(c);
     const depth = this.depthCheck(Math.max(f.depth, cs.depth), loc);
@@ -1429,6 +1606,10 @@ export class Interpreter {
     const nf: Frame = { ctx: f.ctx, depth, grace: f.grace };
     const node = c.node;
     const scope = new Scope(cs.scope);
+    if (delegate !== undefined) {
+      scope.delegate = delegate;
+      scope.delegated = true;
+    }
     if (!node.explicitParams) {
       if (args.length > 1) throw this.closureArgs(c, args, loc);
       scope.declare('it', args[0] ?? null);
@@ -1477,6 +1658,22 @@ export class Interpreter {
       if (name === 'getTo') return ((r: typeof obj) => r.to) as never;
       if (name === 'isEmpty') return ((r: typeof obj) => rangeSize(r) === 0) as never;
       if (name === 'contains') return ((r: typeof obj, a: Value[]) => isCase(r, a[0] ?? null, null)) as never;
+      if (name === 'step') {
+        // (1..10).step(3) is [1, 4, 7, 10]; with a closure, calls it with each of those
+        return (async (r: typeof obj, a: Value[], env: MethodEnv) => {
+          const by = a[0];
+          if (typeof by !== 'number' || !Number.isInteger(by) || by === 0 || a.length > 2 || (a.length === 2 && !isClosure(a[1]))) throw noSignature(r, name, a, env.loc);
+          const n = rangeSize(r);
+          const out: GList = [];
+          if (by > 0) for (let i = 0; i < n; i += by) out.push(rangeAt(r, i));
+          else for (let i = n - 1; i >= 0; i += by) out.push(rangeAt(r, i));
+          if (a.length === 2) {
+            for (const x of out) await env.call(a[1] as ClosureValue, [x]);
+            return null;
+          }
+          return out;
+        }) as never;
+      }
       if (name === 'each' || name === 'eachWithIndex') {
         // without building the list: (0..<n).each { } may run long, and can be aborted
         return (async (r: typeof obj, a: Value[], env: MethodEnv) => {
@@ -1584,8 +1781,13 @@ export class Interpreter {
         break;
       case 'with':
       case 'tap':
-      case 'identity':
-        throw notSupported(`.${name} { } (closure delegates are not supported)`, loc);
+      case 'identity': {
+        const c = args[args.length - 1];
+        if (!isClosure(c) || args.length > (name === 'with' ? 2 : 1) || (args.length === 2 && typeof args[0] !== 'boolean')) break;
+        const r = await this.invokeClosure(c, [recv], f, loc, recv);
+        // with(true) { } returns the object, as tap does
+        return name === 'tap' || args[0] === true ? recv : r;
+      }
     }
     if (recv instanceof Map && name === 'stream' || Array.isArray(recv) && (name === 'stream' || name === 'iterator')) {
       throw notSupported(`.${name}() (Java streams and iterators)`, loc, 'use the Groovy list methods: each, collect, findAll, ...');

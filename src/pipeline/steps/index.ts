@@ -349,10 +349,10 @@ const steps: StepDecl[] = [
   },
   {
     name: 'stage',
-    doc: "A named stage of a scripted pipeline: stage('Build') { ... }.",
+    doc: "A named stage of a scripted pipeline: stage('Build') { ... } (Jenkins' legacy stage 'Build' without a block is accepted too).",
     params: [{ name: 'name', type: 'string', required: true, doc: 'stage name' }],
     positional: 'name',
-    block: 'required',
+    block: 'optional',
     needsNode: false,
     scriptOnly: true,
   },
