@@ -69,6 +69,13 @@ module.exports = {
       to: { path: '^src/plugins/', pathNot: '^src/plugins/$1/' },
     },
     {
+      name: 'hosts-reach-plugins-through-the-list',
+      comment: 'Nothing outside src/plugins imports a plugin folder: the hosts (controller, CLI) read the plugin list (src/plugins/index.ts) and compose the provisioner router (src/plugins/router.ts), so adding or removing a plugin changes no host.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/plugins/' },
+      to: { path: '^src/plugins/[^/]+/' },
+    },
+    {
       name: 'store-is-below-the-controller',
       comment: 'The store keeps state; it does not call the controller, plugins, process machinery, CLI or agent.',
       severity: 'error',

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startController } from '../src/controller/app.ts';
+import { startController } from '../src/controller/compose.ts';
 import { loadConfig } from '../src/controller/config.ts';
 import { startFakeKube } from '../test/fakes/kube/index.ts';
 import { core } from '../test/fakes/kube/cluster.ts';

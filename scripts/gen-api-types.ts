@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
-import { startController } from '../src/controller/app.ts';
+import { startController } from '../src/controller/compose.ts';
 import { loadConfig } from '../src/controller/config.ts';
 
 export const API_TYPES_FILE = path.resolve(import.meta.dirname, '..', 'src', 'api', 'types.gen.ts');

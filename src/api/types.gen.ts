@@ -1240,8 +1240,8 @@ export interface components {
         };
         Cloud: {
             name: string;
-            /** @enum {string} */
-            type: "kubernetes" | "docker";
+            /** @description a cloud type of the controller's plugins: 'kubernetes' and 'docker' with the built-in plugin list */
+            type: string;
             settings: {
                 [key: string]: unknown;
             };
@@ -4202,8 +4202,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @enum {string} */
-                    type: "kubernetes" | "docker";
+                    /** @description a cloud type of the controller's plugins: 'kubernetes' and 'docker' with the built-in plugin list */
+                    type: string;
                     /** @description the cloud type's settings (docs/kubernetes.md, docs/docker.md) */
                     settings?: {
                         [key: string]: unknown;
@@ -4338,8 +4338,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @enum {string} */
-                    type: "kubernetes" | "docker";
+                    /** @description a cloud type of the controller's plugins: 'kubernetes' and 'docker' with the built-in plugin list */
+                    type: string;
                     /** @description the cloud type's settings (docs/kubernetes.md, docs/docker.md) */
                     settings?: {
                         [key: string]: unknown;

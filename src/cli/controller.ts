@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const { startController } = await import('../controller/app.ts');
+  const { startController } = await import('../controller/compose.ts');
   const { HomeError } = await import('../controller/home.ts');
   const logger = createLogger({ ...settings, name: 'kiln-controller' });
   let c;

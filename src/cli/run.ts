@@ -4,8 +4,8 @@
 //            [--input approve|reject] [--branch NAME] [--job NAME] [--json]
 //
 // Validates first (nothing runs when the Jenkinsfile has errors), then runs it on the local
-// backend (with the plugins' provisioners for their agent types: Docker containers and pods on
-// this machine's engine), prints the console live and a summary of the stages. Each run is kept under
+// backend (the provisioner router of the same plugin list as the controller's, plugins/router.ts,
+// with this machine as the host's own node: Docker containers and pods on its engine), prints the console live and a summary of the stages. Each run is kept under
 // .kiln/runs/N/ (build.json, console.log, artifacts/, tests.json), which gives
 // currentBuild.number and previousBuild, and post { changed / fixed / regression } their meaning.
 //
@@ -27,7 +27,8 @@ import { createInterface } from 'node:readline/promises';
 import { loadPipelineBytes } from '../pipeline/load.ts';
 import { formatDiagnostic, sortDiagnostics } from '../pipeline/diagnostics.ts';
 import { PipelineRun, type PendingInput } from '../pipeline/engine/engine.ts';
-import type { AgentRequest, NodeProvider } from '../core/nodes.ts';
+import type { AgentRequest } from '../core/nodes.ts';
+import type { HostNodes } from '../core/plugin.ts';
 import type { BuildDiscarder } from '../pipeline/model/types.ts';
 import type { BuildResult } from '../core/build.ts';
 import type { BuildState, StageRecord } from '../pipeline/engine/state.ts';
@@ -42,8 +43,8 @@ import { parseCredentialsFile } from './credentials-file.ts';
 import { formatDuration } from '../pipeline/steps/args.ts';
 import { toolVariable } from '../pipeline/steps/tool.ts';
 import { StepRegistry } from '../pipeline/steps/registry.ts';
-import { provision } from '../core/plugin.ts';
 import { builtins } from '../plugins/index.ts';
+import { ProvisionerRouter } from '../plugins/router.ts';
 import { copyProject, type ProjectCopy } from './run-workspace.ts';
 
 export const EXIT: Record<BuildResult, number> = { SUCCESS: 0, FAILURE: 1, UNSTABLE: 3, ABORTED: 4, NOT_BUILT: 5 };
@@ -253,11 +254,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     return c;
   };
-  const localNodes: NodeProvider = {
+  // This machine: every label is its own (the router gives it the built-in agent types).
+  const localNodes: HostNodes = {
     async allocate(req: AgentRequest, build, _signal, log) {
-      if (req.type !== 'any' && req.type !== 'label' && req.type !== 'node') {
-        throw new StepFailure(`agent ${req.type}: kiln run cannot make such an agent (no plugin gives it a provisioner here)`, { loc: req.loc });
-      }
       if (req.label) log(`kiln run: running the steps for label '${req.label}' on this machine`);
       const where = req.customWorkspace ? path.resolve(workspace, req.customWorkspace) : workspace;
       if (copied && inProject(where)) {
@@ -271,8 +270,9 @@ export async function main(argv: string[]): Promise<number> {
   // The plugins' agent types: docker / dockerfile agents as containers started with this
   // machine's docker CLI, beside the workspace; kubernetes agents as the pod realised on the
   // Docker engine, beside the same workspace (the Docker plugin's provisioner).
-  const nodes = await provision(builtins, localNodes, {
+  const nodes = await ProvisionerRouter.compose(builtins, localNodes, {
     kind: 'local',
+    log: () => () => {}, // kiln run's provisioners say what they do in the build's console
     env: processEnv(),
     credential: (_build, id) => credential(id),
     settings: { podAgentImage: values['pod-agent-image'] ?? process.env.KILN_POD_AGENT_IMAGE ?? 'busybox:latest' },

@@ -399,7 +399,8 @@ const secretFields = {
 export const CredentialCreateBody = Type.Object({ id: Type.String(), type: CredentialType, ...secretFields });
 export const CredentialUpdateBody = Type.Object(secretFields, { description: 'the fields to change; secret fields replace the secret' });
 
-const CloudType = StringEnum(['kubernetes', 'docker'] as const);
+/** A cloud type of the controller's plugins ('kubernetes' and 'docker' with the built-in list). */
+const CloudType = Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$', description: "a cloud type of the controller's plugins: 'kubernetes' and 'docker' with the built-in plugin list" });
 export const Cloud = Answer({
   name: Type.String(), type: CloudType, settings: Type.Record(Type.String(), Type.Unknown()), createdAt: Time(), updatedAt: Time(),
 }, { $id: 'Cloud' });

@@ -1,19 +1,21 @@
-// Clouds: where pods for builds come from. Settings are checked by the cloud type's own module
-// (plugins/kubernetes/cloud.ts) and stored with their pod templates (store `clouds`); Test
-// Connection runs against saved settings or against a form not yet saved.
+// Clouds: where pods for builds come from. A cloud's type is one a plugin's provisioner declares
+// (core/plugin.ts CloudType: 'kubernetes', 'docker'), found through the controller's plugin list
+// (`types`, from its router); the type checks the settings and says what is stored with their
+// pod templates (store `clouds`); Test Connection runs against saved settings or against a form
+// not yet saved.
 //
 //   GET    /api/v1/clouds                       { clouds: [{ name, type, settings, createdAt, updatedAt }] }
 //   GET    /api/v1/clouds/:name
-//   PUT    /api/v1/clouds/:name                 { type: 'kubernetes' | 'docker', settings: {...} }  → 200 (201 when new)
+//   PUT    /api/v1/clouds/:name                 { type: 'kubernetes' | 'docker' | ..., settings: {...} }  → 200 (201 when new)
 //   DELETE /api/v1/clouds/:name
 //   POST   /api/v1/clouds/:name/test            → { ok, message, version, permissions }
 //   POST   /api/v1/clouds/test                  { type, settings }: the same for settings not saved yet
 //
 // Admins only (auth/policy.ts). Bad settings: 400 naming the field.
+import { KilnError } from '../core/errors.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { StoreError, type CloudRecord, type JsonValue, type Store } from '../store/types.ts';
-import { CloudSettingsError, checkKubernetesSettings, testKubernetesConnection, type ConnectionReport, type KubernetesCloudSettings } from '../plugins/kubernetes/cloud.ts';
-import { CloudConfigError, parseDockerCloudConfig, testConnection as testDockerConnection, type DockerCloudConfig } from '../plugins/docker/cloud.ts';
+import type { CloudType, ConnectionReport } from '../core/plugin.ts';
 import type { CredentialService } from './credentials.ts';
 import type { AuthService } from './auth/service.ts';
 import { Type } from '@sinclair/typebox';
@@ -24,45 +26,37 @@ export interface CloudsContext {
   store: Store;
   credentials: CredentialService;
   auth: AuthService;
+  /** The cloud types of the plugins (the controller's router): `get('docker')`, their names in list order. */
+  types: { get(name: string): CloudType | undefined; names(): string[] };
   /** A cloud was saved or deleted (providers re-read it). */
   changed?: (name: string) => void;
 }
 
-type Checked = { type: 'kubernetes'; settings: KubernetesCloudSettings } | { type: 'docker'; settings: DockerCloudConfig };
-
-/** A Docker cloud's settings as stored: its config without the name (the cloud's name is the key). */
-export function dockerCloudOf(name: string, settings: unknown): DockerCloudConfig {
-  return parseDockerCloudConfig({ ...(typeof settings === 'object' && settings !== null ? settings : {}), name });
+/** Settings a cloud type refuses: 400 naming the field. */
+class CloudTypeError extends KilnError {
+  constructor(message: string) {
+    super('cloud.settings', message);
+  }
 }
 
-function checkSettings(name: string, type: unknown, settings: unknown): Checked {
-  if (type === 'kubernetes') return { type, settings: checkKubernetesSettings(settings ?? {}) };
-  if (type === 'docker') {
-    try {
-      return { type, settings: dockerCloudOf(name, settings) };
-    } catch (e) {
-      if (e instanceof CloudConfigError) throw new CloudSettingsError(e.message);
-      throw e;
-    }
-  }
-  throw new CloudSettingsError(`type: kubernetes or docker (got ${JSON.stringify(type) ?? 'nothing'})`);
+interface Checked {
+  type: string;
+  cloudType: CloudType;
+  settings: unknown;
+  /** What the store keeps (Docker: without the name, which is the key). */
+  stored: Record<string, unknown>;
+}
+
+function checkSettings(ctx: CloudsContext, name: string, type: unknown, settings: unknown): Checked {
+  const cloudType = typeof type === 'string' ? ctx.types.get(type) : undefined;
+  if (!cloudType) throw new CloudTypeError(`type: ${ctx.types.names().join(' or ')} (got ${JSON.stringify(type) ?? 'nothing'})`);
+  const checked = cloudType.check(name, settings);
+  if ('error' in checked) throw new CloudTypeError(checked.error);
+  return { type: cloudType.name, cloudType, settings: checked.settings, stored: checked.stored };
 }
 
 async function test(ctx: CloudsContext, name: string, checked: Checked): Promise<ConnectionReport> {
-  if (checked.type === 'docker') {
-    const r = await testDockerConnection(checked.settings);
-    return { ok: r.ok, message: r.message, version: r.version, permissions: [] };
-  }
-  const settings = checked.settings;
-  let cred = null;
-  if (settings.credentialsId && !settings.inCluster) {
-    try {
-      cred = await ctx.credentials.resolveForCloud(settings.credentialsId, name);
-    } catch (e) {
-      return { ok: false, message: `credentialsId: ${(e as Error).message}`, version: null, permissions: [] };
-    }
-  }
-  return testKubernetesConnection(settings, cred);
+  return checked.cloudType.test(name, checked.settings, (id) => ctx.credentials.resolveForCloud(id, name));
 }
 
 export function registerCloudRoutes(root: FastifyInstance, ctx: CloudsContext): void {
@@ -79,7 +73,7 @@ export function registerCloudRoutes(root: FastifyInstance, ctx: CloudsContext): 
     return c;
   };
   const invalid = (e: unknown): never => {
-    if (e instanceof CloudSettingsError) throw new StoreError('invalid', e.message);
+    if (e instanceof CloudTypeError) throw new StoreError('invalid', e.message);
     throw e;
   };
 
@@ -96,14 +90,13 @@ export function registerCloudRoutes(root: FastifyInstance, ctx: CloudsContext): 
     const b = req.body;
     let checked;
     try {
-      checked = checkSettings(name, b.type, b.settings);
+      checked = checkSettings(ctx, name, b.type, b.settings);
     } catch (e) {
       invalid(e);
     }
     const existed = (await ctx.store.clouds.get(name)) !== null;
-    // Docker settings are stored without the name (the key); Kubernetes ones as checked.
-    const stored = checked!.type === 'docker' ? (({ name: _n, ...rest }) => rest)(checked!.settings) : checked!.settings;
-    const rec = await ctx.store.clouds.put(name, checked!.type, stored as unknown as Record<string, JsonValue>);
+    // What the cloud type keeps (Docker: without the name, which is the key).
+    const rec = await ctx.store.clouds.put(name, checked!.type, checked!.stored as Record<string, JsonValue>);
     await audit(req, existed ? 'cloud.update' : 'cloud.create', name, checked!.type);
     ctx.changed?.(name);
     return reply.code(existed ? 200 : 201).send(rec);
@@ -123,7 +116,7 @@ export function registerCloudRoutes(root: FastifyInstance, ctx: CloudsContext): 
     const c = await need(req.params.name);
     let checked;
     try {
-      checked = checkSettings(c.name, c.type, c.settings);
+      checked = checkSettings(ctx, c.name, c.type, c.settings);
     } catch (e) {
       invalid(e);
     }
@@ -135,7 +128,7 @@ export function registerCloudRoutes(root: FastifyInstance, ctx: CloudsContext): 
     const b = req.body;
     let checked;
     try {
-      checked = checkSettings('unsaved', b.type, b.settings);
+      checked = checkSettings(ctx, 'unsaved', b.type, b.settings);
     } catch (e) {
       invalid(e);
     }

@@ -1,4 +1,4 @@
-// The credentials API, registered on the controller's Fastify instance by app.ts. Secrets go in
+// The credentials API, registered on the controller's Fastify instance by compose.ts. Secrets go in
 // (POST, PUT) and never come out: every response is a CredentialView (id, type, description,
 // scope/folder, username / fileName metadata, times, usedBy). Errors use http.ts's handler:
 // bad input → 400 `invalid` with the field named first ("privateKey: ..."), duplicate id → 409,

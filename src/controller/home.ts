@@ -16,9 +16,16 @@
 // (a warning line each). A home the controller may not chmod (a volume owned by root with an
 // fsGroup, in Kubernetes) is only warned about; secrets it cannot tighten stop the start,
 // with what to do.
+//
+// Also here, for the start (compose.ts): `checkWritable` refuses a home that cannot take writes
+// (full, read-only, not permitted) with the reason, and `controllerKey` reads or makes
+// <home>/secrets/agent.key, from which agents' secrets and the controller's id derive.
+import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { KilnError } from '../core/errors.ts';
+import { ioErrorText } from './logstore.ts';
+import { writeProbe } from './health.ts';
 
 export class HomeError extends KilnError {
   constructor(message: string) {
@@ -69,4 +76,51 @@ export function controllerExecutorsWarning(executors: number, home: string): str
     + `so any pipeline on them can read ${path.join(home, 'secrets')} (the credentials key, the agent key), the store, and the controller's environment `
     + `(/proc/${process.pid}/environ, which holds the admin token): whoever can change a Jenkinsfile can become admin and decrypt every credential. `
     + 'Run builds on agents started as another user or on other hosts (docs/agents.md) and set executors to 0 (--executors / KILN_EXECUTORS / executors in kiln.yaml).';
+}
+
+/** The key agent secrets derive from: made once, kept in <home>/secrets/agent.key (0600). */
+export async function controllerKey(home: string): Promise<string> {
+  const file = path.join(home, 'secrets', 'agent.key');
+  try {
+    return (await fsp.readFile(file, 'utf8')).trim();
+  } catch {
+    const key = randomBytes(32).toString('hex');
+    await fsp.writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async (err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return; // another start made it first: use that one
+      await fsp.rm(file, { force: true }); // not a torn key for the next start to read
+      throw new Error(`cannot write the agent key ${file}: ${ioErrorText(err)}`);
+    });
+    const read = (await fsp.readFile(file, 'utf8')).trim();
+    if (!/^[0-9a-f]{64}$/.test(read)) throw new Error(`the agent key ${file} is damaged (not 64 hex digits): remove it to make a new one (connected agents then need their new secrets)`);
+    return read;
+  }
+}
+
+/**
+ * Refuses to start on a home that cannot take writes: writes, syncs and removes a small file in
+ * the home and in its builds folder, and says why not (full, read-only, not permitted) and where.
+ */
+export async function checkWritable(home: string): Promise<void> {
+  for (const dir of [home, path.join(home, 'builds')]) {
+    try {
+      // 0700 as secureHome wants the home; a recursive mkdir says ENOENT where the reason is
+      // EROFS (or EPERM) further up, which the probe (in the nearest existing parent) tells.
+      await fsp.mkdir(dir, { recursive: true, mode: 0o700 }).catch(async (err: unknown) => {
+        await writeProbe(dir)();
+        throw err;
+      });
+      await writeProbe(dir)();
+    } catch (err) {
+      throw new Error(`${ioErrorText(err)} in ${dir}: Kiln needs to write there (its store, build logs and files); ${hint(err)}`);
+    }
+  }
+}
+
+function hint(err: unknown): string {
+  switch ((err as { code?: string }).code) {
+    case 'ENOSPC': case 'EDQUOT': return 'free some space (old builds, artifacts) and start again';
+    case 'EROFS': return 'mount it read-write (or give --home another directory) and start again';
+    case 'EPERM': case 'EACCES': return 'let the user Kiln runs as write there (owner, mode, immutable attribute) and start again';
+    default: return 'fix it and start again';
+  }
 }

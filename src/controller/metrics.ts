@@ -14,7 +14,7 @@
 // collected once per process in a registry of this module (not the global one either) and
 // served with each controller's own.
 //
-// How: `ControllerMetrics` is made by app.ts with readers of the parts; the build manager's
+// How: `ControllerMetrics` is made by compose.ts with readers of the parts; the build manager's
 // `buildFinished` event calls `buildFinished`. Nothing is sampled on a timer (prom-client's
 // event-loop delay monitor is Node's own histogram, read at scrape).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';

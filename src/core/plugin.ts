@@ -9,8 +9,10 @@
 //   loaded lazily (a dynamic import: `runtime: () => import('./runtime.ts')`):
 //     runtime      the steps' implementations, the globals' objects, how an agent type's
 //                  evaluated options become an AgentRequest: loaded the first time a build uses one
-//     provisioner  nodes for the plugin's agent types: the hosts (controller, `kiln run`) ask
-//                  it when they assemble their NodeProvider
+//     provisioner  nodes for the plugin's agent types (and the cloud types they are made on):
+//                  the hosts (controller, `kiln run`) open it with what they offer
+//                  (ProvisionerHost), and their router (src/plugins/router.ts) asks it by type
+//     launchers    agents the controller starts itself (SSH), by the record's launcher type
 //
 // Why generic: core imports nothing else of src, but a step's implementation runs against the
 // pipeline's StepContext and returns its Values, and an agent type's check reads the syntax tree.
@@ -19,7 +21,9 @@
 // what the step registry reads. A host that only composes provisioners needs neither.
 // Contracts only: this folder imports nothing else of src.
 import type { Credential } from './credentials.ts';
-import type { BuildRef, NodeProvider } from './nodes.ts';
+import type { AgentRequest, Backend, BuildRef, NodeProvider, Slots } from './nodes.ts';
+import type { Readable, Writable } from 'node:stream';
+import type { Workspace } from './workspace.ts';
 import type { StepDecl } from './steps.ts';
 
 /** A name a Jenkinsfile may use without declaring it. */
@@ -78,11 +82,81 @@ export interface AgentTypeDecl<Check = unknown> {
   check?: Check;
 }
 
-/** What a host tells the provisioners it asks for nodes. */
+/** A line for the host's own log (not a build's console); `level` as pino's, other fields kept as they are. */
+export type HostLog = (line: string, fields?: { level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'; [field: string]: unknown }) => void;
+
+/**
+ * The host's own nodes: the controller's agents and built-in executors, or this machine for
+ * `kiln run`. They serve the built-in agent types (any, label, node).
+ */
+export interface HostNodes extends NodeProvider {
+  /**
+   * Whether a node of the host has the labels of this expression (online or not). Absent: every
+   * label is the host's (`kiln run` runs everything here). When false, provisioners that make
+   * nodes for labels (a Kubernetes cloud's pod templates) are asked first.
+   */
+  hasLabel?(label: string): boolean;
+}
+
+/** The pods a build's agent may make on a controller go through connected agents (the hub). */
+export interface AgentSessions {
+  /** The secret agent `name` connects with. */
+  secret(name: string): string;
+  isOnline(name: string): boolean;
+  /** Resolves when agent `name` is online; rejects with the build's interruption when `signal` aborts. */
+  online(name: string, signal: AbortSignal): Promise<void>;
+  /** Workspaces on agent `name`. */
+  backend(name: string): Backend;
+  /** Ends agent `name`'s session (its pod is gone) with the reason. */
+  endSession(name: string, reason: string): void;
+  /** Agents the hub accepts besides the configured ones: a pod's agent, while its pod exists. */
+  allow(name: string): void;
+  forget(name: string): void;
+}
+
+/** A cloud of one of the plugin's cloud types, as stored, its settings checked by the type. */
+export interface CloudRef<S> {
+  name: string;
+  settings: S;
+}
+
+/** What a controller gives provisioners besides what every host gives. */
+export interface ControllerServices {
+  /** This controller's id, a label on the pods it makes: its next start deletes those it lost. */
+  readonly id: string;
+  /**
+   * The clouds of `type` (one of the plugin's), read from the store at each call so that a saved
+   * change applies at once; a cloud whose stored settings the type refuses is logged and left out.
+   */
+  clouds<S>(type: CloudType<S>): Promise<CloudRef<S>[]>;
+  /** A credential a cloud may use (global scope, allowed for clouds). */
+  cloudCredential(id: string, cloud: string): Promise<Credential>;
+  /** Where a build waits for a pod slot of a capped cloud: the controller's wait list. */
+  readonly slots: Slots;
+  /** The connected agents: a pod's agent dials in like any other. */
+  readonly agents: AgentSessions;
+  /** The URL agents connect to (known once the controller listens). */
+  agentUrl(): string;
+  /** The web page of a build (an annotation on its pod). */
+  buildUrl(build: BuildRef): string;
+}
+
+/** What a host tells a provisioner (one per plugin: its `log` carries the plugin's name). */
 export interface ProvisionerHost {
   /** Who hosts the builds: `kiln run` on this machine ('local'), or a controller. */
   readonly kind: 'local' | 'controller';
-  /** A credential of the build (a registry login, a cloud's token); absent: none can be used. */
+  /**
+   * The host's nodes for the built-in types: a provisioner whose node runs beside an executor
+   * (a container agent) asks them with `{ type: 'any' | 'label', label }`.
+   */
+  readonly nodes: NodeProvider;
+  /**
+   * The workspace of the node the build holds first (its pipeline-level agent) while it holds
+   * it, or null: where `reuseNode true` runs. For an agent that runs beside an executor it is
+   * the executor's workspace, since that is the first node handed out.
+   */
+  buildNode(build: BuildRef): Workspace | null;
+  /** A credential of the build (a registry login); absent: none can be used. */
   credential?(build: BuildRef, id: string): Promise<Credential>;
   /** The environment of the tools the provisioner runs on this machine (DOCKER_HOST, ...). */
   readonly env?: Readonly<Record<string, string>>;
@@ -90,15 +164,111 @@ export interface ProvisionerHost {
   readonly labels?: Readonly<Record<string, string>>;
   /** Host settings a plugin reads by name (kiln run's --pod-agent-image is `podAgentImage`). */
   readonly settings?: Readonly<Record<string, string>>;
+  /** A directory of this machine the provisioner may keep files in (the controller's home); absent: none. */
+  readonly dataDir?: string;
+  /** The host's log, with `{ provisioner: <plugin name> }` in every line's fields. */
+  readonly log: HostLog;
+  /** Present on a controller: its clouds, wait list, agents. */
+  readonly controller?: ControllerServices;
 }
 
-export interface Provisioner {
+/**
+ * What an open provisioner gives a host: nodes for the agent types it serves (and those it
+ * offers to take), and, optionally, for labels no node of the host has.
+ */
+export interface ProvisionerNodes extends NodeProvider {
   /**
-   * Nodes for the plugin's agent types on this host: a NodeProvider that serves those requests
-   * and hands every other one to `base` (which also gives the executors that a container agent
-   * runs beside).
+   * Whether it takes this request now (for a type it serves: e.g. a Kubernetes cloud exists;
+   * for one it offers to take: the pipeline names one of its clouds). Absent: always.
    */
-  wrap(base: NodeProvider, host: ProvisionerHost): NodeProvider;
+  takes?(req: AgentRequest): Promise<boolean>;
+  /** Whether it makes a node for a label no node of the host has (a pod template's label). */
+  servesLabel?(label: string): Promise<boolean>;
+  /** Once the host is up: e.g. deletes what an earlier run of this host left (pods). Failures are logged. */
+  start?(): Promise<void>;
+  /** The host stops: what it keeps (idle pods) goes. */
+  close?(): Promise<void>;
+}
+
+/** A test of a cloud's settings: "Connected to ..." or exactly why not. */
+export interface ConnectionReport {
+  ok: boolean;
+  message: string;
+  version: string | null;
+  /** What the cloud needs of its credentials, and whether they may. */
+  permissions: { verb: string; resource: string; allowed: boolean | null; reason?: string }[];
+}
+
+/** A kind of cloud a plugin's provisioner makes nodes on (`PUT /api/v1/clouds/:name { type, settings }`). */
+export interface CloudType<S = unknown> {
+  /** 'kubernetes', 'docker': the `type` of a cloud record. */
+  readonly name: string;
+  readonly doc: string;
+  /**
+   * Checks settings from untrusted input (an HTTP body, the store) for the cloud `name`: the
+   * typed settings and what the store keeps, or the error naming the field.
+   */
+  check(name: string, settings: unknown): { settings: S; stored: Record<string, unknown> } | { error: string };
+  /** How many of the cloud's pods may exist at once (the wait list's cap of its slots); 0: no cap. */
+  cap(settings: S): number;
+  /** Test Connection, with the credentials clouds may use. */
+  test(name: string, settings: S, credential: (id: string) => Promise<Credential>): Promise<ConnectionReport>;
+}
+
+/**
+ * A plugin's provisioner, loaded lazily (`provisioner: () => import(...)`). The router
+ * (src/plugins/router.ts) asks it by agent type: each type has one provisioner that serves
+ * it; other provisioners may offer to take it.
+ */
+export interface Provisioner {
+  /** The agent types it serves (its plugin's own). Two provisioners serving one type is an error. */
+  readonly serves: readonly string[];
+  /**
+   * Agent types of other plugins it may take a request of (the Docker plugin: `kubernetes`
+   * pods on a Docker engine), asked, in list order, when the serving provisioner does not take it.
+   */
+  readonly offers?: readonly string[];
+  /** The cloud types whose clouds it makes nodes on. */
+  readonly cloudTypes?: readonly CloudType[];
+  /** Its nodes on one host; null when it has none there (Kubernetes clouds under `kiln run`). */
+  open(host: ProvisionerHost): ProvisionerNodes | null;
+}
+
+/** What a controller gives a launcher type (one per plugin: its `log` carries the plugin's name). */
+export interface LauncherHost {
+  /**
+   * Agent `name`'s record, read again before every launch: its launcher (of this type, as the
+   * store checked it), labels, executors and work directory; null when it is gone or has another
+   * launcher now.
+   */
+  agent(name: string): Promise<{ launcher: Readonly<Record<string, unknown>>; labels: readonly string[]; executors: number; workdir: string | null } | null>;
+  /** A credential agent `name` may use (global scope). */
+  credential(id: string, agent: string): Promise<Credential>;
+  /** Saves fields of agent `name`'s launcher (a host key pinned on first connection). */
+  updateLauncher(name: string, fields: Readonly<Record<string, unknown>>): Promise<void>;
+  /** Hands a launched agent's channel (its stdin/stdout) to the controller's agent hub. */
+  attach(name: string, input: Readable, output: Writable, address: string): void;
+  readonly log: HostLog;
+}
+
+/** The agents of one launcher type a controller keeps running. */
+export interface AgentLaunchers {
+  /** Starts (or keeps) launching agent `name`, again after each drop. */
+  start(name: string): void;
+  /** Stops launching agent `name` and ends its connection. */
+  stop(name: string): Promise<void>;
+  /** Why the last launch of `name` failed; null when it did not. */
+  lastError(name: string): Error | null;
+  /** Agent `name`'s launch log, oldest line first. */
+  log(name: string): string[];
+  close(): Promise<void>;
+}
+
+/** Agents the controller starts itself: `launcher { type: 'ssh', ... }` in an agent's record. */
+export interface LauncherType {
+  /** The record's `launcher.type`. */
+  readonly type: string;
+  open(host: LauncherHost): AgentLaunchers;
 }
 
 export interface KilnPlugin<Runtime = unknown, Check = unknown> {
@@ -111,19 +281,8 @@ export interface KilnPlugin<Runtime = unknown, Check = unknown> {
   readonly agentTypes?: readonly AgentTypeDecl<Check>[];
   /** Loads what runs; never called by validation. */
   readonly runtime?: () => Promise<Runtime>;
-  /** Loads the provisioner of the plugin's agent types. */
+  /** Loads the provisioner of the plugin's agent types (and cloud types). */
   readonly provisioner?: () => Promise<Provisioner>;
-}
-
-/**
- * A host's NodeProvider from its own (`base`: the local machine, the controller's agents) and
- * the provisioners of its plugins, each wrapping the ones before it in list order.
- */
-export async function provision(plugins: readonly KilnPlugin<unknown, unknown>[], base: NodeProvider, host: ProvisionerHost): Promise<NodeProvider> {
-  let nodes = base;
-  for (const p of plugins) {
-    if (!p.provisioner) continue;
-    nodes = (await p.provisioner()).wrap(nodes, host);
-  }
-  return nodes;
+  /** Loads the launcher types of agents the controller starts itself (SSH). */
+  readonly launchers?: () => Promise<readonly LauncherType[]>;
 }

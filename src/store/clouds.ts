@@ -1,5 +1,7 @@
-// Clouds: named settings of a Kubernetes or Docker cloud, pod templates included, as JSON the
-// controller has checked (src/controller/clouds.ts). Credentials are referenced by id.
+// Clouds: named settings of a cloud of a plugin's cloud type (Kubernetes, Docker, ...), pod
+// templates included, as JSON the controller has checked with its type (src/controller/clouds.ts).
+// The store keeps the type name's shape only: which types exist is the plugin list's to say.
+// Credentials are referenced by id.
 import { rJson, rNum, rStr, type Row } from './db.ts';
 import type { RepoContext } from './jobs.ts';
 import { StoreError, type CloudRecord, type CloudRepo, type CloudType, type JsonValue } from './types.ts';
@@ -8,6 +10,8 @@ import { toJson } from './validate.ts';
 const COLUMNS = 'name, type, settings, created_at, updated_at';
 /** Cloud names: like agent names. */
 export const CLOUD_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
+/** Cloud type names (a plugin's CloudType.name): lowercase, like agent types. */
+export const CLOUD_TYPE = /^[a-z][a-z0-9-]{0,39}$/;
 
 function rowToCloud(r: Row): CloudRecord {
   return { name: rStr(r, 'name'), type: rStr(r, 'type') as CloudType, settings: rJson<Record<string, JsonValue>>(r, 'settings'), createdAt: rNum(r, 'created_at'), updatedAt: rNum(r, 'updated_at') };
@@ -23,7 +27,7 @@ export function cloudRepo(ctx: RepoContext): CloudRepo {
   return {
     async put(name, type, settings) {
       if (!CLOUD_NAME.test(name)) throw new StoreError('invalid', `name: invalid cloud name '${name.slice(0, 120)}': use 1 to 100 letters, digits, '.', '_' or '-'`);
-      if (type !== 'kubernetes' && type !== 'docker') throw new StoreError('invalid', `type: must be kubernetes or docker (got ${JSON.stringify(type)})`);
+      if (typeof type !== 'string' || !CLOUD_TYPE.test(type)) throw new StoreError('invalid', `type: a cloud type name is 1 to 40 lowercase letters, digits or '-', starting with a letter (got ${JSON.stringify(type)?.slice(0, 60)})`);
       const now = ctx.now();
       const json = toJson(settings, 'settings');
       return db.tx(async (tx) => {

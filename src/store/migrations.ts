@@ -228,6 +228,24 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX queue_items_build ON queue_items (build_id)`,
     ],
   },
+  {
+    version: 7,
+    name: 'cloud types come from plugins: the type is any plugin cloud type name, not kubernetes or docker alone',
+    statements: [
+      // Version 4 fixed the types in a CHECK; a plugin adds its own (src/core/plugin.ts CloudType).
+      // The store keeps the name's shape; the controller refuses a type no plugin declares.
+      `ALTER TABLE clouds RENAME TO clouds_v4`,
+      `CREATE TABLE clouds (
+        name TEXT PRIMARY KEY,
+        type TEXT NOT NULL CHECK (length(type) BETWEEN 1 AND 40),
+        settings TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+      `INSERT INTO clouds (name, type, settings, created_at, updated_at) SELECT name, type, settings, created_at, updated_at FROM clouds_v4`,
+      `DROP TABLE clouds_v4`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -654,7 +654,8 @@ export interface FolderRepo {
 // ---------------------------------------------------------------------------------------------
 // clouds (src/store/clouds.ts): where pods and containers for builds come from
 
-export type CloudType = 'kubernetes' | 'docker';
+/** A plugin's cloud type name ('kubernetes', 'docker', ...): src/core/plugin.ts CloudType. */
+export type CloudType = string;
 
 export interface CloudRecord {
   name: string;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { kilnBin } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { jsonApi, until, testConfig, adminFetch } from '../helpers/controller.ts';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { isProcessAlive, procInfo } from '../../src/exec/process-tree.ts';
 import { kilnBin } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { runKiln } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { testConfig, TEST_ADMIN_TOKEN } from '../helpers/controller.ts';

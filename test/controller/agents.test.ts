@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { isProcessAlive } from '../../src/exec/process-tree.ts';
 import { kilnBin } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';

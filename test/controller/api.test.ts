@@ -4,7 +4,7 @@ import { describe, test, before, after } from 'node:test';
 import pg from 'pg';
 import { testPostgresUrl } from '../store/helpers.ts';
 import assert from 'node:assert/strict';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { testConfig, adminFetch, consoleText } from '../helpers/controller.ts';
 

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { ACCESS } from '../../src/controller/auth/policy.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { rawApi, testConfig, TEST_ADMIN_TOKEN, finishedBuild, consoleText, type ApiAnswer } from '../helpers/controller.ts';

@@ -10,7 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { checkKubernetesSettings, testKubernetesConnection } from '../../src/plugins/kubernetes/cloud.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { rawApi, testConfig } from '../helpers/controller.ts';

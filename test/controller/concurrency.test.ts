@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { adminFetch, consoleText, consoleUntil, finishedBuild, jsonApi, testConfig, until } from '../helpers/controller.ts';
 

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { testPostgresUrl } from '../store/helpers.ts';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { loadCredentialsKey } from '../../src/controller/credentials.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { testConfig, adminFetch } from '../helpers/controller.ts';

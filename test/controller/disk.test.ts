@@ -8,7 +8,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { rawApi, testConfig, consoleText, until } from '../helpers/controller.ts';
 import { setImmutable, smallDisk, type SmallDisk } from '../helpers/tmpfs.ts';

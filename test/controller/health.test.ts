@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Health } from '../../src/controller/health.ts';
-import { startController } from '../../src/controller/app.ts';
+import { startController } from '../../src/controller/compose.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { rawApi, testConfig } from '../helpers/controller.ts';
 

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { ApiError, ERRORS, isErrorCode, toApiError, type CodeWithStatus, type ErrorCode } from '../../src/controller/http-errors.ts';
 import { AuthError } from '../../src/controller/auth/service.ts';
 import { TriggerError } from '../../src/controller/builds.ts';

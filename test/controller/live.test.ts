@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify from 'fastify';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { registerWeb } from '../../src/controller/web.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { adminFetch, consoleText, finishedBuild, jsonApi, rawApi, testConfig } from '../helpers/controller.ts';

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import {
   ACCOUNT_FREE_FAILURES, ACCOUNT_LOCK_BASE_MS, ACCOUNT_LOCK_MAX_MS, AuthError, AuthService, LOGIN_FAILURES_PER_USER,
 } from '../../src/controller/auth/service.ts';

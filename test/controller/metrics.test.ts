@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { ControllerMetrics, BUILD_DURATION_BUCKETS } from '../../src/controller/metrics.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { adminFetch, finishedBuild, jsonApi, testConfig } from '../helpers/controller.ts';

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify from 'fastify';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { ACCESS } from '../../src/controller/auth/policy.ts';
 import { useApiContract } from '../../src/controller/openapi.ts';
 import { tempDir } from '../helpers/tmp.ts';

@@ -5,7 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { STATE_ROW_STEPS } from '../../src/controller/builds.ts';
 import { testPostgresUrl } from '../store/helpers.ts';
 import { tempDir } from '../helpers/tmp.ts';

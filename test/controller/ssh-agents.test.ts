@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { kilnBin } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { jsonApi, until as waitUntil, testConfig, adminFetch } from '../helpers/controller.ts';

@@ -12,7 +12,7 @@ import { openStore } from '../../src/store/index.ts';
 import type { Build, Store } from '../../src/store/types.ts';
 import type { TriggerOptions } from '../../src/controller/builds.ts';
 import { TriggerScheduler, parseCronParams, schedulesOf, type TriggerClock } from '../../src/controller/triggers.ts';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { nextFire, parseCron } from '../../src/util/cron.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { rawApi, finishedBuild, consoleText, testConfig } from '../helpers/controller.ts';

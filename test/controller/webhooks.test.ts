@@ -17,7 +17,7 @@ import { openStore } from '../../src/store/index.ts';
 import type { Build, Store } from '../../src/store/types.ts';
 import type { TriggerOptions } from '../../src/controller/builds.ts';
 import { registerWebhooks, normalizeRepoUrl, sameRepository, WEBHOOK_BODY_LIMIT } from '../../src/controller/webhooks.ts';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { rawApi, finishedBuild, consoleText, testConfig } from '../helpers/controller.ts';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { SECURITY_HEADERS } from '../../src/controller/auth/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { ADMIN_AUTH, finishedBuild, jsonApi, testConfig } from '../helpers/controller.ts';

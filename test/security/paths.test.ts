@@ -18,7 +18,7 @@ import { relPathProblem } from '../../src/pipeline/steps/files.ts';
 import { LocalBackend } from '../../src/exec/local-workspace.ts';
 import { run as unstash } from '../../src/pipeline/steps/unstash.ts';
 import type { StepArgs, StepContext, StashFile } from '../../src/pipeline/steps/types.ts';
-import { startController, type ControllerHandle } from '../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { jsonApi, rawApi, finishedBuild, consoleText, testConfig, ADMIN_AUTH } from '../helpers/controller.ts';
 import { runPipeline } from '../pipeline/engine/harness.ts';

@@ -19,7 +19,7 @@
 //
 // The hello's labels, executors, host name, OS and so on are the agent's claims: the hub keeps
 // them to show (AgentInfo, control characters masked), but never decides with them. Which
-// builds an agent gets is the controller's configuration of it (app.ts, `configuredLabels`).
+// builds an agent gets is the controller's configuration of it (compose.ts, `configuredLabels`).
 //
 // Any frame that breaks the protocol (bad JSON, wrong schema, unknown type, over 16 MB, an
 // answer to a request its session never made, a sequence number out of order or replayed)

@@ -336,7 +336,7 @@ export function bindArgs(ctx: Ctx, sec: Section, spec: ArgSpec): Map<string, Bou
     }
   }
   if (args.length > 0 && named.length > 0) {
-    ctx.error('mixed-arguments', "Can't mix named and unnamed arguments", args[0]!.loc);
+    ctx.error('mixed-arguments', 'Cannot mix named and unnamed arguments', args[0]!.loc);
   } else if (args.length > 0) {
     if (names.length === 0) {
       ctx.error('too-many-arguments', `"${spec.what}" takes no arguments`, args[0]!.loc);
@@ -403,16 +403,42 @@ function bindOne(ctx: Ctx, spec: ArgSpec, name: string, expr: Expr, loc: Loc, ou
 
 /** Jenkins' message for a value of the wrong type, or null when it fits. */
 export function valueProblem(what: string, p: ArgParam, v: Value, unnamed = false): string | null {
+  // Declarative converts neither an Integer/Boolean to a String parameter nor a String/Boolean
+  // to an int one (ModelValidatorImpl.validateParameterType), though Groovy would.
+  const strict = (p.type === 'string' && (typeof v === 'number' || typeof v === 'boolean'))
+    || (p.type === 'integer' && (typeof v === 'string' || typeof v === 'boolean'));
   const decl: StepDecl = { name: what, doc: '', params: [], block: 'none', needsNode: false };
   const asStep: StepParam = { name: p.name, type: p.type, doc: '', ...(p.values ? { values: p.values } : {}) };
-  if (checkParamValue(decl, asStep, v) === null) return null;
-  if (p.values && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) {
+  if (!strict && checkParamValue(decl, asStep, v) === null) return null;
+  if (!strict && p.values && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) {
     return `Invalid value "${String(v)}" for parameter "${p.name}" of "${what}". Valid values: ${fmtList(p.values)}`;
   }
-  const want = describeType(p.type);
+  const want = javaType(p.type);
   return unnamed
-    ? `Expecting "${want}" but got "${showValue(v)}" of type ${typeName(v)} instead`
-    : `Expecting "${want}" for parameter "${p.name}" but got "${showValue(v)}" of type ${typeName(v)} instead`;
+    ? `Expecting "${want}" but got "${showValue(v)}" of type ${javaClass(v)} instead`
+    : `Expecting "${want}" for parameter "${p.name}" but got "${showValue(v)}" of type ${javaClass(v)} instead`;
+}
+
+/** A parameter type as Jenkins prints the Java type it binds to. */
+function javaType(t: ParamType): string {
+  switch (t) {
+    case 'string': return 'class java.lang.String';
+    case 'integer': return 'int';
+    case 'boolean': return 'boolean';
+    case 'list': return 'interface java.util.List';
+    case 'map': return 'interface java.util.Map';
+    default: return describeType(t);
+  }
+}
+
+/** A literal's class as Jenkins prints it (`class java.lang.Integer`). */
+function javaClass(v: Value): string {
+  if (typeof v === 'string') return 'class java.lang.String';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'class java.lang.Integer' : 'class java.math.BigDecimal';
+  if (typeof v === 'boolean') return 'class java.lang.Boolean';
+  if (Array.isArray(v)) return 'class java.util.ArrayList';
+  if (v instanceof Map) return 'class java.util.LinkedHashMap';
+  return typeName(v);
 }
 
 function coerce(t: ParamType, v: Value): Value {
@@ -500,3 +526,13 @@ export function strArg(ctx: Ctx, sec: Section, kind: string): string | null {
 
 /** A valid Java/shell identifier (environment variable names, axis names). */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `${FOO}` written as a value without quotes (Groovy reads it as a call of `$` with a block):
+ * Jenkins' message, or null for anything else.
+ */
+export function bareDollarCurly(ctx: Ctx, e: Expr): string | null {
+  if (e.type !== 'Call' || e.callee.type !== 'Ident' || e.callee.name !== '$' || !e.closure || e.args.length + e.namedArgs.length > 0) return null;
+  const text = (sourceText(ctx, e.loc) ?? '${...}').trim();
+  return `${text} cannot be used as a value directly. Did you mean "${text}"?`;
+}

@@ -1,8 +1,9 @@
 // environment { NAME = value }: variables for the pipeline or a stage. Values are Groovy
 // expressions evaluated when the block applies; `credentials('id')` binds a credential.
 import type { Expr, Stmt } from '../syntax/ast.ts';
+import type { Loc } from '../../core/build.ts';
 import type { EnvEntry } from './types.ts';
-import { Ctx, IDENTIFIER, blockOf, sourceText, type Section } from './context.ts';
+import { Ctx, IDENTIFIER, bareDollarCurly, blockOf, sourceText, type Section } from './context.ts';
 import { checkGroovy } from './steps.ts';
 
 const ENV_FUNCTIONS: ReadonlySet<string> = new Set(['credentials']);
@@ -21,7 +22,7 @@ export function parseEnvironment(ctx: Ctx, sec: Section): EnvEntry[] {
     seen.set(e.name, e);
     out.push(e);
   }
-  if (sec.call.closure && body.length === 0) ctx.warn('empty-environment', 'No variables specified for environment', sec.nameLoc);
+  if (sec.call.closure && body.length === 0) ctx.error('empty-environment', 'No variables specified for environment', sec.nameLoc);
   return out;
 }
 
@@ -60,8 +61,9 @@ function entry(ctx: Ctx, stmt: Stmt): EnvEntry | null {
     return null;
   }
   const value = ex.value;
-  if (value.type === 'Closure') {
-    ctx.error('environment', 'Environment variable values must either be strings or function calls.', value.loc);
+  const problem = valueProblem(ctx, value);
+  if (problem) {
+    ctx.error('environment', problem.message, problem.loc);
     return null;
   }
   let credentialsId: string | null = null;
@@ -83,4 +85,40 @@ function rightmostAssign(e: Expr): (Expr & { type: 'Assign' }) | null {
   let cur: Expr = e;
   while (cur.type === 'Binary') cur = cur.right;
   return cur.type === 'Assign' ? cur : null;
+}
+
+// What Jenkins' parser takes as an environment value: a quoted string, a number or boolean, a
+// method call (credentials('id'), sh(...), env.X.toLowerCase()), or quoted strings joined by `+`.
+const INVALID_VALUE = 'Environment variable values must either be single quoted, double quoted, or function calls.';
+const INVALID_OPERATION = 'Environment variable values can only be joined together with \u2018+\u2019s.';
+const INVALID_CONCAT = 'Environment variable values to be concatenated together must be single or double quoted.';
+
+/** Why Jenkins refuses an environment value, or null when it takes it. */
+function valueProblem(ctx: Ctx, e: Expr): { message: string; loc: Loc } | null {
+  const bare = bareDollarCurly(ctx, e);
+  if (bare) return { message: bare, loc: e.loc };
+  switch (e.type) {
+    case 'String': case 'GString': case 'Number': case 'Boolean': case 'Null': case 'Call':
+      return null;
+    case 'Unary':
+      return e.operand.type === 'Number' ? null : { message: INVALID_VALUE, loc: e.loc };
+    case 'Binary':
+      return e.op === '+' ? concatProblem(ctx, e) : { message: INVALID_OPERATION, loc: e.loc };
+    default:
+      return { message: INVALID_VALUE, loc: e.loc };
+  }
+}
+
+function concatProblem(ctx: Ctx, e: Expr & { type: 'Binary' }): { message: string; loc: Loc } | null {
+  const l = e.left;
+  if (l.type === 'Binary') {
+    if (l.op !== '+') return { message: INVALID_OPERATION, loc: l.loc };
+    const p = concatProblem(ctx, l);
+    if (p) return p;
+  } else if (l.type !== 'String' && l.type !== 'GString') {
+    return { message: bareDollarCurly(ctx, l) ?? INVALID_CONCAT, loc: l.loc };
+  }
+  const r = e.right;
+  if (r.type !== 'String' && r.type !== 'GString') return { message: bareDollarCurly(ctx, r) ?? INVALID_CONCAT, loc: r.loc };
+  return null;
 }

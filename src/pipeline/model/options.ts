@@ -60,6 +60,7 @@ export function parseOptions(ctx: Ctx, sec: Section, stage: true): StageOptions;
 export function parseOptions(ctx: Ctx, sec: Section, stage: boolean): Options | StageOptions {
   const o = emptyOptions();
   const body = blockOf(ctx, sec, 'options');
+  if (sec.call.closure && body.length === 0) ctx.error('empty-options', 'options can not be empty', sec.nameLoc);
   const entries = typedEntries(ctx, body, {
     kind: 'option',
     valid: OPTION_NAMES,
@@ -81,7 +82,8 @@ export function parseOptions(ctx: Ctx, sec: Section, stage: boolean): Options | 
   });
   for (const s of entries) {
     const def = OPTIONS[s.name]!;
-    if (s.name === 'buildDiscarder' && (s.call.args.length !== 1 || s.call.namedArgs.length > 0)) {
+    const strategyNamed = s.call.args.length === 0 && s.call.namedArgs.length === 1 && s.call.namedArgs[0]!.name === 'strategy';
+    if (s.name === 'buildDiscarder' && !strategyNamed && (s.call.args.length !== 1 || s.call.namedArgs.length > 0)) {
       ctx.error('options', "buildDiscarder expects a logRotator: buildDiscarder(logRotator(numToKeepStr: '10'))", s.nameLoc);
       continue;
     }
@@ -125,14 +127,20 @@ function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>,
       return;
     }
     case 'checkoutToSubdirectory': o.checkoutToSubdirectory = argStr(b, 'path'); return;
-    case 'preserveStashes': o.preserveStashes = argNum(b, 'buildCount') ?? 1; return;
+    case 'preserveStashes': {
+      const n = argNum(b, 'buildCount') ?? 1;
+      if (n < 1 || n > 50) ctx.error('options', `preserveStashes: buildCount must be between 1 and 50, got ${n}`, b.get('buildCount')!.expr.loc);
+      o.preserveStashes = n;
+      return;
+    }
     case 'newContainerPerStage': o.newContainerPerStage = true; return;
     case 'disableResume': o.disableResume = true; return;
   }
 }
 
+// Values may be expressions (numToKeepStr: isMain ? '50' : '5'), known only when the build runs.
 const LOG_ROTATOR: ArgSpec = {
-  what: 'logRotator',
+  what: 'logRotator', literal: false,
   params: [
     { name: 'numToKeepStr', type: 'string' }, { name: 'daysToKeepStr', type: 'string' },
     { name: 'artifactNumToKeepStr', type: 'string' }, { name: 'artifactDaysToKeepStr', type: 'string' },

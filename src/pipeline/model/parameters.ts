@@ -8,16 +8,16 @@ import { Ctx, argBool, argStr, bindArgs, blockOf, typedEntries, type ArgSpec, ty
 const desc = { name: 'description', type: 'string' } as const;
 
 const PARAMETERS: Record<ParameterType, ArgSpec> = {
-  string: { what: 'string', params: [{ name: 'name', type: 'string', required: true }, { name: 'defaultValue', type: 'string' }, desc, { name: 'trim', type: 'boolean' }] },
-  text: { what: 'text', params: [{ name: 'name', type: 'string', required: true }, { name: 'defaultValue', type: 'string' }, desc, { name: 'trim', type: 'boolean' }] },
-  booleanParam: { what: 'booleanParam', params: [{ name: 'name', type: 'string', required: true }, { name: 'defaultValue', type: 'boolean' }, desc] },
+  string: { what: 'string', params: [{ name: 'name', type: 'string', required: true }, { name: 'defaultValue', type: 'string', literal: false }, desc, { name: 'trim', type: 'boolean' }] },
+  text: { what: 'text', params: [{ name: 'name', type: 'string', required: true }, { name: 'defaultValue', type: 'string', literal: false }, desc, { name: 'trim', type: 'boolean' }] },
+  booleanParam: { what: 'booleanParam', params: [{ name: 'name', type: 'string', required: true }, { name: 'defaultValue', type: 'boolean', literal: false }, desc] },
   choice: { what: 'choice', params: [{ name: 'name', type: 'string', required: true }, { name: 'choices', type: 'string-or-list', required: true }, desc] },
-  password: { what: 'password', params: [{ name: 'name', type: 'string', required: true }, { name: 'defaultValue', type: 'string' }, desc] },
+  password: { what: 'password', params: [{ name: 'name', type: 'string', required: true }, { name: 'defaultValue', type: 'string', literal: false }, desc] },
   file: { what: 'file', params: [{ name: 'name', type: 'string', required: true }, desc] },
   credentials: {
     what: 'credentials',
     params: [
-      { name: 'name', type: 'string', required: true }, { name: 'credentialType', type: 'string' }, { name: 'defaultValue', type: 'string' },
+      { name: 'name', type: 'string', required: true }, { name: 'credentialType', type: 'string' }, { name: 'defaultValue', type: 'string', literal: false },
       desc, { name: 'required', type: 'boolean' },
     ],
   },
@@ -68,6 +68,6 @@ export function parseParameters(ctx: Ctx, sec: Section): ParameterDef[] {
       type, name, defaultValue, description: argStr(b, 'description') ?? '', choices, trim: argBool(b, 'trim', false), loc: s.loc,
     });
   }
-  if (sec.call.closure && body.length === 0) ctx.warn('empty-parameters', 'parameters can not be empty', sec.nameLoc);
+  if (sec.call.closure && body.length === 0) ctx.error('empty-parameters', 'parameters can not be empty', sec.nameLoc);
   return out;
 }

@@ -10,7 +10,7 @@ export function parsePost(ctx: Ctx, sec: Section): Post {
   for (const stmt of body) {
     const s = sectionOf(stmt);
     if (!s) {
-      ctx.error('post', `The 'post' section can only contain build condition names with code blocks. Valid condition names are ${fmtList(POST_CONDITIONS)}`, stmt.loc);
+      ctx.error('post', `The \u2018post\u2019 section can only contain build condition names with code blocks. Valid condition names are ${fmtList(POST_CONDITIONS)}`, stmt.loc);
       continue;
     }
     if (!(POST_CONDITIONS as readonly string[]).includes(s.name)) {
@@ -30,7 +30,7 @@ export function parsePost(ctx: Ctx, sec: Section): Post {
     validateSteps(ctx, steps, 'post');
     if (s.call.closure) blocks.push({ condition: s.name as PostCondition, steps: [...steps], loc: s.loc });
   }
-  if (sec.call.closure && body.length === 0) ctx.warn('empty-post', 'post can not be empty', sec.nameLoc);
+  if (sec.call.closure && body.length === 0) ctx.error('empty-post', 'post can not be empty', sec.nameLoc);
   blocks.sort((a, b) => POST_CONDITIONS.indexOf(a.condition) - POST_CONDITIONS.indexOf(b.condition));
   return { blocks, loc: sec.loc };
 }

@@ -21,19 +21,23 @@ const BODY_KINDS = ['steps', 'stages', 'parallel', 'matrix'] as const;
 type BodyKind = (typeof BODY_KINDS)[number];
 const STAGE_SECTIONS = ['agent', 'environment', 'options', 'when', 'input', 'tools', 'failFast', 'post', ...BODY_KINDS];
 const MATRIX_SECTIONS = ['axes', 'excludes', 'agent', 'environment', 'options', 'when', 'input', 'tools', 'post', 'stages'];
-const ONE_OF = '"steps", "stages", "parallel" or "matrix"';
+/** Jenkins' words (ModelValidatorImpl.NothingForStage, TwoOfStepsStagesParallel); matrix is a fourth kind it does not name. */
+const NOTHING_FOR_STAGE = (name: string) => `Expected one of "steps", "stages", or "parallel" for stage "${name}"`;
+const TWO_OF = (name: string) => `Only one of "parallel", "stages", or "steps" allowed for stage "${name}"`;
 
 /** Where a stage is: inside a parallel branch or a matrix cell, nesting parallel/matrix is not allowed. */
 export interface StageScope {
   inParallel: boolean;
 }
 
-/** Every stage name seen so far in the pipeline, with where it was first defined. */
-export type StageNames = Map<string, Loc>;
+/** The stage names of one stages / parallel block, with where each was first defined. */
+type StageNames = Map<string, Loc>;
 
 /** Reads `stages { ... }` or `parallel { ... }`: one or more stages. */
-export function parseStageList(ctx: Ctx, sec: Section, names: StageNames, scope: StageScope): Stage[] {
+export function parseStageList(ctx: Ctx, sec: Section, scope: StageScope): Stage[] {
   const out: Stage[] = [];
+  // Jenkins checks names per stages / parallel block: the same name in two blocks is allowed.
+  const names: StageNames = new Map();
   const body = blockOf(ctx, sec, sec.name);
   for (const stmt of body) {
     const s = sectionOf(stmt);
@@ -54,7 +58,7 @@ function stageName(ctx: Ctx, s: Section): string | null {
   const c = s.call;
   const a = c.args[0];
   if (c.args.length === 0 && c.namedArgs.length === 0) {
-    ctx.error('stage-name', "Expected a stage name but didn't find any", s.nameLoc);
+    ctx.error('stage-name', 'Expected a stage name but did not find any', s.nameLoc);
     return null;
   }
   if (c.namedArgs.length > 0 || c.args.length > 1) {
@@ -120,24 +124,24 @@ function parseStage(ctx: Ctx, s: Section, names: StageNames, scope: StageScope):
   const nameLoc = nameArg ? nameArg.loc : s.nameLoc;
   if (name !== null) {
     const first = names.get(name);
-    if (first) ctx.error('duplicate-stage', `Duplicate stage name: "${name}" (first defined at line ${first.start.line})`, nameLoc);
+    if (first) ctx.error('duplicate-stage', `Duplicate stage name: "${name}"`, nameLoc);
     else names.set(name, nameLoc);
   }
   const label = name ?? '';
   if (!s.call.closure) {
-    ctx.error('stage-block', "Stage doesn't have a block", s.nameLoc);
+    ctx.error('stage-block', 'Stage does not have a block', s.nameLoc);
     return null;
   }
   const d = directives(ctx, s.call.closure.body, STAGE_SECTIONS, (u) => {
-    ctx.error('stage-section', withSuggestion(`Unknown stage section "${u.name}". Starting with version 0.5, steps in a stage must be in a 'steps' block.`, u.name, STAGE_SECTIONS), u.nameLoc);
+    ctx.error('stage-section', withSuggestion(`Unknown stage section "${u.name}". Starting with version 0.5, steps in a stage must be in a \u2018steps\u2019 block.`, u.name, STAGE_SECTIONS), u.nameLoc);
   }, 'stage');
   const kinds = BODY_KINDS.filter((k) => d.has(k)).sort((a, b) => d.get(a)!.nameLoc.start.offset - d.get(b)!.nameLoc.start.offset);
   const c = common(ctx, d);
   let body: StageBody = { kind: 'steps', steps: [], loc: s.loc };
   if (kinds.length === 0) {
-    ctx.error('stage-body', `Expected one of ${ONE_OF} for stage "${label}"`, s.nameLoc);
+    ctx.error('stage-body', NOTHING_FOR_STAGE(label), s.nameLoc);
   }
-  for (const k of kinds.slice(1)) ctx.error('stage-body', `Only one of ${ONE_OF} is allowed for stage "${label}"`, d.get(k)!.nameLoc);
+  for (const k of kinds.slice(1)) ctx.error('stage-body', TWO_OF(label), d.get(k)!.nameLoc);
   const kind: BodyKind | undefined = kinds[0];
   if (kind) {
     const bs = d.get(kind)!;
@@ -146,15 +150,17 @@ function parseStage(ctx: Ctx, s: Section, names: StageNames, scope: StageScope):
       ctx.error('nested-parallel', 'Parallel stages or branches can only be included in a top-level stage.', bs.nameLoc);
     } else if (kind === 'steps') {
       const steps = blockOf(ctx, bs, 'steps');
-      if (bs.call.closure && steps.length === 0) ctx.warn('empty-steps', `Stage "${label}" has an empty steps block`, bs.nameLoc);
-      validateSteps(ctx, steps, 'steps');
+      if (bs.call.closure && steps.length === 0) ctx.error('empty-steps', 'No steps specified for branch', bs.nameLoc);
+      // `steps { parallel() }`: Jenkins reads the branches of a lone parallel as the stage's; none is no body at all.
+      if (steps.length === 1 && isEmptyParallel(steps[0]!)) ctx.error('stage-body', NOTHING_FOR_STAGE(label), s.nameLoc);
+      else validateSteps(ctx, steps, 'steps');
       body = { kind: 'steps', steps: [...steps], loc: bs.loc };
     } else if (kind === 'stages') {
-      body = { kind: 'stages', stages: parseStageList(ctx, bs, names, scope), loc: bs.loc };
+      body = { kind: 'stages', stages: parseStageList(ctx, bs, scope), loc: bs.loc };
     } else if (kind === 'parallel') {
-      body = { kind: 'parallel', stages: parseStageList(ctx, bs, names, { inParallel: true }), loc: bs.loc };
+      body = { kind: 'parallel', stages: parseStageList(ctx, bs, { inParallel: true }), loc: bs.loc };
     } else {
-      body = { kind: 'matrix', matrix: parseMatrix(ctx, bs, names), loc: bs.loc };
+      body = { kind: 'matrix', matrix: parseMatrix(ctx, bs), loc: bs.loc };
     }
     if (nested) {
       for (const which of ['agent', 'tools'] as const) {
@@ -163,14 +169,10 @@ function parseStage(ctx: Ctx, s: Section, names: StageNames, scope: StageScope):
       }
     }
   }
+  // failFast on a stage without parallel or matrix is accepted and means nothing, as in Jenkins.
   let failFast = false;
   const ff = d.get('failFast');
-  if (ff) {
-    const v = boolArg(ctx, ff, 'stage section');
-    if (kind !== 'parallel' && kind !== 'matrix') {
-      ctx.error('stage-section', `failFast is only allowed in a stage with "parallel" or "matrix" (stage "${label}")`, ff.nameLoc);
-    } else failFast = v ?? false;
-  }
+  if (ff) failFast = boolArg(ctx, ff, 'stage section') ?? false;
   const ps = d.get('post');
   const post = ps ? parsePost(ctx, ps) : null;
   if (name === null) return null;
@@ -180,7 +182,7 @@ function parseStage(ctx: Ctx, s: Section, names: StageNames, scope: StageScope):
 // ---------------------------------------------------------------------------------------------
 // matrix
 
-function parseMatrix(ctx: Ctx, sec: Section, names: StageNames): Matrix {
+function parseMatrix(ctx: Ctx, sec: Section): Matrix {
   const body = blockOf(ctx, sec, 'matrix');
   const d = directives(ctx, body, MATRIX_SECTIONS, (u) => {
     ctx.error('matrix-section', withSuggestion(`Unknown matrix section "${u.name}". Valid sections: ${fmtList(MATRIX_SECTIONS)}`, u.name, MATRIX_SECTIONS), u.nameLoc);
@@ -193,7 +195,7 @@ function parseMatrix(ctx: Ctx, sec: Section, names: StageNames): Matrix {
   const c = common(ctx, d);
   const st = d.get('stages');
   if (!st && sec.call.closure) ctx.error('matrix', 'Missing required section "stages"', sec.nameLoc);
-  const stages = st ? parseStageList(ctx, st, names, { inParallel: true }) : [];
+  const stages = st ? parseStageList(ctx, st, { inParallel: true }) : [];
   const ps = d.get('post');
   const post = ps ? parsePost(ctx, ps) : null;
   return { axes, excludes, ...c, stages, post, loc: sec.loc };
@@ -389,4 +391,12 @@ export function checkAgentScopes(ctx: Ctx, top: AgentSpec | null, stages: readon
   };
   walk(stages, top);
   for (const b of post?.blocks ?? []) check(top, b.steps);
+}
+
+/** `parallel()` or `parallel([:])`: a parallel step with no branch. */
+function isEmptyParallel(stmt: Stmt): boolean {
+  if (stmt.type !== 'ExprStmt' || stmt.expr.type !== 'Call') return false;
+  const c = stmt.expr;
+  if (c.callee.type !== 'Ident' || c.callee.name !== 'parallel' || c.closure || c.namedArgs.length > 0) return false;
+  return c.args.length === 0 || (c.args.length === 1 && c.args[0]!.type === 'Map' && c.args[0]!.entries.length === 0);
 }

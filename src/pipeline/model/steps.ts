@@ -12,7 +12,7 @@ import type { CallExpr, ClosureExpr, Expr, NamedArg, Stmt } from '../syntax/ast.
 import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue } from '../steps/bind.ts';
-import { Ctx, describeStmt, didYouMean, staticValue } from './context.ts';
+import { Ctx, bareDollarCurly, describeStmt, didYouMean, staticValue } from './context.ts';
 import { visit } from './walk.ts';
 
 /**
@@ -21,10 +21,21 @@ import { visit } from './walk.ts';
  */
 export const KNOWN_GLOBALS: ReadonlySet<string> = new Set([
   'env', 'params', 'currentBuild', 'scm', 'this', 'it', 'println', 'print', 'printf', 'sprintf',
-  'binding', 'steps', 'manager', 'owner', 'delegate', 'super',
+  'binding', 'steps', 'manager', 'owner', 'delegate', 'super', 'getContext', 'assert',
+]);
+
+/**
+ * The Java classes `step([$class: 'X', ...])` may name: those whose Kiln step exists (the step's
+ * implementation, ../steps/step.ts, maps each to it). Any other is Jenkins' error.
+ */
+export const LEGACY_STEP_CLASSES: ReadonlySet<string> = new Set([
+  'ArtifactArchiver', 'hudson.tasks.ArtifactArchiver', 'JUnitResultArchiver', 'hudson.tasks.junit.JUnitResultArchiver',
 ]);
 
 const CALLABLE_GLOBALS = ['println', 'print', 'printf', 'sprintf'];
+
+/** Methods whose closure runs with the receiver as its delegate. */
+const DELEGATING: ReadonlySet<string> = new Set(['with', 'tap', 'identity']);
 
 // ---------------------------------------------------------------------------------------------
 // One step call
@@ -34,6 +45,8 @@ interface EffectiveArgs {
   positional: Expr[];
   named: NamedArg[];
   body: ClosureExpr | null;
+  /** stage(name, body): a closure given by name (or method pointer) as the last argument. */
+  bodyRef: Expr | null;
 }
 
 function effectiveArgs(decl: StepDecl, call: CallExpr): EffectiveArgs {
@@ -50,12 +63,17 @@ function effectiveArgs(decl: StepDecl, call: CallExpr): EffectiveArgs {
     }
   }
   let body = call.closure;
+  let bodyRef: Expr | null = null;
   const last = positional[positional.length - 1];
   if (!body && decl.block !== 'none' && last && last.type === 'Closure') {
     body = last;
     positional = positional.slice(0, -1);
+  } else if (!body && decl.block !== 'none' && last && (last.type === 'Ident' || last.type === 'MethodPointer') && positional.length > (decl.positional ? 1 : 0)) {
+    // Groovy's stage(name, body): a closure held in a variable, beyond the unnamed argument the step takes
+    bodyRef = last;
+    positional = positional.slice(0, -1);
   }
-  return { positional, named, body };
+  return { positional, named, body, bodyRef };
 }
 
 /** Whether an expression may be a map at run time (so that `f(x)` may bind as named arguments). */
@@ -71,8 +89,8 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
   const eff = effectiveArgs(decl, call);
   const dynamicMap = eff.positional.length === 1 && eff.named.length === 0 && !decl.positional && mayBeMap(eff.positional[0]!);
   const shape = dynamicMap
-    ? { positionalCount: 0, namedNames: [], hasClosure: eff.body !== null }
-    : { positionalCount: eff.positional.length, namedNames: eff.named.map((a) => a.name), hasClosure: eff.body !== null };
+    ? { positionalCount: 0, namedNames: [], hasClosure: eff.body !== null || eff.bodyRef !== null }
+    : { positionalCount: eff.positional.length, namedNames: eff.named.map((a) => a.name), hasClosure: eff.body !== null || eff.bodyRef !== null };
   let problems = checkCallShape(decl, shape);
   if (dynamicMap) problems = problems.filter((p) => !p.includes('missing required parameter'));
   // `echo 'a', 'b'`: "takes one unnamed argument" says it all; the positional is not missing.
@@ -92,7 +110,16 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
   };
   if (eff.positional.length === 1 && decl.positional) check(decl.positional, eff.positional[0]!);
   for (const a of eff.named) check(a.name, a.value);
+  if (decl.name === 'step' && eff.positional.length === 1) legacyStepClass(ctx, eff.positional[0]!);
   return eff;
+}
+
+/** step([$class: 'X', ...]): X must be a class whose Kiln step exists. */
+function legacyStepClass(ctx: Ctx, arg: Expr): void {
+  if (arg.type !== 'Map') return;
+  const en = arg.entries.find((x) => x.key.type === 'String' && x.key.value === '$class');
+  if (!en || en.value.type !== 'String' || LEGACY_STEP_CLASSES.has(en.value.value)) return;
+  ctx.error('step-arguments', `no known implementation of interface jenkins.tasks.SimpleBuildStep is named ${en.value.value}`, en.value.loc);
 }
 
 function locateProblem(problem: string, eff: EffectiveArgs, nameLoc: Loc, seen: Set<string>): Loc {
@@ -122,12 +149,25 @@ function locateProblem(problem: string, eff: EffectiveArgs, nameLoc: Loc, seen: 
  */
 export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnown?: ReadonlySet<string>): void {
   visit(roots, (n): boolean | void => {
+    // obj.with { add(x) } / obj.tap { }: bare names inside may be obj's methods (its delegate),
+    // which only the run knows; only the receiver is checked
+    if (n.type === 'Call' && n.callee.type === 'Property' && DELEGATING.has(n.callee.name) && (n.closure || n.args.some((a) => a.type === 'Closure'))) {
+      checkGroovy(ctx, [n.callee.object], extraKnown);
+      return false;
+    }
     if (n.type !== 'Call' || n.callee.type !== 'Ident') return;
     const name = n.callee.name;
     const nameLoc = n.callee.loc;
     if (name === 'pipeline' && n.closure && !ctx.functions.has(name)) {
       ctx.error('pipeline-not-at-top', 'pipeline block must be at the top-level, not within another block.', nameLoc);
       return false;
+    }
+    if (name === '$' && !ctx.functions.has(name)) {
+      const bare = bareDollarCurly(ctx, n);
+      if (bare) {
+        ctx.error('bare-dollar-curly', bare, n.loc);
+        return false;
+      }
     }
     if (ctx.functions.has(name)) return;
     if (extraKnown?.has(name)) return;
@@ -193,10 +233,6 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
     ctx.error('not-a-step', `"${name}" is not a step: it describes an argument of another step (e.g. withCredentials([${name}(...)]))`, nameLoc);
     return;
   }
-  if (name === 'node') {
-    ctx.error('blocked-step', 'The "node" step cannot be used in a declarative steps block; use agent or wrap it in script { }', nameLoc);
-    return;
-  }
   if (name === 'stage') {
     ctx.error('blocked-step', 'Invalid step "stage" used - not allowed in this context - The stage step cannot be used in Declarative Pipelines', nameLoc);
     return;
@@ -216,7 +252,7 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
     checkGroovy(ctx, eff.positional);
     return;
   }
-  if (decl.scriptOnly) {
+  if (decl.scriptOnly && name !== 'node') {
     ctx.error('blocked-step', `The "${name}" step cannot be used in a declarative steps block; wrap it in script { }`, nameLoc);
     return;
   }

@@ -1,6 +1,6 @@
 // tools { maven 'M3'; jdk 'temurin-17' }: tool installations put on the PATH.
 import type { ToolDef } from './types.ts';
-import { Ctx, blockOf, fmtList, strArg, typedEntries, type Section } from './context.ts';
+import { Ctx, blockOf, fmtList, singleArg, typedEntries, type Section } from './context.ts';
 
 export const TOOL_TYPES = ['ant', 'dotnetsdk', 'git', 'go', 'gradle', 'jdk', 'maven', 'msbuild', 'nodejs', 'terraform'];
 /** What people write for a tool type, and the type they mean. */
@@ -12,15 +12,16 @@ export function parseTools(ctx: Ctx, sec: Section): ToolDef[] {
   const entries = typedEntries(ctx, body, {
     kind: 'tool',
     valid: TOOL_TYPES,
-    expected: `Expected to find 'someTool "someVersion"'`,
+    expected: 'Expected to find \u2018someTool "someVersion"\u2019',
     duplicate: (name) => `Duplicate tool type: "${name}"`,
     unknown: (name) => (Object.hasOwn(ALIASES, name) ? `Invalid tool type "${name}". Valid tool types: ${fmtList(TOOL_TYPES)}. Did you mean "${ALIASES[name]}"?` : null),
   });
   for (const s of entries) {
-    const name = strArg(ctx, s, 'tool');
-    if (name === null) continue;
-    out.push({ type: s.name, name, loc: s.loc });
+    // Jenkins takes any value (tools { maven "m-${V}" }); only a literal is known before the run.
+    const e = singleArg(ctx, s, 'tool');
+    if (e === null) continue;
+    out.push({ type: s.name, name: e.type === 'String' ? e.value : '', nameExpr: e.type === 'String' ? null : e, loc: s.loc });
   }
-  if (sec.call.closure && body.length === 0) ctx.warn('empty-tools', 'No tools specified', sec.nameLoc);
+  if (sec.call.closure && body.length === 0) ctx.error('empty-tools', 'No tools specified', sec.nameLoc);
   return out;
 }

@@ -19,8 +19,8 @@ const GITLAB_FLAGS = [
 const GITLAB_STRINGS = ['noteRegex', 'branchFilterType', 'includeBranchesSpec', 'excludeBranchesSpec', 'sourceBranchRegex', 'targetBranchRegex', 'secretToken', 'pendingBuildName', 'labelsThatForcesBuildIfAdded'];
 
 const TRIGGERS: Record<TriggerType, ArgSpec> = {
-  cron: { what: 'cron', positional: 'spec', params: [{ name: 'spec', type: 'string', required: true }] },
-  pollSCM: { what: 'pollSCM', positional: 'scmpoll_spec', params: [{ name: 'scmpoll_spec', type: 'string', required: true }, { name: 'ignorePostCommitHooks', type: 'boolean' }] },
+  cron: { what: 'cron', positional: 'spec', params: [{ name: 'spec', type: 'string', required: true, literal: false }] },
+  pollSCM: { what: 'pollSCM', positional: 'scmpoll_spec', params: [{ name: 'scmpoll_spec', type: 'string', required: true, literal: false }, { name: 'ignorePostCommitHooks', type: 'boolean' }] },
   upstream: {
     what: 'upstream',
     params: [{ name: 'upstreamProjects', type: 'string', required: true }, { name: 'threshold', type: 'any', literal: false }],
@@ -61,7 +61,7 @@ export function parseTriggers(ctx: Ctx, sec: Section): TriggerDef[] {
     }
     out.push({ type, spec: specText, threshold, loc: s.loc });
   }
-  if (sec.call.closure && body.length === 0) ctx.warn('empty-triggers', 'triggers can not be empty', sec.nameLoc);
+  if (sec.call.closure && body.length === 0) ctx.error('empty-triggers', 'triggers can not be empty', sec.nameLoc);
   return out;
 }
 

@@ -109,7 +109,10 @@ export interface TriggerDef {
 export interface ToolDef {
   /** maven, jdk, gradle, nodejs, ... */
   type: string;
+  /** The installation's name when written as a literal ('' otherwise). */
   name: string;
+  /** The name written as an expression ("m-${V}"), evaluated when the tools apply; null for a literal. */
+  nameExpr: ValueExpr | null;
   loc: Loc;
 }
 

@@ -10,7 +10,7 @@ import type { ClassDecl, Script, Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics.ts';
 import type { AgentSpec, DeclarativePipeline, LibraryRef, PipelineModel } from './types.ts';
-import { Ctx, blockOf, describeStmt, didYouMean, sectionOf, staticValue, type Section } from './context.ts';
+import { Ctx, blockOf, describeStmt, didYouMean, sectionOf, sourceText, staticValue, type Section } from './context.ts';
 import { parseAgent } from './agent.ts';
 import { parseEnvironment } from './environment.ts';
 import { emptyOptions, parseOptions } from './options.ts';
@@ -18,7 +18,7 @@ import { parseParameters } from './parameters.ts';
 import { parseTriggers } from './triggers.ts';
 import { parseTools } from './tools.ts';
 import { parsePost } from './post.ts';
-import { checkAgentNone, checkAgentScopes, parseStageList, type StageNames } from './stages.ts';
+import { checkAgentNone, checkAgentScopes, parseStageList } from './stages.ts';
 import { checkGroovy, checkScriptedNodeSteps } from './steps.ts';
 import { checkClasses } from './classes.ts';
 import { visit } from './walk.ts';
@@ -34,10 +34,10 @@ export interface ValidationResult {
 
 const PIPELINE_SECTIONS = ['agent', 'environment', 'options', 'parameters', 'triggers', 'tools', 'libraries', 'stages', 'post'];
 const RENAMED: Record<string, string> = {
-  properties: "The 'properties' section has been renamed as of version 0.8. Use 'options' instead.",
-  jobProperties: "The 'jobProperties' section has been renamed as of version 0.7. Use 'properties' instead.",
-  notifications: "The 'notifications' section has been removed as of version 0.6. Use 'post' for all post-build actions.",
-  postBuild: "The 'postBuild' section has been renamed as of version 0.6. Use 'post' for all post-build actions.",
+  properties: 'The \u2018properties\u2019 section has been renamed as of version 0.8. Use \u2018options\u2019 instead.',
+  jobProperties: 'The \u2018jobProperties\u2019 section has been renamed as of version 0.7. Use \u2018properties\u2019 instead.',
+  notifications: 'The \u2018notifications\u2019 section has been removed as of version 0.6. Use \u2018post\u2019 for all post-build actions.',
+  postBuild: 'The \u2018postBuild\u2019 section has been renamed as of version 0.6. Use \u2018post\u2019 for all post-build actions.',
 };
 /** Names that only mean something inside `pipeline { }`. */
 const DECLARATIVE_ONLY = new Set([...PIPELINE_SECTIONS, 'steps', 'when', 'matrix', 'failFast']);
@@ -193,8 +193,7 @@ function pipelineBlock(ctx: Ctx, sec: Section, prelude: Stmt[], libraries: Libra
   const triggers = get('triggers', (s) => parseTriggers(ctx, s)) ?? [];
   const tools = get('tools', (s) => parseTools(ctx, s)) ?? [];
   get('libraries', (s) => librariesBlock(ctx, s, libraries));
-  const names: StageNames = new Map();
-  const stages = get('stages', (s) => parseStageList(ctx, s, names, { inParallel: false })) ?? [];
+  const stages = get('stages', (s) => parseStageList(ctx, s, { inParallel: false })) ?? [];
   const post = get('post', (s) => parsePost(ctx, s));
   if (agent && agent.type === 'none') checkAgentNone(ctx, stages, post);
   checkAgentScopes(ctx, agent, stages, post);
@@ -209,10 +208,13 @@ function librariesBlock(ctx: Ctx, sec: Section, out: LibraryRef[]): void {
     const s = sectionOf(stmt);
     const a = s?.call.args[0];
     if (!s || s.name !== 'lib' || !a || a.type !== 'String' || s.call.args.length !== 1) {
-      ctx.error('libraries', `Expected a "lib(...)" but got ${s ? `"${s.name}"` : describeStmt(stmt)}`, s ? s.nameLoc : stmt.loc);
+      // Jenkins shows the statement as written: Expected a "lib(...)" but got foo('bar')
+      const text = (sourceText(ctx, stmt.loc) ?? describeStmt(stmt)).trim();
+      ctx.error('libraries', `Expected a "lib(...)" but got ${text}`, s ? s.nameLoc : stmt.loc);
       continue;
     }
     out.push({ spec: a.value, loc: s.loc });
     ctx.warn('library', `Shared libraries are not supported yet: "${a.value}" will not be loaded`, s.loc);
   }
+  if (sec.call.closure && body.length === 0) ctx.error('empty-libraries', 'libraries can not be empty', sec.nameLoc);
 }

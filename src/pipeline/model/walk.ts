@@ -52,6 +52,9 @@ export function children(n: AnyNode): AnyNode[] {
     case 'Function': return [...n.params.flatMap((p) => (p.default ? [p.default] : [])), n.body];
     case 'Annotation': return [...n.args, ...n.namedArgs.map((a) => a.value)];
     case 'Script': return n.body;
+    case 'MethodPointer': return [n.object];
+    case 'Spread': return [n.expr];
+    case 'Labeled': return [n.body];
   }
 }
 

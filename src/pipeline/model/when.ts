@@ -9,9 +9,11 @@ import type { Loc } from '../../core/build.ts';
 import type { Comparator, When, WhenCondition } from './types.ts';
 import { Ctx, bindArgs, boolArg, blockOf, withSuggestion, fmtList, sectionOf, type ArgSpec, type BoundArg, type Section } from './context.ts';
 import { checkGroovy } from './steps.ts';
+import { patternError } from '../script/regex-translate.ts';
 
 const COMPARATORS: readonly Comparator[] = ['EQUALS', 'GLOB', 'REGEXP'];
-const comparator = { name: 'comparator', type: 'string', values: COMPARATORS, literal: true } as const;
+// Any case ('regexp'), as Jenkins' Comparator.get upper-cases it; checked in build().
+const comparator = { name: 'comparator', type: 'string', literal: true } as const;
 const CHANGE_REQUEST_ATTRS = ['id', 'target', 'branch', 'fork', 'url', 'title', 'author', 'authorDisplayName', 'authorEmail'];
 
 /** Conditions that take arguments, as argument specs (values may be expressions unless noted). */
@@ -118,7 +120,14 @@ function condition(ctx: Ctx, stmt: import('../syntax/ast.ts').Stmt): WhenConditi
 
 function build(ctx: Ctx, s: Section, b: Map<string, BoundArg>, loc: Loc): WhenCondition | null {
   const e = (name: string): Expr | null => b.get(name)?.expr ?? null;
-  const cmp = (dflt: Comparator): Comparator => (b.get('comparator')?.value as Comparator | undefined) ?? dflt;
+  const cmp = (dflt: Comparator): Comparator => {
+    const a = b.get('comparator');
+    if (!a || typeof a.value !== 'string') return dflt;
+    const up = a.value.toUpperCase() as Comparator;
+    if (COMPARATORS.includes(up)) return up;
+    ctx.error('when', `Invalid value "${a.value}" for parameter "comparator" of "${s.name}". Valid values: ${fmtList(COMPARATORS)}`, a.expr.loc);
+    return dflt;
+  };
   const bool = (name: string): boolean => b.get(name)?.value === true || b.get(name)?.value === 'true';
   switch (s.name) {
     case 'branch': {
@@ -129,9 +138,9 @@ function build(ctx: Ctx, s: Section, b: Map<string, BoundArg>, loc: Loc): WhenCo
     case 'changelog': {
       const pattern = e('pattern');
       if (pattern && pattern.type === 'String') {
-        try { new RegExp(pattern.value); } catch (err) {
-          ctx.error('when', `"${pattern.value}" is not a valid regular expression. ${(err as Error).message}`, pattern.loc);
-        }
+        // Java's regex, checked as Jenkins' validator does: the pattern, and its multi-line form
+        const why = patternError(pattern.value) ?? patternError(`(?m)(?s)^[^\\r\\n]*?${pattern.value}[^\\r\\n]*?$`);
+        if (why !== null) ctx.error('when', `"${pattern.value}" is not a valid regular expression. ${why}`, pattern.loc);
       }
       return pattern ? { type: 'changelog', pattern, loc } : null;
     }

@@ -18,7 +18,13 @@
 // under the static fields of its class chain: it sees neither the binding nor the script's
 // functions and steps (a bare `sh` there is Groovy's MissingMethodException, `steps.sh` through
 // the script object works). Objects print with their own toString() and compare with their
-// own equals/compareTo. An imported class that is not available fails where it is used.
+// own equals/compareTo. A class name resolves to the script's class of that name first, then
+// to an import, then to a Java class through java-classes.ts (resolveClass), which also decides
+// what the sandbox allows of it; an import of a library's class Jenkins would not have fails
+// where it is used ("unable to resolve class"), as Groovy fails to compile it.
+//
+// Inside `obj.with { }` / `obj.tap { }` (Scope.delegate) names the closure does not declare go
+// to the delegate first (Groovy's DELEGATE_FIRST), then to the class or the script as above.
 import type * as A from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import { PipelineError } from '../diagnostics.ts';
@@ -31,13 +37,17 @@ import {
 import { sprintf, toGroovyString as formatValue } from './format.ts';
 import {
   EntryObject, arithmetic, castTo, coerceDeclared, groovyCompare, groovyEquals, groovyTruth as truth,
-  instanceOf, isCase, isKnownType, makeRange, mapKey, negate, rangeAt, rangeSize,
+  instanceOf, isCase, isKnownType, iterableToList, makeRange, mapKey, negate, rangeAt, rangeSize,
 } from './groovy-ops.ts';
 import { MAX_STRING, tooLarge } from './limits.ts';
 import { noSignature, type MethodEnv } from './methods-common.ts';
 import { listGetAt, listMethods, listPutAt } from './methods-list.ts';
 import { mapGet, mapMethods } from './methods-map.ts';
-import { booleanMethods, callStatic, getStatic, newString, numberMethods, staticClassName } from './methods-number.ts';
+import { booleanMethods, newString, numberMethods } from './methods-number.ts';
+import {
+  ClassObject, JAVA_ROOTS, callStaticMethod, classOf, javaClassOf as javaTypeName, construct, constructedByInterpreter, getStaticField, isJavaObject, javaMethod, rejected,
+  isKnownClass, resolveClass,
+} from './java-classes.ts';
 import { STRING_AS_CHARS, regexArg, stringGetAt, stringMethods } from './methods-string.ts';
 import { MatcherObject, PatternObject, checkRegex, javaSplit, matchesWhole, removeFirst, type RegexSite } from './regex.ts';
 import { StringBuilderObject } from './string-builder.ts';
@@ -67,9 +77,14 @@ class Scope {
   readonly parent: Scope | null;
   /** The class member (method, constructor, initializer) this scope is in, or null at script level. */
   cls: ClassScope | null;
+  /** The object of `obj.with { }` / `obj.tap { }` whose closure body this scope is (Groovy's delegate). */
+  delegate: Value | undefined = undefined;
+  /** Whether this scope or an enclosing one has a delegate (then names the scopes lack go to it first). */
+  delegated: boolean;
   constructor(parent: Scope | null) {
     this.parent = parent;
     this.cls = parent === null ? null : parent.cls;
+    this.delegated = parent !== null && parent.delegated;
   }
   declare(name: string, v: Value): void {
     (this.vars ??= new Map()).set(name, v);
@@ -138,6 +153,16 @@ class ReturnSignal extends Signal {
     this.value = value;
   }
 }
+/** `break label` / `continue label`: travels up to the statement with that label. */
+class LabelSignal extends Signal {
+  readonly label: string;
+  readonly isBreak: boolean;
+  constructor(isBreak: boolean, label: string) {
+    super(isBreak ? `break ${label}` : `continue ${label}`);
+    this.label = label;
+    this.isBreak = isBreak;
+  }
+}
 type Completion = Value | Signal;
 
 const YIELD_EVERY = 1000;
@@ -146,41 +171,6 @@ const YIELD_EVERY = 1000;
 const SLOW: unique symbol = Symbol('slow');
 /** Operators without side effects that the synchronous evaluator runs (`<<` changes its list). */
 const FAST_OPS = new Set<string>(['+', '-', '*', '/', '%', '**', '==', '!=', '<', '<=', '>', '>=', '<=>', '&&', '||', '?:', '&', '|', '^', '>>', '>>>']);
-
-const JAVA_ROOTS = new Set(['java', 'javax', 'groovy', 'hudson', 'jenkins', 'org', 'com', 'net', 'sun', 'io']);
-/** Class names scripts reach for that Kiln refuses, with what to use instead. */
-const REFUSED_CLASSES: Record<string, string> = {
-  File: 'use the readFile, writeFile, fileExists and findFiles steps',
-  URL: 'network access from the script is not available; use a step such as sh \'curl ...\'',
-  Date: 'use System.currentTimeMillis(), or sh(script: \'date ...\', returnStdout: true)',
-  Eval: 'evaluating code at run time is not supported',
-  Class: 'reflection is not supported',
-  Runtime: "use the sh step",
-  ProcessBuilder: 'use the sh step',
-  Thread: 'use the parallel and sleep steps',
-  Jenkins: "the controller's internals are not available to scripts",
-  Hudson: "the controller's internals are not available to scripts",
-  GroovyShell: 'evaluating code at run time is not supported',
-  JsonSlurper: 'use readJSON(text: s)',
-  JsonSlurperClassic: 'use readJSON(text: s)',
-  SimpleDateFormat: "use sh(script: 'date +%Y-%m-%d', returnStdout: true)",
-  LocalDate: "use sh(script: 'date ...', returnStdout: true)",
-  LocalDateTime: "use sh(script: 'date ...', returnStdout: true)",
-  Instant: 'use System.currentTimeMillis()',
-  Calendar: 'use System.currentTimeMillis()',
-  Files: 'use the readFile, writeFile, fileExists and findFiles steps',
-  Paths: 'use the readFile, writeFile, fileExists and findFiles steps',
-  Socket: 'network access from the script is not available',
-  InetAddress: 'network access from the script is not available',
-  Collections: 'use the list methods (sort, reverse, ...)',
-  Pattern: '',
-  Closure: 'closure delegates and resolve strategies are not supported',
-  Arrays: 'use list literals and list methods',
-  Base64: "use 'text'.bytes.encodeBase64() or s.decodeBase64()",
-  MessageDigest: "use sh 'sha256sum ...'",
-  TimeUnit: 'use the sleep step',
-  Executors: 'use the parallel step',
-};
 
 /** Map methods that change the map: refused on a host object's read-only entries(). */
 const MAP_WRITERS = new Set(['put', 'putAll', 'putAt', 'remove', 'clear', 'leftShift', 'putIfAbsent']);
@@ -429,25 +419,16 @@ export class Interpreter {
         return this.execForIn(s, scope, f);
       case 'For':
         return this.execFor(s, scope, f);
-      case 'While': {
-        for (;;) {
-          const p = this.tick(f, true);
-          if (p) await p;
-          let t = this.eval(s.test, scope, f);
-          if (t instanceof Promise) t = await t;
-          if (!truth(t)) break;
-          const r = await this.execBody(s.body, new Scope(scope), f);
-          if (r === BREAK) break;
-          if (r instanceof ReturnSignal) return r;
-        }
-        return null;
-      }
+      case 'While':
+        return this.execWhile(s, scope, f);
       case 'Return':
         return new ReturnSignal(s.value ? await this.eval(s.value, scope, f) : null);
       case 'Break':
-        return BREAK;
+        return s.label === undefined ? BREAK : new LabelSignal(true, s.label);
       case 'Continue':
-        return CONTINUE;
+        return s.label === undefined ? CONTINUE : new LabelSignal(false, s.label);
+      case 'Labeled':
+        return this.execLabeled(s, scope, f);
       case 'Throw':
         return this.execThrow(s, scope, f);
       case 'Try':
@@ -471,6 +452,51 @@ export class Interpreter {
     }
   }
 
+  /**
+   * `label: stmt`. A loop under a label runs with it (`continue label` goes on with its next
+   * iteration, `break label` leaves it); any other statement is left by `break label`.
+   */
+  private async execLabeled(s: A.LabeledStmt, scope: Scope, f: Frame): Promise<Completion> {
+    const b = s.body;
+    const r = b.type === 'ForIn' ? await this.execForIn(b, scope, f, s.label)
+      : b.type === 'For' ? await this.execFor(b, scope, f, s.label)
+        : b.type === 'While' ? await this.execWhile(b, scope, f, s.label)
+          : await this.exec(b, scope, f);
+    if (r instanceof LabelSignal && r.label === s.label) {
+      if (r.isBreak) return null;
+      throw scriptError('syntax', `continue ${s.label}: the label is not on a loop`, s.loc);
+    }
+    return r;
+  }
+
+  /**
+   * What a loop does with its body's completion: 'break', 'next' (go on), or the completion to
+   * return (a return, or a labeled break/continue meant for an outer statement).
+   */
+  private loopControl(r: Completion, label: string | undefined): 'break' | 'next' | Completion {
+    if (r === BREAK) return 'break';
+    if (r instanceof ReturnSignal) return r;
+    if (r instanceof LabelSignal) {
+      if (r.label !== label) return r;
+      return r.isBreak ? 'break' : 'next';
+    }
+    return 'next';
+  }
+
+  private async execWhile(s: A.WhileStmt, scope: Scope, f: Frame, label?: string): Promise<Completion> {
+    for (;;) {
+      const p = this.tick(f, true);
+      if (p) await p;
+      let t = this.eval(s.test, scope, f);
+      if (t instanceof Promise) t = await t;
+      if (!truth(t)) break;
+      const c = this.loopControl(await this.execBody(s.body, new Scope(scope), f), label);
+      if (c === 'break') break;
+      if (c !== 'next') return c;
+    }
+    return null;
+  }
+
   private async execVarDecl(s: A.VarDecl, scope: Scope, f: Frame, field: boolean): Promise<Value> {
     const v = s.init ? await this.eval(s.init, scope, f) : null;
     const declare = (name: string, x: Value) => {
@@ -490,17 +516,17 @@ export class Interpreter {
     return x;
   }
 
-  private async execForIn(s: A.ForInStmt, scope: Scope, f: Frame): Promise<Completion> {
+  private async execForIn(s: A.ForInStmt, scope: Scope, f: Frame, label?: string): Promise<Completion> {
     const coll = await this.eval(s.iterable, scope, f);
     const step = async (v: Value): Promise<Completion | undefined> => {
       const p = this.tick(f, false);
       if (p) await p;
       const it = new Scope(scope);
       it.declare(s.varName, v);
-      const r = await this.execBody(s.body, it, f);
-      if (r === BREAK) return BREAK;
-      if (r instanceof ReturnSignal) return r;
-      return undefined;
+      const c = this.loopControl(await this.execBody(s.body, it, f), label);
+      if (c === 'break') return BREAK;
+      if (c === 'next') return undefined;
+      return c;
     };
     if (isRange(coll)) {
       const n = rangeSize(coll);
@@ -544,7 +570,7 @@ export class Interpreter {
     return null;
   }
 
-  private async execFor(s: A.ForStmt, scope: Scope, f: Frame): Promise<Completion> {
+  private async execFor(s: A.ForStmt, scope: Scope, f: Frame, label?: string): Promise<Completion> {
     const loop = new Scope(scope);
     if (s.init) {
       // `for (int i = 0, j = 10; ...)` comes as a block of declarations, which belong to the loop's scope
@@ -559,9 +585,9 @@ export class Interpreter {
         if (t instanceof Promise) t = await t;
         if (!truth(t)) break;
       }
-      const r = await this.execBody(s.body, new Scope(loop), f);
-      if (r === BREAK) break;
-      if (r instanceof ReturnSignal) return r;
+      const c = this.loopControl(await this.execBody(s.body, new Scope(loop), f), label);
+      if (c === 'break') break;
+      if (c !== 'next') return c;
       for (const u of s.update) {
         const v = this.eval(u, loop, f);
         if (v instanceof Promise) await v;
@@ -693,6 +719,7 @@ export class Interpreter {
       case 'Ident': {
         const s = scope.find(e.name);
         if (s !== null) return s.vars!.get(e.name) ?? null;
+        if (scope.delegated) return SLOW;
         if (scope.cls === null && this.binding.has(e.name)) return this.binding.get(e.name) ?? null;
         return SLOW;
       }
@@ -710,7 +737,8 @@ export class Interpreter {
           return r === SLOW ? SLOW : op === '?:' ? r : truth(r);
         }
         const r = this.fast(e.right, scope, false);
-        if (r === SLOW || l instanceof ScriptInstance || r instanceof ScriptInstance) return SLOW;
+        // Date + 1, date < other, objects of script classes: the async path
+        if (r === SLOW || isJavaObject(l) || l instanceof ScriptInstance || r instanceof ScriptInstance) return SLOW;
         switch (op) {
           case '==': return groovyEquals(l, r);
           case '!=': return !groovyEquals(l, r);
@@ -775,6 +803,7 @@ export class Interpreter {
         if (v === SLOW) return SLOW;
         const name = e.target.name;
         const holder = scope.find(name);
+        if (holder === null && scope.delegated) return SLOW;
         if (e.op === '=') {
           if (holder !== null) holder.vars!.set(name, v);
           else if (scope.cls !== null) return SLOW;
@@ -808,9 +837,16 @@ export class Interpreter {
         return this.lookup(e.name, scope, f, e.loc);
       case 'List': {
         const out: GList = [];
-        for (const x of e.items) out.push(await this.eval(x, scope, f));
+        for (const x of e.items) {
+          if (x.type === 'Spread') out.push(...await this.spreadArg(x, scope, f));
+          else out.push(await this.eval(x, scope, f));
+        }
         return out;
       }
+      case 'MethodPointer':
+        return this.methodPointer(e, scope, f);
+      case 'Spread':
+        throw scriptError('syntax', "the spread operator '*' belongs in a list or a call's arguments", e.loc);
       case 'Map': {
         const m: GMap = new Map();
         for (const en of e.entries) {
@@ -846,6 +882,44 @@ export class Interpreter {
     }
   }
 
+  /** `*x` in a list or arguments: the items of x (a list, range, ...); null spreads as [null], as in Groovy. */
+  private async spreadArg(x: A.SpreadExpr, scope: Scope, f: Frame): Promise<GList> {
+    const v = await this.eval(x.expr, scope, f);
+    if (v === null) return [null];
+    if (Array.isArray(v) || isRange(v)) return iterableToList(v, x.loc, 'the spread operator');
+    throw scriptError('cast', `the spread operator '*' needs a list, got ${typeName(v)} ${formatValue(v)}`, x.loc, 'org.codehaus.groovy.runtime.typehandling.GroovyCastException');
+  }
+
+  /**
+   * `obj.&name`: a closure calling obj.name(args...) when called. `this.&name` (or a bare
+   * script) is the script's function or step of that name; the method is looked up when the
+   * closure is called, as Groovy's MethodClosure does.
+   */
+  private async methodPointer(e: A.MethodPointerExpr, scope: Scope, f: Frame): Promise<Value> {
+    const o = e.object;
+    const onScript = o.type === 'Ident' && o.name === 'this' && scope.find('this') === null;
+    const recv = onScript ? this.#self : await this.eval(o, scope, f);
+    if (recv === null) throw nullPointer(`Cannot get the method pointer .&${e.name} of a null object`, e.loc);
+    if (onScript && !this.functions.has(e.name) && !this.host.hasStep(e.name) && !BUILTINS.includes(e.name)) {
+      throw scriptError('no-such-method', `No such method: ${e.name} for class: WorkflowScript (the method pointer this.&${e.name})`, e.nameLoc, 'groovy.lang.MissingMethodException');
+    }
+    const name = e.name;
+    const fns = onScript ? this.functions.get(name) : undefined;
+    const arity = fns && fns.length > 0 ? fns[0]!.params.length : 1;
+    const node: A.ClosureExpr = {
+      type: 'Closure', explicitParams: true, body: [], loc: e.loc,
+      params: Array.from({ length: arity }, (_, i) => ({ name: `arg${i}`, typeName: null, default: null, loc: e.loc })),
+    };
+    return {
+      kind: 'closure', node, scope: null,
+      native: (args, ctx) => {
+        const nf: Frame = { ctx, depth: f.depth, grace: false };
+        const ca = callArgsOf(args);
+        return this.guard(() => (recv === this.#self ? this.callScriptMethod(name, ca, nf, e.loc, false) : this.invoke(recv, name, ca, nf, e.nameLoc)), e.loc);
+      },
+    };
+  }
+
   private makeClosure(e: A.ClosureExpr, scope: Scope, f: Frame): ClosureValue {
     const cs: ClosureScope = { scope, depth: f.depth };
     return { kind: 'closure', node: e, scope: cs };
@@ -868,6 +942,10 @@ export class Interpreter {
   private async lookup(name: string, scope: Scope, f: Frame, loc: Loc): Promise<Value> {
     const s = scope.find(name);
     if (s !== null) return s.vars!.get(name) ?? null;
+    if (scope.delegated) {
+      const d = await this.delegateProperty(name, scope, f, loc);
+      if (d !== undefined) return d;
+    }
     const cs = scope.cls;
     if (cs === null && this.binding.has(name)) return this.binding.get(name) ?? null;
     if (name === 'this') return cs === null ? this.#self : cs.self ?? cs.owner;
@@ -875,11 +953,40 @@ export class Interpreter {
     if (sc !== undefined) return sc;
     if (cs !== null) return this.memberLookup(name, cs, f, loc);
     const imported = this.#imports.get(name);
-    if (imported !== undefined) return this.importedClassValue(name, imported, loc);
+    if (imported !== undefined) return new ClassObject(this.importedClass(imported, loc)); // a class used as a value: Groovy's Class object
     const g = await this.host.resolveGlobal(name, f.ctx, loc);
     if (g !== undefined) return g;
     if (name === 'steps') return this.#self;
+    const cls = this.#imports.get(name) ?? resolveClass(name);
+    if (cls !== undefined && cls !== null) return new ClassObject(cls); // a class used as a value: Groovy's Class object
     throw this.noSuchProperty(name, scope, loc);
+  }
+
+  /** A name inside `obj.with { }`: obj's property of that name (innermost delegate first), else undefined. */
+  private async delegateProperty(name: string, scope: Scope, f: Frame, loc: Loc): Promise<Value | undefined> {
+    for (let s: Scope | null = scope; s !== null; s = s.parent) {
+      const d = s.delegate;
+      if (d === undefined || d === null) continue;
+      if (d instanceof Map) {
+        if (d.has(name)) return d.get(name) ?? null;
+        continue;
+      }
+      if (isHostObject(d) && d !== this.#self) {
+        const v = await d.getProperty(name, f.ctx, loc);
+        if (v !== undefined) return v;
+      }
+    }
+    return undefined;
+  }
+
+  /** The delegate that answers `name(...)` inside `obj.with { }`, or undefined. */
+  private delegateFor(name: string, scope: Scope): Value | undefined {
+    for (let s: Scope | null = scope; s !== null; s = s.parent) {
+      const d = s.delegate;
+      if (d === undefined || d === null) continue;
+      if (d instanceof Map ? isClosure(d.get(name)) || mapMethods.has(name) : d instanceof ScriptInstance ? d.cls.hasMethodNamed(name) : this.builtinMethod(d, name) !== undefined) return d;
+    }
+    return undefined;
   }
 
   private noSuchProperty(name: string, scope: Scope, loc: Loc): ScriptError {
@@ -888,8 +995,6 @@ export class Interpreter {
       hint = ` (${name} is declared with def at the top of the script, which a function does not see: drop the def to make it global, or pass it as an argument)`;
     } else if (this.functions.has(name)) {
       hint = ` (${name} is a function: call it as ${name}())`;
-    } else if (REFUSED_CLASSES[name] !== undefined || staticClassName(name) !== null) {
-      return notSupported(`using the class ${name} as a value`, loc, REFUSED_CLASSES[name]);
     }
     return scriptError('no-such-property', `No such property: ${name} for class: WorkflowScript${hint}`, loc, 'groovy.lang.MissingPropertyException');
   }
@@ -907,12 +1012,11 @@ export class Interpreter {
     const name = dottedName(e);
     if (name === null) return null;
     if (e.type === 'Ident') {
-      if (staticClassName(name) !== null || REFUSED_CLASSES[name] !== undefined) return name;
       const imported = this.#imports.get(name);
-      if (imported !== undefined && (staticClassName(imported) !== null || REFUSED_CLASSES[simpleName(imported)] !== undefined)) return imported;
-      return null;
+      return imported !== undefined ? this.importedClass(imported, e.loc) : resolveClass(name);
     }
-    if (JAVA_ROOTS.has(root)) return name;
+    // a qualified class name; not a member of one (hudson.model.Result.FAILURE: classes are capitalized)
+    if (JAVA_ROOTS.has(root) && !/\.[A-Z][^.]*\./.test(name)) return name;
     return null;
   }
 
@@ -921,15 +1025,14 @@ export class Interpreter {
     if (self && e.object.type === 'Ident' && e.object.name === 'this' && self.fields.has(e.name)) return self.fields.get(e.name) ?? null;
     const cls = this.className(e.object, scope);
     if (cls !== null) {
-      if (e.name === 'class') throw notSupported(`${cls}.class`, e.loc, 'reflection is not supported');
-      if (staticClassName(cls) !== null) return getStatic(cls, e.name, e.loc);
-      this.classRefusal(`${cls}.${e.name}`, e.loc, cls);
+      if (e.name === 'class') return new ClassObject(cls);
+      return getStaticField(cls, e.name, e.loc);
     }
     const root = e.object.type === 'Ident' ? e.object.name : null;
     if (root !== null && JAVA_ROOTS.has(root) && scope.find(root) === null && !this.binding.has(root)) {
       // the start of a qualified class name used as a value (java.lang.String), unless the host has such a global
       const g = await this.host.resolveGlobal(root, f.ctx, e.loc);
-      if (g === undefined) this.classRefusal(`${root}.${e.name}`, e.loc);
+      if (g === undefined) throw this.noSuchProperty(root, scope, e.object.loc);
     }
     const obj = await this.eval(e.object, scope, f);
     if (obj === null) {
@@ -945,10 +1048,6 @@ export class Interpreter {
     return this.getProperty(obj, e.name, f, e.nameLoc);
   }
 
-  private classRefusal(name: string, loc: Loc, cls: string = name): never {
-    throw notSupported(`the Java class ${name}`, loc, REFUSED_CLASSES[simpleName(cls)] || 'scripts cannot reach Java classes');
-  }
-
   private spreadItems(obj: Value, loc: Loc): GList {
     if (Array.isArray(obj)) return obj;
     if (isRange(obj)) return rangeToList(obj);
@@ -958,10 +1057,14 @@ export class Interpreter {
 
   /** obj.name */
   private async getProperty(obj: Value, name: string, f: Frame, loc: Loc): Promise<Value> {
-    if (name === 'class' || name === 'metaClass') throw notSupported(`.${name}`, loc, 'reflection is not supported');
     if (obj === null) throw nullPointer(`Cannot get property '${name}' on null object`, loc);
     if (obj instanceof Map) return obj.get(name) ?? null;
-    if (obj instanceof ScriptInstance || obj instanceof ScriptClass) return this.objectProperty(obj, name, f, loc);
+    if (obj instanceof ScriptInstance || obj instanceof ScriptClass) {
+      if (name === 'class') return obj instanceof ScriptInstance ? obj.cls : obj;
+      if (name !== 'metaClass') return this.objectProperty(obj, name, f, loc);
+    }
+    if (name === 'class') return obj === this.#self ? new ClassObject('WorkflowScript') : classOf(obj);
+    if (name === 'metaClass') throw rejected(`staticMethod org.codehaus.groovy.runtime.DefaultGroovyMethods getMetaClass ${obj === this.#self ? 'java.lang.Object' : 'java.lang.Object'}`, loc);
     if (isHostObject(obj)) {
       const v = await obj.getProperty(name, f.ctx, loc);
       if (v !== undefined) return v;
@@ -1047,6 +1150,14 @@ export class Interpreter {
       const v = await this.objectOp(op, l, r, f, loc);
       if (v !== undefined) return v;
     }
+    if (isJavaObject(l)) {
+      // date + 1, date - other, date < other: the object's plus/minus/compareTo, as Groovy calls them
+      const cmp = op === '<' || op === '<=' || op === '>' || op === '>=' || op === '<=>';
+      const m = op === '+' ? 'plus' : cmp ? 'compareTo' : null;
+      const v = m === null ? undefined : javaMethod(l, m, [r], loc);
+      if (typeof v === 'number' && cmp) return op === '<' ? v < 0 : op === '<=' ? v <= 0 : op === '>' ? v > 0 : op === '>=' ? v >= 0 : v;
+      if (v !== undefined) return v;
+    }
     switch (op) {
       case '==': return groovyEquals(l, r);
       case '!=': return !groovyEquals(l, r);
@@ -1071,6 +1182,7 @@ export class Interpreter {
       }
       case '-':
         if (typeof l === 'string' && r instanceof PatternObject) return removeFirst(l, r.pattern, { loc, signal: f.ctx.signal, owner: f.ctx.owner });
+        if (isJavaObject(l)) return javaMethod(l, 'minus', [r], loc) ?? arithmetic(op, l, r, loc);
         return arithmetic(op, l, r, loc);
       case '<<':
         if (l instanceof StringBuilderObject) return l.append(r, loc);
@@ -1173,8 +1285,24 @@ export class Interpreter {
   private setVar(name: string, v: Value, scope: Scope, loc: Loc | null = null): void {
     const s = scope.find(name);
     if (s !== null) s.vars!.set(name, v);
+    else if (scope.delegated && this.setOnDelegate(name, v, scope)) return;
     else if (scope.cls !== null) throw missingProperty(name, scope.cls.owner.name, loc);
     else this.binding.set(name, v);
+  }
+
+  /** `name = v` inside `map.with { }` / `obj.with { }`: sets the map's entry (the innermost map delegate) or the object's field. */
+  private setOnDelegate(name: string, v: Value, scope: Scope): boolean {
+    for (let s: Scope | null = scope; s !== null; s = s.parent) {
+      if (s.delegate instanceof Map) {
+        s.delegate.set(name, v);
+        return true;
+      }
+      if (s.delegate instanceof ScriptInstance && s.delegate.fields.has(name)) {
+        s.delegate.fields.set(name, v);
+        return true;
+      }
+    }
+    return false;
   }
 
   private async assignTo(target: A.Expr, v: Value, scope: Scope, f: Frame): Promise<void> {
@@ -1253,10 +1381,7 @@ export class Interpreter {
       return this.construct(sc, args, named, f, e.loc);
     }
     const imported = e.typeName.includes('.') ? null : this.#imports.get(simple) ?? null;
-    if (imported !== null) {
-      if (!isJavaPackage(imported)) throw unresolvedClass(imported, e.loc);
-      simple = simpleName(imported);
-    }
+    if (imported !== null) simple = simpleName(this.importedClass(imported, e.loc));
     if (e.namedArgs.length > 0) throw notSupported(`new ${e.typeName}(name: value, ...)`, e.loc);
     const exc = CONSTRUCTIBLE_EXCEPTIONS.get(simple);
     if (exc !== undefined) {
@@ -1272,6 +1397,8 @@ export class Interpreter {
       if (second instanceof ErrorObject) cause = second;
       return new ErrorObject(new GroovyException(exc, message ?? '', cause?.error, null));
     }
+    const fqn = imported ?? resolveClass(e.typeName.includes('.') ? e.typeName.replace(/<.*>$/, '') : simple);
+    if (fqn !== null && !constructedByInterpreter(fqn)) return construct(fqn, args, e.loc);
     switch (simple) {
       case 'String':
         return newString(args, e.loc);
@@ -1297,7 +1424,7 @@ export class Interpreter {
       case 'Object':
         throw notSupported('new Object()', e.loc);
     }
-    throw notSupported(`new ${e.typeName}(...)`, e.loc, REFUSED_CLASSES[simple] ?? 'scripts cannot create Java objects; use steps and the built-in values (strings, lists, maps)');
+    throw scriptError('unresolved-class', `unable to resolve class ${e.typeName}`, e.loc, 'org.codehaus.groovy.control.MultipleCompilationErrorsException');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1306,6 +1433,16 @@ export class Interpreter {
   private async evalArgs(e: A.CallExpr, scope: Scope, f: Frame): Promise<CallArgs> {
     const positional: Value[] = new Array<Value>(e.args.length);
     let named: GMap | null = null;
+    if (e.args.some((a) => a.type === 'Spread')) {
+      const all: Value[] = [];
+      for (const a of e.args) {
+        if (a.type === 'Spread') all.push(...await this.spreadArg(a, scope, f));
+        else all.push(await this.eval(a, scope, f));
+      }
+      named = e.namedArgs.length === 0 ? null : new Map();
+      for (const na of e.namedArgs) named!.set(na.keyExpr ? mapKey(await this.eval(na.keyExpr, scope, f)) : na.name, await this.eval(na.value, scope, f));
+      return { positional: all, named, closure: e.closure ? this.makeClosure(e.closure, scope, f) : null };
+    }
     if (e.namedArgs.length === 0) {
       for (let i = 0; i < e.args.length; i++) positional[i] = await this.eval(e.args[i]!, scope, f);
     } else {
@@ -1327,6 +1464,7 @@ export class Interpreter {
 
   private async evalCall(e: A.CallExpr, scope: Scope, f: Frame): Promise<Value> {
     const callee = e.callee;
+    if (e.assertText !== undefined && callee.type === 'Ident' && callee.name === 'assert') return this.execAssert(e, scope, f);
     if (callee.type === 'Ident') {
       const name = callee.name;
       const holder = scope.find(name);
@@ -1336,6 +1474,10 @@ export class Interpreter {
         return this.callValue(v, name, ca, f, e.loc);
       }
       const ca = await this.evalArgs(e, scope, f);
+      if (scope.delegated && (scope.cls !== null || !this.functions.has(name))) {
+        const d = this.delegateFor(name, scope);
+        if (d !== undefined) return this.invoke(d, name, ca, f, e.loc);
+      }
       if (scope.cls !== null) return this.callInClass(name, ca, scope.cls, f, e.loc);
       return this.callScriptMethod(name, ca, f, e.loc, true);
     }
@@ -1357,9 +1499,8 @@ export class Interpreter {
       const cls = this.className(obj, scope);
       if (cls !== null) {
         const ca = await this.evalArgs(e, scope, f);
-        if (cls === 'Pattern' || cls === 'java.util.regex.Pattern') return this.patternStatic(callee.name, flatArgs(ca), { loc: e.loc, signal: f.ctx.signal, owner: f.ctx.owner });
-        if (staticClassName(cls) === null) throw notSupported(`${cls}.${callee.name}()`, e.loc, REFUSED_CLASSES[simpleName(cls)] ?? 'scripts cannot reach Java classes');
-        return callStatic(cls, callee.name, flatArgs(ca), e.loc);
+        if (cls === 'java.util.regex.Pattern') return this.patternStatic(callee.name, flatArgs(ca), { loc: e.loc, signal: f.ctx.signal, owner: f.ctx.owner });
+        return callStaticMethod(cls, callee.name, flatArgs(ca), this.methodEnv(f, e.loc));
       }
       const recv = await this.eval(obj, scope, f);
       if (recv === null && (e.safe || callee.safe)) return null;
@@ -1376,6 +1517,22 @@ export class Interpreter {
     const v = await this.eval(callee, scope, f);
     const ca = await this.evalArgs(e, scope, f);
     return this.callValue(v, 'call', ca, f, e.loc);
+  }
+
+  /**
+   * `assert cond [: message]`, as Jenkins runs it (groovy-cps' AssertBlock): a false condition
+   * fails with the statement's source text (Groovy's PowerAssertionError, printed
+   * "Assertion failed:", without the values Groovy's compiler would draw under it), or with a
+   * message, `message. Expression: <the statement>`.
+   */
+  private async execAssert(e: A.CallExpr, scope: Scope, f: Frame): Promise<Value> {
+    if (truth(await this.eval(e.args[0]!, scope, f))) return null;
+    const text = e.assertText!;
+    if (e.args.length > 1) {
+      const msg = await this.eval(e.args[1]!, scope, f);
+      if (msg !== null && msg !== '') throw scriptError('assertion', `${formatValue(msg)}. Expression: ${text}`, e.loc, 'java.lang.AssertionError');
+    }
+    throw scriptError('assertion', `Assertion failed: \n\n${text}`, e.loc, 'org.codehaus.groovy.runtime.powerassert.PowerAssertionError');
   }
 
   /** Calling a value: a closure, or an object with a call() method. */
@@ -1441,7 +1598,7 @@ export class Interpreter {
     if (!bare && this.binding.has(name)) return this.callValue(this.binding.get(name) ?? null, name, ca, f, loc);
     const g = await this.host.resolveGlobal(name, f.ctx, loc);
     if (g !== undefined && g !== null && (isClosure(g) || isHostObject(g))) return this.callValue(g, name, ca, f, loc);
-    const viaImport = await this.callStaticImport(name, flatArgs(ca), loc);
+    const viaImport = await this.callStaticImport(name, flatArgs(ca), f, loc);
     if (viaImport !== undefined) return viaImport;
     const known = [...(this.host.stepNames?.() ?? []), ...this.functions.keys(), ...BUILTINS];
     const near = closest(name, known);
@@ -1456,6 +1613,10 @@ export class Interpreter {
 
   private async callStep(name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
     if (ca.positional.some((a) => a instanceof ScriptInstance)) ca = await this.objectArgsToStrings(ca, f, loc);
+    // stage('x', body), node('l', body): a closure as the last argument is the step's body, as
+    // Groovy makes a trailing closure the last argument
+    const last = ca.positional.length > 0 ? ca.positional[ca.positional.length - 1] : undefined;
+    if (ca.closure === null && isClosure(last)) ca = { positional: ca.positional.slice(0, -1), named: ca.named, closure: last };
     try {
       return (await this.host.callStep(name, ca, f.ctx, loc)) ?? null;
     } catch (err) {
@@ -1531,7 +1692,8 @@ export class Interpreter {
     return Math.max(0, n - curried);
   }
 
-  private async invokeClosure(c: ClosureValue, args: Value[], f: Frame, loc: Loc): Promise<Value> {
+  /** Calls a closure; `delegate` (from with/tap) answers the names its body does not declare, before the script does. */
+  private async invokeClosure(c: ClosureValue, args: Value[], f: Frame, loc: Loc, delegate?: Value): Promise<Value> {
     if (c.native) return (await c.native(args, f.ctx)) ?? null;
     const cs = this.closureScope(c);
     const depth = this.depthCheck(Math.max(f.depth, cs.depth), loc);
@@ -1540,6 +1702,10 @@ export class Interpreter {
     const nf: Frame = { ctx: f.ctx, depth, grace: f.grace };
     const node = c.node;
     const scope = new Scope(cs.scope);
+    if (delegate !== undefined) {
+      scope.delegate = delegate;
+      scope.delegated = true;
+    }
     if (!node.explicitParams) {
       if (args.length > 1) throw this.closureArgs(c, args, loc);
       scope.declare('it', args[0] ?? null);
@@ -1588,6 +1754,22 @@ export class Interpreter {
       if (name === 'getTo') return ((r: typeof obj) => r.to) as never;
       if (name === 'isEmpty') return ((r: typeof obj) => rangeSize(r) === 0) as never;
       if (name === 'contains') return ((r: typeof obj, a: Value[]) => isCase(r, a[0] ?? null, null)) as never;
+      if (name === 'step') {
+        // (1..10).step(3) is [1, 4, 7, 10]; with a closure, calls it with each of those
+        return (async (r: typeof obj, a: Value[], env: MethodEnv) => {
+          const by = a[0];
+          if (typeof by !== 'number' || !Number.isInteger(by) || by === 0 || a.length > 2 || (a.length === 2 && !isClosure(a[1]))) throw noSignature(r, name, a, env.loc);
+          const n = rangeSize(r);
+          const out: GList = [];
+          if (by > 0) for (let i = 0; i < n; i += by) out.push(rangeAt(r, i));
+          else for (let i = n - 1; i >= 0; i += by) out.push(rangeAt(r, i));
+          if (a.length === 2) {
+            for (const x of out) await env.call(a[1] as ClosureValue, [x]);
+            return null;
+          }
+          return out;
+        }) as never;
+      }
       if (name === 'each' || name === 'eachWithIndex') {
         // without building the list: (0..<n).each { } may run long, and can be aborted
         return (async (r: typeof obj, a: Value[], env: MethodEnv) => {
@@ -1609,15 +1791,18 @@ export class Interpreter {
     const args = flatArgs(ca);
     switch (name) {
       case 'getClass':
+        if (args.length === 0) return recv === this.#self ? new ClassObject('WorkflowScript') : classOf(recv);
+        break;
       case 'getMetaClass':
       case 'invokeMethod':
       case 'respondsTo':
       case 'hasProperty':
       case 'getMetaPropertyValues':
       case 'getProperties':
-        throw notSupported(`.${name}() (reflection)`, loc);
+        // Groovy's reflective methods (DefaultGroovyMethods on any object): the sandbox refuses them
+        throw rejected(`staticMethod org.codehaus.groovy.runtime.DefaultGroovyMethods ${name} java.lang.Object${args.map((a) => ' ' + javaTypeName(a)).join('')}`, loc);
       case 'execute':
-        if (typeof recv === 'string' || Array.isArray(recv)) throw notSupported(`${typeName(recv)}.execute() (running a process from Groovy)`, loc, 'use the sh step: sh(script: "...", returnStdout: true)');
+        if (typeof recv === 'string' || Array.isArray(recv)) throw rejected(`staticMethod org.codehaus.groovy.runtime.ProcessGroovyMethods execute ${typeof recv === 'string' ? 'java.lang.String' : 'java.util.List'}${args.map((a) => ' ' + javaTypeName(a)).join('')}`, loc);
     }
     if (recv === null) {
       if (name === 'toString') return 'null';
@@ -1628,6 +1813,10 @@ export class Interpreter {
     if (recv instanceof ScriptInstance || recv instanceof ScriptClass) return this.invokeObject(recv, name, ca, f, loc);
     if (isHostObject(recv)) {
       if (recv instanceof PatternObject) return this.patternMethod(recv, name, args, f, loc);
+      if (isJavaObject(recv)) {
+        const r = javaMethod(recv, name, args, loc);
+        if (r !== undefined) return r;
+      }
       if (recv.invokeMethod) {
         const r = recv.invokeMethod(name, ca, f.ctx, loc, this.#calls);
         if (r !== undefined) return (await r) ?? null;
@@ -1689,8 +1878,13 @@ export class Interpreter {
         break;
       case 'with':
       case 'tap':
-      case 'identity':
-        throw notSupported(`.${name} { } (closure delegates are not supported)`, loc);
+      case 'identity': {
+        const c = args[args.length - 1];
+        if (!isClosure(c) || args.length > (name === 'with' ? 2 : 1) || (args.length === 2 && typeof args[0] !== 'boolean')) break;
+        const r = await this.invokeClosure(c, [recv], f, loc, recv);
+        // with(true) { } returns the object, as tap does
+        return name === 'tap' || args[0] === true ? recv : r;
+      }
     }
     if (recv instanceof Map && name === 'stream' || Array.isArray(recv) && (name === 'stream' || name === 'iterator')) {
       throw notSupported(`.${name}() (Java streams and iterators)`, loc, 'use the Groovy list methods: each, collect, findAll, ...');
@@ -1765,29 +1959,28 @@ export class Interpreter {
     this.#imports.set(s.alias ?? simpleName(s.path), s.path);
   }
 
-  /** An imported class used as a value (`Foo` alone, `Foo.x` of a class that is not available). */
-  private importedClassValue(name: string, path: string, loc: Loc): never {
-    if (!isJavaPackage(path)) throw unresolvedClass(path, loc);
-    if (REFUSED_CLASSES[simpleName(path)] !== undefined || staticClassName(path) !== null) throw notSupported(`using the class ${name} as a value`, loc, REFUSED_CLASSES[simpleName(path)]);
-    this.classRefusal(path, loc);
+  /**
+   * The class an `import` names, where the script uses it: its qualified name for resolveClass's
+   * callers, or Groovy's "unable to resolve class" when Jenkins would not have it on its class path
+   * (a library's package: a shared library not loaded, a typo). Classes of the JDK, Groovy and
+   * Jenkins itself are there; what the sandbox allows of them is java-classes.ts's business.
+   */
+  private importedClass(path: string, loc: Loc): string {
+    if (!onClassPath(path)) throw unresolvedClass(path, loc);
+    return path;
   }
 
   /** `max(1, 2)` after `import static java.lang.Math.max` (or `.*`); undefined when no import gives the name. */
-  private async callStaticImport(name: string, args: Value[], loc: Loc): Promise<Value | undefined> {
+  private async callStaticImport(name: string, args: Value[], f: Frame, loc: Loc): Promise<Value | undefined> {
     const imp = this.#staticImports.get(name);
-    if (imp !== undefined) {
-      if (staticClassName(imp.cls) === null) {
-        if (!isJavaPackage(imp.cls)) throw unresolvedClass(imp.cls, loc);
-        throw notSupported(`${imp.cls}.${imp.member}()`, loc, REFUSED_CLASSES[simpleName(imp.cls)] ?? 'scripts cannot reach Java classes');
-      }
-      return callStatic(imp.cls, imp.member, args, loc);
-    }
+    if (imp !== undefined) return callStaticMethod(this.importedClass(imp.cls, loc), imp.member, args, this.methodEnv(f, loc));
     for (const cls of this.#staticStars) {
-      if (staticClassName(cls) === null) continue;
+      if (!onClassPath(cls)) continue;
       try {
-        return callStatic(cls, name, args, loc);
+        return await callStaticMethod(cls, name, args, this.methodEnv(f, loc));
       } catch (err) {
-        if (!(err instanceof ScriptError) || err.code !== 'not-supported') throw err;
+        // not a method of that class (or one the sandbox refuses): the next import, else "No such DSL method"
+        if (!(err instanceof ScriptError) || (err.code !== 'rejected' && err.code !== 'not-supported')) throw err;
       }
     }
     return undefined;
@@ -1946,6 +2139,9 @@ export class Interpreter {
     if (name === 'super') return cs.self ?? cs.owner;
     const getter = (cs.self !== null ? cs.self.cls : cs.owner).findMethod(`get${cap(name)}`, 0, cs.self === null);
     if (getter !== null) return this.runMember(cs.self, getter.owner, getter.method, [], f, loc);
+    const imported = this.#imports.get(name);
+    const cls = imported !== undefined ? this.importedClass(imported, loc) : resolveClass(name);
+    if (cls !== null) return new ClassObject(cls); // a class used as a value
     throw missingProperty(name, cs.owner.name, loc);
   }
 
@@ -2166,10 +2362,10 @@ function noStaticSignature(cls: string, name: string, args: Value[], loc: Loc): 
   return scriptError('no-such-method', `No signature of method: static ${cls}.${name}() is applicable for argument types: (${args.map((a) => typeName(a)).join(', ')}) values: [${values}]`, loc, 'groovy.lang.MissingMethodException');
 }
 
-/** Whether a class path is in a package of the JDK or Groovy (which Jenkins always has), as opposed to a library's. */
-function isJavaPackage(path: string): boolean {
+/** Whether Jenkins has a class on its class path: the JDK's, Groovy's, Jenkins' own, or one Kiln knows (not a library's). */
+function onClassPath(path: string): boolean {
   const root = path.slice(0, path.indexOf('.'));
-  return root === 'java' || root === 'javax' || root === 'groovy';
+  return root === 'java' || root === 'javax' || root === 'groovy' || root === 'hudson' || root === 'jenkins' || path.startsWith('org.jenkinsci.') || isKnownClass(path);
 }
 
 /** Jenkins' compile error for a class that is not on its class path (a shared library not loaded, a typo). */

@@ -21,6 +21,33 @@ const SCRIPT_PARAMS: readonly StepParam[] = [
 
 const steps: StepDecl[] = [
   {
+    name: 'ansiColor',
+    doc: "Interpret ANSI colour codes in the block's console output: ansiColor('xterm') { ... } (Kiln's console always keeps them).",
+    params: [{ name: 'colorMapName', type: 'string', doc: 'xterm, vga, css or gnome-terminal' }],
+    positional: 'colorMapName',
+    block: 'required',
+    needsNode: false,
+  },
+  {
+    name: 'archive',
+    doc: "The old name of archiveArtifacts: archive 'target/*.jar'.",
+    params: [
+      { name: 'includes', type: 'string', required: true, doc: 'Ant patterns, comma-separated' },
+      { name: 'excludes', type: 'string', doc: 'Ant patterns to leave out' },
+    ],
+    positional: 'includes',
+    block: 'none',
+    needsNode: true,
+  },
+  {
+    name: 'step',
+    doc: "A build step by its Java class, as old Jenkinsfiles write them: step([$class: 'ArtifactArchiver', artifacts: 'x']). Runs the Kiln step of that class (ArtifactArchiver: archiveArtifacts, JUnitResultArchiver: junit).",
+    params: [{ name: 'delegate', type: 'map', required: true, doc: "[$class: 'ArtifactArchiver' | 'JUnitResultArchiver', ...the step's parameters]" }],
+    positional: 'delegate',
+    block: 'none',
+    needsNode: true,
+  },
+  {
     name: 'archiveArtifacts',
     doc: "Keep files of the workspace as the build's artifacts: archiveArtifacts 'target/*.jar'.",
     params: [
@@ -93,6 +120,7 @@ const steps: StepDecl[] = [
       { name: 'cleanWhenNotBuilt', type: 'boolean', doc: 'clean when the build was not built (default true)' },
       { name: 'cleanWhenSuccess', type: 'boolean', doc: 'clean when the build succeeded (default true)' },
       { name: 'cleanWhenUnstable', type: 'boolean', doc: 'clean when the build is unstable (default true)' },
+      { name: 'deleteDirs', type: 'boolean', doc: 'with patterns: delete matching directories too (the whole workspace is always removed without patterns)' },
     ],
     block: 'none',
     needsNode: true,
@@ -182,6 +210,7 @@ const steps: StepDecl[] = [
       { name: 'skipMarkingBuildUnstable', type: 'boolean', doc: 'leave the result alone when tests fail' },
       { name: 'skipPublishingChecks', type: 'boolean', doc: 'accepted for compatibility (no checks API here)' },
       { name: 'healthScaleFactor', type: 'number', doc: 'accepted for compatibility' },
+      { name: 'testDataPublishers', type: 'list', doc: 'accepted for compatibility (extra test data publishers are not run)' },
     ],
     positional: 'testResults',
     block: 'none',
@@ -320,10 +349,10 @@ const steps: StepDecl[] = [
   },
   {
     name: 'stage',
-    doc: "A named stage of a scripted pipeline: stage('Build') { ... }.",
+    doc: "A named stage of a scripted pipeline: stage('Build') { ... } (Jenkins' legacy stage 'Build' without a block is accepted too).",
     params: [{ name: 'name', type: 'string', required: true, doc: 'stage name' }],
     positional: 'name',
-    block: 'required',
+    block: 'optional',
     needsNode: false,
     scriptOnly: true,
   },

@@ -1,4 +1,5 @@
-// stage: a named stage of a scripted pipeline: stage('Build') { ... }.
+// stage: a named stage of a scripted pipeline: stage('Build') { ... }; the legacy form without a
+// block (stage 'Build') is accepted and runs nothing.
 // The implementation of the core plugin's step declared in index.ts (loaded through runtime.ts).
 import type { StepRun } from '../plugin.ts';
 import { reqStr } from './args.ts';

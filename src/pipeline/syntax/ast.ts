@@ -119,6 +119,8 @@ export interface CallExpr extends NodeBase {
   parens: boolean;
   /** obj?.m() */
   safe: boolean;
+  /** For `assert cond [: msg]`: the statement's source text, which a failed assert prints. */
+  assertText?: string;
 }
 
 export interface Param extends NodeBase {
@@ -170,7 +172,7 @@ export interface TernaryExpr extends NodeBase {
 
 export type AssignOp = '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '**=' | '<<=' | '>>=' | '&=' | '|=' | '^=' | '?=';
 
-/** x = v, env.X = v, m['k'] = v, x += v; an expression in Groovy. */
+/** x = v, env.X = v, m['k'] = v, x += v; an expression in Groovy. `(a, b) = v` has a List target. */
 export interface AssignExpr extends NodeBase {
   type: 'Assign';
   op: AssignOp;
@@ -201,11 +203,26 @@ export interface NewExpr extends NodeBase {
   namedArgs: NamedArg[];
 }
 
+/** obj.&name (and this.&name): the method `name` of `obj` as a closure. */
+export interface MethodPointerExpr extends NodeBase {
+  type: 'MethodPointer';
+  object: Expr;
+  name: string;
+  nameLoc: Loc;
+}
+
+/** `*list` inside a list literal or a call's arguments: its items spread in place. */
+export interface SpreadExpr extends NodeBase {
+  type: 'Spread';
+  expr: Expr;
+}
+
 /** A class literal or qualified name used as a value, e.g. `java.lang.Math` or `String`. */
 export type Expr =
   | StringLit | GStringLit | NumberLit | BooleanLit | NullLit
   | Ident | ListExpr | MapExpr | PropertyExpr | IndexExpr | CallExpr | ClosureExpr
-  | BinaryExpr | UnaryExpr | TernaryExpr | AssignExpr | RangeExpr | CastExpr | NewExpr;
+  | BinaryExpr | UnaryExpr | TernaryExpr | AssignExpr | RangeExpr | CastExpr | NewExpr
+  | MethodPointerExpr | SpreadExpr;
 
 // ---------------------------------------------------------------------------------------------
 // Statements
@@ -268,10 +285,21 @@ export interface ReturnStmt extends NodeBase {
 
 export interface BreakStmt extends NodeBase {
   type: 'Break';
+  /** `break outer`: the label of the statement to leave, else absent. */
+  label?: string;
 }
 
 export interface ContinueStmt extends NodeBase {
   type: 'Continue';
+  /** `continue outer`: the label of the loop to continue, else absent. */
+  label?: string;
+}
+
+/** `outer: for (...) { ... }`: a labeled statement, the target of `break outer` / `continue outer`. */
+export interface LabeledStmt extends NodeBase {
+  type: 'Labeled';
+  label: string;
+  body: Stmt;
 }
 
 export interface ThrowStmt extends NodeBase {
@@ -385,7 +413,8 @@ export interface ClassDecl extends NodeBase {
 export type Stmt =
   | ExprStmt | VarDecl | BlockStmt | IfStmt | ForInStmt | ForStmt | WhileStmt
   | ReturnStmt | BreakStmt | ContinueStmt | ThrowStmt | TryStmt | SwitchStmt
-  | FunctionDecl | ImportStmt | AnnotationStmt | ClassDecl;
+  | FunctionDecl | ImportStmt | AnnotationStmt | ClassDecl
+  | LabeledStmt;
 
 /** A whole Jenkinsfile. */
 export interface Script extends NodeBase {

@@ -27,8 +27,12 @@
 //   comma-separated (a newline may follow a comma) and may be named. They cannot start with
 //   `(`, `[`, `{`, `-` or `+`, which continue the expression instead (`foo (1)` is a call with
 //   parentheses, `foo [1]` an index, `foo -1` a subtraction), as in Groovy. A closure cannot
-//   follow such arguments (`stage 'x' { }` is an error with a hint). Command chains
-//   (`a b c d` = a(b).c(d)) are not supported.
+//   follow such arguments (`stage 'x' { }` is an error with a hint). Command chains continue
+//   on the same line: `a b c d` = a(b).c(d), `a b c` = a(b).c.
+//
+// - `label: stmt` is a Labeled statement (`break label` / `continue label` name it); `obj.&m`
+//   a MethodPointer; `*x` among a list's items or a call's arguments a Spread; `(a, b) = v` an
+//   Assign whose target is a List of the targets.
 //
 // - Declarations vs commands use Groovy's razor: `String x` (a capitalized or primitive type,
 //   or a qualified name ending in a capitalized one, then a name on the same line) declares a
@@ -570,7 +574,11 @@ class Parser {
       case 'break': case 'continue': {
         this.advance();
         if (this.cur() === 'ident' && !this.tok.nl) {
-          throw this.fail(`labels are not supported: '${t.kind} ${this.tok.text}' (use '${t.kind}' without a label)`, this.tok);
+          const label = this.tok.text;
+          this.advance();
+          const loc = this.span(this.startOf(t));
+          out.push(t.kind === 'break' ? { type: 'Break', label, loc } : { type: 'Continue', label, loc });
+          return;
         }
         out.push(t.kind === 'break' ? { type: 'Break', loc: this.locOf(t) } : { type: 'Continue', loc: this.locOf(t) });
         return;
@@ -623,7 +631,8 @@ class Parser {
       case 'ident': {
         const n = this.la(1);
         if (n.kind === ':' && !n.nl) {
-          throw this.fail(`statement labels are not supported ('${t.text}:')`, t);
+          out.push(this.parseLabeled());
+          return;
         }
         if (this.isTypedDeclarationStart()) {
           this.parseDeclaration(out, top);
@@ -643,6 +652,19 @@ class Parser {
     }
     const e = this.parseStatementExpr();
     out.push({ type: 'ExprStmt', expr: e, loc: e.loc });
+  }
+
+  /** `label: statement` (Groovy's statement label, the target of `break label` / `continue label`). */
+  private parseLabeled(): Stmt {
+    const t = this.tok;
+    this.advance();
+    this.advance();
+    while (this.cur() === ';') this.advance();
+    if (this.cur() === '}' || this.cur() === 'eof') throw this.fail(`the label '${t.text}:' must be followed by a statement`, this.tok);
+    const body: Stmt[] = [];
+    this.parseStatement(body, false);
+    const inner = body[0]!;
+    return { type: 'Labeled', label: t.text, body: inner, loc: { start: this.startOf(t), end: inner.loc.end } };
   }
 
   /** `Type name` with a capitalized (or primitive, or qualified) type: Groovy's declarationStart. */
@@ -1134,9 +1156,11 @@ class Parser {
       args.push(this.parseExpr(0));
     }
     const loc = this.span(this.startOf(a));
+    // the statement's text as Groovy's SourceText normalizes it: lines trimmed, joined by a space
+    const assertText = this.src.slice(loc.start.offset - this.dOff, loc.end.offset - this.dOff).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '').join(' ');
     const expr: CallExpr = {
       type: 'Call', callee: { type: 'Ident', name: 'assert', loc: this.locOf(a) }, args, namedArgs: [],
-      order: args.map((_, index) => ({ kind: 'p' as const, index })), closure: null, parens: false, safe: false, loc,
+      order: args.map((_, index) => ({ kind: 'p' as const, index })), closure: null, parens: false, safe: false, loc, assertText,
     };
     return { type: 'ExprStmt', expr, loc };
   }
@@ -1469,7 +1493,21 @@ class Parser {
     const e = this.parseExpr(1);
     if (e === this.lastPath && (e.type === 'Ident' || e.type === 'Property') && first.kind !== '(' &&
         !this.tok.nl && canStartCommandArg(this.tok)) {
-      return this.parseCommand(e);
+      return this.parseCommandChain(this.parseCommand(e));
+    }
+    return e;
+  }
+
+  /** `a b c d` is a(b).c(d), `a b c` is a(b).c: the rest of a command chain after its first call. */
+  private parseCommandChain(first: CallExpr): Expr {
+    let e: Expr = first;
+    while (this.cur() === 'ident' && !this.tok.nl) {
+      const n = this.tok;
+      this.advance();
+      const p: PropertyExpr = { type: 'Property', object: e, name: n.text, nameLoc: this.locOf(n), safe: false, spread: false, loc: { start: e.loc.start, end: this.endOf(n) } };
+      if (!this.tok.nl && canStartCommandArg(this.tok)) e = this.parseCommand(p);
+      else if (this.cur() === '(' && !this.tok.nl) e = this.parseCallArgs(p);
+      else e = p;
     }
     return e;
   }
@@ -1508,6 +1546,13 @@ class Parser {
       order.push({ kind: 'n', index: named.length });
       named.push(arg);
       if (keys !== null) keys.push(key);
+      return;
+    }
+    if (k === '*') {
+      this.advance();
+      const inner = this.parseExpr(0);
+      order.push({ kind: 'p', index: args.length });
+      args.push({ type: 'Spread', expr: inner, loc: { start: this.startOf(t), end: inner.loc.end } });
       return;
     }
     const e = this.parseExpr(0);
@@ -1682,8 +1727,16 @@ class Parser {
         e = this.parseMember(e, t);
         continue;
       }
-      if (k === '.&' || k === '.@') {
-        throw this.fail(k === '.&' ? "method pointers ('.&') are not supported" : "direct field access ('.@') is not supported", t);
+      if (k === '.&') {
+        this.advance();
+        const n = this.tok;
+        if (!isWord(n)) throw this.fail(`expected a method name after '.&', found ${describe(n)}`, n);
+        this.advance();
+        e = { type: 'MethodPointer', object: e, name: n.text, nameLoc: this.locOf(n), loc: { start: e.loc.start, end: this.endOf(n) } };
+        continue;
+      }
+      if (k === '.@') {
+        throw this.fail("direct field access ('.@') is not supported", t);
       }
       if (k === '(' && !t.nl) {
         e = this.parseCallArgs(e);
@@ -1827,7 +1880,7 @@ class Parser {
         this.advance();
         if (this.cur() === ')') throw this.fail("empty parentheses '()' are not an expression", this.tok);
         const e = this.parseExpr(0);
-        if (this.cur() === ',') throw this.fail("multiple assignment '(a, b) = ...' is only supported as 'def (a, b) = ...'", this.tok);
+        if (this.cur() === ',') return this.parseMultiAssign(t, e);
         if (this.cur() !== ')') throw this.unexpectedInList(this.tok);
         this.closeBracket();
         this.leave();
@@ -1841,7 +1894,7 @@ class Parser {
         return this.parseNew();
       case '*': case '*:': {
         const pk = this.prev.kind;
-        if (pk === '(' || pk === '[' || pk === ',') throw this.fail("the spread operator '*' in arguments and lists is not supported", t);
+        if (t.kind === '*:' && (pk === '(' || pk === '[' || pk === ',')) throw this.fail("the map spread operator '*:' is not supported", t);
         break;
       }
     }
@@ -1850,6 +1903,28 @@ class Parser {
       return { type: 'Ident', name: t.text, loc: this.locOf(t) };
     }
     throw this.unexpected(t);
+  }
+
+  /** `(a, b) = value`, after `(` and the first target: the other targets, `)`, `=`, the value. */
+  private parseMultiAssign(lp: Token, first: Expr): Expr {
+    const targets = [first];
+    while (this.cur() === ',') {
+      this.advance();
+      targets.push(this.parseTernary(0));
+    }
+    for (const x of targets) {
+      if (x.type !== 'Ident' && x.type !== 'Property' && x.type !== 'Index') throw this.fail('in a multiple assignment (a, b) = ..., each target must be a variable, a property or an element', this.tok);
+    }
+    if (this.cur() !== ')') throw this.unexpectedInList(this.tok);
+    const rp = this.tok;
+    this.closeBracket();
+    this.leave();
+    const eq = this.tok;
+    if (eq.kind !== '=' || eq.nl) throw this.fail(`expected '=' after the targets of a multiple assignment (a, b) = ..., found ${describe(eq)}`, eq);
+    this.advance();
+    const value = this.parseExpr(0);
+    const target: Expr = { type: 'List', items: targets, loc: { start: this.startOf(lp), end: this.endOf(rp) } };
+    return { type: 'Assign', op: '=', target, value, loc: { start: this.startOf(lp), end: value.loc.end } };
   }
 
   private parseListOrMap(): Expr {

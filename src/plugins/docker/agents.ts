@@ -30,6 +30,12 @@ export interface DockerAgentOptions {
   killGraceMs?: number;
   /** 'docker-exec' forces one `docker exec` per step even where the runner could be used. */
   steps?: 'auto' | 'docker-exec';
+  /**
+   * The workspace of the node the build holds first, while held (`reuseNode true` runs there):
+   * the host's router keeps it (core/plugin.ts ProvisionerHost.buildNode). Absent (a test, a
+   * bench): the first node that passed through this provider.
+   */
+  buildNode?: (build: BuildRef) => Workspace | null;
 }
 
 /** The evaluated fields of a docker / dockerfile agent, typed. */
@@ -58,13 +64,16 @@ export function dockerAgentSpec(req: AgentRequest): DockerAgentSpec {
 }
 
 /**
- * Wraps a NodeProvider so that docker and dockerfile agents work on whatever nodes it gives.
- * Other agent types pass through unchanged.
+ * A NodeProvider for docker and dockerfile agents: each gets an executor of `base` (by its
+ * `label`), or the build's first node with `reuseNode true`, and runs in a container beside its
+ * workspace. Other agent types pass through to `base` unchanged.
  */
 export function withDockerAgents(base: NodeProvider, opts: DockerAgentOptions = {}): NodeProvider {
-  // The build's first node while it is held: the pipeline-level agent, which `reuseNode true`
-  // means (Jenkins: "run the container on the node specified at the top-level of the Pipeline").
-  const topNodes = new Map<string, { node: AllocatedNode; workspace: Workspace }>();
+  // Without the host's buildNode: the build's first node while it is held, of those that passed
+  // through here (the pipeline-level agent, which `reuseNode true` means: Jenkins' "run the
+  // container on the node specified at the top-level of the Pipeline").
+  const topNodes = opts.buildNode ? null : new Map<string, { node: AllocatedNode; workspace: Workspace }>();
+  const buildNode = opts.buildNode ?? ((build: BuildRef) => topNodes?.get(build.id)?.workspace ?? null);
   return {
     async allocate(req, build, signal, log) {
       if (req.type !== 'docker' && req.type !== 'dockerfile') {
@@ -73,11 +82,11 @@ export function withDockerAgents(base: NodeProvider, opts: DockerAgentOptions = 
       }
       const spec = dockerAgentSpec(req);
       if (req.type === 'docker' && !spec.image) throw new StepFailure('agent docker: no image given (docker { image \'maven:3.9\' })', { loc: req.loc });
-      const top = spec.reuseNode ? topNodes.get(build.id) : undefined;
+      const top = spec.reuseNode ? buildNode(build) : null;
       let node: AllocatedNode | null = null;
       let nodeWs: Workspace;
       if (top) {
-        nodeWs = top.workspace;
+        nodeWs = top;
         log(`reuseNode: the container runs on ${nodeWs.nodeName}, in the pipeline's workspace ${nodeWs.root}`);
       } else {
         node = await base.allocate({ type: req.label ? 'label' : 'any', label: req.label, customWorkspace: req.customWorkspace, options: {}, loc: req.loc }, build, signal, log);
@@ -102,7 +111,7 @@ export function withDockerAgents(base: NodeProvider, opts: DockerAgentOptions = 
   };
 
   function track(build: BuildRef, node: AllocatedNode, nodeWs: Workspace): AllocatedNode {
-    if (topNodes.has(build.id)) return node;
+    if (!topNodes || topNodes.has(build.id)) return node;
     const entry = { node, workspace: nodeWs };
     topNodes.set(build.id, entry);
     return {

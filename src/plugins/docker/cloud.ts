@@ -1,8 +1,11 @@
 // The Docker cloud setting: a Docker engine that runs pods for `kubernetes` agents (when no
 // Kubernetes cloud is configured, or when the user picks it): where the engine is, TLS, how many
 // pods at once, named pod templates, the default agent image. Typed once here (parse from any
-// JSON/YAML input with errors naming the field), with Test Connection and the NodeProvider.
+// JSON/YAML input with errors naming the field), with Test Connection and the NodeProvider; the
+// cloud type `docker` (dockerCloudType) is what the controller's clouds routes and wait list use
+// through the plugin's provisioner.
 import type { NodeProvider, Slots } from '../../core/nodes.ts';
+import type { CloudType } from '../../core/plugin.ts';
 import { Engine, EngineError, type EngineOptions } from './engine.ts';
 import { parsePodYaml, PodError } from './pod.ts';
 import { withDockerPods, type DockerPodOptions } from './pod-agents.ts';
@@ -92,6 +95,32 @@ export function parseDockerCloudConfig(input: unknown): DockerCloudConfig {
   });
   return { name, engineUrl, tls, concurrencyCap: cap, podTemplates, defaultAgentImage: str('defaultAgentImage', 'busybox:latest') };
 }
+
+/** A Docker cloud's settings as stored: its config without the name (the cloud's name is the key). */
+export function dockerCloudOf(name: string, settings: unknown): DockerCloudConfig {
+  return parseDockerCloudConfig({ ...(typeof settings === 'object' && settings !== null ? settings : {}), name });
+}
+
+/** The `docker` cloud type: settings checked field by field, stored without the name, its cap, Test Connection. */
+export const dockerCloudType: CloudType<DockerCloudConfig> = {
+  name: 'docker',
+  doc: 'a Docker engine that runs pods for kubernetes agents',
+  check(name, settings) {
+    try {
+      const cfg = dockerCloudOf(name, settings);
+      const { name: _n, ...stored } = cfg;
+      return { settings: cfg, stored };
+    } catch (e) {
+      if (e instanceof CloudConfigError) return { error: e.message };
+      throw e;
+    }
+  },
+  cap: (s) => s.concurrencyCap,
+  async test(_name, s) {
+    const r = await testConnection(s);
+    return { ok: r.ok, message: r.message, version: r.version, permissions: [] };
+  },
+};
 
 export function engineFor(cfg: DockerCloudConfig, timeoutMs?: number): Engine {
   const o: EngineOptions = { host: cfg.engineUrl };

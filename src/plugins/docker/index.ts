@@ -4,8 +4,9 @@
 //   global       `docker` (docker.image('x').inside { }, docker.build, docker.withRegistry, ...)
 //   agent types  `agent { docker { image 'maven:3.9' } }`, `agent { dockerfile true }`
 // What runs is runtime.ts (the steps and the global, loaded when a build first uses them) and
-// provisioner.ts (container agents on the node that holds the executor, and, for `kiln run`,
-// `kubernetes` pods on this machine's Docker engine), loaded by the hosts.
+// provisioner.ts (container agents on the node that holds the executor; `kubernetes` pods on
+// this machine's Docker engine for `kiln run`, and on the controller's Docker clouds: cloud
+// type `docker`), loaded by the hosts.
 import type { PipelineAgentType, PipelinePlugin } from '../../pipeline/plugin.ts';
 import type { AgentOptionDecl } from '../../core/plugin.ts';
 
@@ -45,12 +46,6 @@ const dockerfile: PipelineAgentType = {
     value('customWorkspace', 'workspace directory on the node'),
   ],
   short: { form: 'true', whenFalse: 'Use "dockerfile true" or "dockerfile { ... }"; "dockerfile false" builds nothing' },
-  check: (agent, c) => {
-    const filename = agent.options.filename;
-    if (typeof filename === 'object' && filename !== null && filename.type === 'String' && /[/\\]/.test(filename.value)) {
-      c.error('agent', 'Dockerfile filename cannot contain directory separators.', filename.loc);
-    }
-  },
 };
 
 export const dockerPlugin: PipelinePlugin = {

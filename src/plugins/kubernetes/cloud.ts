@@ -3,11 +3,14 @@
 // retention, agent connect timeout, pod templates), checked field by field; the client
 // configuration they make; and Test Connection, which answers "Connected to Kubernetes vX.Y"
 // or the precise reason it could not (DNS, refused, TLS, 401, 403 on pods in the namespace,
-// timeout), and checks the permissions the cloud needs.
+// timeout), and checks the permissions the cloud needs. The cloud type `kubernetes`
+// (kubernetesCloudType) is what the controller's clouds routes and wait list use through the
+// plugin's provisioner.
 //
 // @kubernetes/client-node is imported only when a cloud is used: it takes ~0.7 s to load,
 // which a controller without a Kubernetes cloud should not pay at start.
 import type { Credential } from '../../core/credentials.ts';
+import type { CloudType, ConnectionReport } from '../../core/plugin.ts';
 import { parsePod, PodSpecError, type PodTemplate } from './podspec.ts';
 import { KilnError } from '../../core/errors.ts';
 
@@ -236,14 +239,7 @@ export function describeKubeError(err: unknown, server: string): string {
   return `${(e.message ?? String(err)).split('\n')[0]}${why ? `: ${why}` : ''}${code ? ` (${code})` : ''}`;
 }
 
-export interface ConnectionReport {
-  ok: boolean;
-  /** "Connected to Kubernetes v1.32.0" or the reason it failed. */
-  message: string;
-  version: string | null;
-  /** What the cloud needs, and whether these credentials may. */
-  permissions: { verb: string; resource: string; allowed: boolean | null; reason?: string }[];
-}
+export type { ConnectionReport };
 
 /** What the cloud does with pods: create, watch and delete them, and read their logs. */
 export const NEEDED: readonly { verb: string; resource: string; subresource?: string }[] = [
@@ -305,3 +301,30 @@ export async function testKubernetesConnection(s: KubernetesCloudSettings, cred:
   }
   return { ok: true, message: `Connected to Kubernetes ${version}`, version, permissions };
 }
+
+/** The `kubernetes` cloud type: settings checked field by field, its containerCap, Test Connection with its credential. */
+export const kubernetesCloudType: CloudType<KubernetesCloudSettings> = {
+  name: 'kubernetes',
+  doc: 'a Kubernetes cluster that runs a pod per kubernetes agent',
+  check(_name, settings) {
+    try {
+      const s = checkKubernetesSettings(settings ?? {});
+      return { settings: s, stored: { ...s } };
+    } catch (e) {
+      if (e instanceof CloudSettingsError) return { error: e.message };
+      throw e;
+    }
+  },
+  cap: (s) => s.containerCap,
+  async test(_name, s, credential) {
+    let cred = null;
+    if (s.credentialsId && !s.inCluster) {
+      try {
+        cred = await credential(s.credentialsId);
+      } catch (e) {
+        return { ok: false, message: `credentialsId: ${(e as Error).message}`, version: null, permissions: [] };
+      }
+    }
+    return testKubernetesConnection(s, cred);
+  },
+};

@@ -8,8 +8,8 @@
 //   agent type   `agent { kubernetes { yaml '''...'''; defaultContainer 'maven' } }`, whose
 //                `yamlFile` the hosts read beside the Jenkinsfile
 // What runs is runtime.ts, loaded when a build first uses one of them. The pods themselves come
-// from the controller's Kubernetes clouds (provider.ts, cloud.ts, wired by the controller) or from
-// the Docker plugin's pods on one engine.
+// from provisioner.ts: the controller's Kubernetes clouds (cloud type `kubernetes`: provider.ts,
+// cloud.ts), or, when none takes the request, the Docker plugin's pods on one engine.
 import type { StepDecl, StepParam } from '../../core/steps.ts';
 import type { AgentOptionDecl } from '../../core/plugin.ts';
 import type { PipelineAgentType, PipelinePlugin } from '../../pipeline/plugin.ts';
@@ -40,6 +40,7 @@ const kubernetes: PipelineAgentType = {
     value('workingDir', "the agent's work directory in the pod"),
     value('customWorkspace', 'workspace directory in the pod'),
     { name: 'showRawYaml', type: 'boolean', doc: "print the pod's YAML in the console" },
+    { name: 'agentInjection', type: 'boolean', doc: 'accepted for compatibility (Kiln never injects a JNLP agent container)' },
   ],
   usage: "kubernetes { yaml '''...''' }",
   files: ['yamlFile'],
@@ -104,6 +105,7 @@ export const kubernetesPlugin: PipelinePlugin = {
         { name: 'idleMinutes', type: 'integer', doc: 'keep the pod this long after use' },
         { name: 'activeDeadlineSeconds', type: 'integer', doc: 'pod deadline' },
         { name: 'showRawYaml', type: 'boolean', doc: 'print the pod YAML in the console' },
+        { name: 'agentInjection', type: 'boolean', doc: 'accepted for compatibility (Kiln never injects a JNLP agent container)' },
       ],
       block: 'required',
       needsNode: false,
@@ -136,4 +138,5 @@ export const kubernetesPlugin: PipelinePlugin = {
   globals: [{ name: 'POD_LABEL', kind: 'variable', doc: "the label of podTemplate's pod, for node(POD_LABEL) { ... }" }],
   agentTypes: [kubernetes],
   runtime: async () => (await import('./runtime.ts')).default,
+  provisioner: async () => (await import('./provisioner.ts')).default,
 };

@@ -34,11 +34,15 @@ test('the model keeps steps as statements and values as expressions, for the eng
 });
 
 test('model is null exactly when there is an error; warnings keep it', () => {
-  const warn = loadPipeline(wrap('steps { }'), registry);
+  const warn = loadPipeline("@Library('shared@main') _\n" + wrap("steps { echo 'x' }"), registry);
   assert.ok(warn.model);
-  assert.deepEqual(warn.diagnostics.map((d) => [d.severity, d.message]), [['warning', 'Stage "S" has an empty steps block']]);
+  assert.deepEqual(warn.diagnostics.map((d) => [d.severity, d.message]), [['warning', 'Shared libraries are not supported yet: "shared@main" will not be loaded']]);
   const bad = loadPipeline(wrap("steps { shh 'x' }"), registry);
   assert.equal(bad.model, null);
+  // An empty steps block is an error, as in Jenkins.
+  const empty = loadPipeline(wrap('steps { }'), registry);
+  assert.equal(empty.model, null);
+  assert.deepEqual(empty.diagnostics.map((d) => [d.severity, d.message]), [['error', 'No steps specified for branch']]);
 });
 
 test('syntax errors stop before validation and keep the parser\'s message', () => {
@@ -157,7 +161,7 @@ test('agent none: steps that need a node are found inside block steps and script
   assert.deepEqual(lint(matrixAgent), []);
 });
 
-test('duplicate stage names anywhere in the pipeline, matrix stages included', () => {
+test('duplicate stage names within one stages block are refused; across blocks they are allowed, as in Jenkins', () => {
   const src = `pipeline {
   agent any
   stages {
@@ -165,11 +169,12 @@ test('duplicate stage names anywhere in the pipeline, matrix stages included', (
     stage('Group') {
       stages {
         stage('Build') { steps { echo 'b' } }
+        stage('Build') { steps { echo 'c' } }
       }
     }
   }
 }`;
-  assert.deepEqual(lint(src), ['7:15: Duplicate stage name: "Build" (first defined at line 4)']);
+  assert.deepEqual(lint(src), ['8:15: Duplicate stage name: "Build"']);
 });
 
 test('a parallel branch may hold sequential stages but not parallel or matrix', () => {
@@ -198,7 +203,7 @@ test('a parallel branch may hold sequential stages but not parallel or matrix', 
 
 test('a stage without a name or a block, and non-stage statements in stages', () => {
   assert.deepEqual(lint(`pipeline {\n agent any\n stages {\n  stage('x')\n  def y = 1\n }\n}`), [
-    "4:3: Stage doesn't have a block",
+    '4:3: Stage does not have a block',
     '5:3: Expected a stage',
   ]);
 });

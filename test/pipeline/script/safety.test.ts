@@ -117,27 +117,9 @@ test('strings and lists cannot grow without bound', async () => {
 });
 
 const refused: [string, RegExp, number, number][] = [
-  ["def f = new File('/etc/passwd')", /new File\(\.\.\.\) \(use the readFile, writeFile/, 1, 9],
-  ["def f = new java.io.File('/etc/passwd')", /new java\.io\.File/, 1, 9],
-  ['def d = new Date()', /new Date\(\.\.\.\)/, 1, 9],
-  ["new URL('http://x').text", /new URL/, 1, 1],
-  ["def s = new groovy.json.JsonSlurper().parseText('{}')", /JsonSlurper.*use readJSON\(text: s\)/, 1, 9],
-  ["def home = System.getenv('HOME')", /System\.getenv\(\) \(read environment variables with env\.NAME\)/, 1, 12],
-  ["System.exit(1)", /System\.exit\(\)/, 1, 1],
-  ["'rm -rf /'.execute()", /String\.execute\(\).*use the sh step/, 1, 12],
-  ["['ls'].execute()", /List\.execute\(\)/, 1, 8],
-  ["Class.forName('java.lang.Runtime')", /Class\.forName\(\) \(reflection is not supported\)/, 1, 1],
-  ["Runtime.getRuntime().exec('ls')", /Runtime\.getRuntime\(\)/, 1, 1],
-  ["def x = 'a'\nx.getClass()", /\.getClass\(\) \(reflection\)/, 2, 3],
-  ["def x = 'a'\nx.class.name", /\.class \(reflection is not supported\)/, 2, 3],
-  ["def x = 'a'\nx.metaClass.foo = 1", /\.metaClass/, 2, 3],
   ["evaluate('1 + 1')", /evaluate\(\) \(running code built at run time\)/, 1, 1],
-  ["Eval.me('1')", /Eval\.me\(\)/, 1, 1],
-  ["Thread.sleep(1000)", /Thread\.sleep\(\).*use the sleep step/, 1, 1],
-  ["Jenkins.instance.getItem('x')", /Jenkins.*controller's internals/, 1, 1],
   ["@Grab('org.x:y:1.0')\nimport org.x.Y\n1", /@Grab \(downloading libraries at run time\)/, 1, 1],
   ["def c = { 1 }\nc.delegate = [:]", /setting a closure's delegate/, 2, 3],
-  ["hudson.model.Result.FAILURE", /the Java class hudson\.model/, 1, 1],
   ["def m = [1, 2].stream()", /Java streams/, 1, 16],
 ];
 
@@ -183,11 +165,10 @@ test('an unknown DSL method is an Error, which catch (Exception e) does not catc
   assert.equal((await run("try { notAStep() } catch (Throwable t) { 'caught' }")).value, 'caught');
 });
 
-test('more refusals: Map.withDefault, System.out, Closure delegate constants', async () => {
+test('more refusals: Map.withDefault, setting a closure\'s resolve strategy', async () => {
   for (const [src, message] of [
     ['def m = [:].withDefault { 0 }', /Map\.withDefault \{ \} \(use m\.get\(key, default\)/],
-    ["System.out.println('x')", /System\.out \(print with echo or println\)/],
-    ['def c = { }\nc.resolveStrategy = Closure.DELEGATE_FIRST', /Closure\.DELEGATE_FIRST \(closure delegates/],
+    ['def c = { }\nc.resolveStrategy = Closure.DELEGATE_FIRST', /setting a closure's resolveStrategy \(closure delegates/],
   ] as const) {
     const err = await caught(run(src));
     assert.ok(err instanceof ScriptError && err.code === 'not-supported', String(err));

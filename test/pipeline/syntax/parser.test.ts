@@ -532,8 +532,9 @@ test('sibling blocks may share a line after a closing brace: when { } steps { }'
   assert.equal(r.diagnostics.length, 0, JSON.stringify(r.diagnostics));
   const stage = (r.ast!.body[0] as { expr: CallExpr }).expr;
   assert.deepEqual(stage.closure!.body.map((s) => ((s as { expr: CallExpr }).expr.callee as { name: string }).name), ['when', 'steps']);
-  // Still an error after a statement that does not end with a brace.
-  assert.equal(parse(`echo 'a' echo 'b'`).ast, null);
+  // After a statement that does not end with a brace, a name continues a command chain (Groovy's echo('a').echo('b')).
+  assert.equal(parse(`echo 'a' echo 'b'`).diagnostics.length, 0);
+  assert.equal(parse(`echo 'a' 'b'`).ast, null);
 });
 
 test('a command call inside ${...}: "${tool \'M3\'}/bin"', () => {

@@ -61,8 +61,11 @@ export function sexp(n: Node | null): string {
     case 'For': return `(for ${sexp(n.init)} ${sexp(n.test)} (${n.update.map(sexp).join(' ')}) ${sexp(n.body)})`;
     case 'While': return `(while ${sexp(n.test)} ${sexp(n.body)})`;
     case 'Return': return n.value ? `(return ${sexp(n.value)})` : '(return)';
-    case 'Break': return '(break)';
-    case 'Continue': return '(continue)';
+    case 'Break': return n.label ? `(break ${n.label})` : '(break)';
+    case 'Continue': return n.label ? `(continue ${n.label})` : '(continue)';
+    case 'Labeled': return `(label ${n.label} ${sexp(n.body)})`;
+    case 'MethodPointer': return `(.& ${sexp(n.object)} ${n.name})`;
+    case 'Spread': return `(* ${sexp(n.expr)})`;
     case 'Throw': return `(throw ${sexp(n.value)})`;
     case 'Try':
       return `(try ${sexp(n.block)}${n.handlers.map((h) => ` (catch [${h.typeNames.join(' | ')}] ${h.varName} ${sexp(h.body)})`).join('')}${n.finalizer ? ` (finally ${sexp(n.finalizer)})` : ''})`;

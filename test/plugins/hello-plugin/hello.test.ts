@@ -11,7 +11,7 @@ import { builtins } from '../../../src/plugins/index.ts';
 import { loadPipeline } from '../../../src/pipeline/load.ts';
 import { formatDiagnostic } from '../../../src/pipeline/diagnostics.ts';
 import { PipelineRun } from '../../../src/pipeline/engine/engine.ts';
-import { provision } from '../../../src/core/plugin.ts';
+import { ProvisionerRouter } from '../../../src/plugins/router.ts';
 import type { AgentRequest, NodeProvider } from '../../../src/core/nodes.ts';
 import { LocalBackend } from '../../../src/exec/local-workspace.ts';
 import { StepFailure } from '../../../src/core/errors.ts';
@@ -98,7 +98,7 @@ test("a build runs the plugin's step and gets its node from the plugin's provisi
       return { workspace: ws, release: () => ws.release() };
     },
   };
-  const nodes = await provision(plugins, base, { kind: 'local' });
+  const nodes = await ProvisionerRouter.compose(plugins, base, { kind: 'local', log: () => () => {} });
   const chunks: Buffer[] = [];
   const run = new PipelineRun({
     model: loaded.model, registry, file: 'Jenkinsfile', nodes,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startController, type ControllerHandle } from '../../../src/controller/app.ts';
+import { startController, type ControllerHandle } from '../../../src/controller/compose.ts';
 import { startFakeKube, type FakeKube } from '../../fakes/kube/index.ts';
 import { core } from '../../fakes/kube/cluster.ts';
 import { tempDir } from '../../helpers/tmp.ts';

@@ -1,6 +1,10 @@
-// The controller, put together: home directory and secrets, the store, the log store, the
-// agent hub (WebSocket /agent), the scheduler, the build manager, and the HTTP API, on one
-// port. `startController` resolves once it listens; `close` stops it in order.
+// The controller, put together from one plugin list (src/plugins/index.ts, or the `plugins` a
+// test gives): home directory and secrets, the store, the log store, the agent hub (WebSocket
+// /agent), the wait list, the provisioner router (plugins/router.ts: the agents' executors as the
+// host's own nodes, the plugins' provisioners for their agent types, with this controller's
+// clouds, wait list and agents as their ProvisionerHost), the agent launchers, the build manager,
+// and the HTTP API, on one port. `startController` resolves once it listens; `close` stops it in
+// order. The parts live in their own modules; this one wires them.
 //
 // Agents: an agent is defined in the store (POST /api/v1/agents) with its labels and
 // executors; it connects with the secret derived from its name. While connected it is a node
@@ -12,8 +16,8 @@
 // slot) is an entry of the one wait list (waitlist.ts): GET /api/v1/queue lists it, cancelling
 // it aborts the build the way POST .../abort does, and the store's queue_items keeps it.
 //
-// SSH agents (launcher { type: 'ssh' }): the controller launches them itself (plugins/ssh/)
-// when it starts and when one is created, with the agent's SSH key credential (global
+// SSH agents (launcher { type: 'ssh' }): the controller launches them itself (the ssh plugin's
+// launcher type, by the record's launcher type) when it starts and when one is created, with the agent's SSH key credential (global
 // scope), and relaunches them with backoff after a drop; their launch log is at
 // GET /api/v1/agents/:name/log. Trust-on-first-connect host keys are pinned in the record.
 // PUT /api/v1/agents/:name changes labels and executors in place; a changed launcher or work
@@ -37,15 +41,15 @@
 //
 // The log (util/log.ts): one pino logger; Fastify's is a child of it (a line per request,
 // http-log.ts), the build manager's lines carry { job, build }, the hub's and the agent
-// events' { agent }, the pods' and sweeps' { provisioner, cloud }. The parts that take a line
+// events' { agent }, the provisioners' and launchers' { provisioner: <plugin> } (pods and sweeps
+// add { cloud }). The parts that take a line
 // callback get `lineLog(logger)`.
-import { createHash, randomBytes } from 'node:crypto';
-import fsp from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { ControllerConfig } from './config.ts';
 import { openStore } from '../store/index.ts';
-import { controllerExecutorsWarning, secureHome } from './home.ts';
+import { checkWritable, controllerExecutorsWarning, controllerKey, secureHome } from './home.ts';
 import { StoreError, type AgentLauncher, type Store } from '../store/types.ts';
 import { LogStore, ioErrorText } from './logstore.ts';
 import { Health, writeProbe } from './health.ts';
@@ -55,7 +59,7 @@ import { WaitList } from './waitlist.ts';
 import { BuildManager } from './builds.ts';
 import { BuildFiles } from './files.ts';
 import { buildHttp, type AgentInfo, type AgentsView, type QueueView } from './http.ts';
-import type { AgentRequest, AllocatedNode, NodeProvider, BuildRef, Backend } from '../core/nodes.ts';
+import type { AgentRequest, AllocatedNode, BuildRef, Backend } from '../core/nodes.ts';
 import { LocalBackend } from '../exec/local-workspace.ts';
 import { StepFailure, interruptionOf } from '../core/errors.ts';
 import { ControllerMetrics } from './metrics.ts';
@@ -68,18 +72,13 @@ import { FolderAccess } from './auth/folders.ts';
 import { SECURITY_HEADERS } from './auth/http.ts';
 import { EventBus } from './events.ts';
 import { registerWeb } from './web.ts';
-import { registerCloudRoutes, dockerCloudOf } from './clouds.ts';
-import { KubernetesPods, type KubernetesCloudRef } from '../plugins/kubernetes/provider.ts';
-import { checkKubernetesSettings } from '../plugins/kubernetes/cloud.ts';
-import { dockerCloudNodes } from '../plugins/docker/cloud.ts';
-import { sweepPods } from '../plugins/docker/pod.ts';
-import { Engine } from '../plugins/docker/engine.ts';
+import { registerCloudRoutes } from './clouds.ts';
 import { LabelExpressionError, matches, tryParseLabelExpression } from './labels.ts';
-import { SshAgents } from '../plugins/ssh/manager.ts';
-import type { HostKeyPolicy } from '../plugins/ssh/launcher.ts';
-import { provision } from '../core/plugin.ts';
+import type { CloudRef, CloudType, HostNodes } from '../core/plugin.ts';
 import { StepRegistry } from '../pipeline/steps/registry.ts';
+import type { PipelinePlugin } from '../pipeline/plugin.ts';
 import { builtins } from '../plugins/index.ts';
+import { ProvisionerRouter, openLaunchers } from '../plugins/router.ts';
 import { callbackLogger, lineLog, silentLogger, type LogRecord, type Logger } from '../util/log.ts';
 
 export interface ControllerHandle {
@@ -108,10 +107,17 @@ function labelMatches(label: string, labels: readonly string[], name: string): b
 
 /**
  * Starts a controller. It logs to `logger` (util/log.ts; `kiln controller` gives one on
- * stderr), or hands each line's message to `log` (tests), or logs nothing.
+ * stderr), or hands each line's message to `log` (tests), or logs nothing. Its steps, agent
+ * types, provisioners, cloud types and agent launchers come from `plugins` (default: Kiln's
+ * own list, src/plugins/index.ts); a list in which two plugins claim one name is refused.
  */
-export async function startController(cfg: ControllerConfig, o: { logger?: Logger; log?: (line: string, record: LogRecord) => void } = {}): Promise<ControllerHandle> {
+export async function startController(cfg: ControllerConfig, o: { logger?: Logger; log?: (line: string, record: LogRecord) => void; plugins?: readonly PipelinePlugin[] } = {}): Promise<ControllerHandle> {
   const logger = o.logger ?? (o.log ? callbackLogger(o.log) : silentLogger());
+  const plugins = o.plugins ?? builtins;
+  // What Jenkinsfiles may use (steps, globals, agent types) and who provisions which agent type:
+  // a list in which two plugins claim one name is refused before anything is opened.
+  const registry = new StepRegistry(plugins);
+  await ProvisionerRouter.check(plugins);
   const log = lineLog(logger);
   const t0 = performance.now();
   await checkWritable(cfg.home);
@@ -213,114 +219,31 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   hub.on('offline', (a, reason) => { log(`agent ${a.name} is offline: ${reason}`, { agent: a.name, reason }); setOnline(a.name, false); agentChanged(a.name, false); });
   for (const a of await store.agents.list()) scheduler.addNode({ name: a.name, labels: a.labels, executors: a.executors, online: false });
 
-  const sshAgents = new SshAgents({
-    settings: async (name) => {
+  // Agents the controller starts itself (the SSH plugin's launcher type `ssh`), by their
+  // record's launcher type: launched at start and when one is created, relaunched after a drop.
+  const launchers = await openLaunchers(plugins, {
+    agent: async (name) => {
       const rec = await store.agents.get(name);
-      if (!rec || rec.launcher.type !== 'ssh') return null;
-      const l = rec.launcher;
-      const cred = await credentials.resolveForAgent(l.credentialsId, name);
-      if (cred.type !== 'sshKey' || !cred.privateKey || !cred.username) {
-        throw new Error(`credential '${l.credentialsId}' is a ${cred.type} credential; an SSH agent needs an SSH key with a username`);
-      }
-      const hostKey: HostKeyPolicy = !l.hostKey ? { type: 'tofu', pinned: l.pinnedHostKey ?? null }
-        : /^SHA256:\S+$/.test(l.hostKey.trim()) ? { type: 'fingerprint', fingerprint: l.hostKey.trim() }
-          : { type: 'knownHosts', content: l.hostKey };
-      return {
-        name, host: l.host, port: l.port, username: cred.username, privateKey: cred.privateKey, passphrase: cred.passphrase ?? null,
-        hostKey,
-        onPin: async (fp: string) => {
-          const cur = await store.agents.get(name);
-          if (cur?.launcher.type === 'ssh') await store.agents.update(name, { launcher: { ...cur.launcher, pinnedHostKey: fp } });
-        },
-        workdir: rec.workdir ?? 'kiln-agent',
-        ...(l.command ? { command: l.command } : {}),
-        ...(l.install ? { install: l.install } : {}),
-        ...(l.path ? { path: l.path } : {}),
-        labels: rec.labels, executors: rec.executors,
-        timeoutMs: (l.launchTimeoutSeconds ?? 60) * 1000,
-      };
+      return rec ? { launcher: rec.launcher, labels: rec.labels, executors: rec.executors, workdir: rec.workdir ?? null } : null;
+    },
+    credential: (id, agent) => credentials.resolveForAgent(id, agent),
+    updateLauncher: async (name, fields) => {
+      const cur = await store.agents.get(name);
+      if (cur) await store.agents.update(name, { launcher: { ...cur.launcher, ...fields } as AgentLauncher });
     },
     attach: (name, input, output, address) => { hub.attachStream(name, input, output, address); },
-    log: lineLog(logger.child({ provisioner: 'ssh' })),
-  });
+    log: (plugin) => lineLog(logger.child({ provisioner: plugin })),
+  }).catch(async (err: unknown) => { await store.close(); throw err; });
+  const launcherOf = (rec: { launcher: AgentLauncher }) => launchers.get(rec.launcher.type) ?? null;
 
-  // Pods for builds (plugins/kubernetes/provider.ts), from the Kubernetes clouds in the store.
-  const kubernetesClouds = async (): Promise<KubernetesCloudRef[]> => {
-    const out: KubernetesCloudRef[] = [];
-    for (const c of await store.clouds.list()) {
-      if (c.type !== 'kubernetes') continue;
-      try {
-        out.push({ name: c.name, settings: checkKubernetesSettings(c.settings) });
-      } catch (e) {
-        log(`cloud '${c.name}' has unusable settings: ${(e as Error).message}`, { level: 'warn', provisioner: 'kubernetes', cloud: c.name });
-      }
-    }
-    return out;
-  };
-  const kubeLog = lineLog(logger.child({ provisioner: 'kubernetes' }));
   const controllerId = createHash('sha256').update(key).update('controller-id').digest('hex').slice(0, 16);
-  const pods = new KubernetesPods({
-    clouds: kubernetesClouds,
-    credential: (id, cloud) => credentials.resolveForCloud(id, cloud),
-    controllerId,
-    agentUrl: () => agentUrl,
-    buildUrl: (b) => builds.buildUrl(b.job, b.number),
-    agents: {
-      secret: (name) => hub.secret(name),
-      isOnline: (name) => hub.isOnline(name),
-      online: (name, signal) => new Promise<void>((resolve, reject) => {
-        if (hub.isOnline(name)) return resolve();
-        const on = (a: { name: string }) => { if (a.name === name) { done(); resolve(); } };
-        const onAbort = () => { done(); reject(interruptionOf(signal)); };
-        const done = () => { hub.off('online', on); signal.removeEventListener('abort', onAbort); };
-        hub.on('online', on);
-        signal.addEventListener('abort', onAbort, { once: true });
-      }),
-      backend: (name) => hub.backend(name),
-      endSession: (name, reason) => { hub.endSession(name, reason); },
-      allow: (name) => { podAgents.add(name); },
-      forget: (name) => { podAgents.delete(name); },
-    },
-    log: kubeLog,
-    slots: waits,
-  });
 
-  // Docker clouds: pods on one engine (plugins/docker), for kubernetes agents when no Kubernetes
-  // cloud is configured or the pipeline names the Docker cloud. Their workspaces are on this
-  // machine, bind-mounted into the containers, so the engine must be this machine's.
-  const podWorkspaces = new LocalBackend({ root: path.join(cfg.home, 'pod-workspaces'), nodeName: 'docker-pods', labels: [] });
-  const podBase: NodeProvider = {
-    allocate: async (_req, build) => {
-      const ws = await podWorkspaces.allocate({ build });
-      return { workspace: ws, release: () => ws.release() };
-    },
-  };
-  const dockerClouds = new Map<string, { key: string; nodes: NodeProvider }>();
-  const dockerLog = lineLog(logger.child({ provisioner: 'docker' }));
-  const dockerCloudFor = async (req: AgentRequest): Promise<NodeProvider | null> => {
-    const wanted = typeof req.options.cloud === 'string' && req.options.cloud !== '' ? req.options.cloud : null;
-    const all = (await store.clouds.list()).filter((c) => c.type === 'docker');
-    const c = wanted ? all.find((x) => x.name === wanted) : ((await kubernetesClouds()).length === 0 ? all[0] : undefined);
-    if (!c) return null;
-    const key = JSON.stringify(c.settings);
-    let entry = dockerClouds.get(c.name);
-    if (!entry || entry.key !== key) {
-      entry = { key, nodes: dockerCloudNodes(podBase, dockerCloudOf(c.name, c.settings), { labels: { 'kiln.controller': controllerId }, slots: waits, controllerLog: dockerLog }) };
-      dockerClouds.set(c.name, entry);
-    }
-    return entry.nodes;
-  };
-
-  const agentNodes: NodeProvider = {
+  // The controller's own nodes: an executor of an agent (or of the built-in node) whose labels
+  // match, waited for in the wait list. A label no node has may be a pod template's: the router
+  // asks the provisioners first (hasLabel).
+  const agentNodes: HostNodes = {
+    hasLabel: (label) => scheduler.nodes().some((n) => labelMatches(label, n.labels, n.name)),
     async allocate(req: AgentRequest, build: BuildRef, signal: AbortSignal, say: (line: string) => void): Promise<AllocatedNode> {
-      if (req.type === 'kubernetes') {
-        const docker = await dockerCloudFor(req);
-        return docker ? docker.allocate(req, build, signal, say) : pods.allocate(req, build, signal, say);
-      }
-      // A label no agent offers but a pod template does: a pod.
-      if (req.label && !scheduler.nodes().some((n) => labelMatches(req.label!, n.labels, n.name)) && (await pods.cloudForLabel(req.label))) {
-        return pods.allocate(req, build, signal, say);
-      }
       const label = req.label && req.label.trim() !== '' ? req.label : null;
       const { node, executor } = await waits.executor(build, label, signal, (why) => say(`Waiting for an executor: ${why}`)).catch((err: unknown) => {
         if (err instanceof LabelExpressionError) throw new StepFailure(`agent { label '${req.label ?? ''}' }: ${err.message}`, { loc: req.loc });
@@ -347,16 +270,51 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     },
   };
 
-  // The plugins' agent types (docker / dockerfile agents: the docker CLI of the node that holds
-  // the executor), over the agents; what Jenkinsfiles may use, from the same plugin list.
-  const registry = new StepRegistry(builtins);
-  const nodes = await provision(builtins, agentNodes, {
+  // Every other agent (docker, dockerfile, kubernetes, a test plugin's own) and the pod templates'
+  // labels: the plugins' provisioners, picked by the router (plugins/router.ts) by agent type.
+  const clouds = async <S>(type: CloudType<S>): Promise<CloudRef<S>[]> => {
+    const out: CloudRef<S>[] = [];
+    for (const c of await store.clouds.list()) {
+      if (c.type !== type.name) continue;
+      const checked = type.check(c.name, c.settings);
+      if ('error' in checked) log(`cloud '${c.name}' has unusable settings: ${checked.error}`, { level: 'warn', provisioner: type.name, cloud: c.name });
+      else out.push({ name: c.name, settings: checked.settings });
+    }
+    return out;
+  };
+  const nodes: ProvisionerRouter = await ProvisionerRouter.compose(plugins, agentNodes, {
     kind: 'controller',
     labels: { 'kiln.controller': controllerId },
+    dataDir: cfg.home,
     credential: async (build, id) => {
       const job = await store.jobs.get(build.job);
       if (!job) throw new Error(`no job '${build.job}'`);
       return credentials.resolve(id, { id: job.id, name: job.name, replayedBy: builds.live.get(build.id)?.replayedBy ?? null }, build.number);
+    },
+    log: (plugin) => lineLog(logger.child({ provisioner: plugin })),
+    controller: {
+      id: controllerId,
+      clouds,
+      cloudCredential: (id, cloud) => credentials.resolveForCloud(id, cloud),
+      slots: waits,
+      agentUrl: () => agentUrl,
+      buildUrl: (b) => builds.buildUrl(b.job, b.number),
+      agents: {
+        secret: (name) => hub.secret(name),
+        isOnline: (name) => hub.isOnline(name),
+        online: (name, signal) => new Promise<void>((resolve, reject) => {
+          if (hub.isOnline(name)) return resolve();
+          const on = (a: { name: string }) => { if (a.name === name) { done(); resolve(); } };
+          const onAbort = () => { done(); reject(interruptionOf(signal)); };
+          const done = () => { hub.off('online', on); signal.removeEventListener('abort', onAbort); };
+          hub.on('online', on);
+          signal.addEventListener('abort', onAbort, { once: true });
+        }),
+        backend: (name) => hub.backend(name),
+        endSession: (name, reason) => { hub.endSession(name, reason); },
+        allow: (name) => { podAgents.add(name); },
+        forget: (name) => { podAgents.delete(name); },
+      },
     },
   });
 
@@ -364,7 +322,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   let publicUrl = cfg.publicUrl;
   let agentUrl = cfg.agentUrl;
   // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
-  const builds = new BuildManager({ store, files, logs, nodes, logger, registry, waits, publicUrl: () => publicUrl, credentials, health, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
+  const builds: BuildManager = new BuildManager({ store, files, logs, nodes, logger, registry, waits, publicUrl: () => publicUrl, credentials, health, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
     jobSettingsChanged: (job) => void triggers.sync(job.id).catch((e: unknown) => log(`triggers: re-reading job '${job.name}' failed: ${(e as Error).message}`)),
     // b.state is a masked copy: made only when someone listens.
     buildChanged: (b) => {
@@ -400,7 +358,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
       name, labels: rec.labels, executors: rec.executors, busyExecutors: n?.busy ?? 0, online: hub.isOnline(name), description: rec.description,
       command: hub.commandLine(name, agentUrl, { executors: rec.executors, ...(rec.labels.length ? { labels: rec.labels } : {}) }),
       launcher: rec.launcher.type,
-      ...(rec.launcher.type === 'ssh' ? { launchError: sshAgents.lastError(name)?.message ?? null } : {}),
+      ...(launcherOf(rec) ? { launchError: launcherOf(rec)!.lastError(name)?.message ?? null } : {}),
       running: [...(running.get(name) ?? [])],
     };
   };
@@ -414,7 +372,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
         ...(input.workdir !== undefined ? { workdir: input.workdir } : {}),
       });
       scheduler.addNode({ name: input.name, labels: input.labels, executors: input.executors, online: hub.isOnline(input.name) });
-      if (rec.launcher.type === 'ssh') sshAgents.start(rec.name);
+      launcherOf(rec)?.start(rec.name);
       return (await agentInfo(input.name))!;
     },
     update: async (name, input) => {
@@ -436,23 +394,26 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
       });
       scheduler.setExecutors(name, rec.executors);
       scheduler.setLabels(name, rec.labels);
-      if (relaunch && (cur.launcher.type === 'ssh' || rec.launcher.type === 'ssh')) {
+      if (relaunch && (launcherOf(cur) || launcherOf(rec))) {
         // The running agent was started with the old settings (or dialled in): end it, launch anew.
         log(`agent ${name}: launch settings changed; relaunching`, { agent: name });
         hub.endSession(name, `agent '${name}' is relaunched: its launch settings changed`);
-        await sshAgents.stop(name);
-        if (rec.launcher.type === 'ssh') sshAgents.start(name);
+        await launcherOf(cur)?.stop(name);
+        launcherOf(rec)?.start(name);
       }
       return (await agentInfo(name))!;
     },
     remove: async (name) => {
       if (!(await store.agents.delete(name))) return false;
       hub.endSession(name, `agent '${name}' was deleted`);
-      await sshAgents.stop(name);
+      await Promise.all([...launchers.values()].map((l) => l.stop(name)));
       scheduler.removeNode(name);
       return true;
     },
-    launchLog: async (name) => ((await store.agents.get(name)) ? sshAgents.log(name) : null),
+    launchLog: async (name) => {
+      const rec = await store.agents.get(name);
+      return rec ? launcherOf(rec)?.log(name) ?? [] : null;
+    },
     builtIn: () => ({ executors: cfg.executors, busyExecutors: scheduler.nodes().find((n) => n.name === BUILT_IN_NODE)?.busy ?? 0, warning: executorsWarning }),
   };
 
@@ -480,14 +441,16 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   const cloudChanged = async (name: string): Promise<void> => {
     const rec = await store.clouds.get(name);
     if (!rec) {
-      dockerClouds.delete(name);
       waits.dropCloud(name, (b) => new StepFailure(`cloud '${name}' was deleted while ${b.job} #${b.number} waited for a pod slot on it`));
       return;
     }
-    waits.setCap(name, rec.type === 'docker' ? dockerCloudOf(rec.name, rec.settings).concurrencyCap : checkKubernetesSettings(rec.settings).containerCap);
+    const type = nodes.cloudType(rec.type);
+    const checked = type?.check(rec.name, rec.settings) ?? { error: `no plugin has the cloud type '${rec.type}'` };
+    if ('error' in checked) throw new Error(checked.error);
+    waits.setCap(name, type!.cap(checked.settings));
   };
   registerCloudRoutes(app, {
-    store, credentials, auth,
+    store, credentials, auth, types: { get: (name) => nodes.cloudType(name), names: () => nodes.cloudTypeNames() },
     changed: (name) => void cloudChanged(name).catch((e: unknown) => log(`cloud '${name}': applying its new settings to the builds waiting for its pods failed: ${(e as Error).message}`)),
   });
   registerWeb(app, { publicUrl: () => publicUrl });
@@ -500,9 +463,9 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     // The queue's rows stay as they are: those of builds that had not started are for the next start.
     await waits.close();
     await builds.close('Aborted: the controller is stopping');
-    await pods.close().catch(() => {}); // idle pods (idleMinutes) go with the controller
+    await nodes.close(); // the provisioners' idle pods (idleMinutes) go with the controller
     // Agents' sockets first: an upgraded connection would keep the HTTP server open.
-    await Promise.all([sshAgents.close(), hub.close()]);
+    await Promise.all([...[...launchers.values()].map((l) => l.close()), hub.close()]);
     detach();
     await app.close();
     await builtIn?.close();
@@ -532,14 +495,10 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
       }
     }
     await triggers.start(); // --- triggers: arm every job's cron / pollSCM timer
-    for (const a of await store.agents.list()) if (a.launcher.type === 'ssh') sshAgents.start(a.name);
-    // Pods a previous run of this controller left behind (in the background: a cloud may be slow).
-    void pods.sweep().catch((e: unknown) => kubeLog(`kubernetes: sweeping leftover pods failed: ${(e as Error).message}`, { level: 'error' }));
-    if ((await store.clouds.list()).some((c) => c.type === 'docker')) {
-      void sweepPods(new Engine(), [`kiln.controller=${controllerId}`])
-        .then((n) => { if (n.containers > 0) dockerLog(`docker: removed ${n.containers} container(s) and ${n.volumes} volume(s) a previous run left`, { containers: n.containers, volumes: n.volumes }); })
-        .catch((e: unknown) => dockerLog(`docker: sweeping leftover containers failed: ${(e as Error).message}`, { level: 'error' }));
-    }
+    for (const a of await store.agents.list()) launcherOf(a)?.start(a.name);
+    // What a previous run of this controller left behind (pods, containers), each provisioner its
+    // own, in the background: a cloud may be slow.
+    void nodes.start();
   } catch (err) {
     // Started half-way: nothing may keep listening (or holding the store) for a start that failed.
     await stop().catch(() => {});
@@ -593,51 +552,4 @@ export function mergeLauncher(cur: AgentLauncher, given: unknown): unknown {
   for (const [k, v] of Object.entries(merged)) if (v === null) delete merged[k];
   if (cur.type === 'ssh' && !('pinnedHostKey' in g) && (merged['host'] !== cur.host || (merged['port'] ?? 22) !== cur.port)) delete merged['pinnedHostKey'];
   return merged;
-}
-
-/** The key agent secrets derive from: made once, kept in <home>/secrets/agent.key (0600). */
-async function controllerKey(home: string): Promise<string> {
-  const file = path.join(home, 'secrets', 'agent.key');
-  try {
-    return (await fsp.readFile(file, 'utf8')).trim();
-  } catch {
-    const key = randomBytes(32).toString('hex');
-    await fsp.writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async (err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return; // another start made it first: use that one
-      await fsp.rm(file, { force: true }); // not a torn key for the next start to read
-      throw new Error(`cannot write the agent key ${file}: ${ioErrorText(err)}`);
-    });
-    const read = (await fsp.readFile(file, 'utf8')).trim();
-    if (!/^[0-9a-f]{64}$/.test(read)) throw new Error(`the agent key ${file} is damaged (not 64 hex digits): remove it to make a new one (connected agents then need their new secrets)`);
-    return read;
-  }
-}
-
-/**
- * Refuses to start on a home that cannot take writes: writes, syncs and removes a small file in
- * the home and in its builds folder, and says why not (full, read-only, not permitted) and where.
- */
-async function checkWritable(home: string): Promise<void> {
-  for (const dir of [home, path.join(home, 'builds')]) {
-    try {
-      // 0700 as secureHome wants the home; a recursive mkdir says ENOENT where the reason is
-      // EROFS (or EPERM) further up, which the probe (in the nearest existing parent) tells.
-      await fsp.mkdir(dir, { recursive: true, mode: 0o700 }).catch(async (err: unknown) => {
-        await writeProbe(dir)();
-        throw err;
-      });
-      await writeProbe(dir)();
-    } catch (err) {
-      throw new Error(`${ioErrorText(err)} in ${dir}: Kiln needs to write there (its store, build logs and files); ${hint(err)}`);
-    }
-  }
-}
-
-function hint(err: unknown): string {
-  switch ((err as { code?: string }).code) {
-    case 'ENOSPC': case 'EDQUOT': return 'free some space (old builds, artifacts) and start again';
-    case 'EROFS': return 'mount it read-write (or give --home another directory) and start again';
-    case 'EPERM': case 'EACCES': return 'let the user Kiln runs as write there (owner, mode, immutable attribute) and start again';
-    default: return 'fix it and start again';
-  }
 }
