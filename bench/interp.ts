@@ -148,11 +148,12 @@ const table: string[][] = [['case', 'median ms', 'min–max ms', '× JavaScript 
 table.push(['JavaScript loop', String(round(jsMedian, 3)), `${round(Math.min(...jsTimes), 3)}–${round(Math.max(...jsTimes), 3)}`, '1', '']);
 for (const r of rows) {
   if (r.status === 'ok') table.push([`interpreter: ${r.variant} method`, String(r.medianMs), `${r.minMs}–${r.maxMs}`, String(r.ratio), `${r.ratioMin}–${r.ratioMax}`]);
-  else table.push([`interpreter: ${r.variant} method`, 'not supported yet', r.reason ?? '', '', '']);
+  else table.push([`interpreter: ${r.variant} method`, 'n/a', '', '', '']);
 }
 const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
 process.stdout.write(`bench interp: ${N} iterations, ${RUNS} runs (node ${process.version})\n`);
 for (const r of table) process.stdout.write(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ') + '\n');
+for (const r of rows) if (r.status === 'unsupported') process.stdout.write(`${r.variant} method: not supported yet: ${r.reason}\n`);
 process.stdout.write(JSON.stringify({
   bench: 'interp', node: process.version, iterations: N, runs: RUNS,
   js: { medianMs: round(jsMedian, 3), minMs: round(Math.min(...jsTimes), 3), maxMs: round(Math.max(...jsTimes), 3) },

@@ -95,6 +95,8 @@ export interface RunOptions {
 }
 
 const POST_STAGE_NAME = 'Declarative: Post Actions';
+/** The credential types `environment { X = credentials('id') }` binds, by Jenkins' class names. */
+const ENV_CREDENTIAL_TYPES = 'StandardUsernamePasswordCredentials,FileCredentials,StringCredentials,SSHUserPrivateKey';
 const CHECKOUT_STAGE_NAME = 'Declarative: Checkout SCM';
 
 // ---------------------------------------------------------------------------------------------
@@ -654,8 +656,8 @@ export class PipelineRun {
         return vars;
       }
       case 'certificate':
-        mask(cred.password);
-        return { [name]: await secretFile(cred.content ?? Buffer.alloc(0), 'keystore'), ...(cred.password ? { [`${name}_PSW`]: cred.password } : {}) };
+        // Jenkins has no environment {} binding for a certificate (CredentialsBindingHandler.forId): withCredentials binds it.
+        throw new StepFailure(`No suitable binding handler could be found for type com.cloudbees.plugins.credentials.impl.CertificateCredentialsImpl. Supported types are ${ENV_CREDENTIAL_TYPES}.`, { loc });
     }
   }
 
@@ -727,7 +729,10 @@ export class PipelineRun {
     switch (cond.type) {
       case 'branch': {
         const b = env.BRANCH_NAME;
-        return b !== undefined && await matches(cond.comparator, (await this.#evalValue(cond.pattern, c)) ?? '', b, true);
+        if (b === undefined) return false;
+        const pattern = await this.#evalValue(cond.pattern, c);
+        // `branch null`: only an empty branch name (no pattern matches nothing else)
+        return pattern === null ? b === '' : matches(cond.comparator, pattern, b, true);
       }
       case 'buildingTag':
         return env.TAG_NAME !== undefined;
