@@ -114,6 +114,8 @@ export class PipelineRun {
   readonly #reported = new WeakSet<object>();
   readonly #inputs = new Map<string, { req: PendingInput; resolve: (o: InputOutcome) => void }>();
   #ids = 0;
+  /** The stage a block-less `stage 'name'` opened, until the next one or the end of the build. */
+  #openStage: StageRecord | null = null;
   #explicitResult: BuildResult | null = null;
   #skipAfterUnstable = false;
   #parallelsAlwaysFailFast = false;
@@ -201,6 +203,7 @@ export class PipelineRun {
     } catch (err) {
       this.#report(err, root, null);
     }
+    this.#endOpenStage();
     for (const p of this.#inputs.values()) this.#o.listener?.input?.(p.req, false);
     this.#inputs.clear();
     this.state.result = this.state.currentResult;
@@ -915,6 +918,13 @@ export class PipelineRun {
       services: this.#services,
       setEnv: (name, value) => this.#setEnv(name, value),
       scope: this.#scope,
+      beginOpenStage: (name) => {
+        this.#endOpenStage();
+        this.#openStage = this.#newStage(name, c.stage, 'scripted', loc.start.line);
+        this.#openStage.status = 'running';
+        this.#openStage.startedAt = Date.now();
+        this.#o.listener?.stage?.(this.#openStage);
+      },
     };
     return {
       stepName: step.name,
@@ -1029,6 +1039,15 @@ export class PipelineRun {
     }
     if (!failFast) this.#setResult(result);
     if (first && !failFast && isWorseOrEqual(result, 'FAILURE')) this.state.message ??= message;
+  }
+
+  /** Ends the stage a block-less `stage` opened, with the build's result so far. */
+  #endOpenStage(): void {
+    const rec = this.#openStage;
+    if (!rec) return;
+    this.#openStage = null;
+    rec.result = worse(rec.result ?? 'SUCCESS', this.state.currentResult);
+    this.#finishStage(rec, statusOfResult(rec.result), null);
   }
 
   #newStage(name: string, parent: StageRecord | null, kind: StageRecord['kind'], line: number | null): StageRecord {

@@ -21,6 +21,14 @@ const SCRIPT_PARAMS: readonly StepParam[] = [
 
 const steps: StepDecl[] = [
   {
+    name: 'ansiColor',
+    doc: "Run the block with ANSI colours (the AnsiColor plugin): ansiColor('xterm') { ... }; Kiln's console always shows them.",
+    params: [{ name: 'colorMapName', type: 'string', doc: 'the colour map (xterm, vga, css, gnome-terminal)' }],
+    positional: 'colorMapName',
+    block: 'required',
+    needsNode: false,
+  },
+  {
     name: 'archiveArtifacts',
     doc: "Keep files of the workspace as the build's artifacts: archiveArtifacts 'target/*.jar'.",
     params: [
@@ -320,10 +328,10 @@ const steps: StepDecl[] = [
   },
   {
     name: 'stage',
-    doc: "A named stage of a scripted pipeline: stage('Build') { ... }.",
+    doc: "A named stage of a scripted pipeline: stage('Build') { ... }; without a block (old form) the rest of the script is that stage.",
     params: [{ name: 'name', type: 'string', required: true, doc: 'stage name' }],
     positional: 'name',
-    block: 'required',
+    block: 'optional',
     needsNode: false,
     scriptOnly: true,
   },
@@ -338,6 +346,15 @@ const steps: StepDecl[] = [
       { name: 'allowEmpty', type: 'boolean', doc: 'allow a stash with no files' },
     ],
     positional: 'name',
+    block: 'none',
+    needsNode: true,
+  },
+  {
+    // The older form of publishers; step.ts runs the classes Kiln has a step for.
+    name: 'step',
+    doc: "A build step by its class (older form): step([$class: 'ArtifactArchiver', artifacts: 'target/*.jar']), step([$class: 'JUnitResultArchiver', testResults: '**/TEST-*.xml']).",
+    params: [{ name: 'delegate', type: 'map', required: true, doc: "the step's class ($class) and its parameters" }],
+    positional: 'delegate',
     block: 'none',
     needsNode: true,
   },

@@ -113,3 +113,23 @@ pipeline {
   assert.deepEqual(marked((await runPipeline(src, { extraEnv: { BRANCH_NAME: 'main' } })).console), []);
   assert.deepEqual(marked((await runPipeline(src)).console), [], 'no branch at all');
 });
+
+test('stage without a block: the rest of the script up to the next stage is that stage in the stage view', async () => {
+  const { state } = await runPipeline(`
+stage 'build'
+echo 'building'
+stage 'test'
+error 'tests broke'
+`);
+  assert.equal(state.result, 'FAILURE');
+  assert.deepEqual(state.stages.map((s) => [s.name, s.kind, s.status]), [['build', 'scripted', 'success'], ['test', 'scripted', 'failure']]);
+});
+
+test('step([$class]) refuses a parameter its class does not have, in Jenkins\' words', async () => {
+  const { state, console } = await runPipeline(`
+node {
+  step([$class: 'ArtifactArchiver', artifacts: 'x', bogus: true])
+}`);
+  assert.equal(state.result, 'FAILURE');
+  assert.match(console, /ERROR: WARNING: Unknown parameter\(s\) found for class type 'hudson\.tasks\.ArtifactArchiver': bogus \(Jenkinsfile:3:3\)/);
+});
