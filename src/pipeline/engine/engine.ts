@@ -3,7 +3,13 @@
 //   stage order of evaluation (as Jenkins):  when{beforeOptions} → options (timeout, retry,
 //   timestamps) → when{beforeInput} → input → when{beforeAgent} → agent → environment → when →
 //   steps | stages | parallel | matrix → post (always, changed, fixed, regression, aborted,
-//   failure, success, unstable, unsuccessful, notBuilt, cleanup).
+//   failure, success, unstable, unsuccessful, notBuilt, cleanup: each asked in turn against the
+//   result so far, postConditionHolds).
+//
+// As Jenkins' ModelInterpreter: a list of stages keeps its first error (Failures), and only that
+// skips the later stages of the list (each parallel branch has its own); the error then leaves
+// the parent stage and the pipeline, so `options { retry }` there runs the nested stages again.
+// An `environment {}` block is resolved as a whole (#resolveEnvBlock, context.ts EnvBlockScope).
 //
 // Steps run through the script interpreter (a `steps {}` block is a statement list), which calls
 // back into this engine for every step. Which steps, globals and agent types exist is the step
