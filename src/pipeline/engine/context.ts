@@ -3,7 +3,7 @@
 // Immutable: a block that changes something runs with a changed copy, so parallel branches
 // never share state by accident.
 import type { Workspace } from '../../core/workspace.ts';
-import type { DynamicContext } from '../script/values.ts';
+import type { DynamicContext, Value } from '../script/values.ts';
 import type { EnvLayer } from './env.ts';
 import type { StageRecord } from './state.ts';
 
@@ -21,6 +21,21 @@ export interface ExecFields {
   onOutput: (() => void) | null;
   /** The build this context runs for (DynamicContext.owner). */
   owner?: object;
+  /** While an `environment {}` value is computed: the block's other names (Jenkins' EnvironmentResolver). */
+  envBlock?: EnvBlockScope | null;
+}
+
+/**
+ * An `environment {}` block resolved as a whole, as Jenkins does: in a value, a name of the
+ * block (bare, or `env.NAME`) is that entry's value wherever it is declared; the entry's own
+ * name reads the value from outside the block (`PATH = "${PATH}:/x"`, `FOO = "${FOO ?: 'd'}"`);
+ * any other unknown bare name is null.
+ */
+export interface EnvBlockScope {
+  /** The entry whose value is being computed. */
+  readonly target: string;
+  has(name: string): boolean;
+  value(name: string): Promise<Value>;
 }
 
 export class ExecContext implements DynamicContext, ExecFields {
@@ -34,6 +49,7 @@ export class ExecContext implements DynamicContext, ExecFields {
   readonly timestamps: boolean;
   readonly onOutput: (() => void) | null;
   readonly owner: object | undefined;
+  readonly envBlock: EnvBlockScope | null;
 
   constructor(f: ExecFields) {
     this.signal = f.signal;
@@ -46,6 +62,7 @@ export class ExecContext implements DynamicContext, ExecFields {
     this.timestamps = f.timestamps;
     this.onOutput = f.onOutput;
     this.owner = f.owner;
+    this.envBlock = f.envBlock ?? null;
   }
 
   with(changes: Partial<ExecFields>): ExecContext {
@@ -56,6 +73,7 @@ export class ExecContext implements DynamicContext, ExecFields {
     return {
       signal: this.signal, workspace: this.workspace, cwd: this.cwd, container: this.container, env: this.env,
       stage: this.stage, branch: this.branch, timestamps: this.timestamps, onOutput: this.onOutput, owner: this.owner,
+      envBlock: this.envBlock,
     };
   }
 }

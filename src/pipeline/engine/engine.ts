@@ -3,7 +3,13 @@
 //   stage order of evaluation (as Jenkins):  when{beforeOptions} → options (timeout, retry,
 //   timestamps) → when{beforeInput} → input → when{beforeAgent} → agent → environment → when →
 //   steps | stages | parallel | matrix → post (always, changed, fixed, regression, aborted,
-//   failure, success, unstable, unsuccessful, notBuilt, cleanup).
+//   failure, success, unstable, unsuccessful, notBuilt, cleanup: each asked in turn against the
+//   result so far, postConditionHolds).
+//
+// As Jenkins' ModelInterpreter: a list of stages keeps its first error (Failures), and only that
+// skips the later stages of the list (each parallel branch has its own); the error then leaves
+// the parent stage and the pipeline, so `options { retry }` there runs the nested stages again.
+// An `environment {}` block is resolved as a whole (#resolveEnvBlock, context.ts EnvBlockScope).
 //
 // Steps run through the script interpreter (a `steps {}` block is a statement list), which calls
 // back into this engine for every step. Which steps, globals and agent types exist is the step
@@ -95,6 +101,8 @@ export interface RunOptions {
 }
 
 const POST_STAGE_NAME = 'Declarative: Post Actions';
+/** The credential types `environment { X = credentials('id') }` binds, by Jenkins' class names. */
+const ENV_CREDENTIAL_TYPES = 'StandardUsernamePasswordCredentials,FileCredentials,StringCredentials,SSHUserPrivateKey';
 const CHECKOUT_STAGE_NAME = 'Declarative: Checkout SCM';
 
 // ---------------------------------------------------------------------------------------------
@@ -112,6 +120,8 @@ export class PipelineRun {
   readonly #reported = new WeakSet<object>();
   readonly #inputs = new Map<string, { req: PendingInput; resolve: (o: InputOutcome) => void }>();
   #ids = 0;
+  /** The stage a block-less `stage 'name'` opened, until the next one or the end of the build. */
+  #openStage: StageRecord | null = null;
   #explicitResult: BuildResult | null = null;
   #skipAfterUnstable = false;
   #parallelsAlwaysFailFast = false;
@@ -149,7 +159,7 @@ export class PipelineRun {
         job: o.build.job,
         url: o.build.url ?? null,
         startedAt: this.state.startedAt,
-        result: () => this.#explicitResult ?? (this.state.currentResult === 'SUCCESS' ? null : this.state.currentResult),
+        result: () => this.#explicitResult !== null ? worse(this.#explicitResult, this.state.currentResult) : (this.state.currentResult === 'SUCCESS' ? null : this.state.currentResult),
         currentResult: () => this.state.currentResult,
         setResult: (r) => {
           this.#explicitResult = r;
@@ -199,6 +209,7 @@ export class PipelineRun {
     } catch (err) {
       this.#report(err, root, null);
     }
+    this.#endOpenStage();
     for (const p of this.#inputs.values()) this.#o.listener?.input?.(p.req, false);
     this.#inputs.clear();
     this.state.result = this.state.currentResult;
@@ -248,9 +259,12 @@ export class PipelineRun {
         const { ctx: c3, cleanup } = await this.#withEnvironment(p.environment, this.#withTools(p.tools, c2));
         topCtx = c3;
         try {
-          if (!p.options.skipDefaultCheckout && this.#o.scm && c3.workspace) await this.#defaultCheckout(c3, p.options.checkoutToSubdirectory);
-          await this.#runStages(p.stages, c3, null);
+          const failures: Failures = { first: null };
+          if (!p.options.skipDefaultCheckout && this.#o.scm && c3.workspace) failures.first = await this.#defaultCheckout(c3, p.options.checkoutToSubdirectory);
+          await this.#runStages(p.stages, c3, null, failures);
           await this.#runPost(p.post, c3, null, null);
+          // As Jenkins: the first stage error leaves the pipeline's wrappers (options { retry } runs it all again).
+          if (failures.first !== null) throw failures.first;
         } finally {
           await cleanup();
         }
@@ -276,46 +290,56 @@ export class PipelineRun {
     }
   }
 
-  async #defaultCheckout(c: ExecContext, subdir: string | null): Promise<void> {
+  async #defaultCheckout(c: ExecContext, subdir: string | null): Promise<unknown> {
     const rec = this.#newStage(CHECKOUT_STAGE_NAME, null, 'checkout', null);
     const cc = c.with({ stage: rec, cwd: subdir ? path.resolve(c.cwd ?? c.workspace!.root, subdir) : c.cwd });
-    await this.#stageBoundary(cc, rec, async () => {
+    return this.#stageBoundary(cc, rec, async () => {
       await this.#callStep('checkout', { positional: [this.#globals.scm], named: null, closure: null }, cc, null);
     });
   }
 
-  /** Runs sequential stages; a stage's failure is recorded, and later ones are skipped. */
-  async #runStages(stages: Stage[], c: ExecContext, parent: StageRecord | null): Promise<void> {
-    for (const st of stages) await this.#runStage(st, c, parent, 'stage');
+  /** Runs sequential stages; a stage's error is recorded, and the later ones of this list are skipped. */
+  async #runStages(stages: Stage[], c: ExecContext, parent: StageRecord | null, failures: Failures): Promise<void> {
+    for (const st of stages) await this.#runStage(st, c, parent, 'stage', failures);
   }
 
-  #shouldSkipForEarlierFailure(): boolean {
-    const r = this.state.currentResult;
-    return r === 'FAILURE' || r === 'ABORTED' || (r === 'UNSTABLE' && this.#skipAfterUnstable);
+  /**
+   * Why a stage is skipped before it starts, as Jenkins' SkippedStageReason: an error of an
+   * earlier stage of the same list (not the build's result: catchError or currentBuild.result =
+   * 'FAILURE' skip nothing, and a parallel branch's failure does not skip a sibling's stages), or
+   * an UNSTABLE build with skipStagesAfterUnstable.
+   */
+  #skipReason(name: string, failures: Failures): string | null {
+    if (failures.first !== null) return `Stage "${name}" skipped due to earlier failure(s)`;
+    if (this.#skipAfterUnstable && this.state.currentResult === 'UNSTABLE') return `Stage "${name}" skipped due to earlier stage(s) marking the build as unstable`;
+    return null;
   }
 
-  async #runStage(st: Stage, c: ExecContext, parent: StageRecord | null, kind: StageRecord['kind']): Promise<StageRecord> {
+  async #runStage(st: Stage, c: ExecContext, parent: StageRecord | null, kind: StageRecord['kind'], failures: Failures): Promise<StageRecord> {
     const rec = this.#newStage(st.name, parent, kind, st.loc.start.line);
-    if (this.#shouldSkipForEarlierFailure()) {
-      this.#finishStage(rec, 'skipped-failure', `Stage "${st.name}" skipped due to earlier failure(s)`);
-      this.#log(c, `Stage "${st.name}" skipped due to earlier failure(s)`);
+    const skip = this.#skipReason(st.name, failures);
+    if (skip !== null) {
+      this.#finishStage(rec, 'skipped-failure', skip);
+      this.#log(c, skip);
       return rec;
     }
     const c0 = c.with({ stage: rec, env: pushLayer(c.env, { STAGE_NAME: st.name }) });
-    await this.#stageBoundary(c0, rec, () => this.#stageDirectives(st, c0, rec));
+    failures.first ??= await this.#stageBoundary(c0, rec, () => this.#stageDirectives(st, c0, rec));
     return rec;
   }
 
-  /** Marks a stage running, runs it, and records how it ended. */
-  async #stageBoundary(c: ExecContext, rec: StageRecord, fn: () => Promise<void>): Promise<void> {
+  /** Marks a stage running, runs it, and records how it ended; returns its error (null when none). */
+  async #stageBoundary(c: ExecContext, rec: StageRecord, fn: () => Promise<void>): Promise<unknown> {
     rec.status = 'running';
     rec.startedAt = Date.now();
     this.#o.listener?.stage?.(rec);
     this.#log(c, `[Pipeline] { (${rec.name})`);
     try {
       await fn();
+      return null;
     } catch (err) {
       this.#report(err, c, rec);
+      return err;
     } finally {
       if (rec.status === 'running' || rec.status === 'paused') this.#finishStage(rec, statusOfResult(rec.result ?? 'SUCCESS'), rec.message);
       this.#log(c, '[Pipeline] }');
@@ -360,9 +384,12 @@ export class PipelineRun {
         await this.#interp.runBlock(body.steps, c);
         return;
       case 'stages': {
+        // Jenkins' evaluateSequentialStages: the nested list has its own first error, which then is the stage's.
         const children: StageRecord[] = [];
-        for (const s of body.stages) children.push(await this.#runStage(s, c, rec, 'stage'));
+        const nested: Failures = { first: null };
+        for (const s of body.stages) children.push(await this.#runStage(s, c, rec, 'stage', nested));
         this.#inheritChildResults(rec, children);
+        if (nested.first !== null) throw nested.first;
         return;
       }
       case 'parallel':
@@ -387,12 +414,16 @@ export class PipelineRun {
     const onParent = () => ctl.abort(c.signal.reason);
     if (c.signal.aborted) onParent();
     else c.signal.addEventListener('abort', onParent, { once: true });
+    // Each branch has its own first error: a failure in one never skips a sibling's nested stages.
+    const errors: unknown[] = [];
     try {
       const children = await Promise.all(branches.map(async ({ stage, env }) => {
         const bc = c.with({ signal: ctl.signal, branch: stage.name, env: pushLayer(c.env, env) });
+        const own: Failures = { first: null };
         const child = 'cell' in stage
-          ? await this.#runCell(stage, bc, rec)
-          : await this.#runStage(stage, bc, rec, 'parallel');
+          ? await this.#runCell(stage, bc, rec, own)
+          : await this.#runStage(stage, bc, rec, 'parallel', own);
+        if (own.first !== null) errors.push(own.first);
         if (ff && (child.status === 'failure' || child.status === 'aborted') && !ctl.signal.aborted) {
           this.#log(c, `Failed in branch ${stage.name}`);
           ctl.abort(new Interrupted('failFast', `Aborted: another branch (${stage.name}) failed and failFast is on`));
@@ -400,6 +431,9 @@ export class PipelineRun {
         return child;
       }));
       this.#inheritChildResults(rec, children);
+      // The parallel step fails with the first branch's error (a branch cut off by failFast is not that).
+      const first = errors.find((e) => !this.#resultOf(e).failFast) ?? errors[0];
+      if (first !== undefined) throw first;
     } finally {
       c.signal.removeEventListener('abort', onParent);
     }
@@ -421,14 +455,15 @@ export class PipelineRun {
     }), c, rec, failFast);
   }
 
-  async #runCell(cell: CellStage, c: ExecContext, parent: StageRecord): Promise<StageRecord> {
+  async #runCell(cell: CellStage, c: ExecContext, parent: StageRecord, failures: Failures): Promise<StageRecord> {
     const rec = this.#newStage(cell.name, parent, 'matrix-cell', cell.loc.start.line);
-    if (this.#shouldSkipForEarlierFailure()) {
-      this.#finishStage(rec, 'skipped-failure', `Stage "${cell.name}" skipped due to earlier failure(s)`);
+    const skip = this.#skipReason(cell.name, failures);
+    if (skip !== null) {
+      this.#finishStage(rec, 'skipped-failure', skip);
       return rec;
     }
     const c0 = c.with({ stage: rec });
-    await this.#stageBoundary(c0, rec, () => this.#stageDirectives(cell, c0, rec));
+    failures.first ??= await this.#stageBoundary(c0, rec, () => this.#stageDirectives(cell, c0, rec));
     return rec;
   }
 
@@ -447,12 +482,17 @@ export class PipelineRun {
       const count = o.retry.count;
       run = async (cc) => {
         for (let attempt = 1; ; attempt++) {
+          // An attempt that fails is not held against the build when the next one succeeds.
+          const before = { result: this.state.currentResult, message: this.state.message };
           try {
             if (rec) { rec.result = null; rec.status = 'running'; rec.message = null; }
             return await inner(cc);
           } catch (err) {
             if (err instanceof Interrupted || cc.signal.aborted || attempt >= count) throw err;
-            this.#log(cc, `ERROR: ${this.#messageOf(err)}`);
+            this.state.currentResult = before.result;
+            this.state.message = before.message;
+            this.#emitState();
+            if (!(typeof err === 'object' && err !== null && this.#reported.has(err))) this.#log(cc, `ERROR: ${this.#messageOf(err)}`);
             this.#log(cc, `Retrying (attempt ${attempt + 1} of ${count})`);
           }
         }
@@ -537,8 +577,13 @@ export class PipelineRun {
     }
   }
 
-  /** environment { } : values evaluated in order (later ones may use earlier ones), credentials bound. */
+  /**
+   * environment { }: credentials bound first (in order), then the values resolved as one block,
+   * as Jenkins' EnvironmentResolver does: a value may name an entry declared after it (bare or
+   * `env.X`), its own name reads the value from outside, an unknown bare name is null.
+   */
   async #withEnvironment(entries: EnvEntry[], c: ExecContext): Promise<{ ctx: ExecContext; cleanup: () => Promise<void> }> {
+    if (entries.length === 0) return { ctx: c, cleanup: async () => {} };
     let cur = c;
     const files: string[] = [];
     const cleanup = async () => {
@@ -546,20 +591,44 @@ export class PipelineRun {
     };
     try {
       for (const e of entries) {
-        let vars: Record<string, string>;
-        if (e.credentialsId !== null) {
-          vars = await this.#bindEnvCredential(e.name, e.credentialsId, cur, e.loc, files);
-        } else {
-          const v = await this.#interp.evaluate(e.value, cur);
-          vars = { [e.name]: v === null ? 'null' : toGroovyString(v) };
-        }
-        cur = cur.with({ env: pushLayer(cur.env, vars) });
+        if (e.credentialsId !== null) cur = cur.with({ env: pushLayer(cur.env, await this.#bindEnvCredential(e.name, e.credentialsId, cur, e.loc, files)) });
       }
+      const plain = entries.filter((e) => e.credentialsId === null);
+      if (plain.length > 0) cur = cur.with({ env: pushLayer(cur.env, await this.#resolveEnvBlock(plain, cur)) });
     } catch (err) {
       await cleanup();
       throw err;
     }
     return { ctx: cur, cleanup };
+  }
+
+  /** The values of an environment block, each computed once, in the context outside the block. */
+  async #resolveEnvBlock(entries: EnvEntry[], c: ExecContext): Promise<Record<string, string>> {
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    const done = new Map<string, Value>();
+    const busy: string[] = [];
+    const value = async (name: string): Promise<Value> => {
+      if (done.has(name)) return done.get(name)!;
+      const e = byName.get(name)!;
+      if (busy.includes(name)) {
+        const circle = [...busy.slice(busy.indexOf(name)), name].join(' -> ');
+        throw new StepFailure(`environment: the values of ${circle} refer to each other in a circle`, { loc: e.loc });
+      }
+      busy.push(name);
+      try {
+        const v = await this.#interp.evaluate(e.value, c.with({ envBlock: { target: name, has: (n) => byName.has(n), value } }));
+        done.set(name, v);
+        return v;
+      } finally {
+        busy.pop();
+      }
+    };
+    const vars: Record<string, string> = {};
+    for (const e of entries) {
+      const v = await value(e.name);
+      vars[e.name] = v === null ? 'null' : toGroovyString(v);
+    }
+    return vars;
   }
 
   async #bindEnvCredential(name: string, id: string, c: ExecContext, loc: Loc, files: string[]): Promise<Record<string, string>> {
@@ -596,8 +665,8 @@ export class PipelineRun {
         return vars;
       }
       case 'certificate':
-        mask(cred.password);
-        return { [name]: await secretFile(cred.content ?? Buffer.alloc(0), 'keystore'), ...(cred.password ? { [`${name}_PSW`]: cred.password } : {}) };
+        // Jenkins has no environment {} binding for a certificate (CredentialsBindingHandler.forId): withCredentials binds it.
+        throw new StepFailure(`No suitable binding handler could be found for type com.cloudbees.plugins.credentials.impl.CertificateCredentialsImpl. Supported types are ${ENV_CREDENTIAL_TYPES}.`, { loc });
     }
   }
 
@@ -669,7 +738,10 @@ export class PipelineRun {
     switch (cond.type) {
       case 'branch': {
         const b = env.BRANCH_NAME;
-        return b !== undefined && await matches(cond.comparator, (await this.#evalValue(cond.pattern, c)) ?? '', b, true);
+        if (b === undefined) return false;
+        const pattern = await this.#evalValue(cond.pattern, c);
+        // `branch null`: only an empty branch name (no pattern matches nothing else)
+        return pattern === null ? b === '' : matches(cond.comparator, pattern, b, true);
       }
       case 'buildingTag':
         return env.TAG_NAME !== undefined;
@@ -728,23 +800,30 @@ export class PipelineRun {
     }
   }
 
-  /** post { }: each condition that holds, in Jenkins' order, cleanup last; a failing block does not stop the others. */
+  /**
+   * post { }: Jenkins' runPostConditions. Each condition, in Jenkins' order (cleanup last), is
+   * asked in turn against the build's result at that moment, so a block that ran before counts:
+   * `always { error }` makes `failure` hold and `success` not. At stage level the stage's own
+   * error decides failure/success (PostCondition context Stage). A failing block sets the build's
+   * result, becomes the stage's error when there was none, and the other blocks still run.
+   */
   async #runPost(post: Post | null, c: ExecContext, rec: StageRecord | null, pending: unknown): Promise<void> {
     if (!post || post.blocks.length === 0) return;
-    let current = this.state.currentResult;
-    if (rec?.result) current = worse(current, rec.result);
-    if (pending !== null && pending !== undefined) current = worse(current, this.#resultOf(pending).result);
+    let error: BuildResult | null = pending !== null && pending !== undefined ? this.#resultOf(pending).result : null;
     const prev = this.#o.previous?.result ?? null;
-    const holds = (cond: PostCondition): boolean => postConditionHolds(cond, current, prev);
     const run = async (pc: ExecContext) => {
       const postCtx = pc.with({ signal: this.#hardAbort.signal });
       for (const block of post.blocks) {
-        if (!holds(block.condition)) continue;
+        let build = this.state.currentResult;
+        if (rec?.result) build = worse(build, rec.result);
+        if (!postConditionHolds(block.condition, { build, error, stage: rec !== null }, prev)) continue;
         this.#log(postCtx, `[Pipeline] ${block.condition}`);
         try {
           await this.#interp.runBlock(block.steps, postCtx);
         } catch (err) {
+          if (!(err instanceof Interrupted)) this.#log(postCtx, `Error when executing ${block.condition} post condition:`);
           this.#report(err, postCtx, postCtx.stage);
+          error ??= this.#resultOf(err).result;
         }
       }
     };
@@ -845,6 +924,13 @@ export class PipelineRun {
       services: this.#services,
       setEnv: (name, value) => this.#setEnv(name, value),
       scope: this.#scope,
+      beginOpenStage: (name) => {
+        this.#endOpenStage();
+        this.#openStage = this.#newStage(name, c.stage, 'scripted', loc.start.line);
+        this.#openStage.status = 'running';
+        this.#openStage.startedAt = Date.now();
+        this.#o.listener?.stage?.(this.#openStage);
+      },
     };
     return {
       stepName: step.name,
@@ -961,6 +1047,15 @@ export class PipelineRun {
     if (first && !failFast && isWorseOrEqual(result, 'FAILURE')) this.state.message ??= message;
   }
 
+  /** Ends the stage a block-less `stage` opened, with the build's result so far. */
+  #endOpenStage(): void {
+    const rec = this.#openStage;
+    if (!rec) return;
+    this.#openStage = null;
+    rec.result = worse(rec.result ?? 'SUCCESS', this.state.currentResult);
+    this.#finishStage(rec, statusOfResult(rec.result), null);
+  }
+
   #newStage(name: string, parent: StageRecord | null, kind: StageRecord['kind'], line: number | null): StageRecord {
     const rec: StageRecord = {
       id: `s${++this.#ids}`, name, parentId: parent?.id ?? null, kind, status: 'pending', result: null,
@@ -1042,6 +1137,11 @@ export class PipelineRun {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
+/** The first error of a list of stages (Jenkins' firstError): once set, the later stages of the list are skipped. */
+interface Failures {
+  first: unknown;
+}
+
 /** A matrix cell, run like a stage whose body is the matrix's stages. */
 interface CellStage {
   cell: true;
@@ -1073,29 +1173,43 @@ export function matrixCells(m: Matrix): Record<string, string>[] {
   })));
 }
 
-export function postConditionHolds(cond: PostCondition, current: BuildResult, previous: BuildResult | null): boolean {
+/** What a post condition is asked about: the build's result so far, the error of the stage (or of an earlier post block), and whether it is a stage's post. */
+export interface PostFacts {
+  build: BuildResult;
+  error: BuildResult | null;
+  stage: boolean;
+}
+
+/**
+ * Jenkins' BuildConditions. `previous` is the previous completed build's result, null on a job's
+ * first build: then `changed` holds (the result is inherently new) and `fixed`/`regression` do not.
+ */
+export function postConditionHolds(cond: PostCondition, f: PostFacts, previous: BuildResult | null): boolean {
+  const { build, error, stage } = f;
   switch (cond) {
     case 'always':
     case 'cleanup':
       return true;
     case 'changed':
-      return previous !== null && previous !== current;
+      return previous === null || build !== previous;
     case 'fixed':
-      return current === 'SUCCESS' && (previous === 'FAILURE' || previous === 'UNSTABLE');
+      return previous !== null && build === 'SUCCESS' && (previous === 'FAILURE' || previous === 'UNSTABLE');
     case 'regression':
-      return previous === 'SUCCESS' && (current === 'FAILURE' || current === 'UNSTABLE' || current === 'ABORTED');
+      return previous !== null && build !== previous && worse(build, previous) === build;
     case 'aborted':
-      return current === 'ABORTED';
+      return build === 'ABORTED' || error === 'ABORTED';
     case 'failure':
-      return current === 'FAILURE';
+      if (stage && build !== 'ABORTED' && error !== 'ABORTED') return error !== null;
+      return build === 'FAILURE';
     case 'success':
-      return current === 'SUCCESS';
+      if (stage && build === 'FAILURE') return error === null;
+      return build === 'SUCCESS' && (error === null || error === 'SUCCESS');
     case 'unstable':
-      return current === 'UNSTABLE';
+      return build === 'UNSTABLE';
     case 'unsuccessful':
-      return current !== 'SUCCESS';
+      return worse(build, error ?? 'SUCCESS') !== 'SUCCESS';
     case 'notBuilt':
-      return current === 'NOT_BUILT';
+      return build === 'NOT_BUILT';
   }
 }
 

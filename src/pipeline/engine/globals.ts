@@ -55,7 +55,7 @@ abstract class Host<T> implements HostObject {
   constructor(data: T) {
     this.data = data;
   }
-  abstract getProperty(name: string, ctx: DynamicContext, loc: Loc): Value | undefined;
+  abstract getProperty(name: string, ctx: DynamicContext, loc: Loc): Value | undefined | Promise<Value>;
   toString(): string {
     return this.typeName;
   }
@@ -66,8 +66,11 @@ export class EnvObject extends Host<GlobalsBackend> {
   entries(ctx: DynamicContext): GMap {
     return new Map(Object.entries(this.data.envOf(ctx)));
   }
-  getProperty(name: string, ctx: DynamicContext): Value | undefined {
+  getProperty(name: string, ctx: DynamicContext): Value | undefined | Promise<Value> {
+    const block = asExec(ctx).envBlock;
+    if (block !== null && name !== block.target && block.has(name)) return block.value(name);
     const v = this.data.envOf(ctx)[name];
+    if (v === undefined && block !== null && name === block.target && Object.hasOwn(this.data.params, name)) return this.data.params[name] ?? null;
     return v === undefined ? null : v; // env.UNSET is null in Jenkins, not an error
   }
   setProperty(name: string, value: Value): boolean {
@@ -158,11 +161,8 @@ export class CurrentBuildObject extends Host<CurrentBuildData> {
   setProperty(name: string, value: Value, _ctx: DynamicContext, loc: Loc): boolean {
     switch (name) {
       case 'result': {
-        const r = String(value);
-        if (!(BUILD_RESULTS as readonly string[]).includes(r)) {
-          throw new PipelineError('bad-result', `currentBuild.result must be one of ${BUILD_RESULTS.join(', ')}; got '${r}'`, loc);
-        }
-        this.data.setResult(r as BuildResult);
+        if (value === null) throw new PipelineError('bad-result', `currentBuild.result cannot be set to null (one of ${BUILD_RESULTS.join(', ')})`, loc);
+        this.data.setResult(resultFromString(typeof value === 'string' ? value : stringOf(value)));
         return true;
       }
       case 'description':
@@ -189,6 +189,12 @@ export class CurrentBuildObject extends Host<CurrentBuildData> {
   }
 }
 
+/** Jenkins' Result.fromString: a result's name in any case; any other string is FAILURE. */
+export function resultFromString(s: string): BuildResult {
+  const up = s.toUpperCase();
+  return (BUILD_RESULTS as readonly string[]).includes(up) ? up as BuildResult : 'FAILURE';
+}
+
 export class ScmObject extends Host<GlobalsBackend> {
   readonly typeName = 'GitSCM';
   getProperty(name: string): Value | undefined {
@@ -213,10 +219,14 @@ export function resolveGlobal(b: GlobalsBackend, objects: { env: EnvObject; para
     case 'currentBuild': return objects.currentBuild;
     case 'scm': return objects.scm;
   }
+  // Inside an environment {} value, another name of the block is that entry's value.
+  const block = asExec(ctx).envBlock;
+  if (block !== null && name !== block.target && block.has(name)) return block.value(name);
   // A plugin's object (the Docker Pipeline plugin's `docker`), made for each use by its runtime.
   if (b.registry.isGlobalObject(name)) return b.registry.global(name, { envOf: (c) => b.envOf(c), scope: b.scope });
   const env = b.envOf(asExec(ctx));
   if (Object.hasOwn(env, name)) return env[name];
   if (Object.hasOwn(b.params, name)) return b.params[name] ?? null;
-  return undefined;
+  // Jenkins' getScriptPropOrParam: an unknown name in an environment value is null, not an error.
+  return block !== null ? null : undefined;
 }

@@ -22,8 +22,8 @@ const SCRIPT_PARAMS: readonly StepParam[] = [
 const steps: StepDecl[] = [
   {
     name: 'ansiColor',
-    doc: "Interpret ANSI colour codes in the block's console output: ansiColor('xterm') { ... } (Kiln's console always keeps them).",
-    params: [{ name: 'colorMapName', type: 'string', doc: 'xterm, vga, css or gnome-terminal' }],
+    doc: "Run the block with ANSI colours (the AnsiColor plugin): ansiColor('xterm') { ... }; Kiln's console always shows them.",
+    params: [{ name: 'colorMapName', type: 'string', doc: 'the colour map (xterm, vga, css, gnome-terminal)' }],
     positional: 'colorMapName',
     block: 'required',
     needsNode: false,
@@ -36,14 +36,6 @@ const steps: StepDecl[] = [
       { name: 'excludes', type: 'string', doc: 'Ant patterns to leave out' },
     ],
     positional: 'includes',
-    block: 'none',
-    needsNode: true,
-  },
-  {
-    name: 'step',
-    doc: "A build step by its Java class, as old Jenkinsfiles write them: step([$class: 'ArtifactArchiver', artifacts: 'x']). Runs the Kiln step of that class (ArtifactArchiver: archiveArtifacts, JUnitResultArchiver: junit).",
-    params: [{ name: 'delegate', type: 'map', required: true, doc: "[$class: 'ArtifactArchiver' | 'JUnitResultArchiver', ...the step's parameters]" }],
-    positional: 'delegate',
     block: 'none',
     needsNode: true,
   },
@@ -349,7 +341,7 @@ const steps: StepDecl[] = [
   },
   {
     name: 'stage',
-    doc: "A named stage of a scripted pipeline: stage('Build') { ... } (Jenkins' legacy stage 'Build' without a block is accepted too).",
+    doc: "A named stage of a scripted pipeline: stage('Build') { ... }; without a block (old form) the rest of the script is that stage.",
     params: [{ name: 'name', type: 'string', required: true, doc: 'stage name' }],
     positional: 'name',
     block: 'optional',
@@ -367,6 +359,15 @@ const steps: StepDecl[] = [
       { name: 'allowEmpty', type: 'boolean', doc: 'allow a stash with no files' },
     ],
     positional: 'name',
+    block: 'none',
+    needsNode: true,
+  },
+  {
+    // The older form of publishers; step.ts runs the classes Kiln has a step for.
+    name: 'step',
+    doc: "A build step by its class (older form): step([$class: 'ArtifactArchiver', artifacts: 'target/*.jar']), step([$class: 'JUnitResultArchiver', testResults: '**/TEST-*.xml']).",
+    params: [{ name: 'delegate', type: 'map', required: true, doc: "the step's class ($class) and its parameters" }],
+    positional: 'delegate',
     block: 'none',
     needsNode: true,
   },

@@ -1,6 +1,8 @@
 // The core plugin's runtime: the implementation of each step it declares (index.ts), by name.
 // Loaded by the step registry the first time one of these steps runs, never by validation.
 import type { PluginRuntime } from '../plugin.ts';
+import { run as ansiColor } from './ansiColor.ts';
+import { run as archive } from './archive.ts';
 import { run as archiveArtifacts } from './archiveArtifacts.ts';
 import { run as bat } from './bat.ts';
 import { run as build } from './build.ts';
@@ -31,11 +33,9 @@ import { run as sh } from './sh.ts';
 import { run as sleep } from './sleep.ts';
 import { run as stage } from './stage.ts';
 import { run as stash } from './stash.ts';
+import { run as step } from './step.ts';
 import { run as timeout } from './timeout.ts';
 import { run as timestamps } from './timestamps.ts';
-import { run as ansiColor } from './ansiColor.ts';
-import { run as archive } from './archive.ts';
-import { run as step } from './step.ts';
 import { run as tool } from './tool.ts';
 import { run as unstable } from './unstable.ts';
 import { run as unstash } from './unstash.ts';

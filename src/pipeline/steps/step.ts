@@ -1,27 +1,50 @@
-// step([$class: 'X', ...]): a build step named by its Java class, as old Jenkinsfiles write it.
-// Runs the Kiln step that does what that class does; validation (model/steps.ts, LEGACY_STEP_CLASSES)
-// refuses every other class with Jenkins' message, and so does this at run time.
-// The implementation of the core plugin's step declared in index.ts (loaded through runtime.ts).
-import type { StepRun } from '../plugin.ts';
+// step: Jenkins' general build step, `step([$class: 'ArtifactArchiver', artifacts: 'x'])`, the
+// form older Jenkinsfiles use for a publisher before it had a step of its own. Kiln runs the
+// classes it has a step for, with that step's implementation: ArtifactArchiver is
+// archiveArtifacts, JUnitResultArchiver is junit. Any other class fails the step as Jenkins
+// fails it when no plugin provides the class; a parameter the class does not have fails it too.
+// The implementation of the core plugin's step declared in index.ts (loaded through runtime.ts);
+// the classes' own implementations load when the step runs.
 import { StepFailure } from '../../core/errors.ts';
-import { isMap, type Value } from '../script/values.ts';
-import { run as archiveArtifacts } from './archiveArtifacts.ts';
-import { run as junit } from './junit.ts';
+import type { StepRun } from '../plugin.ts';
+import type { Value } from '../script/values.ts';
 
-/** The Java classes `step` accepts, and the Kiln step each one is. */
-export const STEP_CLASSES: Record<string, StepRun> = {
-  ArtifactArchiver: archiveArtifacts,
-  'hudson.tasks.ArtifactArchiver': archiveArtifacts,
-  JUnitResultArchiver: junit,
-  'hudson.tasks.junit.JUnitResultArchiver': junit,
+interface Target {
+  /** Jenkins' fully qualified class name, as messages name it. */
+  fqcn: string;
+  run: () => Promise<StepRun>;
+  params: readonly string[];
+}
+
+const TARGETS: Record<string, Target> = {
+  ArtifactArchiver: {
+    fqcn: 'hudson.tasks.ArtifactArchiver', run: async () => (await import('./archiveArtifacts.ts')).run,
+    params: ['artifacts', 'excludes', 'allowEmptyArchive', 'onlyIfSuccessful', 'fingerprint', 'defaultExcludes', 'caseSensitive', 'followSymlinks'],
+  },
+  JUnitResultArchiver: {
+    fqcn: 'hudson.tasks.junit.JUnitResultArchiver', run: async () => (await import('./junit.ts')).run,
+    params: ['testResults', 'keepLongStdio', 'allowEmptyResults', 'skipMarkingBuildUnstable', 'healthScaleFactor', 'testDataPublishers', 'skipPublishingChecks', 'checksName', 'skipOldReports', 'keepProperties', 'keepTestNames', 'stdioRetention'],
+  },
 };
 
 export const run: StepRun = async (ctx, args) => {
-  const d = args.values['delegate'];
-  const cls = isMap(d) ? d.get('$class') : undefined;
-  const impl = typeof cls === 'string' && Object.hasOwn(STEP_CLASSES, cls) ? STEP_CLASSES[cls] : undefined;
-  if (!isMap(d) || !impl) throw new StepFailure(`no known implementation of interface jenkins.tasks.SimpleBuildStep is named ${String(cls)}`);
+  const delegate = args.values.delegate;
+  if (!(delegate instanceof Map)) throw new StepFailure(`step: expected a map like [$class: 'ArtifactArchiver', ...], got ${delegate === null ? 'null' : typeof delegate}`);
+  const cls = delegate.get('$class');
+  if (typeof cls !== 'string' || cls === '') throw new StepFailure("step: the map has no '$class' naming the build step");
+  const simple = cls.slice(cls.lastIndexOf('.') + 1);
+  const target = TARGETS[simple];
+  if (!target || (cls.includes('.') && cls !== target.fqcn)) {
+    throw new StepFailure(`no known implementation of interface jenkins.tasks.SimpleBuildStep is named ${cls}`);
+  }
   const values: Record<string, Value> = {};
-  for (const [k, v] of d) if (k !== '$class' && typeof k === 'string') values[k] = v;
-  return impl(ctx, { values, body: null });
+  const unknown: string[] = [];
+  for (const [k, v] of delegate) {
+    if (k === '$class') continue;
+    const key = String(k);
+    if (!target.params.includes(key)) unknown.push(key);
+    else values[key] = v;
+  }
+  if (unknown.length > 0) throw new StepFailure(`WARNING: Unknown parameter(s) found for class type '${target.fqcn}': ${unknown.join(',')}`);
+  return (await target.run())(ctx, { values, body: null });
 };

@@ -85,6 +85,11 @@ export interface BuildControl {
   setEnv(name: string, value: string | null): void;
   /** State a plugin's steps share for this build (podTemplate's pods by label). */
   readonly scope: BuildScope;
+  /**
+   * `stage 'name'` without a block (the old form): the rest of the script, up to the next such
+   * call, is that stage in the stage view; the one before ends.
+   */
+  beginOpenStage(name: string): void;
 }
 
 /**

@@ -1,0 +1,135 @@
+// Declarative semantics at run time as Jenkins has them, where a case needs what the runnable
+// corpus cannot give (a previous build, a credential, the agent's environment, BRANCH_NAME):
+// post conditions against earlier builds and the stage's own error, environment {} resolved as
+// a whole against the agent's variables, certificate credentials, `when { branch null }`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runPipeline, stage, userLines } from './harness.ts';
+import { postConditionHolds } from '../../../src/pipeline/engine/engine.ts';
+import type { PreviousBuild } from '../../../src/pipeline/engine/globals.ts';
+import type { BuildResult } from '../../../src/core/build.ts';
+
+const prev = (result: BuildResult): PreviousBuild => ({ number: 6, result, durationMs: 1, startedAt: 0, description: null, displayName: null });
+/** The console's marker lines (all capitals), without a parallel branch's `[name] ` prefix. */
+const marked = (console: string) => userLines(console).map((l) => l.replace(/^\[[^\]]*\] /, '')).filter((l) => /^[A-Z_]+$/.test(l));
+
+test('regression: a result worse than the previous build\'s; fixed: SUCCESS after FAILURE or UNSTABLE', async () => {
+  const src = `
+pipeline {
+  agent none
+  stages { stage('S') { steps { script { currentBuild.result = 'UNSTABLE' } } } }
+  post { changed { echo 'CHANGED' } fixed { echo 'FIXED' } regression { echo 'REGRESSION' } }
+}`;
+  assert.deepEqual(marked((await runPipeline(src, { previous: prev('SUCCESS') })).console), ['CHANGED', 'REGRESSION']);
+  assert.deepEqual(marked((await runPipeline(src, { previous: prev('FAILURE') })).console), ['CHANGED'], 'UNSTABLE after FAILURE is neither fixed nor a regression');
+  assert.deepEqual(marked((await runPipeline(src, { previous: prev('UNSTABLE') })).console), [], 'the same result: nothing changed');
+});
+
+test('a stage\'s post: success by its own error when the build already failed in a parallel sibling', async () => {
+  const { state, console } = await runPipeline(`
+pipeline {
+  agent none
+  stages {
+    stage('P') {
+      parallel {
+        stage('bad') { steps { error 'bad broke' } }
+        stage('good') {
+          steps { sleep time: 200, unit: 'MILLISECONDS' }
+          post { success { echo 'GOOD_SUCCESS' } failure { echo 'GOOD_FAILURE' } }
+        }
+      }
+    }
+  }
+}`);
+  assert.equal(state.result, 'FAILURE');
+  assert.deepEqual(marked(console), ['GOOD_SUCCESS']);
+  assert.equal(stage(state, 'good').status, 'success');
+});
+
+test('postConditionHolds: unsuccessful and aborted count the stage\'s error; notBuilt the build', () => {
+  assert.equal(postConditionHolds('unsuccessful', { build: 'SUCCESS', error: 'FAILURE', stage: true }, null), true);
+  assert.equal(postConditionHolds('unsuccessful', { build: 'SUCCESS', error: null, stage: false }, null), false);
+  assert.equal(postConditionHolds('aborted', { build: 'SUCCESS', error: 'ABORTED', stage: true }, null), true);
+  assert.equal(postConditionHolds('failure', { build: 'ABORTED', error: 'ABORTED', stage: true }, null), false);
+  assert.equal(postConditionHolds('notBuilt', { build: 'NOT_BUILT', error: null, stage: false }, null), true);
+});
+
+test('environment {}: `${FOO ?: default}` sees the agent\'s FOO; an undefined name is null, not an error', async () => {
+  const { state, console } = await runPipeline(`
+pipeline {
+  agent any
+  environment {
+    FOO = "\${FOO ?: 'BAR'}"
+    BAZ = "\${BAZ ?: 'BAR'}"
+    QUX = "q-\${NOPE}"
+  }
+  stages { stage('S') { steps { echo "FOO is \${FOO}"; echo "BAZ is \${BAZ}"; sh 'echo "QUX is $QUX"' } } }
+}`, { baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', FOO: 'OTHER' } });
+  assert.equal(state.result, 'SUCCESS');
+  const lines = userLines(console);
+  assert.ok(lines.includes('FOO is OTHER'), console);
+  assert.ok(lines.includes('BAZ is BAR'), console);
+  assert.ok(lines.includes('QUX is q-null'), console);
+});
+
+test('environment {}: a stage value reading its own name gets the outer one; env.X of a later entry is that entry', async () => {
+  const { console } = await runPipeline(`
+pipeline {
+  agent none
+  environment { VALUE = 'first' }
+  stages {
+    stage('a') {
+      environment {
+        WHOLE = "\${env.VALUE}+\${env.EXTRA}"
+        VALUE = "\${VALUE} second"
+        EXTRA = 'x'
+      }
+      steps { echo "VALUE=\${VALUE} WHOLE=\${WHOLE}" }
+    }
+  }
+}`);
+  assert.ok(userLines(console).includes('VALUE=first second WHOLE=first second+x'), console);
+});
+
+test('environment {}: a certificate credential has no binding there; the build fails with Jenkins\' message', async () => {
+  const { state, console } = await runPipeline(`
+pipeline {
+  agent any
+  environment { CERT = credentials('my-cert') }
+  stages { stage('S') { steps { echo 'not this' } } }
+}`, { credentials: { 'my-cert': { id: 'my-cert', type: 'certificate', content: Buffer.from('x'), password: 'pw-secret' } } });
+  assert.equal(state.result, 'FAILURE');
+  assert.match(console, /ERROR: No suitable binding handler could be found for type com\.cloudbees\.plugins\.credentials\.impl\.CertificateCredentialsImpl\. Supported types are [A-Za-z,]+\. \(Jenkinsfile:4:17\)/);
+  assert.doesNotMatch(console, /not this/);
+});
+
+test('when { branch null } matches only an empty branch name', async () => {
+  const src = `
+pipeline {
+  agent none
+  stages { stage('S') { when { branch null } steps { echo 'RAN' } } }
+}`;
+  assert.deepEqual(marked((await runPipeline(src, { extraEnv: { BRANCH_NAME: '' } })).console), ['RAN']);
+  assert.deepEqual(marked((await runPipeline(src, { extraEnv: { BRANCH_NAME: 'main' } })).console), []);
+  assert.deepEqual(marked((await runPipeline(src)).console), [], 'no branch at all');
+});
+
+test('stage without a block: the rest of the script up to the next stage is that stage in the stage view', async () => {
+  const { state } = await runPipeline(`
+stage 'build'
+echo 'building'
+stage 'test'
+error 'tests broke'
+`);
+  assert.equal(state.result, 'FAILURE');
+  assert.deepEqual(state.stages.map((s) => [s.name, s.kind, s.status]), [['build', 'scripted', 'success'], ['test', 'scripted', 'failure']]);
+});
+
+test('step([$class]) refuses a parameter its class does not have, in Jenkins\' words', async () => {
+  const { state, console } = await runPipeline(`
+node {
+  step([$class: 'ArtifactArchiver', artifacts: 'x', bogus: true])
+}`);
+  assert.equal(state.result, 'FAILURE');
+  assert.match(console, /ERROR: WARNING: Unknown parameter\(s\) found for class type 'hudson\.tasks\.ArtifactArchiver': bogus \(Jenkinsfile:3:3\)/);
+});
