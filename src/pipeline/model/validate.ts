@@ -1,12 +1,12 @@
 // From the syntax tree of a Jenkinsfile to its typed model, or to every error it has.
 //
 // A file is declarative when it has a top-level `pipeline { }` block (one only); its other
-// top-level statements (functions, `def`s, `@Library`) are its prelude. Otherwise it is a
+// top-level statements (functions, `def`s, imports, classes, `@Field`, `@Library`) are its prelude. Otherwise it is a
 // scripted pipeline (`node { stage('x') { ... } }`), checked as free Groovy.
 //
 // Validation never stops at the first error: every directive is read as far as it can be, and
 // every problem is reported with its position, in Jenkins' words where Jenkins has them.
-import type { Script, Stmt } from '../syntax/ast.ts';
+import type { ClassDecl, Script, Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics.ts';
 import type { AgentSpec, DeclarativePipeline, LibraryRef, PipelineModel } from './types.ts';
@@ -20,6 +20,7 @@ import { parseTools } from './tools.ts';
 import { parsePost } from './post.ts';
 import { checkAgentNone, checkAgentScopes, parseStageList } from './stages.ts';
 import { checkGroovy, checkScriptedNodeSteps } from './steps.ts';
+import { checkClasses } from './classes.ts';
 import { visit } from './walk.ts';
 import { closest } from '../../util/suggest.ts';
 import type { StepRegistry } from '../steps/registry.ts';
@@ -87,15 +88,15 @@ function validateScript(ctx: Ctx, script: Script): PipelineModel | null {
   }
   const libraries: LibraryRef[] = [];
   const others: Stmt[] = [];
+  const classes: ClassDecl[] = [];
   for (const stmt of script.body) {
     if (pipelines.some((p) => p.stmt === stmt)) continue;
+    // Imports, classes and annotations (@Field) belong to the script: they run with the prelude.
     if (stmt.type === 'Annotation') annotation(ctx, stmt, libraries);
-    else if (stmt.type === 'Import') {
-      ctx.error('import', `Imports are not supported: "${stmt.path}" (a Jenkinsfile in Kiln cannot use Java or Groovy classes; steps such as readJSON, readYaml and writeJSON cover the usual needs)`, stmt.loc);
-    } else if (stmt.type === 'Class') {
-      ctx.error('class', `Class definitions are not supported: "${stmt.name}" (use functions: def name(args) { ... })`, stmt.loc);
-    } else others.push(stmt);
+    else if (stmt.type === 'Class') classes.push(stmt);
+    others.push(stmt);
   }
+  checkClasses(ctx, classes);
   if (pipelines.length === 0) return scripted(ctx, script, others);
   for (const p of pipelines.slice(1)) ctx.error('multiple-pipelines', 'Only one pipeline { ... } block is allowed in a Jenkinsfile', p.sec.nameLoc);
   checkTopLevel(ctx, others);

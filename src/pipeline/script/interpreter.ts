@@ -12,6 +12,19 @@
 // and the host's globals, not the top-level `def`s (as in Groovy). A `for (x in xs)` loop gives
 // each iteration its own `x`, so closures made in the loop keep the value of their iteration
 // (Jenkins' CPS shares one variable across iterations, which is never what a user means).
+//
+// Classes and enums of the script (classes.ts) are defined before it runs, with its functions
+// and imports. A class member runs in a ClassScope whose variables are the object's fields,
+// under the static fields of its class chain: it sees neither the binding nor the script's
+// functions and steps (a bare `sh` there is Groovy's MissingMethodException, `steps.sh` through
+// the script object works). Objects print with their own toString() and compare with their
+// own equals/compareTo. A class name resolves to the script's class of that name first, then
+// to an import, then to a Java class through java-classes.ts (resolveClass), which also decides
+// what the sandbox allows of it; an import of a library's class Jenkins would not have fails
+// where it is used ("unable to resolve class"), as Groovy fails to compile it.
+//
+// Inside `obj.with { }` / `obj.tap { }` (Scope.delegate) names the closure does not declare go
+// to the delegate first (Groovy's DELEGATE_FIRST), then to the class or the script as above.
 import type * as A from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import { PipelineError } from '../diagnostics.ts';
@@ -33,11 +46,12 @@ import { mapGet, mapMethods } from './methods-map.ts';
 import { booleanMethods, newString, numberMethods } from './methods-number.ts';
 import {
   ClassObject, JAVA_ROOTS, callStaticMethod, classOf, javaClassOf as javaTypeName, construct, constructedByInterpreter, getStaticField, isJavaObject, javaMethod, rejected,
-  resolveClass,
+  isKnownClass, resolveClass,
 } from './java-classes.ts';
 import { STRING_AS_CHARS, regexArg, stringGetAt, stringMethods } from './methods-string.ts';
 import { MatcherObject, PatternObject, checkRegex, javaSplit, matchesWhole, removeFirst, type RegexSite } from './regex.ts';
 import { StringBuilderObject } from './string-builder.ts';
+import { ScriptClass, ScriptInstance, linkClasses } from './classes.ts';
 import {
   isClosure, isHostObject, isRange, rangeToList, typeName, type CallArgs, type ClosureValue, type DynamicContext, type GList,
   type GMap, type HostObject, type ScriptCalls, type ScriptHost, type Value,
@@ -61,12 +75,15 @@ export function toGroovyString(v: Value): string {
 class Scope {
   vars: Map<string, Value> | null = null;
   readonly parent: Scope | null;
+  /** The class member (method, constructor, initializer) this scope is in, or null at script level. */
+  cls: ClassScope | null;
   /** The object of `obj.with { }` / `obj.tap { }` whose closure body this scope is (Groovy's delegate). */
   delegate: Value | undefined = undefined;
   /** Whether this scope or an enclosing one has a delegate (then names the scopes lack go to it first). */
   delegated: boolean;
   constructor(parent: Scope | null) {
     this.parent = parent;
+    this.cls = parent === null ? null : parent.cls;
     this.delegated = parent !== null && parent.delegated;
   }
   declare(name: string, v: Value): void {
@@ -80,6 +97,25 @@ class Scope {
   has(ancestor: Scope): boolean {
     for (let s: Scope | null = this; s !== null; s = s.parent) if (s === ancestor) return true;
     return false;
+  }
+}
+
+/**
+ * The scope of a class member: its variables are the object's fields (none in a static
+ * member), its parent the static fields of the class that defines the member. Inside it (and
+ * in closures made inside it) the script's binding, functions and steps are not visible.
+ */
+class ClassScope extends Scope {
+  /** `this`: the object, or null in a static member. */
+  readonly self: ScriptInstance | null;
+  /** The class whose code runs (for `super` and static members). */
+  readonly owner: ScriptClass;
+  constructor(self: ScriptInstance | null, owner: ScriptClass) {
+    super(owner.scope as Scope | null);
+    this.self = self;
+    this.owner = owner;
+    this.vars = self !== null ? self.fields : null;
+    this.cls = this;
   }
 }
 
@@ -230,8 +266,14 @@ export class Interpreter {
     callClosure: (c, args, ctx) => this.callClosure(c, args, ctx),
   };
   #ticks = 0;
-  /** Imported names (simple name → path), for messages. */
+  /** Imported classes: the name they are used by (simple name or `as` alias) → the path. */
   readonly #imports = new Map<string, string>();
+  /** Statically imported members: name (or alias) → class and member. */
+  readonly #staticImports = new Map<string, { cls: string; member: string }>();
+  /** Classes of `import static a.b.C.*`. */
+  readonly #staticStars: string[] = [];
+  /** The classes and enums the script defines, by name. */
+  readonly #classes = new Map<string, ScriptClass>();
   /** Closures made by curry(): how many arguments they already hold. */
   readonly #curried = new WeakMap<ClosureValue, number>();
 
@@ -247,12 +289,12 @@ export class Interpreter {
 
   /** Runs top-level statements in the global scope (functions hoisted first); returns the last value. */
   async runScript(stmts: A.Stmt[], ctx: DynamicContext): Promise<Value> {
-    for (const s of stmts) {
-      if (s.type === 'Class') throw notSupported(`class definitions (class ${s.name})`, s.loc, 'define functions with def name(args) { ... } instead');
-    }
-    this.hoist(stmts);
     const f: Frame = { ctx, depth: 0, grace: false };
-    const r = await this.guard(() => this.execList(stmts, this.#root, f), stmts[0]?.loc ?? null);
+    const r = await this.guard(async () => {
+      const classes = this.hoist(stmts);
+      if (classes.length > 0) await this.initClasses(classes, f);
+      return this.execList(stmts, this.#root, f);
+    }, stmts[0]?.loc ?? null);
     return this.endOfBody(r, null);
   }
 
@@ -284,8 +326,15 @@ export class Interpreter {
     }
   }
 
-  private hoist(stmts: A.Stmt[]): void {
-    for (const s of stmts) if (s.type === 'Function') this.defineFunction(s);
+  /** Functions, imports and classes take effect before the script runs, as Groovy compiles them; returns the new classes. */
+  private hoist(stmts: A.Stmt[]): ScriptClass[] {
+    const decls: A.ClassDecl[] = [];
+    for (const s of stmts) {
+      if (s.type === 'Function') this.defineFunction(s);
+      else if (s.type === 'Import') this.addImport(s);
+      else if (s.type === 'Class') decls.push(s);
+    }
+    return decls.length > 0 ? this.defineClasses(decls) : [];
   }
 
   private defineFunction(s: A.FunctionDecl): void {
@@ -324,7 +373,7 @@ export class Interpreter {
     for (let i = 0; i < stmts.length; i++) {
       const s = stmts[i]!;
       try {
-        if (s.type === 'Annotation' && s.name === 'Field') {
+        if (s.type === 'Annotation' && (s.name === 'Field' || s.name === 'groovy.transform.Field')) {
           field = true;
           last = null;
           continue;
@@ -390,9 +439,8 @@ export class Interpreter {
         if (!this.functions.get(s.name)?.includes(s)) this.defineFunction(s);
         return null;
       case 'Import':
-        // Harmless by itself: using a Java class is what fails, where it is used. Remembered so
-        // that a call of a statically imported method can say so.
-        this.#imports.set(simpleName(s.path), s.path);
+        // Taken in by hoist(); harmless by itself: using a class that is not available is what
+        // fails, where it is used.
         return null;
       case 'Annotation':
         if (s.name === 'Grab' || s.name === 'Grapes' || s.name === 'GrabResolver' || s.name === 'GrabConfig') {
@@ -400,7 +448,7 @@ export class Interpreter {
         }
         return null; // @Library is the engine's; @NonCPS and the like change nothing here
       case 'Class':
-        throw notSupported(`class definitions (class ${s.name})`, s.loc, 'define functions with def name(args) { ... } instead');
+        return null; // defined by hoist() before the script runs
     }
   }
 
@@ -600,7 +648,7 @@ export class Interpreter {
       if (c.test === null) continue;
       const typeCase = this.typeCase(c.test, scope);
       if (typeCase !== null) {
-        if (v instanceof ErrorObject ? errorInstanceOf(v.error, typeCase) : instanceOf(v, typeCase)) start = i;
+        if (v instanceof ErrorObject ? errorInstanceOf(v.error, typeCase) : v instanceof ScriptInstance ? v.cls.isA(typeCase) : instanceOf(v, typeCase)) start = i;
         continue;
       }
       const cv = await this.eval(c.test, scope, f);
@@ -627,6 +675,7 @@ export class Interpreter {
     if (name === null) return null;
     const root = rootIdent(e)!;
     if (scope.find(root) !== null || this.binding.has(root)) return null;
+    if (this.#classes.has(root)) return e.type === 'Ident' ? name : null;
     const simple = simpleName(name);
     if (!/^[A-Z]/.test(simple)) return null;
     if (isKnownType(simple) || /Exception$|Error$/.test(simple) || simple === 'Number' || simple === 'Closure' || simple === 'Range') return name;
@@ -671,7 +720,7 @@ export class Interpreter {
         const s = scope.find(e.name);
         if (s !== null) return s.vars!.get(e.name) ?? null;
         if (scope.delegated) return SLOW;
-        if (this.binding.has(e.name)) return this.binding.get(e.name) ?? null;
+        if (scope.cls === null && this.binding.has(e.name)) return this.binding.get(e.name) ?? null;
         return SLOW;
       }
       case 'Binary': {
@@ -688,7 +737,8 @@ export class Interpreter {
           return r === SLOW ? SLOW : op === '?:' ? r : truth(r);
         }
         const r = this.fast(e.right, scope, false);
-        if (r === SLOW || isJavaObject(l)) return SLOW; // Date + 1, date < other: the async path
+        // Date + 1, date < other, objects of script classes: the async path
+        if (r === SLOW || isJavaObject(l) || l instanceof ScriptInstance || r instanceof ScriptInstance) return SLOW;
         switch (op) {
           case '==': return groovyEquals(l, r);
           case '!=': return !groovyEquals(l, r);
@@ -709,7 +759,7 @@ export class Interpreter {
         if (!top || e.operand.type !== 'Ident') return SLOW;
         const name = e.operand.name;
         const holder = scope.find(name);
-        const vars = holder !== null ? holder.vars! : this.binding.has(name) ? this.binding : null;
+        const vars = holder !== null ? holder.vars! : scope.cls === null && this.binding.has(name) ? this.binding : null;
         const cur = vars?.get(name);
         if (vars === null || typeof cur !== 'number') return SLOW;
         const nv = e.op === '++' ? cur + 1 : e.op === '--' ? cur - 1 : SLOW;
@@ -741,7 +791,7 @@ export class Interpreter {
         let out = e.parts[0] ?? '';
         for (let i = 0; i < e.exprs.length; i++) {
           const v = this.fast(e.exprs[i]!, scope, false);
-          if (v === SLOW) return SLOW;
+          if (v === SLOW || v instanceof ScriptInstance) return SLOW;
           out += formatValue(v) + (e.parts[i + 1] ?? '');
           if (out.length > MAX_STRING) throw tooLarge(`a string of ${out.length} characters`, e.loc);
         }
@@ -756,10 +806,11 @@ export class Interpreter {
         if (holder === null && scope.delegated) return SLOW;
         if (e.op === '=') {
           if (holder !== null) holder.vars!.set(name, v);
+          else if (scope.cls !== null) return SLOW;
           else this.binding.set(name, v);
           return v;
         }
-        const vars = holder !== null ? holder.vars! : this.binding.has(name) ? this.binding : null;
+        const vars = holder !== null ? holder.vars! : scope.cls === null && this.binding.has(name) ? this.binding : null;
         if (vars === null || v instanceof PatternObject) return SLOW;
         const nv = arithmetic(e.op.slice(0, -1), vars.get(name) ?? null, v, e.loc);
         vars.set(name, nv);
@@ -881,7 +932,7 @@ export class Interpreter {
       let v: Value;
       if (x.type === 'Closure' && x.explicitParams && x.params.length === 0) v = await this.invokeClosure(this.makeClosure(x, scope, f), [], f, x.loc);
       else v = await this.eval(x, scope, f);
-      s += formatValue(v) + (e.parts[i + 1] ?? '');
+      s += (v instanceof ScriptInstance ? await this.str(v, f, x.loc) : formatValue(v)) + (e.parts[i + 1] ?? '');
       if (s.length > MAX_STRING) throw tooLarge(`a string of ${s.length} characters`, e.loc);
     }
     return s;
@@ -895,8 +946,14 @@ export class Interpreter {
       const d = await this.delegateProperty(name, scope, f, loc);
       if (d !== undefined) return d;
     }
-    if (this.binding.has(name)) return this.binding.get(name) ?? null;
-    if (name === 'this') return this.#self;
+    const cs = scope.cls;
+    if (cs === null && this.binding.has(name)) return this.binding.get(name) ?? null;
+    if (name === 'this') return cs === null ? this.#self : cs.self ?? cs.owner;
+    const sc = this.#classes.get(name);
+    if (sc !== undefined) return sc;
+    if (cs !== null) return this.memberLookup(name, cs, f, loc);
+    const imported = this.#imports.get(name);
+    if (imported !== undefined) return new ClassObject(this.importedClass(imported, loc)); // a class used as a value: Groovy's Class object
     const g = await this.host.resolveGlobal(name, f.ctx, loc);
     if (g !== undefined) return g;
     if (name === 'steps') return this.#self;
@@ -927,7 +984,7 @@ export class Interpreter {
     for (let s: Scope | null = scope; s !== null; s = s.parent) {
       const d = s.delegate;
       if (d === undefined || d === null) continue;
-      if (d instanceof Map ? isClosure(d.get(name)) || mapMethods.has(name) : this.builtinMethod(d, name) !== undefined) return d;
+      if (d instanceof Map ? isClosure(d.get(name)) || mapMethods.has(name) : d instanceof ScriptInstance ? d.cls.hasMethodNamed(name) : this.builtinMethod(d, name) !== undefined) return d;
     }
     return undefined;
   }
@@ -951,16 +1008,21 @@ export class Interpreter {
   /** A Java class named in the code (`Integer`, `java.lang.Math`, `new File(...)`), when `e` names one rather than a variable. */
   private className(e: A.Expr, scope: Scope): string | null {
     const root = rootIdent(e);
-    if (root === null || scope.find(root) !== null || this.binding.has(root)) return null;
+    if (root === null || scope.find(root) !== null || this.binding.has(root) || this.#classes.has(root)) return null;
     const name = dottedName(e);
     if (name === null) return null;
-    if (e.type === 'Ident') return this.#imports.get(name) ?? resolveClass(name);
+    if (e.type === 'Ident') {
+      const imported = this.#imports.get(name);
+      return imported !== undefined ? this.importedClass(imported, e.loc) : resolveClass(name);
+    }
     // a qualified class name; not a member of one (hudson.model.Result.FAILURE: classes are capitalized)
     if (JAVA_ROOTS.has(root) && !/\.[A-Z][^.]*\./.test(name)) return name;
     return null;
   }
 
   private async evalProperty(e: A.PropertyExpr, scope: Scope, f: Frame): Promise<Value> {
+    const self = scope.cls?.self;
+    if (self && e.object.type === 'Ident' && e.object.name === 'this' && self.fields.has(e.name)) return self.fields.get(e.name) ?? null;
     const cls = this.className(e.object, scope);
     if (cls !== null) {
       if (e.name === 'class') return new ClassObject(cls);
@@ -997,6 +1059,10 @@ export class Interpreter {
   private async getProperty(obj: Value, name: string, f: Frame, loc: Loc): Promise<Value> {
     if (obj === null) throw nullPointer(`Cannot get property '${name}' on null object`, loc);
     if (obj instanceof Map) return obj.get(name) ?? null;
+    if (obj instanceof ScriptInstance || obj instanceof ScriptClass) {
+      if (name === 'class') return obj instanceof ScriptInstance ? obj.cls : obj;
+      if (name !== 'metaClass') return this.objectProperty(obj, name, f, loc);
+    }
     if (name === 'class') return obj === this.#self ? new ClassObject('WorkflowScript') : classOf(obj);
     if (name === 'metaClass') throw rejected(`staticMethod org.codehaus.groovy.runtime.DefaultGroovyMethods getMetaClass ${obj === this.#self ? 'java.lang.Object' : 'java.lang.Object'}`, loc);
     if (isHostObject(obj)) {
@@ -1070,7 +1136,7 @@ export class Interpreter {
         const l = await this.eval(e.left, scope, f);
         const t = dottedName(e.right);
         if (t === null) throw scriptError('syntax', 'instanceof needs a class name on the right', e.right.loc);
-        const r = l instanceof ErrorObject ? errorInstanceOf(l.error, t) : instanceOf(l, t);
+        const r = l instanceof ErrorObject ? errorInstanceOf(l.error, t) : l instanceof ScriptInstance ? l.cls.isA(t) : instanceOf(l, t);
         return op === 'instanceof' ? r : !r;
       }
     }
@@ -1080,6 +1146,10 @@ export class Interpreter {
   }
 
   private async binaryOp(op: string, l: Value, r: Value, f: Frame, loc: Loc): Promise<Value> {
+    if (l instanceof ScriptInstance || r instanceof ScriptInstance) {
+      const v = await this.objectOp(op, l, r, f, loc);
+      if (v !== undefined) return v;
+    }
     if (isJavaObject(l)) {
       // date + 1, date - other, date < other: the object's plus/minus/compareTo, as Groovy calls them
       const cmp = op === '<' || op === '<=' || op === '>' || op === '>=' || op === '<=>';
@@ -1189,7 +1259,7 @@ export class Interpreter {
       case 'Ident': {
         const cur = await this.lookup(target.name, scope, f, target.loc);
         const nv = await fn(cur);
-        this.setVar(target.name, nv, scope);
+        this.setVar(target.name, nv, scope, target.loc);
         return nv;
       }
       case 'Property': {
@@ -1212,18 +1282,23 @@ export class Interpreter {
     }
   }
 
-  private setVar(name: string, v: Value, scope: Scope): void {
+  private setVar(name: string, v: Value, scope: Scope, loc: Loc | null = null): void {
     const s = scope.find(name);
     if (s !== null) s.vars!.set(name, v);
     else if (scope.delegated && this.setOnDelegate(name, v, scope)) return;
+    else if (scope.cls !== null) throw missingProperty(name, scope.cls.owner.name, loc);
     else this.binding.set(name, v);
   }
 
-  /** `name = v` inside `map.with { }`: sets the map's entry (the innermost map delegate). */
+  /** `name = v` inside `map.with { }` / `obj.with { }`: sets the map's entry (the innermost map delegate) or the object's field. */
   private setOnDelegate(name: string, v: Value, scope: Scope): boolean {
     for (let s: Scope | null = scope; s !== null; s = s.parent) {
       if (s.delegate instanceof Map) {
         s.delegate.set(name, v);
+        return true;
+      }
+      if (s.delegate instanceof ScriptInstance && s.delegate.fields.has(name)) {
+        s.delegate.fields.set(name, v);
         return true;
       }
     }
@@ -1233,10 +1308,14 @@ export class Interpreter {
   private async assignTo(target: A.Expr, v: Value, scope: Scope, f: Frame): Promise<void> {
     switch (target.type) {
       case 'Ident':
-        this.setVar(target.name, v, scope);
+        this.setVar(target.name, v, scope, target.loc);
         return;
       case 'Property': {
         const obj = await this.eval(target.object, scope, f);
+        if (obj instanceof ScriptInstance && target.object.type === 'Ident' && target.object.name === 'this' && obj.fields.has(target.name)) {
+          obj.fields.set(target.name, v); // this.x = v inside the class sets the field itself
+          return;
+        }
         if (obj === null) {
           if (target.safe) return;
           throw nullPointer(`Cannot set property '${target.name}' on null object`, target.nameLoc);
@@ -1266,6 +1345,7 @@ export class Interpreter {
       obj.set(name, v);
       return;
     }
+    if (obj instanceof ScriptInstance || obj instanceof ScriptClass) return this.setObjectProperty(obj, name, v, f, loc);
     if (isHostObject(obj)) {
       if (!obj.setProperty) throw scriptError('read-only', `Cannot set read-only property: ${name} for class: ${obj.typeName}`, loc, 'groovy.lang.ReadOnlyPropertyException');
       const ok = await obj.setProperty(name, v, f.ctx, loc);
@@ -1288,9 +1368,20 @@ export class Interpreter {
   }
 
   private async evalNew(e: A.NewExpr, scope: Scope, f: Frame): Promise<Value> {
-    const simple = simpleName(e.typeName.replace(/<.*>$/, ''));
+    let simple = simpleName(e.typeName.replace(/<.*>$/, ''));
     const args: Value[] = [];
     for (const a of e.args) args.push(await this.eval(a, scope, f));
+    const sc = this.#classes.get(simple);
+    if (sc !== undefined) {
+      let named: GMap | null = null;
+      if (e.namedArgs.length > 0) {
+        named = new Map();
+        for (const na of e.namedArgs) named.set(na.keyExpr ? mapKey(await this.eval(na.keyExpr, scope, f)) : na.name, await this.eval(na.value, scope, f));
+      }
+      return this.construct(sc, args, named, f, e.loc);
+    }
+    const imported = e.typeName.includes('.') ? null : this.#imports.get(simple) ?? null;
+    if (imported !== null) simple = simpleName(this.importedClass(imported, e.loc));
     if (e.namedArgs.length > 0) throw notSupported(`new ${e.typeName}(name: value, ...)`, e.loc);
     const exc = CONSTRUCTIBLE_EXCEPTIONS.get(simple);
     if (exc !== undefined) {
@@ -1306,7 +1397,7 @@ export class Interpreter {
       if (second instanceof ErrorObject) cause = second;
       return new ErrorObject(new GroovyException(exc, message ?? '', cause?.error, null));
     }
-    const fqn = e.typeName.includes('.') ? resolveClass(e.typeName.replace(/<.*>$/, '')) : this.#imports.get(simple) ?? resolveClass(simple);
+    const fqn = imported ?? resolveClass(e.typeName.includes('.') ? e.typeName.replace(/<.*>$/, '') : simple);
     if (fqn !== null && !constructedByInterpreter(fqn)) return construct(fqn, args, e.loc);
     switch (simple) {
       case 'String':
@@ -1377,22 +1468,26 @@ export class Interpreter {
     if (callee.type === 'Ident') {
       const name = callee.name;
       const holder = scope.find(name);
-      if (holder !== null || this.binding.has(name)) {
+      if (holder !== null || (scope.cls === null && this.binding.has(name))) {
         const v = holder !== null ? holder.vars!.get(name) ?? null : this.binding.get(name) ?? null;
         const ca = await this.evalArgs(e, scope, f);
         return this.callValue(v, name, ca, f, e.loc);
       }
       const ca = await this.evalArgs(e, scope, f);
-      if (scope.delegated && !this.functions.has(name)) {
+      if (scope.delegated && (scope.cls !== null || !this.functions.has(name))) {
         const d = this.delegateFor(name, scope);
         if (d !== undefined) return this.invoke(d, name, ca, f, e.loc);
       }
+      if (scope.cls !== null) return this.callInClass(name, ca, scope.cls, f, e.loc);
       return this.callScriptMethod(name, ca, f, e.loc, true);
     }
     if (callee.type === 'Property') {
       const obj = callee.object;
       // this.x(...), steps.x(...) (unless steps is a variable or a host object)
-      if (obj.type === 'Ident' && (obj.name === 'this' || obj.name === 'steps') && scope.find(obj.name) === null && !this.binding.has(obj.name)) {
+      if (obj.type === 'Ident' && obj.name === 'super' && scope.cls !== null) {
+        return this.callSuper(callee.name, await this.evalArgs(e, scope, f), scope.cls, f, callee.nameLoc);
+      }
+      if (obj.type === 'Ident' && (obj.name === 'this' || obj.name === 'steps') && scope.cls === null && scope.find(obj.name) === null && !this.binding.has(obj.name)) {
         const g = obj.name === 'steps' ? await this.host.resolveGlobal('steps', f.ctx, obj.loc) : undefined;
         if (g === undefined) {
           const ca = await this.evalArgs(e, scope, f);
@@ -1466,7 +1561,7 @@ export class Interpreter {
       case 'print': {
         const all = flatArgs(ca);
         if (all.length > 1) throw noSignature(this.#self, name, all, loc);
-        return this.echo(all.length === 0 ? '' : formatValue(all[0] ?? null), f, loc);
+        return this.echo(all.length === 0 ? '' : await this.str(all[0] ?? null, f, loc), f, loc);
       }
       case 'printf': {
         const all = flatArgs(ca);
@@ -1503,8 +1598,8 @@ export class Interpreter {
     if (!bare && this.binding.has(name)) return this.callValue(this.binding.get(name) ?? null, name, ca, f, loc);
     const g = await this.host.resolveGlobal(name, f.ctx, loc);
     if (g !== undefined && g !== null && (isClosure(g) || isHostObject(g))) return this.callValue(g, name, ca, f, loc);
-    const imported = this.#imports.get(name);
-    if (imported !== undefined) throw notSupported(`calling the imported Java method ${imported}()`, loc, 'static imports of Java methods are not available to scripts');
+    const viaImport = await this.callStaticImport(name, flatArgs(ca), f, loc);
+    if (viaImport !== undefined) return viaImport;
     const known = [...(this.host.stepNames?.() ?? []), ...this.functions.keys(), ...BUILTINS];
     const near = closest(name, known);
     throw scriptError('no-such-method', `No such DSL method '${name}' found among steps${near ? ` (did you mean '${near}'?)` : ''}`, loc, 'java.lang.NoSuchMethodError');
@@ -1517,6 +1612,7 @@ export class Interpreter {
   }
 
   private async callStep(name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
+    if (ca.positional.some((a) => a instanceof ScriptInstance)) ca = await this.objectArgsToStrings(ca, f, loc);
     // stage('x', body), node('l', body): a closure as the last argument is the step's body, as
     // Groovy makes a trailing closure the last argument
     const last = ca.positional.length > 0 ? ca.positional[ca.positional.length - 1] : undefined;
@@ -1714,6 +1810,7 @@ export class Interpreter {
       throw nullPointer(`Cannot invoke method ${name}() on null object`, loc);
     }
     if (recv === this.#self) return this.callScriptMethod(name, ca, f, loc, false);
+    if (recv instanceof ScriptInstance || recv instanceof ScriptClass) return this.invokeObject(recv, name, ca, f, loc);
     if (isHostObject(recv)) {
       if (recv instanceof PatternObject) return this.patternMethod(recv, name, args, f, loc);
       if (isJavaObject(recv)) {
@@ -1847,6 +1944,391 @@ export class Interpreter {
     return this.genericMethod(p, name, args, f, loc);
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Imports, classes and objects of the script (see classes.ts)
+
+  private addImport(s: A.ImportStmt): void {
+    if (s.isStatic) {
+      const i = s.path.lastIndexOf('.');
+      const cls = s.path.slice(0, i);
+      if (s.star) this.#staticStars.push(cls);
+      else this.#staticImports.set(s.alias ?? s.path.slice(i + 1), { cls, member: s.path.slice(i + 1) });
+      return;
+    }
+    if (s.star) return; // a package: its classes are named in full where they are used, or are the interpreter's own
+    this.#imports.set(s.alias ?? simpleName(s.path), s.path);
+  }
+
+  /**
+   * The class an `import` names, where the script uses it: its qualified name for resolveClass's
+   * callers, or Groovy's "unable to resolve class" when Jenkins would not have it on its class path
+   * (a library's package: a shared library not loaded, a typo). Classes of the JDK, Groovy and
+   * Jenkins itself are there; what the sandbox allows of them is java-classes.ts's business.
+   */
+  private importedClass(path: string, loc: Loc): string {
+    if (!onClassPath(path)) throw unresolvedClass(path, loc);
+    return path;
+  }
+
+  /** `max(1, 2)` after `import static java.lang.Math.max` (or `.*`); undefined when no import gives the name. */
+  private async callStaticImport(name: string, args: Value[], f: Frame, loc: Loc): Promise<Value | undefined> {
+    const imp = this.#staticImports.get(name);
+    if (imp !== undefined) return callStaticMethod(this.importedClass(imp.cls, loc), imp.member, args, this.methodEnv(f, loc));
+    for (const cls of this.#staticStars) {
+      if (!onClassPath(cls)) continue;
+      try {
+        return await callStaticMethod(cls, name, args, this.methodEnv(f, loc));
+      } catch (err) {
+        // not a method of that class (or one the sandbox refuses): the next import, else "No such DSL method"
+        if (!(err instanceof ScriptError) || (err.code !== 'rejected' && err.code !== 'not-supported')) throw err;
+      }
+    }
+    return undefined;
+  }
+
+  /** Makes the script's classes known (by name, linked to their superclasses); returns them, superclasses first. */
+  private defineClasses(decls: A.ClassDecl[]): ScriptClass[] {
+    const fresh = decls.filter((d) => this.#classes.get(d.name)?.decl !== d);
+    if (fresh.length === 0) return [];
+    const classes = linkClasses(fresh, (msg, loc) => { throw scriptError('class', msg, loc, 'org.codehaus.groovy.control.MultipleCompilationErrorsException'); });
+    for (const c of classes) {
+      if (this.#classes.has(c.name)) throw scriptError('class', `Invalid duplicate class definition of class ${c.name}`, c.decl.nameLoc, 'org.codehaus.groovy.control.MultipleCompilationErrorsException');
+    }
+    for (const c of classes) {
+      this.#classes.set(c.name, c);
+      const st = new Scope((c.superclass?.scope as Scope | undefined) ?? null);
+      st.vars = c.statics;
+      c.scope = st;
+      for (const fd of c.decl.fields) if (fd.isStatic || c.decl.kind === 'interface') c.statics.set(fd.name, fieldDefault(fd.typeName));
+      c.decl.constants.forEach((k, ordinal) => {
+        const inst = new ScriptInstance(c, { name: k.name, ordinal });
+        c.constants.push(inst);
+        c.statics.set(k.name, inst);
+      });
+    }
+    return classes;
+  }
+
+  /** Runs static initializers: enum constants' constructors, static fields' values, static blocks. */
+  private async initClasses(classes: ScriptClass[], f: Frame): Promise<void> {
+    for (const c of classes) {
+      if (c.initialized) continue;
+      c.initialized = true;
+      for (let i = 0; i < c.constants.length; i++) {
+        const k = c.decl.constants[i]!;
+        const inst = c.constants[i]!;
+        this.prefillFields(inst);
+        const cs = new ClassScope(null, c);
+        const args: Value[] = [];
+        for (const a of k.args) args.push(await this.eval(a, cs, f));
+        let named: GMap | null = null;
+        if (k.namedArgs.length > 0) {
+          named = new Map();
+          for (const na of k.namedArgs) named.set(na.name, await this.eval(na.value, cs, f));
+        }
+        await this.initObject(inst, c, args, named, f, k.loc);
+      }
+      const cs = new ClassScope(null, c);
+      for (const fd of c.decl.fields) {
+        if ((fd.isStatic || c.decl.kind === 'interface') && fd.init !== null) c.statics.set(fd.name, coerceDeclared(await this.eval(fd.init, cs, f), fd.typeName, fd.loc));
+      }
+      for (const b of c.decl.initializers) {
+        if (b.isStatic) await this.execList(b.body.body, new Scope(cs), f);
+      }
+    }
+  }
+
+  /** Every instance field of the object's class chain, at its default value (null, 0, false). */
+  private prefillFields(inst: ScriptInstance): void {
+    for (const c of inst.cls.chain()) {
+      if (c.decl.kind === 'interface') continue;
+      for (const fd of c.decl.fields) if (!fd.isStatic && !inst.fields.has(fd.name)) inst.fields.set(fd.name, fieldDefault(fd.typeName));
+    }
+  }
+
+  /** `new Foo(args)` of a script class. */
+  private async construct(cls: ScriptClass, args: Value[], named: GMap | null, f: Frame, loc: Loc): Promise<ScriptInstance> {
+    const k = cls.decl.kind;
+    if (k === 'interface' || k === 'trait') throw scriptError('class', `You cannot create an instance from the abstract ${k} '${cls.name}'.`, loc, 'groovy.lang.GroovyRuntimeException');
+    if (k === 'enum') throw scriptError('class', `Enum constructor calls are only allowed inside the enum class (new ${cls.name}(...))`, loc, 'groovy.lang.GroovyRuntimeException');
+    const inst = new ScriptInstance(cls);
+    this.prefillFields(inst);
+    await this.initObject(inst, cls, args, named, f, loc);
+    return inst;
+  }
+
+  /**
+   * Runs the part of construction that belongs to `cls`: its constructor for these arguments
+   * (whose first statement may be `super(...)` or `this(...)`), else the superclass's no-argument
+   * construction; then `cls`'s field initializers and instance blocks; then the constructor's
+   * body. Without a constructor for a single map of named arguments, Groovy's map constructor:
+   * construct with no arguments, then set each property.
+   */
+  private async initObject(inst: ScriptInstance, cls: ScriptClass, args: Value[], named: GMap | null, f: Frame, loc: Loc): Promise<void> {
+    const all = named !== null ? [named, ...args] : args;
+    const ctor = cls.findConstructor(all.length);
+    if (ctor === null) {
+      const noArgs = cls.decl.constructors.length === 0 || cls.findConstructor(0) !== null;
+      if (all.length === 0 && cls.decl.constructors.length === 0) {
+        if (cls.superclass !== null) await this.initObject(inst, cls.superclass, [], null, f, loc);
+        await this.initFields(inst, cls, f);
+        return;
+      }
+      if (named !== null && args.length === 0 && noArgs) {
+        await this.initObject(inst, cls, [], null, f, loc);
+        for (const [k, v] of named) await this.setObjectProperty(inst, k, v, f, loc);
+        return;
+      }
+      throw scriptError('no-such-method', `Could not find matching constructor for: ${cls.name}(${all.map((a) => typeName(a)).join(', ')})`, loc, 'groovy.lang.GroovyRuntimeException');
+    }
+    const depth = this.depthCheck(f.depth, loc);
+    const nf: Frame = { ctx: f.ctx, depth, grace: f.grace };
+    const scope = new Scope(new ClassScope(inst, cls));
+    const bound = this.bindParams(ctor.params, all, scope, nf);
+    if (bound) await bound;
+    let body = ctor.body!.body;
+    const first = body[0];
+    const explicit = first !== undefined && first.type === 'ExprStmt' && first.expr.type === 'Call' && first.expr.callee.type === 'Ident' &&
+      (first.expr.callee.name === 'super' || first.expr.callee.name === 'this') ? first.expr : null;
+    if (explicit !== null) {
+      const ca = await this.evalArgs(explicit, scope, nf);
+      const cargs = ca.closure ? [...ca.positional, ca.closure] : ca.positional;
+      if ((explicit.callee as A.Ident).name === 'this') {
+        await this.initObject(inst, cls, cargs, ca.named, nf, explicit.loc);
+      } else {
+        if (cls.superclass !== null) await this.initObject(inst, cls.superclass, cargs, ca.named, nf, explicit.loc);
+        else if (cargs.length > 0 || ca.named !== null) throw scriptError('no-such-method', `Could not find matching constructor for: ${cls.decl.superName ?? 'java.lang.Object'}(${flatArgs(ca).map((a) => typeName(a)).join(', ')})`, explicit.loc, 'groovy.lang.GroovyRuntimeException');
+        await this.initFields(inst, cls, nf);
+      }
+      body = body.slice(1);
+    } else {
+      if (cls.superclass !== null) await this.initObject(inst, cls.superclass, [], null, nf, loc);
+      await this.initFields(inst, cls, nf);
+    }
+    const r = await this.execList(body, scope, nf);
+    if (r instanceof Signal && !(r instanceof ReturnSignal)) throw scriptError('syntax', `${r.what} outside a loop or switch (in the constructor of ${cls.name})`, ctor.loc);
+  }
+
+  private async initFields(inst: ScriptInstance, cls: ScriptClass, f: Frame): Promise<void> {
+    const cs = new ClassScope(inst, cls);
+    for (const fd of cls.decl.fields) {
+      if (!fd.isStatic && fd.init !== null) inst.fields.set(fd.name, coerceDeclared(await this.eval(fd.init, cs, f), fd.typeName, fd.loc));
+    }
+    for (const b of cls.decl.initializers) {
+      if (!b.isStatic) await this.execList(b.body.body, new Scope(cs), f);
+    }
+  }
+
+  /** Runs a method of `owner` on `self` (null for a static method). */
+  private async runMember(self: ScriptInstance | null, owner: ScriptClass, m: A.ClassMethod, args: Value[], f: Frame, loc: Loc): Promise<Value> {
+    const depth = this.depthCheck(f.depth, loc);
+    const p = this.tick(f, false);
+    if (p) await p;
+    const nf: Frame = { ctx: f.ctx, depth, grace: f.grace };
+    const scope = new Scope(new ClassScope(m.isStatic ? null : self, owner));
+    const bound = this.bindParams(m.params, varargs(m.params, args), scope, nf);
+    if (bound) await bound;
+    const r = await this.execList(m.body!.body, scope, nf);
+    if (r instanceof ReturnSignal) return r.value;
+    if (r instanceof Signal) throw scriptError('syntax', `${r.what} outside a loop or switch (in method ${owner.name}.${m.name})`, m.loc);
+    return r;
+  }
+
+  /** A bare name inside a class member that is neither a local nor a field: a getter, else Groovy's MissingPropertyException. */
+  private async memberLookup(name: string, cs: ClassScope, f: Frame, loc: Loc): Promise<Value> {
+    if (name === 'super') return cs.self ?? cs.owner;
+    const getter = (cs.self !== null ? cs.self.cls : cs.owner).findMethod(`get${cap(name)}`, 0, cs.self === null);
+    if (getter !== null) return this.runMember(cs.self, getter.owner, getter.method, [], f, loc);
+    const imported = this.#imports.get(name);
+    const cls = imported !== undefined ? this.importedClass(imported, loc) : resolveClass(name);
+    if (cls !== null) return new ClassObject(cls); // a class used as a value
+    throw missingProperty(name, cs.owner.name, loc);
+  }
+
+  /** obj.name of an object or a class of the script. */
+  private async objectProperty(obj: ScriptInstance | ScriptClass, name: string, f: Frame, loc: Loc): Promise<Value> {
+    if (obj instanceof ScriptClass) {
+      const h = obj.staticHolder(name);
+      if (h !== null) return h.statics.get(name) ?? null;
+      const getter = obj.findMethod(`get${cap(name)}`, 0, true);
+      if (getter !== null) return this.runMember(null, getter.owner, getter.method, [], f, loc);
+      if (name === 'name' || name === 'simpleName') return obj.name;
+      throw missingProperty(name, obj.name, loc);
+    }
+    const getter = obj.cls.findMethod(`get${cap(name)}`, 0, false) ?? obj.cls.findMethod(`is${cap(name)}`, 0, false);
+    if (getter !== null) return this.runMember(obj, getter.owner, getter.method, [], f, loc);
+    if (obj.fields.has(name)) return obj.fields.get(name) ?? null;
+    const h = obj.cls.staticHolder(name);
+    if (h !== null) return h.statics.get(name) ?? null;
+    if (obj.constant !== null && (name === 'name' || name === 'ordinal')) return obj.constant[name];
+    throw missingProperty(name, obj.cls.name, loc);
+  }
+
+  /** obj.name = v of an object or a class of the script: its setter, else the field. */
+  private async setObjectProperty(obj: ScriptInstance | ScriptClass, name: string, v: Value, f: Frame, loc: Loc): Promise<void> {
+    const cls = obj instanceof ScriptClass ? obj : obj.cls;
+    const setter = cls.findMethod(`set${cap(name)}`, 1, obj instanceof ScriptClass);
+    if (setter !== null) {
+      await this.runMember(obj instanceof ScriptInstance ? obj : null, setter.owner, setter.method, [v], f, loc);
+      return;
+    }
+    if (obj instanceof ScriptInstance && obj.fields.has(name)) {
+      obj.fields.set(name, v);
+      return;
+    }
+    const h = cls.staticHolder(name);
+    if (h !== null && !(obj instanceof ScriptInstance && obj.constant !== null && h === cls && cls.constants.some((c) => c.constant!.name === name))) {
+      h.statics.set(name, v);
+      return;
+    }
+    throw missingProperty(name, cls.name, loc);
+  }
+
+  /** A bare call `name(args)` inside a class member: a method of the class (dynamic dispatch), never a step. */
+  private async callInClass(name: string, ca: CallArgs, cs: ClassScope, f: Frame, loc: Loc): Promise<Value> {
+    const args = flatArgs(ca);
+    if (name === 'super' || name === 'this') throw scriptError('syntax', `Constructor call must be the first statement in a constructor. (${name}(...))`, loc, 'org.codehaus.groovy.control.MultipleCompilationErrorsException');
+    const cls = cs.self !== null ? cs.self.cls : cs.owner;
+    const m = cls.findMethod(name, args.length, cs.self === null);
+    if (m !== null) return this.runMember(cs.self, m.owner, m.method, args, f, loc);
+    switch (name) {
+      case 'assert':
+      case 'sprintf':
+        return this.callScriptMethod(name, ca, f, loc, true);
+      case 'println':
+      case 'print':
+      case 'printf':
+        // A class's println is Groovy's System.out one, not the script's: Jenkins writes it to
+        // the controller's own log, never to the build's console. Kiln drops it.
+        return null;
+    }
+    if (cs.self !== null) return this.invokeObject(cs.self, name, ca, f, loc);
+    throw noStaticSignature(cs.owner.name, name, args, loc);
+  }
+
+  /** super.name(args): the superclass's method, on the same object. */
+  private async callSuper(name: string, ca: CallArgs, cs: ClassScope, f: Frame, loc: Loc): Promise<Value> {
+    const args = flatArgs(ca);
+    const sup = cs.owner.superclass;
+    const m = sup?.findMethod(name, args.length, cs.self === null) ?? null;
+    if (m !== null) return this.runMember(cs.self, m.owner, m.method, args, f, loc);
+    if (cs.self !== null) {
+      if (name === 'toString' && args.length === 0) return ScriptInstance.prototype.toString.call(cs.self);
+      if (name === 'equals' && args.length === 1) return cs.self === args[0];
+      if (name === 'hashCode' && args.length === 0) return cs.self.hash;
+    }
+    throw scriptError('no-such-method', `No signature of method: ${cs.owner.decl.superName ?? 'java.lang.Object'}.${name}() is applicable for argument types: (${args.map((a) => typeName(a)).join(', ')})`, loc, 'groovy.lang.MissingMethodException');
+  }
+
+  /** obj.name(args) on an object or a class of the script. */
+  private async invokeObject(recv: ScriptInstance | ScriptClass, name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
+    const args = flatArgs(ca);
+    if (recv instanceof ScriptClass) {
+      const m = recv.findMethod(name, args.length, true);
+      if (m !== null) return this.runMember(null, m.owner, m.method, args, f, loc);
+      if (recv.isEnum) {
+        if (name === 'values' && args.length === 0) return [...recv.constants];
+        if (name === 'valueOf' && args.length === 1) {
+          const c = recv.constants.find((k) => k.constant!.name === args[0]);
+          if (c !== undefined) return c;
+          throw scriptError('illegal-argument', `No enum constant ${recv.name}.${formatValue(args[0] ?? null)}`, loc, 'java.lang.IllegalArgumentException');
+        }
+      }
+      if (name === 'getName' || name === 'getSimpleName') return recv.name;
+      const h = recv.staticHolder(name);
+      if (h !== null) return this.callValue(h.statics.get(name) ?? null, name, ca, f, loc);
+      throw noStaticSignature(recv.name, name, args, loc);
+    }
+    const m = recv.cls.findMethod(name, args.length, false);
+    if (m !== null) return this.runMember(recv, m.owner, m.method, args, f, loc);
+    const k = recv.constant;
+    if (k !== null) {
+      if (name === 'name' && args.length === 0) return k.name;
+      if (name === 'ordinal' && args.length === 0) return k.ordinal;
+      if (name === 'compareTo' && args.length === 1) {
+        const o = args[0];
+        if (o instanceof ScriptInstance && o.cls === recv.cls) return k.ordinal - o.constant!.ordinal;
+      }
+      if (name === 'getDeclaringClass' && args.length === 0) return recv.cls;
+    }
+    switch (name) {
+      case 'toString': if (args.length === 0) return recv.toString(); break;
+      case 'equals': if (args.length === 1) return recv === args[0]; break;
+      case 'hashCode': if (args.length === 0) return recv.hash; break;
+      case 'is': if (args.length === 1) return recv === args[0]; break;
+    }
+    // the accessors Groovy generates for properties
+    if (args.length === 0 && name.length > 3 && name.startsWith('get')) {
+      const prop = uncap(name.slice(3));
+      if (recv.fields.has(prop)) return recv.fields.get(prop) ?? null;
+    }
+    if (args.length === 0 && name.length > 2 && name.startsWith('is')) {
+      const prop = uncap(name.slice(2));
+      if (typeof recv.fields.get(prop) === 'boolean') return recv.fields.get(prop)!;
+    }
+    if (args.length === 1 && name.length > 3 && name.startsWith('set')) {
+      const prop = uncap(name.slice(3));
+      if (recv.fields.has(prop)) {
+        recv.fields.set(prop, args[0] ?? null);
+        return null;
+      }
+    }
+    // a field holding a closure is called like a method
+    const held = recv.fields.get(name);
+    if (held !== undefined && isClosure(held)) return this.invokeClosure(held, args, f, loc);
+    return this.genericMethod(recv, name, args, f, loc);
+  }
+
+  /** ==, <, + ... with an object of a script class: its equals / compareTo / toString; undefined = the usual rules. */
+  private async objectOp(op: string, l: Value, r: Value, f: Frame, loc: Loc): Promise<Value | undefined> {
+    switch (op) {
+      case '==':
+      case '!=': {
+        if (l === r) return op === '==';
+        if (l instanceof ScriptInstance && l.cls.findMethod('equals', 1, false) !== null && r !== null) {
+          const eq = truth(await this.invokeObject(l, 'equals', callArgsOf([r]), f, loc));
+          return op === '==' ? eq : !eq;
+        }
+        return op !== '==';
+      }
+      case '<': case '<=': case '>': case '>=': case '<=>': {
+        if (!(l instanceof ScriptInstance)) return undefined;
+        let c: Value;
+        if (l.cls.findMethod('compareTo', 1, false) !== null) c = await this.invokeObject(l, 'compareTo', callArgsOf([r]), f, loc);
+        else if (l.constant !== null && r instanceof ScriptInstance && r.cls === l.cls) c = l.constant.ordinal - r.constant!.ordinal;
+        else throw scriptError('cast', `Cannot compare ${l.cls.name} with value '${await this.str(l, f, loc)}' and ${typeName(r)} with value '${await this.str(r, f, loc)}'`, loc, 'java.lang.IllegalArgumentException');
+        const n = typeof c === 'number' ? c : 0;
+        return op === '<' ? n < 0 : op === '<=' ? n <= 0 : op === '>' ? n > 0 : op === '>=' ? n >= 0 : Math.sign(n);
+      }
+      case '+':
+        if (typeof l === 'string') return l + await this.str(r, f, loc);
+        if (typeof r === 'string' && l instanceof ScriptInstance && l.cls.findMethod('plus', 1, false) === null) return await this.str(l, f, loc) + r;
+        if (l instanceof ScriptInstance && l.cls.findMethod('plus', 1, false) !== null) return this.invokeObject(l, 'plus', callArgsOf([r]), f, loc);
+        return undefined;
+      case '-':
+      case '*':
+        if (l instanceof ScriptInstance) {
+          const name = op === '-' ? 'minus' : 'multiply';
+          if (l.cls.findMethod(name, 1, false) !== null) return this.invokeObject(l, name, callArgsOf([r]), f, loc);
+        }
+        return undefined;
+    }
+    return undefined;
+  }
+
+  /** How a value prints, with an object's own toString(). */
+  private async str(v: Value, f: Frame, loc: Loc): Promise<string> {
+    if (v instanceof ScriptInstance && v.cls.findMethod('toString', 0, false) !== null) return formatValue(await this.invokeObject(v, 'toString', callArgsOf([]), f, loc));
+    return formatValue(v);
+  }
+
+  /** A step given objects of script classes gets their strings (echo obj prints obj.toString()). */
+  private async objectArgsToStrings(ca: CallArgs, f: Frame, loc: Loc): Promise<CallArgs> {
+    const positional: Value[] = [];
+    for (const a of ca.positional) positional.push(a instanceof ScriptInstance ? await this.str(a, f, loc) : a);
+    return { positional, named: ca.named, closure: ca.closure };
+  }
+
   private async patternStatic(name: string, args: Value[], site: RegexSite): Promise<Value> {
     const loc = site.loc;
     switch (name) {
@@ -1865,6 +2347,48 @@ export class Interpreter {
     }
     throw notSupported(`Pattern.${name}()`, loc);
   }
+}
+
+function uncap(name: string): string {
+  return name.length === 0 ? name : name[0]!.toLowerCase() + name.slice(1);
+}
+
+function missingProperty(name: string, cls: string, loc: Loc | null): ScriptError {
+  return scriptError('no-such-property', `No such property: ${name} for class: ${cls}`, loc, 'groovy.lang.MissingPropertyException');
+}
+
+function noStaticSignature(cls: string, name: string, args: Value[], loc: Loc): ScriptError {
+  const values = args.map((a) => (isClosure(a) ? 'Closure' : formatValue(a))).join(', ');
+  return scriptError('no-such-method', `No signature of method: static ${cls}.${name}() is applicable for argument types: (${args.map((a) => typeName(a)).join(', ')}) values: [${values}]`, loc, 'groovy.lang.MissingMethodException');
+}
+
+/** Whether Jenkins has a class on its class path: the JDK's, Groovy's, Jenkins' own, or one Kiln knows (not a library's). */
+function onClassPath(path: string): boolean {
+  const root = path.slice(0, path.indexOf('.'));
+  return root === 'java' || root === 'javax' || root === 'groovy' || root === 'hudson' || root === 'jenkins' || path.startsWith('org.jenkinsci.') || isKnownClass(path);
+}
+
+/** Jenkins' compile error for a class that is not on its class path (a shared library not loaded, a typo). */
+function unresolvedClass(path: string, loc: Loc): ScriptError {
+  return scriptError('unresolved-class', `unable to resolve class ${path}`, loc, 'org.codehaus.groovy.control.MultipleCompilationErrorsException');
+}
+
+/** A field's value before its initializer runs: 0 / false for primitives, else null. */
+function fieldDefault(typeName: string | null): Value {
+  switch (typeName) {
+    case 'int': case 'long': case 'short': case 'byte': case 'float': case 'double': return 0;
+    case 'boolean': return false;
+    default: return null;
+  }
+}
+
+/** A method whose last parameter is `T... xs` (or `T[] xs`) gets the extra arguments as one list. */
+function varargs(params: readonly A.Param[], args: Value[]): Value[] {
+  const last = params[params.length - 1];
+  if (last === undefined || last.typeName === null || !(last.typeName.endsWith('...') || last.typeName.endsWith('[]'))) return args;
+  const n = params.length - 1;
+  if (args.length === params.length && Array.isArray(args[n])) return args;
+  return [...args.slice(0, n), args.slice(n)];
 }
 
 /** Typed parameters convert like typed declarations (String s gets a string). */

@@ -72,6 +72,11 @@ export function resolveClass(name: string): string | null {
   return null;
 }
 
+/** Whether Kiln knows a class by this qualified name (as opposed to any name under a Java package root). */
+export function isKnownClass(fqn: string): boolean {
+  return KNOWN_SET.has(fqn);
+}
+
 /** RejectedAccessException: what Jenkins' sandbox says about a call its whitelist does not allow. */
 export function rejected(signature: string, loc: Loc | null): ScriptError {
   return scriptError('rejected', `Scripts not permitted to use ${signature}`, loc, 'org.jenkinsci.plugins.scriptsecurity.sandbox.RejectedAccessException');

@@ -341,13 +341,20 @@ export interface FunctionDecl extends NodeBase {
   body: BlockStmt;
 }
 
-/** import x.y.Z (kept so the validator can say imports of Java classes are not supported). */
+/**
+ * import a.b.C / import static a.b.C.m / import a.b.* / import a.b.C as D. `path` is the dotted
+ * path as written (with `.*` for a star import, the member for a static import).
+ */
 export interface ImportStmt extends NodeBase {
   type: 'Import';
   path: string;
+  isStatic: boolean;
+  star: boolean;
+  /** `as D`, or null. */
+  alias: string | null;
 }
 
-/** @Library('lib@ref') _  (shared library annotation) */
+/** @Library('lib@ref') _  (shared library annotation), @Field, @NonCPS, ... before what they annotate. */
 export interface AnnotationStmt extends NodeBase {
   type: 'Annotation';
   name: string;
@@ -355,10 +362,52 @@ export interface AnnotationStmt extends NodeBase {
   namedArgs: NamedArg[];
 }
 
-/** A class definition: parsed only to be refused with a precise message. */
+/** A field of a class: `def steps`, `static final int N = 3`, `private String name = 'x'`. */
+export interface ClassField extends NodeBase {
+  name: string;
+  nameLoc: Loc;
+  typeName: string | null;
+  init: Expr | null;
+  isStatic: boolean;
+  /** Names of the annotations written on it. */
+  annotations: string[];
+}
+
+/** A method or constructor of a class; `body` is null for an abstract or interface method. */
+export interface ClassMethod extends NodeBase {
+  name: string;
+  nameLoc: Loc;
+  params: Param[];
+  body: BlockStmt | null;
+  isStatic: boolean;
+  annotations: string[];
+}
+
+/** An enum constant: `RED`, `RED('#f00')`. */
+export interface EnumConstant extends NodeBase {
+  name: string;
+  args: Expr[];
+  namedArgs: NamedArg[];
+}
+
+/** A class, interface, enum or trait defined in the Jenkinsfile (at its top level). */
 export interface ClassDecl extends NodeBase {
   type: 'Class';
+  kind: 'class' | 'interface' | 'enum' | 'trait';
   name: string;
+  nameLoc: Loc;
+  /** `extends X` (for an interface, its first super-interface), or null. */
+  superName: string | null;
+  interfaces: string[];
+  fields: ClassField[];
+  methods: ClassMethod[];
+  constructors: ClassMethod[];
+  /** Enum constants, in order. */
+  constants: EnumConstant[];
+  /** `{ ... }` and `static { ... }` initializer blocks, in order. */
+  initializers: { isStatic: boolean; body: BlockStmt }[];
+  /** Classes nested in this one. */
+  classes: ClassDecl[];
 }
 
 export type Stmt =

@@ -42,9 +42,11 @@
 //   type after `instanceof` is an Ident holding the type name; `obj."${name}"` (computed
 //   property name) becomes Index(obj, name); annotations become AnnotationStmt nodes placed just
 //   before what they annotate (`@Library('x') _` is one AnnotationStmt whose loc includes `_`);
-//   imports keep the dotted path only (no `static`, no `as` alias); class/interface/enum bodies
-//   and anonymous class bodies are skipped; `new T[n]` is New('T[]', [n]). Parentheses leave no
-//   node. Types are kept as text (`Map<String, List<Integer>>`, `String[]`, `int...`).
+//   imports keep their dotted path, `static`, star and `as` alias; `package` is accepted first in
+//   the file and leaves no node; class/interface/enum/trait definitions (top level only, as in
+//   Groovy) become ClassDecl with their fields, methods, constructors, enum constants and nested
+//   classes; anonymous class bodies are skipped; `new T[n]` is New('T[]', [n]). Parentheses
+//   leave no node. Types are kept as text (`Map<String, List<Integer>>`, `String[]`, `int...`).
 //
 // - Small leniencies beyond Groovy 2, because they cannot change the meaning of a valid file:
 //   `!in`, `!instanceof` and `?=` (Groovy 3 operators) are understood.
@@ -57,7 +59,7 @@
 //   look-ahead that scans (closure parameters) stops at the first token that cannot belong.
 
 import type {
-  AnnotationStmt, AssignOp, BinaryOp, BlockStmt, CallExpr, CatchClause, ClassDecl, ClosureExpr,
+  AnnotationStmt, AssignOp, BinaryOp, BlockStmt, CallExpr, CatchClause, ClassDecl, ClassMethod, ClosureExpr,
   Expr, ForInStmt, ForStmt, FunctionDecl, GStringLit, IfStmt, ImportStmt, MapEntry,
   NamedArg, NewExpr, Param, PropertyExpr, Script, Stmt, StringLit, SwitchCase, SwitchStmt,
   TryStmt, UnaryExpr, VarDecl,
@@ -591,7 +593,7 @@ class Parser {
       case 'import': out.push(this.parseImport(this.startOf(t))); return;
       case '@': this.parseAnnotated(out, top); return;
       case 'class': case 'interface': case 'enum': case 'trait':
-        out.push(this.parseClass(this.startOf(t)));
+        out.push(this.parseClass(this.startOf(t), top));
         return;
       case 'do':
         throw this.fail("'do ... while' loops are not supported (Jenkins runs Groovy 2, which has none); use 'while (...) { ... }'", t);
@@ -600,7 +602,8 @@ class Parser {
         this.parseDeclaration(out, top);
         return;
       case 'package':
-        throw this.fail("a 'package' declaration is not supported in a Jenkinsfile", t);
+        this.parsePackage(out, top);
+        return;
       case '{': {
         if (this.la(1).kind === '->' || this.closureParamsAhead(1)) {
           const e = this.parseStatementExpr();
@@ -728,7 +731,7 @@ class Parser {
     }
     const k = this.cur();
     if (k === 'class' || k === 'interface' || k === 'enum' || k === 'trait') {
-      out.push(this.parseClass(start));
+      out.push(this.parseClass(start, top));
       return;
     }
     if (k === '(' && sawModifier) {
@@ -1164,7 +1167,8 @@ class Parser {
 
   private parseImport(start: Pos): ImportStmt {
     this.advance();
-    if (this.cur() === 'static') this.advance();
+    const isStatic = this.cur() === 'static';
+    if (isStatic) this.advance();
     const first = this.tok;
     if (!isWord(first)) throw this.fail(`expected a class or package name after 'import', found ${describe(first)}`, first);
     let path = first.text;
@@ -1177,11 +1181,12 @@ class Parser {
       path += '.' + t.text;
       this.advance();
     }
+    let alias: string | null = null;
     if (this.cur() === 'as' && !this.tok.nl) {
       this.advance();
-      this.expectIdent('an alias name after "as"');
+      alias = this.expectIdent('an alias name after "as"').text;
     }
-    return { type: 'Import', path, loc: this.span(start) };
+    return { type: 'Import', path, isStatic, star: path.endsWith('.*'), alias, loc: this.span(start) };
   }
 
   private parseAnnotation(): AnnotationStmt {
@@ -1247,16 +1252,213 @@ class Parser {
     this.parseStatement(out, top);
   }
 
-  /** class / interface / enum / trait: kept by name only; the body is skipped. */
-  private parseClass(start: Pos): ClassDecl {
+  /** `package a.b.c` at the top of the file: accepted and ignored (a script's package changes nothing a build does). */
+  private parsePackage(out: Stmt[], top: boolean): void {
+    const t = this.tok;
+    if (!top || out.some((s) => s.type !== 'Annotation')) throw this.fail("a 'package' declaration must be the first statement of the file", t);
     this.advance();
-    const name = this.expectIdent('a class name').text;
-    while (this.cur() !== '{') {
-      if (this.cur() === 'eof') throw this.unexpected(this.tok);
+    if (!isWord(this.tok)) throw this.fail(`expected a package name after 'package', found ${describe(this.tok)}`, this.tok);
+    this.advance();
+    while (this.cur() === '.' && isWord(this.la(1))) {
+      this.advance();
       this.advance();
     }
-    this.skipBalancedBraces();
-    return { type: 'Class', name, loc: this.span(start) };
+  }
+
+  /** class / interface / enum / trait, at the top level of the script (Groovy has no local classes). */
+  private parseClass(start: Pos, top: boolean): ClassDecl {
+    const kw = this.tok;
+    if (!top) throw this.fail(`a ${kw.kind} can only be defined at the top level of the script, not inside a block, closure or function`, kw);
+    return this.parseClassRest(start);
+  }
+
+  private parseClassRest(start: Pos): ClassDecl {
+    const kw = this.tok;
+    const kind = kw.kind as ClassDecl['kind'];
+    this.advance();
+    const nameTok = this.expectIdent(`a ${kind} name`);
+    if (this.cur() === '<') this.skipTypeParams();
+    let superName: string | null = null;
+    const interfaces: string[] = [];
+    if (this.cur() === 'extends') {
+      this.advance();
+      superName = this.parseType();
+      while (kind === 'interface' && this.cur() === ',') {
+        this.advance();
+        interfaces.push(this.parseType());
+      }
+    }
+    if (this.cur() === 'implements') {
+      this.advance();
+      for (;;) {
+        interfaces.push(this.parseType());
+        if (this.cur() !== ',') break;
+        this.advance();
+      }
+    }
+    const lb = this.tok;
+    if (lb.kind !== '{') throw this.fail(`expected '{' to start the body of ${kind} ${nameTok.text}, found ${describe(lb)}`, lb);
+    this.openBracket(lb);
+    this.enter(lb);
+    this.advance();
+    const decl: ClassDecl = {
+      type: 'Class', kind, name: nameTok.text, nameLoc: this.locOf(nameTok), superName, interfaces,
+      fields: [], methods: [], constructors: [], constants: [], initializers: [], classes: [], loc: this.span(start),
+    };
+    if (kind === 'enum') this.parseEnumConstants(decl);
+    for (;;) {
+      while (this.cur() === ';') this.advance();
+      if (this.cur() === '}') break;
+      if (this.cur() === 'eof') throw this.unexpected(this.tok);
+      this.parseClassMember(decl);
+      const t = this.tok;
+      if (t.kind === ';' || t.nl || t.kind === '}' || this.prev.kind === '}') continue;
+      throw this.unexpected(t, ": a new member must start on a new line or after a ';'");
+    }
+    this.closeBracket();
+    this.leave();
+    decl.loc = this.span(start);
+    return decl;
+  }
+
+  /** `<T>`, `<K, V extends Comparable<V>>` after a class name or before a generic method: skipped. */
+  private skipTypeParams(): void {
+    const lt = this.tok;
+    let depth = 0;
+    for (;;) {
+      const k = this.cur();
+      if (k === '<') depth++;
+      else if (k === '>') depth--;
+      else if (k === '>>') depth -= 2;
+      else if (k === '>>>') depth -= 3;
+      else if (k === 'eof' || k === '{' || k === '(' || k === ';') {
+        throw this.fail(`expected '>' to close the type parameters opened at line ${lt.line + this.dLine}, column ${lt.line === 1 ? lt.col + this.dCol : lt.col}`, this.tok);
+      }
+      this.advance();
+      if (depth <= 0) return;
+    }
+  }
+
+  /** RED, GREEN('g'), BLUE; at the start of an enum body. */
+  private parseEnumConstants(decl: ClassDecl): void {
+    for (;;) {
+      while (this.cur() === '@') this.parseAnnotation();
+      const t = this.tok;
+      if (t.kind !== 'ident') break;
+      const n = this.la(1);
+      if (t.text === decl.name && n.kind === '(') break; // the constructor
+      if (!(n.kind === ',' || n.kind === ';' || n.kind === '}' || n.kind === '(' || n.kind === '{' || n.nl)) break;
+      this.advance();
+      const args: Expr[] = [];
+      const namedArgs: NamedArg[] = [];
+      if (this.cur() === '(') this.parseArgList(args, namedArgs, []);
+      if (this.cur() === '{') throw this.fail(`enum constants with a body are not supported (${t.text} { ... }): define the method in the enum and switch on the constant`, this.tok);
+      decl.constants.push({ name: t.text, args, namedArgs, loc: this.span(this.startOf(t)) });
+      if (this.cur() !== ',') break;
+      this.advance();
+    }
+    if (this.cur() === ';') this.advance();
+  }
+
+  /** One member of a class body: a field (or several), a method, a constructor, an initializer, a nested class. */
+  private parseClassMember(decl: ClassDecl): void {
+    const first = this.tok;
+    const start = this.startOf(first);
+    const annotations: string[] = [];
+    let isStatic = false;
+    let sawModifier = false;
+    for (;;) {
+      const k = this.cur();
+      if (k === '@') {
+        if (this.la(1).kind === 'interface') throw this.fail('annotation type declarations (@interface) are not supported', this.tok);
+        annotations.push(this.parseAnnotation().name);
+        continue;
+      }
+      if (k === 'def' || MODIFIERS.has(k)) {
+        if (k === 'static') isStatic = true;
+        sawModifier = true;
+        this.advance();
+        continue;
+      }
+      break;
+    }
+    const k = this.cur();
+    if (k === 'class' || k === 'interface' || k === 'enum' || k === 'trait') {
+      decl.classes.push(this.parseClassRest(start));
+      return;
+    }
+    if (k === '{') {
+      decl.initializers.push({ isStatic, body: this.parseBlock() });
+      return;
+    }
+    if (k === '<') this.skipTypeParams();
+    if (this.cur() === 'ident' && this.tok.text === decl.name && this.la(1).kind === '(') {
+      const nameTok = this.tok;
+      this.advance();
+      decl.constructors.push(this.parseMethodRest(start, nameTok, false, annotations));
+      return;
+    }
+    let typeName: string | null = null;
+    const e = this.scanType(0, false);
+    if (e >= 0 && (this.la(e).kind === 'ident' || this.la(e).kind === 'str') && !this.la(e).nl) typeName = this.parseType();
+    else if (!sawModifier) throw this.fail(`expected a field, method or constructor in ${decl.kind} ${decl.name}, found ${describe(this.tok)}`, this.tok);
+    const nameTok = this.tok;
+    if (nameTok.kind === 'str' && this.la(1).kind === '(') {
+      this.advance();
+      decl.methods.push(this.parseMethodRest(start, nameTok, isStatic, annotations));
+      return;
+    }
+    if (nameTok.kind !== 'ident') {
+      if (nameTok.kind === 'eof') throw this.unexpected(nameTok);
+      throw this.fail(`expected a field or method name in ${decl.kind} ${decl.name}, found ${describe(nameTok)}`, nameTok);
+    }
+    this.advance();
+    if (this.cur() === '(' && !this.tok.nl) {
+      decl.methods.push(this.parseMethodRest(start, nameTok, isStatic, annotations));
+      return;
+    }
+    let name = nameTok;
+    let fieldStart = start;
+    for (;;) {
+      let init: Expr | null = null;
+      if (this.cur() === '=') {
+        const eq = this.tok;
+        this.advance();
+        this.enter(eq);
+        init = this.parseStatementExpr();
+        this.leave();
+      }
+      decl.fields.push({ name: name.text, nameLoc: this.locOf(name), typeName, init, isStatic, annotations, loc: this.span(fieldStart) });
+      if (this.cur() !== ',') return;
+      this.advance();
+      name = this.expectIdent('a field name');
+      fieldStart = this.startOf(name);
+    }
+  }
+
+  /** The parameters, `throws` clause and body of a method or constructor (the current token is '('). */
+  private parseMethodRest(start: Pos, nameTok: Token, isStatic: boolean, annotations: string[]): ClassMethod {
+    const name = nameTok.text;
+    const lp = this.tok;
+    this.openBracket(lp);
+    this.advance();
+    const params = this.cur() === ')' ? [] : this.parseParams(')');
+    this.closeBracket();
+    if (this.cur() === 'throws') {
+      this.advance();
+      for (;;) {
+        this.parseType();
+        if (this.cur() !== ',') break;
+        this.advance();
+      }
+    }
+    let body: BlockStmt | null = null;
+    if (this.cur() === '{') body = this.parseBlock();
+    else if (this.cur() === 'default' && !this.tok.nl) throw this.fail("annotation methods ('default') are not supported", this.tok);
+    else if (!(this.cur() === ';' || this.cur() === '}' || this.tok.nl)) {
+      throw this.fail(`expected '{' to start the body of method '${name}', found ${describe(this.tok)}`, this.tok);
+    }
+    return { name, nameLoc: this.locOf(nameTok), params, body, isStatic, annotations, loc: this.span(start) };
   }
 
   /** Skips `{ ... }` (the current token is '{'), iteratively. */
