@@ -1,7 +1,7 @@
 // `kiln lint` loads no runtime: validating a Jenkinsfile that uses every plugin's agent types,
 // steps and globals loads their declarations (and the kubernetes agent type's YAML check) and
 // nothing that runs them: no step implementation or plugin runtime, no engine, no module of
-// src/exec, src/controller, src/store, src/agent or src/backends, none of the process, Docker,
+// src/exec, src/controller, src/store or src/agent, none of the process, Docker,
 // Kubernetes, SSH, HTTP or SQL libraries. Checked in a subprocess whose every resolved module is
 // recorded (load-recorder.ts, Node 24 `module.registerHooks` through `--import`).
 import { test } from 'node:test';
@@ -85,7 +85,7 @@ function kilnLoads(args: string[]): { status: number | null; stdout: string; std
 /** What a module on the declaration side may be: anything else of src/ loaded by lint is a breach. */
 function runtimeModules(src: string[]): string[] {
   return src.filter((m) =>
-    /^src\/(exec|controller|store|agent|backends)\//.test(m)
+    /^src\/(exec|controller|store|agent)\//.test(m)
     || m.startsWith('src/pipeline/engine/')
     || m === 'src/pipeline/script/interpreter.ts'
     // A plugin folder's declaration side is its index.ts and its agent types' check.ts.

@@ -11,7 +11,8 @@
 // previous run left. At most `containerCap` pods of a cloud exist at once; builds past the cap
 // wait, in order, and say so in their log and in the queue (the host's `Slots`, core/nodes.ts: the
 // controller's wait list, shared with its Docker clouds).
-import type { AgentRequest, AllocatedNode, NodeProvider, Backend, BuildRef, ReleaseSlot, Slots } from '../../core/nodes.ts';
+import type { AgentRequest, AllocatedNode, NodeProvider, BuildRef, ReleaseSlot, Slots } from '../../core/nodes.ts';
+import type { AgentSessions } from '../../core/plugin.ts';
 import type { Credential } from '../../core/credentials.ts';
 import type { LogLine } from '../../util/log.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
@@ -33,17 +34,8 @@ export interface KubernetesProviderOptions {
   /** The agent URL when the cloud gives none. */
   agentUrl: () => string;
   buildUrl: (build: BuildRef) => string;
-  agents: {
-    secret(name: string): string;
-    isOnline(name: string): boolean;
-    /** Resolves when agent `name` is online; rejects when `signal` aborts. */
-    online(name: string, signal: AbortSignal): Promise<void>;
-    backend(name: string): Backend;
-    endSession(name: string, reason: string): void;
-    /** Agents the hub accepts: pod agents exist only while their pod does. */
-    allow(name: string): void;
-    forget(name: string): void;
-  };
+  /** The connected agents the pods' agents become (the controller's hub). */
+  agents: AgentSessions;
   /** The controller's log: pods made, deleted and swept, with their cloud (and build). */
   log?: LogLine;
   /** Where a build waits for a pod slot of a capped cloud (the controller's wait list). */
