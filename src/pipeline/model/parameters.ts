@@ -64,8 +64,12 @@ export function parseParameters(ctx: Ctx, sec: Section): ParameterDef[] {
     } else {
       defaultValue = argStr(b, 'defaultValue');
     }
+    // A default written as an expression (defaultValue: V) is evaluated when the build starts.
+    const d = b.get('defaultValue');
+    const defaultExpr = d && d.value === undefined ? d.expr : null;
+    if (defaultExpr) defaultValue = null;
     out.push({
-      type, name, defaultValue, description: argStr(b, 'description') ?? '', choices, trim: argBool(b, 'trim', false), loc: s.loc,
+      type, name, defaultValue, defaultExpr, description: argStr(b, 'description') ?? '', choices, trim: argBool(b, 'trim', false), loc: s.loc,
     });
   }
   if (sec.call.closure && body.length === 0) ctx.error('empty-parameters', 'parameters can not be empty', sec.nameLoc);

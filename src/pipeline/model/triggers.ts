@@ -46,11 +46,14 @@ export function parseTriggers(ctx: Ctx, sec: Section): TriggerDef[] {
     const b = bindArgs(ctx, s, TRIGGERS[type]);
     let specText = '';
     let threshold: string | null = null;
+    let specExpr: Expr | null = null;
     if (type === 'cron' || type === 'pollSCM' || type === 'parameterizedCron') {
       const key = type === 'cron' ? 'spec' : type === 'pollSCM' ? 'scmpoll_spec' : 'parameterizedSpecification';
       const arg = b.get(key);
       specText = argStr(b, key) ?? '';
       if (arg && arg.expr.type === 'String') cronProblems(ctx, arg.expr, type === 'parameterizedCron');
+      // A spec written as an expression is evaluated (and checked) when the build starts.
+      else if (arg && arg.value === undefined) specExpr = arg.expr;
     } else if (type === 'upstream') {
       specText = argStr(b, 'upstreamProjects') ?? '';
       if (specText !== '' && specText.split(',').every((p) => p.trim() === '')) {
@@ -59,7 +62,7 @@ export function parseTriggers(ctx: Ctx, sec: Section): TriggerDef[] {
       const t = b.get('threshold');
       threshold = t ? resultName(ctx, t.expr) : 'SUCCESS';
     }
-    out.push({ type, spec: specText, threshold, loc: s.loc });
+    out.push({ type, spec: specText, specExpr, threshold, loc: s.loc });
   }
   if (sec.call.closure && body.length === 0) ctx.error('empty-triggers', 'triggers can not be empty', sec.nameLoc);
   return out;
