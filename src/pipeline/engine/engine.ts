@@ -322,7 +322,8 @@ export class PipelineRun {
           throw new StepFailure(`${t.type}: the schedule must be a string, got ${v === null ? 'null' : `'${toGroovyString(v)}'`}`, { loc: t.specExpr.loc });
         }
         spec = toGroovyString(v);
-        const problem = checkCron(spec)[0];
+        // An empty spec is no schedule (cron(isMain ? '@daily' : '')), as Jenkins' TimerTrigger.
+        const problem = spec.trim() === '' ? undefined : checkCron(spec)[0];
         if (problem) throw new StepFailure(`${t.type}: ${problem.message}`, { loc: t.specExpr.loc });
       }
       triggers.push({ type: t.type, spec, threshold: t.threshold });
