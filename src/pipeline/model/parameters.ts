@@ -2,6 +2,8 @@
 //   string(name: 'V', defaultValue: '1.0', description: '...', trim: true)
 //   booleanParam(name: 'DEPLOY', defaultValue: false)
 //   choice(name: 'ENV', choices: ['dev', 'prod'])     choices: "dev\nprod" works too
+// A default may be an expression (defaultValue: V): kept as defaultExpr, evaluated by the engine
+// when the build starts (after the script's top level), as Jenkins does.
 import type { ParameterDef, ParameterType } from './types.ts';
 import { Ctx, argBool, argStr, bindArgs, blockOf, typedEntries, type ArgSpec, type Section } from './context.ts';
 

@@ -2,6 +2,8 @@
 //   cron('H 2 * * 1-5')   pollSCM('H/15 * * * *')   githubPush()
 //   upstream(upstreamProjects: 'lib-a,lib-b', threshold: hudson.model.Result.SUCCESS)
 //   parameterizedCron('H 2 * * * %GREETING=Hola')
+// A cron / pollSCM spec may be an expression (cron(isMain ? '@daily' : '')): kept as specExpr,
+// evaluated and checked by the engine when the build starts; '' is no schedule.
 import type { Expr, StringLit } from '../syntax/ast.ts';
 import { type TriggerDef } from './types.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
