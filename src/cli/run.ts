@@ -29,7 +29,7 @@ import { formatDiagnostic, sortDiagnostics } from '../pipeline/diagnostics.ts';
 import { PipelineRun, type PendingInput } from '../pipeline/engine/engine.ts';
 import type { AgentRequest } from '../core/nodes.ts';
 import type { HostNodes } from '../core/plugin.ts';
-import type { BuildDiscarder } from '../pipeline/model/types.ts';
+import type { JobProperties } from '../pipeline/steps/types.ts';
 import type { BuildResult } from '../core/build.ts';
 import type { BuildState, StageRecord } from '../pipeline/engine/state.ts';
 import type { PreviousBuild } from '../pipeline/engine/globals.ts';
@@ -284,6 +284,8 @@ export async function main(argv: string[]): Promise<number> {
   const inputQueue: PendingInput[] = [];
   let answering = false;
 
+  // The build discarder as the run evaluated it (logRotator(numToKeepStr: cond ? '5' : '50')).
+  let discarder: JobProperties['discarder'] = null;
   const pipelineRun: PipelineRun = new PipelineRun({
     model: loaded.model,
     registry,
@@ -294,6 +296,7 @@ export async function main(argv: string[]): Promise<number> {
     baseEnv: { ...processEnv(), ...tools },
     extraEnv,
     services: {
+      jobProperties: async (p) => { discarder = p.discarder; },
       // Stashes and artifacts on disk under the run's directory, streamed (any size, bounded memory).
       stashes: {
         put: (name, files) => putStashIn(stashesDir, name, files.map((f) => ({ path: f.path, mode: f.mode, open: async () => bufferReader(f.data) }))),
@@ -403,9 +406,7 @@ export async function main(argv: string[]): Promise<number> {
     await fsp.mkdir(run.dir, { recursive: true });
     await fsp.writeFile(path.join(run.dir, 'build.json'), JSON.stringify(state, null, 2));
     if (reports.length > 0) await fsp.writeFile(path.join(run.dir, 'tests.json'), JSON.stringify(reports, null, 2));
-    if (loaded.model.kind === 'declarative' && loaded.model.options.buildDiscarder) {
-      await discardOldRuns(path.join(stateDir, 'runs'), loaded.model.options.buildDiscarder);
-    }
+    if (discarder) await discardOldRuns(path.join(stateDir, 'runs'), discarder);
   } catch (err) {
     process.stderr.write(`kiln run: could not keep this run in ${run.dir}: ${(err as Error).message}\n`);
   }
@@ -444,7 +445,7 @@ function processEnv(): Record<string, string> {
  * options { buildDiscarder(logRotator(...)) } for kiln run's own history: removes the runs (or
  * just their artifacts) beyond the numbers and ages kept. The newest run is always kept.
  */
-export async function discardOldRuns(runsDir: string, d: BuildDiscarder): Promise<void> {
+export async function discardOldRuns(runsDir: string, d: NonNullable<JobProperties['discarder']>): Promise<void> {
   const numbers = (await fsp.readdir(runsDir)).map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => b - a);
   const day = 86_400_000;
   const now = Date.now();

@@ -48,11 +48,11 @@ import type { BuildRef, NodeProvider } from '../core/nodes.ts';
 import type { BuildState, StageRecord, StepRecord } from '../pipeline/engine/state.ts';
 import type { PipelineModel } from '../pipeline/model/types.ts';
 import type { BuildResult } from '../core/build.ts';
-import type { InputOutcome } from '../pipeline/steps/types.ts';
+import type { InputOutcome, JobProperties } from '../pipeline/steps/types.ts';
 import { Interrupted, StepFailure } from '../core/errors.ts';
 import type { Value } from '../pipeline/script/values.ts';
 import { LockManager } from '../pipeline/engine/locks.ts';
-import type { Build, BuildCause, BuildParams, BuildScm, Job, JsonValue, Store } from '../store/types.ts';
+import type { Build, BuildCause, BuildParams, BuildScm, Job, JobUpdate, JsonValue, Store } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import type { BuildFiles } from './files.ts';
 import { LogWriteError, ioErrorText, type LogStore } from './logstore.ts';
@@ -545,6 +545,7 @@ export class BuildManager {
           return c;
         },
         milestone: async (ordinal) => this.#milestone(live, ordinal),
+        jobProperties: (p) => this.#keepJobProperties(job.name, p),
         triggerJob: async (name, params, wait, signal) => {
           const refused = await this.#mayTrigger(job, name, live.replayedBy);
           if (refused !== null) throw new StepFailure(refused);
@@ -738,19 +739,44 @@ export class BuildManager {
     }
   }
 
-  /** Keeps the job's parameters, options and triggers as the latest Jenkinsfile declares them. */
+  /**
+   * Keeps the job's parameters, options and triggers as the latest Jenkinsfile declares them.
+   * A group with a value written as an expression (a parameter default, a cron spec, a
+   * logRotator count) stays as it is: the build evaluates it and reports it (#keepJobProperties),
+   * as Jenkins updates the job's properties from the run.
+   */
   async #cacheJobSettings(job: Job, model: PipelineModel): Promise<void> {
     if (model.kind !== 'declarative') return;
     const o = model.options;
-    const updated = await this.#store.jobs.update(job.name, {
-      parameters: model.parameters.map((p) => ({ type: p.type, name: p.name, defaultValue: p.defaultValue, description: p.description, choices: p.choices, trim: p.trim })),
-      triggers: model.triggers.map((t) => ({ type: t.type, spec: t.spec, threshold: t.threshold })),
+    const bd = o.buildDiscarder;
+    const patch: JobUpdate = {
       options: {
         disableConcurrentBuilds: o.disableConcurrentBuilds ? { abortPrevious: o.disableConcurrentBuilds.abortPrevious } : null,
         quietPeriod: o.quietPeriod,
-        buildDiscarder: o.buildDiscarder ? { numToKeep: o.buildDiscarder.numToKeep, daysToKeep: o.buildDiscarder.daysToKeep, artifactNumToKeep: o.buildDiscarder.artifactNumToKeep, artifactDaysToKeep: o.buildDiscarder.artifactDaysToKeep } : null,
       },
-    }).catch((err: unknown) => {
+    };
+    if (!model.parameters.some((p) => p.defaultExpr)) {
+      patch.parameters = model.parameters.map((p) => ({ type: p.type, name: p.name, defaultValue: p.defaultValue, description: p.description, choices: p.choices, trim: p.trim }));
+    }
+    if (!model.triggers.some((t) => t.specExpr)) patch.triggers = model.triggers.map((t) => ({ type: t.type, spec: t.spec, threshold: t.threshold }));
+    if (!bd || Object.keys(bd.exprs).length === 0) {
+      patch.options!.buildDiscarder = bd ? { numToKeep: bd.numToKeep, daysToKeep: bd.daysToKeep, artifactNumToKeep: bd.artifactNumToKeep, artifactDaysToKeep: bd.artifactDaysToKeep } : null;
+    }
+    await this.#updateJobSettings(job.name, patch);
+  }
+
+  /** BuildServices.jobProperties: the parameters, triggers and build discarder as the build evaluated them, for the next builds. */
+  async #keepJobProperties(jobName: string, p: JobProperties): Promise<void> {
+    const cur = await this.#store.jobs.get(jobName);
+    if (!cur) return;
+    const same = JSON.stringify(cur.parameters) === JSON.stringify(p.parameters) && JSON.stringify(cur.triggers) === JSON.stringify(p.triggers)
+      && JSON.stringify(cur.options.buildDiscarder) === JSON.stringify(p.discarder);
+    if (same) return;
+    await this.#updateJobSettings(jobName, { parameters: p.parameters, triggers: p.triggers, options: { buildDiscarder: p.discarder } });
+  }
+
+  async #updateJobSettings(jobName: string, patch: JobUpdate): Promise<void> {
+    const updated = await this.#store.jobs.update(jobName, patch).catch((err: unknown) => {
       if (!(err instanceof StoreError && err.code === 'not-found')) throw err;
       return null;
     });

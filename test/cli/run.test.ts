@@ -132,6 +132,25 @@ pipeline {
   assert.ok(existsSync(path.join(runs, '3/build.json')));
 });
 
+test('kiln run evaluates what the Jenkinsfile writes as expressions: a parameter default from a top-level variable, a buildDiscarder count', async () => {
+  const dir = project(`
+def V = '5'
+def keep = V == '5' ? '1' : '50'
+pipeline {
+  agent any
+  parameters { string(name: 'P', defaultValue: V) }
+  options { buildDiscarder(logRotator(numToKeepStr: keep)) }
+  stages { stage('S') { steps { echo "p=\${params.P}" } } }
+}`);
+  const r = await runKiln(['run'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /^p=5$/m);
+  const given = await runKiln(['run', '-p', 'P=given'], { cwd: dir });
+  assert.match(given.stdout, /^p=given$/m, 'a value given by the trigger wins over the default');
+  const runs = path.join(dir, '.kiln/runs');
+  assert.deepEqual(['1', '2'].filter((n) => existsSync(path.join(runs, n))), ['2'], 'numToKeepStr: keep (1) is applied');
+});
+
 // ---------------------------------------------------------------------------------------------
 // The workspace: a copy of the project, so a pipeline cannot delete the user's own files.
 

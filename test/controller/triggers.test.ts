@@ -369,6 +369,56 @@ describe('triggers in a real controller', () => {
     assert.equal(c.triggers.nextFires().find((r) => r.job === 'ticker'), undefined);
   });
 
+  test('values written as expressions: the first build evaluates them; the job then has the cron schedule, the parameter default and the build discarder they gave', async () => {
+    const script = (job: string) => `def V = '5'
+def spec = 'H H 1 1 *'
+pipeline {
+  agent any
+  parameters { string(name: 'P', defaultValue: V); booleanParam(name: 'B', defaultValue: V == '5') }
+  triggers { cron(env.JOB_NAME == '${job}' ? spec : '') }
+  options { buildDiscarder(logRotator(numToKeepStr: V == '5' ? '2' : '50')) }
+  stages { stage('a') { steps { echo "p=\${params.P} b=\${params.B}" } } }
+}`;
+    assert.equal((await api('POST', '/api/v1/jobs', { name: 'exprcron', script: script('exprcron') })).status, 201);
+    const b1 = await api('POST', '/api/v1/jobs/exprcron/builds', {});
+    assert.equal((await finished('exprcron', b1.json.number)).result, 'SUCCESS');
+    assert.match(await consoleOf('exprcron', b1.json.number), /^p=5 b=true$/m, 'the run itself has the evaluated defaults');
+    await c.triggers.settled();
+    const row = c.triggers.nextFires().find((r) => r.job === 'exprcron');
+    assert.ok(row, JSON.stringify(c.triggers.nextFires()));
+    assert.deepEqual(row.kinds, ['cron']);
+    assert.equal(row.at, nextFire('H H 1 1 *', 'exprcron', new Date())!.getTime());
+    const job = await api('GET', '/api/v1/jobs/exprcron');
+    assert.deepEqual(job.json.parameters.map((p: { name: string; defaultValue: unknown }) => [p.name, p.defaultValue]), [['P', '5'], ['B', true]]);
+    assert.deepEqual((await c.store.jobs.get('exprcron'))!.options.buildDiscarder, { numToKeep: 2, daysToKeep: null, artifactNumToKeep: null, artifactDaysToKeep: null });
+
+    // The same file under another name: its cron evaluates to '' — no schedule, as Jenkins.
+    assert.equal((await api('POST', '/api/v1/jobs', { name: 'exprcron-off', script: script('exprcron') })).status, 201);
+    const b2 = await api('POST', '/api/v1/jobs/exprcron-off/builds', {});
+    assert.equal((await finished('exprcron-off', b2.json.number)).result, 'SUCCESS', await consoleOf('exprcron-off', b2.json.number));
+    await c.triggers.settled();
+    assert.equal(c.triggers.nextFires().find((r) => r.job === 'exprcron-off'), undefined);
+    assert.deepEqual((await c.store.jobs.get('exprcron-off'))!.triggers, [{ type: 'cron', spec: '', threshold: null }]);
+    await api('DELETE', '/api/v1/jobs/exprcron');
+    await api('DELETE', '/api/v1/jobs/exprcron-off');
+  });
+
+  test('a value that fails to evaluate fails the build at its line, and the job keeps what it had', async () => {
+    const script = `pipeline {
+  agent any
+  triggers { cron(noSuchVariable) }
+  stages { stage('a') { steps { echo 'not reached' } } }
+}`;
+    assert.equal((await api('POST', '/api/v1/jobs', { name: 'exprbad', script })).status, 201);
+    const b = await api('POST', '/api/v1/jobs/exprbad/builds', {});
+    assert.equal((await finished('exprbad', b.json.number)).result, 'FAILURE');
+    const text = await consoleOf('exprbad', b.json.number);
+    assert.match(text, /^ERROR: .*noSuchVariable.*\(Jenkinsfile:3:19\)$/m, text);
+    assert.doesNotMatch(text, /not reached/);
+    assert.deepEqual((await c.store.jobs.get('exprbad'))!.triggers, []);
+    await api('DELETE', '/api/v1/jobs/exprbad');
+  });
+
   test('pollSCM: a build when the branch moved, none when it did not; the commit is recorded', async () => {
     const jf = (v: string) => `pipeline {
   agent any

@@ -10,6 +10,9 @@
 // skips the later stages of the list (each parallel branch has its own); the error then leaves
 // the parent stage and the pipeline, so `options { retry }` there runs the nested stages again.
 // An `environment {}` block is resolved as a whole (#resolveEnvBlock, context.ts EnvBlockScope).
+// Once the script's top level has run, the job's properties written as expressions (parameter
+// defaults, cron specs, logRotator counts) are evaluated and reported to the host
+// (#jobProperties, BuildServices.jobProperties), as Jenkins' updateJobProperties.
 //
 // Steps run through the script interpreter (a `steps {}` block is a statement list), which calls
 // back into this engine for every step. Which steps, globals and agent types exist is the step
@@ -24,9 +27,11 @@ import path from 'node:path/posix';
 import { type Workspace, WorkspaceError } from '../../core/workspace.ts';
 import type { AgentRequest, AllocatedNode, BuildRef, NodeProvider } from '../../core/nodes.ts';
 import { PipelineError } from '../diagnostics.ts';
+import { checkCron } from '../model/cron.ts';
+import { discardCount, discardCountProblem } from '../model/options.ts';
 import type { Expr } from '../syntax/ast.ts';
 import {
-  isPluginAgent, type AgentSpec, type ToolDef, type DeclarativePipeline, type EnvEntry, type InputSpec, type Matrix, type PipelineModel,
+  DISCARD_KEYS, isPluginAgent, type AgentSpec, type ToolDef, type DeclarativePipeline, type EnvEntry, type InputSpec, type Matrix, type PipelineModel,
   type Post, type PostCondition, type Stage, type StageOptions, type WhenCondition, type When, type TimeUnit, type Comparator,
 } from '../model/types.ts';
 import type { BuildResult, Loc } from '../../core/build.ts';
@@ -37,7 +42,7 @@ import type { StepRegistry } from '../steps/registry.ts';
 import { bindStepArgs, StepBindError } from '../steps/bind.ts';
 import { Interrupted, StepFailure, interruptionOf, throwIfAborted } from '../../core/errors.ts';
 import type { StepDecl } from '../../core/steps.ts';
-import type { BodyOverrides, BuildControl, BuildScope, BuildServices, InputOutcome, InputRequest, StepContext } from '../steps/types.ts';
+import type { BodyOverrides, BuildControl, BuildScope, BuildServices, InputOutcome, InputRequest, JobProperties, StepContext } from '../steps/types.ts';
 import type { Credential } from '../../core/credentials.ts';
 import { withTimeout } from '../steps/timeout.ts';
 import { toolEnv } from '../steps/tool.ts';
@@ -253,10 +258,11 @@ export class PipelineRun {
     this.#skipAfterUnstable = p.options.skipStagesAfterUnstable;
     this.#parallelsAlwaysFailFast = p.options.parallelsAlwaysFailFast;
     if (p.prelude.length > 0) await this.#interp.runScript(p.prelude, root);
+    await this.#jobProperties(p, root);
     let topCtx: ExecContext = root;
     const body = async (c: ExecContext) => {
       await this.#withAgent(p.agent, c, true, async (c2) => {
-        const { ctx: c3, cleanup } = await this.#withEnvironment(p.environment, this.#withTools(p.tools, c2));
+        const { ctx: c3, cleanup } = await this.#withEnvironment(p.environment, await this.#withTools(p.tools, c2));
         topCtx = c3;
         try {
           const failures: Failures = { first: null };
@@ -279,11 +285,78 @@ export class PipelineRun {
     }
   }
 
-  /** tools { }: each tool's bin on PATH (and JAVA_HOME etc.), from the node's KILN_TOOL_<NAME>. */
-  #withTools(tools: ToolDef[], c: ExecContext): ExecContext {
+  /**
+   * As Jenkins' updateJobProperties, once the script's top level has run (its `def`s and `env`
+   * are known): the values of `parameters`, `triggers` and `options { buildDiscarder }` written
+   * as expressions are evaluated; this run's `params` get the evaluated defaults the trigger did
+   * not give, and the host gets the job's properties for the next builds (an expression-valued
+   * cron is scheduled from then on; one evaluating to '' is no schedule). A value that fails to
+   * evaluate, or evaluates to something the property cannot take, fails the build at its line.
+   */
+  async #jobProperties(p: DeclarativePipeline, c: ExecContext): Promise<void> {
+    const given = this.#o.params ?? {};
+    const parameters: JobProperties['parameters'] = [];
+    for (const d of p.parameters) {
+      let dflt = d.defaultValue;
+      if (d.defaultExpr) {
+        const v = await this.#interp.evaluate(d.defaultExpr, c);
+        if (d.type === 'booleanParam') {
+          if (typeof v === 'boolean') dflt = v;
+          else if (v === 'true' || v === 'false') dflt = v === 'true';
+          else throw new StepFailure(`booleanParam '${d.name}': defaultValue must be true or false, got ${v === null ? 'null' : `'${toGroovyString(v)}'`}`, { loc: d.defaultExpr.loc });
+        } else {
+          dflt = v === null ? null : toGroovyString(v);
+        }
+        if (!Object.hasOwn(given, d.name)) {
+          this.#params[d.name] = typeof dflt === 'string' && d.trim ? dflt.trim() : dflt ?? '';
+        }
+      }
+      parameters.push({ type: d.type, name: d.name, defaultValue: dflt, description: d.description, choices: d.choices, trim: d.trim });
+    }
+    const triggers: JobProperties['triggers'] = [];
+    for (const t of p.triggers) {
+      let spec = t.spec;
+      if (t.specExpr) {
+        const v = await this.#interp.evaluate(t.specExpr, c);
+        if (typeof v !== 'string') {
+          throw new StepFailure(`${t.type}: the schedule must be a string, got ${v === null ? 'null' : `'${toGroovyString(v)}'`}`, { loc: t.specExpr.loc });
+        }
+        spec = toGroovyString(v);
+        // An empty spec is no schedule (cron(isMain ? '@daily' : '')), as Jenkins' TimerTrigger.
+        const problem = spec.trim() === '' ? undefined : checkCron(spec)[0];
+        if (problem) throw new StepFailure(`${t.type}: ${problem.message}`, { loc: t.specExpr.loc });
+      }
+      triggers.push({ type: t.type, spec, threshold: t.threshold });
+    }
+    let discarder: JobProperties['discarder'] = null;
+    const bd = p.options.buildDiscarder;
+    if (bd) {
+      discarder = { numToKeep: bd.numToKeep, daysToKeep: bd.daysToKeep, artifactNumToKeep: bd.artifactNumToKeep, artifactDaysToKeep: bd.artifactDaysToKeep };
+      for (const key of DISCARD_KEYS) {
+        const e = bd.exprs[key];
+        if (!e) continue;
+        const v = await this.#interp.evaluate(e, c);
+        const text = v === null ? null : toGroovyString(v);
+        const n = discardCount(text);
+        if (n === 'bad') throw new StepFailure(discardCountProblem(`${key}Str`, text ?? ''), { loc: e.loc });
+        discarder[key] = n;
+      }
+    }
+    await this.#services.jobProperties?.({ parameters, triggers, discarder });
+  }
+
+  /** tools { }: each tool's bin on PATH (and JAVA_HOME etc.), from the node's KILN_TOOL_<NAME>; a name written as an expression ("m-${V}") is evaluated here. */
+  async #withTools(tools: ToolDef[], c: ExecContext): Promise<ExecContext> {
     if (tools.length === 0) return c;
+    const named: { type: string; name: string }[] = [];
+    for (const t of tools) {
+      if (!t.nameExpr) { named.push(t); continue; }
+      const name = (await this.#evalValue(t.nameExpr, c)) ?? '';
+      if (name.trim() === '') throw new StepFailure(`tools: the ${t.type} installation's name is empty`, { loc: t.nameExpr.loc });
+      named.push({ type: t.type, name });
+    }
     try {
-      return c.with({ env: pushLayer(c.env, toolEnv(this.#envOf(c), tools, c.workspace?.nodeName ?? 'none')) });
+      return c.with({ env: pushLayer(c.env, toolEnv(this.#envOf(c), named, c.workspace?.nodeName ?? 'none')) });
     } catch (err) {
       if (err instanceof StepFailure) err.loc ??= tools[0]!.loc;
       throw err;
@@ -359,7 +432,7 @@ export class PipelineRun {
       if (st.input) cIn = await this.#runInput(st.input, c1, rec);
       if (w?.beforeAgent && !w.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, cIn))) return skip(cIn);
       await this.#withAgent(st.agent, cIn, false, async (c2) => {
-        const { ctx: c3, cleanup } = await this.#withEnvironment(st.environment, this.#withTools(st.tools, c2));
+        const { ctx: c3, cleanup } = await this.#withEnvironment(st.environment, await this.#withTools(st.tools, c2));
         try {
           if (w && !w.beforeAgent && !w.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, c3))) return skip(c3);
           let failure: unknown = null;
@@ -673,10 +746,12 @@ export class PipelineRun {
   async #runInput(input: InputSpec, c: ExecContext, rec: StageRecord): Promise<ExecContext> {
     const message = (await this.#evalValue(input.message, c)) ?? '';
     const id = (await this.#evalValue(input.id, c)) ?? (message.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'input');
-    const params = input.parameters.map((p) => {
-      const m = new Map<string, Value>([['$symbol', p.type], ['name', p.name], ['defaultValue', p.defaultValue], ['description', p.description], ['choices', p.choices]]);
-      return m;
-    });
+    const params: Value[] = [];
+    for (const p of input.parameters) {
+      // A default written as an expression (defaultValue: "${V}-rc") is evaluated when the input is asked.
+      const dflt = p.defaultExpr ? await this.#interp.evaluate(p.defaultExpr, c) : p.defaultValue;
+      params.push(new Map<string, Value>([['$symbol', p.type], ['name', p.name], ['defaultValue', dflt], ['description', p.description], ['choices', p.choices]]));
+    }
     const req: InputRequest = {
       id, message, ok: (await this.#evalValue(input.ok, c)) ?? 'Proceed', submitter: await this.#evalValue(input.submitter, c), parameters: inputParameters(params),
     };

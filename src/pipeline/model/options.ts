@@ -1,7 +1,8 @@
 // options { }: pipeline-level and stage-level options. Values must be literals: options apply
-// before anything of the build has run.
+// before anything of the build has run; only logRotator's counts may be expressions (kept in
+// BuildDiscarder.exprs, evaluated by the engine when the build starts, as Jenkins does).
 import type { Loc } from '../../core/build.ts';
-import { TIME_UNITS, type BuildDiscarder, type Options, type StageOptions, type TimeUnit, type TimeoutOption } from './types.ts';
+import { TIME_UNITS, type BuildDiscarder, type DiscardKey, type Options, type StageOptions, type TimeUnit, type TimeoutOption } from './types.ts';
 import {
   Ctx, argBool, argNum, argStr, bindArgs, blockOf, fmtList, typedEntries, withSuggestion, type ArgSpec, type BoundArg, type Section,
 } from './context.ts';
@@ -156,19 +157,33 @@ function logRotator(ctx: Ctx, strat: BoundArg, loc: Loc): BuildDiscarder | null 
   }
   const s: Section = { name: 'logRotator', nameLoc: e.callee.loc, call: e, loc: e.loc };
   const b = bindArgs(ctx, s, LOG_ROTATOR);
-  const num = (name: string): number | null => {
+  const exprs: BuildDiscarder['exprs'] = {};
+  const num = (key: DiscardKey): number | null => {
+    const name = `${key}Str`;
     const a = b.get(name);
-    if (!a || a.value === null || a.value === undefined) return null;
-    const t = String(a.value).trim();
-    if (t === '' || t === '-1') return null;
-    if (!/^\d+$/.test(t)) {
-      ctx.error('options', `logRotator: "${name}" must be a whole number, got "${t}"`, a.expr.loc);
+    if (!a) return null;
+    if (a.value === undefined) {
+      exprs[key] = a.expr; // known when the build starts (engine: jobProperties)
       return null;
     }
-    return Number(t);
+    const n = discardCount(a.value === null ? null : String(a.value));
+    if (n === 'bad') ctx.error('options', discardCountProblem(name, String(a.value)), a.expr.loc);
+    return n === 'bad' ? null : n;
   };
   return {
-    numToKeep: num('numToKeepStr'), daysToKeep: num('daysToKeepStr'), artifactNumToKeep: num('artifactNumToKeepStr'),
-    artifactDaysToKeep: num('artifactDaysToKeepStr'), loc,
+    numToKeep: num('numToKeep'), daysToKeep: num('daysToKeep'), artifactNumToKeep: num('artifactNumToKeep'),
+    artifactDaysToKeep: num('artifactDaysToKeep'), exprs, loc,
   };
+}
+
+/** A logRotator count as Jenkins reads it: '' / '-1' / null = no limit, else a whole number ('bad' otherwise). */
+export function discardCount(text: string | null): number | null | 'bad' {
+  if (text === null) return null;
+  const t = text.trim();
+  if (t === '' || t === '-1') return null;
+  return /^\d+$/.test(t) ? Number(t) : 'bad';
+}
+
+export function discardCountProblem(name: string, text: string): string {
+  return `logRotator: "${name}" must be a whole number, got "${text.trim()}"`;
 }

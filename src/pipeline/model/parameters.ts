@@ -2,6 +2,8 @@
 //   string(name: 'V', defaultValue: '1.0', description: '...', trim: true)
 //   booleanParam(name: 'DEPLOY', defaultValue: false)
 //   choice(name: 'ENV', choices: ['dev', 'prod'])     choices: "dev\nprod" works too
+// A default may be an expression (defaultValue: V): kept as defaultExpr, evaluated by the engine
+// when the build starts (after the script's top level), as Jenkins does.
 import type { ParameterDef, ParameterType } from './types.ts';
 import { Ctx, argBool, argStr, bindArgs, blockOf, typedEntries, type ArgSpec, type Section } from './context.ts';
 
@@ -64,8 +66,12 @@ export function parseParameters(ctx: Ctx, sec: Section): ParameterDef[] {
     } else {
       defaultValue = argStr(b, 'defaultValue');
     }
+    // A default written as an expression (defaultValue: V) is evaluated when the build starts.
+    const d = b.get('defaultValue');
+    const defaultExpr = d && d.value === undefined ? d.expr : null;
+    if (defaultExpr) defaultValue = null;
     out.push({
-      type, name, defaultValue, description: argStr(b, 'description') ?? '', choices, trim: argBool(b, 'trim', false), loc: s.loc,
+      type, name, defaultValue, defaultExpr, description: argStr(b, 'description') ?? '', choices, trim: argBool(b, 'trim', false), loc: s.loc,
     });
   }
   if (sec.call.closure && body.length === 0) ctx.error('empty-parameters', 'parameters can not be empty', sec.nameLoc);

@@ -2,6 +2,8 @@
 //   cron('H 2 * * 1-5')   pollSCM('H/15 * * * *')   githubPush()
 //   upstream(upstreamProjects: 'lib-a,lib-b', threshold: hudson.model.Result.SUCCESS)
 //   parameterizedCron('H 2 * * * %GREETING=Hola')
+// A cron / pollSCM spec may be an expression (cron(isMain ? '@daily' : '')): kept as specExpr,
+// evaluated and checked by the engine when the build starts; '' is no schedule.
 import type { Expr, StringLit } from '../syntax/ast.ts';
 import { type TriggerDef } from './types.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
@@ -46,11 +48,14 @@ export function parseTriggers(ctx: Ctx, sec: Section): TriggerDef[] {
     const b = bindArgs(ctx, s, TRIGGERS[type]);
     let specText = '';
     let threshold: string | null = null;
+    let specExpr: Expr | null = null;
     if (type === 'cron' || type === 'pollSCM' || type === 'parameterizedCron') {
       const key = type === 'cron' ? 'spec' : type === 'pollSCM' ? 'scmpoll_spec' : 'parameterizedSpecification';
       const arg = b.get(key);
       specText = argStr(b, key) ?? '';
       if (arg && arg.expr.type === 'String') cronProblems(ctx, arg.expr, type === 'parameterizedCron');
+      // A spec written as an expression is evaluated (and checked) when the build starts.
+      else if (arg && arg.value === undefined) specExpr = arg.expr;
     } else if (type === 'upstream') {
       specText = argStr(b, 'upstreamProjects') ?? '';
       if (specText !== '' && specText.split(',').every((p) => p.trim() === '')) {
@@ -59,7 +64,7 @@ export function parseTriggers(ctx: Ctx, sec: Section): TriggerDef[] {
       const t = b.get('threshold');
       threshold = t ? resultName(ctx, t.expr) : 'SUCCESS';
     }
-    out.push({ type, spec: specText, threshold, loc: s.loc });
+    out.push({ type, spec: specText, specExpr, threshold, loc: s.loc });
   }
   if (sec.call.closure && body.length === 0) ctx.error('empty-triggers', 'triggers can not be empty', sec.nameLoc);
   return out;

@@ -88,8 +88,10 @@ export type ParameterType = 'string' | 'text' | 'booleanParam' | 'choice' | 'pas
 export interface ParameterDef {
   type: ParameterType;
   name: string;
-  /** string/text/password: string; booleanParam: boolean; choice: first choice. */
+  /** string/text/password: string; booleanParam: boolean; choice: first choice. Null when written as an expression. */
   defaultValue: string | boolean | null;
+  /** The default written as an expression (defaultValue: V), evaluated when the build starts; null for a literal. */
+  defaultExpr: ValueExpr | null;
   description: string;
   /** choice only. */
   choices: string[];
@@ -99,8 +101,10 @@ export interface ParameterDef {
 
 export interface TriggerDef {
   type: 'cron' | 'pollSCM' | 'upstream' | 'githubPush' | 'gitlab' | 'parameterizedCron';
-  /** cron / pollSCM spec, or upstream's `upstreamProjects`. */
+  /** cron / pollSCM spec, or upstream's `upstreamProjects` ('' when written as an expression). */
   spec: string;
+  /** A cron / pollSCM spec written as an expression (cron(isMain ? 'H 2 * * *' : '')), evaluated when the build starts; null for a literal. */
+  specExpr: ValueExpr | null;
   /** upstream's threshold (e.g. 'SUCCESS'); null otherwise. */
   threshold: string | null;
   loc: Loc;
@@ -130,11 +134,16 @@ export interface TimeoutOption {
   loc: Loc;
 }
 
+export const DISCARD_KEYS = ['numToKeep', 'daysToKeep', 'artifactNumToKeep', 'artifactDaysToKeep'] as const;
+export type DiscardKey = (typeof DISCARD_KEYS)[number];
+
 export interface BuildDiscarder {
   numToKeep: number | null;
   daysToKeep: number | null;
   artifactNumToKeep: number | null;
   artifactDaysToKeep: number | null;
+  /** The logRotator values written as expressions (numToKeepStr: isMain ? '50' : '5'), evaluated when the build starts. */
+  exprs: Partial<Record<DiscardKey, ValueExpr>>;
   loc: Loc;
 }
 

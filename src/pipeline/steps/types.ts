@@ -6,6 +6,7 @@ import type { FileReader, Workspace } from '../../core/workspace.ts';
 import type { Loc, BuildResult } from '../../core/build.ts';
 import type { Credential } from '../../core/credentials.ts';
 import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
+import type { ParameterType, TriggerDef } from '../model/types.ts';
 
 /** Arguments after binding to the declaration: named values, and the block if any. */
 export interface StepArgs {
@@ -158,6 +159,17 @@ export interface Locks {
   acquire(resource: string, owner: string, signal: AbortSignal, opts?: { newestFirst?: boolean }): Promise<() => void>;
 }
 
+/**
+ * A job's properties as a build evaluated them: what the next build's form, the cron schedule
+ * and the build discarder follow (Jenkins' updateJobProperties). Plain data, no positions.
+ */
+export interface JobProperties {
+  parameters: { type: ParameterType; name: string; defaultValue: string | boolean | null; description: string; choices: string[]; trim: boolean }[];
+  triggers: { type: TriggerDef['type']; spec: string; threshold: string | null }[];
+  /** logRotator's counts; null = no limit on that axis. Null as a whole: no buildDiscarder. */
+  discarder: { numToKeep: number | null; daysToKeep: number | null; artifactNumToKeep: number | null; artifactDaysToKeep: number | null } | null;
+}
+
 export interface BuildServices {
   stashes: {
     put(name: string, files: StashFile[]): Promise<void>;
@@ -194,4 +206,10 @@ export interface BuildServices {
    * it. Absent where there is only one build (kiln run): passing is then all there is to do.
    */
   milestone?(ordinal: number, label: string | null): Promise<void>;
+  /**
+   * The job's properties as this build evaluated them (declarative `parameters`, `triggers`,
+   * `options { buildDiscarder }` once the script's top level has run). The host keeps them for
+   * the next builds; absent: nothing keeps them.
+   */
+  jobProperties?(p: JobProperties): Promise<void>;
 }

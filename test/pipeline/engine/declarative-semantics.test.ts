@@ -8,6 +8,7 @@ import { runPipeline, stage, userLines } from './harness.ts';
 import { postConditionHolds } from '../../../src/pipeline/engine/engine.ts';
 import type { PreviousBuild } from '../../../src/pipeline/engine/globals.ts';
 import type { BuildResult } from '../../../src/core/build.ts';
+import type { JobProperties } from '../../../src/pipeline/steps/types.ts';
 
 const prev = (result: BuildResult): PreviousBuild => ({ number: 6, result, durationMs: 1, startedAt: 0, description: null, displayName: null });
 /** The console's marker lines (all capitals), without a parallel branch's `[name] ` prefix. */
@@ -132,4 +133,68 @@ node {
 }`);
   assert.equal(state.result, 'FAILURE');
   assert.match(console, /ERROR: WARNING: Unknown parameter\(s\) found for class type 'hudson\.tasks\.ArtifactArchiver': bogus \(Jenkinsfile:3:3\)/);
+});
+
+test('job properties written as expressions are evaluated after the top level ran and reported to the host once; a given parameter keeps its value', async () => {
+  const src = `
+def V = '5'
+def daily() { return 'H 2 * * *' }
+pipeline {
+  agent none
+  parameters {
+    string(name: 'P', defaultValue: V, description: 'the version')
+    choice(name: 'C', choices: ['a', 'b'])
+    string(name: 'GIVEN', defaultValue: "\${V}-default")
+  }
+  triggers {
+    cron(env.BRANCH_NAME == 'main' ? daily() : '')
+    pollSCM("H/\${V} * * * *")
+    upstream(upstreamProjects: 'lib')
+  }
+  options { buildDiscarder(logRotator(numToKeepStr: V, daysToKeepStr: '', artifactNumToKeepStr: env.BRANCH_NAME == 'main' ? '-1' : '1')) }
+  stages { stage('S') { steps { echo "P=\${params.P} GIVEN=\${params.GIVEN}" } } }
+}`;
+  const reports: JobProperties[] = [];
+  const { state, console } = await runPipeline(src, { extraEnv: { BRANCH_NAME: 'main' }, params: { GIVEN: 'mine' }, jobProperties: async (p) => { reports.push(p); } });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.ok(userLines(console).includes('P=5 GIVEN=mine'), console);
+  assert.deepEqual(reports, [{
+    parameters: [
+      { type: 'string', name: 'P', defaultValue: '5', description: 'the version', choices: [], trim: false },
+      { type: 'choice', name: 'C', defaultValue: 'a', description: '', choices: ['a', 'b'], trim: false },
+      { type: 'string', name: 'GIVEN', defaultValue: '5-default', description: '', choices: [], trim: false },
+    ],
+    triggers: [
+      { type: 'cron', spec: 'H 2 * * *', threshold: null },
+      { type: 'pollSCM', spec: 'H/5 * * * *', threshold: null },
+      { type: 'upstream', spec: 'lib', threshold: 'SUCCESS' },
+    ],
+    discarder: { numToKeep: 5, daysToKeep: null, artifactNumToKeep: null, artifactDaysToKeep: null },
+  }]);
+  // Another branch: the cron is '' (no schedule), the artifact count 1.
+  reports.length = 0;
+  await runPipeline(src, { extraEnv: { BRANCH_NAME: 'dev' }, jobProperties: async (p) => { reports.push(p); } });
+  assert.equal(reports[0]!.triggers[0]!.spec, '');
+  assert.equal(reports[0]!.discarder!.artifactNumToKeep, 1);
+});
+
+test('a booleanParam default that is not a boolean, and a tool name that is empty, fail the build at their line', async () => {
+  const bad = await runPipeline(`
+def flag = 'yes'
+pipeline {
+  agent none
+  parameters { booleanParam(name: 'B', defaultValue: flag) }
+  stages { stage('S') { steps { echo 'not reached' } } }
+}`);
+  assert.equal(bad.state.result, 'FAILURE');
+  assert.ok(userLines(bad.console).includes("ERROR: booleanParam 'B': defaultValue must be true or false, got 'yes' (Jenkinsfile:5:54)"), bad.console);
+  const tool = await runPipeline(`
+def V = ''
+pipeline {
+  agent any
+  tools { maven "\${V}" }
+  stages { stage('S') { steps { echo 'not reached' } } }
+}`);
+  assert.equal(tool.state.result, 'FAILURE');
+  assert.ok(userLines(tool.console).includes("ERROR: tools: the maven installation's name is empty (Jenkinsfile:5:17)"), tool.console);
 });

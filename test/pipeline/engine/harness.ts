@@ -9,7 +9,7 @@ import { PipelineRun, type PendingInput, type RunOptions } from '../../../src/pi
 import type { NodeProvider } from '../../../src/core/nodes.ts';
 import type { BuildState, StageRecord } from '../../../src/pipeline/engine/state.ts';
 import { LocalBackend } from '../../../src/exec/local-workspace.ts';
-import type { StashFile, TestReport } from '../../../src/pipeline/steps/types.ts';
+import type { BuildServices, StashFile, TestReport } from '../../../src/pipeline/steps/types.ts';
 import type { Credential } from '../../../src/core/credentials.ts';
 import type { Value } from '../../../src/pipeline/script/values.ts';
 import { StepFailure } from '../../../src/core/errors.ts';
@@ -28,6 +28,8 @@ export interface HarnessOptions extends Partial<Omit<RunOptions, 'model' | 'node
   credentials?: Record<string, Credential>;
   workspace?: string;
   onInput?: (req: PendingInput, run: PipelineRun) => void;
+  /** BuildServices.jobProperties, for a test that looks at what the build reports. */
+  jobProperties?: BuildServices['jobProperties'];
 }
 
 export async function start(source: string, opts: HarnessOptions = {}): Promise<Harness> {
@@ -48,7 +50,7 @@ export async function start(source: string, opts: HarnessOptions = {}): Promise<
   const reports: TestReport[] = [];
   const stashes = new Map<string, StashFile[]>();
   const inputs: PendingInput[] = [];
-  const { credentials, onInput, workspace: _w, ...rest } = opts;
+  const { credentials, onInput, workspace: _w, jobProperties, ...rest } = opts;
   const run: PipelineRun = new PipelineRun({
     registry,
     model: loaded.model,
@@ -66,6 +68,7 @@ export async function start(source: string, opts: HarnessOptions = {}): Promise<
         return c;
       },
       triggerJob: async (job: string, _p: Record<string, Value>) => { throw new StepFailure(`cannot trigger ${job} here`); },
+      ...(jobProperties ? { jobProperties } : {}),
     },
     ...rest,
     listener: {
