@@ -113,7 +113,7 @@ function redactFields(o: Record<string, unknown>, depth: number, copy: boolean):
 }
 
 /** A query parameter whose name says it carries a credential. */
-const SECRET_PARAM = /token|secret|password|passwd|passphrase|auth|session|cookie|key|sig|credential|code/i;
+const SECRET_PARAM = /token|secret|pass|pwd|auth|session|cookie|key|sig|credential|code|jwt|bearer|^sid$/i;
 
 /** `url` (a request target: path and query) with the values of credential-like query parameters replaced by [redacted]. */
 export function safeUrl(url: string): string {

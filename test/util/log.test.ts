@@ -64,6 +64,8 @@ test('safeUrl hides the values of credential-like query parameters and nothing e
   assert.equal(safeUrl('/api/v1/jobs?limit=5&cursor=abc'), '/api/v1/jobs?limit=5&cursor=abc');
   assert.equal(safeUrl('/x?token=abc&start=1&private_token=p&Api%4Bey=k&sig=s&flag'), `/x?token=${REDACTED}&start=1&private_token=${REDACTED}&Api%4Bey=${REDACTED}&sig=${REDACTED}&flag`);
   assert.equal(safeUrl('/x?password=%E0%A4%A&x=1'), `/x?password=${REDACTED}&x=1`);
+  // Other common names of credentials in URLs: JWTs, session ids, passwords abbreviated.
+  assert.equal(safeUrl('/x?jwt=j&sid=s&pwd=p&pass=q&bearer=b&side=1'), `/x?jwt=${REDACTED}&sid=${REDACTED}&pwd=${REDACTED}&pass=${REDACTED}&bearer=${REDACTED}&side=1`);
 });
 
 test('the pretty form: local time, no level word for info, WARNING: once, fields that the message does not say, stacks indented', () => {
