@@ -76,6 +76,15 @@ test("Object.prototype's members are no static methods: Math.constructor(5), Mat
   }
 });
 
+test("\\p{constructor} and \\p{toString} are no character classes (Object.prototype's members were taken for POSIX classes)", async () => {
+  for (const name of ['constructor', 'toString', '__proto__']) {
+    const err = await caught(run(`'a' ==~ /\\p{${name}}/`));
+    assert.ok(err instanceof ScriptError, `${name}: ${String(err)}`);
+    assert.equal(err.javaClass, 'java.util.regex.PatternSyntaxException', name);
+  }
+  assert.equal((await run("'a' ==~ /\\p{Lower}/")).value, true);
+});
+
 test('a refused call can be caught like the RuntimeException it is', async () => {
   const { value } = await run("try { new File('x') } catch (SecurityException e) { e.message }");
   assert.equal(value, 'Scripts not permitted to use new java.io.File java.lang.String');
