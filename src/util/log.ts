@@ -69,6 +69,9 @@ export function logSettings(env: NodeJS.ProcessEnv, o: { tty: boolean; level?: L
 export const REDACT_KEYS = [
   'authorization', 'Authorization', 'proxy-authorization', 'Proxy-Authorization', 'cookie', 'Cookie', 'set-cookie', 'Set-Cookie',
   'x-gitlab-token', 'X-Gitlab-Token', 'private-token', 'PRIVATE-TOKEN',
+  // Webhook signatures (a valid one replays its body), the session's CSRF token, API keys.
+  'x-hub-signature', 'X-Hub-Signature', 'x-hub-signature-256', 'X-Hub-Signature-256', 'x-kiln-csrf', 'X-Kiln-CSRF', 'csrfToken',
+  'x-api-key', 'X-Api-Key',
   'password', 'passphrase', 'secret', 'token', 'accessToken', 'privateKey', 'keyData', 'client-key-data', 'adminToken',
 ] as const;
 

@@ -33,11 +33,12 @@ test('JSON lines: level by name, ISO time, the message and the fields of child l
 
 test('secrets are redacted wherever they are: headers (any case), cookies, password, secret, token fields, deep down, in errors and child loggers', () => {
   const c = collect();
-  const secrets = ['s-auth', 's-cookie', 's-setcookie', 's-pass', 's-secret', 's-token', 's-deep', 's-key', 's-gitlab', 's-child', 's-arr', 's-Auth', 's-err'];
+  const secrets = ['s-hubsig', 's-hubsig1', 's-csrf', 's-csrf2', 's-apikey', 's-auth', 's-cookie', 's-setcookie', 's-pass', 's-secret', 's-token', 's-deep', 's-key', 's-gitlab', 's-child', 's-arr', 's-Auth', 's-err'];
   const err = Object.assign(new Error('the API refused'), { request: { headers: { Authorization: 'Bearer s-err' } } });
   c.logger.error({ err, client: { options: { headers: { Authorization: 'Bearer s-Auth' } } } }, 'a client failed');
   c.logger.info({
-    req: { headers: { authorization: 'Bearer s-auth', cookie: 'kiln_session=s-cookie', 'x-gitlab-token': 's-gitlab', accept: 'text/html' } },
+    req: { headers: { authorization: 'Bearer s-auth', cookie: 'kiln_session=s-cookie', 'x-gitlab-token': 's-gitlab', accept: 'text/html', 'x-hub-signature-256': 'sha256=s-hubsig', 'X-Hub-Signature': 'sha1=s-hubsig1', 'x-kiln-csrf': 's-csrf', 'x-api-key': 's-apikey' } },
+    session: { csrfToken: 's-csrf2' },
     res: { headers: { 'set-cookie': 's-setcookie' } },
     password: 's-pass',
     credential: { id: 'deploy', secret: 's-secret', privateKey: 's-key' },
