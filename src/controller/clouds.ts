@@ -49,7 +49,8 @@ interface Checked {
 
 function checkSettings(ctx: CloudsContext, name: string, type: unknown, settings: unknown): Checked {
   const cloudType = typeof type === 'string' ? ctx.types.get(type) : undefined;
-  if (!cloudType) throw new CloudTypeError(`type: ${ctx.types.names().join(' or ')} (got ${JSON.stringify(type) ?? 'nothing'})`);
+  // Map lookups: '__proto__' or 'constructor' is no type. What was sent is echoed cut short, as the store does.
+  if (!cloudType) throw new CloudTypeError(`type: ${ctx.types.names().join(' or ')} (got ${JSON.stringify(type)?.slice(0, 60) ?? 'nothing'})`);
   const checked = cloudType.check(name, settings);
   if ('error' in checked) throw new CloudTypeError(checked.error);
   return { type: cloudType.name, cloudType, settings: checked.settings, stored: checked.stored };

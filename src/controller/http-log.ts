@@ -13,12 +13,24 @@
 // Kiln error's stable code as `errCode` (core/errors.ts), for a log query to count by.
 //
 // What is never logged: headers (so no Authorization or Cookie), bodies, and the values of
-// credential-like query parameters (util/log.ts safeUrl). The request id is made here
+// credential-like query parameters (util/log.ts safeUrl); a URL is cut at 2 KB (MAX_LOGGED_URL). The request id is made here
 // (random), never taken from a request header, so a caller cannot forge another request's id.
 import { randomUUID } from 'node:crypto';
 import { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { safeUrl, type Logger } from '../util/log.ts';
 import { KilnError } from '../core/errors.ts';
+
+/**
+ * The longest URL a line keeps: a request target may be some 16 KB (Node's header limit), and a
+ * line per request of anyone, 401s included, should not write that much for them.
+ */
+export const MAX_LOGGED_URL = 2048;
+
+/** `url` as the line has it: credential-like query values hidden, cut at MAX_LOGGED_URL with the length said. */
+export function loggedUrl(url: string): string {
+  const safe = safeUrl(url);
+  return safe.length <= MAX_LOGGED_URL ? safe : `${safe.slice(0, MAX_LOGGED_URL)}…[${safe.length} chars]`;
+}
 
 /** Probes and scrapes: logged at debug when they succeed. */
 const QUIET_ROUTES = new Set(['/api/v1/health', '/api/v1/ready', '/metrics']);
@@ -44,7 +56,7 @@ class RequestLog extends LogController {
     const principal = (request as { principal?: { name: string } | null }).principal;
     const line = {
       method: request.method,
-      url: safeUrl(request.url),
+      url: loggedUrl(request.url),
       status,
       ms: Math.round(reply.elapsedTime * 10) / 10,
       ip: request.ip,
@@ -71,7 +83,7 @@ export function requestLogging(logger: Logger | undefined): {
   return {
     options: {
       // Fastify's req serializer (used by its own warnings) with the query's secrets hidden.
-      loggerInstance: logger.child({}, { serializers: { req: (req: { method?: string; url?: string }) => ({ method: req.method, url: safeUrl(req.url ?? '') }) } }),
+      loggerInstance: logger.child({}, { serializers: { req: (req: { method?: string; url?: string }) => ({ method: req.method, url: loggedUrl(req.url ?? '') }) } }),
       logController: new RequestLog(errors),
       genReqId: () => randomUUID(),
     },

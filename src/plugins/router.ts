@@ -87,6 +87,10 @@ export class ProvisionerRouter implements NodeProvider {
         serves.set(t, p.name);
       }
       for (const c of prov.cloudTypes ?? []) {
+        // The name is the `type` of cloud records: the shape the store keeps (store/clouds.ts).
+        if (typeof c.name !== 'string' || !CLOUD_TYPE_NAME.test(c.name)) {
+          throw new PluginError(`plugin '${p.name}': cloud type ${JSON.stringify(c.name)?.slice(0, 60)} must be 1 to 40 lowercase letters, digits or '-', starting with a letter`);
+        }
         const other = clouds.get(c.name);
         if (other !== undefined) throw new PluginError(`cloud type '${c.name}' is declared by two plugins, '${other}' and '${p.name}'`);
         clouds.set(c.name, p.name);
@@ -180,6 +184,9 @@ export class ProvisionerRouter implements NodeProvider {
     };
   }
 }
+
+/** A cloud type's name: what the store keeps as a cloud's `type` (store/clouds.ts). */
+const CLOUD_TYPE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
 /**
  * The launcher types of `plugins` on a controller, opened, by type ('ssh'). Rejects with a

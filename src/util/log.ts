@@ -69,6 +69,9 @@ export function logSettings(env: NodeJS.ProcessEnv, o: { tty: boolean; level?: L
 export const REDACT_KEYS = [
   'authorization', 'Authorization', 'proxy-authorization', 'Proxy-Authorization', 'cookie', 'Cookie', 'set-cookie', 'Set-Cookie',
   'x-gitlab-token', 'X-Gitlab-Token', 'private-token', 'PRIVATE-TOKEN',
+  // Webhook signatures (a valid one replays its body), the session's CSRF token, API keys.
+  'x-hub-signature', 'X-Hub-Signature', 'x-hub-signature-256', 'X-Hub-Signature-256', 'x-kiln-csrf', 'X-Kiln-CSRF', 'csrfToken',
+  'x-api-key', 'X-Api-Key',
   'password', 'passphrase', 'secret', 'token', 'accessToken', 'privateKey', 'keyData', 'client-key-data', 'adminToken',
 ] as const;
 
@@ -113,7 +116,7 @@ function redactFields(o: Record<string, unknown>, depth: number, copy: boolean):
 }
 
 /** A query parameter whose name says it carries a credential. */
-const SECRET_PARAM = /token|secret|password|passwd|passphrase|auth|session|cookie|key|sig|credential|code/i;
+const SECRET_PARAM = /token|secret|pass|pwd|auth|session|cookie|key|sig|credential|code|jwt|bearer|^sid$/i;
 
 /** `url` (a request target: path and query) with the values of credential-like query parameters replaced by [redacted]. */
 export function safeUrl(url: string): string {

@@ -347,6 +347,10 @@ test('upgrade refusals: wrong secret 401, unknown agent 403, version 400, other 
     const version = await status(rawClient(c, 'x', { 'x-kiln-protocol': '99' }));
     assert.equal(version.status, 400);
     assert.match(version.body, new RegExp(`protocol version mismatch: the agent speaks version 99, this controller speaks version ${PROTOCOL_VERSION}`));
+    const long = await status(rawClient(c, 'x', { 'x-kiln-protocol': '9'.repeat(8000) }));
+    assert.equal(long.status, 400);
+    assert.match(long.body, /the agent speaks version 9{20}…, this controller/); // a caller's header is not echoed whole
+    assert.ok(!c.log.some((l) => l.includes('9'.repeat(21))), 'the log holds the whole header');
     const res = await fetch(`${c.url}/agent`);
     assert.equal(res.status, 404); // plain HTTP to the endpoint reaches the server's own handler
     assert.ok(c.log.some((l) => /wrong secret for agent 'x'/.test(l)));

@@ -97,6 +97,13 @@ test('a Kubernetes cloud is saved with its templates, read back, replaced and de
   await bad({ templates: [{ name: 'a', yaml: 'spec:\n  containers:\n  - name: x\n' }] }, /templates\[0\]\.yaml: container 'x' needs an image/);
   await bad({ colour: 'blue' }, /^colour: not a Kubernetes cloud setting/);
   assert.match((await api('PUT', 'api/v1/clouds/bad', { type: 'mesos', settings: {} })).json.error.message, /^type: kubernetes/);
+  for (const type of ['__proto__', 'constructor', 'toString', 'x'.repeat(100_000)]) {
+    const r = await api('PUT', 'api/v1/clouds/bad', { type, settings: {} });
+    assert.equal(r.status, 400, type.slice(0, 20));
+    assert.match(r.json.error.message, /^type: kubernetes or docker \(got "/);
+    assert.ok(r.json.error.message.length < 200, `the answer echoes ${r.json.error.message.length} chars`);
+  }
+  assert.equal((await api('GET', 'api/v1/clouds/bad')).status, 404);
   assert.equal((await api('DELETE', 'api/v1/clouds/k8s')).status, 204);
   assert.equal((await api('GET', 'api/v1/clouds/k8s')).status, 404);
   const audit = (await api('GET', 'api/v1/audit?action=cloud.create')).json.entries;

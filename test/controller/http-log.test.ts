@@ -32,3 +32,23 @@ test('a 5xx from a Kiln error logs its code as errCode; a plain Error logs none'
   assert.ok(!('errCode' in line('/plain')));
   assert.equal(line('/plain').err?.message, 'something else');
 });
+
+test("a request's URL is logged with its query's secrets hidden and cut at 2 KB, its length said", async () => {
+  const records: LogRecord[] = [];
+  const logging = requestLogging(callbackLogger((_line, rec) => records.push(rec)));
+  const app = Fastify({ ...logging.options });
+  logging.hook(app);
+  app.get('/x', async () => 'ok');
+  const long = `/x?token=hunter2&pad=${'a'.repeat(10_000)}`;
+  try {
+    assert.equal((await app.inject({ method: 'GET', url: long })).statusCode, 200);
+  } finally {
+    await app.close();
+  }
+  const r = records.find((x) => x.msg === 'request completed');
+  const url = String(r?.['url']);
+  assert.ok(!url.includes('hunter2'), url);
+  assert.ok(url.startsWith('/x?token=[redacted]&pad=aaa'), url);
+  assert.ok(url.length < 2100, `logged ${url.length} chars`);
+  assert.match(url, /…\[10024 chars\]$/);
+});

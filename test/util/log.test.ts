@@ -33,11 +33,12 @@ test('JSON lines: level by name, ISO time, the message and the fields of child l
 
 test('secrets are redacted wherever they are: headers (any case), cookies, password, secret, token fields, deep down, in errors and child loggers', () => {
   const c = collect();
-  const secrets = ['s-auth', 's-cookie', 's-setcookie', 's-pass', 's-secret', 's-token', 's-deep', 's-key', 's-gitlab', 's-child', 's-arr', 's-Auth', 's-err'];
+  const secrets = ['s-hubsig', 's-hubsig1', 's-csrf', 's-csrf2', 's-apikey', 's-auth', 's-cookie', 's-setcookie', 's-pass', 's-secret', 's-token', 's-deep', 's-key', 's-gitlab', 's-child', 's-arr', 's-Auth', 's-err'];
   const err = Object.assign(new Error('the API refused'), { request: { headers: { Authorization: 'Bearer s-err' } } });
   c.logger.error({ err, client: { options: { headers: { Authorization: 'Bearer s-Auth' } } } }, 'a client failed');
   c.logger.info({
-    req: { headers: { authorization: 'Bearer s-auth', cookie: 'kiln_session=s-cookie', 'x-gitlab-token': 's-gitlab', accept: 'text/html' } },
+    req: { headers: { authorization: 'Bearer s-auth', cookie: 'kiln_session=s-cookie', 'x-gitlab-token': 's-gitlab', accept: 'text/html', 'x-hub-signature-256': 'sha256=s-hubsig', 'X-Hub-Signature': 'sha1=s-hubsig1', 'x-kiln-csrf': 's-csrf', 'x-api-key': 's-apikey' } },
+    session: { csrfToken: 's-csrf2' },
     res: { headers: { 'set-cookie': 's-setcookie' } },
     password: 's-pass',
     credential: { id: 'deploy', secret: 's-secret', privateKey: 's-key' },
@@ -64,6 +65,8 @@ test('safeUrl hides the values of credential-like query parameters and nothing e
   assert.equal(safeUrl('/api/v1/jobs?limit=5&cursor=abc'), '/api/v1/jobs?limit=5&cursor=abc');
   assert.equal(safeUrl('/x?token=abc&start=1&private_token=p&Api%4Bey=k&sig=s&flag'), `/x?token=${REDACTED}&start=1&private_token=${REDACTED}&Api%4Bey=${REDACTED}&sig=${REDACTED}&flag`);
   assert.equal(safeUrl('/x?password=%E0%A4%A&x=1'), `/x?password=${REDACTED}&x=1`);
+  // Other common names of credentials in URLs: JWTs, session ids, passwords abbreviated.
+  assert.equal(safeUrl('/x?jwt=j&sid=s&pwd=p&pass=q&bearer=b&side=1'), `/x?jwt=${REDACTED}&sid=${REDACTED}&pwd=${REDACTED}&pass=${REDACTED}&bearer=${REDACTED}&side=1`);
 });
 
 test('the pretty form: local time, no level word for info, WARNING: once, fields that the message does not say, stacks indented', () => {

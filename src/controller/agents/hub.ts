@@ -335,7 +335,9 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     if (this.#closed) return refuse(503, 'the controller is shutting down');
     const version = header(req, HEADER_PROTOCOL);
     if (version !== undefined && version !== String(PROTOCOL_VERSION)) {
-      return refuse(400, `protocol version mismatch: the agent speaks version ${version}, this controller speaks version ${PROTOCOL_VERSION}; run the kiln agent that comes with the controller`);
+      // The header is the caller's: echoed (to the log and the answer) cut short.
+      const said = version.length > 20 ? `${version.slice(0, 20)}…` : version;
+      return refuse(400, `protocol version mismatch: the agent speaks version ${said}, this controller speaks version ${PROTOCOL_VERSION}; run the kiln agent that comes with the controller`);
     }
     const name = header(req, HEADER_AGENT_NAME);
     if (name === undefined || name === '') return refuse(401, `missing agent name (${HEADER_AGENT_NAME} header)`);

@@ -849,7 +849,7 @@ export class PipelineRun {
       case 'environment': {
         const name = (await this.#evalValue(cond.name, c)) ?? '';
         const want = (await this.#evalValue(cond.value, c)) ?? '';
-        const have = env[name];
+        const have = Object.hasOwn(env, name) ? env[name] : undefined; // not Object.prototype's constructor
         if (have === undefined) return false;
         return matches(cond.comparator, want, have, !cond.ignoreCase); // not lowercased: that would turn a pattern's \D into \d
       }

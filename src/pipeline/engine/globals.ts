@@ -69,7 +69,9 @@ export class EnvObject extends Host<GlobalsBackend> {
   getProperty(name: string, ctx: DynamicContext): Value | undefined | Promise<Value> {
     const block = asExec(ctx).envBlock;
     if (block !== null && name !== block.target && block.has(name)) return block.value(name);
-    const v = this.data.envOf(ctx)[name];
+    // Own variables only: env.constructor or env.__proto__ must not reach Object.prototype.
+    const env = this.data.envOf(ctx);
+    const v = Object.hasOwn(env, name) ? env[name] : undefined;
     if (v === undefined && block !== null && name === block.target && Object.hasOwn(this.data.params, name)) return this.data.params[name] ?? null;
     return v === undefined ? null : v; // env.UNSET is null in Jenkins, not an error
   }

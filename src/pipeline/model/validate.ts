@@ -162,7 +162,7 @@ function pipelineBlock(ctx: Ctx, sec: Section, prelude: Stmt[], libraries: Libra
       continue;
     }
     if (!PIPELINE_SECTIONS.includes(s.name)) {
-      const renamed = RENAMED[s.name];
+      const renamed = Object.hasOwn(RENAMED, s.name) ? RENAMED[s.name] : undefined; // not Object.prototype's constructor
       if (renamed) ctx.error('undefined-section', renamed, s.nameLoc);
       else if (s.name === 'stage') {
         ctx.error('undefined-section', 'Undefined section "stage": stages go inside stages { stage(\'name\') { ... } }', s.nameLoc);

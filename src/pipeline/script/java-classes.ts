@@ -82,6 +82,14 @@ export function rejected(signature: string, loc: Loc | null): ScriptError {
   return scriptError('rejected', `Scripts not permitted to use ${signature}`, loc, 'org.jenkinsci.plugins.scriptsecurity.sandbox.RejectedAccessException');
 }
 
+/**
+ * `table[key]` when the table itself has it: a script's name (Math.constructor, a class named
+ * toString) must not reach Object.prototype's members, which are JavaScript functions.
+ */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 const JAVA_TYPES: Record<string, string> = {
   String: 'java.lang.String', Integer: 'java.lang.Integer', Long: 'java.lang.Long', BigDecimal: 'java.math.BigDecimal',
   BigInteger: 'java.math.BigInteger', Double: 'java.lang.Double', Float: 'java.lang.Float', Boolean: 'java.lang.Boolean',
@@ -92,7 +100,7 @@ const JAVA_TYPES: Record<string, string> = {
 export function javaClassOf(v: Value): string {
   if (v === null) return 'java.lang.Object';
   const t = typeName(v);
-  return JAVA_TYPES[t] ?? (t.includes('.') ? t : t === 'WorkflowScript' ? 'WorkflowScript' : 'java.lang.Object');
+  return own(JAVA_TYPES, t) ?? (t.includes('.') ? t : t === 'WorkflowScript' ? 'WorkflowScript' : 'java.lang.Object');
 }
 
 function sig(kind: string, fqn: string, name: string | null, args: readonly Value[]): string {
@@ -246,7 +254,8 @@ function arraysToString(l: Value): string {
  */
 export async function callStaticMethod(fqn: string, name: string, args: Value[], env: MethodEnv): Promise<Value> {
   const loc = env.loc;
-  const refused = REFUSED_STATIC[fqn]?.[name];
+  const table = own(REFUSED_STATIC, fqn);
+  const refused = table && own(table, name);
   if (refused !== undefined) {
     const types = refused[args.length] ?? args.map(javaClassOf).join(' ');
     throw rejected(`staticMethod ${fqn} ${name}${types ? ' ' + types : ''}`, loc);
@@ -281,7 +290,7 @@ export async function callStaticMethod(fqn: string, name: string, args: Value[],
       }
       break;
     case 'java.lang.Math': {
-      const f = JAVA_MATH[name];
+      const f = own(JAVA_MATH, name); // not Object.prototype's constructor or toString
       if (f !== undefined) {
         if (!args.every((x) => typeof x === 'number')) throw noStatic(fqn, name, args, loc);
         return f(...(args as number[]));
@@ -306,9 +315,9 @@ const STATIC_FIELDS: Record<string, Record<string, Value>> = {
 
 /** `Class.NAME`: an allowed static field, or Jenkins' refusal (a static getter is refused as the method it is). */
 export function getStaticField(fqn: string, name: string, loc: Loc): Value {
-  const own = STATIC_FIELDS[fqn];
-  if (own !== undefined && Object.hasOwn(own, name)) return own[name] ?? null;
-  if (STATIC_GETTERS[fqn]?.includes(name)) throw rejected(`staticMethod ${fqn} get${name[0]!.toUpperCase()}${name.slice(1)}`, loc);
+  const fields = own(STATIC_FIELDS, fqn);
+  if (fields !== undefined && Object.hasOwn(fields, name)) return fields[name] ?? null;
+  if (own(STATIC_GETTERS, fqn)?.includes(name)) throw rejected(`staticMethod ${fqn} get${name[0]!.toUpperCase()}${name.slice(1)}`, loc);
   if (LEGACY.has(fqn)) {
     try {
       return getStatic(staticClassName(simpleOf(fqn)) ?? simpleOf(fqn), name, loc);
@@ -382,7 +391,7 @@ export function javaMethod(obj: HostObject, name: string, args: Value[], loc: Lo
   if (obj instanceof DateObject || obj instanceof SimpleDateFormatObject) r = obj.call(name, args, loc);
   else if (obj instanceof JsonSlurperObject || obj instanceof RandomObject || obj instanceof ClassObject || obj instanceof UrlObject) r = obj.call(name, args, loc);
   if (r !== undefined) return r;
-  if (REFUSED_METHODS[obj.typeName]?.has(name) || (obj instanceof SimpleDateFormatObject && name !== 'toString')) {
+  if (own(REFUSED_METHODS, obj.typeName)?.has(name) || (obj instanceof SimpleDateFormatObject && name !== 'toString')) {
     throw rejected(sig('method', obj.typeName === 'java.text.SimpleDateFormat' ? 'java.text.SimpleDateFormat' : obj.typeName, name, args), loc);
   }
   return undefined;

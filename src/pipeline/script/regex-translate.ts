@@ -105,7 +105,7 @@ export function translateRegex(java: string, loc: Loc | null): Compiled {
       if ((d === 'p' || d === 'P') && src[i + 2] === '{') {
         const end = src.indexOf('}', i + 3);
         const name = end < 0 ? '' : src.slice(i + 3, end).replace(/^Is/, '');
-        const posix = POSIX[name];
+        const posix = Object.hasOwn(POSIX, name) ? POSIX[name] : undefined; // \p{constructor} is no class
         if (posix !== undefined) {
           out += inClass ? (d === 'P' ? '' : posix) : `[${d === 'P' ? '^' : ''}${posix}]`;
           if (inClass && d === 'P') throw notSupported(`\\P{${name}} inside a character class`, loc);

@@ -33,7 +33,7 @@ export const run: StepRun = async (ctx, args) => {
   const cls = delegate.get('$class');
   if (typeof cls !== 'string' || cls === '') throw new StepFailure("step: the map has no '$class' naming the build step");
   const simple = cls.slice(cls.lastIndexOf('.') + 1);
-  const target = TARGETS[simple];
+  const target = Object.hasOwn(TARGETS, simple) ? TARGETS[simple] : undefined; // $class: 'constructor' is no build step
   if (!target || (cls.includes('.') && cls !== target.fqcn)) {
     throw new StepFailure(`no known implementation of interface jenkins.tasks.SimpleBuildStep is named ${cls}`);
   }

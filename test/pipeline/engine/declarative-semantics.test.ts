@@ -135,6 +135,19 @@ node {
   assert.match(console, /ERROR: WARNING: Unknown parameter\(s\) found for class type 'hudson\.tasks\.ArtifactArchiver': bogus \(Jenkinsfile:3:3\)/);
 });
 
+test("step([$class]) with a computed name of Object.prototype's (constructor, __proto__, toString) is no build step, in Jenkins' words", async () => {
+  for (const cls of ['constructor', '__proto__', 'toString']) {
+    const { state, console } = await runPipeline(`
+node {
+  def c = '${cls}'
+  step([$class: c])
+}`);
+    assert.equal(state.result, 'FAILURE');
+    assert.match(console, new RegExp(`ERROR: no known implementation of interface jenkins\\.tasks\\.SimpleBuildStep is named ${cls} \\(Jenkinsfile:4:3\\)`), console);
+    assert.doesNotMatch(console, /internal error/);
+  }
+});
+
 test('job properties written as expressions are evaluated after the top level ran and reported to the host once; a given parameter keeps its value', async () => {
   const src = `
 def V = '5'

@@ -66,3 +66,27 @@ spec:
   assert.equal(state.result, 'FAILURE');
   assert.match(console, /ERROR: agent kubernetes is not available in this test \(Jenkinsfile:8:3\)/);
 });
+
+test("env.constructor, env.__proto__, env.hasOwnProperty are unset variables (null), not JavaScript's Object internals", async () => {
+  const { state, console } = await runPipeline(`
+pipeline {
+  agent none
+  stages {
+    stage('a') {
+      when { environment name: 'constructor', value: 'function Object() { [native code] }' }
+      steps { echo 'when saw Object' }
+    }
+    stage('b') {
+      steps {
+        script {
+          echo "c=\${env.constructor} p=\${env.__proto__} h=\${env.hasOwnProperty} v=\${env.valueOf} g=\${env.getProperty('toString')} i=\${env['constructor']}"
+        }
+      }
+    }
+  }
+}`);
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^c=null p=null h=null v=null g=null i=null$/m);
+  assert.doesNotMatch(console, /native code|object Object|when saw Object/);
+  assert.equal(stage(state, 'a').status, 'skipped-when');
+});

@@ -60,6 +60,31 @@ test('what the sandbox does not allow fails with Jenkins\' message, at the call'
   }
 });
 
+test("Object.prototype's members are no static methods: Math.constructor(5), Math.valueOf() are refused, not JavaScript's Object", async () => {
+  for (const [src, signature] of [
+    ['Math.constructor(5)', 'staticMethod java.lang.Math constructor java.lang.Integer'],
+    ['Math.constructor()', 'staticMethod java.lang.Math constructor'],
+    ['Math.__proto__(1)', 'staticMethod java.lang.Math __proto__ java.lang.Integer'],
+    ['Math.valueOf()', 'staticMethod java.lang.Math valueOf'],
+    ['Math.toString()', 'staticMethod java.lang.Math toString'],
+    ['Math.isPrototypeOf(1)', 'staticMethod java.lang.Math isPrototypeOf java.lang.Integer'],
+    ["System.constructor('x')", 'staticMethod java.lang.System constructor java.lang.String'],
+  ] as const) {
+    const err = await caught(run(src));
+    assert.ok(err instanceof ScriptError, `${src}: ${String(err)}`);
+    assert.equal(err.message, `Scripts not permitted to use ${signature}`, src);
+  }
+});
+
+test("\\p{constructor} and \\p{toString} are no character classes (Object.prototype's members were taken for POSIX classes)", async () => {
+  for (const name of ['constructor', 'toString', '__proto__']) {
+    const err = await caught(run(`'a' ==~ /\\p{${name}}/`));
+    assert.ok(err instanceof ScriptError, `${name}: ${String(err)}`);
+    assert.equal(err.javaClass, 'java.util.regex.PatternSyntaxException', name);
+  }
+  assert.equal((await run("'a' ==~ /\\p{Lower}/")).value, true);
+});
+
 test('a refused call can be caught like the RuntimeException it is', async () => {
   const { value } = await run("try { new File('x') } catch (SecurityException e) { e.message }");
   assert.equal(value, 'Scripts not permitted to use new java.io.File java.lang.String');

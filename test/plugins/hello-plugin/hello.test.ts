@@ -126,3 +126,21 @@ test("a build runs the plugin's step and gets its node from the plugin's provisi
   assert.match(console, /on greeter\n/);
   assert.equal(loads(), 1);
 });
+
+test("a plugin's cloud type whose name the store could not keep ('__proto__', capitals, too long) is refused when the router is made, naming the plugin", async () => {
+  for (const name of ['__proto__', 'My Cloud', 'x'.repeat(41), '']) {
+    const bad = {
+      name: 'bad-clouds', doc: 'a cloud type with a bad name',
+      provisioner: async () => ({
+        serves: [],
+        cloudTypes: [{ name, doc: '', check: () => ({ error: 'never' }), cap: () => 0, test: async () => ({ ok: false, message: '', version: null, permissions: [] }) }],
+        open: () => null,
+      }),
+    };
+    await assert.rejects(ProvisionerRouter.check([...builtins, bad]), (e: Error) => {
+      assert.equal(e.name, 'PluginError');
+      assert.match(e.message, /^plugin 'bad-clouds': cloud type ".*" must be 1 to 40 lowercase letters, digits or '-', starting with a letter$/);
+      return true;
+    });
+  }
+});
