@@ -58,6 +58,8 @@ interface Frame {
   /** Automaton states of the alternatives so far and of the current one. */
   altSize: number;
   size: number;
+  /** A lookaround: zero-width and atomic (JavaScript never backtracks into one). */
+  look: boolean;
 }
 
 interface Atom {
@@ -69,7 +71,7 @@ interface Atom {
 }
 
 function frame(start: number): Frame {
-  return { wide: 0, variable: false, alt: false, start, altWays: 0, ways: 1, altSize: 0, size: 0 };
+  return { wide: 0, variable: false, alt: false, start, altWays: 0, ways: 1, altSize: 0, size: 0, look: false };
 }
 
 function atom(start: number): Atom {
@@ -125,14 +127,21 @@ function analyze(src: string): RegexShape {
     if (c === '[') {
       flush();
       const start = i;
-      for (i++; i < src.length && src[i] !== ']'; i++) if (src[i] === '\\') i++;
+      // translateRegex escapes a [ in a class, so an unescaped one opens a nested class (the v flag's)
+      for (let depth = 1; depth > 0 && ++i < src.length;) {
+        if (src[i] === '\\') i++;
+        else if (src[i] === '[') depth++;
+        else if (src[i] === ']') depth--;
+      }
       last = atom(start);
       continue;
     }
     if (c === '(') {
       flush();
-      stack.push(frame(i));
+      const f = frame(i);
+      stack.push(f);
       if (src[i + 1] === '?') {
+        f.look = src[i + 2] === '=' || src[i + 2] === '!' || (src[i + 2] === '<' && (src[i + 3] === '=' || src[i + 3] === '!'));
         // (?: (?= (?! (?<= (?<! (?<name>
         i += 2;
         if (src[i] === '<') {
@@ -148,6 +157,12 @@ function analyze(src: string): RegexShape {
       const g = stack.pop()!;
       const parent = stack[stack.length - 1]!;
       parent.wide += g.wide;
+      if (g.look) {
+        // its ways cost each time it is tested, but a failing match never backtracks into it:
+        // it adds no state to the paths a repeat can take (size 0) and no ambiguity (not variable)
+        last = { wide: g.wide, variable: false, start: g.start, ways: g.altWays + g.ways, size: 0 };
+        continue;
+      }
       const variable = g.variable || g.alt;
       parent.variable ||= variable;
       last = { wide: g.wide, variable, start: g.start, ways: g.altWays + g.ways, size: Math.max(1, g.altSize + g.size) };
