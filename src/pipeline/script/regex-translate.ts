@@ -637,3 +637,22 @@ export function patternError(java: string): string | null {
     return js;
   }
 }
+
+/** Java's Pattern.quote: the string as a pattern that matches it literally (a \E in it included). */
+export function quotePattern(s: string): string {
+  return `\\Q${s.split('\\E').join('\\E\\\\E\\Q')}\\E`;
+}
+
+/**
+ * A pattern with Pattern.compile's flags written as its leading inline flags: CASE_INSENSITIVE (2),
+ * COMMENTS (4), MULTILINE (8), LITERAL (16), DOTALL (32); UNICODE_CASE (64) and
+ * UNICODE_CHARACTER_CLASS (256) change nothing Kiln does; UNIX_LINES (1) and CANON_EQ (128) are refused.
+ */
+export function withPatternFlags(java: string, flags: number, loc: Loc | null): string {
+  if (flags & 1) throw notSupported('Pattern.UNIX_LINES', loc);
+  if (flags & 128) throw notSupported('Pattern.CANON_EQ', loc);
+  if (flags & ~(2 | 4 | 8 | 16 | 32 | 64 | 128 | 256 | 1)) throw scriptError('regex', `Unknown flag 0x${flags.toString(16)}`, loc, 'java.lang.IllegalArgumentException');
+  const inline = (flags & 2 ? 'i' : '') + (flags & 8 ? 'm' : '') + (flags & 32 ? 's' : '') + (flags & 4 && !(flags & 16) ? 'x' : '');
+  const body = flags & 16 ? quotePattern(java) : java;
+  return inline ? `(?${inline})${body}` : body;
+}

@@ -27,9 +27,9 @@ import { scriptError, ScriptError } from './errors.ts';
 import { MAX_STRING, checkString, tooLarge } from './limits.ts';
 import { RegexAborted, RegexTimeout, regexPoolLimits, runOnThread } from './regex-pool.ts';
 import { regexShape, mayRunInline } from './regex-safety.ts';
-import { MAX_PATTERN, MAX_MATCHES, MAX_MATCH_CELLS, maxMatches, showPattern, translateRegex, patternError, type Compiled } from './regex-translate.ts';
+import { MAX_PATTERN, MAX_MATCHES, MAX_MATCH_CELLS, maxMatches, showPattern, translateRegex, patternError, quotePattern, withPatternFlags, type Compiled } from './regex-translate.ts';
 
-export { MAX_PATTERN, MAX_MATCHES, MAX_MATCH_CELLS, maxMatches, showPattern, translateRegex, patternError };
+export { MAX_PATTERN, MAX_MATCHES, MAX_MATCH_CELLS, maxMatches, showPattern, translateRegex, patternError, quotePattern, withPatternFlags };
 import { scan, type ScanOp, type ScanResult } from './regex-scan.ts';
 import type { CallArgs, DynamicContext, GList, HostObject, Value } from './values.ts';
 
