@@ -15,6 +15,11 @@
 // - An exponential pattern tries at most m^n paths, m the size of its expanded automaton (a
 //   {3} counts three times): every character taken moves to one of at most m states. Its base
 //   is m, not 2 ((a|a|a|a|a|a|a|a)+ on 10 characters is 8^10 steps, not 2^10).
+// - A lookaround is atomic (JavaScript never backtracks into one): its ways multiply the cost of
+//   each test, but it adds no state (size 0) and no ambiguity to a repeat around it. The
+//   backreference that closes Kiln's atomic groups and possessive quantifiers (`(?=(x*))\1`,
+//   written bare, while a pattern's own are (?:\1)) matches one way and is not a backreference's
+//   exponential case.
 // A scan runs inline when its estimate is at most INLINE_BUDGET elementary steps (a few
 // milliseconds at most); the estimate only decides where a scan runs, never its answer.
 //
@@ -111,13 +116,19 @@ function analyze(src: string): RegexShape {
     if (c === '\\') {
       flush();
       const d = src[i + 1] ?? '';
-      if ((d >= '1' && d <= '9') || (d === 'k' && src[i + 2] === '<')) {
+      // Kiln's atomic groups and possessive quantifiers end in `))\N)` (translateRegex writes the
+      // pattern's own backreferences as (?:\N)): it matches once, what the lookahead before it
+      // took, whose cost is counted there
+      const atomic = d >= '1' && d <= '9' && src[i - 1] === ')' && src[i - 2] === ')' && /^\d+\)/.test(src.slice(i + 1));
+      if (!atomic && ((d >= '1' && d <= '9') || (d === 'k' && src[i + 2] === '<'))) {
         if (!why) why = `a backreference (\\${d === 'k' ? 'k<name>' : d}) makes the engine try every way to match what it refers to`;
       }
       const start = i;
       if ((d === 'p' || d === 'P' || d === 'u') && src[i + 2] === '{') {
         const end = src.indexOf('}', i + 3);
         i = end < 0 ? src.length : end;
+      } else if (atomic) {
+        while (src[i + 1] !== ')') i++;
       } else {
         i++;
       }

@@ -95,7 +95,13 @@ class Translator {
     const id = this.nextId++;
     return { id, text: `(${MARK_GROUP}${id}${MARK_END}` };
   }
+  /** A backreference the pattern wrote: in (?:...), so that a digit after it stays a digit. */
   private ref(id: number): string { return `(?:${MARK_REF}${id}${MARK_END})`; }
+  /**
+   * The backreference that ends an atomic group or possessive quantifier, `))\N)`: bare, which a
+   * written one never is, so that regex-safety can tell Kiln's atomic ones from the pattern's.
+   */
+  private atomicRef(id: number): string { return `${MARK_REF}${id}${MARK_END}`; }
 
   private skipSpace(): void {
     if (!this.flags.x) return;
@@ -190,7 +196,7 @@ class Translator {
     if (mode === '+') {
       this.pos++;
       const g = this.groupMark();
-      this.out = this.out.slice(0, atom) + `(?:(?=${g.text}${this.out.slice(atom)}${q}))${this.ref(g.id)})`;
+      this.out = this.out.slice(0, atom) + `(?:(?=${g.text}${this.out.slice(atom)}${q}))${this.atomicRef(g.id)})`;
       return;
     }
     this.out += q;
@@ -286,7 +292,7 @@ class Translator {
   /** Closes the innermost group; returns where it began in the output (the atom a quantifier repeats). */
   private closeGroup(): number {
     const f = this.frames.pop()!;
-    this.out += ')'.repeat(f.modifiers) + (f.kind === 'atomic' ? `))${this.ref(f.atomicId)})` : ')');
+    this.out += ')'.repeat(f.modifiers) + (f.kind === 'atomic' ? `))${this.atomicRef(f.atomicId)})` : ')');
     this.flags = f.outer;
     return f.kind === 'look' ? -1 : f.open;
   }
