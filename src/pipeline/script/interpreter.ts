@@ -49,7 +49,7 @@ import {
   isKnownClass, resolveClass,
 } from './java-classes.ts';
 import { STRING_AS_CHARS, regexArg, stringGetAt, stringMethods } from './methods-string.ts';
-import { MatcherObject, PatternObject, checkRegex, javaSplit, matchesWhole, removeFirst, type RegexSite } from './regex.ts';
+import { MatcherObject, PatternObject, checkRegex, javaSplit, matchesWhole, quotePattern, removeFirst, withPatternFlags, type RegexSite } from './regex.ts';
 import { StringBuilderObject } from './string-builder.ts';
 import { ScriptClass, ScriptInstance, linkClasses } from './classes.ts';
 import {
@@ -2334,12 +2334,13 @@ export class Interpreter {
     switch (name) {
       case 'compile':
         if (typeof args[0] === 'string') {
-          checkRegex(args[0], loc);
-          return new PatternObject(typeof args[1] === 'number' && (args[1] & 2) ? `(?i)${args[0]}` : args[0]);
+          const java = typeof args[1] === 'number' ? withPatternFlags(args[0], args[1], loc) : args[0];
+          checkRegex(java, loc);
+          return new PatternObject(java);
         }
         break;
       case 'quote':
-        if (typeof args[0] === 'string') return `\\Q${args[0]}\\E`;
+        if (typeof args[0] === 'string') return quotePattern(args[0]);
         break;
       case 'matches':
         if (typeof args[0] === 'string' && typeof args[1] === 'string') return matchesWhole(args[1], args[0], site);

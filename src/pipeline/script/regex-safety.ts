@@ -15,6 +15,11 @@
 // - An exponential pattern tries at most m^n paths, m the size of its expanded automaton (a
 //   {3} counts three times): every character taken moves to one of at most m states. Its base
 //   is m, not 2 ((a|a|a|a|a|a|a|a)+ on 10 characters is 8^10 steps, not 2^10).
+// - A lookaround is atomic (JavaScript never backtracks into one): its ways multiply the cost of
+//   each test, but it adds no state (size 0) and no ambiguity to a repeat around it. The
+//   backreference that closes Kiln's atomic groups and possessive quantifiers (`(?=(x*))\1`,
+//   written bare, while a pattern's own are (?:\1)) matches one way and is not a backreference's
+//   exponential case.
 // A scan runs inline when its estimate is at most INLINE_BUDGET elementary steps (a few
 // milliseconds at most); the estimate only decides where a scan runs, never its answer.
 //
@@ -58,6 +63,8 @@ interface Frame {
   /** Automaton states of the alternatives so far and of the current one. */
   altSize: number;
   size: number;
+  /** A lookaround: zero-width and atomic (JavaScript never backtracks into one). */
+  look: boolean;
 }
 
 interface Atom {
@@ -69,7 +76,7 @@ interface Atom {
 }
 
 function frame(start: number): Frame {
-  return { wide: 0, variable: false, alt: false, start, altWays: 0, ways: 1, altSize: 0, size: 0 };
+  return { wide: 0, variable: false, alt: false, start, altWays: 0, ways: 1, altSize: 0, size: 0, look: false };
 }
 
 function atom(start: number): Atom {
@@ -109,13 +116,19 @@ function analyze(src: string): RegexShape {
     if (c === '\\') {
       flush();
       const d = src[i + 1] ?? '';
-      if ((d >= '1' && d <= '9') || (d === 'k' && src[i + 2] === '<')) {
+      // Kiln's atomic groups and possessive quantifiers end in `))\N)` (translateRegex writes the
+      // pattern's own backreferences as (?:\N)): it matches once, what the lookahead before it
+      // took, whose cost is counted there
+      const atomic = d >= '1' && d <= '9' && src[i - 1] === ')' && src[i - 2] === ')' && /^\d+\)/.test(src.slice(i + 1));
+      if (!atomic && ((d >= '1' && d <= '9') || (d === 'k' && src[i + 2] === '<'))) {
         if (!why) why = `a backreference (\\${d === 'k' ? 'k<name>' : d}) makes the engine try every way to match what it refers to`;
       }
       const start = i;
       if ((d === 'p' || d === 'P' || d === 'u') && src[i + 2] === '{') {
         const end = src.indexOf('}', i + 3);
         i = end < 0 ? src.length : end;
+      } else if (atomic) {
+        while (src[i + 1] !== ')') i++;
       } else {
         i++;
       }
@@ -125,14 +138,21 @@ function analyze(src: string): RegexShape {
     if (c === '[') {
       flush();
       const start = i;
-      for (i++; i < src.length && src[i] !== ']'; i++) if (src[i] === '\\') i++;
+      // translateRegex escapes a [ in a class, so an unescaped one opens a nested class (the v flag's)
+      for (let depth = 1; depth > 0 && ++i < src.length;) {
+        if (src[i] === '\\') i++;
+        else if (src[i] === '[') depth++;
+        else if (src[i] === ']') depth--;
+      }
       last = atom(start);
       continue;
     }
     if (c === '(') {
       flush();
-      stack.push(frame(i));
+      const f = frame(i);
+      stack.push(f);
       if (src[i + 1] === '?') {
+        f.look = src[i + 2] === '=' || src[i + 2] === '!' || (src[i + 2] === '<' && (src[i + 3] === '=' || src[i + 3] === '!'));
         // (?: (?= (?! (?<= (?<! (?<name>
         i += 2;
         if (src[i] === '<') {
@@ -148,6 +168,12 @@ function analyze(src: string): RegexShape {
       const g = stack.pop()!;
       const parent = stack[stack.length - 1]!;
       parent.wide += g.wide;
+      if (g.look) {
+        // its ways cost each time it is tested, but a failing match never backtracks into it:
+        // it adds no state to the paths a repeat can take (size 0) and no ambiguity (not variable)
+        last = { wide: g.wide, variable: false, start: g.start, ways: g.altWays + g.ways, size: 0 };
+        continue;
+      }
       const variable = g.variable || g.alt;
       parent.variable ||= variable;
       last = { wide: g.wide, variable, start: g.start, ways: g.altWays + g.ways, size: Math.max(1, g.altSize + g.size) };

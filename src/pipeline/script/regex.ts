@@ -27,9 +27,9 @@ import { scriptError, ScriptError } from './errors.ts';
 import { MAX_STRING, checkString, tooLarge } from './limits.ts';
 import { RegexAborted, RegexTimeout, regexPoolLimits, runOnThread } from './regex-pool.ts';
 import { regexShape, mayRunInline } from './regex-safety.ts';
-import { MAX_PATTERN, MAX_MATCHES, MAX_MATCH_CELLS, maxMatches, showPattern, translateRegex, patternError, type Compiled } from './regex-translate.ts';
+import { MAX_PATTERN, MAX_MATCHES, MAX_MATCH_CELLS, maxMatches, showPattern, translateRegex, patternError, quotePattern, withPatternFlags, type Compiled } from './regex-translate.ts';
 
-export { MAX_PATTERN, MAX_MATCHES, MAX_MATCH_CELLS, maxMatches, showPattern, translateRegex, patternError };
+export { MAX_PATTERN, MAX_MATCHES, MAX_MATCH_CELLS, maxMatches, showPattern, translateRegex, patternError, quotePattern, withPatternFlags };
 import { scan, type ScanOp, type ScanResult } from './regex-scan.ts';
 import type { CallArgs, DynamicContext, GList, HostObject, Value } from './values.ts';
 
@@ -70,9 +70,10 @@ function toMatches(input: string, r: ScanResult, c: Compiled): Match[] {
   for (let k = 0; k < r.count; k++) {
     const base = k * width;
     const groups: (string | null)[] = [];
-    for (let g = 0; g <= r.groups; g++) {
-      const a = r.spans[base + g * 2]!;
-      groups.push(a < 0 ? null : input.slice(a, r.spans[base + g * 2 + 1]!));
+    for (let g = 0; g <= c.groups; g++) {
+      const js = c.map[g]!;
+      const a = r.spans[base + js * 2]!;
+      groups.push(a < 0 ? null : input.slice(a, r.spans[base + js * 2 + 1]!));
     }
     let named = NO_NAMES;
     if (hasNames) {
@@ -94,7 +95,7 @@ function seconds(ms: number): string {
  */
 async function scanOf(java: string, input: string, op: ScanOp, site: RegexSite, limit = MAX_MATCHES): Promise<ScanResult> {
   const c = translateRegex(java, site.loc);
-  const req = { source: c.source, flags: c.flags, input, op, groups: c.groups, limit: Math.min(limit, maxMatches(c.groups)) };
+  const req = { source: c.source, flags: c.flags, input, op, groups: c.jsGroups, limit: Math.min(limit, maxMatches(c.jsGroups)) };
   let r: ScanResult;
   if (mayRunInline(c.source, input.length)) {
     r = scan(req);

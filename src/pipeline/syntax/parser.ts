@@ -30,7 +30,7 @@
 //   follow such arguments (`stage 'x' { }` is an error with a hint). Command chains continue
 //   on the same line: `a b c d` = a(b).c(d), `a b c` = a(b).c.
 //
-// - `label: stmt` is a Labeled statement (`break label` / `continue label` name it); `obj.&m`
+// - `label: stmt` is a Labeled statement (`break label` / `continue label` name it), `label: { }` an open block; `obj.&m`
 //   a MethodPointer; `*x` among a list's items or a call's arguments a Spread; `(a, b) = v` an
 //   Assign whose target is a List of the targets.
 //
@@ -661,6 +661,11 @@ class Parser {
     this.advance();
     while (this.cur() === ';') this.advance();
     if (this.cur() === '}' || this.cur() === 'eof') throw this.fail(`the label '${t.text}:' must be followed by a statement`, this.tok);
+    // `L: { ... }` is an open block, as Groovy makes it (its answer to a bare block's ambiguity)
+    if (this.cur() === '{') {
+      const block = this.parseBlock();
+      return { type: 'Labeled', label: t.text, body: block, loc: { start: this.startOf(t), end: block.loc.end } };
+    }
     const body: Stmt[] = [];
     this.parseStatement(body, false);
     const inner = body[0]!;

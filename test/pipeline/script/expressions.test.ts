@@ -160,7 +160,7 @@ test('regex operators: =~ finds, ==~ matches whole, matcher indexing', async () 
   assert.equal(await ev("'ABC' ==~ /(?i)abc/"), true);
   assert.equal(await ev("def p = ~/^feature\\/.+/\np.matcher('feature/x').matches()"), true);
   await rejects("('abc' =~ /z/)[0]", /out of range/);
-  await rejects("'a' =~ /(/", /invalid regular expression \/\(\/: Unterminated group/, 1, 8);
+  await rejects("'a' =~ /(/", /invalid regular expression \/\(\/: Unclosed group near index 1/, 1, 8);
 });
 
 test('GString interpolation renders values as Groovy prints them', async () => {

@@ -197,3 +197,8 @@ test('switch on types: case String, case Map, case an exception class', async ()
   assert.equal(await ev("try { error 'x' } catch (e) { switch (e) { case hudson.AbortException: 'abort'; break; default: 'other' } }"), 'abort');
   assert.equal(await ev("def String = 'shadow'\nswitch ('shadow') { case String: 'the variable'; break; default: 'the class' }"), 'the variable');
 });
+
+test('a label makes a bare block an open block, as Groovy does: it runs at once, in its own scope, and break leaves it', async () => {
+  const r = await run("def x = 1\nouter: {\n  x = 2\n  if (x == 2) break outer\n  x = 3\n}\necho \"x=${x}\"\nlbl: { def y = 5; echo \"y=${y}\" }\ntry { echo \"y outside: ${y}\" } catch (e) { echo e.message }\n");
+  assert.deepEqual(r.log, ['x=2', 'y=5', 'No such property: y for class: WorkflowScript']);
+});
