@@ -15,7 +15,7 @@ import { TIME_UNITS, type BuildDiscarder, type DiscardKey, type Options, type St
 import {
   Ctx, argBool, argNum, argStr, bindArgs, blockOf, fmtList, typedEntries, withSuggestion, type ArgSpec, type BoundArg, type Section,
 } from './context.ts';
-import { checkStepCall } from './steps.ts';
+import { checkGroovy, checkStepCall } from './steps.ts';
 
 const DURABILITY_HINTS = ['MAX_SURVIVABILITY', 'PERFORMANCE_OPTIMIZED', 'SURVIVABLE_NONATOMIC'];
 
@@ -145,6 +145,8 @@ function wrapperOption(ctx: Ctx, s: Section): WrapperOption | null {
   const body = { type: 'Closure' as const, explicitParams: false, params: [], body: [], loc: s.loc };
   const before = ctx.errorCount;
   const eff = checkStepCall(ctx, decl, { ...s.call, closure: body }, s.nameLoc);
+  const values = [...eff.positional, ...eff.named.map((a) => a.value)];
+  if (values.length > 0) checkGroovy(ctx, values);
   if (ctx.errorCount > before) return null;
   return { name: s.name, builtin: false, positional: eff.positional, named: eff.named, loc: s.loc };
 }
