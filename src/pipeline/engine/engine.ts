@@ -266,24 +266,27 @@ export class PipelineRun {
     if (p.prelude.length > 0) await this.#interp.runScript(p.prelude, root);
     await this.#jobProperties(p, root);
     let topCtx: ExecContext = root;
-    const body = async (c: ExecContext) => {
-      await this.#withAgent(p.agent, c, true, async (c2) => {
+    try {
+      // As Jenkins' ModelInterpreter: agent (and its default checkout) → environment → options
+      // (timeout, retry, wrapper steps: inWrappers) → stages and post. (Tools come before the
+      // environment here, which may read their variables.)
+      await this.#withAgent(p.agent, root, true, async (c2) => {
         const { ctx: c3, cleanup } = await this.#withEnvironment(p.environment, await this.#withTools(p.tools, c2));
         topCtx = c3;
         try {
-          const failures: Failures = { first: null };
-          if (!p.options.skipDefaultCheckout && this.#o.scm && c3.workspace) failures.first = await this.#defaultCheckout(c3, p.options.checkoutToSubdirectory);
-          await this.#runStages(p.stages, c3, null, failures);
-          await this.#runPost(p.post, c3, null, null);
-          // As Jenkins: the first stage error leaves the pipeline's wrappers (options { retry } runs it all again).
-          if (failures.first !== null) throw failures.first;
+          const checkout = !p.options.skipDefaultCheckout && this.#o.scm && c3.workspace ? await this.#defaultCheckout(c3, p.options.checkoutToSubdirectory) : null;
+          await this.#withOptions(p.options, c3, null, async (c4) => {
+            topCtx = c4;
+            const failures: Failures = { first: checkout };
+            await this.#runStages(p.stages, c4, null, failures);
+            await this.#runPost(p.post, c4, null, null);
+            // As Jenkins: the first stage error leaves the pipeline's wrappers (options { retry } runs it all again).
+            if (failures.first !== null) throw failures.first;
+          });
         } finally {
           await cleanup();
         }
       });
-    };
-    try {
-      await this.#withOptions(p.options, root, null, body);
     } catch (err) {
       this.#report(err, topCtx, null);
       // The agent or environment failed before post could run: run post without a node.

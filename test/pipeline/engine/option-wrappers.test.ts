@@ -52,3 +52,34 @@ pipeline {
   assert.ok(!userLines(console).includes('never'), console);
   assert.match(console, /nope/);
 });
+
+test('pipeline-level wrappers run inside the agent, as Jenkins: a secret file is there for the stages and post (on the one node)', async () => {
+  const src = `
+pipeline {
+  agent any
+  options {
+    withCredentials([file(credentialsId: 'kube', variable: 'KUBECONFIG')])
+    retry(2)
+  }
+  stages {
+    stage('use') {
+      steps {
+        sh 'test -f "$KUBECONFIG" && echo file-present'
+      }
+    }
+  }
+  post {
+    always {
+      sh 'test -f "$KUBECONFIG" && echo still-inside'
+    }
+  }
+}`;
+  const { state, console } = await runPipeline(src, {
+    credentials: { kube: { id: 'kube', type: 'secretFile' as const, fileName: 'config', content: Buffer.from('kube-secret-content') } },
+  });
+  assert.equal(state.result, 'SUCCESS', console);
+  const lines = userLines(console);
+  assert.ok(lines.includes('file-present'), console);
+  assert.ok(lines.includes('still-inside'), console);
+  assert.equal(lines.filter((l) => l.startsWith('Running on')).length, 1, console);
+});
