@@ -1,7 +1,8 @@
 // The pipeline engine: runs a validated model the way Jenkins' declarative pipeline does.
 //
 //   stage order of evaluation (as Jenkins):  when{beforeOptions} → options (timeout, retry,
-//   timestamps) → when{beforeInput} → input → when{beforeAgent} → agent → environment → when →
+//   timestamps and block steps such as withCredentials, in the order written, the first
+//   outermost: #withOptions) → when{beforeInput} → input → when{beforeAgent} → agent → environment → when →
 //   steps | stages | parallel | matrix → post (always, changed, fixed, regression, aborted,
 //   failure, success, unstable, unsuccessful, notBuilt, cleanup: each asked in turn against the
 //   result so far, postConditionHolds).
@@ -32,7 +33,7 @@ import { discardCount, discardCountProblem } from '../model/options.ts';
 import type { Expr } from '../syntax/ast.ts';
 import {
   DISCARD_KEYS, isPluginAgent, type AgentSpec, type ToolDef, type DeclarativePipeline, type EnvEntry, type InputSpec, type Matrix, type PipelineModel,
-  type Post, type PostCondition, type Stage, type StageOptions, type WhenCondition, type When, type TimeUnit, type Comparator,
+  type Post, type PostCondition, type Stage, type StageOptions, type WrapperOption, type WhenCondition, type When, type TimeUnit, type Comparator,
 } from '../model/types.ts';
 import type { BuildResult, Loc } from '../../core/build.ts';
 import { Interpreter, groovyTruth, toGroovyString } from '../script/interpreter.ts';
@@ -51,6 +52,7 @@ import { inputParameters } from '../steps/input.ts';
 import { compileAntPatterns } from '../../util/antglob.ts';
 import { ExecContext, asExec } from './context.ts';
 import { LockManager } from './locks.ts';
+import { contextObject } from './context-objects.ts';
 import { flattenLayers, pushLayer, type EnvLayer } from './env.ts';
 import { CurrentBuildObject, EnvObject, ParamsObject, ScmObject, resolveGlobal, type GlobalsBackend, type PreviousBuild } from './globals.ts';
 import { LineSink, SecretMasker } from './output.ts';
@@ -154,6 +156,10 @@ export class PipelineRun {
       hasStep: (name) => o.registry.step(name) !== undefined,
       stepNames: () => o.registry.stepNames(),
       callStep: (name, args, ctx, loc) => this.#callStep(name, args, asExec(ctx), loc),
+      getContext: (className, ctx, loc) => {
+        const c = asExec(ctx);
+        return contextObject(className, { cwd: c.workspace ? c.cwd ?? c.workspace.root : null, env: this.#envOf(c), log: (t) => this.#log(c, t) }, loc);
+      },
     };
     const gb: GlobalsBackend = {
       envOf: (ctx) => this.#envOf(asExec(ctx)),
@@ -260,24 +266,27 @@ export class PipelineRun {
     if (p.prelude.length > 0) await this.#interp.runScript(p.prelude, root);
     await this.#jobProperties(p, root);
     let topCtx: ExecContext = root;
-    const body = async (c: ExecContext) => {
-      await this.#withAgent(p.agent, c, true, async (c2) => {
+    try {
+      // As Jenkins' ModelInterpreter: agent (and its default checkout) → environment → options
+      // (timeout, retry, wrapper steps: inWrappers) → stages and post. (Tools come before the
+      // environment here, which may read their variables.)
+      await this.#withAgent(p.agent, root, true, async (c2) => {
         const { ctx: c3, cleanup } = await this.#withEnvironment(p.environment, await this.#withTools(p.tools, c2));
         topCtx = c3;
         try {
-          const failures: Failures = { first: null };
-          if (!p.options.skipDefaultCheckout && this.#o.scm && c3.workspace) failures.first = await this.#defaultCheckout(c3, p.options.checkoutToSubdirectory);
-          await this.#runStages(p.stages, c3, null, failures);
-          await this.#runPost(p.post, c3, null, null);
-          // As Jenkins: the first stage error leaves the pipeline's wrappers (options { retry } runs it all again).
-          if (failures.first !== null) throw failures.first;
+          const checkout = !p.options.skipDefaultCheckout && this.#o.scm && c3.workspace ? await this.#defaultCheckout(c3, p.options.checkoutToSubdirectory) : null;
+          await this.#withOptions(p.options, c3, null, async (c4) => {
+            topCtx = c4;
+            const failures: Failures = { first: checkout };
+            await this.#runStages(p.stages, c4, null, failures);
+            await this.#runPost(p.post, c4, null, null);
+            // As Jenkins: the first stage error leaves the pipeline's wrappers (options { retry } runs it all again).
+            if (failures.first !== null) throw failures.first;
+          });
         } finally {
           await cleanup();
         }
       });
-    };
-    try {
-      await this.#withOptions(p.options, root, null, body);
     } catch (err) {
       this.#report(err, topCtx, null);
       // The agent or environment failed before post could run: run post without a node.
@@ -543,17 +552,52 @@ export class PipelineRun {
   // -------------------------------------------------------------------------------------------
   // directives
 
-  /** options { timeout; retry; timestamps } around `fn`. */
+  /**
+   * options { timeout; retry; timestamps; a block step } around `fn`, as Jenkins' inWrappers:
+   * in the order written, the first outermost. A model built without the written order (no
+   * builtin entry in `wrappers`) gets timeout, then retry, then timestamps, then the steps.
+   */
   async #withOptions(o: StageOptions, c: ExecContext, rec: StageRecord | null, fn: (c: ExecContext) => Promise<void>): Promise<void> {
-    let run = fn;
-    if (o.timestamps && !c.timestamps) {
-      const inner = run;
-      run = (cc) => inner(cc.with({ timestamps: true }));
+    const written = o.wrappers ?? [];
+    let order: WrapperOption[] = written;
+    if (!written.some((w) => w.builtin)) {
+      const fixed = (['timeout', 'retry', 'timestamps'] as const).filter((n) => (n === 'timestamps' ? o.timestamps : o[n] !== null));
+      const loc: Loc = { start: { line: 0, col: 0, offset: 0 }, end: { line: 0, col: 0, offset: 0 } }; // unused for built-ins
+      order = [...fixed.map((name) => ({ name, builtin: true, positional: [], named: [], loc })), ...written];
     }
-    if (o.retry) {
-      const inner = run;
+    let run = fn;
+    for (let i = order.length - 1; i >= 0; i--) run = this.#wrapOne(order[i]!, o, rec, run);
+    await run(c);
+  }
+
+  #wrapOne(w: WrapperOption, o: StageOptions, rec: StageRecord | null, inner: (c: ExecContext) => Promise<void>): (c: ExecContext) => Promise<void> {
+    if (!w.builtin) {
+      return async (cc) => {
+        const positional: Value[] = [];
+        for (const e of w.positional) positional.push(await this.#interp.evaluate(e, cc));
+        let named: Map<string, Value> | null = null;
+        for (const a of w.named) {
+          const key = a.keyExpr ? toGroovyString(await this.#interp.evaluate(a.keyExpr, cc)) : a.name;
+          (named ??= new Map()).set(key, await this.#interp.evaluate(a.value, cc));
+        }
+        const closure: ClosureValue = {
+          kind: 'closure', scope: null,
+          node: { type: 'Closure', params: [], explicitParams: false, body: [], loc: w.loc },
+          native: async (_args, ctx) => {
+            await inner(asExec(ctx));
+            return null;
+          },
+        };
+        await this.#callStep(w.name, { positional, named, closure }, cc, w.loc);
+      };
+    }
+    if (w.name === 'timestamps') {
+      if (!o.timestamps) return inner;
+      return (cc) => (cc.timestamps ? inner(cc) : inner(cc.with({ timestamps: true })));
+    }
+    if (w.name === 'retry' && o.retry) {
       const count = o.retry.count;
-      run = async (cc) => {
+      return async (cc) => {
         for (let attempt = 1; ; attempt++) {
           // An attempt that fails is not held against the build when the next one succeeds.
           const before = { result: this.state.currentResult, message: this.state.message };
@@ -571,14 +615,13 @@ export class PipelineRun {
         }
       };
     }
-    if (o.timeout) {
-      const inner = run;
+    if (w.name === 'timeout' && o.timeout) {
       const t = o.timeout;
-      run = (cc) => withTimeout(t.time * unitToMs(t.unit as TimeUnit), t.activity, cc.signal,
+      return (cc) => withTimeout(t.time * unitToMs(t.unit as TimeUnit), t.activity, cc.signal,
         (signal, touch) => inner(cc.with({ signal, onOutput: t.activity ? chain(cc.onOutput, touch) : cc.onOutput })),
         (msg) => this.#log(cc, msg));
     }
-    await run(c);
+    return inner;
   }
 
   async #evalValue(e: Expr | null, c: ExecContext): Promise<string | null> {

@@ -1,11 +1,21 @@
 // options { }: pipeline-level and stage-level options. Values must be literals: options apply
 // before anything of the build has run; only logRotator's counts may be expressions (kept in
 // BuildDiscarder.exprs, evaluated by the engine when the build starts, as Jenkins does).
+//
+// As Jenkins (Options.getEligibleWrapperStepClasses), any step of the registry that takes a
+// block may be an option too, unless it needs a node's workspace (Jenkins: FilePath/Launcher in
+// its required context) or is node/parallel/stage/script: `options { withCredentials([...]) }`
+// wraps the pipeline's or stage's run in the step (Options.wrappers, in the order written with
+// timeout/retry/timestamps; its arguments, which may be expressions, are checked as a step
+// call's are and evaluated when the run gets there). A step without a block is no option:
+// "Invalid option type", listing the valid ones, wrappers included.
 import type { Loc } from '../../core/build.ts';
-import { TIME_UNITS, type BuildDiscarder, type DiscardKey, type Options, type StageOptions, type TimeUnit, type TimeoutOption } from './types.ts';
+import type { StepRegistry } from '../steps/registry.ts';
+import { TIME_UNITS, type BuildDiscarder, type DiscardKey, type Options, type StageOptions, type TimeUnit, type TimeoutOption, type WrapperOption } from './types.ts';
 import {
   Ctx, argBool, argNum, argStr, bindArgs, blockOf, fmtList, typedEntries, withSuggestion, type ArgSpec, type BoundArg, type Section,
 } from './context.ts';
+import { checkGroovy, checkStepCall } from './steps.ts';
 
 const DURABILITY_HINTS = ['MAX_SURVIVABILITY', 'PERFORMANCE_OPTIMIZED', 'SURVIVABLE_NONATOMIC'];
 
@@ -47,13 +57,36 @@ export function emptyOptions(): Options {
     timeout: null, retry: null, timestamps: false, skipDefaultCheckout: false, skipStagesAfterUnstable: false,
     parallelsAlwaysFailFast: false, disableConcurrentBuilds: null, quietPeriod: null, buildDiscarder: null,
     checkoutToSubdirectory: null, preserveStashes: null, newContainerPerStage: false, disableResume: false, ansiColor: null,
-    ignored: [],
+    ignored: [], wrappers: [],
   };
 }
 
 export function emptyStageOptions(): StageOptions {
-  return { timeout: null, retry: null, timestamps: false, skipDefaultCheckout: false, ansiColor: null };
+  return { timeout: null, retry: null, timestamps: false, skipDefaultCheckout: false, ansiColor: null, wrappers: [] };
 }
+
+/** Jenkins' BlockedStepsAndMethodCalls that take a block: never options. */
+const NOT_WRAPPERS = new Set(['node', 'parallel', 'stage', 'script']);
+const wrapperCache = new WeakMap<StepRegistry, readonly string[]>();
+
+/** The registry's steps that may be used as options: they take a block and need no workspace. */
+export function wrapperStepNames(registry: StepRegistry): readonly string[] {
+  let names = wrapperCache.get(registry);
+  if (!names) {
+    names = registry.steps()
+      .filter((d) => d.kind !== 'symbol' && d.block !== 'none' && !d.needsNode && !NOT_WRAPPERS.has(d.name) && !(d.name in OPTIONS))
+      .map((d) => d.name);
+    wrapperCache.set(registry, names);
+  }
+  return names;
+}
+
+/** The option types valid here, as Jenkins lists them: the options and the wrapper steps, sorted. */
+function validOptionTypes(ctx: Ctx, stage: boolean): string[] {
+  return [...(stage ? STAGE_OPTION_NAMES : OPTION_NAMES), ...wrapperStepNames(ctx.registry)].sort();
+}
+
+const WRAPPING_BUILTINS = new Set(['timeout', 'retry', 'timestamps']);
 
 /** Reads `options { }` of the pipeline (stage = false) or of a stage / matrix (stage = true). */
 export function parseOptions(ctx: Ctx, sec: Section, stage: false): Options;
@@ -62,9 +95,10 @@ export function parseOptions(ctx: Ctx, sec: Section, stage: boolean): Options | 
   const o = emptyOptions();
   const body = blockOf(ctx, sec, 'options');
   if (sec.call.closure && body.length === 0) ctx.error('empty-options', 'options can not be empty', sec.nameLoc);
+  const wrapperNames = wrapperStepNames(ctx.registry);
   const entries = typedEntries(ctx, body, {
     kind: 'option',
-    valid: OPTION_NAMES,
+    valid: wrapperNames.length === 0 ? OPTION_NAMES : [...OPTION_NAMES, ...wrapperNames],
     expected: 'Expected an option',
     duplicate: (name) => `Duplicate option name: "${name}"`,
     unknown: (name) => {
@@ -72,17 +106,23 @@ export function parseOptions(ctx: Ctx, sec: Section, stage: boolean): Options | 
         const which = name === 'parameters' ? 'parameters' : 'triggers';
         return `The "${which}" job property can't be used in the "options" directive. Use the "${which} {...}" directive instead.`;
       }
-      const valid = stage ? STAGE_OPTION_NAMES : OPTION_NAMES;
+      const valid = validOptionTypes(ctx, stage);
       return withSuggestion(`Invalid option type "${name}". Valid option types: ${fmtList(valid)}`, name, valid);
     },
     refuse: (s) => {
-      if (!stage || OPTIONS[s.name]!.stage) return false;
+      if (!stage || !(s.name in OPTIONS) || OPTIONS[s.name]!.stage) return false;
       ctx.error('options', `The "${s.name}" option is only valid at the pipeline level, not in a stage`, s.nameLoc);
       return true;
     },
   });
   for (const s of entries) {
-    const def = OPTIONS[s.name]!;
+    const def = OPTIONS[s.name];
+    if (!def) {
+      const w = wrapperOption(ctx, s);
+      if (w) o.wrappers.push(w);
+      continue;
+    }
+    if (WRAPPING_BUILTINS.has(s.name)) o.wrappers.push({ name: s.name, builtin: true, positional: [], named: [], loc: s.loc });
     const strategyNamed = s.call.args.length === 0 && s.call.namedArgs.length === 1 && s.call.namedArgs[0]!.name === 'strategy';
     if (s.name === 'buildDiscarder' && !strategyNamed && (s.call.args.length !== 1 || s.call.namedArgs.length > 0)) {
       ctx.error('options', "buildDiscarder expects a logRotator: buildDiscarder(logRotator(numToKeepStr: '10'))", s.nameLoc);
@@ -92,7 +132,23 @@ export function parseOptions(ctx: Ctx, sec: Section, stage: boolean): Options | 
     applyOption(ctx, o, s, b, def.ignored === true);
   }
   if (!stage) return o;
-  return { timeout: o.timeout, retry: o.retry, timestamps: o.timestamps, skipDefaultCheckout: o.skipDefaultCheckout, ansiColor: o.ansiColor };
+  return { timeout: o.timeout, retry: o.retry, timestamps: o.timestamps, skipDefaultCheckout: o.skipDefaultCheckout, ansiColor: o.ansiColor, wrappers: o.wrappers };
+}
+
+/** A block step written as an option: its arguments checked as a step call's, without its block (the run is the block). */
+function wrapperOption(ctx: Ctx, s: Section): WrapperOption | null {
+  const decl = ctx.registry.step(s.name)!;
+  if (s.call.closure) {
+    ctx.error('unexpected-block', `"${s.name}" does not take a block`, s.call.closure.loc);
+    return null;
+  }
+  const body = { type: 'Closure' as const, explicitParams: false, params: [], body: [], loc: s.loc };
+  const before = ctx.errorCount;
+  const eff = checkStepCall(ctx, decl, { ...s.call, closure: body }, s.nameLoc);
+  const values = [...eff.positional, ...eff.named.map((a) => a.value)];
+  if (values.length > 0) checkGroovy(ctx, values);
+  if (ctx.errorCount > before) return null;
+  return { name: s.name, builtin: false, positional: eff.positional, named: eff.named, loc: s.loc };
 }
 
 function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>, ignored: boolean): void {

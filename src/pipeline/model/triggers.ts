@@ -3,7 +3,7 @@
 //   upstream(upstreamProjects: 'lib-a,lib-b', threshold: hudson.model.Result.SUCCESS)
 //   parameterizedCron('H 2 * * * %GREETING=Hola')
 // A cron / pollSCM spec may be an expression (cron(isMain ? '@daily' : '')): kept as specExpr,
-// evaluated and checked by the engine when the build starts; '' is no schedule.
+// evaluated and checked by the engine when the build starts; '' (written or evaluated) is no schedule.
 import type { Expr, StringLit } from '../syntax/ast.ts';
 import { type TriggerDef } from './types.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
@@ -53,7 +53,10 @@ export function parseTriggers(ctx: Ctx, sec: Section): TriggerDef[] {
       const key = type === 'cron' ? 'spec' : type === 'pollSCM' ? 'scmpoll_spec' : 'parameterizedSpecification';
       const arg = b.get(key);
       specText = argStr(b, key) ?? '';
-      if (arg && arg.expr.type === 'String') cronProblems(ctx, arg.expr, type === 'parameterizedCron');
+      // An empty spec (cron('')) is no schedule, as Jenkins accepts it; the controller schedules nothing for it.
+      if (arg && arg.expr.type === 'String') {
+        if (arg.expr.value.trim() !== '') cronProblems(ctx, arg.expr, type === 'parameterizedCron');
+      }
       // A spec written as an expression is evaluated (and checked) when the build starts.
       else if (arg && arg.value === undefined) specExpr = arg.expr;
     } else if (type === 'upstream') {

@@ -5,7 +5,7 @@
 // and images ("maven:${VERSION}"), environment values, `when { equals ... }` operands. Step
 // blocks (`steps {}`, `post { always {} }`, `when { expression {} }`) stay statement lists:
 // the interpreter runs them, so `script {}` and plain steps go through one path.
-import type { Expr, Stmt } from '../syntax/ast.ts';
+import type { Expr, NamedArg, Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 
 /** A model Jenkinsfile: declarative (`pipeline { }`) or scripted (`node { }` and friends). */
@@ -165,6 +165,21 @@ export interface Options {
   ansiColor: string | null;
   /** Options Kiln accepts but that change nothing here (durabilityHint, ...), kept for `kiln lint` notes. */
   ignored: { name: string; loc: Loc }[];
+  wrappers: WrapperOption[];
+}
+
+/**
+ * What wraps the pipeline's or a stage's run, in the order written (the first outermost), as
+ * Jenkins' ModelInterpreter.inWrappers: a block step used as an option (`withCredentials([...])`,
+ * `lock('r')`, `withEnv([...])`; its arguments evaluated when the run gets there), or one of the
+ * built-in timeout / retry / timestamps options (builtin: their values are in the record's fields).
+ */
+export interface WrapperOption {
+  name: string;
+  builtin: boolean;
+  positional: Expr[];
+  named: NamedArg[];
+  loc: Loc;
 }
 
 export interface StageOptions {
@@ -173,6 +188,7 @@ export interface StageOptions {
   timestamps: boolean;
   skipDefaultCheckout: boolean;
   ansiColor: string | null;
+  wrappers: WrapperOption[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1473,6 +1473,9 @@ export class Interpreter {
         const ca = await this.evalArgs(e, scope, f);
         return this.callValue(v, name, ca, f, e.loc);
       }
+      if (name === 'getContext' && scope.cls === null && !this.functions.has(name) && e.args.length === 1 && e.namedArgs.length === 0 && !e.closure) {
+        return this.getContext(e.args[0]!, scope, f, e.loc);
+      }
       const ca = await this.evalArgs(e, scope, f);
       if (scope.delegated && (scope.cls !== null || !this.functions.has(name))) {
         const d = this.delegateFor(name, scope);
@@ -1603,6 +1606,22 @@ export class Interpreter {
     const known = [...(this.host.stepNames?.() ?? []), ...this.functions.keys(), ...BUILTINS];
     const near = closest(name, known);
     throw scriptError('no-such-method', `No such DSL method '${name}' found among steps${near ? ` (did you mean '${near}'?)` : ''}`, loc, 'java.lang.NoSuchMethodError');
+  }
+
+  /** `getContext(hudson.FilePath)`: the class named by its written (dotted) name, or by the class value the argument evaluates to. */
+  private async getContext(arg: A.Expr, scope: Scope, f: Frame, loc: Loc): Promise<Value> {
+    const parts: string[] = [];
+    let x: A.Expr = arg;
+    while (x.type === 'Property') { parts.unshift(x.name); x = x.object; }
+    let name: string | null = null;
+    if (x.type === 'Ident' && scope.find(x.name) === null && !this.binding.has(x.name)) name = [x.name, ...parts].join('.');
+    else {
+      const v = await this.eval(arg, scope, f);
+      if (v instanceof ClassObject) name = v.fqn;
+      else throw scriptError('illegal-argument', `getContext expects a class (getContext(hudson.FilePath)), got ${typeName(v)}`, arg.loc, 'java.lang.IllegalArgumentException');
+    }
+    if (!this.host.getContext) throw notSupported(`getContext(${name})`, loc);
+    return this.guard(async () => this.host.getContext!(name!, f.ctx, loc), loc);
   }
 
   private async echo(text: string, f: Frame, loc: Loc): Promise<Value> {

@@ -113,6 +113,12 @@ export interface ScriptHost {
    * suggest a name.
    */
   stepNames?(): Iterable<string>;
+  /**
+   * `getContext(hudson.FilePath)` in a script: what the host has of the Java class named
+   * (`className` as written, dotted), null when it has none here (Jenkins: no such context,
+   * e.g. no workspace outside node); throws for a class it never provides (optional).
+   */
+  getContext?(className: string, ctx: DynamicContext, loc: Loc): Value | Promise<Value>;
 }
 
 export function isClosure(v: Value | undefined): v is ClosureValue {
