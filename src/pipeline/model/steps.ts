@@ -14,6 +14,7 @@ import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue } from '../steps/bind.ts';
 import { Ctx, bareDollarCurly, describeStmt, didYouMean, staticValue } from './context.ts';
 import { visit } from './walk.ts';
+import { editDistance } from '../../util/suggest.ts';
 
 /**
  * Names a script can call or use without declaring them: what Jenkins binds into every script
@@ -97,7 +98,7 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
   if (eff.positional.length > 1 && decl.positional) problems = problems.filter((p) => !p.endsWith(`missing required parameter "${decl.positional}"`));
   const seen = new Set<string>();
   for (const problem of problems) {
-    ctx.error('step-arguments', problem, locateProblem(problem, eff, nameLoc, seen));
+    ctx.error('step-arguments', inJenkinsWords(problem, decl), locateProblem(problem, eff, nameLoc, seen));
   }
   if (dynamicMap) return eff;
   const check = (name: string, value: Expr) => {
@@ -120,6 +121,37 @@ function legacyStepClass(ctx: Ctx, arg: Expr): void {
   const en = arg.entries.find((x) => x.key.type === 'String' && x.key.value === '$class');
   if (!en || en.value.type !== 'String' || LEGACY_STEP_CLASSES.has(en.value.value)) return;
   ctx.error('step-arguments', `no known implementation of interface jenkins.tasks.SimpleBuildStep is named ${en.value.value}`, en.value.loc);
+}
+
+/**
+ * A shape problem as Jenkins' declarative validator words it (ModelValidatorImpl): the run-time
+ * wording of bind.ts names the step, the validator's does not, and always suggests the nearest
+ * parameter name.
+ */
+function inJenkinsWords(problem: string, decl: StepDecl): string {
+  const pre = `${decl.name}: `;
+  if (problem === `${pre}cannot mix an unnamed argument with named ones`) return 'Cannot mix named and unnamed arguments';
+  let m = /^: parameter "(.*)" is given twice$/.exec(problem.slice(decl.name.length));
+  if (m) return `Duplicate named parameter '${m[1]}' found`;
+  m = /^: missing required parameter "(.*)"$/.exec(problem.slice(decl.name.length));
+  if (m) return `Missing required parameter: "${m[1]}"`;
+  m = /^Invalid parameter "(.*)" for step /.exec(problem);
+  if (m) {
+    const nearest = nearestName(m[1]!, decl.params.map((p) => p.name));
+    return nearest ? `Invalid parameter "${m[1]}", did you mean "${nearest}"?` : `Invalid parameter "${m[1]}": "${decl.name}" takes no parameters`;
+  }
+  return problem;
+}
+
+/** The candidate at the smallest edit distance, however far (Jenkins' "did you mean" always names one). */
+function nearestName(name: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(name, c);
+    if (d < bestD) { best = c; bestD = d; }
+  }
+  return best;
 }
 
 function locateProblem(problem: string, eff: EffectiveArgs, nameLoc: Loc, seen: Set<string>): Loc {

@@ -126,8 +126,8 @@ test('step calls in script blocks are checked with the run-time binding rules', 
   }
 }`);
   assert.deepEqual(lint(src), [
-    '8:5: sh: missing required parameter "script"',
-    '8:8: Invalid parameter "scrip" for step sh, did you mean "script"?',
+    '8:5: Missing required parameter: "script"',
+    '8:8: Invalid parameter "scrip", did you mean "script"?',
   ]);
 });
 

@@ -74,8 +74,8 @@ test("the plugin's agent type: unknown options, missing ones and its own check a
   assert.deepEqual(lint(wrap('hello'), registry), ['Jenkinsfile:2:11: No argument for agent key "hello"']);
   // The step's declaration binds like any step's.
   assert.deepEqual(lint("pipeline { agent any; stages { stage('A') { steps { greet(nam: 'x') } } } }", registry).map((l) => l.replace(/^Jenkinsfile:\d+:\d+: /, '')), [
-    'greet: missing required parameter "name"',
-    'Invalid parameter "nam" for step greet, did you mean "name"?',
+    'Missing required parameter: "name"',
+    'Invalid parameter "nam", did you mean "name"?',
   ]);
 });
 
