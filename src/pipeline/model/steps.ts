@@ -14,7 +14,7 @@ import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue } from '../steps/bind.ts';
 import { Ctx, bareDollarCurly, describeStmt, didYouMean, staticValue } from './context.ts';
 import { visit } from './walk.ts';
-import { editDistance } from '../../util/suggest.ts';
+import { nearest } from '../../util/suggest.ts';
 
 /**
  * Names a script can call or use without declaring them: what Jenkins binds into every script
@@ -137,21 +137,10 @@ function inJenkinsWords(problem: string, decl: StepDecl): string {
   if (m) return `Missing required parameter: "${m[1]}"`;
   m = /^Invalid parameter "(.*)" for step /.exec(problem);
   if (m) {
-    const nearest = nearestName(m[1]!, decl.params.map((p) => p.name));
-    return nearest ? `Invalid parameter "${m[1]}", did you mean "${nearest}"?` : `Invalid parameter "${m[1]}": "${decl.name}" takes no parameters`;
+    const guess = nearest(m[1]!, decl.params.map((p) => p.name));
+    return guess ? `Invalid parameter "${m[1]}", did you mean "${guess}"?` : `Invalid parameter "${m[1]}": "${decl.name}" takes no parameters`;
   }
   return problem;
-}
-
-/** The candidate at the smallest edit distance, however far (Jenkins' "did you mean" always names one). */
-function nearestName(name: string, candidates: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(name, c);
-    if (d < bestD) { best = c; bestD = d; }
-  }
-  return best;
 }
 
 function locateProblem(problem: string, eff: EffectiveArgs, nameLoc: Loc, seen: Set<string>): Loc {
