@@ -107,7 +107,7 @@ function common(ctx: Ctx, d: Map<string, Section>): CommonDirectives {
     return s ? f(s) : null;
   };
   return {
-    agent: get('agent', (s) => parseAgent(ctx, s)),
+    agent: get('agent', (s) => parseAgent(ctx, s, true)),
     environment: get('environment', (s) => parseEnvironment(ctx, s)) ?? [],
     options: get('options', (s) => parseOptions(ctx, s, true)) ?? emptyStageOptions(),
     when: get('when', (s) => parseWhen(ctx, s)),
