@@ -107,7 +107,8 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
     const v = staticValue(value, true);
     if (v === undefined) return;
     const problem = checkParamValue(decl, p, v);
-    if (problem) ctx.error('step-arguments', problem, value.loc);
+    // parallel's failFast is read by Jenkins' parser, which words it as for a stage's failFast
+    if (problem) ctx.error('step-arguments', decl.name === 'parallel' && name === 'failFast' ? 'Expected a boolean with failFast' : problem, value.loc);
   };
   if (eff.positional.length === 1 && decl.positional) check(decl.positional, eff.positional[0]!);
   for (const a of eff.named) check(a.name, a.value);
@@ -267,7 +268,7 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
     for (const a of eff.named) {
       if (a.name === 'failFast') continue;
       if (a.value.type === 'Closure') validateSteps(ctx, a.value.body, 'block');
-      else if (staticValue(a.value) !== undefined) ctx.error('step-arguments', `parallel: branch '${a.name}' must be a closure { ... }`, a.value.loc);
+      else if (staticValue(a.value) !== undefined) ctx.error('step-arguments', 'Expected closure or failFast', a.value.loc);
       else checkGroovy(ctx, [a.value]);
     }
     checkGroovy(ctx, eff.positional);
