@@ -240,6 +240,11 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
     checkGroovy(ctx, [...e.args, ...e.namedArgs.map((a) => a.value), ...(e.closure ? [e.closure] : [])]);
     return;
   }
+  if (name === 'properties' && !ctx.declared.has(name)) {
+    // job properties belong in options/parameters/triggers: Jenkins blocks the step in every steps block
+    ctx.error('blocked-step', 'Invalid step "properties" used - not allowed in this context - The properties step cannot be used in Declarative Pipelines', nameLoc);
+    return;
+  }
   const decl = ctx.registry.step(name);
   if (!decl) {
     if (ctx.declared.has(name)) {
