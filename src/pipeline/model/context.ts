@@ -390,8 +390,21 @@ export function bindArgs(ctx: Ctx, sec: Section, spec: ArgSpec): Map<string, Bou
   return out;
 }
 
+/** A closure written as a directive's argument, or as an argument of a call there; else null. */
+function closureArgument(e: Expr): Expr | null {
+  if (e.type === 'Closure') return e;
+  if (e.type !== 'Call' || e.callee.type !== 'Ident') return null;
+  return e.closure ?? e.args.find((x) => x.type === 'Closure') ?? e.namedArgs.find((x) => x.value.type === 'Closure')?.value ?? null;
+}
+
 function bindOne(ctx: Ctx, spec: ArgSpec, name: string, expr: Expr, loc: Loc, out: Map<string, BoundArg>, unnamed: boolean): void {
   const p = spec.params.find((x) => x.name === name)!;
+  const closure = closureArgument(expr);
+  if (closure) {
+    // `cron(pick { '@daily' })`, `timeout(time: { 5 })`: Jenkins' parser refuses closures among a directive's arguments
+    ctx.error('closure-argument', 'Method call arguments', closure.loc);
+    return;
+  }
   const mustBeLiteral = p.literal ?? spec.literal ?? true;
   const value = staticValue(expr, !mustBeLiteral);
   if (value === undefined) {
