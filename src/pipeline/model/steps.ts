@@ -12,7 +12,7 @@ import type { CallExpr, ClosureExpr, Expr, NamedArg, Stmt } from '../syntax/ast.
 import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue } from '../steps/bind.ts';
-import { Ctx, bareDollarCurly, describeStmt, didYouMean, staticValue } from './context.ts';
+import { Ctx, bareDollarCurly, describeStmt, didYouMean, staticValue, valueProblem } from './context.ts';
 import { visit } from './walk.ts';
 import { nearest } from '../../util/suggest.ts';
 
@@ -101,17 +101,21 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
     ctx.error('step-arguments', inJenkinsWords(problem, decl), locateProblem(problem, eff, nameLoc, seen));
   }
   if (dynamicMap) return eff;
-  const check = (name: string, value: Expr) => {
+  const check = (name: string, value: Expr, unnamed: boolean) => {
     const p = decl.params.find((x) => x.name === name);
     if (!p) return;
     const v = staticValue(value, true);
     if (v === undefined) return;
     const problem = checkParamValue(decl, p, v);
-    // parallel's failFast is read by Jenkins' parser, which words it as for a stage's failFast
-    if (problem) ctx.error('step-arguments', decl.name === 'parallel' && name === 'failFast' ? 'Expected a boolean with failFast' : problem, value.loc);
+    if (!problem) return;
+    // parallel's failFast is read by Jenkins' parser, which words it as for a stage's failFast;
+    // a value of the wrong type is worded as Jenkins' validator words it (a list of allowed values keeps ours)
+    const words = decl.name === 'parallel' && name === 'failFast' ? 'Expected a boolean with failFast'
+      : p.values ? problem : valueProblem(decl.name, { name: p.name, type: p.type }, v, unnamed) ?? problem;
+    ctx.error('step-arguments', words, value.loc);
   };
-  if (eff.positional.length === 1 && decl.positional) check(decl.positional, eff.positional[0]!);
-  for (const a of eff.named) check(a.name, a.value);
+  if (eff.positional.length === 1 && decl.positional) check(decl.positional, eff.positional[0]!, true);
+  for (const a of eff.named) check(a.name, a.value, false);
   if (decl.name === 'step' && eff.positional.length === 1) legacyStepClass(ctx, eff.positional[0]!);
   return eff;
 }
