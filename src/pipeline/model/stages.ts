@@ -90,7 +90,7 @@ function directives(ctx: Ctx, body: readonly Stmt[], allowed: readonly string[],
       continue;
     }
     if (found.has(s.name)) {
-      ctx.error('duplicate-section', `Multiple occurrences of the "${s.name}" section`, s.nameLoc);
+      ctx.error('duplicate-section', `Multiple occurrences of the ${s.name} section`, s.nameLoc);
       continue;
     }
     found.set(s.name, s);
