@@ -12,9 +12,9 @@ import type { CallExpr, ClosureExpr, Expr, NamedArg, Stmt } from '../syntax/ast.
 import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue } from '../steps/bind.ts';
-import { Ctx, bareDollarCurly, describeStmt, didYouMean, staticValue, valueProblem } from './context.ts';
+import { Ctx, bareDollarCurly, describeStmt, staticValue, valueProblem } from './context.ts';
 import { visit } from './walk.ts';
-import { nearest } from '../../util/suggest.ts';
+import { closest, nearest } from '../../util/suggest.ts';
 
 /**
  * Names a script can call or use without declaring them: what Jenkins binds into every script
@@ -148,6 +148,12 @@ function inJenkinsWords(problem: string, decl: StepDecl): string {
   return problem;
 }
 
+/** An unknown step or function, in the words Jenkins fails the build with (and Kiln's run, interpreter.ts). */
+function noSuchDslMethod(name: string, candidates: Iterable<string>): string {
+  const near = closest(name, candidates);
+  return `No such DSL method '${name}' found among steps${near !== null && near !== name ? ` (did you mean '${near}'?)` : ''}`;
+}
+
 function locateProblem(problem: string, eff: EffectiveArgs, nameLoc: Loc, seen: Set<string>): Loc {
   for (const a of eff.named) {
     if (problem.startsWith(`Invalid parameter "${a.name}"`)) return a.loc;
@@ -203,7 +209,7 @@ export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnow
       return;
     }
     if (decl || ctx.declared.has(name) || KNOWN_GLOBALS.has(name) || ctx.registry.isGlobal(name)) return;
-    ctx.error('unknown-function', `Unknown step or function "${name}"${didYouMean(name, [...ctx.registry.stepNames(), ...ctx.functions, ...CALLABLE_GLOBALS])}`, nameLoc);
+    ctx.error('unknown-function', noSuchDslMethod(name, [...ctx.registry.stepNames(), ...ctx.functions, ...CALLABLE_GLOBALS]), nameLoc);
   });
 }
 
@@ -257,7 +263,7 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
       return;
     }
     const candidates = ctx.registry.stepNames().filter((n) => !ctx.registry.step(n)?.scriptOnly || n === 'parallel');
-    ctx.error('unknown-step', `Unknown step "${name}"${didYouMean(name, [...candidates, ...ctx.functions])}`, nameLoc);
+    ctx.error('unknown-step', noSuchDslMethod(name, [...candidates, ...ctx.functions]), nameLoc);
     return;
   }
   if (decl.kind === 'symbol') {
