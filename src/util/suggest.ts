@@ -33,3 +33,17 @@ export function closest(name: string, candidates: Iterable<string>): string | nu
   const limit = Math.max(1, Math.floor(Math.max(name.length, best.length) / 3));
   return bestD <= limit || best.toLowerCase().startsWith(name.toLowerCase()) && name.length >= 3 ? best : null;
 }
+
+/** The candidate at the smallest edit distance, however far: Jenkins' validator always names one ("did you mean"). */
+export function nearest(name: string, candidates: Iterable<string>): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(name, c);
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best;
+}

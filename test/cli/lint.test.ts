@@ -51,7 +51,7 @@ test('--json: one entry per file, with positions, severities and codes', async (
   assert.equal(out.files[0]!.diagnostics[0]!.severity, 'warning');
   assert.equal(out.files[1]!.valid, false);
   assert.deepEqual(out.files[1]!.diagnostics[0], {
-    line: 6, column: 17, endLine: 6, endColumn: 20, severity: 'error', code: 'unknown-step', message: 'Unknown step "shh", did you mean "sh"?',
+    line: 6, column: 17, endLine: 6, endColumn: 20, severity: 'error', code: 'unknown-step', message: "No such DSL method 'shh' found among steps (did you mean 'sh'?)",
   });
   assert.equal(out.files[1]!.diagnostics.length, 3);
 });
@@ -59,7 +59,7 @@ test('--json: one entry per file, with positions, severities and codes', async (
 test('- reads the Jenkinsfile from standard input', async () => {
   const r = await runKiln(['lint', '-'], { input: "pipeline {\n  agent any\n  stages { stage('a') { steps { ech 'x' } } }\n}\n" });
   assert.equal(r.code, 1);
-  assert.equal(r.stdout, '<stdin>:3:33: Unknown step "ech", did you mean "echo"?\n');
+  assert.equal(r.stdout, "<stdin>:3:33: No such DSL method 'ech' found among steps (did you mean 'echo'?)\n");
   const ok = await runKiln(['lint', '-'], { input: readFileSync(valid + 'seed.groovy', 'utf8') });
   assert.equal(ok.code, 0);
 });

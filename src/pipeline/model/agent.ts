@@ -20,19 +20,20 @@ const NODE_OPTIONS = ['label', 'customWorkspace'];
 const invalidForm = 'Only "agent none", "agent any" or "agent {...}" are allowed.';
 
 /** Reads an `agent` directive; null when it is unusable (errors reported). */
-export function parseAgent(ctx: Ctx, sec: Section): AgentSpec | null {
+export function parseAgent(ctx: Ctx, sec: Section, inStage = false): AgentSpec | null {
   const c = sec.call;
   const nargs = c.args.length + c.namedArgs.length;
   const AGENT_TYPES = ctx.registry.agentTypeNames();
   if (!c.closure) {
     if (nargs === 0) {
-      ctx.error('agent', `No agent type specified. Must be one of ${fmtList(AGENT_TYPES)}`, sec.nameLoc);
+      // a bare `agent`: Jenkins' parser finds nothing to read
+      ctx.error('agent', `Not a valid ${inStage ? 'stage ' : ''}section definition: "agent". Some extra configuration is required.`, sec.nameLoc);
       return null;
     }
     const a = c.args[0];
     if (nargs === 1 && a && a.type === 'Ident' && (a.name === 'any' || a.name === 'none')) return a.name === 'any' ? { type: 'any', loc: sec.loc } : { type: 'none', loc: sec.loc };
     if (nargs === 1 && a && a.type === 'Ident') {
-      ctx.error('agent', withSuggestion(`Invalid agent type "${a.name}" specified. Must be one of ${fmtList(AGENT_TYPES)}`, a.name, AGENT_TYPES), a.loc);
+      ctx.error('agent', withSuggestion(invalidForm, a.name, ['any', 'none']), a.loc);
       return null;
     }
     if (nargs === 1 && a && (a.type === 'String' || a.type === 'GString')) {

@@ -6,7 +6,7 @@ import type { CallExpr, Expr, Ident, NamedArg, Stmt, StringLit } from '../syntax
 import type { Loc, Pos } from '../../core/build.ts';
 import type { ParamType, StepDecl, StepParam } from '../../core/steps.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
-import { closest } from '../../util/suggest.ts';
+import { closest, nearest } from '../../util/suggest.ts';
 import { checkParamValue, describeType } from '../steps/bind.ts';
 import type { StepRegistry } from '../steps/registry.ts';
 import { typeName, type GMap, type Value } from '../script/values.ts';
@@ -161,14 +161,23 @@ export interface EntriesSpec {
   refuse?: (s: Section) => boolean;
 }
 
+/** How Jenkins' parser names each kind of entries in "X definitions cannot have blocks" and "X cannot be defined as maps". */
+const ENTRY_TITLES: Readonly<Record<string, string>> = { option: 'Options', parameter: 'Build parameters', trigger: 'Triggers' };
+
 /** The entries of a block such as `triggers { cron('...'); pollSCM('...') }`, each a known type. */
 export function typedEntries(ctx: Ctx, body: readonly Stmt[], spec: EntriesSpec): Section[] {
   const out: Section[] = [];
   const seen = new Set<string>();
   for (const stmt of body) {
     const s = sectionOf(stmt);
+    const title = ENTRY_TITLES[spec.kind];
     if (!s) {
-      ctx.error(`${spec.kind}s`, spec.expected, stmt.loc);
+      const mapStmt = title && stmt.type === 'ExprStmt' && stmt.expr.type === 'Map';
+      ctx.error(`${spec.kind}s`, mapStmt ? `${title} cannot be defined as maps` : spec.expected, stmt.loc);
+      continue;
+    }
+    if (title && s.call.closure && spec.valid.includes(s.name)) {
+      ctx.error(`${spec.kind}s`, `${title} definitions cannot have blocks`, s.call.closure.loc);
       continue;
     }
     if (!spec.valid.includes(s.name)) {
@@ -343,7 +352,7 @@ export function bindArgs(ctx: Ctx, sec: Section, spec: ArgSpec): Map<string, Bou
     } else if (!spec.positional) {
       ctx.error('unnamed-arguments', `Arguments to "${spec.what}" must be explicitly named.`, args[0]!.loc);
     } else if (args.length > 1) {
-      ctx.error('too-many-arguments', `"${spec.what}" should have 1 argument but has ${args.length} arguments instead.`, args[1]!.loc);
+      ctx.error('too-many-arguments', `"${spec.what}" should have 1 arguments but has ${args.length} arguments instead.`, args[1]!.loc);
     } else {
       given.add(spec.positional);
       bindOne(ctx, spec, spec.positional, args[0]!, args[0]!.loc, out, true);
@@ -355,23 +364,25 @@ export function bindArgs(ctx: Ctx, sec: Section, spec: ArgSpec): Map<string, Bou
       continue;
     }
     if (!names.includes(a.name)) {
-      const guess = closest(a.name, names);
+      const guess = nearest(a.name, names);
       ctx.error('invalid-parameter', guess
         ? `Invalid parameter "${a.name}", did you mean "${guess}"?`
-        : names.length === 0
-          ? `Invalid parameter "${a.name}": "${spec.what}" takes no parameters`
-          : `Invalid parameter "${a.name}" for "${spec.what}". Valid parameters: ${fmtList(names)}`, a.loc);
+        : `Invalid parameter "${a.name}": "${spec.what}" takes no parameters`, a.loc);
       continue;
     }
     if (given.has(a.name)) {
-      ctx.error('duplicate-parameter', `Parameter "${a.name}" of "${spec.what}" is given twice`, a.loc);
+      ctx.error('duplicate-parameter', `Duplicate named parameter '${a.name}' found`, a.loc);
       continue;
     }
     given.add(a.name);
     bindOne(ctx, spec, a.name, a.value, a.loc, out, false);
   }
   const mixedOrBad = args.length > 0 && (named.length > 0 || !spec.positional || args.length > 1);
-  if (!mixedOrBad) {
+  const required = spec.params.filter((p) => p.required).length;
+  if (args.length === 0 && named.length === 0 && spec.positional && required > 0) {
+    // `cron()`: Jenkins counts the arguments of a call that takes its one value unnamed
+    ctx.error('missing-parameter', `"${spec.what}" should have ${required} arguments but has 0 arguments instead.`, sec.nameLoc);
+  } else if (!mixedOrBad) {
     for (const p of spec.params) {
       if (p.required && !given.has(p.name)) ctx.error('missing-parameter', `Missing required parameter: "${p.name}"`, sec.nameLoc);
     }
@@ -379,8 +390,21 @@ export function bindArgs(ctx: Ctx, sec: Section, spec: ArgSpec): Map<string, Bou
   return out;
 }
 
+/** A closure written as a directive's argument, or as an argument of a call there; else null. */
+function closureArgument(e: Expr): Expr | null {
+  if (e.type === 'Closure') return e;
+  if (e.type !== 'Call' || e.callee.type !== 'Ident') return null;
+  return e.closure ?? e.args.find((x) => x.type === 'Closure') ?? e.namedArgs.find((x) => x.value.type === 'Closure')?.value ?? null;
+}
+
 function bindOne(ctx: Ctx, spec: ArgSpec, name: string, expr: Expr, loc: Loc, out: Map<string, BoundArg>, unnamed: boolean): void {
   const p = spec.params.find((x) => x.name === name)!;
+  const closure = closureArgument(expr);
+  if (closure) {
+    // `cron(pick { '@daily' })`, `timeout(time: { 5 })`: Jenkins' parser refuses closures among a directive's arguments
+    ctx.error('closure-argument', 'Method call arguments', closure.loc);
+    return;
+  }
   const mustBeLiteral = p.literal ?? spec.literal ?? true;
   const value = staticValue(expr, !mustBeLiteral);
   if (value === undefined) {

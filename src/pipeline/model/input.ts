@@ -22,7 +22,7 @@ export function parseInput(ctx: Ctx, sec: Section): InputSpec | null {
       continue;
     }
     if (fields.has(s.name)) {
-      ctx.error('input', `Multiple occurrences of "${s.name}" in input`, s.nameLoc);
+      ctx.error('input', `Multiple occurrences of the ${s.name} section`, s.nameLoc);
       continue;
     }
     fields.set(s.name, s);

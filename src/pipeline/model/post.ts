@@ -7,17 +7,18 @@ export function parsePost(ctx: Ctx, sec: Section): Post {
   const body = blockOf(ctx, sec, 'post');
   const blocks: PostBlock[] = [];
   const seen = new Set<string>();
+  let read = 0; // the entries Jenkins' parser reads as conditions; none makes the section empty
   for (const stmt of body) {
     const s = sectionOf(stmt);
-    if (!s) {
+    // `post { echo 'x' }`: only `condition { ... }` entries are read by Jenkins' parser
+    if (!s || !s.call.closure && !(POST_CONDITIONS as readonly string[]).includes(s.name)) {
       ctx.error('post', `The \u2018post\u2019 section can only contain build condition names with code blocks. Valid condition names are ${fmtList(POST_CONDITIONS)}`, stmt.loc);
       continue;
     }
+    read++;
     if (!(POST_CONDITIONS as readonly string[]).includes(s.name)) {
       const msg = `Invalid condition "${s.name}" - valid conditions are ${fmtList(POST_CONDITIONS)}`;
-      ctx.error('post', ctx.registry.step(s.name) && !s.call.closure
-        ? `${msg}. Steps go inside a condition, e.g. always { ${s.name} ... }`
-        : withSuggestion(msg, s.name, POST_CONDITIONS), s.nameLoc);
+      ctx.error('post', withSuggestion(msg, s.name, POST_CONDITIONS), s.nameLoc);
       continue;
     }
     if (seen.has(s.name)) {
@@ -30,7 +31,7 @@ export function parsePost(ctx: Ctx, sec: Section): Post {
     validateSteps(ctx, steps, 'post');
     if (s.call.closure) blocks.push({ condition: s.name as PostCondition, steps: [...steps], loc: s.loc });
   }
-  if (sec.call.closure && body.length === 0) ctx.error('empty-post', 'post can not be empty', sec.nameLoc);
+  if (sec.call.closure && read === 0) ctx.error('empty-post', 'post can not be empty', sec.nameLoc);
   blocks.sort((a, b) => POST_CONDITIONS.indexOf(a.condition) - POST_CONDITIONS.indexOf(b.condition));
   return { blocks, loc: sec.loc };
 }

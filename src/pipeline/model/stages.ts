@@ -90,7 +90,7 @@ function directives(ctx: Ctx, body: readonly Stmt[], allowed: readonly string[],
       continue;
     }
     if (found.has(s.name)) {
-      ctx.error('duplicate-section', `Multiple occurrences of the "${s.name}" section`, s.nameLoc);
+      ctx.error('duplicate-section', `Multiple occurrences of the ${s.name} section`, s.nameLoc);
       continue;
     }
     found.set(s.name, s);
@@ -107,7 +107,7 @@ function common(ctx: Ctx, d: Map<string, Section>): CommonDirectives {
     return s ? f(s) : null;
   };
   return {
-    agent: get('agent', (s) => parseAgent(ctx, s)),
+    agent: get('agent', (s) => parseAgent(ctx, s, true)),
     environment: get('environment', (s) => parseEnvironment(ctx, s)) ?? [],
     options: get('options', (s) => parseOptions(ctx, s, true)) ?? emptyStageOptions(),
     when: get('when', (s) => parseWhen(ctx, s)),

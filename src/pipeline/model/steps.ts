@@ -12,8 +12,9 @@ import type { CallExpr, ClosureExpr, Expr, NamedArg, Stmt } from '../syntax/ast.
 import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue } from '../steps/bind.ts';
-import { Ctx, bareDollarCurly, describeStmt, didYouMean, staticValue } from './context.ts';
+import { Ctx, bareDollarCurly, describeStmt, staticValue, valueProblem } from './context.ts';
 import { visit } from './walk.ts';
+import { closest, nearest } from '../../util/suggest.ts';
 
 /**
  * Names a script can call or use without declaring them: what Jenkins binds into every script
@@ -97,19 +98,24 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
   if (eff.positional.length > 1 && decl.positional) problems = problems.filter((p) => !p.endsWith(`missing required parameter "${decl.positional}"`));
   const seen = new Set<string>();
   for (const problem of problems) {
-    ctx.error('step-arguments', problem, locateProblem(problem, eff, nameLoc, seen));
+    ctx.error('step-arguments', inJenkinsWords(problem, decl), locateProblem(problem, eff, nameLoc, seen));
   }
   if (dynamicMap) return eff;
-  const check = (name: string, value: Expr) => {
+  const check = (name: string, value: Expr, unnamed: boolean) => {
     const p = decl.params.find((x) => x.name === name);
     if (!p) return;
     const v = staticValue(value, true);
     if (v === undefined) return;
     const problem = checkParamValue(decl, p, v);
-    if (problem) ctx.error('step-arguments', problem, value.loc);
+    if (!problem) return;
+    // parallel's failFast is read by Jenkins' parser, which words it as for a stage's failFast;
+    // a value of the wrong type is worded as Jenkins' validator words it (a list of allowed values keeps ours)
+    const words = decl.name === 'parallel' && name === 'failFast' ? 'Expected a boolean with failFast'
+      : p.values ? problem : valueProblem(decl.name, { name: p.name, type: p.type }, v, unnamed) ?? problem;
+    ctx.error('step-arguments', words, value.loc);
   };
-  if (eff.positional.length === 1 && decl.positional) check(decl.positional, eff.positional[0]!);
-  for (const a of eff.named) check(a.name, a.value);
+  if (eff.positional.length === 1 && decl.positional) check(decl.positional, eff.positional[0]!, true);
+  for (const a of eff.named) check(a.name, a.value, false);
   if (decl.name === 'step' && eff.positional.length === 1) legacyStepClass(ctx, eff.positional[0]!);
   return eff;
 }
@@ -120,6 +126,32 @@ function legacyStepClass(ctx: Ctx, arg: Expr): void {
   const en = arg.entries.find((x) => x.key.type === 'String' && x.key.value === '$class');
   if (!en || en.value.type !== 'String' || LEGACY_STEP_CLASSES.has(en.value.value)) return;
   ctx.error('step-arguments', `no known implementation of interface jenkins.tasks.SimpleBuildStep is named ${en.value.value}`, en.value.loc);
+}
+
+/**
+ * A shape problem as Jenkins' declarative validator words it (ModelValidatorImpl): the run-time
+ * wording of bind.ts names the step, the validator's does not, and always suggests the nearest
+ * parameter name.
+ */
+function inJenkinsWords(problem: string, decl: StepDecl): string {
+  const pre = `${decl.name}: `;
+  if (problem === `${pre}cannot mix an unnamed argument with named ones`) return 'Cannot mix named and unnamed arguments';
+  let m = /^: parameter "(.*)" is given twice$/.exec(problem.slice(decl.name.length));
+  if (m) return `Duplicate named parameter '${m[1]}' found`;
+  m = /^: missing required parameter "(.*)"$/.exec(problem.slice(decl.name.length));
+  if (m) return `Missing required parameter: "${m[1]}"`;
+  m = /^Invalid parameter "(.*)" for step /.exec(problem);
+  if (m) {
+    const guess = nearest(m[1]!, decl.params.map((p) => p.name));
+    return guess ? `Invalid parameter "${m[1]}", did you mean "${guess}"?` : `Invalid parameter "${m[1]}": "${decl.name}" takes no parameters`;
+  }
+  return problem;
+}
+
+/** An unknown step or function, in the words Jenkins fails the build with (and Kiln's run, interpreter.ts). */
+function noSuchDslMethod(name: string, candidates: Iterable<string>): string {
+  const near = closest(name, candidates);
+  return `No such DSL method '${name}' found among steps${near !== null && near !== name ? ` (did you mean '${near}'?)` : ''}`;
 }
 
 function locateProblem(problem: string, eff: EffectiveArgs, nameLoc: Loc, seen: Set<string>): Loc {
@@ -177,7 +209,7 @@ export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnow
       return;
     }
     if (decl || ctx.declared.has(name) || KNOWN_GLOBALS.has(name) || ctx.registry.isGlobal(name)) return;
-    ctx.error('unknown-function', `Unknown step or function "${name}"${didYouMean(name, [...ctx.registry.stepNames(), ...ctx.functions, ...CALLABLE_GLOBALS])}`, nameLoc);
+    ctx.error('unknown-function', noSuchDslMethod(name, [...ctx.registry.stepNames(), ...ctx.functions, ...CALLABLE_GLOBALS]), nameLoc);
   });
 }
 
@@ -218,6 +250,11 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
     checkGroovy(ctx, [...e.args, ...e.namedArgs.map((a) => a.value), ...(e.closure ? [e.closure] : [])]);
     return;
   }
+  if (name === 'properties' && !ctx.declared.has(name)) {
+    // job properties belong in options/parameters/triggers: Jenkins blocks the step in every steps block
+    ctx.error('blocked-step', 'Invalid step "properties" used - not allowed in this context - The properties step cannot be used in Declarative Pipelines', nameLoc);
+    return;
+  }
   const decl = ctx.registry.step(name);
   if (!decl) {
     if (ctx.declared.has(name)) {
@@ -226,7 +263,7 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
       return;
     }
     const candidates = ctx.registry.stepNames().filter((n) => !ctx.registry.step(n)?.scriptOnly || n === 'parallel');
-    ctx.error('unknown-step', `Unknown step "${name}"${didYouMean(name, [...candidates, ...ctx.functions])}`, nameLoc);
+    ctx.error('unknown-step', noSuchDslMethod(name, [...candidates, ...ctx.functions]), nameLoc);
     return;
   }
   if (decl.kind === 'symbol') {
@@ -246,7 +283,7 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
     for (const a of eff.named) {
       if (a.name === 'failFast') continue;
       if (a.value.type === 'Closure') validateSteps(ctx, a.value.body, 'block');
-      else if (staticValue(a.value) !== undefined) ctx.error('step-arguments', `parallel: branch '${a.name}' must be a closure { ... }`, a.value.loc);
+      else if (staticValue(a.value) !== undefined) ctx.error('step-arguments', 'Expected closure or failFast', a.value.loc);
       else checkGroovy(ctx, [a.value]);
     }
     checkGroovy(ctx, eff.positional);

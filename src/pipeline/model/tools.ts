@@ -18,6 +18,11 @@ export function parseTools(ctx: Ctx, sec: Section): ToolDef[] {
   });
   for (const s of entries) {
     // Jenkins takes any value (tools { maven "m-${V}" }); only a literal is known before the run.
+    if (!s.call.parens && !s.call.closure && s.call.args.length + s.call.namedArgs.length === 0) {
+      // a bare `maven`: a name alone is not a tool entry to Jenkins' parser
+      ctx.error('tools', 'Expected to find \u2018someTool "someVersion"\u2019', s.loc);
+      continue;
+    }
     const e = singleArg(ctx, s, 'tool');
     if (e === null) continue;
     out.push({ type: s.name, name: e.type === 'String' ? e.value : '', nameExpr: e.type === 'String' ? null : e, loc: s.loc });

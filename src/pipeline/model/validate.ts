@@ -175,7 +175,7 @@ function pipelineBlock(ctx: Ctx, sec: Section, prelude: Stmt[], libraries: Libra
       continue;
     }
     if (found.has(s.name)) {
-      ctx.error('duplicate-section', `Multiple occurrences of the "${s.name}" section`, s.nameLoc);
+      ctx.error('duplicate-section', `Multiple occurrences of the ${s.name} section`, s.nameLoc);
       continue;
     }
     found.set(s.name, s);

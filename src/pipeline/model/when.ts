@@ -109,13 +109,18 @@ function condition(ctx: Ctx, stmt: import('../syntax/ast.ts').Stmt): WhenConditi
   }
   const spec = Object.hasOwn(SPECS, s.name) ? SPECS[s.name] : undefined;
   if (!spec) {
-    const msg = `Unknown conditional "${s.name}". Valid conditionals are: ${fmtList(WHEN_CONDITIONS)}`;
+    const msg = `Unknown conditional ${s.name}. Valid conditionals are: ${WHEN_CONDITIONS.join(', ')}`;
     ctx.error('when', WHEN_OPTIONS.includes(s.name) ? `${msg}. "${s.name}" is only allowed directly in when { }.` : withSuggestion(msg, s.name, WHEN_CONDITIONS), s.nameLoc);
     return null;
   }
-  const b = bindArgs(ctx, s, spec);
+  if (s.call.closure) {
+    // `branch('x') { ... }`: only allOf/anyOf/not have children
+    ctx.error('when', `No children when conditions are allowed for when condition "${s.name}".`, s.call.closure.loc);
+  }
+  const leaf: Section = s.call.closure ? { ...s, call: { ...s.call, closure: null } } : s;
+  const b = bindArgs(ctx, leaf, spec);
   for (const a of b.values()) if (a.value === undefined) checkGroovy(ctx, [a.expr]);
-  return build(ctx, s, b, loc);
+  return build(ctx, leaf, b, loc);
 }
 
 function build(ctx: Ctx, s: Section, b: Map<string, BoundArg>, loc: Loc): WhenCondition | null {

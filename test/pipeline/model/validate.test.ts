@@ -112,7 +112,7 @@ pipeline {
   }
 }
 `;
-  assert.deepEqual(lint(src), ['15:11: Unknown step or function "helpr", did you mean "helper"?']);
+  assert.deepEqual(lint(src), ["15:11: No such DSL method 'helpr' found among steps (did you mean 'helper'?)"]);
 });
 
 test('step calls in script blocks are checked with the run-time binding rules', () => {
@@ -126,8 +126,8 @@ test('step calls in script blocks are checked with the run-time binding rules', 
   }
 }`);
   assert.deepEqual(lint(src), [
-    '8:5: sh: missing required parameter "script"',
-    '8:8: Invalid parameter "scrip" for step sh, did you mean "script"?',
+    '8:5: Missing required parameter: "script"',
+    '8:8: Invalid parameter "scrip", did you mean "script"?',
   ]);
 });
 
@@ -217,8 +217,8 @@ node {
 }
 `;
   assert.deepEqual(lint(src), [
-    '1:1: Unknown step or function "properties"',
-    '1:13: Unknown step or function "disableConcurrentBuilds"',
+    "1:1: No such DSL method 'properties' found among steps",
+    "1:13: No such DSL method 'disableConcurrentBuilds' found among steps",
   ]);
 });
 
@@ -263,7 +263,7 @@ test('cron specs: fields, ranges, H forms, aliases', () => {
 
 test('environment values are free Groovy: credentials() is known there, unknown functions are not', () => {
   assert.deepEqual(lint(`pipeline {\n agent any\n environment {\n  A = credentials('x')\n  B = computeIt()\n }\n stages { stage('s') { steps { echo 'x' } } }\n}`), [
-    '5:7: Unknown step or function "computeIt"',
+    "5:7: No such DSL method 'computeIt' found among steps",
   ]);
 });
 

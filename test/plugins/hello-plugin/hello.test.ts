@@ -58,7 +58,7 @@ test('a plugin of its own adds a step and an agent type that validation knows, w
   // Without the plugin the same file is wrong, in the usual words.
   const without = lint(JENKINSFILE, new StepRegistry(builtins));
   assert.ok(without.some((l) => /Invalid agent type "hello" specified\. Must be one of \[any, docker, dockerfile, kubernetes, label, node, none\]/.test(l)), without.join('\n'));
-  assert.ok(without.some((l) => /Unknown step "greet"/.test(l)), without.join('\n'));
+  assert.ok(without.some((l) => /No such DSL method 'greet' found among steps/.test(l)), without.join('\n'));
 });
 
 test("the plugin's agent type: unknown options, missing ones and its own check are errors with their place", () => {
@@ -74,8 +74,8 @@ test("the plugin's agent type: unknown options, missing ones and its own check a
   assert.deepEqual(lint(wrap('hello'), registry), ['Jenkinsfile:2:11: No argument for agent key "hello"']);
   // The step's declaration binds like any step's.
   assert.deepEqual(lint("pipeline { agent any; stages { stage('A') { steps { greet(nam: 'x') } } } }", registry).map((l) => l.replace(/^Jenkinsfile:\d+:\d+: /, '')), [
-    'greet: missing required parameter "name"',
-    'Invalid parameter "nam" for step greet, did you mean "name"?',
+    'Missing required parameter: "name"',
+    'Invalid parameter "nam", did you mean "name"?',
   ]);
 });
 
