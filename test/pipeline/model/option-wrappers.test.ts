@@ -48,7 +48,7 @@ test('wrappers keep the written order with timeout/retry/timestamps, at the pipe
 });
 
 test('a wrapper\'s arguments are checked as the step\'s, expressions allowed', () => {
-  assert.ok(lint(pipe("lock(resourc: 'r')")).some((l) => l.includes('Invalid parameter "resourc" for step lock')));
+  assert.ok(lint(pipe("lock(resourc: 'r')")).some((l) => l.includes('Invalid parameter "resourc", did you mean "resource"?')));
   assert.deepEqual(lint(`def n = 'x'\n${pipe('withEnv(["N=${n}"])')}`), []);
   assert.ok(lint(pipe("withEnv([undefinedThing()])")).some((l) => l.includes('undefinedThing')));
 });
@@ -58,7 +58,7 @@ test('a step without a block, a step needing a node, node/stage and a block writ
   assert.match(out[0]!, /^4:1: Invalid option type "sh"\. Valid option types: \[ansiColor, buildDiscarder, catchError, .*withCredentials, withEnv\]$/);
   assert.match(out[1]!, /^5:1: Invalid option type "dir"\./);
   assert.match(out[2]!, /^6:1: Invalid option type "node"\./);
-  assert.equal(out[3], '7:18: "withEnv" does not take a block');
+  assert.equal(out[3], '7:18: Options definitions cannot have blocks');
   assert.equal(out.length, 4);
 });
 
