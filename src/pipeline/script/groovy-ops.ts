@@ -5,6 +5,7 @@ import { ScriptError, scriptError } from './errors.ts';
 import { MAX_STRING, checkListSize, checkString, tooLarge } from './limits.ts';
 import { formatNumber, toGroovyString } from './format.ts';
 import { MatcherObject, PatternObject } from './regex.ts';
+import { BigDec, compareDecimal, decimalOp } from './decimal.ts';
 import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value } from './values.ts';
 
 /** Groovy truth: null, false, 0, '', [], [:] and a matcher without a match are false. */
@@ -19,6 +20,7 @@ export function groovyTruth(v: Value): boolean {
   if (v instanceof Map) return v.size > 0;
   if (v.kind === 'range') return rangeSize(v) > 0;
   if (v instanceof MatcherObject) return v.asBoolean();
+  if (v instanceof BigDec) return !v.isZero();
   return true;
 }
 
@@ -123,7 +125,8 @@ export function groovyEquals(a: Value, b: Value): boolean {
   if (a === b) return true;
   if (a === null || b === null) return false;
   if (typeof a !== 'object' || typeof b !== 'object') {
-    // A one-character string equals itself only; numbers compare by value (NaN aside).
+    // A one-character string equals itself only; numbers compare by value (NaN aside); 1 == 1.0
+    if (a instanceof BigDec || b instanceof BigDec) return compareDecimal(a, b) === 0;
     return false;
   }
   const la = Array.isArray(a) ? a : a instanceof Map ? null : a.kind === 'range' ? rangeToList(a) : null;
@@ -143,6 +146,7 @@ export function groovyEquals(a: Value, b: Value): boolean {
   }
   if (a instanceof EntryObject && b instanceof EntryObject) return a.key === b.key && groovyEquals(a.value, b.value);
   if (a instanceof PatternObject && b instanceof PatternObject) return a.pattern === b.pattern;
+  if (a instanceof BigDec || b instanceof BigDec) return compareDecimal(a, b) === 0;
   return false;
 }
 
@@ -158,6 +162,10 @@ export function groovyCompare(a: Value, b: Value, loc: Loc | null): number {
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
+  if (a instanceof BigDec || b instanceof BigDec) {
+    const c = compareDecimal(a, b);
+    if (c !== null) return c;
+  }
   if (Array.isArray(a) && Array.isArray(b) || a instanceof Map && b instanceof Map) {
     if (groovyEquals(a, b)) return 0;
   }
@@ -172,6 +180,10 @@ export function naturalCompare(a: Value, b: Value): number {
   const ta = typeof a;
   const tb = typeof b;
   if (ta === tb && (ta === 'number' || ta === 'string' || ta === 'boolean')) return groovyCompare(a, b, null);
+  if (a instanceof BigDec || b instanceof BigDec) {
+    const c = compareDecimal(a, b);
+    if (c !== null) return c;
+  }
   const ra = typeRank(a);
   const rb = typeRank(b);
   if (ra !== rb) return ra - rb;
@@ -181,7 +193,7 @@ export function naturalCompare(a: Value, b: Value): number {
 }
 
 function typeRank(v: Value): number {
-  if (typeof v === 'number') return 1;
+  if (typeof v === 'number' || v instanceof BigDec) return 1;
   if (typeof v === 'string') return 2;
   if (typeof v === 'boolean') return 3;
   if (Array.isArray(v)) return 4;
@@ -226,7 +238,11 @@ function gcd(a: number, b: number): number {
 }
 
 /** Groovy's / : exact when the quotient terminates, else 10 more digits than the operands, at most max(scale, 10) decimals. */
-export function divide(a: number, b: number, loc: Loc | null): number {
+export function divide(a: number, b: number, loc: Loc | null): Value {
+  if (Number.isInteger(a) && Number.isInteger(b) && Math.abs(a) <= Number.MAX_SAFE_INTEGER && Math.abs(b) <= Number.MAX_SAFE_INTEGER) {
+    // Integer / Integer is a BigDecimal in Groovy: 1/2 is 0.5, 10/3 is 3.3333333333
+    return BigDec.of(a).divide(BigDec.of(b), loc);
+  }
   if (b === 0) throw scriptError('arithmetic', 'Division by zero', loc, 'java.lang.ArithmeticException');
   const q = a / b;
   const sa = scaleOf(a);
@@ -251,7 +267,7 @@ export function isNumber(v: Value): v is number {
   return typeof v === 'number';
 }
 
-function numOp(op: string, a: number, b: number, loc: Loc | null): number {
+function numOp(op: string, a: number, b: number, loc: Loc | null): Value {
   const ints = Number.isInteger(a) && Number.isInteger(b);
   switch (op) {
     case '+': return ints ? a + b : roundTo(a + b, Math.max(scaleOf(a), scaleOf(b)));
@@ -324,6 +340,10 @@ export function listContains(l: GList, v: Value): boolean {
 /** The result of a binary arithmetic operator: + - * / % ** & | ^ << >> >>>. */
 export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Value {
   if (typeof a === 'number' && typeof b === 'number') return numOp(op, a, b, loc);
+  if (a instanceof BigDec || b instanceof BigDec) {
+    const d = decimalOp(op, a, b, loc);
+    if (d !== undefined) return d;
+  }
   switch (op) {
     case '+': {
       if (typeof a === 'string') {
@@ -431,6 +451,7 @@ export function intersect(a: GList, b: GList): GList {
 /** Unary minus: numbers, and lists of numbers (Groovy negates each). */
 export function negate(v: Value, loc: Loc | null): Value {
   if (typeof v === 'number') return v === 0 ? 0 : -v;
+  if (v instanceof BigDec) return v.negate();
   if (Array.isArray(v)) return v.map((x) => negate(x, loc));
   throw scriptError('no-such-method', `No signature of method: ${typeName(v)}.negative() is applicable (cannot negate ${toGroovyString(v)})`, loc, 'groovy.lang.MissingMethodException');
 }
@@ -478,6 +499,7 @@ export function numberFormat(s: string, loc: Loc | null): ScriptError {
 
 const INT_TYPES = new Set(['int', 'Integer', 'long', 'Long', 'short', 'Short', 'byte', 'Byte', 'BigInteger', 'java.lang.Integer', 'java.lang.Long']);
 const DEC_TYPES = new Set(['double', 'Double', 'float', 'Float', 'BigDecimal', 'Number', 'java.math.BigDecimal', 'java.lang.Double']);
+const BIGDEC_TYPES = new Set(['BigDecimal', 'java.math.BigDecimal']);
 const STRING_TYPES = new Set(['String', 'java.lang.String', 'GString', 'CharSequence']);
 const BOOL_TYPES = new Set(['boolean', 'Boolean', 'java.lang.Boolean']);
 const LIST_TYPES = new Set(['List', 'ArrayList', 'Collection', 'Iterable', 'LinkedList', 'java.util.List', 'java.util.ArrayList', 'Object[]', 'String[]', 'def[]']);
@@ -496,6 +518,7 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
   if (STRING_TYPES.has(t)) return toGroovyString(v);
   if (INT_TYPES.has(t)) {
     if (typeof v === 'number') return Math.trunc(v);
+    if (v instanceof BigDec) return Number(v.toBigInt());
     if (typeof v === 'string') {
       const s = v.trim();
       if (/^[+-]?\d+$/.test(s)) return parseInt(s, 10);
@@ -503,8 +526,20 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
     }
     throw castFail(v, t, loc);
   }
+  if (BIGDEC_TYPES.has(t)) {
+    // `as BigDecimal`: exact from integers and strings ("1.10" keeps its scale)
+    if (v instanceof BigDec) return v;
+    if (typeof v === 'number') return BigDec.of(v);
+    if (typeof v === 'string') {
+      const d = BigDec.parse(v.trim());
+      if (d === null) throw numberFormat(v, loc);
+      return d;
+    }
+    throw castFail(v, t, loc);
+  }
   if (DEC_TYPES.has(t)) {
     if (typeof v === 'number') return v;
+    if (v instanceof BigDec) return t === 'Number' ? v : v.toNumber();
     if (typeof v === 'string') return parseJavaNumber(v, loc);
     throw castFail(v, t, loc);
   }
@@ -557,6 +592,9 @@ export function coerceDeclared(v: Value, t: string | null, loc: Loc | null): Val
   }
   if (STRING_TYPES.has(t)) return typeof v === 'string' ? v : toGroovyString(v);
   if (INT_TYPES.has(t) && typeof v === 'number') return Math.trunc(v);
+  if (INT_TYPES.has(t) && v instanceof BigDec) return Number(v.toBigInt());
+  if (BIGDEC_TYPES.has(t) && typeof v === 'number') return BigDec.of(v);
+  if (DEC_TYPES.has(t) && v instanceof BigDec) return BIGDEC_TYPES.has(t) || t === 'Number' ? v : v.toNumber();
   if (INT_TYPES.has(t) && typeof v === 'string') {
     if (v.length === 1) return v.charCodeAt(0);
     throw castFail(v, t, loc);
@@ -576,8 +614,9 @@ export function instanceOf(v: Value, t: string): boolean {
   switch (s) {
     case 'String': case 'GString': case 'CharSequence': return typeof v === 'string';
     case 'Integer': case 'int': case 'Long': case 'long': case 'BigInteger': case 'Short': case 'Byte': return typeof v === 'number' && Number.isInteger(v);
-    case 'BigDecimal': case 'Double': case 'double': case 'Float': case 'float': return typeof v === 'number' && !Number.isInteger(v);
-    case 'Number': return typeof v === 'number';
+    case 'BigDecimal': return v instanceof BigDec;
+    case 'Double': case 'double': case 'Float': case 'float': return typeof v === 'number' && !Number.isInteger(v);
+    case 'Number': return typeof v === 'number' || v instanceof BigDec;
     case 'Boolean': case 'boolean': return typeof v === 'boolean';
     case 'List': case 'ArrayList': case 'Collection': case 'Iterable': case 'AbstractList': return Array.isArray(v) || (typeof v === 'object' && !(v instanceof Map) && v.kind === 'range');
     case 'Map': case 'LinkedHashMap': case 'HashMap': case 'AbstractMap': return v instanceof Map;
