@@ -168,20 +168,13 @@ export class BigDec implements HostObject {
       scale++;
       r = BigDec.roundedQuotient(num, den, scale + shift);
     }
-    let out = new BigDec(r, scale);
-    if (Math.max(scale, this.scale, o.scale) > 10) out = out.setScale(10);
-    return out;
+    const out = new BigDec(r, scale);
+    const limit = Math.max(this.scale, o.scale, 10);
+    return scale > limit ? out.setScale(limit) : out;
   }
 
   private static roundedQuotient(num: bigint, den: bigint, k: number): bigint {
     return k >= 0 ? divHalfUp(num * pow10(k), den) : divHalfUp(num, den * pow10(-k));
-  }
-
-  /** BigDecimal.remainder: the sign of the dividend, the larger scale. */
-  remainder(o: BigDec, loc: Loc | null): BigDec {
-    if (o.isZero()) throw scriptError('arithmetic', 'Division by zero', loc, 'java.lang.ArithmeticException');
-    const s = Math.max(this.scale, o.scale);
-    return new BigDec(this.at(s) % o.at(s), s);
   }
 
   /** Truncated towards zero, as intValue()/longValue() do. */
@@ -314,7 +307,9 @@ export function decimalOp(op: string, a: Value, b: Value, loc: Loc | null): Valu
     case '-': return x.subtract(y);
     case '*': return x.multiply(y);
     case '/': return x.divide(y, loc);
-    case '%': return x.remainder(y, loc);
+    case '%':
+      // Groovy's BigDecimalMath has no mod: `(ms / 1000) % 60` fails in Jenkins; .toLong() or intdiv() first
+      throw scriptError('unsupported', `Cannot use mod() on this number type: ${a instanceof BigDec ? 'java.math.BigDecimal' : 'java.lang.Integer'} with value: ${String(a)}`, loc, 'java.lang.UnsupportedOperationException');
     case '**': {
       // BigDecimal.pow(int) for a whole exponent >= 0, else a double
       if (y.scale <= 0 || y.stripTrailingZeros().scale <= 0) {

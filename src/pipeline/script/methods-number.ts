@@ -6,7 +6,7 @@ import { sprintf, toGroovyString } from './format.ts';
 import { arithmetic, groovyCompare, groovyEquals, groovyTruth, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';
 import { argClosure, argInt, arity, noSignature, type Method } from './methods-common.ts';
 import { toJson, type Value } from './values.ts';
-import { isDecimal } from './decimal.ts';
+import { BigDec, isDecimal } from './decimal.ts';
 
 function intOf(n: number): number {
   return Math.trunc(n);
@@ -39,7 +39,7 @@ export const numberMethods: Map<string, Method<number>> = new Map<string, Method
   ['shortValue', (n) => intOf(n)],
   ['toDouble', (n) => n],
   ['toFloat', (n) => n],
-  ['toBigDecimal', (n) => n],
+  ['toBigDecimal', (n) => BigDec.of(n)],
   ['doubleValue', (n) => n],
   ['floatValue', (n) => n],
   ['round', (n, a, env) => {
