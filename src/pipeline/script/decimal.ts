@@ -46,8 +46,13 @@ function divHalfUp(num: bigint, den: bigint): bigint {
   return q;
 }
 
-/** Decimals a scale may have: beyond this, arithmetic would build bigints nobody needs. */
+/**
+ * Decimals a scale may have, and digits an unscaled value may have: beyond these, a loop of
+ * `x = x * x` would build bigints of millions of digits and hold the controller's thread.
+ * Ten thousand digits is far beyond any build's arithmetic and still cheap to compute with.
+ */
 const MAX_SCALE = 10_000;
+const MAX_UNSCALED = 10n ** 10_000n;
 
 export class BigDec implements HostObject {
   readonly kind = 'host' as const;
@@ -56,6 +61,7 @@ export class BigDec implements HostObject {
   readonly scale: number;
   constructor(unscaled: bigint, scale: number) {
     if (scale > MAX_SCALE || scale < -MAX_SCALE) throw new RangeError(`a BigDecimal with scale ${scale}`);
+    if (unscaled >= MAX_UNSCALED || -unscaled >= MAX_UNSCALED) throw new RangeError('a BigDecimal of more than 10000 digits');
     this.unscaled = unscaled;
     this.scale = scale;
   }
@@ -125,6 +131,7 @@ export class BigDec implements HostObject {
 
   /** Rounds (HALF_UP) or extends to `scale` decimals: setScale(scale, RoundingMode.HALF_UP). */
   setScale(scale: number): BigDec {
+    if (!Number.isInteger(scale) || Math.abs(scale) > MAX_SCALE) throw new RangeError(`a BigDecimal with scale ${scale}`);
     if (scale >= this.scale) return new BigDec(this.at(scale), scale);
     return new BigDec(divHalfUp(this.unscaled, pow10(this.scale - scale)), scale);
   }
