@@ -79,7 +79,7 @@ export class BigDec implements HostObject {
 
   /** An Integer or Long as a BigDecimal of scale 0; a Double by its shortest decimal form, as Groovy's toBigDecimal(). */
   static of(n: number): BigDec {
-    if (Number.isInteger(n) && Math.abs(n) <= Number.MAX_SAFE_INTEGER) return new BigDec(BigInt(n), 0);
+    if (Number.isInteger(n)) return new BigDec(BigInt(n), 0);
     return BigDec.parse(String(n))!;
   }
 

@@ -94,6 +94,7 @@ function javaTypeName(v: Value): string {
     case 'String': return 'java.lang.String';
     case 'Integer': return 'java.lang.Integer';
     case 'BigDecimal': return 'java.math.BigDecimal';
+    case 'Double': return 'java.lang.Double';
     case 'Boolean': return 'java.lang.Boolean';
     case 'List': return 'java.util.ArrayList';
     case 'Map': return 'java.util.LinkedHashMap';

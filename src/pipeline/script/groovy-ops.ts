@@ -202,65 +202,14 @@ function typeRank(v: Value): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Numbers: integers stay integers; decimals behave like Groovy's BigDecimal for + - * /.
+// Numbers: Integer and Long are integral JS numbers, Double a non-integral one, BigDecimal a
+// BigDec (decimal.ts, which does the BigDecimal arithmetic). Integer / Integer is a BigDecimal;
+// anything with a Double is double arithmetic, as Groovy's FloatingPointMath.
 
-/** Digits after the point in a number's shortest decimal form. */
-export function scaleOf(n: number): number {
-  if (Number.isInteger(n)) return 0;
-  const s = String(n);
-  const e = s.indexOf('e');
-  if (e >= 0) {
-    const exp = Number(s.slice(e + 1));
-    const mant = s.slice(0, e);
-    const dot = mant.indexOf('.');
-    const frac = dot < 0 ? 0 : mant.length - dot - 1;
-    return Math.max(0, frac - exp);
-  }
-  const dot = s.indexOf('.');
-  return dot < 0 ? 0 : s.length - dot - 1;
-}
-
-function precisionOf(n: number): number {
-  const s = String(Math.abs(n)).replace(/e.*$/, '').replace('.', '').replace(/^0+/, '');
-  return Math.max(1, s.length);
-}
-
-function roundTo(n: number, scale: number): number {
-  if (scale > 20 || !Number.isFinite(n)) return n;
-  return Number(n.toFixed(scale));
-}
-
-function gcd(a: number, b: number): number {
-  a = Math.abs(a);
-  b = Math.abs(b);
-  while (b) [a, b] = [b, a % b];
-  return a;
-}
-
-/** Groovy's / : exact when the quotient terminates, else 10 more digits than the operands, at most max(scale, 10) decimals. */
+/** Groovy's / on JS numbers: two integers give a BigDecimal (1/2 is 0.5, 10/3 is 3.3333333333); a Double makes it double division. */
 export function divide(a: number, b: number, loc: Loc | null): Value {
-  if (Number.isInteger(a) && Number.isInteger(b) && Math.abs(a) <= Number.MAX_SAFE_INTEGER && Math.abs(b) <= Number.MAX_SAFE_INTEGER) {
-    // Integer / Integer is a BigDecimal in Groovy: 1/2 is 0.5, 10/3 is 3.3333333333
-    return BigDec.of(a).divide(BigDec.of(b), loc);
-  }
-  if (b === 0) throw scriptError('arithmetic', 'Division by zero', loc, 'java.lang.ArithmeticException');
-  const q = a / b;
-  const sa = scaleOf(a);
-  const sb = scaleOf(b);
-  if (sa <= 15 && sb <= 15) {
-    const ma = Math.round(a * 10 ** sa);
-    const mb = Math.round(b * 10 ** sb);
-    if (Number.isSafeInteger(ma) && Number.isSafeInteger(mb) && mb !== 0) {
-      let d = Math.abs(mb) / gcd(ma, mb);
-      while (d % 2 === 0) d /= 2;
-      while (d % 5 === 0) d /= 5;
-      if (d === 1) return q;
-    }
-  }
-  const p = Math.max(precisionOf(a), precisionOf(b)) + 10;
-  let r = Number(q.toPrecision(Math.min(p, 100)));
-  r = roundTo(r, Math.max(sa, sb, 10));
-  return r;
+  if (Number.isInteger(a) && Number.isInteger(b)) return BigDec.of(a).divide(BigDec.of(b), loc);
+  return a / b;
 }
 
 export function isNumber(v: Value): v is number {
@@ -270,17 +219,14 @@ export function isNumber(v: Value): v is number {
 function numOp(op: string, a: number, b: number, loc: Loc | null): Value {
   const ints = Number.isInteger(a) && Number.isInteger(b);
   switch (op) {
-    case '+': return ints ? a + b : roundTo(a + b, Math.max(scaleOf(a), scaleOf(b)));
-    case '-': return ints ? a - b : roundTo(a - b, Math.max(scaleOf(a), scaleOf(b)));
-    case '*': return ints ? a * b : roundTo(a * b, scaleOf(a) + scaleOf(b));
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
     case '/': return divide(a, b, loc);
     case '%':
-      if (b === 0) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
-      return ints ? a % b : roundTo(a % b, Math.max(scaleOf(a), scaleOf(b)));
-    case '**': {
-      const r = a ** b;
-      return ints && b >= 0 ? r : r;
-    }
+      if (ints && b === 0) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
+      return a % b;
+    case '**': return a ** b;
     case '&': return ints ? Number(BigInt.asIntN(64, BigInt(a) & BigInt(b))) : badBits(op, loc);
     case '|': return ints ? Number(BigInt.asIntN(64, BigInt(a) | BigInt(b))) : badBits(op, loc);
     case '^': return ints ? Number(BigInt.asIntN(64, BigInt(a) ^ BigInt(b))) : badBits(op, loc);

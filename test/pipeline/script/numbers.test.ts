@@ -73,6 +73,15 @@ test('% on a BigDecimal fails as in Jenkins; on integers it is Java\'s remainder
   assert.equal(await ev('-7 % 3'), -1);
 });
 
+test('a Double is double arithmetic, as in Groovy', async () => {
+  assert.equal(await ev('1.1d + 2.2d'), 1.1 + 2.2);
+  assert.equal(await ev('1.1d + 2.2d == 3.3'), false);
+  assert.equal(await ev('1 / 0.5d'), 2);
+  assert.equal(await ev('1.5 + 1.5d'), 3);
+  assert.equal(await ev('(1.5 + 0.25d) instanceof Double'), true);
+  assert.equal(await show("String.format('%s', 1.5d)"), '1.5');
+});
+
 test('integers: %, **, and intdiv stay Integer', async () => {
   assert.equal(await ev('7 % 3'), 7 % 3);
   assert.equal(await ev('2 ** 10'), 1024);
@@ -109,6 +118,8 @@ test('conversions: toInteger, toLong, toBigDecimal, toDouble, as BigDecimal, par
   assert.equal(await ev('double d = 1.25\nd'), 1.25);
   assert.equal(await ev("Integer.parseInt('42') + 1"), 43);
   assert.equal(await show("'1.5'.toBigDecimal() + 1"), '2.5');
+  assert.equal(await show("'1.10'.toBigDecimal()"), '1.10');
+  await assert.rejects(ev("'1.5x'.toBigDecimal()"), /For input string: "1.5x"/);
   assert.equal(await show('3.14159.setScale(2)'), '3.14');
   assert.equal(await show('2.5.toString() + "!"'), '2.5!');
   assert.equal(await show('"n=" + 1.50'), 'n=1.50');
