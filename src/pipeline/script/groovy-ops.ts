@@ -261,21 +261,45 @@ function toList(v: Value): GList | null {
  */
 export class ValueSet {
   readonly #prims = new Set<Value>();
+  /** Non-integral numbers by their exact decimal form (a set apart from strings, which never equal a number). */
+  readonly #decimals = new Set<string>();
   readonly #objs: Value[] = [];
   constructor(items: Iterable<Value> = []) {
     for (const x of items) this.add(x);
   }
   has(v: Value): boolean {
+    const k = numberKey(v);
+    if (k !== undefined) return typeof k === 'string' ? this.#decimals.has(k) : this.#prims.has(k);
     if (v === null || typeof v !== 'object') return !(typeof v === 'number' && Number.isNaN(v)) && this.#prims.has(v);
     return listContains(this.#objs, v);
   }
   /** Adds `v`; false when an equal value was there already. */
   add(v: Value): boolean {
     if (this.has(v)) return false;
-    if (v === null || typeof v !== 'object') this.#prims.add(v);
+    const k = numberKey(v);
+    if (typeof k === 'string') this.#decimals.add(k);
+    else if (k !== undefined) this.#prims.add(k);
+    else if (v === null || typeof v !== 'object') this.#prims.add(v);
     else this.#objs.push(v);
     return true;
   }
+}
+
+/**
+ * One key for numbers Groovy finds equal (1 == 1.0, 1.5 == 1.50 == 1.5d): an integral value is
+ * its JS number, any other the string of its exact decimal form; undefined = not a number to key.
+ */
+function numberKey(v: Value): number | string | undefined {
+  if (v instanceof BigDec) {
+    const d = v.stripTrailingZeros();
+    if (d.scale <= 0) {
+      const n = Number(d.toBigInt());
+      return Number.isSafeInteger(n) ? n : undefined;
+    }
+    return d.toPlainString();
+  }
+  if (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v)) return BigDec.of(v).stripTrailingZeros().toPlainString();
+  return undefined;
 }
 
 export function listContains(l: GList, v: Value): boolean {
