@@ -82,6 +82,13 @@ test('a Double is double arithmetic, as in Groovy', async () => {
   assert.equal(await show("String.format('%s', 1.5d)"), '1.5');
 });
 
+test('a BigDecimal from / works where Groovy takes a Number: list index, loop bound, sum', async () => {
+  assert.equal(await ev("def l = ['a', 'b', 'c', 'd']\nl[4 / 2] + l[5 / 2]"), 'cc');
+  assert.equal(await ev('def n = 0\nfor (def i = 0; i < 7 / 2; i++) { n++ }\nn'), 4);
+  assert.equal(await show('(1..10).collect { it / 4 }.sum()'), '13.75');
+  assert.equal(await show('[1.5, 2.5].sum() / 2'), '2.0');
+});
+
 test('integers: %, **, and intdiv stay Integer', async () => {
   assert.equal(await ev('7 % 3'), 7 % 3);
   assert.equal(await ev('2 ** 10'), 1024);
