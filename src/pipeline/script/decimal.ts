@@ -68,6 +68,8 @@ export class BigDec implements HostObject {
 
   /** From a literal or a string in Java's BigDecimal syntax ("1.10", "-2", "1e3", "1.5E-7"); null when it is not one. */
   static parse(text: string): BigDec | null {
+    // refuse before BigInt() parses a megabyte of digits (quadratic) only to hit MAX_UNSCALED
+    if (text.length > 10_050) throw new RangeError('a BigDecimal of more than 10000 digits');
     const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
     if (!m || (m[2] === '' && (m[3] ?? '') === '')) return null;
     const frac = m[3] ?? '';

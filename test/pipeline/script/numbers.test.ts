@@ -159,5 +159,6 @@ test('steps receive a BigDecimal as a JS number', () => {
 test('a BigDecimal that grows without bound is refused, not computed for minutes', async () => {
   await assert.rejects(ev('def x = 10 as BigDecimal\n100.times { x = x * x }\nx'), /too large: a BigDecimal of more than 10000 digits/);
   await assert.rejects(ev('def x = 1.1\n100.times { x = x * x }\nx'), /too large: a BigDecimal with scale/);
+  await assert.rejects(ev("('9' * 1000000) as BigDecimal"), /too large: a BigDecimal of more than 10000 digits/);
   await assert.rejects(ev('1.5.setScale(1000000000)'), /too large: a BigDecimal with scale 1000000000/);
 });
