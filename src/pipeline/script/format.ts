@@ -2,12 +2,12 @@
 import type { Loc } from '../../core/build.ts';
 import { scriptError } from './errors.ts';
 import { isClosure, rangeToList, typeName, type Value } from './values.ts';
+import { isDecimal } from './decimal.ts';
 
 /**
- * A number as Groovy prints it. Integers print without a fraction (`5`, also for `10/2`);
- * decimals print in their shortest exact form (`0.5`, `1.5`). Groovy's BigDecimal keeps the
- * scale of a literal (`1.50` prints `1.50`, `1.0` prints `1.0`): Kiln's numbers are plain
- * doubles, so those print as `1.5` and `1`.
+ * A JS number as Groovy prints it: an Integer or Long without a fraction (`5`), a Double in its
+ * shortest form (`0.5`). BigDecimals are not JS numbers: they print themselves with their scale
+ * (decimal.ts: `1.50`, `6.0`, `1E+3`).
  */
 export function formatNumber(n: number): string {
   if (Number.isInteger(n)) {
@@ -94,6 +94,7 @@ function javaTypeName(v: Value): string {
     case 'String': return 'java.lang.String';
     case 'Integer': return 'java.lang.Integer';
     case 'BigDecimal': return 'java.math.BigDecimal';
+    case 'Double': return 'java.lang.Double';
     case 'Boolean': return 'java.lang.Boolean';
     case 'List': return 'java.util.ArrayList';
     case 'Map': return 'java.util.LinkedHashMap';
@@ -181,11 +182,14 @@ export function sprintf(fmt: string, args: Value[], loc: Loc | null): string {
       case 'g':
       case 'G': {
         if (arg === null) { s = 'null'; break; }
-        if (typeof arg !== 'number') bad();
-        const n = arg as number;
+        const dec = isDecimal(arg) ? arg : null;
+        if (typeof arg !== 'number' && dec === null) bad();
+        const n = dec !== null ? dec.toNumber() : arg as number;
         const p = prec ?? 6;
         let body: string;
-        if (!Number.isFinite(n)) body = Number.isNaN(n) ? 'NaN' : 'Infinity';
+        // a BigDecimal is formatted exactly (HALF_UP), as java.util.Formatter does: '%.2f' of 2.675 is 2.68
+        if (dec !== null && conv === 'f' && p <= 100) body = dec.abs().setScale(p).toPlainString();
+        else if (!Number.isFinite(n)) body = Number.isNaN(n) ? 'NaN' : 'Infinity';
         else if (conv === 'f') body = Math.abs(n).toFixed(Math.min(p, 100));
         else if (conv === 'g' || conv === 'G') body = Math.abs(n).toPrecision(Math.max(1, Math.min(p, 100)));
         else {

@@ -5,6 +5,7 @@ import { ScriptError, scriptError } from './errors.ts';
 import { MAX_STRING, checkListSize, checkString, tooLarge } from './limits.ts';
 import { formatNumber, toGroovyString } from './format.ts';
 import { MatcherObject, PatternObject } from './regex.ts';
+import { BigDec, compareDecimal, decimalOp } from './decimal.ts';
 import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value } from './values.ts';
 
 /** Groovy truth: null, false, 0, '', [], [:] and a matcher without a match are false. */
@@ -19,6 +20,7 @@ export function groovyTruth(v: Value): boolean {
   if (v instanceof Map) return v.size > 0;
   if (v.kind === 'range') return rangeSize(v) > 0;
   if (v instanceof MatcherObject) return v.asBoolean();
+  if (v instanceof BigDec) return !v.isZero();
   return true;
 }
 
@@ -123,7 +125,8 @@ export function groovyEquals(a: Value, b: Value): boolean {
   if (a === b) return true;
   if (a === null || b === null) return false;
   if (typeof a !== 'object' || typeof b !== 'object') {
-    // A one-character string equals itself only; numbers compare by value (NaN aside).
+    // A one-character string equals itself only; numbers compare by value (NaN aside); 1 == 1.0
+    if (a instanceof BigDec || b instanceof BigDec) return compareDecimal(a, b) === 0;
     return false;
   }
   const la = Array.isArray(a) ? a : a instanceof Map ? null : a.kind === 'range' ? rangeToList(a) : null;
@@ -143,6 +146,7 @@ export function groovyEquals(a: Value, b: Value): boolean {
   }
   if (a instanceof EntryObject && b instanceof EntryObject) return a.key === b.key && groovyEquals(a.value, b.value);
   if (a instanceof PatternObject && b instanceof PatternObject) return a.pattern === b.pattern;
+  if (a instanceof BigDec || b instanceof BigDec) return compareDecimal(a, b) === 0;
   return false;
 }
 
@@ -158,6 +162,10 @@ export function groovyCompare(a: Value, b: Value, loc: Loc | null): number {
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
+  if (a instanceof BigDec || b instanceof BigDec) {
+    const c = compareDecimal(a, b);
+    if (c !== null) return c;
+  }
   if (Array.isArray(a) && Array.isArray(b) || a instanceof Map && b instanceof Map) {
     if (groovyEquals(a, b)) return 0;
   }
@@ -172,6 +180,10 @@ export function naturalCompare(a: Value, b: Value): number {
   const ta = typeof a;
   const tb = typeof b;
   if (ta === tb && (ta === 'number' || ta === 'string' || ta === 'boolean')) return groovyCompare(a, b, null);
+  if (a instanceof BigDec || b instanceof BigDec) {
+    const c = compareDecimal(a, b);
+    if (c !== null) return c;
+  }
   const ra = typeRank(a);
   const rb = typeRank(b);
   if (ra !== rb) return ra - rb;
@@ -181,7 +193,7 @@ export function naturalCompare(a: Value, b: Value): number {
 }
 
 function typeRank(v: Value): number {
-  if (typeof v === 'number') return 1;
+  if (typeof v === 'number' || v instanceof BigDec) return 1;
   if (typeof v === 'string') return 2;
   if (typeof v === 'boolean') return 3;
   if (Array.isArray(v)) return 4;
@@ -190,81 +202,31 @@ function typeRank(v: Value): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Numbers: integers stay integers; decimals behave like Groovy's BigDecimal for + - * /.
+// Numbers: Integer and Long are integral JS numbers, Double a non-integral one, BigDecimal a
+// BigDec (decimal.ts, which does the BigDecimal arithmetic). Integer / Integer is a BigDecimal;
+// anything with a Double is double arithmetic, as Groovy's FloatingPointMath.
 
-/** Digits after the point in a number's shortest decimal form. */
-export function scaleOf(n: number): number {
-  if (Number.isInteger(n)) return 0;
-  const s = String(n);
-  const e = s.indexOf('e');
-  if (e >= 0) {
-    const exp = Number(s.slice(e + 1));
-    const mant = s.slice(0, e);
-    const dot = mant.indexOf('.');
-    const frac = dot < 0 ? 0 : mant.length - dot - 1;
-    return Math.max(0, frac - exp);
-  }
-  const dot = s.indexOf('.');
-  return dot < 0 ? 0 : s.length - dot - 1;
-}
-
-function precisionOf(n: number): number {
-  const s = String(Math.abs(n)).replace(/e.*$/, '').replace('.', '').replace(/^0+/, '');
-  return Math.max(1, s.length);
-}
-
-function roundTo(n: number, scale: number): number {
-  if (scale > 20 || !Number.isFinite(n)) return n;
-  return Number(n.toFixed(scale));
-}
-
-function gcd(a: number, b: number): number {
-  a = Math.abs(a);
-  b = Math.abs(b);
-  while (b) [a, b] = [b, a % b];
-  return a;
-}
-
-/** Groovy's / : exact when the quotient terminates, else 10 more digits than the operands, at most max(scale, 10) decimals. */
-export function divide(a: number, b: number, loc: Loc | null): number {
-  if (b === 0) throw scriptError('arithmetic', 'Division by zero', loc, 'java.lang.ArithmeticException');
-  const q = a / b;
-  const sa = scaleOf(a);
-  const sb = scaleOf(b);
-  if (sa <= 15 && sb <= 15) {
-    const ma = Math.round(a * 10 ** sa);
-    const mb = Math.round(b * 10 ** sb);
-    if (Number.isSafeInteger(ma) && Number.isSafeInteger(mb) && mb !== 0) {
-      let d = Math.abs(mb) / gcd(ma, mb);
-      while (d % 2 === 0) d /= 2;
-      while (d % 5 === 0) d /= 5;
-      if (d === 1) return q;
-    }
-  }
-  const p = Math.max(precisionOf(a), precisionOf(b)) + 10;
-  let r = Number(q.toPrecision(Math.min(p, 100)));
-  r = roundTo(r, Math.max(sa, sb, 10));
-  return r;
+/** Groovy's / on JS numbers: two integers give a BigDecimal (1/2 is 0.5, 10/3 is 3.3333333333); a Double makes it double division. */
+export function divide(a: number, b: number, loc: Loc | null): Value {
+  if (Number.isInteger(a) && Number.isInteger(b)) return BigDec.of(a).divide(BigDec.of(b), loc);
+  return a / b;
 }
 
 export function isNumber(v: Value): v is number {
   return typeof v === 'number';
 }
 
-function numOp(op: string, a: number, b: number, loc: Loc | null): number {
+function numOp(op: string, a: number, b: number, loc: Loc | null): Value {
   const ints = Number.isInteger(a) && Number.isInteger(b);
   switch (op) {
-    case '+': return ints ? a + b : roundTo(a + b, Math.max(scaleOf(a), scaleOf(b)));
-    case '-': return ints ? a - b : roundTo(a - b, Math.max(scaleOf(a), scaleOf(b)));
-    case '*': return ints ? a * b : roundTo(a * b, scaleOf(a) + scaleOf(b));
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
     case '/': return divide(a, b, loc);
     case '%':
-      if (b === 0) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
-      return ints ? a % b : roundTo(a % b, Math.max(scaleOf(a), scaleOf(b)));
-    case '**': {
-      const r = a ** b;
-      return ints && b >= 0 ? r : r;
-    }
+      if (ints && b === 0) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
+      return a % b;
+    case '**': return a ** b;
     case '&': return ints ? Number(BigInt.asIntN(64, BigInt(a) & BigInt(b))) : badBits(op, loc);
     case '|': return ints ? Number(BigInt.asIntN(64, BigInt(a) | BigInt(b))) : badBits(op, loc);
     case '^': return ints ? Number(BigInt.asIntN(64, BigInt(a) ^ BigInt(b))) : badBits(op, loc);
@@ -299,21 +261,45 @@ function toList(v: Value): GList | null {
  */
 export class ValueSet {
   readonly #prims = new Set<Value>();
+  /** Non-integral numbers by their exact decimal form (a set apart from strings, which never equal a number). */
+  readonly #decimals = new Set<string>();
   readonly #objs: Value[] = [];
   constructor(items: Iterable<Value> = []) {
     for (const x of items) this.add(x);
   }
   has(v: Value): boolean {
+    const k = numberKey(v);
+    if (k !== undefined) return typeof k === 'string' ? this.#decimals.has(k) : this.#prims.has(k);
     if (v === null || typeof v !== 'object') return !(typeof v === 'number' && Number.isNaN(v)) && this.#prims.has(v);
     return listContains(this.#objs, v);
   }
   /** Adds `v`; false when an equal value was there already. */
   add(v: Value): boolean {
     if (this.has(v)) return false;
-    if (v === null || typeof v !== 'object') this.#prims.add(v);
+    const k = numberKey(v);
+    if (typeof k === 'string') this.#decimals.add(k);
+    else if (k !== undefined) this.#prims.add(k);
+    else if (v === null || typeof v !== 'object') this.#prims.add(v);
     else this.#objs.push(v);
     return true;
   }
+}
+
+/**
+ * One key for numbers Groovy finds equal (1 == 1.0, 1.5 == 1.50 == 1.5d): an integral value is
+ * its JS number, any other the string of its exact decimal form; undefined = not a number to key.
+ */
+function numberKey(v: Value): number | string | undefined {
+  if (v instanceof BigDec) {
+    const d = v.stripTrailingZeros();
+    if (d.scale <= 0) {
+      const n = Number(d.toBigInt());
+      return Number.isSafeInteger(n) ? n : undefined;
+    }
+    return d.toPlainString();
+  }
+  if (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v)) return BigDec.of(v).stripTrailingZeros().toPlainString();
+  return undefined;
 }
 
 export function listContains(l: GList, v: Value): boolean {
@@ -324,6 +310,10 @@ export function listContains(l: GList, v: Value): boolean {
 /** The result of a binary arithmetic operator: + - * / % ** & | ^ << >> >>>. */
 export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Value {
   if (typeof a === 'number' && typeof b === 'number') return numOp(op, a, b, loc);
+  if (a instanceof BigDec || b instanceof BigDec) {
+    const d = decimalOp(op, a, b, loc);
+    if (d !== undefined) return d;
+  }
   switch (op) {
     case '+': {
       if (typeof a === 'string') {
@@ -431,6 +421,7 @@ export function intersect(a: GList, b: GList): GList {
 /** Unary minus: numbers, and lists of numbers (Groovy negates each). */
 export function negate(v: Value, loc: Loc | null): Value {
   if (typeof v === 'number') return v === 0 ? 0 : -v;
+  if (v instanceof BigDec) return v.negate();
   if (Array.isArray(v)) return v.map((x) => negate(x, loc));
   throw scriptError('no-such-method', `No signature of method: ${typeName(v)}.negative() is applicable (cannot negate ${toGroovyString(v)})`, loc, 'groovy.lang.MissingMethodException');
 }
@@ -478,6 +469,7 @@ export function numberFormat(s: string, loc: Loc | null): ScriptError {
 
 const INT_TYPES = new Set(['int', 'Integer', 'long', 'Long', 'short', 'Short', 'byte', 'Byte', 'BigInteger', 'java.lang.Integer', 'java.lang.Long']);
 const DEC_TYPES = new Set(['double', 'Double', 'float', 'Float', 'BigDecimal', 'Number', 'java.math.BigDecimal', 'java.lang.Double']);
+const BIGDEC_TYPES = new Set(['BigDecimal', 'java.math.BigDecimal']);
 const STRING_TYPES = new Set(['String', 'java.lang.String', 'GString', 'CharSequence']);
 const BOOL_TYPES = new Set(['boolean', 'Boolean', 'java.lang.Boolean']);
 const LIST_TYPES = new Set(['List', 'ArrayList', 'Collection', 'Iterable', 'LinkedList', 'java.util.List', 'java.util.ArrayList', 'Object[]', 'String[]', 'def[]']);
@@ -496,6 +488,7 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
   if (STRING_TYPES.has(t)) return toGroovyString(v);
   if (INT_TYPES.has(t)) {
     if (typeof v === 'number') return Math.trunc(v);
+    if (v instanceof BigDec) return Number(v.toBigInt());
     if (typeof v === 'string') {
       const s = v.trim();
       if (/^[+-]?\d+$/.test(s)) return parseInt(s, 10);
@@ -503,8 +496,20 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
     }
     throw castFail(v, t, loc);
   }
+  if (BIGDEC_TYPES.has(t)) {
+    // `as BigDecimal`: exact from integers and strings ("1.10" keeps its scale)
+    if (v instanceof BigDec) return v;
+    if (typeof v === 'number') return BigDec.of(v);
+    if (typeof v === 'string') {
+      const d = BigDec.parse(v.trim());
+      if (d === null) throw numberFormat(v, loc);
+      return d;
+    }
+    throw castFail(v, t, loc);
+  }
   if (DEC_TYPES.has(t)) {
     if (typeof v === 'number') return v;
+    if (v instanceof BigDec) return t === 'Number' ? v : v.toNumber();
     if (typeof v === 'string') return parseJavaNumber(v, loc);
     throw castFail(v, t, loc);
   }
@@ -557,6 +562,9 @@ export function coerceDeclared(v: Value, t: string | null, loc: Loc | null): Val
   }
   if (STRING_TYPES.has(t)) return typeof v === 'string' ? v : toGroovyString(v);
   if (INT_TYPES.has(t) && typeof v === 'number') return Math.trunc(v);
+  if (INT_TYPES.has(t) && v instanceof BigDec) return Number(v.toBigInt());
+  if (BIGDEC_TYPES.has(t) && typeof v === 'number') return BigDec.of(v);
+  if (DEC_TYPES.has(t) && v instanceof BigDec) return BIGDEC_TYPES.has(t) || t === 'Number' ? v : v.toNumber();
   if (INT_TYPES.has(t) && typeof v === 'string') {
     if (v.length === 1) return v.charCodeAt(0);
     throw castFail(v, t, loc);
@@ -576,8 +584,9 @@ export function instanceOf(v: Value, t: string): boolean {
   switch (s) {
     case 'String': case 'GString': case 'CharSequence': return typeof v === 'string';
     case 'Integer': case 'int': case 'Long': case 'long': case 'BigInteger': case 'Short': case 'Byte': return typeof v === 'number' && Number.isInteger(v);
-    case 'BigDecimal': case 'Double': case 'double': case 'Float': case 'float': return typeof v === 'number' && !Number.isInteger(v);
-    case 'Number': return typeof v === 'number';
+    case 'BigDecimal': return v instanceof BigDec;
+    case 'Double': case 'double': case 'Float': case 'float': return typeof v === 'number' && !Number.isInteger(v);
+    case 'Number': return typeof v === 'number' || v instanceof BigDec;
     case 'Boolean': case 'boolean': return typeof v === 'boolean';
     case 'List': case 'ArrayList': case 'Collection': case 'Iterable': case 'AbstractList': return Array.isArray(v) || (typeof v === 'object' && !(v instanceof Map) && v.kind === 'range');
     case 'Map': case 'LinkedHashMap': case 'HashMap': case 'AbstractMap': return v instanceof Map;

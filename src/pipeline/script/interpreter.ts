@@ -44,6 +44,7 @@ import { noSignature, type MethodEnv } from './methods-common.ts';
 import { listGetAt, listMethods, listPutAt } from './methods-list.ts';
 import { mapGet, mapMethods } from './methods-map.ts';
 import { booleanMethods, newString, numberMethods } from './methods-number.ts';
+import { decimalLiteral, isDecimal } from './decimal.ts';
 import {
   ClassObject, JAVA_ROOTS, callStaticMethod, classOf, javaClassOf as javaTypeName, construct, constructedByInterpreter, getStaticField, isJavaObject, javaMethod, rejected,
   isKnownClass, resolveClass,
@@ -710,8 +711,9 @@ export class Interpreter {
    */
   private fast(e: A.Expr, scope: Scope, top: boolean): Value | typeof SLOW {
     switch (e.type) {
-      case 'String':
       case 'Number':
+        return e.isInteger ? e.value : decimalLiteral(e);
+      case 'String':
       case 'Boolean':
         return e.value;
       case 'Null':
@@ -826,7 +828,7 @@ export class Interpreter {
       case 'String':
         return e.value;
       case 'Number':
-        return e.value;
+        return e.isInteger ? e.value : decimalLiteral(e);
       case 'Boolean':
         return e.value;
       case 'Null':
@@ -1204,7 +1206,7 @@ export class Interpreter {
         return negate(await this.eval(e.operand, scope, f), e.loc);
       case '+': {
         const v = await this.eval(e.operand, scope, f);
-        if (typeof v !== 'number') throw noSignature(v, 'positive', [], e.loc);
+        if (typeof v !== 'number' && !isDecimal(v)) throw noSignature(v, 'positive', [], e.loc);
         return v;
       }
       case '~': {
@@ -1223,6 +1225,7 @@ export class Interpreter {
         const nv = await this.update(e.operand, scope, f, async (cur) => {
           old = cur;
           if (typeof cur === 'number') return cur + delta;
+          if (isDecimal(cur)) return arithmetic('+', cur, delta, e.loc);
           if (typeof cur === 'string') return stringMethods.get(delta > 0 ? 'next' : 'previous')!(cur, [], this.methodEnv(f, e.loc));
           if (cur === null) throw nullPointer(`Cannot invoke method ${delta > 0 ? 'next' : 'previous'}() on null object`, e.loc);
           throw noSignature(cur, delta > 0 ? 'next' : 'previous', [], e.loc);

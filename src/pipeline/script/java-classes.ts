@@ -20,6 +20,7 @@ import type { Loc } from '../../core/build.ts';
 import { ScriptError, scriptError } from './errors.ts';
 import { toGroovyString } from './format.ts';
 import { groovyEquals, naturalCompare } from './groovy-ops.ts';
+import { isDecimal } from './decimal.ts';
 import { closureComparator, sortAsync } from './methods-list.ts';
 import type { MethodEnv } from './methods-common.ts';
 import { callStatic, getStatic, staticClassName } from './methods-number.ts';
@@ -292,8 +293,10 @@ export async function callStaticMethod(fqn: string, name: string, args: Value[],
     case 'java.lang.Math': {
       const f = own(JAVA_MATH, name); // not Object.prototype's constructor or toString
       if (f !== undefined) {
-        if (!args.every((x) => typeof x === 'number')) throw noStatic(fqn, name, args, loc);
-        return f(...(args as number[]));
+        // Math's methods take doubles: a BigDecimal argument is widened, as Java does
+        const ns = args.map((x) => (isDecimal(x) ? x.toNumber() : x));
+        if (!ns.every((x) => typeof x === 'number')) throw noStatic(fqn, name, args, loc);
+        return f(...(ns as number[]));
       }
       break;
     }

@@ -6,6 +6,7 @@ import { sprintf, toGroovyString } from './format.ts';
 import { arithmetic, groovyCompare, groovyEquals, groovyTruth, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';
 import { argClosure, argInt, arity, noSignature, type Method } from './methods-common.ts';
 import { toJson, type Value } from './values.ts';
+import { BigDec, isDecimal } from './decimal.ts';
 
 function intOf(n: number): number {
   return Math.trunc(n);
@@ -38,7 +39,7 @@ export const numberMethods: Map<string, Method<number>> = new Map<string, Method
   ['shortValue', (n) => intOf(n)],
   ['toDouble', (n) => n],
   ['toFloat', (n) => n],
-  ['toBigDecimal', (n) => n],
+  ['toBigDecimal', (n) => BigDec.of(n)],
   ['doubleValue', (n) => n],
   ['floatValue', (n) => n],
   ['round', (n, a, env) => {
@@ -106,7 +107,8 @@ export const booleanMethods: Map<string, Method<boolean>> = new Map<string, Meth
 type Static = (args: Value[], loc: Loc) => Value;
 
 function num(args: Value[], i: number, cls: string, name: string, loc: Loc): number {
-  const v = args[i];
+  const a = args[i];
+  const v = isDecimal(a) ? a.toNumber() : a;
   if (typeof v !== 'number') throw scriptError('no-such-method', `No signature of method: static ${cls}.${name}() is applicable for argument types: (${args.map((a) => toGroovyString(a)).join(', ')})`, loc, 'groovy.lang.MissingMethodException');
   return v;
 }

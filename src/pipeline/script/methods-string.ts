@@ -8,6 +8,7 @@ import { sliceIndices } from './methods-list.ts';
 import { argClosure, argInt, argString, arity, noSignature, type Method, type MethodEnv } from './methods-common.ts';
 import { PatternObject, findAll, findFirst, javaSplit, matchValue, matchesWhole, removeFirst, replaceRegex, type Match, type RegexSite } from './regex.ts';
 import { isRange, type ClosureValue, type GList, type Value } from './values.ts';
+import { BigDec } from './decimal.ts';
 
 /** A regex argument: a string (slashy or not) or a Pattern from `~/re/`. */
 export function regexArg(v: Value | undefined): string | null {
@@ -368,7 +369,12 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
   ['toShort', (s, _a, env) => toInteger(s, env.loc)],
   ['toDouble', (s, _a, env) => parseJavaNumber(s, env.loc)],
   ['toFloat', (s, _a, env) => parseJavaNumber(s, env.loc)],
-  ['toBigDecimal', (s, _a, env) => parseJavaNumber(s, env.loc)],
+  ['toBigDecimal', (s, _a, env) => {
+    // new BigDecimal(s.trim()): '1.10' keeps its scale
+    const d = BigDec.parse(s.trim());
+    if (d === null) throw numberFormat(s, env.loc);
+    return d;
+  }],
   ['toBoolean', (s) => ['true', 'y', '1'].includes(s.trim().toLowerCase())],
   ['isInteger', (s) => /^[+-]?\d+$/.test(s.trim()) && Math.abs(parseInt(s.trim(), 10)) <= 2147483648],
   ['isLong', (s) => /^[+-]?\d+$/.test(s.trim())],

@@ -3,7 +3,9 @@
 //
 // Groovy values map onto JavaScript ones:
 //   String, GString      → string            (a GString is rendered when created)
-//   Integer, BigDecimal  → number            (Groovy's 1/2 == 0.5 holds; intdiv() for integer division)
+//   Integer, Long        → number            (integral; intdiv() for integer division)
+//   BigDecimal           → BigDec (decimal.ts, a HostObject: unscaled bigint + scale; `1.10`, `1/2`)
+//   Double, Float        → number            (non-integral: `1.5d`, toDouble())
 //   Boolean, null        → boolean, null
 //   List                 → GList (a JS array)
 //   Map                  → GMap  (a JS Map with string keys; insertion-ordered like LinkedHashMap)
@@ -145,7 +147,7 @@ export function isList(v: Value | undefined): v is GList {
 export function typeName(v: Value | undefined): string {
   if (v === undefined || v === null) return 'null';
   if (typeof v === 'string') return 'String';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'Integer' : 'BigDecimal';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'Integer' : 'Double';
   if (typeof v === 'boolean') return 'Boolean';
   if (Array.isArray(v)) return 'List';
   if (v instanceof Map) return 'Map';
@@ -180,6 +182,8 @@ export function toJson(v: Value): unknown {
     return o;
   }
   if (v.kind === 'range') return rangeToList(v).map(toJson);
+  // a BigDecimal (decimal.ts) is a number in JSON and YAML
+  if (v.kind === 'host' && v.typeName === 'java.math.BigDecimal') return Number(v.toString());
   return v.toString();
 }
 

@@ -7,6 +7,7 @@
 import { closest } from '../../util/suggest.ts';
 import type { StepDecl, StepParam, ParamType } from '../../core/steps.ts';
 import { typeName, isList, isMap, isClosure, type CallArgs, type Value } from '../script/values.ts';
+import { isDecimal } from '../script/decimal.ts';
 import { KilnError } from '../../core/errors.ts';
 
 /** The shape of a call, known before it runs. */
@@ -55,7 +56,7 @@ export function checkParamValue(decl: StepDecl, p: StepParam, v: Value): string 
   const bad = (want: string) => `${decl.name}: parameter "${p.name}" expects ${want}, got ${typeName(v)}${typeof v === 'string' ? ` '${v.length > 40 ? v.slice(0, 40) + '…' : v}'` : ''}`;
   switch (p.type) {
     case 'string':
-      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || isDecimal(v)) {
         if (p.values && !p.values.includes(String(v))) {
           return `${decl.name}: parameter "${p.name}" must be one of ${p.values.join(', ')}; got '${String(v)}'`;
         }
@@ -65,9 +66,9 @@ export function checkParamValue(decl: StepDecl, p: StepParam, v: Value): string 
     case 'boolean':
       return typeof v === 'boolean' || v === 'true' || v === 'false' ? null : bad('a boolean');
     case 'integer':
-      return (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v.trim())) ? null : bad('an integer');
+      return (typeof v === 'number' && Number.isInteger(v)) || isDecimal(v) || (typeof v === 'string' && /^-?\d+$/.test(v.trim())) ? null : bad('an integer');
     case 'number':
-      return typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) ? null : bad('a number');
+      return typeof v === 'number' || isDecimal(v) || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) ? null : bad('a number');
     case 'list':
       return isList(v) ? null : bad('a list');
     case 'map':
@@ -91,10 +92,12 @@ function coerce(p: StepParam, v: Value): Value {
     case 'boolean':
       return v === 'true' ? true : v === 'false' ? false : v;
     case 'integer':
+      // a BigDecimal (`timeout(time: 1.5)`) reaches steps as a JS number, truncated where an int is wanted, as Groovy casts it
+      return typeof v === 'string' ? Number(v.trim()) : isDecimal(v) ? Number(v.toBigInt()) : v;
     case 'number':
-      return typeof v === 'string' ? Number(v.trim()) : v;
+      return typeof v === 'string' ? Number(v.trim()) : isDecimal(v) ? v.toNumber() : v;
     case 'string':
-      return typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
+      return typeof v === 'number' || typeof v === 'boolean' || isDecimal(v) ? String(v) : v;
     default:
       return v;
   }

@@ -52,10 +52,10 @@ test('division by zero is an ArithmeticException with its position', async () =>
 
 test('numbers print without a fraction when whole', async () => {
   assert.equal(await show('5'), '5');
-  assert.equal(await show('2.50'), '2.5');
+  assert.equal(await show('2.50'), '2.50'); // a BigDecimal keeps its literal's scale (numbers.test.ts)
   assert.equal(await show('100L'), '100');
   assert.equal(await show('0x1F'), '31');
-  assert.equal(await show('1e3'), '1000');
+  assert.equal(await show('1e3'), '1E+3'); // BigDecimal 1E+3, as Groovy prints it
   assert.equal(await show('-0.5'), '-0.5');
 });
 
