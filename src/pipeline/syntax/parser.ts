@@ -765,7 +765,20 @@ class Parser {
       out.push(this.parseFunction(start, nameTok, top));
       return;
     }
-    let name = nameTok;
+    this.parseDeclarators(start, nameTok, 'a variable name', (name, init, declStart) => {
+      out.push({
+        type: 'VarDecl', names: [{ name: name.text, loc: this.locOf(name) }], typeName, init, multi: false,
+        loc: this.span(declStart),
+      });
+    });
+  }
+
+  /**
+   * `a = 1, b, c = 2` after a declaration's type (local variables, class fields): each name with
+   * its initializer (or null) and where its declarator starts, the first at `start`.
+   */
+  private parseDeclarators(start: Pos, first: Token, what: string, each: (name: Token, init: Expr | null, start: Pos) => void): void {
+    let name = first;
     let declStart = start;
     for (;;) {
       let init: Expr | null = null;
@@ -776,14 +789,10 @@ class Parser {
         init = this.parseStatementExpr();
         this.leave();
       }
-      const decl: VarDecl = {
-        type: 'VarDecl', names: [{ name: name.text, loc: this.locOf(name) }], typeName, init, multi: false,
-        loc: this.span(declStart),
-      };
-      out.push(decl);
+      each(name, init, declStart);
       if (this.cur() !== ',') return;
       this.advance();
-      name = this.expectIdent('a variable name');
+      name = this.expectIdent(what);
       declStart = this.startOf(name);
     }
   }
@@ -1422,23 +1431,9 @@ class Parser {
       decl.methods.push(this.parseMethodRest(start, nameTok, isStatic, annotations));
       return;
     }
-    let name = nameTok;
-    let fieldStart = start;
-    for (;;) {
-      let init: Expr | null = null;
-      if (this.cur() === '=') {
-        const eq = this.tok;
-        this.advance();
-        this.enter(eq);
-        init = this.parseStatementExpr();
-        this.leave();
-      }
+    this.parseDeclarators(start, nameTok, 'a field name', (name, init, fieldStart) => {
       decl.fields.push({ name: name.text, nameLoc: this.locOf(name), typeName, init, isStatic, annotations, loc: this.span(fieldStart) });
-      if (this.cur() !== ',') return;
-      this.advance();
-      name = this.expectIdent('a field name');
-      fieldStart = this.startOf(name);
-    }
+    });
   }
 
   /** The parameters, `throws` clause and body of a method or constructor (the current token is '('). */
