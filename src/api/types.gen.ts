@@ -1079,8 +1079,11 @@ export interface components {
         ConsoleSection: {
             /** @description byte offset in the console */
             offset: number;
-            /** @enum {string} */
-            kind: "stage-start" | "stage-end" | "step-start" | "step-end";
+            /**
+             * @description 'error': an ERROR line the engine wrote starts at this offset
+             * @enum {string}
+             */
+            kind: "stage-start" | "stage-end" | "step-start" | "step-end" | "error";
             id: string;
             name: string;
         };

@@ -253,7 +253,7 @@ export const TestReport = Answer({
 
 export const ConsoleSection = Answer({
   offset: Type.Integer({ description: 'byte offset in the console' }),
-  kind: StringEnum(['stage-start', 'stage-end', 'step-start', 'step-end'] as const),
+  kind: StringEnum(['stage-start', 'stage-end', 'step-start', 'step-end', 'error'] as const, { description: "'error': an ERROR line the engine wrote starts at this offset" }),
   id: Type.String(),
   name: Type.String(),
 }, { $id: 'ConsoleSection' });

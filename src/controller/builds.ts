@@ -471,6 +471,7 @@ export class BuildManager {
         return;
       }
       const message = err instanceof Error ? err.message : String(err);
+      mark({ kind: 'error', id: '0', name: '' });
       say(`ERROR: ${message}\nFinished: FAILURE`);
       await this.#finish(live, build, { result: 'FAILURE', message, state: null, startedAt });
       return;
@@ -489,6 +490,7 @@ export class BuildManager {
     const saveState = debounceLatest(async (s: BuildState) => {
       await this.#store.builds.update(build.id, { state: scrub(s), status: s.status === 'paused' ? 'paused' : 'running' });
     }, (s, err) => this.#storeFailed(build, 'its progress', err, () => this.#store.builds.update(build.id, { state: scrub(s) })));
+    let errors = 0;
     const listener: BuildListener = {
       output: (data: Buffer, where: OutputWhere) => { void this.#logs.append(log, data, { node: where.stepId ?? '' }).catch(logFailed); },
       stage: (s: StageRecord) => {
@@ -505,6 +507,7 @@ export class BuildManager {
         this.#events.buildChanged?.(live);
       },
       input: (req, pending) => this.#events.inputChanged?.(live, req, pending),
+      errorLine: () => mark({ kind: 'error', id: String(++errors), name: '' }),
     };
     const pr: PipelineRun = new PipelineRun({
       scmFiles,

@@ -2,7 +2,7 @@
 //
 // What: each build's console is `<home>/builds/<job>/<number>/log` (raw bytes, never decoded)
 // and `log-index` beside it (JSON lines: `{ offset, kind, id, name }` for stage/step starts and
-// ends, and `output` entries saying which step wrote the bytes from that offset on, like
+// ends, `error` where an ERROR line of the engine's starts, and `output` entries saying which step wrote the bytes from that offset on, like
 // Jenkins' workflow `log-index`). Writers `append`, `mark` and `finish`; readers `read` a byte
 // range, ask the `size`, the `sections`, the byte `ranges` a step wrote, or `follow` the log
 // live; `remove` deletes it (buildDiscarder).
@@ -50,7 +50,8 @@ export interface BuildRef {
   number: number;
 }
 
-export type SectionKind = 'stage-start' | 'stage-end' | 'step-start' | 'step-end';
+/** Stage and step boundaries, and `error`: an ERROR line of the engine's starts here (the console opens a failed build at its first). */
+export type SectionKind = 'stage-start' | 'stage-end' | 'step-start' | 'step-end' | 'error';
 
 export interface Section {
   offset: number;
@@ -178,7 +179,7 @@ interface Writer {
   followers: number;
 }
 
-const KINDS = new Set(['stage-start', 'stage-end', 'step-start', 'step-end', 'output']);
+const KINDS = new Set(['stage-start', 'stage-end', 'step-start', 'step-end', 'error', 'output']);
 const MAX_IOV = 1024;
 
 export class LogStore {

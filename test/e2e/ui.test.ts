@@ -172,7 +172,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'Build Now' }).click();
     await page.getByRole('heading', { name: 'long #1' }).waitFor();
     await consoleHas('sleeping now');
-    await page.locator('.stage[data-stage="Wait"][data-status="running"]').waitFor();
+    await page.locator('[data-stage="Wait"][data-status="running"]').waitFor(); // a chip in the strip while the console follows
     // Keyboard: the console takes focus and End jumps to the end.
     await page.locator('.console').focus();
     await page.keyboard.press('Home');

@@ -7,14 +7,19 @@ import { buildPath } from './api.ts';
 import { parseAnsi } from './ansi.ts';
 import { bytes as fmtBytes } from './format.ts';
 import { BLOCK, LogModel, type Line } from './logmodel.ts';
-import { loadSections, type Section } from './sections.ts';
+import { loadErrors, loadSections, type Section } from './sections.ts';
 
 const LINE_H = 18;
 const TS = /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\] /;
 
 export interface ConsoleHandle { findAndShow: (text: string) => void }
 
-export function Console({ job, number, live, onEnd, handle }: { job: string; number: number; live: boolean; onEnd?: () => void; handle?: (h: ConsoleHandle) => void }) {
+export function Console({ job, number, live, failed = false, onEnd, onFollow, handle }: {
+  job: string; number: number; live: boolean; failed?: boolean; onEnd?: () => void;
+  /** Told when following the end of a running build starts and stops (the page makes room for the console). */
+  onFollow?: (following: boolean) => void;
+  handle?: (h: ConsoleHandle) => void;
+}) {
   const model = useMemo(() => new LogModel(job, number), [job, number]);
   const viewId = useId();
   const [, setVersion] = useState(0);
@@ -35,6 +40,11 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
   onEndRef.current = onEnd;
   const [sections, setSections] = useState<Map<number, Section>>(new Map());
   const [complete, setComplete] = useState(false);
+  /** Where the ERROR lines start, and the one shown (highlighted); "Next error" steps through them. */
+  const [errors, setErrors] = useState<number[]>([]);
+  const [errorAt, setErrorAt] = useState<number | null>(null);
+  const failedRef = useRef(failed);
+  failedRef.current = failed;
   useEffect(() => {
     if (!complete) return;
     let gone = false;
@@ -56,7 +66,13 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
   const toggle = (sec: Section) => refold(() => model.fold(sec, !model.isFolded(sec.start)));
 
   const setTop = (t: number) => { topRef.current = t; setTopState(t); };
-  const setFollow = (f: boolean) => { followRef.current = f; setFollowState(f); };
+  const onFollowRef = useRef(onFollow);
+  onFollowRef.current = onFollow;
+  const setFollow = (f: boolean) => {
+    if (followRef.current !== f) onFollowRef.current?.(f);
+    followRef.current = f;
+    setFollowState(f);
+  };
 
   /** Retries `fn` each time more of the log arrives, until it has what it needs. */
   const settle = useCallback(async <T,>(fn: () => T | null): Promise<T | null> => {
@@ -126,6 +142,30 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
     if (t !== null) setTop(t);
   }, [settle, endTop, model]);
 
+  // A finished build's errors: a failed one opens at its first, highlighted (unless the URL asks for a place).
+  const openedAtError = useRef(false);
+  useEffect(() => {
+    if (!complete) return;
+    let gone = false;
+    loadErrors(job, number).then((list) => {
+      if (gone) return;
+      setErrors(list);
+      if (list.length > 0 && failedRef.current && !openedAtError.current && !followRef.current) {
+        openedAtError.current = true;
+        setErrorAt(list[0]!);
+        void goTo(list[0]!, 3);
+      }
+    }, () => { /* no error marks: the log still reads */ });
+    return () => { gone = true; };
+  }, [complete, job, number, goTo]);
+  const showError = (dir: 1 | -1) => {
+    if (errors.length === 0) return;
+    const cur = errorAt ?? (dir === 1 ? -1 : Infinity);
+    const next = dir === 1 ? errors.find((e) => e > cur) ?? errors[0]! : [...errors].reverse().find((e) => e < cur) ?? errors[errors.length - 1]!;
+    setErrorAt(next);
+    void goTo(next, 3);
+  };
+
   // First load: the first block (gives the size); a running build starts at its end, following.
   useEffect(() => {
     const off = model.subscribe(() => {
@@ -174,6 +214,27 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
     })();
     return () => { cancelled = true; off(); es?.close(); };
   }, [model, job, number, live, goEnd, endTop]);
+
+  // While following, the console fills the window below its own top, so the newest line is
+  // always in view (the page above it shrinks: the stage view becomes a strip). Otherwise it
+  // keeps the height the stylesheet gives it.
+  const mainRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = mainRef.current;
+    if (!el) return;
+    if (!follow) { el.style.height = ''; return; }
+    const fit = () => {
+      const below = (el.nextElementSibling as HTMLElement | null)?.offsetHeight ?? 0;
+      const top = el.getBoundingClientRect().top + window.scrollY;
+      el.style.height = `${Math.max(240, window.innerHeight - top - below - 12)}px`;
+      if (window.scrollY > 0 && el.getBoundingClientRect().bottom > window.innerHeight) window.scrollTo(0, 0);
+    };
+    fit();
+    const ro = new ResizeObserver(fit);
+    if (el.parentElement?.parentElement) ro.observe(el.parentElement.parentElement);
+    window.addEventListener('resize', fit);
+    return () => { ro.disconnect(); window.removeEventListener('resize', fit); };
+  }, [follow]);
 
   // Rows follow the viewer's height.
   useEffect(() => {
@@ -297,6 +358,11 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
         </form>
         <label className="inline small"><input type="checkbox" checked={showTs} onChange={(e) => setShowTs(e.target.checked)} /> Timestamps</label>
         <button className="small" onClick={() => { setFollow(false); setTop(0); }}>Top</button>
+        {errors.length > 0 ? <>
+          <button className="small" onClick={() => showError(-1)} aria-label="Previous error">↑ Error</button>
+          <button className="small" onClick={() => showError(1)}>Next error</button>
+          <span className="muted small">{errors.length} error{errors.length === 1 ? '' : 's'}</span>
+        </> : null}
         <button className="small" onClick={() => void goEnd()} aria-label="Jump to end">End{!model.complete ? (follow ? ' (following)' : ' and follow') : ''}</button>
         {sections.size > 0 ? <>
           <button className="small" onClick={() => refold(() => { for (const x of sections.values()) if (x.kind === 'step' && !model.isFolded(x.start)) model.fold(x, true); })}>Fold steps</button>
@@ -305,13 +371,13 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
         <a className="button small" href={`/api/v1${buildPath(job, number)}/console`} download={`${job.replace(/\//g, '_')}-${number}.log`}>Download raw</a>
         <span className="muted small" aria-live="polite">{fmtBytes(model.size)}{model.complete ? '' : ' · live'}{searchMsg ? ` · ${searchMsg}` : ''}</span>
       </div>
-      <div className="console-main">
+      <div className="console-main" ref={mainRef}>
         <div className="console" id={viewId} ref={viewRef} tabIndex={0} onKeyDown={onKey} role="log" aria-label={`Console of ${job} #${number}`} aria-busy={!ready || lines === null} data-top={top} data-size={model.size} data-at-end={atEnd ? 'true' : 'false'}>
           {model.error ? <div className="error">{model.error.message}</div> : null}
           {shown.map((l) => {
             const sec = sections.get(l.start);
             const foldable = sec && (l.folded || sec.end > l.end) ? sec : undefined;
-            return <LogLine key={l.start} line={l} showTs={showTs} query={found ? found.text : query.length >= 2 ? query : ''} section={foldable} onToggle={toggle} />;
+            return <LogLine key={l.start} line={l} error={errorAt !== null && l.start <= errorAt && errorAt < Math.max(l.end, l.start + 1)} showTs={showTs} query={found ? found.text : query.length >= 2 ? query : ''} section={foldable} onToggle={toggle} />;
           })}
           {ready && model.size === 0 ? <div className="muted">{model.complete ? 'The console is empty.' : 'Waiting for output…'}</div> : null}
         </div>
@@ -331,14 +397,14 @@ export function Console({ job, number, live, onEnd, handle }: { job: string; num
   );
 }
 
-function LogLine({ line, showTs, query, section, onToggle }: { line: Line; showTs: boolean; query: string; section: Section | undefined; onToggle: (s: Section) => void }) {
+function LogLine({ line, error, showTs, query, section, onToggle }: { line: Line; error: boolean; showTs: boolean; query: string; section: Section | undefined; onToggle: (s: Section) => void }) {
   let text = line.text;
   const cr = text.lastIndexOf('\r', text.length - 2);
   if (cr >= 0) text = text.slice(cr + 1);
   if (!showTs) text = text.replace(TS, '');
   const spans = parseAnsi(text);
   return (
-    <div className={line.folded ? 'line folded' : 'line'}>
+    <div className={`line${line.folded ? ' folded' : ''}${error ? ' error-hl' : ''}`} aria-current={error ? 'true' : undefined}>
       {section
         ? <button className="fold" aria-expanded={!line.folded} aria-label={`${line.folded ? 'Unfold' : 'Fold'} ${section.kind} ${section.label}`} onClick={() => onToggle(section)}>{line.folded ? '▸' : '▾'}</button>
         : <span className="fold-space" aria-hidden="true" />}

@@ -98,3 +98,14 @@ async function scan(job: string, number: number, size: number): Promise<Section[
     }
   }
 }
+
+/** Where the engine's ERROR lines start (the log index's `error` entries), in order; [] for a controller without them. */
+export async function loadErrors(job: string, number: number): Promise<number[]> {
+  try {
+    const r = await request<AnswerOf<'getConsoleSections'>>('GET', `${buildPath(job, number)}/console/sections`, undefined, { quiet401: true });
+    return r.sections.filter((s) => s.kind === 'error').map((s) => s.offset).sort((a, b) => a - b);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return [];
+    throw e;
+  }
+}

@@ -74,6 +74,8 @@ export interface BuildListener {
   state?(state: BuildState): void;
   /** An input step is waiting (pending true) or was answered (false). */
   input?(req: PendingInput, pending: boolean): void;
+  /** An `ERROR: ` line of the engine's is about to be written (a host marks where it starts, so a console can open there). */
+  errorLine?(where: OutputWhere): void;
 }
 
 export interface PendingInput extends InputRequest {
@@ -1242,6 +1244,7 @@ export class PipelineRun {
   }
 
   #log(c: ExecContext, text: string, stepId: string | null = null): void {
+    if (text.startsWith('ERROR: ')) this.#o.listener?.errorLine?.({ stageId: c.stage?.id ?? null, stepId });
     const sink = this.#sink(c, stepId);
     sink.write(Buffer.from(text.endsWith('\n') ? text : `${text}\n`, 'utf8'));
     sink.flush();

@@ -8,8 +8,10 @@ import { useLive } from '../live.ts';
 import { Link, navigate, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
 import type { Agent, AnswerOf, Credential } from '../types.ts';
+import { useTitle } from '../title.ts';
 
 export function AgentsPage() {
+  useTitle('Agents');
   const { me } = useSession();
   const list = useResource((s) => api.get<AnswerOf<'listAgents'>>('/agents', s), []);
   const agents = { ...list, data: list.data?.agents };
@@ -96,6 +98,7 @@ export function AgentsPage() {
 }
 
 export function AgentPage({ name }: { name: string }) {
+  useTitle(`Agent ${name}`);
   const { me } = useSession();
   const a = useResource((s) => api.get<Agent>(`/agents/${encodeURIComponent(name)}`, s), [name]);
   const log = useResource((s) => api.get<AnswerOf<'getAgentLog'>>(`/agents/${encodeURIComponent(name)}/log`, s).then((r) => r.lines), [name]);

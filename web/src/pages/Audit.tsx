@@ -5,8 +5,10 @@ import { ErrorBox, Loading } from '../components.tsx';
 import { when } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import type { AnswerOf } from '../types.ts';
+import { useTitle } from '../title.ts';
 
 export function AuditPage() {
+  useTitle('Audit log');
   const [actor, setActor] = useState('');
   const [action, setAction] = useState('');
   const [pages, setPages] = useState<(string | null)[]>([null]);

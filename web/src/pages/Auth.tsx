@@ -4,8 +4,10 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, request } from '../api.ts';
 import { ErrorBox, Field, useAction } from '../components.tsx';
 import type { AnswerOf, Me, Session } from '../types.ts';
+import { useTitle } from '../title.ts';
 
 export function SetupPage({ onDone }: { onDone: (me: Me) => void }) {
+  useTitle('Unlock');
   const [file, setFile] = useState<string | null>(null);
   const [initialPassword, setInitial] = useState('');
   const [username, setUser] = useState('admin');
@@ -43,6 +45,7 @@ export function SetupPage({ onDone }: { onDone: (me: Me) => void }) {
 }
 
 export function LoginPage({ onDone, reason }: { onDone: (me: Me) => void; reason?: string | undefined }) {
+  useTitle('Log in');
   const [username, setUser] = useState('');
   const [password, setPassword] = useState('');
   const [run, busy, error] = useAction();

@@ -11,11 +11,14 @@ import { Link, navigate, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
 import type { AnswerOf, Build, BuildDetail, Job, PendingInput, StageNode, TestReport } from '../types.ts';
 import { JenkinsfileEditor } from '../editor.tsx';
+import { useTitle } from '../title.ts';
+import { statusOf } from '../format.ts';
 
 export function BuildPage({ job, number }: { job: string; number: number }) {
   const { me } = useSession();
   const b = useResource((s) => api.get<BuildDetail>(buildPath(job, number), s), [job, number]);
   const running = !!b.data && b.data.status !== 'finished';
+  useTitle(`${job} #${number}`, b.data ? statusOf(b.data) : null);
   useLive(['build'], (e) => { if (e.type === 'poll' || (e.data.job === job && e.data.number === number)) b.reload(); });
   // A safety net while it runs: the stage view stays current even if an event is missed.
   useEffect(() => {
@@ -27,6 +30,8 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
   const [tab, setTab] = useState<'console' | 'artifacts' | 'tests' | 'params'>('console');
   const [run, busy, error] = useAction();
   const [editing, setEditing] = useState(false);
+  /** The console follows the running build's end: the stage view becomes a strip to leave it the window. */
+  const [following, setFollowing] = useState(false);
   const consoleRef = useRef<ConsoleHandle | null>(null);
   const setHandle = useCallback((h: ConsoleHandle) => { consoleRef.current = h; }, []);
   if (b.error) return <section><h1>{job} #{number}</h1><ErrorBox error={b.error} /></section>;
@@ -37,7 +42,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
   const replay = (script?: string) => run(async () => { const r = await api.post<Build>(`${buildPath(job, number)}/replay`, script !== undefined ? { script } : {}); navigate(urls.build(job, r.number)); });
   const rebuild = () => run(async () => { const r = await api.post<Build>(`${jobPath(job)}/builds`, { params: d.params }); navigate(urls.build(job, r.number)); });
   return (
-    <section className="build">
+    <section className={`build${following && running && tab === 'console' ? ' following' : ''}`}>
       <nav className="crumbs" aria-label="Breadcrumb"><Link to="/">Dashboard</Link> › <Link to={urls.job(job)}>{job}</Link> › <span>#{number}</span></nav>
       <div className="section-head">
         <h1>{job} #{number} <BuildBadge build={d} /></h1>
@@ -62,7 +67,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
       {running ? <Waiting job={job} number={number} /> : null}
       {editing ? <ReplayEditor job={job} busy={busy} onReplay={(script) => void replay(script)} onCancel={() => setEditing(false)} /> : null}
       {d.inputs.map((i) => <InputBox key={i.id} job={job} number={number} input={i} canAnswer={dev} onDone={() => b.reload()} />)}
-      <StageView stages={d.stages} now={now} onPick={(s) => { setTab('console'); consoleRef.current?.findAndShow(`[Pipeline] { (${s.name})`); }} />
+      <StageView stages={d.stages} now={now} strip={following && running && tab === 'console'} onPick={(s) => { setTab('console'); consoleRef.current?.findAndShow(`[Pipeline] { (${s.name})`); }} />
       <div className="tabs" role="tablist" aria-label="Build details" onKeyDown={(e) => {
         // Arrow keys move between tabs, as in every tab list.
         const order = ['console', 'artifacts', 'tests', 'params'] as const;
@@ -80,7 +85,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
         ))}
       </div>
       <div id={`tab-${tab}`} role="tabpanel">
-        {tab === 'console' ? <Console key={`${job}#${number}`} job={job} number={number} live={running} onEnd={() => b.reload()} handle={setHandle} /> : null}
+        {tab === 'console' ? <Console key={`${job}#${number}`} job={job} number={number} live={running} failed={d.result === 'FAILURE'} onFollow={setFollowing} onEnd={() => b.reload()} handle={setHandle} /> : null}
         {tab === 'artifacts' ? <Artifacts job={job} number={number} /> : null}
         {tab === 'tests' ? <Tests job={job} number={number} /> : null}
         {tab === 'params' ? (Object.keys(d.params).length === 0 ? <p className="muted">This build has no parameters.</p> : (
@@ -123,9 +128,21 @@ function ReplayEditor({ job, busy, onReplay, onCancel }: { job: string; busy: bo
 }
 
 /** Stages left to right; parallel branches and matrix cells stacked inside their stage. */
-export function StageView({ stages, now, onPick }: { stages: StageNode[]; now: number; onPick: (s: StageNode) => void }) {
+export function StageView({ stages, now, onPick, strip = false }: { stages: StageNode[]; now: number; onPick: (s: StageNode) => void; strip?: boolean }) {
   const top = stages.filter((s) => s.kind !== 'post');
   if (top.length === 0) return <p className="muted">No stages yet.</p>;
+  if (strip) {
+    // One line: each top-level stage as a chip with its state; a click shows it in the console.
+    return (
+      <div className="stages strip" role="list" aria-label="Stages">
+        {top.map((s) => (
+          <button key={s.id} role="listitem" className={`stage-chip st-${s.status}`} data-stage={s.name} data-status={s.status} onClick={() => onPick(s)} title={`${s.name}: ${s.status}`}>
+            <Badge state={s.status} compact /> {s.name}
+          </button>
+        ))}
+      </div>
+    );
+  }
   return (
     <div className="stages" role="list" aria-label="Stages">
       {top.map((s) => <StageBox key={s.id} s={s} now={now} onPick={onPick} />)}

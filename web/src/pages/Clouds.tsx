@@ -6,6 +6,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, api } from '../api.ts';
 import { ErrorBox, Field, useAction } from '../components.tsx';
 import type { AnswerOf, Cloud, ConnectionReport, Credential } from '../types.ts';
+import { useTitle } from '../title.ts';
 
 type Kind = 'kubernetes' | 'docker';
 interface Template { name: string; labels: string; yaml: string; inheritFrom: string }
@@ -74,6 +75,7 @@ function formOf(c: { name: string; type?: string; settings?: Record<string, unkn
 const NOT_YET = 'Cloud settings are not available on this controller yet (the /api/v1/clouds API answers 404). The form is ready for when it is.';
 
 export function CloudsPage() {
+  useTitle('Clouds');
   const [names, setNames] = useState<string[]>([]);
   const [f, setF] = useState<CloudForm>(EMPTY);
   const [creds, setCreds] = useState<Credential[]>([]);

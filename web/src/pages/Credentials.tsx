@@ -6,6 +6,7 @@ import { ago } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { can, useSession } from '../session.ts';
 import type { AnswerOf, CredentialType } from '../types.ts';
+import { useTitle } from '../title.ts';
 
 const TYPES: [CredentialType, string][] = [
   ['secretText', 'Secret text'], ['usernamePassword', 'Username with password'], ['secretFile', 'Secret file'],
@@ -20,6 +21,7 @@ async function base64Of(file: File): Promise<string> {
 }
 
 export function CredentialsPage() {
+  useTitle('Credentials');
   const { me } = useSession();
   const list = useResource((s) => api.get<AnswerOf<'listCredentials'>>('/credentials', s).then((r) => r.credentials), []);
   const [run, busy, error] = useAction();

@@ -9,10 +9,12 @@ import { useLive } from '../live.ts';
 import { Link, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
 import type { AnswerOf } from '../types.ts';
+import { useTitle } from '../title.ts';
 
 const TREND = 10;
 
 export function Dashboard() {
+  useTitle('Dashboard');
   const { me } = useSession();
   const jobs = useResource((s) => api.get<AnswerOf<'listJobs'>>('/jobs', s).then((r) => r.jobs), []);
   const [filter, setFilter] = useState('');

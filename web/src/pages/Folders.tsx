@@ -8,6 +8,7 @@ import { ErrorBox, Field, Loading, useAction } from '../components.tsx';
 import { when } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import type { AnswerOf, User } from '../types.ts';
+import { useTitle } from '../title.ts';
 
 const RIGHTS = ['job.create', 'job.configure', 'job.build', 'job.delete', 'credentials.use'] as const;
 type Right = (typeof RIGHTS)[number];
@@ -26,6 +27,7 @@ interface FolderGrants { folder: string; grants: Grant[] }
 const granteeLabel = (g: string) => (g === 'role:developer' ? 'every developer' : g.replace(/^user:/, ''));
 
 export function FoldersPage() {
+  useTitle('Folder permissions');
   const folders = useResource((s) => api.get<AnswerOf<'listFolders'>>('/folders', s).then((r) => r.folders), []);
   const users = useResource((s) => api.get<AnswerOf<'listUsers'>>('/users', s).then((r) => r.users.filter((u) => u.role === 'developer')), []);
   const [adding, setAdding] = useState<string[]>([]);

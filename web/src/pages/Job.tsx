@@ -4,12 +4,13 @@
 import { useState, type FormEvent } from 'react';
 import { api, jobPath } from '../api.ts';
 import { BuildBadge, CopyButton, ErrorBox, Field, Loading, useAction } from '../components.tsx';
-import { ago, duration } from '../format.ts';
+import { ago, duration, statusOf } from '../format.ts';
 import { useNow, useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, navigate, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
 import type { AnswerOf, Build, Job, JobParameter, WebhookInfo } from '../types.ts';
+import { useTitle } from '../title.ts';
 
 const PAGE = 20;
 
@@ -25,6 +26,8 @@ export function JobPage({ name }: { name: string }) {
   const [showParams, setShowParams] = useState(false);
   const [run, busy, error] = useAction();
   const now = useNow(1000);
+  // The tab shows the newest build's status (the history's first row on its first page).
+  useTitle(name, cursor === null && builds.data?.builds[0] ? statusOf(builds.data.builds[0]) : null);
   if (job.error) return <section><h1>{name}</h1><ErrorBox error={job.error} /></section>;
   if (!job.data) return <Loading what={`job ${name}`} />;
   const j = job.data;

@@ -7,6 +7,7 @@ import { JenkinsfileEditor } from '../editor.tsx';
 import { useResource } from '../hooks.ts';
 import { Link, navigate, urls } from '../router.tsx';
 import type { AnswerOf, Credential, Job } from '../types.ts';
+import { useTitle } from '../title.ts';
 
 const SAMPLE = `pipeline {
     agent any
@@ -21,6 +22,7 @@ const SAMPLE = `pipeline {
 `;
 
 export function JobEditPage({ name }: { name?: string }) {
+  useTitle(name ? `Configure ${name}` : 'New job');
   const existing = useResource((s) => (name ? api.get<Job>(jobPath(name), s) : Promise.resolve(null)), [name ?? '']);
   if (name && existing.error) return <section><h1>Configure {name}</h1><ErrorBox error={existing.error} /></section>;
   if (name && !existing.data) return <Loading what={`job ${name}`} />;

@@ -3,8 +3,10 @@ import { api } from '../api.ts';
 import { ErrorBox, Field, useAction } from '../components.tsx';
 import { useSession } from '../session.ts';
 import { Tokens } from '../tokens.tsx';
+import { useTitle } from '../title.ts';
 
 export function ProfilePage() {
+  useTitle('Profile');
   const { me } = useSession();
   const [currentPassword, setCur] = useState('');
   const [newPassword, setNew] = useState('');

@@ -7,10 +7,12 @@ import { when } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { Tokens } from '../tokens.tsx';
 import type { AnswerOf, Role } from '../types.ts';
+import { useTitle } from '../title.ts';
 
 const ROLES: Role[] = ['viewer', 'developer', 'admin'];
 
 export function UsersPage() {
+  useTitle('Users');
   const users = useResource((s) => api.get<AnswerOf<'listUsers'>>('/users', s).then((r) => r.users), []);
   const [open, setOpen] = useState<string | null>(null);
   const [run, busy, error] = useAction();

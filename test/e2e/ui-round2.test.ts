@@ -1,0 +1,164 @@
+// The web UI's second round in a real browser (Debian's Chromium through playwright-core) against
+// a real controller and a real agent, asserting what a person sees: tabs named after the job,
+// build and status with a status favicon; the console filling the window while it follows a
+// running build (the stage view a strip, the newest line in view); a failed build opening at
+// its first error, highlighted, with "Next error"; no serious axe-core finding in light or dark
+// mode, a running build's badge included.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const TIMEOUT = 20_000;
+
+/** The little of the browser's globals these tests evaluate in the page (the project's types have no DOM). */
+interface Doc { document: { title: string; querySelector(s: string): { href: string; getBoundingClientRect(): { top: number; bottom: number; height: number } } | null }; innerHeight: number }
+
+describe('web UI round 2 in Chromium', { timeout: 240_000 }, () => {
+  let kiln: Kiln;
+  let b: Awaited<ReturnType<typeof openBrowser>>;
+  let page: Page;
+
+  before(async () => {
+    requireChromium();
+    ensureWebBuilt();
+    kiln = await startKiln();
+    await kiln.startAgent('r2-agent', 3, ['linux']);
+    b = await openBrowser({ width: 1440, height: 900 });
+    page = b.page;
+    page.setDefaultTimeout(TIMEOUT);
+    // Unlock through the API in the browser's own context: the session cookie is the page's.
+    await page.goto(kiln.url);
+    const r = await page.request.post(new URL('api/v1/setup', kiln.url).href, {
+      data: { initialPassword: initialPassword(kiln.home), username: 'admin', password: 'correct horse battery staple' },
+    });
+    assert.equal(r.status(), 201, await r.text());
+  });
+
+  after(async () => {
+    await b?.close();
+    await kiln?.stop();
+  });
+
+  const job = (name: string, script: string) => kiln.api('POST', '/api/v1/jobs', { name, script });
+  const evaluate = <T>(fn: (w: Doc) => T): Promise<T> => page.evaluate(`(${fn.toString()})(globalThis)`);
+  /** Waits until the tab's title matches (pages set it when their data arrives). */
+  const titleIs = async (want: string | RegExp) => {
+    const end = Date.now() + TIMEOUT;
+    let got = '';
+    while (!(typeof want === 'string' ? (got = await page.title()) === want : want.test(got = await page.title()))) {
+      if (Date.now() > end) assert.fail(`the title is '${got}', not ${String(want)}`);
+      await page.waitForTimeout(50);
+    }
+  };
+
+  test('the tab names the job, the build and its status, and the favicon shows the status', async () => {
+    await job('ship-it', "pipeline {\n  agent any\n  stages { stage('Go') { steps { echo 'shipped' } } }\n}\n");
+    const built = await kiln.api('POST', '/api/v1/jobs/ship-it/builds', {});
+    await page.goto(new URL(`job/ship-it/build/${built.number}`, kiln.url).href);
+    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor();
+    await titleIs(`✓ ship-it #${built.number} · Kiln`);
+    const icon = await evaluate((w) => w.document.querySelector('link[rel="icon"]')!.href);
+    assert.match(decodeURIComponent(icon), /fill="#1a7f37"/, 'a green favicon for a successful build');
+    // Another page: its own title, the plain icon.
+    await page.goto(new URL('agents', kiln.url).href);
+    await page.getByRole('heading', { name: 'Agents' }).waitFor();
+    await titleIs('Agents · Kiln');
+    assert.match(decodeURIComponent(await evaluate((w) => w.document.querySelector('link[rel="icon"]')!.href)), /fill="#b4441c"/);
+  });
+
+  test('following a running build, the console fills the window and its newest line is in view', async () => {
+    await job('ticker', "pipeline {\n  agent any\n  stages {\n    stage('One') { steps { echo 'one' } }\n    stage('Two') { steps { echo 'two' } }\n    stage('Tick') { steps { sh 'for i in $(seq 1 400); do echo tick $i; sleep 0.02; done; sleep 3' } }\n  }\n}\n");
+    await page.goto(new URL('job/ticker', kiln.url).href);
+    await page.getByRole('button', { name: 'Build Now' }).click();
+    await page.getByRole('heading', { name: 'ticker #1' }).waitFor();
+    await page.locator('.console .line', { hasText: /^tick [23]\d\d$/ }).first().waitFor();
+    await titleIs(/^▶ ticker #1 · Kiln$/);
+    // The stage view is a strip of chips while following.
+    await page.locator('.stages.strip [data-stage="Tick"][data-status="running"]').waitFor();
+    await screenshot(page, 'r2-01-following');
+    const m = await evaluate((w) => {
+      const main = w.document.querySelector('.console-main')!.getBoundingClientRect();
+      const lines = w.document.querySelector('.console .line:last-child')!.getBoundingClientRect();
+      return { top: main.top, height: main.height, bottom: main.bottom, lastLine: lines.bottom, window: w.innerHeight };
+    });
+    assert.ok(m.bottom <= m.window, `the console ends inside the window (${m.bottom} > ${m.window})`);
+    assert.ok(m.lastLine <= m.window, 'the newest line is in view');
+    assert.ok(m.top < 320, `the console starts high on the page (at ${m.top}px)`);
+    assert.ok(m.height >= m.window * 0.55, `the console takes most of the window (${m.height}px of ${m.window})`);
+    // Its last lines are the newest output.
+    const texts = (await page.locator('.console .line').allInnerTexts()).filter((t) => t.trim() !== '');
+    const newest = Math.max(...texts.slice(-4).map((t) => /^tick (\d+)$/.exec(t)?.[1]).filter((n) => n !== undefined).map(Number));
+    assert.ok(newest >= 200 && newest <= 400, `the newest lines are at the bottom: ${texts.slice(-4).join(' | ')}`);
+    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor();
+    // Finished: the full stage view is back.
+    await page.locator('.stages:not(.strip) .stage[data-stage="Tick"][data-status="success"]').waitFor();
+  });
+
+  test('a failed build opens at its first error, highlighted, and "Next error" goes to the next', async () => {
+    const noise = Array.from({ length: 600 }, (_, i) => `echo noise ${i}`).join('; ');
+    await job('broken', [
+      'pipeline {', '  agent any', '  stages {',
+      `    stage('Noisy') { steps { sh '${noise}' } }`,
+      "    stage('Soft') { steps { catchError(buildResult: 'UNSTABLE', stageResult: 'FAILURE') { sh 'echo first problem; exit 3' } } }",
+      `    stage('More') { steps { sh '${noise}' } }`,
+      "    stage('Hard') { steps { sh 'echo second problem; exit 4' } }",
+      '  }', '}', ''].join('\n'));
+    const built = await kiln.api('POST', '/api/v1/jobs/broken/builds', {});
+    for (let i = 0; ; i++) {
+      const s = await kiln.api('GET', `/api/v1/jobs/broken/builds/${built.number}`);
+      if (s.status === 'finished') { assert.equal(s.result, 'FAILURE'); break; }
+      if (i > 300) throw new Error('the build did not finish');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.goto(new URL(`job/broken/build/${built.number}`, kiln.url).href);
+    const hl = page.locator('.console .line.error-hl');
+    await hl.waitFor();
+    assert.match(await hl.innerText(), /ERROR: script returned exit code 3/);
+    // The noise before it scrolled away: the view starts near the error.
+    await screenshot(page, 'r2-02-first-error');
+    const shown = await page.locator('.console').innerText();
+    assert.ok(!shown.includes('(Noisy)') && !shown.includes('noise 599'), `the view starts near the error, not at the top:\n${shown.slice(0, 400)}`);
+    assert.match(shown, /^\+ echo first problem\nfirst problem\n\+ exit 3\nERROR: script returned exit code 3\n/, 'three lines of context above the error');
+    await page.getByText('2 errors').waitFor();
+    await screenshot(page, 'r2-02-first-error');
+    await page.getByRole('button', { name: 'Next error' }).click();
+    await page.locator('.console .line.error-hl', { hasText: 'ERROR: script returned exit code 4' }).waitFor();
+    await page.getByRole('button', { name: 'Previous error' }).click();
+    await page.locator('.console .line.error-hl', { hasText: 'ERROR: script returned exit code 3' }).waitFor();
+    await titleIs(`✗ broken #${built.number} · Kiln`);
+  });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    test(`accessibility in ${scheme} mode: no serious or critical axe-core finding, a running build included`, async () => {
+      await page.emulateMedia({ colorScheme: scheme });
+      await job(`slow-${scheme}`, "pipeline {\n  agent any\n  stages { stage('Wait') { steps { sh 'echo waiting; sleep 30' } } }\n}\n");
+      const running = await kiln.api('POST', `/api/v1/jobs/slow-${scheme}/builds`, {});
+      const pages: [string, RegExp][] = [
+        ['/', /^Jobs$/], [`/job/slow-${scheme}/build/${running.number}`, new RegExp(`^slow-${scheme} #`)], ['/job/ship-it', /^ship-it$/],
+        ['/job/broken/build/1', /^broken #1/], ['/new-job', /^New pipeline job$/], ['/agents', /^Agents$/], ['/credentials', /^Credentials$/],
+        ['/users', /^Users$/], ['/profile', /^admin$/], ['/clouds', /^Clouds$/], ['/audit', /^Audit log$/], ['/folders', /^Folder permissions$/],
+      ];
+      const found: string[] = [];
+      for (const [path, heading] of pages) {
+        await page.goto(new URL(path.slice(1), kiln.url).href);
+        await page.getByRole('heading', { name: heading }).first().waitFor();
+        if (path.includes('slow-')) await page.locator('h1 .badge', { hasText: 'Running' }).waitFor();
+        await page.waitForTimeout(200);
+        await page.evaluate(AXE_SOURCE);
+        const violations = await page.evaluate(async () => {
+          const axe = (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+          const r = await axe.run({ resultTypes: ['violations'] });
+          return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
+        });
+        for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${path}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.join(', ')}`);
+      }
+      await kiln.api('POST', `/api/v1/jobs/slow-${scheme}/builds/${running.number}/abort`, {});
+      await page.emulateMedia({ colorScheme: null });
+      assert.deepEqual(found, []);
+    });
+  }
+});
