@@ -508,6 +508,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/builds/{number}/console/times": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getConsoleTimes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job}/builds/{number}/console/stream": {
         parameters: {
             query?: never;
@@ -1086,6 +1102,12 @@ export interface components {
             kind: "stage-start" | "stage-end" | "step-start" | "step-end" | "error";
             id: string;
             name: string;
+        };
+        ConsoleTime: {
+            /** @description byte offset in the console */
+            offset: number;
+            /** @description when the bytes from this offset on arrived, ms since the epoch */
+            at: number;
         };
         Diagnostic: {
             line: number;
@@ -3177,6 +3199,49 @@ export interface operations {
                 content: {
                     "application/json": {
                         sections: components["schemas"]["ConsoleSection"][];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getConsoleTimes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        times: components["schemas"]["ConsoleTime"][];
                     };
                 };
             };

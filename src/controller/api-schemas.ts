@@ -258,6 +258,11 @@ export const ConsoleSection = Answer({
   name: Type.String(),
 }, { $id: 'ConsoleSection' });
 
+export const ConsoleTime = Answer({
+  offset: Type.Integer({ description: 'byte offset in the console' }),
+  at: Type.Integer({ description: 'when the bytes from this offset on arrived, ms since the epoch' }),
+}, { $id: 'ConsoleTime' });
+
 export const Diagnostic = Answer({
   line: Type.Integer(), col: Type.Integer(), endLine: Type.Integer(), endCol: Type.Integer(),
   severity: StringEnum(['error', 'warning'] as const), code: Type.String(), message: Type.String(),
@@ -462,7 +467,7 @@ export const ProviderPushBody = Type.Record(Type.String(), Type.Unknown(), { des
 /** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */
 export const NAMED_SCHEMAS: readonly TSchema[] = [
   ErrorAnswer, JobDefinition, JobDefinitionSummary, JobParameter, LastBuild, Job, JobSummary, BuildCause, StageNode, PendingInput,
-  Build, BuildDetail, Artifact, TestCase, TestReport, ConsoleSection, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
+  Build, BuildDetail, Artifact, TestCase, TestReport, ConsoleSection, ConsoleTime, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
   Me, Session, Token, NewToken, AuditEntry, FolderGrant, Credential, Cloud, ConnectionReport, Health, WebhookAnswer, WebhookInfo,
 ];
 

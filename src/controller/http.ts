@@ -9,7 +9,7 @@
 //   GET    /api/v1/jobs/:job                  PUT  /api/v1/jobs/:job      DELETE /api/v1/jobs/:job
 //   POST   /api/v1/jobs/:job/builds           GET  /api/v1/jobs/:job/builds?limit&cursor
 //   GET    /api/v1/jobs/:job/builds/:n        POST .../:n/abort           POST .../:n/replay
-//   GET    .../:n/stages   .../:n/console (Range / ?start&end)   .../:n/console/stream (SSE)   .../:n/console/sections
+//   GET    .../:n/stages   .../:n/console (Range / ?start&end)   .../:n/console/stream (SSE)   .../:n/console/sections   .../:n/console/times
 //   GET    .../:n/inputs   POST .../:n/inputs/:id  { "action": "approve" | "reject", ... }
 //   GET    .../:n/artifacts   .../:n/artifacts/*   .../:n/tests
 //   GET    /api/v1/queue                      DELETE /api/v1/queue/:id
@@ -447,7 +447,15 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     schema: { operationId: 'getConsoleSections', tags: ['builds'], params: buildParams, response: answers({ 200: S.Answer({ sections: Type.Array(ref(S.ConsoleSection)) }) }) },
   }, async (req) => {
     const b = await needBuild(ctx, req.params);
-    return { sections: (await ctx.logs.sections(logRef(b.jobId, b.number))).filter((s): s is typeof s & { kind: Exclude<typeof s.kind, 'output'> } => s.kind !== 'output') };
+    return { sections: (await ctx.logs.sections(logRef(b.jobId, b.number))).filter((s): s is typeof s & { kind: Exclude<typeof s.kind, 'output' | 'time'> } => s.kind !== 'output' && s.kind !== 'time') };
+  });
+
+  // When the console's bytes arrived (at most one entry a second), for each line's time in the UI.
+  api.get('/api/v1/jobs/:job/builds/:number/console/times', {
+    schema: { operationId: 'getConsoleTimes', tags: ['builds'], params: buildParams, response: answers({ 200: S.Answer({ times: Type.Array(ref(S.ConsoleTime)) }) }) },
+  }, async (req) => {
+    const b = await needBuild(ctx, req.params);
+    return { times: await ctx.logs.times(logRef(b.jobId, b.number)) };
   });
 
   api.get('/api/v1/jobs/:job/builds/:number/console/stream', {

@@ -2,7 +2,8 @@
 //
 // What: each build's console is `<home>/builds/<job>/<number>/log` (raw bytes, never decoded)
 // and `log-index` beside it (JSON lines: `{ offset, kind, id, name }` for stage/step starts and
-// ends, `error` where an ERROR line of the engine's starts, and `output` entries saying which step wrote the bytes from that offset on, like
+// ends, `error` where an ERROR line of the engine's starts, `time` entries saying when bytes
+// arrived (at most one a second), and `output` entries saying which step wrote the bytes from that offset on, like
 // Jenkins' workflow `log-index`). Writers `append`, `mark` and `finish`; readers `read` a byte
 // range, ask the `size`, the `sections`, the byte `ranges` a step wrote, or `follow` the log
 // live; `remove` deletes it (buildDiscarder).
@@ -53,9 +54,19 @@ export interface BuildRef {
 /** Stage and step boundaries, and `error`: an ERROR line of the engine's starts here (the console opens a failed build at its first). */
 export type SectionKind = 'stage-start' | 'stage-end' | 'step-start' | 'step-end' | 'error';
 
+/** When the bytes from `offset` on arrived (ms since the epoch): the console's per-line times. */
+export interface LogTime {
+  offset: number;
+  at: number;
+}
+
+/** How often, at most, the index records when bytes arrived: the console shows times to the second. */
+const TIME_EVERY_MS = 1000;
+
 export interface Section {
   offset: number;
-  kind: SectionKind | 'output';
+  /** 'output': which step wrote the bytes from here on; 'time': when they arrived (id = ms since the epoch). */
+  kind: SectionKind | 'output' | 'time';
   id: string;
   name: string;
 }
@@ -166,6 +177,8 @@ interface Writer {
   indexPending: string[];
   indexWriting: boolean;
   owner: string;
+  /** When the last 'time' entry was written (0: none yet in this process). */
+  lastTime: number;
   finished: boolean;
   closed: Promise<void> | null;
   error: LogWriteError | null;
@@ -179,7 +192,7 @@ interface Writer {
   followers: number;
 }
 
-const KINDS = new Set(['stage-start', 'stage-end', 'step-start', 'step-end', 'error', 'output']);
+const KINDS = new Set(['stage-start', 'stage-end', 'step-start', 'step-end', 'error', 'output', 'time']);
 const MAX_IOV = 1024;
 
 export class LogStore {
@@ -258,6 +271,11 @@ export class LogStore {
       this.#index(w, { offset: w.size, kind: 'output', id: where.node, name: '' });
     }
     if (buf.length > 0) {
+      const now = Date.now();
+      if (now - w.lastTime >= TIME_EVERY_MS) {
+        w.lastTime = now;
+        this.#index(w, { offset: w.size, kind: 'time', id: String(now), name: '' });
+      }
       w.mem.push({ offset: w.size, buf });
       w.size += buf.length;
       this.#wake(w);
@@ -378,8 +396,12 @@ export class LogStore {
     return new Cursor(this, build, from, null, true, options.signal ?? null);
   }
 
-  /** Index entries in order; a torn last line and entries past the log's end are ignored. */
+  /** Index entries in order (not the 'time' entries: see `times`); a torn last line and entries past the log's end are ignored. */
   async sections(build: BuildRef): Promise<Section[]> {
+    return (await this.#entries(build)).filter((s) => s.kind !== 'time');
+  }
+
+  async #entries(build: BuildRef): Promise<Section[]> {
     const w = this.#writers.get(key(build));
     if (w) await this.#flushIndex(w);
     let text: string;
@@ -391,6 +413,16 @@ export class LogStore {
     }
     const size = await this.size(build);
     return parseIndex(text).filter((s) => s.offset <= size);
+  }
+
+  /** When the log's bytes arrived: one entry at most per second of output, in order. */
+  async times(build: BuildRef): Promise<LogTime[]> {
+    const out: LogTime[] = [];
+    for (const s of await this.#entries(build)) {
+      const at = Number(s.id);
+      if (s.kind === 'time' && Number.isSafeInteger(at)) out.push({ offset: s.offset, at });
+    }
+    return out;
   }
 
   /** The byte ranges [start, end) that `append(..., { node: id })` wrote, in order. */
@@ -476,6 +508,7 @@ export class LogStore {
       indexPending: [],
       indexWriting: false,
       owner,
+      lastTime: 0,
       finished: false,
       closed: null,
       error: null,

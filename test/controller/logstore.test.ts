@@ -385,3 +385,23 @@ test('a log that cannot be created (EPERM, EROFS) rejects append and throws from
   await store.append(b, 'ok\n');
   await store.finish(b);
 });
+
+test('the index says when bytes arrived, at most once a second, and where the engine\'s ERROR lines start', async () => {
+  const store = new LogStore(tempDir('logs'));
+  const b = B('timed');
+  const before = Date.now();
+  void store.append(b, 'first\n');
+  void store.append(b, 'second, in the same second\n');
+  store.mark(b, { kind: 'error', id: '1' });
+  void store.append(b, 'ERROR: it broke\n');
+  await new Promise((r) => setTimeout(r, 1100));
+  await store.append(b, 'later\n');
+  await store.finish(b);
+  const times = await store.times(b);
+  assert.deepEqual(times.map((t) => t.offset), [0, 49], 'one entry for the first second, one when output came a second later');
+  assert.ok(times[0]!.at >= before && times[1]!.at - times[0]!.at >= 1000);
+  const sections = await store.sections(b);
+  assert.deepEqual(sections.filter((s) => s.kind === 'error').map((s) => s.offset), [33]);
+  // A new store on the same home (a restarted controller) reads the same.
+  assert.deepEqual(await new LogStore(store.home).times(b), times);
+});

@@ -2,7 +2,8 @@
 // a real controller and a real agent, asserting what a person sees: tabs named after the job,
 // build and status with a status favicon; the console filling the window while it follows a
 // running build (the stage view a strip, the newest line in view); a failed build opening at
-// its first error, highlighted, with "Next error"; no serious axe-core finding in light or dark
+// its first error, highlighted, with "Next error"; each line's time of arrival (time of day or
+// since the start); no serious axe-core finding in light or dark
 // mode, a running build's badge included.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -130,6 +131,34 @@ describe('web UI round 2 in Chromium', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'Previous error' }).click();
     await page.locator('.console .line.error-hl', { hasText: 'ERROR: script returned exit code 3' }).waitFor();
     await titleIs(`✗ broken #${built.number} · Kiln`);
+  });
+
+  test('each line shows when it arrived, as the time of day or since the start, and the choice is kept', async () => {
+    await job('paced', "pipeline {\n  agent any\n  stages { stage('Pace') { steps { sh 'echo alpha; sleep 2.2; echo omega' } } }\n}\n");
+    const built = await kiln.api('POST', '/api/v1/jobs/paced/builds', {});
+    for (let i = 0; ; i++) {
+      const s = await kiln.api('GET', `/api/v1/jobs/paced/builds/${built.number}`);
+      if (s.status === 'finished') break;
+      if (i > 300) throw new Error('the build did not finish');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.goto(new URL(`job/paced/build/${built.number}`, kiln.url).href);
+    await page.locator('.console .line', { hasText: /^omega$/ }).waitFor();
+    assert.equal(await page.locator('.console .ts').count(), 0, 'no time gutter unless asked for');
+    await page.getByLabel('Times').selectOption('time');
+    const alpha = page.locator('.console .line', { hasText: /alpha$/ }).last().locator('.ts');
+    const omega = page.locator('.console .line', { hasText: /omega$/ }).last().locator('.ts');
+    await alpha.filter({ hasText: /^\d\d:\d\d:\d\d$/ }).waitFor();
+    const [a, o] = [await alpha.innerText(), await omega.innerText()];
+    const secs = (t: string) => t.split(':').map(Number).reduce((x, y) => x * 60 + y, 0);
+    assert.ok(((secs(o) - secs(a) + 86400) % 86400) >= 2, `omega (${o}) arrived at least 2 s after alpha (${a})`);
+    await page.getByLabel('Times').selectOption('elapsed');
+    await omega.filter({ hasText: /^\+0:0[2-9]$/ }).waitFor();
+    await screenshot(page, 'r2-03-times');
+    // Kept for the next page.
+    await page.reload();
+    await page.locator('.console .line', { hasText: /omega$/ }).last().locator('.ts', { hasText: /^\+0:0[2-9]$/ }).waitFor();
+    await page.getByLabel('Times').selectOption('none');
   });
 
   for (const scheme of ['light', 'dark'] as const) {

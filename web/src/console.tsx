@@ -7,15 +7,54 @@ import { buildPath } from './api.ts';
 import { parseAnsi } from './ansi.ts';
 import { bytes as fmtBytes } from './format.ts';
 import { BLOCK, LogModel, type Line } from './logmodel.ts';
-import { loadErrors, loadSections, type Section } from './sections.ts';
+import { loadErrors, loadSections, loadTimes, type LogTime, type Section } from './sections.ts';
 
 const LINE_H = 18;
+/** The prefix `timestamps()` writes; hidden while the gutter shows each line's time. */
 const TS = /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\] /;
+
+/** What the time gutter shows: nothing, the local time of day each line arrived, or the time since the build started. */
+type TimeMode = 'none' | 'time' | 'elapsed';
+const TIME_MODE_KEY = 'kiln.console.times';
+
+function savedTimeMode(): TimeMode {
+  try {
+    const v = localStorage.getItem(TIME_MODE_KEY);
+    return v === 'time' || v === 'elapsed' ? v : 'none';
+  } catch { return 'none'; }
+}
+
+/** The arrival time of the byte at `offset`: the last entry at or before it (entries are sorted). */
+export function timeAt(times: readonly LogTime[], offset: number): number | null {
+  let lo = 0;
+  let hi = times.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid]!.offset <= offset) { found = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return found < 0 ? null : times[found]!.at;
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+/** 14:03:07 in the browser's time zone. */
+export function clock(at: number): string {
+  const d = new Date(at);
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+/** +1:02:07 / +2:07 since the start. */
+export function elapsed(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  return h > 0 ? `+${h}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `+${Math.floor(s / 60)}:${two(s % 60)}`;
+}
 
 export interface ConsoleHandle { findAndShow: (text: string) => void }
 
-export function Console({ job, number, live, failed = false, onEnd, onFollow, handle }: {
+export function Console({ job, number, live, failed = false, startedAt = null, onEnd, onFollow, handle }: {
   job: string; number: number; live: boolean; failed?: boolean; onEnd?: () => void;
+  /** When the build started (ms since the epoch): the gutter's elapsed times count from it. */
+  startedAt?: number | null;
   /** Told when following the end of a running build starts and stops (the page makes room for the console). */
   onFollow?: (following: boolean) => void;
   handle?: (h: ConsoleHandle) => void;
@@ -30,7 +69,9 @@ export function Console({ job, number, live, failed = false, onEnd, onFollow, ha
   const [follow, setFollowState] = useState(false);
   const followRef = useRef(false);
   const [ready, setReady] = useState(false);
-  const [showTs, setShowTs] = useState(true);
+  const [timeMode, setTimeModeState] = useState<TimeMode>(savedTimeMode);
+  const setTimeMode = (m: TimeMode) => { setTimeModeState(m); try { localStorage.setItem(TIME_MODE_KEY, m); } catch { /* private mode */ } };
+  const [times, setTimes] = useState<LogTime[]>([]);
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<{ at: number; text: string } | null>(null);
   const [searchMsg, setSearchMsg] = useState<string | null>(null);
@@ -141,6 +182,17 @@ export function Console({ job, number, live, failed = false, onEnd, onFollow, ha
     });
     if (t !== null) setTop(t);
   }, [settle, endTop, model]);
+
+  // The arrival times, while the gutter shows them: once for a finished log, every 2 s while it grows.
+  useEffect(() => {
+    if (timeMode === 'none') return;
+    let gone = false;
+    const load = () => loadTimes(job, number).then((t) => { if (!gone) setTimes(t); }, () => { /* the log still reads */ });
+    void load();
+    if (complete) return () => { gone = true; };
+    const t = setInterval(() => void load(), 2000);
+    return () => { gone = true; clearInterval(t); };
+  }, [timeMode, complete, job, number]);
 
   // A finished build's errors: a failed one opens at its first, highlighted (unless the URL asks for a place).
   const openedAtError = useRef(false);
@@ -356,7 +408,13 @@ export function Console({ job, number, live, failed = false, onEnd, onFollow, ha
           <input type="search" aria-label="Find in console" placeholder="Find in console" value={query} onChange={(e) => { setQuery(e.target.value); setFound(null); setSearchMsg(null); }} />
           <button type="submit" className="small" disabled={!query}>Find next</button>
         </form>
-        <label className="inline small"><input type="checkbox" checked={showTs} onChange={(e) => setShowTs(e.target.checked)} /> Timestamps</label>
+        <label className="inline small">Times{' '}
+          <select value={timeMode} onChange={(e) => setTimeMode(e.target.value as TimeMode)}>
+            <option value="none">None</option>
+            <option value="time">Time of day</option>
+            <option value="elapsed">Since start</option>
+          </select>
+        </label>
         <button className="small" onClick={() => { setFollow(false); setTop(0); }}>Top</button>
         {errors.length > 0 ? <>
           <button className="small" onClick={() => showError(-1)} aria-label="Previous error">↑ Error</button>
@@ -377,7 +435,7 @@ export function Console({ job, number, live, failed = false, onEnd, onFollow, ha
           {shown.map((l) => {
             const sec = sections.get(l.start);
             const foldable = sec && (l.folded || sec.end > l.end) ? sec : undefined;
-            return <LogLine key={l.start} line={l} error={errorAt !== null && l.start <= errorAt && errorAt < Math.max(l.end, l.start + 1)} showTs={showTs} query={found ? found.text : query.length >= 2 ? query : ''} section={foldable} onToggle={toggle} />;
+            return <LogLine key={l.start} line={l} error={errorAt !== null && l.start <= errorAt && errorAt < Math.max(l.end, l.start + 1)} time={timeMode === 'none' ? null : gutterText(timeMode, timeAt(times, l.start), startedAt)} query={found ? found.text : query.length >= 2 ? query : ''} section={foldable} onToggle={toggle} />;
           })}
           {ready && model.size === 0 ? <div className="muted">{model.complete ? 'The console is empty.' : 'Waiting for output…'}</div> : null}
         </div>
@@ -397,14 +455,22 @@ export function Console({ job, number, live, failed = false, onEnd, onFollow, ha
   );
 }
 
-function LogLine({ line, error, showTs, query, section, onToggle }: { line: Line; error: boolean; showTs: boolean; query: string; section: Section | undefined; onToggle: (s: Section) => void }) {
+/** The gutter's words for a line: its time of day or its time since the start; blank when not known. */
+function gutterText(mode: TimeMode, at: number | null, startedAt: number | null): string {
+  if (at === null) return '';
+  if (mode === 'time') return clock(at);
+  return startedAt === null ? '' : elapsed(at - startedAt);
+}
+
+function LogLine({ line, error, time, query, section, onToggle }: { line: Line; error: boolean; time: string | null; query: string; section: Section | undefined; onToggle: (s: Section) => void }) {
   let text = line.text;
   const cr = text.lastIndexOf('\r', text.length - 2);
   if (cr >= 0) text = text.slice(cr + 1);
-  if (!showTs) text = text.replace(TS, '');
+  if (time !== null) text = text.replace(TS, '');
   const spans = parseAnsi(text);
   return (
     <div className={`line${line.folded ? ' folded' : ''}${error ? ' error-hl' : ''}`} aria-current={error ? 'true' : undefined}>
+      {time !== null ? <span className="ts" aria-hidden={time === '' ? 'true' : undefined}>{time}</span> : null}
       {section
         ? <button className="fold" aria-expanded={!line.folded} aria-label={`${line.folded ? 'Unfold' : 'Fold'} ${section.kind} ${section.label}`} onClick={() => onToggle(section)}>{line.folded ? '▸' : '▾'}</button>
         : <span className="fold-space" aria-hidden="true" />}

@@ -109,3 +109,16 @@ export async function loadErrors(job: string, number: number): Promise<number[]>
     throw e;
   }
 }
+
+export interface LogTime { offset: number; at: number }
+
+/** When the console's bytes arrived (GET .../console/times); [] for a controller without the route. */
+export async function loadTimes(job: string, number: number): Promise<LogTime[]> {
+  try {
+    const r = await request<AnswerOf<'getConsoleTimes'>>('GET', `${buildPath(job, number)}/console/times`, undefined, { quiet401: true });
+    return r.times;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return [];
+    throw e;
+  }
+}

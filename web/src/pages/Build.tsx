@@ -85,7 +85,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
         ))}
       </div>
       <div id={`tab-${tab}`} role="tabpanel">
-        {tab === 'console' ? <Console key={`${job}#${number}`} job={job} number={number} live={running} failed={d.result === 'FAILURE'} onFollow={setFollowing} onEnd={() => b.reload()} handle={setHandle} /> : null}
+        {tab === 'console' ? <Console key={`${job}#${number}`} job={job} number={number} live={running} failed={d.result === 'FAILURE'} startedAt={d.startedAt ?? null} onFollow={setFollowing} onEnd={() => b.reload()} handle={setHandle} /> : null}
         {tab === 'artifacts' ? <Artifacts job={job} number={number} /> : null}
         {tab === 'tests' ? <Tests job={job} number={number} /> : null}
         {tab === 'params' ? (Object.keys(d.params).length === 0 ? <p className="muted">This build has no parameters.</p> : (
