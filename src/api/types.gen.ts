@@ -409,6 +409,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The newest builds' results, times and test totals, the stage grid of the newest 20, and the last stable/successful/failed builds */
+        get: operations["getJobTrend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job}/builds/{number}/tests/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This build's failing and flaky tests over the builds up to it: failing since, failed of ran */
+        get: operations["getTestHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job}/builds/{number}": {
         parameters: {
             query?: never;
@@ -1108,6 +1142,59 @@ export interface components {
             offset: number;
             /** @description when the bytes from this offset on arrived, ms since the epoch */
             at: number;
+        };
+        JobTrend: {
+            /** @description newest first */
+            builds: {
+                number: number;
+                status: string;
+                result: string | null;
+                startedAt: number | null;
+                endedAt: number | null;
+                tests: {
+                    total: number;
+                    /** @description failures and errors */
+                    failed: number;
+                    skipped: number;
+                    passed: number;
+                } | null;
+            }[];
+            stages: {
+                /** @description the top-level stages, in the order they ran */
+                names: string[];
+                /** @description the newest builds (at most 20), newest first */
+                rows: {
+                    number: number;
+                    cells: {
+                        [key: string]: {
+                            status: string;
+                            durationMs: number | null;
+                        };
+                    };
+                }[];
+            };
+            last: {
+                stable: number | null;
+                successful: number | null;
+                failed: number | null;
+                unsuccessful: number | null;
+                completed: number | null;
+            };
+        };
+        TestHistory: {
+            /** @description how many builds, up to this one, the history covers */
+            window: number;
+            /** @description this build's failing cases and flaky ones, by className.name */
+            cases: {
+                [key: string]: {
+                    failingSince: number | null;
+                    failed: number;
+                    ran: number;
+                    flaky: boolean;
+                    /** @description newest first: 'passed' | 'failed' | 'skipped', null when not run */
+                    history: (string | null)[];
+                };
+            };
         };
         Diagnostic: {
             line: number;
@@ -2927,6 +3014,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Build"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getJobTrend: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description the job's name, URL-encoded in one segment (team%2Fapp) */
+                job: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobTrend"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTestHistory: {
+        parameters: {
+            query?: {
+                window?: number;
+            };
+            header?: never;
+            path: {
+                job: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestHistory"];
                 };
             };
             /** @description An error: the code says what kind (clients branch on it), the message says what to do */

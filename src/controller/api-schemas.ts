@@ -258,6 +258,29 @@ export const ConsoleSection = Answer({
   name: Type.String(),
 }, { $id: 'ConsoleSection' });
 
+const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
+
+export const JobTrend = Answer({
+  builds: Type.Array(Answer({
+    number: Type.Integer(), status: Type.String(), result: Type.Union([Type.String(), Type.Null()]),
+    startedAt: NullableInt, endedAt: NullableInt,
+    tests: Type.Union([Answer({ total: Type.Integer(), failed: Type.Integer({ description: 'failures and errors' }), skipped: Type.Integer(), passed: Type.Integer() }), Type.Null()]),
+  }), { description: 'newest first' }),
+  stages: Answer({
+    names: Type.Array(Type.String(), { description: 'the top-level stages, in the order they ran' }),
+    rows: Type.Array(Answer({ number: Type.Integer(), cells: Type.Record(Type.String(), Answer({ status: Type.String(), durationMs: NullableInt })) }), { description: 'the newest builds (at most 20), newest first' }),
+  }),
+  last: Answer({ stable: NullableInt, successful: NullableInt, failed: NullableInt, unsuccessful: NullableInt, completed: NullableInt }),
+}, { $id: 'JobTrend' });
+
+export const TestHistory = Answer({
+  window: Type.Integer({ description: 'how many builds, up to this one, the history covers' }),
+  cases: Type.Record(Type.String(), Answer({
+    failingSince: NullableInt, failed: Type.Integer(), ran: Type.Integer(), flaky: Type.Boolean(),
+    history: Type.Array(Type.Union([Type.String(), Type.Null()]), { description: "newest first: 'passed' | 'failed' | 'skipped', null when not run" }),
+  }), { description: "this build's failing cases and flaky ones, by className.name" }),
+}, { $id: 'TestHistory' });
+
 export const ConsoleTime = Answer({
   offset: Type.Integer({ description: 'byte offset in the console' }),
   at: Type.Integer({ description: 'when the bytes from this offset on arrived, ms since the epoch' }),
@@ -467,7 +490,7 @@ export const ProviderPushBody = Type.Record(Type.String(), Type.Unknown(), { des
 /** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */
 export const NAMED_SCHEMAS: readonly TSchema[] = [
   ErrorAnswer, JobDefinition, JobDefinitionSummary, JobParameter, LastBuild, Job, JobSummary, BuildCause, StageNode, PendingInput,
-  Build, BuildDetail, Artifact, TestCase, TestReport, ConsoleSection, ConsoleTime, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
+  Build, BuildDetail, Artifact, TestCase, TestReport, ConsoleSection, ConsoleTime, JobTrend, TestHistory, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
   Me, Session, Token, NewToken, AuditEntry, FolderGrant, Credential, Cloud, ConnectionReport, Health, WebhookAnswer, WebhookInfo,
 ];
 

@@ -56,6 +56,7 @@ import { visibleTo } from './credentials.ts';
 import type { Health } from './health.ts';
 import { requestLogging } from './http-log.ts';
 import type { Logger } from '../util/log.ts';
+import { MAX_TREND, jobTrend, testHistory } from './trends.ts';
 
 export interface QueueView {
   list(): Static<typeof S.QueueItem>[];
@@ -362,6 +363,25 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     const q = req.query;
     const page = await ctx.store.builds.list(job.name, { limit: q.limit ?? 25, cursor: q.cursor ?? null });
     return { builds: page.builds.map((b) => buildJson(ctx, b)), next: page.next };
+  });
+
+  api.get('/api/v1/jobs/:job/trend', {
+    schema: {
+      operationId: 'getJobTrend', tags: ['builds'], summary: "The newest builds' results, times and test totals, the stage grid of the newest 20, and the last stable/successful/failed builds",
+      params: S.JobParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TREND, default: 50 })) }),
+      response: answers({ 200: ref(S.JobTrend) }),
+    },
+  }, async (req) => jobTrend(ctx.store, (await needJob(ctx, req.params.job)).name, req.query.limit ?? 50));
+
+  api.get('/api/v1/jobs/:job/builds/:number/tests/history', {
+    schema: {
+      operationId: 'getTestHistory', tags: ['builds'], summary: "This build's failing and flaky tests over the builds up to it: failing since, failed of ran",
+      params: buildParams, querystring: Type.Object({ window: Type.Optional(Type.Integer({ minimum: 2, maximum: 100, default: 30 })) }),
+      response: answers({ 200: ref(S.TestHistory) }),
+    },
+  }, async (req) => {
+    const b = await needBuild(ctx, req.params);
+    return testHistory(ctx.store, b.job, b.number, req.query.window ?? 30);
   });
 
   api.get('/api/v1/jobs/:job/builds/:number', {

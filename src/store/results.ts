@@ -1,6 +1,6 @@
 // What a build leaves behind besides its log: artifacts' metadata (the files live under the
 // home directory) and test reports (each `junit` call's totals and cases).
-import { isConstraint, rNum, rStr, type Row } from './db.ts';
+import { isConstraint, placeholders, rNum, rStr, type Row } from './db.ts';
 import type { RepoContext } from './jobs.ts';
 import {
   StoreError, type ArtifactMeta, type ArtifactRepo, type TestReport, type TestReportRepo, type TestTotals,
@@ -102,6 +102,21 @@ export function testReportRepo(ctx: RepoContext): TestReportRepo {
            SUM(passed) AS passed FROM test_reports WHERE build_id = $1`, [checkString(buildId, 'build id')]);
       if (!row || rNum(row, 'n') === 0) return null;
       return { total: rNum(row, 'total'), failed: rNum(row, 'failed'), errors: rNum(row, 'errors'), skipped: rNum(row, 'skipped'), passed: rNum(row, 'passed') };
+    },
+    async totalsOf(buildIds) {
+      const out = new Map<string, TestTotals>();
+      const ids = buildIds.map((id) => checkString(id, 'build id'));
+      // In chunks small enough for any driver's parameter limit.
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const rows = await db.all(
+          `SELECT build_id, SUM(total) AS total, SUM(failed) AS failed, SUM(errors) AS errors, SUM(skipped) AS skipped, SUM(passed) AS passed
+           FROM test_reports WHERE build_id IN (${placeholders(chunk.length, 1)}) GROUP BY build_id`, chunk);
+        for (const row of rows) {
+          out.set(rStr(row, 'build_id'), { total: rNum(row, 'total'), failed: rNum(row, 'failed'), errors: rNum(row, 'errors'), skipped: rNum(row, 'skipped'), passed: rNum(row, 'passed') });
+        }
+      }
+      return out;
     },
   };
 }

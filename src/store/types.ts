@@ -367,6 +367,8 @@ export interface TestReportRepo {
   get(buildId: string): Promise<TestReport | null>;
   /** Just the totals, without loading the cases; null when none. */
   totals(buildId: string): Promise<TestTotals | null>;
+  /** The totals of many builds in one query (a job's trend), by build id; builds without reports are absent. */
+  totalsOf(buildIds: string[]): Promise<Map<string, TestTotals>>;
 }
 
 // ---------------------------------------------------------------------------------------------

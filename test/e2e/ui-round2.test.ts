@@ -3,7 +3,8 @@
 // build and status with a status favicon; the console filling the window while it follows a
 // running build (the stage view a strip, the newest line in view); a failed build opening at
 // its first error, highlighted, with "Next error"; each line's time of arrival (time of day or
-// since the start); no serious axe-core finding in light or dark
+// since the start); the job's trends (build times, test results, the stage grid, permalinks)
+// and each failing test's history; no serious axe-core finding in light or dark
 // mode, a running build's badge included.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -161,13 +162,62 @@ describe('web UI round 2 in Chromium', { timeout: 240_000 }, () => {
     await page.getByLabel('Times').selectOption('none');
   });
 
+  test('the job page draws build times and test results, the stage grid and permalinks; a test\'s history says since when it fails and whether it flips', async () => {
+    await job('tested', [
+      'pipeline {', '  agent any', '  stages {',
+      "    stage('Build') { steps { echo 'built' } }",
+      "    stage('Test') {", '      steps {',
+      "        sh '''",
+      '          n=$BUILD_NUMBER',
+      "          if [ $((n % 2)) -eq 0 ]; then flip='<failure message=\"flip\">x</failure>'; else flip=''; fi",
+      "          if [ $n -ge 2 ]; then broken='<failure message=\"broken\">y</failure>'; else broken=''; fi",
+      "          printf '<testsuite name=\"s\" tests=\"3\"><testcase classname=\"app.T\" name=\"ok\"/><testcase classname=\"app.T\" name=\"flip\">%s</testcase><testcase classname=\"app.T\" name=\"broken\">%s</testcase></testsuite>' \"$flip\" \"$broken\" > r.xml",
+      "        '''",
+      "        junit 'r.xml'",
+      '      }', '    }', '  }', '}', ''].join('\n'));
+    for (let n = 1; n <= 5; n++) {
+      await kiln.api('POST', '/api/v1/jobs/tested/builds', {});
+      for (let i = 0; ; i++) {
+        const s = await kiln.api('GET', `/api/v1/jobs/tested/builds/${n}`);
+        if (s.status === 'finished') { assert.equal(s.result, n === 1 ? 'SUCCESS' : 'UNSTABLE', `build ${n}`); break; }
+        if (i > 300) throw new Error(`build ${n} did not finish`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const trend = await kiln.api('GET', '/api/v1/jobs/tested/trend?limit=30');
+    assert.deepEqual(trend.builds.map((b: { number: number }) => b.number), [5, 4, 3, 2, 1]);
+    assert.deepEqual(trend.builds.map((b: { tests: { failed: number } }) => b.tests.failed), [1, 2, 1, 2, 0]);
+    assert.deepEqual(trend.stages.names, ['Build', 'Test']);
+    assert.deepEqual(trend.last, { stable: 1, successful: 5, failed: null, unsuccessful: 5, completed: 5 });
+
+    await page.goto(new URL('job/tested', kiln.url).href);
+    const trends = page.getByRole('region', { name: 'Trends' });
+    await trends.getByRole('link', { name: 'Last stable build (#1)' }).waitFor();
+    await trends.getByRole('link', { name: 'Last successful build (#5)' }).waitFor();
+    assert.equal(await trends.getByRole('link', { name: /Last failed build/ }).count(), 0, 'no failed build, no link');
+    await trends.locator('figure[aria-label="Build time"] canvas').waitFor();
+    await trends.locator('figure[aria-label="Test results"] canvas').waitFor();
+    const grid = trends.getByRole('table', { name: 'Stage times by build' });
+    assert.equal(await grid.locator('tbody tr').count(), 5);
+    await grid.locator('tbody tr').first().locator('td[data-stage="Test"][data-status="unstable"]').waitFor();
+    await grid.locator('tbody tr').last().locator('td[data-stage="Test"][data-status="success"]').waitFor();
+    await screenshot(page, 'r2-04-trends');
+
+    await page.goto(new URL('job/tested/build/5', kiln.url).href);
+    await page.getByRole('tab', { name: 'Tests' }).click();
+    await page.locator('.case', { hasText: 'app.T.broken' }).getByText('failing since #2 · failed 4 of the last 5 runs').waitFor();
+    await page.getByLabel('Show all cases').check();
+    await page.locator('.case', { hasText: 'app.T.flip' }).getByText('flaky: failed 2 of the last 5 runs').waitFor();
+    await screenshot(page, 'r2-05-test-history');
+  });
+
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: no serious or critical axe-core finding, a running build included`, async () => {
       await page.emulateMedia({ colorScheme: scheme });
-      await job(`slow-${scheme}`, "pipeline {\n  agent any\n  stages { stage('Wait') { steps { sh 'echo waiting; sleep 30' } } }\n}\n");
+      await job(`slow-${scheme}`, "pipeline {\n  agent any\n  stages { stage('Wait') { steps { sh 'echo waiting; sleep 300' } } }\n}\n");
       const running = await kiln.api('POST', `/api/v1/jobs/slow-${scheme}/builds`, {});
       const pages: [string, RegExp][] = [
-        ['/', /^Jobs$/], [`/job/slow-${scheme}/build/${running.number}`, new RegExp(`^slow-${scheme} #`)], ['/job/ship-it', /^ship-it$/],
+        ['/', /^Jobs$/], [`/job/slow-${scheme}/build/${running.number}`, new RegExp(`^slow-${scheme} #`)], ['/job/ship-it', /^ship-it$/], ['/job/tested', /^tested$/], ['/job/tested/build/5', /^tested #5/],
         ['/job/broken/build/1', /^broken #1/], ['/new-job', /^New pipeline job$/], ['/agents', /^Agents$/], ['/credentials', /^Credentials$/],
         ['/users', /^Users$/], ['/profile', /^admin$/], ['/clouds', /^Clouds$/], ['/audit', /^Audit log$/], ['/folders', /^Folder permissions$/],
       ];
@@ -185,7 +235,7 @@ describe('web UI round 2 in Chromium', { timeout: 240_000 }, () => {
         });
         for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${path}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.join(', ')}`);
       }
-      await kiln.api('POST', `/api/v1/jobs/slow-${scheme}/builds/${running.number}/abort`, {});
+      await kiln.api('POST', `/api/v1/jobs/slow-${scheme}/builds/${running.number}/abort`, {}).catch(() => { /* already over */ });
       await page.emulateMedia({ colorScheme: null });
       assert.deepEqual(found, []);
     });

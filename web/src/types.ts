@@ -54,3 +54,7 @@ export type Cloud = Schemas['Cloud'];
 export type ConnectionReport = Schemas['ConnectionReport'];
 /** GET /api/v1/jobs/:job/webhook (admins only): where a job's pushes go and the secret that signs them. */
 export type WebhookInfo = Schemas['WebhookInfo'];
+/** GET /api/v1/jobs/:job/trend: results, times and test totals of the newest builds, the stage grid, the permalinks. */
+export type JobTrend = Schemas['JobTrend'];
+/** GET .../builds/:n/tests/history: the history of a build's failing and flaky tests. */
+export type TestHistory = Schemas['TestHistory'];

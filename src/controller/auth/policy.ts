@@ -61,6 +61,8 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/jobs/:job/builds/:number/console/stream': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/console/sections': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/console/times': 'viewer',
+  'GET /api/v1/jobs/:job/trend': 'viewer',
+  'GET /api/v1/jobs/:job/builds/:number/tests/history': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/inputs': 'viewer',
   'POST /api/v1/jobs/:job/builds/:number/inputs/:id': 'developer',
   'GET /api/v1/jobs/:job/builds/:number/artifacts': 'viewer',

@@ -9,7 +9,7 @@ import { useNow, useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, navigate, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
-import type { AnswerOf, Build, BuildDetail, Job, PendingInput, StageNode, TestReport } from '../types.ts';
+import type { AnswerOf, Build, BuildDetail, Job, PendingInput, StageNode, TestHistory, TestReport } from '../types.ts';
 import { JenkinsfileEditor } from '../editor.tsx';
 import { useTitle } from '../title.ts';
 import { statusOf } from '../format.ts';
@@ -219,8 +219,19 @@ function Artifacts({ job, number }: { job: string; number: number }) {
   );
 }
 
+/** A case's history in words: how long it has failed, and whether it flips. */
+function historyNote(h: TestHistory['cases'][string] | undefined, number: number): string | null {
+  if (!h) return null;
+  const parts: string[] = [];
+  if (h.failingSince !== null) parts.push(h.failingSince === number ? 'failing since this build' : `failing since #${h.failingSince}`);
+  if (h.flaky) parts.push(`flaky: failed ${h.failed} of the last ${h.ran} runs`);
+  else if (h.ran > 1) parts.push(`failed ${h.failed} of the last ${h.ran} runs`);
+  return parts.join(' · ') || null;
+}
+
 function Tests({ job, number }: { job: string; number: number }) {
   const r = useResource((s) => api.get<TestReport>(`${buildPath(job, number)}/tests`, s), [job, number]);
+  const hist = useResource((s) => api.get<TestHistory>(`${buildPath(job, number)}/tests/history`, s), [job, number]);
   const [all, setAll] = useState(false);
   if (r.error) return <ErrorBox error={r.error} />;
   if (!r.data) return <Loading what="test results" />;
@@ -236,7 +247,14 @@ function Tests({ job, number }: { job: string; number: number }) {
         {shown.map((c, i) => (
           <li key={i} className={`case ${c.status}`}>
             <details open={!all && shown.length < 10}>
-              <summary><Badge state={c.status === 'passed' ? 'success' : c.status === 'skipped' ? 'skipped-when' : 'failure'} /> {c.className}.{c.name} <span className="muted small">{duration(c.durationMs)}</span></summary>
+              <summary>
+                <Badge state={c.status === 'passed' ? 'success' : c.status === 'skipped' ? 'skipped-when' : 'failure'} /> {c.className}.{c.name} <span className="muted small">{duration(c.durationMs)}</span>
+                {(() => {
+                  const h = hist.data?.cases[`${c.className}.${c.name}`];
+                  const note = historyNote(h, number);
+                  return note ? <span className={`test-history small${h?.flaky ? ' flaky' : ''}`}> · {note}</span> : null;
+                })()}
+              </summary>
               {c.message ? <pre>{c.message}</pre> : null}
               {c.details ? <pre>{c.details}</pre> : null}
               {c.stdout ? <><div className="small">stdout</div><pre>{c.stdout}</pre></> : null}

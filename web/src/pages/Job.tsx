@@ -11,6 +11,7 @@ import { Link, navigate, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
 import type { AnswerOf, Build, Job, JobParameter, WebhookInfo } from '../types.ts';
 import { useTitle } from '../title.ts';
+import { Trends } from './Trends.tsx';
 
 const PAGE = 20;
 
@@ -70,6 +71,7 @@ export function JobPage({ name }: { name: string }) {
       {j.definition.kind === 'git' && can(me, 'admin') ? <WebhookPanel name={name} /> : null}
       <ErrorBox error={error} />
       {showParams ? <ParamsForm params={j.parameters} busy={busy} onSubmit={(p) => void buildNow(p)} /> : null}
+      <Trends job={name} />
       <h2>Builds</h2>
       <ErrorBox error={builds.error} />
       {!builds.data ? <Loading what="builds" /> : builds.data.builds.length === 0 ? <p className="empty">No builds yet.</p> : (
