@@ -34,8 +34,8 @@ export function Trends({ job }: { job: string }) {
     <section className="trends" aria-label="Trends">
       <div className="section-head">
         <h2>Trends</h2>
-        <label className="inline small">Builds{' '}
-          <select value={limit} onChange={(e) => setLimit(Number(e.target.value))}>
+        <label className="inline small"><span aria-hidden="true">Builds </span>
+          <select aria-label="Builds shown" value={limit} onChange={(e) => setLimit(Number(e.target.value))}>
             {RANGES.map((n) => <option key={n} value={n}>last {n}</option>)}
           </select>
         </label>
