@@ -464,7 +464,8 @@ export class BuildManager {
       if (job.definition.kind === 'git') scriptName = path.basename(job.definition.path);
       // --- libraries: WIRING POINT for shared libraries (coordinator, once h/liblang is merged):
       //   const resolver = this.#libraries?.resolverFor(job, { signal: live.loading.signal });
-      //   const libraries = resolver ? await loadLibraries(resolver, libraryRequests(source), say) : [];  // libraries.ts + load.ts
+      //   const libraries = resolver ? await loadLibraries(resolver, libraryRequests(source), say) : [];  // util/libraries.ts + load.ts
+      //   (a LibraryError fails the build with its message, as any error here does)
       //   loadPipeline(source, this.registry, { libraries }); PipelineRun({ ..., libraries, services: { ..., libraries: resolver } })
       void this.#libraries;
       // --- end libraries

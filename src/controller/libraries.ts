@@ -27,6 +27,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { LibraryContent, LibraryRequest, LibraryResolver } from '../core/libraries.ts';
+export { loadLibraries } from '../util/libraries.ts';
 import { gitLibraries } from '../plugins/index.ts';
 import { StoreError, type LibraryInput, type LibraryRecord, type Store } from '../store/types.ts';
 import { checkFolder } from '../store/folders.ts';
@@ -65,29 +66,6 @@ export function varsOf(c: Pick<LibraryContent, 'files'>): { name: string; help: 
     if (m) out.push({ name: m[1]!, help: c.files.get(`vars/${m[1]!}.txt`) ?? null });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));
-}
-
-/**
- * Resolves what a build loads before it runs: the implicit libraries (inner folder first), then
- * the Jenkinsfile's requests, each once (the first request of a name wins, as Jenkins' "Only using
- * first definition of library"), saying each in the console: "Loading library mylib@main (3f2a1c9)".
- * A failure throws the LibraryError (the build fails with its message before anything runs).
- */
-export async function loadLibraries(resolver: LibraryResolver, requests: readonly LibraryRequest[], say: (line: string) => void): Promise<LibraryContent[]> {
-  const wanted: LibraryRequest[] = [];
-  const seen = new Set<string>();
-  for (const req of [...requests, ...(await resolver.implicitNames()).map((name): LibraryRequest => ({ name, version: null, how: 'implicit' }))]) {
-    if (seen.has(req.name)) continue;
-    seen.add(req.name);
-    wanted.push(req);
-  }
-  const out: LibraryContent[] = [];
-  for (const req of wanted) {
-    const c = await resolver.resolve(req);
-    say(`Loading library ${c.name}@${c.version}${c.commit ? ` (${c.commit.slice(0, 7)})` : ''}`);
-    out.push(c);
-  }
-  return out;
 }
 
 export class ControllerLibraries {
