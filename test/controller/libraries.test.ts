@@ -180,3 +180,20 @@ test('a library over HTTP with a token credential from the store; a wrong token 
   assert.match(t.json.message, /Authentication failed/);
   assert.ok(!t.text.includes('wrong-token-0987654321'));
 });
+
+test("a folder's library over ssh with the folder's SSH key credential (a real sshd); jobs outside the folder do not see it", async () => {
+  const { startSshd } = await import('../backends/sshd.ts');
+  const sshd = await startSshd();
+  after(() => sshd.stop());
+  assert.equal((await api('POST', '/api/v1/credentials', { id: 'ops-key', type: 'sshKey', username: sshd.user, privateKey: sshd.clientKey, folder: 'ops' })).status, 201);
+  const url = `ssh://127.0.0.1:${sshd.port}${repo.bare}`;
+  const put = await api('PUT', '/api/v1/folders/ops/libraries/opslib', { url, defaultVersion: 'v1', credentialsId: 'ops-key' });
+  assert.equal(put.status, 201, put.text);
+  const c1 = await c.libraries.resolverFor({ id: 'o', name: 'ops/deploy' }).resolve({ name: 'opslib', version: null, how: 'annotation' });
+  assert.equal(c1.commit, gitIn(repo.bare, 'rev-parse', 'v1'));
+  assert.equal(c1.scope, 'folder');
+  await assert.rejects(c.libraries.resolverFor({ id: 'x', name: 'other/deploy' }).resolve({ name: 'opslib', version: null, how: 'annotation' }), /Could not find any definition of libraries \[opslib\]/);
+  const t = await api('POST', '/api/v1/folders/ops/libraries/opslib/test', {});
+  assert.equal(t.json.ok, true, t.text);
+  assert.ok(!t.text.includes('PRIVATE KEY'));
+});

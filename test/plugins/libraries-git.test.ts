@@ -7,6 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { GitLibraries, LibraryError, readLibraryDirectory, commitOfRef } from '../../src/plugins/libraries/git.ts';
 import { libraryRepo, startGitDaemon, startGitHttp, gitIn } from '../helpers/git-servers.ts';
@@ -192,6 +193,16 @@ test('ssh with an SSH key credential (a real sshd); a wrong key is refused with 
   // No key file is left behind in the temporary directory.
   assert.deepEqual(fs.readdirSync(path.dirname(libs.cacheDir)).filter((n) => n.startsWith('kiln-lib-auth')), []);
   await refused(libs.load({ name: 's', url, version: 'main', scope: 'global', credential: { id: 'f', type: 'secretFile', content: Buffer.from('x') } }), 'library.credentials', /credential 'f' is a secretFile/);
+  // A key with a passphrase: given through SSH_ASKPASS, never on a command line; a wrong one is refused.
+  const keyFile = path.join(tempDir('sshpass'), 'id');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'open sesame 123', '-C', 'lib-pass', '-f', keyFile]);
+  fs.appendFileSync(path.join(sshd.dir, 'authorized_keys'), fs.readFileSync(`${keyFile}.pub`));
+  const locked = fs.readFileSync(keyFile, 'utf8');
+  const fresh = cache();
+  const viaPass = await fresh.load({ name: 'p', url, version: 'main', scope: 'global', credential: { id: 'pk', type: 'sshKey', privateKey: locked, passphrase: 'open sesame 123' } });
+  assert.equal(viaPass.commit, c.commit);
+  const wrongPass = await refused(cache().load({ name: 'p', url, version: 'main', scope: 'global', credential: { id: 'pk', type: 'sshKey', privateKey: locked, passphrase: 'not the passphrase' } }), 'library.fetch', /Could not list the versions of library p/);
+  assert.ok(!wrongPass.message.includes('not the passphrase'));
 });
 
 test('https-style smart HTTP with a token credential (git http-backend); a wrong token is refused and never shown', async () => {
