@@ -147,7 +147,7 @@ test('limits: too many files, too many bytes, one file too big', async () => {
   const small = (limits: object) => new GitLibraries({ cacheDir: path.join(tempDir('libcache'), 'libraries'), limits });
   await refused(small({ maxFiles: 10 }).load({ name: 'huge', url: repo.bare, version: 'main', scope: 'global' }), 'library.limits', /library huge@main: commit [0-9a-f]{7} has 30 files, more than the limit of 10/);
   await refused(small({ maxBytes: 100 }).load({ name: 'huge', url: repo.bare, version: 'main', scope: 'global' }), 'library.limits', /holds \d+ bytes, more than the limit of 100/);
-  await refused(small({ maxFileBytes: 10 }).load({ name: 'huge', url: repo.bare, version: 'main', scope: 'global' }), 'library.limits', /vars\/v0.groovy is \d+ bytes, more than the limit of 10 bytes/);
+  await refused(small({ maxFileBytes: 10 }).load({ name: 'huge', url: repo.bare, version: 'main', scope: 'global' }), 'library.limits', /vars\/v\d+.groovy is \d+ bytes, more than the limit of 10 bytes/);
   // Nothing half-fetched is left where a later load would take it.
   const libs = small({ maxFiles: 10 });
   await assert.rejects(libs.load({ name: 'huge', url: repo.bare, version: 'main', scope: 'global' }));

@@ -225,44 +225,46 @@ async function readSources(root: string, name: string, version: string, limits: 
   if (!vars && !src && !resources) {
     throw new LibraryError('empty', `Library ${name} expected to contain at least one of src, vars, or resources directories`);
   }
-  const files = new Map<string, string>();
-  let total = 0;
-  const take = async (rel: string): Promise<void> => {
-    const abs = path.join(realRoot, rel);
-    const st = await fsp.lstat(abs);
-    let real = abs;
-    if (st.isSymbolicLink()) {
-      real = await fsp.realpath(abs).catch(() => '');
-      if (!real || !inside(realRoot, real)) throw new LibraryError('unsafe', `${at}: ${rel} is a symbolic link that leaves the library; Kiln reads a library's files only from inside it`);
-    }
-    const s = await fsp.stat(real);
-    if (!s.isFile()) return;
-    if (files.size + 1 > limits.maxFiles) throw new LibraryError('limits', `${at}: more than ${limits.maxFiles} files in vars/ and src/ (the limit)`);
-    if (s.size > limits.maxFileBytes) throw new LibraryError('limits', `${at}: ${rel} is ${s.size} bytes, more than the limit of ${limits.maxFileBytes} bytes for one file`);
-    total += s.size;
-    if (total > limits.maxBytes) throw new LibraryError('limits', `${at}: vars/ and src/ hold more than ${limits.maxBytes} bytes (the limit)`);
-    let text = await fsp.readFile(real, 'utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    files.set(rel, text);
-  };
+  // The candidates first (directory entries say which are links), then every file read at once.
+  const wanted: { rel: string; link: boolean }[] = [];
   if (vars) {
-    const entries = await fsp.readdir(path.join(realRoot, 'vars'), { withFileTypes: true });
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if ((e.isFile() || e.isSymbolicLink()) && /\.(groovy|txt)$/.test(e.name)) await take(`vars/${e.name}`);
+    for (const e of await fsp.readdir(path.join(realRoot, 'vars'), { withFileTypes: true })) {
+      if ((e.isFile() || e.isSymbolicLink()) && /\.(groovy|txt)$/.test(e.name)) wanted.push({ rel: `vars/${e.name}`, link: e.isSymbolicLink() });
     }
   }
   if (src) {
     const walk = async (relDir: string, depth: number): Promise<void> => {
       if (depth > 40) throw new LibraryError('limits', `${at}: ${relDir} is nested more than 40 directories deep`);
       const entries = await fsp.readdir(path.join(realRoot, relDir), { withFileTypes: true });
-      for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const dirs: string[] = [];
+      for (const e of entries) {
         const rel = `${relDir}/${e.name}`;
-        if (e.isDirectory()) await walk(rel, depth + 1);
-        else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.groovy')) await take(rel);
+        if (e.isDirectory()) dirs.push(rel);
+        else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.groovy')) wanted.push({ rel, link: e.isSymbolicLink() });
       }
+      if (wanted.length > limits.maxFiles) throw new LibraryError('limits', `${at}: more than ${limits.maxFiles} files in vars/ and src/ (the limit)`);
+      await Promise.all(dirs.map((d) => walk(d, depth + 1)));
     };
     await walk('src', 0);
   }
+  if (wanted.length > limits.maxFiles) throw new LibraryError('limits', `${at}: more than ${limits.maxFiles} files in vars/ and src/ (the limit)`);
+  let total = 0;
+  const read = await Promise.all(wanted.map(async ({ rel, link }): Promise<[string, string] | null> => {
+    let real = path.join(realRoot, rel);
+    if (link) {
+      real = await fsp.realpath(real).catch(() => '');
+      if (!real || !inside(realRoot, real)) throw new LibraryError('unsafe', `${at}: ${rel} is a symbolic link that leaves the library; Kiln reads a library's files only from inside it`);
+    }
+    const s = await fsp.stat(real);
+    if (!s.isFile()) return null;
+    if (s.size > limits.maxFileBytes) throw new LibraryError('limits', `${at}: ${rel} is ${s.size} bytes, more than the limit of ${limits.maxFileBytes} bytes for one file`);
+    total += s.size;
+    if (total > limits.maxBytes) throw new LibraryError('limits', `${at}: vars/ and src/ hold more than ${limits.maxBytes} bytes (the limit)`);
+    let text = await fsp.readFile(real, 'utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    return [rel, text];
+  }));
+  const files = new Map<string, string>(read.filter((x): x is [string, string] => x !== null).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
   return { files };
 }
 
