@@ -97,6 +97,19 @@ test('versions: tag, annotated tag, full and short commit, file:// URL; a moved 
   assert.ok(offline.files.has('vars/extra.groovy'));
 });
 
+test('an annotated tag fetched into an empty cache, and HEAD (the default branch)', async () => {
+  const repo = libraryRepo(FILES, 'annotated');
+  const first = gitIn(repo.work, 'rev-parse', 'HEAD');
+  repo.tag('release-1', true);
+  const head = repo.commit({ 'vars/new.groovy': 'def call() {}\n' });
+  const t = await cache().load({ name: 'a', url: repo.bare, version: 'release-1', scope: 'global' });
+  assert.equal(t.commit, first);
+  assert.ok(!t.files.has('vars/new.groovy'));
+  const h = await cache().load({ name: 'a', url: `file://${repo.bare}`, version: 'HEAD', scope: 'global' });
+  assert.equal(h.commit, head);
+  assert.ok(h.files.has('vars/new.groovy'));
+});
+
 test('concurrent loads of one library and version fetch it once', async () => {
   const repo = libraryRepo(FILES);
   const libs = cache();
