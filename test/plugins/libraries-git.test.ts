@@ -151,6 +151,20 @@ test('resources: paths leaving resources/ are refused, symbolic links out too; a
   gitIn(evil.work, 'add', '-A');
   evil.commit({}, 'link out');
   await refused(libs.load({ name: 'evil', url: evil.bare, version: 'main', scope: 'folder' }), 'library.unsafe', /vars\/stolen.groovy is a symbolic link that leaves the library/);
+  // vars/ or resources/ themselves linked out of the library.
+  const outside = tempDir('outside');
+  fs.writeFileSync(path.join(outside, 'secret.txt'), 'host secret\n');
+  const linkedVars = libraryRepo({ 'src/A.groovy': 'class A {}\n' }, 'linkedvars');
+  fs.symlinkSync(outside, path.join(linkedVars.work, 'vars'));
+  gitIn(linkedVars.work, 'add', '-A');
+  linkedVars.commit({}, 'vars out');
+  await refused(libs.load({ name: 'lv', url: linkedVars.bare, version: 'main', scope: 'folder' }), 'library.unsafe', /vars\/ is a symbolic link that leaves the library/);
+  const linkedRes = libraryRepo({ 'vars/ok.groovy': 'def call() {}\n' }, 'linkedres');
+  fs.symlinkSync(outside, path.join(linkedRes.work, 'resources'));
+  gitIn(linkedRes.work, 'add', '-A');
+  linkedRes.commit({}, 'resources out');
+  // Found when the library is read (resources/ is checked like vars/ and src/), and by resource() itself.
+  await refused(libs.load({ name: 'lr', url: linkedRes.bare, version: 'main', scope: 'folder' }), 'library.unsafe', /resources\/ is a symbolic link that leaves the library/);
 });
 
 test('limits: too many files, too many bytes, one file too big', async () => {

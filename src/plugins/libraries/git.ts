@@ -109,13 +109,18 @@ export function scrub(text: string, secrets: readonly string[]): string {
   return out.replace(/([a-z][a-z0-9+.-]*:\/\/[^/@\s:]*):[^/@\s]*@/gi, '$1:****@');
 }
 
+/** A word for the shell git runs GIT_SSH_COMMAND with. */
+function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 interface GitEnv { env: NodeJS.ProcessEnv; secrets: string[]; dispose(): Promise<void> }
 
 /** The environment git runs in for this credential (helper files in a 0700 temporary directory). */
 async function gitEnv(credential: Credential | null | undefined, knownHosts: string, what: string): Promise<GitEnv> {
   const env: NodeJS.ProcessEnv = {
     ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C',
-    GIT_SSH_COMMAND: `ssh -o BatchMode=yes -o UserKnownHostsFile='${knownHosts}' -o StrictHostKeyChecking=accept-new`,
+    GIT_SSH_COMMAND: `ssh -o BatchMode=yes -o UserKnownHostsFile=${shq(knownHosts)} -o StrictHostKeyChecking=accept-new`,
   };
   delete env.GIT_ASKPASS;
   delete env.SSH_ASKPASS;
@@ -138,7 +143,7 @@ async function gitEnv(credential: Credential | null | undefined, knownHosts: str
       if (pk) pk += '\n';
       await fsp.writeFile(key, pk, { mode: 0o600 });
       const user = credential.username && /^[\w.-]+$/.test(credential.username) ? ` -l ${credential.username}` : '';
-      const base = `ssh -i '${key}' -o IdentitiesOnly=yes -o IdentityAgent=none -o UserKnownHostsFile='${knownHosts}' -o StrictHostKeyChecking=accept-new -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no${user}`;
+      const base = `ssh -i ${shq(key)} -o IdentitiesOnly=yes -o IdentityAgent=none -o UserKnownHostsFile=${shq(knownHosts)} -o StrictHostKeyChecking=accept-new -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no${user}`;
       if (credential.passphrase) {
         // The key's passphrase through SSH_ASKPASS (OpenSSH 8.4+ uses it without a terminal when forced).
         const askpass = path.join(dir, 'ssh-askpass.sh');
@@ -220,7 +225,12 @@ async function readSources(root: string, name: string, version: string, limits: 
   } catch {
     throw new LibraryError('not-found', `${at}: the directory ${root} does not exist`);
   }
-  const has = async (d: string) => (await fsp.stat(path.join(realRoot, d)).catch(() => null))?.isDirectory() ?? false;
+  const has = async (d: string): Promise<boolean> => {
+    if (!(await fsp.stat(path.join(realRoot, d)).catch(() => null))?.isDirectory()) return false;
+    // vars/, src/ or resources/ itself a link out of the library would read the host's files.
+    if (!inside(realRoot, await fsp.realpath(path.join(realRoot, d)))) throw new LibraryError('unsafe', `${at}: ${d}/ is a symbolic link that leaves the library; Kiln reads a library's files only from inside it`);
+    return true;
+  };
   const [vars, src, resources] = await Promise.all([has('vars'), has('src'), has('resources')]);
   if (!vars && !src && !resources) {
     throw new LibraryError('empty', `Library ${name} expected to contain at least one of src, vars, or resources directories`);
@@ -282,8 +292,10 @@ async function readResource(root: string, rel: string, meta: { name: string; ver
   const at = `library ${meta.name}@${meta.version}`;
   const problem = resourcePathProblem(rel);
   if (problem) throw new LibraryError('unsafe', `${at}: ${problem}`);
+  const realRoot = await fsp.realpath(root).catch(() => null);
   const base = await fsp.realpath(path.join(root, 'resources')).catch(() => null);
-  if (base === null) return null;
+  if (base === null || realRoot === null) return null;
+  if (!inside(realRoot, base)) throw new LibraryError('unsafe', `${at}: resources/ is a symbolic link that leaves the library`);
   const real = await fsp.realpath(path.join(base, rel)).catch(() => null);
   if (real === null) return null;
   if (!inside(base, real)) throw new LibraryError('unsafe', `${at}: resources/${rel} is a symbolic link that leaves the library's resources/`);
