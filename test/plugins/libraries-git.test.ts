@@ -117,6 +117,11 @@ test('concurrent loads of one library and version fetch it once', async () => {
   assert.equal(new Set(loads.map((c) => c.commit)).size, 1);
   // One checkout, no temporary fetch left behind.
   assert.deepEqual(fs.readdirSync(path.join(libs.cacheDir, 'same')).filter((n) => !n.endsWith('.json')), [loads[0]!.commit]);
+  // Two caches on one directory (two processes): both get the commit, one checkout stays.
+  const shared = path.join(tempDir('libshared'), 'libraries');
+  const [a, b] = await Promise.all([new GitLibraries({ cacheDir: shared }), new GitLibraries({ cacheDir: shared })].map((l) => l.load({ name: 'two', url: repo.bare, version: 'main', scope: 'global' })));
+  assert.equal(a!.commit, b!.commit);
+  assert.deepEqual(fs.readdirSync(path.join(shared, 'two')).sort(), [`${a!.commit}`, `${a!.commit}.json`]);
 });
 
 test('bad versions and repositories: clear errors naming the library, the version and git\'s reason', async () => {
