@@ -857,6 +857,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/libraries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The global shared libraries */
+        get: operations["listLibraries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/libraries/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getLibrary"];
+        /** Creates or replaces a shared library (admins) */
+        put: operations["putLibrary"];
+        post?: never;
+        delete: operations["deleteLibrary"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/libraries/{name}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fetches the library (saved, or the fields given) and lists its vars (admins) */
+        post: operations["testLibrary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{folder}/libraries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A folder's shared libraries */
+        get: operations["listLibrariesFolder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{folder}/libraries/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getLibraryFolder"];
+        /** Creates or replaces a shared library (admins) */
+        put: operations["putLibraryFolder"];
+        post?: never;
+        delete: operations["deleteLibraryFolder"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{folder}/libraries/{name}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fetches the library (saved, or the fields given) and lists its vars (admins) */
+        post: operations["testLibraryFolder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/generic": {
         parameters: {
             query?: never;
@@ -1429,6 +1531,38 @@ export interface components {
              */
             unsigned: "refuse" | "poll";
             note?: string;
+        };
+        Library: {
+            /** @description the folder it is configured on; null: a global library */
+            folder: string | null;
+            name: string;
+            /** @description the git repository */
+            url: string;
+            /** @description the branch, tag or commit used when a Jenkinsfile names none */
+            defaultVersion: string | null;
+            /** @description loaded by every build without @Library */
+            implicit: boolean;
+            /** @description whether @Library('name@version') may ask for another version */
+            allowVersionOverride: boolean;
+            /** @description the repository's credential (its id; never its secret) */
+            credentialsId: string | null;
+            includeInChangesets: boolean;
+            /** @description milliseconds since the epoch */
+            createdAt: number;
+            /** @description milliseconds since the epoch */
+            updatedAt: number;
+        };
+        LibraryTestReport: {
+            ok: boolean;
+            message: string;
+            version: string | null;
+            /** @description the full commit the version is at */
+            commit: string | null;
+            vars: {
+                name: string;
+                /** @description vars/NAME.txt */
+                help: string | null;
+            }[];
         };
     };
     responses: never;
@@ -4596,6 +4730,507 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConnectionReport"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listLibraries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        libraries: components["schemas"]["Library"][];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getLibrary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the library name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Library"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putLibrary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the library name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description https://, ssh://, git://, git@host:path, file:// or an absolute path on the controller; no password in it */
+                    url: string;
+                    /** @description a branch, tag or commit */
+                    defaultVersion?: string | null;
+                    /** @description default false */
+                    implicit?: boolean;
+                    /** @description default true */
+                    allowVersionOverride?: boolean;
+                    credentialsId?: string | null;
+                    /** @description default true */
+                    includeInChangesets?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Library"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Library"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteLibrary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the library name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    testLibrary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the library name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the version to fetch (default: the default version, else the remote HEAD) */
+                    version?: string | null;
+                    /** @description given: test these fields (a form not saved yet) instead of the saved library */
+                    url?: string;
+                    /** @description a branch, tag or commit */
+                    defaultVersion?: string | null;
+                    /** @description default false */
+                    implicit?: boolean;
+                    /** @description default true */
+                    allowVersionOverride?: boolean;
+                    credentialsId?: string | null;
+                    /** @description default true */
+                    includeInChangesets?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryTestReport"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listLibrariesFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a folder path, spelled like a job name, URL-encoded in one segment */
+                folder: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        libraries: components["schemas"]["Library"][];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getLibraryFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a folder path, spelled like a job name, URL-encoded in one segment */
+                folder: string;
+                /** @description the library name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Library"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putLibraryFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a folder path, spelled like a job name, URL-encoded in one segment */
+                folder: string;
+                /** @description the library name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description https://, ssh://, git://, git@host:path, file:// or an absolute path on the controller; no password in it */
+                    url: string;
+                    /** @description a branch, tag or commit */
+                    defaultVersion?: string | null;
+                    /** @description default false */
+                    implicit?: boolean;
+                    /** @description default true */
+                    allowVersionOverride?: boolean;
+                    credentialsId?: string | null;
+                    /** @description default true */
+                    includeInChangesets?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Library"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Library"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteLibraryFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a folder path, spelled like a job name, URL-encoded in one segment */
+                folder: string;
+                /** @description the library name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    testLibraryFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a folder path, spelled like a job name, URL-encoded in one segment */
+                folder: string;
+                /** @description the library name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the version to fetch (default: the default version, else the remote HEAD) */
+                    version?: string | null;
+                    /** @description given: test these fields (a form not saved yet) instead of the saved library */
+                    url?: string;
+                    /** @description a branch, tag or commit */
+                    defaultVersion?: string | null;
+                    /** @description default false */
+                    implicit?: boolean;
+                    /** @description default true */
+                    allowVersionOverride?: boolean;
+                    credentialsId?: string | null;
+                    /** @description default true */
+                    includeInChangesets?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryTestReport"];
                 };
             };
             /** @description An error: the code says what kind (clients branch on it), the message says what to do */

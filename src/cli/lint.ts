@@ -11,11 +11,14 @@ import { loadPipelineBytes } from '../pipeline/load.ts';
 import { StepRegistry } from '../pipeline/steps/registry.ts';
 import { describeType } from '../pipeline/steps/bind.ts';
 import { builtins } from '../plugins/index.ts';
+import type { LibraryResolver } from '../core/libraries.ts';
 
 const registry = new StepRegistry(builtins);
 
 const USAGE = `usage: kiln lint FILE... [--json]      validate Jenkinsfiles ('-' reads standard input)
-       kiln lint --list-steps [--json]   list the steps Kiln knows, with their parameters`;
+       kiln lint --list-steps [--json]   list the steps Kiln knows, with their parameters
+options: --library NAME=URL_OR_PATH[@REF]  a shared library whose vars the Jenkinsfiles may call (repeatable)
+         --config FILE                     a YAML file with a libraries: list (as kiln run's)`;
 
 export interface FileReport {
   file: string;
@@ -86,8 +89,21 @@ export async function main(argv: string[]): Promise<number> {
   let json = false;
   let list = false;
   const files: string[] = [];
-  for (const a of argv) {
-    if (a === '--json') json = true;
+  const library: string[] = [];
+  let config: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--library' || a === '--config') {
+      const v = argv[++i];
+      if (v === undefined) {
+        process.stderr.write(`kiln lint: ${a} needs a value\n${USAGE}\n`);
+        return 2;
+      }
+      if (a === '--library') library.push(v);
+      else config = v;
+    } else if (a.startsWith('--library=')) library.push(a.slice('--library='.length));
+    else if (a.startsWith('--config=')) config = a.slice('--config='.length);
+    else if (a === '--json') json = true;
     else if (a === '--list-steps') list = true;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(USAGE + '\n');
@@ -105,6 +121,21 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`kiln lint: no file given\n${USAGE}\n`);
     return 2;
   }
+  // Shared libraries: loaded only when given (lint without them loads no process code).
+  let libraries: LibraryResolver | null = null;
+  if (library.length > 0 || config !== undefined) {
+    try {
+      libraries = await (await import('./libraries.ts')).localLibraries({ config, library });
+    } catch (err) {
+      process.stderr.write(`kiln lint: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
+  // --- libraries: WIRING POINT (coordinator, once h/liblang is merged): for each file,
+  //   const contents = libraries ? await loadLibraries(libraries, libraryRequests(text), () => {}) : [];  // util/libraries.ts
+  //   (a LibraryError → `FILE: <message>`, exit 1), then loadPipelineBytes(data, steps, { libraries: contents }) in lintBytes.
+  void libraries;
+  // --- end libraries
   let unreadable = false;
   const reports: FileReport[] = [];
   for (const f of files) {

@@ -40,6 +40,7 @@ import { KilnError, StepFailure } from '../core/errors.ts';
 import type { TestReport } from '../pipeline/steps/types.ts';
 import type { Credential } from '../core/credentials.ts';
 import { parseCredentialsFile } from './credentials-file.ts';
+import { localLibraries, type LocalLibraries } from './libraries.ts';
 import { formatDuration } from '../pipeline/steps/args.ts';
 import { toolVariable } from '../pipeline/steps/tool.ts';
 import { StepRegistry } from '../pipeline/steps/registry.ts';
@@ -64,6 +65,12 @@ options:
                            types: secretText, usernamePassword (username, password), secretFile
                            (fileName, content or contentBase64), sshKey (privateKey, passphrase,
                            username), certificate (contentBase64, password)
+  --library NAME=URL_OR_PATH[@REF]
+                           a shared library (repeatable): a directory read as it is
+                           (NAME=../mylib), or a git repository at a branch, tag or commit
+                           (NAME=https://git.example.com/lib.git@main, NAME=/path/repo.git@v2)
+  --config FILE            a YAML file whose libraries: list defines shared libraries
+                           ({ name, url or path, defaultVersion, implicit }; docs/libraries.md)
   --input approve|reject   answer every input step this way (default: ask on a terminal)
   --branch NAME            BRANCH_NAME for when { branch ... }
   --job NAME               the job name (default: the directory's name)
@@ -148,6 +155,8 @@ export async function main(argv: string[]): Promise<number> {
         param: { type: 'string', short: 'p', multiple: true, default: [] },
         workspace: { type: 'string', short: 'w' },
         credentials: { type: 'string' },
+        library: { type: 'string', multiple: true, default: [] },
+        config: { type: 'string' },
         input: { type: 'string' },
         branch: { type: 'string' },
         job: { type: 'string' },
@@ -185,6 +194,35 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  let credentials = new Map<string, Credential>();
+  if (values.credentials !== undefined) {
+    try {
+      credentials = parseCredentialsFile(await fsp.readFile(values.credentials, 'utf8'), values.credentials);
+    } catch (err) {
+      process.stderr.write(`kiln run: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
+
+  // Shared libraries (--library, --config FILE: cli/libraries.ts); fetched when the Jenkinsfile asks.
+  let libraries: LocalLibraries | null;
+  try {
+    libraries = await localLibraries({ config: values.config, library: values.library, credential: async (id) => {
+      const c = credentials.get(id);
+      if (!c) throw new Error(`no credential '${id}'${values.credentials === undefined ? ': give credentials with --credentials FILE' : ` in ${values.credentials}`}`);
+      return c;
+    } });
+  } catch (err) {
+    process.stderr.write(`kiln run: ${(err as Error).message}\n`);
+    return 2;
+  }
+  // --- libraries: WIRING POINT (coordinator, once h/liblang is merged): before validating,
+  //   const contents = libraries ? await loadLibraries(libraries, libraryRequests(source), (l) => process.stderr.write(`${l}\n`)) : [];  // util/libraries.ts
+  //   (a LibraryError → `kiln run: <message>`, exit 2), then loadPipelineBytes(bytes, registry, { libraries: contents }) below and
+  //   PipelineRun({ ..., libraries: contents, services: { ..., libraries: libraries ?? undefined } }).
+  void libraries;
+  // --- end libraries
+
   // 1. Validate: nothing runs when the Jenkinsfile has errors.
   let bytes: Buffer;
   try {
@@ -200,16 +238,6 @@ export async function main(argv: string[]): Promise<number> {
   if (!loaded.model) {
     process.stderr.write(`kiln run: ${file} is not valid; nothing was run\n`);
     return 2;
-  }
-
-  let credentials = new Map<string, Credential>();
-  if (values.credentials !== undefined) {
-    try {
-      credentials = parseCredentialsFile(await fsp.readFile(values.credentials, 'utf8'), values.credentials);
-    } catch (err) {
-      process.stderr.write(`kiln run: ${(err as Error).message}\n`);
-      return 2;
-    }
   }
 
   // 2. Run.

@@ -446,6 +446,44 @@ export const ConnectionReport = Answer({
 }, { $id: 'ConnectionReport' });
 
 // ---------------------------------------------------------------------------------------------
+// shared libraries (libraries.ts)
+
+export const Library = Answer({
+  folder: NullableString({ description: "the folder it is configured on; null: a global library" }),
+  name: Type.String(),
+  url: Type.String({ description: 'the git repository' }),
+  defaultVersion: NullableString({ description: 'the branch, tag or commit used when a Jenkinsfile names none' }),
+  implicit: Type.Boolean({ description: 'loaded by every build without @Library' }),
+  allowVersionOverride: Type.Boolean({ description: "whether @Library('name@version') may ask for another version" }),
+  credentialsId: NullableString({ description: "the repository's credential (its id; never its secret)" }),
+  includeInChangesets: Type.Boolean(),
+  createdAt: Time(), updatedAt: Time(),
+}, { $id: 'Library' });
+const libraryFields = {
+  url: Type.String({ description: 'https://, ssh://, git://, git@host:path, file:// or an absolute path on the controller; no password in it' }),
+  defaultVersion: Type.Optional(Nullable(Type.String({ description: 'a branch, tag or commit' }))),
+  implicit: Type.Optional(Type.Boolean({ description: 'default false' })),
+  allowVersionOverride: Type.Optional(Type.Boolean({ description: 'default true' })),
+  credentialsId: Type.Optional(Nullable(Type.String())),
+  includeInChangesets: Type.Optional(Type.Boolean({ description: 'default true' })),
+};
+export const LibraryBody = Type.Object(libraryFields);
+export const LibraryTestBody = Type.Object({
+  version: Type.Optional(Nullable(Type.String({ description: 'the version to fetch (default: the default version, else the remote HEAD)' }))),
+  ...libraryFields,
+  url: Type.Optional(Type.String({ description: 'given: test these fields (a form not saved yet) instead of the saved library' })),
+});
+/** As Fastify validates it: an object, null or nothing (the fields are checked by libraries.ts, naming the field). */
+export const LibraryTestBodyOrNull = AnyObjectOrNull;
+export const LibraryTestReport = Answer({
+  ok: Type.Boolean(),
+  message: Type.String(),
+  version: NullableString(),
+  commit: NullableString({ description: 'the full commit the version is at' }),
+  vars: Type.Array(Answer({ name: Type.String(), help: NullableString({ description: 'vars/NAME.txt' }) })),
+}, { $id: 'LibraryTestReport' });
+
+// ---------------------------------------------------------------------------------------------
 // system
 
 export const Health = Type.Union([
@@ -492,6 +530,7 @@ export const NAMED_SCHEMAS: readonly TSchema[] = [
   ErrorAnswer, JobDefinition, JobDefinitionSummary, JobParameter, LastBuild, Job, JobSummary, BuildCause, StageNode, PendingInput,
   Build, BuildDetail, Artifact, TestCase, TestReport, ConsoleSection, ConsoleTime, JobTrend, TestHistory, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
   Me, Session, Token, NewToken, AuditEntry, FolderGrant, Credential, Cloud, ConnectionReport, Health, WebhookAnswer, WebhookInfo,
+  Library, LibraryTestReport,
 ];
 
 /** Adds the named schemas an instance lacks (a route module registered on an instance of its own, as in tests). */

@@ -58,6 +58,7 @@ import type { BuildFiles } from './files.ts';
 import { LogWriteError, ioErrorText, type LogStore } from './logstore.ts';
 import { writeProbe, type Health } from './health.ts';
 import { scrubSecrets, type CredentialService } from './credentials.ts';
+import type { ControllerLibraries } from './libraries.ts';
 import { secretsOf } from '../core/credentials.ts';
 import type { ScriptChooser } from './auth/folders.ts';
 import { ApiError } from './http-errors.ts';
@@ -138,6 +139,7 @@ export class BuildManager {
   readonly #locks = new LockManager();
   readonly #url: () => string;
   readonly #credentials: CredentialService | null;
+  readonly #libraries: ControllerLibraries | null;
   readonly #health: Health | null;
   /** The controller's log; each build's lines carry { job, build } (#logOf). */
   readonly #log: Logger;
@@ -154,6 +156,8 @@ export class BuildManager {
 
   constructor(o: {
     store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; registry: StepRegistry; waits: WaitList; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService; health?: Health;
+    /** Shared libraries (libraries.ts): each build's resolver. */
+    libraries?: ControllerLibraries;
     logger?: Logger;
     mayTrigger?: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
   }) {
@@ -167,6 +171,7 @@ export class BuildManager {
     this.#events = o.events ?? {};
     this.#url = o.publicUrl;
     this.#credentials = o.credentials ?? null;
+    this.#libraries = o.libraries ?? null;
     this.#health = o.health ?? null;
     this.#log = o.logger ?? silentLogger();
     this.#health?.onRecovered(() => this.#writeNotes());
@@ -457,6 +462,13 @@ export class BuildManager {
         }
       }
       if (job.definition.kind === 'git') scriptName = path.basename(job.definition.path);
+      // --- libraries: WIRING POINT for shared libraries (coordinator, once h/liblang is merged):
+      //   const resolver = this.#libraries?.resolverFor(job, { signal: live.loading.signal });
+      //   const libraries = resolver ? await loadLibraries(resolver, libraryRequests(source), say) : [];  // util/libraries.ts + load.ts
+      //   (a LibraryError fails the build with its message, as any error here does)
+      //   loadPipeline(source, this.registry, { libraries }); PipelineRun({ ..., libraries, services: { ..., libraries: resolver } })
+      void this.#libraries;
+      // --- end libraries
       const loaded = loadPipeline(source, this.registry);
       for (const d of loaded.diagnostics) say(formatDiagnostic(scriptName, d));
       if (!loaded.model) throw new StepFailure(`${scriptName} is not valid (${loaded.diagnostics.filter((d) => d.severity === 'error').length} error(s) above); nothing was run`);

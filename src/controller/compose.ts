@@ -73,6 +73,7 @@ import { SECURITY_HEADERS } from './auth/http.ts';
 import { EventBus } from './events.ts';
 import { registerWeb } from './web.ts';
 import { registerCloudRoutes } from './clouds.ts';
+import { ControllerLibraries, registerLibraryRoutes } from './libraries.ts';
 import { LabelExpressionError, matches, tryParseLabelExpression } from './labels.ts';
 import type { CloudRef, CloudType, HostNodes } from '../core/plugin.ts';
 import { StepRegistry } from '../pipeline/steps/registry.ts';
@@ -90,6 +91,8 @@ export interface ControllerHandle {
   /** cron / parameterizedCron / pollSCM timers (triggers.ts). */
   triggers: TriggerScheduler;
   credentials: CredentialService;
+  /** Shared libraries: their configuration and each build's resolver (libraries.ts). */
+  libraries: ControllerLibraries;
   /**
    * An error no part of the controller owned (`kiln controller`'s last-resort unhandledRejection
    * handler): logged with its stack, and the health stays degraded until a restart, since
@@ -322,7 +325,8 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   let publicUrl = cfg.publicUrl;
   let agentUrl = cfg.agentUrl;
   // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
-  const builds: BuildManager = new BuildManager({ store, files, logs, nodes, logger, registry, waits, publicUrl: () => publicUrl, credentials, health, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
+  const libraries = new ControllerLibraries({ store, credentials, home: cfg.home });
+  const builds: BuildManager = new BuildManager({ store, files, logs, nodes, logger, registry, waits, publicUrl: () => publicUrl, credentials, libraries, health, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
     jobSettingsChanged: (job) => void triggers.sync(job.id).catch((e: unknown) => log(`triggers: re-reading job '${job.name}' failed: ${(e as Error).message}`)),
     // b.state is a masked copy: made only when someone listens.
     buildChanged: (b) => {
@@ -453,6 +457,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     store, credentials, auth, types: { get: (name) => nodes.cloudType(name), names: () => nodes.cloudTypeNames() },
     changed: (name) => void cloudChanged(name).catch((e: unknown) => log(`cloud '${name}': applying its new settings to the builds waiting for its pods failed: ${(e as Error).message}`)),
   });
+  registerLibraryRoutes(app, { store, libraries, auth });
   registerWeb(app, { publicUrl: () => publicUrl });
   const detach = hub.attach(app.server);
   const stop = async (): Promise<void> => {
@@ -525,6 +530,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     hub,
     triggers,
     credentials,
+    libraries,
     escaped: (err: unknown) => {
       const text = err instanceof Error ? err.stack ?? err.message : String(err);
       log(`BUG: an error escaped its owner (please report it; the controller goes on, degraded): ${text}`);

@@ -528,6 +528,29 @@ export class CredentialService {
     return this.#resolveGlobal(id, `cloud '${cloud}'`, ['secret', 'fileName', 'content']);
   }
 
+  /**
+   * A shared library's repository credential (username/password, token, SSH key): for a global
+   * library a global credential; for a folder's library one of that folder, a folder above it,
+   * or a global one. No build use is recorded (the library is the controller's, not the job's).
+   */
+  async resolveForLibrary(id: string, library: string, folder: string | null): Promise<Credential> {
+    const rec = await this.#store.credentials.get(id).catch(() => null);
+    const fits = rec !== null && (rec.folder === null || (folder !== null && (folder === rec.folder || folder.startsWith(`${rec.folder}/`))));
+    if (!rec || !fits) throw new CredentialLookupError(`no credential '${id}' visible to ${folder === null ? 'global' : `folder '${folder}''s`} library '${library}'`);
+    let p: Payload;
+    try {
+      p = this.#open(rec);
+    } catch (e) {
+      throw new CredentialLookupError((e as Error).message);
+    }
+    const c: Credential = { id, type: rec.type };
+    for (const f of ['username', 'password', 'secret', 'privateKey', 'passphrase'] as const) {
+      const v = p[f];
+      if (v !== undefined) c[f] = v;
+    }
+    return c;
+  }
+
   /** A global credential for the controller's own use, with only the fields that use needs. */
   async #resolveGlobal(id: string, user: string, fields: readonly ('username' | 'privateKey' | 'passphrase' | 'secret' | 'fileName' | 'content')[]): Promise<Credential> {
     const rec = await this.#store.credentials.get(id).catch(() => null);

@@ -13,3 +13,6 @@ import { kubernetesPlugin } from './kubernetes/index.ts';
 import { sshPlugin } from './ssh/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin];
+
+/** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
+export const gitLibraries = () => import('./libraries/git.ts');

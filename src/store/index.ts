@@ -10,6 +10,7 @@ import { credentialRepo } from './credentials.ts';
 import { userRepo } from './users.ts';
 import { cloudRepo } from './clouds.ts';
 import { folderRepo } from './folders.ts';
+import { libraryRepo } from './libraries.ts';
 import type { Db } from './db.ts';
 import { jobRepo, type RepoContext } from './jobs.ts';
 import { migrate, schemaVersion } from './migrations.ts';
@@ -97,6 +98,7 @@ function createStore(db: Db, kind: StoreKind, location: string, now: () => numbe
     users: userRepo(ctx),
     clouds: cloudRepo(ctx),
     folders: folderRepo(ctx),
+    libraries: libraryRepo(ctx),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   };

@@ -246,6 +246,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `DROP TABLE clouds_v4`,
     ],
   },
+  {
+    version: 8,
+    name: 'shared libraries: global ones (folder \'\') and folder ones, each a git repository with its default version',
+    statements: [
+      // folder: '' for a global library, else the folder path (spelled like a job name).
+      `CREATE TABLE libraries (
+        folder TEXT NOT NULL DEFAULT '',
+        name TEXT NOT NULL,
+        url TEXT NOT NULL,
+        default_version TEXT,
+        implicit INTEGER NOT NULL DEFAULT 0,
+        allow_version_override INTEGER NOT NULL DEFAULT 1,
+        credentials_id TEXT,
+        include_in_changesets INTEGER NOT NULL DEFAULT 1,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (folder, name)
+      )`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

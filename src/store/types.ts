@@ -678,6 +678,40 @@ export interface CloudRepo {
 }
 
 // ---------------------------------------------------------------------------------------------
+// shared libraries (src/store/libraries.ts): where the pipeline's @Library code comes from
+
+/** A configured shared library: global (folder null) or on a folder; its repository is git. */
+export interface LibraryRecord {
+  folder: string | null;
+  name: string;
+  url: string;
+  /** The version used when a Jenkinsfile names none; null: it must name one. */
+  defaultVersion: string | null;
+  /** Loaded by every build (of the folder's jobs) without @Library. */
+  implicit: boolean;
+  /** Whether a Jenkinsfile may ask for another version than the default. */
+  allowVersionOverride: boolean;
+  /** The credential git uses for the repository (its id only). */
+  credentialsId: string | null;
+  includeInChangesets: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type LibraryInput = Omit<LibraryRecord, 'createdAt' | 'updatedAt'>;
+
+export interface LibraryRepo {
+  /** Creates or replaces; returns the stored record. */
+  put(input: LibraryInput): Promise<LibraryRecord>;
+  get(folder: string | null, name: string): Promise<LibraryRecord | null>;
+  /** The global libraries (folder null), or a folder's; sorted by name. */
+  list(folder: string | null): Promise<LibraryRecord[]>;
+  /** Every library, global first, then by folder and name. */
+  all(): Promise<LibraryRecord[]>;
+  delete(folder: string | null, name: string): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // the store
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -696,6 +730,7 @@ export interface Store {
   readonly users: UserRepo;
   readonly clouds: CloudRepo;
   readonly folders: FolderRepo;
+  readonly libraries: LibraryRepo;
   /** The schema version (number of migrations applied). */
   schemaVersion(): Promise<number>;
   close(): Promise<void>;

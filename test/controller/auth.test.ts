@@ -220,6 +220,9 @@ test('every route × every role: the policy as a user meets it', async () => {
     'DELETE /api/v1/users/:name': 'A', 'GET /api/v1/users/:name/tokens': 'A', 'POST /api/v1/users/:name/tokens': 'A',
     'DELETE /api/v1/users/:name/tokens/:id': 'A', 'POST /api/v1/users/:name/unlock': 'A', 'GET /api/v1/audit': 'A',
     'GET /api/v1/folders': 'A', 'GET /api/v1/folders/:folder': 'A', 'PUT /api/v1/folders/:folder': 'A', 'DELETE /api/v1/folders/:folder': 'A',
+    'GET /api/v1/libraries': 'V', 'GET /api/v1/libraries/:name': 'V', 'PUT /api/v1/libraries/:name': 'A', 'DELETE /api/v1/libraries/:name': 'A', 'POST /api/v1/libraries/:name/test': 'A',
+    'GET /api/v1/folders/:folder/libraries': 'V', 'GET /api/v1/folders/:folder/libraries/:name': 'V', 'PUT /api/v1/folders/:folder/libraries/:name': 'A',
+    'DELETE /api/v1/folders/:folder/libraries/:name': 'A', 'POST /api/v1/folders/:folder/libraries/:name/test': 'A',
   };
   // Every route the controller registers has a rule (it refuses to start otherwise), and every rule is expected here.
   assert.deepEqual(Object.keys(ACCESS).sort(), Object.keys(EXPECTED).sort());

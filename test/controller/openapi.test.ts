@@ -219,6 +219,19 @@ test('every operation answers as the document says, with realistic data', async 
   assert.equal((await call('testCloud', { params: { name: 'k8s' } })).json.ok, false);
   assert.equal((await call('testCloudSettings', { body: cloud })).json.ok, false);
   ok(await call('deleteCloud', { params: { name: 'spare' } }), 204);
+  // shared libraries (a repository that does not exist: Test answers ok: false)
+  const lib = { url: '/nonexistent/lib.git', defaultVersion: 'main', implicit: false, allowVersionOverride: true, credentialsId: 'kube-token', includeInChangesets: true };
+  ok(await call('putLibrary', { params: { name: 'mylib' }, body: lib }), 201);
+  ok(await call('putLibrary', { params: { name: 'spare' }, body: { url: '/nonexistent/spare.git' } }), 201);
+  ok(await call('listLibraries', { auth: dev }), 200);
+  ok(await call('getLibrary', { params: { name: 'mylib' } }), 200);
+  assert.equal((await call('testLibrary', { params: { name: 'mylib' }, body: {} })).json.ok, false);
+  ok(await call('deleteLibrary', { params: { name: 'spare' } }), 204);
+  ok(await call('putLibraryFolder', { params: { folder: 'team', name: 'teamlib' }, body: { ...lib, credentialsId: 'deploy' } }), 201);
+  ok(await call('listLibrariesFolder', { params: { folder: 'team' } }), 200);
+  ok(await call('getLibraryFolder', { params: { folder: 'team', name: 'teamlib' } }), 200);
+  assert.equal((await call('testLibraryFolder', { params: { folder: 'team', name: 'teamlib' }, body: { version: 'v1' } })).json.ok, false);
+  ok(await call('deleteLibraryFolder', { params: { folder: 'team', name: 'teamlib' } }), 204);
 
   // --- agents
   ok(await call('createAgent', { body: { name: 'linux-1', labels: ['linux', 'docker'], executors: 2, description: 'a box' } }), 201);

@@ -19,6 +19,7 @@ import { CredentialsPage } from './pages/Credentials.tsx';
 import { UsersPage } from './pages/Users.tsx';
 import { ProfilePage } from './pages/Profile.tsx';
 import { CloudsPage } from './pages/Clouds.tsx';
+import { LibrariesPage } from './pages/Libraries.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { FoldersPage } from './pages/Folders.tsx';
 
@@ -73,6 +74,7 @@ function Layout({ me, onLogout }: { me: Me; onLogout: () => void }) {
     ['/new-job', 'New job', can(me, 'developer')],
     ['/agents', 'Agents', true],
     ['/clouds', 'Clouds', can(me, 'admin')],
+    ['/libraries', 'Libraries', true],
     ['/credentials', 'Credentials', can(me, 'developer')],
     ['/users', 'Users', can(me, 'admin')],
     ['/folders', 'Folders', can(me, 'admin')],
@@ -144,6 +146,7 @@ function Routes() {
   if (match('/users', path)) return <UsersPage />;
   if (match('/profile', path)) return <ProfilePage />;
   if (match('/clouds', path)) return <CloudsPage />;
+  if (match('/libraries', path)) return <LibrariesPage />;
   if (match('/audit', path)) return <AuditPage />;
   if (match('/folders', path)) return <FoldersPage />;
   if (match('/login', path) || match('/setup', path)) { navigate('/', true); return null; }

@@ -104,6 +104,18 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'POST /api/v1/users/:name/unlock': 'admin',
   'GET /api/v1/audit': 'admin',
 
+  // Shared libraries (libraries.ts): anyone logged in reads them (ids of credentials only); admins change and test (fetch) them.
+  'GET /api/v1/libraries': 'viewer',
+  'GET /api/v1/libraries/:name': 'viewer',
+  'PUT /api/v1/libraries/:name': 'admin',
+  'DELETE /api/v1/libraries/:name': 'admin',
+  'POST /api/v1/libraries/:name/test': 'admin',
+  'GET /api/v1/folders/:folder/libraries': 'viewer',
+  'GET /api/v1/folders/:folder/libraries/:name': 'viewer',
+  'PUT /api/v1/folders/:folder/libraries/:name': 'admin',
+  'DELETE /api/v1/folders/:folder/libraries/:name': 'admin',
+  'POST /api/v1/folders/:folder/libraries/:name/test': 'admin',
+
   'GET /api/v1/folders': 'admin',
   'GET /api/v1/folders/:folder': 'admin',
   'PUT /api/v1/folders/:folder': 'admin',

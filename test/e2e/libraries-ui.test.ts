@@ -1,0 +1,111 @@
+// The Libraries page in Chromium against a real controller and a real git repository: add a
+// library with the form, Test it (the commit and the vars with their help show), a field error in
+// the API's words, a folder's libraries, and delete through the page's own dialog.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
+import { gitIn, libraryRepo, type LibraryRepo } from '../helpers/git-servers.ts';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const ADMIN = { user: 'admin', password: 'correct horse battery staple' };
+
+describe('Libraries page in Chromium', { timeout: 180_000 }, () => {
+  let kiln: Kiln;
+  let b: Awaited<ReturnType<typeof openBrowser>>;
+  let page: Page;
+  let repo: LibraryRepo;
+
+  before(async () => {
+    requireChromium();
+    ensureWebBuilt();
+    repo = libraryRepo({
+      'vars/buildPlugin.groovy': 'def call(Map c = [:]) { echo "build" }\n',
+      'vars/buildPlugin.txt': 'Builds a plugin the usual way.\n',
+      'vars/log.groovy': 'def info(m) { echo m }\n',
+    }, 'uilib');
+    kiln = await startKiln();
+    b = await openBrowser();
+    page = b.page;
+    page.setDefaultTimeout(20_000);
+  });
+  after(async () => {
+    await b?.close();
+    await kiln?.stop();
+  });
+
+  test('add, test, edit a field error, a folder library, delete with the dialog', async () => {
+    await page.goto(kiln.url);
+    await page.getByRole('heading', { name: 'Unlock Kiln' }).waitFor();
+    await page.getByLabel('Initial admin password', { exact: true }).fill(initialPassword(kiln.home));
+    await page.getByLabel('Username', { exact: true }).fill(ADMIN.user);
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await page.getByLabel('Confirm password', { exact: true }).fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Unlock and create admin' }).click();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+
+    await page.getByRole('link', { name: 'Libraries' }).first().click();
+    await page.getByRole('heading', { name: 'Libraries', exact: true }).waitFor();
+    await page.getByText('No libraries here yet.').waitFor();
+    await page.getByRole('button', { name: 'Add library' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('pipeline-lib');
+    await page.getByLabel('Repository URL', { exact: true }).fill(repo.bare);
+    await page.getByLabel('Default version', { exact: true }).fill('main');
+    await page.getByRole('button', { name: 'Test' }).click();
+    const result = page.getByRole('status', { name: 'Library test result' });
+    await result.waitFor();
+    const commit = gitIn(repo.bare, 'rev-parse', 'main');
+    const text = await result.innerText();
+    assert.match(text, /Found 2 var\(s\) in pipeline-lib@main/);
+    assert.ok(text.includes(commit), text);
+    assert.match(text, /buildPlugin\s+Builds a plugin the usual way\./);
+    assert.match(text, /log\s+no help \(vars\/log.txt\)/);
+    // No serious or critical accessibility findings with the form and the result shown.
+    await page.evaluate(AXE_SOURCE);
+    const violations = await page.evaluate(async () => {
+      const axe = (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string | null; help: string }[] }> } }).axe;
+      return (await axe.run({ resultTypes: ['violations'] })).violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help }));
+    });
+    assert.deepEqual(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), []);
+    await screenshot(page, 'libraries-test');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved library pipeline-lib.').waitFor();
+    const row = page.getByRole('table', { name: 'Libraries' }).getByRole('row', { name: /pipeline-lib/ });
+    assert.match(await row.innerText(), /main/);
+
+    // A field error in the API's words, nothing lost from the form.
+    await page.getByLabel('Default version', { exact: true }).fill('--upload-pack=x');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').waitFor();
+    assert.match(await page.getByRole('alert').innerText(), /defaultVersion: .* is not a branch, tag or commit name/);
+    assert.equal(await page.getByLabel('Repository URL', { exact: true }).inputValue(), repo.bare);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    // A folder's libraries.
+    await page.getByLabel('Folder', { exact: true }).fill('team');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('heading', { name: 'Libraries of folder team' }).waitFor();
+    await page.getByText('No libraries here yet.').waitFor();
+    await page.getByRole('button', { name: 'Add library' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('team-lib');
+    await page.getByLabel('Repository URL', { exact: true }).fill(repo.bare);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved library team-lib.').waitFor();
+    assert.equal((await kiln.api('GET', '/api/v1/folders/team/libraries/team-lib')).folder, 'team');
+
+    // Delete through the page's dialog: Keep it keeps it, Delete deletes.
+    await page.getByRole('button', { name: 'Delete library team-lib' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete library' });
+    await dialog.waitFor();
+    await screenshot(page, 'libraries-delete-dialog');
+    await dialog.getByRole('button', { name: 'Keep it' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Delete library team-lib' }).click();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('No libraries here yet.').waitFor();
+    assert.deepEqual((await kiln.api('GET', '/api/v1/folders/team/libraries')).libraries, []);
+    assert.deepEqual(b.problems, []);
+  });
+});
