@@ -269,6 +269,7 @@ test('every operation answers as the document says, with realistic data', async 
   ok(await call('listJobs'), 200);
   ok(await call('getJob', { params: { job: 'hello' } }), 200);
   ok(await call('listBuilds', { params: { job: 'hello' }, query: 'limit=5' }), 200);
+  ok(await call('getJobTrend', { params: { job: 'hello' }, query: 'limit=50' }), 200);
   const detail = await call('getBuild', { params: build });
   ok(detail, 200);
   assert.ok(detail.json.stages.some((s: any) => s.children.length === 2), 'the parallel stage has its branches');
@@ -277,6 +278,8 @@ test('every operation answers as the document says, with realistic data', async 
   ok(await call('getConsole', { params: build, headers: { range: 'bytes=0-9' } }), 206);
   ok(await call('getConsole', { params: build, headers: { range: 'bytes=99999999-' } }), 416);
   ok(await call('getConsoleSections', { params: build }), 200);
+  ok(await call('getConsoleTimes', { params: build }), 200);
+  ok(await call('getTestHistory', { params: build }), 200);
   ok(await call('streamConsole', { params: build, query: 'from=0' }), 200);
   ok(await call('listArtifacts', { params: build }), 200);
   ok(await call('getArtifact', { params: { ...build, path: 'out/app.txt' } }), 200);
