@@ -49,7 +49,8 @@ const xml = new XMLParser({
   attributeNamePrefix: '@',
   textNodeName: '#text',
   isArray: (name) => ['file', 'error', 'violation', 'duplication', 'BugInstance', 'SourceLine', 'issue', 'Class', 'Method'].includes(name),
-  processEntities: { enabled: true, maxEntityCount: 0, maxTotalExpansions: 1, maxExpandedLength: 1 },
+  // The five XML entities and character references only: parseXml refuses declared entities.
+  processEntities: true,
   htmlEntities: false,
   parseTagValue: false,
   parseAttributeValue: false,
