@@ -5,7 +5,7 @@
 // QualityGateEvaluator).
 import { createHash } from 'node:crypto';
 import type { Issue, IssueSeverity, QualityGateOutcome, QualityGateStatus } from '../../core/issues.ts';
-import { GATE_TYPES } from './tools.ts';
+import { GATE_TYPES } from './decl.ts';
 
 /**
  * The identity of an issue across builds: its tool, file, category, type and message, not its

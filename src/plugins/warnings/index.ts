@@ -3,14 +3,14 @@
 // and `kiln lint` read without loading anything else:
 //   steps     recordIssues (scan + publish in one), scanForIssues and publishIssues (the older
 //             two-step form), discoverGitReferenceBuild (git-forensics: the reference for new/fixed)
-//   symbols   one per tool (tools.ts: java(), checkStyle(pattern: ...), taskScanner(...), ...)
+//   symbols   one per tool (decl.ts: java(), checkStyle(pattern: ...), taskScanner(...), ...)
 //             and per filter (includeFile('regex'), excludeType('regex'), ...)
 // What runs is runtime.ts (parsers.ts reads the reports, analysis.ts computes the delta and the
 // quality gates), loaded when a build first uses one of these. Results are kept through the
 // host's BuildServices.issues (the controller: the store, served at .../builds/N/issues).
 import type { StepDecl, StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
-import { FILTERS, TOOLS } from './tools.ts';
+import { FILTERS, TOOLS } from './decl.ts';
 
 const s = (name: string, doc: string, required = false): StepParam => ({ name, type: 'string', doc, ...(required ? { required } : {}) });
 const b = (name: string, doc: string): StepParam => ({ name, type: 'boolean', doc });

@@ -1,5 +1,5 @@
 // Report parsers of the warnings plugin, one per format analysis-model reads for the tools
-// Kiln declares (tools.ts): XML reports (checkstyle and the linters writing its format, PMD,
+// Kiln declares (decl.ts): XML reports (checkstyle and the linters writing its format, PMD,
 // CPD, SpotBugs/FindBugs, JUnit, the native format), JSON (ESLint, the native format) and lines
 // of text matched by regex (javac, javadoc, Maven, gcc/clang, pylint, flake8). Each turns one
 // report's text into raw issues (no tool, no fingerprint: runtime.ts adds them) or throws a
@@ -15,7 +15,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { IssueSeverity } from '../../core/issues.ts';
 import { KilnError } from '../../core/errors.ts';
 import { parseJUnit, JUnitParseError } from '../../pipeline/steps/junit-xml.ts';
-import type { ParserKind } from './tools.ts';
+import type { ParserKind } from './decl.ts';
 
 export const MAX_REPORT_BYTES = 64 * 1024 * 1024;
 export const MAX_ISSUES = 100_000;

@@ -26,7 +26,7 @@ import { WorkspaceError } from '../../core/workspace.ts';
 import type { Issue, IssueSeverity, IssuesRecord, QualityGateOutcome } from '../../core/issues.ts';
 import { checkRegex, matchesWhole } from '../../pipeline/script/regex.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
-import { FILTERS, GATE_TYPES, TOOLS, toolBySymbol, type ToolDef } from './tools.ts';
+import { FILTERS, GATE_TYPES, TOOLS, toolBySymbol, type ToolDef } from './decl.ts';
 import { MAX_ISSUES, MAX_REPORT_BYTES, ReportError, lineParser, parseReport, stripConsoleNoise, type RawIssue } from './parsers.ts';
 import { delta, evaluateGates, fingerprint, statistics, type GateSpec } from './analysis.ts';
 
