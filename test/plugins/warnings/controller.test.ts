@@ -165,3 +165,45 @@ test('a pattern that leaves the workspace fails the step; a link out of the work
   assert.match(b.log, /\[CheckStyle\] \[-ERROR-\] No files found for pattern 'nothing\/\*\.xml'\. Configuration error\?\n/);
   assert.match(b.log, /recordIssues: ID checkstyle is already used by another action of this build/);
 });
+
+test('scanForIssues + publishIssues, filters, and the reference taken from another job (discoverGitReferenceBuild, referenceJobName)', async () => {
+  const report = (msgs: string[]) => `<checkstyle><file name="src/main/A.java">${msgs.map((m, i) => `<error line="${i + 1}" severity="warning" message="${m}" source="x.checks.naming.NameCheck"/>`).join('')}</file><file name="src/test/ATest.java"><error line="1" severity="error" message="in a test" source="x.checks.coding.TestCheck"/></file></checkstyle>`;
+  await api('POST', '/api/v1/jobs', {
+    name: 'main-branch',
+    script: `pipeline { agent any; stages { stage('a') { steps {
+      writeFile file: 'cs.xml', text: '${report(['one', 'two'])}'
+      script {
+        def r = scanForIssues tool: checkStyle(pattern: 'cs.xml'), filters: [excludeFile('.*src/test/.*')]
+        publishIssues issues: [r]
+      }
+    } } } }`,
+  });
+  const main = await run('main-branch');
+  assert.equal(main.result, 'SUCCESS', main.log);
+  assert.match(main.log, /\[CheckStyle\] Applying 1 filter on the set of 3 issues \(1 issues have been removed, 2 issues will be published\)\n/);
+
+  await api('POST', '/api/v1/jobs', {
+    name: 'feature',
+    script: `pipeline { agent any; stages { stage('a') { steps {
+      discoverGitReferenceBuild referenceJob: 'main-branch'
+      writeFile file: 'cs.xml', text: '${report(['one', 'three'])}'
+      recordIssues tool: checkStyle(pattern: 'cs.xml'), filters: [includeFile('src/main/.*')], qualityGates: [[threshold: 1, type: 'NEW', criticality: 'NOTE']]
+      recordIssues tool: checkStyle(pattern: 'cs.xml', id: 'by-name'), referenceJobName: 'main-branch', filters: [includeCategory('Naming'), excludeMessage('thr.*')]
+    } } } }`,
+  });
+  const feature = await run('feature');
+  assert.equal(feature.result, 'SUCCESS', feature.log);
+  assert.match(feature.log, /\[ReferenceFinder\] Found reference build 'main-branch #1' for target branch\n/);
+  assert.match(feature.log, /\[CheckStyle\] Obtaining reference build from reference job 'main-branch'\n/);
+  assert.match(feature.log, /\[CheckStyle\] Using reference build 'main-branch #1' to compute new, fixed, and outstanding issues\n\[CheckStyle\] Issues delta \(vs\. reference build\): outstanding: 1, new: 1, fixed: 1\n/);
+  // A NOTE gate is reported but leaves the result alone.
+  assert.match(feature.log, /\[CheckStyle\]    - \[New \(any severity\)\]: ≪Note≫ - \(Actual value: 1, Quality gate: 1\.00\)\n/);
+  const issues = await api('GET', `/api/v1/jobs/feature/builds/${feature.number}/issues?result=by-name`);
+  const byName = issues.results.find((r: any) => r.id === 'by-name');
+  // Filtered to the naming issues other than "three": only "one". main-branch has no result of id
+  // by-name, so there is no reference for it.
+  assert.match(feature.log, /\[CheckStyle\] Reference build 'main-branch #1' does not contain a result action, analyzing previous builds\n/);
+  assert.equal(byName.total, 1);
+  assert.equal(byName.reference, null);
+  assert.deepEqual(issues.issues.map((i: any) => i.message), ['one']);
+});
