@@ -461,6 +461,7 @@ const recordIssues: StepRun = async (ctx, args) => {
   }
   const tools = [...asList(args.values['tools']), ...asList(args.values['tool'])];
   if (tools.length === 0) throw new StepFailure("recordIssues: no tools given; write recordIssues(tools: [java(), checkStyle(pattern: '**/checkstyle-result.xml')])");
+  gatesOf('recordIssues', args); // a wrong gate fails before anything is scanned, as Jenkins' binding would
   const filters = asList(args.values['filters']);
   const encoding = argStr(args, 'sourceCodeEncoding');
   const scans: ScanResult[] = [];
@@ -495,6 +496,7 @@ const scanForIssues: StepRun = async (ctx, args) => {
 };
 
 const publishIssues: StepRun = async (ctx, args) => {
+  gatesOf('publishIssues', args);
   const scans = ctx.build.scope.state(SCOPE_SCANS, () => new Map<string, ScanResult>());
   const parts = asList(args.values['issues']).map((v, i) => {
     const token = isMap(v) ? v.get('$issues') : undefined;
