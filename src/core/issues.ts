@@ -67,8 +67,8 @@ export interface IssuesHistoryEntry {
   job: string;
   number: number;
   result: string | null;
-  /** That build's result of the asked id, or null when it recorded none. */
-  record: { qualityGate: QualityGateStatus; issues: Issue[] } | null;
+  /** That build's result of the asked id, or null when it recorded none; its issues are read only when asked. */
+  record: { qualityGate: QualityGateStatus; issues(): Promise<Issue[]> } | null;
 }
 
 /** What a build's steps may ask of the host about issues (BuildServices.issues). */

@@ -53,18 +53,25 @@ export function issueResultRepo(ctx: RepoContext): IssueResultRepo {
       const name = checkJobName(job);
       const n = checkInt(limit, 'limit', 1, 1000);
       const rows = await db.all(
-        `SELECT j.name AS job, b.number AS number, b.result AS result, r.quality_gate AS gate, r.data AS data
+        `SELECT j.name AS job, b.id AS build_id, b.number AS number, b.result AS result, r.quality_gate AS gate
          FROM builds b JOIN jobs j ON j.id = b.job_id
          LEFT JOIN issue_results r ON r.build_id = b.id AND r.result_id = $2
          WHERE j.name = $1 AND b.status = 'finished'${before === null ? '' : ' AND b.number < $3'}
          ORDER BY b.number DESC LIMIT ${n}`,
         before === null ? [name, resultId] : [name, resultId, checkInt(before, 'build number', 0)]);
       return rows.map((row: Row): IssuesHistoryEntry => {
-        const data = row['data'];
-        const parsed = typeof data === 'string' ? JSON.parse(data) as IssuesRecord : null;
+        const gate = row['gate'];
+        const buildRow = rStr(row, 'build_id');
         return {
           job: rStr(row, 'job'), number: rNum(row, 'number'), result: row['result'] === null || row['result'] === undefined ? null : String(row['result']),
-          record: parsed ? { qualityGate: rStr(row, 'gate') as QualityGateStatus, issues: parsed.issues.map(({ state: _s, ...i }) => i) } : null,
+          // The issues (possibly many) are parsed only for the build the search settles on.
+          record: typeof gate === 'string' ? {
+            qualityGate: gate as QualityGateStatus,
+            issues: async () => {
+              const r = await db.one('SELECT data FROM issue_results WHERE build_id = $1 AND result_id = $2', [buildRow, resultId]);
+              return r ? (JSON.parse(rStr(r, 'data')) as IssuesRecord).issues.map(({ state: _s, ...i }) => i) : [];
+            },
+          } : null,
         };
       });
     },

@@ -404,7 +404,7 @@ async function publish(ctx: StepContext, step: string, r: ScanResult, args: Step
         const passed = h.record.qualityGate !== 'WARNING' && h.record.qualityGate !== 'FAILED';
         if (passed) say(`Quality gate successful for reference build '${display}', using this build as reference`);
         else if (ignoreGate) say(`Quality gate has been missed for reference build '${display}', but is configured to be ignored`);
-        if (passed || ignoreGate) { reference = { job: h.job, number: h.number, issues: h.record.issues }; break; }
+        if (passed || ignoreGate) { reference = { job: h.job, number: h.number, issues: await h.record.issues() }; break; }
         if (!skipped) say(`Quality gate failed for reference build '${display}', analyzing previous builds`);
       } else if (!skipped) {
         say(`Reference build '${display}' does not contain a result action, analyzing previous builds`);
