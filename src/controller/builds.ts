@@ -538,7 +538,7 @@ export class BuildManager {
         tests: { record: (report) => this.#store.tests.add(build.id, report) },
         // recordIssues: results in the store; the reference search reads finished builds (another job's, or this one's before it).
         issues: {
-          record: (r) => this.#store.issues.add(build.id, r),
+          record: (r) => this.#store.issues.add(build.id, scrub(r)),
           history: (id, other, limit) => this.#store.issues.history(other ?? job.name, other ? null : build.number, id, limit),
         },
         consoleLog: () => this.#consoleSoFar(log),

@@ -24,7 +24,7 @@ import { isList, isMap, type GMap, type Value } from '../../pipeline/script/valu
 import { StepFailure } from '../../core/errors.ts';
 import { WorkspaceError } from '../../core/workspace.ts';
 import type { Issue, IssueSeverity, IssuesRecord, QualityGateOutcome } from '../../core/issues.ts';
-import { checkRegex, matchesWhole } from '../../pipeline/script/regex.ts';
+import { checkRegex, findFirst, matchesWhole } from '../../pipeline/script/regex.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { FILTERS, GATE_TYPES, TOOLS, toolBySymbol, type ToolDef } from './decl.ts';
 import { MAX_ISSUES, MAX_REPORT_BYTES, ReportError, lineParser, parseReport, stripConsoleNoise, type RawIssue } from './parsers.ts';
@@ -254,15 +254,21 @@ async function scanTasks(ctx: StepContext, step: string, tool: GMap, say: (l: st
   say(`Searching for files in workspace '${base}' that match the include pattern '${include}'${exclude ? ` and exclude pattern '${exclude}'` : ''}`);
   const files = (await ws.glob(base, include, exclude)).filter((f) => relPathProblem(f) === null);
   say(`-> found ${plural(files.length, 'file')} that will be scanned`);
+  // Literal tags become a linear JavaScript regex; a tag written as a regular expression is a Java
+  // regex run through the pipeline's regex runner (its deadline bounds a costly pattern).
+  const site = { loc: ctx.loc, signal: ctx.signal };
   const matchers = tags.map((t) => {
-    const body = isRegex ? t.tag : t.tag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    let re: RegExp;
-    try {
-      re = new RegExp(isRegex ? `(${body})(.*)` : `\\b(${body})\\b:?(.*)`, ignoreCase ? 'i' : '');
-    } catch (e) {
-      throw new StepFailure(`${step}: the tag '${t.tag}' is not a valid regular expression: ${(e as Error).message}`);
+    if (isRegex) {
+      const java = `${ignoreCase ? '(?i)' : ''}(${t.tag})(.*)`;
+      try {
+        checkRegex(java, ctx.loc);
+      } catch (e) {
+        throw new StepFailure(`${step}: the tag '${t.tag}' is not a valid regular expression: ${(e as Error).message}`);
+      }
+      return { ...t, find: async (line: string) => (await findFirst(line, java, site))?.groups[2] ?? null };
     }
-    return { ...t, re };
+    const re = new RegExp(`\\b(${t.tag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})\\b:?(.*)`, ignoreCase ? 'i' : '');
+    return { ...t, find: async (line: string) => re.exec(line)?.[2] ?? null };
   });
   const dec = decoder(step, str(tool, 'sourceCodeEncoding'));
   for (const rel of files) {
@@ -280,9 +286,9 @@ async function scanTasks(ctx: StepContext, step: string, tool: GMap, say: (l: st
       const line = lines[n]!;
       if (line.length > 8192) continue;
       for (const m of matchers) {
-        const hit = m.re.exec(line);
-        if (!hit) continue;
-        out.push({ file: path.join(base, rel), line: n + 1, lineEnd: n + 1, column: 0, severity: m.severity, category: '', type: m.tag, message: (hit[2] ?? '').trim(), packageName: '', moduleName: '' });
+        const rest = await m.find(line);
+        if (rest === null) continue;
+        out.push({ file: path.join(base, rel), line: n + 1, lineEnd: n + 1, column: 0, severity: m.severity, category: '', type: m.tag, message: rest.trim(), packageName: '', moduleName: '' });
         break;
       }
     }

@@ -207,3 +207,30 @@ test('scanForIssues + publishIssues, filters, and the reference taken from anoth
   assert.equal(byName.reference, null);
   assert.deepEqual(issues.issues.map((i: any) => i.message), ['one']);
 });
+
+test('taskScanner finds tags in source files; a secret the build was given is masked in the recorded issues', async () => {
+  await api('POST', '/api/v1/credentials', { id: 'lint-token', type: 'secretText', secret: 's3cr3t-t0ken-value' });
+  await api('POST', '/api/v1/jobs', {
+    name: 'tasks',
+    script: `pipeline { agent any; stages { stage('a') { steps {
+      writeFile file: 'src/A.java', text: 'class A {\\n  // TODO: split this class\\n  // FIXME broken on Sundays\\n  // todo lower case is not a tag\\n}\\n'
+      writeFile file: 'src/B.py', text: '# TODO python is not scanned\\n'
+      recordIssues tool: taskScanner(includePattern: 'src/**/*.java', highTags: 'FIXME', normalTags: 'TODO')
+      recordIssues tool: taskScanner(id: 'regex-tasks', includePattern: '**/*.py', normalTags: 'TO+DO', isRegularExpression: true, ignoreCase: true)
+      withCredentials([string(credentialsId: 'lint-token', variable: 'TOKEN')]) {
+        writeFile file: 'cs.xml', text: '<checkstyle><file name="a"><error line="1" severity="error" message="leaked ' + TOKEN + '" source="x.y.LeakCheck"/></file></checkstyle>'
+      }
+      recordIssues tool: checkStyle(pattern: 'cs.xml')
+    } } } }`,
+  });
+  const b = await run('tasks');
+  assert.equal(b.result, 'SUCCESS', b.log);
+  assert.match(b.log, /\[Open Tasks Scanner\] -> found a total of 2 open tasks\n/);
+  const issues = await api('GET', `/api/v1/jobs/tasks/builds/${b.number}/issues`);
+  const tasks = issues.issues.filter((i: any) => i.result === 'open-tasks').map((i: any) => [i.file, i.line, i.severity, i.type, i.message]);
+  assert.deepEqual(tasks, [['src/A.java', 2, 'NORMAL', 'TODO', 'split this class'], ['src/A.java', 3, 'HIGH', 'FIXME', 'broken on Sundays']]);
+  assert.deepEqual(issues.issues.filter((i: any) => i.result === 'regex-tasks').map((i: any) => [i.file, i.message]), [['src/B.py', 'python is not scanned']]);
+  const leaked = issues.issues.find((i: any) => i.result === 'checkstyle');
+  assert.equal(leaked.message, 'leaked ****');
+  assert.doesNotMatch(JSON.stringify(issues), /s3cr3t-t0ken-value/);
+});
