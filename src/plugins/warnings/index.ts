@@ -25,7 +25,10 @@ const toolParams: StepParam[] = [
   s('name', 'name of the result (default: the tool\'s)'),
   s('reportEncoding', 'encoding of the report files (default UTF-8)'),
   b('skipSymbolicLinks', 'do not follow symbolic links while searching (accepted; links are never followed out of the workspace)'),
-  s('analysisModelId', 'accepted for compatibility'),
+  s('analysisModelId', "issues(): the analysis-model parser to use, by id ('checkstyle', 'pmd', 'gcc', ...)"),
+  b('useRankAsPriority', 'spotBugs()/findBugs(): accepted (the rank always sets the severity)'),
+  n('highThreshold', 'cpd(): duplicated lines from which a duplication is high (default 50)'),
+  n('normalThreshold', 'cpd(): duplicated lines from which a duplication is normal (default 25)'),
 ];
 
 const taskParams: StepParam[] = [
@@ -64,6 +67,7 @@ const scanParams: StepParam[] = [
   b('skipPostProcessing', 'accepted'), b('skipDeltaCalculation', 'accepted'),
   a('filters', "[includeFile('src/.*'), excludeType('MagicNumber'), ...]: Java regexes over the issues' properties"),
   a('scm', 'accepted for compatibility'),
+  s('sourceCodeRetention', 'accepted (Kiln keeps no source files)'),
 ];
 
 export const warningsPlugin: PipelinePlugin = {

@@ -154,8 +154,16 @@ function pmd(src: string, file: string): RawIssue[] {
   return out;
 }
 
-/** CPD's XML: each duplication is an issue in each of its files (analysis-model: ≥ 50 lines high, ≥ 25 normal). */
-function cpd(src: string, file: string): RawIssue[] {
+/** What a tool's options change in parsing: cpd()'s thresholds (duplicated lines). */
+export interface ParseOptions {
+  highThreshold?: number;
+  normalThreshold?: number;
+}
+
+/** CPD's XML: each duplication is an issue in each of its files (analysis-model: ≥ 50 lines high, ≥ 25 normal by default). */
+function cpd(src: string, file: string, opts: ParseOptions = {}): RawIssue[] {
+  const high = opts.highThreshold ?? 50;
+  const normal = opts.normalThreshold ?? 25;
   const top = root(parseXml(src, file), 'pmd-cpd', file, 'CPD');
   const out: RawIssue[] = [];
   for (const d of nodes(top['duplication'])) {
@@ -166,7 +174,7 @@ function cpd(src: string, file: string): RawIssue[] {
       const others = files.filter((o) => o !== f).map((o) => `${attr(o, 'path')}:${attr(o, 'line')}`);
       out.push(issue({
         file: attr(f, 'path'), line: start, lineEnd: int(attr(f, 'endline')) || start + Math.max(lines - 1, 0), column: int(attr(f, 'column')),
-        severity: lines >= 50 ? 'HIGH' : lines >= 25 ? 'NORMAL' : 'LOW',
+        severity: lines >= high ? 'HIGH' : lines >= normal ? 'NORMAL' : 'LOW',
         category: 'Duplicate Code', type: 'CPD',
         message: `Found duplicated code: ${lines} lines (${int(attr(d, 'tokens'))} tokens)${others.length ? `, also in ${others.join(', ')}` : ''}`,
       }));
@@ -354,7 +362,7 @@ const flake8: LineParser = (line) => {
 };
 
 const LINE_PARSERS: Partial<Record<ParserKind, LineParser>> = { javac, javadoc, maven, gcc, pylint, flake8 };
-const TEXT_PARSERS: Partial<Record<ParserKind, (text: string, file: string) => RawIssue[]>> = { checkstyle, eslint, pmd, cpd, spotbugs, junit, native };
+const TEXT_PARSERS: Partial<Record<ParserKind, (text: string, file: string, opts?: ParseOptions) => RawIssue[]>> = { checkstyle, eslint, pmd, cpd, spotbugs, junit, native };
 
 /** Whether the format is read line by line (and so can follow a console log in chunks). */
 export function lineParser(kind: ParserKind): LineParser | undefined {
@@ -362,7 +370,7 @@ export function lineParser(kind: ParserKind): LineParser | undefined {
 }
 
 /** Parses a whole report of `kind`; `file` names it in errors. */
-export function parseReport(kind: ParserKind, text: string, file: string): RawIssue[] {
+export function parseReport(kind: ParserKind, text: string, file: string, opts: ParseOptions = {}): RawIssue[] {
   const lp = LINE_PARSERS[kind];
   let out: RawIssue[];
   if (lp) {
@@ -377,7 +385,7 @@ export function parseReport(kind: ParserKind, text: string, file: string): RawIs
   } else {
     const p = TEXT_PARSERS[kind];
     if (!p) throw new ReportError(`${file}: no parser for ${kind}`);
-    out = p(text, file);
+    out = p(text, file, opts);
   }
   if (out.length > MAX_ISSUES) throw new ReportError(`${file}: more than ${MAX_ISSUES} issues; Kiln keeps at most that many per report`);
   return out;

@@ -55,6 +55,12 @@ function str(m: GMap, k: string): string | undefined {
   return v === undefined || v === null ? undefined : String(v);
 }
 
+function num(m: GMap, k: string): number | undefined {
+  const v = m.get(k);
+  const n = v === undefined || v === null ? NaN : Number(v);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
 function argStr(args: StepArgs, k: string): string | undefined {
   const v = args.values[k];
   return v === undefined || v === null || v === '' ? undefined : String(v);
@@ -108,6 +114,11 @@ async function scanTool(ctx: StepContext, step: string, tool: Value, reportEncod
   const sym = tool.get('$symbol') as string;
   const def = toolBySymbol(sym);
   if (!def) throw new StepFailure(`${step}: ${sym}() is not an analysis tool Kiln knows (${TOOLS.map((t) => t.symbol).join(', ')})`);
+  // issues(analysisModelId: 'pmd'): the native tool read with another tool's parser, as analysis-model's registry has it.
+  const modelId = sym === 'issues' ? str(tool, 'analysisModelId') : undefined;
+  const parser = modelId ? TOOLS.find((t) => t.id === modelId && t.parser !== 'tasks')?.parser : def.parser;
+  if (!parser) throw new StepFailure(`${step}: issues(analysisModelId: '${modelId}'): Kiln has no such parser; it has ${[...new Set(TOOLS.filter((t) => t.parser !== 'tasks').map((t) => t.id))].join(', ')}`);
+  const parseOpts = { highThreshold: num(tool, 'highThreshold'), normalThreshold: num(tool, 'normalThreshold') };
   const id = str(tool, 'id') || def.id;
   const name = str(tool, 'name') || def.name;
   const errors: string[] = [];
@@ -162,7 +173,7 @@ async function scanTool(ctx: StepContext, step: string, tool: Value, reportEncod
         if (bytes.length > MAX_REPORT_BYTES) { err(`Skipping file '${rel}' because it is larger than ${MAX_REPORT_BYTES / 1024 / 1024} MiB`); continue; }
         if (bytes.length === 0) { say(`Skipping file '${rel}' because it's empty`); continue; }
         try {
-          const found = parseReport(def.parser, dec.decode(bytes), abs);
+          const found = parseReport(parser, dec.decode(bytes), abs, parseOpts);
           say(`Successfully parsed file ${abs}`);
           const dup = addAll(found);
           say(`-> found ${plural(found.length - dup, 'issue')} (skipped ${plural(dup, 'duplicate')})`);
@@ -178,7 +189,7 @@ async function scanTool(ctx: StepContext, step: string, tool: Value, reportEncod
         err(`The console log cannot be read here; give ${sym}() a pattern of report files`);
       } else {
         say(`Parsing console log (workspace: '${ws.root}')`);
-        const found = await scanConsole(def, log(), ws.root);
+        const found = await scanConsole({ ...def, parser }, log(), ws.root);
         if (typeof found === 'string') err(found);
         else {
           const dup = addAll(found);

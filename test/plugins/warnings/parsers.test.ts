@@ -119,6 +119,8 @@ Avoid unused local variables such as 'y'.
   const c = parseReport('cpd', cpd, 'cpd.xml');
   assert.deepEqual(c.map((i) => [i.file, i.line, i.severity]), [['/ws/A.java', 10, 'NORMAL'], ['/ws/B.java', 50, 'NORMAL']]);
   assert.match(c[0]!.message, /also in \/ws\/B\.java:50/);
+  assert.equal(parseReport('cpd', cpd, 'cpd.xml', { highThreshold: 30 })[0]!.severity, 'HIGH');
+  assert.equal(parseReport('cpd', cpd, 'cpd.xml', { highThreshold: 100, normalThreshold: 40 })[0]!.severity, 'LOW');
 
   const sb = `<BugCollection version="4.8"><BugInstance type="NP_NULL_ON_SOME_PATH" priority="1" rank="3" abbrev="NP" category="CORRECTNESS">
 <ShortMessage>Possible null pointer dereference</ShortMessage><LongMessage>Possible null pointer dereference of s in com.x.A.f()</LongMessage>
