@@ -127,13 +127,19 @@ async function scanTool(ctx: StepContext, step: string, tool: Value, reportEncod
   const ws = ctx.workspace();
   const base = ctx.cwd ?? ws.root;
   const raw: RawIssue[] = [];
+  const seen = new Set<string>();
+  let capped = false;
   const addAll = (found: RawIssue[]): number => {
-    // Duplicates (the same issue twice in one report) are skipped, as analysis-model's Report does.
-    const seen = new Set(raw.map(key));
+    // Duplicates (the same issue twice in the tool's reports) are skipped, as analysis-model's Report does.
     let dup = 0;
     for (const i of found) {
       const k = key(i);
       if (seen.has(k)) { dup++; continue; }
+      if (raw.length >= MAX_ISSUES) {
+        if (!capped) err(`More than ${MAX_ISSUES} issues: the rest are left out`);
+        capped = true;
+        break;
+      }
       seen.add(k);
       raw.push(i);
     }
