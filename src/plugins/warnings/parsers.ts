@@ -294,7 +294,7 @@ function eslint(textIn: string, file: string): RawIssue[] {
 
 // --- console and text formats -------------------------------------------------------------------
 
-type LineParser = (line: string) => RawIssue | null;
+export type LineParser = (line: string) => RawIssue | null;
 
 // javac: "Foo.java:3: warning: [deprecation] Date(int,int,int) in Date has been deprecated"
 const JAVAC_PLAIN = /^(?:\[javac\]\s+)?(\S(?:[^:]*?)\.java):(\d+): (warning|error): (?:\[([\w-]+)\] )?(.*)$/;
@@ -378,7 +378,7 @@ export function parseReport(kind: ParserKind, text: string, file: string, opts: 
     for (const raw of text.split('\n')) {
       const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (line.length > MAX_LINE) continue;
-      const i = lp(stripConsoleNoise(line));
+      const i = parseLine(lp, line);
       if (i) out.push(i);
       if (out.length > MAX_ISSUES) break;
     }
@@ -391,8 +391,18 @@ export function parseReport(kind: ParserKind, text: string, file: string, opts: 
   return out;
 }
 
-/** A console line without Kiln's timestamp prefix or a parallel branch's "[name] " (javac lines in `timestamps {}`). */
+/** A console line without colour codes and Kiln's timestamp prefix (`timestamps {}`). */
 export function stripConsoleNoise(line: string): string {
   // eslint-disable-next-line no-control-regex
   return line.replace(/\u001b\[[0-9;]*m/g, '').replace(/^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] /, '');
+}
+
+/**
+ * Parses one console line. A leading "[name] " (Kiln prefixes the output of parallel branches)
+ * is tried without first, then with (Maven's "[WARNING] " is part of its lines).
+ */
+export function parseLine(lp: LineParser, raw: string): RawIssue | null {
+  const line = stripConsoleNoise(raw);
+  const branch = /^\[[^\]]{1,200}\] /.exec(line);
+  return (branch ? lp(line.slice(branch[0].length)) : null) ?? lp(line);
 }

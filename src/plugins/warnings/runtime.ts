@@ -27,7 +27,7 @@ import type { Issue, IssueSeverity, IssuesRecord, QualityGateOutcome } from '../
 import { checkRegex, findFirst, matchesWhole } from '../../pipeline/script/regex.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { FILTERS, GATE_TYPES, TOOLS, toolBySymbol, type ToolDef } from './decl.ts';
-import { MAX_ISSUES, MAX_REPORT_BYTES, ReportError, lineParser, parseReport, stripConsoleNoise, type RawIssue } from './parsers.ts';
+import { MAX_ISSUES, MAX_REPORT_BYTES, ReportError, lineParser, parseLine, parseReport, type RawIssue } from './parsers.ts';
 import { delta, evaluateGates, fingerprint, statistics, type GateSpec } from './analysis.ts';
 
 /** An issue as scanned, before publishing: what filters read besides the stored fields. */
@@ -240,7 +240,7 @@ async function scanConsole(def: ToolDef, chunks: AsyncIterable<Buffer>, root: st
   let rest = '';
   const take = (line: string) => {
     if (line.length > 8192 || out.length >= MAX_ISSUES) return;
-    const i = lp(stripConsoleNoise(line.endsWith('\r') ? line.slice(0, -1) : line));
+    const i = parseLine(lp, line.endsWith('\r') ? line.slice(0, -1) : line);
     if (i) out.push({ ...i, file: relativize(i.file, root) });
   };
   for await (const c of chunks) {

@@ -147,6 +147,9 @@ test('pylint and flake8 output, Maven console lines', () => {
   assert.deepEqual(f8.map((i) => [i.line, i.column, i.type, i.severity]), [[1, 1, 'F401', 'HIGH'], [3, 80, 'E501', 'NORMAL']]);
   const mvn = parseReport('maven', '[INFO] Building app\n[WARNING] Using platform encoding (UTF-8 actually) to copy filtered resources\n[ERROR] Failed to execute goal x\n', 'console');
   assert.deepEqual(mvn.map((i) => i.severity), ['NORMAL', 'ERROR']);
+  // Console lines of a parallel branch and with timestamps.
+  const branch = parseReport('gcc', '[2026-01-02T03:04:05.678Z] [linux] m.c:3:7: warning: unused variable \u2018x\u2019 [-Wunused-variable]\n', 'console');
+  assert.deepEqual(branch.map((i) => [i.file, i.line, i.column]), [['m.c', 3, 7]]);
 });
 
 test('bad XML is refused with the file and the position; entity declarations (bombs, XXE) are never expanded', () => {
