@@ -659,6 +659,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/builds/{number}/issues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The build's static analysis results (recordIssues): counts by severity and by result, new/fixed/outstanding, and a page of issues */
+        get: operations["getBuildIssues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/queue": {
         parameters: {
             query?: never;
@@ -1227,6 +1244,77 @@ export interface components {
             skipped: number;
             passed: number;
             cases: components["schemas"]["TestCase"][];
+        };
+        IssuesResult: {
+            /** @description the result id: a tool id (checkstyle, java) or analysis when aggregated */
+            id: string;
+            name: string;
+            tools: {
+                id: string;
+                name: string;
+            }[];
+            total: number;
+            new: number;
+            fixed: number;
+            outstanding: number;
+            bySeverity: {
+                ERROR: number;
+                HIGH: number;
+                NORMAL: number;
+                LOW: number;
+            };
+            /** @enum {string} */
+            qualityGate: "INACTIVE" | "PASSED" | "NOTE" | "WARNING" | "FAILED";
+            gates: {
+                type: string;
+                name: string;
+                threshold: number;
+                actual: number;
+                /** @enum {string} */
+                criticality: "NOTE" | "UNSTABLE" | "ERROR" | "FAILURE";
+                missed: boolean;
+            }[];
+            reference: {
+                job: string;
+                number: number;
+            } | null;
+            errors: string[];
+        };
+        IssueItem: {
+            result: string;
+            tool: string;
+            file: string;
+            line: number;
+            lineEnd: number;
+            column: number;
+            /** @enum {string} */
+            severity: "ERROR" | "HIGH" | "NORMAL" | "LOW";
+            category: string;
+            type: string;
+            message: string;
+            /** @enum {string} */
+            state: "new" | "outstanding" | "fixed";
+        };
+        IssuesAnswer: {
+            totals: {
+                total: number;
+                new: number;
+                fixed: number;
+                outstanding: number;
+                bySeverity: {
+                    ERROR: number;
+                    HIGH: number;
+                    NORMAL: number;
+                    LOW: number;
+                };
+            };
+            results: components["schemas"]["IssuesResult"][];
+            /** @description the page of issues matching the query (fixed ones only with state=fixed or all) */
+            issues: components["schemas"]["IssueItem"][];
+            /** @description issues matching the query, all pages */
+            count: number;
+            offset: number;
+            limit: number;
         };
         ConsoleSection: {
             /** @description byte offset in the console */
@@ -3828,6 +3916,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TestReport"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBuildIssues: {
+        parameters: {
+            query?: {
+                /** @description only this result id */
+                result?: string;
+                /** @description current (default): new and outstanding */
+                state?: "all" | "current" | "new" | "outstanding" | "fixed";
+                severity?: "ERROR" | "HIGH" | "NORMAL" | "LOW";
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                job: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuesAnswer"];
                 };
             };
             /** @description An error: the code says what kind (clients branch on it), the message says what to do */

@@ -6,7 +6,7 @@
 // Validates first (nothing runs when the Jenkinsfile has errors), then runs it on the local
 // backend (the provisioner router of the same plugin list as the controller's, plugins/router.ts,
 // with this machine as the host's own node: Docker containers and pods on its engine), prints the console live and a summary of the stages. Each run is kept under
-// .kiln/runs/N/ (build.json, console.log, artifacts/, tests.json), which gives
+// .kiln/runs/N/ (build.json, console.log, artifacts/, tests.json, issues.json), which gives
 // currentBuild.number and previousBuild, and post { changed / fixed / regression } their meaning.
 //
 // The workspace is a copy of the current directory in .kiln/workspace/N (run-workspace.ts says
@@ -19,7 +19,7 @@
 //
 // Exit codes: 0 SUCCESS, 1 FAILURE, 2 invalid Jenkinsfile or usage, 3 UNSTABLE, 4 ABORTED, 5 NOT_BUILT.
 import { parseArgs } from 'node:util';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
@@ -38,6 +38,7 @@ import { bufferReader, readWhole } from '../util/files-stream.ts';
 import { getStashIn, keepStreamed, putStashIn } from '../controller/files.ts';
 import { KilnError, StepFailure } from '../core/errors.ts';
 import type { TestReport } from '../pipeline/steps/types.ts';
+import type { IssuesRecord } from '../core/issues.ts';
 import type { Credential } from '../core/credentials.ts';
 import { parseCredentialsFile } from './credentials-file.ts';
 import { localLibraries, type LocalLibraries } from './libraries.ts';
@@ -270,6 +271,7 @@ export async function main(argv: string[]): Promise<number> {
   const stashesDir = path.join(run.dir, 'stashes');
   const incomingDir = path.join(run.dir, '.incoming');
   const reports: TestReport[] = [];
+  const issues: IssuesRecord[] = [];
   // The run history survives a pipeline that empties a workspace holding it (--workspace .).
   const backend = new LocalBackend({ root: copies, nodeName: 'local', labels: ['local', os.platform()], keep: [path.join(stateDir, 'runs')] });
 
@@ -351,6 +353,12 @@ export async function main(argv: string[]): Promise<number> {
         },
       },
       tests: { record: async (r) => { reports.push(r); } },
+      // recordIssues: the results go to issues.json; no reference build (runs are not jobs).
+      issues: { record: async (r) => { issues.push(r); }, history: async () => [] },
+      consoleLog: async function* () {
+        await new Promise<void>((resolve) => { if (logFile.destroyed) resolve(); else logFile.write('', () => resolve()); });
+        yield* createReadStream(path.join(run.dir, 'console.log'));
+      },
       credential,
       triggerJob: async (name) => {
         throw new StepFailure(`build job: '${name}' needs a Kiln controller to run other jobs; kiln run runs one pipeline on its own`);
@@ -434,6 +442,7 @@ export async function main(argv: string[]): Promise<number> {
     await fsp.mkdir(run.dir, { recursive: true });
     await fsp.writeFile(path.join(run.dir, 'build.json'), JSON.stringify(state, null, 2));
     if (reports.length > 0) await fsp.writeFile(path.join(run.dir, 'tests.json'), JSON.stringify(reports, null, 2));
+    if (issues.length > 0) await fsp.writeFile(path.join(run.dir, 'issues.json'), JSON.stringify(issues, null, 2));
     if (discarder) await discardOldRuns(path.join(stateDir, 'runs'), discarder);
   } catch (err) {
     process.stderr.write(`kiln run: could not keep this run in ${run.dir}: ${(err as Error).message}\n`);

@@ -251,6 +251,40 @@ export const TestReport = Answer({
   total: Type.Integer(), failed: Type.Integer(), errors: Type.Integer(), skipped: Type.Integer(), passed: Type.Integer(), cases: Type.Array(ref(TestCase)),
 }, { $id: 'TestReport' });
 
+// Static analysis results of a build (the warnings plugin's recordIssues), core/issues.ts.
+const Severity = StringEnum(['ERROR', 'HIGH', 'NORMAL', 'LOW'] as const);
+const BySeverity = Answer({ ERROR: Type.Integer(), HIGH: Type.Integer(), NORMAL: Type.Integer(), LOW: Type.Integer() });
+export const IssuesResult = Answer({
+  id: Type.String({ description: 'the result id: a tool id (checkstyle, java) or analysis when aggregated' }),
+  name: Type.String(), tools: Type.Array(Answer({ id: Type.String(), name: Type.String() })),
+  total: Type.Integer(), new: Type.Integer(), fixed: Type.Integer(), outstanding: Type.Integer(), bySeverity: BySeverity,
+  qualityGate: StringEnum(['INACTIVE', 'PASSED', 'NOTE', 'WARNING', 'FAILED'] as const),
+  gates: Type.Array(Answer({
+    type: Type.String(), name: Type.String(), threshold: Type.Number(), actual: Type.Integer(),
+    criticality: StringEnum(['NOTE', 'UNSTABLE', 'ERROR', 'FAILURE'] as const), missed: Type.Boolean(),
+  })),
+  reference: Nullable(Answer({ job: Type.String(), number: Type.Integer() })),
+  errors: Type.Array(Type.String()),
+}, { $id: 'IssuesResult' });
+export const IssueItem = Answer({
+  result: Type.String(), tool: Type.String(), file: Type.String(), line: Type.Integer(), lineEnd: Type.Integer(), column: Type.Integer(),
+  severity: Severity, category: Type.String(), type: Type.String(), message: Type.String(),
+  state: StringEnum(['new', 'outstanding', 'fixed'] as const),
+}, { $id: 'IssueItem' });
+export const IssuesAnswer = Answer({
+  totals: Answer({ total: Type.Integer(), new: Type.Integer(), fixed: Type.Integer(), outstanding: Type.Integer(), bySeverity: BySeverity }),
+  results: Type.Array(ref(IssuesResult)),
+  issues: Type.Array(ref(IssueItem), { description: 'the page of issues matching the query (fixed ones only with state=fixed or all)' }),
+  count: Type.Integer({ description: 'issues matching the query, all pages' }), offset: Type.Integer(), limit: Type.Integer(),
+}, { $id: 'IssuesAnswer' });
+export const IssuesQuery = Type.Object({
+  result: Type.Optional(Type.String({ maxLength: 200, description: 'only this result id' })),
+  state: Type.Optional(StringEnum(['all', 'current', 'new', 'outstanding', 'fixed'] as const, { description: 'current (default): new and outstanding' })),
+  severity: Type.Optional(Severity),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+});
+
 export const ConsoleSection = Answer({
   offset: Type.Integer({ description: 'byte offset in the console' }),
   kind: StringEnum(['stage-start', 'stage-end', 'step-start', 'step-end', 'error'] as const, { description: "'error': an ERROR line the engine wrote starts at this offset" }),
@@ -528,7 +562,7 @@ export const ProviderPushBody = Type.Record(Type.String(), Type.Unknown(), { des
 /** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */
 export const NAMED_SCHEMAS: readonly TSchema[] = [
   ErrorAnswer, JobDefinition, JobDefinitionSummary, JobParameter, LastBuild, Job, JobSummary, BuildCause, StageNode, PendingInput,
-  Build, BuildDetail, Artifact, TestCase, TestReport, ConsoleSection, ConsoleTime, JobTrend, TestHistory, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
+  Build, BuildDetail, Artifact, TestCase, TestReport, IssuesResult, IssueItem, IssuesAnswer, ConsoleSection, ConsoleTime, JobTrend, TestHistory, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
   Me, Session, Token, NewToken, AuditEntry, FolderGrant, Credential, Cloud, ConnectionReport, Health, WebhookAnswer, WebhookInfo,
   Library, LibraryTestReport,
 ];

@@ -551,6 +551,12 @@ export class BuildManager {
           },
         },
         tests: { record: (report) => this.#store.tests.add(build.id, report) },
+        // recordIssues: results in the store; the reference search reads finished builds (another job's, or this one's before it).
+        issues: {
+          record: (r) => this.#store.issues.add(build.id, scrub(r)),
+          history: (id, other, limit) => this.#store.issues.history(other ?? job.name, other ? null : build.number, id, limit),
+        },
+        consoleLog: () => this.#consoleSoFar(log),
         credential: async (id) => {
           if (!credentials) throw new StepFailure(`no credential '${id}': this controller has no credentials store`);
           const c = await credentials.resolve(id, { id: job.id, name: job.name, replayedBy: live.replayedBy }, build.number).catch((err: unknown) => {
@@ -778,6 +784,12 @@ export class BuildManager {
       patch.options!.buildDiscarder = bd ? { numToKeep: bd.numToKeep, daysToKeep: bd.daysToKeep, artifactNumToKeep: bd.artifactNumToKeep, artifactDaysToKeep: bd.artifactDaysToKeep } : null;
     }
     await this.#updateJobSettings(job.name, patch);
+  }
+
+  /** BuildServices.consoleLog: what the build has printed so far (its pending bytes written first). */
+  async *#consoleSoFar(log: { job: string; number: number }): AsyncIterable<Buffer> {
+    await this.#logs.flush(log);
+    yield* this.#logs.read(log);
   }
 
   /** BuildServices.jobProperties: the parameters, triggers and build discarder as the build evaluated them, for the next builds. */

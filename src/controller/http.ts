@@ -11,7 +11,7 @@
 //   GET    /api/v1/jobs/:job/builds/:n        POST .../:n/abort           POST .../:n/replay
 //   GET    .../:n/stages   .../:n/console (Range / ?start&end)   .../:n/console/stream (SSE)   .../:n/console/sections   .../:n/console/times
 //   GET    .../:n/inputs   POST .../:n/inputs/:id  { "action": "approve" | "reject", ... }
-//   GET    .../:n/artifacts   .../:n/artifacts/*   .../:n/tests
+//   GET    .../:n/artifacts   .../:n/artifacts/*   .../:n/tests   .../:n/issues (recordIssues)
 //   GET    /api/v1/queue                      DELETE /api/v1/queue/:id
 //   GET    /api/v1/agents  POST /api/v1/agents  GET|PUT|DELETE /api/v1/agents/:name
 //   GET    /api/v1/agents/:name/log   (an SSH agent's launch log)
@@ -57,6 +57,7 @@ import type { Health } from './health.ts';
 import { requestLogging } from './http-log.ts';
 import type { Logger } from '../util/log.ts';
 import { MAX_TREND, jobTrend, testHistory } from './trends.ts';
+import type { IssueSeverity, IssuesRecord } from '../core/issues.ts';
 
 export interface QueueView {
   list(): Static<typeof S.QueueItem>[];
@@ -605,6 +606,12 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     const report = await ctx.store.tests.get(b.id);
     return report ?? { total: 0, failed: 0, errors: 0, skipped: 0, passed: 0, cases: [] };
   });
+  api.get('/api/v1/jobs/:job/builds/:number/issues', {
+    schema: {
+      operationId: 'getBuildIssues', tags: ['builds'], summary: "The build's static analysis results (recordIssues): counts by severity and by result, new/fixed/outstanding, and a page of issues",
+      params: buildParams, querystring: S.IssuesQuery, response: answers({ 200: ref(S.IssuesAnswer) }),
+    },
+  }, async (req) => issuesAnswer(await ctx.store.issues.list((await needBuild(ctx, req.params)).id), req.query));
 
   // ---------------------------------------------------------------------------------------------
   // queue and agents
@@ -709,6 +716,40 @@ async function needJob(ctx: HttpContext, name: string): Promise<Job> {
   const job = await ctx.store.jobs.get(name);
   if (!job) throw notFound(`no job named '${name}'`);
   return job;
+}
+
+/** The answer of GET .../issues: every result's counts, and the page of issues the query selects. */
+function issuesAnswer(records: IssuesRecord[], q: Static<typeof S.IssuesQuery>): Static<typeof S.IssuesAnswer> {
+  const bySeverity = (list: { severity: IssueSeverity }[]) => {
+    const c = { ERROR: 0, HIGH: 0, NORMAL: 0, LOW: 0 };
+    for (const i of list) c[i.severity]++;
+    return c;
+  };
+  const state = q.state ?? 'current';
+  const selected = records.filter((r) => q.result === undefined || r.id === q.result);
+  const all = selected.flatMap((r) => [
+    ...r.issues.map((i) => ({ ...i, result: r.id })),
+    ...r.fixed.map((i) => ({ ...i, result: r.id, state: 'fixed' as const })),
+  ]).filter((i) => (state === 'all' || (state === 'current' ? i.state !== 'fixed' : i.state === state)) && (q.severity === undefined || i.severity === q.severity));
+  const offset = q.offset ?? 0;
+  const limit = q.limit ?? 100;
+  const results = records.map((r) => {
+    const fresh = r.issues.filter((i) => i.state === 'new').length;
+    return {
+      id: r.id, name: r.name, tools: r.tools, total: r.issues.length, new: fresh, fixed: r.fixed.length, outstanding: r.issues.length - fresh,
+      bySeverity: bySeverity(r.issues), qualityGate: r.qualityGate, gates: r.gates, reference: r.reference, errors: r.errors,
+    };
+  });
+  const sum = (k: 'total' | 'new' | 'fixed' | 'outstanding') => results.reduce((n, r) => n + r[k], 0);
+  return {
+    totals: { total: sum('total'), new: sum('new'), fixed: sum('fixed'), outstanding: sum('outstanding'), bySeverity: bySeverity(records.flatMap((r) => r.issues)) },
+    results,
+    issues: all.slice(offset, offset + limit).map((i) => ({
+      result: i.result, tool: i.tool, file: i.file, line: i.line, lineEnd: i.lineEnd, column: i.column, severity: i.severity,
+      category: i.category, type: i.type, message: i.message, state: i.state,
+    })),
+    count: all.length, offset, limit,
+  };
 }
 
 async function needBuild(ctx: HttpContext, { job, number }: { job: string; number: number }): Promise<Build> {

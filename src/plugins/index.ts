@@ -11,8 +11,9 @@ import { corePlugin } from '../pipeline/steps/index.ts';
 import { dockerPlugin } from './docker/index.ts';
 import { kubernetesPlugin } from './kubernetes/index.ts';
 import { sshPlugin } from './ssh/index.ts';
+import { warningsPlugin } from './warnings/index.ts';
 
-export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin];
+export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');

@@ -16,6 +16,7 @@ import { jobRepo, type RepoContext } from './jobs.ts';
 import { migrate, schemaVersion } from './migrations.ts';
 import { queueRepo } from './queue.ts';
 import { artifactRepo, testReportRepo } from './results.ts';
+import { issueResultRepo } from './issues.ts';
 import { openSqlite } from './sqlite.ts';
 import { StoreError, type OpenStoreOptions, type Store, type StoreKind } from './types.ts';
 
@@ -92,6 +93,7 @@ function createStore(db: Db, kind: StoreKind, location: string, now: () => numbe
     builds: buildRepo(ctx),
     artifacts: artifactRepo(ctx),
     tests: testReportRepo(ctx),
+    issues: issueResultRepo(ctx),
     agents: agentRepo(ctx),
     queue: queueRepo(ctx),
     credentials: credentialRepo(ctx),

@@ -266,9 +266,31 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 9,
+    name: 'static analysis results (recordIssues): one row per result id of a build, its issues as JSON',
+    statements: [
+      // One analysis result (warnings-ng's ResultAction) per (build, id): its counts as columns
+      // for the build page and the reference search, the issues and fixed issues as JSON.
+      `CREATE TABLE issue_results (
+        build_id TEXT NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+        result_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        new_count INTEGER NOT NULL,
+        fixed_count INTEGER NOT NULL,
+        quality_gate TEXT NOT NULL,
+        data TEXT NOT NULL,
+        recorded_at BIGINT NOT NULL,
+        PRIMARY KEY (build_id, result_id)
+      )`,
+    ],
+  },
 ];
 
-export const SCHEMA_VERSION = MIGRATIONS.length;
+/** The newest version (migrations of parallel branches take numbers given out in advance, so not the list's length). */
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
 const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER PRIMARY KEY,

@@ -14,6 +14,7 @@ import type { ParameterType } from '../pipeline/model/types.ts';
 import type { BuildResult } from '../core/build.ts';
 import type { TestReport } from '../pipeline/steps/types.ts';
 import { KilnError } from '../core/errors.ts';
+import type { IssuesHistoryEntry, IssuesRecord } from '../core/issues.ts';
 
 export type { BuildState, BuildResult, TestReport };
 
@@ -371,6 +372,19 @@ export interface TestReportRepo {
   totalsOf(buildIds: string[]): Promise<Map<string, TestTotals>>;
 }
 
+/** Static analysis results of builds (recordIssues), store/issues.ts. */
+export interface IssueResultRepo {
+  /** Adds one result; a second one with the same id in the build is a conflict. */
+  add(buildId: string, record: IssuesRecord): Promise<void>;
+  /** The build's results in the order recorded; [] when none. */
+  list(buildId: string): Promise<IssuesRecord[]>;
+  /**
+   * Finished builds of `job` (full name), newest first, numbered below `before` (null: all), at
+   * most `limit`, each with its result of id `resultId` (null when it has none).
+   */
+  history(job: string, before: number | null, resultId: string, limit: number): Promise<IssuesHistoryEntry[]>;
+}
+
 // ---------------------------------------------------------------------------------------------
 // agents
 
@@ -724,6 +738,7 @@ export interface Store {
   readonly builds: BuildRepo;
   readonly artifacts: ArtifactRepo;
   readonly tests: TestReportRepo;
+  readonly issues: IssueResultRepo;
   readonly agents: AgentRepo;
   readonly queue: QueueRepo;
   readonly credentials: CredentialRepo;

@@ -88,8 +88,9 @@ function runtimeModules(src: string[]): string[] {
     /^src\/(exec|controller|store|agent)\//.test(m)
     || m.startsWith('src/pipeline/engine/')
     || m === 'src/pipeline/script/interpreter.ts'
-    // A plugin folder's declaration side is its index.ts and its agent types' check.ts.
-    || (/^src\/plugins\/[^/]+\//.test(m) && !/^src\/plugins\/[^/]+\/(index|check)\.ts$/.test(m))
+    // A plugin folder's declaration side is its index.ts, its agent types' check.ts, and decl.ts
+    // (data its declarations and its runtime share, such as the warnings plugin's tools).
+    || (/^src\/plugins\/[^/]+\//.test(m) && !/^src\/plugins\/[^/]+\/(index|check|decl)\.ts$/.test(m))
     // The core plugin's: the declarations (index.ts), the registry and the argument binder.
     || (m.startsWith('src/pipeline/steps/') && !/^src\/pipeline\/steps\/(index|registry|bind)\.ts$/.test(m)));
 }

@@ -245,10 +245,11 @@ test('every operation answers as the document says, with realistic data', async 
 
   // --- jobs
   const xml = '<testsuite name="s"><testcase classname="c" name="ok"/><testcase classname="c" name="bad"><failure message="boom"/></testcase></testsuite>';
+  const checkstyle = '<checkstyle><file name="app.js"><error line="1" column="2" severity="warning" message="Missing semicolon." source="eslint.rules.semi"/></file></checkstyle>';
   const hello = `pipeline { agent any
     parameters { string(name: 'WHO', defaultValue: 'world', description: 'who to greet'); booleanParam(name: 'LOUD', defaultValue: false) }
     stages {
-      stage('Build') { steps { echo 'hello'; writeFile file: 'out/app.txt', text: 'app v1'; archiveArtifacts 'out/*.txt'; writeFile file: 'r.xml', text: '${xml}'; junit 'r.xml' } }
+      stage('Build') { steps { echo 'hello'; writeFile file: 'out/app.txt', text: 'app v1'; archiveArtifacts 'out/*.txt'; writeFile file: 'r.xml', text: '${xml}'; junit 'r.xml'; writeFile file: 'cs.xml', text: '${checkstyle}'; recordIssues tool: checkStyle(pattern: 'cs.xml'), qualityGates: [[threshold: 5, type: 'TOTAL']] } }
       stage('Checks') { parallel { stage('a') { steps { echo 'a' } }; stage('b') { steps { echo 'b' } } } }
     } }`;
   ok(await call('createJob', { body: { name: 'hello', description: 'says hello', script: hello } }), 201);
@@ -288,6 +289,9 @@ test('every operation answers as the document says, with realistic data', async 
   const report = await call('getTestReport', { params: build });
   ok(report, 200);
   assert.equal(report.json.failed, 1);
+  const issues = await call('getBuildIssues', { params: build, query: 'state=all&limit=10' });
+  ok(issues, 200);
+  assert.equal(issues.json.issues[0].message, 'Missing semicolon.');
   ok(await call('listInputs', { params: build }), 200);
   const replay = await call('replayBuild', { params: build, body: { script: hello.replace("echo 'hello'", "echo 'replayed'") } });
   ok(replay, 201);

@@ -5,6 +5,7 @@
 import type { FileReader, Workspace } from '../../core/workspace.ts';
 import type { Loc, BuildResult } from '../../core/build.ts';
 import type { Credential } from '../../core/credentials.ts';
+import type { IssuesService } from '../../core/issues.ts';
 import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
 import type { ParameterType, TriggerDef } from '../model/types.ts';
 
@@ -212,4 +213,8 @@ export interface BuildServices {
    * the next builds; absent: nothing keeps them.
    */
   jobProperties?(p: JobProperties): Promise<void>;
+  /** Static analysis results (recordIssues): kept per build, and earlier builds' for the delta. Absent: nothing keeps them. */
+  issues?: IssuesService;
+  /** The build's console so far, in chunks (recordIssues' console parsers). Absent: the host keeps none to read. */
+  consoleLog?(): AsyncIterable<Buffer>;
 }

@@ -1,0 +1,71 @@
+// The analysis tools the warnings plugin knows, as data: the symbol a Jenkinsfile writes
+// (`checkStyle()`), the id and name warnings-ng gives its results (analysis-model's parser
+// descriptors: `checkstyle` / "CheckStyle"), the default report pattern, and which parser reads
+// the report (parsers.ts). A tool without a pattern reads the build's console log, as
+// warnings-ng's report-scanning tools do. Read by the declarations (index.ts) and the runtime.
+
+export type ParserKind =
+  | 'checkstyle' | 'eslint' | 'pmd' | 'cpd' | 'spotbugs' | 'junit' | 'native'
+  | 'javac' | 'javadoc' | 'maven' | 'gcc' | 'pylint' | 'flake8' | 'tasks';
+
+export interface ToolDef {
+  /** The symbol: `java()`, `checkStyle(pattern: '...')`. */
+  symbol: string;
+  id: string;
+  name: string;
+  /** The default Ant pattern of report files; '' = the console log when no pattern is given. */
+  pattern: string;
+  parser: ParserKind;
+}
+
+export const TOOLS: readonly ToolDef[] = [
+  { symbol: 'java', id: 'java', name: 'Java Compiler', pattern: '', parser: 'javac' },
+  { symbol: 'javaDoc', id: 'javadoc-warnings', name: 'JavaDoc', pattern: '', parser: 'javadoc' },
+  { symbol: 'mavenConsole', id: 'maven-warnings', name: 'Maven', pattern: '', parser: 'maven' },
+  { symbol: 'gcc', id: 'gcc', name: 'GNU C Compiler (gcc)', pattern: '', parser: 'gcc' },
+  { symbol: 'gcc4', id: 'gcc', name: 'GNU C Compiler (gcc)', pattern: '', parser: 'gcc' },
+  { symbol: 'clang', id: 'clang', name: 'Clang', pattern: '', parser: 'gcc' },
+  { symbol: 'checkStyle', id: 'checkstyle', name: 'CheckStyle', pattern: '**/checkstyle-result.xml', parser: 'checkstyle' },
+  { symbol: 'esLint', id: 'eslint', name: 'ESLint', pattern: '', parser: 'eslint' },
+  { symbol: 'styleLint', id: 'stylelint', name: 'Stylelint', pattern: '', parser: 'checkstyle' },
+  { symbol: 'tsLint', id: 'tslint', name: 'TSLint', pattern: '', parser: 'checkstyle' },
+  { symbol: 'pmdParser', id: 'pmd', name: 'PMD', pattern: '**/pmd.xml', parser: 'pmd' },
+  { symbol: 'cpd', id: 'cpd', name: 'CPD', pattern: '**/cpd.xml', parser: 'cpd' },
+  { symbol: 'spotBugs', id: 'spotbugs', name: 'SpotBugs', pattern: '**/spotbugsXml.xml', parser: 'spotbugs' },
+  { symbol: 'findBugs', id: 'findbugs', name: 'FindBugs', pattern: '**/findbugsXml.xml', parser: 'spotbugs' },
+  { symbol: 'junitParser', id: 'junit', name: 'JUnit', pattern: '', parser: 'junit' },
+  { symbol: 'pyLint', id: 'pylint', name: 'Pylint', pattern: '', parser: 'pylint' },
+  { symbol: 'flake8', id: 'flake8', name: 'Flake8', pattern: '', parser: 'flake8' },
+  { symbol: 'issues', id: 'issues', name: 'Static Analysis', pattern: '', parser: 'native' },
+  { symbol: 'taskScanner', id: 'open-tasks', name: 'Open Tasks Scanner', pattern: '', parser: 'tasks' },
+];
+
+export function toolBySymbol(symbol: string): ToolDef | undefined {
+  return TOOLS.find((t) => t.symbol === symbol);
+}
+
+/** warnings-ng's filters (RegexpFilter subclasses): each symbol takes one Java regex, `pattern`. */
+export const FILTERS = [
+  'includeFile', 'excludeFile', 'includeCategory', 'excludeCategory', 'includeType', 'excludeType',
+  'includePackage', 'excludePackage', 'includeModule', 'excludeModule', 'includeMessage', 'excludeMessage',
+] as const;
+export type FilterSymbol = (typeof FILTERS)[number];
+
+/** Quality gate types (WarningsQualityGate.QualityGateType) and the names the console prints. */
+export const GATE_TYPES: Readonly<Record<string, string>> = {
+  TOTAL: 'Total (any severity)',
+  TOTAL_ERROR: 'Total (errors only)',
+  TOTAL_HIGH: 'Total (severity high only)',
+  TOTAL_NORMAL: 'Total (severity normal only)',
+  TOTAL_LOW: 'Total (severity low only)',
+  NEW: 'New (any severity)',
+  NEW_ERROR: 'New (errors only)',
+  NEW_HIGH: 'New (severity high only)',
+  NEW_NORMAL: 'New (severity normal only)',
+  NEW_LOW: 'New (severity low only)',
+  DELTA: 'Delta (any severity)',
+  DELTA_ERROR: 'Delta (errors only)',
+  DELTA_HIGH: 'Delta (severity high only)',
+  DELTA_NORMAL: 'Delta (severity normal only)',
+  DELTA_LOW: 'Delta (severity low only)',
+};

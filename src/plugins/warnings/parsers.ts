@@ -1,0 +1,408 @@
+// Report parsers of the warnings plugin, one per format analysis-model reads for the tools
+// Kiln declares (decl.ts): XML reports (checkstyle and the linters writing its format, PMD,
+// CPD, SpotBugs/FindBugs, JUnit, the native format), JSON (ESLint, the native format) and lines
+// of text matched by regex (javac, javadoc, Maven, gcc/clang, pylint, flake8). Each turns one
+// report's text into raw issues (no tool, no fingerprint: runtime.ts adds them) or throws a
+// ReportError that says which file and why.
+//
+// XML is read with fast-xml-parser after checking it is well-formed. It never fetches anything
+// (no external entities), and a document that declares entities (<!ENTITY ...>: the "billion
+// laughs" bomb and XXE) is refused outright: no report format needs them. Sizes are bounded by
+// the caller (runtime.ts refuses report files over MAX_REPORT_BYTES before reading them) and
+// here (at most MAX_ISSUES issues per report). The line regexes are anchored and free of nested
+// quantifiers, and lines longer than MAX_LINE are skipped, so a hostile log cannot stall them.
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { IssueSeverity } from '../../core/issues.ts';
+import { KilnError } from '../../core/errors.ts';
+import { parseJUnit, JUnitParseError } from '../../pipeline/steps/junit-xml.ts';
+import type { ParserKind } from './decl.ts';
+
+export const MAX_REPORT_BYTES = 64 * 1024 * 1024;
+export const MAX_ISSUES = 100_000;
+const MAX_LINE = 8192;
+
+export interface RawIssue {
+  file: string;
+  line: number;
+  lineEnd: number;
+  column: number;
+  severity: IssueSeverity;
+  category: string;
+  type: string;
+  message: string;
+  /** Package / namespace, when the report says (filters includePackage/excludePackage). */
+  packageName: string;
+  /** Module, when the report says (includeModule/excludeModule). */
+  moduleName: string;
+}
+
+export class ReportError extends KilnError {
+  constructor(message: string) {
+    super('warnings.report', message);
+  }
+}
+
+type XmlNode = Record<string, unknown>;
+
+const xml = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  textNodeName: '#text',
+  isArray: (name) => ['file', 'error', 'violation', 'duplication', 'BugInstance', 'SourceLine', 'issue', 'Class', 'Method'].includes(name),
+  // The five XML entities and character references only: parseXml refuses declared entities.
+  processEntities: true,
+  htmlEntities: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+});
+
+/** Parses an XML report, refusing what is not well-formed and any entity declaration. */
+export function parseXml(text: string, file: string): XmlNode {
+  if (/<!ENTITY/i.test(text)) throw new ReportError(`${file}: the XML declares entities (<!ENTITY ...>), which Kiln refuses to expand (entity bombs, external entities)`);
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw new ReportError(`${file}: not well-formed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);
+  return xml.parse(text) as XmlNode;
+}
+
+function nodes(v: unknown): XmlNode[] {
+  if (v === undefined || v === null) return [];
+  const arr = Array.isArray(v) ? v : [v];
+  return arr.map((x) => (typeof x === 'object' && x !== null ? (x as XmlNode) : { '#text': String(x) }));
+}
+
+function attr(n: XmlNode | undefined, name: string): string {
+  const v = n?.[`@${name}`];
+  return typeof v === 'string' ? v : '';
+}
+
+function text(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return v.map(text).join('\n');
+  if (typeof v === 'object') return text((v as XmlNode)['#text']);
+  return String(v);
+}
+
+function int(v: string | undefined): number {
+  const x = Number.parseInt(v ?? '', 10);
+  return Number.isFinite(x) && x > 0 ? x : 0;
+}
+
+function issue(p: Partial<RawIssue> & { message: string; severity: IssueSeverity }): RawIssue {
+  const line = p.line ?? 0;
+  return {
+    file: p.file || '-', line, lineEnd: Math.max(p.lineEnd ?? line, line), column: p.column ?? 0,
+    severity: p.severity, category: p.category ?? '', type: p.type ?? '', message: p.message,
+    packageName: p.packageName ?? '', moduleName: p.moduleName ?? '',
+  };
+}
+
+function root(doc: XmlNode, name: string, file: string, what: string): XmlNode {
+  const r = doc[name];
+  if (r === undefined) throw new ReportError(`${file}: not a ${what} report (no <${name}> element)`);
+  return typeof r === 'object' && r !== null ? (r as XmlNode) : {};
+}
+
+function capitalize(x: string): string {
+  return x ? x[0]!.toUpperCase() + x.slice(1) : x;
+}
+
+// --- XML formats --------------------------------------------------------------------------------
+
+/** checkstyle's XML (also ESLint, Stylelint, TSLint and many linters with a checkstyle formatter). */
+function checkstyle(src: string, file: string): RawIssue[] {
+  const top = root(parseXml(src, file), 'checkstyle', file, 'checkstyle');
+  const out: RawIssue[] = [];
+  for (const f of nodes(top['file'])) {
+    const name = attr(f, 'name');
+    for (const e of nodes(f['error'])) {
+      // source: com.puppycrawl.tools.checkstyle.checks.coding.MagicNumberCheck → category Coding, type MagicNumber
+      const source = attr(e, 'source');
+      const parts = source.split('.');
+      const sev = attr(e, 'severity').toLowerCase();
+      out.push(issue({
+        file: name, line: int(attr(e, 'line')), column: int(attr(e, 'column')),
+        severity: sev === 'error' ? 'ERROR' : sev === 'info' ? 'LOW' : sev === 'warning' ? 'NORMAL' : 'NORMAL',
+        category: parts.length > 1 ? capitalize(parts[parts.length - 2]!) : '',
+        type: (parts[parts.length - 1] ?? '').replace(/Check$/, ''),
+        message: attr(e, 'message'),
+      }));
+    }
+  }
+  return out;
+}
+
+/** PMD's XML: <pmd><file name><violation beginline ... rule ruleset priority>message. */
+function pmd(src: string, file: string): RawIssue[] {
+  const top = root(parseXml(src, file), 'pmd', file, 'PMD');
+  const out: RawIssue[] = [];
+  for (const f of nodes(top['file'])) {
+    const name = attr(f, 'name');
+    for (const v of nodes(f['violation'])) {
+      const p = int(attr(v, 'priority'));
+      out.push(issue({
+        file: name, line: int(attr(v, 'beginline')), lineEnd: int(attr(v, 'endline')), column: int(attr(v, 'begincolumn')),
+        severity: p <= 2 ? 'HIGH' : p <= 4 ? 'NORMAL' : 'LOW',
+        category: attr(v, 'ruleset'), type: attr(v, 'rule'), message: text(v).trim(), packageName: attr(v, 'package'),
+      }));
+    }
+  }
+  for (const e of nodes(top['error'])) {
+    out.push(issue({ file: attr(e, 'filename'), severity: 'ERROR', category: 'Error', type: 'PMD', message: attr(e, 'msg') || text(e).trim() }));
+  }
+  return out;
+}
+
+/** What a tool's options change in parsing: cpd()'s thresholds (duplicated lines). */
+export interface ParseOptions {
+  highThreshold?: number;
+  normalThreshold?: number;
+}
+
+/** CPD's XML: each duplication is an issue in each of its files (analysis-model: ≥ 50 lines high, ≥ 25 normal by default). */
+function cpd(src: string, file: string, opts: ParseOptions = {}): RawIssue[] {
+  const high = opts.highThreshold ?? 50;
+  const normal = opts.normalThreshold ?? 25;
+  const top = root(parseXml(src, file), 'pmd-cpd', file, 'CPD');
+  const out: RawIssue[] = [];
+  for (const d of nodes(top['duplication'])) {
+    const lines = int(attr(d, 'lines'));
+    const files = nodes(d['file']);
+    for (const f of files) {
+      const start = int(attr(f, 'line'));
+      const others = files.filter((o) => o !== f).map((o) => `${attr(o, 'path')}:${attr(o, 'line')}`);
+      out.push(issue({
+        file: attr(f, 'path'), line: start, lineEnd: int(attr(f, 'endline')) || start + Math.max(lines - 1, 0), column: int(attr(f, 'column')),
+        severity: lines >= high ? 'HIGH' : lines >= normal ? 'NORMAL' : 'LOW',
+        category: 'Duplicate Code', type: 'CPD',
+        message: `Found duplicated code: ${lines} lines (${int(attr(d, 'tokens'))} tokens)${others.length ? `, also in ${others.join(', ')}` : ''}`,
+      }));
+    }
+  }
+  return out;
+}
+
+/** SpotBugs / FindBugs XML: severity from the rank (1-4 high, 5-9 normal, else low), else the priority. */
+function spotbugs(src: string, file: string): RawIssue[] {
+  const top = root(parseXml(src, file), 'BugCollection', file, 'SpotBugs');
+  const out: RawIssue[] = [];
+  for (const bug of nodes(top['BugInstance'])) {
+    const cls = nodes(bug['Class'])[0];
+    const where = nodes(bug['SourceLine'])[0] ?? nodes(cls?.['SourceLine'])[0];
+    const rank = int(attr(bug, 'rank'));
+    const priority = int(attr(bug, 'priority'));
+    const severity: IssueSeverity = rank > 0 ? (rank <= 4 ? 'HIGH' : rank <= 9 ? 'NORMAL' : 'LOW') : priority === 1 ? 'HIGH' : priority === 2 ? 'NORMAL' : 'LOW';
+    const className = attr(cls, 'classname') || attr(where, 'classname');
+    out.push(issue({
+      file: attr(where, 'sourcepath') || attr(where, 'sourcefile') || className.replace(/\./g, '/') + '.java',
+      line: int(attr(where, 'start')), lineEnd: int(attr(where, 'end')),
+      severity, category: attr(bug, 'category'), type: attr(bug, 'type'),
+      message: text(bug['LongMessage']).trim() || text(bug['ShortMessage']).trim() || attr(bug, 'type'),
+      packageName: className.includes('.') ? className.slice(0, className.lastIndexOf('.')) : '',
+    }));
+  }
+  return out;
+}
+
+/** JUnit XML: each failed test (failure or error) is an issue, as analysis-model's JUnit adapter has it. */
+function junit(src: string, file: string): RawIssue[] {
+  if (/<!ENTITY/i.test(src)) throw new ReportError(`${file}: the XML declares entities (<!ENTITY ...>), which Kiln refuses to expand (entity bombs, external entities)`);
+  let cases;
+  try {
+    cases = parseJUnit(src, file);
+  } catch (err) {
+    if (err instanceof JUnitParseError) throw new ReportError(err.message);
+    throw err;
+  }
+  return cases.filter((c) => c.status === 'failed' || c.status === 'error').map((c) => issue({
+    file: c.className, severity: 'ERROR', category: c.suite, type: c.name,
+    message: `${c.name}${c.message ? `: ${c.message}` : ''}`,
+    packageName: c.className.includes('.') ? c.className.slice(0, c.className.lastIndexOf('.')) : '',
+  }));
+}
+
+const NATIVE_SEVERITY: Readonly<Record<string, IssueSeverity>> = {
+  ERROR: 'ERROR', HIGH: 'HIGH', WARNING_HIGH: 'HIGH', NORMAL: 'NORMAL', WARNING_NORMAL: 'NORMAL', LOW: 'LOW', WARNING_LOW: 'LOW',
+};
+
+function nativeIssue(o: Record<string, unknown>): RawIssue {
+  const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : typeof o[k] === 'number' ? String(o[k]) : '');
+  return issue({
+    file: str('fileName'), line: int(str('lineStart')), lineEnd: int(str('lineEnd')), column: int(str('columnStart')),
+    severity: NATIVE_SEVERITY[str('severity').toUpperCase()] ?? 'NORMAL',
+    category: str('category'), type: str('type'), message: str('message') || str('description'),
+    packageName: str('packageName'), moduleName: str('moduleName'),
+  });
+}
+
+/** analysis-model's own format: XML (<report><issue>), JSON ({issues: [...]} or a list), or JSON lines. */
+function native(textIn: string, file: string): RawIssue[] {
+  const t = textIn.trim();
+  if (t.startsWith('<')) {
+    const top = root(parseXml(t, file), 'report', file, 'native XML');
+    return nodes(top['issue']).map((i) => nativeIssue(Object.fromEntries(Object.entries(i).map(([k, v]) => [k, text(v)]))));
+  }
+  try {
+    const doc = JSON.parse(t) as unknown;
+    const list = Array.isArray(doc) ? doc : (doc as { issues?: unknown })?.issues;
+    if (!Array.isArray(list)) throw new ReportError(`${file}: JSON without an "issues" list`);
+    return list.filter((x) => typeof x === 'object' && x !== null).map((x) => nativeIssue(x as Record<string, unknown>));
+  } catch (err) {
+    if (err instanceof ReportError) throw err;
+    // JSON lines: one issue per line.
+    const out: RawIssue[] = [];
+    for (const [i, line] of t.split('\n').entries()) {
+      if (!line.trim()) continue;
+      try {
+        out.push(nativeIssue(JSON.parse(line) as Record<string, unknown>));
+      } catch {
+        throw new ReportError(`${file}: line ${i + 1} is neither XML nor JSON of the native format`);
+      }
+    }
+    return out;
+  }
+}
+
+/** ESLint: its JSON formatter's output, or its checkstyle formatter's XML. */
+function eslint(textIn: string, file: string): RawIssue[] {
+  const t = textIn.trim();
+  if (t.startsWith('<')) return checkstyle(t, file);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(t);
+  } catch (err) {
+    throw new ReportError(`${file}: neither ESLint JSON nor checkstyle XML (${(err as Error).message})`);
+  }
+  if (!Array.isArray(doc)) throw new ReportError(`${file}: ESLint JSON must be a list of files`);
+  const out: RawIssue[] = [];
+  for (const f of doc as { filePath?: unknown; messages?: unknown }[]) {
+    if (!Array.isArray(f?.messages)) continue;
+    for (const m of f.messages as Record<string, unknown>[]) {
+      out.push(issue({
+        file: typeof f.filePath === 'string' ? f.filePath : '-',
+        line: typeof m['line'] === 'number' ? m['line'] : 0, lineEnd: typeof m['endLine'] === 'number' ? m['endLine'] : 0,
+        column: typeof m['column'] === 'number' ? m['column'] : 0,
+        severity: m['severity'] === 2 ? 'ERROR' : 'NORMAL',
+        category: typeof m['ruleId'] === 'string' ? m['ruleId'].split('/')[0]! : '', type: typeof m['ruleId'] === 'string' ? m['ruleId'] : '',
+        message: typeof m['message'] === 'string' ? m['message'] : '',
+      }));
+    }
+  }
+  return out;
+}
+
+// --- console and text formats -------------------------------------------------------------------
+
+export type LineParser = (line: string) => RawIssue | null;
+
+// javac: "Foo.java:3: warning: [deprecation] Date(int,int,int) in Date has been deprecated"
+const JAVAC_PLAIN = /^(?:\[javac\]\s+)?(\S(?:[^:]*?)\.java):(\d+): (warning|error): (?:\[([\w-]+)\] )?(.*)$/;
+// Maven / Gradle: "[WARNING] /src/Foo.java:[12,5] [deprecation] ..." (also "[ERROR]")
+const JAVAC_MAVEN = /^\[(WARNING|ERROR)\]\s+(\S[^:[]*?\.java):\[(\d+)(?:,(\d+))?\]\s*(?:\[([\w-]+)\]\s*)?(.*)$/;
+
+const javac: LineParser = (line) => {
+  let m = JAVAC_PLAIN.exec(line);
+  if (m) return issue({ file: m[1], line: int(m[2]), severity: m[3] === 'error' ? 'ERROR' : 'NORMAL', category: m[4] ?? '', message: m[5]! });
+  m = JAVAC_MAVEN.exec(line);
+  if (m) return issue({ file: m[2], line: int(m[3]), column: int(m[4]), severity: m[1] === 'ERROR' ? 'ERROR' : 'NORMAL', category: m[5] ?? '', message: m[6]! });
+  return null;
+};
+
+// javadoc: "Foo.java:5: warning: no comment", "[WARNING] /x/Foo.java:5: warning - @return tag has no arguments."
+const JAVADOC = /^(?:\s*\[(?:javadoc|WARNING|ERROR)\]\s*)?(\S[^:(]*?\.java)[:(](\d+)\)?:\s*(warning|error)\s*[:-]\s*(.+)$/;
+const javadoc: LineParser = (line) => {
+  const m = JAVADOC.exec(line);
+  return m ? issue({ file: m[1], line: int(m[2]), severity: m[3] === 'error' ? 'ERROR' : 'NORMAL', message: m[4]! }) : null;
+};
+
+// Maven: "[WARNING] ..." and "[ERROR] ..." lines of its console.
+const MAVEN = /^\[(WARNING|ERROR)\] (.+)$/;
+const maven: LineParser = (line) => {
+  const m = MAVEN.exec(line);
+  return m ? issue({ severity: m[1] === 'ERROR' ? 'ERROR' : 'NORMAL', category: 'Maven', type: m[1] === 'ERROR' ? 'Error' : 'Warning', message: m[2]! }) : null;
+};
+
+// gcc 4+ and clang: "main.c:5:9: warning: unused variable 'x' [-Wunused-variable]"
+const GCC = /^(\S[^:]*):(\d+):(?:(\d+):)? ?(warning|error|fatal error): (.*?)(?: \[(-W[\w=+-]+)\])?$/;
+const gcc: LineParser = (line) => {
+  const m = GCC.exec(line);
+  if (!m) return null;
+  return issue({ file: m[1], line: int(m[2]), column: int(m[3]), severity: m[4] === 'warning' ? 'NORMAL' : 'ERROR', category: m[6] ?? (m[4] === 'warning' ? 'Warning' : 'Error'), type: m[4] === 'warning' ? 'Warning' : 'Error', message: m[5]! });
+};
+
+// pylint: "app.py:12:4: C0116: Missing function or method docstring (missing-function-docstring)"
+// and its parseable form "app.py:12: [C0111(missing-docstring), f] Missing docstring"
+const PYLINT = /^(\S[^:]*):(\d+):(?:(\d+):)? ([CRWEFI]\d{4}): (.*?)(?: \(([\w-]+)\))?$/;
+const PYLINT_PARSEABLE = /^(\S[^:]*):(\d+): \[([CRWEFI]\d{4})(?:\(([\w-]+)\))?[^\]]*\] (.*)$/;
+const PYLINT_KIND: Readonly<Record<string, [IssueSeverity, string]>> = {
+  F: ['HIGH', 'Fatal'], E: ['HIGH', 'Error'], W: ['NORMAL', 'Warning'], R: ['LOW', 'Refactor'], C: ['LOW', 'Convention'], I: ['LOW', 'Info'],
+};
+const pylint: LineParser = (line) => {
+  let m = PYLINT.exec(line);
+  if (m) {
+    const [sev, cat] = PYLINT_KIND[m[4]![0]!]!;
+    return issue({ file: m[1], line: int(m[2]), column: int(m[3]) > 0 ? int(m[3]) + 1 : 0, severity: sev, category: cat, type: m[6] ?? m[4]!, message: m[5]! });
+  }
+  m = PYLINT_PARSEABLE.exec(line);
+  if (m) {
+    const [sev, cat] = PYLINT_KIND[m[3]![0]!]!;
+    return issue({ file: m[1], line: int(m[2]), severity: sev, category: cat, type: m[4] ?? m[3]!, message: m[5]! });
+  }
+  return null;
+};
+
+// flake8: "app.py:1:1: F401 'os' imported but unused"
+const FLAKE8 = /^(\S[^:]*):(\d+):(\d+): ([A-Z]+\d+) (.*)$/;
+const flake8: LineParser = (line) => {
+  const m = FLAKE8.exec(line);
+  if (!m) return null;
+  const code = m[4]!;
+  return issue({ file: m[1], line: int(m[2]), column: int(m[3]), severity: code.startsWith('F') || code.startsWith('E9') ? 'HIGH' : code.startsWith('E') ? 'NORMAL' : 'LOW', category: code.replace(/\d+$/, ''), type: code, message: m[5]! });
+};
+
+const LINE_PARSERS: Partial<Record<ParserKind, LineParser>> = { javac, javadoc, maven, gcc, pylint, flake8 };
+const TEXT_PARSERS: Partial<Record<ParserKind, (text: string, file: string, opts?: ParseOptions) => RawIssue[]>> = { checkstyle, eslint, pmd, cpd, spotbugs, junit, native };
+
+/** Whether the format is read line by line (and so can follow a console log in chunks). */
+export function lineParser(kind: ParserKind): LineParser | undefined {
+  return LINE_PARSERS[kind];
+}
+
+/** Parses a whole report of `kind`; `file` names it in errors. */
+export function parseReport(kind: ParserKind, text: string, file: string, opts: ParseOptions = {}): RawIssue[] {
+  const lp = LINE_PARSERS[kind];
+  let out: RawIssue[];
+  if (lp) {
+    out = [];
+    for (const raw of text.split('\n')) {
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (line.length > MAX_LINE) continue;
+      const i = parseLine(lp, line);
+      if (i) out.push(i);
+      if (out.length > MAX_ISSUES) break;
+    }
+  } else {
+    const p = TEXT_PARSERS[kind];
+    if (!p) throw new ReportError(`${file}: no parser for ${kind}`);
+    out = p(text, file, opts);
+  }
+  if (out.length > MAX_ISSUES) throw new ReportError(`${file}: more than ${MAX_ISSUES} issues; Kiln keeps at most that many per report`);
+  return out;
+}
+
+/** A console line without colour codes and Kiln's timestamp prefix (`timestamps {}`). */
+export function stripConsoleNoise(line: string): string {
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/\u001b\[[0-9;]*m/g, '').replace(/^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] /, '');
+}
+
+/**
+ * Parses one console line. A leading "[name] " (Kiln prefixes the output of parallel branches)
+ * is tried without first, then with (Maven's "[WARNING] " is part of its lines).
+ */
+export function parseLine(lp: LineParser, raw: string): RawIssue | null {
+  const line = stripConsoleNoise(raw);
+  const branch = /^\[[^\]]{1,200}\] /.exec(line);
+  return (branch ? lp(line.slice(branch[0].length)) : null) ?? lp(line);
+}
