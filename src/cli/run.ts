@@ -46,6 +46,7 @@ import { StepRegistry } from '../pipeline/steps/registry.ts';
 import { builtins } from '../plugins/index.ts';
 import { ProvisionerRouter } from '../plugins/router.ts';
 import { copyProject, type ProjectCopy } from './run-workspace.ts';
+import { localMail } from './run-mail.ts';
 
 export const EXIT: Record<BuildResult, number> = { SUCCESS: 0, FAILURE: 1, UNSTABLE: 3, ABORTED: 4, NOT_BUILT: 5 };
 
@@ -327,6 +328,7 @@ export async function main(argv: string[]): Promise<number> {
       triggerJob: async (name) => {
         throw new StepFailure(`build job: '${name}' needs a Kiln controller to run other jobs; kiln run runs one pipeline on its own`);
       },
+      mail: localMail({ env: process.env, cwd, logFile, logPath: path.join(run.dir, 'console.log'), previousResult: run.previous?.result ?? null }),
     },
     scm: null,
     previous: run.previous,

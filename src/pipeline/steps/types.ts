@@ -7,6 +7,7 @@ import type { Loc, BuildResult } from '../../core/build.ts';
 import type { Credential } from '../../core/credentials.ts';
 import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
 import type { ParameterType, TriggerDef } from '../model/types.ts';
+import type { MailServices } from '../../core/mail.ts';
 
 /** Arguments after binding to the declaration: named values, and the block if any. */
 export interface StepArgs {
@@ -212,4 +213,6 @@ export interface BuildServices {
    * the next builds; absent: nothing keeps them.
    */
   jobProperties?(p: JobProperties): Promise<void>;
+  /** Sending e-mail (the mail plugin's steps) and what the build knows of its people; absent: the host sends none. */
+  mail?: MailServices;
 }
