@@ -9,6 +9,7 @@ import { buildRepo } from './builds.ts';
 import { credentialRepo } from './credentials.ts';
 import { userRepo } from './users.ts';
 import { cloudRepo } from './clouds.ts';
+import { settingsRepo } from './settings.ts';
 import { folderRepo } from './folders.ts';
 import type { Db } from './db.ts';
 import { jobRepo, type RepoContext } from './jobs.ts';
@@ -97,6 +98,7 @@ function createStore(db: Db, kind: StoreKind, location: string, now: () => numbe
     users: userRepo(ctx),
     clouds: cloudRepo(ctx),
     folders: folderRepo(ctx),
+    settings: settingsRepo(ctx),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   };

@@ -246,9 +246,24 @@ export const MIGRATIONS: readonly Migration[] = [
       `DROP TABLE clouds_v4`,
     ],
   },
+  {
+    version: 11,
+    name: "users' e-mail addresses, and the controller's settings (the SMTP server of the mail plugin)",
+    statements: [
+      // NULL: no address known (mail to the user falls back to the default e-mail suffix).
+      `ALTER TABLE users ADD COLUMN email TEXT`,
+      // One JSON document per settings name ('mail'); secrets are referenced by credential id.
+      `CREATE TABLE settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+    ],
+  },
 ];
 
-export const SCHEMA_VERSION = MIGRATIONS.length;
+/** The newest version (versions are numbered in order; a number may be left out while parallel work merges). */
+export const SCHEMA_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
 
 const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER PRIMARY KEY,

@@ -9,6 +9,7 @@
 // nodemailer's own logger is off; file and URL attachments are refused (content only). A header
 // value with a CR or LF is refused before anything is sent (`checkHeader`, `checkAddress`).
 // nodemailer is imported on first send: `kiln lint` and a controller without mail never load it.
+import { isIP } from 'node:net';
 import { KilnError } from '../core/errors.ts';
 import type { MailMessage } from '../core/mail.ts';
 
@@ -97,7 +98,7 @@ export async function sendMail(server: SmtpServer, msg: MailMessage): Promise<{ 
     requireTLS: server.security === 'starttls',
     ignoreTLS: server.security === 'none',
     ...(server.username !== null ? { auth: { user: server.username, pass: server.password ?? '' } } : {}),
-    tls: { rejectUnauthorized: server.rejectUnauthorized, servername: server.host },
+    tls: { rejectUnauthorized: server.rejectUnauthorized, ...(isIP(server.host) ? {} : { servername: server.host }) },
     connectionTimeout: 30_000,
     greetingTimeout: 30_000,
     socketTimeout: 60_000,
