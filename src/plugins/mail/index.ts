@@ -13,18 +13,18 @@ import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 const s = (name: string, doc: string): StepParam => ({ name, type: 'string', doc });
 const b = (name: string, doc: string): StepParam => ({ name, type: 'boolean', doc });
 
-/** The recipient providers a pipeline may name (email-ext's RecipientProvider symbols). */
-export const RECIPIENT_PROVIDERS: Readonly<Record<string, { className: string; doc: string }>> = {
-  developers: { className: 'DevelopersRecipientProvider', doc: "the authors of the commits in this build's changes" },
-  requestor: { className: 'RequesterRecipientProvider', doc: 'the user who started the build' },
-  culprits: { className: 'CulpritsRecipientProvider', doc: 'the authors of the commits since the last successful build' },
-  brokenBuildSuspects: { className: 'FirstFailingBuildSuspectsRecipientProvider', doc: 'the culprits of a failing build (the authors since it last passed)' },
-  brokenTestsSuspects: { className: 'FailingTestSuspectsRecipientProvider', doc: 'the culprits of a build whose tests fail (Kiln: the authors since it last passed)' },
-  upstreamDevelopers: { className: 'UpstreamComitterRecipientProvider', doc: 'the authors of the commits of the upstream build that started this one' },
+/** email-ext's recipient providers (runtime.ts knows their Java class names for `[$class: '...']`). */
+const PROVIDERS: Readonly<Record<string, string>> = {
+  developers: "the authors of the commits in this build's changes",
+  requestor: 'the user who started the build',
+  culprits: 'the authors of the commits since the last successful build',
+  brokenBuildSuspects: 'the culprits of a failing build (the authors since it last passed)',
+  brokenTestsSuspects: 'the culprits of a build whose tests fail (Kiln: the authors since it last passed)',
+  upstreamDevelopers: 'the authors of the commits of the upstream build that started this one',
 };
 
-const providerSymbols: StepDecl[] = Object.entries(RECIPIENT_PROVIDERS).map(([name, p]) => ({
-  name, doc: `Recipient provider (email-ext): ${p.doc}.`, params: [], block: 'none', needsNode: false, kind: 'symbol',
+const providerSymbols: StepDecl[] = Object.entries(PROVIDERS).map(([name, doc]) => ({
+  name, doc: `Recipient provider (email-ext): ${doc}.`, params: [], block: 'none', needsNode: false, kind: 'symbol',
 }));
 
 export const mailPlugin: PipelinePlugin = {

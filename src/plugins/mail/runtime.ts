@@ -20,8 +20,17 @@ import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepArgs, StepContext } from '../../pipeline/steps/types.ts';
 import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
 import { MailError, checkAddress, checkHeader } from '../../util/smtp.ts';
-import { RECIPIENT_PROVIDERS } from './index.ts';
 import { buildStatus, expandTokens, type TokenContext } from './tokens.ts';
+
+/** The recipient providers (declared as symbols in index.ts), by their email-ext class names for `[$class: '...']`. */
+const RECIPIENT_PROVIDERS: Readonly<Record<string, { className: string }>> = {
+  developers: { className: 'DevelopersRecipientProvider' },
+  requestor: { className: 'RequesterRecipientProvider' },
+  culprits: { className: 'CulpritsRecipientProvider' },
+  brokenBuildSuspects: { className: 'FirstFailingBuildSuspectsRecipientProvider' },
+  brokenTestsSuspects: { className: 'FailingTestSuspectsRecipientProvider' },
+  upstreamDevelopers: { className: 'UpstreamComitterRecipientProvider' },
+};
 
 /** email-ext's defaults when the host sets none. */
 export const DEFAULT_SUBJECT = '$PROJECT_NAME - Build # $BUILD_NUMBER - $BUILD_STATUS!';
