@@ -40,7 +40,7 @@ export function checkRole(role: unknown): Role {
 export function checkEmail(v: unknown): string | null {
   if (v === null || v === undefined || v === '') return null;
   const e = checkString(v, 'email', { max: 254 }).trim();
-  if (!/^[^\s@<>(),;:"\\[\]]+@[^\s@<>(),;:"\\[\]]+$/.test(e)) throw invalid(`email: '${e.slice(0, 100)}' is not an e-mail address`);
+  if (!/^[^\s@<>(),;:"\\[\]]+@[^\s@<>(),;:"\\[\]]+$/.test(e)) throw invalid(`email: ${JSON.stringify(e.slice(0, 100))} is not an e-mail address`);
   return e;
 }
 
