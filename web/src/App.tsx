@@ -21,6 +21,7 @@ import { ProfilePage } from './pages/Profile.tsx';
 import { CloudsPage } from './pages/Clouds.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { FoldersPage } from './pages/Folders.tsx';
+import { MailPage } from './pages/Mail.tsx';
 
 type Gate = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; reason?: string } | { kind: 'in'; me: Me } | { kind: 'error'; error: unknown };
 
@@ -77,6 +78,7 @@ function Layout({ me, onLogout }: { me: Me; onLogout: () => void }) {
     ['/users', 'Users', can(me, 'admin')],
     ['/folders', 'Folders', can(me, 'admin')],
     ['/audit', 'Audit', can(me, 'admin')],
+    ['/settings/mail', 'E-mail', can(me, 'admin')],
   ];
   const current = (to: string) => (to === '/' ? path === '/' || path.startsWith('/job/') : path.startsWith(to));
   return (
@@ -146,6 +148,7 @@ function Routes() {
   if (match('/clouds', path)) return <CloudsPage />;
   if (match('/audit', path)) return <AuditPage />;
   if (match('/folders', path)) return <FoldersPage />;
+  if (match('/settings/mail', path)) return <MailPage />;
   if (match('/login', path) || match('/setup', path)) { navigate('/', true); return null; }
   return <section><h1>Not found</h1><p>There is no page at <code>{path}</code>. <Link to="/">Back to the dashboard</Link></p></section>;
 }
