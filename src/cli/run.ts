@@ -77,6 +77,9 @@ options:
   --json                   print the final build state as JSON on stdout (console on stderr)
   -h, --help
 
+e-mail (emailext, mail): only through KILN_SMTP_URL=smtp://[user:password@]host[:port][?starttls=true]
+(or smtps://...), with KILN_MAIL_FROM, KILN_MAIL_SUFFIX, KILN_MAIL_REPLY_TO (docs/mail.md)
+
 exit codes: 0 SUCCESS, 1 FAILURE, 2 invalid Jenkinsfile or usage, 3 UNSTABLE, 4 ABORTED, 5 NOT_BUILT
 `;
 

@@ -197,9 +197,10 @@ async function workspaceAttachments(ctx: StepContext, patterns: string, budget: 
 
 const emailext: StepRun = async (ctx, args) => {
   const step = 'emailext';
-  for (const p of ['presendScript', 'postsendScript', 'saveOutputFileName'] as const) {
-    if (str(args, p).trim() !== '') throw new StepFailure(`emailext: ${p} is not supported by Kiln: it runs Groovy against Jenkins' internals (or writes the message into the workspace); remove it`);
+  for (const p of ['presendScript', 'postsendScript'] as const) {
+    if (str(args, p).trim() !== '') throw new StepFailure(`emailext: ${p} is not supported by Kiln: it runs Groovy against Jenkins' internals; remove it`);
   }
+  if (str(args, 'saveOutputFileName').trim() !== '') throw new StepFailure('emailext: saveOutputFileName is not supported by Kiln (it writes the message into the workspace); remove it');
   if (args.values.saveOutput === true) throw new StepFailure('emailext: saveOutput is not supported by Kiln (it writes the message into the workspace); remove it');
   const providers = providerNames(step, args.values.recipientProviders);
   const m = services(ctx, step);
