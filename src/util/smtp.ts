@@ -38,9 +38,9 @@ export class MailError extends KilnError {
 }
 
 /** Refuses a header value that could add headers (CR, LF or NUL): header injection. */
-export function checkHeader(what: string, value: string): string {
+export function checkHeader(what: string, value: string, max = 2000): string {
   if (/[\r\n\0]/.test(value)) throw new MailError('settings', `${what} contains a line break, which would let it add mail headers: refused`);
-  if (value.length > 2000) throw new MailError('settings', `${what} is ${value.length} characters long: at most 2000`);
+  if (value.length > max) throw new MailError('settings', `${what} is ${value.length} characters long: at most ${max}`);
   return value;
 }
 

@@ -2,7 +2,7 @@
 // (admins only, the password never in an answer, bad values refused by field), "Send test
 // e-mail" (plain, AUTH from a credential, STARTTLS with a self-signed certificate trusted only
 // when the admin says so), and builds of a git job whose commits by different authors make
-// developers(), culprits(), requestor() and brokenBuildSuspects() name who Jenkins would, with
+// developers(), culprits(), requestor(), brokenBuildSuspects() and a downstream job's upstreamDevelopers() name who Jenkins would, with
 // the masked console attached.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -115,7 +115,7 @@ describe('e-mail on a controller', () => {
     const work = path.join(dir, 'work');
     git(dir, ['init', '-q', '--bare', '-b', 'main', repo]);
     git(dir, ['clone', '-q', repo, work]);
-    const push = (fail: boolean, author: { name: string; email: string }) => {
+    const push = (fail: boolean, author: { name: string; email: string }, downstream = false) => {
       writeFileSync(path.join(work, 'Jenkinsfile'), `
 pipeline {
   agent any
@@ -133,7 +133,7 @@ pipeline {
         recipientProviders: [developers(), culprits(), requestor()]
       script {
         echo "suspects=\${emailextrecipients([brokenBuildSuspects()])}"
-      }
+      }${downstream ? "\n      build job: 'notify', wait: false" : ''}
     }
   }
 }`);
@@ -175,12 +175,16 @@ pipeline {
     assert.equal(m2.headers.get('subject'), 'app - Build # 2 - Failure!');
 
     // #3: bob does not fix it: developer bob, culprits alice and bob (since #1), still failing.
-    push(true, { name: 'Bob', email: 'bob@example.com' });
+    assert.equal((await api('POST', '/api/v1/jobs', { name: 'notify', script: 'echo "upstream=${emailextrecipients([upstreamDevelopers()])}"' })).status, 201);
+    push(true, { name: 'Bob', email: 'bob@example.com' }, true);
     const b3 = await build();
     assert.equal(b3.result, 'FAILURE');
     assert.match(b3.console, /^Sending email to: bob@example\.com alice@example\.com carol@corp\.example$/m);
     assert.match(b3.console, /^suspects=bob@example\.com alice@example\.com$/m);
     const m3 = await plain.next();
     assert.equal(m3.headers.get('subject'), 'app - Build # 3 - Still Failing!');
+    // The job app #3 started: its upstream developers are #3's (bob).
+    assert.equal((await finishedBuild(c.url, 'notify', 1)).result, 'SUCCESS');
+    assert.match(await consoleText(c.url, 'notify', 1), /^upstream=bob@example\.com$/m);
   });
 });

@@ -35,6 +35,8 @@ const RECIPIENT_PROVIDERS: Readonly<Record<string, { className: string }>> = {
 /** email-ext's defaults when the host sets none. */
 export const DEFAULT_SUBJECT = '$PROJECT_NAME - Build # $BUILD_NUMBER - $BUILD_STATUS!';
 export const DEFAULT_CONTENT = '$PROJECT_NAME - Build # $BUILD_NUMBER - $BUILD_STATUS:\n\nCheck console output at $BUILD_URL to view the results.';
+/** The most recipients one message may have. */
+const MAX_RECIPIENTS = 1000;
 /** The most a message's attachments may weigh together. */
 const MAX_ATTACHMENTS = 25 * 1024 * 1024;
 
@@ -58,7 +60,8 @@ async function defaultsOrFail(m: MailServices, step: string): Promise<MailDefaul
 /** A header-like value with a line break fails the step (header injection). */
 function guard(step: string, what: string, v: string): string {
   try {
-    return checkHeader(`${step}: ${what}`, v);
+    // A recipient list may be long (it is split into addresses); one header value may not.
+    return checkHeader(`${step}: ${what}`, v, ['to', 'cc', 'bcc'].includes(what) ? 200_000 : 2000);
   } catch (e) {
     throw new StepFailure((e as Error).message);
   }
@@ -237,6 +240,7 @@ const emailext: StepRun = async (ctx, args) => {
   }
 
   const all = [...r.to, ...r.cc, ...r.bcc];
+  if (all.length > MAX_RECIPIENTS) throw new StepFailure(`emailext: ${all.length} recipients: at most ${MAX_RECIPIENTS} in one message`);
   if (all.length === 0) {
     ctx.log('An attempt to send an e-mail to empty list of recipients, ignored.');
     return null;
@@ -288,6 +292,7 @@ const mail: StepRun = async (ctx, args) => {
   add('cc', str(args, 'cc'));
   add('bcc', str(args, 'bcc'));
   if (r.to.length + r.cc.length + r.bcc.length === 0) throw new StepFailure("Email not sent. No recipients of any kind specified ('to', 'cc', 'bcc').");
+  if (r.to.length + r.cc.length + r.bcc.length > MAX_RECIPIENTS) throw new StepFailure(`mail: ${r.to.length + r.cc.length + r.bcc.length} recipients: at most ${MAX_RECIPIENTS} in one message`);
   const from = fromAddress(step, str(args, 'from'), d);
   let replyTo: string | null = null;
   const rt = str(args, 'replyTo').trim() || d.replyTo;
