@@ -5,7 +5,8 @@
 //   → [abortPrevious: older builds of the job are superseded] → load the Jenkinsfile (inline, or from git) → validate → PipelineRun with:
 //        nodes    = the controller's NodeProvider (agents through the scheduler)
 //        services = stashes/artifacts on disk, test reports in the store, other jobs here,
-//                   credentials from the credentials store (credentials.ts), scoped by job name
+//                   credentials from the credentials store (credentials.ts), scoped by job name,
+//                   e-mail through the SMTP settings (mail.ts: commit authors, requestor, console)
 //        listener = log store (bytes + stage/step marks), state saved to the store
 //   → finished: result saved, log closed, build discarder applied.
 //
