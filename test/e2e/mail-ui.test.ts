@@ -1,7 +1,7 @@
 // The E-mail settings page in a real browser (Chromium through playwright-core) against a real
 // controller process and a real SMTP server in this process: an admin saves the server, sends a
 // test e-mail (which arrives), and sees a failure in plain words when nothing listens; a bad
-// From address is refused with the API's words.
+// From address is refused with the API's words; a user's e-mail is set on the Users page.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -68,5 +68,13 @@ describe('the E-mail settings page in Chromium', { timeout: 120_000 }, () => {
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     await page.getByRole('button', { name: 'Send test e-mail' }).click();
     await page.getByRole('status').filter({ hasText: 'could not connect to the SMTP server 127.0.0.1:1: connection refused' }).waitFor();
+    // A user's e-mail address (where requestor() mail goes) is set on the Users page.
+    await page.getByRole('link', { name: 'Users' }).first().click();
+    await page.getByLabel('Username', { exact: true }).fill('dev1');
+    await page.getByLabel('E-mail', { exact: true }).fill('dev1@example.com');
+    await page.getByLabel('Password', { exact: true }).fill('dev1 password is long');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.locator('tr', { hasText: 'dev1@example.com' }).waitFor();
+    assert.equal((await kiln.api('GET', '/api/v1/users/dev1')).email, 'dev1@example.com');
   });
 });
