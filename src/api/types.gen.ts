@@ -164,7 +164,7 @@ export interface paths {
             cookie?: never;
         };
         get: operations["getUser"];
-        /** Changes role, full name, password or disabled (a password or disabled change ends their sessions) */
+        /** Changes role, full name, e-mail, password or disabled (a password or disabled change ends their sessions) */
         put: operations["updateUser"];
         post?: never;
         delete: operations["deleteUser"];
@@ -802,6 +802,41 @@ export interface paths {
         put: operations["updateCredential"];
         post?: never;
         delete: operations["deleteCredential"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/mail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The SMTP server builds' e-mail goes through */
+        get: operations["getMailSettings"];
+        /** Sets the SMTP server and the e-mail defaults */
+        put: operations["putMailSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/mail/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a test e-mail to one address through the saved settings */
+        post: operations["testMailSettings"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1445,6 +1480,8 @@ export interface components {
             createdAt: number;
             /** @description milliseconds since the epoch */
             updatedAt: number;
+            /** @description where mail to the user goes (emailext's requestor(), developers()); null: not known */
+            email: string | null;
         };
         LoginLock: {
             /** @description failed logins since the last success (or unlock), from any address */
@@ -1462,6 +1499,8 @@ export interface components {
             createdAt: number;
             /** @description milliseconds since the epoch */
             updatedAt: number;
+            /** @description where mail to the user goes (emailext's requestor(), developers()); null: not known */
+            email: string | null;
             login: components["schemas"]["LoginLock"];
         };
         Me: {
@@ -1651,6 +1690,33 @@ export interface components {
                 /** @description vars/NAME.txt */
                 help: string | null;
             }[];
+        };
+        /** @description The SMTP server builds' e-mail goes through; the password stays in the credential */
+        MailSettings: {
+            /** @description the SMTP server's host; '' for none */
+            host: string;
+            port: number;
+            /**
+             * @description plain, STARTTLS required, or SSL/TLS from the start
+             * @enum {string}
+             */
+            security: "none" | "starttls" | "ssl";
+            /** @description a global username/password credential for SMTP AUTH */
+            credentialsId: string | null;
+            /** @description accept the server's certificate unchecked (self-signed) */
+            trustCertificate: boolean;
+            /** @description the default From address */
+            from: string;
+            replyTo: string;
+            /** @description appended to a recipient without '@' ('@example.com') */
+            defaultSuffix: string;
+            /** @description what $DEFAULT_SUBJECT expands to ('' for email-ext's default) */
+            defaultSubject: string;
+            /** @description what $DEFAULT_CONTENT expands to ('' for email-ext's default) */
+            defaultContent: string;
+            /** @description what $DEFAULT_RECIPIENTS expands to */
+            defaultRecipients: string;
+            configured: boolean;
         };
     };
     responses: never;
@@ -2131,6 +2197,7 @@ export interface operations {
                     role: "admin" | "developer" | "viewer";
                     fullName?: string;
                     password: string;
+                    email?: string | null;
                 };
             };
         };
@@ -2221,6 +2288,7 @@ export interface operations {
                     fullName?: string;
                     password?: string;
                     disabled?: boolean;
+                    email?: string | null;
                 };
             };
         };
@@ -2323,6 +2391,8 @@ export interface operations {
                         createdAt: number;
                         /** @description milliseconds since the epoch */
                         updatedAt: number;
+                        /** @description where mail to the user goes (emailext's requestor(), developers()); null: not known */
+                        email: string | null;
                         login: components["schemas"]["LoginLock"];
                         was: components["schemas"]["LoginLock"];
                     };
@@ -4601,6 +4671,159 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMailSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SMTP server builds' e-mail goes through; the password stays in the credential */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailSettings"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putMailSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the SMTP server's host; '' for none */
+                    host?: string;
+                    port?: number;
+                    /**
+                     * @description plain, STARTTLS required, or SSL/TLS from the start
+                     * @enum {string}
+                     */
+                    security?: "none" | "starttls" | "ssl";
+                    /** @description a global username/password credential for SMTP AUTH */
+                    credentialsId?: string | null;
+                    /** @description accept the server's certificate unchecked (self-signed) */
+                    trustCertificate?: boolean;
+                    /** @description the default From address */
+                    from?: string;
+                    replyTo?: string;
+                    /** @description appended to a recipient without '@' ('@example.com') */
+                    defaultSuffix?: string;
+                    /** @description what $DEFAULT_SUBJECT expands to ('' for email-ext's default) */
+                    defaultSubject?: string;
+                    /** @description what $DEFAULT_CONTENT expands to ('' for email-ext's default) */
+                    defaultContent?: string;
+                    /** @description what $DEFAULT_RECIPIENTS expands to */
+                    defaultRecipients?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The SMTP server builds' e-mail goes through; the password stays in the credential */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailSettings"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    testMailSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the one address to send the test e-mail to */
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sent: boolean;
+                        /** @description what happened, in plain words */
+                        message: string;
+                    };
+                };
             };
             /** @description An error: the code says what kind (clients branch on it), the message says what to do */
             "4XX": {

@@ -48,6 +48,7 @@ import { StepRegistry } from '../pipeline/steps/registry.ts';
 import { builtins } from '../plugins/index.ts';
 import { ProvisionerRouter } from '../plugins/router.ts';
 import { copyProject, type ProjectCopy } from './run-workspace.ts';
+import { localMail } from './run-mail.ts';
 
 export const EXIT: Record<BuildResult, number> = { SUCCESS: 0, FAILURE: 1, UNSTABLE: 3, ABORTED: 4, NOT_BUILT: 5 };
 
@@ -83,6 +84,9 @@ options:
                            KILN_POD_AGENT_IMAGE); it needs /bin/sh and cat
   --json                   print the final build state as JSON on stdout (console on stderr)
   -h, --help
+
+e-mail (emailext, mail): only through KILN_SMTP_URL=smtp://[user:password@]host[:port][?starttls=true]
+(or smtps://...), with KILN_MAIL_FROM, KILN_MAIL_SUFFIX, KILN_MAIL_REPLY_TO (docs/mail.md)
 
 exit codes: 0 SUCCESS, 1 FAILURE, 2 invalid Jenkinsfile or usage, 3 UNSTABLE, 4 ABORTED, 5 NOT_BUILT
 `;
@@ -363,6 +367,7 @@ export async function main(argv: string[]): Promise<number> {
       triggerJob: async (name) => {
         throw new StepFailure(`build job: '${name}' needs a Kiln controller to run other jobs; kiln run runs one pipeline on its own`);
       },
+      mail: localMail({ env: process.env, cwd, logFile, logPath: path.join(run.dir, 'console.log'), previousResult: run.previous?.result ?? null }),
     },
     scm: null,
     previous: run.previous,

@@ -379,6 +379,7 @@ export const AgentUpdateBody = Type.Object({
 const Role = StringEnum(['admin', 'developer', 'viewer'] as const);
 const userFields = {
   name: Type.String(), role: Role, fullName: Type.String(), disabled: Type.Boolean(), createdAt: Time(), updatedAt: Time(),
+  email: Nullable(Type.String({ description: "where mail to the user goes (emailext's requestor(), developers()); null: not known" })),
 };
 export const User = Answer(userFields, { $id: 'User' });
 export const LoginLock = Answer({
@@ -410,8 +411,8 @@ export const TokenBody = Type.Union([
   }),
   Type.Null(),
 ]);
-export const UserCreateBody = Type.Object({ name: Type.String(), role: Role, fullName: Type.Optional(Type.String()), password: Type.String() });
-export const UserUpdateBody = Type.Object({ role: Type.Optional(Role), fullName: Type.Optional(Type.String()), password: Type.Optional(Type.String()), disabled: Type.Optional(Type.Boolean()) });
+export const UserCreateBody = Type.Object({ name: Type.String(), role: Role, fullName: Type.Optional(Type.String()), password: Type.String(), email: Type.Optional(Type.Union([Type.String(), Type.Null()])) });
+export const UserUpdateBody = Type.Object({ role: Type.Optional(Role), fullName: Type.Optional(Type.String()), password: Type.Optional(Type.String()), disabled: Type.Optional(Type.Boolean()), email: Type.Optional(Type.Union([Type.String(), Type.Null()])) });
 
 // ---------------------------------------------------------------------------------------------
 // folders
@@ -559,12 +560,33 @@ export const GenericPushBody = Type.Object({
 /** The push events of GitHub and GitLab, as those services send them: the fields Kiln reads. */
 export const ProviderPushBody = Type.Record(Type.String(), Type.Unknown(), { description: 'the push event as the service sends it (GitHub: ref, after, repository.clone_url...; GitLab: ref, checkout_sha, project.git_http_url...)' });
 
+// ---------------------------------------------------------------------------------------------
+// settings: e-mail (mail.ts, mail-http.ts)
+
+const mailFields = {
+  host: Type.String({ description: "the SMTP server's host; '' for none" }),
+  port: Type.Integer({ minimum: 1, maximum: 65535 }),
+  security: StringEnum(['none', 'starttls', 'ssl'] as const, { description: 'plain, STARTTLS required, or SSL/TLS from the start' }),
+  credentialsId: Nullable(Type.String({ description: 'a global username/password credential for SMTP AUTH' })),
+  trustCertificate: Type.Boolean({ description: "accept the server's certificate unchecked (self-signed)" }),
+  from: Type.String({ description: 'the default From address' }),
+  replyTo: Type.String(),
+  defaultSuffix: Type.String({ description: "appended to a recipient without '@' ('@example.com')" }),
+  defaultSubject: Type.String({ description: "what $DEFAULT_SUBJECT expands to ('' for email-ext's default)" }),
+  defaultContent: Type.String({ description: "what $DEFAULT_CONTENT expands to ('' for email-ext's default)" }),
+  defaultRecipients: Type.String({ description: 'what $DEFAULT_RECIPIENTS expands to' }),
+};
+export const MailSettings = Answer({ ...mailFields, configured: Type.Boolean() }, { $id: 'MailSettings', description: "The SMTP server builds' e-mail goes through; the password stays in the credential" });
+export const MailSettingsBody = Type.Partial(Type.Object(mailFields, { additionalProperties: false }));
+export const MailTestBody = Type.Object({ to: Type.String({ description: 'the one address to send the test e-mail to' }) }, { additionalProperties: false });
+export const MailTestAnswer = Answer({ sent: Type.Boolean(), message: Type.String({ description: 'what happened, in plain words' }) });
+
 /** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */
 export const NAMED_SCHEMAS: readonly TSchema[] = [
   ErrorAnswer, JobDefinition, JobDefinitionSummary, JobParameter, LastBuild, Job, JobSummary, BuildCause, StageNode, PendingInput,
   Build, BuildDetail, Artifact, TestCase, TestReport, IssuesResult, IssueItem, IssuesAnswer, ConsoleSection, ConsoleTime, JobTrend, TestHistory, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
   Me, Session, Token, NewToken, AuditEntry, FolderGrant, Credential, Cloud, ConnectionReport, Health, WebhookAnswer, WebhookInfo,
-  Library, LibraryTestReport,
+  Library, LibraryTestReport, MailSettings,
 ];
 
 /** Adds the named schemas an instance lacks (a route module registered on an instance of its own, as in tests). */
@@ -579,3 +601,4 @@ export function addNamedSchemas(app: { getSchema(id: string): unknown; addSchema
 export const textAnswer = (type: string, description: string) => ({
   description, content: { [type]: { schema: Type.Unsafe<unknown>(type === 'application/octet-stream' ? { type: 'string', format: 'binary' } : { type: 'string' }) } },
 });
+

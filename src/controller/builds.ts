@@ -5,7 +5,8 @@
 //   → [abortPrevious: older builds of the job are superseded] → load the Jenkinsfile (inline, or from git) → validate → PipelineRun with:
 //        nodes    = the controller's NodeProvider (agents through the scheduler)
 //        services = stashes/artifacts on disk, test reports in the store, other jobs here,
-//                   credentials from the credentials store (credentials.ts), scoped by job name
+//                   credentials from the credentials store (credentials.ts), scoped by job name,
+//                   e-mail through the SMTP settings (mail.ts: commit authors, requestor, console)
 //        listener = log store (bytes + stage/step marks), state saved to the store
 //   → finished: result saved, log closed, build discarder applied.
 //
@@ -64,6 +65,8 @@ import type { ScriptChooser } from './auth/folders.ts';
 import { ApiError } from './http-errors.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
 import type { WaitList } from './waitlist.ts';
+import { buildMail, gitAuthors, type MailService } from './mail.ts';
+import type { MailPerson, MailServices } from '../core/mail.ts';
 
 const run = promisify(execFile);
 
@@ -144,6 +147,8 @@ export class BuildManager {
   /** The controller's log; each build's lines carry { job, build } (#logOf). */
   readonly #log: Logger;
   readonly #waits: WaitList;
+  /** The SMTP server builds' e-mail goes through (mail.ts); null: builds send none. */
+  readonly #mail: MailService | null;
   /** Lines for the end of failed builds' consoles that the disk refused: written when the health recovers. */
   readonly #notes = new Map<string, string>();
   /** Builds not started yet (in the wait list), by build id, in trigger order. */
@@ -159,6 +164,7 @@ export class BuildManager {
     /** Shared libraries (libraries.ts): each build's resolver. */
     libraries?: ControllerLibraries;
     logger?: Logger;
+    mail?: MailService;
     mayTrigger?: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
   }) {
     this.#mayTrigger = o.mayTrigger ?? (async () => null);
@@ -173,6 +179,7 @@ export class BuildManager {
     this.#credentials = o.credentials ?? null;
     this.#libraries = o.libraries ?? null;
     this.#health = o.health ?? null;
+    this.#mail = o.mail ?? null;
     this.#log = o.logger ?? silentLogger();
     this.#health?.onRecovered(() => this.#writeNotes());
   }
@@ -567,6 +574,7 @@ export class BuildManager {
         },
         milestone: async (ordinal) => this.#milestone(live, ordinal),
         jobProperties: (p) => this.#keepJobProperties(job.name, p),
+        ...(this.#mail ? { mail: this.#mailFor(job, build, previous?.result ?? null, log) } : {}),
         triggerJob: async (name, params, wait, signal) => {
           const refused = await this.#mayTrigger(job, name, live.replayedBy);
           if (refused !== null) throw new StepFailure(refused);
@@ -722,6 +730,48 @@ export class BuildManager {
    * the git step does on agents: username/password or a token through GIT_ASKPASS, an SSH key
    * through GIT_SSH_COMMAND. The files live in `dir` (0700), removed by the caller.
    */
+  /** The mail plugin's services for one build (mail.ts): who made its commits, who started it, its console. */
+  #mailFor(job: Job, build: Build, previousResult: string | null, log: ReturnType<typeof logRef>): MailServices {
+    const authorsOf = (j: Job, n: number) => async (from: string, to: string): Promise<MailPerson[]> => {
+      const d = j.definition;
+      if (d.kind !== 'git') return [];
+      const auth = await fsp.mkdtemp(path.join(os.tmpdir(), 'kiln-scm-auth-'));
+      try {
+        const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
+        if (d.credentialsId) await this.#gitAuth(j, d.credentialsId, auth, env, n);
+        return await gitAuthors({ url: d.url, branch: d.branch, from, to, env });
+      } finally {
+        await fsp.rm(auth, { recursive: true, force: true });
+      }
+    };
+    const commitsOf = async (j: Job, b: Build) => {
+      const before = { before: b.number, status: ['finished' as const] };
+      const prev = await this.#store.builds.latest(j.name, before);
+      const ok = await this.#store.builds.latest(j.name, { ...before, results: ['SUCCESS', 'UNSTABLE'] }) ?? await this.#store.builds.getByNumber(j.name, 1);
+      return { current: b.scm?.commit ?? null, previous: prev?.scm?.commit ?? null, lastSuccess: ok && ok.number !== b.number ? ok.scm?.commit ?? null : null };
+    };
+    const up = build.causes.find((c) => c.type === 'upstream' && c.upstreamJob && c.upstreamBuild);
+    return buildMail(this.#mail!, this.#store, {
+      authors: authorsOf(job, build.number),
+      commits: () => commitsOf(job, build),
+      requestorId: build.causes.find((c) => (c.type === 'user' || c.type === 'api') && c.userId)?.userId ?? null,
+      upstream: async () => {
+        if (!up) return [];
+        const uj = await this.#store.jobs.get(up.upstreamJob!);
+        const ub = uj ? await this.#store.builds.getByNumber(uj.name, up.upstreamBuild!) : null;
+        if (!uj || !ub) return [];
+        const c = await commitsOf(uj, ub);
+        return c.current && c.previous ? authorsOf(uj, ub.number)(c.previous, c.current) : [];
+      },
+      previousResult,
+      console: async () => {
+        // Its last 25 MB at most (what a message may carry).
+        await this.#logs.flush(log);
+        return this.#logs.readBytes(log, -25 * 1024 * 1024);
+      },
+    });
+  }
+
   async #gitAuth(job: Job, credentialsId: string, dir: string, env: NodeJS.ProcessEnv, buildNumber: number): Promise<void> {
     if (!this.#credentials) throw new StepFailure(`the job's repository needs credential '${credentialsId}', but this controller has no credentials store`);
     const c = await this.#credentials.resolve(credentialsId, { id: job.id, name: job.name }, buildNumber).catch((err: unknown) => {

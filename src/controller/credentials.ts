@@ -551,8 +551,15 @@ export class CredentialService {
     return c;
   }
 
+  /** The SMTP server's AUTH (mail.ts): a global username/password credential; no build use is recorded. */
+  async resolveForMail(id: string): Promise<{ username: string; password: string }> {
+    const c = await this.#resolveGlobal(id, 'the SMTP server', ['username', 'password']);
+    if (c.type !== 'usernamePassword') throw new CredentialLookupError(`credential '${id}' is a ${c.type}; the SMTP server needs a username/password credential`);
+    return { username: c.username ?? '', password: c.password ?? '' };
+  }
+
   /** A global credential for the controller's own use, with only the fields that use needs. */
-  async #resolveGlobal(id: string, user: string, fields: readonly ('username' | 'privateKey' | 'passphrase' | 'secret' | 'fileName' | 'content')[]): Promise<Credential> {
+  async #resolveGlobal(id: string, user: string, fields: readonly ('username' | 'password' | 'privateKey' | 'passphrase' | 'secret' | 'fileName' | 'content')[]): Promise<Credential> {
     const rec = await this.#store.credentials.get(id).catch(() => null);
     if (!rec || rec.folder !== null) throw new CredentialLookupError(`no global credential '${id}' (for ${user})`);
     let p: Payload;

@@ -12,8 +12,9 @@ import { dockerPlugin } from './docker/index.ts';
 import { kubernetesPlugin } from './kubernetes/index.ts';
 import { sshPlugin } from './ssh/index.ts';
 import { warningsPlugin } from './warnings/index.ts';
+import { mailPlugin } from './mail/index.ts';
 
-export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin];
+export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');

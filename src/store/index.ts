@@ -9,6 +9,7 @@ import { buildRepo } from './builds.ts';
 import { credentialRepo } from './credentials.ts';
 import { userRepo } from './users.ts';
 import { cloudRepo } from './clouds.ts';
+import { settingsRepo } from './settings.ts';
 import { folderRepo } from './folders.ts';
 import { libraryRepo } from './libraries.ts';
 import type { Db } from './db.ts';
@@ -101,6 +102,7 @@ function createStore(db: Db, kind: StoreKind, location: string, now: () => numbe
     clouds: cloudRepo(ctx),
     folders: folderRepo(ctx),
     libraries: libraryRepo(ctx),
+    settings: settingsRepo(ctx),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   };

@@ -287,6 +287,20 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 11,
+    name: "users' e-mail addresses, and the controller's settings (the SMTP server of the mail plugin)",
+    statements: [
+      // NULL: no address known (mail to the user falls back to the default e-mail suffix).
+      `ALTER TABLE users ADD COLUMN email TEXT`,
+      // One JSON document per settings name ('mail'); secrets are referenced by credential id.
+      `CREATE TABLE settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** The newest version (migrations of parallel branches take numbers given out in advance, so not the list's length). */

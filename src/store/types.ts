@@ -559,10 +559,12 @@ export interface UserRecord {
   disabled: boolean;
   createdAt: number;
   updatedAt: number;
+  /** Where mail to the user goes (emailext's requestor(), developers()); null: not known. */
+  email: string | null;
 }
 
-export interface UserCreate { name: string; role: Role; fullName?: string; passwordHash: string }
-export interface UserUpdate { role?: Role; fullName?: string; passwordHash?: string; disabled?: boolean }
+export interface UserCreate { name: string; role: Role; fullName?: string; passwordHash: string; email?: string | null }
+export interface UserUpdate { role?: Role; fullName?: string; passwordHash?: string; disabled?: boolean; email?: string | null }
 
 export interface SessionRecord {
   /** SHA-256 of the cookie's value (hex). */
@@ -691,6 +693,12 @@ export interface CloudRepo {
   delete(name: string): Promise<boolean>;
 }
 
+/** The controller's settings, one JSON document per name ('mail'); src/store/settings.ts. */
+export interface SettingsRepo {
+  get(name: string): Promise<JsonValue | null>;
+  put(name: string, value: JsonValue): Promise<void>;
+}
+
 // ---------------------------------------------------------------------------------------------
 // shared libraries (src/store/libraries.ts): where the pipeline's @Library code comes from
 
@@ -746,6 +754,7 @@ export interface Store {
   readonly clouds: CloudRepo;
   readonly folders: FolderRepo;
   readonly libraries: LibraryRepo;
+  readonly settings: SettingsRepo;
   /** The schema version (number of migrations applied). */
   schemaVersion(): Promise<number>;
   close(): Promise<void>;

@@ -9,7 +9,7 @@ import {
 } from './types.ts';
 import { checkString } from './validate.ts';
 
-const USER_COLUMNS = 'name, role, full_name, password_hash, disabled, created_at, updated_at';
+const USER_COLUMNS = 'name, role, full_name, password_hash, disabled, created_at, updated_at, email';
 const SESSION_COLUMNS = 'id_hash, user_name, csrf, created_at, last_seen_at, expires_at, address';
 const TOKEN_COLUMNS = 'id, user_name, name, token_hash, created_at, last_used_at, expires_at';
 const AUDIT_COLUMNS = 'id, at, actor, action, target, detail, address';
@@ -36,10 +36,19 @@ export function checkRole(role: unknown): Role {
   return role as Role;
 }
 
+/** A user's e-mail address: one address, no line breaks (it becomes a mail header); '' or null: none. */
+export function checkEmail(v: unknown): string | null {
+  if (v === null || v === undefined || v === '') return null;
+  const e = checkString(v, 'email', { max: 254 }).trim();
+  if (!/^[^\s@<>(),;:"\\[\]]+@[^\s@<>(),;:"\\[\]]+$/.test(e)) throw invalid(`email: ${JSON.stringify(e.slice(0, 100))} is not an e-mail address`);
+  return e;
+}
+
 function rowToUser(r: Row): UserRecord {
   return {
     name: rStr(r, 'name'), role: rStr(r, 'role') as Role, fullName: rStr(r, 'full_name'), passwordHash: rStr(r, 'password_hash'),
     disabled: rBool(r, 'disabled'), createdAt: rNum(r, 'created_at'), updatedAt: rNum(r, 'updated_at'),
+    email: r['email'] === null || r['email'] === undefined ? null : String(r['email']),
   };
 }
 
@@ -83,10 +92,10 @@ export function userRepo(ctx: RepoContext): UserRepo {
         name: checkUserName(input.name), role: checkRole(input.role),
         fullName: checkString(input.fullName ?? '', 'fullName', { max: 200 }),
         passwordHash: checkString(input.passwordHash, 'passwordHash', { nonEmpty: true, max: 1000 }),
-        disabled: false, createdAt: now, updatedAt: now,
+        disabled: false, createdAt: now, updatedAt: now, email: checkEmail(input.email ?? null),
       };
       try {
-        await db.run(`INSERT INTO users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, 0, $5, $6)`, [user.name, user.role, user.fullName, user.passwordHash, now, now]);
+        await db.run(`INSERT INTO users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, 0, $5, $6, $7)`, [user.name, user.role, user.fullName, user.passwordHash, now, now, user.email]);
       } catch (e) {
         if (isConstraint(e, 'unique')) throw new StoreError('conflict', `a user named '${user.name}' already exists`);
         throw e;
@@ -101,6 +110,7 @@ export function userRepo(ctx: RepoContext): UserRepo {
       if (patch.fullName !== undefined) set('full_name', checkString(patch.fullName, 'fullName', { max: 200 }));
       if (patch.passwordHash !== undefined) set('password_hash', checkString(patch.passwordHash, 'passwordHash', { nonEmpty: true, max: 1000 }));
       if (patch.disabled !== undefined) set('disabled', patch.disabled ? 1 : 0);
+      if (patch.email !== undefined) set('email', checkEmail(patch.email));
       set('updated_at', ctx.now());
       params.push(name);
       const n = await db.run(`UPDATE users SET ${sets.join(', ')} WHERE name = $${params.length}`, params);

@@ -324,6 +324,12 @@ test('every operation answers as the document says, with realistic data', async 
   ok(await call('cancelQueueItem', { params: { id: item!.id }, auth: dev }), 204);
   await finishedBuild(c.url, 'nowhere', stuck.json.number);
 
+  // --- e-mail settings (a test e-mail to a port nothing listens on: sent false, in plain words)
+  ok(await call('getMailSettings'), 200);
+  ok(await call('putMailSettings', { body: { host: '127.0.0.1', port: 1, from: 'ci@example.com', credentialsId: null } }), 200);
+  ok(await call('testMailSettings', { body: { to: 'admin@example.com' } }), 200);
+  ok(await call('putMailSettings', { body: { host: '127.0.0.1', port: 0, from: 'ci@example.com' } }), 400);
+
   // --- webhooks
   ok(await call('getJobWebhook', { params: { job: 'gitjob' } }), 200);
   ok(await call('getJobWebhook', { params: { job: 'hello' } }), 200);

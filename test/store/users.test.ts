@@ -15,7 +15,7 @@ for (const kind of KINDS) {
       const { s, clock } = await open();
       assert.equal(await s.users.count(), 0);
       const a = await s.users.create({ name: 'alice', role: 'admin', passwordHash: 'h1', fullName: 'Alice A.' });
-      assert.deepEqual(a, { name: 'alice', role: 'admin', fullName: 'Alice A.', passwordHash: 'h1', disabled: false, createdAt: clock.t, updatedAt: clock.t });
+      assert.deepEqual(a, { name: 'alice', role: 'admin', fullName: 'Alice A.', passwordHash: 'h1', disabled: false, createdAt: clock.t, updatedAt: clock.t, email: null });
       await s.users.create({ name: 'bob.b@corp', role: 'viewer', passwordHash: 'h2' });
       await rejectsWith(s.users.create({ name: 'alice', role: 'viewer', passwordHash: 'h' }), 'conflict', /a user named 'alice' already exists/);
       await rejectsWith(s.users.create({ name: '../x', role: 'viewer', passwordHash: 'h' }), 'invalid', /^name: invalid user name/);
@@ -25,6 +25,10 @@ for (const kind of KINDS) {
       clock.advance(10);
       const u = await s.users.update('bob.b@corp', { role: 'developer', disabled: true });
       assert.deepEqual([u.role, u.disabled, u.updatedAt, u.passwordHash], ['developer', true, clock.t, 'h2']);
+      // An e-mail address (where emailext's requestor() mail goes): one address, no line breaks.
+      assert.equal((await s.users.update('bob.b@corp', { email: 'bob@corp.example' })).email, 'bob@corp.example');
+      await rejectsWith(s.users.update('bob.b@corp', { email: 'bob@corp.example\r\nBcc: x@y.z' }), 'invalid', /^email: "bob@corp\.example\\r\\nBcc: x@y\.z" is not an e-mail address$/);
+      assert.equal((await s.users.update('bob.b@corp', { email: '' })).email, null);
       await rejectsWith(s.users.update('nobody', { role: 'admin' }), 'not-found', /no user named 'nobody'/);
       assert.deepEqual((await s.users.list()).map((x) => x.name), ['alice', 'bob.b@corp']);
       assert.equal(await s.users.count(), 2);

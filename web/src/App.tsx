@@ -22,6 +22,7 @@ import { CloudsPage } from './pages/Clouds.tsx';
 import { LibrariesPage } from './pages/Libraries.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { FoldersPage } from './pages/Folders.tsx';
+import { MailPage } from './pages/Mail.tsx';
 
 type Gate = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; reason?: string } | { kind: 'in'; me: Me } | { kind: 'error'; error: unknown };
 
@@ -79,6 +80,7 @@ function Layout({ me, onLogout }: { me: Me; onLogout: () => void }) {
     ['/users', 'Users', can(me, 'admin')],
     ['/folders', 'Folders', can(me, 'admin')],
     ['/audit', 'Audit', can(me, 'admin')],
+    ['/settings/mail', 'E-mail', can(me, 'admin')],
   ];
   const current = (to: string) => (to === '/' ? path === '/' || path.startsWith('/job/') : path.startsWith(to));
   return (
@@ -149,6 +151,7 @@ function Routes() {
   if (match('/libraries', path)) return <LibrariesPage />;
   if (match('/audit', path)) return <AuditPage />;
   if (match('/folders', path)) return <FoldersPage />;
+  if (match('/settings/mail', path)) return <MailPage />;
   if (match('/login', path) || match('/setup', path)) { navigate('/', true); return null; }
   return <section><h1>Not found</h1><p>There is no page at <code>{path}</code>. <Link to="/">Back to the dashboard</Link></p></section>;
 }

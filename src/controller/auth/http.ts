@@ -176,7 +176,7 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
 
   api.get('/api/v1/me', { schema: { operationId: 'getMe', tags: ['auth'], summary: 'Who the caller is', response: answers({ 200: ref(S.Me) }) } }, async (req) => {
     const p = me(req);
-    const user = p.via === 'admin-token' ? { name: p.name, role: p.role, fullName: 'configured admin token', disabled: false, createdAt: 0, updatedAt: 0 } : await auth.user(p.name);
+    const user = p.via === 'admin-token' ? { name: p.name, role: p.role, fullName: 'configured admin token', disabled: false, createdAt: 0, updatedAt: 0, email: null } : await auth.user(p.name);
     if (!user) throw new AuthError(401, 'unauthorized', `log in first: user '${p.name}' was deleted`); // while this request ran
     return { user, via: p.via, ...(p.session ? { csrfToken: p.session.csrf } : {}) };
   });
@@ -222,7 +222,7 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
     schema: { operationId: 'createUser', tags: ['users'], ...documented(S.AnyObject, S.UserCreateBody), response: answers({ 201: ref(S.User) }) },
   }, async (req, reply) => {
     const b = body(req);
-    const u = await auth.createUser(me(req), { name: b.name, role: b.role, fullName: b.fullName, password: b.password }, address(req));
+    const u = await auth.createUser(me(req), { name: b.name, role: b.role, fullName: b.fullName, password: b.password, email: b.email }, address(req));
     return reply.code(201).header('location', `/api/v1/users/${encodeURIComponent(u.name)}`).send(u);
   });
   api.get('/api/v1/users/:name', {
@@ -235,13 +235,13 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, o: AuthHtt
   });
   api.put('/api/v1/users/:name', {
     schema: {
-      operationId: 'updateUser', tags: ['users'], summary: 'Changes role, full name, password or disabled (a password or disabled change ends their sessions)',
+      operationId: 'updateUser', tags: ['users'], summary: 'Changes role, full name, e-mail, password or disabled (a password or disabled change ends their sessions)',
       params: nameParams, ...documented(S.AnyObject, S.UserUpdateBody), response: answers({ 200: ref(S.User) }),
     },
   }, async (req) => {
     const { name } = req.params;
     const b = body(req);
-    return auth.updateUser(me(req), name, { role: b.role, fullName: b.fullName, password: b.password, disabled: b.disabled }, address(req));
+    return auth.updateUser(me(req), name, { role: b.role, fullName: b.fullName, password: b.password, disabled: b.disabled, email: b.email }, address(req));
   });
   api.delete('/api/v1/users/:name', {
     schema: { operationId: 'deleteUser', tags: ['users'], params: nameParams, response: answers({ 204: S.NoContent }) },

@@ -86,6 +86,9 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/credentials/:id': 'developer',
   'PUT /api/v1/credentials/:id': 'admin',
   'DELETE /api/v1/credentials/:id': 'admin',
+  'GET /api/v1/settings/mail': 'admin',
+  'PUT /api/v1/settings/mail': 'admin',
+  'POST /api/v1/settings/mail/test': 'admin',
 
   'GET /api/v1/clouds': 'admin',
   'GET /api/v1/clouds/:name': 'admin',

@@ -28,7 +28,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { AuditEntry, Role, SessionRecord, Store, TokenRecord, UserRecord } from '../../store/types.ts';
 import { StoreError } from '../../store/types.ts';
-import { RESERVED_USER_NAMES, checkRole, checkUserName } from '../../store/users.ts';
+import { RESERVED_USER_NAMES, checkEmail, checkRole, checkUserName } from '../../store/users.ts';
 import { DUMMY_HASH, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
 import { ApiError, ERRORS, type CodeWithStatus } from '../http-errors.ts';
 
@@ -78,10 +78,10 @@ export class AuthError extends ApiError {
 }
 
 /** A user as the API shows it (never the hash). */
-export interface UserView { name: string; role: Role; fullName: string; disabled: boolean; createdAt: number; updatedAt: number }
+export interface UserView { name: string; role: Role; fullName: string; disabled: boolean; createdAt: number; updatedAt: number; email: string | null }
 export interface TokenView { id: string; name: string; createdAt: number; lastUsedAt: number | null; expiresAt: number | null }
 
-export const userView = (u: UserRecord): UserView => ({ name: u.name, role: u.role, fullName: u.fullName, disabled: u.disabled, createdAt: u.createdAt, updatedAt: u.updatedAt });
+export const userView = (u: UserRecord): UserView => ({ name: u.name, role: u.role, fullName: u.fullName, disabled: u.disabled, createdAt: u.createdAt, updatedAt: u.updatedAt, email: u.email });
 export const tokenView = (t: TokenRecord): TokenView => ({ id: t.id, name: t.name, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt, expiresAt: t.expiresAt });
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -450,18 +450,18 @@ export class AuthService {
     return u ? userView(u) : null;
   }
 
-  async createUser(by: Principal, body: { name?: unknown; role?: unknown; fullName?: unknown; password?: unknown }, address: string): Promise<UserView> {
+  async createUser(by: Principal, body: { name?: unknown; role?: unknown; fullName?: unknown; password?: unknown; email?: unknown }, address: string): Promise<UserView> {
     const name = checkUserName(body.name);
     const role = checkRole(body.role ?? 'developer');
     const problem = passwordProblem(body.password);
     if (problem) throw new AuthError(400, 'invalid', problem);
     if (body.fullName !== undefined && typeof body.fullName !== 'string') throw new AuthError(400, 'invalid', 'fullName must be a string');
-    const u = await this.#store.users.create({ name, role, fullName: (body.fullName as string | undefined) ?? '', passwordHash: await hashPassword(body.password as string) });
+    const u = await this.#store.users.create({ name, role, fullName: (body.fullName as string | undefined) ?? '', passwordHash: await hashPassword(body.password as string), email: checkEmail(body.email) });
     await this.audit({ actor: by.name, action: 'user.create', target: name, detail: `role ${role}`, address });
     return userView(u);
   }
 
-  async updateUser(by: Principal, name: string, body: { role?: unknown; fullName?: unknown; password?: unknown; disabled?: unknown }, address: string): Promise<UserView> {
+  async updateUser(by: Principal, name: string, body: { role?: unknown; fullName?: unknown; password?: unknown; disabled?: unknown; email?: unknown }, address: string): Promise<UserView> {
     const cur = await this.#store.users.get(name);
     if (!cur) throw new StoreError('not-found', `no user named '${name}'`);
     const role = body.role === undefined ? undefined : checkRole(body.role);
@@ -477,6 +477,7 @@ export class AuthService {
       ...(role !== undefined ? { role } : {}),
       ...(body.fullName !== undefined ? { fullName: body.fullName as string } : {}),
       ...(body.disabled !== undefined ? { disabled: body.disabled as boolean } : {}),
+      ...(body.email !== undefined ? { email: checkEmail(body.email) } : {}),
       ...(body.password !== undefined ? { passwordHash: await hashPassword(body.password as string) } : {}),
     });
     // A new password or a disabled account ends the user's sessions.
@@ -486,7 +487,7 @@ export class AuthService {
       this.#accounts.forgive(accountKey(name));
       this.#failures.clearPrefix(`login|${accountKey(name)}|`);
     }
-    const what = [role !== undefined ? `role ${role}` : '', body.disabled !== undefined ? (body.disabled ? 'disabled' : 'enabled') : '', body.password !== undefined ? 'password reset' : '', body.fullName !== undefined ? 'full name' : ''].filter(Boolean).join(', ');
+    const what = [role !== undefined ? `role ${role}` : '', body.disabled !== undefined ? (body.disabled ? 'disabled' : 'enabled') : '', body.password !== undefined ? 'password reset' : '', body.fullName !== undefined ? 'full name' : '', body.email !== undefined ? 'e-mail' : ''].filter(Boolean).join(', ');
     await this.audit({ actor: by.name, action: 'user.update', target: name, detail: what, address });
     return userView(u);
   }

@@ -8,6 +8,7 @@ import type { Credential } from '../../core/credentials.ts';
 import type { IssuesService } from '../../core/issues.ts';
 import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
 import type { ParameterType, TriggerDef } from '../model/types.ts';
+import type { MailServices } from '../../core/mail.ts';
 
 /** Arguments after binding to the declaration: named values, and the block if any. */
 export interface StepArgs {
@@ -217,4 +218,6 @@ export interface BuildServices {
   issues?: IssuesService;
   /** The build's console so far, in chunks (recordIssues' console parsers). Absent: the host keeps none to read. */
   consoleLog?(): AsyncIterable<Buffer>;
+  /** Sending e-mail (the mail plugin's steps) and what the build knows of its people; absent: the host sends none. */
+  mail?: MailServices;
 }

@@ -23,6 +23,10 @@ export function UsersPage() {
     users.reload();
   });
   const unlock = (name: string) => run(async () => { await api.post(`/users/${encodeURIComponent(name)}/unlock`); users.reload(); });
+  const setEmail = (name: string, current: string | null) => {
+    const email = prompt(`E-mail address of ${name} (empty: none):`, current ?? '');
+    if (email !== null) void update(name, { email: email.trim() || null });
+  };
   const reset = (name: string) => {
     const password = prompt(`New password for ${name}:`);
     if (password) void update(name, { password });
@@ -36,7 +40,7 @@ export function UsersPage() {
           <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">State</th><th scope="col" className="hide-narrow">Created</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>{users.data.map((u) => (
             <tr key={u.name}>
-              <td><strong>{u.name}</strong>{u.fullName ? <div className="muted small">{u.fullName}</div> : null}</td>
+              <td><strong>{u.name}</strong>{u.fullName ? <div className="muted small">{u.fullName}</div> : null}{u.email ? <div className="muted small">{u.email}</div> : null}</td>
               <td><select aria-label={`Role of ${u.name}`} value={u.role} disabled={busy} onChange={(e) => void update(u.name, { role: e.target.value })}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select></td>
               <td>
                 <label className="inline small"><input type="checkbox" checked={u.disabled} disabled={busy} onChange={(e) => void update(u.name, { disabled: e.target.checked })} /> disabled</label>
@@ -50,6 +54,7 @@ export function UsersPage() {
               <td className="hide-narrow">{when(u.createdAt)}</td>
               <td className="row-actions">
                 <button className="small" onClick={() => reset(u.name)}>Set password</button>
+                <button className="small" onClick={() => setEmail(u.name, u.email)} aria-label={`Set e-mail of ${u.name}`}>Set e-mail</button>
                 <button className="small" aria-expanded={open === u.name} onClick={() => setOpen(open === u.name ? null : u.name)}>Tokens</button>
                 <button className="small danger" disabled={busy} onClick={() => void remove(u.name)} aria-label={`Delete user ${u.name}`}>Delete</button>
               </td>
@@ -66,18 +71,20 @@ export function UsersPage() {
 function NewUser({ onDone }: { onDone: () => void }) {
   const [name, setName] = useState('');
   const [fullName, setFull] = useState('');
+  const [email, setMail] = useState('');
   const [role, setRole] = useState<Role>('developer');
   const [password, setPassword] = useState('');
   const [run, busy, error] = useAction();
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void run(async () => { await api.post('/users', { name, fullName, role, password }); setName(''); setFull(''); setPassword(''); onDone(); });
+    void run(async () => { await api.post('/users', { name, fullName, role, password, email: email.trim() || null }); setName(''); setFull(''); setMail(''); setPassword(''); onDone(); });
   };
   return (
     <form className="card" onSubmit={submit} aria-labelledby="new-user-h" autoComplete="off">
       <h2 id="new-user-h">New user</h2>
       <Field label="Username">{(id) => <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />}</Field>
       <Field label="Full name">{(id) => <input id={id} value={fullName} onChange={(e) => setFull(e.target.value)} />}</Field>
+      <Field label="E-mail" hint="Where emailext's requestor() and developers() mail to this user goes">{(id) => <input id={id} type="email" value={email} onChange={(e) => setMail(e.target.value)} />}</Field>
       <Field label="Role">{(id) => <select id={id} value={role} onChange={(e) => setRole(e.target.value as Role)}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select>}</Field>
       <Field label="Password">{(id) => <input id={id} type="password" autoComplete="new-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
       <ErrorBox error={error} />
