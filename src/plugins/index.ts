@@ -12,5 +12,6 @@ import { dockerPlugin } from './docker/index.ts';
 import { kubernetesPlugin } from './kubernetes/index.ts';
 import { sshPlugin } from './ssh/index.ts';
 import { sshAgentPlugin } from './ssh-agent/index.ts';
+import { utilityStepsPlugin } from './utility-steps/index.ts';
 
-export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, sshAgentPlugin];
+export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, sshAgentPlugin, utilityStepsPlugin];
