@@ -28,7 +28,7 @@ import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { bool, list, num, str } from '../../pipeline/steps/args.ts';
 
 /** A Unix socket's path must fit in sun_path (108 bytes on Linux, 104 on macOS), with its NUL. */
-const MAX_SOCKET_PATH = 100;
+const MAX_SOCKET_PATH = 103;
 
 interface Agent {
   sock: string;
@@ -91,7 +91,7 @@ async function startAgent(ctx: StepContext, ws: Workspace, timeoutMs: number): P
   ctx.log('[ssh-agent] Looking for ssh-agent implementation...');
   ctx.log('[ssh-agent]   Exec ssh-agent (binary ssh-agent on a remote machine)');
   await ws.mkdir(ws.tmp);
-  const own = `${ws.tmp}/ssh-agent-${randomBytes(6).toString('hex')}.sock`;
+  const own = `${ws.tmp}/ssh-${randomBytes(4).toString('hex')}`;
   const ownSocket = Buffer.byteLength(own) <= MAX_SOCKET_PATH ? own : null;
   ctx.log('$ ssh-agent');
   const r = await exec(ctx, ws, ['ssh-agent', '-s', ...(ownSocket ? ['-a', ownSocket] : [])], { env: { ...ctx.env }, signal: within(ctx, timeoutMs), echo: false });

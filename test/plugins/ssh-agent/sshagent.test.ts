@@ -13,6 +13,7 @@ import { startSshd, type TestSshd } from '../../backends/sshd.ts';
 import { runPipeline, start } from '../../pipeline/engine/harness.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import type { Credential } from '../../../src/core/credentials.ts';
+import { runOnAgent, startRemoteAgent } from '../../helpers/remote-pipeline.ts';
 
 const PASSPHRASE = 'correct horse battery staple 42';
 let sshd: TestSshd;
@@ -188,4 +189,24 @@ test('a wrong passphrase fails clearly (no endless prompt), shows no secret, and
   assert.ok(!console.includes('not it'));
   assertNoSecrets(console, credentials.wrongpass!);
   assert.equal(alive(agentOf(console).pid), false);
+});
+
+test('sshagent on a remote agent: ssh-agent runs on the agent\'s node, the key reaches it by stdin, and it is killed after', async () => {
+  const remote = await startRemoteAgent('ssh-agent-remote');
+  try {
+    const { state, console, workspace } = await runOnAgent(remote, pipeline(`
+        sshagent(['locked']) {
+          sh '${ssh()}'
+          sh 'echo "node=$NODE_NAME"'
+        }`), credentials);
+    assert.equal(state.result, 'SUCCESS', console);
+    assert.ok(console.split('\n').includes('ok'), console);
+    assert.match(console, /^node=ssh-agent-remote$/m);
+    const { pid, sock } = agentOf(console);
+    assert.equal(path.dirname(sock), `${workspace}@tmp`);
+    assert.equal(alive(pid), false);
+    assertNoSecrets(console, credentials.locked!);
+  } finally {
+    await remote.close();
+  }
 });

@@ -12,6 +12,7 @@ import { zipSync } from 'fflate';
 import { Header } from 'tar';
 import { runPipeline } from '../../pipeline/engine/harness.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { runOnAgent, startRemoteAgent } from '../../helpers/remote-pipeline.ts';
 
 function scripted(body: string): string {
   return `node {\n${body}\n}\n`;
@@ -316,4 +317,30 @@ test('readManifest from a MANIFEST.MF and from a jar', async () => {
   assert.equal(state.result, 'SUCCESS', console);
   assert.match(console, /^v=3\.1 cp=a\.jar b\.jar sealed=true$/m);
   assert.match(console, /^jar=3\.1$/m);
+});
+
+test('on a remote agent: findFiles, touch, sha256, zip / unzip and tar / untar work on the agent\'s files', async () => {
+  const remote = await startRemoteAgent('util-remote');
+  try {
+    const { state, console, workspace, artifacts } = await runOnAgent(remote, scripted(`
+  writeFile file: 'src/a.txt', text: 'remote-a'
+  writeFile file: 'src/deep/b.txt', text: 'remote-b'
+  def t = touch file: 'src/stamp', timestamp: 1000000000000L
+  echo "stamp=\${t.lastModified} on=\${env.NODE_NAME}"
+  echo "files=\${findFiles(glob: 'src/**').collect { it.path + ':' + it.length }}"
+  echo "sha=\${sha256 'src/a.txt'}"
+  zip zipFile: 'r.zip', dir: 'src', archive: true
+  unzip zipFile: 'r.zip', dir: 'back', quiet: true
+  tar file: 'r.tgz', dir: 'src'
+  untar file: 'r.tgz', dir: 'tback', quiet: true
+  echo "back=\${readFile 'back/deep/b.txt'} tback=\${readFile 'tback/a.txt'}"`));
+    assert.equal(state.result, 'SUCCESS', console);
+    assert.match(console, /^stamp=1000000000000 on=util-remote$/m);
+    assert.match(console, /^files=\[src\/a\.txt:8, src\/deep\/b\.txt:8, src\/stamp:0\]$/m);
+    assert.match(console, new RegExp(`^sha=${execFileSync('sha256sum', [path.join(workspace, 'src/a.txt')], { encoding: 'utf8' }).split(' ')[0]}$`, 'm'));
+    assert.match(console, /^back=remote-b tback=remote-a$/m);
+    assert.deepEqual([...artifacts.keys()], ['r.zip']);
+  } finally {
+    await remote.close();
+  }
 });
