@@ -28,7 +28,7 @@ import { zipSync, type Zippable } from 'fflate';
 import { Header, Pax, Parser } from 'tar';
 import type { StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
-import { StepFailure } from '../../core/errors.ts';
+import { KilnError, StepFailure } from '../../core/errors.ts';
 import { bool, reqStr, str } from '../../pipeline/steps/args.ts';
 import type { GMap } from '../../pipeline/script/values.ts';
 import { compileAntPatterns } from '../../util/antglob.ts';
@@ -119,7 +119,12 @@ export const tar: StepRun = async (ctx, args) => {
 
 interface ZipEntry { name: string; method: number; crc: number; compSize: number; size: number; offset: number; dir: boolean }
 
-class BadArchive extends Error {}
+/** A zip or tar that cannot be read as one (corrupt, truncated, a bad checksum, a bomb). */
+export class BadArchive extends KilnError {
+  constructor(message: string) {
+    super('archive.invalid', message);
+  }
+}
 
 /** The entries of a zip, from its central directory. */
 export function zipEntries(buf: Buffer): ZipEntry[] {

@@ -14,7 +14,7 @@
 // refused with that explanation rather than silently ignored.
 // The manifest parser follows the JAR specification: `Name: value` lines, continuation lines
 // starting with one space, sections separated by blank lines, a section with `Name:` an entry.
-import { parse } from 'csv-parse/sync';
+import { parse } from 'csv-parse';
 import type { StepRun } from '../../pipeline/plugin.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { reqStr, str } from '../../pipeline/steps/args.ts';
@@ -31,7 +31,11 @@ export const readCSV: StepRun = async (ctx, args) => {
   noFormat('readCSV', args.values.format);
   const [source] = await fileOrText(ctx, 'readCSV', str(args, 'file'), str(args, 'text'), MAX_JSON_CHARS);
   try {
-    const rows = parse(source ?? '', { relax_column_count: true, skip_empty_lines: false, bom: true }) as string[][];
+    // the callback form of csv-parse (its ./sync entry is the same parser, but the import-rules
+    // check cannot resolve that subpath export)
+    const rows = await new Promise<string[][]>((resolve, reject) => {
+      parse(source ?? '', { relax_column_count: true, skip_empty_lines: false, bom: true }, (err, records: string[][]) => (err ? reject(err) : resolve(records)));
+    });
     return rows.map((r) => r.map((c) => c));
   } catch (err) {
     throw new StepFailure(`readCSV: ${str(args, 'file') ?? 'text'} is not valid CSV: ${err instanceof Error ? err.message : String(err)}`);

@@ -16,14 +16,18 @@
 // and returns the values uninterpolated); the lookups base64Decoder:, base64Encoder:,
 // urlDecoder:, urlEncoder: that Jenkins allows work too (date: does not).
 import type { StepRun } from '../../pipeline/plugin.ts';
-import { StepFailure } from '../../core/errors.ts';
+import { KilnError, StepFailure } from '../../core/errors.ts';
 import { bool, str } from '../../pipeline/steps/args.ts';
 import { isMap, type GMap, type Value } from '../../pipeline/script/values.ts';
 import { MAX_JSON_CHARS } from '../../pipeline/steps/parse-limits.ts';
 import { mb, wsPath } from './files.ts';
 
 /** Thrown for text Properties.load refuses (a malformed \u escape), with the line. */
-export class PropertiesSyntaxError extends Error {}
+export class PropertiesSyntaxError extends KilnError {
+  constructor(message: string) {
+    super('properties.syntax', message);
+  }
+}
 
 const BLANK = new Set([' ', '\t', '\f']);
 
