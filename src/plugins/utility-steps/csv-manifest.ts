@@ -7,7 +7,8 @@
 //     mf.main['Implementation-Version'], mf.entries['some/Class.class']['SHA-256-Digest']
 //
 // CSV is parsed by csv-parse (RFC 4180 as Commons CSV's CSVFormat.DEFAULT: comma, double quotes,
-// quoted newlines, ragged rows allowed) and written with the same quoting rules (a field is
+// quoted newlines, ragged rows allowed, empty lines skipped; a missing file gives no records, as
+// in Jenkins, with a line saying so) and written with the same quoting rules (a field is
 // quoted when it holds a comma, a quote, a CR or LF, or starts or ends with a blank; quotes are
 // doubled; records end with CRLF as CSVFormat.DEFAULT does). Jenkins' `format:` takes a Java
 // CSVFormat object (CSVFormat.DEFAULT.withHeader()); Kiln has no Java classes, so `format` is
@@ -29,12 +30,19 @@ function noFormat(step: string, v: Value | undefined): void {
 
 export const readCSV: StepRun = async (ctx, args) => {
   noFormat('readCSV', args.values.format);
-  const [source] = await fileOrText(ctx, 'readCSV', str(args, 'file'), str(args, 'text'), MAX_JSON_CHARS);
+  const file = str(args, 'file');
+  const text = str(args, 'text');
+  if (file !== undefined && text === undefined) {
+    // Jenkins reads a missing file as no records; Kiln says so
+    const abs = wsPath(ctx, 'readCSV', file);
+    if (!(await ctx.workspace().stat(abs))) { ctx.log(`readCSV: ${abs} does not exist; no records`); return []; }
+  }
+  const [source] = await fileOrText(ctx, 'readCSV', file, text, MAX_JSON_CHARS);
   try {
     // the callback form of csv-parse (its ./sync entry is the same parser, but the import-rules
     // check cannot resolve that subpath export)
     const rows = await new Promise<string[][]>((resolve, reject) => {
-      parse(source ?? '', { relax_column_count: true, skip_empty_lines: false, bom: true }, (err, records: string[][]) => (err ? reject(err) : resolve(records)));
+      parse(source ?? '', { relax_column_count: true, skip_empty_lines: true, bom: true }, (err, records: string[][]) => (err ? reject(err) : resolve(records)));
     });
     return rows.map((r) => r.map((c) => c));
   } catch (err) {

@@ -6,13 +6,14 @@
 // maven.ts (readMavenPom, writeMavenPom), archives.ts (zip, unzip, tar, untar),
 // csv-manifest.ts (readCSV, writeCSV, readManifest). Every file is reached through the
 // Workspace (so on agents and in containers too), and paths leaving the workspace are refused.
+// readProperties, readCSV and readManifest need no node when given only `text`.
 import type { StepDecl, StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 
 const p = (name: string, type: StepParam['type'], doc: string, required = false): StepParam => ({ name, type, doc, ...(required ? { required } : {}) });
 
-const fileStep = (name: string, doc: string, params: StepParam[], positional?: string): StepDecl => ({
-  name, doc, params, block: 'none', needsNode: true, ...(positional ? { positional } : {}),
+const fileStep = (name: string, doc: string, params: StepParam[], positional?: string, needsNode = true): StepDecl => ({
+  name, doc, params, block: 'none', needsNode, ...(positional ? { positional } : {}),
 });
 
 const hash = (name: string, algo: string): StepDecl => fileStep(name, `The ${algo} of a file of the workspace, in hex: ${name} 'app.jar'.`, [p('file', 'string', 'the file', true)], 'file');
@@ -24,7 +25,7 @@ const steps: StepDecl[] = [
     p('defaults', 'map', 'values the file and text override'),
     p('interpolate', 'boolean', 'replace ${key} by the value of key (default false)'),
     p('charset', 'string', 'accepted; files are read as UTF-8'),
-  ]),
+  ], undefined, false),
   fileStep('findFiles', "Files of the current directory: findFiles(glob: '**/*.jar', excludes: '**/test/**'); without glob, its entries. Each has name, path, directory, length, lastModified.", [
     p('glob', 'string', 'Ant pattern(s), comma-separated'),
     p('excludes', 'string', 'Ant patterns to leave out'),
@@ -72,7 +73,7 @@ const steps: StepDecl[] = [
     p('file', 'string', 'a file of the workspace'),
     p('text', 'string', 'the CSV itself'),
     p('format', 'any', 'a Java CSVFormat: not supported by Kiln (an error)'),
-  ]),
+  ], undefined, false),
   fileStep('writeCSV', "Write records (lists of values) as CSV: writeCSV file: 'out.csv', records: [['a', 'b'], [1, 2]].", [
     p('file', 'string', 'the file to write', true),
     p('records', 'list', 'the records', true),
@@ -88,7 +89,7 @@ const steps: StepDecl[] = [
   fileStep('readManifest', "Read a JAR manifest (a MANIFEST.MF, or a jar/war/ear holding one): readManifest(file: 'app.jar').main['Implementation-Version'].", [
     p('file', 'string', 'a manifest, or a jar/war/ear'),
     p('text', 'string', 'the manifest itself'),
-  ]),
+  ], undefined, false),
 ];
 
 export const utilityStepsPlugin: PipelinePlugin = {

@@ -302,6 +302,9 @@ test('readCSV / writeCSV round trip with quoting; records have get(i) and size()
   assert.match(console, /^rows=3 first=hello, world size=2 q=say "hi"$/m);
   assert.equal(readFileSync(path.join(ws, 'out.csv'), 'utf8'), 'a,"b,c"\r\n1,"x""y"\r\n2,\r\n');
   assert.match(console, /^back=\[\[a, b,c\], \[1, x"y\], \[2, \]\]$/m);
+  const missing = await runPipeline(scripted(`echo "none=\${readCSV(file: 'nope.csv')}"`), { workspace: ws });
+  assert.match(missing.console, /^readCSV: .*nope\.csv does not exist; no records$/m);
+  assert.match(missing.console, /^none=\[\]$/m);
   const fmt = await runPipeline(scripted(`readCSV text: 'a', format: 'x'`), { workspace: ws });
   assert.match(fmt.console, /format \(a Java CSVFormat\) is not supported by Kiln/);
 });
