@@ -27,7 +27,7 @@ import zlib from 'node:zlib';
 import { zipSync, type Zippable } from 'fflate';
 import { Header, Pax, Parser } from 'tar';
 import type { StepRun } from '../../pipeline/plugin.ts';
-import type { StepContext } from '../../pipeline/steps/types.ts';
+import type { StepArgs, StepContext } from '../../pipeline/steps/types.ts';
 import { KilnError, StepFailure } from '../../core/errors.ts';
 import { bool, reqStr, str } from '../../pipeline/steps/args.ts';
 import type { GMap } from '../../pipeline/script/values.ts';
@@ -36,10 +36,9 @@ import { MAX_ENTRIES, MAX_FILE_BYTES, MAX_UNPACKED_BYTES, isInside, mb, readWsFi
 
 interface Source { rel: string; data: Buffer; mode: number }
 
-
-/** What zip and tar share (Jenkins' CompressStepExecution): checks, the files, the lines, archiving. */
 interface CompressArgs { file: string; dir?: string; glob?: string; exclude?: string; archive: boolean; overwrite: boolean }
 
+/** What zip and tar share (Jenkins' CompressStepExecution): checks, the files, the lines, archiving. */
 async function compressFiles(ctx: StepContext, step: string, a: CompressArgs, make: (files: Source[]) => Buffer): Promise<null> {
   const ws = ctx.workspace();
   const cwd = ctx.cwd ?? ws.root;
@@ -78,15 +77,14 @@ async function compressFiles(ctx: StepContext, step: string, a: CompressArgs, ma
   return null;
 }
 
-function compressArgs(values: Record<string, unknown>, fileParam: string, step: string): CompressArgs {
-  const args = { values: values as never, body: null };
+function compressArgs(args: StepArgs, fileParam: string, step: string): CompressArgs {
   const dir = str(args, 'dir');
   const glob = str(args, 'glob');
   const exclude = str(args, 'exclude');
   return { file: reqStr(args, fileParam, step), ...(dir !== undefined ? { dir } : {}), ...(glob !== undefined ? { glob } : {}), ...(exclude !== undefined ? { exclude } : {}), archive: bool(args, 'archive', false), overwrite: bool(args, 'overwrite', false) };
 }
 
-export const zip: StepRun = async (ctx, args) => compressFiles(ctx, 'zip', compressArgs(args.values, 'zipFile', 'zip'), (files) => {
+export const zip: StepRun = async (ctx, args) => compressFiles(ctx, 'zip', compressArgs(args, 'zipFile', 'zip'), (files) => {
   const z: Zippable = {};
   for (const f of files) z[f.rel] = [new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.byteLength), { os: 3, attrs: (0o100000 | f.mode) << 16 >>> 0 }];
   return Buffer.from(zipSync(z, { level: 6 }));
@@ -109,7 +107,7 @@ function tarBytes(files: Source[]): Buffer {
 
 export const tar: StepRun = async (ctx, args) => {
   const compressIt = bool(args, 'compress', true);
-  return compressFiles(ctx, 'tar', compressArgs(args.values, 'file', 'tar'), (files) => {
+  return compressFiles(ctx, 'tar', compressArgs(args, 'file', 'tar'), (files) => {
     const t = tarBytes(files);
     return compressIt ? zlib.gzipSync(t) : t;
   });
@@ -204,15 +202,14 @@ function target(dest: string, name: string): string {
   return t;
 }
 
-function decompressArgs(values: Record<string, unknown>, fileParam: string, step: string): DecompressArgs {
-  const args = { values: values as never, body: null };
+function decompressArgs(args: StepArgs, fileParam: string, step: string): DecompressArgs {
   const dir = str(args, 'dir');
   const glob = str(args, 'glob');
   return { file: reqStr(args, fileParam, step), ...(dir !== undefined ? { dir } : {}), ...(glob !== undefined ? { glob } : {}), test: bool(args, 'test', false), quiet: bool(args, 'quiet', false) };
 }
 
 export const unzip: StepRun = async (ctx, args) => {
-  const a = decompressArgs(args.values, 'zipFile', 'unzip');
+  const a = decompressArgs(args, 'zipFile', 'unzip');
   const read = bool(args, 'read', false);
   const ws = ctx.workspace();
   const dest = await destinationOf(ctx, 'unzip', a.dir);
@@ -308,7 +305,7 @@ function tarItems(buf: Buffer): TarItem[] {
 }
 
 export const untar: StepRun = async (ctx, args) => {
-  const a = decompressArgs(args.values, 'file', 'untar');
+  const a = decompressArgs(args, 'file', 'untar');
   const keepPermissions = bool(args, 'keepPermissions', true);
   const ws = ctx.workspace();
   const dest = await destinationOf(ctx, 'untar', a.dir);

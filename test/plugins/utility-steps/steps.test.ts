@@ -347,3 +347,18 @@ test('on a remote agent: findFiles, touch, sha256, zip / unzip and tar / untar w
     await remote.close();
   }
 });
+
+test('unzip: an entry inflating past its declared size stops there (a zip bomb), and dir may not leave the workspace', async () => {
+  const bomb = Buffer.from(zipSync({ 'big.txt': new Uint8Array(1_000_000).fill(97) }));
+  const cd = bomb.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  bomb.writeUInt32LE(10, cd + 24); // the central directory claims 10 bytes
+  const ws = workspace({ 'bomb.zip': bomb, 'ok.zip': Buffer.from(zipSync({ 'a.txt': new TextEncoder().encode('a') })) });
+  const b = await runPipeline(scripted(`unzip zipFile: 'bomb.zip', dir: 'b'`), { workspace: ws });
+  assert.equal(b.state.result, 'FAILURE', b.console);
+  assert.match(b.console, /^ERROR: unzip: .*bomb\.zip: big\.txt: inflates to more than its declared size/m);
+  assert.equal(existsSync(path.join(ws, 'b/big.txt')), false);
+  const out = await runPipeline(scripted(`unzip zipFile: 'ok.zip', dir: '../elsewhere'`), { workspace: ws });
+  assert.equal(out.state.result, 'FAILURE');
+  assert.match(out.console, /^ERROR: unzip: dir '\.\.\/elsewhere' is outside the workspace /m);
+  assert.equal(existsSync(path.join(ws, '../elsewhere')), false);
+});
