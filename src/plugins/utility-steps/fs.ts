@@ -4,12 +4,14 @@
 //   findFiles(glob: '**/*.jar', excludes: '**/test/**')   files matching, Ant patterns, sorted
 //   sha256 'app.jar' / sha1 file: ... / md5 ...             the hex digest of a file, streamed
 //   touch file: 'stamp', timestamp: 0                      creates it if missing, sets its time
+//   verifySha256 file: 'app.jar', hash: '...' (verifySha1, verifyMd5)   fails on a mismatch
+//   prependToFile file: 'CHANGES', content: 'v2\n'         creates it if missing
 import { createHash } from 'node:crypto';
 import type { StepRun } from '../../pipeline/plugin.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { num, reqStr, str } from '../../pipeline/steps/args.ts';
 import { openFile } from '../../util/files-stream.ts';
-import { MAX_ENTRIES, factsOf, fileWrapper, nodeCommand, wsPath } from './files.ts';
+import { MAX_ENTRIES, MAX_FILE_BYTES, factsOf, fileWrapper, mb, nodeCommand, wsPath } from './files.ts';
 
 export const findFiles: StepRun = async (ctx, args) => {
   const ws = ctx.workspace();
@@ -30,18 +32,56 @@ export const findFiles: StepRun = async (ctx, args) => {
   return (await factsOf(ctx, 'findFiles', ws, base, rels)).map(fileWrapper);
 };
 
-function hashStep(step: string, algorithm: string): StepRun {
+async function digest(ctx: Parameters<StepRun>[0], step: string, file: string, algorithm: string, missing: (abs: string) => string): Promise<string> {
+  const ws = ctx.workspace();
+  const abs = wsPath(ctx, step, file);
+  const st = await ws.stat(abs);
+  if (!st) throw new StepFailure(missing(abs));
+  if (st.type === 'dir') throw new StepFailure(`${step}: ${abs} is a directory.`);
+  const h = createHash(algorithm);
+  const reader = await openFile(ws, abs);
+  for await (const chunk of reader.chunks()) h.update(chunk);
+  return h.digest('hex');
+}
+
+function verifyStep(step: string, algorithm: string, javaName: string): StepRun {
   return async (ctx, args) => {
-    const ws = ctx.workspace();
-    const abs = wsPath(ctx, step, reqStr(args, 'file', step));
-    const st = await ws.stat(abs);
-    if (!st) throw new StepFailure(`${step}: ${abs} does not exist.`);
-    if (st.type === 'dir') throw new StepFailure(`${step}: ${abs} is a directory.`);
-    const h = createHash(algorithm);
-    const reader = await openFile(ws, abs);
-    for await (const chunk of reader.chunks()) h.update(chunk);
-    return h.digest('hex');
+    const file = reqStr(args, 'file', step);
+    const expected = reqStr(args, 'hash', step);
+    const actual = await digest(ctx, step, file, algorithm, () => `File not found: ${file}`);
+    if (actual.toLowerCase() !== expected.trim().toLowerCase()) throw new StepFailure(`${javaName} hash mismatch: expected: '${expected}', actual: '${actual}'`);
+    return null;
   };
+}
+
+export const verifySha1 = verifyStep('verifySha1', 'sha1', 'SHA-1');
+export const verifySha256 = verifyStep('verifySha256', 'sha256', 'SHA-256');
+export const verifyMd5 = verifyStep('verifyMd5', 'md5', 'MD5');
+
+export const prependToFile: StepRun = async (ctx, args) => {
+  const ws = ctx.workspace();
+  const file = reqStr(args, 'file', 'prependToFile');
+  const content = reqStr(args, 'content', 'prependToFile');
+  const abs = wsPath(ctx, 'prependToFile', file);
+  const st = await ws.stat(abs);
+  if (st?.type === 'dir') throw new StepFailure(`prependToFile: ${abs} is a directory.`);
+  if (st && st.size > MAX_FILE_BYTES) throw new StepFailure(`prependToFile: ${abs} is too large: ${mb(st.size)} (Kiln rewrites at most ${mb(MAX_FILE_BYTES)} in the controller's memory)`);
+  const old = st ? await ws.readFile(abs) : Buffer.alloc(0);
+  await ws.writeFile(abs, Buffer.concat([Buffer.from(content, 'utf8'), old]));
+  return wrapperOf(ctx, 'prependToFile', abs);
+};
+
+/** The FileWrapper of `abs`, its path relative to the current directory (or the workspace when outside it). */
+async function wrapperOf(ctx: Parameters<StepRun>[0], step: string, abs: string) {
+  const ws = ctx.workspace();
+  const cwd = ctx.cwd ?? ws.root;
+  const base = abs.startsWith(`${cwd}/`) ? cwd : ws.root;
+  const [facts] = await factsOf(ctx, step, ws, base, [abs.slice(base.length + 1)]);
+  return fileWrapper(facts!);
+}
+
+function hashStep(step: string, algorithm: string): StepRun {
+  return async (ctx, args) => digest(ctx, step, reqStr(args, 'file', step), algorithm, (abs) => `${step}: ${abs} does not exist.`);
 }
 
 export const sha1 = hashStep('sha1', 'sha1');
@@ -62,8 +102,5 @@ export const touch: StepRun = async (ctx, args) => {
     const when = timestamp === undefined ? [] : ['-d', `@${timestamp / 1000}`];
     await nodeCommand(ctx, 'touch', ['touch', '-c', '-m', ...when, abs]);
   }
-  const base = ctx.cwd ?? ws.root;
-  const rel = abs.startsWith(`${base}/`) ? abs.slice(base.length + 1) : abs.slice(ws.root.length + 1);
-  const [facts] = await factsOf(ctx, 'touch', ws, abs.startsWith(`${base}/`) ? base : ws.root, [rel]);
-  return fileWrapper(facts!);
+  return wrapperOf(ctx, 'touch', abs);
 };

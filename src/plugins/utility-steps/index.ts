@@ -2,7 +2,7 @@
 // declared as data that validation and `kiln lint` read without loading anything else.
 // readJSON, readYaml, writeJSON and writeYaml of the same Jenkins plugin are core steps of Kiln
 // (src/pipeline/steps/); the rest is here. What runs is runtime.ts, loaded the first time a
-// build uses one of them: fs.ts (findFiles, hashes, touch), properties.ts (readProperties),
+// build uses one of them: fs.ts (findFiles, hashes and their verify steps, touch, prependToFile), properties.ts (readProperties),
 // maven.ts (readMavenPom, writeMavenPom), archives.ts (zip, unzip, tar, untar),
 // csv-manifest.ts (readCSV, writeCSV, readManifest). Every file is reached through the
 // Workspace (so on agents and in containers too), and paths leaving the workspace are refused.
@@ -82,6 +82,14 @@ const steps: StepDecl[] = [
   hash('sha1', 'SHA-1'),
   hash('sha256', 'SHA-256'),
   hash('md5', 'MD5'),
+  ...(['Sha1:SHA-1', 'Sha256:SHA-256', 'Md5:MD5'].map((x) => {
+    const [n, algo] = x.split(':') as [string, string];
+    return fileStep(`verify${n}`, `Fail unless a file's ${algo} is this one: verify${n} file: 'app.jar', hash: '...'.`, [p('file', 'string', 'the file', true), p('hash', 'string', 'the expected digest, in hex', true)]);
+  })),
+  fileStep('prependToFile', "Put text at the start of a file, creating it when missing: prependToFile file: 'CHANGES', content: 'v2\\n'.", [
+    p('file', 'string', 'the file', true),
+    p('content', 'string', 'the text to put first', true),
+  ]),
   fileStep('touch', "Create a file if missing and set its modification time: touch file: 'stamp', timestamp: 0 (ms; default now).", [
     p('file', 'string', 'the file', true),
     p('timestamp', 'integer', 'milliseconds since the epoch (default now)'),
@@ -94,7 +102,7 @@ const steps: StepDecl[] = [
 
 export const utilityStepsPlugin: PipelinePlugin = {
   name: 'utility-steps',
-  doc: 'Pipeline Utility Steps: readProperties, findFiles, readMavenPom/writeMavenPom, zip/unzip, tar/untar, readCSV/writeCSV, sha1/sha256/md5, touch, readManifest',
+  doc: 'Pipeline Utility Steps: readProperties, findFiles, readMavenPom/writeMavenPom, zip/unzip, tar/untar, readCSV/writeCSV, sha1/sha256/md5 (and verify*), touch, prependToFile, readManifest',
   steps,
   runtime: async () => (await import('./runtime.ts')).default,
 };

@@ -362,3 +362,24 @@ test('unzip: an entry inflating past its declared size stops there (a zip bomb),
   assert.match(out.console, /^ERROR: unzip: dir '\.\.\/elsewhere' is outside the workspace /m);
   assert.equal(existsSync(path.join(ws, '../elsewhere')), false);
 });
+
+test('verifySha256 / verifySha1 / verifyMd5 pass on the right digest and fail with the plugin\'s message; prependToFile', async () => {
+  const ws = workspace({ 'f.txt': 'abc', 'notes.txt': 'old\n' });
+  const sha256 = execFileSync('sha256sum', [path.join(ws, 'f.txt')], { encoding: 'utf8' }).split(' ')[0]!;
+  const ok = await runPipeline(scripted(`
+  verifySha256 file: 'f.txt', hash: '${sha256.toUpperCase()}'
+  verifySha1 file: 'f.txt', hash: 'a9993e364706816aba3e25717850c26c9cd0d89d'
+  verifyMd5 file: 'f.txt', hash: '900150983cd24fb0d6963f7d28e17f72'
+  def w = prependToFile file: 'notes.txt', content: 'new\\n'
+  prependToFile file: 'fresh/list.txt', content: 'first'
+  echo "prepended \${w.path} \${w.length}"`), { workspace: ws });
+  assert.equal(ok.state.result, 'SUCCESS', ok.console);
+  assert.match(ok.console, /^prepended notes\.txt 8$/m);
+  assert.equal(readFileSync(path.join(ws, 'notes.txt'), 'utf8'), 'new\nold\n');
+  assert.equal(readFileSync(path.join(ws, 'fresh/list.txt'), 'utf8'), 'first');
+  const bad = await runPipeline(scripted(`verifySha256 file: 'f.txt', hash: 'deadbeef'`), { workspace: ws });
+  assert.equal(bad.state.result, 'FAILURE');
+  assert.match(bad.console, new RegExp(`^ERROR: SHA-256 hash mismatch: expected: 'deadbeef', actual: '${sha256}'`, 'm'));
+  const missing = await runPipeline(scripted(`verifyMd5 file: 'gone.txt', hash: 'x'`), { workspace: ws });
+  assert.match(missing.console, /^ERROR: File not found: gone\.txt/m);
+});
