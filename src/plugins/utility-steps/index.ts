@@ -2,11 +2,12 @@
 // declared as data that validation and `kiln lint` read without loading anything else.
 // readJSON, readYaml, writeJSON and writeYaml of the same Jenkins plugin are core steps of Kiln
 // (src/pipeline/steps/); the rest is here. What runs is runtime.ts, loaded the first time a
-// build uses one of them: fs.ts (findFiles, hashes and their verify steps, touch, prependToFile), properties.ts (readProperties),
-// maven.ts (readMavenPom, writeMavenPom), archives.ts (zip, unzip, tar, untar),
-// csv-manifest.ts (readCSV, writeCSV, readManifest). Every file is reached through the
-// Workspace (so on agents and in containers too), and paths leaving the workspace are refused.
-// readProperties, readCSV and readManifest need no node when given only `text`.
+// build uses one of them: fs.ts (findFiles, hashes and their verify steps, touch,
+// prependToFile), properties.ts (readProperties), maven.ts (readMavenPom, writeMavenPom),
+// archives.ts (zip, unzip, tar, untar), csv-manifest.ts (readCSV, writeCSV, readManifest),
+// versions.ts (compareVersions). Every file is reached through the Workspace (so on agents and
+// in containers too), and paths leaving the workspace are refused. readProperties, readCSV and
+// readManifest need no node when given only `text`; compareVersions never does.
 import type { StepDecl, StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 
@@ -94,6 +95,13 @@ const steps: StepDecl[] = [
     p('file', 'string', 'the file', true),
     p('timestamp', 'integer', 'milliseconds since the epoch (default now)'),
   ], 'file'),
+  {
+    name: 'compareVersions',
+    doc: "Compare two versions as Jenkins' VersionNumber does: compareVersions(v1: '1.10', v2: '1.9') > 0.",
+    params: [p('v1', 'string', 'a version'), p('v2', 'string', 'another version')],
+    block: 'none',
+    needsNode: false,
+  },
   fileStep('readManifest', "Read a JAR manifest (a MANIFEST.MF, or a jar/war/ear holding one): readManifest(file: 'app.jar').main['Implementation-Version'].", [
     p('file', 'string', 'a manifest, or a jar/war/ear'),
     p('text', 'string', 'the manifest itself'),
@@ -102,7 +110,7 @@ const steps: StepDecl[] = [
 
 export const utilityStepsPlugin: PipelinePlugin = {
   name: 'utility-steps',
-  doc: 'Pipeline Utility Steps: readProperties, findFiles, readMavenPom/writeMavenPom, zip/unzip, tar/untar, readCSV/writeCSV, sha1/sha256/md5 (and verify*), touch, prependToFile, readManifest',
+  doc: 'Pipeline Utility Steps: readProperties, findFiles, readMavenPom/writeMavenPom, zip/unzip, tar/untar, readCSV/writeCSV, sha1/sha256/md5 (and verify*), touch, prependToFile, readManifest, compareVersions',
   steps,
   runtime: async () => (await import('./runtime.ts')).default,
 };

@@ -6,9 +6,10 @@ import { readProperties } from './properties.ts';
 import { readMavenPom, writeMavenPom } from './maven.ts';
 import { tar, untar, unzip, zip } from './archives.ts';
 import { readCSV, readManifest, writeCSV } from './csv-manifest.ts';
+import { compareVersionsStep } from './versions.ts';
 
 const runtime: PluginRuntime = {
-  steps: { readProperties, findFiles, readMavenPom, writeMavenPom, zip, unzip, tar, untar, readCSV, writeCSV, sha1, sha256, md5, touch, readManifest, verifySha1, verifySha256, verifyMd5, prependToFile },
+  steps: { readProperties, findFiles, readMavenPom, writeMavenPom, zip, unzip, tar, untar, readCSV, writeCSV, sha1, sha256, md5, touch, readManifest, verifySha1, verifySha256, verifyMd5, prependToFile, compareVersions: compareVersionsStep },
 };
 
 export default runtime;
