@@ -16,7 +16,9 @@
 //   4. the block runs with SSH_AUTH_SOCK and SSH_AGENT_PID (and `usernameVariable`), the keys'
 //      lines and the passphrases masked in its output;
 //   5. `ssh-agent -k` kills the agent when the block ends, however it ends (failure, abort,
-//      timeout): the kill gets its own time limit, not the build's aborted signal.
+//      timeout): the kill gets its own time limit, not the build's aborted signal; then the step
+//      waits (at most a few seconds) until the process is gone. An agent already started when
+//      the build is stopped during `ssh-agent` itself is killed too.
 // The console lines are the plugin's ("[ssh-agent] Using credentials ...", "$ ssh-agent",
 // "Running ssh-add (command line suppressed)", "[ssh-agent] Started.", "[ssh-agent] Stopped.").
 import { randomBytes } from 'node:crypto';
@@ -41,6 +43,7 @@ interface Ran {
   code: number | null;
   stdout: string;
   stderr: string;
+  aborted: boolean;
 }
 
 async function exec(ctx: StepContext, ws: Workspace, argv: string[], opts: { env: Record<string, string>; stdin?: string; signal: AbortSignal; echo: boolean }): Promise<Ran> {
@@ -63,9 +66,14 @@ async function exec(ctx: StepContext, ws: Workspace, argv: string[], opts: { env
   } catch (err) {
     throw new StepFailure(`[ssh-agent] could not run ${argv[0]} on ${ws.nodeName}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  return { code: r.exitCode, stdout, stderr, aborted: r.aborted };
+}
+
+/** Throws when the command was cut short: the build's interruption, or the step's time limit. */
+function finished(ctx: StepContext, argv: string[], r: Ran): Ran {
   if (r.aborted && ctx.signal.aborted) throw interruptionOf(ctx.signal);
   if (r.aborted) throw new StepFailure(`[ssh-agent] ${argv.join(' ')} did not finish within the time limit (timeoutMinutes)`);
-  return { code: r.exitCode, stdout, stderr };
+  return r;
 }
 
 function within(ctx: StepContext, ms: number): AbortSignal {
@@ -94,9 +102,15 @@ async function startAgent(ctx: StepContext, ws: Workspace, timeoutMs: number): P
   const own = `${ws.tmp}/ssh-${randomBytes(4).toString('hex')}`;
   const ownSocket = Buffer.byteLength(own) <= MAX_SOCKET_PATH ? own : null;
   ctx.log('$ ssh-agent');
-  const r = await exec(ctx, ws, ['ssh-agent', '-s', ...(ownSocket ? ['-a', ownSocket] : [])], { env: { ...ctx.env }, signal: within(ctx, timeoutMs), echo: false });
+  const argv = ['ssh-agent', '-s', ...(ownSocket ? ['-a', ownSocket] : [])];
+  const r = await exec(ctx, ws, argv, { env: { ...ctx.env }, signal: within(ctx, timeoutMs), echo: false });
   const sock = /SSH_AUTH_SOCK=([^;\n]+);/.exec(r.stdout)?.[1];
   const pid = /SSH_AGENT_PID=(\d+);/.exec(r.stdout)?.[1];
+  if (r.aborted && sock && pid) {
+    // it had started (and left the command's process group) when the build was stopped
+    await stopAgent(ctx, ws, { sock, pid, ownSocket }, timeoutMs);
+  }
+  finished(ctx, argv, r);
   if (r.code !== 0 || !sock || !pid) {
     const why = r.code === 127 || /not found|No such file/i.test(r.stderr) ? `ssh-agent is not installed on ${ws.nodeName} (install OpenSSH's client there)` : `ssh-agent exited with ${r.code}: ${r.stderr.trim() || r.stdout.trim() || 'no output'}`;
     throw new StepFailure(`[ssh-agent] Unable to start agent: ${why}`);
@@ -122,7 +136,7 @@ async function addKey(ctx: StepContext, ws: Workspace, agent: Agent, c: Credenti
       env.SSH_ASKPASS_REQUIRE = 'never';
     }
     const key = c.privateKey!.endsWith('\n') ? c.privateKey! : `${c.privateKey!}\n`;
-    const r = await exec(ctx, ws, ['ssh-add', '-'], { env, stdin: key, signal: within(ctx, timeoutMs), echo: true });
+    const r = finished(ctx, ['ssh-add'], await exec(ctx, ws, ['ssh-add', '-'], { env, stdin: key, signal: within(ctx, timeoutMs), echo: true }));
     if (r.code !== 0) {
       // ssh-add says nothing when the askpass answer is wrong or missing: say what it means.
       const quiet = r.stderr.trim() === '' || /passphrase/i.test(r.stderr);
@@ -140,8 +154,15 @@ async function stopAgent(ctx: StepContext, ws: Workspace, agent: Agent, timeoutM
     const env = { ...ctx.env, SSH_AUTH_SOCK: agent.sock, SSH_AGENT_PID: agent.pid };
     // Not the build's signal: an aborted build must still kill its agent.
     const r = await exec(ctx, ws, ['ssh-agent', '-k'], { env, signal: AbortSignal.timeout(timeoutMs), echo: true });
-    if (r.code !== 0) ctx.log(`[ssh-agent] Failed to run ssh-agent -k (exit code ${r.code}); the agent (pid ${agent.pid}) may still run`);
-    else ctx.log('[ssh-agent] Stopped.');
+    if (r.aborted) ctx.log(`[ssh-agent] ssh-agent -k did not finish in time; the agent (pid ${agent.pid}) may still run`);
+    else if (r.code !== 0) ctx.log(`[ssh-agent] Failed to run ssh-agent -k (exit code ${r.code}); the agent (pid ${agent.pid}) may still run`);
+    else {
+      // ssh-agent -k only signals the agent: wait (briefly, bounded) until it is gone, so that
+      // nothing of it is left when the step ends
+      const wait = 'i=0; while kill -0 "$1" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.05 2>/dev/null || sleep 1; i=$((i+1)); done';
+      await exec(ctx, ws, ['sh', '-c', wait, 'sh', agent.pid], { env, signal: AbortSignal.timeout(10_000), echo: false }).catch(() => {});
+      ctx.log('[ssh-agent] Stopped.');
+    }
   } catch (err) {
     ctx.log(`[ssh-agent] Failed to stop the agent (pid ${agent.pid}): ${err instanceof Error ? err.message : String(err)}`);
   } finally {
