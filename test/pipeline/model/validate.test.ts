@@ -217,7 +217,7 @@ node {
 }
 `;
   assert.deepEqual(lint(src), [
-    "1:1: No such DSL method 'properties' found among steps",
+    "1:1: No such DSL method 'properties' found among steps (did you mean 'readProperties'?)",
     "1:13: No such DSL method 'disableConcurrentBuilds' found among steps",
   ]);
 });
