@@ -137,6 +137,29 @@ interface ClosureScope {
   scope: Scope;
   /** The call depth where the closure was made: a step calling it back continues from there. */
   depth: number;
+  /** The interpreter that made it (a shared library's var has its own): it runs the closure. */
+  interp?: Interpreter;
+}
+
+/**
+ * What the engine runs code with: the Jenkinsfile's interpreter, or (a declarative pipeline
+ * defined inside a shared library's var) one scoped to the closure `pipeline { }` was given.
+ */
+export interface ScriptEvaluator {
+  runScript(stmts: A.Stmt[], ctx: DynamicContext): Promise<Value>;
+  runBlock(stmts: A.Stmt[], ctx: DynamicContext): Promise<Value>;
+  evaluate(expr: A.Expr, ctx: DynamicContext): Promise<Value>;
+  callClosure(c: ClosureValue, args: Value[], ctx: DynamicContext): Promise<Value>;
+}
+
+/**
+ * What the interpreters of one build share when it loads shared libraries (../libraries/):
+ * the libraries' classes (with the script's own), and the qualified names an `import` may name.
+ */
+export interface SharedClasses {
+  readonly classes: Map<string, ScriptClass>;
+  /** Qualified name of each library class ('com.acme.Utils'). */
+  readonly qualified: Set<string>;
 }
 
 class Signal {
@@ -274,15 +297,59 @@ export class Interpreter {
   /** Classes of `import static a.b.C.*`. */
   readonly #staticStars: string[] = [];
   /** The classes and enums the script defines, by name. */
-  readonly #classes = new Map<string, ScriptClass>();
+  readonly #classes: Map<string, ScriptClass>;
+  /** Qualified names of the shared libraries' classes (an import of one resolves). */
+  readonly #libraryClasses: ReadonlySet<string>;
   /** Closures made by curry(): how many arguments they already hold. */
   readonly #curried = new WeakMap<ClosureValue, number>();
 
-  constructor(host: ScriptHost, opts: { maxCallDepth?: number; file?: string } = {}) {
+  constructor(host: ScriptHost, opts: { maxCallDepth?: number; file?: string; shared?: SharedClasses } = {}) {
     this.host = host;
     this.maxCallDepth = opts.maxCallDepth ?? 500;
     this.file = opts.file ?? 'Jenkinsfile';
     this.#self = new ScriptObject(this);
+    this.#classes = opts.shared?.classes ?? new Map();
+    this.#libraryClasses = opts.shared?.qualified ?? new Set();
+  }
+
+  /** `this` of the script, as its code sees it (a shared library's var object wraps it). */
+  get scriptObject(): HostObject {
+    return this.#self;
+  }
+
+  /**
+   * Defines classes of shared libraries (their imports taken in too) and runs their static
+   * initializers, before the script runs: as Groovy compiles a library's src/ with the script.
+   */
+  async defineLibraryClasses(stmts: A.Stmt[], ctx: DynamicContext): Promise<void> {
+    const f: Frame = { ctx, depth: 0, grace: false };
+    await this.guard(async () => {
+      const classes = this.hoist(stmts);
+      if (classes.length > 0) await this.initClasses(classes, f);
+    }, stmts[0]?.loc ?? null);
+  }
+
+  /** Defines the top-level functions, imports and classes of a script without running it (a library var). */
+  async defineScript(stmts: A.Stmt[], ctx: DynamicContext): Promise<void> {
+    return this.defineLibraryClasses(stmts, ctx);
+  }
+
+  /** An evaluator whose blocks and expressions run in the scope of closure `c` (a library var's `pipeline { }`). */
+  scopedTo(c: ClosureValue): ScriptEvaluator {
+    const cs = this.closureScope(c);
+    return {
+      runScript: (stmts, ctx) => this.runBlock(stmts, ctx),
+      runBlock: async (stmts, ctx) => {
+        const f: Frame = { ctx, depth: cs.depth, grace: false };
+        const r = await this.guard(() => this.execList(stmts, new Scope(cs.scope), f), stmts[0]?.loc ?? null);
+        return this.endOfBody(r, null);
+      },
+      evaluate: (expr, ctx) => {
+        const f: Frame = { ctx, depth: cs.depth, grace: false };
+        return this.guard(async () => this.eval(expr, cs.scope, f), expr.loc);
+      },
+      callClosure: (cl, args, ctx) => this.callClosure(cl, args, ctx),
+    };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -314,6 +381,8 @@ export class Interpreter {
 
   /** Calls a closure value with arguments. */
   async callClosure(c: ClosureValue, args: Value[], ctx: DynamicContext): Promise<Value> {
+    const owner = (c.scope as Partial<ClosureScope> | null | undefined)?.interp;
+    if (owner !== undefined && owner !== this) return owner.callClosure(c, args, ctx);
     const f: Frame = { ctx, depth: this.closureScope(c).depth, grace: false };
     return this.guard(() => this.invokeClosure(c, args, f, c.node.loc), c.node.loc);
   }
@@ -923,7 +992,7 @@ export class Interpreter {
   }
 
   private makeClosure(e: A.ClosureExpr, scope: Scope, f: Frame): ClosureValue {
-    const cs: ClosureScope = { scope, depth: f.depth };
+    const cs: ClosureScope = { scope, depth: f.depth, interp: this };
     return { kind: 'closure', node: e, scope: cs };
   }
 
@@ -1717,6 +1786,8 @@ export class Interpreter {
   /** Calls a closure; `delegate` (from with/tap) answers the names its body does not declare, before the script does. */
   private async invokeClosure(c: ClosureValue, args: Value[], f: Frame, loc: Loc, delegate?: Value): Promise<Value> {
     if (c.native) return (await c.native(args, f.ctx)) ?? null;
+    const owner = (c.scope as Partial<ClosureScope> | null | undefined)?.interp;
+    if (owner !== undefined && owner !== this && delegate === undefined) return owner.callClosure(c, args, f.ctx);
     const cs = this.closureScope(c);
     const depth = this.depthCheck(Math.max(f.depth, cs.depth), loc);
     const p = this.tick(f, false);
@@ -1988,6 +2059,7 @@ export class Interpreter {
    * Jenkins itself are there; what the sandbox allows of them is java-classes.ts's business.
    */
   private importedClass(path: string, loc: Loc): string {
+    if (this.#libraryClasses.has(path)) return path;
     if (!onClassPath(path)) throw unresolvedClass(path, loc);
     return path;
   }
@@ -2257,6 +2329,8 @@ export class Interpreter {
         }
       }
       if (name === 'getName' || name === 'getSimpleName') return recv.name;
+      // Foo.new(args): how a class reached through a value is constructed (library('x').com.acme.Foo.new(this))
+      if (name === 'new') return this.construct(recv, ca.positional, ca.named, f, loc);
       const h = recv.staticHolder(name);
       if (h !== null) return this.callValue(h.statics.get(name) ?? null, name, ca, f, loc);
       throw noStaticSignature(recv.name, name, args, loc);
