@@ -36,7 +36,10 @@ import {
   type Post, type PostCondition, type Stage, type StageOptions, type WrapperOption, type WhenCondition, type When, type TimeUnit, type Comparator,
 } from '../model/types.ts';
 import type { BuildResult, Loc } from '../../core/build.ts';
-import { Interpreter, groovyTruth, toGroovyString } from '../script/interpreter.ts';
+import { Interpreter, groovyTruth, toGroovyString, type ScriptEvaluator } from '../script/interpreter.ts';
+import type { LibraryContent } from '../../core/libraries.ts';
+import { LIBRARIES_KEY, LibrarySpace } from '../libraries/runtime.ts';
+import { describeLibraryLoc } from '../libraries/parsed.ts';
 import { findFirst, matchesWhole, type RegexSite } from '../script/regex.ts';
 import type { CallArgs, ClosureValue, ScriptHost, Value } from '../script/values.ts';
 import type { StepRegistry } from '../steps/registry.ts';
@@ -105,6 +108,11 @@ export interface RunOptions {
   /** Why the build started: 'UserIdCause', 'TimerTrigger', 'SCMTrigger', 'UpstreamCause', ... */
   causes?: { type: string; detail?: string }[];
   listener?: BuildListener;
+  /**
+   * The shared libraries resolved for this build (its `@Library` requests and the implicit
+   * ones), in loading order: loaded at the start ("Loading library NAME@VERSION (commit)").
+   */
+  libraries?: readonly LibraryContent[];
 }
 
 const POST_STAGE_NAME = 'Declarative: Post Actions';
@@ -117,7 +125,12 @@ const CHECKOUT_STAGE_NAME = 'Declarative: Checkout SCM';
 export class PipelineRun {
   readonly state: BuildState;
   readonly #o: RunOptions;
-  readonly #interp: Interpreter;
+  /** The Jenkinsfile's interpreter; while a library var's `pipeline { }` runs, an evaluator scoped to it. */
+  #interp: ScriptEvaluator;
+  /** The build's shared libraries (../libraries/runtime.ts). */
+  readonly #libs: LibrarySpace;
+  /** Set once a declarative pipeline ran: a build runs one only (as Jenkins). */
+  #declarativeRan = false;
   readonly #masker = new SecretMasker();
   /** Aborts what runs; a second abort also stops post blocks. */
   readonly #abort = new AbortController();
@@ -187,7 +200,15 @@ export class PipelineRun {
       scope: this.#scope,
     };
     this.#globals = { env: new EnvObject(gb), params: new ParamsObject(gb), currentBuild: new CurrentBuildObject(gb.currentBuild), scm: new ScmObject(gb) };
-    this.#interp = new Interpreter(host, { file: o.file });
+    this.#libs = new LibrarySpace({
+      registry: o.registry,
+      log: (ctx, line) => this.#log(asExec(ctx), line),
+      runPipeline: (model, ev, ctx) => this.#runLibraryPipeline(model, ev, asExec(ctx)),
+    });
+    const main = new Interpreter(this.#libs.wrap(host), { file: o.file, shared: this.#libs.shared });
+    this.#libs.setMain(main);
+    this.#scope.state(LIBRARIES_KEY, () => this.#libs);
+    this.#interp = main;
     this.#services = {
       ...o.services,
       locks: o.locks ?? new LockManager(),
@@ -212,6 +233,7 @@ export class PipelineRun {
     this.#emitState();
     this.#log(root, `Running ${this.#o.build.job} #${this.#o.build.number}`);
     try {
+      for (const lib of this.#o.libraries ?? []) await this.#libs.load(lib, root);
       if (m.kind === 'scripted') {
         await this.#interp.runScript(m.body, root);
       } else {
@@ -260,7 +282,20 @@ export class PipelineRun {
   // -------------------------------------------------------------------------------------------
   // declarative
 
+  /** A declarative pipeline defined in a shared library's var (the organisation template), run as the build's pipeline. */
+  async #runLibraryPipeline(p: DeclarativePipeline, ev: ScriptEvaluator, c: ExecContext): Promise<void> {
+    if (this.#declarativeRan) throw new PipelineError('multiple-pipelines', 'Only one pipeline { ... } block can be executed in a single run.', null);
+    const saved = this.#interp;
+    this.#interp = ev;
+    try {
+      await this.#runDeclarative(p, c.with({ timestamps: c.timestamps || p.options.timestamps }));
+    } finally {
+      this.#interp = saved;
+    }
+  }
+
   async #runDeclarative(p: DeclarativePipeline, root: ExecContext): Promise<void> {
+    this.#declarativeRan = true;
     this.#skipAfterUnstable = p.options.skipStagesAfterUnstable;
     this.#parallelsAlwaysFailFast = p.options.parallelsAlwaysFailFast;
     if (p.prelude.length > 0) await this.#interp.runScript(p.prelude, root);
@@ -1137,7 +1172,7 @@ export class PipelineRun {
   /** A one-line message with its place in the Jenkinsfile when known. */
   #messageOf(err: unknown): string {
     if (err instanceof StepFailure || err instanceof PipelineError) {
-      return err.loc ? `${err.message} (${this.#o.file}:${err.loc.start.line}:${err.loc.start.col})` : err.message;
+      return err.loc ? `${err.message} (${describeLibraryLoc(err.loc) ?? `${this.#o.file}:${err.loc.start.line}:${err.loc.start.col}`})` : err.message;
     }
     if (err instanceof Error) return err.message;
     return String(err);

@@ -5,6 +5,7 @@
 import type { FileReader, Workspace } from '../../core/workspace.ts';
 import type { Loc, BuildResult } from '../../core/build.ts';
 import type { Credential } from '../../core/credentials.ts';
+import type { LibraryResolver } from '../../core/libraries.ts';
 import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
 import type { ParameterType, TriggerDef } from '../model/types.ts';
 
@@ -212,4 +213,9 @@ export interface BuildServices {
    * the next builds; absent: nothing keeps them.
    */
   jobProperties?(p: JobProperties): Promise<void>;
+  /**
+   * Finds shared libraries for the `library` step (core/libraries.ts): the controller's
+   * configured ones for the job, or `kiln run --library`. Absent: the step says none is configured.
+   */
+  libraries?: LibraryResolver;
 }
