@@ -11,5 +11,6 @@ import { corePlugin } from '../pipeline/steps/index.ts';
 import { dockerPlugin } from './docker/index.ts';
 import { kubernetesPlugin } from './kubernetes/index.ts';
 import { sshPlugin } from './ssh/index.ts';
+import { librariesPlugin } from './libraries/index.ts';
 
-export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin];
+export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, librariesPlugin];

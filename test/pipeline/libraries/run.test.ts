@@ -107,3 +107,98 @@ node {
   assert.match(console, /^I am derived d true$/m);
   assert.match(console, /^building from a var$/m);
 });
+
+const template = libraryFromFiles('org', {
+  'vars/standardPipeline.groovy': `
+def call(Map config) {
+  def greeting = "Building \${config.name}"
+  pipeline {
+    agent any
+    environment { APP = "\${config.name}" }
+    stages {
+      stage('Build') {
+        steps {
+          echo greeting
+          sh 'echo app=$APP'
+          script { helper(config.name) }
+        }
+      }
+      stage('Deploy') {
+        when { expression { config.deploy == true } }
+        steps { echo "deploying \${config.name}" }
+      }
+    }
+    post { always { echo "done \${config.name}" } }
+  }
+}
+def helper(n) { echo "helper for \${n}" }
+`,
+});
+
+test('libraries: the organisation template: a declarative pipeline defined in a var runs as the build\'s pipeline', async () => {
+  const { state, console } = await runPipeline(`@Library('org') _
+standardPipeline(name: 'shop', deploy: false)
+`, { libraries: [template] });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^Building shop$/m);
+  assert.match(console, /^app=shop$/m);
+  assert.match(console, /^helper for shop$/m);
+  assert.match(console, /^done shop$/m);
+  assert.doesNotMatch(console, /deploying/);
+  assert.equal(stage(state, 'Build').status, 'success');
+  assert.equal(stage(state, 'Deploy').status, 'skipped-when');
+});
+
+test('libraries: a second declarative pipeline in one build is refused, as Jenkins', async () => {
+  const { state, console } = await runPipeline(`@Library('org') _
+standardPipeline(name: 'a')
+standardPipeline(name: 'b')
+`, { libraries: [template] });
+  assert.equal(state.result, 'FAILURE', console);
+  assert.match(console, /^done a$/m);
+  assert.match(console, /Only one pipeline \{ \.\.\. \} block can be executed in a single run\./);
+  assert.doesNotMatch(console, /Building b/);
+});
+
+test('libraries: the library step loads at run time; classes through the returned object; its vars callable after', async () => {
+  const resolver = fixedResolver([acme]);
+  const { state, console } = await runPipeline(`
+node {
+  def lib = library('acme@main')
+  lib.com.acme.Utils.new(this).build('dyn')
+  echo lib.com.acme.Utils.shout('x')
+  log.info 'after the step'
+}
+`, { libraryResolver: resolver });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^Loading library acme@main \(3f2a1c9\)$/m);
+  assert.match(console, /^building dyn$/m);
+  assert.match(console, /^X!$/m);
+  assert.match(console, /^\[INFO\] after the step$/m);
+  assert.deepEqual(resolver.asked, [{ name: 'acme', version: 'main', how: 'step' }]);
+});
+
+test('libraries: the library step: an unknown library, and no resolver, are clear errors', async () => {
+  let r = await runPipeline(`library 'nope@v1'`, { libraryResolver: fixedResolver([acme]) });
+  assert.equal(r.state.result, 'FAILURE');
+  assert.match(r.console, /library: No library named nope is configured \(Jenkinsfile:1:1\)/);
+  r = await runPipeline(`library 'acme'`);
+  assert.match(r.console, /library: cannot load acme: no shared libraries are configured here/);
+});
+
+test('libraries: libraryResource reads the loaded libraries\' resources, as text or Base64; a missing one names the path', async () => {
+  const res = libraryFromFiles('res', {
+    'vars/noop.groovy': 'def call() {}',
+    'resources/com/acme/hello.txt': 'héllo\n',
+    'resources/bin.dat': new Uint8Array([0, 1, 2, 255]),
+  });
+  const { state, console } = await runPipeline(`@Library('res') _
+echo libraryResource('com/acme/hello.txt').trim()
+echo libraryResource(resource: 'bin.dat', encoding: 'Base64')
+libraryResource 'com/acme/missing.txt'
+`, { libraries: [res] });
+  assert.equal(state.result, 'FAILURE', console);
+  assert.match(console, /^héllo$/m);
+  assert.match(console, /^AAEC\/w==$/m);
+  assert.match(console, /No such library resource com\/acme\/missing\.txt could be found in res@main \(Jenkinsfile:4:1\)/);
+});
