@@ -1,10 +1,10 @@
 // Validation of shared libraries' code, for `kiln lint` and before a build runs: each var's
 // code as free Groovy (the libraries' vars are known names), each declarative `pipeline { }` a
 // var defines (the organisation template) as a declarative pipeline, and the classes of src/
-// together (name conflicts, cycles). Results are cached per (registry, library commit, file,
-// known vars), so a build of a cached library validates nothing again.
+// together (name conflicts, cycles). Results are cached per (registry, parsed file (parsed.ts
+// caches those per commit), known vars), so a build of a cached library validates nothing again.
 import type { Loc } from '../../core/build.ts';
-import type { Diagnostic } from '../diagnostics.ts';
+import { diag, type Diagnostic } from '../diagnostics.ts';
 import type { DeclarativePipeline } from '../model/types.ts';
 import { validateLibraryVar } from '../model/validate.ts';
 import type { StepRegistry } from '../steps/registry.ts';
@@ -16,23 +16,23 @@ export interface VarCheck {
   diagnostics: Diagnostic[];
 }
 
-const checks = new WeakMap<StepRegistry, Map<string, VarCheck>>();
+/** Checks by registry, then by the var's (cached) syntax tree, then by what else is known. */
+const checks = new WeakMap<StepRegistry, WeakMap<object, Map<string, VarCheck>>>();
 
 /** Validates one var of a library (cached). A var that does not parse has no pipelines and no more problems. */
 export function checkVar(lib: ParsedLibrary, v: LibraryVar, registry: StepRegistry, vars: ReadonlySet<string>, missing = false): VarCheck {
   if (!v.script) return { pipelines: new Map(), diagnostics: [] };
-  let byKey = checks.get(registry);
-  if (!byKey) checks.set(registry, (byKey = new Map()));
-  const c = lib.content;
-  const key = `${c.name}\0${c.commit ?? c.version}\0${v.file}\0${missing}\0${[...vars].sort().join(',')}`;
-  const hit = c.commit !== null ? byKey.get(key) : undefined;
+  let byScript = checks.get(registry);
+  if (!byScript) checks.set(registry, (byScript = new WeakMap()));
+  let byKey = byScript.get(v.script);
+  if (!byKey) byScript.set(v.script, (byKey = new Map()));
+  const key = `${lib.label}\0${missing}\0${[...vars].sort().join(',')}`;
+  const hit = byKey.get(key);
   if (hit) return hit;
   const r = validateLibraryVar(v.script, v.source, registry, { vars, missing });
   const out: VarCheck = { pipelines: r.pipelines, diagnostics: r.diagnostics.map((d) => ({ ...d, file: v.file, library: lib.label })) };
-  if (c.commit !== null) {
-    byKey.set(key, out);
-    if (byKey.size > 5000) byKey.delete(byKey.keys().next().value!);
-  }
+  if (byKey.size > 20) byKey.clear();
+  byKey.set(key, out);
   return out;
 }
 
@@ -48,9 +48,24 @@ export function lintLibraries(libs: readonly ParsedLibrary[], registry: StepRegi
   const vars = varNames(libs);
   const out: Diagnostic[] = [];
   for (const lib of libs) {
-    out.push(...lib.diagnostics);
+    out.push(...lib.diagnostics, ...grabsInClasses(lib));
     for (const v of lib.vars.values()) out.push(...checkVar(lib, v, registry, vars).diagnostics);
   }
   out.push(...checkLibraryClasses(libs));
   return out;
 }
+
+/** `@Grab` in a src/ file: refused as in a var or a Jenkinsfile (the interpreter cannot load Java libraries). */
+export function grabsInClasses(lib: ParsedLibrary): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const cf of lib.classFiles) {
+    for (const s of cf.script?.body ?? []) {
+      if (s.type === 'Annotation' && GRAB.has(s.name)) {
+        out.push({ ...diag('grab', `@${s.name} is not supported: a shared library in Kiln cannot load Java libraries`, s.loc), file: cf.file, library: lib.label });
+      }
+    }
+  }
+  return out;
+}
+
+const GRAB = new Set(['Grab', 'Grapes', 'GrabResolver', 'GrabConfig', 'groovy.lang.Grab']);

@@ -3,8 +3,9 @@
 // package), and every problem found, placed in its own file of the library.
 //
 // Why: lint and the run both need the parsed library, and a build must not pay for parsing a
-// library it loaded before: parse results are cached per (library, commit, path), or per text
-// for a library read from a plain directory (no commit). Cached entries are never changed by
+// library it loaded before: parse results are cached per (library, commit, path), or (library,
+// version, path) for a library read from a plain directory (no commit); a hit must be of the
+// same text. Cached entries are never changed by
 // their users (the interpreter keeps its state elsewhere).
 //
 // How errors find their file: every location of a library file's syntax tree is recorded
@@ -89,6 +90,8 @@ function tag(node: unknown, place: LibraryPlace): void {
 }
 
 interface CachedFile {
+  /** The text parsed: a hit must be of the same text (a test's or a broken host's commit may lie). */
+  text: string;
   script: Script | null;
   diagnostics: Diagnostic[];
 }
@@ -98,9 +101,9 @@ const cache = new Map<string, CachedFile>();
 const CACHE_MAX = 5000;
 
 function parseFile(lib: LibraryContent, label: string, path: string, text: string): CachedFile {
-  const key = lib.commit !== null ? `${lib.name}\0${lib.commit}\0${path}` : `${lib.name}\0${lib.version}\0${path}\0${text}`;
+  const key = `${lib.name}\0${lib.commit ?? lib.version}\0${path}`;
   const hit = cache.get(key);
-  if (hit) return hit;
+  if (hit && hit.text === text) return hit;
   const place: LibraryPlace = { file: path, library: label };
   const r = parse(text);
   if (r.ast) tag(r.ast, place);
@@ -108,7 +111,7 @@ function parseFile(lib: LibraryContent, label: string, path: string, text: strin
   if (!r.ast && !diagnostics.some((d) => d.severity === 'error')) {
     diagnostics.push({ ...diag('syntax', 'The file could not be parsed', { start: { line: 1, col: 1, offset: 0 }, end: { line: 1, col: 1, offset: 0 } }), file: path, library: label });
   }
-  const entry: CachedFile = { script: diagnostics.some((d) => d.severity === 'error') ? null : r.ast, diagnostics };
+  const entry: CachedFile = { text, script: diagnostics.some((d) => d.severity === 'error') ? null : r.ast, diagnostics };
   cache.set(key, entry);
   if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);
   return entry;
@@ -136,8 +139,7 @@ export function parseLibrary(lib: LibraryContent): ParsedLibrary {
   const key = lib.commit !== null ? `${lib.name}\0${lib.commit}` : null;
   if (key !== null) {
     const hit = parsedCache.get(key);
-    if (hit && hit.content.files === lib.files) return hit;
-    if (hit) return { ...hit, content: lib, label };
+    if (hit && hit.content === lib) return hit;
   }
   const vars = new Map<string, LibraryVar>();
   const classFiles: LibraryClassFile[] = [];

@@ -33,7 +33,7 @@ import { isClosure } from '../script/values.ts';
 import type { StepRegistry } from '../steps/registry.ts';
 import type { BuildScope } from '../steps/types.ts';
 import { checkLibraryClasses, libraryLabel, parseLibrary, type LibraryVar, type ParsedLibrary } from './parsed.ts';
-import { checkVar, varNames } from './lint.ts';
+import { checkVar, grabsInClasses, varNames } from './lint.ts';
 
 /** Runs a declarative pipeline defined in library code as the build's pipeline (the engine's). */
 export type PipelineRunner = (model: DeclarativePipeline, ev: ScriptEvaluator, ctx: DynamicContext, loc: Loc) => Promise<void>;
@@ -113,7 +113,7 @@ export class LibrarySpace {
     this.#o.log(ctx, `Loading library ${lib.label}${content.commit ? ` (${content.commit.slice(0, 7)})` : ''}`);
     const all = [...this.#libs, lib];
     const vars = varNames(all);
-    const problems = [...lib.diagnostics, ...checkLibraryClasses(all).filter((d) => d.library === lib.label)];
+    const problems = [...lib.diagnostics, ...grabsInClasses(lib), ...checkLibraryClasses(all).filter((d) => d.library === lib.label)];
     for (const v of lib.vars.values()) problems.push(...checkVar(lib, v, this.#o.registry, vars).diagnostics);
     const errors = problems.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
