@@ -94,7 +94,8 @@ export function validateLibraryVar(script: Script, source: string, registry: Ste
     }
   }
   checkClasses(ctx, classes);
-  return { pipelines, diagnostics: sortDiagnostics(ctx.diagnostics) };
+  const words = (d: Diagnostic): Diagnostic => (d.code === 'grab' ? { ...d, message: d.message.replace('a Jenkinsfile in Kiln', 'a shared library in Kiln') } : d);
+  return { pipelines, diagnostics: sortDiagnostics(ctx.diagnostics.map(words)) };
 }
 
 /** Every name the file declares anywhere, and its top-level functions. */

@@ -202,3 +202,51 @@ libraryResource 'com/acme/missing.txt'
   assert.match(console, /^AAEC\/w==$/m);
   assert.match(console, /No such library resource com\/acme\/missing\.txt could be found in res@main \(Jenkinsfile:4:1\)/);
 });
+
+test('libraries: a run-time error in library code is placed in its file, with the library and version', async () => {
+  const lib = libraryFromFiles('acme', {
+    'vars/boom.groovy': 'def call(x) {\n  echo "before"\n  def m = null\n  m.size()\n}\n',
+    'vars/failStep.groovy': "def call() {\n  error 'deliberate'\n}\n",
+    'src/com/acme/Bad.groovy': 'package com.acme\nclass Bad {\n  static def go() {\n    return 1 / 0\n  }\n}\n',
+  }, { version: 'v1.2' });
+  let r = await runPipeline(`@Library('acme@v1.2') _\nboom(1)`, { libraries: [lib] });
+  assert.equal(r.state.result, 'FAILURE');
+  assert.match(r.console, /Cannot invoke method size\(\) on null object \(vars\/boom\.groovy:4:\d+ of library acme@v1\.2\)/);
+  r = await runPipeline(`@Library('acme@v1.2') _\nfailStep()`, { libraries: [lib] });
+  assert.match(r.console, /ERROR: deliberate \(vars\/failStep\.groovy:2:3 of library acme@v1\.2\)/);
+  r = await runPipeline(`@Library('acme@v1.2') import com.acme.Bad\nBad.go()`, { libraries: [lib] });
+  assert.match(r.console, /\(src\/com\/acme\/Bad\.groovy:4:\d+ of library acme@v1\.2\)/);
+});
+
+test('libraries: library code runs in the same sandbox as the Jenkinsfile: no files, processes or Java reflection', async () => {
+  const lib = libraryFromFiles('evil', {
+    'vars/readSecret.groovy': "def call() {\n  return new File('/etc/passwd').text\n}\n",
+    'vars/runIt.groovy': "def call() {\n  return 'id'.execute().text\n}\n",
+    'vars/reflect.groovy': "def call() {\n  return Class.forName('java.lang.Runtime')\n}\n",
+  });
+  for (const [call, file] of [['readSecret()', 'readSecret'], ['runIt()', 'runIt'], ['reflect()', 'reflect']] as const) {
+    const r = await runPipeline(`@Library('evil') _\necho ${call}`, { libraries: [lib] });
+    assert.equal(r.state.result, 'FAILURE', r.console);
+    assert.doesNotMatch(r.console, /root:/);
+    assert.match(r.console, new RegExp(`\\(vars/${file}\\.groovy:2:\\d+ of library evil@main\\)`), r.console);
+  }
+});
+
+test('libraries: a library with errors is refused when the build loads it, naming the file and position', async () => {
+  const bad = libraryFromFiles('bad', { 'vars/x.groovy': 'def call() {\n  sh(\n}\n' });
+  const resolver = fixedResolver([bad]);
+  const r = await runPipeline(`node { library 'bad' }`, { libraryResolver: resolver });
+  assert.equal(r.state.result, 'FAILURE');
+  assert.match(r.console, /Library bad@main has an error:\nvars\/x\.groovy:3:1: .* \(library bad@main\)/);
+});
+
+test('libraries: a var calling another var, steps inside a var get the caller\'s context (node, dir, env)', async () => {
+  const lib = libraryFromFiles('ctx', {
+    'vars/inner.groovy': "def call() { sh 'echo dir=$(basename $PWD) x=$X' }",
+    'vars/outer.groovy': 'def call() { inner() }',
+  });
+  const r = await runPipeline(`@Library('ctx') _
+node { dir('sub') { withEnv(['X=42']) { outer() } } }`, { libraries: [lib] });
+  assert.equal(r.state.result, 'SUCCESS', r.console);
+  assert.match(r.console, /^dir=sub x=42$/m);
+});
