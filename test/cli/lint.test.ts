@@ -44,11 +44,11 @@ test('several files: each one\'s errors under its own name, exit 1 when any is i
 });
 
 test('--json: one entry per file, with positions, severities and codes', async () => {
-  const r = await runKiln(['lint', '--json', '../valid/libraries.groovy', 'steps-unknown-step.groovy'], { cwd: invalid });
+  const r = await runKiln(['lint', '--json', '../valid/warning-needs-node.groovy', 'steps-unknown-step.groovy'], { cwd: invalid });
   assert.equal(r.code, 1);
   const out = JSON.parse(r.stdout) as { files: { file: string; valid: boolean; diagnostics: Record<string, unknown>[] }[] };
   assert.equal(out.files.length, 2);
-  assert.equal(out.files[0]!.file, '../valid/libraries.groovy');
+  assert.equal(out.files[0]!.file, '../valid/warning-needs-node.groovy');
   assert.equal(out.files[0]!.valid, true);
   assert.equal(out.files[0]!.diagnostics[0]!.severity, 'warning');
   assert.equal(out.files[1]!.valid, false);
