@@ -29,7 +29,7 @@ export function checkVar(lib: ParsedLibrary, v: LibraryVar, registry: StepRegist
   const key = `${lib.label}\0${missing}\0${[...vars].sort().join(',')}`;
   const hit = byKey.get(key);
   if (hit) return hit;
-  const r = validateLibraryVar(v.script, v.source, registry, { vars, missing });
+  const r = validateLibraryVar(v.script, null, registry, { vars, missing });
   const out: VarCheck = { pipelines: r.pipelines, diagnostics: r.diagnostics.map((d) => ({ ...d, file: v.file, library: lib.label })) };
   if (byKey.size > 20) byKey.clear();
   byKey.set(key, out);

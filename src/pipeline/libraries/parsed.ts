@@ -8,9 +8,10 @@
 // same text. Cached entries are never changed by
 // their users (the interpreter keeps its state elsewhere).
 //
-// How errors find their file: every location of a library file's syntax tree is recorded
-// (libraryPlace) with the file and the library, so an error raised while running library code
-// (whichever interpreter runs it) is reported as `vars/foo.groovy:12:5 of library mylib@main`.
+// How errors find their file: each library file is parsed with offsets of its own (a range no
+// Jenkinsfile reaches), so the file and library of any location in it are known (libraryPlace),
+// and an error raised while running library code (whichever interpreter runs it) is reported as
+// `vars/foo.groovy:12:5 of library mylib@main`. Lines and columns are the file's own.
 import type { Loc } from '../../core/build.ts';
 import type { LibraryContent } from '../../core/libraries.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
@@ -53,11 +54,20 @@ export interface ParsedLibrary {
   diagnostics: Diagnostic[];
 }
 
-const places = new WeakMap<object, LibraryPlace>();
+/**
+ * Each parsed library file gets its own range of offsets (parse's offsetBase): the file a
+ * location is in is then a lookup by `offset / FILE_SPAN`, with nothing to record per node.
+ */
+const FILE_SPAN = 2 ** 32;
+const places = new Map<number, LibraryPlace>();
+let nextSlot = 1;
+/** Offsets stay exact doubles: slot × FILE_SPAN < 2^53. */
+const MAX_SLOT = 2 ** 20;
 
 /** The library file a location of library code is in; undefined for the Jenkinsfile's own. */
 export function libraryPlace(loc: Loc | null | undefined): LibraryPlace | undefined {
-  return loc ? places.get(loc) : undefined;
+  if (!loc || loc.start.offset < FILE_SPAN) return undefined;
+  return places.get(Math.floor(loc.start.offset / FILE_SPAN));
 }
 
 /** `vars/foo.groovy:12:5 of library mylib@main`, or null when the location is not in a library. */
@@ -66,32 +76,11 @@ export function describeLibraryLoc(loc: Loc | null | undefined): string | null {
   return p && loc ? `${p.file}:${loc.start.line}:${loc.start.col} of library ${p.library}` : null;
 }
 
-/** Records every location object under `node` as being in `place`. */
-function tag(node: unknown, place: LibraryPlace): void {
-  const stack: unknown[] = [node];
-  while (stack.length > 0) {
-    const x = stack.pop();
-    if (typeof x !== 'object' || x === null) continue;
-    if (Array.isArray(x)) {
-      for (const y of x) if (typeof y === 'object' && y !== null) stack.push(y);
-      continue;
-    }
-    if (x instanceof Map) continue;
-    const o = x as Record<string, unknown>;
-    if ('start' in o && 'end' in o && typeof o.start === 'object' && o.start !== null && 'line' in (o.start as object)) {
-      places.set(o, place);
-      continue;
-    }
-    for (const k in o) {
-      const v = o[k];
-      if (typeof v === 'object' && v !== null) stack.push(v);
-    }
-  }
-}
-
 interface CachedFile {
   /** The text parsed: a hit must be of the same text (a test's or a broken host's commit may lie). */
   text: string;
+  /** Its range of offsets (libraryPlace). */
+  slot: number;
   script: Script | null;
   diagnostics: Diagnostic[];
 }
@@ -104,16 +93,26 @@ function parseFile(lib: LibraryContent, label: string, path: string, text: strin
   const key = `${lib.name}\0${lib.commit ?? lib.version}\0${path}`;
   const hit = cache.get(key);
   if (hit && hit.text === text) return hit;
-  const place: LibraryPlace = { file: path, library: label };
-  const r = parse(text);
-  if (r.ast) tag(r.ast, place);
+  let slot = 0;
+  if (text.length < FILE_SPAN) {
+    while (places.has(nextSlot)) nextSlot = (nextSlot % MAX_SLOT) + 1;
+    slot = nextSlot;
+    nextSlot = (nextSlot % MAX_SLOT) + 1;
+    places.set(slot, { file: path, library: label });
+  }
+  const r = parse(text, slot * FILE_SPAN);
   const diagnostics = r.diagnostics.map((d) => ({ ...d, file: path, library: label }));
   if (!r.ast && !diagnostics.some((d) => d.severity === 'error')) {
     diagnostics.push({ ...diag('syntax', 'The file could not be parsed', { start: { line: 1, col: 1, offset: 0 }, end: { line: 1, col: 1, offset: 0 } }), file: path, library: label });
   }
-  const entry: CachedFile = { text, script: diagnostics.some((d) => d.severity === 'error') ? null : r.ast, diagnostics };
+  const entry: CachedFile = { text, slot, script: diagnostics.some((d) => d.severity === 'error') ? null : r.ast, diagnostics };
+  if (hit) places.delete(hit.slot);
   cache.set(key, entry);
-  if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);
+  if (cache.size > CACHE_MAX) {
+    const oldest = cache.keys().next().value!;
+    places.delete(cache.get(oldest)!.slot);
+    cache.delete(oldest);
+  }
   return entry;
 }
 

@@ -70,7 +70,7 @@ export interface LibraryNames {
  * organisation template: `def call(Map config) { pipeline { ... } }`) as a declarative pipeline.
  * Returns those pipelines' models by the location of their `pipeline` call.
  */
-export function validateLibraryVar(script: Script, source: string, registry: StepRegistry, libs: LibraryNames): { pipelines: Map<Loc, DeclarativePipeline>; diagnostics: Diagnostic[] } {
+export function validateLibraryVar(script: Script, source: string | null, registry: StepRegistry, libs: LibraryNames): { pipelines: Map<Loc, DeclarativePipeline>; diagnostics: Diagnostic[] } {
   const { declared, functions } = declarations(script);
   const ctx = new Ctx(source, declared, functions, registry);
   ctx.libraryVars = libs.vars;
