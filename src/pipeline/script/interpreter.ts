@@ -227,6 +227,20 @@ class ScriptObject implements HostObject {
   }
 }
 
+/**
+ * Delegates set on closures (`body.delegate = config`), with their resolve strategy. With
+ * DELEGATE_FIRST and DELEGATE_ONLY (what the builder pattern uses) names the closure does not
+ * declare go to the delegate first, as inside `with { }`; with the other strategies (OWNER_FIRST,
+ * Groovy's default, where the script owner takes every assignment) the delegate is not used.
+ */
+const closureDelegates = new WeakMap<ClosureValue, { delegate: Value; strategy: number }>();
+
+function delegateOf(c: ClosureValue): Value | undefined {
+  const d = closureDelegates.get(c);
+  if (d === undefined || d.delegate === null || (d.strategy !== 1 && d.strategy !== 3)) return undefined;
+  return d.delegate;
+}
+
 function cap(name: string): string {
   return name.length === 0 ? name : name[0]!.toUpperCase() + name.slice(1);
 }
@@ -1148,6 +1162,8 @@ export class Interpreter {
     }
     if (isClosure(obj)) {
       if (name === 'maximumNumberOfParameters') return this.closureArity(obj);
+      if (name === 'delegate') return closureDelegates.get(obj)?.delegate ?? null;
+      if (name === 'resolveStrategy') return closureDelegates.get(obj)?.strategy ?? 0;
       throw notSupported(`the closure property .${name}`, loc, name === 'delegate' || name === 'resolveStrategy' || name === 'owner' ? 'closure delegates are not supported' : undefined);
     }
     if (isRange(obj) && (name === 'from' || name === 'to')) return obj[name];
@@ -1424,7 +1440,16 @@ export class Interpreter {
       if (!ok) throw scriptError('read-only', `Cannot set read-only property: ${name} for class: ${obj.typeName}`, loc, 'groovy.lang.ReadOnlyPropertyException');
       return;
     }
-    if (isClosure(obj) && (name === 'delegate' || name === 'resolveStrategy')) throw notSupported(`setting a closure's ${name}`, loc, 'closure delegates are not supported');
+    if (isClosure(obj) && (name === 'delegate' || name === 'resolveStrategy')) {
+      // The builder pattern of shared libraries' vars (jenkins.io "Defining a more structured DSL"):
+      // body.resolveStrategy = Closure.DELEGATE_FIRST; body.delegate = config; body()
+      const d = closureDelegates.get(obj) ?? { delegate: null, strategy: 0 };
+      if (name === 'delegate') d.delegate = v;
+      else if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 4) d.strategy = v;
+      else throw scriptError('illegal-argument', `resolveStrategy must be one of Closure.OWNER_FIRST, DELEGATE_FIRST, OWNER_ONLY, DELEGATE_ONLY, TO_SELF, got ${formatValue(v)}`, loc, 'java.lang.IllegalArgumentException');
+      closureDelegates.set(obj, d);
+      return;
+    }
     throw scriptError('no-such-property', `No such property: ${name} for class: ${typeName(obj)}`, loc, 'groovy.lang.MissingPropertyException');
   }
 
@@ -1788,6 +1813,7 @@ export class Interpreter {
     if (c.native) return (await c.native(args, f.ctx)) ?? null;
     const owner = (c.scope as Partial<ClosureScope> | null | undefined)?.interp;
     if (owner !== undefined && owner !== this && delegate === undefined) return owner.callClosure(c, args, f.ctx);
+    if (delegate === undefined) delegate = delegateOf(c);
     const cs = this.closureScope(c);
     const depth = this.depthCheck(Math.max(f.depth, cs.depth), loc);
     const p = this.tick(f, false);

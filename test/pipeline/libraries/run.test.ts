@@ -250,3 +250,42 @@ node { dir('sub') { withEnv(['X=42']) { outer() } } }`, { libraries: [lib] });
   assert.equal(r.state.result, 'SUCCESS', r.console);
   assert.match(r.console, /^dir=sub x=42$/m);
 });
+
+test('libraries: the builder pattern (body.delegate = config, DELEGATE_FIRST) feeding a declarative template', async () => {
+  const lib = libraryFromFiles('org', {
+    'vars/buildApp.groovy': `def call(body) {
+  def config = [:]
+  body.resolveStrategy = Closure.DELEGATE_FIRST
+  body.delegate = config
+  body()
+  pipeline {
+    agent any
+    stages {
+      stage('Build') { steps { echo "building \${config.name} with \${config.tool}" } }
+    }
+  }
+}`,
+    'vars/opts.groovy': 'def call(Map o, Closure body) { echo "opts ${o.a}"; body() }',
+  });
+  const { state, console } = await runPipeline(`@Library('org') _
+opts(a: 1) { echo 'in body' }
+buildApp {
+  name = 'shop'
+  tool = 'make'
+}`, { libraries: [lib] });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^opts 1\nin body$/m);
+  assert.match(console, /^building shop with make$/m);
+  assert.equal(stage(state, 'Build').status, 'success');
+});
+
+test('libraries: library(identifier: ...) and a library already loaded by @Library', async () => {
+  const resolver = fixedResolver([acme]);
+  const { state, console } = await runPipeline(`@Library('acme') _
+def l = library(identifier: 'acme@main')
+echo l.com.acme.Utils.shout('same')
+`, { libraries: [acme], libraryResolver: resolver });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.equal(console.match(/Loading library acme@main/g)?.length, 1);
+  assert.match(console, /^SAME!$/m);
+});
