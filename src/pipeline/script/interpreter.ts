@@ -24,7 +24,12 @@
 // where it is used ("unable to resolve class"), as Groovy fails to compile it.
 //
 // Inside `obj.with { }` / `obj.tap { }` (Scope.delegate) names the closure does not declare go
-// to the delegate first (Groovy's DELEGATE_FIRST), then to the class or the script as above.
+// to the delegate first (Groovy's DELEGATE_FIRST), then to the class or the script as above; so
+// do they in a closure given a delegate with DELEGATE_FIRST (`body.delegate = config`).
+//
+// Shared libraries (../libraries/): each var runs in an Interpreter of its own; the build's
+// interpreters share one class table (SharedClasses), and a closure always runs in the
+// interpreter that made it (its ClosureScope says which), whoever calls it.
 import type * as A from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import { PipelineError } from '../diagnostics.ts';
