@@ -98,17 +98,13 @@ export class LibrarySpace {
   /**
    * Loads a library into the build: prints "Loading library NAME@VERSION (abc1234)", refuses a
    * library with errors (naming the file and position), defines its classes and makes its vars
-   * known. A library already loaded at the same version is not loaded again; at another version
-   * it is an error. Returns the object the `library` step returns.
+   * known. A library of a name already loaded is not loaded again, whatever its version: as
+   * Jenkins, "Only using first definition of library NAME". Returns the object the `library`
+   * step returns.
    */
   async load(content: LibraryContent, ctx: DynamicContext): Promise<LibraryObject> {
-    const prev = this.#libs.find((l) => l.content.name === content.name);
-    if (prev) {
-      if (prev.content.version !== content.version && prev.content.commit !== content.commit) {
-        throw new StepFailure(`Library ${content.name} is already loaded at version ${prev.content.version}: cannot load version ${content.version} too`);
-      }
-      return new LibraryObject(this, prev);
-    }
+    const prev = this.loadedObject(content.name, ctx);
+    if (prev) return prev;
     const lib = parseLibrary(content);
     this.#o.log(ctx, `Loading library ${lib.label}${content.commit ? ` (${content.commit.slice(0, 7)})` : ''}`);
     const all = [...this.#libs, lib];
@@ -136,6 +132,14 @@ export class LibrarySpace {
       this.#vars.set(v.name, new VarObject(this, lib, v, check.pipelines));
     }
     return new LibraryObject(this, lib);
+  }
+
+  /** The object of a library of that name already loaded (saying that the first definition is used), or null. */
+  loadedObject(name: string, ctx: DynamicContext): LibraryObject | null {
+    const prev = this.#libs.find((l) => l.content.name === name);
+    if (!prev) return null;
+    this.#o.log(ctx, `Only using first definition of library ${name}`);
+    return new LibraryObject(this, prev);
   }
 
   /** A resource of the loaded libraries (resources/PATH), searched in loading order; null when none has it. */

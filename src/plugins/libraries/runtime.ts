@@ -20,6 +20,8 @@ const runtime: PluginRuntime = {
       if (!resolver) throw new StepFailure(`library: cannot load ${spec}: no shared libraries are configured here (kiln run: --library ${name}=URL_OR_PATH)`);
       const space = buildLibraries(ctx.build.scope);
       if (!space) throw new StepFailure('library: this build cannot load shared libraries');
+      const loaded = space.loadedObject(name, ctx.dyn);
+      if (loaded) return loaded;
       let content;
       try {
         content = await resolver.resolve({ name, version, how: 'step' });
@@ -40,7 +42,8 @@ const runtime: PluginRuntime = {
       }
       if (!found) {
         const loaded = space?.loaded() ?? [];
-        throw new StepFailure(`No such library resource ${path} could be found${loaded.length === 0 ? ' (this build loaded no shared library)' : ` in ${loaded.map((l) => `${l.name}@${l.version}`).join(', ')}`}`);
+        // Jenkins' sentence, then where Kiln looked
+        throw new StepFailure(`No such library resource ${path} could be found. ${loaded.length === 0 ? 'This build loaded no shared library.' : `Libraries searched: ${loaded.map((l) => `${l.name}@${l.version}`).join(', ')}.`}`);
       }
       const enc = args.values.encoding;
       return decode(Buffer.from(found.data.buffer, found.data.byteOffset, found.data.byteLength), typeof enc === 'string' ? enc : undefined, 'libraryResource');

@@ -200,7 +200,7 @@ libraryResource 'com/acme/missing.txt'
   assert.equal(state.result, 'FAILURE', console);
   assert.match(console, /^héllo$/m);
   assert.match(console, /^AAEC\/w==$/m);
-  assert.match(console, /No such library resource com\/acme\/missing\.txt could be found in res@main \(Jenkinsfile:4:1\)/);
+  assert.match(console, /No such library resource com\/acme\/missing\.txt could be found\. Libraries searched: res@main\. \(Jenkinsfile:4:1\)/);
 });
 
 test('libraries: a run-time error in library code is placed in its file, with the library and version', async () => {
@@ -287,5 +287,7 @@ echo l.com.acme.Utils.shout('same')
 `, { libraries: [acme], libraryResolver: resolver });
   assert.equal(state.result, 'SUCCESS', console);
   assert.equal(console.match(/Loading library acme@main/g)?.length, 1);
+  assert.match(console, /^Only using first definition of library acme$/m);
   assert.match(console, /^SAME!$/m);
+  assert.deepEqual(resolver.asked, []);
 });
