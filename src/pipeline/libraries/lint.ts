@@ -6,9 +6,9 @@
 import type { Loc } from '../../core/build.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
 import type { DeclarativePipeline } from '../model/types.ts';
-import { validateLibraryVar } from '../model/validate.ts';
+import { validateLibraryClasses, validateLibraryVar } from '../model/validate.ts';
 import type { StepRegistry } from '../steps/registry.ts';
-import { checkLibraryClasses, type LibraryVar, type ParsedLibrary } from './parsed.ts';
+import { checkLibraryClasses, type LibraryClassFile, type LibraryVar, type ParsedLibrary } from './parsed.ts';
 
 export interface VarCheck {
   /** The declarative pipelines the var's functions define, by the location of their `pipeline` call. */
@@ -36,6 +36,21 @@ export function checkVar(lib: ParsedLibrary, v: LibraryVar, registry: StepRegist
   return out;
 }
 
+const classChecks = new WeakMap<StepRegistry, WeakMap<object, Diagnostic[]>>();
+
+/** The classes of one src/ file, checked as a Jenkinsfile's classes are (cached per parsed file). */
+function checkClassFile(lib: ParsedLibrary, cf: LibraryClassFile, registry: StepRegistry): Diagnostic[] {
+  if (!cf.script) return [];
+  let byScript = classChecks.get(registry);
+  if (!byScript) classChecks.set(registry, (byScript = new WeakMap()));
+  let out = byScript.get(cf.script);
+  if (!out) {
+    out = validateLibraryClasses(cf.script, registry).map((d) => ({ ...d, file: cf.file, library: lib.label }));
+    byScript.set(cf.script, out);
+  }
+  return out;
+}
+
 /** The names of every var of the libraries. */
 export function varNames(libs: readonly ParsedLibrary[]): Set<string> {
   const out = new Set<string>();
@@ -50,6 +65,7 @@ export function lintLibraries(libs: readonly ParsedLibrary[], registry: StepRegi
   for (const lib of libs) {
     out.push(...lib.diagnostics, ...grabsInClasses(lib));
     for (const v of lib.vars.values()) out.push(...checkVar(lib, v, registry, vars).diagnostics);
+    for (const cf of lib.classFiles) out.push(...checkClassFile(lib, cf, registry));
   }
   out.push(...checkLibraryClasses(libs));
   return out;

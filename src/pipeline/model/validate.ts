@@ -98,6 +98,14 @@ export function validateLibraryVar(script: Script, source: string | null, regist
   return { pipelines, diagnostics: sortDiagnostics(ctx.diagnostics.map(words)) };
 }
 
+/** Checks the classes of a shared library's src/ file as the Jenkinsfile's own are (bare step calls in a class body). */
+export function validateLibraryClasses(script: Script, registry: StepRegistry): Diagnostic[] {
+  const { declared, functions } = declarations(script);
+  const ctx = new Ctx(null, declared, functions, registry);
+  checkClasses(ctx, script.body.filter((s): s is ClassDecl => s.type === 'Class'));
+  return sortDiagnostics(ctx.diagnostics);
+}
+
 /** Every name the file declares anywhere, and its top-level functions. */
 function declarations(script: Script): { declared: Set<string>; functions: Set<string> } {
   const declared = new Set<string>();

@@ -105,3 +105,13 @@ test('libraryVars: a library\'s vars with their help text, from a directory too'
   fs.writeFileSync(path.join(dir, 'vars/build.groovy'), 'def call() {}');
   assert.deepEqual(libraryVars(libraryFromDir('d', dir)), [{ name: 'build', help: null }, { name: 'deploy', help: 'Deploys the app.' }]);
 });
+
+test('lint: library classes are checked as the Jenkinsfile\'s own: a bare step in a class body', () => {
+  const r = lint("@Library('acme') _\nhello()", [{
+    'vars/hello.groovy': 'def call() {}',
+    'src/com/acme/U.groovy': "package com.acme\nclass U {\n  def steps\n  def go() {\n    sh 'make'\n    frobnicate()\n  }\n}\n",
+  }]);
+  assert.equal(r.model, null);
+  assert.match(r.lines[0]!, /^src\/com\/acme\/U\.groovy:5:5: warning: U\.sh\(\): a class cannot call the step "sh" directly .* \(library acme@main\)$/);
+  assert.match(r.lines[1]!, /^src\/com\/acme\/U\.groovy:6:5: Unknown method "frobnicate" in class U.* \(library acme@main\)$/);
+});
