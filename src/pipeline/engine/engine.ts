@@ -23,6 +23,11 @@
 // engine never asks which backend it has. Nothing here polls or sleeps: every wait is on a
 // promise that something resolves (process exit, input answer, abort).
 //
+// Shared libraries (RunOptions.libraries, and the `library` step) are loaded into the build's
+// LibrarySpace (../libraries/runtime.ts) before the script runs; a declarative pipeline that a
+// library var defines runs here as the build's pipeline, its code evaluated in the var's scope
+// (#runLibraryPipeline swaps #interp for the time it runs).
+//
 // Progress is kept as plain data (BuildState): stages, statuses, times, and a journal of steps.
 import path from 'node:path/posix';
 import { type Workspace, WorkspaceError } from '../../core/workspace.ts';

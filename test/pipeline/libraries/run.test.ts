@@ -291,3 +291,21 @@ echo l.com.acme.Utils.shout('same')
   assert.match(console, /^SAME!$/m);
   assert.deepEqual(resolver.asked, []);
 });
+
+test('libraries: parallel branches share a var (made once) and its fields', async () => {
+  const { state, console } = await runPipeline(`@Library('acme') _
+parallel a: { counter() }, b: { counter() }, c: { counter() }
+echo "count=\${counter.count}"
+`, { libraries: [acme] });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^count=3$/m);
+});
+
+test('libraries: a Jenkinsfile class with the name of a library class is a clear error', async () => {
+  const { state, console } = await runPipeline(`@Library('acme') _
+class Utils { }
+echo 'x'
+`, { libraries: [acme] });
+  assert.equal(state.result, 'FAILURE', console);
+  assert.match(console, /Invalid duplicate class definition of class Utils \(Jenkinsfile:2:7\)/);
+});
