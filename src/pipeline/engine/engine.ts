@@ -44,7 +44,7 @@ import type { BuildResult, Loc } from '../../core/build.ts';
 import { Interpreter, groovyTruth, toGroovyString, type ScriptEvaluator } from '../script/interpreter.ts';
 import type { LibraryContent } from '../../core/libraries.ts';
 import { LIBRARIES_KEY, LibrarySpace } from '../libraries/runtime.ts';
-import { describeLibraryLoc } from '../libraries/parsed.ts';
+import { describeLibraryLoc, libraryPlace } from '../libraries/parsed.ts';
 import { findFirst, matchesWhole, type RegexSite } from '../script/regex.ts';
 import type { CallArgs, ClosureValue, ScriptHost, Value } from '../script/values.ts';
 import type { StepRegistry } from '../steps/registry.ts';
@@ -118,6 +118,11 @@ export interface RunOptions {
    * ones), in loading order: loaded at the start ("Loading library NAME@VERSION (commit)").
    */
   libraries?: readonly LibraryContent[];
+}
+
+/** A stage's line in the Jenkinsfile; null for a stage written in a shared library's file. */
+function lineIn(loc: Loc): number | null {
+  return libraryPlace(loc) ? null : loc.start.line;
 }
 
 const POST_STAGE_NAME = 'Declarative: Post Actions';
@@ -438,7 +443,7 @@ export class PipelineRun {
   }
 
   async #runStage(st: Stage, c: ExecContext, parent: StageRecord | null, kind: StageRecord['kind'], failures: Failures): Promise<StageRecord> {
-    const rec = this.#newStage(st.name, parent, kind, st.loc.start.line);
+    const rec = this.#newStage(st.name, parent, kind, lineIn(st.loc));
     const skip = this.#skipReason(st.name, failures);
     if (skip !== null) {
       this.#finishStage(rec, 'skipped-failure', skip);
@@ -578,7 +583,7 @@ export class PipelineRun {
   }
 
   async #runCell(cell: CellStage, c: ExecContext, parent: StageRecord, failures: Failures): Promise<StageRecord> {
-    const rec = this.#newStage(cell.name, parent, 'matrix-cell', cell.loc.start.line);
+    const rec = this.#newStage(cell.name, parent, 'matrix-cell', lineIn(cell.loc));
     const skip = this.#skipReason(cell.name, failures);
     if (skip !== null) {
       this.#finishStage(rec, 'skipped-failure', skip);
@@ -987,7 +992,7 @@ export class PipelineRun {
     };
     if (rec) return run(c);
     // The pipeline's own post shows as a stage, like Jenkins' "Declarative: Post Actions".
-    const prec = this.#newStage(POST_STAGE_NAME, null, 'post', post.loc.start.line);
+    const prec = this.#newStage(POST_STAGE_NAME, null, 'post', lineIn(post.loc));
     const pc = c.with({ stage: prec });
     await this.#stageBoundary(pc, prec, () => run(pc));
   }
@@ -1084,7 +1089,7 @@ export class PipelineRun {
       scope: this.#scope,
       beginOpenStage: (name) => {
         this.#endOpenStage();
-        this.#openStage = this.#newStage(name, c.stage, 'scripted', loc.start.line);
+        this.#openStage = this.#newStage(name, c.stage, 'scripted', lineIn(loc));
         this.#openStage.status = 'running';
         this.#openStage.startedAt = Date.now();
         this.#o.listener?.stage?.(this.#openStage);
@@ -1133,7 +1138,7 @@ export class PipelineRun {
     for (const s of o.secrets ?? []) this.#masker.add(s);
     const name = o.stage ?? o.parallelBranch;
     if (name === undefined) return this.#interp.callClosure(body, args, cc);
-    const rec = this.#newStage(name, cc.stage, o.parallelBranch !== undefined ? 'parallel' : 'scripted', body.node.loc.start.line);
+    const rec = this.#newStage(name, cc.stage, o.parallelBranch !== undefined ? 'parallel' : 'scripted', lineIn(body.node.loc));
     const sc = cc.with({
       stage: rec,
       env: o.stage !== undefined ? pushLayer(cc.env, { STAGE_NAME: name }) : cc.env,

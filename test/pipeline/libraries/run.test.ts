@@ -147,6 +147,8 @@ standardPipeline(name: 'shop', deploy: false)
   assert.doesNotMatch(console, /deploying/);
   assert.equal(stage(state, 'Build').status, 'success');
   assert.equal(stage(state, 'Deploy').status, 'skipped-when');
+  // a stage written in the library has no line in the Jenkinsfile
+  assert.equal(stage(state, 'Build').line, null);
 });
 
 test('libraries: a second declarative pipeline in one build is refused, as Jenkins', async () => {
