@@ -33,6 +33,10 @@ const runtime: PluginRuntime = {
     },
     libraryResource: async (ctx, args) => {
       const path = String(args.values.resource ?? '');
+      // refused here too, whatever the host's reader does: a resource is a path under resources/
+      if (path === '' || path.startsWith('/') || path.includes('\\') || path.split('/').some((x) => x === '..') || path.includes('\0')) {
+        throw new StepFailure(`libraryResource: '${path}' is not a path under the library's resources/ directory`);
+      }
       const space = buildLibraries(ctx.build.scope);
       let found = null;
       try {

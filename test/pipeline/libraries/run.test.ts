@@ -203,6 +203,11 @@ libraryResource 'com/acme/missing.txt'
   assert.match(console, /^héllo$/m);
   assert.match(console, /^AAEC\/w==$/m);
   assert.match(console, /No such library resource com\/acme\/missing\.txt could be found\. Libraries searched: res@main\. \(Jenkinsfile:4:1\)/);
+  for (const bad of ['../vars/noop.groovy', '/etc/passwd', 'a/../../b']) {
+    const r = await runPipeline(`@Library('res') _\nlibraryResource '${bad}'`, { libraries: [res] });
+    assert.equal(r.state.result, 'FAILURE');
+    assert.match(r.console, /is not a path under the library's resources\/ directory/);
+  }
 });
 
 test('libraries: a run-time error in library code is placed in its file, with the library and version', async () => {
