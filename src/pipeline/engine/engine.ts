@@ -82,6 +82,8 @@ export interface BuildListener {
   state?(state: BuildState): void;
   /** An input step is waiting (pending true) or was answered (false). */
   input?(req: PendingInput, pending: boolean): void;
+  /** A shared library was loaded (at the start, or by the `library` step), in loading order: for the build page. */
+  library?(lib: LibraryContent): void;
 }
 
 export interface PendingInput extends InputRequest {
@@ -213,6 +215,7 @@ export class PipelineRun {
     this.#libs = new LibrarySpace({
       registry: o.registry,
       log: (ctx, line) => this.#log(asExec(ctx), line),
+      loaded: (lib) => this.#o.listener?.library?.(lib),
       runPipeline: (model, ev, ctx) => this.#runLibraryPipeline(model, ev, asExec(ctx)),
     });
     const main = new Interpreter(this.#libs.wrap(host), { file: o.file, shared: this.#libs.shared });

@@ -51,6 +51,8 @@ export interface LibrarySpaceOptions {
   runPipeline: PipelineRunner;
   /** Prints a line to the build's console in the given context. */
   log: (ctx: DynamicContext, line: string) => void;
+  /** Told of each library once it is loaded. */
+  loaded?: (lib: LibraryContent) => void;
 }
 
 export class LibrarySpace {
@@ -117,6 +119,7 @@ export class LibrarySpace {
       throw new StepFailure(`Library ${lib.label} has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}:\n${lines.join('\n')}`);
     }
     this.#libs.push(lib);
+    this.#o.loaded?.(content);
     const stmts: A.Stmt[] = [];
     for (const cf of lib.classFiles) {
       for (const c of cf.classes) this.shared.qualified.add(c.fqn);

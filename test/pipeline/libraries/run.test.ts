@@ -164,6 +164,7 @@ standardPipeline(name: 'b')
 
 test('libraries: the library step loads at run time; classes through the returned object; its vars callable after', async () => {
   const resolver = fixedResolver([acme]);
+  const told: string[] = [];
   const { state, console } = await runPipeline(`
 node {
   def lib = library('acme@main')
@@ -171,9 +172,10 @@ node {
   echo lib.com.acme.Utils.shout('x')
   log.info 'after the step'
 }
-`, { libraryResolver: resolver });
+`, { libraryResolver: resolver, listener: { library: (l) => told.push(`${l.name}@${l.version}`) } });
   assert.equal(state.result, 'SUCCESS', console);
   assert.match(console, /^Loading library acme@main \(3f2a1c9\)$/m);
+  assert.deepEqual(told, ['acme@main']);
   assert.match(console, /^building dyn$/m);
   assert.match(console, /^X!$/m);
   assert.match(console, /^\[INFO\] after the step$/m);
