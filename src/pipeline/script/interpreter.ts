@@ -2117,7 +2117,11 @@ export class Interpreter {
     if (fresh.length === 0) return [];
     const classes = linkClasses(fresh, (msg, loc) => { throw scriptError('class', msg, loc, 'org.codehaus.groovy.control.MultipleCompilationErrorsException'); });
     for (const c of classes) {
-      if (this.#classes.has(c.name)) throw scriptError('class', `Invalid duplicate class definition of class ${c.name}`, c.decl.nameLoc, 'org.codehaus.groovy.control.MultipleCompilationErrorsException');
+      if (this.#classes.has(c.name)) {
+        const lib = [...this.#libraryClasses].find((q) => q === c.name || q.endsWith(`.${c.name}`));
+        const why = lib !== undefined ? ` (a shared library's class ${lib} has that name: rename one)` : '';
+        throw scriptError('class', `Invalid duplicate class definition of class ${c.name}${why}`, c.decl.nameLoc, 'org.codehaus.groovy.control.MultipleCompilationErrorsException');
+      }
     }
     for (const c of classes) {
       this.#classes.set(c.name, c);

@@ -316,5 +316,5 @@ class Utils { }
 echo 'x'
 `, { libraries: [acme] });
   assert.equal(state.result, 'FAILURE', console);
-  assert.match(console, /Invalid duplicate class definition of class Utils \(Jenkinsfile:2:7\)/);
+  assert.match(console, /Invalid duplicate class definition of class Utils \(a shared library's class com\.acme\.Utils has that name: rename one\) \(Jenkinsfile:2:7\)/);
 });
