@@ -2,8 +2,8 @@
 // variables, its classes, its resources.
 //
 // Why: Jenkins' shared libraries (vars/ global variables, src/ classes, resources/) are how
-// organisations write pipelines. Each build gets one LibrarySpace (engine.ts makes it when
-// RunOptions.libraries is given, or when the `library` step first loads one).
+// organisations write pipelines. Each build has one LibrarySpace (engine.ts makes it, and loads
+// RunOptions.libraries into it before the script runs; the `library` step loads more).
 //
 // How:
 // - A var (`vars/NAME.groovy`) is a script object of its own (VarObject): its own Interpreter
