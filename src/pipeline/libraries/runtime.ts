@@ -56,7 +56,7 @@ export interface LibrarySpaceOptions {
 }
 
 export class LibrarySpace {
-  readonly shared: SharedClasses = { classes: new Map<string, ScriptClass>(), qualified: new Set<string>() };
+  readonly shared: SharedClasses = { classes: new Map<string, ScriptClass>(), qualified: new Set<string>(), imports: new Map<string, string>() };
   readonly #o: LibrarySpaceOptions;
   readonly #libs: ParsedLibrary[] = [];
   readonly #vars = new Map<string, VarObject>();

@@ -28,8 +28,8 @@
 // do they in a closure given a delegate with DELEGATE_FIRST (`body.delegate = config`).
 //
 // Shared libraries (../libraries/): each var runs in an Interpreter of its own; the build's
-// interpreters share one class table (SharedClasses), and a closure always runs in the
-// interpreter that made it (its ClosureScope says which), whoever calls it.
+// interpreters share one class table and one import table (SharedClasses), and a closure always
+// runs in the interpreter that made it (its ClosureScope says which), whoever calls it.
 import type * as A from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import { PipelineError } from '../diagnostics.ts';
@@ -165,6 +165,11 @@ export interface SharedClasses {
   readonly classes: Map<string, ScriptClass>;
   /** Qualified name of each library class ('com.acme.Utils'). */
   readonly qualified: Set<string>;
+  /**
+   * The imports of every file of the build (Jenkinsfile, vars, src/): a library class's method
+   * may run in any of the build's interpreters, and sees its file's imports wherever it runs.
+   */
+  readonly imports: Map<string, string>;
 }
 
 class Signal {
@@ -310,7 +315,7 @@ export class Interpreter {
   };
   #ticks = 0;
   /** Imported classes: the name they are used by (simple name or `as` alias) → the path. */
-  readonly #imports = new Map<string, string>();
+  readonly #imports: Map<string, string>;
   /** Statically imported members: name (or alias) → class and member. */
   readonly #staticImports = new Map<string, { cls: string; member: string }>();
   /** Classes of `import static a.b.C.*`. */
@@ -328,6 +333,7 @@ export class Interpreter {
     this.file = opts.file ?? 'Jenkinsfile';
     this.#self = new ScriptObject(this);
     this.#classes = opts.shared?.classes ?? new Map();
+    this.#imports = opts.shared?.imports ?? new Map();
     this.#libraryClasses = opts.shared?.qualified ?? new Set();
   }
 

@@ -318,3 +318,13 @@ echo 'x'
   assert.equal(state.result, 'FAILURE', console);
   assert.match(console, /Invalid duplicate class definition of class Utils \(a shared library's class com\.acme\.Utils has that name: rename one\) \(Jenkinsfile:2:7\)/);
 });
+
+test('libraries: a class sees its own file\'s imports whichever script calls it (a var here)', async () => {
+  const lib = libraryFromFiles('j', {
+    'src/com/a/J.groovy': 'package com.a\nimport groovy.json.JsonOutput\nclass J { static String j(m) { return JsonOutput.toJson(m) } }\n',
+    'vars/v.groovy': 'import com.a.J\ndef call() { echo J.j([a: 1]) }\n',
+  });
+  const { state, console } = await runPipeline(`@Library('j') _\nv()\n`, { libraries: [lib] });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^\{"a":1\}$/m);
+});
