@@ -11,6 +11,10 @@ export interface Diagnostic {
   /** What a Jenkins user would read, without the position (that is added when printed). */
   message: string;
   loc: Loc;
+  /** Set for a problem in a shared library's file: its path in the library ('vars/foo.groovy'). */
+  file?: string;
+  /** With `file`: the library and version ('mylib@main'). */
+  library?: string;
 }
 
 export function diag(code: string, message: string, loc: Loc, severity: Severity = 'error'): Diagnostic {
@@ -20,11 +24,13 @@ export function diag(code: string, message: string, loc: Loc, severity: Severity
 /** FILE:LINE:COL: message (the format of compilers and of `kiln lint`). */
 export function formatDiagnostic(file: string, d: Diagnostic): string {
   const prefix = d.severity === 'warning' ? 'warning: ' : '';
+  if (d.file !== undefined) return `${d.file}:${d.loc.start.line}:${d.loc.start.col}: ${prefix}${d.message} (library ${d.library ?? '?'})`;
   return `${file}:${d.loc.start.line}:${d.loc.start.col}: ${prefix}${d.message}`;
 }
 
 export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
-  return [...ds].sort((a, b) => a.loc.start.offset - b.loc.start.offset || a.message.localeCompare(b.message));
+  // the Jenkinsfile's own first, then each library file's, each by position
+  return [...ds].sort((a, b) => (a.file === undefined ? '' : `${a.library}\0${a.file}`).localeCompare(b.file === undefined ? '' : `${b.library}\0${b.file}`) || a.loc.start.offset - b.loc.start.offset || a.message.localeCompare(b.message));
 }
 
 export const startPos: Pos = { line: 1, col: 1, offset: 0 };

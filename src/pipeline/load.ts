@@ -1,11 +1,25 @@
 // A Jenkinsfile's text → its model, or every error: parse, then validate against the steps,
-// globals and agent types of a step registry (the host's plugins).
+// globals and agent types of a step registry (the host's plugins), and the shared libraries the
+// host resolved for it (their vars are known names; their own code is checked too, its problems
+// placed in the library's files). libraryRequests tells a host which libraries to resolve.
 import type { Diagnostic } from './diagnostics.ts';
 import { diag, sortDiagnostics, startPos } from './diagnostics.ts';
 import { parse } from './syntax/parser.ts';
 import { isPluginAgent, type AgentSpec, type PipelineModel, type Stage } from './model/types.ts';
 import { validate } from './model/validate.ts';
 import type { StepRegistry } from './steps/registry.ts';
+import type { LibraryContent } from '../core/libraries.ts';
+import { parseLibrary } from './libraries/parsed.ts';
+import { lintLibraries, varNames } from './libraries/lint.ts';
+import { requestsOf } from './libraries/requests.ts';
+
+export { libraryRequests, type LocatedLibraryRequest } from './libraries/requests.ts';
+export { libraryVars } from './libraries/parsed.ts';
+
+export interface LoadOptions {
+  /** The shared libraries resolved for this Jenkinsfile (requested and implicit ones), in loading order. */
+  libraries?: readonly LibraryContent[];
+}
 
 export interface LoadResult {
   /** The model, or null exactly when `diagnostics` holds an error. */
@@ -18,7 +32,7 @@ export interface LoadResult {
  * Parses and validates a Jenkinsfile. Syntax errors stop before validation (the tree around
  * them cannot be trusted); otherwise every validation error is reported.
  */
-export function loadPipeline(source: string, registry: StepRegistry): LoadResult {
+export function loadPipeline(source: string, registry: StepRegistry, opts: LoadOptions = {}): LoadResult {
   const parsed = parse(source);
   const parseDiags = parsed.diagnostics;
   if (!parsed.ast || parseDiags.some((d) => d.severity === 'error')) {
@@ -27,8 +41,12 @@ export function loadPipeline(source: string, registry: StepRegistry): LoadResult
     return { model: null, diagnostics: ds };
   }
   try {
-    const v = validate(parsed.ast, source, registry);
-    return { model: v.model, diagnostics: sortDiagnostics([...parseDiags, ...v.diagnostics]) };
+    const libs = (opts.libraries ?? []).map(parseLibrary);
+    const missing = requestsOf(parsed.ast).some((r) => !libs.some((l) => l.content.name === r.name));
+    const v = validate(parsed.ast, source, registry, { vars: varNames(libs), missing });
+    const libDiags = lintLibraries(libs, registry);
+    const model = libDiags.some((d) => d.severity === 'error') ? null : v.model;
+    return { model, diagnostics: sortDiagnostics([...parseDiags, ...v.diagnostics, ...libDiags]) };
   } catch (err) {
     // A tree too deep for the validator's recursion: say so rather than crash.
     if (err instanceof RangeError) {
@@ -45,14 +63,14 @@ export function loadPipeline(source: string, registry: StepRegistry): LoadResult
  * Loads a Jenkinsfile from its bytes: a file that is not UTF-8 text (NUL bytes, invalid
  * sequences) is one clear error; a byte order mark is not part of the text.
  */
-export function loadPipelineBytes(data: Uint8Array, registry: StepRegistry): LoadResult {
+export function loadPipelineBytes(data: Uint8Array, registry: StepRegistry, opts: LoadOptions = {}): LoadResult {
   const bad = firstNonText(data);
   if (bad !== null) {
     return { model: null, diagnostics: [diag('binary', `file is not text (binary data at byte ${bad})`, { start: startPos, end: startPos })] };
   }
   let text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return loadPipeline(text, registry);
+  return loadPipeline(text, registry, opts);
 }
 
 /**

@@ -15,8 +15,9 @@ import { warningsPlugin } from './warnings/index.ts';
 import { mailPlugin } from './mail/index.ts';
 import { sshAgentPlugin } from './ssh-agent/index.ts';
 import { utilityStepsPlugin } from './utility-steps/index.ts';
+import { librariesPlugin } from './libraries/index.ts';
 
-export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin];
+export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');

@@ -17,13 +17,15 @@ test('a valid Jenkinsfile: exit 0 and no output', async () => {
 });
 
 test('warnings are printed but do not fail', async () => {
-  const r = await runKiln(['lint', 'libraries.groovy'], { cwd: valid });
+  const r = await runKiln(['lint', 'warning-needs-node.groovy'], { cwd: valid });
   assert.equal(r.code, 0);
-  assert.equal(r.stdout, [
-    'libraries.groovy:1:1: warning: Shared libraries are not supported yet: "pipeline-utils@v2.1" will not be loaded',
-    'libraries.groovy:7:9: warning: Shared libraries are not supported yet: "deploy-helpers@main" will not be loaded',
-    '',
-  ].join('\n'));
+  assert.equal(r.stdout, 'warning-needs-node.groovy:3:5: warning: The "sh" step needs a node and will fail here: wrap it in node { ... }\n');
+});
+
+test('libraries asked for by name: a pipeline that uses nothing of them is valid without them', async () => {
+  const r = await runKiln(['lint', 'libraries.groovy'], { cwd: valid });
+  assert.equal(r.stdout, '');
+  assert.equal(r.code, 0);
 });
 
 for (const name of ['multiple-errors-everywhere', 'kubernetes-bad-yaml-indent', 'binary-data', 'syntax-unterminated-string']) {
@@ -42,11 +44,11 @@ test('several files: each one\'s errors under its own name, exit 1 when any is i
 });
 
 test('--json: one entry per file, with positions, severities and codes', async () => {
-  const r = await runKiln(['lint', '--json', '../valid/libraries.groovy', 'steps-unknown-step.groovy'], { cwd: invalid });
+  const r = await runKiln(['lint', '--json', '../valid/warning-needs-node.groovy', 'steps-unknown-step.groovy'], { cwd: invalid });
   assert.equal(r.code, 1);
   const out = JSON.parse(r.stdout) as { files: { file: string; valid: boolean; diagnostics: Record<string, unknown>[] }[] };
   assert.equal(out.files.length, 2);
-  assert.equal(out.files[0]!.file, '../valid/libraries.groovy');
+  assert.equal(out.files[0]!.file, '../valid/warning-needs-node.groovy');
   assert.equal(out.files[0]!.valid, true);
   assert.equal(out.files[0]!.diagnostics[0]!.severity, 'warning');
   assert.equal(out.files[1]!.valid, false);

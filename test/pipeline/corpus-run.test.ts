@@ -5,6 +5,9 @@
 // NAME.expected:
 //   result: SUCCESS            the build's result (required, first line)
 //   match: lines | exact       optional, default `lines`
+//   libraries: a, b            optional: shared libraries given to the build (and to its
+//                              validation), each the directory test/fixtures/libraries/NAME,
+//                              loaded as NAME@main without a commit
 //   ---
 //   the console: with `lines`, the console's lines without the engine's [Pipeline] markers must
 //   contain these lines in this order (others may come between); with `exact`, those lines must
@@ -18,11 +21,13 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runPipeline, userLines } from './engine/harness.ts';
+import { libraryFromDir } from '../helpers/library.ts';
 
 const dir = fileURLToPath(new URL('../fixtures/jenkinsfiles/run/', import.meta.url));
+const librariesDir = fileURLToPath(new URL('../fixtures/libraries/', import.meta.url));
 const cases = readdirSync(dir).filter((f) => f.endsWith('.groovy')).sort();
 
-interface Expected { result: string; match: 'lines' | 'exact'; lines: string[] }
+interface Expected { result: string; match: 'lines' | 'exact'; lines: string[]; libraries: string[] }
 
 function expectedOf(file: string): Expected {
   const path = dir + file.replace(/\.groovy$/, '.expected');
@@ -43,7 +48,9 @@ function expectedOf(file: string): Expected {
   const body = text.slice(sep + 5);
   const lines = body.split('\n');
   if (lines.at(-1) === '') lines.pop();
-  return { result, match, lines };
+  const libraries = (fields.get('libraries') ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const l of libraries) if (!existsSync(librariesDir + l)) throw new Error(`${path}: no library directory test/fixtures/libraries/${l}`);
+  return { result, match, lines, libraries };
 }
 
 test('the runnable corpus is not empty', () => {
@@ -54,7 +61,7 @@ for (const file of cases) {
   test(`run/${file}`, async () => {
     const want = expectedOf(file);
     const source = readFileSync(dir + file, 'utf8');
-    const { state, console, h } = await runPipeline(source);
+    const { state, console, h } = await runPipeline(source, { libraries: want.libraries.map((l) => libraryFromDir(l, librariesDir + l)) });
     const got = userLines(console).map((l) => l.split(h.workspace).join('$WORKSPACE'));
     const shown = `\n--- console ---\n${got.join('\n')}\n---------------`;
     assert.equal(state.result, want.result, `${file}: result${shown}`);

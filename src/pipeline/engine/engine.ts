@@ -23,6 +23,11 @@
 // engine never asks which backend it has. Nothing here polls or sleeps: every wait is on a
 // promise that something resolves (process exit, input answer, abort).
 //
+// Shared libraries (RunOptions.libraries, and the `library` step) are loaded into the build's
+// LibrarySpace (../libraries/runtime.ts) before the script runs; a declarative pipeline that a
+// library var defines runs here as the build's pipeline, its code evaluated in the var's scope
+// (#runLibraryPipeline swaps #interp for the time it runs).
+//
 // Progress is kept as plain data (BuildState): stages, statuses, times, and a journal of steps.
 import path from 'node:path/posix';
 import { type Workspace, WorkspaceError } from '../../core/workspace.ts';
@@ -36,7 +41,10 @@ import {
   type Post, type PostCondition, type Stage, type StageOptions, type WrapperOption, type WhenCondition, type When, type TimeUnit, type Comparator,
 } from '../model/types.ts';
 import type { BuildResult, Loc } from '../../core/build.ts';
-import { Interpreter, groovyTruth, toGroovyString } from '../script/interpreter.ts';
+import { Interpreter, groovyTruth, toGroovyString, type ScriptEvaluator } from '../script/interpreter.ts';
+import type { LibraryContent } from '../../core/libraries.ts';
+import { LIBRARIES_KEY, LibrarySpace } from '../libraries/runtime.ts';
+import { describeLibraryLoc, libraryPlace } from '../libraries/parsed.ts';
 import { findFirst, matchesWhole, type RegexSite } from '../script/regex.ts';
 import type { CallArgs, ClosureValue, ScriptHost, Value } from '../script/values.ts';
 import type { StepRegistry } from '../steps/registry.ts';
@@ -76,6 +84,8 @@ export interface BuildListener {
   input?(req: PendingInput, pending: boolean): void;
   /** An `ERROR: ` line of the engine's is about to be written (a host marks where it starts, so a console can open there). */
   errorLine?(where: OutputWhere): void;
+  /** A shared library was loaded (at the start, or by the `library` step), in loading order: for the build page. */
+  library?(lib: LibraryContent): void;
 }
 
 export interface PendingInput extends InputRequest {
@@ -107,6 +117,16 @@ export interface RunOptions {
   /** Why the build started: 'UserIdCause', 'TimerTrigger', 'SCMTrigger', 'UpstreamCause', ... */
   causes?: { type: string; detail?: string }[];
   listener?: BuildListener;
+  /**
+   * The shared libraries resolved for this build (its `@Library` requests and the implicit
+   * ones), in loading order: loaded at the start ("Loading library NAME@VERSION (commit)").
+   */
+  libraries?: readonly LibraryContent[];
+}
+
+/** A stage's line in the Jenkinsfile; null for a stage written in a shared library's file. */
+function lineIn(loc: Loc): number | null {
+  return libraryPlace(loc) ? null : loc.start.line;
 }
 
 const POST_STAGE_NAME = 'Declarative: Post Actions';
@@ -119,7 +139,12 @@ const CHECKOUT_STAGE_NAME = 'Declarative: Checkout SCM';
 export class PipelineRun {
   readonly state: BuildState;
   readonly #o: RunOptions;
-  readonly #interp: Interpreter;
+  /** The Jenkinsfile's interpreter; while a library var's `pipeline { }` runs, an evaluator scoped to it. */
+  #interp: ScriptEvaluator;
+  /** The build's shared libraries (../libraries/runtime.ts). */
+  readonly #libs: LibrarySpace;
+  /** Set once a declarative pipeline ran: a build runs one only (as Jenkins). */
+  #declarativeRan = false;
   readonly #masker = new SecretMasker();
   /** Aborts what runs; a second abort also stops post blocks. */
   readonly #abort = new AbortController();
@@ -189,7 +214,16 @@ export class PipelineRun {
       scope: this.#scope,
     };
     this.#globals = { env: new EnvObject(gb), params: new ParamsObject(gb), currentBuild: new CurrentBuildObject(gb.currentBuild), scm: new ScmObject(gb) };
-    this.#interp = new Interpreter(host, { file: o.file });
+    this.#libs = new LibrarySpace({
+      registry: o.registry,
+      log: (ctx, line) => this.#log(asExec(ctx), line),
+      loaded: (lib) => this.#o.listener?.library?.(lib),
+      runPipeline: (model, ev, ctx) => this.#runLibraryPipeline(model, ev, asExec(ctx)),
+    });
+    const main = new Interpreter(this.#libs.wrap(host), { file: o.file, shared: this.#libs.shared });
+    this.#libs.setMain(main);
+    this.#scope.state(LIBRARIES_KEY, () => this.#libs);
+    this.#interp = main;
     this.#services = {
       ...o.services,
       locks: o.locks ?? new LockManager(),
@@ -214,6 +248,7 @@ export class PipelineRun {
     this.#emitState();
     this.#log(root, `Running ${this.#o.build.job} #${this.#o.build.number}`);
     try {
+      for (const lib of this.#o.libraries ?? []) await this.#libs.load(lib, root);
       if (m.kind === 'scripted') {
         await this.#interp.runScript(m.body, root);
       } else {
@@ -262,7 +297,20 @@ export class PipelineRun {
   // -------------------------------------------------------------------------------------------
   // declarative
 
+  /** A declarative pipeline defined in a shared library's var (the organisation template), run as the build's pipeline. */
+  async #runLibraryPipeline(p: DeclarativePipeline, ev: ScriptEvaluator, c: ExecContext): Promise<void> {
+    if (this.#declarativeRan) throw new PipelineError('multiple-pipelines', 'Only one pipeline { ... } block can be executed in a single run.', null);
+    const saved = this.#interp;
+    this.#interp = ev;
+    try {
+      await this.#runDeclarative(p, c.with({ timestamps: c.timestamps || p.options.timestamps }));
+    } finally {
+      this.#interp = saved;
+    }
+  }
+
   async #runDeclarative(p: DeclarativePipeline, root: ExecContext): Promise<void> {
+    this.#declarativeRan = true;
     this.#skipAfterUnstable = p.options.skipStagesAfterUnstable;
     this.#parallelsAlwaysFailFast = p.options.parallelsAlwaysFailFast;
     if (p.prelude.length > 0) await this.#interp.runScript(p.prelude, root);
@@ -400,7 +448,7 @@ export class PipelineRun {
   }
 
   async #runStage(st: Stage, c: ExecContext, parent: StageRecord | null, kind: StageRecord['kind'], failures: Failures): Promise<StageRecord> {
-    const rec = this.#newStage(st.name, parent, kind, st.loc.start.line);
+    const rec = this.#newStage(st.name, parent, kind, lineIn(st.loc));
     const skip = this.#skipReason(st.name, failures);
     if (skip !== null) {
       this.#finishStage(rec, 'skipped-failure', skip);
@@ -540,7 +588,7 @@ export class PipelineRun {
   }
 
   async #runCell(cell: CellStage, c: ExecContext, parent: StageRecord, failures: Failures): Promise<StageRecord> {
-    const rec = this.#newStage(cell.name, parent, 'matrix-cell', cell.loc.start.line);
+    const rec = this.#newStage(cell.name, parent, 'matrix-cell', lineIn(cell.loc));
     const skip = this.#skipReason(cell.name, failures);
     if (skip !== null) {
       this.#finishStage(rec, 'skipped-failure', skip);
@@ -949,7 +997,7 @@ export class PipelineRun {
     };
     if (rec) return run(c);
     // The pipeline's own post shows as a stage, like Jenkins' "Declarative: Post Actions".
-    const prec = this.#newStage(POST_STAGE_NAME, null, 'post', post.loc.start.line);
+    const prec = this.#newStage(POST_STAGE_NAME, null, 'post', lineIn(post.loc));
     const pc = c.with({ stage: prec });
     await this.#stageBoundary(pc, prec, () => run(pc));
   }
@@ -1046,7 +1094,7 @@ export class PipelineRun {
       scope: this.#scope,
       beginOpenStage: (name) => {
         this.#endOpenStage();
-        this.#openStage = this.#newStage(name, c.stage, 'scripted', loc.start.line);
+        this.#openStage = this.#newStage(name, c.stage, 'scripted', lineIn(loc));
         this.#openStage.status = 'running';
         this.#openStage.startedAt = Date.now();
         this.#o.listener?.stage?.(this.#openStage);
@@ -1095,7 +1143,7 @@ export class PipelineRun {
     for (const s of o.secrets ?? []) this.#masker.add(s);
     const name = o.stage ?? o.parallelBranch;
     if (name === undefined) return this.#interp.callClosure(body, args, cc);
-    const rec = this.#newStage(name, cc.stage, o.parallelBranch !== undefined ? 'parallel' : 'scripted', body.node.loc.start.line);
+    const rec = this.#newStage(name, cc.stage, o.parallelBranch !== undefined ? 'parallel' : 'scripted', lineIn(body.node.loc));
     const sc = cc.with({
       stage: rec,
       env: o.stage !== undefined ? pushLayer(cc.env, { STAGE_NAME: name }) : cc.env,
@@ -1139,7 +1187,7 @@ export class PipelineRun {
   /** A one-line message with its place in the Jenkinsfile when known. */
   #messageOf(err: unknown): string {
     if (err instanceof StepFailure || err instanceof PipelineError) {
-      return err.loc ? `${err.message} (${this.#o.file}:${err.loc.start.line}:${err.loc.start.col})` : err.message;
+      return err.loc ? `${err.message} (${describeLibraryLoc(err.loc) ?? `${this.#o.file}:${err.loc.start.line}:${err.loc.start.col}`})` : err.message;
     }
     if (err instanceof Error) return err.message;
     return String(err);

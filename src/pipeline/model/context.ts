@@ -22,6 +22,10 @@ export class Ctx {
   /** The steps, globals and agent types the Jenkinsfile may use. */
   readonly registry: StepRegistry;
   errorCount = 0;
+  /** The global variables (vars/) of the shared libraries given: called like steps. */
+  libraryVars: ReadonlySet<string> = new Set();
+  /** Whether the file asks for a shared library that was not given (an unknown name then says so). */
+  missingLibraries = false;
   /** For agents whose type's check asked for it, the check of the steps that run on them (agent.ts, stages.ts). */
   readonly agentScopes = new WeakMap<object, (steps: readonly Stmt[]) => void>();
 

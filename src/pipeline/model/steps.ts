@@ -148,7 +148,15 @@ function inJenkinsWords(problem: string, decl: StepDecl): string {
   return problem;
 }
 
-/** An unknown step or function, in the words Jenkins fails the build with (and Kiln's run, interpreter.ts). */
+/**
+ * An unknown step or function, in the words Jenkins fails the build with (and Kiln's run,
+ * interpreter.ts); when the file asks for a shared library that was not given, a word about it.
+ */
+function unknownName(ctx: Ctx, name: string, candidates: Iterable<string>): string {
+  if (ctx.missingLibraries) return `${name}: unknown step or library variable (is a shared library missing? see --library)`;
+  return noSuchDslMethod(name, [...candidates, ...ctx.libraryVars]);
+}
+
 function noSuchDslMethod(name: string, candidates: Iterable<string>): string {
   const near = closest(name, candidates);
   return `No such DSL method '${name}' found among steps${near !== null && near !== name ? ` (did you mean '${near}'?)` : ''}`;
@@ -208,8 +216,8 @@ export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnow
       checkStepCall(ctx, decl, n, nameLoc);
       return;
     }
-    if (decl || ctx.declared.has(name) || KNOWN_GLOBALS.has(name) || ctx.registry.isGlobal(name)) return;
-    ctx.error('unknown-function', noSuchDslMethod(name, [...ctx.registry.stepNames(), ...ctx.functions, ...CALLABLE_GLOBALS]), nameLoc);
+    if (decl || ctx.declared.has(name) || KNOWN_GLOBALS.has(name) || ctx.registry.isGlobal(name) || ctx.libraryVars.has(name)) return;
+    ctx.error('unknown-function', unknownName(ctx, name, [...ctx.registry.stepNames(), ...ctx.functions, ...CALLABLE_GLOBALS]), nameLoc);
   });
 }
 
@@ -257,13 +265,13 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
   }
   const decl = ctx.registry.step(name);
   if (!decl) {
-    if (ctx.declared.has(name)) {
-      // A closure held in a variable of the Jenkinsfile.
+    if (ctx.declared.has(name) || ctx.libraryVars.has(name)) {
+      // A closure held in a variable of the Jenkinsfile, or a shared library's global variable.
       checkGroovy(ctx, [...e.args, ...e.namedArgs.map((a) => a.value), ...(e.closure ? [e.closure] : [])]);
       return;
     }
     const candidates = ctx.registry.stepNames().filter((n) => !ctx.registry.step(n)?.scriptOnly || n === 'parallel');
-    ctx.error('unknown-step', noSuchDslMethod(name, [...candidates, ...ctx.functions]), nameLoc);
+    ctx.error('unknown-step', unknownName(ctx, name, [...candidates, ...ctx.functions]), nameLoc);
     return;
   }
   if (decl.kind === 'symbol') {

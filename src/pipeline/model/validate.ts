@@ -47,11 +47,63 @@ const DECLARATIVE_ONLY = new Set([...PIPELINE_SECTIONS, 'steps', 'when', 'matrix
  * `source` (the file's text) lets errors inside strings, such as an inline pod's YAML, be
  * placed precisely.
  */
-export function validate(script: Script, source: string | null, registry: StepRegistry): ValidationResult {
+export function validate(script: Script, source: string | null, registry: StepRegistry, libs?: LibraryNames): ValidationResult {
   const { declared, functions } = declarations(script);
   const ctx = new Ctx(source, declared, functions, registry);
+  if (libs) {
+    ctx.libraryVars = libs.vars;
+    ctx.missingLibraries = libs.missing;
+  }
   const model = validateScript(ctx, script);
   return { model: ctx.errorCount > 0 ? null : model, diagnostics: sortDiagnostics(ctx.diagnostics) };
+}
+
+/** What validation knows of the shared libraries (../libraries/): their vars, and whether one asked for is missing. */
+export interface LibraryNames {
+  vars: ReadonlySet<string>;
+  missing: boolean;
+}
+
+/**
+ * Validates a shared library's var (`vars/NAME.groovy`): its code as free Groovy (the other vars
+ * are known names), and each `pipeline { }` written as a statement of one of its functions (the
+ * organisation template: `def call(Map config) { pipeline { ... } }`) as a declarative pipeline.
+ * Returns those pipelines' models by the location of their `pipeline` call.
+ */
+export function validateLibraryVar(script: Script, source: string | null, registry: StepRegistry, libs: LibraryNames): { pipelines: Map<Loc, DeclarativePipeline>; diagnostics: Diagnostic[] } {
+  const { declared, functions } = declarations(script);
+  const ctx = new Ctx(source, declared, functions, registry);
+  ctx.libraryVars = libs.vars;
+  ctx.missingLibraries = libs.missing;
+  const pipelines = new Map<Loc, DeclarativePipeline>();
+  const classes: ClassDecl[] = [];
+  for (const stmt of script.body) {
+    if (stmt.type === 'Class') classes.push(stmt);
+    if (stmt.type === 'Annotation' && stmt.name !== 'Library') annotation(ctx, stmt, []);
+    if (stmt.type !== 'Function') {
+      checkGroovy(ctx, [stmt]);
+      continue;
+    }
+    for (const p of stmt.params) if (p.default) checkGroovy(ctx, [p.default]);
+    for (const s of stmt.body.body) {
+      const sec = sectionOf(s);
+      if (sec && sec.name === 'pipeline' && sec.call.closure && !functions.has('pipeline')) {
+        const model = pipelineBlock(ctx, sec, [], []);
+        if (model) pipelines.set(sec.call.loc, model);
+      } else checkGroovy(ctx, [s]);
+    }
+  }
+  checkClasses(ctx, classes);
+  const words = (d: Diagnostic): Diagnostic => (d.code === 'grab' ? { ...d, message: d.message.replace('a Jenkinsfile in Kiln', 'a shared library in Kiln') } : d);
+  return { pipelines, diagnostics: sortDiagnostics(ctx.diagnostics.map(words)) };
+}
+
+/** Checks the classes of a shared library's src/ file as the Jenkinsfile's own are (bare step calls in a class body). */
+export function validateLibraryClasses(script: Script, registry: StepRegistry): Diagnostic[] {
+  const { declared, functions } = declarations(script);
+  const ctx = new Ctx(null, declared, functions, registry);
+  checkClasses(ctx, script.body.filter((s): s is ClassDecl => s.type === 'Class'));
+  return sortDiagnostics(ctx.diagnostics);
 }
 
 /** Every name the file declares anywhere, and its top-level functions. */
@@ -112,10 +164,7 @@ function annotation(ctx: Ctx, stmt: Stmt & { type: 'Annotation' }, libraries: Li
       if (typeof v === 'string') specs.push(v);
       else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string') specs.push(x);
     }
-    for (const spec of specs) {
-      libraries.push({ spec, loc: stmt.loc });
-      ctx.warn('library', `Shared libraries are not supported yet: "${spec}" will not be loaded`, stmt.loc);
-    }
+    for (const spec of specs) libraries.push({ spec, loc: stmt.loc });
     if (specs.length === 0) ctx.error('library', "@Library expects a library name: @Library('name@version') _", stmt.loc);
   } else if (stmt.name === 'Grab' || stmt.name === 'Grapes') {
     ctx.error('grab', `@${stmt.name} is not supported: a Jenkinsfile in Kiln cannot load Java libraries`, stmt.loc);
@@ -214,7 +263,6 @@ function librariesBlock(ctx: Ctx, sec: Section, out: LibraryRef[]): void {
       continue;
     }
     out.push({ spec: a.value, loc: s.loc });
-    ctx.warn('library', `Shared libraries are not supported yet: "${a.value}" will not be loaded`, s.loc);
   }
   if (sec.call.closure && body.length === 0) ctx.error('empty-libraries', 'libraries can not be empty', sec.nameLoc);
 }

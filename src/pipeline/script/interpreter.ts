@@ -24,7 +24,12 @@
 // where it is used ("unable to resolve class"), as Groovy fails to compile it.
 //
 // Inside `obj.with { }` / `obj.tap { }` (Scope.delegate) names the closure does not declare go
-// to the delegate first (Groovy's DELEGATE_FIRST), then to the class or the script as above.
+// to the delegate first (Groovy's DELEGATE_FIRST), then to the class or the script as above; so
+// do they in a closure given a delegate with DELEGATE_FIRST (`body.delegate = config`).
+//
+// Shared libraries (../libraries/): each var runs in an Interpreter of its own; the build's
+// interpreters share one class table and one import table (SharedClasses), and a closure always
+// runs in the interpreter that made it (its ClosureScope says which), whoever calls it.
 import type * as A from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import { PipelineError } from '../diagnostics.ts';
@@ -137,6 +142,34 @@ interface ClosureScope {
   scope: Scope;
   /** The call depth where the closure was made: a step calling it back continues from there. */
   depth: number;
+  /** The interpreter that made it (a shared library's var has its own): it runs the closure. */
+  interp?: Interpreter;
+}
+
+/**
+ * What the engine runs code with: the Jenkinsfile's interpreter, or (a declarative pipeline
+ * defined inside a shared library's var) one scoped to the closure `pipeline { }` was given.
+ */
+export interface ScriptEvaluator {
+  runScript(stmts: A.Stmt[], ctx: DynamicContext): Promise<Value>;
+  runBlock(stmts: A.Stmt[], ctx: DynamicContext): Promise<Value>;
+  evaluate(expr: A.Expr, ctx: DynamicContext): Promise<Value>;
+  callClosure(c: ClosureValue, args: Value[], ctx: DynamicContext): Promise<Value>;
+}
+
+/**
+ * What the interpreters of one build share when it loads shared libraries (../libraries/):
+ * the libraries' classes (with the script's own), and the qualified names an `import` may name.
+ */
+export interface SharedClasses {
+  readonly classes: Map<string, ScriptClass>;
+  /** Qualified name of each library class ('com.acme.Utils'). */
+  readonly qualified: Set<string>;
+  /**
+   * The imports of every file of the build (Jenkinsfile, vars, src/): a library class's method
+   * may run in any of the build's interpreters, and sees its file's imports wherever it runs.
+   */
+  readonly imports: Map<string, string>;
 }
 
 class Signal {
@@ -204,6 +237,20 @@ class ScriptObject implements HostObject {
   }
 }
 
+/**
+ * Delegates set on closures (`body.delegate = config`), with their resolve strategy. With
+ * DELEGATE_FIRST and DELEGATE_ONLY (what the builder pattern uses) names the closure does not
+ * declare go to the delegate first, as inside `with { }`; with the other strategies (OWNER_FIRST,
+ * Groovy's default, where the script owner takes every assignment) the delegate is not used.
+ */
+const closureDelegates = new WeakMap<ClosureValue, { delegate: Value; strategy: number }>();
+
+function delegateOf(c: ClosureValue): Value | undefined {
+  const d = closureDelegates.get(c);
+  if (d === undefined || d.delegate === null || (d.strategy !== 1 && d.strategy !== 3)) return undefined;
+  return d.delegate;
+}
+
 function cap(name: string): string {
   return name.length === 0 ? name : name[0]!.toUpperCase() + name.slice(1);
 }
@@ -268,21 +315,66 @@ export class Interpreter {
   };
   #ticks = 0;
   /** Imported classes: the name they are used by (simple name or `as` alias) → the path. */
-  readonly #imports = new Map<string, string>();
+  readonly #imports: Map<string, string>;
   /** Statically imported members: name (or alias) → class and member. */
   readonly #staticImports = new Map<string, { cls: string; member: string }>();
   /** Classes of `import static a.b.C.*`. */
   readonly #staticStars: string[] = [];
   /** The classes and enums the script defines, by name. */
-  readonly #classes = new Map<string, ScriptClass>();
+  readonly #classes: Map<string, ScriptClass>;
+  /** Qualified names of the shared libraries' classes (an import of one resolves). */
+  readonly #libraryClasses: ReadonlySet<string>;
   /** Closures made by curry(): how many arguments they already hold. */
   readonly #curried = new WeakMap<ClosureValue, number>();
 
-  constructor(host: ScriptHost, opts: { maxCallDepth?: number; file?: string } = {}) {
+  constructor(host: ScriptHost, opts: { maxCallDepth?: number; file?: string; shared?: SharedClasses } = {}) {
     this.host = host;
     this.maxCallDepth = opts.maxCallDepth ?? 500;
     this.file = opts.file ?? 'Jenkinsfile';
     this.#self = new ScriptObject(this);
+    this.#classes = opts.shared?.classes ?? new Map();
+    this.#imports = opts.shared?.imports ?? new Map();
+    this.#libraryClasses = opts.shared?.qualified ?? new Set();
+  }
+
+  /** `this` of the script, as its code sees it (a shared library's var object wraps it). */
+  get scriptObject(): HostObject {
+    return this.#self;
+  }
+
+  /**
+   * Defines classes of shared libraries (their imports taken in too) and runs their static
+   * initializers, before the script runs: as Groovy compiles a library's src/ with the script.
+   */
+  async defineLibraryClasses(stmts: A.Stmt[], ctx: DynamicContext): Promise<void> {
+    const f: Frame = { ctx, depth: 0, grace: false };
+    await this.guard(async () => {
+      const classes = this.hoist(stmts);
+      if (classes.length > 0) await this.initClasses(classes, f);
+    }, stmts[0]?.loc ?? null);
+  }
+
+  /** Defines the top-level functions, imports and classes of a script without running it (a library var). */
+  async defineScript(stmts: A.Stmt[], ctx: DynamicContext): Promise<void> {
+    return this.defineLibraryClasses(stmts, ctx);
+  }
+
+  /** An evaluator whose blocks and expressions run in the scope of closure `c` (a library var's `pipeline { }`). */
+  scopedTo(c: ClosureValue): ScriptEvaluator {
+    const cs = this.closureScope(c);
+    return {
+      runScript: (stmts, ctx) => this.runBlock(stmts, ctx),
+      runBlock: async (stmts, ctx) => {
+        const f: Frame = { ctx, depth: cs.depth, grace: false };
+        const r = await this.guard(() => this.execList(stmts, new Scope(cs.scope), f), stmts[0]?.loc ?? null);
+        return this.endOfBody(r, null);
+      },
+      evaluate: (expr, ctx) => {
+        const f: Frame = { ctx, depth: cs.depth, grace: false };
+        return this.guard(async () => this.eval(expr, cs.scope, f), expr.loc);
+      },
+      callClosure: (cl, args, ctx) => this.callClosure(cl, args, ctx),
+    };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -314,6 +406,8 @@ export class Interpreter {
 
   /** Calls a closure value with arguments. */
   async callClosure(c: ClosureValue, args: Value[], ctx: DynamicContext): Promise<Value> {
+    const owner = (c.scope as Partial<ClosureScope> | null | undefined)?.interp;
+    if (owner !== undefined && owner !== this) return owner.callClosure(c, args, ctx);
     const f: Frame = { ctx, depth: this.closureScope(c).depth, grace: false };
     return this.guard(() => this.invokeClosure(c, args, f, c.node.loc), c.node.loc);
   }
@@ -923,7 +1017,7 @@ export class Interpreter {
   }
 
   private makeClosure(e: A.ClosureExpr, scope: Scope, f: Frame): ClosureValue {
-    const cs: ClosureScope = { scope, depth: f.depth };
+    const cs: ClosureScope = { scope, depth: f.depth, interp: this };
     return { kind: 'closure', node: e, scope: cs };
   }
 
@@ -1079,6 +1173,8 @@ export class Interpreter {
     }
     if (isClosure(obj)) {
       if (name === 'maximumNumberOfParameters') return this.closureArity(obj);
+      if (name === 'delegate') return closureDelegates.get(obj)?.delegate ?? null;
+      if (name === 'resolveStrategy') return closureDelegates.get(obj)?.strategy ?? 0;
       throw notSupported(`the closure property .${name}`, loc, name === 'delegate' || name === 'resolveStrategy' || name === 'owner' ? 'closure delegates are not supported' : undefined);
     }
     if (isRange(obj) && (name === 'from' || name === 'to')) return obj[name];
@@ -1355,7 +1451,16 @@ export class Interpreter {
       if (!ok) throw scriptError('read-only', `Cannot set read-only property: ${name} for class: ${obj.typeName}`, loc, 'groovy.lang.ReadOnlyPropertyException');
       return;
     }
-    if (isClosure(obj) && (name === 'delegate' || name === 'resolveStrategy')) throw notSupported(`setting a closure's ${name}`, loc, 'closure delegates are not supported');
+    if (isClosure(obj) && (name === 'delegate' || name === 'resolveStrategy')) {
+      // The builder pattern of shared libraries' vars (jenkins.io "Defining a more structured DSL"):
+      // body.resolveStrategy = Closure.DELEGATE_FIRST; body.delegate = config; body()
+      const d = closureDelegates.get(obj) ?? { delegate: null, strategy: 0 };
+      if (name === 'delegate') d.delegate = v;
+      else if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 4) d.strategy = v;
+      else throw scriptError('illegal-argument', `resolveStrategy must be one of Closure.OWNER_FIRST, DELEGATE_FIRST, OWNER_ONLY, DELEGATE_ONLY, TO_SELF, got ${formatValue(v)}`, loc, 'java.lang.IllegalArgumentException');
+      closureDelegates.set(obj, d);
+      return;
+    }
     throw scriptError('no-such-property', `No such property: ${name} for class: ${typeName(obj)}`, loc, 'groovy.lang.MissingPropertyException');
   }
 
@@ -1717,6 +1822,9 @@ export class Interpreter {
   /** Calls a closure; `delegate` (from with/tap) answers the names its body does not declare, before the script does. */
   private async invokeClosure(c: ClosureValue, args: Value[], f: Frame, loc: Loc, delegate?: Value): Promise<Value> {
     if (c.native) return (await c.native(args, f.ctx)) ?? null;
+    const owner = (c.scope as Partial<ClosureScope> | null | undefined)?.interp;
+    if (owner !== undefined && owner !== this && delegate === undefined) return owner.callClosure(c, args, f.ctx);
+    if (delegate === undefined) delegate = delegateOf(c);
     const cs = this.closureScope(c);
     const depth = this.depthCheck(Math.max(f.depth, cs.depth), loc);
     const p = this.tick(f, false);
@@ -1988,6 +2096,7 @@ export class Interpreter {
    * Jenkins itself are there; what the sandbox allows of them is java-classes.ts's business.
    */
   private importedClass(path: string, loc: Loc): string {
+    if (this.#libraryClasses.has(path)) return path;
     if (!onClassPath(path)) throw unresolvedClass(path, loc);
     return path;
   }
@@ -2014,7 +2123,11 @@ export class Interpreter {
     if (fresh.length === 0) return [];
     const classes = linkClasses(fresh, (msg, loc) => { throw scriptError('class', msg, loc, 'org.codehaus.groovy.control.MultipleCompilationErrorsException'); });
     for (const c of classes) {
-      if (this.#classes.has(c.name)) throw scriptError('class', `Invalid duplicate class definition of class ${c.name}`, c.decl.nameLoc, 'org.codehaus.groovy.control.MultipleCompilationErrorsException');
+      if (this.#classes.has(c.name)) {
+        const lib = [...this.#libraryClasses].find((q) => q === c.name || q.endsWith(`.${c.name}`));
+        const why = lib !== undefined ? ` (a shared library's class ${lib} has that name: rename one)` : '';
+        throw scriptError('class', `Invalid duplicate class definition of class ${c.name}${why}`, c.decl.nameLoc, 'org.codehaus.groovy.control.MultipleCompilationErrorsException');
+      }
     }
     for (const c of classes) {
       this.#classes.set(c.name, c);
@@ -2257,6 +2370,8 @@ export class Interpreter {
         }
       }
       if (name === 'getName' || name === 'getSimpleName') return recv.name;
+      // Foo.new(args): how a class reached through a value is constructed (library('x').com.acme.Foo.new(this))
+      if (name === 'new') return this.construct(recv, ca.positional, ca.named, f, loc);
       const h = recv.staticHolder(name);
       if (h !== null) return this.callValue(h.statics.get(name) ?? null, name, ca, f, loc);
       throw noStaticSignature(recv.name, name, args, loc);

@@ -6,6 +6,7 @@ import type { FileReader, Workspace } from '../../core/workspace.ts';
 import type { Loc, BuildResult } from '../../core/build.ts';
 import type { Credential } from '../../core/credentials.ts';
 import type { IssuesService } from '../../core/issues.ts';
+import type { LibraryResolver } from '../../core/libraries.ts';
 import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
 import type { ParameterType, TriggerDef } from '../model/types.ts';
 import type { MailServices } from '../../core/mail.ts';
@@ -220,4 +221,9 @@ export interface BuildServices {
   consoleLog?(): AsyncIterable<Buffer>;
   /** Sending e-mail (the mail plugin's steps) and what the build knows of its people; absent: the host sends none. */
   mail?: MailServices;
+  /**
+   * Finds shared libraries for the `library` step (core/libraries.ts): the controller's
+   * configured ones for the job, or `kiln run --library`. Absent: the step says none is configured.
+   */
+  libraries?: LibraryResolver;
 }

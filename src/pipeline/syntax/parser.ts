@@ -93,13 +93,17 @@ export interface ExpressionOptions {
   origin?: Pos;
 }
 
-/** Parses a whole Jenkinsfile (declarative or scripted). Never throws. */
-export function parse(source: string): ParseResult {
+/**
+ * Parses a whole Jenkinsfile (declarative or scripted). Never throws. `offsetBase` shifts every
+ * offset (not lines and columns): a shared library's files are parsed each with its own base, so
+ * that a position tells which file it is in (libraries/parsed.ts).
+ */
+export function parse(source: string, offsetBase = 0): ParseResult {
   let p: Parser | null = null;
   try {
     const pre = precheck(source);
-    if (pre !== null) return { ast: null, diagnostics: [pre] };
-    p = new Parser(source, null);
+    if (pre !== null) return { ast: null, diagnostics: [shiftDiagnostic(pre, offsetBase ? { line: 1, col: 1, offset: offsetBase } : null)] };
+    p = new Parser(source, offsetBase ? { line: 1, col: 1, offset: offsetBase } : null);
     return { ast: p.parseScript(), diagnostics: [] };
   } catch (e) {
     return { ast: null, diagnostics: [p !== null ? p.failureToDiagnostic(e) : internalError(e, null)] };

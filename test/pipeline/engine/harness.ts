@@ -13,6 +13,7 @@ import type { BuildServices, StashFile, TestReport } from '../../../src/pipeline
 import type { Credential } from '../../../src/core/credentials.ts';
 import type { Value } from '../../../src/pipeline/script/values.ts';
 import { StepFailure } from '../../../src/core/errors.ts';
+import type { LibraryResolver } from '../../../src/core/libraries.ts';
 
 export interface Harness {
   run: PipelineRun;
@@ -30,10 +31,12 @@ export interface HarnessOptions extends Partial<Omit<RunOptions, 'model' | 'node
   onInput?: (req: PendingInput, run: PipelineRun) => void;
   /** BuildServices.jobProperties, for a test that looks at what the build reports. */
   jobProperties?: BuildServices['jobProperties'];
+  /** BuildServices.libraries: what the `library` step resolves through. */
+  libraryResolver?: LibraryResolver;
 }
 
 export async function start(source: string, opts: HarnessOptions = {}): Promise<Harness> {
-  const loaded = loadPipeline(source, registry);
+  const loaded = loadPipeline(source, registry, { libraries: opts.libraries ?? [] });
   if (!loaded.model) throw new Error(`invalid test Jenkinsfile:\n${loaded.diagnostics.map((d) => formatDiagnostic('Jenkinsfile', d)).join('\n')}`);
   const root = tempDir('engine');
   const workspace = opts.workspace ?? path.join(root, 'ws');
@@ -50,7 +53,7 @@ export async function start(source: string, opts: HarnessOptions = {}): Promise<
   const reports: TestReport[] = [];
   const stashes = new Map<string, StashFile[]>();
   const inputs: PendingInput[] = [];
-  const { credentials, onInput, workspace: _w, jobProperties, ...rest } = opts;
+  const { credentials, onInput, workspace: _w, jobProperties, libraryResolver, ...rest } = opts;
   const run: PipelineRun = new PipelineRun({
     registry,
     model: loaded.model,
@@ -69,6 +72,7 @@ export async function start(source: string, opts: HarnessOptions = {}): Promise<
       },
       triggerJob: async (job: string, _p: Record<string, Value>) => { throw new StepFailure(`cannot trigger ${job} here`); },
       ...(jobProperties ? { jobProperties } : {}),
+      ...(libraryResolver ? { libraries: libraryResolver } : {}),
     },
     ...rest,
     listener: {

@@ -34,9 +34,9 @@ test('the model keeps steps as statements and values as expressions, for the eng
 });
 
 test('model is null exactly when there is an error; warnings keep it', () => {
-  const warn = loadPipeline("@Library('shared@main') _\n" + wrap("steps { echo 'x' }"), registry);
+  const warn = loadPipeline("stage('x') { sh 'make' }", registry);
   assert.ok(warn.model);
-  assert.deepEqual(warn.diagnostics.map((d) => [d.severity, d.message]), [['warning', 'Shared libraries are not supported yet: "shared@main" will not be loaded']]);
+  assert.deepEqual(warn.diagnostics.map((d) => [d.severity, d.message]), [['warning', 'The "sh" step needs a node and will fail here: wrap it in node { ... }']]);
   const bad = loadPipeline(wrap("steps { shh 'x' }"), registry);
   assert.equal(bad.model, null);
   // An empty steps block is an error, as in Jenkins.

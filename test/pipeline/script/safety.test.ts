@@ -119,7 +119,6 @@ test('strings and lists cannot grow without bound', async () => {
 const refused: [string, RegExp, number, number][] = [
   ["evaluate('1 + 1')", /evaluate\(\) \(running code built at run time\)/, 1, 1],
   ["@Grab('org.x:y:1.0')\nimport org.x.Y\n1", /@Grab \(downloading libraries at run time\)/, 1, 1],
-  ["def c = { 1 }\nc.delegate = [:]", /setting a closure's delegate/, 2, 3],
   ["def m = [1, 2].stream()", /Java streams/, 1, 16],
 ];
 
@@ -165,15 +164,23 @@ test('an unknown DSL method is an Error, which catch (Exception e) does not catc
   assert.equal((await run("try { notAStep() } catch (Throwable t) { 'caught' }")).value, 'caught');
 });
 
-test('more refusals: Map.withDefault, setting a closure\'s resolve strategy', async () => {
+test('more refusals: Map.withDefault', async () => {
   for (const [src, message] of [
     ['def m = [:].withDefault { 0 }', /Map\.withDefault \{ \} \(use m\.get\(key, default\)/],
-    ['def c = { }\nc.resolveStrategy = Closure.DELEGATE_FIRST', /setting a closure's resolveStrategy \(closure delegates/],
   ] as const) {
     const err = await caught(run(src));
     assert.ok(err instanceof ScriptError && err.code === 'not-supported', String(err));
     assert.match(err.message, message);
   }
+});
+
+test('a closure\'s delegate (the builder pattern): DELEGATE_FIRST sends undeclared names to it; OWNER_FIRST does not', async () => {
+  const { value } = await run("def config = [:]\ndef body = { name = 'shop'; deploy = true; local = 1 }\nbody.resolveStrategy = Closure.DELEGATE_FIRST\nbody.delegate = config\nbody()\n[config, body.delegate.is(config), body.resolveStrategy]");
+  assert.deepEqual(value, [new Map<string, unknown>([['name', 'shop'], ['deploy', true], ['local', 1]]), true, 1]);
+  const owner = await run("def config = [:]\ndef body = { name = 'shop' }\nbody.delegate = config\nbody()\n[config.size(), name]");
+  assert.deepEqual(owner.value, [0, 'shop']);
+  const bad = await caught(run("def c = { }\nc.resolveStrategy = 'first'"));
+  assert.ok(bad instanceof ScriptError && /resolveStrategy must be one of/.test(bad.message), String(bad));
 });
 
 test('each over a huge range does not build the list first (which would be too large)', async () => {
