@@ -2774,6 +2774,8 @@ export interface operations {
             content: {
                 "application/json": {
                     script: string;
+                    /** @description the job it is for: its folders' shared libraries are known too */
+                    job?: string;
                 };
             };
         };

@@ -6,12 +6,13 @@
 //   exit 1: some file has an error; each printed as FILE:LINE:COL: message
 //   exit 2: usage error, or a file that cannot be read
 import { readFileSync } from 'node:fs';
-import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../pipeline/diagnostics.ts';
-import { loadPipelineBytes } from '../pipeline/load.ts';
+import { diag, formatDiagnostic, sortDiagnostics, startPos, type Diagnostic } from '../pipeline/diagnostics.ts';
+import { libraryRequests, loadPipelineBytes } from '../pipeline/load.ts';
+import { loadLibraries } from '../util/libraries.ts';
 import { StepRegistry } from '../pipeline/steps/registry.ts';
 import { describeType } from '../pipeline/steps/bind.ts';
 import { builtins } from '../plugins/index.ts';
-import type { LibraryResolver } from '../core/libraries.ts';
+import type { LibraryContent, LibraryResolver } from '../core/libraries.ts';
 
 const registry = new StepRegistry(builtins);
 
@@ -27,8 +28,8 @@ export interface FileReport {
 }
 
 /** Lints one Jenkinsfile's bytes: not text → one error; else parse + validate. */
-export function lintBytes(file: string, data: Buffer, steps: StepRegistry = registry): FileReport {
-  const r = loadPipelineBytes(data, steps);
+export function lintBytes(file: string, data: Buffer, steps: StepRegistry = registry, libraries: readonly LibraryContent[] = []): FileReport {
+  const r = loadPipelineBytes(data, steps, { libraries });
   return { file, valid: r.model !== null, diagnostics: r.diagnostics };
 }
 
@@ -50,6 +51,8 @@ function jsonDiag(d: Diagnostic) {
   return {
     line: d.loc.start.line, column: d.loc.start.col, endLine: d.loc.end.line, endColumn: d.loc.end.col,
     severity: d.severity, code: d.code, message: d.message,
+    // A diagnostic in a shared library's file: that file and the library (name@version).
+    ...(d.file !== undefined ? { file: d.file } : {}), ...(d.library !== undefined ? { library: d.library } : {}),
   };
 }
 
@@ -131,11 +134,6 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  // --- libraries: WIRING POINT (coordinator, once h/liblang is merged): for each file,
-  //   const contents = libraries ? await loadLibraries(libraries, libraryRequests(text), () => {}) : [];  // util/libraries.ts
-  //   (a LibraryError → `FILE: <message>`, exit 1), then loadPipelineBytes(data, steps, { libraries: contents }) in lintBytes.
-  void libraries;
-  // --- end libraries
   let unreadable = false;
   const reports: FileReport[] = [];
   for (const f of files) {
@@ -147,7 +145,18 @@ export async function main(argv: string[]): Promise<number> {
       unreadable = true;
       continue;
     }
-    reports.push(lintBytes(f === '-' ? '<stdin>' : f, data));
+    const name = f === '-' ? '<stdin>' : f;
+    // The libraries the file asks for (and the implicit ones), so that their vars are known.
+    let contents: LibraryContent[] = [];
+    if (libraries) {
+      try {
+        contents = await loadLibraries(libraries, libraryRequests(data.toString('utf8')), () => {});
+      } catch (err) {
+        reports.push({ file: name, valid: false, diagnostics: [diag('library', (err as Error).message, { start: startPos, end: startPos })] });
+        continue;
+      }
+    }
+    reports.push(lintBytes(name, data, registry, contents));
   }
   if (json) {
     process.stdout.write(JSON.stringify({ files: reports.map((r) => ({ file: r.file, valid: r.valid, diagnostics: r.diagnostics.map(jsonDiag) })) }) + '\n');

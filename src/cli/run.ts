@@ -24,7 +24,9 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import { loadPipelineBytes } from '../pipeline/load.ts';
+import { libraryRequests, loadPipelineBytes } from '../pipeline/load.ts';
+import { loadLibraries } from '../util/libraries.ts';
+import type { LibraryContent } from '../core/libraries.ts';
 import { formatDiagnostic, sortDiagnostics } from '../pipeline/diagnostics.ts';
 import { PipelineRun, type PendingInput } from '../pipeline/engine/engine.ts';
 import type { AgentRequest } from '../core/nodes.ts';
@@ -221,12 +223,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`kiln run: ${(err as Error).message}\n`);
     return 2;
   }
-  // --- libraries: WIRING POINT (coordinator, once h/liblang is merged): before validating,
-  //   const contents = libraries ? await loadLibraries(libraries, libraryRequests(source), (l) => process.stderr.write(`${l}\n`)) : [];  // util/libraries.ts
-  //   (a LibraryError → `kiln run: <message>`, exit 2), then loadPipelineBytes(bytes, registry, { libraries: contents }) below and
-  //   PipelineRun({ ..., libraries: contents, services: { ..., libraries: libraries ?? undefined } }).
-  void libraries;
-  // --- end libraries
 
   // 1. Validate: nothing runs when the Jenkinsfile has errors.
   let bytes: Buffer;
@@ -237,7 +233,18 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const registry = new StepRegistry(builtins);
-  const loaded = loadPipelineBytes(bytes, registry);
+  // The libraries it asks for (and the implicit ones), before validating: lint must know their
+  // vars. The engine says "Loading library ..." for each when the run starts.
+  let contents: LibraryContent[] = [];
+  if (libraries) {
+    try {
+      contents = await loadLibraries(libraries, libraryRequests(bytes.toString('utf8')), () => {});
+    } catch (err) {
+      process.stderr.write(`kiln run: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
+  const loaded = loadPipelineBytes(bytes, registry, { libraries: contents });
   const diags = sortDiagnostics(loaded.diagnostics);
   for (const d of diags) process.stderr.write(formatDiagnostic(file, d) + '\n');
   if (!loaded.model) {
@@ -322,6 +329,7 @@ export async function main(argv: string[]): Promise<number> {
   let discarder: JobProperties['discarder'] = null;
   const pipelineRun: PipelineRun = new PipelineRun({
     model: loaded.model,
+    libraries: contents,
     registry,
     file: path.basename(file),
     build: { job, number: run.number, id: `${job}#${run.number}`, url: null },
@@ -330,6 +338,7 @@ export async function main(argv: string[]): Promise<number> {
     baseEnv: { ...processEnv(), ...tools },
     extraEnv,
     services: {
+      ...(libraries ? { libraries } : {}),
       jobProperties: async (p) => { discarder = p.discarder; },
       // Stashes and artifacts on disk under the run's directory, streamed (any size, bounded memory).
       stashes: {

@@ -41,7 +41,9 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { filesBeside, loadPipeline } from '../pipeline/load.ts';
+import { filesBeside, libraryRequests, loadPipeline } from '../pipeline/load.ts';
+import { loadLibraries } from '../util/libraries.ts';
+import type { LibraryContent, LibraryResolver } from '../core/libraries.ts';
 import type { StepRegistry } from '../pipeline/steps/registry.ts';
 import { formatDiagnostic } from '../pipeline/diagnostics.ts';
 import { PipelineRun, type BuildListener, type OutputWhere, type PendingInput } from '../pipeline/engine/engine.ts';
@@ -451,6 +453,8 @@ export class BuildManager {
     const say = (text: string) => append(text.endsWith('\n') ? text : `${text}\n`);
     say(`Started: ${build.causes.map((c) => c.description).join('; ') || 'by the controller'}`);
     let model: PipelineModel;
+    let libraries: LibraryContent[] = [];
+    let libraryResolver: LibraryResolver | null = null;
     let scriptName = 'Jenkinsfile';
     let scmFiles: Record<string, string> = {};
     // A commit given by the trigger (webhook, pollSCM, replay): the Jenkinsfile is read from it
@@ -469,14 +473,13 @@ export class BuildManager {
         }
       }
       if (job.definition.kind === 'git') scriptName = path.basename(job.definition.path);
-      // --- libraries: WIRING POINT for shared libraries (coordinator, once h/liblang is merged):
-      //   const resolver = this.#libraries?.resolverFor(job, { signal: live.loading.signal });
-      //   const libraries = resolver ? await loadLibraries(resolver, libraryRequests(source), say) : [];  // util/libraries.ts + load.ts
-      //   (a LibraryError fails the build with its message, as any error here does)
-      //   loadPipeline(source, this.registry, { libraries }); PipelineRun({ ..., libraries, services: { ..., libraries: resolver } })
-      void this.#libraries;
-      // --- end libraries
-      const loaded = loadPipeline(source, this.registry);
+      // Shared libraries: the job's folders' and the global ones, resolved before validation so
+      // that lint knows their vars (a LibraryError fails the build with its message, as any error
+      // here does). The engine prints "Loading library ..." for each as the build starts.
+      const resolver = this.#libraries?.resolverFor(job, { signal: live.loading.signal }) ?? null;
+      libraries = resolver ? await loadLibraries(resolver, libraryRequests(source), () => {}) : [];
+      libraryResolver = resolver;
+      const loaded = loadPipeline(source, this.registry, { libraries });
       for (const d of loaded.diagnostics) say(formatDiagnostic(scriptName, d));
       if (!loaded.model) throw new StepFailure(`${scriptName} is not valid (${loaded.diagnostics.filter((d) => d.severity === 'error').length} error(s) above); nothing was run`);
       model = loaded.model;
@@ -531,6 +534,7 @@ export class BuildManager {
     const pr: PipelineRun = new PipelineRun({
       scmFiles,
       model,
+      libraries,
       registry: this.registry,
       file: scriptName,
       build: { job: job.name, number: build.number, id: build.id, url: this.buildUrl(job.name, build.number), controllerUrl: this.#url() },
@@ -539,6 +543,7 @@ export class BuildManager {
       baseEnv: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
       extraEnv: build.scm?.branch ? { BRANCH_NAME: build.scm.branch } : {},
       services: {
+        ...(libraryResolver ? { libraries: libraryResolver } : {}),
         stashes: {
           put: (name, files) => this.#files.putStash(job.id, build.number, name, files),
           get: (name) => this.#files.getStash(job.id, build.number, name),

@@ -75,7 +75,8 @@ import { SECURITY_HEADERS } from './auth/http.ts';
 import { EventBus } from './events.ts';
 import { registerWeb } from './web.ts';
 import { registerCloudRoutes } from './clouds.ts';
-import { ControllerLibraries, registerLibraryRoutes } from './libraries.ts';
+import { ControllerLibraries, loadLibraries, registerLibraryRoutes } from './libraries.ts';
+import { libraryRequests } from '../pipeline/load.ts';
 import { LabelExpressionError, matches, tryParseLabelExpression } from './labels.ts';
 import type { CloudRef, CloudType, HostNodes } from '../core/plugin.ts';
 import { StepRegistry } from '../pipeline/steps/registry.ts';
@@ -428,6 +429,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   let ready = false;
   const app = buildHttp({
     store, builds, files, logs, queue, agents, auth, events, folders, health, logger,
+    libraryContents: (script, job) => loadLibraries(libraries.resolverFor({ id: '', name: job ?? '' }), libraryRequests(script), () => {}),
     get publicUrl() { return publicUrl; },
     ready: async () => ready,
     metrics: () => metrics.text(),

@@ -34,7 +34,9 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import fsp from 'node:fs/promises';
-import { loadPipeline } from '../pipeline/load.ts';
+import { loadPipeline, type LoadResult } from '../pipeline/load.ts';
+import { diag, startPos } from '../pipeline/diagnostics.ts';
+import type { LibraryContent } from '../core/libraries.ts';
 import type { Build, FolderRight, Job, JobDefinition, Store } from '../store/types.ts';
 import type { BuildManager } from './builds.ts';
 import { logRef } from './builds.ts';
@@ -111,6 +113,11 @@ export interface HttpContext {
   health: Health;
   /** Fastify's logger: one line per request (http-log.ts). */
   logger?: Logger;
+  /**
+   * The shared libraries a Jenkinsfile asks for (and the implicit ones), as a build of `job`
+   * would load them (its folders', then the global ones): lint then knows their vars. Absent: none.
+   */
+  libraryContents?: (script: string, job: string | null) => Promise<LibraryContent[]>;
 }
 
 const notFound = (what: string) => new ApiError('not-found', what);
@@ -125,6 +132,21 @@ const text = S.textAnswer;
 export const MAX_INLINE_SCRIPT_BYTES = 1024 * 1024;
 /** Bodies above this are refused before they are parsed (413). */
 const BODY_LIMIT = 12 * 1024 * 1024;
+
+/**
+ * Parses and validates a Jenkinsfile with the libraries a build of `job` would load. A library
+ * that cannot be loaded is an error at the file's start with the resolver's reason (no such
+ * library, a version that does not exist, git's error).
+ */
+async function lintScript(ctx: HttpContext, script: string, job: string | null): Promise<LoadResult> {
+  let libraries: LibraryContent[] = [];
+  try {
+    libraries = ctx.libraryContents ? await ctx.libraryContents(script, job) : [];
+  } catch (err) {
+    return { model: null, diagnostics: [diag('library', err instanceof Error ? err.message : String(err), { start: startPos, end: startPos })] };
+  }
+  return loadPipeline(script, ctx.builds.registry, { libraries });
+}
 
 function checkScriptSize(script: string, what: string): void {
   const n = Buffer.byteLength(script, 'utf8');
@@ -206,13 +228,16 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   api.post('/api/v1/lint', {
     schema: {
       operationId: 'lint', tags: ['system'], summary: 'Checks a Jenkinsfile without saving it',
-      body: Type.Object({ script: Type.String() }, { additionalProperties: false }),
+      body: Type.Object({
+        script: Type.String(),
+        job: Type.Optional(Type.String({ maxLength: 1100, description: "the job it is for: its folders' shared libraries are known too" })),
+      }, { additionalProperties: false }),
       response: answers({ 200: S.Answer({ diagnostics: Type.Array(ref(S.Diagnostic)) }) }),
     },
   }, async (req) => {
     const script = req.body.script;
     checkScriptSize(script, 'the Jenkinsfile to lint');
-    const loaded = loadPipeline(script, ctx.builds.registry);
+    const loaded = await lintScript(ctx, script, req.body.job ?? null);
     return {
       diagnostics: loaded.diagnostics.map((d) => ({
         line: d.loc.start.line, col: d.loc.start.col, endLine: d.loc.end.line, endCol: d.loc.end.col, severity: d.severity, code: d.code, message: d.message,
@@ -241,11 +266,11 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   };
 
   // A script's size (at most MAX_INLINE_SCRIPT_BYTES) is checked with a message that says so.
-  const definitionOf = (req: FastifyRequest, body: { script?: string; git?: Static<typeof S.GitSource> }): JobDefinition | null => {
+  const definitionOf = async (req: FastifyRequest, jobName: string, body: { script?: string; git?: Static<typeof S.GitSource> }): Promise<JobDefinition | null> => {
     if (body.script !== undefined && body.git !== undefined) throw new ApiError('invalid', 'give either script (an inline Jenkinsfile) or git (a repository), not both');
     if (body.script !== undefined) {
       checkScriptSize(body.script, 'the inline Jenkinsfile (script)');
-      const loaded = loadPipeline(body.script, ctx.builds.registry);
+      const loaded = await lintScript(ctx, body.script, jobName);
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
         throw new ApiError('invalid-jenkinsfile', `the Jenkinsfile has ${errors.length} error(s):\n${errors.map((d) => `Jenkinsfile:${d.loc.start.line}:${d.loc.start.col}: ${d.message}`).join('\n')}`);
@@ -276,7 +301,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   }, async (req, reply) => {
     const body = req.body;
     await need(req, ['job.create'], body.name, `creating job '${body.name}'`);
-    const definition = definitionOf(req, body);
+    const definition = await definitionOf(req, body.name, body);
     if (!definition) throw new ApiError('invalid', 'a job needs a Jenkinsfile: give script (inline) or git: { url, branch, path }');
     await checkRepoCredential(req, body.name, definition);
     const job = await ctx.store.jobs.create({ name: body.name, description: body.description ?? '', definition, disabled: body.disabled ?? false });
@@ -302,7 +327,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
       await need(req, ['job.create'], body.name!, `moving job '${name}' to '${body.name!}'`);
     }
     const job = await needJob(ctx, name);
-    const definition = definitionOf(req, body);
+    const definition = await definitionOf(req, body.name ?? job.name, body);
     await checkRepoCredential(req, body.name ?? job.name, definition ?? (moves ? job.definition : null));
     const updated = await ctx.store.jobs.update(job.name, {
       ...(body.name !== undefined ? { name: body.name } : {}),

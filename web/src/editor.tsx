@@ -7,7 +7,8 @@ import type { AnswerOf, Diagnostic } from './types.ts';
 
 const DEBOUNCE_MS = 300;
 
-export function JenkinsfileEditor({ value, onChange, label = 'Jenkinsfile' }: { value: string; onChange: (v: string) => void; label?: string }) {
+/** `job`: the job the Jenkinsfile is for, so that its folders' shared libraries are known to the check. */
+export function JenkinsfileEditor({ value, onChange, label = 'Jenkinsfile', job }: { value: string; onChange: (v: string) => void; label?: string; job?: string }) {
   const id = useId();
   const area = useRef<HTMLTextAreaElement>(null);
   const gutter = useRef<HTMLDivElement>(null);
@@ -16,7 +17,7 @@ export function JenkinsfileEditor({ value, onChange, label = 'Jenkinsfile' }: { 
   useEffect(() => {
     const ac = new AbortController();
     const t = setTimeout(() => {
-      api.post<AnswerOf<'lint'>>('/lint', { script: value }).then((r) => {
+      api.post<AnswerOf<'lint'>>('/lint', job ? { script: value, job } : { script: value }).then((r) => {
         if (!ac.signal.aborted) { setDiags(r.diagnostics); setLintError(null); }
       }, (e: unknown) => {
         if (ac.signal.aborted) return;
@@ -25,7 +26,7 @@ export function JenkinsfileEditor({ value, onChange, label = 'Jenkinsfile' }: { 
       });
     }, DEBOUNCE_MS);
     return () => { ac.abort(); clearTimeout(t); };
-  }, [value]);
+  }, [value, job]);
   const lines = value.split('\n').length;
   const byLine = new Map<number, Diagnostic[]>();
   for (const d of diags ?? []) byLine.set(d.line, [...(byLine.get(d.line) ?? []), d]);

@@ -120,7 +120,7 @@ function ReplayEditor({ job, busy, onReplay, onCancel }: { job: string; busy: bo
   const value = script ?? j.data.definition.script;
   return (
     <div className="card">
-      <JenkinsfileEditor label="Jenkinsfile for this replay" value={value} onChange={setScript} />
+      <JenkinsfileEditor label="Jenkinsfile for this replay" value={value} onChange={setScript} job={job} />
       <div className="actions">
         <button className="primary" disabled={busy} onClick={() => onReplay(value)}>Run replay</button>
         <button onClick={onCancel}>Cancel</button>

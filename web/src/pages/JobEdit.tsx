@@ -68,7 +68,7 @@ function JobForm({ job }: { job: Job | null }) {
           <label className="inline"><input type="radio" name="kind" checked={kind === 'git'} onChange={() => setKind('git')} /> Pipeline script from SCM (git)</label>
         </fieldset>
         {kind === 'inline' ? (
-          <JenkinsfileEditor value={script} onChange={setScript} />
+          <JenkinsfileEditor value={script} onChange={setScript} job={name.trim() || undefined} />
         ) : (
           <div className="card">
             <Field label="Repository URL" hint="https://, ssh://, git@host:path, file:// or an absolute path">{(id) => <input id={id} name="url" required value={url} onChange={(e) => setUrl(e.target.value)} />}</Field>
