@@ -351,7 +351,11 @@ export class PipelineRun {
         discarder[key] = n;
       }
     }
-    await this.#services.jobProperties?.({ parameters, triggers, discarder });
+    const o = p.options;
+    await this.#services.jobProperties?.({
+      parameters, triggers, discarder, rateLimit: o.rateLimitBuilds,
+      disableConcurrentBuilds: o.disableConcurrentBuilds ? { abortPrevious: o.disableConcurrentBuilds.abortPrevious } : null,
+    });
   }
 
   /** tools { }: each tool's bin on PATH (and JAVA_HOME etc.), from the node's KILN_TOOL_<NAME>; a name written as an expression ("m-${V}") is evaluated here. */

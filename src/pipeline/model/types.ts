@@ -163,6 +163,8 @@ export interface Options {
   newContainerPerStage: boolean;
   disableResume: boolean;
   ansiColor: string | null;
+  /** rateLimitBuilds(throttle: [...]) (steps/job-properties.ts); the controller's queue delays builds by it. */
+  rateLimitBuilds: { count: number; durationName: 'second' | 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year'; userBoost: boolean } | null;
   /** Options Kiln accepts but that change nothing here (durabilityHint, ...), kept for `kiln lint` notes. */
   ignored: { name: string; loc: Loc }[];
   wrappers: WrapperOption[];

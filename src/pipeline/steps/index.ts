@@ -9,6 +9,7 @@ import type { StepDecl, StepParam } from '../../core/steps.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
 import { TIME_UNITS } from '../model/types.ts';
 import type { PipelinePlugin } from '../plugin.ts';
+import { jobPropertySteps } from './job-properties.ts';
 
 /** The parameters of the script steps (sh, bat, powershell, pwsh). */
 const SCRIPT_PARAMS: readonly StepParam[] = [
@@ -537,6 +538,6 @@ const symbols: StepDecl[] = [
 export const corePlugin: PipelinePlugin = {
   name: 'core',
   doc: 'The steps and symbols of every Jenkinsfile: echo, sh, dir, stash, withCredentials, parallel, ...',
-  steps: [...steps, ...symbols],
+  steps: [...steps, ...symbols, ...jobPropertySteps],
   runtime: async () => (await import('./runtime.ts')).default,
 };
