@@ -15,6 +15,7 @@ import { checkCallShape, checkParamValue } from '../steps/bind.ts';
 import { Ctx, bareDollarCurly, describeStmt, staticValue, valueProblem } from './context.ts';
 import { visit } from './walk.ts';
 import { closest, nearest } from '../../util/suggest.ts';
+import { knownPluginNote } from '../steps/known-plugins.ts';
 
 /**
  * Names a script can call or use without declaring them: what Jenkins binds into every script
@@ -151,7 +152,8 @@ function inJenkinsWords(problem: string, decl: StepDecl): string {
 /** An unknown step or function, in the words Jenkins fails the build with (and Kiln's run, interpreter.ts). */
 function noSuchDslMethod(name: string, candidates: Iterable<string>): string {
   const near = closest(name, candidates);
-  return `No such DSL method '${name}' found among steps${near !== null && near !== name ? ` (did you mean '${near}'?)` : ''}`;
+  const from = knownPluginNote(name);
+  return `No such DSL method '${name}' found among steps${near !== null && near !== name && !from ? ` (did you mean '${near}'?)` : ''}${from ? `: ${from}` : ''}`;
 }
 
 function locateProblem(problem: string, eff: EffectiveArgs, nameLoc: Loc, seen: Set<string>): Loc {

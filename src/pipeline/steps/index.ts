@@ -228,6 +228,7 @@ const steps: StepDecl[] = [
       { name: 'variable', type: 'string', doc: 'environment variable that receives the resource names (comma-separated; VAR0, VAR1... each)' },
     ],
     positional: 'resource',
+    differs: 'label, quantity and resourceSelectStrategy fail saying so: Kiln has no resources configured with labels (resources are named, made when first locked)',
     block: 'required',
     needsNode: false,
   },
