@@ -29,7 +29,7 @@ const OPTIONS: Record<string, { spec: ArgSpec; stage: boolean; ignored?: boolean
       params: [{ name: 'time', type: 'integer', required: true }, { name: 'unit', type: 'string', values: TIME_UNITS }, { name: 'activity', type: 'boolean' }],
     },
   },
-  retry: { stage: true, spec: { what: 'retry', positional: 'count', params: [{ name: 'count', type: 'integer', required: true }] } },
+  retry: { stage: true, spec: { what: 'retry', positional: 'count', params: [{ name: 'count', type: 'integer', required: true }, { name: 'conditions', type: 'any', literal: false }] } },
   timestamps: { stage: true, spec: { what: 'timestamps', params: [] } },
   skipDefaultCheckout: { stage: true, spec: { what: 'skipDefaultCheckout', positional: 'value', params: [{ name: 'value', type: 'boolean' }] } },
   ansiColor: { stage: true, spec: { what: 'ansiColor', positional: 'colorMapName', params: [{ name: 'colorMapName', type: 'string', required: true }] } },
@@ -169,7 +169,9 @@ function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>,
       const count = argNum(b, 'count');
       if (count === null) return;
       if (count < 1) ctx.error('options', `retry: the count must be at least 1, got ${count}`, b.get('count')!.expr.loc);
-      o.retry = { count, loc: s.loc };
+      const conditions = b.get('conditions')?.expr ?? null; // [agent(), ...]: evaluated when the run gets there (engine)
+      if (conditions) checkGroovy(ctx, [conditions]);
+      o.retry = { count, conditions, loc: s.loc };
       return;
     }
     case 'timestamps': o.timestamps = true; return;

@@ -150,7 +150,7 @@ export interface BuildDiscarder {
 /** Options valid at pipeline level; stages accept the subset in StageOptions. */
 export interface Options {
   timeout: TimeoutOption | null;
-  retry: { count: number; loc: Loc } | null;
+  retry: { count: number; conditions?: Expr | null; loc: Loc } | null;
   timestamps: boolean;
   skipDefaultCheckout: boolean;
   skipStagesAfterUnstable: boolean;
@@ -186,7 +186,7 @@ export interface WrapperOption {
 
 export interface StageOptions {
   timeout: TimeoutOption | null;
-  retry: { count: number; loc: Loc } | null;
+  retry: { count: number; conditions?: Expr | null; loc: Loc } | null;
   timestamps: boolean;
   skipDefaultCheckout: boolean;
   ansiColor: string | null;

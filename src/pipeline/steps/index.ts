@@ -319,7 +319,10 @@ const steps: StepDecl[] = [
   {
     name: 'retry',
     doc: 'Run the block again when it fails, up to count times in all: retry(3) { ... }.',
-    params: [{ name: 'count', type: 'integer', required: true, doc: 'how many attempts in all' }],
+    params: [
+      { name: 'count', type: 'integer', required: true, doc: 'how many attempts in all' },
+      { name: 'conditions', type: 'list', doc: 'retry only these causes: agent() (its agent was lost), kubernetesAgent() (its pod\'s agent was lost), nonresumable()' },
+    ],
     positional: 'count',
     block: 'required',
     needsNode: false,
@@ -540,6 +543,9 @@ const symbols: StepDecl[] = [
   symbol('certificate', 'binds a certificate credential to a keystore file', [
     s('credentialsId', 'credential', true), s('keystoreVariable', 'receives the keystore path', true), s('passwordVariable', 'receives the keystore password'), s('aliasVariable', 'receives the alias'),
   ]),
+  symbol('agent', 'retry condition: the agent the block ran on was lost (its connection ended)', []),
+  symbol('kubernetesAgent', 'retry condition: the pod the block ran on was lost', [b('handleNonKubernetes', 'any lost agent counts, not only a pod\'s')]),
+  symbol('nonresumable', 'retry condition: a step could not resume after a controller restart (never in Kiln: running builds are not resumed)', []),
   symbol('logRotator', 'how many old builds to keep (buildDiscarder)', [
     s('numToKeepStr', 'builds to keep'), s('daysToKeepStr', 'days to keep builds'), s('artifactNumToKeepStr', 'builds whose artifacts to keep'), s('artifactDaysToKeepStr', 'days to keep artifacts'),
   ]),
