@@ -114,6 +114,12 @@ test('rateLimitBuilds: the next build waits in the queue with the throttle\'s re
   assert.equal((await api('GET', '/api/v1/jobs/throttled/builds/2')).status, 'queued');
   await api('DELETE', `/api/v1/queue/${q!.id}`);
   assert.equal((await finished('throttled', 2)).result, 'NOT_BUILT');
+
+  // Declarative options { rateLimitBuilds(...) } take the same path.
+  await api('POST', '/api/v1/jobs', { name: 'throttled-decl', script: "pipeline { agent none\n options { rateLimitBuilds(throttle: [count: 30, durationName: 'minute']) }\n stages { stage('a') { steps { echo 'x' } } } }" });
+  await api('POST', '/api/v1/jobs/throttled-decl/builds', {});
+  assert.equal((await finished('throttled-decl', 1)).result, 'SUCCESS');
+  assert.deepEqual((await c.store.jobs.get('throttled-decl'))!.options.rateLimit, { count: 30, durationName: 'minute', userBoost: false });
 });
 
 test('upstream triggers (scripted pipelineTriggers and declarative triggers): a job is built when its upstream ends at or above the threshold, not below', async () => {
