@@ -40,7 +40,7 @@ export function msBetweenBuilds(r: RateLimit): number {
 /** Properties that are accepted and change nothing in Kiln (why, for the docs and `kiln lint --list-steps`). */
 export const NO_EFFECT_PROPERTIES: Readonly<Record<string, string>> = {
   durabilityHint: 'Kiln has one durability level: a build\'s state is saved as it changes',
-  disableResume: 'Kiln does not resume running builds after a controller restart (they end ABORTED)',
+  disableResume: 'Kiln does not resume running builds after a controller restart: they end ABORTED',
   copyArtifactPermission: 'Kiln has no Copy Artifact step that would read it',
   githubProjectProperty: 'only a link to the GitHub project in Jenkins\' UI',
   overrideIndexTriggers: 'Kiln has no multibranch indexing',
