@@ -37,6 +37,7 @@ test('scripted properties([...]): parameters show in GET job after build #1, cro
               choice(name: 'ENV', choices: ['dev', 'prod']), [$class: 'TextParameterDefinition', name: 'NOTES', defaultValue: 'n']]),
   pipelineTriggers([cron('${spec}')]),
   durabilityHint('PERFORMANCE_OPTIMIZED'),
+  [$class: 'RebuildSettings', autoRebuild: false, rebuildDisabled: false],
 ])
 node { echo "greeting=\${params.GREETING}" }`;
   await api('POST', '/api/v1/jobs', { name: 'props', script: first });
@@ -46,6 +47,7 @@ node { echo "greeting=\${params.GREETING}" }`;
   const log1 = await consoleText(c.url, 'props', 1);
   assert.match(log1, /^greeting=null$/m, 'the run that sets the parameters has none (as Jenkins)');
   assert.match(log1, /^properties: durabilityHint has no effect in Kiln/m);
+  assert.match(log1, /^properties: RebuildSettings has no effect in Kiln/m);
 
   const job = await api('GET', '/api/v1/jobs/props');
   assert.deepEqual(job.parameters.map((p: { type: string; name: string; defaultValue: unknown; description: string }) => [p.type, p.name, p.defaultValue, p.description]), [

@@ -45,11 +45,13 @@ export const NO_EFFECT_PROPERTIES: Readonly<Record<string, string>> = {
   githubProjectProperty: 'only a link to the GitHub project in Jenkins\' UI',
   overrideIndexTriggers: 'Kiln has no multibranch indexing',
   disableRestartFromStage: 'Kiln has no restart from a stage',
+  RebuildSettings: 'the Rebuilder plugin\'s button, which Kiln does not have (it has replay)',
+  JiraProjectProperty: 'only a link to a JIRA site in Jenkins\' UI',
 };
 const NO_EFFECT_CLASSES: Readonly<Record<string, string>> = {
   GithubProjectProperty: 'githubProjectProperty', DurabilityHintJobProperty: 'durabilityHint', DisableResumeJobProperty: 'disableResume',
   CopyArtifactPermissionProperty: 'copyArtifactPermission', OverrideIndexTriggersJobProperty: 'overrideIndexTriggers',
-  DisableRestartFromStageJobProperty: 'disableRestartFromStage',
+  DisableRestartFromStageJobProperty: 'disableRestartFromStage', RebuildSettings: 'RebuildSettings', JiraProjectProperty: 'JiraProjectProperty',
 };
 
 const s = (name: string, doc: string, required = false): StepParam => ({ name, type: 'string', doc, ...(required ? { required } : {}) });
@@ -62,7 +64,7 @@ export const jobPropertySteps: StepDecl[] = [
   {
     name: 'properties',
     doc: "Set the job's properties for the next builds: properties([buildDiscarder(logRotator(numToKeepStr: '10')), parameters([...]), pipelineTriggers([cron('H 2 * * *')])]). A property left out is removed.",
-    params: [{ name: 'properties', type: 'list', required: true, doc: 'buildDiscarder, disableConcurrentBuilds, parameters, pipelineTriggers, rateLimitBuilds, ...' }],
+    params: [{ name: 'properties', type: 'list', required: true, doc: "buildDiscarder, disableConcurrentBuilds, parameters, pipelineTriggers, rateLimitBuilds, the no-effect ones below, their [$class: '...'] forms, and [$class: 'RebuildSettings'] / [$class: 'JiraProjectProperty'] (no effect)" }],
     positional: 'properties',
     block: 'none',
     needsNode: false,

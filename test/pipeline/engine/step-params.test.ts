@@ -74,3 +74,32 @@ test('junit(stdioRetention:): ALL keeps every output whole, the default cuts pas
   assert.deepEqual(await outs(", stdioRetention: 'ALL'"), [['ok', 'whole'], ['bad', 'whole']]);
   assert.deepEqual(await outs(", stdioRetention: 'NONE', keepProperties: true, keepTestNames: true, skipPublishingChecks: true"), [['ok', 'cut'], ['bad', 'cut']]);
 });
+
+test('properties([...]): what the host keeps; a property Kiln does not know, a bad cron or a bad throttle fails the build naming it', async () => {
+  const kept: unknown[] = [];
+  const ok = await runPipeline(`properties([[$class: 'BuildDiscarderProperty', strategy: [$class: 'LogRotator', numToKeepStr: '3', artifactNumToKeepStr: '-1']],
+  [$class: 'ParametersDefinitionProperty', parameterDefinitions: [[$class: 'ChoiceParameterDefinition', name: 'E', choices: 'a\\nb'], booleanParam(name: 'B')]],
+  pipelineTriggers([[$class: 'TimerTrigger', spec: '@daily'], upstream(upstreamProjects: 'lib, /team/core', threshold: 'UNSTABLE'), githubPush()]),
+  disableConcurrentBuilds(abortPrevious: true), rateLimitBuilds(throttle: [count: 5, durationName: 'day', userBoost: true])])`, { jobProperties: async (p) => { kept.push(p); } });
+  assert.equal(ok.state.result, 'SUCCESS', ok.console);
+  assert.deepEqual(kept, [{
+    parameters: [
+      { type: 'choice', name: 'E', defaultValue: 'a', description: '', choices: ['a', 'b'], trim: false },
+      { type: 'booleanParam', name: 'B', defaultValue: false, description: '', choices: [], trim: false },
+    ],
+    triggers: [{ type: 'cron', spec: '@daily', threshold: null }, { type: 'upstream', spec: 'lib, /team/core', threshold: 'UNSTABLE' }, { type: 'githubPush', spec: '', threshold: null }],
+    discarder: { numToKeep: 3, daysToKeep: null, artifactNumToKeep: null, artifactDaysToKeep: null },
+    disableConcurrentBuilds: { abortPrevious: true },
+    rateLimit: { count: 5, durationName: 'day', userBoost: true },
+  }]);
+  for (const [src, msg] of [
+    ["properties([[$class: 'ThrottleJobProperty', maxConcurrentTotal: 1]])", /properties: ThrottleJobProperty is not a job property Kiln knows/],
+    ["properties([pipelineTriggers([cron('61 * * * *')])])", /^ERROR: cron: .*61/m],
+    ["properties([rateLimitBuilds(throttle: [count: 0, durationName: 'hour'])])", /rateLimitBuilds: count must be a whole number from 1 to 1000, got 0/],
+    ["properties([disableConcurrentBuilds(), disableConcurrentBuilds()])", /properties: disableConcurrentBuilds is given twice/],
+  ] as const) {
+    const r = await runPipeline(src, { jobProperties: async () => { throw new Error('must not be kept'); } });
+    assert.equal(r.state.result, 'FAILURE', src);
+    assert.match(r.console, msg, r.console);
+  }
+});
