@@ -103,3 +103,23 @@ test('properties([...]): what the host keeps; a property Kiln does not know, a b
     assert.match(r.console, msg, r.console);
   }
 });
+
+test('retry conditions: agent() takes any lost agent, kubernetesAgent() only a pod\'s (or any with handleNonKubernetes), nonresumable() none, a plain failure none', async () => {
+  const { retryable } = await import('../../../src/pipeline/steps/retry.ts');
+  const { AgentUnavailableError } = await import('../../../src/controller/agents/session.ts');
+  const { StepFailure } = await import('../../../src/core/errors.ts');
+  const lost = new StepFailure("agent 'r1' is gone", { cause: new AgentUnavailableError('r1', "agent 'r1' is gone") });
+  const podErr = new AgentUnavailableError('pod-1', 'pod ns/pod-1: was deleted');
+  podErr.pod = true;
+  const podLost = new StepFailure('pod ns/pod-1: was deleted', { cause: podErr });
+  const plain = new StepFailure('script returned exit code 1');
+  const agent = [{ kind: 'agent', handleNonKubernetes: false }] as const;
+  const k8s = [{ kind: 'kubernetesAgent', handleNonKubernetes: false }] as const;
+  const k8sAny = [{ kind: 'kubernetesAgent', handleNonKubernetes: true }] as const;
+  const nonres = [{ kind: 'nonresumable', handleNonKubernetes: false }] as const;
+  assert.deepEqual([lost, podLost, plain].map((e) => retryable(e, [...agent])), [true, true, false]);
+  assert.deepEqual([lost, podLost, plain].map((e) => retryable(e, [...k8s])), [false, true, false]);
+  assert.deepEqual([lost, podLost, plain].map((e) => retryable(e, [...k8sAny])), [true, true, false]);
+  assert.deepEqual([lost, podLost, plain].map((e) => retryable(e, [...nonres])), [false, false, false]);
+  assert.deepEqual([lost, podLost, plain].map((e) => retryable(e, null)), [true, true, true]);
+});
