@@ -10,14 +10,15 @@ import { diag, formatDiagnostic, sortDiagnostics, startPos, type Diagnostic } fr
 import { libraryRequests, loadPipelineBytes } from '../pipeline/load.ts';
 import { loadLibraries } from '../util/libraries.ts';
 import { StepRegistry } from '../pipeline/steps/registry.ts';
-import { describeType } from '../pipeline/steps/bind.ts';
+import { jenkinsPluginOf } from '../pipeline/steps/known-plugins.ts';
+import { stepsText } from './steps-doc.ts';
 import { builtins } from '../plugins/index.ts';
 import type { LibraryContent, LibraryResolver } from '../core/libraries.ts';
 
 const registry = new StepRegistry(builtins);
 
 const USAGE = `usage: kiln lint FILE... [--json]      validate Jenkinsfiles ('-' reads standard input)
-       kiln lint --list-steps [--json]   list the steps Kiln knows, with their parameters
+       kiln lint --list-steps [--json]   list the steps Kiln knows, by the Jenkins plugin each stands in for, with their parameters
 options: --library NAME=URL_OR_PATH[@REF]  a shared library whose vars the Jenkinsfiles may call (repeatable)
          --config FILE                     a YAML file with a libraries: list (as kiln run's)`;
 
@@ -57,35 +58,14 @@ function jsonDiag(d: Diagnostic) {
 }
 
 function listSteps(json: boolean): string {
-  const steps = registry.steps();
-  if (json) {
-    return JSON.stringify({
-      steps: steps.map((s) => ({
-        name: s.name, kind: s.kind ?? 'step', doc: s.doc, block: s.block, needsNode: s.needsNode, scriptOnly: s.scriptOnly ?? false,
-        positional: s.positional ?? null,
-        params: s.params.map((p) => ({ name: p.name, type: p.type, required: p.required ?? false, ...(p.values ? { values: p.values } : {}), doc: p.doc })),
-      })),
-    }) + '\n';
-  }
-  const out: string[] = [];
-  for (const s of steps) {
-    const flags = [
-      s.kind === 'symbol' ? 'argument of other steps' : null,
-      s.block === 'required' ? 'takes a block' : s.block === 'optional' ? 'block optional' : null,
-      s.needsNode ? 'needs a node' : null,
-      s.scriptOnly ? 'script only' : null,
-    ].filter((x) => x !== null);
-    const sig = s.params.map((p) => `${p.name}${p.required ? '*' : ''}: ${describeType(p.type)}`).join(', ');
-    out.push(`${s.name}(${sig})${flags.length > 0 ? `  [${flags.join('; ')}]` : ''}`);
-    out.push(`    ${s.doc}`);
-    for (const p of s.params) {
-      const type = describeType(p.type) + (p.values ? ` (${p.values.join('|')})` : '');
-      const mark = p.required ? 'required' : 'optional';
-      out.push(`    ${(p.name + (s.positional === p.name ? ' (unnamed ok)' : '')).padEnd(28)} ${type.padEnd(16)} ${mark.padEnd(9)} ${p.doc}`);
-    }
-  }
-  out.push('', '* = required. A step whose parameter is marked "unnamed ok" can be called as step \'value\'.');
-  return out.join('\n') + '\n';
+  if (!json) return stepsText(registry);
+  return JSON.stringify({
+    steps: registry.steps().map((s) => ({
+      name: s.name, kind: s.kind ?? 'step', jenkinsPlugin: jenkinsPluginOf(s), doc: s.doc, block: s.block, needsNode: s.needsNode, scriptOnly: s.scriptOnly ?? false,
+      positional: s.positional ?? null,
+      params: s.params.map((p) => ({ name: p.name, type: p.type, required: p.required ?? false, ...(p.values ? { values: p.values } : {}), doc: p.doc })),
+    })),
+  }) + '\n';
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -48,10 +48,11 @@ import type { StepRegistry } from '../pipeline/steps/registry.ts';
 import { formatDiagnostic } from '../pipeline/diagnostics.ts';
 import { PipelineRun, type BuildListener, type OutputWhere, type PendingInput } from '../pipeline/engine/engine.ts';
 import type { BuildRef, NodeProvider } from '../core/nodes.ts';
-import type { BuildState, StageRecord, StepRecord } from '../pipeline/engine/state.ts';
+import { isWorseOrEqual, type BuildState, type StageRecord, type StepRecord } from '../pipeline/engine/state.ts';
 import type { PipelineModel } from '../pipeline/model/types.ts';
 import type { BuildResult } from '../core/build.ts';
-import type { InputOutcome, JobProperties } from '../pipeline/steps/types.ts';
+import type { InputOutcome, JobProperties, RateLimit } from '../pipeline/steps/types.ts';
+import { msBetweenBuilds } from '../pipeline/steps/job-properties.ts';
 import { Interrupted, StepFailure } from '../core/errors.ts';
 import type { Value } from '../pipeline/script/values.ts';
 import { LockManager } from '../pipeline/engine/locks.ts';
@@ -157,6 +158,9 @@ export class BuildManager {
   readonly #pending = new Map<string, Pending>();
   /** Per job: the highest build number that passed each milestone ordinal. */
   readonly #milestones = new Map<string, Map<number, number>>();
+  /** rateLimitBuilds: when each job's last build started (this controller's run), and its throttled builds' line. */
+  readonly #lastStart = new Map<string, number>();
+  readonly #throttled = new Map<string, Promise<void>>();
 
   /** Whether a build of `upstream` may start `downstream` (`build job:`): null, or why not (auth/folders.ts). */
   readonly #mayTrigger: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
@@ -244,6 +248,9 @@ export class BuildManager {
       if (abortPrevious) this.#supersede(live, { started: false });
       const quiet = (job.options.quietPeriod ?? 0) * 1000;
       if (quiet > 0) await this.#waits.quietPeriod(ref, quiet, signal);
+      // rateLimitBuilds: starts at least duration/count apart, in order (a user's build skips it with userBoost).
+      const rate = job.options.rateLimit;
+      if (rate && !(rate.userBoost && build.causes.some((c) => c.type === 'user'))) await this.#throttle(p, rate);
       // Past its quiet period: the older running builds are superseded now.
       if (abortPrevious) this.#supersede(live, { started: true });
       // It waits for a started build of the job (with abortPrevious too: the superseded build
@@ -259,8 +266,62 @@ export class BuildManager {
     if (this.#pending.get(build.id) !== p) return; // cancelled as its wait ended
     this.#pending.delete(build.id);
     this.#waits.buildStarted(ref, job.id);
+    this.#lastStart.set(job.id, Date.now());
     live.started = true;
     void this.#run(live, build, script).finally(() => this.#ended(live, p.resolveDone));
+  }
+
+  /**
+   * `upstream(upstreamProjects:, threshold:)` triggers (Jenkins' ReverseBuildTrigger): every
+   * enabled job naming this one (relative to its own folder, or absolute with a leading '/')
+   * is built when this build's result is at least as good as its threshold.
+   */
+  async #triggerDownstream(upstream: Job, number: number, result: BuildResult): Promise<void> {
+    try {
+      for (const j of await this.#store.jobs.list()) {
+        if (j.disabled || j.id === upstream.id) continue; // a job naming itself would build forever
+        const t = j.triggers.find((x) => x.type === 'upstream' && upstreamNames(j.name, x.spec).includes(upstream.name));
+        if (!t || !isWorseOrEqual((t.threshold ?? 'SUCCESS') as BuildResult, result)) continue;
+        await this.trigger(j.name, {
+          causes: [{ type: 'upstream', description: `Started by upstream project "${upstream.name}" build number ${number}`, upstreamJob: upstream.name, upstreamBuild: number }],
+        }).catch((err: unknown) => this.#log.warn({ job: j.name, err }, `upstream trigger from ${upstream.name} #${number} failed`));
+      }
+    } catch (err) {
+      this.#logOf(upstream.name, number).warn({ err }, 'reading the jobs for upstream triggers failed');
+    }
+  }
+
+  /**
+   * rateLimitBuilds (Branch API's RateLimitBranchProperty): the build waits until the job's last
+   * start is the throttle's interval (duration / count) old; throttled builds of a job go one
+   * after the other, in order, each counting from the one before it.
+   */
+  async #throttle(p: Pending, rate: RateLimit): Promise<void> {
+    const { live } = p;
+    const jobId = live.job.id;
+    const before = this.#throttled.get(jobId) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = new Promise<void>((r) => { done = r; });
+    this.#throttled.set(jobId, mine);
+    try {
+      await Promise.race([before, new Promise<never>((_, reject) => {
+        if (p.waiting.signal.aborted) reject(new Error('cancelled'));
+        p.waiting.signal.addEventListener('abort', () => reject(new Error('cancelled')), { once: true });
+      })]);
+      let last = this.#lastStart.get(jobId);
+      if (last === undefined) {
+        const page = await this.#store.builds.list(live.job.name, { limit: 25 });
+        last = Math.max(0, ...page.builds.filter((b) => b.id !== live.id && b.startedAt !== null).map((b) => b.startedAt!));
+      }
+      const until = last + msBetweenBuilds(rate);
+      if (until > Date.now()) {
+        await this.#waits.throttle(this.#ref(live), until, p.waiting.signal, (why) => void this.#update(p.build, { message: why }, 'why it waits'));
+      }
+      this.#lastStart.set(jobId, Date.now());
+    } finally {
+      done();
+      if (this.#throttled.get(jobId) === mine) this.#throttled.delete(jobId);
+    }
   }
 
   /**
@@ -538,7 +599,8 @@ export class BuildManager {
       registry: this.registry,
       file: scriptName,
       build: { job: job.name, number: build.number, id: build.id, url: this.buildUrl(job.name, build.number), controllerUrl: this.#url() },
-      params: build.params as Record<string, Value>,
+      // A scripted pipeline declares no parameters of its own: the job's (properties([parameters(...)])) give the defaults.
+      params: (model.kind === 'declarative' ? build.params : { ...scriptedDefaults(job), ...build.params }) as Record<string, Value>,
       nodes: loggedNodes(this.#nodes, this.#logOf(job.name, build.number)),
       baseEnv: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
       extraEnv: build.scm?.branch ? { BRANCH_NAME: build.scm.branch } : {},
@@ -654,6 +716,7 @@ export class BuildManager {
     }
     this.#events.buildChanged?.(live);
     this.#events.buildFinished?.(live, result, endedAt - r.startedAt);
+    void this.#triggerDownstream(live.job, build.number, result);
     this.#logOf(live.job.name, build.number).info({ result, durationMs: endedAt - r.startedAt, ...(message ? { message } : {}) }, 'build finished');
     try {
       const job = await this.#store.jobs.getById(live.job.id);
@@ -829,6 +892,7 @@ export class BuildManager {
       options: {
         disableConcurrentBuilds: o.disableConcurrentBuilds ? { abortPrevious: o.disableConcurrentBuilds.abortPrevious } : null,
         quietPeriod: o.quietPeriod,
+        rateLimit: o.rateLimitBuilds,
       },
     };
     if (!model.parameters.some((p) => p.defaultExpr)) {
@@ -847,14 +911,21 @@ export class BuildManager {
     yield* this.#logs.read(log);
   }
 
-  /** BuildServices.jobProperties: the parameters, triggers and build discarder as the build evaluated them, for the next builds. */
+  /**
+   * BuildServices.jobProperties: the parameters, triggers, build discarder (and, when given,
+   * concurrency and throttle) as the build evaluated them or `properties([...])` set them, for the next builds.
+   */
   async #keepJobProperties(jobName: string, p: JobProperties): Promise<void> {
     const cur = await this.#store.jobs.get(jobName);
     if (!cur) return;
+    // disableConcurrentBuilds and rateLimit only when the build says (properties([...]), declarative options).
+    const options: JobUpdate['options'] = { buildDiscarder: p.discarder };
+    if (p.disableConcurrentBuilds !== undefined) options.disableConcurrentBuilds = p.disableConcurrentBuilds;
+    if (p.rateLimit !== undefined) options.rateLimit = p.rateLimit;
     const same = JSON.stringify(cur.parameters) === JSON.stringify(p.parameters) && JSON.stringify(cur.triggers) === JSON.stringify(p.triggers)
-      && JSON.stringify(cur.options.buildDiscarder) === JSON.stringify(p.discarder);
+      && Object.entries(options).every(([k, v]) => JSON.stringify(cur.options[k as keyof typeof options]) === JSON.stringify(v));
     if (same) return;
-    await this.#updateJobSettings(jobName, { parameters: p.parameters, triggers: p.triggers, options: { buildDiscarder: p.discarder } });
+    await this.#updateJobSettings(jobName, { parameters: p.parameters, triggers: p.triggers, options });
   }
 
   async #updateJobSettings(jobName: string, patch: JobUpdate): Promise<void> {
@@ -869,6 +940,25 @@ export class BuildManager {
 /** The log store's name for a build's log: by job id, so renaming a job moves nothing. */
 export function logRef(jobId: string, number: number): { job: string; number: number } {
   return { job: jobId, number };
+}
+
+/** The jobs an upstream trigger of `job` names: comma-separated, relative to its folder ('../x' too) or absolute ('/team/x'). */
+export function upstreamNames(job: string, spec: string): string[] {
+  const folder = path.posix.dirname(job);
+  return spec.split(',').map((n) => n.trim()).filter((n) => n !== '').map((n) => {
+    const full = n.startsWith('/') ? n : path.posix.join(folder === '.' ? '' : folder, n);
+    return path.posix.normalize(full).replace(/^\/+/, '');
+  });
+}
+
+/** The defaults of the job's parameters as a scripted build's `params` has them (Jenkins' ParametersDefinitionProperty). */
+function scriptedDefaults(job: Job): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const p of job.parameters) {
+    if (p.type === 'file' || p.type === 'run') continue;
+    out[p.name] = typeof p.defaultValue === 'string' && p.trim ? p.defaultValue.trim() : p.defaultValue ?? '';
+  }
+  return out;
 }
 
 /** Checks given parameters against the job's declared ones (when known) and fills defaults. */

@@ -189,6 +189,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     graceMs: cfg.agentGraceSeconds * 1000,
     // Agents defined in the store, and the agents of pods this controller made (while they exist).
     authorize: async (name) => podAgents.has(name) || (await store.agents.get(name)) !== null,
+    podAgent: (name) => podAgents.has(name),
     log: (line, fields) => log(`agents: ${line}`, fields),
     responseHeaders: SECURITY_HEADERS,
     // NODE_LABELS in builds: the configured labels (a pod's agent has none configured: its own).

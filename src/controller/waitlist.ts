@@ -3,6 +3,8 @@
 //
 // What: a build waits
 //   - in its job's quiet period ("In the quiet period. Expires in 4 sec"): `quietPeriod`;
+//     or until its job's throttle lets it start (rateLimitBuilds, "Build throttle expires at
+//     3:04:05 PM on Dec 6, 2026"): `throttle`, an entry of the same kind;
 //   - for its job's running build, with disableConcurrentBuilds ("Build #3 is already in
 //     progress"): `turn`, with `buildStarted` / `buildEnded` telling which builds run;
 //   - for an executor whose node matches its label ("Waiting for next available executor on
@@ -222,6 +224,23 @@ export class WaitList implements Slots {
       why: () => `In the quiet period. Expires in ${formatDuration(Math.max(0, until - this.#now()))}`,
     }, signal, null, (go) => {
       const timer = setTimeout(go, Math.max(0, ms));
+      timer.unref();
+      return () => clearTimeout(timer);
+    });
+  }
+
+  /**
+   * rateLimitBuilds: waits until `until` (the job's last start plus the throttle's interval),
+   * unless `signal` aborts first. A timed wait before the build starts, like the quiet period,
+   * so it is an entry of that kind with Branch API's reason.
+   */
+  throttle(build: BuildRef, until: number, signal: AbortSignal, say: ((why: string) => void) | null = null): Promise<void> {
+    const at = new Date(until);
+    return this.#wait<void>(build, {
+      kind: 'quiet', since: this.#now(), notBefore: until,
+      why: () => `Build throttle expires at ${at.toLocaleTimeString('en-US')} on ${at.toLocaleDateString('en-US', { dateStyle: 'medium' })}`,
+    }, signal, say, (go) => {
+      const timer = setTimeout(go, Math.max(0, until - this.#now()));
       timer.unref();
       return () => clearTimeout(timer);
     });

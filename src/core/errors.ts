@@ -58,6 +58,22 @@ export class Interrupted extends KilnError {
   }
 }
 
+/**
+ * The agent whose loss caused `err` (anywhere in its cause chain): a call failed because the
+ * agent's connection ended (`agent.unavailable`, the controller's AgentUnavailableError), with
+ * whether that agent was a pod's. Null for any other failure. What `retry(conditions: [agent(),
+ * kubernetesAgent()])` asks.
+ */
+export function agentLossOf(err: unknown): { agent: string; pod: boolean } | null {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 20; e = e.cause, depth++) {
+    if (e instanceof KilnError && e.kilnCode === 'agent.unavailable') {
+      const x = e as KilnError & { agent?: unknown; pod?: unknown };
+      return { agent: typeof x.agent === 'string' ? x.agent : '', pod: x.pod === true };
+    }
+  }
+  return null;
+}
+
 /** The reason an AbortSignal was aborted with, when Kiln aborted it. */
 export function interruptionOf(signal: AbortSignal): Interrupted {
   const r: unknown = signal.reason;

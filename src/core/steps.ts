@@ -58,4 +58,12 @@ export interface StepDecl {
    * what the "needs a node" warning about a step in its block tells to write instead of `node`.
    */
   nodeInBlock?: string;
+  /**
+   * The Jenkins plugin this step stands in for, by its display name ('Pipeline: Basic Steps',
+   * 'Slack Notification'), for `kiln lint --list-steps` and docs/steps.md; absent: the table of
+   * well-known Jenkins steps (pipeline/steps/known-plugins.ts) answers.
+   */
+  jenkinsPlugin?: string;
+  /** What differs from Jenkins' step, for docs/steps.md (parameters "accepted for compatibility" are listed there anyway). */
+  differs?: string;
 }

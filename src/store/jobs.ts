@@ -7,7 +7,7 @@ import {
   type JobRepo, type JobTrigger, type JobUpdate,
 } from './types.ts';
 import {
-  checkBool, checkDefinition, checkInt, checkJobName, checkOptions, checkParameters, checkString, checkTriggers, toJson,
+  NO_OPTIONS, checkBool, checkDefinition, checkInt, checkJobName, checkOptions, checkParameters, checkString, checkTriggers, toJson,
 } from './validate.ts';
 
 export interface RepoContext {
@@ -24,7 +24,7 @@ export function rowToJob(r: Row): Job {
     description: rStr(r, 'description'),
     definition: rJson<JobDefinition>(r, 'definition'),
     parameters: rJson<JobParameter[]>(r, 'parameters'),
-    options: rJson<JobOptions>(r, 'options'),
+    options: { ...NO_OPTIONS, ...rJson<Partial<JobOptions>>(r, 'options') },
     triggers: rJson<JobTrigger[]>(r, 'triggers'),
     disabled: rBool(r, 'disabled'),
     nextBuildNumber: rNum(r, 'next_build_number'),

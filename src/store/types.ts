@@ -98,6 +98,15 @@ export interface JobOptions {
   /** Seconds a triggered build waits in the queue; null = the controller's default (0). */
   quietPeriod: number | null;
   buildDiscarder: DiscardPolicy | null;
+  /** rateLimitBuilds(throttle: [count:, durationName:, userBoost:]): at most `count` build starts per duration (rows older than it read as null). */
+  rateLimit: RateLimit | null;
+}
+
+/** Branch API's throttle: builds start at least duration/count apart; with userBoost, builds a user started skip it. */
+export interface RateLimit {
+  count: number;
+  durationName: 'second' | 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';
+  userBoost: boolean;
 }
 
 export interface Job {

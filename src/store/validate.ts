@@ -4,7 +4,7 @@
 import { BUILD_RESULTS, type BuildResult } from '../core/build.ts';
 import {
   StoreError, type AgentLauncher, type BuildCause, type BuildScm, type BuildStatus, type DiscardPolicy,
-  type JobDefinition, type JobOptions, type JobParameter, type JobTrigger, type JsonValue,
+  type JobDefinition, type JobOptions, type JobParameter, type JobTrigger, type JsonValue, type RateLimit,
 } from './types.ts';
 
 function invalid(message: string): StoreError {
@@ -177,7 +177,10 @@ export function checkDiscardPolicy(v: unknown, what: string): DiscardPolicy {
   return { numToKeep: n('numToKeep'), daysToKeep: n('daysToKeep'), artifactNumToKeep: n('artifactNumToKeep'), artifactDaysToKeep: n('artifactDaysToKeep') };
 }
 
-export const NO_OPTIONS: JobOptions = { disableConcurrentBuilds: null, quietPeriod: null, buildDiscarder: null };
+export const NO_OPTIONS: JobOptions = { disableConcurrentBuilds: null, quietPeriod: null, buildDiscarder: null, rateLimit: null };
+
+/** rateLimitBuilds' durations (Branch API's RateLimitBranchProperty). */
+export const RATE_DURATIONS = ['second', 'minute', 'hour', 'day', 'week', 'month', 'year'] as const;
 
 /** Checks the given options over `base` (the current ones, for an update). */
 export function checkOptions(v: unknown, base: JobOptions = NO_OPTIONS): JobOptions {
@@ -193,6 +196,15 @@ export function checkOptions(v: unknown, base: JobOptions = NO_OPTIONS): JobOpti
   if ('buildDiscarder' in v) {
     const b = v['buildDiscarder'];
     out.buildDiscarder = b === null || b === undefined ? null : checkDiscardPolicy(b, 'options.buildDiscarder');
+  }
+  if ('rateLimit' in v) {
+    const r = v['rateLimit'];
+    if (r === null || r === undefined) out.rateLimit = null;
+    else if (isObject(r)) {
+      const d = r['durationName'];
+      if (typeof d !== 'string' || !(RATE_DURATIONS as readonly string[]).includes(d)) throw invalid(`options.rateLimit.durationName must be one of ${RATE_DURATIONS.join(', ')}`);
+      out.rateLimit = { count: checkInt(r['count'], 'options.rateLimit.count', 1, 1000), durationName: d as RateLimit['durationName'], userBoost: checkBool(r['userBoost'] ?? false, 'options.rateLimit.userBoost') };
+    } else throw invalid('options.rateLimit must be null or { count, durationName, userBoost }');
   }
   return out;
 }

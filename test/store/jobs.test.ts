@@ -28,7 +28,7 @@ for (const kind of KINDS) {
       assert.equal(job.nextBuildNumber, 1);
       assert.equal(job.createdAt, clock.t);
       assert.equal(job.disabled, false);
-      assert.deepEqual(job.options, { quietPeriod: 5, disableConcurrentBuilds: { abortPrevious: true }, buildDiscarder: null });
+      assert.deepEqual(job.options, { quietPeriod: 5, disableConcurrentBuilds: { abortPrevious: true }, buildDiscarder: null, rateLimit: null });
       assert.deepEqual(await s.jobs.get('team/app/build'), job);
       assert.deepEqual(await s.jobs.getById(job.id), job);
       assert.equal(await s.jobs.get('team/app/nope'), null);
@@ -100,11 +100,17 @@ for (const kind of KINDS) {
       assert.equal(u.name, 'folder/new');
       assert.equal(u.updatedAt, clock.t);
       assert.equal(u.createdAt, j.createdAt);
-      assert.deepEqual(u.options, { quietPeriod: 3, disableConcurrentBuilds: null, buildDiscarder: { numToKeep: 5, daysToKeep: null, artifactNumToKeep: null, artifactDaysToKeep: null } });
+      assert.deepEqual(u.options, { quietPeriod: 3, disableConcurrentBuilds: null, buildDiscarder: { numToKeep: 5, daysToKeep: null, artifactNumToKeep: null, artifactDaysToKeep: null }, rateLimit: null });
       assert.equal(u.nextBuildNumber, 2, 'the counter is not reset by an update');
       assert.deepEqual(await s.jobs.get('folder/new'), u);
       assert.equal(await s.jobs.get('old'), null);
       assert.equal((await s.builds.get(b.id))!.job, 'folder/new');
+      // rateLimitBuilds' throttle is kept as given; a bad one is refused naming the field.
+      const r = await s.jobs.update('folder/new', { options: { rateLimit: { count: 3, durationName: 'minute', userBoost: true } } });
+      assert.deepEqual(r.options.rateLimit, { count: 3, durationName: 'minute', userBoost: true });
+      assert.deepEqual((await s.jobs.get('folder/new'))!.options.rateLimit, { count: 3, durationName: 'minute', userBoost: true });
+      await rejectsWith(s.jobs.update('folder/new', { options: { rateLimit: { count: 3, durationName: 'fortnight' as never, userBoost: true } } }), 'invalid', /options\.rateLimit\.durationName must be one of second, minute/);
+      await s.jobs.update('folder/new', { options: { rateLimit: null } });
       await rejectsWith(s.jobs.update('old', { description: 'x' }), 'not-found', /no job named 'old'/);
       await s.jobs.create({ name: 'other', definition: { kind: 'inline', script } });
       await rejectsWith(s.jobs.update('other', { name: 'folder/new' }), 'conflict', /already exists/);

@@ -73,6 +73,8 @@ export interface AgentHubOptions {
   authorize?: (name: string) => boolean | Promise<boolean>;
   /** One line per notable event (connections, refusals, protocol errors), with the agent's name in `fields.agent`. */
   log?: LogLine;
+  /** Whether `name` is the agent of a pod (its lost session's errors say so: retry's kubernetesAgent()). Default: never. */
+  podAgent?: (name: string) => boolean;
   /**
    * Headers every HTTP answer the hub writes itself carries (refused upgrades, 404 for other
    * paths): the controller passes its security headers, so no answer of its port lacks them.
@@ -168,6 +170,8 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   readonly #refusals = new Map<string, number>();
   #closed = false;
 
+  readonly #podAgent: (name: string) => boolean;
+
   constructor(options: AgentHubOptions) {
     super();
     this.#key = options.key;
@@ -183,6 +187,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
       .filter(([k, v]) => /^[A-Za-z0-9-]+$/.test(k) && !/[\r\n]/.test(v))
       .map(([k, v]) => `${k}: ${v}\r\n`).join('');
     this.#maxFileBytes = options.maxFileBytes ?? 1024 * 1024 * 1024;
+    this.#podAgent = options.podAgent ?? (() => false);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxFrameBytes ?? MAX_FRAME_BYTES,
@@ -479,7 +484,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
         }
       }
       session = new AgentSession({
-        name, token: randomUUID(), hello, address: conn.address, graceMs: this.graceMs, maxFileBytes: this.#maxFileBytes,
+        name, token: randomUUID(), hello, address: conn.address, graceMs: this.graceMs, maxFileBytes: this.#maxFileBytes, pod: this.#podAgent(name),
         onEnd: (s, reason) => this.#ended(s, reason),
       });
       this.#sessions.set(name, session);

@@ -32,6 +32,8 @@ export const WRITE_UNACKED_BYTES = 8 * 1024 * 1024;
 /** A call could not complete because its agent is gone (or never was there). */
 export class AgentUnavailableError extends KilnError {
   readonly agent: string;
+  /** The agent was a pod's (set when its session ends): retry's kubernetesAgent() condition reads it (core/errors.ts agentLossOf). */
+  pod = false;
   constructor(agent: string, message: string) {
     super('agent.unavailable', message);
     this.agent = agent;
@@ -72,6 +74,8 @@ export interface SessionOptions {
   hello: HelloMessage;
   address: string | null;
   graceMs: number;
+  /** The agent of a pod this controller made: the errors its end gives say so. */
+  pod?: boolean;
   /** Largest file readFile accepts (default 1 GiB): the controller holds it in memory. */
   maxFileBytes?: number;
   /** Called once when the session ends, with the reason. */
@@ -95,7 +99,10 @@ export class AgentSession {
   readonly #onEnd: SessionOptions['onEnd'];
   readonly #maxFileBytes: number;
 
+  readonly #pod: boolean;
+
   constructor(o: SessionOptions) {
+    this.#pod = o.pod ?? false;
     this.#maxFileBytes = o.maxFileBytes ?? 1024 * 1024 * 1024;
     this.name = o.name;
     this.token = o.token;
@@ -150,6 +157,7 @@ export class AgentSession {
   /** Ends the session: every pending call fails with `reason`. Idempotent. */
   end(reason: AgentUnavailableError): void {
     if (this.#ended) return;
+    if (this.#pod) reason.pod = true;
     this.#ended = reason;
     if (this.#graceTimer) clearTimeout(this.#graceTimer);
     this.#graceTimer = null;

@@ -54,6 +54,7 @@ import type { StepDecl } from '../../core/steps.ts';
 import type { BodyOverrides, BuildControl, BuildScope, BuildServices, InputOutcome, InputRequest, JobProperties, StepContext } from '../steps/types.ts';
 import type { Credential } from '../../core/credentials.ts';
 import { withTimeout } from '../steps/timeout.ts';
+import { notRetrying, retryConditions, retryable } from '../steps/retry.ts';
 import { toolEnv } from '../steps/tool.ts';
 import { unitToMs } from '../steps/args.ts';
 import { inputParameters } from '../steps/input.ts';
@@ -401,7 +402,11 @@ export class PipelineRun {
         discarder[key] = n;
       }
     }
-    await this.#services.jobProperties?.({ parameters, triggers, discarder });
+    const o = p.options;
+    await this.#services.jobProperties?.({
+      parameters, triggers, discarder, rateLimit: o.rateLimitBuilds,
+      disableConcurrentBuilds: o.disableConcurrentBuilds ? { abortPrevious: o.disableConcurrentBuilds.abortPrevious } : null,
+    });
   }
 
   /** tools { }: each tool's bin on PATH (and JAVA_HOME etc.), from the node's KILN_TOOL_<NAME>; a name written as an expression ("m-${V}") is evaluated here. */
@@ -647,7 +652,9 @@ export class PipelineRun {
     }
     if (w.name === 'retry' && o.retry) {
       const count = o.retry.count;
+      const condExpr = o.retry.conditions ?? null;
       return async (cc) => {
+        const conditions = condExpr ? retryConditions(await this.#interp.evaluate(condExpr, cc)) : null;
         for (let attempt = 1; ; attempt++) {
           // An attempt that fails is not held against the build when the next one succeeds.
           const before = { result: this.state.currentResult, message: this.state.message };
@@ -656,6 +663,10 @@ export class PipelineRun {
             return await inner(cc);
           } catch (err) {
             if (err instanceof Interrupted || cc.signal.aborted || attempt >= count) throw err;
+            if (!retryable(err, conditions)) {
+              this.#log(cc, notRetrying(conditions!));
+              throw err;
+            }
             this.state.currentResult = before.result;
             this.state.message = before.message;
             this.#emitState();

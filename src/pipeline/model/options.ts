@@ -16,6 +16,7 @@ import {
   Ctx, argBool, argNum, argStr, bindArgs, blockOf, fmtList, typedEntries, withSuggestion, type ArgSpec, type BoundArg, type Section,
 } from './context.ts';
 import { checkGroovy, checkStepCall } from './steps.ts';
+import { rateLimitOf } from '../steps/job-properties.ts';
 
 const DURABILITY_HINTS = ['MAX_SURVIVABILITY', 'PERFORMANCE_OPTIMIZED', 'SURVIVABLE_NONATOMIC'];
 
@@ -28,7 +29,7 @@ const OPTIONS: Record<string, { spec: ArgSpec; stage: boolean; ignored?: boolean
       params: [{ name: 'time', type: 'integer', required: true }, { name: 'unit', type: 'string', values: TIME_UNITS }, { name: 'activity', type: 'boolean' }],
     },
   },
-  retry: { stage: true, spec: { what: 'retry', positional: 'count', params: [{ name: 'count', type: 'integer', required: true }] } },
+  retry: { stage: true, spec: { what: 'retry', positional: 'count', params: [{ name: 'count', type: 'integer', required: true }, { name: 'conditions', type: 'any', literal: false }] } },
   timestamps: { stage: true, spec: { what: 'timestamps', params: [] } },
   skipDefaultCheckout: { stage: true, spec: { what: 'skipDefaultCheckout', positional: 'value', params: [{ name: 'value', type: 'boolean' }] } },
   ansiColor: { stage: true, spec: { what: 'ansiColor', positional: 'colorMapName', params: [{ name: 'colorMapName', type: 'string', required: true }] } },
@@ -46,7 +47,7 @@ const OPTIONS: Record<string, { spec: ArgSpec; stage: boolean; ignored?: boolean
   overrideIndexTriggers: { stage: false, ignored: true, spec: { what: 'overrideIndexTriggers', positional: 'value', params: [{ name: 'value', type: 'boolean', required: true }] } },
   disableRestartFromStage: { stage: false, ignored: true, spec: { what: 'disableRestartFromStage', params: [] } },
   copyArtifactPermission: { stage: false, ignored: true, spec: { what: 'copyArtifactPermission', positional: 'projectNames', params: [{ name: 'projectNames', type: 'string', required: true }] } },
-  rateLimitBuilds: { stage: false, ignored: true, spec: { what: 'rateLimitBuilds', literal: false, params: [{ name: 'throttle', type: 'any', required: true }] } },
+  rateLimitBuilds: { stage: false, spec: { what: 'rateLimitBuilds', params: [{ name: 'throttle', type: 'any', required: true }] } },
 };
 
 export const OPTION_NAMES = Object.keys(OPTIONS).sort();
@@ -57,7 +58,7 @@ export function emptyOptions(): Options {
     timeout: null, retry: null, timestamps: false, skipDefaultCheckout: false, skipStagesAfterUnstable: false,
     parallelsAlwaysFailFast: false, disableConcurrentBuilds: null, quietPeriod: null, buildDiscarder: null,
     checkoutToSubdirectory: null, preserveStashes: null, newContainerPerStage: false, disableResume: false, ansiColor: null,
-    ignored: [], wrappers: [],
+    rateLimitBuilds: null, ignored: [], wrappers: [],
   };
 }
 
@@ -168,7 +169,9 @@ function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>,
       const count = argNum(b, 'count');
       if (count === null) return;
       if (count < 1) ctx.error('options', `retry: the count must be at least 1, got ${count}`, b.get('count')!.expr.loc);
-      o.retry = { count, loc: s.loc };
+      const conditions = b.get('conditions')?.expr ?? null; // [agent(), ...]: evaluated when the run gets there (engine)
+      if (conditions) checkGroovy(ctx, [conditions]);
+      o.retry = { count, conditions, loc: s.loc };
       return;
     }
     case 'timestamps': o.timestamps = true; return;
@@ -192,6 +195,12 @@ function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>,
     }
     case 'newContainerPerStage': o.newContainerPerStage = true; return;
     case 'disableResume': o.disableResume = true; return;
+    case 'rateLimitBuilds': {
+      const r = rateLimitOf(b.get('throttle')?.value);
+      if (typeof r === 'string') ctx.error('options', r, b.get('throttle')?.expr.loc ?? s.nameLoc);
+      else o.rateLimitBuilds = r;
+      return;
+    }
   }
 }
 

@@ -15,6 +15,7 @@ import { checkCallShape, checkParamValue } from '../steps/bind.ts';
 import { Ctx, bareDollarCurly, describeStmt, staticValue, valueProblem } from './context.ts';
 import { visit } from './walk.ts';
 import { closest, nearest } from '../../util/suggest.ts';
+import { knownPluginNote } from '../steps/known-plugins.ts';
 
 /**
  * Names a script can call or use without declaring them: what Jenkins binds into every script
@@ -153,13 +154,17 @@ function inJenkinsWords(problem: string, decl: StepDecl): string {
  * interpreter.ts); when the file asks for a shared library that was not given, a word about it.
  */
 function unknownName(ctx: Ctx, name: string, candidates: Iterable<string>): string {
-  if (ctx.missingLibraries) return `${name}: unknown step or library variable (is a shared library missing? see --library)`;
+  if (ctx.missingLibraries) {
+    const from = knownPluginNote(name);
+    return `${name}: unknown step or library variable (is a shared library missing? see --library)${from ? `; ${from}` : ''}`;
+  }
   return noSuchDslMethod(name, [...candidates, ...ctx.libraryVars]);
 }
 
 function noSuchDslMethod(name: string, candidates: Iterable<string>): string {
   const near = closest(name, candidates);
-  return `No such DSL method '${name}' found among steps${near !== null && near !== name ? ` (did you mean '${near}'?)` : ''}`;
+  const from = knownPluginNote(name);
+  return `No such DSL method '${name}' found among steps${near !== null && near !== name && !from ? ` (did you mean '${near}'?)` : ''}${from ? `: ${from}` : ''}`;
 }
 
 function locateProblem(problem: string, eff: EffectiveArgs, nameLoc: Loc, seen: Set<string>): Loc {

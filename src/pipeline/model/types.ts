@@ -150,7 +150,7 @@ export interface BuildDiscarder {
 /** Options valid at pipeline level; stages accept the subset in StageOptions. */
 export interface Options {
   timeout: TimeoutOption | null;
-  retry: { count: number; loc: Loc } | null;
+  retry: { count: number; conditions?: Expr | null; loc: Loc } | null;
   timestamps: boolean;
   skipDefaultCheckout: boolean;
   skipStagesAfterUnstable: boolean;
@@ -163,6 +163,8 @@ export interface Options {
   newContainerPerStage: boolean;
   disableResume: boolean;
   ansiColor: string | null;
+  /** rateLimitBuilds(throttle: [...]) (steps/job-properties.ts); the controller's queue delays builds by it. */
+  rateLimitBuilds: { count: number; durationName: 'second' | 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year'; userBoost: boolean } | null;
   /** Options Kiln accepts but that change nothing here (durabilityHint, ...), kept for `kiln lint` notes. */
   ignored: { name: string; loc: Loc }[];
   wrappers: WrapperOption[];
@@ -184,7 +186,7 @@ export interface WrapperOption {
 
 export interface StageOptions {
   timeout: TimeoutOption | null;
-  retry: { count: number; loc: Loc } | null;
+  retry: { count: number; conditions?: Expr | null; loc: Loc } | null;
   timestamps: boolean;
   skipDefaultCheckout: boolean;
   ansiColor: string | null;

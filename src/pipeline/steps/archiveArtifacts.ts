@@ -1,5 +1,6 @@
 // archiveArtifacts: copies files matching Ant patterns from the workspace into the build's
-// artifacts. Symbolic links are archived only when they point inside the workspace. With a
+// artifacts. Symbolic links are archived only when they point inside the workspace (with
+// followSymlinks: false, as Jenkins' option, they are left out). With a
 // service that streams (the controller, kiln run), each file is read in chunks as it is kept,
 // so any size passes with bounded memory; a failure names the file and keeps nothing of it.
 import type { StepRun } from '../plugin.ts';
@@ -19,6 +20,7 @@ export const run: StepRun = async (ctx, args) => {
     const sources = await collectSources(ctx, patterns, str(args, 'excludes'), {
       defaultExcludes: bool(args, 'defaultExcludes', true),
       step: 'archiveArtifacts',
+      followSymlinks: bool(args, 'followSymlinks', true),
     });
     if (sources.length === 0) return noneFound(ctx, patterns, bool(args, 'allowEmptyArchive', false));
     ctx.log(`Archiving artifacts`);
@@ -38,6 +40,7 @@ export const run: StepRun = async (ctx, args) => {
   const files = await collectFiles(ctx, patterns, str(args, 'excludes'), {
     defaultExcludes: bool(args, 'defaultExcludes', true),
     step: 'archiveArtifacts',
+    followSymlinks: bool(args, 'followSymlinks', true),
   });
   if (files.length === 0) return noneFound(ctx, patterns, bool(args, 'allowEmptyArchive', false));
   ctx.log(`Archiving artifacts`);

@@ -6,7 +6,8 @@
 // Symbolic links: a link whose target stays inside the workspace is kept as a copy of the
 // target file (as Jenkins' archiveArtifacts does); a link that leads out of the workspace
 // fails the step naming it (its target's content is never read); a link to a directory is
-// skipped, like any directory (the glob does not follow directory links).
+// skipped, like any directory (the glob does not follow directory links). With
+// `followSymlinks: false` (archiveArtifacts) every link is left out.
 //
 // `collectSources` names the same files without reading them: each is opened when the service
 // keeping it takes it, and read in chunks (artifacts and stashes of any size). A symbolic link
@@ -20,13 +21,13 @@ import { WorkspaceError, type Workspace } from '../../core/workspace.ts';
 
 /** The files matching the patterns, read whole (for services that keep files in memory). */
 export async function collectFiles(ctx: StepContext, includes: string, excludes: string | undefined,
-  opts: { defaultExcludes: boolean; step: string }): Promise<StashFile[]> {
+  opts: { defaultExcludes: boolean; step: string; followSymlinks?: boolean }): Promise<StashFile[]> {
   return readWhole(await collectSources(ctx, includes, excludes, opts));
 }
 
 /** The files matching the patterns, each opened (and read in chunks) only when its keeper takes it. */
 export async function collectSources(ctx: StepContext, includes: string, excludes: string | undefined,
-  opts: { defaultExcludes: boolean; step: string }): Promise<SourceFile[]> {
+  opts: { defaultExcludes: boolean; step: string; followSymlinks?: boolean }): Promise<SourceFile[]> {
   const { ws, base, rels } = await matching(ctx, includes, excludes, opts);
   const out: SourceFile[] = [];
   for (const rel of rels) {
@@ -34,6 +35,8 @@ export async function collectSources(ctx: StepContext, includes: string, exclude
     const st = await ws.stat(abs);
     if (!st) continue;
     if (st.type === 'symlink') {
+      // archiveArtifacts(followSymlinks: false): links are left out (Kiln keeps no links as artifacts).
+      if (opts.followSymlinks === false) continue;
       // Opening follows the link; the workspace refuses targets outside its root.
       try {
         await (await openFile(ws, abs)).close();

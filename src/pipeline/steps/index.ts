@@ -9,6 +9,7 @@ import type { StepDecl, StepParam } from '../../core/steps.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
 import { TIME_UNITS } from '../model/types.ts';
 import type { PipelinePlugin } from '../plugin.ts';
+import { jobPropertySteps } from './job-properties.ts';
 
 /** The parameters of the script steps (sh, bat, powershell, pwsh). */
 const SCRIPT_PARAMS: readonly StepParam[] = [
@@ -49,6 +50,8 @@ const steps: StepDecl[] = [
       { name: 'onlyIfSuccessful', type: 'boolean', doc: 'archive only when the build is successful so far' },
       { name: 'fingerprint', type: 'boolean', doc: 'record checksums of the files (sha256, logged)' },
       { name: 'defaultExcludes', type: 'boolean', doc: "apply Ant's default excludes like **/.git/** (default true)" },
+      { name: 'followSymlinks', type: 'boolean', doc: 'archive what a symbolic link inside the workspace points to (default true); false: links are left out' },
+      { name: 'caseSensitive', type: 'boolean', doc: 'accepted for compatibility (patterns are always case-sensitive)' },
     ],
     positional: 'artifacts',
     block: 'none',
@@ -198,7 +201,10 @@ const steps: StepDecl[] = [
     params: [
       { name: 'testResults', type: 'string', required: true, doc: 'Ant patterns of report files' },
       { name: 'allowEmptyResults', type: 'boolean', doc: 'do not fail when no report matches' },
-      { name: 'keepLongStdio', type: 'boolean', doc: 'keep full output of passing tests too' },
+      { name: 'keepLongStdio', type: 'boolean', doc: 'keep full output of passing tests too (stdioRetention: ALL)' },
+      { name: 'stdioRetention', type: 'string', values: ['ALL', 'FAILED', 'NONE'], doc: 'whose full output is kept: ALL, FAILED (default: failing tests), NONE (every output over 4 KiB is cut)' },
+      { name: 'keepProperties', type: 'boolean', doc: 'accepted; Kiln does not record the properties of test suites and cases' },
+      { name: 'keepTestNames', type: 'boolean', doc: 'accepted; Kiln always keeps test names as written (it never prefixes them with the stage)' },
       { name: 'skipMarkingBuildUnstable', type: 'boolean', doc: 'leave the result alone when tests fail' },
       { name: 'skipPublishingChecks', type: 'boolean', doc: 'accepted for compatibility (no checks API here)' },
       { name: 'healthScaleFactor', type: 'number', doc: 'accepted for compatibility' },
@@ -210,14 +216,19 @@ const steps: StepDecl[] = [
   },
   {
     name: 'lock',
-    doc: "Run the block while holding a named resource: lock('staging-db') { ... }.",
+    doc: "Run the block while holding a named resource: lock('staging-db') { ... }, lock(resource: 'a', extra: [[resource: 'b']]) { ... }.",
     params: [
-      { name: 'resource', type: 'string', required: true, doc: 'the resource name' },
+      { name: 'resource', type: 'string', doc: 'the resource name (resources are made when first locked)' },
+      { name: 'label', type: 'string', doc: 'lock resources by label: Kiln has no labelled resources, so this fails saying so' },
+      { name: 'quantity', type: 'integer', doc: 'with label: how many of its resources' },
+      { name: 'extra', type: 'list', doc: "more resources locked with it, all or none: [[resource: 'b'], ...]" },
+      { name: 'resourceSelectStrategy', type: 'string', values: ['SEQUENTIAL', 'RANDOM'], doc: 'with label: which free resources first' },
       { name: 'inversePrecedence', type: 'boolean', doc: 'the newest waiter gets the resource first' },
       { name: 'skipIfLocked', type: 'boolean', doc: 'skip the block instead of waiting when the resource is taken' },
-      { name: 'variable', type: 'string', doc: 'environment variable that receives the resource name' },
+      { name: 'variable', type: 'string', doc: 'environment variable that receives the resource names (comma-separated; VAR0, VAR1... each)' },
     ],
     positional: 'resource',
+    differs: 'label, quantity and resourceSelectStrategy fail saying so: Kiln has no resources configured with labels (resources are named, made when first locked)',
     block: 'required',
     needsNode: false,
   },
@@ -308,7 +319,10 @@ const steps: StepDecl[] = [
   {
     name: 'retry',
     doc: 'Run the block again when it fails, up to count times in all: retry(3) { ... }.',
-    params: [{ name: 'count', type: 'integer', required: true, doc: 'how many attempts in all' }],
+    params: [
+      { name: 'count', type: 'integer', required: true, doc: 'how many attempts in all' },
+      { name: 'conditions', type: 'list', doc: 'retry only these causes: agent() (its agent was lost), kubernetesAgent() (its pod\'s agent was lost), nonresumable()' },
+    ],
     positional: 'count',
     block: 'required',
     needsNode: false,
@@ -529,6 +543,9 @@ const symbols: StepDecl[] = [
   symbol('certificate', 'binds a certificate credential to a keystore file', [
     s('credentialsId', 'credential', true), s('keystoreVariable', 'receives the keystore path', true), s('passwordVariable', 'receives the keystore password'), s('aliasVariable', 'receives the alias'),
   ]),
+  symbol('agent', 'retry condition: the agent the block ran on was lost (its connection ended)', []),
+  symbol('kubernetesAgent', 'retry condition: the pod the block ran on was lost', [b('handleNonKubernetes', 'any lost agent counts, not only a pod\'s')]),
+  symbol('nonresumable', 'retry condition: a step could not resume after a controller restart (never in Kiln: running builds are not resumed)', []),
   symbol('logRotator', 'how many old builds to keep (buildDiscarder)', [
     s('numToKeepStr', 'builds to keep'), s('daysToKeepStr', 'days to keep builds'), s('artifactNumToKeepStr', 'builds whose artifacts to keep'), s('artifactDaysToKeepStr', 'days to keep artifacts'),
   ]),
@@ -537,6 +554,6 @@ const symbols: StepDecl[] = [
 export const corePlugin: PipelinePlugin = {
   name: 'core',
   doc: 'The steps and symbols of every Jenkinsfile: echo, sh, dir, stash, withCredentials, parallel, ...',
-  steps: [...steps, ...symbols],
+  steps: [...steps, ...symbols, ...jobPropertySteps],
   runtime: async () => (await import('./runtime.ts')).default,
 };

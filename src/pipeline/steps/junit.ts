@@ -3,7 +3,7 @@ import path from 'node:path/posix';
 import type { StepRun } from '../plugin.ts';
 import { type TestReport } from './types.ts';
 import { StepFailure } from '../../core/errors.ts';
-import { bool, reqStr } from './args.ts';
+import { bool, reqStr, str } from './args.ts';
 import { JUnitParseError, parseJUnit } from './junit-xml.ts';
 
 export const run: StepRun = async (ctx, args) => {
@@ -18,7 +18,9 @@ export const run: StepRun = async (ctx, args) => {
     }
     throw new StepFailure(`No test report files were found matching '${patterns}'. Configuration error?`);
   }
-  const keepLong = bool(args, 'keepLongStdio', false);
+  // stdioRetention (junit 1.x): ALL keeps every output whole; FAILED (the default, as keepLongStdio: false) cuts
+  // passing tests' output past 4 KiB; NONE cuts failing tests' too.
+  const retention = str(args, 'stdioRetention') ?? (bool(args, 'keepLongStdio', false) ? 'ALL' : 'FAILED');
   const report: TestReport = { total: 0, failed: 0, errors: 0, skipped: 0, passed: 0, cases: [] };
   for (const f of files) {
     const xml = (await ws.readFile(path.join(base, f))).toString('utf8');
@@ -30,7 +32,7 @@ export const run: StepRun = async (ctx, args) => {
       throw err;
     }
     for (const c of cases) {
-      if (!keepLong && c.status === 'passed') {
+      if (retention === 'NONE' || (retention === 'FAILED' && c.status === 'passed')) {
         c.stdout = c.stdout && c.stdout.length > 4096 ? c.stdout.slice(0, 4096) + '\n...[truncated]' : c.stdout;
         c.stderr = c.stderr && c.stderr.length > 4096 ? c.stderr.slice(0, 4096) + '\n...[truncated]' : c.stderr;
       }

@@ -23,6 +23,7 @@ import { run as milestone } from './milestone.ts';
 import { run as node } from './node.ts';
 import { run as parallel } from './parallel.ts';
 import { powershell, pwsh } from './powershell.ts';
+import { run as properties } from './properties.ts';
 import { run as pwd } from './pwd.ts';
 import { run as readFile } from './readFile.ts';
 import { run as readJSON } from './readJSON.ts';
@@ -50,7 +51,7 @@ import { run as writeYaml } from './writeYaml.ts';
 const runtime: PluginRuntime = {
   steps: {
     ansiColor, archive, archiveArtifacts, bat, build, catchError, checkout, cleanWs, deleteDir, dir, echo, error,
-    fileExists, git, input, isUnix, junit, lock, milestone, node, parallel, powershell, pwd, pwsh,
+    fileExists, git, input, isUnix, junit, lock, milestone, node, parallel, powershell, properties, pwd, pwsh,
     readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash, step, timeout, timestamps, tool,
     unstable, unstash, waitUntil, warnError, withCredentials, withEnv, writeFile, writeJSON,
     writeYaml,

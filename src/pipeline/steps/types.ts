@@ -171,6 +171,17 @@ export interface JobProperties {
   triggers: { type: TriggerDef['type']; spec: string; threshold: string | null }[];
   /** logRotator's counts; null = no limit on that axis. Null as a whole: no buildDiscarder. */
   discarder: { numToKeep: number | null; daysToKeep: number | null; artifactNumToKeep: number | null; artifactDaysToKeep: number | null } | null;
+  /** disableConcurrentBuilds (null: builds may run side by side); absent: left as the host has it. */
+  disableConcurrentBuilds?: { abortPrevious: boolean } | null;
+  /** rateLimitBuilds (null: no throttle); absent: left as the host has it. */
+  rateLimit?: RateLimit | null;
+}
+
+/** rateLimitBuilds' throttle (Branch API): build starts at least duration/count apart; userBoost: a user's builds skip it. */
+export interface RateLimit {
+  count: number;
+  durationName: 'second' | 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';
+  userBoost: boolean;
 }
 
 export interface BuildServices {

@@ -183,6 +183,9 @@ pipeline {
       { type: 'upstream', spec: 'lib', threshold: 'SUCCESS' },
     ],
     discarder: { numToKeep: 5, daysToKeep: null, artifactNumToKeep: null, artifactDaysToKeep: null },
+    // No disableConcurrentBuilds or rateLimitBuilds option: the job has none (one set before goes).
+    disableConcurrentBuilds: null,
+    rateLimit: null,
   }]);
   // Another branch: the cron is '' (no schedule), the artifact count 1.
   reports.length = 0;
