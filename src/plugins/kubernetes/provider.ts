@@ -17,7 +17,7 @@ import type { Credential } from '../../core/credentials.ts';
 import type { LogLine } from '../../util/log.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { describeKubeError, kubeConfig, kubernetesClient, type KubernetesCloudSettings } from './cloud.ts';
-import { AGENT_CONTAINER, LABEL_CONTROLLER, buildPod, labelValue, manifestForLog, podName, PodSpecError, type Obj, type PodRequest } from './podspec.ts';
+import { AGENT_CONTAINER, LABEL_CONTROLLER, buildPod, labelValue, manifestForLog, parsePod, podName, PodSpecError, type Obj, type PodRequest } from './podspec.ts';
 
 export interface KubernetesCloudRef {
   name: string;
@@ -85,6 +85,17 @@ export function podProblem(pod: Obj, o: { unschedulableSinceMs: number | null; n
     return { message: `the pod could not be scheduled for ${Math.round((o.now - o.unschedulableSinceMs) / 1000)} s: ${String(scheduled.message ?? scheduled.reason ?? 'no reason given')} (check the pod's resource requests, node selector, tolerations and the namespace's quota)`, container: null };
   }
   return null;
+}
+
+/** metadata.namespace of a pod's YAML, when it names one (and parses). */
+function yamlNamespace(yaml: string | null): string | null {
+  if (!yaml) return null;
+  try {
+    const ns = (parsePod(yaml, 'pod').metadata as Obj | undefined)?.namespace;
+    return typeof ns === 'string' && ns !== '' ? ns : null;
+  } catch {
+    return null; // buildPod says what is wrong with it
+  }
 }
 
 function requestOf(req: AgentRequest): PodRequest {
@@ -168,10 +179,23 @@ export class KubernetesPods implements NodeProvider {
     const poolKey = JSON.stringify([build.job, cloud.name, request, cloud.settings]);
     const reusable = this.#idle.get(poolKey)?.shift();
     if (reusable) return reusable.lease(build, req, say);
-    const freeSlot: ReleaseSlot = await this.#slots.acquire({ cloud: cloud.name, cap: s.containerCap, build }, signal, say);
+    // instanceCap: pods of this template at once (its own slots, taken before the cloud's).
+    const cap = typeof req.options.instanceCap === 'number' && req.options.instanceCap > 0 ? req.options.instanceCap : 0;
+    const capKey = typeof req.options.labels === 'string' && req.options.labels !== '' ? req.options.labels : req.label;
+    const freeTemplate: ReleaseSlot = cap > 0 && capKey
+      ? await this.#slots.acquire({ cloud: `${cloud.name}' template '${capKey}`, cap, build }, signal, say)
+      : () => {};
+    let freeCloud: ReleaseSlot;
+    try {
+      freeCloud = await this.#slots.acquire({ cloud: cloud.name, cap: s.containerCap, build }, signal, say);
+    } catch (e) {
+      freeTemplate();
+      throw e;
+    }
+    const freeSlot: ReleaseSlot = () => { freeCloud(); freeTemplate(); };
 
     const name = podName(build.job, build.number);
-    const namespace = request.namespace ?? s.namespace;
+    const namespace = request.namespace ?? yamlNamespace(request.yaml) ?? s.namespace;
     const agentUrl = s.controllerUrl ?? this.#o.agentUrl();
     const secret = this.#o.agents.secret(name);
     let built;
@@ -189,7 +213,10 @@ export class KubernetesPods implements NodeProvider {
       throw e;
     }
     for (const n of built.notes) say(n);
-    say(`Created pod ${namespace}/${name} in cloud '${cloud.name}' from this manifest:\n${manifestForLog(built.pod, secret)}`);
+    // showRawYaml false: the manifest is not printed (as the plugin).
+    say(req.options.showRawYaml === false
+      ? `Created pod ${namespace}/${name} in cloud '${cloud.name}'`
+      : `Created pod ${namespace}/${name} in cloud '${cloud.name}' from this manifest:\n${manifestForLog(built.pod, secret)}`);
 
     const k = await kubernetesClient();
     let cred: Credential | null = null;

@@ -1,12 +1,13 @@
 // The Kubernetes plugin's runtime, loaded by the step registry the first time a build uses it
 // (never by validation): its steps' implementations; the kubernetes agent type's request (a
 // `yamlFile` becomes the text the host read beside the Jenkinsfile); and `node(POD_LABEL)`, which
-// asks for the pod a running podTemplate block defined.
+// asks for the pod a running podTemplate block defined (also `node('a')` for
+// `label: 'a b'`, and a plain `node { }` for a label-less template).
 import type { PluginRuntime } from '../../pipeline/plugin.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { run as container } from './container.ts';
 import { run as kubernetesApply } from './kubernetesApply.ts';
-import { podTemplates, run as podTemplate } from './podTemplate.ts';
+import { run as podTemplate, templateForLabel } from './podTemplate.ts';
 import { run as withKubeConfig } from './withKubeConfig.ts';
 
 const runtime: PluginRuntime = {
@@ -29,8 +30,8 @@ const runtime: PluginRuntime = {
     },
   },
   nodeForLabel(label, scope) {
-    const options = podTemplates(scope).get(label);
-    return options ? { type: 'kubernetes', label, customWorkspace: null, options, loc: null } : null;
+    const t = templateForLabel(scope, label);
+    return t ? { type: 'kubernetes', label: t.label, customWorkspace: null, options: t.options, loc: null } : null;
   },
 };
 
