@@ -237,6 +237,32 @@ spec:
   assert.match(log2, /\n\+ wc -l\n\s*2\n/);
 });
 
+test("podTemplate's classic options on a real pod: env and secret env, emptyDir/secret/configMap volumes in every container, POD_CONTAINER, showRawYaml false", async () => {
+  kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ci-secrets', namespace: 'ci' }, data: { token: Buffer.from('s3cr3t-t0ken').toString('base64') } });
+  kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'ci' }, data: { 'settings.xml': '<settings/>\n' } });
+  await api('POST', '/api/v1/jobs', { name: 'classic', script: `podTemplate(showRawYaml: false,
+    envVars: [envVar(key: 'GREETING', value: 'hello'), secretEnvVar(key: 'TOKEN', secretName: 'ci-secrets', secretKey: 'token')],
+    volumes: [emptyDirVolume(mountPath: '/cache'), secretVolume(secretName: 'ci-secrets', mountPath: '/etc/ci'), configMapVolume(configMapName: 'settings', mountPath: '/etc/maven')],
+    containers: [containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'cat', ttyEnabled: true, envVars: [containerEnvVar(key: 'GREETING', value: 'hi from tool')])]) {
+  node(POD_LABEL) {
+    container('tool') {
+      sh 'echo "$GREETING in $POD_CONTAINER; token length \${#TOKEN}"; cat /etc/maven/settings.xml; echo shared > /cache/f'
+    }
+    // (The agent container's own env is not yet the steps' env outside container(): its volumes are there.)
+    sh 'echo "from the agent"; cat /cache/f; wc -c < /etc/ci/token'
+  }
+}` });
+  const b = await api('POST', '/api/v1/jobs/classic/builds', {});
+  const done = await finishedBuild(c.url, 'classic', b.number);
+  const log = await consoleText(c.url, 'classic', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /\nhi from tool in tool; token length 12\n/);
+  assert.match(log, /\n<settings\/>\n/);
+  assert.match(log, /\nfrom the agent\nshared\n\+ wc -c\n\s*12\n/);
+  assert.match(log, /Created pod ci\/classic-1-[0-9a-f]{6} in cloud 'fake'\n/);
+  assert.doesNotMatch(log, /from this manifest/);
+});
+
 test('at start, the controller deletes pods it labelled and no longer tracks', async () => {
   // A pod as this controller labels its own (its id taken from one it made), left behind.
   await api('POST', '/api/v1/jobs', { name: 'labelled', script: `pipeline { agent { kubernetes { yaml '''\nspec:\n  containers:\n  - name: tool\n    image: kiln-test/busybox:latest\n    command: [cat]\n    tty: true\n''' } }; stages { stage('A') { steps { container('tool') { sh 'sleep 1' } } } } }` });
