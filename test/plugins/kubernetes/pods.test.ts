@@ -1,8 +1,10 @@
 // Pods for builds, for real: a controller with a Kubernetes cloud pointing at the fake API server
 // (test/fakes/kube), whose pods really run in Docker. The seed's pipeline shape (two tool
 // containers with `command: [cat]`, `tty: true`, plus the injected agent) runs green with files
-// shared through the workspace; a missing image and an agent that cannot reach the controller
-// fail fast with their reasons; the cap makes a build wait and say so; nothing is left behind.
+// shared through the workspace; a missing image, a container that exits, an unschedulable or
+// deleted pod end the build ABORTED with the plugin's line and Kiln's reason (an agent that cannot
+// reach the controller: FAILURE, saying what to check); the cap makes a build wait and say so;
+// podTemplate's classic options (env, secret env, volumes) work on a real pod; nothing is left behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -96,7 +98,7 @@ test("the seed's pipeline shape runs green in a pod: tool containers share the w
   assert.deepEqual(kube.pods('ci').map((p) => p.metadata?.name), []);
 });
 
-test('a pod whose image is missing fails fast with the reason', async () => {
+test('a pod whose image is missing ends the build ABORTED, fast, with the reason', async () => {
   const t0 = Date.now();
   await api('POST', '/api/v1/jobs', { name: 'noimage', script: `pipeline { agent { kubernetes { yaml '''
 spec:
@@ -108,8 +110,12 @@ spec:
 ''' } }; stages { stage('A') { steps { container('tool') { sh 'true' } } } } }` });
   const b = await api('POST', '/api/v1/jobs/noimage/builds', {});
   const done = await finishedBuild(c.url, 'noimage', b.number);
-  assert.equal(done.result, 'FAILURE');
-  assert.match(await consoleText(c.url, 'noimage', b.number), /container 'tool': image kiln-test\/not-there:1 cannot be pulled \((ErrImagePull|ImagePullBackOff)\)/);
+  const log = await consoleText(c.url, 'noimage', b.number);
+  // ABORTED, as the plugin ends a build whose pod cannot run; its line, the progress, and Kiln's reason.
+  assert.equal(done.result, 'ABORTED', log);
+  assert.match(log, /\nERROR: Unable to pull container image "kiln-test\/not-there:1". Check if image tag name is spelled correctly.\n/);
+  assert.match(log, /\nContainer \[tool\] waiting \[(ErrImagePull|ImagePullBackOff)\] /);
+  assert.match(log, /container 'tool': image kiln-test\/not-there:1 cannot be pulled \((ErrImagePull|ImagePullBackOff)\)/);
   assert.ok(Date.now() - t0 < 30_000);
   for (let i = 0; i < 100 && kube.pods('ci').length > 0; i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(kube.pods('ci').length, 0);
@@ -164,7 +170,7 @@ test('scripted podTemplate with containerTemplate: node(POD_LABEL) runs in the p
   assert.match(log, /Created pod ci\/scripted-pod-1-[0-9a-f]{6} in cloud 'fake'/);
 });
 
-test('a pod deleted under the build fails the build at once, saying so', async () => {
+test('a pod deleted under the build ends it at once, ABORTED, saying so', async () => {
   await api('POST', '/api/v1/jobs', { name: 'lost', script: `pipeline { agent { kubernetes { yaml '''
 spec:
   containers:
@@ -184,8 +190,9 @@ spec:
   kube.cluster.delete(core('pods'), 'ci', pod, { gracePeriodSeconds: 0 });
   const done = await finishedBuild(c.url, 'lost', b.number);
   const log = await consoleText(c.url, 'lost', b.number);
-  assert.equal(done.result, 'FAILURE', log);
+  assert.equal(done.result, 'ABORTED', log);
   assert.ok(Date.now() - t0 < 20_000, 'not after the step\'s own 60 s');
+  assert.match(log, new RegExp(`\nPod ci/${pod} was just deleted\n`));
   assert.match(log, new RegExp(`pod ci/${pod}: pod ci/${pod} was deleted`));
   assert.doesNotMatch(log, /internal error/);
 });
@@ -258,9 +265,35 @@ test("podTemplate's classic options on a real pod: env and secret env, emptyDir/
   assert.equal(done.result, 'SUCCESS', log);
   assert.match(log, /\nhi from tool in tool; token length 12\n/);
   assert.match(log, /\n<settings\/>\n/);
-  assert.match(log, /\nfrom the agent\nshared\n\+ wc -c\n\s*12\n/);
+  assert.match(log, /\nfrom the agent\n\+ cat \/cache\/f\nshared\n\+ wc -c\n\s*12\n/);
   assert.match(log, /Created pod ci\/classic-1-[0-9a-f]{6} in cloud 'fake'\n/);
   assert.doesNotMatch(log, /from this manifest/);
+});
+
+test('a tool container that exits ends the build ABORTED: the plugin\'s line, the state and the last lines of its log', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'exits', script: `podTemplate(containers: [containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'sh -c "echo preparing; echo giving up >&2; exit 3"')]) {
+  node(POD_LABEL) { container('tool') { sh 'sleep 30' } }
+}` });
+  const b = await api('POST', '/api/v1/jobs/exits/builds', {});
+  const done = await finishedBuild(c.url, 'exits', b.number);
+  const log = await consoleText(c.url, 'exits', b.number);
+  assert.equal(done.result, 'ABORTED', log);
+  assert.match(log, /\nci\/exits-1-[0-9a-f]{6} Container tool was terminated\./);
+  assert.match(log, /container 'tool' exited with code 3/);
+  assert.match(log, /Last lines of container 'tool':\n(.*\n)*?preparing\n/);
+});
+
+test('an unschedulable pod ends ABORTED with the scheduler\'s reason, and says so while it waits', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'picky', script: `podTemplate(nodeSelector: 'disktype=unobtainium', slaveConnectTimeout: 3) {
+  node(POD_LABEL) { sh 'true' }
+}` });
+  const b = await api('POST', '/api/v1/jobs/picky/builds', {});
+  const done = await finishedBuild(c.url, 'picky', b.number);
+  const log = await consoleText(c.url, 'picky', b.number);
+  assert.equal(done.result, 'ABORTED', log);
+  assert.match(log, /\nPod \[Pending\]\[Unschedulable\] 0\/\d+ nodes are available: .*node affinity\/selector/);
+  assert.match(log, /the pod could not be scheduled for \d+ s: 0\/\d+ nodes are available/);
+  assert.doesNotMatch(log, /did not connect/);
 });
 
 test('at start, the controller deletes pods it labelled and no longer tracks', async () => {
