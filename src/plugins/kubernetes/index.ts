@@ -70,6 +70,20 @@ export const kubernetesPlugin: PipelinePlugin = {
       needsNode: true,
     },
     {
+      name: 'containerLog',
+      doc: "Print (or return) a container's log from the Kubernetes API: containerLog 'mongo', containerLog(name: 'mongo', returnLog: true, tailingLines: 50).",
+      params: [
+        { name: 'name', type: 'string', required: true, doc: 'container name in the pod' },
+        { name: 'returnLog', type: 'boolean', doc: 'return the log instead of printing it' },
+        { name: 'tailingLines', type: 'integer', doc: 'only the last lines' },
+        { name: 'sinceSeconds', type: 'integer', doc: 'only what came in the last seconds' },
+        { name: 'limitBytes', type: 'integer', doc: 'at most this many bytes' },
+      ],
+      positional: 'name',
+      block: 'none',
+      needsNode: true,
+    },
+    {
       name: 'kubernetesApply',
       doc: "Server-side apply Kubernetes manifests and wait for Deployments to roll out: kubernetesApply(file: 'k8s/*.yaml', namespace: 'app', credentialsId: 'kubeconfig').",
       params: [

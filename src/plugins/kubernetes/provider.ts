@@ -23,6 +23,7 @@ import type { AgentSessions } from '../../core/plugin.ts';
 import type { Credential } from '../../core/credentials.ts';
 import type { LogLine } from '../../util/log.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
+import { POD_ACCESS, type PodAccess } from './containerLog.ts';
 import { describeKubeError, kubeConfig, kubernetesClient, type KubernetesCloudSettings } from './cloud.ts';
 import { AGENT_CONTAINER, LABEL_CONTROLLER, buildPod, labelValue, manifestForLog, parsePod, podName, PodSpecError, type Obj, type PodRequest } from './podspec.ts';
 
@@ -400,11 +401,16 @@ export class KubernetesPods implements NodeProvider {
       };
       const backend = this.#o.agents.backend(name);
       const defaultContainer = built.defaultContainer;
+      const podContainers = (((built.pod.spec ?? {}) as Obj).containers as Obj[] ?? []).map((x) => String(x.name));
       const lease = async (b: BuildRef, r: AgentRequest, sayTo: (line: string) => void): Promise<AllocatedNode> => {
         sayNow = sayTo;
         const ws = await backend.allocate({ build: b, ...(r.customWorkspace ? { path: r.customWorkspace } : {}) });
         // What fails once the pod broke fails with the pod's reason, ABORTED (as the plugin's builds end).
-        const workspace = abortedWhenBroken(defaultContainer ? withDefaultContainer(ws, defaultContainer) : ws, () => broken);
+        const access: PodAccess = {
+          namespace, name, containers: podContainers,
+          log: async (container, lo) => String(await core.readNamespacedPodLog({ name, namespace, container, ...(lo.tailLines ? { tailLines: lo.tailLines } : {}), ...(lo.sinceSeconds ? { sinceSeconds: lo.sinceSeconds } : {}), ...(lo.limitBytes ? { limitBytes: lo.limitBytes } : {}) })),
+        };
+        const workspace = abortedWhenBroken(defaultContainer ? withDefaultContainer(ws, defaultContainer) : ws, () => broken, access);
         return {
           workspace,
           release: async (outcome) => {
@@ -504,10 +510,14 @@ export class KubernetesPods implements NodeProvider {
   }
 }
 
-/** A workspace whose calls that fail after the pod broke fail with the pod's reason, as ABORTED. */
-function abortedWhenBroken(ws: import('../../core/workspace.ts').Workspace, broken: () => string | null): import('../../core/workspace.ts').Workspace {
+/**
+ * A workspace whose calls that fail after the pod broke fail with the pod's reason, as ABORTED;
+ * it answers POD_ACCESS with its pod (containerLog).
+ */
+function abortedWhenBroken(ws: import('../../core/workspace.ts').Workspace, broken: () => string | null, access: PodAccess): import('../../core/workspace.ts').Workspace {
   return new Proxy(ws, {
     get(target, prop) {
+      if (prop === POD_ACCESS) return access;
       const v = Reflect.get(target, prop, target) as unknown;
       if (typeof v !== 'function') return v;
       return (...a: unknown[]) => {

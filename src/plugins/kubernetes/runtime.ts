@@ -6,12 +6,13 @@
 import type { PluginRuntime } from '../../pipeline/plugin.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { run as container } from './container.ts';
+import { run as containerLog } from './containerLog.ts';
 import { run as kubernetesApply } from './kubernetesApply.ts';
 import { run as podTemplate, templateForLabel } from './podTemplate.ts';
 import { run as withKubeConfig } from './withKubeConfig.ts';
 
 const runtime: PluginRuntime = {
-  steps: { container, kubernetesApply, podTemplate, withKubeConfig },
+  steps: { container, containerLog, kubernetesApply, podTemplate, withKubeConfig },
   agentTypes: {
     kubernetes: {
       // kubernetes { yamlFile 'pod.yaml' }: the file from the Jenkinsfile's repository, at its commit.

@@ -244,7 +244,7 @@ spec:
   assert.match(log2, /\n\+ wc -l\n\s*2\n/);
 });
 
-test("podTemplate's classic options on a real pod: env and secret env, emptyDir/secret/configMap volumes in every container, POD_CONTAINER, showRawYaml false", async () => {
+test("podTemplate's classic options on a real pod: env and secret env, emptyDir/secret/configMap volumes in every container, POD_CONTAINER, showRawYaml false; containerLog", async () => {
   kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ci-secrets', namespace: 'ci' }, data: { token: Buffer.from('s3cr3t-t0ken').toString('base64') } });
   kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'ci' }, data: { 'settings.xml': '<settings/>\n' } });
   await api('POST', '/api/v1/jobs', { name: 'classic', script: `podTemplate(showRawYaml: false,
@@ -257,6 +257,8 @@ test("podTemplate's classic options on a real pod: env and secret env, emptyDir/
     }
     // (The agent container's own env is not yet the steps' env outside container(): its volumes are there.)
     sh 'echo "from the agent"; cat /cache/f; wc -c < /etc/ci/token'
+    containerLog 'tool'
+    echo "the agent's log names it: \${containerLog(name: 'jnlp', returnLog: true).contains('kiln-agent')}"
   }
 }` });
   const b = await api('POST', '/api/v1/jobs/classic/builds', {});
@@ -266,6 +268,8 @@ test("podTemplate's classic options on a real pod: env and secret env, emptyDir/
   assert.match(log, /\nhi from tool in tool; token length 12\n/);
   assert.match(log, /\n<settings\/>\n/);
   assert.match(log, /\nfrom the agent\n\+ cat \/cache\/f\nshared\n\+ wc -c\n\s*12\n/);
+  assert.match(log, /\n> start log of container 'tool' in pod 'classic-1-[0-9a-f]{6}'\n(.*\n)*?> end log of container 'tool' in pod 'classic-1-[0-9a-f]{6}'\n/);
+  assert.match(log, /\nthe agent's log names it: true\n/);
   assert.match(log, /Created pod ci\/classic-1-[0-9a-f]{6} in cloud 'fake'\n/);
   assert.doesNotMatch(log, /from this manifest/);
 });
