@@ -20,6 +20,12 @@ import { checkKubernetesAgent } from './check.ts';
 const value = (name: string, doc: string): AgentOptionDecl => ({ name, type: 'value', doc });
 const int = (name: string, doc: string): AgentOptionDecl => ({ name, type: 'integer', doc });
 
+/** The literal options of containerTemplate (scripted and declarative). */
+const CONTAINER_KEYS = [
+  'name', 'image', 'command', 'args', 'ttyEnabled', 'workingDir', 'alwaysPullImage', 'privileged', 'runAsUser', 'runAsGroup',
+  'resourceRequestCpu', 'resourceRequestMemory', 'resourceRequestEphemeralStorage', 'resourceLimitCpu', 'resourceLimitMemory', 'resourceLimitEphemeralStorage', 'shell',
+];
+
 const kubernetes: PipelineAgentType = {
   name: 'kubernetes',
   doc: "Run the steps in a pod made for the build: kubernetes { yaml '''...'''; defaultContainer 'maven' }.",
@@ -27,7 +33,11 @@ const kubernetes: PipelineAgentType = {
     value('yaml', 'the pod, as YAML'),
     value('yamlFile', "a file of the Jenkinsfile's repository holding the pod's YAML"),
     { name: 'yamlMergeStrategy', type: 'symbol', values: ['override', 'merge'], doc: 'how the pod merges with the templates it inherits from' },
-    value('defaultContainer', 'the container steps run in outside container(...)'),
+    value('defaultContainer', 'the container steps run in outside container(...) (default: the containerTemplate\'s)'),
+    {
+      name: 'containerTemplate', type: 'block', keys: CONTAINER_KEYS,
+      doc: "a container of the pod, in the classic options' words: containerTemplate { name 'maven'; image 'maven:3.9'; command 'sleep'; args 'infinity' }; steps run in it by default",
+    },
     value('inheritFrom', 'pod templates of the cloud to start from, space-separated'),
     value('cloud', 'which cloud makes the pod'),
     value('namespace', 'namespace of the pod'),

@@ -250,3 +250,46 @@ test('commands split as the plugin splits them', () => {
   assert.deepEqual(splitCommand('cat'), ['cat']);
   assert.deepEqual(splitCommand('  java   -jar x.jar '), ['java', '-jar', 'x.jar']);
 });
+
+test("declarative kubernetes { containerTemplate { ... } }: lint reads it; the container joins the pod's YAML and is the default container", async () => {
+  const src = (extra: string) => `pipeline {
+  agent {
+    kubernetes {
+      yaml '''
+spec:
+  containers:
+  - name: maven
+    image: maven:3.8
+    env:
+    - name: A
+      value: from-yaml
+'''
+      containerTemplate {
+        name 'maven'
+        image 'maven:3.9'
+        command 'sleep'
+        args 'infinity'
+        resourceRequestEphemeralStorage '1Gi'
+      }
+${extra}    }
+  }
+  stages { stage('A') { steps { sh 'echo "in $POD_CONTAINER"' } } }
+}`;
+  assert.deepEqual(lint(src('')), []);
+  assert.deepEqual(lint(src("      instanceCap 2\n      showRawYaml false\n      idleMinutes 1\n")), []);
+  assert.deepEqual(lint(src("      containerTemplate { nme 'x' }\n")), [
+    'Jenkinsfile:20:7: Multiple occurrences of "containerTemplate" for agent type "kubernetes"',
+  ]);
+  assert.match(lint(src('').replace("args 'infinity'", "argz 'infinity'")).join('\n'), /Invalid option "argz" of "containerTemplate"\. Valid options are \[name, image, .*\]\. Did you mean "args"\?/);
+  assert.match(lint(src('').replace("args 'infinity'", 'args "${X}"')).join('\n'), /"args" of "containerTemplate" takes a literal value/);
+  const runtime = (await import('../../../src/plugins/kubernetes/runtime.ts')).default;
+  const req = runtime.agentTypes!.kubernetes!.evaluate({
+    type: 'kubernetes', label: null, customWorkspace: null, loc: null,
+    options: { yaml: "spec:\n  containers:\n  - name: maven\n    image: maven:3.8\n    env:\n    - name: A\n      value: from-yaml\n", containerTemplate: JSON.stringify({ name: 'maven', image: 'maven:3.9', command: 'sleep', args: 'infinity' }), defaultContainer: null },
+  }, { scmFiles: null, scm: null, scope: null as never }) as AgentRequest;
+  assert.equal(req.options.defaultContainer, 'maven');
+  assert.equal(req.options.containerTemplate, undefined);
+  assert.deepEqual(parsePod(String(req.options.yaml), 'pod'), {
+    spec: { containers: [{ name: 'maven', image: 'maven:3.9', env: [{ name: 'A', value: 'from-yaml' }], imagePullPolicy: 'IfNotPresent', command: ['sleep'], args: ['infinity'] }] },
+  });
+});
