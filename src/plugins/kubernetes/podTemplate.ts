@@ -30,6 +30,15 @@ import { classicPod } from './classic.ts';
 
 const words = (v: string) => v.split(/\s+/).filter(Boolean);
 
+/** The containerTemplates' `shell`s (over the outer template's), as JSON text; null when none. */
+function containerShells(containers: Value | undefined, outer: unknown): string | null {
+  const shells: Record<string, string> = typeof outer === 'string' && outer !== '' ? JSON.parse(outer) as Record<string, string> : {};
+  for (const c of Array.isArray(containers) ? containers : []) {
+    if (isMap(c) && typeof c.get('name') === 'string' && typeof c.get('shell') === 'string' && c.get('shell') !== '') shells[c.get('name') as string] = c.get('shell') as string;
+  }
+  return Object.keys(shells).length ? JSON.stringify(shells) : null;
+}
+
 /** `never()`, `onFailure()`, `always()` come as symbols or strings. */
 function retentionOf(v: Value | undefined): string | null {
   if (v === undefined || v === null) return null;
@@ -96,6 +105,7 @@ export const run: StepRun = async (ctx, args) => {
     showRawYaml: args.values['showRawYaml'] === false ? false : true,
     // The label as written ('a b' is two labels node('a') and node('b') match); '' when none was
     // given, so that a plain node { } in the block gets this pod unless it is EXCLUSIVE.
+    containerShells: containerShells(args.values['containers'], outer?.containerShells),
     labels: given ?? '',
     nodeUsageMode: usage ?? (given ? 'EXCLUSIVE' : 'NORMAL'),
   };

@@ -130,6 +130,17 @@ export function podProgress(pod: Obj): string[] {
   return lines;
 }
 
+/** The containerTemplates' shells (JSON text of name → shell in the request's options). */
+function shellsOf(v: unknown): Record<string, string> {
+  if (typeof v !== 'string' || v === '') return {};
+  try {
+    const o = JSON.parse(v) as unknown;
+    return typeof o === 'object' && o !== null ? Object.fromEntries(Object.entries(o).filter(([, x]) => typeof x === 'string')) as Record<string, string> : {};
+  } catch {
+    return {};
+  }
+}
+
 /** metadata.namespace of a pod's YAML, when it names one (and parses). */
 function yamlNamespace(yaml: string | null): string | null {
   if (!yaml) return null;
@@ -407,7 +418,7 @@ export class KubernetesPods implements NodeProvider {
         const ws = await backend.allocate({ build: b, ...(r.customWorkspace ? { path: r.customWorkspace } : {}) });
         // What fails once the pod broke fails with the pod's reason, ABORTED (as the plugin's builds end).
         const access: PodAccess = {
-          namespace, name, containers: podContainers,
+          namespace, name, containers: podContainers, shells: shellsOf(req.options.containerShells),
           log: async (container, lo) => String(await core.readNamespacedPodLog({ name, namespace, container, ...(lo.tailLines ? { tailLines: lo.tailLines } : {}), ...(lo.sinceSeconds ? { sinceSeconds: lo.sinceSeconds } : {}), ...(lo.limitBytes ? { limitBytes: lo.limitBytes } : {}) })),
         };
         const workspace = abortedWhenBroken(defaultContainer ? withDefaultContainer(ws, defaultContainer) : ws, () => broken, access);

@@ -30,7 +30,8 @@ function withContainerTemplate(req: AgentRequest): AgentRequest {
   try {
     const container = containerOf(ct, [], []);
     const pod = mergePods(parsePod(typeof options.yaml === 'string' ? options.yaml : '', 'kubernetes { yaml }'), { spec: { containers: [container] } });
-    return { ...req, options: { ...options, yaml: stringify(pod), defaultContainer: typeof options.defaultContainer === 'string' && options.defaultContainer !== '' ? options.defaultContainer : String(container.name) } };
+    const shell = ct.get('shell');
+    return { ...req, options: { ...options, yaml: stringify(pod), ...(typeof shell === 'string' && shell !== '' ? { containerShells: JSON.stringify({ [String(container.name)]: shell }) } : {}), defaultContainer: typeof options.defaultContainer === 'string' && options.defaultContainer !== '' ? options.defaultContainer : String(container.name) } };
   } catch (e) {
     if (e instanceof PodSpecError) throw new StepFailure(e.message, { loc: req.loc });
     throw e;

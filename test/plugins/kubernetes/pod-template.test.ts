@@ -108,7 +108,7 @@ test('the classic options make exactly the pod the plugin builds from them', asy
   assert.deepEqual(options, {
     inheritFrom: null, cloud: null, namespace: null, serviceAccount: 'builder', nodeSelector: 'disk=ssd', workingDir: null,
     yamlMergeStrategy: 'merge', podRetention: 'onFailure', activeDeadlineSeconds: 600, idleMinutes: 2, instanceCap: 3,
-    slaveConnectTimeout: 120, showRawYaml: false, labels: 'maven-pod builder', nodeUsageMode: 'EXCLUSIVE',
+    slaveConnectTimeout: 120, showRawYaml: false, containerShells: '{"maven":"/bin/bash"}', labels: 'maven-pod builder', nodeUsageMode: 'EXCLUSIVE',
   });
   const mounts = [
     { name: 'volume-0', mountPath: '/cache', readOnly: false },

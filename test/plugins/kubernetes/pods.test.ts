@@ -244,19 +244,21 @@ spec:
   assert.match(log2, /\n\+ wc -l\n\s*2\n/);
 });
 
-test("podTemplate's classic options on a real pod: env and secret env, emptyDir/secret/configMap volumes in every container, POD_CONTAINER, showRawYaml false; containerLog", async () => {
+test("podTemplate's classic options on a real pod: env and secret env, emptyDir/secret/configMap volumes in every container, POD_CONTAINER, showRawYaml false; containerLog; shells", async () => {
   kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ci-secrets', namespace: 'ci' }, data: { token: Buffer.from('s3cr3t-t0ken').toString('base64') } });
   kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'ci' }, data: { 'settings.xml': '<settings/>\n' } });
   await api('POST', '/api/v1/jobs', { name: 'classic', script: `podTemplate(showRawYaml: false,
     envVars: [envVar(key: 'GREETING', value: 'hello'), secretEnvVar(key: 'TOKEN', secretName: 'ci-secrets', secretKey: 'token')],
     volumes: [emptyDirVolume(mountPath: '/cache'), secretVolume(secretName: 'ci-secrets', mountPath: '/etc/ci'), configMapVolume(configMapName: 'settings', mountPath: '/etc/maven')],
-    containers: [containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'cat', ttyEnabled: true, envVars: [containerEnvVar(key: 'GREETING', value: 'hi from tool')])]) {
+    containers: [containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'cat', ttyEnabled: true, shell: '/bin/ash', envVars: [containerEnvVar(key: 'GREETING', value: 'hi from tool')])]) {
   node(POD_LABEL) {
     container('tool') {
       sh 'echo "$GREETING in $POD_CONTAINER; token length \${#TOKEN}"; cat /etc/maven/settings.xml; echo shared > /cache/f'
     }
     // (The agent container's own env is not yet the steps' env outside container(): its volumes are there.)
     sh 'echo "from the agent"; cat /cache/f; wc -c < /etc/ci/token'
+    container('tool') { sh 'echo "shell $0"' }
+    container(name: 'tool', shell: '/bin/sh') { sh 'echo "then $0"' }
     containerLog 'tool'
     echo "the agent's log names it: \${containerLog(name: 'jnlp', returnLog: true).contains('kiln-agent')}"
   }
@@ -270,6 +272,9 @@ test("podTemplate's classic options on a real pod: env and secret env, emptyDir/
   assert.match(log, /\nfrom the agent\n\+ cat \/cache\/f\nshared\n\+ wc -c\n\s*12\n/);
   assert.match(log, /\n> start log of container 'tool' in pod 'classic-1-[0-9a-f]{6}'\n(.*\n)*?> end log of container 'tool' in pod 'classic-1-[0-9a-f]{6}'\n/);
   assert.match(log, /\nthe agent's log names it: true\n/);
+  // The containerTemplate's shell, then container(shell:)'s.
+  assert.match(log, /\nshell \/bin\/ash\n/);
+  assert.match(log, /\nthen \/bin\/sh\n/);
   assert.match(log, /Created pod ci\/classic-1-[0-9a-f]{6} in cloud 'fake'\n/);
   assert.doesNotMatch(log, /from this manifest/);
 });
