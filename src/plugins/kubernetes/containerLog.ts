@@ -14,6 +14,8 @@ export interface PodAccess {
   namespace: string;
   name: string;
   containers: string[];
+  /** Values of the Secrets the pod's env reads: masked in container() blocks. */
+  secrets: string[];
   /** containerTemplate shells, by container. */
   shells: Record<string, string>;
   log(container: string, o: { tailLines?: number; sinceSeconds?: number; limitBytes?: number }): Promise<string>;

@@ -12,7 +12,8 @@
 // steps that fail once the pod broke fail with its reason, ABORTED. An agent that never
 // connects fails the build (FAILURE) with the URL it was given and what to check. A template's
 // instanceCap is a wait list of its own, before the cloud's containerCap; showRawYaml false
-// leaves the manifest out of the console.
+// leaves the manifest out of the console. The values of the Secrets the pod's env reads are read
+// once the agent is online and given to container() (through the workspace's POD_ACCESS) to mask.
 //
 // Every pod carries this controller's id as a label, so that `sweep()` at start deletes what a
 // previous run left. At most `containerCap` pods of a cloud exist at once; builds past the cap
@@ -412,13 +413,15 @@ export class KubernetesPods implements NodeProvider {
       };
       const backend = this.#o.agents.backend(name);
       const defaultContainer = built.defaultContainer;
+      // Values of the Secrets the pod's env reads (secretEnvVar, secretKeyRef, envFrom): container() masks them.
+      const secretValues = await this.#secretValues(core, namespace, built.pod, say);
       const podContainers = (((built.pod.spec ?? {}) as Obj).containers as Obj[] ?? []).map((x) => String(x.name));
       const lease = async (b: BuildRef, r: AgentRequest, sayTo: (line: string) => void): Promise<AllocatedNode> => {
         sayNow = sayTo;
         const ws = await backend.allocate({ build: b, ...(r.customWorkspace ? { path: r.customWorkspace } : {}) });
         // What fails once the pod broke fails with the pod's reason, ABORTED (as the plugin's builds end).
         const access: PodAccess = {
-          namespace, name, containers: podContainers, shells: shellsOf(req.options.containerShells),
+          namespace, name, containers: podContainers, shells: shellsOf(req.options.containerShells), secrets: secretValues,
           log: async (container, lo) => String(await core.readNamespacedPodLog({ name, namespace, container, ...(lo.tailLines ? { tailLines: lo.tailLines } : {}), ...(lo.sinceSeconds ? { sinceSeconds: lo.sinceSeconds } : {}), ...(lo.limitBytes ? { limitBytes: lo.limitBytes } : {}) })),
         };
         const workspace = abortedWhenBroken(defaultContainer ? withDefaultContainer(ws, defaultContainer) : ws, () => broken, access);
@@ -477,6 +480,42 @@ export class KubernetesPods implements NodeProvider {
     const all = [...this.#idle.values()].flat();
     this.#idle.clear();
     await Promise.all(all.map((e) => e.drop()));
+  }
+
+  /**
+   * The values of the Secrets the pod's containers read into their env (valueFrom.secretKeyRef:
+   * that key; envFrom.secretRef: every key), to mask. A Secret that cannot be read is said once.
+   */
+  async #secretValues(core: { readNamespacedSecret(p: { name: string; namespace: string }): Promise<{ data?: Record<string, string> }> }, namespace: string, pod: Obj, say: (line: string) => void): Promise<string[]> {
+    const wanted = new Map<string, Set<string> | null>(); // secret → keys (null: all)
+    const spec = (pod.spec ?? {}) as Obj;
+    for (const c of [...((spec.containers ?? []) as Obj[]), ...((spec.initContainers ?? []) as Obj[])]) {
+      for (const e of (c.env ?? []) as Obj[]) {
+        const ref = ((e.valueFrom ?? {}) as Obj).secretKeyRef as Obj | undefined;
+        if (!ref || typeof ref.name !== 'string' || typeof ref.key !== 'string') continue;
+        const keys = wanted.get(ref.name);
+        if (keys === null) continue;
+        wanted.set(ref.name, new Set([...(keys ?? []), ref.key]));
+      }
+      for (const f of (c.envFrom ?? []) as Obj[]) {
+        const ref = f.secretRef as Obj | undefined;
+        if (ref && typeof ref.name === 'string') wanted.set(ref.name, null);
+      }
+    }
+    const values: string[] = [];
+    for (const [secret, keys] of wanted) {
+      try {
+        const data = (await core.readNamespacedSecret({ name: secret, namespace })).data ?? {};
+        for (const [k, v] of Object.entries(data)) {
+          if (keys && !keys.has(k)) continue;
+          const text = Buffer.from(v, 'base64').toString('utf8');
+          if (text !== '') values.push(text);
+        }
+      } catch (e) {
+        say(`Cannot read Secret ${namespace}/${secret} to mask its values in the console: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+    return values;
   }
 
   /** "\n<last lines of the container's log>" or '' when there are none. */

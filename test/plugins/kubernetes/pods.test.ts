@@ -244,7 +244,7 @@ spec:
   assert.match(log2, /\n\+ wc -l\n\s*2\n/);
 });
 
-test("podTemplate's classic options on a real pod: env and secret env, emptyDir/secret/configMap volumes in every container, POD_CONTAINER, showRawYaml false; containerLog; shells", async () => {
+test("podTemplate's classic options on a real pod: env and secret env, emptyDir/secret/configMap volumes in every container, POD_CONTAINER, secrets masked, showRawYaml false; containerLog; shells", async () => {
   kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ci-secrets', namespace: 'ci' }, data: { token: Buffer.from('s3cr3t-t0ken').toString('base64') } });
   kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'ci' }, data: { 'settings.xml': '<settings/>\n' } });
   await api('POST', '/api/v1/jobs', { name: 'classic', script: `podTemplate(showRawYaml: false,
@@ -253,7 +253,7 @@ test("podTemplate's classic options on a real pod: env and secret env, emptyDir/
     containers: [containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'cat', ttyEnabled: true, shell: '/bin/ash', envVars: [containerEnvVar(key: 'GREETING', value: 'hi from tool')])]) {
   node(POD_LABEL) {
     container('tool') {
-      sh 'echo "$GREETING in $POD_CONTAINER; token length \${#TOKEN}"; cat /etc/maven/settings.xml; echo shared > /cache/f'
+      sh 'echo "$GREETING in $POD_CONTAINER; token length \${#TOKEN}"; cat /etc/maven/settings.xml; echo shared > /cache/f; echo "the token: $TOKEN"'
     }
     // (The agent container's own env is not yet the steps' env outside container(): its volumes are there.)
     sh 'echo "from the agent"; cat /cache/f; wc -c < /etc/ci/token'
@@ -269,6 +269,9 @@ test("podTemplate's classic options on a real pod: env and secret env, emptyDir/
   assert.equal(done.result, 'SUCCESS', log);
   assert.match(log, /\nhi from tool in tool; token length 12\n/);
   assert.match(log, /\n<settings\/>\n/);
+  // The Secret's value, read into the env by secretEnvVar, is masked as the plugin masks it.
+  assert.match(log, /\nthe token: \*\*\*\*\n/);
+  assert.doesNotMatch(log, /s3cr3t-t0ken/);
   assert.match(log, /\nfrom the agent\n\+ cat \/cache\/f\nshared\n\+ wc -c\n\s*12\n/);
   assert.match(log, /\n> start log of container 'tool' in pod 'classic-1-[0-9a-f]{6}'\n(.*\n)*?> end log of container 'tool' in pod 'classic-1-[0-9a-f]{6}'\n/);
   assert.match(log, /\nthe agent's log names it: true\n/);
