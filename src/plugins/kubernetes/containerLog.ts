@@ -1,7 +1,7 @@
 // containerLog (Kubernetes plugin): a container's log from the Kubernetes API, for the pod the
 // build runs on: printed between the plugin's `> start log of container 'x' in pod 'p'` and
 // `> end log of ...` lines, or returned with returnLog: true. tailingLines, sinceSeconds and
-// limitBytes go to the API as they are. The pod is found through the workspace the Kubernetes
+// limitBytes go to the API as they are (limitBytes at most 16 MiB, also its default). The pod is found through the workspace the Kubernetes
 // provider gives (POD_ACCESS, provider.ts); other agents have no pod to ask, and say so.
 // Declared in index.ts, run through runtime.ts.
 import type { StepRun } from '../../pipeline/plugin.ts';
@@ -21,6 +21,8 @@ export interface PodAccess {
   log(container: string, o: { tailLines?: number; sinceSeconds?: number; limitBytes?: number }): Promise<string>;
 }
 
+const MAX_BYTES = 16 * 1024 * 1024;
+
 const positive = (v: unknown, k: string): number | undefined => {
   if (v === undefined || v === null || v === 0) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new StepFailure(`containerLog: ${k} must be a whole number ≥ 0`);
@@ -36,7 +38,8 @@ export const run: StepRun = async (ctx, args) => {
   const o = {
     tailLines: positive(args.values.tailingLines, 'tailingLines'),
     sinceSeconds: positive(args.values.sinceSeconds, 'sinceSeconds'),
-    limitBytes: positive(args.values.limitBytes, 'limitBytes'),
+    // At most 16 MiB unless asked for less: a chatty container's log is not read whole into memory.
+    limitBytes: Math.min(positive(args.values.limitBytes, 'limitBytes') ?? MAX_BYTES, MAX_BYTES),
   };
   let text: string;
   try {
