@@ -573,9 +573,12 @@ function abortedWhenBroken(ws: import('../../core/workspace.ts').Workspace, brok
       return (...a: unknown[]) => {
         const r = (v as (...x: unknown[]) => unknown).apply(target, a);
         if (!(r instanceof Promise)) return r;
-        return r.catch((e: unknown) => {
+        return r.catch(async (e: unknown) => {
+          if (e instanceof StepFailure) throw e;
+          // The agent may go before the watch says why (its container killed with the pod): wait a little for the reason.
+          for (let i = 0; i < 30 && broken() === null && e instanceof Error && e.name === 'AgentUnavailableError'; i++) await new Promise((res) => setTimeout(res, 100));
           const why = broken();
-          if (why === null || e instanceof StepFailure) throw e;
+          if (why === null) throw e;
           throw new StepFailure(why, { result: 'ABORTED', cause: e });
         });
       };

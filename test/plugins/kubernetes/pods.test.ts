@@ -32,7 +32,7 @@ before(async () => {
   gateway = execFileSync('docker', ['network', 'inspect', 'bridge', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}'], { encoding: 'utf8' }).trim()
     || (/inet (\d+\.\d+\.\d+\.\d+)/.exec(execFileSync('ip', ['-4', '-o', 'addr', 'show', 'docker0'], { encoding: 'utf8' }))?.[1] ?? '');
   if (!gateway) throw new Error("cannot find the host's address on Docker's bridge network (docker0)");
-  kube = await startFakeKube({ runner: 'docker', namespaces: ['ci'] });
+  kube = await startFakeKube({ runner: 'docker', namespaces: ['ci', 'team'] });
   // The pods' agents dial the controller from Docker's bridge network.
   restartHome = path.join(tempDir('k8s-pods'), 'home');
   c = await startController(testConfig({ home: restartHome, port: '0', host: '0.0.0.0' }));
@@ -306,6 +306,48 @@ test('an unschedulable pod ends ABORTED with the scheduler\'s reason, and says s
   assert.match(log, /\nPod \[Pending\]\[Unschedulable\] 0\/\d+ nodes are available: .*node affinity\/selector/);
   assert.match(log, /the pod could not be scheduled for \d+ s: 0\/\d+ nodes are available/);
   assert.doesNotMatch(log, /did not connect/);
+});
+
+test('activeDeadlineSeconds and eviction end the build ABORTED with the plugin\'s "Pod just failed" line', async () => {
+  const tool = "containers: [containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'cat', ttyEnabled: true)]";
+  await api('POST', '/api/v1/jobs', { name: 'deadline', script: `podTemplate(activeDeadlineSeconds: 10, ${tool}) {
+  node(POD_LABEL) { container('tool') { sh 'echo started; sleep 120' } }
+}` });
+  await api('POST', '/api/v1/jobs', { name: 'evicted', script: `podTemplate(${tool}) {
+  node(POD_LABEL) { container('tool') { sh 'echo started; sleep 120' } }
+}` });
+  const d = await api('POST', '/api/v1/jobs/deadline/builds', {});
+  const e = await api('POST', '/api/v1/jobs/evicted/builds', {});
+  let pod: string | undefined;
+  for (let i = 0; i < 600 && !pod; i++) {
+    if (/\nstarted\n/.test(await consoleText(c.url, 'evicted', e.number))) pod = kube.pods('ci').find((p) => p.metadata?.name?.startsWith('evicted-'))?.metadata?.name;
+    if (!pod) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(pod, 'the pod ran the step');
+  await kube.evictPod('ci', pod);
+  const evicted = await finishedBuild(c.url, 'evicted', e.number);
+  const elog = await consoleText(c.url, 'evicted', e.number);
+  assert.equal(evicted.result, 'ABORTED', elog);
+  assert.match(elog, new RegExp(`\\nci/${pod} Pod just failed\\. Reason: Evicted`));
+  const deadline = await finishedBuild(c.url, 'deadline', d.number);
+  const dlog = await consoleText(c.url, 'deadline', d.number);
+  assert.equal(deadline.result, 'ABORTED', dlog);
+  assert.match(dlog, /\nci\/deadline-1-[0-9a-f]{6} Pod just failed\. Reason: DeadlineExceeded/);
+  assert.match(dlog, /the pod failed \(DeadlineExceeded\)/);
+});
+
+test("metadata.namespace of the pod's YAML is the pod's namespace", async () => {
+  await api('POST', '/api/v1/jobs', { name: 'in-team', script: `podTemplate(yaml: 'metadata:\\n  namespace: team\\n') {
+  node(POD_LABEL) { sh 'echo "in the team namespace"' }
+}` });
+  const b = await api('POST', '/api/v1/jobs/in-team/builds', {});
+  const done = await finishedBuild(c.url, 'in-team', b.number);
+  const log = await consoleText(c.url, 'in-team', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /Created pod team\/in-team-1-[0-9a-f]{6} in cloud 'fake'/);
+  assert.match(log, /\nin the team namespace\n/);
+  for (let i = 0; i < 100 && kube.pods('team').length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(kube.pods('team').length, 0);
 });
 
 test('at start, the controller deletes pods it labelled and no longer tracks', async () => {
