@@ -124,14 +124,14 @@ spec:
 test('an agent that cannot reach the controller: the build says which URL it was given and what to check', async () => {
   await api('PUT', '/api/v1/clouds/unreachable', {
     type: 'kubernetes',
-    settings: { serverUrl: kube.url, caCertificate: kube.caPem, namespace: 'ci', credentialsId: 'kube-token', controllerUrl: `http://${gateway}:9/`, agentImage: 'kiln-test/agent:latest', connectTimeoutSeconds: 5 },
+    settings: { serverUrl: kube.url, caCertificate: kube.caPem, namespace: 'ci', credentialsId: 'kube-token', controllerUrl: `http://${gateway}:9/`, agentImage: 'kiln-test/agent:latest', connectTimeoutSeconds: 12 },
   });
   await api('POST', '/api/v1/jobs', { name: 'offline', script: `pipeline { agent { kubernetes { cloud 'unreachable' } }; stages { stage('A') { steps { sh 'true' } } } }` });
   const b = await api('POST', '/api/v1/jobs/offline/builds', {});
   const done = await finishedBuild(c.url, 'offline', b.number);
   assert.equal(done.result, 'FAILURE');
   const log = await consoleText(c.url, 'offline', b.number);
-  assert.match(log, new RegExp(`the agent in pod ci/offline-1-[0-9a-f]{6} did not connect within 5 s .*It was given KILN_URL=http://${gateway.replace(/\./g, '\\.')}:9/: that address must be reachable from the pod and accept inbound connections`, 's'));
+  assert.match(log, new RegExp(`the agent in pod ci/offline-1-[0-9a-f]{6} did not connect within 12 s .*It was given KILN_URL=http://${gateway.replace(/\./g, '\\.')}:9/: that address must be reachable from the pod and accept inbound connections`, 's'));
   assert.match(log, /Last lines of container 'jnlp':/);
   await api('DELETE', '/api/v1/clouds/unreachable');
 });
