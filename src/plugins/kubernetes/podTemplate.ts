@@ -13,8 +13,8 @@
 // and its inheritFrom, cloud, namespace, service account, node selector and work dir carry over
 // unless the inner one says otherwise. While the block runs, the label stands for these options
 // in the build's scope (`podTemplates`), which the runtime's nodeForLabel gives the engine for
-// `node(label)`: the POD_LABEL itself, any word of `label: 'a b'`, and for a template without a
-// label (nodeUsageMode NORMAL), a plain `node { }`. The pod itself is made by whoever serves
+// `node(label)`: the POD_LABEL itself, any word of `label: 'a b'`, and for a template whose
+// nodeUsageMode is NORMAL (the default without a label), a plain `node { }`. The pod itself is made by whoever serves
 // kubernetes agents (a Kubernetes cloud, a Docker cloud, kiln run's engine). Declared in
 // index.ts, run through runtime.ts.
 import { randomBytes } from 'node:crypto';
@@ -104,7 +104,8 @@ export const run: StepRun = async (ctx, args) => {
     slaveConnectTimeout: num('slaveConnectTimeout'),
     showRawYaml: args.values['showRawYaml'] === false ? false : true,
     // The label as written ('a b' is two labels node('a') and node('b') match); '' when none was
-    // given, so that a plain node { } in the block gets this pod unless it is EXCLUSIVE.
+    // given. A plain node { } gets the pod when NORMAL (the default without a label), as Jenkins'
+    // NORMAL nodes take label-less work.
     containerShells: containerShells(args.values['containers'], outer?.containerShells),
     labels: given ?? '',
     nodeUsageMode: usage ?? (given ? 'EXCLUSIVE' : 'NORMAL'),
@@ -120,13 +121,13 @@ export const run: StepRun = async (ctx, args) => {
 
 /**
  * What node(label) means while podTemplate blocks run: the template whose POD_LABEL it is, or one
- * of whose labels it is ('a b' has a and b); '' (node { } without a label): the latest label-less
- * template that is not EXCLUSIVE. Null when none.
+ * of whose labels it is ('a b' has a and b); '' (node { } without a label): the latest template
+ * whose nodeUsageMode is NORMAL (the default without a label). Null when none.
  */
 export function templateForLabel(scope: BuildScope, label: string): { label: string; options: AgentRequest['options'] } | null {
   const all = [...podTemplates(scope)].reverse();
   if (label === '') {
-    const t = all.find(([, o]) => o.labels === '' && o.nodeUsageMode !== 'EXCLUSIVE');
+    const t = all.find(([, o]) => o.nodeUsageMode === 'NORMAL');
     return t ? { label: t[0], options: t[1] } : null;
   }
   const exact = podTemplates(scope).get(label);

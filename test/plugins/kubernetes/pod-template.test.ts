@@ -189,7 +189,7 @@ test('bad classic options fail the build with what is wrong', async () => {
   }
 });
 
-test("label 'a b': node('a') and node('b') get the pod; a label-less template serves node { }; POD_LABEL names it", async () => {
+test("label 'a b': node('a') and node('b') get the pod; a label-less (or NORMAL) template serves node { }; POD_LABEL names it", async () => {
   const { state, console, requests } = await run(`
 podTemplate(label: 'alpha beta', yaml: 'metadata:\\n  namespace: team') {
   node('alpha') { sh 'echo one' }
@@ -202,12 +202,15 @@ podTemplate(containers: [containerTemplate(name: 'tool', image: 'busybox', comma
 podTemplate(label: 'only-mine') {
   node { sh 'echo elsewhere' }
 }
+podTemplate(label: 'shared', nodeUsageMode: 'NORMAL') {
+  node { sh 'echo shared' }
+}
 node { sh 'echo outside' }`);
   assert.equal(state.result, 'SUCCESS', console);
   assert.deepEqual(requests.map((r) => [r.type, r.label]), [
     ['kubernetes', 'alpha beta'], ['kubernetes', 'alpha beta'],
     ['kubernetes', requests[2]!.label], ['kubernetes', requests[2]!.label],
-    ['any', null], ['any', null],
+    ['any', null], ['kubernetes', 'shared'], ['any', null],
   ]);
   assert.match(String(requests[2]!.label), /^pt_3-[0-9a-f]{6}$/);
   assert.match(String(requests[0]!.options.yaml), /namespace: team/);
