@@ -103,10 +103,10 @@ export const run: StepRun = async (ctx, args) => {
     instanceCap: num('instanceCap'),
     slaveConnectTimeout: num('slaveConnectTimeout'),
     showRawYaml: args.values['showRawYaml'] === false ? false : true,
+    containerShells: containerShells(args.values['containers'], outer?.containerShells),
     // The label as written ('a b' is two labels node('a') and node('b') match); '' when none was
     // given. A plain node { } gets the pod when NORMAL (the default without a label), as Jenkins'
     // NORMAL nodes take label-less work.
-    containerShells: containerShells(args.values['containers'], outer?.containerShells),
     labels: given ?? '',
     nodeUsageMode: usage ?? (given ? 'EXCLUSIVE' : 'NORMAL'),
   };
