@@ -44,9 +44,13 @@ export interface AgentOptionDecl {
   /**
    * 'value': any Groovy value, evaluated to a string when the agent is allocated
    * (`image "maven:${V}"`); 'boolean' / 'integer': a literal (`reuseNode true`, `idleMinutes 5`);
-   * 'symbol': one of `values`, written `never()`, `never` or `'never'`.
+   * 'symbol': one of `values`, written `never()`, `never` or `'never'`; 'block': a block of
+   * `key literal` lines whose keys are `keys` (`containerTemplate { name 'maven'; image 'x' }`),
+   * given to the runtime as JSON text of an object.
    */
-  type: 'value' | 'boolean' | 'integer' | 'symbol';
+  type: 'value' | 'boolean' | 'integer' | 'symbol' | 'block';
+  /** The keys of a 'block' option. */
+  keys?: readonly string[];
   /** The values of a 'symbol' option. */
   values?: readonly string[];
   required?: boolean;

@@ -55,7 +55,7 @@ export interface PluginRuntime {
   agentTypes?: Readonly<Record<string, AgentTypeRuntime>>;
   /**
    * Scripted `node(label)`: the agent to ask for when this build's steps defined `label`
-   * (podTemplate's POD_LABEL); null when the label is not theirs.
+   * (podTemplate's POD_LABEL); '' for a node without a label; null when the label is not theirs.
    */
   nodeForLabel?(label: string, scope: BuildScope): AgentRequest | null;
 }

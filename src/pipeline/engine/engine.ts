@@ -231,7 +231,7 @@ export class PipelineRun {
       input: (req, signal) => this.#waitForInput(req, signal),
       allocateNode: async (label, signal, say) => {
         // A label a plugin's step defined for this build (podTemplate's POD_LABEL): its agent.
-        const req: AgentRequest = (label !== null ? o.registry.nodeForLabel(label, this.#scope) : null)
+        const req: AgentRequest = o.registry.nodeForLabel(label ?? '', this.#scope)
           ?? { type: label ? 'label' : 'any', label, customWorkspace: null, options: {}, loc: null };
         const node = await this.#o.nodes.allocate(req, this.#o.build, signal, say ?? (() => {}));
         return { workspace: node.workspace, release: () => node.release() };

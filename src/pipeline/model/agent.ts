@@ -5,6 +5,7 @@
 //   that a plugin declares (core/plugin.ts AgentTypeDecl), e.g.
 //     agent { docker { image 'img'; args '-v x:y'; reuseNode true } }
 //     agent { kubernetes { yaml '''...'''; defaultContainer 'maven' } }
+// An option may be a block of literal `key value` lines (kubernetes { containerTemplate { ... } }).
 // A plugin's agent type is read from its declaration in the step registry: its options and their
 // types, its short form; then the type's own check runs (a Dockerfile's name, a pod's YAML), and
 // may leave a check for the steps that run on the agent (stages.ts checkAgentScopes).
@@ -125,7 +126,7 @@ function pluginAgent(ctx: Ctx, s: Section, loc: Loc, decl: PipelineAgentType): P
     // Required options first: without them the agent is unusable, and the rest is not read.
     const ordered = [...decl.options.filter((d) => d.required), ...decl.options.filter((d) => !d.required)];
     for (const d of ordered) {
-      const v = d.type === 'value' ? o.expr(d.name) : d.type === 'boolean' ? o.bool(d.name) : d.type === 'integer' ? o.int(d.name) : o.symbol(d.name, d.values ?? []);
+      const v = d.type === 'value' ? o.expr(d.name) : d.type === 'boolean' ? o.bool(d.name) : d.type === 'integer' ? o.int(d.name) : d.type === 'block' ? o.block(d.name, d.keys ?? []) : o.symbol(d.name, d.values ?? []);
       if (v !== null) options[d.name] = v;
       else if (d.required) return null;
       const key = o.sections.get(d.name);
@@ -162,6 +163,8 @@ interface BlockOptions {
   bool(name: string): boolean | null;
   int(name: string): number | null;
   symbol<T extends string>(name: string, allowed: readonly T[]): T | null;
+  /** `name { key literal; ... }` → JSON text of the object. */
+  block(name: string, keys: readonly string[]): string | null;
 }
 
 /** Reads `type { key value; ... }`, reporting unknown, repeated and missing keys. */
@@ -201,6 +204,34 @@ function blockOptions(ctx: Ctx, s: Section, allowed: readonly string[], required
     expr: (name) => once(name, (sec) => valueArg(ctx, sec, 'agent key')),
     bool: (name) => once(name, (sec) => boolArg(ctx, sec, 'agent key')),
     int: (name) => once(name, (sec) => intArg(ctx, sec, 'agent key')),
+    block: (name, keys) => once(name, (sec): string | null => {
+      const body = sec.call.closure;
+      if (!body || sec.call.args.length + sec.call.namedArgs.length > 0) {
+        ctx.error('agent', `Expected a block for "${name}": ${name} { ${keys.slice(0, 2).map((k) => `${k} '...'`).join('; ')} }`, sec.nameLoc);
+        return null;
+      }
+      const out: Record<string, unknown> = {};
+      for (const stmt of body.body) {
+        const kv = sectionOf(stmt);
+        if (!kv) {
+          ctx.error('agent', `Expected to find 'key "value"' in "${name}"`, stmt.loc);
+          continue;
+        }
+        if (!keys.includes(kv.name)) {
+          ctx.error('agent', withSuggestion(`Invalid option "${kv.name}" of "${name}". Valid options are ${fmtList(keys)}`, kv.name, keys), kv.nameLoc);
+          continue;
+        }
+        const e = singleArg(ctx, kv, 'agent key');
+        if (!e) continue;
+        const v = staticValue(e);
+        if (v === undefined || (typeof v === 'object' && v !== null)) {
+          ctx.error('agent', `"${kv.name}" of "${name}" takes a literal value (a string, number or boolean)`, e.loc);
+          continue;
+        }
+        out[kv.name] = v;
+      }
+      return JSON.stringify(out);
+    }),
     symbol: <T extends string>(name: string, values: readonly T[]) => once(name, (sec): T | null => {
       const e = singleArg(ctx, sec, 'agent key');
       if (!e) return null;

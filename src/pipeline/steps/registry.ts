@@ -90,6 +90,7 @@ export class StepRegistry {
     for (const o of a.options) {
       if (!IDENT.test(o.name) || options.has(o.name)) throw new PluginError(`${what}: option ${JSON.stringify(o.name)} is not an identifier or is declared twice`);
       if (o.type === 'symbol' && !(o.values && o.values.length > 0)) throw new PluginError(`${what}: option '${o.name}' is a symbol without values`);
+      if (o.type === 'block' && !(o.keys && o.keys.length > 0)) throw new PluginError(`${what}: option '${o.name}' is a block without keys`);
       options.add(o.name);
     }
     if (a.short?.form === 'value' && !options.has(a.short.option)) throw new PluginError(`${what}: its short form's option '${a.short.option}' is not one of its options`);

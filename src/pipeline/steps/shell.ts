@@ -5,6 +5,17 @@ import type { StepArgs, StepContext } from './types.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { bool, reqStr, str } from './args.ts';
 
+/**
+ * The variable by which a block names the shell `sh` uses in its container (the kubernetes
+ * plugin's container(name, shell: '/bin/bash')); kept out of the processes' environment.
+ */
+export const CONTAINER_SHELL = 'KILN_CONTAINER_SHELL';
+
+function withoutShell(env: Readonly<Record<string, string>>): Record<string, string> {
+  const { [CONTAINER_SHELL]: _shell, ...rest } = env;
+  return rest;
+}
+
 /** Runs `argv(script)` and applies returnStdout / returnStatus / label / encoding. */
 export async function runScriptStep(ctx: StepContext, args: StepArgs, step: string,
   argv: (script: string) => Promise<string[]> | string[]): Promise<string | number | null> {
@@ -19,7 +30,7 @@ export async function runScriptStep(ctx: StepContext, args: StepArgs, step: stri
   const result = await ws.exec({
     argv: await argv(script),
     cwd: ctx.cwd ?? ws.root,
-    env: { ...ctx.env },
+    env: withoutShell(ctx.env),
     ...(ctx.container ? { container: ctx.container } : {}),
     signal: ctx.signal,
     onOutput: (chunk, stream) => {

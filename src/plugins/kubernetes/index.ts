@@ -2,8 +2,10 @@
 // Docker engine), and deploying to a cluster. What it declares, as data that validation and
 // `kiln lint` read without loading anything else (check.ts is the agent type's check: YAML, no
 // Kubernetes client):
-//   steps        podTemplate, container, kubernetesApply, withKubeConfig; the symbols
-//                containerTemplate(...) and envVar(...) of podTemplate
+//   steps        podTemplate, container, containerLog, kubernetesApply, withKubeConfig; the
+//                symbols of podTemplate's classic options (containerTemplate, envVar,
+//                secretEnvVar, the volumes, the workspace volumes, podAnnotation, portMapping,
+//                containerLivenessProbe, never/always/onFailure, merge/override)
 //   global       POD_LABEL (the variable podTemplate sets: node(POD_LABEL) { ... })
 //   agent type   `agent { kubernetes { yaml '''...'''; defaultContainer 'maven' } }`, whose
 //                `yamlFile` the hosts read beside the Jenkinsfile
@@ -18,6 +20,12 @@ import { checkKubernetesAgent } from './check.ts';
 const value = (name: string, doc: string): AgentOptionDecl => ({ name, type: 'value', doc });
 const int = (name: string, doc: string): AgentOptionDecl => ({ name, type: 'integer', doc });
 
+/** The literal options of containerTemplate (scripted and declarative). */
+const CONTAINER_KEYS = [
+  'name', 'image', 'command', 'args', 'ttyEnabled', 'workingDir', 'alwaysPullImage', 'privileged', 'runAsUser', 'runAsGroup',
+  'resourceRequestCpu', 'resourceRequestMemory', 'resourceRequestEphemeralStorage', 'resourceLimitCpu', 'resourceLimitMemory', 'resourceLimitEphemeralStorage', 'shell',
+];
+
 const kubernetes: PipelineAgentType = {
   name: 'kubernetes',
   doc: "Run the steps in a pod made for the build: kubernetes { yaml '''...'''; defaultContainer 'maven' }.",
@@ -25,7 +33,11 @@ const kubernetes: PipelineAgentType = {
     value('yaml', 'the pod, as YAML'),
     value('yamlFile', "a file of the Jenkinsfile's repository holding the pod's YAML"),
     { name: 'yamlMergeStrategy', type: 'symbol', values: ['override', 'merge'], doc: 'how the pod merges with the templates it inherits from' },
-    value('defaultContainer', 'the container steps run in outside container(...)'),
+    value('defaultContainer', 'the container steps run in outside container(...) (default: the containerTemplate\'s)'),
+    {
+      name: 'containerTemplate', type: 'block', keys: CONTAINER_KEYS,
+      doc: "a container of the pod, in the classic options' words: containerTemplate { name 'maven'; image 'maven:3.9'; command 'sleep'; args 'infinity' }; steps run in it by default",
+    },
     value('inheritFrom', 'pod templates of the cloud to start from, space-separated'),
     value('cloud', 'which cloud makes the pod'),
     value('namespace', 'namespace of the pod'),
@@ -49,6 +61,7 @@ const kubernetes: PipelineAgentType = {
 
 const s = (name: string, doc: string, required = false): StepParam => ({ name, type: 'string', doc, ...(required ? { required } : {}) });
 const b = (name: string, doc: string): StepParam => ({ name, type: 'boolean', doc });
+const int2 = (name: string, doc: string, required = false): StepParam => ({ name, type: 'integer', doc, ...(required ? { required } : {}) });
 const symbol = (name: string, doc: string, params: StepParam[]): StepDecl => ({ name, doc, params, block: 'none', needsNode: false, kind: 'symbol' });
 
 export const kubernetesPlugin: PipelinePlugin = {
@@ -64,6 +77,20 @@ export const kubernetesPlugin: PipelinePlugin = {
       ],
       positional: 'name',
       block: 'required',
+      needsNode: true,
+    },
+    {
+      name: 'containerLog',
+      doc: "Print (or return) a container's log from the Kubernetes API: containerLog 'mongo', containerLog(name: 'mongo', returnLog: true, tailingLines: 50).",
+      params: [
+        { name: 'name', type: 'string', required: true, doc: 'container name in the pod' },
+        { name: 'returnLog', type: 'boolean', doc: 'return the log instead of printing it' },
+        { name: 'tailingLines', type: 'integer', doc: 'only the last lines' },
+        { name: 'sinceSeconds', type: 'integer', doc: 'only what came in the last seconds' },
+        { name: 'limitBytes', type: 'integer', doc: 'at most this many bytes' },
+      ],
+      positional: 'name',
+      block: 'none',
       needsNode: true,
     },
     {
@@ -90,21 +117,32 @@ export const kubernetesPlugin: PipelinePlugin = {
       doc: "Define a pod for node(POD_LABEL) { ... }: podTemplate(yaml: '...') { node(POD_LABEL) { container('x') { ... } } }.",
       params: [
         { name: 'yaml', type: 'string', doc: 'pod spec YAML' },
-        { name: 'label', type: 'string', doc: 'label of the pod (default: generated, in POD_LABEL)' },
+        { name: 'label', type: 'string', doc: "label(s) of the pod, space-separated (default: generated, in POD_LABEL); node('one of them') gets it" },
         { name: 'name', type: 'string', doc: 'template name' },
         { name: 'cloud', type: 'string', doc: 'which Kubernetes cloud' },
         { name: 'namespace', type: 'string', doc: 'namespace of the pod' },
         { name: 'inheritFrom', type: 'string', doc: 'parent templates, space-separated' },
         { name: 'containers', type: 'list', doc: 'containerTemplate(...) entries' },
-        { name: 'volumes', type: 'list', doc: 'volumes' },
+        { name: 'envVars', type: 'list', doc: 'envVar(key, value) / secretEnvVar(key, secretName, secretKey) entries, for every container' },
+        { name: 'volumes', type: 'list', doc: 'emptyDirVolume, hostPathVolume, persistentVolumeClaim, configMapVolume, secretVolume, nfsVolume entries, mounted in every container' },
+        { name: 'workspaceVolume', type: 'any', doc: 'the workspace volume: emptyDirWorkspaceVolume(), dynamicPVC(...), persistentVolumeClaimWorkspaceVolume(...), hostPathWorkspaceVolume(...)' },
+        { name: 'annotations', type: 'list', doc: 'podAnnotation(key, value) entries' },
+        { name: 'imagePullSecrets', type: 'list', doc: 'names of Secrets to pull images with' },
         { name: 'serviceAccount', type: 'string', doc: 'service account' },
-        { name: 'nodeSelector', type: 'string', doc: 'node selector' },
+        { name: 'nodeSelector', type: 'string', doc: 'node selector: key=value[,key=value]' },
+        { name: 'nodeUsageMode', type: 'string', values: ['NORMAL', 'EXCLUSIVE'], doc: "NORMAL: a plain node { } may use the pod too; EXCLUSIVE: only node('label')" },
         { name: 'workingDir', type: 'string', doc: 'agent work dir' },
         { name: 'yamlMergeStrategy', type: 'any', doc: 'override() or merge()' },
         { name: 'podRetention', type: 'any', doc: 'never(), onFailure(), always()' },
         { name: 'idleMinutes', type: 'integer', doc: 'keep the pod this long after use' },
+        { name: 'instanceCap', type: 'integer', doc: 'pods of this template at once' },
+        { name: 'slaveConnectTimeout', type: 'integer', doc: "seconds to wait for the pod's agent to connect" },
         { name: 'activeDeadlineSeconds', type: 'integer', doc: 'pod deadline' },
-        { name: 'showRawYaml', type: 'boolean', doc: 'print the pod YAML in the console' },
+        { name: 'hostNetwork', type: 'boolean', doc: "use the node's network" },
+        { name: 'runAsUser', type: 'string', doc: "the pod's user id" },
+        { name: 'runAsGroup', type: 'string', doc: "the pod's group id" },
+        { name: 'supplementalGroups', type: 'string', doc: 'extra group ids, comma-separated' },
+        { name: 'showRawYaml', type: 'boolean', doc: 'print the pod YAML in the console (default true)' },
         { name: 'agentInjection', type: 'boolean', doc: 'accepted for compatibility (Kiln never injects a JNLP agent container)' },
       ],
       block: 'required',
@@ -130,10 +168,40 @@ export const kubernetesPlugin: PipelinePlugin = {
     symbol('containerTemplate', 'a container of a podTemplate', [
       s('name', 'container name', true), s('image', 'image', true), s('command', 'command'), s('args', 'arguments'), b('ttyEnabled', 'allocate a tty'),
       s('workingDir', 'working directory'), b('alwaysPullImage', 'always pull'), b('privileged', 'privileged'), s('runAsUser', 'uid'), s('runAsGroup', 'gid'),
-      s('resourceRequestCpu', 'cpu request'), s('resourceRequestMemory', 'memory request'), s('resourceLimitCpu', 'cpu limit'), s('resourceLimitMemory', 'memory limit'),
-      { name: 'envVars', type: 'list', doc: 'envVar(key, value) entries' },
+      s('resourceRequestCpu', 'cpu request'), s('resourceRequestMemory', 'memory request'), s('resourceRequestEphemeralStorage', 'ephemeral-storage request'),
+      s('resourceLimitCpu', 'cpu limit'), s('resourceLimitMemory', 'memory limit'), s('resourceLimitEphemeralStorage', 'ephemeral-storage limit'),
+      { name: 'envVars', type: 'list', doc: 'containerEnvVar / envVar / secretEnvVar entries' },
+      { name: 'ports', type: 'list', doc: 'portMapping(...) entries' },
+      { name: 'livenessProbe', type: 'any', doc: 'containerLivenessProbe(execArgs: ..., ...)' },
+      s('shell', "the shell sh steps use in this container (as container(name, shell: ...))"),
     ]),
-    symbol('envVar', 'an environment variable of a containerTemplate', [s('key', 'name', true), s('value', 'value', true)]),
+    symbol('envVar', 'an environment variable of a pod or container template', [s('key', 'name', true), s('value', 'value')]),
+    symbol('podEnvVar', 'an environment variable of a pod template', [s('key', 'name', true), s('value', 'value')]),
+    symbol('containerEnvVar', 'an environment variable of a container template', [s('key', 'name', true), s('value', 'value')]),
+    symbol('secretEnvVar', 'an environment variable read from a Kubernetes Secret', [s('key', 'name', true), s('secretName', 'the Secret', true), s('secretKey', 'its key', true), b('optional', 'the Secret may be missing')]),
+    symbol('podAnnotation', 'an annotation of the pod', [s('key', 'name', true), s('value', 'value')]),
+    symbol('portMapping', 'a port of a container template', [s('name', 'port name'), int2('containerPort', 'port in the container', true), int2('hostPort', "port on the node")]),
+    symbol('containerLivenessProbe', "a container template's exec liveness probe", [
+      s('execArgs', 'the command', true), int2('timeoutSeconds', 'timeout'), int2('initialDelaySeconds', 'initial delay'),
+      int2('failureThreshold', 'failures before a restart'), int2('periodSeconds', 'period'), int2('successThreshold', 'successes to be live'),
+    ]),
+    symbol('emptyDirVolume', 'an emptyDir volume', [s('mountPath', 'where', true), b('memory', 'in memory (tmpfs)')]),
+    symbol('hostPathVolume', "a directory of the node", [s('hostPath', 'path on the node', true), s('mountPath', 'where', true)]),
+    symbol('persistentVolumeClaim', 'a PersistentVolumeClaim', [s('claimName', 'the claim', true), s('mountPath', 'where', true), b('readOnly', 'read-only')]),
+    symbol('configMapVolume', 'a ConfigMap as files', [s('configMapName', 'the ConfigMap', true), s('mountPath', 'where', true), s('subPath', 'one key or path of it'), b('optional', 'the ConfigMap may be missing')]),
+    symbol('secretVolume', 'a Secret as files', [s('secretName', 'the Secret', true), s('mountPath', 'where', true), s('defaultMode', "file mode, octal ('0400')"), b('optional', 'the Secret may be missing')]),
+    symbol('nfsVolume', 'an NFS export', [s('serverAddress', 'server', true), s('serverPath', 'export', true), s('mountPath', 'where', true), b('readOnly', 'read-only')]),
+    symbol('emptyDirWorkspaceVolume', 'the workspace in an emptyDir (the default)', [b('memory', 'in memory (tmpfs)')]),
+    symbol('dynamicPVC', 'the workspace on a claim made for the pod and deleted with it', [s('accessModes', "default 'ReadWriteOnce'"), s('requestsSize', "default '10Gi'"), s('storageClassName', 'storage class')]),
+    symbol('genericEphemeralVolume', 'the workspace on a generic ephemeral volume', [s('accessModes', "default 'ReadWriteOnce'"), s('requestsSize', "default '10Gi'"), s('storageClassName', 'storage class')]),
+    symbol('persistentVolumeClaimWorkspaceVolume', 'the workspace on an existing claim', [s('claimName', 'the claim', true), b('readOnly', 'read-only')]),
+    symbol('hostPathWorkspaceVolume', 'the workspace in a directory of the node', [s('hostPath', 'path on the node', true)]),
+    symbol('nfsWorkspaceVolume', 'the workspace on an NFS export', [s('serverAddress', 'server', true), s('serverPath', 'export', true), b('readOnly', 'read-only')]),
+    symbol('never', 'podRetention: delete the pod after the build', []),
+    symbol('always', 'podRetention: keep the pod after the build', []),
+    symbol('onFailure', 'podRetention: keep the pod when the build failed', []),
+    symbol('merge', "yamlMergeStrategy: merge the pod's YAML with what it inherits", []),
+    symbol('override', "yamlMergeStrategy: the pod's YAML replaces what it inherits", []),
   ],
   globals: [{ name: 'POD_LABEL', kind: 'variable', doc: "the label of podTemplate's pod, for node(POD_LABEL) { ... }" }],
   agentTypes: [kubernetes],

@@ -5,57 +5,38 @@
 //     node(POD_LABEL) { container('maven') { sh 'mvn -v' } }
 //   }
 //
-// containerTemplate(...) entries become containers of the pod (merged with the YAML's by name,
-// the template's fields winning, as the plugin does); the other options are those of
-// `agent { kubernetes { } }`. While the block runs, the label stands for these options in the
-// build's scope (`podTemplates`), which the runtime's nodeForLabel gives the engine for
-// `node(label)`. The pod itself is made by whoever serves kubernetes agents (a Kubernetes cloud,
-// a Docker cloud, kiln run's engine). Declared in index.ts, run through runtime.ts.
+// The classic options (containers: containerTemplate(...), envVars, volumes, workspaceVolume,
+// annotations, imagePullSecrets, hostNetwork, runAsUser/runAsGroup/supplementalGroups) become a
+// pod (classic.ts) merged over the YAML's, their fields winning, as the plugin combines them; the
+// other options are those of `agent { kubernetes { } }`. A podTemplate inside another one
+// inherits it: the outer pod is merged under the inner one (containers, env, volumes by name),
+// and its inheritFrom, cloud, namespace, service account, node selector and work dir carry over
+// unless the inner one says otherwise. While the block runs, the label stands for these options
+// in the build's scope (`podTemplates`), which the runtime's nodeForLabel gives the engine for
+// `node(label)`: the POD_LABEL itself, any word of `label: 'a b'`, and for a template whose
+// nodeUsageMode is NORMAL (the default without a label), a plain `node { }`. The pod itself is made by whoever serves
+// kubernetes agents (a Kubernetes cloud, a Docker cloud, kiln run's engine). Declared in
+// index.ts, run through runtime.ts.
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { StepRun } from '../../pipeline/plugin.ts';
 import type { BuildScope } from '../../pipeline/steps/types.ts';
 import type { AgentRequest } from '../../core/nodes.ts';
 import { StepFailure } from '../../core/errors.ts';
-import { list, str } from '../../pipeline/steps/args.ts';
+import { str } from '../../pipeline/steps/args.ts';
 import { isMap, type Value } from '../../pipeline/script/values.ts';
 import { mergePods, parsePod, PodSpecError, type Obj } from './podspec.ts';
+import { classicPod } from './classic.ts';
 
-const words = (v: string | null | undefined) => (v ?? '').split(/\s+/).filter(Boolean);
+const words = (v: string) => v.split(/\s+/).filter(Boolean);
 
-/** containerTemplate(...) → a pod spec container. */
-function containerOf(v: Value): Record<string, unknown> {
-  if (!isMap(v) || (v.get('$symbol') ?? 'containerTemplate') !== 'containerTemplate') throw new StepFailure(`podTemplate: containers takes containerTemplate(name: ..., image: ...) entries, got ${String(v)}`);
-  const get = (k: string) => { const x = v.get(k); return x === undefined || x === null || x === '' ? null : String(x); };
-  const name = get('name');
-  const image = get('image');
-  if (!name || !image) throw new StepFailure('podTemplate: containerTemplate needs a name and an image');
-  const c: Record<string, unknown> = { name, image };
-  if (get('command')) c.command = words(get('command'));
-  if (get('args')) c.args = words(get('args'));
-  if (v.get('ttyEnabled') === true) c.tty = true;
-  if (get('workingDir')) c.workingDir = get('workingDir');
-  if (v.get('alwaysPullImage') === true) c.imagePullPolicy = 'Always';
-  const sc: Record<string, unknown> = {};
-  if (v.get('privileged') === true) sc.privileged = true;
-  if (get('runAsUser')) sc.runAsUser = Number(get('runAsUser'));
-  if (get('runAsGroup')) sc.runAsGroup = Number(get('runAsGroup'));
-  if (Object.keys(sc).length) c.securityContext = sc;
-  const requests: Record<string, string> = {};
-  const limits: Record<string, string> = {};
-  if (get('resourceRequestCpu')) requests.cpu = get('resourceRequestCpu')!;
-  if (get('resourceRequestMemory')) requests.memory = get('resourceRequestMemory')!;
-  if (get('resourceLimitCpu')) limits.cpu = get('resourceLimitCpu')!;
-  if (get('resourceLimitMemory')) limits.memory = get('resourceLimitMemory')!;
-  if (Object.keys(requests).length || Object.keys(limits).length) c.resources = { ...(Object.keys(requests).length ? { requests } : {}), ...(Object.keys(limits).length ? { limits } : {}) };
-  const envVars = v.get('envVars');
-  if (Array.isArray(envVars)) {
-    c.env = envVars.map((e) => {
-      if (!isMap(e)) throw new StepFailure('podTemplate: envVars takes envVar(key: ..., value: ...) entries');
-      return { name: String(e.get('key')), value: String(e.get('value') ?? '') };
-    });
+/** The containerTemplates' `shell`s (over the outer template's), as JSON text; null when none. */
+function containerShells(containers: Value | undefined, outer: unknown): string | null {
+  const shells: Record<string, string> = typeof outer === 'string' && outer !== '' ? JSON.parse(outer) as Record<string, string> : {};
+  for (const c of Array.isArray(containers) ? containers : []) {
+    if (isMap(c) && typeof c.get('name') === 'string' && typeof c.get('shell') === 'string' && c.get('shell') !== '') shells[c.get('name') as string] = c.get('shell') as string;
   }
-  return c;
+  return Object.keys(shells).length ? JSON.stringify(shells) : null;
 }
 
 /** `never()`, `onFailure()`, `always()` come as symbols or strings. */
@@ -70,34 +51,64 @@ export function podTemplates(scope: BuildScope): Map<string, AgentRequest['optio
   return scope.state('kubernetes.podTemplates', () => new Map<string, AgentRequest['options']>());
 }
 
+/** The options of the innermost podTemplate block around a step (nested ones inherit it), by its POD_LABEL. */
+function enclosing(scope: BuildScope, env: Readonly<Record<string, string>>): AgentRequest['options'] | null {
+  const outer = env.POD_LABEL;
+  return outer ? podTemplates(scope).get(outer) ?? null : null;
+}
+
+const NODE_USAGE = ['NORMAL', 'EXCLUSIVE'];
+
 export const run: StepRun = async (ctx, args) => {
-  if ((list(args, 'volumes') ?? []).length > 0) throw new StepFailure("podTemplate: volumes: [...] is not supported; declare volumes in the pod's yaml");
-  const label = str(args, 'label') ?? `${ctx.build.jobName.replace(/[^A-Za-z0-9_.-]+/g, '_')}_${ctx.build.number}-${randomBytes(3).toString('hex')}`;
+  const given = str(args, 'label');
+  const label = given ?? `${ctx.build.jobName.replace(/[^A-Za-z0-9_.-]+/g, '_')}_${ctx.build.number}-${randomBytes(3).toString('hex')}`;
+  const get = (k: string) => args.values[k];
   let yaml = str(args, 'yaml') ?? null;
-  const containers = (list(args, 'containers') ?? []).map(containerOf);
-  if (containers.length > 0) {
-    // The containerTemplates over the YAML's pod (containers by name, theirs winning).
-    let base: Obj;
-    try {
-      base = parsePod(yaml ?? '', 'podTemplate yaml');
-    } catch (e) {
-      if (e instanceof PodSpecError) throw new StepFailure(e.message);
-      throw e;
-    }
-    yaml = stringify(mergePods(base, { spec: { containers: containers as Obj[] } }));
-  }
   const strategy = args.values['yamlMergeStrategy'];
+  const mergeStrategy = isMap(strategy) ? String(strategy.get('$symbol')) : typeof strategy === 'string' ? strategy : 'override';
+  if (mergeStrategy !== 'merge' && mergeStrategy !== 'override') throw new StepFailure(`podTemplate: yamlMergeStrategy is merge() or override(), got ${String(strategy)}`);
+  const usage = str(args, 'nodeUsageMode');
+  if (usage !== undefined && usage !== null && !NODE_USAGE.includes(usage)) throw new StepFailure(`podTemplate: nodeUsageMode is 'NORMAL' or 'EXCLUSIVE', got '${usage}'`);
+  const outer = enclosing(ctx.build.scope, ctx.env);
+  try {
+    // Nested in another podTemplate: the outer pod is the base (containers, env, volumes merged).
+    const base = outer && typeof outer.yaml === 'string' && outer.yaml !== '' ? parsePod(outer.yaml, 'the enclosing podTemplate') : null;
+    const numbered = ((base?.spec as Obj | undefined)?.volumes as Obj[] | undefined ?? []).filter((v) => /^volume-\d+$/.test(String(v.name))).length;
+    // The classic options make a pod that goes over the YAML's (their fields winning, as the plugin combines them).
+    const classic = classicPod(get, numbered);
+    let pod: Obj | null = null;
+    if (classic) pod = mergePods(parsePod(yaml ?? '', 'podTemplate yaml'), classic);
+    if (base) pod = mergePods(base, pod ?? parsePod(yaml ?? '', 'podTemplate yaml'));
+    if (pod) yaml = stringify(pod);
+  } catch (e) {
+    if (e instanceof PodSpecError) throw new StepFailure(e.message);
+    throw e;
+  }
+  const num = (k: string) => (typeof args.values[k] === 'number' ? (args.values[k] as number) : null);
+  const own = (k: string) => str(args, k) ?? null;
+  const inherited = (k: string) => own(k) ?? (outer && typeof outer[k] === 'string' ? (outer[k] as string) : null);
+  const inheritFrom = [outer?.inheritFrom, own('inheritFrom')].filter((x): x is string => typeof x === 'string' && x !== '').join(' ');
   const options: Record<string, string | number | boolean | null> = {
     yaml,
-    inheritFrom: str(args, 'inheritFrom') ?? null,
-    cloud: str(args, 'cloud') ?? null,
-    namespace: str(args, 'namespace') ?? null,
-    serviceAccount: str(args, 'serviceAccount') ?? null,
-    nodeSelector: str(args, 'nodeSelector') ?? null,
-    workingDir: str(args, 'workingDir') ?? null,
-    yamlMergeStrategy: isMap(strategy) && strategy.get('$symbol') === 'merge' ? 'merge' : 'override',
+    inheritFrom: inheritFrom || null,
+    cloud: inherited('cloud'),
+    namespace: inherited('namespace'),
+    serviceAccount: inherited('serviceAccount'),
+    nodeSelector: inherited('nodeSelector'),
+    workingDir: inherited('workingDir'),
+    yamlMergeStrategy: mergeStrategy,
     podRetention: retentionOf(args.values['podRetention']),
-    activeDeadlineSeconds: typeof args.values['activeDeadlineSeconds'] === 'number' ? (args.values['activeDeadlineSeconds'] as number) : null,
+    activeDeadlineSeconds: num('activeDeadlineSeconds'),
+    idleMinutes: num('idleMinutes'),
+    instanceCap: num('instanceCap'),
+    slaveConnectTimeout: num('slaveConnectTimeout'),
+    showRawYaml: args.values['showRawYaml'] === false ? false : true,
+    containerShells: containerShells(args.values['containers'], outer?.containerShells),
+    // The label as written ('a b' is two labels node('a') and node('b') match); '' when none was
+    // given. A plain node { } gets the pod when NORMAL (the default without a label), as Jenkins'
+    // NORMAL nodes take label-less work.
+    labels: given ?? '',
+    nodeUsageMode: usage ?? (given ? 'EXCLUSIVE' : 'NORMAL'),
   };
   const templates = podTemplates(ctx.build.scope);
   templates.set(label, options);
@@ -107,3 +118,20 @@ export const run: StepRun = async (ctx, args) => {
     templates.delete(label);
   }
 };
+
+/**
+ * What node(label) means while podTemplate blocks run: the template whose POD_LABEL it is, or one
+ * of whose labels it is ('a b' has a and b); '' (node { } without a label): the latest template
+ * whose nodeUsageMode is NORMAL (the default without a label). Null when none.
+ */
+export function templateForLabel(scope: BuildScope, label: string): { label: string; options: AgentRequest['options'] } | null {
+  const all = [...podTemplates(scope)].reverse();
+  if (label === '') {
+    const t = all.find(([, o]) => o.nodeUsageMode === 'NORMAL');
+    return t ? { label: t[0], options: t[1] } : null;
+  }
+  const exact = podTemplates(scope).get(label);
+  if (exact) return { label, options: exact };
+  const t = all.find(([, o]) => typeof o.labels === 'string' && words(o.labels).includes(label));
+  return t ? { label: t[0], options: t[1] } : null;
+}

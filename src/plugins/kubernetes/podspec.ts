@@ -360,7 +360,9 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
   if (r.defaultContainer !== null && !names.includes(r.defaultContainer)) {
     throw new PodSpecError(`defaultContainer '${r.defaultContainer}' is not a container of the pod (it has: ${names.join(', ')})`);
   }
-  return { pod, defaultContainer: r.defaultContainer, notes };
+  // In the usual order (apiVersion, kind, metadata, spec), however the parts were merged.
+  const { apiVersion, kind, metadata: md, spec: sp, ...rest } = pod;
+  return { pod: { apiVersion, kind, metadata: md, spec: sp, ...rest } as Obj, defaultContainer: r.defaultContainer, notes };
 }
 
 /** The manifest as the build console shows it: YAML, with the agent's secret masked. */

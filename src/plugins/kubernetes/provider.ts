@@ -1,11 +1,19 @@
 // Pods for builds: a NodeProvider for `agent { kubernetes { ... } }` (and labels matching a
 // cloud's pod template). The moment a build needs a pod it is created (no provisioning delay),
 // watched (not polled) until its agent dials in, and deleted after its scope ends, per the
-// retention policy. A pod that cannot work fails the build at once with the reason and the
-// last lines of the container's log: an image that cannot be pulled, a container that exits
-// or crash-loops, an evicted, failed or deleted pod, a pod unschedulable past the connect
-// timeout (with the scheduler's reason), an agent that never connects (with the URL it was
-// given and what to check).
+// retention policy. While it comes up, the console gets the plugin's progress lines (`Pod
+// [Pending][Unschedulable] ...`, `Container [jnlp] waiting [ImagePullBackOff] ...`), each once.
+// A pod that cannot work ends the build at once, ABORTED as the plugin ends it, with the
+// plugin's line (`Unable to pull container image ...`, `ns/pod Container x was terminated.`,
+// `ns/pod Pod just failed. Reason: Evicted, ...`, `Pod ns/pod was just deleted`), the reason and
+// the last lines of the container's log: an image that cannot be pulled, a container that exits
+// or crash-loops, an evicted, failed (activeDeadlineSeconds: DeadlineExceeded) or deleted pod, a
+// pod unschedulable past the connect timeout (with the scheduler's reason). During the build,
+// steps that fail once the pod broke fail with its reason, ABORTED. An agent that never
+// connects fails the build (FAILURE) with the URL it was given and what to check. A template's
+// instanceCap is a wait list of its own, before the cloud's containerCap; showRawYaml false
+// leaves the manifest out of the console. The values of the Secrets the pod's env reads are read
+// once the agent is online and given to container() (through the workspace's POD_ACCESS) to mask.
 //
 // Every pod carries this controller's id as a label, so that `sweep()` at start deletes what a
 // previous run left. At most `containerCap` pods of a cloud exist at once; builds past the cap
@@ -16,8 +24,9 @@ import type { AgentSessions } from '../../core/plugin.ts';
 import type { Credential } from '../../core/credentials.ts';
 import type { LogLine } from '../../util/log.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
+import { POD_ACCESS, type PodAccess } from './containerLog.ts';
 import { describeKubeError, kubeConfig, kubernetesClient, type KubernetesCloudSettings } from './cloud.ts';
-import { AGENT_CONTAINER, LABEL_CONTROLLER, buildPod, labelValue, manifestForLog, podName, PodSpecError, type Obj, type PodRequest } from './podspec.ts';
+import { AGENT_CONTAINER, LABEL_CONTROLLER, buildPod, labelValue, manifestForLog, parsePod, podName, PodSpecError, type Obj, type PodRequest } from './podspec.ts';
 
 export interface KubernetesCloudRef {
   name: string;
@@ -51,13 +60,20 @@ interface IdlePod {
   drop(): Promise<void>;
 }
 
-/** What a pod's status says is wrong, or null while it may still come up. */
-export function podProblem(pod: Obj, o: { unschedulableSinceMs: number | null; now: number; limitMs: number }): { message: string; container: string | null } | null {
+/** What a pod's status says is wrong (and, where the plugin prints one, its line), or null while it may still come up. */
+export function podProblem(pod: Obj, o: { unschedulableSinceMs: number | null; now: number; limitMs: number }): { message: string; container: string | null; plugin?: string } | null {
   const status = (pod.status ?? {}) as Obj;
   const md = (pod.metadata ?? {}) as Obj;
-  if (md.deletionTimestamp) return { message: 'the pod is being deleted (by someone else than this build)', container: null };
+  const where = `${String(md.namespace ?? '')}/${String(md.name ?? '')}`.replace(/^\//, '');
+  // The plugin's "Reason: X, Message: Y." of a pod that failed or whose container ended.
+  const details = [status.reason ? `Reason: ${String(status.reason)}` : '', status.message ? `Message: ${String(status.message)}` : ''].filter(Boolean).join(', ');
+  const withDetails = (line: string) => (details ? `${line} ${details}.` : line);
+  if (md.deletionTimestamp) return { message: 'the pod is being deleted (by someone else than this build)', container: null, plugin: `Pod ${where} was just deleted` };
   if (status.phase === 'Failed' || status.reason === 'Evicted') {
-    return { message: `the pod failed${status.reason ? ` (${String(status.reason)})` : ''}${status.message ? `: ${String(status.message)}` : ''}`, container: null };
+    return {
+      message: `the pod failed${status.reason ? ` (${String(status.reason)})` : ''}${status.message ? `: ${String(status.message)}` : ''}`, container: null,
+      plugin: withDetails(`${where} Pod just failed.`),
+    };
   }
   const all: { s: Obj; init: boolean }[] = [
     ...((status.initContainerStatuses ?? []) as Obj[]).map((x) => ({ s: x, init: true })),
@@ -70,21 +86,71 @@ export function podProblem(pod: Obj, o: { unschedulableSinceMs: number | null; n
     const name = String(c.name);
     const image = String(c.image ?? '');
     if (waiting && ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull'].includes(String(waiting.reason))) {
-      return { message: `container '${name}': image ${image} cannot be pulled (${String(waiting.reason)})${waiting.message ? `: ${String(waiting.message)}` : ''}`, container: null };
+      return {
+        message: `container '${name}': image ${image} cannot be pulled (${String(waiting.reason)})${waiting.message ? `: ${String(waiting.message)}` : ''}`, container: null,
+        plugin: `ERROR: Unable to pull container image "${image}". Check if image tag name is spelled correctly.`,
+      };
     }
     if (waiting && ['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError'].includes(String(waiting.reason))) {
       return { message: `container '${name}' cannot start (${String(waiting.reason)})${waiting.message ? `: ${String(waiting.message)}` : ''}`, container: name };
     }
     if (waiting?.reason === 'CrashLoopBackOff') return { message: `container '${name}' keeps crashing (CrashLoopBackOff)`, container: name };
     if (terminated && !(init && terminated.exitCode === 0)) {
-      return { message: `${init ? 'init ' : ''}container '${name}' exited with code ${String(terminated.exitCode)}${terminated.reason ? ` (${String(terminated.reason)})` : ''}`, container: name };
+      return {
+        message: `${init ? 'init ' : ''}container '${name}' exited with code ${String(terminated.exitCode)}${terminated.reason ? ` (${String(terminated.reason)})` : ''}`, container: name,
+        plugin: withDetails(`${where} Container ${name} was terminated.`),
+      };
     }
   }
   const scheduled = ((status.conditions ?? []) as Obj[]).find((x) => x.type === 'PodScheduled');
   if (scheduled?.status === 'False' && o.unschedulableSinceMs !== null && o.now - o.unschedulableSinceMs >= o.limitMs) {
-    return { message: `the pod could not be scheduled for ${Math.round((o.now - o.unschedulableSinceMs) / 1000)} s: ${String(scheduled.message ?? scheduled.reason ?? 'no reason given')} (check the pod's resource requests, node selector, tolerations and the namespace's quota)`, container: null };
+    return { message: unschedulableMessage(scheduled, o.now - o.unschedulableSinceMs), container: null };
   }
   return null;
+}
+
+function unschedulableMessage(scheduled: Obj, forMs: number): string {
+  return `the pod could not be scheduled for ${Math.round(forMs / 1000)} s: ${String(scheduled.message ?? scheduled.reason ?? 'no reason given')} (check the pod's resource requests, node selector, tolerations and the namespace's quota)`;
+}
+
+/**
+ * The plugin's progress lines for a pod that is not up yet: `Pod [Pending][Unschedulable] 0/1
+ * nodes are available: ...` and, for each container that waits, `Container [jnlp] waiting
+ * [ImagePullBackOff] Back-off pulling image ...`.
+ */
+export function podProgress(pod: Obj): string[] {
+  const status = (pod.status ?? {}) as Obj;
+  const lines: string[] = [];
+  const cond = ((status.conditions ?? []) as Obj[]).find((x) => x.status === 'False' && x.reason);
+  const phase = String(status.phase ?? 'Pending');
+  if (cond) lines.push(`Pod [${phase}][${String(cond.reason)}] ${String(cond.message ?? 'No message')}`);
+  for (const c of [...((status.initContainerStatuses ?? []) as Obj[]), ...((status.containerStatuses ?? []) as Obj[])]) {
+    const waiting = ((c.state ?? {}) as Obj).waiting as Obj | undefined;
+    if (waiting) lines.push(`Container [${String(c.name)}] waiting [${String(waiting.reason ?? 'Waiting')}] ${String(waiting.message ?? 'No message')}`);
+  }
+  return lines;
+}
+
+/** The containerTemplates' shells (JSON text of name → shell in the request's options). */
+function shellsOf(v: unknown): Record<string, string> {
+  if (typeof v !== 'string' || v === '') return {};
+  try {
+    const o = JSON.parse(v) as unknown;
+    return typeof o === 'object' && o !== null ? Object.fromEntries(Object.entries(o).filter(([, x]) => typeof x === 'string')) as Record<string, string> : {};
+  } catch {
+    return {};
+  }
+}
+
+/** metadata.namespace of a pod's YAML, when it names one (and parses). */
+function yamlNamespace(yaml: string | null): string | null {
+  if (!yaml) return null;
+  try {
+    const ns = (parsePod(yaml, 'pod').metadata as Obj | undefined)?.namespace;
+    return typeof ns === 'string' && ns !== '' ? ns : null;
+  } catch {
+    return null; // buildPod says what is wrong with it
+  }
 }
 
 function requestOf(req: AgentRequest): PodRequest {
@@ -168,10 +234,23 @@ export class KubernetesPods implements NodeProvider {
     const poolKey = JSON.stringify([build.job, cloud.name, request, cloud.settings]);
     const reusable = this.#idle.get(poolKey)?.shift();
     if (reusable) return reusable.lease(build, req, say);
-    const freeSlot: ReleaseSlot = await this.#slots.acquire({ cloud: cloud.name, cap: s.containerCap, build }, signal, say);
+    // instanceCap: pods of this template at once (its own slots, taken before the cloud's).
+    const cap = typeof req.options.instanceCap === 'number' && req.options.instanceCap > 0 ? req.options.instanceCap : 0;
+    const capKey = typeof req.options.labels === 'string' && req.options.labels !== '' ? req.options.labels : req.label;
+    const freeTemplate: ReleaseSlot = cap > 0 && capKey
+      ? await this.#slots.acquire({ cloud: `${cloud.name}' template '${capKey}`, cap, build }, signal, say)
+      : () => {};
+    let freeCloud: ReleaseSlot;
+    try {
+      freeCloud = await this.#slots.acquire({ cloud: cloud.name, cap: s.containerCap, build }, signal, say);
+    } catch (e) {
+      freeTemplate();
+      throw e;
+    }
+    const freeSlot: ReleaseSlot = () => { freeCloud(); freeTemplate(); };
 
     const name = podName(build.job, build.number);
-    const namespace = request.namespace ?? s.namespace;
+    const namespace = request.namespace ?? yamlNamespace(request.yaml) ?? s.namespace;
     const agentUrl = s.controllerUrl ?? this.#o.agentUrl();
     const secret = this.#o.agents.secret(name);
     let built;
@@ -189,7 +268,10 @@ export class KubernetesPods implements NodeProvider {
       throw e;
     }
     for (const n of built.notes) say(n);
-    say(`Created pod ${namespace}/${name} in cloud '${cloud.name}' from this manifest:\n${manifestForLog(built.pod, secret)}`);
+    // showRawYaml false: the manifest is not printed (as the plugin).
+    say(req.options.showRawYaml === false
+      ? `Created pod ${namespace}/${name} in cloud '${cloud.name}'`
+      : `Created pod ${namespace}/${name} in cloud '${cloud.name}' from this manifest:\n${manifestForLog(built.pod, secret)}`);
 
     const k = await kubernetesClient();
     let cred: Credential | null = null;
@@ -242,15 +324,35 @@ export class KubernetesPods implements NodeProvider {
     let unschedulableSince: number | null = null;
     let online = false;
     let latest: Obj | null = null;
+    // Progress lines said so far (each once); whether the pod's problem was reported.
+    const progressed = new Set<string>();
+    let reported = false;
+    let sayNow = say;
     const onEvent = (type: string, obj: Obj) => {
       latest = obj;
-      if (type === 'DELETED') { problem?.(`pod ${namespace}/${name} was deleted`); return; }
+      if (type === 'DELETED') {
+        if (!reported && !deleted) (online ? sayNow : say)(`Pod ${namespace}/${name} was just deleted`);
+        reported = true;
+        problem?.(`pod ${namespace}/${name} was deleted`);
+        return;
+      }
       const conds = (((obj.status ?? {}) as Obj).conditions ?? []) as Obj[];
       const sched = conds.find((x) => x.type === 'PodScheduled');
       if (sched?.status === 'False') unschedulableSince ??= Date.now();
       else unschedulableSince = null;
+      if (!online) {
+        for (const line of podProgress(obj)) {
+          if (progressed.has(line)) continue;
+          progressed.add(line);
+          say(line);
+        }
+      }
       const p = podProblem(obj, { unschedulableSinceMs: unschedulableSince, now: Date.now(), limitMs: s.connectTimeoutSeconds * 1000 });
-      if (p) void this.#withLog(core, namespace, name, p.container).then((tail) => problem?.(`${p.message}${tail}`));
+      if (p && !reported) {
+        reported = true;
+        if (p.plugin) (online ? sayNow : say)(p.plugin);
+        void this.#withLog(core, namespace, name, p.container).then((tail) => problem?.(`${p.message}${tail}`));
+      }
     };
     const startWatch = async () => {
       const w = new k.Watch(kc);
@@ -266,10 +368,16 @@ export class KubernetesPods implements NodeProvider {
     try {
       await startWatch();
       say(`Waiting for the agent in pod ${namespace}/${name} to connect to ${s.tunnel ? `${agentUrl} through tunnel ${s.tunnel}` : agentUrl}`);
-      const failed = new Promise<never>((_r, reject) => { problem = (why) => reject(new StepFailure(`pod ${namespace}/${name}: ${why}`, { loc: req.loc })); });
+      // A pod that cannot run ends the build ABORTED with the reason, as the plugin ends it.
+      const failed = new Promise<never>((_r, reject) => { problem = (why) => reject(new StepFailure(`pod ${namespace}/${name}: ${why}`, { loc: req.loc, result: 'ABORTED' })); });
       let connectTimer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_r, reject) => {
         const t = connectTimer = setTimeout(() => {
+          const sched = (((latest?.status ?? {}) as Obj).conditions as Obj[] | undefined ?? []).find((x) => x.type === 'PodScheduled' && x.status === 'False');
+          if (sched) {
+            reject(new StepFailure(`pod ${namespace}/${name}: ${unschedulableMessage(sched, unschedulableSince !== null ? Date.now() - unschedulableSince : s.connectTimeoutSeconds * 1000)}`, { loc: req.loc, result: 'ABORTED' }));
+            return;
+          }
           void this.#withLog(core, namespace, name, AGENT_CONTAINER).then((tail) => reject(new StepFailure(
             `the agent in pod ${namespace}/${name} did not connect within ${s.connectTimeoutSeconds} s (the pod is ${String(((latest?.status ?? {}) as Obj).phase ?? 'unknown')}). ` +
             `It was given KILN_URL=${agentUrl}${s.tunnel ? ` and KILN_TUNNEL=${s.tunnel}` : ''}: that address must be reachable from the pod and accept inbound connections on that port ` +
@@ -290,11 +398,10 @@ export class KubernetesPods implements NodeProvider {
       say(`Agent ${name} is online in pod ${namespace}/${name}`);
       // Breaks later are said (to the build using the pod), and end the agent's session so that
       // running steps fail now; an idle pod that breaks just goes.
-      let sayNow = say;
-      let broken = false;
+      let broken: string | null = null;
       let idleEntry: IdlePod | null = null;
       problem = (why) => {
-        broken = true;
+        broken = `pod ${namespace}/${name}: ${why}`;
         if (idleEntry) {
           this.#unpool(poolKey, idleEntry);
           idleEntry = null;
@@ -306,16 +413,24 @@ export class KubernetesPods implements NodeProvider {
       };
       const backend = this.#o.agents.backend(name);
       const defaultContainer = built.defaultContainer;
+      // Values of the Secrets the pod's env reads (secretEnvVar, secretKeyRef, envFrom): container() masks them.
+      const secretValues = await this.#secretValues(core, namespace, built.pod, say);
+      const podContainers = (((built.pod.spec ?? {}) as Obj).containers as Obj[] ?? []).map((x) => String(x.name));
       const lease = async (b: BuildRef, r: AgentRequest, sayTo: (line: string) => void): Promise<AllocatedNode> => {
         sayNow = sayTo;
         const ws = await backend.allocate({ build: b, ...(r.customWorkspace ? { path: r.customWorkspace } : {}) });
-        const workspace = defaultContainer ? withDefaultContainer(ws, defaultContainer) : ws;
+        // What fails once the pod broke fails with the pod's reason, ABORTED (as the plugin's builds end).
+        const access: PodAccess = {
+          namespace, name, containers: podContainers, shells: shellsOf(req.options.containerShells), secrets: secretValues,
+          log: async (container, lo) => String(await core.readNamespacedPodLog({ name, namespace, container, ...(lo.tailLines ? { tailLines: lo.tailLines } : {}), ...(lo.sinceSeconds ? { sinceSeconds: lo.sinceSeconds } : {}), ...(lo.limitBytes ? { limitBytes: lo.limitBytes } : {}) })),
+        };
+        const workspace = abortedWhenBroken(defaultContainer ? withDefaultContainer(ws, defaultContainer) : ws, () => broken, access);
         return {
           workspace,
           release: async (outcome) => {
             await ws.release().catch(() => {});
             const keep = s.podRetention === 'always' || (s.podRetention === 'onFailure' && outcome?.failed === true);
-            if (idleMs > 0 && !broken && !deleted && this.#o.agents.isOnline(name)) {
+            if (idleMs > 0 && broken === null && !deleted && this.#o.agents.isOnline(name)) {
               sayNow(`Keeping pod ${namespace}/${name} for ${idleMs / 60_000} min (idleMinutes) for the next build that asks for the same pod`);
               sayNow = () => {};
               const entry: IdlePod = {
@@ -367,6 +482,42 @@ export class KubernetesPods implements NodeProvider {
     await Promise.all(all.map((e) => e.drop()));
   }
 
+  /**
+   * The values of the Secrets the pod's containers read into their env (valueFrom.secretKeyRef:
+   * that key; envFrom.secretRef: every key), to mask. A Secret that cannot be read is said once.
+   */
+  async #secretValues(core: { readNamespacedSecret(p: { name: string; namespace: string }): Promise<{ data?: Record<string, string> }> }, namespace: string, pod: Obj, say: (line: string) => void): Promise<string[]> {
+    const wanted = new Map<string, Set<string> | null>(); // secret → keys (null: all)
+    const spec = (pod.spec ?? {}) as Obj;
+    for (const c of [...((spec.containers ?? []) as Obj[]), ...((spec.initContainers ?? []) as Obj[])]) {
+      for (const e of (c.env ?? []) as Obj[]) {
+        const ref = ((e.valueFrom ?? {}) as Obj).secretKeyRef as Obj | undefined;
+        if (!ref || typeof ref.name !== 'string' || typeof ref.key !== 'string') continue;
+        const keys = wanted.get(ref.name);
+        if (keys === null) continue;
+        wanted.set(ref.name, new Set([...(keys ?? []), ref.key]));
+      }
+      for (const f of (c.envFrom ?? []) as Obj[]) {
+        const ref = f.secretRef as Obj | undefined;
+        if (ref && typeof ref.name === 'string') wanted.set(ref.name, null);
+      }
+    }
+    const values: string[] = [];
+    for (const [secret, keys] of wanted) {
+      try {
+        const data = (await core.readNamespacedSecret({ name: secret, namespace })).data ?? {};
+        for (const [k, v] of Object.entries(data)) {
+          if (keys && !keys.has(k)) continue;
+          const text = Buffer.from(v, 'base64').toString('utf8');
+          if (text !== '') values.push(text);
+        }
+      } catch (e) {
+        say(`Cannot read Secret ${namespace}/${secret} to mask its values in the console: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+    return values;
+  }
+
   /** "\n<last lines of the container's log>" or '' when there are none. */
   async #withLog(core: { readNamespacedPodLog(p: { name: string; namespace: string; container?: string; tailLines?: number }): Promise<string> }, namespace: string, name: string, container: string | null): Promise<string> {
     if (!container) return '';
@@ -407,6 +558,32 @@ export class KubernetesPods implements NodeProvider {
     }
     return n;
   }
+}
+
+/**
+ * A workspace whose calls that fail after the pod broke fail with the pod's reason, as ABORTED;
+ * it answers POD_ACCESS with its pod (containerLog).
+ */
+function abortedWhenBroken(ws: import('../../core/workspace.ts').Workspace, broken: () => string | null, access: PodAccess): import('../../core/workspace.ts').Workspace {
+  return new Proxy(ws, {
+    get(target, prop) {
+      if (prop === POD_ACCESS) return access;
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...a: unknown[]) => {
+        const r = (v as (...x: unknown[]) => unknown).apply(target, a);
+        if (!(r instanceof Promise)) return r;
+        return r.catch(async (e: unknown) => {
+          if (e instanceof StepFailure) throw e;
+          // The agent may go before the watch says why (its container killed with the pod): wait a little for the reason.
+          for (let i = 0; i < 30 && broken() === null && e instanceof Error && e.name === 'AgentUnavailableError'; i++) await new Promise((res) => setTimeout(res, 100));
+          const why = broken();
+          if (why === null) throw e;
+          throw new StepFailure(why, { result: 'ABORTED', cause: e });
+        });
+      };
+    },
+  });
 }
 
 /** Steps outside container() run in `name` (the kubernetes agent's defaultContainer). */

@@ -1,20 +1,50 @@
 // The Kubernetes plugin's runtime, loaded by the step registry the first time a build uses it
 // (never by validation): its steps' implementations; the kubernetes agent type's request (a
-// `yamlFile` becomes the text the host read beside the Jenkinsfile); and `node(POD_LABEL)`, which
-// asks for the pod a running podTemplate block defined.
+// `yamlFile` becomes the text the host read beside the Jenkinsfile; a declarative
+// `containerTemplate { }` becomes a container of the pod, and the default container); and
+// `node(label)`, which asks for the pod a running podTemplate block defined (its POD_LABEL,
+// `node('a')` for `label: 'a b'`, a plain `node { }` for a label-less template).
 import type { PluginRuntime } from '../../pipeline/plugin.ts';
+import { stringify } from 'yaml';
+import type { AgentRequest } from '../../core/nodes.ts';
+import type { Value } from '../../pipeline/script/values.ts';
 import { StepFailure } from '../../core/errors.ts';
+import { containerOf } from './classic.ts';
+import { mergePods, parsePod, PodSpecError } from './podspec.ts';
 import { run as container } from './container.ts';
+import { run as containerLog } from './containerLog.ts';
 import { run as kubernetesApply } from './kubernetesApply.ts';
-import { podTemplates, run as podTemplate } from './podTemplate.ts';
+import { run as podTemplate, templateForLabel } from './podTemplate.ts';
 import { run as withKubeConfig } from './withKubeConfig.ts';
 
+/**
+ * Declarative `containerTemplate { ... }` (JSON text from validation): the container over the
+ * pod's YAML (its fields winning), and the default container unless one is named.
+ */
+function withContainerTemplate(req: AgentRequest): AgentRequest {
+  const json = req.options.containerTemplate;
+  if (typeof json !== 'string' || json === '') return req;
+  const { containerTemplate: _ct, ...options } = req.options;
+  const ct = new Map<string, Value>(Object.entries(JSON.parse(json) as Record<string, string | number | boolean>));
+  ct.set('$symbol', 'containerTemplate');
+  try {
+    const container = containerOf(ct, [], []);
+    const pod = mergePods(parsePod(typeof options.yaml === 'string' ? options.yaml : '', 'kubernetes { yaml }'), { spec: { containers: [container] } });
+    const shell = ct.get('shell');
+    return { ...req, options: { ...options, yaml: stringify(pod), ...(typeof shell === 'string' && shell !== '' ? { containerShells: JSON.stringify({ [String(container.name)]: shell }) } : {}), defaultContainer: typeof options.defaultContainer === 'string' && options.defaultContainer !== '' ? options.defaultContainer : String(container.name) } };
+  } catch (e) {
+    if (e instanceof PodSpecError) throw new StepFailure(e.message, { loc: req.loc });
+    throw e;
+  }
+}
+
 const runtime: PluginRuntime = {
-  steps: { container, kubernetesApply, podTemplate, withKubeConfig },
+  steps: { container, containerLog, kubernetesApply, podTemplate, withKubeConfig },
   agentTypes: {
     kubernetes: {
       // kubernetes { yamlFile 'pod.yaml' }: the file from the Jenkinsfile's repository, at its commit.
-      evaluate(req, c) {
+      evaluate(req0, c) {
+        const req = withContainerTemplate(req0);
         const file = req.options.yamlFile;
         if (typeof file !== 'string' || file === '') return req;
         const text = c.scmFiles && Object.hasOwn(c.scmFiles, file) ? c.scmFiles[file] : undefined;
@@ -29,8 +59,8 @@ const runtime: PluginRuntime = {
     },
   },
   nodeForLabel(label, scope) {
-    const options = podTemplates(scope).get(label);
-    return options ? { type: 'kubernetes', label, customWorkspace: null, options, loc: null } : null;
+    const t = templateForLabel(scope, label);
+    return t ? { type: 'kubernetes', label: t.label, customWorkspace: null, options: t.options, loc: null } : null;
   },
 };
 

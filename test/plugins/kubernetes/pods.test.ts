@@ -1,8 +1,10 @@
 // Pods for builds, for real: a controller with a Kubernetes cloud pointing at the fake API server
 // (test/fakes/kube), whose pods really run in Docker. The seed's pipeline shape (two tool
 // containers with `command: [cat]`, `tty: true`, plus the injected agent) runs green with files
-// shared through the workspace; a missing image and an agent that cannot reach the controller
-// fail fast with their reasons; the cap makes a build wait and say so; nothing is left behind.
+// shared through the workspace; a missing image, a container that exits, an unschedulable or
+// deleted pod end the build ABORTED with the plugin's line and Kiln's reason (an agent that cannot
+// reach the controller: FAILURE, saying what to check); the cap makes a build wait and say so;
+// podTemplate's classic options (env, secret env, volumes) work on a real pod; nothing is left behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -30,7 +32,7 @@ before(async () => {
   gateway = execFileSync('docker', ['network', 'inspect', 'bridge', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}'], { encoding: 'utf8' }).trim()
     || (/inet (\d+\.\d+\.\d+\.\d+)/.exec(execFileSync('ip', ['-4', '-o', 'addr', 'show', 'docker0'], { encoding: 'utf8' }))?.[1] ?? '');
   if (!gateway) throw new Error("cannot find the host's address on Docker's bridge network (docker0)");
-  kube = await startFakeKube({ runner: 'docker', namespaces: ['ci'] });
+  kube = await startFakeKube({ runner: 'docker', namespaces: ['ci', 'team'] });
   // The pods' agents dial the controller from Docker's bridge network.
   restartHome = path.join(tempDir('k8s-pods'), 'home');
   c = await startController(testConfig({ home: restartHome, port: '0', host: '0.0.0.0' }));
@@ -96,7 +98,7 @@ test("the seed's pipeline shape runs green in a pod: tool containers share the w
   assert.deepEqual(kube.pods('ci').map((p) => p.metadata?.name), []);
 });
 
-test('a pod whose image is missing fails fast with the reason', async () => {
+test('a pod whose image is missing ends the build ABORTED, fast, with the reason', async () => {
   const t0 = Date.now();
   await api('POST', '/api/v1/jobs', { name: 'noimage', script: `pipeline { agent { kubernetes { yaml '''
 spec:
@@ -108,8 +110,12 @@ spec:
 ''' } }; stages { stage('A') { steps { container('tool') { sh 'true' } } } } }` });
   const b = await api('POST', '/api/v1/jobs/noimage/builds', {});
   const done = await finishedBuild(c.url, 'noimage', b.number);
-  assert.equal(done.result, 'FAILURE');
-  assert.match(await consoleText(c.url, 'noimage', b.number), /container 'tool': image kiln-test\/not-there:1 cannot be pulled \((ErrImagePull|ImagePullBackOff)\)/);
+  const log = await consoleText(c.url, 'noimage', b.number);
+  // ABORTED, as the plugin ends a build whose pod cannot run; its line, the progress, and Kiln's reason.
+  assert.equal(done.result, 'ABORTED', log);
+  assert.match(log, /\nERROR: Unable to pull container image "kiln-test\/not-there:1". Check if image tag name is spelled correctly.\n/);
+  assert.match(log, /\nContainer \[tool\] waiting \[(ErrImagePull|ImagePullBackOff)\] /);
+  assert.match(log, /container 'tool': image kiln-test\/not-there:1 cannot be pulled \((ErrImagePull|ImagePullBackOff)\)/);
   assert.ok(Date.now() - t0 < 30_000);
   for (let i = 0; i < 100 && kube.pods('ci').length > 0; i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(kube.pods('ci').length, 0);
@@ -118,14 +124,14 @@ spec:
 test('an agent that cannot reach the controller: the build says which URL it was given and what to check', async () => {
   await api('PUT', '/api/v1/clouds/unreachable', {
     type: 'kubernetes',
-    settings: { serverUrl: kube.url, caCertificate: kube.caPem, namespace: 'ci', credentialsId: 'kube-token', controllerUrl: `http://${gateway}:9/`, agentImage: 'kiln-test/agent:latest', connectTimeoutSeconds: 5 },
+    settings: { serverUrl: kube.url, caCertificate: kube.caPem, namespace: 'ci', credentialsId: 'kube-token', controllerUrl: `http://${gateway}:9/`, agentImage: 'kiln-test/agent:latest', connectTimeoutSeconds: 12 },
   });
   await api('POST', '/api/v1/jobs', { name: 'offline', script: `pipeline { agent { kubernetes { cloud 'unreachable' } }; stages { stage('A') { steps { sh 'true' } } } }` });
   const b = await api('POST', '/api/v1/jobs/offline/builds', {});
   const done = await finishedBuild(c.url, 'offline', b.number);
   assert.equal(done.result, 'FAILURE');
   const log = await consoleText(c.url, 'offline', b.number);
-  assert.match(log, new RegExp(`the agent in pod ci/offline-1-[0-9a-f]{6} did not connect within 5 s .*It was given KILN_URL=http://${gateway.replace(/\./g, '\\.')}:9/: that address must be reachable from the pod and accept inbound connections`, 's'));
+  assert.match(log, new RegExp(`the agent in pod ci/offline-1-[0-9a-f]{6} did not connect within 12 s .*It was given KILN_URL=http://${gateway.replace(/\./g, '\\.')}:9/: that address must be reachable from the pod and accept inbound connections`, 's'));
   assert.match(log, /Last lines of container 'jnlp':/);
   await api('DELETE', '/api/v1/clouds/unreachable');
 });
@@ -164,7 +170,7 @@ test('scripted podTemplate with containerTemplate: node(POD_LABEL) runs in the p
   assert.match(log, /Created pod ci\/scripted-pod-1-[0-9a-f]{6} in cloud 'fake'/);
 });
 
-test('a pod deleted under the build fails the build at once, saying so', async () => {
+test('a pod deleted under the build ends it at once, ABORTED, saying so', async () => {
   await api('POST', '/api/v1/jobs', { name: 'lost', script: `pipeline { agent { kubernetes { yaml '''
 spec:
   containers:
@@ -184,8 +190,9 @@ spec:
   kube.cluster.delete(core('pods'), 'ci', pod, { gracePeriodSeconds: 0 });
   const done = await finishedBuild(c.url, 'lost', b.number);
   const log = await consoleText(c.url, 'lost', b.number);
-  assert.equal(done.result, 'FAILURE', log);
+  assert.equal(done.result, 'ABORTED', log);
   assert.ok(Date.now() - t0 < 20_000, 'not after the step\'s own 60 s');
+  assert.match(log, new RegExp(`\nPod ci/${pod} was just deleted\n`));
   assert.match(log, new RegExp(`pod ci/${pod}: pod ci/${pod} was deleted`));
   assert.doesNotMatch(log, /internal error/);
 });
@@ -235,6 +242,112 @@ spec:
   assert.doesNotMatch(log2, /Created pod/);
   // The same pod's workspace: the second build counts two lines.
   assert.match(log2, /\n\+ wc -l\n\s*2\n/);
+});
+
+test("podTemplate's classic options on a real pod: env and secret env, emptyDir/secret/configMap volumes in every container, POD_CONTAINER, secrets masked, showRawYaml false; containerLog; shells", async () => {
+  kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ci-secrets', namespace: 'ci' }, data: { token: Buffer.from('s3cr3t-t0ken').toString('base64') } });
+  kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'ci' }, data: { 'settings.xml': '<settings/>\n' } });
+  await api('POST', '/api/v1/jobs', { name: 'classic', script: `podTemplate(showRawYaml: false,
+    envVars: [envVar(key: 'GREETING', value: 'hello'), secretEnvVar(key: 'TOKEN', secretName: 'ci-secrets', secretKey: 'token')],
+    volumes: [emptyDirVolume(mountPath: '/cache'), secretVolume(secretName: 'ci-secrets', mountPath: '/etc/ci'), configMapVolume(configMapName: 'settings', mountPath: '/etc/maven')],
+    containers: [containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'cat', ttyEnabled: true, shell: '/bin/ash', envVars: [containerEnvVar(key: 'GREETING', value: 'hi from tool')])]) {
+  node(POD_LABEL) {
+    container('tool') {
+      sh 'echo "$GREETING in $POD_CONTAINER; token length \${#TOKEN}"; cat /etc/maven/settings.xml; echo shared > /cache/f; echo "the token: $TOKEN"'
+    }
+    // (The agent container's own env is not yet the steps' env outside container(): its volumes are there.)
+    sh 'echo "from the agent"; cat /cache/f; wc -c < /etc/ci/token'
+    container('tool') { sh 'echo "shell $0"' }
+    container(name: 'tool', shell: '/bin/sh') { sh 'echo "then $0"' }
+    containerLog 'tool'
+    echo "the agent's log names it: \${containerLog(name: 'jnlp', returnLog: true).contains('kiln-agent')}"
+  }
+}` });
+  const b = await api('POST', '/api/v1/jobs/classic/builds', {});
+  const done = await finishedBuild(c.url, 'classic', b.number);
+  const log = await consoleText(c.url, 'classic', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /\nhi from tool in tool; token length 12\n/);
+  assert.match(log, /\n<settings\/>\n/);
+  // The Secret's value, read into the env by secretEnvVar, is masked as the plugin masks it.
+  assert.match(log, /\nthe token: \*\*\*\*\n/);
+  assert.doesNotMatch(log, /s3cr3t-t0ken/);
+  assert.match(log, /\nfrom the agent\n\+ cat \/cache\/f\nshared\n\+ wc -c\n\s*12\n/);
+  assert.match(log, /\n> start log of container 'tool' in pod 'classic-1-[0-9a-f]{6}'\n(.*\n)*?> end log of container 'tool' in pod 'classic-1-[0-9a-f]{6}'\n/);
+  assert.match(log, /\nthe agent's log names it: true\n/);
+  // The containerTemplate's shell, then container(shell:)'s.
+  assert.match(log, /\nshell \/bin\/ash\n/);
+  assert.match(log, /\nthen \/bin\/sh\n/);
+  assert.match(log, /Created pod ci\/classic-1-[0-9a-f]{6} in cloud 'fake'\n/);
+  assert.doesNotMatch(log, /from this manifest/);
+});
+
+test('a tool container that exits ends the build ABORTED: the plugin\'s line, the state and the last lines of its log', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'exits', script: `podTemplate(containers: [containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'sh -c "echo preparing; echo giving up >&2; exit 3"')]) {
+  node(POD_LABEL) { container('tool') { sh 'sleep 30' } }
+}` });
+  const b = await api('POST', '/api/v1/jobs/exits/builds', {});
+  const done = await finishedBuild(c.url, 'exits', b.number);
+  const log = await consoleText(c.url, 'exits', b.number);
+  assert.equal(done.result, 'ABORTED', log);
+  assert.match(log, /\nci\/exits-1-[0-9a-f]{6} Container tool was terminated\./);
+  assert.match(log, /container 'tool' exited with code 3/);
+  assert.match(log, /Last lines of container 'tool':\n[\s\S]*preparing/);
+});
+
+test('an unschedulable pod ends ABORTED with the scheduler\'s reason, and says so while it waits', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'picky', script: `podTemplate(nodeSelector: 'disktype=unobtainium', slaveConnectTimeout: 3) {
+  node(POD_LABEL) { sh 'true' }
+}` });
+  const b = await api('POST', '/api/v1/jobs/picky/builds', {});
+  const done = await finishedBuild(c.url, 'picky', b.number);
+  const log = await consoleText(c.url, 'picky', b.number);
+  assert.equal(done.result, 'ABORTED', log);
+  assert.match(log, /\nPod \[Pending\]\[Unschedulable\] 0\/\d+ nodes are available: .*node affinity\/selector/);
+  assert.match(log, /the pod could not be scheduled for \d+ s: 0\/\d+ nodes are available/);
+  assert.doesNotMatch(log, /did not connect/);
+});
+
+test('activeDeadlineSeconds and eviction end the build ABORTED with the plugin\'s "Pod just failed" line', async () => {
+  const tool = "containers: [containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'cat', ttyEnabled: true)]";
+  await api('POST', '/api/v1/jobs', { name: 'deadline', script: `podTemplate(activeDeadlineSeconds: 10, ${tool}) {
+  node(POD_LABEL) { container('tool') { sh 'echo started; sleep 120' } }
+}` });
+  await api('POST', '/api/v1/jobs', { name: 'evicted', script: `podTemplate(${tool}) {
+  node(POD_LABEL) { container('tool') { sh 'echo started; sleep 120' } }
+}` });
+  const d = await api('POST', '/api/v1/jobs/deadline/builds', {});
+  const e = await api('POST', '/api/v1/jobs/evicted/builds', {});
+  let pod: string | undefined;
+  for (let i = 0; i < 600 && !pod; i++) {
+    if (/\nstarted\n/.test(await consoleText(c.url, 'evicted', e.number))) pod = kube.pods('ci').find((p) => p.metadata?.name?.startsWith('evicted-'))?.metadata?.name;
+    if (!pod) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(pod, 'the pod ran the step');
+  await kube.evictPod('ci', pod);
+  const evicted = await finishedBuild(c.url, 'evicted', e.number);
+  const elog = await consoleText(c.url, 'evicted', e.number);
+  assert.equal(evicted.result, 'ABORTED', elog);
+  assert.match(elog, new RegExp(`\\nci/${pod} Pod just failed\\. Reason: Evicted`));
+  const deadline = await finishedBuild(c.url, 'deadline', d.number);
+  const dlog = await consoleText(c.url, 'deadline', d.number);
+  assert.equal(deadline.result, 'ABORTED', dlog);
+  assert.match(dlog, /\nci\/deadline-1-[0-9a-f]{6} Pod just failed\. Reason: DeadlineExceeded/);
+  assert.match(dlog, /the pod failed \(DeadlineExceeded\)/);
+});
+
+test("metadata.namespace of the pod's YAML is the pod's namespace", async () => {
+  await api('POST', '/api/v1/jobs', { name: 'in-team', script: `podTemplate(yaml: 'metadata:\\n  namespace: team\\n') {
+  node(POD_LABEL) { sh 'echo "in the team namespace"' }
+}` });
+  const b = await api('POST', '/api/v1/jobs/in-team/builds', {});
+  const done = await finishedBuild(c.url, 'in-team', b.number);
+  const log = await consoleText(c.url, 'in-team', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /Created pod team\/in-team-1-[0-9a-f]{6} in cloud 'fake'/);
+  assert.match(log, /\nin the team namespace\n/);
+  for (let i = 0; i < 100 && kube.pods('team').length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(kube.pods('team').length, 0);
 });
 
 test('at start, the controller deletes pods it labelled and no longer tracks', async () => {
