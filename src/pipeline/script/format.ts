@@ -93,6 +93,7 @@ function javaTypeName(v: Value): string {
   switch (t) {
     case 'String': return 'java.lang.String';
     case 'Integer': return 'java.lang.Integer';
+    case 'Long': return 'java.lang.Long';
     case 'BigDecimal': return 'java.math.BigDecimal';
     case 'Double': return 'java.lang.Double';
     case 'Boolean': return 'java.lang.Boolean';

@@ -45,6 +45,7 @@ import { listGetAt, listMethods, listPutAt } from './methods-list.ts';
 import { mapGet, mapMethods } from './methods-map.ts';
 import { booleanMethods, newString, numberMethods } from './methods-number.ts';
 import { decimalLiteral, isDecimal } from './decimal.ts';
+import { LongValue, integerLiteralOf } from './integers.ts';
 import {
   ClassObject, JAVA_ROOTS, callStaticMethod, classOf, javaClassOf as javaTypeName, construct, constructedByInterpreter, getStaticField, isJavaObject, javaMethod, rejected,
   isKnownClass, resolveClass,
@@ -712,7 +713,7 @@ export class Interpreter {
   private fast(e: A.Expr, scope: Scope, top: boolean): Value | typeof SLOW {
     switch (e.type) {
       case 'Number':
-        return e.isInteger ? e.value : decimalLiteral(e);
+        return e.isInteger ? (e.exact === true ? integerLiteralOf(e) : e.value) : decimalLiteral(e);
       case 'String':
       case 'Boolean':
         return e.value;
@@ -764,8 +765,10 @@ export class Interpreter {
         const vars = holder !== null ? holder.vars! : scope.cls === null && this.binding.has(name) ? this.binding : null;
         const cur = vars?.get(name);
         if (vars === null || typeof cur !== 'number') return SLOW;
-        const nv = e.op === '++' ? cur + 1 : e.op === '--' ? cur - 1 : SLOW;
+        let nv = e.op === '++' ? cur + 1 : e.op === '--' ? cur - 1 : SLOW;
         if (nv === SLOW) return SLOW;
+        if ((cur | 0) === cur) nv |= 0; // an Integer wraps at 32 bits
+        else if (!Number.isSafeInteger(nv) && Number.isInteger(cur)) nv = arithmetic('+', cur, e.op === '++' ? 1 : -1, e.loc) as number;
         vars.set(name, nv);
         return e.prefix ? nv : cur;
       }
@@ -828,7 +831,7 @@ export class Interpreter {
       case 'String':
         return e.value;
       case 'Number':
-        return e.isInteger ? e.value : decimalLiteral(e);
+        return e.isInteger ? (e.exact === true ? integerLiteralOf(e) : e.value) : decimalLiteral(e);
       case 'Boolean':
         return e.value;
       case 'Null':
@@ -1224,8 +1227,7 @@ export class Interpreter {
         let old: Value = null;
         const nv = await this.update(e.operand, scope, f, async (cur) => {
           old = cur;
-          if (typeof cur === 'number') return cur + delta;
-          if (isDecimal(cur)) return arithmetic('+', cur, delta, e.loc);
+          if (typeof cur === 'number' || isDecimal(cur) || cur instanceof LongValue) return arithmetic('+', cur, delta, e.loc);
           if (typeof cur === 'string') return stringMethods.get(delta > 0 ? 'next' : 'previous')!(cur, [], this.methodEnv(f, e.loc));
           if (cur === null) throw nullPointer(`Cannot invoke method ${delta > 0 ? 'next' : 'previous'}() on null object`, e.loc);
           throw noSignature(cur, delta > 0 ? 'next' : 'previous', [], e.loc);
