@@ -6,6 +6,7 @@ import { MAX_STRING, checkListSize, checkString, tooLarge } from './limits.ts';
 import { formatNumber, toGroovyString } from './format.ts';
 import { MatcherObject, PatternObject } from './regex.ts';
 import { BigDec, compareDecimal, decimalOp } from './decimal.ts';
+import { LazyGString } from './lazy-gstring.ts';
 import { LongValue, bigIntegerOf, compareIntegers, int32Op, integerOp, intOf, longOf } from './integers.ts';
 import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value } from './values.ts';
 
@@ -126,6 +127,8 @@ export class EntryObject implements HostObject {
 export function groovyEquals(a: Value, b: Value): boolean {
   if (a === b) return true;
   if (a === null || b === null) return false;
+  // a lazy GString equals the String it renders now (Groovy compares a GString and a String by their text)
+  if (a instanceof LazyGString || b instanceof LazyGString) return toGroovyString(a) === toGroovyString(b);
   if (typeof a !== 'object' || typeof b !== 'object') {
     // A one-character string equals itself only; numbers compare by value (NaN aside); 1 == 1.0
     if (a instanceof BigDec || b instanceof BigDec) return compareDecimal(a, b) === 0;

@@ -46,6 +46,7 @@ import { mapGet, mapMethods } from './methods-map.ts';
 import { booleanMethods, newString, numberMethods } from './methods-number.ts';
 import { decimalLiteral, isDecimal } from './decimal.ts';
 import { LongValue, integerLiteralOf } from './integers.ts';
+import { LazyGString } from './lazy-gstring.ts';
 import {
   ClassObject, JAVA_ROOTS, callStaticMethod, classOf, javaClassOf as javaTypeName, construct, constructedByInterpreter, getStaticField, isJavaObject, javaMethod, rejected,
   isKnownClass, resolveClass,
@@ -215,6 +216,11 @@ function concurrentModification(loc: Loc): ScriptError {
 
 function nullPointer(what: string, loc: Loc): ScriptError {
   return scriptError('null', what, loc, 'java.lang.NullPointerException');
+}
+
+/** `${-> x}` in a GString: a closure without parameters, run each time the GString is rendered. */
+function isLazyPlaceholder(x: A.Expr): boolean {
+  return x.type === 'Closure' && x.explicitParams && x.params.length === 0;
 }
 
 function flatArgs(ca: CallArgs): Value[] {
@@ -930,17 +936,66 @@ export class Interpreter {
     return { kind: 'closure', node: e, scope: cs };
   }
 
-  private async evalGString(e: A.GStringLit, scope: Scope, f: Frame): Promise<string> {
+  private async evalGString(e: A.GStringLit, scope: Scope, f: Frame): Promise<string | LazyGString> {
+    if (e.exprs.some(isLazyPlaceholder)) return this.lazyGString(e, scope, f);
     let s = e.parts[0] ?? '';
     for (let i = 0; i < e.exprs.length; i++) {
       const x = e.exprs[i]!;
-      let v: Value;
-      if (x.type === 'Closure' && x.explicitParams && x.params.length === 0) v = await this.invokeClosure(this.makeClosure(x, scope, f), [], f, x.loc);
-      else v = await this.eval(x, scope, f);
-      s += (v instanceof ScriptInstance ? await this.str(v, f, x.loc) : formatValue(v)) + (e.parts[i + 1] ?? '');
+      const v = await this.eval(x, scope, f);
+      s += (v instanceof ScriptInstance || v instanceof LazyGString ? await this.str(v, f, x.loc) : formatValue(v)) + (e.parts[i + 1] ?? '');
       if (s.length > MAX_STRING) throw tooLarge(`a string of ${s.length} characters`, e.loc);
     }
     return s;
+  }
+
+  /**
+   * `"a ${-> x} b ${y}"`: the ordinary placeholders are evaluated now, the `${-> ...}` ones each
+   * time the GString becomes a String (lazy-gstring.ts).
+   */
+  private async lazyGString(e: A.GStringLit, scope: Scope, f: Frame): Promise<LazyGString> {
+    const items: (Value | ClosureValue)[] = [];
+    const lazy: boolean[] = [];
+    for (const x of e.exprs) {
+      const isLazy = isLazyPlaceholder(x);
+      lazy.push(isLazy);
+      items.push(isLazy ? this.makeClosure(x as A.ClosureExpr, scope, f) : await this.eval(x, scope, f));
+    }
+    const join = (values: Value[]): string => {
+      let s = e.parts[0] ?? '';
+      for (let i = 0; i < values.length; i++) {
+        s += formatValue(values[i] ?? null) + (e.parts[i + 1] ?? '');
+        if (s.length > MAX_STRING) throw tooLarge(`a string of ${s.length} characters`, e.loc);
+      }
+      return s;
+    };
+    return new LazyGString({
+      render: async () => {
+        const values: Value[] = [];
+        for (let i = 0; i < items.length; i++) {
+          const v = lazy[i] ? await this.invokeClosure(items[i] as ClosureValue, [], f, e.exprs[i]!.loc) : items[i]!;
+          values.push(v instanceof ScriptInstance || v instanceof LazyGString ? await this.str(v, f, e.exprs[i]!.loc) : v);
+        }
+        return join(values);
+      },
+      renderSync: () => {
+        const values: Value[] = [];
+        for (let i = 0; i < items.length; i++) {
+          if (!lazy[i]) {
+            values.push(items[i]!);
+            continue;
+          }
+          const c = items[i] as ClosureValue;
+          const body = c.node.body;
+          const only = body.length === 1 && body[0]!.type === 'ExprStmt' ? body[0].expr : null;
+          const v = only === null ? SLOW : this.fast(only, this.closureScope(c).scope, false);
+          if (v === SLOW || v instanceof ScriptInstance) {
+            throw notSupported('a lazy GString placeholder ${-> ...} that calls a method, here', c.node.loc, 'turn it into a String first with .toString(), or use it in echo or a step, where Kiln runs the closure');
+          }
+          values.push(v);
+        }
+        return join(values);
+      },
+    });
   }
 
   /** A name: local scopes, then the binding, then the host's globals. */
@@ -1636,7 +1691,7 @@ export class Interpreter {
   }
 
   private async callStep(name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
-    if (ca.positional.some((a) => a instanceof ScriptInstance)) ca = await this.objectArgsToStrings(ca, f, loc);
+    if (ca.positional.some((a) => a instanceof ScriptInstance || a instanceof LazyGString) || (ca.named !== null && [...ca.named.values()].some((a) => a instanceof LazyGString))) ca = await this.objectArgsToStrings(ca, f, loc);
     // stage('x', body), node('l', body): a closure as the last argument is the step's body, as
     // Groovy makes a trailing closure the last argument
     const last = ca.positional.length > 0 ? ca.positional[ca.positional.length - 1] : undefined;
@@ -1812,6 +1867,8 @@ export class Interpreter {
 
   /** recv.name(args) */
   private async invoke(recv: Value, name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
+    // a lazy GString answers String's methods with its string of now (GString delegates to String)
+    if (recv instanceof LazyGString && name !== 'getClass') recv = await recv.render();
     const args = flatArgs(ca);
     switch (name) {
       case 'getClass':
@@ -2342,6 +2399,7 @@ export class Interpreter {
 
   /** How a value prints, with an object's own toString(). */
   private async str(v: Value, f: Frame, loc: Loc): Promise<string> {
+    if (v instanceof LazyGString) return v.render();
     if (v instanceof ScriptInstance && v.cls.findMethod('toString', 0, false) !== null) return formatValue(await this.invokeObject(v, 'toString', callArgsOf([]), f, loc));
     return formatValue(v);
   }
@@ -2349,8 +2407,13 @@ export class Interpreter {
   /** A step given objects of script classes gets their strings (echo obj prints obj.toString()). */
   private async objectArgsToStrings(ca: CallArgs, f: Frame, loc: Loc): Promise<CallArgs> {
     const positional: Value[] = [];
-    for (const a of ca.positional) positional.push(a instanceof ScriptInstance ? await this.str(a, f, loc) : a);
-    return { positional, named: ca.named, closure: ca.closure };
+    for (const a of ca.positional) positional.push(a instanceof ScriptInstance || a instanceof LazyGString ? await this.str(a, f, loc) : a);
+    let named = ca.named;
+    if (named !== null && [...named.values()].some((a) => a instanceof LazyGString)) {
+      named = new Map(named);
+      for (const [k, a] of named) if (a instanceof LazyGString) named.set(k, await a.render());
+    }
+    return { positional, named, closure: ca.closure };
   }
 
   private async patternStatic(name: string, args: Value[], site: RegexSite): Promise<Value> {
