@@ -131,6 +131,15 @@ export interface TimeoutOption {
   unit: TimeUnit;
   /** `activity: true`: the timer restarts whenever the log grows. */
   activity: boolean;
+  /** Arguments written as expressions (`time: env.T as int`), evaluated when the run reaches the option, as Jenkins does; their literal fields above are then defaults. */
+  exprs?: { time?: Expr; unit?: Expr; activity?: Expr };
+  loc: Loc;
+}
+
+/** options { retry(n) }; `countExpr` when n is an expression, evaluated when the run reaches it. */
+export interface RetryOption {
+  count: number;
+  countExpr?: Expr;
   loc: Loc;
 }
 
@@ -150,7 +159,7 @@ export interface BuildDiscarder {
 /** Options valid at pipeline level; stages accept the subset in StageOptions. */
 export interface Options {
   timeout: TimeoutOption | null;
-  retry: { count: number; loc: Loc } | null;
+  retry: RetryOption | null;
   timestamps: boolean;
   skipDefaultCheckout: boolean;
   skipStagesAfterUnstable: boolean;
@@ -184,7 +193,7 @@ export interface WrapperOption {
 
 export interface StageOptions {
   timeout: TimeoutOption | null;
-  retry: { count: number; loc: Loc } | null;
+  retry: RetryOption | null;
   timestamps: boolean;
   skipDefaultCheckout: boolean;
   ansiColor: string | null;
