@@ -113,7 +113,8 @@ export function parseOptions(ctx: Ctx, sec: Section, stage: boolean): Options | 
     },
     refuse: (s) => {
       if (!stage || !(s.name in OPTIONS) || OPTIONS[s.name]!.stage) return false;
-      ctx.error('options', `The "${s.name}" option is only valid at the pipeline level, not in a stage`, s.nameLoc);
+      // Jenkins (ModelValidatorImpl, options in a stage): the option is not a stage option type
+      ctx.error('options', `Invalid option type "${s.name}". Valid option types: ${fmtList(validOptionTypes(ctx, true))}`, s.nameLoc);
       return true;
     },
   });

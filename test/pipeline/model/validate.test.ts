@@ -275,9 +275,11 @@ test('when options must come with a condition, and be booleans', () => {
 });
 
 test('stage options reject pipeline-only ones; the pipeline accepts them', () => {
-  assert.deepEqual(lint(wrap("options { skipStagesAfterUnstable() }\nsteps { echo 'x' }")), [
-    '5:11: The "skipStagesAfterUnstable" option is only valid at the pipeline level, not in a stage',
-  ]);
+  // Jenkins' words: the option is not one of a stage's option types, which the message lists
+  const errs = lint(wrap("options { skipStagesAfterUnstable() }\nsteps { echo 'x' }"));
+  assert.equal(errs.length, 1);
+  assert.match(errs[0]!, /^5:11: Invalid option type "skipStagesAfterUnstable"\. Valid option types: \[.*\bretry\b.*\btimeout\b.*\]$/);
+  assert.doesNotMatch(errs[0]!, /skipStagesAfterUnstable\b.*skipStagesAfterUnstable/);
 });
 
 test('input parameters are checked like build parameters', () => {
