@@ -2279,9 +2279,10 @@ export class Interpreter {
       case 'println':
       case 'print':
       case 'printf':
-        // A class's println is Groovy's System.out one, not the script's: Jenkins writes it to
-        // the controller's own log, never to the build's console. Kiln drops it.
-        return null;
+        // A class's println is Groovy's DefaultGroovyMethods one (System.out), not the script's
+        // echo: Jenkins' sandbox refuses it (approved, it would print to the controller's own
+        // log, never to the build's console). Kiln refuses it with the sandbox's signature.
+        throw rejected(`staticMethod org.codehaus.groovy.runtime.DefaultGroovyMethods ${name} java.lang.Object${name === 'printf' ? ' java.lang.String java.lang.Object[]' : args.length > 0 ? ' java.lang.Object' : ''}`, loc);
     }
     if (cs.self !== null) return this.invokeObject(cs.self, name, ca, f, loc);
     throw noStaticSignature(cs.owner.name, name, args, loc);

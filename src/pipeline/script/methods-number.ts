@@ -294,6 +294,20 @@ const ALIASES: Record<string, string> = {
   'java.net.URLDecoder': 'URLDecoder', 'java.util.UUID': 'UUID', 'java.lang.Character': 'Character',
 };
 
+/**
+ * The names `import static ...` makes callable without a class: the member for
+ * `import static java.lang.Math.max` (or its alias), every static method Kiln has for the class
+ * for `import static java.lang.Math.*` (none for a class it has no table of). For lint, which
+ * must know these names as the interpreter does.
+ */
+export function staticImportNames(path: string, star: boolean, alias: string | null): string[] {
+  const i = path.lastIndexOf('.');
+  if (!star) return [alias ?? path.slice(i + 1)];
+  const cls = path.endsWith('.*') ? path.slice(0, -2) : path;
+  const c = ALIASES[cls] ?? cls;
+  return Object.hasOwn(STATICS, c) ? Object.keys(STATICS[c]!) : [];
+}
+
 export function staticClassName(name: string): string | null {
   const n = ALIASES[name] ?? name;
   return Object.hasOwn(STATICS, n) ? n : null;
