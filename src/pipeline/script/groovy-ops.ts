@@ -127,12 +127,14 @@ export class EntryObject implements HostObject {
 export function groovyEquals(a: Value, b: Value): boolean {
   if (a === b) return true;
   if (a === null || b === null) return false;
+  // two different strings, numbers or booleans (a one-character string equals itself only)
+  if (typeof a !== 'object' && typeof b !== 'object') return false;
   // a lazy GString equals the String it renders now (Groovy compares a GString and a String by their text)
   if (a instanceof LazyGString || b instanceof LazyGString) return toGroovyString(a) === toGroovyString(b);
   if (typeof a !== 'object' || typeof b !== 'object') {
-    // A one-character string equals itself only; numbers compare by value (NaN aside); 1 == 1.0
+    // numbers compare by value: 1 == 1.0, 5L == 5
     if (a instanceof BigDec || b instanceof BigDec) return compareDecimal(a, b) === 0;
-    if (a instanceof LongValue || b instanceof LongValue) return compareIntegers(a, b) === 0 || (compareIntegers(a, b) === null && compareDecimal(a, b) === 0);
+    if (a instanceof LongValue || b instanceof LongValue) return compareIntegers(a, b) === 0;
     return false;
   }
   const la = Array.isArray(a) ? a : a instanceof Map ? null : a.kind === 'range' ? rangeToList(a) : null;

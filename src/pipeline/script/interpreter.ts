@@ -218,6 +218,13 @@ function nullPointer(what: string, loc: Loc): ScriptError {
   return scriptError('null', what, loc, 'java.lang.NullPointerException');
 }
 
+/** Whether a step's arguments hold objects of script classes or lazy GStrings, which steps get as their strings. */
+function needsStrings(ca: CallArgs): boolean {
+  for (const a of ca.positional) if (a instanceof ScriptInstance || a instanceof LazyGString) return true;
+  if (ca.named !== null) for (const a of ca.named.values()) if (a instanceof LazyGString) return true;
+  return false;
+}
+
 /** `${-> x}` in a GString: a closure without parameters, run each time the GString is rendered. */
 function isLazyPlaceholder(x: A.Expr): boolean {
   return x.type === 'Closure' && x.explicitParams && x.params.length === 0;
@@ -937,7 +944,7 @@ export class Interpreter {
   }
 
   private async evalGString(e: A.GStringLit, scope: Scope, f: Frame): Promise<string | LazyGString> {
-    if (e.exprs.some(isLazyPlaceholder)) return this.lazyGString(e, scope, f);
+    for (const x of e.exprs) if (x.type === 'Closure' && isLazyPlaceholder(x)) return this.lazyGString(e, scope, f);
     let s = e.parts[0] ?? '';
     for (let i = 0; i < e.exprs.length; i++) {
       const x = e.exprs[i]!;
@@ -1691,7 +1698,7 @@ export class Interpreter {
   }
 
   private async callStep(name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
-    if (ca.positional.some((a) => a instanceof ScriptInstance || a instanceof LazyGString) || (ca.named !== null && [...ca.named.values()].some((a) => a instanceof LazyGString))) ca = await this.objectArgsToStrings(ca, f, loc);
+    if (needsStrings(ca)) ca = await this.objectArgsToStrings(ca, f, loc);
     // stage('x', body), node('l', body): a closure as the last argument is the step's body, as
     // Groovy makes a trailing closure the last argument
     const last = ca.positional.length > 0 ? ca.positional[ca.positional.length - 1] : undefined;
