@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { integerLiteral, integerOp, LongValue, longOf } from '../../../src/pipeline/script/integers.ts';
 import { arithmetic, castTo, groovyCompare, groovyEquals } from '../../../src/pipeline/script/groovy-ops.ts';
-import { toGroovyString } from '../../../src/pipeline/script/format.ts';
+import { sprintf, toGroovyString } from '../../../src/pipeline/script/format.ts';
 import { javaClassOf } from '../../../src/pipeline/script/java-classes.ts';
 
 const show = (v: Parameters<typeof toGroovyString>[0]): string => `${toGroovyString(v)} ${javaClassOf(v)}`;
@@ -54,4 +54,9 @@ test('Longs compare and equal by value with other numbers; casts narrow as Java 
   assert.equal(show(castTo(5, 'long', null)), '5 java.lang.Long');
   assert.equal(show(castTo('12345678901234567890', 'BigInteger', null)), '12345678901234567890 java.math.BigInteger');
   assert.equal(castTo(new LongValue(4294967297n, false), 'Integer', null), 1);
+});
+
+test('String.format / sprintf print Longs and BigIntegers exactly, hex as Java', () => {
+  assert.equal(sprintf('%d|%,d|%x', [new LongValue(9223372036854775807n, false), longOf(-1234567890123n), new LongValue(-1n, false)], null), '9223372036854775807|-1,234,567,890,123|ffffffffffffffff');
+  assert.equal(sprintf('%x %x %d', [-1, -4294967296, new LongValue(123456789012345678901234567890n, true)], null), 'ffffffff ffffffff00000000 123456789012345678901234567890');
 });
