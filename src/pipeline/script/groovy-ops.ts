@@ -341,13 +341,15 @@ export function listContains(l: GList, v: Value): boolean {
 /** The result of a binary arithmetic operator: + - * / % ** & | ^ << >> >>>. */
 export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Value {
   if (typeof a === 'number' && typeof b === 'number') return numOp(op, a, b, loc);
-  if (a instanceof LongValue || b instanceof LongValue) {
-    const r = integerOp(op, a, b, loc);
-    if (r !== undefined) return r;
-  }
-  if (a instanceof BigDec || b instanceof BigDec) {
-    const d = decimalOp(op, a, b, loc);
-    if (d !== undefined) return d;
+  if (typeof a === 'object' || typeof b === 'object') {
+    if (a instanceof LongValue || b instanceof LongValue) {
+      const r = integerOp(op, a, b, loc);
+      if (r !== undefined) return r;
+    }
+    if (a instanceof BigDec || b instanceof BigDec) {
+      const d = decimalOp(op, a, b, loc);
+      if (d !== undefined) return d;
+    }
   }
   switch (op) {
     case '+': {

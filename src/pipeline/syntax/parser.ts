@@ -1595,14 +1595,14 @@ class Parser {
   }
 
   private numberNode(t: Token): Expr {
-    const n: Expr = { type: 'Number', value: t.value, raw: t.text, isInteger: t.isInt, loc: this.locOf(t) };
-    if (t.isInt && (t.value > 2147483647 || isIntSuffix(t.text.charCodeAt(t.text.length - 1)))) {
-      // a Long or BigInteger literal (`5L`, `3000000000`, `7G`): the interpreter makes it exact (integers.ts)
+    // `exact`: a Long or BigInteger literal (`5L`, `3000000000`, `7G`), which the interpreter makes
+    // exact (integers.ts); always present, so every Number node has one shape (the interpreter's hot path)
+    const exact = t.isInt && (t.value > 2147483647 || isIntSuffix(t.text.charCodeAt(t.text.length - 1)));
+    if (exact) {
       const err = literalRangeError(t.text);
       if (err !== null) throw this.fail(err, t);
-      n.exact = true;
     }
-    return n;
+    return { type: 'Number', value: t.value, raw: t.text, isInteger: t.isInt, exact, loc: this.locOf(t) };
   }
 
   /**
