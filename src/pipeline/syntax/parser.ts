@@ -78,12 +78,12 @@ function isIntSuffix(c: number): boolean {
  * Groovy's compile error for a literal that does not fit the type its suffix demands (only
  * for decimal literals, as Groovy checks; a hex `0xFFFFFFFFFFFFFFFFFL` wraps). null = fine.
  */
-function literalRangeError(raw: string): string | null {
+function literalRangeError(raw: string, negated: boolean): string | null {
   const t = raw.replace(/_/g, '');
   const last = t.charCodeAt(t.length - 1) | 0x20;
   if (last !== 0x6c && last !== 0x69) return null;
   if (/^0[xXbB]/.test(t) || (t.length > 2 && t[0] === '0')) return null;
-  const v = BigInt(t.slice(0, -1));
+  const v = negated ? -BigInt(t.slice(0, -1)) : BigInt(t.slice(0, -1));
   if (last === 0x69 && (v > 2147483647n || v < -2147483648n)) return `Number of value ${v} does not fit in the range of int, but int was enforced.`;
   if (last === 0x6c && (v > 9223372036854775807n || v < -9223372036854775808n)) return `Number of value ${v} does not fit in the range of long, but long was enforced.`;
   return null;
@@ -314,6 +314,8 @@ class Parser {
   private readonly buf: Token[] = [];
   private head = 0;
   private depth = 0;
+  /** The number token right after a unary minus: `-9223372036854775808L` is Long.MIN_VALUE, as Groovy folds the sign into the literal. */
+  private negatedNumber: Token | null = null;
   /** The open brackets: '(' '[' '{' tokens, and gstart/gmid tokens for '${'. */
   private readonly open: Token[] = [];
   private lastPath: Expr | null = null;
@@ -1599,7 +1601,7 @@ class Parser {
     // exact (integers.ts); always present, so every Number node has one shape (the interpreter's hot path)
     const exact = t.isInt && (t.value > 2147483647 || isIntSuffix(t.text.charCodeAt(t.text.length - 1)));
     if (exact) {
-      const err = literalRangeError(t.text);
+      const err = literalRangeError(t.text, this.negatedNumber === t);
       if (err !== null) throw this.fail(err, t);
     }
     return { type: 'Number', value: t.value, raw: t.text, isInteger: t.isInt, exact, loc: this.locOf(t) };
@@ -1680,6 +1682,7 @@ class Parser {
     const t = this.tok;
     const k = t.kind;
     if (k === '-' || k === '+' || k === '++' || k === '--') {
+      if (k === '-') this.negatedNumber = this.la(1);
       this.advance();
       this.enter(t);
       const operand = this.parsePower(0);
@@ -1712,6 +1715,7 @@ class Parser {
     const t = this.tok;
     const k = t.kind;
     if (k === '!' || k === '~' || k === '-' || k === '+' || k === '++' || k === '--') {
+      if (k === '-') this.negatedNumber = this.la(1);
       this.advance();
       this.enter(t);
       const operand = this.parseUnary(0);
