@@ -205,12 +205,19 @@ export function parseCron(spec: string, jobName: string | null = null): CronTabl
   return s.table;
 }
 
-/** Every bad line's first problem, and an error for a spec with no schedule at all. */
+/**
+ * Every bad line's first problem. A spec with no schedule at all (empty, blank or only
+ * comments) is no problem: Jenkins' CronTabList.create skips those lines and the trigger never
+ * fires; `cron(isMain ? 'H 2 * * *' : '')` relies on it. `cronHasSchedule` tells them apart.
+ */
 export function checkCron(spec: string): CronProblem[] {
   const s = scan(spec, null, false);
-  const problems: CronProblem[] = s.problems.map((p) => ({ message: p.message, index: p.index }));
-  if (problems.length === 0 && s.empty) problems.push({ message: 'Invalid cron spec: it is empty', index: 0 });
-  return problems;
+  return s.problems.map((p) => ({ message: p.message, index: p.index }));
+}
+
+/** Whether a spec has at least one schedule line (not only blank lines and comments). */
+export function cronHasSchedule(spec: string): boolean {
+  return !scan(spec, null, true).empty;
 }
 
 type Tables = Omit<CronLine, 'text' | 'line'>;

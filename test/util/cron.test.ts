@@ -5,6 +5,7 @@ import {
   CronSyntaxError,
   JenkinsHash,
   checkCron,
+  cronHasSchedule,
   cronMatches,
   cronWarnings,
   nextFire,
@@ -132,7 +133,11 @@ test('errors: what is wrong and where (index into the spec), every bad line', ()
     { message: "Invalid or unsupported timezone 'Mars/Olympus' (use an IANA name such as Europe/Paris or UTC)", index: 3 },
   ]);
   assert.match(checkCron('H * * * *\nTZ=UTC')[0]!.message, /TZ= line must come first/);
-  assert.match(checkCron('# only a comment\n')[0]!.message, /empty/);
+  // no schedule at all is valid, as Jenkins' CronTabList has it: the trigger never fires
+  assert.deepEqual(checkCron('# only a comment\n'), []);
+  assert.deepEqual(checkCron(''), []);
+  assert.equal(cronHasSchedule('# only a comment\n\n'), false);
+  assert.equal(cronHasSchedule('# nightly\nH 2 * * *'), true);
   assert.deepEqual(checkCron('TZ=Europe/London\n# nightly\nH 2 * * 1-5\r\nH H(0-7)/2 1,15 * *'), []);
   assert.throws(() => parseCron('H 2 * *'), (e: unknown) => e instanceof CronSyntaxError && e.line === 1 && e.index === 0);
   assert.throws(() => parseCron('\n\n  0 0 * 13 *'), (e: unknown) => e instanceof CronSyntaxError && e.line === 3 && e.index === 10);

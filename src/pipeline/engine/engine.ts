@@ -38,7 +38,7 @@ import { discardCount, discardCountProblem } from '../model/options.ts';
 import type { Expr } from '../syntax/ast.ts';
 import {
   DISCARD_KEYS, isPluginAgent, type AgentSpec, type ToolDef, type DeclarativePipeline, type EnvEntry, type InputSpec, type Matrix, type PipelineModel,
-  type Post, type PostCondition, type Stage, type StageOptions, type WrapperOption, type WhenCondition, type When, type TimeUnit, type Comparator,
+  type Post, type PostCondition, type Stage, type StageOptions, type WrapperOption, type WhenCondition, type When, type TimeUnit, type Comparator, type TimeoutOption, TIME_UNITS,
 } from '../model/types.ts';
 import type { BuildResult, Loc } from '../../core/build.ts';
 import { Interpreter, groovyTruth, toGroovyString, type ScriptEvaluator } from '../script/interpreter.ts';
@@ -651,9 +651,10 @@ export class PipelineRun {
       return (cc) => (cc.timestamps ? inner(cc) : inner(cc.with({ timestamps: true })));
     }
     if (w.name === 'retry' && o.retry) {
-      const count = o.retry.count;
-      const condExpr = o.retry.conditions ?? null;
+      const r = o.retry;
+      const condExpr = r.conditions ?? null;
       return async (cc) => {
+        const count = r.countExpr ? await this.#optionInt(r.countExpr, 'retry', 'count', cc) : r.count;
         const conditions = condExpr ? retryConditions(await this.#interp.evaluate(condExpr, cc)) : null;
         for (let attempt = 1; ; attempt++) {
           // An attempt that fails is not held against the build when the next one succeeds.
@@ -677,12 +678,38 @@ export class PipelineRun {
       };
     }
     if (w.name === 'timeout' && o.timeout) {
-      const t = o.timeout;
-      return (cc) => withTimeout(t.time * unitToMs(t.unit as TimeUnit), t.activity, cc.signal,
-        (signal, touch) => inner(cc.with({ signal, onOutput: t.activity ? chain(cc.onOutput, touch) : cc.onOutput })),
-        (msg) => this.#log(cc, msg));
+      const t0 = o.timeout;
+      return async (cc) => {
+        const t = t0.exprs ? await this.#timeoutValues(t0, cc) : t0;
+        return withTimeout(t.time * unitToMs(t.unit as TimeUnit), t.activity, cc.signal,
+          (signal, touch) => inner(cc.with({ signal, onOutput: t.activity ? chain(cc.onOutput, touch) : cc.onOutput })),
+          (msg) => this.#log(cc, msg));
+      };
     }
     return inner;
+  }
+
+  /** options { timeout(time: expr, unit: expr) }: the values of now, checked as the timeout step checks them. */
+  async #timeoutValues(t: TimeoutOption, cc: ExecContext): Promise<TimeoutOption> {
+    const e = t.exprs!;
+    const time = e.time ? await this.#optionInt(e.time, 'timeout', 'time', cc) : t.time;
+    let unit = t.unit;
+    if (e.unit) {
+      const u = await this.#interp.evaluate(e.unit, cc);
+      const name = u === null ? '' : toGroovyString(u);
+      if (!(TIME_UNITS as readonly string[]).includes(name)) throw new StepFailure(`No enum constant java.util.concurrent.TimeUnit.${name}`, { loc: e.unit.loc });
+      unit = name as TimeUnit;
+    }
+    const activity = e.activity ? groovyTruth(await this.#interp.evaluate(e.activity, cc)) : t.activity;
+    return { ...t, time, unit, activity };
+  }
+
+  /** An option's whole-number argument written as an expression (`retry(env.N as int)`), as Groovy would pass it to the step's int. */
+  async #optionInt(expr: Expr, what: string, param: string, cc: ExecContext): Promise<number> {
+    const v = await this.#interp.evaluate(expr, cc);
+    const n = typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v.trim()) : typeof v === 'number' ? Math.trunc(v) : v !== null && typeof v === 'object' && 'kind' in v && v.kind === 'host' && /^-?\d+(\.\d+)?$/.test(v.toString()) ? Math.trunc(Number(v.toString())) : NaN;
+    if (!Number.isFinite(n)) throw new StepFailure(`${what}: "${param}" must be a whole number, got ${v === null ? 'null' : toGroovyString(v)}`, { loc: expr.loc });
+    return n;
   }
 
   async #evalValue(e: Expr | null, c: ExecContext): Promise<string | null> {

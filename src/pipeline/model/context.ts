@@ -329,6 +329,19 @@ export interface BoundArg {
 }
 
 /**
+ * Jenkins' parser (ModelParser.parseArgument) refuses an integer literal beyond Long as a
+ * declarative argument (a step's in `steps {}`, a directive's): reports it, true when it did.
+ * Inside `script {}` Groovy makes it a BigInteger, as Kiln's interpreter does.
+ */
+export function bigIntegerConstant(ctx: Ctx, expr: Expr): boolean {
+  if (expr.type !== 'Number' || !expr.isInteger || expr.exact !== true) return false;
+  const raw = expr.raw.replace(/_/g, '');
+  if (!/^\d+$/.test(raw) || BigInt(raw) <= 9223372036854775807n) return false;
+  ctx.error('big-integer', 'BigIntegers cannot be used as constants in Declarative. The maximum value for an integer is 9,223,372,036,854,775,807 and the minimum value for an integer is -9,223,372,036,854,775,808.', expr.loc);
+  return true;
+}
+
+/**
  * Binds a directive's arguments to its declared parameters, reporting every problem in
  * Jenkins' words at the offending argument. Returns what could be bound.
  */
@@ -403,6 +416,7 @@ function closureArgument(e: Expr): Expr | null {
 
 function bindOne(ctx: Ctx, spec: ArgSpec, name: string, expr: Expr, loc: Loc, out: Map<string, BoundArg>, unnamed: boolean): void {
   const p = spec.params.find((x) => x.name === name)!;
+  if (bigIntegerConstant(ctx, expr)) return;
   const closure = closureArgument(expr);
   if (closure) {
     // `cron(pick { '@daily' })`, `timeout(time: { 5 })`: Jenkins' parser refuses closures among a directive's arguments

@@ -10,6 +10,7 @@
 // call's are and evaluated when the run gets there). A step without a block is no option:
 // "Invalid option type", listing the valid ones, wrappers included.
 import type { Loc } from '../../core/build.ts';
+import type { Expr } from '../syntax/ast.ts';
 import type { StepRegistry } from '../steps/registry.ts';
 import { TIME_UNITS, type BuildDiscarder, type DiscardKey, type Options, type StageOptions, type TimeUnit, type TimeoutOption, type WrapperOption } from './types.ts';
 import {
@@ -26,10 +27,11 @@ const OPTIONS: Record<string, { spec: ArgSpec; stage: boolean; ignored?: boolean
     stage: true,
     spec: {
       what: 'timeout', positional: 'time',
-      params: [{ name: 'time', type: 'integer', required: true }, { name: 'unit', type: 'string', values: TIME_UNITS }, { name: 'activity', type: 'boolean' }],
+      // each may be an expression, evaluated when the run reaches the option (Jenkins runs the timeout step with them)
+      params: [{ name: 'time', type: 'integer', required: true, literal: false }, { name: 'unit', type: 'string', values: TIME_UNITS, literal: false }, { name: 'activity', type: 'boolean', literal: false }],
     },
   },
-  retry: { stage: true, spec: { what: 'retry', positional: 'count', params: [{ name: 'count', type: 'integer', required: true }, { name: 'conditions', type: 'any', literal: false }] } },
+  retry: { stage: true, spec: { what: 'retry', positional: 'count', params: [{ name: 'count', type: 'integer', required: true, literal: false }, { name: 'conditions', type: 'any', literal: false }] } },
   timestamps: { stage: true, spec: { what: 'timestamps', params: [] } },
   skipDefaultCheckout: { stage: true, spec: { what: 'skipDefaultCheckout', positional: 'value', params: [{ name: 'value', type: 'boolean' }] } },
   ansiColor: { stage: true, spec: { what: 'ansiColor', positional: 'colorMapName', params: [{ name: 'colorMapName', type: 'string', required: true }] } },
@@ -112,7 +114,8 @@ export function parseOptions(ctx: Ctx, sec: Section, stage: boolean): Options | 
     },
     refuse: (s) => {
       if (!stage || !(s.name in OPTIONS) || OPTIONS[s.name]!.stage) return false;
-      ctx.error('options', `The "${s.name}" option is only valid at the pipeline level, not in a stage`, s.nameLoc);
+      // Jenkins (ModelValidatorImpl, options in a stage): the option is not a stage option type
+      ctx.error('options', `Invalid option type "${s.name}". Valid option types: ${fmtList(validOptionTypes(ctx, true))}`, s.nameLoc);
       return true;
     },
   });
@@ -152,6 +155,18 @@ function wrapperOption(ctx: Ctx, s: Section): WrapperOption | null {
   return { name: s.name, builtin: false, positional: eff.positional, named: eff.named, loc: s.loc };
 }
 
+/** The arguments written as expressions (known only at run time), checked as Groovy. */
+function runtimeExprs<K extends string>(ctx: Ctx, b: Map<string, BoundArg>, names: readonly K[]): Partial<Record<K, Expr>> {
+  const out: Partial<Record<K, Expr>> = {};
+  for (const n of names) {
+    const a = b.get(n);
+    if (a !== undefined && a.value === undefined) out[n] = a.expr;
+  }
+  const exprs = Object.values(out) as Expr[];
+  if (exprs.length > 0) checkGroovy(ctx, exprs);
+  return out;
+}
+
 function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>, ignored: boolean): void {
   if (ignored) {
     o.ignored.push({ name: s.name, loc: s.loc });
@@ -159,19 +174,23 @@ function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>,
   }
   switch (s.name) {
     case 'timeout': {
+      const exprs = runtimeExprs(ctx, b, ['time', 'unit', 'activity']);
       const time = argNum(b, 'time');
-      if (time === null) return;
-      if (time <= 0) ctx.error('options', `timeout: "time" must be positive, got ${time}`, b.get('time')!.expr.loc);
-      o.timeout = { time, unit: (argStr(b, 'unit') ?? 'MINUTES') as TimeUnit, activity: argBool(b, 'activity', false), loc: s.loc } satisfies TimeoutOption;
+      if (time === null && exprs.time === undefined) return;
+      if (time !== null && time <= 0) ctx.error('options', `timeout: "time" must be positive, got ${time}`, b.get('time')!.expr.loc);
+      o.timeout = { time: time ?? 0, unit: (argStr(b, 'unit') ?? 'MINUTES') as TimeUnit, activity: argBool(b, 'activity', false), loc: s.loc } satisfies TimeoutOption;
+      if (Object.keys(exprs).length > 0) o.timeout.exprs = exprs;
       return;
     }
     case 'retry': {
+      const exprs = runtimeExprs(ctx, b, ['count']);
       const count = argNum(b, 'count');
-      if (count === null) return;
-      if (count < 1) ctx.error('options', `retry: the count must be at least 1, got ${count}`, b.get('count')!.expr.loc);
+      if (count === null && exprs.count === undefined) return;
+      if (count !== null && count < 1) ctx.error('options', `retry: the count must be at least 1, got ${count}`, b.get('count')!.expr.loc);
       const conditions = b.get('conditions')?.expr ?? null; // [agent(), ...]: evaluated when the run gets there (engine)
       if (conditions) checkGroovy(ctx, [conditions]);
-      o.retry = { count, conditions, loc: s.loc };
+      o.retry = { count: count ?? 1, conditions, loc: s.loc };
+      if (exprs.count !== undefined) o.retry.countExpr = exprs.count;
       return;
     }
     case 'timestamps': o.timestamps = true; return;

@@ -258,7 +258,8 @@ function parseAxis(ctx: Ctx, sec: Section, inExclude: boolean): AxisRead | null 
   if (!vs) ctx.error('matrix', 'Missing required section "values"', sec.nameLoc);
   const name = ns ? strArg(ctx, ns, 'axis field') : null;
   if (name !== null && !IDENTIFIER.test(name)) {
-    ctx.error('matrix', `Axis names must be valid identifiers: "${name}"`, ns!.call.args[0]!.loc);
+    // Jenkins validates an axis name as an environment variable's (ModelValidatorImpl.InvalidIdentifierInEnv)
+    ctx.error('matrix', `"${name}" is not a valid identifier and cannot be used for an environment variable. Identifiers must start with a letter or underscore and can contain only letters, numbers or underscores.`, ns!.call.args[0]!.loc);
     return null;
   }
   const values: string[] = [];

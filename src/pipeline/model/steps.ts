@@ -12,7 +12,7 @@ import type { CallExpr, ClosureExpr, Expr, NamedArg, Stmt } from '../syntax/ast.
 import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue } from '../steps/bind.ts';
-import { Ctx, bareDollarCurly, describeStmt, staticValue, valueProblem } from './context.ts';
+import { Ctx, bareDollarCurly, bigIntegerConstant, describeStmt, staticValue, valueProblem } from './context.ts';
 import { visit } from './walk.ts';
 import { closest, nearest } from '../../util/suggest.ts';
 import { knownPluginNote } from '../steps/known-plugins.ts';
@@ -307,6 +307,7 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
     return;
   }
   const eff = checkStepCall(ctx, decl, e, nameLoc);
+  for (const a of [...eff.positional, ...eff.named.map((x) => x.value)]) bigIntegerConstant(ctx, a);
   checkGroovy(ctx, [...eff.positional, ...eff.named.map((a) => a.value)]);
   if (!eff.body) return;
   if (name === 'script') checkGroovy(ctx, eff.body.body);

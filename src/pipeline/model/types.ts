@@ -131,6 +131,18 @@ export interface TimeoutOption {
   unit: TimeUnit;
   /** `activity: true`: the timer restarts whenever the log grows. */
   activity: boolean;
+  /** Arguments written as expressions (`time: env.T as int`), evaluated when the run reaches the option, as Jenkins does; their literal fields above are then defaults. */
+  exprs?: { time?: Expr; unit?: Expr; activity?: Expr };
+  loc: Loc;
+}
+
+/** options { retry(n) }; `countExpr` when n is an expression, evaluated when the run reaches it. */
+export interface RetryOption {
+  count: number;
+  /** `retry(count: N)` written as an expression: evaluated when the run gets there. */
+  countExpr?: Expr;
+  /** `conditions: [agent(), ...]`, evaluated when the run gets there (null: any failure is retried). */
+  conditions?: Expr | null;
   loc: Loc;
 }
 
@@ -150,7 +162,7 @@ export interface BuildDiscarder {
 /** Options valid at pipeline level; stages accept the subset in StageOptions. */
 export interface Options {
   timeout: TimeoutOption | null;
-  retry: { count: number; conditions?: Expr | null; loc: Loc } | null;
+  retry: RetryOption | null;
   timestamps: boolean;
   skipDefaultCheckout: boolean;
   skipStagesAfterUnstable: boolean;
@@ -186,7 +198,7 @@ export interface WrapperOption {
 
 export interface StageOptions {
   timeout: TimeoutOption | null;
-  retry: { count: number; conditions?: Expr | null; loc: Loc } | null;
+  retry: RetryOption | null;
   timestamps: boolean;
   skipDefaultCheckout: boolean;
   ansiColor: string | null;

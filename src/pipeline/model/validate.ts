@@ -24,6 +24,7 @@ import { checkClasses } from './classes.ts';
 import { visit } from './walk.ts';
 import { closest } from '../../util/suggest.ts';
 import type { StepRegistry } from '../steps/registry.ts';
+import { staticImportNames } from '../script/methods-number.ts';
 
 export interface ValidationResult {
   /** The model, or null when there is any error. */
@@ -118,6 +119,7 @@ function declarations(script: Script): { declared: Set<string>; functions: Set<s
       case 'Closure': for (const p of n.params) declared.add(p.name); break;
       case 'Try': for (const h of n.handlers) declared.add(h.varName); break;
       case 'Assign': if (n.target.type === 'Ident') declared.add(n.target.name); break;
+      case 'Import': if (n.isStatic) for (const m of staticImportNames(n.path, n.star, n.alias)) functions.add(m); break;
       default: break;
     }
   });

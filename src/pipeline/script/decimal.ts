@@ -19,6 +19,7 @@
 import type { Loc } from '../../core/build.ts';
 import { scriptError } from './errors.ts';
 import type { CallArgs, DynamicContext, HostObject, Value } from './values.ts';
+import { LongValue, intOf, longOf } from './long-value.ts';
 
 const TEN = 10n;
 
@@ -261,8 +262,10 @@ function decimalMethod(d: BigDec, name: string, a: Value[], loc: Loc | null): Va
   switch (name) {
     case 'toString': return a.length === 0 ? d.toString() : undefined;
     case 'toPlainString': return d.toPlainString();
-    case 'toInteger': case 'intValue': case 'toLong': case 'longValue': case 'toBigInteger': case 'toShort': case 'shortValue':
-      return intResult(d.toBigInt());
+    case 'toInteger': case 'intValue': return intOf(d.toBigInt());
+    case 'toShort': case 'shortValue': return Number(BigInt.asIntN(16, d.toBigInt()));
+    case 'toLong': case 'longValue': return longOf(d.toBigInt());
+    case 'toBigInteger': return new LongValue(d.toBigInt(), true);
     case 'toDouble': case 'doubleValue': case 'toFloat': case 'floatValue': return d.toNumber();
     case 'toBigDecimal': return d;
     case 'scale': return d.scale;
@@ -294,6 +297,7 @@ function decimalMethod(d: BigDec, name: string, a: Value[], loc: Loc | null): Va
 export function toDecimal(v: Value): BigDec | null {
   if (v instanceof BigDec) return v;
   if (typeof v === 'number' && Number.isInteger(v)) return BigDec.of(v);
+  if (v instanceof LongValue) return new BigDec(v.v, 0);
   return null;
 }
 

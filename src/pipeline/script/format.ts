@@ -3,6 +3,7 @@ import type { Loc } from '../../core/build.ts';
 import { scriptError } from './errors.ts';
 import { isClosure, rangeToList, typeName, type Value } from './values.ts';
 import { isDecimal } from './decimal.ts';
+import { LongValue } from './long-value.ts';
 
 /**
  * A JS number as Groovy prints it: an Integer or Long without a fraction (`5`), a Double in its
@@ -93,6 +94,7 @@ function javaTypeName(v: Value): string {
   switch (t) {
     case 'String': return 'java.lang.String';
     case 'Integer': return 'java.lang.Integer';
+    case 'Long': return 'java.lang.Long';
     case 'BigDecimal': return 'java.math.BigDecimal';
     case 'Double': return 'java.lang.Double';
     case 'Boolean': return 'java.lang.Boolean';
@@ -157,6 +159,13 @@ export function sprintf(fmt: string, args: Value[], loc: Loc | null): string {
         break;
       case 'd': {
         if (arg === null) { s = 'null'; break; }
+        if (arg instanceof LongValue) {
+          // a Long or BigInteger: exactly
+          let body = (arg.v < 0n ? -arg.v : arg.v).toString();
+          if (flags.includes(',')) body = group(body);
+          s = (arg.v < 0n ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + body;
+          break;
+        }
         if (typeof arg !== 'number' || !Number.isInteger(arg)) bad();
         const n = arg as number;
         let body = Math.abs(n) < 1e21 ? String(Math.abs(n)) : BigInt(Math.abs(n)).toString();
@@ -168,10 +177,15 @@ export function sprintf(fmt: string, args: Value[], loc: Loc | null): string {
       case 'X':
       case 'o': {
         if (arg === null) { s = 'null'; break; }
-        if (typeof arg !== 'number' || !Number.isInteger(arg)) bad();
-        let n = arg as number;
-        if (n < 0) n = n >= -0x80000000 ? n + 0x100000000 : n; // Java prints an int's two's complement
-        s = n.toString(conv === 'o' ? 8 : 16);
+        if (arg instanceof LongValue) {
+          // a Long's two's complement in 64 bits; a BigInteger's sign and magnitude
+          s = arg.big ? arg.v.toString(conv === 'o' ? 8 : 16) : BigInt.asUintN(64, arg.v).toString(conv === 'o' ? 8 : 16);
+        } else {
+          if (typeof arg !== 'number' || !Number.isInteger(arg)) bad();
+          const n = arg as number;
+          // Java prints an int's two's complement in 32 bits, a Long's (outside 32 bits) in 64
+          s = n >= 0 ? n.toString(conv === 'o' ? 8 : 16) : n >= -0x80000000 ? (n + 0x100000000).toString(conv === 'o' ? 8 : 16) : BigInt.asUintN(64, BigInt(n)).toString(conv === 'o' ? 8 : 16);
+        }
         if (flags.includes('#')) s = (conv === 'o' ? '0' : '0x') + s;
         if (conv === 'X') s = s.toUpperCase();
         break;

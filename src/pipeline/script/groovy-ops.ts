@@ -6,6 +6,8 @@ import { MAX_STRING, checkListSize, checkString, tooLarge } from './limits.ts';
 import { formatNumber, toGroovyString } from './format.ts';
 import { MatcherObject, PatternObject } from './regex.ts';
 import { BigDec, compareDecimal, decimalOp } from './decimal.ts';
+import { LazyGString } from './lazy-gstring.ts';
+import { LongValue, bigIntegerOf, compareIntegers, int32Op, integerOp, intOf, longOf } from './integers.ts';
 import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value } from './values.ts';
 
 /** Groovy truth: null, false, 0, '', [], [:] and a matcher without a match are false. */
@@ -21,6 +23,7 @@ export function groovyTruth(v: Value): boolean {
   if (v.kind === 'range') return rangeSize(v) > 0;
   if (v instanceof MatcherObject) return v.asBoolean();
   if (v instanceof BigDec) return !v.isZero();
+  if (v instanceof LongValue) return v.v !== 0n;
   return true;
 }
 
@@ -124,9 +127,14 @@ export class EntryObject implements HostObject {
 export function groovyEquals(a: Value, b: Value): boolean {
   if (a === b) return true;
   if (a === null || b === null) return false;
+  // two different strings, numbers or booleans (a one-character string equals itself only)
+  if (typeof a !== 'object' && typeof b !== 'object') return false;
+  // a lazy GString equals the String it renders now (Groovy compares a GString and a String by their text)
+  if (a instanceof LazyGString || b instanceof LazyGString) return toGroovyString(a) === toGroovyString(b);
   if (typeof a !== 'object' || typeof b !== 'object') {
-    // A one-character string equals itself only; numbers compare by value (NaN aside); 1 == 1.0
+    // numbers compare by value: 1 == 1.0, 5L == 5
     if (a instanceof BigDec || b instanceof BigDec) return compareDecimal(a, b) === 0;
+    if (a instanceof LongValue || b instanceof LongValue) return compareIntegers(a, b) === 0;
     return false;
   }
   const la = Array.isArray(a) ? a : a instanceof Map ? null : a.kind === 'range' ? rangeToList(a) : null;
@@ -147,6 +155,7 @@ export function groovyEquals(a: Value, b: Value): boolean {
   if (a instanceof EntryObject && b instanceof EntryObject) return a.key === b.key && groovyEquals(a.value, b.value);
   if (a instanceof PatternObject && b instanceof PatternObject) return a.pattern === b.pattern;
   if (a instanceof BigDec || b instanceof BigDec) return compareDecimal(a, b) === 0;
+  if (a instanceof LongValue || b instanceof LongValue) return compareIntegers(a, b) === 0;
   return false;
 }
 
@@ -162,6 +171,10 @@ export function groovyCompare(a: Value, b: Value, loc: Loc | null): number {
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
+  if (a instanceof LongValue || b instanceof LongValue) {
+    const c = compareIntegers(a, b) ?? compareDecimal(a, b);
+    if (c !== null) return c;
+  }
   if (a instanceof BigDec || b instanceof BigDec) {
     const c = compareDecimal(a, b);
     if (c !== null) return c;
@@ -180,6 +193,10 @@ export function naturalCompare(a: Value, b: Value): number {
   const ta = typeof a;
   const tb = typeof b;
   if (ta === tb && (ta === 'number' || ta === 'string' || ta === 'boolean')) return groovyCompare(a, b, null);
+  if (a instanceof LongValue || b instanceof LongValue) {
+    const c = compareIntegers(a, b) ?? compareDecimal(a, b);
+    if (c !== null) return c;
+  }
   if (a instanceof BigDec || b instanceof BigDec) {
     const c = compareDecimal(a, b);
     if (c !== null) return c;
@@ -193,7 +210,7 @@ export function naturalCompare(a: Value, b: Value): number {
 }
 
 function typeRank(v: Value): number {
-  if (typeof v === 'number' || v instanceof BigDec) return 1;
+  if (typeof v === 'number' || v instanceof BigDec || v instanceof LongValue) return 1;
   if (typeof v === 'string') return 2;
   if (typeof v === 'boolean') return 3;
   if (Array.isArray(v)) return 4;
@@ -217,7 +234,17 @@ export function isNumber(v: Value): v is number {
 }
 
 function numOp(op: string, a: number, b: number, loc: Loc | null): Value {
+  // Integer op Integer: Java's 32-bit int arithmetic (Integer.MAX_VALUE + 1 is -2147483648)
+  if ((a | 0) === a && (b | 0) === b && op !== '/') {
+    const r = int32Op(op, a, b, loc);
+    if (r !== undefined) return r;
+  }
   const ints = Number.isInteger(a) && Number.isInteger(b);
+  // a Long (an integral number outside 32 bits): 64-bit arithmetic, exact beyond 2^53
+  if (ints && op !== '/') {
+    const r = integerOp(op, a, b, loc);
+    if (r !== undefined) return r;
+  }
   switch (op) {
     case '+': return a + b;
     case '-': return a - b;
@@ -290,6 +317,10 @@ export class ValueSet {
  * its JS number, any other the string of its exact decimal form; undefined = not a number to key.
  */
 function numberKey(v: Value): number | string | undefined {
+  if (v instanceof LongValue) {
+    const n = Number(v.v);
+    return Number.isSafeInteger(n) ? n : undefined;
+  }
   if (v instanceof BigDec) {
     const d = v.stripTrailingZeros();
     if (d.scale <= 0) {
@@ -310,9 +341,15 @@ export function listContains(l: GList, v: Value): boolean {
 /** The result of a binary arithmetic operator: + - * / % ** & | ^ << >> >>>. */
 export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Value {
   if (typeof a === 'number' && typeof b === 'number') return numOp(op, a, b, loc);
-  if (a instanceof BigDec || b instanceof BigDec) {
-    const d = decimalOp(op, a, b, loc);
-    if (d !== undefined) return d;
+  if (typeof a === 'object' || typeof b === 'object') {
+    if (a instanceof LongValue || b instanceof LongValue) {
+      const r = integerOp(op, a, b, loc);
+      if (r !== undefined) return r;
+    }
+    if (a instanceof BigDec || b instanceof BigDec) {
+      const d = decimalOp(op, a, b, loc);
+      if (d !== undefined) return d;
+    }
   }
   switch (op) {
     case '+': {
@@ -420,8 +457,9 @@ export function intersect(a: GList, b: GList): GList {
 
 /** Unary minus: numbers, and lists of numbers (Groovy negates each). */
 export function negate(v: Value, loc: Loc | null): Value {
-  if (typeof v === 'number') return v === 0 ? 0 : -v;
+  if (typeof v === 'number') return v === 0 ? 0 : v === -2147483648 ? v : -v;
   if (v instanceof BigDec) return v.negate();
+  if (v instanceof LongValue) return v.big ? bigIntegerOf(-v.v, loc) : longOf(-v.v);
   if (Array.isArray(v)) return v.map((x) => negate(x, loc));
   throw scriptError('no-such-method', `No signature of method: ${typeName(v)}.negative() is applicable (cannot negate ${toGroovyString(v)})`, loc, 'groovy.lang.MissingMethodException');
 }
@@ -467,7 +505,7 @@ export function numberFormat(s: string, loc: Loc | null): ScriptError {
   return scriptError('number-format', `For input string: "${s}"`, loc, 'java.lang.NumberFormatException');
 }
 
-const INT_TYPES = new Set(['int', 'Integer', 'long', 'Long', 'short', 'Short', 'byte', 'Byte', 'BigInteger', 'java.lang.Integer', 'java.lang.Long']);
+const INT_TYPES = new Set(['int', 'Integer', 'long', 'Long', 'short', 'Short', 'byte', 'Byte', 'BigInteger', 'java.lang.Integer', 'java.lang.Long', 'java.math.BigInteger']);
 const DEC_TYPES = new Set(['double', 'Double', 'float', 'Float', 'BigDecimal', 'Number', 'java.math.BigDecimal', 'java.lang.Double']);
 const BIGDEC_TYPES = new Set(['BigDecimal', 'java.math.BigDecimal']);
 const STRING_TYPES = new Set(['String', 'java.lang.String', 'GString', 'CharSequence']);
@@ -487,11 +525,10 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
   if (v === null) return t === 'boolean' ? false : null;
   if (STRING_TYPES.has(t)) return toGroovyString(v);
   if (INT_TYPES.has(t)) {
-    if (typeof v === 'number') return Math.trunc(v);
-    if (v instanceof BigDec) return Number(v.toBigInt());
+    if (typeof v === 'number' || v instanceof BigDec || v instanceof LongValue) return toIntegerType(v, t, loc);
     if (typeof v === 'string') {
       const s = v.trim();
-      if (/^[+-]?\d+$/.test(s)) return parseInt(s, 10);
+      if (/^[+-]?\d+$/.test(s)) return toIntegerType(BigInt(s), t, loc);
       throw numberFormat(v, loc);
     }
     throw castFail(v, t, loc);
@@ -500,6 +537,7 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
     // `as BigDecimal`: exact from integers and strings ("1.10" keeps its scale)
     if (v instanceof BigDec) return v;
     if (typeof v === 'number') return BigDec.of(v);
+    if (v instanceof LongValue) return new BigDec(v.v, 0);
     if (typeof v === 'string') {
       const d = BigDec.parse(v.trim());
       if (d === null) throw numberFormat(v, loc);
@@ -510,6 +548,7 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
   if (DEC_TYPES.has(t)) {
     if (typeof v === 'number') return v;
     if (v instanceof BigDec) return t === 'Number' ? v : v.toNumber();
+    if (v instanceof LongValue) return t === 'Number' ? v : Number(v.v);
     if (typeof v === 'string') return parseJavaNumber(v, loc);
     throw castFail(v, t, loc);
   }
@@ -545,6 +584,31 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
   throw castFail(v, t, loc);
 }
 
+/**
+ * A number converted to an integer type, as Groovy's casts do it: int/Integer keep the low 32
+ * bits (intValue(), Java's narrowing: `int x = 3000000000` is -1294967296), short 16, byte 8,
+ * long/Long 64, BigInteger all; a Double or BigDecimal is truncated first.
+ */
+function toIntegerType(v: number | BigDec | LongValue | bigint, t: string, loc: Loc | null): Value {
+  let b: bigint;
+  if (typeof v === 'bigint') b = v;
+  else if (v instanceof LongValue) b = v.v;
+  else if (v instanceof BigDec) b = v.toBigInt();
+  else if ((v | 0) === v) {
+    // the common case: an Integer to int/Integer/long stays a JS number
+    if (t === 'int' || t === 'Integer' || t === 'java.lang.Integer') return v;
+    b = BigInt(v);
+  } else if (!Number.isFinite(v)) return 0;
+  else b = BigInt(Math.trunc(v));
+  switch (t) {
+    case 'int': case 'Integer': case 'java.lang.Integer': return intOf(b);
+    case 'short': case 'Short': return Number(BigInt.asIntN(16, b));
+    case 'byte': case 'Byte': return Number(BigInt.asIntN(8, b));
+    case 'BigInteger': case 'java.math.BigInteger': return bigIntegerOf(b, loc);
+  }
+  return longOf(b);
+}
+
 /** Whether `as T` / typed declarations know the type. */
 export function isKnownType(t: string): boolean {
   return t === 'def' || t === 'Object' || t === 'var' || BOOL_TYPES.has(t) || STRING_TYPES.has(t) || INT_TYPES.has(t) || DEC_TYPES.has(t) ||
@@ -561,9 +625,9 @@ export function coerceDeclared(v: Value, t: string | null, loc: Loc | null): Val
     return null;
   }
   if (STRING_TYPES.has(t)) return typeof v === 'string' ? v : toGroovyString(v);
-  if (INT_TYPES.has(t) && typeof v === 'number') return Math.trunc(v);
-  if (INT_TYPES.has(t) && v instanceof BigDec) return Number(v.toBigInt());
+  if (INT_TYPES.has(t) && (typeof v === 'number' || v instanceof BigDec || v instanceof LongValue)) return toIntegerType(v, t, loc);
   if (BIGDEC_TYPES.has(t) && typeof v === 'number') return BigDec.of(v);
+  if (DEC_TYPES.has(t) && v instanceof LongValue) return BIGDEC_TYPES.has(t) ? new BigDec(v.v, 0) : t === 'Number' ? v : Number(v.v);
   if (DEC_TYPES.has(t) && v instanceof BigDec) return BIGDEC_TYPES.has(t) || t === 'Number' ? v : v.toNumber();
   if (INT_TYPES.has(t) && typeof v === 'string') {
     if (v.length === 1) return v.charCodeAt(0);
@@ -583,10 +647,12 @@ export function instanceOf(v: Value, t: string): boolean {
   if (v === null) return false;
   switch (s) {
     case 'String': case 'GString': case 'CharSequence': return typeof v === 'string';
-    case 'Integer': case 'int': case 'Long': case 'long': case 'BigInteger': case 'Short': case 'Byte': return typeof v === 'number' && Number.isInteger(v);
+    case 'Integer': case 'int': case 'Short': case 'Byte': return typeof v === 'number' && (v | 0) === v;
+    case 'Long': case 'long': return typeof v === 'number' ? Number.isInteger(v) && (v | 0) !== v : v instanceof LongValue && !v.big;
+    case 'BigInteger': return v instanceof LongValue && v.big;
     case 'BigDecimal': return v instanceof BigDec;
     case 'Double': case 'double': case 'Float': case 'float': return typeof v === 'number' && !Number.isInteger(v);
-    case 'Number': return typeof v === 'number' || v instanceof BigDec;
+    case 'Number': return typeof v === 'number' || v instanceof BigDec || v instanceof LongValue;
     case 'Boolean': case 'boolean': return typeof v === 'boolean';
     case 'List': case 'ArrayList': case 'Collection': case 'Iterable': case 'AbstractList': return Array.isArray(v) || (typeof v === 'object' && !(v instanceof Map) && v.kind === 'range');
     case 'Map': case 'LinkedHashMap': case 'HashMap': case 'AbstractMap': return v instanceof Map;

@@ -50,6 +50,8 @@ import { listGetAt, listMethods, listPutAt } from './methods-list.ts';
 import { mapGet, mapMethods } from './methods-map.ts';
 import { booleanMethods, newString, numberMethods } from './methods-number.ts';
 import { decimalLiteral, isDecimal } from './decimal.ts';
+import { LongValue, integerLiteralOf } from './integers.ts';
+import { LazyGString } from './lazy-gstring.ts';
 import {
   ClassObject, JAVA_ROOTS, callStaticMethod, classOf, javaClassOf as javaTypeName, construct, constructedByInterpreter, getStaticField, isJavaObject, javaMethod, rejected,
   isKnownClass, resolveClass,
@@ -261,6 +263,18 @@ function concurrentModification(loc: Loc): ScriptError {
 
 function nullPointer(what: string, loc: Loc): ScriptError {
   return scriptError('null', what, loc, 'java.lang.NullPointerException');
+}
+
+/** Whether a step's arguments hold objects of script classes or lazy GStrings, which steps get as their strings. */
+function needsStrings(ca: CallArgs): boolean {
+  for (const a of ca.positional) if (a instanceof ScriptInstance || a instanceof LazyGString) return true;
+  if (ca.named !== null) for (const a of ca.named.values()) if (a instanceof LazyGString) return true;
+  return false;
+}
+
+/** `${-> x}` in a GString: a closure without parameters, run each time the GString is rendered. */
+function isLazyPlaceholder(x: A.Expr): boolean {
+  return x.type === 'Closure' && x.explicitParams && x.params.length === 0;
 }
 
 function flatArgs(ca: CallArgs): Value[] {
@@ -806,7 +820,7 @@ export class Interpreter {
   private fast(e: A.Expr, scope: Scope, top: boolean): Value | typeof SLOW {
     switch (e.type) {
       case 'Number':
-        return e.isInteger ? e.value : decimalLiteral(e);
+        return e.isInteger ? (e.exact === true ? integerLiteralOf(e) : e.value) : decimalLiteral(e);
       case 'String':
       case 'Boolean':
         return e.value;
@@ -858,8 +872,10 @@ export class Interpreter {
         const vars = holder !== null ? holder.vars! : scope.cls === null && this.binding.has(name) ? this.binding : null;
         const cur = vars?.get(name);
         if (vars === null || typeof cur !== 'number') return SLOW;
-        const nv = e.op === '++' ? cur + 1 : e.op === '--' ? cur - 1 : SLOW;
+        let nv = e.op === '++' ? cur + 1 : e.op === '--' ? cur - 1 : SLOW;
         if (nv === SLOW) return SLOW;
+        if ((cur | 0) === cur) nv |= 0; // an Integer wraps at 32 bits
+        else if (!Number.isSafeInteger(nv) && Number.isInteger(cur)) nv = arithmetic('+', cur, e.op === '++' ? 1 : -1, e.loc) as number;
         vars.set(name, nv);
         return e.prefix ? nv : cur;
       }
@@ -922,7 +938,7 @@ export class Interpreter {
       case 'String':
         return e.value;
       case 'Number':
-        return e.isInteger ? e.value : decimalLiteral(e);
+        return e.isInteger ? (e.exact === true ? integerLiteralOf(e) : e.value) : decimalLiteral(e);
       case 'Boolean':
         return e.value;
       case 'Null':
@@ -1021,17 +1037,66 @@ export class Interpreter {
     return { kind: 'closure', node: e, scope: cs };
   }
 
-  private async evalGString(e: A.GStringLit, scope: Scope, f: Frame): Promise<string> {
+  private async evalGString(e: A.GStringLit, scope: Scope, f: Frame): Promise<string | LazyGString> {
+    for (const x of e.exprs) if (x.type === 'Closure' && isLazyPlaceholder(x)) return this.lazyGString(e, scope, f);
     let s = e.parts[0] ?? '';
     for (let i = 0; i < e.exprs.length; i++) {
       const x = e.exprs[i]!;
-      let v: Value;
-      if (x.type === 'Closure' && x.explicitParams && x.params.length === 0) v = await this.invokeClosure(this.makeClosure(x, scope, f), [], f, x.loc);
-      else v = await this.eval(x, scope, f);
-      s += (v instanceof ScriptInstance ? await this.str(v, f, x.loc) : formatValue(v)) + (e.parts[i + 1] ?? '');
+      const v = await this.eval(x, scope, f);
+      s += (v instanceof ScriptInstance || v instanceof LazyGString ? await this.str(v, f, x.loc) : formatValue(v)) + (e.parts[i + 1] ?? '');
       if (s.length > MAX_STRING) throw tooLarge(`a string of ${s.length} characters`, e.loc);
     }
     return s;
+  }
+
+  /**
+   * `"a ${-> x} b ${y}"`: the ordinary placeholders are evaluated now, the `${-> ...}` ones each
+   * time the GString becomes a String (lazy-gstring.ts).
+   */
+  private async lazyGString(e: A.GStringLit, scope: Scope, f: Frame): Promise<LazyGString> {
+    const items: (Value | ClosureValue)[] = [];
+    const lazy: boolean[] = [];
+    for (const x of e.exprs) {
+      const isLazy = isLazyPlaceholder(x);
+      lazy.push(isLazy);
+      items.push(isLazy ? this.makeClosure(x as A.ClosureExpr, scope, f) : await this.eval(x, scope, f));
+    }
+    const join = (values: Value[]): string => {
+      let s = e.parts[0] ?? '';
+      for (let i = 0; i < values.length; i++) {
+        s += formatValue(values[i] ?? null) + (e.parts[i + 1] ?? '');
+        if (s.length > MAX_STRING) throw tooLarge(`a string of ${s.length} characters`, e.loc);
+      }
+      return s;
+    };
+    return new LazyGString({
+      render: async () => {
+        const values: Value[] = [];
+        for (let i = 0; i < items.length; i++) {
+          const v = lazy[i] ? await this.invokeClosure(items[i] as ClosureValue, [], f, e.exprs[i]!.loc) : items[i]!;
+          values.push(v instanceof ScriptInstance || v instanceof LazyGString ? await this.str(v, f, e.exprs[i]!.loc) : v);
+        }
+        return join(values);
+      },
+      renderSync: () => {
+        const values: Value[] = [];
+        for (let i = 0; i < items.length; i++) {
+          if (!lazy[i]) {
+            values.push(items[i]!);
+            continue;
+          }
+          const c = items[i] as ClosureValue;
+          const body = c.node.body;
+          const only = body.length === 1 && body[0]!.type === 'ExprStmt' ? body[0].expr : null;
+          const v = only === null ? SLOW : this.fast(only, this.closureScope(c).scope, false);
+          if (v === SLOW || v instanceof ScriptInstance) {
+            throw notSupported('a lazy GString placeholder ${-> ...} that calls a method, here', c.node.loc, 'turn it into a String first with .toString(), or use it in echo or a step, where Kiln runs the closure');
+          }
+          values.push(v);
+        }
+        return join(values);
+      },
+    });
   }
 
   /** A name: local scopes, then the binding, then the host's globals. */
@@ -1320,8 +1385,7 @@ export class Interpreter {
         let old: Value = null;
         const nv = await this.update(e.operand, scope, f, async (cur) => {
           old = cur;
-          if (typeof cur === 'number') return cur + delta;
-          if (isDecimal(cur)) return arithmetic('+', cur, delta, e.loc);
+          if (typeof cur === 'number' || isDecimal(cur) || cur instanceof LongValue) return arithmetic('+', cur, delta, e.loc);
           if (typeof cur === 'string') return stringMethods.get(delta > 0 ? 'next' : 'previous')!(cur, [], this.methodEnv(f, e.loc));
           if (cur === null) throw nullPointer(`Cannot invoke method ${delta > 0 ? 'next' : 'previous'}() on null object`, e.loc);
           throw noSignature(cur, delta > 0 ? 'next' : 'previous', [], e.loc);
@@ -1739,7 +1803,7 @@ export class Interpreter {
   }
 
   private async callStep(name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
-    if (ca.positional.some((a) => a instanceof ScriptInstance)) ca = await this.objectArgsToStrings(ca, f, loc);
+    if (needsStrings(ca)) ca = await this.objectArgsToStrings(ca, f, loc);
     // stage('x', body), node('l', body): a closure as the last argument is the step's body, as
     // Groovy makes a trailing closure the last argument
     const last = ca.positional.length > 0 ? ca.positional[ca.positional.length - 1] : undefined;
@@ -1918,6 +1982,8 @@ export class Interpreter {
 
   /** recv.name(args) */
   private async invoke(recv: Value, name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
+    // a lazy GString answers String's methods with its string of now (GString delegates to String)
+    if (recv instanceof LazyGString && name !== 'getClass') recv = await recv.render();
     const args = flatArgs(ca);
     switch (name) {
       case 'getClass':
@@ -2333,9 +2399,10 @@ export class Interpreter {
       case 'println':
       case 'print':
       case 'printf':
-        // A class's println is Groovy's System.out one, not the script's: Jenkins writes it to
-        // the controller's own log, never to the build's console. Kiln drops it.
-        return null;
+        // A class's println is Groovy's DefaultGroovyMethods one (System.out), not the script's
+        // echo: Jenkins' sandbox refuses it (approved, it would print to the controller's own
+        // log, never to the build's console). Kiln refuses it with the sandbox's signature.
+        throw rejected(`staticMethod org.codehaus.groovy.runtime.DefaultGroovyMethods ${name} java.lang.Object${name === 'printf' ? ' java.lang.String java.lang.Object[]' : args.length > 0 ? ' java.lang.Object' : ''}`, loc);
     }
     if (cs.self !== null) return this.invokeObject(cs.self, name, ca, f, loc);
     throw noStaticSignature(cs.owner.name, name, args, loc);
@@ -2455,6 +2522,7 @@ export class Interpreter {
 
   /** How a value prints, with an object's own toString(). */
   private async str(v: Value, f: Frame, loc: Loc): Promise<string> {
+    if (v instanceof LazyGString) return v.render();
     if (v instanceof ScriptInstance && v.cls.findMethod('toString', 0, false) !== null) return formatValue(await this.invokeObject(v, 'toString', callArgsOf([]), f, loc));
     return formatValue(v);
   }
@@ -2462,8 +2530,13 @@ export class Interpreter {
   /** A step given objects of script classes gets their strings (echo obj prints obj.toString()). */
   private async objectArgsToStrings(ca: CallArgs, f: Frame, loc: Loc): Promise<CallArgs> {
     const positional: Value[] = [];
-    for (const a of ca.positional) positional.push(a instanceof ScriptInstance ? await this.str(a, f, loc) : a);
-    return { positional, named: ca.named, closure: ca.closure };
+    for (const a of ca.positional) positional.push(a instanceof ScriptInstance || a instanceof LazyGString ? await this.str(a, f, loc) : a);
+    let named = ca.named;
+    if (named !== null && [...named.values()].some((a) => a instanceof LazyGString)) {
+      named = new Map(named);
+      for (const [k, a] of named) if (a instanceof LazyGString) named.set(k, await a.render());
+    }
+    return { positional, named, closure: ca.closure };
   }
 
   private async patternStatic(name: string, args: Value[], site: RegexSite): Promise<Value> {

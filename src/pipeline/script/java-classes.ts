@@ -26,6 +26,7 @@ import type { MethodEnv } from './methods-common.ts';
 import { callStatic, getStatic, staticClassName } from './methods-number.ts';
 import { DateObject, SimpleDateFormatObject, TimeZoneObject, timeZoneOf } from './java-time.ts';
 import { fromJson, isClosure, typeName, type CallArgs, type DynamicContext, type GList, type HostObject, type Value } from './values.ts';
+import { LongValue } from './long-value.ts';
 
 /** First segments of a qualified Java class name (a variable of such a name hides it). */
 export const JAVA_ROOTS: ReadonlySet<string> = new Set(['java', 'javax', 'groovy', 'hudson', 'jenkins', 'org', 'com', 'net', 'sun', 'io']);
@@ -255,6 +256,11 @@ function arraysToString(l: Value): string {
  */
 export async function callStaticMethod(fqn: string, name: string, args: Value[], env: MethodEnv): Promise<Value> {
   const loc = env.loc;
+  // String.format / String.valueOf keep a Long a Long (`%x` of -1L is 64 bits)
+  if (fqn !== 'java.lang.String') args = longsAsNumbers(args);
+  // `Math.toString()`, `Math.getName()`: the class has no such static method, so Groovy calls the
+  // Class object's own (whitelisted) method, as Jenkins prints it: `class java.lang.Math`
+  if (args.length === 0 && (name === 'toString' || name === 'getName' || name === 'getSimpleName')) return new ClassObject(fqn).call(name, []) ?? null;
   const table = own(REFUSED_STATIC, fqn);
   const refused = table && own(table, name);
   if (refused !== undefined) {
@@ -340,12 +346,27 @@ const INTERPRETER_MADE = new Set(['java.lang.String', 'java.lang.StringBuilder',
   'java.util.concurrent.ConcurrentHashMap']);
 
 /** Whether `new <fqn>(...)` is the interpreter's own business (see INTERPRETER_MADE). */
+/**
+ * The arguments a Java method gets: a Long held as a LongValue (`5L`, `Long.parseLong(s)`)
+ * is passed as its JS number when exact (`new Date(5L)`, `Math.max(x, 5L)`), as Java widens or
+ * unboxes it. The same array when there is none (the common case allocates nothing).
+ */
+function longsAsNumbers(args: Value[]): Value[] {
+  let out: Value[] | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a instanceof LongValue && !a.big && a.v >= -9007199254740991n && a.v <= 9007199254740991n) (out ??= [...args])[i] = Number(a.v);
+  }
+  return out ?? args;
+}
+
 export function constructedByInterpreter(fqn: string): boolean {
   return INTERPRETER_MADE.has(fqn);
 }
 
 /** `new <fqn>(args)`: the object, or Jenkins' refusal. */
 export function construct(fqn: string, args: Value[], loc: Loc): Value {
+  args = longsAsNumbers(args);
   const n = args.length;
   switch (fqn) {
     case 'java.util.Date':
@@ -390,6 +411,7 @@ const REFUSED_METHODS: Record<string, ReadonlySet<string>> = {
  * A method that exists but is not whitelisted is refused with Jenkins' message.
  */
 export function javaMethod(obj: HostObject, name: string, args: Value[], loc: Loc): Value | undefined {
+  args = longsAsNumbers(args);
   let r: Value | undefined;
   if (obj instanceof DateObject || obj instanceof SimpleDateFormatObject) r = obj.call(name, args, loc);
   else if (obj instanceof JsonSlurperObject || obj instanceof RandomObject || obj instanceof ClassObject || obj instanceof UrlObject) r = obj.call(name, args, loc);

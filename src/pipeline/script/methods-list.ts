@@ -1,6 +1,7 @@
 // Methods on lists (java.util.List plus Groovy's GDK), as Jenkins' Groovy 2.4 has them:
 // sort() and unique() change the list in place, push/pop work at the end.
 import { isDecimal } from './decimal.ts';
+import { LongValue } from './integers.ts';
 import type { Loc } from '../../core/build.ts';
 import { ScriptError, scriptError } from './errors.ts';
 import { interruptionOf } from '../../core/errors.ts';
@@ -82,6 +83,7 @@ export function closureComparator(c: ClosureValue | null, env: MethodEnv): (a: V
 export function listGetAt(l: GList, index: Value, loc: Loc): Value {
   // getAt(List, Number): a BigDecimal index (`l[n / 2]`) counts by its intValue()
   if (isDecimal(index)) index = Number(index.toBigInt());
+  if (index instanceof LongValue) index = Number(index.v);
   if (typeof index === 'number') {
     const i = Math.trunc(index);
     const j = i < 0 ? l.length + i : i;

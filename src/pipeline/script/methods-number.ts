@@ -3,13 +3,26 @@
 import type { Loc } from '../../core/build.ts';
 import { notSupported, scriptError } from './errors.ts';
 import { sprintf, toGroovyString } from './format.ts';
-import { arithmetic, groovyCompare, groovyEquals, groovyTruth, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';
+import { arithmetic, groovyCompare, groovyEquals, groovyTruth, numberFormat, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';
 import { argClosure, argInt, arity, noSignature, type Method } from './methods-common.ts';
 import { toJson, type Value } from './values.ts';
 import { BigDec, isDecimal } from './decimal.ts';
+import { LongValue, longOf } from './integers.ts';
 
 function intOf(n: number): number {
-  return Math.trunc(n);
+  return Number.isFinite(n) ? Math.trunc(n) : 0;
+}
+
+/** intValue(): Java's narrowing to 32 bits. */
+function int32Of(n: number): number {
+  return (n | 0) === n ? n : Number(BigInt.asIntN(32, BigInt(intOf(n))));
+}
+
+/** intdiv with a Long or BigInteger divisor. */
+function integerOpOrFail(name: string, n: number, d: LongValue, loc: Loc | null): Value {
+  if (d.v === 0n) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
+  const q = BigInt(intOf(n)) / d.v;
+  return d.big ? new LongValue(q, true) : longOf(q);
 }
 
 /** Groovy's round(places) on a double: half up. */
@@ -19,24 +32,27 @@ function roundPlaces(n: number, places: number): number {
 }
 
 export const numberMethods: Map<string, Method<number>> = new Map<string, Method<number>>([
-  ['abs', (n) => Math.abs(n)],
+  ['abs', (n, _a, env) => (n === -2147483648 ? n : Number.isSafeInteger(n) || !Number.isInteger(n) ? Math.abs(n) : arithmetic('*', n, -1, env.loc))],
   ['intdiv', (n, a, env) => {
     const d = a[0];
+    if (d instanceof LongValue) return integerOpOrFail('intdiv', n, d, env.loc);
     if (typeof d !== 'number') throw noSignature(n, 'intdiv', a, env.loc);
     if (Math.trunc(d) === 0) throw scriptError('arithmetic', '/ by zero', env.loc, 'java.lang.ArithmeticException');
-    return Math.trunc(intOf(n) / Math.trunc(d));
+    // Integer.intdiv(Integer) is an int division (MIN_VALUE.intdiv(-1) wraps); a Long divides in 64 bits
+    if ((n | 0) === n && (d | 0) === d) return (n / d) | 0;
+    return longOf(BigInt(intOf(n)) / BigInt(Math.trunc(d)));
   }],
   ['toString', (n, a, env) => {
     if (a.length === 1) return intOf(n).toString(argInt(n, 'toString', a, 0, env.loc));
     return toGroovyString(n);
   }],
-  ['toInteger', (n) => intOf(n)],
-  ['toLong', (n) => intOf(n)],
-  ['toBigInteger', (n) => intOf(n)],
-  ['toShort', (n) => intOf(n)],
-  ['intValue', (n) => intOf(n)],
-  ['longValue', (n) => intOf(n)],
-  ['shortValue', (n) => intOf(n)],
+  ['toInteger', (n) => int32Of(n)],
+  ['toLong', (n) => longOf(BigInt(intOf(n)))],
+  ['toBigInteger', (n) => new LongValue(BigInt(intOf(n)), true)],
+  ['toShort', (n) => Number(BigInt.asIntN(16, BigInt(intOf(n))))],
+  ['intValue', (n) => int32Of(n)],
+  ['longValue', (n) => longOf(BigInt(intOf(n)))],
+  ['shortValue', (n) => Number(BigInt.asIntN(16, BigInt(intOf(n))))],
   ['toDouble', (n) => n],
   ['toFloat', (n) => n],
   ['toBigDecimal', (n) => BigDec.of(n)],
@@ -56,8 +72,8 @@ export const numberMethods: Map<string, Method<number>> = new Map<string, Method
   ['power', (n, a, env) => (arity(n, 'power', a, 1, 1, env.loc), arithmetic('**', n, a[0] ?? null, env.loc))],
   ['compareTo', (n, a, env) => groovyCompare(n, a[0] ?? null, env.loc)],
   ['equals', (n, a) => groovyEquals(n, a[0] ?? null)],
-  ['next', (n) => n + 1],
-  ['previous', (n) => n - 1],
+  ['next', (n, _a, env) => arithmetic('+', n, 1, env.loc)],
+  ['previous', (n, _a, env) => arithmetic('-', n, 1, env.loc)],
   ['asBoolean', (n) => n !== 0],
   ['isNaN', (n) => Number.isNaN(n)],
   ['times', async (n, a, env) => {
@@ -119,12 +135,26 @@ function str(args: Value[], i: number, cls: string, name: string, loc: Loc): str
   return v;
 }
 
-function parseIntArg(args: Value[], cls: string, name: string, loc: Loc): number {
+function parseIntArg(args: Value[], cls: string, name: string, loc: Loc): Value {
   const v = args[0];
-  if (typeof v === 'number') return Math.trunc(v);
+  if (typeof v === 'number') return cls === 'Long' ? longOf(BigInt(Math.trunc(v))) : Math.trunc(v);
+  if (v instanceof LongValue) return cls === 'Long' ? v : Number(BigInt.asIntN(32, v.v));
   const s = str(args, 0, cls, name, loc);
   const radix = args.length > 1 ? num(args, 1, cls, name, loc) : 10;
-  return parseJavaInt(s, loc, radix);
+  parseJavaInt(s, loc, radix); // the digits are valid for the radix, or NumberFormatException
+  // Integer.parseInt / Long.parseLong: the value must fit the type, as Java checks
+  const neg = s.startsWith('-');
+  const digits = s.replace(/^[+-]/, '');
+  let b = 0n;
+  const r = BigInt(radix);
+  for (const c of digits) b = b * r + BigInt(parseInt(c, radix));
+  if (neg) b = -b;
+  if (cls === 'Long') {
+    if (b !== BigInt.asIntN(64, b)) throw numberFormat(s, loc);
+    return longOf(b);
+  }
+  if (b !== BigInt.asIntN(32, b)) throw numberFormat(s, loc);
+  return Number(b);
 }
 
 function jsonString(v: Value): string {
@@ -251,7 +281,7 @@ const STATICS: Record<string, Record<string, Static>> = {
 
 const STATIC_PROPS: Record<string, Record<string, Value>> = {
   Integer: { MAX_VALUE: 2147483647, MIN_VALUE: -2147483648 },
-  Long: { MAX_VALUE: Number.MAX_SAFE_INTEGER, MIN_VALUE: Number.MIN_SAFE_INTEGER },
+  Long: { MAX_VALUE: new LongValue(9223372036854775807n, false), MIN_VALUE: new LongValue(-9223372036854775808n, false) },
   Math: { PI: Math.PI, E: Math.E },
   Double: { MAX_VALUE: Number.MAX_VALUE, MIN_VALUE: Number.MIN_VALUE },
 };
@@ -263,6 +293,20 @@ const ALIASES: Record<string, string> = {
   'java.lang.Thread': 'Thread', 'groovy.json.JsonOutput': 'JsonOutput', 'java.net.URLEncoder': 'URLEncoder',
   'java.net.URLDecoder': 'URLDecoder', 'java.util.UUID': 'UUID', 'java.lang.Character': 'Character',
 };
+
+/**
+ * The names `import static ...` makes callable without a class: the member for
+ * `import static java.lang.Math.max` (or its alias), every static method Kiln has for the class
+ * for `import static java.lang.Math.*` (none for a class it has no table of). For lint, which
+ * must know these names as the interpreter does.
+ */
+export function staticImportNames(path: string, star: boolean, alias: string | null): string[] {
+  const i = path.lastIndexOf('.');
+  if (!star) return [alias ?? path.slice(i + 1)];
+  const cls = path.endsWith('.*') ? path.slice(0, -2) : path;
+  const c = ALIASES[cls] ?? cls;
+  return Object.hasOwn(STATICS, c) ? Object.keys(STATICS[c]!) : [];
+}
 
 export function staticClassName(name: string): string | null {
   const n = ALIASES[name] ?? name;

@@ -9,6 +9,7 @@ import { argClosure, argInt, argString, arity, noSignature, type Method, type Me
 import { PatternObject, findAll, findFirst, javaSplit, matchValue, matchesWhole, removeFirst, replaceRegex, type Match, type RegexSite } from './regex.ts';
 import { isRange, type ClosureValue, type GList, type Value } from './values.ts';
 import { BigDec } from './decimal.ts';
+import { LongValue, longOf } from './integers.ts';
 
 /** A regex argument: a string (slashy or not) or a Pattern from `~/re/`. */
 export function regexArg(v: Value | undefined): string | null {
@@ -102,10 +103,19 @@ function site(env: MethodEnv): RegexSite {
   return { loc: env.loc, signal: env.signal, owner: env.owner };
 }
 
+function toBigInt(s: string, loc: Loc): bigint {
+  const t = s.trim();
+  if (!/^[+-]?\d+$/.test(t) || t.length > 10_000) throw numberFormat(s, loc);
+  return BigInt(t);
+}
+
 function toInteger(s: string, loc: Loc): number {
   const t = s.trim();
   if (!/^[+-]?\d+$/.test(t)) throw numberFormat(s, loc);
-  return parseInt(t, 10);
+  const n = parseInt(t, 10);
+  // Integer.valueOf: the value must fit 32 bits
+  if ((n | 0) !== n) throw numberFormat(s, loc);
+  return n;
 }
 
 function isNumeric(s: string): boolean {
@@ -364,8 +374,13 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
     return s.slice(0, -1) + String.fromCharCode(s.charCodeAt(s.length - 1) - 1);
   }],
   ['toInteger', (s, _a, env) => toInteger(s, env.loc)],
-  ['toLong', (s, _a, env) => toInteger(s, env.loc)],
-  ['toBigInteger', (s, _a, env) => toInteger(s, env.loc)],
+  ['toLong', (s, _a, env) => {
+    // Long.valueOf(s.trim()): exact, and it must fit 64 bits
+    const b = toBigInt(s, env.loc);
+    if (b !== BigInt.asIntN(64, b)) throw numberFormat(s, env.loc);
+    return longOf(b);
+  }],
+  ['toBigInteger', (s, _a, env) => new LongValue(toBigInt(s, env.loc), true)],
   ['toShort', (s, _a, env) => toInteger(s, env.loc)],
   ['toDouble', (s, _a, env) => parseJavaNumber(s, env.loc)],
   ['toFloat', (s, _a, env) => parseJavaNumber(s, env.loc)],

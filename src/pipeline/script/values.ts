@@ -3,7 +3,8 @@
 //
 // Groovy values map onto JavaScript ones:
 //   String, GString      → string            (a GString is rendered when created)
-//   Integer, Long        → number            (integral; intdiv() for integer division)
+//   Integer              → number            (integral, within 32 bits; wraps as Java's int)
+//   Long, BigInteger     → number outside 32 bits, or LongValue (integers.ts: a bigint)
 //   BigDecimal           → BigDec (decimal.ts, a HostObject: unscaled bigint + scale; `1.10`, `1/2`)
 //   Double, Float        → number            (non-integral: `1.5d`, toDouble())
 //   Boolean, null        → boolean, null
@@ -147,7 +148,7 @@ export function isList(v: Value | undefined): v is GList {
 export function typeName(v: Value | undefined): string {
   if (v === undefined || v === null) return 'null';
   if (typeof v === 'string') return 'String';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'Integer' : 'Double';
+  if (typeof v === 'number') return Number.isInteger(v) ? ((v | 0) === v ? 'Integer' : 'Long') : 'Double';
   if (typeof v === 'boolean') return 'Boolean';
   if (Array.isArray(v)) return 'List';
   if (v instanceof Map) return 'Map';
@@ -184,6 +185,8 @@ export function toJson(v: Value): unknown {
   if (v.kind === 'range') return rangeToList(v).map(toJson);
   // a BigDecimal (decimal.ts) is a number in JSON and YAML
   if (v.kind === 'host' && v.typeName === 'java.math.BigDecimal') return Number(v.toString());
+  // a Long or BigInteger (integers.ts) too
+  if (v.kind === 'host' && (v.typeName === 'java.lang.Long' || v.typeName === 'java.math.BigInteger')) return Number(v.toString());
   return v.toString();
 }
 

@@ -7,7 +7,13 @@
 import { closest } from '../../util/suggest.ts';
 import type { StepDecl, StepParam, ParamType } from '../../core/steps.ts';
 import { typeName, isList, isMap, isClosure, type CallArgs, type Value } from '../script/values.ts';
-import { isDecimal } from '../script/decimal.ts';
+import { isDecimal as isBigDec } from '../script/decimal.ts';
+import { LongValue } from '../script/integers.ts';
+
+/** A BigDecimal, or a Long/BigInteger that is not a JS number (integers.ts): numbers for steps. */
+function isDecimal(v: Value): boolean {
+  return isBigDec(v) || v instanceof LongValue;
+}
 import { KilnError } from '../../core/errors.ts';
 
 /** The shape of a call, known before it runs. */
@@ -93,9 +99,9 @@ function coerce(p: StepParam, v: Value): Value {
       return v === 'true' ? true : v === 'false' ? false : v;
     case 'integer':
       // a BigDecimal (`timeout(time: 1.5)`) reaches steps as a JS number, truncated where an int is wanted, as Groovy casts it
-      return typeof v === 'string' ? Number(v.trim()) : isDecimal(v) ? Number(v.toBigInt()) : v;
+      return typeof v === 'string' ? Number(v.trim()) : isBigDec(v) ? Number(v.toBigInt()) : v instanceof LongValue ? Number(v.v) : v;
     case 'number':
-      return typeof v === 'string' ? Number(v.trim()) : isDecimal(v) ? v.toNumber() : v;
+      return typeof v === 'string' ? Number(v.trim()) : isBigDec(v) ? v.toNumber() : v instanceof LongValue ? Number(v.v) : v;
     case 'string':
       return typeof v === 'number' || typeof v === 'boolean' || isDecimal(v) ? String(v) : v;
     default:

@@ -36,6 +36,8 @@ export interface NumberLit extends NodeBase {
   /** Source text, e.g. "10", "1.5", "100L", "0x1F". */
   raw: string;
   isInteger: boolean;
+  /** An integer literal that is not a plain Integer (`5L`, `3000000000`, `7G`): its value comes from `raw`, exactly. */
+  exact?: boolean;
 }
 
 export interface BooleanLit extends NodeBase {

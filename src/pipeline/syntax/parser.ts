@@ -68,6 +68,28 @@ import type { Loc, Pos } from '../../core/build.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { BUILTIN_TYPES, KEYWORDS, Lexer, MODIFIERS, Token } from './lexer.ts';
 
+/** l L i I g G: the suffixes that make an integer literal a Long, Integer or BigInteger. */
+function isIntSuffix(c: number): boolean {
+  const l = c | 0x20;
+  return l === 0x6c || l === 0x69 || l === 0x67;
+}
+
+/**
+ * Groovy's compile error for a literal that does not fit the type its suffix demands (only
+ * for decimal literals, as Groovy checks; a hex `0xFFFFFFFFFFFFFFFFFL` wraps). null = fine.
+ */
+function literalRangeError(raw: string, negated: boolean): string | null {
+  const t = raw.replace(/_/g, '');
+  const last = t.charCodeAt(t.length - 1) | 0x20;
+  if (last !== 0x6c && last !== 0x69) return null;
+  if (/^0[xXbB]/.test(t) || (t.length > 2 && t[0] === '0')) return null;
+  const v = negated ? -BigInt(t.slice(0, -1)) : BigInt(t.slice(0, -1));
+  if (last === 0x69 && (v > 2147483647n || v < -2147483648n)) return `Number of value ${v} does not fit in the range of int, but int was enforced.`;
+  if (last === 0x6c && (v > 9223372036854775807n || v < -9223372036854775808n)) return `Number of value ${v} does not fit in the range of long, but long was enforced.`;
+  return null;
+}
+
+
 /** How deeply brackets, closures, blocks and operators may nest before parsing gives up. */
 export const MAX_NESTING = 500;
 /** The largest Jenkinsfile accepted, in UTF-8 bytes. */
@@ -296,6 +318,8 @@ class Parser {
   private readonly buf: Token[] = [];
   private head = 0;
   private depth = 0;
+  /** The number token right after a unary minus: `-9223372036854775808L` is Long.MIN_VALUE, as Groovy folds the sign into the literal. */
+  private negatedNumber: Token | null = null;
   /** The open brackets: '(' '[' '{' tokens, and gstart/gmid tokens for '${'. */
   private readonly open: Token[] = [];
   private lastPath: Expr | null = null;
@@ -1577,7 +1601,14 @@ class Parser {
   }
 
   private numberNode(t: Token): Expr {
-    return { type: 'Number', value: t.value, raw: t.text, isInteger: t.isInt, loc: this.locOf(t) };
+    // `exact`: a Long or BigInteger literal (`5L`, `3000000000`, `7G`), which the interpreter makes
+    // exact (integers.ts); always present, so every Number node has one shape (the interpreter's hot path)
+    const exact = t.isInt && (t.value > 2147483647 || isIntSuffix(t.text.charCodeAt(t.text.length - 1)));
+    if (exact) {
+      const err = literalRangeError(t.text, this.negatedNumber === t);
+      if (err !== null) throw this.fail(err, t);
+    }
+    return { type: 'Number', value: t.value, raw: t.text, isInteger: t.isInt, exact, loc: this.locOf(t) };
   }
 
   /**
@@ -1655,6 +1686,7 @@ class Parser {
     const t = this.tok;
     const k = t.kind;
     if (k === '-' || k === '+' || k === '++' || k === '--') {
+      if (k === '-') this.negatedNumber = this.la(1);
       this.advance();
       this.enter(t);
       const operand = this.parsePower(0);
@@ -1687,6 +1719,7 @@ class Parser {
     const t = this.tok;
     const k = t.kind;
     if (k === '!' || k === '~' || k === '-' || k === '+' || k === '++' || k === '--') {
+      if (k === '-') this.negatedNumber = this.la(1);
       this.advance();
       this.enter(t);
       const operand = this.parseUnary(0);

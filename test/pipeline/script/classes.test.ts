@@ -70,8 +70,8 @@ test('steps through the script object passed to a class; a step called bare in a
   assert.deepEqual(host.calls.map((c) => c.name), ['echo', 'sh']);
   await rejects("class U { def hi() { echo 'x' } }\nnew U().hi()", /No signature of method: U\.echo\(\) is applicable for argument types: \(String\) values: \[x\]/, 1);
   await rejects("class U { def hi() { steps.echo 'x' } }\nnew U().hi()", /No such property: steps for class: U/, 1);
-  // println in a class is Groovy's System.out one: not in the build's console (as in Jenkins)
-  assert.deepEqual(await echoes("class U { def hi() { println 'lost'; 1 } }\nnew U().hi()"), []);
+  // println in a class is Groovy's System.out one, which Jenkins' sandbox refuses (never the build's console)
+  await rejects("class U { def hi() { println 'lost'; 1 } }\nnew U().hi()", /Scripts not permitted to use staticMethod org\.codehaus\.groovy\.runtime\.DefaultGroovyMethods println java\.lang\.Object java\.lang\.Object/, 1);
 });
 
 test('constructors: declared ones, this(...) and super(...), map-style construction, no matching constructor', async () => {

@@ -172,7 +172,9 @@ test('GString interpolation renders values as Groovy prints them', async () => {
   assert.equal(await ev('"${1 / 4} ${10 / 2} ${true}"'), '0.25 5 true');
   assert.equal(await ev('def r = 1..3\n"${r}"'), '[1, 2, 3]');
   assert.match(String(await ev('def c = { 1 }\n"${c}"')), /^Closure@1:9$/);
-  assert.equal(await ev('def x = 1\n"${-> x + 1}"'), '2');
+  // a lazy placeholder is a GString whose closure runs each time it becomes a String
+  assert.equal(String(await ev('def x = 1\n"${-> x + 1}"')), '2');
+  assert.equal(await ev('def x = 1\ndef g = "${-> x + 1}"\nx = 5\ng.toString()'), '6');
   assert.equal(await ev("def s = 'multi'\n\"\"\"line ${s}\nnext\"\"\""), 'line multi\nnext');
 });
 

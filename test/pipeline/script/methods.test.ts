@@ -94,7 +94,9 @@ test('matches, find, findAll, eachMatch on strings', async () => {
 test('number conversions on strings', async () => {
   assert.equal(await ev("'42'.toInteger() + 1"), 43);
   assert.equal(await ev("' 42 '.toInteger()"), 42);
-  assert.equal(await ev("'42'.toLong()"), 42);
+  assert.equal(await show("'42'.toLong()"), '42');
+  assert.equal(await show("'42'.toLong().class.name + ' ' + '9223372036854775807'.toLong() + ' ' + '12345678901234567890'.toBigInteger()"), 'java.lang.Long 9223372036854775807 12345678901234567890');
+  await assert.rejects(ev("'3000000000'.toInteger()"), /For input string: "3000000000"/);
   assert.equal(await ev("'2.5'.toDouble() * 2"), 5);
   assert.equal(String(await ev("'2.5'.toBigDecimal()")), '2.5'); // a BigDecimal (numbers.test.ts)
   assert.equal(await ev("'2.5'.toFloat()"), 2.5);
@@ -276,7 +278,9 @@ test('number methods and the static helpers', async () => {
   assert.equal(await ev('def l = []\n1.upto(3) { l << it }\nl.join()'), '123');
   assert.equal(await ev("Integer.parseInt('42') + Integer.valueOf('1')"), 43);
   assert.equal(await ev("Integer.parseInt('ff', 16)"), 255);
-  assert.equal(await ev("Long.parseLong('10')"), 10);
+  assert.equal(await show("Long.parseLong('10')"), '10');
+  assert.equal(await show("Long.parseLong('10').class.name"), 'java.lang.Long');
+  await assert.rejects(ev("Integer.parseInt('2147483648')"), /For input string: "2147483648"/);
   assert.equal(await ev("Double.parseDouble('1.5')"), 1.5);
   assert.equal(await ev("Boolean.parseBoolean('TRUE')"), true);
   assert.equal(await ev('Math.max(1, 7) + Math.min(1, 7) + Math.abs(-2)'), 10);

@@ -66,7 +66,7 @@ test("Object.prototype's members are no static methods: Math.constructor(5), Mat
     ['Math.constructor()', 'staticMethod java.lang.Math constructor'],
     ['Math.__proto__(1)', 'staticMethod java.lang.Math __proto__ java.lang.Integer'],
     ['Math.valueOf()', 'staticMethod java.lang.Math valueOf'],
-    ['Math.toString()', 'staticMethod java.lang.Math toString'],
+    ['Math.toString(1)', 'staticMethod java.lang.Math toString java.lang.Integer'],
     ['Math.isPrototypeOf(1)', 'staticMethod java.lang.Math isPrototypeOf java.lang.Integer'],
     ["System.constructor('x')", 'staticMethod java.lang.System constructor java.lang.String'],
   ] as const) {
@@ -74,6 +74,8 @@ test("Object.prototype's members are no static methods: Math.constructor(5), Mat
     assert.ok(err instanceof ScriptError, `${src}: ${String(err)}`);
     assert.equal(err.message, `Scripts not permitted to use ${signature}`, src);
   }
+  // without a static method of the name, Groovy calls the Class object's own: as Jenkins prints it
+  assert.equal((await run('Math.toString()')).value, 'class java.lang.Math');
 });
 
 test("\\p{constructor} and \\p{toString} are no character classes (Object.prototype's members were taken for POSIX classes)", async () => {
@@ -122,7 +124,9 @@ test('Date, TimeZone and SimpleDateFormat format and parse as Java does', async 
   assert.equal(await ev("new Date(0).format('yyyy-MM-dd HH:mm z Z', TimeZone.getTimeZone('America/New_York'))"), '1969-12-31 19:00 EST -0500');
   assert.equal(await ev("new Date(0).format('HH:mm', TimeZone.getTimeZone('GMT+05:30'))"), '05:30');
   assert.equal(await ev("new Date(0).format('HH:mm z', TimeZone.getTimeZone('No/Such_Zone'))"), '00:00 GMT', 'an unknown zone is GMT');
-  assert.equal(await ev(`def f = new java.text.SimpleDateFormat('yyyyMMdd-HHmm')\nf.setTimeZone(${utc})\nf.format(new Date(86400000 * 366))`), '19710102-0000');
+  assert.equal(await ev(`def f = new java.text.SimpleDateFormat('yyyyMMdd-HHmm')\nf.setTimeZone(${utc})\nf.format(new Date(86400000L * 366))`), '19710102-0000');
+  // without the L, 86400000 * 366 overflows an int as in Java (1557628928 ms)
+  assert.equal(await ev(`def f = new java.text.SimpleDateFormat('yyyyMMdd-HHmm')\nf.setTimeZone(${utc})\nf.format(new Date(86400000 * 366))`), '19700119-0040');
   assert.equal(await ev(`def f = new java.text.SimpleDateFormat('yyyy-MM-dd HH:mm')\nf.timeZone = ${utc}\nf.parse('2024-02-29 13:45').time`), Date.UTC(2024, 1, 29, 13, 45));
   assert.equal(await ev(`def d = new Date(0)\n(d + 1).format('yyyy-MM-dd', ${utc}) + ' ' + ((d + 10) - d)`), '1970-01-02 10');
   assert.equal(await ev('def a = new Date(0)\ndef b = new Date(1000)\n[a.before(b), a.after(b), a.time, b.getTime()]').then((v) => toGroovyString(v)), '[true, false, 0, 1000]');
