@@ -24,7 +24,7 @@ import { checkClasses } from './classes.ts';
 import { visit } from './walk.ts';
 import { closest } from '../../util/suggest.ts';
 import type { StepRegistry } from '../steps/registry.ts';
-import { staticImportNames } from '../script/methods-number.ts';
+import { staticImportNames } from '../script/static-names.ts';
 
 export interface ValidationResult {
   /** The model, or null when there is any error. */

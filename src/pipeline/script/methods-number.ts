@@ -8,6 +8,7 @@ import { argClosure, argInt, arity, noSignature, type Method } from './methods-c
 import { toJson, type Value } from './values.ts';
 import { BigDec, isDecimal } from './decimal.ts';
 import { LongValue, longOf } from './integers.ts';
+import { STATIC_ALIASES as ALIASES } from './static-names.ts';
 
 function intOf(n: number): number {
   return Number.isFinite(n) ? Math.trunc(n) : 0;
@@ -286,26 +287,10 @@ const STATIC_PROPS: Record<string, Record<string, Value>> = {
   Double: { MAX_VALUE: Number.MAX_VALUE, MIN_VALUE: Number.MIN_VALUE },
 };
 
-/** Classes a script may name: the simple name, after dropping java.lang., java.util. and friends. */
-const ALIASES: Record<string, string> = {
-  'java.lang.Integer': 'Integer', 'java.lang.Long': 'Long', 'java.lang.Double': 'Double', 'java.lang.Float': 'Float',
-  'java.lang.Boolean': 'Boolean', 'java.lang.String': 'String', 'java.lang.Math': 'Math', 'java.lang.System': 'System',
-  'java.lang.Thread': 'Thread', 'groovy.json.JsonOutput': 'JsonOutput', 'java.net.URLEncoder': 'URLEncoder',
-  'java.net.URLDecoder': 'URLDecoder', 'java.util.UUID': 'UUID', 'java.lang.Character': 'Character',
-};
 
-/**
- * The names `import static ...` makes callable without a class: the member for
- * `import static java.lang.Math.max` (or its alias), every static method Kiln has for the class
- * for `import static java.lang.Math.*` (none for a class it has no table of). For lint, which
- * must know these names as the interpreter does.
- */
-export function staticImportNames(path: string, star: boolean, alias: string | null): string[] {
-  const i = path.lastIndexOf('.');
-  if (!star) return [alias ?? path.slice(i + 1)];
-  const cls = path.endsWith('.*') ? path.slice(0, -2) : path;
-  const c = ALIASES[cls] ?? cls;
-  return Object.hasOwn(STATICS, c) ? Object.keys(STATICS[c]!) : [];
+/** Each class's static method names, as the table has them (test/pipeline/script: static-names.ts must say the same). */
+export function staticMethodNames(): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(STATICS).map(([c, t]) => [c, Object.keys(t)]));
 }
 
 export function staticClassName(name: string): string | null {
