@@ -6,7 +6,12 @@ need_pkgs=()
 command -v git >/dev/null 2>&1 || need_pkgs+=(git)
 # The SSH launcher's tests start their own sshd (test/backends/sshd.ts); the system's is left alone.
 [ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
-command -v ssh-keygen >/dev/null 2>&1 || need_pkgs+=(openssh-client)
+command -v ssh-keygen >/dev/null 2>&1 && command -v ssh-agent >/dev/null 2>&1 || need_pkgs+=(openssh-client)
+# recordIssues' tests parse the real output of gcc and javac; the utility steps' check their
+# archives with python3's zipfile.
+command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
+command -v javac >/dev/null 2>&1 || need_pkgs+=(default-jdk-headless)
+command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing ${need_pkgs[*]}" >&2
