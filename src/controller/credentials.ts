@@ -537,18 +537,7 @@ export class CredentialService {
     const rec = await this.#store.credentials.get(id).catch(() => null);
     const fits = rec !== null && (rec.folder === null || (folder !== null && (folder === rec.folder || folder.startsWith(`${rec.folder}/`))));
     if (!rec || !fits) throw new CredentialLookupError(`no credential '${id}' visible to ${folder === null ? 'global' : `folder '${folder}''s`} library '${library}'`);
-    let p: Payload;
-    try {
-      p = this.#open(rec);
-    } catch (e) {
-      throw new CredentialLookupError((e as Error).message);
-    }
-    const c: Credential = { id, type: rec.type };
-    for (const f of ['username', 'password', 'secret', 'privateKey', 'passphrase'] as const) {
-      const v = p[f];
-      if (v !== undefined) c[f] = v;
-    }
-    return c;
+    return this.#credentialOf(rec, ['username', 'password', 'secret', 'privateKey', 'passphrase']);
   }
 
   /** The SMTP server's AUTH (mail.ts): a global username/password credential; no build use is recorded. */
@@ -562,13 +551,18 @@ export class CredentialService {
   async #resolveGlobal(id: string, user: string, fields: readonly ('username' | 'password' | 'privateKey' | 'passphrase' | 'secret' | 'fileName' | 'content')[]): Promise<Credential> {
     const rec = await this.#store.credentials.get(id).catch(() => null);
     if (!rec || rec.folder !== null) throw new CredentialLookupError(`no global credential '${id}' (for ${user})`);
+    return this.#credentialOf(rec, fields);
+  }
+
+  /** A stored credential opened, with only the fields its use needs (no build use is recorded). */
+  #credentialOf(rec: CredentialRecord, fields: readonly ('username' | 'password' | 'privateKey' | 'passphrase' | 'secret' | 'fileName' | 'content')[]): Credential {
     let p: Payload;
     try {
       p = this.#open(rec);
     } catch (e) {
       throw new CredentialLookupError((e as Error).message);
     }
-    const c: Credential = { id, type: rec.type };
+    const c: Credential = { id: rec.id, type: rec.type };
     for (const f of fields) {
       const v = p[f];
       if (v === undefined) continue;
