@@ -522,10 +522,20 @@ export class BuildManager {
     // and `checkout scm` checks it out. Otherwise the commit the Jenkinsfile came from is recorded.
     const pinned = build.scm?.commit ?? null;
     live.loading = new AbortController();
+    // Shared libraries: the job's folders' and the global ones, resolved before validation so
+    // that lint knows their vars; once per build (a git job's text is read first, then run).
+    libraryResolver = this.#libraries?.resolverFor(job, { signal: live.loading.signal }) ?? null;
+    const resolved = new Map<string, Promise<LibraryContent[]>>();
+    const resolveLibraries = (text: string): Promise<LibraryContent[]> => {
+      if (!libraryResolver) return Promise.resolve([]);
+      let p = resolved.get(text);
+      if (!p) resolved.set(text, p = loadLibraries(libraryResolver, libraryRequests(text), () => {}));
+      return p;
+    };
     try {
       let source = replayScript;
       if (source === undefined) {
-        const read = await this.#jenkinsfile(job, say, pinned, build.number, live.loading.signal);
+        const read = await this.#jenkinsfile(job, say, pinned, build.number, live.loading.signal, resolveLibraries);
         source = read.text;
         scmFiles = read.files;
         if (read.commit && job.definition.kind === 'git' && !pinned) {
@@ -534,12 +544,9 @@ export class BuildManager {
         }
       }
       if (job.definition.kind === 'git') scriptName = path.basename(job.definition.path);
-      // Shared libraries: the job's folders' and the global ones, resolved before validation so
-      // that lint knows their vars (a LibraryError fails the build with its message, as any error
-      // here does). The engine prints "Loading library ..." for each as the build starts.
-      const resolver = this.#libraries?.resolverFor(job, { signal: live.loading.signal }) ?? null;
-      libraries = resolver ? await loadLibraries(resolver, libraryRequests(source), () => {}) : [];
-      libraryResolver = resolver;
+      // A LibraryError fails the build with its message, as any error here does; the engine
+      // prints "Loading library ..." for each library as the build starts.
+      libraries = await resolveLibraries(source);
       const loaded = loadPipeline(source, this.registry, { libraries });
       for (const d of loaded.diagnostics) say(formatDiagnostic(scriptName, d));
       if (!loaded.model) throw new StepFailure(`${scriptName} is not valid (${loaded.diagnostics.filter((d) => d.severity === 'error').length} error(s) above); nothing was run`);
@@ -733,7 +740,12 @@ export class BuildManager {
 
   /** The job's Jenkinsfile: inline text, or the file at its path in the git repository (at `commit`
    *  when given, else the branch's tip), with the commit it was read from. */
-  async #jenkinsfile(job: Job, say: (text: string) => void, commit: string | null, buildNumber: number, signal: AbortSignal): Promise<{ text: string; commit: string | null; files: Record<string, string> }> {
+  /**
+   * The job's Jenkinsfile (and the files beside it its agents name). `libraries` resolves the
+   * shared libraries a text asks for: the files beside it are found from the model, which needs
+   * the libraries' vars when the Jenkinsfile calls them.
+   */
+  async #jenkinsfile(job: Job, say: (text: string) => void, commit: string | null, buildNumber: number, signal: AbortSignal, libraries: (text: string) => Promise<LibraryContent[]>): Promise<{ text: string; commit: string | null; files: Record<string, string> }> {
     const d = job.definition;
     if (d.kind === 'inline') return { text: d.script, commit: null, files: {} };
     say(`Obtained ${d.path} from git ${d.url} (branch ${d.branch}${commit ? `, commit ${commit}` : ''})`);
@@ -778,7 +790,7 @@ export class BuildManager {
       // Files the pipeline's agents name (`kubernetes { yamlFile 'x' }`: load.ts filesBeside), from
       // the same commit and, like the Jenkinsfile, only from inside the checkout.
       const files: Record<string, string> = {};
-      const model = loadPipeline(text, this.registry).model;
+      const model = loadPipeline(text, this.registry, { libraries: await libraries(text) }).model;
       for (const { path: rel, option } of model ? filesBeside(model, this.registry) : []) {
         const f = await checkoutFile(tmp, rel);
         if (f === null || f === 'outside') continue;
