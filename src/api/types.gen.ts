@@ -1221,7 +1221,7 @@ export interface components {
             durationMs: number | null;
             url: string;
         };
-        /** @description A build with its stage tree, waiting inputs and description */
+        /** @description A build with its stage tree, waiting inputs, description and shared libraries */
         BuildDetail: {
             job: string;
             number: number;
@@ -1252,6 +1252,13 @@ export interface components {
             stages: components["schemas"]["StageNode"][];
             inputs: components["schemas"]["PendingInput"][];
             description: string | null;
+            /** @description the shared libraries the build loaded, in order */
+            libraries: {
+                name: string;
+                version: string;
+                /** @description the full commit; null for a library read from a directory */
+                commit: string | null;
+            }[];
         };
         Artifact: {
             path: string;
@@ -3428,7 +3435,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A build with its stage tree, waiting inputs and description */
+            /** @description A build with its stage tree, waiting inputs, description and shared libraries */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -220,7 +220,8 @@ export const BuildDetail = Answer({
   stages: Type.Array(ref(StageNode)),
   inputs: Type.Array(ref(PendingInput)),
   description: NullableString(),
-}, { $id: 'BuildDetail', description: 'A build with its stage tree, waiting inputs and description' });
+  libraries: Type.Array(Answer({ name: Type.String(), version: Type.String(), commit: NullableString({ description: 'the full commit; null for a library read from a directory' }) }), { description: 'the shared libraries the build loaded, in order' }),
+}, { $id: 'BuildDetail', description: 'A build with its stage tree, waiting inputs, description and shared libraries' });
 
 /** The values a build's or an input's parameters may take. */
 export const ParamValues = Type.Record(Type.String(), Type.Union([Type.String(), Type.Boolean(), Type.Number()]));

@@ -826,7 +826,10 @@ function buildJson(ctx: HttpContext, b: Omit<Build, 'state'> & { state?: Build['
 function buildDetailJson(ctx: HttpContext, b: Build): Static<typeof S.BuildDetail> {
   const live = ctx.builds.live.get(b.id);
   const state = live?.state ?? b.state ?? null;
-  return { ...buildJson(ctx, b), stages: stageTree(state?.stages ?? []), inputs: live?.run?.pendingInputs() ?? [], description: state?.description ?? null };
+  return {
+    ...buildJson(ctx, b), stages: stageTree(state?.stages ?? []), inputs: live?.run?.pendingInputs() ?? [], description: state?.description ?? null,
+    libraries: state?.libraries ?? [],
+  };
 }
 
 type StageNode = Static<typeof S.StageNode>;

@@ -74,6 +74,8 @@ test('the organisation template from a global library runs on an agent, with its
   assert.equal(done.result, 'SUCCESS', log);
   const head = gitIn(repo.work, 'rev-parse', 'HEAD').trim();
   assert.match(log, new RegExp(`Loading library org@main \\(${head.slice(0, 7)}\\)`));
+  // The build page lists what was loaded.
+  assert.deepEqual((await api('GET', `/api/v1/jobs/shop/builds/${b1.number}`)).libraries, [{ name: 'org', version: 'main', commit: head }]);
   assert.match(log, /building shop on lib-agent/);
   assert.match(log, /next version 2\.5/);
   assert.match(log, /== ACME ==/);

@@ -218,7 +218,11 @@ export class PipelineRun {
     this.#libs = new LibrarySpace({
       registry: o.registry,
       log: (ctx, line) => this.#log(asExec(ctx), line),
-      loaded: (lib) => this.#o.listener?.library?.(lib),
+      loaded: (lib) => {
+        (this.state.libraries ??= []).push({ name: lib.name, version: lib.version, commit: lib.commit });
+        this.#emitState();
+        this.#o.listener?.library?.(lib);
+      },
       runPipeline: (model, ev, ctx) => this.#runLibraryPipeline(model, ev, asExec(ctx)),
     });
     const main = new Interpreter(this.#libs.wrap(host), { file: o.file, shared: this.#libs.shared });

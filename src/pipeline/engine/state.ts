@@ -68,6 +68,8 @@ export interface BuildState {
   message: string | null;
   description: string | null;
   displayName: string | null;
+  /** The shared libraries loaded, in order (absent in states saved before libraries existed). */
+  libraries?: { name: string; version: string; commit: string | null }[];
 }
 
 const ORDER: Record<BuildResult, number> = { SUCCESS: 0, UNSTABLE: 1, FAILURE: 2, NOT_BUILT: 3, ABORTED: 4 };

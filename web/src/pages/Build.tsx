@@ -63,6 +63,11 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
         {running && d.currentResult && d.currentResult !== 'SUCCESS' ? <> · so far {d.currentResult}</> : null}
       </p>
       {d.description ? <p className="build-description">{d.description}</p> : null}
+      {d.libraries.length > 0 ? (
+        <p className="meta muted small" aria-label="Shared libraries">
+          Libraries: {d.libraries.map((l, i) => <span key={`${l.name}@${i}`}>{i > 0 ? ', ' : ''}<code>{l.name}@{l.version}</code>{l.commit ? <> ({l.commit.slice(0, 7)})</> : null}</span>)}
+        </p>
+      ) : null}
       {d.message ? <p className={d.result && d.result !== 'SUCCESS' ? 'error-line' : 'muted'}>{d.message}</p> : null}
       <ErrorBox error={error} />
       {running ? <Waiting job={job} number={number} /> : null}
