@@ -493,6 +493,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/builds/{number}/libraries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The vars/ and src/ files of the shared libraries the build loaded, at the commits it used (for Replay) */
+        get: operations["getBuildLibraries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job}/builds/{number}/stages": {
         parameters: {
             query?: never;
@@ -1427,6 +1444,17 @@ export interface components {
                     history: (string | null)[];
                 };
             };
+        };
+        BuildLibraries: {
+            libraries: {
+                name: string;
+                version: string;
+                commit: string | null;
+                /** @description vars/ and src/ files by path, as the library has them at that commit */
+                files: {
+                    [key: string]: string;
+                };
+            }[];
         };
         Diagnostic: {
             line: number;
@@ -3524,6 +3552,12 @@ export interface operations {
                 "application/json": {
                     /** @description a changed Jenkinsfile to run instead (at most 1 MiB) */
                     script?: string;
+                    /** @description changed files of the build's shared libraries for this run only: { NAME: { 'vars/x.groovy': text } } (vars/ and src/ Groovy files; at most 1 MiB in all) */
+                    libraries?: {
+                        [key: string]: {
+                            [key: string]: string;
+                        };
+                    };
                 } | null;
             };
         };
@@ -3535,6 +3569,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Build"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBuildLibraries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BuildLibraries"];
                 };
             };
             /** @description An error: the code says what kind (clients branch on it), the message says what to do */

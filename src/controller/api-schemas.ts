@@ -231,9 +231,22 @@ const ParamValuesBody = Type.Unsafe<Static<typeof ParamValues>>({ type: 'object'
 export const TriggerBody = Type.Unsafe<{ params?: Static<typeof ParamValues> } | null>({
   type: ['object', 'null'], additionalProperties: false, properties: { params: ParamValuesBody },
 });
-export const ReplayBody = Type.Unsafe<{ script?: string } | null>({
-  type: ['object', 'null'], additionalProperties: false, properties: { script: { type: 'string', description: 'a changed Jenkinsfile to run instead (at most 1 MiB)' } },
+export const ReplayBody = Type.Unsafe<{ script?: string; libraries?: Record<string, Record<string, string>> } | null>({
+  type: ['object', 'null'], additionalProperties: false, properties: {
+    script: { type: 'string', description: 'a changed Jenkinsfile to run instead (at most 1 MiB)' },
+    libraries: {
+      type: 'object', description: "changed files of the build's shared libraries for this run only: { NAME: { 'vars/x.groovy': text } } (vars/ and src/ Groovy files; at most 1 MiB in all)",
+      additionalProperties: { type: 'object', additionalProperties: { type: 'string' } },
+    },
+  },
 });
+
+export const BuildLibraries = Answer({
+  libraries: Type.Array(Answer({
+    name: Type.String(), version: Type.String(), commit: NullableString(),
+    files: Type.Record(Type.String(), Type.String(), { description: 'vars/ and src/ files by path, as the library has them at that commit' }),
+  })),
+}, { $id: 'BuildLibraries' });
 export const InputAnswerBody = Type.Object({
   action: StringEnum(['approve', 'reject'] as const),
   params: Type.Optional(ParamValuesBody),
@@ -585,7 +598,7 @@ export const MailTestAnswer = Answer({ sent: Type.Boolean(), message: Type.Strin
 /** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */
 export const NAMED_SCHEMAS: readonly TSchema[] = [
   ErrorAnswer, JobDefinition, JobDefinitionSummary, JobParameter, LastBuild, Job, JobSummary, BuildCause, StageNode, PendingInput,
-  Build, BuildDetail, Artifact, TestCase, TestReport, IssuesResult, IssueItem, IssuesAnswer, ConsoleSection, ConsoleTime, JobTrend, TestHistory, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
+  Build, BuildDetail, Artifact, TestCase, TestReport, IssuesResult, IssueItem, IssuesAnswer, ConsoleSection, ConsoleTime, JobTrend, TestHistory, BuildLibraries, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
   Me, Session, Token, NewToken, AuditEntry, FolderGrant, Credential, Cloud, ConnectionReport, Health, WebhookAnswer, WebhookInfo,
   Library, LibraryTestReport, MailSettings,
 ];

@@ -42,7 +42,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { filesBeside, libraryRequests, loadPipeline } from '../pipeline/load.ts';
-import { loadLibraries } from '../util/libraries.ts';
+import { loadLibraries, withReplayedFiles } from '../util/libraries.ts';
 import type { LibraryContent, LibraryResolver } from '../core/libraries.ts';
 import type { StepRegistry } from '../pipeline/steps/registry.ts';
 import { formatDiagnostic } from '../pipeline/diagnostics.ts';
@@ -97,6 +97,8 @@ export interface LiveBuild {
   milestones: Set<number>;
   /** Who chose its script (a replay of a changed one, a commit a user named in a webhook): their folder rights bind credentials too. */
   replayedBy: ScriptChooser | null;
+  /** Replay: changed shared-library files for this build (TriggerOptions.libraryFiles). */
+  libraryFiles: Record<string, Record<string, string>> | null;
   /** An abort asked for after it started and before its PipelineRun exists (what to say, the result). */
   abortRequested: { message: string; result: 'ABORTED' | 'NOT_BUILT' } | null;
   /** While its Jenkinsfile is read (a git clone, up to minutes): an abort stops the reading. */
@@ -124,6 +126,8 @@ export interface TriggerOptions {
   script?: string;
   /** Who chose the script, when not the job's own (auth/folders.ts: the build acts with their rights too). */
   replayedBy?: ScriptChooser;
+  /** Replay: changed files of shared libraries, by library name then path, for this build only. */
+  libraryFiles?: Record<string, Record<string, string>>;
 }
 
 /** Why a build cannot start: 400 'invalid' (a parameter), 404 'not-found' (no job), 409 'conflict' (disabled). */
@@ -211,6 +215,7 @@ export class BuildManager {
     const live: LiveBuild = {
       id: build.id, job, number: build.number, started: false, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, loading: null, logError: null, supersededBy: null,
       replayedBy: o.replayedBy ?? null,
+      libraryFiles: o.libraryFiles ?? null,
     };
     // Open the log now, so that someone following it from this moment waits for the first line.
     // A log that cannot be made fails the build when it starts (with the reason), not the trigger.
@@ -525,6 +530,7 @@ export class BuildManager {
     // Shared libraries: the job's folders' and the global ones, resolved before validation so
     // that lint knows their vars; once per build (a git job's text is read first, then run).
     libraryResolver = this.#libraries?.resolverFor(job, { signal: live.loading.signal }) ?? null;
+    if (libraryResolver && live.libraryFiles) libraryResolver = withReplayedFiles(libraryResolver, live.libraryFiles, say);
     const resolved = new Map<string, Promise<LibraryContent[]>>();
     const resolveLibraries = (text: string): Promise<LibraryContent[]> => {
       if (!libraryResolver) return Promise.resolve([]);

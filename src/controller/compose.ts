@@ -431,6 +431,16 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   const app = buildHttp({
     store, builds, files, logs, queue, agents, auth, events, folders, health, logger,
     libraryContents: (script, job) => loadLibraries(libraries.resolverFor({ id: '', name: job ?? '' }), libraryRequests(script), () => {}),
+    buildLibraryFiles: async (job, lib) => {
+      // At the commit the build used; a library that refuses other versions gives its default one.
+      const r = libraries.resolverFor({ id: '', name: job });
+      const c = await r.resolve({ name: lib.name, version: lib.commit ?? lib.version, how: 'step' })
+        .catch(() => r.resolve({ name: lib.name, version: lib.version, how: 'step' })).catch(() => null);
+      if (!c) return null;
+      const files: Record<string, string> = {};
+      for (const [p, text] of c.files) if (p.endsWith('.groovy')) files[p] = text;
+      return files;
+    },
     get publicUrl() { return publicUrl; },
     ready: async () => ready,
     metrics: () => metrics.text(),

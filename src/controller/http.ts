@@ -37,6 +37,7 @@ import fsp from 'node:fs/promises';
 import { loadPipeline, type LoadResult } from '../pipeline/load.ts';
 import { diag, startPos } from '../pipeline/diagnostics.ts';
 import type { LibraryContent } from '../core/libraries.ts';
+import { replayPathProblem } from '../util/libraries.ts';
 import type { Build, FolderRight, Job, JobDefinition, Store } from '../store/types.ts';
 import type { BuildManager } from './builds.ts';
 import { logRef } from './builds.ts';
@@ -118,6 +119,8 @@ export interface HttpContext {
    * would load them (its folders', then the global ones): lint then knows their vars. Absent: none.
    */
   libraryContents?: (script: string, job: string | null) => Promise<LibraryContent[]>;
+  /** A library's vars/ and src/ files as a build of `job` loaded them (its commit when it has one); null when it cannot be had. */
+  buildLibraryFiles?: (job: string, lib: { name: string; version: string; commit: string | null }) => Promise<Record<string, string> | null>;
 }
 
 const notFound = (what: string) => new ApiError('not-found', what);
@@ -437,17 +440,48 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     const jobName = req.params.job;
     // A replay with its own script runs what the replayer wrote: that is configuring the job (as
     // in Jenkins), and the build binds folder credentials with the replayer's rights too.
-    await need(req, body.script !== undefined ? ['job.build', 'job.configure'] : ['job.build'], jobName, `replaying a build of '${jobName}'${body.script !== undefined ? ' with a changed script' : ''}`);
+    // Changed library files are changed code too: the same rights as a changed script.
+    const libs = body.libraries !== undefined && Object.keys(body.libraries).length > 0 ? body.libraries : undefined;
+    const ownCode = body.script !== undefined || libs !== undefined;
+    await need(req, ownCode ? ['job.build', 'job.configure'] : ['job.build'], jobName, `replaying a build of '${jobName}'${ownCode ? ' with changed code' : ''}`);
     if (body.script !== undefined) checkScriptSize(body.script, 'the Jenkinsfile to replay');
+    if (libs) {
+      for (const [name, files] of Object.entries(libs)) {
+        for (const p of Object.keys(files)) {
+          const problem = replayPathProblem(p);
+          if (problem) throw new ApiError('invalid', `libraries.${name}: ${problem}`);
+        }
+      }
+      checkScriptSize(Object.values(libs).flatMap((f) => Object.values(f)).join('\n'), 'the changed library files');
+    }
     const b = await needBuild(ctx, req.params);
     const job = await needJob(ctx, jobName);
     const script = body.script ?? (job.definition.kind === 'inline' ? job.definition.script : undefined);
-    const changed = body.script !== undefined && !(job.definition.kind === 'inline' && job.definition.script === body.script);
+    const changed = libs !== undefined || (body.script !== undefined && !(job.definition.kind === 'inline' && job.definition.script === body.script));
     const build = await ctx.builds.trigger(job.name, {
       params: b.params, scm: b.scm, ...(script !== undefined ? { script } : {}), ...(changed ? { replayedBy: { user: principal(req).name, via: 'replay' as const } } : {}),
+      ...(libs ? { libraryFiles: libs } : {}),
       causes: [{ type: 'replay', description: `Replayed #${b.number}`, upstreamJob: b.job, upstreamBuild: b.number }],
     });
     return reply.code(201).send(buildJson(ctx, build));
+  });
+
+  // The files of the libraries a build loaded, to change for a replay (at the commit it used).
+  api.get('/api/v1/jobs/:job/builds/:number/libraries', {
+    schema: {
+      operationId: 'getBuildLibraries', tags: ['builds'], summary: "The vars/ and src/ files of the shared libraries the build loaded, at the commits it used (for Replay)",
+      params: buildParams, response: answers({ 200: ref(S.BuildLibraries) }),
+    },
+  }, async (req) => {
+    await need(req, ['job.configure'], req.params.job, `reading the library code of a build of '${req.params.job}'`);
+    const b = await needBuild(ctx, req.params);
+    const state = ctx.builds.live.get(b.id)?.state ?? b.state ?? null;
+    const out: Static<typeof S.BuildLibraries>['libraries'] = [];
+    for (const l of state?.libraries ?? []) {
+      const c = ctx.buildLibraryFiles ? await ctx.buildLibraryFiles(b.job, l) : null;
+      if (c) out.push({ name: l.name, version: l.version, commit: l.commit, files: c });
+    }
+    return { libraries: out };
   });
 
   api.get('/api/v1/jobs/:job/builds/:number/stages', {

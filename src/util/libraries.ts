@@ -27,3 +27,31 @@ export async function loadLibraries(resolver: LibraryResolver, requests: readonl
   return out;
 }
 
+
+/**
+ * Replay with changed library files (Jenkins' replay of library code): the libraries this
+ * resolver gives have the named files replaced for this build only, and the console says which.
+ * Only Groovy files of vars/ and src/ can be changed (the host checked the paths).
+ */
+export function withReplayedFiles(resolver: LibraryResolver, changed: Readonly<Record<string, Readonly<Record<string, string>>>>, say: (line: string) => void): LibraryResolver {
+  return {
+    implicitNames: () => resolver.implicitNames(),
+    resolve: async (req) => {
+      const c = await resolver.resolve(req);
+      const mine = Object.hasOwn(changed, c.name) ? changed[c.name]! : null;
+      if (!mine || Object.keys(mine).length === 0) return c;
+      const files = new Map(c.files);
+      for (const [p, text] of Object.entries(mine)) files.set(p, text);
+      say(`Replaying library ${c.name}@${c.version} with changed ${Object.keys(mine).sort().join(', ')}`);
+      return { ...c, files };
+    },
+  };
+}
+
+/** Why a path cannot be a replayed library file, or null: vars/NAME.groovy or src/**\/NAME.groovy, plain segments. */
+export function replayPathProblem(p: string): string | null {
+  if (!/^(vars\/[A-Za-z_$][\w$]*\.groovy|src\/([A-Za-z_$][\w$]*\/)*[A-Za-z_$][\w$]*\.groovy)$/.test(p)) {
+    return `'${p}' is not a library file replay can change (vars/NAME.groovy or src/package/Class.groovy)`;
+  }
+  return null;
+}

@@ -203,7 +203,7 @@ test('every route × every role: the policy as a user meets it', async () => {
     'GET /api/v1/me/tokens': 'V', 'POST /api/v1/me/tokens': 'V', 'DELETE /api/v1/me/tokens/:id': 'V',
     'GET /api/v1/jobs': 'V', 'POST /api/v1/jobs': 'D', 'GET /api/v1/jobs/:job': 'V', 'PUT /api/v1/jobs/:job': 'D', 'DELETE /api/v1/jobs/:job': 'D',
     'POST /api/v1/jobs/:job/builds': 'D', 'GET /api/v1/jobs/:job/builds': 'V', 'GET /api/v1/jobs/:job/builds/:number': 'V',
-    'POST /api/v1/jobs/:job/builds/:number/abort': 'D', 'POST /api/v1/jobs/:job/builds/:number/replay': 'D',
+    'POST /api/v1/jobs/:job/builds/:number/abort': 'D', 'POST /api/v1/jobs/:job/builds/:number/replay': 'D', 'GET /api/v1/jobs/:job/builds/:number/libraries': 'D',
     'GET /api/v1/jobs/:job/builds/:number/stages': 'V', 'GET /api/v1/jobs/:job/builds/:number/console': 'V',
     'GET /api/v1/jobs/:job/builds/:number/console/stream': 'V', 'GET /api/v1/jobs/:job/builds/:number/console/sections': 'V', 'GET /api/v1/jobs/:job/builds/:number/console/times': 'V',
     'GET /api/v1/jobs/:job/trend': 'V', 'GET /api/v1/jobs/:job/builds/:number/tests/history': 'V', 'GET /api/v1/jobs/:job/builds/:number/issues': 'V', 'GET /api/v1/jobs/:job/builds/:number/inputs': 'V',

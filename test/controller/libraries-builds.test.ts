@@ -91,6 +91,29 @@ test('the organisation template from a global library runs on an agent, with its
   assert.match(log2, /== ACME 2 ==/);
 });
 
+test('replay with a changed library file runs the change once; the next build runs the library as it is', async () => {
+  const job = 'shop';
+  const last = (await api('GET', `/api/v1/jobs/${job}/builds?limit=1`)).builds[0].number;
+  const libs = await api('GET', `/api/v1/jobs/${job}/builds/${last}/libraries`);
+  assert.deepEqual(libs.libraries.map((l: { name: string }) => l.name), ['org']);
+  const template = libs.libraries[0].files['vars/standardPipeline.groovy'] as string;
+  assert.match(template, /template done for/);
+  // Bad paths are refused before anything runs.
+  const bad = await fetch(new URL(`api/v1/jobs/${job}/builds/${last}/replay`, c.url), {
+    method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ libraries: { org: { '../../etc/passwd': 'x' } } }),
+  });
+  assert.equal(bad.status, 400);
+  const r = await api('POST', `/api/v1/jobs/${job}/builds/${last}/replay`, { libraries: { org: { 'vars/standardPipeline.groovy': template.replace('template done for', 'REPLAYED template done for') } } });
+  assert.equal((await finishedBuild(c.url, job, r.number)).result, 'SUCCESS');
+  const log = await consoleText(c.url, job, r.number);
+  assert.match(log, /Replaying library org@main with changed vars\/standardPipeline\.groovy/);
+  assert.match(log, /REPLAYED template done for shop/);
+  const again = await api('POST', `/api/v1/jobs/${job}/builds`, {});
+  await finishedBuild(c.url, job, again.number);
+  assert.doesNotMatch(await consoleText(c.url, job, again.number), /REPLAYED/);
+});
+
 test('a library nobody configured: saving the job says so; a build of a job whose library went away fails before anything runs, naming it', async () => {
   const refused = await fetch(new URL('api/v1/jobs', c.url), {
     method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },

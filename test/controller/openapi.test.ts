@@ -280,6 +280,7 @@ test('every operation answers as the document says, with realistic data', async 
   ok(await call('getConsole', { params: build, headers: { range: 'bytes=99999999-' } }), 416);
   ok(await call('getConsoleSections', { params: build }), 200);
   ok(await call('getConsoleTimes', { params: build }), 200);
+  ok(await call('getBuildLibraries', { params: build }), 200);
   ok(await call('getTestHistory', { params: build }), 200);
   ok(await call('streamConsole', { params: build, query: 'from=0' }), 200);
   ok(await call('listArtifacts', { params: build }), 200);

@@ -108,4 +108,25 @@ describe('Libraries page in Chromium', { timeout: 180_000 }, () => {
     assert.deepEqual((await kiln.api('GET', '/api/v1/folders/team/libraries')).libraries, []);
     assert.deepEqual(b.problems, []);
   });
+
+  test('a build lists its libraries; Replay with changes edits a library file for one run', async () => {
+    await kiln.startAgent('lib-e2e', 1);
+    await kiln.api('POST', '/api/v1/jobs', { name: 'plugin', script: "@Library('pipeline-lib') _\nnode { log.info 'from the library' }\n" });
+    const built = await kiln.api('POST', '/api/v1/jobs/plugin/builds', {});
+    await page.goto(new URL(`job/plugin/build/${built.number}`, kiln.url).href);
+    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor();
+    const commit = gitIn(repo.bare, 'rev-parse', 'main').slice(0, 7);
+    await page.getByLabel('Shared libraries').getByText(`pipeline-lib@main`).waitFor();
+    assert.match(await page.getByLabel('Shared libraries').innerText(), new RegExp(`pipeline-lib@main \\(${commit}\\)`));
+    await page.getByRole('button', { name: 'Replay with changes' }).click();
+    await page.getByLabel('Library file to change').selectOption('pipeline-lib:vars/log.groovy');
+    const editor = page.getByLabel('pipeline-lib vars/log.groovy');
+    await editor.fill("def info(m) { echo \"CHANGED: ${m}\" }\n");
+    await page.getByText('1 library file changed for this replay.').waitFor();
+    await screenshot(page, 'libraries-replay');
+    await page.getByRole('button', { name: 'Run replay' }).click();
+    await page.getByRole('heading', { name: `plugin #${built.number + 1}` }).waitFor();
+    await page.locator('.console').filter({ hasText: 'CHANGED: from the library' }).waitFor();
+    await page.locator('.console').filter({ hasText: 'Replaying library pipeline-lib@main with changed vars/log.groovy' }).waitFor();
+  });
 });

@@ -62,6 +62,7 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/jobs/:job/builds/:number/console/sections': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/console/times': 'viewer',
   'GET /api/v1/jobs/:job/trend': 'viewer',
+  'GET /api/v1/jobs/:job/builds/:number/libraries': 'developer',
   'GET /api/v1/jobs/:job/builds/:number/tests/history': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/inputs': 'viewer',
   'POST /api/v1/jobs/:job/builds/:number/inputs/:id': 'developer',

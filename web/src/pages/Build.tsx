@@ -40,7 +40,11 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
   const d = b.data;
   const dev = can(me, 'developer');
   const abort = () => run(async () => { await api.post(`${buildPath(job, number)}/abort`); b.reload(); });
-  const replay = (script?: string) => run(async () => { const r = await api.post<Build>(`${buildPath(job, number)}/replay`, script !== undefined ? { script } : {}); navigate(urls.build(job, r.number)); });
+  const replay = (script?: string, libraries?: Record<string, Record<string, string>>) => run(async () => {
+    const body = { ...(script !== undefined ? { script } : {}), ...(libraries && Object.keys(libraries).length > 0 ? { libraries } : {}) };
+    const r = await api.post<Build>(`${buildPath(job, number)}/replay`, body);
+    navigate(urls.build(job, r.number));
+  });
   const rebuild = () => run(async () => { const r = await api.post<Build>(`${jobPath(job)}/builds`, { params: d.params }); navigate(urls.build(job, r.number)); });
   return (
     <section className={`build${following && running && tab === 'console' ? ' following' : ''}`}>
@@ -71,7 +75,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
       {d.message ? <p className={d.result && d.result !== 'SUCCESS' ? 'error-line' : 'muted'}>{d.message}</p> : null}
       <ErrorBox error={error} />
       {running ? <Waiting job={job} number={number} /> : null}
-      {editing ? <ReplayEditor job={job} busy={busy} onReplay={(script) => void replay(script)} onCancel={() => setEditing(false)} /> : null}
+      {editing ? <ReplayEditor job={job} number={number} hasLibraries={d.libraries.length > 0} busy={busy} onReplay={(script, libs) => void replay(script, libs)} onCancel={() => setEditing(false)} /> : null}
       {d.inputs.map((i) => <InputBox key={i.id} job={job} number={number} input={i} canAnswer={dev} onDone={() => b.reload()} />)}
       <StageView stages={d.stages} now={now} strip={following && running && tab === 'console'} onPick={(s) => { setTab('console'); consoleRef.current?.findAndShow(`[Pipeline] { (${s.name})`); }} />
       <BuildIssues job={job} number={number} refresh={d.status} />
@@ -115,19 +119,50 @@ function Waiting({ job, number }: { job: string; number: number }) {
   );
 }
 
-/** Replay with changes: the job's Jenkinsfile in the editor, run once as edited (the job keeps its own). */
-function ReplayEditor({ job, busy, onReplay, onCancel }: { job: string; busy: boolean; onReplay: (script: string) => void; onCancel: () => void }) {
+/**
+ * Replay with changes: the job's Jenkinsfile in the editor (an inline one), and the files of the
+ * shared libraries the build loaded (as Jenkins' replay has them), run once as edited: the job and
+ * the libraries keep their own.
+ */
+function ReplayEditor({ job, number, hasLibraries, busy, onReplay, onCancel }: {
+  job: string; number: number; hasLibraries: boolean; busy: boolean;
+  onReplay: (script: string | undefined, libraries: Record<string, Record<string, string>>) => void; onCancel: () => void;
+}) {
   const j = useResource((s) => api.get<Job>(jobPath(job), s), [job]);
+  const libs = useResource((s) => (hasLibraries ? api.get<AnswerOf<'getBuildLibraries'>>(`${buildPath(job, number)}/libraries`, s) : Promise.resolve({ libraries: [] })), [job, number, hasLibraries]);
   const [script, setScript] = useState<string | null>(null);
+  const [picked, setPicked] = useState<string>('');
+  const [changed, setChanged] = useState<Record<string, Record<string, string>>>({});
   if (j.error) return <ErrorBox error={j.error} />;
   if (!j.data) return <Loading what="the Jenkinsfile" />;
-  if (j.data.definition.kind !== 'inline') return <p className="muted">This job's Jenkinsfile comes from {j.data.definition.url}; Replay runs it again as it was.</p>;
-  const value = script ?? j.data.definition.script;
+  const inline = j.data.definition.kind === 'inline' ? j.data.definition.script : null;
+  const value = script ?? inline ?? '';
+  const files = (libs.data?.libraries ?? []).flatMap((l) => Object.keys(l.files).sort().map((p) => ({ key: `${l.name}:${p}`, lib: l.name, path: p, text: l.files[p]! })));
+  const cur = files.find((f) => f.key === picked) ?? null;
+  const edits = Object.values(changed).reduce((n, f) => n + Object.keys(f).length, 0);
+  if (inline === null && !hasLibraries) return <p className="muted">This job's Jenkinsfile comes from {j.data.definition.kind === 'git' ? j.data.definition.url : 'its repository'}; Replay runs it again as it was.</p>;
   return (
     <div className="card">
-      <JenkinsfileEditor label="Jenkinsfile for this replay" value={value} onChange={setScript} job={job} />
+      {inline !== null ? <JenkinsfileEditor label="Jenkinsfile for this replay" value={value} onChange={setScript} job={job} /> : <p className="muted small">The Jenkinsfile comes from the job's repository and runs as it was.</p>}
+      {hasLibraries ? (
+        <div className="replay-libraries">
+          <ErrorBox error={libs.error} />
+          <label className="inline small">Library file{' '}
+            <select value={picked} onChange={(e) => setPicked(e.target.value)} aria-label="Library file to change">
+              <option value="">(choose a file to change)</option>
+              {files.map((f) => <option key={f.key} value={f.key}>{f.lib}: {f.path}{changed[f.lib]?.[f.path] !== undefined ? ' (changed)' : ''}</option>)}
+            </select>
+          </label>
+          {cur ? (
+            <textarea className="mono" rows={16} aria-label={`${cur.lib} ${cur.path}`} spellCheck={false}
+              value={changed[cur.lib]?.[cur.path] ?? cur.text}
+              onChange={(e) => setChanged({ ...changed, [cur.lib]: { ...(changed[cur.lib] ?? {}), [cur.path]: e.target.value } })} />
+          ) : null}
+          {edits > 0 ? <p className="muted small">{edits} library file{edits === 1 ? '' : 's'} changed for this replay.</p> : null}
+        </div>
+      ) : null}
       <div className="actions">
-        <button className="primary" disabled={busy} onClick={() => onReplay(value)}>Run replay</button>
+        <button className="primary" disabled={busy} onClick={() => onReplay(inline !== null ? value : undefined, changed)}>Run replay</button>
         <button onClick={onCancel}>Cancel</button>
       </div>
     </div>
