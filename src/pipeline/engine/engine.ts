@@ -457,7 +457,8 @@ export class PipelineRun {
     const skip = this.#skipReason(st.name, failures);
     if (skip !== null) {
       this.#finishStage(rec, 'skipped-failure', skip);
-      this.#log(c, skip);
+      // inside the stage's own block, as Jenkins logs it
+      this.#log(c, `[Pipeline] { (${st.name})\n${skip}\n[Pipeline] }`);
       return rec;
     }
     const c0 = c.with({ stage: rec, env: pushLayer(c.env, { STAGE_NAME: st.name }) });
@@ -553,13 +554,16 @@ export class PipelineRun {
     else c.signal.addEventListener('abort', onParent, { once: true });
     // Each branch has its own first error: a failure in one never skips a sibling's nested stages.
     const errors: unknown[] = [];
+    // Jenkins' markers: `parallel`, then a `{ (Branch: NAME)` block around each branch's stage.
+    this.#log(c, '[Pipeline] parallel');
     try {
       const children = await Promise.all(branches.map(async ({ stage, env }) => {
         const bc = c.with({ signal: ctl.signal, branch: stage.name, env: pushLayer(c.env, env) });
         const own: Failures = { first: null };
-        const child = 'cell' in stage
-          ? await this.#runCell(stage, bc, rec, own)
-          : await this.#runStage(stage, bc, rec, 'parallel', own);
+        this.#log(bc, `[Pipeline] { (Branch: ${stage.name})`);
+        const child = await ('cell' in stage
+          ? this.#runCell(stage, bc, rec, own)
+          : this.#runStage(stage, bc, rec, 'parallel', own)).finally(() => this.#log(bc, '[Pipeline] }'));
         if (own.first !== null) errors.push(own.first);
         if (ff && (child.status === 'failure' || child.status === 'aborted') && !ctl.signal.aborted) {
           this.#log(c, `Failed in branch ${stage.name}`);
@@ -573,6 +577,7 @@ export class PipelineRun {
       if (first !== undefined) throw first;
     } finally {
       c.signal.removeEventListener('abort', onParent);
+      this.#log(c, '[Pipeline] // parallel');
     }
   }
 
@@ -1190,7 +1195,7 @@ export class PipelineRun {
     rec.status = 'running';
     rec.startedAt = Date.now();
     this.#o.listener?.stage?.(rec);
-    if (o.stage !== undefined) this.#log(sc, `[Pipeline] { (${name})`);
+    this.#log(sc, o.stage !== undefined ? `[Pipeline] { (${name})` : `[Pipeline] { (Branch: ${name})`);
     try {
       const v = await this.#interp.callClosure(body, args, sc);
       this.#finishStage(rec, statusOfResult(rec.result ?? 'SUCCESS'), null);
@@ -1201,7 +1206,7 @@ export class PipelineRun {
       this.#finishStage(rec, statusOfResult(rec.result), message);
       throw err;
     } finally {
-      if (o.stage !== undefined) this.#log(sc, '[Pipeline] }');
+      this.#log(sc, '[Pipeline] }');
     }
   }
 
