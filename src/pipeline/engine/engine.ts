@@ -1027,7 +1027,7 @@ export class PipelineRun {
       for (const block of post.blocks) {
         let build = this.state.currentResult;
         if (rec?.result) build = worse(build, rec.result);
-        if (!postConditionHolds(block.condition, { build, error, stage: rec !== null }, prev)) continue;
+        if (!postConditionHolds(block.condition, { build, error, stage: rec !== null, own: rec?.result ?? null }, prev)) continue;
         this.#log(postCtx, `[Pipeline] ${block.condition}`);
         try {
           await this.#interp.runBlock(block.steps, postCtx);
@@ -1390,6 +1390,11 @@ export interface PostFacts {
   build: BuildResult;
   error: BuildResult | null;
   stage: boolean;
+  /**
+   * The stage's own result without an error (catchError's or warnError's stageResult,
+   * unstable()): Jenkins combines the stage's worst WarningAction into its post conditions.
+   */
+  own?: BuildResult | null;
 }
 
 /**
@@ -1411,9 +1416,10 @@ export function postConditionHolds(cond: PostCondition, f: PostFacts, previous: 
     case 'aborted':
       return build === 'ABORTED' || error === 'ABORTED';
     case 'failure':
-      if (stage && build !== 'ABORTED' && error !== 'ABORTED') return error !== null;
+      if (stage && build !== 'ABORTED' && error !== 'ABORTED') return error !== null || f.own === 'FAILURE';
       return build === 'FAILURE';
     case 'success':
+      if (stage && f.own && f.own !== 'SUCCESS') return false;
       if (stage && build === 'FAILURE') return error === null;
       return build === 'SUCCESS' && (error === null || error === 'SUCCESS');
     case 'unstable':
