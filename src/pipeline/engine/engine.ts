@@ -134,6 +134,8 @@ const POST_STAGE_NAME = 'Declarative: Post Actions';
 /** The credential types `environment { X = credentials('id') }` binds, by Jenkins' class names. */
 const ENV_CREDENTIAL_TYPES = 'StandardUsernamePasswordCredentials,FileCredentials,StringCredentials,SSHUserPrivateKey';
 const CHECKOUT_STAGE_NAME = 'Declarative: Checkout SCM';
+/** The pipeline's own tools {}, a synthetic stage as in Jenkins (SyntheticStageNames.toolInstall). */
+const TOOLS_STAGE_NAME = 'Declarative: Tool Install';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -322,7 +324,7 @@ export class PipelineRun {
       // (timeout, retry, wrapper steps: inWrappers) → stages and post. (Tools come before the
       // environment here, which may read their variables.)
       await this.#withAgent(p.agent, root, true, async (c2) => {
-        const { ctx: c3, cleanup } = await this.#withEnvironment(p.environment, await this.#withTools(p.tools, c2));
+        const { ctx: c3, cleanup } = await this.#withEnvironment(p.environment, await this.#toolInstall(p.tools, c2));
         topCtx = c3;
         try {
           const checkout = !p.options.skipDefaultCheckout && this.#o.scm && c3.workspace ? await this.#defaultCheckout(c3, p.options.checkoutToSubdirectory) : null;
@@ -425,6 +427,18 @@ export class PipelineRun {
       if (err instanceof StepFailure) err.loc ??= tools[0]!.loc;
       throw err;
     }
+  }
+
+  /** The pipeline's tools {} inside a synthetic "Declarative: Tool Install" stage, as Jenkins shows them; its error fails the build. */
+  async #toolInstall(tools: ToolDef[], c: ExecContext): Promise<ExecContext> {
+    if (tools.length === 0) return c;
+    const rec = this.#newStage(TOOLS_STAGE_NAME, null, 'checkout', null);
+    let out = c;
+    const err = await this.#stageBoundary(c.with({ stage: rec }), rec, async () => {
+      out = await this.#withTools(tools, c);
+    });
+    if (err !== null) throw err;
+    return out;
   }
 
   async #defaultCheckout(c: ExecContext, subdir: string | null): Promise<unknown> {
