@@ -34,16 +34,36 @@ export function closest(name: string, candidates: Iterable<string>): string | nu
   return bestD <= limit || best.toLowerCase().startsWith(name.toLowerCase()) && name.length >= 3 ? best : null;
 }
 
-/** The candidate at the smallest edit distance, however far: Jenkins' validator always names one ("did you mean"). */
+/**
+ * The candidate at the smallest edit distance, however far: Jenkins' validator always names one
+ * ("did you mean"). As Jenkins' `hudson.util.EditDistance.findNearest`: plain case-sensitive
+ * Levenshtein, the first of equally near candidates wins; candidates are taken in name order (the
+ * order Jenkins lists a describable's parameters in), so ties break as Jenkins breaks them.
+ */
 export function nearest(name: string, candidates: Iterable<string>): string | null {
   let best: string | null = null;
   let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(name, c);
+  for (const c of [...candidates].sort()) {
+    const d = levenshtein(name, c);
     if (d < bestD) {
       best = c;
       bestD = d;
     }
   }
   return best;
+}
+
+/** Plain Levenshtein distance, case-sensitive (insert, delete, substitute: 1 each). */
+function levenshtein(a: string, b: string): number {
+  let cost = Array.from({ length: a.length + 1 }, (_, i) => i);
+  let back = new Array<number>(a.length + 1).fill(0);
+  for (let j = 0; j < b.length; j++) {
+    [back, cost] = [cost, back];
+    cost[0] = j + 1;
+    for (let i = 0; i < a.length; i++) {
+      const match = a[i] === b[j] ? 0 : 1;
+      cost[i + 1] = Math.min(back[i]! + match, cost[i]! + 1, back[i + 1]! + 1);
+    }
+  }
+  return cost[a.length]!;
 }

@@ -134,6 +134,8 @@ const POST_STAGE_NAME = 'Declarative: Post Actions';
 /** The credential types `environment { X = credentials('id') }` binds, by Jenkins' class names. */
 const ENV_CREDENTIAL_TYPES = 'StandardUsernamePasswordCredentials,FileCredentials,StringCredentials,SSHUserPrivateKey';
 const CHECKOUT_STAGE_NAME = 'Declarative: Checkout SCM';
+/** The pipeline's own tools {}, a synthetic stage as in Jenkins (SyntheticStageNames.toolInstall). */
+const TOOLS_STAGE_NAME = 'Declarative: Tool Install';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -326,7 +328,7 @@ export class PipelineRun {
       // (timeout, retry, wrapper steps: inWrappers) → stages and post. (Tools come before the
       // environment here, which may read their variables.)
       await this.#withAgent(p.agent, root, true, async (c2) => {
-        const { ctx: c3, cleanup } = await this.#withEnvironment(p.environment, await this.#withTools(p.tools, c2));
+        const { ctx: c3, cleanup } = await this.#withEnvironment(p.environment, await this.#toolInstall(p.tools, c2));
         topCtx = c3;
         try {
           const checkout = !p.options.skipDefaultCheckout && this.#o.scm && c3.workspace ? await this.#defaultCheckout(c3, p.options.checkoutToSubdirectory) : null;
@@ -431,6 +433,18 @@ export class PipelineRun {
     }
   }
 
+  /** The pipeline's tools {} inside a synthetic "Declarative: Tool Install" stage, as Jenkins shows them; its error fails the build. */
+  async #toolInstall(tools: ToolDef[], c: ExecContext): Promise<ExecContext> {
+    if (tools.length === 0) return c;
+    const rec = this.#newStage(TOOLS_STAGE_NAME, null, 'checkout', null);
+    let out = c;
+    const err = await this.#stageBoundary(c.with({ stage: rec }), rec, async () => {
+      out = await this.#withTools(tools, c);
+    });
+    if (err !== null) throw err;
+    return out;
+  }
+
   async #defaultCheckout(c: ExecContext, subdir: string | null): Promise<unknown> {
     const rec = this.#newStage(CHECKOUT_STAGE_NAME, null, 'checkout', null);
     const cc = c.with({ stage: rec, cwd: subdir ? path.resolve(c.cwd ?? c.workspace!.root, subdir) : c.cwd });
@@ -461,7 +475,8 @@ export class PipelineRun {
     const skip = this.#skipReason(st.name, failures);
     if (skip !== null) {
       this.#finishStage(rec, 'skipped-failure', skip);
-      this.#log(c, skip);
+      // inside the stage's own block, as Jenkins logs it
+      this.#log(c, `[Pipeline] { (${st.name})\n${skip}\n[Pipeline] }`);
       return rec;
     }
     const c0 = c.with({ stage: rec, env: pushLayer(c.env, { STAGE_NAME: st.name }) });
@@ -557,13 +572,16 @@ export class PipelineRun {
     else c.signal.addEventListener('abort', onParent, { once: true });
     // Each branch has its own first error: a failure in one never skips a sibling's nested stages.
     const errors: unknown[] = [];
+    // Jenkins' markers: `parallel`, then a `{ (Branch: NAME)` block around each branch's stage.
+    this.#log(c, '[Pipeline] parallel');
     try {
       const children = await Promise.all(branches.map(async ({ stage, env }) => {
         const bc = c.with({ signal: ctl.signal, branch: stage.name, env: pushLayer(c.env, env) });
         const own: Failures = { first: null };
-        const child = 'cell' in stage
-          ? await this.#runCell(stage, bc, rec, own)
-          : await this.#runStage(stage, bc, rec, 'parallel', own);
+        this.#log(bc, `[Pipeline] { (Branch: ${stage.name})`);
+        const child = await ('cell' in stage
+          ? this.#runCell(stage, bc, rec, own)
+          : this.#runStage(stage, bc, rec, 'parallel', own)).finally(() => this.#log(bc, '[Pipeline] }'));
         if (own.first !== null) errors.push(own.first);
         if (ff && (child.status === 'failure' || child.status === 'aborted') && !ctl.signal.aborted) {
           this.#log(c, `Failed in branch ${stage.name}`);
@@ -577,6 +595,7 @@ export class PipelineRun {
       if (first !== undefined) throw first;
     } finally {
       c.signal.removeEventListener('abort', onParent);
+      this.#log(c, '[Pipeline] // parallel');
     }
   }
 
@@ -1026,7 +1045,7 @@ export class PipelineRun {
       for (const block of post.blocks) {
         let build = this.state.currentResult;
         if (rec?.result) build = worse(build, rec.result);
-        if (!postConditionHolds(block.condition, { build, error, stage: rec !== null }, prev)) continue;
+        if (!postConditionHolds(block.condition, { build, error, stage: rec !== null, own: rec?.result ?? null }, prev)) continue;
         this.#log(postCtx, `[Pipeline] ${block.condition}`);
         try {
           await this.#interp.runBlock(block.steps, postCtx);
@@ -1194,7 +1213,7 @@ export class PipelineRun {
     rec.status = 'running';
     rec.startedAt = Date.now();
     this.#o.listener?.stage?.(rec);
-    if (o.stage !== undefined) this.#log(sc, `[Pipeline] { (${name})`);
+    this.#log(sc, o.stage !== undefined ? `[Pipeline] { (${name})` : `[Pipeline] { (Branch: ${name})`);
     try {
       const v = await this.#interp.callClosure(body, args, sc);
       this.#finishStage(rec, statusOfResult(rec.result ?? 'SUCCESS'), null);
@@ -1205,7 +1224,7 @@ export class PipelineRun {
       this.#finishStage(rec, statusOfResult(rec.result), message);
       throw err;
     } finally {
-      if (o.stage !== undefined) this.#log(sc, '[Pipeline] }');
+      this.#log(sc, '[Pipeline] }');
     }
   }
 
@@ -1389,6 +1408,11 @@ export interface PostFacts {
   build: BuildResult;
   error: BuildResult | null;
   stage: boolean;
+  /**
+   * The stage's own result without an error (catchError's or warnError's stageResult,
+   * unstable()): Jenkins combines the stage's worst WarningAction into its post conditions.
+   */
+  own?: BuildResult | null;
 }
 
 /**
@@ -1410,9 +1434,10 @@ export function postConditionHolds(cond: PostCondition, f: PostFacts, previous: 
     case 'aborted':
       return build === 'ABORTED' || error === 'ABORTED';
     case 'failure':
-      if (stage && build !== 'ABORTED' && error !== 'ABORTED') return error !== null;
+      if (stage && build !== 'ABORTED' && error !== 'ABORTED') return error !== null || f.own === 'FAILURE';
       return build === 'FAILURE';
     case 'success':
+      if (stage && f.own && f.own !== 'SUCCESS') return false;
       if (stage && build === 'FAILURE') return error === null;
       return build === 'SUCCESS' && (error === null || error === 'SUCCESS');
     case 'unstable':

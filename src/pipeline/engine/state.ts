@@ -22,7 +22,11 @@ export interface StageRecord {
   id: string;
   name: string;
   parentId: string | null;
-  /** 'stage' (declarative), 'parallel' (a branch of parallel), 'matrix-cell', 'scripted' (stage step), 'post'. */
+  /**
+   * 'stage' (declarative), 'parallel' (a branch of parallel), 'matrix-cell', 'scripted' (stage
+   * step), 'checkout' (a synthetic stage before the stages: Declarative: Checkout SCM or Tool
+   * Install), 'post'.
+   */
   kind: 'stage' | 'parallel' | 'matrix-cell' | 'scripted' | 'checkout' | 'post';
   status: StageStatus;
   /** The stage's own result (catchError/unstable can make it UNSTABLE while the build goes on). */

@@ -57,7 +57,7 @@ function entry(ctx: Ctx, stmt: Stmt): EnvEntry | null {
     return null;
   }
   if (!IDENTIFIER.test(name)) {
-    ctx.error('environment', `Environment variable names must be valid identifiers: "${name}"`, ex.target.loc);
+    ctx.error('environment', `"${name}" is not a valid identifier and cannot be used for an environment variable. Identifiers must start with a letter or underscore and can contain only letters, numbers or underscores.`, ex.target.loc);
     return null;
   }
   const value = ex.value;

@@ -27,7 +27,7 @@ export async function withTimeout<T>(ms: number, activity: boolean, parent: Abor
   const arm = () => {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
-      log(activity ? `Timeout: no output for ${ms / 1000} sec` : 'Timeout has been exceeded');
+      log(activity ? `Timeout: no output for ${ms / 1000} sec` : 'Cancelling nested steps due to timeout');
       ctl.abort(new Interrupted('timeout', activity ? 'Timeout has been exceeded (no activity)' : 'Timeout has been exceeded'));
     }, Math.max(0, ms));
   };

@@ -1620,6 +1620,8 @@ class Parser {
     const t = this.tok;
     if (!ASSIGN_OPS.has(t.kind) || t.nl) return left;
     if (left.type !== 'Ident' && left.type !== 'Property' && left.type !== 'Index') {
+      const groovy = notAVariable(left);
+      if (groovy !== null) throw new ParseFailure('syntax', groovy, left.loc);
       throw this.fail(`cannot assign to this expression: the left side of '${t.kind}' must be a variable, a property or an element`, t);
     }
     this.advance();
@@ -2161,4 +2163,20 @@ class Parser {
     this.leave();
     return { type: 'Closure', params, explicitParams, body, loc: this.span(this.startOf(lb)) };
   }
+}
+
+/**
+ * Groovy's own words for a constant or a simple binary expression on the left of `=`
+ * (`"name" = 'x'`, `MY-VAR = 'x'`, common in `environment {}`): "[name] is a constant expression,
+ * but it should be a variable expression"; null for other shapes.
+ */
+function notAVariable(e: Expr): string | null {
+  const text = (x: Expr): string | null => x.type === 'Ident' ? x.name : x.type === 'String' ? x.value : x.type === 'Number' ? x.raw : null;
+  if (e.type === 'String' || e.type === 'Number') return `[${text(e)}] is a constant expression, but it should be a variable expression`;
+  if (e.type === 'Binary') {
+    const l = text(e.left);
+    const r = text(e.right);
+    if (l !== null && r !== null) return `(${l} ${e.op} ${r}) is a binary expression, but it should be a variable expression`;
+  }
+  return null;
 }

@@ -328,6 +328,9 @@ pipeline {
   assert.match(ok.console, /^fake java -version$/m);
   assert.match(ok.console, new RegExp(`^home=${home}$`, 'm'));
   assert.match(ok.console, new RegExp(`^tool=${home}$`, 'm'));
+  // the pipeline's tools {} show as Jenkins' synthetic stage; a missing install fails it, said once
+  assert.match(ok.console, /^\[Pipeline\] \{ \(Declarative: Tool Install\)$/m);
+  assert.equal(missing.console.match(/does not have an install of "M3"/g)?.length, 1, missing.console);
 });
 
 test('params and env read like maps in scripts: each, keySet, containsKey', async () => {
