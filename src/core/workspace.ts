@@ -95,6 +95,12 @@ export interface Workspace {
    * so what runs here may prepare files there directly (the Docker runner). Absent: false.
    */
   readonly isLocal?: boolean;
+  /**
+   * Capability: the node's own environment (an agent's PATH, HOME, JAVA_HOME...; a pod's agent:
+   * what its container has), under the build's variables: what steps outside container() get
+   * and Groovy's `env` sees, as Jenkins' node environment. Absent: the controller's default.
+   */
+  readonly nodeEnv?: Readonly<Record<string, string>>;
 
   exec(spec: ExecSpec): Promise<ExecResult>;
 

@@ -104,6 +104,8 @@ export interface RunOptions {
   nodes: NodeProvider;
   /** The environment processes start from on a node (its PATH, HOME...). */
   baseEnv?: Record<string, string>;
+  /** Jenkins' global environment variables: over the node's environment, under all the build sets. */
+  globalEnv?: Record<string, string>;
   /** More variables Kiln knows: BRANCH_NAME, TAG_NAME, CHANGE_ID, ... */
   extraEnv?: Record<string, string>;
   services: Omit<BuildServices, 'input' | 'allocateNode' | 'locks'>;
@@ -1310,7 +1312,8 @@ export class PipelineRun {
 
   /** The environment a process gets in context `c`. */
   #envOf(c: ExecContext): Record<string, string> {
-    const base = { ...(this.#o.baseEnv ?? {}) };
+    // The node's own environment (an agent's, a pod's agent container's) over the default.
+    const base = { ...(this.#o.baseEnv ?? {}), ...(c.workspace?.nodeEnv ?? {}), ...(this.#o.globalEnv ?? {}) };
     // The build's own variables sit under `env.X =` assignments, which sit under scoped layers.
     const buildLayer = rootLayer(c.env);
     const withBuild = flattenLayers(base, buildLayer);

@@ -307,6 +307,8 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
     { name: 'KILN_SECRET', value: o.agent.secret },
     { name: 'KILN_AGENT_NAME', value: o.agent.name },
     { name: 'KILN_AGENT_WORKDIR', value: workdir },
+    // Builds see this container's whole env (but KILN_*): its PATH, HOME, JAVA_HOME, the YAML's env.
+    { name: 'KILN_BUILD_ENV', value: '*' },
     ...(o.agent.tunnel ? [{ name: 'KILN_TUNNEL', value: o.agent.tunnel }] : []),
   ];
   agent.env = mergeByKey(listOf(agent.env), agentEnv, 'name');

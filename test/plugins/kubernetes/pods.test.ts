@@ -21,6 +21,8 @@ let c: ControllerHandle;
 const api = jsonApi(() => c.url);
 let gateway: string;
 let restartHome: string;
+// The agent image (scripts/test-prereqs.sh builds it from this checkout's agent bundle); another may be named to try one.
+const AGENT_IMAGE = process.env.KILN_TEST_AGENT_IMAGE ?? 'kiln-test/agent:latest';
 
 before(async () => {
   try {
@@ -42,7 +44,7 @@ before(async () => {
     type: 'kubernetes',
     settings: {
       serverUrl: kube.url, caCertificate: kube.caPem, namespace: 'ci', credentialsId: 'kube-token',
-      controllerUrl: `http://${gateway}:${port}/`, agentImage: 'kiln-test/agent:latest', connectTimeoutSeconds: 60, containerCap: 2,
+      controllerUrl: `http://${gateway}:${port}/`, agentImage: AGENT_IMAGE, connectTimeoutSeconds: 60, containerCap: 2,
       templates: [{ name: 'tools', labels: ['tools'], yaml: 'spec:\n  containers:\n  - name: tool\n    image: kiln-test/busybox:latest\n    command: [cat]\n    tty: true\n' }],
     },
   });
@@ -96,6 +98,34 @@ test("the seed's pipeline shape runs green in a pod: tool containers share the w
   // Deleted after (retention never), and nothing is left in Docker once the fake stops it.
   for (let i = 0; i < 100 && kube.pods('ci').length > 0; i++) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(kube.pods('ci').map((p) => p.metadata?.name), []);
+});
+
+test("steps outside container() get the agent container's env (the YAML's, its PATH and HOME), and Groovy's env sees it", async () => {
+  await api('POST', '/api/v1/jobs', { name: 'agentenv', script: `podTemplate(yaml: '''
+spec:
+  containers:
+  - name: jnlp
+    env:
+    - name: JAVA_HOME
+      value: /opt/java/openjdk
+    - name: PATH
+      value: /opt/java/openjdk/bin:/usr/local/bin:/usr/bin:/bin
+    - name: TEAM_SETTING
+      value: from-the-pod
+''') {
+  node(POD_LABEL) {
+    sh 'echo "sh: JAVA_HOME=$JAVA_HOME PATH=$PATH HOME=$HOME TEAM=$TEAM_SETTING secret=[$KILN_SECRET]"'
+    echo "groovy: \${env.JAVA_HOME} \${env.TEAM_SETTING} \${env.PATH}"
+    withEnv(['TEAM_SETTING=from-withEnv']) { sh 'echo "withEnv: $TEAM_SETTING"' }
+  }
+}` });
+  const b = await api('POST', '/api/v1/jobs/agentenv/builds', {});
+  const done = await finishedBuild(c.url, 'agentenv', b.number);
+  const log = await consoleText(c.url, 'agentenv', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /\nsh: JAVA_HOME=\/opt\/java\/openjdk PATH=\/opt\/java\/openjdk\/bin:\/usr\/local\/bin:\/usr\/bin:\/bin HOME=\/\S* TEAM=from-the-pod secret=\[\]\n/);
+  assert.match(log, /\ngroovy: \/opt\/java\/openjdk from-the-pod \/opt\/java\/openjdk\/bin:/);
+  assert.match(log, /\nwithEnv: from-withEnv\n/);
 });
 
 test('a pod whose image is missing ends the build ABORTED, fast, with the reason', async () => {

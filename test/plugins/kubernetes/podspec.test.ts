@@ -45,6 +45,7 @@ test("the seed's pod: its two containers as written, the agent injected, the wor
   assert.deepEqual(jnlp.env, [
     { name: 'KILN_URL', value: agent.url }, { name: 'KILN_SECRET', value: agent.secret },
     { name: 'KILN_AGENT_NAME', value: agent.name }, { name: 'KILN_AGENT_WORKDIR', value: '/home/jenkins/agent' },
+    { name: 'KILN_BUILD_ENV', value: '*' },
     { name: 'KILN_POD_RUNNERS', value: '/home/jenkins/agent/.kiln/c' }, { name: 'KILN_POD_CONTAINERS', value: 'git,maven' },
     { name: 'KILN_POD_ALL_CONTAINERS', value: 'jnlp,git,maven' },
   ]);
