@@ -255,6 +255,10 @@ export interface BuiltPod {
   defaultContainer: string | null;
   /** Notes for the build log (e.g. a replaced Jenkins agent image). */
   notes: string[];
+  /** Containers whose workspace is mounted at their own workingDir (not the agent's work dir): that path. */
+  workdirs: Record<string, string>;
+  /** The agent's work dir (where the workspace volume is in `jnlp`). */
+  workdir: string;
 }
 
 export function buildPod(o: { request: PodRequest; templates: readonly PodTemplate[]; agent: AgentInjection; id: PodIdentity; name?: string }): BuiltPod {
@@ -318,13 +322,22 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
   // The agent image's `kiln` reads its settings from the environment above.
   if (!Array.isArray(agent.command) || agent.command.length === 0) agent.command = ['kiln', 'agent'];
 
-  // The shared workspace in every container, unless one mounts something there already.
+  // The shared workspace in every container, unless one mounts something there already: at the
+  // agent's work dir, or at a tool container's own `workingDir` (as the plugin mounts it; its
+  // steps then run at the same place under that path: workdirs).
   const volumes = listOf(spec.volumes);
   const mounts = (c: Obj) => listOf(c.volumeMounts).filter(isObj);
   let needVolume = false;
+  const workdirs: Record<string, string> = {};
+  const mountOf = (c: Obj): string => {
+    const own = typeof c.workingDir === 'string' && c.workingDir.startsWith('/') && c.name !== AGENT_CONTAINER ? c.workingDir.replace(/\/+$/, '') || '/' : workdir;
+    return own === '/' || mounts(c).some((m) => m.mountPath === workdir) ? workdir : own;
+  };
   for (const c of containers) {
-    if (mounts(c).some((m) => m.mountPath === workdir)) continue;
-    c.volumeMounts = [...listOf(c.volumeMounts), { name: WORKSPACE_VOLUME, mountPath: workdir, readOnly: false }];
+    const at = mountOf(c);
+    if (at !== workdir) workdirs[String(c.name)] = at;
+    if (mounts(c).some((m) => m.mountPath === at)) continue;
+    c.volumeMounts = [...listOf(c.volumeMounts), { name: WORKSPACE_VOLUME, mountPath: at, readOnly: false }];
     needVolume = true;
   }
   if (needVolume && !volumes.some((v) => isObj(v) && v.name === WORKSPACE_VOLUME)) volumes.push({ name: WORKSPACE_VOLUME, emptyDir: {} });
@@ -333,7 +346,8 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
   const runnable: string[] = [];
   for (const c of containers) {
     if (c.name === AGENT_CONTAINER || !Array.isArray(c.command) || c.command.length === 0) continue;
-    c.command = ['sh', `${kiln}/runner.sh`, `${kiln}/c/${String(c.name)}`, ...c.command, ...listOf(c.args)];
+    const ck = `${(workdirs[String(c.name)] ?? workdir).replace(/\/+$/, '')}/.kiln`;
+    c.command = ['sh', `${ck}/runner.sh`, `${ck}/c/${String(c.name)}`, ...c.command, ...listOf(c.args)];
     delete c.args;
     runnable.push(String(c.name));
   }
@@ -364,7 +378,7 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
   }
   // In the usual order (apiVersion, kind, metadata, spec), however the parts were merged.
   const { apiVersion, kind, metadata: md, spec: sp, ...rest } = pod;
-  return { pod: { apiVersion, kind, metadata: md, spec: sp, ...rest } as Obj, defaultContainer: r.defaultContainer, notes };
+  return { pod: { apiVersion, kind, metadata: md, spec: sp, ...rest } as Obj, defaultContainer: r.defaultContainer, notes, workdirs, workdir };
 }
 
 /** The manifest as the build console shows it: YAML, with the agent's secret masked. */

@@ -424,7 +424,8 @@ export class KubernetesPods implements NodeProvider {
           namespace, name, containers: podContainers, shells: shellsOf(req.options.containerShells), secrets: secretValues,
           log: async (container, lo) => String(await core.readNamespacedPodLog({ name, namespace, container, ...(lo.tailLines ? { tailLines: lo.tailLines } : {}), ...(lo.sinceSeconds ? { sinceSeconds: lo.sinceSeconds } : {}), ...(lo.limitBytes ? { limitBytes: lo.limitBytes } : {}) })),
         };
-        const workspace = abortedWhenBroken(defaultContainer ? withDefaultContainer(ws, defaultContainer) : ws, () => broken, access);
+        const moved = Object.keys(built.workdirs).length ? withContainerWorkdirs(ws, built.workdir, built.workdirs) : ws;
+        const workspace = abortedWhenBroken(defaultContainer ? withDefaultContainer(moved, defaultContainer) : moved, () => broken, access);
         return {
           workspace,
           release: async (outcome) => {
@@ -592,6 +593,32 @@ function withDefaultContainer(ws: import('../../core/workspace.ts').Workspace, n
     get(target, prop) {
       if (prop === 'exec') {
         return (spec: import('../../core/workspace.ts').ExecSpec) => target.exec(spec.container === undefined ? { ...spec, container: name } : spec);
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/**
+ * Steps in a container whose workspace is mounted at its own workingDir run at the same place
+ * under that path, as the plugin moves them: the working directory, and arguments and env
+ * values under the agent's work dir (WORKSPACE, the step's script file), get that prefix.
+ */
+export function withContainerWorkdirs(ws: import('../../core/workspace.ts').Workspace, agentDir: string, workdirs: Record<string, string>): import('../../core/workspace.ts').Workspace {
+  const from = agentDir.replace(/\/+$/, '');
+  const move = (v: string, to: string) => (v === from || v.startsWith(`${from}/`) ? to + v.slice(from.length) : v);
+  return new Proxy(ws, {
+    get(target, prop) {
+      if (prop === 'exec') {
+        return (spec: import('../../core/workspace.ts').ExecSpec) => {
+          const to = spec.container !== undefined ? workdirs[spec.container] : undefined;
+          if (to === undefined) return target.exec(spec);
+          return target.exec({
+            ...spec, cwd: move(spec.cwd, to), argv: spec.argv.map((a) => move(a, to)),
+            env: Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, move(v, to)])),
+          });
+        };
       }
       const v = Reflect.get(target, prop, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;

@@ -128,6 +128,28 @@ spec:
   assert.match(log, /\nwithEnv: from-withEnv\n/);
 });
 
+test("a tool container's workingDir: its steps run in the workspace under it, sharing files with the agent", async () => {
+  await api('POST', '/api/v1/jobs', { name: 'wdir', script: `podTemplate(containers: [containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'cat', ttyEnabled: true, workingDir: '/src')]) {
+  node(POD_LABEL) {
+    writeFile file: 'from-agent.txt', text: 'agent wrote this'
+    container('tool') {
+      sh 'echo "pwd=$(pwd) ws=$WORKSPACE"; cat from-agent.txt; echo; echo tool > from-tool.txt'
+      dir('sub') { sh 'echo "sub=$(pwd)"' }
+    }
+    sh 'echo "agent pwd=$(pwd)"; cat from-tool.txt'
+  }
+}` });
+  const b = await api('POST', '/api/v1/jobs/wdir/builds', {});
+  const done = await finishedBuild(c.url, 'wdir', b.number);
+  const log = await consoleText(c.url, 'wdir', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /\n\s+mountPath: \/src\n/);
+  assert.match(log, /\npwd=\/src\/workspace\/wdir ws=\/src\/workspace\/wdir\n/);
+  assert.match(log, /\nagent wrote this/);
+  assert.match(log, /\nsub=\/src\/workspace\/wdir\/sub\n/);
+  assert.match(log, /\nagent pwd=\/home\/jenkins\/agent\/workspace\/wdir\ntool\n/);
+});
+
 test('a pod whose image is missing ends the build ABORTED, fast, with the reason', async () => {
   const t0 = Date.now();
   await api('POST', '/api/v1/jobs', { name: 'noimage', script: `pipeline { agent { kubernetes { yaml '''
