@@ -61,6 +61,12 @@ export interface PodRequest {
   nodeSelector: Record<string, string> | null;
   /** Where the workspace lives in the containers; default /home/jenkins/agent (as Jenkins). */
   workingDir: string | null;
+  /**
+   * The plugin's `agentContainer`: the container steps run in outside container() (a tool image
+   * with no agent of its own). Kiln's agent stays in `jnlp`; this container gets the step runner,
+   * which keeps it running when it has no command. Optional: null/absent = none.
+   */
+  agentContainer?: string | null;
 }
 
 export interface AgentInjection {
@@ -344,8 +350,15 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
   // The step runner in every container that has a command; the agent learns where they are.
   const kiln = `${workdir.replace(/\/+$/, '')}/.kiln`;
   const runnable: string[] = [];
+  const agentContainer = r.agentContainer && r.agentContainer !== AGENT_CONTAINER ? r.agentContainer : null;
   for (const c of containers) {
-    if (c.name === AGENT_CONTAINER || !Array.isArray(c.command) || c.command.length === 0) continue;
+    // The agentContainer with no command of its own: the runner alone keeps it up.
+    const idle = c.name === agentContainer && (!Array.isArray(c.command) || c.command.length === 0);
+    if (idle) {
+      c.command = [];
+      delete c.args;
+    }
+    if (c.name === AGENT_CONTAINER || !Array.isArray(c.command) || (c.command.length === 0 && !idle)) continue;
     const ck = `${(workdirs[String(c.name)] ?? workdir).replace(/\/+$/, '')}/.kiln`;
     c.command = ['sh', `${ck}/runner.sh`, `${ck}/c/${String(c.name)}`, ...c.command, ...listOf(c.args)];
     delete c.args;
@@ -376,9 +389,12 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
   if (r.defaultContainer !== null && !names.includes(r.defaultContainer)) {
     throw new PodSpecError(`defaultContainer '${r.defaultContainer}' is not a container of the pod (it has: ${names.join(', ')})`);
   }
+  if (agentContainer !== null && !names.includes(agentContainer)) {
+    throw new PodSpecError(`agentContainer '${agentContainer}' is not a container of the pod (it has: ${names.join(', ')})`);
+  }
   // In the usual order (apiVersion, kind, metadata, spec), however the parts were merged.
   const { apiVersion, kind, metadata: md, spec: sp, ...rest } = pod;
-  return { pod: { apiVersion, kind, metadata: md, spec: sp, ...rest } as Obj, defaultContainer: r.defaultContainer, notes, workdirs, workdir };
+  return { pod: { apiVersion, kind, metadata: md, spec: sp, ...rest } as Obj, defaultContainer: r.defaultContainer ?? agentContainer, notes, workdirs, workdir };
 }
 
 /** The manifest as the build console shows it: YAML, with the agent's secret masked. */

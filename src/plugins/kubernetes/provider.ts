@@ -172,6 +172,7 @@ function requestOf(req: AgentRequest): PodRequest {
     inheritFrom: (str('inheritFrom') ?? '').split(/[\s,]+/).filter(Boolean),
     yamlMergeStrategy: o.yamlMergeStrategy === 'merge' ? 'merge' : 'override',
     defaultContainer: str('defaultContainer'),
+    agentContainer: str('agentContainer'),
     namespace: str('namespace'),
     activeDeadlineSeconds: typeof o.activeDeadlineSeconds === 'number' ? o.activeDeadlineSeconds : null,
     serviceAccount: str('serviceAccount'),

@@ -151,6 +151,41 @@ test("a tool container's workingDir: its steps run in the workspace under it, sh
   assert.match(log, /\ntool\n/);
 });
 
+test('declarative containerTemplates, workspaceVolume, supplementalGroups and agentContainer: steps run in a tool image with no agent of its own', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'decl-ct', script: `pipeline {
+  agent {
+    kubernetes {
+      containerTemplates([
+        containerTemplate(name: 'bare', image: 'kiln-test/busybox:latest', envVars: [containerEnvVar(key: 'WHERE', value: 'in-bare')]),
+        containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'cat', ttyEnabled: true, envVars: [containerEnvVar(key: 'WHERE', value: 'in-tool')]),
+      ])
+      workspaceVolume emptyDirWorkspaceVolume(memory: false)
+      supplementalGroups '5,6'
+      agentContainer 'bare'
+      agentInjection true
+    }
+  }
+  stages {
+    stage('A') {
+      steps {
+        sh 'echo "outside: $WHERE"; test ! -e /opt/kiln && echo "no kiln here"; echo shared > f.txt'
+        container('tool') { sh 'echo "tool: $WHERE"; cat f.txt' }
+      }
+    }
+  }
+}` });
+  const b = await api('POST', '/api/v1/jobs/decl-ct/builds', {});
+  const done = await finishedBuild(c.url, 'decl-ct', b.number);
+  const log = await consoleText(c.url, 'decl-ct', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /\n\s+- name: workspace-volume\n\s+emptyDir: \{\}\n/);
+  assert.match(log, /\n\s+supplementalGroups:\n\s+- 5\n\s+- 6\n/);
+  assert.match(log, /\noutside: in-bare\n/);
+  assert.match(log, /\nno kiln here\n/);
+  assert.match(log, /\ntool: in-tool\n/);
+  assert.match(log, /\nshared\n/);
+});
+
 test('a pod whose image is missing ends the build ABORTED, fast, with the reason', async () => {
   const t0 = Date.now();
   await api('POST', '/api/v1/jobs', { name: 'noimage', script: `pipeline { agent { kubernetes { yaml '''
