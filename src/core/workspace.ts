@@ -101,6 +101,11 @@ export interface Workspace {
    * and Groovy's `env` sees, as Jenkins' node environment. Absent: the controller's default.
    */
   readonly nodeEnv?: Readonly<Record<string, string>>;
+  /**
+   * Capability: values the node's environment holds that the console must never show (a pod's
+   * env read from Kubernetes Secrets): masked from the moment the build has the node. Absent: none.
+   */
+  readonly secrets?: readonly string[];
 
   exec(spec: ExecSpec): Promise<ExecResult>;
 

@@ -772,6 +772,7 @@ export class PipelineRun {
       throw new StepFailure(this.#messageOf(err), { loc: spec.loc });
     }
     const ws = node.workspace;
+    for (const s of ws.secrets ?? []) this.#masker.add(s); // the node's own secrets (a pod's Secret env)
     this.#log(c, `Running on ${ws.nodeName} in ${ws.root}`);
     let failed = true;
     try {
@@ -1173,7 +1174,10 @@ export class PipelineRun {
 
   async #runBody(body: ClosureValue, c: ExecContext, o: BodyOverrides, args: Value[]): Promise<Value> {
     let cc = c;
-    if (o.workspace) cc = cc.with({ workspace: o.workspace, cwd: o.cwd ?? o.workspace.root, container: null, env: pushLayer(cc.env, nodeVars(o.workspace)) });
+    if (o.workspace) {
+      for (const s of o.workspace.secrets ?? []) this.#masker.add(s); // the node's own secrets (a pod's Secret env)
+      cc = cc.with({ workspace: o.workspace, cwd: o.cwd ?? o.workspace.root, container: null, env: pushLayer(cc.env, nodeVars(o.workspace)) });
+    }
     else if (o.cwd !== undefined) cc = cc.with({ cwd: o.cwd });
     if (o.env) cc = cc.with({ env: pushLayer(cc.env, o.env) });
     if (o.container !== undefined) cc = cc.with({ container: o.container });

@@ -340,10 +340,10 @@ test("podTemplate's classic options on a real pod: env and secret env, emptyDir/
     volumes: [emptyDirVolume(mountPath: '/cache'), secretVolume(secretName: 'ci-secrets', mountPath: '/etc/ci'), configMapVolume(configMapName: 'settings', mountPath: '/etc/maven')],
     containers: [containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'cat', ttyEnabled: true, shell: '/bin/ash', envVars: [containerEnvVar(key: 'GREETING', value: 'hi from tool')])]) {
   node(POD_LABEL) {
+    sh 'echo "in the agent before any container(): $GREETING, the token: $TOKEN"'
     container('tool') {
       sh 'echo "$GREETING in $POD_CONTAINER; token length \${#TOKEN}"; cat /etc/maven/settings.xml; echo shared > /cache/f; echo "the token: $TOKEN"'
     }
-    // (The agent container's own env is not yet the steps' env outside container(): its volumes are there.)
     sh 'echo "from the agent"; cat /cache/f; wc -c < /etc/ci/token'
     container('tool') { sh 'echo "shell $0"' }
     container(name: 'tool', shell: '/bin/sh') { sh 'echo "then $0"' }
@@ -359,6 +359,8 @@ test("podTemplate's classic options on a real pod: env and secret env, emptyDir/
   assert.match(log, /\n<settings\/>\n/);
   // The Secret's value, read into the env by secretEnvVar, is masked as the plugin masks it.
   assert.match(log, /\nthe token: \*\*\*\*\n/);
+  // Outside container() too, from the start: the agent container's env has it (envVars go to jnlp as well).
+  assert.match(log, /\nin the agent before any container\(\): hello, the token: \*\*\*\*\n/);
   assert.doesNotMatch(log, /s3cr3t-t0ken/);
   assert.match(log, /\nfrom the agent\n\+ cat \/cache\/f\nshared\n\+ wc -c\n\s*12\n/);
   assert.match(log, /\n> start log of container 'tool' in pod 'classic-1-[0-9a-f]{6}'\n(.*\n)*?> end log of container 'tool' in pod 'classic-1-[0-9a-f]{6}'\n/);
