@@ -146,6 +146,7 @@ export class Agent {
       labels: options.labels ?? [],
       ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
       registry: new ProcessRegistry(this.workdir),
+      reportEnv: true, // builds see this agent's PATH, HOME... as Jenkins' node environment
     });
     this.#root = local.root;
     // In a Kubernetes pod, container('x') steps go to the runners of the pod's other containers.

@@ -275,6 +275,7 @@ export class RequestExecutor {
     this.#send({
       type: 'allocated', id: msg.id, root: ws.root, tmp: ws.tmp, nodeName: ws.nodeName,
       nodeLabels: ws.nodeLabels, hasContainers: ws.hasContainers, isUnix: ws.isUnix,
+      ...(ws.nodeEnv ? { env: { ...ws.nodeEnv } } : {}),
     });
   }
 

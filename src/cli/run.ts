@@ -60,6 +60,8 @@ Runs a Jenkinsfile (default ./Jenkinsfile) on this machine, with no server.
 
 options:
   -p, --param NAME=VALUE   a build parameter (repeatable)
+  -e, --env NAME=VALUE     a global environment variable (repeatable), as Jenkins' global
+                           properties: every step gets it, under what the pipeline sets
   -w, --workspace DIR      run in DIR itself: --workspace . lets the pipeline change (and
                            cleanWs / deleteDir delete) the files of the current directory
                            (default: a copy of it in .kiln/workspace/N; with git: tracked and
@@ -160,6 +162,7 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         param: { type: 'string', short: 'p', multiple: true, default: [] },
+        env: { type: 'string', short: 'e', multiple: true, default: [] },
         workspace: { type: 'string', short: 'w' },
         credentials: { type: 'string' },
         library: { type: 'string', multiple: true, default: [] },
@@ -192,9 +195,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   const file = positionals[0] ?? 'Jenkinsfile';
   let params: Record<string, string>;
+  let globalEnv: Record<string, string>;
   const tools: Record<string, string> = {};
   try {
     params = parseParams(values.param);
+    globalEnv = parseParams(values.env);
     for (const [name, dir] of Object.entries(parseParams(values.tool))) tools[toolVariable(name)] = path.resolve(dir);
   } catch (err) {
     process.stderr.write(`kiln run: ${(err as Error).message}\n`);
@@ -336,6 +341,7 @@ export async function main(argv: string[]): Promise<number> {
     params,
     nodes,
     baseEnv: { ...processEnv(), ...tools },
+    globalEnv,
     extraEnv,
     services: {
       ...(libraries ? { libraries } : {}),

@@ -594,6 +594,7 @@ export const MailSettings = Answer({ ...mailFields, configured: Type.Boolean() }
 export const MailSettingsBody = Type.Partial(Type.Object(mailFields, { additionalProperties: false }));
 export const MailTestBody = Type.Object({ to: Type.String({ description: 'the one address to send the test e-mail to' }) }, { additionalProperties: false });
 export const MailTestAnswer = Answer({ sent: Type.Boolean(), message: Type.String({ description: 'what happened, in plain words' }) });
+export const GlobalEnvSettings = Answer({ variables: Type.Record(Type.String(), Type.String(), { description: 'NAME: value, under what each build sets, over the node\'s own environment' }) });
 
 /** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */
 export const NAMED_SCHEMAS: readonly TSchema[] = [

@@ -167,6 +167,7 @@ export class BuildManager {
   readonly #throttled = new Map<string, Promise<void>>();
 
   /** Whether a build of `upstream` may start `downstream` (`build job:`): null, or why not (auth/folders.ts). */
+  readonly #globalEnv: () => Promise<Record<string, string>>;
   readonly #mayTrigger: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
 
   constructor(o: {
@@ -175,6 +176,8 @@ export class BuildManager {
     libraries?: ControllerLibraries;
     logger?: Logger;
     mail?: MailService;
+    /** Jenkins' global environment variables (global-env.ts), read at each build's start. */
+    globalEnv?: () => Promise<Record<string, string>>;
     mayTrigger?: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
   }) {
     this.#mayTrigger = o.mayTrigger ?? (async () => null);
@@ -190,6 +193,7 @@ export class BuildManager {
     this.#libraries = o.libraries ?? null;
     this.#health = o.health ?? null;
     this.#mail = o.mail ?? null;
+    this.#globalEnv = o.globalEnv ?? (async () => ({}));
     this.#log = o.logger ?? silentLogger();
     this.#health?.onRecovered(() => this.#writeNotes());
   }
@@ -616,6 +620,7 @@ export class BuildManager {
       params: (model.kind === 'declarative' ? build.params : { ...scriptedDefaults(job), ...build.params }) as Record<string, Value>,
       nodes: loggedNodes(this.#nodes, this.#logOf(job.name, build.number)),
       baseEnv: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
+      globalEnv: await this.#globalEnv().catch(() => ({})),
       extraEnv: build.scm?.branch ? { BRANCH_NAME: build.scm.branch } : {},
       services: {
         ...(libraryResolver ? { libraries: libraryResolver } : {}),

@@ -46,9 +46,12 @@ export interface AgentOptionDecl {
    * (`image "maven:${V}"`); 'boolean' / 'integer': a literal (`reuseNode true`, `idleMinutes 5`);
    * 'symbol': one of `values`, written `never()`, `never` or `'never'`; 'block': a block of
    * `key literal` lines whose keys are `keys` (`containerTemplate { name 'maven'; image 'x' }`),
-   * given to the runtime as JSON text of an object.
+   * given to the runtime as JSON text of an object; 'literal': one literal value, lists, maps and
+   * calls of named literal arguments (`containerTemplates [containerTemplate(name: 'a', image:
+   * 'b')]`, `workspaceVolume dynamicPVC(requestsSize: '1Gi')`), given to the runtime as JSON text
+   * (a call is an object with its name under `$symbol`).
    */
-  type: 'value' | 'boolean' | 'integer' | 'symbol' | 'block';
+  type: 'value' | 'boolean' | 'integer' | 'symbol' | 'block' | 'literal';
   /** The keys of a 'block' option. */
   keys?: readonly string[];
   /** The values of a 'symbol' option. */

@@ -95,6 +95,17 @@ export interface Workspace {
    * so what runs here may prepare files there directly (the Docker runner). Absent: false.
    */
   readonly isLocal?: boolean;
+  /**
+   * Capability: the node's own environment (an agent's PATH, HOME, JAVA_HOME...; a pod's agent:
+   * what its container has), under the build's variables: what steps outside container() get
+   * and Groovy's `env` sees, as Jenkins' node environment. Absent: the controller's default.
+   */
+  readonly nodeEnv?: Readonly<Record<string, string>>;
+  /**
+   * Capability: values the node's environment holds that the console must never show (a pod's
+   * env read from Kubernetes Secrets): masked from the moment the build has the node. Absent: none.
+   */
+  readonly secrets?: readonly string[];
 
   exec(spec: ExecSpec): Promise<ExecResult>;
 

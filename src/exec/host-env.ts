@@ -11,8 +11,9 @@
 //
 // How: `hostEnvForBuilds(env)` keeps the names in HOST_ENV_ALLOWED plus LC_*, plus the names an
 // operator lists in KILN_BUILD_ENV (comma or space separated: `KILN_BUILD_ENV=JAVA_HOME,GOPATH`)
-// for a node whose builds need more. A KILN_* name is never passed, even when listed: those are
-// Kiln's own settings and secrets. The local backend puts the result under the environment the
+// for a node whose builds need more, or `*` for all of them (a Kubernetes pod's agent container,
+// whose env the pod's YAML gives: its builds see it as the plugin's do). A KILN_* name is never
+// passed, even when listed or with `*`: those are Kiln's own settings and secrets. The local backend puts the result under the environment the
 // pipeline gives each process (the pipeline's variables win).
 
 /** Variables of the host that builds get (besides LC_* and KILN_BUILD_ENV's names). */
@@ -29,9 +30,10 @@ export function hostVariableAllowed(name: string, extra: ReadonlySet<string> = n
 /** The part of `env` (default: this process's environment) that builds may see. */
 export function hostEnvForBuilds(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const extra = new Set((env['KILN_BUILD_ENV'] ?? '').split(/[\s,]+/).filter((n) => n !== ''));
+  const all = extra.has('*');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
-    if (typeof v === 'string' && hostVariableAllowed(k, extra)) out[k] = v;
+    if (typeof v === 'string' && (all ? !/^KILN_/i.test(k) : hostVariableAllowed(k, extra))) out[k] = v;
   }
   return out;
 }

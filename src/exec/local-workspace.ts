@@ -72,6 +72,8 @@ export interface LocalBackendOptions {
   keep?: string[];
   /** Records every spawn (agents: so the next agent process can stop what this one left). */
   registry?: SpawnRegistry;
+  /** Workspaces state `hostEnv` as their node's environment (`nodeEnv`: an agent's, which builds see as Jenkins' node env). */
+  reportEnv?: boolean;
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -94,6 +96,7 @@ export class LocalBackend implements Backend {
   readonly hostEnv: Readonly<Record<string, string>>;
   readonly keep: readonly string[];
   readonly registry: SpawnRegistry | null;
+  readonly reportEnv: boolean;
   /** Live workspaces by their root path. */
   readonly #live = new Map<string, LocalWorkspace>();
 
@@ -107,6 +110,7 @@ export class LocalBackend implements Backend {
     this.hostEnv = { ...(options.hostEnv ?? hostEnvForBuilds(process.env)) };
     this.keep = (options.keep ?? []).map((k) => path.resolve(k));
     this.registry = options.registry ?? null;
+    this.reportEnv = options.reportEnv ?? false;
   }
 
   async allocate(req: WorkspaceRequest): Promise<Workspace> {
@@ -146,6 +150,7 @@ export class LocalWorkspace implements Workspace {
   readonly hasContainers = false;
   readonly isUnix = process.platform !== 'win32';
   readonly isLocal = true;
+  readonly nodeEnv?: Readonly<Record<string, string>>;
   readonly #backend: LocalBackend;
   readonly #onRelease: () => void;
   readonly #build: BuildRef;
@@ -155,6 +160,7 @@ export class LocalWorkspace implements Workspace {
 
   constructor(backend: LocalBackend, root: string, build: BuildRef, onRelease: () => void) {
     this.#backend = backend;
+    if (backend.reportEnv) this.nodeEnv = backend.hostEnv;
     this.#build = build;
     this.root = root;
     this.tmp = `${root}@tmp`;

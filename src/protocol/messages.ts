@@ -239,6 +239,8 @@ export const Allocated = sequenced('allocated', {
   nodeLabels: Type.Array(Label, { maxItems: 257 }),
   hasContainers: Type.Boolean(),
   isUnix: Type.Boolean(),
+  /** The node's own environment builds see (allow-listed, exec/host-env.ts; a pod's agent: its container's env but KILN_*). */
+  env: Type.Optional(Type.Record(Type.String({ maxLength: 1024 }), Type.String({ maxLength: 131072 }), { maxProperties: 1024 })),
 });
 
 /** Output of exec `id`; `n` counts the chunks of that exec from 0, so order and completeness can be checked. Binary frame. */

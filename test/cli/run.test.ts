@@ -269,3 +269,16 @@ test('kiln run --workspace . runs in the directory itself, as told: deleteDir() 
   assert.match(r2.stdout, /^Result: FAILURE/m);
   assert.equal(JSON.parse(readFileSync(path.join(dir, '.kiln/runs/2/build.json'), 'utf8')).result, 'FAILURE');
 });
+
+test("kiln run -e NAME=VALUE: a global environment variable, under what the pipeline sets", async () => {
+  const dir = project(`pipeline {
+  agent any
+  environment { OVERRIDDEN = 'by-pipeline' }
+  stages { stage('S') { steps { sh 'echo "g=$GLOBAL_ONE o=$OVERRIDDEN"'; echo "groovy=\${env.GLOBAL_ONE}" } } }
+}`);
+  const r = await runKiln(['run', '-e', 'GLOBAL_ONE=from-cli', '--env', 'OVERRIDDEN=from-cli'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /^g=from-cli o=by-pipeline$/m);
+  assert.match(r.stdout, /^groovy=from-cli$/m);
+  assert.equal((await runKiln(['run', '-e', 'novalue'], { cwd: dir })).code, 2);
+});

@@ -204,6 +204,16 @@ test("the host's environment reaches processes only through the allow-list: neve
   assert.ok(Object.keys(hostEnvForBuilds({ ...process.env, KILN_ADMIN_TOKEN: 'x', KILN_X: 'y' })).every((k) => !k.startsWith('KILN_')));
 });
 
+test("KILN_BUILD_ENV='*' (a pod's agent container) passes the whole environment but KILN_*; reportEnv states it as the node's", async () => {
+  const host = { PATH: '/opt/x/bin:/bin', JAVA_HOME: '/opt/java', TEAM: 'a', KILN_SECRET: 'agent-secret', KILN_URL: 'http://c', KILN_BUILD_ENV: '*' };
+  assert.deepEqual(hostEnvForBuilds(host), { PATH: '/opt/x/bin:/bin', JAVA_HOME: '/opt/java', TEAM: 'a' });
+  const b = new LocalBackend({ root: path.join(tmpRoot, `b${++counter}`), hostEnv: hostEnvForBuilds(host), reportEnv: true });
+  const ws = await b.allocate({ build: { job: 'j', number: 1, id: 'j#1' } });
+  assert.deepEqual(ws.nodeEnv, { PATH: '/opt/x/bin:/bin', JAVA_HOME: '/opt/java', TEAM: 'a' });
+  const plain = await new LocalBackend({ root: path.join(tmpRoot, `b${++counter}`) }).allocate({ build: { job: 'j', number: 1, id: 'j#1' } });
+  assert.equal(plain.nodeEnv, undefined, "the controller's own executors state no node env (builds there keep the default PATH)");
+});
+
 test('stdin is fed and closed; absent stdin reads as empty', async () => {
   const b = newBackend();
   const ws = await b.allocate({ build: build('stdin') });

@@ -63,6 +63,7 @@ export interface RemoteWorkspaceInfo {
   nodeLabels: string[];
   hasContainers: boolean;
   isUnix: boolean;
+  env?: Record<string, string>;
 }
 
 export class RemoteWorkspace implements Workspace {
@@ -72,6 +73,7 @@ export class RemoteWorkspace implements Workspace {
   readonly nodeLabels: string[];
   readonly hasContainers: boolean;
   readonly isUnix: boolean;
+  readonly nodeEnv?: Readonly<Record<string, string>>;
   /** The agent's name for this workspace (the id of the request that allocated it). */
   readonly id: number;
   readonly #s: AgentSession;
@@ -87,6 +89,7 @@ export class RemoteWorkspace implements Workspace {
     this.nodeLabels = [...info.nodeLabels];
     this.hasContainers = info.hasContainers;
     this.isUnix = info.isUnix;
+    if (info.env) this.nodeEnv = { ...info.env };
     this.#onRelease = onRelease;
   }
 

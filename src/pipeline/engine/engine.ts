@@ -104,6 +104,8 @@ export interface RunOptions {
   nodes: NodeProvider;
   /** The environment processes start from on a node (its PATH, HOME...). */
   baseEnv?: Record<string, string>;
+  /** Jenkins' global environment variables: over the node's environment, under all the build sets. */
+  globalEnv?: Record<string, string>;
   /** More variables Kiln knows: BRANCH_NAME, TAG_NAME, CHANGE_ID, ... */
   extraEnv?: Record<string, string>;
   services: Omit<BuildServices, 'input' | 'allocateNode' | 'locks'>;
@@ -793,6 +795,7 @@ export class PipelineRun {
       throw new StepFailure(this.#messageOf(err), { loc: spec.loc });
     }
     const ws = node.workspace;
+    for (const s of ws.secrets ?? []) this.#masker.add(s); // the node's own secrets (a pod's Secret env)
     this.#log(c, `Running on ${ws.nodeName} in ${ws.root}`);
     let failed = true;
     try {
@@ -1194,7 +1197,10 @@ export class PipelineRun {
 
   async #runBody(body: ClosureValue, c: ExecContext, o: BodyOverrides, args: Value[]): Promise<Value> {
     let cc = c;
-    if (o.workspace) cc = cc.with({ workspace: o.workspace, cwd: o.cwd ?? o.workspace.root, container: null, env: pushLayer(cc.env, nodeVars(o.workspace)) });
+    if (o.workspace) {
+      for (const s of o.workspace.secrets ?? []) this.#masker.add(s); // the node's own secrets (a pod's Secret env)
+      cc = cc.with({ workspace: o.workspace, cwd: o.cwd ?? o.workspace.root, container: null, env: pushLayer(cc.env, nodeVars(o.workspace)) });
+    }
     else if (o.cwd !== undefined) cc = cc.with({ cwd: o.cwd });
     if (o.env) cc = cc.with({ env: pushLayer(cc.env, o.env) });
     if (o.container !== undefined) cc = cc.with({ container: o.container });
@@ -1333,7 +1339,8 @@ export class PipelineRun {
 
   /** The environment a process gets in context `c`. */
   #envOf(c: ExecContext): Record<string, string> {
-    const base = { ...(this.#o.baseEnv ?? {}) };
+    // The node's own environment (an agent's, a pod's agent container's) over the default.
+    const base = { ...(this.#o.baseEnv ?? {}), ...(c.workspace?.nodeEnv ?? {}), ...(this.#o.globalEnv ?? {}) };
     // The build's own variables sit under `env.X =` assignments, which sit under scoped layers.
     const buildLayer = rootLayer(c.env);
     const withBuild = flattenLayers(base, buildLayer);

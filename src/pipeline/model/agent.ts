@@ -126,7 +126,7 @@ function pluginAgent(ctx: Ctx, s: Section, loc: Loc, decl: PipelineAgentType): P
     // Required options first: without them the agent is unusable, and the rest is not read.
     const ordered = [...decl.options.filter((d) => d.required), ...decl.options.filter((d) => !d.required)];
     for (const d of ordered) {
-      const v = d.type === 'value' ? o.expr(d.name) : d.type === 'boolean' ? o.bool(d.name) : d.type === 'integer' ? o.int(d.name) : d.type === 'block' ? o.block(d.name, d.keys ?? []) : o.symbol(d.name, d.values ?? []);
+      const v = d.type === 'value' ? o.expr(d.name) : d.type === 'boolean' ? o.bool(d.name) : d.type === 'integer' ? o.int(d.name) : d.type === 'block' ? o.block(d.name, d.keys ?? []) : d.type === 'literal' ? o.literal(d.name) : o.symbol(d.name, d.values ?? []);
       if (v !== null) options[d.name] = v;
       else if (d.required) return null;
       const key = o.sections.get(d.name);
@@ -165,6 +165,47 @@ interface BlockOptions {
   symbol<T extends string>(name: string, allowed: readonly T[]): T | null;
   /** `name { key literal; ... }` → JSON text of the object. */
   block(name: string, keys: readonly string[]): string | null;
+  /** `name <literal>` (lists, maps, `f(k: literal)` calls) → JSON text. */
+  literal(name: string): string | null;
+}
+
+/** A literal expression as JSON: a call `f(k: v)` / `f()` is { $symbol: 'f', k: v }; undefined when it is not literal. */
+function literalJson(e: Expr): unknown {
+  if (e.type === 'List') {
+    const out: unknown[] = [];
+    for (const it of e.items) {
+      const v = literalJson(it);
+      if (v === undefined) return undefined;
+      out.push(v);
+    }
+    return out;
+  }
+  if (e.type === 'Map') {
+    const out: Record<string, unknown> = {};
+    for (const en of e.entries) {
+      const v = literalJson(en.value);
+      if (en.key.type !== 'String' || v === undefined) return undefined;
+      out[en.key.value] = v;
+    }
+    return out;
+  }
+  if (e.type === 'Call' && e.callee.type === 'Ident' && !e.closure && e.args.length <= 1) {
+    const out: Record<string, unknown> = { $symbol: e.callee.name };
+    for (const a of e.namedArgs) {
+      const v = literalJson(a.value);
+      if (a.keyExpr || v === undefined) return undefined;
+      out[a.name] = v;
+    }
+    if (e.args.length === 1) {
+      if (e.namedArgs.length > 0) return undefined;
+      const v = literalJson(e.args[0]!);
+      if (v === undefined) return undefined;
+      out.$value = v;
+    }
+    return out;
+  }
+  const v = staticValue(e);
+  return v === undefined || (typeof v === 'object' && v !== null) ? undefined : v;
 }
 
 /** Reads `type { key value; ... }`, reporting unknown, repeated and missing keys. */
@@ -231,6 +272,16 @@ function blockOptions(ctx: Ctx, s: Section, allowed: readonly string[], required
         out[kv.name] = v;
       }
       return JSON.stringify(out);
+    }),
+    literal: (name) => once(name, (sec): string | null => {
+      const e = singleArg(ctx, sec, 'agent key');
+      if (!e) return null;
+      const v = literalJson(e);
+      if (v === undefined) {
+        ctx.error('agent', `"${name}" takes a literal value: strings, numbers, lists and calls like containerTemplate(name: 'x', image: 'y') with literal arguments`, e.loc);
+        return null;
+      }
+      return JSON.stringify(v);
     }),
     symbol: <T extends string>(name: string, values: readonly T[]) => once(name, (sec): T | null => {
       const e = singleArg(ctx, sec, 'agent key');

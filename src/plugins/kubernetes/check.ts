@@ -5,7 +5,8 @@
 //     the Jenkinsfile line and column where they are, and checked to be a Pod whose containers
 //     have names (and images, but for the agent container `jnlp`, which Kiln injects);
 //   - `defaultContainer` and every `container('x')` of the steps that run on the agent name a
-//     container of that pod (when it is known: inline, and not inheriting from a template).
+//     container of that pod (when it is known: inline, and not inheriting from a template), with
+//     the containers of `containerTemplate { }` / `containerTemplates [...]`.
 import { parseAllDocuments, isMap, isSeq, isScalar, type Document } from 'yaml';
 import type { Stmt, StringLit } from '../../pipeline/syntax/ast.ts';
 import type { PluginAgentSpec } from '../../pipeline/model/types.ts';
@@ -23,14 +24,32 @@ export const checkKubernetesAgent: AgentCheck = (agent, c) => {
     if (a && b) c.error('agent', 'Only one of "yaml" and "yamlFile" can be given for agent type "kubernetes"', a.start.offset > b.start.offset ? a : b);
   }
   if (!yaml || yaml.type !== 'String') return;
-  const containers = checkPodYaml(c, yaml);
-  if (!containers || expr(agent, 'inheritFrom')) return;
+  const fromYaml = checkPodYaml(c, yaml);
+  if (!fromYaml || expr(agent, 'inheritFrom')) return;
+  // containerTemplate { } and containerTemplates [...] add containers to the pod.
+  const containers = [...fromYaml, ...templateNames(agent).filter((n) => !fromYaml.includes(n))];
   const dc = expr(agent, 'defaultContainer');
   if (dc && dc.type === 'String' && !containers.includes(dc.value)) {
     c.error('agent', `defaultContainer "${dc.value}" is not a container of the pod${didYouMean(dc.value, containers)} (containers: ${containers.join(', ')})`, dc.loc);
   }
   return (steps) => checkContainerSteps(c, containers, steps);
 };
+
+/** Names of the containers of `containerTemplate { }` / `containerTemplates [...]` (JSON text from validation). */
+function templateNames(agent: PluginAgentSpec): string[] {
+  const out: string[] = [];
+  const json = (k: string): unknown => {
+    const v = agent.options[k];
+    if (typeof v !== 'string' || v === '') return null;
+    try { return JSON.parse(v) as unknown; } catch { return null; }
+  };
+  const one = json('containerTemplate');
+  const list = json('containerTemplates');
+  for (const t of [one, ...(Array.isArray(list) ? list : [])]) {
+    if (typeof t === 'object' && t !== null && typeof (t as { name?: unknown }).name === 'string') out.push((t as { name: string }).name);
+  }
+  return out;
+}
 
 /** An option written as an expression, or null. */
 function expr(agent: PluginAgentSpec, name: string) {

@@ -123,8 +123,11 @@ function volumeOf(v: Value): { source: Obj; mountPath: string; mount: Obj } {
     }
     case 'nfsVolume':
       return { source: { nfs: { server: need(get, 'serverAddress', sym), path: need(get, 'serverPath', sym), readOnly: bool(get, 'readOnly') } }, mountPath, mount: {} };
+    case 'dynamicPVC':
+      // A claim made for the pod and deleted with it (a generic ephemeral volume, as the workspace's).
+      return { source: workspaceVolumeOf(v), mountPath, mount: {} };
     default:
-      throw new StepFailure(`podTemplate: volumes does not take ${sym}(...); it takes emptyDirVolume, hostPathVolume, persistentVolumeClaim, configMapVolume, secretVolume, nfsVolume`);
+      throw new StepFailure(`podTemplate: volumes does not take ${sym}(...); it takes emptyDirVolume, hostPathVolume, persistentVolumeClaim, configMapVolume, secretVolume, nfsVolume, dynamicPVC`);
   }
 }
 

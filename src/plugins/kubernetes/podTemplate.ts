@@ -96,6 +96,7 @@ export const run: StepRun = async (ctx, args) => {
     serviceAccount: inherited('serviceAccount'),
     nodeSelector: inherited('nodeSelector'),
     workingDir: inherited('workingDir'),
+    agentContainer: inherited('agentContainer'),
     yamlMergeStrategy: mergeStrategy,
     podRetention: retentionOf(args.values['podRetention']),
     activeDeadlineSeconds: num('activeDeadlineSeconds'),

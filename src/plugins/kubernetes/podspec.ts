@@ -61,6 +61,12 @@ export interface PodRequest {
   nodeSelector: Record<string, string> | null;
   /** Where the workspace lives in the containers; default /home/jenkins/agent (as Jenkins). */
   workingDir: string | null;
+  /**
+   * The plugin's `agentContainer`: the container steps run in outside container() (a tool image
+   * with no agent of its own). Kiln's agent stays in `jnlp`; this container gets the step runner,
+   * which keeps it running when it has no command. Optional: null/absent = none.
+   */
+  agentContainer?: string | null;
 }
 
 export interface AgentInjection {
@@ -255,6 +261,10 @@ export interface BuiltPod {
   defaultContainer: string | null;
   /** Notes for the build log (e.g. a replaced Jenkins agent image). */
   notes: string[];
+  /** Containers whose workspace is mounted at their own workingDir (not the agent's work dir): that path. */
+  workdirs: Record<string, string>;
+  /** The agent's work dir (where the workspace volume is in `jnlp`). */
+  workdir: string;
 }
 
 export function buildPod(o: { request: PodRequest; templates: readonly PodTemplate[]; agent: AgentInjection; id: PodIdentity; name?: string }): BuiltPod {
@@ -307,6 +317,8 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
     { name: 'KILN_SECRET', value: o.agent.secret },
     { name: 'KILN_AGENT_NAME', value: o.agent.name },
     { name: 'KILN_AGENT_WORKDIR', value: workdir },
+    // Builds see this container's whole env (but KILN_*): its PATH, HOME, JAVA_HOME, the YAML's env.
+    { name: 'KILN_BUILD_ENV', value: '*' },
     ...(o.agent.tunnel ? [{ name: 'KILN_TUNNEL', value: o.agent.tunnel }] : []),
   ];
   agent.env = mergeByKey(listOf(agent.env), agentEnv, 'name');
@@ -316,22 +328,39 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
   // The agent image's `kiln` reads its settings from the environment above.
   if (!Array.isArray(agent.command) || agent.command.length === 0) agent.command = ['kiln', 'agent'];
 
-  // The shared workspace in every container, unless one mounts something there already.
+  // The shared workspace in every container, unless one mounts something there already: at the
+  // agent's work dir, or at a tool container's own `workingDir` (as the plugin mounts it; its
+  // steps then run at the same place under that path: workdirs).
   const volumes = listOf(spec.volumes);
   const mounts = (c: Obj) => listOf(c.volumeMounts).filter(isObj);
   let needVolume = false;
+  const workdirs: Record<string, string> = {};
+  const mountOf = (c: Obj): string => {
+    const own = typeof c.workingDir === 'string' && c.workingDir.startsWith('/') && c.name !== AGENT_CONTAINER ? c.workingDir.replace(/\/+$/, '') || '/' : workdir;
+    return own === '/' || mounts(c).some((m) => m.mountPath === workdir) ? workdir : own;
+  };
   for (const c of containers) {
-    if (mounts(c).some((m) => m.mountPath === workdir)) continue;
-    c.volumeMounts = [...listOf(c.volumeMounts), { name: WORKSPACE_VOLUME, mountPath: workdir, readOnly: false }];
+    const at = mountOf(c);
+    if (at !== workdir) workdirs[String(c.name)] = at;
+    if (mounts(c).some((m) => m.mountPath === at)) continue;
+    c.volumeMounts = [...listOf(c.volumeMounts), { name: WORKSPACE_VOLUME, mountPath: at, readOnly: false }];
     needVolume = true;
   }
   if (needVolume && !volumes.some((v) => isObj(v) && v.name === WORKSPACE_VOLUME)) volumes.push({ name: WORKSPACE_VOLUME, emptyDir: {} });
   // The step runner in every container that has a command; the agent learns where they are.
   const kiln = `${workdir.replace(/\/+$/, '')}/.kiln`;
   const runnable: string[] = [];
+  const agentContainer = r.agentContainer && r.agentContainer !== AGENT_CONTAINER ? r.agentContainer : null;
   for (const c of containers) {
-    if (c.name === AGENT_CONTAINER || !Array.isArray(c.command) || c.command.length === 0) continue;
-    c.command = ['sh', `${kiln}/runner.sh`, `${kiln}/c/${String(c.name)}`, ...c.command, ...listOf(c.args)];
+    // The agentContainer with no command of its own: the runner alone keeps it up.
+    const idle = c.name === agentContainer && (!Array.isArray(c.command) || c.command.length === 0);
+    if (idle) {
+      c.command = [];
+      delete c.args;
+    }
+    if (c.name === AGENT_CONTAINER || !Array.isArray(c.command) || (c.command.length === 0 && !idle)) continue;
+    const ck = `${(workdirs[String(c.name)] ?? workdir).replace(/\/+$/, '')}/.kiln`;
+    c.command = ['sh', `${ck}/runner.sh`, `${ck}/c/${String(c.name)}`, ...c.command, ...listOf(c.args)];
     delete c.args;
     runnable.push(String(c.name));
   }
@@ -360,9 +389,12 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
   if (r.defaultContainer !== null && !names.includes(r.defaultContainer)) {
     throw new PodSpecError(`defaultContainer '${r.defaultContainer}' is not a container of the pod (it has: ${names.join(', ')})`);
   }
+  if (agentContainer !== null && !names.includes(agentContainer)) {
+    throw new PodSpecError(`agentContainer '${agentContainer}' is not a container of the pod (it has: ${names.join(', ')})`);
+  }
   // In the usual order (apiVersion, kind, metadata, spec), however the parts were merged.
   const { apiVersion, kind, metadata: md, spec: sp, ...rest } = pod;
-  return { pod: { apiVersion, kind, metadata: md, spec: sp, ...rest } as Obj, defaultContainer: r.defaultContainer, notes };
+  return { pod: { apiVersion, kind, metadata: md, spec: sp, ...rest } as Obj, defaultContainer: r.defaultContainer ?? agentContainer, notes, workdirs, workdir };
 }
 
 /** The manifest as the build console shows it: YAML, with the agent's secret masked. */

@@ -172,6 +172,7 @@ function requestOf(req: AgentRequest): PodRequest {
     inheritFrom: (str('inheritFrom') ?? '').split(/[\s,]+/).filter(Boolean),
     yamlMergeStrategy: o.yamlMergeStrategy === 'merge' ? 'merge' : 'override',
     defaultContainer: str('defaultContainer'),
+    agentContainer: str('agentContainer'),
     namespace: str('namespace'),
     activeDeadlineSeconds: typeof o.activeDeadlineSeconds === 'number' ? o.activeDeadlineSeconds : null,
     serviceAccount: str('serviceAccount'),
@@ -424,7 +425,8 @@ export class KubernetesPods implements NodeProvider {
           namespace, name, containers: podContainers, shells: shellsOf(req.options.containerShells), secrets: secretValues,
           log: async (container, lo) => String(await core.readNamespacedPodLog({ name, namespace, container, ...(lo.tailLines ? { tailLines: lo.tailLines } : {}), ...(lo.sinceSeconds ? { sinceSeconds: lo.sinceSeconds } : {}), ...(lo.limitBytes ? { limitBytes: lo.limitBytes } : {}) })),
         };
-        const workspace = abortedWhenBroken(defaultContainer ? withDefaultContainer(ws, defaultContainer) : ws, () => broken, access);
+        const moved = withContainerWorkdirs(ws, built.workdir, built.workdirs);
+        const workspace = abortedWhenBroken(defaultContainer ? withDefaultContainer(moved, defaultContainer) : moved, () => broken, access);
         return {
           workspace,
           release: async (outcome) => {
@@ -568,6 +570,7 @@ function abortedWhenBroken(ws: import('../../core/workspace.ts').Workspace, brok
   return new Proxy(ws, {
     get(target, prop) {
       if (prop === POD_ACCESS) return access;
+      if (prop === 'secrets') return access.secrets; // masked from the moment the build has the pod
       const v = Reflect.get(target, prop, target) as unknown;
       if (typeof v !== 'function') return v;
       return (...a: unknown[]) => {
@@ -592,6 +595,38 @@ function withDefaultContainer(ws: import('../../core/workspace.ts').Workspace, n
     get(target, prop) {
       if (prop === 'exec') {
         return (spec: import('../../core/workspace.ts').ExecSpec) => target.exec(spec.container === undefined ? { ...spec, container: name } : spec);
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/**
+ * Steps in a tool container get the build's variables but not the agent container's own env
+ * (a variable whose value is the node's is left out, as the plugin leaves it out), so the
+ * container's env stays its own. Steps in a container whose workspace is mounted at its own
+ * workingDir run at the same place under that path, as the plugin moves them: the working
+ * directory, and arguments and env values under the agent's work dir (WORKSPACE, the step's
+ * script file), get that prefix.
+ */
+export function withContainerWorkdirs(ws: import('../../core/workspace.ts').Workspace, agentDir: string, workdirs: Record<string, string>): import('../../core/workspace.ts').Workspace {
+  const from = agentDir.replace(/\/+$/, '');
+  const move = (v: string, to: string) => (v === from || v.startsWith(`${from}/`) ? to + v.slice(from.length) : v);
+  return new Proxy(ws, {
+    get(target, prop) {
+      if (prop === 'exec') {
+        return (spec: import('../../core/workspace.ts').ExecSpec) => {
+          if (spec.container === undefined || spec.container === AGENT_CONTAINER) return target.exec(spec);
+          const node = target.nodeEnv ?? {};
+          const env = Object.fromEntries(Object.entries(spec.env).filter(([k, v]) => node[k] !== v));
+          const to = workdirs[spec.container];
+          if (to === undefined) return target.exec({ ...spec, env });
+          return target.exec({
+            ...spec, cwd: move(spec.cwd, to), argv: spec.argv.map((a) => move(a, to)),
+            env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, move(v, to)])),
+          });
+        };
       }
       const v = Reflect.get(target, prop, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;

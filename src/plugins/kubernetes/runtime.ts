@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import type { AgentRequest } from '../../core/nodes.ts';
 import type { Value } from '../../pipeline/script/values.ts';
 import { StepFailure } from '../../core/errors.ts';
-import { containerOf } from './classic.ts';
+import { classicPod, containerOf } from './classic.ts';
 import { mergePods, parsePod, PodSpecError } from './podspec.ts';
 import { run as container } from './container.ts';
 import { run as containerLog } from './containerLog.ts';
@@ -38,13 +38,47 @@ function withContainerTemplate(req: AgentRequest): AgentRequest {
   }
 }
 
+/** JSON of a 'literal' agent option back to Groovy values: calls (objects with $symbol) and maps are maps. */
+function valueOf(j: unknown): Value {
+  if (Array.isArray(j)) return j.map(valueOf);
+  if (typeof j === 'object' && j !== null) return new Map(Object.entries(j).map(([k, v]) => [k, valueOf(v)]));
+  return j as Value;
+}
+
+/**
+ * Declarative `containerTemplates [...]`, `workspaceVolume ...`, `supplementalGroups '...'`:
+ * the classic options' pod (classic.ts) over the pod's YAML, as podTemplate combines them.
+ */
+function withClassicOptions(req: AgentRequest): AgentRequest {
+  const { containerTemplates, workspaceVolume, supplementalGroups, ...options } = req.options;
+  const parsed = (v: unknown) => (typeof v === 'string' && v !== '' ? valueOf(JSON.parse(v)) : undefined);
+  const values: Record<string, Value | undefined> = {
+    containers: parsed(containerTemplates), workspaceVolume: parsed(workspaceVolume),
+    supplementalGroups: typeof supplementalGroups === 'string' && supplementalGroups !== '' ? supplementalGroups : undefined,
+  };
+  if (Object.values(values).every((v) => v === undefined)) return req;
+  try {
+    const classic = classicPod((k) => values[k]);
+    if (!classic) return { ...req, options };
+    const pod = mergePods(parsePod(typeof options.yaml === 'string' ? options.yaml : '', 'kubernetes { yaml }'), classic);
+    const shells: Record<string, string> = {};
+    for (const c of Array.isArray(values.containers) ? values.containers : []) {
+      if (c instanceof Map && typeof c.get('name') === 'string' && typeof c.get('shell') === 'string' && c.get('shell') !== '') shells[c.get('name') as string] = c.get('shell') as string;
+    }
+    return { ...req, options: { ...options, yaml: stringify(pod), ...(Object.keys(shells).length ? { containerShells: JSON.stringify(shells) } : {}) } };
+  } catch (e) {
+    if (e instanceof PodSpecError) throw new StepFailure(e.message, { loc: req.loc });
+    throw e;
+  }
+}
+
 const runtime: PluginRuntime = {
   steps: { container, containerLog, kubernetesApply, podTemplate, withKubeConfig },
   agentTypes: {
     kubernetes: {
       // kubernetes { yamlFile 'pod.yaml' }: the file from the Jenkinsfile's repository, at its commit.
       evaluate(req0, c) {
-        const req = withContainerTemplate(req0);
+        const req = withContainerTemplate(withClassicOptions(req0));
         const file = req.options.yamlFile;
         if (typeof file !== 'string' || file === '') return req;
         const text = c.scmFiles && Object.hasOwn(c.scmFiles, file) ? c.scmFiles[file] : undefined;

@@ -106,7 +106,7 @@ test('the classic options make exactly the pod the plugin builds from them', asy
   assert.equal(req.type, 'kubernetes');
   const { yaml, ...options } = req.options;
   assert.deepEqual(options, {
-    inheritFrom: null, cloud: null, namespace: null, serviceAccount: 'builder', nodeSelector: 'disk=ssd', workingDir: null,
+    inheritFrom: null, cloud: null, namespace: null, serviceAccount: 'builder', nodeSelector: 'disk=ssd', workingDir: null, agentContainer: null,
     yamlMergeStrategy: 'merge', podRetention: 'onFailure', activeDeadlineSeconds: 600, idleMinutes: 2, instanceCap: 3,
     slaveConnectTimeout: 120, showRawYaml: false, containerShells: '{"maven":"/bin/bash"}', labels: 'maven-pod builder', nodeUsageMode: 'EXCLUSIVE',
   });

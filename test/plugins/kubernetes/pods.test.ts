@@ -21,6 +21,8 @@ let c: ControllerHandle;
 const api = jsonApi(() => c.url);
 let gateway: string;
 let restartHome: string;
+// The agent image (scripts/test-prereqs.sh builds it from this checkout's agent bundle); another may be named to try one.
+const AGENT_IMAGE = process.env.KILN_TEST_AGENT_IMAGE ?? 'kiln-test/agent:latest';
 
 before(async () => {
   try {
@@ -42,7 +44,7 @@ before(async () => {
     type: 'kubernetes',
     settings: {
       serverUrl: kube.url, caCertificate: kube.caPem, namespace: 'ci', credentialsId: 'kube-token',
-      controllerUrl: `http://${gateway}:${port}/`, agentImage: 'kiln-test/agent:latest', connectTimeoutSeconds: 60, containerCap: 2,
+      controllerUrl: `http://${gateway}:${port}/`, agentImage: AGENT_IMAGE, connectTimeoutSeconds: 60, containerCap: 2,
       templates: [{ name: 'tools', labels: ['tools'], yaml: 'spec:\n  containers:\n  - name: tool\n    image: kiln-test/busybox:latest\n    command: [cat]\n    tty: true\n' }],
     },
   });
@@ -96,6 +98,92 @@ test("the seed's pipeline shape runs green in a pod: tool containers share the w
   // Deleted after (retention never), and nothing is left in Docker once the fake stops it.
   for (let i = 0; i < 100 && kube.pods('ci').length > 0; i++) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(kube.pods('ci').map((p) => p.metadata?.name), []);
+});
+
+test("steps outside container() get the agent container's env (the YAML's, its PATH and HOME), and Groovy's env sees it", async () => {
+  await api('POST', '/api/v1/jobs', { name: 'agentenv', script: `podTemplate(yaml: '''
+spec:
+  containers:
+  - name: jnlp
+    env:
+    - name: JAVA_HOME
+      value: /opt/java/openjdk
+    - name: PATH
+      value: /opt/java/openjdk/bin:/usr/local/bin:/usr/bin:/bin
+    - name: TEAM_SETTING
+      value: from-the-pod
+''') {
+  node(POD_LABEL) {
+    sh 'echo "sh: JAVA_HOME=$JAVA_HOME PATH=$PATH HOME=$HOME TEAM=$TEAM_SETTING secret=[$KILN_SECRET]"'
+    echo "groovy: \${env.JAVA_HOME} \${env.TEAM_SETTING} \${env.PATH}"
+    withEnv(['TEAM_SETTING=from-withEnv']) { sh 'echo "withEnv: $TEAM_SETTING"' }
+  }
+}` });
+  const b = await api('POST', '/api/v1/jobs/agentenv/builds', {});
+  const done = await finishedBuild(c.url, 'agentenv', b.number);
+  const log = await consoleText(c.url, 'agentenv', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /\nsh: JAVA_HOME=\/opt\/java\/openjdk PATH=\/opt\/java\/openjdk\/bin:\/usr\/local\/bin:\/usr\/bin:\/bin HOME=\/\S* TEAM=from-the-pod secret=\[\]\n/);
+  assert.match(log, /\ngroovy: \/opt\/java\/openjdk from-the-pod \/opt\/java\/openjdk\/bin:/);
+  assert.match(log, /\nwithEnv: from-withEnv\n/);
+});
+
+test("a tool container's workingDir: its steps run in the workspace under it, sharing files with the agent", async () => {
+  await api('POST', '/api/v1/jobs', { name: 'wdir', script: `podTemplate(containers: [containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'cat', ttyEnabled: true, workingDir: '/src')]) {
+  node(POD_LABEL) {
+    writeFile file: 'from-agent.txt', text: 'agent wrote this'
+    container('tool') {
+      sh 'echo "pwd=$(pwd) ws=$WORKSPACE"; cat from-agent.txt; echo; echo tool > from-tool.txt'
+      dir('sub') { sh 'echo "sub=$(pwd)"' }
+    }
+    sh 'echo "agent pwd=$(pwd)"; cat from-tool.txt'
+  }
+}` });
+  const b = await api('POST', '/api/v1/jobs/wdir/builds', {});
+  const done = await finishedBuild(c.url, 'wdir', b.number);
+  const log = await consoleText(c.url, 'wdir', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /\n\s+mountPath: \/src\n/);
+  assert.match(log, /\npwd=\/src\/workspace\/wdir ws=\/src\/workspace\/wdir\n/);
+  assert.match(log, /\nagent wrote this/);
+  assert.match(log, /\nsub=\/src\/workspace\/wdir\/sub\n/);
+  assert.match(log, /\nagent pwd=\/home\/jenkins\/agent\/workspace\/wdir\n/);
+  assert.match(log, /\ntool\n/);
+});
+
+test('declarative containerTemplates, workspaceVolume, supplementalGroups and agentContainer: steps run in a tool image with no agent of its own', async () => {
+  await api('POST', '/api/v1/jobs', { name: 'decl-ct', script: `pipeline {
+  agent {
+    kubernetes {
+      containerTemplates([
+        containerTemplate(name: 'bare', image: 'kiln-test/busybox:latest', envVars: [containerEnvVar(key: 'WHERE', value: 'in-bare')]),
+        containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'cat', ttyEnabled: true, envVars: [containerEnvVar(key: 'WHERE', value: 'in-tool')]),
+      ])
+      workspaceVolume emptyDirWorkspaceVolume(memory: false)
+      supplementalGroups '5,6'
+      agentContainer 'bare'
+      agentInjection true
+    }
+  }
+  stages {
+    stage('A') {
+      steps {
+        sh 'echo "outside: $WHERE"; test ! -e /opt/kiln && echo "no kiln here"; echo shared > f.txt'
+        container('tool') { sh 'echo "tool: $WHERE"; cat f.txt' }
+      }
+    }
+  }
+}` });
+  const b = await api('POST', '/api/v1/jobs/decl-ct/builds', {});
+  const done = await finishedBuild(c.url, 'decl-ct', b.number);
+  const log = await consoleText(c.url, 'decl-ct', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /\n\s+- name: workspace-volume\n\s+emptyDir: \{\}\n/);
+  assert.match(log, /\n\s+supplementalGroups:\n\s+- 5\n\s+- 6\n/);
+  assert.match(log, /\noutside: in-bare\n/);
+  assert.match(log, /\nno kiln here\n/);
+  assert.match(log, /\ntool: in-tool\n/);
+  assert.match(log, /\nshared\n/);
 });
 
 test('a pod whose image is missing ends the build ABORTED, fast, with the reason', async () => {
@@ -252,10 +340,10 @@ test("podTemplate's classic options on a real pod: env and secret env, emptyDir/
     volumes: [emptyDirVolume(mountPath: '/cache'), secretVolume(secretName: 'ci-secrets', mountPath: '/etc/ci'), configMapVolume(configMapName: 'settings', mountPath: '/etc/maven')],
     containers: [containerTemplate(name: 'tool', image: 'kiln-test/busybox:latest', command: 'cat', ttyEnabled: true, shell: '/bin/ash', envVars: [containerEnvVar(key: 'GREETING', value: 'hi from tool')])]) {
   node(POD_LABEL) {
+    sh 'echo "in the agent before any container(): $GREETING, the token: $TOKEN"'
     container('tool') {
       sh 'echo "$GREETING in $POD_CONTAINER; token length \${#TOKEN}"; cat /etc/maven/settings.xml; echo shared > /cache/f; echo "the token: $TOKEN"'
     }
-    // (The agent container's own env is not yet the steps' env outside container(): its volumes are there.)
     sh 'echo "from the agent"; cat /cache/f; wc -c < /etc/ci/token'
     container('tool') { sh 'echo "shell $0"' }
     container(name: 'tool', shell: '/bin/sh') { sh 'echo "then $0"' }
@@ -271,6 +359,8 @@ test("podTemplate's classic options on a real pod: env and secret env, emptyDir/
   assert.match(log, /\n<settings\/>\n/);
   // The Secret's value, read into the env by secretEnvVar, is masked as the plugin masks it.
   assert.match(log, /\nthe token: \*\*\*\*\n/);
+  // Outside container() too, from the start: the agent container's env has it (envVars go to jnlp as well).
+  assert.match(log, /\nin the agent before any container\(\): hello, the token: \*\*\*\*\n/);
   assert.doesNotMatch(log, /s3cr3t-t0ken/);
   assert.match(log, /\nfrom the agent\n\+ cat \/cache\/f\nshared\n\+ wc -c\n\s*12\n/);
   assert.match(log, /\n> start log of container 'tool' in pod 'classic-1-[0-9a-f]{6}'\n(.*\n)*?> end log of container 'tool' in pod 'classic-1-[0-9a-f]{6}'\n/);

@@ -45,6 +45,7 @@ test("the seed's pod: its two containers as written, the agent injected, the wor
   assert.deepEqual(jnlp.env, [
     { name: 'KILN_URL', value: agent.url }, { name: 'KILN_SECRET', value: agent.secret },
     { name: 'KILN_AGENT_NAME', value: agent.name }, { name: 'KILN_AGENT_WORKDIR', value: '/home/jenkins/agent' },
+    { name: 'KILN_BUILD_ENV', value: '*' },
     { name: 'KILN_POD_RUNNERS', value: '/home/jenkins/agent/.kiln/c' }, { name: 'KILN_POD_CONTAINERS', value: 'git,maven' },
     { name: 'KILN_POD_ALL_CONTAINERS', value: 'jnlp,git,maven' },
   ]);
@@ -187,4 +188,27 @@ test('names and labels fit Kubernetes rules', () => {
   assert.deepEqual([spec.activeDeadlineSeconds, spec.serviceAccountName, spec.nodeSelector], [600, 'builder', { pool: 'ci' }]);
   assert.deepEqual((container(pod, 'jnlp').env as Obj[]).find((e) => e.name === 'KILN_TUNNEL'), { name: 'KILN_TUNNEL', value: 'kiln-agent:50000' });
   assert.equal(container(pod, 'jnlp').workingDir, '/ws');
+});
+
+test("a tool container's workingDir: the workspace is mounted there, its runner is found there, and its steps are moved under it", async () => {
+  const yaml = 'spec:\n  containers:\n  - name: tool\n    image: busybox\n    workingDir: /src\n    command: [cat]\n    tty: true\n  - name: plain\n    image: busybox\n    command: [cat]\n';
+  const built = buildPod({ request: request({ yaml }), templates: [], agent, id, name: 'p' });
+  const tool = container(built.pod, 'tool');
+  assert.deepEqual(tool.volumeMounts, [{ name: 'workspace-volume', mountPath: '/src', readOnly: false }]);
+  assert.deepEqual(tool.command, ['sh', '/src/.kiln/runner.sh', '/src/.kiln/c/tool', 'cat']);
+  assert.equal(tool.workingDir, '/src');
+  assert.deepEqual(container(built.pod, 'plain').volumeMounts, [{ name: 'workspace-volume', mountPath: '/home/jenkins/agent', readOnly: false }]);
+  assert.deepEqual(built.workdirs, { tool: '/src' });
+  // The steps of container('tool'): working directory, arguments and env values moved.
+  const { withContainerWorkdirs } = await import('../../../src/plugins/kubernetes/provider.ts');
+  const seen: unknown[] = [];
+  const ws = { exec: async (spec: unknown) => { seen.push(spec); return { exitCode: 0, signal: null, aborted: false }; } } as never;
+  const moved = withContainerWorkdirs(ws, '/home/jenkins/agent', built.workdirs) as { exec(s: unknown): Promise<unknown> };
+  const onOutput = () => {};
+  await moved.exec({ container: 'tool', cwd: '/home/jenkins/agent/workspace/j', argv: ['sh', '/home/jenkins/agent/workspace/j@tmp/s.sh'], env: { WORKSPACE: '/home/jenkins/agent/workspace/j', X: '/home/jenkins/agentx' }, onOutput });
+  await moved.exec({ container: 'plain', cwd: '/home/jenkins/agent/workspace/j', argv: ['true'], env: {}, onOutput });
+  assert.deepEqual(seen, [
+    { container: 'tool', cwd: '/src/workspace/j', argv: ['sh', '/src/workspace/j@tmp/s.sh'], env: { WORKSPACE: '/src/workspace/j', X: '/home/jenkins/agentx' }, onOutput },
+    { container: 'plain', cwd: '/home/jenkins/agent/workspace/j', argv: ['true'], env: {}, onOutput },
+  ]);
 });

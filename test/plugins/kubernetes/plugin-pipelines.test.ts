@@ -1,0 +1,42 @@
+// Our own small pipelines exercising what the kubernetes-plugin's integration-test pipelines
+// exercise (test/fixtures/kubernetes-plugin/: scripted podTemplate with every classic option,
+// nested and merged templates, multiple labels, dind, shells, containerLog, deadlines, retry
+// conditions, agentContainer/agentInjection; declarative containerTemplate(s), workingDir,
+// namespaces, per-stage pods): `kiln lint` accepts every one, as the plugin does. And the
+// manifest the newer classic symbols make (dynamicPVC as a volume, containerSecretEnvVar).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadPipeline } from '../../../src/pipeline/load.ts';
+import { formatDiagnostic } from '../../../src/pipeline/diagnostics.ts';
+import { classicPod } from '../../../src/plugins/kubernetes/classic.ts';
+import type { Value } from '../../../src/pipeline/script/values.ts';
+import { registry } from '../../helpers/registry.ts';
+import { repoRoot } from '../../helpers/kiln.ts';
+
+const dir = path.join(repoRoot, 'test/fixtures/kubernetes-plugin');
+
+test("kiln lint accepts each of our pipelines modelled on the plugin's own", () => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.groovy'));
+  assert.ok(files.length >= 20, `expected the set in ${dir}`);
+  for (const f of files) {
+    const errors = loadPipeline(readFileSync(path.join(dir, f), 'utf8'), registry).diagnostics.filter((d) => d.severity === 'error');
+    assert.deepEqual(errors.map((d) => formatDiagnostic(f, d)), [], f);
+  }
+});
+
+const sym = (name: string, o: Record<string, Value>): Value => new Map<string, Value>([['$symbol', name], ...Object.entries(o)]);
+
+test('dynamicPVC in volumes is a claim made for the pod at its mount path; containerSecretEnvVar reads a Secret', () => {
+  const values: Record<string, Value> = {
+    volumes: [sym('dynamicPVC', { mountPath: '/cache/', requestsSize: '2Gi' })],
+    containers: [sym('containerTemplate', { name: 'box', image: 'busybox', envVars: [sym('containerSecretEnvVar', { key: 'TOKEN', secretName: 's', secretKey: 'k' })] })],
+  };
+  const pod = classicPod((k) => values[k])!;
+  const spec = pod.spec as { volumes: unknown[]; containers: { name: string; env?: unknown[]; volumeMounts?: unknown[] }[] };
+  assert.deepEqual(spec.volumes, [{ name: 'volume-0', ephemeral: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } } } } }]);
+  const box = spec.containers.find((c) => c.name === 'box')!;
+  assert.deepEqual(box.volumeMounts, [{ name: 'volume-0', mountPath: '/cache', readOnly: false }]);
+  assert.deepEqual(box.env, [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }]);
+});
