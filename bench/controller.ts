@@ -56,7 +56,7 @@ const T0 = performance.now();
 const LOAD_AT_START = loadavg()[0]!;
 const deadline = T0 + BUDGET_MS;
 
-const TARGETS = { start_ms: 1000, idle_rss_mb: 100, p50_ms: 20, builds_per_s: 100, log_mb_per_s: 50, log_rss_growth_mb: 100 };
+const TARGETS = { start_ms: 1000, idle_rss_mb: 100, agent_idle_rss_mb: 50, p50_ms: 20, builds_per_s: 100, log_mb_per_s: 50, log_rss_growth_mb: 100 };
 
 // ------------------------------------------------------------------------------------------------
 // children, temp dirs, cleanup
@@ -613,6 +613,7 @@ const row = (name: string, kv: number | undefined, bv: number | undefined, unit:
 row('cold start: spawn -> /ready 200 (median)', k.cold_start_ms?.median, bb?.cold_start_ms, 'ms', true, TARGETS.start_ms);
 row('  its own "started in" (median)', k.started_in_ms?.median, undefined, 'ms', true);
 row('idle RSS, 1 agent, no builds', k.idle_rss_mb, bb?.rss_idle_mb, 'MB', true, TARGETS.idle_rss_mb);
+row('agent idle RSS (bin/kiln agent, connected)', k.agent_idle_rss_mb, undefined, 'MB', true, TARGETS.agent_idle_rss_mb);
 row('trigger -> finish, 1 sh, p50', k.latency?.finish_p50_ms, bb?.latency_ms?.median, 'ms', true, TARGETS.p50_ms);
 row('trigger -> finish, 1 sh, p95', k.latency?.finish_p95_ms, undefined, 'ms', true);
 row('trigger -> first step output, p50', k.latency?.first_step_p50_ms, undefined, 'ms', true);
@@ -647,6 +648,7 @@ process.stdout.write(out.join('\n') + '\n');
 const targets = {
   start: { target_ms: TARGETS.start_ms, value: k.cold_start_ms?.median ?? null, met: k.cold_start_ms ? k.cold_start_ms.median < TARGETS.start_ms : null },
   idle_rss: { target_mb: TARGETS.idle_rss_mb, value: k.idle_rss_mb ?? null, met: k.idle_rss_mb !== undefined ? k.idle_rss_mb < TARGETS.idle_rss_mb : null },
+  agent_idle_rss: { target_mb: TARGETS.agent_idle_rss_mb, value: k.agent_idle_rss_mb ?? null, met: k.agent_idle_rss_mb !== undefined ? k.agent_idle_rss_mb < TARGETS.agent_idle_rss_mb : null },
   finish_p50: { target_ms: TARGETS.p50_ms, value: k.latency?.finish_p50_ms ?? null, met: k.latency ? k.latency.finish_p50_ms < TARGETS.p50_ms : null },
   builds_per_s: { target: TARGETS.builds_per_s, value: k.throughput?.builds_per_s ?? null, met: k.throughput ? k.throughput.builds_per_s >= TARGETS.builds_per_s : null },
   log_mb_per_s: { target: TARGETS.log_mb_per_s, value: k.log?.mb_per_s ?? null, met: k.log ? k.log.mb_per_s >= TARGETS.log_mb_per_s : null },

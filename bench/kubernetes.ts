@@ -7,11 +7,16 @@
 //      whether every build went green;
 //   3. 100 `sh` steps in a tool container (through its runner) against 100 in the agent container.
 //
+//   4. the agent's idle memory in its pod: VmRSS of the jnlp container's process, 2.5 s after it
+//      connected, while the build's step sleeps (median over rounds);
+//   5. slot reuse under the cap: from one build's end to the next waiting build's "Created pod".
+//
 //   node bench/kubernetes.ts [--rounds 3] [--concurrent 20] [--cap 5] [--steps 100]
+//                            [--agent-image kiln-test/agent:latest]
 //
 // Prints a table, then one JSON line. Medians over rounds in the same run.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,12 +26,13 @@ import { startFakeKube } from '../test/fakes/kube/index.ts';
 import { core } from '../test/fakes/kube/cluster.ts';
 import { median } from './lib.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, concurrent: { type: 'string', default: '20' }, cap: { type: 'string', default: '5' }, steps: { type: 'string', default: '100' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, concurrent: { type: 'string', default: '20' }, cap: { type: 'string', default: '5' }, steps: { type: 'string', default: '100' }, 'agent-image': { type: 'string', default: 'kiln-test/agent:latest' } } });
+const AGENT_IMAGE = values['agent-image']!;
 const ROUNDS = Number(values.rounds);
 const CONCURRENT = Number(values.concurrent);
 const CAP = Number(values.cap);
 const STEPS = Number(values.steps);
-for (const img of ['kiln-test/agent:latest', 'kiln-test/busybox:latest']) {
+for (const img of [AGENT_IMAGE, 'kiln-test/busybox:latest']) {
   if (spawnSync('docker', ['image', 'inspect', img], { stdio: 'ignore' }).status !== 0) {
     console.error(`bench/kubernetes.ts: image ${img} is missing (or dockerd is not running); run scripts/test-prereqs.sh first`);
     process.exit(2);
@@ -61,13 +67,12 @@ try {
   await api('POST', '/api/v1/credentials', { id: 'kube', type: 'secretText', secret: kube.token });
   await api('PUT', '/api/v1/clouds/fake', {
     type: 'kubernetes',
-    settings: { serverUrl: kube.url, caCertificate: kube.caPem, namespace: 'ci', credentialsId: 'kube', controllerUrl: `http://${gateway}:${new URL(c.url).port}/`, agentImage: 'kiln-test/agent:latest', containerCap: CAP },
+    settings: { serverUrl: kube.url, caCertificate: kube.caPem, namespace: 'ci', credentialsId: 'kube', controllerUrl: `http://${gateway}:${new URL(c.url).port}/`, agentImage: AGENT_IMAGE, containerCap: CAP },
   });
 
   /** Follows a build's console; returns when each marker first appeared (ms since `t0`) and the result. */
-  const follow = async (job: string, n: number, t0: number, markers: Record<string, RegExp>) => {
+  const follow = async (job: string, n: number, t0: number, markers: Record<string, RegExp>, seen: Record<string, number> = {}) => {
     const res = await fetch(new URL(`api/v1/jobs/${job}/builds/${n}/console/stream`, c.url), { headers: auth });
-    const seen: Record<string, number> = {};
     let text = '';
     let buf = '';
     const decoder = new TextDecoder();
@@ -98,7 +103,7 @@ try {
     // The floor: the same containers (agent + tool + the pause), created directly, until all run.
     const t1 = performance.now();
     const name = `floor-${i}`;
-    kube.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ci' }, spec: { restartPolicy: 'Never', containers: [{ name: 'jnlp', image: 'kiln-test/agent:latest', command: ['sleep', '3600'] }, { name: 'tool', image: 'kiln-test/busybox:latest', command: ['cat'], tty: true }] } });
+    kube.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ci' }, spec: { restartPolicy: 'Never', containers: [{ name: 'jnlp', image: AGENT_IMAGE, command: ['sleep', '3600'] }, { name: 'tool', image: 'kiln-test/busybox:latest', command: ['cat'], tty: true }] } });
     await kube.waitForPod('ci', name, (p) => ((p.status as { containerStatuses?: { state?: { running?: unknown } }[] } | undefined)?.containerStatuses ?? []).filter((s) => s.state?.running).length === 2, 60_000);
     parts.floor.push(performance.now() - t1);
     kube.cluster.delete(core('pods'), 'ci', name, { gracePeriodSeconds: 0 });
@@ -112,11 +117,34 @@ try {
   const sample = setInterval(() => { most = Math.max(most, kube.pods('ci').filter((p) => !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp).length); }, 20);
   const tc = performance.now();
   const many = await Promise.all(Array.from({ length: CONCURRENT }, () => api('POST', '/api/v1/jobs/many/builds', {})));
-  const results = await Promise.all(many.map((b: { number: number }) => follow('many', b.number, tc, {})));
+  const results = await Promise.all(many.map((b: { number: number }) => follow('many', b.number, tc, { created: /Created pod/ })));
   const manyWall = performance.now() - tc;
   clearInterval(sample);
   const green = results.filter((r) => r.result === 'SUCCESS').length;
+  // The k-th pod past the cap took the slot of the (k - cap)-th build to end.
+  const createdAt = results.map((r) => r.seen.created!).sort((a, b) => a - b);
+  const endedAt = results.map((r) => r.end).sort((a, b) => a - b);
+  const reuse = createdAt.slice(CAP).map((t, k) => t - endedAt[k]!);
   progress(`${CONCURRENT} builds under cap ${CAP}: ${r1(manyWall / 1000)} s, at most ${most} pods at once, ${green} green`);
+
+  // 4. The agent's idle memory in its pod: the jnlp container's process, 2.5 s after it connected.
+  await api('POST', '/api/v1/jobs', { name: 'idle', script: `pipeline { agent { kubernetes { yaml '''\n${POD}''' } }; stages { stage('S') { steps { sh 'sleep 4' } } } }` });
+  const agentRss: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const b = await api('POST', '/api/v1/jobs/idle/builds', {});
+    const seen: Record<string, number> = {};
+    const done = follow('idle', b.number, performance.now(), { connected: /is online in pod/ }, seen);
+    while (seen.connected === undefined) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 2500));
+    const pod = (kube.pods('ci').map((p) => (p.metadata as { name: string }).name)).find((x) => x.startsWith(`idle-${b.number}-`)) ?? '';
+    const cid = execFileSync('docker', ['ps', '-q', '--filter', 'label=kiln.fake-kube.container=jnlp', '--filter', `label=kiln.fake-kube.pod=ci.${pod}`], { encoding: 'utf8' }).trim().split('\n')[0] ?? '';
+    const pid = cid ? execFileSync('docker', ['inspect', '-f', '{{.State.Pid}}', cid], { encoding: 'utf8' }).trim() : '';
+    const kb = pid ? Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) : NaN;
+    agentRss.push(kb / 1024);
+    const f = await done;
+    if (f.result !== 'SUCCESS') throw new Error(`idle #${b.number}: ${f.result}\n${f.text}`);
+    progress(`agent in its pod ${pod}: ${r1(kb / 1024)} MB RSS 2.5 s after it connected`);
+  }
 
   // 3. Steps in the tool container against steps in the agent container.
   const stepsJob = (where: 'tool' | 'agent') => `pipeline { agent { kubernetes { yaml '''\n${POD}''' } }; stages {
@@ -144,6 +172,8 @@ try {
     ['first step / floor', `${r1(median(parts.firstStep) / median(parts.floor))}×`],
     [`${CONCURRENT} pod builds at once, cap ${CAP}: wall`, `${r1(manyWall / 1000)} s`],
     ['  most pods at once / green builds', `${most} / ${green} of ${CONCURRENT}`],
+    ['  slot reuse: a build\'s end → the next waiting pod created (median)', `${r1(median(reuse))} ms`],
+    ['agent idle RSS in its pod (2.5 s after connecting)', `${r1(median(agentRss))} MB`],
     [`sh step in the tool container (${STEPS} steps)`, `${r1(median(perStep.tool!))} ms`],
     ['sh step in the agent container', `${r1(median(perStep.agent!))} ms`],
     ['tool / agent', `${r1(median(perStep.tool!) / median(perStep.agent!))}×`],
@@ -153,7 +183,8 @@ try {
   console.log(JSON.stringify({
     bench: 'kubernetes', rounds: ROUNDS,
     one_pod_ms: { created: m(parts.created), connected: m(parts.connected), first_step: m(parts.firstStep), finished: m(parts.finished), floor: m(parts.floor) },
-    concurrent: { builds: CONCURRENT, cap: CAP, wall_s: r1(manyWall / 1000), most_pods: most, green },
+    concurrent: { builds: CONCURRENT, cap: CAP, wall_s: r1(manyWall / 1000), most_pods: most, green, slot_reuse_ms: r1(median(reuse)) },
+    agent_idle_rss_mb: r1(median(agentRss)), agent_image: AGENT_IMAGE,
     step_ms: { tool: r1(median(perStep.tool!)), agent: r1(median(perStep.agent!)) },
   }));
 } finally {

@@ -195,6 +195,10 @@ kiln_docker_setup() {
       const { agentBundle } = await import("./src/plugins/ssh/bundle.ts");
       const b = await agentBundle(); for (const f of b.files) console.log(f.path);' --input-type=module) >"$work/agent-files" || return 1
     mkdir -p "$1/opt/kiln" && (cd "$(dirname "$0")/.." && tar -c -T "$work/agent-files") | tar -C "$1/opt/kiln" -x || return 1
+    # The agent's modules stripped and compiled once, here, into the portable compile cache that
+    # bin/kiln uses when it ships one: a pod's agent starts without the TypeScript stripper.
+    NODE_COMPILE_CACHE="$1/opt/kiln/.node-compile-cache" NODE_COMPILE_CACHE_PORTABLE=1 \
+      "$node_bin" --max-semi-space-size=2 "$1/opt/kiln/src/cli/main.ts" agent --help >/dev/null || return 1
     ln -sf /opt/kiln/bin/kiln "$1/usr/local/bin/kiln"
   }
   local agent_stamp bundle_hash git_stamp

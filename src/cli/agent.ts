@@ -12,7 +12,8 @@
 // (and anyone can read its cmdline). An agent given its secret there (KILN_SECRET, or --secret
 // VALUE) therefore re-executes itself once, before it connects (so before any build runs), with
 // the same pid but without it (process.execve): the secret crosses in a 0600 file in a fresh 0700
-// directory that the new image reads and removes at once.
+// directory that the new image reads and removes at once. Where the agent's modules load,
+// before or after that, depends on the compile cache: see main().
 //
 // `kiln agent --stdio --name NAME --workdir DIR` (what the controller's SSH launcher runs)
 // speaks the protocol over stdin/stdout instead (no URL, no secret). If an earlier --stdio agent
@@ -26,7 +27,6 @@
 // readable line per record on a terminal and with --stdio (stderr is then the controller's
 // launch log of the agent, which has its own times). --quiet (and --stdio) keep only errors of
 // the connection's lines. Usage errors are plain `kiln agent: ...` lines, for the person typing.
-import { podRunnersFromEnv } from '../exec/pod-workspace.ts';
 import { parseArgs } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -34,8 +34,8 @@ import path from 'node:path';
 import os from 'node:os';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { Agent, AgentFatalError } from '../agent/agent.ts';
-import { createLogger, lineLog, logSettings, LogSettingsError, type Logger } from '../util/log.ts';
+import type { Agent } from '../agent/agent.ts';
+import type { Logger } from '../util/log.ts';
 import { KilnError } from '../core/errors.ts';
 
 const HELP = `usage: kiln agent --url URL --name NAME --secret SECRET [options]
@@ -131,8 +131,21 @@ export async function main(argv: string[]): Promise<number> {
   // The log: `logger` for what is always said, `say` for the lines --quiet keeps quiet.
   let logger: Logger;
   let say: Logger;
+  // A pod's agent always re-executes (its secret is in KILN_SECRET). With a compile cache
+  // shipped filled (bin/kiln sets NODE_COMPILE_CACHE_PORTABLE for it), the agent's modules load
+  // after the re-execution: once, from the cache. Without one they load before it: that first
+  // image strips and compiles them into the cache (Node writes it out at the execve), so the
+  // image that stays runs from the cache without the TypeScript stripper resident (~30 MB).
+  const load = () => Promise.all([import('../agent/agent.ts'), import('../exec/pod-workspace.ts'), import('../util/log.ts')]);
+  const early = process.env['NODE_COMPILE_CACHE_PORTABLE'] === '1' ? null : await load();
   try {
     reexecWithoutSecret(argv);
+  } catch (e) {
+    process.stderr.write(`kiln agent: cannot hide the secret from other processes: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const [{ Agent, AgentFatalError }, { podRunnersFromEnv }, { createLogger, lineLog, logSettings, LogSettingsError }] = early ?? await load();
+  try {
     const handed = takeHandedSecret();
     const { values } = parseArgs({
       args: argv,

@@ -20,6 +20,7 @@ d="$1"; shift
 [ -p "$d/ctl" ] || mkfifo -m 622 "$d/ctl" || { echo "kiln runner: cannot create $d/ctl (is the workspace writable by uid $(id -u)?)" >&2; exit 70; }
 serve() {
   exec 4<>"$d/ctl" || exit 71
+  s=; command -v setsid >/dev/null 2>&1 && s=setsid
   : >"$d/ready"
   while read -r op id sig <&4; do
     r="$d/$id"
@@ -27,8 +28,7 @@ serve() {
       run)
         (
           i=/dev/null; [ -f "$r/in" ] && i="$r/in"
-          if command -v setsid >/dev/null 2>&1; then setsid sh "$r/cmd" <"$i" >"$r/out" 2>"$r/err" &
-          else sh "$r/cmd" <"$i" >"$r/out" 2>"$r/err" & fi
+          $s sh "$r/cmd" <"$i" >"$r/out" 2>"$r/err" &
           echo $! >"$r/pid"
           wait $!
           echo $? >"$r/status"
@@ -155,7 +155,6 @@ export class RunnerClient {
     try {
       const status = new Promise<number>((resolve) => {
         const check = () => {
-          void drain();
           let text = '';
           try {
             text = fs.readFileSync(path.join(r, 'status'), 'utf8');
@@ -164,7 +163,13 @@ export class RunnerClient {
           }
           if (text.endsWith('\n')) resolve(Number(text.trim()));
         };
-        watcher = fs.watch(r, check);
+        // Only what changed is looked at: output files are read when they change, the status
+        // when it is written (the runner's pid file and the like cost nothing).
+        watcher = fs.watch(r, (_event, file) => {
+          if (file === null || file === 'out' || file === 'err') void drain();
+          if (file === null || file === 'status') check();
+        });
+        void drain();
         check();
       });
       await this.#send(`run ${id}`);

@@ -7,10 +7,10 @@
 // How: text frames hold one JSON message. Binary frames (types in `binaryTypes`: exec output,
 // file and stdin chunks) hold a 4-byte big-endian header length, the JSON header, then the raw
 // bytes, so output and files are never base64-encoded. Checkers are compiled on first use
-// (TypeBox's TypeCompiler) and kept.
+// (schema.ts's compileCheck, which needs no TypeBox at run time) and kept.
 
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
+import { compileCheck, type Check } from './schema.ts';
 import {
   CloseCode, MAX_HEADER_BYTES, agentMessages, binaryTypes, controllerMessages,
   type AgentMessage, type ControllerMessage,
@@ -35,7 +35,7 @@ export interface Decoded<M> {
 /** Decodes and checks frames from one kind of peer. */
 export class Decoder<M> {
   readonly #schemas: Readonly<Record<string, TSchema>>;
-  readonly #checks = new Map<string, TypeCheck<TSchema>>();
+  readonly #checks = new Map<string, Check>();
   readonly #peer: string;
 
   constructor(schemas: Readonly<Record<string, TSchema>>, peer: string) {
@@ -68,19 +68,18 @@ export class Decoder<M> {
     if (binaryTypes.has(type) !== isBinary) {
       throw new ProtocolViolation(CloseCode.policy, `'${type}' from the ${this.#peer} must come in a ${isBinary ? 'text' : 'binary'} frame`);
     }
-    const check = this.#checker(type);
-    if (!check.Check(value)) {
-      const first = check.Errors(value).First();
-      const where = first ? `${first.path || '/'}: ${first.message}` : 'does not match its schema';
+    const first = this.#checker(type)(value);
+    if (first) {
+      const where = `${first.path || '/'}: ${first.message}`;
       throw new ProtocolViolation(CloseCode.policy, `bad '${type}' message from the ${this.#peer}: ${where}`);
     }
     return { msg: value as M, data };
   }
 
-  #checker(type: string): TypeCheck<TSchema> {
+  #checker(type: string): Check {
     let c = this.#checks.get(type);
     if (!c) {
-      c = TypeCompiler.Compile(this.#schemas[type]!);
+      c = compileCheck(this.#schemas[type]!);
       this.#checks.set(type, c);
     }
     return c;

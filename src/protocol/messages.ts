@@ -4,7 +4,9 @@
 //
 // Why TypeBox: the schemas are plain JSON Schema (the same kind Fastify validates its routes
 // with), compiled once into fast checkers, and `Static<>` gives the TypeScript types, so the
-// declaration, the validation and the types cannot drift apart.
+// declaration, the validation and the types cannot drift apart. The builders are schema.ts's
+// copies of TypeBox's (same objects, same types), so that neither process loads TypeBox for
+// the protocol (the agent, in every pod, stays small).
 //
 // How the conversation goes (one WebSocket at `<controller>/agent`, see docs/architecture.md):
 //
@@ -21,7 +23,8 @@
 // (see link.ts). Requests carry an `id` chosen by the controller; every response names it.
 // Bytes (exec output, file contents, stdin) travel in binary frames (codec.ts), never as base64.
 
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Type } from './schema.ts';
 
 /** Bumped on any incompatible change; both sides refuse a peer with another version. */
 export const PROTOCOL_VERSION = 2;

@@ -16,7 +16,9 @@
 // once the agent is online and given to container() (through the workspace's POD_ACCESS) to mask.
 //
 // Every pod carries this controller's id as a label, so that `sweep()` at start deletes what a
-// previous run left. At most `containerCap` pods of a cloud exist at once; builds past the cap
+// previous run left. At most `containerCap` pods of a cloud are in use at once (a pod stops
+// counting once its agent's session ended and the API server accepted its deletion, without
+// waiting for the graceful end: see `remove` in allocate()); builds past the cap
 // wait, in order, and say so in their log and in the queue (the host's `Slots`, core/nodes.ts: the
 // controller's wait list, shared with its Docker clouds).
 import type { AgentRequest, AllocatedNode, NodeProvider, BuildRef, ReleaseSlot, Slots } from '../../core/nodes.ts';
@@ -299,6 +301,14 @@ export class KubernetesPods implements NodeProvider {
     this.#o.log?.(`kubernetes: created pod ${namespace}/${name}`, podLog);
 
     // From here on, whatever happens, the pod goes when we are done with it.
+    // Its slot of the cap is free once no build can use the pod any more: its agent's session
+    // ended and its name forgotten (the agent cannot come back), and the API server answered
+    // the delete request (the pod is terminating, or gone: 404). Not after the graceful
+    // deletion: a terminating pod runs nothing for a build. So the pods counted against
+    // containerCap (and instanceCap) are never more than the cap, and a waiting build gets
+    // the slot within one API call of the build's end. A kept pod (podRetention) frees its
+    // slot at once: no build uses it. A delete the API server refused frees it too (logged;
+    // the next start's sweep deletes the pod), rather than block the cloud for good.
     let deleted = false;
     const remove = async (keep: boolean) => {
       if (deleted) return;
@@ -307,8 +317,8 @@ export class KubernetesPods implements NodeProvider {
       this.#o.agents.endSession(name, `pod ${namespace}/${name} is gone`);
       this.#o.agents.forget(name);
       this.#live.delete(name);
-      freeSlot();
       if (keep) {
+        freeSlot();
         say(`Kept pod ${namespace}/${name} (pod retention ${s.podRetention}); delete it with: kubectl delete pod -n ${namespace} ${name}`);
         return;
       }
@@ -316,7 +326,7 @@ export class KubernetesPods implements NodeProvider {
         () => this.#o.log?.(`kubernetes: deleted pod ${namespace}/${name}`, podLog),
         (err: unknown) => {
           if ((err as { code?: number }).code !== 404) this.#o.log?.(`kubernetes: could not delete pod ${namespace}/${name}: ${describeKubeError(err, server)}`, { ...podLog, level: 'warn' });
-        });
+        }).finally(freeSlot);
     };
 
     // Watch the pod: fail fast on what cannot recover; during the build, say when it breaks.

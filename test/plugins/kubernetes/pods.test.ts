@@ -227,6 +227,9 @@ test('an agent that cannot reach the controller: the build says which URL it was
 test('a label of a pod template gets that pod; past the cap, a build waits and says so', async () => {
   const script = `pipeline { agent { label 'tools' }; stages { stage('A') { steps { container('tool') { sh 'echo in tool; sleep 2' } } } } }`;
   await api('POST', '/api/v1/jobs', { name: 'capped', script });
+  // Never more pods of the cloud in use than the cap: a pod counts until its deletion is asked.
+  let most = 0;
+  const sample = setInterval(() => { most = Math.max(most, kube.pods('ci').filter((p) => !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp).length); }, 5);
   const builds = [await api('POST', '/api/v1/jobs/capped/builds', {}), await api('POST', '/api/v1/jobs/capped/builds', {}), await api('POST', '/api/v1/jobs/capped/builds', {})];
   // The one past the cap is in the queue, saying why.
   let queued: { job: string; why: string } | undefined;
@@ -236,7 +239,9 @@ test('a label of a pod template gets that pod; past the cap, a build waits and s
   }
   assert.equal(queued?.job, 'capped');
   const results = await Promise.all(builds.map((b) => finishedBuild(c.url, 'capped', b.number)));
+  clearInterval(sample);
   assert.deepEqual(results.map((r) => r.result), ['SUCCESS', 'SUCCESS', 'SUCCESS']);
+  assert.ok(most <= 2, `${most} pods not being deleted at once, over the cap of 2`);
   const logs = await Promise.all(builds.map((b) => consoleText(c.url, 'capped', b.number)));
   for (const l of logs) assert.match(l, /in tool/);
   assert.equal(logs.filter((l) => /^Waiting for a pod slot on cloud 'fake' \(2\/2 in use\)$/m.test(l)).length, 1, logs.join('\n----\n'));

@@ -1,0 +1,74 @@
+// `kiln agent` loads only what an agent needs: it runs in every build pod, so each module it
+// loads is paid once per pod in memory and start-up time. A real `bin/kiln agent` process
+// connects to a test controller, runs steps, writes, reads, globs and stats files (so what
+// loads lazily is loaded too), and stops; every module it resolved is recorded
+// (load-recorder.ts through NODE_OPTIONS=--import, which the agent's re-execution without its
+// secret keeps). Of src/ it may load the agent, the protocol, the exec backends, a few utils
+// and core contracts, and the CLI's entry and agent command: no controller, store, pipeline
+// engine, plugin, nor other command. Of the libraries: `ws` (its connection) and the logger;
+// none of TypeBox, Fastify, pg, the Kubernetes client, ssh2, yaml, XML, nor the TypeScript
+// stripper's worker or a worker thread.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startAgent, startController, waitOnline, run, sh } from '../backends/remote-harness.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const recorder = path.join(import.meta.dirname, 'load-recorder.ts');
+
+/** The src/ modules an agent may load (repository-relative), as patterns. */
+const ALLOWED_SRC = [
+  /^src\/cli\/(main|agent)\.ts$/,
+  /^src\/agent\/[^/]+\.ts$/,
+  /^src\/protocol\/[^/]+\.ts$/,
+  /^src\/exec\/[^/]+\.ts$/,
+  /^src\/core\/(errors|workspace)\.ts$/,
+  /^src\/util\/(log|antglob|files-stream)\.ts$/,
+];
+/** Packages an agent may load (node_modules/<name>/). */
+const ALLOWED_PACKAGES = new Set(['ws', 'pino', 'pino-std-serializers', '@pinojs/redact', 'sonic-boom', 'thread-stream', 'on-exit-leak-free', 'atomic-sleep',
+  'quick-format-unescaped', 'safe-stable-stringify', 'fast-redact', 'process-warning', 'real-require', 'pino-abstract-transport', 'split2']);
+/** Builtins an agent has no use for. */
+const FORBIDDEN_BUILTINS = ['node:sqlite', 'node:vm', 'node:repl', 'node:inspector', 'node:cluster', 'node:dgram', 'node:http2'];
+
+const packageOf = (url: string) => {
+  const rest = url.slice(url.lastIndexOf('/node_modules/') + '/node_modules/'.length).split('/');
+  return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
+};
+
+test('a connected agent running steps and file requests loads only agent modules and its two libraries', async () => {
+  const c = await startController();
+  const record = path.join(tempDir('agent-loads'), 'loaded.txt');
+  try {
+    const a = startAgent(c, 'light', { env: { NODE_OPTIONS: `--import ${recorder}`, KILN_LOAD_RECORD: record } });
+    try {
+      await waitOnline(c, 'light');
+      const ws = await c.hub.backend('light').allocate({ build: { job: 'loads', number: 1, id: 'loads#1' } });
+      const r = await run(ws, sh('echo out; echo err >&2; exit 3'));
+      assert.equal(r.exitCode, 3);
+      assert.equal(r.stdout.toString(), 'out\n');
+      await ws.writeFile(path.join(ws.root, 'dir/a.txt'), 'hello');
+      assert.equal((await ws.readFile(path.join(ws.root, 'dir/a.txt'))).toString(), 'hello');
+      assert.deepEqual(await ws.glob(ws.root, '**/*.txt'), ['dir/a.txt']);
+      await ws.release();
+    } finally {
+      assert.equal(await a.stop(), 0, a.stderr());
+    }
+  } finally {
+    await c.close();
+  }
+  const urls = readFileSync(record, 'utf8').split('\n').filter(Boolean);
+  const prefix = `file://${root}/`;
+  const src = urls.filter((u) => u.startsWith(`${prefix}src/`)).map((u) => u.slice(prefix.length));
+  // The recorder saw the agent (else the test proves nothing).
+  for (const m of ['src/cli/agent.ts', 'src/agent/agent.ts', 'src/agent/executor.ts', 'src/protocol/codec.ts', 'src/exec/local-workspace.ts']) {
+    assert.ok(src.includes(m), `${m} was not recorded: ${src.join(', ')}`);
+  }
+  assert.deepEqual(src.filter((m) => !ALLOWED_SRC.some((re) => re.test(m))), [], 'the agent loaded modules of src/ that are not the agent\'s');
+  const packages = [...new Set(urls.filter((u) => u.includes('/node_modules/')).map(packageOf))].sort();
+  assert.ok(packages.includes('ws'), `ws was not recorded: ${packages.join(', ')}`);
+  assert.deepEqual(packages.filter((p) => !ALLOWED_PACKAGES.has(p)), [], 'the agent loaded packages an agent does not need');
+  assert.deepEqual(urls.filter((u) => FORBIDDEN_BUILTINS.includes(u)), [], 'the agent loaded builtins an agent does not need');
+});
