@@ -89,6 +89,8 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/settings/mail': 'admin',
   'PUT /api/v1/settings/mail': 'admin',
   'POST /api/v1/settings/mail/test': 'admin',
+  'GET /api/v1/settings/http-services': 'admin',
+  'PUT /api/v1/settings/http-services': 'admin',
 
   'GET /api/v1/clouds': 'admin',
   'GET /api/v1/clouds/:name': 'admin',
