@@ -1,8 +1,8 @@
 // Which Jenkins plugin a step name comes from: for the steps Kiln provides (so that
 // `kiln lint --list-steps` and docs/steps.md group them by the plugin they stand in for) and
 // for well-known steps Kiln does not provide (so that an unknown step's message says where it
-// comes from: "slackSend comes from the Slack Notification plugin, which Kiln does not provide;
-// a shared library can define vars/slackSend.groovy").
+// comes from: "mattermostSend comes from the Mattermost Notification plugin, which Kiln does not provide;
+// a shared library can define vars/mattermostSend.groovy").
 //
 // One table, name → the plugin's display name as the Jenkins plugin site shows it. A plugin of
 // Kiln may set StepDecl.jenkinsPlugin on its own steps; this table answers for the others.

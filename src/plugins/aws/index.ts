@@ -11,6 +11,8 @@ export const awsPlugin: PipelinePlugin = {
   steps: [
     {
       name: 'withAWS',
+      jenkinsPlugin: 'Pipeline: AWS Steps',
+      differs: 'keys from a username/password credential; no STS: role: and the other assume-role options are refused',
       doc: "Run a block with AWS keys and region: withAWS(credentials: 'aws-keys', region: 'eu-west-1') { sh 'aws s3 ls' }.",
       params: [
         { name: 'credentials', type: 'string', doc: 'a username/password credential: the access key id and the secret access key' },

@@ -6,12 +6,10 @@
 // (GIT_URL, GIT_COMMIT) unless given. See docs/notifications.md.
 import type { StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
+import { CHECK_STATUSES, CHECK_CONCLUSIONS, GITLAB_STATES } from './values.ts';
 
 const s = (name: string, doc: string, values?: readonly string[]): StepParam => ({ name, type: 'string', doc, ...(values ? { values } : {}) });
 
-export const CHECK_STATUSES = ['QUEUED', 'IN_PROGRESS', 'COMPLETED'] as const;
-export const CHECK_CONCLUSIONS = ['NONE', 'ACTION_REQUIRED', 'SKIPPED', 'CANCELED', 'TIME_OUT', 'FAILURE', 'NEUTRAL', 'SUCCESS'] as const;
-export const GITLAB_STATES = ['pending', 'running', 'canceled', 'success', 'failed'] as const;
 
 export const checksPlugin: PipelinePlugin = {
   name: 'checks',
@@ -19,6 +17,8 @@ export const checksPlugin: PipelinePlugin = {
   steps: [
     {
       name: 'githubNotify',
+      jenkinsPlugin: 'Pipeline: GitHub Notify Step',
+      differs: "the repository and commit come from GIT_URL / GIT_COMMIT of the checkout; the host's token goes only to the host's API URL",
       doc: "Set a GitHub commit status: githubNotify status: 'SUCCESS', context: 'ci/tests', description: 'All green'.",
       params: [
         { name: 'status', type: 'string', required: true, doc: 'SUCCESS, PENDING, FAILURE or ERROR', values: ['SUCCESS', 'PENDING', 'FAILURE', 'ERROR'] },
@@ -36,6 +36,8 @@ export const checksPlugin: PipelinePlugin = {
     },
     {
       name: 'publishChecks',
+      jenkinsPlugin: 'Checks API',
+      differs: 'published to GitHub check runs only (the host\'s GitHub settings); none configured: "No suitable checks publisher found"',
       doc: "Publish a GitHub check run: publishChecks name: 'tests', title: 'Tests', summary: 'all passed', conclusion: 'SUCCESS'.",
       params: [
         s('name', "the check's name (default 'Jenkins')"),
@@ -54,6 +56,8 @@ export const checksPlugin: PipelinePlugin = {
     },
     {
       name: 'withChecks',
+      jenkinsPlugin: 'Checks API',
+      differs: 'the check is also completed with SUCCESS when the block passes (Jenkins leaves that to the publishers inside it)',
       doc: "Run a block inside a check: withChecks('tests') { ... }: in progress at the start, completed with the block's outcome.",
       params: [
         { name: 'name', type: 'string', required: true, doc: "the check's name" },
@@ -65,6 +69,8 @@ export const checksPlugin: PipelinePlugin = {
     },
     {
       name: 'updateGitlabCommitStatus',
+      jenkinsPlugin: 'GitLab',
+      differs: "one GitLab connection, the host's; the project from GIT_URL",
       doc: "Set a GitLab commit status: updateGitlabCommitStatus name: 'build', state: 'success'.",
       params: [
         s('name', "the status' name (default 'jenkins')"),
@@ -75,6 +81,8 @@ export const checksPlugin: PipelinePlugin = {
     },
     {
       name: 'gitlabCommitStatus',
+      jenkinsPlugin: 'GitLab',
+      differs: "one GitLab connection, the host's; builds: and connection: are refused",
       doc: "Run a block with a GitLab commit status: gitlabCommitStatus('build') { ... }: running, then success, failed or canceled.",
       params: [
         s('name', "the status' name (default 'jenkins')"),

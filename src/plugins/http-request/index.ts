@@ -3,16 +3,11 @@
 // from, and the controller's guard against builds reaching its private network).
 import type { StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
+import { HTTP_MODES, MIME_TYPES } from './values.ts';
 
 const s = (name: string, doc: string, values?: readonly string[]): StepParam => ({ name, type: 'string', doc, ...(values ? { values } : {}) });
 const b = (name: string, doc: string): StepParam => ({ name, type: 'boolean', doc });
 
-export const HTTP_MODES = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'MKCOL'] as const;
-export const MIME_TYPES: Readonly<Record<string, string>> = {
-  NOT_SET: '', TEXT_HTML: 'text/html', TEXT_PLAIN: 'text/plain', APPLICATION_FORM: 'application/x-www-form-urlencoded',
-  APPLICATION_JSON: 'application/json', APPLICATION_JSON_UTF8: 'application/json; charset=UTF-8', APPLICATION_TAR: 'application/x-tar',
-  APPLICATION_ZIP: 'application/zip', APPLICATION_OCTETSTREAM: 'application/octet-stream', APPLICATION_FORM_DATA: 'multipart/form-data',
-};
 
 export const httpRequestPlugin: PipelinePlugin = {
   name: 'http-request',
@@ -20,6 +15,8 @@ export const httpRequestPlugin: PipelinePlugin = {
   steps: [
     {
       name: 'httpRequest',
+      jenkinsPlugin: 'HTTP Request',
+      differs: 'made from the Kiln process; on a controller, loopback/private/link-local addresses are refused unless an administrator allows the host; redirects are not followed; no multipart upload or proxy',
       doc: "Make an HTTP request and return the response (status, content, headers): def r = httpRequest url: 'https://x', httpMode: 'POST', contentType: 'APPLICATION_JSON', requestBody: '{}'.",
       params: [
         { name: 'url', type: 'string', required: true, doc: 'the URL (http or https)' },

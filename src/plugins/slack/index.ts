@@ -13,6 +13,8 @@ export const slackPlugin: PipelinePlugin = {
   steps: [
     {
       name: 'slackSend',
+      jenkinsPlugin: 'Slack Notification',
+      differs: 'Kiln prints Slack\'s reason before "Slack notification failed"; notifyCommitters does not map authors to Slack users; token: is refused (use tokenCredentialId); the host\'s token goes only to the host\'s baseUrl',
       doc: "Send a Slack message: def r = slackSend(channel: '#ci', color: 'good', message: 'Built'); slackSend(channel: r.threadId, message: 'in the thread').",
       params: [
         s('message', 'the text (Slack mrkdwn)'),

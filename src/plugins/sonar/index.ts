@@ -9,6 +9,8 @@ export const sonarPlugin: PipelinePlugin = {
   steps: [
     {
       name: 'withSonarQubeEnv',
+      jenkinsPlugin: 'SonarQube Scanner',
+      differs: "servers are the host's settings (kiln run: KILN_SONAR_SERVERS)",
       doc: "Export a SonarQube server's variables to the block: withSonarQubeEnv('sonar') { sh 'mvn sonar:sonar' }.",
       params: [
         { name: 'installationName', type: 'string', doc: 'the configured server (default: the only one configured)' },
@@ -21,6 +23,8 @@ export const sonarPlugin: PipelinePlugin = {
     },
     {
       name: 'waitForQualityGate',
+      jenkinsPlugin: 'SonarQube Scanner',
+      differs: "polls api/ce/task and api/qualitygates/project_status instead of waiting for the server's webhook; the analysis is read from report-task.txt in the workspace",
       doc: 'Wait for the analysis of the last withSonarQubeEnv block (report-task.txt) and return its quality gate: def qg = waitForQualityGate(); qg.status.',
       params: [
         { name: 'abortPipeline', type: 'boolean', doc: "fail the build when the gate is not 'OK' (default false)" },
