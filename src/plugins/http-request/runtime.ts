@@ -87,8 +87,9 @@ const httpRequest: StepRun = async (ctx: StepContext, args) => {
 
   const headers: Record<string, string> = {};
   const shown: string[] = [];
-  if (contentType) { headers['Content-Type'] = contentType; shown.push(`Content-Type: ${contentType}`); }
+  // The plugin's order: Accept, Content-Type, the custom headers, the authentication.
   if (acceptType) { headers.Accept = acceptType; shown.push(`Accept: ${acceptType}`); }
+  if (contentType) { headers['Content-Type'] = contentType; shown.push(`Content-Type: ${contentType}`); }
   const custom = v.customHeaders;
   if (custom !== undefined && custom !== null) {
     if (!isList(custom)) throw new StepFailure("httpRequest: customHeaders must be a list of [name: 'X', value: 'y']");
