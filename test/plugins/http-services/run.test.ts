@@ -6,9 +6,12 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tempDir } from '../../helpers/tmp.ts';
 import { runKiln } from '../../helpers/kiln.ts';
 import { startService, type Handler, type TestService } from './service-helper.ts';
+import { selfSigned } from '../mail/smtp-helper.ts';
 
 const services: TestService[] = [];
 after(async () => { await Promise.all(services.map((s) => s.close())); });
@@ -249,4 +252,45 @@ test('withAWS exports the keys (secret masked) and the region; role: is refused'
   const role = await run(project(`node { withAWS(role: 'deployer', roleAccount: '123456789012') { echo 'x' } }`));
   assert.equal(role.code, 1);
   assert.match(role.stdout, /withAWS: role, roleAccount: Kiln does not assume roles \(no AWS STS call\)/);
+});
+
+test('bad credentials and broken services: Slack invalid_auth, GitHub 500, SonarQube 401 and a failed task', async () => {
+  const slack = await service((r) => (r.headers.authorization === 'Bearer xoxb-secret-bot-token' ? { json: { ok: true, channel: 'C1', ts: '1.1' } } : { json: { ok: false, error: 'invalid_auth' } }));
+  const wrong = await run(project(`node { slackSend channel: '#ci', message: 'x', tokenCredentialId: 'gh-token', failOnError: true }`), { KILN_SLACK_BASE_URL: `${slack.url}/api/`, KILN_SLACK_CREDENTIAL: 'slack-bot' });
+  assert.equal(wrong.code, 1, wrong.stdout + wrong.stderr);
+  assert.match(wrong.stdout, /^Slack: Slack answered HTTP 200: invalid_auth$/m);
+  assert.equal(slack.received[0]!.headers.authorization, 'Bearer ghp_secrettoken123', "the step's own credential is used");
+  assert.doesNotMatch(wrong.stdout, /ghp_secrettoken123/);
+
+  const gh = await service(() => ({ status: 500, json: { message: 'Server Error' } }));
+  const down = await run(project(`node { githubNotify status: 'SUCCESS', account: 'acme', repo: 'shop', sha: '${SHA}' }`), { KILN_GITHUB_API_URL: gh.url, KILN_GITHUB_CREDENTIAL: 'gh-token' });
+  assert.equal(down.code, 1);
+  assert.match(down.stdout, /githubNotify: GitHub refused the status: HTTP 500: Server Error/);
+
+  const sq = await service((r) => (r.path.includes('AXbad') ? { json: { task: { id: 'AXbad', status: 'FAILED', errorMessage: 'Project not found' } } } : { status: 401, json: { errors: [{ msg: 'Unauthorized' }] } }));
+  const report = (task: string) => ({ '.scannerwork/report-task.txt': `projectKey=shop\nserverUrl=${sq.url}\nceTaskId=${task}\n` });
+  const env = { KILN_SONAR_SERVERS: `sq=${sq.url}=sonar-token` };
+  const denied = await run(project(`node { waitForQualityGate() }`, report('AXtask9')), env);
+  assert.equal(denied.code, 1);
+  assert.match(denied.stdout, /waitForQualityGate: the SonarQube server refused the token \(HTTP 401\)/);
+  const failed = await run(project(`node { waitForQualityGate() }`, report('AXbad')), env);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stdout, /SonarQube analysis 'AXbad' failed: Project not found/);
+  const none = await run(project(`node { waitForQualityGate() }`), env);
+  assert.equal(none.code, 1);
+  assert.match(none.stdout, /waitForQualityGate: no SonarQube analysis found/);
+});
+
+test('httpRequest to a self-signed https server fails unless ignoreSslErrors', async () => {
+  const { key, cert } = selfSigned();
+  const server = https.createServer({ key, cert }, (_req, res) => { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('secure hello'); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const strict = await run(project(`node { httpRequest '${url}' }`));
+  assert.equal(strict.code, 1);
+  assert.match(strict.stdout, /httpRequest: https:\/\/127\.0\.0\.1:\d+: self[- ]signed certificate/);
+  const lax = await run(project(`node { def r = httpRequest url: '${url}', ignoreSslErrors: true; echo "got \${r.content}" }`));
+  assert.equal(lax.code, 0, lax.stdout + lax.stderr);
+  assert.match(lax.stdout, /^got secure hello$/m);
 });
