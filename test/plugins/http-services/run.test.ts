@@ -294,3 +294,21 @@ test('httpRequest to a self-signed https server fails unless ignoreSslErrors', a
   assert.equal(lax.code, 0, lax.stdout + lax.stderr);
   assert.match(lax.stdout, /^got secure hello$/m);
 });
+
+test('slackSend with blocks, with attachments as JSON text, and timestamp: updating a message with chat.update', async () => {
+  const slack = await service((r) => ({ json: { ok: true, channel: 'C7', ts: r.path.endsWith('chat.update') ? '5.5' : '4.4' } }));
+  const dir = project(`
+node {
+  slackSend channel: '#ci', message: 'fallback', blocks: [[type: 'section', text: [type: 'mrkdwn', text: '*hi*']]]
+  slackSend channel: '#ci', attachments: '[{"color":"#36a64f","text":"attached"}]'
+  def r = slackSend(channel: 'C7', message: 'edited', timestamp: '4.4')
+  echo "updated=\${r.ts}"
+}`);
+  const r = await run(dir, { KILN_SLACK_BASE_URL: `${slack.url}/api/`, KILN_SLACK_CREDENTIAL: 'slack-bot' });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(slack.received.map((x) => x.path), ['/api/chat.postMessage', '/api/chat.postMessage', '/api/chat.update']);
+  assert.deepEqual(slack.received[0]!.json, { channel: '#ci', link_names: 1, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*hi*' } }], text: 'fallback' });
+  assert.deepEqual(slack.received[1]!.json, { channel: '#ci', link_names: 1, attachments: [{ color: '#36a64f', text: 'attached' }] });
+  assert.deepEqual(slack.received[2]!.json, { channel: 'C7', link_names: 1, text: 'edited', ts: '4.4' });
+  assert.match(r.stdout, /^updated=5\.5$/m);
+});
