@@ -877,6 +877,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings/http-services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Slack, GitHub, GitLab, SonarQube and httpRequest settings for builds */
+        get: operations["getHttpServiceSettings"];
+        /** Sets the HTTP services builds use */
+        put: operations["putHttpServiceSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clouds": {
         parameters: {
             query?: never;
@@ -1770,6 +1788,33 @@ export interface components {
             /** @description what $DEFAULT_RECIPIENTS expands to */
             defaultRecipients: string;
             configured: boolean;
+        };
+        /** @description Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials */
+        HttpServiceSettings: {
+            slack: {
+                baseUrl: string;
+                teamDomain: string;
+                tokenCredentialId: string;
+                botUser: boolean;
+                room: string;
+            } | null;
+            github: {
+                apiUrl: string;
+                credentialsId: string;
+            } | null;
+            gitlab: {
+                url: string;
+                credentialsId: string;
+            } | null;
+            sonar: {
+                name: string;
+                url: string;
+                credentialsId: string;
+            }[];
+            httpRequest: {
+                allowedHosts: string[];
+                allowPrivate: boolean;
+            };
         };
     };
     responses: never;
@@ -5020,6 +5065,112 @@ export interface operations {
                             [key: string]: string;
                         };
                     };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getHttpServiceSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HttpServiceSettings"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putHttpServiceSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials */
+        requestBody: {
+            content: {
+                "application/json": {
+                    slack: {
+                        baseUrl: string;
+                        teamDomain: string;
+                        tokenCredentialId: string;
+                        botUser: boolean;
+                        room: string;
+                    } | null;
+                    github: {
+                        apiUrl: string;
+                        credentialsId: string;
+                    } | null;
+                    gitlab: {
+                        url: string;
+                        credentialsId: string;
+                    } | null;
+                    sonar: {
+                        name: string;
+                        url: string;
+                        credentialsId: string;
+                    }[];
+                    httpRequest: {
+                        allowedHosts: string[];
+                        allowPrivate: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HttpServiceSettings"];
                 };
             };
             /** @description An error: the code says what kind (clients branch on it), the message says what to do */

@@ -51,6 +51,7 @@ import { builtins } from '../plugins/index.ts';
 import { ProvisionerRouter } from '../plugins/router.ts';
 import { copyProject, type ProjectCopy } from './run-workspace.ts';
 import { localMail } from './run-mail.ts';
+import { localHttpServices } from './run-http-services.ts';
 
 export const EXIT: Record<BuildResult, number> = { SUCCESS: 0, FAILURE: 1, UNSTABLE: 3, ABORTED: 4, NOT_BUILT: 5 };
 
@@ -91,6 +92,8 @@ options:
 
 e-mail (emailext, mail): only through KILN_SMTP_URL=smtp://[user:password@]host[:port][?starttls=true]
 (or smtps://...), with KILN_MAIL_FROM, KILN_MAIL_SUFFIX, KILN_MAIL_REPLY_TO (docs/mail.md)
+Slack, GitHub, GitLab, SonarQube: KILN_SLACK_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS,
+KILN_HTTP_REQUEST_PRIVATE, tokens by --credentials id (docs/notifications.md)
 
 exit codes: 0 SUCCESS, 1 FAILURE, 2 invalid Jenkinsfile or usage, 3 UNSTABLE, 4 ABORTED, 5 NOT_BUILT
 `;
@@ -383,6 +386,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new StepFailure(`build job: '${name}' needs a Kiln controller to run other jobs; kiln run runs one pipeline on its own`);
       },
       mail: localMail({ env: process.env, cwd, logFile, logPath: path.join(run.dir, 'console.log'), previousResult: run.previous?.result ?? null }),
+      httpServices: localHttpServices(process.env),
     },
     scm: null,
     previous: run.previous,

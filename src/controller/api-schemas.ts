@@ -596,12 +596,21 @@ export const MailTestBody = Type.Object({ to: Type.String({ description: 'the on
 export const MailTestAnswer = Answer({ sent: Type.Boolean(), message: Type.String({ description: 'what happened, in plain words' }) });
 export const GlobalEnvSettings = Answer({ variables: Type.Record(Type.String(), Type.String(), { description: 'NAME: value, under what each build sets, over the node\'s own environment' }) });
 
+// settings: HTTP services (http-services.ts): credentials by id only
+export const HttpServiceSettings = Answer({
+  slack: Nullable(Answer({ baseUrl: Type.String(), teamDomain: Type.String(), tokenCredentialId: Type.String(), botUser: Type.Boolean(), room: Type.String() })),
+  github: Nullable(Answer({ apiUrl: Type.String(), credentialsId: Type.String() })),
+  gitlab: Nullable(Answer({ url: Type.String(), credentialsId: Type.String() })),
+  sonar: Type.Array(Answer({ name: Type.String(), url: Type.String(), credentialsId: Type.String() })),
+  httpRequest: Answer({ allowedHosts: Type.Array(Type.String()), allowPrivate: Type.Boolean() }),
+}, { $id: 'HttpServiceSettings', description: 'Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials' });
+
 /** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */
 export const NAMED_SCHEMAS: readonly TSchema[] = [
   ErrorAnswer, JobDefinition, JobDefinitionSummary, JobParameter, LastBuild, Job, JobSummary, BuildCause, StageNode, PendingInput,
   Build, BuildDetail, Artifact, TestCase, TestReport, IssuesResult, IssueItem, IssuesAnswer, ConsoleSection, ConsoleTime, JobTrend, TestHistory, BuildLibraries, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
   Me, Session, Token, NewToken, AuditEntry, FolderGrant, Credential, Cloud, ConnectionReport, Health, WebhookAnswer, WebhookInfo,
-  Library, LibraryTestReport, MailSettings,
+  Library, LibraryTestReport, MailSettings, HttpServiceSettings,
 ];
 
 /** Adds the named schemas an instance lacks (a route module registered on an instance of its own, as in tests). */

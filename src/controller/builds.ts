@@ -70,6 +70,7 @@ import { silentLogger, type Logger } from '../util/log.ts';
 import type { WaitList } from './waitlist.ts';
 import { buildMail, gitAuthors, type MailService } from './mail.ts';
 import type { MailPerson, MailServices } from '../core/mail.ts';
+import type { HttpServices } from '../core/http-services.ts';
 
 const run = promisify(execFile);
 
@@ -156,6 +157,8 @@ export class BuildManager {
   readonly #waits: WaitList;
   /** The SMTP server builds' e-mail goes through (mail.ts); null: builds send none. */
   readonly #mail: MailService | null;
+  /** Slack, GitHub, GitLab, SonarQube settings for the HTTP service steps (http-services.ts). */
+  readonly #httpServices: HttpServices | null;
   /** Lines for the end of failed builds' consoles that the disk refused: written when the health recovers. */
   readonly #notes = new Map<string, string>();
   /** Builds not started yet (in the wait list), by build id, in trigger order. */
@@ -178,6 +181,7 @@ export class BuildManager {
     mail?: MailService;
     /** Jenkins' global environment variables (global-env.ts), read at each build's start. */
     globalEnv?: () => Promise<Record<string, string>>;
+    httpServices?: HttpServices;
     mayTrigger?: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
   }) {
     this.#mayTrigger = o.mayTrigger ?? (async () => null);
@@ -194,6 +198,7 @@ export class BuildManager {
     this.#health = o.health ?? null;
     this.#mail = o.mail ?? null;
     this.#globalEnv = o.globalEnv ?? (async () => ({}));
+    this.#httpServices = o.httpServices ?? null;
     this.#log = o.logger ?? silentLogger();
     this.#health?.onRecovered(() => this.#writeNotes());
   }
@@ -660,6 +665,7 @@ export class BuildManager {
         milestone: async (ordinal) => this.#milestone(live, ordinal),
         jobProperties: (p) => this.#keepJobProperties(job.name, p),
         ...(this.#mail ? { mail: this.#mailFor(job, build, previous?.result ?? null, log) } : {}),
+        ...(this.#httpServices ? { httpServices: this.#httpServices } : {}),
         triggerJob: async (name, params, wait, signal) => {
           const refused = await this.#mayTrigger(job, name, live.replayedBy);
           if (refused !== null) throw new StepFailure(refused);

@@ -70,6 +70,8 @@ import { registerCredentialRoutes } from './credentials-http.ts';
 import { MailService } from './mail.ts';
 import { registerMailRoutes } from './mail-http.ts';
 import { GlobalEnv, registerGlobalEnvRoutes } from './global-env.ts';
+import { HttpServicesService } from './http-services.ts';
+import { registerHttpServicesRoutes } from './http-services-http.ts';
 import { AuthService } from './auth/service.ts';
 import { FolderAccess } from './auth/folders.ts';
 import { SECURITY_HEADERS } from './auth/http.ts';
@@ -144,6 +146,8 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   // E-mail (mail.ts): the SMTP settings in the store, AUTH from a global credential.
   const mail = new MailService({ store, credential: (id) => credentials.resolveForMail(id), audit: (e) => auth.audit(e) });
   const globalEnv = new GlobalEnv({ store, audit: (e) => auth.audit(e) });
+  // Slack, GitHub, GitLab, SonarQube, httpRequest's reach (http-services.ts): settings in the store.
+  const httpServices = new HttpServicesService({ store, audit: (e) => auth.audit(e) });
   // Webhooks' secret: the configured one, or <home>/secrets/webhook.secret made now (webhooks.ts).
   const hookSecret = await webhookSecretOf(cfg.home, cfg.webhookSecret).catch(async (err: unknown) => { await store.close(); throw err; });
 
@@ -334,7 +338,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   let agentUrl = cfg.agentUrl;
   // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
   const libraries = new ControllerLibraries({ store, credentials, home: cfg.home });
-  const builds: BuildManager = new BuildManager({ store, files, logs, nodes, logger, registry, waits, publicUrl: () => publicUrl, credentials, libraries, health, mail, globalEnv: () => globalEnv.variables(), mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
+  const builds: BuildManager = new BuildManager({ store, files, logs, nodes, logger, registry, waits, publicUrl: () => publicUrl, credentials, libraries, health, mail, globalEnv: () => globalEnv.variables(), httpServices: httpServices.forBuilds(), mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
     jobSettingsChanged: (job) => void triggers.sync(job.id).catch((e: unknown) => log(`triggers: re-reading job '${job.name}' failed: ${(e as Error).message}`)),
     // b.state is a masked copy: made only when someone listens.
     buildChanged: (b) => {
@@ -461,6 +465,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   registerCredentialRoutes(app, credentials, auth);
   registerMailRoutes(app, mail);
   registerGlobalEnvRoutes(app, globalEnv);
+  registerHttpServicesRoutes(app, httpServices);
   // A cloud saved or deleted: the waits for its pod slots follow at once (a raised cap lets
   // waiters go; a deleted cloud's waiters fail with the reason instead of making pods on it later).
   const cloudChanged = async (name: string): Promise<void> => {

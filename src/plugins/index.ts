@@ -16,8 +16,14 @@ import { mailPlugin } from './mail/index.ts';
 import { sshAgentPlugin } from './ssh-agent/index.ts';
 import { utilityStepsPlugin } from './utility-steps/index.ts';
 import { librariesPlugin } from './libraries/index.ts';
+import { slackPlugin } from './slack/index.ts';
+import { checksPlugin } from './checks/index.ts';
+import { httpRequestPlugin } from './http-request/index.ts';
+import { sonarPlugin } from './sonar/index.ts';
+import { awsPlugin } from './aws/index.ts';
 
-export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin];
+export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
+  slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');

@@ -330,6 +330,10 @@ test('every operation answers as the document says, with realistic data', async 
   ok(await call('putMailSettings', { body: { host: '127.0.0.1', port: 1, from: 'ci@example.com', credentialsId: null } }), 200);
   ok(await call('testMailSettings', { body: { to: 'admin@example.com' } }), 200);
   ok(await call('putMailSettings', { body: { host: '127.0.0.1', port: 0, from: 'ci@example.com' } }), 400);
+  // --- HTTP services settings (Slack, GitHub, GitLab, SonarQube, httpRequest)
+  ok(await call('getHttpServiceSettings'), 200);
+  ok(await call('putHttpServiceSettings', { body: { slack: { tokenCredentialId: 'slack-bot', botUser: true, room: '#ci' }, sonar: [{ name: 'sq', url: 'https://sonar.example', credentialsId: 'sq' }] } }), 200);
+  ok(await call('putHttpServiceSettings', { body: { github: { apiUrl: 'ftp://x', credentialsId: 'g' } } }), 400);
 
   // --- webhooks
   ok(await call('getJobWebhook', { params: { job: 'gitjob' } }), 200);

@@ -92,6 +92,8 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'POST /api/v1/settings/mail/test': 'admin',
   'GET /api/v1/settings/global-env': 'admin',
   'PUT /api/v1/settings/global-env': 'admin',
+  'GET /api/v1/settings/http-services': 'admin',
+  'PUT /api/v1/settings/http-services': 'admin',
 
   'GET /api/v1/clouds': 'admin',
   'GET /api/v1/clouds/:name': 'admin',

@@ -1,8 +1,8 @@
 // Which Jenkins plugin a step name comes from: for the steps Kiln provides (so that
 // `kiln lint --list-steps` and docs/steps.md group them by the plugin they stand in for) and
 // for well-known steps Kiln does not provide (so that an unknown step's message says where it
-// comes from: "slackSend comes from the Slack Notification plugin, which Kiln does not provide;
-// a shared library can define vars/slackSend.groovy").
+// comes from: "mattermostSend comes from the Mattermost Notification plugin, which Kiln does not provide;
+// a shared library can define vars/mattermostSend.groovy").
 //
 // One table, name → the plugin's display name as the Jenkins plugin site shows it. A plugin of
 // Kiln may set StepDecl.jenkinsPlugin on its own steps; this table answers for the others.
@@ -69,7 +69,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   // notifications, reports, quality
   emailext: P.email, emailextrecipients: P.email, developers: P.email, requestor: P.email, culprits: P.email,
   brokenBuildSuspects: P.email, brokenTestsSuspects: P.email, upstreamDevelopers: P.email,
-  slackSend: 'Slack Notification', slackUploadFile: 'Slack Notification', office365ConnectorSend: 'Office 365 Connector',
+  slackUploadFile: 'Slack Notification', office365ConnectorSend: 'Office 365 Connector',
   mattermostSend: 'Mattermost Notification', rocketSend: 'RocketChat Notifier', hipchatSend: 'HipChat', telegramSend: 'Telegram Bot',
   discordSend: 'Discord Notifier', googlechatnotification: 'Google Chat Notification',
   recordIssues: P.warnings, scanForIssues: P.warnings, publishIssues: P.warnings, discoverGitReferenceBuild: 'Git Forensics',
@@ -77,19 +77,17 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   cobertura: 'Cobertura', publishHTML: 'HTML Publisher', allure: 'Allure', xunit: 'xUnit', nunit: 'NUnit', mstest: 'MSTest',
   perfReport: 'Performance', realtimeJUnit: 'JUnit Realtime Test Reporter', splitTests: 'Parallel Test Executor',
   dependencyCheckPublisher: 'OWASP Dependency-Check', cucumber: 'Cucumber reports',
-  withSonarQubeEnv: 'SonarQube Scanner', waitForQualityGate: 'SonarQube Scanner',
-  withChecks: 'Checks API', publishChecks: 'Checks API',
-  githubNotify: 'Pipeline: GitHub Notify Step', setGitHubPullRequestStatus: 'GitHub Integration', pullRequest: 'Pipeline: GitHub',
-  updateGitlabCommitStatus: 'GitLab', gitlabCommitStatus: 'GitLab', addGitLabMRComment: 'GitLab', gitlabBuilds: 'GitLab', gitlab: 'GitLab',
+  setGitHubPullRequestStatus: 'GitHub Integration', pullRequest: 'Pipeline: GitHub',
+  addGitLabMRComment: 'GitLab', gitlabBuilds: 'GitLab', gitlab: 'GitLab',
   bitbucketStatusNotify: 'Bitbucket Build Status Notifier',
   // build tools and environments
   sshagent: 'SSH Agent', sshPublisher: 'Publish Over SSH', sshCommand: 'SSH Pipeline Steps', sshPut: 'SSH Pipeline Steps',
   sshGet: 'SSH Pipeline Steps', sshScript: 'SSH Pipeline Steps', sshRemove: 'SSH Pipeline Steps',
   withMaven: 'Pipeline Maven Integration', withGradle: 'Gradle', withAnt: 'Ant', nodejs: 'NodeJS',
   configFileProvider: 'Config File Provider', configFile: 'Config File Provider',
-  withAWS: 'Pipeline: AWS Steps', s3Upload: 'Pipeline: AWS Steps', s3Download: 'Pipeline: AWS Steps', cfnUpdate: 'Pipeline: AWS Steps',
+  s3Upload: 'Pipeline: AWS Steps', s3Download: 'Pipeline: AWS Steps', cfnUpdate: 'Pipeline: AWS Steps',
   ecrLogin: 'Pipeline: AWS Steps', awsIdentity: 'Pipeline: AWS Steps', withVault: 'HashiCorp Vault', azureCLI: 'Azure CLI',
-  withPythonEnv: 'Pyenv Pipeline', httpRequest: 'HTTP Request', xvnc: 'Xvnc', wrap: P.basic,
+  withPythonEnv: 'Pyenv Pipeline', xvnc: 'Xvnc', wrap: P.basic,
   buildName: 'Build Name and Description Setter', buildDescription: 'Build Name and Description Setter',
   addBadge: 'Badge', addShortText: 'Badge', addInfoBadge: 'Badge', addWarningBadge: 'Badge', addErrorBadge: 'Badge', createSummary: 'Badge',
   jiraComment: 'JIRA', jiraIssueSelector: 'JIRA', jiraSendBuildInfo: 'Atlassian Jira Software Cloud',

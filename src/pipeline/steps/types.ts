@@ -10,6 +10,7 @@ import type { LibraryResolver } from '../../core/libraries.ts';
 import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
 import type { ParameterType, TriggerDef } from '../model/types.ts';
 import type { MailServices } from '../../core/mail.ts';
+import type { HttpServices } from '../../core/http-services.ts';
 
 /** Arguments after binding to the declaration: named values, and the block if any. */
 export interface StepArgs {
@@ -232,6 +233,8 @@ export interface BuildServices {
   consoleLog?(): AsyncIterable<Buffer>;
   /** Sending e-mail (the mail plugin's steps) and what the build knows of its people; absent: the host sends none. */
   mail?: MailServices;
+  /** The HTTP services an administrator configured (Slack, GitHub, GitLab, SonarQube, httpRequest's reach); absent: none. */
+  httpServices?: HttpServices;
   /**
    * Finds shared libraries for the `library` step (core/libraries.ts): the controller's
    * configured ones for the job, or `kiln run --library`. Absent: the step says none is configured.

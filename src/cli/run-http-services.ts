@@ -1,0 +1,42 @@
+// The HTTP services `kiln run` knows (core/http-services.ts), from the environment only: the
+// credential ids name entries of --credentials, so no token is ever in a variable of its own.
+//
+//   KILN_SLACK_BASE_URL        Web API base (bot) or incoming-webhook base; default https://slack.com/api/ with a bot
+//   KILN_SLACK_TEAM_DOMAIN     the workspace
+//   KILN_SLACK_CREDENTIAL      the secret text credential holding the token
+//   KILN_SLACK_BOT_USER        true: a bot token (chat.postMessage); false: a webhook (default true)
+//   KILN_SLACK_CHANNEL         the default channel
+//   KILN_GITHUB_API_URL        default https://api.github.com
+//   KILN_GITHUB_CREDENTIAL     a token (secret text or username/password)
+//   KILN_GITLAB_URL            e.g. https://gitlab.com
+//   KILN_GITLAB_CREDENTIAL     a secret text token (api scope)
+//   KILN_SONAR_SERVERS         name=URL=credentialId, separated by commas: sq=https://sonar.example=sonar-token
+//   KILN_HTTP_REQUEST_PRIVATE  false: httpRequest refuses loopback/private addresses as a controller
+//                              does (default true: a run is on one's own machine)
+//
+// Slack, GitHub and GitLab are configured when their credential variable is set.
+import type { HttpServiceSettings, HttpServices, SonarServer } from '../core/http-services.ts';
+
+export function localHttpServices(env: Record<string, string | undefined>): HttpServices {
+  const v = (k: string) => env[k]?.trim() ?? '';
+  const settings = (): HttpServiceSettings => {
+    const sonar: SonarServer[] = v('KILN_SONAR_SERVERS').split(',').map((x) => x.trim()).filter(Boolean).map((entry) => {
+      const first = entry.indexOf('=');
+      const last = entry.lastIndexOf('=');
+      if (first < 1 || last === first) throw new Error(`KILN_SONAR_SERVERS: '${entry}' is not name=URL=credentialId`);
+      return { name: entry.slice(0, first), url: entry.slice(first + 1, last), credentialsId: entry.slice(last + 1) };
+    });
+    const bot = v('KILN_SLACK_BOT_USER') ? v('KILN_SLACK_BOT_USER') === 'true' : true;
+    return {
+      slack: v('KILN_SLACK_CREDENTIAL') ? { baseUrl: v('KILN_SLACK_BASE_URL') || (bot ? 'https://slack.com/api/' : ''), teamDomain: v('KILN_SLACK_TEAM_DOMAIN'), tokenCredentialId: v('KILN_SLACK_CREDENTIAL'), botUser: bot, room: v('KILN_SLACK_CHANNEL') } : null,
+      github: v('KILN_GITHUB_CREDENTIAL') ? { apiUrl: v('KILN_GITHUB_API_URL') || 'https://api.github.com', credentialsId: v('KILN_GITHUB_CREDENTIAL') } : null,
+      gitlab: v('KILN_GITLAB_CREDENTIAL') && v('KILN_GITLAB_URL') ? { url: v('KILN_GITLAB_URL'), credentialsId: v('KILN_GITLAB_CREDENTIAL') } : null,
+      sonar,
+      httpRequest: { allowedHosts: [], allowPrivate: v('KILN_HTTP_REQUEST_PRIVATE') !== 'false' },
+    };
+  };
+  return {
+    settings: async () => settings(),
+    configureHint: 'kiln run reads KILN_SLACK_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS (docs/notifications.md)',
+  };
+}

@@ -1,0 +1,135 @@
+// The controller's HTTP services for builds (core/http-services.ts): the Slack workspace, the
+// GitHub and GitLab APIs, the SonarQube servers, and the hosts httpRequest may reach on the
+// controller's own network, kept as one settings document ('http-services', store/settings.ts)
+// that only admins read or change (http-services-http.ts, auth/policy.ts):
+//
+//   GET /api/v1/settings/http-services   the settings
+//   PUT /api/v1/settings/http-services   replaces them (audit-logged); a part left out is cleared
+//
+// Secrets: each service names a credential by id (global credentials), resolved by the step
+// through the build's credentials at use; no token is in the settings, an answer or a log line.
+// The URLs here are where those tokens may go: a step that names another URL must bring its own
+// credential (the plugins' runtimes enforce it).
+import type { HttpServiceSettings, HttpServices, SonarServer } from '../core/http-services.ts';
+import type { JsonValue, Store } from '../store/types.ts';
+import { ApiError } from './http-errors.ts';
+
+export const NO_HTTP_SERVICES: HttpServiceSettings = { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false } };
+
+const bad = (field: string, message: string) => new ApiError('invalid', `${field}: ${message}`);
+
+function obj(v: unknown, field: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(field, 'must be an object');
+  return v as Record<string, unknown>;
+}
+
+function only(o: Record<string, unknown>, field: string, keys: string[]): void {
+  for (const k of Object.keys(o)) if (!keys.includes(k)) throw bad(`${field}.${k}`, `unknown field (${field} has: ${keys.join(', ')})`);
+}
+
+function text(o: Record<string, unknown>, field: string, key: string, required: boolean, max = 500): string {
+  const v = o[key] ?? '';
+  if (typeof v !== 'string') throw bad(`${field}.${key}`, 'must be a string');
+  if (v.length > max || /[\r\n\0]/.test(v)) throw bad(`${field}.${key}`, `one line of at most ${max} characters`);
+  if (required && !v.trim()) throw bad(`${field}.${key}`, 'is required');
+  return v.trim();
+}
+
+function url(o: Record<string, unknown>, field: string, key: string, required: boolean): string {
+  const v = text(o, field, key, required, 2000);
+  if (!v) return '';
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw bad(`${field}.${key}`, `'${v}' is not a URL`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw bad(`${field}.${key}`, 'an http or https URL');
+  if (u.username || u.password) throw bad(`${field}.${key}`, 'no user or password in the URL: name a credential instead');
+  return v;
+}
+
+/** Checks a PUT body part by part; a part not given is cleared. */
+export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
+  const b = obj(body, 'body');
+  only(b, 'body', ['slack', 'github', 'gitlab', 'sonar', 'httpRequest']);
+  const out: HttpServiceSettings = structuredClone(NO_HTTP_SERVICES);
+  if (b.slack !== undefined && b.slack !== null) {
+    const s = obj(b.slack, 'slack');
+    only(s, 'slack', ['baseUrl', 'teamDomain', 'tokenCredentialId', 'botUser', 'room']);
+    const botUser = s.botUser ?? true;
+    if (typeof botUser !== 'boolean') throw bad('slack.botUser', 'true or false');
+    const baseUrl = url(s, 'slack', 'baseUrl', false) || (botUser ? 'https://slack.com/api/' : '');
+    const teamDomain = text(s, 'slack', 'teamDomain', false, 100);
+    if (!botUser && !baseUrl && !teamDomain) throw bad('slack.baseUrl', 'an incoming webhook needs its base URL (or a teamDomain)');
+    out.slack = { baseUrl, teamDomain, tokenCredentialId: text(s, 'slack', 'tokenCredentialId', true, 255), botUser, room: text(s, 'slack', 'room', false, 200) };
+  }
+  if (b.github !== undefined && b.github !== null) {
+    const g = obj(b.github, 'github');
+    only(g, 'github', ['apiUrl', 'credentialsId']);
+    out.github = { apiUrl: url(g, 'github', 'apiUrl', false) || 'https://api.github.com', credentialsId: text(g, 'github', 'credentialsId', true, 255) };
+  }
+  if (b.gitlab !== undefined && b.gitlab !== null) {
+    const g = obj(b.gitlab, 'gitlab');
+    only(g, 'gitlab', ['url', 'credentialsId']);
+    out.gitlab = { url: url(g, 'gitlab', 'url', true), credentialsId: text(g, 'gitlab', 'credentialsId', true, 255) };
+  }
+  if (b.sonar !== undefined) {
+    if (!Array.isArray(b.sonar) || b.sonar.length > 50) throw bad('sonar', 'a list of at most 50 servers');
+    const names = new Set<string>();
+    out.sonar = b.sonar.map((x, i): SonarServer => {
+      const s = obj(x, `sonar[${i}]`);
+      only(s, `sonar[${i}]`, ['name', 'url', 'credentialsId']);
+      const name = text(s, `sonar[${i}]`, 'name', true, 100);
+      if (names.has(name)) throw bad(`sonar[${i}].name`, `'${name}' is already the name of another server`);
+      names.add(name);
+      return { name, url: url(s, `sonar[${i}]`, 'url', true), credentialsId: text(s, `sonar[${i}]`, 'credentialsId', false, 255) };
+    });
+  }
+  if (b.httpRequest !== undefined && b.httpRequest !== null) {
+    const h = obj(b.httpRequest, 'httpRequest');
+    only(h, 'httpRequest', ['allowedHosts', 'allowPrivate']);
+    const hosts = h.allowedHosts ?? [];
+    if (!Array.isArray(hosts) || hosts.length > 200 || hosts.some((x) => typeof x !== 'string' || !/^(\*\.)?[A-Za-z0-9.-]{1,253}$|^[0-9a-fA-F:]{2,39}$/.test(x))) {
+      throw bad('httpRequest.allowedHosts', "a list of host names ('ci.internal', '*.corp.example') or IP addresses");
+    }
+    const all = h.allowPrivate ?? false;
+    if (typeof all !== 'boolean') throw bad('httpRequest.allowPrivate', 'true or false');
+    out.httpRequest = { allowedHosts: hosts as string[], allowPrivate: all };
+  }
+  return out;
+}
+
+type Audit = (e: { actor: string; action: string; target: string; detail: string; address: string }) => Promise<void>;
+
+export class HttpServicesService {
+  readonly #store: Store;
+  readonly #audit: Audit;
+  constructor(o: { store: Store; audit: Audit }) {
+    this.#store = o.store;
+    this.#audit = o.audit;
+  }
+
+  async get(): Promise<HttpServiceSettings> {
+    const v = await this.#store.settings.get('http-services');
+    if (!v) return structuredClone(NO_HTTP_SERVICES);
+    try {
+      return checkHttpServiceSettings(v);
+    } catch {
+      return structuredClone(NO_HTTP_SERVICES);
+    }
+  }
+
+  async put(actor: string, body: unknown, address: string): Promise<HttpServiceSettings> {
+    const s = checkHttpServiceSettings(body);
+    await this.#store.settings.put('http-services', s as unknown as JsonValue);
+    const parts = [s.slack && 'slack', s.github && 'github', s.gitlab && 'gitlab', s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`].filter(Boolean);
+    await this.#audit({ actor, action: 'settings.http-services', target: 'http-services', detail: parts.join(' '), address });
+    return s;
+  }
+
+  /** What builds read: the settings at each use, so a change applies to running builds' next step. */
+  forBuilds(): HttpServices {
+    return { settings: () => this.get(), configureHint: 'an administrator configures them in Settings (PUT /api/v1/settings/http-services)' };
+  }
+}

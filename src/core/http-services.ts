@@ -1,0 +1,67 @@
+// The contract between the steps that talk to HTTP services (slackSend, githubNotify,
+// publishChecks / withChecks, updateGitlabCommitStatus / gitlabCommitStatus, withSonarQubeEnv /
+// waitForQualityGate, httpRequest: src/plugins/{slack,checks,sonar,http-request}) and the host
+// that knows the services an administrator configured: the controller's settings
+// (controller/http-services.ts, /api/v1/settings/{slack,github,gitlab,sonarqube,http-request}),
+// `kiln run`'s environment (cli/run-http-services.ts). Secrets are never here: a setting names a
+// credential id, which the step resolves through the build's credential() like any other.
+// Contracts only: this folder imports nothing else of src.
+
+export interface SlackSettings {
+  /** Web API base ('https://slack.com/api/') for a bot token, or an incoming-webhook base ('https://hooks.slack.com/services/'). */
+  baseUrl: string;
+  /** The workspace (Jenkins' teamDomain); '' when not set. */
+  teamDomain: string;
+  /** The credential (secret text) holding the bot token, or the webhook's path after baseUrl. */
+  tokenCredentialId: string;
+  /** The token is a bot user's (chat.postMessage); false: an incoming webhook. */
+  botUser: boolean;
+  /** The default channel when a step gives none. */
+  room: string;
+}
+
+export interface GitHubSettings {
+  /** 'https://api.github.com' or a GitHub Enterprise 'https://ghe.example/api/v3'. */
+  apiUrl: string;
+  /** A secret text (token) or username/password (user + token) credential. */
+  credentialsId: string;
+}
+
+export interface GitLabSettings {
+  /** 'https://gitlab.com' (the API is under /api/v4). */
+  url: string;
+  /** A secret text credential holding a token with the api scope. */
+  credentialsId: string;
+}
+
+export interface SonarServer {
+  name: string;
+  /** 'https://sonar.example'. */
+  url: string;
+  /** A secret text credential holding the token; '' for none. */
+  credentialsId: string;
+}
+
+export interface HttpRequestSettings {
+  /**
+   * Host names (or `*.suffix`) httpRequest may reach even where they resolve to a loopback,
+   * private or link-local address. Everything public is always allowed.
+   */
+  allowedHosts: string[];
+  /** Allow every address (kiln run on one's own machine). */
+  allowPrivate: boolean;
+}
+
+export interface HttpServiceSettings {
+  slack: SlackSettings | null;
+  github: GitHubSettings | null;
+  gitlab: GitLabSettings | null;
+  sonar: SonarServer[];
+  httpRequest: HttpRequestSettings;
+}
+
+export interface HttpServices {
+  settings(): Promise<HttpServiceSettings>;
+  /** Where an administrator configures them, for messages ("Settings → Notifications", "KILN_SLACK_* variables"). */
+  readonly configureHint: string;
+}

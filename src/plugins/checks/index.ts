@@ -1,0 +1,98 @@
+// Commit statuses and checks: the Pipeline GitHub Notify step (`githubNotify`), the Checks API
+// plugin (`publishChecks`, `withChecks`, published to GitHub check runs) and the GitLab
+// plugin's statuses (`updateGitlabCommitStatus`, `gitlabCommitStatus`), declared as data;
+// runtime.ts calls the services' REST APIs. The API URL and token credential come from the
+// host's settings (core/http-services.ts); the repository and commit from the build's checkout
+// (GIT_URL, GIT_COMMIT) unless given. See docs/notifications.md.
+import type { StepParam } from '../../core/steps.ts';
+import type { PipelinePlugin } from '../../pipeline/plugin.ts';
+import { CHECK_STATUSES, CHECK_CONCLUSIONS, GITLAB_STATES } from './values.ts';
+
+const s = (name: string, doc: string, values?: readonly string[]): StepParam => ({ name, type: 'string', doc, ...(values ? { values } : {}) });
+
+
+export const checksPlugin: PipelinePlugin = {
+  name: 'checks',
+  doc: 'Commit statuses and checks: githubNotify, publishChecks / withChecks (GitHub check runs), updateGitlabCommitStatus / gitlabCommitStatus',
+  steps: [
+    {
+      name: 'githubNotify',
+      jenkinsPlugin: 'Pipeline: GitHub Notify Step',
+      differs: "the repository and commit come from GIT_URL / GIT_COMMIT of the checkout; the host's token goes only to the host's API URL",
+      doc: "Set a GitHub commit status: githubNotify status: 'SUCCESS', context: 'ci/tests', description: 'All green'.",
+      params: [
+        { name: 'status', type: 'string', required: true, doc: 'SUCCESS, PENDING, FAILURE or ERROR', values: ['SUCCESS', 'PENDING', 'FAILURE', 'ERROR'] },
+        s('context', "the status' name (default 'jenkins/githubnotify')"),
+        s('description', 'a short text shown with the status'),
+        s('targetUrl', "the link of the status (default: the build's URL)"),
+        s('credentialsId', "a token (secret text, or username/password whose password is the token); default: the host's GitHub credential"),
+        s('account', 'the repository owner (default: from the checkout\'s GIT_URL)'),
+        s('repo', 'the repository name (default: from GIT_URL)'),
+        s('sha', 'the commit (default: GIT_COMMIT)'),
+        s('gitApiUrl', "the API URL (default: the host's, or https://api.github.com)"),
+      ],
+      block: 'none',
+      needsNode: false,
+    },
+    {
+      name: 'publishChecks',
+      jenkinsPlugin: 'Checks API',
+      differs: 'published to GitHub check runs only (the host\'s GitHub settings); none configured: "No suitable checks publisher found"',
+      doc: "Publish a GitHub check run: publishChecks name: 'tests', title: 'Tests', summary: 'all passed', conclusion: 'SUCCESS'.",
+      params: [
+        s('name', "the check's name (default 'Jenkins')"),
+        s('title', 'the title of its output'),
+        s('summary', 'the summary (Markdown)'),
+        s('text', 'the details (Markdown)'),
+        s('status', 'QUEUED, IN_PROGRESS or COMPLETED (default)', CHECK_STATUSES),
+        s('conclusion', 'with COMPLETED: SUCCESS (default), FAILURE, NEUTRAL, CANCELED, SKIPPED, TIME_OUT, ACTION_REQUIRED, NONE', CHECK_CONCLUSIONS),
+        s('detailsURL', "the check's link (default: the build's URL)"),
+        { name: 'annotations', type: 'list', doc: "[[path: 'a.c', startLine: 1, endLine: 1, message: 'x', annotationLevel: 'WARNING']]" },
+        { name: 'actions', type: 'list', doc: "[[label: 'Fix', description: 'x', identifier: 'fix']]" },
+        { name: 'includeStage', type: 'boolean', doc: 'accepted; the name is used as given' },
+      ],
+      block: 'none',
+      needsNode: false,
+    },
+    {
+      name: 'withChecks',
+      jenkinsPlugin: 'Checks API',
+      differs: 'the check is also completed with SUCCESS when the block passes (Jenkins leaves that to the publishers inside it)',
+      doc: "Run a block inside a check: withChecks('tests') { ... }: in progress at the start, completed with the block's outcome.",
+      params: [
+        { name: 'name', type: 'string', required: true, doc: "the check's name" },
+        { name: 'includeStage', type: 'boolean', doc: 'accepted; the name is used as given' },
+      ],
+      positional: 'name',
+      block: 'required',
+      needsNode: false,
+    },
+    {
+      name: 'updateGitlabCommitStatus',
+      jenkinsPlugin: 'GitLab',
+      differs: "one GitLab connection, the host's; the project from GIT_URL",
+      doc: "Set a GitLab commit status: updateGitlabCommitStatus name: 'build', state: 'success'.",
+      params: [
+        s('name', "the status' name (default 'jenkins')"),
+        { name: 'state', type: 'string', required: true, doc: 'pending, running, canceled, success or failed', values: GITLAB_STATES },
+      ],
+      block: 'none',
+      needsNode: false,
+    },
+    {
+      name: 'gitlabCommitStatus',
+      jenkinsPlugin: 'GitLab',
+      differs: "one GitLab connection, the host's; builds: and connection: are refused",
+      doc: "Run a block with a GitLab commit status: gitlabCommitStatus('build') { ... }: running, then success, failed or canceled.",
+      params: [
+        s('name', "the status' name (default 'jenkins')"),
+        { name: 'builds', type: 'list', doc: 'refused: Kiln does not report to several GitLab connections' },
+        s('connection', 'refused: see builds'),
+      ],
+      positional: 'name',
+      block: 'required',
+      needsNode: false,
+    },
+  ],
+  runtime: async () => (await import('./runtime.ts')).default,
+};
