@@ -216,7 +216,7 @@ test('every route × every role: the policy as a user meets it', async () => {
     'GET /api/v1/credentials': 'D', 'POST /api/v1/credentials': 'A', 'GET /api/v1/credentials/:id': 'D', 'PUT /api/v1/credentials/:id': 'A',
     'DELETE /api/v1/credentials/:id': 'A',
     'GET /api/v1/settings/mail': 'A', 'PUT /api/v1/settings/mail': 'A', 'POST /api/v1/settings/mail/test': 'A',
-    'GET /api/v1/settings/http-services': 'A', 'PUT /api/v1/settings/http-services': 'A',
+    'GET /api/v1/settings/http-services': 'A', 'PUT /api/v1/settings/http-services': 'A', 'GET /api/v1/settings/global-env': 'A', 'PUT /api/v1/settings/global-env': 'A',
     'GET /api/v1/clouds': 'A', 'GET /api/v1/clouds/:name': 'A', 'PUT /api/v1/clouds/:name': 'A', 'DELETE /api/v1/clouds/:name': 'A',
     'POST /api/v1/clouds/:name/test': 'A', 'POST /api/v1/clouds/test': 'A',
     'GET /api/v1/users': 'A', 'POST /api/v1/users': 'A', 'GET /api/v1/users/:name': 'A', 'PUT /api/v1/users/:name': 'A',

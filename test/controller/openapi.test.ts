@@ -328,6 +328,8 @@ test('every operation answers as the document says, with realistic data', async 
   // --- e-mail settings (a test e-mail to a port nothing listens on: sent false, in plain words)
   ok(await call('getMailSettings'), 200);
   ok(await call('putMailSettings', { body: { host: '127.0.0.1', port: 1, from: 'ci@example.com', credentialsId: null } }), 200);
+  ok(await call('getGlobalEnv'), 200);
+  ok(await call('putGlobalEnv', { body: { variables: { DEPLOY_ENV: 'staging' } } }), 200);
   ok(await call('testMailSettings', { body: { to: 'admin@example.com' } }), 200);
   ok(await call('putMailSettings', { body: { host: '127.0.0.1', port: 0, from: 'ci@example.com' } }), 400);
   // --- HTTP services settings (Slack, GitHub, GitLab, SonarQube, httpRequest)
