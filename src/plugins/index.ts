@@ -16,8 +16,9 @@ import { mailPlugin } from './mail/index.ts';
 import { sshAgentPlugin } from './ssh-agent/index.ts';
 import { utilityStepsPlugin } from './utility-steps/index.ts';
 import { librariesPlugin } from './libraries/index.ts';
+import { coveragePlugin } from './coverage/index.ts';
 
-export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin];
+export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin, coveragePlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');
