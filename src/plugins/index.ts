@@ -17,8 +17,11 @@ import { sshAgentPlugin } from './ssh-agent/index.ts';
 import { utilityStepsPlugin } from './utility-steps/index.ts';
 import { librariesPlugin } from './libraries/index.ts';
 import { coveragePlugin } from './coverage/index.ts';
+import { htmlPublisherPlugin } from './htmlpublisher/index.ts';
+import { configFilesPlugin } from './config-files/index.ts';
+import { buildWrappersPlugin } from './build-wrappers/index.ts';
 
-export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin, coveragePlugin];
+export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin, coveragePlugin, htmlPublisherPlugin, configFilesPlugin, buildWrappersPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');

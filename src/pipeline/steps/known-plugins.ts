@@ -74,7 +74,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   discordSend: 'Discord Notifier', googlechatnotification: 'Google Chat Notification',
   recordIssues: P.warnings, scanForIssues: P.warnings, publishIssues: P.warnings, discoverGitReferenceBuild: 'Git Forensics',
   discoverReferenceBuild: 'Forensics API', publishCoverage: 'Code Coverage API',
-   publishHTML: 'HTML Publisher', allure: 'Allure', xunit: 'xUnit', nunit: 'NUnit', mstest: 'MSTest',
+   allure: 'Allure', xunit: 'xUnit', nunit: 'NUnit', mstest: 'MSTest',
   perfReport: 'Performance', realtimeJUnit: 'JUnit Realtime Test Reporter', splitTests: 'Parallel Test Executor',
   dependencyCheckPublisher: 'OWASP Dependency-Check', cucumber: 'Cucumber reports',
   withSonarQubeEnv: 'SonarQube Scanner', waitForQualityGate: 'SonarQube Scanner',
@@ -85,8 +85,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   // build tools and environments
   sshagent: 'SSH Agent', sshPublisher: 'Publish Over SSH', sshCommand: 'SSH Pipeline Steps', sshPut: 'SSH Pipeline Steps',
   sshGet: 'SSH Pipeline Steps', sshScript: 'SSH Pipeline Steps', sshRemove: 'SSH Pipeline Steps',
-  withMaven: 'Pipeline Maven Integration', withGradle: 'Gradle', withAnt: 'Ant', nodejs: 'NodeJS',
-  configFileProvider: 'Config File Provider', configFile: 'Config File Provider',
+  nodejs: 'NodeJS',
   withAWS: 'Pipeline: AWS Steps', s3Upload: 'Pipeline: AWS Steps', s3Download: 'Pipeline: AWS Steps', cfnUpdate: 'Pipeline: AWS Steps',
   ecrLogin: 'Pipeline: AWS Steps', awsIdentity: 'Pipeline: AWS Steps', withVault: 'HashiCorp Vault', azureCLI: 'Azure CLI',
   withPythonEnv: 'Pyenv Pipeline', httpRequest: 'HTTP Request', xvnc: 'Xvnc', wrap: P.basic,
