@@ -1,0 +1,133 @@
+// The build-tool and report steps in a real controller (store, files, HTTP API):
+//   - publishHTML keeps a report the pipeline writes (HTML with a <script>, a stylesheet, a
+//     page in a subdirectory) and the controller serves it with the sandboxing CSP, nosniff and
+//     its type; '..' and encoded traversal are refused; keepAll: false drops older builds' copy;
+//     a missing directory fails the build unless allowMissing
+//   - recordCoverage's result through GET .../coverage
+//   - managed config files: admin-only routes, written by configFileProvider for the block and
+//     removed after it, and withMaven's settings from them
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startController, type ControllerHandle } from '../../../src/controller/compose.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+import { consoleText, finishedBuild, jsonApi, rawApi, testConfig } from '../../helpers/controller.ts';
+import { JACOCO_XML } from '../coverage/fixtures.ts';
+
+let c: ControllerHandle;
+before(async () => {
+  c = await startController(testConfig({ home: path.join(tempDir('buildtools-controller'), 'home'), port: '0', executors: '2' }));
+});
+after(async () => { await c?.close(); });
+
+const api = jsonApi(() => c.url);
+const raw = rawApi(() => c.url);
+
+async function run(job: string, script: string): Promise<{ result: string; log: string; number: number }> {
+  if (!(await raw('GET', `/api/v1/jobs/${job}`)).status.toString().startsWith('2')) await api('POST', '/api/v1/jobs', { name: job, script });
+  else await api('PUT', `/api/v1/jobs/${job}`, { script });
+  const b = await api('POST', `/api/v1/jobs/${job}/builds`, {});
+  const done = await finishedBuild(c.url, job, b.number);
+  return { result: done.result, log: await consoleText(c.url, job, b.number), number: b.number };
+}
+
+const REPORT = `node {
+  writeFile file: 'out/report/index.html', text: '<html><head><link rel="stylesheet" href="style.css"></head><body><h1>Report</h1><script>fetch("/api/v1/me")</script><a href="sub/page.html">more</a></body></html>'
+  writeFile file: 'out/report/style.css', text: 'h1 { color: red }'
+  writeFile file: 'out/report/sub/page.html', text: '<p>sub page</p>'
+  writeFile file: 'out/report/notes.txt', text: 'not included'
+  publishHTML(target: [reportDir: 'out/report', reportFiles: 'index.html', reportName: 'My Report', keepAll: false, includes: '**/*.html, **/*.css'])
+}`;
+
+test('publishHTML: the report is served sandboxed (CSP sandbox, no script), traversal refused, keepAll false keeps the newest only', async () => {
+  const b = await run('html', REPORT);
+  assert.equal(b.result, 'SUCCESS', b.log);
+  assert.match(b.log, /\[htmlpublisher\] Archiving HTML reports\.\.\.\n\[htmlpublisher\] Archiving at PROJECT level \S+\/out\/report to My Report\n/);
+  const list = await api('GET', `/api/v1/jobs/html/builds/${b.number}/html-reports`);
+  assert.deepEqual(list.reports, [{ name: 'My Report', files: ['index.html'], keepAll: false, alwaysLinkToLastBuild: false, url: `/api/v1/jobs/html/builds/${b.number}/html-reports/My%20Report/index.html` }]);
+  const page = await fetch(new URL(list.reports[0].url.slice(1), c.url), { headers: { authorization: `Bearer kiln-test-admin-token-0123456789abcdef0123456789` } });
+  assert.equal(page.status, 200);
+  const csp = page.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /^sandbox; default-src 'none'/, csp);
+  assert.doesNotMatch(csp, /script-src|allow-scripts|allow-same-origin/);
+  assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+  assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+  assert.match(await page.text(), /<h1>Report<\/h1>/);
+  const css = await raw('GET', `/api/v1/jobs/html/builds/${b.number}/html-reports/My%20Report/style.css`);
+  assert.equal(css.status, 200);
+  assert.equal((await raw('GET', `/api/v1/jobs/html/builds/${b.number}/html-reports/My%20Report/sub/page.html`)).text, '<p>sub page</p>');
+  // Not in `includes`; traversal in every spelling; not logged in.
+  assert.equal((await raw('GET', `/api/v1/jobs/html/builds/${b.number}/html-reports/My%20Report/notes.txt`)).status, 404);
+  for (const evil of ['../../log', '..%2F..%2Flog', 'sub/..%2F..%2F..%2Flog', '%2E%2E/%2E%2E/log', 'sub/../../state']) {
+    const r = await raw('GET', `/api/v1/jobs/html/builds/${b.number}/html-reports/My%20Report/${evil}`);
+    assert.equal(r.status, 404, `${evil}: ${r.status} ${r.text.slice(0, 200)}`);
+  }
+  assert.equal((await raw('GET', list.reports[0].url, undefined, { authorization: '' })).status, 401);
+  // keepAll: false: the next build's report replaces this one's.
+  const b2 = await run('html', REPORT);
+  assert.equal(b2.result, 'SUCCESS', b2.log);
+  assert.deepEqual((await api('GET', `/api/v1/jobs/html/builds/${b.number}/html-reports`)).reports, []);
+  assert.equal((await raw('GET', `/api/v1/jobs/html/builds/${b.number}/html-reports/My%20Report/index.html`)).status, 404);
+  assert.equal((await api('GET', `/api/v1/jobs/html/builds/${b2.number}/html-reports`)).reports.length, 1);
+});
+
+test('publishHTML: a missing directory fails the build, allowMissing does not; a reportDir leaving the workspace is refused', async () => {
+  const m = await run('html-missing', `node { publishHTML(target: [reportDir: 'nope', reportFiles: 'index.html', reportName: 'X']) }`);
+  assert.equal(m.result, 'FAILURE', m.log);
+  assert.match(m.log, /ERROR: Specified HTML directory '\S+\/nope' does not exist\.\n/);
+  const a = await run('html-allow', `node { publishHTML(target: [reportDir: 'nope', reportFiles: 'index.html', reportName: 'X', allowMissing: true]) }`);
+  assert.equal(a.result, 'SUCCESS', a.log);
+  const out = await run('html-out', `node { publishHTML(target: [reportDir: '../..', reportFiles: 'index.html', reportName: 'X']) }`);
+  assert.equal(out.result, 'FAILURE');
+  assert.match(out.log, /publishHTML: reportDir '\.\.\/\.\.' leaves the workspace/);
+});
+
+test('recordCoverage: the result is served at GET .../coverage', async () => {
+  const b = await run('cov', `node {
+  writeFile file: 'target/site/jacoco/jacoco.xml', text: '''${JACOCO_XML}'''
+  recordCoverage(tools: [[parser: 'JACOCO']], qualityGates: [[metric: 'LINE', threshold: 90.0, unstable: true]])
+}`);
+  assert.equal(b.result, 'UNSTABLE', b.log);
+  const cov = await api('GET', `/api/v1/jobs/cov/builds/${b.number}/coverage`);
+  assert.equal(cov.results.length, 1);
+  const r = cov.results[0];
+  assert.deepEqual([r.id, r.name, r.qualityGate, r.reports], ['coverage', 'Code Coverage', 'WARNING', ['target/site/jacoco/jacoco.xml']]);
+  assert.deepEqual(r.metrics.find((m: any) => m.metric === 'LINE'), { metric: 'LINE', covered: 3, missed: 1 });
+  assert.deepEqual(r.gates.map((g: any) => [g.name, g.threshold, g.actual, g.missed]), [['Overall project - Line Coverage', 90, 75, true]]);
+  assert.equal((await raw('GET', `/api/v1/jobs/cov/builds/${b.number}/coverage`, undefined, { authorization: '' })).status, 401);
+});
+
+test('managed config files: admin-only API; configFileProvider writes one for the block and removes it; withMaven uses it as settings', async () => {
+  const put = await raw('PUT', '/api/v1/config-files/maven-settings', { name: 'Maven settings', type: 'maven-settings', content: '<settings><servers/></settings>\n' });
+  assert.equal(put.status, 200, put.text);
+  assert.deepEqual([put.json.id, put.json.name, put.json.type], ['maven-settings', 'Maven settings', 'maven-settings']);
+  assert.deepEqual((await api('GET', '/api/v1/config-files')).files.map((f: any) => [f.id, 'content' in f]), [['maven-settings', false]]);
+  assert.equal((await api('GET', '/api/v1/config-files/maven-settings')).content, '<settings><servers/></settings>\n');
+  assert.equal((await raw('PUT', '/api/v1/config-files/..%2Fx', { content: 'x' })).status, 400);
+  assert.equal((await raw('PUT', '/api/v1/config-files/ok', { content: 'x', extra: 1 })).status, 400);
+  // A developer may not read or change them.
+  await api('POST', '/api/v1/users', { name: 'dev', role: 'developer', password: 'dev-password-1' });
+  const token = (await api('POST', '/api/v1/users/dev/tokens', { name: 't' })).token;
+  const dev = { authorization: `Bearer ${token}` };
+  assert.equal((await raw('GET', '/api/v1/config-files/maven-settings', undefined, dev)).status, 403);
+  assert.equal((await raw('PUT', '/api/v1/config-files/maven-settings', { content: 'evil' }, dev)).status, 403);
+  assert.equal((await raw('DELETE', '/api/v1/config-files/maven-settings', undefined, dev)).status, 403);
+
+  const b = await run('cfp', `node {
+  configFileProvider([configFile(fileId: 'maven-settings', variable: 'MVN_SETTINGS')]) {
+    sh 'cat "$MVN_SETTINGS"; echo "$MVN_SETTINGS" > where'
+  }
+  sh 'test ! -e "$(cat where)" && echo removed'
+}`);
+  assert.equal(b.result, 'SUCCESS', b.log);
+  assert.match(b.log, /copy managed file \[Maven settings\] to file:\S+@tmp\/config[0-9a-f]+tmp\n/);
+  assert.match(b.log, /\n<settings><servers\/><\/settings>\n/);
+  assert.match(b.log, /Deleting 1 temporary files\n/);
+  assert.match(b.log, /\nremoved\n/);
+
+  assert.equal((await raw('DELETE', '/api/v1/config-files/maven-settings')).status, 204);
+  assert.equal((await raw('GET', '/api/v1/config-files/maven-settings')).status, 404);
+  const gone = await run('cfp', `node { configFileProvider([configFile(fileId: 'maven-settings', variable: 'S')]) { echo 'never' } }`);
+  assert.equal(gone.result, 'FAILURE');
+  assert.match(gone.log, /configFileProvider: not able to provide the following file\(s\): maven-settings/);
+});
