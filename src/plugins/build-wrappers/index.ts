@@ -9,15 +9,10 @@
 //   withAnt     Ant: the Ant installation and a JDK on PATH, ANT_HOME/JAVA_HOME
 import type { StepDecl, StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
+import { MAVEN_PUBLISHERS } from './decl.ts';
 
 const s = (name: string, doc: string): StepParam => ({ name, type: 'string', doc });
 
-/** pipeline-maven's publisher symbols (options: [...]); disabled: true turns one off. */
-export const MAVEN_PUBLISHERS = [
-  'junitPublisher', 'artifactsPublisher', 'dependenciesFingerprintPublisher', 'findbugsPublisher', 'spotbugsPublisher',
-  'jacocoPublisher', 'openTasksPublisher', 'invokerPublisher', 'concordionPublisher', 'jgivenPublisher', 'mavenLinkerPublisher',
-  'pipelineGraphPublisher', 'maven3Publisher',
-] as const;
 
 const publisherSymbol = (name: string): StepDecl => ({
   name, doc: `withMaven option: ${name}(disabled: true) turns it off${name === 'junitPublisher' || name === 'artifactsPublisher' ? '' : ' (accepted; Kiln runs only the JUnit and artifacts publishers)'}`,

@@ -20,7 +20,7 @@ import { resolveTool } from '../../pipeline/steps/tool.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { run as junitRun } from '../../pipeline/steps/junit.ts';
 import { run as archiveRun } from '../../pipeline/steps/archiveArtifacts.ts';
-import { MAVEN_PUBLISHERS } from './index.ts';
+import { MAVEN_PUBLISHERS } from './decl.ts';
 
 const say = (ctx: StepContext, l: string) => ctx.log(`[withMaven] ${l}`);
 
