@@ -74,8 +74,8 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   discordSend: 'Discord Notifier', googlechatnotification: 'Google Chat Notification',
   recordIssues: P.warnings, scanForIssues: P.warnings, publishIssues: P.warnings, discoverGitReferenceBuild: 'Git Forensics',
   discoverReferenceBuild: 'Forensics API', publishCoverage: 'Code Coverage API',
-   allure: 'Allure', xunit: 'xUnit', nunit: 'NUnit', mstest: 'MSTest',
-  perfReport: 'Performance', realtimeJUnit: 'JUnit Realtime Test Reporter', splitTests: 'Parallel Test Executor',
+   xunit: 'xUnit', nunit: 'NUnit', mstest: 'MSTest',
+  perfReport: 'Performance',
   dependencyCheckPublisher: 'OWASP Dependency-Check', cucumber: 'Cucumber reports',
   withSonarQubeEnv: 'SonarQube Scanner', waitForQualityGate: 'SonarQube Scanner',
   withChecks: 'Checks API', publishChecks: 'Checks API',
@@ -88,7 +88,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   nodejs: 'NodeJS',
   withAWS: 'Pipeline: AWS Steps', s3Upload: 'Pipeline: AWS Steps', s3Download: 'Pipeline: AWS Steps', cfnUpdate: 'Pipeline: AWS Steps',
   ecrLogin: 'Pipeline: AWS Steps', awsIdentity: 'Pipeline: AWS Steps', withVault: 'HashiCorp Vault', azureCLI: 'Azure CLI',
-  withPythonEnv: 'Pyenv Pipeline', httpRequest: 'HTTP Request', xvnc: 'Xvnc', wrap: P.basic,
+  withPythonEnv: 'Pyenv Pipeline', httpRequest: 'HTTP Request', wrap: P.basic,
   buildName: 'Build Name and Description Setter', buildDescription: 'Build Name and Description Setter',
   addBadge: 'Badge', addShortText: 'Badge', addInfoBadge: 'Badge', addWarningBadge: 'Badge', addErrorBadge: 'Badge', createSummary: 'Badge',
   jiraComment: 'JIRA', jiraIssueSelector: 'JIRA', jiraSendBuildInfo: 'Atlassian Jira Software Cloud',
@@ -97,6 +97,11 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   notifyBitbucket: 'Stash Notifier', hubotSend: 'Hubot Steps', throttle: 'Throttle Concurrent Builds',
   gerritReview: 'Gerrit Code Review', gerritComment: 'Gerrit Code Review', p4sync: 'P4', p4publish: 'P4', tm: 'Token Macro',
   jobDsl: 'Job DSL', triggerRemoteJob: 'Parameterized Remote Trigger',
+};
+
+/** What to write instead, for unknown steps with a Kiln way to do the same. */
+const HINTS: Readonly<Record<string, string>> = {
+  sshPublisher: "or copy with sshagent(['cred']) { sh 'scp -r dist/ user@host:/srv/app' }",
 };
 
 /** The group of Kiln's own steps, which stand in for no Jenkins plugin. */
@@ -114,5 +119,6 @@ export function jenkinsPluginOf(decl: StepDecl): string {
 export function knownPluginNote(name: string): string {
   const plugin = Object.hasOwn(JENKINS_STEP_PLUGINS, name) ? JENKINS_STEP_PLUGINS[name] : undefined;
   if (!plugin) return '';
-  return `${name} comes from the ${plugin}${/plugin$|^Jenkins core$/i.test(plugin) ? '' : ' plugin'}, which Kiln does not provide; a shared library can define vars/${name}.groovy`;
+  const hint = Object.hasOwn(HINTS, name) ? `; ${HINTS[name]}` : '';
+  return `${name} comes from the ${plugin}${/plugin$|^Jenkins core$/i.test(plugin) ? '' : ' plugin'}, which Kiln does not provide; a shared library can define vars/${name}.groovy${hint}`;
 }

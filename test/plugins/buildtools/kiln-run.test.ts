@@ -128,3 +128,43 @@ test('withGradle runs its block and says Build Scans are not collected; withAnt 
   assert.match(r.stdout, /\nANT_HOME=\S+maven-\S+\n/);
   assert.match(r.stdout, /\nfake mvn args: x\n/);
 });
+
+test('realtimeJUnit records after a failing block; splitTests deals the test files; allure keeps the results; xvnc refuses without Xvfb/Xvnc', async () => {
+  const { dir, env } = setup(`node {
+  writeFile file: 'src/test/java/a/ATest.java', text: 'class ATest {}'
+  writeFile file: 'src/test/java/a/BTest.java', text: 'class BTest {}'
+  writeFile file: 'src/test/java/b/CTest.java', text: 'class CTest {}'
+  def inc = splitTests parallelism: count(2), generateInclusions: true
+  echo "inclusions: \${inc.collect { it.list }}"
+  def exc = splitTests(count(2))
+  echo "exclusions: \${exc}"
+  writeFile file: 'allure-results/1-result.json', text: '{"name":"t","status":"passed"}'
+  allure results: [[path: 'allure-results']]
+  catchError(buildResult: 'FAILURE', stageResult: 'FAILURE') {
+    realtimeJUnit('reports/*.xml') {
+      writeFile file: 'reports/TEST-x.xml', text: '<testsuite name="x" tests="1"><testcase classname="x" name="ok"/></testsuite>'
+      error 'tests crashed'
+    }
+  }
+  xvnc { echo 'never here' }
+}
+`);
+  const r = await runKiln(['run'], { cwd: dir, env });
+  assert.match(r.stdout, /inclusions: \[\[a\/ATest\.java, a\/ATest\.class, b\/CTest\.java, b\/CTest\.class\], \[a\/BTest\.java, a\/BTest\.class\]\]\n/);
+  assert.match(r.stdout, /exclusions: \[\[a\/BTest\.java, a\/BTest\.class\], \[a\/ATest\.java, a\/ATest\.class, b\/CTest\.java, b\/CTest\.class\]\]\n/);
+  assert.ok(existsSync(path.join(dir, '.kiln/runs/1/artifacts/allure-results/1-result.json')));
+  assert.match(r.stdout, /Kiln keeps the Allure results as artifacts and does not generate the Allure report/);
+  const tests = JSON.parse(readFileSync(path.join(dir, '.kiln/runs/1/tests.json'), 'utf8'));
+  assert.equal(tests[0].total, 1);
+  let hasX = true;
+  try { (await import('node:child_process')).execFileSync('sh', ['-c', 'command -v Xvnc || command -v Xvfb']); } catch { hasX = false; }
+  if (!hasX) assert.match(r.stdout, /xvnc: neither Xvnc nor Xvfb is installed on node 'local'; install one/);
+  else assert.match(r.stdout, /never here/);
+});
+
+test('sshPublisher stays an unknown step whose message names its plugin and the sshagent way', async () => {
+  const { dir, env } = setup(`node { sshPublisher(publishers: []) }\n`);
+  const r = await runKiln(['lint', 'Jenkinsfile'], { cwd: dir, env });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stdout + r.stderr, /sshPublisher comes from the Publish Over SSH plugin, which Kiln does not provide; a shared library can define vars\/sshPublisher\.groovy; or copy with sshagent\(\['cred'\]\) \{ sh 'scp -r dist\/ user@host:\/srv\/app' \}/);
+});
