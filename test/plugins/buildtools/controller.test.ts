@@ -5,7 +5,9 @@
 //     a missing directory fails the build unless allowMissing
 //   - recordCoverage's result through GET .../coverage
 //   - managed config files: admin-only routes, written by configFileProvider for the block and
-//     removed after it, and withMaven's settings from them
+//     removed after it
+//   - withMaven running the real Maven of this machine (offline, plugins from ~/.m2) with managed
+//     settings, a JUnit 5 test failing: UNSTABLE, the surefire results and the jar kept
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -130,4 +132,39 @@ test('managed config files: admin-only API; configFileProvider writes one for th
   const gone = await run('cfp', `node { configFileProvider([configFile(fileId: 'maven-settings', variable: 'S')]) { echo 'never' } }`);
   assert.equal(gone.result, 'FAILURE');
   assert.match(gone.log, /configFileProvider: not able to provide the following file\(s\): maven-settings/);
+});
+
+test('withMaven with the real Maven of this machine: managed settings (offline) through -s, the surefire results recorded, the jar archived', async () => {
+  const { execFileSync } = await import('node:child_process');
+  try {
+    execFileSync('sh', ['-c', 'command -v mvn && command -v java'], { stdio: 'ignore' });
+  } catch {
+    assert.fail('mvn and java are not installed on this machine: this test runs them (apt-get install maven default-jdk-headless)');
+  }
+  // Offline: the settings say so, which proves withMaven passed them (-s); the plugins come from ~/.m2.
+  await api('PUT', '/api/v1/config-files/offline-settings', { name: 'Offline settings', type: 'maven-settings', content: '<settings><offline>true</offline></settings>\n' });
+  const pom = `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion><groupId>ex</groupId><artifactId>app</artifactId><version>1.0</version>
+<properties><maven.compiler.release>17</maven.compiler.release><project.build.sourceEncoding>UTF-8</project.build.sourceEncoding></properties>
+<dependencies><dependency><groupId>org.junit.jupiter</groupId><artifactId>junit-jupiter</artifactId><version>5.10.2</version><scope>test</scope></dependency></dependencies>
+<build><plugins><plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version></plugin>
+<plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-surefire-plugin</artifactId><version>3.2.5</version></plugin>
+<plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
+<plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-jar-plugin</artifactId><version>3.4.1</version></plugin></plugins></build></project>`;
+  const b = await run('maven', `node {
+  writeFile file: 'pom.xml', text: '''${pom}'''
+  writeFile file: 'src/main/java/ex/App.java', text: 'package ex; public class App { public static int add(int a, int b) { return a + b; } }'
+  writeFile file: 'src/test/java/ex/AppTest.java', text: 'package ex; import org.junit.jupiter.api.Test; import static org.junit.jupiter.api.Assertions.*; class AppTest { @Test void adds() { assertEquals(3, App.add(1, 2)); } @Test void fails() { assertEquals(4, App.add(1, 2)); } }'
+  withMaven(mavenSettingsConfig: 'offline-settings') {
+    sh 'mvn -q package -Dmaven.test.failure.ignore=true'
+  }
+}`);
+  assert.equal(b.result, 'UNSTABLE', b.log);
+  assert.match(b.log, /\[withMaven\] using Maven settings provided by the Jenkins Managed Configuration File 'Offline settings'\n/);
+  assert.match(b.log, /Apache Maven 3\.\d+\.\d+/); // --show-version from the wrapper
+  assert.match(b.log, /\[withMaven\] junitPublisher - Archive test results for 1 report file/);
+  const tests = await api('GET', `/api/v1/jobs/maven/builds/${b.number}/tests`);
+  assert.deepEqual([tests.total, tests.failed], [2, 1]);
+  assert.ok(tests.cases.some((c: any) => c.name === 'fails' && c.status === 'failed' && /expected: <4> but was: <3>/.test(c.message ?? '')), JSON.stringify(tests.cases));
+  const artifacts = await api('GET', `/api/v1/jobs/maven/builds/${b.number}/artifacts`);
+  assert.ok(JSON.stringify(artifacts).includes('target/app-1.0.jar'), JSON.stringify(artifacts));
 });

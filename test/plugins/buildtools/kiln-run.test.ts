@@ -2,8 +2,8 @@
 // given as a tool (--tool M3=dir) whose bin/mvn is a script standing in for Maven (it prints its
 // arguments and the settings it was given, and writes a surefire report with a failing test and
 // a jar, as `mvn verify` would); the managed settings come from KILN_CONFIG_FILES_DIR. The
-// real Maven of this machine runs too, offline, when its repository has the plugins (see the
-// controller test).
+// real Maven of this machine runs in controller.test.ts. Also the test-tools steps and
+// sshPublisher's message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
