@@ -28,6 +28,7 @@ import type { BuildToolsServices } from '../pipeline/steps/types.ts';
 import { CONFIG_FILE_ID, COVERAGE_METRICS, MAX_CONFIG_FILE_BYTES } from '../core/buildtools.ts';
 import { relPathProblem } from '../pipeline/steps/files.ts';
 import { StepFailure } from '../core/errors.ts';
+import { fileReader } from '../util/files-stream.ts';
 
 export const HTML_REPORT_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'";
 
@@ -62,6 +63,31 @@ export function buildToolServices(d: { store: Store; files: BuildFiles }, job: {
     configFile: async (id) => {
       const f = await d.store.buildTools.getConfigFile(id);
       return f ? { id: f.id, name: f.name, type: f.type, comment: f.comment, content: f.content } : null;
+    },
+    // copyArtifacts: every user may read every job's builds and artifacts in Kiln (folders grant
+    // changes, not reads), so a build may copy from any job, as its configurer could download them.
+    artifactsOf: async (name, selector) => {
+      const other = await d.store.jobs.get(name);
+      if (!other) throw new StepFailure(`Unable to find project for artifact copy: ${name}`);
+      const b = selector.kind === 'specific'
+        ? await d.store.builds.getByNumber(name, selector.number ?? 0)
+        : await d.store.builds.latest(name, {
+          status: ['finished'],
+          ...(selector.kind === 'lastSuccessful' ? { results: ['SUCCESS', 'UNSTABLE'] } : selector.kind === 'lastStable' ? { results: ['SUCCESS'] } : {}),
+          ...(other.name === job.name ? { before: build.number } : {}),
+        });
+      if (!b || (other.name === job.name && b.number >= build.number)) return null;
+      const files = (await d.store.artifacts.list(b.id)).flatMap((m) => {
+        const src = d.files.artifactPath(other.id, b.number, m.path);
+        return src ? [{
+          path: m.path, mode: m.mode & 0o777,
+          open: async () => {
+            const fh = await fsp.open(src, 'r').catch((e: unknown) => { throw new StepFailure(`copyArtifacts: the artifact '${m.path}' of ${name} #${b.number} is missing from the controller's disk (${(e as NodeJS.ErrnoException).code ?? ''})`); });
+            return fileReader(fh, (await fh.stat()).size);
+          },
+        }] : [];
+      });
+      return { job: other.name, number: b.number, files };
     },
   };
 }

@@ -52,7 +52,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   credentials: 'Credentials', withCredentials: P.creds, usernamePassword: P.creds, usernameColonPassword: P.creds,
   sshUserPrivateKey: P.creds, certificate: P.creds, dockerCert: 'Docker Commons',
   junit: 'JUnit', lock: 'Lockable Resources', cleanWs: 'Workspace Cleanup', ansiColor: 'AnsiColor', timestamps: 'Timestamper',
-  copyArtifactPermission: 'Copy Artifact', copyArtifacts: 'Copy Artifact',
+  copyArtifactPermission: 'Copy Artifact',
   githubProjectProperty: 'GitHub', githubPush: 'GitHub', parameterizedCron: 'Parameterized Scheduler',
   // Pipeline Utility Steps
   readJSON: P.utility, writeJSON: P.utility, readYaml: P.utility, writeYaml: P.utility, readProperties: P.utility,

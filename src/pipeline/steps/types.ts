@@ -252,4 +252,9 @@ export interface BuildToolsServices {
   htmlReport?(report: { name: string; files: string[]; keepAll: boolean; alwaysLinkToLastBuild: boolean }, sources: SourceFile[]): Promise<void>;
   /** A managed config file by id (configFileProvider, withMaven's settings), or null. */
   configFile?(id: string): Promise<ManagedConfigFile | null>;
+  /**
+   * copyArtifacts: the artifacts of another job's build the selector picks (null: no such build);
+   * throws a StepFailure when the job does not exist or this build may not read it.
+   */
+  artifactsOf?(job: string, selector: { kind: 'lastSuccessful' | 'lastStable' | 'lastCompleted' | 'specific'; number?: number }): Promise<{ job: string; number: number; files: SourceFile[] } | null>;
 }

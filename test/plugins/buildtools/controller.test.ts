@@ -6,6 +6,7 @@
 //   - recordCoverage's result through GET .../coverage
 //   - managed config files: admin-only routes, written by configFileProvider for the block and
 //     removed after it
+//   - copyArtifacts from another job's builds (selectors, filter, target, flatten, optional)
 //   - withMaven running the real Maven of this machine (offline, plugins from ~/.m2) with managed
 //     settings, a JUnit 5 test failing: UNSTABLE, the surefire results and the jar kept
 import { test, after, before } from 'node:test';
@@ -167,4 +168,31 @@ test('withMaven with the real Maven of this machine: managed settings (offline) 
   assert.ok(tests.cases.some((c: any) => c.name === 'fails' && c.status === 'failed' && /expected: <4> but was: <3>/.test(c.message ?? '')), JSON.stringify(tests.cases));
   const artifacts = await api('GET', `/api/v1/jobs/maven/builds/${b.number}/artifacts`);
   assert.ok(JSON.stringify(artifacts).includes('target/app-1.0.jar'), JSON.stringify(artifacts));
+});
+
+test("copyArtifacts: another job's last successful build's artifacts, filtered, into a target; specific build; missing ones", async () => {
+  const p1 = await run('producer', `node { writeFile file: 'dist/app.txt', text: 'v1'; writeFile file: 'dist/skip.log', text: 'x'; archiveArtifacts 'dist/*' }`);
+  assert.equal(p1.result, 'SUCCESS', p1.log);
+  const p2 = await run('producer', `node { writeFile file: 'dist/app.txt', text: 'v2'; archiveArtifacts 'dist/*'; error 'broken' }`);
+  assert.equal(p2.result, 'FAILURE');
+  const c1 = await run('consumer', `node {
+  copyArtifacts(projectName: 'producer', selector: lastSuccessful(), filter: 'dist/*.txt', target: 'up')
+  echo "got \${readFile('up/dist/app.txt')}"
+  sh 'test ! -e up/dist/skip.log && echo filtered'
+  copyArtifacts projectName: 'producer', selector: lastCompleted(), flatten: true, filter: '**/app.txt'
+  echo "got \${readFile('app.txt')}"
+  copyArtifacts(projectName: 'producer', selector: specific('99'), optional: true)
+  copyArtifacts(projectName: 'nope')
+}`);
+  assert.equal(c1.result, 'FAILURE', c1.log);
+  assert.match(c1.log, /Recording fingerprint of dist\/app\.txt: sha256 [0-9a-f]{64}\nCopied 1 artifact from "producer" build number 1\n/);
+  assert.match(c1.log, /\ngot v1\n/);
+  assert.match(c1.log, /\nfiltered\n/);
+  assert.match(c1.log, /Copied 1 artifact from "producer" build number 2\n/);
+  assert.match(c1.log, /\ngot v2\n/);
+  assert.match(c1.log, /Unable to find a build for artifact copy from: producer\n/);
+  assert.match(c1.log, /Unable to find project for artifact copy: nope/);
+  const out = await run('consumer2', `node { copyArtifacts(projectName: 'producer', target: '../../x') }`);
+  assert.equal(out.result, 'FAILURE');
+  assert.match(out.log, /copyArtifacts: target '\.\.\/\.\.\/x': the path has a '\.\.' part/);
 });
