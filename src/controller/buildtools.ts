@@ -1,4 +1,4 @@
-// The controller's side of the build-tool and report plugins (coverage, htmlpublisher,
+// The controller's side of the build-tool and report plugins (coverage, htmlpublisher, copyartifact,
 // config-files, build-wrappers): what a build's BuildServices.buildTools does here, and the
 // routes that serve it. Registered by compose.ts; the build manager asks `buildToolServices`.
 //
