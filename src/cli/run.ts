@@ -38,6 +38,7 @@ import type { PreviousBuild } from '../pipeline/engine/globals.ts';
 import { LocalBackend } from '../exec/local-workspace.ts';
 import { bufferReader, readWhole } from '../util/files-stream.ts';
 import { getStashIn, keepStreamed, putStashIn } from '../controller/files.ts';
+import { localBuildTools } from './run-buildtools.ts';
 import { KilnError, StepFailure } from '../core/errors.ts';
 import type { TestReport } from '../pipeline/steps/types.ts';
 import type { IssuesRecord } from '../core/issues.ts';
@@ -291,6 +292,7 @@ export async function main(argv: string[]): Promise<number> {
   const incomingDir = path.join(run.dir, '.incoming');
   const reports: TestReport[] = [];
   const issues: IssuesRecord[] = [];
+  const buildTools = localBuildTools({ runDir: run.dir, incomingDir, env: process.env, cwd });
   // The run history survives a pipeline that empties a workspace holding it (--workspace .).
   const backend = new LocalBackend({ root: copies, nodeName: 'local', labels: ['local', os.platform()], keep: [path.join(stateDir, 'runs')] });
 
@@ -377,6 +379,7 @@ export async function main(argv: string[]): Promise<number> {
       tests: { record: async (r) => { reports.push(r); } },
       // recordIssues: the results go to issues.json; no reference build (runs are not jobs).
       issues: { record: async (r) => { issues.push(r); }, history: async () => [] },
+      buildTools: buildTools.services,
       consoleLog: async function* () {
         await new Promise<void>((resolve) => { if (logFile.destroyed) resolve(); else logFile.write('', () => resolve()); });
         yield* createReadStream(path.join(run.dir, 'console.log'));
@@ -467,6 +470,7 @@ export async function main(argv: string[]): Promise<number> {
     await fsp.writeFile(path.join(run.dir, 'build.json'), JSON.stringify(state, null, 2));
     if (reports.length > 0) await fsp.writeFile(path.join(run.dir, 'tests.json'), JSON.stringify(reports, null, 2));
     if (issues.length > 0) await fsp.writeFile(path.join(run.dir, 'issues.json'), JSON.stringify(issues, null, 2));
+    await buildTools.finish();
     if (discarder) await discardOldRuns(path.join(stateDir, 'runs'), discarder);
   } catch (err) {
     process.stderr.write(`kiln run: could not keep this run in ${run.dir}: ${(err as Error).message}\n`);

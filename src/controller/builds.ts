@@ -59,6 +59,7 @@ import { LockManager } from '../pipeline/engine/locks.ts';
 import type { Build, BuildCause, BuildParams, BuildScm, Job, JobUpdate, JsonValue, Store } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import type { BuildFiles } from './files.ts';
+import { buildToolServices } from './buildtools.ts';
 import { LogWriteError, ioErrorText, type LogStore } from './logstore.ts';
 import { writeProbe, type Health } from './health.ts';
 import { scrubSecrets, type CredentialService } from './credentials.ts';
@@ -654,6 +655,7 @@ export class BuildManager {
           history: (id, other, limit) => this.#store.issues.history(other ?? job.name, other ? null : build.number, id, limit),
         },
         consoleLog: () => this.#consoleSoFar(log),
+        buildTools: buildToolServices({ store: this.#store, files: this.#files }, job, build),
         credential: async (id) => {
           if (!credentials) throw new StepFailure(`no credential '${id}': this controller has no credentials store`);
           const c = await credentials.resolve(id, { id: job.id, name: job.name, replayedBy: live.replayedBy }, build.number).catch((err: unknown) => {

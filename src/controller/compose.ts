@@ -72,6 +72,7 @@ import { registerMailRoutes } from './mail-http.ts';
 import { GlobalEnv, registerGlobalEnvRoutes } from './global-env.ts';
 import { HttpServicesService } from './http-services.ts';
 import { registerHttpServicesRoutes } from './http-services-http.ts';
+import { registerBuildToolRoutes } from './buildtools.ts';
 import { AuthService } from './auth/service.ts';
 import { FolderAccess } from './auth/folders.ts';
 import { SECURITY_HEADERS } from './auth/http.ts';
@@ -466,6 +467,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   registerMailRoutes(app, mail);
   registerGlobalEnvRoutes(app, globalEnv);
   registerHttpServicesRoutes(app, httpServices);
+  registerBuildToolRoutes(app, { store, files, audit: (e) => auth.audit(e) });
   // A cloud saved or deleted: the waits for its pod slots follow at once (a raised cap lets
   // waiters go; a deleted cloud's waiters fail with the reason instead of making pods on it later).
   const cloudChanged = async (name: string): Promise<void> => {

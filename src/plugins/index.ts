@@ -21,9 +21,16 @@ import { checksPlugin } from './checks/index.ts';
 import { httpRequestPlugin } from './http-request/index.ts';
 import { sonarPlugin } from './sonar/index.ts';
 import { awsPlugin } from './aws/index.ts';
+import { coveragePlugin } from './coverage/index.ts';
+import { htmlPublisherPlugin } from './htmlpublisher/index.ts';
+import { configFilesPlugin } from './config-files/index.ts';
+import { buildWrappersPlugin } from './build-wrappers/index.ts';
+import { testToolsPlugin } from './test-tools/index.ts';
+import { copyArtifactPlugin } from './copyartifact/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
-  slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin];
+  slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
+  coveragePlugin, htmlPublisherPlugin, configFilesPlugin, buildWrappersPlugin, testToolsPlugin, copyArtifactPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');

@@ -18,6 +18,7 @@ import { migrate, schemaVersion } from './migrations.ts';
 import { queueRepo } from './queue.ts';
 import { artifactRepo, testReportRepo } from './results.ts';
 import { issueResultRepo } from './issues.ts';
+import { buildToolsRepo } from './buildtools.ts';
 import { openSqlite } from './sqlite.ts';
 import { StoreError, type OpenStoreOptions, type Store, type StoreKind } from './types.ts';
 
@@ -95,6 +96,7 @@ function createStore(db: Db, kind: StoreKind, location: string, now: () => numbe
     artifacts: artifactRepo(ctx),
     tests: testReportRepo(ctx),
     issues: issueResultRepo(ctx),
+    buildTools: buildToolsRepo(ctx),
     agents: agentRepo(ctx),
     queue: queueRepo(ctx),
     credentials: credentialRepo(ctx),

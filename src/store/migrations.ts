@@ -301,6 +301,45 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 14,
+    name: 'build tools: coverage results of builds, HTML reports of builds (publishHTML), managed config files (configFileProvider)',
+    statements: [
+      // One coverage result (recordCoverage / jacoco / cobertura) per (build, id): totals and files as JSON.
+      `CREATE TABLE coverage_results (
+        build_id TEXT NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+        result_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        quality_gate TEXT NOT NULL,
+        data TEXT NOT NULL,
+        recorded_at BIGINT NOT NULL,
+        PRIMARY KEY (build_id, result_id)
+      )`,
+      // publishHTML: the report's name, its directory under the build's, its index pages as JSON.
+      `CREATE TABLE html_reports (
+        build_id TEXT NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        dir TEXT NOT NULL,
+        files TEXT NOT NULL,
+        keep_all INTEGER NOT NULL,
+        link_last INTEGER NOT NULL,
+        recorded_at BIGINT NOT NULL,
+        PRIMARY KEY (build_id, name)
+      )`,
+      // Config File Provider's managed files, edited by admins.
+      `CREATE TABLE config_files (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        comment TEXT NOT NULL,
+        content TEXT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        updated_by TEXT NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** The newest version (migrations of parallel branches take numbers given out in advance, so not the list's length). */

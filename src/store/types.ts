@@ -15,6 +15,7 @@ import type { BuildResult } from '../core/build.ts';
 import type { TestReport } from '../pipeline/steps/types.ts';
 import { KilnError } from '../core/errors.ts';
 import type { IssuesHistoryEntry, IssuesRecord } from '../core/issues.ts';
+import type { CoverageRecord, ManagedConfigFile } from '../core/buildtools.ts';
 
 export type { BuildState, BuildResult, TestReport };
 
@@ -379,6 +380,31 @@ export interface TestReportRepo {
   totals(buildId: string): Promise<TestTotals | null>;
   /** The totals of many builds in one query (a job's trend), by build id; builds without reports are absent. */
   totalsOf(buildIds: string[]): Promise<Map<string, TestTotals>>;
+}
+
+/** An HTML report publishHTML kept for a build: its files lie in `dir` under the build's directory. */
+export interface HtmlReportRow {
+  name: string;
+  dir: string;
+  /** The index pages (reportFiles), relative to the report's directory. */
+  files: string[];
+  keepAll: boolean;
+  alwaysLinkToLastBuild: boolean;
+}
+
+/** Coverage results, HTML reports and managed config files (store/buildtools.ts, migration 14). */
+export interface BuildToolsRepo {
+  /** Adds one coverage result; a second one with the same id in the build is a conflict. */
+  addCoverage(buildId: string, record: CoverageRecord): Promise<void>;
+  listCoverage(buildId: string): Promise<CoverageRecord[]>;
+  /** Records (or replaces) a build's HTML report of that name. */
+  putHtmlReport(buildId: string, r: HtmlReportRow): Promise<void>;
+  listHtmlReports(buildId: string): Promise<HtmlReportRow[]>;
+  dropHtmlReport(buildId: string, name: string): Promise<void>;
+  getConfigFile(id: string): Promise<(ManagedConfigFile & { updatedAt: number; updatedBy: string }) | null>;
+  listConfigFiles(): Promise<(ManagedConfigFile & { updatedAt: number; updatedBy: string })[]>;
+  putConfigFile(f: ManagedConfigFile, by: string): Promise<ManagedConfigFile & { updatedAt: number; updatedBy: string }>;
+  deleteConfigFile(id: string): Promise<boolean>;
 }
 
 /** Static analysis results of builds (recordIssues), store/issues.ts. */
@@ -756,6 +782,7 @@ export interface Store {
   readonly artifacts: ArtifactRepo;
   readonly tests: TestReportRepo;
   readonly issues: IssueResultRepo;
+  readonly buildTools: BuildToolsRepo;
   readonly agents: AgentRepo;
   readonly queue: QueueRepo;
   readonly credentials: CredentialRepo;

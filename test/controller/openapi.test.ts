@@ -249,7 +249,7 @@ test('every operation answers as the document says, with realistic data', async 
   const hello = `pipeline { agent any
     parameters { string(name: 'WHO', defaultValue: 'world', description: 'who to greet'); booleanParam(name: 'LOUD', defaultValue: false) }
     stages {
-      stage('Build') { steps { echo 'hello'; writeFile file: 'out/app.txt', text: 'app v1'; archiveArtifacts 'out/*.txt'; writeFile file: 'r.xml', text: '${xml}'; junit 'r.xml'; writeFile file: 'cs.xml', text: '${checkstyle}'; recordIssues tool: checkStyle(pattern: 'cs.xml'), qualityGates: [[threshold: 5, type: 'TOTAL']] } }
+      stage('Build') { steps { echo 'hello'; writeFile file: 'out/app.txt', text: 'app v1'; archiveArtifacts 'out/*.txt'; writeFile file: 'r.xml', text: '${xml}'; junit 'r.xml'; writeFile file: 'cs.xml', text: '${checkstyle}'; recordIssues tool: checkStyle(pattern: 'cs.xml'), qualityGates: [[threshold: 5, type: 'TOTAL']]; writeFile file: 'cov/jacoco.xml', text: '<report name="r"><counter type="LINE" missed="1" covered="3"/></report>'; recordCoverage tools: [[parser: 'JACOCO', pattern: 'cov/jacoco.xml']], qualityGates: [[metric: 'LINE', threshold: 50.0]]; writeFile file: 'site/index.html', text: '<h1>hi</h1>'; publishHTML target: [reportDir: 'site', reportFiles: 'index.html', reportName: 'Site', keepAll: true] } }
       stage('Checks') { parallel { stage('a') { steps { echo 'a' } }; stage('b') { steps { echo 'b' } } } }
     } }`;
   ok(await call('createJob', { body: { name: 'hello', description: 'says hello', script: hello } }), 201);
@@ -293,6 +293,14 @@ test('every operation answers as the document says, with realistic data', async 
   const issues = await call('getBuildIssues', { params: build, query: 'state=all&limit=10' });
   ok(issues, 200);
   assert.equal(issues.json.issues[0].message, 'Missing semicolon.');
+  const coverage = await call('getBuildCoverage', { params: build });
+  ok(coverage, 200);
+  assert.equal(coverage.json.results[0].qualityGate, 'PASSED');
+  const htmlReports = await call('listHtmlReports', { params: build });
+  ok(htmlReports, 200);
+  assert.equal(htmlReports.json.reports[0].name, 'Site');
+  ok(await call('getHtmlReportFile', { params: { ...build, report: 'Site', path: 'index.html' } }), 200);
+  ok(await call('getHtmlReportFile', { params: { ...build, report: 'Site', path: 'missing.html' } }), 404);
   ok(await call('listInputs', { params: build }), 200);
   const replay = await call('replayBuild', { params: build, body: { script: hello.replace("echo 'hello'", "echo 'replayed'") } });
   ok(replay, 201);
@@ -336,6 +344,14 @@ test('every operation answers as the document says, with realistic data', async 
   ok(await call('getHttpServiceSettings'), 200);
   ok(await call('putHttpServiceSettings', { body: { slack: { tokenCredentialId: 'slack-bot', botUser: true, room: '#ci' }, sonar: [{ name: 'sq', url: 'https://sonar.example', credentialsId: 'sq' }] } }), 200);
   ok(await call('putHttpServiceSettings', { body: { github: { apiUrl: 'ftp://x', credentialsId: 'g' } } }), 400);
+
+  // --- managed config files (configFileProvider)
+  ok(await call('putConfigFile', { params: { id: 'settings' }, body: { name: 'Maven settings', type: 'maven-settings', content: '<settings/>' } }), 200);
+  ok(await call('listConfigFiles'), 200);
+  ok(await call('getConfigFile', { params: { id: 'settings' } }), 200);
+  ok(await call('putConfigFile', { params: { id: 'settings' }, body: { content: 3 } }), 400);
+  ok(await call('deleteConfigFile', { params: { id: 'settings' } }), 204);
+  ok(await call('getConfigFile', { params: { id: 'settings' } }), 404);
 
   // --- webhooks
   ok(await call('getJobWebhook', { params: { job: 'gitjob' } }), 200);

@@ -70,6 +70,13 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/jobs/:job/builds/:number/artifacts/*': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/tests': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/issues': 'viewer',
+  'GET /api/v1/jobs/:job/builds/:number/coverage': 'viewer', // buildtools.ts
+  'GET /api/v1/jobs/:job/builds/:number/html-reports': 'viewer',
+  'GET /api/v1/jobs/:job/builds/:number/html-reports/:report/*': 'viewer', // served sandboxed
+  'GET /api/v1/config-files': 'admin', // managed config files may hold repository passwords
+  'GET /api/v1/config-files/:id': 'admin',
+  'PUT /api/v1/config-files/:id': 'admin',
+  'DELETE /api/v1/config-files/:id': 'admin',
   'GET /api/v1/jobs/:job/webhook': 'admin', // the webhook secret (webhooks.ts)
 
   'GET /api/v1/queue': 'viewer',

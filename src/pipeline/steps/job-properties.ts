@@ -41,7 +41,7 @@ export function msBetweenBuilds(r: RateLimit): number {
 export const NO_EFFECT_PROPERTIES: Readonly<Record<string, string>> = {
   durabilityHint: 'Kiln has one durability level: a build\'s state is saved as it changes',
   disableResume: 'Kiln does not resume running builds after a controller restart: they end ABORTED',
-  copyArtifactPermission: 'Kiln has no Copy Artifact step that would read it',
+  copyArtifactPermission: 'every user may read every job in Kiln, so copyArtifacts needs no permission from the source job',
   githubProjectProperty: 'only a link to the GitHub project in Jenkins\' UI',
   overrideIndexTriggers: 'Kiln has no multibranch indexing',
   disableRestartFromStage: 'Kiln has no restart from a stage',

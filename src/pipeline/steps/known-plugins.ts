@@ -52,7 +52,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   credentials: 'Credentials', withCredentials: P.creds, usernamePassword: P.creds, usernameColonPassword: P.creds,
   sshUserPrivateKey: P.creds, certificate: P.creds, dockerCert: 'Docker Commons',
   junit: 'JUnit', lock: 'Lockable Resources', cleanWs: 'Workspace Cleanup', ansiColor: 'AnsiColor', timestamps: 'Timestamper',
-  copyArtifactPermission: 'Copy Artifact', copyArtifacts: 'Copy Artifact',
+  copyArtifactPermission: 'Copy Artifact',
   githubProjectProperty: 'GitHub', githubPush: 'GitHub', parameterizedCron: 'Parameterized Scheduler',
   // Pipeline Utility Steps
   readJSON: P.utility, writeJSON: P.utility, readYaml: P.utility, writeYaml: P.utility, readProperties: P.utility,
@@ -73,9 +73,9 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   mattermostSend: 'Mattermost Notification', rocketSend: 'RocketChat Notifier', hipchatSend: 'HipChat', telegramSend: 'Telegram Bot',
   discordSend: 'Discord Notifier', googlechatnotification: 'Google Chat Notification',
   recordIssues: P.warnings, scanForIssues: P.warnings, publishIssues: P.warnings, discoverGitReferenceBuild: 'Git Forensics',
-  discoverReferenceBuild: 'Forensics API', recordCoverage: P.coverage, publishCoverage: 'Code Coverage API', jacoco: 'JaCoCo',
-  cobertura: 'Cobertura', publishHTML: 'HTML Publisher', allure: 'Allure', xunit: 'xUnit', nunit: 'NUnit', mstest: 'MSTest',
-  perfReport: 'Performance', realtimeJUnit: 'JUnit Realtime Test Reporter', splitTests: 'Parallel Test Executor',
+  discoverReferenceBuild: 'Forensics API', publishCoverage: 'Code Coverage API',
+   xunit: 'xUnit', nunit: 'NUnit', mstest: 'MSTest',
+  perfReport: 'Performance',
   dependencyCheckPublisher: 'OWASP Dependency-Check', cucumber: 'Cucumber reports',
   setGitHubPullRequestStatus: 'GitHub Integration', pullRequest: 'Pipeline: GitHub',
   addGitLabMRComment: 'GitLab', gitlabBuilds: 'GitLab', gitlab: 'GitLab',
@@ -83,11 +83,10 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   // build tools and environments
   sshagent: 'SSH Agent', sshPublisher: 'Publish Over SSH', sshCommand: 'SSH Pipeline Steps', sshPut: 'SSH Pipeline Steps',
   sshGet: 'SSH Pipeline Steps', sshScript: 'SSH Pipeline Steps', sshRemove: 'SSH Pipeline Steps',
-  withMaven: 'Pipeline Maven Integration', withGradle: 'Gradle', withAnt: 'Ant', nodejs: 'NodeJS',
-  configFileProvider: 'Config File Provider', configFile: 'Config File Provider',
+  nodejs: 'NodeJS',
   s3Upload: 'Pipeline: AWS Steps', s3Download: 'Pipeline: AWS Steps', cfnUpdate: 'Pipeline: AWS Steps',
   ecrLogin: 'Pipeline: AWS Steps', awsIdentity: 'Pipeline: AWS Steps', withVault: 'HashiCorp Vault', azureCLI: 'Azure CLI',
-  withPythonEnv: 'Pyenv Pipeline', xvnc: 'Xvnc', wrap: P.basic,
+  withPythonEnv: 'Pyenv Pipeline', wrap: P.basic,
   buildName: 'Build Name and Description Setter', buildDescription: 'Build Name and Description Setter',
   addBadge: 'Badge', addShortText: 'Badge', addInfoBadge: 'Badge', addWarningBadge: 'Badge', addErrorBadge: 'Badge', createSummary: 'Badge',
   jiraComment: 'JIRA', jiraIssueSelector: 'JIRA', jiraSendBuildInfo: 'Atlassian Jira Software Cloud',
@@ -96,6 +95,11 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   notifyBitbucket: 'Stash Notifier', hubotSend: 'Hubot Steps', throttle: 'Throttle Concurrent Builds',
   gerritReview: 'Gerrit Code Review', gerritComment: 'Gerrit Code Review', p4sync: 'P4', p4publish: 'P4', tm: 'Token Macro',
   jobDsl: 'Job DSL', triggerRemoteJob: 'Parameterized Remote Trigger',
+};
+
+/** What to write instead, for unknown steps with a Kiln way to do the same. */
+const HINTS: Readonly<Record<string, string>> = {
+  sshPublisher: "or copy with sshagent(['cred']) { sh 'scp -r dist/ user@host:/srv/app' }",
 };
 
 /** The group of Kiln's own steps, which stand in for no Jenkins plugin. */
@@ -113,5 +117,6 @@ export function jenkinsPluginOf(decl: StepDecl): string {
 export function knownPluginNote(name: string): string {
   const plugin = Object.hasOwn(JENKINS_STEP_PLUGINS, name) ? JENKINS_STEP_PLUGINS[name] : undefined;
   if (!plugin) return '';
-  return `${name} comes from the ${plugin}${/plugin$|^Jenkins core$/i.test(plugin) ? '' : ' plugin'}, which Kiln does not provide; a shared library can define vars/${name}.groovy`;
+  const hint = Object.hasOwn(HINTS, name) ? `; ${HINTS[name]}` : '';
+  return `${name} comes from the ${plugin}${/plugin$|^Jenkins core$/i.test(plugin) ? '' : ' plugin'}, which Kiln does not provide; a shared library can define vars/${name}.groovy${hint}`;
 }

@@ -11,6 +11,7 @@ import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
 import type { ParameterType, TriggerDef } from '../model/types.ts';
 import type { MailServices } from '../../core/mail.ts';
 import type { HttpServices } from '../../core/http-services.ts';
+import type { CoverageService, ManagedConfigFile } from '../../core/buildtools.ts';
 
 /** Arguments after binding to the declaration: named values, and the block if any. */
 export interface StepArgs {
@@ -240,4 +241,23 @@ export interface BuildServices {
    * configured ones for the job, or `kiln run --library`. Absent: the step says none is configured.
    */
   libraries?: LibraryResolver;
+  /** What the build-tool and report plugins keep or read (coverage, HTML reports, managed config files); absent: nothing. */
+  buildTools?: BuildToolsServices;
+}
+
+/** The host side of the coverage, htmlpublisher and config-files plugins; each part absent where the host has none. */
+export interface BuildToolsServices {
+  coverage?: CoverageService;
+  /**
+   * publishHTML: keeps one report's files for this build under its name (the host serves them
+   * sandboxed); keepAll false: the host drops earlier builds' copies of that report.
+   */
+  htmlReport?(report: { name: string; files: string[]; keepAll: boolean; alwaysLinkToLastBuild: boolean }, sources: SourceFile[]): Promise<void>;
+  /** A managed config file by id (configFileProvider, withMaven's settings), or null. */
+  configFile?(id: string): Promise<ManagedConfigFile | null>;
+  /**
+   * copyArtifacts: the artifacts of another job's build the selector picks (null: no such build);
+   * throws a StepFailure when the job does not exist or this build may not read it.
+   */
+  artifactsOf?(job: string, selector: { kind: 'lastSuccessful' | 'lastStable' | 'lastCompleted' | 'specific'; number?: number }): Promise<{ job: string; number: number; files: SourceFile[] } | null>;
 }

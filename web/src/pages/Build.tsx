@@ -14,6 +14,7 @@ import { JenkinsfileEditor } from '../editor.tsx';
 import { useTitle } from '../title.ts';
 import { statusOf } from '../format.ts';
 import { BuildIssues } from './BuildIssues.tsx';
+import { BuildReports } from './BuildReports.tsx';
 
 export function BuildPage({ job, number }: { job: string; number: number }) {
   const { me } = useSession();
@@ -79,6 +80,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
       {d.inputs.map((i) => <InputBox key={i.id} job={job} number={number} input={i} canAnswer={dev} onDone={() => b.reload()} />)}
       <StageView stages={d.stages} now={now} strip={following && running && tab === 'console'} onPick={(s) => { setTab('console'); consoleRef.current?.findAndShow(`[Pipeline] { (${s.name})`); }} />
       <BuildIssues job={job} number={number} refresh={d.status} />
+      <BuildReports job={job} number={number} refresh={d.status} />
       <div className="tabs" role="tablist" aria-label="Build details" onKeyDown={(e) => {
         // Arrow keys move between tabs, as in every tab list.
         const order = ['console', 'artifacts', 'tests', 'params'] as const;

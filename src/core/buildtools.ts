@@ -1,0 +1,67 @@
+// What the build-tool and report plugins (coverage, htmlpublisher, config-files, maven) keep
+// through the host, as plain data shared by the plugins (which parse and compute), the store
+// (which keeps coverage results and managed config files) and the controller (which serves
+// them): a coverage result per `recordCoverage`/`jacoco`/`cobertura` call, and a managed
+// config file (Config File Provider) as an admin stored it.
+// Contracts only: this folder imports nothing else of src.
+
+/** coverage-plugin's metrics that Kiln computes (edu.hm.hafner.coverage Metric), in its order. */
+export const COVERAGE_METRICS = ['MODULE', 'PACKAGE', 'FILE', 'CLASS', 'METHOD', 'LINE', 'BRANCH', 'INSTRUCTION', 'COMPLEXITY'] as const;
+export type CoverageMetric = (typeof COVERAGE_METRICS)[number];
+
+export interface CoverageValue {
+  metric: CoverageMetric;
+  covered: number;
+  missed: number;
+}
+
+export interface CoverageGateOutcome {
+  metric: CoverageMetric;
+  /** "Overall project - Line Coverage" */
+  name: string;
+  /** Minimum percentage. */
+  threshold: number;
+  /** The percentage reached (0 when nothing to cover). */
+  actual: number;
+  criticality: 'NOTE' | 'UNSTABLE' | 'ERROR' | 'FAILURE';
+  missed: boolean;
+}
+
+/** One coverage result of a build (coverage-plugin's CoverageBuildAction, or the old jacoco/cobertura plugins' action). */
+export interface CoverageRecord {
+  /** Unique within the build: `coverage` (recordCoverage's default), `jacoco`, `cobertura`, or the step's `id`. */
+  id: string;
+  /** "Code Coverage" */
+  name: string;
+  /** The parsers that fed it: JACOCO, COBERTURA. */
+  parsers: string[];
+  /** The report files read (relative to the workspace). */
+  reports: string[];
+  /** Totals per metric, in COVERAGE_METRICS order; metrics the reports do not give are absent. */
+  metrics: CoverageValue[];
+  /** The files with their line coverage, worst first, at most 1000. */
+  files: { path: string; covered: number; missed: number }[];
+  qualityGate: 'INACTIVE' | 'PASSED' | 'NOTE' | 'WARNING' | 'FAILED';
+  gates: CoverageGateOutcome[];
+  errors: string[];
+}
+
+/** What coverage steps may ask of the host (BuildServices.buildTools.coverage). */
+export interface CoverageService {
+  /** Keeps one result for this build; a second result with the same id is refused. */
+  record(r: CoverageRecord): Promise<void>;
+}
+
+/** A managed config file (Config File Provider): its id, what kind it is, and its content. */
+export interface ManagedConfigFile {
+  id: string;
+  name: string;
+  /** `custom`, `maven-settings`, `maven-global-settings`, `json`, `xml`, `properties`, `groovy`... (informative). */
+  type: string;
+  comment: string;
+  content: string;
+}
+
+/** Limits a managed config file must keep (the store and the API check them). */
+export const CONFIG_FILE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;

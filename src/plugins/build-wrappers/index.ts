@@ -1,0 +1,69 @@
+// The build-wrappers plugin: the block steps that prepare a build tool, each as its Jenkins
+// plugin has it, declared as data (runtime.ts runs them):
+//   withMaven   Pipeline Maven Integration: Maven and a JDK on PATH (tool installations as
+//               `tools {}` finds them: KILN_TOOL_<NAME> on the node), settings from managed
+//               config files (`-s`/`-gs` through an `mvn` wrapper first on PATH), and after the
+//               block the default publishers: JUnit of surefire/failsafe reports, the built
+//               artifacts archived
+//   withGradle  Gradle: runs the block (Build Scan links are not collected)
+//   withAnt     Ant: the Ant installation and a JDK on PATH, ANT_HOME/JAVA_HOME
+import type { StepDecl, StepParam } from '../../core/steps.ts';
+import type { PipelinePlugin } from '../../pipeline/plugin.ts';
+import { MAVEN_PUBLISHERS } from './decl.ts';
+
+const s = (name: string, doc: string): StepParam => ({ name, type: 'string', doc });
+
+
+const publisherSymbol = (name: string): StepDecl => ({
+  name, doc: `withMaven option: ${name}(disabled: true) turns it off${name === 'junitPublisher' || name === 'artifactsPublisher' ? '' : ' (accepted; Kiln runs only the JUnit and artifacts publishers)'}`,
+  params: [{ name: 'disabled', type: 'boolean', doc: 'turn the publisher off' }],
+  anyNamed: true, block: 'none', needsNode: false, kind: 'symbol', jenkinsPlugin: 'Pipeline Maven Integration',
+});
+
+export const buildWrappersPlugin: PipelinePlugin = {
+  name: 'build-wrappers',
+  doc: 'withMaven (Pipeline Maven Integration), withGradle (Gradle), withAnt (Ant)',
+  steps: [
+    {
+      name: 'withMaven',
+      doc: "Run the block with Maven ready: withMaven(maven: 'M3', jdk: 'jdk17', mavenSettingsConfig: 'settings-id') { sh 'mvn verify' }; then record the surefire reports and archive the artifacts.",
+      jenkinsPlugin: 'Pipeline Maven Integration',
+      differs: "No Maven spy: the publishers read the usual places after the block (JUnit: **/target/surefire-reports/*.xml and failsafe-reports; artifacts: **/target/*.jar|war|ear); only the junit and artifacts publishers run; no database of upstream/downstream dependencies.",
+      params: [
+        s('maven', 'the Maven installation (tools: KILN_TOOL_<NAME> on the node); default: the mvn on PATH'),
+        s('jdk', 'the JDK installation; default: the node\'s'),
+        s('mavenSettingsConfig', 'a managed config file (configFileProvider\'s) used as settings.xml (-s)'),
+        s('mavenSettingsFilePath', 'a settings.xml in the workspace (-s)'),
+        s('globalMavenSettingsConfig', 'a managed config file used as global settings (-gs)'),
+        s('globalMavenSettingsFilePath', 'a global settings.xml in the workspace (-gs)'),
+        s('mavenLocalRepo', 'the local repository, relative to the workspace (-Dmaven.repo.local)'),
+        s('mavenOpts', 'MAVEN_OPTS for the block'),
+        { name: 'options', type: 'list', doc: '[junitPublisher(disabled: true), artifactsPublisher(disabled: true), ...]' },
+        s('publisherStrategy', "IMPLICIT (default: every publisher unless disabled) or EXPLICIT (only those in options)"),
+        { name: 'traceability', type: 'boolean', doc: 'print the wrapper and settings in use' },
+        s('tempBinDir', 'accepted for compatibility'),
+      ],
+      block: 'required',
+      needsNode: true,
+    },
+    ...MAVEN_PUBLISHERS.map(publisherSymbol),
+    {
+      name: 'withGradle',
+      doc: "Run the block as the Gradle plugin's withGradle {} (Build Scan links are not collected): withGradle { sh './gradlew build' }.",
+      jenkinsPlugin: 'Gradle',
+      differs: 'Only runs the block: Build Scan links and the Gradle console annotations are not collected.',
+      params: [],
+      block: 'required',
+      needsNode: true,
+    },
+    {
+      name: 'withAnt',
+      doc: "Run the block with Ant and a JDK on PATH: withAnt(installation: 'ant-1.10', jdk: 'jdk17') { sh 'ant dist' }.",
+      jenkinsPlugin: 'Ant',
+      params: [s('installation', 'the Ant installation (KILN_TOOL_<NAME> on the node)'), s('jdk', 'the JDK installation')],
+      block: 'required',
+      needsNode: true,
+    },
+  ],
+  runtime: async () => (await import('./runtime.ts')).default,
+};

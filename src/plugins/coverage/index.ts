@@ -1,0 +1,87 @@
+// The coverage plugin: code coverage as Jenkins' Coverage plugin (`recordCoverage`) and the
+// older JaCoCo (`jacoco`) and Cobertura (`cobertura`) plugins have it, declared as data that
+// validation and `kiln lint` read. What runs is runtime.ts (parsers.ts reads JaCoCo and
+// Cobertura XML), loaded when a build first uses one of these. Results are kept through the
+// host's BuildServices.buildTools.coverage (the controller: the store, served at
+// .../builds/N/coverage and shown on the build page; kiln run: coverage.json).
+import type { StepDecl, StepParam } from '../../core/steps.ts';
+import type { PipelinePlugin } from '../../pipeline/plugin.ts';
+
+const s = (name: string, doc: string): StepParam => ({ name, type: 'string', doc });
+const b = (name: string, doc: string): StepParam => ({ name, type: 'boolean', doc });
+const n = (name: string, doc: string): StepParam => ({ name, type: 'number', doc });
+const a = (name: string, doc: string): StepParam => ({ name, type: 'any', doc });
+
+const jacocoMetrics = ['Instruction', 'Branch', 'Complexity', 'Line', 'Method', 'Class'];
+
+const steps: StepDecl[] = [
+  {
+    name: 'recordCoverage',
+    doc: "Parse JaCoCo or Cobertura XML reports, record the coverage per metric and apply quality gates: recordCoverage(tools: [[parser: 'JACOCO']], qualityGates: [[metric: 'LINE', threshold: 80.0, criticality: 'UNSTABLE']]).",
+    jenkinsPlugin: 'Coverage',
+    differs: "Parsers JACOCO and COBERTURA only; quality gates on the whole project (baseline PROJECT) only; several reports' counts are summed; no source code is kept, no trend chart or checks.",
+    params: [
+      a('tools', "the reports: [[parser: 'JACOCO' | 'COBERTURA', pattern: '**/jacoco.xml']]"),
+      a('qualityGates', "[[metric: 'LINE', threshold: 80.0, baseline: 'PROJECT', criticality: 'UNSTABLE' | 'FAILURE' | 'NOTE' | 'ERROR']] (or unstable: true|false)"),
+      s('id', "id of the result (default 'coverage')"),
+      s('name', "name of the result (default 'Code Coverage')"),
+      b('enabledForFailure', 'record even when the build has failed'),
+      b('failOnError', 'fail the build when a report could not be read'),
+      b('skipPublishingChecks', 'accepted (no checks)'), s('checksName', 'accepted (no checks)'), s('checksAnnotationScope', 'accepted (no checks)'),
+      s('sourceCodeRetention', "accepted: Kiln keeps no source code (NEVER)"), s('sourceCodeEncoding', 'accepted (no source code is read)'),
+      a('sourceDirectories', 'accepted (no source code is read)'),
+      b('ignoreParsingErrors', 'report problems as lines but do not count them as errors'),
+      b('skipSymbolicLinks', 'accepted (links out of the workspace are never followed)'),
+      s('scm', 'accepted for compatibility'), b('failBuildIfCoverageDecreasedInChangeRequest', 'accepted (no change-request delta)'),
+    ],
+    block: 'none',
+    needsNode: true,
+  },
+  {
+    name: 'jacoco',
+    doc: "JaCoCo plugin: record the coverage of JaCoCo's XML report and change the build status below the minimums: jacoco(minimumLineCoverage: '80', changeBuildStatus: true).",
+    jenkinsPlugin: 'JaCoCo',
+    differs: "Kiln reads JaCoCo's XML report (xmlReportPattern, default '**/jacoco.xml, **/jacocoTestReport.xml'), not the .exec files and class directories: run jacoco:report / jacocoTestReport first. execPattern, classPattern and sourcePattern are accepted and not read.",
+    params: [
+      s('xmlReportPattern', "Kiln: Ant pattern of JaCoCo XML reports (default '**/jacoco.xml, **/jacocoTestReport.xml')"),
+      s('execPattern', "accepted: Kiln reads the XML report, not .exec files (default '**/**.exec')"),
+      s('classPattern', 'accepted: Kiln reads the XML report'), s('sourcePattern', 'accepted: Kiln reads the XML report'),
+      s('inclusionPattern', 'accepted'), s('exclusionPattern', 'accepted'), s('sourceInclusionPattern', 'accepted'), s('sourceExclusionPattern', 'accepted'),
+      b('skipCopyOfSrcFiles', 'accepted (no source files are copied)'),
+      b('changeBuildStatus', 'below a minimum: FAILURE; below a maximum: UNSTABLE (default false: only recorded)'),
+      b('runAlways', 'record even when the build has failed'),
+      ...jacocoMetrics.flatMap((m) => [s(`minimum${m}Coverage`, `${m.toLowerCase()} coverage (%) below which the build fails`), s(`maximum${m}Coverage`, `${m.toLowerCase()} coverage (%) below which the build is unstable`)]),
+      s('deltaBranchCoverage', 'accepted (no delta)'), s('deltaClassCoverage', 'accepted'), s('deltaComplexityCoverage', 'accepted'),
+      s('deltaInstructionCoverage', 'accepted'), s('deltaLineCoverage', 'accepted'), s('deltaMethodCoverage', 'accepted'),
+      b('buildOverBuild', 'accepted (no delta)'),
+    ],
+    block: 'none',
+    needsNode: true,
+  },
+  {
+    name: 'cobertura',
+    doc: "Cobertura plugin: record the coverage of Cobertura XML reports, with targets 'healthy, unhealthy, unstable': cobertura(coberturaReportFile: '**/coverage.xml', lineCoverageTargets: '80, 0, 70').",
+    jenkinsPlugin: 'Cobertura',
+    differs: 'No health report or source display; targets take the third (unstable) and second (unhealthy, with failUnhealthy) numbers.',
+    params: [
+      s('coberturaReportFile', "Ant pattern of Cobertura XML reports (default '**/coverage.xml')"),
+      b('onlyStable', 'record only when the build is SUCCESS'),
+      b('failNoReports', 'fail when no report is found (default true)'),
+      b('failUnhealthy', 'FAILURE below a target\'s unhealthy value'),
+      b('failUnstable', 'FAILURE instead of UNSTABLE below a target\'s unstable value'),
+      b('autoUpdateHealth', 'accepted'), b('autoUpdateStability', 'accepted'), b('zoomCoverageChart', 'accepted'),
+      n('maxNumberOfBuilds', 'accepted'), s('sourceEncoding', 'accepted'), b('enableNewApi', 'accepted'),
+      ...['lineCoverageTargets', 'conditionalCoverageTargets', 'methodCoverageTargets', 'classCoverageTargets', 'fileCoverageTargets', 'packageCoverageTargets']
+        .map((t) => s(t, "'healthy, unhealthy, unstable' percentages")),
+    ],
+    block: 'none',
+    needsNode: true,
+  },
+];
+
+export const coveragePlugin: PipelinePlugin = {
+  name: 'coverage',
+  doc: 'Code coverage: recordCoverage (Coverage), jacoco (JaCoCo), cobertura (Cobertura), reading JaCoCo and Cobertura XML reports',
+  steps,
+  runtime: async () => (await import('./runtime.ts')).default,
+};

@@ -1,0 +1,180 @@
+// Coverage report parsers of the coverage plugin: JaCoCo's XML report (report.dtd: counters per
+// report, package, class, method and source file) and Cobertura's XML (coverage-04.dtd: line
+// hits and branch conditions per class). Each turns one report's text into a CoverageTotals:
+// covered/missed per metric, and the line coverage of each source file.
+//
+// XML is read with fast-xml-parser after a well-formedness check; a document declaring entities
+// (<!ENTITY ...>: entity bombs, external entities) is refused outright, nothing is ever fetched
+// (the DOCTYPE's DTD is not read), and the caller bounds the size (MAX_REPORT_BYTES) before
+// reading. The counts are summed, so several reports add up (coverage-plugin merges the trees
+// of the modules; for reports of different modules the totals are the same).
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { KilnError } from '../../core/errors.ts';
+import type { CoverageMetric } from '../../core/buildtools.ts';
+
+export const MAX_REPORT_BYTES = 128 * 1024 * 1024;
+
+export class CoverageReportError extends KilnError {
+  constructor(message: string) {
+    super('coverage.report', message);
+  }
+}
+
+export interface Counter { covered: number; missed: number }
+
+export interface CoverageTotals {
+  metrics: Map<CoverageMetric, Counter>;
+  /** Line coverage per source file path (package-relative as the report gives it). */
+  files: Map<string, Counter>;
+}
+
+type XmlNode = Record<string, unknown>;
+
+const ARRAYS = new Set(['package', 'class', 'method', 'sourcefile', 'counter', 'line', 'packages', 'classes', 'methods', 'lines', 'group', 'source']);
+const xml = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  isArray: (name) => ARRAYS.has(name),
+  processEntities: true,
+  htmlEntities: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+});
+
+function parseXml(text: string, file: string): XmlNode {
+  if (/<!ENTITY/i.test(text)) throw new CoverageReportError(`${file}: the XML declares entities (<!ENTITY ...>), which Kiln refuses to expand (entity bombs, external entities)`);
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw new CoverageReportError(`${file}: not well-formed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);
+  return xml.parse(text) as XmlNode;
+}
+
+function nodes(v: unknown): XmlNode[] {
+  if (v === undefined || v === null || v === '') return [];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is XmlNode => typeof x === 'object' && x !== null);
+}
+
+function attr(n: XmlNode, name: string): string {
+  const v = n[`@${name}`];
+  return typeof v === 'string' ? v : '';
+}
+
+function count(s: string): number {
+  const n = Number.parseInt(s, 10);
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+export function emptyTotals(): CoverageTotals {
+  return { metrics: new Map(), files: new Map() };
+}
+
+function add(m: Map<string, Counter>, key: string, covered: number, missed: number): void {
+  const c = m.get(key) ?? { covered: 0, missed: 0 };
+  c.covered += covered;
+  c.missed += missed;
+  m.set(key, c);
+}
+
+function addMetric(t: CoverageTotals, metric: CoverageMetric, covered: number, missed: number): void {
+  add(t.metrics as Map<string, Counter>, metric, covered, missed);
+}
+
+const JACOCO_COUNTERS: Readonly<Record<string, CoverageMetric>> = {
+  INSTRUCTION: 'INSTRUCTION', BRANCH: 'BRANCH', LINE: 'LINE', COMPLEXITY: 'COMPLEXITY', METHOD: 'METHOD', CLASS: 'CLASS',
+};
+
+/** A JaCoCo XML report (target/site/jacoco/jacoco.xml, build/reports/jacoco/test/jacocoTestReport.xml). */
+export function parseJacoco(text: string, file: string, into: CoverageTotals): void {
+  const doc = parseXml(text, file);
+  const report = doc['report'];
+  if (typeof report !== 'object' || report === null || Array.isArray(report)) {
+    throw new CoverageReportError(`${file}: not a JaCoCo XML report (its root element is not <report>)`);
+  }
+  const r = report as XmlNode;
+  addMetric(into, 'MODULE', 1, 0);
+  // Packages may sit in <group>s (a report of several modules).
+  const packages: XmlNode[] = [];
+  const walk = (n: XmlNode) => {
+    packages.push(...nodes(n['package']));
+    for (const g of nodes(n['group'])) walk(g);
+  };
+  walk(r);
+  for (const p of packages) {
+    const pkg = attr(p, 'name');
+    let pkgCovered = false;
+    for (const sf of nodes(p['sourcefile'])) {
+      const line = nodes(sf['counter']).find((c) => attr(c, 'type') === 'LINE');
+      const covered = line ? count(attr(line, 'covered')) : 0;
+      const missed = line ? count(attr(line, 'missed')) : 0;
+      const filePath = pkg ? `${pkg}/${attr(sf, 'name')}` : attr(sf, 'name');
+      add(into.files, filePath, covered, missed);
+      addMetric(into, 'FILE', covered > 0 ? 1 : 0, covered > 0 ? 0 : 1);
+      if (covered > 0) pkgCovered = true;
+    }
+    addMetric(into, 'PACKAGE', pkgCovered ? 1 : 0, pkgCovered ? 0 : 1);
+  }
+  // The report's own counters are the totals (its children's sums).
+  for (const c of nodes(r['counter'])) {
+    const metric = JACOCO_COUNTERS[attr(c, 'type')];
+    if (metric) addMetric(into, metric, count(attr(c, 'covered')), count(attr(c, 'missed')));
+  }
+}
+
+/** "50% (1/2)" → covered 1, missed 1. */
+function conditions(s: string): Counter | null {
+  const m = /\((\d+)\/(\d+)\)/.exec(s);
+  if (!m) return null;
+  const covered = Number(m[1]);
+  const total = Number(m[2]);
+  return total >= covered ? { covered, missed: total - covered } : null;
+}
+
+/** A Cobertura XML report (coverage.xml of coverage.py, cobertura-coverage.xml of istanbul, gcovr --xml, ...). */
+export function parseCobertura(text: string, file: string, into: CoverageTotals): void {
+  const doc = parseXml(text, file);
+  const root = doc['coverage'];
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) {
+    throw new CoverageReportError(`${file}: not a Cobertura XML report (its root element is not <coverage>)`);
+  }
+  addMetric(into, 'MODULE', 1, 0);
+  for (const p of nodes((root as XmlNode)['packages']).flatMap((ps) => nodes(ps['package']))) {
+    let pkgCovered = false;
+    const files = new Map<string, Counter>();
+    for (const c of nodes(p['classes']).flatMap((cs) => nodes(cs['class']))) {
+      const fileName = attr(c, 'filename') || attr(c, 'name');
+      let classCovered = false;
+      // Each line once per class, as the class' <lines> lists it (methods repeat them).
+      for (const l of nodes(c['lines']).flatMap((ls) => nodes(ls['line']))) {
+        const hit = count(attr(l, 'hits')) > 0;
+        add(files, fileName, hit ? 1 : 0, hit ? 0 : 1);
+        addMetric(into, 'LINE', hit ? 1 : 0, hit ? 0 : 1);
+        if (hit) classCovered = true;
+        if (attr(l, 'branch') === 'true') {
+          const b = conditions(attr(l, 'condition-coverage'));
+          if (b) addMetric(into, 'BRANCH', b.covered, b.missed);
+        }
+      }
+      for (const m of nodes(c['methods']).flatMap((ms) => nodes(ms['method']))) {
+        const hit = nodes(m['lines']).flatMap((ls) => nodes(ls['line'])).some((l) => count(attr(l, 'hits')) > 0);
+        addMetric(into, 'METHOD', hit ? 1 : 0, hit ? 0 : 1);
+      }
+      addMetric(into, 'CLASS', classCovered ? 1 : 0, classCovered ? 0 : 1);
+    }
+    for (const [f, c] of files) {
+      add(into.files, f, c.covered, c.missed);
+      addMetric(into, 'FILE', c.covered > 0 ? 1 : 0, c.covered > 0 ? 0 : 1);
+      if (c.covered > 0) pkgCovered = true;
+    }
+    addMetric(into, 'PACKAGE', pkgCovered ? 1 : 0, pkgCovered ? 0 : 1);
+  }
+}
+
+export const PARSERS: Readonly<Record<string, { name: string; pattern: string; parse: (text: string, file: string, into: CoverageTotals) => void }>> = {
+  JACOCO: { name: 'JaCoCo', pattern: '**/jacoco.xml', parse: parseJacoco },
+  COBERTURA: { name: 'Cobertura', pattern: '**/cobertura.xml', parse: parseCobertura },
+};
+
+/** Percentage as coverage-plugin shows it (0 when there is nothing to cover). */
+export function percent(c: Counter): number {
+  const total = c.covered + c.missed;
+  return total === 0 ? 0 : (c.covered * 100) / total;
+}

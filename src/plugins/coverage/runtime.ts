@@ -1,0 +1,379 @@
+// What the coverage plugin's steps do (declared in index.ts):
+//
+//   recordCoverage  coverage-plugin's CoverageRecorder: for each tool, the report files matching
+//                   its pattern (default: the parser's) under the current directory, parsed and
+//                   summed; quality gates (metric, threshold %, criticality) on the project's
+//                   totals setting the build's (and stage's) result; console lines prefixed
+//                   "[Coverage] "
+//   jacoco          the JaCoCo plugin: the XML report instead of .exec files (said on the
+//                   console); minimum*/maximum* coverages with changeBuildStatus: below a minimum
+//                   FAILURE, below a maximum UNSTABLE, as JacocoPublisher's checkResult
+//   cobertura       the Cobertura plugin: targets 'healthy, unhealthy, unstable'; below unstable
+//                   UNSTABLE (FAILURE with failUnstable), below unhealthy FAILURE with failUnhealthy
+//
+// Report files are reached through the Workspace only (agents and containers too), patterns
+// leaving the workspace are refused, and a file over MAX_REPORT_BYTES is skipped with an error.
+import path from 'node:path/posix';
+import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
+import type { StepArgs, StepContext } from '../../pipeline/steps/types.ts';
+import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
+import { StepFailure } from '../../core/errors.ts';
+import { WorkspaceError } from '../../core/workspace.ts';
+import { relPathProblem } from '../../pipeline/steps/files.ts';
+import { bool, str } from '../../pipeline/steps/args.ts';
+import { COVERAGE_METRICS, type CoverageGateOutcome, type CoverageMetric, type CoverageRecord } from '../../core/buildtools.ts';
+import { CoverageReportError, MAX_REPORT_BYTES, PARSERS, emptyTotals, percent, type CoverageTotals } from './parsers.ts';
+
+const METRIC_NAMES: Readonly<Record<CoverageMetric, string>> = {
+  MODULE: 'Module Coverage', PACKAGE: 'Package Coverage', FILE: 'File Coverage', CLASS: 'Class Coverage', METHOD: 'Method Coverage',
+  LINE: 'Line Coverage', BRANCH: 'Branch Coverage', INSTRUCTION: 'Instruction Coverage', COMPLEXITY: 'Complexity',
+};
+const CRITICALITIES = ['NOTE', 'UNSTABLE', 'ERROR', 'FAILURE'] as const;
+type Criticality = (typeof CRITICALITIES)[number];
+
+interface Gate { metric: CoverageMetric; threshold: number; criticality: Criticality }
+
+function asList(v: Value | undefined): Value[] {
+  if (v === undefined || v === null) return [];
+  return isList(v) ? v : [v];
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function pct(x: number): string {
+  return `${x.toFixed(2)}%`;
+}
+
+/** A pattern must stay in the workspace: no absolute part, no '..'. */
+function checkPattern(step: string, pattern: string): void {
+  for (const part of pattern.split(/[,\s]+/).filter(Boolean)) {
+    if (part.startsWith('/') || part.startsWith('\\') || /^[A-Za-z]:/.test(part) || part.split(/[\\/]/).includes('..')) {
+      throw new StepFailure(`${step}: the pattern '${part}' leaves the workspace; report patterns are Ant patterns relative to the workspace (e.g. '**/jacoco.xml')`);
+    }
+  }
+}
+
+/** Reads every report matching `pattern` with `parser` into `totals`; problems go to `err`. */
+async function scan(ctx: StepContext, step: string, parser: string, pattern: string, totals: CoverageTotals, reports: string[],
+  say: (l: string) => void, err: (l: string) => void): Promise<number> {
+  checkPattern(step, pattern);
+  const p = PARSERS[parser]!;
+  const ws = ctx.workspace();
+  const base = ctx.cwd ?? ws.root;
+  say(`Searching for all files in '${base}' that match the pattern '${pattern}'`);
+  let files: string[];
+  try {
+    files = (await ws.glob(base, pattern)).filter((f) => relPathProblem(f) === null);
+  } catch (e) {
+    throw new StepFailure(`${step}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (files.length === 0) {
+    err(`No files found for pattern '${pattern}'. Configuration error?`);
+    return 0;
+  }
+  say(`-> found ${plural(files.length, 'file')}`);
+  let parsed = 0;
+  for (const rel of files.sort()) {
+    const abs = path.join(base, rel);
+    try {
+      const st = await ws.stat(abs);
+      if (st && st.size > MAX_REPORT_BYTES) { err(`Skipping file '${rel}' because it is larger than ${MAX_REPORT_BYTES / 1024 / 1024} MiB (${st.size} bytes)`); continue; }
+      const bytes = await ws.readFile(abs);
+      if (bytes.length > MAX_REPORT_BYTES) { err(`Skipping file '${rel}' because it is larger than ${MAX_REPORT_BYTES / 1024 / 1024} MiB`); continue; }
+      if (bytes.length === 0) { err(`Skipping file '${rel}' because it's empty`); continue; }
+      p.parse(bytes.toString('utf8'), rel, totals);
+      say(`Successfully parsed file '${abs}'`);
+      reports.push(path.relative(ws.root, abs));
+      parsed++;
+    } catch (e) {
+      if (e instanceof WorkspaceError) { err(`Skipping file '${rel}': ${e.message}`); continue; }
+      if (e instanceof CoverageReportError) { err(`Parsing of file '${abs}' failed due to an exception: ${e.message}`); continue; }
+      throw e;
+    }
+  }
+  return parsed;
+}
+
+function metricsOf(t: CoverageTotals): CoverageRecord['metrics'] {
+  return COVERAGE_METRICS.filter((m) => t.metrics.has(m)).map((m) => ({ metric: m, ...t.metrics.get(m)! }));
+}
+
+function filesOf(t: CoverageTotals): CoverageRecord['files'] {
+  return [...t.files].map(([p, c]) => ({ path: p, ...c }))
+    .sort((a, b) => percent(a) - percent(b) || a.path.localeCompare(b.path)).slice(0, 1000);
+}
+
+function gatesOf(step: string, v: Value | undefined): Gate[] {
+  return asList(v).map((g, i) => {
+    if (!isMap(g)) throw new StepFailure(`${step}: qualityGates[${i}] must be a map like [metric: 'LINE', threshold: 80.0, criticality: 'UNSTABLE']`);
+    const metric = String(g.get('metric') ?? 'LINE').toUpperCase();
+    if (!(COVERAGE_METRICS as readonly string[]).includes(metric) || metric === 'COMPLEXITY') {
+      throw new StepFailure(`${step}: qualityGates[${i}]: metric '${String(g.get('metric'))}' is not one Kiln computes (${COVERAGE_METRICS.filter((m) => m !== 'COMPLEXITY').join(', ')})`);
+    }
+    const baseline = String(g.get('baseline') ?? 'PROJECT').toUpperCase();
+    if (baseline !== 'PROJECT') {
+      throw new StepFailure(`${step}: qualityGates[${i}]: baseline '${baseline}' needs the changes against a reference build, which Kiln does not compute; use baseline: 'PROJECT'`);
+    }
+    const threshold = Number(g.get('threshold') ?? 0);
+    if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new StepFailure(`${step}: qualityGates[${i}]: threshold must be a percentage from 0 to 100, got '${String(g.get('threshold'))}'`);
+    let criticality: Criticality;
+    const c = g.get('criticality');
+    if (c !== undefined && c !== null) {
+      const up = String(c).toUpperCase();
+      if (!(CRITICALITIES as readonly string[]).includes(up)) throw new StepFailure(`${step}: qualityGates[${i}]: criticality '${String(c)}' is not one of ${CRITICALITIES.join(', ')}`);
+      criticality = up as Criticality;
+    } else {
+      const u = g.get('unstable');
+      criticality = u === undefined || u === null || u === true || u === 'true' ? 'UNSTABLE' : 'FAILURE';
+    }
+    return { metric: metric as CoverageMetric, threshold, criticality };
+  });
+}
+
+const STATUS_OF: Readonly<Record<Criticality, CoverageRecord['qualityGate']>> = { NOTE: 'NOTE', UNSTABLE: 'WARNING', ERROR: 'FAILED', FAILURE: 'FAILED' };
+const RANK: Readonly<Record<CoverageRecord['qualityGate'], number>> = { INACTIVE: 0, PASSED: 1, NOTE: 2, WARNING: 3, FAILED: 4 };
+const LABEL: Readonly<Record<Criticality, string>> = { NOTE: 'Note', UNSTABLE: 'Unstable', ERROR: 'Error', FAILURE: 'Failed' };
+
+/** plugin-util-api's QualityGateEvaluator, with coverage-plugin's wording. */
+function evaluate(gates: Gate[], t: CoverageTotals, say: (l: string) => void): { status: CoverageRecord['qualityGate']; outcomes: CoverageGateOutcome[]; result: 'UNSTABLE' | 'FAILURE' | null } {
+  if (gates.length === 0) {
+    say('No quality gates have been set - skipping');
+    return { status: 'INACTIVE', outcomes: [], result: null };
+  }
+  say('Evaluating quality gates');
+  let status: CoverageRecord['qualityGate'] = 'PASSED';
+  let result: 'UNSTABLE' | 'FAILURE' | null = null;
+  const outcomes: CoverageGateOutcome[] = [];
+  const details: string[] = [];
+  for (const g of gates) {
+    const c = t.metrics.get(g.metric);
+    const actual = c ? percent(c) : 0;
+    const missed = actual < g.threshold;
+    const name = `Overall project - ${METRIC_NAMES[g.metric]}`;
+    outcomes.push({ metric: g.metric, name, threshold: g.threshold, actual, criticality: g.criticality, missed });
+    details.push(`   - [${name}]: ≪${missed ? LABEL[g.criticality] : 'Success'}≫ - (Actual value: ${c ? pct(actual) : 'n/a'}, Quality gate: ${g.threshold.toFixed(2)})`);
+    if (!missed) continue;
+    const st = STATUS_OF[g.criticality];
+    if (RANK[st] > RANK[status]) status = st;
+    if (g.criticality === 'UNSTABLE' && result === null) result = 'UNSTABLE';
+    if (g.criticality === 'FAILURE' || g.criticality === 'ERROR') result = 'FAILURE';
+  }
+  if (status === 'PASSED' || status === 'NOTE') say('-> All quality gates have been passed');
+  else say(`-> Some quality gates have been missed: overall result is ${result ?? 'SUCCESS'}`);
+  say('-> Details for each quality gate:');
+  for (const d of details) say(d);
+  return { status, outcomes, result };
+}
+
+function summary(t: CoverageTotals): string {
+  return COVERAGE_METRICS.filter((m) => t.metrics.has(m) && m !== 'MODULE')
+    .map((m) => `${METRIC_NAMES[m].replace(' Coverage', '')}: ${pct(percent(t.metrics.get(m)!))}`).join(', ');
+}
+
+async function keep(ctx: StepContext, step: string, r: CoverageRecord, say: (l: string) => void): Promise<void> {
+  const ids = ctx.build.scope.state('coverage.ids', () => new Set<string>());
+  if (ids.has(r.id)) throw new StepFailure(`${step}: ID ${r.id} is already used by another action of this build; give each result its own id (id: '...')`);
+  ids.add(r.id);
+  const svc = ctx.build.services.buildTools?.coverage;
+  if (svc) await svc.record(r);
+  else say('This host keeps no coverage results; the totals are only in this log');
+}
+
+function resultMap(r: CoverageRecord): Value {
+  const m = new Map<string, Value>([['id', r.id], ['name', r.name], ['qualityGateStatus', r.qualityGate]]);
+  for (const v of r.metrics) m.set(v.metric.toLowerCase(), Math.round(percent(v) * 100) / 100);
+  return m;
+}
+
+// --- recordCoverage -----------------------------------------------------------------------------
+
+const recordCoverage: StepRun = async (ctx, args) => {
+  const step = 'recordCoverage';
+  const say = (l: string) => ctx.log(`[Coverage] ${l}`);
+  if (ctx.build.result === 'FAILURE' && !bool(args, 'enabledForFailure', false)) {
+    say(`Skipping execution of coverage recorder since overall result is '${ctx.build.result}'`);
+    return null;
+  }
+  const gates = gatesOf(step, args.values['qualityGates']);
+  const tools = asList(args.values['tools']).map((t, i) => {
+    if (!isMap(t)) throw new StepFailure(`${step}: tools[${i}] must be a map like [parser: 'JACOCO', pattern: '**/jacoco.xml']`);
+    const parser = String(t.get('parser') ?? 'JACOCO').toUpperCase();
+    if (!PARSERS[parser]) throw new StepFailure(`${step}: tools[${i}]: parser '${String(t.get('parser'))}' is not one Kiln reads (${Object.keys(PARSERS).join(', ')})`);
+    const pattern = t.get('pattern');
+    return { parser, pattern: pattern === undefined || pattern === null || pattern === '' ? PARSERS[parser]!.pattern : String(pattern) };
+  });
+  if (tools.length === 0) throw new StepFailure(`${step}: no tools given; write recordCoverage(tools: [[parser: 'JACOCO']])`);
+  const errors: string[] = [];
+  const ignore = bool(args, 'ignoreParsingErrors', false);
+  const err = (l: string) => { if (!ignore) errors.push(l); say(`[-ERROR-] ${l}`); };
+  const totals = emptyTotals();
+  const reports: string[] = [];
+  for (const t of tools) {
+    say(`Using parser '${PARSERS[t.parser]!.name}'`);
+    await scan(ctx, step, t.parser, t.pattern, totals, reports, say, err);
+  }
+  if (reports.length > 0) say(`-> ${summary(totals)}`);
+  const verdict = evaluate(gates, totals, say);
+  if (verdict.result) ctx.build.setResult(verdict.result, verdict.result);
+  if (bool(args, 'failOnError', false) && errors.length > 0) {
+    say('Failing build because analysis result contains errors');
+    ctx.build.setResult('FAILURE', 'FAILURE');
+  }
+  const r: CoverageRecord = {
+    id: str(args, 'id') || 'coverage', name: str(args, 'name') || 'Code Coverage', parsers: [...new Set(tools.map((t) => t.parser))], reports,
+    metrics: metricsOf(totals), files: filesOf(totals), qualityGate: verdict.status, gates: verdict.outcomes, errors,
+  };
+  await keep(ctx, step, r, say);
+  return resultMap(r);
+};
+
+// --- jacoco -------------------------------------------------------------------------------------
+
+const JACOCO_METRICS: readonly [string, CoverageMetric][] = [['Instruction', 'INSTRUCTION'], ['Branch', 'BRANCH'], ['Complexity', 'COMPLEXITY'], ['Line', 'LINE'], ['Method', 'METHOD'], ['Class', 'CLASS']];
+
+function threshold(step: string, args: StepArgs, name: string): number {
+  const v = str(args, name);
+  if (v === undefined || v.trim() === '') return 0;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new StepFailure(`${step}: ${name} must be a percentage from 0 to 100, got '${v}'`);
+  return n;
+}
+
+const jacoco: StepRun = async (ctx, args) => {
+  const step = 'jacoco';
+  const say = (l: string) => ctx.log(`[JaCoCo plugin] ${l}`);
+  const limits = JACOCO_METRICS.map(([n, m]) => ({ n, m, min: threshold(step, args, `minimum${n}Coverage`), max: threshold(step, args, `maximum${n}Coverage`) }));
+  if (ctx.build.result === 'FAILURE' || ctx.build.result === 'ABORTED') {
+    if (!bool(args, 'runAlways', false)) {
+      say(`Skipping JaCoCo coverage report as build was not ${ctx.build.result === 'FAILURE' ? 'SUCCESS or UNSTABLE' : 'successful'}.`);
+      return null;
+    }
+  }
+  say('Collecting JaCoCo coverage data...');
+  const pattern = str(args, 'xmlReportPattern') || '**/jacoco.xml, **/jacocoTestReport.xml';
+  say(`Kiln reads JaCoCo's XML report ('${pattern}'), not the execution data ('${str(args, 'execPattern') || '**/**.exec'}'): run jacoco:report or jacocoTestReport before this step`);
+  const errors: string[] = [];
+  const totals = emptyTotals();
+  const reports: string[] = [];
+  await scan(ctx, step, 'JACOCO', pattern, totals, reports, say, (l) => { errors.push(l); say(l); });
+  if (reports.length === 0) {
+    say('No JaCoCo XML report found; no coverage recorded');
+    return null;
+  }
+  const p = (m: CoverageMetric) => percent(totals.metrics.get(m) ?? { covered: 0, missed: 0 });
+  say(`Overall coverage: class: ${p('CLASS').toFixed(2)}, method: ${p('METHOD').toFixed(2)}, line: ${p('LINE').toFixed(2)}, branch: ${p('BRANCH').toFixed(2)}, instruction: ${p('INSTRUCTION').toFixed(2)}, complexity: ${p('COMPLEXITY').toFixed(2)}`);
+  const outcomes: CoverageGateOutcome[] = [];
+  let result: 'SUCCESS' | 'UNSTABLE' | 'FAILURE' = 'SUCCESS';
+  for (const l of limits) {
+    if (!totals.metrics.has(l.m)) continue;
+    const actual = p(l.m);
+    if (l.min > 0) outcomes.push({ metric: l.m, name: `minimum ${l.n.toLowerCase()} coverage`, threshold: l.min, actual, criticality: 'FAILURE', missed: actual < l.min });
+    if (l.max > 0) outcomes.push({ metric: l.m, name: `maximum ${l.n.toLowerCase()} coverage`, threshold: l.max, actual, criticality: 'UNSTABLE', missed: actual < l.max });
+    if (actual < l.min) result = 'FAILURE';
+    else if (actual < l.max && result === 'SUCCESS') result = 'UNSTABLE';
+  }
+  let status: CoverageRecord['qualityGate'] = outcomes.length === 0 ? 'INACTIVE' : result === 'FAILURE' ? 'FAILED' : result === 'UNSTABLE' ? 'WARNING' : 'PASSED';
+  if (bool(args, 'changeBuildStatus', false)) {
+    say(`Health thresholds: ${limits.filter((l) => l.min > 0 || l.max > 0).map((l) => `${l.n.toLowerCase()} ${l.min}-${l.max}`).join(', ') || 'none'}`);
+    if (result !== 'SUCCESS') {
+      say(`Build status is changed to ${result}`);
+      ctx.build.setResult(result, result);
+    }
+  } else if (result !== 'SUCCESS') {
+    status = 'NOTE';
+    say(`Coverage is below the thresholds; the build status is not changed (changeBuildStatus is false)`);
+  }
+  const r: CoverageRecord = { id: 'jacoco', name: 'JaCoCo Coverage', parsers: ['JACOCO'], reports, metrics: metricsOf(totals), files: filesOf(totals), qualityGate: status, gates: outcomes, errors };
+  await keep(ctx, step, r, say);
+  return resultMap(r);
+};
+
+// --- cobertura ----------------------------------------------------------------------------------
+
+const COBERTURA_TARGETS: readonly [string, CoverageMetric, string][] = [
+  ['lineCoverageTargets', 'LINE', 'Lines'], ['conditionalCoverageTargets', 'BRANCH', 'Conditionals'], ['methodCoverageTargets', 'METHOD', 'Methods'],
+  ['classCoverageTargets', 'CLASS', 'Classes'], ['fileCoverageTargets', 'FILE', 'Files'], ['packageCoverageTargets', 'PACKAGE', 'Packages'],
+];
+
+/** 'healthy, unhealthy, unstable' → the three numbers (missing ones 0). */
+function targets(step: string, name: string, v: string | undefined): [number, number, number] {
+  if (v === undefined || v.trim() === '') return [0, 0, 0];
+  const parts = v.split(',').map((x) => x.trim());
+  const nums = parts.map((x) => (x === '' ? 0 : Number(x)));
+  if (parts.length > 3 || nums.some((x) => !Number.isFinite(x) || x < 0 || x > 100)) {
+    throw new StepFailure(`${step}: ${name} must be 'healthy, unhealthy, unstable' percentages (e.g. '80, 0, 70'), got '${v}'`);
+  }
+  return [nums[0] ?? 0, nums[1] ?? 0, nums[2] ?? 0];
+}
+
+const cobertura: StepRun = async (ctx, args) => {
+  const step = 'cobertura';
+  const say = (l: string) => ctx.log(`[Cobertura] ${l}`);
+  const limits = COBERTURA_TARGETS.map(([param, m, label]) => ({ m, label, t: targets(step, param, str(args, param)) }));
+  if (bool(args, 'onlyStable', false) && ctx.build.result !== 'SUCCESS') {
+    say('Skipping Cobertura coverage report as build was not SUCCESS.');
+    return null;
+  }
+  if (ctx.build.result === 'FAILURE' || ctx.build.result === 'ABORTED') {
+    say(`Skipping Cobertura coverage report as build was not ${ctx.build.result === 'FAILURE' ? 'UNSTABLE or better' : 'complete'}.`);
+    return null;
+  }
+  say('Publishing Cobertura coverage report...');
+  const pattern = str(args, 'coberturaReportFile') || '**/coverage.xml';
+  const errors: string[] = [];
+  const totals = emptyTotals();
+  const reports: string[] = [];
+  await scan(ctx, step, 'COBERTURA', pattern, totals, reports, say, (l) => { errors.push(l); say(l); });
+  if (reports.length === 0) {
+    say('No coverage results were found using the pattern \'' + pattern + '\' relative to \'' + (ctx.cwd ?? ctx.workspace().root) + '\'.  Did you enter a pattern relative to the correct directory?  Did you generate the XML report(s) for Cobertura?');
+    if (bool(args, 'failNoReports', true)) {
+      ctx.build.setResult('FAILURE', 'FAILURE');
+      say('No coverage results were successfully parsed.  Did you generate the XML report(s) for Cobertura?');
+    }
+    return null;
+  }
+  say('Cobertura coverage report found.');
+  say(`-> ${summary(totals)}`);
+  const failUnhealthy = bool(args, 'failUnhealthy', false);
+  const failUnstable = bool(args, 'failUnstable', false);
+  const outcomes: CoverageGateOutcome[] = [];
+  let result: 'SUCCESS' | 'UNSTABLE' | 'FAILURE' = 'SUCCESS';
+  for (const l of limits) {
+    const c = totals.metrics.get(l.m);
+    if (!c) continue;
+    const actual = percent(c);
+    const [, unhealthy, unstable] = l.t;
+    if (unstable > 0) {
+      const missed = actual < unstable;
+      outcomes.push({ metric: l.m, name: `${l.label} unstable target`, threshold: unstable, actual, criticality: failUnstable ? 'FAILURE' : 'UNSTABLE', missed });
+      if (missed) {
+        say(`Code coverage enforcement failed for the following metrics:\n    ${l.label}'s stability is ${actual.toFixed(2)} and set mininum stability is ${unstable.toFixed(2)}.`);
+        if (failUnstable) result = 'FAILURE';
+        else if (result === 'SUCCESS') result = 'UNSTABLE';
+      }
+    }
+    if (failUnhealthy && unhealthy > 0) {
+      const missed = actual < unhealthy;
+      outcomes.push({ metric: l.m, name: `${l.label} unhealthy target`, threshold: unhealthy, actual, criticality: 'FAILURE', missed });
+      if (missed) {
+        say(`Unhealthy for the following metrics:\n    ${l.label}'s health is ${actual.toFixed(2)} and set minimum health is ${unhealthy.toFixed(2)}.`);
+        result = 'FAILURE';
+      }
+    }
+  }
+  if (result !== 'SUCCESS') {
+    say(`Setting Build to ${result}.`);
+    ctx.build.setResult(result, result);
+  }
+  const status: CoverageRecord['qualityGate'] = outcomes.length === 0 ? 'INACTIVE' : result === 'FAILURE' ? 'FAILED' : result === 'UNSTABLE' ? 'WARNING' : 'PASSED';
+  const r: CoverageRecord = { id: 'cobertura', name: 'Cobertura Coverage', parsers: ['COBERTURA'], reports, metrics: metricsOf(totals), files: filesOf(totals), qualityGate: status, gates: outcomes, errors };
+  await keep(ctx, step, r, say);
+  return resultMap(r);
+};
+
+const runtime: PluginRuntime = {
+  steps: { recordCoverage, jacoco, cobertura },
+};
+export default runtime;
