@@ -6,7 +6,7 @@
 // (GIT_URL, GIT_COMMIT) unless given. See docs/notifications.md.
 import type { StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
-import { CHECK_STATUSES, CHECK_CONCLUSIONS, GITLAB_STATES } from './values.ts';
+import { CHECK_STATUSES, CHECK_CONCLUSIONS, GITLAB_STATES } from './decl.ts';
 
 const s = (name: string, doc: string, values?: readonly string[]): StepParam => ({ name, type: 'string', doc, ...(values ? { values } : {}) });
 

@@ -26,7 +26,7 @@ import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
 import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
 import { HttpCallError, httpCall, jsonOf, privateAddress } from '../../util/http-client.ts';
-import { CHECK_CONCLUSIONS, CHECK_STATUSES, GITLAB_STATES } from './values.ts';
+import { CHECK_CONCLUSIONS, CHECK_STATUSES, GITLAB_STATES } from './decl.ts';
 
 const str = (v: Value | undefined): string => (v === undefined || v === null ? '' : String(v));
 const TIMEOUT_MS = 30_000;

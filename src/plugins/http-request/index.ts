@@ -3,7 +3,7 @@
 // from, and the controller's guard against builds reaching its private network).
 import type { StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
-import { HTTP_MODES, MIME_TYPES } from './values.ts';
+import { HTTP_MODES, MIME_TYPES } from './decl.ts';
 
 const s = (name: string, doc: string, values?: readonly string[]): StepParam => ({ name, type: 'string', doc, ...(values ? { values } : {}) });
 const b = (name: string, doc: string): StepParam => ({ name, type: 'boolean', doc });

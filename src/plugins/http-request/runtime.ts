@@ -18,7 +18,7 @@ import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
 import { isList, isMap, type GMap, type HostObject, type Value } from '../../pipeline/script/values.ts';
 import { HttpCallError, httpCall, privateAddress, type HttpAnswer } from '../../util/http-client.ts';
-import { HTTP_MODES, MIME_TYPES } from './values.ts';
+import { HTTP_MODES, MIME_TYPES } from './decl.ts';
 
 const MAX_BODY = 50 * 1024 * 1024;
 

@@ -1,4 +1,4 @@
-// The fixed value lists of the checks plugin's parameters, shared by its declarations (index.ts)
+// decl.ts: the fixed value lists of the checks plugin's parameters, shared by its declarations (index.ts)
 // and its runtime (runtime.ts) without either importing the other.
 
 export const CHECK_STATUSES = ['QUEUED', 'IN_PROGRESS', 'COMPLETED'] as const;
