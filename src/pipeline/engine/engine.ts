@@ -66,6 +66,7 @@ import { flattenLayers, pushLayer, type EnvLayer } from './env.ts';
 import { CurrentBuildObject, EnvObject, ParamsObject, ScmObject, resolveGlobal, type GlobalsBackend, type PreviousBuild } from './globals.ts';
 import { LineSink, SecretMasker } from './output.ts';
 import { isWorseOrEqual, statusOfResult, worse, type BuildState, type StageRecord, type StepRecord } from './state.ts';
+import { Replay, answer, encodeValue, isResumable, nonResumable, type JournalEntry, type ResumeFrom } from './replay.ts';
 
 // ---------------------------------------------------------------------------------------------
 // What the engine needs from its host (kiln run, or the controller)
@@ -87,6 +88,8 @@ export interface BuildListener {
   errorLine?(where: OutputWhere): void;
   /** A shared library was loaded (at the start, or by the `library` step), in loading order: for the build page. */
   library?(lib: LibraryContent): void;
+  /** A step call started, set a deadline, or ended: what a resumed build replays (replay.ts). */
+  journal?(entry: JournalEntry): void;
 }
 
 export interface PendingInput extends InputRequest {
@@ -123,6 +126,8 @@ export interface RunOptions {
    * ones), in loading order: loaded at the start ("Loading library NAME@VERSION (commit)").
    */
   libraries?: readonly LibraryContent[];
+  /** The journal of the build's previous process: the run replays it (replay.ts) and goes on after it. */
+  resume?: ResumeFrom;
 }
 
 /** A stage's line in the Jenkinsfile; null for a stage written in a shared library's file. */
@@ -155,6 +160,9 @@ export class PipelineRun {
   readonly #reported = new WeakSet<object>();
   readonly #inputs = new Map<string, { req: PendingInput; resolve: (o: InputOutcome) => void }>();
   #ids = 0;
+  /** The previous process's journal while a resumed build replays it (replay.ts); null for a fresh build. */
+  readonly #replay: Replay | null;
+  readonly #journal = new WeakMap<StepRecord, JournalEntry>();
   /** The stage a block-less `stage 'name'` opened, until the next one or the end of the build. */
   #openStage: StageRecord | null = null;
   #explicitResult: BuildResult | null = null;
@@ -175,8 +183,9 @@ export class PipelineRun {
     this.#o = o;
     this.state = {
       job: o.build.job, number: o.build.number, result: null, currentResult: 'SUCCESS', status: 'running',
-      startedAt: Date.now(), endedAt: null, stages: [], steps: [], message: null, description: null, displayName: null,
+      startedAt: o.resume?.startedAt ?? Date.now(), endedAt: null, stages: [], steps: [], message: null, description: null, displayName: null,
     };
+    this.#replay = o.resume ? new Replay(o.resume) : null;
     this.#params = paramsWithDefaults(o.model, o.params ?? {});
     const state = this.state;
     const host: ScriptHost = {
@@ -256,8 +265,10 @@ export class PipelineRun {
         await this.#runDeclarative(m, root);
       }
     } catch (err) {
+      this.#resumePoint(root);
       this.#report(err, root, null);
     }
+    this.#resumePoint(root);
     this.#endOpenStage();
     for (const p of this.#inputs.values()) this.#o.listener?.input?.(p.req, false);
     this.#inputs.clear();
@@ -761,6 +772,7 @@ export class PipelineRun {
     if (!spec) return fn(c);
     if (spec.type === 'none') return fn(top ? c.with({ workspace: null, cwd: null }) : c);
     const req = await this.#evalAgent(spec, c);
+    if (this.#replay && !this.#replay.pending(c.branch ?? '')) this.#resumePoint(c);
     this.#log(c, `[Pipeline] node`);
     let node: AllocatedNode;
     try {
@@ -1056,14 +1068,23 @@ export class PipelineRun {
       throw err;
     }
     if (step.kind === 'symbol') return (await this.#o.registry.implementation(name))(this.#stepContext(step, c, where, null), bound);
+    const branch = c.branch ?? '';
+    const call = `${name}@${where.start.line}:${where.start.col}`;
+    const prior = this.#replayTake(c, branch, call, step.block === 'none');
+    if (prior && prior.status !== 'running' && step.block === 'none') return this.#answered(prior, c, step, bound.values, where);
     const rec: StepRecord = {
       id: String(++this.#ids), stageId: c.stage?.id ?? null, name, description: describeStep(step, bound.values), line: where.start.line, column: where.start.col,
       status: 'running', startedAt: Date.now(), endedAt: null, message: null, returned: null,
     };
+    const entry: JournalEntry = { id: rec.id, branch, call, name, status: 'running', startedAt: rec.startedAt, endedAt: null, deadline: prior?.deadline ?? null };
+    this.#journal.set(rec, entry);
     this.state.steps.push(rec);
     this.#o.listener?.step?.(rec);
-    const sctx = this.#stepContext(step, c, where, rec);
-    this.#log(c, `[Pipeline] ${name}`, rec.id);
+    this.#o.listener?.journal?.(entry);
+    const inFlight = prior?.status === 'running';
+    const sctx = Object.assign(this.#stepContext(step, c, where, rec), { resumed: inFlight });
+    // A step in flight at the restart already printed its line.
+    if (!inFlight) this.#log(c, `[Pipeline] ${name}`, rec.id);
     const leaked = this.#interpolatedSecrets(args, c);
     if (leaked.length > 0) {
       this.#log(c, [
@@ -1073,21 +1094,28 @@ export class PipelineRun {
       ].join('\n'), rec.id);
     }
     try {
+      // A leaf step in flight at the restart (a process on an agent) cannot be re-attached yet.
+      if (inFlight && step.block === 'none' && !isResumable(name)) throw nonResumable(name);
       const run = await this.#o.registry.implementation(name);
       const v = await run(sctx, bound);
       rec.status = 'success';
       rec.returned = plain(v);
+      entry.value = encodeValue(v);
       return v;
     } catch (err) {
       rec.status = err instanceof Interrupted ? 'aborted' : 'failure';
       rec.message = this.#messageOf(err);
+      entry.error = { message: err instanceof Error ? err.message : String(err), result: this.#resultOf(err).result };
       if (err instanceof StepFailure && err.loc === null) err.loc = loc;
       if (err instanceof WorkspaceError) throw new StepFailure(`${name}: ${err.message}`, { loc, cause: err });
       throw err;
     } finally {
       sctx.flush();
       rec.endedAt = Date.now();
+      entry.status = rec.status;
+      entry.endedAt = rec.endedAt;
       this.#o.listener?.step?.(rec);
+      this.#o.listener?.journal?.(entry);
       if (step.block !== 'none' && bound.body) this.#log(c, `[Pipeline] // ${name}`, rec.id);
     }
   }
@@ -1124,11 +1152,17 @@ export class PipelineRun {
       number: this.#o.build.number,
       get result() { return run.state.currentResult; },
       setResult: (b, s) => {
+        const j = rec ? this.#journal.get(rec) : undefined;
+        if (j) j.setResult = worse(j.setResult ?? 'SUCCESS', b);
         this.#setResult(b);
         if (s && c.stage) c.stage.result = worse(c.stage.result ?? 'SUCCESS', s);
       },
       services: this.#services,
-      setEnv: (name, value) => this.#setEnv(name, value),
+      setEnv: (name, value) => {
+        const j = rec ? this.#journal.get(rec) : undefined;
+        if (j) (j.setEnv ??= {})[name] = value;
+        this.#setEnv(name, value);
+      },
       scope: this.#scope,
       beginOpenStage: (name) => {
         this.#endOpenStage();
@@ -1164,6 +1198,15 @@ export class PipelineRun {
         sink.write(chunk);
       },
       runBody: (body, overrides, args) => this.#runBody(body, c, overrides ?? {}, args ?? []),
+      deadline: (ms) => {
+        const j = rec ? this.#journal.get(rec) : undefined;
+        if (!j) return Date.now() + ms;
+        if (j.deadline == null) {
+          j.deadline = Date.now() + ms;
+          this.#o.listener?.journal?.(j);
+        }
+        return j.deadline;
+      },
       build,
       flush: () => { for (const s of sinks.values()) s.flush(); },
     };
@@ -1321,16 +1364,68 @@ export class PipelineRun {
     return flattenLayers(withBuild, withoutRoot(c.env));
   }
 
+  // -------------------------------------------------------------------------------------------
+  // replay after a controller restart (replay.ts)
+
+  /** The journal's entry for this call while the build replays (null past it): the first call past it is where the build resumes. */
+  #replayTake(c: ExecContext, branch: string, call: string, leaf: boolean): JournalEntry | null {
+    if (!this.#replay) return null;
+    let prior: JournalEntry | null;
+    try {
+      prior = this.#replay.take(branch, call, this.#o.file);
+    } catch (err) {
+      this.#resumePoint(c);
+      throw err;
+    }
+    // A block step in flight (node, stage, retry...) replays its body: the body's first call
+    // past the journal is where the build resumes.
+    if (prior === null || (prior.status === 'running' && leaf)) this.#resumePoint(c);
+    return prior;
+  }
+
+  /** Says once, where it happens, that the build resumed; the console is silent before (its lines are in the log already). */
+  #resumePoint(c: ExecContext): void {
+    const line = this.#replay?.announce();
+    if (line) this.#log(c, line);
+  }
+
+  /** A finished step of the previous process: not run again; what it gave (and did to the build) comes from the journal. */
+  #answered(e: JournalEntry, c: ExecContext, step: StepDecl, values: Record<string, Value>, where: Loc): Value {
+    const rec: StepRecord = {
+      id: String(++this.#ids), stageId: c.stage?.id ?? null, name: e.name, description: describeStep(step, values), line: where.start.line, column: where.start.col,
+      status: e.status === 'running' ? 'failure' : e.status, startedAt: e.startedAt, endedAt: e.endedAt, message: e.error?.message ?? null, returned: null,
+    };
+    this.state.steps.push(rec);
+    this.#journal.set(rec, e);
+    if (e.setResult) this.#setResult(e.setResult);
+    for (const [k, v] of Object.entries(e.setEnv ?? {})) this.#setEnv(k, v);
+    let v: Value;
+    try {
+      v = answer(e);
+    } catch (err) {
+      if (err instanceof StepFailure && err.loc === null) err.loc = where;
+      throw err;
+    }
+    rec.returned = plain(v);
+    return v;
+  }
+
+  #muted(c: ExecContext): boolean {
+    const r = this.#replay;
+    return r !== null && (!r.announced || r.pending(c.branch ?? ''));
+  }
+
   #sink(c: ExecContext, stepId: string | null): LineSink {
     const where: OutputWhere = { stageId: c.stage?.id ?? null, stepId };
     return new LineSink((data) => {
+      if (this.#muted(c)) return;
       c.onOutput?.();
       this.#o.listener?.output?.(data, where);
     }, this.#masker, () => decoration(c), c.timestamps || c.branch !== null);
   }
 
   #log(c: ExecContext, text: string, stepId: string | null = null): void {
-    if (text.startsWith('ERROR: ')) this.#o.listener?.errorLine?.({ stageId: c.stage?.id ?? null, stepId });
+    if (text.startsWith('ERROR: ') && !this.#muted(c)) this.#o.listener?.errorLine?.({ stageId: c.stage?.id ?? null, stepId });
     const sink = this.#sink(c, stepId);
     sink.write(Buffer.from(text.endsWith('\n') ? text : `${text}\n`, 'utf8'));
     sink.flush();

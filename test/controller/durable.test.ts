@@ -1,0 +1,152 @@
+// Durable builds on real processes: the controller (`bin/kiln controller`) is killed with
+// SIGKILL mid-build and started again on the same home; builds waiting for an executor run
+// after the restart, running ones resume by replaying their journal (finished steps are not run
+// again, their console lines are not printed again), a step in flight fails as non-resumable
+// (or is retried with `retry(conditions: [nonresumable()])`), an `input` is answered after the
+// restart, and a `sleep` keeps its deadline.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { kilnBin } from '../helpers/kiln.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { jsonApi, until, TEST_ADMIN_TOKEN, finishedBuild, consoleText, consoleUntil } from '../helpers/controller.ts';
+
+interface Ctl { proc: ChildProcess; url: string; out: string[] }
+const running = new Set<ChildProcess>();
+
+after(() => {
+  for (const p of running) p.kill('SIGKILL');
+});
+
+/** Starts `kiln controller` on `home` as a child process; resolves once it says it is ready. */
+async function startCtl(home: string, executors = 1): Promise<Ctl> {
+  const proc = spawn(kilnBin, ['controller', '--home', home, '--port', '0', '--executors', String(executors)], {
+    env: { ...process.env, KILN_ADMIN_TOKEN: TEST_ADMIN_TOKEN, KILN_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
+  const out: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out.push(String(d));
+      const m = /Kiln is ready at (http:\/\/[^\s"]+)/.exec(out.join(''));
+      if (m) resolve(m[1]!);
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.on('exit', (code) => reject(new Error(`the controller exited (${code}) before it was ready:\n${out.join('')}`)));
+  });
+  return { proc, url, out };
+}
+
+async function kill9(c: Ctl): Promise<void> {
+  const gone = new Promise((r) => c.proc.once('exit', r));
+  c.proc.kill('SIGKILL');
+  await gone;
+}
+
+const lines = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l));
+
+test('kill -9: a build waiting for an executor runs after the restart; an input waiting across it is answered after it and the build goes on', async () => {
+  const home = tempDir('durable-queue');
+  let c = await startCtl(home, 1);
+  let api = jsonApi(() => c.url);
+  await api('POST', '/api/v1/jobs', { name: 'hold', script: `pipeline { agent any; stages { stage('H') { steps { echo 'before the input'; input 'Go on?'; echo 'held done' } } } }` });
+  await api('POST', '/api/v1/jobs', { name: 'next', script: `pipeline { agent any; stages { stage('N') { steps { echo 'next ran' } } } }` });
+  await api('POST', '/api/v1/jobs/hold/builds', {});
+  await until(async () => (await api('GET', '/api/v1/jobs/hold/builds/1/inputs')).inputs.length === 1, 'the input to wait');
+  await api('POST', '/api/v1/jobs/next/builds', {});
+  await until(async () => (await api('GET', '/api/v1/queue')).items.some((i: any) => i.job === 'next' && i.kind === 'executor'), 'next #1 to wait for the executor');
+  await kill9(c);
+
+  c = await startCtl(home, 1);
+  api = jsonApi(() => c.url);
+  await until(async () => (await api('GET', '/api/v1/jobs/hold/builds/1/inputs')).inputs.length === 1, 'the input to wait again after the restart');
+  // next #1 is still waiting (same number), behind the build holding the executor.
+  await until(async () => (await api('GET', '/api/v1/queue')).items.some((i: any) => i.job === 'next' && i.number === 1 && i.kind === 'executor'), 'next #1 to wait in the queue after the restart');
+  const id = (await api('GET', '/api/v1/jobs/hold/builds/1/inputs')).inputs[0].id;
+  await api('POST', `/api/v1/jobs/hold/builds/1/inputs/${id}`, { action: 'approve' });
+  const hold = await finishedBuild(c.url, 'hold', 1);
+  assert.equal(hold.result, 'SUCCESS', await consoleText(c.url, 'hold', 1));
+  const text = await consoleText(c.url, 'hold', 1);
+  assert.equal(lines(text, /^before the input$/).length, 1, text);
+  assert.equal(lines(text, /^Go on\?$/).length, 1, text);
+  assert.equal(lines(text, /^Resumed after the controller restarted \(down \d+\.\d s\)$/).length, 1, text);
+  assert.ok(text.indexOf('Go on?') < text.indexOf('Resumed after') && text.indexOf('Resumed after') < text.indexOf('held done'), text);
+  const next = await finishedBuild(c.url, 'next', 1);
+  assert.equal(next.result, 'SUCCESS', await consoleText(c.url, 'next', 1));
+  assert.match(await consoleText(c.url, 'next', 1), /^next ran$/m);
+  await kill9(c);
+});
+
+test('kill -9 during a script {} loop: finished steps are not run again, each line once and in order, and the sleep keeps its deadline', async () => {
+  const home = tempDir('durable-loop');
+  const counter = path.join(tempDir('durable-counter'), 'count');
+  let c = await startCtl(home, 1);
+  let api = jsonApi(() => c.url);
+  await api('POST', '/api/v1/jobs', { name: 'loop', script: `pipeline { agent any; stages { stage('L') { steps { script {
+    def seen = []
+    for (int i = 0; i < 4; i++) {
+      def out = sh(script: "echo step-\${i} >> '${counter}'; echo out-\${i}", returnStdout: true).trim()
+      seen << out
+      echo "done \${i}: \${seen.join(',')}"
+      sleep 3
+    }
+  } } } } }` });
+  await api('POST', '/api/v1/jobs/loop/builds', {});
+  await until(() => existsSync(counter) && readFileSync(counter, 'utf8').split('\n').length >= 3, 'two steps to have run');
+  await consoleUntil(c.url, 'loop', 1, 'done 1: out-0,out-1');
+  await kill9(c);
+  const restartedAt = Date.now();
+  c = await startCtl(home, 1);
+  api = jsonApi(() => c.url);
+  const b = await finishedBuild(c.url, 'loop', 1);
+  const text = await consoleText(c.url, 'loop', 1);
+  assert.equal(b.result, 'SUCCESS', text);
+  assert.deepEqual(readFileSync(counter, 'utf8').trim().split('\n'), ['step-0', 'step-1', 'step-2', 'step-3'], 'each sh ran once');
+  for (let i = 0; i < 4; i++) assert.equal(lines(text, new RegExp(`^done ${i}: `)).length, 1, `done ${i} once:\n${text}`);
+  assert.match(text, /^done 3: out-0,out-1,out-2,out-3$/m, 'the values the journal gave back are the ones the first run got');
+  assert.equal(lines(text, /^Resumed after the controller restarted/).length, 1, text);
+  assert.ok(text.indexOf('done 1:') < text.indexOf('Resumed after') && text.indexOf('Resumed after') < text.indexOf('done 2:'), text);
+  assert.equal(lines(text, /^Started: /).length, 1, text);
+  assert.equal(lines(text, /^Finished: SUCCESS$/).length, 1, text);
+  // The sleep in flight kept its deadline: it ended when the first process would have ended it,
+  // not 3 s after the restart.
+  const [jobId] = readdirSync(path.join(home, 'builds'));
+  const journal = readFileSync(path.join(home, 'builds', jobId!, '1', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const resumedSleep = journal.find((e: any) => e.name === 'sleep' && e.status === 'success' && e.startedAt >= restartedAt);
+  assert.ok(resumedSleep, 'the sleep in flight ran on after the restart');
+  assert.ok(resumedSleep.deadline < restartedAt + 3000, `the deadline (${resumedSleep.deadline}) is the first run's, not restart + 3 s (${restartedAt + 3000})`);
+  assert.ok(resumedSleep.endedAt >= resumedSleep.deadline, 'it slept until the deadline');
+  await kill9(c);
+});
+
+test('kill -9 during an sh: the step fails as non-resumable; with retry(conditions: [nonresumable()]) it runs again and the build succeeds', async () => {
+  const home = tempDir('durable-sh');
+  const marks = tempDir('durable-sh-marks');
+  let c = await startCtl(home, 2);
+  let api = jsonApi(() => c.url);
+  await api('POST', '/api/v1/jobs', { name: 'plain', script: `node { sh "echo started >> '${marks}/plain'; sleep 4" ; echo 'after the sh' }` });
+  await api('POST', '/api/v1/jobs', { name: 'retried', script: `node { retry(count: 2, conditions: [nonresumable()]) { sh "echo started >> '${marks}/retried'; sleep 4" }; echo 'after the retry' }` });
+  await api('POST', '/api/v1/jobs/plain/builds', {});
+  await api('POST', '/api/v1/jobs/retried/builds', {});
+  await until(() => existsSync(`${marks}/plain`) && existsSync(`${marks}/retried`), 'both sh steps to run');
+  await kill9(c);
+  c = await startCtl(home, 2);
+  api = jsonApi(() => c.url);
+  const plain = await finishedBuild(c.url, 'plain', 1);
+  const ptext = await consoleText(c.url, 'plain', 1);
+  assert.equal(plain.result, 'FAILURE', ptext);
+  assert.match(ptext, /^ERROR: The Pipeline step `sh` cannot be resumed after a controller restart\./m);
+  assert.doesNotMatch(ptext, /after the sh/);
+  assert.equal(lines(ptext, /^Resumed after the controller restarted/).length, 1, ptext);
+  const retried = await finishedBuild(c.url, 'retried', 1);
+  const rtext = await consoleText(c.url, 'retried', 1);
+  assert.equal(retried.result, 'SUCCESS', rtext);
+  assert.match(rtext, /Retrying \(attempt 2 of 2\)/);
+  assert.match(rtext, /^after the retry$/m);
+  assert.equal(readFileSync(`${marks}/retried`, 'utf8').trim().split('\n').length, 2, 'the sh ran again once');
+  await kill9(c);
+});
