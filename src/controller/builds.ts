@@ -165,6 +165,8 @@ export class BuildManager {
   /** rateLimitBuilds: when each job's last build started (this controller's run), and its throttled builds' line. */
   readonly #lastStart = new Map<string, number>();
   readonly #throttled = new Map<string, Promise<void>>();
+  /** Resumed builds still replaying, by id: told when they reach the point where they go on. */
+  readonly #replaying = new Map<string, () => void>();
   /** The controller is stopping: running builds are left for the next start to resume (close()). */
   #detached = false;
 
@@ -375,7 +377,18 @@ export class BuildManager {
     this.live.set(build.id, live);
     this.#waits.buildStarted(this.#ref(live), job.id);
     this.#logOf(job.name, build.number).info('build resumed');
-    void this.#run(live, build, undefined, true).finally(() => this.#ended(live, resolveDone));
+    // Resolves once the build has replayed up to where it goes on (what it held, it holds again)
+    // or ended, so the next one resumed queues behind it; at most a few seconds (a replay that
+    // itself waits for an executor).
+    let replayed!: () => void;
+    const reached = new Promise<void>((r) => { replayed = r; });
+    this.#replaying.set(build.id, replayed);
+    const ran = this.#run(live, build, undefined, true).finally(() => this.#ended(live, resolveDone));
+    let cap: NodeJS.Timeout | undefined;
+    await Promise.race([reached, ran, new Promise((r) => { cap = setTimeout(r, 3000); })]).finally(() => {
+      clearTimeout(cap);
+      this.#replaying.delete(build.id);
+    });
   }
 
   /**
@@ -671,6 +684,7 @@ export class BuildManager {
       },
       input: (req, pending) => this.#events.inputChanged?.(live, req, pending),
       errorLine: () => mark({ kind: 'error', id: String(++errors), name: '' }),
+      resumed: () => this.#replaying.get(build.id)?.(),
       journal: (e) => {
         if (this.#detached) return;
         try {

@@ -65,7 +65,8 @@ test('kill -9: a build waiting for an executor runs after the restart; an input 
   api = jsonApi(() => c.url);
   await until(async () => (await api('GET', '/api/v1/jobs/hold/builds/1/inputs')).inputs.length === 1, 'the input to wait again after the restart');
   // next #1 is still waiting (same number), behind the build holding the executor.
-  await until(async () => (await api('GET', '/api/v1/queue')).items.some((i: any) => i.job === 'next' && i.number === 1 && i.kind === 'executor'), 'next #1 to wait in the queue after the restart');
+  await until(async () => (await api('GET', '/api/v1/queue')).items.some((i: any) => i.job === 'next' && i.number === 1 && i.kind === 'executor'), 'next #1 to wait in the queue after the restart')
+    .catch(async (err) => { throw new Error(`${err.message}: ${JSON.stringify(await api('GET', '/api/v1/queue'))} ${JSON.stringify(await api('GET', '/api/v1/jobs/next/builds/1'))}\n${await consoleText(c.url, 'next', 1)}\n${c.out.join('')}`); });
   const id = (await api('GET', '/api/v1/jobs/hold/builds/1/inputs')).inputs[0].id;
   await api('POST', `/api/v1/jobs/hold/builds/1/inputs/${id}`, { action: 'approve' });
   const hold = await finishedBuild(c.url, 'hold', 1);

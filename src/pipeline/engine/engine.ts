@@ -90,6 +90,8 @@ export interface BuildListener {
   library?(lib: LibraryContent): void;
   /** A step call started, set a deadline, or ended: what a resumed build replays (replay.ts). */
   journal?(entry: JournalEntry): void;
+  /** A resumed build reached the point where it goes on (its replay is over there). */
+  resumed?(): void;
 }
 
 export interface PendingInput extends InputRequest {
@@ -1386,7 +1388,10 @@ export class PipelineRun {
   /** Says once, where it happens, that the build resumed; the console is silent before (its lines are in the log already). */
   #resumePoint(c: ExecContext): void {
     const line = this.#replay?.announce();
-    if (line) this.#log(c, line);
+    if (line) {
+      this.#log(c, line);
+      this.#o.listener?.resumed?.();
+    }
   }
 
   /** A finished step of the previous process: not run again; what it gave (and did to the build) comes from the journal. */
