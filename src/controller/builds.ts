@@ -10,6 +10,11 @@
 //        listener = log store (bytes + stage/step marks), state saved to the store
 //   → finished: result saved, log closed, build discarder applied.
 //
+// Durable builds (resume.ts, docs/architecture.md): each build keeps its script in run.json and
+// a journal of its step calls; after a controller restart `requeue` puts a build that had not
+// started back in its waits and `resume` replays a started one; `close()` (a graceful stop)
+// leaves running builds unrecorded for the next start to resume.
+//
 // The controller's log (util/log.ts) says each step of a build's life with { job, build } on the
 // line: queued, started (and how long it waited), each node it got, finished (result, duration).
 //

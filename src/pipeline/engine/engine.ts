@@ -29,6 +29,10 @@
 // (#runLibraryPipeline swaps #interp for the time it runs).
 //
 // Progress is kept as plain data (BuildState): stages, statuses, times, and a journal of steps.
+// Every step call is also told to the host as a JournalEntry (BuildListener.journal); a build
+// resumed after a controller restart (RunOptions.resume) replays that journal: #callStep answers
+// finished calls from it and the console stays silent until the point where it goes on
+// (replay.ts, #replayTake / #answered / #muted).
 import path from 'node:path/posix';
 import { type Workspace, WorkspaceError } from '../../core/workspace.ts';
 import type { AgentRequest, AllocatedNode, BuildRef, NodeProvider } from '../../core/nodes.ts';
