@@ -3,26 +3,36 @@
 // after the restart, running ones resume by replaying their journal (finished steps are not run
 // again, their console lines are not printed again), a step in flight fails as non-resumable
 // (or is retried with `retry(conditions: [nonresumable()])`), an `input` is answered after the
-// restart, and a `sleep` keeps its deadline.
+// restart, and a `sleep` keeps its deadline. The queue's rows are read back from SQLite and
+// from PostgreSQL.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { kilnBin } from '../helpers/kiln.ts';
+import { testPostgresUrl } from '../store/helpers.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { jsonApi, until, TEST_ADMIN_TOKEN, finishedBuild, consoleText, consoleUntil } from '../helpers/controller.ts';
 
 interface Ctl { proc: ChildProcess; url: string; out: string[] }
 const running = new Set<ChildProcess>();
+const schemas: string[] = [];
 
-after(() => {
+after(async () => {
   for (const p of running) p.kill('SIGKILL');
+  if (schemas.length > 0) {
+    const client = new pg.Client({ connectionString: testPostgresUrl() });
+    await client.connect();
+    for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    await client.end();
+  }
 });
 
 /** Starts `kiln controller` on `home` as a child process; resolves once it says it is ready. */
-async function startCtl(home: string, executors = 1): Promise<Ctl> {
-  const proc = spawn(kilnBin, ['controller', '--home', home, '--port', '0', '--executors', String(executors)], {
+async function startCtl(home: string, executors = 1, databaseUrl: string | null = null): Promise<Ctl> {
+  const proc = spawn(kilnBin, ['controller', '--home', home, '--port', '0', '--executors', String(executors), ...(databaseUrl ? ['--database-url', databaseUrl] : [])], {
     env: { ...process.env, KILN_ADMIN_TOKEN: TEST_ADMIN_TOKEN, KILN_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(proc);
@@ -49,9 +59,15 @@ async function kill9(c: Ctl): Promise<void> {
 
 const lines = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l));
 
-test('kill -9: a build waiting for an executor runs after the restart; an input waiting across it is answered after it and the build goes on', async () => {
+for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 (${kind} store): a build waiting for an executor runs after the restart; an input waiting across it is answered after it and the build goes on`, async () => {
   const home = tempDir('durable-queue');
-  let c = await startCtl(home, 1);
+  let db: string | null = null;
+  if (kind === 'postgres') {
+    const schema = `kiln_durable_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    schemas.push(schema);
+    db = `${testPostgresUrl()}?schema=${schema}`;
+  }
+  let c = await startCtl(home, 1, db);
   let api = jsonApi(() => c.url);
   await api('POST', '/api/v1/jobs', { name: 'hold', script: `pipeline { agent any; stages { stage('H') { steps { echo 'before the input'; input 'Go on?'; echo 'held done' } } } }` });
   await api('POST', '/api/v1/jobs', { name: 'next', script: `pipeline { agent any; stages { stage('N') { steps { echo 'next ran' } } } }` });
@@ -61,7 +77,7 @@ test('kill -9: a build waiting for an executor runs after the restart; an input 
   await until(async () => (await api('GET', '/api/v1/queue')).items.some((i: any) => i.job === 'next' && i.kind === 'executor'), 'next #1 to wait for the executor');
   await kill9(c);
 
-  c = await startCtl(home, 1);
+  c = await startCtl(home, 1, db);
   api = jsonApi(() => c.url);
   await until(async () => (await api('GET', '/api/v1/jobs/hold/builds/1/inputs')).inputs.length === 1, 'the input to wait again after the restart');
   // next #1 is still waiting (same number), behind the build holding the executor.
