@@ -413,7 +413,8 @@ export class BuildManager {
       this.live.delete(p.live.id);
       p.resolveDone();
     }
-    for (const b of started) this.abort(b.id, message);
+    // Twice: a hard abort, so post blocks do not run either (the resumed build runs them).
+    for (const b of started) for (let i = 0; i < 2; i++) this.abort(b.id, message);
     await Promise.allSettled(started.map((b) => b.done));
   }
 

@@ -167,3 +167,45 @@ test('kill -9 during an sh: the step fails as non-resumable; with retry(conditio
   assert.equal(readFileSync(`${marks}/retried`, 'utf8').trim().split('\n').length, 2, 'the sh ran again once');
   await kill9(c);
 });
+
+test('a graceful stop (SIGTERM): a build in its quiet period waits again with its number and what was left of it; a running one resumes, its post blocks run once', async () => {
+  const home = tempDir('durable-stop');
+  const marks = tempDir('durable-stop-marks');
+  let c = await startCtl(home, 1);
+  let api = jsonApi(() => c.url);
+  await api('POST', '/api/v1/jobs', { name: 'quiet', script: `pipeline { agent none; options { quietPeriod(600) }; stages { stage('Q') { steps { echo 'quiet period over' } } } }` });
+  await api('POST', '/api/v1/jobs', { name: 'nap', script: `pipeline { agent any; stages { stage('N') { steps { echo 'before the nap'; sleep 3; echo 'after the nap' } } }
+    post { always { sh "echo post >> '${marks}/post'" } } }` });
+  await api('POST', '/api/v1/jobs/quiet/builds', {});
+  assert.equal((await finishedBuild(c.url, 'quiet', 1)).result, 'SUCCESS'); // teaches the job its quiet period
+  const queuedAt = Date.now();
+  await api('POST', '/api/v1/jobs/quiet/builds', {});
+  await until(async () => (await api('GET', '/api/v1/queue')).items.some((i: any) => i.job === 'quiet' && i.number === 2 && i.kind === 'quiet'), 'quiet #2 to wait');
+  await api('POST', '/api/v1/jobs/nap/builds', {});
+  await consoleUntil(c.url, 'nap', 1, 'Sleeping for 3 sec');
+  const gone = new Promise((r) => c.proc.once('exit', r));
+  c.proc.kill('SIGTERM');
+  await gone;
+
+  c = await startCtl(home, 1);
+  api = jsonApi(() => c.url);
+  const nap = await finishedBuild(c.url, 'nap', 1);
+  const text = await consoleText(c.url, 'nap', 1);
+  assert.equal(nap.result, 'SUCCESS', text);
+  assert.doesNotMatch(text, /controller is stopping/, 'nothing of the stop is recorded');
+  assert.equal(lines(text, /^before the nap$/).length, 1, text);
+  assert.equal(lines(text, /^after the nap$/).length, 1, text);
+  assert.equal(lines(text, /^Resumed after the controller restarted/).length, 1, text);
+  assert.equal(readFileSync(`${marks}/post`, 'utf8'), 'post\n', 'the post block ran once, in the resumed build');
+  const q = (await api('GET', '/api/v1/queue')).items.find((i: any) => i.job === 'quiet');
+  assert.equal(q?.number, 2, 'quiet #2 still waits, with its number');
+  const left = /^In the quiet period\. Expires in 9 min (\d+) sec$/.exec(q.why);
+  assert.ok(left, q.why);
+  // What was left of it: its end is the first one's (a new quiet period would end 600 s after the restart).
+  const sinceQueued = Math.floor((Date.now() - queuedAt) / 1000);
+  assert.ok(540 + Number(left[1]) <= 600 - sinceQueued + 1, `${q.why}, ${sinceQueued} s after it was queued`);
+  assert.equal((await api('GET', '/api/v1/jobs/quiet/builds/2')).status, 'queued');
+  const builds = (await api('GET', '/api/v1/jobs/quiet/builds')).builds;
+  assert.equal(builds.length, 2, 'no new build was made for it');
+  await kill9(c);
+});
