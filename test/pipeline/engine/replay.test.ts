@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runPipeline } from './harness.ts';
+import { runPipeline, start } from './harness.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import type { JournalEntry } from '../../../src/pipeline/engine/replay.ts';
 import { JournalWriter, readJournal } from '../../../src/controller/resume.ts';
@@ -74,4 +74,33 @@ test('the journal file: the last line of an id wins; a torn last line is ignored
   writeFileSync(path.join(dir, 'journal.jsonl'), 'garbage\n' + readFileSync(path.join(dir, 'journal.jsonl'), 'utf8'));
   await assert.rejects(readJournal(dir), /line 1 of journal.jsonl is not a journal entry/);
   assert.deepEqual((await readJournal(tempDir('journal-none'))).entries, []);
+});
+
+test('a timeout and a sleep in flight keep their journal deadlines when replayed: the timeout fires at its first deadline', async () => {
+  const ws = tempDir('replay-timeout');
+  const source = `node { timeout(time: 1, unit: 'HOURS') { echo 'in'; sleep 3600 } }`;
+  const byId = new Map<string, JournalEntry>();
+  let snapshot: JournalEntry[] = [];
+  const h = await start(source, {
+    workspace: ws,
+    listener: {
+      journal: (e) => {
+        byId.set(e.id, structuredClone(e));
+        if (e.name === 'sleep' && e.status === 'running' && e.deadline) {
+          snapshot = [...byId.values()].map((x) => structuredClone(x));
+          setImmediate(() => h.run.abort('the first process dies'));
+        }
+      },
+    },
+  });
+  await h.done;
+  const timeout = snapshot.find((e) => e.name === 'timeout')!;
+  assert.ok(timeout.deadline! > Date.now() + 3_500_000, 'the timeout kept an absolute deadline an hour away');
+  // Its deadline as if most of the hour had passed while the controller was away.
+  timeout.deadline = Date.now() + 200;
+  const { state, console } = await runPipeline(source, { workspace: ws, resume: { entries: snapshot, downMs: 3_599_000, startedAt: Date.now() } });
+  assert.equal(state.result, 'ABORTED', console);
+  assert.match(console, /^Timeout has been exceeded$/m);
+  assert.doesNotMatch(console, /Sleeping for/, 'the sleep in flight says nothing again');
+  assert.equal(console.split('\n').filter((l) => l.startsWith('Resumed after the controller restarted (down 3599.0 s)')).length, 1, console);
 });
