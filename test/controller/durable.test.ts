@@ -8,7 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { kilnBin } from '../helpers/kiln.ts';
@@ -207,5 +207,27 @@ test('a graceful stop (SIGTERM): a build in its quiet period waits again with it
   assert.equal((await api('GET', '/api/v1/jobs/quiet/builds/2')).status, 'queued');
   const builds = (await api('GET', '/api/v1/jobs/quiet/builds')).builds;
   assert.equal(builds.length, 2, 'no new build was made for it');
+  await kill9(c);
+});
+
+test('a build whose journal is unreadable ends FAILURE saying so after the restart', async () => {
+  const home = tempDir('durable-bad');
+  let c = await startCtl(home, 1);
+  let api = jsonApi(() => c.url);
+  await api('POST', '/api/v1/jobs', { name: 'bad', script: `node { echo 'one'; sleep 30; echo 'two' }` });
+  await api('POST', '/api/v1/jobs/bad/builds', {});
+  await consoleUntil(c.url, 'bad', 1, 'Sleeping for 30 sec');
+  await kill9(c);
+  const [jobId] = readdirSync(path.join(home, 'builds'));
+  const file = path.join(home, 'builds', jobId!, '1', 'journal.jsonl');
+  writeFileSync(file, `not json\n${readFileSync(file, 'utf8')}`);
+  c = await startCtl(home, 1);
+  api = jsonApi(() => c.url);
+  const b = await finishedBuild(c.url, 'bad', 1);
+  const text = await consoleText(c.url, 'bad', 1);
+  assert.equal(b.result, 'FAILURE', text);
+  assert.match(b.message, /^bad #1 cannot resume after the controller restarted: its journal is unreadable \(line 1 of journal\.jsonl is not a journal entry/);
+  assert.match(text, /^ERROR: bad #1 cannot resume after the controller restarted: its journal is unreadable/m);
+  assert.doesNotMatch(text, /^two$/m);
   await kill9(c);
 });
