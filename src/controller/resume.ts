@@ -28,10 +28,15 @@ export interface RunInfo {
 const RUN = 'run.json';
 const JOURNAL = 'journal.jsonl';
 
-export async function saveRunInfo(dir: string, info: RunInfo): Promise<void> {
+/**
+ * Written once as the build starts, synchronously: a small file, and two syscalls on the event
+ * loop cost less than the thread pool's round trips of fs/promises (on the loaded test machine
+ * 1-2 ms against ~4 ms awaited; see docs "Durable builds").
+ */
+export function saveRunInfo(dir: string, info: RunInfo): void {
   const tmp = path.join(dir, `.${RUN}.tmp`);
-  await fsp.writeFile(tmp, JSON.stringify(info), { mode: 0o600 });
-  await fsp.rename(tmp, path.join(dir, RUN));
+  fs.writeFileSync(tmp, JSON.stringify(info), { mode: 0o600 });
+  fs.renameSync(tmp, path.join(dir, RUN));
 }
 
 export async function readRunInfo(dir: string): Promise<RunInfo> {
