@@ -606,6 +606,7 @@ export class BuildManager {
         return;
       }
       replayScript = kept.script;
+      live.replayedBy = kept.replayedBy ?? null;
     } else say(`Started: ${build.causes.map((c) => c.description).join('; ') || 'by the controller'}`);
     // --- end durable builds
     let model: PipelineModel;
@@ -631,7 +632,7 @@ export class BuildManager {
         scmFiles = kept.scmFiles;
       }
       if (job.definition.kind === 'git') scriptName = path.basename(job.definition.path);
-      if (!kept) saveRunInfo(dir, { script: source, scriptName, scmFiles }); // what a resume replays
+      if (!kept) saveRunInfo(dir, { script: source, scriptName, scmFiles, replayedBy: live.replayedBy }); // what a resume replays
       // Shared libraries: the job's folders' and the global ones, resolved before validation so
       // that lint knows their vars (a LibraryError fails the build with its message, as any error
       // here does). The engine prints "Loading library ..." for each as the build starts.

@@ -1,9 +1,10 @@
 // What a build keeps on disk so that the next controller process can resume it (durable builds,
 // docs/architecture.md "Durable builds"; the engine's side is pipeline/engine/replay.ts).
 //
-//   <home>/builds/<job id>/<n>/run.json       the Jenkinsfile text the build runs, its name, and the
-//                                             files read beside it: a resumed build replays the same
-//                                             script, whatever the job's definition says now
+//   <home>/builds/<job id>/<n>/run.json       the Jenkinsfile text the build runs, its name, the
+//                                             files read beside it and who chose a replayed script:
+//                                             a resumed build replays the same script, whatever the
+//                                             job's definition says now
 //   <home>/builds/<job id>/<n>/journal.jsonl  one JSON line per step start, deadline and end
 //                                             (replay.ts JournalEntry; later lines of an id win)
 //
@@ -18,11 +19,14 @@ import path from 'node:path';
 import type { JournalEntry } from '../pipeline/engine/replay.ts';
 import type { Build, Store } from '../store/types.ts';
 import type { LogLine } from '../util/log.ts';
+import type { ScriptChooser } from './auth/folders.ts';
 
 export interface RunInfo {
   script: string;
   scriptName: string;
   scmFiles: Record<string, string>;
+  /** Who chose the script when not the job's own (its folder rights bind credentials too). */
+  replayedBy?: ScriptChooser | null;
 }
 
 const RUN = 'run.json';
@@ -43,7 +47,7 @@ export async function readRunInfo(dir: string): Promise<RunInfo> {
   const text = await fsp.readFile(path.join(dir, RUN), 'utf8');
   const j = JSON.parse(text) as Partial<RunInfo>;
   if (typeof j.script !== 'string' || typeof j.scriptName !== 'string') throw new Error(`${RUN} does not name the build's script`);
-  return { script: j.script, scriptName: j.scriptName, scmFiles: j.scmFiles ?? {} };
+  return { script: j.script, scriptName: j.scriptName, scmFiles: j.scmFiles ?? {}, replayedBy: j.replayedBy ?? null };
 }
 
 /** The journal being written by this process: one line per call, synchronously, on an open descriptor. */
