@@ -1076,8 +1076,11 @@ export class PipelineRun {
     if (step.kind === 'symbol') return (await this.#o.registry.implementation(name))(this.#stepContext(step, c, where, null), bound);
     const branch = c.branch ?? '';
     const call = `${name}@${where.start.line}:${where.start.col}`;
-    const prior = this.#replayTake(c, branch, call, step.block === 'none');
-    if (prior && prior.status !== 'running' && step.block === 'none') return this.#answered(prior, c, step, bound.values, where);
+    // A step that runs code of the script (a block, or closures as parallel's branches) runs again
+    // on replay; a leaf step is answered from the journal.
+    const leaf = step.block === 'none' && !runsClosures(args);
+    const prior = this.#replayTake(c, branch, call, leaf);
+    if (prior && prior.status !== 'running' && leaf) return this.#answered(prior, c, step, bound.values, where);
     const rec: StepRecord = {
       id: String(++this.#ids), stageId: c.stage?.id ?? null, name, description: describeStep(step, bound.values), line: where.start.line, column: where.start.col,
       status: 'running', startedAt: Date.now(), endedAt: null, message: null, returned: null,
@@ -1101,7 +1104,7 @@ export class PipelineRun {
     }
     try {
       // A leaf step in flight at the restart (a process on an agent) cannot be re-attached yet.
-      if (inFlight && step.block === 'none' && !isResumable(name)) throw nonResumable(name);
+      if (inFlight && leaf && !isResumable(name)) throw nonResumable(name);
       const run = await this.#o.registry.implementation(name);
       const v = await run(sctx, bound);
       rec.status = 'success';
@@ -1589,6 +1592,16 @@ function describeStep(step: StepDecl, values: Record<string, Value>): string | n
     return first.length > 80 ? `${first.slice(0, 77)}...` : first;
   }
   return null;
+}
+
+/** Whether a step's arguments hold closures it will run (parallel's branches): it is no leaf for replay. */
+function runsClosures(args: CallArgs): boolean {
+  if (args.closure) return true;
+  const has = (v: Value) => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && (v as { kind?: unknown }).kind === 'closure';
+  if (args.positional.some(has)) return true;
+  if (args.named) for (const v of args.named.values()) if (has(v)) return true;
+  for (const v of args.positional) if (v instanceof Map) for (const x of v.values()) if (has(x)) return true;
+  return false;
 }
 
 /** Keeps a step's return value for the journal when it is small plain data. */

@@ -104,3 +104,16 @@ test('a timeout and a sleep in flight keep their journal deadlines when replayed
   assert.doesNotMatch(console, /Sleeping for/, 'the sleep in flight says nothing again');
   assert.equal(console.split('\n').filter((l) => l.startsWith('Resumed after the controller restarted (down 3599.0 s)')).length, 1, console);
 });
+
+test('parallel branches replay each from their own part of the journal', async () => {
+  const ws = tempDir('replay-par');
+  const first = `node { parallel a: { sh 'echo a >> count-a'; echo 'a done' }, b: { sh 'echo b >> count-b'; echo 'b done' } }`;
+  const entries = await journalOf(first, ws);
+  assert.deepEqual(new Set(entries.map((e) => e.branch)), new Set(['', 'a', 'b']));
+  const second = first.replace(`echo 'b done' }`, `echo 'b done'; sh 'echo b2 >> count-b' }`);
+  const { state, console } = await runPipeline(second, { workspace: ws, resume: { entries, downMs: 1000, startedAt: Date.now() } });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.equal(readFileSync(path.join(ws, 'count-a'), 'utf8'), 'a\n');
+  assert.equal(readFileSync(path.join(ws, 'count-b'), 'utf8'), 'b\nb2\n', console + JSON.stringify(entries));
+  assert.doesNotMatch(console, /a done|b done/, console);
+});
