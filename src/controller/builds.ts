@@ -10,6 +10,11 @@
 //        listener = log store (bytes + stage/step marks), state saved to the store
 //   → finished: result saved, log closed, build discarder applied.
 //
+// Durable builds (resume.ts, docs/architecture.md): each build keeps its script in run.json and
+// a journal of its step calls; after a controller restart `requeue` puts a build that had not
+// started back in its waits and `resume` replays a started one; `close()` (a graceful stop)
+// leaves running builds unrecorded for the next start to resume.
+//
 // The controller's log (util/log.ts) says each step of a build's life with { job, build } on the
 // line: queued, started (and how long it waited), each node it got, finished (result, duration).
 //
@@ -70,6 +75,8 @@ import { ApiError } from './http-errors.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
 import type { WaitList } from './waitlist.ts';
 import { buildMail, gitAuthors, type MailService } from './mail.ts';
+import { JournalWriter, lastSign, readJournal, readRunInfo, saveRunInfo, type RunInfo } from './resume.ts';
+import type { ResumeFrom } from '../pipeline/engine/replay.ts';
 import type { MailPerson, MailServices } from '../core/mail.ts';
 import type { HttpServices } from '../core/http-services.ts';
 
@@ -118,6 +125,8 @@ interface Pending {
   /** Aborted when it is cancelled (or superseded, or the controller stops): its wait ends. */
   waiting: AbortController;
   resolveDone: () => void;
+  /** Requeued after a controller restart: when its quiet period ends (null: past it; absent: a fresh one). */
+  quietUntil?: number | null;
 }
 
 export interface TriggerOptions {
@@ -169,6 +178,10 @@ export class BuildManager {
   /** rateLimitBuilds: when each job's last build started (this controller's run), and its throttled builds' line. */
   readonly #lastStart = new Map<string, number>();
   readonly #throttled = new Map<string, Promise<void>>();
+  /** Resumed builds still replaying, by id: told when they reach the point where they go on. */
+  readonly #replaying = new Map<string, () => void>();
+  /** The controller is stopping: running builds are left for the next start to resume (close()). */
+  #detached = false;
 
   /** Whether a build of `upstream` may start `downstream` (`build job:`): null, or why not (auth/folders.ts). */
   readonly #globalEnv: () => Promise<Record<string, string>>;
@@ -261,7 +274,7 @@ export class BuildManager {
     const abortPrevious = job.options.disableConcurrentBuilds?.abortPrevious === true;
     try {
       if (abortPrevious) this.#supersede(live, { started: false });
-      const quiet = (job.options.quietPeriod ?? 0) * 1000;
+      const quiet = p.quietUntil !== undefined ? Math.max(0, (p.quietUntil ?? 0) - Date.now()) : (job.options.quietPeriod ?? 0) * 1000;
       if (quiet > 0) await this.#waits.quietPeriod(ref, quiet, signal);
       // rateLimitBuilds: starts at least duration/count apart, in order (a user's build skips it with userBoost).
       const rate = job.options.rateLimit;
@@ -340,10 +353,73 @@ export class BuildManager {
   }
 
   /**
+   * After a controller restart: a build that had not started waits again (same number, what is
+   * left of its quiet period, then its other waits) — resume.ts, docs "Durable builds".
+   */
+  async requeue(build: Build, quietUntil: number | null | undefined): Promise<void> {
+    const job = await this.#store.jobs.get(build.job);
+    if (!job) throw new Error(`its job '${build.job}' no longer exists`);
+    const live: LiveBuild = {
+      id: build.id, job, number: build.number, started: false, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, loading: null, logError: null, supersededBy: null,
+      replayedBy: null, libraryFiles: null,
+    };
+    try {
+      this.#logs.open(logRef(job.id, build.number));
+    } catch (err) {
+      this.#logFailed(live, err);
+    }
+    let resolveDone!: () => void;
+    live.done = new Promise((r) => { resolveDone = r; });
+    this.live.set(build.id, live);
+    const pending: Pending = { live, build, waiting: new AbortController(), resolveDone, ...(quietUntil !== undefined ? { quietUntil } : {}) };
+    this.#pending.set(build.id, pending);
+    void this.#queue(pending, undefined);
+  }
+
+  /**
+   * After a controller restart: a build that was running goes on by replaying its journal
+   * (pipeline/engine/replay.ts): the same script, finished steps answered, the rest run.
+   */
+  async resume(build: Build): Promise<void> {
+    const job = await this.#store.jobs.get(build.job);
+    if (!job) throw new Error(`its job '${build.job}' no longer exists`);
+    const live: LiveBuild = {
+      id: build.id, job, number: build.number, started: true, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, loading: null, logError: null, supersededBy: null,
+      replayedBy: null, libraryFiles: null,
+    };
+    try {
+      this.#logs.open(logRef(job.id, build.number));
+    } catch (err) {
+      this.#logFailed(live, err);
+    }
+    let resolveDone!: () => void;
+    live.done = new Promise((r) => { resolveDone = r; });
+    this.live.set(build.id, live);
+    this.#waits.buildStarted(this.#ref(live), job.id);
+    this.#logOf(job.name, build.number).info('build resumed');
+    // Resolves once the build has replayed up to where it goes on (what it held, it holds again)
+    // or ended, so the next one resumed queues behind it; at most a few seconds (a replay that
+    // itself waits for an executor).
+    let replayed!: () => void;
+    const reached = new Promise<void>((r) => { replayed = r; });
+    this.#replaying.set(build.id, replayed);
+    const ran = this.#run(live, build, undefined, true).finally(() => this.#ended(live, resolveDone));
+    let cap: NodeJS.Timeout | undefined;
+    await Promise.race([reached, ran, new Promise((r) => { cap = setTimeout(r, 3000); })]).finally(() => {
+      clearTimeout(cap);
+      this.#replaying.delete(build.id);
+    });
+  }
+
+  /**
    * The controller is stopping: started builds are aborted with `message` (resolves when they
    * have ended); pending ones stay queued in the store, where the next start picks them up.
    */
   async close(message: string): Promise<void> {
+    // Durable builds: what the started builds do from here is not theirs (the next start resumes
+    // them from their journal), so nothing of it is recorded: no journal line, console byte,
+    // state or result.
+    this.#detached = true;
     const started = [...this.live.values()].filter((b) => b.started);
     const pending = [...this.#pending.values()];
     this.#pending.clear();
@@ -352,7 +428,8 @@ export class BuildManager {
       this.live.delete(p.live.id);
       p.resolveDone();
     }
-    for (const b of started) this.abort(b.id, message);
+    // Twice: a hard abort, so post blocks do not run either (the resumed build runs them).
+    for (const b of started) for (let i = 0; i < 2; i++) this.abort(b.id, message);
     await Promise.allSettled(started.map((b) => b.done));
   }
 
@@ -432,11 +509,11 @@ export class BuildManager {
   }
 
   /** Runs a build to its end; whatever escapes #execute fails the build with the reason. Never rejects. */
-  async #run(live: LiveBuild, build: Build, replayScript: string | undefined): Promise<void> {
-    const startedAt = Date.now();
-    this.#logOf(live.job.name, build.number).info({ waitedMs: startedAt - build.queuedAt }, 'build started');
+  async #run(live: LiveBuild, build: Build, replayScript: string | undefined, resumed = false): Promise<void> {
+    const startedAt = resumed ? build.startedAt ?? Date.now() : Date.now();
+    if (!resumed) this.#logOf(live.job.name, build.number).info({ waitedMs: startedAt - build.queuedAt }, 'build started');
     try {
-      await this.#execute(live, build, replayScript, startedAt);
+      await this.#execute(live, build, replayScript, startedAt, resumed);
     } catch (err) {
       const message = `${live.job.name} #${build.number} could not run: ${err instanceof Error ? err.message : String(err)}`;
       live.run?.abort(message);
@@ -503,7 +580,7 @@ export class BuildManager {
     });
   }
 
-  async #execute(live: LiveBuild, build: Build, replayScript: string | undefined, startedAt: number): Promise<void> {
+  async #execute(live: LiveBuild, build: Build, replayScript: string | undefined, startedAt: number, resumed = false): Promise<void> {
     const job = live.job;
     const log = logRef(job.id, build.number);
     if (live.logError !== null) {
@@ -518,8 +595,9 @@ export class BuildManager {
     });
     await this.#store.builds.update(build.id, { status: 'running', startedAt, message: null });
     const logFailed = (err: unknown) => this.#logFailed(live, err);
-    const append = (data: Buffer | string) => { void this.#logs.append(log, data).catch(logFailed); };
+    const append = (data: Buffer | string) => { if (this.#detached) return; void this.#logs.append(log, data).catch(logFailed); };
     const mark = (section: Parameters<LogStore['mark']>[1]) => {
+      if (this.#detached) return;
       try {
         this.#logs.mark(log, section);
       } catch (err) {
@@ -527,7 +605,25 @@ export class BuildManager {
       }
     };
     const say = (text: string) => append(text.endsWith('\n') ? text : `${text}\n`);
-    say(`Started: ${build.causes.map((c) => c.description).join('; ') || 'by the controller'}`);
+    // --- durable builds (resume.ts): a resumed build replays the script and journal it kept.
+    let resume: ResumeFrom | undefined;
+    let kept: RunInfo | null = null;
+    if (resumed) {
+      try {
+        kept = await readRunInfo(dir);
+        const j = await readJournal(dir);
+        resume = { entries: j.entries, startedAt, downMs: Math.max(0, Date.now() - await lastSign(dir, this.#logs.logPath(log), j.lastWrite)) };
+      } catch (err) {
+        const message = `${job.name} #${build.number} cannot resume after the controller restarted: its journal is unreadable (${err instanceof Error ? err.message : String(err)})`;
+        mark({ kind: 'error', id: '0', name: '' });
+        say(`ERROR: ${message}\nFinished: FAILURE`);
+        await this.#finish(live, build, { result: 'FAILURE', message, state: null, startedAt });
+        return;
+      }
+      replayScript = kept.script;
+      live.replayedBy = kept.replayedBy ?? null;
+    } else say(`Started: ${build.causes.map((c) => c.description).join('; ') || 'by the controller'}`);
+    // --- end durable builds
     let model: PipelineModel;
     let libraries: LibraryContent[] = [];
     let libraryResolver: LibraryResolver | null = null;
@@ -558,8 +654,11 @@ export class BuildManager {
           build.scm = { url: job.definition.url, branch: build.scm?.branch ?? job.definition.branch, commit: read.commit };
           await this.#store.builds.update(build.id, { scm: build.scm });
         }
+      } else if (kept) {
+        scmFiles = kept.scmFiles;
       }
       if (job.definition.kind === 'git') scriptName = path.basename(job.definition.path);
+      if (!kept) saveRunInfo(dir, { script: source, scriptName, scmFiles, replayedBy: live.replayedBy }); // what a resume replays
       // A LibraryError fails the build with its message, as any error here does; the engine
       // prints "Loading library ..." for each library as the build starts.
       libraries = await resolveLibraries(source);
@@ -594,11 +693,12 @@ export class BuildManager {
     // A save that fails is superseded by the next one; the health says so meanwhile (its probe
     // writes the latest state again), and the final save in #finish has its own owner.
     const saveState = debounceLatest(async (s: BuildState) => {
+      if (this.#detached) return;
       await this.#store.builds.update(build.id, { state: scrub(s), status: s.status === 'paused' ? 'paused' : 'running' });
     }, (s, err) => this.#storeFailed(build, 'its progress', err, () => this.#store.builds.update(build.id, { state: scrub(s) })));
     let errors = 0;
     const listener: BuildListener = {
-      output: (data: Buffer, where: OutputWhere) => { void this.#logs.append(log, data, { node: where.stepId ?? '' }).catch(logFailed); },
+      output: (data: Buffer, where: OutputWhere) => { if (this.#detached) return; void this.#logs.append(log, data, { node: where.stepId ?? '' }).catch(logFailed); },
       stage: (s: StageRecord) => {
         if (s.status === 'running') mark({ kind: 'stage-start', id: s.id, name: s.name });
         else if (s.endedAt !== null) mark({ kind: 'stage-end', id: s.id, name: s.name });
@@ -614,7 +714,17 @@ export class BuildManager {
       },
       input: (req, pending) => this.#events.inputChanged?.(live, req, pending),
       errorLine: () => mark({ kind: 'error', id: String(++errors), name: '' }),
+      resumed: () => this.#replaying.get(build.id)?.(),
+      journal: (e) => {
+        if (this.#detached) return;
+        try {
+          journal.append(e);
+        } catch (err) {
+          logFailed(err);
+        }
+      },
     };
+    const journal = new JournalWriter(dir);
     const pr: PipelineRun = new PipelineRun({
       scmFiles,
       model,
@@ -696,6 +806,7 @@ export class BuildManager {
       } : null,
       causes: build.causes.map((c) => ({ type: causeType(c), ...(c.userId ? { detail: c.userId } : {}) })),
       listener,
+      ...(resume ? { resume } : {}),
     });
     if (live.abortRequested !== null) {
       // Aborted while its Jenkinsfile was being read: nothing ran.
@@ -709,7 +820,7 @@ export class BuildManager {
     this.#events.buildChanged?.(live);
     // The console failed before the pipeline started (its first lines): stop it at once.
     if (live.logError !== null) pr.abort(live.logError);
-    const state = await pr.run();
+    const state = await pr.run().finally(() => journal.close());
     await saveState.flush();
     await this.#finish(live, build, { result: state.result ?? 'FAILURE', message: scrub(state.message), state: scrub(state), startedAt });
   }
@@ -720,6 +831,7 @@ export class BuildManager {
    * disk takes it. What the store refuses is retried through the health (#storeFailed).
    */
   async #finish(live: LiveBuild, build: Build, r: { result: BuildResult; message: string | null; state: BuildState | null; startedAt: number }): Promise<void> {
+    if (this.#detached) return; // left for the next start to resume
     const endedAt = Date.now();
     const log = logRef(live.job.id, build.number);
     await this.#logs.finish(log).catch((err: unknown) => this.#logFailed(live, err));

@@ -56,6 +56,7 @@ import { Health, writeProbe } from './health.ts';
 import { AgentHub } from './agents/hub.ts';
 import { BUILT_IN_NODE } from './scheduler.ts';
 import { WaitList } from './waitlist.ts';
+import { resumeBuilds } from './resume.ts';
 import { BuildManager } from './builds.ts';
 import { BuildFiles } from './files.ts';
 import { buildHttp, type AgentInfo, type AgentsView, type QueueView } from './http.ts';
@@ -495,7 +496,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     triggers.close(); // --- triggers
     // The queue's rows stay as they are: those of builds that had not started are for the next start.
     await waits.close();
-    await builds.close('Aborted: the controller is stopping');
+    await builds.close('Aborted: the controller is stopping'); // left to resume at the next start (durable builds)
     await nodes.close(); // the provisioners' idle pods (idleMinutes) go with the controller
     // Agents' sockets first: an upgraded connection would keep the HTTP server open.
     await Promise.all([...[...launchers.values()].map((l) => l.close()), hub.close()]);
@@ -516,17 +517,10 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     }
     url = publicUrl;
 
-    // Builds the last controller left unfinished: queued ones start now; running ones cannot be
-    // resumed yet, so they end ABORTED with the reason.
-    for (const b of await store.builds.listUnfinished()) {
-      if (b.status === 'queued' && b.startedAt === null) {
-        await store.builds.update(b.id, { status: 'finished', result: 'NOT_BUILT', message: 'the controller restarted before this build started; started again as a new build', endedAt: Date.now() });
-        await builds.trigger(b.job, { params: b.params, causes: [...b.causes, { type: 'restart', description: `Restarted after the controller stopped (was #${b.number})` }], scm: b.scm })
-          .catch((e: unknown) => log(`${b.job} #${b.number} was queued when the controller stopped; starting it again failed: ${(e as Error).message}`, { level: 'error', job: b.job, build: b.number }));
-      } else {
-        await store.builds.update(b.id, { status: 'finished', result: 'ABORTED', message: 'the controller stopped while this build ran (running builds do not resume yet)', endedAt: Date.now() });
-      }
-    }
+    // Builds the last controller left unfinished go on (durable builds, resume.ts): those that
+    // had not started wait again (what is left of their quiet period, then their other waits),
+    // running ones resume by replaying their journal; in the order they waited in (queue rows).
+    await resumeBuilds(store, builds, log);
     await triggers.start(); // --- triggers: arm every job's cron / pollSCM timer
     for (const a of await store.agents.list()) launcherOf(a)?.start(a.name);
     // What a previous run of this controller left behind (pods, containers), each provisioner its

@@ -29,6 +29,10 @@
 // (#runLibraryPipeline swaps #interp for the time it runs).
 //
 // Progress is kept as plain data (BuildState): stages, statuses, times, and a journal of steps.
+// Every step call is also told to the host as a JournalEntry (BuildListener.journal); a build
+// resumed after a controller restart (RunOptions.resume) replays that journal: #callStep answers
+// finished calls from it and the console stays silent until the point where it goes on
+// (replay.ts, #replayTake / #answered / #muted).
 import path from 'node:path/posix';
 import { type Workspace, WorkspaceError } from '../../core/workspace.ts';
 import type { AgentRequest, AllocatedNode, BuildRef, NodeProvider } from '../../core/nodes.ts';
@@ -66,6 +70,7 @@ import { flattenLayers, pushLayer, type EnvLayer } from './env.ts';
 import { CurrentBuildObject, EnvObject, ParamsObject, ScmObject, resolveGlobal, type GlobalsBackend, type PreviousBuild } from './globals.ts';
 import { LineSink, SecretMasker } from './output.ts';
 import { isWorseOrEqual, statusOfResult, worse, type BuildState, type StageRecord, type StepRecord } from './state.ts';
+import { Replay, answer, encodeValue, isResumable, nonResumable, type JournalEntry, type ResumeFrom } from './replay.ts';
 
 // ---------------------------------------------------------------------------------------------
 // What the engine needs from its host (kiln run, or the controller)
@@ -87,6 +92,10 @@ export interface BuildListener {
   errorLine?(where: OutputWhere): void;
   /** A shared library was loaded (at the start, or by the `library` step), in loading order: for the build page. */
   library?(lib: LibraryContent): void;
+  /** A step call started, set a deadline, or ended: what a resumed build replays (replay.ts). */
+  journal?(entry: JournalEntry): void;
+  /** A resumed build reached the point where it goes on (its replay is over there). */
+  resumed?(): void;
 }
 
 export interface PendingInput extends InputRequest {
@@ -125,6 +134,8 @@ export interface RunOptions {
    * ones), in loading order: loaded at the start ("Loading library NAME@VERSION (commit)").
    */
   libraries?: readonly LibraryContent[];
+  /** The journal of the build's previous process: the run replays it (replay.ts) and goes on after it. */
+  resume?: ResumeFrom;
 }
 
 /** A stage's line in the Jenkinsfile; null for a stage written in a shared library's file. */
@@ -159,6 +170,9 @@ export class PipelineRun {
   readonly #reported = new WeakSet<object>();
   readonly #inputs = new Map<string, { req: PendingInput; resolve: (o: InputOutcome) => void }>();
   #ids = 0;
+  /** The previous process's journal while a resumed build replays it (replay.ts); null for a fresh build. */
+  readonly #replay: Replay | null;
+  readonly #journal = new WeakMap<StepRecord, JournalEntry>();
   /** The stage a block-less `stage 'name'` opened, until the next one or the end of the build. */
   #openStage: StageRecord | null = null;
   #explicitResult: BuildResult | null = null;
@@ -179,8 +193,9 @@ export class PipelineRun {
     this.#o = o;
     this.state = {
       job: o.build.job, number: o.build.number, result: null, currentResult: 'SUCCESS', status: 'running',
-      startedAt: Date.now(), endedAt: null, stages: [], steps: [], message: null, description: null, displayName: null,
+      startedAt: o.resume?.startedAt ?? Date.now(), endedAt: null, stages: [], steps: [], message: null, description: null, displayName: null,
     };
+    this.#replay = o.resume ? new Replay(o.resume) : null;
     this.#params = paramsWithDefaults(o.model, o.params ?? {});
     const state = this.state;
     const host: ScriptHost = {
@@ -264,8 +279,10 @@ export class PipelineRun {
         await this.#runDeclarative(m, root);
       }
     } catch (err) {
+      this.#resumePoint(root);
       this.#report(err, root, null);
     }
+    this.#resumePoint(root);
     this.#endOpenStage();
     for (const p of this.#inputs.values()) this.#o.listener?.input?.(p.req, false);
     this.#inputs.clear();
@@ -786,6 +803,7 @@ export class PipelineRun {
     if (!spec) return fn(c);
     if (spec.type === 'none') return fn(top ? c.with({ workspace: null, cwd: null }) : c);
     const req = await this.#evalAgent(spec, c);
+    if (this.#replay && !this.#replay.pending(c.branch ?? '')) this.#resumePoint(c);
     this.#log(c, `[Pipeline] node`);
     let node: AllocatedNode;
     try {
@@ -1082,14 +1100,26 @@ export class PipelineRun {
       throw err;
     }
     if (step.kind === 'symbol') return (await this.#o.registry.implementation(name))(this.#stepContext(step, c, where, null), bound);
+    const branch = c.branch ?? '';
+    const call = `${name}@${where.start.line}:${where.start.col}`;
+    // A step that runs code of the script (a block, or closures as parallel's branches) runs again
+    // on replay; a leaf step is answered from the journal.
+    const leaf = step.block === 'none' && !runsClosures(args);
+    const prior = this.#replayTake(c, branch, call, leaf);
+    if (prior && prior.status !== 'running' && leaf) return this.#answered(prior, c, step, bound.values, where);
     const rec: StepRecord = {
       id: String(++this.#ids), stageId: c.stage?.id ?? null, name, description: describeStep(step, bound.values), line: where.start.line, column: where.start.col,
       status: 'running', startedAt: Date.now(), endedAt: null, message: null, returned: null,
     };
+    const entry: JournalEntry = { id: rec.id, branch, call, name, status: 'running', startedAt: rec.startedAt, endedAt: null, deadline: prior?.deadline ?? null };
+    this.#journal.set(rec, entry);
     this.state.steps.push(rec);
     this.#o.listener?.step?.(rec);
-    const sctx = this.#stepContext(step, c, where, rec);
-    this.#log(c, `[Pipeline] ${name}`, rec.id);
+    this.#o.listener?.journal?.(entry);
+    const inFlight = prior?.status === 'running';
+    const sctx = Object.assign(this.#stepContext(step, c, where, rec), { resumed: inFlight });
+    // A step in flight at the restart already printed its line.
+    if (!inFlight) this.#log(c, `[Pipeline] ${name}`, rec.id);
     const leaked = this.#interpolatedSecrets(args, c);
     if (leaked.length > 0) {
       this.#log(c, [
@@ -1099,21 +1129,28 @@ export class PipelineRun {
       ].join('\n'), rec.id);
     }
     try {
+      // A leaf step in flight at the restart (a process on an agent) cannot be re-attached yet.
+      if (inFlight && leaf && !isResumable(name)) throw nonResumable(name);
       const run = await this.#o.registry.implementation(name);
       const v = await run(sctx, bound);
       rec.status = 'success';
       rec.returned = plain(v);
+      entry.value = encodeValue(v);
       return v;
     } catch (err) {
       rec.status = err instanceof Interrupted ? 'aborted' : 'failure';
       rec.message = this.#messageOf(err);
+      entry.error = { message: err instanceof Error ? err.message : String(err), result: this.#resultOf(err).result };
       if (err instanceof StepFailure && err.loc === null) err.loc = loc;
       if (err instanceof WorkspaceError) throw new StepFailure(`${name}: ${err.message}`, { loc, cause: err });
       throw err;
     } finally {
       sctx.flush();
       rec.endedAt = Date.now();
+      entry.status = rec.status;
+      entry.endedAt = rec.endedAt;
       this.#o.listener?.step?.(rec);
+      this.#o.listener?.journal?.(entry);
       if (step.block !== 'none' && bound.body) this.#log(c, `[Pipeline] // ${name}`, rec.id);
     }
   }
@@ -1150,11 +1187,17 @@ export class PipelineRun {
       number: this.#o.build.number,
       get result() { return run.state.currentResult; },
       setResult: (b, s) => {
+        const j = rec ? this.#journal.get(rec) : undefined;
+        if (j) j.setResult = worse(j.setResult ?? 'SUCCESS', b);
         this.#setResult(b);
         if (s && c.stage) c.stage.result = worse(c.stage.result ?? 'SUCCESS', s);
       },
       services: this.#services,
-      setEnv: (name, value) => this.#setEnv(name, value),
+      setEnv: (name, value) => {
+        const j = rec ? this.#journal.get(rec) : undefined;
+        if (j) (j.setEnv ??= {})[name] = value;
+        this.#setEnv(name, value);
+      },
       scope: this.#scope,
       beginOpenStage: (name) => {
         this.#endOpenStage();
@@ -1190,6 +1233,15 @@ export class PipelineRun {
         sink.write(chunk);
       },
       runBody: (body, overrides, args) => this.#runBody(body, c, overrides ?? {}, args ?? []),
+      deadline: (ms) => {
+        const j = rec ? this.#journal.get(rec) : undefined;
+        if (!j) return Date.now() + ms;
+        if (j.deadline == null) {
+          j.deadline = Date.now() + ms;
+          this.#o.listener?.journal?.(j);
+        }
+        return j.deadline;
+      },
       build,
       flush: () => { for (const s of sinks.values()) s.flush(); },
     };
@@ -1351,16 +1403,71 @@ export class PipelineRun {
     return flattenLayers(withBuild, withoutRoot(c.env));
   }
 
+  // -------------------------------------------------------------------------------------------
+  // replay after a controller restart (replay.ts)
+
+  /** The journal's entry for this call while the build replays (null past it): the first call past it is where the build resumes. */
+  #replayTake(c: ExecContext, branch: string, call: string, leaf: boolean): JournalEntry | null {
+    if (!this.#replay) return null;
+    let prior: JournalEntry | null;
+    try {
+      prior = this.#replay.take(branch, call, this.#o.file);
+    } catch (err) {
+      this.#resumePoint(c);
+      throw err;
+    }
+    // A block step in flight (node, stage, retry...) replays its body: the body's first call
+    // past the journal is where the build resumes.
+    if (prior === null || (prior.status === 'running' && leaf)) this.#resumePoint(c);
+    return prior;
+  }
+
+  /** Says once, where it happens, that the build resumed; the console is silent before (its lines are in the log already). */
+  #resumePoint(c: ExecContext): void {
+    const line = this.#replay?.announce();
+    if (line) {
+      this.#log(c, line);
+      this.#o.listener?.resumed?.();
+    }
+  }
+
+  /** A finished step of the previous process: not run again; what it gave (and did to the build) comes from the journal. */
+  #answered(e: JournalEntry, c: ExecContext, step: StepDecl, values: Record<string, Value>, where: Loc): Value {
+    const rec: StepRecord = {
+      id: String(++this.#ids), stageId: c.stage?.id ?? null, name: e.name, description: describeStep(step, values), line: where.start.line, column: where.start.col,
+      status: e.status === 'running' ? 'failure' : e.status, startedAt: e.startedAt, endedAt: e.endedAt, message: e.error?.message ?? null, returned: null,
+    };
+    this.state.steps.push(rec);
+    this.#journal.set(rec, e);
+    if (e.setResult) this.#setResult(e.setResult);
+    for (const [k, v] of Object.entries(e.setEnv ?? {})) this.#setEnv(k, v);
+    let v: Value;
+    try {
+      v = answer(e);
+    } catch (err) {
+      if (err instanceof StepFailure && err.loc === null) err.loc = where;
+      throw err;
+    }
+    rec.returned = plain(v);
+    return v;
+  }
+
+  #muted(c: ExecContext): boolean {
+    const r = this.#replay;
+    return r !== null && (!r.announced || r.pending(c.branch ?? ''));
+  }
+
   #sink(c: ExecContext, stepId: string | null): LineSink {
     const where: OutputWhere = { stageId: c.stage?.id ?? null, stepId };
     return new LineSink((data) => {
+      if (this.#muted(c)) return;
       c.onOutput?.();
       this.#o.listener?.output?.(data, where);
     }, this.#masker, () => decoration(c), c.timestamps || c.branch !== null);
   }
 
   #log(c: ExecContext, text: string, stepId: string | null = null): void {
-    if (text.startsWith('ERROR: ')) this.#o.listener?.errorLine?.({ stageId: c.stage?.id ?? null, stepId });
+    if (text.startsWith('ERROR: ') && !this.#muted(c)) this.#o.listener?.errorLine?.({ stageId: c.stage?.id ?? null, stepId });
     const sink = this.#sink(c, stepId);
     sink.write(Buffer.from(text.endsWith('\n') ? text : `${text}\n`, 'utf8'));
     sink.flush();
@@ -1521,6 +1628,16 @@ function describeStep(step: StepDecl, values: Record<string, Value>): string | n
     return first.length > 80 ? `${first.slice(0, 77)}...` : first;
   }
   return null;
+}
+
+/** Whether a step's arguments hold closures it will run (parallel's branches): it is no leaf for replay. */
+function runsClosures(args: CallArgs): boolean {
+  if (args.closure) return true;
+  const has = (v: Value) => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && (v as { kind?: unknown }).kind === 'closure';
+  if (args.positional.some(has)) return true;
+  if (args.named) for (const v of args.named.values()) if (has(v)) return true;
+  for (const v of args.positional) if (v instanceof Map) for (const x of v.values()) if (has(x)) return true;
+  return false;
 }
 
 /** Keeps a step's return value for the journal when it is small plain data. */

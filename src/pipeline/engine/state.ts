@@ -1,7 +1,7 @@
 // A build's progress as plain data: the result so far, the stage tree with statuses and
 // times, and a journal of the steps that ran and how they ended. It is what the store saves,
-// what the stage view draws, and what a resumed build will start from (JSON-serializable, no
-// closures, no handles).
+// and what the stage view draws (JSON-serializable, no closures, no handles). A resumed build
+// starts from the journal of step calls instead (replay.ts), which keeps every step.
 import type { BuildResult } from '../../core/build.ts';
 
 export type StageStatus =

@@ -545,7 +545,7 @@ const symbols: StepDecl[] = [
   ]),
   symbol('agent', 'retry condition: the agent the block ran on was lost (its connection ended)', []),
   symbol('kubernetesAgent', 'retry condition: the pod the block ran on was lost', [b('handleNonKubernetes', 'any lost agent counts, not only a pod\'s')]),
-  symbol('nonresumable', 'retry condition: a step could not resume after a controller restart (never in Kiln: running builds are not resumed)', []),
+  symbol('nonresumable', 'retry condition: a step that was in flight when the controller restarted could not resume (an sh on an agent)', []),
   symbol('logRotator', 'how many old builds to keep (buildDiscarder)', [
     s('numToKeepStr', 'builds to keep'), s('daysToKeepStr', 'days to keep builds'), s('artifactNumToKeepStr', 'builds whose artifacts to keep'), s('artifactDaysToKeepStr', 'days to keep artifacts'),
   ]),

@@ -23,7 +23,8 @@ export const run: StepRun = async (ctx, args) => {
   const req: InputRequest = {
     id, message, ok: str(args, 'ok') ?? 'Proceed', submitter: str(args, 'submitter') ?? null, parameters: inputParameters(list(args, 'parameters')),
   };
-  ctx.log(`${message}\n${req.ok} or Abort`);
+  // Resumed after a controller restart: it waits again, its question already in the console.
+  if (!ctx.resumed) ctx.log(`${message}\n${req.ok} or Abort`);
   const outcome = await ctx.build.services.input(req, ctx.signal);
   if (!outcome.approved) {
     ctx.log(`Rejected by ${outcome.submitter}`);

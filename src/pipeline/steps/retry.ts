@@ -2,8 +2,9 @@
 // With `conditions` (workflow-basic-steps' ErrorCondition), only a failure whose cause is one of
 // them is retried: agent() — the agent the block ran on was lost (its connection ended);
 // kubernetesAgent() — the same for a pod's agent (handleNonKubernetes: true takes any agent);
-// nonresumable() — a step that could not resume after a controller restart, which never happens
-// in Kiln (running builds end ABORTED on a restart and are not resumed), so it matches nothing.
+// nonresumable() — a step that was in flight when the controller restarted and could not resume
+// (engine/replay.ts: an `sh` on an agent is not re-attached yet), Jenkins'
+// SynchronousResumeNotSupportedException.
 // Any other failure then ends the retry at once. The declarative option `retry(count:,
 // conditions:)` uses the same decision (engine.ts).
 // The implementation of the core plugin's step declared in index.ts (loaded through runtime.ts).
@@ -12,6 +13,7 @@ import { Interrupted, agentLossOf } from '../../core/errors.ts';
 import { isList, isMap, type Value } from '../script/values.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { num } from './args.ts';
+import { isNonResumable } from '../engine/replay.ts';
 
 /** One condition of `conditions: [...]`, as its symbol's descriptor. */
 export interface RetryCondition {
@@ -39,7 +41,7 @@ export function retryable(err: unknown, conditions: RetryCondition[] | null): bo
   return conditions.some((c) => {
     if (c.kind === 'agent') return lost !== null;
     if (c.kind === 'kubernetesAgent') return lost !== null && (lost.pod || c.handleNonKubernetes);
-    return false; // nonresumable: Kiln never resumes a step, so no failure is "could not resume"
+    return isNonResumable(err); // nonresumable
   });
 }
 

@@ -7,10 +7,13 @@ import type { TimeUnit } from '../model/types.ts';
 
 export const run: StepRun = async (ctx, args) => {
   const ms = (num(args, 'time') ?? 0) * unitToMs((str(args, 'unit') ?? 'SECONDS') as TimeUnit);
-  ctx.log(`Sleeping for ${ms >= 1000 ? `${ms / 1000} sec` : `${ms} ms`}`);
+  // The deadline is absolute and kept in the build's journal: a sleep resumed after a controller
+  // restart ends when it would have (its line is in the console already).
+  const until = ctx.deadline ? ctx.deadline(ms) : Date.now() + ms;
+  if (!ctx.resumed) ctx.log(`Sleeping for ${ms >= 1000 ? `${ms / 1000} sec` : `${ms} ms`}`);
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([new Promise((resolve) => { timer = setTimeout(resolve, ms); }), whenAborted(ctx.signal)]);
+    await Promise.race([new Promise((resolve) => { timer = setTimeout(resolve, Math.max(0, until - Date.now())); }), whenAborted(ctx.signal)]);
   } finally {
     clearTimeout(timer);
   }

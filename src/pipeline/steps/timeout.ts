@@ -1,5 +1,6 @@
 // timeout: aborts its block after a time, as Jenkins does: the block is interrupted and the
-// build ends ABORTED ("Timeout has been exceeded") unless something catches it.
+// build ends ABORTED ("Timeout has been exceeded") unless something catches it. Its deadline is
+// absolute and kept in the build's journal, so a controller restart does not move it.
 import type { StepRun } from '../plugin.ts';
 import { Interrupted } from '../../core/errors.ts';
 import { bool, num, str, unitToMs } from './args.ts';
@@ -9,7 +10,9 @@ export const run: StepRun = async (ctx, args) => {
   const unit = (str(args, 'unit') ?? 'MINUTES') as TimeUnit;
   const ms = (num(args, 'time') ?? 0) * unitToMs(unit);
   const activity = bool(args, 'activity', false);
-  return withTimeout(ms, activity, ctx.signal, (signal, touch) => args.body ? ctx.runBody(args.body, { signal, onOutput: activity ? touch : undefined }) : Promise.resolve(null),
+  // The deadline is kept across a controller restart (the journal's); a no-activity clock starts again.
+  const left = !activity && ctx.deadline ? Math.max(0, ctx.deadline(ms) - Date.now()) : ms;
+  return withTimeout(left, activity, ctx.signal, (signal, touch) => args.body ? ctx.runBody(args.body, { signal, onOutput: activity ? touch : undefined }) : Promise.resolve(null),
     (message) => ctx.log(message));
 };
 

@@ -76,6 +76,10 @@ export interface StepContext {
   runBody(body: ClosureValue, overrides?: BodyOverrides, args?: Value[]): Promise<Value>;
   /** The build this step belongs to. */
   readonly build: BuildControl;
+  /** The step was in flight when the controller restarted and goes on now (its opening lines are in the console already). */
+  readonly resumed?: boolean;
+  /** An absolute deadline `ms` from the step's first start, kept in the journal across a restart (sleep, timeout, input). */
+  deadline?(ms: number): number;
 }
 
 export interface BuildControl {

@@ -1,0 +1,174 @@
+// Deterministic replay: how a build that was running when its controller stopped goes on.
+//
+// The engine runs the pipeline again from the start. Each step call has an identity (its name
+// and place in the Jenkinsfile, `sh@12:5`) and, per parallel branch, a position; the journal
+// of the previous process (JournalEntry, one per step started, folded with its end) says what
+// each call gave. While a branch still has journal entries, its calls are answered from them in
+// order (`Replay.take`): a finished leaf step is not run again, its return value (or its failure)
+// comes back from the journal and what it did to the build (a result it set, variables) is done
+// again, and the console stays silent, since those lines are already in the log. Block steps
+// (node, stage, dir, retry, timeout...) run again so their bodies replay. The first call past
+// the journal, or the call that was in flight, is where the build "resumes": the console says so
+// once, and from there everything runs as usual. A step that was in flight on an agent cannot
+// be re-attached yet: it fails with Jenkins' non-resumable meaning (`nonResumable`), which
+// `retry(conditions: [nonresumable()])` retries; `sleep` and `input` are resumable and keep
+// their deadline (`JournalEntry.deadline`). A call whose identity is not the journal's next one
+// for its branch means the Groovy made another decision: the build fails (ReplayDiverged)
+// rather than answer the wrong step.
+//
+// Values cross processes as JSON (`encodeValue` / `decodeValue`): strings, numbers, booleans,
+// null, lists and maps (tagged, keys in order); a value of another kind is journaled as
+// unserializable, and answering it fails the build clearly.
+import { StepFailure, Interrupted } from '../../core/errors.ts';
+import type { BuildResult } from '../../core/build.ts';
+import type { Value } from '../script/values.ts';
+
+/** One step call of a build, as the journal keeps it (the start and, once ended, its end folded in). */
+export interface JournalEntry {
+  /** The step's id in the build (StepRecord.id). */
+  id: string;
+  /** The parallel branch the call ran in ('' at the top). */
+  branch: string;
+  /** name@line:col: what the call was. */
+  call: string;
+  name: string;
+  status: 'running' | 'success' | 'failure' | 'aborted';
+  startedAt: number;
+  endedAt: number | null;
+  /** encodeValue of what it returned (success). */
+  value?: unknown;
+  /** Its error (failure, aborted): message and result. */
+  error?: { message: string; result: BuildResult } | null;
+  /** What it did to the build: a result it set, variables it set. */
+  setResult?: BuildResult | null;
+  setEnv?: Record<string, string | null> | null;
+  /** An absolute deadline (sleep, timeout, input), kept across a restart. */
+  deadline?: number | null;
+}
+
+/** What a resumed run starts from (RunOptions.resume). */
+export interface ResumeFrom {
+  entries: JournalEntry[];
+  /** How long the controller was away, for the console's line. */
+  downMs: number;
+  /** When the build first started. */
+  startedAt: number;
+}
+
+/** Steps that may be in flight at a restart and simply go on (their deadline kept). */
+const RESUMABLE = new Set(['sleep', 'input']);
+
+export function isResumable(name: string): boolean {
+  return RESUMABLE.has(name);
+}
+
+/** Jenkins' SynchronousResumeNotSupportedException, as a step failure `retry(conditions: [nonresumable()])` matches. */
+export function nonResumable(name: string): StepFailure {
+  const err = new StepFailure(`The Pipeline step \`${name}\` cannot be resumed after a controller restart. You may wrap it (or its node block) within \`retry(conditions: [nonresumable()], count: 2) {...}\` to run it again.`);
+  Object.defineProperty(err, 'nonResumable', { value: true });
+  return err;
+}
+
+/** Whether `err` (or its cause chain) is a step that could not resume after a restart. */
+export function isNonResumable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 20; e = e.cause, depth++) {
+    if ((e as { nonResumable?: unknown }).nonResumable === true) return true;
+  }
+  return false;
+}
+
+export class ReplayDiverged extends StepFailure {}
+
+/** The journal of a previous process, handed out per branch in call order. */
+export class Replay {
+  readonly #queues = new Map<string, JournalEntry[]>();
+  readonly #pos = new Map<string, number>();
+  readonly downMs: number;
+  readonly startedAt: number;
+  #announced = false;
+
+  constructor(from: ResumeFrom) {
+    this.downMs = from.downMs;
+    this.startedAt = from.startedAt;
+    for (const e of from.entries) {
+      let q = this.#queues.get(e.branch);
+      if (!q) this.#queues.set(e.branch, (q = []));
+      q.push(e);
+    }
+  }
+
+  /** Whether the branch still has journal entries to answer (its console stays silent meanwhile). */
+  pending(branch: string): boolean {
+    return (this.#pos.get(branch) ?? 0) < (this.#queues.get(branch)?.length ?? 0);
+  }
+
+  /**
+   * The journal's entry for the next call of `branch`: null past the journal. Throws
+   * ReplayDiverged when the call is not the one the journal has next.
+   */
+  take(branch: string, call: string, file: string): JournalEntry | null {
+    const q = this.#queues.get(branch);
+    const i = this.#pos.get(branch) ?? 0;
+    if (!q || i >= q.length) return null;
+    const e = q[i]!;
+    if (e.call !== call) {
+      this.#pos.set(branch, q.length);
+      throw new ReplayDiverged(`The pipeline took another path when it was resumed after the controller restarted: it called ${describe(call, file)} where the previous run called ${describe(e.call, file)}${branch ? ` (branch ${branch})` : ''}. The code between steps must make the same decisions when it runs again; the build cannot go on.`);
+    }
+    this.#pos.set(branch, i + 1);
+    return e;
+  }
+
+  get announced(): boolean {
+    return this.#announced;
+  }
+
+  /** The console line, the first time only; null after. */
+  announce(): string | null {
+    if (this.#announced) return null;
+    this.#announced = true;
+    return `Resumed after the controller restarted (down ${(this.downMs / 1000).toFixed(1)} s)`;
+  }
+}
+
+function describe(call: string, file: string): string {
+  const at = call.lastIndexOf('@');
+  return `${call.slice(0, at)} at ${file}:${call.slice(at + 1)}`;
+}
+
+/** The value or error a finished entry gives back. */
+export function answer(e: JournalEntry): Value {
+  if (e.status === 'success') return decodeValue(e.value ?? null, e);
+  const message = e.error?.message ?? `${e.name} failed`;
+  const result = e.error?.result ?? (e.status === 'aborted' ? 'ABORTED' : 'FAILURE');
+  if (e.status === 'aborted') throw new Interrupted('user', message, result);
+  throw new StepFailure(message, { result });
+}
+
+// ---------------------------------------------------------------------------------------------
+// values across processes
+
+const UNSERIALIZABLE = '$unserializable';
+
+export function encodeValue(v: Value, depth = 0): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : { [UNSERIALIZABLE]: String(v) };
+  if (depth > 50) return { [UNSERIALIZABLE]: 'a value nested too deep' };
+  if (Array.isArray(v)) return v.map((x) => encodeValue(x, depth + 1));
+  if (v instanceof Map) return { $map: [...v].map(([k, x]) => [k, encodeValue(x, depth + 1)]) };
+  const kind = (v as { typeName?: unknown; kind?: unknown }).typeName ?? (v as { kind?: unknown }).kind ?? typeof v;
+  return { [UNSERIALIZABLE]: String(kind) };
+}
+
+export function decodeValue(j: unknown, e: JournalEntry): Value {
+  if (j === null || typeof j === 'string' || typeof j === 'boolean' || typeof j === 'number') return j;
+  if (Array.isArray(j)) return j.map((x) => decodeValue(x, e));
+  if (typeof j === 'object') {
+    const o = j as Record<string, unknown>;
+    if (Array.isArray(o.$map)) return new Map((o.$map as [string, unknown][]).map(([k, x]) => [k, decodeValue(x, e)]));
+    if (UNSERIALIZABLE in o) {
+      throw new StepFailure(`${e.name} returned a ${String(o[UNSERIALIZABLE])}, which the journal cannot keep: the build cannot be resumed past it after the controller restarted`);
+    }
+  }
+  throw new StepFailure(`the journal's value for ${e.name} is malformed: the build cannot be resumed`);
+}
