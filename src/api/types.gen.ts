@@ -842,6 +842,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent/bundle.tgz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent (kiln agent) as a gzipped tar, for a machine with Node.js 22.18+ and no Kiln */
+        get: operations["getAgentBundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{name}/install": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How to install and run an inbound agent on another machine */
+        get: operations["getAgentInstall"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clouds": {
         parameters: {
             query?: never;
@@ -4824,6 +4858,99 @@ export interface operations {
                         sent: boolean;
                         /** @description what happened, in plain words */
                         message: string;
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAgentBundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description bin/kiln, package.json, the agent's sources and the packages it imports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gzip": string;
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAgentInstall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the controller URL agents are given */
+                        url: string;
+                        /** @description why an agent on another machine cannot reach that URL (a loopback address), or null */
+                        warning: string | null;
+                        /** @description where the agent bundle is downloaded from */
+                        bundleUrl: string;
+                        /** @description one line for a POSIX shell: download the bundle into ~/kiln-agent and run the agent (the secret: admins only) */
+                        install: string;
+                        /** @description a systemd unit that runs the installed agent, its settings in an EnvironmentFile */
+                        service: string;
+                        /** @description where the unit reads its settings from */
+                        environmentFile: string;
+                        /** @description that file's contents (KILN_URL, KILN_AGENT_NAME, KILN_SECRET (admins only), labels, executors) */
+                        environment: string;
                     };
                 };
             };

@@ -69,6 +69,7 @@ import { openCredentials, type CredentialService } from './credentials.ts';
 import { registerCredentialRoutes } from './credentials-http.ts';
 import { MailService } from './mail.ts';
 import { registerMailRoutes } from './mail-http.ts';
+import { registerAgentInstallRoutes } from './agent-install.ts';
 import { AuthService } from './auth/service.ts';
 import { FolderAccess } from './auth/folders.ts';
 import { SECURITY_HEADERS } from './auth/http.ts';
@@ -448,6 +449,10 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   // --- end triggers
   registerCredentialRoutes(app, credentials, auth);
   registerMailRoutes(app, mail);
+  registerAgentInstallRoutes(app, {
+    agentUrl: () => agentUrl, secret: (name) => hub.secret(name),
+    agent: async (name) => { const r = await store.agents.get(name); return r ? { labels: r.labels, executors: r.executors, launcher: r.launcher.type } : null; },
+  });
   // A cloud saved or deleted: the waits for its pod slots follow at once (a raised cap lets
   // waiters go; a deleted cloud's waiters fail with the reason instead of making pods on it later).
   const cloudChanged = async (name: string): Promise<void> => {

@@ -129,17 +129,38 @@ export function AgentPage({ name }: { name: string }) {
       <ErrorBox error={error} />
       <p>{ag.busyExecutors} of {ag.executors} executor(s) busy · labels: {ag.labels.length ? ag.labels.map((l) => <span key={l} className="tag">{l}</span>) : <span className="muted">none</span>} · {ag.launcher === 'ssh' ? 'launched over SSH by the controller' : 'inbound (it dials the controller)'}</p>
       {ag.launchError ? <p className="error-line">{ag.launchError}</p> : null}
-      {ag.launcher === 'inbound' ? (
-        <>
-          <h2>Connect this agent</h2>
-          <p>Run this on the machine that should build (it needs Node.js 22.18+ and Kiln):</p>
-          <div className="command"><pre aria-label="Connect command">{ag.command}</pre><CopyButton text={ag.command} /></div>
-          {!can(me, 'admin') ? <p className="muted small">The secret is shown to admins only.</p> : null}
-        </>
-      ) : null}
+      {ag.launcher === 'inbound' ? <ConnectAgent name={name} command={ag.command} admin={can(me, 'admin')} /> : null}
       <h2>Connection log</h2>
       <ErrorBox error={log.error} />
       {log.data && log.data.length > 0 ? <pre className="agent-log">{log.data.join('\n')}</pre> : <p className="muted">{ag.launcher === 'ssh' ? 'Nothing logged yet.' : 'An inbound agent logs on its own machine (its standard error, or its service journal); here it shows as online once it has connected.'}</p>}
     </section>
+  );
+}
+
+/** How to get an inbound agent running on another machine: the one-line install from the
+ *  controller, the command for a machine that has Kiln, and a systemd unit (issue 20, point 6). */
+function ConnectAgent({ name, command, admin }: { name: string; command: string; admin: boolean }) {
+  const info = useResource((s) => api.get<AnswerOf<'getAgentInstall'>>(`/agents/${encodeURIComponent(name)}/install`, s), [name]);
+  const d = info.data;
+  return (
+    <>
+      <h2>Connect this agent</h2>
+      <ErrorBox error={info.error} />
+      {d?.warning ? <div className="card notice" role="alert"><strong>Other machines cannot reach this controller's URL.</strong><p>{d.warning}</p></div> : null}
+      <p>On the machine that should build (it needs Node.js 22.18 or newer, <code>curl</code> and <code>tar</code>), this installs the agent from the controller into <code>~/kiln-agent</code> and starts it:</p>
+      {d ? <div className="command"><pre aria-label="Install and run command">{d.install}</pre><CopyButton text={d.install} /></div> : <Loading what="the install command" />}
+      <p>On a machine that already has Kiln:</p>
+      <div className="command"><pre aria-label="Connect command">{command}</pre><CopyButton text={command} /></div>
+      {!admin ? <p className="muted small">The secret is shown to admins only.</p> : null}
+      {d ? (
+        <details>
+          <summary>Run it as a service (systemd)</summary>
+          <p>The secret goes in <code>{d.environmentFile}</code>, readable by root only (<code>chmod 600</code>), not on the command line:</p>
+          <div className="command"><pre aria-label="Environment file">{d.environment}</pre><CopyButton text={d.environment} /></div>
+          <p>The unit (set <code>User=</code> to the user who ran the install command):</p>
+          <div className="command"><pre aria-label="systemd unit">{d.service}</pre><CopyButton text={d.service} /></div>
+        </details>
+      ) : null}
+    </>
   );
 }

