@@ -842,6 +842,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/builds/{number}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The commits since the previous build's (Jenkins' Changes) */
+        get: operations["getBuildChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agent/bundle.tgz": {
         parameters: {
             query?: never;
@@ -4858,6 +4875,82 @@ export interface operations {
                         sent: boolean;
                         /** @description what happened, in plain words */
                         message: string;
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBuildChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the build's repository, branch and commit; null for an inline job */
+                        scm: {
+                            url: string | null;
+                            branch: string | null;
+                            commit: string | null;
+                        } | null;
+                        /** @description the previous finished build the changes start after; null for the first */
+                        previous: {
+                            number: number;
+                            commit: string | null;
+                        } | null;
+                        /** @description the build's own commit */
+                        head: {
+                            commit: string;
+                            author: string;
+                            email: string;
+                            /** @description author time, ms since the epoch */
+                            time: number;
+                            /** @description the whole message, cut at 2,000 characters */
+                            message: string;
+                        } | null;
+                        /** @description the commits since the previous build's, newest first, at most 100 */
+                        commits: {
+                            commit: string;
+                            author: string;
+                            email: string;
+                            /** @description author time, ms since the epoch */
+                            time: number;
+                            /** @description the whole message, cut at 2,000 characters */
+                            message: string;
+                        }[];
+                        truncated: boolean;
+                        /** @description why the repository could not be read */
+                        error: string | null;
                     };
                 };
             };

@@ -70,6 +70,7 @@ import { registerCredentialRoutes } from './credentials-http.ts';
 import { MailService } from './mail.ts';
 import { registerMailRoutes } from './mail-http.ts';
 import { registerAgentInstallRoutes } from './agent-install.ts';
+import { ChangesService, registerChangesRoutes } from './changes.ts';
 import { AuthService } from './auth/service.ts';
 import { FolderAccess } from './auth/folders.ts';
 import { SECURITY_HEADERS } from './auth/http.ts';
@@ -449,6 +450,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   // --- end triggers
   registerCredentialRoutes(app, credentials, auth);
   registerMailRoutes(app, mail);
+  registerChangesRoutes(app, new ChangesService({ store, gitAuth: (job, dir, env, n) => builds.gitAuth(job, dir, env, n) }));
   registerAgentInstallRoutes(app, {
     agentUrl: () => agentUrl, secret: (name) => hub.secret(name),
     agent: async (name) => { const r = await store.agents.get(name); return r ? { labels: r.labels, executors: r.executors, launcher: r.launcher.type } : null; },

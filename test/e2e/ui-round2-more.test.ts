@@ -94,11 +94,67 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     await page.getByText(`built in ${home}/workspace/`).first().waitFor();
   });
 
+  test('what changed: each build of a git job shows its branch, commit and author; the Changes tab lists the commits since the previous build; admins see the webhook', async () => {
+    const repo = path.join(temp, 'app');
+    mkdirSync(repo);
+    const ann: [string, string] = ['Ann Author', 'ann@example.com'];
+    const bob: [string, string] = ['Bob Builder', 'bob@example.com'];
+    git(repo, ann, 'init', '-q', '-b', 'main');
+    writeFileSync(path.join(repo, 'Jenkinsfile'), "pipeline {\n  agent any\n  stages { stage('Build') { steps { echo 'built' } } }\n}\n");
+    git(repo, ann, 'add', '.');
+    git(repo, ann, 'commit', '-q', '-m', 'First version');
+    const first = git(repo, ann, 'rev-parse', 'HEAD');
+    await kiln.api('POST', '/api/v1/jobs', { name: 'app', git: { url: `file://${repo}`, branch: 'main' } });
+    const b1 = await kiln.api('POST', '/api/v1/jobs/app/builds', {});
+    await page.goto(new URL(`job/app/build/${b1.number}`, kiln.url).href);
+    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
+    await page.getByLabel('Commit', { exact: true }).filter({ hasText: first.slice(0, 7) }).waitFor();
+    assert.equal(await page.getByLabel('Branch', { exact: true }).innerText(), 'main');
+    assert.equal(await page.getByLabel('Author', { exact: true }).innerText(), 'Ann Author');
+    await page.getByRole('tab', { name: 'Changes' }).click();
+    await page.getByText('The first build of this job: no earlier build to compare with.').waitFor();
+
+    writeFileSync(path.join(repo, 'README'), 'hello\n');
+    git(repo, bob, 'add', '.');
+    git(repo, bob, 'commit', '-q', '-m', 'Add a README\n\nSo that people know what this is.');
+    writeFileSync(path.join(repo, 'README'), 'hello again\n');
+    git(repo, ann, 'commit', '-q', '-am', 'Say hello again');
+    const head = git(repo, ann, 'rev-parse', 'HEAD');
+    const b2 = await kiln.api('POST', '/api/v1/jobs/app/builds', {});
+    await page.goto(new URL(`job/app/build/${b2.number}`, kiln.url).href);
+    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
+    await page.getByLabel('Commit', { exact: true }).filter({ hasText: head.slice(0, 7) }).waitFor();
+    await page.getByRole('tab', { name: 'Changes' }).click();
+    const list = page.getByRole('list', { name: 'Commits' });
+    await list.waitFor();
+    assert.deepEqual(await list.locator('.commit-subject').allInnerTexts(), ['Say hello again', 'Add a README']);
+    await list.getByText('Bob Builder <bob@example.com>', { exact: false }).waitFor();
+    await list.getByText('So that people know what this is.').waitFor();
+    await page.getByText(`2 commits since #${b1.number} (${first.slice(0, 7)})`).waitFor();
+    await screenshot(page, 'r2m-02-changes');
+    // A third build of the same commit: no changes.
+    const b3 = await kiln.api('POST', '/api/v1/jobs/app/builds', {});
+    await page.goto(new URL(`job/app/build/${b3.number}`, kiln.url).href);
+    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('tab', { name: 'Changes' }).click();
+    await page.getByText(`No changes since #${b2.number} (${head.slice(0, 7)}).`).waitFor();
+
+    // The job page: each build's commit; the webhook's URLs and secret for an admin.
+    await page.goto(new URL('job/app', kiln.url).href);
+    await page.getByRole('cell', { name: new RegExp(`main @ ${head.slice(0, 7)}`) }).first().waitFor();
+    await page.getByText('Webhook (admins)').click();
+    await page.getByText(/\/api\/v1\/webhooks\/github/).first().waitFor();
+    await page.getByRole('button', { name: 'Show' }).click();
+    assert.match(await page.getByLabel('Webhook secret').innerText(), /^\S{16,}$/);
+  });
+
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: no serious or critical axe-core finding on the pages of this round`, async () => {
       await page.emulateMedia({ colorScheme: scheme });
       const pages: [string, RegExp, (() => Promise<void>)?][] = [
         ['/agents/far', /^Agent far/, async () => { await page.getByText('Run it as a service (systemd)').click(); }],
+        ['/job/app/build/2', /^app #2/, async () => { await page.getByRole('tab', { name: 'Changes' }).click(); await page.getByRole('list', { name: 'Commits' }).waitFor(); }],
+        ['/job/app', /^app$/, async () => { await page.getByText('Webhook (admins)').click(); await page.getByLabel('Webhook secret').waitFor(); }],
       ];
       const found: string[] = [];
       for (const [p, heading, prepare] of pages) {
@@ -120,10 +176,12 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
   }
 });
 
-// Used by later tests of this file (git repositories for the Changes tab).
-export function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_DATE: '', GIT_CONFIG_NOSYSTEM: '1' } });
+/** git in `cwd` as `author` (name <email>), no global or system configuration. */
+function git(cwd: string, author: [string, string], ...args: string[]): string {
+  const r = spawnSync('git', args, {
+    cwd, encoding: 'utf8',
+    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: author[0], GIT_AUTHOR_EMAIL: author[1], GIT_COMMITTER_NAME: author[0], GIT_COMMITTER_EMAIL: author[1] },
+  });
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
   return r.stdout.trim();
 }
-void writeFileSync;

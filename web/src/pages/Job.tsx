@@ -84,7 +84,7 @@ export function JobPage({ name }: { name: string }) {
                 <td><BuildBadge build={b} /></td>
                 <td>{ago(b.startedAt ?? b.queuedAt, now)}</td>
                 <td>{b.startedAt ? duration((b.endedAt ?? now) - b.startedAt) : '—'}</td>
-                <td className="hide-narrow muted small">{b.causes.map((c) => c.description).join('; ')}</td>
+                <td className="hide-narrow muted small">{b.causes.map((c) => c.description).join('; ')}{b.scm?.commit ? <> · {b.scm.branch ? `${b.scm.branch} @ ` : ''}<code title={b.scm.commit}>{b.scm.commit.slice(0, 7)}</code></> : null}</td>
               </tr>
             ))}
           </tbody>
