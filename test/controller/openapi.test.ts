@@ -285,6 +285,9 @@ test('every operation answers as the document says, with realistic data', async 
   ok(detail, 200);
   assert.ok(detail.json.stages.some((s: any) => s.children.length === 2), 'the parallel stage has its branches');
   ok(await call('getStages', { params: build }), 200);
+  const newlines = await call('getConsoleNewlines', { params: build });
+  ok(newlines, 200);
+  assert.equal(newlines.json.block, 65536);
   const changes = await call('getBuildChanges', { params: build });
   ok(changes, 200);
   assert.deepEqual([changes.json.scm, changes.json.commits], [null, []], 'an inline job has no commits');

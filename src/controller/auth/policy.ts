@@ -71,6 +71,7 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/jobs/:job/builds/:number/tests': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/issues': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/changes': 'viewer',
+  'GET /api/v1/jobs/:job/builds/:number/console/newlines': 'viewer',
   'GET /api/v1/jobs/:job/webhook': 'admin', // the webhook secret (webhooks.ts)
 
   'GET /api/v1/queue': 'viewer',
