@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
+import { E2E_ADMIN_TOKEN, ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const TIMEOUT = 20_000;
@@ -148,12 +148,50 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     assert.match(await page.getByLabel('Webhook secret').innerText(), /^\S{16,}$/);
   });
 
+  test('line numbers: each line has its number, a #L link opens the build there highlighted; a colour set on one line carries to the next', async () => {
+    const script = String.raw`pipeline {
+  agent any
+  stages { stage('Count') { steps { sh '''for i in $(seq 1 300); do if [ $i = 100 ]; then printf '\033[31mline %s turns red\n' $i; elif [ $i = 102 ]; then printf '\033[0mline %s plain again\n' $i; else echo "line $i"; fi; done''' } } }
+}
+`;
+    await kiln.api('POST', '/api/v1/jobs', { name: 'counted', script });
+    const built = await kiln.api('POST', '/api/v1/jobs/counted/builds', {});
+    for (let i = 0; ; i++) {
+      const s = await kiln.api('GET', `/api/v1/jobs/counted/builds/${built.number}`);
+      if (s.status === 'finished') { assert.equal(s.result, 'SUCCESS'); break; }
+      if (i > 600) assert.fail('the build did not finish');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const raw = await (await fetch(new URL(`api/v1/jobs/counted/builds/${built.number}/console`, kiln.url), { headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}` } })).text();
+    const numberOf = (text: string) => raw.split('\n').findIndex((l) => l.endsWith(text)) + 1;
+    const n150 = numberOf('line 150');
+    assert.ok(n150 > 150, 'the console has its own lines before the output');
+    await page.goto(new URL(`job/counted/build/${built.number}#L${n150}`, kiln.url).href);
+    const current = page.locator('.console .line[aria-current="true"]');
+    await current.filter({ hasText: /line 150$/ }).waitFor();
+    assert.equal(await current.getByRole('link').innerText(), String(n150));
+    // Another line's number is a link to it.
+    const n155 = numberOf('line 155'); // in view with line 150
+    await page.getByRole('link', { name: `Line ${n155}`, exact: true }).click();
+    await current.filter({ hasText: /line 155$/ }).waitFor();
+    assert.match(page.url(), new RegExp(`#L${n155}$`));
+    // The colour set on line 100 stays on line 101 (no escape of its own) and ends on line 102.
+    await page.goto(new URL(`job/counted/build/${built.number}#L${numberOf('line 101')}`, kiln.url).href);
+    await current.filter({ hasText: /line 101$/ }).waitFor();
+    const colorOf = (text: string) => page.locator('.console .line span', { hasText: new RegExp(`^${text}$`) }).evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
+    assert.equal(await colorOf('line 100 turns red'), 'rgb(205, 49, 49)');
+    assert.equal(await colorOf('line 101'), 'rgb(205, 49, 49)', 'the red of line 100 carries over, as on a terminal');
+    assert.notEqual(await colorOf('line 102 plain again'), 'rgb(205, 49, 49)');
+    await screenshot(page, 'r2m-03-line-link');
+  });
+
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: no serious or critical axe-core finding on the pages of this round`, async () => {
       await page.emulateMedia({ colorScheme: scheme });
       const pages: [string, RegExp, (() => Promise<void>)?][] = [
         ['/agents/far', /^Agent far/, async () => { await page.getByText('Run it as a service (systemd)').click(); }],
         ['/job/app/build/2', /^app #2/, async () => { await page.getByRole('tab', { name: 'Changes' }).click(); await page.getByRole('list', { name: 'Commits' }).waitFor(); }],
+        ['/job/counted/build/1#L120', /^counted #1/, async () => { await page.locator('.console .line[aria-current="true"]').waitFor(); }],
         ['/job/app', /^app$/, async () => { await page.getByText('Webhook (admins)').click(); await page.getByLabel('Webhook secret').waitFor(); }],
       ];
       const found: string[] = [];

@@ -122,3 +122,9 @@ export async function loadTimes(job: string, number: number): Promise<LogTime[]>
     throw e;
   }
 }
+
+/** How many newlines each whole block of the log holds (the line numbers' index; logstore.ts newlines). */
+export async function loadNewlines(job: string, number: number): Promise<number[]> {
+  const r = await request<AnswerOf<'getConsoleNewlines'>>('GET', `${buildPath(job, number)}/console/newlines`, undefined, { quiet401: true });
+  return r.counts;
+}
