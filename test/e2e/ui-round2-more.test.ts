@@ -169,7 +169,8 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     await page.goto(new URL(`job/counted/build/${built.number}#L${n150}`, kiln.url).href);
     const current = page.locator('.console .line[aria-current="true"]');
     await current.filter({ hasText: /line 150$/ }).waitFor();
-    assert.equal(await current.getByRole('link').innerText(), String(n150));
+    assert.equal(await current.getByRole('link').getAttribute('aria-label'), `Line ${n150}`);
+    assert.equal(await current.locator('.ln').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown, p: string): { content: string } }).getComputedStyle(el, '::before').content), `"${n150}"`, 'the gutter shows the number');
     // Another line's number is a link to it.
     const n155 = numberOf('line 155'); // in view with line 150
     await page.getByRole('link', { name: `Line ${n155}`, exact: true }).click();
@@ -185,6 +186,26 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     await screenshot(page, 'r2m-03-line-link');
   });
 
+  test('clicking a stage in the stage view shows only that stage\'s part of the console, and "Show whole console" brings the rest back', async () => {
+    await kiln.api('POST', '/api/v1/jobs', { name: 'staged', script: "pipeline {\n  agent any\n  stages {\n    stage('One') { steps { echo 'said in one' } }\n    stage('Two') { steps { echo 'said in two' } }\n    stage('Three') { steps { echo 'said in three' } }\n  }\n}\n" });
+    const built = await kiln.api('POST', '/api/v1/jobs/staged/builds', {});
+    await page.goto(new URL(`job/staged/build/${built.number}`, kiln.url).href);
+    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
+    const consoleView = page.getByRole('log');
+    await consoleView.getByText('said in one').waitFor();
+    await page.locator('.stage[data-stage="Two"] .stage-head').click();
+    await page.getByRole('status').filter({ hasText: 'Showing only the stage Two' }).waitFor();
+    await consoleView.getByText('said in two').waitFor();
+    const text = await consoleView.innerText();
+    assert.ok(!text.includes('said in one') && !text.includes('said in three'), `only stage Two's lines:\n${text}`);
+    assert.match(text, /^▾?\[Pipeline\] \{ \(Two\)/, 'from the stage\'s start');
+    await screenshot(page, 'r2m-04-one-stage');
+    await page.getByRole('button', { name: 'Show whole console' }).click();
+    await page.getByRole('button', { name: 'Top' }).click();
+    await consoleView.getByText('said in one').waitFor();
+    await consoleView.getByText('said in three').waitFor();
+  });
+
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: no serious or critical axe-core finding on the pages of this round`, async () => {
       await page.emulateMedia({ colorScheme: scheme });
@@ -192,6 +213,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
         ['/agents/far', /^Agent far/, async () => { await page.getByText('Run it as a service (systemd)').click(); }],
         ['/job/app/build/2', /^app #2/, async () => { await page.getByRole('tab', { name: 'Changes' }).click(); await page.getByRole('list', { name: 'Commits' }).waitFor(); }],
         ['/job/counted/build/1#L120', /^counted #1/, async () => { await page.locator('.console .line[aria-current="true"]').waitFor(); }],
+        ['/job/staged/build/1', /^staged #1/, async () => { await page.locator('.stage[data-stage="Two"] .stage-head').click(); await page.getByRole('button', { name: 'Show whole console' }).waitFor(); }],
         ['/job/app', /^app$/, async () => { await page.getByText('Webhook (admins)').click(); await page.getByLabel('Webhook secret').waitFor(); }],
       ];
       const found: string[] = [];

@@ -7,7 +7,7 @@ import { buildPath } from './api.ts';
 import { ansiState, parseAnsi, plainState, type AnsiState, type Span } from './ansi.ts';
 import { bytes as fmtBytes } from './format.ts';
 import { BLOCK, LogModel, type Line } from './logmodel.ts';
-import { loadErrors, loadNewlines, loadSections, loadTimes, type LogTime, type Section } from './sections.ts';
+import { loadErrors, loadNewlines, loadSections, loadStageEntries, loadTimes, type LogTime, type Section } from './sections.ts';
 
 /** A `#L123` link's line number, or null. */
 const hashLine = (): number | null => { const m = /^#L(\d+)$/.exec(location.hash); return m ? Number(m[1]) : null; };
@@ -52,7 +52,11 @@ export function elapsed(ms: number): string {
   return h > 0 ? `+${h}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `+${Math.floor(s / 60)}:${two(s % 60)}`;
 }
 
-export interface ConsoleHandle { findAndShow: (text: string) => void }
+export interface ConsoleHandle {
+  findAndShow: (text: string) => void;
+  /** Shows only the stage's part of the console (its byte range in the log index), by id, else by name. */
+  showStage: (id: string, name: string) => void;
+}
 
 export function Console({ job, number, live, failed = false, startedAt = null, onEnd, onFollow, handle }: {
   job: string; number: number; live: boolean; failed?: boolean; onEnd?: () => void;
@@ -91,6 +95,8 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
   const [newlines, setNewlines] = useState<number[]>([]);
   const prefix = useMemo(() => { const p = [0]; for (const c of newlines) p.push(p[p.length - 1]! + c); return p; }, [newlines]);
   const [linkedAt, setLinkedAt] = useState<number | null>(null);
+  /** The stage whose part of the console is shown alone, or null: the whole console. */
+  const [stage, setStage] = useState<{ name: string; start: number; end: number } | null>(null);
   const [indexed, setIndexed] = useState(false);
   const failedRef = useRef(failed);
   failedRef.current = failed;
@@ -139,7 +145,7 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
     let p = model.lastLineStart();
     if (p === null) return null;
     for (let i = 1; i < rowsRef.current; i++) {
-      if (p === 0) break;
+      if (p <= model.begin) break;
       const q = model.prevLine(p);
       if (q === null) return null;
       p = q;
@@ -160,7 +166,7 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
       for (let i = 0; i < Math.abs(n); i++) {
         const q = n > 0 ? model.nextLine(p) : model.prevLine(p);
         if (q === null) return null;
-        if (n > 0 && q >= model.size) break;
+        if (n > 0 && q >= model.end) break;
         p = q;
       }
       if (n > 0) {
@@ -181,7 +187,7 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
   const goTo = useCallback(async (offset: number, context = 0) => {
     setFollow(false);
     const t = await settle(() => {
-      let p = model.visibleLineStart(Math.max(0, Math.min(offset, model.size)));
+      let p = model.visibleLineStart(Math.max(model.begin, Math.min(offset, model.end)));
       if (p === null) return null;
       for (let i = 0; i < context && p > 0; i++) { const q = model.prevLine(p); if (q === null) return null; p = q; }
       const e = endTop();
@@ -397,13 +403,36 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
   }, [move]);
 
   // A follower: when live bytes come, stay at the end.
+  const showWhole = useCallback(() => {
+    const at = topRef.current;
+    model.clip = null;
+    setStage(null);
+    model.changed();
+    void goTo(at, 0);
+  }, [model, goTo]);
   useEffect(() => {
-    handle?.({ findAndShow: (text: string) => void (async () => {
+    const findAndShow = (text: string) => void (async () => {
       const ac = new AbortController();
       const at = await model.find(text, 0, ac.signal);
       if (at >= 0) await goTo(at, 0);
-    })() });
-  }, [handle, model, goTo]);
+    })();
+    handle?.({
+      findAndShow,
+      showStage: (id, name) => void (async () => {
+        // The stage's range from the log index: its start entry to its end entry (still open: to the live end).
+        const entries = await loadStageEntries(job, number).catch(() => null);
+        const start = entries?.find((e) => e.kind === 'stage-start' && e.id === id) ?? entries?.find((e) => e.kind === 'stage-start' && e.name === name);
+        if (!start) { findAndShow(`[Pipeline] { (${name})`); return; }
+        const end = entries!.find((e) => e.kind === 'stage-end' && e.id === start.id && e.offset >= start.offset);
+        model.clip = { start: start.offset, end: end ? end.offset : Infinity };
+        setStage({ name, start: start.offset, end: end ? end.offset : Infinity });
+        setFollow(false);
+        setTop(start.offset);
+        model.changed();
+        await goTo(start.offset, 0);
+      })(),
+    });
+  }, [handle, model, goTo, job, number]);
 
   const lines = model.lines(top, rows + 1);
   if (lines) lastLines.current = lines;
@@ -442,7 +471,7 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
     else if (k === 'PageDown' || (k === ' ' && !e.shiftKey)) void move(page);
     else if (k === 'PageUp' || (k === ' ' && e.shiftKey)) void move(-page);
     else if (k === 'End') void goEnd();
-    else if (k === 'Home') { setFollow(false); setTop(0); }
+    else if (k === 'Home') { setFollow(false); setTop(model.begin); }
     else return;
     e.preventDefault();
   };
@@ -477,7 +506,7 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
             <option value="elapsed">Since start</option>
           </select>
         </label>
-        <button className="small" onClick={() => { setFollow(false); setTop(0); }}>Top</button>
+        <button className="small" onClick={() => { setFollow(false); setTop(model.begin); }}>Top</button>
         {errors.length > 0 ? <>
           <button className="small" onClick={() => showError(-1)} aria-label="Previous error">↑ Error</button>
           <button className="small" onClick={() => showError(1)}>Next error</button>
@@ -491,6 +520,12 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
         <a className="button small" href={`/api/v1${buildPath(job, number)}/console`} download={`${job.replace(/\//g, '_')}-${number}.log`}>Download raw</a>
         <span className="muted small" aria-live="polite">{fmtBytes(model.size)}{model.complete ? '' : ' · live'}{searchMsg ? ` · ${searchMsg}` : ''}</span>
       </div>
+      {stage ? (
+        <div className="console-stage" role="status">
+          Showing only the stage <strong>{stage.name}</strong> ({fmtBytes((Number.isFinite(stage.end) ? stage.end : model.size) - stage.start)} of {fmtBytes(model.size)}).{' '}
+          <button className="small" onClick={showWhole}>Show whole console</button>
+        </div>
+      ) : null}
       <div className="console-main" ref={mainRef}>
         <div className="console" id={viewId} ref={viewRef} tabIndex={0} onKeyDown={onKey} role="log" aria-label={`Console of ${job} #${number}`} aria-busy={!ready || lines === null} data-top={top} data-size={model.size} data-at-end={atEnd ? 'true' : 'false'}>
           {model.error ? <div className="error">{model.error.message}</div> : null}
@@ -563,7 +598,8 @@ function lineSpans(line: Line, hideTs: boolean, state: AnsiState): Span[] {
 function LogLine({ line, number, spans, error, time, query, section, onToggle }: { line: Line; number: number | null; spans: Span[]; error: boolean; time: string | null; query: string; section: Section | undefined; onToggle: (s: Section) => void }) {
   return (
     <div className={`line${line.folded ? ' folded' : ''}${error ? ' error-hl' : ''}`} aria-current={error ? 'true' : undefined}>
-      {number !== null ? <a className="ln" href={`#L${number}`} aria-label={`Line ${number}`}>{number}</a> : <span className="ln" aria-hidden="true" />}
+      {/* The number is drawn by CSS (attr(data-n)): not part of the line's text when copied or read. */}
+      {number !== null ? <a className="ln" href={`#L${number}`} data-n={number} aria-label={`Line ${number}`} /> : <span className="ln" aria-hidden="true" />}
       {time !== null ? <span className="ts" aria-hidden={time === '' ? 'true' : undefined}>{time}</span> : null}
       {section
         ? <button className="fold" aria-expanded={!line.folded} aria-label={`${line.folded ? 'Unfold' : 'Fold'} ${section.kind} ${section.label}`} onClick={() => onToggle(section)}>{line.folded ? '▸' : '▾'}</button>

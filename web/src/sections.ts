@@ -128,3 +128,9 @@ export async function loadNewlines(job: string, number: number): Promise<number[
   const r = await request<AnswerOf<'getConsoleNewlines'>>('GET', `${buildPath(job, number)}/console/newlines`, undefined, { quiet401: true });
   return r.counts;
 }
+
+/** The log index's stage starts and ends (ids and names), for showing one stage's part of the console. */
+export async function loadStageEntries(job: string, number: number): Promise<ConsoleSection[]> {
+  const r = await request<AnswerOf<'getConsoleSections'>>('GET', `${buildPath(job, number)}/console/sections`, undefined, { quiet401: true });
+  return r.sections.filter((e) => e.kind === 'stage-start' || e.kind === 'stage-end');
+}

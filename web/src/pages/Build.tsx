@@ -36,6 +36,11 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
   const [following, setFollowing] = useState(false);
   const consoleRef = useRef<ConsoleHandle | null>(null);
   const setHandle = useCallback((h: ConsoleHandle) => { consoleRef.current = h; }, []);
+  // A stage picked in the stage view: the console shows its part alone (once the console is there, after a tab switch too).
+  const showStage = (id: string, name: string) => {
+    // From another tab the console mounts first (its handle replaces the old one when it has).
+    if (tab === 'console' && consoleRef.current) consoleRef.current.showStage(id, name); else setTimeout(() => consoleRef.current?.showStage(id, name), 150);
+  };
   const changes = useChanges(job, number, b.data ? b.data.scm?.commit ?? '' : null);
   if (b.error) return <section><h1>{job} #{number}</h1><ErrorBox error={b.error} /></section>;
   if (!b.data) return <Loading what={`${job} #${number}`} />;
@@ -71,7 +76,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
       {running ? <Waiting job={job} number={number} /> : null}
       {editing ? <ReplayEditor job={job} busy={busy} onReplay={(script) => void replay(script)} onCancel={() => setEditing(false)} /> : null}
       {d.inputs.map((i) => <InputBox key={i.id} job={job} number={number} input={i} canAnswer={dev} onDone={() => b.reload()} />)}
-      <StageView stages={d.stages} now={now} strip={following && running && tab === 'console'} onPick={(s) => { setTab('console'); consoleRef.current?.findAndShow(`[Pipeline] { (${s.name})`); }} />
+      <StageView stages={d.stages} now={now} strip={following && running && tab === 'console'} onPick={(s) => { setTab('console'); showStage(s.id, s.name); }} />
       <BuildIssues job={job} number={number} refresh={d.status} />
       <div className="tabs" role="tablist" aria-label="Build details" onKeyDown={(e) => {
         // Arrow keys move between tabs, as in every tab list.
