@@ -206,6 +206,60 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     await consoleView.getByText('said in three').waitFor();
   });
 
+  test('forms: a field\'s error beside it in words, deleting and setting a password in the page\'s own dialogs, an admin-only page says so to others', async () => {
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+    // A too short password: the message sits under the Password field, with no API code.
+    await page.goto(new URL('users', kiln.url).href);
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    const form = page.getByRole('form', { name: 'New user' });
+    await form.getByLabel('Username').fill('vic');
+    await form.getByLabel('Role').selectOption('viewer');
+    await form.getByLabel('Password').fill('short');
+    await form.getByRole('button', { name: 'Create user' }).click();
+    const fieldError = form.locator('.field', { has: page.getByLabel('Password') }).locator('.field-error');
+    await fieldError.waitFor();
+    assert.match(await fieldError.innerText(), /^Use at least \d+ characters$/);
+    assert.doesNotMatch(await form.innerText(), /\(invalid\)/);
+    await form.getByLabel('Password').fill('vic-password-long-enough');
+    await form.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('cell', { name: 'vic', exact: true }).waitFor();
+    // A new password through the page's dialog, then vic logs in with it.
+    await page.getByRole('row', { name: /vic/ }).getByRole('button', { name: 'Set password' }).click();
+    const dlg = page.getByRole('dialog', { name: 'Set password' });
+    await dlg.getByLabel('New password').fill('a-brand-new-password-for-vic');
+    await dlg.getByRole('button', { name: 'Set password' }).click();
+    await dlg.waitFor({ state: 'hidden' });
+    const login = await fetch(new URL('api/v1/auth/login', kiln.url), { method: 'POST', headers: { 'content-type': 'application/json', origin: new URL(kiln.url).origin }, body: JSON.stringify({ username: 'vic', password: 'a-brand-new-password-for-vic' }) });
+    assert.equal(login.status, 200, await login.text());
+    // Deleting an agent: the page's dialog; "Cancel" keeps it, "Delete" deletes it.
+    await kiln.api('POST', '/api/v1/agents', { name: 'doomed', executors: 1 });
+    await page.goto(new URL('agents/doomed', kiln.url).href);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const del = page.getByRole('dialog', { name: 'Delete' });
+    await del.getByText('Delete agent doomed?').waitFor();
+    await del.getByRole('button', { name: 'Cancel' }).click();
+    await del.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await del.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Agents', exact: true }).waitFor();
+    assert.equal((await kiln.api('GET', '/api/v1/agents')).agents.some((a: { name: string }) => a.name === 'doomed'), false);
+    assert.deepEqual(dialogs, [], 'no browser confirm() or prompt()');
+    // The viewer on an admin-only page: told so, in words.
+    const v = await openBrowser({ width: 1280, height: 800 });
+    try {
+      await v.page.goto(kiln.url);
+      const r = await v.page.request.post(new URL('api/v1/auth/login', kiln.url).href, { data: { username: 'vic', password: 'a-brand-new-password-for-vic' } });
+      assert.equal(r.status(), 200);
+      await v.page.goto(new URL('users', kiln.url).href);
+      await v.page.getByText('This page is for administrators only.').waitFor({ timeout: TIMEOUT });
+      await v.page.goto(new URL('credentials', kiln.url).href);
+      await v.page.getByText('This page is for developers and administrators only.').waitFor({ timeout: TIMEOUT });
+    } finally {
+      await v.close();
+    }
+  });
+
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: no serious or critical axe-core finding on the pages of this round`, async () => {
       await page.emulateMedia({ colorScheme: scheme });
@@ -214,6 +268,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
         ['/job/app/build/2', /^app #2/, async () => { await page.getByRole('tab', { name: 'Changes' }).click(); await page.getByRole('list', { name: 'Commits' }).waitFor(); }],
         ['/job/counted/build/1#L120', /^counted #1/, async () => { await page.locator('.console .line[aria-current="true"]').waitFor(); }],
         ['/job/staged/build/1', /^staged #1/, async () => { await page.locator('.stage[data-stage="Two"] .stage-head').click(); await page.getByRole('button', { name: 'Show whole console' }).waitFor(); }],
+        ['/users', /^Users$/, async () => { await page.getByRole('row', { name: /vic/ }).getByRole('button', { name: 'Set password' }).click(); await page.getByRole('dialog').waitFor(); }],
         ['/job/app', /^app$/, async () => { await page.getByText('Webhook (admins)').click(); await page.getByLabel('Webhook secret').waitFor(); }],
       ];
       const found: string[] = [];

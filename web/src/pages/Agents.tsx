@@ -2,7 +2,7 @@
 // with the exact command that connects it and its launch log.
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
-import { CopyButton, ErrorBox, Field, Loading, useAction } from '../components.tsx';
+import { CopyButton, ErrorBox, Field, Loading, useAction, useDialog } from '../components.tsx';
 import { useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, navigate, urls } from '../router.tsx';
@@ -104,6 +104,7 @@ export function AgentPage({ name }: { name: string }) {
   const log = useResource((s) => api.get<AnswerOf<'getAgentLog'>>(`/agents/${encodeURIComponent(name)}/log`, s).then((r) => r.lines), [name]);
   useLive(['agent'], (e) => { if (e.type === 'poll' || e.data.name === name) { a.reload(); log.reload(); } });
   const [run, busy, error] = useAction();
+  const dlg = useDialog();
   // An SSH agent being launched: its log grows without events; read it again every few seconds.
   const launching = a.data?.launcher === 'ssh' && !a.data.online;
   useEffect(() => {
@@ -115,7 +116,7 @@ export function AgentPage({ name }: { name: string }) {
   if (!a.data) return <Loading what={`agent ${name}`} />;
   const ag = a.data;
   const remove = () => run(async () => {
-    if (!confirm(`Delete agent ${name}?`)) return;
+    if (!(await dlg.confirm(`Delete agent ${name}?`, 'Delete'))) return;
     await api.del(`/agents/${encodeURIComponent(name)}`);
     navigate('/agents');
   });
@@ -133,6 +134,7 @@ export function AgentPage({ name }: { name: string }) {
       <h2>Connection log</h2>
       <ErrorBox error={log.error} />
       {log.data && log.data.length > 0 ? <pre className="agent-log">{log.data.join('\n')}</pre> : <p className="muted">{ag.launcher === 'ssh' ? 'Nothing logged yet.' : 'An inbound agent logs on its own machine (its standard error, or its service journal); here it shows as online once it has connected.'}</p>}
+      {dlg.dialog}
     </section>
   );
 }

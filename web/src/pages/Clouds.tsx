@@ -4,7 +4,7 @@
 // { ok, message, version, permissions }. Where the controller has no such API, it says so.
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, api } from '../api.ts';
-import { ErrorBox, Field, useAction } from '../components.tsx';
+import { ErrorBox, Field, useAction, useDialog } from '../components.tsx';
 import type { AnswerOf, Cloud, ConnectionReport, Credential } from '../types.ts';
 import { useTitle } from '../title.ts';
 
@@ -83,6 +83,7 @@ export function CloudsPage() {
   const [result, setResult] = useState<ConnectionReport | null>(null);
   const [saved, setSaved] = useState(false);
   const [run, busy, error, setError] = useAction();
+  const dlg = useDialog();
   useEffect(() => {
     api.get<AnswerOf<'listCredentials'>>('/credentials').then((r) => setCreds(r.credentials), () => {});
     api.get<AnswerOf<'listClouds'>>('/clouds').then((r) => setNames(r.clouds.map((c) => c.name)), (e: unknown) => { if (e instanceof ApiError && e.status === 404) setUnavailable(true); });
@@ -111,7 +112,7 @@ export function CloudsPage() {
     catch (err) { handle404(err); }
   });
   const remove = () => run(async () => {
-    if (!confirm(`Delete cloud ${f.name}?`)) return;
+    if (!(await dlg.confirm(`Delete cloud ${f.name}? Builds waiting for its pods fail.`, 'Delete'))) return;
     await api.del(`/clouds/${encodeURIComponent(f.name)}`);
     setNames(names.filter((n) => n !== f.name));
     setF(EMPTY);
@@ -186,6 +187,7 @@ export function CloudsPage() {
           {names.includes(f.name) ? <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>Delete cloud</button> : null}
         </div>
       </form>
+      {dlg.dialog}
     </section>
   );
 }
