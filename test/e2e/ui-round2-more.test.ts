@@ -3,12 +3,16 @@
 //   - agents from another machine: the agent page's one-line install (the bundle downloaded from
 //     the controller), run as printed in a fresh home, gives an agent that connects and builds;
 //     the loopback warning; the systemd unit with the secret in its EnvironmentFile only;
+//   - forms: a field's error beside it, the page's own dialogs for deleting and passwords, a saved
+//     cloud's settings in its form when the page opens, pages for a role saying so to others;
+//   - the console: line numbers and #L links, colours carried across lines, one stage's part alone;
 //   - what changed: a git job's builds show commit, branch and author, the Changes tab lists the
 //     commits since the previous build; the webhook URL and secret for admins;
 // and no serious or critical axe-core finding on these pages in light and dark mode.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -250,6 +254,35 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     await page.getByRole('heading', { name: 'Agents', exact: true }).waitFor();
     assert.equal((await kiln.api('GET', '/api/v1/agents')).agents.some((a: { name: string }) => a.name === 'doomed'), false);
     assert.deepEqual(dialogs, [], 'no browser confirm() or prompt()');
+    // An SSH agent is edited on its page: labels, executors, and its host (a change relaunches it).
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    await kiln.api('POST', '/api/v1/credentials', { id: 'edit-key', type: 'sshKey', username: 'deploy', privateKey });
+    await kiln.api('POST', '/api/v1/agents', { name: 'remote-edit', executors: 1, labels: ['old'], launcher: { type: 'ssh', host: '127.0.0.1', port: 1, credentialsId: 'edit-key' } });
+    await page.goto(new URL('agents/remote-edit', kiln.url).href);
+    await page.getByText('launched over SSH by the controller').waitFor();
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    const edit = page.getByRole('form', { name: 'Edit agent remote-edit' });
+    assert.equal(await edit.getByLabel('Labels').inputValue(), 'old');
+    await edit.getByLabel('Labels').fill('linux fast');
+    await edit.getByLabel('Executors').fill('3');
+    await edit.getByLabel('Port').fill('2');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await page.getByText('0 of 3 executor(s) busy').waitFor();
+    await page.locator('.tag', { hasText: 'fast' }).waitFor();
+    await page.locator('.agent-log', { hasText: 'connecting to deploy@127.0.0.1:2' }).waitFor({ timeout: 30_000 });
+    // A saved cloud: the page opens with its settings in the form, no click needed.
+    await page.goto(new URL('clouds', kiln.url).href);
+    await page.getByRole('heading', { name: 'Clouds' }).waitFor();
+    await page.getByLabel('Docker', { exact: true }).check();
+    await page.getByLabel('Docker engine URL', { exact: true }).fill('unix:///var/run/docker.sock');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    await page.goto(new URL('agents', kiln.url).href);
+    await page.goto(new URL('clouds', kiln.url).href);
+    await page.getByRole('button', { name: 'Edit cloud docker', pressed: true }).waitFor();
+    assert.equal(await page.getByLabel('Docker engine URL', { exact: true }).inputValue(), 'unix:///var/run/docker.sock');
+    assert.deepEqual(dialogs, []);
     // The viewer on an admin-only page: told so, in words.
     const v = await openBrowser({ width: 1280, height: 800 });
     try {
@@ -273,6 +306,8 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
         ['/job/app/build/2', /^app #2/, async () => { await page.getByRole('tab', { name: 'Changes' }).click(); await page.getByRole('list', { name: 'Commits' }).waitFor(); }],
         ['/job/counted/build/1#L120', /^counted #1/, async () => { await page.locator('.console .line[aria-current="true"]').waitFor(); }],
         ['/job/staged/build/1', /^staged #1/, async () => { await page.locator('.stage[data-stage="Two"] .stage-head').click(); await page.getByRole('button', { name: 'Show whole console' }).waitFor(); }],
+        ['/agents/remote-edit', /^Agent remote-edit/, async () => { await page.getByRole('button', { name: 'Edit', exact: true }).click(); await page.getByRole('form', { name: 'Edit agent remote-edit' }).waitFor(); }],
+        ['/clouds', /^Clouds$/],
         ['/users', /^Users$/, async () => { await page.getByRole('row', { name: /vic/ }).getByRole('button', { name: 'Set password' }).click(); await page.getByRole('dialog').waitFor(); }],
         ['/job/app', /^app$/, async () => { await page.getByText('Webhook (admins)').click(); await page.getByLabel('Webhook secret').waitFor(); }],
       ];

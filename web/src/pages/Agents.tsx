@@ -2,7 +2,7 @@
 // with the exact command that connects it and its launch log.
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
-import { CopyButton, ErrorBox, Field, Loading, useAction, useDialog } from '../components.tsx';
+import { CopyButton, ErrorBox, Field, Loading, useAction, fieldErrors, useDialog } from '../components.tsx';
 import { useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, navigate, urls } from '../router.tsx';
@@ -105,6 +105,7 @@ export function AgentPage({ name }: { name: string }) {
   useLive(['agent'], (e) => { if (e.type === 'poll' || e.data.name === name) { a.reload(); log.reload(); } });
   const [run, busy, error] = useAction();
   const dlg = useDialog();
+  const [editing, setEditing] = useState(false);
   // An SSH agent being launched: its log grows without events; read it again every few seconds.
   const launching = a.data?.launcher === 'ssh' && !a.data.online;
   useEffect(() => {
@@ -125,9 +126,10 @@ export function AgentPage({ name }: { name: string }) {
       <nav className="crumbs" aria-label="Breadcrumb"><Link to="/agents">Agents</Link> › <span>{name}</span></nav>
       <div className="section-head">
         <h1>Agent {name} <span className={`dot ${ag.online ? 'on' : 'off'}`}>{ag.online ? 'online' : 'offline'}</span></h1>
-        {can(me, 'admin') ? <div className="actions"><button className="danger" disabled={busy} onClick={() => void remove()}>Delete</button></div> : null}
+        {can(me, 'admin') ? <div className="actions"><button disabled={busy} aria-expanded={editing} onClick={() => setEditing(!editing)}>Edit</button><button className="danger" disabled={busy} onClick={() => void remove()}>Delete</button></div> : null}
       </div>
       <ErrorBox error={error} />
+      {editing ? <EditAgent agent={ag} onDone={() => { setEditing(false); a.reload(); log.reload(); }} onCancel={() => setEditing(false)} /> : null}
       <p>{ag.busyExecutors} of {ag.executors} executor(s) busy · labels: {ag.labels.length ? ag.labels.map((l) => <span key={l} className="tag">{l}</span>) : <span className="muted">none</span>} · {ag.launcher === 'ssh' ? 'launched over SSH by the controller' : 'inbound (it dials the controller)'}</p>
       {ag.launchError ? <p className="error-line">{ag.launchError}</p> : null}
       {ag.launcher === 'inbound' ? <ConnectAgent name={name} command={ag.command} admin={can(me, 'admin')} /> : null}
@@ -164,5 +166,49 @@ function ConnectAgent({ name, command, admin }: { name: string; command: string;
         </details>
       ) : null}
     </>
+  );
+}
+
+/** Changes an agent (PUT: only what is given). For an SSH agent, an empty host, port or key field
+ *  keeps what is set (the controller does not show them back); a change relaunches it. */
+function EditAgent({ agent, onDone, onCancel }: { agent: Agent; onDone: () => void; onCancel: () => void }) {
+  const [labels, setLabels] = useState(agent.labels.join(' '));
+  const [executors, setExecutors] = useState(agent.executors);
+  const [description, setDescription] = useState(agent.description);
+  const [ssh, setSsh] = useState({ host: '', port: '', credentialsId: '', workdir: '' });
+  const [run, busy, error] = useAction();
+  const fe = fieldErrors(error, ['labels', 'executors', 'description', 'host', 'port', 'credentialsId', 'workdir']);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      const launcher: Record<string, unknown> = {};
+      if (ssh.host.trim()) launcher.host = ssh.host.trim();
+      if (ssh.port.trim()) launcher.port = Number(ssh.port);
+      if (ssh.credentialsId.trim()) launcher.credentialsId = ssh.credentialsId.trim();
+      await api.put(`/agents/${encodeURIComponent(agent.name)}`, {
+        labels: labels.split(/[\s,]+/).filter(Boolean), executors, description,
+        ...(Object.keys(launcher).length ? { launcher } : {}), ...(ssh.workdir.trim() ? { workdir: ssh.workdir.trim() } : {}),
+      });
+      onDone();
+    });
+  };
+  return (
+    <form className="card" onSubmit={submit} aria-label={`Edit agent ${agent.name}`}>
+      <Field label="Labels" hint="Separated by spaces" error={fe.of('labels')}>{(id) => <input id={id} value={labels} onChange={(e) => setLabels(e.target.value)} />}</Field>
+      <Field label="Executors" error={fe.of('executors')}>{(id) => <input id={id} type="number" min={0} max={1000} value={executors} onChange={(e) => setExecutors(Number(e.target.value))} />}</Field>
+      <Field label="Description" error={fe.of('description')}>{(id) => <input id={id} value={description} onChange={(e) => setDescription(e.target.value)} />}</Field>
+      {agent.launcher === 'ssh' ? <>
+        <p className="muted small">SSH settings: leave a field empty to keep it. A change reconnects the agent (not while it runs builds).</p>
+        <Field label="Host" error={fe.of('host')}>{(id) => <input id={id} value={ssh.host} onChange={(e) => setSsh({ ...ssh, host: e.target.value })} />}</Field>
+        <Field label="Port" error={fe.of('port')}>{(id) => <input id={id} type="number" min={1} max={65535} value={ssh.port} onChange={(e) => setSsh({ ...ssh, port: e.target.value })} />}</Field>
+        <Field label="SSH key credential id" error={fe.of('credentialsId')}>{(id) => <input id={id} value={ssh.credentialsId} onChange={(e) => setSsh({ ...ssh, credentialsId: e.target.value })} />}</Field>
+        <Field label="Work directory on the host" error={fe.of('workdir')}>{(id) => <input id={id} value={ssh.workdir} onChange={(e) => setSsh({ ...ssh, workdir: e.target.value })} />}</Field>
+      </> : null}
+      <ErrorBox error={fe.rest} />
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>Save</button>
+        <button type="button" onClick={onCancel}>Cancel</button>
+      </div>
+    </form>
   );
 }
