@@ -513,7 +513,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.locator('table.list').getByRole('link', { name: 'hello', exact: true }).click();
     await page.getByRole('heading', { name: 'hello' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Build Now' }).count(), 0);
-    await page.locator('table.list').getByRole('link', { name: '#1', exact: true }).click(); // the builds table's (the trends link it too)
+    await page.getByRole('link', { name: '#1', exact: true }).first().click(); // the trends and the builds table both link it
     await consoleHas('Finished: SUCCESS');
     assert.equal(await page.getByRole('button', { name: 'Replay' }).count(), 0);
     // No webhook secret for a viewer: neither the panel nor the API behind it.
