@@ -559,6 +559,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/builds/{number}/console/newlines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getConsoleNewlines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job}/builds/{number}/console/times": {
         parameters: {
             query?: never;
@@ -977,6 +993,57 @@ export interface paths {
         post?: never;
         /** Removes a managed config file */
         delete: operations["deleteConfigFile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job}/builds/{number}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The commits since the previous build's (Jenkins' Changes) */
+        get: operations["getBuildChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/bundle.tgz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent (kiln agent) as a gzipped tar, for a machine with Node.js 22.18+ and no Kiln */
+        get: operations["getAgentBundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{name}/install": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How to install and run an inbound agent on another machine */
+        get: operations["getAgentInstall"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3921,6 +3988,52 @@ export interface operations {
             };
         };
     };
+    getConsoleNewlines: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description bytes per block */
+                        block: number;
+                        /** @description newlines in each whole block from the start, in order */
+                        counts: number[];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getConsoleTimes: {
         parameters: {
             query?: never;
@@ -5621,6 +5734,175 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBuildChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the build's repository, branch and commit; null for an inline job */
+                        scm: {
+                            url: string | null;
+                            branch: string | null;
+                            commit: string | null;
+                        } | null;
+                        /** @description the previous finished build the changes start after; null for the first */
+                        previous: {
+                            number: number;
+                            commit: string | null;
+                        } | null;
+                        /** @description the build's own commit */
+                        head: {
+                            commit: string;
+                            author: string;
+                            email: string;
+                            /** @description author time, ms since the epoch */
+                            time: number;
+                            /** @description the whole message, cut at 2,000 characters */
+                            message: string;
+                        } | null;
+                        /** @description the commits since the previous build's, newest first, at most 100 */
+                        commits: {
+                            commit: string;
+                            author: string;
+                            email: string;
+                            /** @description author time, ms since the epoch */
+                            time: number;
+                            /** @description the whole message, cut at 2,000 characters */
+                            message: string;
+                        }[];
+                        truncated: boolean;
+                        /** @description why the repository could not be read */
+                        error: string | null;
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAgentBundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description bin/kiln, package.json, the agent's sources and the packages it imports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gzip": string;
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAgentInstall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the controller URL agents are given */
+                        url: string;
+                        /** @description why an agent on another machine cannot reach that URL (a loopback address), or null */
+                        warning: string | null;
+                        /** @description where the agent bundle is downloaded from */
+                        bundleUrl: string;
+                        /** @description one line for a POSIX shell: download the bundle into ~/kiln-agent and run the agent (the secret: admins only) */
+                        install: string;
+                        /** @description a systemd unit that runs the installed agent, its settings in an EnvironmentFile */
+                        service: string;
+                        /** @description where the unit reads its settings from */
+                        environmentFile: string;
+                        /** @description that file's contents (KILN_URL, KILN_AGENT_NAME, KILN_SECRET (admins only), labels, executors) */
+                        environment: string;
+                    };
+                };
             };
             /** @description An error: the code says what kind (clients branch on it), the message says what to do */
             "4XX": {

@@ -983,6 +983,12 @@ export class BuildManager {
     });
   }
 
+  /** Lets a git command of the controller's use the job's repository credential (changes.ts); files in `dir`. */
+  async gitAuth(job: Job, dir: string, env: NodeJS.ProcessEnv, buildNumber: number): Promise<void> {
+    const d = job.definition;
+    if (d.kind === 'git' && d.credentialsId) await this.#gitAuth(job, d.credentialsId, dir, env, buildNumber);
+  }
+
   async #gitAuth(job: Job, credentialsId: string, dir: string, env: NodeJS.ProcessEnv, buildNumber: number): Promise<void> {
     if (!this.#credentials) throw new StepFailure(`the job's repository needs credential '${credentialsId}', but this controller has no credentials store`);
     const c = await this.#credentials.resolve(credentialsId, { id: job.id, name: job.name }, buildNumber).catch((err: unknown) => {

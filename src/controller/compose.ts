@@ -74,6 +74,8 @@ import { GlobalEnv, registerGlobalEnvRoutes } from './global-env.ts';
 import { HttpServicesService } from './http-services.ts';
 import { registerHttpServicesRoutes } from './http-services-http.ts';
 import { registerBuildToolRoutes } from './buildtools.ts';
+import { registerAgentInstallRoutes } from './agent-install.ts';
+import { ChangesService, registerChangesRoutes } from './changes.ts';
 import { AuthService } from './auth/service.ts';
 import { FolderAccess } from './auth/folders.ts';
 import { SECURITY_HEADERS } from './auth/http.ts';
@@ -469,6 +471,11 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   registerGlobalEnvRoutes(app, globalEnv);
   registerHttpServicesRoutes(app, httpServices);
   registerBuildToolRoutes(app, { store, files, audit: (e) => auth.audit(e) });
+  registerChangesRoutes(app, new ChangesService({ store, gitAuth: (job, dir, env, n) => builds.gitAuth(job, dir, env, n) }));
+  registerAgentInstallRoutes(app, {
+    agentUrl: () => agentUrl, secret: (name) => hub.secret(name),
+    agent: async (name) => { const r = await store.agents.get(name); return r ? { labels: r.labels, executors: r.executors, launcher: r.launcher.type } : null; },
+  });
   // A cloud saved or deleted: the waits for its pod slots follow at once (a raised cap lets
   // waiters go; a deleted cloud's waiters fail with the reason instead of making pods on it later).
   const cloudChanged = async (name: string): Promise<void> => {

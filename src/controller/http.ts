@@ -41,7 +41,7 @@ import { replayPathProblem } from '../util/libraries.ts';
 import type { Build, FolderRight, Job, JobDefinition, Store } from '../store/types.ts';
 import type { BuildManager } from './builds.ts';
 import { logRef } from './builds.ts';
-import type { LogStore } from './logstore.ts';
+import { NEWLINE_BLOCK, type LogStore } from './logstore.ts';
 import { Readable } from 'node:stream';
 import type { BuildFiles } from './files.ts';
 import type { StageRecord } from '../pipeline/engine/state.ts';
@@ -528,6 +528,14 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   }, async (req) => {
     const b = await needBuild(ctx, req.params);
     return { sections: (await ctx.logs.sections(logRef(b.jobId, b.number))).filter((s): s is typeof s & { kind: Exclude<typeof s.kind, 'output' | 'time'> } => s.kind !== 'output' && s.kind !== 'time') };
+  });
+
+  // How many newlines each whole 64 KiB block of the console holds: the UI's line numbers (logstore.ts newlines).
+  api.get('/api/v1/jobs/:job/builds/:number/console/newlines', {
+    schema: { operationId: 'getConsoleNewlines', tags: ['builds'], params: buildParams, response: answers({ 200: S.Answer({ block: Type.Integer({ description: 'bytes per block' }), counts: Type.Array(Type.Integer(), { description: 'newlines in each whole block from the start, in order' }) }) }) },
+  }, async (req) => {
+    const b = await needBuild(ctx, req.params);
+    return { block: NEWLINE_BLOCK, counts: await ctx.logs.newlines(logRef(b.jobId, b.number)) };
   });
 
   // When the console's bytes arrived (at most one entry a second), for each line's time in the UI.

@@ -60,6 +60,10 @@ export interface LogTime {
   at: number;
 }
 
+/** The blocks newlines() counts in: the console's fetch block (web/src/logmodel.ts BLOCK). */
+export const NEWLINE_BLOCK = 64 * 1024;
+const NEWLINE_LOGS = 64;
+
 /** How often, at most, the index records when bytes arrived: the console shows times to the second. */
 const TIME_EVERY_MS = 1000;
 
@@ -203,6 +207,8 @@ export class LogStore {
   /** Logs finished in this process: appending to them again needs an explicit open(). */
   readonly #finished = new Set<string>();
   readonly #onWriteError: LogStoreOptions['onWriteError'];
+  /** newlines(): the newline count of each whole block, by log, most recently asked last. */
+  readonly #newlines = new Map<string, number[]>();
 
   constructor(home: string, options: LogStoreOptions = {}) {
     this.home = home;
@@ -425,6 +431,43 @@ export class LogStore {
     return out;
   }
 
+  /**
+   * The sparse line index: how many newlines each whole NEWLINE_BLOCK-byte block of the log on
+   * disk holds, so that the line number of any offset is a sum of these and a count within one
+   * block (the console's line numbers and `#L123` links, on a million-line log too). Blocks never
+   * change once whole (the log is append-only), so the counts are kept in memory for the last
+   * NEWLINE_LOGS logs asked about and only the blocks written since are read on the next ask.
+   */
+  async newlines(build: BuildRef): Promise<number[]> {
+    const file = this.logPath(build);
+    const k = key(build);
+    const counts = this.#newlines.get(k) ?? [];
+    this.#newlines.delete(k);
+    this.#newlines.set(k, counts);
+    while (this.#newlines.size > NEWLINE_LOGS) this.#newlines.delete(this.#newlines.keys().next().value!);
+    const onDisk = await fsp.stat(file).then((st) => st.size, () => 0);
+    const whole = Math.floor(onDisk / NEWLINE_BLOCK);
+    if (whole <= counts.length) return counts.slice();
+    const fh = await fsp.open(file, 'r');
+    try {
+      const buf = Buffer.alloc(NEWLINE_BLOCK * 16);
+      while (counts.length < whole) {
+        const n = Math.min(16, whole - counts.length);
+        const { bytesRead } = await fh.read(buf, 0, n * NEWLINE_BLOCK, counts.length * NEWLINE_BLOCK);
+        if (bytesRead < n * NEWLINE_BLOCK) break;
+        for (let b = 0; b < n; b++) {
+          const end = (b + 1) * NEWLINE_BLOCK;
+          let c = 0;
+          for (let i = buf.indexOf(10, b * NEWLINE_BLOCK); i >= 0 && i < end; i = buf.indexOf(10, i + 1)) c++;
+          counts.push(c);
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+    return counts.slice();
+  }
+
   /** The byte ranges [start, end) that `append(..., { node: id })` wrote, in order. */
   async ranges(build: BuildRef, id: string): Promise<{ start: number; end: number }[]> {
     const size = await this.size(build);
@@ -442,6 +485,7 @@ export class LogStore {
   async remove(build: BuildRef): Promise<void> {
     await this.finish(build).catch(() => undefined);
     this.#finished.delete(key(build));
+    this.#newlines.delete(key(build));
     await fsp.rm(this.logPath(build), { force: true });
     await fsp.rm(this.indexPath(build), { force: true });
     await fsp.rmdir(this.dir(build)).catch(() => undefined);

@@ -198,15 +198,7 @@ export const NOT_CONFIGURED = 'this controller has no SMTP server: an administra
 /** The authors of the commits in (from, to] of a repository, newest first, each once (by e-mail). */
 export async function gitAuthors(o: { url: string; branch: string; from: string; to: string; env: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<MailPerson[]> {
   if (o.from === o.to) return [];
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'kiln-changes-'));
-  try {
-    const env = { ...o.env, GIT_TERMINAL_PROMPT: '0' };
-    await run('git', ['clone', '--quiet', '--bare', '--filter=blob:none', '--no-tags', '--single-branch', '--branch', o.branch, '--', o.url, dir], { env, timeout: 120_000, ...(o.signal ? { signal: o.signal } : {}) });
-    // A pinned commit not on the branch's tip: fetch it too.
-    for (const c of [o.from, o.to]) {
-      const has = await run('git', ['-C', dir, 'cat-file', '-e', `${c}^{commit}`], { env }).then(() => true, () => false);
-      if (!has) await run('git', ['-C', dir, 'fetch', '--quiet', '--filter=blob:none', 'origin', c], { env, timeout: 120_000 }).catch(() => {});
-    }
+  return withCommits(o, async (dir, env) => {
     const out = await run('git', ['-C', dir, 'log', '--format=%an%x00%ae', `${o.from}..${o.to}`, '--'], { env, maxBuffer: 16 * 1024 * 1024 });
     const seen = new Set<string>();
     const people: MailPerson[] = [];
@@ -219,6 +211,26 @@ export async function gitAuthors(o: { url: string; branch: string; from: string;
       people.push({ name: name || email!, email: email && /^[^\s@]+@[^\s@]+$/.test(email) ? email : null });
     }
     return people;
+  });
+}
+
+/**
+ * Runs `fn` on a blob-less bare clone of the repository's branch (in a temporary directory,
+ * removed after) that holds the commits `from` and `to` too when they are not on the branch's
+ * tip (a pinned commit). The build's Changes (changes.ts) read their commits the same way.
+ */
+export async function withCommits<T>(o: { url: string; branch: string; from: string | null; to: string; env: NodeJS.ProcessEnv; signal?: AbortSignal }, fn: (dir: string, env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'kiln-changes-'));
+  try {
+    const env = { ...o.env, GIT_TERMINAL_PROMPT: '0' };
+    await run('git', ['clone', '--quiet', '--bare', '--filter=blob:none', '--no-tags', '--single-branch', '--branch', o.branch, '--', o.url, dir], { env, timeout: 120_000, ...(o.signal ? { signal: o.signal } : {}) });
+    // A pinned commit not on the branch's tip: fetch it too.
+    for (const c of [o.from, o.to]) {
+      if (!c) continue;
+      const has = await run('git', ['-C', dir, 'cat-file', '-e', `${c}^{commit}`], { env }).then(() => true, () => false);
+      if (!has) await run('git', ['-C', dir, 'fetch', '--quiet', '--filter=blob:none', 'origin', c], { env, timeout: 120_000 }).catch(() => {});
+    }
+    return await fn(dir, env);
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
   }

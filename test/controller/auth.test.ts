@@ -198,7 +198,7 @@ test('every route × every role: the policy as a user meets it', async () => {
   // matched by a deliberate change to this table. P public, V viewer, D developer, A admin.
   const EXPECTED: Record<string, 'P' | 'V' | 'D' | 'A'> = {
     'GET /': 'P', 'GET /*': 'P', 'GET /api/v1/health': 'P', 'GET /api/v1/ready': 'P', 'GET /api/v1/openapi.json': 'P', 'GET /api/v1/setup': 'P', 'POST /api/v1/setup': 'P', 'POST /api/v1/auth/login': 'P',
-    'POST /api/v1/webhooks/generic': 'P', 'POST /api/v1/webhooks/github': 'P', 'POST /api/v1/webhooks/gitlab': 'P',
+    'POST /api/v1/webhooks/generic': 'P', 'POST /api/v1/webhooks/github': 'P', 'POST /api/v1/webhooks/gitlab': 'P', 'GET /api/v1/agent/bundle.tgz': 'P',
     'GET /metrics': 'V', 'GET /api/v1/events': 'V', 'POST /api/v1/lint': 'V', 'POST /api/v1/auth/logout': 'V', 'GET /api/v1/me': 'V', 'PUT /api/v1/me/password': 'V',
     'GET /api/v1/me/tokens': 'V', 'POST /api/v1/me/tokens': 'V', 'DELETE /api/v1/me/tokens/:id': 'V',
     'GET /api/v1/jobs': 'V', 'POST /api/v1/jobs': 'D', 'GET /api/v1/jobs/:job': 'V', 'PUT /api/v1/jobs/:job': 'D', 'DELETE /api/v1/jobs/:job': 'D',
@@ -208,11 +208,11 @@ test('every route × every role: the policy as a user meets it', async () => {
     'GET /api/v1/jobs/:job/builds/:number/console/stream': 'V', 'GET /api/v1/jobs/:job/builds/:number/console/sections': 'V', 'GET /api/v1/jobs/:job/builds/:number/console/times': 'V',
     'GET /api/v1/jobs/:job/trend': 'V', 'GET /api/v1/jobs/:job/builds/:number/tests/history': 'V', 'GET /api/v1/jobs/:job/builds/:number/issues': 'V', 'GET /api/v1/jobs/:job/builds/:number/inputs': 'V',
     'POST /api/v1/jobs/:job/builds/:number/inputs/:id': 'D', 'GET /api/v1/jobs/:job/builds/:number/artifacts': 'V',
-    'GET /api/v1/jobs/:job/builds/:number/artifacts/*': 'V', 'GET /api/v1/jobs/:job/builds/:number/tests': 'V',
+    'GET /api/v1/jobs/:job/builds/:number/artifacts/*': 'V', 'GET /api/v1/jobs/:job/builds/:number/tests': 'V', 'GET /api/v1/jobs/:job/builds/:number/changes': 'V', 'GET /api/v1/jobs/:job/builds/:number/console/newlines': 'V',
     'GET /api/v1/jobs/:job/webhook': 'A',
     'GET /api/v1/queue': 'V', 'DELETE /api/v1/queue/:id': 'D',
     'GET /api/v1/agents': 'V', 'POST /api/v1/agents': 'A', 'GET /api/v1/agents/:name': 'V', 'PUT /api/v1/agents/:name': 'A',
-    'DELETE /api/v1/agents/:name': 'A', 'GET /api/v1/agents/:name/log': 'V',
+    'DELETE /api/v1/agents/:name': 'A', 'GET /api/v1/agents/:name/log': 'V', 'GET /api/v1/agents/:name/install': 'V',
     'GET /api/v1/credentials': 'D', 'POST /api/v1/credentials': 'A', 'GET /api/v1/credentials/:id': 'D', 'PUT /api/v1/credentials/:id': 'A',
     'DELETE /api/v1/credentials/:id': 'A',
     'GET /api/v1/settings/mail': 'A', 'PUT /api/v1/settings/mail': 'A', 'POST /api/v1/settings/mail/test': 'A',

@@ -405,3 +405,38 @@ test('the index says when bytes arrived, at most once a second, and where the en
   // A new store on the same home (a restarted controller) reads the same.
   assert.deepEqual(await new LogStore(store.home).times(b), times);
 });
+
+test('newlines: the newline count of each whole 64 KiB block, extended as the log grows (the console\'s line numbers)', async () => {
+  const store = new LogStore(tempDir('logs-newlines'));
+  const b: BuildRef = { job: 'lines', number: 1 };
+  const line = (i: number) => `line ${i} ${'x'.repeat(i % 50)}\n`;
+  let text = '';
+  for (let i = 1; i <= 20_000; i++) text += line(i);
+  await store.append(b, text);
+  await store.flush(b);
+  const bytes = Buffer.from(text);
+  const expected = (whole: number) => Array.from({ length: whole }, (_, k) => {
+    let c = 0;
+    for (let i = k * 65536; i < (k + 1) * 65536; i++) if (bytes[i] === 10) c++;
+    return c;
+  });
+  const first = await store.newlines(b);
+  assert.deepEqual(first, expected(Math.floor(bytes.length / 65536)));
+  // The line number of an offset: the counts before its block and those within it.
+  const at = text.indexOf('line 12345 ');
+  const bi = Math.floor(at / 65536);
+  const before = first.slice(0, bi).reduce((x, y) => x + y, 0) + text.slice(bi * 65536, at).split('\n').length - 1;
+  assert.equal(before + 1, 12345);
+  // More output: only the new whole blocks are counted, the earlier ones stay.
+  let more = '';
+  for (let i = 20_001; i <= 40_000; i++) more += line(i);
+  await store.append(b, more);
+  await store.finish(b);
+  const all = Buffer.from(text + more);
+  const second = await store.newlines(b);
+  assert.deepEqual(second.slice(0, first.length), first);
+  assert.equal(second.length, Math.floor(all.length / 65536));
+  assert.equal(second.reduce((x, y) => x + y, 0), all.subarray(0, second.length * 65536).toString('latin1').split('\n').length - 1);
+  // An empty or missing log has none.
+  assert.deepEqual(await store.newlines({ job: 'lines', number: 2 }), []);
+});

@@ -239,6 +239,16 @@ test('every operation answers as the document says, with realistic data', async 
   ok(await call('updateAgent', { params: { name: 'linux-1' }, body: { description: 'the linux box' } }), 200);
   ok(await call('getAgent', { params: { name: 'linux-1' } }), 200);
   ok(await call('getAgentLog', { params: { name: 'linux-1' } }), 200);
+  // The agent for another machine: its bundle for anyone, how to install it with the secret for admins only.
+  const tgz = await call('getAgentBundle', { auth: null });
+  ok(tgz, 200);
+  assert.equal(tgz.headers.get('content-type'), 'application/gzip');
+  const install = await call('getAgentInstall', { params: { name: 'linux-1' } });
+  ok(install, 200);
+  assert.match(install.json.install, /^mkdir -p ~\/kiln-agent && curl -fsSL \S+api\/v1\/agent\/bundle\.tgz \| tar xz -C ~\/kiln-agent && node ~\/kiln-agent\/src\/cli\/main\.ts agent --url /);
+  assert.match(install.json.warning, /loopback address/);
+  assert.doesNotMatch(install.json.service, /KILN_SECRET|--secret/);
+  assert.match(install.json.environment, /^KILN_SECRET=[0-9a-f]{64}$/m);
   ok(await call('deleteAgent', { params: { name: 'spare' } }), 204);
   ok(await call('listAgents'), 200);
   ok(await call('listAgents', { auth: dev }), 200);
@@ -275,6 +285,12 @@ test('every operation answers as the document says, with realistic data', async 
   ok(detail, 200);
   assert.ok(detail.json.stages.some((s: any) => s.children.length === 2), 'the parallel stage has its branches');
   ok(await call('getStages', { params: build }), 200);
+  const newlines = await call('getConsoleNewlines', { params: build });
+  ok(newlines, 200);
+  assert.equal(newlines.json.block, 65536);
+  const changes = await call('getBuildChanges', { params: build });
+  ok(changes, 200);
+  assert.deepEqual([changes.json.scm, changes.json.commits], [null, []], 'an inline job has no commits');
   ok(await call('getConsole', { params: build }), 200);
   ok(await call('getConsole', { params: build, headers: { range: 'bytes=0-9' } }), 206);
   ok(await call('getConsole', { params: build, headers: { range: 'bytes=99999999-' } }), 416);

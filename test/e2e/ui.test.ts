@@ -223,8 +223,8 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.locator('tr[data-credential="kubeconfig"]', { hasText: 'config.yaml' }).waitFor();
     assert.ok(!(await page.content()).includes('pw-Never-Shown-77'), 'the password is not on the page');
     await screenshot(page, '07-credentials');
-    page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete credential deploy-login' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click(); // the page's own dialog
     await page.locator('tr[data-credential="deploy-login"]').waitFor({ state: 'detached' });
     await createJob('uses-secret', "pipeline {\n  agent any\n  stages {\n    stage('Use') {\n      steps {\n        withCredentials([string(credentialsId: 'api-key', variable: 'KEY')]) {\n          sh 'echo the key is $KEY'\n        }\n      }\n    }\n  }\n}\n");
     await page.getByRole('button', { name: 'Build Now' }).click();
@@ -330,8 +330,8 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('heading', { name: /Agent spare/ }).waitFor();
     assert.match(await text('[aria-label="Connect command"]'), /--name spare --secret [0-9a-f]{64}/);
     await page.getByText('offline', { exact: true }).first().waitFor();
-    page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click(); // the page's own dialog
     await page.getByRole('heading', { name: 'Agents', exact: true }).waitFor();
     await page.locator('table.list').getByRole('link', { name: 'spare' }).waitFor({ state: 'detached' });
     // An SSH agent on a host that refuses: its page shows the launch failing, in the controller's words.
@@ -349,8 +349,8 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.locator('.agent-log', { hasText: 'connecting to deploy@127.0.0.1:1' }).waitFor();
     await page.locator('.error-line, .agent-log', { hasText: /refused|ECONNREFUSED|failed/i }).first().waitFor({ timeout: 15_000 });
     await screenshot(page, '08b-ssh-agent');
-    page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click(); // the page's own dialog
     await page.getByRole('heading', { name: 'Agents', exact: true }).waitFor();
     await page.getByRole('link', { name: 'Users' }).first().click();
     await page.getByRole('heading', { name: 'Users' }).waitFor();
@@ -404,8 +404,8 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.reload();
     await page.getByRole('button', { name: 'Edit cloud kubernetes' }).click();
     await valueIs(page.getByLabel('Kubernetes URL', { exact: true }), 'https://127.0.0.1:9');
-    page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete cloud' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click(); // the page's own dialog
     await page.getByRole('button', { name: 'Edit cloud kubernetes' }).waitFor({ state: 'detached' });
     // A Docker cloud: Test Connection answers for this machine's engine (connected, or why not), and it saves.
     await page.getByLabel('Docker', { exact: true }).check();
@@ -420,8 +420,8 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.reload();
     await page.getByRole('button', { name: 'Edit cloud docker' }).click();
     await valueIs(page.getByLabel('Docker engine URL', { exact: true }), 'unix:///var/run/docker.sock');
-    page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete cloud' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click(); // the page's own dialog
     await page.getByRole('button', { name: 'Edit cloud docker' }).waitFor({ state: 'detached' });
   });
 

@@ -1,14 +1,14 @@
 // The app shell: finds out who is logged in (GET /api/v1/me), shows unlock or login when
 // nobody is, and otherwise the page for the current URL inside the layout.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type ReactElement } from 'react';
 import { ApiError, api, request, setCsrf, setUnauthorizedHandler } from './api.ts';
 import { closeLive, useLive, useLiveState } from './live.ts';
 import { useResource } from './hooks.ts';
 import { ago } from './format.ts';
 import { Link, match, navigate, useLocation } from './router.tsx';
-import { SessionContext, can } from './session.ts';
+import { SessionContext, can, useSession } from './session.ts';
 import type { Health, Me } from './types.ts';
-import { ErrorBox, Loading } from './components.tsx';
+import { ErrorBox, Loading, NeedsRole } from './components.tsx';
 import { LoginPage, SetupPage } from './pages/Auth.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
 import { JobEditPage } from './pages/JobEdit.tsx';
@@ -135,6 +135,9 @@ function HealthBanner() {
 
 function Routes() {
   const { path } = useLocation();
+  const { me } = useSession();
+  // A page only a role may use says so to others (instead of the API's refusal).
+  const only = (role: 'admin' | 'developer', title: string, page: ReactElement) => (can(me, role) ? page : <NeedsRole title={title} role={role} />);
   let m: Record<string, string> | null;
   if (match('/', path)) return <Dashboard />;
   if (match('/new-job', path)) return <JobEditPage />;
@@ -144,14 +147,14 @@ function Routes() {
   if ((m = match('/job/:name', path))) return <JobPage key={m.name} name={m.name!} />;
   if (match('/agents', path)) return <AgentsPage />;
   if ((m = match('/agents/:name', path))) return <AgentPage key={m.name} name={m.name!} />;
-  if (match('/credentials', path)) return <CredentialsPage />;
-  if (match('/users', path)) return <UsersPage />;
+  if (match('/credentials', path)) return only('developer', 'Credentials', <CredentialsPage />);
+  if (match('/users', path)) return only('admin', 'Users', <UsersPage />);
   if (match('/profile', path)) return <ProfilePage />;
-  if (match('/clouds', path)) return <CloudsPage />;
+  if (match('/clouds', path)) return only('admin', 'Clouds', <CloudsPage />);
   if (match('/libraries', path)) return <LibrariesPage />;
-  if (match('/audit', path)) return <AuditPage />;
-  if (match('/folders', path)) return <FoldersPage />;
-  if (match('/settings/mail', path)) return <MailPage />;
+  if (match('/audit', path)) return only('admin', 'Audit log', <AuditPage />);
+  if (match('/folders', path)) return only('admin', 'Folder permissions', <FoldersPage />);
+  if (match('/settings/mail', path)) return only('admin', 'E-mail', <MailPage />);
   if (match('/login', path) || match('/setup', path)) { navigate('/', true); return null; }
   return <section><h1>Not found</h1><p>There is no page at <code>{path}</code>. <Link to="/">Back to the dashboard</Link></p></section>;
 }

@@ -1,5 +1,8 @@
-// ANSI SGR colours for console lines: each line is parsed on its own (a virtualized console
-// renders any line without the ones before it), other escape sequences are dropped.
+// ANSI SGR colours for console lines, other escape sequences dropped. The colours carry over
+// from one line to the next as on a terminal: give parseAnsi the same AnsiState for consecutive
+// lines (it starts each line in that state and leaves the line's final state in it). The
+// virtualized console renders a window of lines; it computes the state at the window's first
+// line by running ansiState() over the bytes before it that it has fetched (console.tsx).
 export interface Span { text: string; cls: string; fg: string | null; bg: string | null }
 
 const BASIC = ['#000000', '#cd3131', '#0dbc79', '#e5e510', '#2472c8', '#bc3fbc', '#11a8cd', '#e5e5e5'];
@@ -25,10 +28,24 @@ export function hasEscapes(line: string): boolean {
   return /[\x00-\x08\x0b-\x1f\x7f]/.test(line);
 }
 
-export function parseAnsi(line: string): Span[] {
-  if (!hasEscapes(line)) return [{ text: line, cls: '', fg: null, bg: null }];
+/** The SGR attributes in force (what carries from one line to the next). */
+export interface AnsiState { fg: string | null; bg: string | null; bold: boolean; italic: boolean; underline: boolean; dim: boolean; inverse: boolean }
+
+export const plainState = (): AnsiState => ({ fg: null, bg: null, bold: false, italic: false, underline: false, dim: false, inverse: false });
+const isPlain = (s: AnsiState) => !s.fg && !s.bg && !s.bold && !s.italic && !s.underline && !s.dim && !s.inverse;
+
+/** The state after `text` (many lines) starting from `state` (changed in place and returned). */
+export function ansiState(text: string, state: AnsiState = plainState()): AnsiState {
+  // eslint-disable-next-line no-control-regex
+  if (!text.includes('\x1b')) return state;
+  parseAnsi(text, state);
+  return state;
+}
+
+export function parseAnsi(line: string, state?: AnsiState): Span[] {
+  if (!hasEscapes(line) && (!state || isPlain(state))) return [{ text: line, cls: '', fg: null, bg: null }];
   const out: Span[] = [];
-  let fg: string | null = null, bg: string | null = null, bold = false, italic = false, underline = false, dim = false, inverse = false;
+  let { fg, bg, bold, italic, underline, dim, inverse } = state ?? plainState();
   let last = 0;
   const push = (text: string) => {
     if (!text) return;
@@ -69,5 +86,6 @@ export function parseAnsi(line: string): Span[] {
     }
   }
   push(line.slice(last));
+  if (state) Object.assign(state, { fg, bg, bold, italic, underline, dim, inverse });
   return out;
 }

@@ -1,4 +1,4 @@
-import { useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from './api.ts';
 import { statusOf } from './format.ts';
 
@@ -22,18 +22,35 @@ export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null;
   const msg = error instanceof Error ? error.message : String(error);
   const code = error instanceof ApiError ? error.code : null;
-  return <div className="error" role="alert"><pre>{msg}</pre>{code && code !== 'http' ? <small>({code})</small> : null}</div>;
+  // The message says what is wrong in words; the API's code (invalid, conflict...) adds nothing for a person.
+  void code;
+  return <div className="error" role="alert"><pre>{msg}</pre></div>;
 }
 
-export function Field(props: { label: string; hint?: ReactNode; children: (id: string) => ReactNode }) {
+export function Field(props: { label: string; hint?: ReactNode; error?: string | null; children: (id: string) => ReactNode }) {
   const id = useId();
   return (
-    <div className="field">
+    <div className={`field${props.error ? ' has-error' : ''}`}>
       <label htmlFor={id}>{props.label}</label>
       {props.children(id)}
+      {props.error ? <div className="field-error" role="alert">{props.error}</div> : null}
       {props.hint ? <div className="hint">{props.hint}</div> : null}
     </div>
   );
+}
+
+/**
+ * Splits an API error whose message names a field (`password: use at least 12 characters`,
+ * the services' form) into that field's message, shown beside it (Field's `error`), and the
+ * rest (shown in the form's ErrorBox). `fields` are the names the form shows.
+ */
+export function fieldErrors(error: unknown, fields: readonly string[]): { of: (field: string) => string | null; rest: unknown } {
+  if (!(error instanceof Error)) return { of: () => null, rest: error };
+  const m = /^([A-Za-z][\w.]*): (.+)$/s.exec(error.message);
+  const name = m ? m[1]!.split('.').pop()! : null;
+  if (!m || !name || !fields.includes(name)) return { of: () => null, rest: error };
+  const text = m[2]!.charAt(0).toUpperCase() + m[2]!.slice(1);
+  return { of: (f) => (f === name ? text : null), rest: null };
 }
 
 export function Loading({ what }: { what: string }) {
@@ -58,5 +75,61 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
     <button type="button" className="small" onClick={() => {
       void navigator.clipboard?.writeText(text).then(() => { setDone(true); setTimeout(() => setDone(false), 1500); });
     }}>{done ? 'Copied' : label}</button>
+  );
+}
+
+interface Asking { message: ReactNode; action: string; danger: boolean; input?: { label: string; type: 'text' | 'password' | 'email'; value: string; required: boolean }; resolve: (v: string | null) => void }
+
+/**
+ * The page's own dialog (<dialog>, modal, Escape cancels) in place of the browser's confirm()
+ * and prompt(): `confirm(message, action)` resolves true when the action button is pressed;
+ * `ask(message, action, input)` resolves the text typed, or null when cancelled. Render `dialog`.
+ */
+export function useDialog(): { confirm: (message: ReactNode, action: string) => Promise<boolean>; ask: (message: ReactNode, action: string, input: { label: string; type?: 'text' | 'password' | 'email'; value?: string; required?: boolean }) => Promise<string | null>; dialog: ReactNode } {
+  const [asking, setAsking] = useState<Asking | null>(null);
+  const [value, setValue] = useState('');
+  const ref = useRef<HTMLDialogElement>(null);
+  const inputId = useId();
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (asking && !d.open) d.showModal();
+    if (!asking && d.open) d.close();
+  }, [asking]);
+  const done = (v: string | null) => { asking?.resolve(v); setAsking(null); };
+  const open = (a: Omit<Asking, 'resolve'>) => new Promise<string | null>((resolve) => { setValue(a.input?.value ?? ''); setAsking({ ...a, resolve }); });
+  const dialog = (
+    <dialog ref={ref} className="page-dialog" aria-label={asking?.action ?? 'Confirm'} onCancel={(e) => { e.preventDefault(); done(null); }}>
+      {asking ? (
+        <form method="dialog" onSubmit={(e) => { e.preventDefault(); done(asking.input ? value : ''); }}>
+          <p>{asking.message}</p>
+          {asking.input ? (
+            <div className="field">
+              <label htmlFor={inputId}>{asking.input.label}</label>
+              <input id={inputId} type={asking.input.type} autoFocus required={asking.input.required} value={value} onChange={(e) => setValue(e.target.value)} autoComplete={asking.input.type === 'password' ? 'new-password' : 'off'} />
+            </div>
+          ) : null}
+          <div className="actions">
+            <button type="submit" className={asking.danger ? 'danger' : 'primary'}>{asking.action}</button>
+            <button type="button" onClick={() => done(null)}>Cancel</button>
+          </div>
+        </form>
+      ) : null}
+    </dialog>
+  );
+  return {
+    confirm: async (message, action) => (await open({ message, action, danger: true })) !== null,
+    ask: (message, action, input) => open({ message, action, danger: false, input: { label: input.label, type: input.type ?? 'text', value: input.value ?? '', required: input.required ?? false } }),
+    dialog,
+  };
+}
+
+/** What someone without the role sees on a page that needs it. */
+export function NeedsRole({ title, role }: { title: string; role: 'admin' | 'developer' }) {
+  return (
+    <section>
+      <h1>{title}</h1>
+      <p className="card notice" role="note">{role === 'admin' ? 'This page is for administrators only.' : 'This page is for developers and administrators only.'} Your account does not have that role: ask an administrator if you need it.</p>
+    </section>
   );
 }

@@ -4,10 +4,13 @@
 // downloads the raw log. Keyboard: arrows, Page Up/Down, Home/End while the log has focus.
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { buildPath } from './api.ts';
-import { parseAnsi } from './ansi.ts';
+import { ansiState, parseAnsi, plainState, type AnsiState, type Span } from './ansi.ts';
 import { bytes as fmtBytes } from './format.ts';
 import { BLOCK, LogModel, type Line } from './logmodel.ts';
-import { loadErrors, loadSections, loadTimes, type LogTime, type Section } from './sections.ts';
+import { loadErrors, loadNewlines, loadSections, loadStageEntries, loadTimes, type LogTime, type Section } from './sections.ts';
+
+/** A `#L123` link's line number, or null. */
+const hashLine = (): number | null => { const m = /^#L(\d+)$/.exec(location.hash); return m ? Number(m[1]) : null; };
 
 const LINE_H = 18;
 /** The prefix `timestamps()` writes; hidden while the gutter shows each line's time. */
@@ -49,7 +52,11 @@ export function elapsed(ms: number): string {
   return h > 0 ? `+${h}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `+${Math.floor(s / 60)}:${two(s % 60)}`;
 }
 
-export interface ConsoleHandle { findAndShow: (text: string) => void }
+export interface ConsoleHandle {
+  findAndShow: (text: string) => void;
+  /** Shows only the stage's part of the console (its byte range in the log index), by id, else by name. */
+  showStage: (id: string, name: string) => void;
+}
 
 export function Console({ job, number, live, failed = false, startedAt = null, onEnd, onFollow, handle }: {
   job: string; number: number; live: boolean; failed?: boolean; onEnd?: () => void;
@@ -84,6 +91,13 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
   /** Where the ERROR lines start, and the one shown (highlighted); "Next error" steps through them. */
   const [errors, setErrors] = useState<number[]>([]);
   const [errorAt, setErrorAt] = useState<number | null>(null);
+  /** Newlines per whole block (the line numbers), their running sums, and the line a #L link shows. */
+  const [newlines, setNewlines] = useState<number[]>([]);
+  const prefix = useMemo(() => { const p = [0]; for (const c of newlines) p.push(p[p.length - 1]! + c); return p; }, [newlines]);
+  const [linkedAt, setLinkedAt] = useState<number | null>(null);
+  /** The stage whose part of the console is shown alone, or null: the whole console. */
+  const [stage, setStage] = useState<{ name: string; start: number; end: number } | null>(null);
+  const [indexed, setIndexed] = useState(false);
   const failedRef = useRef(failed);
   failedRef.current = failed;
   useEffect(() => {
@@ -131,7 +145,7 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
     let p = model.lastLineStart();
     if (p === null) return null;
     for (let i = 1; i < rowsRef.current; i++) {
-      if (p === 0) break;
+      if (p <= model.begin) break;
       const q = model.prevLine(p);
       if (q === null) return null;
       p = q;
@@ -152,7 +166,7 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
       for (let i = 0; i < Math.abs(n); i++) {
         const q = n > 0 ? model.nextLine(p) : model.prevLine(p);
         if (q === null) return null;
-        if (n > 0 && q >= model.size) break;
+        if (n > 0 && q >= model.end) break;
         p = q;
       }
       if (n > 0) {
@@ -173,7 +187,7 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
   const goTo = useCallback(async (offset: number, context = 0) => {
     setFollow(false);
     const t = await settle(() => {
-      let p = model.visibleLineStart(Math.max(0, Math.min(offset, model.size)));
+      let p = model.visibleLineStart(Math.max(model.begin, Math.min(offset, model.end)));
       if (p === null) return null;
       for (let i = 0; i < context && p > 0; i++) { const q = model.prevLine(p); if (q === null) return null; p = q; }
       const e = endTop();
@@ -194,6 +208,60 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
     return () => { gone = true; clearInterval(t); };
   }, [timeMode, complete, job, number]);
 
+  // The line index: once for a finished log, every 2 s while it grows.
+  useEffect(() => {
+    let gone = false;
+    const load = () => loadNewlines(job, number).then((c) => { if (!gone) { setNewlines((old) => (old.length === c.length ? old : c)); setIndexed(true); } }, () => { /* no line numbers: the log still reads */ });
+    void load();
+    if (complete) return () => { gone = true; };
+    const t = setInterval(() => void load(), 2000);
+    return () => { gone = true; clearInterval(t); };
+  }, [complete, job, number]);
+
+  /** The 1-based number of the line starting at `off`; null while the bytes or the index are missing. */
+  const lineNumber = (off: number): number | null => {
+    const bi = Math.floor(off / BLOCK);
+    if (bi >= prefix.length) return null;
+    const blk = model.block(bi);
+    if (!blk) return null;
+    let c = 0;
+    const end = off % BLOCK;
+    for (let i = blk.indexOf(10); i >= 0 && i < end; i = blk.indexOf(10, i + 1)) c++;
+    return prefix[bi]! + c + 1;
+  };
+
+  /** Where line `n` starts: the block from the index, then its newlines; the end when the log is shorter. */
+  const lineOffset = useCallback(async (n: number, pre: number[]): Promise<number> => {
+    const want = Math.max(0, n - 1);
+    let bi = 0;
+    while (bi + 1 < pre.length && pre[bi + 1]! < want) bi++;
+    if (bi + 1 < pre.length && pre[bi + 1]! >= want && pre[bi]! >= want) return bi * BLOCK;
+    await model.load(bi);
+    const blk = model.block(bi);
+    if (!blk) return model.size;
+    let k = want - pre[bi]!;
+    if (k === 0) return bi * BLOCK;
+    for (let i = blk.indexOf(10); i >= 0; i = blk.indexOf(10, i + 1)) if (--k === 0) return bi * BLOCK + i + 1;
+    return model.size;
+  }, [model]);
+
+  // A #L123 link: open there, the line highlighted (on load, once the index is there, and when the hash changes).
+  const linkedDone = useRef<string | null>(null);
+  useEffect(() => {
+    const show = () => {
+      const n = hashLine();
+      if (n === null || !indexed || !ready) return;
+      if (linkedDone.current === location.hash) return;
+      linkedDone.current = location.hash;
+      openedAtError.current = true;
+      void lineOffset(n, prefix).then((at) => { setLinkedAt(at); void goTo(at, 3); });
+    };
+    show();
+    const onHash = () => { linkedDone.current = null; show(); };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, [prefix, indexed, ready, lineOffset, goTo]);
+
   // A finished build's errors: a failed one opens at its first, highlighted (unless the URL asks for a place).
   const openedAtError = useRef(false);
   useEffect(() => {
@@ -202,7 +270,7 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
     loadErrors(job, number).then((list) => {
       if (gone) return;
       setErrors(list);
-      if (list.length > 0 && failedRef.current && !openedAtError.current && !followRef.current) {
+      if (list.length > 0 && failedRef.current && !openedAtError.current && !followRef.current && hashLine() === null) {
         openedAtError.current = true;
         setErrorAt(list[0]!);
         void goTo(list[0]!, 3);
@@ -335,13 +403,36 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
   }, [move]);
 
   // A follower: when live bytes come, stay at the end.
+  const showWhole = useCallback(() => {
+    const at = topRef.current;
+    model.clip = null;
+    setStage(null);
+    model.changed();
+    void goTo(at, 0);
+  }, [model, goTo]);
   useEffect(() => {
-    handle?.({ findAndShow: (text: string) => void (async () => {
+    const findAndShow = (text: string) => void (async () => {
       const ac = new AbortController();
       const at = await model.find(text, 0, ac.signal);
       if (at >= 0) await goTo(at, 0);
-    })() });
-  }, [handle, model, goTo]);
+    })();
+    handle?.({
+      findAndShow,
+      showStage: (id, name) => void (async () => {
+        // The stage's range from the log index: its start entry to its end entry (still open: to the live end).
+        const entries = await loadStageEntries(job, number).catch(() => null);
+        const start = entries?.find((e) => e.kind === 'stage-start' && e.id === id) ?? entries?.find((e) => e.kind === 'stage-start' && e.name === name);
+        if (!start) { findAndShow(`[Pipeline] { (${name})`); return; }
+        const end = entries!.find((e) => e.kind === 'stage-end' && e.id === start.id && e.offset >= start.offset);
+        model.clip = { start: start.offset, end: end ? end.offset : Infinity };
+        setStage({ name, start: start.offset, end: end ? end.offset : Infinity });
+        setFollow(false);
+        setTop(start.offset);
+        model.changed();
+        await goTo(start.offset, 0);
+      })(),
+    });
+  }, [handle, model, goTo, job, number]);
 
   const lines = model.lines(top, rows + 1);
   if (lines) lastLines.current = lines;
@@ -380,7 +471,7 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
     else if (k === 'PageDown' || (k === ' ' && !e.shiftKey)) void move(page);
     else if (k === 'PageUp' || (k === ' ' && e.shiftKey)) void move(-page);
     else if (k === 'End') void goEnd();
-    else if (k === 'Home') { setFollow(false); setTop(0); }
+    else if (k === 'Home') { setFollow(false); setTop(model.begin); }
     else return;
     e.preventDefault();
   };
@@ -415,7 +506,7 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
             <option value="elapsed">Since start</option>
           </select>
         </label>
-        <button className="small" onClick={() => { setFollow(false); setTop(0); }}>Top</button>
+        <button className="small" onClick={() => { setFollow(false); setTop(model.begin); }}>Top</button>
         {errors.length > 0 ? <>
           <button className="small" onClick={() => showError(-1)} aria-label="Previous error">↑ Error</button>
           <button className="small" onClick={() => showError(1)}>Next error</button>
@@ -429,14 +520,27 @@ export function Console({ job, number, live, failed = false, startedAt = null, o
         <a className="button small" href={`/api/v1${buildPath(job, number)}/console`} download={`${job.replace(/\//g, '_')}-${number}.log`}>Download raw</a>
         <span className="muted small" aria-live="polite">{fmtBytes(model.size)}{model.complete ? '' : ' · live'}{searchMsg ? ` · ${searchMsg}` : ''}</span>
       </div>
+      {stage ? (
+        <div className="console-stage" role="status">
+          Showing only the stage <strong>{stage.name}</strong> ({fmtBytes((Number.isFinite(stage.end) ? stage.end : model.size) - stage.start)} of {fmtBytes(model.size)}).{' '}
+          <button className="small" onClick={showWhole}>Show whole console</button>
+        </div>
+      ) : null}
       <div className="console-main" ref={mainRef}>
         <div className="console" id={viewId} ref={viewRef} tabIndex={0} onKeyDown={onKey} role="log" aria-label={`Console of ${job} #${number}`} aria-busy={!ready || lines === null} data-top={top} data-size={model.size} data-at-end={atEnd ? 'true' : 'false'}>
           {model.error ? <div className="error">{model.error.message}</div> : null}
-          {shown.map((l) => {
-            const sec = sections.get(l.start);
-            const foldable = sec && (l.folded || sec.end > l.end) ? sec : undefined;
-            return <LogLine key={l.start} line={l} error={errorAt !== null && l.start <= errorAt && errorAt < Math.max(l.end, l.start + 1)} time={timeMode === 'none' ? null : gutterText(timeMode, timeAt(times, l.start), startedAt)} query={found ? found.text : query.length >= 2 ? query : ''} section={foldable} onToggle={toggle} />;
-          })}
+          {(() => {
+            const state = shown.length > 0 ? stateBefore(model, shown[0]!.start) : plainState();
+            let n = shown.length > 0 ? lineNumber(shown[0]!.start) : null;
+            return shown.map((l, i) => {
+              if (i > 0) n = shown[i - 1]!.folded ? lineNumber(l.start) : n === null ? null : n + 1;
+              const sec = sections.get(l.start);
+              const foldable = sec && (l.folded || sec.end > l.end) ? sec : undefined;
+              const time = timeMode === 'none' ? null : gutterText(timeMode, timeAt(times, l.start), startedAt);
+              const hl = (at: number | null) => at !== null && l.start <= at && at < Math.max(l.end, l.start + 1);
+              return <LogLine key={l.start} line={l} number={n} spans={lineSpans(l, time !== null, state)} error={hl(errorAt) || hl(linkedAt)} time={time} query={found ? found.text : query.length >= 2 ? query : ''} section={foldable} onToggle={toggle} />;
+            });
+          })()}
           {ready && model.size === 0 ? <div className="muted">{model.complete ? 'The console is empty.' : 'Waiting for output…'}</div> : null}
         </div>
         <div className="scrolltrack" ref={trackRef} role="scrollbar" aria-controls={viewId} aria-orientation="vertical" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(frac * 100)} aria-label="Position in log"
@@ -462,14 +566,40 @@ function gutterText(mode: TimeMode, at: number | null, startedAt: number | null)
   return startedAt === null ? '' : elapsed(at - startedAt);
 }
 
-function LogLine({ line, error, time, query, section, onToggle }: { line: Line; error: boolean; time: string | null; query: string; section: Section | undefined; onToggle: (s: Section) => void }) {
+/**
+ * The SGR state in force where the line at `start` begins, as a terminal would have it: the
+ * bytes before it in the fetched blocks, at most the block holding it and the one before (64 to
+ * 128 KiB) are read; a colour set earlier than that is not known (the line starts plain).
+ */
+function stateBefore(model: LogModel, start: number): AnsiState {
+  const state = plainState();
+  if (start === 0) return state;
+  const bi = Math.floor(start / BLOCK);
+  let from = bi > 0 && model.block(bi - 1) ? (bi - 1) * BLOCK : bi * BLOCK;
+  if (!model.block(bi)) return state;
+  if (from > 0) {
+    // Begin at a line's start, not inside an escape sequence.
+    const firstLine = model.nextLine(from);
+    if (firstLine === null || firstLine > start) return state;
+    from = firstLine;
+  }
+  return ansiState(model.text(from, start), state);
+}
+
+/** A line's coloured spans, starting in `state` and leaving its end state there (a `\r` overwrite hides what came before it). */
+function lineSpans(line: Line, hideTs: boolean, state: AnsiState): Span[] {
   let text = line.text;
   const cr = text.lastIndexOf('\r', text.length - 2);
-  if (cr >= 0) text = text.slice(cr + 1);
-  if (time !== null) text = text.replace(TS, '');
-  const spans = parseAnsi(text);
+  if (cr >= 0) { ansiState(text.slice(0, cr), state); text = text.slice(cr + 1); }
+  if (hideTs) text = text.replace(TS, '');
+  return parseAnsi(text, state);
+}
+
+function LogLine({ line, number, spans, error, time, query, section, onToggle }: { line: Line; number: number | null; spans: Span[]; error: boolean; time: string | null; query: string; section: Section | undefined; onToggle: (s: Section) => void }) {
   return (
     <div className={`line${line.folded ? ' folded' : ''}${error ? ' error-hl' : ''}`} aria-current={error ? 'true' : undefined}>
+      {/* The number is drawn by CSS (attr(data-n)): not part of the line's text when copied or read. */}
+      {number !== null ? <a className="ln" href={`#L${number}`} data-n={number} aria-label={`Line ${number}`} /> : <span className="ln" aria-hidden="true" />}
       {time !== null ? <span className="ts" aria-hidden={time === '' ? 'true' : undefined}>{time}</span> : null}
       {section
         ? <button className="fold" aria-expanded={!line.folded} aria-label={`${line.folded ? 'Unfold' : 'Fold'} ${section.kind} ${section.label}`} onClick={() => onToggle(section)}>{line.folded ? '▸' : '▾'}</button>

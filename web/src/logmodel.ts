@@ -1,7 +1,8 @@
 // A build's console as byte blocks fetched by range, so a log of any size is never whole in
 // the browser: the viewer asks for the lines around a byte offset, and the blocks it lacks are
 // fetched (64 KiB each, the newest few hundred kept). Live bytes from the SSE stream are
-// appended to the same blocks.
+// appended to the same blocks. A clip (a stage's byte range) makes the lines outside it invisible:
+// the view starts at its start and ends at its end.
 import { fetchConsole } from './api.ts';
 
 export const BLOCK = 64 * 1024;
@@ -25,6 +26,11 @@ export class LogModel {
   readonly #decoder = new TextDecoder('utf-8');
   readonly job: string;
   readonly number: number;
+  /** Only these bytes are shown (a stage's part of the console); end Infinity: up to the live end. */
+  clip: { start: number; end: number } | null = null;
+  /** Where the shown log starts and ends. */
+  get begin(): number { return this.clip ? Math.min(this.clip.start, this.size) : 0; }
+  get end(): number { return this.clip ? Math.min(this.clip.end, this.size) : this.size; }
   /** Folded sections by their start offset. */
   readonly #folds = new Map<number, Fold>();
 
@@ -149,8 +155,8 @@ export class LogModel {
 
   /** Start of the line holding `off`; null while bytes are missing. Stops looking after MAX_LINE. */
   lineStart(off: number): number | null {
-    let p = Math.min(off, this.size);
-    const limit = Math.max(0, p - MAX_LINE);
+    let p = Math.min(off, this.end);
+    const limit = Math.max(this.begin, p - MAX_LINE);
     while (p > limit) {
       const b = this.byte(p - 1);
       if (b === undefined) return null;
@@ -163,13 +169,13 @@ export class LogModel {
   /** Start of the line after the one starting at `off` (= size when it is the last); a folded section counts as one line. */
   nextLine(off: number): number | null {
     const f = this.#folds.get(off);
-    if (f) return Math.min(f.end, this.size);
+    if (f) return Math.min(f.end, this.end);
     return this.#rawNextLine(off);
   }
 
   #rawNextLine(off: number): number | null {
     let p = off;
-    const limit = Math.min(this.size, off + MAX_LINE);
+    const limit = Math.min(this.end, off + MAX_LINE);
     while (p < limit) {
       const b = this.byte(p);
       if (b === undefined) return null;
@@ -181,7 +187,7 @@ export class LogModel {
 
   /** Start of the line before the one starting at `off` (a folded section's start when it ends there). */
   prevLine(off: number): number | null {
-    if (off <= 0) return 0;
+    if (off <= this.begin) return this.begin;
     const p = this.lineStart(off - 1);
     if (p === null) return null;
     return this.#foldAround(p)?.start ?? p;
@@ -196,9 +202,10 @@ export class LogModel {
 
   /** Where the last visible line starts (the log's trailing newline ends, not starts, a line). */
   lastLineStart(): number | null {
-    if (this.size === 0) return 0;
-    const end = this.byte(this.size - 1) === NL ? this.size - 1 : this.size;
-    if (this.byte(this.size - 1) === undefined) return null;
+    const last = this.end;
+    if (last <= this.begin) return this.begin;
+    const end = this.byte(last - 1) === NL ? last - 1 : last;
+    if (this.byte(last - 1) === undefined) return null;
     return this.visibleLineStart(end);
   }
 
@@ -206,7 +213,7 @@ export class LogModel {
   lines(off: number, count: number): Line[] | null {
     const out: Line[] = [];
     let p = off;
-    while (out.length < count && p < this.size) {
+    while (out.length < count && p < this.end) {
       const fold = this.#folds.get(p);
       if (fold) {
         const head = this.#rawNextLine(p);

@@ -122,3 +122,15 @@ export async function loadTimes(job: string, number: number): Promise<LogTime[]>
     throw e;
   }
 }
+
+/** How many newlines each whole block of the log holds (the line numbers' index; logstore.ts newlines). */
+export async function loadNewlines(job: string, number: number): Promise<number[]> {
+  const r = await request<AnswerOf<'getConsoleNewlines'>>('GET', `${buildPath(job, number)}/console/newlines`, undefined, { quiet401: true });
+  return r.counts;
+}
+
+/** The log index's stage starts and ends (ids and names), for showing one stage's part of the console. */
+export async function loadStageEntries(job: string, number: number): Promise<ConsoleSection[]> {
+  const r = await request<AnswerOf<'getConsoleSections'>>('GET', `${buildPath(job, number)}/console/sections`, undefined, { quiet401: true });
+  return r.sections.filter((e) => e.kind === 'stage-start' || e.kind === 'stage-end');
+}

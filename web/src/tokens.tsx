@@ -2,7 +2,7 @@
 // value is shown once, right after it is made.
 import { useState, type FormEvent } from 'react';
 import { api } from './api.ts';
-import { CopyButton, ErrorBox, Field, Loading, useAction } from './components.tsx';
+import { CopyButton, ErrorBox, Field, Loading, useAction, useDialog } from './components.tsx';
 import { ago, when } from './format.ts';
 import { useResource } from './hooks.ts';
 import type { AnswerOf, NewToken, Token } from './types.ts';
@@ -13,6 +13,7 @@ export function Tokens({ base }: { base: string }) {
   const [days, setDays] = useState('');
   const [fresh, setFresh] = useState<string | null>(null);
   const [run, busy, error] = useAction();
+  const dlg = useDialog();
   const create = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
@@ -23,7 +24,7 @@ export function Tokens({ base }: { base: string }) {
     });
   };
   const revoke = (t: Token) => run(async () => {
-    if (!confirm(`Revoke token ${t.name}?`)) return;
+    if (!(await dlg.confirm(`Revoke token ${t.name}? Whatever uses it stops working.`, 'Revoke'))) return;
     await api.del(`${base}/${encodeURIComponent(t.id)}`);
     list.reload();
   });
@@ -51,6 +52,7 @@ export function Tokens({ base }: { base: string }) {
         <Field label="Expires in days (optional)">{(id) => <input id={id} type="number" min={1} max={3650} value={days} onChange={(e) => setDays(e.target.value)} />}</Field>
         <button type="submit" disabled={busy}>Generate token</button>
       </form>
+      {dlg.dialog}
     </div>
   );
 }

@@ -35,6 +35,7 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'POST /api/v1/webhooks/generic': 'public',
   'POST /api/v1/webhooks/github': 'public',
   'POST /api/v1/webhooks/gitlab': 'public',
+  'GET /api/v1/agent/bundle.tgz': 'public', // the agent for another machine, no secret in it (agent-install.ts)
 
   'GET /metrics': 'viewer',
   'GET /api/v1/events': 'viewer',
@@ -77,6 +78,8 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/config-files/:id': 'admin',
   'PUT /api/v1/config-files/:id': 'admin',
   'DELETE /api/v1/config-files/:id': 'admin',
+  'GET /api/v1/jobs/:job/builds/:number/changes': 'viewer',
+  'GET /api/v1/jobs/:job/builds/:number/console/newlines': 'viewer',
   'GET /api/v1/jobs/:job/webhook': 'admin', // the webhook secret (webhooks.ts)
 
   'GET /api/v1/queue': 'viewer',
@@ -88,6 +91,7 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'PUT /api/v1/agents/:name': 'admin',
   'DELETE /api/v1/agents/:name': 'admin',
   'GET /api/v1/agents/:name/log': 'viewer',
+  'GET /api/v1/agents/:name/install': 'viewer', // the secret in it: admins only (agent-install.ts)
 
   'GET /api/v1/credentials': 'developer',
   'POST /api/v1/credentials': 'admin',

@@ -2,7 +2,7 @@
 // with the exact command that connects it and its launch log.
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
-import { CopyButton, ErrorBox, Field, Loading, useAction } from '../components.tsx';
+import { CopyButton, ErrorBox, Field, Loading, useAction, fieldErrors, useDialog } from '../components.tsx';
 import { useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, navigate, urls } from '../router.tsx';
@@ -104,6 +104,8 @@ export function AgentPage({ name }: { name: string }) {
   const log = useResource((s) => api.get<AnswerOf<'getAgentLog'>>(`/agents/${encodeURIComponent(name)}/log`, s).then((r) => r.lines), [name]);
   useLive(['agent'], (e) => { if (e.type === 'poll' || e.data.name === name) { a.reload(); log.reload(); } });
   const [run, busy, error] = useAction();
+  const dlg = useDialog();
+  const [editing, setEditing] = useState(false);
   // An SSH agent being launched: its log grows without events; read it again every few seconds.
   const launching = a.data?.launcher === 'ssh' && !a.data.online;
   useEffect(() => {
@@ -115,7 +117,7 @@ export function AgentPage({ name }: { name: string }) {
   if (!a.data) return <Loading what={`agent ${name}`} />;
   const ag = a.data;
   const remove = () => run(async () => {
-    if (!confirm(`Delete agent ${name}?`)) return;
+    if (!(await dlg.confirm(`Delete agent ${name}?`, 'Delete'))) return;
     await api.del(`/agents/${encodeURIComponent(name)}`);
     navigate('/agents');
   });
@@ -124,22 +126,89 @@ export function AgentPage({ name }: { name: string }) {
       <nav className="crumbs" aria-label="Breadcrumb"><Link to="/agents">Agents</Link> › <span>{name}</span></nav>
       <div className="section-head">
         <h1>Agent {name} <span className={`dot ${ag.online ? 'on' : 'off'}`}>{ag.online ? 'online' : 'offline'}</span></h1>
-        {can(me, 'admin') ? <div className="actions"><button className="danger" disabled={busy} onClick={() => void remove()}>Delete</button></div> : null}
+        {can(me, 'admin') ? <div className="actions"><button disabled={busy} aria-expanded={editing} onClick={() => setEditing(!editing)}>Edit</button><button className="danger" disabled={busy} onClick={() => void remove()}>Delete</button></div> : null}
       </div>
       <ErrorBox error={error} />
+      {editing ? <EditAgent agent={ag} onDone={() => { setEditing(false); a.reload(); log.reload(); }} onCancel={() => setEditing(false)} /> : null}
       <p>{ag.busyExecutors} of {ag.executors} executor(s) busy · labels: {ag.labels.length ? ag.labels.map((l) => <span key={l} className="tag">{l}</span>) : <span className="muted">none</span>} · {ag.launcher === 'ssh' ? 'launched over SSH by the controller' : 'inbound (it dials the controller)'}</p>
       {ag.launchError ? <p className="error-line">{ag.launchError}</p> : null}
-      {ag.launcher === 'inbound' ? (
-        <>
-          <h2>Connect this agent</h2>
-          <p>Run this on the machine that should build (it needs Node.js 22.18+ and Kiln):</p>
-          <div className="command"><pre aria-label="Connect command">{ag.command}</pre><CopyButton text={ag.command} /></div>
-          {!can(me, 'admin') ? <p className="muted small">The secret is shown to admins only.</p> : null}
-        </>
-      ) : null}
+      {ag.launcher === 'inbound' ? <ConnectAgent name={name} command={ag.command} admin={can(me, 'admin')} /> : null}
       <h2>Connection log</h2>
       <ErrorBox error={log.error} />
       {log.data && log.data.length > 0 ? <pre className="agent-log">{log.data.join('\n')}</pre> : <p className="muted">{ag.launcher === 'ssh' ? 'Nothing logged yet.' : 'An inbound agent logs on its own machine (its standard error, or its service journal); here it shows as online once it has connected.'}</p>}
+      {dlg.dialog}
     </section>
+  );
+}
+
+/** How to get an inbound agent running on another machine: the one-line install from the
+ *  controller, the command for a machine that has Kiln, and a systemd unit (issue 20, point 6). */
+function ConnectAgent({ name, command, admin }: { name: string; command: string; admin: boolean }) {
+  const info = useResource((s) => api.get<AnswerOf<'getAgentInstall'>>(`/agents/${encodeURIComponent(name)}/install`, s), [name]);
+  const d = info.data;
+  return (
+    <>
+      <h2>Connect this agent</h2>
+      <ErrorBox error={info.error} />
+      {d?.warning ? <div className="card notice" role="alert"><strong>Other machines cannot reach this controller's URL.</strong><p>{d.warning}</p></div> : null}
+      <p>On the machine that should build (it needs Node.js 22.18 or newer, <code>curl</code> and <code>tar</code>), this installs the agent from the controller into <code>~/kiln-agent</code> and starts it:</p>
+      {d ? <div className="command"><pre aria-label="Install and run command">{d.install}</pre><CopyButton text={d.install} /></div> : <Loading what="the install command" />}
+      <p>On a machine that already has Kiln:</p>
+      <div className="command"><pre aria-label="Connect command">{command}</pre><CopyButton text={command} /></div>
+      {!admin ? <p className="muted small">The secret is shown to admins only.</p> : null}
+      {d ? (
+        <details>
+          <summary>Run it as a service (systemd)</summary>
+          <p>The secret goes in <code>{d.environmentFile}</code>, readable by root only (<code>chmod 600</code>), not on the command line:</p>
+          <div className="command"><pre aria-label="Environment file">{d.environment}</pre><CopyButton text={d.environment} /></div>
+          <p>The unit (set <code>User=</code> to the user who ran the install command):</p>
+          <div className="command"><pre aria-label="systemd unit">{d.service}</pre><CopyButton text={d.service} /></div>
+        </details>
+      ) : null}
+    </>
+  );
+}
+
+/** Changes an agent (PUT: only what is given). For an SSH agent, an empty host, port or key field
+ *  keeps what is set (the controller does not show them back); a change relaunches it. */
+function EditAgent({ agent, onDone, onCancel }: { agent: Agent; onDone: () => void; onCancel: () => void }) {
+  const [labels, setLabels] = useState(agent.labels.join(' '));
+  const [executors, setExecutors] = useState(agent.executors);
+  const [description, setDescription] = useState(agent.description);
+  const [ssh, setSsh] = useState({ host: '', port: '', credentialsId: '', workdir: '' });
+  const [run, busy, error] = useAction();
+  const fe = fieldErrors(error, ['labels', 'executors', 'description', 'host', 'port', 'credentialsId', 'workdir']);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      const launcher: Record<string, unknown> = {};
+      if (ssh.host.trim()) launcher.host = ssh.host.trim();
+      if (ssh.port.trim()) launcher.port = Number(ssh.port);
+      if (ssh.credentialsId.trim()) launcher.credentialsId = ssh.credentialsId.trim();
+      await api.put(`/agents/${encodeURIComponent(agent.name)}`, {
+        labels: labels.split(/[\s,]+/).filter(Boolean), executors, description,
+        ...(Object.keys(launcher).length ? { launcher } : {}), ...(ssh.workdir.trim() ? { workdir: ssh.workdir.trim() } : {}),
+      });
+      onDone();
+    });
+  };
+  return (
+    <form className="card" onSubmit={submit} aria-label={`Edit agent ${agent.name}`}>
+      <Field label="Labels" hint="Separated by spaces" error={fe.of('labels')}>{(id) => <input id={id} value={labels} onChange={(e) => setLabels(e.target.value)} />}</Field>
+      <Field label="Executors" error={fe.of('executors')}>{(id) => <input id={id} type="number" min={0} max={1000} value={executors} onChange={(e) => setExecutors(Number(e.target.value))} />}</Field>
+      <Field label="Description" error={fe.of('description')}>{(id) => <input id={id} value={description} onChange={(e) => setDescription(e.target.value)} />}</Field>
+      {agent.launcher === 'ssh' ? <>
+        <p className="muted small">SSH settings: leave a field empty to keep it. A change reconnects the agent (not while it runs builds).</p>
+        <Field label="Host" error={fe.of('host')}>{(id) => <input id={id} value={ssh.host} onChange={(e) => setSsh({ ...ssh, host: e.target.value })} />}</Field>
+        <Field label="Port" error={fe.of('port')}>{(id) => <input id={id} type="number" min={1} max={65535} value={ssh.port} onChange={(e) => setSsh({ ...ssh, port: e.target.value })} />}</Field>
+        <Field label="SSH key credential id" error={fe.of('credentialsId')}>{(id) => <input id={id} value={ssh.credentialsId} onChange={(e) => setSsh({ ...ssh, credentialsId: e.target.value })} />}</Field>
+        <Field label="Work directory on the host" error={fe.of('workdir')}>{(id) => <input id={id} value={ssh.workdir} onChange={(e) => setSsh({ ...ssh, workdir: e.target.value })} />}</Field>
+      </> : null}
+      <ErrorBox error={fe.rest} />
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>Save</button>
+        <button type="button" onClick={onCancel}>Cancel</button>
+      </div>
+    </form>
   );
 }

@@ -15,6 +15,7 @@ import { useTitle } from '../title.ts';
 import { statusOf } from '../format.ts';
 import { BuildIssues } from './BuildIssues.tsx';
 import { BuildReports } from './BuildReports.tsx';
+import { ChangesTab, Revision, useChanges } from './Changes.tsx';
 
 export function BuildPage({ job, number }: { job: string; number: number }) {
   const { me } = useSession();
@@ -29,13 +30,19 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
     return () => clearInterval(t);
   }, [running, b]);
   const now = useNow(1000, running);
-  const [tab, setTab] = useState<'console' | 'artifacts' | 'tests' | 'params'>('console');
+  const [tab, setTab] = useState<'console' | 'changes' | 'artifacts' | 'tests' | 'params'>('console');
   const [run, busy, error] = useAction();
   const [editing, setEditing] = useState(false);
   /** The console follows the running build's end: the stage view becomes a strip to leave it the window. */
   const [following, setFollowing] = useState(false);
   const consoleRef = useRef<ConsoleHandle | null>(null);
   const setHandle = useCallback((h: ConsoleHandle) => { consoleRef.current = h; }, []);
+  // A stage picked in the stage view: the console shows its part alone (once the console is there, after a tab switch too).
+  const showStage = (id: string, name: string) => {
+    // From another tab the console mounts first (its handle replaces the old one when it has).
+    if (tab === 'console' && consoleRef.current) consoleRef.current.showStage(id, name); else setTimeout(() => consoleRef.current?.showStage(id, name), 150);
+  };
+  const changes = useChanges(job, number, b.data ? b.data.scm?.commit ?? '' : null);
   if (b.error) return <section><h1>{job} #{number}</h1><ErrorBox error={b.error} /></section>;
   if (!b.data) return <Loading what={`${job} #${number}`} />;
   const d = b.data;
@@ -64,6 +71,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
       <p className="meta muted small">
         {d.causes.map((c) => c.description).join('; ')}
         {d.startedAt ? <> · started {when(d.startedAt)} · {duration((d.endedAt ?? now) - d.startedAt)}</> : <> · queued {when(d.queuedAt)}</>}
+        {d.scm ? <Revision scm={d.scm} head={changes.data?.head} /> : null}
         {d.node ? <> · on <Link to={urls.agent(d.node)}>{d.node}</Link></> : null}
         {running && d.currentResult && d.currentResult !== 'SUCCESS' ? <> · so far {d.currentResult}</> : null}
       </p>
@@ -78,12 +86,12 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
       {running ? <Waiting job={job} number={number} /> : null}
       {editing ? <ReplayEditor job={job} number={number} hasLibraries={d.libraries.length > 0} busy={busy} onReplay={(script, libs) => void replay(script, libs)} onCancel={() => setEditing(false)} /> : null}
       {d.inputs.map((i) => <InputBox key={i.id} job={job} number={number} input={i} canAnswer={dev} onDone={() => b.reload()} />)}
-      <StageView stages={d.stages} now={now} strip={following && running && tab === 'console'} onPick={(s) => { setTab('console'); consoleRef.current?.findAndShow(`[Pipeline] { (${s.name})`); }} />
+      <StageView stages={d.stages} now={now} strip={following && running && tab === 'console'} onPick={(s) => { setTab('console'); showStage(s.id, s.name); }} />
       <BuildIssues job={job} number={number} refresh={d.status} />
       <BuildReports job={job} number={number} refresh={d.status} />
       <div className="tabs" role="tablist" aria-label="Build details" onKeyDown={(e) => {
         // Arrow keys move between tabs, as in every tab list.
-        const order = ['console', 'artifacts', 'tests', 'params'] as const;
+        const order = ['console', 'changes', 'artifacts', 'tests', 'params'] as const;
         const i = order.indexOf(tab);
         const next = e.key === 'ArrowRight' ? order[(i + 1) % order.length] : e.key === 'ArrowLeft' ? order[(i + order.length - 1) % order.length] : null;
         if (!next) return;
@@ -91,14 +99,15 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
         setTab(next);
         (e.currentTarget.querySelector(`[data-tab="${next}"]`) as HTMLElement | null)?.focus();
       }}>
-        {(['console', 'artifacts', 'tests', 'params'] as const).map((t) => (
+        {(['console', 'changes', 'artifacts', 'tests', 'params'] as const).map((t) => (
           <button key={t} role="tab" data-tab={t} tabIndex={tab === t ? 0 : -1} aria-selected={tab === t} aria-controls={`tab-${t}`} className={tab === t ? 'active' : ''} onClick={() => setTab(t)}>
-            {t === 'console' ? 'Console' : t === 'artifacts' ? 'Artifacts' : t === 'tests' ? 'Tests' : 'Parameters'}
+            {t === 'console' ? 'Console' : t === 'changes' ? 'Changes' : t === 'artifacts' ? 'Artifacts' : t === 'tests' ? 'Tests' : 'Parameters'}
           </button>
         ))}
       </div>
       <div id={`tab-${tab}`} role="tabpanel">
         {tab === 'console' ? <Console key={`${job}#${number}`} job={job} number={number} live={running} failed={d.result === 'FAILURE'} startedAt={d.startedAt ?? null} onFollow={setFollowing} onEnd={() => b.reload()} handle={setHandle} /> : null}
+        {tab === 'changes' ? <ChangesTab job={job} changes={changes} /> : null}
         {tab === 'artifacts' ? <Artifacts job={job} number={number} /> : null}
         {tab === 'tests' ? <Tests job={job} number={number} /> : null}
         {tab === 'params' ? (Object.keys(d.params).length === 0 ? <p className="muted">This build has no parameters.</p> : (

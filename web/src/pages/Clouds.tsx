@@ -2,9 +2,9 @@
 // GET /api/v1/clouds, GET|PUT /api/v1/clouds/:name ({ type, settings }), and
 // POST /api/v1/clouds/test ({ type, settings }: the form as it is, before saving) →
 // { ok, message, version, permissions }. Where the controller has no such API, it says so.
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError, api } from '../api.ts';
-import { ErrorBox, Field, useAction } from '../components.tsx';
+import { ErrorBox, Field, useAction, useDialog } from '../components.tsx';
 import type { AnswerOf, Cloud, ConnectionReport, Credential } from '../types.ts';
 import { useTitle } from '../title.ts';
 
@@ -83,15 +83,20 @@ export function CloudsPage() {
   const [result, setResult] = useState<ConnectionReport | null>(null);
   const [saved, setSaved] = useState(false);
   const [run, busy, error, setError] = useAction();
+  const dlg = useDialog();
   useEffect(() => {
     api.get<AnswerOf<'listCredentials'>>('/credentials').then((r) => setCreds(r.credentials), () => {});
-    api.get<AnswerOf<'listClouds'>>('/clouds').then((r) => setNames(r.clouds.map((c) => c.name)), (e: unknown) => { if (e instanceof ApiError && e.status === 404) setUnavailable(true); });
+    // A saved cloud opens with its settings in the form (the first one; the buttons pick another).
+    api.get<AnswerOf<'listClouds'>>('/clouds').then((r) => { setNames(r.clouds.map((c) => c.name)); if (r.clouds[0]) void loadRef.current(r.clouds[0].name); }, (e: unknown) => { if (e instanceof ApiError && e.status === 404) setUnavailable(true); });
   }, []);
   const load = (name: string) => run(async () => {
     setResult(null);
-    try { setF(formOf(await api.get<Cloud>(`/clouds/${encodeURIComponent(name)}`))); }
+    try { setF(formOf(await api.get<Cloud>(`/clouds/${encodeURIComponent(name)}`))); setShown(name); }
     catch (e) { if (e instanceof ApiError && e.status === 404) setUnavailable(true); throw e; }
   });
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const [shown, setShown] = useState<string | null>(null);
   const set = <K extends keyof CloudForm>(k: K, v: CloudForm[K]) => { setF({ ...f, [k]: v }); setSaved(false); };
   const handle404 = (e: unknown) => {
     if (e instanceof ApiError && e.status === 404 && /no such route/.test(e.message)) { setUnavailable(true); setError(new Error(NOT_YET)); return; }
@@ -111,10 +116,11 @@ export function CloudsPage() {
     catch (err) { handle404(err); }
   });
   const remove = () => run(async () => {
-    if (!confirm(`Delete cloud ${f.name}?`)) return;
+    if (!(await dlg.confirm(`Delete cloud ${f.name}? Builds waiting for its pods fail.`, 'Delete'))) return;
     await api.del(`/clouds/${encodeURIComponent(f.name)}`);
     setNames(names.filter((n) => n !== f.name));
     setF(EMPTY);
+    setShown(null);
     setResult(null);
   });
   const tpl = (i: number, k: keyof Template, v: string) => set('podTemplates', f.podTemplates.map((t, j) => (j === i ? { ...t, [k]: v } : t)));
@@ -124,7 +130,8 @@ export function CloudsPage() {
       <p className="muted">Where build agents come from on demand: a Kubernetes cluster (one pod per build) or a Docker engine.</p>
       {unavailable ? <div className="notice card" role="status">{NOT_YET}</div> : null}
       {names.length > 0 ? (
-        <p>Configured: {names.map((n) => <button key={n} className="small" onClick={() => void load(n)} aria-label={`Edit cloud ${n}`}>{n}</button>)}</p>
+        <p>Configured: {names.map((n) => <button key={n} className="small" aria-pressed={shown === n} onClick={() => void load(n)} aria-label={`Edit cloud ${n}`}>{n}</button>)}{' '}
+          <button className="small" onClick={() => { setF(EMPTY); setShown(null); setResult(null); setSaved(false); }}>New cloud</button></p>
       ) : null}
       <form className="card cloud-form" onSubmit={save}>
         <fieldset>
@@ -186,6 +193,7 @@ export function CloudsPage() {
           {names.includes(f.name) ? <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>Delete cloud</button> : null}
         </div>
       </form>
+      {dlg.dialog}
     </section>
   );
 }

@@ -1,7 +1,7 @@
 // Credentials: list (no secret ever comes back), add each type, delete.
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
-import { ErrorBox, Field, Loading, useAction } from '../components.tsx';
+import { ErrorBox, Field, Loading, useAction, useDialog } from '../components.tsx';
 import { ago } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { can, useSession } from '../session.ts';
@@ -25,8 +25,9 @@ export function CredentialsPage() {
   const { me } = useSession();
   const list = useResource((s) => api.get<AnswerOf<'listCredentials'>>('/credentials', s).then((r) => r.credentials), []);
   const [run, busy, error] = useAction();
+  const dlg = useDialog();
   const remove = (id: string) => run(async () => {
-    if (!confirm(`Delete credential ${id}?`)) return;
+    if (!(await dlg.confirm(`Delete credential ${id}? Jobs that use it will fail until it is added again.`, 'Delete'))) return;
     await api.del(`/credentials/${encodeURIComponent(id)}`);
     list.reload();
   });
@@ -50,6 +51,7 @@ export function CredentialsPage() {
         </table>
       )}
       {can(me, 'admin') ? <AddCredential onDone={() => list.reload()} /> : null}
+      {dlg.dialog}
     </section>
   );
 }

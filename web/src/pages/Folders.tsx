@@ -4,7 +4,7 @@
 // src/controller/auth/folders.ts (and docs/architecture.md, "Who may do what").
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
-import { ErrorBox, Field, Loading, useAction } from '../components.tsx';
+import { ErrorBox, Field, Loading, useAction, useDialog } from '../components.tsx';
 import { when } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import type { AnswerOf, User } from '../types.ts';
@@ -65,12 +65,13 @@ function FolderCard({ folder, developers, onDone }: { folder: FolderGrants; deve
   const [grants, setGrants] = useState<Grant[]>(folder.grants);
   const [who, setWho] = useState('');
   const [run, busy, error] = useAction();
+  const dlg = useDialog();
   const path = `/folders/${encodeURIComponent(folder.folder)}`;
   const dirty = JSON.stringify(grants.map((g) => [g.grantee, g.rights])) !== JSON.stringify(folder.grants.map((g) => [g.grantee, g.rights]));
   const toggle = (i: number, r: Right) => setGrants(grants.map((g, j) => (j !== i ? g : { ...g, rights: g.rights.includes(r) ? g.rights.filter((x) => x !== r) : RIGHTS.filter((x) => x === r || g.rights.includes(x)) })));
   const save = () => run(async () => { await api.put(path, { grants: grants.map((g) => ({ grantee: g.grantee, rights: g.rights })) }); onDone(); });
   const removeAll = () => run(async () => {
-    if (!confirm(`Remove every grant on ${folder.folder}? Every developer may then work in it.`)) return;
+    if (!(await dlg.confirm(`Remove every grant on ${folder.folder}? Every developer may then work in it.`, 'Remove grants'))) return;
     if (folder.grants.length > 0) await api.del(path);
     onDone();
   });
@@ -102,6 +103,7 @@ function FolderCard({ folder, developers, onDone }: { folder: FolderGrants; deve
         <button className="small danger" disabled={busy} onClick={() => void removeAll()}>Remove all grants</button>
       </div>
       <ErrorBox error={error} />
+      {dlg.dialog}
     </div>
   );
 }

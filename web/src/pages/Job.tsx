@@ -3,7 +3,7 @@
 // fetched only for admins, and shown only when asked for).
 import { useState, type FormEvent } from 'react';
 import { api, jobPath } from '../api.ts';
-import { BuildBadge, CopyButton, ErrorBox, Field, Loading, useAction } from '../components.tsx';
+import { BuildBadge, CopyButton, ErrorBox, Field, Loading, useAction, useDialog } from '../components.tsx';
 import { ago, duration, statusOf } from '../format.ts';
 import { useNow, useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
@@ -26,6 +26,7 @@ export function JobPage({ name }: { name: string }) {
   });
   const [showParams, setShowParams] = useState(false);
   const [run, busy, error] = useAction();
+  const dlg = useDialog();
   const now = useNow(1000);
   // The tab shows the newest build's status (the history's first row on its first page).
   useTitle(name, cursor === null && builds.data?.builds[0] ? statusOf(builds.data.builds[0]) : null);
@@ -37,7 +38,7 @@ export function JobPage({ name }: { name: string }) {
     navigate(urls.build(name, b.number));
   });
   const remove = () => run(async () => {
-    if (!confirm(`Delete job ${name} and all its builds?`)) return;
+    if (!(await dlg.confirm(`Delete job ${name} and all its builds?`, 'Delete'))) return;
     await api.del(jobPath(name));
     navigate('/');
   });
@@ -84,7 +85,7 @@ export function JobPage({ name }: { name: string }) {
                 <td><BuildBadge build={b} /></td>
                 <td>{ago(b.startedAt ?? b.queuedAt, now)}</td>
                 <td>{b.startedAt ? duration((b.endedAt ?? now) - b.startedAt) : '—'}</td>
-                <td className="hide-narrow muted small">{b.causes.map((c) => c.description).join('; ')}</td>
+                <td className="hide-narrow muted small">{b.causes.map((c) => c.description).join('; ')}{b.scm?.commit ? <> · {b.scm.branch ? `${b.scm.branch} @ ` : ''}<code title={b.scm.commit}>{b.scm.commit.slice(0, 7)}</code></> : null}</td>
               </tr>
             ))}
           </tbody>
@@ -95,6 +96,7 @@ export function JobPage({ name }: { name: string }) {
         <span className="muted">page {cursors.length}</span>
         <button disabled={!builds.data?.next} onClick={() => builds.data?.next && setCursors([...cursors, builds.data.next])}>Older</button>
       </div>
+      {dlg.dialog}
     </section>
   );
 }

@@ -2,7 +2,7 @@
 // locked by failed logins; each user's tokens.
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
-import { ErrorBox, Field, Loading, useAction } from '../components.tsx';
+import { ErrorBox, Field, Loading, useAction, fieldErrors, useDialog } from '../components.tsx';
 import { when } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { Tokens } from '../tokens.tsx';
@@ -16,19 +16,20 @@ export function UsersPage() {
   const users = useResource((s) => api.get<AnswerOf<'listUsers'>>('/users', s).then((r) => r.users), []);
   const [open, setOpen] = useState<string | null>(null);
   const [run, busy, error] = useAction();
+  const dlg = useDialog();
   const update = (name: string, body: Record<string, unknown>) => run(async () => { await api.put(`/users/${encodeURIComponent(name)}`, body); users.reload(); });
   const remove = (name: string) => run(async () => {
-    if (!confirm(`Delete user ${name}?`)) return;
+    if (!(await dlg.confirm(`Delete user ${name}?`, 'Delete'))) return;
     await api.del(`/users/${encodeURIComponent(name)}`);
     users.reload();
   });
   const unlock = (name: string) => run(async () => { await api.post(`/users/${encodeURIComponent(name)}/unlock`); users.reload(); });
-  const setEmail = (name: string, current: string | null) => {
-    const email = prompt(`E-mail address of ${name} (empty: none):`, current ?? '');
+  const setEmail = async (name: string, current: string | null) => {
+    const email = await dlg.ask(<>The e-mail address of <strong>{name}</strong> (empty: none).</>, 'Save', { label: 'E-mail address', type: 'email', value: current ?? '' });
     if (email !== null) void update(name, { email: email.trim() || null });
   };
-  const reset = (name: string) => {
-    const password = prompt(`New password for ${name}:`);
+  const reset = async (name: string) => {
+    const password = await dlg.ask(<>A new password for <strong>{name}</strong>: their sessions end, their API tokens keep working.</>, 'Set password', { label: 'New password', type: 'password', required: true });
     if (password) void update(name, { password });
   };
   return (
@@ -64,6 +65,7 @@ export function UsersPage() {
       )}
       {open ? <div className="card"><h2>Tokens of {open}</h2><Tokens base={`/users/${encodeURIComponent(open)}/tokens`} /></div> : null}
       <NewUser onDone={() => users.reload()} />
+      {dlg.dialog}
     </section>
   );
 }
@@ -79,15 +81,16 @@ function NewUser({ onDone }: { onDone: () => void }) {
     e.preventDefault();
     void run(async () => { await api.post('/users', { name, fullName, role, password, email: email.trim() || null }); setName(''); setFull(''); setMail(''); setPassword(''); onDone(); });
   };
+  const fe = fieldErrors(error, ['name', 'fullName', 'email', 'role', 'password']);
   return (
     <form className="card" onSubmit={submit} aria-labelledby="new-user-h" autoComplete="off">
       <h2 id="new-user-h">New user</h2>
-      <Field label="Username">{(id) => <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />}</Field>
+      <Field label="Username" error={fe.of('name')}>{(id) => <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />}</Field>
       <Field label="Full name">{(id) => <input id={id} value={fullName} onChange={(e) => setFull(e.target.value)} />}</Field>
-      <Field label="E-mail" hint="Where emailext's requestor() and developers() mail to this user goes">{(id) => <input id={id} type="email" value={email} onChange={(e) => setMail(e.target.value)} />}</Field>
+      <Field label="E-mail" error={fe.of('email')} hint="Where emailext's requestor() and developers() mail to this user goes">{(id) => <input id={id} type="email" value={email} onChange={(e) => setMail(e.target.value)} />}</Field>
       <Field label="Role">{(id) => <select id={id} value={role} onChange={(e) => setRole(e.target.value as Role)}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select>}</Field>
-      <Field label="Password">{(id) => <input id={id} type="password" autoComplete="new-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
-      <ErrorBox error={error} />
+      <Field label="Password" error={fe.of('password')}>{(id) => <input id={id} type="password" autoComplete="new-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
+      <ErrorBox error={fe.rest} />
       <button type="submit" className="primary" disabled={busy}>Create user</button>
     </form>
   );

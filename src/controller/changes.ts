@@ -1,0 +1,148 @@
+// What changed in a build (issue 20, point 8): Jenkins' "Changes" page. A build of a git job
+// records its repository, branch and commit (Build.scm); its changes are the commits after the
+// previous finished build's commit up to its own (`git log prev..this`), read from the
+// repository on request, the way the e-mail's developers are (mail.ts withCommits: a blob-less
+// clone with the job's credential), never stored.
+//
+//   GET /api/v1/jobs/:job/builds/:number/changes   BuildChanges (viewers, as the build itself)
+//
+// Limits: at most MAX_CHANGES commits (newest first; `truncated` says there were more), each
+// message cut at 2,000 characters. Answers are kept in memory by (repository, from, to), 200
+// of them, since commits never change; one clone at a time per key (concurrent asks share it).
+// `head` is the build's own commit (its author and message), shown on the build page even when
+// there are no changes. A failing git (repository gone, credential refused) answers 200 with
+// `error` in plain words: the page shows it in place of the list.
+import type { FastifyInstance } from 'fastify';
+import { execFile } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Type } from '@sinclair/typebox';
+import * as S from './api-schemas.ts';
+import { answers, Nullable, type TypeBoxProvider } from './api-schemas.ts';
+import { ApiError } from './http-errors.ts';
+import { withCommits } from './mail.ts';
+import type { Job, Store } from '../store/types.ts';
+
+const run = promisify(execFile);
+
+export const MAX_CHANGES = 100;
+const MAX_MESSAGE = 2000;
+const CACHED = 200;
+
+export interface GitCommit {
+  commit: string;
+  author: string;
+  email: string;
+  /** Author time, ms since the epoch. */
+  time: number;
+  message: string;
+}
+
+export interface BuildChanges {
+  scm: { url: string | null; branch: string | null; commit: string | null } | null;
+  previous: { number: number; commit: string | null } | null;
+  head: GitCommit | null;
+  commits: GitCommit[];
+  truncated: boolean;
+  /** Why the changes could not be read (git's own words), or null. */
+  error: string | null;
+}
+
+export interface ChangesContext {
+  store: Store;
+  /** Sets up `env` (files in `dir`) for the job's repository credential (builds.ts gitAuth). */
+  gitAuth: (job: Job, dir: string, env: NodeJS.ProcessEnv, buildNumber: number) => Promise<void>;
+}
+
+const FORMAT = '%H%x00%an%x00%ae%x00%at%x00%B%x1e';
+
+function parseLog(out: string): GitCommit[] {
+  return out.split('\x1e').map((r) => r.replace(/^\n/, '')).filter(Boolean).map((r) => {
+    const [commit, author, email, at, ...msg] = r.split('\0');
+    const message = msg.join('\0').trimEnd();
+    return { commit: commit!, author: author ?? '', email: email ?? '', time: Number(at) * 1000, message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message };
+  });
+}
+
+export class ChangesService {
+  readonly #c: ChangesContext;
+  readonly #cache = new Map<string, Promise<{ head: GitCommit | null; commits: GitCommit[]; truncated: boolean }>>();
+
+  constructor(c: ChangesContext) {
+    this.#c = c;
+  }
+
+  async forBuild(jobName: string, number: number): Promise<BuildChanges | null> {
+    const build = await this.#c.store.builds.getByNumber(jobName, number);
+    if (!build) return null;
+    const prevBuild = await this.#c.store.builds.latest(jobName, { before: number, status: ['finished'] });
+    const previous = prevBuild ? { number: prevBuild.number, commit: prevBuild.scm?.commit ?? null } : null;
+    const scm = build.scm ? { url: build.scm.url, branch: build.scm.branch, commit: build.scm.commit } : null;
+    const empty = { scm, previous, head: null, commits: [], truncated: false, error: null };
+    const job = await this.#c.store.jobs.get(jobName);
+    // Commits are hex object names (never an option git would read: a pinned commit came from a webhook).
+    const sha = (c: string | null | undefined): c is string => !!c && /^[0-9a-f]{7,64}$/i.test(c);
+    if (!job || job.definition.kind !== 'git' || !sha(scm?.commit) || !scm.url) return empty;
+    // The previous build's commit counts when it is of the same repository (a job may have moved).
+    const from = sha(previous?.commit) && prevBuild?.scm?.url === scm.url ? previous.commit : null;
+    const key = `${scm.url}\0${from ?? ''}\0${scm.commit}`;
+    let p = this.#cache.get(key);
+    if (!p) {
+      p = this.#read(job, number, scm.url, scm.branch ?? job.definition.branch, from, scm.commit);
+      this.#cache.set(key, p);
+      p.catch(() => this.#cache.delete(key));
+      while (this.#cache.size > CACHED) this.#cache.delete(this.#cache.keys().next().value!);
+    }
+    try {
+      return { ...empty, ...(await p) };
+    } catch (e) {
+      return { ...empty, error: (e as Error).message };
+    }
+  }
+
+  async #read(job: Job, number: number, url: string, branch: string, from: string | null, to: string) {
+    const auth = await fsp.mkdtemp(path.join(os.tmpdir(), 'kiln-scm-auth-'));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
+      await this.#c.gitAuth(job, auth, env, number);
+      return await withCommits({ url, branch, from, to, env }, async (dir, e) => {
+        const git = (args: string[]) => run('git', ['-C', dir, ...args], { env: e, maxBuffer: 32 * 1024 * 1024 }).then((r) => r.stdout);
+        const head = parseLog(await git(['log', '-1', `--format=${FORMAT}`, to, '--']))[0] ?? null;
+        if (!from || from === to) return { head, commits: [], truncated: false };
+        const commits = parseLog(await git(['log', `-${MAX_CHANGES + 1}`, `--format=${FORMAT}`, `${from}..${to}`, '--']));
+        return { head, commits: commits.slice(0, MAX_CHANGES), truncated: commits.length > MAX_CHANGES };
+      });
+    } catch (e) {
+      const err = e as Error & { stderr?: string };
+      throw new Error(`cannot read the commits of ${url}: ${(err.stderr || err.message).trim().split('\n').slice(-2).join(' ')}`);
+    } finally {
+      await fsp.rm(auth, { recursive: true, force: true });
+    }
+  }
+}
+
+const Commit = S.Answer({
+  commit: Type.String(), author: Type.String(), email: Type.String(),
+  time: Type.Integer({ description: 'author time, ms since the epoch' }), message: Type.String({ description: 'the whole message, cut at 2,000 characters' }),
+});
+const ChangesAnswer = S.Answer({
+  scm: Type.Union([S.Answer({ url: Nullable(Type.String()), branch: Nullable(Type.String()), commit: Nullable(Type.String()) }), Type.Null()], { description: "the build's repository, branch and commit; null for an inline job" }),
+  previous: Type.Union([S.Answer({ number: Type.Integer(), commit: Nullable(Type.String()) }), Type.Null()], { description: 'the previous finished build the changes start after; null for the first' }),
+  head: Type.Union([Commit, Type.Null()], { description: "the build's own commit" }),
+  commits: Type.Array(Commit, { description: `the commits since the previous build's, newest first, at most ${MAX_CHANGES}` }),
+  truncated: Type.Boolean(),
+  error: Nullable(Type.String({ description: 'why the repository could not be read' })),
+});
+
+export function registerChangesRoutes(root: FastifyInstance, changes: ChangesService): void {
+  const app = root.withTypeProvider<TypeBoxProvider>();
+  app.get('/api/v1/jobs/:job/builds/:number/changes', {
+    schema: { operationId: 'getBuildChanges', tags: ['builds'], summary: "The commits since the previous build's (Jenkins' Changes)", params: S.BuildParams, response: answers({ 200: ChangesAnswer }) },
+  }, async (req) => {
+    const c = await changes.forBuild(req.params.job, req.params.number);
+    if (!c) throw new ApiError('not-found', `no build #${req.params.number} of '${req.params.job}'`);
+    return c;
+  });
+}

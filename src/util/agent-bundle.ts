@@ -1,0 +1,166 @@
+// The agent bundle: what `kiln agent` needs to run on a host that has Node.js (22.18+, which
+// strips TypeScript types itself) but no Kiln: bin/kiln, package.json, the src/ files the
+// agent path imports (followed from src/cli/main.ts, which loads src/cli/agent.ts), and the
+// packages those import, copied from node_modules with their own dependencies.
+//
+// Its hash (SHA-256 of every file's path, mode and content) names the directory the SSH
+// launcher uploads it to (`<workdir>/.kiln-agent/<hash>/`), so a stale bundle on a host is
+// never reused: a changed Kiln makes a new directory, and the old ones are removed.
+//
+// bundleTarball() packs the same files as a gzipped POSIX tar (ustar, with a PAX header for a
+// path too long for ustar's name and prefix fields), which the controller serves for agents on
+// other machines (`curl URL | tar xz`): files only, parent directories made by tar, modes 0644 or
+// 0755, owner 0:0, the time it was packed.
+
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository the running controller comes from. */
+export const KILN_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The file whose presence in a bundle directory says the upload completed. */
+export const BUNDLE_MARKER = '.kiln-bundle-complete';
+
+export interface BundleFile {
+  /** Relative to the bundle root, '/'-separated. */
+  path: string;
+  mode: number;
+  size: number;
+}
+
+export interface AgentBundle {
+  /** Where the files are read from. */
+  root: string;
+  /** 16 hex digits of the SHA-256 over every file. */
+  hash: string;
+  files: BundleFile[];
+  bytes: number;
+}
+
+const STATIC = /(?:^|\n)[ \t]*(?:import|export)[ \t][^'";]*?from[ \t]*['"]([^'"]+)['"]|(?:^|\n)[ \t]*import[ \t]*['"]([^'"]+)['"]/g;
+const DYNAMIC = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function packageOf(spec: string): string {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+async function walk(dir: string, rel: string, out: string[]): Promise<void> {
+  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) await walk(path.join(dir, e.name), r, out);
+    else if (e.isFile()) out.push(r);
+  }
+}
+
+/** Collects the agent bundle from `root` (default: this Kiln's repository). */
+export async function agentBundle(root = KILN_ROOT): Promise<AgentBundle> {
+  const src = new Set<string>();
+  const packages = new Set<string>();
+  // main.ts imports every command lazily: follow only its static imports and the agent's.
+  const visit = async (rel: string, dynamic: boolean): Promise<void> => {
+    if (src.has(rel)) return;
+    src.add(rel);
+    const text = await fsp.readFile(path.join(root, rel), 'utf8');
+    const specs = [...text.matchAll(STATIC)].map((m) => m[1] ?? m[2]!);
+    if (dynamic) specs.push(...[...text.matchAll(DYNAMIC)].map((m) => m[1]!));
+    for (const s of specs) {
+      if (s.startsWith('.')) await visit(path.posix.join(path.posix.dirname(rel), s), true);
+      else if (!s.startsWith('node:')) packages.add(packageOf(s));
+    }
+  };
+  await visit('src/cli/main.ts', false);
+  await visit('src/cli/agent.ts', true);
+
+  const files = ['bin/kiln', 'package.json', ...src];
+  const seenPkgs = new Set<string>();
+  const addPackage = async (name: string): Promise<void> => {
+    if (seenPkgs.has(name)) return;
+    seenPkgs.add(name);
+    const dir = path.join(root, 'node_modules', name);
+    let pkg: { dependencies?: Record<string, string> };
+    try {
+      pkg = JSON.parse(await fsp.readFile(path.join(dir, 'package.json'), 'utf8')) as typeof pkg;
+    } catch {
+      throw new Error(`the agent bundle needs the package '${name}', which is not in ${path.join(root, 'node_modules')} (run npm ci)`);
+    }
+    const list: string[] = [];
+    await walk(dir, `node_modules/${name}`, list);
+    files.push(...list.filter((f) => !f.slice(`node_modules/${name}/`.length).includes('node_modules/')));
+    for (const d of Object.keys(pkg.dependencies ?? {})) await addPackage(d);
+  };
+  for (const p of [...packages].sort()) await addPackage(p);
+
+  files.sort();
+  const h = createHash('sha256');
+  const out: BundleFile[] = [];
+  let bytes = 0;
+  for (const f of files) {
+    const full = path.join(root, f);
+    const [st, data] = await Promise.all([fsp.stat(full), fsp.readFile(full)]);
+    const mode = st.mode & 0o111 ? 0o755 : 0o644;
+    h.update(`${f}\0${mode}\0${data.length}\0`).update(data);
+    out.push({ path: f, mode, size: data.length });
+    bytes += data.length;
+  }
+  return { root, hash: h.digest('hex').slice(0, 16), files: out, bytes };
+}
+
+/** One 512-byte tar header (ustar); `type` '0' a file, 'x' a PAX extended header. */
+function tarHeader(name: string, prefix: string, mode: number, size: number, mtime: number, type: '0' | 'x'): Buffer {
+  const h = Buffer.alloc(512);
+  const put = (s: string, at: number, len: number) => { h.write(s, at, Math.min(len, Buffer.byteLength(s)), 'utf8'); };
+  const oct = (n: number, at: number, len: number) => put(n.toString(8).padStart(len - 1, '0') + '\0', at, len);
+  put(name, 0, 100);
+  oct(mode, 100, 8);
+  oct(0, 108, 8);
+  oct(0, 116, 8);
+  oct(size, 124, 12);
+  oct(mtime, 136, 12);
+  h.fill(0x20, 148, 156); // the checksum counts its own field as spaces
+  put(type, 156, 1);
+  put('ustar\0', 257, 6);
+  put('00', 263, 2);
+  put(prefix, 345, 155);
+  let sum = 0;
+  for (const b of h) sum += b;
+  put(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8);
+  return h;
+}
+
+/** Splits a path into ustar's prefix (≤ 155 bytes) and name (≤ 100 bytes) at a '/', or null. */
+function ustarName(p: string): { name: string; prefix: string } | null {
+  if (Buffer.byteLength(p) <= 100) return { name: p, prefix: '' };
+  for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) {
+    const prefix = p.slice(0, i);
+    const name = p.slice(i + 1);
+    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(name) <= 100) return { name, prefix };
+  }
+  return null;
+}
+
+const pad512 = (n: number) => Buffer.alloc((512 - (n % 512)) % 512);
+
+/** The bundle as a gzipped tar, every file under the archive's root. */
+export async function bundleTarball(bundle: AgentBundle, mtime = Math.floor(Date.now() / 1000)): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for (const f of bundle.files) {
+    const data = await fsp.readFile(path.join(bundle.root, f.path));
+    const split = ustarName(f.path);
+    if (!split) {
+      // A PAX record: "<length> path=<value>\n", the length counting itself.
+      const body = ` path=${f.path}\n`;
+      let len = Buffer.byteLength(body);
+      len += String(len + String(len).length).length;
+      const rec = Buffer.from(`${len}${body}`, 'utf8');
+      parts.push(tarHeader('PaxHeader', '', 0o644, rec.length, mtime, 'x'), rec, pad512(rec.length));
+    }
+    const { name, prefix } = split ?? { name: f.path.slice(-100), prefix: '' };
+    parts.push(tarHeader(name, prefix, f.mode, data.length, mtime, '0'), data, pad512(data.length));
+  }
+  parts.push(Buffer.alloc(1024)); // two zero blocks end the archive
+  return gzipSync(Buffer.concat(parts));
+}

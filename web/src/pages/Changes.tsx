@@ -1,0 +1,56 @@
+// What changed in a build (issue 20, point 8): the build's revision (branch, commit, author) on
+// its page, and the Changes tab listing the commits since the previous build's commit, from the
+// job's repository (GET .../changes, src/controller/changes.ts; read on request, kept by the
+// controller). Inline jobs have no repository: the tab says so.
+import { buildPath, api } from '../api.ts';
+import { ErrorBox, Loading } from '../components.tsx';
+import { when } from '../format.ts';
+import { useResource } from '../hooks.ts';
+import { Link, urls } from '../router.tsx';
+import type { AnswerOf } from '../types.ts';
+
+type Changes = AnswerOf<'getBuildChanges'>;
+type Commit = Changes['commits'][number];
+
+/** The build's changes, read once the build is known and again when its commit becomes known (null: not yet). */
+export function useChanges(job: string, number: number, commit: string | null) {
+  return useResource((s) => (commit !== null ? api.get<Changes>(`${buildPath(job, number)}/changes`, s) : Promise.resolve(undefined)), [job, number, commit]);
+}
+
+/** "main @ 1a2b3c4 by Ann Author": on the build page's meta line. */
+export function Revision({ scm, head }: { scm: { branch: string | null; commit: string | null }; head: Commit | null | undefined }) {
+  if (!scm.commit) return null;
+  return (
+    <span className="revision">
+      {' · '}{scm.branch ? <><span aria-label="Branch">{scm.branch}</span> @ </> : null}
+      <code aria-label="Commit" title={scm.commit}>{scm.commit.slice(0, 7)}</code>
+      {head ? <> by <span aria-label="Author">{head.author}</span></> : null}
+    </span>
+  );
+}
+
+export function ChangesTab({ job, changes }: { job: string; changes: ReturnType<typeof useChanges> }) {
+  const c = changes.data;
+  if (changes.error) return <ErrorBox error={changes.error} />;
+  if (!c) return <Loading what="the changes" />;
+  if (!c.scm) return <p className="muted">This build is of an inline Jenkinsfile: it has no repository, so no changes.</p>;
+  if (c.error) return <p className="error-line">{c.error}</p>;
+  const since = c.previous ? <>since <Link to={urls.build(job, c.previous.number)}>#{c.previous.number}</Link>{c.previous.commit ? <> (<code>{c.previous.commit.slice(0, 7)}</code>)</> : null}</> : null;
+  if (!c.previous) return <p className="muted">The first build of this job: no earlier build to compare with.</p>;
+  if (!c.previous.commit) return <p className="muted">The previous build (<Link to={urls.build(job, c.previous.number)}>#{c.previous.number}</Link>) recorded no commit: nothing to compare with.</p>;
+  if (c.commits.length === 0) return <p className="muted">No changes {since}.</p>;
+  return (
+    <div className="changes">
+      <p>{c.commits.length}{c.truncated ? '+' : ''} commit{c.commits.length === 1 ? '' : 's'} {since}{c.truncated ? ', the newest shown' : ''}:</p>
+      <ol className="commit-list" aria-label="Commits">
+        {c.commits.map((m) => (
+          <li key={m.commit} className="commit">
+            <div className="commit-subject">{m.message.split('\n')[0]}</div>
+            <div className="muted small"><code title={m.commit}>{m.commit.slice(0, 7)}</code> · {m.author}{m.email ? <> &lt;{m.email}&gt;</> : null} · {when(m.time)}</div>
+            {m.message.includes('\n') ? <pre className="commit-body">{m.message.split('\n').slice(1).join('\n').trim()}</pre> : null}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
