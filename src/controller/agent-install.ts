@@ -82,6 +82,11 @@ export function registerAgentInstallRoutes(root: FastifyInstance, o: AgentInstal
       response: answers({ 200: S.textAnswer('application/gzip', 'bin/kiln, package.json, the agent\'s sources and the packages it imports') }),
     },
   }, async (req, reply) => {
+    // A GET with a body is a client's mistake (or a probe): refused at once with a short answer,
+    // rather than a download of megabytes racing the unread body (the connection would be reset).
+    if ((req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined) {
+      throw new ApiError('invalid', 'GET /api/v1/agent/bundle.tgz takes no request body');
+    }
     let b: { data: Buffer; hash: string };
     try {
       b = await bundle();

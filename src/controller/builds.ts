@@ -76,7 +76,7 @@ import { silentLogger, type Logger } from '../util/log.ts';
 import type { WaitList } from './waitlist.ts';
 import { buildMail, gitAuthors, type MailService } from './mail.ts';
 import { JournalWriter, lastSign, readJournal, readRunInfo, saveRunInfo, type RunInfo } from './resume.ts';
-import type { ResumeFrom } from '../pipeline/engine/replay.ts';
+import type { JournalEntry, ResumeFrom } from '../pipeline/engine/replay.ts';
 import type { MailPerson, MailServices } from '../core/mail.ts';
 import type { HttpServices } from '../core/http-services.ts';
 
@@ -718,7 +718,7 @@ export class BuildManager {
       journal: (e) => {
         if (this.#detached) return;
         try {
-          journal.append(e);
+          journal.append(journalWithoutSecrets(e, secrets));
         } catch (err) {
           logFailed(err);
         }
@@ -1176,6 +1176,24 @@ function debounceLatest<T>(write: (v: T) => Promise<void>, failed: (v: T, err: u
  * nothing reads old records from the row (the console's sections come from the log index).
  */
 export const STATE_ROW_STEPS = 1000;
+
+/**
+ * A journal entry as it may be written to disk: never a secret the build was given. A message or
+ * variable that holds one is masked; a returned value that holds one is not kept (a resume past
+ * that step then fails as non-resumable, saying why) rather than written out or masked into a
+ * different value the script would go on with.
+ */
+export function journalWithoutSecrets(e: JournalEntry, secrets: readonly string[]): JournalEntry {
+  if (secrets.length === 0) return e;
+  const out: JournalEntry = { ...e };
+  if (e.value !== undefined && JSON.stringify(scrubSecrets(e.value, secrets)) !== JSON.stringify(e.value)) {
+    out.value = { $unserializable: 'value that holds a secret' };
+  }
+  if (e.error) out.error = scrubSecrets(e.error, secrets);
+  if (e.setEnv) out.setEnv = scrubSecrets(e.setEnv, secrets);
+  out.call = scrubSecrets(e.call, secrets);
+  return out;
+}
 
 /** The state as the store keeps it: the same, with the step journal bounded (STATE_ROW_STEPS). */
 export function stateRow(s: BuildState): BuildState {

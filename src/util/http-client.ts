@@ -11,6 +11,7 @@ import http from 'node:http';
 import https from 'node:https';
 import dns from 'node:dns';
 import net from 'node:net';
+import { KilnError } from '../core/errors.ts';
 
 export interface HttpCall {
   method: string;
@@ -37,10 +38,11 @@ export interface HttpAnswer {
   body: Buffer;
 }
 
-export class HttpCallError extends Error {
+/** A request that got no usable answer (its `kind` says why); an HTTP error status is an answer, not this. */
+export class HttpCallError extends KilnError {
   readonly kind: 'timeout' | 'network' | 'guard' | 'too-large' | 'aborted' | 'url';
   constructor(kind: HttpCallError['kind'], message: string) {
-    super(message);
+    super('http.call', message);
     this.kind = kind;
   }
 }

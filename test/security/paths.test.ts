@@ -306,7 +306,7 @@ describe('a controller with a hostile agent, and its file routes', () => {
     assert.ok(!existsSync('/tmp/kiln-escape.txt'));
     assert.deepEqual(tree(home).filter((f) => !f.startsWith('builds/')), before);
     // Every file under builds/ is a log, an index or an artifact of a build: nothing planted.
-    for (const f of tree(path.join(home, 'builds'))) assert.match(f, /^[^/]+\/\d+\/(log|log-index)$/, f);
+    for (const f of tree(path.join(home, 'builds'))) assert.match(f, /^[^/]+\/\d+\/(log|log-index|journal\.jsonl|run\.json)$/, f);
     // The agent's answers were refused, but it is a well-formed agent: it is still connected.
     assert.equal(c.hub.isOnline('evil'), true);
   });

@@ -20,7 +20,7 @@
 // commit from GIT_COMMIT (set by checkout), unless the step gives them.
 // Security: the host's token goes only to the host's API URL: a step's gitApiUrl needs the
 // step's own credentialsId.
-import { Interrupted, StepFailure } from '../../core/errors.ts';
+import { Interrupted, KilnError, StepFailure } from '../../core/errors.ts';
 import type { GitHubSettings, GitLabSettings } from '../../core/http-services.ts';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
@@ -48,7 +48,10 @@ export function repoPath(url: string): string | null {
   return p.includes('/') ? p : null;
 }
 
-class ServiceError extends Error {}
+/** A GitHub or GitLab API call that failed (its status and the service's words). */
+class ServiceError extends KilnError {
+  constructor(message: string) { super('checks.service', message); }
+}
 
 async function call(ctx: StepContext, method: string, url: string, headers: Record<string, string>, body: unknown, guarded: boolean): Promise<{ status: number; json: unknown; text: string }> {
   try {

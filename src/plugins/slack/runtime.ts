@@ -15,7 +15,7 @@
 // Security: the token is resolved from a credential (never printed; the console masks it); a
 // step that names its own baseUrl but not its own tokenCredentialId is refused: the host's
 // token goes only to the host's configured URL.
-import { StepFailure } from '../../core/errors.ts';
+import { KilnError, StepFailure } from '../../core/errors.ts';
 import type { SlackSettings } from '../../core/http-services.ts';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
@@ -57,7 +57,10 @@ function slackResponse(channelId: string, ts: string): HostObject {
   };
 }
 
-class SlackFailure extends Error {}
+/** A Slack API call that failed (Slack's `error`, or the HTTP status). */
+class SlackFailure extends KilnError {
+  constructor(message: string) { super('slack.send', message); }
+}
 
 async function post(ctx: StepContext, url: string, headers: Record<string, string>, payload: unknown, guarded: boolean): Promise<{ status: number; text: string; json: unknown }> {
   try {
