@@ -226,6 +226,27 @@ export class BuildManager {
     return `${this.#url()}job/${job.split('/').map(encodeURIComponent).join('/job/')}/${number}/`;
   }
 
+  /**
+   * A build this process now owns (triggered, or taken back after a restart): its live record,
+   * listed, with its log open now so that someone following it from this moment waits for the
+   * first line (a log that cannot be made fails the build when it starts, with the reason).
+   */
+  #register(job: Job, build: Build, started: boolean, o: Pick<TriggerOptions, 'replayedBy' | 'libraryFiles'>): { live: LiveBuild; resolveDone: () => void } {
+    const live: LiveBuild = {
+      id: build.id, job, number: build.number, started, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, loading: null, logError: null, supersededBy: null,
+      replayedBy: o.replayedBy ?? null, libraryFiles: o.libraryFiles ?? null,
+    };
+    try {
+      this.#logs.open(logRef(job.id, build.number));
+    } catch (err) {
+      this.#logFailed(live, err);
+    }
+    let resolveDone!: () => void;
+    live.done = new Promise((r) => { resolveDone = r; });
+    this.live.set(build.id, live);
+    return { live, resolveDone };
+  }
+
   /** Starts a build of `jobName`; resolves once it is recorded (it runs on in the background). */
   async trigger(jobName: string, o: TriggerOptions = {}): Promise<Build> {
     const job = await this.#store.jobs.get(jobName);
@@ -235,21 +256,7 @@ export class BuildManager {
     const causes = o.causes ?? [{ type: 'api', description: 'Started by an API call' }];
     const build = await this.#store.builds.create(job.name, { params, causes, scm: o.scm ?? null });
     this.#logOf(job.name, build.number).info({ causes: causes.map((c) => c.type) }, 'build queued');
-    const live: LiveBuild = {
-      id: build.id, job, number: build.number, started: false, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, loading: null, logError: null, supersededBy: null,
-      replayedBy: o.replayedBy ?? null,
-      libraryFiles: o.libraryFiles ?? null,
-    };
-    // Open the log now, so that someone following it from this moment waits for the first line.
-    // A log that cannot be made fails the build when it starts (with the reason), not the trigger.
-    try {
-      this.#logs.open(logRef(job.id, build.number));
-    } catch (err) {
-      this.#logFailed(live, err);
-    }
-    let resolveDone!: () => void;
-    live.done = new Promise((r) => { resolveDone = r; });
-    this.live.set(build.id, live);
+    const { live, resolveDone } = this.#register(job, build, false, o);
     const pending: Pending = { live, build, waiting: new AbortController(), resolveDone };
     this.#pending.set(build.id, pending);
     void this.#queue(pending, o.script);
@@ -359,18 +366,7 @@ export class BuildManager {
   async requeue(build: Build, quietUntil: number | null | undefined): Promise<void> {
     const job = await this.#store.jobs.get(build.job);
     if (!job) throw new Error(`its job '${build.job}' no longer exists`);
-    const live: LiveBuild = {
-      id: build.id, job, number: build.number, started: false, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, loading: null, logError: null, supersededBy: null,
-      replayedBy: null, libraryFiles: null,
-    };
-    try {
-      this.#logs.open(logRef(job.id, build.number));
-    } catch (err) {
-      this.#logFailed(live, err);
-    }
-    let resolveDone!: () => void;
-    live.done = new Promise((r) => { resolveDone = r; });
-    this.live.set(build.id, live);
+    const { live, resolveDone } = this.#register(job, build, false, {});
     const pending: Pending = { live, build, waiting: new AbortController(), resolveDone, ...(quietUntil !== undefined ? { quietUntil } : {}) };
     this.#pending.set(build.id, pending);
     void this.#queue(pending, undefined);
@@ -383,18 +379,7 @@ export class BuildManager {
   async resume(build: Build): Promise<void> {
     const job = await this.#store.jobs.get(build.job);
     if (!job) throw new Error(`its job '${build.job}' no longer exists`);
-    const live: LiveBuild = {
-      id: build.id, job, number: build.number, started: true, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, loading: null, logError: null, supersededBy: null,
-      replayedBy: null, libraryFiles: null,
-    };
-    try {
-      this.#logs.open(logRef(job.id, build.number));
-    } catch (err) {
-      this.#logFailed(live, err);
-    }
-    let resolveDone!: () => void;
-    live.done = new Promise((r) => { resolveDone = r; });
-    this.live.set(build.id, live);
+    const { live, resolveDone } = this.#register(job, build, true, {});
     this.#waits.buildStarted(this.#ref(live), job.id);
     this.#logOf(job.name, build.number).info('build resumed');
     // Resolves once the build has replayed up to where it goes on (what it held, it holds again)
