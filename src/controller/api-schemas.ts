@@ -177,7 +177,7 @@ export const StageNode = Type.Recursive((This) => Answer({
   name: Type.String(),
   parentId: NullableString(),
   kind: StringEnum(['stage', 'parallel', 'matrix-cell', 'scripted', 'checkout', 'post'] as const),
-  status: StringEnum(['pending', 'running', 'paused', 'success', 'unstable', 'failure', 'aborted', 'skipped-when', 'skipped-failure'] as const),
+  status: StringEnum(['pending', 'running', 'paused', 'success', 'unstable', 'failure', 'aborted', 'skipped-when', 'skipped-failure', 'skipped-restart'] as const),
   result: NullableResult,
   startedAt: NullableTime(),
   endedAt: NullableTime(),
