@@ -617,7 +617,7 @@ export const HttpServiceSettings = Answer({
 /** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */
 export const NAMED_SCHEMAS: readonly TSchema[] = [
   ErrorAnswer, JobDefinition, JobDefinitionSummary, JobParameter, LastBuild, Job, JobSummary, BuildCause, StageNode, PendingInput,
-  Build, BuildDetail, Artifact, TestCase, TestReport, IssuesResult, IssueItem, IssuesAnswer, ConsoleSection, ConsoleTime, JobTrend, TestHistory, BuildLibraries, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
+  Build, BuildDetail, Artifact, TestCase, TestReport, IssuesResult, IssueItem, IssuesAnswer, ConsoleSection, ConsoleTime, JobTrend, TestHistory, BuildLibraries, RestartInfo, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
   Me, Session, Token, NewToken, AuditEntry, FolderGrant, Credential, Cloud, ConnectionReport, Health, WebhookAnswer, WebhookInfo,
   Library, LibraryTestReport, MailSettings, HttpServiceSettings,
 ];
