@@ -1491,6 +1491,8 @@ export interface components {
                 number: number;
                 stage: string;
             } | null;
+            /** @description Restart from Stage is offered: a finished declarative build of an enabled job without disableRestartFromStage() (GET .../restart lists its stages) */
+            restartable: boolean;
         };
         Artifact: {
             path: string;

@@ -223,6 +223,7 @@ export const BuildDetail = Answer({
   description: NullableString(),
   libraries: Type.Array(Answer({ name: Type.String(), version: Type.String(), commit: NullableString({ description: 'the full commit; null for a library read from a directory' }) }), { description: 'the shared libraries the build loaded, in order' }),
   restartedFrom: Nullable(Answer({ number: Type.Integer(), stage: Type.String() }, { description: 'Restart from Stage: the build this one restarted from, and the stage it restarted at' })),
+  restartable: Type.Boolean({ description: 'Restart from Stage is offered: a finished declarative build of an enabled job without disableRestartFromStage() (GET .../restart lists its stages)' }),
 }, { $id: 'BuildDetail', description: 'A build with its stage tree, waiting inputs, description and shared libraries' });
 
 /** Restart from Stage (restart.ts): what `GET .../restart` says of a finished build. */

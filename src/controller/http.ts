@@ -418,7 +418,13 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
 
   api.get('/api/v1/jobs/:job/builds/:number', {
     schema: { operationId: 'getBuild', tags: ['builds'], params: buildParams, response: answers({ 200: ref(S.BuildDetail) }) },
-  }, async (req) => buildDetailJson(ctx, await needBuild(ctx, req.params)));
+  }, async (req) => {
+    const b = await needBuild(ctx, req.params);
+    // Restart from Stage is offered for a finished declarative build of a job that allows it (restart.ts says the rest).
+    const restartable = b.status === 'finished' && b.state?.declarativeStages !== undefined
+      && await ctx.store.jobs.get(b.job).then((j) => j !== null && !j.disabled && j.options.disableRestartFromStage !== true);
+    return { ...buildDetailJson(ctx, b), restartable };
+  });
 
   api.post('/api/v1/jobs/:job/builds/:number/abort', {
     schema: {
@@ -908,7 +914,7 @@ function buildJson(ctx: HttpContext, b: Omit<Build, 'state'> & { state?: Build['
 }
 
 /** A build with its stage tree, waiting inputs and description. */
-function buildDetailJson(ctx: HttpContext, b: Build): Static<typeof S.BuildDetail> {
+function buildDetailJson(ctx: HttpContext, b: Build): Omit<Static<typeof S.BuildDetail>, 'restartable'> {
   const live = ctx.builds.live.get(b.id);
   const state = live?.state ?? b.state ?? null;
   return {

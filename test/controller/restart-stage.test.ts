@@ -77,6 +77,7 @@ test('a failed build restarted at a later stage: earlier stages skipped, same pa
   assert.equal(info.status, 200, info.text);
   // 'Ship' was skipped for the earlier failure: Jenkins does not offer it.
   assert.deepEqual(info.json, { stages: ['Make', 'Use'], refused: null });
+  assert.equal((await api('GET', '/api/v1/jobs/keep/builds/1')).json.restartable, true);
 
   const { b, console } = await restart('keep', 1, 'Use');
   assert.equal(b.number, 2);
@@ -130,6 +131,7 @@ test('refusals: scripted, running, nested or parallel stage, a stage skipped for
   assert.equal(s.status, 409, s.text);
   assert.equal(s.json.error.message, 'scripted #1 was not a Declarative Pipeline, and cannot be restarted.');
   assert.deepEqual((await api('GET', '/api/v1/jobs/scripted/builds/1/restart')).json, { stages: [], refused: 'scripted #1 was not a Declarative Pipeline, and cannot be restarted.' });
+  assert.equal((await api('GET', '/api/v1/jobs/scripted/builds/1')).json.restartable, false);
 
   await job('nested', `pipeline {
   agent any
@@ -144,6 +146,7 @@ test('refusals: scripted, running, nested or parallel stage, a stage skipped for
   const busy = await api('POST', '/api/v1/jobs/nested/builds/1/restart', { stage: 'Outer' });
   assert.equal(busy.status, 409, busy.text);
   assert.equal(busy.json.error.message, 'The origin build nested #1 is not complete, so cannot be restarted.');
+  assert.equal((await api('GET', '/api/v1/jobs/nested/builds/1')).json.restartable, false);
   const inputs = (await api('GET', '/api/v1/jobs/nested/builds/1/inputs')).json.inputs;
   await api('POST', `/api/v1/jobs/nested/builds/1/inputs/${inputs[0].id}`, { action: 'approve' });
   assert.equal((await finishedBuild(c.url, 'nested', 1)).result, 'SUCCESS');
@@ -163,6 +166,7 @@ test('refusals: scripted, running, nested or parallel stage, a stage skipped for
   const locked = await api('POST', '/api/v1/jobs/locked/builds/1/restart', { stage: 'Use' });
   assert.equal(locked.status, 409, locked.text);
   assert.match(locked.json.error.message, /disableRestartFromStage/);
+  assert.equal((await api('GET', '/api/v1/jobs/locked/builds/1')).json.restartable, false);
 
   const made = await api('POST', '/api/v1/users', { name: 'vera', role: 'viewer', password: 'vera-password-1' });
   assert.equal(made.status, 201, made.text);

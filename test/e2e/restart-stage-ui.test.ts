@@ -3,7 +3,7 @@
 // "Restart from Stage" dialog lists its top-level stages (not the one skipped for the failure),
 // running it goes to the new build, which says where it restarted from, shows the earlier stage
 // "Skipped for restart" and its console Jenkins' line, and passes with the stash the first build
-// kept; a scripted build's dialog says why it cannot be restarted; no serious or critical
+// kept; a scripted build and a job with disableRestartFromStage() offer none; no serious or critical
 // axe-core finding on these pages and the open dialog, in light and dark mode.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,17 +86,16 @@ describe('Restart from Stage in Chromium', { timeout: 240_000 }, () => {
     await page.locator('.console .line', { hasText: /^shipped$/ }).waitFor();
   });
 
-  test("a scripted build's dialog says why it cannot be restarted", async () => {
+  test('a scripted build, and a job whose pipeline says disableRestartFromStage(), offer no Restart from Stage', async () => {
     await kiln.api('POST', '/api/v1/jobs', { name: 'plain', script: "node { stage('S') { echo 'scripted' } }\n" });
-    await kiln.api('POST', '/api/v1/jobs/plain/builds', {});
-    await page.goto(new URL('job/plain/build/1', kiln.url).href);
-    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor();
-    await page.getByRole('button', { name: 'Restart from Stage' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Restart from Stage' });
-    await dialog.getByRole('alert').filter({ hasText: 'plain #1 was not a Declarative Pipeline, and cannot be restarted.' }).waitFor();
-    assert.equal(await dialog.getByRole('button', { name: 'Run' }).count(), 0);
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await dialog.waitFor({ state: 'hidden' });
+    await kiln.api('POST', '/api/v1/jobs', { name: 'pinned', script: "pipeline {\n  agent any\n  options { disableRestartFromStage() }\n  stages { stage('S') { steps { echo 'pinned' } } }\n}\n" });
+    for (const name of ['plain', 'pinned']) {
+      await kiln.api('POST', `/api/v1/jobs/${name}/builds`, {});
+      await page.goto(new URL(`job/${name}/build/1`, kiln.url).href);
+      await page.locator('h1 .badge', { hasText: 'Success' }).waitFor();
+      await page.getByRole('button', { name: 'Rebuild' }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Restart from Stage' }).count(), 0, `${name} #1 offers no restart`);
+    }
   });
 
   for (const scheme of ['light', 'dark'] as const) {

@@ -66,7 +66,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
             <button disabled={busy} onClick={() => void replay()}>Replay</button>
             <button disabled={busy} aria-expanded={editing} onClick={() => setEditing(!editing)}>Replay with changes</button>
             <button disabled={busy} onClick={() => void rebuild()}>Rebuild</button>
-            {!running ? <RestartStageButton job={job} number={number} disabled={busy} /> : null}
+            {d.restartable ? <RestartStageButton job={job} number={number} disabled={busy} /> : null}
           </div>
         ) : null}
       </div>
