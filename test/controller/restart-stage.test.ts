@@ -45,6 +45,10 @@ const script = (options: string) => `pipeline {
       when { isRestartedRun() }
       steps { echo 'shipping a restarted build' }
     }
+    stage('Why') {
+      when { triggeredBy 'RestartDeclarativePipelineCause' }
+      steps { echo 'triggered by a restart' }
+    }
   }
   post {
     failure { echo 'post: failure' }
@@ -87,6 +91,7 @@ test('a failed build restarted at a later stage: earlier stages skipped, same pa
   assert.match(console, /read: made by #1\n/);
   assert.match(console, /env: hello ada\n/);
   assert.match(console, /shipping a restarted build/);
+  assert.match(console, /triggered by a restart/);
   assert.match(console, /post: success of #2/);
   assert.ok(!console.includes('post: failure'), console);
   assert.deepEqual(b.params, { WHO: 'ada' });

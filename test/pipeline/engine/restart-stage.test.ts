@@ -87,3 +87,26 @@ test('a scripted pipeline records no declarative stages', async () => {
   assert.equal(state.result, 'SUCCESS');
   assert.equal(state.declarativeStages, undefined);
 });
+
+test("a stage skipped for the restart runs neither its steps nor its post; the restarted stage's own post runs", async () => {
+  const { state, console } = await runPipeline(`
+pipeline {
+  agent any
+  stages {
+    stage('Early') {
+      steps { echo 'early steps' }
+      post { always { echo 'early post' } }
+    }
+    stage('Late') {
+      steps { echo 'late steps' }
+      post { success { echo 'late post success' } }
+    }
+  }
+  post { cleanup { echo 'pipeline cleanup' } }
+}`, { restart: { stage: 'Late', from: 2 } });
+  assert.equal(state.result, 'SUCCESS', console);
+  const lines = userLines(console);
+  assert.ok(!lines.includes('early steps') && !lines.includes('early post'), console);
+  assert.ok(lines.includes('late steps') && lines.includes('late post success') && lines.includes('pipeline cleanup'), console);
+  assert.ok(!state.stages.some((s) => s.kind === 'post' && s.parentId === stage(state, 'Early').id), 'no post record under the skipped stage');
+});
