@@ -15,6 +15,11 @@
 // started back in its waits and `resume` replays a started one; `close()` (a graceful stop)
 // leaves running builds unrecorded for the next start to resume.
 //
+// Restart from Stage (restart.ts): a restarted build runs the original's run.json script with
+// `RunOptions.restart`, starts with a copy of the stashes it kept, and knows it is one from its
+// `restart` cause (restartOf) when it resumes. A build's stashes go when it ends unless its
+// pipeline said preserveStashes(buildCount: N): then the job's last N finished builds keep them.
+//
 // The controller's log (util/log.ts) says each step of a build's life with { job, build } on the
 // line: queued, started (and how long it waited), each node it got, finished (result, duration).
 //

@@ -28,6 +28,9 @@
 // library var defines runs here as the build's pipeline, its code evaluated in the var's scope
 // (#runLibraryPipeline swaps #interp for the time it runs).
 //
+// Restart from Stage (RunOptions.restart): the top-level stages before the chosen one are marked
+// skipped-restart with Jenkins' console line, and `when { isRestartedRun() }` holds.
+//
 // Progress is kept as plain data (BuildState): stages, statuses, times, and a journal of steps.
 // Every step call is also told to the host as a JournalEntry (BuildListener.journal); a build
 // resumed after a controller restart (RunOptions.resume) replays that journal: #callStep answers
