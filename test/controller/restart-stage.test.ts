@@ -4,9 +4,13 @@
 // original's stashes when it kept them (preserveStashes, and its buildCount retention), its
 // post conditions on the new result, isRestartedRun true; what it records (cause, restartedFrom);
 // and every refusal (scripted, running, nested/parallel stage, a stage skipped for a failure,
-// disableRestartFromStage, a viewer).
+// disableRestartFromStage, a viewer). A git job's restart runs the Jenkinsfile and commit the
+// original had, whatever was pushed since.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { testConfig, rawApi, finishedBuild, consoleText, until } from '../helpers/controller.ts';
@@ -181,4 +185,38 @@ test('refusals: scripted, running, nested or parallel stage, a stage skipped for
   const refused = await api('POST', '/api/v1/jobs/keep/builds/1/restart', { stage: 'Use' }, viewer);
   assert.equal(refused.status, 403, refused.text);
   assert.equal((await api('GET', '/api/v1/jobs/keep/builds')).json.builds.length, 2, 'no build was started by the refusals');
+});
+
+test("a git job's restart runs the original's Jenkinsfile at the original's commit, not what was pushed since", async () => {
+  const repo = tempDir('restart-repo');
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+  const jenkinsfile = (word: string) => `pipeline {
+  agent any
+  stages {
+    stage('First') { steps { echo 'first' } }
+    stage('Second') {
+      steps {
+        echo "${word} sees \${readFile('data.txt').trim()}"
+        script { if (env.BUILD_NUMBER == '1') { error 'first build fails' } }
+      }
+    }
+  }
+}`;
+  git('init', '-q', '-b', 'main');
+  writeFileSync(path.join(repo, 'Jenkinsfile'), jenkinsfile('original'));
+  writeFileSync(path.join(repo, 'data.txt'), 'data one\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'one');
+  const first = git('rev-parse', 'HEAD');
+  const made = await api('POST', '/api/v1/jobs', { name: 'gitjob', git: { url: `file://${repo}`, branch: 'main' } });
+  assert.equal(made.status, 201, made.text);
+  assert.equal((await run('gitjob')).b.result, 'FAILURE');
+  writeFileSync(path.join(repo, 'Jenkinsfile'), jenkinsfile('pushed'));
+  writeFileSync(path.join(repo, 'data.txt'), 'data two\n');
+  git('commit', '-q', '-am', 'two');
+  const { b, console } = await restart('gitjob', 1, 'Second');
+  assert.equal(b.result, 'SUCCESS', console);
+  assert.match(console, /^original sees data one$/m);
+  assert.ok(!console.includes('pushed sees'), console);
+  assert.equal(b.scm.commit, first);
 });
