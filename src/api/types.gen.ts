@@ -493,6 +493,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/builds/{number}/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The top-level stages a finished declarative build may be restarted at, or why it cannot be */
+        get: operations["getRestartStages"];
+        put?: never;
+        /** Runs a finished declarative build again as a new build from one of its top-level stages (the earlier ones skipped) */
+        post: operations["restartBuild"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job}/builds/{number}/libraries": {
         parameters: {
             query?: never;
@@ -1366,6 +1384,8 @@ export interface components {
             userId?: string | null;
             upstreamJob?: string | null;
             upstreamBuild?: number | null;
+            /** @description restart: the top-level stage the build restarted at */
+            stage?: string | null;
         };
         StageNode: {
             id: string;
@@ -1374,7 +1394,7 @@ export interface components {
             /** @enum {string} */
             kind: "stage" | "parallel" | "matrix-cell" | "scripted" | "checkout" | "post";
             /** @enum {string} */
-            status: "pending" | "running" | "paused" | "success" | "unstable" | "failure" | "aborted" | "skipped-when" | "skipped-failure";
+            status: "pending" | "running" | "paused" | "success" | "unstable" | "failure" | "aborted" | "skipped-when" | "skipped-failure" | "skipped-restart";
             result: ("SUCCESS" | "UNSTABLE" | "FAILURE" | "NOT_BUILT" | "ABORTED") | null;
             /** @description milliseconds since the epoch, or null */
             startedAt: number | null;
@@ -1466,6 +1486,13 @@ export interface components {
                 /** @description the full commit; null for a library read from a directory */
                 commit: string | null;
             }[];
+            /** @description Restart from Stage: the build this one restarted from, and the stage it restarted at */
+            restartedFrom: {
+                number: number;
+                stage: string;
+            } | null;
+            /** @description Restart from Stage is offered: a finished declarative build of an enabled job without disableRestartFromStage() (GET .../restart lists its stages) */
+            restartable: boolean;
         };
         Artifact: {
             path: string;
@@ -1645,6 +1672,12 @@ export interface components {
                     [key: string]: string;
                 };
             }[];
+        };
+        RestartInfo: {
+            /** @description the build's top-level stages it may restart at (those skipped for an earlier failure or unstable result aside) */
+            stages: string[];
+            /** @description why the build cannot be restarted (still running, scripted, disableRestartFromStage()...); null when it can */
+            refused: string | null;
         };
         Diagnostic: {
             line: number;
@@ -3776,6 +3809,95 @@ export interface operations {
                         };
                     };
                 } | null;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Build"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestartStages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestartInfo"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    restartBuild: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the top-level stage to restart at */
+                    stage: string;
+                };
             };
         };
         responses: {

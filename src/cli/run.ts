@@ -532,7 +532,7 @@ export async function discardOldRuns(runsDir: string, d: NonNullable<JobProperti
 
 const STATUS_TEXT: Record<StageRecord['status'], string> = {
   pending: 'not run', running: 'running', paused: 'paused', success: 'SUCCESS', unstable: 'UNSTABLE', failure: 'FAILURE',
-  aborted: 'ABORTED', 'skipped-when': 'skipped (when)', 'skipped-failure': 'skipped (earlier failure)',
+  aborted: 'ABORTED', 'skipped-when': 'skipped (when)', 'skipped-failure': 'skipped (earlier failure)', 'skipped-restart': 'skipped (restart)',
 };
 
 /** The table printed after a run: each stage, indented under its parent, with status and time. */

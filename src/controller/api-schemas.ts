@@ -170,6 +170,7 @@ export const BuildCause = Answer({
   userId: Type.Optional(NullableString()),
   upstreamJob: Type.Optional(NullableString()),
   upstreamBuild: Type.Optional(Nullable(Type.Integer())),
+  stage: Type.Optional(NullableString({ description: 'restart: the top-level stage the build restarted at' })),
 }, { $id: 'BuildCause' });
 
 export const StageNode = Type.Recursive((This) => Answer({
@@ -177,7 +178,7 @@ export const StageNode = Type.Recursive((This) => Answer({
   name: Type.String(),
   parentId: NullableString(),
   kind: StringEnum(['stage', 'parallel', 'matrix-cell', 'scripted', 'checkout', 'post'] as const),
-  status: StringEnum(['pending', 'running', 'paused', 'success', 'unstable', 'failure', 'aborted', 'skipped-when', 'skipped-failure'] as const),
+  status: StringEnum(['pending', 'running', 'paused', 'success', 'unstable', 'failure', 'aborted', 'skipped-when', 'skipped-failure', 'skipped-restart'] as const),
   result: NullableResult,
   startedAt: NullableTime(),
   endedAt: NullableTime(),
@@ -221,7 +222,16 @@ export const BuildDetail = Answer({
   inputs: Type.Array(ref(PendingInput)),
   description: NullableString(),
   libraries: Type.Array(Answer({ name: Type.String(), version: Type.String(), commit: NullableString({ description: 'the full commit; null for a library read from a directory' }) }), { description: 'the shared libraries the build loaded, in order' }),
+  restartedFrom: Nullable(Answer({ number: Type.Integer(), stage: Type.String() }, { description: 'Restart from Stage: the build this one restarted from, and the stage it restarted at' })),
+  restartable: Type.Boolean({ description: 'Restart from Stage is offered: a finished declarative build of an enabled job without disableRestartFromStage() (GET .../restart lists its stages)' }),
 }, { $id: 'BuildDetail', description: 'A build with its stage tree, waiting inputs, description and shared libraries' });
+
+/** Restart from Stage (restart.ts): what `GET .../restart` says of a finished build. */
+export const RestartInfo = Answer({
+  stages: Type.Array(Type.String(), { description: "the build's top-level stages it may restart at (those skipped for an earlier failure or unstable result aside)" }),
+  refused: NullableString({ description: 'why the build cannot be restarted (still running, scripted, disableRestartFromStage()...); null when it can' }),
+}, { $id: 'RestartInfo' });
+export const RestartBody = Type.Object({ stage: Type.String({ minLength: 1, maxLength: 1024, description: 'the top-level stage to restart at' }) }, { additionalProperties: false });
 
 /** The values a build's or an input's parameters may take. */
 export const ParamValues = Type.Record(Type.String(), Type.Union([Type.String(), Type.Boolean(), Type.Number()]));
@@ -608,7 +618,7 @@ export const HttpServiceSettings = Answer({
 /** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */
 export const NAMED_SCHEMAS: readonly TSchema[] = [
   ErrorAnswer, JobDefinition, JobDefinitionSummary, JobParameter, LastBuild, Job, JobSummary, BuildCause, StageNode, PendingInput,
-  Build, BuildDetail, Artifact, TestCase, TestReport, IssuesResult, IssueItem, IssuesAnswer, ConsoleSection, ConsoleTime, JobTrend, TestHistory, BuildLibraries, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
+  Build, BuildDetail, Artifact, TestCase, TestReport, IssuesResult, IssueItem, IssuesAnswer, ConsoleSection, ConsoleTime, JobTrend, TestHistory, BuildLibraries, RestartInfo, Diagnostic, QueueItem, Agent, User, LoginLock, UserAdminView,
   Me, Session, Token, NewToken, AuditEntry, FolderGrant, Credential, Cloud, ConnectionReport, Health, WebhookAnswer, WebhookInfo,
   Library, LibraryTestReport, MailSettings, HttpServiceSettings,
 ];

@@ -15,6 +15,11 @@
 // started back in its waits and `resume` replays a started one; `close()` (a graceful stop)
 // leaves running builds unrecorded for the next start to resume.
 //
+// Restart from Stage (restart.ts): a restarted build runs the original's run.json script with
+// `RunOptions.restart`, starts with a copy of the stashes it kept, and knows it is one from its
+// `restart` cause (restartOf) when it resumes. A build's stashes go when it ends unless its
+// pipeline said preserveStashes(buildCount: N): then the job's last N finished builds keep them.
+//
 // The controller's log (util/log.ts) says each step of a build's life with { job, build } on the
 // line: queued, started (and how long it waited), each node it got, finished (result, duration).
 //
@@ -116,6 +121,18 @@ export interface LiveBuild {
   supersededBy: number | null;
   /** Why its console could not be written ("no space left on device writing the console of app #3"): the build fails with it. */
   logError: string | null;
+  /** Restart from Stage (restart.ts): the build it restarts and the stage it restarts at. */
+  restart?: RestartOf | null;
+  /** options { preserveStashes(buildCount: N) } of the pipeline it ran: its stashes outlive it (#keepStashes). */
+  preserveStashes?: number | null;
+}
+
+/** A build restarted from a stage of build `from` (TriggerOptions.restart). */
+export interface RestartOf {
+  from: number;
+  stage: string;
+  /** The files read beside the original's Jenkinsfile (its run.json): the restart runs what it ran. */
+  scmFiles?: Record<string, string>;
 }
 
 /** A build that has not started: waiting in the wait list (quiet period, disableConcurrentBuilds). */
@@ -139,6 +156,8 @@ export interface TriggerOptions {
   replayedBy?: ScriptChooser;
   /** Replay: changed files of shared libraries, by library name then path, for this build only. */
   libraryFiles?: Record<string, Record<string, string>>;
+  /** Restart from Stage: run `script` (the original's) skipping the top-level stages before `stage`. */
+  restart?: RestartOf;
 }
 
 /** Why a build cannot start: 400 'invalid' (a parameter), 404 'not-found' (no job), 409 'conflict' (disabled). */
@@ -231,10 +250,10 @@ export class BuildManager {
    * listed, with its log open now so that someone following it from this moment waits for the
    * first line (a log that cannot be made fails the build when it starts, with the reason).
    */
-  #register(job: Job, build: Build, started: boolean, o: Pick<TriggerOptions, 'replayedBy' | 'libraryFiles'>): { live: LiveBuild; resolveDone: () => void } {
+  #register(job: Job, build: Build, started: boolean, o: Pick<TriggerOptions, 'replayedBy' | 'libraryFiles' | 'restart'>): { live: LiveBuild; resolveDone: () => void } {
     const live: LiveBuild = {
       id: build.id, job, number: build.number, started, run: null, state: null, done: Promise.resolve(), milestones: new Set(), abortRequested: null, loading: null, logError: null, supersededBy: null,
-      replayedBy: o.replayedBy ?? null, libraryFiles: o.libraryFiles ?? null,
+      replayedBy: o.replayedBy ?? null, libraryFiles: o.libraryFiles ?? null, restart: o.restart ?? restartOf(build),
     };
     try {
       this.#logs.open(logRef(job.id, build.number));
@@ -641,6 +660,8 @@ export class BuildManager {
         }
       } else if (kept) {
         scmFiles = kept.scmFiles;
+      } else if (live.restart?.scmFiles) {
+        scmFiles = live.restart.scmFiles;
       }
       if (job.definition.kind === 'git') scriptName = path.basename(job.definition.path);
       if (!kept) saveRunInfo(dir, { script: source, scriptName, scmFiles, replayedBy: live.replayedBy }); // what a resume replays
@@ -651,7 +672,10 @@ export class BuildManager {
       for (const d of loaded.diagnostics) say(formatDiagnostic(scriptName, d));
       if (!loaded.model) throw new StepFailure(`${scriptName} is not valid (${loaded.diagnostics.filter((d) => d.severity === 'error').length} error(s) above); nothing was run`);
       model = loaded.model;
+      if (model.kind === 'declarative') live.preserveStashes = model.options.preserveStashes;
       await this.#cacheJobSettings(job, model);
+      // Restart from Stage: the stashes the original kept (preserveStashes) are this build's (not again when it resumes).
+      if (live.restart && !resumed) await this.#files.copyStashes(job.id, live.restart.from, build.number);
     } catch (err) {
       if (live.abortRequested !== null) {
         // Aborted while its Jenkinsfile was being read: the reading stopped, nothing ran.
@@ -792,6 +816,7 @@ export class BuildManager {
       causes: build.causes.map((c) => ({ type: causeType(c), ...(c.userId ? { detail: c.userId } : {}) })),
       listener,
       ...(resume ? { resume } : {}),
+      ...(live.restart ? { restart: { stage: live.restart.stage, from: live.restart.from } } : {}),
     });
     if (live.abortRequested !== null) {
       // Aborted while its Jenkinsfile was being read: nothing ran.
@@ -831,7 +856,7 @@ export class BuildManager {
       await this.#writeNotes();
     }
     await this.#update(build, { status: 'finished', result, message, state: state ? stateRow(state) : null, endedAt }, 'its result');
-    await this.#files.removeStashes(live.job.id, build.number).catch((err: unknown) => this.#filesFailed(this.#files.dir(live.job.id, build.number), err, 'removing the stashes of finished builds'));
+    await this.#keepStashes(live, build.number).catch((err: unknown) => this.#filesFailed(this.#files.dir(live.job.id, build.number), err, 'removing the stashes of finished builds'));
     const credentials = this.#credentials;
     if (credentials) {
       const usedBy = () => credentials.buildFinished(live.job.id, build.number); // usedBy = the last build's
@@ -852,6 +877,19 @@ export class BuildManager {
       // Old builds stay a little longer: the next build's discarder tries again.
       this.#filesFailed(this.#files.root, err, 'discarding old builds (buildDiscarder)');
     }
+  }
+
+  /**
+   * A finished build's stashes: removed, unless its pipeline said `preserveStashes(buildCount: N)`
+   * (Jenkins' PreserveStashesJobProperty): then the job's last N finished builds keep theirs and
+   * older finished ones lose them (running builds keep theirs).
+   */
+  async #keepStashes(live: LiveBuild, number: number): Promise<void> {
+    const n = live.preserveStashes ?? null;
+    if (n === null) return this.#files.removeStashes(live.job.id, number);
+    const page = await this.#store.builds.list(live.job.name, { limit: Math.min(1000, n + 50) });
+    const finished = page.builds.filter((b) => b.status === 'finished');
+    for (const b of finished.slice(n)) await this.#files.removeStashes(live.job.id, b.number);
   }
 
   /** The job's Jenkinsfile: inline text, or the file at its path in the git repository (at `commit`
@@ -1027,6 +1065,7 @@ export class BuildManager {
         disableConcurrentBuilds: o.disableConcurrentBuilds ? { abortPrevious: o.disableConcurrentBuilds.abortPrevious } : null,
         quietPeriod: o.quietPeriod,
         rateLimit: o.rateLimitBuilds,
+        disableRestartFromStage: o.ignored.some((i) => i.name === 'disableRestartFromStage'),
       },
     };
     if (!model.parameters.some((p) => p.defaultExpr)) {
@@ -1122,8 +1161,14 @@ function causeType(c: BuildCause): string {
     case 'scm': case 'webhook': return 'SCMTrigger';
     case 'upstream': return 'UpstreamCause';
     case 'replay': return 'ReplayCause';
-    case 'restart': return 'RestartCause';
+    case 'restart': return 'RestartDeclarativePipelineCause';
   }
+}
+
+/** The restart a build's causes record (a build restarted from a stage, also when it resumes). */
+export function restartOf(b: { causes: BuildCause[] }): RestartOf | null {
+  const c = b.causes.find((x) => x.type === 'restart');
+  return c && typeof c.upstreamBuild === 'number' && typeof c.stage === 'string' ? { from: c.upstreamBuild, stage: c.stage } : null;
 }
 
 /**

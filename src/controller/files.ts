@@ -1,5 +1,6 @@
 // Where a build's files live under the controller's home, and the file-backed services the
-// engine needs there: stashes (kept until the build ends, or per preserveStashes) and
+// engine needs there: stashes (kept until the build ends, or per preserveStashes: those of the
+// job's last N finished builds, which a build restarted from a stage gets a copy of) and
 // artifacts (kept with the build until the build discarder removes them).
 //
 //   <home>/builds/<job id>/<number>/log            the console (log store)
@@ -91,6 +92,20 @@ export class BuildFiles {
   async removeStashes(jobId: string, number: number): Promise<void> {
     await fsp.rm(path.join(this.dir(jobId, number), 'stashes'), { recursive: true, force: true });
     await fsp.rm(path.join(this.dir(jobId, number), '.incoming'), { recursive: true, force: true });
+  }
+
+  /**
+   * Restart from a stage: the stashes build `from` kept (preserveStashes) become build `to`'s,
+   * copied (the original may lose its own to the retention later). False when it kept none.
+   */
+  async copyStashes(jobId: string, from: number, to: number): Promise<boolean> {
+    const src = path.join(this.dir(jobId, from), 'stashes');
+    if (!(await fsp.stat(src).catch(() => null))?.isDirectory()) return false;
+    await fsp.cp(src, path.join(this.dir(jobId, to), 'stashes'), {
+      recursive: true, errorOnExist: false, force: true, verbatimSymlinks: true,
+      filter: (p) => !path.basename(p).startsWith('.incoming-'),
+    });
+    return true;
   }
 
   async removeArtifacts(jobId: string, number: number): Promise<void> {

@@ -9,6 +9,7 @@
 //   GET    /api/v1/jobs/:job                  PUT  /api/v1/jobs/:job      DELETE /api/v1/jobs/:job
 //   POST   /api/v1/jobs/:job/builds           GET  /api/v1/jobs/:job/builds?limit&cursor
 //   GET    /api/v1/jobs/:job/builds/:n        POST .../:n/abort           POST .../:n/replay
+//   GET|POST .../:n/restart  { stage }  (Restart from Stage: restart.ts)
 //   GET    .../:n/stages   .../:n/console (Range / ?start&end)   .../:n/console/stream (SSE)   .../:n/console/sections   .../:n/console/times
 //   GET    .../:n/inputs   POST .../:n/inputs/:id  { "action": "approve" | "reject", ... }
 //   GET    .../:n/artifacts   .../:n/artifacts/*   .../:n/tests   .../:n/issues (recordIssues)
@@ -38,9 +39,11 @@ import { loadPipeline, type LoadResult } from '../pipeline/load.ts';
 import { diag, startPos } from '../pipeline/diagnostics.ts';
 import type { LibraryContent } from '../core/libraries.ts';
 import { replayPathProblem } from '../util/libraries.ts';
+import { restartInfo, stageProblem } from './restart.ts';
+import { readRunInfo } from './resume.ts';
 import type { Build, FolderRight, Job, JobDefinition, Store } from '../store/types.ts';
 import type { BuildManager } from './builds.ts';
-import { logRef } from './builds.ts';
+import { logRef, restartOf } from './builds.ts';
 import { NEWLINE_BLOCK, type LogStore } from './logstore.ts';
 import { Readable } from 'node:stream';
 import type { BuildFiles } from './files.ts';
@@ -415,7 +418,13 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
 
   api.get('/api/v1/jobs/:job/builds/:number', {
     schema: { operationId: 'getBuild', tags: ['builds'], params: buildParams, response: answers({ 200: ref(S.BuildDetail) }) },
-  }, async (req) => buildDetailJson(ctx, await needBuild(ctx, req.params)));
+  }, async (req) => {
+    const b = await needBuild(ctx, req.params);
+    // Restart from Stage is offered for a finished declarative build of a job that allows it (restart.ts says the rest).
+    const restartable = b.status === 'finished' && b.state?.declarativeStages !== undefined
+      && await ctx.store.jobs.get(b.job).then((j) => j !== null && !j.disabled && j.options.disableRestartFromStage !== true);
+    return { ...buildDetailJson(ctx, b), restartable };
+  });
 
   api.post('/api/v1/jobs/:job/builds/:number/abort', {
     schema: {
@@ -462,6 +471,46 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
       params: b.params, scm: b.scm, ...(script !== undefined ? { script } : {}), ...(changed ? { replayedBy: { user: principal(req).name, via: 'replay' as const } } : {}),
       ...(libs ? { libraryFiles: libs } : {}),
       causes: [{ type: 'replay', description: `Replayed #${b.number}`, upstreamJob: b.job, upstreamBuild: b.number }],
+    });
+    return reply.code(201).send(buildJson(ctx, build));
+  });
+
+  // Restart from Stage (restart.ts): the stages a finished declarative build may restart at, and a restart.
+  api.get('/api/v1/jobs/:job/builds/:number/restart', {
+    schema: {
+      operationId: 'getRestartStages', tags: ['builds'], summary: 'The top-level stages a finished declarative build may be restarted at, or why it cannot be',
+      params: buildParams, response: answers({ 200: ref(S.RestartInfo) }),
+    },
+  }, async (req) => {
+    const b = await needBuild(ctx, req.params);
+    const job = await needJob(ctx, req.params.job);
+    return restartInfo(job, b, await readRunInfo(ctx.files.dir(job.id, b.number)).catch(() => null));
+  });
+
+  api.post('/api/v1/jobs/:job/builds/:number/restart', {
+    schema: {
+      operationId: 'restartBuild', tags: ['builds'], summary: 'Runs a finished declarative build again as a new build from one of its top-level stages (the earlier ones skipped)',
+      params: buildParams, body: S.RestartBody, response: answers({ 201: ref(S.Build) }),
+    },
+  }, async (req, reply) => {
+    const jobName = req.params.job;
+    await need(req, ['job.build'], jobName, `restarting a build of '${jobName}' from a stage`);
+    const b = await needBuild(ctx, req.params);
+    const job = await needJob(ctx, jobName);
+    const kept = await readRunInfo(ctx.files.dir(job.id, b.number)).catch(() => null);
+    const info = restartInfo(job, b, kept);
+    if (info.refused !== null || kept === null) throw new ApiError('conflict', info.refused ?? 'no run.json');
+    const problem = stageProblem(b, info, req.body.stage);
+    if (problem !== null) throw new ApiError('invalid', problem);
+    const stage = req.body.stage;
+    const who = principal(req);
+    const by = who.via === 'admin-token'
+      ? { type: 'api' as const, description: 'Started by an API call (the configured admin token)' }
+      : { type: 'user' as const, description: `Started by user ${who.name}`, userId: who.name };
+    const build = await ctx.builds.trigger(job.name, {
+      params: b.params, scm: b.scm, script: kept.script, ...(kept.replayedBy ? { replayedBy: kept.replayedBy } : {}),
+      restart: { from: b.number, stage, scmFiles: kept.scmFiles },
+      causes: [by, { type: 'restart', description: `Restarted from build #${b.number}, stage ${stage}`, upstreamJob: b.job, upstreamBuild: b.number, stage }],
     });
     return reply.code(201).send(buildJson(ctx, build));
   });
@@ -865,12 +914,13 @@ function buildJson(ctx: HttpContext, b: Omit<Build, 'state'> & { state?: Build['
 }
 
 /** A build with its stage tree, waiting inputs and description. */
-function buildDetailJson(ctx: HttpContext, b: Build): Static<typeof S.BuildDetail> {
+function buildDetailJson(ctx: HttpContext, b: Build): Omit<Static<typeof S.BuildDetail>, 'restartable'> {
   const live = ctx.builds.live.get(b.id);
   const state = live?.state ?? b.state ?? null;
   return {
     ...buildJson(ctx, b), stages: stageTree(state?.stages ?? []), inputs: live?.run?.pendingInputs() ?? [], description: state?.description ?? null,
     libraries: state?.libraries ?? [],
+    restartedFrom: ((r) => r ? { number: r.from, stage: r.stage } : null)(restartOf(b)),
   };
 }
 

@@ -101,6 +101,8 @@ export interface JobOptions {
   buildDiscarder: DiscardPolicy | null;
   /** rateLimitBuilds(throttle: [count:, durationName:, userBoost:]): at most `count` build starts per duration (rows older than it read as null). */
   rateLimit: RateLimit | null;
+  /** options { disableRestartFromStage() }: its builds cannot be restarted from a stage (absent: false). */
+  disableRestartFromStage?: boolean;
 }
 
 /** Branch API's throttle: builds start at least duration/count apart; with userBoost, builds a user started skip it. */
@@ -176,9 +178,11 @@ export interface BuildCause {
   description: string;
   /** user: who pressed Build / called the API. */
   userId?: string | null;
-  /** upstream / replay: the build that caused this one. */
+  /** upstream / replay / restart: the build that caused this one. */
   upstreamJob?: string | null;
   upstreamBuild?: number | null;
+  /** restart: the top-level stage the build restarted at (Restart from Stage). */
+  stage?: string | null;
 }
 
 /** The source revision a build was started for or checked out (webhooks, checkout). */

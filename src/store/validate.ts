@@ -192,6 +192,7 @@ export function checkOptions(v: unknown, base: JobOptions = NO_OPTIONS): JobOpti
     else if (isObject(d)) out.disableConcurrentBuilds = { abortPrevious: checkBool(d['abortPrevious'] ?? false, 'options.disableConcurrentBuilds.abortPrevious') };
     else throw invalid('options.disableConcurrentBuilds must be null or { abortPrevious }');
   }
+  if ('disableRestartFromStage' in v) out.disableRestartFromStage = checkBool(v['disableRestartFromStage'] ?? false, 'options.disableRestartFromStage');
   if ('quietPeriod' in v) out.quietPeriod = checkIntOrNull(v['quietPeriod'], 'options.quietPeriod', 0, 86_400 * 365);
   if ('buildDiscarder' in v) {
     const b = v['buildDiscarder'];
@@ -242,6 +243,7 @@ export function checkCauses(v: unknown): BuildCause[] {
     if (c['userId'] !== undefined) out.userId = checkStringOrNull(c['userId'], `${at}.userId`, { max: 255 });
     if (c['upstreamJob'] !== undefined) out.upstreamJob = c['upstreamJob'] === null ? null : checkJobName(c['upstreamJob']);
     if (c['upstreamBuild'] !== undefined) out.upstreamBuild = checkIntOrNull(c['upstreamBuild'], `${at}.upstreamBuild`, 1);
+    if (c['stage'] !== undefined) out.stage = checkStringOrNull(c['stage'], `${at}.stage`, { max: 1024 });
     return out;
   });
 }

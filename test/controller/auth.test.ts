@@ -204,6 +204,7 @@ test('every route × every role: the policy as a user meets it', async () => {
     'GET /api/v1/jobs': 'V', 'POST /api/v1/jobs': 'D', 'GET /api/v1/jobs/:job': 'V', 'PUT /api/v1/jobs/:job': 'D', 'DELETE /api/v1/jobs/:job': 'D',
     'POST /api/v1/jobs/:job/builds': 'D', 'GET /api/v1/jobs/:job/builds': 'V', 'GET /api/v1/jobs/:job/builds/:number': 'V',
     'POST /api/v1/jobs/:job/builds/:number/abort': 'D', 'POST /api/v1/jobs/:job/builds/:number/replay': 'D', 'GET /api/v1/jobs/:job/builds/:number/libraries': 'D',
+    'GET /api/v1/jobs/:job/builds/:number/restart': 'V', 'POST /api/v1/jobs/:job/builds/:number/restart': 'D',
     'GET /api/v1/jobs/:job/builds/:number/stages': 'V', 'GET /api/v1/jobs/:job/builds/:number/console': 'V',
     'GET /api/v1/jobs/:job/builds/:number/console/stream': 'V', 'GET /api/v1/jobs/:job/builds/:number/console/sections': 'V', 'GET /api/v1/jobs/:job/builds/:number/console/times': 'V',
     'GET /api/v1/jobs/:job/trend': 'V', 'GET /api/v1/jobs/:job/builds/:number/tests/history': 'V', 'GET /api/v1/jobs/:job/builds/:number/issues': 'V', 'GET /api/v1/jobs/:job/builds/:number/inputs': 'V',
@@ -277,6 +278,7 @@ test('every job route × folder rights: where a folder has grants, a developer n
     { what: 'abort', method: 'POST', path: 'api/v1/jobs/walled%2Fnope/builds/1/abort', needs: ['job.build'] },
     { what: 'replay', method: 'POST', path: 'api/v1/jobs/walled%2Fnope/builds/1/replay', body: {}, needs: ['job.build'] },
     { what: 'replay a changed script', method: 'POST', path: 'api/v1/jobs/walled%2Fnope/builds/1/replay', body: { script: 'x' }, needs: ['job.build', 'job.configure'] },
+    { what: 'restart from a stage', method: 'POST', path: 'api/v1/jobs/walled%2Fnope/builds/1/restart', body: { stage: 'S' }, needs: ['job.build'] },
     { what: 'answer an input', method: 'POST', path: 'api/v1/jobs/walled%2Fnope/builds/1/inputs/x', body: { action: 'approve' }, needs: ['job.build'] },
   ];
   const RIGHTS = ['job.create', 'job.configure', 'job.build', 'job.delete', 'credentials.use'];

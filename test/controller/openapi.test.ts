@@ -321,6 +321,16 @@ test('every operation answers as the document says, with realistic data', async 
   const replay = await call('replayBuild', { params: build, body: { script: hello.replace("echo 'hello'", "echo 'replayed'") } });
   ok(replay, 201);
   await finishedBuild(c.url, 'hello', replay.json.number);
+  const restartable = await call('getRestartStages', { params: build });
+  ok(restartable, 200);
+  assert.ok(restartable.json.stages.length > 0, restartable.text);
+  const restarted = await call('restartBuild', { params: build, body: { stage: restartable.json.stages.at(-1) } });
+  ok(restarted, 201);
+  await finishedBuild(c.url, 'hello', restarted.json.number);
+  const restartedDetail = await call('getBuild', { params: { job: 'hello', number: restarted.json.number } });
+  ok(restartedDetail, 200);
+  assert.deepEqual(restartedDetail.json.restartedFrom, { number: build.number, stage: restartable.json.stages.at(-1) });
+  ok(await call('restartBuild', { params: build, body: { stage: 'no such stage' } }), 400);
 
   // --- an input waiting, answered; a build aborted
   ok(await call('createJob', { body: { name: 'gate', script: "pipeline { agent any; stages { stage('G') { steps { input message: 'Ship?', ok: 'Ship it', submitter: 'dev', parameters: [string(name: 'TARGET', defaultValue: 'dev')] } } } }" } }), 201);

@@ -56,7 +56,12 @@ for (const kind of KINDS) {
       await rejectsWith(s.builds.create('a', { params: { bad: Number.NaN } }), 'invalid', /params.bad: NaN cannot be stored/);
       await rejectsWith(s.builds.create('a', { params: { when: new Date() } as never }), 'invalid', /only plain objects/);
       await rejectsWith(s.builds.create('a', { causes: [{ type: 'magic', description: '' }] as never }), 'invalid', /causes\[0\].type/);
+      await rejectsWith(s.builds.create('a', { causes: [{ type: 'restart', description: 'x', stage: 7 }] as never }), 'invalid', /causes\[0\].stage/);
       assert.equal((await s.jobs.get('a'))!.nextBuildNumber, 3, 'a refused build takes no number');
+      // Restart from Stage: the stage the build restarted at round-trips with its cause.
+      const restart = { type: 'restart' as const, description: 'Restarted from build #1, stage Test', upstreamJob: 'a', upstreamBuild: 1, stage: 'Test' };
+      const r = await s.builds.create('a', { causes: [restart] });
+      assert.deepEqual((await s.builds.get(r.id))!.causes, [restart]);
     });
 
     it('allocates 50 concurrent builds exactly 1..50', async () => {

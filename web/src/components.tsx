@@ -5,7 +5,7 @@ import { statusOf } from './format.ts';
 const LABELS: Record<string, string> = {
   success: 'Success', failure: 'Failed', unstable: 'Unstable', aborted: 'Aborted', not_built: 'Not built',
   running: 'Running', paused: 'Waiting for input', queued: 'Queued', pending: 'Pending', none: 'Never built',
-  'skipped-when': 'Skipped', 'skipped-failure': 'Skipped', unknown: 'Unknown',
+  'skipped-when': 'Skipped', 'skipped-failure': 'Skipped', 'skipped-restart': 'Skipped for restart', unknown: 'Unknown',
 };
 
 /** A build's or stage's state as a coloured badge with words (never colour alone). */

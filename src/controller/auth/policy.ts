@@ -57,6 +57,8 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/jobs/:job/builds/:number': 'viewer',
   'POST /api/v1/jobs/:job/builds/:number/abort': 'developer',
   'POST /api/v1/jobs/:job/builds/:number/replay': 'developer',
+  'GET /api/v1/jobs/:job/builds/:number/restart': 'viewer',
+  'POST /api/v1/jobs/:job/builds/:number/restart': 'developer',
   'GET /api/v1/jobs/:job/builds/:number/stages': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/console': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/console/stream': 'viewer',

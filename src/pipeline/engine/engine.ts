@@ -28,6 +28,9 @@
 // library var defines runs here as the build's pipeline, its code evaluated in the var's scope
 // (#runLibraryPipeline swaps #interp for the time it runs).
 //
+// Restart from Stage (RunOptions.restart): the top-level stages before the chosen one are marked
+// skipped-restart with Jenkins' console line, and `when { isRestartedRun() }` holds.
+//
 // Progress is kept as plain data (BuildState): stages, statuses, times, and a journal of steps.
 // Every step call is also told to the host as a JournalEntry (BuildListener.journal); a build
 // resumed after a controller restart (RunOptions.resume) replays that journal: #callStep answers
@@ -136,6 +139,11 @@ export interface RunOptions {
   libraries?: readonly LibraryContent[];
   /** The journal of the build's previous process: the run replays it (replay.ts) and goes on after it. */
   resume?: ResumeFrom;
+  /**
+   * Restart from a stage (Jenkins' RestartDeclarativePipelineAction): the top-level stages
+   * before `stage` are skipped for the restart; `when { isRestartedRun() }` holds.
+   */
+  restart?: { stage: string; from: number };
 }
 
 /** A stage's line in the Jenkinsfile; null for a stage written in a shared library's file. */
@@ -177,6 +185,8 @@ export class PipelineRun {
   #openStage: StageRecord | null = null;
   #explicitResult: BuildResult | null = null;
   #skipAfterUnstable = false;
+  /** Restart from a stage: the top-level stages skipped for it (RunOptions.restart). */
+  #restartSkips = new Set<string>();
   #parallelsAlwaysFailFast = false;
   readonly #globals: { env: EnvObject; params: ParamsObject; currentBuild: CurrentBuildObject; scm: ScmObject };
   readonly #services: BuildServices;
@@ -339,6 +349,14 @@ export class PipelineRun {
     this.#declarativeRan = true;
     this.#skipAfterUnstable = p.options.skipStagesAfterUnstable;
     this.#parallelsAlwaysFailFast = p.options.parallelsAlwaysFailFast;
+    // What Restart from Stage offers later (Jenkins' ExecutionModelAction): the top-level stages.
+    this.state.declarativeStages = p.stages.map((s) => s.name);
+    const restart = this.#o.restart;
+    if (restart) {
+      const at = p.stages.findIndex((s) => s.name === restart.stage);
+      if (at < 0) throw new StepFailure(`Stage ${restart.stage} is not present in the top-level stages for ${this.#o.build.job} #${restart.from}, so cannot be restarted.`);
+      this.#restartSkips = new Set(p.stages.slice(0, at).map((s) => s.name));
+    }
     if (p.prelude.length > 0) await this.#interp.runScript(p.prelude, root);
     await this.#jobProperties(p, root);
     let topCtx: ExecContext = root;
@@ -491,6 +509,13 @@ export class PipelineRun {
 
   async #runStage(st: Stage, c: ExecContext, parent: StageRecord | null, kind: StageRecord['kind'], failures: Failures): Promise<StageRecord> {
     const rec = this.#newStage(st.name, parent, kind, lineIn(st.loc));
+    if (parent === null && kind === 'stage' && this.#restartSkips.has(st.name)) {
+      // As Jenkins' ModelInterpreter: marked skipped for restart, inside the stage's own block.
+      const why = `Stage "${st.name}" skipped due to this build restarting at stage "${this.#o.restart!.stage}"`;
+      this.#finishStage(rec, 'skipped-restart', why);
+      this.#log(c, `[Pipeline] { (${st.name})\n${why}\n[Pipeline] }`);
+      return rec;
+    }
     const skip = this.#skipReason(st.name, failures);
     if (skip !== null) {
       this.#finishStage(rec, 'skipped-failure', skip);
@@ -579,7 +604,7 @@ export class PipelineRun {
   /** A parent stage shows the worst result of the stages inside it (skipped ones aside). */
   #inheritChildResults(rec: StageRecord, children: StageRecord[]): void {
     for (const ch of children) {
-      if (ch.result && ch.status !== 'skipped-when' && ch.status !== 'skipped-failure') rec.result = worse(rec.result ?? 'SUCCESS', ch.result);
+      if (ch.result && ch.status !== 'skipped-when' && ch.status !== 'skipped-failure' && ch.status !== 'skipped-restart') rec.result = worse(rec.result ?? 'SUCCESS', ch.result);
     }
   }
 
@@ -1039,6 +1064,8 @@ export class PipelineRun {
         const detail = await this.#evalValue(cond.detail, c);
         return (this.#o.causes ?? []).some((x) => (x.type === want || x.type.endsWith(`.${want}`)) && (detail === null || x.detail === detail));
       }
+      case 'isRestartedRun':
+        return this.#o.restart !== undefined;
       case 'not':
         return !(await this.#evalCond(cond.condition, c));
       case 'allOf':
@@ -1354,7 +1381,7 @@ export class PipelineRun {
 
   #finishStage(rec: StageRecord, status: StageRecord['status'], message: string | null): void {
     rec.status = status;
-    if (status === 'skipped-when' || status === 'skipped-failure') rec.result = 'NOT_BUILT';
+    if (status === 'skipped-when' || status === 'skipped-failure' || status === 'skipped-restart') rec.result = 'NOT_BUILT';
     rec.message = message;
     rec.startedAt ??= Date.now();
     rec.endedAt = Date.now();

@@ -16,7 +16,9 @@ export type StageStatus =
   /** skipped by its `when` */
   | 'skipped-when'
   /** skipped because an earlier stage failed (or was unstable with skipStagesAfterUnstable) */
-  | 'skipped-failure';
+  | 'skipped-failure'
+  /** a top-level stage before the one a restarted build restarts at (Restart from Stage) */
+  | 'skipped-restart';
 
 export interface StageRecord {
   id: string;
@@ -74,6 +76,8 @@ export interface BuildState {
   displayName: string | null;
   /** The shared libraries loaded, in order (absent in states saved before libraries existed). */
   libraries?: { name: string; version: string; commit: string | null }[];
+  /** A declarative pipeline's top-level stages, in order, once it ran (what Restart from Stage offers); absent for a scripted one. */
+  declarativeStages?: string[];
 }
 
 const ORDER: Record<BuildResult, number> = { SUCCESS: 0, UNSTABLE: 1, FAILURE: 2, NOT_BUILT: 3, ABORTED: 4 };

@@ -47,6 +47,7 @@ const OPTIONS: Record<string, { spec: ArgSpec; stage: boolean; ignored?: boolean
   // Accepted for compatibility; they change nothing in Kiln.
   durabilityHint: { stage: false, ignored: true, spec: { what: 'durabilityHint', positional: 'hint', params: [{ name: 'hint', type: 'string', required: true, values: DURABILITY_HINTS }] } },
   overrideIndexTriggers: { stage: false, ignored: true, spec: { what: 'overrideIndexTriggers', positional: 'value', params: [{ name: 'value', type: 'boolean', required: true }] } },
+  // Kept in `ignored` as a marker: the controller caches it as the job's option (restart.ts refuses).
   disableRestartFromStage: { stage: false, ignored: true, spec: { what: 'disableRestartFromStage', params: [] } },
   copyArtifactPermission: { stage: false, ignored: true, spec: { what: 'copyArtifactPermission', positional: 'projectNames', params: [{ name: 'projectNames', type: 'string', required: true }] } },
   rateLimitBuilds: { stage: false, spec: { what: 'rateLimitBuilds', params: [{ name: 'throttle', type: 'any', required: true }] } },

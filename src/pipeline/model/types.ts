@@ -285,6 +285,8 @@ export type WhenCondition =
   | { type: 'expression'; body: Stmt[]; loc: Loc }
   | { type: 'tag'; pattern: ValueExpr | null; comparator: Comparator; loc: Loc }
   | { type: 'triggeredBy'; cause: ValueExpr; detail: ValueExpr | null; loc: Loc }
+  /** Restart from Stage: true in a build restarted from a stage of an earlier one. */
+  | { type: 'isRestartedRun'; loc: Loc }
   | { type: 'not'; condition: WhenCondition; loc: Loc }
   | { type: 'allOf'; conditions: WhenCondition[]; loc: Loc }
   | { type: 'anyOf'; conditions: WhenCondition[]; loc: Loc };

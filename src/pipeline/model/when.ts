@@ -20,6 +20,7 @@ const CHANGE_REQUEST_ATTRS = ['id', 'target', 'branch', 'fork', 'url', 'title', 
 const SPECS: Record<string, ArgSpec> = {
   branch: { what: 'branch', literal: false, positional: 'pattern', params: [{ name: 'pattern', type: 'string', required: true }, comparator] },
   buildingTag: { what: 'buildingTag', params: [] },
+  isRestartedRun: { what: 'isRestartedRun', params: [] },
   changelog: { what: 'changelog', literal: false, positional: 'pattern', params: [{ name: 'pattern', type: 'string', required: true }] },
   changeset: {
     what: 'changeset', literal: false, positional: 'pattern',
@@ -140,6 +141,7 @@ function build(ctx: Ctx, s: Section, b: Map<string, BoundArg>, loc: Loc): WhenCo
       return pattern ? { type: 'branch', pattern, comparator: cmp('GLOB'), loc } : null;
     }
     case 'buildingTag': return { type: 'buildingTag', loc };
+    case 'isRestartedRun': return { type: 'isRestartedRun', loc };
     case 'changelog': {
       const pattern = e('pattern');
       if (pattern && pattern.type === 'String') {

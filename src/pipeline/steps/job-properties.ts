@@ -44,7 +44,7 @@ export const NO_EFFECT_PROPERTIES: Readonly<Record<string, string>> = {
   copyArtifactPermission: 'every user may read every job in Kiln, so copyArtifacts needs no permission from the source job',
   githubProjectProperty: 'only a link to the GitHub project in Jenkins\' UI',
   overrideIndexTriggers: 'Kiln has no multibranch indexing',
-  disableRestartFromStage: 'Kiln has no restart from a stage',
+  disableRestartFromStage: 'in properties([...]): Kiln reads it from a declarative pipeline\'s options { disableRestartFromStage() } only',
   RebuildSettings: 'the Rebuilder plugin\'s button, which Kiln does not have (it has replay)',
   JiraProjectProperty: 'only a link to a JIRA site in Jenkins\' UI',
 };

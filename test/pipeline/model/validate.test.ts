@@ -268,7 +268,7 @@ test('environment values are free Groovy: credentials() is known there, unknown 
 
 test('when options must come with a condition, and be booleans', () => {
   assert.deepEqual(lint(wrap("when { beforeAgent true }\nsteps { echo 'x' }")), [
-    '5:1: Expected a when condition: [allOf, anyOf, branch, buildingTag, changeRequest, changelog, changeset, environment, equals, expression, not, tag, triggeredBy]',
+    '5:1: Expected a when condition: [allOf, anyOf, branch, buildingTag, changeRequest, changelog, changeset, environment, equals, expression, isRestartedRun, not, tag, triggeredBy]',
   ]);
   assert.deepEqual(lint(wrap("when { beforeAgent 1; branch 'x' }\nsteps { echo 'x' }")), ['5:20: Expected a boolean with beforeAgent']);
 });

@@ -1,5 +1,5 @@
-// A build: status, abort, replay, input approval, the stage view (live), the console, artifacts,
-// test results and parameters.
+// A build: status, abort, replay, restart from a stage (RestartStage.tsx), input approval, the
+// stage view (live), the console, artifacts, test results and parameters.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, buildPath, jobPath } from '../api.ts';
 import { Badge, BuildBadge, ErrorBox, Field, Loading, useAction } from '../components.tsx';
@@ -16,6 +16,7 @@ import { statusOf } from '../format.ts';
 import { BuildIssues } from './BuildIssues.tsx';
 import { BuildReports } from './BuildReports.tsx';
 import { ChangesTab, Revision, useChanges } from './Changes.tsx';
+import { RestartedFrom, RestartStageButton } from './RestartStage.tsx';
 
 export function BuildPage({ job, number }: { job: string; number: number }) {
   const { me } = useSession();
@@ -65,16 +66,18 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
             <button disabled={busy} onClick={() => void replay()}>Replay</button>
             <button disabled={busy} aria-expanded={editing} onClick={() => setEditing(!editing)}>Replay with changes</button>
             <button disabled={busy} onClick={() => void rebuild()}>Rebuild</button>
+            {d.restartable ? <RestartStageButton job={job} number={number} disabled={busy} /> : null}
           </div>
         ) : null}
       </div>
       <p className="meta muted small">
-        {d.causes.map((c) => c.description).join('; ')}
+        {d.causes.filter((c) => c.type !== 'restart').map((c) => c.description).join('; ')}
         {d.startedAt ? <> · started {when(d.startedAt)} · {duration((d.endedAt ?? now) - d.startedAt)}</> : <> · queued {when(d.queuedAt)}</>}
         {d.scm ? <Revision scm={d.scm} head={changes.data?.head} /> : null}
         {d.node ? <> · on <Link to={urls.agent(d.node)}>{d.node}</Link></> : null}
         {running && d.currentResult && d.currentResult !== 'SUCCESS' ? <> · so far {d.currentResult}</> : null}
       </p>
+      <RestartedFrom job={job} build={d} />
       {d.description ? <p className="build-description">{d.description}</p> : null}
       {d.libraries.length > 0 ? (
         <p className="meta muted small" aria-label="Shared libraries">
