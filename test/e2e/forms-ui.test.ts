@@ -5,7 +5,7 @@
 //     unlock, login, new job (the browser's own check, the schema's pattern, the server's check,
 //     a name taken), credentials, a Docker cloud and its pod template, a library, the e-mail
 //     settings, HTTP services, global environment variables;
-//   - the HTTP services and global environment pages: saved settings shown on reload, secrets
+//   - the HTTP services and global environment pages (found from Manage): saved settings shown on reload, secrets
 //     never in the page (a credential is "set"), removals in the page's own dialog, and a
 //     developer told the pages are for administrators;
 // and no serious or critical axe-core finding on these pages, errors showing, light and dark.
@@ -160,7 +160,10 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
   });
 
   test('HTTP services: errors under their fields, settings saved and shown on reload, the token never shown, a removal in the page\'s dialog', async () => {
-    await page.goto(new URL('settings/http-services', kiln.url).href);
+    // Found from the Manage area.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Manage' }).click();
+    await page.getByRole('heading', { name: 'Manage Kiln' }).waitFor();
+    await page.getByRole('link', { name: 'HTTP services' }).click();
     const form = page.getByRole('form', { name: 'HTTP services' });
     await form.getByRole('button', { name: 'Configure Slack' }).click();
     // The token credential is required: the browser's check says so under it.
@@ -267,8 +270,8 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
       await form.getByLabel('Password').fill('dana-password-long-enough');
       await form.getByRole('button', { name: 'Log in' }).click();
       await p.getByRole('navigation', { name: 'Main' }).waitFor();
-      assert.equal(await p.getByRole('link', { name: 'Services' }).count(), 0, 'no link to an admin page');
-      for (const path of ['settings/http-services', 'settings/global-env']) {
+      assert.equal(await p.getByRole('link', { name: 'Manage' }).count(), 0, 'no link to the admin pages');
+      for (const path of ['manage', 'settings/http-services', 'settings/global-env']) {
         await p.goto(new URL(path, kiln.url).href);
         await p.getByText('This page is for administrators only.').waitFor();
       }
@@ -296,6 +299,7 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
           await page.locator('.field-error').first().waitFor();
         }],
         ['/credentials', /^Credentials$/],
+        ['/manage', /^Manage Kiln$/],
         ['/clouds', /^Clouds$/],
       ];
       const found: string[] = [];

@@ -7,6 +7,7 @@
 //   - Global environment variables (GET|PUT /api/v1/settings/global-env, global-env.ts): the
 //     NAME=value pairs every build gets, as Jenkins' "Global properties > Environment variables".
 //     Values are not secrets (a build prints them with `env`); a secret belongs in a credential.
+//   - Manage Kiln (/manage): the admin pages in one list, as Jenkins' "Manage Jenkins".
 // Errors sit beside their field (forms.tsx); removing a service, a server or a variable asks in
 // the page's own dialog and saves at once. Routes make both pages admin-only (App.tsx).
 import { useContext, useEffect, useState, type FormEvent, type ReactNode } from 'react';
@@ -261,5 +262,29 @@ function EnvField({ label, id, error: given, children }: { label: string; id: st
       {children(id, aria)}
       {error ? <div className="field-error" id={`${id}-error`}>{error}</div> : null}
     </div>
+  );
+}
+
+const MANAGE: [string, string, string][] = [
+  ['/settings/http-services', 'HTTP services', 'Slack, GitHub and GitLab checks, SonarQube servers, and the hosts httpRequest may reach'],
+  ['/settings/global-env', 'Global environment variables', 'NAME=value pairs every build gets'],
+  ['/settings/mail', 'E-mail', 'The SMTP server emailext and mail send through'],
+  ['/clouds', 'Clouds', 'Kubernetes and Docker: agents on demand, pod templates'],
+  ['/users', 'Users', 'Accounts, roles, passwords, API tokens'],
+  ['/folders', 'Folder permissions', 'Who may change, build and add jobs in a folder'],
+  ['/credentials', 'Credentials', 'Secrets builds bind, stored encrypted'],
+  ['/audit', 'Audit log', 'Who changed what, and from where'],
+];
+
+/** Manage Kiln: the administrators' pages, each with what it is for. */
+export function ManagePage() {
+  useTitle('Manage Kiln');
+  return (
+    <section>
+      <h1>Manage Kiln</h1>
+      <ul className="manage-list">
+        {MANAGE.map(([to, title, what]) => <li key={to} className="card"><Link to={to}>{title}</Link><div className="muted small">{what}</div></li>)}
+      </ul>
+    </section>
   );
 }
