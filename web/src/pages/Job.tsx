@@ -74,7 +74,9 @@ export function JobPage({ name }: { name: string }) {
       ) : null}
       {j.definition.kind === 'git' && can(me, 'admin') ? <WebhookPanel name={name} /> : null}
       <ErrorBox error={error} />
-      {showParams ? <ParamsForm params={j.parameters} busy={busy || busyParams} error={paramsError} onSubmit={(p) => void buildNow(p)} /> : null}
+      {/* Keyed by the parameters: when a build changes them, the form starts again from their defaults
+          (a choice no longer offered is not sent). */}
+      {showParams ? <ParamsForm key={JSON.stringify(j.parameters)} params={j.parameters} busy={busy || busyParams} error={paramsError} onSubmit={(p) => void buildNow(p)} /> : null}
       <Trends job={name} />
       <h2>Builds</h2>
       <ErrorBox error={builds.error} />
