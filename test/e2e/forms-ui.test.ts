@@ -4,7 +4,7 @@
 //     "(invalid)"), the control is aria-invalid and described by it, and focus moves to it:
 //     unlock, login, new job (the browser's own check, the schema's pattern, the server's check,
 //     a name taken), credentials, a Docker cloud and its pod template, a library, the e-mail
-//     settings, HTTP services, global environment variables;
+//     settings, HTTP services, global environment variables, a profile's password and token;
 //   - the HTTP services and global environment pages (found from Manage): saved settings shown on reload, secrets
 //     never in the page (a credential is "set"), removals in the page's own dialog, and a
 //     developer told the pages are for administrators;
@@ -42,7 +42,8 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
   });
 
   /** The field labelled `label` in `scope` shows `re` under it, is marked invalid and described by it, and has the focus. */
-  const fieldError = async (scope: Locator, label: string, re: RegExp) => {
+  const fieldError = async (scope: Locator, label: string, re: RegExp, on: Page = page) => {
+    const page = on;
     const control = scope.getByLabel(label, { exact: true });
     await control.and(page.locator('[aria-invalid="true"]')).waitFor();
     const described = (await control.getAttribute('aria-describedby'))?.split(' ') ?? [];
@@ -271,6 +272,17 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
       await form.getByRole('button', { name: 'Log in' }).click();
       await p.getByRole('navigation', { name: 'Main' }).waitFor();
       assert.equal(await p.getByRole('link', { name: 'Manage' }).count(), 0, 'no link to the admin pages');
+      // Her profile's forms: a wrong current password, a token's expiry out of range.
+      await p.goto(new URL('profile', kiln.url).href);
+      const change = p.getByRole('form', { name: 'Change password' });
+      await change.getByLabel('Current password').fill('not-my-password');
+      await change.getByLabel('New password').fill('a-new-password-for-dana');
+      await change.getByRole('button', { name: 'Change password' }).click();
+      await fieldError(change, 'Current password', /^Wrong password$/, p);
+      const token = p.getByRole('form', { name: 'New API token' });
+      await token.getByLabel('Expires in days (optional)').fill('5000');
+      await token.getByRole('button', { name: 'Generate token' }).click();
+      await fieldError(token, 'Expires in days (optional)', /^At most 3650$/, p);
       for (const path of ['manage', 'settings/http-services', 'settings/global-env']) {
         await p.goto(new URL(path, kiln.url).href);
         await p.getByText('This page is for administrators only.').waitFor();
