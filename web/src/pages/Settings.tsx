@@ -101,7 +101,7 @@ export function HttpServicesPage() {
   return (
     <section>
       <h1>HTTP services</h1>
-      <p className="muted">The services builds talk to: <code>slackSend</code>, GitHub and GitLab checks and commit statuses, <code>withSonarQubeEnv</code> and <code>waitForQualityGate</code>, and where <code>httpRequest</code> may reach on the controller's network. Tokens stay in <Link to="/credentials">credentials</Link>: each service names one, and no secret is shown here.</p>
+      <p className="muted">The services builds talk to: <code>slackSend</code>, GitHub and GitLab checks and commit statuses, <code>withSonarQubeEnv</code> and <code>waitForQualityGate</code>, and where <code>httpRequest</code> may reach on the controller's network. Tokens stay in <Link to="/credentials">credentials</Link>: each service names one, and no secret is shown here. (<code>withAWS</code> needs nothing here: each step names its credential.)</p>
       <ErrorBox error={settings.error ?? creds.error} />
       <Form onSubmit={submit} errors={fe} error={error} aria-label="HTTP services" autoComplete="off">
         <fieldset className="card">
@@ -114,7 +114,7 @@ export function HttpServicesPage() {
             </div>
             <Field label="Slack base URL" name="slack.baseUrl" hint="https://slack.com/api/ for a bot token; an incoming webhook's base URL otherwise">{(id) => <input id={id} value={sl.baseUrl} onChange={(e) => change({ ...f, slack: { ...sl, baseUrl: e.target.value } })} />}</Field>
             <Field label="Team subdomain" name="slack.teamDomain" hint="The workspace, e.g. myteam for myteam.slack.com (optional)">{(id) => <input id={id} value={sl.teamDomain} onChange={(e) => change({ ...f, slack: { ...sl, teamDomain: e.target.value } })} />}</Field>
-            <CredentialField label="Slack token credential" name="slack.tokenCredentialId" hint="A secret text credential holding the token." value={sl.tokenCredentialId} creds={c} types={['secretText']} required onChange={(v) => change({ ...f, slack: { ...sl, tokenCredentialId: v } })} />
+            <CredentialField label="Slack token credential" name="slack.tokenCredentialId" hint="A secret text holding the bot token (for an incoming webhook: the rest of its path, T000/B000/XXXX)." value={sl.tokenCredentialId} creds={c} types={['secretText']} required onChange={(v) => change({ ...f, slack: { ...sl, tokenCredentialId: v } })} />
             <Field label="Default channel" name="slack.room" hint="Where slackSend posts when it names no channel, e.g. #builds">{(id) => <input id={id} value={sl.room} onChange={(e) => change({ ...f, slack: { ...sl, room: e.target.value } })} />}</Field>
             <button type="button" className="small danger" disabled={busy} onClick={() => void remove('the Slack settings', { ...f, slack: null })}>Remove Slack</button>
           </>}
