@@ -54,3 +54,9 @@ test('a taken name is about the field the form says; what names no field of the 
   assert.equal(fieldErrors(words, ['username', 'password']).rest, words);
   assert.equal(fieldErrors(null, ['name']).rest, null);
 });
+
+test("the store's checks name their field too", () => {
+  assert.deepEqual(problemOf(invalid('launcher.host must not be empty')), { field: 'launcher.host', message: 'Must not be empty' });
+  assert.deepEqual(problemOf(invalid("invalid job name 'a:b': contains ':'; names may not contain ...")), { field: 'name', message: "Contains ':'; names may not contain ..." });
+  assert.deepEqual(problemOf(invalid('invalid label "a b": a label is one word without spaces')), { field: 'labels', message: 'Label "a b": a label is one word without spaces' });
+});

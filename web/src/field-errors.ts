@@ -5,6 +5,8 @@
 //   - Fastify's schema errors: `body/git/url must be string`, `body must have required property
 //     'name'` (Ajv's words, turned into plain ones here);
 //   - a build's parameters: `parameter 'X' must be one of ...`, `job 'j' has no parameter 'X' ...`;
+//   - the store's checks: `launcher.host must not be empty`, `invalid job name '...': ...`,
+//     `invalid label "...": ...`;
 //   - a 409 "a job named 'x' already exists": the form says which field (its name) it is about.
 // Pure functions, no DOM: test/e2e/field-errors.test.ts runs them in Node.
 import { ApiError } from './api.ts';
@@ -53,6 +55,11 @@ export function problemOf(error: unknown, pattern: Readonly<Record<string, strin
   if ((m = /^parameter '([^']+)' (.+)$/s.exec(msg))) return { field: `params.${m[1]}`, message: cap(m[2]!) };
   if ((m = /^job '.*' has no parameter '([^']+)' (.+)$/s.exec(msg))) return { field: `params.${m[1]}`, message: `The job no longer has this parameter ${m[2]!}: reload the page` };
   // Our services' checks: `field: why` (`a.b`, `a[0].b`, `variables.NAME`).
+  // The store's checks: `launcher.host must not be empty`, `invalid job name 'a:b': contains ':' ...`,
+  // `invalid label "a b": a label is one word ...`.
+  if ((m = /^([A-Za-z][\w]*(?:\.[\w-]+)*) (must .+|is longer than .+)$/s.exec(msg))) return { field: m[1]!, message: cap(m[2]!) };
+  if ((m = /^invalid (?:job|agent|folder) name '.*?': (.+)$/s.exec(msg))) return { field: 'name', message: cap(m[1]!) };
+  if ((m = /^invalid label (.+)$/s.exec(msg))) return { field: 'labels', message: `Label ${m[1]!}` };
   // A YAML field's error may say where in it: `templates[0].yaml line 3, column 5: ...`.
   if ((m = /^([A-Za-z][\w]*(?:(?:\.[\w-]+)|(?:\[\d+\]))*)(?: (line \d+, column \d+))?: (.+)$/s.exec(msg))) {
     return { field: m[1]!, message: m[2] ? `${cap(m[2])}: ${m[3]!}` : cap(m[3]!) };
