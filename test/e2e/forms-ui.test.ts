@@ -279,7 +279,7 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
       await change.getByLabel('New password').fill('a-new-password-for-dana');
       await change.getByRole('button', { name: 'Change password' }).click();
       await fieldError(change, 'Current password', /^Wrong password$/, p);
-      const token = p.getByRole('form', { name: 'New API token' });
+      const token = p.getByRole('form', { name: 'Generate an API token' });
       await token.getByLabel('Expires in days (optional)').fill('5000');
       await token.getByRole('button', { name: 'Generate token' }).click();
       await fieldError(token, 'Expires in days (optional)', /^At most 3650$/, p);

@@ -49,7 +49,7 @@ export function Tokens({ base }: { base: string }) {
           ))}</tbody>
         </table>
       )}
-      <Form className="inline-form" onSubmit={create} errors={fe} error={error} aria-label="New API token">
+      <Form className="inline-form" onSubmit={create} errors={fe} error={error} aria-label="Generate an API token">
         <Field label="Token name" name="name">{(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} placeholder="ci-script" />}</Field>
         <Field label="Expires in days (optional)" name="expiresInDays">{(id) => <input id={id} type="number" min={1} max={3650} value={days} onChange={(e) => setDays(e.target.value)} />}</Field>
         <button type="submit" disabled={busy}>Generate token</button>

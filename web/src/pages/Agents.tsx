@@ -139,7 +139,7 @@ export function AgentPage({ name }: { name: string }) {
       {ag.launcher === 'inbound' ? <ConnectAgent name={name} command={ag.command} admin={can(me, 'admin')} /> : null}
       <h2>Connection log</h2>
       <ErrorBox error={log.error} />
-      {log.data && log.data.length > 0 ? <pre className="agent-log">{log.data.join('\n')}</pre> : <p className="muted">{ag.launcher === 'ssh' ? 'Nothing logged yet.' : 'An inbound agent logs on its own machine (its standard error, or its service journal); here it shows as online once it has connected.'}</p>}
+      {log.data && log.data.length > 0 ? <pre className="agent-log" tabIndex={0} aria-label="Connection log">{log.data.join('\n')}</pre> : <p className="muted">{ag.launcher === 'ssh' ? 'Nothing logged yet.' : 'An inbound agent logs on its own machine (its standard error, or its service journal); here it shows as online once it has connected.'}</p>}
       {dlg.dialog}
     </section>
   );
