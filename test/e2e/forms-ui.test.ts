@@ -3,7 +3,8 @@
 //   - on every form, a bad value's error sits under its own field, in words (no API code, no
 //     "(invalid)"), the control is aria-invalid and described by it, and focus moves to it:
 //     unlock, login, new job (the browser's own check, the schema's pattern, the server's check,
-//     a name taken), credentials, a Docker cloud and its pod template, a library, the e-mail
+//     a name taken), credentials, a Docker cloud and its pod template, a library, a folder to
+//     guard, a new agent, the e-mail
 //     settings, HTTP services, global environment variables, a profile's password and token;
 //   - the HTTP services and global environment pages (found from Manage): saved settings shown on reload, secrets
 //     never in the page (a credential is "set"), removals in the page's own dialog, and a
@@ -144,7 +145,7 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
     assert.equal(await page.getByLabel('Template name').inputValue(), 'template-1');
   });
 
-  test('a library and the e-mail settings: the refused value under its field', async () => {
+  test('a library, the e-mail settings, a folder to guard, a new agent: the refused value under its field', async () => {
     await page.goto(new URL('libraries', kiln.url).href);
     await page.getByRole('button', { name: 'Add library' }).click();
     const lib = page.getByRole('form', { name: 'Library' });
@@ -158,6 +159,22 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
     await mail.getByLabel('Default user e-mail suffix').fill('example.com');
     await mail.getByRole('button', { name: 'Save' }).click();
     await fieldError(mail, 'Default user e-mail suffix', /^'example\.com' is not a suffix like '@example\.com'$/);
+
+    await page.goto(new URL('folders', kiln.url).href);
+    const guard = page.getByRole('form', { name: 'Guard a folder' });
+    await guard.getByLabel('Folder').fill('team:a');
+    await guard.getByRole('button', { name: 'Guard folder' }).click();
+    await fieldError(guard, 'Folder', /^Folder names of letters, digits/);
+
+    await page.goto(new URL('agents', kiln.url).href);
+    const agent = page.getByRole('form', { name: 'New agent' });
+    await agent.getByLabel('Agent name').fill('build box');
+    await agent.getByRole('button', { name: 'Create agent' }).click();
+    await fieldError(agent, 'Agent name', /^1 to 100 letters, digits/);
+    await agent.getByLabel('Agent name').fill('box-1');
+    await agent.getByLabel('Executors').fill('5000');
+    await agent.getByRole('button', { name: 'Create agent' }).click();
+    await fieldError(agent, 'Executors', /^At most 1000$/);
   });
 
   test('HTTP services: errors under their fields, settings saved and shown on reload, the token never shown, a removal in the page\'s dialog', async () => {
