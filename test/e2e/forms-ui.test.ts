@@ -4,11 +4,11 @@
 //     "(invalid)"), the control is aria-invalid and described by it, and focus moves to it:
 //     unlock, login, new job (the browser's own check, the schema's pattern, the server's check,
 //     a name taken), credentials, a Docker cloud and its pod template, a library, a folder to
-//     guard, a new agent, the e-mail
-//     settings, HTTP services, global environment variables, a profile's password and token;
-//   - the HTTP services and global environment pages (found from Manage): saved settings shown on reload, secrets
-//     never in the page (a credential is "set"), removals in the page's own dialog, and a
-//     developer told the pages are for administrators;
+//     guard, a new agent, the e-mail settings, HTTP services, global environment variables, a
+//     profile's password and token;
+//   - the HTTP services and global environment pages (found from Manage): saved settings shown on
+//     reload, secrets never in the page (a credential is "set"), removals in the page's own
+//     dialog, and a developer told the pages are for administrators;
 // and no serious or critical axe-core finding on these pages, errors showing, light and dark.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
