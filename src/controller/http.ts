@@ -965,9 +965,9 @@ function isControllerLocalRepo(url: string): boolean {
 
 /** Repository URLs the controller clones: http(s), ssh, git, file, or an absolute local path. */
 function checkRepoUrl(url: string): void {
-  if (url.startsWith('-')) throw new ApiError('invalid', `'${url}' is not a repository URL`);
+  if (url.startsWith('-')) throw new ApiError('invalid', `git.url: '${url}' is not a repository URL`);
   if (/^(https?|ssh|git|file):\/\//.test(url) || /^[\w.-]+@[\w.-]+:/.test(url) || url.startsWith('/')) return;
-  throw new ApiError('invalid', `'${url}' is not a repository URL (use https://, ssh://, git@host:path, file:// or an absolute path)`);
+  throw new ApiError('invalid', `git.url: '${url}' is not a repository URL (use https://, ssh://, git@host:path, file:// or an absolute path)`);
 }
 
 

@@ -78,8 +78,13 @@ describe('Libraries page in Chromium', { timeout: 180_000 }, () => {
     // A field error in the API's words, nothing lost from the form.
     await page.getByLabel('Default version', { exact: true }).fill('--upload-pack=x');
     await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('alert').waitFor();
-    assert.match(await page.getByRole('alert').innerText(), /defaultVersion: .* is not a branch, tag or commit name/);
+    // Under the Default version field, marked invalid and focused, without the API's field path.
+    const version = page.getByLabel('Default version', { exact: true });
+    await version.and(page.locator('[aria-invalid="true"]')).waitFor();
+    const versionError = await page.locator('.field', { has: version }).locator('.field-error').innerText();
+    assert.match(versionError, /is not a branch, tag or commit name/);
+    assert.doesNotMatch(versionError, /^defaultVersion/);
+    assert.equal(await version.evaluate((el) => el === (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement), true);
     assert.equal(await page.getByLabel('Repository URL', { exact: true }).inputValue(), repo.bare);
     await page.getByRole('button', { name: 'Cancel' }).click();
 

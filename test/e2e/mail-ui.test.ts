@@ -49,7 +49,10 @@ describe('the E-mail settings page in Chromium', { timeout: 120_000 }, () => {
     await page.getByLabel('SMTP port', { exact: true }).fill(String(smtp.port));
     await page.getByLabel('From address', { exact: true }).fill('ci@example.com Bcc: x@example.com');
     await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('alert').filter({ hasText: 'from:' }).waitFor();
+    // The refused address is said under the From address field.
+    const from = page.getByLabel('From address', { exact: true });
+    await from.and(page.locator('[aria-invalid="true"]')).waitFor();
+    assert.ok((await page.locator('.field', { has: from }).locator('.field-error').innerText()).length > 0);
 
     await page.getByLabel('From address', { exact: true }).fill('Kiln <ci@example.com>');
     await page.getByRole('button', { name: 'Save' }).click();

@@ -90,9 +90,10 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
     await page.getByLabel('Confirm password', { exact: true }).fill(ADMIN.password);
     await page.getByRole('button', { name: 'Unlock and create admin' }).click();
-    // The API's own words are shown.
-    await page.getByRole('alert').waitFor();
-    assert.match(await page.getByRole('alert').innerText(), /password/i);
+    // The API's own words are shown, under the field they are about.
+    const initial = page.getByLabel('Initial admin password', { exact: true });
+    await initial.and(page.locator('[aria-invalid="true"]')).waitFor();
+    assert.match(await page.locator('.field', { has: initial }).locator('.field-error').innerText(), /^Wrong initial admin password/);
     await page.getByLabel('Initial admin password', { exact: true }).fill(initialPassword(kiln.home));
     await page.getByRole('button', { name: 'Unlock and create admin' }).click();
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
@@ -389,7 +390,8 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('heading', { name: 'Clouds' }).waitFor();
     // A form the controller refuses names the field; an unreachable API server says why.
     await page.getByRole('button', { name: 'Test Connection' }).click();
-    assert.match(await page.getByRole('alert').innerText(), /credentialsId|serverUrl/);
+    await page.locator('.cloud-form [aria-invalid="true"]').first().waitFor();
+    assert.match(await page.locator('.cloud-form .field-error').first().innerText(), /^Required/);
     await page.getByLabel('Kubernetes URL', { exact: true }).fill('https://127.0.0.1:9');
     await page.getByLabel('Credentials', { exact: true }).selectOption('api-key');
     await page.getByRole('button', { name: 'Test Connection' }).click();

@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useContext, useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { FormContext } from './forms.tsx';
 import { ApiError } from './api.ts';
 import { statusOf } from './format.ts';
 
@@ -27,31 +28,37 @@ export function ErrorBox({ error }: { error: unknown }) {
   return <div className="error" role="alert"><pre>{msg}</pre></div>;
 }
 
-export function Field(props: { label: string; hint?: ReactNode; error?: string | null; children: (id: string) => ReactNode }) {
+/**
+ * A labelled control with its hint and its error under it. The error is `error`, or what the
+ * <Form> around it says for this control (the browser's check) or for the API field `name` (or any of
+ * several: a file field answers for fileName and contentBase64); the
+ * control gets aria-invalid and aria-describedby (error and hint) while there is one.
+ */
+export function Field(props: { label: string; hint?: ReactNode; error?: string | null; name?: string | readonly string[]; children: (id: string) => ReactNode }) {
   const id = useId();
+  const form = useContext(FormContext);
+  const error = props.error ?? form?.errorOf(id, props.name) ?? null;
+  const hasHint = props.hint !== undefined && props.hint !== null;
+  // The control is the child's element with this id (children set it): mark it here, so every
+  // Field's control is marked the same way without each page spreading props.
+  useLayoutEffect(() => {
+    const el = document.getElementById(id);
+    if (!el) return;
+    const described = [error ? `${id}-error` : '', hasHint ? `${id}-hint` : ''].filter(Boolean).join(' ');
+    if (error) el.setAttribute('aria-invalid', 'true'); else el.removeAttribute('aria-invalid');
+    if (described) el.setAttribute('aria-describedby', described); else el.removeAttribute('aria-describedby');
+  });
   return (
-    <div className={`field${props.error ? ' has-error' : ''}`}>
+    <div className={`field${error ? ' has-error' : ''}`}>
       <label htmlFor={id}>{props.label}</label>
       {props.children(id)}
-      {props.error ? <div className="field-error" role="alert">{props.error}</div> : null}
-      {props.hint ? <div className="hint">{props.hint}</div> : null}
+      {error ? <div className="field-error" id={`${id}-error`}>{error}</div> : null}
+      {hasHint ? <div className="hint" id={`${id}-hint`}>{props.hint}</div> : null}
     </div>
   );
 }
 
-/**
- * Splits an API error whose message names a field (`password: use at least 12 characters`,
- * the services' form) into that field's message, shown beside it (Field's `error`), and the
- * rest (shown in the form's ErrorBox). `fields` are the names the form shows.
- */
-export function fieldErrors(error: unknown, fields: readonly string[]): { of: (field: string) => string | null; rest: unknown } {
-  if (!(error instanceof Error)) return { of: () => null, rest: error };
-  const m = /^([A-Za-z][\w.]*): (.+)$/s.exec(error.message);
-  const name = m ? m[1]!.split('.').pop()! : null;
-  if (!m || !name || !fields.includes(name)) return { of: () => null, rest: error };
-  const text = m[2]!.charAt(0).toUpperCase() + m[2]!.slice(1);
-  return { of: (f) => (f === name ? text : null), rest: null };
-}
+export { fieldErrors } from './forms.tsx';
 
 export function Loading({ what }: { what: string }) {
   return <p className="muted" aria-live="polite">Loading {what}…</p>;

@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from './api.ts';
 import { CopyButton, ErrorBox, Field, Loading, useAction, useDialog } from './components.tsx';
+import { Form, fieldErrors } from './forms.tsx';
 import { ago, when } from './format.ts';
 import { useResource } from './hooks.ts';
 import type { AnswerOf, NewToken, Token } from './types.ts';
@@ -28,9 +29,10 @@ export function Tokens({ base }: { base: string }) {
     await api.del(`${base}/${encodeURIComponent(t.id)}`);
     list.reload();
   });
+  const fe = fieldErrors(error, ['name', 'expiresInDays']);
   return (
     <div>
-      <ErrorBox error={list.error ?? error} />
+      <ErrorBox error={list.error ?? fe.rest} />
       {fresh ? (
         <div className="card notice" role="status">
           <strong>New token</strong> (copy it now: it is not shown again):
@@ -47,11 +49,11 @@ export function Tokens({ base }: { base: string }) {
           ))}</tbody>
         </table>
       )}
-      <form className="inline-form" onSubmit={create}>
-        <Field label="Token name">{(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} placeholder="ci-script" />}</Field>
-        <Field label="Expires in days (optional)">{(id) => <input id={id} type="number" min={1} max={3650} value={days} onChange={(e) => setDays(e.target.value)} />}</Field>
+      <Form className="inline-form" onSubmit={create} errors={fe} error={error} aria-label="Generate an API token">
+        <Field label="Token name" name="name">{(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} placeholder="ci-script" />}</Field>
+        <Field label="Expires in days (optional)" name="expiresInDays">{(id) => <input id={id} type="number" min={1} max={3650} value={days} onChange={(e) => setDays(e.target.value)} />}</Field>
         <button type="submit" disabled={busy}>Generate token</button>
-      </form>
+      </Form>
       {dlg.dialog}
     </div>
   );

@@ -285,7 +285,7 @@ export class AuthService {
     if (typeof o.initialPassword !== 'string' || expected === '' || !sameSecret(o.initialPassword.trim(), expected)) {
       this.#failures.add(`setup|${o.address}`, this.#now());
       await this.audit({ actor: 'anonymous', action: 'setup-failed', target: '', detail: 'wrong initial admin password', address: o.address });
-      throw new AuthError(401, 'unauthorized', `wrong initial admin password: copy it from ${this.passwordFile} on the controller's machine`);
+      throw new AuthError(401, 'unauthorized', `initialPassword: wrong initial admin password: copy it from ${this.passwordFile} on the controller's machine`);
     }
     const name = checkUserName(o.username);
     const problem = passwordProblem(o.password);

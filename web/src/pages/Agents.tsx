@@ -2,13 +2,16 @@
 // with the exact command that connects it and its launch log.
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
-import { CopyButton, ErrorBox, Field, Loading, useAction, fieldErrors, useDialog } from '../components.tsx';
+import { CopyButton, ErrorBox, Field, Loading, useAction, useDialog } from '../components.tsx';
+import { Form, fieldErrors } from '../forms.tsx';
 import { useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { Link, navigate, urls } from '../router.tsx';
 import { can, useSession } from '../session.ts';
 import type { Agent, AnswerOf, Credential } from '../types.ts';
 import { useTitle } from '../title.ts';
+
+const AGENT_NAME_FORM = "1 to 100 letters, digits, '.', '_' or '-', starting with a letter, digit or '_'";
 
 export function AgentsPage() {
   useTitle('Agents');
@@ -40,6 +43,7 @@ export function AgentsPage() {
     });
   };
   const setS = <K extends keyof typeof ssh>(k: K, v: (typeof ssh)[K]) => setSsh({ ...ssh, [k]: v });
+  const ne = fieldErrors(error, ['name', 'labels', 'executors', 'launcher.host', 'launcher.port', 'launcher.credentialsId', 'launcher.hostKey', 'launcher.command', 'workdir'], { pattern: { name: AGENT_NAME_FORM }, conflict: 'name' });
   return (
     <section>
       <h1>Agents</h1>
@@ -65,33 +69,33 @@ export function AgentsPage() {
         </table>
       )}
       {can(me, 'admin') ? (
-        <form className="card" onSubmit={create} aria-labelledby="new-agent-h">
+        <Form className="card" onSubmit={create} errors={ne} error={error} aria-labelledby="new-agent-h">
           <h2 id="new-agent-h">New agent</h2>
           <fieldset>
             <legend>Launch method</legend>
             <label className="inline"><input type="radio" name="launch" checked={kind === 'inbound'} onChange={() => setKind('inbound')} /> Inbound: the agent dials the controller (behind a firewall or NAT too)</label>
             <label className="inline"><input type="radio" name="launch" checked={kind === 'ssh'} onChange={() => setKind('ssh')} /> SSH: the controller logs into the host and starts it</label>
           </fieldset>
-          <Field label="Agent name">{(id) => <input id={id} required pattern="[A-Za-z0-9_][A-Za-z0-9._\-]{0,99}" value={name} onChange={(e) => setName(e.target.value)} />}</Field>
-          <Field label="Labels" hint="Separated by spaces, e.g. linux docker">{(id) => <input id={id} value={labels} onChange={(e) => setLabels(e.target.value)} />}</Field>
-          <Field label="Executors">{(id) => <input id={id} type="number" min={0} max={1000} value={executors} onChange={(e) => setExecutors(Number(e.target.value))} />}</Field>
+          <Field label="Agent name" name="name">{(id) => <input id={id} required pattern="[A-Za-z0-9_][A-Za-z0-9._\-]{0,99}" title={AGENT_NAME_FORM} value={name} onChange={(e) => setName(e.target.value)} />}</Field>
+          <Field label="Labels" name="labels" hint="Separated by spaces, e.g. linux docker">{(id) => <input id={id} value={labels} onChange={(e) => setLabels(e.target.value)} />}</Field>
+          <Field label="Executors" name="executors">{(id) => <input id={id} type="number" min={0} max={1000} value={executors} onChange={(e) => setExecutors(Number(e.target.value))} />}</Field>
           {kind === 'ssh' ? <>
-            <Field label="Host">{(id) => <input id={id} required value={ssh.host} onChange={(e) => setS('host', e.target.value)} placeholder="build-1.example" />}</Field>
-            <Field label="Port">{(id) => <input id={id} type="number" min={1} max={65535} value={ssh.port} onChange={(e) => setS('port', Number(e.target.value))} />}</Field>
-            <Field label="SSH key credential" hint="An SSH username with private key credential; its public half in the host's authorized_keys">{(id) => (
+            <Field label="Host" name="launcher.host">{(id) => <input id={id} required value={ssh.host} onChange={(e) => setS('host', e.target.value)} placeholder="build-1.example" />}</Field>
+            <Field label="Port" name="launcher.port">{(id) => <input id={id} type="number" min={1} max={65535} value={ssh.port} onChange={(e) => setS('port', Number(e.target.value))} />}</Field>
+            <Field label="SSH key credential" name="launcher.credentialsId" hint="An SSH username with private key credential; its public half in the host's authorized_keys">{(id) => (
               <select id={id} required value={ssh.credentialsId} onChange={(e) => setS('credentialsId', e.target.value)}>
                 <option value="">- choose -</option>
                 {keys.map((c) => <option key={c.id} value={c.id}>{c.id}{c.username ? ` (${c.username})` : ''}</option>)}
               </select>
             )}</Field>
-            <Field label="Host key (optional)" hint="A SHA256: fingerprint or known_hosts lines; empty = trust the first key seen, then only it">{(id) => <input id={id} value={ssh.hostKey} onChange={(e) => setS('hostKey', e.target.value)} />}</Field>
+            <Field label="Host key (optional)" name="launcher.hostKey" hint="A SHA256: fingerprint or known_hosts lines; empty = trust the first key seen, then only it">{(id) => <input id={id} value={ssh.hostKey} onChange={(e) => setS('hostKey', e.target.value)} />}</Field>
             <label className="inline"><input type="checkbox" checked={ssh.install} onChange={(e) => setS('install', e.target.checked)} /> Copy the agent to the host over SFTP (it needs Node.js 22.18+)</label>
-            {!ssh.install ? <Field label="Agent command on the host" hint="Default: kiln agent">{(id) => <input id={id} value={ssh.command} onChange={(e) => setS('command', e.target.value)} />}</Field> : null}
-            <Field label="Work directory on the host (optional)">{(id) => <input id={id} value={ssh.workdir} onChange={(e) => setS('workdir', e.target.value)} />}</Field>
+            {!ssh.install ? <Field label="Agent command on the host" name="launcher.command" hint="Default: kiln agent">{(id) => <input id={id} value={ssh.command} onChange={(e) => setS('command', e.target.value)} />}</Field> : null}
+            <Field label="Work directory on the host (optional)" name="workdir">{(id) => <input id={id} value={ssh.workdir} onChange={(e) => setS('workdir', e.target.value)} />}</Field>
           </> : null}
-          <ErrorBox error={error} />
+          <ErrorBox error={ne.rest} />
           <button type="submit" className="primary" disabled={busy}>Create agent</button>
-        </form>
+        </Form>
       ) : null}
     </section>
   );
@@ -135,7 +139,7 @@ export function AgentPage({ name }: { name: string }) {
       {ag.launcher === 'inbound' ? <ConnectAgent name={name} command={ag.command} admin={can(me, 'admin')} /> : null}
       <h2>Connection log</h2>
       <ErrorBox error={log.error} />
-      {log.data && log.data.length > 0 ? <pre className="agent-log">{log.data.join('\n')}</pre> : <p className="muted">{ag.launcher === 'ssh' ? 'Nothing logged yet.' : 'An inbound agent logs on its own machine (its standard error, or its service journal); here it shows as online once it has connected.'}</p>}
+      {log.data && log.data.length > 0 ? <pre className="agent-log" tabIndex={0} aria-label="Connection log">{log.data.join('\n')}</pre> : <p className="muted">{ag.launcher === 'ssh' ? 'Nothing logged yet.' : 'An inbound agent logs on its own machine (its standard error, or its service journal); here it shows as online once it has connected.'}</p>}
       {dlg.dialog}
     </section>
   );
@@ -193,7 +197,7 @@ function EditAgent({ agent, onDone, onCancel }: { agent: Agent; onDone: () => vo
     });
   };
   return (
-    <form className="card" onSubmit={submit} aria-label={`Edit agent ${agent.name}`}>
+    <Form className="card" onSubmit={submit} errors={fe} error={error} aria-label={`Edit agent ${agent.name}`}>
       <Field label="Labels" hint="Separated by spaces" error={fe.of('labels')}>{(id) => <input id={id} value={labels} onChange={(e) => setLabels(e.target.value)} />}</Field>
       <Field label="Executors" error={fe.of('executors')}>{(id) => <input id={id} type="number" min={0} max={1000} value={executors} onChange={(e) => setExecutors(Number(e.target.value))} />}</Field>
       <Field label="Description" error={fe.of('description')}>{(id) => <input id={id} value={description} onChange={(e) => setDescription(e.target.value)} />}</Field>
@@ -209,6 +213,6 @@ function EditAgent({ agent, onDone, onCancel }: { agent: Agent; onDone: () => vo
         <button type="submit" className="primary" disabled={busy}>Save</button>
         <button type="button" onClick={onCancel}>Cancel</button>
       </div>
-    </form>
+    </Form>
   );
 }

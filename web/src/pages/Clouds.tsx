@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError, api } from '../api.ts';
 import { ErrorBox, Field, useAction, useDialog } from '../components.tsx';
+import { Form, fieldErrors } from '../forms.tsx';
 import type { AnswerOf, Cloud, ConnectionReport, Credential } from '../types.ts';
 import { useTitle } from '../title.ts';
 
@@ -123,6 +124,11 @@ export function CloudsPage() {
     setShown(null);
     setResult(null);
   });
+  // The API's names of each field (Kubernetes' and Docker's differ for a few).
+  const tplNames = f.podTemplates.flatMap((_, i) => ['name', 'labels', 'label', 'inheritFrom', 'yaml'].flatMap((k) => [`templates[${i}].${k}`, `podTemplates[${i}].${k}`]));
+  const fe = fieldErrors(error, ['name', 'serverUrl', 'caCertificate', 'namespace', 'credentialsId', 'controllerUrl', 'tunnel', 'podRetention', 'connectTimeoutSeconds',
+    'engineUrl', 'tls', 'tls.ca', 'tls.cert', 'tls.key', 'agentImage', 'defaultAgentImage', 'containerCap', 'concurrencyCap', 'templates', 'podTemplates', ...tplNames]);
+  const tn = (i: number, ...k: string[]) => k.flatMap((x) => [`templates[${i}].${x}`, `podTemplates[${i}].${x}`]);
   const tpl = (i: number, k: keyof Template, v: string) => set('podTemplates', f.podTemplates.map((t, j) => (j === i ? { ...t, [k]: v } : t)));
   return (
     <section>
@@ -133,51 +139,51 @@ export function CloudsPage() {
         <p>Configured: {names.map((n) => <button key={n} className="small" aria-pressed={shown === n} onClick={() => void load(n)} aria-label={`Edit cloud ${n}`}>{n}</button>)}{' '}
           <button className="small" onClick={() => { setF(EMPTY); setShown(null); setResult(null); setSaved(false); }}>New cloud</button></p>
       ) : null}
-      <form className="card cloud-form" onSubmit={save}>
+      <Form className="card cloud-form" onSubmit={save} errors={fe} error={error} aria-label="Cloud settings">
         <fieldset>
           <legend>Kind</legend>
           <label className="inline"><input type="radio" name="cloud-kind" checked={f.type === 'kubernetes'} onChange={() => setF({ ...f, type: 'kubernetes', name: f.name === 'docker' ? 'kubernetes' : f.name })} /> Kubernetes</label>
           <label className="inline"><input type="radio" name="cloud-kind" checked={f.type === 'docker'} onChange={() => setF({ ...f, type: 'docker', name: f.name === 'kubernetes' ? 'docker' : f.name })} /> Docker</label>
         </fieldset>
-        <Field label="Cloud name">{(id) => <input id={id} required value={f.name} onChange={(e) => set('name', e.target.value)} />}</Field>
+        <Field label="Cloud name" name="name">{(id) => <input id={id} required value={f.name} onChange={(e) => set('name', e.target.value)} />}</Field>
         {f.type === 'kubernetes' ? <>
           <label className="inline"><input type="checkbox" checked={f.inCluster} onChange={(e) => set('inCluster', e.target.checked)} /> Kiln runs in this cluster (use its pod's service account)</label>
-          <Field label="Kubernetes URL" hint="The API server, e.g. https://10.0.0.1:6443 (may be left empty with a kubeconfig credential, or in-cluster)">{(id) => <input id={id} value={f.serverUrl} onChange={(e) => set('serverUrl', e.target.value)} />}</Field>
-          <Field label="Kubernetes server certificate key" hint="The cluster's CA certificate, PEM or base64 of the PEM">{(id) => <textarea id={id} rows={4} className="mono" value={f.caCertificate} onChange={(e) => set('caCertificate', e.target.value)} />}</Field>
-          <Field label="Kubernetes namespace">{(id) => <input id={id} value={f.namespace} onChange={(e) => set('namespace', e.target.value)} />}</Field>
-          <Field label="Credentials" hint="A kubeconfig (secret file) or a service-account token (secret text)">{(id) => (
+          <Field label="Kubernetes URL" name="serverUrl" hint="The API server, e.g. https://10.0.0.1:6443 (may be left empty with a kubeconfig credential, or in-cluster)">{(id) => <input id={id} value={f.serverUrl} onChange={(e) => set('serverUrl', e.target.value)} />}</Field>
+          <Field label="Kubernetes server certificate key" name="caCertificate" hint="The cluster's CA certificate, PEM or base64 of the PEM">{(id) => <textarea id={id} rows={4} className="mono" value={f.caCertificate} onChange={(e) => set('caCertificate', e.target.value)} />}</Field>
+          <Field label="Kubernetes namespace" name="namespace">{(id) => <input id={id} value={f.namespace} onChange={(e) => set('namespace', e.target.value)} />}</Field>
+          <Field label="Credentials" name="credentialsId" hint="A kubeconfig (secret file) or a service-account token (secret text)">{(id) => (
             <select id={id} value={f.credentialsId} onChange={(e) => set('credentialsId', e.target.value)}>
               <option value="">- none -</option>
               {creds.filter((c) => c.type === 'secretFile' || c.type === 'secretText').map((c) => <option key={c.id} value={c.id}>{c.id} ({c.type})</option>)}
             </select>
           )}</Field>
-          <Field label="Controller URL" hint="What agents in pods dial, e.g. http://kiln.kiln.svc:8080/; empty = the controller's agent URL">{(id) => <input id={id} value={f.controllerUrl} onChange={(e) => set('controllerUrl', e.target.value)} />}</Field>
-          <Field label="Tunnel" hint="Optional host:port agents dial instead, e.g. kiln-agent.kiln.svc:50000">{(id) => <input id={id} value={f.tunnel} onChange={(e) => set('tunnel', e.target.value)} />}</Field>
-          <Field label="Pod retention">{(id) => <select id={id} value={f.podRetention} onChange={(e) => set('podRetention', e.target.value as CloudForm['podRetention'])}><option value="never">never (delete after the build)</option><option value="onFailure">on failure</option><option value="always">always</option></select>}</Field>
-          <Field label="Agent connect timeout (seconds)">{(id) => <input id={id} type="number" min={5} value={f.connectTimeoutSeconds} onChange={(e) => set('connectTimeoutSeconds', Number(e.target.value))} />}</Field>
+          <Field label="Controller URL" name="controllerUrl" hint="What agents in pods dial, e.g. http://kiln.kiln.svc:8080/; empty = the controller's agent URL">{(id) => <input id={id} value={f.controllerUrl} onChange={(e) => set('controllerUrl', e.target.value)} />}</Field>
+          <Field label="Tunnel" name="tunnel" hint="Optional host:port agents dial instead, e.g. kiln-agent.kiln.svc:50000">{(id) => <input id={id} value={f.tunnel} onChange={(e) => set('tunnel', e.target.value)} />}</Field>
+          <Field label="Pod retention" name="podRetention">{(id) => <select id={id} value={f.podRetention} onChange={(e) => set('podRetention', e.target.value as CloudForm['podRetention'])}><option value="never">never (delete after the build)</option><option value="onFailure">on failure</option><option value="always">always</option></select>}</Field>
+          <Field label="Agent connect timeout (seconds)" name="connectTimeoutSeconds">{(id) => <input id={id} type="number" min={5} value={f.connectTimeoutSeconds} onChange={(e) => set('connectTimeoutSeconds', Number(e.target.value))} />}</Field>
         </> : <>
-          <Field label="Docker engine URL" hint="unix:///var/run/docker.sock or tcp://host:2376">{(id) => <input id={id} value={f.engineUrl} onChange={(e) => set('engineUrl', e.target.value)} />}</Field>
-          <Field label="CA certificate (PEM)">{(id) => <textarea id={id} rows={3} className="mono" value={f.tlsCa} onChange={(e) => set('tlsCa', e.target.value)} />}</Field>
-          <Field label="Client certificate (PEM)">{(id) => <textarea id={id} rows={3} className="mono" value={f.tlsCert} onChange={(e) => set('tlsCert', e.target.value)} />}</Field>
-          <Field label="Client key (PEM)">{(id) => <textarea id={id} rows={3} className="mono" value={f.tlsKey} onChange={(e) => set('tlsKey', e.target.value)} />}</Field>
+          <Field label="Docker engine URL" name="engineUrl" hint="unix:///var/run/docker.sock or tcp://host:2376">{(id) => <input id={id} value={f.engineUrl} onChange={(e) => set('engineUrl', e.target.value)} />}</Field>
+          <Field label="CA certificate (PEM)" name={['tls.ca', 'tls']}>{(id) => <textarea id={id} rows={3} className="mono" value={f.tlsCa} onChange={(e) => set('tlsCa', e.target.value)} />}</Field>
+          <Field label="Client certificate (PEM)" name="tls.cert">{(id) => <textarea id={id} rows={3} className="mono" value={f.tlsCert} onChange={(e) => set('tlsCert', e.target.value)} />}</Field>
+          <Field label="Client key (PEM)" name="tls.key">{(id) => <textarea id={id} rows={3} className="mono" value={f.tlsKey} onChange={(e) => set('tlsKey', e.target.value)} />}</Field>
         </>}
-        <Field label="Agent image" hint="The image of the injected agent container">{(id) => <input id={id} value={f.agentImage} onChange={(e) => set('agentImage', e.target.value)} />}</Field>
+        <Field label="Agent image" name={['agentImage', 'defaultAgentImage']} hint="The image of the injected agent container">{(id) => <input id={id} value={f.agentImage} onChange={(e) => set('agentImage', e.target.value)} />}</Field>
         <label className="inline"><input type="checkbox" checked={f.skipTlsVerify} onChange={(e) => set('skipTlsVerify', e.target.checked)} /> Disable TLS certificate verification (self-signed endpoints only)</label>
-        <Field label="Concurrency limit" hint={f.type === 'kubernetes' ? 'Pods of this cloud at once; more builds wait in the queue' : 'Pods at once; 0 = no limit'}>{(id) => <input id={id} type="number" min={f.type === 'kubernetes' ? 1 : 0} value={f.concurrencyCap} onChange={(e) => set('concurrencyCap', Number(e.target.value))} />}</Field>
+        <Field label="Concurrency limit" name={['containerCap', 'concurrencyCap']} hint={f.type === 'kubernetes' ? 'Pods of this cloud at once; more builds wait in the queue' : 'Pods at once; 0 = no limit'}>{(id) => <input id={id} type="number" min={f.type === 'kubernetes' ? 1 : 0} value={f.concurrencyCap} onChange={(e) => set('concurrencyCap', Number(e.target.value))} />}</Field>
         <fieldset>
           <legend>Pod templates</legend>
           {f.podTemplates.map((t, i) => (
             <div key={i} className="template">
-              <Field label="Template name">{(id) => <input id={id} value={t.name} onChange={(e) => tpl(i, 'name', e.target.value)} />}</Field>
-              <Field label="Labels" hint="Space-separated; agent { label '...' } picks the template">{(id) => <input id={id} value={t.labels} onChange={(e) => tpl(i, 'labels', e.target.value)} />}</Field>
-              {f.type === 'kubernetes' ? <Field label="Inherit from" hint="Template names, space-separated">{(id) => <input id={id} value={t.inheritFrom} onChange={(e) => tpl(i, 'inheritFrom', e.target.value)} />}</Field> : null}
-              <Field label="Pod YAML">{(id) => <textarea id={id} rows={8} className="mono" value={t.yaml} onChange={(e) => tpl(i, 'yaml', e.target.value)} />}</Field>
+              <Field label="Template name" name={tn(i, 'name')}>{(id) => <input id={id} value={t.name} onChange={(e) => tpl(i, 'name', e.target.value)} />}</Field>
+              <Field label="Labels" name={tn(i, 'labels', 'label')} hint="Space-separated; agent { label '...' } picks the template">{(id) => <input id={id} value={t.labels} onChange={(e) => tpl(i, 'labels', e.target.value)} />}</Field>
+              {f.type === 'kubernetes' ? <Field label="Inherit from" name={tn(i, 'inheritFrom')} hint="Template names, space-separated">{(id) => <input id={id} value={t.inheritFrom} onChange={(e) => tpl(i, 'inheritFrom', e.target.value)} />}</Field> : null}
+              <Field label="Pod YAML" name={tn(i, 'yaml')}>{(id) => <textarea id={id} rows={8} className="mono" value={t.yaml} onChange={(e) => tpl(i, 'yaml', e.target.value)} />}</Field>
               <button type="button" className="small danger" onClick={() => set('podTemplates', f.podTemplates.filter((_, j) => j !== i))}>Remove template</button>
             </div>
           ))}
           <button type="button" className="small" onClick={() => set('podTemplates', [...f.podTemplates, { name: `template-${f.podTemplates.length + 1}`, labels: '', inheritFrom: '', yaml: 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: build\n    image: busybox\n    command: [cat]\n    tty: true\n' }])}>Add pod template</button>
         </fieldset>
-        <ErrorBox error={error} />
+        <ErrorBox error={fe.rest} />
         {result ? (
           <div className={result.ok ? 'ok card' : 'error'} role="status" aria-label="Test connection result">
             <strong>{result.message}</strong>
@@ -192,7 +198,7 @@ export function CloudsPage() {
           <button type="submit" className="primary" disabled={busy}>Save</button>
           {names.includes(f.name) ? <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>Delete cloud</button> : null}
         </div>
-      </form>
+      </Form>
       {dlg.dialog}
     </section>
   );

@@ -2,6 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { ErrorBox, Field, Loading, useAction, useDialog } from '../components.tsx';
+import { Form, fieldErrors } from '../forms.tsx';
 import { ago } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { can, useSession } from '../session.ts';
@@ -86,24 +87,26 @@ function AddCredential({ onDone }: { onDone: () => void }) {
       onDone();
     });
   };
+  const fe = fieldErrors(error, ['type', 'id', 'description', 'secret', 'username', 'password', 'privateKey', 'passphrase', 'fileName', 'content', 'contentBase64', 'folder'], { conflict: 'id' });
+  const FILE = ['fileName', 'content', 'contentBase64'];
   return (
-    <form className="card" onSubmit={submit} aria-labelledby="add-cred-h" autoComplete="off">
+    <Form className="card" onSubmit={submit} errors={fe} error={error} aria-labelledby="add-cred-h" autoComplete="off">
       <h2 id="add-cred-h">Add a credential</h2>
-      <Field label="Kind">{(id) => <select id={id} value={type} onChange={(e) => setType(e.target.value as CredentialType)}>{TYPES.map(([t, l]) => <option key={t} value={t}>{l}</option>)}</select>}</Field>
-      <Field label="ID" hint="What pipelines name it by, e.g. deploy-token">{(id) => <input id={id} name="credential-id" required value={val('id')} onChange={set('id')} />}</Field>
-      <Field label="Description">{(id) => <input id={id} value={val('description')} onChange={set('description')} />}</Field>
-      {type === 'secretText' ? <Field label="Secret">{(id) => <input id={id} type="password" autoComplete="new-password" required value={val('secret')} onChange={set('secret')} />}</Field> : null}
-      {type === 'usernamePassword' || type === 'sshKey' ? <Field label="Username">{(id) => <input id={id} required value={val('username')} onChange={set('username')} />}</Field> : null}
-      {type === 'usernamePassword' ? <Field label="Password">{(id) => <input id={id} type="password" autoComplete="new-password" required value={val('password')} onChange={set('password')} />}</Field> : null}
+      <Field label="Kind" name="type">{(id) => <select id={id} value={type} onChange={(e) => setType(e.target.value as CredentialType)}>{TYPES.map(([t, l]) => <option key={t} value={t}>{l}</option>)}</select>}</Field>
+      <Field label="ID" name="id" hint="What pipelines name it by, e.g. deploy-token">{(id) => <input id={id} name="credential-id" required value={val('id')} onChange={set('id')} />}</Field>
+      <Field label="Description" name="description">{(id) => <input id={id} value={val('description')} onChange={set('description')} />}</Field>
+      {type === 'secretText' ? <Field label="Secret" name="secret">{(id) => <input id={id} type="password" autoComplete="new-password" required value={val('secret')} onChange={set('secret')} />}</Field> : null}
+      {type === 'usernamePassword' || type === 'sshKey' ? <Field label="Username" name="username">{(id) => <input id={id} required value={val('username')} onChange={set('username')} />}</Field> : null}
+      {type === 'usernamePassword' ? <Field label="Password" name="password">{(id) => <input id={id} type="password" autoComplete="new-password" required value={val('password')} onChange={set('password')} />}</Field> : null}
       {type === 'sshKey' ? <>
-        <Field label="Private key" hint="PEM / OpenSSH format">{(id) => <textarea id={id} rows={6} required className="mono" value={val('privateKey')} onChange={set('privateKey')} />}</Field>
-        <Field label="Passphrase (optional)">{(id) => <input id={id} type="password" autoComplete="new-password" value={val('passphrase')} onChange={set('passphrase')} />}</Field>
+        <Field label="Private key" name="privateKey" hint="PEM / OpenSSH format">{(id) => <textarea id={id} rows={6} required className="mono" value={val('privateKey')} onChange={set('privateKey')} />}</Field>
+        <Field label="Passphrase (optional)" name="passphrase">{(id) => <input id={id} type="password" autoComplete="new-password" value={val('passphrase')} onChange={set('passphrase')} />}</Field>
       </> : null}
-      {type === 'secretFile' || type === 'certificate' ? <Field label={type === 'secretFile' ? 'File' : 'Certificate file'}>{(id) => <input id={id} type="file" required onChange={(e) => setFile(e.target.files?.[0] ?? null)} />}</Field> : null}
-      {type === 'certificate' ? <Field label="Password (optional)">{(id) => <input id={id} type="password" autoComplete="new-password" value={val('password')} onChange={set('password')} />}</Field> : null}
-      <Field label="Folder (optional)" hint="Only jobs in this folder may use it; empty = global">{(id) => <input id={id} value={val('folder')} onChange={set('folder')} />}</Field>
-      <ErrorBox error={error} />
+      {type === 'secretFile' || type === 'certificate' ? <Field label={type === 'secretFile' ? 'File' : 'Certificate file'} name={FILE}>{(id) => <input id={id} type="file" required onChange={(e) => setFile(e.target.files?.[0] ?? null)} />}</Field> : null}
+      {type === 'certificate' ? <Field label="Password (optional)" name="password">{(id) => <input id={id} type="password" autoComplete="new-password" value={val('password')} onChange={set('password')} />}</Field> : null}
+      <Field label="Folder (optional)" name="folder" hint="Only jobs in this folder may use it; empty = global">{(id) => <input id={id} value={val('folder')} onChange={set('folder')} />}</Field>
+      <ErrorBox error={fe.rest} />
       <button type="submit" className="primary" disabled={busy}>Add credential</button>
-    </form>
+    </Form>
   );
 }

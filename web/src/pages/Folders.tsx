@@ -5,6 +5,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { ErrorBox, Field, Loading, useAction, useDialog } from '../components.tsx';
+import { Form, problemOf } from '../forms.tsx';
 import { when } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import type { AnswerOf, User } from '../types.ts';
@@ -23,6 +24,10 @@ const HINT: Record<Right, string> = {
 /** A grant as edited here (a new one has no time or author yet); the API's FolderGrant fits it. */
 interface Grant { grantee: string; rights: Right[]; updatedAt?: number; updatedBy?: string }
 interface FolderGrants { folder: string; grants: Grant[] }
+
+// A folder is spelled like the start of a job name (api-schemas.ts JOB_NAME).
+const FOLDER = "/?[A-Za-z0-9_][A-Za-z0-9._ \\-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._ \\-]{0,99}){0,9}/?";
+const FOLDER_FORM = "Folder names of letters, digits, '.', '_', '-' and spaces, separated by '/' (team or team/sub)";
 
 const granteeLabel = (g: string) => (g === 'role:developer' ? 'every developer' : g.replace(/^user:/, ''));
 
@@ -52,11 +57,11 @@ export function FoldersPage() {
       {shown.map((f) => (
         <FolderCard key={f.folder} folder={f} developers={users.data ?? []} onDone={() => { setAdding(adding.filter((x) => x !== f.folder)); folders.reload(); }} />
       ))}
-      <form className="card" onSubmit={add} aria-labelledby="guard-h">
+      <Form className="card" onSubmit={add} aria-labelledby="guard-h">
         <h2 id="guard-h">Guard a folder</h2>
-        <Field label="Folder" hint="spelled like the start of job names: team, or team/sub">{(id) => <input id={id} required value={name} onChange={(e) => setName(e.target.value)} placeholder="team" />}</Field>
+        <Field label="Folder" hint="spelled like the start of job names: team, or team/sub">{(id) => <input id={id} required pattern={FOLDER} title={FOLDER_FORM} value={name} onChange={(e) => setName(e.target.value)} placeholder="team" />}</Field>
         <button type="submit">Guard folder</button>
-      </form>
+      </Form>
     </section>
   );
 }
@@ -75,6 +80,10 @@ function FolderCard({ folder, developers, onDone }: { folder: FolderGrants; deve
     if (folder.grants.length > 0) await api.del(path);
     onDone();
   });
+  // An error about one grant (`grants[1].grantee: ...`) shows in its row.
+  const problem = problemOf(error);
+  const badRow = problem ? /^grants\[(\d+)\]/.exec(problem.field) : null;
+  const rowError = (i: number) => (badRow && Number(badRow[1]) === i ? problem!.message : null);
   const candidates = ['role:developer', ...developers.map((u) => `user:${u.name}`)].filter((g) => !grants.some((x) => x.grantee === g));
   return (
     <div className="card">
@@ -83,7 +92,8 @@ function FolderCard({ folder, developers, onDone }: { folder: FolderGrants; deve
         <thead><tr><th scope="col">Grantee</th>{RIGHTS.map((r) => <th key={r} scope="col" title={HINT[r]}>{r}</th>)}<th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
         <tbody>{grants.map((g, i) => (
           <tr key={g.grantee}>
-            <td><strong>{granteeLabel(g.grantee)}</strong>{g.updatedBy ? <div className="muted small">by {g.updatedBy}, {when(g.updatedAt)}</div> : null}</td>
+            <td><strong>{granteeLabel(g.grantee)}</strong>{g.updatedBy ? <div className="muted small">by {g.updatedBy}, {when(g.updatedAt)}</div> : null}
+              {rowError(i) ? <div className="field-error" role="alert">{rowError(i)}</div> : null}</td>
             {RIGHTS.map((r) => (
               <td key={r}><input type="checkbox" aria-label={`${r} for ${granteeLabel(g.grantee)} on ${folder.folder}`} checked={g.rights.includes(r)} disabled={busy} onChange={() => toggle(i, r)} /></td>
             ))}
@@ -102,7 +112,7 @@ function FolderCard({ folder, developers, onDone }: { folder: FolderGrants; deve
         <button className="primary small" disabled={!dirty || busy} onClick={() => void save()}>Save</button>
         <button className="small danger" disabled={busy} onClick={() => void removeAll()}>Remove all grants</button>
       </div>
-      <ErrorBox error={error} />
+      <ErrorBox error={badRow ? null : error} />
       {dlg.dialog}
     </div>
   );

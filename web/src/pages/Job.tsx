@@ -4,6 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, jobPath } from '../api.ts';
 import { BuildBadge, CopyButton, ErrorBox, Field, Loading, useAction, useDialog } from '../components.tsx';
+import { Form, fieldErrors } from '../forms.tsx';
 import { ago, duration, statusOf } from '../format.ts';
 import { useNow, useResource } from '../hooks.ts';
 import { useLive } from '../live.ts';
@@ -26,6 +27,8 @@ export function JobPage({ name }: { name: string }) {
   });
   const [showParams, setShowParams] = useState(false);
   const [run, busy, error] = useAction();
+  // Build with Parameters has its own errors, shown in its form beside the parameter.
+  const [runParams, busyParams, paramsError] = useAction();
   const dlg = useDialog();
   const now = useNow(1000);
   // The tab shows the newest build's status (the history's first row on its first page).
@@ -33,7 +36,7 @@ export function JobPage({ name }: { name: string }) {
   if (job.error) return <section><h1>{name}</h1><ErrorBox error={job.error} /></section>;
   if (!job.data) return <Loading what={`job ${name}`} />;
   const j = job.data;
-  const buildNow = (params?: Record<string, string | boolean>) => run(async () => {
+  const buildNow = (params?: Record<string, string | boolean>) => (params ? runParams : run)(async () => {
     const b = await api.post<Build>(`${jobPath(name)}/builds`, params ? { params } : {});
     navigate(urls.build(name, b.number));
   });
@@ -71,7 +74,9 @@ export function JobPage({ name }: { name: string }) {
       ) : null}
       {j.definition.kind === 'git' && can(me, 'admin') ? <WebhookPanel name={name} /> : null}
       <ErrorBox error={error} />
-      {showParams ? <ParamsForm params={j.parameters} busy={busy} onSubmit={(p) => void buildNow(p)} /> : null}
+      {/* Keyed by the parameters: when a build changes them, the form starts again from their defaults
+          (a choice no longer offered is not sent). */}
+      {showParams ? <ParamsForm key={JSON.stringify(j.parameters)} params={j.parameters} busy={busy || busyParams} error={paramsError} onSubmit={(p) => void buildNow(p)} /> : null}
       <Trends job={name} />
       <h2>Builds</h2>
       <ErrorBox error={builds.error} />
@@ -101,16 +106,17 @@ export function JobPage({ name }: { name: string }) {
   );
 }
 
-export function ParamsForm({ params, busy, onSubmit, submitLabel = 'Build' }: { params: JobParameter[]; busy: boolean; onSubmit: (v: Record<string, string | boolean>) => void; submitLabel?: string }) {
+export function ParamsForm({ params, busy, onSubmit, submitLabel = 'Build', error = null }: { params: JobParameter[]; busy: boolean; onSubmit: (v: Record<string, string | boolean>) => void; submitLabel?: string; error?: unknown }) {
   const [values, setValues] = useState<Record<string, string | boolean>>(() => Object.fromEntries(params.map((p) => [p.name, p.type === 'booleanParam' ? p.defaultValue === true : p.type === 'choice' ? (p.choices[0] ?? '') : String(p.defaultValue ?? '')])));
   const submit = (e: FormEvent) => { e.preventDefault(); onSubmit(values); };
   const set = (k: string, v: string | boolean) => setValues({ ...values, [k]: v });
+  const fe = fieldErrors(error, params.map((p) => `params.${p.name}`));
   return (
-    <form className="card" onSubmit={submit} aria-label="Build parameters">
+    <Form className="card" onSubmit={submit} errors={fe} error={error} aria-label="Build parameters">
       {params.map((p) => {
         const t = p.type.toLowerCase();
         return (
-          <Field key={p.name} label={p.name} hint={p.description || undefined}>
+          <Field key={p.name} label={p.name} name={`params.${p.name}`} hint={p.description || undefined}>
             {(id) => t.includes('boolean') ? <input id={id} type="checkbox" checked={values[p.name] === true} onChange={(e) => set(p.name, e.target.checked)} />
               : t.includes('choice') ? <select id={id} value={String(values[p.name] ?? '')} onChange={(e) => set(p.name, e.target.value)}>{p.choices.map((c) => <option key={c}>{c}</option>)}</select>
               : t.includes('text') ? <textarea id={id} rows={4} value={String(values[p.name] ?? '')} onChange={(e) => set(p.name, e.target.value)} />
@@ -118,8 +124,9 @@ export function ParamsForm({ params, busy, onSubmit, submitLabel = 'Build' }: { 
           </Field>
         );
       })}
+      <ErrorBox error={fe.rest} />
       <button type="submit" className="primary" disabled={busy}>{submitLabel}</button>
-    </form>
+    </Form>
   );
 }
 

@@ -9,6 +9,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { ErrorBox, Field, Loading, useAction } from '../components.tsx';
+import { Form as FieldForm, fieldErrors } from '../forms.tsx';
 import { can, useSession } from '../session.ts';
 import type { AnswerOf, Credential } from '../types.ts';
 
@@ -83,6 +84,7 @@ export function LibrariesPage() {
     setDeleting(null);
   });
 
+  const fe = fieldErrors(error, ['name', 'url', 'defaultVersion', 'credentialsId', 'version'], { pattern: { name: "Letters, digits, '.', '_' and '-'" } });
   return (
     <section>
       <h1>Libraries</h1>
@@ -113,12 +115,12 @@ export function LibrariesPage() {
       )}
       {admin && f === null ? <p><button className="primary" onClick={() => edit(null)}>Add library</button></p> : null}
       {admin && f !== null ? (
-        <form className="card" onSubmit={save} aria-label="Library">
+        <FieldForm className="card" onSubmit={save} errors={fe} error={error} aria-label="Library">
           <h2>{editing ? `Edit library ${editing}` : 'Add library'}</h2>
-          <Field label="Name" hint="The name Jenkinsfiles use: @Library('name')">{(id) => <input id={id} required value={f.name} readOnly={editing !== null} onChange={(e) => set('name', e.target.value)} />}</Field>
-          <Field label="Repository URL" hint="https://, ssh://, git://, git@host:path, file:// or a path on the controller; no password in it (use credentials)">{(id) => <input id={id} required className="mono" value={f.url} onChange={(e) => set('url', e.target.value)} />}</Field>
-          <Field label="Default version" hint="A branch, tag or commit, used when @Library names none">{(id) => <input id={id} value={f.defaultVersion} onChange={(e) => set('defaultVersion', e.target.value)} />}</Field>
-          <Field label="Credentials" hint="Username/password, secret text (token) or SSH key">{(id) => (
+          <Field label="Name" name="name" hint="The name Jenkinsfiles use: @Library('name')">{(id) => <input id={id} required value={f.name} readOnly={editing !== null} onChange={(e) => set('name', e.target.value)} />}</Field>
+          <Field label="Repository URL" name="url" hint="https://, ssh://, git://, git@host:path, file:// or a path on the controller; no password in it (use credentials)">{(id) => <input id={id} required className="mono" value={f.url} onChange={(e) => set('url', e.target.value)} />}</Field>
+          <Field label="Default version" name={['defaultVersion', 'version']} hint="A branch, tag or commit, used when @Library names none">{(id) => <input id={id} value={f.defaultVersion} onChange={(e) => set('defaultVersion', e.target.value)} />}</Field>
+          <Field label="Credentials" name="credentialsId" hint="Username/password, secret text (token) or SSH key">{(id) => (
             <select id={id} value={f.credentialsId} onChange={(e) => set('credentialsId', e.target.value)}>
               <option value="">- none -</option>
               {creds.filter((c) => c.type === 'usernamePassword' || c.type === 'secretText' || c.type === 'sshKey').map((c) => <option key={c.id} value={c.id}>{c.id} ({c.type})</option>)}
@@ -127,7 +129,7 @@ export function LibrariesPage() {
           <label className="inline"><input type="checkbox" checked={f.implicit} onChange={(e) => set('implicit', e.target.checked)} /> Load implicitly (every build, without @Library)</label>
           <label className="inline"><input type="checkbox" checked={f.allowVersionOverride} onChange={(e) => set('allowVersionOverride', e.target.checked)} /> Allow default version to be overridden</label>
           <label className="inline"><input type="checkbox" checked={f.includeInChangesets} onChange={(e) => set('includeInChangesets', e.target.checked)} /> Include @Library changes in job recent changes</label>
-          <ErrorBox error={error} />
+          <ErrorBox error={fe.rest} />
           {result ? (
             <div className={result.ok ? 'ok card' : 'error'} role="status" aria-label="Library test result">
               <strong>{result.message}</strong>
@@ -143,7 +145,7 @@ export function LibrariesPage() {
             <button type="submit" className="primary" disabled={busy}>Save</button>
             <button type="button" disabled={busy} onClick={() => { setF(null); setEditing(null); setResult(null); }}>Cancel</button>
           </div>
-        </form>
+        </FieldForm>
       ) : null}
       {!admin ? <ErrorBox error={error} /> : null}
       <dialog ref={dialog} aria-label="Delete library" onCancel={() => setDeleting(null)}>

@@ -6,6 +6,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { ErrorBox, Field, Loading, useAction } from '../components.tsx';
+import { Form, fieldErrors } from '../forms.tsx';
 import { useResource } from '../hooks.ts';
 import type { AnswerOf, BodyOf } from '../types.ts';
 
@@ -50,14 +51,16 @@ export function MailPage() {
     setOutcome(null);
     void test(async () => { setOutcome(await api.post<{ sent: boolean; message: string }>('/settings/mail/test', { to })); });
   };
+  const fe = fieldErrors(saveError, ['host', 'security', 'port', 'credentialsId', 'trustCertificate', 'from', 'replyTo', 'defaultSuffix', 'defaultSubject', 'defaultContent', 'defaultRecipients']);
+  const te = fieldErrors(testError, ['to']);
   return (
     <section>
       <h1>E-mail</h1>
       <p className="muted">The SMTP server that <code>emailext</code> and <code>mail</code> send through. Without one, those steps fail saying so.</p>
-      <form className="card" onSubmit={submit} aria-labelledby="smtp-h" autoComplete="off">
+      <Form className="card" onSubmit={submit} errors={fe} error={saveError} aria-labelledby="smtp-h" autoComplete="off">
         <h2 id="smtp-h">Server</h2>
-        <Field label="SMTP server" hint="Host name or IP address; empty: no e-mail">{(id) => <input id={id} name="smtp-host" value={f.host} onChange={text('host')} />}</Field>
-        <Field label="Security">{(id) => (
+        <Field label="SMTP server" name="host" hint="Host name or IP address; empty: no e-mail">{(id) => <input id={id} name="smtp-host" value={f.host} onChange={text('host')} />}</Field>
+        <Field label="Security" name="security">{(id) => (
           <select id={id} value={f.security} onChange={(e) => {
             const s = e.target.value as Body['security'];
             const port = SECURITY.find(([v]) => v === s)![2];
@@ -65,8 +68,8 @@ export function MailPage() {
             setF({ ...f, security: s, port: SECURITY.some(([, , p]) => p === f.port) ? port : f.port });
           }}>{SECURITY.map(([v, l]) => <option key={v} value={v}>{l}</option>)}</select>
         )}</Field>
-        <Field label="SMTP port">{(id) => <input id={id} type="number" min={1} max={65535} value={f.port} onChange={(e) => set('port', Number(e.target.value))} />}</Field>
-        <Field label="Credentials" hint="A global username/password credential for SMTP authentication">{(id) => (
+        <Field label="SMTP port" name="port">{(id) => <input id={id} type="number" min={1} max={65535} value={f.port} onChange={(e) => set('port', Number(e.target.value))} />}</Field>
+        <Field label="Credentials" name="credentialsId" hint="A global username/password credential for SMTP authentication">{(id) => (
           <select id={id} value={f.credentialsId ?? ''} onChange={(e) => set('credentialsId', e.target.value || null)}>
             <option value="">No authentication</option>
             {(creds.data ?? []).map((c) => <option key={c.id} value={c.id}>{c.id}{c.username ? ` (${c.username})` : ''}</option>)}
@@ -78,25 +81,25 @@ export function MailPage() {
           <div className="hint">Only for a server you know whose certificate is self-signed: anyone between Kiln and it could read the mail and the password.</div>
         </div>
         <h2>Defaults</h2>
-        <Field label="From address" hint="Jenkins' System Admin e-mail address, e.g. Kiln <ci@example.com>">{(id) => <input id={id} name="smtp-from" value={f.from} onChange={text('from')} />}</Field>
-        <Field label="Reply-To address">{(id) => <input id={id} value={f.replyTo} onChange={text('replyTo')} />}</Field>
-        <Field label="Default user e-mail suffix" hint="Added to recipients without '@', e.g. @example.com">{(id) => <input id={id} value={f.defaultSuffix} onChange={text('defaultSuffix')} />}</Field>
-        <Field label="Default subject ($DEFAULT_SUBJECT)" hint="Empty: $PROJECT_NAME - Build # $BUILD_NUMBER - $BUILD_STATUS!">{(id) => <input id={id} value={f.defaultSubject} onChange={text('defaultSubject')} />}</Field>
-        <Field label="Default content ($DEFAULT_CONTENT)" hint="Empty: email-ext's default, with a link to the console">{(id) => <textarea id={id} rows={4} value={f.defaultContent} onChange={(e) => set('defaultContent', e.target.value)} />}</Field>
-        <Field label="Default recipients ($DEFAULT_RECIPIENTS)">{(id) => <input id={id} value={f.defaultRecipients} onChange={text('defaultRecipients')} />}</Field>
-        <ErrorBox error={saveError} />
+        <Field label="From address" name="from" hint="Jenkins' System Admin e-mail address, e.g. Kiln <ci@example.com>">{(id) => <input id={id} name="smtp-from" value={f.from} onChange={text('from')} />}</Field>
+        <Field label="Reply-To address" name="replyTo">{(id) => <input id={id} value={f.replyTo} onChange={text('replyTo')} />}</Field>
+        <Field label="Default user e-mail suffix" name="defaultSuffix" hint="Added to recipients without '@', e.g. @example.com">{(id) => <input id={id} value={f.defaultSuffix} onChange={text('defaultSuffix')} />}</Field>
+        <Field label="Default subject ($DEFAULT_SUBJECT)" name="defaultSubject" hint="Empty: $PROJECT_NAME - Build # $BUILD_NUMBER - $BUILD_STATUS!">{(id) => <input id={id} value={f.defaultSubject} onChange={text('defaultSubject')} />}</Field>
+        <Field label="Default content ($DEFAULT_CONTENT)" name="defaultContent" hint="Empty: email-ext's default, with a link to the console">{(id) => <textarea id={id} rows={4} value={f.defaultContent} onChange={(e) => set('defaultContent', e.target.value)} />}</Field>
+        <Field label="Default recipients ($DEFAULT_RECIPIENTS)" name="defaultRecipients">{(id) => <input id={id} value={f.defaultRecipients} onChange={text('defaultRecipients')} />}</Field>
+        <ErrorBox error={fe.rest} />
         <button type="submit" className="primary" disabled={saving}>Save</button>
         {saved ? <span role="status" className="muted"> Saved.</span> : null}
-      </form>
-      <form className="card" onSubmit={sendTest} aria-labelledby="test-h">
+      </Form>
+      <Form className="card" onSubmit={sendTest} errors={te} error={testError} aria-labelledby="test-h">
         <h2 id="test-h">Send test e-mail</h2>
         <p className="muted small">Sends a short message through the saved settings.</p>
-        <Field label="Test e-mail recipient">{(id) => <input id={id} type="email" required value={to} onChange={(e) => setTo(e.target.value)} />}</Field>
-        <ErrorBox error={testError} />
+        <Field label="Test e-mail recipient" name="to">{(id) => <input id={id} type="email" required value={to} onChange={(e) => setTo(e.target.value)} />}</Field>
+        <ErrorBox error={te.rest} />
         <button type="submit" disabled={testing || !settings.data?.configured}>Send test e-mail</button>
         {!settings.data?.configured ? <span className="muted small"> Save an SMTP server first.</span> : null}
         {outcome ? <p role="status" className={outcome.sent ? 'ok' : 'error'}>{outcome.message}</p> : null}
-      </form>
+      </Form>
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { ErrorBox, Field, useAction } from '../components.tsx';
+import { Form, fieldErrors } from '../forms.tsx';
 import { useSession } from '../session.ts';
 import { Tokens } from '../tokens.tsx';
 import { useTitle } from '../title.ts';
@@ -17,6 +18,7 @@ export function ProfilePage() {
     setDone(false);
     void run(async () => { await api.put('/me/password', { currentPassword, newPassword }); setCur(''); setNew(''); setDone(true); });
   };
+  const fe = fieldErrors(error, ['currentPassword', 'newPassword']);
   return (
     <section>
       <h1>{me.user.name}</h1>
@@ -27,13 +29,13 @@ export function ProfilePage() {
           <p className="muted">For the CLI (<code>KILN_TOKEN</code>) and scripts: <code>Authorization: Bearer &lt;token&gt;</code>.</p>
           <Tokens base="/me/tokens" />
           <h2>Change password</h2>
-          <form className="card" onSubmit={change}>
-            <Field label="Current password">{(id) => <input id={id} type="password" autoComplete="current-password" required value={currentPassword} onChange={(e) => setCur(e.target.value)} />}</Field>
-            <Field label="New password">{(id) => <input id={id} type="password" autoComplete="new-password" required value={newPassword} onChange={(e) => setNew(e.target.value)} />}</Field>
-            <ErrorBox error={error} />
+          <Form className="card" onSubmit={change} errors={fe} error={error} aria-label="Change password">
+            <Field label="Current password" name="currentPassword">{(id) => <input id={id} type="password" autoComplete="current-password" required value={currentPassword} onChange={(e) => setCur(e.target.value)} />}</Field>
+            <Field label="New password" name="newPassword">{(id) => <input id={id} type="password" autoComplete="new-password" required value={newPassword} onChange={(e) => setNew(e.target.value)} />}</Field>
+            <ErrorBox error={fe.rest} />
             {done ? <p className="ok" role="status">Password changed.</p> : null}
             <button type="submit" disabled={busy}>Change password</button>
-          </form>
+          </Form>
         </>
       )}
     </section>

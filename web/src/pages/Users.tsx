@@ -2,7 +2,8 @@
 // locked by failed logins; each user's tokens.
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
-import { ErrorBox, Field, Loading, useAction, fieldErrors, useDialog } from '../components.tsx';
+import { ErrorBox, Field, Loading, useAction, useDialog } from '../components.tsx';
+import { Form, fieldErrors } from '../forms.tsx';
 import { when } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { Tokens } from '../tokens.tsx';
@@ -81,17 +82,17 @@ function NewUser({ onDone }: { onDone: () => void }) {
     e.preventDefault();
     void run(async () => { await api.post('/users', { name, fullName, role, password, email: email.trim() || null }); setName(''); setFull(''); setMail(''); setPassword(''); onDone(); });
   };
-  const fe = fieldErrors(error, ['name', 'fullName', 'email', 'role', 'password']);
+  const fe = fieldErrors(error, ['name', 'fullName', 'email', 'role', 'password'], { conflict: 'name' });
   return (
-    <form className="card" onSubmit={submit} aria-labelledby="new-user-h" autoComplete="off">
+    <Form className="card" onSubmit={submit} errors={fe} error={error} aria-labelledby="new-user-h" autoComplete="off">
       <h2 id="new-user-h">New user</h2>
       <Field label="Username" error={fe.of('name')}>{(id) => <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />}</Field>
-      <Field label="Full name">{(id) => <input id={id} value={fullName} onChange={(e) => setFull(e.target.value)} />}</Field>
+      <Field label="Full name" error={fe.of('fullName')}>{(id) => <input id={id} value={fullName} onChange={(e) => setFull(e.target.value)} />}</Field>
       <Field label="E-mail" error={fe.of('email')} hint="Where emailext's requestor() and developers() mail to this user goes">{(id) => <input id={id} type="email" value={email} onChange={(e) => setMail(e.target.value)} />}</Field>
-      <Field label="Role">{(id) => <select id={id} value={role} onChange={(e) => setRole(e.target.value as Role)}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select>}</Field>
+      <Field label="Role" error={fe.of('role')}>{(id) => <select id={id} value={role} onChange={(e) => setRole(e.target.value as Role)}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select>}</Field>
       <Field label="Password" error={fe.of('password')}>{(id) => <input id={id} type="password" autoComplete="new-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
       <ErrorBox error={fe.rest} />
       <button type="submit" className="primary" disabled={busy}>Create user</button>
-    </form>
+    </Form>
   );
 }
