@@ -23,7 +23,7 @@
 // Exit codes: 0 stopped by SIGTERM/SIGINT, 1 cannot go on (wrong secret, unknown agent,
 // version mismatch, or any lost connection with --no-reconnect), 2 usage.
 //
-// Its log goes to stderr (util/log.ts), every line with { agent: NAME }: JSON lines, or one
+// Its log goes to stderr (util/log-lines.ts: pino's records without pino), every line with { agent: NAME }: JSON lines, or one
 // readable line per record on a terminal and with --stdio (stderr is then the controller's
 // launch log of the agent, which has its own times). --quiet (and --stdio) keep only errors of
 // the connection's lines. Usage errors are plain `kiln agent: ...` lines, for the person typing.
@@ -35,7 +35,7 @@ import os from 'node:os';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Agent } from '../agent/agent.ts';
-import type { Logger } from '../util/log.ts';
+import type { LineLogger as Logger } from '../util/log-lines.ts';
 import { KilnError } from '../core/errors.ts';
 
 const HELP = `usage: kiln agent --url URL --name NAME --secret SECRET [options]
@@ -136,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
   // after the re-execution: once, from the cache. Without one they load before it: that first
   // image strips and compiles them into the cache (Node writes it out at the execve), so the
   // image that stays runs from the cache without the TypeScript stripper resident (~30 MB).
-  const load = () => Promise.all([import('../agent/agent.ts'), import('../exec/pod-workspace.ts'), import('../util/log.ts')]);
+  const load = () => Promise.all([import('../agent/agent.ts'), import('../exec/pod-workspace.ts'), import('../util/log-lines.ts')]);
   const early = process.env['NODE_COMPILE_CACHE_PORTABLE'] === '1' ? null : await load();
   try {
     reexecWithoutSecret(argv);
@@ -144,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`kiln agent: cannot hide the secret from other processes: ${(e as Error).message}\n`);
     return 2;
   }
-  const [{ Agent, AgentFatalError }, { podRunnersFromEnv }, { createLogger, lineLog, logSettings, LogSettingsError }] = early ?? await load();
+  const [{ Agent, AgentFatalError }, { podRunnersFromEnv }, { createLineLogger: createLogger, lineLog, logSettings, LogSettingsError }] = early ?? await load();
   try {
     const handed = takeHandedSecret();
     const { values } = parseArgs({
