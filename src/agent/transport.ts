@@ -20,11 +20,12 @@
 // and then 'close'. Frames the agent sends are masked (RFC 6455 5.3); frames received are
 // checked: unmasked, known opcodes, control frames small and unfragmented, text valid UTF-8,
 // a message at most MAX_FRAME_BYTES (else close 1002, 1007 or 1009, as `ws` does). A ping is
-// answered with a pong at once, whatever the application is doing.
+// answered with a pong at once, whatever the application is doing. Not node:crypto (4 MB of
+// memory in every agent): random bytes come from Web Crypto's getRandomValues (the same CSPRNG,
+// a fraction of the weight) and the accept key's SHA-1 is computed below.
 
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import type { Readable, Writable } from 'node:stream';
 import { StreamSocket } from '../protocol/stream.ts';
@@ -85,7 +86,7 @@ class ProtocolError extends Error {
 class ClientSocket extends EventEmitter implements AgentSocket {
   readyState = CONNECTING;
   #sock: net.Socket | null = null;
-  #key = randomBytes(16).toString('base64');
+  #key = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64');
   #maxPayload: number;
   #buf: Buffer = Buffer.alloc(0);
   /** Before the 101: the answer's head so far; after a refusal: its body. */
@@ -203,7 +204,7 @@ class ClientSocket extends EventEmitter implements AgentSocket {
     else if (n < 65536) { out[1] = 0x80 | 126; out.writeUInt16BE(n, 2); }
     else { out[1] = 0x80 | 127; out.writeUInt32BE(Math.floor(n / 0x100000000), 2); out.writeUInt32BE(n >>> 0, 6); }
     const mask = out.subarray(headLen, headLen + 4);
-    randomFillSync(mask);
+    crypto.getRandomValues(mask);
     const m0 = mask[0]!, m1 = mask[1]!, m2 = mask[2]!, m3 = mask[3]!;
     const at = headLen + 4;
     let i = 0;
@@ -262,7 +263,7 @@ class ClientSocket extends EventEmitter implements AgentSocket {
       this.#refusalBody();
       return false;
     }
-    const accept = createHash('sha1').update(this.#key + GUID).digest('base64');
+    const accept = sha1(Buffer.from(this.#key + GUID, 'latin1')).toString('base64');
     if ((headers.get('upgrade') ?? '').toLowerCase() !== 'websocket') throw new ProtocolError('Invalid Upgrade header', 1002, 'WS_ERR_HANDSHAKE');
     if (headers.get('sec-websocket-accept') !== accept) throw new ProtocolError('Invalid Sec-WebSocket-Accept header', 1002, 'WS_ERR_HANDSHAKE');
     if (headers.has('sec-websocket-extensions')) throw new ProtocolError('Server sent a Sec-WebSocket-Extensions header but no extension was requested', 1002, 'WS_ERR_HANDSHAKE');
@@ -404,4 +405,34 @@ class ClientSocket extends EventEmitter implements AgentSocket {
     this.readyState = CLOSED;
     this.emit('close', this.#closeCode, Buffer.from(this.#closeReason, 'utf8'));
   }
+}
+
+/** SHA-1 (FIPS 180-4) of a short input: only the handshake's accept key needs it. */
+export function sha1(data: Buffer): Buffer {
+  const bitLen = data.length * 8;
+  const padded = Buffer.alloc(Math.ceil((data.length + 9) / 64) * 64);
+  data.copy(padded);
+  padded[data.length] = 0x80;
+  padded.writeUInt32BE(Math.floor(bitLen / 0x100000000), padded.length - 8);
+  padded.writeUInt32BE(bitLen >>> 0, padded.length - 4);
+  let h0 = 0x67452301, h1 = 0xefcdab89, h2 = 0x98badcfe, h3 = 0x10325476, h4 = 0xc3d2e1f0;
+  const w = new Uint32Array(80);
+  for (let off = 0; off < padded.length; off += 64) {
+    for (let i = 0; i < 16; i++) w[i] = padded.readUInt32BE(off + i * 4);
+    for (let i = 16; i < 80; i++) {
+      const x = w[i - 3]! ^ w[i - 8]! ^ w[i - 14]! ^ w[i - 16]!;
+      w[i] = (x << 1) | (x >>> 31);
+    }
+    let a = h0, b = h1, c = h2, d = h3, e = h4;
+    for (let i = 0; i < 80; i++) {
+      const f = i < 20 ? (b & c) | (~b & d) : i < 40 ? b ^ c ^ d : i < 60 ? (b & c) | (b & d) | (c & d) : b ^ c ^ d;
+      const k = i < 20 ? 0x5a827999 : i < 40 ? 0x6ed9eba1 : i < 60 ? 0x8f1bbcdc : 0xca62c1d6;
+      const t = (((a << 5) | (a >>> 27)) + f + e + k + w[i]!) >>> 0;
+      e = d; d = c; c = (b << 30) | (b >>> 2); b = a; a = t;
+    }
+    h0 = (h0 + a) >>> 0; h1 = (h1 + b) >>> 0; h2 = (h2 + c) >>> 0; h3 = (h3 + d) >>> 0; h4 = (h4 + e) >>> 0;
+  }
+  const out = Buffer.alloc(20);
+  [h0, h1, h2, h3, h4].forEach((h, i) => out.writeUInt32BE(h, i * 4));
+  return out;
 }

@@ -32,7 +32,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Agent } from '../agent/agent.ts';
 import type { LineLogger as Logger } from '../util/log-lines.ts';
@@ -216,7 +215,7 @@ export async function main(argv: string[]): Promise<number> {
     if (stdio) {
       quiet = true; // stderr is the controller's launch log; keep it for what matters
       mkdirSync(workdir, { recursive: true });
-      const sock = resumeSocketPath(path.resolve(workdir));
+      const sock = await resumeSocketPath(path.resolve(workdir));
       if (await relay(sock, logger)) return 0;
       process.stdout.on('error', () => {});
       process.stderr.on('error', () => {});
@@ -272,9 +271,11 @@ function isStdio(agent: Agent): boolean {
 }
 
 /** Where a --stdio agent waits for its relaunch: in the work directory, or /tmp when that path is too long for a socket. */
-export function resumeSocketPath(workdir: string): string {
+export async function resumeSocketPath(workdir: string): Promise<string> {
   const p = path.join(workdir, '.kiln-agent.sock');
   if (Buffer.byteLength(p) < 100) return p;
+  // node:crypto only here: it costs every agent process 4 MB of memory.
+  const { createHash } = await import('node:crypto');
   return path.join(os.tmpdir(), `kiln-agent-${createHash('sha256').update(workdir).digest('hex').slice(0, 16)}.sock`);
 }
 
