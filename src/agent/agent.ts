@@ -46,7 +46,7 @@ import { keepAlive } from '../protocol/heartbeat.ts';
 import { RequestExecutor } from './executor.ts';
 import { ProcessRegistry, sweepLeftovers, type Leftover } from './leftovers.ts';
 import { agentEndpoint, describeClose, describeConnectError, describeHttpRefusal, type Problem } from './errors.ts';
-import type { LogLine } from '../util/log.ts';
+import type { LogLine } from '../util/log-lines.ts';
 import { KilnError } from '../core/errors.ts';
 
 export interface AgentOptions {
