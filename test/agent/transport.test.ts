@@ -5,12 +5,13 @@
 // closing handshake's code and reason; a message over the limit closed with 1009; an HTTP
 // refusal (chunked or not) reported with its status and body; a secret that would break the
 // header refused before anything is sent; a wss: URL to a server whose certificate is not
-// trusted fails with the TLS error's code (what errors.ts turns into advice).
+// trusted fails with the TLS error's code (what errors.ts turns into advice), and works once
+// the certificate is trusted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import https from 'node:https';
@@ -189,16 +190,31 @@ test('a secret with a line break is refused before anything is sent; a refused p
   assert.equal(err.code, 'ECONNREFUSED');
 });
 
-test('wss: to a server whose certificate is not trusted fails with the TLS error code', async () => {
+test('wss: an untrusted certificate fails with the TLS error code; trusted (NODE_EXTRA_CA_CERTS), messages go both ways', async () => {
   const dir = tempDir('transport-tls');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
   const srv = https.createServer({ key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) });
+  const wss = new WebSocketServer({ server: srv });
+  wss.on('connection', (peer) => peer.on('message', (d: Buffer) => peer.send(`echo ${d.toString()}`)));
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const url = `wss://localhost:${(srv.address() as AddressInfo).port}/agent`;
   try {
-    const ws = dial({ endpoint: new URL(`wss://localhost:${(srv.address() as AddressInfo).port}/agent`), name: 'a', secret: 'x' });
+    const ws = dial({ endpoint: new URL(url), name: 'a', secret: 'x' });
     const [err] = await next<[Error & { code?: string }]>(ws, 'error');
     assert.equal(err.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+    // Trusted the way an operator trusts a private CA: in a process started with NODE_EXTRA_CA_CERTS.
+    const script = `import { dial } from ${JSON.stringify(path.resolve(import.meta.dirname, '../../src/agent/transport.ts'))};
+const ws = dial({ endpoint: new URL(${JSON.stringify(url)}), name: 'a', secret: 'x' });
+ws.on('error', (e) => { console.log('error', e.code); process.exit(1); });
+ws.on('open', () => ws.send('over tls'));
+ws.on('message', (d) => { console.log(d.toString()); ws.close(1000, 'done'); });
+ws.on('close', () => process.exit(0));`;
+    const out = await new Promise<string>((resolve) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(dir, 'cert.pem') }, timeout: 20_000 }, (_e, stdout) => resolve(stdout));
+    });
+    assert.equal(out, 'echo over tls\n');
   } finally {
+    for (const c of wss.clients) c.terminate();
     srv.closeAllConnections();
     await new Promise<void>((resolve) => srv.close(() => resolve()));
   }
