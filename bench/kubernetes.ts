@@ -14,10 +14,12 @@
 //   node bench/kubernetes.ts [--rounds 3] [--concurrent 20] [--cap 5] [--steps 100]
 //                            [--agent-image kiln-test/agent:latest]
 //
-// Prints a table, then one JSON line. Medians over rounds in the same run.
+// Prints a table, then one JSON line. Medians over rounds in the same run, with their spread
+// (min–max; `spread` in the JSON) and the load average: on a shared machine, compare runs made
+// at the same load.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startController } from '../src/controller/compose.ts';
@@ -163,22 +165,25 @@ try {
   }
 
   const m = (xs: number[]) => r1(median(xs));
+  /** Median with its spread over the rounds: "1234.5 ms (1100.2–1400.9)". */
+  const ms = (xs: number[], unit = 'ms') => `${m(xs)} ${unit} (${r1(Math.min(...xs))}–${r1(Math.max(...xs))})`;
+  const range = (xs: number[]) => [r1(Math.min(...xs)), r1(Math.max(...xs))];
   const rows: [string, string][] = [
-    ['trigger → pod created (median)', `${m(parts.created)} ms`],
-    ['trigger → agent connected', `${m(parts.connected)} ms`],
-    ['trigger → first step output', `${m(parts.firstStep)} ms`],
-    ['trigger → build finished', `${m(parts.finished)} ms`],
-    ['fake floor: same pod created directly → containers running', `${m(parts.floor)} ms`],
+    ['trigger → pod created (median (min–max))', ms(parts.created)],
+    ['trigger → agent connected', ms(parts.connected)],
+    ['trigger → first step output', ms(parts.firstStep)],
+    ['trigger → build finished', ms(parts.finished)],
+    ['fake floor: same pod created directly → containers running', ms(parts.floor)],
     ['first step / floor', `${r1(median(parts.firstStep) / median(parts.floor))}×`],
     [`${CONCURRENT} pod builds at once, cap ${CAP}: wall`, `${r1(manyWall / 1000)} s`],
     ['  most pods at once / green builds', `${most} / ${green} of ${CONCURRENT}`],
-    ['  slot reuse: a build\'s end → the next waiting pod created (median)', `${r1(median(reuse))} ms`],
-    ['agent idle RSS in its pod (2.5 s after connecting)', `${r1(median(agentRss))} MB`],
-    [`sh step in the tool container (${STEPS} steps)`, `${r1(median(perStep.tool!))} ms`],
-    ['sh step in the agent container', `${r1(median(perStep.agent!))} ms`],
+    ['  slot reuse: a build\'s end → the next waiting pod created', ms(reuse)],
+    ['agent idle RSS in its pod (2.5 s after connecting)', ms(agentRss, 'MB')],
+    [`sh step in the tool container (${STEPS} steps)`, ms(perStep.tool!)],
+    ['sh step in the agent container', ms(perStep.agent!)],
     ['tool / agent', `${r1(median(perStep.tool!) / median(perStep.agent!))}×`],
   ];
-  console.log(`bench kubernetes (fake API server, pods in Docker; ${ROUNDS} rounds; load ${(await import('node:os')).loadavg()[0]!.toFixed(2)})`);
+  console.log(`bench kubernetes (fake API server, pods in Docker; ${ROUNDS} rounds; load ${loadavg()[0]!.toFixed(2)})`);
   for (const [k, v] of rows) console.log(`${k.padEnd(64)} ${v}`);
   console.log(JSON.stringify({
     bench: 'kubernetes', rounds: ROUNDS,
@@ -186,6 +191,11 @@ try {
     concurrent: { builds: CONCURRENT, cap: CAP, wall_s: r1(manyWall / 1000), most_pods: most, green, slot_reuse_ms: r1(median(reuse)) },
     agent_idle_rss_mb: r1(median(agentRss)), agent_image: AGENT_IMAGE,
     step_ms: { tool: r1(median(perStep.tool!)), agent: r1(median(perStep.agent!)) },
+    spread: {
+      created: range(parts.created), connected: range(parts.connected), first_step: range(parts.firstStep), floor: range(parts.floor),
+      slot_reuse_ms: range(reuse), agent_idle_rss_mb: range(agentRss), step_tool: range(perStep.tool!), step_agent: range(perStep.agent!),
+    },
+    load: r1(loadavg()[0]!),
   }));
 } finally {
   await c.close();

@@ -8,8 +8,8 @@
 // once the controller has the agent back, and only if the controller answers the next hello
 // with a *new* session (it gave up on the old one) does the agent stop what the old one ran.
 //
-// How: `run()` loops: connect (WebSocket with name, secret and protocol version in the
-// upgrade headers), send hello, wait for welcome, then hand each schema-checked request to the
+// How: `run()` loops: connect (transport.ts: a WebSocket with name, secret and protocol version
+// in the upgrade headers), send hello, wait for welcome, then hand each schema-checked request to the
 // session's RequestExecutor (executor.ts). On a close it waits 0.5 s, doubling up to 10 s, with
 // ±20 % jitter, and tries again; a successful welcome resets the delay. Errors that retrying
 // cannot fix (wrong secret, unknown agent, version mismatch, no endpoint) end `run()` with an
@@ -32,14 +32,12 @@ import path from 'node:path';
 import { readFileSync, chmodSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { WebSocket } from 'ws';
-import { StreamSocket } from '../protocol/stream.ts';
-import type { IncomingMessage, ClientRequest } from 'node:http';
+import { dial, overStream, OPEN, type AgentSocket } from './transport.ts';
 import { LocalBackend } from '../exec/local-workspace.ts';
 import type { Backend } from '../core/nodes.ts';
 import { withPodRunners, type PodRunners } from '../exec/pod-workspace.ts';
 import {
-  CloseCode, HEADER_AGENT_NAME, HEADER_PROTOCOL, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+  CloseCode, PROTOCOL_VERSION,
   isValidAgentName, isValidLabel, type ControllerMessage, type HelloMessage, type Request, type WelcomeMessage,
 } from '../protocol/messages.ts';
 import { ProtocolViolation, closeReason, controllerDecoder } from '../protocol/codec.ts';
@@ -48,7 +46,7 @@ import { keepAlive } from '../protocol/heartbeat.ts';
 import { RequestExecutor } from './executor.ts';
 import { ProcessRegistry, sweepLeftovers, type Leftover } from './leftovers.ts';
 import { agentEndpoint, describeClose, describeConnectError, describeHttpRefusal, type Problem } from './errors.ts';
-import type { LogLine } from '../util/log.ts';
+import type { LogLine } from '../util/log-lines.ts';
 import { KilnError } from '../core/errors.ts';
 
 export interface AgentOptions {
@@ -99,7 +97,6 @@ interface Outcome extends Problem {
 }
 
 const WELCOME_TIMEOUT_MS = 10_000;
-const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export class Agent {
   readonly endpoint: URL;
@@ -112,7 +109,7 @@ export class Agent {
   #link = new Link();
   #executor: RequestExecutor;
   #session: string | null = null;
-  #ws: WebSocket | null = null;
+  #ws: AgentSocket | null = null;
   /** stdio mode: the first stream is used; later ones come from the resume socket. */
   #stdioUsed = false;
   #resumeServer: net.Server | null = null;
@@ -269,7 +266,7 @@ export class Agent {
     this.#stopped = true;
     this.#wake?.();
     const ws = this.#ws;
-    if (ws && ws.readyState === WebSocket.OPEN) {
+    if (ws && ws.readyState === OPEN) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => { ws.terminate(); resolve(); }, 1000);
         ws.once('close', () => { clearTimeout(t); resolve(); });
@@ -343,32 +340,14 @@ export class Agent {
         ws.close(code, closeReason(p.message));
       };
 
-      const ws = stream ? new StreamSocket(stream.input, stream.output) as unknown as WebSocket : new WebSocket(this.endpoint, {
-        headers: {
-          authorization: `Bearer ${this.#o.secret}`,
-          [HEADER_AGENT_NAME]: this.name,
-          [HEADER_PROTOCOL]: String(PROTOCOL_VERSION),
-        },
-        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-        maxPayload: MAX_FRAME_BYTES,
-        perMessageDeflate: false,
-      });
+      const ws = stream ? overStream(stream.input, stream.output) : dial({ endpoint: this.endpoint, name: this.name, secret: this.#o.secret });
       this.#ws = ws;
 
-      ws.on('unexpected-response', (req: ClientRequest, res: IncomingMessage) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => { if (body.length < 4096) body += d; });
-        const done = () => {
-          problem = describeHttpRefusal(res.statusCode ?? 0, body, base, this.endpoint, this.name);
-          req.destroy();
-          finish(problem);
-        };
-        res.once('end', done);
-        res.once('error', done);
-        res.once('close', done);
+      ws.on('refused', (status: number, body: string) => {
+        problem = describeHttpRefusal(status, body, base, this.endpoint, this.name);
+        finish(problem);
       });
-      ws.on('error', (err) => {
+      ws.on('error', (err: Error) => {
         if (!problem) problem = welcomed ? { fatal: false, message: `connection error: ${err.message}` } : describeConnectError(err, base, this.endpoint);
       });
       ws.on('open', () => {
@@ -407,7 +386,7 @@ export class Agent {
           fail({ fatal: v.code === CloseCode.version, message: `protocol error: ${v.message}` }, v.code);
         }
       });
-      ws.on('close', (code, reason) => {
+      ws.on('close', (code: number, reason: Buffer) => {
         this.#lastCloseCode = code;
         const text = reason.toString('utf8');
         if (code === CloseCode.version && !problem) problem = { fatal: true, message: `the controller speaks another protocol version: ${text}` };
@@ -416,7 +395,7 @@ export class Agent {
     });
   }
 
-  #welcome(ws: WebSocket, w: WelcomeMessage): void {
+  #welcome(ws: AgentSocket, w: WelcomeMessage): void {
     if (w.protocol !== PROTOCOL_VERSION) {
       throw new ProtocolViolation(CloseCode.version, `the controller speaks protocol version ${w.protocol}, this agent ${PROTOCOL_VERSION}`);
     }

@@ -42,7 +42,6 @@
 // Linux only (/proc): elsewhere the registry is still written, and the sweep can only say what
 // may still run.
 
-import { randomBytes } from 'node:crypto';
 import {
   closeSync, constants as fsc, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync,
 } from 'node:fs';
@@ -120,7 +119,7 @@ export class ProcessRegistry implements SpawnRegistry {
   }
 
   begin(build: BuildRef, command: string): SpawnRecord {
-    const cookie = `${randomBytes(16).toString('hex')}-${this.#agentPid}-${this.#agentStart}`;
+    const cookie = `${Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex')}-${this.#agentPid}-${this.#agentStart}`;
     const file = path.join(this.dir, `${cookie}.json`);
     const entry: Entry = {
       v: 1, cookie, agentPid: this.#agentPid, agentStart: this.#agentStart,

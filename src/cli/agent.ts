@@ -23,7 +23,7 @@
 // Exit codes: 0 stopped by SIGTERM/SIGINT, 1 cannot go on (wrong secret, unknown agent,
 // version mismatch, or any lost connection with --no-reconnect), 2 usage.
 //
-// Its log goes to stderr (util/log.ts), every line with { agent: NAME }: JSON lines, or one
+// Its log goes to stderr (util/log-lines.ts: pino's records without pino), every line with { agent: NAME }: JSON lines, or one
 // readable line per record on a terminal and with --stdio (stderr is then the controller's
 // launch log of the agent, which has its own times). --quiet (and --stdio) keep only errors of
 // the connection's lines. Usage errors are plain `kiln agent: ...` lines, for the person typing.
@@ -32,10 +32,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Agent } from '../agent/agent.ts';
-import type { Logger } from '../util/log.ts';
+import type { LineLogger as Logger } from '../util/log-lines.ts';
 import { KilnError } from '../core/errors.ts';
 
 const HELP = `usage: kiln agent --url URL --name NAME --secret SECRET [options]
@@ -136,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
   // after the re-execution: once, from the cache. Without one they load before it: that first
   // image strips and compiles them into the cache (Node writes it out at the execve), so the
   // image that stays runs from the cache without the TypeScript stripper resident (~30 MB).
-  const load = () => Promise.all([import('../agent/agent.ts'), import('../exec/pod-workspace.ts'), import('../util/log.ts')]);
+  const load = () => Promise.all([import('../agent/agent.ts'), import('../exec/pod-workspace.ts'), import('../util/log-lines.ts')]);
   const early = process.env['NODE_COMPILE_CACHE_PORTABLE'] === '1' ? null : await load();
   try {
     reexecWithoutSecret(argv);
@@ -144,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`kiln agent: cannot hide the secret from other processes: ${(e as Error).message}\n`);
     return 2;
   }
-  const [{ Agent, AgentFatalError }, { podRunnersFromEnv }, { createLogger, lineLog, logSettings, LogSettingsError }] = early ?? await load();
+  const [{ Agent, AgentFatalError }, { podRunnersFromEnv }, { createLineLogger: createLogger, lineLog, logSettings, LogSettingsError }] = early ?? await load();
   try {
     const handed = takeHandedSecret();
     const { values } = parseArgs({
@@ -216,7 +215,7 @@ export async function main(argv: string[]): Promise<number> {
     if (stdio) {
       quiet = true; // stderr is the controller's launch log; keep it for what matters
       mkdirSync(workdir, { recursive: true });
-      const sock = resumeSocketPath(path.resolve(workdir));
+      const sock = await resumeSocketPath(path.resolve(workdir));
       if (await relay(sock, logger)) return 0;
       process.stdout.on('error', () => {});
       process.stderr.on('error', () => {});
@@ -272,9 +271,11 @@ function isStdio(agent: Agent): boolean {
 }
 
 /** Where a --stdio agent waits for its relaunch: in the work directory, or /tmp when that path is too long for a socket. */
-export function resumeSocketPath(workdir: string): string {
+export async function resumeSocketPath(workdir: string): Promise<string> {
   const p = path.join(workdir, '.kiln-agent.sock');
   if (Buffer.byteLength(p) < 100) return p;
+  // node:crypto only here: it costs every agent process 4 MB of memory.
+  const { createHash } = await import('node:crypto');
   return path.join(os.tmpdir(), `kiln-agent-${createHash('sha256').update(workdir).digest('hex').slice(0, 16)}.sock`);
 }
 

@@ -3,6 +3,8 @@
 // in the background and then execs the original command (the seed's `cat` with a tty, a
 // database, `kiln agent`...), which stays the container's main process as the pod spec meant.
 //
+// The runner is the container's command itself (`sh -c 'eval "$KILN_RUNNER_SH"' kiln-runner <dir>
+// <command...>` in a pod: no init container to run first), and makes its own directory.
 // Steps need no `docker exec` and no long-lived connection: the client writes the step as a
 // shell script into the shared volume and one line, `run ID`, into the container's control
 // FIFO; the runner starts it in its own session with output to files beside it and writes its
@@ -17,6 +19,11 @@ import type { ExecResult, ExecSpec } from '../core/workspace.ts';
 
 export const RUNNER_SH = `# Kiln step runner (injected; see src/exec/container-runner.ts).
 d="$1"; shift
+unset KILN_RUNNER_SH
+# Its directory on the shared volume: made here, world-writable as the pod's other users need it,
+# or by the agent when this user may not write there.
+[ -d "$d" ] || (umask 0; mkdir -p "$d") 2>/dev/null
+n=0; while [ ! -d "$d" ]; do [ $n -ge 300 ] && { echo "kiln runner: cannot create $d (is the workspace writable by uid $(id -u)?)" >&2; exit 70; }; sleep 0.1; n=$((n+1)); done
 [ -p "$d/ctl" ] || mkfifo -m 622 "$d/ctl" || { echo "kiln runner: cannot create $d/ctl (is the workspace writable by uid $(id -u)?)" >&2; exit 70; }
 serve() {
   exec 4<>"$d/ctl" || exit 71
@@ -80,6 +87,13 @@ export class RunnerClient {
   async ready(dead: Promise<unknown>): Promise<void> {
     const file = path.join(this.dir, 'ready');
     let watcher: fs.FSWatcher | undefined;
+    // The directory comes with the runner (its container may still be starting): until then, look again shortly.
+    let over = false;
+    void dead.then(() => { over = true; }, () => { over = true; });
+    while (!fs.existsSync(this.dir)) {
+      if (over) throw new Error('exited');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     try {
       await Promise.race([
         new Promise<void>((resolve) => {

@@ -8,6 +8,7 @@
 // The pod builder tells the agent where the runners are and which containers have one, in its
 // environment: KILN_POD_RUNNERS (the directory) and KILN_POD_CONTAINERS (comma-separated names).
 import path from 'node:path';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { RunnerClient } from './container-runner.ts';
 import { type ExecResult, type ExecSpec, type Workspace, WorkspaceError } from '../core/workspace.ts';
 import type { Backend, WorkspaceRequest } from '../core/nodes.ts';
@@ -32,11 +33,40 @@ export function podRunnersFromEnv(env: NodeJS.ProcessEnv): PodRunners | null {
   return { dir, containers: split(env['KILN_POD_CONTAINERS']), all: split(env['KILN_POD_ALL_CONTAINERS']) };
 }
 
+/** How long a container's runner may take to serve (its container starting) before its first step fails. */
+const RUNNER_START_MS = 60_000;
+
 /** After an abort, how long a step may take to report its end before the runner is given up on. */
 const ABORT_ANSWER_MS = 10_000;
 
 /** Wraps a backend so that its workspaces run `container('x')` steps through the pod's runners. */
 export function withPodRunners(base: Backend, runners: PodRunners): Backend {
+  // The runners' directories, made world-writable now (each runner also makes its own when its
+  // user may: whichever container starts first), so a container whose user may not write the
+  // volume's root still gets one. Best effort: what fails here, the runner says.
+  for (const name of runners.containers) {
+    try {
+      mkdirSync(path.join(runners.dir, name), { recursive: true, mode: 0o777 });
+      for (const d of [path.dirname(runners.dir), runners.dir, path.join(runners.dir, name)]) chmodSync(d, 0o777);
+    } catch {
+      // made by a runner of another user already, or not writable here
+    }
+  }
+  const started = new Map<string, Promise<void>>();
+  /** Resolves once the container's runner serves (the first step there may come before its container has started). */
+  const serving = (name: string): Promise<void> => {
+    let p = started.get(name);
+    if (!p) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, RUNNER_START_MS); timer.unref(); });
+      p = client(name).ready(late).finally(() => clearTimeout(timer)).catch(() => {
+        started.delete(name);
+        throw new WorkspaceError('io', `container('${name}'): its step runner did not start within ${RUNNER_START_MS / 1000} s (the container is not running, or it has no /bin/sh and mkfifo)`);
+      });
+      started.set(name, p);
+    }
+    return p;
+  };
   const clients = new Map<string, RunnerClient>();
   const client = (name: string) => {
     let c = clients.get(name);
@@ -66,6 +96,7 @@ export function withPodRunners(base: Backend, runners: PodRunners): Backend {
       let tail = '';
       const watched: ExecSpec = { ...spec, onOutput: (chunk, stream) => { tail = (tail + chunk.toString('latin1')).slice(-4096); spec.onOutput(chunk, stream); } };
       try {
+        await serving(name);
         const r = await client(name).exec(watched, dead);
         if (r.exitCode !== 0 && !r.aborted && /Permission denied|Operation not permitted|EACCES/.test(tail)) {
           spec.onOutput(Buffer.from(`kiln: 'Permission denied' in container '${name}': the pod's containers share the workspace but may run as different users, so one cannot write what another made. ` +

@@ -9,7 +9,13 @@
 // declared dead and terminated (no closing handshake: the peer is not listening), which the
 // owner sees as an ordinary 'close' and handles like any dropped connection.
 
-import type { WebSocket } from 'ws';
+import type { EventEmitter } from 'node:events';
+
+/** What heartbeats need of a socket: the `ws` WebSocket, the agent's own (agent/transport.ts), a StreamSocket. */
+export interface Pingable extends EventEmitter {
+  ping(): void;
+  terminate(): void;
+}
 
 export const DEFAULT_HEARTBEAT_MS = 10_000;
 export const DEFAULT_DEAD_MS = 30_000;
@@ -22,7 +28,7 @@ export interface HeartbeatOptions {
 }
 
 /** Starts heartbeats on an open socket; returns a function that stops them (also stopped on close). */
-export function keepAlive(ws: WebSocket, options: HeartbeatOptions): () => void {
+export function keepAlive(ws: Pingable, options: HeartbeatOptions): () => void {
   let last = Date.now();
   const alive = () => { last = Date.now(); };
   ws.on('message', alive);

@@ -40,7 +40,8 @@ export interface AgentBundle {
   bytes: number;
 }
 
-const STATIC = /(?:^|\n)[ \t]*(?:import|export)[ \t][^'";]*?from[ \t]*['"]([^'"]+)['"]|(?:^|\n)[ \t]*import[ \t]*['"]([^'"]+)['"]/g;
+// `import type` / `export type` lines are left out: Node strips them, nothing loads at run time.
+const STATIC = /(?:^|\n)[ \t]*(?:import|export)[ \t](?!type[ \t{])[^'";]*?from[ \t]*['"]([^'"]+)['"]|(?:^|\n)[ \t]*import[ \t]*['"]([^'"]+)['"]/g;
 const DYNAMIC = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function packageOf(spec: string): string {

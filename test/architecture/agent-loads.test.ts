@@ -5,9 +5,11 @@
 // (load-recorder.ts through NODE_OPTIONS=--import, which the agent's re-execution without its
 // secret keeps). Of src/ it may load the agent, the protocol, the exec backends, a few utils
 // and core contracts, and the CLI's entry and agent command: no controller, store, pipeline
-// engine, plugin, nor other command. Of the libraries: `ws` (its connection) and the logger;
-// none of TypeBox, Fastify, pg, the Kubernetes client, ssh2, yaml, XML, nor the TypeScript
-// stripper's worker or a worker thread.
+// engine, plugin, nor other command. No library at all: not `ws` (the agent's WebSocket client is
+// its own, over node:net: agent/transport.ts), not pino (its log is util/log-lines.ts), none of
+// TypeBox, Fastify, pg, the Kubernetes client, ssh2, yaml, XML, nor the TypeScript stripper's
+// worker or a worker thread. Of Node's builtins, none of the HTTP, TLS (a ws: URL needs none),
+// zlib or worker-thread modules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -25,20 +27,18 @@ const ALLOWED_SRC = [
   /^src\/protocol\/[^/]+\.ts$/,
   /^src\/exec\/[^/]+\.ts$/,
   /^src\/core\/(errors|workspace)\.ts$/,
-  /^src\/util\/(log|antglob|files-stream)\.ts$/,
+  /^src\/util\/(log-lines|antglob|files-stream)\.ts$/,
 ];
-/** Packages an agent may load (node_modules/<name>/). */
-const ALLOWED_PACKAGES = new Set(['ws', 'pino', 'pino-std-serializers', '@pinojs/redact', 'sonic-boom', 'thread-stream', 'on-exit-leak-free', 'atomic-sleep',
-  'quick-format-unescaped', 'safe-stable-stringify', 'fast-redact', 'process-warning', 'real-require', 'pino-abstract-transport', 'split2']);
 /** Builtins an agent has no use for. */
-const FORBIDDEN_BUILTINS = ['node:sqlite', 'node:vm', 'node:repl', 'node:inspector', 'node:cluster', 'node:dgram', 'node:http2'];
+const FORBIDDEN_BUILTINS = ['node:sqlite', 'node:vm', 'node:repl', 'node:inspector', 'node:cluster', 'node:dgram', 'node:http2',
+  'node:http', 'node:https', 'node:tls', 'node:zlib', 'node:worker_threads', 'http', 'https', 'tls', 'zlib', 'worker_threads'];
 
 const packageOf = (url: string) => {
   const rest = url.slice(url.lastIndexOf('/node_modules/') + '/node_modules/'.length).split('/');
   return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
 };
 
-test('a connected agent running steps and file requests loads only agent modules and its two libraries', async () => {
+test('a connected agent running steps and file requests loads only agent modules: no library, no HTTP, TLS, zlib or worker threads', async () => {
   const c = await startController();
   const record = path.join(tempDir('agent-loads'), 'loaded.txt');
   try {
@@ -63,12 +63,12 @@ test('a connected agent running steps and file requests loads only agent modules
   const prefix = `file://${root}/`;
   const src = urls.filter((u) => u.startsWith(`${prefix}src/`)).map((u) => u.slice(prefix.length));
   // The recorder saw the agent (else the test proves nothing).
-  for (const m of ['src/cli/agent.ts', 'src/agent/agent.ts', 'src/agent/executor.ts', 'src/protocol/codec.ts', 'src/exec/local-workspace.ts']) {
+  for (const m of ['src/cli/agent.ts', 'src/agent/agent.ts', 'src/agent/transport.ts', 'src/agent/executor.ts', 'src/protocol/codec.ts', 'src/exec/local-workspace.ts']) {
     assert.ok(src.includes(m), `${m} was not recorded: ${src.join(', ')}`);
   }
   assert.deepEqual(src.filter((m) => !ALLOWED_SRC.some((re) => re.test(m))), [], 'the agent loaded modules of src/ that are not the agent\'s');
   const packages = [...new Set(urls.filter((u) => u.includes('/node_modules/')).map(packageOf))].sort();
-  assert.ok(packages.includes('ws'), `ws was not recorded: ${packages.join(', ')}`);
-  assert.deepEqual(packages.filter((p) => !ALLOWED_PACKAGES.has(p)), [], 'the agent loaded packages an agent does not need');
+  assert.deepEqual(packages, [], 'the agent loaded packages: it needs none');
+  assert.ok(urls.includes('node:net'), 'node:net was not recorded (the recorder sees builtins)');
   assert.deepEqual(urls.filter((u) => FORBIDDEN_BUILTINS.includes(u)), [], 'the agent loaded builtins an agent does not need');
 });

@@ -116,3 +116,30 @@ test('callbackLogger hands over each message with its record, from its level up,
   assert.equal(got[0]![1]['job'], 'a');
   assert.equal(got[0]![1]['token'], REDACTED);
 });
+
+test('the agent\'s line logger writes the records pino writes: fields, bindings, levels, secrets redacted, pretty form', async () => {
+  const { createLineLogger } = await import('../../src/util/log-lines.ts');
+  const lines = { pino: [] as string[], light: [] as string[] };
+  const use = (l: { child(b: Record<string, unknown>, o?: { level?: 'error' }): any }) => {
+    const a = l.child({ agent: 'a1', token: 'tok-123' });
+    a.info('connected');
+    a.warn({ controller: 'http://c/', headers: { authorization: 'Bearer s3cret' } }, 'lost');
+    a.debug('not shown');
+    a.child({}, { level: 'error' }).info('quiet');
+    a.error({ err: Object.assign(new Error('boom'), { code: 'E1' }) }, 'failed');
+  };
+  use(createLogger({ name: 'kiln-agent', stream: { write: (s: string) => lines.pino.push(s) } }));
+  use(createLineLogger({ name: 'kiln-agent', stream: { write: (s: string) => lines.light.push(s) } }));
+  const records = (xs: string[]) => xs.join('').split('\n').filter(Boolean).map((l) => {
+    const r = JSON.parse(l) as Record<string, unknown>;
+    delete r['time'];
+    const err = r['err'] as Record<string, unknown> | undefined;
+    return err ? { ...r, err: { type: err['type'], message: err['message'], code: err['code'] } } : r;
+  });
+  assert.deepEqual(records(lines.light), records(lines.pino));
+  assert.equal(records(lines.light).length, 3);
+  assert.ok(!lines.light.join('').includes('s3cret') && !lines.light.join('').includes('tok-123'));
+  const pretty: string[] = [];
+  createLineLogger({ name: 'kiln-agent', format: 'pretty', time: false, stream: { write: (s: string) => pretty.push(s) } }).child({ agent: 'a1' }).warn('lost');
+  assert.deepEqual(pretty, ['WARNING: lost agent=a1\n']);
+});

@@ -61,7 +61,7 @@ import type { StepDecl } from '../../core/steps.ts';
 import type { BodyOverrides, BuildControl, BuildScope, BuildServices, InputOutcome, InputRequest, JobProperties, StepContext } from '../steps/types.ts';
 import type { Credential } from '../../core/credentials.ts';
 import { withTimeout } from '../steps/timeout.ts';
-import { notRetrying, retryConditions, retryable } from '../steps/retry.ts';
+import { notRetrying, retryConditions, retryable, type RetryCondition } from '../steps/retry.ts';
 import { toolEnv } from '../steps/tool.ts';
 import { unitToMs } from '../steps/args.ts';
 import { inputParameters } from '../steps/input.ts';
@@ -723,25 +723,7 @@ export class PipelineRun {
       return async (cc) => {
         const count = r.countExpr ? await this.#optionInt(r.countExpr, 'retry', 'count', cc) : r.count;
         const conditions = condExpr ? retryConditions(await this.#interp.evaluate(condExpr, cc)) : null;
-        for (let attempt = 1; ; attempt++) {
-          // An attempt that fails is not held against the build when the next one succeeds.
-          const before = { result: this.state.currentResult, message: this.state.message };
-          try {
-            if (rec) { rec.result = null; rec.status = 'running'; rec.message = null; }
-            return await inner(cc);
-          } catch (err) {
-            if (err instanceof Interrupted || cc.signal.aborted || attempt >= count) throw err;
-            if (!retryable(err, conditions)) {
-              this.#log(cc, notRetrying(conditions!));
-              throw err;
-            }
-            this.state.currentResult = before.result;
-            this.state.message = before.message;
-            this.#emitState();
-            if (!(typeof err === 'object' && err !== null && this.#reported.has(err))) this.#log(cc, `ERROR: ${this.#messageOf(err)}`);
-            this.#log(cc, `Retrying (attempt ${attempt + 1} of ${count})`);
-          }
-        }
+        return this.#retrying(count, conditions, rec, cc, inner);
       };
     }
     if (w.name === 'timeout' && o.timeout) {
@@ -754,6 +736,29 @@ export class PipelineRun {
       };
     }
     return inner;
+  }
+
+  /** `inner` run up to `count` times while its failures are `retryable` under `conditions` (options { retry }, an agent's `retries`). */
+  async #retrying(count: number, conditions: RetryCondition[] | null, rec: StageRecord | null, cc: ExecContext, inner: (c: ExecContext) => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      // An attempt that fails is not held against the build when the next one succeeds.
+      const before = { result: this.state.currentResult, message: this.state.message };
+      try {
+        if (rec) { rec.result = null; rec.status = 'running'; rec.message = null; }
+        return await inner(cc);
+      } catch (err) {
+        if (err instanceof Interrupted || cc.signal.aborted || attempt >= count) throw err;
+        if (!retryable(err, conditions)) {
+          this.#log(cc, notRetrying(conditions!));
+          throw err;
+        }
+        this.state.currentResult = before.result;
+        this.state.message = before.message;
+        this.#emitState();
+        if (!(typeof err === 'object' && err !== null && this.#reported.has(err))) this.#log(cc, `ERROR: ${this.#messageOf(err)}`);
+        this.#log(cc, `Retrying (attempt ${attempt + 1} of ${count})`);
+      }
+    }
   }
 
   /** options { timeout(time: expr, unit: expr) }: the values of now, checked as the timeout step checks them. */
@@ -828,6 +833,14 @@ export class PipelineRun {
     if (!spec) return fn(c);
     if (spec.type === 'none') return fn(top ? c.with({ workspace: null, cwd: null }) : c);
     const req = await this.#evalAgent(spec, c);
+    // `retries N` (kubernetes-plugin's RetryableDeclarativeAgent): the agent's block in
+    // retry(count: N, conditions: [kubernetesAgent(), nonresumable()]): a lost pod, a new pod.
+    const retries = agentRetries(req);
+    if (retries > 1) return this.#retrying(retries, AGENT_RETRY_CONDITIONS, null, c, (cc) => this.#onAgent(spec, req, cc, fn));
+    return this.#onAgent(spec, req, c, fn);
+  }
+
+  async #onAgent(spec: AgentSpec, req: AgentRequest, c: ExecContext, fn: (c: ExecContext) => Promise<void>): Promise<void> {
     if (this.#replay && !this.#replay.pending(c.branch ?? '')) this.#resumePoint(c);
     this.#log(c, `[Pipeline] node`);
     let node: AllocatedNode;
@@ -1672,4 +1685,14 @@ function plain(v: Value): unknown {
   if (v === null || typeof v === 'boolean' || typeof v === 'number') return v;
   if (typeof v === 'string') return v.length <= 4096 ? v : null;
   return null;
+}
+
+/** The conditions of an agent's `retries` (the kubernetes-plugin's declarative agent). */
+const AGENT_RETRY_CONDITIONS: RetryCondition[] = [{ kind: 'kubernetesAgent', handleNonKubernetes: false }, { kind: 'nonresumable', handleNonKubernetes: false }];
+
+/** An agent's `retries` option: attempts in all (1, the default, is no retry). */
+function agentRetries(req: AgentRequest): number {
+  const v = req.options['retries'];
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : 1;
+  return Number.isSafeInteger(n) ? n : 1;
 }

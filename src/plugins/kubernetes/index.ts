@@ -47,6 +47,7 @@ const kubernetes: PipelineAgentType = {
     int('activeDeadlineSeconds', "the pod's deadline"),
     int('instanceCap', 'pods of this template at once'),
     int('slaveConnectTimeout', "seconds to wait for the pod's agent to connect"),
+    int('retries', 'attempts in all on a new pod when the pod or its agent is lost: the block runs in retry(count: N, conditions: [kubernetesAgent(), nonresumable()])'),
     value('serviceAccount', 'service account of the pod'),
     value('nodeSelector', 'key=value[,key=value] of the nodes it may run on'),
     value('workingDir', "the agent's work directory in the pod"),

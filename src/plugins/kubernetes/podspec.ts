@@ -16,10 +16,11 @@
 // - The workspace volume `workspace-volume` (an emptyDir) is mounted at the agent's work dir in
 //   every container, unless something is mounted there already.
 // - Steps reach the other containers through Kiln's step runner (exec/container-runner.ts):
-//   an init container `kiln-init` writes it into the volume, and each container that has a
-//   `command` gets it wrapped: `sh <work dir>/.kiln/runner.sh <its runner dir> <command...>`; the
-//   runner serves steps in the background and execs the command, which stays the container's
-//   main process (the seed's `cat` with a tty). A container with no command keeps its image's
+//   each container that has a `command` gets it wrapped: `sh -c 'eval "$KILN_RUNNER_SH"'
+//   kiln-runner <work dir>/.kiln/c/<name> <command...>`, the runner script in that container's
+//   env; the runner makes its directory, serves steps in the background and execs the command,
+//   which stays the container's main process (the seed's `cat` with a tty). No init container:
+//   the pod's containers (and the agent) start at once, not after one more container's run. A container with no command keeps its image's
 //   entrypoint, which Kiln cannot see, and so gets no runner (container() there says why).
 // - restartPolicy Never; `kubernetes.io/os: linux` as node selector when the pod gives no node
 //   selector, affinity or runtime class; labels tying the pod to this controller and build
@@ -360,8 +361,9 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
     }
     if (c.name === AGENT_CONTAINER || !Array.isArray(c.command) || (c.command.length === 0 && !idle)) continue;
     const ck = `${(workdirs[String(c.name)] ?? workdir).replace(/\/+$/, '')}/.kiln`;
-    c.command = ['sh', `${ck}/runner.sh`, `${ck}/c/${String(c.name)}`, ...c.command, ...listOf(c.args)];
+    c.command = ['sh', '-c', 'eval "$KILN_RUNNER_SH"', 'kiln-runner', `${ck}/c/${String(c.name)}`, ...c.command, ...listOf(c.args)];
     delete c.args;
+    c.env = mergeByKey(listOf(c.env), [{ name: 'KILN_RUNNER_SH', value: RUNNER_SH }], 'name');
     runnable.push(String(c.name));
   }
   const names = containers.map((c) => String(c.name));
@@ -370,16 +372,6 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
     { name: 'KILN_POD_CONTAINERS', value: runnable.join(',') },
     { name: 'KILN_POD_ALL_CONTAINERS', value: names.join(',') },
   ], 'name');
-  const workMount = mounts(agent).find((m) => m.mountPath === workdir)!;
-  const init: Obj = {
-    name: 'kiln-init',
-    image: o.agent.image,
-    command: ['sh', '-c', 'set -e; mkdir -p "$KILN_DIR/c"; printf \'%s\' "$KILN_RUNNER_SH" > "$KILN_DIR/runner.sh"; for c in $KILN_CONTAINERS; do mkdir -p "$KILN_DIR/c/$c"; done; chmod -R a+rwX "$KILN_DIR"'],
-    env: [{ name: 'KILN_DIR', value: kiln }, { name: 'KILN_CONTAINERS', value: runnable.join(' ') }, { name: 'KILN_RUNNER_SH', value: RUNNER_SH }],
-    volumeMounts: [{ name: workMount.name ?? WORKSPACE_VOLUME, mountPath: workdir }],
-    resources: { requests: { cpu: '10m', memory: '16Mi' } },
-  };
-  spec.initContainers = [init, ...listOf(spec.initContainers).filter((c) => !(isObj(c) && c.name === 'kiln-init'))];
   spec.containers = containers;
   if (volumes.length) spec.volumes = volumes;
   pod.spec = spec;
@@ -401,7 +393,7 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
 export function manifestForLog(pod: Obj, secret: string): string {
   // The runner script is Kiln's own, the same in every pod: named, not printed.
   const shown = structuredClone(pod);
-  for (const c of listOf(objOf(shown.spec).initContainers)) {
+  for (const c of [...listOf(objOf(shown.spec).initContainers), ...listOf(objOf(shown.spec).containers)]) {
     for (const e of listOf(objOf(c).env)) if (isObj(e) && e.name === 'KILN_RUNNER_SH') e.value = `<Kiln's step runner, ${RUNNER_SH.split('\n').length} lines>`;
   }
   const text = stringify(shown, { lineWidth: 0 });

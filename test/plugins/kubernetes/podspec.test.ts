@@ -10,6 +10,7 @@ import {
   type PodRequest, type PodTemplate, type Obj,
 } from '../../../src/plugins/kubernetes/podspec.ts';
 import { repoRoot } from '../../helpers/kiln.ts';
+import { RUNNER_SH } from '../../../src/exec/container-runner.ts';
 
 const request = (o: Partial<PodRequest> = {}): PodRequest => ({
   yaml: null, inheritFrom: [], yamlMergeStrategy: 'override', defaultContainer: null, namespace: null,
@@ -32,13 +33,12 @@ test("the seed's pod: its two containers as written, the agent injected, the wor
   assert.deepEqual(containers(pod).map((c) => c.name), ['jnlp', 'git', 'maven']);
   // Its command runs under the step runner, which execs it: `cat` with a tty, as written.
   const git = container(pod, 'git');
-  assert.deepEqual([git.image, git.command, git.tty], ['alpine/git:latest', ['sh', '/home/jenkins/agent/.kiln/runner.sh', '/home/jenkins/agent/.kiln/c/git', 'cat'], true]);
-  assert.deepEqual(container(pod, 'maven').command, ['sh', '/home/jenkins/agent/.kiln/runner.sh', '/home/jenkins/agent/.kiln/c/maven', 'cat']);
-  const [init] = (pod.spec as Obj).initContainers as Obj[];
-  assert.equal(init!.name, 'kiln-init');
-  assert.equal(init!.image, 'kiln/agent:1');
-  assert.deepEqual(init!.volumeMounts, [{ name: 'workspace-volume', mountPath: '/home/jenkins/agent' }]);
-  assert.deepEqual((init!.env as Obj[]).slice(0, 2), [{ name: 'KILN_DIR', value: '/home/jenkins/agent/.kiln' }, { name: 'KILN_CONTAINERS', value: 'git maven' }]);
+  const run = ['sh', '-c', 'eval "$KILN_RUNNER_SH"', 'kiln-runner'];
+  assert.deepEqual([git.image, git.command, git.tty], ['alpine/git:latest', [...run, '/home/jenkins/agent/.kiln/c/git', 'cat'], true]);
+  assert.deepEqual(container(pod, 'maven').command, [...run, '/home/jenkins/agent/.kiln/c/maven', 'cat']);
+  // The runner script rides in each tool container's env: no init container delays the pod.
+  assert.deepEqual(git.env, [{ name: 'KILN_RUNNER_SH', value: RUNNER_SH }]);
+  assert.equal((pod.spec as Obj).initContainers, undefined);
   const jnlp = container(pod, 'jnlp');
   assert.equal(jnlp.image, 'kiln/agent:1');
   assert.deepEqual(jnlp.command, ['kiln', 'agent']);
@@ -195,7 +195,7 @@ test("a tool container's workingDir: the workspace is mounted there, its runner 
   const built = buildPod({ request: request({ yaml }), templates: [], agent, id, name: 'p' });
   const tool = container(built.pod, 'tool');
   assert.deepEqual(tool.volumeMounts, [{ name: 'workspace-volume', mountPath: '/src', readOnly: false }]);
-  assert.deepEqual(tool.command, ['sh', '/src/.kiln/runner.sh', '/src/.kiln/c/tool', 'cat']);
+  assert.deepEqual(tool.command, ['sh', '-c', 'eval "$KILN_RUNNER_SH"', 'kiln-runner', '/src/.kiln/c/tool', 'cat']);
   assert.equal(tool.workingDir, '/src');
   assert.deepEqual(container(built.pod, 'plain').volumeMounts, [{ name: 'workspace-volume', mountPath: '/home/jenkins/agent', readOnly: false }]);
   assert.deepEqual(built.workdirs, { tool: '/src' });
