@@ -446,9 +446,14 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     libraryContents: (script, job, who) => loadLibraries(libraries.resolverFor({ id: '', name: job ?? '' }, { retrievers: lintRetrieverAccess({ store, folders, credentials }, who, job) }), libraryRequests(script), () => {}),
     buildLibraryFiles: async (job, lib) => {
       // At the commit the build used; a library that refuses other versions gives its default one.
-      const r = libraries.resolverFor({ id: '', name: job });
-      const c = await r.resolve({ name: lib.name, version: lib.commit ?? lib.version, how: 'step' })
-        .catch(() => r.resolve({ name: lib.name, version: lib.version, how: 'step' })).catch(() => null);
+      const rec = await store.jobs.get(job).catch(() => null);
+      const r = libraries.resolverFor({ id: rec?.id ?? '', name: job }, {
+        retrievers: { problem: null, credential: (id) => credentials.resolve(id, { id: rec?.id ?? '', name: job }, 0) },
+      });
+      // One from the Jenkinsfile's retriever: from the repository it came from.
+      const retriever = lib.fromJenkinsfile && lib.source ? { url: lib.source, credentialsId: lib.credentialsId ?? null, form: 'retriever' } : null;
+      const c = await r.resolve({ name: lib.name, version: lib.commit ?? lib.version, how: 'step', retriever })
+        .catch(() => r.resolve({ name: lib.name, version: lib.version, how: 'step', retriever })).catch(() => null);
       if (!c) return null;
       const files: Record<string, string> = {};
       for (const [p, text] of c.files) if (p.endsWith('.groovy')) files[p] = text;

@@ -120,7 +120,7 @@ export interface HttpContext {
    */
   libraryContents?: (script: string, job: string | null, who: { name: string; role: Role } | null) => Promise<LibraryContent[]>;
   /** A library's vars/ and src/ files as a build of `job` loaded them (its commit when it has one); null when it cannot be had. */
-  buildLibraryFiles?: (job: string, lib: { name: string; version: string; commit: string | null }) => Promise<Record<string, string> | null>;
+  buildLibraryFiles?: (job: string, lib: { name: string; version: string; commit: string | null; source?: string; credentialsId?: string; fromJenkinsfile?: boolean }) => Promise<Record<string, string> | null>;
 }
 
 const notFound = (what: string) => new ApiError('not-found', what);

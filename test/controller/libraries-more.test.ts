@@ -87,6 +87,17 @@ test("library(retriever:) fetches a library the controller does not configure, f
   assert.equal(ok.result, 'SUCCESS', ok.log);
   assert.match(ok.log, new RegExp(`Loading library remote@main \\(${head.slice(0, 7)}\\)`));
   assert.match(ok.log, /remote says hi to kiln/);
+  // Its commits are the build's changes (a retriever's changelog defaults to true), read over git://.
+  const moved = remote.commit({ 'vars/remoteHello.groovy': 'def call(String who) { echo "remote v2 greets ${who}" }\n' }, 'remote v2');
+  const ok2 = await run('remote-job', '');
+  assert.match(ok2.log, /remote v2 greets kiln/);
+  const ch = (await api('GET', `/api/v1/jobs/remote-job/builds/${ok2.number}/changes`)).libraries;
+  assert.deepEqual(ch.map((l: { name: string; previous: string; commits: { commit: string; message: string }[]; error: string | null }) => [l.name, l.previous, l.commits.map((x) => x.message), l.error]), [['remote', head, ['remote v2'], null]]);
+  assert.equal(ch[0].commit, moved);
+  // Replay lists its files, from the repository it came from.
+  const files = (await api('GET', `/api/v1/jobs/remote-job/builds/${ok2.number}/libraries`)).libraries;
+  assert.deepEqual(files.map((l: { name: string; commit: string }) => [l.name, l.commit]), [['remote', moved]]);
+  assert.match(files[0].files['vars/remoteHello.groovy'], /remote v2 greets/);
   // The legacy form, at a commit.
   const legacy = await run('remote-legacy', `library(identifier: 'remote@${head}', retriever: legacySCM([$class: 'GitSCM', userRemoteConfigs: [[url: '${url}']]]))\nremoteHello('legacy')\n`);
   assert.equal(legacy.result, 'SUCCESS', legacy.log);
