@@ -178,3 +178,20 @@ test('the library cache keeps the most recent checkout per library and every one
   assert.equal(again.result, 'SUCCESS', again.log);
   assert.match(again.log, /pr v1/);
 });
+
+test("legacySCM(scm): the library in the job's own repository (a path an admin set), at the version asked", async () => {
+  const own = libraryRepo({
+    Jenkinsfile: "library(identifier: 'own@main', retriever: legacySCM(scm))\nownHello()\n",
+    'vars/ownHello.groovy': 'def call() { echo "own library of the job" }\n',
+  }, 'own');
+  await api('POST', '/api/v1/jobs', { name: 'own-job', git: { url: own.bare, branch: 'main', path: 'Jenkinsfile' } });
+  const b = await api('POST', '/api/v1/jobs/own-job/builds', {});
+  const done = await finishedBuild(c.url, 'own-job', b.number);
+  const log = await consoleText(c.url, 'own-job', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /own library of the job/);
+  // An inline job has no scm to name.
+  const inline = await run('own-inline', "def r = legacySCM(scm)\nlibrary(identifier: 'own@main', retriever: r)\n");
+  assert.equal(inline.result, 'FAILURE');
+  assert.match(inline.log, /library own \(legacySCM\(scm\)\): 'scm' is the repository a job's Jenkinsfile comes from, and job 'own-inline' has an inline Jenkinsfile/);
+});

@@ -125,6 +125,9 @@ function fieldsOf(e: Expr): Map<string, Expr> | null {
 
 /** A retriever as written: what Kiln fetches, or why not (naming the forms that work). */
 export function retrieverOfExpr(e: Expr): { retriever: LibraryRetriever } | { problem: string; dynamic?: true } {
+  if (e.type === 'Ident' || e.type === 'Property' || e.type === 'Index' || e.type === 'Ternary') {
+    return { problem: 'retriever is not written out here, so the library is known only when the build runs (lint does not know its vars)', dynamic: true };
+  }
   if (e.type !== 'Call' || e.callee.type !== 'Ident' || (e.callee.name !== 'modernSCM' && e.callee.name !== 'legacySCM')) {
     return { problem: `retriever: Kiln fetches a library from git, written as ${FORMS}` };
   }
