@@ -129,7 +129,7 @@ test("library(retriever:) fetches a library the controller does not configure, f
   assert.deepEqual((await lint(`library(identifier: 'remote@main', retriever: modernSCM([$class: 'GitSCMSource', remote: '${url}']))\nremoteHello('x')\n`)).filter((d) => d.severity === 'error'), []);
 });
 
-test('POST /api/v1/lint with a job: the job must exist; a viewer cannot make the controller fetch a retriever', async () => {
+test('POST /api/v1/lint with a job: the job must exist; a viewer cannot make the controller fetch a retriever; a developer binds only credentials they may use', async () => {
   const missing = await raw('POST', '/api/v1/lint', { script: "@Library('chg') _\nchgHello()\n", job: 'team/none' });
   assert.equal(missing.status, 404);
   assert.match(missing.text, /no job named 'team\/none'/);
@@ -143,6 +143,22 @@ test('POST /api/v1/lint with a job: the job must exist; a viewer cannot make the
   const fetches = await raw('POST', '/api/v1/lint', { script: `library(identifier: 'remote@main', retriever: modernSCM([$class: 'GitSCMSource', remote: '${daemon.url('remote.git')}']))\n`, job: 'chg-job' }, viewer);
   assert.equal(fetches.status, 200);
   assert.match(JSON.stringify(fetches.json.diagnostics), /only for developers and admins; libviewer is a viewer/);
+  // A developer's lint binds a folder credential only where they hold credentials.use.
+  await api('POST', '/api/v1/users', { name: 'libdev', role: 'developer', password: 'libdev-password' });
+  const dev = { authorization: `Bearer ${(await api('POST', '/api/v1/users/libdev/tokens', { name: 't' })).token as string}` };
+  await api('PUT', '/api/v1/folders/sec', { grants: [{ grantee: 'user:libdev', rights: ['job.configure', 'job.build'] }] });
+  await api('POST', '/api/v1/credentials', { id: 'sec-tok', type: 'secretText', secret: 'sec-secret-value', folder: 'sec' });
+  await api('POST', '/api/v1/jobs', { name: 'sec/app', script: "echo 'app'\n" });
+  const withCred = `library(identifier: 'remote@main', retriever: modernSCM([$class: 'GitSCMSource', remote: '${daemon.url('remote.git')}', credentialsId: 'sec-tok']))\n`;
+  const refused = await raw('POST', '/api/v1/lint', { script: withCred, job: 'sec/app' }, dev);
+  assert.equal(refused.status, 200);
+  assert.match(JSON.stringify(refused.json.diagnostics), /needs the credentials\.use right in folder 'sec'/);
+  const noJob = await raw('POST', '/api/v1/lint', { script: withCred }, dev);
+  assert.match(JSON.stringify(noJob.json.diagnostics), /no credential 'sec-tok' visible to a lint without a job/);
+  assert.doesNotMatch(JSON.stringify([refused.json, noJob.json]), /sec-secret-value/);
+  // Without a credential, the developer's lint fetches it and knows its vars.
+  const devOk = await raw('POST', '/api/v1/lint', { script: withCred.replace(", credentialsId: 'sec-tok'", '') + "remoteHello('x')\n", job: 'sec/app' }, dev);
+  assert.deepEqual(devOk.json.diagnostics, []);
   const anon = await fetch(new URL('api/v1/lint', c.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ script: 'echo 1', job: 'chg-job' }) });
   assert.equal(anon.status, 401);
 });
