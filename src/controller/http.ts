@@ -241,10 +241,13 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     const script = req.body.script;
     checkScriptSize(script, 'the Jenkinsfile to lint');
     // With a job, the controller fetches the libraries a build of it would load (its folders'
-    // ones, with their credentials): only for a job that exists, which the caller may read
-    // (reading jobs is open to every logged-in user, policy.ts; folders do not narrow it).
+    // ones, with their credentials): for a job that exists, which the caller may read (reading
+    // jobs is open to every logged-in user, policy.ts; folders do not narrow it), or one the
+    // caller may create there (the new-job form lints as its name is typed).
     const job = req.body.job ?? null;
-    if (job !== null && !(await ctx.store.jobs.get(job).catch(() => null))) throw notFound(`no job named '${job}': lint with a job needs an existing job (its folders' shared libraries are what it loads)`);
+    if (job !== null && !(await ctx.store.jobs.get(job).catch(() => null))) {
+      await need(req, ['job.create'], job, `linting for job '${job}', which does not exist (so creating it)`);
+    }
     const loaded = await lintScript(ctx, script, job, principal(req));
     return {
       diagnostics: loaded.diagnostics.map((d) => ({

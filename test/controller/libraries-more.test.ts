@@ -129,13 +129,17 @@ test("library(retriever:) fetches a library the controller does not configure, f
   assert.deepEqual((await lint(`library(identifier: 'remote@main', retriever: modernSCM([$class: 'GitSCMSource', remote: '${url}']))\nremoteHello('x')\n`)).filter((d) => d.severity === 'error'), []);
 });
 
-test('POST /api/v1/lint with a job: the job must exist; a viewer cannot make the controller fetch a retriever; a developer binds only credentials they may use', async () => {
-  const missing = await raw('POST', '/api/v1/lint', { script: "@Library('chg') _\nchgHello()\n", job: 'team/none' });
-  assert.equal(missing.status, 404);
-  assert.match(missing.text, /no job named 'team\/none'/);
+test('POST /api/v1/lint with a job: the job must exist or be one the caller may create; a viewer cannot make the controller fetch a retriever; a developer binds only credentials they may use', async () => {
   await api('POST', '/api/v1/users', { name: 'libviewer', role: 'viewer', password: 'libviewer-password' });
   const token = (await api('POST', '/api/v1/users/libviewer/tokens', { name: 't' })).token as string;
   const viewer = { authorization: `Bearer ${token}` };
+  // A job that does not exist: only for someone who may create it there (the new-job form).
+  const missing = await raw('POST', '/api/v1/lint', { script: "@Library('chg') _\nchgHello()\n", job: 'team/none' }, viewer);
+  assert.equal(missing.status, 403);
+  assert.match(missing.text, /linting for job 'team\/none', which does not exist \(so creating it\) needs the job\.create right in folder 'team'; libviewer is a viewer/);
+  const creating = await raw('POST', '/api/v1/lint', { script: "@Library('chg') _\nchgHello()\n", job: 'team/none' });
+  assert.equal(creating.status, 200);
+  assert.deepEqual(creating.json.diagnostics, []);
   // Reading the job is open to viewers: lint with its (configured) libraries works.
   const fine = await raw('POST', '/api/v1/lint', { script: "@Library('chg') _\nchgHello()\n", job: 'chg-job' }, viewer);
   assert.equal(fine.status, 200, fine.text);
@@ -150,6 +154,8 @@ test('POST /api/v1/lint with a job: the job must exist; a viewer cannot make the
   await api('POST', '/api/v1/credentials', { id: 'sec-tok', type: 'secretText', secret: 'sec-secret-value', folder: 'sec' });
   await api('POST', '/api/v1/jobs', { name: 'sec/app', script: "echo 'app'\n" });
   const withCred = `library(identifier: 'remote@main', retriever: modernSCM([$class: 'GitSCMSource', remote: '${daemon.url('remote.git')}', credentialsId: 'sec-tok']))\n`;
+  const notHis = await raw('POST', '/api/v1/lint', { script: 'echo 1', job: 'sec/new-app' }, dev);
+  assert.equal(notHis.status, 403, 'libdev may not create jobs in sec');
   const refused = await raw('POST', '/api/v1/lint', { script: withCred, job: 'sec/app' }, dev);
   assert.equal(refused.status, 200);
   assert.match(JSON.stringify(refused.json.diagnostics), /needs the credentials\.use right in folder 'sec'/);
