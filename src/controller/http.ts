@@ -19,7 +19,8 @@
 //   setup, login, logout, /me, users, tokens, unlock, audit                           (auth/http.ts)
 //   GET /api/v1/folders   GET|PUT|DELETE /api/v1/folders/:folder   (grants)         (auth/folders-http.ts)
 //   GET    /api/v1/events  (SSE: build, job, queue, agent changes; events.ts)
-//   POST   /api/v1/lint    { script } → { diagnostics: [{ line, col, endLine, endCol, severity, code, message }] }
+//   POST   /api/v1/lint    { script, job? } → { diagnostics: [{ line, col, endLine, endCol, severity, code, message }] }
+//                           (job: an existing one, or one the caller may create: its folders' libraries are loaded)
 //   GET|PUT|DELETE /api/v1/clouds[/:name]   POST /api/v1/clouds[/:name]/test              (clouds.ts)
 //   GET    / and every other non-API path: the web UI (web.ts)
 //
