@@ -25,6 +25,7 @@ export const librariesPlugin: PipelinePlugin = {
       positional: 'identifier',
       block: 'none',
       needsNode: false,
+      differs: "retriever: git repositories only (GitSCMSource, github, GitSCM, scm); without changelog, a configured library's includeInChangesets decides (Jenkins' step defaults to true)",
     },
     {
       name: 'modernSCM',
