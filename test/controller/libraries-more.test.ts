@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
+import { ControllerLibraries } from '../../src/controller/libraries.ts';
+import type { Store } from '../../src/store/types.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { consoleText, consoleUntil, finishedBuild, jsonApi, rawApi, testConfig, until } from '../helpers/controller.ts';
 import { libraryRepo, startGitDaemon, type LibraryRepo } from '../helpers/git-servers.ts';
@@ -216,4 +218,19 @@ test("legacySCM(scm): the library in the job's own repository (a path an admin s
   const inline = await run('own-inline', "def r = legacySCM(scm)\nlibrary(identifier: 'own@main', retriever: r)\n");
   assert.equal(inline.result, 'FAILURE');
   assert.match(inline.log, /library own \(legacySCM\(scm\)\): 'scm' is the repository a job's Jenkinsfile comes from, and job 'own-inline' has an inline Jenkinsfile/);
+});
+
+test("libraryRetrieverLocal: an admin's setting lets a retriever name a repository on the controller's disk", async () => {
+  const lib = libraryRepo({ 'vars/diskHello.groovy': 'def call() { echo "from disk" }\n' }, 'disk');
+  const req = { name: 'disk', version: 'main', how: 'step' as const, retriever: { url: lib.bare, credentialsId: null, form: 'modernSCM(GitSCMSource)' } };
+  const access = { problem: null, credential: async () => { throw new Error('none'); } };
+  const job = { id: 'j', name: 'j' };
+  // The store is not consulted for a retriever with a URL.
+  const off = new ControllerLibraries({ store: {} as Store, credentials: null, home: tempDir('libs-local-off') });
+  await assert.rejects(off.resolverFor(job, { retrievers: access }).resolve(req), /is a repository on the controller's own disk/);
+  const on = new ControllerLibraries({ store: {} as Store, credentials: null, home: tempDir('libs-local-on'), allowLocalRetrievers: true });
+  const got = await on.resolverFor(job, { retrievers: access }).resolve(req);
+  assert.ok(got.files.has('vars/diskHello.groovy'));
+  assert.equal(got.includeInChangesets, true);
+  assert.equal(got.fromJenkinsfile, true);
 });
