@@ -72,7 +72,7 @@ export interface LibraryChanges {
 }
 
 /** Reads a library's commits after `from` up to `to` (ControllerLibraries.history). */
-export type LibraryHistory = (job: Job, lib: LoadedLibraryRecord, from: string | null, to: string, max: number) => Promise<{ commits: GitCommit[]; truncated: boolean }>;
+export type LibraryHistory = (job: Job, build: number, lib: LoadedLibraryRecord, from: string | null, to: string, max: number) => Promise<{ commits: GitCommit[]; truncated: boolean }>;
 
 export interface ChangesContext {
   store: Store;
@@ -107,7 +107,7 @@ export class ChangesService {
     const previous = prevBuild ? { number: prevBuild.number, commit: prevBuild.scm?.commit ?? null } : null;
     const scm = build.scm ? { url: build.scm.url, branch: build.scm.branch, commit: build.scm.commit } : null;
     const job = await this.#c.store.jobs.get(jobName);
-    const libraries = job ? await this.#libraries(job, build.state?.libraries ?? [], prevBuild?.state?.libraries ?? []) : [];
+    const libraries = job ? await this.#libraries(job, number, build.state?.libraries ?? [], prevBuild?.state?.libraries ?? []) : [];
     const empty = { scm, previous, head: null, commits: [], truncated: false, error: null, libraries };
     // Commits are hex object names (never an option git would read: a pinned commit came from a webhook).
     const sha = (c: string | null | undefined): c is string => !!c && /^[0-9a-f]{7,64}$/i.test(c);
@@ -130,7 +130,7 @@ export class ChangesService {
   }
 
   /** The changes of each library loaded with changelog on (from git: a full commit), each read once per (repository, from, to). */
-  async #libraries(job: Job, now: readonly LoadedLibraryRecord[], before: readonly LoadedLibraryRecord[]): Promise<LibraryChanges[]> {
+  async #libraries(job: Job, number: number, now: readonly LoadedLibraryRecord[], before: readonly LoadedLibraryRecord[]): Promise<LibraryChanges[]> {
     const history = this.#c.libraryHistory;
     if (!history) return [];
     const full = (c: string | null | undefined): c is string => !!c && /^[0-9a-f]{40}$/.test(c);
@@ -142,7 +142,7 @@ export class ChangesService {
       const key = `library\0${l.source}\0${from}\0${l.commit}`;
       let p = this.#cache.get(key);
       if (!p) {
-        p = history(job, l, from, l.commit!, MAX_CHANGES).then((r) => ({ head: null, ...r }));
+        p = history(job, number, l, from, l.commit!, MAX_CHANGES).then((r) => ({ head: null, ...r }));
         this.#cache.set(key, p);
         p.catch(() => this.#cache.delete(key));
         while (this.#cache.size > CACHED) this.#cache.delete(this.#cache.keys().next().value!);

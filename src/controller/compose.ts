@@ -479,7 +479,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   registerGlobalEnvRoutes(app, globalEnv);
   registerHttpServicesRoutes(app, httpServices);
   registerBuildToolRoutes(app, { store, files, audit: (e) => auth.audit(e) });
-  registerChangesRoutes(app, new ChangesService({ store, gitAuth: (job, dir, env, n) => builds.gitAuth(job, dir, env, n), libraryHistory: (job, lib, from, to, max) => libraries.history(job, lib, from, to, max) }));
+  registerChangesRoutes(app, new ChangesService({ store, gitAuth: (job, dir, env, n) => builds.gitAuth(job, dir, env, n), libraryHistory: (job, n, lib, from, to, max) => libraries.history(job, n, lib, from, to, max) }));
   registerAgentInstallRoutes(app, {
     agentUrl: () => agentUrl, secret: (name) => hub.secret(name),
     agent: async (name) => { const r = await store.agents.get(name); return r ? { labels: r.labels, executors: r.executors, launcher: r.launcher.type } : null; },

@@ -165,14 +165,19 @@ export class ControllerLibraries {
    * a configured library's (when its definition still has that URL), or for one from a
    * retriever the credential as the job binds it.
    */
-  async history(job: Job, lib: LoadedLibraryRecord, from: string | null, to: string, max: number): Promise<{ commits: { commit: string; author: string; email: string; time: number; message: string }[]; truncated: boolean }> {
+  async history(job: Job, build: number, lib: LoadedLibraryRecord, from: string | null, to: string, max: number): Promise<{ commits: { commit: string; author: string; email: string; time: number; message: string }[]; truncated: boolean }> {
     const { mod, git } = await this.git();
     const url = lib.source ?? '';
+    // The guard again for a retriever's repository (the setting may have changed since the build).
+    const own = job.definition.kind === 'git' && job.definition.url === url;
+    if (lib.fromJenkinsfile && isLocalUrl(url) && !own && !this.#allowLocalRetrievers) {
+      throw new mod.LibraryError('unsafe', `library ${lib.name}: '${url}' is a repository on the controller's own disk; its history is not read (libraryRetrieverLocal is off)`);
+    }
     let credential: Credential | null = null;
     if (lib.credentialsId) {
       if (!this.#credentials) throw new mod.LibraryError('credentials', `library ${lib.name}: this controller has no credentials store`);
       if (lib.fromJenkinsfile) {
-        credential = await this.#credentials.resolve(lib.credentialsId, { id: job.id, name: job.name }, 0);
+        credential = await this.#credentials.resolve(lib.credentialsId, { id: job.id, name: job.name }, build);
       } else {
         const def = (await this.definitionsFor(job.name)).find((d) => d.name === lib.name && d.url === url && d.credentialsId === lib.credentialsId);
         if (!def) throw new mod.LibraryError('not-found', `library ${lib.name}: its configuration changed since the build (another URL or credential), so its history is not read`);

@@ -377,18 +377,28 @@ export class GitLibraries {
 
   /** The library at this version: its commit's checkout (fetched when not cached), read. */
   async load(spec: GitLibrarySpec): Promise<LibraryContent> {
-    const { commit, dir } = await this.checkout(spec);
+    let { commit, dir } = await this.checkout(spec);
     this.#busy.set(dir, (this.#busy.get(dir) ?? 0) + 1);
     try {
+      // Pruned between finding it and marking it busy: fetched again (once).
+      if (!fs.existsSync(path.join(path.dirname(dir), `${commit}.json`)) || !fs.existsSync(dir)) {
+        this.#release(dir);
+        ({ commit, dir } = await this.checkout(spec));
+        this.#busy.set(dir, (this.#busy.get(dir) ?? 0) + 1);
+      }
       // its last use, for pruning (prune keeps the most recently used)
       const now = new Date();
       await fsp.utimes(path.join(path.dirname(dir), `${commit}.json`), now, now).catch(() => {});
       return await this.#loadRead(spec, commit, dir);
     } finally {
-      const n = (this.#busy.get(dir) ?? 1) - 1;
-      if (n <= 0) this.#busy.delete(dir);
-      else this.#busy.set(dir, n);
+      this.#release(dir);
     }
+  }
+
+  #release(dir: string): void {
+    const n = (this.#busy.get(dir) ?? 1) - 1;
+    if (n <= 0) this.#busy.delete(dir);
+    else this.#busy.set(dir, n);
   }
 
   async #loadRead(spec: GitLibrarySpec, commit: string, dir: string): Promise<LibraryContent> {
