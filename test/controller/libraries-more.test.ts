@@ -12,7 +12,7 @@ import { ControllerLibraries } from '../../src/controller/libraries.ts';
 import type { Store } from '../../src/store/types.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { consoleText, consoleUntil, finishedBuild, jsonApi, rawApi, testConfig, until } from '../helpers/controller.ts';
-import { libraryRepo, startGitDaemon, type LibraryRepo } from '../helpers/git-servers.ts';
+import { libraryRepo, startGitDaemon, startGitHttp, type LibraryRepo } from '../helpers/git-servers.ts';
 
 let c: ControllerHandle;
 let home: string;
@@ -233,4 +233,26 @@ test("libraryRetrieverLocal: an admin's setting lets a retriever name a reposito
   assert.ok(got.files.has('vars/diskHello.groovy'));
   assert.equal(got.includeInChangesets, true);
   assert.equal(got.fromJenkinsfile, true);
+});
+
+test("a retriever's credential over smart HTTP: bound as the build binds any credential, never shown; its changes are read with it", async () => {
+  const token = 'retriever-token-1234567890abcdef';
+  const lib = libraryRepo({ 'vars/privHello.groovy': 'def call() { echo "private v1" }\n' }, 'priv');
+  const server = await startGitHttp(path.dirname(lib.bare), { user: 'x-access-token', token });
+  try {
+    await api('POST', '/api/v1/credentials', { id: 'priv-token', type: 'secretText', secret: token });
+    const script = `library(identifier: 'priv@main', retriever: modernSCM([$class: 'GitSCMSource', remote: '${server.url('priv.git')}', credentialsId: 'priv-token']))\nprivHello()\n`;
+    const b1 = await run('priv-job', script);
+    assert.equal(b1.result, 'SUCCESS', b1.log);
+    assert.match(b1.log, /private v1/);
+    const moved = lib.commit({ 'vars/privHello.groovy': 'def call() { echo "private v2" }\n' }, 'private change');
+    const b2 = await run('priv-job', script);
+    assert.match(b2.log, /private v2/);
+    const changes = await raw('GET', `/api/v1/jobs/priv-job/builds/${b2.number}/changes`);
+    assert.deepEqual(changes.json.libraries.map((l: { commit: string; commits: { message: string }[]; error: string | null }) => [l.commit, l.commits.map((x) => x.message), l.error]), [[moved, ['private change'], null]]);
+    for (const text of [b1.log, b2.log, changes.text]) assert.ok(!text.includes(token));
+    // (The server answers 401 without the token: the fetches above show it was bound.)
+  } finally {
+    await server.stop();
+  }
 });
