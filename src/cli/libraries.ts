@@ -16,6 +16,9 @@
 //           allowVersionOverride: false             # default true
 //           credentialsId: git-token                # from --credentials FILE
 //   A --library of a name replaces the config file's definition of it.
+//   A library the Jenkinsfile's `library(..., retriever: ...)` names is fetched from its URL
+//   (any, paths included: this is the user's machine) unless a --library of the name is given;
+//   `kiln run` makes a resolver for it even without --library (`kiln lint` stays offline then).
 //
 // Where the REF starts: after the last '@' of the path part (so `git@host:x`, `ssh://git@host/x`
 // and `https://user@host/x` keep their user). Git checkouts are cached per commit in

@@ -23,6 +23,12 @@
 // after each git command, and git's own messages are scrubbed of them (and of user:password@ in
 // URLs) before they reach an error. Other transports (ext::, fd::) are refused.
 //
+// history(): a library's commits between two commits (the build's changes), from a blob-less
+// fetch of the last max+1 commits into a temporary repository. prune(): removes old checkouts
+// (beyond the N most recently used per library, or unused too long), never one being read or
+// fetched, one used within the grace period, or one the host says a running build loaded; the
+// mtime of <commit>.json is the last use (load touches it).
+//
 // Errors are LibraryErrors (KilnError, code `library.*`) naming the library, the version and
 // the reason (git's, scrubbed).
 import { execFile } from 'node:child_process';
