@@ -5930,6 +5930,28 @@ export interface operations {
                         truncated: boolean;
                         /** @description why the repository could not be read */
                         error: string | null;
+                        /** @description the changes of the shared libraries the build loaded with includeInChangesets (or the library step's changelog) on */
+                        libraries: {
+                            name: string;
+                            version: string;
+                            /** @description the commit this build loaded */
+                            commit: string;
+                            /** @description the commit the previous finished build loaded; null: none (no changes listed) */
+                            previous: string | null;
+                            /** @description the library's commits since the previous build's, newest first, at most 100 */
+                            commits: {
+                                commit: string;
+                                author: string;
+                                email: string;
+                                /** @description author time, ms since the epoch */
+                                time: number;
+                                /** @description the whole message, cut at 2,000 characters */
+                                message: string;
+                            }[];
+                            truncated: boolean;
+                            /** @description why the library's repository could not be read */
+                            error: string | null;
+                        }[];
                     };
                 };
             };

@@ -16,6 +16,9 @@
 //           allowVersionOverride: false             # default true
 //           credentialsId: git-token                # from --credentials FILE
 //   A --library of a name replaces the config file's definition of it.
+//   A library the Jenkinsfile's `library(..., retriever: ...)` names is fetched from its URL
+//   (any, paths included: this is the user's machine) unless a --library of the name is given;
+//   `kiln run` makes a resolver for it even without --library (`kiln lint` stays offline then).
 //
 // Where the REF starts: after the last '@' of the path part (so `git@host:x`, `ssh://git@host/x`
 // and `https://user@host/x` keep their user). Git checkouts are cached per commit in
@@ -172,6 +175,21 @@ export class LocalLibraries implements LibraryResolver {
   async resolve(req: LibraryRequest, signal?: AbortSignal): Promise<LibraryContent> {
     const mod = await (this.#git ??= gitLibraries());
     const def = this.defs.get(req.name);
+    if (req.retriever && !def) {
+      // The Jenkinsfile's retriever (library(..., retriever: ...)): fetched from its URL; a --library of the name wins.
+      const r = req.retriever;
+      if (req.version === null) throw new mod.LibraryError('no-version', `Must specify a version for library ${req.name}`);
+      if (r.url === null) throw new mod.LibraryError('not-found', `library ${req.name} (${r.form}): here 'scm' names no repository; give the library with --library ${req.name}=URL_OR_PATH`);
+      let credential: Credential | null = null;
+      if (r.credentialsId) {
+        credential = await this.#credential(r.credentialsId).catch((err: unknown) => {
+          throw new mod.LibraryError('credentials', `library ${req.name} (${r.form}): ${(err as Error).message}`);
+        });
+      }
+      this.#cache ??= new mod.GitLibraries({ cacheDir: this.#cacheDir });
+      const git = this.#cache as InstanceType<typeof mod.GitLibraries>;
+      return git.load({ name: req.name, url: r.url, version: req.version, credential, scope: 'local', includeInChangesets: false, fromJenkinsfile: true, ...(signal ? { signal } : {}) });
+    }
     if (!def) {
       throw new mod.LibraryError('not-found', `Could not find any definition of libraries [${req.name}]: give it with --library ${req.name}=URL_OR_PATH[@REF] or in the libraries: of --config FILE`);
     }

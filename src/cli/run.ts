@@ -44,7 +44,7 @@ import type { TestReport } from '../pipeline/steps/types.ts';
 import type { IssuesRecord } from '../core/issues.ts';
 import type { Credential } from '../core/credentials.ts';
 import { parseCredentialsFile } from './credentials-file.ts';
-import { localLibraries, type LocalLibraries } from './libraries.ts';
+import { LocalLibraries, localLibraries } from './libraries.ts';
 import { formatDuration } from '../pipeline/steps/args.ts';
 import { toolVariable } from '../pipeline/steps/tool.ts';
 import { StepRegistry } from '../pipeline/steps/registry.ts';
@@ -245,6 +245,14 @@ export async function main(argv: string[]): Promise<number> {
   // The libraries it asks for (and the implicit ones), before validating: lint must know their
   // vars. The engine says "Loading library ..." for each when the run starts.
   let contents: LibraryContent[] = [];
+  // A library the Jenkinsfile fetches itself (library(..., retriever: ...)) needs no --library.
+  if (!libraries && libraryRequests(bytes.toString('utf8')).some((r) => r.retriever)) {
+    libraries = new LocalLibraries([], { credential: async (id) => {
+      const c = credentials.get(id);
+      if (!c) throw new Error(`no credential '${id}'${values.credentials === undefined ? ': give credentials with --credentials FILE' : ` in ${values.credentials}`}`);
+      return c;
+    } });
+  }
   if (libraries) {
     try {
       contents = await loadLibraries(libraries, libraryRequests(bytes.toString('utf8')), () => {});

@@ -639,7 +639,18 @@ export class BuildManager {
     live.loading = new AbortController();
     // Shared libraries: the job's folders' and the global ones, resolved before validation so
     // that lint knows their vars; once per build (a git job's text is read first, then run).
-    libraryResolver = this.#libraries?.resolverFor(job, { signal: live.loading.signal }) ?? null;
+    const creds = this.#credentials;
+    libraryResolver = this.#libraries?.resolverFor(job, {
+      signal: live.loading.signal,
+      // a library from the Jenkinsfile's retriever binds its credential as the build binds any
+      retrievers: {
+        problem: null,
+        credential: (id) => {
+          if (!creds) throw new StepFailure(`no credential '${id}': this controller has no credentials store`);
+          return creds.resolve(id, { id: job.id, name: job.name, replayedBy: live.replayedBy }, build.number);
+        },
+      },
+    }) ?? null;
     if (libraryResolver && live.libraryFiles) libraryResolver = withReplayedFiles(libraryResolver, live.libraryFiles, say);
     const resolved = new Map<string, Promise<LibraryContent[]>>();
     const resolveLibraries = (text: string): Promise<LibraryContent[]> => {

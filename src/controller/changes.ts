@@ -6,6 +6,13 @@
 //
 //   GET /api/v1/jobs/:job/builds/:number/changes   BuildChanges (viewers, as the build itself)
 //
+// Shared libraries (Jenkins adds a library's SCM changelog to the build when the library's
+// includeInChangesets, or the `library` step's `changelog`, says so): `libraries` lists, for
+// each library the build loaded from git with changelog on, its commits after the commit the
+// previous finished build loaded of it (same name and repository) up to its own, read the same
+// way through libraryHistory (libraries.ts: a blob-less shallow fetch with the library's
+// credential). A library loaded for the first time lists no commits (as the job's first build).
+//
 // Limits: at most MAX_CHANGES commits (newest first; `truncated` says there were more), each
 // message cut at 2,000 characters. Answers are kept in memory by (repository, from, to), 200
 // of them, since commits never change; one clone at a time per key (concurrent asks share it).
@@ -24,6 +31,7 @@ import { answers, Nullable, type TypeBoxProvider } from './api-schemas.ts';
 import { ApiError } from './http-errors.ts';
 import { withCommits } from './mail.ts';
 import type { Job, Store } from '../store/types.ts';
+import type { LoadedLibraryRecord } from '../pipeline/engine/state.ts';
 
 const run = promisify(execFile);
 
@@ -48,12 +56,30 @@ export interface BuildChanges {
   truncated: boolean;
   /** Why the changes could not be read (git's own words), or null. */
   error: string | null;
+  /** The changes of the shared libraries the build loaded with changelog on, in loading order. */
+  libraries: LibraryChanges[];
 }
+
+export interface LibraryChanges {
+  name: string;
+  version: string;
+  commit: string;
+  /** The commit the previous finished build loaded of this library; null when it loaded none (or another repository). */
+  previous: string | null;
+  commits: GitCommit[];
+  truncated: boolean;
+  error: string | null;
+}
+
+/** Reads a library's commits after `from` up to `to` (ControllerLibraries.history). */
+export type LibraryHistory = (job: Job, build: number, lib: LoadedLibraryRecord, from: string | null, to: string, max: number) => Promise<{ commits: GitCommit[]; truncated: boolean }>;
 
 export interface ChangesContext {
   store: Store;
   /** Sets up `env` (files in `dir`) for the job's repository credential (builds.ts gitAuth). */
   gitAuth: (job: Job, dir: string, env: NodeJS.ProcessEnv, buildNumber: number) => Promise<void>;
+  /** Shared libraries' history; absent: no library changes. */
+  libraryHistory?: LibraryHistory;
 }
 
 const FORMAT = '%H%x00%an%x00%ae%x00%at%x00%B%x1e';
@@ -80,8 +106,9 @@ export class ChangesService {
     const prevBuild = await this.#c.store.builds.latest(jobName, { before: number, status: ['finished'] });
     const previous = prevBuild ? { number: prevBuild.number, commit: prevBuild.scm?.commit ?? null } : null;
     const scm = build.scm ? { url: build.scm.url, branch: build.scm.branch, commit: build.scm.commit } : null;
-    const empty = { scm, previous, head: null, commits: [], truncated: false, error: null };
     const job = await this.#c.store.jobs.get(jobName);
+    const libraries = job ? await this.#libraries(job, number, build.state?.libraries ?? [], prevBuild?.state?.libraries ?? []) : [];
+    const empty = { scm, previous, head: null, commits: [], truncated: false, error: null, libraries };
     // Commits are hex object names (never an option git would read: a pinned commit came from a webhook).
     const sha = (c: string | null | undefined): c is string => !!c && /^[0-9a-f]{7,64}$/i.test(c);
     if (!job || job.definition.kind !== 'git' || !sha(scm?.commit) || !scm.url) return empty;
@@ -100,6 +127,33 @@ export class ChangesService {
     } catch (e) {
       return { ...empty, error: (e as Error).message };
     }
+  }
+
+  /** The changes of each library loaded with changelog on (from git: a full commit), each read once per (repository, from, to). */
+  async #libraries(job: Job, number: number, now: readonly LoadedLibraryRecord[], before: readonly LoadedLibraryRecord[]): Promise<LibraryChanges[]> {
+    const history = this.#c.libraryHistory;
+    if (!history) return [];
+    const full = (c: string | null | undefined): c is string => !!c && /^[0-9a-f]{40}$/.test(c);
+    return Promise.all(now.filter((l) => l.changelog === true && full(l.commit) && l.source).map(async (l): Promise<LibraryChanges> => {
+      const prev = before.find((p) => p.name === l.name && p.source === l.source);
+      const from = full(prev?.commit) ? prev.commit : null;
+      const out = { name: l.name, version: l.version, commit: l.commit!, previous: from, commits: [] as GitCommit[], truncated: false, error: null as string | null };
+      if (from === null || from === l.commit) return out;
+      const key = `library\0${l.source}\0${from}\0${l.commit}`;
+      let p = this.#cache.get(key);
+      if (!p) {
+        p = history(job, number, l, from, l.commit!, MAX_CHANGES).then((r) => ({ head: null, ...r }));
+        this.#cache.set(key, p);
+        p.catch(() => this.#cache.delete(key));
+        while (this.#cache.size > CACHED) this.#cache.delete(this.#cache.keys().next().value!);
+      }
+      try {
+        const r = await p;
+        return { ...out, commits: r.commits, truncated: r.truncated };
+      } catch (e) {
+        return { ...out, error: (e as Error).message };
+      }
+    }));
   }
 
   async #read(job: Job, number: number, url: string, branch: string, from: string | null, to: string) {
@@ -134,6 +188,13 @@ const ChangesAnswer = S.Answer({
   commits: Type.Array(Commit, { description: `the commits since the previous build's, newest first, at most ${MAX_CHANGES}` }),
   truncated: Type.Boolean(),
   error: Nullable(Type.String({ description: 'why the repository could not be read' })),
+  libraries: Type.Array(S.Answer({
+    name: Type.String(), version: Type.String(), commit: Type.String({ description: 'the commit this build loaded' }),
+    previous: Nullable(Type.String({ description: 'the commit the previous finished build loaded; null: none (no changes listed)' })),
+    commits: Type.Array(Commit, { description: `the library's commits since the previous build's, newest first, at most ${MAX_CHANGES}` }),
+    truncated: Type.Boolean(),
+    error: Nullable(Type.String({ description: "why the library's repository could not be read" })),
+  }), { description: "the changes of the shared libraries the build loaded with includeInChangesets (or the library step's changelog) on" }),
 });
 
 export function registerChangesRoutes(root: FastifyInstance, changes: ChangesService): void {

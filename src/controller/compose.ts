@@ -82,7 +82,7 @@ import { SECURITY_HEADERS } from './auth/http.ts';
 import { EventBus } from './events.ts';
 import { registerWeb } from './web.ts';
 import { registerCloudRoutes } from './clouds.ts';
-import { ControllerLibraries, loadLibraries, registerLibraryRoutes } from './libraries.ts';
+import { ControllerLibraries, lintRetrieverAccess, loadLibraries, registerLibraryRoutes } from './libraries.ts';
 import { libraryRequests } from '../pipeline/load.ts';
 import { LabelExpressionError, matches, tryParseLabelExpression } from './labels.ts';
 import type { CloudRef, CloudType, HostNodes } from '../core/plugin.ts';
@@ -341,7 +341,10 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   let publicUrl = cfg.publicUrl;
   let agentUrl = cfg.agentUrl;
   // --- triggers (triggers.ts): timers re-read a job when a build caches its triggers.
-  const libraries = new ControllerLibraries({ store, credentials, home: cfg.home });
+  const libraries = new ControllerLibraries({
+    store, credentials, home: cfg.home, allowLocalRetrievers: cfg.libraryRetrieverLocal ?? false,
+    pruning: { keep: cfg.libraryCacheKeep ?? 5, maxAgeDays: cfg.libraryCacheMaxAgeDays ?? null },
+  });
   const builds: BuildManager = new BuildManager({ store, files, logs, nodes, logger, registry, waits, publicUrl: () => publicUrl, credentials, libraries, health, mail, globalEnv: () => globalEnv.variables(), httpServices: httpServices.forBuilds(), mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
     jobSettingsChanged: (job) => void triggers.sync(job.id).catch((e: unknown) => log(`triggers: re-reading job '${job.name}' failed: ${(e as Error).message}`)),
     // b.state is a masked copy: made only when someone listens.
@@ -440,12 +443,17 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   let ready = false;
   const app = buildHttp({
     store, builds, files, logs, queue, agents, auth, events, folders, health, logger,
-    libraryContents: (script, job) => loadLibraries(libraries.resolverFor({ id: '', name: job ?? '' }), libraryRequests(script), () => {}),
+    libraryContents: (script, job, who) => loadLibraries(libraries.resolverFor({ id: '', name: job ?? '' }, { retrievers: lintRetrieverAccess({ store, folders, credentials }, who, job) }), libraryRequests(script), () => {}),
     buildLibraryFiles: async (job, lib) => {
       // At the commit the build used; a library that refuses other versions gives its default one.
-      const r = libraries.resolverFor({ id: '', name: job });
-      const c = await r.resolve({ name: lib.name, version: lib.commit ?? lib.version, how: 'step' })
-        .catch(() => r.resolve({ name: lib.name, version: lib.version, how: 'step' })).catch(() => null);
+      const rec = await store.jobs.get(job).catch(() => null);
+      const r = libraries.resolverFor({ id: rec?.id ?? '', name: job }, {
+        retrievers: { problem: null, credential: (id) => credentials.resolve(id, { id: rec?.id ?? '', name: job }, 0) },
+      });
+      // One from the Jenkinsfile's retriever: from the repository it came from.
+      const retriever = lib.fromJenkinsfile && lib.source ? { url: lib.source, credentialsId: lib.credentialsId ?? null, form: 'retriever' } : null;
+      const c = await r.resolve({ name: lib.name, version: lib.commit ?? lib.version, how: 'step', retriever })
+        .catch(() => r.resolve({ name: lib.name, version: lib.version, how: 'step', retriever })).catch(() => null);
       if (!c) return null;
       const files: Record<string, string> = {};
       for (const [p, text] of c.files) if (p.endsWith('.groovy')) files[p] = text;
@@ -471,7 +479,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   registerGlobalEnvRoutes(app, globalEnv);
   registerHttpServicesRoutes(app, httpServices);
   registerBuildToolRoutes(app, { store, files, audit: (e) => auth.audit(e) });
-  registerChangesRoutes(app, new ChangesService({ store, gitAuth: (job, dir, env, n) => builds.gitAuth(job, dir, env, n) }));
+  registerChangesRoutes(app, new ChangesService({ store, gitAuth: (job, dir, env, n) => builds.gitAuth(job, dir, env, n), libraryHistory: (job, n, lib, from, to, max) => libraries.history(job, n, lib, from, to, max) }));
   registerAgentInstallRoutes(app, {
     agentUrl: () => agentUrl, secret: (name) => hub.secret(name),
     agent: async (name) => { const r = await store.agents.get(name); return r ? { labels: r.labels, executors: r.executors, launcher: r.launcher.type } : null; },
@@ -494,6 +502,8 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     changed: (name) => void cloudChanged(name).catch((e: unknown) => log(`cloud '${name}': applying its new settings to the builds waiting for its pods failed: ${(e as Error).message}`)),
   });
   registerLibraryRoutes(app, { store, libraries, auth });
+  // Old library checkouts are removed (libraries.ts); never one a running build loaded.
+  libraries.startPruning((name, commit) => [...builds.live.values()].some((b) => b.state?.libraries?.some((l) => l.name === name && l.commit === commit) ?? false), log);
   registerWeb(app, { publicUrl: () => publicUrl });
   const detach = hub.attach(app.server);
   const stop = async (): Promise<void> => {
@@ -501,6 +511,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     events.close();
     health.close();
     triggers.close(); // --- triggers
+    libraries.stopPruning();
     // The queue's rows stay as they are: those of builds that had not started are for the next start.
     await waits.close();
     await builds.close('Aborted: the controller is stopping'); // left to resume at the next start (durable builds)

@@ -14,6 +14,9 @@
 //   config file    --config FILE      KILN_CONFIG           -                    <home>/kiln.yaml if present
 //   admin token    -                  KILN_ADMIN_TOKEN      adminToken           none
 //   webhook secret -                   KILN_WEBHOOK_SECRET   webhookSecret        <home>/secrets/webhook.secret (made at first start)
+//   library cache  -                   KILN_LIBRARY_CACHE_KEEP      libraryCacheKeep        5 checkouts per shared library (most recently used)
+//                  -                   KILN_LIBRARY_CACHE_MAX_AGE_DAYS libraryCacheMaxAgeDays none (also remove checkouts unused this long)
+//   local retrievers -                 KILN_LIBRARY_RETRIEVER_LOCAL libraryRetrieverLocal   false (a Jenkinsfile's library retriever may not name a path/file:// on the controller)
 //
 // The admin token is for automation (provisioning scripts, `scripts/up.ts`, tests): a bearer
 // token with the admin role that exists only while it is configured, never stored. At least 32
@@ -44,6 +47,12 @@ export interface ControllerConfig {
   adminToken: string | null;
   /** The webhooks' configured shared secret, or null (then one is made in <home>/secrets/). */
   webhookSecret: string | null;
+  /** Shared library checkouts kept per library (the most recently used); default 5. */
+  libraryCacheKeep?: number;
+  /** Library checkouts unused this many days are removed; null: no age limit. */
+  libraryCacheMaxAgeDays?: number | null;
+  /** Whether a Jenkinsfile's library retriever may name a repository on the controller's disk (a path, file://). */
+  libraryRetrieverLocal?: boolean;
 }
 
 export class ConfigError extends KilnError {
@@ -57,7 +66,7 @@ export interface ConfigSources {
   env: NodeJS.ProcessEnv;
 }
 
-const FILE_KEYS = ['port', 'host', 'url', 'agentUrl', 'databaseUrl', 'executors', 'agentGraceSeconds', 'adminToken', 'webhookSecret'] as const;
+const FILE_KEYS = ['port', 'host', 'url', 'agentUrl', 'databaseUrl', 'executors', 'agentGraceSeconds', 'adminToken', 'webhookSecret', 'libraryCacheKeep', 'libraryCacheMaxAgeDays', 'libraryRetrieverLocal'] as const;
 
 export function loadConfig({ flags, env }: ConfigSources): ControllerConfig {
   const home = path.resolve(flags.home ?? env.KILN_HOME ?? path.join(os.homedir(), '.kiln'));
@@ -125,7 +134,13 @@ export function loadConfig({ flags, env }: ConfigSources): ControllerConfig {
   if (webhookSecret && (webhookSecret.value.length < 8 || webhookSecret.value.length > 1024)) {
     throw new ConfigError(`${webhookSecret.from}: the webhook secret must be 8 to 1024 characters`);
   }
+  const maxAge = pick(null, 'KILN_LIBRARY_CACHE_MAX_AGE_DAYS', 'libraryCacheMaxAgeDays');
+  const local = pick(null, 'KILN_LIBRARY_RETRIEVER_LOCAL', 'libraryRetrieverLocal');
+  if (local && !['true', 'false'].includes(local.value)) throw new ConfigError(`${local.from}: libraryRetrieverLocal must be true or false, got '${local.value}'`);
   return {
+    libraryCacheKeep: int(pick(null, 'KILN_LIBRARY_CACHE_KEEP', 'libraryCacheKeep'), 5, 1, 10_000, 'the library checkouts kept per library'),
+    libraryCacheMaxAgeDays: maxAge ? int(maxAge, 0, 1, 36_500, 'the age (days) after which unused library checkouts are removed') : null,
+    libraryRetrieverLocal: local?.value === 'true',
     home,
     port,
     host,

@@ -20,7 +20,8 @@
 //   setup, login, logout, /me, users, tokens, unlock, audit                           (auth/http.ts)
 //   GET /api/v1/folders   GET|PUT|DELETE /api/v1/folders/:folder   (grants)         (auth/folders-http.ts)
 //   GET    /api/v1/events  (SSE: build, job, queue, agent changes; events.ts)
-//   POST   /api/v1/lint    { script } → { diagnostics: [{ line, col, endLine, endCol, severity, code, message }] }
+//   POST   /api/v1/lint    { script, job? } → { diagnostics: [{ line, col, endLine, endCol, severity, code, message }] }
+//                           (job: an existing one, or one the caller may create: its folders' libraries are loaded)
 //   GET|PUT|DELETE /api/v1/clouds[/:name]   POST /api/v1/clouds[/:name]/test              (clouds.ts)
 //   GET    / and every other non-API path: the web UI (web.ts)
 //
@@ -41,7 +42,7 @@ import type { LibraryContent } from '../core/libraries.ts';
 import { replayPathProblem } from '../util/libraries.ts';
 import { restartInfo, stageProblem } from './restart.ts';
 import { readRunInfo } from './resume.ts';
-import type { Build, FolderRight, Job, JobDefinition, Store } from '../store/types.ts';
+import type { Build, FolderRight, Job, JobDefinition, Role, Store } from '../store/types.ts';
 import type { BuildManager } from './builds.ts';
 import { logRef, restartOf } from './builds.ts';
 import { NEWLINE_BLOCK, type LogStore } from './logstore.ts';
@@ -121,9 +122,9 @@ export interface HttpContext {
    * The shared libraries a Jenkinsfile asks for (and the implicit ones), as a build of `job`
    * would load them (its folders', then the global ones): lint then knows their vars. Absent: none.
    */
-  libraryContents?: (script: string, job: string | null) => Promise<LibraryContent[]>;
+  libraryContents?: (script: string, job: string | null, who: { name: string; role: Role } | null) => Promise<LibraryContent[]>;
   /** A library's vars/ and src/ files as a build of `job` loaded them (its commit when it has one); null when it cannot be had. */
-  buildLibraryFiles?: (job: string, lib: { name: string; version: string; commit: string | null }) => Promise<Record<string, string> | null>;
+  buildLibraryFiles?: (job: string, lib: { name: string; version: string; commit: string | null; source?: string; credentialsId?: string; fromJenkinsfile?: boolean }) => Promise<Record<string, string> | null>;
 }
 
 const notFound = (what: string) => new ApiError('not-found', what);
@@ -144,10 +145,10 @@ const BODY_LIMIT = 12 * 1024 * 1024;
  * that cannot be loaded is an error at the file's start with the resolver's reason (no such
  * library, a version that does not exist, git's error).
  */
-async function lintScript(ctx: HttpContext, script: string, job: string | null): Promise<LoadResult> {
+async function lintScript(ctx: HttpContext, script: string, job: string | null, who: { name: string; role: Role } | null): Promise<LoadResult> {
   let libraries: LibraryContent[] = [];
   try {
-    libraries = ctx.libraryContents ? await ctx.libraryContents(script, job) : [];
+    libraries = ctx.libraryContents ? await ctx.libraryContents(script, job, who) : [];
   } catch (err) {
     return { model: null, diagnostics: [diag('library', err instanceof Error ? err.message : String(err), { start: startPos, end: startPos })] };
   }
@@ -243,7 +244,15 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   }, async (req) => {
     const script = req.body.script;
     checkScriptSize(script, 'the Jenkinsfile to lint');
-    const loaded = await lintScript(ctx, script, req.body.job ?? null);
+    // With a job, the controller fetches the libraries a build of it would load (its folders'
+    // ones, with their credentials): for a job that exists, which the caller may read (reading
+    // jobs is open to every logged-in user, policy.ts; folders do not narrow it), or one the
+    // caller may create there (the new-job form lints as its name is typed).
+    const job = req.body.job ?? null;
+    if (job !== null && !(await ctx.store.jobs.get(job).catch(() => null))) {
+      await need(req, ['job.create'], job, `linting for job '${job}', which does not exist (so creating it)`);
+    }
+    const loaded = await lintScript(ctx, script, job, principal(req));
     return {
       diagnostics: loaded.diagnostics.map((d) => ({
         line: d.loc.start.line, col: d.loc.start.col, endLine: d.loc.end.line, endCol: d.loc.end.col, severity: d.severity, code: d.code, message: d.message,
@@ -276,7 +285,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     if (body.script !== undefined && body.git !== undefined) throw new ApiError('invalid', 'give either script (an inline Jenkinsfile) or git (a repository), not both');
     if (body.script !== undefined) {
       checkScriptSize(body.script, 'the inline Jenkinsfile (script)');
-      const loaded = await lintScript(ctx, body.script, jobName);
+      const loaded = await lintScript(ctx, body.script, jobName, principal(req));
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
         throw new ApiError('invalid-jenkinsfile', `the Jenkinsfile has ${errors.length} error(s):\n${errors.map((d) => `Jenkinsfile:${d.loc.start.line}:${d.loc.start.col}: ${d.message}`).join('\n')}`);
@@ -919,7 +928,7 @@ function buildDetailJson(ctx: HttpContext, b: Build): Omit<Static<typeof S.Build
   const state = live?.state ?? b.state ?? null;
   return {
     ...buildJson(ctx, b), stages: stageTree(state?.stages ?? []), inputs: live?.run?.pendingInputs() ?? [], description: state?.description ?? null,
-    libraries: state?.libraries ?? [],
+    libraries: (state?.libraries ?? []).map((l) => ({ name: l.name, version: l.version, commit: l.commit })),
     restartedFrom: ((r) => r ? { number: r.from, stage: r.stage } : null)(restartOf(b)),
   };
 }

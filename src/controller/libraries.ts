@@ -23,10 +23,34 @@
 // not allow overrides ("Version override not permitted for library NAME", Jenkins' words).
 // Fetching is git.ts's (plugins/libraries, reached through the plugin list): checkouts are cached
 // per commit under <home>/libraries/<name>/<commit>/.
+//
+// Libraries from a Jenkinsfile's retriever (`library(identifier: 'x@v1', retriever:
+// modernSCM([$class: 'GitSCMSource', remote: URL, credentialsId: ID]))`, legacySCM(scm), ...):
+// fetched from the URL the Jenkinsfile gives, not looked up in the configuration. A version is
+// required ("Must specify a version for library NAME", Jenkins' words). The URL passes the guard
+// job repositories pass: a path or file:// URL on the controller's own disk is refused (it would
+// let a Jenkinsfile read any repository the controller can) unless the admin setting
+// `libraryRetrieverLocal` allows it; `scm` is the job's own repository (an admin already allowed
+// it). The credential is bound as the build binds any credential (RetrieverAccess: the build's
+// rules, folder permissions included), and for lint by the caller's rights. Such a library runs
+// as a folder library does: Kiln's interpreter is always sandboxed (docs/libraries.md).
+//
+// Includes in changesets: a build records, for each library, whether its commits are part of the
+// build's changes (the library's includeInChangesets; the step's `changelog` wins); history()
+// reads them for changes.ts.
+//
+// Pruning: startPruning() removes old checkouts every hour (and once at start): per library, those
+// beyond the `keep` most recently used and those unused for `maxAgeDays`, never one a running build
+// loaded (its state says) or one used in the last 10 minutes (a build resolving it now).
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { LibraryContent, LibraryRequest, LibraryResolver } from '../core/libraries.ts';
+import type { Credential } from '../core/credentials.ts';
+import type { Job } from '../store/types.ts';
+import type { LoadedLibraryRecord } from '../pipeline/engine/state.ts';
+import type { FolderAccess, Who } from './auth/folders.ts';
+import { visibleTo } from './credentials.ts';
 export { loadLibraries } from '../util/libraries.ts';
 import { gitLibraries } from '../plugins/index.ts';
 import { StoreError, type LibraryInput, type LibraryRecord, type Store } from '../store/types.ts';
@@ -68,16 +92,100 @@ export function varsOf(c: Pick<LibraryContent, 'files'>): { name: string; help: 
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
+/**
+ * Whether, and with which credentials, libraries from a Jenkinsfile's retriever may be fetched:
+ * a build binds credentials with the build's rules; lint with the caller's.
+ */
+export interface RetrieverAccess {
+  /** null: they may be fetched; else why not (the error names the library and this). */
+  problem: string | null;
+  credential(id: string): Promise<Credential>;
+}
+
+/** How the library cache is pruned (controller settings libraryCacheKeep / libraryCacheMaxAgeDays). */
+export interface LibraryPruning { keep: number; maxAgeDays: number | null }
+
+/** A repository URL that names a path on the controller's own disk. */
+function isLocalUrl(url: string): boolean {
+  return url.startsWith('/') || /^file:/i.test(url);
+}
+
 export class ControllerLibraries {
   readonly #store: Store;
   readonly #credentials: CredentialService | null;
   readonly #cacheDir: string;
+  readonly #allowLocalRetrievers: boolean;
+  readonly pruning: LibraryPruning;
   #git: Promise<{ mod: GitModule; git: GitLibrariesT }> | null = null;
+  #pruneTimer: NodeJS.Timeout | null = null;
+  /** Whether a running build loaded a checkout (the controller's builds; set by startPruning). */
+  #inUse: (name: string, commit: string) => boolean = () => false;
 
-  constructor(o: { store: Store; credentials: CredentialService | null; home: string }) {
+  constructor(o: { store: Store; credentials: CredentialService | null; home: string; allowLocalRetrievers?: boolean; pruning?: LibraryPruning }) {
     this.#store = o.store;
     this.#credentials = o.credentials;
     this.#cacheDir = path.join(o.home, 'libraries');
+    this.#allowLocalRetrievers = o.allowLocalRetrievers ?? false;
+    this.pruning = o.pruning ?? { keep: 5, maxAgeDays: null };
+  }
+
+  /**
+   * Removes old checkouts (git.ts prune): beyond the `keep` most recently used per library, or
+   * unused for maxAgeDays; never one `inUse` says a running build loaded. Returns what it removed.
+   */
+  async prune(o: { graceMs?: number; inUse?: (name: string, commit: string) => boolean } = {}): Promise<string[]> {
+    const { git } = await this.git();
+    const inUse = o.inUse ?? this.#inUse;
+    return git.prune({
+      keep: this.pruning.keep, maxAgeMs: this.pruning.maxAgeDays === null ? null : this.pruning.maxAgeDays * 86_400_000, inUse,
+      ...(o.graceMs !== undefined ? { graceMs: o.graceMs } : {}),
+    });
+  }
+
+  /** Prunes once now and then every hour until stopPruning(); errors are logged, never thrown. */
+  startPruning(inUse: (name: string, commit: string) => boolean, log: (line: string) => void): void {
+    this.#inUse = inUse;
+    const once = () => {
+      this.prune().then((gone) => {
+        if (gone.length > 0) log(`library cache: removed ${gone.length} old checkout(s): ${gone.slice(0, 10).join(', ')}${gone.length > 10 ? ', ...' : ''}`);
+      }, (err: unknown) => log(`library cache: pruning failed: ${(err as Error).message}`));
+    };
+    once();
+    this.#pruneTimer = setInterval(once, 3_600_000);
+    this.#pruneTimer.unref();
+  }
+
+  stopPruning(): void {
+    if (this.#pruneTimer) clearInterval(this.#pruneTimer);
+    this.#pruneTimer = null;
+  }
+
+  /**
+   * A library's commits after `from` up to `to`, read with the credential it was loaded with:
+   * a configured library's (when its definition still has that URL), or for one from a
+   * retriever the credential as the job binds it.
+   */
+  async history(job: Job, build: number, lib: LoadedLibraryRecord, from: string | null, to: string, max: number): Promise<{ commits: { commit: string; author: string; email: string; time: number; message: string }[]; truncated: boolean }> {
+    const { mod, git } = await this.git();
+    const url = lib.source ?? '';
+    // The guard again for a retriever's repository (the setting may have changed since the build).
+    const own = job.definition.kind === 'git' && job.definition.url === url;
+    if (lib.fromJenkinsfile && isLocalUrl(url) && !own && !this.#allowLocalRetrievers) {
+      throw new mod.LibraryError('unsafe', `library ${lib.name}: '${url}' is a repository on the controller's own disk; its history is not read (libraryRetrieverLocal is off)`);
+    }
+    let credential: Credential | null = null;
+    if (lib.credentialsId) {
+      if (!this.#credentials) throw new mod.LibraryError('credentials', `library ${lib.name}: this controller has no credentials store`);
+      if (lib.fromJenkinsfile) {
+        credential = await this.#credentials.resolve(lib.credentialsId, { id: job.id, name: job.name }, build);
+      } else {
+        const def = (await this.definitionsFor(job.name)).find((d) => d.name === lib.name && d.url === url && d.credentialsId === lib.credentialsId);
+        if (!def) throw new mod.LibraryError('not-found', `library ${lib.name}: its configuration changed since the build (another URL or credential), so its history is not read`);
+        credential = await this.#credentials.resolveForLibrary(lib.credentialsId, def.name, def.folder);
+      }
+    }
+    const r = await git.history({ name: lib.name, url, credential }, from, to, max);
+    return { commits: r.commits, truncated: r.truncated };
   }
 
   /** The git module and the controller's cache, loaded the first time a library is needed. */
@@ -101,16 +209,55 @@ export class ControllerLibraries {
   }
 
   /** The resolver of one build of `job` (BuildServices.libraries, and the @Library requests before it runs). */
-  resolverFor(job: { id: string; name: string }, o: { signal?: AbortSignal } = {}): LibraryResolver {
+  resolverFor(job: { id: string; name: string }, o: { signal?: AbortSignal; retrievers?: RetrieverAccess } = {}): LibraryResolver {
     return {
       implicitNames: async () => (await this.definitionsFor(job.name)).filter((d) => d.implicit).map((d) => d.name),
       resolve: async (req: LibraryRequest) => {
         const { mod } = await this.git();
+        if (req.retriever) return this.#retrieve(job, req, o);
         const def = (await this.definitionsFor(job.name)).find((d) => d.name === req.name);
         if (!def) throw new mod.LibraryError('not-found', `Could not find any definition of libraries [${req.name}]: configure it (Libraries page, PUT /api/v1/libraries/${req.name}) or on a folder of ${job.name}`);
-        return this.load(def, req.version, o.signal);
+        const c = await this.load(def, req.version, o.signal);
+        return req.changelog === undefined || req.changelog === null ? c : { ...c, includeInChangesets: req.changelog };
       },
     };
+  }
+
+  /** A library from the Jenkinsfile's retriever: the URL guard, the version rule, the credential as `access` binds it. */
+  async #retrieve(job: { id: string; name: string }, req: LibraryRequest, o: { signal?: AbortSignal; retrievers?: RetrieverAccess }): Promise<LibraryContent> {
+    const { mod, git } = await this.git();
+    const r = req.retriever!;
+    const at = `library ${req.name} (${r.form})`;
+    if (!o.retrievers) throw new mod.LibraryError('unsafe', `${at}: libraries from a Jenkinsfile's retriever cannot be loaded here`);
+    if (o.retrievers.problem) throw new mod.LibraryError('unsafe', `${at}: ${o.retrievers.problem}`);
+    if (req.version === null) throw new mod.LibraryError('no-version', `Must specify a version for library ${req.name}`);
+    let url = r.url;
+    let credentialsId = r.credentialsId;
+    let own = false;
+    if (url === null) {
+      // legacySCM(scm): the job's own repository, with its credential
+      const rec = job.name ? await this.#store.jobs.get(job.name).catch(() => null) : null;
+      if (!rec || rec.definition.kind !== 'git') throw new mod.LibraryError('invalid', `${at}: 'scm' is the repository a job's Jenkinsfile comes from, and ${rec ? `job '${job.name}' has an inline Jenkinsfile` : 'this Jenkinsfile belongs to no job with a repository'}`);
+      url = rec.definition.url;
+      credentialsId ??= rec.definition.credentialsId;
+      own = true;
+    }
+    const bad = mod.checkLibraryUrl(url);
+    if (bad) throw new mod.LibraryError('invalid', `${at}: ${bad}`);
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(url)) throw new mod.LibraryError('invalid', `${at}: the URL has a password in it: put it in a credential and give credentialsId`);
+    if (!own && isLocalUrl(url) && !this.#allowLocalRetrievers) {
+      throw new mod.LibraryError('unsafe', `${at}: '${url}' is a repository on the controller's own disk; a Jenkinsfile may not make the controller read its disk (an admin may allow it with the setting libraryRetrieverLocal: true)`);
+    }
+    let credential: Credential | null = null;
+    if (credentialsId) {
+      credential = await o.retrievers.credential(credentialsId).catch((err: unknown) => {
+        throw new mod.LibraryError('credentials', `${at}: ${(err as Error).message}`);
+      });
+    }
+    return git.load({
+      name: req.name, url, version: req.version, credential, scope: 'folder', includeInChangesets: req.changelog ?? true, fromJenkinsfile: true,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
   }
 
   /** A definition at the version asked for (null: its default), with the version rules. */
@@ -191,6 +338,31 @@ export class ControllerLibraries {
     }
     return { folder, name, url: u, defaultVersion, implicit, allowVersionOverride, credentialsId, includeInChangesets };
   }
+}
+
+/**
+ * Retrievers for `POST /api/v1/lint` (and saving a job): fetched for a developer or admin only
+ * (a viewer's lint would make the controller fetch any URL); a credential is one the caller may
+ * use: a global one, or, linting for a job, one of that job's folders where the caller holds
+ * credentials.use (as saving a job with that repository credential requires).
+ */
+export function lintRetrieverAccess(o: { store: Store; folders: FolderAccess; credentials: CredentialService | null }, who: Who | null, job: string | null): RetrieverAccess {
+  const problem = who === null ? 'lint fetches libraries from a Jenkinsfile\'s retriever only for a logged-in developer'
+    : who.role === 'viewer' ? `lint fetches libraries from a Jenkinsfile's retriever only for developers and admins; ${who.name} is a viewer`
+      : null;
+  return {
+    problem,
+    credential: async (id) => {
+      if (!o.credentials || !who) throw new Error(`no credential '${id}'`);
+      const rec = await o.store.credentials.get(id).catch(() => null);
+      if (!rec) throw new Error(`no credential '${id}'`);
+      if (rec.folder !== null) {
+        if (job === null || !visibleTo(rec.folder, job)) throw new Error(`no credential '${id}' visible to ${job === null ? 'a lint without a job' : `job '${job}'`}`);
+        await o.folders.require(who, ['credentials.use'], rec.folder, `using credential '${id}' of folder '${rec.folder}' to fetch a library`);
+      }
+      return o.credentials.resolveForLibrary(id, 'lint', rec.folder);
+    },
+  };
 }
 
 /** A library as the API shows it: the credential's id, never a secret; the URL without a password. */

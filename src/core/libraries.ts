@@ -31,8 +31,24 @@ export interface LibraryContent {
   resource(path: string): Promise<Uint8Array | null>;
   /** Who configured it: globally on the controller, on a folder, or on this machine (kiln run). */
   scope: 'global' | 'folder' | 'local';
-  /** Whether the library's commits are part of the build's changes (includeInChangesets). */
+  /** Whether the library's commits are part of the build's changes (includeInChangesets, or the step's `changelog`). */
   includeInChangesets: boolean;
+  /** The credential its repository was read with (its id only), for reading its history later; absent: none. */
+  credentialsId?: string | null;
+  /** True for a library fetched from a retriever the Jenkinsfile gave (`library(..., retriever: ...)`). */
+  fromJenkinsfile?: boolean;
+}
+
+/**
+ * Where a Jenkinsfile says a library comes from (`library(identifier: 'x@v', retriever:
+ * modernSCM([$class: 'GitSCMSource', remote: URL, credentialsId: ID]))`, `legacySCM(scm)`, ...):
+ * a git repository not configured on the host. `url` null: the job's own repository (`scm`).
+ */
+export interface LibraryRetriever {
+  url: string | null;
+  credentialsId: string | null;
+  /** How it was written, for messages ("modernSCM(GitSCMSource)"). */
+  form: string;
 }
 
 /** A request for a library: `@Library('name@version')`, the `library` step, or an implicit library. */
@@ -41,6 +57,10 @@ export interface LibraryRequest {
   /** The version written after '@'; null to use the library's default version. */
   version: string | null;
   how: 'annotation' | 'step' | 'implicit';
+  /** The step's `retriever`: the library is fetched from there, not looked up in the configuration. */
+  retriever?: LibraryRetriever | null;
+  /** The step's `changelog` (null/absent: the library's includeInChangesets). */
+  changelog?: boolean | null;
 }
 
 /** How a host finds libraries for one build (the controller: the job's folders, then the global ones). */

@@ -11,7 +11,7 @@ import type { StepRegistry } from './steps/registry.ts';
 import type { LibraryContent } from '../core/libraries.ts';
 import { parseLibrary } from './libraries/parsed.ts';
 import { lintLibraries, varNames } from './libraries/lint.ts';
-import { requestsOf } from './libraries/requests.ts';
+import { libraryRequestProblems, requestsOf } from './libraries/requests.ts';
 
 export { libraryRequests, type LocatedLibraryRequest } from './libraries/requests.ts';
 export { libraryVars } from './libraries/parsed.ts';
@@ -44,7 +44,7 @@ export function loadPipeline(source: string, registry: StepRegistry, opts: LoadO
     const libs = (opts.libraries ?? []).map(parseLibrary);
     const missing = requestsOf(parsed.ast).some((r) => !libs.some((l) => l.content.name === r.name));
     const v = validate(parsed.ast, source, registry, { vars: varNames(libs), missing });
-    const libDiags = lintLibraries(libs, registry);
+    const libDiags = [...lintLibraries(libs, registry), ...libraryRequestProblems(parsed.ast)];
     const model = libDiags.some((d) => d.severity === 'error') ? null : v.model;
     return { model, diagnostics: sortDiagnostics([...parseDiags, ...v.diagnostics, ...libDiags]) };
   } catch (err) {

@@ -124,3 +124,18 @@ test('kiln run and kiln lint refuse a bad --library or --config with exit 2 and 
   const ok = kiln('lint', '--library', `x=${libDir()}`, 'Jenkinsfile');
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
 });
+
+test("a library from the Jenkinsfile's retriever: fetched from its URL (a path is fine on your own machine); a --library of the name wins; a version is required", async () => {
+  const repo = libraryRepo({ 'vars/fromRetriever.groovy': 'def call() { echo "retrieved" }\n' }, 'cliret');
+  const cacheDir = path.join(tempDir('cli-retcache'), 'libraries');
+  const retriever = { url: repo.bare, credentialsId: null, form: 'modernSCM(GitSCMSource)' };
+  const none = new LocalLibraries([], { cacheDir });
+  const got = await none.resolve({ name: 'r', version: 'main', how: 'step', retriever });
+  assert.equal(got.commit, gitIn(repo.bare, 'rev-parse', 'main'));
+  assert.ok(got.files.has('vars/fromRetriever.groovy'));
+  await assert.rejects(none.resolve({ name: 'r', version: null, how: 'step', retriever }), /Must specify a version for library r/);
+  await assert.rejects(none.resolve({ name: 'r', version: 'main', how: 'step', retriever: { ...retriever, url: null, form: 'legacySCM(scm)' } }), /here 'scm' names no repository; give the library with --library r=URL_OR_PATH/);
+  const dir = libDir();
+  const given = new LocalLibraries([parseLibraryOption(`r=${dir}`)], { cacheDir });
+  assert.equal((await given.resolve({ name: 'r', version: 'main', how: 'step', retriever })).commit, null, 'the --library directory, not the retriever');
+});

@@ -41,3 +41,16 @@ test('bad values name the setting and where it came from', () => {
   assert.throws(() => loadConfig({ flags: { home }, env: {} }), /kiln\.yaml: not valid YAML/);
   assert.throws(() => loadConfig({ flags: { home, config: path.join(home, 'missing.yaml') }, env: {} }), /cannot read the config file/);
 });
+
+test('the shared library settings: cache keep and age, local retrievers; bad values name the setting', () => {
+  const d = loadConfig({ flags: { home: tempDir('cfg-lib') }, env: {} });
+  assert.equal(d.libraryCacheKeep, 5);
+  assert.equal(d.libraryCacheMaxAgeDays, null);
+  assert.equal(d.libraryRetrieverLocal, false);
+  const home = tempDir('cfg-lib2');
+  writeFileSync(path.join(home, 'kiln.yaml'), 'libraryCacheKeep: 2\nlibraryCacheMaxAgeDays: 30\nlibraryRetrieverLocal: true\n');
+  const f = loadConfig({ flags: { home }, env: {} });
+  assert.deepEqual([f.libraryCacheKeep, f.libraryCacheMaxAgeDays, f.libraryRetrieverLocal], [2, 30, true]);
+  assert.throws(() => loadConfig({ flags: { home }, env: { KILN_LIBRARY_CACHE_KEEP: '0' } }), (e: Error) => e instanceof ConfigError && /KILN_LIBRARY_CACHE_KEEP: the library checkouts kept per library must be a whole number from 1/.test(e.message));
+  assert.throws(() => loadConfig({ flags: { home }, env: { KILN_LIBRARY_RETRIEVER_LOCAL: 'yes' } }), /KILN_LIBRARY_RETRIEVER_LOCAL: libraryRetrieverLocal must be true or false, got 'yes'/);
+});

@@ -1,6 +1,7 @@
 // The Libraries page in Chromium against a real controller and a real git repository: add a
 // library with the form, Test it (the commit and the vars with their help show), a field error in
-// the API's words, a folder's libraries, and delete through the page's own dialog.
+// the API's words, a folder's libraries, and delete through the page's own dialog; a build's
+// libraries, Replay with a changed library file, and the library's commits in the Changes tab.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -133,5 +134,18 @@ describe('Libraries page in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('heading', { name: `plugin #${built.number + 1}` }).waitFor();
     await page.locator('.console').filter({ hasText: 'CHANGED: from the library' }).waitFor();
     await page.locator('.console').filter({ hasText: 'Replaying library pipeline-lib@main with changed vars/log.groovy' }).waitFor();
+    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor();
+
+    // The library moves: the next build's Changes tab lists its commit, marked as the library's.
+    repo.commit({ 'vars/log.groovy': 'def info(m) { echo "log: ${m}" }\n' }, 'log with a prefix');
+    const next = await kiln.api('POST', '/api/v1/jobs/plugin/builds', {});
+    await page.goto(new URL(`job/plugin/build/${next.number}`, kiln.url).href);
+    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor();
+    await page.getByRole('tab', { name: 'Changes' }).click();
+    const lib = page.getByRole('region', { name: 'Changes of library pipeline-lib' });
+    await lib.getByRole('list', { name: 'Commits of library pipeline-lib' }).getByText('log with a prefix').waitFor();
+    assert.match(await lib.innerText(), /Library pipeline-lib@main \([0-9a-f]{7}\)\s+1 commit since [0-9a-f]{7}/);
+    await screenshot(page, 'libraries-changes');
+    assert.deepEqual(b.problems, []);
   });
 });

@@ -248,7 +248,10 @@ export class PipelineRun {
       registry: o.registry,
       log: (ctx, line) => this.#log(asExec(ctx), line),
       loaded: (lib) => {
-        (this.state.libraries ??= []).push({ name: lib.name, version: lib.version, commit: lib.commit });
+        (this.state.libraries ??= []).push({
+          name: lib.name, version: lib.version, commit: lib.commit, source: lib.source, changelog: lib.includeInChangesets,
+          ...(lib.credentialsId ? { credentialsId: lib.credentialsId } : {}), ...(lib.fromJenkinsfile ? { fromJenkinsfile: true } : {}),
+        });
         this.#emitState();
         this.#o.listener?.library?.(lib);
       },

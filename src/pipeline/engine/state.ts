@@ -75,9 +75,23 @@ export interface BuildState {
   description: string | null;
   displayName: string | null;
   /** The shared libraries loaded, in order (absent in states saved before libraries existed). */
-  libraries?: { name: string; version: string; commit: string | null }[];
+  libraries?: LoadedLibraryRecord[];
   /** A declarative pipeline's top-level stages, in order, once it ran (what Restart from Stage offers); absent for a scripted one. */
   declarativeStages?: string[];
+}
+
+/** A shared library a build loaded; source/changelog/credentialsId: for its changes (absent in states saved before them). */
+export interface LoadedLibraryRecord {
+  name: string;
+  version: string;
+  commit: string | null;
+  /** Its repository URL (never with a password) or directory. */
+  source?: string;
+  /** Whether its commits are part of the build's changes. */
+  changelog?: boolean;
+  credentialsId?: string;
+  /** Fetched from a retriever the Jenkinsfile gave. */
+  fromJenkinsfile?: boolean;
 }
 
 const ORDER: Record<BuildResult, number> = { SUCCESS: 0, UNSTABLE: 1, FAILURE: 2, NOT_BUILT: 3, ABORTED: 4 };

@@ -23,6 +23,12 @@
 // after each git command, and git's own messages are scrubbed of them (and of user:password@ in
 // URLs) before they reach an error. Other transports (ext::, fd::) are refused.
 //
+// history(): a library's commits between two commits (the build's changes), from a blob-less
+// fetch of the last max+1 commits into a temporary repository. prune(): removes old checkouts
+// (beyond the N most recently used per library, or unused too long), never one being read or
+// fetched, one used within the grace period, or one the host says a running build loaded; the
+// mtime of <commit>.json is the last use (load touches it).
+//
 // Errors are LibraryErrors (KilnError, code `library.*`) naming the library, the version and
 // the reason (git's, scrubbed).
 import { execFile } from 'node:child_process';
@@ -75,7 +81,43 @@ export interface GitLibrarySpec {
   credential?: Credential | null;
   scope: LibraryContent['scope'];
   includeInChangesets?: boolean;
+  /** Fetched from a retriever the Jenkinsfile gave (not the host's configuration). */
+  fromJenkinsfile?: boolean;
   signal?: AbortSignal;
+}
+
+/** A commit of a library's history (its changes in a build). */
+export interface LibraryCommit {
+  commit: string;
+  author: string;
+  email: string;
+  /** Author time, ms since the epoch. */
+  time: number;
+  message: string;
+}
+
+/** How the cache is pruned: what is kept of each library's checkouts. */
+export interface PruneOptions {
+  /** The most recently used checkouts kept per library. */
+  keep: number;
+  /** Checkouts not used for longer than this are removed even among the `keep` (null: no age limit). */
+  maxAgeMs: number | null;
+  /** Whether a running build uses this checkout (never removed). */
+  inUse: (name: string, commit: string) => boolean;
+  /** Checkouts used more recently than this are never removed (a build may be about to record it); default 10 minutes. */
+  graceMs?: number;
+  now?: number;
+}
+
+const LOG_FORMAT = '%H%x00%an%x00%ae%x00%at%x00%B%x1e';
+const MAX_MESSAGE = 2000;
+
+function parseLog(out: string): LibraryCommit[] {
+  return out.split('\x1e').map((r) => r.replace(/^\n/, '')).filter(Boolean).map((r) => {
+    const [commit, author, email, at, ...msg] = r.split('\0');
+    const message = msg.join('\0').trimEnd();
+    return { commit: commit!, author: author ?? '', email: email ?? '', time: Number(at) * 1000, message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message };
+  });
 }
 
 /** Whether git may be pointed at this URL: http(s), ssh, git, file, user@host:path or an absolute path. */
@@ -327,6 +369,8 @@ export class GitLibraries {
   readonly #inflight = new Map<string, Promise<string>>();
   /** Checkouts read, by directory (a commit's files never change); the most recent 64. */
   readonly #read = new Map<string, Promise<ReadDir>>();
+  /** Checkouts being read now (never pruned), with how many reads. */
+  readonly #busy = new Map<string, number>();
   /** What the last load of each name@version did (tests, messages). */
   readonly notes = new Map<string, LoadNote>();
 
@@ -339,7 +383,31 @@ export class GitLibraries {
 
   /** The library at this version: its commit's checkout (fetched when not cached), read. */
   async load(spec: GitLibrarySpec): Promise<LibraryContent> {
-    const { commit, dir } = await this.checkout(spec);
+    let { commit, dir } = await this.checkout(spec);
+    this.#busy.set(dir, (this.#busy.get(dir) ?? 0) + 1);
+    try {
+      // Pruned between finding it and marking it busy: fetched again (once).
+      if (!fs.existsSync(path.join(path.dirname(dir), `${commit}.json`)) || !fs.existsSync(dir)) {
+        this.#release(dir);
+        ({ commit, dir } = await this.checkout(spec));
+        this.#busy.set(dir, (this.#busy.get(dir) ?? 0) + 1);
+      }
+      // its last use, for pruning (prune keeps the most recently used)
+      const now = new Date();
+      await fsp.utimes(path.join(path.dirname(dir), `${commit}.json`), now, now).catch(() => {});
+      return await this.#loadRead(spec, commit, dir);
+    } finally {
+      this.#release(dir);
+    }
+  }
+
+  #release(dir: string): void {
+    const n = (this.#busy.get(dir) ?? 1) - 1;
+    if (n <= 0) this.#busy.delete(dir);
+    else this.#busy.set(dir, n);
+  }
+
+  async #loadRead(spec: GitLibrarySpec, commit: string, dir: string): Promise<LibraryContent> {
     let read = this.#read.get(dir);
     if (!read) {
       read = readSources(dir, spec.name, spec.version, this.limits);
@@ -349,7 +417,77 @@ export class GitLibraries {
     }
     return contentOf(dir, {
       name: spec.name, version: spec.version, commit, source: displayUrl(spec.url), scope: spec.scope, includeInChangesets: spec.includeInChangesets ?? false,
+      credentialsId: spec.credential?.id ?? null, ...(spec.fromJenkinsfile ? { fromJenkinsfile: true } : {}),
     }, await read, this.limits);
+  }
+
+  /**
+   * The commits of a library's repository after `from` up to `to` (`git log from..to`), newest
+   * first, at most `max` (`truncated` when there were more, or `from` is not among the last
+   * `max` + 1 commits of `to`), and `to` itself (`head`). Read from a blob-less, shallow
+   * (`max` + 1 commits) fetch of `to` into a temporary repository: library checkouts keep no history.
+   */
+  async history(spec: Pick<GitLibrarySpec, 'name' | 'url' | 'credential' | 'signal'>, from: string | null, to: string, max = 100): Promise<{ head: LibraryCommit | null; commits: LibraryCommit[]; truncated: boolean }> {
+    const at = `library ${spec.name}`;
+    if (!FULL_HASH.test(to) || (from !== null && !FULL_HASH.test(from))) throw new LibraryError('invalid', `${at}: history needs full commit hashes`);
+    const badUrl = checkLibraryUrl(spec.url);
+    if (badUrl) throw new LibraryError('invalid', `${at}: ${badUrl}`);
+    const auth = await gitEnv(spec.credential, this.#knownHosts, at);
+    const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'kiln-lib-history-'));
+    try {
+      const run = (args: string[]) => git(args, { env: auth.env, cwd: tmp, signal: spec.signal, timeoutMs: this.#timeoutMs });
+      await run(['init', '--quiet', '--bare', tmp]);
+      try {
+        await run(['fetch', '--quiet', '--no-tags', '--filter=blob:none', '--depth', String(max + 1), '--', spec.url, to]);
+      } catch (err) {
+        throw new LibraryError('fetch', `Could not read the history of library ${spec.name} from ${displayUrl(spec.url)}: ${scrub(gitReason(err), auth.secrets)}`);
+      }
+      const head = parseLog((await run(['log', '-1', `--format=${LOG_FORMAT}`, to, '--'])).stdout)[0] ?? null;
+      if (from === null || from === to) return { head, commits: [], truncated: false };
+      const has = await run(['cat-file', '-e', `${from}^{commit}`]).then(() => true, () => false);
+      const range = has ? [`${from}..${to}`] : [to];
+      const commits = parseLog((await run(['log', `-${max + 1}`, `--format=${LOG_FORMAT}`, ...range, '--'])).stdout);
+      return { head, commits: commits.slice(0, max), truncated: !has || commits.length > max };
+    } finally {
+      await fsp.rm(tmp, { recursive: true, force: true });
+      await auth.dispose();
+    }
+  }
+
+  /**
+   * Removes old checkouts: of each library, those beyond the `keep` most recently used, and
+   * those unused for longer than `maxAgeMs`; never one a running build uses (`inUse`), one used
+   * in the last `graceMs`, or one being read or fetched now. Returns the removed <name>/<commit>.
+   */
+  async prune(o: PruneOptions): Promise<string[]> {
+    const now = o.now ?? Date.now();
+    const grace = o.graceMs ?? 10 * 60_000;
+    const removed: string[] = [];
+    const names = await fsp.readdir(this.cacheDir, { withFileTypes: true }).catch(() => [] as fs.Dirent[]);
+    for (const n of names) {
+      if (!n.isDirectory() || !LIBRARY_NAME.test(n.name)) continue;
+      const libDir = path.join(this.cacheDir, n.name);
+      const entries: { commit: string; used: number }[] = [];
+      for (const e of await fsp.readdir(libDir).catch(() => [] as string[])) {
+        if (!FULL_HASH.test(e)) continue;
+        // The last use is the mtime of <commit>.json (load touches it); a checkout without one is a leftover.
+        const st = await fsp.stat(path.join(libDir, `${e}.json`)).catch(() => null);
+        entries.push({ commit: e, used: st ? st.mtimeMs : 0 });
+      }
+      entries.sort((a, b) => b.used - a.used);
+      for (let i = 0; i < entries.length; i++) {
+        const { commit, used } = entries[i]!;
+        const old = i >= o.keep || (o.maxAgeMs !== null && now - used > o.maxAgeMs);
+        if (!old || now - used < grace || o.inUse(n.name, commit) || this.#busy.has(path.join(libDir, commit)) || this.#inflight.has(`${n.name}/${commit}`)) continue;
+        const dir = path.join(libDir, commit);
+        // The record first: a load finding no record fetches again rather than read a half-removed tree.
+        await fsp.rm(path.join(libDir, `${commit}.json`), { force: true });
+        await fsp.rm(dir, { recursive: true, force: true });
+        this.#read.delete(dir);
+        removed.push(`${n.name}/${commit}`);
+      }
+    }
+    return removed;
   }
 
   /** The commit the version names and the directory of its checkout, fetching what is missing. */

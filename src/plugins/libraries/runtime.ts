@@ -1,13 +1,14 @@
 // The libraries plugin's steps (declared in index.ts).
-//   library          resolves the library through BuildServices.libraries (the host's resolver)
-//                    and loads it into the build's LibrarySpace (its vars become callable, its
+//   library          resolves the library through BuildServices.libraries (the host's resolver),
+//                    with the retriever and changelog it was given, and loads it into the build's LibrarySpace (its vars become callable, its
 //                    classes reachable through the returned object).
 //   libraryResource  reads resources/PATH from the libraries this build loaded, first found in
 //                    loading order (as Jenkins' ResourceStep), decoded as asked.
 import type { PluginRuntime } from '../../pipeline/plugin.ts';
 import { KilnError, StepFailure } from '../../core/errors.ts';
 import { buildLibraries } from '../../pipeline/libraries/runtime.ts';
-import { splitLibrarySpec } from '../../pipeline/libraries/requests.ts';
+import { retrieverOfValue, splitLibrarySpec } from '../../pipeline/libraries/requests.ts';
+import type { LibraryRequest } from '../../core/libraries.ts';
 import { decode } from '../../pipeline/steps/files.ts';
 
 const runtime: PluginRuntime = {
@@ -22,9 +23,19 @@ const runtime: PluginRuntime = {
       if (!space) throw new StepFailure('library: this build cannot load shared libraries');
       const loaded = space.loadedObject(name, ctx.dyn);
       if (loaded) return loaded;
+      const req: LibraryRequest = { name, version, how: 'step' };
+      const r = args.values.retriever;
+      if (r !== undefined && r !== null) {
+        const got = retrieverOfValue(r);
+        if ('problem' in got) throw new StepFailure(`library: ${got.problem}`);
+        if (version === null) throw new StepFailure(`Must specify a version for library ${name}`);
+        req.retriever = got.retriever;
+      }
+      const cl = args.values.changelog;
+      if (typeof cl === 'boolean') req.changelog = cl;
       let content;
       try {
-        content = await resolver.resolve({ name, version, how: 'step' });
+        content = await resolver.resolve(req);
       } catch (err) {
         if (err instanceof KilnError) throw new StepFailure(`library: ${err.message}`, { cause: err });
         throw err;

@@ -43,7 +43,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
     // From another tab the console mounts first (its handle replaces the old one when it has).
     if (tab === 'console' && consoleRef.current) consoleRef.current.showStage(id, name); else setTimeout(() => consoleRef.current?.showStage(id, name), 150);
   };
-  const changes = useChanges(job, number, b.data ? b.data.scm?.commit ?? '' : null);
+  const changes = useChanges(job, number, b.data ? b.data.scm?.commit ?? '' : null, b.data?.libraries.length ?? 0);
   if (b.error) return <section><h1>{job} #{number}</h1><ErrorBox error={b.error} /></section>;
   if (!b.data) return <Loading what={`${job} #${number}`} />;
   const d = b.data;

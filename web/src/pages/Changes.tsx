@@ -1,7 +1,9 @@
 // What changed in a build (issue 20, point 8): the build's revision (branch, commit, author) on
 // its page, and the Changes tab listing the commits since the previous build's commit, from the
 // job's repository (GET .../changes, src/controller/changes.ts; read on request, kept by the
-// controller). Inline jobs have no repository: the tab says so.
+// controller). Inline jobs have no repository: the tab says so. Below, the commits of each shared
+// library the build loaded with includeInChangesets (or the library step's changelog) on, since
+// the commit the previous build loaded of it, each list marked with the library's name.
 import { buildPath, api } from '../api.ts';
 import { ErrorBox, Loading } from '../components.tsx';
 import { when } from '../format.ts';
@@ -13,8 +15,8 @@ type Changes = AnswerOf<'getBuildChanges'>;
 type Commit = Changes['commits'][number];
 
 /** The build's changes, read once the build is known and again when its commit becomes known (null: not yet). */
-export function useChanges(job: string, number: number, commit: string | null) {
-  return useResource((s) => (commit !== null ? api.get<Changes>(`${buildPath(job, number)}/changes`, s) : Promise.resolve(undefined)), [job, number, commit]);
+export function useChanges(job: string, number: number, commit: string | null, libraries = 0) {
+  return useResource((s) => (commit !== null ? api.get<Changes>(`${buildPath(job, number)}/changes`, s) : Promise.resolve(undefined)), [job, number, commit, libraries]);
 }
 
 /** "main @ 1a2b3c4 by Ann Author": on the build page's meta line. */
@@ -33,6 +35,40 @@ export function ChangesTab({ job, changes }: { job: string; changes: ReturnType<
   const c = changes.data;
   if (changes.error) return <ErrorBox error={changes.error} />;
   if (!c) return <Loading what="the changes" />;
+  return (
+    <>
+      <JobChanges job={job} c={c} />
+      {c.libraries.map((l) => <LibraryChangeList key={l.name} lib={l} />)}
+    </>
+  );
+}
+
+function CommitList({ commits, label }: { commits: Commit[]; label: string }) {
+  return (
+    <ol className="commit-list" aria-label={label}>
+      {commits.map((m) => (
+        <li key={m.commit} className="commit">
+          <div className="commit-subject">{m.message.split('\n')[0]}</div>
+          <div className="muted small"><code title={m.commit}>{m.commit.slice(0, 7)}</code> · {m.author}{m.email ? <> &lt;{m.email}&gt;</> : null} · {when(m.time)}</div>
+          {m.message.includes('\n') ? <pre className="commit-body">{m.message.split('\n').slice(1).join('\n').trim()}</pre> : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** One shared library's commits since the previous build's (marked with its name). */
+function LibraryChangeList({ lib }: { lib: Changes['libraries'][number] }) {
+  const title = <h3 className="library-changes-title">Library <code>{lib.name}@{lib.version}</code> (<code title={lib.commit}>{lib.commit.slice(0, 7)}</code>)</h3>;
+  let body;
+  if (lib.error) body = <p className="error-line">{lib.error}</p>;
+  else if (!lib.previous) body = <p className="muted">The previous build did not load this library: nothing to compare with.</p>;
+  else if (lib.commits.length === 0) body = <p className="muted">No changes since <code>{lib.previous.slice(0, 7)}</code>.</p>;
+  else body = <><p>{lib.commits.length}{lib.truncated ? '+' : ''} commit{lib.commits.length === 1 ? '' : 's'} since <code>{lib.previous.slice(0, 7)}</code>:</p><CommitList commits={lib.commits} label={`Commits of library ${lib.name}`} /></>;
+  return <section className="changes library-changes" aria-label={`Changes of library ${lib.name}`}>{title}{body}</section>;
+}
+
+function JobChanges({ job, c }: { job: string; c: Changes }) {
   if (!c.scm) return <p className="muted">This build is of an inline Jenkinsfile: it has no repository, so no changes.</p>;
   if (c.error) return <p className="error-line">{c.error}</p>;
   const since = c.previous ? <>since <Link to={urls.build(job, c.previous.number)}>#{c.previous.number}</Link>{c.previous.commit ? <> (<code>{c.previous.commit.slice(0, 7)}</code>)</> : null}</> : null;
@@ -42,15 +78,7 @@ export function ChangesTab({ job, changes }: { job: string; changes: ReturnType<
   return (
     <div className="changes">
       <p>{c.commits.length}{c.truncated ? '+' : ''} commit{c.commits.length === 1 ? '' : 's'} {since}{c.truncated ? ', the newest shown' : ''}:</p>
-      <ol className="commit-list" aria-label="Commits">
-        {c.commits.map((m) => (
-          <li key={m.commit} className="commit">
-            <div className="commit-subject">{m.message.split('\n')[0]}</div>
-            <div className="muted small"><code title={m.commit}>{m.commit.slice(0, 7)}</code> · {m.author}{m.email ? <> &lt;{m.email}&gt;</> : null} · {when(m.time)}</div>
-            {m.message.includes('\n') ? <pre className="commit-body">{m.message.split('\n').slice(1).join('\n').trim()}</pre> : null}
-          </li>
-        ))}
-      </ol>
+      <CommitList commits={c.commits} label="Commits" />
     </div>
   );
 }
