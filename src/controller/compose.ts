@@ -192,13 +192,23 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   const builtIn: Backend | null = cfg.executors > 0 ? new LocalBackend({ root: path.join(cfg.home, 'workspace'), nodeName: BUILT_IN_NODE, labels: [BUILT_IN_NODE] }) : null;
 
   const podAgents = new Set<string>();
+  // Until the builds a previous process left are resumed and the provisioners have looked at what
+  // it left (pods of those builds are kept, their agents allowed: durable builds), an agent this
+  // controller does not know yet waits for that instead of a refusal it would not retry.
+  let startedUp!: () => void;
+  const startingUp = new Promise<void>((r) => { startedUp = r; });
   /** What each node's executors run now (agents' `running`). */
   const running = new Map<string, { job: string; number: number; executor: number; since: number }[]>();
   const hub = new AgentHub({
     key,
     graceMs: cfg.agentGraceSeconds * 1000,
     // Agents defined in the store, and the agents of pods this controller made (while they exist).
-    authorize: async (name) => podAgents.has(name) || (await store.agents.get(name)) !== null,
+    authorize: async (name) => {
+      if (podAgents.has(name) || (await store.agents.get(name)) !== null) return true;
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([startingUp, new Promise((r) => { t = setTimeout(r, 60_000); })]).finally(() => clearTimeout(t));
+      return podAgents.has(name);
+    },
     podAgent: (name) => podAgents.has(name),
     log: (line, fields) => log(`agents: ${line}`, fields),
     responseHeaders: SECURITY_HEADERS,
@@ -318,6 +328,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
       slots: waits,
       agentUrl: () => agentUrl,
       buildUrl: (b) => builds.buildUrl(b.job, b.number),
+      buildRunning: (id) => builds.live.get(id)?.done ?? null,
       agents: {
         secret: (name) => hub.secret(name),
         isOnline: (name) => hub.isOnline(name),
@@ -498,6 +509,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   const detach = hub.attach(app.server);
   const stop = async (): Promise<void> => {
     ready = false;
+    startedUp();
     events.close();
     health.close();
     triggers.close(); // --- triggers
@@ -532,7 +544,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     for (const a of await store.agents.list()) launcherOf(a)?.start(a.name);
     // What a previous run of this controller left behind (pods, containers), each provisioner its
     // own, in the background: a cloud may be slow.
-    void nodes.start();
+    void nodes.start().finally(startedUp);
   } catch (err) {
     // Started half-way: nothing may keep listening (or holding the store) for a start that failed.
     await stop().catch(() => {});
