@@ -25,6 +25,8 @@ export interface ControllerProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** Every controller started, to kill at the end of a test file. */
   running?: Set<ChildProcess>;
+  /** Resolve once its output matches this instead of its ready line (needs `port`): e.g. while it resumes builds. */
+  until?: RegExp;
 }
 
 /** Starts `kiln controller` on `home`; resolves once it says it is ready. */
@@ -42,7 +44,9 @@ export async function startControllerProcess(home: string, o: ControllerProcessO
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (d: Buffer) => {
       out.push(String(d));
-      const m = /Kiln is ready at (http:\/\/[^\s"]+)/.exec(out.join(''));
+      const all = out.join('');
+      if (o.until && o.port && o.until.test(all)) resolve(`http://127.0.0.1:${o.port}/`);
+      const m = /Kiln is ready at (http:\/\/[^\s"]+)/.exec(all);
       if (m) resolve(o.port ? `http://127.0.0.1:${o.port}/` : m[1]!);
     };
     proc.stdout!.on('data', onData);
