@@ -6,7 +6,16 @@
 //                                             a resumed build replays the same script, whatever the
 //                                             job's definition says now
 //   <home>/builds/<job id>/<n>/journal.jsonl  one JSON line per step start, deadline and end
-//                                             (replay.ts JournalEntry; later lines of an id win)
+//                                             (replay.ts JournalEntry; later lines of an id win),
+//                                             and a last line when the build ended (its result)
+//
+// The console is written asynchronously (logstore.ts batches its writes), the journal
+// synchronously: a line could say a step ended while the step's output was still in memory. So
+// each journal line also carries the console bytes not on disk yet (`consoleTail`: offset and
+// bytes, usually a line or two; none when everything is written), and a resumed build first puts
+// back what its console lost (`restoreConsole`). The build's end is journaled the same way, before
+// its result reaches the store: a build killed between the two is not replayed (its end would be
+// printed twice), its result is recorded.
 //
 // Why files and not the store: a line is one write(2) of a few hundred bytes on a descriptor kept
 // open (appendSync), in order with the console, with no round trip to a database; the store
@@ -17,6 +26,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { JournalEntry } from '../pipeline/engine/replay.ts';
+import type { BuildResult } from '../core/build.ts';
 import type { Build, Store } from '../store/types.ts';
 import type { LogLine } from '../util/log.ts';
 import type { ScriptChooser } from './auth/folders.ts';
@@ -50,6 +60,23 @@ export async function readRunInfo(dir: string): Promise<RunInfo> {
   return { script: j.script, scriptName: j.scriptName, scmFiles: j.scmFiles ?? {}, replayedBy: j.replayedBy ?? null };
 }
 
+/** Console bytes a journal line carries: those not on disk when it was written (at most MAX_TAIL). */
+export interface ConsoleTail {
+  at: number;
+  bytes: Buffer;
+}
+
+/** How the build ended, as its last journal line says. */
+export interface JournalEnd {
+  result: BuildResult;
+  message: string | null;
+}
+
+/** Past this, a line carries no console bytes (a step that printed megabytes in the last milliseconds): they may be lost to a crash. */
+const MAX_TAIL = 1024 * 1024;
+
+const tailOf = (t: ConsoleTail | null | undefined) => (t && t.bytes.length <= MAX_TAIL ? { consoleTail: { at: t.at, b64: t.bytes.toString('base64') } } : {});
+
 /** The journal being written by this process: one line per call, synchronously, on an open descriptor. */
 export class JournalWriter {
   readonly #file: string;
@@ -59,10 +86,19 @@ export class JournalWriter {
     this.#file = path.join(dir, JOURNAL);
   }
 
-  /** Appends the entry's current form; throws when the disk refuses (the caller fails the build). */
-  append(e: JournalEntry): void {
+  /** Appends the entry's current form, with the console bytes not on disk yet; throws when the disk refuses (the caller fails the build). */
+  append(e: JournalEntry, tail?: ConsoleTail | null): void {
+    this.#write(tail ? { ...e, ...tailOf(tail) } : e);
+  }
+
+  /** The build ended: its result, with the console bytes not on disk yet (its last lines). */
+  end(end: JournalEnd, tail?: ConsoleTail | null): void {
+    this.#write({ buildEnd: end, ...tailOf(tail) });
+  }
+
+  #write(line: object): void {
     this.#fd ??= fs.openSync(this.#file, 'a', 0o600);
-    fs.writeSync(this.#fd, `${JSON.stringify(e)}\n`);
+    fs.writeSync(this.#fd, `${JSON.stringify(line)}\n`);
   }
 
   close(): void {
@@ -71,8 +107,17 @@ export class JournalWriter {
   }
 }
 
+export interface ReadJournal {
+  entries: JournalEntry[];
+  lastWrite: number | null;
+  /** Console bytes the lines carried, in line order (restoreConsole). */
+  tails: ConsoleTail[];
+  /** The build had ended (its end was journaled, its result may not have reached the store). */
+  ended: JournalEnd | null;
+}
+
 /** The journal a previous process wrote, folded by step id in start order; [] when there is none. */
-export async function readJournal(dir: string): Promise<{ entries: JournalEntry[]; lastWrite: number | null }> {
+export async function readJournal(dir: string): Promise<ReadJournal> {
   const file = path.join(dir, JOURNAL);
   let text: string;
   let lastWrite: number | null = null;
@@ -80,18 +125,34 @@ export async function readJournal(dir: string): Promise<{ entries: JournalEntry[
     text = await fsp.readFile(file, 'utf8');
     lastWrite = (await fsp.stat(file)).mtimeMs;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], lastWrite: null };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], lastWrite: null, tails: [], ended: null };
     throw err;
   }
   const lines = text.split('\n');
   const byId = new Map<string, JournalEntry>();
+  const tails: ConsoleTail[] = [];
+  let ended: JournalEnd | null = null;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line === '') continue;
     let e: JournalEntry;
     try {
-      e = JSON.parse(line) as JournalEntry;
+      const j = JSON.parse(line) as JournalEntry & { consoleTail?: { at?: unknown; b64?: unknown }; buildEnd?: { result?: unknown; message?: unknown } };
+      const t = j.consoleTail;
+      if (t !== undefined && (typeof t.at !== 'number' || !Number.isSafeInteger(t.at) || t.at < 0 || typeof t.b64 !== 'string')) throw new Error('its consoleTail is malformed');
+      if (j.buildEnd !== undefined) {
+        const r = j.buildEnd.result;
+        if (typeof r !== 'string' || !RESULTS.has(r) || (j.buildEnd.message !== null && typeof j.buildEnd.message !== 'string')) throw new Error('its buildEnd is malformed');
+        if (t) tails.push({ at: t.at as number, bytes: Buffer.from(t.b64 as string, 'base64') });
+        ended = { result: r as BuildResult, message: j.buildEnd.message as string | null };
+        continue;
+      }
+      e = j;
       if (typeof e.id !== 'string' || typeof e.call !== 'string' || typeof e.branch !== 'string') throw new Error('not a journal entry');
+      if (t) {
+        tails.push({ at: t.at as number, bytes: Buffer.from(t.b64 as string, 'base64') });
+        delete (j as { consoleTail?: unknown }).consoleTail;
+      }
     } catch (err) {
       // The last line torn by a crash within its write: the step is taken as not started.
       if (i === lines.length - 1) break;
@@ -100,7 +161,21 @@ export async function readJournal(dir: string): Promise<{ entries: JournalEntry[
     byId.set(e.id, e); // each line is the whole entry as it was then: the last one of an id wins
   }
   // In start order: the engine hands ids out in the order calls start.
-  return { entries: [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id)), lastWrite };
+  return { entries: [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id)), lastWrite, tails, ended };
+}
+
+const RESULTS = new Set<string>(['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED']);
+
+/**
+ * Puts back the console bytes a crash lost: each tail at its offset, past what the console holds
+ * (`append` with `at` skips the bytes already there). A tail that would leave a gap is skipped.
+ */
+export async function restoreConsole(tails: readonly ConsoleTail[], append: (bytes: Buffer, at: number) => Promise<unknown>): Promise<void> {
+  for (const t of [...tails].sort((a, b) => a.at - b.at)) {
+    await append(t.bytes, t.at).catch((err: unknown) => {
+      if ((err as { kilnCode?: unknown }).kilnCode !== 'console.gap') throw err;
+    });
+  }
 }
 
 /** When the previous process was last heard of for this build: its journal or console's last write. */
