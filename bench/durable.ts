@@ -14,8 +14,9 @@
 //     `--kill-every-s` seconds (±40 %). Each build prints `--steps` numbered lines with a 1 s sleep
 //     after each, then its last line (every 5th build fails on purpose with `error` instead). At
 //     the end (no more kills) every build must finish with the result its number says, and its
-//     console must hold every expected line exactly once and in order: lost and duplicated lines
-//     are counted and listed.
+//     console must hold every expected line exactly once and in order, and each step's own lines
+//     (`[Pipeline] echo`, `[Pipeline] sleep`, `Sleeping for 1 sec`) as many times as it has such
+//     steps: lost and duplicated lines are counted and listed.
 // `--short` is a smoke run (10 builds to resume once; a 20 s soak of 4 builds killed every 4 s):
 // test/controller/durable-bench.test.ts runs it and asserts that nothing is lost.
 //
@@ -160,6 +161,14 @@ function check(n: number, result: string | null, text: string): Check {
   const started = text.split('\n').filter((l) => l.startsWith('Started: ')).length;
   const finished = text.split('\n').filter((l) => l.startsWith('Finished: ')).length;
   const markers = started === 1 && finished === 1 ? null : `${started} Started line(s), ${finished} Finished line(s)`;
+  // The steps' own lines: one per step call.
+  const count = (line: string) => text.split('\n').filter((l) => l === line).length;
+  const echoes = STEPS + (n % 5 === 0 ? 0 : 1);
+  for (const [line, want] of [['[Pipeline] echo', echoes], ['[Pipeline] sleep', STEPS], ['Sleeping for 1 sec', STEPS]] as const) {
+    const got = count(line);
+    for (let i = got; i < want; i++) lost.push(line);
+    for (let i = want; i < got; i++) duplicated.push(line);
+  }
   return { number: n, result, expected: exp.result, lost, duplicated, outOfOrder, markers };
 }
 

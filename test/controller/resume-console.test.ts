@@ -73,8 +73,13 @@ test('kill -9 with console bytes not on disk yet: the resumed build puts them ba
   const dir = await killedWhileSleeping(home, `echo 'before the nap'\nsleep 8\necho 'after the nap'`);
   // As if the last console bytes ("Sleeping for 8 sec") had been in memory when the process died:
   // gone from the log, carried by the journal's last line.
+  // What the console holds with the bytes the journal carries (the last ones may have been in memory at the kill).
   const log = path.join(dir, 'log');
-  const text = readFileSync(log, 'utf8');
+  let text = readFileSync(log, 'utf8');
+  for (const l of readFileSync(path.join(dir, 'journal.jsonl'), 'utf8').trim().split('\n')) {
+    const t = JSON.parse(l).consoleTail;
+    if (t && t.at + Buffer.from(t.b64, 'base64').length > Buffer.byteLength(text)) text = Buffer.concat([Buffer.from(text).subarray(0, t.at), Buffer.from(t.b64, 'base64')]).toString();
+  }
   const at = text.lastIndexOf('Sleeping for 8 sec');
   assert.ok(at > 0, text);
   truncateSync(log, Buffer.byteLength(text.slice(0, at)));
@@ -93,7 +98,12 @@ test('kill -9 after the build end was journaled but before its result was stored
   const home = tempDir('durable-ended');
   const dir = await killedWhileSleeping(home, `echo 'before the nap'\nsleep 8\necho 'never printed'`);
   // As if the build had ended UNSTABLE there, its last line still in memory, and the process died before the store heard of it.
-  const size = statSync(path.join(dir, 'log')).size;
+  // Its end is past the console on disk and past the bytes the journal's lines carry.
+  let size = statSync(path.join(dir, 'log')).size;
+  for (const l of readFileSync(path.join(dir, 'journal.jsonl'), 'utf8').trim().split('\n')) {
+    const t = JSON.parse(l).consoleTail;
+    if (t) size = Math.max(size, t.at + Buffer.from(t.b64, 'base64').length);
+  }
   appendFileSync(path.join(dir, 'journal.jsonl'), `${JSON.stringify({ buildEnd: { result: 'UNSTABLE', message: 'ended before the crash' }, consoleTail: { at: size, b64: Buffer.from('Finished: UNSTABLE\n').toString('base64') } })}\n`);
   const c = await startControllerProcess(home, { running });
   const b = await finishedBuild(c.url, 'nap', 1);
