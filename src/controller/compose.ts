@@ -197,6 +197,8 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   // controller does not know yet waits for that instead of a refusal it would not retry.
   let startedUp!: () => void;
   const startingUp = new Promise<void>((r) => { startedUp = r; });
+  /** Upgrades waiting for their pod's agent to be allowed (its pod adopted or kept), by agent name. */
+  const allowWaits = new Map<string, Set<() => void>>();
   /** What each node's executors run now (agents' `running`). */
   const running = new Map<string, { job: string; number: number; executor: number; since: number }[]>();
   const hub = new AgentHub({
@@ -206,7 +208,14 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     authorize: async (name) => {
       if (podAgents.has(name) || (await store.agents.get(name)) !== null) return true;
       let t: NodeJS.Timeout | undefined;
-      await Promise.race([startingUp, new Promise((r) => { t = setTimeout(r, 60_000); })]).finally(() => clearTimeout(t));
+      let allowed!: () => void;
+      const waits = allowWaits.get(name) ?? new Set();
+      allowWaits.set(name, waits);
+      await Promise.race([startingUp, new Promise((r) => { t = setTimeout(r, 60_000); }), new Promise<void>((r) => { waits.add(allowed = r); })]).finally(() => {
+        clearTimeout(t);
+        waits.delete(allowed);
+        if (waits.size === 0 && allowWaits.get(name) === waits) allowWaits.delete(name);
+      });
       return podAgents.has(name);
     },
     podAgent: (name) => podAgents.has(name),
@@ -342,7 +351,10 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
         }),
         backend: (name) => hub.backend(name),
         endSession: (name, reason) => { hub.endSession(name, reason); },
-        allow: (name) => { podAgents.add(name); },
+        allow: (name) => {
+          podAgents.add(name);
+          for (const w of allowWaits.get(name) ?? []) w();
+        },
         forget: (name) => { podAgents.delete(name); },
       },
     },
