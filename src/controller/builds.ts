@@ -75,7 +75,7 @@ import { ApiError } from './http-errors.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
 import type { WaitList } from './waitlist.ts';
 import { buildMail, gitAuthors, type MailService } from './mail.ts';
-import { JournalWriter, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type JournalEnd, type RunInfo } from './resume.ts';
+import { JournalWriter, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type JournalEnd, type RunInfo } from './resume.ts';
 import type { JournalEntry, ResumeFrom } from '../pipeline/engine/replay.ts';
 import type { MailPerson, MailServices } from '../core/mail.ts';
 import type { HttpServices } from '../core/http-services.ts';
@@ -595,13 +595,12 @@ export class BuildManager {
     let kept: RunInfo | null = null;
     if (resumed) {
       let ended: JournalEnd | null = null;
+      let tails: ConsoleTail[] = [];
       try {
         kept = await readRunInfo(dir);
         const j = await readJournal(dir);
         resume = { entries: j.entries, startedAt, downMs: Math.max(0, Date.now() - await lastSign(dir, this.#logs.logPath(log), j.lastWrite)) };
-        // What the console lost to the crash (written after the journal's lines) comes back first.
-        await restoreConsole(j.tails, (bytes, at) => this.#logs.append(log, bytes, { at }));
-        ended = j.ended;
+        ({ tails, ended } = j);
       } catch (err) {
         const message = `${job.name} #${build.number} cannot resume after the controller restarted: its journal is unreadable (${err instanceof Error ? err.message : String(err)})`;
         mark({ kind: 'error', id: '0', name: '' });
@@ -609,6 +608,8 @@ export class BuildManager {
         await this.#finish(live, build, { result: 'FAILURE', message, state: null, startedAt });
         return;
       }
+      // What the console lost to the crash (in memory when the journal's lines were written) comes back first.
+      await restoreConsole(tails, (bytes, at) => this.#logs.append(log, bytes, { at })).catch(logFailed);
       if (ended) {
         // It had ended (its console says so) before its result reached the store: recorded now, not run again.
         const state = build.state ? { ...build.state, status: 'finished' as const, result: ended.result, currentResult: ended.result, message: ended.message } : null;
