@@ -75,7 +75,7 @@ import { ApiError } from './http-errors.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
 import type { WaitList } from './waitlist.ts';
 import { buildMail, gitAuthors, type MailService } from './mail.ts';
-import { JournalWriter, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type JournalEnd, type RunInfo } from './resume.ts';
+import { JournalWriter, inFlightPrinters, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type JournalEnd, type RunInfo } from './resume.ts';
 import type { JournalEntry, ResumeFrom } from '../pipeline/engine/replay.ts';
 import type { MailPerson, MailServices } from '../core/mail.ts';
 import type { HttpServices } from '../core/http-services.ts';
@@ -596,11 +596,12 @@ export class BuildManager {
     if (resumed) {
       let ended: JournalEnd | null = null;
       let tails: ConsoleTail[] = [];
+      let consoleEnds = new Map<string, number>();
       try {
         kept = await readRunInfo(dir);
         const j = await readJournal(dir);
         resume = { entries: j.entries, startedAt, downMs: Math.max(0, Date.now() - await lastSign(dir, this.#logs.logPath(log), j.lastWrite)) };
-        ({ tails, ended } = j);
+        ({ tails, ended, consoleEnds } = j);
       } catch (err) {
         const message = `${job.name} #${build.number} cannot resume after the controller restarted: its journal is unreadable (${err instanceof Error ? err.message : String(err)})`;
         mark({ kind: 'error', id: '0', name: '' });
@@ -610,6 +611,8 @@ export class BuildManager {
       }
       // What the console lost to the crash (in memory when the journal's lines were written) comes back first.
       await restoreConsole(tails, (bytes, at) => this.#logs.append(log, bytes, { at })).catch(logFailed);
+      const size = this.#logs.unwritten(log);
+      if (resume && size) resume.entries = inFlightPrinters(resume.entries, consoleEnds, size.at + size.bytes.length);
       if (ended) {
         // It had ended (its console says so) before its result reached the store: recorded now, not run again.
         const state = build.state ? { ...build.state, status: 'finished' as const, result: ended.result, currentResult: ended.result, message: ended.message } : null;

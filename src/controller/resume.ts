@@ -75,7 +75,11 @@ export interface JournalEnd {
 /** Past this, a line carries no console bytes (a step that printed megabytes in the last milliseconds): they may be lost to a crash. */
 const MAX_TAIL = 1024 * 1024;
 
-const tailOf = (t: ConsoleTail | null | undefined) => (t && t.bytes.length <= MAX_TAIL ? { consoleTail: { at: t.at, b64: t.bytes.toString('base64') } } : {});
+/** A line's console fields: where the console ended then, and the bytes not on disk yet (if any). */
+const tailOf = (t: ConsoleTail | null | undefined) => (!t ? {} : {
+  consoleEnd: t.at + t.bytes.length,
+  ...(t.bytes.length > 0 && t.bytes.length <= MAX_TAIL ? { consoleTail: { at: t.at, b64: t.bytes.toString('base64') } } : {}),
+});
 
 /** The journal being written by this process: one line per call, synchronously, on an open descriptor. */
 export class JournalWriter {
@@ -114,6 +118,8 @@ export interface ReadJournal {
   tails: ConsoleTail[];
   /** The build had ended (its end was journaled, its result may not have reached the store). */
   ended: JournalEnd | null;
+  /** Where the console ended when each step's last line was written, by step id. */
+  consoleEnds: Map<string, number>;
 }
 
 /** The journal a previous process wrote, folded by step id in start order; [] when there is none. */
@@ -125,19 +131,23 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
     text = await fsp.readFile(file, 'utf8');
     lastWrite = (await fsp.stat(file)).mtimeMs;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], lastWrite: null, tails: [], ended: null };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], lastWrite: null, tails: [], ended: null, consoleEnds: new Map() };
     throw err;
   }
   const lines = text.split('\n');
   const byId = new Map<string, JournalEntry>();
   const tails: ConsoleTail[] = [];
+  const consoleEnds = new Map<string, number>();
   let ended: JournalEnd | null = null;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line === '') continue;
     let e: JournalEntry;
     try {
-      const j = JSON.parse(line) as JournalEntry & { consoleTail?: { at?: unknown; b64?: unknown }; buildEnd?: { result?: unknown; message?: unknown } };
+      const j = JSON.parse(line) as JournalEntry & { consoleTail?: { at?: unknown; b64?: unknown }; consoleEnd?: unknown; buildEnd?: { result?: unknown; message?: unknown } };
+      const end = j.consoleEnd;
+      if (end !== undefined && (typeof end !== 'number' || !Number.isSafeInteger(end) || end < 0)) throw new Error('its consoleEnd is malformed');
+      delete j.consoleEnd;
       const t = j.consoleTail;
       if (t !== undefined && (typeof t.at !== 'number' || !Number.isSafeInteger(t.at) || t.at < 0 || typeof t.b64 !== 'string')) throw new Error('its consoleTail is malformed');
       if (j.buildEnd !== undefined) {
@@ -153,6 +163,8 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
         tails.push({ at: t.at as number, bytes: Buffer.from(t.b64 as string, 'base64') });
         delete (j as { consoleTail?: unknown }).consoleTail;
       }
+      if (typeof end === 'number') consoleEnds.set(j.id, end);
+      else consoleEnds.delete(j.id);
     } catch (err) {
       // The last line torn by a crash within its write: the step is taken as not started.
       if (i === lines.length - 1) break;
@@ -161,7 +173,29 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
     byId.set(e.id, e); // each line is the whole entry as it was then: the last one of an id wins
   }
   // In start order: the engine hands ids out in the order calls start.
-  return { entries: [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id)), lastWrite, tails, ended };
+  return { entries: [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id)), lastWrite, tails, ended, consoleEnds };
+}
+
+/** Leaf steps that only print: one in flight at a crash is not a failure (see inFlightPrinters). */
+const PRINTERS = new Set(['echo']);
+
+/**
+ * The journal's entries with each printing step that was in flight at the crash settled by what
+ * the console holds (`consoleSize`, once restored): when nothing reached it after the step's
+ * journal line, the step had printed nothing that survived and runs again (its entry goes);
+ * otherwise it had printed and is answered as done. So an `echo` caught mid-way neither fails the
+ * build as non-resumable nor prints twice.
+ */
+export function inFlightPrinters(entries: JournalEntry[], consoleEnds: ReadonlyMap<string, number>, consoleSize: number): JournalEntry[] {
+  const out: JournalEntry[] = [];
+  for (const e of entries) {
+    if (e.status !== 'running' || !PRINTERS.has(e.name)) out.push(e);
+    else {
+      const end = consoleEnds.get(e.id);
+      if (end !== undefined && consoleSize > end) out.push({ ...e, status: 'success', endedAt: e.startedAt, value: null });
+    }
+  }
+  return out;
 }
 
 const RESULTS = new Set<string>(['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED']);

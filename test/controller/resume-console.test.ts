@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync, readdirSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { JournalWriter, readJournal, restoreConsole } from '../../src/controller/resume.ts';
+import { JournalWriter, inFlightPrinters, readJournal, restoreConsole } from '../../src/controller/resume.ts';
 import { LogStore } from '../../src/controller/logstore.ts';
 import type { JournalEntry } from '../../src/pipeline/engine/replay.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -113,5 +113,38 @@ test('kill -9 after the build end was journaled but before its result was stored
   assert.match(out, /Finished: UNSTABLE\n$/);
   assert.equal(out.split('\n').filter((l) => l.startsWith('Finished: ')).length, 1, out);
   assert.doesNotMatch(out, /Resumed after|never printed/, 'not replayed');
+  await kill9(c);
+});
+
+test('an echo in flight at the crash: run again when nothing of it reached the console, answered as done when its line did', () => {
+  const sleep: JournalEntry = { id: '1', branch: '', call: 'sleep@1:1', name: 'sleep', status: 'success', startedAt: 1, endedAt: 2 };
+  const echo: JournalEntry = { id: '2', branch: '', call: 'echo@2:1', name: 'echo', status: 'running', startedAt: 3, endedAt: null };
+  const sh: JournalEntry = { ...echo, id: '3', call: 'sh@3:1', name: 'sh' };
+  const ends = new Map([['2', 100], ['3', 120]]);
+  assert.deepEqual(inFlightPrinters([sleep, echo], ends, 100), [sleep], 'nothing past its journal line: it runs again');
+  assert.deepEqual(inFlightPrinters([sleep, echo], ends, 130), [sleep, { ...echo, status: 'success', endedAt: 3, value: null }], 'its line is there: done');
+  assert.deepEqual(inFlightPrinters([sleep, echo], new Map(), 130), [sleep], 'no console end journaled: it runs again');
+  assert.deepEqual(inFlightPrinters([sh], ends, 100), [sh], 'other steps are left to the engine');
+});
+
+for (const reached of [false, true]) test(`kill -9 with an echo in flight whose line ${reached ? 'reached' : 'did not reach'} the console: printed once, the build goes on`, async () => {
+  const home = tempDir('durable-echo');
+  const dir = await killedWhileSleeping(home, `echo 'before the nap'\nsleep 8\necho 'after the nap'\necho 'the end'`);
+  // As if the sleep had ended and the echo after it had just started when the process died.
+  const journal = path.join(dir, 'journal.jsonl');
+  const lines = readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const sleepLine = lines.filter((l) => l.name === 'sleep').at(-1);
+  let size = statSync(path.join(dir, 'log')).size;
+  for (const l of lines) if (l.consoleTail) size = Math.max(size, l.consoleTail.at + Buffer.from(l.consoleTail.b64, 'base64').length);
+  const echo = { id: String(Number(sleepLine.id) + 1), branch: '', call: 'echo@3:1', name: 'echo', status: 'running', startedAt: Date.now(), endedAt: null, deadline: null, consoleEnd: size };
+  const extra = reached ? { consoleTail: { at: size, b64: Buffer.from('[Pipeline] echo\nafter the nap\n').toString('base64') } } : {};
+  appendFileSync(journal, `${JSON.stringify({ ...sleepLine, status: 'success', endedAt: Date.now(), consoleTail: undefined })}\n${JSON.stringify({ ...echo, ...extra })}\n`);
+  const c = await startControllerProcess(home, { running });
+  const b = await finishedBuild(c.url, 'nap', 1);
+  const out = await consoleText(c.url, 'nap', 1);
+  assert.equal(b.result, 'SUCCESS', out);
+  assert.equal(out.split('\n').filter((l) => l === 'after the nap').length, 1, out);
+  assert.equal(out.split('\n').filter((l) => l === '[Pipeline] echo').length, 3, out);
+  assert.ok(out.indexOf('after the nap') < out.indexOf('the end'), out);
   await kill9(c);
 });
