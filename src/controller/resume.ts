@@ -226,9 +226,8 @@ export interface Resumer {
 }
 
 /**
- * At the controller's start: every build the last process left unfinished goes on: those that
- * held what they ran on first (together), then the others in the order their waits had in the
- * queue (their rows), then by when they were queued. One that had not started
+ * At the controller's start: every build the last process left unfinished goes on, in the order
+ * its waits had in the queue (their rows), then by when it was queued. One that had not started
  * waits again with the same number (a quiet period keeps its end); one that had started
  * resumes (builds.ts resume). The old rows go: the wait list writes the new waits' own.
  */
@@ -246,7 +245,7 @@ export async function resumeBuilds(store: Store, builds: Resumer, log: LogLine):
   // Builds that held what they ran on (no wait) first, then the waits in their queue order.
   const rank = (b: Build) => first.get(b.id) ?? (b.startedAt !== null ? -1 : Number.MAX_SAFE_INTEGER);
   unfinished.sort((a, b) => rank(a) - rank(b) || a.queuedAt - b.queuedAt);
-  const goOn = async (b: Build): Promise<void> => {
+  for (const b of unfinished) {
     try {
       if (b.status === 'queued' && b.startedAt === null) {
         // No row: it had just been triggered; its quiet period (if any) starts again.
@@ -259,10 +258,5 @@ export async function resumeBuilds(store: Store, builds: Resumer, log: LogLine):
       log(`${b.job} #${b.number}: ${message}`, { level: 'error', job: b.job, build: b.number });
       await store.builds.update(b.id, { status: 'finished', result: 'FAILURE', message, endedAt: Date.now() }).catch(() => {});
     }
-  };
-  // Those that held what they ran on all at once: no order among them to keep, and one whose
-  // replay waits (a pod's agent dialing back) does not hold up the others. Then the waits, one
-  // after the other, each in its place.
-  await Promise.all(unfinished.filter((b) => rank(b) === -1).map(goOn));
-  for (const b of unfinished) if (rank(b) !== -1) await goOn(b);
+  }
 }
