@@ -229,7 +229,7 @@ export interface Resumer {
  * At the controller's start: every build the last process left unfinished goes on, in the order
  * its waits had in the queue (their rows), then by when it was queued. One that had not started
  * waits again with the same number (a quiet period keeps its end); one that had started
- * resumes (builds.ts resume). The old rows go: the wait list writes the new waits' own.
+ * resumes (builds.ts resume). The old rows go at the end: the wait list writes the new waits' own.
  */
 export async function resumeBuilds(store: Store, builds: Resumer, log: LogLine): Promise<void> {
   const rows = await store.queue.entries();
@@ -240,7 +240,6 @@ export async function resumeBuilds(store: Store, builds: Resumer, log: LogLine):
     if (r.kind === 'quiet') quietEnd.set(r.buildId, r.notBefore);
     else if (!quietEnd.has(r.buildId)) quietEnd.set(r.buildId, null);
   });
-  for (const r of rows) await store.queue.drop(r.id).catch(() => false);
   const unfinished = await store.builds.listUnfinished();
   // Builds that held what they ran on (no wait) first, then the waits in their queue order.
   const rank = (b: Build) => first.get(b.id) ?? (b.startedAt !== null ? -1 : Number.MAX_SAFE_INTEGER);
@@ -259,4 +258,7 @@ export async function resumeBuilds(store: Store, builds: Resumer, log: LogLine):
       await store.builds.update(b.id, { status: 'finished', result: 'FAILURE', message, endedAt: Date.now() }).catch(() => {});
     }
   }
+  // The old rows go once every build waits again (with rows of its own): a process killed while it
+  // resumes leaves them for the next, with the order and quiet-period ends they say.
+  for (const r of rows) await store.queue.drop(r.id).catch(() => false);
 }
