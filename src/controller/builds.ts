@@ -80,7 +80,7 @@ import { ApiError } from './http-errors.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
 import type { WaitList } from './waitlist.ts';
 import { buildMail, gitAuthors, type MailService } from './mail.ts';
-import { JournalWriter, lastSign, readJournal, readRunInfo, saveRunInfo, type RunInfo } from './resume.ts';
+import { JournalWriter, inFlightPrinters, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type JournalEnd, type RunInfo } from './resume.ts';
 import type { JournalEntry, ResumeFrom } from '../pipeline/engine/replay.ts';
 import type { MailPerson, MailServices } from '../core/mail.ts';
 import type { HttpServices } from '../core/http-services.ts';
@@ -613,15 +613,29 @@ export class BuildManager {
     let resume: ResumeFrom | undefined;
     let kept: RunInfo | null = null;
     if (resumed) {
+      let ended: JournalEnd | null = null;
+      let tails: ConsoleTail[] = [];
+      let consoleEnds = new Map<string, number>();
       try {
         kept = await readRunInfo(dir);
         const j = await readJournal(dir);
         resume = { entries: j.entries, startedAt, downMs: Math.max(0, Date.now() - await lastSign(dir, this.#logs.logPath(log), j.lastWrite)) };
+        ({ tails, ended, consoleEnds } = j);
       } catch (err) {
         const message = `${job.name} #${build.number} cannot resume after the controller restarted: its journal is unreadable (${err instanceof Error ? err.message : String(err)})`;
         mark({ kind: 'error', id: '0', name: '' });
         say(`ERROR: ${message}\nFinished: FAILURE`);
         await this.#finish(live, build, { result: 'FAILURE', message, state: null, startedAt });
+        return;
+      }
+      // What the console lost to the crash (in memory when the journal's lines were written) comes back first.
+      await restoreConsole(tails, (bytes, at) => this.#logs.append(log, bytes, { at })).catch(logFailed);
+      const size = this.#logs.unwritten(log);
+      if (resume && size) resume.entries = inFlightPrinters(resume.entries, consoleEnds, size.at + size.bytes.length);
+      if (ended) {
+        // It had ended (its console says so) before its result reached the store: recorded now, not run again.
+        const state = build.state ? { ...build.state, status: 'finished' as const, result: ended.result, currentResult: ended.result, message: ended.message } : null;
+        await this.#finish(live, build, { result: ended.result, message: ended.message, state, startedAt });
         return;
       }
       replayScript = kept.script;
@@ -738,7 +752,7 @@ export class BuildManager {
       journal: (e) => {
         if (this.#detached) return;
         try {
-          journal.append(journalWithoutSecrets(e, secrets));
+          journal.append(journalWithoutSecrets(e, secrets), this.#logs.unwritten(log));
         } catch (err) {
           logFailed(err);
         }
@@ -841,7 +855,17 @@ export class BuildManager {
     this.#events.buildChanged?.(live);
     // The console failed before the pipeline started (its first lines): stop it at once.
     if (live.logError !== null) pr.abort(live.logError);
-    const state = await pr.run().finally(() => journal.close());
+    const state = await pr.run().then((st) => {
+      // Its end, with the console's last bytes, before the result reaches the store (resume.ts).
+      if (!this.#detached) {
+        try {
+          journal.end({ result: st.result ?? 'FAILURE', message: scrub(st.message) }, this.#logs.unwritten(log));
+        } catch (err) {
+          logFailed(err);
+        }
+      }
+      return st;
+    }).finally(() => journal.close());
     await saveState.flush();
     await this.#finish(live, build, { result: state.result ?? 'FAILURE', message: scrub(state.message), state: scrub(state), startedAt });
   }

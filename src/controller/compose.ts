@@ -192,13 +192,32 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   const builtIn: Backend | null = cfg.executors > 0 ? new LocalBackend({ root: path.join(cfg.home, 'workspace'), nodeName: BUILT_IN_NODE, labels: [BUILT_IN_NODE] }) : null;
 
   const podAgents = new Set<string>();
+  // Until the builds a previous process left are resumed and the provisioners have looked at what
+  // it left (pods of those builds are kept, their agents allowed: durable builds), an agent this
+  // controller does not know yet waits for that instead of a refusal it would not retry.
+  let startedUp!: () => void;
+  const startingUp = new Promise<void>((r) => { startedUp = r; });
+  /** Upgrades waiting for their pod's agent to be allowed (its pod adopted or kept), by agent name. */
+  const allowWaits = new Map<string, Set<() => void>>();
   /** What each node's executors run now (agents' `running`). */
   const running = new Map<string, { job: string; number: number; executor: number; since: number }[]>();
   const hub = new AgentHub({
     key,
     graceMs: cfg.agentGraceSeconds * 1000,
     // Agents defined in the store, and the agents of pods this controller made (while they exist).
-    authorize: async (name) => podAgents.has(name) || (await store.agents.get(name)) !== null,
+    authorize: async (name) => {
+      if (podAgents.has(name) || (await store.agents.get(name)) !== null) return true;
+      let t: NodeJS.Timeout | undefined;
+      let allowed!: () => void;
+      const waits = allowWaits.get(name) ?? new Set();
+      allowWaits.set(name, waits);
+      await Promise.race([startingUp, new Promise((r) => { t = setTimeout(r, 60_000); }), new Promise<void>((r) => { waits.add(allowed = r); })]).finally(() => {
+        clearTimeout(t);
+        waits.delete(allowed);
+        if (waits.size === 0 && allowWaits.get(name) === waits) allowWaits.delete(name);
+      });
+      return podAgents.has(name);
+    },
     podAgent: (name) => podAgents.has(name),
     log: (line, fields) => log(`agents: ${line}`, fields),
     responseHeaders: SECURITY_HEADERS,
@@ -318,6 +337,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
       slots: waits,
       agentUrl: () => agentUrl,
       buildUrl: (b) => builds.buildUrl(b.job, b.number),
+      buildRunning: (id) => builds.live.get(id)?.done ?? null,
       agents: {
         secret: (name) => hub.secret(name),
         isOnline: (name) => hub.isOnline(name),
@@ -331,7 +351,10 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
         }),
         backend: (name) => hub.backend(name),
         endSession: (name, reason) => { hub.endSession(name, reason); },
-        allow: (name) => { podAgents.add(name); },
+        allow: (name) => {
+          podAgents.add(name);
+          for (const w of allowWaits.get(name) ?? []) w();
+        },
         forget: (name) => { podAgents.delete(name); },
       },
     },
@@ -508,6 +531,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   const detach = hub.attach(app.server);
   const stop = async (): Promise<void> => {
     ready = false;
+    startedUp();
     events.close();
     health.close();
     triggers.close(); // --- triggers
@@ -543,7 +567,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     for (const a of await store.agents.list()) launcherOf(a)?.start(a.name);
     // What a previous run of this controller left behind (pods, containers), each provisioner its
     // own, in the background: a cloud may be slow.
-    void nodes.start();
+    void nodes.start().finally(startedUp);
   } catch (err) {
     // Started half-way: nothing may keep listening (or holding the store) for a start that failed.
     await stop().catch(() => {});

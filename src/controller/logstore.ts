@@ -306,6 +306,18 @@ export class LogStore {
     return entry;
   }
 
+  /**
+   * The bytes appended to a build's log that are not on disk yet (a `kill -9` now would lose
+   * them), and the offset they start at (none: the log's end); null when the log is not open. The durable builds'
+   * journal keeps them with each line (resume.ts), so that a resumed build's console loses none.
+   */
+  unwritten(build: BuildRef): { at: number; bytes: Buffer } | null {
+    const w = this.#writers.get(key(build));
+    if (!w) return null;
+    if (w.written >= w.size || w.mem.length === 0) return { at: w.size, bytes: Buffer.alloc(0) };
+    return { at: w.mem[0]!.offset, bytes: w.mem.length === 1 ? w.mem[0]!.buf : Buffer.concat(w.mem.map((m) => m.buf)) };
+  }
+
   /** Resolves when every byte and index entry appended so far is on disk (not yet fsynced). */
   async flush(build: BuildRef): Promise<void> {
     const w = this.#writers.get(key(build));

@@ -6,7 +6,16 @@
 //                                             a resumed build replays the same script, whatever the
 //                                             job's definition says now
 //   <home>/builds/<job id>/<n>/journal.jsonl  one JSON line per step start, deadline and end
-//                                             (replay.ts JournalEntry; later lines of an id win)
+//                                             (replay.ts JournalEntry; later lines of an id win),
+//                                             and a last line when the build ended (its result)
+//
+// The console is written asynchronously (logstore.ts batches its writes), the journal
+// synchronously: a line could say a step ended while the step's output was still in memory. So
+// each journal line also carries the console bytes not on disk yet (`consoleTail`: offset and
+// bytes, usually a line or two; none when everything is written), and a resumed build first puts
+// back what its console lost (`restoreConsole`). The build's end is journaled the same way, before
+// its result reaches the store: a build killed between the two is not replayed (its end would be
+// printed twice), its result is recorded.
 //
 // Why files and not the store: a line is one write(2) of a few hundred bytes on a descriptor kept
 // open (appendSync), in order with the console, with no round trip to a database; the store
@@ -17,6 +26,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { JournalEntry } from '../pipeline/engine/replay.ts';
+import type { BuildResult } from '../core/build.ts';
 import type { Build, Store } from '../store/types.ts';
 import type { LogLine } from '../util/log.ts';
 import type { ScriptChooser } from './auth/folders.ts';
@@ -50,6 +60,27 @@ export async function readRunInfo(dir: string): Promise<RunInfo> {
   return { script: j.script, scriptName: j.scriptName, scmFiles: j.scmFiles ?? {}, replayedBy: j.replayedBy ?? null };
 }
 
+/** Console bytes a journal line carries: those not on disk when it was written (at most MAX_TAIL). */
+export interface ConsoleTail {
+  at: number;
+  bytes: Buffer;
+}
+
+/** How the build ended, as its last journal line says. */
+export interface JournalEnd {
+  result: BuildResult;
+  message: string | null;
+}
+
+/** Past this, a line carries no console bytes (a step that printed megabytes in the last milliseconds): they may be lost to a crash. */
+const MAX_TAIL = 1024 * 1024;
+
+/** A line's console fields: where the console ended then, and the bytes not on disk yet (if any). */
+const tailOf = (t: ConsoleTail | null | undefined) => (!t ? {} : {
+  consoleEnd: t.at + t.bytes.length,
+  ...(t.bytes.length > 0 && t.bytes.length <= MAX_TAIL ? { consoleTail: { at: t.at, b64: t.bytes.toString('base64') } } : {}),
+});
+
 /** The journal being written by this process: one line per call, synchronously, on an open descriptor. */
 export class JournalWriter {
   readonly #file: string;
@@ -59,10 +90,19 @@ export class JournalWriter {
     this.#file = path.join(dir, JOURNAL);
   }
 
-  /** Appends the entry's current form; throws when the disk refuses (the caller fails the build). */
-  append(e: JournalEntry): void {
+  /** Appends the entry's current form, with the console bytes not on disk yet; throws when the disk refuses (the caller fails the build). */
+  append(e: JournalEntry, tail?: ConsoleTail | null): void {
+    this.#write(tail ? { ...e, ...tailOf(tail) } : e);
+  }
+
+  /** The build ended: its result, with the console bytes not on disk yet (its last lines). */
+  end(end: JournalEnd, tail?: ConsoleTail | null): void {
+    this.#write({ buildEnd: end, ...tailOf(tail) });
+  }
+
+  #write(line: object): void {
     this.#fd ??= fs.openSync(this.#file, 'a', 0o600);
-    fs.writeSync(this.#fd, `${JSON.stringify(e)}\n`);
+    fs.writeSync(this.#fd, `${JSON.stringify(line)}\n`);
   }
 
   close(): void {
@@ -71,8 +111,19 @@ export class JournalWriter {
   }
 }
 
+export interface ReadJournal {
+  entries: JournalEntry[];
+  lastWrite: number | null;
+  /** Console bytes the lines carried, in line order (restoreConsole). */
+  tails: ConsoleTail[];
+  /** The build had ended (its end was journaled, its result may not have reached the store). */
+  ended: JournalEnd | null;
+  /** Where the console ended when each step's last line was written, by step id. */
+  consoleEnds: Map<string, number>;
+}
+
 /** The journal a previous process wrote, folded by step id in start order; [] when there is none. */
-export async function readJournal(dir: string): Promise<{ entries: JournalEntry[]; lastWrite: number | null }> {
+export async function readJournal(dir: string): Promise<ReadJournal> {
   const file = path.join(dir, JOURNAL);
   let text: string;
   let lastWrite: number | null = null;
@@ -80,18 +131,40 @@ export async function readJournal(dir: string): Promise<{ entries: JournalEntry[
     text = await fsp.readFile(file, 'utf8');
     lastWrite = (await fsp.stat(file)).mtimeMs;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], lastWrite: null };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], lastWrite: null, tails: [], ended: null, consoleEnds: new Map() };
     throw err;
   }
   const lines = text.split('\n');
   const byId = new Map<string, JournalEntry>();
+  const tails: ConsoleTail[] = [];
+  const consoleEnds = new Map<string, number>();
+  let ended: JournalEnd | null = null;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line === '') continue;
     let e: JournalEntry;
     try {
-      e = JSON.parse(line) as JournalEntry;
+      const j = JSON.parse(line) as JournalEntry & { consoleTail?: { at?: unknown; b64?: unknown }; consoleEnd?: unknown; buildEnd?: { result?: unknown; message?: unknown } };
+      const end = j.consoleEnd;
+      if (end !== undefined && (typeof end !== 'number' || !Number.isSafeInteger(end) || end < 0)) throw new Error('its consoleEnd is malformed');
+      delete j.consoleEnd;
+      const t = j.consoleTail;
+      if (t !== undefined && (typeof t.at !== 'number' || !Number.isSafeInteger(t.at) || t.at < 0 || typeof t.b64 !== 'string')) throw new Error('its consoleTail is malformed');
+      if (j.buildEnd !== undefined) {
+        const r = j.buildEnd.result;
+        if (typeof r !== 'string' || !RESULTS.has(r) || (j.buildEnd.message !== null && typeof j.buildEnd.message !== 'string')) throw new Error('its buildEnd is malformed');
+        if (t) tails.push({ at: t.at as number, bytes: Buffer.from(t.b64 as string, 'base64') });
+        ended = { result: r as BuildResult, message: j.buildEnd.message as string | null };
+        continue;
+      }
+      e = j;
       if (typeof e.id !== 'string' || typeof e.call !== 'string' || typeof e.branch !== 'string') throw new Error('not a journal entry');
+      if (t) {
+        tails.push({ at: t.at as number, bytes: Buffer.from(t.b64 as string, 'base64') });
+        delete (j as { consoleTail?: unknown }).consoleTail;
+      }
+      if (typeof end === 'number') consoleEnds.set(j.id, end);
+      else consoleEnds.delete(j.id);
     } catch (err) {
       // The last line torn by a crash within its write: the step is taken as not started.
       if (i === lines.length - 1) break;
@@ -100,7 +173,43 @@ export async function readJournal(dir: string): Promise<{ entries: JournalEntry[
     byId.set(e.id, e); // each line is the whole entry as it was then: the last one of an id wins
   }
   // In start order: the engine hands ids out in the order calls start.
-  return { entries: [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id)), lastWrite };
+  return { entries: [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id)), lastWrite, tails, ended, consoleEnds };
+}
+
+/** Leaf steps that only print: one in flight at a crash is not a failure (see inFlightPrinters). */
+const PRINTERS = new Set(['echo']);
+
+/**
+ * The journal's entries with each printing step that was in flight at the crash settled by what
+ * the console holds (`consoleSize`, once restored): when nothing reached it after the step's
+ * journal line, the step had printed nothing that survived and runs again (its entry goes);
+ * otherwise it had printed and is answered as done. So an `echo` caught mid-way neither fails the
+ * build as non-resumable nor prints twice.
+ */
+export function inFlightPrinters(entries: JournalEntry[], consoleEnds: ReadonlyMap<string, number>, consoleSize: number): JournalEntry[] {
+  const out: JournalEntry[] = [];
+  for (const e of entries) {
+    if (e.status !== 'running' || !PRINTERS.has(e.name)) out.push(e);
+    else {
+      const end = consoleEnds.get(e.id);
+      if (end !== undefined && consoleSize > end) out.push({ ...e, status: 'success', endedAt: e.startedAt, value: null });
+    }
+  }
+  return out;
+}
+
+const RESULTS = new Set<string>(['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED']);
+
+/**
+ * Puts back the console bytes a crash lost: each tail at its offset, past what the console holds
+ * (`append` with `at` skips the bytes already there). A tail that would leave a gap is skipped.
+ */
+export async function restoreConsole(tails: readonly ConsoleTail[], append: (bytes: Buffer, at: number) => Promise<unknown>): Promise<void> {
+  for (const t of [...tails].sort((a, b) => a.at - b.at)) {
+    await append(t.bytes, t.at).catch((err: unknown) => {
+      if ((err as { kilnCode?: unknown }).kilnCode !== 'console.gap') throw err;
+    });
+  }
 }
 
 /** When the previous process was last heard of for this build: its journal or console's last write. */
@@ -120,7 +229,7 @@ export interface Resumer {
  * At the controller's start: every build the last process left unfinished goes on, in the order
  * its waits had in the queue (their rows), then by when it was queued. One that had not started
  * waits again with the same number (a quiet period keeps its end); one that had started
- * resumes (builds.ts resume). The old rows go: the wait list writes the new waits' own.
+ * resumes (builds.ts resume). The old rows go at the end: the wait list writes the new waits' own.
  */
 export async function resumeBuilds(store: Store, builds: Resumer, log: LogLine): Promise<void> {
   const rows = await store.queue.entries();
@@ -131,7 +240,6 @@ export async function resumeBuilds(store: Store, builds: Resumer, log: LogLine):
     if (r.kind === 'quiet') quietEnd.set(r.buildId, r.notBefore);
     else if (!quietEnd.has(r.buildId)) quietEnd.set(r.buildId, null);
   });
-  for (const r of rows) await store.queue.drop(r.id).catch(() => false);
   const unfinished = await store.builds.listUnfinished();
   // Builds that held what they ran on (no wait) first, then the waits in their queue order.
   const rank = (b: Build) => first.get(b.id) ?? (b.startedAt !== null ? -1 : Number.MAX_SAFE_INTEGER);
@@ -150,4 +258,7 @@ export async function resumeBuilds(store: Store, builds: Resumer, log: LogLine):
       await store.builds.update(b.id, { status: 'finished', result: 'FAILURE', message, endedAt: Date.now() }).catch(() => {});
     }
   }
+  // The old rows go once every build waits again (with rows of its own): a process killed while it
+  // resumes leaves them for the next, with the order and quiet-period ends they say.
+  for (const r of rows) await store.queue.drop(r.id).catch(() => false);
 }

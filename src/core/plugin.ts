@@ -146,6 +146,12 @@ export interface ControllerServices {
   agentUrl(): string;
   /** The web page of a build (an annotation on its pod). */
   buildUrl(build: BuildRef): string;
+  /**
+   * Whether build `id` runs on this controller (resumed after a restart, or started since): a
+   * promise that resolves once it has ended, or null (finished, deleted, unknown). At start a
+   * provisioner keeps what such a build ran in (its pod) for it to adopt, until it ends.
+   */
+  buildRunning?(id: string): Promise<void> | null;
 }
 
 /** What a host tells a provisioner (one per plugin: its `log` carries the plugin's name). */

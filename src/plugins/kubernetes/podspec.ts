@@ -88,6 +88,8 @@ export interface PodIdentity {
   job: string;
   build: number;
   buildUrl: string;
+  /** The build's id in the controller (an annotation): a resumed build adopts the pods it ran in (provider.ts). */
+  buildId?: string;
 }
 
 export { AGENT_CONTAINER } from '../../exec/pod-workspace.ts';
@@ -99,6 +101,7 @@ export const LABEL_JOB = 'kiln.dev/job';
 export const LABEL_BUILD = 'kiln.dev/build';
 export const LABEL_AGENT = 'kiln.dev/agent';
 export const ANNOTATION_BUILD_URL = 'kiln.dev/build-url';
+export const ANNOTATION_BUILD_ID = 'kiln.dev/build-id';
 
 export class PodSpecError extends KilnError {
   constructor(message: string) {
@@ -290,7 +293,7 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
     [LABEL_BUILD]: String(o.id.build),
     [LABEL_AGENT]: labelValue(o.agent.name),
   };
-  metadata.annotations = { ...objOf(metadata.annotations), [ANNOTATION_BUILD_URL]: o.id.buildUrl };
+  metadata.annotations = { ...objOf(metadata.annotations), [ANNOTATION_BUILD_URL]: o.id.buildUrl, ...(o.id.buildId ? { [ANNOTATION_BUILD_ID]: o.id.buildId } : {}) };
   pod.metadata = metadata;
 
   const spec: Obj = { ...objOf(pod.spec) };

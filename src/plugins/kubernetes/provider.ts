@@ -15,8 +15,13 @@
 // leaves the manifest out of the console. The values of the Secrets the pod's env reads are read
 // once the agent is online and given to container() (through the workspace's POD_ACCESS) to mask.
 //
-// Every pod carries this controller's id as a label, so that `sweep()` at start deletes what a
-// previous run left. At most `containerCap` pods of a cloud are in use at once (a pod stops
+// Every pod carries this controller's id as a label, and its build's id as an annotation. After a
+// controller restart (durable builds, docs/architecture.md) the pods a previous process left are
+// listed once (`#scan`): a resumed build that asks again for the pod it ran in (its replay reaches
+// the same `agent`/`node`) adopts it rather than make a new one: same pod, workspace and agent,
+// whose agent dials the new controller in; `sweep()` at start deletes the others, except those of
+// builds that run again here, which are kept (their agents allowed in) until the build adopts
+// them or ends. At most `containerCap` pods of a cloud are in use at once (a pod stops
 // counting once its agent's session ended and the API server accepted its deletion, without
 // waiting for the graceful end: see `remove` in allocate()); builds past the cap
 // wait, in order, and say so in their log and in the queue (the host's `Slots`, core/nodes.ts: the
@@ -28,7 +33,7 @@ import type { LogLine } from '../../util/log.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { POD_ACCESS, type PodAccess } from './containerLog.ts';
 import { describeKubeError, kubeConfig, kubernetesClient, type KubernetesCloudSettings } from './cloud.ts';
-import { AGENT_CONTAINER, LABEL_CONTROLLER, buildPod, labelValue, manifestForLog, parsePod, podName, PodSpecError, type Obj, type PodRequest } from './podspec.ts';
+import { AGENT_CONTAINER, ANNOTATION_BUILD_ID, LABEL_CONTROLLER, buildPod, labelValue, manifestForLog, parsePod, podName, PodSpecError, type Obj, type PodRequest } from './podspec.ts';
 
 export interface KubernetesCloudRef {
   name: string;
@@ -51,7 +56,24 @@ export interface KubernetesProviderOptions {
   log?: LogLine;
   /** Where a build waits for a pod slot of a capped cloud (the controller's wait list). */
   slots: Slots;
+  /** Whether a build runs here (resolves when it ends) or not (null): its pods left by a previous process are kept for it. */
+  buildRunning?: (id: string) => Promise<void> | null;
 }
+
+/** A pod of this controller that a previous process left (listed once per process, `#scan`). */
+interface FoundPod {
+  cloud: string;
+  namespace: string;
+  name: string;
+  /** Its build's id (annotation), null on a pod made before builds were annotated. */
+  buildId: string | null;
+  pod: Obj;
+  /** left: not looked at yet; kept: for its build to adopt; adopted; deleted. */
+  state: 'left' | 'kept' | 'adopted' | 'deleted';
+  remove(): Promise<void>;
+}
+
+const containerNames = (pod: Obj) => ((((pod.spec ?? {}) as Obj).containers ?? []) as Obj[]).map((c) => String(c.name)).sort().join(',');
 
 /** A pod kept after use (idleMinutes), waiting for the next build that asks for the same pod. */
 interface IdlePod {
@@ -190,6 +212,8 @@ export class KubernetesPods implements NodeProvider {
   readonly #live = new Map<string, { cloud: string; namespace: string }>();
   /** Pods kept after use (idleMinutes), by job and what they were made from: that job's next such build reuses one. */
   readonly #idle = new Map<string, IdlePod[]>();
+  /** The pods a previous process of this controller left, listed once (the first allocate or the sweep at start). */
+  #found: Promise<FoundPod[]> | null = null;
 
   constructor(o: KubernetesProviderOptions) {
     this.#o = o;
@@ -252,29 +276,37 @@ export class KubernetesPods implements NodeProvider {
     }
     const freeSlot: ReleaseSlot = () => { freeCloud(); freeTemplate(); };
 
-    const name = podName(build.job, build.number);
+    let name = podName(build.job, build.number);
     const namespace = request.namespace ?? yamlNamespace(request.yaml) ?? s.namespace;
     const agentUrl = s.controllerUrl ?? this.#o.agentUrl();
-    const secret = this.#o.agents.secret(name);
+    const make = (n: string) => buildPod({
+      request: { ...request, namespace },
+      templates: s.templates,
+      agent: { name: n, url: agentUrl, secret: this.#o.agents.secret(n), tunnel: s.tunnel, image: s.agentImage },
+      id: { controllerId: this.#o.controllerId, job: build.job, build: build.number, buildUrl: this.#o.buildUrl(build), buildId: build.id },
+      name: n,
+    });
     let built;
+    let adopted: FoundPod | null = null;
     try {
-      built = buildPod({
-        request: { ...request, namespace },
-        templates: s.templates,
-        agent: { name, url: agentUrl, secret, tunnel: s.tunnel, image: s.agentImage },
-        id: { controllerId: this.#o.controllerId, job: build.job, build: build.number, buildUrl: this.#o.buildUrl(build) },
-        name,
-      });
+      built = make(name);
+      // The pod this build ran in before the controller restarted (same cloud, namespace and containers): adopted.
+      adopted = await this.#adoptable(build, cloud.name, namespace, built.pod);
+      if (adopted) built = make(name = adopted.name);
     } catch (e) {
       freeSlot();
       if (e instanceof PodSpecError) throw new StepFailure(e.message, { loc: req.loc });
       throw e;
     }
+    const secret = this.#o.agents.secret(name);
     for (const n of built.notes) say(n);
     // showRawYaml false: the manifest is not printed (as the plugin).
-    say(req.options.showRawYaml === false
-      ? `Created pod ${namespace}/${name} in cloud '${cloud.name}'`
-      : `Created pod ${namespace}/${name} in cloud '${cloud.name}' from this manifest:\n${manifestForLog(built.pod, secret)}`);
+    if (adopted) say(`Adopted pod ${namespace}/${name} in cloud '${cloud.name}', which this build ran in before the controller restarted`);
+    else {
+      say(req.options.showRawYaml === false
+        ? `Created pod ${namespace}/${name} in cloud '${cloud.name}'`
+        : `Created pod ${namespace}/${name} in cloud '${cloud.name}' from this manifest:\n${manifestForLog(built.pod, secret)}`);
+    }
 
     const k = await kubernetesClient();
     let cred: Credential | null = null;
@@ -289,16 +321,18 @@ export class KubernetesPods implements NodeProvider {
     const server = kc.getCurrentCluster()?.server ?? '(in-cluster)';
     const core = kc.makeApiClient(k.CoreV1Api);
     this.#o.agents.allow(name);
-    try {
-      await core.createNamespacedPod({ namespace, body: built.pod as never });
-    } catch (e) {
-      this.#o.agents.forget(name);
-      freeSlot();
-      throw new StepFailure(`cloud '${cloud.name}': cannot create pod ${namespace}/${name}: ${describeKubeError(e, server)}`, { loc: req.loc });
+    if (!adopted) {
+      try {
+        await core.createNamespacedPod({ namespace, body: built.pod as never });
+      } catch (e) {
+        this.#o.agents.forget(name);
+        freeSlot();
+        throw new StepFailure(`cloud '${cloud.name}': cannot create pod ${namespace}/${name}: ${describeKubeError(e, server)}`, { loc: req.loc });
+      }
     }
     this.#live.set(name, { cloud: cloud.name, namespace });
     const podLog = { cloud: cloud.name, pod: `${namespace}/${name}`, job: build.job, build: build.number };
-    this.#o.log?.(`kubernetes: created pod ${namespace}/${name}`, podLog);
+    this.#o.log?.(`kubernetes: ${adopted ? 'adopted' : 'created'} pod ${namespace}/${name}`, podLog);
 
     // From here on, whatever happens, the pod goes when we are done with it.
     // Its slot of the cap is free once no build can use the pod any more: its agent's session
@@ -542,31 +576,84 @@ export class KubernetesPods implements NodeProvider {
     }
   }
 
-  /** Deletes pods this controller labelled and no longer tracks (after a restart), in every cloud. */
+  /**
+   * This controller's pods a previous process left, listed once per process, in every cloud (a
+   * cloud that cannot be listed is logged and has none: a resumed build then makes a new pod).
+   */
+  #scan(): Promise<FoundPod[]> {
+    this.#found ??= (async () => {
+      const out: FoundPod[] = [];
+      const clouds = await this.#o.clouds();
+      if (clouds.length === 0) return out; // and the client library is not loaded
+      const k = await kubernetesClient();
+      for (const cloud of clouds) {
+        const s = cloud.settings;
+        try {
+          const cred = s.credentialsId && !s.inCluster ? await this.#o.credential(s.credentialsId, cloud.name) : null;
+          const core = (await kubeConfig(s, cred)).makeApiClient(k.CoreV1Api);
+          const namespaces = new Set([s.namespace, ...s.templates.map((t) => t.namespace).filter((x): x is string => x !== null)]);
+          for (const namespace of namespaces) {
+            const list = await core.listNamespacedPod({ namespace, labelSelector: `${LABEL_CONTROLLER}=${labelValue(this.#o.controllerId)}` });
+            for (const p of list.items) {
+              const name = p.metadata?.name;
+              if (!name || this.#live.has(name)) continue; // made by this process meanwhile
+              out.push({
+                cloud: cloud.name, namespace, name, buildId: p.metadata?.annotations?.[ANNOTATION_BUILD_ID] ?? null, pod: p as unknown as Obj, state: 'left',
+                remove: async () => { await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }); },
+              });
+            }
+          }
+        } catch (e) {
+          this.#o.log?.(`kubernetes: cloud '${cloud.name}': could not look for pods a previous run left: ${(e as Error).message}`, { level: 'warn', cloud: cloud.name });
+        }
+      }
+      return out;
+    })();
+    return this.#found;
+  }
+
+  /** A pod the previous process left for this build, with the containers of `pod`, that can still serve: it is adopted. */
+  async #adoptable(build: BuildRef, cloud: string, namespace: string, pod: Obj): Promise<FoundPod | null> {
+    if (!this.#o.buildRunning) return null;
+    const found = await this.#scan();
+    const want = containerNames(pod);
+    for (const f of found) {
+      if (f.state === 'adopted' || f.state === 'deleted' || f.buildId !== build.id || f.cloud !== cloud || f.namespace !== namespace) continue;
+      if (containerNames(f.pod) !== want) continue;
+      if (podProblem(f.pod, { unschedulableSinceMs: null, now: Date.now(), limitMs: Infinity }) !== null) continue;
+      f.state = 'adopted';
+      return f;
+    }
+    return null;
+  }
+
+  /**
+   * At start: deletes the pods a previous run of this controller left (labelled with its id), in
+   * every cloud, except those of builds that run again here (durable builds): they are kept, their
+   * agents allowed to dial in, for their build to adopt; one its build has not adopted when the
+   * build ends goes then. Resolves with the number deleted now.
+   */
   async sweep(): Promise<number> {
     let n = 0;
-    const clouds = await this.#o.clouds();
-    if (clouds.length === 0) return 0; // and the client library is not loaded
-    const k = await kubernetesClient();
-    for (const cloud of clouds) {
-      const s = cloud.settings;
-      try {
-        const cred = s.credentialsId && !s.inCluster ? await this.#o.credential(s.credentialsId, cloud.name) : null;
-        const core = (await kubeConfig(s, cred)).makeApiClient(k.CoreV1Api);
-        const namespaces = new Set([s.namespace, ...s.templates.map((t) => t.namespace).filter((x): x is string => x !== null)]);
-        for (const namespace of namespaces) {
-          const list = await core.listNamespacedPod({ namespace, labelSelector: `${LABEL_CONTROLLER}=${labelValue(this.#o.controllerId)}` });
-          for (const p of list.items) {
-            const podName = p.metadata?.name;
-            if (!podName || this.#live.has(podName)) continue;
-            await core.deleteNamespacedPod({ name: podName, namespace, gracePeriodSeconds: 0 }).catch(() => {});
-            this.#o.log?.(`kubernetes: deleted leftover pod ${namespace}/${podName} (cloud '${cloud.name}')`, { cloud: cloud.name, pod: `${namespace}/${podName}` });
-            n++;
-          }
-        }
-      } catch (e) {
-        this.#o.log?.(`kubernetes: cloud '${cloud.name}': could not look for leftover pods: ${(e as Error).message}`, { level: 'warn', cloud: cloud.name });
+    for (const f of await this.#scan()) {
+      if (f.state !== 'left' || this.#live.has(f.name)) continue;
+      const where = { cloud: f.cloud, pod: `${f.namespace}/${f.name}` };
+      const running = f.buildId !== null ? this.#o.buildRunning?.(f.buildId) ?? null : null;
+      const drop = async (why: string) => {
+        if (f.state === 'adopted' || f.state === 'deleted') return;
+        f.state = 'deleted';
+        this.#o.agents.forget(f.name);
+        await f.remove().then(() => this.#o.log?.(`kubernetes: deleted ${why} pod ${f.namespace}/${f.name} (cloud '${f.cloud}')`, where), () => {});
+      };
+      if (running) {
+        f.state = 'kept';
+        this.#o.agents.allow(f.name);
+        this.#o.log?.(`kubernetes: kept pod ${f.namespace}/${f.name} (cloud '${f.cloud}') for its build, which runs again after the restart`, where);
+        void running.then(() => drop('unadopted'));
+        continue;
       }
+      await drop('leftover');
+      n++;
     }
     return n;
   }

@@ -5,8 +5,9 @@
 // cloud.ts; the pods themselves: provider.ts). It takes a kubernetes request when a Kubernetes
 // cloud exists (the one the pipeline names, when it names one); otherwise the router offers it to
 // the Docker plugin's clouds, and when no one takes it this provisioner says what is missing.
-// At start it deletes the pods a previous run of this controller left; when the controller stops,
-// its idle pods (idleMinutes) go.
+// At start it deletes the pods a previous run of this controller left, except those of builds
+// that run again after the restart, which they adopt (provider.ts); when the controller stops, its
+// idle pods (idleMinutes) go.
 import type { Provisioner } from '../../core/plugin.ts';
 import { kubernetesCloudType } from './cloud.ts';
 import { KubernetesPods } from './provider.ts';
@@ -27,6 +28,7 @@ const provisioner: Provisioner = {
       agents: ctl.agents,
       log: host.log,
       slots: ctl.slots,
+      ...(ctl.buildRunning ? { buildRunning: (id: string) => ctl.buildRunning!(id) } : {}),
     });
     return {
       async takes(req) {
