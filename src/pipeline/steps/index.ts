@@ -136,6 +136,15 @@ const steps: StepDecl[] = [
     needsNode: true,
   },
   {
+    name: 'ws',
+    doc: "Run the block in another workspace on the current node: ws('shared-cache') { ... }; WORKSPACE and pwd() are that directory inside.",
+    params: [{ name: 'dir', type: 'string', required: true, doc: "the workspace directory: absolute, or relative to the node's workspace directory; '@2'... appended when another build holds it" }],
+    positional: 'dir',
+    differs: "the directory must lie inside the node's workspace directory (an agent: its work directory); a container or pod agent cannot allocate another workspace",
+    block: 'required',
+    needsNode: true,
+  },
+  {
     name: 'echo',
     doc: 'Print a message to the console.',
     params: [{ name: 'message', type: 'string', required: true, doc: 'the text' }],
