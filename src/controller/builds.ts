@@ -157,7 +157,8 @@ export class BuildManager {
   readonly #logs: LogStore;
   readonly #nodes: NodeProvider;
   readonly #events: BuildEvents;
-  readonly #locks = new LockManager();
+  /** lock(): named resources, and those configured with labels (store, migration 16). */
+  readonly #locks = new LockManager({ resources: () => this.#store.lockableResources.list() });
   readonly #url: () => string;
   readonly #credentials: CredentialService | null;
   readonly #libraries: ControllerLibraries | null;
@@ -186,6 +187,11 @@ export class BuildManager {
   /** Whether a build of `upstream` may start `downstream` (`build job:`): null, or why not (auth/folders.ts). */
   readonly #globalEnv: () => Promise<Record<string, string>>;
   readonly #mayTrigger: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
+
+  /** Who holds a lockable resource now ('job #N'), for the lockable resources API. */
+  lockHolder(name: string): string | undefined {
+    return this.#locks.holder(name);
+  }
 
   constructor(o: {
     store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; registry: StepRegistry; waits: WaitList; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService; health?: Health;

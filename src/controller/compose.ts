@@ -74,6 +74,7 @@ import { GlobalEnv, registerGlobalEnvRoutes } from './global-env.ts';
 import { HttpServicesService } from './http-services.ts';
 import { registerHttpServicesRoutes } from './http-services-http.ts';
 import { registerBuildToolRoutes } from './buildtools.ts';
+import { registerLockableResourceRoutes } from './lockable-resources.ts';
 import { registerAgentInstallRoutes } from './agent-install.ts';
 import { ChangesService, registerChangesRoutes } from './changes.ts';
 import { AuthService } from './auth/service.ts';
@@ -471,6 +472,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   registerGlobalEnvRoutes(app, globalEnv);
   registerHttpServicesRoutes(app, httpServices);
   registerBuildToolRoutes(app, { store, files, audit: (e) => auth.audit(e) });
+  registerLockableResourceRoutes(app, { store, holder: (n) => builds.lockHolder(n), audit: (e) => auth.audit(e) });
   registerChangesRoutes(app, new ChangesService({ store, gitAuth: (job, dir, env, n) => builds.gitAuth(job, dir, env, n) }));
   registerAgentInstallRoutes(app, {
     agentUrl: () => agentUrl, secret: (name) => hub.secret(name),

@@ -78,6 +78,10 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/config-files/:id': 'admin',
   'PUT /api/v1/config-files/:id': 'admin',
   'DELETE /api/v1/config-files/:id': 'admin',
+  'GET /api/v1/lockable-resources': 'viewer', // lock(label:)'s resources (lockable-resources.ts)
+  'GET /api/v1/lockable-resources/:name': 'viewer',
+  'PUT /api/v1/lockable-resources/:name': 'admin',
+  'DELETE /api/v1/lockable-resources/:name': 'admin',
   'GET /api/v1/jobs/:job/builds/:number/changes': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/console/newlines': 'viewer',
   'GET /api/v1/jobs/:job/webhook': 'admin', // the webhook secret (webhooks.ts)

@@ -162,10 +162,35 @@ export type InputOutcome =
   | { approved: false; submitter: string };
 
 /** Named resources that builds take turns on (the `lock` step). */
+/** What a lock step asks for: resources by name, and a quantity of those having a label (0: all). */
+export interface LockRequest {
+  names: string[];
+  labels: { label: string; quantity: number }[];
+  /** resourceSelectStrategy RANDOM: a label's free resources in random order (default: by name). */
+  random?: boolean;
+}
+
+export interface LockOptions {
+  /** inversePrecedence: wait first in line instead of last. */
+  newestFirst?: boolean;
+  /** Resolve with null instead of waiting when it is not all free now. */
+  skipIfLocked?: boolean;
+  /** Told why the request must wait (or is skipped): the lines the console shows. */
+  onBlocked?: (lines: string[]) => void;
+}
+
+export interface LockGrant {
+  /** The resources taken (a label's chosen ones included). */
+  names: string[];
+  release: () => void;
+}
+
+/** Lockable resources (engine/locks.ts LockManager): named, or configured with labels on the host. */
 export interface Locks {
   holder(resource: string): string | undefined;
-  tryAcquire(resource: string, owner: string): (() => void) | null;
-  acquire(resource: string, owner: string, signal: AbortSignal, opts?: { newestFirst?: boolean }): Promise<() => void>;
+  /** Whether the resource is configured, held or waited for (else the step says it is created). */
+  exists(resource: string): Promise<boolean>;
+  lock(req: LockRequest, owner: string, signal: AbortSignal, opts?: LockOptions): Promise<LockGrant | null>;
 }
 
 /**
