@@ -2,6 +2,7 @@
 // gives it (workspace, environment, console, blocks, the build and its services). How a step is
 // declared (name, parameters, block) is data in core/steps.ts; a plugin gives the two apart
 // (core/plugin.ts, ../plugin.ts), so validation never loads an implementation.
+import type { SshServers } from '../../core/ssh-publish.ts';
 import type { FileReader, Workspace } from '../../core/workspace.ts';
 import type { Loc, BuildResult } from '../../core/build.ts';
 import type { Credential } from '../../core/credentials.ts';
@@ -272,6 +273,8 @@ export interface BuildServices {
   libraries?: LibraryResolver;
   /** What the build-tool and report plugins keep or read (coverage, HTML reports, managed config files); absent: nothing. */
   buildTools?: BuildToolsServices;
+  /** Publish Over SSH's servers an administrator configured (sshPublisher); absent: none. */
+  sshServers?: SshServers;
 }
 
 /** The host side of the coverage, htmlpublisher and config-files plugins; each part absent where the host has none. */
