@@ -998,6 +998,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings/publish-over-ssh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The SSH servers sshPublisher publishes to (Publish Over SSH's configurations) */
+        get: operations["getSshPublisherSettings"];
+        /** Replaces the SSH servers sshPublisher publishes to */
+        put: operations["putSshPublisherSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/lockable-resources": {
         parameters: {
             query?: never;
@@ -5770,6 +5788,124 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSshPublisherSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        servers: {
+                            name: string;
+                            hostname: string;
+                            port: number;
+                            username: string;
+                            remoteDirectory: string;
+                            credentialsId: string;
+                            hostKeyFingerprint: string;
+                            timeoutMs: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putSshPublisherSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    servers: {
+                        name: string;
+                        hostname: string;
+                        /** @default 22 */
+                        port?: number;
+                        username: string;
+                        /** @description absolute, or relative to the user's home; '' = the home */
+                        remoteDirectory?: string;
+                        /** @description an SSH key or username/password credential */
+                        credentialsId: string;
+                        /** @description SHA256:... as `ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub` prints it */
+                        hostKeyFingerprint: string;
+                        /** @default 300000 */
+                        timeoutMs?: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        servers: {
+                            name: string;
+                            hostname: string;
+                            port: number;
+                            username: string;
+                            remoteDirectory: string;
+                            credentialsId: string;
+                            hostKeyFingerprint: string;
+                            timeoutMs: number;
+                        }[];
+                    };
+                };
             };
             /** @description An error: the code says what kind (clients branch on it), the message says what to do */
             "4XX": {

@@ -60,6 +60,7 @@ import type { InputOutcome, JobProperties, RateLimit } from '../pipeline/steps/t
 import { msBetweenBuilds } from '../pipeline/steps/job-properties.ts';
 import { Interrupted, StepFailure } from '../core/errors.ts';
 import type { Value } from '../pipeline/script/values.ts';
+import type { SshServers } from '../core/ssh-publish.ts';
 import { LockManager } from '../pipeline/engine/locks.ts';
 import type { Build, BuildCause, BuildParams, BuildScm, Job, JobUpdate, JsonValue, Store } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
@@ -170,6 +171,8 @@ export class BuildManager {
   readonly #mail: MailService | null;
   /** Slack, GitHub, GitLab, SonarQube settings for the HTTP service steps (http-services.ts). */
   readonly #httpServices: HttpServices | null;
+  /** Publish Over SSH's servers (ssh-publishers.ts). */
+  readonly #sshServers: SshServers | null;
   /** Lines for the end of failed builds' consoles that the disk refused: written when the health recovers. */
   readonly #notes = new Map<string, string>();
   /** Builds not started yet (in the wait list), by build id, in trigger order. */
@@ -202,6 +205,7 @@ export class BuildManager {
     /** Jenkins' global environment variables (global-env.ts), read at each build's start. */
     globalEnv?: () => Promise<Record<string, string>>;
     httpServices?: HttpServices;
+    sshServers?: SshServers;
     mayTrigger?: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
   }) {
     this.#mayTrigger = o.mayTrigger ?? (async () => null);
@@ -219,6 +223,7 @@ export class BuildManager {
     this.#mail = o.mail ?? null;
     this.#globalEnv = o.globalEnv ?? (async () => ({}));
     this.#httpServices = o.httpServices ?? null;
+    this.#sshServers = o.sshServers ?? null;
     this.#log = o.logger ?? silentLogger();
     this.#health?.onRecovered(() => this.#writeNotes());
   }
@@ -769,6 +774,7 @@ export class BuildManager {
         jobProperties: (p) => this.#keepJobProperties(job.name, p),
         ...(this.#mail ? { mail: this.#mailFor(job, build, previous?.result ?? null, log) } : {}),
         ...(this.#httpServices ? { httpServices: this.#httpServices } : {}),
+        ...(this.#sshServers ? { sshServers: this.#sshServers } : {}),
         triggerJob: async (name, params, wait, signal) => {
           const refused = await this.#mayTrigger(job, name, live.replayedBy);
           if (refused !== null) throw new StepFailure(refused);
