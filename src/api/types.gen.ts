@@ -5493,8 +5493,18 @@ export interface operations {
                                 /** @enum {string} */
                                 criticality: "NOTE" | "UNSTABLE" | "ERROR" | "FAILURE";
                                 missed: boolean;
+                                /** @enum {string} */
+                                baseline?: "PROJECT" | "MODIFIED_LINES" | "MODIFIED_FILES" | "PROJECT_DELTA" | "MODIFIED_LINES_DELTA" | "MODIFIED_FILES_DELTA";
+                                /** @description the value could not be computed (no reference build, no modified lines) */
+                                inactive?: boolean;
                             }[];
                             errors: string[];
+                            /** @description the commit the workspace had */
+                            commit?: string;
+                            reference?: {
+                                build: number;
+                                commit: string | null;
+                            };
                         }[];
                     };
                 };

@@ -18,7 +18,7 @@ import ssh2 from 'ssh2';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
 import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
-import { StepFailure } from '../../core/errors.ts';
+import { KilnError, StepFailure } from '../../core/errors.ts';
 import { bool } from '../../pipeline/steps/args.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
 import type { SshServer } from '../../core/ssh-publish.ts';
@@ -27,7 +27,11 @@ type Client = InstanceType<typeof ssh2.Client>;
 type Sftp = Parameters<Parameters<Client['sftp']>[0]>[1];
 
 /** A problem of one publisher: printed, and the build's result set; not a step failure. */
-class PublishError extends Error {}
+class PublishError extends KilnError {
+  constructor(message: string) {
+    super('ssh-publish.failed', message);
+  }
+}
 
 interface Transfer {
   sourceFiles: string; excludes: string; removePrefix: string; remoteDirectory: string; execCommand: string;
