@@ -21,6 +21,8 @@ import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
 import { KilnError, StepFailure } from '../../core/errors.ts';
 import { bool } from '../../pipeline/steps/args.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
+import { openFile } from '../../util/files-stream.ts';
+import type { FileReader } from '../../core/workspace.ts';
 import type { SshServer } from '../../core/ssh-publish.ts';
 
 type Client = InstanceType<typeof ssh2.Client>;
@@ -139,6 +141,28 @@ async function mkdirs(sftp: Sftp, dir: string, made: Set<string>): Promise<void>
   made.add(dir);
 }
 
+/** Streams a workspace file to the server (memory bounded whatever its size). */
+async function put(sftp: Sftp, reader: FileReader, remote: string): Promise<void> {
+  const out = sftp.createWriteStream(remote);
+  const done = new Promise<void>((res, rej) => {
+    out.once('close', () => res());
+    out.once('error', (e: Error) => rej(new PublishError(`SFTP put ${remote}: ${e.message}`)));
+  });
+  done.catch(() => {});
+  try {
+    for await (const chunk of reader.chunks()) {
+      if (!out.write(chunk)) await new Promise<void>((r, j) => { out.once('drain', r); out.once('error', j); });
+    }
+  } catch (e) {
+    out.destroy();
+    await reader.close();
+    if (e instanceof PublishError) throw e;
+    throw e instanceof Error && !(e instanceof KilnError) ? new PublishError(`SFTP put ${remote}: ${e.message}`) : e;
+  }
+  out.end();
+  await done;
+}
+
 async function removeTree(sftp: Sftp, dir: string): Promise<void> {
   const entries = await new Promise<{ filename: string; attrs: { isDirectory(): boolean } }[]>((res) => sftp.readdir(dir, (e, l) => res(e ? [] : l)));
   for (const e of entries) {
@@ -220,8 +244,7 @@ async function publish(ctx: StepContext, p: Publisher, server: SshServer): Promi
           if (t.flatten) dest = posix.basename(dest);
           const remote = posix.join(target, dest);
           await mkdirs(s, posix.dirname(remote), made);
-          const data = await ws.readFile(posix.join(base, rel));
-          await cb<void>((d) => s.writeFile(remote, data, (e) => d(e)), `put ${remote}`);
+          await put(s, await openFile(ws, posix.join(base, rel)), remote);
           if (p.verbose) ctx.log(`SSH: put [${dest}] to [${posix.dirname(remote)}]`);
           transferred++;
         }
