@@ -4,7 +4,7 @@
 // (first come, first served per resource; an abort leaves the queue).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runPipeline } from './harness.ts';
+import { runPipeline, start } from './harness.ts';
 import { LockManager } from '../../../src/pipeline/engine/locks.ts';
 import type { LockableResource } from '../../../src/core/locks.ts';
 
@@ -111,4 +111,21 @@ test('LockManager: an aborted waiter leaves the queue and what it reserved goes 
   assert.deepEqual(cause, ['The resource [printer-a] is locked by holder.']);
   held.release();
   n.release();
+});
+
+test('an aborted build releases what it holds, and the console says so', async () => {
+  const m = manager();
+  const h = await start(`node { lock(label: 'printers', quantity: 3) { sh 'touch held; sleep 60' } }`, { locks: m });
+  let ended = false;
+  void h.done.then(() => { ended = true; });
+  while (!/^\+ sleep 60$/m.test(h.console())) {
+    assert.equal(ended, false, `the build ended before holding the lock:\n${h.console()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(m.holder('printer-a'), 'test-job #7');
+  h.run.abort();
+  const state = await h.done;
+  assert.equal(state.result, 'ABORTED');
+  assert.match(h.console(), /^Lock released on resource \[Label: printers, Quantity: 3\]$/m);
+  for (const p of ['printer-a', 'printer-b', 'printer-c']) assert.equal(m.holder(p), undefined);
 });
