@@ -12,6 +12,10 @@ command -v ssh-keygen >/dev/null 2>&1 && command -v ssh-agent >/dev/null 2>&1 ||
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
 command -v javac >/dev/null 2>&1 || need_pkgs+=(default-jdk-headless)
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
+# xvnc's tests start a real Xvfb and talk to it with xauth and xdpyinfo.
+command -v Xvfb >/dev/null 2>&1 || need_pkgs+=(xvfb)
+command -v xauth >/dev/null 2>&1 || need_pkgs+=(xauth)
+command -v xdpyinfo >/dev/null 2>&1 || need_pkgs+=(x11-utils)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing ${need_pkgs[*]}" >&2

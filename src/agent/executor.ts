@@ -16,6 +16,7 @@
 // controller's credit of a file in flight: a read waits for credit before each chunk, a write
 // queues what arrives (never more than the window it granted) and grants more as it writes.
 
+import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { type Workspace, WorkspaceError } from '../core/workspace.ts';
 import type { Backend } from '../core/nodes.ts';
@@ -260,6 +261,13 @@ export class RequestExecutor {
       const root = path.resolve(this.#o.workdir);
       if (wanted !== root && !wanted.startsWith(root + path.sep)) {
         throw new WorkspaceError('outside', `workspace ${wanted} is outside agent '${this.#o.name}''s work directory ${root}`);
+      }
+      // Nor through a symbolic link: the deepest existing part must stay inside too.
+      let existing = wanted;
+      while (existing !== root && !(await fsp.lstat(existing).then(() => true, () => false))) existing = path.dirname(existing);
+      const [real, realRoot] = await Promise.all([fsp.realpath(existing).catch(() => existing), fsp.realpath(root).catch(() => root)]);
+      if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+        throw new WorkspaceError('outside', `workspace ${wanted} leads out of agent '${this.#o.name}''s work directory ${root} through a symbolic link (${existing} is ${real})`);
       }
     }
     const ws = await this.#o.backend.allocate({

@@ -1016,6 +1016,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings/publish-over-ssh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The SSH servers sshPublisher publishes to (Publish Over SSH's configurations) */
+        get: operations["getSshPublisherSettings"];
+        /** Replaces the SSH servers sshPublisher publishes to */
+        put: operations["putSshPublisherSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lockable-resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lockable resources configured on the controller (lock(label:) chooses among them), with who holds each */
+        get: operations["listLockableResources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lockable-resources/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One configured lockable resource */
+        get: operations["getLockableResource"];
+        /** Creates or replaces a lockable resource */
+        put: operations["putLockableResource"];
+        post?: never;
+        /** Removes a lockable resource (a build holding it keeps it until its lock block ends) */
+        delete: operations["deleteLockableResource"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job}/builds/{number}/changes": {
         parameters: {
             query?: never;
@@ -5561,8 +5615,18 @@ export interface operations {
                                 /** @enum {string} */
                                 criticality: "NOTE" | "UNSTABLE" | "ERROR" | "FAILURE";
                                 missed: boolean;
+                                /** @enum {string} */
+                                baseline?: "PROJECT" | "MODIFIED_LINES" | "MODIFIED_FILES" | "PROJECT_DELTA" | "MODIFIED_LINES_DELTA" | "MODIFIED_FILES_DELTA";
+                                /** @description the value could not be computed (no reference build, no modified lines) */
+                                inactive?: boolean;
                             }[];
                             errors: string[];
+                            /** @description the commit the workspace had */
+                            commit?: string;
+                            reference?: {
+                                build: number;
+                                commit: string | null;
+                            };
                         }[];
                     };
                 };
@@ -5845,6 +5909,317 @@ export interface operations {
             path: {
                 /** @description letters, digits, '.', '_', '-' */
                 id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSshPublisherSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        servers: {
+                            name: string;
+                            hostname: string;
+                            port: number;
+                            username: string;
+                            remoteDirectory: string;
+                            credentialsId: string;
+                            hostKeyFingerprint: string;
+                            timeoutMs: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putSshPublisherSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    servers: {
+                        name: string;
+                        hostname: string;
+                        /** @default 22 */
+                        port?: number;
+                        username: string;
+                        /** @description absolute, or relative to the user's home; '' = the home */
+                        remoteDirectory?: string;
+                        /** @description an SSH key or username/password credential */
+                        credentialsId: string;
+                        /** @description SHA256:... as `ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub` prints it */
+                        hostKeyFingerprint: string;
+                        /** @default 300000 */
+                        timeoutMs?: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        servers: {
+                            name: string;
+                            hostname: string;
+                            port: number;
+                            username: string;
+                            remoteDirectory: string;
+                            credentialsId: string;
+                            hostKeyFingerprint: string;
+                            timeoutMs: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listLockableResources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        resources: {
+                            name: string;
+                            labels: string[];
+                            description: string;
+                            /** @description the build holding it now ('job #N'), or null */
+                            heldBy: string | null;
+                            updatedAt: number;
+                            updatedBy: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getLockableResource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description letters, digits, '.', '_', '-' */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        labels: string[];
+                        description: string;
+                        /** @description the build holding it now ('job #N'), or null */
+                        heldBy: string | null;
+                        updatedAt: number;
+                        updatedBy: string;
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putLockableResource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description letters, digits, '.', '_', '-' */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description words: letters, digits, '.', '_', '-' */
+                    labels?: string[];
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        labels: string[];
+                        description: string;
+                        /** @description the build holding it now ('job #N'), or null */
+                        heldBy: string | null;
+                        updatedAt: number;
+                        updatedBy: string;
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteLockableResource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description letters, digits, '.', '_', '-' */
+                name: string;
             };
             cookie?: never;
         };

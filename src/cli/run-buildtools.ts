@@ -1,5 +1,6 @@
 // What `kiln run` gives the build-tool and report plugins (BuildServices.buildTools):
-//   coverage     results collected and written to .kiln/runs/N/coverage.json at the end
+//   coverage     results collected and written to .kiln/runs/N/coverage.json at the end; the
+//                reference for deltas and modified code is the newest earlier run's
 //   htmlReport   publishHTML's files kept under .kiln/runs/N/htmlreports/<name>/ (open them
 //                from disk; there is no server to sandbox them)
 //   configFile   managed config files from the directory KILN_CONFIG_FILES_DIR names: the file
@@ -15,7 +16,22 @@ export function localBuildTools(o: { runDir: string; incomingDir: string; env: N
   const coverage: CoverageRecord[] = [];
   const configDir = o.env['KILN_CONFIG_FILES_DIR'] ? path.resolve(o.cwd, o.env['KILN_CONFIG_FILES_DIR']) : null;
   const services: BuildToolsServices = {
-    coverage: { record: async (r) => { coverage.push(r); } },
+    coverage: {
+      record: async (r) => { coverage.push(r); },
+      // The newest earlier run (.kiln/runs/N) with a result of that id.
+      reference: async (id) => {
+        const runs = path.dirname(o.runDir);
+        for (let n = Number(path.basename(o.runDir)) - 1; n >= 1; n--) {
+          const text = await fsp.readFile(path.join(runs, String(n), 'coverage.json'), 'utf8').catch(() => null);
+          if (text === null) continue;
+          let kept: unknown;
+          try { kept = JSON.parse(text); } catch { continue; }
+          const r = Array.isArray(kept) ? (kept as CoverageRecord[]).find((x) => x && x.id === id) : undefined;
+          if (r) return { build: n, record: r };
+        }
+        return null;
+      },
+    },
     htmlReport: async (report, sources) => {
       const dir = path.join(o.runDir, 'htmlreports', safeSegment(report.name));
       await fsp.rm(dir, { recursive: true, force: true });

@@ -43,6 +43,7 @@ import { KilnError, StepFailure } from '../core/errors.ts';
 import type { TestReport } from '../pipeline/steps/types.ts';
 import type { IssuesRecord } from '../core/issues.ts';
 import type { Credential } from '../core/credentials.ts';
+import { localSshServers } from './run-ssh-publish.ts';
 import { parseCredentialsFile } from './credentials-file.ts';
 import { LocalLibraries, localLibraries } from './libraries.ts';
 import { formatDuration } from '../pipeline/steps/args.ts';
@@ -95,6 +96,7 @@ e-mail (emailext, mail): only through KILN_SMTP_URL=smtp://[user:password@]host[
 (or smtps://...), with KILN_MAIL_FROM, KILN_MAIL_SUFFIX, KILN_MAIL_REPLY_TO (docs/mail.md)
 Slack, GitHub, GitLab, SonarQube: KILN_SLACK_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS,
 KILN_HTTP_REQUEST_PRIVATE, tokens by --credentials id (docs/notifications.md)
+sshPublisher: servers from the JSON file KILN_SSH_SERVERS_FILE names, keys by --credentials id (docs/publish-over-ssh.md)
 
 exit codes: 0 SUCCESS, 1 FAILURE, 2 invalid Jenkinsfile or usage, 3 UNSTABLE, 4 ABORTED, 5 NOT_BUILT
 `;
@@ -398,6 +400,7 @@ export async function main(argv: string[]): Promise<number> {
       },
       mail: localMail({ env: process.env, cwd, logFile, logPath: path.join(run.dir, 'console.log'), previousResult: run.previous?.result ?? null }),
       httpServices: localHttpServices(process.env),
+      sshServers: localSshServers(process.env, cwd),
     },
     scm: null,
     previous: run.previous,

@@ -65,6 +65,7 @@ import type { InputOutcome, JobProperties, RateLimit } from '../pipeline/steps/t
 import { msBetweenBuilds } from '../pipeline/steps/job-properties.ts';
 import { Interrupted, StepFailure } from '../core/errors.ts';
 import type { Value } from '../pipeline/script/values.ts';
+import type { SshServers } from '../core/ssh-publish.ts';
 import { LockManager } from '../pipeline/engine/locks.ts';
 import type { Build, BuildCause, BuildParams, BuildScm, Job, JobUpdate, JsonValue, Store } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
@@ -176,7 +177,8 @@ export class BuildManager {
   readonly #logs: LogStore;
   readonly #nodes: NodeProvider;
   readonly #events: BuildEvents;
-  readonly #locks = new LockManager();
+  /** lock(): named resources, and those configured with labels (store, migration 16). */
+  readonly #locks = new LockManager({ resources: () => this.#store.lockableResources.list() });
   readonly #url: () => string;
   readonly #credentials: CredentialService | null;
   readonly #libraries: ControllerLibraries | null;
@@ -188,6 +190,8 @@ export class BuildManager {
   readonly #mail: MailService | null;
   /** Slack, GitHub, GitLab, SonarQube settings for the HTTP service steps (http-services.ts). */
   readonly #httpServices: HttpServices | null;
+  /** Publish Over SSH's servers (ssh-publishers.ts). */
+  readonly #sshServers: SshServers | null;
   /** Lines for the end of failed builds' consoles that the disk refused: written when the health recovers. */
   readonly #notes = new Map<string, string>();
   /** Builds not started yet (in the wait list), by build id, in trigger order. */
@@ -206,6 +210,11 @@ export class BuildManager {
   readonly #globalEnv: () => Promise<Record<string, string>>;
   readonly #mayTrigger: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
 
+  /** Who holds a lockable resource now ('job #N'), for the lockable resources API. */
+  lockHolder(name: string): string | undefined {
+    return this.#locks.holder(name);
+  }
+
   constructor(o: {
     store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; registry: StepRegistry; waits: WaitList; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService; health?: Health;
     /** Shared libraries (libraries.ts): each build's resolver. */
@@ -215,6 +224,7 @@ export class BuildManager {
     /** Jenkins' global environment variables (global-env.ts), read at each build's start. */
     globalEnv?: () => Promise<Record<string, string>>;
     httpServices?: HttpServices;
+    sshServers?: SshServers;
     mayTrigger?: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
   }) {
     this.#mayTrigger = o.mayTrigger ?? (async () => null);
@@ -232,6 +242,7 @@ export class BuildManager {
     this.#mail = o.mail ?? null;
     this.#globalEnv = o.globalEnv ?? (async () => ({}));
     this.#httpServices = o.httpServices ?? null;
+    this.#sshServers = o.sshServers ?? null;
     this.#log = o.logger ?? silentLogger();
     this.#health?.onRecovered(() => this.#writeNotes());
   }
@@ -812,6 +823,7 @@ export class BuildManager {
         jobProperties: (p) => this.#keepJobProperties(job.name, p),
         ...(this.#mail ? { mail: this.#mailFor(job, build, previous?.result ?? null, log) } : {}),
         ...(this.#httpServices ? { httpServices: this.#httpServices } : {}),
+        ...(this.#sshServers ? { sshServers: this.#sshServers } : {}),
         triggerJob: async (name, params, wait, signal) => {
           const refused = await this.#mayTrigger(job, name, live.replayedBy);
           if (refused !== null) throw new StepFailure(refused);

@@ -25,7 +25,7 @@ import { inside, keepStreamed, safeSegment } from './files.ts';
 import { ApiError } from './http-errors.ts';
 import { Answer, AnyObject, NoContent, answers, documented, textAnswer, type TypeBoxProvider } from './api-schemas.ts';
 import type { BuildToolsServices } from '../pipeline/steps/types.ts';
-import { CONFIG_FILE_ID, COVERAGE_METRICS, MAX_CONFIG_FILE_BYTES } from '../core/buildtools.ts';
+import { CONFIG_FILE_ID, COVERAGE_BASELINES, COVERAGE_METRICS, MAX_CONFIG_FILE_BYTES } from '../core/buildtools.ts';
 import { relPathProblem } from '../pipeline/steps/files.ts';
 import { StepFailure } from '../core/errors.ts';
 import { fileReader } from '../util/files-stream.ts';
@@ -35,7 +35,18 @@ export const HTML_REPORT_CSP = "sandbox; default-src 'none'; img-src 'self' data
 /** What a build's steps reach on this controller (BuildServices.buildTools). */
 export function buildToolServices(d: { store: Store; files: BuildFiles }, job: { id: string; name: string }, build: { id: string; number: number }): BuildToolsServices {
   return {
-    coverage: { record: (r) => d.store.buildTools.addCoverage(build.id, r) },
+    coverage: {
+      record: (r) => d.store.buildTools.addCoverage(build.id, r),
+      // The newest earlier build of the job (of its last 100) with a result of that id.
+      reference: async (id) => {
+        const older = (await d.store.builds.list(job.name, { limit: 100 })).builds.filter((b) => b.number < build.number).sort((a, b) => b.number - a.number);
+        for (const b of older) {
+          const r = (await d.store.buildTools.listCoverage(b.id)).find((x) => x.id === id);
+          if (r) return { build: b.number, record: r };
+        }
+        return null;
+      },
+    },
     htmlReport: async (report, sources) => {
       const buildDir = d.files.dir(job.id, build.number);
       const rel = path.join('htmlreports', safeSegment(report.name));
@@ -102,12 +113,15 @@ const Counter = Answer({ metric: Type.String(), covered: Type.Integer(), missed:
 const Gate = Answer({
   metric: Type.String(), name: Type.String(), threshold: Type.Number(), actual: Type.Number(),
   criticality: Type.String({ enum: ['NOTE', 'UNSTABLE', 'ERROR', 'FAILURE'] }), missed: Type.Boolean(),
+  baseline: Type.Optional(Type.String({ enum: [...COVERAGE_BASELINES] })), inactive: Type.Optional(Type.Boolean({ description: 'the value could not be computed (no reference build, no modified lines)' })),
 });
 const CoverageResult = Answer({
   id: Type.String(), name: Type.String(), parsers: Type.Array(Type.String()), reports: Type.Array(Type.String()),
   metrics: Type.Array(Counter, { description: `totals per metric (${COVERAGE_METRICS.join(', ')})` }),
   files: Type.Array(Answer({ path: Type.String(), covered: Type.Integer(), missed: Type.Integer() }), { description: 'line coverage per file, worst first (at most 1000)' }),
   qualityGate: Type.String({ enum: ['INACTIVE', 'PASSED', 'NOTE', 'WARNING', 'FAILED'] }), gates: Type.Array(Gate), errors: Type.Array(Type.String()),
+  commit: Type.Optional(Type.String({ description: 'the commit the workspace had' })),
+  reference: Type.Optional(Answer({ build: Type.Integer(), commit: Type.Union([Type.String(), Type.Null()]) })),
 });
 const HtmlReport = Answer({
   name: Type.String(), files: Type.Array(Type.String(), { description: 'the index pages' }), keepAll: Type.Boolean(), alwaysLinkToLastBuild: Type.Boolean(),

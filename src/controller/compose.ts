@@ -74,6 +74,8 @@ import { GlobalEnv, registerGlobalEnvRoutes } from './global-env.ts';
 import { HttpServicesService } from './http-services.ts';
 import { registerHttpServicesRoutes } from './http-services-http.ts';
 import { registerBuildToolRoutes } from './buildtools.ts';
+import { registerLockableResourceRoutes } from './lockable-resources.ts';
+import { SshPublishers, registerSshPublisherRoutes } from './ssh-publishers.ts';
 import { registerAgentInstallRoutes } from './agent-install.ts';
 import { ChangesService, registerChangesRoutes } from './changes.ts';
 import { AuthService } from './auth/service.ts';
@@ -150,6 +152,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   // E-mail (mail.ts): the SMTP settings in the store, AUTH from a global credential.
   const mail = new MailService({ store, credential: (id) => credentials.resolveForMail(id), audit: (e) => auth.audit(e) });
   const globalEnv = new GlobalEnv({ store, audit: (e) => auth.audit(e) });
+  const sshPublishers = new SshPublishers({ store, audit: (e) => auth.audit(e) });
   // Slack, GitHub, GitLab, SonarQube, httpRequest's reach (http-services.ts): settings in the store.
   const httpServices = new HttpServicesService({ store, audit: (e) => auth.audit(e) });
   // Webhooks' secret: the configured one, or <home>/secrets/webhook.secret made now (webhooks.ts).
@@ -368,7 +371,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     store, credentials, home: cfg.home, allowLocalRetrievers: cfg.libraryRetrieverLocal ?? false,
     pruning: { keep: cfg.libraryCacheKeep ?? 5, maxAgeDays: cfg.libraryCacheMaxAgeDays ?? null },
   });
-  const builds: BuildManager = new BuildManager({ store, files, logs, nodes, logger, registry, waits, publicUrl: () => publicUrl, credentials, libraries, health, mail, globalEnv: () => globalEnv.variables(), httpServices: httpServices.forBuilds(), mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
+  const builds: BuildManager = new BuildManager({ store, files, logs, nodes, logger, registry, waits, publicUrl: () => publicUrl, credentials, libraries, health, mail, globalEnv: () => globalEnv.variables(), httpServices: httpServices.forBuilds(), sshServers: sshPublishers, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
     jobSettingsChanged: (job) => void triggers.sync(job.id).catch((e: unknown) => log(`triggers: re-reading job '${job.name}' failed: ${(e as Error).message}`)),
     // b.state is a masked copy: made only when someone listens.
     buildChanged: (b) => {
@@ -502,6 +505,8 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   registerGlobalEnvRoutes(app, globalEnv);
   registerHttpServicesRoutes(app, httpServices);
   registerBuildToolRoutes(app, { store, files, audit: (e) => auth.audit(e) });
+  registerSshPublisherRoutes(app, sshPublishers);
+  registerLockableResourceRoutes(app, { store, holder: (n) => builds.lockHolder(n), audit: (e) => auth.audit(e) });
   registerChangesRoutes(app, new ChangesService({ store, gitAuth: (job, dir, env, n) => builds.gitAuth(job, dir, env, n), libraryHistory: (job, n, lib, from, to, max) => libraries.history(job, n, lib, from, to, max) }));
   registerAgentInstallRoutes(app, {
     agentUrl: () => agentUrl, secret: (name) => hub.secret(name),

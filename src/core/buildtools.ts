@@ -15,8 +15,14 @@ export interface CoverageValue {
   missed: number;
 }
 
+/** coverage-plugin's quality gate baselines: what a gate's value is computed over. */
+export const COVERAGE_BASELINES = ['PROJECT', 'MODIFIED_LINES', 'MODIFIED_FILES', 'PROJECT_DELTA', 'MODIFIED_LINES_DELTA', 'MODIFIED_FILES_DELTA'] as const;
+export type CoverageBaseline = (typeof COVERAGE_BASELINES)[number];
+
 export interface CoverageGateOutcome {
   metric: CoverageMetric;
+  /** What the value is computed over (PROJECT when absent: results recorded before baselines). */
+  baseline?: CoverageBaseline;
   /** "Overall project - Line Coverage" */
   name: string;
   /** Minimum percentage. */
@@ -25,6 +31,8 @@ export interface CoverageGateOutcome {
   actual: number;
   criticality: 'NOTE' | 'UNSTABLE' | 'ERROR' | 'FAILURE';
   missed: boolean;
+  /** The value could not be computed (no reference build, no modified lines): neither passed nor missed. */
+  inactive?: boolean;
 }
 
 /** One coverage result of a build (coverage-plugin's CoverageBuildAction, or the old jacoco/cobertura plugins' action). */
@@ -44,12 +52,22 @@ export interface CoverageRecord {
   qualityGate: 'INACTIVE' | 'PASSED' | 'NOTE' | 'WARNING' | 'FAILED';
   gates: CoverageGateOutcome[];
   errors: string[];
+  /** The commit the workspace had (git rev-parse HEAD), for a later build's modified lines; absent: not a git checkout. */
+  commit?: string;
+  /** The build whose result of the same id the deltas and modified code were computed against. */
+  reference?: { build: number; commit: string | null };
 }
 
 /** What coverage steps may ask of the host (BuildServices.buildTools.coverage). */
 export interface CoverageService {
   /** Keeps one result for this build; a second result with the same id is refused. */
   record(r: CoverageRecord): Promise<void>;
+  /**
+   * The reference for the deltas and modified code: the newest earlier build of this job with a
+   * result of this id, and that result. Absent or null: none (the delta and modified-code gates
+   * are then inactive).
+   */
+  reference?(id: string): Promise<{ build: number; record: CoverageRecord } | null>;
 }
 
 /** A managed config file (Config File Provider): its id, what kind it is, and its content. */

@@ -106,6 +106,14 @@ export interface Workspace {
    * env read from Kubernetes Secrets): masked from the moment the build has the node. Absent: none.
    */
   readonly secrets?: readonly string[];
+  /**
+   * Capability: another workspace on this one's node, for the same build (the `ws` step): at
+   * `path`, absolute or relative to the node's workspace directory, as `<path>@2`, `@3`... when a
+   * live workspace holds it. Refused (WorkspaceError 'outside') when the path leaves what the node
+   * allows (an agent: its work directory; the controller's and kiln run's: their workspace
+   * directory). Absent: the node cannot (a container's or pod's workspace is its mount).
+   */
+  allocateAt?(path: string): Promise<Workspace>;
 
   exec(spec: ExecSpec): Promise<ExecResult>;
 

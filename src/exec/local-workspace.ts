@@ -169,6 +169,22 @@ export class LocalWorkspace implements Workspace {
     this.#onRelease = onRelease;
   }
 
+  /**
+   * The `ws` step's other workspace on this node: inside the backend's workspace directory only
+   * (after symbolic links), never that directory itself; `@2`... as allocate does.
+   */
+  async allocateAt(p: string): Promise<Workspace> {
+    const root = this.#backend.root;
+    const abs = path.resolve(root, p);
+    const refuse = (why: string) => new WorkspaceError('outside', `workspace ${abs} ${why}: workspaces on node '${this.nodeName}' must lie inside ${root}`);
+    if (!within(abs, root) || abs === root) throw refuse('is outside the node\'s workspace directory');
+    let existing = abs;
+    while (existing !== root && !(await fsp.lstat(existing).then(() => true, () => false))) existing = path.dirname(existing);
+    const [real, realRoot] = await Promise.all([fsp.realpath(existing).catch(() => existing), fsp.realpath(root).catch(() => root)]);
+    if (!within(real, realRoot) || (real === realRoot && existing !== root)) throw refuse(`leads out through a symbolic link (${existing} is ${real})`);
+    return this.#backend.allocate({ build: this.#build, path: abs });
+  }
+
   /** Absolute, normalized `p` if it lies inside the workspace, else WorkspaceError('outside'). */
   #inside(p: string, what = 'path'): string {
     if (typeof p !== 'string' || !path.isAbsolute(p)) {

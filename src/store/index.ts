@@ -19,6 +19,7 @@ import { queueRepo } from './queue.ts';
 import { artifactRepo, testReportRepo } from './results.ts';
 import { issueResultRepo } from './issues.ts';
 import { buildToolsRepo } from './buildtools.ts';
+import { lockableResourceRepo } from './lockable.ts';
 import { openSqlite } from './sqlite.ts';
 import { StoreError, type OpenStoreOptions, type Store, type StoreKind } from './types.ts';
 
@@ -105,6 +106,7 @@ function createStore(db: Db, kind: StoreKind, location: string, now: () => numbe
     folders: folderRepo(ctx),
     libraries: libraryRepo(ctx),
     settings: settingsRepo(ctx),
+    lockableResources: lockableResourceRepo(ctx),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   };

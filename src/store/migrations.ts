@@ -340,6 +340,20 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 16,
+    name: 'lockable resources configured on the controller (lock(label:) chooses among them)',
+    statements: [
+      // labels: a JSON list of words (core/locks.ts).
+      `CREATE TABLE lockable_resources (
+        name TEXT PRIMARY KEY,
+        labels TEXT NOT NULL,
+        description TEXT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        updated_by TEXT NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** The newest version (migrations of parallel branches take numbers given out in advance, so not the list's length). */

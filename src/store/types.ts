@@ -16,6 +16,7 @@ import type { TestReport } from '../pipeline/steps/types.ts';
 import { KilnError } from '../core/errors.ts';
 import type { IssuesHistoryEntry, IssuesRecord } from '../core/issues.ts';
 import type { CoverageRecord, ManagedConfigFile } from '../core/buildtools.ts';
+import type { LockableResource } from '../core/locks.ts';
 
 export type { BuildState, BuildResult, TestReport };
 
@@ -411,6 +412,21 @@ export interface BuildToolsRepo {
   deleteConfigFile(id: string): Promise<boolean>;
 }
 
+/** A configured lockable resource as kept (store/lockable.ts, migration 16). */
+export interface LockableResourceRow extends LockableResource {
+  updatedAt: number;
+  updatedBy: string;
+}
+
+/** Lockable resources configured on the controller (store/lockable.ts). */
+export interface LockableResourceRepo {
+  list(): Promise<LockableResourceRow[]>;
+  get(name: string): Promise<LockableResourceRow | null>;
+  /** Creates or replaces it; invalid fields are a StoreError 'invalid'. */
+  put(r: LockableResource, by: string): Promise<LockableResourceRow>;
+  delete(name: string): Promise<boolean>;
+}
+
 /** Static analysis results of builds (recordIssues), store/issues.ts. */
 export interface IssueResultRepo {
   /** Adds one result; a second one with the same id in the build is a conflict. */
@@ -795,6 +811,7 @@ export interface Store {
   readonly folders: FolderRepo;
   readonly libraries: LibraryRepo;
   readonly settings: SettingsRepo;
+  readonly lockableResources: LockableResourceRepo;
   /** The schema version (number of migrations applied). */
   schemaVersion(): Promise<number>;
   close(): Promise<void>;

@@ -379,6 +379,18 @@ test('every operation answers as the document says, with realistic data', async 
   ok(await call('deleteConfigFile', { params: { id: 'settings' } }), 204);
   ok(await call('getConfigFile', { params: { id: 'settings' } }), 404);
 
+  // --- Publish Over SSH's servers
+  ok(await call('putSshPublisherSettings', { body: { servers: [{ name: 'web', hostname: 'web.example', username: 'deploy', credentialsId: 'deploy-key', hostKeyFingerprint: 'SHA256:' + 'A'.repeat(43) }] } }), 200);
+  ok(await call('getSshPublisherSettings'), 200);
+  ok(await call('putSshPublisherSettings', { body: { servers: [{ name: 'web', hostname: 'web.example', username: 'deploy', credentialsId: 'deploy-key', hostKeyFingerprint: 'none' }] } }), 400);
+  // --- lockable resources (lock(label:))
+  ok(await call('putLockableResource', { params: { name: 'printer-1' }, body: { labels: ['printers'], description: 'the first printer' } }), 200);
+  ok(await call('listLockableResources'), 200);
+  ok(await call('getLockableResource', { params: { name: 'printer-1' } }), 200);
+  ok(await call('putLockableResource', { params: { name: 'printer-1' }, body: { labels: ['no spaces'] } }), 400);
+  ok(await call('deleteLockableResource', { params: { name: 'printer-1' } }), 204);
+  ok(await call('getLockableResource', { params: { name: 'printer-1' } }), 404);
+
   // --- webhooks
   ok(await call('getJobWebhook', { params: { job: 'gitjob' } }), 200);
   ok(await call('getJobWebhook', { params: { job: 'hello' } }), 200);

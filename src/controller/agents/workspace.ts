@@ -45,7 +45,7 @@ export class RemoteBackend implements Backend {
     }, 'allocated', `allocate a workspace for ${req.build.job} #${req.build.number}`);
     const configured = this.#labels();
     const info: RemoteWorkspaceInfo = { ...r, nodeName: this.agent, nodeLabels: configured ? [...configured] : r.nodeLabels };
-    const ws = new RemoteWorkspace(s, r.id, info, () => this.#live.delete(ws));
+    const ws = new RemoteWorkspace(s, r.id, info, () => this.#live.delete(ws), (p) => this.allocate({ ...req, path: p }));
     this.#live.add(ws);
     return ws;
   }
@@ -78,10 +78,13 @@ export class RemoteWorkspace implements Workspace {
   readonly id: number;
   readonly #s: AgentSession;
   readonly #onRelease: () => void;
+  readonly allocateAt?: (path: string) => Promise<Workspace>;
   #released = false;
 
-  constructor(session: AgentSession, id: number, info: RemoteWorkspaceInfo, onRelease: () => void) {
+  constructor(session: AgentSession, id: number, info: RemoteWorkspaceInfo, onRelease: () => void, allocateAt?: (path: string) => Promise<Workspace>) {
     this.#s = session;
+    // ws('dir'): the agent allocates it (and refuses a path outside its work directory).
+    if (allocateAt) this.allocateAt = allocateAt;
     this.id = id;
     this.root = info.root;
     this.tmp = info.tmp;

@@ -80,6 +80,10 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/config-files/:id': 'admin',
   'PUT /api/v1/config-files/:id': 'admin',
   'DELETE /api/v1/config-files/:id': 'admin',
+  'GET /api/v1/lockable-resources': 'viewer', // lock(label:)'s resources (lockable-resources.ts)
+  'GET /api/v1/lockable-resources/:name': 'viewer',
+  'PUT /api/v1/lockable-resources/:name': 'admin',
+  'DELETE /api/v1/lockable-resources/:name': 'admin',
   'GET /api/v1/jobs/:job/builds/:number/changes': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/console/newlines': 'viewer',
   'GET /api/v1/jobs/:job/webhook': 'admin', // the webhook secret (webhooks.ts)
@@ -107,6 +111,8 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'PUT /api/v1/settings/global-env': 'admin',
   'GET /api/v1/settings/http-services': 'admin',
   'PUT /api/v1/settings/http-services': 'admin',
+  'GET /api/v1/settings/publish-over-ssh': 'admin', // hosts and credential ids (ssh-publishers.ts)
+  'PUT /api/v1/settings/publish-over-ssh': 'admin',
 
   'GET /api/v1/clouds': 'admin',
   'GET /api/v1/clouds/:name': 'admin',

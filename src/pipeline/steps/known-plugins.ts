@@ -99,7 +99,6 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
 
 /** What to write instead, for unknown steps with a Kiln way to do the same. */
 const HINTS: Readonly<Record<string, string>> = {
-  sshPublisher: "or copy with sshagent(['cred']) { sh 'scp -r dist/ user@host:/srv/app' }",
 };
 
 /** The group of Kiln's own steps, which stand in for no Jenkins plugin. */

@@ -47,6 +47,7 @@ import { run as withEnv } from './withEnv.ts';
 import { run as writeFile } from './writeFile.ts';
 import { run as writeJSON } from './writeJSON.ts';
 import { run as writeYaml } from './writeYaml.ts';
+import { run as ws } from './ws.ts';
 
 const runtime: PluginRuntime = {
   steps: {
@@ -54,7 +55,7 @@ const runtime: PluginRuntime = {
     fileExists, git, input, isUnix, junit, lock, milestone, node, parallel, powershell, properties, pwd, pwsh,
     readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash, step, timeout, timestamps, tool,
     unstable, unstash, waitUntil, warnError, withCredentials, withEnv, writeFile, writeJSON,
-    writeYaml,
+    writeYaml, ws,
   },
 };
 

@@ -2,6 +2,7 @@
 // gives it (workspace, environment, console, blocks, the build and its services). How a step is
 // declared (name, parameters, block) is data in core/steps.ts; a plugin gives the two apart
 // (core/plugin.ts, ../plugin.ts), so validation never loads an implementation.
+import type { SshServers } from '../../core/ssh-publish.ts';
 import type { FileReader, Workspace } from '../../core/workspace.ts';
 import type { Loc, BuildResult } from '../../core/build.ts';
 import type { Credential } from '../../core/credentials.ts';
@@ -162,10 +163,35 @@ export type InputOutcome =
   | { approved: false; submitter: string };
 
 /** Named resources that builds take turns on (the `lock` step). */
+/** What a lock step asks for: resources by name, and a quantity of those having a label (0: all). */
+export interface LockRequest {
+  names: string[];
+  labels: { label: string; quantity: number }[];
+  /** resourceSelectStrategy RANDOM: a label's free resources in random order (default: by name). */
+  random?: boolean;
+}
+
+export interface LockOptions {
+  /** inversePrecedence: wait first in line instead of last. */
+  newestFirst?: boolean;
+  /** Resolve with null instead of waiting when it is not all free now. */
+  skipIfLocked?: boolean;
+  /** Told why the request must wait (or is skipped): the lines the console shows. */
+  onBlocked?: (lines: string[]) => void;
+}
+
+export interface LockGrant {
+  /** The resources taken (a label's chosen ones included). */
+  names: string[];
+  release: () => void;
+}
+
+/** Lockable resources (engine/locks.ts LockManager): named, or configured with labels on the host. */
 export interface Locks {
   holder(resource: string): string | undefined;
-  tryAcquire(resource: string, owner: string): (() => void) | null;
-  acquire(resource: string, owner: string, signal: AbortSignal, opts?: { newestFirst?: boolean }): Promise<() => void>;
+  /** Whether the resource is configured, held or waited for (else the step says it is created). */
+  exists(resource: string): Promise<boolean>;
+  lock(req: LockRequest, owner: string, signal: AbortSignal, opts?: LockOptions): Promise<LockGrant | null>;
 }
 
 /**
@@ -247,6 +273,8 @@ export interface BuildServices {
   libraries?: LibraryResolver;
   /** What the build-tool and report plugins keep or read (coverage, HTML reports, managed config files); absent: nothing. */
   buildTools?: BuildToolsServices;
+  /** Publish Over SSH's servers an administrator configured (sshPublisher); absent: none. */
+  sshServers?: SshServers;
 }
 
 /** The host side of the coverage, htmlpublisher and config-files plugins; each part absent where the host has none. */

@@ -26,6 +26,8 @@ export interface CoverageTotals {
   metrics: Map<CoverageMetric, Counter>;
   /** Line coverage per source file path (package-relative as the report gives it). */
   files: Map<string, Counter>;
+  /** Each source file's lines: line number → covered (for the modified-code baselines). */
+  lines: Map<string, Map<number, boolean>>;
 }
 
 type XmlNode = Record<string, unknown>;
@@ -64,7 +66,7 @@ function count(s: string): number {
 }
 
 export function emptyTotals(): CoverageTotals {
-  return { metrics: new Map(), files: new Map() };
+  return { metrics: new Map(), files: new Map(), lines: new Map() };
 }
 
 function add(m: Map<string, Counter>, key: string, covered: number, missed: number): void {
@@ -72,6 +74,14 @@ function add(m: Map<string, Counter>, key: string, covered: number, missed: numb
   c.covered += covered;
   c.missed += missed;
   m.set(key, c);
+}
+
+/** A line of a source file: covered when any report covers it. */
+function addLine(t: CoverageTotals, file: string, nr: number, covered: boolean): void {
+  if (nr <= 0) return;
+  const m = t.lines.get(file) ?? new Map<number, boolean>();
+  m.set(nr, (m.get(nr) ?? false) || covered);
+  t.lines.set(file, m);
 }
 
 function addMetric(t: CoverageTotals, metric: CoverageMetric, covered: number, missed: number): void {
@@ -107,6 +117,7 @@ export function parseJacoco(text: string, file: string, into: CoverageTotals): v
       const missed = line ? count(attr(line, 'missed')) : 0;
       const filePath = pkg ? `${pkg}/${attr(sf, 'name')}` : attr(sf, 'name');
       add(into.files, filePath, covered, missed);
+      for (const l of nodes(sf['line'])) addLine(into, filePath, count(attr(l, 'nr')), count(attr(l, 'ci')) > 0);
       addMetric(into, 'FILE', covered > 0 ? 1 : 0, covered > 0 ? 0 : 1);
       if (covered > 0) pkgCovered = true;
     }
@@ -145,6 +156,7 @@ export function parseCobertura(text: string, file: string, into: CoverageTotals)
       // Each line once per class, as the class' <lines> lists it (methods repeat them).
       for (const l of nodes(c['lines']).flatMap((ls) => nodes(ls['line']))) {
         const hit = count(attr(l, 'hits')) > 0;
+        addLine(into, fileName, count(attr(l, 'number')), hit);
         add(files, fileName, hit ? 1 : 0, hit ? 0 : 1);
         addMetric(into, 'LINE', hit ? 1 : 0, hit ? 0 : 1);
         if (hit) classCovered = true;

@@ -21,7 +21,8 @@ import { StepFailure } from '../../core/errors.ts';
 import { WorkspaceError } from '../../core/workspace.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { bool, str } from '../../pipeline/steps/args.ts';
-import { COVERAGE_METRICS, type CoverageGateOutcome, type CoverageMetric, type CoverageRecord } from '../../core/buildtools.ts';
+import { COVERAGE_BASELINES, COVERAGE_METRICS, type CoverageBaseline, type CoverageGateOutcome, type CoverageMetric, type CoverageRecord } from '../../core/buildtools.ts';
+import { BASELINE_NAMES, MODIFIED, baselineValue, changedLines, headCommit, type BaselineData } from './baselines.ts';
 import { CoverageReportError, MAX_REPORT_BYTES, PARSERS, emptyTotals, percent, type CoverageTotals } from './parsers.ts';
 
 const METRIC_NAMES: Readonly<Record<CoverageMetric, string>> = {
@@ -31,7 +32,7 @@ const METRIC_NAMES: Readonly<Record<CoverageMetric, string>> = {
 const CRITICALITIES = ['NOTE', 'UNSTABLE', 'ERROR', 'FAILURE'] as const;
 type Criticality = (typeof CRITICALITIES)[number];
 
-interface Gate { metric: CoverageMetric; threshold: number; criticality: Criticality }
+interface Gate { metric: CoverageMetric; baseline: CoverageBaseline; threshold: number; criticality: Criticality }
 
 function asList(v: Value | undefined): Value[] {
   if (v === undefined || v === null) return [];
@@ -113,11 +114,15 @@ function gatesOf(step: string, v: Value | undefined): Gate[] {
       throw new StepFailure(`${step}: qualityGates[${i}]: metric '${String(g.get('metric'))}' is not one Kiln computes (${COVERAGE_METRICS.filter((m) => m !== 'COMPLEXITY').join(', ')})`);
     }
     const baseline = String(g.get('baseline') ?? 'PROJECT').toUpperCase();
-    if (baseline !== 'PROJECT') {
-      throw new StepFailure(`${step}: qualityGates[${i}]: baseline '${baseline}' needs the changes against a reference build, which Kiln does not compute; use baseline: 'PROJECT'`);
+    if (!(COVERAGE_BASELINES as readonly string[]).includes(baseline)) {
+      throw new StepFailure(`${step}: qualityGates[${i}]: baseline '${baseline}' is not one Kiln computes (${COVERAGE_BASELINES.join(', ')}; INDIRECT needs the reference build's line coverage, which Kiln does not keep)`);
     }
+    if (MODIFIED.has(baseline as CoverageBaseline) && metric !== 'LINE') {
+      throw new StepFailure(`${step}: qualityGates[${i}]: baseline '${baseline}' is computed for the LINE metric only (the reports' per-line coverage), not ${metric}`);
+    }
+    const delta = baseline.endsWith('_DELTA');
     const threshold = Number(g.get('threshold') ?? 0);
-    if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new StepFailure(`${step}: qualityGates[${i}]: threshold must be a percentage from 0 to 100, got '${String(g.get('threshold'))}'`);
+    if (!Number.isFinite(threshold) || threshold < (delta ? -100 : 0) || threshold > 100) throw new StepFailure(`${step}: qualityGates[${i}]: threshold must be ${delta ? 'a difference in percentage points from -100' : 'a percentage from 0'} to 100, got '${String(g.get('threshold'))}'`);
     let criticality: Criticality;
     const c = g.get('criticality');
     if (c !== undefined && c !== null) {
@@ -128,7 +133,7 @@ function gatesOf(step: string, v: Value | undefined): Gate[] {
       const u = g.get('unstable');
       criticality = u === undefined || u === null || u === true || u === 'true' ? 'UNSTABLE' : 'FAILURE';
     }
-    return { metric: metric as CoverageMetric, threshold, criticality };
+    return { metric: metric as CoverageMetric, baseline: baseline as CoverageBaseline, threshold, criticality };
   });
 }
 
@@ -137,7 +142,7 @@ const RANK: Readonly<Record<CoverageRecord['qualityGate'], number>> = { INACTIVE
 const LABEL: Readonly<Record<Criticality, string>> = { NOTE: 'Note', UNSTABLE: 'Unstable', ERROR: 'Error', FAILURE: 'Failed' };
 
 /** plugin-util-api's QualityGateEvaluator, with coverage-plugin's wording. */
-function evaluate(gates: Gate[], t: CoverageTotals, say: (l: string) => void): { status: CoverageRecord['qualityGate']; outcomes: CoverageGateOutcome[]; result: 'UNSTABLE' | 'FAILURE' | null } {
+function evaluate(gates: Gate[], d: BaselineData, say: (l: string) => void): { status: CoverageRecord['qualityGate']; outcomes: CoverageGateOutcome[]; result: 'UNSTABLE' | 'FAILURE' | null } {
   if (gates.length === 0) {
     say('No quality gates have been set - skipping');
     return { status: 'INACTIVE', outcomes: [], result: null };
@@ -148,12 +153,14 @@ function evaluate(gates: Gate[], t: CoverageTotals, say: (l: string) => void): {
   const outcomes: CoverageGateOutcome[] = [];
   const details: string[] = [];
   for (const g of gates) {
-    const c = t.metrics.get(g.metric);
-    const actual = c ? percent(c) : 0;
-    const missed = actual < g.threshold;
-    const name = `Overall project - ${METRIC_NAMES[g.metric]}`;
-    outcomes.push({ metric: g.metric, name, threshold: g.threshold, actual, criticality: g.criticality, missed });
-    details.push(`   - [${name}]: ≪${missed ? LABEL[g.criticality] : 'Success'}≫ - (Actual value: ${c ? pct(actual) : 'n/a'}, Quality gate: ${g.threshold.toFixed(2)})`);
+    const value = baselineValue(g.baseline, g.metric, d);
+    const actual = value ?? 0;
+    const inactive = value === null && g.baseline !== 'PROJECT';
+    const missed = !inactive && actual < g.threshold;
+    const name = `${BASELINE_NAMES[g.baseline]} - ${METRIC_NAMES[g.metric]}`;
+    outcomes.push({ metric: g.metric, baseline: g.baseline, name, threshold: g.threshold, actual, criticality: g.criticality, missed, ...(inactive ? { inactive } : {}) });
+    const shown = value === null ? 'n/a' : g.baseline.endsWith('_DELTA') ? `${actual >= 0 ? '+' : ''}${actual.toFixed(2)}%` : pct(actual);
+    details.push(`   - [${name}]: ≪${inactive ? 'Inactive' : missed ? LABEL[g.criticality] : 'Success'}≫ - (Actual value: ${shown}, Quality gate: ${g.threshold.toFixed(2)})`);
     if (!missed) continue;
     const st = STATUS_OF[g.criticality];
     if (RANK[st] > RANK[status]) status = st;
@@ -215,15 +222,34 @@ const recordCoverage: StepRun = async (ctx, args) => {
     await scan(ctx, step, t.parser, t.pattern, totals, reports, say, err);
   }
   if (reports.length > 0) say(`-> ${summary(totals)}`);
-  const verdict = evaluate(gates, totals, say);
+  const id = str(args, 'id') || 'coverage';
+  const commit = await headCommit(ctx);
+  const data: BaselineData = { totals, reference: null, changed: null };
+  if (gates.some((g) => g.baseline !== 'PROJECT')) {
+    const svc = ctx.build.services.buildTools?.coverage;
+    data.reference = svc?.reference ? await svc.reference(id) : null;
+    if (!data.reference) say('No reference build found: the gates on deltas and modified code are inactive');
+    else {
+      say(`Using reference build #${data.reference.build}${data.reference.record.commit ? ` (commit ${data.reference.record.commit.slice(0, 12)})` : ''}`);
+      const refCommit = data.reference.record.commit;
+      if (gates.some((g) => MODIFIED.has(g.baseline))) {
+        data.changed = refCommit ? await changedLines(ctx, refCommit) : null;
+        if (data.changed) say(`-> ${plural([...data.changed.values()].reduce((n, s) => n + s.size, 0), 'modified line')} in ${plural(data.changed.size, 'file')} since ${refCommit!.slice(0, 12)}`);
+        else say(`Cannot compute the modified code: ${refCommit ? `git cannot compare with ${refCommit.slice(0, 12)} in this workspace` : 'the reference build recorded no commit'}`);
+      }
+    }
+  }
+  const verdict = evaluate(gates, data, say);
   if (verdict.result) ctx.build.setResult(verdict.result, verdict.result);
   if (bool(args, 'failOnError', false) && errors.length > 0) {
     say('Failing build because analysis result contains errors');
     ctx.build.setResult('FAILURE', 'FAILURE');
   }
   const r: CoverageRecord = {
-    id: str(args, 'id') || 'coverage', name: str(args, 'name') || 'Code Coverage', parsers: [...new Set(tools.map((t) => t.parser))], reports,
+    id, name: str(args, 'name') || 'Code Coverage', parsers: [...new Set(tools.map((t) => t.parser))], reports,
     metrics: metricsOf(totals), files: filesOf(totals), qualityGate: verdict.status, gates: verdict.outcomes, errors,
+    ...(commit ? { commit } : {}),
+    ...(data.reference ? { reference: { build: data.reference.build, commit: data.reference.record.commit ?? null } } : {}),
   };
   await keep(ctx, step, r, say);
   return resultMap(r);

@@ -1,6 +1,7 @@
 // What the test-tools plugin's steps do (declared in index.ts). Every file is reached through the
 // Workspace and every process through its exec, so they behave the same on agents.
 import path from 'node:path/posix';
+import { randomBytes } from 'node:crypto';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
 import { StepFailure } from '../../core/errors.ts';
@@ -70,23 +71,70 @@ const allure: StepRun = async (ctx, args) => {
   return null;
 };
 
-/** xvnc: Xvnc (or Xvfb) on a free display for the block, stopped after it. */
+/**
+ * xvnc (Xvnc plugin): an X server on a free display for the block, stopped after it however the
+ * block ends. Xvfb is preferred (it listens on nothing but its Unix socket); Xvnc (TigerVNC) when
+ * Xvfb is absent, with -localhost. The server picks a free display itself and says it when ready
+ * (-displayfd), so two builds never race for one and nothing waits a fixed time. With
+ * useXauthority (the default, as the plugin) the server only accepts clients holding a random
+ * cookie, kept in an Xauthority file in the workspace's tmp directory (XAUTHORITY in the block;
+ * the cookie goes to xauth on stdin, never on a command line). takeScreenshot: ImageMagick's
+ * `import` saves the screen to screenshot.jpg in the workspace before the server stops, and it is
+ * archived, as the plugin does.
+ */
 const xvnc: StepRun = async (ctx, args) => {
   const ws = ctx.workspace();
-  const out: Buffer[] = [];
-  await ws.exec({ argv: ['sh', '-c', 'command -v Xvnc || command -v Xvfb || true'], cwd: ctx.cwd ?? ws.root, env: { ...ctx.env }, signal: ctx.signal, onOutput: (c) => { out.push(c); } });
-  const server = Buffer.concat(out).toString('utf8').trim().split('\n')[0] ?? '';
-  if (!server) throw new StepFailure(`xvnc: neither Xvnc nor Xvfb is installed on node '${ws.nodeName}'; install one (apt-get install xvfb) or run the block in a container that has it`);
-  const display = 10 + Math.floor(Math.random() * 80);
-  const pidFile = path.join(ws.tmp, `xvnc-${display}.pid`);
-  const isVnc = /Xvnc$/.test(server);
-  const cmd = `${isVnc ? `'${server}' :${display} -geometry 1024x768 -depth 24 -SecurityTypes None` : `'${server}' :${display} -screen 0 1024x768x24`} >/dev/null 2>&1 & echo $! > '${pidFile}'; sleep 1`;
-  ctx.log(`Starting ${isVnc ? 'Xvnc' : 'Xvfb'} on display :${display}`);
-  await ws.exec({ argv: ['sh', '-c', cmd], cwd: ctx.cwd ?? ws.root, env: { ...ctx.env }, signal: ctx.signal, onOutput: () => {} });
+  const cwd = ctx.cwd ?? ws.root;
+  const sh = async (script: string, stdin?: string, signal: AbortSignal | undefined = ctx.signal) => {
+    const out: Buffer[] = [];
+    const r = await ws.exec({ argv: ['sh', '-c', script], cwd, env: { ...ctx.env }, ...(stdin !== undefined ? { stdin } : {}), ...(signal ? { signal } : {}), onOutput: (c) => { out.push(c); } });
+    return { code: r.exitCode, out: Buffer.concat(out).toString('utf8').trim() };
+  };
+  const found = (await sh('command -v Xvfb || command -v Xvnc || true')).out.split('\n')[0] ?? '';
+  if (!found) throw new StepFailure(`xvnc: neither Xvnc nor Xvfb is installed on node '${ws.nodeName}'; install one (apt-get install xvfb) or run the block in a container that has it`);
+  const isVnc = /Xvnc$/.test(found);
+  const useXauth = bool(args, 'useXauthority', true);
+  const id = randomBytes(6).toString('hex');
+  const base = path.join(ws.tmp, `xvnc-${id}`);
+  const auth = `${base}.Xauthority`;
+  const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+  if (useXauth) {
+    const cookie = randomBytes(16).toString('hex');
+    const made = await sh(`mkdir -p ${q(ws.tmp)} && umask 077 && xauth -q -f ${q(auth)} source -`, `add :0 MIT-MAGIC-COOKIE-1 ${cookie}\n`);
+    if (made.code !== 0) throw new StepFailure(`xvnc: cannot make the Xauthority file with xauth on node '${ws.nodeName}' (install xauth, or useXauthority: false): ${made.out}`);
+  }
+  ctx.log('Starting xvnc');
+  const opts = isVnc ? '-geometry 1024x768 -depth 24 -SecurityTypes None -localhost -nolisten tcp' : '-screen 0 1024x768x24 -nolisten tcp';
+  const start = await sh([
+    `mkdir -p ${q(ws.tmp)}; rm -f ${q(`${base}.display`)}`,
+    `${q(found)} -displayfd 3 ${opts}${useXauth ? ` -auth ${q(auth)}` : ''} 3>${q(`${base}.display`)} >${q(`${base}.log`)} 2>&1 </dev/null &`,
+    `pid=$!; echo $pid > ${q(`${base}.pid`)}`,
+    `while [ ! -s ${q(`${base}.display`)} ]; do kill -0 $pid 2>/dev/null || { echo "the X server exited:"; cat ${q(`${base}.log`)}; exit 1; }; sleep 0.05; done`,
+    `cat ${q(`${base}.display`)}`,
+  ].join('\n'));
+  const display = /^(\d+)$/m.exec(start.out)?.[1];
+  const stop = async () => {
+    await sh(`kill "$(cat ${q(`${base}.pid`)})" 2>/dev/null; rm -f ${q(`${base}.pid`)} ${q(`${base}.display`)} ${q(`${base}.log`)} ${q(auth)}`, undefined, undefined).catch(() => {});
+  };
+  if (start.code !== 0 || display === undefined) {
+    await stop();
+    throw new StepFailure(`xvnc: ${path.basename(found)} did not start on node '${ws.nodeName}': ${start.out.slice(-2000)}`);
+  }
+  const env: Record<string, string> = { DISPLAY: `:${display}` };
+  if (useXauth) {
+    // Clients look the cookie up by display: copy it to the display the server took.
+    await sh(`xauth -q -f ${q(auth)} list | sed -n 's/^[^ ]* *\\([^ ]*\\) *\\([0-9a-f]*\\)$/add :${display} \\1 \\2/p' | xauth -q -f ${q(auth)} source -`);
+    env['XAUTHORITY'] = auth;
+  }
   try {
-    return await ctx.runBody(args.body!, { env: { DISPLAY: `:${display}` } });
+    return await ctx.runBody(args.body!, { env });
   } finally {
-    await ws.exec({ argv: ['sh', '-c', `kill "$(cat '${pidFile}')" 2>/dev/null; rm -f '${pidFile}'`], cwd: ctx.cwd ?? ws.root, env: { ...ctx.env }, onOutput: () => {} }).catch(() => {});
+    if (bool(args, 'takeScreenshot', false)) {
+      const shot = await sh(`command -v import >/dev/null || { echo 'ImageMagick import is not installed'; exit 3; }; DISPLAY=:${display}${useXauth ? ` XAUTHORITY=${q(auth)}` : ''} import -window root screenshot.jpg`, undefined, undefined);
+      if (shot.code === 0) await archiveRun(ctx, { values: { artifacts: 'screenshot.jpg' }, body: null });
+      else ctx.log(`xvnc: no screenshot taken: ${shot.out}`);
+    }
+    await stop();
   }
 };
 

@@ -32,23 +32,27 @@ pipeline {
   }
 }`);
   assert.equal(state.result, 'SUCCESS', console);
-  assert.match(console, /held=cache,db first=cache second=db/);
-  assert.match(console, /Lock acquired on \[cache, db\]/);
-  assert.match(console, /Lock released on resource \[cache, db\]/);
+  assert.match(console, /held=db,cache first=db second=cache/);
+  assert.match(console, /Trying to acquire lock on \[\{db\},\{cache\}\]/);
+  assert.match(console, /Lock acquired on \[\{db\},\{cache\}\]/);
+  assert.match(console, /Lock released on resource \[\{db\},\{cache\}\]/);
   assert.match(console, /B-in/);
 });
 
-test('lock(label:) and options { lock(label:) } fail saying Kiln has no labelled resources; lock with nothing to lock fails', async () => {
+test('lock(label:) with no resource of that label configured fails saying so, as a step and as an option; lock with nothing to lock fails', async () => {
   const byLabel = await runPipeline(wrap(`        lock(label: 'printers', quantity: 1) { echo 'never' }`));
   assert.equal(byLabel.state.result, 'FAILURE');
-  assert.match(byLabel.console, /lock: label 'printers': Kiln has no lockable resources with labels/);
+  assert.match(byLabel.console, /lock: the label 'printers' does not exist: no lockable resource configured on the controller has it/);
   assert.doesNotMatch(byLabel.console, /never/);
   const asOption = await runPipeline(`pipeline { agent any; options { lock(label: 'printers', quantity: 2, resourceSelectStrategy: 'RANDOM') } stages { stage('a') { steps { echo 'never' } } } }`);
   assert.equal(asOption.state.result, 'FAILURE');
-  assert.match(asOption.console, /Kiln has no lockable resources with labels/);
+  assert.match(asOption.console, /the label 'printers' does not exist/);
   const nothing = await runPipeline(wrap(`        lock(inversePrecedence: true) { echo 'never' }`));
   assert.equal(nothing.state.result, 'FAILURE');
-  assert.match(nothing.console, /lock: name a resource/);
+  assert.match(nothing.console, /lock: Either resource label or resource name must be specified/);
+  const both = await runPipeline(wrap(`        lock(resource: 'a', label: 'b') { echo 'never' }`));
+  assert.equal(both.state.result, 'FAILURE');
+  assert.match(both.console, /lock: Label and resource name cannot be specified simultaneously\./);
 });
 
 test('archiveArtifacts(followSymlinks: false) leaves links out; by default a link inside the workspace is archived as its target', async () => {

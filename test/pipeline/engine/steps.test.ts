@@ -315,10 +315,10 @@ pipeline {
 }`);
   assert.equal(state.result, 'SUCCESS', console);
   assert.equal((console.match(/Lock acquired on \[db\]/g) ?? []).length, 3);
-  assert.match(console, /\[db\] is locked by test-job #7, waiting\.\.\./);
+  assert.match(console, /The resource \[db\] is locked by test-job #7\.\n\[[ABC]\] \[db\] is not free, waiting for execution \.\.\./);
   const skipped = await runPipeline(wrap(`        lock('x') { lock(resource: 'x', skipIfLocked: true) { echo 'never' } }`));
   assert.equal(skipped.state.result, 'SUCCESS');
-  assert.match(skipped.console, /\[x\] is locked by test-job #7, skipping execution/);
+  assert.match(skipped.console, /\[x\] is not free, skipping execution \.\.\./);
 });
 
 test('sh keeps the order of its trace and its output, as one stream (2>&1)', async () => {

@@ -3,7 +3,7 @@
 //     page in a subdirectory) and the controller serves it with the sandboxing CSP, nosniff and
 //     its type; '..' and encoded traversal are refused; keepAll: false drops older builds' copy;
 //     a missing directory fails the build unless allowMissing
-//   - recordCoverage's result through GET .../coverage
+//   - recordCoverage's result through GET .../coverage, and a delta against the job's earlier build
 //   - managed config files: admin-only routes, written by configFileProvider for the block and
 //     removed after it
 //   - copyArtifacts from another job's builds (selectors, filter, target, flatten, optional)
@@ -98,6 +98,23 @@ test('recordCoverage: the result is served at GET .../coverage', async () => {
   assert.deepEqual(r.metrics.find((m: any) => m.metric === 'LINE'), { metric: 'LINE', covered: 3, missed: 1 });
   assert.deepEqual(r.gates.map((g: any) => [g.name, g.threshold, g.actual, g.missed]), [['Overall project - Line Coverage', 90, 75, true]]);
   assert.equal((await raw('GET', `/api/v1/jobs/cov/builds/${b.number}/coverage`, undefined, { authorization: '' })).status, 401);
+});
+
+test("recordCoverage's PROJECT_DELTA gate compares with the job's earlier build of a result with the same id", async () => {
+  const script = `node {
+  writeFile file: 'target/site/jacoco/jacoco.xml', text: '''${JACOCO_XML}'''
+  recordCoverage(id: 'delta', tools: [[parser: 'JACOCO']], qualityGates: [[metric: 'LINE', baseline: 'PROJECT_DELTA', threshold: 0.0, criticality: 'FAILURE']])
+}`;
+  const first = await run('cov-delta', script);
+  assert.equal(first.result, 'SUCCESS', first.log);
+  assert.match(first.log, /No reference build found: the gates on deltas and modified code are inactive/);
+  const second = await run('cov-delta', script);
+  assert.equal(second.result, 'SUCCESS', second.log);
+  assert.match(second.log, new RegExp(`Using reference build #${first.number}`));
+  assert.match(second.log, /\[Overall project \(difference to reference job\) - Line Coverage\]: ≪Success≫ - \(Actual value: \+0\.00%, Quality gate: 0\.00\)/);
+  const r = (await api('GET', `/api/v1/jobs/cov-delta/builds/${second.number}/coverage`)).results[0];
+  assert.deepEqual(r.reference, { build: first.number, commit: null });
+  assert.deepEqual(r.gates.map((g: any) => [g.baseline, g.actual, g.missed]), [['PROJECT_DELTA', 0, false]]);
 });
 
 test('managed config files: admin-only API; configFileProvider writes one for the block and removes it; withMaven uses it as settings', async () => {

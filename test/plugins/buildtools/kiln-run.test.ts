@@ -3,7 +3,7 @@
 // arguments and the settings it was given, and writes a surefire report with a failing test and
 // a jar, as `mvn verify` would); the managed settings come from KILN_CONFIG_FILES_DIR. The
 // real Maven of this machine runs in controller.test.ts. Also the test-tools steps and
-// sshPublisher's message.
+// sshPublisher without configured servers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -162,9 +162,11 @@ test('realtimeJUnit records after a failing block; splitTests deals the test fil
   else assert.match(r.stdout, /never here/);
 });
 
-test('sshPublisher stays an unknown step whose message names its plugin and the sshagent way', async () => {
-  const { dir, env } = setup(`node { sshPublisher(publishers: []) }\n`);
-  const r = await runKiln(['lint', 'Jenkinsfile'], { cwd: dir, env });
-  assert.notEqual(r.code, 0);
-  assert.match(r.stdout + r.stderr, /sshPublisher comes from the Publish Over SSH plugin, which Kiln does not provide; a shared library can define vars\/sshPublisher\.groovy; or copy with sshagent\(\['cred'\]\) \{ sh 'scp -r dist\/ user@host:\/srv\/app' \}/);
+test('sshPublisher under kiln run: accepted by lint; with no SSH server configured the build is UNSTABLE saying so', async () => {
+  const { dir, env } = setup(`node { sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(execCommand: 'true')])]) }\n`);
+  const lint = await runKiln(['lint', 'Jenkinsfile'], { cwd: dir, env });
+  assert.equal(lint.code, 0, lint.stdout + lint.stderr);
+  const r = await runKiln(['run'], { cwd: dir, env });
+  assert.match(r.stdout, /ERROR: Exception when publishing, exception message \[no SSH server configuration \[web\]; kiln run reads SSH servers from the JSON file KILN_SSH_SERVERS_FILE names/);
+  assert.match(r.stdout, /Finished: UNSTABLE/);
 });

@@ -1,0 +1,67 @@
+// The Publish Over SSH plugin's `sshPublisher` and its symbols, declared as data:
+//   sshPublisher(publishers: [sshPublisherDesc(configName: 'web', verbose: true,
+//     transfers: [sshTransfer(sourceFiles: 'dist/**', removePrefix: 'dist', remoteDirectory: 'app', execCommand: 'systemctl reload app')])])
+// What runs is runtime.ts (loaded the first time a build publishes): files sent over SFTP and
+// commands run over a real SSH connection (the ssh2 package) to a server an administrator
+// configured on the host (core/ssh-publish.ts), whose host key is pinned.
+import type { StepDecl, StepParam } from '../../core/steps.ts';
+import type { PipelinePlugin } from '../../pipeline/plugin.ts';
+
+const PLUGIN = 'Publish Over SSH';
+const s = (name: string, doc: string): StepParam => ({ name, type: 'string', doc });
+const b = (name: string, doc: string): StepParam => ({ name, type: 'boolean', doc });
+const symbol = (name: string, doc: string, params: StepParam[]): StepDecl => ({ name, doc, params, block: 'none', needsNode: false, kind: 'symbol', jenkinsPlugin: PLUGIN });
+
+export const publishOverSshPlugin: PipelinePlugin = {
+  name: 'publish-over-ssh',
+  doc: 'Publish Over SSH: sshPublisher sends workspace files over SFTP and runs commands on SSH servers configured on the host',
+  steps: [
+    {
+      name: 'sshPublisher',
+      jenkinsPlugin: PLUGIN,
+      differs: "the connection is made from the controller (files are read from the build's node); the server's host key must be pinned (hostKeyFingerprint); remoteDirectorySDF, per-step credentials (sshCredentials) and parameterized publishing (label) are refused",
+      doc: "Send files and run commands over SSH: sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(sourceFiles: 'dist/**', removePrefix: 'dist', remoteDirectory: 'app', execCommand: 'sh app/restart.sh')])]).",
+      params: [
+        { name: 'publishers', type: 'list', required: true, doc: 'sshPublisherDesc(...) for each server' },
+        b('continueOnError', 'go on with the next server after one fails (default false)'),
+        b('failOnError', 'a failure makes the build FAILURE (default false: UNSTABLE)'),
+        b('alwaysPublishFromMaster', 'accepted: Kiln always connects from the controller'),
+        s('masterNodeName', 'accepted, unused'),
+        { name: 'paramPublish', type: 'any', doc: 'refused: parameterized publishing is not supported' },
+      ],
+      block: 'none',
+      needsNode: true,
+    },
+    symbol('sshPublisherDesc', 'One SSH server to publish to (Publish Over SSH).', [
+      s('configName', 'the name of the SSH server configured on the host'),
+      { name: 'transfers', type: 'list', doc: 'sshTransfer(...) sets, done in order' },
+      b('verbose', 'print the SFTP and command details (and the command output)'),
+      b('useWorkspaceInPromotion', 'accepted, unused'),
+      b('usePromotionTimestamp', 'accepted, unused'),
+      { name: 'retry', type: 'any', doc: 'accepted, unused' },
+      { name: 'sshRetry', type: 'any', doc: 'accepted, unused' },
+      s('label', 'refused: parameterized publishing is not supported'),
+      { name: 'sshCredentials', type: 'any', doc: "refused: the server's credential is configured on the host" },
+      { name: 'credentials', type: 'any', doc: "refused: the server's credential is configured on the host" },
+    ]),
+    symbol('sshTransfer', 'Files to send and/or a command to run (Publish Over SSH).', [
+      s('sourceFiles', 'Ant patterns of workspace files, separated by commas or spaces'),
+      s('excludes', 'Ant patterns to leave out'),
+      s('removePrefix', 'a leading directory removed from each file\'s path (every file must start with it)'),
+      s('remoteDirectory', "where the files go, under the server's remote directory"),
+      s('execCommand', 'a command run on the server after the files are sent'),
+      { name: 'execTimeout', type: 'integer', doc: 'ms the command may take (default 120000; 0: no limit)' },
+      b('flatten', 'send every file to remoteDirectory itself, without its directories'),
+      b('cleanRemote', "remove remoteDirectory's contents first"),
+      b('noDefaultExcludes', 'do not apply Ant\'s default excludes (.git, ...)'),
+      b('makeEmptyDirs', 'create matching empty directories too'),
+      s('patternSeparator', "the regular expression separating patterns (default '[, ]+')"),
+      b('remoteDirectorySDF', 'refused when true: a date-formatted remote directory is not supported'),
+      b('usePty', 'run the command with a pseudo-terminal'),
+      b('useAgentForwarding', 'accepted, unused: no agent is forwarded'),
+      b('useSftpForExec', 'accepted, unused'),
+      s('keepFilePermissions', 'accepted, unused'),
+    ]),
+  ],
+  runtime: async () => (await import('./runtime.ts')).default,
+};

@@ -1,0 +1,88 @@
+// recordCoverage's quality gate baselines beyond PROJECT, under `kiln run` in a real git
+// repository: the first run has no reference (its delta and modified-code gates are inactive);
+// the second compares with it: the project's coverage against the reference run's
+// (PROJECT_DELTA), and the lines changed since the reference's commit, found with git diff and
+// matched to the report's paths by suffix (MODIFIED_LINES, MODIFIED_FILES, *_DELTA).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '../../helpers/tmp.ts';
+import { runKiln } from '../../helpers/kiln.ts';
+
+/** coverage.py's Cobertura layout for app/calc.py with these lines' hits. */
+function cobertura(hits: number[]): string {
+  const lines = hits.map((h, i) => `<line number="${i + 1}" hits="${h}"/>`).join('');
+  return `<?xml version="1.0" ?><coverage version="7.4"><sources><source>src</source></sources><packages><package name="app"><classes>`
+    + `<class name="calc.py" filename="app/calc.py"><methods/><lines>${lines}</lines></class></classes></package></packages></coverage>`;
+}
+
+const JENKINSFILE = `pipeline {
+  agent any
+  stages {
+    stage('cov') {
+      steps {
+        recordCoverage(tools: [[parser: 'COBERTURA', pattern: 'coverage.xml']], qualityGates: [
+          [metric: 'LINE', baseline: 'MODIFIED_LINES', threshold: 60.0, criticality: 'UNSTABLE'],
+          [metric: 'LINE', baseline: 'MODIFIED_FILES', threshold: 60.0, criticality: 'UNSTABLE'],
+          [metric: 'LINE', baseline: 'PROJECT_DELTA', threshold: -10.0, criticality: 'FAILURE'],
+          [metric: 'LINE', baseline: 'MODIFIED_LINES_DELTA', threshold: 0.0, criticality: 'NOTE'],
+        ])
+      }
+    }
+  }
+}
+`;
+
+test('delta and modified-code gates: inactive without a reference run, then computed against it from git', async () => {
+  const dir = tempDir('coverage-baselines');
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  mkdirSync(path.join(dir, 'src/app'), { recursive: true });
+  writeFileSync(path.join(dir, 'src/app/calc.py'), 'a = 1\nb = 2\nc = 3\nd = 4\n');
+  writeFileSync(path.join(dir, 'coverage.xml'), cobertura([1, 1, 1, 0]));
+  writeFileSync(path.join(dir, 'Jenkinsfile'), JENKINSFILE);
+  git('add', '.');
+  git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'first');
+  const commit = git('rev-parse', 'HEAD').toString().trim();
+
+  const first = await runKiln(['run'], { cwd: dir });
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  assert.match(first.stdout, /\[Coverage\] No reference build found: the gates on deltas and modified code are inactive\n/);
+  assert.match(first.stdout, /\[Coverage\]    - \[Modified code lines - Line Coverage\]: ≪Inactive≫ - \(Actual value: n\/a, Quality gate: 60\.00\)\n/);
+  assert.match(first.stdout, /\[Coverage\]    - \[Overall project \(difference to reference job\) - Line Coverage\]: ≪Inactive≫ - \(Actual value: n\/a, Quality gate: -10\.00\)\n/);
+  assert.equal(JSON.parse(readFileSync(path.join(dir, '.kiln/runs/1/coverage.json'), 'utf8'))[0].commit, commit);
+
+  // Two lines added (not committed: kiln run works on the working tree), one of them covered.
+  writeFileSync(path.join(dir, 'src/app/calc.py'), 'a = 1\nb = 2\nc = 3\nd = 4\ne = 5\nf = 6\n');
+  writeFileSync(path.join(dir, 'coverage.xml'), cobertura([1, 1, 1, 0, 1, 0]));
+  const second = await runKiln(['run'], { cwd: dir });
+  assert.equal(second.code, 3, second.stdout + second.stderr);
+  assert.match(second.stdout, new RegExp(`\\[Coverage\\] Using reference build #1 \\(commit ${commit.slice(0, 12)}\\)\\n`));
+  assert.match(second.stdout, /\[Coverage\] -> \d+ modified lines in \d+ files since [0-9a-f]{12}\n/);
+  // lines 5 and 6: 1 of 2; the file: 4 of 6; the project: 4 of 6 against 3 of 4 before.
+  assert.match(second.stdout, /\[Coverage\]    - \[Modified code lines - Line Coverage\]: ≪Unstable≫ - \(Actual value: 50\.00%, Quality gate: 60\.00\)\n/);
+  assert.match(second.stdout, /\[Coverage\]    - \[Modified files - Line Coverage\]: ≪Success≫ - \(Actual value: 66\.67%, Quality gate: 60\.00\)\n/);
+  assert.match(second.stdout, /\[Coverage\]    - \[Overall project \(difference to reference job\) - Line Coverage\]: ≪Success≫ - \(Actual value: -8\.33%, Quality gate: -10\.00\)\n/);
+  assert.match(second.stdout, /\[Coverage\]    - \[Modified code lines \(difference to overall project\) - Line Coverage\]: ≪Note≫ - \(Actual value: -16\.67%, Quality gate: 0\.00\)\n/);
+  assert.match(second.stdout, /Finished: UNSTABLE\n/);
+  const kept = JSON.parse(readFileSync(path.join(dir, '.kiln/runs/2/coverage.json'), 'utf8'))[0];
+  assert.deepEqual(kept.reference, { build: 1, commit });
+  assert.deepEqual(kept.gates.map((g: any) => [g.baseline, g.missed]), [['MODIFIED_LINES', true], ['MODIFIED_FILES', false], ['PROJECT_DELTA', false], ['MODIFIED_LINES_DELTA', true]]);
+});
+
+test('a baseline Kiln does not compute, or a modified-code baseline on another metric, is refused saying why', async () => {
+  const dir = tempDir('coverage-baselines-bad');
+  writeFileSync(path.join(dir, 'coverage.xml'), cobertura([1]));
+  for (const [gate, re] of [
+    ["[metric: 'LINE', baseline: 'INDIRECT', threshold: 1]", /baseline 'INDIRECT' is not one Kiln computes \(PROJECT, MODIFIED_LINES, MODIFIED_FILES, PROJECT_DELTA, MODIFIED_LINES_DELTA, MODIFIED_FILES_DELTA; INDIRECT needs/],
+    ["[metric: 'BRANCH', baseline: 'MODIFIED_LINES', threshold: 1]", /baseline 'MODIFIED_LINES' is computed for the LINE metric only/],
+    ["[metric: 'LINE', baseline: 'PROJECT', threshold: -5]", /threshold must be a percentage from 0 to 100/],
+  ] as const) {
+    writeFileSync(path.join(dir, 'Jenkinsfile'), `node { recordCoverage(tools: [[parser: 'COBERTURA', pattern: 'coverage.xml']], qualityGates: [${gate}]) }\n`);
+    const r = await runKiln(['run'], { cwd: dir });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stdout + r.stderr, re);
+  }
+});

@@ -1,0 +1,147 @@
+// sshPublisher against a real OpenSSH server (test/backends/sshd.ts): files of the workspace sent
+// over SFTP under the server's remote directory (removePrefix, remoteDirectory, flatten,
+// cleanRemote), execCommand run there (its exit status making the build UNSTABLE, or FAILURE
+// with failOnError), the plugin's console lines; and what is refused: a remoteDirectory leaving
+// the remote root, sourceFiles outside the workspace, a host key other than the pinned one.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { existsSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadPipeline } from '../../../src/pipeline/load.ts';
+import { registry } from '../../helpers/registry.ts';
+import { PipelineRun } from '../../../src/pipeline/engine/engine.ts';
+import type { NodeProvider } from '../../../src/core/nodes.ts';
+import { LocalBackend } from '../../../src/exec/local-workspace.ts';
+import { StepFailure } from '../../../src/core/errors.ts';
+import type { SshServer } from '../../../src/core/ssh-publish.ts';
+import { startSshd, type TestSshd } from '../../backends/sshd.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+
+let sshd: TestSshd;
+let remoteRoot: string;
+
+before(async () => {
+  sshd = await startSshd();
+  remoteRoot = path.join(tempDir('sftp-root'), 'srv');
+  mkdirSync(remoteRoot, { recursive: true });
+});
+after(async () => { await sshd?.stop(); });
+
+const server = (over: Partial<SshServer> = {}): SshServer => ({
+  name: 'web', hostname: '127.0.0.1', port: sshd.port, username: sshd.user, remoteDirectory: remoteRoot,
+  credentialsId: 'deploy-key', hostKeyFingerprint: sshd.hostFingerprint, timeoutMs: 10_000, ...over,
+});
+
+async function run(source: string, servers: SshServer[]): Promise<{ result: string; console: string; workspace: string }> {
+  const loaded = loadPipeline(source, registry);
+  if (!loaded.model) throw new Error(`invalid test Jenkinsfile: ${JSON.stringify(loaded.diagnostics)}`);
+  const root = tempDir('sshpub');
+  const workspace = path.join(root, 'ws');
+  const backend = new LocalBackend({ root: path.join(root, 'nodes') });
+  const nodes: NodeProvider = {
+    async allocate(_req, build) {
+      const ws = await backend.allocate({ build, path: workspace });
+      return { workspace: ws, release: () => ws.release() };
+    },
+  };
+  const chunks: Buffer[] = [];
+  const r = new PipelineRun({
+    registry, model: loaded.model, file: 'Jenkinsfile', build: { job: 'pub', number: 1, id: 'pub#1' }, nodes,
+    baseEnv: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LC_ALL: 'C' },
+    services: {
+      stashes: { put: async () => {}, get: async () => undefined },
+      artifacts: { put: async () => {} },
+      tests: { record: async () => {} },
+      credential: async (id) => {
+        if (id === 'deploy-key') return { id, type: 'sshKey', username: sshd.user, privateKey: sshd.clientKey };
+        if (id === 'wrong-key') return { id, type: 'sshKey', username: sshd.user, privateKey: sshd.otherKey };
+        throw new StepFailure(`no credential '${id}'`);
+      },
+      triggerJob: async (job) => { throw new StepFailure(`cannot trigger ${job}`); },
+      sshServers: { servers: async () => servers, configureHint: 'configure it in PUT /api/v1/settings/publish-over-ssh' },
+    },
+    listener: { output: (d) => { chunks.push(d); } },
+  });
+  const state = await r.run();
+  await backend.close();
+  return { result: state.result ?? '', console: Buffer.concat(chunks).toString('utf8'), workspace };
+}
+
+const files = `sh 'mkdir -p dist/sub && echo alpha > dist/a.txt && echo beta > dist/sub/b.txt && echo skip > dist/skip.log'`;
+
+test('files go over SFTP under the remote directory without the removed prefix, and the command runs after them', async () => {
+  const { result, console } = await run(`node {
+  ${files}
+  sshPublisher(publishers: [sshPublisherDesc(configName: 'web', verbose: true, transfers: [
+    sshTransfer(sourceFiles: 'dist/**/*.txt', excludes: '**/*.log', removePrefix: 'dist', remoteDirectory: 'app/v1',
+                execCommand: 'cd ${remoteRoot}/app/v1 && cat a.txt sub/b.txt && echo "ran as $(id -un)"')
+  ])])
+}`, [server()]);
+  assert.equal(result, 'SUCCESS', console);
+  assert.equal(readFileSync(path.join(remoteRoot, 'app/v1/a.txt'), 'utf8'), 'alpha\n');
+  assert.equal(readFileSync(path.join(remoteRoot, 'app/v1/sub/b.txt'), 'utf8'), 'beta\n');
+  assert.equal(existsSync(path.join(remoteRoot, 'app/v1/skip.log')), false);
+  assert.match(console, /^SSH: Connecting from host \[.+\]$/m);
+  assert.match(console, /^SSH: Connecting with configuration \[web\] \.\.\.$/m);
+  assert.match(console, /^SSH: EXEC: STDOUT\/STDERR from command \[cd .*\] \.\.\.\nalpha\nbeta\nran as \S+$/m);
+  assert.match(console, /^SSH: EXEC: completed after \d+ ms$/m);
+  assert.match(console, /^SSH: Disconnecting configuration \[web\] \.\.\.$/m);
+  assert.match(console, /^SSH: Transferred 2 file\(s\)$/m);
+});
+
+test("a command's non-zero exit makes the build UNSTABLE by default and FAILURE with failOnError; flatten and cleanRemote", async () => {
+  mkdirSync(path.join(remoteRoot, 'flat'), { recursive: true });
+  writeFileSync(path.join(remoteRoot, 'flat', 'old.txt'), 'old');
+  const unstable = await run(`node {
+  ${files}
+  sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [
+    sshTransfer(sourceFiles: 'dist/**/*.txt', remoteDirectory: 'flat', flatten: true, cleanRemote: true, execCommand: 'echo hidden-unless-verbose; exit 3')
+  ])])
+  echo 'after the publisher'
+}`, [server()]);
+  assert.equal(unstable.result, 'UNSTABLE', unstable.console);
+  assert.match(unstable.console, /^ERROR: Exception when publishing, exception message \[Exec exit status not zero\. Status \[3\]\]$/m);
+  assert.match(unstable.console, /^after the publisher$/m);
+  assert.doesNotMatch(unstable.console, /hidden-unless-verbose\n/);
+  assert.equal(readFileSync(path.join(remoteRoot, 'flat', 'b.txt'), 'utf8'), 'beta\n');
+  assert.equal(existsSync(path.join(remoteRoot, 'flat', 'old.txt')), false, 'cleanRemote emptied it first');
+  const failing = await run(`node { sshPublisher(failOnError: true, publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(execCommand: 'exit 1')])]) }`, [server()]);
+  assert.equal(failing.result, 'FAILURE', failing.console);
+  assert.match(failing.console, /Exec exit status not zero\. Status \[1\]/);
+});
+
+test('a remoteDirectory leaving the remote root and sourceFiles outside the workspace are refused before anything is sent', async () => {
+  const up = await run(`node {
+  ${files}
+  sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(sourceFiles: 'dist/a.txt', remoteDirectory: '../escaped')])])
+}`, [server()]);
+  assert.equal(up.result, 'FAILURE', up.console);
+  assert.match(up.console, /remoteDirectory '\.\.\/escaped' has a '\.\.' part: it must stay inside the server's remote directory/);
+  assert.equal(existsSync(path.join(remoteRoot, '..', 'escaped')), false);
+  for (const pat of ['../outside.txt', '/etc/passwd']) {
+    const out = await run(`node { sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(sourceFiles: '${pat}', remoteDirectory: 'x')])]) }`, [server()]);
+    assert.equal(out.result, 'FAILURE', out.console);
+    assert.match(out.console, new RegExp(`sourceFiles '${pat.replace(/[./]/g, '\\$&')}' leaves the workspace`));
+  }
+  const link = await run(`node {
+  sh 'ln -s /etc/passwd leak.txt'
+  sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(sourceFiles: 'leak.txt', remoteDirectory: 'leak')])])
+}`, [server()]);
+  assert.notEqual(link.result, 'SUCCESS', link.console);
+  assert.equal(existsSync(path.join(remoteRoot, 'leak', 'leak.txt')), false, 'a link leading out of the workspace is not sent');
+});
+
+test('a host key other than the pinned one, a key the server refuses, an unknown configuration: UNSTABLE with the reason', async () => {
+  const other = 'SHA256:' + 'A'.repeat(43);
+  const pinned = await run(`node { sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(execCommand: 'touch ${remoteRoot}/should-not-exist')])]) }`, [server({ hostKeyFingerprint: other })]);
+  assert.equal(pinned.result, 'UNSTABLE', pinned.console);
+  assert.match(pinned.console, new RegExp(`host key mismatch for 127\\.0\\.0\\.1:${sshd.port}: the configuration \\[web\\] pins ${other}, the host offered SHA256:`));
+  assert.equal(existsSync(path.join(remoteRoot, 'should-not-exist')), false);
+  const refused = await run(`node { sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(execCommand: 'true')])]) }`, [server({ credentialsId: 'wrong-key' })]);
+  assert.equal(refused.result, 'UNSTABLE', refused.console);
+  assert.match(refused.console, /authentication failed on 127\.0\.0\.1:\d+ for user '\S+' with credential 'wrong-key'/);
+  const unknown = await run(`node { sshPublisher(continueOnError: true, publishers: [sshPublisherDesc(configName: 'nope', transfers: [sshTransfer(execCommand: 'true')]), sshPublisherDesc(configName: 'web', transfers: [sshTransfer(execCommand: 'echo second')])]) }`, [server()]);
+  assert.equal(unknown.result, 'UNSTABLE', unknown.console);
+  assert.match(unknown.console, /no SSH server configuration \[nope\] \(configured: web\); configure it in PUT/);
+  assert.match(unknown.console, /SSH: Connecting with configuration \[web\]/, 'continueOnError goes on with the next server');
+});
