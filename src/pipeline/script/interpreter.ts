@@ -208,6 +208,11 @@ const SLOW: unique symbol = Symbol('slow');
 /** Operators without side effects that the synchronous evaluator runs (`<<` changes its list). */
 const FAST_OPS = new Set<string>(['+', '-', '*', '/', '%', '**', '==', '!=', '<', '<=', '>', '>=', '<=>', '&&', '||', '?:', '&', '|', '^', '>>', '>>>']);
 
+/** Names invoke() answers before a value's own methods (Groovy's reflective ones, execute): never the fast call path. */
+const INVOKE_SPECIAL = new Set(['getClass', 'getMetaClass', 'invokeMethod', 'respondsTo', 'hasProperty', 'getMetaPropertyValues', 'getProperties', 'execute']);
+/** List and Map methods that change nothing: the fast call path may run them inside a bigger expression. */
+const PURE_COLLECTION = new Set(['size', 'isEmpty', 'contains', 'containsKey', 'containsValue', 'get', 'getAt', 'first', 'last', 'indexOf']);
+
 /** Map methods that change the map: refused on a host object's read-only entries(). */
 const MAP_WRITERS = new Set(['put', 'putAll', 'putAt', 'remove', 'clear', 'leftShift', 'putIfAbsent']);
 
@@ -530,8 +535,11 @@ export class Interpreter {
         return this.execFor(s, scope, f);
       case 'While':
         return this.execWhile(s, scope, f);
-      case 'Return':
-        return new ReturnSignal(s.value ? await this.eval(s.value, scope, f) : null);
+      case 'Return': {
+        if (!s.value) return new ReturnSignal(null);
+        const v = this.eval(s.value, scope, f);
+        return new ReturnSignal(v instanceof Promise ? await v : v);
+      }
       case 'Break':
         return s.label === undefined ? BREAK : new LabelSignal(true, s.label);
       case 'Continue':
@@ -806,8 +814,47 @@ export class Interpreter {
    * and variable reads that loops are made of), else through the async walker.
    */
   private eval(e: A.Expr, scope: Scope, f: Frame): Value | Promise<Value> {
-    const v = this.fast(e, scope, true);
+    const v = e.type === 'Call' ? this.fastCall(e, scope, f, true) : this.fast(e, scope, true, f);
     return v !== SLOW ? v : this.evalSlow(e, scope, f);
+  }
+
+  /**
+   * `recv.name(args)` on a String, a List or a Map, its receiver and arguments all values the
+   * fast path gives, without a closure: the built-in method is called here, without the async
+   * walker. Only at the top (`top`: the whole expression, so that a method changing its list
+   * runs once) or, inside a bigger expression, a method that changes nothing (any String
+   * method, PURE_COLLECTION ones): falling back then re-runs nothing that shows. Anything else
+   * (script objects, host objects, closures, Groovy's reflective names) is SLOW, for invoke().
+   * At the top the result may be a Promise (a regex method); inside, SLOW.
+   */
+  private fastCall(e: A.CallExpr, scope: Scope, f: Frame | undefined, top: boolean): Value | Promise<Value> | typeof SLOW {
+    const callee = e.callee;
+    if (f === undefined || callee.type !== 'Property' || callee.safe || callee.spread || e.safe || e.closure || e.namedArgs.length > 0 || e.assertText !== undefined) return SLOW;
+    const name = callee.name;
+    if (INVOKE_SPECIAL.has(name)) return SLOW;
+    const obj = callee.object;
+    if (obj.type === 'Ident' && (obj.name === 'super' || obj.name === 'this' || obj.name === 'steps')) return SLOW;
+    // a receiver the fast path gives is a variable's value (never a class name: className() is null)
+    const recv = this.fast(obj, scope, false, f);
+    if (typeof recv !== 'string' && !Array.isArray(recv) && !(recv instanceof Map)) return SLOW;
+    if (!top && typeof recv !== 'string' && !PURE_COLLECTION.has(name)) return SLOW;
+    const m = this.builtinMethod(recv, name);
+    if (m === undefined) return SLOW;
+    const n = e.args.length;
+    const args: Value[] = new Array<Value>(n);
+    for (let i = 0; i < n; i++) {
+      const a = e.args[i]!;
+      if (a.type === 'Spread') return SLOW;
+      const v = this.fast(a, scope, false, f);
+      if (v === SLOW || isClosure(v) || v instanceof ScriptInstance || isHostObject(v)) return SLOW;
+      args[i] = v;
+    }
+    const r = m(recv as never, args, this.methodEnv(f, callee.nameLoc));
+    if (r instanceof Promise && !top) {
+      r.catch(() => undefined); // a method without side effects: the async path runs it again
+      return SLOW;
+    }
+    return r;
   }
 
   /**
@@ -817,7 +864,7 @@ export class Interpreter {
    * Side effects (x = v, x += v, x++) are taken only at the top (`top`), after everything
    * else succeeded, so that falling back never runs them twice.
    */
-  private fast(e: A.Expr, scope: Scope, top: boolean): Value | typeof SLOW {
+  private fast(e: A.Expr, scope: Scope, top: boolean, f?: Frame): Value | typeof SLOW {
     switch (e.type) {
       case 'Number':
         return e.isInteger ? (e.exact === true ? integerLiteralOf(e) : e.value) : decimalLiteral(e);
@@ -833,22 +880,39 @@ export class Interpreter {
         if (scope.cls === null && this.binding.has(e.name)) return this.binding.get(e.name) ?? null;
         return SLOW;
       }
+      case 'Call':
+        return this.fastCall(e, scope, f, false) as Value | typeof SLOW; // not top: never a Promise
       case 'Binary': {
         const op = e.op;
-        if (!FAST_OPS.has(op)) return SLOW;
-        const l = this.fast(e.left, scope, false);
+        if (!FAST_OPS.has(op) && !(op === '<<' && top)) return SLOW;
+        const l = this.fast(e.left, scope, false, f);
         if (l === SLOW) return SLOW;
         if (op === '&&' || op === '||' || op === '?:') {
           const lt = truth(l);
           if (op === '&&' && !lt) return false;
           if (op === '||' && lt) return true;
           if (op === '?:' && lt) return l;
-          const r = this.fast(e.right, scope, false);
+          const r = this.fast(e.right, scope, false, f);
           return r === SLOW ? SLOW : op === '?:' ? r : truth(r);
         }
-        const r = this.fast(e.right, scope, false);
+        const r = this.fast(e.right, scope, false, f);
+        if (r === SLOW) return SLOW;
+        if (typeof l === 'number' && typeof r === 'number') {
+          switch (op) {
+            case '<': return l < r;
+            case '<=': return !(l > r); // as groovyCompare, where NaN compares as 0
+            case '>': return l > r;
+            case '>=': return !(l < r);
+            case '<=>': return l < r ? -1 : l > r ? 1 : 0;
+            case '==': return l === r;
+            case '!=': return l !== r;
+          }
+          return arithmetic(op, l, r, e.loc);
+        }
         // Date + 1, date < other, objects of script classes: the async path
-        if (r === SLOW || isJavaObject(l) || l instanceof ScriptInstance || r instanceof ScriptInstance) return SLOW;
+        if (isJavaObject(l) || l instanceof ScriptInstance || r instanceof ScriptInstance) return SLOW;
+        // list << x at the top (the whole statement: it runs once); any other left side of << is the async path's
+        if (op === '<<' && !Array.isArray(l)) return SLOW;
         switch (op) {
           case '==': return groovyEquals(l, r);
           case '!=': return !groovyEquals(l, r);
@@ -862,7 +926,7 @@ export class Interpreter {
       }
       case 'Unary': {
         if (e.op === '!' || e.op === '-') {
-          const v = this.fast(e.operand, scope, false);
+          const v = this.fast(e.operand, scope, false, f);
           if (v === SLOW) return SLOW;
           return e.op === '!' ? !truth(v) : negate(v, e.loc);
         }
@@ -881,13 +945,13 @@ export class Interpreter {
       }
       case 'Property': {
         if (e.safe || e.spread || e.name === 'class' || e.name === 'metaClass') return SLOW;
-        const o = this.fast(e.object, scope, false);
+        const o = this.fast(e.object, scope, false, f);
         return o instanceof Map ? o.get(e.name) ?? null : SLOW;
       }
       case 'Index': {
-        const o = this.fast(e.object, scope, false);
+        const o = this.fast(e.object, scope, false, f);
         if (o === SLOW || o === null) return SLOW;
-        const i = this.fast(e.index, scope, false);
+        const i = this.fast(e.index, scope, false, f);
         if (i === SLOW) return SLOW;
         if (Array.isArray(o)) return listGetAt(o, i, e.loc);
         if (o instanceof Map) return mapGet(o, i);
@@ -895,14 +959,14 @@ export class Interpreter {
         return SLOW;
       }
       case 'Ternary': {
-        const t = this.fast(e.test, scope, false);
+        const t = this.fast(e.test, scope, false, f);
         if (t === SLOW) return SLOW;
-        return this.fast(truth(t) ? e.consequent : e.alternate, scope, false);
+        return this.fast(truth(t) ? e.consequent : e.alternate, scope, false, f);
       }
       case 'GString': {
         let out = e.parts[0] ?? '';
         for (let i = 0; i < e.exprs.length; i++) {
-          const v = this.fast(e.exprs[i]!, scope, false);
+          const v = this.fast(e.exprs[i]!, scope, false, f);
           if (v === SLOW || v instanceof ScriptInstance) return SLOW;
           out += formatValue(v) + (e.parts[i + 1] ?? '');
           if (out.length > MAX_STRING) throw tooLarge(`a string of ${out.length} characters`, e.loc);
@@ -911,7 +975,7 @@ export class Interpreter {
       }
       case 'Assign': {
         if (!top || e.target.type !== 'Ident' || e.op === '?=' || e.op === '<<=') return SLOW;
-        const v = this.fast(e.value, scope, false);
+        const v = this.fast(e.value, scope, false, f);
         if (v === SLOW) return SLOW;
         const name = e.target.name;
         const holder = scope.find(name);
@@ -1616,7 +1680,10 @@ export class Interpreter {
       return { positional: all, named, closure: e.closure ? this.makeClosure(e.closure, scope, f) : null };
     }
     if (e.namedArgs.length === 0) {
-      for (let i = 0; i < e.args.length; i++) positional[i] = await this.eval(e.args[i]!, scope, f);
+      for (let i = 0; i < e.args.length; i++) {
+        const v = this.eval(e.args[i]!, scope, f);
+        positional[i] = v instanceof Promise ? await v : v; // a value the fast path gave needs no await (and no microtask)
+      }
     } else {
       named = new Map();
       const order = e.order.length === e.args.length + e.namedArgs.length
@@ -2006,7 +2073,7 @@ export class Interpreter {
       throw nullPointer(`Cannot invoke method ${name}() on null object`, loc);
     }
     if (recv === this.#self) return this.callScriptMethod(name, ca, f, loc, false);
-    if (recv instanceof ScriptInstance || recv instanceof ScriptClass) return this.invokeObject(recv, name, ca, f, loc);
+    if (recv instanceof ScriptInstance || recv instanceof ScriptClass) return this.invokeObject(recv, name, ca, f, loc, args);
     if (isHostObject(recv)) {
       if (recv instanceof PatternObject) return this.patternMethod(recv, name, args, f, loc);
       if (isJavaObject(recv)) {
@@ -2423,8 +2490,8 @@ export class Interpreter {
   }
 
   /** obj.name(args) on an object or a class of the script. */
-  private async invokeObject(recv: ScriptInstance | ScriptClass, name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
-    const args = flatArgs(ca);
+  private async invokeObject(recv: ScriptInstance | ScriptClass, name: string, ca: CallArgs, f: Frame, loc: Loc, flat?: Value[]): Promise<Value> {
+    const args = flat ?? flatArgs(ca);
     if (recv instanceof ScriptClass) {
       const m = recv.findMethod(name, args.length, true);
       if (m !== null) return this.runMember(null, m.owner, m.method, args, f, loc);
