@@ -208,6 +208,11 @@ const SLOW: unique symbol = Symbol('slow');
 /** Operators without side effects that the synchronous evaluator runs (`<<` changes its list). */
 const FAST_OPS = new Set<string>(['+', '-', '*', '/', '%', '**', '==', '!=', '<', '<=', '>', '>=', '<=>', '&&', '||', '?:', '&', '|', '^', '>>', '>>>']);
 
+/** Operands binaryOp() gives to arithmetic() unchanged (no object's plus(), Date arithmetic or regex removal). */
+function plainOperands(l: Value, r: Value): boolean {
+  return !(l instanceof ScriptInstance || r instanceof ScriptInstance || r instanceof PatternObject || isJavaObject(l) || l instanceof StringBuilderObject);
+}
+
 /** Names invoke() answers before a value's own methods (Groovy's reflective ones, execute): never the fast call path. */
 const INVOKE_SPECIAL = new Set(['getClass', 'getMetaClass', 'invokeMethod', 'respondsTo', 'hasProperty', 'getMetaPropertyValues', 'getProperties', 'execute']);
 /** List and Map methods that change nothing: the fast call path may run them inside a bigger expression. */
@@ -974,7 +979,9 @@ export class Interpreter {
         return out;
       }
       case 'Assign': {
-        if (!top || e.target.type !== 'Ident' || e.op === '?=' || e.op === '<<=') return SLOW;
+        if (!top || e.op === '?=' || e.op === '<<=') return SLOW;
+        if (e.target.type === 'Index') return this.fastIndexAssign(e, e.target, scope, f);
+        if (e.target.type !== 'Ident') return SLOW;
         const v = this.fast(e.value, scope, false, f);
         if (v === SLOW) return SLOW;
         const name = e.target.name;
@@ -987,7 +994,7 @@ export class Interpreter {
           return v;
         }
         const vars = holder !== null ? holder.vars! : scope.cls === null && this.binding.has(name) ? this.binding : null;
-        if (vars === null || v instanceof PatternObject) return SLOW;
+        if (vars === null || !plainOperands(vars.get(name) ?? null, v)) return SLOW;
         const nv = arithmetic(e.op.slice(0, -1), vars.get(name) ?? null, v, e.loc);
         vars.set(name, nv);
         return nv;
@@ -995,6 +1002,38 @@ export class Interpreter {
       default:
         return SLOW;
     }
+  }
+
+  /**
+   * `m[k] = v`, `l[i] += v` at the top, on a Map or a List, every part a value the fast path
+   * gives: as assignTo()/update() do it (for `=` the value first, then the target; for `op=`
+   * the target, its current value, then the value), else SLOW having changed nothing.
+   */
+  private fastIndexAssign(e: A.AssignExpr, target: A.IndexExpr, scope: Scope, f: Frame | undefined): Value | typeof SLOW {
+    if (e.op === '=') {
+      const v = this.fast(e.value, scope, false, f);
+      if (v === SLOW) return SLOW;
+      const obj = this.fast(target.object, scope, false, f);
+      if (!Array.isArray(obj) && !(obj instanceof Map)) return SLOW;
+      const idx = this.fast(target.index, scope, false, f);
+      if (idx === SLOW) return SLOW;
+      if (Array.isArray(obj)) listPutAt(obj, idx, v, target.loc);
+      else obj.set(mapKey(idx), v);
+      return v;
+    }
+    const obj = this.fast(target.object, scope, false, f);
+    if (!Array.isArray(obj) && !(obj instanceof Map)) return SLOW;
+    const idx = this.fast(target.index, scope, false, f);
+    if (idx === SLOW) return SLOW;
+    const op = e.op.slice(0, -1);
+    if (!FAST_OPS.has(op)) return SLOW;
+    const cur = Array.isArray(obj) ? listGetAt(obj, idx, target.loc) : mapGet(obj, idx);
+    const v = this.fast(e.value, scope, false, f);
+    if (v === SLOW || !plainOperands(cur, v)) return SLOW;
+    const nv = arithmetic(op, cur, v, e.loc);
+    if (Array.isArray(obj)) listPutAt(obj, idx, nv, target.loc);
+    else obj.set(mapKey(idx), nv);
+    return nv;
   }
 
   private async evalSlow(e: A.Expr, scope: Scope, f: Frame): Promise<Value> {
