@@ -45,7 +45,7 @@ import {
   instanceOf, isCase, isKnownType, iterableToList, makeRange, mapKey, negate, rangeAt, rangeSize,
 } from './groovy-ops.ts';
 import { MAX_STRING, tooLarge } from './limits.ts';
-import { noSignature, type MethodEnv } from './methods-common.ts';
+import { isJavaArray, javaArray, noSignature, type MethodEnv } from './methods-common.ts';
 import { listGetAt, listMethods, listPutAt } from './methods-list.ts';
 import { mapGet, mapMethods } from './methods-map.ts';
 import { booleanMethods, newString, numberMethods } from './methods-number.ts';
@@ -1346,6 +1346,7 @@ export class Interpreter {
       throw notSupported(`the closure property .${name}`, loc, name === 'delegate' || name === 'resolveStrategy' || name === 'owner' ? 'closure delegates are not supported' : undefined);
     }
     if (isRange(obj) && (name === 'from' || name === 'to')) return obj[name];
+    if (name === 'length' && Array.isArray(obj) && isJavaArray(obj)) return obj.length;
     // a Java bean getter: x.empty → x.isEmpty(), m.count → m.getCount()
     for (const getter of [`get${cap(name)}`, `is${cap(name)}`]) {
       const m = this.builtinMethod(obj, getter);
@@ -1931,7 +1932,9 @@ export class Interpreter {
   }
 
   private async callFunction(name: string, fns: A.FunctionDecl[], args: Value[], f: Frame, loc: Loc): Promise<Value> {
-    const decl = fns.find((d) => args.length <= d.params.length && args.length >= d.params.filter((p) => p.default === null).length);
+    const decl = fns.find((d) => args.length <= d.params.length && args.length >= d.params.filter((p) => p.default === null).length)
+      // `def f(String... xs)`: the last parameter takes the remaining arguments (none, or several)
+      ?? fns.find((d) => isVarargs(d.params) && args.length >= d.params.length - 1);
     if (!decl) {
       const sigs = fns.map((d) => `${name}(${d.params.map((p) => p.name).join(', ')})`).join(' or ');
       throw scriptError('no-such-method', `No signature of method: WorkflowScript.${name}() is applicable for argument types: (${args.map((a) => typeName(a)).join(', ')}) values: [${args.map((a) => (isClosure(a) ? 'Closure' : formatValue(a))).join(', ')}] (the script defines ${sigs})`, loc, 'groovy.lang.MissingMethodException');
@@ -1941,7 +1944,7 @@ export class Interpreter {
     if (p) await p;
     const nf: Frame = { ctx: f.ctx, depth, grace: f.grace };
     const scope = new Scope(null);
-    const bound = this.bindParams(decl.params, args, scope, nf);
+    const bound = this.bindParams(decl.params, isVarargs(decl.params) ? varargs(decl.params, args) : args, scope, nf);
     if (bound) await bound;
     const r = await this.execList(decl.body.body, scope, nf);
     if (r instanceof ReturnSignal) return r.value;
@@ -2700,12 +2703,18 @@ function fieldDefault(typeName: string | null): Value {
 }
 
 /** A method whose last parameter is `T... xs` (or `T[] xs`) gets the extra arguments as one list. */
+/** Whether the last parameter is `T... name` (or `T[] name`, which Groovy also calls with loose arguments). */
+function isVarargs(params: readonly A.Param[]): boolean {
+  const t = params[params.length - 1]?.typeName;
+  return t !== undefined && t !== null && (t.endsWith('...') || t.endsWith('[]'));
+}
+
 function varargs(params: readonly A.Param[], args: Value[]): Value[] {
   const last = params[params.length - 1];
   if (last === undefined || last.typeName === null || !(last.typeName.endsWith('...') || last.typeName.endsWith('[]'))) return args;
   const n = params.length - 1;
   if (args.length === params.length && Array.isArray(args[n])) return args;
-  return [...args.slice(0, n), args.slice(n)];
+  return [...args.slice(0, n), javaArray(args.slice(n))];
 }
 
 /** Typed parameters convert like typed declarations (String s gets a string). */
