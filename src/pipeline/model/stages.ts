@@ -141,7 +141,8 @@ function parseStage(ctx: Ctx, s: Section, names: StageNames, scope: StageScope):
   if (kinds.length === 0) {
     ctx.error('stage-body', NOTHING_FOR_STAGE(label), s.nameLoc);
   }
-  for (const k of kinds.slice(1)) ctx.error('stage-body', TWO_OF(label), d.get(k)!.nameLoc);
+  // as Jenkins (ModelValidatorImpl): once, at the stage
+  if (kinds.length > 1) ctx.error('stage-body', TWO_OF(label), s.nameLoc);
   const kind: BodyKind | undefined = kinds[0];
   if (kind) {
     const bs = d.get(kind)!;
