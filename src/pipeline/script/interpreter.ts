@@ -503,7 +503,14 @@ export class Interpreter {
           continue;
         }
         field = false;
-        last = await this.exec(s, scope, f);
+        // an expression or a declaration whose value the fast path gives: no promise for the statement
+        if (s.type === 'ExprStmt') {
+          const v = this.eval(s.expr, scope, f);
+          last = v instanceof Promise ? await v : v;
+        } else if (s.type === 'VarDecl' && !s.multi) {
+          const v = s.init ? this.eval(s.init, scope, f) : null;
+          last = this.declareVars(s, v instanceof Promise ? await v : v, scope, false);
+        } else last = await this.exec(s, scope, f);
       } catch (err) {
         if (err instanceof StepFailure || err instanceof Interrupted || err instanceof PipelineError) throw err;
         throw normalizeError(err, s.loc);
@@ -633,8 +640,16 @@ export class Interpreter {
       s.names.forEach((n, i) => declare(n.name, coerceDeclared(l[i] ?? null, s.typeName, n.loc)));
       return v;
     }
+    return this.declareVars(s, v, scope, field);
+  }
+
+  /** `def a = v` / `String a, b = v` (not multiple assignment): declares the names with the value converted to the type. */
+  private declareVars(s: A.VarDecl, v: Value, scope: Scope, field: boolean): Value {
     const x = coerceDeclared(v, s.typeName, s.loc);
-    for (const n of s.names) declare(n.name, x);
+    for (const n of s.names) {
+      if (field) this.binding.set(n.name, x);
+      else scope.declare(n.name, x);
+    }
     return x;
   }
 
