@@ -1,7 +1,10 @@
 // The restricted Groovy interpreter: runs `script {}` blocks, scripted pipelines and the
 // expressions of declarative directives, with Groovy's semantics as Jenkins users know them.
 //
-// It walks the syntax tree asynchronously (steps are async). It keeps no per-run state of its
+// It walks the syntax tree asynchronously (steps are async), except what a synchronous
+// evaluator (fast/fastCall) can run without a promise: plain values, operators, reads and
+// assignments of variables and map/list entries, built-in String/List/Map methods without a
+// closure; it returns SLOW, having changed nothing, for the rest. It keeps no per-run state of its
 // own: the engine's DynamicContext and the call depth travel down every call in a Frame, so
 // parallel branches may run the same Interpreter at the same time. What it does keep is the
 // script's state, shared by every branch as in Jenkins: the binding (variables assigned without
