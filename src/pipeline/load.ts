@@ -5,6 +5,7 @@
 import type { Diagnostic } from './diagnostics.ts';
 import { diag, sortDiagnostics, startPos } from './diagnostics.ts';
 import { parse } from './syntax/parser.ts';
+import type { Script } from './syntax/ast.ts';
 import { isPluginAgent, type AgentSpec, type PipelineModel, type Stage } from './model/types.ts';
 import { validate } from './model/validate.ts';
 import type { StepRegistry } from './steps/registry.ts';
@@ -34,6 +35,7 @@ export interface LoadResult {
  */
 export function loadPipeline(source: string, registry: StepRegistry, opts: LoadOptions = {}): LoadResult {
   const parsed = parse(source);
+  if (parsed.recovered !== undefined) return loadRecovered(source, parsed.recovered, parsed.diagnostics, registry, opts);
   const parseDiags = parsed.diagnostics;
   if (!parsed.ast || parseDiags.some((d) => d.severity === 'error')) {
     const ds = sortDiagnostics(parseDiags);
@@ -57,6 +59,26 @@ export function loadPipeline(source: string, registry: StepRegistry, opts: LoadO
     }
     throw err;
   }
+}
+
+/**
+ * A Jenkinsfile whose only syntax errors are names that start with a digit (`1BAR = 'x'`):
+ * validated all the same, since Groovy reads it and declarative reports such a name in
+ * `environment {}` in its own words (ModelValidatorImpl's "not a valid identifier"), at the same
+ * place; a parser error the validator did not replace stays. Never a model.
+ */
+function loadRecovered(source: string, ast: Script, parseDiags: Diagnostic[], registry: StepRegistry, opts: LoadOptions): LoadResult {
+  let v: Diagnostic[];
+  try {
+    const libs = (opts.libraries ?? []).map(parseLibrary);
+    const missing = requestsOf(ast).some((r) => !libs.some((l) => l.content.name === r.name));
+    v = validate(ast, source, registry, { vars: varNames(libs), missing }).diagnostics;
+  } catch {
+    return { model: null, diagnostics: sortDiagnostics(parseDiags) };
+  }
+  const at = (d: Diagnostic) => `${d.loc?.start.line}:${d.loc?.start.col}`;
+  const replaced = new Set(v.filter((d) => d.code === 'environment').map(at));
+  return { model: null, diagnostics: sortDiagnostics([...parseDiags.filter((d) => !replaced.has(at(d))), ...v]) };
 }
 
 /**

@@ -13,7 +13,7 @@ export function parseEnvironment(ctx: Ctx, sec: Section): EnvEntry[] {
   const body = blockOf(ctx, sec, 'environment');
   const seen = new Map<string, EnvEntry>();
   for (const stmt of body) {
-    const e = entry(ctx, stmt);
+    const e = entry(ctx, stmt, sec.nameLoc);
     if (!e) continue;
     if (seen.has(e.name)) {
       ctx.error('environment', `Duplicate environment variable name: "${e.name}"`, e.loc);
@@ -26,7 +26,7 @@ export function parseEnvironment(ctx: Ctx, sec: Section): EnvEntry[] {
   return out;
 }
 
-function entry(ctx: Ctx, stmt: Stmt): EnvEntry | null {
+function entry(ctx: Ctx, stmt: Stmt, envLoc: Loc): EnvEntry | null {
   const text = (sourceText(ctx, stmt.loc) ?? '').split('\n')[0]!.trim();
   if (stmt.type !== 'ExprStmt') {
     ctx.error('environment', `"${text}" is not a valid environment expression. Use "key = value" pairs with valid Java/shell keys.`, stmt.loc);
@@ -57,6 +57,9 @@ function entry(ctx: Ctx, stmt: Stmt): EnvEntry | null {
     return null;
   }
   if (!IDENTIFIER.test(name)) {
+    // `1BAR = 'x'` is no assignment to Groovy (the number 1, then BAR = 'x'): Jenkins' parser
+    // also says the block is not name=value pairs
+    if (/^[0-9]/.test(name) && ex.target.type === 'Ident') ctx.error('environment', 'Expected name=value pairs', envLoc);
     ctx.error('environment', `"${name}" is not a valid identifier and cannot be used for an environment variable. Identifiers must start with a letter or underscore and can contain only letters, numbers or underscores.`, ex.target.loc);
     return null;
   }

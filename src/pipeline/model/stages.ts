@@ -141,7 +141,8 @@ function parseStage(ctx: Ctx, s: Section, names: StageNames, scope: StageScope):
   if (kinds.length === 0) {
     ctx.error('stage-body', NOTHING_FOR_STAGE(label), s.nameLoc);
   }
-  for (const k of kinds.slice(1)) ctx.error('stage-body', TWO_OF(label), d.get(k)!.nameLoc);
+  // as Jenkins (ModelValidatorImpl): once, at the stage
+  if (kinds.length > 1) ctx.error('stage-body', TWO_OF(label), s.nameLoc);
   const kind: BodyKind | undefined = kinds[0];
   if (kind) {
     const bs = d.get(kind)!;
@@ -203,6 +204,8 @@ function parseMatrix(ctx: Ctx, sec: Section): Matrix {
 
 function parseAxes(ctx: Ctx, sec: Section): MatrixAxis[] {
   const out: MatrixAxis[] = [];
+  const firstLocs = new Map<string, Loc>();
+  const dupNames = new Set<string>();
   const body = blockOf(ctx, sec, 'axes');
   for (const stmt of body) {
     const s = sectionOf(stmt);
@@ -212,10 +215,14 @@ function parseAxes(ctx: Ctx, sec: Section): MatrixAxis[] {
     }
     const a = parseAxis(ctx, s, false);
     if (!a) continue;
-    if (out.some((o) => o.name === a.name)) {
-      ctx.error('matrix', `Duplicate axis name: "${a.name}"`, a.nameLoc);
+    const first = out.find((o) => o.name === a.name);
+    if (first) {
+      // as Jenkins (ModelValidatorImpl): once per name, at its first axis
+      if (!dupNames.has(a.name)) ctx.error('matrix', `Duplicate axis name: "${a.name}"`, firstLocs.get(a.name)!);
+      dupNames.add(a.name);
       continue;
     }
+    firstLocs.set(a.name, a.nameLoc);
     out.push({ name: a.name, values: a.values, loc: s.loc });
   }
   if (sec.call.closure && body.length === 0) ctx.error('matrix', 'No axes specified', sec.nameLoc);
@@ -245,8 +252,12 @@ function parseAxis(ctx: Ctx, sec: Section, inExclude: boolean): AxisRead | null 
       ctx.error('matrix', `Invalid axis field "${s.name}"${didYouMean(s.name, fields)}`, s.nameLoc);
       continue;
     }
-    if (d.has(s.name) || (s.name !== 'name' && (d.has('values') || d.has('notValues')))) {
+    if (d.has(s.name)) {
       ctx.error('matrix', `Multiple occurrences of "${s.name}" in axis`, s.nameLoc);
+      continue;
+    }
+    if (s.name !== 'name' && (d.has('values') || d.has('notValues'))) {
+      ctx.error('matrix', 'An exclude axis takes "values" or "notValues", not both', s.nameLoc);
       continue;
     }
     d.set(s.name, s);
@@ -264,6 +275,7 @@ function parseAxis(ctx: Ctx, sec: Section, inExclude: boolean): AxisRead | null 
   }
   const values: string[] = [];
   const valueLocs: Loc[] = [];
+  const dupValues = new Set<string>();
   if (vs) {
     if (vs.call.namedArgs.length > 0 || vs.call.closure) ctx.error('matrix', `Expected values: ${vs.name} 'a', 'b'`, vs.nameLoc);
     if (vs.call.args.length === 0) ctx.error('matrix', `No argument for "${vs.name}"`, vs.nameLoc);
@@ -274,8 +286,11 @@ function parseAxis(ctx: Ctx, sec: Section, inExclude: boolean): AxisRead | null 
         continue;
       }
       const sv = String(v);
-      if (values.includes(sv)) {
-        ctx.error('matrix', `Duplicate value "${sv}" in axis${name ? ` "${name}"` : ''}`, a.loc);
+      const at = values.indexOf(sv);
+      if (at >= 0) {
+        // as Jenkins (ModelValidatorImpl): once per value, at its first place
+        if (!dupValues.has(sv)) ctx.error('matrix', `Duplicate value "${sv}" in axis${name ? ` "${name}"` : ''}`, valueLocs[at]!);
+        dupValues.add(sv);
         continue;
       }
       values.push(sv);
@@ -297,6 +312,8 @@ function parseExcludes(ctx: Ctx, sec: Section, axes: MatrixAxis[]): MatrixExclud
       continue;
     }
     const ex: MatrixExclude = { axes: [], loc: s.loc };
+    const exFirst = new Map<string, Loc>();
+    const exDup = new Set<string>();
     const eb = blockOf(ctx, s, 'exclude');
     for (const st of eb) {
       const a = sectionOf(st);
@@ -307,9 +324,11 @@ function parseExcludes(ctx: Ctx, sec: Section, axes: MatrixAxis[]): MatrixExclud
       const r = parseAxis(ctx, a, true);
       if (!r) continue;
       if (ex.axes.some((x) => x.name === r.name)) {
-        ctx.error('matrix', `Duplicate axis name: "${r.name}"`, r.nameLoc);
+        if (!exDup.has(r.name)) ctx.error('matrix', `Duplicate axis name: "${r.name}"`, exFirst.get(r.name)!);
+        exDup.add(r.name);
         continue;
       }
+      exFirst.set(r.name, r.nameLoc);
       const axis = axes.find((x) => x.name === r.name);
       if (!axis) {
         if (axes.length > 0) ctx.error('matrix', `Exclude refers to axis "${r.name}", which is not defined in axes${didYouMean(r.name, axisNames)} (axes: ${axisNames.join(', ')})`, r.nameLoc);

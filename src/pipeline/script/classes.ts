@@ -23,7 +23,9 @@ export class ScriptClass implements HostObject {
   readonly typeName = 'java.lang.Class';
   readonly decl: A.ClassDecl;
   readonly name: string;
-  superclass: ScriptClass | null = null;
+  #superclass: ScriptClass | null = null;
+  /** findMethod's answers by name, argument count and staticOnly (a method call in a loop looks up once). */
+  #methodCache = new Map<string, { method: A.ClassMethod; owner: ScriptClass } | null>();
   /** The static fields of this class (not its superclasses'). */
   readonly statics = new Map<string, Value>();
   /** Enum constants, in order (empty for a class). */
@@ -36,6 +38,15 @@ export class ScriptClass implements HostObject {
   constructor(decl: A.ClassDecl) {
     this.decl = decl;
     this.name = decl.name;
+  }
+
+  get superclass(): ScriptClass | null {
+    return this.#superclass;
+  }
+
+  set superclass(c: ScriptClass | null) {
+    this.#superclass = c;
+    this.#methodCache.clear();
   }
 
   get isEnum(): boolean {
@@ -58,13 +69,21 @@ export class ScriptClass implements HostObject {
    * (dynamic dispatch); with `staticOnly`, static methods only. Returns the method and its class.
    */
   findMethod(name: string, argc: number, staticOnly: boolean): { method: A.ClassMethod; owner: ScriptClass } | null {
-    for (const c of this.chain()) {
+    const key = `${staticOnly ? 's' : 'i'}${argc}:${name}`;
+    const known = this.#methodCache.get(key);
+    if (known !== undefined) return known;
+    let found: { method: A.ClassMethod; owner: ScriptClass } | null = null;
+    search: for (let c: ScriptClass | null = this; c !== null; c = c.#superclass) {
       for (const m of c.decl.methods) {
         if (m.name !== name || m.body === null || (staticOnly && !m.isStatic)) continue;
-        if (fits(m.params, argc)) return { method: m, owner: c };
+        if (fits(m.params, argc)) {
+          found = { method: m, owner: c };
+          break search;
+        }
       }
     }
-    return null;
+    this.#methodCache.set(key, found);
+    return found;
   }
 
   /** Whether any class of the chain has a method called `name` (whatever its parameters). */

@@ -1,7 +1,10 @@
 // The restricted Groovy interpreter: runs `script {}` blocks, scripted pipelines and the
 // expressions of declarative directives, with Groovy's semantics as Jenkins users know them.
 //
-// It walks the syntax tree asynchronously (steps are async). It keeps no per-run state of its
+// It walks the syntax tree asynchronously (steps are async), except what a synchronous
+// evaluator (fast/fastCall) can run without a promise: plain values, operators, reads and
+// assignments of variables and map/list entries, built-in String/List/Map methods without a
+// closure; it returns SLOW, having changed nothing, for the rest. It keeps no per-run state of its
 // own: the engine's DynamicContext and the call depth travel down every call in a Frame, so
 // parallel branches may run the same Interpreter at the same time. What it does keep is the
 // script's state, shared by every branch as in Jenkins: the binding (variables assigned without
@@ -45,7 +48,7 @@ import {
   instanceOf, isCase, isKnownType, iterableToList, makeRange, mapKey, negate, rangeAt, rangeSize,
 } from './groovy-ops.ts';
 import { MAX_STRING, tooLarge } from './limits.ts';
-import { noSignature, type MethodEnv } from './methods-common.ts';
+import { isJavaArray, javaArray, noSignature, type MethodEnv } from './methods-common.ts';
 import { listGetAt, listMethods, listPutAt } from './methods-list.ts';
 import { mapGet, mapMethods } from './methods-map.ts';
 import { booleanMethods, newString, numberMethods } from './methods-number.ts';
@@ -207,6 +210,16 @@ const YIELD_EVERY = 1000;
 const SLOW: unique symbol = Symbol('slow');
 /** Operators without side effects that the synchronous evaluator runs (`<<` changes its list). */
 const FAST_OPS = new Set<string>(['+', '-', '*', '/', '%', '**', '==', '!=', '<', '<=', '>', '>=', '<=>', '&&', '||', '?:', '&', '|', '^', '>>', '>>>']);
+
+/** Operands binaryOp() gives to arithmetic() unchanged (no object's plus(), Date arithmetic or regex removal). */
+function plainOperands(l: Value, r: Value): boolean {
+  return !(l instanceof ScriptInstance || r instanceof ScriptInstance || r instanceof PatternObject || isJavaObject(l) || l instanceof StringBuilderObject);
+}
+
+/** Names invoke() answers before a value's own methods (Groovy's reflective ones, execute): never the fast call path. */
+const INVOKE_SPECIAL = new Set(['getClass', 'getMetaClass', 'invokeMethod', 'respondsTo', 'hasProperty', 'getMetaPropertyValues', 'getProperties', 'execute']);
+/** List and Map methods that change nothing: the fast call path may run them inside a bigger expression. */
+const PURE_COLLECTION = new Set(['size', 'isEmpty', 'contains', 'containsKey', 'containsValue', 'get', 'getAt', 'first', 'last', 'indexOf']);
 
 /** Map methods that change the map: refused on a host object's read-only entries(). */
 const MAP_WRITERS = new Set(['put', 'putAll', 'putAt', 'remove', 'clear', 'leftShift', 'putIfAbsent']);
@@ -493,7 +506,14 @@ export class Interpreter {
           continue;
         }
         field = false;
-        last = await this.exec(s, scope, f);
+        // an expression or a declaration whose value the fast path gives: no promise for the statement
+        if (s.type === 'ExprStmt') {
+          const v = this.eval(s.expr, scope, f);
+          last = v instanceof Promise ? await v : v;
+        } else if (s.type === 'VarDecl' && !s.multi) {
+          const v = s.init ? this.eval(s.init, scope, f) : null;
+          last = this.declareVars(s, v instanceof Promise ? await v : v, scope, false);
+        } else last = await this.exec(s, scope, f);
       } catch (err) {
         if (err instanceof StepFailure || err instanceof Interrupted || err instanceof PipelineError) throw err;
         throw normalizeError(err, s.loc);
@@ -530,8 +550,11 @@ export class Interpreter {
         return this.execFor(s, scope, f);
       case 'While':
         return this.execWhile(s, scope, f);
-      case 'Return':
-        return new ReturnSignal(s.value ? await this.eval(s.value, scope, f) : null);
+      case 'Return': {
+        if (!s.value) return new ReturnSignal(null);
+        const v = this.eval(s.value, scope, f);
+        return new ReturnSignal(v instanceof Promise ? await v : v);
+      }
       case 'Break':
         return s.label === undefined ? BREAK : new LabelSignal(true, s.label);
       case 'Continue':
@@ -620,8 +643,16 @@ export class Interpreter {
       s.names.forEach((n, i) => declare(n.name, coerceDeclared(l[i] ?? null, s.typeName, n.loc)));
       return v;
     }
+    return this.declareVars(s, v, scope, field);
+  }
+
+  /** `def a = v` / `String a, b = v` (not multiple assignment): declares the names with the value converted to the type. */
+  private declareVars(s: A.VarDecl, v: Value, scope: Scope, field: boolean): Value {
     const x = coerceDeclared(v, s.typeName, s.loc);
-    for (const n of s.names) declare(n.name, x);
+    for (const n of s.names) {
+      if (field) this.binding.set(n.name, x);
+      else scope.declare(n.name, x);
+    }
     return x;
   }
 
@@ -806,8 +837,47 @@ export class Interpreter {
    * and variable reads that loops are made of), else through the async walker.
    */
   private eval(e: A.Expr, scope: Scope, f: Frame): Value | Promise<Value> {
-    const v = this.fast(e, scope, true);
+    const v = e.type === 'Call' ? this.fastCall(e, scope, f, true) : this.fast(e, scope, true, f);
     return v !== SLOW ? v : this.evalSlow(e, scope, f);
+  }
+
+  /**
+   * `recv.name(args)` on a String, a List or a Map, its receiver and arguments all values the
+   * fast path gives, without a closure: the built-in method is called here, without the async
+   * walker. Only at the top (`top`: the whole expression, so that a method changing its list
+   * runs once) or, inside a bigger expression, a method that changes nothing (any String
+   * method, PURE_COLLECTION ones): falling back then re-runs nothing that shows. Anything else
+   * (script objects, host objects, closures, Groovy's reflective names) is SLOW, for invoke().
+   * At the top the result may be a Promise (a regex method); inside, SLOW.
+   */
+  private fastCall(e: A.CallExpr, scope: Scope, f: Frame | undefined, top: boolean): Value | Promise<Value> | typeof SLOW {
+    const callee = e.callee;
+    if (f === undefined || callee.type !== 'Property' || callee.safe || callee.spread || e.safe || e.closure || e.namedArgs.length > 0 || e.assertText !== undefined) return SLOW;
+    const name = callee.name;
+    if (INVOKE_SPECIAL.has(name)) return SLOW;
+    const obj = callee.object;
+    if (obj.type === 'Ident' && (obj.name === 'super' || obj.name === 'this' || obj.name === 'steps')) return SLOW;
+    // a receiver the fast path gives is a variable's value (never a class name: className() is null)
+    const recv = this.fast(obj, scope, false, f);
+    if (typeof recv !== 'string' && !Array.isArray(recv) && !(recv instanceof Map)) return SLOW;
+    if (!top && typeof recv !== 'string' && !PURE_COLLECTION.has(name)) return SLOW;
+    const m = this.builtinMethod(recv, name);
+    if (m === undefined) return SLOW;
+    const n = e.args.length;
+    const args: Value[] = new Array<Value>(n);
+    for (let i = 0; i < n; i++) {
+      const a = e.args[i]!;
+      if (a.type === 'Spread') return SLOW;
+      const v = this.fast(a, scope, false, f);
+      if (v === SLOW || isClosure(v) || v instanceof ScriptInstance || isHostObject(v)) return SLOW;
+      args[i] = v;
+    }
+    const r = m(recv as never, args, this.methodEnv(f, callee.nameLoc));
+    if (r instanceof Promise && !top) {
+      r.catch(() => undefined); // a method without side effects: the async path runs it again
+      return SLOW;
+    }
+    return r;
   }
 
   /**
@@ -817,7 +887,7 @@ export class Interpreter {
    * Side effects (x = v, x += v, x++) are taken only at the top (`top`), after everything
    * else succeeded, so that falling back never runs them twice.
    */
-  private fast(e: A.Expr, scope: Scope, top: boolean): Value | typeof SLOW {
+  private fast(e: A.Expr, scope: Scope, top: boolean, f?: Frame): Value | typeof SLOW {
     switch (e.type) {
       case 'Number':
         return e.isInteger ? (e.exact === true ? integerLiteralOf(e) : e.value) : decimalLiteral(e);
@@ -833,22 +903,39 @@ export class Interpreter {
         if (scope.cls === null && this.binding.has(e.name)) return this.binding.get(e.name) ?? null;
         return SLOW;
       }
+      case 'Call':
+        return this.fastCall(e, scope, f, false) as Value | typeof SLOW; // not top: never a Promise
       case 'Binary': {
         const op = e.op;
-        if (!FAST_OPS.has(op)) return SLOW;
-        const l = this.fast(e.left, scope, false);
+        if (!FAST_OPS.has(op) && !(op === '<<' && top)) return SLOW;
+        const l = this.fast(e.left, scope, false, f);
         if (l === SLOW) return SLOW;
         if (op === '&&' || op === '||' || op === '?:') {
           const lt = truth(l);
           if (op === '&&' && !lt) return false;
           if (op === '||' && lt) return true;
           if (op === '?:' && lt) return l;
-          const r = this.fast(e.right, scope, false);
+          const r = this.fast(e.right, scope, false, f);
           return r === SLOW ? SLOW : op === '?:' ? r : truth(r);
         }
-        const r = this.fast(e.right, scope, false);
+        const r = this.fast(e.right, scope, false, f);
+        if (r === SLOW) return SLOW;
+        if (typeof l === 'number' && typeof r === 'number') {
+          switch (op) {
+            case '<': return l < r;
+            case '<=': return !(l > r); // as groovyCompare, where NaN compares as 0
+            case '>': return l > r;
+            case '>=': return !(l < r);
+            case '<=>': return l < r ? -1 : l > r ? 1 : 0;
+            case '==': return l === r;
+            case '!=': return l !== r;
+          }
+          return arithmetic(op, l, r, e.loc);
+        }
         // Date + 1, date < other, objects of script classes: the async path
-        if (r === SLOW || isJavaObject(l) || l instanceof ScriptInstance || r instanceof ScriptInstance) return SLOW;
+        if (isJavaObject(l) || l instanceof ScriptInstance || r instanceof ScriptInstance) return SLOW;
+        // list << x at the top (the whole statement: it runs once); any other left side of << is the async path's
+        if (op === '<<' && !Array.isArray(l)) return SLOW;
         switch (op) {
           case '==': return groovyEquals(l, r);
           case '!=': return !groovyEquals(l, r);
@@ -862,7 +949,7 @@ export class Interpreter {
       }
       case 'Unary': {
         if (e.op === '!' || e.op === '-') {
-          const v = this.fast(e.operand, scope, false);
+          const v = this.fast(e.operand, scope, false, f);
           if (v === SLOW) return SLOW;
           return e.op === '!' ? !truth(v) : negate(v, e.loc);
         }
@@ -881,13 +968,13 @@ export class Interpreter {
       }
       case 'Property': {
         if (e.safe || e.spread || e.name === 'class' || e.name === 'metaClass') return SLOW;
-        const o = this.fast(e.object, scope, false);
+        const o = this.fast(e.object, scope, false, f);
         return o instanceof Map ? o.get(e.name) ?? null : SLOW;
       }
       case 'Index': {
-        const o = this.fast(e.object, scope, false);
+        const o = this.fast(e.object, scope, false, f);
         if (o === SLOW || o === null) return SLOW;
-        const i = this.fast(e.index, scope, false);
+        const i = this.fast(e.index, scope, false, f);
         if (i === SLOW) return SLOW;
         if (Array.isArray(o)) return listGetAt(o, i, e.loc);
         if (o instanceof Map) return mapGet(o, i);
@@ -895,14 +982,14 @@ export class Interpreter {
         return SLOW;
       }
       case 'Ternary': {
-        const t = this.fast(e.test, scope, false);
+        const t = this.fast(e.test, scope, false, f);
         if (t === SLOW) return SLOW;
-        return this.fast(truth(t) ? e.consequent : e.alternate, scope, false);
+        return this.fast(truth(t) ? e.consequent : e.alternate, scope, false, f);
       }
       case 'GString': {
         let out = e.parts[0] ?? '';
         for (let i = 0; i < e.exprs.length; i++) {
-          const v = this.fast(e.exprs[i]!, scope, false);
+          const v = this.fast(e.exprs[i]!, scope, false, f);
           if (v === SLOW || v instanceof ScriptInstance) return SLOW;
           out += formatValue(v) + (e.parts[i + 1] ?? '');
           if (out.length > MAX_STRING) throw tooLarge(`a string of ${out.length} characters`, e.loc);
@@ -910,8 +997,10 @@ export class Interpreter {
         return out;
       }
       case 'Assign': {
-        if (!top || e.target.type !== 'Ident' || e.op === '?=' || e.op === '<<=') return SLOW;
-        const v = this.fast(e.value, scope, false);
+        if (!top || e.op === '?=' || e.op === '<<=') return SLOW;
+        if (e.target.type === 'Index') return this.fastIndexAssign(e, e.target, scope, f);
+        if (e.target.type !== 'Ident') return SLOW;
+        const v = this.fast(e.value, scope, false, f);
         if (v === SLOW) return SLOW;
         const name = e.target.name;
         const holder = scope.find(name);
@@ -923,7 +1012,7 @@ export class Interpreter {
           return v;
         }
         const vars = holder !== null ? holder.vars! : scope.cls === null && this.binding.has(name) ? this.binding : null;
-        if (vars === null || v instanceof PatternObject) return SLOW;
+        if (vars === null || !plainOperands(vars.get(name) ?? null, v)) return SLOW;
         const nv = arithmetic(e.op.slice(0, -1), vars.get(name) ?? null, v, e.loc);
         vars.set(name, nv);
         return nv;
@@ -931,6 +1020,38 @@ export class Interpreter {
       default:
         return SLOW;
     }
+  }
+
+  /**
+   * `m[k] = v`, `l[i] += v` at the top, on a Map or a List, every part a value the fast path
+   * gives: as assignTo()/update() do it (for `=` the value first, then the target; for `op=`
+   * the target, its current value, then the value), else SLOW having changed nothing.
+   */
+  private fastIndexAssign(e: A.AssignExpr, target: A.IndexExpr, scope: Scope, f: Frame | undefined): Value | typeof SLOW {
+    if (e.op === '=') {
+      const v = this.fast(e.value, scope, false, f);
+      if (v === SLOW) return SLOW;
+      const obj = this.fast(target.object, scope, false, f);
+      if (!Array.isArray(obj) && !(obj instanceof Map)) return SLOW;
+      const idx = this.fast(target.index, scope, false, f);
+      if (idx === SLOW) return SLOW;
+      if (Array.isArray(obj)) listPutAt(obj, idx, v, target.loc);
+      else obj.set(mapKey(idx), v);
+      return v;
+    }
+    const obj = this.fast(target.object, scope, false, f);
+    if (!Array.isArray(obj) && !(obj instanceof Map)) return SLOW;
+    const idx = this.fast(target.index, scope, false, f);
+    if (idx === SLOW) return SLOW;
+    const op = e.op.slice(0, -1);
+    if (!FAST_OPS.has(op)) return SLOW;
+    const cur = Array.isArray(obj) ? listGetAt(obj, idx, target.loc) : mapGet(obj, idx);
+    const v = this.fast(e.value, scope, false, f);
+    if (v === SLOW || !plainOperands(cur, v)) return SLOW;
+    const nv = arithmetic(op, cur, v, e.loc);
+    if (Array.isArray(obj)) listPutAt(obj, idx, nv, target.loc);
+    else obj.set(mapKey(idx), nv);
+    return nv;
   }
 
   private async evalSlow(e: A.Expr, scope: Scope, f: Frame): Promise<Value> {
@@ -1243,6 +1364,7 @@ export class Interpreter {
       throw notSupported(`the closure property .${name}`, loc, name === 'delegate' || name === 'resolveStrategy' || name === 'owner' ? 'closure delegates are not supported' : undefined);
     }
     if (isRange(obj) && (name === 'from' || name === 'to')) return obj[name];
+    if (name === 'length' && Array.isArray(obj) && isJavaArray(obj)) return obj.length;
     // a Java bean getter: x.empty → x.isEmpty(), m.count → m.getCount()
     for (const getter of [`get${cap(name)}`, `is${cap(name)}`]) {
       const m = this.builtinMethod(obj, getter);
@@ -1616,7 +1738,10 @@ export class Interpreter {
       return { positional: all, named, closure: e.closure ? this.makeClosure(e.closure, scope, f) : null };
     }
     if (e.namedArgs.length === 0) {
-      for (let i = 0; i < e.args.length; i++) positional[i] = await this.eval(e.args[i]!, scope, f);
+      for (let i = 0; i < e.args.length; i++) {
+        const v = this.eval(e.args[i]!, scope, f);
+        positional[i] = v instanceof Promise ? await v : v; // a value the fast path gave needs no await (and no microtask)
+      }
     } else {
       named = new Map();
       const order = e.order.length === e.args.length + e.namedArgs.length
@@ -1825,7 +1950,9 @@ export class Interpreter {
   }
 
   private async callFunction(name: string, fns: A.FunctionDecl[], args: Value[], f: Frame, loc: Loc): Promise<Value> {
-    const decl = fns.find((d) => args.length <= d.params.length && args.length >= d.params.filter((p) => p.default === null).length);
+    const decl = fns.find((d) => args.length <= d.params.length && args.length >= d.params.filter((p) => p.default === null).length)
+      // `def f(String... xs)`: the last parameter takes the remaining arguments (none, or several)
+      ?? fns.find((d) => isVarargs(d.params) && args.length >= d.params.length - 1);
     if (!decl) {
       const sigs = fns.map((d) => `${name}(${d.params.map((p) => p.name).join(', ')})`).join(' or ');
       throw scriptError('no-such-method', `No signature of method: WorkflowScript.${name}() is applicable for argument types: (${args.map((a) => typeName(a)).join(', ')}) values: [${args.map((a) => (isClosure(a) ? 'Closure' : formatValue(a))).join(', ')}] (the script defines ${sigs})`, loc, 'groovy.lang.MissingMethodException');
@@ -1835,7 +1962,7 @@ export class Interpreter {
     if (p) await p;
     const nf: Frame = { ctx: f.ctx, depth, grace: f.grace };
     const scope = new Scope(null);
-    const bound = this.bindParams(decl.params, args, scope, nf);
+    const bound = this.bindParams(decl.params, isVarargs(decl.params) ? varargs(decl.params, args) : args, scope, nf);
     if (bound) await bound;
     const r = await this.execList(decl.body.body, scope, nf);
     if (r instanceof ReturnSignal) return r.value;
@@ -2006,7 +2133,7 @@ export class Interpreter {
       throw nullPointer(`Cannot invoke method ${name}() on null object`, loc);
     }
     if (recv === this.#self) return this.callScriptMethod(name, ca, f, loc, false);
-    if (recv instanceof ScriptInstance || recv instanceof ScriptClass) return this.invokeObject(recv, name, ca, f, loc);
+    if (recv instanceof ScriptInstance || recv instanceof ScriptClass) return this.invokeObject(recv, name, ca, f, loc, args);
     if (isHostObject(recv)) {
       if (recv instanceof PatternObject) return this.patternMethod(recv, name, args, f, loc);
       if (isJavaObject(recv)) {
@@ -2423,8 +2550,8 @@ export class Interpreter {
   }
 
   /** obj.name(args) on an object or a class of the script. */
-  private async invokeObject(recv: ScriptInstance | ScriptClass, name: string, ca: CallArgs, f: Frame, loc: Loc): Promise<Value> {
-    const args = flatArgs(ca);
+  private async invokeObject(recv: ScriptInstance | ScriptClass, name: string, ca: CallArgs, f: Frame, loc: Loc, flat?: Value[]): Promise<Value> {
+    const args = flat ?? flatArgs(ca);
     if (recv instanceof ScriptClass) {
       const m = recv.findMethod(name, args.length, true);
       if (m !== null) return this.runMember(null, m.owner, m.method, args, f, loc);
@@ -2594,12 +2721,18 @@ function fieldDefault(typeName: string | null): Value {
 }
 
 /** A method whose last parameter is `T... xs` (or `T[] xs`) gets the extra arguments as one list. */
+/** Whether the last parameter is `T... name` (or `T[] name`, which Groovy also calls with loose arguments). */
+function isVarargs(params: readonly A.Param[]): boolean {
+  const t = params[params.length - 1]?.typeName;
+  return t !== undefined && t !== null && (t.endsWith('...') || t.endsWith('[]'));
+}
+
 function varargs(params: readonly A.Param[], args: Value[]): Value[] {
   const last = params[params.length - 1];
   if (last === undefined || last.typeName === null || !(last.typeName.endsWith('...') || last.typeName.endsWith('[]'))) return args;
   const n = params.length - 1;
   if (args.length === params.length && Array.isArray(args[n])) return args;
-  return [...args.slice(0, n), args.slice(n)];
+  return [...args.slice(0, n), javaArray(args.slice(n))];
 }
 
 /** Typed parameters convert like typed declarations (String s gets a string). */

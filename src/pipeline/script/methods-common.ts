@@ -67,3 +67,18 @@ export function indexError(i: number, size: number, loc: Loc, what = 'Index'): S
 export function emptyError(what: string, loc: Loc): ScriptError {
   return scriptError('index', `Cannot access ${what} element from an empty List`, loc, 'java.util.NoSuchElementException');
 }
+
+/**
+ * Lists that stand for Java arrays (String.split's String[], a method's `String... xs`): Groovy
+ * gives an array's size as `.length` (on a List, `.length` is the elements' property).
+ */
+const javaArrays = new WeakSet<Value[]>();
+
+export function javaArray<T extends Value[]>(l: T): T {
+  javaArrays.add(l);
+  return l;
+}
+
+export function isJavaArray(l: Value[]): boolean {
+  return javaArrays.has(l);
+}

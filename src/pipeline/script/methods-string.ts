@@ -5,7 +5,7 @@ import { toGroovyString } from './format.ts';
 import { arithmetic, groovyCompare, groovyTruth, numberFormat, parseJavaNumber } from './groovy-ops.ts';
 import { checkListSize, checkString, MAX_STRING, tooLarge } from './limits.ts';
 import { sliceIndices } from './methods-list.ts';
-import { argClosure, argInt, argString, arity, noSignature, type Method, type MethodEnv } from './methods-common.ts';
+import { argClosure, argInt, argString, arity, javaArray, noSignature, type Method, type MethodEnv } from './methods-common.ts';
 import { PatternObject, findAll, findFirst, javaSplit, matchValue, matchesWhole, removeFirst, replaceRegex, type Match, type RegexSite } from './regex.ts';
 import { isRange, type ClosureValue, type GList, type Value } from './values.ts';
 import { BigDec } from './decimal.ts';
@@ -295,10 +295,12 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
   }],
   ['split', (s, a, env) => {
     arity(s, 'split', a, 0, 2, env.loc);
-    if (a.length === 0) return s.split(/\s+/).filter((x) => x !== '');
+    // a String[]: its .length is its size
+    if (a.length === 0) return javaArray(s.split(/\s+/).filter((x) => x !== ''));
     const re = regexArg(a[0]);
     if (re === null) throw noSignature(s, 'split', a, env.loc);
-    return javaSplit(s, re, a.length === 2 ? argInt(s, 'split', a, 1, env.loc) : 0, site(env));
+    const parts = javaSplit(s, re, a.length === 2 ? argInt(s, 'split', a, 1, env.loc) : 0, site(env));
+    return parts instanceof Promise ? parts.then((l) => javaArray(l)) : javaArray(parts);
   }],
   ['tokenize', (s, a, env) => {
     arity(s, 'tokenize', a, 0, 1, env.loc);

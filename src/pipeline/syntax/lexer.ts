@@ -198,6 +198,8 @@ interface StrStart {
 
 export class Lexer {
   readonly src: string;
+  /** Names that start with a digit (`1BAR`), lexed as identifiers: each is an error its parser reports. */
+  readonly digitNames: Token[] = [];
   /** The text of the `#!` line, if the file starts with one. */
   shebang: string | null = null;
   private i = 0;
@@ -575,7 +577,17 @@ export class Lexer {
       let j = i;
       while (j < n && isIdPart(src.charCodeAt(j))) j++;
       this.i = j;
-      return this.error(`invalid number '${src.slice(start, j)}'`, start, line, col, j - start);
+      const text = src.slice(start, j);
+      if (radix === 10 && /^[0-9]+[A-Za-z_$][A-Za-z0-9_$]*$/.test(text) && !/^[0-9]+[lLiIgGfFdD]$/.test(text)) {
+        // `1BAR = 'x'`: a name that starts with a digit. Groovy 2 reads it as the number and a
+        // name (its parser then refuses it, or declarative reports the environment variable);
+        // Kiln makes it one name and records it, so that the caller says which.
+        this.lastEndsOperand = true;
+        const t = this.tok('ident', text, start, line, col, nl);
+        this.digitNames.push(t);
+        return t;
+      }
+      return this.error(`invalid number '${text}'`, start, line, col, j - start);
     }
     const raw = src.slice(start, i);
     let digits = src.slice(start, digitsEnd);

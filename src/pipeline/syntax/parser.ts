@@ -99,6 +99,12 @@ export interface ParseResult {
   /** null if and only if `diagnostics` holds an error. */
   ast: Script | null;
   diagnostics: Diagnostic[];
+  /**
+   * When the only errors are names that start with a digit (`1BAR = 'x'`, code 'digit-name'):
+   * the tree read with them as names, for declarative's validator, which reports such a name in
+   * `environment {}` as Jenkins does (its message replaces the parser's at the same place).
+   */
+  recovered?: Script;
 }
 
 /** The result of parseExpression: one expression, or null with an error diagnostic. */
@@ -126,7 +132,9 @@ export function parse(source: string, offsetBase = 0): ParseResult {
     const pre = precheck(source);
     if (pre !== null) return { ast: null, diagnostics: [shiftDiagnostic(pre, offsetBase ? { line: 1, col: 1, offset: offsetBase } : null)] };
     p = new Parser(source, offsetBase ? { line: 1, col: 1, offset: offsetBase } : null);
-    return { ast: p.parseScript(), diagnostics: [] };
+    const ast = p.parseScript();
+    const names = p.digitNameErrors();
+    return names.length === 0 ? { ast, diagnostics: [] } : { ast: null, diagnostics: names, recovered: ast };
   } catch (e) {
     return { ast: null, diagnostics: [p !== null ? p.failureToDiagnostic(e) : internalError(e, null)] };
   }
@@ -144,7 +152,9 @@ export function parseExpression(source: string, options: ExpressionOptions = {})
     const pre = precheck(source);
     if (pre !== null) return { ast: null, diagnostics: [shiftDiagnostic(pre, origin)] };
     p = new Parser(source, origin);
-    return { ast: p.parseOnlyExpression(), diagnostics: [] };
+    const ast = p.parseOnlyExpression();
+    const names = p.digitNameErrors();
+    return names.length === 0 ? { ast, diagnostics: [] } : { ast: null, diagnostics: names };
   } catch (e) {
     return { ast: null, diagnostics: [p !== null ? p.failureToDiagnostic(e) : internalError(e, origin)] };
   }
@@ -507,6 +517,18 @@ class Parser {
     }
     this.advance();
     return t;
+  }
+
+  /**
+   * The names that start with a digit: Groovy reads `1BAR` as the number 1 and then the name
+   * BAR, and its parser refuses that (`unexpected token: 1`) wherever a name is wanted.
+   */
+  digitNameErrors(): Diagnostic[] {
+    return this.lx.digitNames.map((t) => ({
+      severity: 'error' as const, code: 'digit-name',
+      message: `unexpected token: ${/^[0-9]+/.exec(t.text)![0]} ("${t.text}" is not a valid identifier: a name cannot start with a digit)`,
+      loc: this.locOf(t),
+    }));
   }
 
   failureToDiagnostic(e: unknown): Diagnostic {

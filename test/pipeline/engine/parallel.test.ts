@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { runPipeline, stage } from './harness.ts';
 
 // Each branch waits for a file the other branch writes: this can only finish if both run at
@@ -129,4 +130,15 @@ pipeline {
 }`);
   const cells = Object.fromEntries(state.stages.filter((s) => s.kind === 'matrix-cell').map((s) => [s.name, s.status]));
   assert.deepEqual(cells, { "Matrix - A = 'x'": 'success', "Matrix - A = 'y'": 'skipped-when' });
+});
+
+test('matrix: excludes by values and notValues leave out their cells; when skips a cell; axis values are env vars of the cell', async () => {
+  const source = readFileSync(new URL('../../fixtures/jenkinsfiles/run/g15-matrix-cells.groovy', import.meta.url), 'utf8');
+  const { state, console: log } = await runPipeline(source);
+  assert.equal(state.result, 'SUCCESS');
+  const cells = [...log.matchAll(/\{ \(Branch: Matrix - (OS = '\w+', JDK = '\d+')\)/g)].map((m) => m[1]);
+  assert.deepEqual(cells, ["OS = 'linux', JDK = '11'", "OS = 'linux', JDK = '17'", "OS = 'mac', JDK = '17'", "OS = 'windows', JDK = '11'"]);
+  assert.match(log, /Stage "Matrix - OS = 'windows', JDK = '11'" skipped due to when conditional/);
+  const shells = [...log.matchAll(/^\[Matrix[^\]]*\] shell sees (\S+)$/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(shells, ['linux/11', 'linux/17', 'mac/17']);
 });

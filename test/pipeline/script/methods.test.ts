@@ -328,3 +328,13 @@ test('closures: call, curry, maximumNumberOfParameters', async () => {
   assert.equal(await ev('def c = { a, b = 10 -> a + b }\nc(1)'), 11);
   await rejects('def c = { a -> a }\nc(1, 2)', /takes 1 parameter, it was called with 2/);
 });
+
+test('String.split gives a String[] whose size is .length (a List has no .length); varargs functions take loose arguments', async () => {
+  assert.equal(await ev(`def parts = 'a/b/c'.split('/'); parts[parts.length - 1] + parts.length`), 'c3');
+  assert.equal(await ev(`'a  b'.split().length`), 2);
+  assert.equal(await ev(`def g(String... xs) { xs.length }; g('a', 'b')`), 2);
+  assert.equal(toGroovyString(await ev(`def g(a, String... xs) { [a, xs.size()] }; [g(1), g(1, 'p', 'q'), g(1, ['x'])]`)), '[[1, 0], [1, 2], [1, 1]]');
+  await assert.rejects(ev(`['a', 'b'].length`), /No such property: length for class: String/);
+  await assert.rejects(ev(`'a,b'.split(',').collect { it }.length`), /No such property: length for class: String/);
+  await assert.rejects(ev(`def g(xs) { xs }; g(1, 2)`), /No signature of method: WorkflowScript.g\(\)/);
+});

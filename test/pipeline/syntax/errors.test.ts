@@ -193,3 +193,11 @@ describe('limits', () => {
     assert.deepEqual(d.loc.start, { line: 2, col: 1, offset: 6 });
   });
 });
+
+test('a name that starts with a digit is an error where Groovy refuses it, with the tree kept for declarative', () => {
+  const r = parse("node {\n  def 1BAR = 'x'\n}\n");
+  assert.equal(r.ast, null);
+  assert.deepEqual(r.diagnostics.map((d) => [d.code, d.message, d.loc?.start.line, d.loc?.start.col]),
+    [['digit-name', 'unexpected token: 1 ("1BAR" is not a valid identifier: a name cannot start with a digit)', 2, 7]]);
+  assert.ok(r.recovered, 'the tree read with 1BAR as a name');
+});
