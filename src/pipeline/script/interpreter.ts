@@ -219,6 +219,8 @@ function plainOperands(l: Value, r: Value): boolean {
 /** Names invoke() answers before a value's own methods (Groovy's reflective ones, execute): never the fast call path. */
 const INVOKE_SPECIAL = new Set(['getClass', 'getMetaClass', 'invokeMethod', 'respondsTo', 'hasProperty', 'getMetaPropertyValues', 'getProperties', 'execute']);
 /** List and Map methods that change nothing: the fast call path may run them inside a bigger expression. */
+/** String methods that scan with a regex (script/regex.ts: async, maybe on a worker thread). */
+const REGEX_STRING_METHODS = new Set(['replaceAll', 'replaceFirst', 'matches', 'find', 'findAll', 'eachMatch', 'split', 'minus', 'tokenize']);
 const PURE_COLLECTION = new Set(['size', 'isEmpty', 'contains', 'containsKey', 'containsValue', 'get', 'getAt', 'first', 'last', 'indexOf']);
 
 /** Map methods that change the map: refused on a host object's read-only entries(). */
@@ -861,6 +863,9 @@ export class Interpreter {
     const recv = this.fast(obj, scope, false, f);
     if (typeof recv !== 'string' && !Array.isArray(recv) && !(recv instanceof Map)) return SLOW;
     if (!top && typeof recv !== 'string' && !PURE_COLLECTION.has(name)) return SLOW;
+    // a regex method inside an expression would run its scan (on a regex worker, maybe for
+    // seconds) here and again on the async path: it goes to the async path at once
+    if (!top && typeof recv === 'string' && REGEX_STRING_METHODS.has(name)) return SLOW;
     const m = this.builtinMethod(recv, name);
     if (m === undefined) return SLOW;
     const n = e.args.length;

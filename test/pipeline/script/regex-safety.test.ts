@@ -253,3 +253,16 @@ test('the regex threads serve builds in turn: one build\'s many slow scans do no
     configureRegexPool(before);
   }
 });
+
+test('a regex method inside a bigger expression scans once (the synchronous fast path leaves it to the async one)', async () => {
+  for (const src of [
+    "def r = ('a' * 28).replaceAll(/(a+)+$/, 'x') + '!'; r",
+    "def s = 'a' * 28; def r = s.matches('(a+)+$') && true; r",
+    "def s = 'a' * 28; def r = [s.split(/(a+)+$/).length]; r",
+  ]) {
+    const scans = regexPoolStats().scans;
+    const v = (await run(src)).value;
+    assert.notEqual(v, undefined);
+    assert.equal(regexPoolStats().scans, scans + 1, `${src}: one scan on a thread`);
+  }
+});
