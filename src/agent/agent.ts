@@ -47,6 +47,7 @@ import { Link } from '../protocol/link.ts';
 import { keepAlive } from '../protocol/heartbeat.ts';
 import { RequestExecutor } from './executor.ts';
 import { ProcessRegistry, sweepLeftovers, type Leftover } from './leftovers.ts';
+import { DurableExecs } from './durable.ts';
 import { agentEndpoint, describeClose, describeConnectError, describeHttpRefusal, type Problem } from './errors.ts';
 import type { LogLine } from '../util/log.ts';
 import { KilnError } from '../core/errors.ts';
@@ -108,6 +109,9 @@ export class Agent {
   readonly #o: AgentOptions;
   readonly #backend: Backend;
   readonly #root: string;
+  readonly #hostEnv: Readonly<Record<string, string>>;
+  /** Steps that survive the controller's and this process's restarts (durable.ts). */
+  readonly #durable: DurableExecs;
   readonly #log: LogLine;
   #link = new Link();
   #executor: RequestExecutor;
@@ -149,6 +153,8 @@ export class Agent {
       reportEnv: true, // builds see this agent's PATH, HOME... as Jenkins' node environment
     });
     this.#root = local.root;
+    this.#hostEnv = local.hostEnv;
+    this.#durable = new DurableExecs(this.workdir, this.#log);
     // In a Kubernetes pod, container('x') steps go to the runners of the pod's other containers.
     this.#backend = options.podRunners ? withPodRunners(local, options.podRunners) : local;
     this.#executor = this.#newExecutor();
@@ -173,6 +179,8 @@ export class Agent {
       ...(this.#o.killGraceMs !== undefined ? { graceMs: this.#o.killGraceMs } : {}),
       log: this.#log,
     });
+    // Durable steps an earlier agent process started go on: handed back in the hello.
+    this.#durable.load();
     if (this.#o.stdio) {
       try {
         return await this.#runStdio();
@@ -279,6 +287,8 @@ export class Agent {
       ws?.terminate();
     }
     await this.#executor.close();
+    // Shut down on purpose: the controller ended the session, so nobody takes these over.
+    await Promise.all(this.#durable.handback().map((h) => this.#durable.get(h.key)?.discard(this.#o.killGraceMs ?? 1500)));
   }
 
   #newExecutor(): RequestExecutor {
@@ -287,9 +297,13 @@ export class Agent {
       backend: this.#backend,
       workdir: this.workdir,
       workspaceRoot: this.#root,
+      durable: this.#durable,
+      hostEnv: this.#hostEnv,
+      ...(this.#o.killGraceMs !== undefined ? { killGraceMs: this.#o.killGraceMs } : {}),
       send: (msg, data) => {
-        this.#link.send(msg, data);
+        const seq = this.#link.send(msg, data);
         if (!this.#link.connected && this.#link.pending.bytes > (this.#o.maxKeptBytes ?? 256 * 1024 * 1024)) this.#abandonSession();
+        return seq;
       },
     });
   }
@@ -378,6 +392,7 @@ export class Agent {
           hostname: os.hostname().slice(0, 256), nodeVersion: process.version, kilnVersion: kilnVersion(),
           workdir: this.workdir, session: this.#session, received: this.#link.received,
           ...(this.#leftovers !== null && this.#session === null ? { leftovers: this.#leftovers.slice(0, 1024) } : {}),
+          ...(this.#durable.size > 0 ? { execs: this.#durable.handback() } : {}),
         };
         ws.send(JSON.stringify(hello));
         welcomeTimer = setTimeout(() => {
@@ -433,6 +448,7 @@ export class Agent {
     this.#session = w.session;
     this.#leftovers = null; // reported
     this.#link.attach({ send: (frame, binary) => ws.send(frame, { binary }) }, w.received);
+    if (w.resumed) this.#durable.acknowledged(w.received);
     this.#log(`${w.resumed ? 'reconnected' : 'connected'} to ${this.#o.stdio ? 'the controller over stdio' : this.#o.url} as agent '${this.name}'`);
   }
 
@@ -440,9 +456,12 @@ export class Agent {
     if (msg.type === 'welcome') throw new ProtocolViolation(CloseCode.policy, 'a second welcome');
     if (msg.type === 'ack') {
       this.#link.acknowledged(msg.ack);
+      this.#durable.acknowledged(msg.ack);
       return;
     }
-    if (!this.#link.receive(msg.seq, msg.ack, bytes)) return;
+    const fresh = this.#link.receive(msg.seq, msg.ack, bytes);
+    this.#durable.acknowledged(msg.ack);
+    if (!fresh) return;
     this.#executor.handle(msg as Request, data);
   }
 }

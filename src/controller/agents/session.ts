@@ -14,11 +14,11 @@
 // sends chunks only within the credit the agent granted. Either side's failure, or the session
 // ending, fails the transfer; the consumer removes what it half wrote.
 
-import type { HelloMessage, Outgoing, Request, Response } from '../../protocol/messages.ts';
+import type { HandedBack, HelloMessage, Outgoing, Request, Response } from '../../protocol/messages.ts';
 import { CHUNK_BYTES, CloseCode } from '../../protocol/messages.ts';
 import { Link, type LinkTransport } from '../../protocol/link.ts';
 import { ProtocolViolation } from '../../protocol/codec.ts';
-import { WorkspaceError, type ExecResult, type ExecSpec, type FileReader, type OutputStream } from '../../core/workspace.ts';
+import { ExecNotReattachable, WorkspaceError, type ExecResult, type ExecSpec, type FileReader, type OutputStream, type ReattachSpec } from '../../core/workspace.ts';
 import { KilnError } from '../../core/errors.ts';
 
 /** Bytes of a streamed read the agent may send before the controller has taken them. */
@@ -92,6 +92,12 @@ export class AgentSession {
   readonly link = new Link();
   /** When the current disconnection began (null while connected). */
   disconnectedAt: number | null = null;
+  /**
+   * Durable execs the agent handed back in its hello (a previous controller process, or a previous
+   * agent process, started them) that the store says are this agent's, of running builds: a
+   * resumed step takes one over (`reattach`), once.
+   */
+  readonly handedBack = new Map<string, HandedBack>();
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #graceTimer: NodeJS.Timeout | null = null;
@@ -354,6 +360,27 @@ export class AgentSession {
 
   /** Runs a process on the agent; output streams to `spec.onOutput` in order. */
   exec(ws: number, spec: ExecSpec): Promise<ExecResult> {
+    const stdin = spec.stdin === undefined ? undefined : Buffer.isBuffer(spec.stdin) ? spec.stdin : Buffer.from(spec.stdin, 'utf8');
+    const msg = {
+      type: 'exec' as const, ws, argv: spec.argv, cwd: spec.cwd, env: spec.env, stdin: stdin !== undefined,
+      ...(spec.container !== undefined ? { container: spec.container } : {}),
+      ...(spec.durableKey !== undefined ? { durable: spec.durableKey } : {}),
+    };
+    return this.#process(msg, `exec ${JSON.stringify(spec.argv[0])}`, spec, stdin);
+  }
+
+  /** Takes over durable exec `key` the agent handed back (see handedBack); ExecNotReattachable when it did not. */
+  reattach(key: string, spec: ReattachSpec): Promise<ExecResult> {
+    if (!this.handedBack.delete(key)) {
+      return Promise.reject(new ExecNotReattachable(`agent '${this.name}' did not hand back the step's process ${key}`));
+    }
+    return this.#process({ type: 'reattach', key }, `step ${key}`, spec, undefined).catch((e: unknown) => {
+      if (e instanceof WorkspaceError && e.code === 'not-found') throw new ExecNotReattachable(e.message);
+      throw e;
+    });
+  }
+
+  #process(msg: DistributiveOmit<Outgoing<Request>, 'id'>, what: string, spec: ReattachSpec, stdin: Buffer | undefined): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
       let sinkError: unknown;
       let abortRequested = false;
@@ -365,7 +392,7 @@ export class AgentSession {
       };
       const cleanup = () => spec.signal?.removeEventListener('abort', onAbort);
       id = this.#register({
-        expect: 'exited', what: `exec ${JSON.stringify(spec.argv[0])}`, chunks: null, n: 0,
+        expect: 'exited', what, chunks: null, n: 0,
         output: (data, stream) => {
           if (sinkError !== undefined) return;
           try {
@@ -388,11 +415,6 @@ export class AgentSession {
         },
       });
       spec.signal?.addEventListener('abort', onAbort, { once: true });
-      const stdin = spec.stdin === undefined ? undefined : Buffer.isBuffer(spec.stdin) ? spec.stdin : Buffer.from(spec.stdin, 'utf8');
-      const msg = {
-        type: 'exec' as const, ws, argv: spec.argv, cwd: spec.cwd, env: spec.env, stdin: stdin !== undefined,
-        ...(spec.container !== undefined ? { container: spec.container } : {}),
-      };
       this.#sendRequest(id, msg, stdin);
     });
   }

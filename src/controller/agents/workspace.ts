@@ -12,10 +12,23 @@
 // workspace's nodeName is the agent's authenticated name, and its nodeLabels (NODE_LABELS in
 // the build) are the labels the controller configured for the agent when it has a
 // configuration (`labels`), whatever the agent's `allocated` answer claims.
+//
+// Durable execs (a script step's ExecSpec.durableKey): the key, the agent and the build go into
+// the store (`DurableExecRecords`, table agent_execs) as the exec is sent, and leave it when its
+// result arrives; a new controller process accepts from an agent's hello only the execs the store
+// says are that agent's (hub.ts), and `reattach` takes one over.
 
-import type { ExecResult, ExecSpec, FileReader, FileStat, GlobOptions, Workspace } from '../../core/workspace.ts';
+import type { ExecResult, ExecSpec, FileReader, FileStat, GlobOptions, ReattachSpec, Workspace } from '../../core/workspace.ts';
 import type { Backend, WorkspaceRequest } from '../../core/nodes.ts';
 import { AgentUnavailableError, type AgentSession } from './session.ts';
+
+/** Where the controller keeps which durable exec is whose (the store's agent_execs; see the header). */
+export interface DurableExecRecords {
+  record(key: string, agent: string, buildId: string): Promise<void>;
+  forget(key: string): Promise<void>;
+  /** The exec's agent and build, and whether that build still runs; null when unknown. */
+  owner(key: string): Promise<{ agent: string; buildId: string; running: boolean } | null>;
+}
 
 export class RemoteBackend implements Backend {
   readonly kind = 'agent';
@@ -23,14 +36,16 @@ export class RemoteBackend implements Backend {
   readonly #session: () => AgentSession | undefined;
   readonly #labels: () => readonly string[] | null;
   readonly #live = new Set<RemoteWorkspace>();
+  readonly #records: DurableExecRecords | null;
 
   /**
    * `session` returns the agent's current session, if it has one; `labels` the labels the
    * controller configured for it (null: none configured, e.g. a pod's agent; the agent's own
    * answer is used then).
    */
-  constructor(agent: string, session: () => AgentSession | undefined, labels: () => readonly string[] | null = () => null) {
+  constructor(agent: string, session: () => AgentSession | undefined, labels: () => readonly string[] | null = () => null, records: DurableExecRecords | null = null) {
     this.agent = agent;
+    this.#records = records;
     this.#session = session;
     this.#labels = labels;
   }
@@ -45,7 +60,7 @@ export class RemoteBackend implements Backend {
     }, 'allocated', `allocate a workspace for ${req.build.job} #${req.build.number}`);
     const configured = this.#labels();
     const info: RemoteWorkspaceInfo = { ...r, nodeName: this.agent, nodeLabels: configured ? [...configured] : r.nodeLabels };
-    const ws = new RemoteWorkspace(s, r.id, info, () => this.#live.delete(ws));
+    const ws = new RemoteWorkspace(s, r.id, info, () => this.#live.delete(ws), { buildId: req.build.id, records: this.#records });
     this.#live.add(ws);
     return ws;
   }
@@ -53,6 +68,21 @@ export class RemoteBackend implements Backend {
   /** Releases every workspace this backend allocated and has not released. */
   async close(): Promise<void> {
     await Promise.all([...this.#live].map((ws) => ws.release()));
+  }
+}
+
+/**
+ * Calls `forget` once the agent answered (a result or its failure); not when the session ended
+ * under the call (the process may still run: the next session takes it over).
+ */
+async function settled(p: Promise<ExecResult>, forget: () => void): Promise<ExecResult> {
+  try {
+    const r = await p;
+    forget();
+    return r;
+  } catch (e) {
+    if (!(e instanceof AgentUnavailableError)) forget();
+    throw e;
   }
 }
 
@@ -78,10 +108,13 @@ export class RemoteWorkspace implements Workspace {
   readonly id: number;
   readonly #s: AgentSession;
   readonly #onRelease: () => void;
+  readonly #durable: { buildId: string; records: DurableExecRecords | null } | null;
   #released = false;
 
-  constructor(session: AgentSession, id: number, info: RemoteWorkspaceInfo, onRelease: () => void) {
+  constructor(session: AgentSession, id: number, info: RemoteWorkspaceInfo, onRelease: () => void,
+    durable: { buildId: string; records: DurableExecRecords | null } | null = null) {
     this.#s = session;
+    this.#durable = durable;
     this.id = id;
     this.root = info.root;
     this.tmp = info.tmp;
@@ -102,7 +135,22 @@ export class RemoteWorkspace implements Workspace {
     if (this.#released) throw new Error(`workspace ${this.root} on agent '${this.agent}' was released; cannot run ${JSON.stringify(spec.argv[0])}`);
     if (spec.argv[0] === undefined || spec.argv[0] === '') throw new Error(`nothing to run: empty command (in ${spec.cwd})`);
     if (spec.signal?.aborted) return { exitCode: null, signal: null, aborted: true };
-    return this.#s.exec(this.id, spec);
+    const key = spec.durableKey;
+    const records = this.#durable?.records;
+    if (key === undefined || !records || !this.isUnix || spec.container !== undefined) {
+      const { durableKey: _k, ...plain } = spec;
+      return this.#s.exec(this.id, plain);
+    }
+    // Recorded while the request goes out (not awaited: a row that is not there yet only means a
+    // controller killed within these milliseconds refuses the hand-back, and the step fails as
+    // non-resumable); forgotten once the result is here.
+    const recorded = records.record(key, this.agent, this.#durable!.buildId).catch(() => {});
+    return settled(this.#s.exec(this.id, spec), () => void recorded.then(() => records.forget(key)).catch(() => {}));
+  }
+
+  async reattach(key: string, spec: ReattachSpec): Promise<ExecResult> {
+    const records = this.#durable?.records;
+    return settled(this.#s.reattach(key, spec), () => { if (records) void records.forget(key).catch(() => {}); });
   }
 
   async readFile(path: string): Promise<Buffer> {
