@@ -66,6 +66,8 @@ export interface DurableStart {
 export interface ExecSink {
   output(data: Buffer, stream: Stream, n: number): number;
   exited(r: { exitCode: number | null; signal: string | null; aborted: boolean; chunks: number }): number;
+  /** The controller acknowledged `exited`: the exec is gone. */
+  forgotten(): void;
 }
 
 interface Meta { v: 1; key: string; buildId: string; build: string; pgid: number | null; start: number | null; cookie: string }
@@ -368,6 +370,7 @@ export class DurableExec {
     if (this.#gone) return;
     this.#gone = true;
     this.#unwatch();
+    this.#sink?.forgotten();
     this.#sink = null;
     rmSync(this.dir, { recursive: true, force: true });
     this.#owner.forget(this);

@@ -365,10 +365,10 @@ export class RequestExecutor {
     this.#durables.set(id, d);
     d.attach({
       output: (data, stream, n) => this.#o.send({ type: 'output', id, n, stream }, data),
-      exited: (r) => {
-        this.#durables.delete(id);
-        return this.#o.send({ type: 'exited', id, ...r });
-      },
+      // Kept in #durables after its exit: until the controller acknowledges `exited`, a new
+      // session may need it again (close() detaches it).
+      exited: (r) => this.#o.send({ type: 'exited', id, ...r }),
+      forgotten: () => { this.#durables.delete(id); },
     });
   }
 

@@ -53,6 +53,8 @@ interface Pending {
   reject(err: Error, ended: boolean): void;
   /** readFile: the chunks so far. */
   chunks: Buffer[] | null;
+  /** exec of a durable exec (or its reattach): its output is acknowledged as soon as it is handled. */
+  durable?: boolean;
   /** exec: where output goes, and the number of the next chunk. */
   output: ((data: Buffer, stream: OutputStream) => void) | null;
   n: number;
@@ -392,7 +394,7 @@ export class AgentSession {
       };
       const cleanup = () => spec.signal?.removeEventListener('abort', onAbort);
       id = this.#register({
-        expect: 'exited', what, chunks: null, n: 0,
+        expect: 'exited', what, chunks: null, n: 0, durable: msg.type === 'reattach' || (msg.type === 'exec' && msg.durable !== undefined),
         output: (data, stream) => {
           if (sinkError !== undefined) return;
           try {
@@ -477,6 +479,9 @@ export class AgentSession {
         if (msg.n !== p.n) throw new ProtocolViolation(CloseCode.policy, `output chunk ${msg.n} of request ${msg.id} where ${p.n} was due`);
         p.n++;
         p.output(data ?? Buffer.alloc(0), msg.stream);
+        // In the console now: acknowledged at once, so that the agent does not send it again to
+        // the next controller process should this one die (durable execs).
+        if (p.durable) this.link.ackNow();
         return;
       case 'chunk': {
         if (!p.chunks) throw new ProtocolViolation(CloseCode.policy, `data chunk for request ${msg.id}, which is ${p.what}`);
