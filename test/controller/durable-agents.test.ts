@@ -8,7 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -132,3 +132,90 @@ for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 of the control
   await kill9(c);
 });
 
+
+/** A controller with agents `names` (label = name), started in one home on one port. */
+async function setup(kind: 'sqlite' | 'postgres', names: string[]) {
+  const home = tempDir('dagents');
+  const marks = tempDir('dagents-marks');
+  const port = await freePort();
+  const db = await dbFor(kind);
+  const c = await startCtl(home, port, db);
+  const api = jsonApi(() => c.url);
+  const workdirs: Record<string, string> = {};
+  const agents: Record<string, Proc> = {};
+  for (const n of names) {
+    await api('POST', '/api/v1/agents', { name: n, labels: [n], executors: 1 });
+    workdirs[n] = tempDir(`dagents-${n}`);
+    agents[n] = await startAgent(c, n, workdirs[n]!);
+  }
+  return { home, marks, port, db, c, workdirs, agents };
+}
+
+/** An sh that records that it ran, prints `tag` before, waits for `<marks>/go`, prints after, exits `code`. */
+const waitingSh = (marks: string, tag: string, code = 0) =>
+  `sh "set +x; echo ${tag} >> '${marks}/ran'; echo ${tag}-before; while [ ! -e '${marks}/go' ]; do sleep 0.1; done; echo ${tag}-after; exit ${code}"`;
+
+test('kill -9 of the agent during an sh: the new agent process finds the step, hands it back, and the build goes on', async () => {
+  const s = await setup('sqlite', ['b1']);
+  const api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/jobs', { name: 'ag', script: `node('b1') { ${waitingSh(s.marks, 'x')}; sh 'echo second on the same node' }` });
+  await api('POST', '/api/v1/jobs/ag/builds', {});
+  await consoleUntil(s.c.url, 'ag', 1, 'x-before');
+  await kill9(s.agents.b1!);
+  writeFileSync(`${s.marks}/go`, '');
+  await startAgent(s.c, 'b1', s.workdirs.b1!);
+  const b = await finishedBuild(s.c.url, 'ag', 1);
+  const text = await consoleText(s.c.url, 'ag', 1);
+  assert.equal(b.result, 'SUCCESS', `${text}\n${s.c.out.join('')}`);
+  assert.equal(lines(text, /^x-before$/).length, 1, text);
+  assert.equal(lines(text, /^x-after$/).length, 1, text);
+  assert.match(text, /^second on the same node$/m);
+  assert.equal(readFileSync(`${s.marks}/ran`, 'utf8'), 'x\n', 'the sh ran once');
+  await kill9(s.c);
+});
+
+for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 of the controller and of the agent at once (${kind}); the sh ends with exit code 3 meanwhile: the build is FAILURE with Jenkins' message`, async () => {
+  const s = await setup(kind, ['c1']);
+  let api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/jobs', { name: 'both', script: `node('c1') { ${waitingSh(s.marks, 'y', 3)} }; echo 'not reached'` });
+  await api('POST', '/api/v1/jobs/both/builds', {});
+  await consoleUntil(s.c.url, 'both', 1, 'y-before');
+  await Promise.all([kill9(s.c), kill9(s.agents.c1!)]);
+  writeFileSync(`${s.marks}/go`, '');
+  await until(() => readdirSync(path.join(s.workdirs.c1!, '.kiln-durable')).some((k) => existsSync(path.join(s.workdirs.c1!, '.kiln-durable', k, 'rc'))), 'the sh to end while nobody watched');
+  const c = await startCtl(s.home, s.port, s.db);
+  api = jsonApi(() => c.url);
+  await startAgent(c, 'c1', s.workdirs.c1!);
+  const b = await finishedBuild(c.url, 'both', 1);
+  const text = await consoleText(c.url, 'both', 1);
+  assert.equal(b.result, 'FAILURE', `${text}\n${c.out.join('')}`);
+  assert.equal(lines(text, /^y-before$/).length, 1, text);
+  assert.equal(lines(text, /^y-after$/).length, 1, text);
+  assert.match(text, /^ERROR: script returned exit code 3 \(Jenkinsfile:1:\d+\)$/m);
+  assert.doesNotMatch(text, /not reached/);
+  assert.equal(readFileSync(`${s.marks}/ran`, 'utf8'), 'y\n', 'the sh ran once');
+  await kill9(c);
+});
+
+test('kill -9 of the controller during a parallel with an sh on each of two agents: both are re-attached', async () => {
+  const s = await setup('sqlite', ['p1', 'p2']);
+  let api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/jobs', { name: 'par', script: `parallel one: { node('p1') { ${waitingSh(s.marks, 'one')} } }, two: { node('p2') { ${waitingSh(s.marks, 'two')} } }
+    echo 'after the parallel'` });
+  await api('POST', '/api/v1/jobs/par/builds', {});
+  await consoleUntil(s.c.url, 'par', 1, 'one-before');
+  await consoleUntil(s.c.url, 'par', 1, 'two-before');
+  await kill9(s.c);
+  writeFileSync(`${s.marks}/go`, '');
+  const c = await startCtl(s.home, s.port, s.db);
+  const b = await finishedBuild(c.url, 'par', 1);
+  const text = await consoleText(c.url, 'par', 1);
+  assert.equal(b.result, 'SUCCESS', `${text}\n${c.out.join('')}`);
+  for (const t of ['one', 'two']) {
+    assert.equal(lines(text, new RegExp(`^(\\[${t}\\] )?${t}-before$`)).length, 1, text);
+    assert.equal(lines(text, new RegExp(`^(\\[${t}\\] )?${t}-after$`)).length, 1, text);
+  }
+  assert.match(text, /^after the parallel$/m);
+  assert.deepEqual(readFileSync(`${s.marks}/ran`, 'utf8').trim().split('\n').sort(), ['one', 'two'], 'each sh ran once');
+  await kill9(c);
+});

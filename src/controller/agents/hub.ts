@@ -518,6 +518,8 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     const existing = this.#sessions.get(name);
     let session: AgentSession;
     let resumed = false;
+    /** The session of the agent's previous process, ended once this one took over its durable execs. */
+    let replaced: AgentSession | null = null;
     if (existing && !existing.ended && hello.session === existing.token) {
       const old = this.#current.get(existing);
       if (old && old !== conn) {
@@ -536,7 +538,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
           this.#log(`refused a second connection for agent '${name}' from ${conn.address ?? '?'}: it is already connected`, { level: 'warn', agent: name });
           return;
         }
-        existing.end(new AgentUnavailableError(name, restartedReason(name, existing, hello)));
+        replaced = existing;
       } else if (hello.leftovers && hello.leftovers.length > 0) {
         // The session that ran them already ended (its builds said the processes might still run).
         for (const l of hello.leftovers) {
@@ -561,8 +563,15 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     if (!resumed) {
       for (const h of handback.accept) session.handedBack.set(h.key, h);
       for (const key of handback.discard) session.link.send({ type: 'discard', key });
-      if (handback.accept.length > 0) {
-        this.#log(`agent '${name}' handed back ${handback.accept.length} running step(s) for their builds to take over`, { agent: name });
+      if (replaced) {
+        // The agent's process restarted: the steps the old session waits for go on in this one.
+        replaced.successor = session;
+        const n = session.takeOver(replaced, new Set(handback.accept.map((h) => h.key)));
+        if (n > 0) this.#log(`agent '${name}' started again and its new session took over ${n} running step(s)`, { agent: name });
+        replaced.end(new AgentUnavailableError(name, restartedReason(name, replaced, hello)));
+      }
+      if (session.handedBack.size > 0) {
+        this.#log(`agent '${name}' handed back ${session.handedBack.size} running step(s) for their builds to take over`, { agent: name });
         this.#watchHandedBack(session);
       }
     }

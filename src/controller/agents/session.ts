@@ -55,6 +55,9 @@ interface Pending {
   chunks: Buffer[] | null;
   /** exec of a durable exec (or its reattach): its output is acknowledged as soon as it is handled. */
   durable?: boolean;
+  /** A durable exec's key, and where its request is now (a new session of a restarted agent may take it over). */
+  durableKey?: string;
+  where?: { s: AgentSession; id: number };
   /** exec: where output goes, and the number of the next chunk. */
   output: ((data: Buffer, stream: OutputStream) => void) | null;
   n: number;
@@ -100,6 +103,8 @@ export class AgentSession {
    * resumed step takes one over (`reattach`), once.
    */
   readonly handedBack = new Map<string, HandedBack>();
+  /** The session of the same agent's next process, when it replaced this one (workspaces follow it). */
+  successor: AgentSession | null = null;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #graceTimer: NodeJS.Timeout | null = null;
@@ -368,7 +373,28 @@ export class AgentSession {
       ...(spec.container !== undefined ? { container: spec.container } : {}),
       ...(spec.durableKey !== undefined ? { durable: spec.durableKey } : {}),
     };
-    return this.#process(msg, `exec ${JSON.stringify(spec.argv[0])}`, spec, stdin);
+    return this.#process(msg, `exec ${JSON.stringify(spec.argv[0])}`, spec, stdin, spec.durableKey);
+  }
+
+  /**
+   * The agent restarted (a new process, a new session) and handed back durable execs whose calls
+   * wait in `old`: this session takes those calls over (`reattach`), so the steps go on instead
+   * of failing when `old` ends. Returns how many.
+   */
+  takeOver(old: AgentSession, keys: ReadonlySet<string>): number {
+    let n = 0;
+    for (const [oldId, p] of [...old.#pending]) {
+      if (!p.durableKey || !keys.has(p.durableKey) || !p.where) continue;
+      old.#pending.delete(oldId);
+      this.handedBack.delete(p.durableKey);
+      p.n = 0;
+      const id = this.#register(p);
+      p.where.s = this;
+      p.where.id = id;
+      this.#sendRequest(id, { type: 'reattach', key: p.durableKey });
+      n++;
+    }
+    return n;
   }
 
   /** Takes over durable exec `key` the agent handed back (see handedBack); ExecNotReattachable when it did not. */
@@ -376,25 +402,27 @@ export class AgentSession {
     if (!this.handedBack.delete(key)) {
       return Promise.reject(new ExecNotReattachable(`agent '${this.name}' did not hand back the step's process ${key}`));
     }
-    return this.#process({ type: 'reattach', key }, `step ${key}`, spec, undefined).catch((e: unknown) => {
+    return this.#process({ type: 'reattach', key }, `step ${key}`, spec, undefined, key).catch((e: unknown) => {
       if (e instanceof WorkspaceError && e.code === 'not-found') throw new ExecNotReattachable(e.message);
       throw e;
     });
   }
 
-  #process(msg: DistributiveOmit<Outgoing<Request>, 'id'>, what: string, spec: ReattachSpec, stdin: Buffer | undefined): Promise<ExecResult> {
+  #process(msg: DistributiveOmit<Outgoing<Request>, 'id'>, what: string, spec: ReattachSpec, stdin: Buffer | undefined, durableKey?: string): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
       let sinkError: unknown;
       let abortRequested = false;
-      let id = 0;
+      const where = { s: this as AgentSession, id: 0 };
       const onAbort = () => {
-        if (abortRequested || !this.#pending.has(id)) return;
+        const { s, id } = where;
+        if (abortRequested || !s.#pending.has(id)) return;
         abortRequested = true;
-        if (!this.#ended) this.link.send({ type: 'abort', id });
+        if (!s.#ended) s.link.send({ type: 'abort', id });
       };
       const cleanup = () => spec.signal?.removeEventListener('abort', onAbort);
-      id = this.#register({
-        expect: 'exited', what, chunks: null, n: 0, durable: msg.type === 'reattach' || (msg.type === 'exec' && msg.durable !== undefined),
+      where.id = this.#register({
+        expect: 'exited', what, chunks: null, n: 0, durable: durableKey !== undefined, where,
+        ...(durableKey !== undefined ? { durableKey } : {}),
         output: (data, stream) => {
           if (sinkError !== undefined) return;
           try {
@@ -417,7 +445,7 @@ export class AgentSession {
         },
       });
       spec.signal?.addEventListener('abort', onAbort, { once: true });
-      this.#sendRequest(id, msg, stdin);
+      this.#sendRequest(where.id, msg, stdin);
     });
   }
 

@@ -60,7 +60,7 @@ export class RemoteBackend implements Backend {
     }, 'allocated', `allocate a workspace for ${req.build.job} #${req.build.number}`);
     const configured = this.#labels();
     const info: RemoteWorkspaceInfo = { ...r, nodeName: this.agent, nodeLabels: configured ? [...configured] : r.nodeLabels };
-    const ws = new RemoteWorkspace(s, r.id, info, () => this.#live.delete(ws), { buildId: req.build.id, records: this.#records });
+    const ws = new RemoteWorkspace(s, r.id, info, () => this.#live.delete(ws), { buildId: req.build.id, records: this.#records, job: req.build.job, number: req.build.number });
     this.#live.add(ws);
     return ws;
   }
@@ -105,14 +105,14 @@ export class RemoteWorkspace implements Workspace {
   readonly isUnix: boolean;
   readonly nodeEnv?: Readonly<Record<string, string>>;
   /** The agent's name for this workspace (the id of the request that allocated it). */
-  readonly id: number;
-  readonly #s: AgentSession;
+  id: number;
+  #s: AgentSession;
   readonly #onRelease: () => void;
-  readonly #durable: { buildId: string; records: DurableExecRecords | null } | null;
+  readonly #durable: { buildId: string; records: DurableExecRecords | null; job?: string; number?: number } | null;
   #released = false;
 
   constructor(session: AgentSession, id: number, info: RemoteWorkspaceInfo, onRelease: () => void,
-    durable: { buildId: string; records: DurableExecRecords | null } | null = null) {
+    durable: { buildId: string; records: DurableExecRecords | null; job?: string; number?: number } | null = null) {
     this.#s = session;
     this.#durable = durable;
     this.id = id;
@@ -126,12 +126,31 @@ export class RemoteWorkspace implements Workspace {
     this.#onRelease = onRelease;
   }
 
+  /**
+   * The agent restarted and its new session took over this workspace's durable exec (hub.ts,
+   * AgentSession.successor): the workspace moves to that session, allocated again at the same
+   * path, so the build's next steps run there too.
+   */
+  async #follow(): Promise<void> {
+    let next = this.#s.successor;
+    while (next?.successor) next = next.successor;
+    if (!this.#s.ended || !next || next.ended || this.#released || !this.#durable?.job) return;
+    const r = await next.request({
+      type: 'allocate', job: this.#durable.job, number: this.#durable.number ?? 0, buildId: this.#durable.buildId, path: this.root,
+    }, 'allocated', `allocate ${this.root} again after agent '${next.name}' restarted`);
+    if (this.#s.successor && this.#s.ended) {
+      this.#s = next;
+      this.id = r.id;
+    }
+  }
+
   /** The agent this workspace lives on. */
   get agent(): string {
     return this.#s.name;
   }
 
   async exec(spec: ExecSpec): Promise<ExecResult> {
+    await this.#follow();
     if (this.#released) throw new Error(`workspace ${this.root} on agent '${this.agent}' was released; cannot run ${JSON.stringify(spec.argv[0])}`);
     if (spec.argv[0] === undefined || spec.argv[0] === '') throw new Error(`nothing to run: empty command (in ${spec.cwd})`);
     if (spec.signal?.aborted) return { exitCode: null, signal: null, aborted: true };
@@ -149,41 +168,50 @@ export class RemoteWorkspace implements Workspace {
   }
 
   async reattach(key: string, spec: ReattachSpec): Promise<ExecResult> {
+    await this.#follow();
     const records = this.#durable?.records;
     return settled(this.#s.reattach(key, spec), () => { if (records) void records.forget(key).catch(() => {}); });
   }
 
   async readFile(path: string): Promise<Buffer> {
+    await this.#follow();
     return this.#s.readFile(this.id, path);
   }
 
   async openRead(path: string): Promise<FileReader> {
+    await this.#follow();
     return this.#s.openRead(this.id, path);
   }
 
   async writeFrom(path: string, chunks: AsyncIterable<Buffer>, mode?: number): Promise<void> {
+    await this.#follow();
     await this.#s.writeFrom(this.id, path, chunks, mode);
   }
 
   async writeFile(path: string, data: Buffer | string, mode?: number): Promise<void> {
+    await this.#follow();
     const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8');
     await this.#s.request({ type: 'writeFile', ws: this.id, path, size: bytes.length, ...(mode !== undefined ? { mode } : {}) },
       'done', `writeFile ${path}`, bytes);
   }
 
   async stat(path: string): Promise<FileStat | null> {
+    await this.#follow();
     return (await this.#s.request({ type: 'stat', ws: this.id, path }, 'fileStat', `stat ${path}`)).stat;
   }
 
   async mkdir(path: string): Promise<void> {
+    await this.#follow();
     await this.#s.request({ type: 'mkdir', ws: this.id, path }, 'done', `mkdir ${path}`);
   }
 
   async remove(path: string): Promise<void> {
+    await this.#follow();
     await this.#s.request({ type: 'remove', ws: this.id, path }, 'done', `remove ${path}`);
   }
 
   async glob(dir: string, includes: string, excludes?: string, options?: GlobOptions): Promise<string[]> {
+    await this.#follow();
     const r = await this.#s.request({
       type: 'glob', ws: this.id, dir, includes,
       ...(excludes !== undefined ? { excludes } : {}),
