@@ -219,3 +219,66 @@ test('kill -9 of the controller during a parallel with an sh on each of two agen
   assert.deepEqual(readFileSync(`${s.marks}/ran`, 'utf8').trim().split('\n').sort(), ['one', 'two'], 'each sh ran once');
   await kill9(c);
 });
+
+/** Opens an agent connection as `name` and sends `hello`; resolves with how it ended (or the first message). */
+async function rawHello(c: Ctl, name: string, hello: Record<string, unknown>): Promise<{ code: number; reason: string; messages: any[] }> {
+  const api = jsonApi(() => c.url);
+  const secret = /--secret (\S+)/.exec((await api('GET', `/api/v1/agents/${name}`)).command)![1]!.replace(/^'|'$/g, '');
+  const ws = new WebSocket(new URL('agent', c.url.replace(/^http/, 'ws')), {
+    headers: { authorization: `Bearer ${secret}`, 'x-kiln-agent-name': name, 'x-kiln-protocol': String(PROTOCOL_VERSION) },
+  });
+  const messages: any[] = [];
+  ws.on('message', (d: Buffer, binary: boolean) => { if (!binary) messages.push(JSON.parse(String(d))); });
+  ws.on('open', () => ws.send(JSON.stringify({
+    type: 'hello', protocol: PROTOCOL_VERSION, name, labels: [], executors: 1, os: 'linux', arch: 'x64', hostname: 'h', nodeVersion: 'v24',
+    kilnVersion: '0', workdir: '/w', session: null, received: 0, ...hello,
+  })));
+  const ended = new Promise<{ code: number; reason: string; messages: any[] }>((resolve) => ws.once('close', (code, r) => resolve({ code, reason: String(r), messages })));
+  // An accepted hello gets a welcome (and, for an unknown step, a discard): then the test closes it.
+  const done = await Promise.race([ended, until(() => messages.some((m) => m.type === 'discard'), 'a discard', 10_000).then(() => null)]);
+  if (done) return done;
+  ws.close(1000);
+  return { code: 0, reason: '', messages };
+}
+
+test("hostile hand-backs: another agent's step, offsets past what was produced, a build it does not belong to are refused, closing that connection only; an unknown step is stopped", async () => {
+  const s = await setup('sqlite', ['h1']);
+  const api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/agents', { name: 'h2', labels: ['h2'], executors: 1 });
+  await api('POST', '/api/v1/jobs', { name: 'victim', script: `node('h1') { ${waitingSh(s.marks, 'v')} }` });
+  await api('POST', '/api/v1/jobs/victim/builds', {});
+  await consoleUntil(s.c.url, 'victim', 1, 'v-before');
+  const [key] = readdirSync(path.join(s.workdirs.h1!, '.kiln-durable'));
+  const buildId = (await api('GET', '/api/v1/jobs/victim/builds/1')).id as string;
+  const zero = { bytes: 0, acked: 0 };
+  const logged = (re: RegExp) => until(() => re.test(s.c.out.join('')), `a log line matching ${re}`);
+
+  // h1's step, handed back by h2 (a valid secret of its own).
+  let r = await rawHello(s.c, 'h2', { execs: [{ key, buildId, stdout: zero, stderr: zero }] });
+  assert.equal(r.code, 1008, JSON.stringify(r));
+  assert.match(r.reason, new RegExp(`hand-back names step ${key}, which agent 'h1' runs, not 'h2'`));
+  await logged(new RegExp(`agent 'h2' from [^:]+: hand-back names step ${key}, which agent 'h1' runs, not 'h2'; connection closed`));
+
+  // Its own name, but acknowledged bytes past those produced.
+  r = await rawHello(s.c, 'h2', { execs: [{ key: 'b9-s9-abc', buildId, stdout: { bytes: 10, acked: 11 }, stderr: zero }] });
+  assert.equal(r.code, 1008);
+  assert.match(r.reason, /stdout acknowledged up to byte 11 of 10 produced/);
+
+  // That step again, naming another build.
+  r = await rawHello(s.c, 'h2', { execs: [{ key, buildId: 'some-other-build', stdout: zero, stderr: zero }] });
+  assert.equal(r.code, 1008);
+
+  // A step the controller does not know: welcomed, and told to stop it.
+  r = await rawHello(s.c, 'h2', { execs: [{ key: 'b9-s9-unknown', buildId, stdout: zero, stderr: zero }] });
+  assert.equal(r.messages[0]?.type, 'welcome', JSON.stringify(r));
+  assert.ok(r.messages.some((m) => m.type === 'discard' && m.key === 'b9-s9-unknown'), JSON.stringify(r));
+  await logged(/agent 'h2' handed back step b9-s9-unknown which this controller does not know \(its build is gone\); asking the agent to stop it/);
+
+  // None of it touched h1's step: it goes on and the build succeeds.
+  writeFileSync(`${s.marks}/go`, '');
+  const b = await finishedBuild(s.c.url, 'victim', 1);
+  const text = await consoleText(s.c.url, 'victim', 1);
+  assert.equal(b.result, 'SUCCESS', text);
+  assert.equal(lines(text, /^v-after$/).length, 1, text);
+  await kill9(s.c);
+});
