@@ -476,6 +476,14 @@ export class DurableExecs {
     renameSync(tmp, path.join(e.dir, 'meta.json'));
   }
 
+  /** The controller says the exec's build is gone or over: stop it and forget it. */
+  async discard(key: string, graceMs: number): Promise<void> {
+    const e = this.#execs.get(key);
+    if (!e || e.attached) return;
+    await e.discard(graceMs);
+    this.#log(`stopped the step ${e.meta.build} (${key}): the controller says its build is gone or over`);
+  }
+
   forget(e: DurableExec): void {
     if (this.#execs.get(e.key) === e) this.#execs.delete(e.key);
   }

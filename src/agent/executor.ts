@@ -152,8 +152,7 @@ export class RequestExecutor {
         return;
       }
       case 'discard': {
-        const d = this.#o.durable?.get(msg.key);
-        if (d && !d.attached) void d.discard(this.#o.killGraceMs ?? 1500);
+        void this.#o.durable?.discard(msg.key, this.#o.killGraceMs ?? 1500);
         return;
       }
       case 'exec': {

@@ -45,7 +45,11 @@ export type ReattachSpec = Pick<ExecSpec, 'onOutput' | 'signal'>;
  * The durable exec a resumed step asks for is not there (its agent does not hold it, or never
  * came back): the step cannot be resumed.
  */
-export class ExecNotReattachable extends Error {}
+export class ExecNotReattachable extends KilnError {
+  constructor(message: string) {
+    super('workspace.not-reattachable', message);
+  }
+}
 
 export interface ExecResult {
   /** Exit code, or null when killed by a signal. */

@@ -52,8 +52,8 @@ function track(proc: ChildProcess): string[] {
 }
 
 /** `kiln controller` on `home` and `port` (the same after a restart: agents dial it again). */
-async function startCtl(home: string, port: number, databaseUrl: string | null): Promise<Ctl> {
-  const proc = spawn(kilnBin, ['controller', '--home', home, '--port', String(port), '--executors', '0', '--agent-grace', '60',
+async function startCtl(home: string, port: number, databaseUrl: string | null, graceS = 60): Promise<Ctl> {
+  const proc = spawn(kilnBin, ['controller', '--home', home, '--port', String(port), '--executors', '0', '--agent-grace', String(graceS),
     ...(databaseUrl ? ['--database-url', databaseUrl] : [])], {
     env: { ...process.env, KILN_ADMIN_TOKEN: TEST_ADMIN_TOKEN, KILN_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -134,12 +134,12 @@ for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 of the control
 
 
 /** A controller with agents `names` (label = name), started in one home on one port. */
-async function setup(kind: 'sqlite' | 'postgres', names: string[]) {
+async function setup(kind: 'sqlite' | 'postgres', names: string[], graceS = 60) {
   const home = tempDir('dagents');
   const marks = tempDir('dagents-marks');
   const port = await freePort();
   const db = await dbFor(kind);
-  const c = await startCtl(home, port, db);
+  const c = await startCtl(home, port, db, graceS);
   const api = jsonApi(() => c.url);
   const workdirs: Record<string, string> = {};
   const agents: Record<string, Proc> = {};
@@ -280,5 +280,25 @@ test("hostile hand-backs: another agent's step, offsets past what was produced, 
   const text = await consoleText(s.c.url, 'victim', 1);
   assert.equal(b.result, 'SUCCESS', text);
   assert.equal(lines(text, /^v-after$/).length, 1, text);
+  await kill9(s.c);
+});
+
+test('an agent that does not come back within the grace: the build fails saying so; when it comes back, the step is stopped (its build is over)', async () => {
+  const s = await setup('sqlite', ['g1'], 1);
+  const api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/jobs', { name: 'late', script: `node('g1') { sh 'set +x; echo started; echo $$ > "${s.marks}/pid"; while :; do sleep 0.1; done' }` });
+  await api('POST', '/api/v1/jobs/late/builds', {});
+  await consoleUntil(s.c.url, 'late', 1, 'started');
+  await kill9(s.agents.g1!);
+  const b = await finishedBuild(s.c.url, 'late', 1);
+  const text = await consoleText(s.c.url, 'late', 1);
+  assert.equal(b.result, 'FAILURE', text);
+  assert.match(text, /agent 'g1' disconnected and did not come back within 1 s; the processes it was running may still be running on/);
+  const pid = Number(readFileSync(`${s.marks}/pid`, 'utf8'));
+  assert.doesNotThrow(() => process.kill(pid, 0), 'the step still runs while its agent is away');
+  const again = await startAgent(s.c, 'g1', s.workdirs.g1!);
+  await until(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, 'the step to be stopped');
+  await until(() => /stopped the step late #1 \(\S+\): the controller says its build is gone or over/.test(again.out.join('')), 'the agent to say so');
+  assert.deepEqual(readdirSync(path.join(s.workdirs.g1!, '.kiln-durable')), [], 'nothing left to hand back');
   await kill9(s.c);
 });
