@@ -6,7 +6,10 @@
 // Networks fail; builds must not. The agent therefore keeps its session across connections:
 // the processes it runs go on while it reconnects, their output is kept (link.ts) and sent
 // once the controller has the agent back, and only if the controller answers the next hello
-// with a *new* session (it gave up on the old one) does the agent stop what the old one ran.
+// with a *new* session (it gave up on the old one, or it is a new controller process) does the
+// agent stop what the old one ran, but for its durable execs (script steps, durable.ts): those
+// go on, their output waiting on disk, and every hello hands them back (`execs`) for the new
+// session to take over (`reattach`) or stop (`discard`).
 //
 // How: `run()` loops: connect (WebSocket with name, secret and protocol version in the
 // upgrade headers), send hello, wait for welcome, then hand each schema-checked request to the
@@ -22,10 +25,11 @@
 // `kiln agent --stdio` the controller launches, which finds the socket and only relays its own
 // stdin/stdout to it: the controller then resumes the session as after a WebSocket reconnect.
 //
-// What a dead agent process left: every spawn is recorded in the work directory
-// (leftovers.ts); before its first hello, `run()` stops the processes earlier agent processes
-// of this work directory left running and reports them in the hello (`leftovers`), so the
-// controller ends the builds that lost them saying that their processes were stopped.
+// What a dead agent process left: its durable execs are found (durable.ts `load`) and handed
+// back; every other spawn is recorded in the work directory (leftovers.ts), and before its
+// first hello, `run()` stops the processes earlier agent processes of this work directory left
+// running and reports them in the hello (`leftovers`), so the controller ends the builds that
+// lost them saying that their processes were stopped.
 
 import os from 'node:os';
 import path from 'node:path';

@@ -12,6 +12,10 @@
 // own process group and an abort kills the whole tree. On top of that, a workspace the
 // controller asks for by path must lie inside the agent's work directory.
 //
+// An exec with a `durable` key (a script step) runs as a durable exec of the agent (durable.ts),
+// which outlives this executor: closing it detaches those instead of killing them, and a later
+// session's `reattach` attaches them to its executor; `discard` stops one.
+//
 // Streamed transfers (readStream / writeStream, see protocol/messages.ts) keep at most the
 // controller's credit of a file in flight: a read waits for credit before each chunk, a write
 // queues what arrives (never more than the window it granted) and grants more as it writes.

@@ -17,6 +17,13 @@
 //     socket still looks open (half-open), it is terminated.
 //   - another agent holds the name on a live connection: the newcomer is closed with 4409.
 //
+// A hello that starts a new session may hand back durable execs (script steps the agent kept
+// running across a controller or agent restart): they are checked against the store (`execs`,
+// agent_execs) before the welcome; this agent's execs of running builds wait in the session
+// for their steps to re-attach (and a restarted agent's new session takes over the old
+// session's waiting calls), the others are stopped (`discard`), and a hand-back that names
+// another agent's exec or has offsets that make no sense closes that connection.
+//
 // The hello's labels, executors, host name, OS and so on are the agent's claims: the hub keeps
 // them to show (AgentInfo, control characters masked), but never decides with them. Which
 // builds an agent gets is the controller's configuration of it (compose.ts, `configuredLabels`).

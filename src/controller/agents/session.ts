@@ -8,6 +8,10 @@
 //
 // The hub (hub.ts) owns sockets and hands this class decoded, schema-checked messages.
 //
+// Durable execs (agent/durable.ts): `handedBack` holds what the agent's hello handed back and the
+// store accepted; `reattach` takes one over for a resumed step; `takeOver` moves the calls an
+// ended session of the same agent (its previous process) was waiting for to this one.
+//
 // Streamed transfers (openRead, writeFrom; see protocol/messages.ts) are how artifacts and
 // stashes of any size pass: a read grants the agent READ_WINDOW_BYTES of credit and more only as
 // its consumer takes chunks (so a slow disk slows the agent instead of filling memory); a write
