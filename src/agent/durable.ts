@@ -183,6 +183,24 @@ export class DurableExec {
     };
   }
 
+  /**
+   * The controller counted what it got (it took this exec over from the previous agent process's
+   * session): that is what it has, whatever acknowledgement this process had read. False when
+   * the offsets lie outside [acknowledged, produced].
+   */
+  resendFrom(from: { stdout: number; stderr: number }): boolean {
+    const ok = (s: StreamState, at: number) => at >= s.acked && at <= s.size();
+    if (!ok(this.out, from.stdout) || !ok(this.err, from.stderr)) return false;
+    this.out.acked = from.stdout;
+    this.err.acked = from.stderr;
+    try {
+      writeFileSync(path.join(this.dir, 'acked'), `${this.out.acked} ${this.err.acked}\n`, { mode: 0o600 });
+    } catch {
+      // kept in memory
+    }
+    return true;
+  }
+
   /** Sends to `sink` from the acknowledged offsets on. Returns a line to print first when output was skipped. */
   attach(sink: ExecSink): void {
     this.#sink = sink;

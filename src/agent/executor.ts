@@ -152,6 +152,9 @@ export class RequestExecutor {
           return;
         }
         if (d.attached) throw new ProtocolViolation(CloseCode.policy, `step ${msg.key} is already attached on this agent`);
+        if (msg.from && !d.resendFrom(msg.from)) {
+          throw new ProtocolViolation(CloseCode.policy, `reattach of step ${msg.key} from offsets ${msg.from.stdout}/${msg.from.stderr}, outside what it acknowledged and produced`);
+        }
         this.#attachDurable(msg.id, d);
         return;
       }

@@ -208,7 +208,16 @@ export const Exec = sequenced('exec', {
  * output from what a controller acknowledged on (`output` from n = 0), then `exited`, as for an
  * exec; `failed` (not-found) when it does not hold it.
  */
-export const Reattach = sequenced('reattach', { id: Id, key: DurableKey });
+export const Reattach = sequenced('reattach', {
+  id: Id,
+  key: DurableKey,
+  /**
+   * Where to resend from, per stream, when the controller knows better than the agent's
+   * acknowledged offsets (it took the exec over from the session of the agent's previous
+   * process: it counted what it got). Never below what the agent holds as acknowledged.
+   */
+  from: Type.Optional(Type.Object({ stdout: Type.Integer({ minimum: 0 }), stderr: Type.Integer({ minimum: 0 }) }, strict)),
+});
 
 /** Stop the durable exec `key` and forget it (its build is gone or finished). No answer. */
 export const Discard = sequenced('discard', { key: DurableKey });

@@ -62,6 +62,8 @@ interface Pending {
   /** A durable exec's key, and where its request is now (a new session of a restarted agent may take it over). */
   durableKey?: string;
   where?: { s: AgentSession; id: number };
+  /** A durable exec's output handled so far, per stream, from the start of its output. */
+  got?: { stdout: number; stderr: number };
   /** exec: where output goes, and the number of the next chunk. */
   output: ((data: Buffer, stream: OutputStream) => void) | null;
   n: number;
@@ -377,7 +379,7 @@ export class AgentSession {
       ...(spec.container !== undefined ? { container: spec.container } : {}),
       ...(spec.durableKey !== undefined ? { durable: spec.durableKey } : {}),
     };
-    return this.#process(msg, `exec ${JSON.stringify(spec.argv[0])}`, spec, stdin, spec.durableKey);
+    return this.#process(msg, `exec ${JSON.stringify(spec.argv[0])}`, spec, stdin, spec.durableKey, { stdout: 0, stderr: 0 });
   }
 
   /**
@@ -395,7 +397,7 @@ export class AgentSession {
       const id = this.#register(p);
       p.where.s = this;
       p.where.id = id;
-      this.#sendRequest(id, { type: 'reattach', key: p.durableKey });
+      this.#sendRequest(id, { type: 'reattach', key: p.durableKey, ...(p.got ? { from: { ...p.got } } : {}) });
       n++;
     }
     return n;
@@ -403,16 +405,18 @@ export class AgentSession {
 
   /** Takes over durable exec `key` the agent handed back (see handedBack); ExecNotReattachable when it did not. */
   reattach(key: string, spec: ReattachSpec): Promise<ExecResult> {
-    if (!this.handedBack.delete(key)) {
+    const h = this.handedBack.get(key);
+    if (!h || !this.handedBack.delete(key)) {
       return Promise.reject(new ExecNotReattachable(`agent '${this.name}' did not hand back the step's process ${key}`));
     }
-    return this.#process({ type: 'reattach', key }, `step ${key}`, spec, undefined, key).catch((e: unknown) => {
+    return this.#process({ type: 'reattach', key }, `step ${key}`, spec, undefined, key, { stdout: h.stdout.acked, stderr: h.stderr.acked }).catch((e: unknown) => {
       if (e instanceof WorkspaceError && e.code === 'not-found') throw new ExecNotReattachable(e.message);
       throw e;
     });
   }
 
-  #process(msg: DistributiveOmit<Outgoing<Request>, 'id'>, what: string, spec: ReattachSpec, stdin: Buffer | undefined, durableKey?: string): Promise<ExecResult> {
+  #process(msg: DistributiveOmit<Outgoing<Request>, 'id'>, what: string, spec: ReattachSpec, stdin: Buffer | undefined,
+    durableKey?: string, got?: { stdout: number; stderr: number }): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
       let sinkError: unknown;
       let abortRequested = false;
@@ -427,6 +431,7 @@ export class AgentSession {
       where.id = this.#register({
         expect: 'exited', what, chunks: null, n: 0, durable: durableKey !== undefined, where,
         ...(durableKey !== undefined ? { durableKey } : {}),
+        ...(durableKey !== undefined && got ? { got } : {}),
         output: (data, stream) => {
           if (sinkError !== undefined) return;
           try {
@@ -510,6 +515,7 @@ export class AgentSession {
         if (!p.output) throw new ProtocolViolation(CloseCode.policy, `output for request ${msg.id}, which is ${p.what}`);
         if (msg.n !== p.n) throw new ProtocolViolation(CloseCode.policy, `output chunk ${msg.n} of request ${msg.id} where ${p.n} was due`);
         p.n++;
+        if (p.got) p.got[msg.stream] += data?.length ?? 0;
         p.output(data ?? Buffer.alloc(0), msg.stream);
         // In the console now: acknowledged at once, so that the agent does not send it again to
         // the next controller process should this one die (durable execs).
