@@ -180,6 +180,10 @@ for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 of the control
   await api('POST', '/api/v1/jobs', { name: 'both', script: `node('c1') { ${waitingSh(s.marks, 'y', 3)} }; echo 'not reached'` });
   await api('POST', '/api/v1/jobs/both/builds', {});
   await consoleUntil(s.c.url, 'both', 1, 'y-before');
+  // Killed together once the agent has the controller's acknowledgement of that line: were both
+  // to die while it is in flight, the line would come again (docs: Durable builds, "Not yet").
+  const durable = path.join(s.workdirs.c1!, '.kiln-durable');
+  await until(() => readdirSync(durable).some((k) => /^[1-9]/.test(readFileSync(path.join(durable, k, 'acked'), { encoding: 'utf8', flag: 'a+' }))), 'the agent to have the acknowledgement');
   await Promise.all([kill9(s.c), kill9(s.agents.c1!)]);
   writeFileSync(`${s.marks}/go`, '');
   await until(() => readdirSync(path.join(s.workdirs.c1!, '.kiln-durable')).some((k) => existsSync(path.join(s.workdirs.c1!, '.kiln-durable', k, 'rc'))), 'the sh to end while nobody watched');

@@ -420,6 +420,11 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
           conn.helloSeen = true;
           clearTimeout(helloTimer);
           helloDone();
+          if (!msg.execs || msg.execs.length === 0) {
+            this.#hello(conn, msg);
+            return;
+          }
+          // Nothing else comes before the welcome (an agent waits for it), so the store may be asked first.
           void this.#handback(conn, msg).then((h) => {
             if (conn.violation === null && conn.ws.readyState === conn.ws.OPEN) this.#hello(conn, msg, h);
           }).catch((e: unknown) => this.#fail(conn, e));
