@@ -3,7 +3,7 @@
 // API the way a user or a UI would drive it. Then, in the same run, the peer CI (Buildbot, via
 // /work/shared/bench/buildbot/run.sh) doing the same work on this machine, side by side.
 //
-//   node bench/controller.ts [--no-peer] [--install-peer] [--cpu-prof DIR] [--latency-builds 50]
+//   node bench/controller.ts [--no-peer] [--no-durable] [--install-peer] [--cpu-prof DIR] [--latency-builds 50]
 //                            [--throughput-builds 200] [--log-mb 100] [--cold-starts 5] [--budget 90]
 //                            [--peer /work/shared/bench/buildbot/run.sh] [--peer-budget 200]
 //
@@ -25,6 +25,8 @@ import { median } from './lib.ts';
 const { values: opts } = parseArgs({
   options: {
     'no-peer': { type: 'boolean', default: false },
+    // Script steps on agents without durable execs (KILN_DURABLE_EXECS=0): what durability costs, in the same run.
+    'no-durable': { type: 'boolean', default: false },
     'install-peer': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'latency-builds': { type: 'string', default: '50' },
@@ -278,6 +280,7 @@ async function startKilnController(o: { cpuProf?: string } = {}): Promise<Contro
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('KILN_')) delete env[k];
   env['KILN_ADMIN_TOKEN'] = BENCH_TOKEN;
+  if (opts['no-durable']) env['KILN_DURABLE_EXECS'] = '0';
   if (o.cpuProf) env['NODE_OPTIONS'] = `${env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${o.cpuProf}`.trim();
   const t = performance.now();
   const { proc, output } = start(kilnBin, ['controller', '--home', home, '--port', String(port), '--host', '127.0.0.1'], { env });

@@ -6,7 +6,10 @@
 // Networks fail; builds must not. The agent therefore keeps its session across connections:
 // the processes it runs go on while it reconnects, their output is kept (link.ts) and sent
 // once the controller has the agent back, and only if the controller answers the next hello
-// with a *new* session (it gave up on the old one) does the agent stop what the old one ran.
+// with a *new* session (it gave up on the old one, or it is a new controller process) does the
+// agent stop what the old one ran, but for its durable execs (script steps, durable.ts): those
+// go on, their output waiting on disk, and every hello hands them back (`execs`) for the new
+// session to take over (`reattach`) or stop (`discard`).
 //
 // How: `run()` loops: connect (transport.ts: a WebSocket with name, secret and protocol version
 // in the upgrade headers), send hello, wait for welcome, then hand each schema-checked request to the
@@ -22,10 +25,11 @@
 // `kiln agent --stdio` the controller launches, which finds the socket and only relays its own
 // stdin/stdout to it: the controller then resumes the session as after a WebSocket reconnect.
 //
-// What a dead agent process left: every spawn is recorded in the work directory
-// (leftovers.ts); before its first hello, `run()` stops the processes earlier agent processes
-// of this work directory left running and reports them in the hello (`leftovers`), so the
-// controller ends the builds that lost them saying that their processes were stopped.
+// What a dead agent process left: its durable execs are found (durable.ts `load`) and handed
+// back; every other spawn is recorded in the work directory (leftovers.ts), and before its
+// first hello, `run()` stops the processes earlier agent processes of this work directory left
+// running and reports them in the hello (`leftovers`), so the controller ends the builds that
+// lost them saying that their processes were stopped.
 
 import os from 'node:os';
 import path from 'node:path';
@@ -45,6 +49,7 @@ import { Link } from '../protocol/link.ts';
 import { keepAlive } from '../protocol/heartbeat.ts';
 import { RequestExecutor } from './executor.ts';
 import { ProcessRegistry, sweepLeftovers, type Leftover } from './leftovers.ts';
+import { DurableExecs } from './durable.ts';
 import { agentEndpoint, describeClose, describeConnectError, describeHttpRefusal, type Problem } from './errors.ts';
 import type { LogLine } from '../util/log-lines.ts';
 import { KilnError } from '../core/errors.ts';
@@ -105,6 +110,9 @@ export class Agent {
   readonly #o: AgentOptions;
   readonly #backend: Backend;
   readonly #root: string;
+  readonly #hostEnv: Readonly<Record<string, string>>;
+  /** Steps that survive the controller's and this process's restarts (durable.ts). */
+  readonly #durable: DurableExecs;
   readonly #log: LogLine;
   #link = new Link();
   #executor: RequestExecutor;
@@ -146,6 +154,8 @@ export class Agent {
       reportEnv: true, // builds see this agent's PATH, HOME... as Jenkins' node environment
     });
     this.#root = local.root;
+    this.#hostEnv = local.hostEnv;
+    this.#durable = new DurableExecs(this.workdir, this.#log);
     // In a Kubernetes pod, container('x') steps go to the runners of the pod's other containers.
     this.#backend = options.podRunners ? withPodRunners(local, options.podRunners) : local;
     this.#executor = this.#newExecutor();
@@ -170,6 +180,8 @@ export class Agent {
       ...(this.#o.killGraceMs !== undefined ? { graceMs: this.#o.killGraceMs } : {}),
       log: this.#log,
     });
+    // Durable steps an earlier agent process started go on: handed back in the hello.
+    this.#durable.load();
     if (this.#o.stdio) {
       try {
         return await this.#runStdio();
@@ -276,6 +288,8 @@ export class Agent {
       ws?.terminate();
     }
     await this.#executor.close();
+    // Shut down on purpose: the controller ended the session, so nobody takes these over.
+    await Promise.all(this.#durable.handback().map((h) => this.#durable.get(h.key)?.discard(this.#o.killGraceMs ?? 1500)));
   }
 
   #newExecutor(): RequestExecutor {
@@ -284,9 +298,13 @@ export class Agent {
       backend: this.#backend,
       workdir: this.workdir,
       workspaceRoot: this.#root,
+      durable: this.#durable,
+      hostEnv: this.#hostEnv,
+      ...(this.#o.killGraceMs !== undefined ? { killGraceMs: this.#o.killGraceMs } : {}),
       send: (msg, data) => {
-        this.#link.send(msg, data);
+        const seq = this.#link.send(msg, data);
         if (!this.#link.connected && this.#link.pending.bytes > (this.#o.maxKeptBytes ?? 256 * 1024 * 1024)) this.#abandonSession();
+        return seq;
       },
     });
   }
@@ -357,6 +375,7 @@ export class Agent {
           hostname: os.hostname().slice(0, 256), nodeVersion: process.version, kilnVersion: kilnVersion(),
           workdir: this.workdir, session: this.#session, received: this.#link.received,
           ...(this.#leftovers !== null && this.#session === null ? { leftovers: this.#leftovers.slice(0, 1024) } : {}),
+          ...(this.#durable.size > 0 ? { execs: this.#durable.handback() } : {}),
         };
         ws.send(JSON.stringify(hello));
         welcomeTimer = setTimeout(() => {
@@ -412,6 +431,7 @@ export class Agent {
     this.#session = w.session;
     this.#leftovers = null; // reported
     this.#link.attach({ send: (frame, binary) => ws.send(frame, { binary }) }, w.received);
+    if (w.resumed) this.#durable.acknowledged(w.received);
     this.#log(`${w.resumed ? 'reconnected' : 'connected'} to ${this.#o.stdio ? 'the controller over stdio' : this.#o.url} as agent '${this.name}'`);
   }
 
@@ -419,9 +439,12 @@ export class Agent {
     if (msg.type === 'welcome') throw new ProtocolViolation(CloseCode.policy, 'a second welcome');
     if (msg.type === 'ack') {
       this.#link.acknowledged(msg.ack);
+      this.#durable.acknowledged(msg.ack);
       return;
     }
-    if (!this.#link.receive(msg.seq, msg.ack, bytes)) return;
+    const fresh = this.#link.receive(msg.seq, msg.ack, bytes);
+    this.#durable.acknowledged(msg.ack);
+    if (!fresh) return;
     this.#executor.handle(msg as Request, data);
   }
 }

@@ -12,6 +12,10 @@
 // own process group and an abort kills the whole tree. On top of that, a workspace the
 // controller asks for by path must lie inside the agent's work directory.
 //
+// An exec with a `durable` key (a script step) runs as a durable exec of the agent (durable.ts),
+// which outlives this executor: closing it detaches those instead of killing them, and a later
+// session's `reattach` attaches them to its executor; `discard` stops one.
+//
 // Streamed transfers (readStream / writeStream, see protocol/messages.ts) keep at most the
 // controller's credit of a file in flight: a read waits for credit before each chunk, a write
 // queues what arrives (never more than the window it granted) and grants more as it writes.
@@ -24,6 +28,7 @@ import { openFile, writeChunks } from '../util/files-stream.ts';
 import { CHUNK_BYTES, CloseCode } from '../protocol/messages.ts';
 import type { ErrorCodeName, Outgoing, Request, Response } from '../protocol/messages.ts';
 import { ProtocolViolation } from '../protocol/codec.ts';
+import type { DurableExec, DurableExecs } from './durable.ts';
 
 export interface ExecutorOptions {
   /** The agent's name (for messages). */
@@ -33,8 +38,14 @@ export interface ExecutorOptions {
   workdir: string;
   /** Directory relative workspace paths resolve against (the backend's root). */
   workspaceRoot: string;
-  /** Sends a sequenced message to the controller (with bytes for binary types). */
-  send: (msg: Outgoing<Response>, data?: Buffer) => void;
+  /** Sends a sequenced message to the controller (with bytes for binary types); returns its seq. */
+  send: (msg: Outgoing<Response>, data?: Buffer) => number;
+  /** The agent's durable execs (durable.ts): an exec with a `durable` key runs there. Absent: none. */
+  durable?: DurableExecs;
+  /** The environment the backend puts under a step's (durable execs spawn themselves). */
+  hostEnv?: Readonly<Record<string, string>>;
+  /** Time between SIGTERM and SIGKILL when a durable exec is aborted. Default 1500 ms. */
+  killGraceMs?: number;
 }
 
 interface Upload {
@@ -67,6 +78,10 @@ export class RequestExecutor {
   readonly #uploads = new Map<number, Upload>();
   readonly #readers = new Map<number, Reader>();
   readonly #writers = new Map<number, Writer>();
+  /** Durable execs this session carries, by request id (exec or reattach). */
+  readonly #durables = new Map<number, DurableExec>();
+  /** The build each workspace was allocated for (a durable exec's record names it). */
+  readonly #builds = new Map<number, { id: string; job: string; number: number }>();
   #closed = false;
 
   constructor(options: ExecutorOptions) {
@@ -101,6 +116,8 @@ export class RequestExecutor {
         return;
       }
       case 'abort': {
+        const d = this.#durables.get(msg.id);
+        if (d) void d.abort(this.#o.killGraceMs ?? 1500);
         this.#execs.get(msg.id)?.abort();
         const r = this.#readers.get(msg.id) ?? this.#writers.get(msg.id);
         if (r) {
@@ -129,7 +146,30 @@ export class RequestExecutor {
         this.#answer(msg.id, this.#writeStream(msg, w).finally(() => this.#writers.delete(msg.id)));
         return;
       }
+      case 'reattach': {
+        const d = this.#o.durable?.get(msg.key);
+        if (!d) {
+          this.#send({ type: 'failed', id: msg.id, code: 'not-found', message: `agent '${this.#o.name}' holds no step ${msg.key} (it ended and was collected, or never ran here)` });
+          return;
+        }
+        if (d.attached) throw new ProtocolViolation(CloseCode.policy, `step ${msg.key} is already attached on this agent`);
+        if (msg.from && !d.resendFrom(msg.from)) {
+          throw new ProtocolViolation(CloseCode.policy, `reattach of step ${msg.key} from offsets ${msg.from.stdout}/${msg.from.stderr}, outside what it acknowledged and produced`);
+        }
+        this.#attachDurable(msg.id, d);
+        return;
+      }
+      case 'discard': {
+        void this.#o.durable?.discard(msg.key, this.#o.killGraceMs ?? 1500);
+        return;
+      }
       case 'exec': {
+        if (msg.durable !== undefined && this.#o.durable && msg.container === undefined && process.platform !== 'win32') {
+          const start = (stdin: Buffer | undefined) => this.#answer(msg.id, this.#startDurable(msg, msg.durable!, stdin));
+          if (msg.stdin) this.#expectUpload(msg.id, start);
+          else start(undefined);
+          return;
+        }
         // Registered now, so that an abort arriving before the process starts is not lost.
         const ac = new AbortController();
         this.#execs.set(msg.id, ac);
@@ -187,6 +227,7 @@ export class RequestExecutor {
         this.#answer(msg.id, (async () => {
           const ws = this.#workspaces.get(msg.ws);
           this.#workspaces.delete(msg.ws);
+          this.#builds.delete(msg.ws);
           await ws?.release();
           this.#send({ type: 'done', id: msg.id });
         })());
@@ -194,9 +235,14 @@ export class RequestExecutor {
     }
   }
 
-  /** Ends the session's work: kills its processes, releases its workspaces, sends nothing more. */
+  /**
+   * Ends the session's work: kills its processes (but durable execs, which wait on disk for the
+   * next session), releases its workspaces, sends nothing more.
+   */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const d of this.#durables.values()) d.detach();
+    this.#durables.clear();
     for (const ac of this.#execs.values()) ac.abort();
     for (const t of [...this.#readers.values(), ...this.#writers.values()]) {
       t.cancelled = true;
@@ -280,6 +326,7 @@ export class RequestExecutor {
       return;
     }
     this.#workspaces.set(msg.id, ws);
+    this.#builds.set(msg.id, { id: msg.buildId, job: msg.job, number: msg.number });
     this.#send({
       type: 'allocated', id: msg.id, root: ws.root, tmp: ws.tmp, nodeName: ws.nodeName,
       nodeLabels: ws.nodeLabels, hasContainers: ws.hasContainers, isUnix: ws.isUnix,
@@ -309,6 +356,36 @@ export class RequestExecutor {
     }
   }
 
+  /** Starts a durable exec (durable.ts) in workspace `msg.ws` and attaches it as request `msg.id`. */
+  async #startDurable(msg: Extract<Request, { type: 'exec' }>, key: string, stdin: Buffer | undefined): Promise<void> {
+    const ws = this.#ws(msg.ws);
+    const cwd = path.resolve(msg.cwd);
+    const inside = (dir: string) => cwd === dir || cwd.startsWith(dir + path.sep);
+    if (!path.isAbsolute(msg.cwd) || (!inside(path.resolve(ws.root)) && !inside(path.resolve(ws.tmp)))) {
+      throw new WorkspaceError('outside', `working directory ${msg.cwd} is outside the workspace ${ws.root}`);
+    }
+    const env: Record<string, string> = { ...this.#o.hostEnv, ...msg.env };
+    env['PATH'] ??= '/usr/local/bin:/usr/bin:/bin';
+    const build = this.#builds.get(msg.ws);
+    const d = this.#o.durable!.start({
+      key, buildId: build?.id ?? '', build: build ? `${build.job} #${build.number}` : 'a build', argv: msg.argv, cwd, env,
+      ...(stdin !== undefined ? { stdin } : {}),
+    });
+    if (this.#closed) return; // the session ended meanwhile: it waits for the next one
+    this.#attachDurable(msg.id, d);
+  }
+
+  #attachDurable(id: number, d: DurableExec): void {
+    this.#durables.set(id, d);
+    d.attach({
+      output: (data, stream, n) => this.#o.send({ type: 'output', id, n, stream }, data),
+      // Kept in #durables after its exit: until the controller acknowledges `exited`, a new
+      // session may need it again (close() detaches it).
+      exited: (r) => this.#o.send({ type: 'exited', id, ...r }),
+      forgotten: () => { this.#durables.delete(id); },
+    });
+  }
+
   #ws(id: number): Workspace {
     const ws = this.#workspaces.get(id);
     if (!ws) throw new Error(`workspace ${id} is not allocated on agent '${this.#o.name}' (released, or the agent restarted)`);
@@ -331,4 +408,5 @@ export class RequestExecutor {
   #send(msg: Outgoing<Response>, data?: Buffer): void {
     if (!this.#closed) this.#o.send(msg, data);
   }
+
 }

@@ -1,5 +1,8 @@
 // What an agent process leaves running when it dies, and how the next one stops it.
 //
+// (Script steps on Unix agents are durable execs instead, durable.ts: not recorded here, never
+// swept, handed back to the controller. What follows is for every other spawn.)
+//
 // Why: steps run in their own process groups (exec/local-workspace.ts), so an agent killed with SIGKILL
 // (OOM killer, `kill -9`, a crash) leaves them running, orphaned: a deploy that keeps going
 // after the controller reported its build as failed. The controller cannot reach them; only

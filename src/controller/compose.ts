@@ -226,6 +226,9 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     responseHeaders: SECURITY_HEADERS,
     // NODE_LABELS in builds: the configured labels (a pod's agent has none configured: its own).
     configuredLabels: (name) => (podAgents.has(name) ? null : scheduler.nodes().find((n) => n.name === name)?.labels ?? null),
+    // Durable script steps on agents: which is whose, for a hand-back after a restart
+    // (KILN_DURABLE_EXECS=0 turns durable execs off: for measuring what they cost).
+    ...(process.env['KILN_DURABLE_EXECS'] === '0' ? {} : { execs: store.agentExecs }),
   });
   // The agent's record is the truth about it: its labels and executors are what the scheduler
   // uses. What an agent's hello announces (its --labels / --executors, or anything a modified

@@ -31,6 +31,24 @@ export interface ExecSpec {
   onOutput: (chunk: Buffer, stream: OutputStream) => void;
   /** Aborting kills the whole process tree (within 2 s: TERM, then KILL). */
   signal?: AbortSignal;
+  /**
+   * Run it durably under this key where the workspace can (an agent: the process survives a
+   * restart of the controller or of the agent, and `reattach` takes it over); ignored elsewhere.
+   */
+  durableKey?: string;
+}
+
+/** What a re-attached exec needs: where its output goes, and its abort. */
+export type ReattachSpec = Pick<ExecSpec, 'onOutput' | 'signal'>;
+
+/**
+ * The durable exec a resumed step asks for is not there (its agent does not hold it, or never
+ * came back): the step cannot be resumed.
+ */
+export class ExecNotReattachable extends KilnError {
+  constructor(message: string) {
+    super('workspace.not-reattachable', message);
+  }
 }
 
 export interface ExecResult {
@@ -116,6 +134,12 @@ export interface Workspace {
   allocateAt?(path: string): Promise<Workspace>;
 
   exec(spec: ExecSpec): Promise<ExecResult>;
+  /**
+   * Takes over the durable exec `key` a previous controller process started here (ExecSpec's
+   * durableKey): its output from where that process's acknowledgements ended, then its result.
+   * Rejects with ExecNotReattachable when it is not there. Absent: the workspace cannot.
+   */
+  reattach?(key: string, spec: ReattachSpec): Promise<ExecResult>;
 
   /** Refuses a file whose real location (after symbolic links) is outside the workspace. */
   readFile(path: string): Promise<Buffer>;

@@ -27,7 +27,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { Type } from './schema.ts';
 
 /** Bumped on any incompatible change; both sides refuse a peer with another version. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** Path of the WebSocket endpoint below the controller's base URL. */
 export const AGENT_PATH = '/agent';
 /** Largest frame either side accepts; a bigger one closes the connection (1009). */
@@ -98,6 +98,16 @@ const ErrorCode = Type.Union([
 
 const strict = { additionalProperties: false } as const;
 
+/**
+ * A durable exec's key (Exec.durable): chosen by the controller (the build's id and the step's),
+ * kept by the agent in its control directory, so that a new controller process, or a new agent
+ * process, can find the exec again. Safe as a file name.
+ */
+export const DURABLE_KEY_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,159}$';
+const DurableKey = Type.String({ pattern: DURABLE_KEY_PATTERN });
+/** Bytes of one output stream of a durable exec: produced so far, and acknowledged by a controller. */
+const StreamBytes = Type.Object({ bytes: Type.Integer({ minimum: 0 }), acked: Type.Integer({ minimum: 0 }) }, strict);
+
 /** A sequenced message: `type`, its `seq` in the session, the `ack` of the last seq received. */
 function sequenced<T extends string, P extends Record<string, TSchema>>(type: T, props: P) {
   return Type.Object({ type: Type.Literal(type), seq: Seq, ack: Ack, ...props }, strict);
@@ -131,6 +141,20 @@ export const Hello = Type.Object({
     command: Text(256),
     found: Type.Integer({ minimum: 0 }),
     running: Type.Integer({ minimum: 0 }),
+  }, strict), { maxItems: 1024 })),
+  /**
+   * The durable execs this agent holds that no connection of the current session carries (the
+   * controller restarted, or the agent did): each may be taken over by the new session
+   * (`reattach`), which resends its output from `acked` on. `exit` is set when it ended
+   * meanwhile. The controller accepts only keys its store says are this agent's, of a build
+   * still running; it asks the agent to stop the others (`discard`).
+   */
+  execs: Type.Optional(Type.Array(Type.Object({
+    key: DurableKey,
+    buildId: Text(1024),
+    stdout: StreamBytes,
+    stderr: StreamBytes,
+    exit: Type.Optional(Type.Object({ code: Type.Union([Type.Integer(), Type.Null()]), signal: Type.Union([Text(32), Type.Null()]) }, strict)),
   }, strict), { maxItems: 1024 })),
 }, strict);
 
@@ -172,7 +196,31 @@ export const Exec = sequenced('exec', {
   container: Type.Optional(Text(253)),
   /** When true, `chunk` frames with this id follow, up to one with `last`: the stdin bytes. */
   stdin: Type.Boolean(),
+  /**
+   * Run it so that it survives the controller's and the agent's restarts (agent/durable.ts),
+   * under this key. The agent refuses a key it already holds.
+   */
+  durable: Type.Optional(DurableKey),
 });
+
+/**
+ * Take over the durable exec `key` (handed back in a hello) as request `id`: the agent sends its
+ * output from what a controller acknowledged on (`output` from n = 0), then `exited`, as for an
+ * exec; `failed` (not-found) when it does not hold it.
+ */
+export const Reattach = sequenced('reattach', {
+  id: Id,
+  key: DurableKey,
+  /**
+   * Where to resend from, per stream, when the controller knows better than the agent's
+   * acknowledged offsets (it took the exec over from the session of the agent's previous
+   * process: it counted what it got). Never below what the agent holds as acknowledged.
+   */
+  from: Type.Optional(Type.Object({ stdout: Type.Integer({ minimum: 0 }), stderr: Type.Integer({ minimum: 0 }) }, strict)),
+});
+
+/** Stop the durable exec `key` and forget it (its build is gone or finished). No answer. */
+export const Discard = sequenced('discard', { key: DurableKey });
 
 export const Abort = sequenced('abort', { id: Id });
 
@@ -292,6 +340,7 @@ export const controllerMessages = {
   allocate: Allocate, exec: Exec, abort: Abort, readFile: ReadFile, writeFile: WriteFile,
   stat: Stat, mkdir: Mkdir, remove: Remove, glob: Glob, release: Release, chunk: Chunk,
   readStream: ReadStream, writeStream: WriteStream, credit: Credit,
+  reattach: Reattach, discard: Discard,
 } as const;
 
 /** What the agent may send, by type. */
@@ -310,6 +359,7 @@ type StaticOf<M> = { [K in keyof M]: M[K] extends TSchema ? Static<M[K]> : never
 export type ControllerMessage = StaticOf<typeof controllerMessages>;
 export type AgentMessage = StaticOf<typeof agentMessages>;
 export type HelloMessage = Static<typeof Hello>;
+export type HandedBack = NonNullable<HelloMessage['execs']>[number];
 export type WelcomeMessage = Static<typeof Welcome>;
 export type ErrorCodeName = Static<typeof ErrorCode>;
 

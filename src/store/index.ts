@@ -16,6 +16,7 @@ import type { Db } from './db.ts';
 import { jobRepo, type RepoContext } from './jobs.ts';
 import { migrate, schemaVersion } from './migrations.ts';
 import { queueRepo } from './queue.ts';
+import { agentExecRepo } from './agent-execs.ts';
 import { artifactRepo, testReportRepo } from './results.ts';
 import { issueResultRepo } from './issues.ts';
 import { buildToolsRepo } from './buildtools.ts';
@@ -99,6 +100,7 @@ function createStore(db: Db, kind: StoreKind, location: string, now: () => numbe
     issues: issueResultRepo(ctx),
     buildTools: buildToolsRepo(ctx),
     agents: agentRepo(ctx),
+    agentExecs: agentExecRepo(ctx),
     queue: queueRepo(ctx),
     credentials: credentialRepo(ctx),
     users: userRepo(ctx),

@@ -341,6 +341,19 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    version: 15,
+    name: "durable execs: which agent runs which build's script step, so a new controller process accepts an agent's hand-back",
+    statements: [
+      // One row per durable exec in flight (src/controller/agents/workspace.ts): written as it is sent, removed with its result.
+      `CREATE TABLE agent_execs (
+        exec_key TEXT PRIMARY KEY,
+        agent TEXT NOT NULL,
+        build_id TEXT NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+        started_at BIGINT NOT NULL
+      )`,
+    ],
+  },
+  {
     version: 16,
     name: 'lockable resources configured on the controller (lock(label:) chooses among them)',
     statements: [

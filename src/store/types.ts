@@ -498,6 +498,14 @@ export interface AgentRepo {
   list(): Promise<AgentRecord[]>;
 }
 
+/** Durable execs in flight on agents (store/agent-execs.ts). */
+export interface AgentExecRepo {
+  record(key: string, agent: string, buildId: string): Promise<void>;
+  forget(key: string): Promise<void>;
+  /** The exec's agent and build, and whether the build has not finished; null when unknown. */
+  owner(key: string): Promise<{ agent: string; buildId: string; running: boolean } | null>;
+}
+
 // ---------------------------------------------------------------------------------------------
 // queue
 
@@ -804,6 +812,7 @@ export interface Store {
   readonly issues: IssueResultRepo;
   readonly buildTools: BuildToolsRepo;
   readonly agents: AgentRepo;
+  readonly agentExecs: AgentExecRepo;
   readonly queue: QueueRepo;
   readonly credentials: CredentialRepo;
   readonly users: UserRepo;

@@ -16,6 +16,11 @@ import { kilnBin } from '../helpers/kiln.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { jsonApi, until, testConfig, adminFetch } from '../helpers/controller.ts';
 
+// These tests are about the sweep of steps that do not survive their agent (steps in a pod's other
+// containers, Windows agents): the controllers here run script steps without durable execs,
+// which are handed back instead (agent/durable.ts; test/controller/durable-agents.test.ts).
+process.env['KILN_DURABLE_EXECS'] = '0';
+
 let c: ControllerHandle;
 const agents = new Map<string, { proc: ChildProcess; workdir: string; output: string[] }>();
 const strays: number[] = [];

@@ -11,8 +11,8 @@ import { agentMessages, controllerMessages } from '../../src/protocol/messages.t
 import { Rng } from '../security/fuzz.ts';
 
 const VALID: Record<string, unknown> = {
-  hello: { type: 'hello', protocol: 2, name: 'a1', labels: ['linux'], executors: 2, os: 'linux', arch: 'x64', hostname: 'h', nodeVersion: 'v24', kilnVersion: '0.1.0', workdir: '/w', session: null, received: 0, leftovers: [{ build: 'j#1', command: 'sh', found: 1, running: 0 }] },
-  welcome: { type: 'welcome', protocol: 2, session: 's', resumed: false, received: 0, heartbeatMs: 1000, timeoutMs: 3000 },
+  hello: { type: 'hello', protocol: 3, name: 'a1', labels: ['linux'], executors: 2, os: 'linux', arch: 'x64', hostname: 'h', nodeVersion: 'v24', kilnVersion: '0.1.0', workdir: '/w', session: null, received: 0, leftovers: [{ build: 'j#1', command: 'sh', found: 1, running: 0 }] },
+  welcome: { type: 'welcome', protocol: 3, session: 's', resumed: false, received: 0, heartbeatMs: 1000, timeoutMs: 3000 },
   exec: { type: 'exec', seq: 1, ack: 0, id: 2, ws: 1, argv: ['sh', '-c', 'x'], cwd: '/w', env: { A: 'b', 'a/b': 'c' }, container: 'maven', stdin: false },
   allocate: { type: 'allocate', seq: 1, ack: 0, id: 1, job: 'j', number: 1, buildId: 'j#1', path: 'x' },
   fileStat: { type: 'fileStat', seq: 5, ack: 1, id: 4, stat: { type: 'file', size: 1, mode: 420 } },

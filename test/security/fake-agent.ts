@@ -52,6 +52,7 @@ export async function connectFakeAgent(url: string, name: string, secret: string
   };
   const respond = async (req: Req) => {
     if (o.answer && await o.answer(req, agent)) return;
+    if (req.type === 'discard') return;
     const id = req.id;
     switch (req.type) {
       case 'allocate':

@@ -17,6 +17,13 @@
 //     socket still looks open (half-open), it is terminated.
 //   - another agent holds the name on a live connection: the newcomer is closed with 4409.
 //
+// A hello that starts a new session may hand back durable execs (script steps the agent kept
+// running across a controller or agent restart): they are checked against the store (`execs`,
+// agent_execs) before the welcome; this agent's execs of running builds wait in the session
+// for their steps to re-attach (and a restarted agent's new session takes over the old
+// session's waiting calls), the others are stopped (`discard`), and a hand-back that names
+// another agent's exec or has offsets that make no sense closes that connection.
+//
 // The hello's labels, executors, host name, OS and so on are the agent's claims: the hub keeps
 // them to show (AgentInfo, control characters masked), but never decides with them. Which
 // builds an agent gets is the controller's configuration of it (compose.ts, `configuredLabels`).
@@ -44,12 +51,12 @@ import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   AGENT_PATH, CloseCode, HEADER_AGENT_NAME, HEADER_PROTOCOL, MAX_FRAME_BYTES, PROTOCOL_VERSION,
-  isValidAgentName, type AgentMessage, type HelloMessage, type Response, type WelcomeMessage,
+  isValidAgentName, type AgentMessage, type HandedBack, type HelloMessage, type Response, type WelcomeMessage,
 } from '../../protocol/messages.ts';
 import { ProtocolViolation, agentDecoder, closeReason } from '../../protocol/codec.ts';
 import { DEFAULT_DEAD_MS, DEFAULT_HEARTBEAT_MS, keepAlive } from '../../protocol/heartbeat.ts';
 import { AgentSession, AgentUnavailableError, printable } from './session.ts';
-import { RemoteBackend } from './workspace.ts';
+import { RemoteBackend, type DurableExecRecords } from './workspace.ts';
 import { agentCommandLine, agentSecret, verifyAgentSecret, type AgentCommandOptions } from './secret.ts';
 
 export interface AgentHubOptions {
@@ -85,6 +92,11 @@ export interface AgentHubOptions {
    * agent). Workspaces report these as their node's labels, not what the agent claims.
    */
   configuredLabels?: (name: string) => readonly string[] | null;
+  /**
+   * Which durable exec is whose (the store). With it, script steps on agents run durably and an
+   * agent's hello may hand them back to a new controller process; without, neither.
+   */
+  execs?: DurableExecRecords;
 }
 
 export type AgentState = 'online' | 'reconnecting';
@@ -138,6 +150,8 @@ interface Conn {
   /** Highest ack seen on this connection, and standalone acks that acknowledged nothing new. */
   lastAck: number;
   idleAcks: number;
+  /** The hello arrived (its hand-back may still be checked against the store). */
+  helloSeen: boolean;
 }
 
 /** Connections of one agent name that may wait for their hello at once. */
@@ -171,6 +185,9 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   #closed = false;
 
   readonly #podAgent: (name: string) => boolean;
+  readonly #execs: DurableExecRecords | null;
+  /** Acknowledged offsets of every exec handed back to this process, by key (they only move forward). */
+  readonly #handbackAcked = new Map<string, { out: number; err: number }>();
 
   constructor(options: AgentHubOptions) {
     super();
@@ -188,6 +205,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
       .map(([k, v]) => `${k}: ${v}\r\n`).join('');
     this.#maxFileBytes = options.maxFileBytes ?? 1024 * 1024 * 1024;
     this.#podAgent = options.podAgent ?? (() => false);
+    this.#execs = options.execs ?? null;
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxFrameBytes ?? MAX_FRAME_BYTES,
@@ -212,7 +230,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   backend(name: string): RemoteBackend {
     let b = this.#backends.get(name);
     if (!b) {
-      b = new RemoteBackend(name, () => this.#sessions.get(name), () => this.#configuredLabels(name));
+      b = new RemoteBackend(name, () => this.#sessions.get(name), () => this.#configuredLabels(name), this.#execs);
       this.#backends.set(name, b);
     }
     return b;
@@ -380,7 +398,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   // ------------------------------------------------------------------------------ connections
 
   #accept(ws: WebSocket, name: string, address: string | null, helloDone: () => void = () => {}): void {
-    const conn: Conn = { ws, name, address, session: null, closedByHub: false, violation: null, lastAck: 0, idleAcks: 0 };
+    const conn: Conn = { ws, name, address, session: null, closedByHub: false, violation: null, lastAck: 0, idleAcks: 0, helloSeen: false };
     this.#conns.add(conn);
     const decoder = agentDecoder();
     const helloTimer = setTimeout(() => {
@@ -398,9 +416,18 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
         const { msg, data } = decoder.decode(raw, isBinary);
         if (conn.session === null) {
           if (msg.type !== 'hello') throw new ProtocolViolation(CloseCode.policy, `expected hello from agent '${name}', got '${msg.type}'`);
+          if (conn.helloSeen) throw new ProtocolViolation(CloseCode.policy, `a second hello from agent '${name}'`);
+          conn.helloSeen = true;
           clearTimeout(helloTimer);
           helloDone();
-          this.#hello(conn, msg);
+          if (!msg.execs || msg.execs.length === 0) {
+            this.#hello(conn, msg);
+            return;
+          }
+          // Nothing else comes before the welcome (an agent waits for it), so the store may be asked first.
+          void this.#handback(conn, msg).then((h) => {
+            if (conn.violation === null && conn.ws.readyState === conn.ws.OPEN) this.#hello(conn, msg, h);
+          }).catch((e: unknown) => this.#fail(conn, e));
           return;
         }
         if (!this.#isCurrent(conn)) return; // a replaced connection's leftovers: the resumed one resends them
@@ -449,7 +476,52 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     return conn.session !== null && this.#current.get(conn.session) === conn;
   }
 
-  #hello(conn: Conn, hello: HelloMessage): void {
+  /**
+   * Checks the durable execs a hello hands back (only a hello that starts a new session: a
+   * resumed one still carries them). Throws ProtocolViolation for what no honest agent sends:
+   * acknowledged offsets past the bytes or behind what it said before, an exec the store says is
+   * another agent's or another build's. Returns the execs to accept and those to stop (unknown
+   * to the store, or of a build that ended).
+   */
+  async #handback(conn: Conn, hello: HelloMessage): Promise<{ accept: HandedBack[]; discard: string[] }> {
+    const out = { accept: [] as HandedBack[], discard: [] as string[] };
+    const execs = hello.execs ?? [];
+    if (execs.length === 0) return out;
+    const existing = this.#sessions.get(conn.name);
+    if (existing && !existing.ended && hello.session === existing.token) return out;
+    const seen = new Set<string>();
+    for (const h of execs) {
+      if (seen.has(h.key)) throw new ProtocolViolation(CloseCode.policy, `hand-back names step ${h.key} twice`);
+      seen.add(h.key);
+      for (const [s, b] of [['stdout', h.stdout], ['stderr', h.stderr]] as const) {
+        if (b.acked > b.bytes) throw new ProtocolViolation(CloseCode.policy, `hand-back of step ${h.key}: ${s} acknowledged up to byte ${b.acked} of ${b.bytes} produced`);
+      }
+      const before = this.#handbackAcked.get(h.key);
+      if (before && (h.stdout.acked < before.out || h.stderr.acked < before.err)) {
+        throw new ProtocolViolation(CloseCode.policy, `hand-back of step ${h.key}: acknowledged offsets went backwards (stdout ${before.out} → ${h.stdout.acked}, stderr ${before.err} → ${h.stderr.acked})`);
+      }
+    }
+    for (const h of execs) {
+      const owner = this.#execs ? await this.#execs.owner(h.key) : null;
+      if (owner && owner.agent !== conn.name) {
+        throw new ProtocolViolation(CloseCode.policy, `hand-back names step ${h.key}, which agent '${owner.agent}' runs, not '${conn.name}'`);
+      }
+      if (owner && owner.buildId !== h.buildId) {
+        throw new ProtocolViolation(CloseCode.policy, `hand-back names step ${h.key} of build ${printable(h.buildId.slice(0, 200))}, but it belongs to build ${owner.buildId}`);
+      }
+      if (!owner || !owner.running) {
+        this.#log(`agent '${conn.name}' handed back step ${h.key} ${owner ? `of build ${owner.buildId}, which has ended` : 'which this controller does not know (its build is gone)'}; asking the agent to stop it`, { agent: conn.name });
+        out.discard.push(h.key);
+        if (owner) await this.#execs!.forget(h.key).catch(() => {});
+        continue;
+      }
+      out.accept.push(h);
+    }
+    for (const h of out.accept) this.#handbackAcked.set(h.key, { out: h.stdout.acked, err: h.stderr.acked });
+    return out;
+  }
+
+  #hello(conn: Conn, hello: HelloMessage, handback: { accept: HandedBack[]; discard: string[] } = { accept: [], discard: [] }): void {
     const { name } = conn;
     if (hello.protocol !== PROTOCOL_VERSION) {
       throw new ProtocolViolation(CloseCode.version, `protocol version mismatch: agent ${hello.protocol}, controller ${PROTOCOL_VERSION}`);
@@ -458,6 +530,8 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     const existing = this.#sessions.get(name);
     let session: AgentSession;
     let resumed = false;
+    /** The session of the agent's previous process, ended once this one took over its durable execs. */
+    let replaced: AgentSession | null = null;
     if (existing && !existing.ended && hello.session === existing.token) {
       const old = this.#current.get(existing);
       if (old && old !== conn) {
@@ -476,7 +550,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
           this.#log(`refused a second connection for agent '${name}' from ${conn.address ?? '?'}: it is already connected`, { level: 'warn', agent: name });
           return;
         }
-        existing.end(new AgentUnavailableError(name, restartedReason(name, existing, hello)));
+        replaced = existing;
       } else if (hello.leftovers && hello.leftovers.length > 0) {
         // The session that ran them already ended (its builds said the processes might still run).
         for (const l of hello.leftovers) {
@@ -498,6 +572,21 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     };
     conn.ws.send(JSON.stringify(welcome));
     session.attach({ send: (frame, binary) => conn.ws.send(frame, { binary }) }, resumed ? hello.received : 0);
+    if (!resumed) {
+      for (const h of handback.accept) session.handedBack.set(h.key, h);
+      for (const key of handback.discard) session.link.send({ type: 'discard', key });
+      if (replaced) {
+        // The agent's process restarted: the steps the old session waits for go on in this one.
+        replaced.successor = session;
+        const n = session.takeOver(replaced, new Set(handback.accept.map((h) => h.key)));
+        if (n > 0) this.#log(`agent '${name}' started again and its new session took over ${n} running step(s)`, { agent: name });
+        replaced.end(new AgentUnavailableError(name, restartedReason(name, replaced, hello)));
+      }
+      if (session.handedBack.size > 0) {
+        this.#log(`agent '${name}' handed back ${session.handedBack.size} running step(s) for their builds to take over`, { agent: name });
+        this.#watchHandedBack(session);
+      }
+    }
     this.#log(`agent '${name}' ${resumed ? 'reconnected' : 'connected'} from ${conn.address ?? '?'}`, { agent: name });
     this.emit(resumed ? 'reconnected' : 'online', infoOf(session));
   }
@@ -536,6 +625,27 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     if (s && !s.ended && this.#isCurrent(conn)) {
       s.end(new AgentUnavailableError(conn.name, `agent '${conn.name}' broke the protocol (${v.message}); its connection was closed`));
     }
+  }
+
+  /** Handed-back execs no resumed step took over: stopped once their build has ended. */
+  #watchHandedBack(s: AgentSession): void {
+    const t = setInterval(() => {
+      if (s.ended || s.handedBack.size === 0) {
+        clearInterval(t);
+        return;
+      }
+      void (async () => {
+        for (const key of [...s.handedBack.keys()]) {
+          const owner = await this.#execs?.owner(key).catch(() => undefined);
+          if (owner === undefined || (owner && owner.running) || !s.handedBack.has(key) || s.ended) continue;
+          s.handedBack.delete(key);
+          this.#log(`no build took over step ${key} on agent '${s.name}' (its build ended); asking the agent to stop it`, { agent: s.name });
+          s.link.send({ type: 'discard', key });
+          if (owner) await this.#execs!.forget(key).catch(() => {});
+        }
+      })();
+    }, Math.min(this.graceMs, 30_000));
+    t.unref();
   }
 
   #closeConnsOf(s: AgentSession, code: number, reason: string): void {

@@ -8,17 +8,21 @@
 //
 // The hub (hub.ts) owns sockets and hands this class decoded, schema-checked messages.
 //
+// Durable execs (agent/durable.ts): `handedBack` holds what the agent's hello handed back and the
+// store accepted; `reattach` takes one over for a resumed step; `takeOver` moves the calls an
+// ended session of the same agent (its previous process) was waiting for to this one.
+//
 // Streamed transfers (openRead, writeFrom; see protocol/messages.ts) are how artifacts and
 // stashes of any size pass: a read grants the agent READ_WINDOW_BYTES of credit and more only as
 // its consumer takes chunks (so a slow disk slows the agent instead of filling memory); a write
 // sends chunks only within the credit the agent granted. Either side's failure, or the session
 // ending, fails the transfer; the consumer removes what it half wrote.
 
-import type { HelloMessage, Outgoing, Request, Response } from '../../protocol/messages.ts';
+import type { HandedBack, HelloMessage, Outgoing, Request, Response } from '../../protocol/messages.ts';
 import { CHUNK_BYTES, CloseCode } from '../../protocol/messages.ts';
 import { Link, type LinkTransport } from '../../protocol/link.ts';
 import { ProtocolViolation } from '../../protocol/codec.ts';
-import { WorkspaceError, type ExecResult, type ExecSpec, type FileReader, type OutputStream } from '../../core/workspace.ts';
+import { ExecNotReattachable, WorkspaceError, type ExecResult, type ExecSpec, type FileReader, type OutputStream, type ReattachSpec } from '../../core/workspace.ts';
 import { KilnError } from '../../core/errors.ts';
 
 /** Bytes of a streamed read the agent may send before the controller has taken them. */
@@ -53,6 +57,13 @@ interface Pending {
   reject(err: Error, ended: boolean): void;
   /** readFile: the chunks so far. */
   chunks: Buffer[] | null;
+  /** exec of a durable exec (or its reattach): its output is acknowledged as soon as it is handled. */
+  durable?: boolean;
+  /** A durable exec's key, and where its request is now (a new session of a restarted agent may take it over). */
+  durableKey?: string;
+  where?: { s: AgentSession; id: number };
+  /** A durable exec's output handled so far, per stream, from the start of its output. */
+  got?: { stdout: number; stderr: number };
   /** exec: where output goes, and the number of the next chunk. */
   output: ((data: Buffer, stream: OutputStream) => void) | null;
   n: number;
@@ -92,6 +103,14 @@ export class AgentSession {
   readonly link = new Link();
   /** When the current disconnection began (null while connected). */
   disconnectedAt: number | null = null;
+  /**
+   * Durable execs the agent handed back in its hello (a previous controller process, or a previous
+   * agent process, started them) that the store says are this agent's, of running builds: a
+   * resumed step takes one over (`reattach`), once.
+   */
+  readonly handedBack = new Map<string, HandedBack>();
+  /** The session of the same agent's next process, when it replaced this one (workspaces follow it). */
+  successor: AgentSession | null = null;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #graceTimer: NodeJS.Timeout | null = null;
@@ -354,18 +373,65 @@ export class AgentSession {
 
   /** Runs a process on the agent; output streams to `spec.onOutput` in order. */
   exec(ws: number, spec: ExecSpec): Promise<ExecResult> {
+    const stdin = spec.stdin === undefined ? undefined : Buffer.isBuffer(spec.stdin) ? spec.stdin : Buffer.from(spec.stdin, 'utf8');
+    const msg = {
+      type: 'exec' as const, ws, argv: spec.argv, cwd: spec.cwd, env: spec.env, stdin: stdin !== undefined,
+      ...(spec.container !== undefined ? { container: spec.container } : {}),
+      ...(spec.durableKey !== undefined ? { durable: spec.durableKey } : {}),
+    };
+    return this.#process(msg, `exec ${JSON.stringify(spec.argv[0])}`, spec, stdin, spec.durableKey, { stdout: 0, stderr: 0 });
+  }
+
+  /**
+   * The agent restarted (a new process, a new session) and handed back durable execs whose calls
+   * wait in `old`: this session takes those calls over (`reattach`), so the steps go on instead
+   * of failing when `old` ends. Returns how many.
+   */
+  takeOver(old: AgentSession, keys: ReadonlySet<string>): number {
+    let n = 0;
+    for (const [oldId, p] of [...old.#pending]) {
+      if (!p.durableKey || !keys.has(p.durableKey) || !p.where) continue;
+      old.#pending.delete(oldId);
+      this.handedBack.delete(p.durableKey);
+      p.n = 0;
+      const id = this.#register(p);
+      p.where.s = this;
+      p.where.id = id;
+      this.#sendRequest(id, { type: 'reattach', key: p.durableKey, ...(p.got ? { from: { ...p.got } } : {}) });
+      n++;
+    }
+    return n;
+  }
+
+  /** Takes over durable exec `key` the agent handed back (see handedBack); ExecNotReattachable when it did not. */
+  reattach(key: string, spec: ReattachSpec): Promise<ExecResult> {
+    const h = this.handedBack.get(key);
+    if (!h || !this.handedBack.delete(key)) {
+      return Promise.reject(new ExecNotReattachable(`agent '${this.name}' did not hand back the step's process ${key}`));
+    }
+    return this.#process({ type: 'reattach', key }, `step ${key}`, spec, undefined, key, { stdout: h.stdout.acked, stderr: h.stderr.acked }).catch((e: unknown) => {
+      if (e instanceof WorkspaceError && e.code === 'not-found') throw new ExecNotReattachable(e.message);
+      throw e;
+    });
+  }
+
+  #process(msg: DistributiveOmit<Outgoing<Request>, 'id'>, what: string, spec: ReattachSpec, stdin: Buffer | undefined,
+    durableKey?: string, got?: { stdout: number; stderr: number }): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
       let sinkError: unknown;
       let abortRequested = false;
-      let id = 0;
+      const where = { s: this as AgentSession, id: 0 };
       const onAbort = () => {
-        if (abortRequested || !this.#pending.has(id)) return;
+        const { s, id } = where;
+        if (abortRequested || !s.#pending.has(id)) return;
         abortRequested = true;
-        if (!this.#ended) this.link.send({ type: 'abort', id });
+        if (!s.#ended) s.link.send({ type: 'abort', id });
       };
       const cleanup = () => spec.signal?.removeEventListener('abort', onAbort);
-      id = this.#register({
-        expect: 'exited', what: `exec ${JSON.stringify(spec.argv[0])}`, chunks: null, n: 0,
+      where.id = this.#register({
+        expect: 'exited', what, chunks: null, n: 0, durable: durableKey !== undefined, where,
+        ...(durableKey !== undefined ? { durableKey } : {}),
+        ...(durableKey !== undefined && got ? { got } : {}),
         output: (data, stream) => {
           if (sinkError !== undefined) return;
           try {
@@ -388,12 +454,7 @@ export class AgentSession {
         },
       });
       spec.signal?.addEventListener('abort', onAbort, { once: true });
-      const stdin = spec.stdin === undefined ? undefined : Buffer.isBuffer(spec.stdin) ? spec.stdin : Buffer.from(spec.stdin, 'utf8');
-      const msg = {
-        type: 'exec' as const, ws, argv: spec.argv, cwd: spec.cwd, env: spec.env, stdin: stdin !== undefined,
-        ...(spec.container !== undefined ? { container: spec.container } : {}),
-      };
-      this.#sendRequest(id, msg, stdin);
+      this.#sendRequest(where.id, msg, stdin);
     });
   }
 
@@ -454,7 +515,11 @@ export class AgentSession {
         if (!p.output) throw new ProtocolViolation(CloseCode.policy, `output for request ${msg.id}, which is ${p.what}`);
         if (msg.n !== p.n) throw new ProtocolViolation(CloseCode.policy, `output chunk ${msg.n} of request ${msg.id} where ${p.n} was due`);
         p.n++;
+        if (p.got) p.got[msg.stream] += data?.length ?? 0;
         p.output(data ?? Buffer.alloc(0), msg.stream);
+        // In the console now: acknowledged at once, so that the agent does not send it again to
+        // the next controller process should this one die (durable execs).
+        if (p.durable) this.link.ackNow();
         return;
       case 'chunk': {
         if (!p.chunks) throw new ProtocolViolation(CloseCode.policy, `data chunk for request ${msg.id}, which is ${p.what}`);

@@ -12,10 +12,23 @@
 // workspace's nodeName is the agent's authenticated name, and its nodeLabels (NODE_LABELS in
 // the build) are the labels the controller configured for the agent when it has a
 // configuration (`labels`), whatever the agent's `allocated` answer claims.
+//
+// Durable execs (a script step's ExecSpec.durableKey): the key, the agent and the build go into
+// the store (`DurableExecRecords`, table agent_execs) as the exec is sent, and leave it when its
+// result arrives; a new controller process accepts from an agent's hello only the execs the store
+// says are that agent's (hub.ts), and `reattach` takes one over.
 
-import type { ExecResult, ExecSpec, FileReader, FileStat, GlobOptions, Workspace } from '../../core/workspace.ts';
+import type { ExecResult, ExecSpec, FileReader, FileStat, GlobOptions, ReattachSpec, Workspace } from '../../core/workspace.ts';
 import type { Backend, WorkspaceRequest } from '../../core/nodes.ts';
 import { AgentUnavailableError, type AgentSession } from './session.ts';
+
+/** Where the controller keeps which durable exec is whose (the store's agent_execs; see the header). */
+export interface DurableExecRecords {
+  record(key: string, agent: string, buildId: string): Promise<void>;
+  forget(key: string): Promise<void>;
+  /** The exec's agent and build, and whether that build still runs; null when unknown. */
+  owner(key: string): Promise<{ agent: string; buildId: string; running: boolean } | null>;
+}
 
 export class RemoteBackend implements Backend {
   readonly kind = 'agent';
@@ -23,14 +36,16 @@ export class RemoteBackend implements Backend {
   readonly #session: () => AgentSession | undefined;
   readonly #labels: () => readonly string[] | null;
   readonly #live = new Set<RemoteWorkspace>();
+  readonly #records: DurableExecRecords | null;
 
   /**
    * `session` returns the agent's current session, if it has one; `labels` the labels the
    * controller configured for it (null: none configured, e.g. a pod's agent; the agent's own
    * answer is used then).
    */
-  constructor(agent: string, session: () => AgentSession | undefined, labels: () => readonly string[] | null = () => null) {
+  constructor(agent: string, session: () => AgentSession | undefined, labels: () => readonly string[] | null = () => null, records: DurableExecRecords | null = null) {
     this.agent = agent;
+    this.#records = records;
     this.#session = session;
     this.#labels = labels;
   }
@@ -45,7 +60,7 @@ export class RemoteBackend implements Backend {
     }, 'allocated', `allocate a workspace for ${req.build.job} #${req.build.number}`);
     const configured = this.#labels();
     const info: RemoteWorkspaceInfo = { ...r, nodeName: this.agent, nodeLabels: configured ? [...configured] : r.nodeLabels };
-    const ws = new RemoteWorkspace(s, r.id, info, () => this.#live.delete(ws), (p) => this.allocate({ ...req, path: p }));
+    const ws = new RemoteWorkspace(s, r.id, info, () => this.#live.delete(ws), { buildId: req.build.id, records: this.#records, job: req.build.job, number: req.build.number }, (p) => this.allocate({ ...req, path: p }));
     this.#live.add(ws);
     return ws;
   }
@@ -53,6 +68,21 @@ export class RemoteBackend implements Backend {
   /** Releases every workspace this backend allocated and has not released. */
   async close(): Promise<void> {
     await Promise.all([...this.#live].map((ws) => ws.release()));
+  }
+}
+
+/**
+ * Calls `forget` once the agent answered (a result or its failure); not when the session ended
+ * under the call (the process may still run: the next session takes it over).
+ */
+async function settled(p: Promise<ExecResult>, forget: () => void): Promise<ExecResult> {
+  try {
+    const r = await p;
+    forget();
+    return r;
+  } catch (e) {
+    if (!(e instanceof AgentUnavailableError)) forget();
+    throw e;
   }
 }
 
@@ -75,14 +105,18 @@ export class RemoteWorkspace implements Workspace {
   readonly isUnix: boolean;
   readonly nodeEnv?: Readonly<Record<string, string>>;
   /** The agent's name for this workspace (the id of the request that allocated it). */
-  readonly id: number;
-  readonly #s: AgentSession;
+  id: number;
+  #s: AgentSession;
   readonly #onRelease: () => void;
   readonly allocateAt?: (path: string) => Promise<Workspace>;
+  readonly #durable: { buildId: string; records: DurableExecRecords | null; job?: string; number?: number } | null;
   #released = false;
 
-  constructor(session: AgentSession, id: number, info: RemoteWorkspaceInfo, onRelease: () => void, allocateAt?: (path: string) => Promise<Workspace>) {
+  constructor(session: AgentSession, id: number, info: RemoteWorkspaceInfo, onRelease: () => void,
+    durable: { buildId: string; records: DurableExecRecords | null; job?: string; number?: number } | null = null,
+    allocateAt?: (path: string) => Promise<Workspace>) {
     this.#s = session;
+    this.#durable = durable;
     // ws('dir'): the agent allocates it (and refuses a path outside its work directory).
     if (allocateAt) this.allocateAt = allocateAt;
     this.id = id;
@@ -96,49 +130,92 @@ export class RemoteWorkspace implements Workspace {
     this.#onRelease = onRelease;
   }
 
+  /**
+   * The agent restarted and its new session took over this workspace's durable exec (hub.ts,
+   * AgentSession.successor): the workspace moves to that session, allocated again at the same
+   * path, so the build's next steps run there too.
+   */
+  async #follow(): Promise<void> {
+    let next = this.#s.successor;
+    while (next?.successor) next = next.successor;
+    if (!this.#s.ended || !next || next.ended || this.#released || !this.#durable?.job) return;
+    const r = await next.request({
+      type: 'allocate', job: this.#durable.job, number: this.#durable.number ?? 0, buildId: this.#durable.buildId, path: this.root,
+    }, 'allocated', `allocate ${this.root} again after agent '${next.name}' restarted`);
+    if (this.#s.successor && this.#s.ended) {
+      this.#s = next;
+      this.id = r.id;
+    }
+  }
+
   /** The agent this workspace lives on. */
   get agent(): string {
     return this.#s.name;
   }
 
   async exec(spec: ExecSpec): Promise<ExecResult> {
+    await this.#follow();
     if (this.#released) throw new Error(`workspace ${this.root} on agent '${this.agent}' was released; cannot run ${JSON.stringify(spec.argv[0])}`);
     if (spec.argv[0] === undefined || spec.argv[0] === '') throw new Error(`nothing to run: empty command (in ${spec.cwd})`);
     if (spec.signal?.aborted) return { exitCode: null, signal: null, aborted: true };
-    return this.#s.exec(this.id, spec);
+    const key = spec.durableKey;
+    const records = this.#durable?.records;
+    if (key === undefined || !records || !this.isUnix || spec.container !== undefined) {
+      const { durableKey: _k, ...plain } = spec;
+      return this.#s.exec(this.id, plain);
+    }
+    // Recorded while the request goes out (not awaited: a row that is not there yet only means a
+    // controller killed within these milliseconds refuses the hand-back, and the step fails as
+    // non-resumable); forgotten once the result is here.
+    const recorded = records.record(key, this.agent, this.#durable!.buildId).catch(() => {});
+    return settled(this.#s.exec(this.id, spec), () => void recorded.then(() => records.forget(key)).catch(() => {}));
+  }
+
+  async reattach(key: string, spec: ReattachSpec): Promise<ExecResult> {
+    await this.#follow();
+    const records = this.#durable?.records;
+    return settled(this.#s.reattach(key, spec), () => { if (records) void records.forget(key).catch(() => {}); });
   }
 
   async readFile(path: string): Promise<Buffer> {
+    await this.#follow();
     return this.#s.readFile(this.id, path);
   }
 
   async openRead(path: string): Promise<FileReader> {
+    await this.#follow();
     return this.#s.openRead(this.id, path);
   }
 
   async writeFrom(path: string, chunks: AsyncIterable<Buffer>, mode?: number): Promise<void> {
+    await this.#follow();
     await this.#s.writeFrom(this.id, path, chunks, mode);
   }
 
   async writeFile(path: string, data: Buffer | string, mode?: number): Promise<void> {
+    await this.#follow();
     const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8');
     await this.#s.request({ type: 'writeFile', ws: this.id, path, size: bytes.length, ...(mode !== undefined ? { mode } : {}) },
       'done', `writeFile ${path}`, bytes);
   }
 
   async stat(path: string): Promise<FileStat | null> {
+    await this.#follow();
     return (await this.#s.request({ type: 'stat', ws: this.id, path }, 'fileStat', `stat ${path}`)).stat;
   }
 
   async mkdir(path: string): Promise<void> {
+    await this.#follow();
     await this.#s.request({ type: 'mkdir', ws: this.id, path }, 'done', `mkdir ${path}`);
   }
 
   async remove(path: string): Promise<void> {
+    await this.#follow();
     await this.#s.request({ type: 'remove', ws: this.id, path }, 'done', `remove ${path}`);
   }
 
   async glob(dir: string, includes: string, excludes?: string, options?: GlobOptions): Promise<string[]> {
+    await this.#follow();
     const r = await this.#s.request({
       type: 'glob', ws: this.id, dir, includes,
       ...(excludes !== undefined ? { excludes } : {}),

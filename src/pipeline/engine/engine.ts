@@ -73,7 +73,7 @@ import { flattenLayers, pushLayer, type EnvLayer } from './env.ts';
 import { CurrentBuildObject, EnvObject, ParamsObject, ScmObject, resolveGlobal, type GlobalsBackend, type PreviousBuild } from './globals.ts';
 import { LineSink, SecretMasker } from './output.ts';
 import { isWorseOrEqual, statusOfResult, worse, type BuildState, type StageRecord, type StepRecord } from './state.ts';
-import { Replay, answer, encodeValue, isResumable, nonResumable, type JournalEntry, type ResumeFrom } from './replay.ts';
+import { Replay, answer, encodeValue, isReattachable, isResumable, newExecKey, nonResumable, type JournalEntry, type ResumeFrom } from './replay.ts';
 
 // ---------------------------------------------------------------------------------------------
 // What the engine needs from its host (kiln run, or the controller)
@@ -1155,12 +1155,14 @@ export class PipelineRun {
       status: 'running', startedAt: Date.now(), endedAt: null, message: null, returned: null,
     };
     const entry: JournalEntry = { id: rec.id, branch, call, name, status: 'running', startedAt: rec.startedAt, endedAt: null, deadline: prior?.deadline ?? null };
+    // A script step's process key, journaled before it starts (a resumed one keeps its key).
+    if (leaf && isReattachable(name)) entry.exec = prior?.status === 'running' && prior.exec ? prior.exec : newExecKey(this.#o.build.number, rec.id);
     this.#journal.set(rec, entry);
     this.state.steps.push(rec);
     this.#o.listener?.step?.(rec);
     this.#o.listener?.journal?.(entry);
     const inFlight = prior?.status === 'running';
-    const sctx = Object.assign(this.#stepContext(step, c, where, rec), { resumed: inFlight });
+    const sctx = Object.assign(this.#stepContext(step, c, where, rec), { resumed: inFlight, ...(entry.exec ? { durableKey: entry.exec } : {}) });
     // A step in flight at the restart already printed its line.
     if (!inFlight) this.#log(c, `[Pipeline] ${name}`, rec.id);
     const leaked = this.#interpolatedSecrets(args, c);
@@ -1172,8 +1174,8 @@ export class PipelineRun {
       ].join('\n'), rec.id);
     }
     try {
-      // A leaf step in flight at the restart (a process on an agent) cannot be re-attached yet.
-      if (inFlight && leaf && !isResumable(name)) throw nonResumable(name);
+      // A leaf step in flight at the restart cannot go on, but a script step (its durable exec is taken over, shell.ts).
+      if (inFlight && leaf && !isResumable(name) && !isReattachable(name)) throw nonResumable(name);
       const run = await this.#o.registry.implementation(name);
       const v = await run(sctx, bound);
       rec.status = 'success';

@@ -9,9 +9,10 @@
 // again, and the console stays silent, since those lines are already in the log. Block steps
 // (node, stage, dir, retry, timeout...) run again so their bodies replay. The first call past
 // the journal, or the call that was in flight, is where the build "resumes": the console says so
-// once, and from there everything runs as usual. A step that was in flight on an agent cannot
-// be re-attached yet: it fails with Jenkins' non-resumable meaning (`nonResumable`), which
-// `retry(conditions: [nonresumable()])` retries; `sleep` and `input` are resumable and keep
+// once, and from there everything runs as usual. A script step (sh...) in flight on an agent is
+// taken over (its durable exec, keyed by `JournalEntry.exec`, shell.ts / agent/durable.ts); any
+// other leaf step in flight, or a script step whose process is not there, fails with Jenkins'
+// non-resumable meaning (`nonResumable`), which `retry(conditions: [nonresumable()])` retries; `sleep` and `input` are resumable and keep
 // their deadline (`JournalEntry.deadline`). A call whose identity is not the journal's next one
 // for its branch means the Groovy made another decision: the build fails (ReplayDiverged)
 // rather than answer the wrong step.
@@ -44,6 +45,8 @@ export interface JournalEntry {
   setEnv?: Record<string, string | null> | null;
   /** An absolute deadline (sleep, timeout, input), kept across a restart. */
   deadline?: number | null;
+  /** The durable exec key of a script step (sh, bat, powershell): a resumed run takes its process over. */
+  exec?: string;
 }
 
 /** What a resumed run starts from (RunOptions.resume). */
@@ -60,6 +63,18 @@ const RESUMABLE = new Set(['sleep', 'input']);
 
 export function isResumable(name: string): boolean {
   return RESUMABLE.has(name);
+}
+
+/** Script steps whose process can survive a restart on an agent (a durable exec), re-attached when resumed. */
+const REATTACHABLE = new Set(['sh', 'bat', 'powershell', 'pwsh']);
+
+export function isReattachable(name: string): boolean {
+  return REATTACHABLE.has(name);
+}
+
+/** A new durable exec key: journaled as the step starts, so it needs no other determinism. */
+export function newExecKey(build: number, stepId: string): string {
+  return `b${build}-s${stepId}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
 /** Jenkins' SynchronousResumeNotSupportedException, as a step failure `retry(conditions: [nonresumable()])` matches. */

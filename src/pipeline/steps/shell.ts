@@ -3,6 +3,8 @@
 // and turn its exit into a return value or a failure, as Jenkins' durable-task steps do.
 import type { StepArgs, StepContext } from './types.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
+import { ExecNotReattachable, type ExecResult } from '../../core/workspace.ts';
+import { nonResumable } from '../engine/replay.ts';
 import { bool, reqStr, str } from './args.ts';
 
 /**
@@ -24,20 +26,35 @@ export async function runScriptStep(ctx: StepContext, args: StepArgs, step: stri
   const returnStatus = bool(args, 'returnStatus', false);
   if (returnStdout && returnStatus) throw new StepFailure(`${step}: returnStdout and returnStatus cannot both be true`);
   const label = str(args, 'label');
-  if (label) ctx.log(`[${label}]`);
+  if (label && !ctx.resumed) ctx.log(`[${label}]`);
   const ws = ctx.workspace();
   const out: Buffer[] = [];
-  const result = await ws.exec({
-    argv: await argv(script),
-    cwd: ctx.cwd ?? ws.root,
-    env: withoutShell(ctx.env),
-    ...(ctx.container ? { container: ctx.container } : {}),
-    signal: ctx.signal,
-    onOutput: (chunk, stream) => {
-      if (returnStdout && stream === 'stdout') out.push(chunk);
-      else ctx.write(chunk, stream);
-    },
-  });
+  const onOutput = (chunk: Buffer, stream: 'stdout' | 'stderr') => {
+    if (returnStdout && stream === 'stdout') out.push(chunk);
+    else ctx.write(chunk, stream);
+  };
+  let result: ExecResult;
+  if (ctx.resumed) {
+    // In flight when the controller restarted: its process may still run on the agent (durable
+    // exec), taken over here; anywhere else it cannot be resumed.
+    if (!ws.reattach || !ctx.durableKey) throw nonResumable(step);
+    try {
+      result = await ws.reattach(ctx.durableKey, { onOutput, signal: ctx.signal });
+    } catch (e) {
+      if (e instanceof ExecNotReattachable) throw nonResumable(step);
+      throw e;
+    }
+  } else {
+    result = await ws.exec({
+      argv: await argv(script),
+      cwd: ctx.cwd ?? ws.root,
+      env: withoutShell(ctx.env),
+      ...(ctx.container ? { container: ctx.container } : {}),
+      ...(ctx.durableKey ? { durableKey: ctx.durableKey } : {}),
+      signal: ctx.signal,
+      onOutput,
+    });
+  }
   if (result.aborted || ctx.signal.aborted) throw interruptionOf(ctx.signal);
   const code = result.exitCode ?? (result.signal ? 128 : 1);
   if (returnStatus) return code;

@@ -79,6 +79,11 @@ export interface StepContext {
   readonly build: BuildControl;
   /** The step was in flight when the controller restarted and goes on now (its opening lines are in the console already). */
   readonly resumed?: boolean;
+  /**
+   * The key a script step (sh, bat, powershell) runs its process under, durably where the node
+   * can (an agent): kept in the journal, so the step resumed after a restart takes it over.
+   */
+  readonly durableKey?: string;
   /** An absolute deadline `ms` from the step's first start, kept in the journal across a restart (sleep, timeout, input). */
   deadline?(ms: number): number;
 }

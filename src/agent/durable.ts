@@ -1,0 +1,521 @@
+// Durable execs: the steps (sh) an agent runs so that they survive the controller's restart and
+// the agent's own, as Jenkins' durable-task plugin runs them.
+//
+// Why: a controller that restarts (kill -9, an upgrade) must find the `sh` it was running still
+// running, and its output, exactly once; so must a new agent process after the old one was
+// killed. A process whose stdout is a pipe to the agent dies with it (SIGPIPE) and its exit code
+// is lost with its parent; one that writes files under a wrapper that records its exit code does
+// not.
+//
+// How: `start` makes a control directory `<workdir>/.kiln-durable/<key>/` (0700) and runs
+//   /bin/sh -c '<wrapper>' kiln-durable <dir>/rc <argv...>
+// in its own process group (setsid), stdin from a file (or /dev/null), stdout and stderr
+// appended to `<dir>/out` and `<dir>/err`; the wrapper runs the command and then writes its exit
+// status to `rc` (via a rename: whole or absent). `meta.json` names the key, the build, the
+// process group, the leader's start time and a cookie (KILN_NODE_COOKIE in the wrapper's
+// environment), so that a later agent process signals only what it started (never a pid alone:
+// see leftovers.ts for why a record is not trusted). The agent reads the files as they grow
+// (fs.watch, and a poll as a fallback) and sends what it read (`output`, n from 0 per attachment),
+// at most WINDOW_BYTES beyond what the controller acknowledged: while the controller is away the
+// output waits on disk, not in memory. Acknowledged offsets are written to `<dir>/acked` as they
+// move, so a new agent process knows them too. Once the exit is known and every byte was sent,
+// `exited` goes out; when the controller acknowledges it, the directory is removed.
+//
+// A new controller session learns of the execs from the hello (`handback`), takes them over with
+// `reattach` (output resent from the acknowledged offsets: nothing lost, nothing twice) or has
+// them stopped with `discard` (their build is gone). More than MAX_BACKLOG_BYTES of output not
+// acknowledged when an exec is taken over: the oldest part is skipped, with a line that says so.
+//
+// Unix only (a /bin/sh wrapper); steps in a pod's other containers and Windows agents run as
+// before (they do not survive a restart).
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  closeSync, constants as fsc, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, watch,
+  writeFileSync, type FSWatcher,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { parseProcStat, killGroupTree } from '../exec/process-tree.ts';
+import { DURABLE_KEY_PATTERN, type HandedBack } from '../protocol/messages.ts';
+import { COOKIE_ENV } from './leftovers.ts';
+import type { LogLine } from '../util/log.ts';
+
+export const DURABLE_DIR = '.kiln-durable';
+/** Output read ahead of the controller's acknowledgements, per exec. */
+export const WINDOW_BYTES = 1024 * 1024;
+/** Output kept for a controller that is away; beyond it, the oldest is skipped when one comes back. */
+export const MAX_BACKLOG_BYTES = 1024 * 1024 * 1024;
+const READ_BYTES = 256 * 1024;
+const POLL_MS = 250;
+const keyRe = new RegExp(DURABLE_KEY_PATTERN);
+const WRAPPER = 'rc=$1; shift; "$@"; c=$?; printf "%s\\n" "$c" > "$rc.tmp" && mv -f "$rc.tmp" "$rc"; exit $c';
+
+type Stream = 'stdout' | 'stderr';
+
+export interface DurableStart {
+  key: string;
+  buildId: string;
+  build: string;
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  stdin?: Buffer;
+}
+
+/** Where an attached exec's messages go (the session's link); each send returns its seq. */
+export interface ExecSink {
+  output(data: Buffer, stream: Stream, n: number): number;
+  exited(r: { exitCode: number | null; signal: string | null; aborted: boolean; chunks: number }): number;
+  /** The controller acknowledged `exited`: the exec is gone. */
+  forgotten(): void;
+}
+
+interface Meta { v: 1; key: string; buildId: string; build: string; pgid: number | null; start: number | null; cookie: string }
+
+const hasProc = process.platform === 'linux';
+
+function startOf(pid: number): number | null {
+  if (!hasProc) return null;
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'latin1'))?.starttime ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function carriesCookie(pid: number, cookie: string): boolean {
+  if (!hasProc) return true;
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`);
+    return env.includes(Buffer.from(`\0${COOKIE_ENV}=${cookie}\0`)) || env.subarray(0, COOKIE_ENV.length + cookie.length + 2).equals(Buffer.from(`${COOKIE_ENV}=${cookie}\0`));
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a small regular file, never a link or a FIFO; null otherwise. */
+function readSmall(file: string, max = 16 * 1024): string | null {
+  let fd: number;
+  try {
+    fd = openSync(file, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > max) return null;
+    const buf = Buffer.alloc(st.size);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.toString('utf8', 0, n);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+class StreamState {
+  readonly file: string;
+  readonly stream: Stream;
+  /** Sent on the current attachment; acknowledged by a controller. */
+  sent = 0;
+  acked = 0;
+  constructor(file: string, stream: Stream) {
+    this.file = file;
+    this.stream = stream;
+  }
+  size(): number {
+    try {
+      return statSync(this.file).size;
+    } catch {
+      return 0;
+    }
+  }
+}
+
+export class DurableExec {
+  readonly key: string;
+  readonly dir: string;
+  readonly meta: Meta;
+  readonly out: StreamState;
+  readonly err: StreamState;
+  exit: { code: number | null; signal: string | null } | null = null;
+  #child: ChildProcess | null = null;
+  #sink: ExecSink | null = null;
+  #n = 0;
+  /** Output frames in flight: seq, and where each stream is once it is acknowledged. */
+  #inflight: { seq: number; s: StreamState; end: number }[] = [];
+  #exitedSeq = 0;
+  #aborted = false;
+  #skipped = 0;
+  #watcher: FSWatcher | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #gone = false;
+  readonly #owner: DurableExecs;
+
+  constructor(owner: DurableExecs, dir: string, meta: Meta) {
+    this.#owner = owner;
+    this.dir = dir;
+    this.key = meta.key;
+    this.meta = meta;
+    this.out = new StreamState(path.join(dir, 'out'), 'stdout');
+    this.err = new StreamState(path.join(dir, 'err'), 'stderr');
+    const acked = readSmall(path.join(dir, 'acked'));
+    const m = acked ? /^(\d+) (\d+)\n?$/.exec(acked) : null;
+    if (m) {
+      this.out.acked = Math.min(Number(m[1]), this.out.size());
+      this.err.acked = Math.min(Number(m[2]), this.err.size());
+    }
+  }
+
+  get attached(): boolean {
+    return this.#sink !== null;
+  }
+
+  /** What a hello says of it. */
+  handback(): HandedBack {
+    this.#checkExit();
+    return {
+      key: this.key, buildId: this.meta.buildId.slice(0, 1024),
+      stdout: { bytes: Math.max(this.out.size(), this.out.acked), acked: this.out.acked },
+      stderr: { bytes: Math.max(this.err.size(), this.err.acked), acked: this.err.acked },
+      ...(this.exit ? { exit: { code: this.exit.code, signal: this.exit.signal?.slice(0, 32) ?? null } } : {}),
+    };
+  }
+
+  /**
+   * The controller counted what it got (it took this exec over from the previous agent process's
+   * session): that is what it has, whatever acknowledgement this process had read. False when
+   * the offsets lie outside [acknowledged, produced].
+   */
+  resendFrom(from: { stdout: number; stderr: number }): boolean {
+    const ok = (s: StreamState, at: number) => at >= s.acked && at <= s.size();
+    if (!ok(this.out, from.stdout) || !ok(this.err, from.stderr)) return false;
+    this.out.acked = from.stdout;
+    this.err.acked = from.stderr;
+    try {
+      writeFileSync(path.join(this.dir, 'acked'), `${this.out.acked} ${this.err.acked}\n`, { mode: 0o600 });
+    } catch {
+      // kept in memory
+    }
+    return true;
+  }
+
+  /** Sends to `sink` from the acknowledged offsets on. Returns a line to print first when output was skipped. */
+  attach(sink: ExecSink): void {
+    this.#sink = sink;
+    this.#n = 0;
+    this.#inflight = [];
+    this.#exitedSeq = 0;
+    for (const s of [this.out, this.err]) {
+      const size = s.size();
+      if (size - s.acked > MAX_BACKLOG_BYTES) {
+        this.#skipped += size - MAX_BACKLOG_BYTES - s.acked;
+        s.acked = size - MAX_BACKLOG_BYTES;
+      }
+      s.sent = s.acked;
+    }
+    if (this.#skipped > 0) {
+      const line = Buffer.from(`[kiln] ${this.#skipped} bytes of this step's output were dropped while the controller was away (more than ${MAX_BACKLOG_BYTES / 1048576} MiB waited)\n`);
+      this.#skipped = 0;
+      sink.output(line, 'stderr', this.#n++);
+    }
+    this.#watch();
+    this.pump();
+  }
+
+  /** The session that carried it ended: output waits on disk for the next one. */
+  detach(): void {
+    this.#sink = null;
+    this.#inflight = [];
+    this.#exitedSeq = 0;
+    this.out.sent = this.out.acked;
+    this.err.sent = this.err.acked;
+  }
+
+  /** The link acknowledged everything up to `seq`. */
+  acknowledged(seq: number): void {
+    let moved = false;
+    while (this.#inflight.length > 0 && this.#inflight[0]!.seq <= seq) {
+      const f = this.#inflight.shift()!;
+      f.s.acked = f.end;
+      moved = true;
+    }
+    if (moved) {
+      try {
+        writeFileSync(path.join(this.dir, 'acked'), `${this.out.acked} ${this.err.acked}\n`, { mode: 0o600 });
+      } catch {
+        // the directory is gone (discarded): nothing to keep
+      }
+    }
+    if (this.#exitedSeq > 0 && seq >= this.#exitedSeq) {
+      this.#forget(); // the controller has the result: nothing left to hand back
+      return;
+    }
+    if (moved) this.pump();
+  }
+
+  /** Reads what is new (within the window) and sends it; sends `exited` once everything is out. */
+  pump(): void {
+    const sink = this.#sink;
+    if (!sink || this.#gone || this.#exitedSeq > 0) return;
+    this.#checkExit();
+    for (const s of [this.out, this.err]) {
+      for (;;) {
+        const room = WINDOW_BYTES - (this.out.sent - this.out.acked) - (this.err.sent - this.err.acked);
+        if (room <= 0) return;
+        const data = readAt(s.file, s.sent, Math.min(room, READ_BYTES));
+        if (data.length === 0) break;
+        s.sent += data.length;
+        const seq = sink.output(data, s.stream, this.#n++);
+        this.#inflight.push({ seq, s, end: s.sent });
+      }
+    }
+    if (this.exit && this.out.sent >= this.out.size() && this.err.sent >= this.err.size()) {
+      this.#exitedSeq = sink.exited({ exitCode: this.exit.code, signal: this.exit.signal, aborted: this.#aborted, chunks: this.#n });
+      this.#unwatch();
+    }
+  }
+
+  /** Stops the process tree (abort): its end is reported as aborted. */
+  async abort(graceMs: number): Promise<void> {
+    this.#aborted = true;
+    const pgid = this.#liveGroup();
+    if (pgid !== null) await killGroupTree(pgid, { graceMs });
+    if (!this.#child) {
+      this.#checkExit();
+      if (!this.exit) this.exit = { code: null, signal: 'SIGTERM' };
+    }
+    this.pump();
+  }
+
+  /** Stops it and forgets it, sending nothing (its build is gone). */
+  async discard(graceMs: number): Promise<void> {
+    this.#sink = null;
+    const pgid = this.#liveGroup();
+    if (pgid !== null) await killGroupTree(pgid, { graceMs });
+    this.#forget();
+  }
+
+  /** Spawns the wrapper (start only). */
+  spawnWith(spec: DurableStart, stdinFile: string | null): void {
+    const outFd = openSync(this.out.file, 'a', 0o600);
+    const errFd = openSync(this.err.file, 'a', 0o600);
+    const inFd = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
+    let child: ChildProcess;
+    try {
+      child = spawn('/bin/sh', ['-c', WRAPPER, 'kiln-durable', path.join(this.dir, 'rc'), ...spec.argv], {
+        cwd: spec.cwd, env: { ...spec.env, [COOKIE_ENV]: this.meta.cookie }, stdio: [inFd, outFd, errFd], detached: true,
+      });
+    } finally {
+      closeSync(outFd);
+      closeSync(errFd);
+      if (typeof inFd === 'number') closeSync(inFd);
+    }
+    this.#child = child;
+    child.once('error', (e) => {
+      if (this.exit) return;
+      writeFileSync(path.join(this.dir, 'out'), `cannot run ${spec.argv[0]}: ${e.message}\n`, { flag: 'a' });
+      this.exit = { code: 127, signal: null };
+      this.pump();
+    });
+    child.once('exit', (code, signal) => {
+      this.#checkExit();
+      // Killed with its wrapper (an abort): no rc file.
+      if (!this.exit) this.exit = { code: signal ? null : code, signal };
+      this.pump();
+    });
+    if (child.pid !== undefined) {
+      this.meta.pgid = child.pid;
+      this.meta.start = startOf(child.pid);
+      this.#owner.writeMeta(this);
+    }
+  }
+
+  #checkExit(): void {
+    if (this.exit) return;
+    const rc = readSmall(path.join(this.dir, 'rc'), 64);
+    if (rc !== null && /^-?\d+\n?$/.test(rc)) {
+      const code = Number(rc.trim());
+      this.exit = code > 128 && code < 160 && this.#aborted ? { code: null, signal: 'SIGTERM' } : { code, signal: null };
+      return;
+    }
+    if (this.#child) return; // its exit event says
+    if (this.#liveGroup() === null) {
+      // Gone without a status: killed along with its wrapper while no agent watched.
+      if (readSmall(path.join(this.dir, 'rc'), 64) === null) this.exit = { code: null, signal: 'SIGKILL' };
+      else this.#checkExit();
+    }
+  }
+
+  /** The wrapper's process group, when its leader is still the process this exec started. */
+  #liveGroup(): number | null {
+    const { pgid, start, cookie } = this.meta;
+    if (pgid === null) return null;
+    try {
+      process.kill(-pgid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') return null;
+    }
+    if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null) return pgid;
+    // Not our child: signalled only when the leader is still the one recorded (start time and cookie).
+    if (!hasProc) return null;
+    if (startOf(pgid) !== start || !carriesCookie(pgid, cookie)) return null;
+    return pgid;
+  }
+
+  #watch(): void {
+    if (this.#watcher || this.#gone) return;
+    try {
+      this.#watcher = watch(this.dir, () => this.pump());
+      this.#watcher.on('error', () => {});
+      this.#watcher.unref();
+    } catch {
+      // polled only
+    }
+    this.#timer = setInterval(() => this.pump(), POLL_MS);
+    this.#timer.unref();
+  }
+
+  #unwatch(): void {
+    this.#watcher?.close();
+    this.#watcher = null;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  #forget(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    this.#unwatch();
+    this.#sink?.forgotten();
+    this.#sink = null;
+    rmSync(this.dir, { recursive: true, force: true });
+    this.#owner.forget(this);
+  }
+}
+
+function readAt(file: string, offset: number, max: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(max);
+    const n = readSync(fd, buf, 0, max, offset);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Every durable exec of one agent's work directory (see the header). */
+export class DurableExecs {
+  readonly root: string;
+  readonly #execs = new Map<string, DurableExec>();
+  readonly #log: LogLine;
+
+  constructor(workdir: string, log: LogLine = () => {}) {
+    this.root = path.join(workdir, DURABLE_DIR);
+    this.#log = log;
+  }
+
+  get(key: string): DurableExec | undefined {
+    return this.#execs.get(key);
+  }
+
+  get size(): number {
+    return this.#execs.size;
+  }
+
+  /** What earlier agent processes of this work directory left: they are taken over (handed back in the hello). */
+  load(): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.root);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const dir = path.join(this.root, name);
+      const text = readSmall(path.join(dir, 'meta.json'));
+      let meta: Meta | null = null;
+      try {
+        const j = text === null ? null : JSON.parse(text) as Partial<Meta>;
+        if (j && j.key === name && keyRe.test(name) && typeof j.buildId === 'string' && typeof j.cookie === 'string' && /^[0-9a-f]{32}$/.test(j.cookie)) {
+          meta = {
+            v: 1, key: name, buildId: j.buildId.slice(0, 1024), build: typeof j.build === 'string' ? j.build.slice(0, 1100) : 'a build',
+            pgid: Number.isSafeInteger(j.pgid) && j.pgid! > 0 ? j.pgid! : null, start: Number.isSafeInteger(j.start) ? j.start! : null, cookie: j.cookie,
+          };
+        }
+      } catch {
+        meta = null;
+      }
+      if (!meta) {
+        rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      const e = new DurableExec(this, dir, meta);
+      this.#execs.set(name, e);
+      this.#log(`found the step ${meta.build} started under an earlier agent process (${name}); it is handed back to the controller`);
+    }
+  }
+
+  /** Starts a new durable exec; throws when the key is taken or the directory cannot be written. */
+  start(spec: DurableStart): DurableExec {
+    if (this.#execs.has(spec.key)) throw new Error(`a step with key ${spec.key} already runs on this agent`);
+    const dir = path.join(this.root, spec.key);
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    mkdirSync(dir, { mode: 0o700 });
+    const meta: Meta = { v: 1, key: spec.key, buildId: spec.buildId, build: spec.build, pgid: null, start: null, cookie: randomBytes(16).toString('hex') };
+    const e = new DurableExec(this, dir, meta);
+    this.writeMeta(e);
+    let stdinFile: string | null = null;
+    if (spec.stdin !== undefined) {
+      stdinFile = path.join(dir, 'stdin');
+      writeFileSync(stdinFile, spec.stdin, { mode: 0o600 });
+    }
+    this.#execs.set(spec.key, e);
+    try {
+      e.spawnWith(spec, stdinFile);
+    } catch (err) {
+      this.#execs.delete(spec.key);
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+    return e;
+  }
+
+  writeMeta(e: DurableExec): void {
+    const tmp = path.join(e.dir, 'meta.json.tmp');
+    writeFileSync(tmp, JSON.stringify(e.meta), { mode: 0o600 });
+    renameSync(tmp, path.join(e.dir, 'meta.json'));
+  }
+
+  /** The controller says the exec's build is gone or over: stop it and forget it. */
+  async discard(key: string, graceMs: number): Promise<void> {
+    const e = this.#execs.get(key);
+    if (!e || e.attached) return;
+    await e.discard(graceMs);
+    this.#log(`stopped the step ${e.meta.build} (${key}): the controller says its build is gone or over`);
+  }
+
+  forget(e: DurableExec): void {
+    if (this.#execs.get(e.key) === e) this.#execs.delete(e.key);
+  }
+
+  /** The hello's list. */
+  handback(): HandedBack[] {
+    return [...this.#execs.values()].slice(0, 1024).map((e) => e.handback());
+  }
+
+  acknowledged(seq: number): void {
+    for (const e of this.#execs.values()) e.acknowledged(seq);
+  }
+
+  detachAll(): void {
+    for (const e of this.#execs.values()) e.detach();
+  }
+}

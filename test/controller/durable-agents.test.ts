@@ -1,0 +1,308 @@
+// Durable builds with agents, on real processes: the controller (`bin/kiln controller`) and its
+// agents (`bin/kiln agent`) are children of the test, killed with SIGKILL mid-step and started
+// again (the controller on the same home, store and port). The `sh` that was running on an agent
+// goes on there and is re-attached: its output arrives once and in order, its exit code is the
+// step's result, the pipeline goes on; the script is never run twice (it appends to a file).
+// Both stores. And the hub refuses a hostile hand-back (another agent's step, offsets going
+// backwards) by closing that connection only.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+import { WebSocket } from 'ws';
+import { kilnBin } from '../helpers/kiln.ts';
+import { testPostgresUrl } from '../store/helpers.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { jsonApi, until, TEST_ADMIN_TOKEN, finishedBuild, consoleText, consoleUntil } from '../helpers/controller.ts';
+import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
+
+interface Proc { proc: ChildProcess; out: string[] }
+interface Ctl extends Proc { url: string }
+const running = new Set<ChildProcess>();
+const schemas: string[] = [];
+
+after(async () => {
+  for (const p of running) p.kill('SIGKILL');
+  if (schemas.length > 0) {
+    const client = new pg.Client({ connectionString: testPostgresUrl() });
+    await client.connect();
+    for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    await client.end();
+  }
+});
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+function track(proc: ChildProcess): string[] {
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
+  const out: string[] = [];
+  proc.stdout!.on('data', (d: Buffer) => out.push(String(d)));
+  proc.stderr!.on('data', (d: Buffer) => out.push(String(d)));
+  return out;
+}
+
+/** `kiln controller` on `home` and `port` (the same after a restart: agents dial it again). */
+async function startCtl(home: string, port: number, databaseUrl: string | null, graceS = 60): Promise<Ctl> {
+  const proc = spawn(kilnBin, ['controller', '--home', home, '--port', String(port), '--executors', '0', '--agent-grace', String(graceS),
+    ...(databaseUrl ? ['--database-url', databaseUrl] : [])], {
+    env: { ...process.env, KILN_ADMIN_TOKEN: TEST_ADMIN_TOKEN, KILN_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = track(proc);
+  const url = await new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const m = /Kiln is ready at (http:\/\/[^\s"]+)/.exec(out.join(''));
+      if (m) resolve(m[1]!);
+    };
+    proc.stdout!.on('data', check);
+    proc.stderr!.on('data', check);
+    proc.on('exit', (code) => reject(new Error(`the controller exited (${code}) before it was ready:\n${out.join('')}`)));
+  });
+  return { proc, out, url };
+}
+
+/** `kiln agent` for agent `name` (created on the controller when `create`), in `workdir`. */
+async function startAgent(c: Ctl, name: string, workdir: string): Promise<Proc> {
+  const api = jsonApi(() => c.url);
+  const secret = /--secret (\S+)/.exec((await api('GET', `/api/v1/agents/${name}`)).command)![1]!.replace(/^'|'$/g, '');
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('KILN_')) delete env[k];
+  const proc = spawn(kilnBin, ['agent', '--url', c.url, '--name', name, '--secret', secret, '--workdir', workdir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = track(proc);
+  await until(async () => (await api('GET', `/api/v1/agents/${name}`)).online === true, `agent ${name} to connect (${out.join('')})`);
+  return { proc, out };
+}
+
+async function kill9(p: Proc): Promise<void> {
+  if (p.proc.exitCode !== null || p.proc.signalCode !== null) return;
+  const gone = new Promise((r) => p.proc.once('exit', r));
+  p.proc.kill('SIGKILL');
+  await gone;
+}
+
+const lines = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l));
+
+async function dbFor(kind: 'sqlite' | 'postgres'): Promise<string | null> {
+  if (kind === 'sqlite') return null;
+  const schema = `kiln_dagents_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  schemas.push(schema);
+  return `${testPostgresUrl()}?schema=${schema}`;
+}
+
+for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 of the controller (${kind} store) during an sh on an agent: the sh goes on, is re-attached, every line once and in order, the build SUCCESS`, async () => {
+  const home = tempDir('dagents-ctl');
+  const marks = tempDir('dagents-ctl-marks');
+  const port = await freePort();
+  const db = await dbFor(kind);
+  let c = await startCtl(home, port, db);
+  let api = jsonApi(() => c.url);
+  await api('POST', '/api/v1/agents', { name: 'a1', labels: ['durable'], executors: 1 });
+  await startAgent(c, 'a1', tempDir('dagents-a1'));
+  await api('POST', '/api/v1/jobs', { name: 'long', script: `node('durable') {
+    sh "set +x; echo ran >> '${marks}/ran'; echo before; while [ ! -e '${marks}/go' ]; do sleep 0.1; done; echo after"
+    def v = sh(script: 'echo value', returnStdout: true).trim()
+    echo "next step got \${v}"
+  }` });
+  await api('POST', '/api/v1/jobs/long/builds', {});
+  await consoleUntil(c.url, 'long', 1, 'before');
+  await kill9(c);
+  // The sh goes on while the controller is away: it prints, and the output waits on the agent.
+  await new Promise((r) => setTimeout(r, 300));
+  writeFileSync(`${marks}/go`, ''); // lets the sh print its last line while no controller listens
+  c = await startCtl(home, port, db);
+  api = jsonApi(() => c.url);
+  const b = await finishedBuild(c.url, 'long', 1);
+  const text = await consoleText(c.url, 'long', 1);
+  assert.equal(b.result, 'SUCCESS', `${text}\n${c.out.join('')}`);
+  assert.equal(lines(text, /^before$/).length, 1, text);
+  assert.equal(lines(text, /^after$/).length, 1, text);
+  assert.ok(text.indexOf('\nbefore\n') < text.indexOf('\nafter\n'), text);
+  assert.match(text, /^next step got value$/m);
+  assert.equal(lines(text, /^Resumed after the controller restarted \(down \d+\.\d s\)$/).length, 1, text);
+  assert.equal(readFileSync(`${marks}/ran`, 'utf8'), 'ran\n', 'the sh ran once');
+  await kill9(c);
+});
+
+
+/** A controller with agents `names` (label = name), started in one home on one port. */
+async function setup(kind: 'sqlite' | 'postgres', names: string[], graceS = 60) {
+  const home = tempDir('dagents');
+  const marks = tempDir('dagents-marks');
+  const port = await freePort();
+  const db = await dbFor(kind);
+  const c = await startCtl(home, port, db, graceS);
+  const api = jsonApi(() => c.url);
+  const workdirs: Record<string, string> = {};
+  const agents: Record<string, Proc> = {};
+  for (const n of names) {
+    await api('POST', '/api/v1/agents', { name: n, labels: [n], executors: 1 });
+    workdirs[n] = tempDir(`dagents-${n}`);
+    agents[n] = await startAgent(c, n, workdirs[n]!);
+  }
+  return { home, marks, port, db, c, workdirs, agents };
+}
+
+/** An sh that records that it ran, prints `tag` before, waits for `<marks>/go`, prints after, exits `code`. */
+const waitingSh = (marks: string, tag: string, code = 0) =>
+  `sh "set +x; echo ${tag} >> '${marks}/ran'; echo ${tag}-before; while [ ! -e '${marks}/go' ]; do sleep 0.1; done; echo ${tag}-after; exit ${code}"`;
+
+test('kill -9 of the agent during an sh: the new agent process finds the step, hands it back, and the build goes on', async () => {
+  const s = await setup('sqlite', ['b1']);
+  const api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/jobs', { name: 'ag', script: `node('b1') { ${waitingSh(s.marks, 'x')}; sh 'echo second on the same node' }` });
+  await api('POST', '/api/v1/jobs/ag/builds', {});
+  await consoleUntil(s.c.url, 'ag', 1, 'x-before');
+  await kill9(s.agents.b1!);
+  writeFileSync(`${s.marks}/go`, '');
+  await startAgent(s.c, 'b1', s.workdirs.b1!);
+  const b = await finishedBuild(s.c.url, 'ag', 1);
+  const text = await consoleText(s.c.url, 'ag', 1);
+  assert.equal(b.result, 'SUCCESS', `${text}\n${s.c.out.join('')}`);
+  assert.equal(lines(text, /^x-before$/).length, 1, text);
+  assert.equal(lines(text, /^x-after$/).length, 1, text);
+  assert.match(text, /^second on the same node$/m);
+  assert.equal(readFileSync(`${s.marks}/ran`, 'utf8'), 'x\n', 'the sh ran once');
+  await kill9(s.c);
+});
+
+for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 of the controller and of the agent at once (${kind}); the sh ends with exit code 3 meanwhile: the build is FAILURE with Jenkins' message`, async () => {
+  const s = await setup(kind, ['c1']);
+  let api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/jobs', { name: 'both', script: `node('c1') { ${waitingSh(s.marks, 'y', 3)} }; echo 'not reached'` });
+  await api('POST', '/api/v1/jobs/both/builds', {});
+  await consoleUntil(s.c.url, 'both', 1, 'y-before');
+  // Killed together once the agent has the controller's acknowledgement of that line: were both
+  // to die while it is in flight, the line would come again (docs: Durable builds, "Not yet").
+  const durable = path.join(s.workdirs.c1!, '.kiln-durable');
+  await until(() => readdirSync(durable).some((k) => /^[1-9]/.test(readFileSync(path.join(durable, k, 'acked'), { encoding: 'utf8', flag: 'a+' }))), 'the agent to have the acknowledgement');
+  await Promise.all([kill9(s.c), kill9(s.agents.c1!)]);
+  writeFileSync(`${s.marks}/go`, '');
+  await until(() => readdirSync(path.join(s.workdirs.c1!, '.kiln-durable')).some((k) => existsSync(path.join(s.workdirs.c1!, '.kiln-durable', k, 'rc'))), 'the sh to end while nobody watched');
+  const c = await startCtl(s.home, s.port, s.db);
+  api = jsonApi(() => c.url);
+  await startAgent(c, 'c1', s.workdirs.c1!);
+  const b = await finishedBuild(c.url, 'both', 1);
+  const text = await consoleText(c.url, 'both', 1);
+  assert.equal(b.result, 'FAILURE', `${text}\n${c.out.join('')}`);
+  assert.equal(lines(text, /^y-before$/).length, 1, text);
+  assert.equal(lines(text, /^y-after$/).length, 1, text);
+  assert.match(text, /^ERROR: script returned exit code 3 \(Jenkinsfile:1:\d+\)$/m);
+  assert.doesNotMatch(text, /not reached/);
+  assert.equal(readFileSync(`${s.marks}/ran`, 'utf8'), 'y\n', 'the sh ran once');
+  await kill9(c);
+});
+
+test('kill -9 of the controller during a parallel with an sh on each of two agents: both are re-attached', async () => {
+  const s = await setup('sqlite', ['p1', 'p2']);
+  let api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/jobs', { name: 'par', script: `parallel one: { node('p1') { ${waitingSh(s.marks, 'one')} } }, two: { node('p2') { ${waitingSh(s.marks, 'two')} } }
+    echo 'after the parallel'` });
+  await api('POST', '/api/v1/jobs/par/builds', {});
+  await consoleUntil(s.c.url, 'par', 1, 'one-before');
+  await consoleUntil(s.c.url, 'par', 1, 'two-before');
+  await kill9(s.c);
+  writeFileSync(`${s.marks}/go`, '');
+  const c = await startCtl(s.home, s.port, s.db);
+  const b = await finishedBuild(c.url, 'par', 1);
+  const text = await consoleText(c.url, 'par', 1);
+  assert.equal(b.result, 'SUCCESS', `${text}\n${c.out.join('')}`);
+  for (const t of ['one', 'two']) {
+    assert.equal(lines(text, new RegExp(`^(\\[${t}\\] )?${t}-before$`)).length, 1, text);
+    assert.equal(lines(text, new RegExp(`^(\\[${t}\\] )?${t}-after$`)).length, 1, text);
+  }
+  assert.match(text, /^after the parallel$/m);
+  assert.deepEqual(readFileSync(`${s.marks}/ran`, 'utf8').trim().split('\n').sort(), ['one', 'two'], 'each sh ran once');
+  await kill9(c);
+});
+
+/** Opens an agent connection as `name` and sends `hello`; resolves with how it ended (or the first message). */
+async function rawHello(c: Ctl, name: string, hello: Record<string, unknown>): Promise<{ code: number; reason: string; messages: any[] }> {
+  const api = jsonApi(() => c.url);
+  const secret = /--secret (\S+)/.exec((await api('GET', `/api/v1/agents/${name}`)).command)![1]!.replace(/^'|'$/g, '');
+  const ws = new WebSocket(new URL('agent', c.url.replace(/^http/, 'ws')), {
+    headers: { authorization: `Bearer ${secret}`, 'x-kiln-agent-name': name, 'x-kiln-protocol': String(PROTOCOL_VERSION) },
+  });
+  const messages: any[] = [];
+  ws.on('message', (d: Buffer, binary: boolean) => { if (!binary) messages.push(JSON.parse(String(d))); });
+  ws.on('open', () => ws.send(JSON.stringify({
+    type: 'hello', protocol: PROTOCOL_VERSION, name, labels: [], executors: 1, os: 'linux', arch: 'x64', hostname: 'h', nodeVersion: 'v24',
+    kilnVersion: '0', workdir: '/w', session: null, received: 0, ...hello,
+  })));
+  const ended = new Promise<{ code: number; reason: string; messages: any[] }>((resolve) => ws.once('close', (code, r) => resolve({ code, reason: String(r), messages })));
+  // An accepted hello gets a welcome (and, for an unknown step, a discard): then the test closes it.
+  const done = await Promise.race([ended, until(() => messages.some((m) => m.type === 'discard'), 'a discard', 10_000).then(() => null)]);
+  if (done) return done;
+  ws.close(1000);
+  return { code: 0, reason: '', messages };
+}
+
+test("hostile hand-backs: another agent's step, offsets past what was produced, a build it does not belong to are refused, closing that connection only; an unknown step is stopped", async () => {
+  const s = await setup('sqlite', ['h1']);
+  const api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/agents', { name: 'h2', labels: ['h2'], executors: 1 });
+  await api('POST', '/api/v1/jobs', { name: 'victim', script: `node('h1') { ${waitingSh(s.marks, 'v')} }` });
+  await api('POST', '/api/v1/jobs/victim/builds', {});
+  await consoleUntil(s.c.url, 'victim', 1, 'v-before');
+  const [key] = readdirSync(path.join(s.workdirs.h1!, '.kiln-durable'));
+  const buildId = (await api('GET', '/api/v1/jobs/victim/builds/1')).id as string;
+  const zero = { bytes: 0, acked: 0 };
+  const logged = (re: RegExp) => until(() => re.test(s.c.out.join('')), `a log line matching ${re}`);
+
+  // h1's step, handed back by h2 (a valid secret of its own).
+  let r = await rawHello(s.c, 'h2', { execs: [{ key, buildId, stdout: zero, stderr: zero }] });
+  assert.equal(r.code, 1008, JSON.stringify(r));
+  assert.match(r.reason, new RegExp(`hand-back names step ${key}, which agent 'h1' runs, not 'h2'`));
+  await logged(new RegExp(`agent 'h2' from [^:]+: hand-back names step ${key}, which agent 'h1' runs, not 'h2'; connection closed`));
+
+  // Its own name, but acknowledged bytes past those produced.
+  r = await rawHello(s.c, 'h2', { execs: [{ key: 'b9-s9-abc', buildId, stdout: { bytes: 10, acked: 11 }, stderr: zero }] });
+  assert.equal(r.code, 1008);
+  assert.match(r.reason, /stdout acknowledged up to byte 11 of 10 produced/);
+
+  // That step again, naming another build.
+  r = await rawHello(s.c, 'h2', { execs: [{ key, buildId: 'some-other-build', stdout: zero, stderr: zero }] });
+  assert.equal(r.code, 1008);
+
+  // A step the controller does not know: welcomed, and told to stop it.
+  r = await rawHello(s.c, 'h2', { execs: [{ key: 'b9-s9-unknown', buildId, stdout: zero, stderr: zero }] });
+  assert.equal(r.messages[0]?.type, 'welcome', JSON.stringify(r));
+  assert.ok(r.messages.some((m) => m.type === 'discard' && m.key === 'b9-s9-unknown'), JSON.stringify(r));
+  await logged(/agent 'h2' handed back step b9-s9-unknown which this controller does not know \(its build is gone\); asking the agent to stop it/);
+
+  // None of it touched h1's step: it goes on and the build succeeds.
+  writeFileSync(`${s.marks}/go`, '');
+  const b = await finishedBuild(s.c.url, 'victim', 1);
+  const text = await consoleText(s.c.url, 'victim', 1);
+  assert.equal(b.result, 'SUCCESS', text);
+  assert.equal(lines(text, /^v-after$/).length, 1, text);
+  await kill9(s.c);
+});
+
+test('an agent that does not come back within the grace: the build fails saying so; when it comes back, the step is stopped (its build is over)', async () => {
+  const s = await setup('sqlite', ['g1'], 1);
+  const api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/jobs', { name: 'late', script: `node('g1') { sh 'set +x; echo started; echo $$ > "${s.marks}/pid"; while :; do sleep 0.1; done' }` });
+  await api('POST', '/api/v1/jobs/late/builds', {});
+  await consoleUntil(s.c.url, 'late', 1, 'started');
+  await kill9(s.agents.g1!);
+  const b = await finishedBuild(s.c.url, 'late', 1);
+  const text = await consoleText(s.c.url, 'late', 1);
+  assert.equal(b.result, 'FAILURE', text);
+  assert.match(text, /agent 'g1' disconnected and did not come back within 1 s; the processes it was running may still be running on/);
+  const pid = Number(readFileSync(`${s.marks}/pid`, 'utf8'));
+  assert.doesNotThrow(() => process.kill(pid, 0), 'the step still runs while its agent is away');
+  const again = await startAgent(s.c, 'g1', s.workdirs.g1!);
+  await until(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, 'the step to be stopped');
+  await until(() => /stopped the step late #1 \(\S+\): the controller says its build is gone or over/.test(again.out.join('')), 'the agent to say so');
+  assert.deepEqual(readdirSync(path.join(s.workdirs.g1!, '.kiln-durable')), [], 'nothing left to hand back');
+  await kill9(s.c);
+});
