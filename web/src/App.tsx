@@ -24,6 +24,7 @@ import { AuditPage } from './pages/Audit.tsx';
 import { FoldersPage } from './pages/Folders.tsx';
 import { MailPage } from './pages/Mail.tsx';
 import { GlobalEnvPage, HttpServicesPage, ManagePage } from './pages/Settings.tsx';
+import { LockableResourcesPage, SshServersPage } from './pages/LockableResources.tsx';
 
 type Gate = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; reason?: string } | { kind: 'in'; me: Me } | { kind: 'error'; error: unknown };
 
@@ -82,9 +83,10 @@ function Layout({ me, onLogout }: { me: Me; onLogout: () => void }) {
     ['/folders', 'Folders', can(me, 'admin')],
     ['/audit', 'Audit', can(me, 'admin')],
     ['/settings/mail', 'E-mail', can(me, 'admin')],
+    ['/lockable-resources', 'Locks', !can(me, 'admin')],
     ['/manage', 'Manage', can(me, 'admin')],
   ];
-  const current = (to: string) => (to === '/' ? path === '/' || path.startsWith('/job/') : to === '/manage' ? path === to || /^\/settings\/(http-services|global-env)/.test(path) : path.startsWith(to));
+  const current = (to: string) => (to === '/' ? path === '/' || path.startsWith('/job/') : to === '/manage' ? path === to || /^\/(settings\/(http-services|global-env|publish-over-ssh)|lockable-resources)/.test(path) : path.startsWith(to));
   return (
     <div className="app">
       <a className="skip" href="#main">Skip to content</a>
@@ -160,6 +162,8 @@ function Routes() {
   if (match('/manage', path)) return only('admin', 'Manage Kiln', <ManagePage />);
   if (match('/settings/http-services', path)) return only('admin', 'HTTP services', <HttpServicesPage />);
   if (match('/settings/global-env', path)) return only('admin', 'Global environment variables', <GlobalEnvPage />);
+  if (match('/lockable-resources', path)) return <LockableResourcesPage />;
+  if (match('/settings/publish-over-ssh', path)) return only('admin', 'SSH servers', <SshServersPage />);
   if (match('/login', path) || match('/setup', path)) { navigate('/', true); return null; }
   return <section><h1>Not found</h1><p>There is no page at <code>{path}</code>. <Link to="/">Back to the dashboard</Link></p></section>;
 }

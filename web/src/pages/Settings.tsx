@@ -7,7 +7,8 @@
 //   - Global environment variables (GET|PUT /api/v1/settings/global-env, global-env.ts): the
 //     NAME=value pairs every build gets, as Jenkins' "Global properties > Environment variables".
 //     Values are not secrets (a build prints them with `env`); a secret belongs in a credential.
-//   - Manage Kiln (/manage): the admin pages in one list, as Jenkins' "Manage Jenkins".
+//   - Manage Kiln (/manage): the admin pages in one list, as Jenkins' "Manage Jenkins" (lockable
+//     resources and SSH servers are in LockableResources.tsx).
 // Errors sit beside their field (forms.tsx); removing a service, a server or a variable asks in
 // the page's own dialog and saves at once. Routes make both pages admin-only (App.tsx).
 import { useContext, useEffect, useState, type FormEvent, type ReactNode } from 'react';
@@ -47,7 +48,7 @@ const bodyOf = (f: ServicesForm) => ({
 });
 
 /** A credential picker that says whether the secret behind it is there, never the secret. */
-function CredentialField({ label, name, hint, value, creds, types, onChange, required = false }: {
+export function CredentialField({ label, name, hint, value, creds, types, onChange, required = false }: {
   label: string; name: string; hint: ReactNode; value: string; creds: Credential[] | null; types: Credential['type'][]; onChange: (v: string) => void; required?: boolean;
 }) {
   const usable = (creds ?? []).filter((c) => types.includes(c.type) && !c.folder);
@@ -268,6 +269,8 @@ function EnvField({ label, id, error: given, children }: { label: string; id: st
 const MANAGE: [string, string, string][] = [
   ['/settings/http-services', 'HTTP services', 'Slack, GitHub and GitLab checks, SonarQube servers, and the hosts httpRequest may reach'],
   ['/settings/global-env', 'Global environment variables', 'NAME=value pairs every build gets'],
+  ['/lockable-resources', 'Lockable resources', 'What lock() chooses among, and which build holds each'],
+  ['/settings/publish-over-ssh', 'SSH servers', 'Where sshPublisher copies files and runs commands, with pinned host keys'],
   ['/settings/mail', 'E-mail', 'The SMTP server emailext and mail send through'],
   ['/clouds', 'Clouds', 'Kubernetes and Docker: agents on demand, pod templates'],
   ['/users', 'Users', 'Accounts, roles, passwords, API tokens'],
