@@ -11,7 +11,7 @@
 //   /bin/sh -c '<wrapper>' kiln-durable <dir>/rc <argv...>
 // in its own process group (setsid), stdin from a file (or /dev/null), stdout and stderr
 // appended to `<dir>/out` and `<dir>/err`; the wrapper runs the command and then writes its exit
-// status to `rc` (via a rename: whole or absent). `meta.json` names the key, the build, the
+// status to `rc` (one write by the shell; taken once its newline is there). `meta.json` names the key, the build, the
 // process group, the leader's start time and a cookie (KILN_NODE_COOKIE in the wrapper's
 // environment), so that a later agent process signals only what it started (never a pid alone:
 // see leftovers.ts for why a record is not trusted). The agent reads the files as they grow
@@ -33,7 +33,6 @@ import {
   closeSync, constants as fsc, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, watch,
   writeFileSync, type FSWatcher,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseProcStat, killGroupTree } from '../exec/process-tree.ts';
 import { DURABLE_KEY_PATTERN, type HandedBack } from '../protocol/messages.ts';
@@ -48,7 +47,9 @@ export const MAX_BACKLOG_BYTES = 1024 * 1024 * 1024;
 const READ_BYTES = 256 * 1024;
 const POLL_MS = 250;
 const keyRe = new RegExp(DURABLE_KEY_PATTERN);
-const WRAPPER = 'rc=$1; shift; "$@"; c=$?; printf "%s\\n" "$c" > "$rc.tmp" && mv -f "$rc.tmp" "$rc"; exit $c';
+// The status is written by the shell itself (one small write; a reader takes it only once its
+// newline is there): a rename would cost an `mv` process per step.
+const WRAPPER = 'rc=$1; shift; "$@"; c=$?; printf "%s\\n" "$c" > "$rc"; exit $c';
 
 type Stream = 'stdout' | 'stderr';
 
@@ -334,18 +335,22 @@ export class DurableExec {
 
   #checkExit(): void {
     if (this.exit) return;
-    const rc = readSmall(path.join(this.dir, 'rc'), 64);
-    if (rc !== null && /^-?\d+\n?$/.test(rc)) {
-      const code = Number(rc.trim());
-      this.exit = code > 128 && code < 160 && this.#aborted ? { code: null, signal: 'SIGTERM' } : { code, signal: null };
-      return;
-    }
+    if (this.#readStatus()) return;
     if (this.#child) return; // its exit event says
-    if (this.#liveGroup() === null) {
-      // Gone without a status: killed along with its wrapper while no agent watched.
-      if (readSmall(path.join(this.dir, 'rc'), 64) === null) this.exit = { code: null, signal: 'SIGKILL' };
-      else this.#checkExit();
+    if (this.#liveGroup() === null && !this.#readStatus()) {
+      // Gone without a whole status (the status is read again: it may have been written meanwhile):
+      // killed along with its wrapper while no agent watched.
+      this.exit = { code: null, signal: 'SIGKILL' };
     }
+  }
+
+  /** The wrapper's status file, once whole (its newline written): sets `exit`. */
+  #readStatus(): boolean {
+    const rc = readSmall(path.join(this.dir, 'rc'), 64);
+    if (rc === null || !/^-?\d+\n$/.test(rc)) return false;
+    const code = Number(rc.trim());
+    this.exit = code > 128 && code < 160 && this.#aborted ? { code: null, signal: 'SIGTERM' } : { code, signal: null };
+    return true;
   }
 
   /** The wrapper's process group, when its leader is still the process this exec started. */
@@ -469,7 +474,7 @@ export class DurableExecs {
     const dir = path.join(this.root, spec.key);
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
     mkdirSync(dir, { mode: 0o700 });
-    const meta: Meta = { v: 1, key: spec.key, buildId: spec.buildId, build: spec.build, pgid: null, start: null, cookie: randomBytes(16).toString('hex') };
+    const meta: Meta = { v: 1, key: spec.key, buildId: spec.buildId, build: spec.build, pgid: null, start: null, cookie: Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex') };
     const e = new DurableExec(this, dir, meta);
     this.writeMeta(e);
     let stdinFile: string | null = null;

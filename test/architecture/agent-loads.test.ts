@@ -31,7 +31,7 @@ const ALLOWED_SRC = [
 ];
 /** Builtins an agent has no use for. */
 const FORBIDDEN_BUILTINS = ['node:sqlite', 'node:vm', 'node:repl', 'node:inspector', 'node:cluster', 'node:dgram', 'node:http2',
-  'node:http', 'node:https', 'node:tls', 'node:zlib', 'node:worker_threads', 'http', 'https', 'tls', 'zlib', 'worker_threads'];
+  'node:http', 'node:https', 'node:tls', 'node:zlib', 'node:worker_threads', 'node:crypto', 'http', 'https', 'tls', 'zlib', 'worker_threads', 'crypto'];
 
 const packageOf = (url: string) => {
   const rest = url.slice(url.lastIndexOf('/node_modules/') + '/node_modules/'.length).split('/');
