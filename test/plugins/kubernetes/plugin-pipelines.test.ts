@@ -40,3 +40,43 @@ test('dynamicPVC in volumes is a claim made for the pod at its mount path; conta
   assert.deepEqual(box.volumeMounts, [{ name: 'volume-0', mountPath: '/cache', readOnly: false }]);
   assert.deepEqual(box.env, [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }]);
 });
+
+/** A declarative pipeline whose stage has its own pod (no `tools` container) and uses `tools` in `steps`. */
+const stagePodUsing = (steps: string): string => `pipeline {
+  agent { kubernetes { yaml '''
+spec:
+  containers:
+  - name: tools
+    image: alpine:3.20
+    command: [sleep, infinity]
+''' } }
+  stages {
+    stage('own pod') {
+      agent { kubernetes { yaml '''
+spec:
+  containers:
+  - name: build
+    image: alpine:3.20
+    command: [sleep, infinity]
+''' } }
+      steps {
+${steps}
+      }
+    }
+  }
+}
+`;
+
+test("a container not in the stage's pod: an error, but a warning where the Jenkinsfile catches the failure (as the plugin fails only its steps)", () => {
+  const diags = (steps: string) => loadPipeline(stagePodUsing(steps), registry).diagnostics.map((d) => `${d.severity}: ${d.message}`);
+  const notThere = 'Container "tools" is not in the pod of the kubernetes agent (containers: jnlp, build)';
+  assert.deepEqual(diags("        container('tools') { sh 'true' }"), [`error: ${notThere}`]);
+  const caught = [`warning: ${notThere}: its steps will fail (the failure is caught here)`];
+  // The block catches inside it (the plugin's own nested-pod test does this)...
+  assert.deepEqual(diags("        container('tools') { script { try { sh 'true'; error('inherited') } catch (e) { echo 'not inherited' } } }"), caught);
+  // ...or the call is inside try/catch, catchError or warnError.
+  assert.deepEqual(diags("        script { try { container('tools') { sh 'true' } } catch (e) { echo 'no' } }"), caught);
+  assert.deepEqual(diags("        catchError(buildResult: 'SUCCESS') { container('tools') { sh 'true' } }"), caught);
+  // A try without a catch (finally only) does not catch it.
+  assert.deepEqual(diags("        script { try { container('tools') { sh 'true' } } finally { echo 'done' } }"), [`error: ${notThere}`]);
+});
