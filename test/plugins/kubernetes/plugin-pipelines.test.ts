@@ -3,7 +3,8 @@
 // nested and merged templates, multiple labels, dind, shells, containerLog, deadlines, retry
 // conditions, agentContainer/agentInjection; declarative containerTemplate(s), workingDir,
 // namespaces, per-stage pods): `kiln lint` accepts every one, as the plugin does. And the
-// manifest the newer classic symbols make (dynamicPVC as a volume, containerSecretEnvVar).
+// manifest the newer classic symbols make (dynamicPVC as a volume, containerSecretEnvVar). And
+// container('x') of a container not in the pod: an error, a warning where the failure is caught.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -4,7 +4,9 @@
 // shared through the workspace; a missing image, a container that exits, an unschedulable or
 // deleted pod end the build ABORTED with the plugin's line and Kiln's reason (an agent that cannot
 // reach the controller: FAILURE, saying what to check); the cap makes a build wait and say so;
-// podTemplate's classic options (env, secret env, volumes) work on a real pod; nothing is left behind.
+// podTemplate's classic options (env, secret env, volumes) work on a real pod; withEnv's PATH+NAME
+// goes in front of a container's own PATH; a nested podTemplate with its own inheritFrom does not
+// inherit the outer pod; nothing is left behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
