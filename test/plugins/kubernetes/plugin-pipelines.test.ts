@@ -81,3 +81,11 @@ test("a container not in the stage's pod: an error, but a warning where the Jenk
   // A try without a catch (finally only) does not catch it.
   assert.deepEqual(diags("        script { try { container('tools') { sh 'true' } } finally { echo 'done' } }"), [`error: ${notThere}`]);
 });
+
+test("podTemplate's schedulerName is the pod's spec.schedulerName ('' leaves the cluster's default), and lint accepts it", () => {
+  const pod = (v: Value) => classicPod((k) => (k === 'schedulerName' ? v : undefined));
+  assert.deepEqual(pod('my-scheduler'), { spec: { schedulerName: 'my-scheduler' } });
+  assert.deepEqual(pod(''), { spec: {} });
+  const errors = loadPipeline("podTemplate(schedulerName: 'my-scheduler') { node(POD_LABEL) { sh 'true' } }", registry).diagnostics.filter((d) => d.severity === 'error');
+  assert.deepEqual(errors.map((d) => d.message), []);
+});
