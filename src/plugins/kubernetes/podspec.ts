@@ -333,7 +333,17 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
   if (res.requests === undefined && res.limits === undefined) agent.resources = { ...res, requests: { cpu: '100m', memory: '256Mi' } };
   if (agent.workingDir === undefined) agent.workingDir = workdir;
   // The agent image's `kiln` reads its settings from the environment above.
-  if (!Array.isArray(agent.command) || agent.command.length === 0) agent.command = ['kiln', 'agent'];
+  // Args given to it are Jenkins' agent's (the plugin's `${computer.jnlpmac} ${computer.name}`):
+  // `kiln agent` takes none, so where Kiln gives the command they are dropped, saying so.
+  if (!Array.isArray(agent.command) || agent.command.length === 0) {
+    agent.command = ['kiln', 'agent'];
+    if (agent.args !== undefined) {
+      if (Array.isArray(agent.args) ? agent.args.length > 0 : agent.args !== null && agent.args !== '') {
+        notes.push(`container '${AGENT_CONTAINER}': its args (${JSON.stringify(agent.args)}) are for Jenkins' agent; Kiln's agent takes none, so they are dropped`);
+      }
+      delete agent.args;
+    }
+  }
 
   // The shared workspace in every container, unless one mounts something there already: at the
   // agent's work dir, or at a tool container's own `workingDir` (as the plugin mounts it; its

@@ -225,3 +225,16 @@ test("an inheritFrom name no template has is skipped with a note, as the plugin 
   assert.ok((both.pod.spec as { containers: { name: string }[] }).containers.some((c) => c.name === 'golang'));
   assert.ok(both.notes.some((n) => n.startsWith("inheritFrom: no pod template named 'gone'")), both.notes.join('\n'));
 });
+
+test("args a pipeline gives the agent container (Jenkins' agent's `${computer.jnlpmac} ${computer.name}`) are dropped where Kiln gives its command, saying so", () => {
+  const yaml = "spec:\n  containers:\n  - name: jnlp\n    image: jenkins/jnlp-slave:3.10-1-alpine\n    args: ['${computer.jnlpmac}', '${computer.name}']\n";
+  const built = buildPod({ request: request({ yaml }), templates: [], agent, id });
+  const jnlp = (built.pod.spec as { containers: Record<string, unknown>[] }).containers.find((c) => c.name === 'jnlp')!;
+  assert.deepEqual(jnlp.command, ['kiln', 'agent']);
+  assert.equal(jnlp.args, undefined);
+  assert.ok(built.notes.includes(`container 'jnlp': its args (["\${computer.jnlpmac}","\${computer.name}"]) are for Jenkins' agent; Kiln's agent takes none, so they are dropped`), built.notes.join('\n'));
+  // A command of the pipeline's own keeps its args (the plugin's errorPod runs `sh -ec ...` in jnlp).
+  const own = buildPod({ request: request({ yaml: "spec:\n  containers:\n  - name: jnlp\n    command: [sh]\n    args: ['-ec', 'echo Foo; exit 1']\n" }), templates: [], agent, id });
+  const j2 = (own.pod.spec as { containers: Record<string, unknown>[] }).containers.find((c) => c.name === 'jnlp')!;
+  assert.deepEqual([j2.command, j2.args], [['sh'], ['-ec', 'echo Foo; exit 1']]);
+});
