@@ -12,6 +12,14 @@ import { KilnError } from './errors.ts';
 
 export type OutputStream = 'stdout' | 'stderr';
 
+/**
+ * The variable (in ExecSpec.env) by which a step in a container gets the directories withEnv's
+ * `PATH+NAME=dir` put in front of PATH: a container keeps its own PATH (its tools are there), so
+ * the runner exports `PATH=<these>:$PATH` in it, as the kubernetes plugin does. Never exported as
+ * itself; outside containers PATH already has them.
+ */
+export const PATH_PREPEND_ENV = 'KILN_PATH_PREPEND';
+
 export interface ExecSpec {
   /** The program and its arguments, run without a shell. */
   argv: string[];

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
-import type { ExecResult, ExecSpec } from '../core/workspace.ts';
+import { PATH_PREPEND_ENV, type ExecResult, type ExecSpec } from '../core/workspace.ts';
 
 export const RUNNER_SH = `# Kiln step runner (injected; see src/exec/container-runner.ts).
 d="$1"; shift
@@ -56,7 +56,7 @@ exec "$@"
  * Variables that describe the node the build started on, not the build: the container keeps its
  * own (its PATH finds its tools, HOME and USER belong to its user).
  */
-export const NODE_ONLY_ENV = new Set(['PATH', 'HOME', 'HOSTNAME', 'USER', 'LOGNAME', 'SHELL', 'PWD', 'OLDPWD', 'SHLVL', '_', 'TMPDIR',
+export const NODE_ONLY_ENV = new Set([PATH_PREPEND_ENV, 'PATH', 'HOME', 'HOSTNAME', 'USER', 'LOGNAME', 'SHELL', 'PWD', 'OLDPWD', 'SHLVL', '_', 'TMPDIR',
   'LD_LIBRARY_PATH', 'LD_PRELOAD', 'MAIL', 'TERM', 'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_CONTEXT']);
 
 function shq(s: string): string {
@@ -66,6 +66,9 @@ function shq(s: string): string {
 /** The script a step becomes: its directory, its environment, its program. */
 export function stepScript(spec: Pick<ExecSpec, 'argv' | 'cwd' | 'env'>): string {
   const lines = [`cd ${shq(spec.cwd)} || exit 1`];
+  // withEnv's PATH+NAME directories, in front of the container's own PATH.
+  const prepend = spec.env[PATH_PREPEND_ENV];
+  if (prepend) lines.push(`export PATH=${shq(prepend)}:"$PATH"`);
   for (const [k, v] of Object.entries(spec.env)) {
     if (!NODE_ONLY_ENV.has(k) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) lines.push(`export ${k}=${shq(v)}`);
   }

@@ -6,6 +6,7 @@ import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { ExecNotReattachable, type ExecResult } from '../../core/workspace.ts';
 import { nonResumable } from '../engine/replay.ts';
 import { bool, reqStr, str } from './args.ts';
+import { PATH_PREPEND_ENV } from '../../core/workspace.ts';
 
 /**
  * The variable by which a block names the shell `sh` uses in its container (the kubernetes
@@ -13,9 +14,10 @@ import { bool, reqStr, str } from './args.ts';
  */
 export const CONTAINER_SHELL = 'KILN_CONTAINER_SHELL';
 
-function withoutShell(env: Readonly<Record<string, string>>): Record<string, string> {
-  const { [CONTAINER_SHELL]: _shell, ...rest } = env;
-  return rest;
+/** The process env: without the block's shell, and without PATH_PREPEND_ENV outside a container (PATH has them there). */
+function withoutShell(env: Readonly<Record<string, string>>, container: boolean): Record<string, string> {
+  const { [CONTAINER_SHELL]: _shell, [PATH_PREPEND_ENV]: prepend, ...rest } = env;
+  return container && prepend ? { ...rest, [PATH_PREPEND_ENV]: prepend } : rest;
 }
 
 /** Runs `argv(script)` and applies returnStdout / returnStatus / label / encoding. */
@@ -48,7 +50,7 @@ export async function runScriptStep(ctx: StepContext, args: StepArgs, step: stri
     result = await ws.exec({
       argv: await argv(script),
       cwd: ctx.cwd ?? ws.root,
-      env: withoutShell(ctx.env),
+      env: withoutShell(ctx.env, Boolean(ctx.container)),
       ...(ctx.container ? { container: ctx.container } : {}),
       ...(ctx.durableKey ? { durableKey: ctx.durableKey } : {}),
       signal: ctx.signal,

@@ -6,12 +6,14 @@
 //     have names (and images, but for the agent container `jnlp`, which Kiln injects);
 //   - `defaultContainer` and every `container('x')` of the steps that run on the agent name a
 //     container of that pod (when it is known: inline, and not inheriting from a template), with
-//     the containers of `containerTemplate { }` / `containerTemplates [...]`.
+//     the containers of `containerTemplate { }` / `containerTemplates [...]`; a warning instead
+//     where the Jenkinsfile catches the failure (`try`/`catch`, `catchError`, `warnError`), as the
+//     plugin fails only the steps run in such a container.
 import { parseAllDocuments, isMap, isSeq, isScalar, type Document } from 'yaml';
 import type { Stmt, StringLit } from '../../pipeline/syntax/ast.ts';
 import type { PluginAgentSpec } from '../../pipeline/model/types.ts';
 import type { AgentCheck, AgentCheckContext } from '../../pipeline/plugin.ts';
-import { visit } from '../../pipeline/model/walk.ts';
+import { visit, type AnyNode } from '../../pipeline/model/walk.ts';
 import { didYouMean } from '../../pipeline/model/context.ts';
 
 /** The kubernetes agent type's check. */
@@ -57,8 +59,14 @@ function expr(agent: PluginAgentSpec, name: string) {
   return typeof v === 'object' && v !== null ? v : null;
 }
 
-/** `container('x')` in steps that run on a kubernetes agent with an inline pod must name one of its containers. */
+/**
+ * `container('x')` in steps that run on a kubernetes agent with an inline pod must name one of its
+ * containers. As in Jenkins, such a block fails only when a step in it runs; where that failure is
+ * caught (the call is inside `try { } catch`, `catchError` or `warnError`, or its block catches
+ * with one of them) the build goes on, so it is a warning there, not an error.
+ */
 function checkContainerSteps(c: AgentCheckContext, names: readonly string[], steps: readonly Stmt[]): void {
+  const caught = nodesWhereFailuresAreCaught(steps);
   visit(steps, (n) => {
     if (n.type !== 'Call' || n.callee.type !== 'Ident') return;
     const callee = n.callee.name;
@@ -67,10 +75,41 @@ function checkContainerSteps(c: AgentCheckContext, names: readonly string[], ste
     if (callee !== 'container' || c.functions.has(callee)) return;
     const a = n.args[0] ?? n.namedArgs.find((x) => x.name === 'name')?.value;
     if (a && a.type === 'String' && !names.includes(a.value)) {
-      c.error('unknown-container', `Container "${a.value}" is not in the pod of the kubernetes agent${didYouMean(a.value, names)} (containers: ${names.join(', ')})`, a.loc);
+      const message = `Container "${a.value}" is not in the pod of the kubernetes agent${didYouMean(a.value, names)} (containers: ${names.join(', ')})`;
+      if (caught.has(n) || (n.closure !== null && catchesInside(n.closure.body))) {
+        c.warn('unknown-container', `${message}: its steps will fail (the failure is caught here)`, a.loc);
+      } else {
+        c.error('unknown-container', message, a.loc);
+      }
     }
     return;
   });
+}
+
+const CATCHING_STEPS = new Set(['catchError', 'warnError']);
+
+/** The nodes inside a `try` with a `catch`, or inside the block of `catchError` / `warnError`. */
+function nodesWhereFailuresAreCaught(steps: readonly Stmt[]): Set<AnyNode> {
+  const out = new Set<AnyNode>();
+  visit(steps, (n) => {
+    let inner: AnyNode[] = [];
+    if (n.type === 'Try' && n.handlers.length > 0) inner = [n.block];
+    else if (n.type === 'Call' && n.callee.type === 'Ident' && CATCHING_STEPS.has(n.callee.name) && n.closure) inner = [n.closure];
+    if (inner.length > 0) visit(inner, (m) => { out.add(m); });
+    return;
+  });
+  return out;
+}
+
+/** Whether these statements catch a failure somewhere in them (`try`/`catch`, `catchError`, `warnError`). */
+function catchesInside(body: readonly AnyNode[]): boolean {
+  let found = false;
+  visit(body, (n) => {
+    if (found) return false;
+    if ((n.type === 'Try' && n.handlers.length > 0) || (n.type === 'Call' && n.callee.type === 'Ident' && CATCHING_STEPS.has(n.callee.name))) found = true;
+    return;
+  });
+  return found;
 }
 
 function firstLine(message: string): string {

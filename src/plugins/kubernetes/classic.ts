@@ -11,7 +11,7 @@
 //   the pod and deleted with it (the plugin makes the claim itself; the effect is the same);
 // - `envVars` go to every containerTemplate's container and to `jnlp`; a container's own envVars
 //   win; secretEnvVar is an env var read from a Secret (`valueFrom.secretKeyRef`);
-// - annotations, imagePullSecrets, hostNetwork, runAsUser/runAsGroup/supplementalGroups (the
+// - annotations, imagePullSecrets, hostNetwork, schedulerName, runAsUser/runAsGroup/supplementalGroups (the
 //   pod's securityContext) go on the pod;
 // - containerTemplate: command and args split as the plugin splits them (spaces, double quotes
 //   group), imagePullPolicy IfNotPresent (Always with alwaysPullImage), resources incl.
@@ -232,7 +232,7 @@ export function containerOf(v: Value, podEnv: Obj[], mounts: Obj[]): Obj {
 }
 
 /** The options of a podTemplate(...) call that make the pod (not how it is provisioned). */
-export const POD_OPTIONS = ['containers', 'envVars', 'volumes', 'workspaceVolume', 'annotations', 'imagePullSecrets', 'hostNetwork', 'runAsUser', 'runAsGroup', 'supplementalGroups'] as const;
+export const POD_OPTIONS = ['containers', 'envVars', 'volumes', 'workspaceVolume', 'annotations', 'imagePullSecrets', 'hostNetwork', 'schedulerName', 'runAsUser', 'runAsGroup', 'supplementalGroups'] as const;
 
 /**
  * podTemplate(...)'s classic options → the pod they make; null when none is given. Volumes are
@@ -294,5 +294,8 @@ export function classicPod(get: Get, firstVolume = 0): Obj | null {
   if (Object.keys(sc).length) spec.securityContext = sc;
   const hn = get('hostNetwork');
   if (hn !== undefined && hn !== null) spec.hostNetwork = hn === true || hn === 'true';
+  // schedulerName: the scheduler that places the pod ('' = the cluster's default, as the plugin's fixEmpty).
+  const scheduler = text(get, 'schedulerName');
+  if (scheduler !== null && scheduler !== '') spec.schedulerName = scheduler;
   return { ...(Object.keys(metadata).length ? { metadata } : {}), spec };
 }

@@ -147,6 +147,7 @@ export const kubernetesPlugin: PipelinePlugin = {
         { name: 'slaveConnectTimeout', type: 'integer', doc: "seconds to wait for the pod's agent to connect" },
         { name: 'activeDeadlineSeconds', type: 'integer', doc: 'pod deadline' },
         { name: 'hostNetwork', type: 'boolean', doc: "use the node's network" },
+        { name: 'schedulerName', type: 'string', doc: 'the scheduler that places the pod (spec.schedulerName)' },
         { name: 'runAsUser', type: 'string', doc: "the pod's user id" },
         { name: 'runAsGroup', type: 'string', doc: "the pod's group id" },
         { name: 'supplementalGroups', type: 'string', doc: 'extra group ids, comma-separated' },

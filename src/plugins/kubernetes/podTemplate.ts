@@ -11,7 +11,8 @@
 // other options are those of `agent { kubernetes { } }`. A podTemplate inside another one
 // inherits it: the outer pod is merged under the inner one (containers, env, volumes by name),
 // and its inheritFrom, cloud, namespace, service account, node selector and work dir carry over
-// unless the inner one says otherwise. While the block runs, the label stands for these options
+// unless the inner one says otherwise; an inner one with an inheritFrom of its own inherits
+// that instead of the outer pod (as the plugin's explicit inheritance). While the block runs, the label stands for these options
 // in the build's scope (`podTemplates`), which the runtime's nodeForLabel gives the engine for
 // `node(label)`: the POD_LABEL itself, any word of `label: 'a b'`, and for a template whose
 // nodeUsageMode is NORMAL (the default without a label), a plain `node { }`. The pod itself is made by whoever serves
@@ -69,7 +70,11 @@ export const run: StepRun = async (ctx, args) => {
   if (mergeStrategy !== 'merge' && mergeStrategy !== 'override') throw new StepFailure(`podTemplate: yamlMergeStrategy is merge() or override(), got ${String(strategy)}`);
   const usage = str(args, 'nodeUsageMode');
   if (usage !== undefined && usage !== null && !NODE_USAGE.includes(usage)) throw new StepFailure(`podTemplate: nodeUsageMode is 'NORMAL' or 'EXCLUSIVE', got '${usage}'`);
-  const outer = enclosing(ctx.build.scope, ctx.env);
+  // An inheritFrom of its own (even '' or a name no template has) replaces the enclosing
+  // podTemplate as the parent, as in the plugin: the outer pod is inherited only without one.
+  const explicitInherit = args.values['inheritFrom'] !== undefined && args.values['inheritFrom'] !== null;
+  const enclosingPod = enclosing(ctx.build.scope, ctx.env);
+  const outer = explicitInherit ? null : enclosingPod;
   try {
     // Nested in another podTemplate: the outer pod is the base (containers, env, volumes merged).
     const base = outer && typeof outer.yaml === 'string' && outer.yaml !== '' ? parsePod(outer.yaml, 'the enclosing podTemplate') : null;
@@ -86,7 +91,7 @@ export const run: StepRun = async (ctx, args) => {
   }
   const num = (k: string) => (typeof args.values[k] === 'number' ? (args.values[k] as number) : null);
   const own = (k: string) => str(args, k) ?? null;
-  const inherited = (k: string) => own(k) ?? (outer && typeof outer[k] === 'string' ? (outer[k] as string) : null);
+  const inherited = (k: string) => own(k) ?? (enclosingPod && typeof enclosingPod[k] === 'string' ? (enclosingPod[k] as string) : null);
   const inheritFrom = [outer?.inheritFrom, own('inheritFrom')].filter((x): x is string => typeof x === 'string' && x !== '').join(' ');
   const options: Record<string, string | number | boolean | null> = {
     yaml,
@@ -104,7 +109,7 @@ export const run: StepRun = async (ctx, args) => {
     instanceCap: num('instanceCap'),
     slaveConnectTimeout: num('slaveConnectTimeout'),
     showRawYaml: args.values['showRawYaml'] === false ? false : true,
-    containerShells: containerShells(args.values['containers'], outer?.containerShells),
+    containerShells: containerShells(args.values['containers'], enclosingPod?.containerShells),
     // The label as written ('a b' is two labels node('a') and node('b') match); '' when none was
     // given. A plain node { } gets the pod when NORMAL (the default without a label), as Jenkins'
     // NORMAL nodes take label-less work.

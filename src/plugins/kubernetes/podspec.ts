@@ -217,19 +217,26 @@ export function mergePods(parent: Obj, child: Obj): Obj {
 
 /**
  * The pod of template `name` with everything it inherits (its own `inheritFrom`, recursively).
- * Unknown names and cycles are errors that name them.
+ * An unknown `name` and cycles are errors that name them. A name in an `inheritFrom` that no
+ * template has is skipped, as the plugin skips it (PodTemplateUtils.unwrap), with a note saying so.
  */
-export function resolveTemplate(name: string, templates: readonly PodTemplate[], seen: string[] = []): Obj {
+export function resolveTemplate(name: string, templates: readonly PodTemplate[], seen: string[] = [], notes: string[] = []): Obj {
   const t = templates.find((x) => x.name === name);
   if (!t) throw new PodSpecError(`no pod template named '${name}' (known: ${templates.map((x) => x.name).join(', ') || 'none'})`);
   if (seen.includes(name)) throw new PodSpecError(`pod templates inherit in a circle: ${[...seen, name].join(' → ')}`);
   const own = parsePod(t.yaml, `pod template '${name}'`);
-  return inherit(t.inheritFrom, t.yamlMergeStrategy, own, t.yaml.trim() !== '', templates, [...seen, name]);
+  return inherit(t.inheritFrom, t.yamlMergeStrategy, own, t.yaml.trim() !== '', templates, [...seen, name], notes);
 }
 
-function inherit(parents: readonly string[], strategy: 'override' | 'merge', own: Obj, hasYaml: boolean, templates: readonly PodTemplate[], seen: string[]): Obj {
+function inherit(parents: readonly string[], strategy: 'override' | 'merge', own: Obj, hasYaml: boolean, templates: readonly PodTemplate[], seen: string[], notes: string[]): Obj {
   let base: Obj = {};
-  for (const p of parents) base = mergePods(base, resolveTemplate(p, templates, seen));
+  for (const p of parents) {
+    if (!templates.some((x) => x.name === p)) {
+      notes.push(`inheritFrom: no pod template named '${p}' (known: ${templates.map((x) => x.name).join(', ') || 'none'}); skipped, as the kubernetes plugin skips it`);
+      continue;
+    }
+    base = mergePods(base, resolveTemplate(p, templates, seen, notes));
+  }
   if (!hasYaml) return base;
   // override: the child's YAML replaces what it inherits (the plugin's default).
   return strategy === 'merge' ? mergePods(base, own) : own;
@@ -274,9 +281,9 @@ export interface BuiltPod {
 export function buildPod(o: { request: PodRequest; templates: readonly PodTemplate[]; agent: AgentInjection; id: PodIdentity; name?: string }): BuiltPod {
   const r = o.request;
   const own = r.yaml !== null ? parsePod(r.yaml, 'the pipeline\'s pod YAML') : {};
-  const merged = inherit(r.inheritFrom, r.yamlMergeStrategy, own, r.yaml !== null && r.yaml.trim() !== '', o.templates, []);
-  const pod: Obj = structuredClone(merged);
   const notes: string[] = [];
+  const merged = inherit(r.inheritFrom, r.yamlMergeStrategy, own, r.yaml !== null && r.yaml.trim() !== '', o.templates, [], notes);
+  const pod: Obj = structuredClone(merged);
   const workdir = r.workingDir ?? DEFAULT_WORKDIR;
   if (!workdir.startsWith('/')) throw new PodSpecError(`workingDir must be an absolute path, got '${workdir}'`);
 
@@ -330,7 +337,17 @@ export function buildPod(o: { request: PodRequest; templates: readonly PodTempla
   if (res.requests === undefined && res.limits === undefined) agent.resources = { ...res, requests: { cpu: '100m', memory: '256Mi' } };
   if (agent.workingDir === undefined) agent.workingDir = workdir;
   // The agent image's `kiln` reads its settings from the environment above.
-  if (!Array.isArray(agent.command) || agent.command.length === 0) agent.command = ['kiln', 'agent'];
+  // Args given to it are Jenkins' agent's (the plugin's `${computer.jnlpmac} ${computer.name}`):
+  // `kiln agent` takes none, so where Kiln gives the command they are dropped, saying so.
+  if (!Array.isArray(agent.command) || agent.command.length === 0) {
+    agent.command = ['kiln', 'agent'];
+    if (agent.args !== undefined) {
+      if (Array.isArray(agent.args) ? agent.args.length > 0 : agent.args !== null && agent.args !== '') {
+        notes.push(`container '${AGENT_CONTAINER}': its args (${JSON.stringify(agent.args)}) are for Jenkins' agent; Kiln's agent takes none, so they are dropped`);
+      }
+      delete agent.args;
+    }
+  }
 
   // The shared workspace in every container, unless one mounts something there already: at the
   // agent's work dir, or at a tool container's own `workingDir` (as the plugin mounts it; its

@@ -4,7 +4,9 @@
 // shared through the workspace; a missing image, a container that exits, an unschedulable or
 // deleted pod end the build ABORTED with the plugin's line and Kiln's reason (an agent that cannot
 // reach the controller: FAILURE, saying what to check); the cap makes a build wait and say so;
-// podTemplate's classic options (env, secret env, volumes) work on a real pod; nothing is left behind.
+// podTemplate's classic options (env, secret env, volumes) work on a real pod; withEnv's PATH+NAME
+// goes in front of a container's own PATH; a nested podTemplate with its own inheritFrom does not
+// inherit the outer pod; nothing is left behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -126,6 +128,52 @@ spec:
   assert.match(log, /\nsh: JAVA_HOME=\/opt\/java\/openjdk PATH=\/opt\/java\/openjdk\/bin:\/usr\/local\/bin:\/usr\/bin:\/bin HOME=\/\S* TEAM=from-the-pod secret=\[\]\n/);
   assert.match(log, /\ngroovy: \/opt\/java\/openjdk from-the-pod \/opt\/java\/openjdk\/bin:/);
   assert.match(log, /\nwithEnv: from-withEnv\n/);
+});
+
+test("withEnv PATH+NAME in a container goes in front of the container's own PATH; a nested podTemplate inheriting from no template gets only its own containers, and a caught failure in a missing one lets the build go on", async () => {
+  await api('POST', '/api/v1/jobs', { name: 'pathplus', script: `podTemplate(yaml: '''
+spec:
+  containers:
+  - name: outer
+    image: kiln-test/busybox:latest
+    command: [cat]
+    tty: true
+''') {
+  podTemplate(inheritFrom: 'no-such-template', yaml: '''
+spec:
+  containers:
+  - name: tool
+    image: kiln-test/busybox:latest
+    command: [cat]
+    tty: true
+    env:
+    - name: PATH
+      value: /tool/bin:/bin:/usr/bin
+''') {
+    node(POD_LABEL) {
+      container('tool') {
+        sh 'echo "tool: $PATH"'
+        withEnv(['PATH+EXTRA=/extra/bin']) { sh 'echo "tool with PATH+EXTRA: $PATH"' }
+      }
+      withEnv(['PATH+OUT=/out/bin']) { container('tool') { sh 'echo "tool with PATH+OUT from outside: $PATH"' } }
+      container('outer') {
+        script {
+          try { sh 'echo never'; error('the outer pod was inherited') } catch (e) { echo "caught: \${e.message}" }
+        }
+      }
+    }
+  }
+}` });
+  const b = await api('POST', '/api/v1/jobs/pathplus/builds', {});
+  const done = await finishedBuild(c.url, 'pathplus', b.number);
+  const log = await consoleText(c.url, 'pathplus', b.number);
+  assert.equal(done.result, 'SUCCESS', log);
+  assert.match(log, /\ntool: \/tool\/bin:\/bin:\/usr\/bin\n/);
+  assert.match(log, /\ntool with PATH\+EXTRA: \/extra\/bin:\/tool\/bin:\/bin:\/usr\/bin\n/);
+  assert.match(log, /\ntool with PATH\+OUT from outside: \/out\/bin:\/tool\/bin:\/bin:\/usr\/bin\n/);
+  assert.match(log, /inheritFrom: no pod template named 'no-such-template' \(known: tools\); skipped, as the kubernetes plugin skips it/);
+  assert.match(log, /\ncaught: sh: container\('outer'\): the pod has no container 'outer' \(it has: jnlp, tool\)\n/);
+  assert.doesNotMatch(log, /\nnever\n/);
 });
 
 test("a tool container's workingDir: its steps run in the workspace under it, sharing files with the agent", async () => {

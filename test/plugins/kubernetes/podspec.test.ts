@@ -212,3 +212,29 @@ test("a tool container's workingDir: the workspace is mounted there, its runner 
     { container: 'plain', cwd: '/home/jenkins/agent/workspace/j', argv: ['true'], env: {}, onOutput },
   ]);
 });
+
+test("an inheritFrom name no template has is skipped with a note, as the plugin skips it; the pod is the request's own", () => {
+  const base = template('base', 'spec:\n  containers:\n  - name: golang\n    image: golang:1\n');
+  const built = buildPod({ request: request({ yaml: 'spec:\n  containers:\n  - name: maven\n    image: maven:3\n', inheritFrom: ['-'] }), templates: [base], agent, id });
+  const names = (built.pod.spec as { containers: { name: string }[] }).containers.map((c) => c.name);
+  assert.deepEqual(names.sort(), ['jnlp', 'maven']);
+  assert.ok(built.notes.includes("inheritFrom: no pod template named '-' (known: base); skipped, as the kubernetes plugin skips it"), built.notes.join('\n'));
+  // A known one next to it is still inherited; an unknown one inside a template's own inheritFrom is skipped too.
+  const child = template('child', '', { inheritFrom: ['base', 'gone'] });
+  const both = buildPod({ request: request({ inheritFrom: ['child'] }), templates: [base, child], agent, id });
+  assert.ok((both.pod.spec as { containers: { name: string }[] }).containers.some((c) => c.name === 'golang'));
+  assert.ok(both.notes.some((n) => n.startsWith("inheritFrom: no pod template named 'gone'")), both.notes.join('\n'));
+});
+
+test("args a pipeline gives the agent container (Jenkins' agent's `${computer.jnlpmac} ${computer.name}`) are dropped where Kiln gives its command, saying so", () => {
+  const yaml = "spec:\n  containers:\n  - name: jnlp\n    image: jenkins/jnlp-slave:3.10-1-alpine\n    args: ['${computer.jnlpmac}', '${computer.name}']\n";
+  const built = buildPod({ request: request({ yaml }), templates: [], agent, id });
+  const jnlp = (built.pod.spec as { containers: Record<string, unknown>[] }).containers.find((c) => c.name === 'jnlp')!;
+  assert.deepEqual(jnlp.command, ['kiln', 'agent']);
+  assert.equal(jnlp.args, undefined);
+  assert.ok(built.notes.includes(`container 'jnlp': its args (["\${computer.jnlpmac}","\${computer.name}"]) are for Jenkins' agent; Kiln's agent takes none, so they are dropped`), built.notes.join('\n'));
+  // A command of the pipeline's own keeps its args (the plugin's errorPod runs `sh -ec ...` in jnlp).
+  const own = buildPod({ request: request({ yaml: "spec:\n  containers:\n  - name: jnlp\n    command: [sh]\n    args: ['-ec', 'echo Foo; exit 1']\n" }), templates: [], agent, id });
+  const j2 = (own.pod.spec as { containers: Record<string, unknown>[] }).containers.find((c) => c.name === 'jnlp')!;
+  assert.deepEqual([j2.command, j2.args], [['sh'], ['-ec', 'echo Foo; exit 1']]);
+});
