@@ -34,9 +34,12 @@ export type StoreErrorCode =
 
 export class StoreError extends KilnError {
   readonly code: StoreErrorCode;
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`store.${code}`, message, options);
+  /** The field of the record an 'invalid' is about, as a dotted path (`parameters.0.name`), when known: the API answers it as `field`. */
+  readonly field: string | undefined;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown; field?: string }) {
+    super(`store.${code}`, message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.field = options?.field;
   }
 }
 
