@@ -175,6 +175,10 @@ test('a 400 names the request field it is about as data (error.field), from the 
   assert.equal(fieldOf(url), 'git.url');
   assert.match(url.json.error.message, /^git\.url: /);
   assert.equal(fieldOf(await api('PUT', 'api/v1/settings/global-env', { variables: { KILN_HOME: 'x' } })), 'variables.KILN_HOME');
+  // A user's password: the field, never the value.
+  const pw = await api('POST', 'api/v1/users', { name: 'fxuser', role: 'viewer', password: 'sh0rtPw' });
+  assert.equal(fieldOf(pw), 'password');
+  assert.doesNotMatch(pw.text, /sh0rtPw/);
   // Errors about no one field carry none.
   const both = await api('POST', 'api/v1/jobs', { name: 'fx', script: 'pipeline {}', git: { url: 'https://example.com/r.git' } });
   assert.equal(both.status, 400, both.text);
