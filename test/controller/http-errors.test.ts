@@ -179,6 +179,10 @@ test('a 400 names the request field it is about as data (error.field), from the 
   const pw = await api('POST', 'api/v1/users', { name: 'fxuser', role: 'viewer', password: 'sh0rtPw' });
   assert.equal(fieldOf(pw), 'password');
   assert.doesNotMatch(pw.text, /sh0rtPw/);
+  // A credential's checks: the field, never the secret.
+  const key = await api('POST', 'api/v1/credentials', { id: 'fx-key', type: 'sshKey', username: 'git', privateKey: 'not-a-key-S3CRETVALUE' });
+  assert.equal(fieldOf(key), 'privateKey');
+  assert.doesNotMatch(key.text, /S3CRETVALUE/);
   // Errors about no one field carry none.
   const both = await api('POST', 'api/v1/jobs', { name: 'fx', script: 'pipeline {}', git: { url: 'https://example.com/r.git' } });
   assert.equal(both.status, 400, both.text);
