@@ -43,6 +43,11 @@ export class StoreError extends KilnError {
   }
 }
 
+/** StoreError('invalid') about the field `field` (a path: `grants[0].rights`): says `field: why`, and carries the field as data (`grants.0.rights`). */
+export function invalidField(field: string, why: string): StoreError {
+  return new StoreError('invalid', `${field}: ${why}`, { field: field.replace(/\[(\d+)\]/g, '.$1') });
+}
+
 export function isStoreError(e: unknown, code?: StoreErrorCode): e is StoreError {
   return e instanceof StoreError && (code === undefined || e.code === code);
 }
