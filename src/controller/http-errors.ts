@@ -26,7 +26,7 @@ export interface ErrorEntry {
 }
 
 export const ERRORS = {
-  'invalid': { status: 400, meaning: 'a value in the request is wrong or missing; schema violations name the field (body/name, querystring/limit, ...)' },
+  'invalid': { status: 400, meaning: 'a value in the request is wrong or missing; the message names the field (body/name, git.url: ...), and so does `field` (name, git.url) when the server knows it' },
   'invalid-jenkinsfile': { status: 400, meaning: 'the Jenkinsfile given inline does not parse or validate; the message lists each error with its line and column' },
   'bad-request': { status: 400, meaning: 'Node\'s HTTP parser refused the request itself (a raw non-ASCII byte in the path, a broken header)' },
   'unauthorized': { status: 401, meaning: 'no credentials, or wrong ones: log in or send an API token' },
