@@ -1355,6 +1355,15 @@ export interface components {
                 code: "invalid" | "invalid-jenkinsfile" | "bad-request" | "unauthorized" | "setup-required" | "session-expired" | "unauthenticated" | "forbidden" | "csrf" | "not-found" | "request-timeout" | "conflict" | "too-large" | "uri-too-long" | "unsupported-media-type" | "bad-range" | "rate-limited" | "headers-too-large" | "internal" | "unavailable";
                 /** @description What happened and what to do, for people */
                 message: string;
+                /** @description The request field a 400 is about, when known, as a dotted path (`git.url`, `parameters.0.name`: array items by index): clients show the message under that field */
+                field?: string;
+                /** @description When a 400 is about several fields: each field with its own message (then `field` is absent) */
+                fields?: {
+                    /** @description A dotted path, as `field` */
+                    field: string;
+                    /** @description What is wrong with this field */
+                    message: string;
+                }[];
             };
         };
         JobDefinition: {

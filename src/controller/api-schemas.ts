@@ -84,6 +84,11 @@ export const ErrorAnswer = Answer({
       description: `A code of the error catalogue (src/controller/http-errors.ts), each with its one status: ${Object.entries(ERRORS).map(([c, e]) => `${c} (${e.status})`).join(', ')}`,
     }),
     message: Type.String({ description: 'What happened and what to do, for people' }),
+    field: Type.Optional(Type.String({ description: 'The request field a 400 is about, when known, as a dotted path (`git.url`, `parameters.0.name`: array items by index): clients show the message under that field' })),
+    fields: Type.Optional(Type.Array(Answer({
+      field: Type.String({ description: 'A dotted path, as `field`' }),
+      message: Type.String({ description: 'What is wrong with this field' }),
+    }), { description: 'When a 400 is about several fields: each field with its own message (then `field` is absent)' })),
   }),
 }, { $id: 'Error', description: 'An error: the code says what kind (clients branch on it), the message says what to do' });
 

@@ -163,8 +163,9 @@ export interface TriggerOptions {
 
 /** Why a build cannot start: 400 'invalid' (a parameter), 404 'not-found' (no job), 409 'conflict' (disabled). */
 export class TriggerError extends ApiError<'invalid' | 'not-found' | 'conflict'> {
-  constructor(status: 400 | 404 | 409, message: string) {
-    super(status === 404 ? 'not-found' : status === 409 ? 'conflict' : 'invalid', message);
+  /** `field`: the request field a 400 is about (`params.NAME`), answered as the error's `field`. */
+  constructor(status: 400 | 404 | 409, message: string, field?: string) {
+    super(status === 404 ? 'not-found' : status === 409 ? 'conflict' : 'invalid', message, field === undefined ? {} : { field });
   }
 }
 
@@ -1187,14 +1188,14 @@ function checkParams(job: Job, given: Record<string, JsonValue>): BuildParams {
   const declared = new Map(job.parameters.map((p) => [p.name, p]));
   for (const [k, v] of Object.entries(given)) {
     if (declared.size > 0 && !declared.has(k)) {
-      throw new TriggerError(400, `job '${job.name}' has no parameter '${k}' (it has: ${[...declared.keys()].join(', ')})`);
+      throw new TriggerError(400, `job '${job.name}' has no parameter '${k}' (it has: ${[...declared.keys()].join(', ')})`, `params.${k}`);
     }
     const p = declared.get(k);
     if (p?.type === 'choice' && p.choices.length > 0 && !p.choices.includes(String(v))) {
-      throw new TriggerError(400, `parameter '${k}' must be one of ${p.choices.join(', ')}; got '${String(v)}'`);
+      throw new TriggerError(400, `parameter '${k}' must be one of ${p.choices.join(', ')}; got '${String(v)}'`, `params.${k}`);
     }
     if (p?.type === 'booleanParam' && typeof v !== 'boolean' && v !== 'true' && v !== 'false') {
-      throw new TriggerError(400, `parameter '${k}' is a boolean; got '${String(v)}'`);
+      throw new TriggerError(400, `parameter '${k}' is a boolean; got '${String(v)}'`, `params.${k}`);
     }
     out[k] = p?.type === 'booleanParam' ? v === true || v === 'true' : v;
   }

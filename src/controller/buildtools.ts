@@ -202,15 +202,15 @@ export function registerBuildToolRoutes(root: FastifyInstance, ctx: { store: Sto
     schema: { operationId: 'putConfigFile', tags, summary: 'Creates or replaces a managed config file', params: idParams, ...documented(AnyObject, ConfigFileBody), response: answers({ 200: ConfigFile }) },
   }, async (req) => {
     const body = req.body as Record<string, unknown>;
-    for (const k of Object.keys(body)) if (!['name', 'type', 'comment', 'content'].includes(k)) throw new ApiError('invalid', `body/${k}: not a field of a config file (name, type, comment, content)`);
+    for (const k of Object.keys(body)) if (!['name', 'type', 'comment', 'content'].includes(k)) throw new ApiError('invalid', `body/${k}: not a field of a config file (name, type, comment, content)`, { field: k });
     const field = (k: string, max: number, dflt: string): string => {
       const v = body[k];
       if (v === undefined || v === null) return dflt;
-      if (typeof v !== 'string') throw new ApiError('invalid', `body/${k} must be a string`);
-      if (v.length > max) throw new ApiError('invalid', `body/${k} is longer than ${max} characters`);
+      if (typeof v !== 'string') throw new ApiError('invalid', `body/${k} must be a string`, { field: k });
+      if (v.length > max) throw new ApiError('invalid', `body/${k} is longer than ${max} characters`, { field: k });
       return v;
     };
-    if (typeof body['content'] !== 'string') throw new ApiError('invalid', 'body/content must be a string (the file\'s text)');
+    if (typeof body['content'] !== 'string') throw new ApiError('invalid', 'body/content must be a string (the file\'s text)', { field: 'content' });
     const content = body['content'];
     if (Buffer.byteLength(content) > MAX_CONFIG_FILE_BYTES) throw new ApiError('too-large', `body/content is larger than ${MAX_CONFIG_FILE_BYTES} bytes`);
     const f = await ctx.store.buildTools.putConfigFile({

@@ -205,8 +205,9 @@ const FIELDS: Record<CredentialType, { required: (keyof Payload)[]; optional: (k
 
 const COMMON = ['id', 'type', 'description', 'folder'];
 
-function bad(message: string): StoreError {
-  return new StoreError('invalid', message);
+/** StoreError('invalid') about the request field `field` (answered as the error's `field`): `field: why`; without a field, `why` alone. */
+function bad(field: string | null, why: string): StoreError {
+  return field === null ? new StoreError('invalid', why) : new StoreError('invalid', `${field}: ${why}`, { field });
 }
 
 function fieldList(type: CredentialType): string {
@@ -217,17 +218,17 @@ function fieldList(type: CredentialType): string {
 
 function str(body: Record<string, unknown>, k: string, max: number, o: { nonEmpty?: boolean; noControl?: boolean } = {}): string {
   const v = body[k];
-  if (typeof v !== 'string') throw bad(`${k}: must be a string`);
-  if (o.nonEmpty && v === '') throw bad(`${k}: must not be empty`);
-  if (Buffer.byteLength(v, 'utf8') > max) throw bad(`${k}: longer than ${max} bytes`);
-  if (v.includes('\0')) throw bad(`${k}: must not contain a NUL character (an environment variable cannot hold it)`);
-  if (o.noControl && /[\x00-\x1f\x7f]/.test(v)) throw bad(`${k}: must not contain control characters (newlines, tabs...)`);
+  if (typeof v !== 'string') throw bad(k, `must be a string`);
+  if (o.nonEmpty && v === '') throw bad(k, `must not be empty`);
+  if (Buffer.byteLength(v, 'utf8') > max) throw bad(k, `longer than ${max} bytes`);
+  if (v.includes('\0')) throw bad(k, `must not contain a NUL character (an environment variable cannot hold it)`);
+  if (o.noControl && /[\x00-\x1f\x7f]/.test(v)) throw bad(k, `must not contain control characters (newlines, tabs...)`);
   return v;
 }
 
 function checkFileName(v: string): string {
   if (v === '' || v === '.' || v === '..' || /[/\\]/.test(v) || /[\x00-\x1f\x7f]/.test(v) || v.trim() !== v) {
-    throw bad(`fileName: '${v.slice(0, 100)}' must be a plain file name (no '/', '\\', control characters, leading or trailing spaces; not '.' or '..'), e.g. kubeconfig`);
+    throw bad('fileName', `'${v.slice(0, 100)}' must be a plain file name (no '/', '\\', control characters, leading or trailing spaces; not '.' or '..'), e.g. kubeconfig`);
   }
   return v;
 }
@@ -236,24 +237,24 @@ function checkFileName(v: string): string {
 function fileContent(body: Record<string, unknown>): string | undefined {
   const hasText = body['content'] !== undefined;
   const hasB64 = body['contentBase64'] !== undefined;
-  if (hasText && hasB64) throw bad('content: give either content (text) or contentBase64 (bytes), not both');
+  if (hasText && hasB64) throw bad('content', 'give either content (text) or contentBase64 (bytes), not both');
   let bytes: Buffer;
   if (hasText) {
     const v = body['content'];
-    if (typeof v !== 'string') throw bad('content: must be a string (the file as UTF-8 text; use contentBase64 for binary files)');
+    if (typeof v !== 'string') throw bad('content', 'must be a string (the file as UTF-8 text; use contentBase64 for binary files)');
     bytes = Buffer.from(v, 'utf8');
-    if (bytes.length > LIMITS.file) throw bad(`content: the file is ${bytes.length} bytes; at most ${LIMITS.file} (1 MiB)`);
+    if (bytes.length > LIMITS.file) throw bad('content', `the file is ${bytes.length} bytes; at most ${LIMITS.file} (1 MiB)`);
   } else if (hasB64) {
     const v = body['contentBase64'];
-    if (typeof v !== 'string') throw bad('contentBase64: must be a string of base64');
+    if (typeof v !== 'string') throw bad('contentBase64', 'must be a string of base64');
     const compact = v.replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0) throw bad('contentBase64: not valid base64 (A-Z a-z 0-9 + /, padded with =)');
-    if (compact.length > Math.ceil(LIMITS.file / 3) * 4) throw bad(`contentBase64: the file is larger than ${LIMITS.file} bytes (1 MiB)`);
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0) throw bad('contentBase64', 'not valid base64 (A-Z a-z 0-9 + /, padded with =)');
+    if (compact.length > Math.ceil(LIMITS.file / 3) * 4) throw bad('contentBase64', `the file is larger than ${LIMITS.file} bytes (1 MiB)`);
     bytes = Buffer.from(compact, 'base64');
   } else {
     return undefined;
   }
-  if (bytes.length === 0) throw bad(`${hasText ? 'content' : 'contentBase64'}: the file is empty`);
+  if (bytes.length === 0) throw bad(hasText ? 'content' : 'contentBase64', `the file is empty`);
   return bytes.toString('base64');
 }
 
@@ -263,29 +264,29 @@ const OPENSSH_MAGIC = Buffer.from('openssh-key-v1\0', 'latin1');
 /** Normalizes (CRLF → LF, surrounding blank space trimmed, final newline: OpenSSH needs it) and checks an SSH private key. */
 function checkPrivateKey(raw: string, passphrase: string | undefined): string {
   const key = `${raw.replace(/\r\n?/g, '\n').trim()}\n`;
-  if (key.startsWith('PuTTY-User-Key-File-')) throw bad('privateKey: this is a PuTTY .ppk key; convert it with `puttygen key.ppk -O private-openssh -o id_key` and give that');
+  if (key.startsWith('PuTTY-User-Key-File-')) throw bad('privateKey', 'this is a PuTTY .ppk key; convert it with `puttygen key.ppk -O private-openssh -o id_key` and give that');
   if (/^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-\S+|sk-\S+) /.test(key) || /^-----BEGIN (RSA |SSH2 )?PUBLIC KEY-----/.test(key)) {
-    throw bad('privateKey: this is a public key; give the private key (-----BEGIN OPENSSH PRIVATE KEY----- ...)');
+    throw bad('privateKey', 'this is a public key; give the private key (-----BEGIN OPENSSH PRIVATE KEY----- ...)');
   }
   const m = PEM.exec(key);
-  if (!m) throw bad('privateKey: must be a PEM or OpenSSH private key: -----BEGIN [RSA |EC |OPENSSH ]PRIVATE KEY----- ... -----END ... PRIVATE KEY-----');
+  if (!m) throw bad('privateKey', 'must be a PEM or OpenSSH private key: -----BEGIN [RSA |EC |OPENSSH ]PRIVATE KEY----- ... -----END ... PRIVATE KEY-----');
   const kind = m[1]!;
   if (kind === 'OPENSSH PRIVATE KEY') {
     const body = Buffer.from(m[2]!.replace(/\s+/g, ''), 'base64');
-    if (!body.subarray(0, OPENSSH_MAGIC.length).equals(OPENSSH_MAGIC)) throw bad('privateKey: not a valid OpenSSH private key (its body does not start with openssh-key-v1)');
+    if (!body.subarray(0, OPENSSH_MAGIC.length).equals(OPENSSH_MAGIC)) throw bad('privateKey', 'not a valid OpenSSH private key (its body does not start with openssh-key-v1)');
     const len = body.length >= OPENSSH_MAGIC.length + 4 ? body.readUInt32BE(OPENSSH_MAGIC.length) : -1;
     const cipher = len >= 0 && len < 64 ? body.subarray(OPENSSH_MAGIC.length + 4, OPENSSH_MAGIC.length + 4 + len).toString('latin1') : null;
-    if (cipher === null) throw bad('privateKey: not a valid OpenSSH private key (truncated)');
-    if (cipher !== 'none' && !passphrase) throw bad(`privateKey: the key is encrypted (${cipher}): give its passphrase`);
+    if (cipher === null) throw bad('privateKey', 'not a valid OpenSSH private key (truncated)');
+    if (cipher !== 'none' && !passphrase) throw bad('privateKey', `the key is encrypted (${cipher}): give its passphrase`);
     return key;
   }
   const encrypted = kind === 'ENCRYPTED PRIVATE KEY' || /^Proc-Type: 4,ENCRYPTED$/m.test(m[2]!);
-  if (encrypted && !passphrase) throw bad('privateKey: the key is encrypted: give its passphrase');
+  if (encrypted && !passphrase) throw bad('privateKey', 'the key is encrypted: give its passphrase');
   try {
     createPrivateKey({ key, format: 'pem', ...(passphrase ? { passphrase } : {}) });
   } catch (e) {
-    if (encrypted) throw bad('passphrase: does not decrypt privateKey');
-    throw bad(`privateKey: not a valid private key (${(e as Error).message.replace(/^error:[0-9A-F]+:/, '')})`);
+    if (encrypted) throw bad('passphrase', 'does not decrypt privateKey');
+    throw bad('privateKey', `not a valid private key (${(e as Error).message.replace(/^error:[0-9A-F]+:/, '')})`);
   }
   return key;
 }
@@ -295,14 +296,14 @@ function checkKeystore(b64: string, field: string): void {
   const b = Buffer.from(b64, 'base64');
   const magic = b.length >= 4 ? b.readUInt32BE(0) : 0;
   if (b[0] !== 0x30 && magic !== 0xfeedfeed && magic !== 0xcececece) {
-    throw bad(`${field}: not a PKCS#12 (.p12/.pfx) or Java keystore: give the keystore's bytes as base64 (contentBase64)`);
+    throw bad(field, `not a PKCS#12 (.p12/.pfx) or Java keystore: give the keystore's bytes as base64 (contentBase64)`);
   }
 }
 
 /** Checks a payload complete for its type, normalizing the private key. */
 function checkPayload(type: CredentialType, p: Payload): Payload {
   for (const k of FIELDS[type].required) {
-    if (p[k] === undefined) throw bad(`${k === 'content' ? 'content' : k}: required for a ${type} credential (it takes: ${fieldList(type)})`);
+    if (p[k] === undefined) throw bad(k === 'content' ? 'content' : k, `required for a ${type} credential (it takes: ${fieldList(type)})`);
   }
   const out: Payload = {};
   for (const k of [...FIELDS[type].required, ...FIELDS[type].optional]) if (p[k] !== undefined && !(FIELDS[type].optional.includes(k) && p[k] === '')) out[k] = p[k];
@@ -316,7 +317,7 @@ function payloadFields(type: CredentialType, body: Record<string, unknown>): Pay
   const allowed = new Set([...COMMON, ...FIELDS[type].required, ...FIELDS[type].optional]);
   if (allowed.has('content')) allowed.add('contentBase64');
   for (const k of Object.keys(body)) {
-    if (!allowed.has(k)) throw bad(`${k}: unknown field for a ${type} credential (it takes: ${fieldList(type)}; and id, type, description, folder)`);
+    if (!allowed.has(k)) throw bad(k, `unknown field for a ${type} credential (it takes: ${fieldList(type)}; and id, type, description, folder)`);
   }
   const p: Payload = {};
   const has = (k: string) => body[k] !== undefined;
@@ -332,15 +333,15 @@ function payloadFields(type: CredentialType, body: Record<string, unknown>): Pay
 }
 
 function asBody(body: unknown): Record<string, unknown> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('the request body must be a JSON object');
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad(null, 'the request body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
 function description(body: Record<string, unknown>): string | undefined {
   if (body['description'] === undefined) return undefined;
   const v = body['description'];
-  if (typeof v !== 'string') throw bad('description: must be a string');
-  if (v.length > LIMITS.description) throw bad(`description: longer than ${LIMITS.description} characters`);
+  if (typeof v !== 'string') throw bad('description', 'must be a string');
+  if (v.length > LIMITS.description) throw bad('description', `longer than ${LIMITS.description} characters`);
   return v;
 }
 
@@ -448,8 +449,8 @@ export class CredentialService {
     const body = asBody(input);
     const cur = await this.#store.credentials.get(id);
     if (!cur) throw new StoreError('not-found', `no credential '${id}'`);
-    if (body['id'] !== undefined && body['id'] !== id) throw bad(`id: cannot change (it is '${id}'); create a new credential and delete this one`);
-    if (body['type'] !== undefined && body['type'] !== cur.type) throw bad(`type: cannot change (it is ${cur.type}); create a new credential and delete this one`);
+    if (body['id'] !== undefined && body['id'] !== id) throw bad('id', `cannot change (it is '${id}'); create a new credential and delete this one`);
+    if (body['type'] !== undefined && body['type'] !== cur.type) throw bad('type', `cannot change (it is ${cur.type}); create a new credential and delete this one`);
     const desc = description(body);
     const folder = body['folder'] !== undefined ? checkCredentialFolder(body['folder']) : undefined;
     const given = payloadFields(cur.type, body);

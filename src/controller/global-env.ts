@@ -26,15 +26,15 @@ export function checkGlobalEnv(body: unknown): Record<string, string> {
   const extra = Object.keys(body).filter((k) => k !== 'variables');
   if (extra.length) throw new ApiError('invalid', `body: unknown field '${extra[0]!.slice(0, 60)}' (the only field is variables)`);
   const vars = (body as { variables?: unknown }).variables ?? {};
-  if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) throw new ApiError('invalid', 'variables: an object of NAME: "value"');
+  if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) throw new ApiError('invalid', 'variables: an object of NAME: "value"', { field: 'variables' });
   const entries = Object.entries(vars);
-  if (entries.length > MAX_VARS) throw new ApiError('invalid', `variables: at most ${MAX_VARS}, got ${entries.length}`);
+  if (entries.length > MAX_VARS) throw new ApiError('invalid', `variables: at most ${MAX_VARS}, got ${entries.length}`, { field: 'variables' });
   const out: Record<string, string> = {};
   for (const [k, v] of entries) {
-    if (!NAME.test(k) || k.length > 200) throw new ApiError('invalid', `variables.${k.slice(0, 60)}: a variable name is letters, digits and '_', not starting with a digit`);
-    if (/^KILN_/i.test(k)) throw new ApiError('invalid', `variables.${k}: KILN_* names are Kiln's own settings`);
-    if (typeof v !== 'string') throw new ApiError('invalid', `variables.${k}: the value must be a string`);
-    if (v.length > MAX_VALUE || v.includes('\0')) throw new ApiError('invalid', `variables.${k}: at most ${MAX_VALUE} characters, no NUL`);
+    if (!NAME.test(k) || k.length > 200) throw new ApiError('invalid', `variables.${k.slice(0, 60)}: a variable name is letters, digits and '_', not starting with a digit`, { field: `variables.${k.slice(0, 60)}` });
+    if (/^KILN_/i.test(k)) throw new ApiError('invalid', `variables.${k}: KILN_* names are Kiln's own settings`, { field: `variables.${k}` });
+    if (typeof v !== 'string') throw new ApiError('invalid', `variables.${k}: the value must be a string`, { field: `variables.${k}` });
+    if (v.length > MAX_VALUE || v.includes('\0')) throw new ApiError('invalid', `variables.${k}: at most ${MAX_VALUE} characters, no NUL`, { field: `variables.${k}` });
     out[k] = v;
   }
   return out;

@@ -12,11 +12,11 @@
 // credential (the plugins' runtimes enforce it).
 import type { HttpServiceSettings, HttpServices, SonarServer } from '../core/http-services.ts';
 import type { JsonValue, Store } from '../store/types.ts';
-import { ApiError } from './http-errors.ts';
+import { ApiError, invalidField } from './http-errors.ts';
 
 export const NO_HTTP_SERVICES: HttpServiceSettings = { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false } };
 
-const bad = (field: string, message: string) => new ApiError('invalid', `${field}: ${message}`);
+const bad = (field: string, message: string): ApiError => invalidField(field, message);
 
 function obj(v: unknown, field: string): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(field, 'must be an object');

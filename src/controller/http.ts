@@ -51,7 +51,7 @@ import type { BuildFiles } from './files.ts';
 import type { StageRecord } from '../pipeline/engine/state.ts';
 import { registerAuth, SECURITY_HEADERS } from './auth/http.ts';
 import type { AuthService, Principal } from './auth/service.ts';
-import { ApiError, errorBody, toApiError } from './http-errors.ts';
+import { ApiError, errorBody, invalidField, toApiError } from './http-errors.ts';
 import type { EventBus, LiveEvent } from './events.ts';
 import { folderOf, type FolderAccess } from './auth/folders.ts';
 import { Type, type Static } from '@sinclair/typebox';
@@ -275,7 +275,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     const rec = await ctx.store.credentials.get(d.credentialsId).catch(() => null);
     if (!rec || rec.folder === null) return; // a missing one fails the build with its own message
     if (!visibleTo(rec.folder, jobName)) {
-      throw new ApiError('invalid', `git.credentialsId: credential '${rec.id}' belongs to folder '${rec.folder}', and job '${jobName}' is outside it: only jobs named '${rec.folder}/...' may use it`);
+      throw invalidField('git.credentialsId', `credential '${rec.id}' belongs to folder '${rec.folder}', and job '${jobName}' is outside it: only jobs named '${rec.folder}/...' may use it`);
     }
     await ctx.folders.require(principal(req), ['credentials.use'], rec.folder, `using credential '${rec.id}' of folder '${rec.folder}' to clone job '${jobName}'`);
   };
@@ -467,7 +467,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
       for (const [name, files] of Object.entries(libs)) {
         for (const p of Object.keys(files)) {
           const problem = replayPathProblem(p);
-          if (problem) throw new ApiError('invalid', `libraries.${name}: ${problem}`);
+          if (problem) throw new ApiError('invalid', `libraries.${name}: ${problem}`, { field: `libraries.${name}` });
         }
       }
       checkScriptSize(Object.values(libs).flatMap((f) => Object.values(f)).join('\n'), 'the changed library files');
@@ -510,7 +510,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     const info = restartInfo(job, b, kept);
     if (info.refused !== null || kept === null) throw new ApiError('conflict', info.refused ?? 'no run.json');
     const problem = stageProblem(b, info, req.body.stage);
-    if (problem !== null) throw new ApiError('invalid', problem);
+    if (problem !== null) throw new ApiError('invalid', problem, { field: 'stage' });
     const stage = req.body.stage;
     const who = principal(req);
     const by = who.via === 'admin-token'
@@ -974,9 +974,9 @@ function isControllerLocalRepo(url: string): boolean {
 
 /** Repository URLs the controller clones: http(s), ssh, git, file, or an absolute local path. */
 function checkRepoUrl(url: string): void {
-  if (url.startsWith('-')) throw new ApiError('invalid', `git.url: '${url}' is not a repository URL`);
+  if (url.startsWith('-')) throw invalidField('git.url', `'${url}' is not a repository URL`);
   if (/^(https?|ssh|git|file):\/\//.test(url) || /^[\w.-]+@[\w.-]+:/.test(url) || url.startsWith('/')) return;
-  throw new ApiError('invalid', `git.url: '${url}' is not a repository URL (use https://, ssh://, git@host:path, file:// or an absolute path)`);
+  throw invalidField('git.url', `'${url}' is not a repository URL (use https://, ssh://, git@host:path, file:// or an absolute path)`);
 }
 
 

@@ -60,7 +60,7 @@ import type { CredentialService } from './credentials.ts';
 import type { AuthService } from './auth/service.ts';
 import * as S from './api-schemas.ts';
 import { answers, DOCUMENTED_BODY, type TypeBoxProvider } from './api-schemas.ts';
-import { ApiError } from './http-errors.ts';
+import { ApiError, invalidField } from './http-errors.ts';
 
 type GitModule = Awaited<ReturnType<typeof gitLibraries>>;
 type GitLibrariesT = InstanceType<GitModule['GitLibraries']>;
@@ -297,7 +297,7 @@ export class ControllerLibraries {
   /** A PUT body checked field by field (400 naming the field). */
   async check(folder: string | null, name: string, body: Record<string, unknown>): Promise<LibraryInput> {
     const { mod } = await this.git();
-    const bad = (field: string, why: string): never => { throw new ApiError('invalid', `${field}: ${why}`); };
+    const bad = (field: string, why: string): never => { throw invalidField(field, why); };
     const known = new Set(['url', 'defaultVersion', 'implicit', 'allowVersionOverride', 'credentialsId', 'includeInChangesets']);
     for (const k of Object.keys(body)) if (!known.has(k)) bad(k, `unknown field (a library has ${[...known].join(', ')})`);
     const url = body['url'];

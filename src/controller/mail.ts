@@ -27,7 +27,7 @@ import { promisify } from 'node:util';
 import type { MailDefaults, MailMessage, MailPerson, MailServices } from '../core/mail.ts';
 import type { Store, JsonValue } from '../store/types.ts';
 import { SMTP_SECURITY, checkAddress, sendMail, type SmtpSecurity, type SmtpServer, MailError } from '../util/smtp.ts';
-import { ApiError } from './http-errors.ts';
+import { ApiError, invalidField } from './http-errors.ts';
 
 const run = promisify(execFile);
 
@@ -56,7 +56,7 @@ export const NO_MAIL: MailSettings = {
 const FIELDS = Object.keys(NO_MAIL) as (keyof MailSettings)[];
 
 function bad(field: string, message: string): ApiError<'invalid'> {
-  return new ApiError('invalid', `${field}: ${message}`);
+  return invalidField(field, message);
 }
 
 function text(b: Record<string, unknown>, field: keyof MailSettings, max: number, multiline = false): string {

@@ -4,7 +4,7 @@
 // Credentials are referenced by id.
 import { rJson, rNum, rStr, type Row } from './db.ts';
 import type { RepoContext } from './jobs.ts';
-import { StoreError, type CloudRecord, type CloudRepo, type CloudType, type JsonValue } from './types.ts';
+import { StoreError, invalidField, type CloudRecord, type CloudRepo, type CloudType, type JsonValue } from './types.ts';
 import { toJson } from './validate.ts';
 
 const COLUMNS = 'name, type, settings, created_at, updated_at';
@@ -26,8 +26,8 @@ export function cloudRepo(ctx: RepoContext): CloudRepo {
   };
   return {
     async put(name, type, settings) {
-      if (!CLOUD_NAME.test(name)) throw new StoreError('invalid', `name: invalid cloud name '${name.slice(0, 120)}': use 1 to 100 letters, digits, '.', '_' or '-'`);
-      if (typeof type !== 'string' || !CLOUD_TYPE.test(type)) throw new StoreError('invalid', `type: a cloud type name is 1 to 40 lowercase letters, digits or '-', starting with a letter (got ${JSON.stringify(type)?.slice(0, 60)})`);
+      if (!CLOUD_NAME.test(name)) throw invalidField('name', `invalid cloud name '${name.slice(0, 120)}': use 1 to 100 letters, digits, '.', '_' or '-'`);
+      if (typeof type !== 'string' || !CLOUD_TYPE.test(type)) throw invalidField('type', `a cloud type name is 1 to 40 lowercase letters, digits or '-', starting with a letter (got ${JSON.stringify(type)?.slice(0, 60)})`);
       const now = ctx.now();
       const json = toJson(settings, 'settings');
       return db.tx(async (tx) => {

@@ -4,19 +4,18 @@
 import { USER_NAME } from './users.ts';
 import { isConstraint, placeholders, rJson, rNum, rStr, type Row } from './db.ts';
 import type { RepoContext } from './jobs.ts';
-import { FOLDER_RIGHTS, StoreError, type FolderGrant, type FolderRepo, type FolderRight } from './types.ts';
+import { FOLDER_RIGHTS, StoreError, invalidField, type FolderGrant, type FolderRepo, type FolderRight } from './types.ts';
 import { checkJobName, checkString, toJson } from './validate.ts';
 
 const GRANT_COLUMNS = 'folder, grantee, rights, updated_at, updated_by';
 
-const invalid = (message: string) => new StoreError('invalid', message);
 
 /** A folder path: spelled like a job name ('team', 'team/sub'). */
 export function checkFolder(v: unknown): string {
   try {
     return checkJobName(v);
   } catch (e) {
-    throw invalid(`folder: ${(e as Error).message.replace(/job name/g, 'folder name')}`);
+    throw invalidField('folder', `${(e as Error).message.replace(/job name/g, 'folder name')}`);
   }
 }
 
@@ -26,14 +25,14 @@ export function checkGrantee(v: unknown): string {
     if (v === 'role:developer') return v;
     if (v.startsWith('user:') && USER_NAME.test(v.slice(5))) return v;
   }
-  throw invalid(`grantee: '${String(v).slice(0, 80)}' is neither 'user:<user name>' nor 'role:developer' (every developer; viewers never get folder rights, admins have them all)`);
+  throw invalidField('grantee', `'${String(v).slice(0, 80)}' is neither 'user:<user name>' nor 'role:developer' (every developer; viewers never get folder rights, admins have them all)`);
 }
 
 export function checkRights(v: unknown, at: string): FolderRight[] {
-  if (!Array.isArray(v)) throw invalid(`${at}: a list of rights (${FOLDER_RIGHTS.join(', ')})`);
+  if (!Array.isArray(v)) throw invalidField(at, `a list of rights (${FOLDER_RIGHTS.join(', ')})`);
   for (const r of v) {
     if (typeof r !== 'string' || !(FOLDER_RIGHTS as readonly string[]).includes(r)) {
-      throw invalid(`${at}: unknown right ${JSON.stringify(r) ?? String(r)}: use ${FOLDER_RIGHTS.join(', ')}`);
+      throw invalidField(at, `unknown right ${JSON.stringify(r) ?? String(r)}: use ${FOLDER_RIGHTS.join(', ')}`);
     }
   }
   return FOLDER_RIGHTS.filter((r) => (v as string[]).includes(r));
@@ -63,7 +62,7 @@ export function folderRepo(ctx: RepoContext): FolderRepo {
       const seen = new Set<string>();
       const rows = grants.map((g, i) => {
         const grantee = checkGrantee(g.grantee);
-        if (seen.has(grantee)) throw invalid(`grants[${i}]: ${grantee} is listed twice`);
+        if (seen.has(grantee)) throw invalidField(`grants[${i}]`, `${grantee} is listed twice`);
         seen.add(grantee);
         return { grantee, rights: checkRights(g.rights, `grants[${i}].rights`) };
       });

@@ -5,14 +5,13 @@
 import { rBool, rNum, rStr, rStrOrNull, type Row } from './db.ts';
 import type { RepoContext } from './jobs.ts';
 import { checkFolder } from './folders.ts';
-import { StoreError, type LibraryInput, type LibraryRecord, type LibraryRepo } from './types.ts';
+import { invalidField, type LibraryInput, type LibraryRecord, type LibraryRepo } from './types.ts';
 import { checkBool, checkString, checkStringOrNull } from './validate.ts';
 
 const COLUMNS = 'folder, name, url, default_version, implicit, allow_version_override, credentials_id, include_in_changesets, created_at, updated_at';
 /** Library names: safe as a directory name (the checkout cache is <home>/libraries/<name>/). */
 export const LIBRARY_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
 
-const invalid = (message: string) => new StoreError('invalid', message);
 
 function rowToLibrary(r: Row): LibraryRecord {
   const folder = rStr(r, 'folder');
@@ -35,7 +34,7 @@ function folderKey(folder: string | null): string {
 }
 
 export function checkLibraryName(v: unknown): string {
-  if (typeof v !== 'string' || !LIBRARY_NAME.test(v)) throw invalid(`name: '${String(v).slice(0, 120)}' is not a library name: use 1 to 100 letters, digits, '.', '_' or '-', not starting with '.' or '-'`);
+  if (typeof v !== 'string' || !LIBRARY_NAME.test(v)) throw invalidField('name', `'${String(v).slice(0, 120)}' is not a library name: use 1 to 100 letters, digits, '.', '_' or '-', not starting with '.' or '-'`);
   return v;
 }
 

@@ -35,10 +35,18 @@ export type StoreErrorCode =
 
 export class StoreError extends KilnError {
   readonly code: StoreErrorCode;
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`store.${code}`, message, options);
+  /** The field of the record an 'invalid' is about, as a dotted path (`parameters.0.name`), when known: the API answers it as `field`. */
+  readonly field: string | undefined;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown; field?: string }) {
+    super(`store.${code}`, message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.field = options?.field;
   }
+}
+
+/** StoreError('invalid') about the field `field` (a path: `grants[0].rights`): says `field: why`, and carries the field as data (`grants.0.rights`). */
+export function invalidField(field: string, why: string): StoreError {
+  return new StoreError('invalid', `${field}: ${why}`, { field: field.replace(/\[(\d+)\]/g, '.$1') });
 }
 
 export function isStoreError(e: unknown, code?: StoreErrorCode): e is StoreError {

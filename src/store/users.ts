@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { isConstraint, rBool, rNum, rNumOrNull, rStr, type Row, type SqlParam } from './db.ts';
 import type { RepoContext } from './jobs.ts';
 import {
-  ROLES, StoreError, type AuditEntry, type Role, type SessionRecord, type TokenRecord, type UserRecord, type UserRepo,
+  ROLES, StoreError, invalidField, type AuditEntry, type Role, type SessionRecord, type TokenRecord, type UserRecord, type UserRepo,
 } from './types.ts';
 import { checkString } from './validate.ts';
 
@@ -17,21 +17,20 @@ const AUDIT_COLUMNS = 'id, at, actor, action, target, detail, address';
 /** User names: letters, digits and `._@-`, starting with a letter, digit or '_'; at most 64. */
 export const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}$/;
 
-const invalid = (message: string) => new StoreError('invalid', message);
 
 /** Names the controller itself acts as (the configured admin token, the audit log's actors): no user may take them. */
 export const RESERVED_USER_NAMES: readonly string[] = ['admin-token', 'anonymous', 'system'];
 
 export function checkUserName(name: unknown): string {
-  if (typeof name !== 'string' || name === '') throw invalid('name: a user name is required');
-  if (!USER_NAME.test(name)) throw invalid(`name: invalid user name '${name.slice(0, 80)}': use 1 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter, digit or '_'`);
-  if (RESERVED_USER_NAMES.includes(name.toLowerCase())) throw invalid(`name: '${name}' is reserved (Kiln records the configured admin token and itself under it): choose another name`);
+  if (typeof name !== 'string' || name === '') throw invalidField('name', 'a user name is required');
+  if (!USER_NAME.test(name)) throw invalidField('name', `invalid user name '${name.slice(0, 80)}': use 1 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter, digit or '_'`);
+  if (RESERVED_USER_NAMES.includes(name.toLowerCase())) throw invalidField('name', `'${name}' is reserved (Kiln records the configured admin token and itself under it): choose another name`);
   return name;
 }
 
 export function checkRole(role: unknown): Role {
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
-    throw invalid(`role: must be one of ${ROLES.join(', ')} (got ${JSON.stringify(role) ?? String(role)})`);
+    throw invalidField('role', `must be one of ${ROLES.join(', ')} (got ${JSON.stringify(role) ?? String(role)})`);
   }
   return role as Role;
 }
@@ -40,7 +39,7 @@ export function checkRole(role: unknown): Role {
 export function checkEmail(v: unknown): string | null {
   if (v === null || v === undefined || v === '') return null;
   const e = checkString(v, 'email', { max: 254 }).trim();
-  if (!/^[^\s@<>(),;:"\\[\]]+@[^\s@<>(),;:"\\[\]]+$/.test(e)) throw invalid(`email: ${JSON.stringify(e.slice(0, 100))} is not an e-mail address`);
+  if (!/^[^\s@<>(),;:"\\[\]]+@[^\s@<>(),;:"\\[\]]+$/.test(e)) throw invalidField('email', `${JSON.stringify(e.slice(0, 100))} is not an e-mail address`);
   return e;
 }
 

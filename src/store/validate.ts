@@ -1,14 +1,23 @@
 // Input checks at the store's edge: every value is checked and turned into the exact shape
 // that is written, so what is read back equals what went in. Failures are
-// StoreError('invalid') with a message that names the field and says what is allowed.
+// StoreError('invalid') with a message that names the field and says what is allowed, and the
+// field's path as data (StoreError.field, `parameters.0.name`) for the API's `field`.
 import { BUILD_RESULTS, type BuildResult } from '../core/build.ts';
 import {
   StoreError, type AgentLauncher, type BuildCause, type BuildScm, type BuildStatus, type DiscardPolicy,
   type JobDefinition, type JobOptions, type JobParameter, type JobTrigger, type JsonValue, type RateLimit,
 } from './types.ts';
 
-function invalid(message: string): StoreError {
-  return new StoreError('invalid', message);
+/** A path as the API's `field` says it (`parameters[0].name` is `parameters.0.name`); undefined when `what` is words, not a path. */
+function fieldOf(what: string | undefined): string | undefined {
+  if (what === undefined || !/^[A-Za-z_]\w*(?:\.[\w-]+|\[\d+\])*$/.test(what)) return undefined;
+  return what.replace(/\[(\d+)\]/g, '.$1');
+}
+
+/** StoreError('invalid'); `field` (a path: `launcher.host`, `parameters[0].name`) is the field it is about, answered by the API as data. */
+function invalid(message: string, field?: string): StoreError {
+  const f = fieldOf(field);
+  return new StoreError('invalid', message, f === undefined ? {} : { field: f });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -19,38 +28,38 @@ const FORBIDDEN = /[\x00-\x1f\x7f?*\\%!@#$^&|<>[\]:;"]/;
 const FORBIDDEN_TEXT = '? * \\ % ! @ # $ ^ & | < > [ ] : ; " or control characters';
 
 function checkSegment(kind: string, full: string, seg: string): void {
-  if (seg === '') throw invalid(`invalid ${kind} name '${full}': empty part (no leading, trailing or double '/')`);
-  if (seg === '.' || seg === '..') throw invalid(`invalid ${kind} name '${full}': '${seg}' is not allowed as a name`);
-  if (seg.trim() !== seg) throw invalid(`invalid ${kind} name '${full}': no spaces at the start or end of a name`);
+  if (seg === '') throw invalid(`invalid ${kind} name '${full}': empty part (no leading, trailing or double '/')`, 'name');
+  if (seg === '.' || seg === '..') throw invalid(`invalid ${kind} name '${full}': '${seg}' is not allowed as a name`, 'name');
+  if (seg.trim() !== seg) throw invalid(`invalid ${kind} name '${full}': no spaces at the start or end of a name`, 'name');
   const bad = FORBIDDEN.exec(seg);
   if (bad) {
     const shown = /[\x00-\x1f\x7f]/.test(bad[0]) ? `a control character (0x${bad[0].charCodeAt(0).toString(16).padStart(2, '0')})` : `'${bad[0]}'`;
-    throw invalid(`invalid ${kind} name '${full}': contains ${shown}; names may not contain ${FORBIDDEN_TEXT}`);
+    throw invalid(`invalid ${kind} name '${full}': contains ${shown}; names may not contain ${FORBIDDEN_TEXT}`, 'name');
   }
 }
 
 /** Job names: folders separated by '/', each part a Jenkins-legal item name; at most 255 characters. */
 export function checkJobName(name: unknown): string {
-  if (typeof name !== 'string' || name === '') throw invalid('a job name is required (a non-empty string)');
-  if (name.length > 255) throw invalid(`invalid job name '${name.slice(0, 40)}...': longer than 255 characters`);
+  if (typeof name !== 'string' || name === '') throw invalid('a job name is required (a non-empty string)', 'name');
+  if (name.length > 255) throw invalid(`invalid job name '${name.slice(0, 40)}...': longer than 255 characters`, 'name');
   for (const seg of name.split('/')) checkSegment('job', name, seg);
   return name;
 }
 
 /** Agent names: one Jenkins-legal item name (no '/'); at most 128 characters. */
 export function checkAgentName(name: unknown): string {
-  if (typeof name !== 'string' || name === '') throw invalid('an agent name is required (a non-empty string)');
-  if (name.length > 128) throw invalid(`invalid agent name '${name.slice(0, 40)}...': longer than 128 characters`);
-  if (name.includes('/')) throw invalid(`invalid agent name '${name}': contains '/'`);
+  if (typeof name !== 'string' || name === '') throw invalid('an agent name is required (a non-empty string)', 'name');
+  if (name.length > 128) throw invalid(`invalid agent name '${name.slice(0, 40)}...': longer than 128 characters`, 'name');
+  if (name.includes('/')) throw invalid(`invalid agent name '${name}': contains '/'`, 'name');
   checkSegment('agent', name, name);
   return name;
 }
 
 export function checkString(v: unknown, what: string, opts: { max?: number; nonEmpty?: boolean } = {}): string {
-  if (typeof v !== 'string') throw invalid(`${what} must be a string`);
-  if (opts.nonEmpty && v.trim() === '') throw invalid(`${what} must not be empty`);
+  if (typeof v !== 'string') throw invalid(`${what} must be a string`, what);
+  if (opts.nonEmpty && v.trim() === '') throw invalid(`${what} must not be empty`, what);
   const max = opts.max ?? 1_000_000;
-  if (v.length > max) throw invalid(`${what} is longer than ${max} characters`);
+  if (v.length > max) throw invalid(`${what} is longer than ${max} characters`, what);
   return v;
 }
 
@@ -60,7 +69,7 @@ export function checkStringOrNull(v: unknown, what: string, opts: { max?: number
 
 export function checkInt(v: unknown, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw invalid(`${what} must be a whole number from ${min} to ${max} (got ${JSON.stringify(v) ?? String(v)})`);
+    throw invalid(`${what} must be a whole number from ${min} to ${max} (got ${JSON.stringify(v) ?? String(v)})`, what);
   }
   return v;
 }
@@ -74,7 +83,7 @@ export function checkTime(v: unknown, what: string): number {
 }
 
 export function checkBool(v: unknown, what: string): boolean {
-  if (typeof v !== 'boolean') throw invalid(`${what} must be true or false`);
+  if (typeof v !== 'boolean') throw invalid(`${what} must be true or false`, what);
   return v;
 }
 
@@ -85,10 +94,10 @@ export function toJson(v: unknown, what: string): string {
 }
 
 function checkJsonValue(v: unknown, path: string, depth: number): asserts v is JsonValue {
-  if (depth > 200) throw invalid(`${path}: nested too deeply`);
+  if (depth > 200) throw invalid(`${path}: nested too deeply`, path);
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return;
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw invalid(`${path}: ${v} cannot be stored (not a finite number)`);
+    if (!Number.isFinite(v)) throw invalid(`${path}: ${v} cannot be stored (not a finite number)`, path);
     return;
   }
   if (Array.isArray(v)) {
@@ -97,14 +106,14 @@ function checkJsonValue(v: unknown, path: string, depth: number): asserts v is J
   }
   if (typeof v === 'object') {
     const proto = Object.getPrototypeOf(v) as unknown;
-    if (proto !== Object.prototype && proto !== null) throw invalid(`${path}: only plain objects can be stored (got ${(v as object).constructor?.name ?? 'an object'})`);
+    if (proto !== Object.prototype && proto !== null) throw invalid(`${path}: only plain objects can be stored (got ${(v as object).constructor?.name ?? 'an object'})`, path);
     for (const [k, x] of Object.entries(v)) {
       if (x === undefined) continue; // dropped by JSON, as an absent key reads back
       checkJsonValue(x, `${path}.${k}`, depth + 1);
     }
     return;
   }
-  throw invalid(`${path}: a ${typeof v} cannot be stored (only JSON values)`);
+  throw invalid(`${path}: a ${typeof v} cannot be stored (only JSON values)`, path);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,21 +133,21 @@ export function checkDefinition(v: unknown): JobDefinition {
       credentialsId: checkStringOrNull(v['credentialsId'], 'definition.credentialsId', { nonEmpty: true, max: 255 }),
     };
   }
-  throw invalid(`definition.kind must be 'inline' or 'git' (got ${JSON.stringify(v['kind']) ?? 'nothing'})`);
+  throw invalid(`definition.kind must be 'inline' or 'git' (got ${JSON.stringify(v['kind']) ?? 'nothing'})`, 'definition.kind');
 }
 
 const PARAM_TYPES = new Set(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run']);
 
 export function checkParameters(v: unknown): JobParameter[] {
-  if (!Array.isArray(v)) throw invalid('parameters must be a list');
+  if (!Array.isArray(v)) throw invalid('parameters must be a list', 'parameters');
   return v.map((p: unknown, i): JobParameter => {
     const at = `parameters[${i}]`;
-    if (!isObject(p)) throw invalid(`${at} must be an object`);
-    if (typeof p['type'] !== 'string' || !PARAM_TYPES.has(p['type'])) throw invalid(`${at}.type must be one of ${[...PARAM_TYPES].join(', ')}`);
+    if (!isObject(p)) throw invalid(`${at} must be an object`, at);
+    if (typeof p['type'] !== 'string' || !PARAM_TYPES.has(p['type'])) throw invalid(`${at}.type must be one of ${[...PARAM_TYPES].join(', ')}`, `${at}.type`);
     const d = p['defaultValue'];
-    if (d !== null && d !== undefined && typeof d !== 'string' && typeof d !== 'boolean') throw invalid(`${at}.defaultValue must be a string, a boolean or null`);
+    if (d !== null && d !== undefined && typeof d !== 'string' && typeof d !== 'boolean') throw invalid(`${at}.defaultValue must be a string, a boolean or null`, `${at}.defaultValue`);
     const choices = p['choices'] ?? [];
-    if (!Array.isArray(choices) || !choices.every((c) => typeof c === 'string')) throw invalid(`${at}.choices must be a list of strings`);
+    if (!Array.isArray(choices) || !choices.every((c) => typeof c === 'string')) throw invalid(`${at}.choices must be a list of strings`, `${at}.choices`);
     return {
       type: p['type'] as JobParameter['type'],
       name: checkString(p['name'], `${at}.name`, { nonEmpty: true, max: 255 }),
@@ -153,11 +162,11 @@ export function checkParameters(v: unknown): JobParameter[] {
 const TRIGGER_TYPES = new Set(['cron', 'pollSCM', 'upstream', 'githubPush', 'gitlab', 'parameterizedCron']);
 
 export function checkTriggers(v: unknown): JobTrigger[] {
-  if (!Array.isArray(v)) throw invalid('triggers must be a list');
+  if (!Array.isArray(v)) throw invalid('triggers must be a list', 'triggers');
   return v.map((t: unknown, i): JobTrigger => {
     const at = `triggers[${i}]`;
-    if (!isObject(t)) throw invalid(`${at} must be an object`);
-    if (typeof t['type'] !== 'string' || !TRIGGER_TYPES.has(t['type'])) throw invalid(`${at}.type must be one of ${[...TRIGGER_TYPES].join(', ')}`);
+    if (!isObject(t)) throw invalid(`${at} must be an object`, at);
+    if (typeof t['type'] !== 'string' || !TRIGGER_TYPES.has(t['type'])) throw invalid(`${at}.type must be one of ${[...TRIGGER_TYPES].join(', ')}`, `${at}.type`);
     return {
       type: t['type'] as JobTrigger['type'],
       spec: checkString(t['spec'] ?? '', `${at}.spec`, { max: 10_000 }),
@@ -167,7 +176,7 @@ export function checkTriggers(v: unknown): JobTrigger[] {
 }
 
 export function checkDiscardPolicy(v: unknown, what: string): DiscardPolicy {
-  if (!isObject(v)) throw invalid(`${what} must be an object with numToKeep, daysToKeep, artifactNumToKeep, artifactDaysToKeep`);
+  if (!isObject(v)) throw invalid(`${what} must be an object with numToKeep, daysToKeep, artifactNumToKeep, artifactDaysToKeep`, what);
   // Jenkins' logRotator writes -1 (or an empty string) for "no limit".
   const n = (k: string): number | null => {
     const x = v[k];
@@ -184,13 +193,13 @@ export const RATE_DURATIONS = ['second', 'minute', 'hour', 'day', 'week', 'month
 
 /** Checks the given options over `base` (the current ones, for an update). */
 export function checkOptions(v: unknown, base: JobOptions = NO_OPTIONS): JobOptions {
-  if (!isObject(v)) throw invalid('options must be an object');
+  if (!isObject(v)) throw invalid('options must be an object', 'options');
   const out: JobOptions = { ...base };
   if ('disableConcurrentBuilds' in v) {
     const d = v['disableConcurrentBuilds'];
     if (d === null || d === undefined) out.disableConcurrentBuilds = null;
     else if (isObject(d)) out.disableConcurrentBuilds = { abortPrevious: checkBool(d['abortPrevious'] ?? false, 'options.disableConcurrentBuilds.abortPrevious') };
-    else throw invalid('options.disableConcurrentBuilds must be null or { abortPrevious }');
+    else throw invalid('options.disableConcurrentBuilds must be null or { abortPrevious }', 'options.disableConcurrentBuilds');
   }
   if ('disableRestartFromStage' in v) out.disableRestartFromStage = checkBool(v['disableRestartFromStage'] ?? false, 'options.disableRestartFromStage');
   if ('quietPeriod' in v) out.quietPeriod = checkIntOrNull(v['quietPeriod'], 'options.quietPeriod', 0, 86_400 * 365);
@@ -203,9 +212,9 @@ export function checkOptions(v: unknown, base: JobOptions = NO_OPTIONS): JobOpti
     if (r === null || r === undefined) out.rateLimit = null;
     else if (isObject(r)) {
       const d = r['durationName'];
-      if (typeof d !== 'string' || !(RATE_DURATIONS as readonly string[]).includes(d)) throw invalid(`options.rateLimit.durationName must be one of ${RATE_DURATIONS.join(', ')}`);
+      if (typeof d !== 'string' || !(RATE_DURATIONS as readonly string[]).includes(d)) throw invalid(`options.rateLimit.durationName must be one of ${RATE_DURATIONS.join(', ')}`, 'options.rateLimit.durationName');
       out.rateLimit = { count: checkInt(r['count'], 'options.rateLimit.count', 1, 1000), durationName: d as RateLimit['durationName'], userBoost: checkBool(r['userBoost'] ?? false, 'options.rateLimit.userBoost') };
-    } else throw invalid('options.rateLimit must be null or { count, durationName, userBoost }');
+    } else throw invalid('options.rateLimit must be null or { count, durationName, userBoost }', 'options.rateLimit');
   }
   return out;
 }
@@ -218,27 +227,27 @@ const RESULTS = new Set<string>(BUILD_RESULTS);
 const CAUSE_TYPES = new Set(['user', 'api', 'timer', 'scm', 'webhook', 'upstream', 'replay', 'restart']);
 
 export function checkStatus(v: unknown): BuildStatus {
-  if (typeof v !== 'string' || !STATUSES.has(v as BuildStatus)) throw invalid(`status must be one of ${[...STATUSES].join(', ')} (got ${JSON.stringify(v)})`);
+  if (typeof v !== 'string' || !STATUSES.has(v as BuildStatus)) throw invalid(`status must be one of ${[...STATUSES].join(', ')} (got ${JSON.stringify(v)})`, 'status');
   return v as BuildStatus;
 }
 
 export function checkResult(v: unknown): BuildResult | null {
   if (v === null || v === undefined) return null;
-  if (typeof v !== 'string' || !RESULTS.has(v)) throw invalid(`result must be one of ${BUILD_RESULTS.join(', ')} or null (got ${JSON.stringify(v)})`);
+  if (typeof v !== 'string' || !RESULTS.has(v)) throw invalid(`result must be one of ${BUILD_RESULTS.join(', ')} or null (got ${JSON.stringify(v)})`, 'result');
   return v as BuildResult;
 }
 
 export function checkResults(v: unknown): BuildResult[] {
-  if (!Array.isArray(v)) throw invalid('results must be a list');
-  return v.map((r) => checkResult(r) ?? (() => { throw invalid('results must not contain null'); })());
+  if (!Array.isArray(v)) throw invalid('results must be a list', 'results');
+  return v.map((r) => checkResult(r) ?? (() => { throw invalid('results must not contain null', 'results'); })());
 }
 
 export function checkCauses(v: unknown): BuildCause[] {
-  if (!Array.isArray(v)) throw invalid('causes must be a list');
+  if (!Array.isArray(v)) throw invalid('causes must be a list', 'causes');
   return v.map((c: unknown, i): BuildCause => {
     const at = `causes[${i}]`;
-    if (!isObject(c)) throw invalid(`${at} must be an object`);
-    if (typeof c['type'] !== 'string' || !CAUSE_TYPES.has(c['type'])) throw invalid(`${at}.type must be one of ${[...CAUSE_TYPES].join(', ')}`);
+    if (!isObject(c)) throw invalid(`${at} must be an object`, at);
+    if (typeof c['type'] !== 'string' || !CAUSE_TYPES.has(c['type'])) throw invalid(`${at}.type must be one of ${[...CAUSE_TYPES].join(', ')}`, `${at}.type`);
     const out: BuildCause = { type: c['type'] as BuildCause['type'], description: checkString(c['description'], `${at}.description`, { max: 10_000 }) };
     if (c['userId'] !== undefined) out.userId = checkStringOrNull(c['userId'], `${at}.userId`, { max: 255 });
     if (c['upstreamJob'] !== undefined) out.upstreamJob = c['upstreamJob'] === null ? null : checkJobName(c['upstreamJob']);
@@ -250,7 +259,7 @@ export function checkCauses(v: unknown): BuildCause[] {
 
 export function checkScm(v: unknown): BuildScm | null {
   if (v === null || v === undefined) return null;
-  if (!isObject(v)) throw invalid('scm must be null or { url, branch, commit }');
+  if (!isObject(v)) throw invalid('scm must be null or { url, branch, commit }', 'scm');
   return {
     url: checkStringOrNull(v['url'], 'scm.url', { max: 2048 }),
     branch: checkStringOrNull(v['branch'], 'scm.branch', { max: 255 }),
@@ -259,7 +268,7 @@ export function checkScm(v: unknown): BuildScm | null {
 }
 
 export function checkParams(v: unknown): string {
-  if (!isObject(v)) throw invalid('params must be an object of parameter names to values');
+  if (!isObject(v)) throw invalid('params must be an object of parameter names to values', 'params');
   return toJson(v, 'params');
 }
 
@@ -267,20 +276,20 @@ export function checkParams(v: unknown): string {
 // agents and artifacts
 
 export function checkLabels(v: unknown): string[] {
-  if (!Array.isArray(v)) throw invalid('labels must be a list of strings');
+  if (!Array.isArray(v)) throw invalid('labels must be a list of strings', 'labels');
   const out: string[] = [];
   for (const l of v) {
     if (typeof l !== 'string' || l === '' || /[\s&|!()'"]/.test(l)) {
-      throw invalid(`invalid label ${JSON.stringify(l)}: a label is one word without spaces, quotes, or & | ! ( )`);
+      throw invalid(`invalid label ${JSON.stringify(l)}: a label is one word without spaces, quotes, or & | ! ( )`, 'labels');
     }
-    if (l.length > 255) throw invalid(`invalid label '${l.slice(0, 40)}...': longer than 255 characters`);
+    if (l.length > 255) throw invalid(`invalid label '${l.slice(0, 40)}...': longer than 255 characters`, 'labels');
     if (!out.includes(l)) out.push(l);
   }
   return out;
 }
 
 export function checkLauncher(v: unknown): AgentLauncher {
-  if (!isObject(v)) throw invalid("launcher must be { type: 'inbound' } or { type: 'ssh', host, port, credentialsId }");
+  if (!isObject(v)) throw invalid("launcher must be { type: 'inbound' } or { type: 'ssh', host, port, credentialsId }", 'launcher');
   if (v['type'] === 'inbound') return { type: 'inbound' };
   if (v['type'] === 'ssh') {
     return {
@@ -296,12 +305,12 @@ export function checkLauncher(v: unknown): AgentLauncher {
       ...(v['install'] != null ? { install: checkInstall(v['install'], v['command']) } : {}),
     };
   }
-  throw invalid(`launcher.type must be 'inbound' or 'ssh' (got ${JSON.stringify(v['type']) ?? 'nothing'})`);
+  throw invalid(`launcher.type must be 'inbound' or 'ssh' (got ${JSON.stringify(v['type']) ?? 'nothing'})`, 'launcher.type');
 }
 
 function checkInstall(v: unknown, command: unknown): 'sftp' {
-  if (v !== 'sftp') throw invalid(`launcher.install must be 'sftp' (copy the agent over SFTP) or absent (run the installed kiln); got ${JSON.stringify(v)}`);
-  if (command != null) throw invalid("give launcher.command (an installed agent) or launcher.install: 'sftp' (Kiln copies it), not both");
+  if (v !== 'sftp') throw invalid(`launcher.install must be 'sftp' (copy the agent over SFTP) or absent (run the installed kiln); got ${JSON.stringify(v)}`, 'launcher.install');
+  if (command != null) throw invalid("give launcher.command (an installed agent) or launcher.install: 'sftp' (Kiln copies it), not both", 'launcher.install');
   return v;
 }
 
@@ -314,6 +323,6 @@ export function checkArtifactPath(v: unknown): string {
 }
 
 export function checkSha256(v: unknown): string {
-  if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) throw invalid(`sha256 must be 64 lowercase hex digits (got ${JSON.stringify(v)})`);
+  if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) throw invalid(`sha256 must be 64 lowercase hex digits (got ${JSON.stringify(v)})`, 'sha256');
   return v;
 }

@@ -23,11 +23,13 @@ before(async () => {
 });
 after(async () => { await c?.close(); });
 
-/** The answer is exactly `{ error: { code, message } }`, with `code` and the catalogue's status for it. */
+/** The answer is exactly `{ error: { code, message } }` (a 400 may add `field` or `fields`), with `code` and the catalogue's status for it. */
 function isError(r: ApiAnswer, code: ErrorCode, message?: RegExp): void {
   assert.equal(r.status, ERRORS[code].status, r.text);
   assert.deepEqual(Object.keys(r.json ?? {}), ['error'], r.text);
-  assert.deepEqual(Object.keys(r.json.error).sort(), ['code', 'message'], r.text);
+  const keys = Object.keys(r.json.error).sort();
+  assert.deepEqual(keys.filter((k) => k !== 'field' && k !== 'fields'), ['code', 'message'], r.text);
+  if (keys.length > 2) assert.equal(r.status, 400, r.text);
   assert.equal(r.json.error.code, code, r.text);
   assert.equal(typeof r.json.error.message, 'string');
   assert.ok(r.json.error.message.length > 0);
@@ -145,4 +147,57 @@ test("Node's HTTP parser's refusals are catalogue answers too", async () => {
   const parse = (answer: string) => ({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(answer)?.[1]), json: JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), text: answer });
   isError(parse(await raw('GET /api/v1/h\u00e9alth HTTP/1.1\r\nHost: x\r\n\r\n')), 'bad-request', /malformed HTTP request/);
   isError(parse(await raw(`GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)), 'headers-too-large');
+});
+
+/** The `field` of an error answer (or the fields of `fields`), after checking it is a 400 'invalid'. */
+function fieldOf(r: ApiAnswer): string | string[] | undefined {
+  assert.equal(r.status, 400, r.text);
+  assert.equal(r.json?.error?.code, 'invalid', r.text);
+  const e = r.json.error as { field?: string; fields?: { field: string; message: string }[] };
+  return e.fields ? e.fields.map((f) => f.field) : e.field;
+}
+
+test('a 400 names the request field it is about as data (error.field), from the schema, the store and the route checks', async () => {
+  // Schema validation (Ajv): the instancePath, the missing property, a querystring's name.
+  assert.equal(fieldOf(await api('POST', 'api/v1/jobs', { name: '../x', script: 'pipeline {}' })), 'name');
+  assert.equal(fieldOf(await api('POST', 'api/v1/jobs', { script: 'pipeline {}' })), 'name');
+  assert.equal(fieldOf(await api('POST', 'api/v1/jobs', { name: 'fx', git: { url: '' } })), 'git.url');
+  assert.equal(fieldOf(await api('POST', 'api/v1/jobs', { name: 'fx', git: { branch: 'main' } })), 'git.url');
+  assert.equal(fieldOf(await api('GET', 'api/v1/audit?limit=0')), 'limit');
+  // The message is unchanged (the CLI and older clients read it).
+  assert.match((await api('POST', 'api/v1/jobs', { name: 'fx', git: { url: '' } })).json.error.message, /^body\/git\/url must NOT have fewer than 1 characters/);
+  // The store's checks (src/store/validate.ts): an SSH launcher with an empty host.
+  const store = await api('POST', 'api/v1/agents', { name: 'fx-agent', launcher: { type: 'ssh', host: ' ', port: 22, credentialsId: 'c' } });
+  assert.equal(fieldOf(store), 'launcher.host');
+  assert.match(store.json.error.message, /launcher\.host must not be empty/);
+  // A route's own checks: the repository URL, a global variable's name.
+  const url = await api('POST', 'api/v1/jobs', { name: 'fx', git: { url: '-uhelp' } });
+  assert.equal(fieldOf(url), 'git.url');
+  assert.match(url.json.error.message, /^git\.url: /);
+  assert.equal(fieldOf(await api('PUT', 'api/v1/settings/global-env', { variables: { KILN_HOME: 'x' } })), 'variables.KILN_HOME');
+  // A user's password: the field, never the value.
+  const pw = await api('POST', 'api/v1/users', { name: 'fxuser', role: 'viewer', password: 'sh0rtPw' });
+  assert.equal(fieldOf(pw), 'password');
+  assert.doesNotMatch(pw.text, /sh0rtPw/);
+  // A credential's checks: the field, never the secret.
+  const key = await api('POST', 'api/v1/credentials', { id: 'fx-key', type: 'sshKey', username: 'git', privateKey: 'not-a-key-S3CRETVALUE' });
+  assert.equal(fieldOf(key), 'privateKey');
+  assert.doesNotMatch(key.text, /S3CRETVALUE/);
+  // Errors about no one field carry none.
+  const both = await api('POST', 'api/v1/jobs', { name: 'fx', script: 'pipeline {}', git: { url: 'https://example.com/r.git' } });
+  assert.equal(both.status, 400, both.text);
+  assert.equal(both.json.error.field, undefined);
+  assert.equal(both.json.error.fields, undefined);
+  assert.equal((await api('GET', 'api/v1/users/nobody')).json.error.field, undefined);
+});
+
+test('toApiError takes the fields from Ajv errors and a StoreError; several become `fields`', () => {
+  const one = toApiError(Object.assign(new Error('body/parameters/0/name must be string'), { statusCode: 400, validation: [{ instancePath: '/parameters/0/name', message: 'must be string', params: {} }] }));
+  assert.deepEqual(one.fields, [{ field: 'parameters.0.name', message: 'must be string' }]);
+  const two = toApiError(Object.assign(new Error('x'), { statusCode: 400, validation: [
+    { instancePath: '', message: "must have required property 'name'", params: { missingProperty: 'name' } },
+    { instancePath: '/git', message: "must have required property 'url'", params: { missingProperty: 'url' } },
+  ] }));
+  assert.deepEqual(two.fields.map((f) => f.field), ['name', 'git.url']);
+  assert.equal(toApiError(new StoreError('invalid', 'parameters[1].name must not be empty', { field: 'parameters.1.name' })).fields[0]?.field, 'parameters.1.name');
 });

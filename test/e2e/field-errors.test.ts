@@ -1,11 +1,12 @@
 // The web UI's reading of the API's error messages (web/src/field-errors.ts), run in Node: which
 // field each is about and what the form says under it, in words. The browser tests
 // (forms-ui.test.ts) show them in place; these cover the shapes a browser test cannot easily
-// provoke (a stale parameter form, Fastify's schema messages, YAML positions).
+// provoke (a stale parameter form, Fastify's schema messages, YAML positions). The field comes
+// from the answer's data (`error.field`/`fields`) when it has it; the wording is the fallback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from '../../web/src/api.ts';
-import { fieldErrors, problemOf } from '../../web/src/field-errors.ts';
+import { ApiError, fieldsOf } from '../../web/src/api.ts';
+import { fieldErrors, problemOf, problemsOf } from '../../web/src/field-errors.ts';
 
 const invalid = (message: string) => new ApiError(400, 'invalid', message);
 
@@ -59,4 +60,38 @@ test("the store's checks name their field too", () => {
   assert.deepEqual(problemOf(invalid('launcher.host must not be empty')), { field: 'launcher.host', message: 'Must not be empty' });
   assert.deepEqual(problemOf(invalid("invalid job name 'a:b': contains ':'; names may not contain ...")), { field: 'name', message: "Contains ':'; names may not contain ..." });
   assert.deepEqual(problemOf(invalid('invalid label "a b": a label is one word without spaces')), { field: 'labels', message: 'Label "a b": a label is one word without spaces' });
+});
+
+/** An 'invalid' answer as api.ts reads it: the body's `field`/`fields` into ApiError.fields. */
+const answer = (error: { message: string; field?: unknown; fields?: unknown }) => new ApiError(400, 'invalid', error.message, fieldsOf(error));
+
+test("the answer's field data places the message, whatever its wording says", () => {
+  // The data wins over the words: a message whose wording names no field, or another one.
+  const stage = answer({ message: "stage 'Deploy' is not a stage of build 3", field: 'stage' });
+  assert.deepEqual(problemOf(stage), { field: 'stage', message: "Stage 'Deploy' is not a stage of build 3" });
+  assert.equal(fieldErrors(stage, ['stage']).of('stage'), "Stage 'Deploy' is not a stage of build 3");
+  assert.equal(fieldErrors(answer({ message: 'name: taken by the words', field: 'url' }), ['name', 'url']).of('url'), 'Taken by the words');
+  // The words are still made plain: a `field: ` prefix dropped, Ajv's phrases in words.
+  assert.deepEqual(problemOf(answer({ message: "git.url: '-x' is not a repository URL", field: 'git.url' })), { field: 'git.url', message: "'-x' is not a repository URL" });
+  assert.deepEqual(problemOf(answer({ message: 'body/git/url must NOT have fewer than 1 characters', field: 'git.url' })), { field: 'git.url', message: 'Required' });
+  // A dotted index matches the form's bracketed field, and a last part that is a name.
+  assert.equal(fieldErrors(answer({ message: "sonar[0].url: 'ftp://x' is not a URL", field: 'sonar.0.url' }), ['sonar[0].url']).of('sonar[0].url'), "'ftp://x' is not a URL");
+  assert.equal(fieldErrors(answer({ message: 'launcher.host must not be empty', field: 'launcher.host' }), ['host']).of('host'), 'Must not be empty');
+  assert.equal(fieldErrors(answer({ message: 'parameters[2].name must not be empty', field: 'parameters.2.name' }), ['name']).of('name'), 'Must not be empty');
+});
+
+test('several fields each get their own message; one the form lacks keeps the whole error in the rest', () => {
+  const two = answer({ message: "body must have required property 'name'", fields: [
+    { field: 'name', message: "must have required property 'name'" },
+    { field: 'executors', message: 'must be integer' },
+  ] });
+  assert.deepEqual(problemsOf(two), [{ field: 'name', message: 'Required' }, { field: 'executors', message: 'A whole number' }]);
+  const fe = fieldErrors(two, ['name', 'executors']);
+  assert.deepEqual([fe.of('name'), fe.of('executors'), fe.rest], ['Required', 'A whole number', null]);
+  const partly = fieldErrors(two, ['name']);
+  assert.equal(partly.of('name'), 'Required');
+  assert.equal(partly.rest, two, 'the executors problem is not lost');
+  // Ill-formed data is ignored: the wording is read instead.
+  assert.deepEqual(problemOf(answer({ message: 'password: use at least 12 characters', field: 7, fields: 'x' })), { field: 'password', message: 'Use at least 12 characters' });
+  assert.deepEqual(fieldsOf({ message: 'm', fields: [{ field: 'a' }, { field: 'b', message: 'y' }] }), [{ field: 'b', message: 'y' }]);
 });

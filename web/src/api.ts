@@ -6,14 +6,32 @@ import type { ApiErrorCode } from './types.ts';
 /** An error answer: a code of the API's error catalogue, or 'network' (no answer) / 'http' (an answer that is not the API's). */
 export type ErrorCode = ApiErrorCode | 'network' | 'http';
 
+/** A request field an error is about, as the API names it: a dotted path (`git.url`, `parameters.0.name`). */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: ErrorCode;
-  constructor(status: number, code: ErrorCode, message: string) {
+  /** The field(s) the answer names as data (`error.field`, `error.fields`); empty from older servers and other errors. */
+  readonly fields: readonly FieldProblem[];
+  constructor(status: number, code: ErrorCode, message: string, fields: readonly FieldProblem[] = []) {
     super(message);
     this.status = status;
     this.code = code;
+    this.fields = fields;
   }
+}
+
+/** The fields of an error answer's body: `field` (with the answer's message) or each of `fields`; ill-formed entries are dropped. */
+export function fieldsOf(e: { message: string; field?: unknown; fields?: unknown }): FieldProblem[] {
+  if (Array.isArray(e.fields)) {
+    return (e.fields as unknown[]).filter((f): f is FieldProblem =>
+      typeof f === 'object' && f !== null && typeof (f as FieldProblem).field === 'string' && typeof (f as FieldProblem).message === 'string');
+  }
+  return typeof e.field === 'string' && e.field !== '' ? [{ field: e.field, message: e.message }] : [];
 }
 
 let csrfToken: string | null = null;
@@ -35,8 +53,8 @@ export function headersFor(method: string, extra?: Record<string, string>): Head
 async function errorOf(res: Response): Promise<ApiError> {
   const text = await res.text().catch(() => '');
   try {
-    const j = JSON.parse(text) as { error?: { code?: ApiErrorCode; message?: string } };
-    if (j.error?.message) return new ApiError(res.status, j.error.code ?? 'http', j.error.message);
+    const j = JSON.parse(text) as { error?: { code?: ApiErrorCode; message?: string; field?: unknown; fields?: unknown } };
+    if (j.error?.message) return new ApiError(res.status, j.error.code ?? 'http', j.error.message, fieldsOf({ ...j.error, message: j.error.message }));
   } catch { /* not JSON */ }
   return new ApiError(res.status, 'http', `${res.status} ${res.statusText}${text ? `: ${text.slice(0, 300)}` : ''}`);
 }

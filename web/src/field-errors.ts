@@ -1,5 +1,10 @@
 // Which field an API error is about, and what it says in words (forms.tsx shows it under that
-// field). The API's 400 answers name the field in their message:
+// field). The API's 400 answers name the field as data: `error.field` (a dotted path, `git.url`,
+// `parameters.0.name`) or `error.fields: [{ field, message }]` (api.ts reads them into
+// ApiError.fields); that is what places a message. Its words are then made plain by the same
+// readers as below (Ajv's `must be string` becomes `Text is expected here`, a `field: ` prefix is
+// dropped). Only an error without that data (an older server, another error) falls back to
+// reading the field from the message's wording, which names it:
 //   - our services' checks: `field: why` (`password: use at least 12 characters`, `git.url: ...`,
 //     `sonar[0].url: ...`, `variables.NAME: ...`; a YAML field may add `line 3, column 5`);
 //   - Fastify's schema errors: `body/git/url must be string`, `body must have required property
@@ -23,6 +28,7 @@ const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 /** Fastify's (Ajv's) schema messages in words; `pattern` is the field's own description of its form. */
 function plainSchemaMessage(m: string, pattern: string | undefined): string {
   let x: RegExpExecArray | null;
+  if (/^must have required property/.test(m)) return 'Required';
   if (/^must match pattern/.test(m) || /^must match format/.test(m)) return pattern ?? 'Not in the form this field takes';
   if ((x = /^must NOT have fewer than (\d+) characters?/.exec(m))) return x[1] === '1' ? 'Required' : `At least ${x[1]} characters`;
   if ((x = /^must NOT have more than (\d+) characters?/.exec(m))) return `At most ${x[1]} characters`;
@@ -37,10 +43,43 @@ function plainSchemaMessage(m: string, pattern: string | undefined): string {
   return cap(m);
 }
 
-/** An API error's field and message in words, when its message names a field; null otherwise. */
-export function problemOf(error: unknown, pattern: Readonly<Record<string, string>> = {}): { field: string; message: string } | null {
-  if (!(error instanceof Error)) return null;
-  const msg = error.message;
+export interface Problem {
+  field: string;
+  message: string;
+}
+
+/** A form's field or an API's in one spelling, to compare: `sonar[0].url` and `sonar.0.url` are the same. */
+const dotted = (f: string) => f.replace(/\[(\d+)\]/g, '.$1');
+
+/** The last part of a field that is a name (`parameters.0.name` -> `name`, `sonar.0` -> `sonar`). */
+const lastName = (f: string) => dotted(f).split('.').filter((p) => !/^\d+$/.test(p)).pop() ?? f;
+
+/** The field(s) an API error is about and what each says in words: from its data, else from its wording; [] when it names none. */
+export function problemsOf(error: unknown, pattern: Readonly<Record<string, string>> = {}): Problem[] {
+  if (!(error instanceof Error)) return [];
+  if (error instanceof ApiError && error.fields.length > 0) {
+    return error.fields.map(({ field, message }) => {
+      const own = pattern[field] ?? pattern[lastName(field)];
+      // The message may start with the field it names (`git.url: ...`, `parameters[2].name must ...`): drop it.
+      for (const spelt of new Set([field, field.replace(/\.(\d+)(?=\.|$)/g, '[$1]')])) {
+        if (message.startsWith(`${spelt}: `)) return { field, message: cap(message.slice(spelt.length + 2)) };
+        if (message.startsWith(`${spelt} must `)) return { field, message: plainSchemaMessage(message.slice(spelt.length + 1), own) };
+      }
+      if (/^must /.test(message)) return { field, message: plainSchemaMessage(message, own) };
+      return { field, message: fromWords(message, pattern)?.message ?? cap(message) };
+    });
+  }
+  const p = fromWords(error.message, pattern);
+  return p ? [p] : [];
+}
+
+/** An API error's field and message in words (its first, when it names several); null when it names none. */
+export function problemOf(error: unknown, pattern: Readonly<Record<string, string>> = {}): Problem | null {
+  return problemsOf(error, pattern)[0] ?? null;
+}
+
+/** The field a message names in its wording (the fallback for errors without `field`), and the message in words. */
+function fromWords(msg: string, pattern: Readonly<Record<string, string>>): Problem | null {
   let m: RegExpExecArray | null;
   // Fastify's schema errors: `body/git/url must be string`, `body must have required property 'name'`.
   if ((m = /^body(?:\/([\w/]+))? must have required property '([\w]+)'/.exec(msg))) {
@@ -80,11 +119,16 @@ export function fieldErrors(error: unknown, fields: readonly string[], o: { patt
     const text = cap(error.message);
     return { of: (f) => (f === o.conflict ? text : null), rest: null };
   }
-  const p = problemOf(error, o.pattern);
-  if (!p) return { of: () => null, rest: error ?? null };
-  const last = p.field.split('.').pop()!.replace(/\[\d+\]$/, '');
-  const name = fields.includes(p.field) ? p.field : fields.includes(last) ? last : null;
-  if (!name) return { of: () => null, rest: error };
-  return { of: (f) => (f === name ? p.message : null), rest: null };
+  const problems = problemsOf(error, o.pattern);
+  if (problems.length === 0) return { of: () => null, rest: error ?? null };
+  const shown = new Map<string, string>();
+  let unplaced = false;
+  for (const p of problems) {
+    const name = fields.find((f) => dotted(f) === dotted(p.field)) ?? fields.find((f) => f === lastName(p.field)) ?? null;
+    if (name === null) unplaced = true;
+    else if (!shown.has(name)) shown.set(name, p.message);
+  }
+  // What names no field of the form stays whole in the form's ErrorBox: nothing is lost.
+  return { of: (f) => shown.get(f) ?? null, rest: unplaced ? error : null };
 }
 

@@ -4,7 +4,9 @@
 //   - the browser's own checks (required, type=email, min/max, pattern): <Form> turns off the
 //     browser's bubbles (noValidate), checks the form itself on submit and gives each bad control
 //     a message in words under it, and does not send the form;
-//   - the API's 400 answers, whose message names the field: `field: why` (our services' checks:
+//   - the API's 400 answers, which name the field as data (`error.field`: `git.url`,
+//     `parameters.0.name`; or `error.fields`), and, for older servers, in their message's wording:
+//     `field: why` (our services' checks:
 //     `password: use at least 12 characters`, `git.url: ...`, `sonar[0].url: ...`), Fastify's schema
 //     errors `body/git/url must be string` (translated to words), `must have required property 'x'`,
 //     and a build's `parameter 'X' ...`. `fieldErrors` (field-errors.ts) splits one into the

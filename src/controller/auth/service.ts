@@ -66,8 +66,9 @@ export interface Principal {
 /** A refusal of the auth layer; `(status, code)` must be a pair of the error catalogue (http-errors.ts). */
 export class AuthError extends ApiError {
   readonly retryAfterSeconds: number | null;
-  constructor(...[, code, message, retryAfterSeconds = null]: [...CodeWithStatus, message: string, retryAfterSeconds?: number | null]) {
+  constructor(...[, code, message, retryAfterSeconds = null, field]: [...CodeWithStatus, message: string, retryAfterSeconds?: number | null, field?: string]) {
     super(code, message, {
+      ...(field !== undefined ? { field } : {}),
       headers: {
         ...(retryAfterSeconds !== null ? { 'retry-after': String(retryAfterSeconds) } : {}),
         ...(ERRORS[code].status === 401 ? { 'www-authenticate': 'Bearer realm="kiln"' } : {}),
@@ -289,7 +290,7 @@ export class AuthService {
     }
     const name = checkUserName(o.username);
     const problem = passwordProblem(o.password);
-    if (problem) throw new AuthError(400, 'invalid', problem);
+    if (problem) throw new AuthError(400, 'invalid', problem, null, 'password');
     const user = await this.#store.users.create({ name, role: 'admin', fullName: typeof o.fullName === 'string' ? o.fullName : '', passwordHash: await hashPassword(o.password as string) });
     this.#setupNeeded = false;
     await fsp.rm(this.passwordFile, { force: true });
@@ -454,8 +455,8 @@ export class AuthService {
     const name = checkUserName(body.name);
     const role = checkRole(body.role ?? 'developer');
     const problem = passwordProblem(body.password);
-    if (problem) throw new AuthError(400, 'invalid', problem);
-    if (body.fullName !== undefined && typeof body.fullName !== 'string') throw new AuthError(400, 'invalid', 'fullName must be a string');
+    if (problem) throw new AuthError(400, 'invalid', problem, null, 'password');
+    if (body.fullName !== undefined && typeof body.fullName !== 'string') throw new AuthError(400, 'invalid', 'fullName must be a string', null, 'fullName');
     const u = await this.#store.users.create({ name, role, fullName: (body.fullName as string | undefined) ?? '', passwordHash: await hashPassword(body.password as string), email: checkEmail(body.email) });
     await this.audit({ actor: by.name, action: 'user.create', target: name, detail: `role ${role}`, address });
     return userView(u);
@@ -465,11 +466,11 @@ export class AuthService {
     const cur = await this.#store.users.get(name);
     if (!cur) throw new StoreError('not-found', `no user named '${name}'`);
     const role = body.role === undefined ? undefined : checkRole(body.role);
-    if (body.disabled !== undefined && typeof body.disabled !== 'boolean') throw new AuthError(400, 'invalid', 'disabled must be true or false');
-    if (body.fullName !== undefined && typeof body.fullName !== 'string') throw new AuthError(400, 'invalid', 'fullName must be a string');
+    if (body.disabled !== undefined && typeof body.disabled !== 'boolean') throw new AuthError(400, 'invalid', 'disabled must be true or false', null, 'disabled');
+    if (body.fullName !== undefined && typeof body.fullName !== 'string') throw new AuthError(400, 'invalid', 'fullName must be a string', null, 'fullName');
     if (body.password !== undefined) {
       const problem = passwordProblem(body.password);
-      if (problem) throw new AuthError(400, 'invalid', problem);
+      if (problem) throw new AuthError(400, 'invalid', problem, null, 'password');
     }
     const losesAdmin = cur.role === 'admin' && !cur.disabled && ((role !== undefined && role !== 'admin') || body.disabled === true);
     if (losesAdmin) await this.#keepAnAdmin(name);
