@@ -30,6 +30,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Readable, Writable } from 'node:stream';
 import { StreamSocket } from '../protocol/stream.ts';
 import { HEADER_AGENT_NAME, HEADER_PROTOCOL, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/messages.ts';
+import { KilnError } from '../core/errors.ts';
 
 /** The connection as agent.ts uses it (the subset of the `ws` WebSocket it needs). */
 export interface AgentSocket extends EventEmitter {
@@ -73,11 +74,12 @@ export function overStream(input: Readable, output: Writable): AgentSocket {
   return new StreamSocket(input, output) as unknown as AgentSocket;
 }
 
-class ProtocolError extends Error {
+/** The controller's (or a proxy's) side broke RFC 6455: `code` as the `ws` package names it, `closeCode` what we close with. */
+class ProtocolError extends KilnError {
   readonly code: string;
   readonly closeCode: number;
   constructor(message: string, closeCode: number, code: string) {
-    super(message);
+    super('protocol.violation', message);
     this.closeCode = closeCode;
     this.code = code;
   }
