@@ -65,6 +65,17 @@ export function isResumable(name: string): boolean {
   return RESUMABLE.has(name);
 }
 
+/**
+ * Leaf steps that run Groovy code of the build (`load` runs a workspace script): they run again
+ * on replay, like block steps, the file read again from the workspace, and the steps that code
+ * called are answered from the journal. Their value (a script object) could not be journaled.
+ */
+const RUNS_SCRIPT = new Set(['load']);
+
+export function runsScript(name: string): boolean {
+  return RUNS_SCRIPT.has(name);
+}
+
 /** Script steps whose process can survive a restart on an agent (a durable exec), re-attached when resumed. */
 const REATTACHABLE = new Set(['sh', 'bat', 'powershell', 'pwsh']);
 

@@ -18,6 +18,8 @@
 // - A `pipeline { }` run inside a var (the organisation template) is handed to the engine
 //   (runPipeline) with the model validated for it (lint.ts) and an evaluator scoped to the
 //   closure, so its blocks see the var's variables (`config.name`).
+// - A script read by the `load` step (steps/load.ts) runs through runLoaded: an interpreter of
+//   its own sharing the Jenkinsfile's binding, as Jenkins' load shares the script's Binding.
 // - Library code runs in the same interpreter as the Jenkinsfile: it reaches nothing but steps
 //   and the build's globals, whoever configured the library (docs/libraries.md).
 import type { Loc } from '../../core/build.ts';
@@ -162,6 +164,19 @@ export class LibrarySpace {
 
   runPipeline(model: DeclarativePipeline, ev: ScriptEvaluator, ctx: DynamicContext, loc: Loc): Promise<void> {
     return this.#o.runPipeline(model, ev, ctx, loc);
+  }
+
+  /**
+   * Runs a script the `load` step read (parsed by parseLoadedScript), as Jenkins' LoadStep does:
+   * an Interpreter of its own (its functions, its `this`) with the Jenkinsfile's binding (names
+   * assigned without `def` are shared both ways) and the build's classes and globals; its
+   * top-level code runs now, and what it returns (`return this`: its script object, whose
+   * methods and fields the caller uses) or its last value is the step's value.
+   */
+  runLoaded(script: A.Script, file: string, ctx: DynamicContext): Promise<Value> {
+    if (!this.#base || !this.#main) throw new Error('LibrarySpace: not wrapped');
+    const interp = new Interpreter(this.#hostFor(this.#base, null), { file, shared: this.shared, binding: this.#main.binding });
+    return interp.runScript(script.body, ctx);
   }
 }
 
