@@ -7,7 +7,8 @@
 // order (`Replay.take`): a finished leaf step is not run again, its return value (or its failure)
 // comes back from the journal and what it did to the build (a result it set, variables) is done
 // again, and the console stays silent, since those lines are already in the log. Block steps
-// (node, stage, dir, retry, timeout...) run again so their bodies replay. The first call past
+// (node, stage, dir, retry, timeout...) run again so their bodies replay, and so does `load`
+// (RUNS_SCRIPT: the file is read again from the workspace, the steps its code calls replay). The first call past
 // the journal, or the call that was in flight, is where the build "resumes": the console says so
 // once, and from there everything runs as usual. A script step (sh...) in flight on an agent is
 // taken over (its durable exec, keyed by `JournalEntry.exec`, shell.ts / agent/durable.ts); any
