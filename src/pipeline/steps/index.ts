@@ -230,7 +230,7 @@ const steps: StepDecl[] = [
     positional: 'path',
     block: 'none',
     needsNode: true,
-    differs: "the path must stay inside the workspace (no absolute path or symbolic link leaving it); a loaded file's @Field is also a variable of the shared binding; a class of it is known to the whole build by its simple name; after a controller restart the file is read again from the workspace",
+    differs: "the path must stay inside the workspace (no absolute path or symbolic link leaving it); a class of it is known to the whole build by its simple name; after a controller restart the file is read again from the workspace",
   },
   {
     name: 'lock',

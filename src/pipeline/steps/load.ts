@@ -46,7 +46,7 @@ export const run: StepRun = async (ctx, args) => {
   ctx.log(`[Pipeline] { (${rel})`);
   try {
     if (!parsed.script) {
-      throw new StepFailure(`org.codehaus.groovy.control.MultipleCompilationErrorsException: startup failed:\n${parsed.errors.slice(0, 10).join('\n')}`);
+      throw new StepFailure(`org.jenkinsci.plugins.workflow.cps.CpsCompilationErrorsException: startup failed:\n${parsed.errors.slice(0, 10).join('\n')}`);
     }
     return await space.runLoaded(parsed.script, rel, ctx.dyn);
   } finally {
