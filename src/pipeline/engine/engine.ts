@@ -1144,7 +1144,9 @@ export class PipelineRun {
     }
     if (step.kind === 'symbol') return (await this.#o.registry.implementation(name))(this.#stepContext(step, c, where, null), bound);
     const branch = c.branch ?? '';
-    const call = `${name}@${where.start.line}:${where.start.col}`;
+    // a call in a `load`ed file names it: its lines are not the Jenkinsfile's
+    const loaded = libraryPlace(where);
+    const call = `${name}@${loaded?.library === '' ? `${loaded.file}:` : ''}${where.start.line}:${where.start.col}`;
     // A step that runs code of the script (a block, or closures as parallel's branches) runs again
     // on replay; a leaf step is answered from the journal.
     const leaf = step.block === 'none' && !runsClosures(args) && !runsScript(name);

@@ -1,7 +1,8 @@
 // Deterministic replay: how a build that was running when its controller stopped goes on.
 //
 // The engine runs the pipeline again from the start. Each step call has an identity (its name
-// and place in the Jenkinsfile, `sh@12:5`) and, per parallel branch, a position; the journal
+// and place in the Jenkinsfile, `sh@12:5`; in a `load`ed file `sh@ci/lib.groovy:3:5`) and, per
+// parallel branch, a position; the journal
 // of the previous process (JournalEntry, one per step started, folded with its end) says what
 // each call gave. While a branch still has journal entries, its calls are answered from them in
 // order (`Replay.take`): a finished leaf step is not run again, its return value (or its failure)
@@ -159,8 +160,9 @@ export class Replay {
 }
 
 function describe(call: string, file: string): string {
-  const at = call.lastIndexOf('@');
-  return `${call.slice(0, at)} at ${file}:${call.slice(at + 1)}`;
+  const at = call.indexOf('@'); // a step's name has none; a loaded file's path may
+  const pos = call.slice(at + 1);
+  return `${call.slice(0, at)} at ${/^\d+:\d+$/.test(pos) ? `${file}:${pos}` : pos}`;
 }
 
 /** The value or error a finished entry gives back. */

@@ -71,10 +71,40 @@ test('a resumed build runs the loaded script again from the workspace; the steps
   assert.equal(r1.state.result, 'SUCCESS', r1.console);
   const entries = [...byId.values()];
   assert.deepEqual(entries.map((e) => e.name), ['node', 'load', 'sh', 'echo']);
+  assert.equal(entries[2]!.call, 'sh@lib.groovy:1:9', 'a call in the loaded file is known by its file');
   const second = first.replace(/\n  }$/, `\n    sh "echo after-\${l.stamp()} >> count"\n  }`);
   const { state, console } = await runPipeline(second, { workspace: ws, resume: { entries, downMs: 1000, startedAt: Date.now() } });
   assert.equal(state.result, 'SUCCESS', console);
   assert.deepEqual(readFileSync(path.join(ws, 'count'), 'utf8').trim().split('\n'), ['run', 'after-stamp-V1'], 'the loaded sh ran once; its value came back from the journal');
   assert.doesNotMatch(console, /^stamp-V1$/m, 'replayed steps print nothing again');
   assert.equal(console.split('\n').filter((l) => l.startsWith('Resumed after the controller restarted')).length, 1, console);
+});
+
+test('a loaded file changed while the controller was away makes the resumed build fail as a divergence, not run other steps', async () => {
+  const ws = tempDir('load-replay-changed');
+  mkdirSync(ws, { recursive: true });
+  writeFileSync(path.join(ws, 'lib.groovy'), "sh 'echo one >> count'\nreturn this\n");
+  const source = `node {\n    load 'lib.groovy'\n    echo 'end'\n  }`;
+  const byId = new Map<string, JournalEntry>();
+  const r1 = await runPipeline(source, { workspace: ws, listener: { journal: (e) => byId.set(e.id, structuredClone(e)) } });
+  assert.equal(r1.state.result, 'SUCCESS', r1.console);
+  writeFileSync(path.join(ws, 'lib.groovy'), "echo 'changed'\nsh 'echo two >> count'\nreturn this\n");
+  const { state, console } = await runPipeline(source, { workspace: ws, resume: { entries: [...byId.values()], downMs: 1, startedAt: Date.now() } });
+  assert.equal(state.result, 'FAILURE', console);
+  assert.match(console, /ERROR: The pipeline took another path when it was resumed after the controller restarted: it called echo at lib.groovy:1:1 where the previous run called sh at lib.groovy:1:1/, console);
+  assert.equal(readFileSync(path.join(ws, 'count'), 'utf8'), 'one\n', 'nothing of the changed file ran');
+});
+
+test('parallel branches load the same file: each gets its own script object, the binding is the one of the build', async () => {
+  const ws = tempDir('load-parallel');
+  mkdirSync(ws, { recursive: true });
+  writeFileSync(path.join(ws, 'lib.groovy'), "import groovy.transform.Field\n@Field String who = 'nobody'\ndef set(w) { who = w; this }\ndef say() { echo \"I am ${who}, seen=${seen}\" }\nreturn this\n");
+  const source = `node {
+    seen = 'shared'
+    parallel a: { def l = load 'lib.groovy'; l.set('a'); sleep 1; l.say() }, b: { def l = load 'lib.groovy'; l.set('b'); sleep 1; l.say() }
+  }`;
+  const { state, console } = await runPipeline(source, { workspace: ws });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^\[a\] I am a, seen=shared$/m, console);
+  assert.match(console, /^\[b\] I am b, seen=shared$/m, console);
 });
