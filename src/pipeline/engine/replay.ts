@@ -1,23 +1,23 @@
 // Deterministic replay: how a build that was running when its controller stopped goes on.
 //
-// The engine runs the pipeline again from the start. Each step call has an identity (its name
-// and place in the Jenkinsfile, `sh@12:5`; in a `load`ed file `sh@ci/lib.groovy:3:5`) and, per
-// parallel branch, a position; the journal
-// of the previous process (JournalEntry, one per step started, folded with its end) says what
-// each call gave. While a branch still has journal entries, its calls are answered from them in
-// order (`Replay.take`): a finished leaf step is not run again, its return value (or its failure)
-// comes back from the journal and what it did to the build (a result it set, variables) is done
-// again, and the console stays silent, since those lines are already in the log. Block steps
-// (node, stage, dir, retry, timeout...) run again so their bodies replay, and so does `load`
-// (RUNS_SCRIPT: the file is read again from the workspace, the steps its code calls replay). The first call past
-// the journal, or the call that was in flight, is where the build "resumes": the console says so
-// once, and from there everything runs as usual. A script step (sh...) in flight on an agent is
-// taken over (its durable exec, keyed by `JournalEntry.exec`, shell.ts / agent/durable.ts); any
-// other leaf step in flight, or a script step whose process is not there, fails with Jenkins'
-// non-resumable meaning (`nonResumable`), which `retry(conditions: [nonresumable()])` retries; `sleep` and `input` are resumable and keep
-// their deadline (`JournalEntry.deadline`). A call whose identity is not the journal's next one
-// for its branch means the Groovy made another decision: the build fails (ReplayDiverged)
-// rather than answer the wrong step.
+// The engine runs the pipeline again from the start. Each step call has an identity (its name and
+// place in the Jenkinsfile, `sh@12:5`; in a `load`ed file `sh@ci/lib.groovy:3:5`) and, per parallel
+// branch, a position; the journal of the previous process (JournalEntry, one per step started,
+// folded with its end) says what each call gave. While a branch still has journal entries, its
+// calls are answered from them in order (`Replay.take`): a finished leaf step is not run again, its
+// return value (or its failure) comes back from the journal and what it did to the build (a result
+// it set, variables) is done again, and the console stays silent, since those lines are already in
+// the log. Block steps (node, stage, dir, retry, timeout...) run again so their bodies replay, and
+// so does `load` (RUNS_SCRIPT: the file is read again from the workspace, the steps its code calls
+// replay). The first call past the journal, or the call that was in flight, is where the build
+// "resumes": the console says so once, and from there everything runs as usual. A script step
+// (sh...) in flight on an agent is taken over (its durable exec, keyed by `JournalEntry.exec`,
+// shell.ts / agent/durable.ts); any other leaf step in flight, or a script step whose process is
+// not there, fails with Jenkins' non-resumable meaning (`nonResumable`), which `retry(conditions:
+// [nonresumable()])` retries; `sleep` and `input` are resumable and keep their deadline
+// (`JournalEntry.deadline`). A call whose identity is not the journal's next one for its branch
+// means the Groovy made another decision: the build fails (ReplayDiverged) rather than answer the
+// wrong step.
 //
 // Values cross processes as JSON (`encodeValue` / `decodeValue`): strings, numbers, booleans,
 // null, lists and maps (tagged, keys in order); a value of another kind is journaled as
