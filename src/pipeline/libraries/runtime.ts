@@ -177,7 +177,9 @@ export class LibrarySpace {
   runLoaded(script: A.Script, file: string, ctx: DynamicContext): Promise<Value> {
     if (!this.#base || !this.#main) throw new Error('LibrarySpace: not wrapped');
     const binding = new LoadedBinding(fieldNames(script.body), this.#main.binding);
-    const interp = new Interpreter(this.#hostFor(this.#base, null), { file, shared: this.shared, binding });
+    // its imports are its own (over the build's: a library class's import resolves); its classes join the build's table
+    const shared: SharedClasses = { classes: this.shared.classes, qualified: this.shared.qualified, imports: new OwnImports(this.shared.imports) };
+    const interp = new Interpreter(this.#hostFor(this.#base, null), { file, shared, binding });
     return interp.runScript(script.body, ctx);
   }
 }
@@ -193,6 +195,24 @@ function fieldNames(body: A.Stmt[]): Set<string> {
     }
   }
   return names;
+}
+
+/** A loaded script's imports: its own `import`s, over the build's (read through, never written). */
+class OwnImports extends Map<string, string> {
+  readonly #base: Map<string, string>;
+
+  constructor(base: Map<string, string>) {
+    super();
+    this.#base = base;
+  }
+
+  override get(name: string): string | undefined {
+    return super.get(name) ?? this.#base.get(name);
+  }
+
+  override has(name: string): boolean {
+    return super.has(name) || this.#base.has(name);
+  }
 }
 
 /**
