@@ -13,6 +13,7 @@
 // and an error raised while running library code (whichever interpreter runs it) is reported as
 // `vars/foo.groovy:12:5 of library mylib@main`. Lines and columns are the file's own.
 // A script the `load` step reads is placed the same way (library ''): its errors say `lib.groovy:3:5`.
+import { createHash } from 'node:crypto';
 import type { Loc } from '../../core/build.ts';
 import type { LibraryContent } from '../../core/libraries.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
@@ -78,7 +79,7 @@ export function describeLibraryLoc(loc: Loc | null | undefined): string | null {
   return p.library === '' ? `${p.file}:${loc.start.line}:${loc.start.col}` : `${p.file}:${loc.start.line}:${loc.start.col} of library ${p.library}`;
 }
 
-/** A `load`ed script's files (LOADED), by path and text: a loop loading the same file reuses its slot. */
+/** Scripts the `load` step parsed, by path and text: a loop loading the same file reuses its parse and slot. Bounded: oldest dropped first. */
 const loadedCache = new Map<string, { text: string; slot: number; script: Script | null; errors: string[] }>();
 
 /**
@@ -88,7 +89,7 @@ const loadedCache = new Map<string, { text: string; slot: number; script: Script
  * `path:line:col: message` lines.
  */
 export function parseLoadedScript(path: string, text: string): { script: Script | null; errors: string[] } {
-  const key = `${path}\0${text.length}`;
+  const key = `${path}\0${createHash('sha256').update(text).digest('hex')}`;
   const hit = loadedCache.get(key);
   if (hit && hit.text === text) return hit;
   let slot = 0;
