@@ -73,7 +73,7 @@ import { flattenLayers, pushLayer, type EnvLayer } from './env.ts';
 import { CurrentBuildObject, EnvObject, ParamsObject, ScmObject, resolveGlobal, type GlobalsBackend, type PreviousBuild } from './globals.ts';
 import { LineSink, SecretMasker } from './output.ts';
 import { isWorseOrEqual, statusOfResult, worse, type BuildState, type StageRecord, type StepRecord } from './state.ts';
-import { Replay, answer, encodeValue, isReattachable, isResumable, newExecKey, nonResumable, type JournalEntry, type ResumeFrom } from './replay.ts';
+import { Replay, answer, encodeValue, isReattachable, isResumable, newExecKey, nonResumable, runsScript, type JournalEntry, type ResumeFrom } from './replay.ts';
 
 // ---------------------------------------------------------------------------------------------
 // What the engine needs from its host (kiln run, or the controller)
@@ -1144,10 +1144,12 @@ export class PipelineRun {
     }
     if (step.kind === 'symbol') return (await this.#o.registry.implementation(name))(this.#stepContext(step, c, where, null), bound);
     const branch = c.branch ?? '';
-    const call = `${name}@${where.start.line}:${where.start.col}`;
+    // a call in a `load`ed file names it: its lines are not the Jenkinsfile's
+    const loaded = libraryPlace(where);
+    const call = `${name}@${loaded?.library === '' ? `${loaded.file}:` : ''}${where.start.line}:${where.start.col}`;
     // A step that runs code of the script (a block, or closures as parallel's branches) runs again
     // on replay; a leaf step is answered from the journal.
-    const leaf = step.block === 'none' && !runsClosures(args);
+    const leaf = step.block === 'none' && !runsClosures(args) && !runsScript(name);
     const prior = this.#replayTake(c, branch, call, leaf);
     if (prior && prior.status !== 'running' && leaf) return this.#answered(prior, c, step, bound.values, where);
     const rec: StepRecord = {

@@ -1,21 +1,23 @@
 // Deterministic replay: how a build that was running when its controller stopped goes on.
 //
-// The engine runs the pipeline again from the start. Each step call has an identity (its name
-// and place in the Jenkinsfile, `sh@12:5`) and, per parallel branch, a position; the journal
-// of the previous process (JournalEntry, one per step started, folded with its end) says what
-// each call gave. While a branch still has journal entries, its calls are answered from them in
-// order (`Replay.take`): a finished leaf step is not run again, its return value (or its failure)
-// comes back from the journal and what it did to the build (a result it set, variables) is done
-// again, and the console stays silent, since those lines are already in the log. Block steps
-// (node, stage, dir, retry, timeout...) run again so their bodies replay. The first call past
-// the journal, or the call that was in flight, is where the build "resumes": the console says so
-// once, and from there everything runs as usual. A script step (sh...) in flight on an agent is
-// taken over (its durable exec, keyed by `JournalEntry.exec`, shell.ts / agent/durable.ts); any
-// other leaf step in flight, or a script step whose process is not there, fails with Jenkins'
-// non-resumable meaning (`nonResumable`), which `retry(conditions: [nonresumable()])` retries; `sleep` and `input` are resumable and keep
-// their deadline (`JournalEntry.deadline`). A call whose identity is not the journal's next one
-// for its branch means the Groovy made another decision: the build fails (ReplayDiverged)
-// rather than answer the wrong step.
+// The engine runs the pipeline again from the start. Each step call has an identity (its name and
+// place in the Jenkinsfile, `sh@12:5`; in a `load`ed file `sh@ci/lib.groovy:3:5`) and, per parallel
+// branch, a position; the journal of the previous process (JournalEntry, one per step started,
+// folded with its end) says what each call gave. While a branch still has journal entries, its
+// calls are answered from them in order (`Replay.take`): a finished leaf step is not run again, its
+// return value (or its failure) comes back from the journal and what it did to the build (a result
+// it set, variables) is done again, and the console stays silent, since those lines are already in
+// the log. Block steps (node, stage, dir, retry, timeout...) run again so their bodies replay, and
+// so does `load` (RUNS_SCRIPT: the file is read again from the workspace, the steps its code calls
+// replay). The first call past the journal, or the call that was in flight, is where the build
+// "resumes": the console says so once, and from there everything runs as usual. A script step
+// (sh...) in flight on an agent is taken over (its durable exec, keyed by `JournalEntry.exec`,
+// shell.ts / agent/durable.ts); any other leaf step in flight, or a script step whose process is
+// not there, fails with Jenkins' non-resumable meaning (`nonResumable`), which `retry(conditions:
+// [nonresumable()])` retries; `sleep` and `input` are resumable and keep their deadline
+// (`JournalEntry.deadline`). A call whose identity is not the journal's next one for its branch
+// means the Groovy made another decision: the build fails (ReplayDiverged) rather than answer the
+// wrong step.
 //
 // Values cross processes as JSON (`encodeValue` / `decodeValue`): strings, numbers, booleans,
 // null, lists and maps (tagged, keys in order); a value of another kind is journaled as
@@ -63,6 +65,17 @@ const RESUMABLE = new Set(['sleep', 'input']);
 
 export function isResumable(name: string): boolean {
   return RESUMABLE.has(name);
+}
+
+/**
+ * Leaf steps that run Groovy code of the build (`load` runs a workspace script): they run again
+ * on replay, like block steps, the file read again from the workspace, and the steps that code
+ * called are answered from the journal. Their value (a script object) could not be journaled.
+ */
+const RUNS_SCRIPT = new Set(['load']);
+
+export function runsScript(name: string): boolean {
+  return RUNS_SCRIPT.has(name);
 }
 
 /** Script steps whose process can survive a restart on an agent (a durable exec), re-attached when resumed. */
@@ -147,8 +160,9 @@ export class Replay {
 }
 
 function describe(call: string, file: string): string {
-  const at = call.lastIndexOf('@');
-  return `${call.slice(0, at)} at ${file}:${call.slice(at + 1)}`;
+  const at = call.indexOf('@'); // a step's name has none; a loaded file's path may
+  const pos = call.slice(at + 1);
+  return `${call.slice(0, at)} at ${/^\d+:\d+$/.test(pos) ? `${file}:${pos}` : pos}`;
 }
 
 /** The value or error a finished entry gives back. */

@@ -12,6 +12,8 @@
 // Jenkinsfile reaches), so the file and library of any location in it are known (libraryPlace),
 // and an error raised while running library code (whichever interpreter runs it) is reported as
 // `vars/foo.groovy:12:5 of library mylib@main`. Lines and columns are the file's own.
+// A script the `load` step reads is placed the same way (library ''): its errors say `lib.groovy:3:5`.
+import { createHash } from 'node:crypto';
 import type { Loc } from '../../core/build.ts';
 import type { LibraryContent } from '../../core/libraries.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
@@ -73,7 +75,42 @@ export function libraryPlace(loc: Loc | null | undefined): LibraryPlace | undefi
 /** `vars/foo.groovy:12:5 of library mylib@main`, or null when the location is not in a library. */
 export function describeLibraryLoc(loc: Loc | null | undefined): string | null {
   const p = libraryPlace(loc);
-  return p && loc ? `${p.file}:${loc.start.line}:${loc.start.col} of library ${p.library}` : null;
+  if (!p || !loc) return null;
+  return p.library === '' ? `${p.file}:${loc.start.line}:${loc.start.col}` : `${p.file}:${loc.start.line}:${loc.start.col} of library ${p.library}`;
+}
+
+/** Scripts the `load` step parsed, by path and text: a loop loading the same file reuses its parse and slot. Bounded: oldest dropped first. */
+const loadedCache = new Map<string, { text: string; slot: number; script: Script | null; errors: string[] }>();
+
+/**
+ * Parses a script the `load` step read from the workspace (path as written), in a range of
+ * offsets of its own like a library file (place with library ''), so an error raised while it
+ * runs is reported as `lib.groovy:3:5`. Returns its syntax tree, or its syntax errors as
+ * `path:line:col: message` lines.
+ */
+export function parseLoadedScript(path: string, text: string): { script: Script | null; errors: string[] } {
+  const key = `${path}\0${createHash('sha256').update(text).digest('hex')}`;
+  const hit = loadedCache.get(key);
+  if (hit && hit.text === text) return hit;
+  let slot = 0;
+  if (text.length < FILE_SPAN) {
+    while (places.has(nextSlot)) nextSlot = (nextSlot % MAX_SLOT) + 1;
+    slot = nextSlot;
+    nextSlot = (nextSlot % MAX_SLOT) + 1;
+    places.set(slot, { file: path, library: '' });
+  }
+  const r = parse(text, slot * FILE_SPAN);
+  const errors = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${path}:${d.loc.start.line}:${d.loc.start.col}: ${d.message}`);
+  if (!r.ast && errors.length === 0) errors.push(`${path}:1:1: The file could not be parsed`);
+  const entry = { text, slot, script: errors.length > 0 ? null : r.ast, errors };
+  if (hit) places.delete(hit.slot);
+  loadedCache.set(key, entry);
+  if (loadedCache.size > 500) {
+    const oldest = loadedCache.keys().next().value!;
+    places.delete(loadedCache.get(oldest)!.slot);
+    loadedCache.delete(oldest);
+  }
+  return entry;
 }
 
 interface CachedFile {

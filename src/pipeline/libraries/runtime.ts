@@ -18,6 +18,9 @@
 // - A `pipeline { }` run inside a var (the organisation template) is handed to the engine
 //   (runPipeline) with the model validated for it (lint.ts) and an evaluator scoped to the
 //   closure, so its blocks see the var's variables (`config.name`).
+// - A script read by the `load` step (steps/load.ts) runs through runLoaded: an interpreter of
+//   its own sharing the Jenkinsfile's binding (LoadedBinding: but its @Fields), as Jenkins' load
+//   shares the script's Binding.
 // - Library code runs in the same interpreter as the Jenkinsfile: it reaches nothing but steps
 //   and the build's globals, whoever configured the library (docs/libraries.md).
 import type { Loc } from '../../core/build.ts';
@@ -162,6 +165,87 @@ export class LibrarySpace {
 
   runPipeline(model: DeclarativePipeline, ev: ScriptEvaluator, ctx: DynamicContext, loc: Loc): Promise<void> {
     return this.#o.runPipeline(model, ev, ctx, loc);
+  }
+
+  /**
+   * Runs a script the `load` step read (parsed by parseLoadedScript), as Jenkins' LoadStep does:
+   * an Interpreter of its own (its functions, its `this`, its `@Field`s) with the Jenkinsfile's
+   * binding (names assigned without `def` are shared both ways) and the build's classes and globals; its
+   * top-level code runs now, and what it returns (`return this`: its script object, whose
+   * methods and fields the caller uses) or its last value is the step's value.
+   */
+  runLoaded(script: A.Script, file: string, ctx: DynamicContext): Promise<Value> {
+    if (!this.#base || !this.#main) throw new Error('LibrarySpace: not wrapped');
+    const binding = new LoadedBinding(fieldNames(script.body), this.#main.binding);
+    // its imports are its own (over the build's: a library class's import resolves); its classes join the build's table
+    const shared: SharedClasses = { classes: this.shared.classes, qualified: this.shared.qualified, imports: new OwnImports(this.shared.imports) };
+    const interp = new Interpreter(this.#hostFor(this.#base, null), { file, shared, binding });
+    return interp.runScript(script.body, ctx);
+  }
+}
+
+/** The names a script declares with `@Field` at its top level. */
+function fieldNames(body: A.Stmt[]): Set<string> {
+  const names = new Set<string>();
+  for (let i = 0; i + 1 < body.length; i++) {
+    const s = body[i]!;
+    const next = body[i + 1]!;
+    if (s.type === 'Annotation' && (s.name === 'Field' || s.name === 'groovy.transform.Field') && next.type === 'VarDecl') {
+      for (const n of next.names) names.add(n.name);
+    }
+  }
+  return names;
+}
+
+/** A loaded script's imports: its own `import`s, over the build's (read through, never written). */
+class OwnImports extends Map<string, string> {
+  readonly #base: Map<string, string>;
+
+  constructor(base: Map<string, string>) {
+    super();
+    this.#base = base;
+  }
+
+  override get(name: string): string | undefined {
+    return super.get(name) ?? this.#base.get(name);
+  }
+
+  override has(name: string): boolean {
+    return super.has(name) || this.#base.has(name);
+  }
+}
+
+/**
+ * A loaded script's binding: its `@Field`s are its own (fields of its script object, which the
+ * caller reads as `lib.name`), every other name is the Jenkinsfile's binding, read and written
+ * through (Jenkins gives the loaded script the same Binding). Only get/has/set/delete are used.
+ */
+class LoadedBinding extends Map<string, Value> {
+  readonly #fields: ReadonlySet<string>;
+  readonly #shared: Map<string, Value>;
+
+  constructor(fields: ReadonlySet<string>, shared: Map<string, Value>) {
+    super();
+    this.#fields = fields;
+    this.#shared = shared;
+  }
+
+  override get(name: string): Value | undefined {
+    return this.#fields.has(name) ? super.get(name) : this.#shared.get(name);
+  }
+
+  override has(name: string): boolean {
+    return this.#fields.has(name) ? super.has(name) : this.#shared.has(name);
+  }
+
+  override set(name: string, v: Value): this {
+    if (this.#fields.has(name)) super.set(name, v);
+    else this.#shared.set(name, v);
+    return this;
+  }
+
+  override delete(name: string): boolean {
+    return this.#fields.has(name) ? super.delete(name) : this.#shared.delete(name);
   }
 }
 

@@ -330,8 +330,8 @@ export class Interpreter {
   readonly maxCallDepth: number;
   /** The Jenkinsfile's name; errors carry only positions, and whoever prints them adds the file. */
   readonly file: string;
-  /** Script-global variables (Groovy's binding): assigned without `def`, seen everywhere. */
-  readonly binding = new Map<string, Value>();
+  /** Script-global variables (Groovy's binding): assigned without `def`, seen everywhere; a `load`ed script shares its caller's. */
+  readonly binding: Map<string, Value>;
   /** Top-level `def name(...)` functions, by name (overloads by parameter count). */
   readonly functions = new Map<string, A.FunctionDecl[]>();
   /** The top-level scope: `def`s at the top of the script, seen by closures and declarative blocks. */
@@ -356,8 +356,9 @@ export class Interpreter {
   /** Closures made by curry(): how many arguments they already hold. */
   readonly #curried = new WeakMap<ClosureValue, number>();
 
-  constructor(host: ScriptHost, opts: { maxCallDepth?: number; file?: string; shared?: SharedClasses } = {}) {
+  constructor(host: ScriptHost, opts: { maxCallDepth?: number; file?: string; shared?: SharedClasses; binding?: Map<string, Value> } = {}) {
     this.host = host;
+    this.binding = opts.binding ?? new Map<string, Value>();
     this.maxCallDepth = opts.maxCallDepth ?? 500;
     this.file = opts.file ?? 'Jenkinsfile';
     this.#self = new ScriptObject(this);

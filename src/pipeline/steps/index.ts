@@ -224,6 +224,15 @@ const steps: StepDecl[] = [
     needsNode: true,
   },
   {
+    name: 'load',
+    doc: "Run a Groovy script of the workspace with the Jenkinsfile's variables and return its value: def lib = load 'ci/lib.groovy' (ending with return this); lib.build().",
+    params: [{ name: 'path', type: 'string', required: true, doc: 'the script, relative to the current directory (inside the workspace)' }],
+    positional: 'path',
+    block: 'none',
+    needsNode: true,
+    differs: "the path must stay inside the workspace (no absolute path or symbolic link leaving it); a class of it is known to the whole build by its simple name; after a controller restart the file is read again from the workspace",
+  },
+  {
     name: 'lock',
     doc: "Run the block while holding lockable resources: lock('staging-db') { ... }, lock(label: 'printers', quantity: 1, variable: 'PRINTER') { ... }, lock(resource: 'a', extra: [[resource: 'b'], [label: 'x']]) { ... }.",
     params: [

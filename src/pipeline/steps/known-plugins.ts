@@ -38,7 +38,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   unstash: P.basic, archive: P.basic, unarchive: P.basic, step: P.basic, getContext: P.basic, withContext: P.basic,
   mail: P.mailer,
   sh: P.nodes, bat: P.nodes, powershell: P.nodes, pwsh: P.nodes, node: P.nodes, ws: P.nodes,
-  parallel: P.groovy, load: P.groovy,
+  parallel: P.groovy,
   script: P.declarative, disableRestartFromStage: P.declarative,
   stage: 'Pipeline: Stage Step', input: 'Pipeline: Input Step', build: 'Pipeline: Build Step', milestone: 'Pipeline: Milestone Step',
   library: 'Pipeline: Groovy Libraries', libraryResource: 'Pipeline: Groovy Libraries',

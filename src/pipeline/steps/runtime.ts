@@ -18,6 +18,7 @@ import { run as git } from './git.ts';
 import { run as input } from './input.ts';
 import { run as isUnix } from './isUnix.ts';
 import { run as junit } from './junit.ts';
+import { run as load } from './load.ts';
 import { run as lock } from './lock.ts';
 import { run as milestone } from './milestone.ts';
 import { run as node } from './node.ts';
@@ -52,7 +53,7 @@ import { run as ws } from './ws.ts';
 const runtime: PluginRuntime = {
   steps: {
     ansiColor, archive, archiveArtifacts, bat, build, catchError, checkout, cleanWs, deleteDir, dir, echo, error,
-    fileExists, git, input, isUnix, junit, lock, milestone, node, parallel, powershell, properties, pwd, pwsh,
+    fileExists, git, input, isUnix, junit, load, lock, milestone, node, parallel, powershell, properties, pwd, pwsh,
     readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash, step, timeout, timestamps, tool,
     unstable, unstash, waitUntil, warnError, withCredentials, withEnv, writeFile, writeJSON,
     writeYaml, ws,
