@@ -139,6 +139,18 @@ export async function openBrowser(viewport = { width: 1280, height: 800 }): Prom
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   const expected = /^Failed to load resource: (the server responded with a status of 4\d\d|net::ERR_NETWORK_CHANGED)/;
   page.on('console', (m) => { if (m.type() === 'error' && !expected.test(m.text())) problems.push(`console error: ${m.text()}`); });
+  // A navigation Chromium cancels for the same reason (net::ERR_NETWORK_CHANGED) is made again,
+  // as a person would reload: it says nothing about Kiln.
+  const goto = page.goto.bind(page);
+  page.goto = async (url, options) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await goto(url, options);
+      } catch (e) {
+        if (attempt >= 4 || !/net::ERR_NETWORK_CHANGED/.test(String(e))) throw e;
+      }
+    }
+  };
   return {
     context, page, problems,
     close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true, maxRetries: 3 }); },
