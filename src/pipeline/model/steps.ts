@@ -13,7 +13,7 @@ import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue, isUnknownParameter, mapIsNamedArgs } from '../steps/bind.ts';
 import { unknownParametersLine } from '../steps/known-classes.ts';
-import { Ctx, bareDollarCurly, bigIntegerConstant, describeStmt, staticValue, valueProblem } from './context.ts';
+import { Ctx, bareDollarCurly, bigIntegerConstant, booleanString, describeStmt, staticValue, valueProblem } from './context.ts';
 import { visit } from './walk.ts';
 import { closest, nearest } from '../../util/suggest.ts';
 import { knownPluginNote } from '../steps/known-plugins.ts';
@@ -113,6 +113,8 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
     const v = staticValue(value, true);
     if (v === undefined) return;
     const problem = checkParamValue(decl, p, v);
+    const odd = problem ? null : booleanString(decl.name, p, v);
+    if (odd) ctx.warn('boolean-string', odd, value.loc);
     if (!problem) return;
     // parallel's failFast is read by Jenkins' parser, which words it as for a stage's failFast;
     // a value of the wrong type is worded as Jenkins' validator words it (a list of allowed values keeps ours)

@@ -70,7 +70,9 @@ export function checkParamValue(decl: StepDecl, p: StepParam, v: Value): string 
       }
       return bad('a String');
     case 'boolean':
-      return typeof v === 'boolean' || v === 'true' || v === 'false' ? null : bad('a boolean');
+      // any String: structs' DescribableModel.coerce reads it with Boolean.valueOf ('yes' is false);
+      // but parallel's failFast, which ParallelStep reads itself and takes only as a Boolean
+      return typeof v === 'boolean' || (typeof v === 'string' && decl.name !== 'parallel') ? null : bad('a boolean');
     case 'integer':
       return (typeof v === 'number' && Number.isInteger(v)) || isDecimal(v) || (typeof v === 'string' && /^-?\d+$/.test(v.trim())) ? null : bad('an integer');
     case 'number':
@@ -86,6 +88,11 @@ export function checkParamValue(decl: StepDecl, p: StepParam, v: Value): string 
   }
 }
 
+/** A String as Java's Boolean.valueOf reads it: true only for "true" in any case. */
+export function javaBoolean(s: string): boolean {
+  return s.toLowerCase() === 'true';
+}
+
 /** The declared type as a user reads it. */
 export function describeType(t: ParamType): string {
   return { string: 'String', boolean: 'boolean', integer: 'int', number: 'number', list: 'List', map: 'Map', 'string-or-list': 'String or List', any: 'Object' }[t];
@@ -96,7 +103,7 @@ function coerce(p: StepParam, v: Value): Value {
   if (v === null) return v;
   switch (p.type) {
     case 'boolean':
-      return v === 'true' ? true : v === 'false' ? false : v;
+      return typeof v === 'string' ? javaBoolean(v) : v;
     case 'integer':
       // a BigDecimal (`timeout(time: 1.5)`) reaches steps as a JS number, truncated where an int is wanted, as Groovy casts it
       return typeof v === 'string' ? Number(v.trim()) : isBigDec(v) ? Number(v.toBigInt()) : v instanceof LongValue ? Number(v.v) : v;

@@ -151,6 +151,14 @@ test('a parameter a step lacks: a warning in scripted code and script {}, an err
   ]);
 });
 
+test('a String for a boolean parameter: accepted as Jenkins accepts it, with a warning when it is not "true"/"false"', () => {
+  const w = (at: string, v: string) => `${at}: warning: Parameter "returnStatus" of "sh" is a boolean: Jenkins reads the String "${v}" as false (only "true" is true)`;
+  assert.deepEqual(lint("node {\n  sh script: 'x', returnStatus: 'yes'\n  sh script: 'x', returnStatus: 'TRUE'\n}\n"), [w('2:33', 'yes')]);
+  assert.deepEqual(lint(wrap("steps {\n  sh script: 'x', returnStatus: 'yes'\n}")), [w('6:33', 'yes')]);
+  // a number is no boolean for Jenkins' coercion: the run would fail
+  assert.deepEqual(lint("node {\n  sh script: 'x', returnStatus: 1\n}\n"), ['2:33: Expecting "boolean" for parameter "returnStatus" but got "1" of type class java.lang.Integer instead']);
+});
+
 test('a function of the file may shadow nothing but may be called from steps', () => {
   const src = `def deploy(String env) { sh "./deploy.sh \${env}" }
 pipeline {
