@@ -112,7 +112,9 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
     if (!p) return;
     const v = staticValue(value, true);
     if (v === undefined) return;
-    const problem = checkParamValue(decl, p, v);
+    // declarative validation converts no Integer/Boolean literal to a String and no String/Boolean
+    // literal to an int (ModelValidatorImpl.validateParameterType), though the run would
+    const problem = checkParamValue(decl, p, v) ?? (scripted ? null : valueProblem(decl.name, { name: p.name, type: p.type }, v, unnamed));
     const odd = problem ? null : booleanString(decl.name, p, v);
     if (odd) ctx.warn('boolean-string', odd, value.loc);
     if (!problem) return;
