@@ -1144,7 +1144,7 @@ export class PipelineRun {
       throw err;
     }
     if (step.kind === 'symbol') {
-      if (bound.unknown.length > 0) this.#log(c, unknownParametersLine(step, bound.unknown));
+      if (bound.unknown.length > 0) this.#log(c, unknownParametersLine(step, bound.unknown, [...Object.keys(bound.values), ...bound.unknown]));
       return (await this.#o.registry.implementation(name))(this.#stepContext(step, c, where, null), bound);
     }
     const branch = c.branch ?? '';
@@ -1178,7 +1178,7 @@ export class PipelineRun {
       ].join('\n'), rec.id);
     }
     // Parameters the step lacks: Jenkins prints their names and runs the step without them.
-    if (bound.unknown.length > 0 && !inFlight) this.#log(c, unknownParametersLine(step, bound.unknown), rec.id);
+    if (bound.unknown.length > 0 && !inFlight) this.#log(c, unknownParametersLine(step, bound.unknown, [...Object.keys(bound.values), ...bound.unknown]), rec.id);
     try {
       // A leaf step in flight at the restart cannot go on, but a script step (its durable exec is taken over, shell.ts).
       if (inFlight && leaf && !isResumable(name) && !isReattachable(name)) throw nonResumable(name);

@@ -103,7 +103,7 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
   const seen = new Set<string>();
   for (const problem of problems) {
     const loc = locateProblem(problem, eff, nameLoc, seen);
-    if (scripted && isUnknownParameter(problem)) ctx.warn('unknown-parameter', scriptedUnknown(problem, decl), loc);
+    if (scripted && isUnknownParameter(problem)) ctx.warn('unknown-parameter', scriptedUnknown(problem, decl, shape.namedNames), loc);
     else ctx.error('step-arguments', inJenkinsWords(problem, decl), loc);
   }
   if (dynamicMap) return eff;
@@ -159,12 +159,12 @@ function inJenkinsWords(problem: string, decl: StepDecl): string {
 }
 
 /** A parameter the step lacks, in scripted code: what Jenkins will print, and the nearest name. */
-function scriptedUnknown(problem: string, decl: StepDecl): string {
+function scriptedUnknown(problem: string, decl: StepDecl, given: readonly string[]): string {
   const name = /^Invalid parameter "(.*?)" for step /.exec(problem)![1]!;
   const guess = nearest(name, decl.params.map((p) => p.name));
   const what = decl.kind === 'symbol' ? '' : 'step ';
   return `Unknown parameter "${name}" for ${what}${decl.name}${guess ? ` (did you mean "${guess}"?)` : ` (it takes: ${decl.params.map((p) => p.name).join(', ') || 'no parameters'})`}: `
-    + `Jenkins ignores it and prints: ${unknownParametersLine(decl, [name])}`;
+    + `Jenkins ignores it and prints: ${unknownParametersLine(decl, [name], given)}`;
 }
 
 /**

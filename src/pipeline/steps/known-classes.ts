@@ -76,14 +76,40 @@ const CLASSES: Readonly<Record<string, string>> = {
   containerTemplate: `${K}ContainerTemplate`,
   secretEnvVar: `${K}model.SecretEnvVar`,
   envVar: `${K}model.KeyValueEnvVar`,
+  buildDiscarder: 'jenkins.model.BuildDiscarderProperty',
+  logRotator: 'hudson.tasks.LogRotator',
+  disableConcurrentBuilds: 'org.jenkinsci.plugins.workflow.job.properties.DisableConcurrentBuildsJobProperty',
+  pipelineTriggers: 'org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty',
+  parameters: 'hudson.model.ParametersDefinitionProperty',
+  cron: 'hudson.triggers.TimerTrigger',
+  pollSCM: 'hudson.triggers.SCMTrigger',
+};
+
+/**
+ * Symbols whose class depends on where they are used, told apart by the parameters given:
+ * `string(credentialsId:, variable:)` binds a credential, `string(name:, value:)` is a build's
+ * parameter value, `string(name:, defaultValue:)` a parameter definition.
+ */
+const BY_USE: Readonly<Record<string, readonly [binding: string | null, value: string, definition: string]>> = {
+  string: [`${CB}StringBinding`, 'hudson.model.StringParameterValue', 'hudson.model.StringParameterDefinition'],
+  booleanParam: [null, 'hudson.model.BooleanParameterValue', 'hudson.model.BooleanParameterDefinition'],
+  text: [null, 'hudson.model.TextParameterValue', 'hudson.model.TextParameterDefinition'],
+  password: [null, 'hudson.model.PasswordParameterValue', 'hudson.model.PasswordParameterDefinition'],
+  choice: [null, 'hudson.model.StringParameterValue', 'hudson.model.ChoiceParameterDefinition'],
 };
 
 /** The class Jenkins' unknown-parameter warning names for this step or symbol. */
-export function jenkinsClassOf(decl: StepDecl): string {
-  return decl.jenkinsClass ?? (Object.hasOwn(CLASSES, decl.name) ? CLASSES[decl.name]! : decl.name);
+export function jenkinsClassOf(decl: StepDecl, given: readonly string[] = []): string {
+  if (decl.jenkinsClass) return decl.jenkinsClass;
+  if (Object.hasOwn(BY_USE, decl.name)) {
+    const [binding, value, definition] = BY_USE[decl.name]!;
+    if (binding && (given.includes('credentialsId') || given.includes('variable'))) return binding;
+    return given.includes('value') ? value : definition;
+  }
+  return Object.hasOwn(CLASSES, decl.name) ? CLASSES[decl.name]! : decl.name;
 }
 
-/** Jenkins' run-time line for parameters a class does not have (sorted, as structs' TreeSet sorts them). */
-export function unknownParametersLine(decl: StepDecl, names: readonly string[]): string {
-  return `WARNING: Unknown parameter(s) found for class type '${jenkinsClassOf(decl)}': ${[...names].sort().join(',')}`;
+/** Jenkins' run-time line for parameters a class does not have (sorted, as structs' TreeSet sorts them); `given`: every name the call gave. */
+export function unknownParametersLine(decl: StepDecl, names: readonly string[], given: readonly string[] = []): string {
+  return `WARNING: Unknown parameter(s) found for class type '${jenkinsClassOf(decl, given)}': ${[...names].sort().join(',')}`;
 }

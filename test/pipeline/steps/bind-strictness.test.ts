@@ -45,6 +45,10 @@ test('a String for a boolean parameter is read as Java Boolean.valueOf reads it'
 test('the class named in the warning: the Jenkins class of the step or symbol, else the step name', () => {
   assert.equal(jenkinsClassOf(decl('echo')), 'org.jenkinsci.plugins.workflow.steps.EchoStep');
   assert.equal(jenkinsClassOf(decl('usernamePassword')), 'org.jenkinsci.plugins.credentialsbinding.impl.UsernamePasswordMultiBinding');
+  // a symbol used in several places: told apart by the parameters given
+  assert.equal(jenkinsClassOf(decl('string'), ['credentialsId', 'variable']), 'org.jenkinsci.plugins.credentialsbinding.impl.StringBinding');
+  assert.equal(jenkinsClassOf(decl('string'), ['name', 'value']), 'hudson.model.StringParameterValue');
+  assert.equal(jenkinsClassOf(decl('string'), ['name', 'defaultValue']), 'hudson.model.StringParameterDefinition');
   assert.equal(jenkinsClassOf({ name: 'myStep', doc: '', params: [], block: 'none', needsNode: false }), 'myStep');
   assert.equal(jenkinsClassOf({ name: 'myStep', doc: '', params: [], block: 'none', needsNode: false, jenkinsClass: 'com.example.MyStep' }), 'com.example.MyStep');
 });
