@@ -7,7 +7,10 @@
 // function or variable of the file, a known global), and step calls' shapes.
 //
 // Step calls are checked with the same rules the engine binds arguments with
-// (../steps/bind.ts), so `kiln lint` and a run never disagree.
+// (../steps/bind.ts), so `kiln lint` and a run never disagree. As strict as Jenkins, no more:
+// in free Groovy a parameter a step lacks is a warning (Jenkins runs the step and prints
+// "WARNING: Unknown parameter(s) ..."), in a declarative steps block an error (its validator
+// refuses it); docs/lint.md lists these.
 import type { CallExpr, ClosureExpr, Expr, NamedArg, Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
