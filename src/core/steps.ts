@@ -64,6 +64,12 @@ export interface StepDecl {
    * well-known Jenkins steps (pipeline/steps/known-plugins.ts) answers.
    */
   jenkinsPlugin?: string;
+  /**
+   * The Java class of the Jenkins step (or symbol's describable) this stands in for, as Jenkins'
+   * "WARNING: Unknown parameter(s) found for class type '<class>'" names it; absent: the table
+   * of pipeline/steps/known-classes.ts answers, else the step's name.
+   */
+  jenkinsClass?: string;
   /** What differs from Jenkins' step, for docs/steps.md (parameters "accepted for compatibility" are listed there anyway). */
   differs?: string;
 }

@@ -56,6 +56,7 @@ import { findFirst, matchesWhole, type RegexSite } from '../script/regex.ts';
 import type { CallArgs, ClosureValue, ScriptHost, Value } from '../script/values.ts';
 import type { StepRegistry } from '../steps/registry.ts';
 import { bindStepArgs, StepBindError } from '../steps/bind.ts';
+import { unknownParametersLine } from '../steps/known-classes.ts';
 import { Interrupted, StepFailure, interruptionOf, throwIfAborted } from '../../core/errors.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import type { BodyOverrides, BuildControl, BuildScope, BuildServices, InputOutcome, InputRequest, JobProperties, StepContext } from '../steps/types.ts';
@@ -1142,7 +1143,10 @@ export class PipelineRun {
       if (err instanceof StepBindError) throw new StepFailure(err.message, { loc });
       throw err;
     }
-    if (step.kind === 'symbol') return (await this.#o.registry.implementation(name))(this.#stepContext(step, c, where, null), bound);
+    if (step.kind === 'symbol') {
+      if (bound.unknown.length > 0) this.#log(c, unknownParametersLine(step, bound.unknown, [...Object.keys(bound.values), ...bound.unknown]));
+      return (await this.#o.registry.implementation(name))(this.#stepContext(step, c, where, null), bound);
+    }
     const branch = c.branch ?? '';
     // a call in a `load`ed file names it: its lines are not the Jenkinsfile's
     const loaded = libraryPlace(where);
@@ -1175,6 +1179,8 @@ export class PipelineRun {
         `\t\t Let the step read it from the environment instead: single quotes, ${name} '... $${leaked[0]} ...', not double quotes with \${${leaked[0]}}.`,
       ].join('\n'), rec.id);
     }
+    // Parameters the step lacks: Jenkins prints their names and runs the step without them.
+    if (bound.unknown.length > 0 && !inFlight) this.#log(c, unknownParametersLine(step, bound.unknown, [...Object.keys(bound.values), ...bound.unknown]), rec.id);
     try {
       // A leaf step in flight at the restart cannot go on, but a script step (its durable exec is taken over, shell.ts).
       if (inFlight && leaf && !isResumable(name) && !isReattachable(name)) throw nonResumable(name);

@@ -7,7 +7,7 @@ import type { Loc, Pos } from '../../core/build.ts';
 import type { ParamType, StepDecl, StepParam } from '../../core/steps.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
 import { closest, nearest } from '../../util/suggest.ts';
-import { checkParamValue, describeType } from '../steps/bind.ts';
+import { checkParamValue, describeType, javaBoolean } from '../steps/bind.ts';
 import type { StepRegistry } from '../steps/registry.ts';
 import { typeName, type GMap, type Value } from '../script/values.ts';
 
@@ -440,7 +440,19 @@ function bindOne(ctx: Ctx, spec: ArgSpec, name: string, expr: Expr, loc: Loc, ou
     ctx.error('invalid-value', problem, expr.loc);
     return;
   }
+  const odd = booleanString(spec.what, p, value);
+  if (odd) ctx.warn('boolean-string', odd, expr.loc);
   out.set(name, { name, expr, value: coerce(p.type, value), loc });
+}
+
+/**
+ * A String given for a boolean parameter that is neither "true" nor "false": Jenkins accepts it
+ * (validation casts it with Groovy truth; structs' DescribableModel.coerce reads it with
+ * Boolean.valueOf, so 'yes' is false), so a warning saying what the run will do; else null.
+ */
+export function booleanString(what: string, p: { name: string; type: ParamType }, v: Value): string | null {
+  if (p.type !== 'boolean' || typeof v !== 'string' || /^(true|false)$/i.test(v)) return null;
+  return `Parameter "${p.name}" of "${what}" is a boolean: Jenkins reads the String "${v.length > 40 ? v.slice(0, 40) + '…' : v}" as false (only "true" is true)`;
 }
 
 /** Jenkins' message for a value of the wrong type, or null when it fits. */
@@ -486,7 +498,7 @@ function javaClass(v: Value): string {
 function coerce(t: ParamType, v: Value): Value {
   if (v === null) return v;
   switch (t) {
-    case 'boolean': return v === 'true' ? true : v === 'false' ? false : v;
+    case 'boolean': return typeof v === 'string' ? javaBoolean(v) : v;
     case 'integer': case 'number': return typeof v === 'string' ? Number(v.trim()) : v;
     case 'string': return typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
     default: return v;

@@ -151,7 +151,7 @@ function wrapperOption(ctx: Ctx, s: Section): WrapperOption | null {
   const before = ctx.errorCount;
   const eff = checkStepCall(ctx, decl, { ...s.call, closure: body }, s.nameLoc);
   const values = [...eff.positional, ...eff.named.map((a) => a.value)];
-  if (values.length > 0) checkGroovy(ctx, values);
+  if (values.length > 0) checkGroovy(ctx, values, undefined, true);
   if (ctx.errorCount > before) return null;
   return { name: s.name, builtin: false, positional: eff.positional, named: eff.named, loc: s.loc };
 }

@@ -7,12 +7,16 @@
 // function or variable of the file, a known global), and step calls' shapes.
 //
 // Step calls are checked with the same rules the engine binds arguments with
-// (../steps/bind.ts), so `kiln lint` and a run never disagree.
+// (../steps/bind.ts), so `kiln lint` and a run never disagree. As strict as Jenkins, no more:
+// in free Groovy a parameter a step lacks is a warning (Jenkins runs the step and prints
+// "WARNING: Unknown parameter(s) ..."), in a declarative steps block an error (its validator
+// refuses it); docs/lint.md lists these.
 import type { CallExpr, ClosureExpr, Expr, NamedArg, Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
-import { checkCallShape, checkParamValue } from '../steps/bind.ts';
-import { Ctx, bareDollarCurly, bigIntegerConstant, describeStmt, staticValue, valueProblem } from './context.ts';
+import { checkCallShape, checkParamValue, isUnknownParameter, mapIsNamedArgs } from '../steps/bind.ts';
+import { unknownParametersLine } from '../steps/known-classes.ts';
+import { Ctx, bareDollarCurly, bigIntegerConstant, booleanString, describeStmt, staticValue, valueProblem } from './context.ts';
 import { visit } from './walk.ts';
 import { closest, nearest } from '../../util/suggest.ts';
 import { knownPluginNote } from '../steps/known-plugins.ts';
@@ -58,8 +62,7 @@ function effectiveArgs(decl: StepDecl, call: CallExpr): EffectiveArgs {
   // Groovy passes `f([k: v])` as one positional map; Jenkins treats it as named arguments.
   if (named.length === 0 && positional.length === 1 && first && first.type === 'Map' && first.entries.every((en) => en.key.type === 'String')) {
     const keys = first.entries.map((en) => (en.key as { value: string }).value);
-    const posType = decl.params.find((p) => p.name === decl.positional)?.type;
-    if (decl.anyNamed || (posType !== 'map' && keys.every((k) => decl.params.some((p) => p.name === k)))) {
+    if (decl.anyNamed || mapIsNamedArgs(decl, keys)) {
       named = first.entries.map((en) => ({ name: (en.key as { value: string }).value, value: en.value, loc: en.loc }));
       positional = [];
     }
@@ -86,8 +89,11 @@ function mayBeMap(e: Expr): boolean {
 /**
  * Checks a call of a known step or symbol: its shape (unnamed/named arguments, required
  * parameters, block) and the types of its literal arguments. Returns the block, if any.
+ * `scripted`: the call is in free Groovy (a scripted pipeline, `script {}`), where Jenkins runs a
+ * step given a parameter it lacks (structs' DescribableModel prints "WARNING: Unknown
+ * parameter(s) found ..." and ignores it): a warning there; declarative validation refuses it.
  */
-export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc: Loc): EffectiveArgs {
+export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc: Loc, scripted = false): EffectiveArgs {
   const eff = effectiveArgs(decl, call);
   const dynamicMap = eff.positional.length === 1 && eff.named.length === 0 && !decl.positional && mayBeMap(eff.positional[0]!);
   const shape = dynamicMap
@@ -99,7 +105,9 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
   if (eff.positional.length > 1 && decl.positional) problems = problems.filter((p) => !p.endsWith(`missing required parameter "${decl.positional}"`));
   const seen = new Set<string>();
   for (const problem of problems) {
-    ctx.error('step-arguments', inJenkinsWords(problem, decl), locateProblem(problem, eff, nameLoc, seen));
+    const loc = locateProblem(problem, eff, nameLoc, seen);
+    if (scripted && isUnknownParameter(problem)) ctx.warn('unknown-parameter', scriptedUnknown(problem, decl, shape.namedNames), loc);
+    else ctx.error('step-arguments', inJenkinsWords(problem, decl), loc);
   }
   if (dynamicMap) return eff;
   const check = (name: string, value: Expr, unnamed: boolean) => {
@@ -107,7 +115,11 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
     if (!p) return;
     const v = staticValue(value, true);
     if (v === undefined) return;
-    const problem = checkParamValue(decl, p, v);
+    // declarative validation converts no Integer/Boolean literal to a String and no String/Boolean
+    // literal to an int (ModelValidatorImpl.validateParameterType), though the run would
+    const problem = checkParamValue(decl, p, v) ?? (scripted ? null : valueProblem(decl.name, { name: p.name, type: p.type }, v, unnamed));
+    const odd = problem ? null : booleanString(decl.name, p, v);
+    if (odd) ctx.warn('boolean-string', odd, value.loc);
     if (!problem) return;
     // parallel's failFast is read by Jenkins' parser, which words it as for a stage's failFast;
     // a value of the wrong type is worded as Jenkins' validator words it (a list of allowed values keeps ours)
@@ -147,6 +159,15 @@ function inJenkinsWords(problem: string, decl: StepDecl): string {
     return guess ? `Invalid parameter "${m[1]}", did you mean "${guess}"?` : `Invalid parameter "${m[1]}": "${decl.name}" takes no parameters`;
   }
   return problem;
+}
+
+/** A parameter the step lacks, in scripted code: what Jenkins will print, and the nearest name. */
+function scriptedUnknown(problem: string, decl: StepDecl, given: readonly string[]): string {
+  const name = /^Invalid parameter "(.*?)" for step /.exec(problem)![1]!;
+  const guess = nearest(name, decl.params.map((p) => p.name));
+  const what = decl.kind === 'symbol' ? '' : 'step ';
+  return `Unknown parameter "${name}" for ${what}${decl.name}${guess ? ` (did you mean "${guess}"?)` : ` (it takes: ${decl.params.map((p) => p.name).join(', ') || 'no parameters'})`}: `
+    + `Jenkins ignores it and prints: ${unknownParametersLine(decl, [name], given)}`;
 }
 
 /**
@@ -190,14 +211,16 @@ function locateProblem(problem: string, eff: EffectiveArgs, nameLoc: Loc, seen: 
 /**
  * Checks free Groovy code (script blocks, scripted pipelines, expressions): every bare-name
  * call must be a step, a function or variable of the file, or a known global; step calls must
- * have a valid shape; `pipeline { }` cannot be nested.
+ * have a valid shape; `pipeline { }` cannot be nested. `declarative`: the code is a declarative
+ * step's arguments (`withCredentials([usernamePassword(...)])` in `steps {}`), which Jenkins'
+ * validator checks as strictly as the step (a parameter a symbol lacks is an error, not a warning).
  */
-export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnown?: ReadonlySet<string>): void {
+export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnown?: ReadonlySet<string>, declarative = false): void {
   visit(roots, (n): boolean | void => {
     // obj.with { add(x) } / obj.tap { }: bare names inside may be obj's methods (its delegate),
     // which only the run knows; only the receiver is checked
     if (n.type === 'Call' && n.callee.type === 'Property' && DELEGATING.has(n.callee.name) && (n.closure || n.args.some((a) => a.type === 'Closure'))) {
-      checkGroovy(ctx, [n.callee.object], extraKnown);
+      checkGroovy(ctx, [n.callee.object], extraKnown, declarative);
       return false;
     }
     if (n.type !== 'Call' || n.callee.type !== 'Ident') return;
@@ -218,7 +241,7 @@ export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnow
     if (extraKnown?.has(name)) return;
     const decl = ctx.registry.step(name);
     if (decl && !ctx.declared.has(name)) {
-      checkStepCall(ctx, decl, n, nameLoc);
+      checkStepCall(ctx, decl, n, nameLoc, !declarative);
       return;
     }
     if (decl || ctx.declared.has(name) || KNOWN_GLOBALS.has(name) || ctx.registry.isGlobal(name) || ctx.libraryVars.has(name)) return;
@@ -308,7 +331,7 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
   }
   const eff = checkStepCall(ctx, decl, e, nameLoc);
   for (const a of [...eff.positional, ...eff.named.map((x) => x.value)]) bigIntegerConstant(ctx, a);
-  checkGroovy(ctx, [...eff.positional, ...eff.named.map((a) => a.value)]);
+  checkGroovy(ctx, [...eff.positional, ...eff.named.map((a) => a.value)], undefined, true);
   if (!eff.body) return;
   if (name === 'script') checkGroovy(ctx, eff.body.body);
   else validateSteps(ctx, eff.body.body, 'block');

@@ -70,7 +70,9 @@ export function checkParamValue(decl: StepDecl, p: StepParam, v: Value): string 
       }
       return bad('a String');
     case 'boolean':
-      return typeof v === 'boolean' || v === 'true' || v === 'false' ? null : bad('a boolean');
+      // any String: structs' DescribableModel.coerce reads it with Boolean.valueOf ('yes' is false);
+      // but parallel's failFast, which ParallelStep reads itself and takes only as a Boolean
+      return typeof v === 'boolean' || (typeof v === 'string' && decl.name !== 'parallel') ? null : bad('a boolean');
     case 'integer':
       return (typeof v === 'number' && Number.isInteger(v)) || isDecimal(v) || (typeof v === 'string' && /^-?\d+$/.test(v.trim())) ? null : bad('an integer');
     case 'number':
@@ -86,6 +88,11 @@ export function checkParamValue(decl: StepDecl, p: StepParam, v: Value): string 
   }
 }
 
+/** A String as Java's Boolean.valueOf reads it: true only for "true" in any case. */
+export function javaBoolean(s: string): boolean {
+  return s.toLowerCase() === 'true';
+}
+
 /** The declared type as a user reads it. */
 export function describeType(t: ParamType): string {
   return { string: 'String', boolean: 'boolean', integer: 'int', number: 'number', list: 'List', map: 'Map', 'string-or-list': 'String or List', any: 'Object' }[t];
@@ -96,7 +103,7 @@ function coerce(p: StepParam, v: Value): Value {
   if (v === null) return v;
   switch (p.type) {
     case 'boolean':
-      return v === 'true' ? true : v === 'false' ? false : v;
+      return typeof v === 'string' ? javaBoolean(v) : v;
     case 'integer':
       // a BigDecimal (`timeout(time: 1.5)`) reaches steps as a JS number, truncated where an int is wanted, as Groovy casts it
       return typeof v === 'string' ? Number(v.trim()) : isBigDec(v) ? Number(v.toBigInt()) : v instanceof LongValue ? Number(v.v) : v;
@@ -115,13 +122,12 @@ export class StepBindError extends KilnError {
   }
 }
 
-/** Binds run-time arguments; throws StepBindError with every problem. */
-export function bindStepArgs(decl: StepDecl, args: CallArgs): { values: Record<string, Value>; body: CallArgs['closure'] } {
+/** Binds run-time arguments; throws StepBindError with every problem but parameters the step lacks, which `unknown` lists (sorted). */
+export function bindStepArgs(decl: StepDecl, args: CallArgs): { values: Record<string, Value>; body: CallArgs['closure']; unknown: string[] } {
   let positional = args.positional;
   let named = args.named;
   // Groovy passes `f([k: v])` as one positional map; Jenkins treats it as named arguments.
-  if (!named && positional.length === 1 && isMap(positional[0]) && (decl.anyNamed || (decl.params.find((p) => p.name === decl.positional)?.type !== 'map'
-    && [...(positional[0] as Map<string, Value>).keys()].every((k) => decl.params.some((p) => p.name === k))))) {
+  if (!named && positional.length === 1 && isMap(positional[0]) && (decl.anyNamed || mapIsNamedArgs(decl, [...(positional[0] as Map<string, Value>).keys()].map(String)))) {
     named = positional[0] as Map<string, Value>;
     positional = [];
   }
@@ -131,10 +137,15 @@ export function bindStepArgs(decl: StepDecl, args: CallArgs): { values: Record<s
     body = positional[positional.length - 1] as CallArgs['closure'];
     positional = positional.slice(0, -1);
   }
-  const problems = checkCallShape(decl, { positionalCount: positional.length, namedNames: named ? [...named.keys()] : [], hasClosure: body !== null });
+  const shape = checkCallShape(decl, { positionalCount: positional.length, namedNames: named ? [...named.keys()] : [], hasClosure: body !== null });
+  // Jenkins (structs' DescribableModel.instantiate) runs a step given parameters it does not
+  // have, ignoring them, after printing their names: the caller prints unknownParametersLine.
+  const problems = shape.filter((p) => !isUnknownParameter(p));
+  const known = new Set(decl.params.map((p) => p.name));
+  const unknown = decl.anyNamed || !named ? [] : [...named.keys()].map(String).filter((k) => !known.has(k));
   const values: Record<string, Value> = {};
   if (positional.length === 1 && decl.positional) values[decl.positional] = positional[0] ?? null;
-  if (named) for (const [k, v] of named) values[k] = v;
+  if (named) for (const [k, v] of named) if (!unknown.includes(String(k))) values[k] = v;
   for (const p of decl.params) {
     const v = values[p.name];
     if (v === undefined) continue;
@@ -143,5 +154,22 @@ export function bindStepArgs(decl: StepDecl, args: CallArgs): { values: Record<s
     else values[p.name] = coerce(p, v);
   }
   if (problems.length > 0) throw new StepBindError(problems.join('; '));
-  return { values, body };
+  return { values, body, unknown: unknown.sort() };
+}
+
+/** Whether a problem of checkCallShape is a parameter the step does not have (a warning in Jenkins' scripted code). */
+export function isUnknownParameter(problem: string): boolean {
+  return problem.startsWith('Invalid parameter "');
+}
+
+/**
+ * Whether `f([k: v])`'s single map is the call's named arguments, as Jenkins' DSL takes a sole
+ * map argument: when the step's unnamed parameter is not itself a map and the map names one of
+ * the step's parameters (a key the step lacks is then a warning, not a map given unnamed).
+ */
+export function mapIsNamedArgs(decl: StepDecl, keys: readonly string[]): boolean {
+  const posType = decl.params.find((p) => p.name === decl.positional)?.type;
+  if (posType === 'map') return false;
+  const known = (k: string) => decl.params.some((p) => p.name === k);
+  return keys.every(known) || (posType !== 'any' && keys.some(known));
 }

@@ -2,7 +2,8 @@
 // form older Jenkinsfiles use for a publisher before it had a step of its own. Kiln runs the
 // classes it has a step for, with that step's implementation: ArtifactArchiver is
 // archiveArtifacts, JUnitResultArchiver is junit. Any other class fails the step as Jenkins
-// fails it when no plugin provides the class; a parameter the class does not have fails it too.
+// fails it when no plugin provides the class; a parameter the class does not have is printed
+// as Jenkins prints it ("WARNING: Unknown parameter(s) found ...") and left out.
 // The implementation of the core plugin's step declared in index.ts (loaded through runtime.ts);
 // the classes' own implementations load when the step runs.
 import { StepFailure } from '../../core/errors.ts';
@@ -45,6 +46,7 @@ export const run: StepRun = async (ctx, args) => {
     if (!target.params.includes(key)) unknown.push(key);
     else values[key] = v;
   }
-  if (unknown.length > 0) throw new StepFailure(`WARNING: Unknown parameter(s) found for class type '${target.fqcn}': ${unknown.join(',')}`);
+  // as structs' DescribableModel.instantiate: the names printed (sorted), the class built without them
+  if (unknown.length > 0) ctx.log(`WARNING: Unknown parameter(s) found for class type '${target.fqcn}': ${unknown.sort().join(',')}`);
   return (await target.run())(ctx, { values, body: null });
 };

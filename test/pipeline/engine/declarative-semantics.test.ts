@@ -126,13 +126,17 @@ error 'tests broke'
   assert.deepEqual(state.stages.map((s) => [s.name, s.kind, s.status]), [['build', 'scripted', 'success'], ['test', 'scripted', 'failure']]);
 });
 
-test('step([$class]) refuses a parameter its class does not have, in Jenkins\' words', async () => {
+test('step([$class]) prints a parameter its class does not have, in Jenkins\' words, and runs without it', async () => {
+  // structs' DescribableModel fails it only under Jenkins' own unit tests (STRICT_PARAMETER_CHECKING = Main.isUnitTest);
+  // a real Jenkins prints the line and goes on: here the archiving runs and fails on the missing file instead
   const { state, console } = await runPipeline(`
 node {
   step([$class: 'ArtifactArchiver', artifacts: 'x', bogus: true])
 }`);
+  assert.match(console, /^WARNING: Unknown parameter\(s\) found for class type 'hudson\.tasks\.ArtifactArchiver': bogus$/m);
+  assert.doesNotMatch(console, /ERROR: WARNING/);
   assert.equal(state.result, 'FAILURE');
-  assert.match(console, /ERROR: WARNING: Unknown parameter\(s\) found for class type 'hudson\.tasks\.ArtifactArchiver': bogus \(Jenkinsfile:3:3\)/);
+  assert.match(console, /No artifacts found that match the file pattern "x"/);
 });
 
 test("step([$class]) with a computed name of Object.prototype's (constructor, __proto__, toString) is no build step, in Jenkins' words", async () => {

@@ -127,8 +127,36 @@ test('step calls in script blocks are checked with the run-time binding rules', 
 }`);
   assert.deepEqual(lint(src), [
     '8:5: Missing required parameter: "script"',
-    '8:8: Invalid parameter "scrip", did you mean "script"?',
+    `8:8: warning: Unknown parameter "scrip" for step sh (did you mean "script"?): Jenkins ignores it and prints: WARNING: Unknown parameter(s) found for class type 'org.jenkinsci.plugins.workflow.steps.durable_task.ShellStep': scrip`,
   ]);
+});
+
+test('a parameter a step lacks: a warning in scripted code and script {}, an error in declarative steps {} (as Jenkins)', () => {
+  // structs' DescribableModel runs the step and prints the names; ModelValidatorImpl refuses them
+  const warning = (at: string, name: string) =>
+    `${at}: warning: Unknown parameter "${name}" for step echo (did you mean "message"?): Jenkins ignores it and prints: WARNING: Unknown parameter(s) found for class type 'org.jenkinsci.plugins.workflow.steps.EchoStep': ${name}`;
+  assert.deepEqual(lint("node {\n  echo message: 'x', colour: 'red'\n}\n"), [warning('2:22', 'colour')]);
+  assert.deepEqual(lint(wrap("steps {\n  script { echo message: 'x', colour: 'red' }\n}")), [warning('6:31', 'colour')]);
+  assert.deepEqual(lint(wrap("steps {\n  echo message: 'x', colour: 'red'\n}")), ['6:22: Invalid parameter "colour", did you mean "message"?']);
+  // a symbol inside a declarative step's arguments is validated as the step is
+  assert.deepEqual(lint(wrap("steps {\n  withCredentials([usernamePassword(credentialsId: 'c', usernameVariable: 'U', passwordVariable: 'P', bogus: 1)]) { echo 'x' }\n}")),
+    ['6:103: Invalid parameter "bogus", did you mean "credentialsId"?']);
+  // the map form `echo([message: 'x', colour: 'red'])` is the named form, as in Jenkins
+  assert.deepEqual(lint("node {\n  echo([message: 'x', colour: 'red'])\n}\n"), [warning('2:23', 'colour')]);
+  // what Jenkins fails at run time stays an error in scripted code: a missing required parameter, an unknown step
+  assert.deepEqual(lint("node {\n  echo colour: 'red'\n  ech 'x'\n}\n"), [
+    '2:3: Missing required parameter: "message"',
+    `2:8: warning: Unknown parameter "colour" for step echo (did you mean "message"?): Jenkins ignores it and prints: WARNING: Unknown parameter(s) found for class type 'org.jenkinsci.plugins.workflow.steps.EchoStep': colour`,
+    "3:3: No such DSL method 'ech' found among steps (did you mean 'echo'?)",
+  ]);
+});
+
+test('a String for a boolean parameter: accepted as Jenkins accepts it, with a warning when it is not "true"/"false"', () => {
+  const w = (at: string, v: string) => `${at}: warning: Parameter "returnStatus" of "sh" is a boolean: Jenkins reads the String "${v}" as false (only "true" is true)`;
+  assert.deepEqual(lint("node {\n  sh script: 'x', returnStatus: 'yes'\n  sh script: 'x', returnStatus: 'TRUE'\n}\n"), [w('2:33', 'yes')]);
+  assert.deepEqual(lint(wrap("steps {\n  sh script: 'x', returnStatus: 'yes'\n}")), [w('6:33', 'yes')]);
+  // a number is no boolean for Jenkins' coercion: the run would fail
+  assert.deepEqual(lint("node {\n  sh script: 'x', returnStatus: 1\n}\n"), ['2:33: Expecting "boolean" for parameter "returnStatus" but got "1" of type class java.lang.Integer instead']);
 });
 
 test('a function of the file may shadow nothing but may be called from steps', () => {

@@ -94,7 +94,8 @@ test('lint still refuses what the plugin does not have', () => {
   ]);
   assert.match(lint(`podTemplate(envVars: [secretEnvVar(key: 'A', secretName: 's')]) { node(POD_LABEL) { sh 'true' } }`).join('\n'), /secretKey/);
   assert.match(lint(`podTemplate(nodeUsageMode: 'SOMETIMES') { node(POD_LABEL) { sh 'true' } }`).join('\n'), /NORMAL|EXCLUSIVE/);
-  assert.match(lint(`podTemplate(volume: []) { node(POD_LABEL) { sh 'true' } }`).join('\n'), /Invalid parameter "volume", did you mean "volumes"\?/);
+  // a parameter the step lacks: scripted code, so Jenkins' warning (structs' DescribableModel), not an error
+  assert.match(lint(`podTemplate(volume: []) { node(POD_LABEL) { sh 'true' } }`).join('\n'), /warning: Unknown parameter "volume" for step podTemplate \(did you mean "volumes"\?\).*class type 'org\.csanchez\.jenkins\.plugins\.kubernetes\.pipeline\.PodTemplateStep': volume$/);
 });
 
 test('the classic options make exactly the pod the plugin builds from them', async () => {
