@@ -11,7 +11,9 @@
 //   /bin/sh -c '<wrapper>' kiln-durable <dir>/rc <argv...>
 // in its own process group (setsid), stdin from a file (or /dev/null), stdout and stderr
 // appended to `<dir>/out` and `<dir>/err`; the wrapper runs the command and then writes its exit
-// status to `rc` (one write by the shell; taken once its newline is there). `meta.json` names the key, the build, the
+// status to `rc` (one write by the shell; taken once its newline is there). A script step's
+// `/bin/sh -e -c SCRIPT` is folded into that shell instead (wrapperArgv: the script in a subshell
+// of the recording shell, one fork and no second exec). `meta.json` names the key, the build, the
 // process group, the leader's start time and a cookie (KILN_NODE_COOKIE in the wrapper's
 // environment), so that a later agent process signals only what it started (never a pid alone:
 // see leftovers.ts for why a record is not trusted). The agent reads the files as they grow
