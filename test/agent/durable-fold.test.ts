@@ -31,15 +31,16 @@ const SCRIPTS = [
   'set +e; false; echo "went on: $?"',
 ];
 
-async function runDurable(wd: string, key: string, argv: string[]): Promise<{ out: string; code: number | null }> {
+async function runDurable(wd: string, key: string, argv: string[]): Promise<{ out: string; err: string; code: number | null }> {
   const execs = new DurableExecs(wd);
   const chunks: Buffer[] = [];
+  const errs: Buffer[] = [];
   let seq = 0;
   return new Promise((resolve) => {
     const e = execs.start({ key, buildId: 'b1', build: 'job #1', argv, cwd: wd, env: { PATH: '/usr/bin:/bin' } });
     e.attach({
-      output: (data) => { chunks.push(data); return ++seq; },
-      exited: (r) => { resolve({ out: Buffer.concat(chunks).toString(), code: r.exitCode }); return ++seq; },
+      output: (data, stream) => { (stream === 'stdout' ? chunks : errs).push(data); return ++seq; },
+      exited: (r) => { resolve({ out: Buffer.concat(chunks).toString(), err: Buffer.concat(errs).toString(), code: r.exitCode }); return ++seq; },
       forgotten: () => {},
     });
   });
@@ -55,6 +56,18 @@ test('a script step run as a durable exec prints, traces and exits as /bin/sh -e
     const d = await runDurable(wd, `k${i++}`, argv);
     assert.equal(d.out, plain.stdout, `output of ${JSON.stringify(script)}`);
     assert.equal(d.code, plain.status, `exit code of ${JSON.stringify(script)}`);
+  }
+});
+
+test('returnStdout\'s form (/bin/sh -xe -c, stderr apart) folds too and gives the same stdout, trace and exit code', async () => {
+  const wd = tempDir('durable-fold-xe');
+  let i = 0;
+  for (const script of ['echo out; echo err >&2', 'printf x; exit 5', 'v=$(echo "(a)"); echo "$v"; nosuch']) {
+    const argv = ['/bin/sh', '-xe', '-c', script];
+    assert.equal(wrapperArgv(argv, '/x/rc')[2]!.startsWith('(set -xe; '), true, `folded: ${JSON.stringify(script)}`);
+    const plain = spawnSync(argv[0]!, argv.slice(1), { cwd: wd, env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
+    const d = await runDurable(wd, `x${i++}`, argv);
+    assert.deepEqual([d.out, d.err, d.code], [plain.stdout, plain.stderr, plain.status], JSON.stringify(script));
   }
 });
 
