@@ -11,7 +11,9 @@
 //   /bin/sh -c '<wrapper>' kiln-durable <dir>/rc <argv...>
 // in its own process group (setsid), stdin from a file (or /dev/null), stdout and stderr
 // appended to `<dir>/out` and `<dir>/err`; the wrapper runs the command and then writes its exit
-// status to `rc` (one write by the shell; taken once its newline is there). `meta.json` names the key, the build, the
+// status to `rc` (one write by the shell; taken once its newline is there). A script step's
+// `/bin/sh -e -c SCRIPT` is folded into that shell instead (wrapperArgv: the script in a subshell
+// of the recording shell, one fork and no second exec). `meta.json` names the key, the build, the
 // process group, the leader's start time and a cookie (KILN_NODE_COOKIE in the wrapper's
 // environment), so that a later agent process signals only what it started (never a pid alone:
 // see leftovers.ts for why a record is not trusted). The agent reads the files as they grow
@@ -33,6 +35,7 @@ import {
   closeSync, constants as fsc, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, watch,
   writeFileSync, type FSWatcher,
 } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseProcStat, killGroupTree } from '../exec/process-tree.ts';
 import { DURABLE_KEY_PATTERN, type HandedBack } from '../protocol/messages.ts';
@@ -50,6 +53,79 @@ const keyRe = new RegExp(DURABLE_KEY_PATTERN);
 // The status is written by the shell itself (one small write; a reader takes it only once its
 // newline is there): a rename would cost an `mv` process per step.
 const WRAPPER = 'rc=$1; shift; "$@"; c=$?; printf "%s\\n" "$c" > "$rc"; exit $c';
+
+/** A value quoted for /bin/sh: nothing in it is interpreted. */
+function shQuote(v: string): string {
+  return `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Whether `script` can sit inside `( ... \n)` and mean what it means alone: no `)` at its top
+ * level that would close the subshell early, no here-document that would swallow what follows.
+ * Conservative: quotes, escapes and comments are followed; anything unusual (an unbalanced
+ * parenthesis, `<<`, a quote left open, a `case` pattern, a backquote, `$$`) says no, and the step
+ * runs under the generic wrapper instead.
+ */
+export function foldable(script: string): boolean {
+  // `$$` names the shell that runs the script; in the subshell it would name the recording one.
+  if (script.includes('$$')) return false;
+  let depth = 0;
+  let word = true; // at the start of a token: a `#` there begins a comment
+  for (let i = 0; i < script.length; i++) {
+    const ch = script[i]!;
+    if (ch === '\\') {
+      i++;
+      word = false;
+      continue;
+    }
+    if (ch === "'") {
+      const end = script.indexOf("'", i + 1);
+      if (end < 0) return false;
+      i = end;
+      word = false;
+      continue;
+    }
+    if (ch === '"') {
+      let j = i + 1;
+      for (; j < script.length && script[j] !== '"'; j++) {
+        if (script[j] === '\\') j++;
+        else if (script[j] === '`') return false;
+      }
+      if (j >= script.length) return false;
+      i = j;
+      word = false;
+      continue;
+    }
+    if (ch === '#' && word) {
+      const end = script.indexOf('\n', i);
+      if (end < 0) return depth === 0;
+      i = end;
+      word = true;
+      continue;
+    }
+    if (ch === '`') return false;
+    if (ch === '<' && script[i + 1] === '<') return false;
+    if (ch === '(') depth++;
+    else if (ch === ')' && --depth < 0) return false;
+    word = ' \t\n;&|()<>'.includes(ch);
+  }
+  return depth === 0;
+}
+
+/**
+ * The command that runs `argv` and then writes its exit status to `rc`. A script step's own
+ * shell (`/bin/sh -e -c SCRIPT`, sh.ts) is folded into it: the script runs in a subshell of the
+ * very shell that records its status (a fork, no second /bin/sh to exec: about half the cost of a
+ * `sh 'true'` step on an agent), with the same `$0`, no positional parameters, the same flags and
+ * the same error messages. Anything else runs under the generic wrapper.
+ */
+export function wrapperArgv(argv: readonly string[], rc: string): string[] {
+  const [shell, flags, dashC, script, ...rest] = argv;
+  if (shell === '/bin/sh' && (flags === '-e' || flags === '-xe') && dashC === '-c' && script !== undefined && rest.length === 0 && foldable(script)) {
+    return ['/bin/sh', '-c', `(set ${flags}; ${script}\n); c=$?; printf '%s\\n' "$c" > ${shQuote(rc)}; exit $c`, '/bin/sh'];
+  }
+  return ['/bin/sh', '-c', WRAPPER, 'kiln-durable', rc, ...argv];
+}
 
 type Stream = 'stdout' | 'stderr';
 
@@ -242,14 +318,16 @@ export class DurableExec {
       f.s.acked = f.end;
       moved = true;
     }
-    if (moved) {
+    const over = this.#exitedSeq > 0 && seq >= this.#exitedSeq;
+    // Not written when the exec is over: its directory goes now.
+    if (moved && !over) {
       try {
         writeFileSync(path.join(this.dir, 'acked'), `${this.out.acked} ${this.err.acked}\n`, { mode: 0o600 });
       } catch {
         // the directory is gone (discarded): nothing to keep
       }
     }
-    if (this.#exitedSeq > 0 && seq >= this.#exitedSeq) {
+    if (over) {
       this.#forget(); // the controller has the result: nothing left to hand back
       return;
     }
@@ -305,7 +383,8 @@ export class DurableExec {
     const inFd = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
     let child: ChildProcess;
     try {
-      child = spawn('/bin/sh', ['-c', WRAPPER, 'kiln-durable', path.join(this.dir, 'rc'), ...spec.argv], {
+      const [sh, ...args] = wrapperArgv(spec.argv, path.join(this.dir, 'rc'));
+      child = spawn(sh!, args, {
         cwd: spec.cwd, env: { ...spec.env, [COOKIE_ENV]: this.meta.cookie }, stdio: [inFd, outFd, errFd], detached: true,
       });
     } finally {
@@ -395,7 +474,10 @@ export class DurableExec {
     this.#unwatch();
     this.#sink?.forgotten();
     this.#sink = null;
-    rmSync(this.dir, { recursive: true, force: true });
+    // Off the event loop (a synchronous rm of the directory cost ~1-3 ms per step): the exec is
+    // forgotten now; a process that dies before the directory is gone leaves one the next process
+    // hands back, and the controller, whose row is gone, has it discarded.
+    void rm(this.dir, { recursive: true, force: true }).catch(() => {});
     this.#owner.forget(this);
   }
 }
