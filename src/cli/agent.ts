@@ -57,6 +57,11 @@ options (environment variable in brackets; flags win):
   --stdio             speak the protocol over stdin/stdout (started by the controller over
                       SSH); --url and --secret are not needed
   --no-reconnect      exit (code 1) instead of retrying when the connection fails or drops
+  --stop-steps        on SIGTERM/SIGINT stop the running steps too; without it, durable steps
+                      (sh on Unix) go on and this agent's next process hands them back, if it
+                      starts within the controller's agent grace period (with systemd, set
+                      KillMode=process so that stopping the unit spares them)
+                                                                         [KILN_AGENT_STOP_STEPS=1]
   -q, --quiet         print only errors
   -h, --help
 
@@ -127,6 +132,7 @@ function takeHandedSecret(): string | undefined {
 export async function main(argv: string[]): Promise<number> {
   let agent: Agent;
   let quiet = false;
+  let stopSteps = false;
   // The log: `logger` for what is always said, `say` for the lines --quiet keeps quiet.
   let logger: Logger;
   let say: Logger;
@@ -158,6 +164,7 @@ export async function main(argv: string[]): Promise<number> {
         tunnel: { type: 'string' },
         'no-reconnect': { type: 'boolean', default: false },
         stdio: { type: 'boolean', default: false },
+        'stop-steps': { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -167,6 +174,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     quiet = values.quiet;
+    stopSteps = values['stop-steps'] || process.env['KILN_AGENT_STOP_STEPS'] === '1';
     const env = process.env;
     let url = values.url ?? env['KILN_URL'];
     const tunnel = values.tunnel ?? env['KILN_TUNNEL'];
@@ -240,12 +248,19 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  // A signal stops the agent and leaves its durable steps running for its next process (a restart,
+  // an upgrade: as Jenkins' durable tasks outlive agent.jar), unless --stop-steps; a second
+  // signal while it stops stops them too.
   let signalled = false;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (signalled) process.exit(130);
+    if (signalled) {
+      say.info(`${sig} again: stopping the steps too`);
+      void agent.stopSteps().finally(() => process.exit(130));
+      return;
+    }
     signalled = true;
-    say.info(`${sig}: stopping`);
-    void agent.stop(`agent stopped (${sig})`);
+    say.info(stopSteps ? `${sig}: stopping, and its steps` : `${sig}: stopping; its durable steps go on for its next process (--stop-steps or a second ${sig} stops them)`);
+    void agent.stop(`agent stopped (${sig})`, { keepSteps: !stopSteps });
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -71,12 +71,12 @@ async function startCtl(home: string, port: number, databaseUrl: string | null, 
 }
 
 /** `kiln agent` for agent `name` (created on the controller when `create`), in `workdir`. */
-async function startAgent(c: Ctl, name: string, workdir: string): Promise<Proc> {
+async function startAgent(c: Ctl, name: string, workdir: string, extra: string[] = []): Promise<Proc> {
   const api = jsonApi(() => c.url);
   const secret = /--secret (\S+)/.exec((await api('GET', `/api/v1/agents/${name}`)).command)![1]!.replace(/^'|'$/g, '');
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('KILN_')) delete env[k];
-  const proc = spawn(kilnBin, ['agent', '--url', c.url, '--name', name, '--secret', secret, '--workdir', workdir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(kilnBin, ['agent', '--url', c.url, '--name', name, '--secret', secret, '--workdir', workdir, ...extra], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = track(proc);
   await until(async () => (await api('GET', `/api/v1/agents/${name}`)).online === true, `agent ${name} to connect (${out.join('')})`);
   return { proc, out };
@@ -414,4 +414,50 @@ test('a resumed build whose agent never comes back: after the grace its node blo
   assert.match(text, /^went on$/m);
   assert.equal(lines(text, /^Resumed after the controller restarted/).length, 1, text);
   await kill9(c);
+});
+
+async function sigterm(p: Proc): Promise<number | null> {
+  const gone = new Promise<number | null>((r) => p.proc.once('exit', (code) => r(code)));
+  p.proc.kill('SIGTERM');
+  return gone;
+}
+
+test('SIGTERM of an agent during an sh (a restart, an upgrade): the agent exits 0, the sh goes on, its next process hands it back, the build SUCCESS with each line once', async () => {
+  const s = await setup('sqlite', ['t1']);
+  const api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/jobs', { name: 'term', script: `node('t1') { ${waitingSh(s.marks, 't')}; sh 'echo second on the same node' }` });
+  await api('POST', '/api/v1/jobs/term/builds', {});
+  await consoleUntil(s.c.url, 'term', 1, 't-before');
+  assert.equal(await sigterm(s.agents.t1!), 0);
+  assert.match(s.agents.t1!.out.join(''), /1 durable step left running for this agent's next process to hand back/);
+  writeFileSync(`${s.marks}/go`, ''); // the sh goes on while no agent process runs
+  await until(() => readdirSync(path.join(s.workdirs.t1!, '.kiln-durable')).some((k) => existsSync(path.join(s.workdirs.t1!, '.kiln-durable', k, 'rc'))), 'the sh to end while its agent is away');
+  await startAgent(s.c, 't1', s.workdirs.t1!);
+  const b = await finishedBuild(s.c.url, 'term', 1);
+  const text = await consoleText(s.c.url, 'term', 1);
+  assert.equal(b.result, 'SUCCESS', `${text}\n${s.c.out.join('')}`);
+  assert.equal(lines(text, /^t-before$/).length, 1, text);
+  assert.equal(lines(text, /^t-after$/).length, 1, text);
+  assert.match(text, /^second on the same node$/m);
+  assert.equal(readFileSync(`${s.marks}/ran`, 'utf8'), 't\n', 'the sh ran once');
+  await kill9(s.c);
+});
+
+test('SIGTERM of an agent started with --stop-steps: its sh is stopped and the build fails at once saying the agent shut down', async () => {
+  const s = await setup('sqlite', []);
+  const api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/agents', { name: 'u1', labels: ['u1'], executors: 1 });
+  const workdir = tempDir('dagents-u1');
+  const agent = await startAgent(s.c, 'u1', workdir, ['--stop-steps']);
+  await api('POST', '/api/v1/jobs', { name: 'stopped', script: `node('u1') { sh 'set +x; echo started; echo $$ > "${s.marks}/pid"; while :; do sleep 0.1; done' }` });
+  await api('POST', '/api/v1/jobs/stopped/builds', {});
+  await consoleUntil(s.c.url, 'stopped', 1, 'started');
+  assert.equal(await sigterm(agent), 0);
+  const pid = Number(readFileSync(`${s.marks}/pid`, 'utf8'));
+  await until(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, 'the step to be stopped with its agent');
+  const b = await finishedBuild(s.c.url, 'stopped', 1);
+  const text = await consoleText(s.c.url, 'stopped', 1);
+  assert.equal(b.result, 'FAILURE', text);
+  assert.match(text, /agent 'u1' shut down \(agent stopped \(SIGTERM\)\)/);
+  await kill9(s.c);
 });
