@@ -20,6 +20,10 @@
 // of the same work directory still runs (its SSH connection dropped), this process only relays
 // stdin/stdout to it through the Unix socket `DIR/.kiln-agent.sock`, so its session resumes.
 //
+// SIGTERM/SIGINT stop the agent but leave its durable steps (agent/durable.ts) running for its
+// next process to hand back (an agent restarted for an upgrade loses no build); --stop-steps, or a
+// second signal while it stops, stops them too (docs/agents.md).
+//
 // Exit codes: 0 stopped by SIGTERM/SIGINT, 1 cannot go on (wrong secret, unknown agent,
 // version mismatch, or any lost connection with --no-reconnect), 2 usage.
 //

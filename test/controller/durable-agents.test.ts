@@ -3,7 +3,10 @@
 // again (the controller on the same home, store and port). The `sh` that was running on an agent
 // goes on there and is re-attached: its output arrives once and in order, its exit code is the
 // step's result, the pipeline goes on; the script is never run twice (it appends to a file).
-// Both stores. And the hub refuses a hostile hand-back (another agent's step, offsets going
+// Both stores. A resumed node block gets back the agent that holds its step, among agents of one
+// label, and gives up after the agent grace when that agent never comes back (non-resumable, so
+// retry runs it elsewhere). An agent stopped by SIGTERM leaves its sh running for its next process
+// (unless --stop-steps). And the hub refuses a hostile hand-back (another agent's step, offsets going
 // backwards) by closing that connection only.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
