@@ -178,7 +178,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     quiet = values.quiet;
-    stopSteps = values['stop-steps'] || process.env['KILN_AGENT_STOP_STEPS'] === '1';
+    // A pod's agent (KILN_POD_RUNNERS) is stopped with its pod: no next process would take them back.
+    stopSteps = values['stop-steps'] || process.env['KILN_AGENT_STOP_STEPS'] === '1' || podRunnersFromEnv(process.env) !== null;
     const env = process.env;
     let url = values.url ?? env['KILN_URL'];
     const tunnel = values.tunnel ?? env['KILN_TUNNEL'];
