@@ -273,8 +273,13 @@ export class Agent {
     });
   }
 
-  /** Closes the connection (the controller ends the session at once), kills what runs, returns. */
-  async stop(reason = 'agent shutting down'): Promise<void> {
+  /**
+   * Closes the connection, kills what runs, returns. With `keepSteps`, durable steps (agent/durable.ts)
+   * go on and the close says so (CloseCode.restarting): the controller waits its grace period for
+   * this agent, whose next process hands them back (a restart, an upgrade); otherwise the controller
+   * ends the session at once and they are stopped too.
+   */
+  async stop(reason = 'agent shutting down', opts: { keepSteps?: boolean } = {}): Promise<void> {
     this.#stopped = true;
     this.#wake?.();
     const ws = this.#ws;
@@ -282,13 +287,22 @@ export class Agent {
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => { ws.terminate(); resolve(); }, 1000);
         ws.once('close', () => { clearTimeout(t); resolve(); });
-        ws.close(CloseCode.goingAway, closeReason(reason));
+        ws.close(opts.keepSteps ? CloseCode.restarting : CloseCode.goingAway, closeReason(reason));
       });
     } else {
       ws?.terminate();
     }
     await this.#executor.close();
-    // Shut down on purpose: the controller ended the session, so nobody takes these over.
+    if (opts.keepSteps) {
+      const kept = this.#durable.handback().filter((h) => !h.exit).length;
+      if (kept > 0) this.#log(`${kept} durable step${kept === 1 ? '' : 's'} left running for this agent's next process to hand back`);
+      return;
+    }
+    await this.stopSteps();
+  }
+
+  /** Stops the durable steps this agent holds (a stop on purpose: nobody takes them over). */
+  async stopSteps(): Promise<void> {
     await Promise.all(this.#durable.handback().map((h) => this.#durable.get(h.key)?.discard(this.#o.killGraceMs ?? 1500)));
   }
 

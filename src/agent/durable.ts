@@ -393,6 +393,7 @@ export class DurableExec {
       if (typeof inFd === 'number') closeSync(inFd);
     }
     this.#child = child;
+    child.unref(); // an agent stopped with its durable steps kept (SIGTERM) exits while they run
     child.once('error', (e) => {
       if (this.exit) return;
       writeFileSync(path.join(this.dir, 'out'), `cannot run ${spec.argv[0]}: ${e.message}\n`, { flag: 'a' });

@@ -20,6 +20,10 @@
 // of the same work directory still runs (its SSH connection dropped), this process only relays
 // stdin/stdout to it through the Unix socket `DIR/.kiln-agent.sock`, so its session resumes.
 //
+// SIGTERM/SIGINT stop the agent but leave its durable steps (agent/durable.ts) running for its
+// next process to hand back (an agent restarted for an upgrade loses no build); --stop-steps, or a
+// second signal while it stops, stops them too (docs/agents.md).
+//
 // Exit codes: 0 stopped by SIGTERM/SIGINT, 1 cannot go on (wrong secret, unknown agent,
 // version mismatch, or any lost connection with --no-reconnect), 2 usage.
 //
@@ -57,6 +61,11 @@ options (environment variable in brackets; flags win):
   --stdio             speak the protocol over stdin/stdout (started by the controller over
                       SSH); --url and --secret are not needed
   --no-reconnect      exit (code 1) instead of retrying when the connection fails or drops
+  --stop-steps        on SIGTERM/SIGINT stop the running steps too; without it, durable steps
+                      (sh on Unix) go on and this agent's next process hands them back, if it
+                      starts within the controller's agent grace period (with systemd, set
+                      KillMode=process so that stopping the unit spares them)
+                                                                         [KILN_AGENT_STOP_STEPS=1]
   -q, --quiet         print only errors
   -h, --help
 
@@ -127,6 +136,7 @@ function takeHandedSecret(): string | undefined {
 export async function main(argv: string[]): Promise<number> {
   let agent: Agent;
   let quiet = false;
+  let stopSteps = false;
   // The log: `logger` for what is always said, `say` for the lines --quiet keeps quiet.
   let logger: Logger;
   let say: Logger;
@@ -158,6 +168,7 @@ export async function main(argv: string[]): Promise<number> {
         tunnel: { type: 'string' },
         'no-reconnect': { type: 'boolean', default: false },
         stdio: { type: 'boolean', default: false },
+        'stop-steps': { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -167,6 +178,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     quiet = values.quiet;
+    // A pod's agent (KILN_POD_RUNNERS) is stopped with its pod: no next process would take them back.
+    stopSteps = values['stop-steps'] || process.env['KILN_AGENT_STOP_STEPS'] === '1' || podRunnersFromEnv(process.env) !== null;
     const env = process.env;
     let url = values.url ?? env['KILN_URL'];
     const tunnel = values.tunnel ?? env['KILN_TUNNEL'];
@@ -240,12 +253,19 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  // A signal stops the agent and leaves its durable steps running for its next process (a restart,
+  // an upgrade: as Jenkins' durable tasks outlive agent.jar), unless --stop-steps; a second
+  // signal while it stops stops them too.
   let signalled = false;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (signalled) process.exit(130);
+    if (signalled) {
+      say.info(`${sig} again: stopping the steps too`);
+      void agent.stopSteps().finally(() => process.exit(130));
+      return;
+    }
     signalled = true;
-    say.info(`${sig}: stopping`);
-    void agent.stop(`agent stopped (${sig})`);
+    say.info(stopSteps ? `${sig}: stopping, and its steps` : `${sig}: stopping; its durable steps go on for its next process (--stop-steps or a second ${sig} stops them)`);
+    void agent.stop(`agent stopped (${sig})`, { keepSteps: !stopSteps });
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -87,6 +87,7 @@ import { registerCloudRoutes } from './clouds.ts';
 import { ControllerLibraries, lintRetrieverAccess, loadLibraries, registerLibraryRoutes } from './libraries.ts';
 import { libraryRequests } from '../pipeline/load.ts';
 import { LabelExpressionError, matches, tryParseLabelExpression } from './labels.ts';
+import { executorForResume } from './resume-node.ts';
 import type { CloudRef, CloudType, HostNodes } from '../core/plugin.ts';
 import { StepRegistry } from '../pipeline/steps/registry.ts';
 import type { PipelinePlugin } from '../pipeline/plugin.ts';
@@ -289,7 +290,11 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     hasLabel: (label) => scheduler.nodes().some((n) => labelMatches(label, n.labels, n.name)),
     async allocate(req: AgentRequest, build: BuildRef, signal: AbortSignal, say: (line: string) => void): Promise<AllocatedNode> {
       const label = req.label && req.label.trim() !== '' ? req.label : null;
-      const { node, executor } = await waits.executor(build, label, signal, (why) => say(`Waiting for an executor: ${why}`)).catch((err: unknown) => {
+      // A resumed block gets the node it ran on (resume-node.ts), at most the agent grace period.
+      const { node, executor } = await executorForResume({
+        resumeOn: req.resumeOn, label, nodes: () => scheduler.nodes(), graceMs: cfg.agentGraceSeconds * 1000, signal,
+        wait: (l, sig) => waits.executor(build, l, sig, (why) => say(`Waiting for an executor: ${why}`)),
+      }).catch((err: unknown) => {
         if (err instanceof LabelExpressionError) throw new StepFailure(`agent { label '${req.label ?? ''}' }: ${err.message}`, { loc: req.loc });
         throw err;
       });

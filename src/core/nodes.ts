@@ -33,6 +33,12 @@ export interface AgentRequest {
   /** The options of a plugin's agent type (docker's image, kubernetes' yaml, ...), evaluated. */
   options: Record<string, string | number | boolean | null>;
   loc: Loc | null;
+  /**
+   * A resumed build's node block ran on this node before the controller restarted (replay.ts
+   * nodeAhead): the agents' provider gives that node again, waiting for it at most the agent
+   * grace period when a step in flight is held there. Other providers ignore it.
+   */
+  resumeOn?: { node: string; inFlight: boolean } | null;
 }
 
 export interface AllocatedNode {

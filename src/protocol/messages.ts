@@ -48,6 +48,8 @@ export const CloseCode = {
   goingAway: 1001,
   /** A frame that is not what the protocol says (bad JSON, bad binary layout). */
   badData: 1007,
+  /** The agent stops but its durable steps go on (a restart, SIGTERM): the controller waits its grace period for it. */
+  restarting: 1012,
   /** A message that breaks the schema, an unknown type, a message out of order. */
   policy: 1008,
   /** A frame over MAX_FRAME_BYTES (sent by the `ws` library itself). */

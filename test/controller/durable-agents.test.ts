@@ -3,7 +3,10 @@
 // again (the controller on the same home, store and port). The `sh` that was running on an agent
 // goes on there and is re-attached: its output arrives once and in order, its exit code is the
 // step's result, the pipeline goes on; the script is never run twice (it appends to a file).
-// Both stores. And the hub refuses a hostile hand-back (another agent's step, offsets going
+// Both stores. A resumed node block gets back the agent that holds its step, among agents of one
+// label, and gives up after the agent grace when that agent never comes back (non-resumable, so
+// retry runs it elsewhere). An agent stopped by SIGTERM leaves its sh running for its next process
+// (unless --stop-steps). And the hub refuses a hostile hand-back (another agent's step, offsets going
 // backwards) by closing that connection only.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,12 +74,12 @@ async function startCtl(home: string, port: number, databaseUrl: string | null, 
 }
 
 /** `kiln agent` for agent `name` (created on the controller when `create`), in `workdir`. */
-async function startAgent(c: Ctl, name: string, workdir: string): Promise<Proc> {
+async function startAgent(c: Ctl, name: string, workdir: string, extra: string[] = []): Promise<Proc> {
   const api = jsonApi(() => c.url);
   const secret = /--secret (\S+)/.exec((await api('GET', `/api/v1/agents/${name}`)).command)![1]!.replace(/^'|'$/g, '');
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('KILN_')) delete env[k];
-  const proc = spawn(kilnBin, ['agent', '--url', c.url, '--name', name, '--secret', secret, '--workdir', workdir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(kilnBin, ['agent', '--url', c.url, '--name', name, '--secret', secret, '--workdir', workdir, ...extra], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = track(proc);
   await until(async () => (await api('GET', `/api/v1/agents/${name}`)).online === true, `agent ${name} to connect (${out.join('')})`);
   return { proc, out };
@@ -304,5 +307,160 @@ test('an agent that does not come back within the grace: the build fails saying 
   await until(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, 'the step to be stopped');
   await until(() => /stopped the step late #1 \(\S+\): the controller says its build is gone or over/.test(again.out.join('')), 'the agent to say so');
   assert.deepEqual(readdirSync(path.join(s.workdirs.g1!, '.kiln-durable')), [], 'nothing left to hand back');
+  await kill9(s.c);
+});
+
+/** A controller with agents `names` all labelled `pool`; only those in `start` are started. */
+async function pool(names: string[], start: string[], graceS = 60) {
+  const home = tempDir('dagents-pool');
+  const marks = tempDir('dagents-pool-marks');
+  const port = await freePort();
+  const c = await startCtl(home, port, null, graceS);
+  const api = jsonApi(() => c.url);
+  const workdirs: Record<string, string> = {};
+  const agents: Record<string, Proc> = {};
+  for (const n of names) {
+    await api('POST', '/api/v1/agents', { name: n, labels: ['pool'], executors: 1 });
+    workdirs[n] = tempDir(`dagents-${n}`);
+    if (start.includes(n)) agents[n] = await startAgent(c, n, workdirs[n]!);
+  }
+  return { home, marks, port, c, workdirs, agents };
+}
+
+/** Kills the controller and `agent` together once the agent holds the acknowledgement of what the step printed. */
+async function killBoth(c: Ctl, agent: Proc, workdir: string): Promise<void> {
+  const durable = path.join(workdir, '.kiln-durable');
+  await until(() => readdirSync(durable).some((k) => /^[1-9]/.test(readFileSync(path.join(durable, k, 'acked'), { encoding: 'utf8', flag: 'a+' }))), 'the agent to have the acknowledgement');
+  await Promise.all([kill9(c), kill9(agent)]);
+}
+
+test("a resumed node('pool') block gets back the agent that holds its sh, though another agent of the label is online, free and there first", async () => {
+  const s = await pool(['p1', 'p2'], ['p2']);
+  let api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/jobs', { name: 'back', script: `node('pool') { ${waitingSh(s.marks, 'w')}; sh 'echo "then on $NODE_NAME"' }` });
+  await api('POST', '/api/v1/jobs/back/builds', {});
+  await consoleUntil(s.c.url, 'back', 1, 'w-before');
+  assert.match(await consoleText(s.c.url, 'back', 1), /^Running on p2 in /m);
+  await startAgent(s.c, 'p1', s.workdirs.p1!);
+  await killBoth(s.c, s.agents.p2!, s.workdirs.p2!);
+  writeFileSync(`${s.marks}/go`, '');
+  const c = await startCtl(s.home, s.port, null);
+  api = jsonApi(() => c.url);
+  await until(async () => (await api('GET', '/api/v1/agents/p1')).online === true, 'p1 to dial the new controller');
+  // The build waits for p2 (p1 is free): the queue says so.
+  await until(async () => ((await api('GET', '/api/v1/queue')).items as { label: string | null }[]).some((q) => q.label?.includes('p2')), 'the build to wait for p2');
+  await startAgent(c, 'p2', s.workdirs.p2!);
+  const b = await finishedBuild(c.url, 'back', 1);
+  const text = await consoleText(c.url, 'back', 1);
+  assert.equal(b.result, 'SUCCESS', `${text}\n${c.out.join('')}`);
+  assert.equal(lines(text, /^w-before$/).length, 1, text);
+  assert.equal(lines(text, /^w-after$/).length, 1, text);
+  assert.match(text, /^then on p2$/m);
+  assert.equal(readFileSync(`${s.marks}/ran`, 'utf8'), 'w\n', 'the sh ran once');
+  await kill9(c);
+});
+
+test('kill -9 of the controller three times during sh steps on two agents of one label: every step re-attached on its own agent, each line once', async () => {
+  const s = await pool(['r1', 'r2'], ['r1', 'r2']);
+  let c = s.c;
+  let api = jsonApi(() => c.url);
+  // Two builds at once, one on each agent; each runs three waiting steps in a row.
+  const steps = (b: string) => [1, 2, 3].map((i) => `sh "set +x; echo ${b}${i} >> '${s.marks}/ran-${b}'; echo ${b}${i}-before; while [ ! -e '${s.marks}/go-${b}${i}' ]; do sleep 0.1; done; echo ${b}${i}-after on \\$NODE_NAME"`).join('\n');
+  await api('POST', '/api/v1/jobs', { name: 'j1', script: `node('pool') {\n${steps('a')}\n}` });
+  await api('POST', '/api/v1/jobs', { name: 'j2', script: `node('pool') {\n${steps('b')}\n}` });
+  await api('POST', '/api/v1/jobs/j1/builds', {});
+  await consoleUntil(c.url, 'j1', 1, 'a1-before');
+  await api('POST', '/api/v1/jobs/j2/builds', {});
+  await consoleUntil(c.url, 'j2', 1, 'b1-before');
+  for (const i of [1, 2, 3]) {
+    await kill9(c);
+    writeFileSync(`${s.marks}/go-a${i}`, '');
+    writeFileSync(`${s.marks}/go-b${i}`, '');
+    c = await startCtl(s.home, s.port, null);
+    api = jsonApi(() => c.url);
+    if (i < 3) {
+      await consoleUntil(c.url, 'j1', 1, `a${i + 1}-before`);
+      await consoleUntil(c.url, 'j2', 1, `b${i + 1}-before`);
+    }
+  }
+  for (const [job, b] of [['j1', 'a'], ['j2', 'b']] as const) {
+    const r = await finishedBuild(c.url, job, 1);
+    const text = await consoleText(c.url, job, 1);
+    assert.equal(r.result, 'SUCCESS', `${text}\n${c.out.join('')}`);
+    const on = /^Running on (r[12]) in /m.exec(text)![1];
+    for (const i of [1, 2, 3]) {
+      assert.equal(lines(text, new RegExp(`^${b}${i}-before$`)).length, 1, text);
+      assert.deepEqual(lines(text, new RegExp(`^${b}${i}-after`)), [`${b}${i}-after on ${on}`], text);
+    }
+    assert.equal(lines(text, /^Resumed after the controller restarted/).length, 3, text);
+    assert.equal(readFileSync(`${s.marks}/ran-${b}`, 'utf8'), `${b}1\n${b}2\n${b}3\n`, 'each sh ran once');
+  }
+  await kill9(c);
+});
+
+test('a resumed build whose agent never comes back: after the grace its node block fails as non-resumable, saying so, and retry runs it on another agent of the label', async () => {
+  const s = await pool(['q1', 'q2'], ['q2'], 2);
+  let api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/jobs', { name: 'gone', script: `retry(count: 2, conditions: [nonresumable()]) {\n  node('pool') {\n    sh 'echo "on $NODE_NAME"'\n    ${waitingSh(s.marks, 'z')}\n  }\n}\necho 'went on'` });
+  await api('POST', '/api/v1/jobs/gone/builds', {});
+  await consoleUntil(s.c.url, 'gone', 1, 'z-before');
+  await startAgent(s.c, 'q1', s.workdirs.q1!);
+  await killBoth(s.c, s.agents.q2!, s.workdirs.q2!);
+  writeFileSync(`${s.marks}/go`, '');
+  const c = await startCtl(s.home, s.port, null, 2); // q2 is never started again
+  const b = await finishedBuild(c.url, 'gone', 1);
+  const text = await consoleText(c.url, 'gone', 1);
+  assert.equal(b.result, 'SUCCESS', `${text}\n${c.out.join('')}`);
+  assert.match(text, /agent 'q2' did not come back within 2 s after the controller restarted: the step in flight there cannot be resumed/);
+  assert.match(text, /^on q2$/m);
+  assert.match(text, /^on q1$/m);
+  assert.match(text, /^went on$/m);
+  assert.equal(lines(text, /^Resumed after the controller restarted/).length, 1, text);
+  await kill9(c);
+});
+
+async function sigterm(p: Proc): Promise<number | null> {
+  const gone = new Promise<number | null>((r) => p.proc.once('exit', (code) => r(code)));
+  p.proc.kill('SIGTERM');
+  return gone;
+}
+
+test('SIGTERM of an agent during an sh (a restart, an upgrade): the agent exits 0, the sh goes on, its next process hands it back, the build SUCCESS with each line once', async () => {
+  const s = await setup('sqlite', ['t1']);
+  const api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/jobs', { name: 'term', script: `node('t1') { ${waitingSh(s.marks, 't')}; sh 'echo second on the same node' }` });
+  await api('POST', '/api/v1/jobs/term/builds', {});
+  await consoleUntil(s.c.url, 'term', 1, 't-before');
+  assert.equal(await sigterm(s.agents.t1!), 0);
+  assert.match(s.agents.t1!.out.join(''), /1 durable step left running for this agent's next process to hand back/);
+  writeFileSync(`${s.marks}/go`, ''); // the sh goes on while no agent process runs
+  await until(() => readdirSync(path.join(s.workdirs.t1!, '.kiln-durable')).some((k) => existsSync(path.join(s.workdirs.t1!, '.kiln-durable', k, 'rc'))), 'the sh to end while its agent is away');
+  await startAgent(s.c, 't1', s.workdirs.t1!);
+  const b = await finishedBuild(s.c.url, 'term', 1);
+  const text = await consoleText(s.c.url, 'term', 1);
+  assert.equal(b.result, 'SUCCESS', `${text}\n${s.c.out.join('')}`);
+  assert.equal(lines(text, /^t-before$/).length, 1, text);
+  assert.equal(lines(text, /^t-after$/).length, 1, text);
+  assert.match(text, /^second on the same node$/m);
+  assert.equal(readFileSync(`${s.marks}/ran`, 'utf8'), 't\n', 'the sh ran once');
+  await kill9(s.c);
+});
+
+test('SIGTERM of an agent started with --stop-steps: its sh is stopped and the build fails at once saying the agent shut down', async () => {
+  const s = await setup('sqlite', []);
+  const api = jsonApi(() => s.c.url);
+  await api('POST', '/api/v1/agents', { name: 'u1', labels: ['u1'], executors: 1 });
+  const workdir = tempDir('dagents-u1');
+  const agent = await startAgent(s.c, 'u1', workdir, ['--stop-steps']);
+  await api('POST', '/api/v1/jobs', { name: 'stopped', script: `node('u1') { sh 'set +x; echo started; echo $$ > "${s.marks}/pid"; while :; do sleep 0.1; done' }` });
+  await api('POST', '/api/v1/jobs/stopped/builds', {});
+  await consoleUntil(s.c.url, 'stopped', 1, 'started');
+  assert.equal(await sigterm(agent), 0);
+  const pid = Number(readFileSync(`${s.marks}/pid`, 'utf8'));
+  await until(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, 'the step to be stopped with its agent');
+  const b = await finishedBuild(s.c.url, 'stopped', 1);
+  const text = await consoleText(s.c.url, 'stopped', 1);
+  assert.equal(b.result, 'FAILURE', text);
+  assert.match(text, /agent 'u1' shut down \(agent stopped \(SIGTERM\)\)/);
   await kill9(s.c);
 });

@@ -266,14 +266,29 @@ export class PipelineRun {
       ...o.services,
       locks: o.locks ?? new LockManager(),
       input: (req, signal) => this.#waitForInput(req, signal),
-      allocateNode: async (label, signal, say) => {
-        // A label a plugin's step defined for this build (podTemplate's POD_LABEL): its agent.
-        const req: AgentRequest = o.registry.nodeForLabel(label ?? '', this.#scope)
-          ?? { type: label ? 'label' : 'any', label, customWorkspace: null, options: {}, loc: null };
-        const node = await this.#o.nodes.allocate(req, this.#o.build, signal, say ?? (() => {}));
-        return { workspace: node.workspace, release: () => node.release() };
-      },
+      allocateNode: (label, signal, say) => this.#allocateNode(label, signal, say, null),
     };
+  }
+
+  /** The `node` step's node; `branch` set while its branch replays, so the block gets the node it ran on (replay.ts nodeAhead). */
+  async #allocateNode(label: string | null, signal: AbortSignal, say: ((line: string) => void) | undefined, c: ExecContext | null) {
+    // A label a plugin's step defined for this build (podTemplate's POD_LABEL): its agent.
+    const resumeOn = c ? this.#replay?.nodeAhead(c.branch ?? '') ?? null : null;
+    const req: AgentRequest = this.#o.registry.nodeForLabel(label ?? '', this.#scope)
+      ?? { type: label ? 'label' : 'any', label, customWorkspace: null, options: {}, loc: null, resumeOn };
+    try {
+      const node = await this.#o.nodes.allocate(req, this.#o.build, signal, say ?? (() => {}));
+      return { workspace: node.workspace, release: () => node.release() };
+    } catch (err) {
+      if (resumeOn && c) this.#leaveReplay(c);
+      throw err;
+    }
+  }
+
+  /** A resumed block did not get its node back (its agent did not come back): its branch runs anew from here, and the console says why. */
+  #leaveReplay(c: ExecContext): void {
+    this.#replay?.abandon(c.branch ?? '');
+    this.#resumePoint(c);
   }
 
   /** Runs the build to its end; resolves with the final state (never rejects). */
@@ -848,9 +863,12 @@ export class PipelineRun {
     if (this.#replay && !this.#replay.pending(c.branch ?? '')) this.#resumePoint(c);
     this.#log(c, `[Pipeline] node`);
     let node: AllocatedNode;
+    // While its branch replays, the agent its steps ran on before the restart (replay.ts nodeAhead).
+    const resumeOn = this.#replay?.nodeAhead(c.branch ?? '') ?? null;
     try {
-      node = await this.#o.nodes.allocate(req, this.#o.build, c.signal, (line) => this.#log(c, line));
+      node = await this.#o.nodes.allocate(resumeOn ? { ...req, resumeOn } : req, this.#o.build, c.signal, (line) => this.#log(c, line));
     } catch (err) {
+      if (resumeOn) this.#leaveReplay(c);
       if (err instanceof Interrupted || err instanceof StepFailure) throw err;
       throw new StepFailure(this.#messageOf(err), { loc: spec.loc });
     }
@@ -1161,6 +1179,7 @@ export class PipelineRun {
       status: 'running', startedAt: Date.now(), endedAt: null, message: null, returned: null,
     };
     const entry: JournalEntry = { id: rec.id, branch, call, name, status: 'running', startedAt: rec.startedAt, endedAt: null, deadline: prior?.deadline ?? null };
+    if (c.workspace) entry.node = c.workspace.nodeName;
     // A script step's process key, journaled before it starts (a resumed one keeps its key).
     if (leaf && isReattachable(name)) entry.exec = prior?.status === 'running' && prior.exec ? prior.exec : newExecKey(this.#o.build.number, rec.id);
     this.#journal.set(rec, entry);
@@ -1245,7 +1264,8 @@ export class PipelineRun {
         this.#setResult(b);
         if (s && c.stage) c.stage.result = worse(c.stage.result ?? 'SUCCESS', s);
       },
-      services: this.#services,
+      // While its branch replays, a `node` step gets the node its block ran on (replay.ts nodeAhead).
+      services: this.#replay?.pending(c.branch ?? '') ? { ...this.#services, allocateNode: (label, signal, say) => this.#allocateNode(label, signal, say, c) } : this.#services,
       setEnv: (name, value) => {
         const j = rec ? this.#journal.get(rec) : undefined;
         if (j) (j.setEnv ??= {})[name] = value;

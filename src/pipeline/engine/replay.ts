@@ -49,6 +49,15 @@ export interface JournalEntry {
   deadline?: number | null;
   /** The durable exec key of a script step (sh, bat, powershell): a resumed run takes its process over. */
   exec?: string;
+  /** The node the call ran on (its workspace's node as it started): a resumed `node` block asks for it again (`Replay.nodeAhead`). */
+  node?: string;
+}
+
+/** Where a resumed `node` block ran before the restart (AgentRequest.resumeOn). */
+export interface ResumeOn {
+  node: string;
+  /** Whether a script step journaled as running on it is still ahead in the branch (that node's agent holds its process). */
+  inFlight: boolean;
 }
 
 /** What a resumed run starts from (RunOptions.resume). */
@@ -145,6 +154,25 @@ export class Replay {
     }
     this.#pos.set(branch, i + 1);
     return e;
+  }
+
+  /**
+   * The node the next journal entry of `branch` ran on: a node block being allocated while its
+   * branch replays gets its first call next, so that is where the block ran before the restart.
+   */
+  nodeAhead(branch: string): ResumeOn | null {
+    const q = this.#queues.get(branch) ?? [];
+    const from = this.#pos.get(branch) ?? 0;
+    const node = q[from]?.node;
+    if (!node) return null;
+    // A script step in flight later in the branch on that node: its agent holds its process.
+    return { node, inFlight: q.slice(from).some((e) => e.status === 'running' && e.exec !== undefined && e.node === node) };
+  }
+
+  /** The branch's journal is left (its block could not get its node back): what it runs next runs anew. */
+  abandon(branch: string): void {
+    const q = this.#queues.get(branch);
+    if (q) this.#pos.set(branch, q.length);
   }
 
   get announced(): boolean {
