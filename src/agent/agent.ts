@@ -276,24 +276,26 @@ export class Agent {
   /**
    * Closes the connection, kills what runs, returns. With `keepSteps`, durable steps (agent/durable.ts)
    * go on and the close says so (CloseCode.restarting): the controller waits its grace period for
-   * this agent, whose next process hands them back (a restart, an upgrade); otherwise the controller
-   * ends the session at once and they are stopped too.
+   * this agent, whose next process hands them back (a restart, an upgrade); otherwise (or when no
+   * durable step runs) the controller ends the session at once and they are stopped too.
    */
   async stop(reason = 'agent shutting down', opts: { keepSteps?: boolean } = {}): Promise<void> {
     this.#stopped = true;
     this.#wake?.();
+    // Only steps that go on are worth the controller's wait: with none, it ends the session at once.
+    const keep = opts.keepSteps === true && this.#durable.handback().some((h) => !h.exit);
     const ws = this.#ws;
     if (ws && ws.readyState === OPEN) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => { ws.terminate(); resolve(); }, 1000);
         ws.once('close', () => { clearTimeout(t); resolve(); });
-        ws.close(opts.keepSteps ? CloseCode.restarting : CloseCode.goingAway, closeReason(reason));
+        ws.close(keep ? CloseCode.restarting : CloseCode.goingAway, closeReason(reason));
       });
     } else {
       ws?.terminate();
     }
     await this.#executor.close();
-    if (opts.keepSteps) {
+    if (keep) {
       const kept = this.#durable.handback().filter((h) => !h.exit).length;
       if (kept > 0) this.#log(`${kept} durable step${kept === 1 ? '' : 's'} left running for this agent's next process to hand back`);
       return;
