@@ -12,15 +12,15 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { kilnBin } from '../helpers/kiln.ts';
 import { testPostgresUrl } from '../store/helpers.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { jsonApi, until, TEST_ADMIN_TOKEN, finishedBuild, consoleText, consoleUntil } from '../helpers/controller.ts';
+import { jsonApi, until, finishedBuild, consoleText, consoleUntil } from '../helpers/controller.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
+import { startControllerProcess, kill9, freePort } from '../helpers/controller-process.ts';
 
 interface Proc { proc: ChildProcess; out: string[] }
 interface Ctl extends Proc { url: string }
@@ -37,14 +37,6 @@ after(async () => {
   }
 });
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 function track(proc: ChildProcess): string[] {
   running.add(proc);
   proc.on('exit', () => running.delete(proc));
@@ -55,22 +47,8 @@ function track(proc: ChildProcess): string[] {
 }
 
 /** `kiln controller` on `home` and `port` (the same after a restart: agents dial it again). */
-async function startCtl(home: string, port: number, databaseUrl: string | null, graceS = 60): Promise<Ctl> {
-  const proc = spawn(kilnBin, ['controller', '--home', home, '--port', String(port), '--executors', '0', '--agent-grace', String(graceS),
-    ...(databaseUrl ? ['--database-url', databaseUrl] : [])], {
-    env: { ...process.env, KILN_ADMIN_TOKEN: TEST_ADMIN_TOKEN, KILN_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out = track(proc);
-  const url = await new Promise<string>((resolve, reject) => {
-    const check = () => {
-      const m = /Kiln is ready at (http:\/\/[^\s"]+)/.exec(out.join(''));
-      if (m) resolve(m[1]!);
-    };
-    proc.stdout!.on('data', check);
-    proc.stderr!.on('data', check);
-    proc.on('exit', (code) => reject(new Error(`the controller exited (${code}) before it was ready:\n${out.join('')}`)));
-  });
-  return { proc, out, url };
+function startCtl(home: string, port: number, databaseUrl: string | null, graceS = 60): Promise<Ctl> {
+  return startControllerProcess(home, { port, databaseUrl, executors: 0, extraArgs: ['--agent-grace', String(graceS)], running });
 }
 
 /** `kiln agent` for agent `name` (created on the controller when `create`), in `workdir`. */
@@ -83,13 +61,6 @@ async function startAgent(c: Ctl, name: string, workdir: string, extra: string[]
   const out = track(proc);
   await until(async () => (await api('GET', `/api/v1/agents/${name}`)).online === true, `agent ${name} to connect (${out.join('')})`);
   return { proc, out };
-}
-
-async function kill9(p: Proc): Promise<void> {
-  if (p.proc.exitCode !== null || p.proc.signalCode !== null) return;
-  const gone = new Promise((r) => p.proc.once('exit', r));
-  p.proc.kill('SIGKILL');
-  await gone;
 }
 
 const lines = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l));

@@ -7,14 +7,14 @@
 // from PostgreSQL.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { kilnBin } from '../helpers/kiln.ts';
 import { testPostgresUrl } from '../store/helpers.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { jsonApi, until, TEST_ADMIN_TOKEN, finishedBuild, consoleText, consoleUntil } from '../helpers/controller.ts';
+import { jsonApi, until, finishedBuild, consoleText, consoleUntil } from '../helpers/controller.ts';
+import { startControllerProcess, kill9 } from '../helpers/controller-process.ts';
 
 interface Ctl { proc: ChildProcess; url: string; out: string[] }
 const running = new Set<ChildProcess>();
@@ -31,30 +31,8 @@ after(async () => {
 });
 
 /** Starts `kiln controller` on `home` as a child process; resolves once it says it is ready. */
-async function startCtl(home: string, executors = 1, databaseUrl: string | null = null): Promise<Ctl> {
-  const proc = spawn(kilnBin, ['controller', '--home', home, '--port', '0', '--executors', String(executors), ...(databaseUrl ? ['--database-url', databaseUrl] : [])], {
-    env: { ...process.env, KILN_ADMIN_TOKEN: TEST_ADMIN_TOKEN, KILN_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(proc);
-  proc.on('exit', () => running.delete(proc));
-  const out: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out.push(String(d));
-      const m = /Kiln is ready at (http:\/\/[^\s"]+)/.exec(out.join(''));
-      if (m) resolve(m[1]!);
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.on('exit', (code) => reject(new Error(`the controller exited (${code}) before it was ready:\n${out.join('')}`)));
-  });
-  return { proc, url, out };
-}
-
-async function kill9(c: Ctl): Promise<void> {
-  const gone = new Promise((r) => c.proc.once('exit', r));
-  c.proc.kill('SIGKILL');
-  await gone;
+function startCtl(home: string, executors = 1, databaseUrl: string | null = null): Promise<Ctl> {
+  return startControllerProcess(home, { executors, databaseUrl, running });
 }
 
 const lines = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l));

@@ -4,39 +4,17 @@
 // original is still there, and the input it waited at is answered after the restart.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { kilnBin } from '../helpers/kiln.ts';
+import type { ChildProcess } from 'node:child_process';
 import { tempDir } from '../helpers/tmp.ts';
-import { jsonApi, until, TEST_ADMIN_TOKEN, finishedBuild, consoleText } from '../helpers/controller.ts';
+import { jsonApi, until, finishedBuild, consoleText } from '../helpers/controller.ts';
+import { startControllerProcess, kill9 } from '../helpers/controller-process.ts';
 
 interface Ctl { proc: ChildProcess; url: string; out: string[] }
 const running = new Set<ChildProcess>();
 after(() => { for (const p of running) p.kill('SIGKILL'); });
 
-async function startCtl(home: string): Promise<Ctl> {
-  const proc = spawn(kilnBin, ['controller', '--home', home, '--port', '0', '--executors', '1'], {
-    env: { ...process.env, KILN_ADMIN_TOKEN: TEST_ADMIN_TOKEN, KILN_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(proc);
-  proc.on('exit', () => running.delete(proc));
-  const out: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out.push(String(d));
-      const m = /Kiln is ready at (http:\/\/[^\s"]+)/.exec(out.join(''));
-      if (m) resolve(m[1]!);
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.on('exit', (code) => reject(new Error(`the controller exited (${code}) before it was ready:\n${out.join('')}`)));
-  });
-  return { proc, url, out };
-}
-
-async function kill9(c: Ctl): Promise<void> {
-  const gone = new Promise((r) => c.proc.once('exit', r));
-  c.proc.kill('SIGKILL');
-  await gone;
+function startCtl(home: string): Promise<Ctl> {
+  return startControllerProcess(home, { executors: 1, running });
 }
 
 const count = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l)).length;

@@ -27,6 +27,8 @@ export interface ControllerProcessOptions {
   running?: Set<ChildProcess>;
   /** Resolve once its output matches this instead of its ready line (needs `port`): e.g. while it resumes builds. */
   until?: RegExp;
+  /** More options for `kiln controller` (e.g. `--agent-grace 2`). */
+  extraArgs?: string[];
 }
 
 /** Starts `kiln controller` on `home`; resolves once it says it is ready. */
@@ -34,6 +36,7 @@ export async function startControllerProcess(home: string, o: ControllerProcessO
   const args = ['controller', '--home', home, '--port', String(o.port ?? 0), '--executors', String(o.executors ?? 1)];
   if (o.host) args.push('--host', o.host);
   if (o.databaseUrl) args.push('--database-url', o.databaseUrl);
+  if (o.extraArgs) args.push(...o.extraArgs);
   const spawnedAt = Date.now();
   const proc = spawn(kilnBin, args, {
     env: { ...process.env, KILN_ADMIN_TOKEN: TEST_ADMIN_TOKEN, KILN_LOG_FORMAT: 'json', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,8 +59,8 @@ export async function startControllerProcess(home: string, o: ControllerProcessO
   return { proc, url, out, spawnedAt };
 }
 
-/** SIGKILL, and waits for it to be gone. */
-export async function kill9(c: ControllerProcess): Promise<void> {
+/** SIGKILL (of a controller or an agent process), and waits for it to be gone. */
+export async function kill9(c: { proc: ChildProcess }): Promise<void> {
   if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
   const gone = new Promise((r) => c.proc.once('exit', r));
   c.proc.kill('SIGKILL');
