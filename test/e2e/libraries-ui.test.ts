@@ -5,12 +5,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
+import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln, axeFindings } from './harness.ts';
 import { gitIn, libraryRepo, type LibraryRepo } from '../helpers/git-servers.ts';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ADMIN = { user: 'admin', password: 'correct horse battery staple' };
 
 describe('Libraries page in Chromium', { timeout: 180_000 }, () => {
@@ -64,12 +61,7 @@ describe('Libraries page in Chromium', { timeout: 180_000 }, () => {
     assert.match(text, /buildPlugin\s+Builds a plugin the usual way\./);
     assert.match(text, /log\s+no help \(vars\/log.txt\)/);
     // No serious or critical accessibility findings with the form and the result shown.
-    await page.evaluate(AXE_SOURCE);
-    const violations = await page.evaluate(async () => {
-      const axe = (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string | null; help: string }[] }> } }).axe;
-      return (await axe.run({ resultTypes: ['violations'] })).violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help }));
-    });
-    assert.deepEqual(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), []);
+    assert.deepEqual(await axeFindings(page, '/libraries'), []);
     await screenshot(page, 'libraries-test');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved library pipeline-lib.').waitFor();

@@ -7,12 +7,9 @@
 // axe-core finding on these pages and the open dialog, in light and dark mode.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, startKiln, type Kiln } from './harness.ts';
+import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, startKiln, type Kiln, axeFindings } from './harness.ts';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const TIMEOUT = 20_000;
 
 const RELAY = `pipeline {
@@ -114,13 +111,7 @@ describe('Restart from Stage in Chromium', { timeout: 240_000 }, () => {
         await page.getByRole('heading', { name: heading }).first().waitFor();
         await prepare?.();
         await page.waitForTimeout(200);
-        await page.evaluate(AXE_SOURCE);
-        const violations = await page.evaluate(async () => {
-          const axe = (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-          const r = await axe.run({ resultTypes: ['violations'] });
-          return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
-        });
-        for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${p}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.join(', ')}`);
+        found.push(...await axeFindings(page, p));
       }
       await page.emulateMedia({ colorScheme: null });
       assert.deepEqual(found, []);

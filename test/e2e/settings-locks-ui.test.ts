@@ -11,12 +11,9 @@
 // and no serious or critical axe-core finding on both pages, light and dark.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Locator, Page } from 'playwright-core';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
+import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln, axeFindings } from './harness.ts';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const TIMEOUT = 20_000;
 const KEY_MARK = 'never-shown-key-material-9c1e';
 const FP = `SHA256:${'A'.repeat(20)}b+c/${'Z'.repeat(19)}`;
@@ -215,13 +212,7 @@ describe('lockable resources and SSH servers pages, in Chromium', { timeout: 300
         await page.goto(new URL(p.slice(1), kiln.url).href);
         await page.getByRole('heading', { name: heading }).first().waitFor();
         await prepare();
-        await page.evaluate(AXE_SOURCE);
-        const violations = await page.evaluate(async () => {
-          const axe = (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-          const r = await axe.run({ resultTypes: ['violations'] });
-          return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
-        });
-        for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${p}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.join(', ')}`);
+        found.push(...await axeFindings(page, p));
       }
       await page.emulateMedia({ colorScheme: null });
       assert.deepEqual(found, []);

@@ -13,14 +13,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
-import { E2E_ADMIN_TOKEN, ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
+import { E2E_ADMIN_TOKEN, ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln, axeFindings } from './harness.ts';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const TIMEOUT = 20_000;
 
 describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeout: 300_000 }, () => {
@@ -317,13 +315,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
         await page.getByRole('heading', { name: heading }).first().waitFor();
         await prepare?.();
         await page.waitForTimeout(200);
-        await page.evaluate(AXE_SOURCE);
-        const violations = await page.evaluate(async () => {
-          const axe = (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-          const r = await axe.run({ resultTypes: ['violations'] });
-          return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
-        });
-        for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${p}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.join(', ')}`);
+        found.push(...await axeFindings(page, p));
       }
       await page.emulateMedia({ colorScheme: null });
       assert.deepEqual(found, []);

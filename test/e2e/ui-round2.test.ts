@@ -9,11 +9,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
+import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln, axeFindings } from './harness.ts';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const TIMEOUT = 20_000;
 
 /** The little of the browser's globals these tests evaluate in the page (the project's types have no DOM). */
@@ -227,13 +224,7 @@ describe('web UI round 2 in Chromium', { timeout: 240_000 }, () => {
         await page.getByRole('heading', { name: heading }).first().waitFor();
         if (path.includes('slow-')) await page.locator('h1 .badge', { hasText: 'Running' }).waitFor();
         await page.waitForTimeout(200);
-        await page.evaluate(AXE_SOURCE);
-        const violations = await page.evaluate(async () => {
-          const axe = (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-          const r = await axe.run({ resultTypes: ['violations'] });
-          return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
-        });
-        for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${path}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.join(', ')}`);
+        found.push(...await axeFindings(page, path));
       }
       await kiln.api('POST', `/api/v1/jobs/slow-${scheme}/builds/${running.number}/abort`, {}).catch(() => { /* already over */ });
       await page.emulateMedia({ colorScheme: null });

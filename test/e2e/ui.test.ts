@@ -7,15 +7,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { readFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
+import { readFileSync } from 'node:fs';
+import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln, axeFindings } from './harness.ts';
 
 /** The little of the browser's globals these tests evaluate in the page (the project's types have no DOM). */
 interface Browser { getComputedStyle(el: unknown): { color: string }; document: { documentElement: { scrollWidth: number } }; innerWidth: number }
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const ADMIN = { user: 'admin', password: 'correct horse battery staple' };
 const TIMEOUT = 20_000;
@@ -440,8 +438,6 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
   });
 
   step('accessibility: no serious or critical axe-core findings on the main pages', async () => {
-    // axe-core is evaluated through the DevTools protocol, which the page's CSP does not govern.
-    await page.evaluate(AXE_SOURCE);
     const pages: [string, RegExp][] = [
       ['/', /^Jobs$/], ['/job/hello', /^hello$/], ['/job/hello/build/1', /^hello #1/], ['/new-job', /^New pipeline job$/],
       ['/agents', /^Agents$/], ['/credentials', /^Credentials$/], ['/users', /^Users$/], ['/profile', new RegExp(`^${ADMIN.user}$`)], ['/clouds', /^Clouds$/], ['/audit', /^Audit log$/],
@@ -452,13 +448,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
       await page.goto(new URL(path.slice(1), kiln.url).href);
       await page.getByRole('heading', { name: heading }).first().waitFor();
       await page.waitForTimeout(200);
-      await page.evaluate(AXE_SOURCE);
-      const violations = await page.evaluate(async () => {
-        const axe = (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-        const r = await axe.run({ resultTypes: ['violations'] });
-        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
-      });
-      for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${path}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.join(', ')}`);
+      found.push(...await axeFindings(page, path));
     }
     assert.deepEqual(found, []);
   });
