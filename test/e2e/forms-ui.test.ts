@@ -208,6 +208,8 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
     await again.getByLabel('Slack base URL').waitFor();
     assert.equal(await again.getByLabel('Slack base URL').inputValue(), 'https://slack.com/api/');
     assert.equal(await again.getByLabel('Default channel').inputValue(), '#builds');
+    // the credential choices arrive with their own request: the saved one is chosen once its option is there
+    await again.getByLabel('Slack token credential').locator('option[value="slack-token"]').waitFor({ state: 'attached' });
     assert.equal(await again.getByLabel('Slack token credential').inputValue(), 'slack-token');
     assert.equal(await again.getByLabel('Server URL').inputValue(), 'https://sonar.example');
     assert.match(await again.innerText(), /Secret: set\./);
