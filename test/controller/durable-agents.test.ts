@@ -65,6 +65,23 @@ async function startAgent(c: Ctl, name: string, workdir: string, extra: string[]
 
 const lines = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l));
 
+/**
+ * Waits until `text` is in the build's console file on disk, before a kill -9 of the controller:
+ * output the controller acknowledged but still held in its console writer's memory can be lost
+ * (docs/architecture.md, Durable builds, "Not yet"), which these tests do not cover.
+ */
+async function onDisk(home: string, job: string, n: number, text: string): Promise<void> {
+  // <home>/builds/<job id>/<n>/log; each test's texts name their job, so any job's folder will do
+  const dir = path.join(home, 'builds');
+  await until(() => readdirSync(dir).some((id) => {
+    try {
+      return readFileSync(path.join(dir, id, String(n), 'log'), 'utf8').includes(text);
+    } catch {
+      return false;
+    }
+  }), `'${text}' in the console of ${job} #${n} on disk`);
+}
+
 async function dbFor(kind: 'sqlite' | 'postgres'): Promise<string | null> {
   if (kind === 'sqlite') return null;
   const schema = `kiln_dagents_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
@@ -88,6 +105,7 @@ for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 of the control
   }` });
   await api('POST', '/api/v1/jobs/long/builds', {});
   await consoleUntil(c.url, 'long', 1, 'before');
+  await onDisk(home, 'long', 1, 'before');
   await kill9(c);
   // The sh goes on while the controller is away: it prints, and the output waits on the agent.
   await new Promise((r) => setTimeout(r, 300));
@@ -154,6 +172,7 @@ for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 of the control
   await api('POST', '/api/v1/jobs', { name: 'both', script: `node('c1') { ${waitingSh(s.marks, 'y', 3)} }; echo 'not reached'` });
   await api('POST', '/api/v1/jobs/both/builds', {});
   await consoleUntil(s.c.url, 'both', 1, 'y-before');
+  await onDisk(s.home, 'both', 1, 'y-before');
   // Killed together once the agent has the controller's acknowledgement of that line: were both
   // to die while it is in flight, the line would come again (docs: Durable builds, "Not yet").
   const durable = path.join(s.workdirs.c1!, '.kiln-durable');
@@ -182,7 +201,9 @@ test('kill -9 of the controller during a parallel with an sh on each of two agen
     echo 'after the parallel'` });
   await api('POST', '/api/v1/jobs/par/builds', {});
   await consoleUntil(s.c.url, 'par', 1, 'one-before');
+  await onDisk(s.home, 'par', 1, 'one-before');
   await consoleUntil(s.c.url, 'par', 1, 'two-before');
+  await onDisk(s.home, 'par', 1, 'two-before');
   await kill9(s.c);
   writeFileSync(`${s.marks}/go`, '');
   const c = await startCtl(s.home, s.port, s.db);
@@ -341,8 +362,10 @@ test('kill -9 of the controller three times during sh steps on two agents of one
   await api('POST', '/api/v1/jobs', { name: 'j2', script: `node('pool') {\n${steps('b')}\n}` });
   await api('POST', '/api/v1/jobs/j1/builds', {});
   await consoleUntil(c.url, 'j1', 1, 'a1-before');
+  await onDisk(s.home, 'j1', 1, 'a1-before');
   await api('POST', '/api/v1/jobs/j2/builds', {});
   await consoleUntil(c.url, 'j2', 1, 'b1-before');
+  await onDisk(s.home, 'j2', 1, 'b1-before');
   for (const i of [1, 2, 3]) {
     await kill9(c);
     writeFileSync(`${s.marks}/go-a${i}`, '');
@@ -351,7 +374,9 @@ test('kill -9 of the controller three times during sh steps on two agents of one
     api = jsonApi(() => c.url);
     if (i < 3) {
       await consoleUntil(c.url, 'j1', 1, `a${i + 1}-before`);
+      await onDisk(s.home, 'j1', 1, `a${i + 1}-before`);
       await consoleUntil(c.url, 'j2', 1, `b${i + 1}-before`);
+      await onDisk(s.home, 'j2', 1, `b${i + 1}-before`);
     }
   }
   for (const [job, b] of [['j1', 'a'], ['j2', 'b']] as const) {
