@@ -98,8 +98,8 @@ const xvnc: StepRun = async (ctx, args) => {
   const base = path.join(ws.tmp, `xvnc-${id}`);
   const auth = `${base}.Xauthority`;
   const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+  const cookie = randomBytes(16).toString('hex');
   if (useXauth) {
-    const cookie = randomBytes(16).toString('hex');
     const made = await sh(`mkdir -p ${q(ws.tmp)} && umask 077 && xauth -q -f ${q(auth)} source -`, `add :0 MIT-MAGIC-COOKIE-1 ${cookie}\n`);
     if (made.code !== 0) throw new StepFailure(`xvnc: cannot make the Xauthority file with xauth on node '${ws.nodeName}' (install xauth, or useXauthority: false): ${made.out}`);
   }
@@ -122,8 +122,13 @@ const xvnc: StepRun = async (ctx, args) => {
   }
   const env: Record<string, string> = { DISPLAY: `:${display}` };
   if (useXauth) {
-    // Clients look the cookie up by display: copy it to the display the server took.
-    await sh(`xauth -q -f ${q(auth)} list | sed -n 's/^[^ ]* *\\([^ ]*\\) *\\([0-9a-f]*\\)$/add :${display} \\1 \\2/p' | xauth -q -f ${q(auth)} source -`);
+    // Clients look the cookie up by display: add it for the display the server took (on stdin, as
+    // above; not `xauth list | xauth source`, whose two processes race for the file's lock).
+    const added = await sh(`xauth -q -f ${q(auth)} source -`, `add :${display} MIT-MAGIC-COOKIE-1 ${cookie}\n`);
+    if (added.code !== 0) {
+      await stop();
+      throw new StepFailure(`xvnc: cannot add display :${display} to the Xauthority file with xauth on node '${ws.nodeName}': ${added.out}`);
+    }
     env['XAUTHORITY'] = auth;
   }
   try {
