@@ -22,6 +22,8 @@ export interface StepParam {
   required?: boolean;
   /** Allowed values for a string parameter (e.g. timeout's unit). */
   values?: readonly string[];
+  /** A value Jenkins takes but Kiln refuses, and why (useSftpForExec: true): an error at lint and at run, never ignored. */
+  refused?: { value: string | boolean; why: string };
   doc: string;
 }
 

@@ -4,7 +4,11 @@
 // <remoteDirectory> and run its execCommand; "SSH: Transferred N file(s)". A failure (cannot
 // connect, a command's non-zero exit: "Exec exit status not zero. Status [1]") is printed as
 // "ERROR: Exception when publishing, exception message [...]" and makes the build UNSTABLE, or
-// FAILURE with failOnError; continueOnError goes on with the next server.
+// FAILURE with failOnError; continueOnError goes on with the next server; sshRetry tries a
+// failed publisher again ("SSH: Caught exception [...] Sleeping for [N]ms before trying again"),
+// going on from where it stopped. useAgentForwarding forwards an in-process agent holding only
+// the configured key; keepFilePermissions, makeEmptyDirs, remoteDirectorySDF (date-format.ts)
+// as the plugin has them; useSftpForExec: true is refused (at lint too).
 //
 // Safety: the server's host key must match its pinned fingerprint; files are read through the
 // Workspace (paths outside it, and links leading out, are refused by it) and their patterns must
@@ -15,6 +19,7 @@ import os from 'node:os';
 import posix from 'node:path/posix';
 import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
 import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
@@ -24,6 +29,8 @@ import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { openFile } from '../../util/files-stream.ts';
 import type { FileReader } from '../../core/workspace.ts';
 import type { SshServer } from '../../core/ssh-publish.ts';
+import { compileAntPatterns } from '../../util/antglob.ts';
+import { simpleDateFormat } from './date-format.ts';
 
 type Client = InstanceType<typeof ssh2.Client>;
 type Sftp = Parameters<Parameters<Client['sftp']>[0]>[1];
@@ -36,13 +43,19 @@ class PublishError extends KilnError {
 }
 
 interface Transfer {
-  sourceFiles: string; excludes: string; removePrefix: string; remoteDirectory: string; execCommand: string;
+  sourceFiles: string; excludes: string; removePrefix: string; remoteDirectory: string; remoteDirectorySDF: boolean; execCommand: string;
   execTimeout: number; flatten: boolean; cleanRemote: boolean; noDefaultExcludes: boolean; makeEmptyDirs: boolean; patternSeparator: string; usePty: boolean;
+  useAgentForwarding: boolean; keepFilePermissions: boolean;
 }
 
-interface Publisher { configName: string; verbose: boolean; transfers: Transfer[] }
+interface Publisher { configName: string; verbose: boolean; transfers: Transfer[]; retries: number; retryDelay: number }
+
+/** How far a publisher got: a retry goes on from there (files sent are not sent again), as the plugin's TransferState. */
+interface Progress { transfer: number; cleaned: boolean; files: number; dirs: number; counts: number[] }
 
 const REFUSED = 'is not supported by Kiln';
+/** useSftpForExec: true (refused at lint too, index.ts): the plugin's own small command language is not implemented. */
+const USE_SFTP_FOR_EXEC = "useSftpForExec: true (execCommand as SFTP commands: cd, mkdir, rm, ln, ls, get) is not supported by Kiln; run the command over SSH (leave useSftpForExec false)";
 
 function mapOf(v: Value, what: string, symbol: string): Map<string, Value> {
   if (!isMap(v)) throw new StepFailure(`sshPublisher: ${what} must be ${symbol}(...), got ${String(v)}`);
@@ -54,7 +67,7 @@ function mapOf(v: Value, what: string, symbol: string): Map<string, Value> {
 function parseTransfer(m: Map<string, Value>, where: string): Transfer {
   const s = (k: string) => { const x = m.get(k); return x === undefined || x === null ? '' : String(x); };
   const b = (k: string) => m.get(k) === true || m.get(k) === 'true';
-  if (b('remoteDirectorySDF')) throw new StepFailure(`sshPublisher: ${where}: remoteDirectorySDF (a date-formatted remote directory) ${REFUSED}`);
+  if (b('useSftpForExec')) throw new StepFailure(`sshPublisher: ${where}: ${USE_SFTP_FOR_EXEC}`);
   const t = m.get('execTimeout');
   const execTimeout = t === undefined || t === null ? 120_000 : Number(t);
   if (!Number.isInteger(execTimeout) || execTimeout < 0) throw new StepFailure(`sshPublisher: ${where}: execTimeout must be a whole number of ms, 0 or more`);
@@ -62,7 +75,13 @@ function parseTransfer(m: Map<string, Value>, where: string): Transfer {
     sourceFiles: s('sourceFiles').trim(), excludes: s('excludes').trim(), removePrefix: s('removePrefix').trim(), remoteDirectory: s('remoteDirectory').trim(),
     execCommand: s('execCommand'), execTimeout, flatten: b('flatten'), cleanRemote: b('cleanRemote'), noDefaultExcludes: b('noDefaultExcludes'),
     makeEmptyDirs: b('makeEmptyDirs'), patternSeparator: s('patternSeparator') || '[, ]+', usePty: b('usePty'),
+    remoteDirectorySDF: b('remoteDirectorySDF'), useAgentForwarding: b('useAgentForwarding'), keepFilePermissions: b('keepFilePermissions'),
   };
+  try {
+    new RegExp(tr.patternSeparator);
+  } catch (e) {
+    throw new StepFailure(`sshPublisher: ${where}: patternSeparator '${tr.patternSeparator}' must be a valid regular expression - ${(e as Error).message}`);
+  }
   if (tr.sourceFiles === '' && tr.execCommand.trim() === '') throw new StepFailure(`sshPublisher: ${where}: Either Source files, Exec command or both must be supplied`);
   // The remote directory stays under the server's: no '..' leaving it (a leading '/' is relative to it, as the plugin has it).
   const rd = posix.normalize(`/${tr.remoteDirectory.replace(/\\/g, '/')}`);
@@ -70,6 +89,18 @@ function parseTransfer(m: Map<string, Value>, where: string): Transfer {
   tr.remoteDirectory = rd === '/' ? '' : rd.slice(1);
   if (tr.removePrefix !== '' && relPathProblem(tr.removePrefix.replace(/\/+$/, '')) !== null) throw new StepFailure(`sshPublisher: ${where}: removePrefix '${tr.removePrefix}': ${relPathProblem(tr.removePrefix.replace(/\/+$/, ''))}`);
   return tr;
+}
+
+/** sshRetry(retries: 3, retryDelay: 10000) (or the map/$class form): how often a failed publisher is tried again, and the ms between. */
+function parseRetry(v: Value | undefined, where: string): { retries: number; retryDelay: number } {
+  if (v === undefined || v === null) return { retries: 0, retryDelay: 10_000 };
+  if (!isMap(v)) throw new StepFailure(`sshPublisher: ${where}.sshRetry must be sshRetry(retries: N, retryDelay: ms), got ${String(v)}`);
+  for (const k of v.keys()) if (!['$symbol', '$class', 'retries', 'retryDelay'].includes(k)) throw new StepFailure(`sshPublisher: ${where}.sshRetry: unknown parameter '${k}' (it takes retries, retryDelay)`);
+  const retries = Number(v.get('retries') ?? 0);
+  const retryDelay = Number(v.get('retryDelay') ?? 10_000);
+  if (!Number.isInteger(retries) || retries < 0 || retries > 100) throw new StepFailure(`sshPublisher: ${where}.sshRetry: retries must be a whole number from 0 to 100, got ${String(v.get('retries'))}`);
+  if (!Number.isInteger(retryDelay) || retryDelay < 1 || retryDelay > 3_600_000) throw new StepFailure(`sshPublisher: ${where}.sshRetry: retryDelay must be a whole number of ms from 1 to 3600000, got ${String(v.get('retryDelay'))}`);
+  return { retries, retryDelay };
 }
 
 function parse(args: { values: Record<string, Value> }): Publisher[] {
@@ -86,8 +117,9 @@ function parse(args: { values: Record<string, Value> }): Publisher[] {
     if (typeof configName !== 'string' || configName === '') throw new StepFailure(`sshPublisher: publishers[${i}] names no configName`);
     const transfers = m.get('transfers') ?? [];
     if (!isList(transfers)) throw new StepFailure(`sshPublisher: publishers[${i}].transfers must be a list of sshTransfer(...)`);
+    const { retries, retryDelay } = parseRetry(m.get('sshRetry') ?? m.get('retry'), `publishers[${i}]`);
     return {
-      configName, verbose: m.get('verbose') === true,
+      configName, verbose: m.get('verbose') === true || m.get('verbose') === 'true', retries, retryDelay,
       transfers: transfers.map((t, j) => parseTransfer(mapOf(t, `publishers[${i}].transfers[${j}]`, 'sshTransfer'), `publishers[${i}].transfers[${j}]`)),
     };
   });
@@ -97,7 +129,44 @@ function fingerprintOf(blob: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
 }
 
-async function connect(ctx: StepContext, server: SshServer): Promise<Client> {
+/**
+ * An agent holding the configured key, forwarded to the server for a command with
+ * useAgentForwarding (JSch forwards the identities it logged in with, so does this): the command
+ * can `ssh`/`git` onwards with the key, which never leaves the controller (the server only gets signatures).
+ */
+function keyAgent(privateKey: string | null, passphrase: string | undefined): InstanceType<typeof ssh2.BaseAgent> {
+  const keys: ParsedKey[] = [];
+  if (privateKey) {
+    const k = ssh2.utils.parseKey(privateKey, passphrase);
+    const key = Array.isArray(k) ? k[0] : k;
+    if (key && !(key instanceof Error)) keys.push(key);
+  }
+  class KeyAgent extends ssh2.BaseAgent<ParsedKey> {
+    override getIdentities(cb: (err: Error | undefined, keys?: ParsedKey[]) => void): void { cb(undefined, keys); }
+    override sign(pub: ParsedKey, data: Buffer, options: unknown, cb?: (err: Error | undefined, sig?: Buffer) => void): void {
+      const done = typeof options === 'function' ? (options as (err: Error | undefined, sig?: Buffer) => void) : cb!;
+      const key = keys.find((k) => k.getPublicSSH().equals(pub.getPublicSSH()));
+      if (!key) return done(new Error('no such key'));
+      const hash = typeof options === 'object' && options !== null ? (options as { hash?: string }).hash : undefined;
+      done(undefined, key.sign(data, hash));
+    }
+    override getStream(cb: (err: Error | undefined, stream?: InstanceType<typeof ssh2.AgentProtocol>) => void): void {
+      const proto = new ssh2.AgentProtocol(false);
+      proto.on('identities', (req) => proto.getIdentitiesReply(req, keys));
+      proto.on('sign', (req, pub, data, flags) => {
+        const key = keys.find((k) => k.getPublicSSH().equals(pub.getPublicSSH()));
+        if (!key) return proto.failureReply(req);
+        const sig = key.sign(data, flags.hash);
+        if (sig instanceof Error) return proto.failureReply(req);
+        proto.signReply(req, sig);
+      });
+      cb(undefined, proto);
+    }
+  }
+  return new KeyAgent();
+}
+
+async function connect(ctx: StepContext, server: SshServer, forwardAgent = false): Promise<Client> {
   const cred = await ctx.build.services.credential(server.credentialsId);
   const auth = cred.type === 'sshKey' ? { privateKey: cred.privateKey ?? '', ...(cred.passphrase ? { passphrase: cred.passphrase } : {}) }
     : cred.type === 'usernamePassword' ? { password: cred.password ?? '' }
@@ -105,6 +174,7 @@ async function connect(ctx: StepContext, server: SshServer): Promise<Client> {
   if (!auth) throw new PublishError(`credential '${server.credentialsId}' is a ${cred.type} credential; an SSH key or a username with password is needed`);
   const where = `${server.hostname}:${server.port}`;
   const client = new ssh2.Client();
+  const agent = forwardAgent ? { agent: keyAgent(cred.type === 'sshKey' ? cred.privateKey ?? null : null, cred.passphrase ?? undefined), agentForward: true } : {};
   let hostKeyProblem: string | null = null;
   await new Promise<void>((resolve, reject) => {
     const onAbort = () => { client.end(); reject(new PublishError('the build was aborted')); };
@@ -117,7 +187,7 @@ async function connect(ctx: StepContext, server: SshServer): Promise<Client> {
       reject(new PublishError(`Failed to connect and initialize SSH connection to ${where}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' ').trim()));
     });
     client.connect({
-      host: server.hostname, port: server.port, username: server.username, readyTimeout: server.timeoutMs, ...auth,
+      host: server.hostname, port: server.port, username: server.username, readyTimeout: server.timeoutMs, ...auth, ...agent,
       hostVerifier: (key: Buffer) => {
         const fp = fingerprintOf(key);
         if (fp === server.hostKeyFingerprint.replace(/=+$/, '')) return true;
@@ -180,7 +250,7 @@ async function exec(ctx: StepContext, client: Client, t: Transfer, verbose: bool
   const started = Date.now();
   const out: Buffer[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
-    client.exec(t.execCommand, { pty: t.usePty }, (err, ch) => {
+    client.exec(t.execCommand, { pty: t.usePty, ...(t.useAgentForwarding ? { agentForward: true } : {}) }, (err, ch) => {
       if (err) return reject(new PublishError(`cannot run the command: ${err.message}`));
       const timer = t.execTimeout > 0 ? setTimeout(() => { ch.close(); reject(new PublishError(`Exec timed out or was interrupted after ${t.execTimeout} ms`)); }, t.execTimeout) : null;
       const onAbort = () => { ch.close(); reject(new PublishError('the build was aborted')); };
@@ -203,23 +273,56 @@ async function exec(ctx: StepContext, client: Client, t: Transfer, verbose: bool
   if (code !== 0) throw new PublishError(`Exec exit status not zero. Status [${code === null ? -1 : code}]`);
 }
 
-async function publish(ctx: StepContext, p: Publisher, server: SshServer): Promise<void> {
+/**
+ * makeEmptyDirs: the leaf directories the patterns select that hold no selected file, as the
+ * plugin's FileFinder finds them (listed on the node with find, matched with Ant's rules here).
+ */
+async function emptyDirs(ctx: StepContext, base: string, includes: string, excludes: string | undefined, defaultExcludes: boolean, files: string[]): Promise<string[]> {
+  const ws = ctx.workspace();
+  const out: Buffer[] = [];
+  let size = 0;
+  const r = await ws.exec({ argv: ['find', '.', '-type', 'd', '-print0'], cwd: base, env: { PATH: ctx.env['PATH'] ?? '/usr/bin:/bin' }, signal: ctx.signal,
+    onOutput: (c, st) => { if (st === 'stdout' && (size += c.length) <= 16 << 20) out.push(c); } });
+  if (r.exitCode !== 0 || size > 16 << 20) throw new PublishError(`makeEmptyDirs: cannot list the directories of ${base}${size > 16 << 20 ? ' (more than 16 MB of names)' : ''}`);
+  const matcher = compileAntPatterns(includes, excludes, { defaultExcludes });
+  const dirs = Buffer.concat(out).toString('utf8').split('\0').map((d) => d.replace(/^\.\/?/, '')).filter((d) => d !== '' && matcher.matches(d));
+  const leaf = dirs.filter((d) => !dirs.some((o) => o.startsWith(`${d}/`)));
+  return leaf.filter((d) => !files.some((f) => f.startsWith(`${d}/`))).sort();
+}
+
+function remoteDirOf(t: Transfer): string {
+  if (!t.remoteDirectorySDF) return t.remoteDirectory;
+  let formatted: string;
+  try {
+    formatted = simpleDateFormat(t.remoteDirectory, new Date());
+  } catch (e) {
+    throw new PublishError(`Could not create a date format from [${t.remoteDirectory}] exception message [${(e as Error).message}]`);
+  }
+  if (formatted.split(/[\\/]/).includes('..') || formatted.includes('\0')) throw new PublishError(`remoteDirectory [${formatted}] (formatted from [${t.remoteDirectory}]) has a '..' part: it must stay inside the server's remote directory`);
+  const rd = posix.normalize(`/${formatted.replace(/\\/g, '/')}`);
+  return rd === '/' ? '' : rd.slice(1);
+}
+
+async function publish(ctx: StepContext, p: Publisher, server: SshServer, progress: Progress): Promise<void> {
   const ws = ctx.workspace();
   const base = ctx.cwd ?? ws.root;
   ctx.log(`SSH: Connecting from host [${os.hostname()}]`);
   ctx.log(`SSH: Connecting with configuration [${server.name}] ...`);
-  const client = await connect(ctx, server);
-  let transferred = 0;
+  const client = await connect(ctx, server, p.transfers.some((t) => t.useAgentForwarding && t.execCommand.trim() !== ''));
   try {
     let sftp: Sftp | null = null;
     let root = '';
-    for (const t of p.transfers) {
+    for (; progress.transfer < p.transfers.length; progress.transfer++, progress.cleaned = false, progress.files = 0, progress.dirs = 0) {
+      const t = p.transfers[progress.transfer]!;
       if (t.sourceFiles !== '') {
-        const patterns = t.sourceFiles.split(new RegExp(t.patternSeparator)).filter((x) => x !== '');
+        const sep = new RegExp(t.patternSeparator);
+        const patterns = t.sourceFiles.split(sep).filter((x) => x !== '');
         for (const pat of patterns) {
           if (pat.startsWith('/') || pat.split('/').includes('..')) throw new StepFailure(`sshPublisher: sourceFiles '${pat}' leaves the workspace: patterns are relative to it, without '..'`);
         }
-        const files = await ws.glob(base, patterns.join(','), t.excludes ? t.excludes.split(new RegExp(t.patternSeparator)).filter((x) => x !== '').join(',') : undefined, { defaultExcludes: !t.noDefaultExcludes });
+        const excludes = t.excludes ? t.excludes.split(sep).filter((x) => x !== '').join(',') : undefined;
+        const files = await ws.glob(base, patterns.join(','), excludes, { defaultExcludes: !t.noDefaultExcludes });
+        const dirs = t.makeEmptyDirs ? await emptyDirs(ctx, base, patterns.join(','), excludes, !t.noDefaultExcludes, files) : [];
         if (!sftp) {
           sftp = await sftpOf(client);
           const home = await cb<string>((d) => sftp!.realpath('.', d), 'realpath');
@@ -227,35 +330,95 @@ async function publish(ctx: StepContext, p: Publisher, server: SshServer): Promi
           if (p.verbose) ctx.log(`SSH: remote root is [${root}]`);
         }
         const s = sftp;
-        const target = t.remoteDirectory ? posix.join(root, t.remoteDirectory) : root;
-        if (t.cleanRemote) {
+        const remoteDir = remoteDirOf(t);
+        const target = remoteDir ? posix.join(root, remoteDir) : root;
+        if (t.cleanRemote && !progress.cleaned) {
           if (p.verbose) ctx.log(`SSH: cleaning [${target}]`);
           await removeTree(s, target);
+          progress.cleaned = true;
         }
         const prefix = t.removePrefix.replace(/\/+$/, '');
-        const made = new Set<string>();
-        for (const rel of files) {
+        const strip = (rel: string): string => {
           if (relPathProblem(rel) !== null) throw new PublishError(`'${rel}' is not a plain path in the workspace`);
-          let dest = rel;
-          if (prefix !== '') {
-            if (!rel.startsWith(`${prefix}/`)) throw new PublishError(`removePrefix [${prefix}] is not a prefix of the file [${rel}]`);
-            dest = rel.slice(prefix.length + 1);
+          if (prefix === '') return rel;
+          if (!rel.startsWith(`${prefix}/`)) throw new PublishError(`Failed to remove prefix from file named [${rel}]. Prefix [${prefix}] must be present in all file paths`);
+          return rel.slice(prefix.length + 1);
+        };
+        if (t.flatten) {
+          const seen = new Set<string>();
+          for (const rel of files) {
+            const name = posix.basename(rel);
+            if (seen.has(name)) throw new PublishError(`Duplicate filename detected in flatten mode. Filename [${name}]`);
+            seen.add(name);
           }
+        }
+        const made = new Set<string>();
+        for (; progress.files < files.length; progress.files++) {
+          const rel = files[progress.files]!;
+          let dest = strip(rel);
           if (t.flatten) dest = posix.basename(dest);
           const remote = posix.join(target, dest);
           await mkdirs(s, posix.dirname(remote), made);
-          await put(s, await openFile(ws, posix.join(base, rel)), remote);
+          const local = posix.join(base, rel);
+          await put(s, await openFile(ws, local), remote);
           if (p.verbose) ctx.log(`SSH: put [${dest}] to [${posix.dirname(remote)}]`);
-          transferred++;
+          if (t.keepFilePermissions) await keepModes(ctx, s, local, remote, p.verbose);
+          progress.counts[progress.transfer] = (progress.counts[progress.transfer] ?? 0) + 1;
+        }
+        if (!t.flatten) {
+          for (; progress.dirs < dirs.length; progress.dirs++) {
+            const dest = strip(dirs[progress.dirs]!);
+            if (dest === '') continue;
+            const remote = posix.join(target, dest);
+            await mkdirs(s, remote, made);
+            if (p.verbose) ctx.log(`SSH: mkdir [${dest}] in [${target}]`);
+          }
         }
       }
+      progress.counts[progress.transfer] ??= 0;
       if (t.execCommand.trim() !== '') await exec(ctx, client, t, p.verbose);
     }
   } finally {
     ctx.log(`SSH: Disconnecting configuration [${server.name}] ...`);
     client.end();
   }
-  ctx.log(`SSH: Transferred ${transferred} file(s)`);
+  const total = progress.counts.reduce((a, b) => a + b, 0);
+  ctx.log(`SSH: Transferred ${total}${progress.counts.length > 1 ? ` ( ${progress.counts.join(' + ')} )` : ''} file(s)`);
+}
+
+/** keepFilePermissions: the remote file (and its directory) get the workspace file's (and directory's) permission bits. */
+async function keepModes(ctx: StepContext, s: Sftp, local: string, remote: string, verbose: boolean): Promise<void> {
+  const ws = ctx.workspace();
+  const dirStat = await ws.stat(posix.dirname(local));
+  if (dirStat) {
+    const mode = dirStat.mode & 0o7777;
+    if (verbose) ctx.log(`SSH: chmod ${mode.toString(8)} [${posix.dirname(remote)}]`);
+    await cb<void>((d) => s.chmod(posix.dirname(remote), mode, (e) => d(e)), `chmod ${posix.dirname(remote)}`);
+  }
+  const st = await ws.stat(local);
+  if (st) {
+    const mode = st.mode & 0o7777;
+    if (verbose) ctx.log(`SSH: chmod ${mode.toString(8)} [${posix.basename(remote)}]`);
+    await cb<void>((d) => s.chmod(remote, mode, (e) => d(e)), `chmod ${remote}`);
+  }
+}
+
+/** Publishes to one server, trying again after a failure as sshRetry asks (the plugin's line, then a sleep the build's abort ends). */
+async function publishWithRetry(ctx: StepContext, p: Publisher, server: SshServer): Promise<void> {
+  const progress: Progress = { transfer: 0, cleaned: false, files: 0, dirs: 0, counts: [] };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await publish(ctx, p, server, progress);
+    } catch (err) {
+      if (!(err instanceof PublishError) || attempt >= p.retries) throw err;
+      ctx.log(`SSH: Caught exception [${err.message}] Sleeping for [${p.retryDelay}]ms before trying again`);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => { ctx.signal.removeEventListener('abort', onAbort); resolve(); }, p.retryDelay);
+        const onAbort = () => { clearTimeout(timer); reject(new PublishError('Interrupted whilst sleeping before retry')); };
+        ctx.signal.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+  }
 }
 
 const sshPublisher: StepRun = async (ctx, args) => {
@@ -270,7 +433,7 @@ const sshPublisher: StepRun = async (ctx, args) => {
       if (!server) {
         throw new PublishError(`no SSH server configuration [${p.configName}]${servers.length ? ` (configured: ${servers.map((s) => s.name).join(', ')})` : ''}; ${host?.configureHint ?? 'this host has no SSH servers configured'}`);
       }
-      await publish(ctx, p, server);
+      await publishWithRetry(ctx, p, server);
     } catch (err) {
       if (!(err instanceof PublishError)) throw err;
       ctx.log(`ERROR: Exception when publishing, exception message [${err.message}]`);

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { existsSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
 import { loadPipeline } from '../../../src/pipeline/load.ts';
 import { registry } from '../../helpers/registry.ts';
 import { PipelineRun } from '../../../src/pipeline/engine/engine.ts';
@@ -144,4 +144,85 @@ test('a host key other than the pinned one, a key the server refuses, an unknown
   assert.equal(unknown.result, 'UNSTABLE', unknown.console);
   assert.match(unknown.console, /no SSH server configuration \[nope\] \(configured: web\); configure it in PUT/);
   assert.match(unknown.console, /SSH: Connecting with configuration \[web\]/, 'continueOnError goes on with the next server');
+});
+
+test('sshRetry: a failed publish is tried again after the delay with the plugin\'s line, files sent stay sent; retries used up: UNSTABLE', async () => {
+  const marker = path.join(tempDir('sshretry'), 'tried');
+  const ok = await run(`node {
+  ${files}
+  sshPublisher(publishers: [sshPublisherDesc(configName: 'web', sshRetry: sshRetry(retries: 2, retryDelay: 50), transfers: [
+    sshTransfer(sourceFiles: 'dist/a.txt', removePrefix: 'dist', remoteDirectory: 'retry', execCommand: 'test -e ${marker} || { touch ${marker}; exit 4; }')
+  ])])
+}`, [server()]);
+  assert.equal(ok.result, 'SUCCESS', ok.console);
+  assert.match(ok.console, /^SSH: Caught exception \[Exec exit status not zero\. Status \[4\]\] Sleeping for \[50\]ms before trying again$/m);
+  assert.equal(ok.console.match(/SSH: Caught exception/g)!.length, 1);
+  assert.match(ok.console, /^SSH: Transferred 1 file\(s\)$/m, 'the file sent before the failure is not sent again');
+  assert.equal(readFileSync(path.join(remoteRoot, 'retry', 'a.txt'), 'utf8'), 'alpha\n');
+  const spent = await run(`node { sshPublisher(publishers: [sshPublisherDesc(configName: 'web', retry: [retries: 2, retryDelay: 10], transfers: [sshTransfer(execCommand: 'exit 5')])]) }`, [server()]);
+  assert.equal(spent.result, 'UNSTABLE', spent.console);
+  assert.equal(spent.console.match(/SSH: Caught exception \[Exec exit status not zero\. Status \[5\]\] Sleeping for \[10\]ms/g)!.length, 2);
+  assert.match(spent.console, /^ERROR: Exception when publishing, exception message \[Exec exit status not zero\. Status \[5\]\]$/m);
+});
+
+test('useAgentForwarding: the command sees an agent holding the configured key; without it, none', async () => {
+  const pub = readFileSync(path.join(sshd.dir, 'client.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+  const fwd = await run(`node { sshPublisher(publishers: [sshPublisherDesc(configName: 'web', verbose: true, transfers: [sshTransfer(execCommand: 'ssh-add -L', useAgentForwarding: true)])]) }`, [server()]);
+  assert.equal(fwd.result, 'SUCCESS', fwd.console);
+  assert.ok(fwd.console.includes(pub), fwd.console);
+  const none = await run(`node { sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(execCommand: 'ssh-add -L')])]) }`, [server()]);
+  assert.equal(none.result, 'UNSTABLE', none.console);
+  assert.match(none.console, /Exec exit status not zero\. Status \[2\]/);
+});
+
+test('keepFilePermissions, makeEmptyDirs, noDefaultExcludes, patternSeparator, remoteDirectorySDF', async () => {
+  const year = String(new Date().getFullYear());
+  const r = await run(`node {
+  sh 'mkdir -p dist/empty/deeper dist/full && echo x > dist/full/f.sh && chmod 750 dist/full/f.sh && echo y > dist/plain.txt && echo ig > dist/.gitignore'
+  sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [
+    sshTransfer(sourceFiles: 'dist/full/*;dist/plain.txt', patternSeparator: ';', removePrefix: 'dist', remoteDirectory: 'perm', keepFilePermissions: true),
+    sshTransfer(sourceFiles: 'dist/**', removePrefix: 'dist', remoteDirectory: 'dirs', makeEmptyDirs: true),
+    sshTransfer(sourceFiles: 'dist/.gitignore', removePrefix: 'dist', remoteDirectory: 'noexcl', noDefaultExcludes: true),
+    sshTransfer(sourceFiles: 'dist/plain.txt', removePrefix: 'dist', remoteDirectory: "'dated-'yyyy", remoteDirectorySDF: true),
+  ])])
+}`, [server()]);
+  assert.equal(r.result, 'SUCCESS', r.console);
+  assert.equal(statSync(path.join(remoteRoot, 'perm/full/f.sh')).mode & 0o777, 0o750);
+  assert.equal(readFileSync(path.join(remoteRoot, 'perm/plain.txt'), 'utf8'), 'y\n');
+  assert.ok(statSync(path.join(remoteRoot, 'dirs/empty/deeper')).isDirectory(), 'the empty directory is made');
+  assert.equal(existsSync(path.join(remoteRoot, 'dirs/.gitignore')), false, "Ant's default excludes apply");
+  assert.equal(readFileSync(path.join(remoteRoot, 'noexcl/.gitignore'), 'utf8'), 'ig\n');
+  assert.equal(readFileSync(path.join(remoteRoot, `dated-${year}/plain.txt`), 'utf8'), 'y\n');
+  assert.match(r.console, /^SSH: Transferred 6 \( 2 \+ 2 \+ 1 \+ 1 \) file\(s\)$/m);
+  const plain = await run(`node {
+  sh 'mkdir -p dist/empty2 && echo y > dist/plain.txt'
+  sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(sourceFiles: 'dist/**', removePrefix: 'dist', remoteDirectory: 'nodirs')])])
+}`, [server()]);
+  assert.equal(plain.result, 'SUCCESS', plain.console);
+  assert.equal(existsSync(path.join(remoteRoot, 'nodirs/empty2')), false, 'no empty directories without makeEmptyDirs');
+});
+
+test('flatten with two files of one name, a date pattern Kiln cannot format, a prefix a file lacks: UNSTABLE saying why', async () => {
+  const dup = await run(`node {
+  sh 'mkdir -p dist/x dist/y && echo 1 > dist/x/a.txt && echo 2 > dist/y/a.txt'
+  sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(sourceFiles: 'dist/**', remoteDirectory: 'dup', flatten: true)])])
+}`, [server()]);
+  assert.equal(dup.result, 'UNSTABLE', dup.console);
+  assert.match(dup.console, /Duplicate filename detected in flatten mode\. Filename \[a\.txt\]/);
+  const sdf = await run(`node { ${files}
+  sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(sourceFiles: 'dist/a.txt', remoteDirectory: 'yyyy-zzz', remoteDirectorySDF: true)])]) }`, [server()]);
+  assert.equal(sdf.result, 'UNSTABLE', sdf.console);
+  assert.match(sdf.console, /Could not create a date format from \[yyyy-zzz\] exception message \[the pattern letter 'z' is not supported by Kiln/);
+  const prefix = await run(`node { ${files}
+  sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(sourceFiles: 'dist/a.txt', removePrefix: 'build', remoteDirectory: 'p')])]) }`, [server()]);
+  assert.equal(prefix.result, 'UNSTABLE', prefix.console);
+  assert.match(prefix.console, /Failed to remove prefix from file named \[dist\/a\.txt\]\. Prefix \[build\] must be present in all file paths/);
+});
+
+test('useSftpForExec: true is refused by validation and by the run; false is accepted', async () => {
+  const src = `node { sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(execCommand: 'ls', useSftpForExec: true)])]) }`;
+  const loaded = loadPipeline(src, registry);
+  assert.ok(loaded.diagnostics.some((d) => /sshTransfer: useSftpForExec: true: running execCommand as SFTP commands .* is not supported by Kiln/.test(d.message)), JSON.stringify(loaded.diagnostics));
+  const ok = loadPipeline(src.replace('useSftpForExec: true', 'useSftpForExec: false'), registry);
+  assert.equal(ok.diagnostics.filter((d) => d.severity === 'error').length, 0, JSON.stringify(ok.diagnostics));
 });
