@@ -1041,7 +1041,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The lockable resources configured on the controller (lock(label:) chooses among them), with who holds each */
+        /** The lockable resources configured on the controller (lock(label:) chooses among them), with who holds and who waits for each, and those named only in Jenkinsfiles while in use */
         get: operations["listLockableResources"];
         put?: never;
         post?: never;
@@ -6090,6 +6090,10 @@ export interface operations {
                             description: string;
                             /** @description the build holding it now ('job #N'), or null */
                             heldBy: string | null;
+                            /** @description the builds waiting for it on a lock step ('job #N'), in the order they will be served; one asking for a label is listed under each resource of it */
+                            waitingBy: string[];
+                            /** @description named only in a Jenkinsfile (lock('db')): listed while held or waited for, not configured */
+                            ephemeral: boolean;
                             updatedAt: number;
                             updatedBy: string;
                         }[];
@@ -6140,6 +6144,10 @@ export interface operations {
                         description: string;
                         /** @description the build holding it now ('job #N'), or null */
                         heldBy: string | null;
+                        /** @description the builds waiting for it on a lock step ('job #N'), in the order they will be served; one asking for a label is listed under each resource of it */
+                        waitingBy: string[];
+                        /** @description named only in a Jenkinsfile (lock('db')): listed while held or waited for, not configured */
+                        ephemeral: boolean;
                         updatedAt: number;
                         updatedBy: string;
                     };
@@ -6197,6 +6205,10 @@ export interface operations {
                         description: string;
                         /** @description the build holding it now ('job #N'), or null */
                         heldBy: string | null;
+                        /** @description the builds waiting for it on a lock step ('job #N'), in the order they will be served; one asking for a label is listed under each resource of it */
+                        waitingBy: string[];
+                        /** @description named only in a Jenkinsfile (lock('db')): listed while held or waited for, not configured */
+                        ephemeral: boolean;
                         updatedAt: number;
                         updatedBy: string;
                     };

@@ -216,6 +216,15 @@ export class BuildManager {
     return this.#locks.holder(name);
   }
 
+  /** Who waits for a lockable resource, in order ('job #N'), and the resources held or waited for now. */
+  lockWaiters(name: string): string[] {
+    return this.#locks.waiters(name);
+  }
+
+  lockActive(): string[] {
+    return this.#locks.active();
+  }
+
   constructor(o: {
     store: Store; files: BuildFiles; logs: LogStore; nodes: NodeProvider; registry: StepRegistry; waits: WaitList; events?: BuildEvents; publicUrl: () => string; credentials?: CredentialService; health?: Health;
     /** Shared libraries (libraries.ts): each build's resolver. */

@@ -514,7 +514,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   registerHttpServicesRoutes(app, httpServices);
   registerBuildToolRoutes(app, { store, files, audit: (e) => auth.audit(e) });
   registerSshPublisherRoutes(app, sshPublishers);
-  registerLockableResourceRoutes(app, { store, holder: (n) => builds.lockHolder(n), audit: (e) => auth.audit(e) });
+  registerLockableResourceRoutes(app, { store, holder: (n) => builds.lockHolder(n), waiters: (n) => builds.lockWaiters(n), active: () => builds.lockActive(), audit: (e) => auth.audit(e) });
   registerChangesRoutes(app, new ChangesService({ store, gitAuth: (job, dir, env, n) => builds.gitAuth(job, dir, env, n), libraryHistory: (job, n, lib, from, to, max) => libraries.history(job, n, lib, from, to, max) }));
   registerAgentInstallRoutes(app, {
     agentUrl: () => agentUrl, secret: (name) => hub.secret(name),

@@ -41,6 +41,22 @@ export class LockManager {
     return this.#holders.get(resource);
   }
 
+  /**
+   * Who waits for a resource, in the order they will be served ('job #N', a build once per
+   * request): the waiters naming it, and those asking for a label it has (any of the label's
+   * resources may serve them).
+   */
+  waiters(resource: string): string[] {
+    return this.#queue.filter((w) => w.names.includes(resource) || w.groups.some((g) => g.candidates.includes(resource))).map((w) => w.owner);
+  }
+
+  /** The resources held or named by a waiter now (those named only in a Jenkinsfile exist only then), sorted. */
+  active(): string[] {
+    const out = new Set<string>(this.#holders.keys());
+    for (const w of this.#queue) for (const n of w.names) out.add(n);
+    return [...out].sort();
+  }
+
   /** Whether a resource is configured (or held or waited for): what Jenkins calls "exists". */
   async exists(resource: string): Promise<boolean> {
     if (this.#holders.has(resource) || this.#queue.some((w) => w.names.includes(resource))) return true;

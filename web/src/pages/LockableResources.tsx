@@ -2,9 +2,10 @@
 //   - Lockable resources (GET /api/v1/lockable-resources, any logged-in user; PUT/DELETE
 //     /api/v1/lockable-resources/:name, admins; src/controller/lockable-resources.ts): what
 //     `lock('name')` and `lock(label: 'x')` choose among, with the build holding each now (a link
-//     to it). Everyone sees the list (who holds what); admins add, edit (labels and description:
-//     the name is the key) and remove, a removal asked in the page's own dialog. The API says
-//     nothing about builds waiting for a resource, so neither does the page.
+//     to it) and the builds waiting for it in the order they will get it (links), reloaded on
+//     build events; resources named only in Jenkinsfiles are listed while in use. Everyone sees the
+//     list (who holds what); admins add, edit (labels and description: the name is the key) and
+//     remove configured ones, a removal asked in the page's own dialog.
 //   - SSH servers (GET|PUT /api/v1/settings/publish-over-ssh, admins; ssh-publishers.ts): the
 //     servers sshPublisher's configName names. The PUT replaces the whole list, so the page sends
 //     every server as the form shows it. The credential is picked from the global credentials and
@@ -17,6 +18,7 @@ import { ErrorBox, Field, Loading, useAction, useDialog } from '../components.ts
 import { Form, fieldErrors, problemOf } from '../forms.tsx';
 import { Link, urls } from '../router.tsx';
 import { useResource } from '../hooks.ts';
+import { useLive } from '../live.ts';
 import { can, useSession } from '../session.ts';
 import type { AnswerOf } from '../types.ts';
 import { useTitle } from '../title.ts';
@@ -39,6 +41,8 @@ export function LockableResourcesPage() {
   const { me } = useSession();
   const admin = can(me, 'admin');
   const list = useResource((s) => api.get<AnswerOf<'listLockableResources'>>('/lockable-resources', s), []);
+  // Builds taking, releasing and waiting for locks change who holds and who waits.
+  useLive(['build'], () => list.reload());
   // The form: a new resource (editing === null) or the one named `editing`.
   const [editing, setEditing] = useState<string | null>(null);
   const [name, setName] = useState('');
@@ -82,18 +86,19 @@ export function LockableResourcesPage() {
   return (
     <section>
       <h1>Lockable resources</h1>
-      <p className="muted">What <code>lock('name')</code> and <code>lock(label: 'x', quantity: N)</code> choose among, and which build holds each now. {admin ? null : 'Only administrators change them.'}</p>
+      <p className="muted">What <code>lock('name')</code> and <code>lock(label: 'x', quantity: N)</code> choose among, which build holds each now, and which builds wait for it, in the order they will get it. {admin ? null : 'Only administrators change them.'}</p>
       <ErrorBox error={list.error} />
       {!resources ? (list.error ? null : <Loading what="the lockable resources" />) : resources.length === 0 ? <p className="empty">No lockable resources yet.</p> : (
         <table className="list" aria-label="Lockable resources">
-          <thead><tr><th scope="col">Name</th><th scope="col">Labels</th><th scope="col">Description</th><th scope="col">Held by</th>{admin ? <th scope="col"><span className="sr-only">Actions</span></th> : null}</tr></thead>
+          <thead><tr><th scope="col">Name</th><th scope="col">Labels</th><th scope="col">Description</th><th scope="col">Held by</th><th scope="col">Waiting</th>{admin ? <th scope="col"><span className="sr-only">Actions</span></th> : null}</tr></thead>
           <tbody>{resources.map((r) => (
             <tr key={r.name}>
               <td className="mono">{r.name}</td>
               <td>{r.labels.length ? r.labels.map((l) => <span key={l} className="tag">{l}</span>) : <span className="muted">none</span>}</td>
-              <td>{r.description}</td>
+              <td>{r.ephemeral ? <span className="muted">named in a Jenkinsfile; listed while in use</span> : r.description}</td>
               <td><Holder by={r.heldBy} /></td>
-              {admin ? <td className="row-actions">
+              <td>{r.waitingBy.length ? <ol className="waiters" aria-label={`Waiting for ${r.name}`}>{r.waitingBy.map((w, i) => <li key={`${w}-${i}`}><Holder by={w} /></li>)}</ol> : <span className="muted">none</span>}</td>
+              {admin ? r.ephemeral ? <td /> : <td className="row-actions">
                 <button type="button" className="small" onClick={() => edit(r)} aria-label={`Edit ${r.name}`}>Edit</button>{' '}
                 <button type="button" className="small danger" disabled={busy} onClick={() => void remove(r)} aria-label={`Remove ${r.name}`}>Remove</button>
               </td> : null}
