@@ -2,6 +2,7 @@
 //
 //   kiln run [FILE] [-p NAME=VALUE]... [--workspace DIR] [--credentials FILE]
 //            [--input approve|reject] [--branch NAME] [--job NAME] [--json]
+//            [--config FILE] [--lockable-resource NAME=LABELS] (cli/run-locks.ts)
 //
 // Validates first (nothing runs when the Jenkinsfile has errors), then runs it on the local
 // backend (the provisioner router of the same plugin list as the controller's, plugins/router.ts,
@@ -54,6 +55,9 @@ import { ProvisionerRouter } from '../plugins/router.ts';
 import { copyProject, type ProjectCopy } from './run-workspace.ts';
 import { localMail } from './run-mail.ts';
 import { localHttpServices } from './run-http-services.ts';
+import { localLockableResources } from './run-locks.ts';
+import { LockManager } from '../pipeline/engine/locks.ts';
+import type { LockableResource } from '../core/locks.ts';
 
 export const EXIT: Record<BuildResult, number> = { SUCCESS: 0, FAILURE: 1, UNSTABLE: 3, ABORTED: 4, NOT_BUILT: 5 };
 
@@ -80,6 +84,10 @@ options:
                            (NAME=https://git.example.com/lib.git@main, NAME=/path/repo.git@v2)
   --config FILE            a YAML file whose libraries: list defines shared libraries
                            ({ name, url or path, defaultVersion, implicit }; docs/libraries.md)
+                           and whose lockableResources: list defines what lock(label:) chooses
+                           among ({ name, labels, description }; docs/lockable-resources.md)
+  --lockable-resource NAME[=LABEL,LABEL...]
+                           a lockable resource with its labels (repeatable)
   --input approve|reject   answer every input step this way (default: ask on a terminal)
   --branch NAME            BRANCH_NAME for when { branch ... }
   --job NAME               the job name (default: the directory's name)
@@ -173,6 +181,7 @@ export async function main(argv: string[]): Promise<number> {
         credentials: { type: 'string' },
         library: { type: 'string', multiple: true, default: [] },
         config: { type: 'string' },
+        'lockable-resource': { type: 'string', multiple: true, default: [] },
         input: { type: 'string' },
         branch: { type: 'string' },
         job: { type: 'string' },
@@ -230,6 +239,15 @@ export async function main(argv: string[]): Promise<number> {
       if (!c) throw new Error(`no credential '${id}'${values.credentials === undefined ? ': give credentials with --credentials FILE' : ` in ${values.credentials}`}`);
       return c;
     } });
+  } catch (err) {
+    process.stderr.write(`kiln run: ${(err as Error).message}\n`);
+    return 2;
+  }
+
+  // Lockable resources (--config FILE's lockableResources:, --lockable-resource: cli/run-locks.ts).
+  let lockables: LockableResource[];
+  try {
+    lockables = await localLockableResources({ config: values.config, options: values['lockable-resource'] });
   } catch (err) {
     process.stderr.write(`kiln run: ${(err as Error).message}\n`);
     return 2;
@@ -358,6 +376,7 @@ export async function main(argv: string[]): Promise<number> {
     baseEnv: { ...processEnv(), ...tools },
     globalEnv,
     extraEnv,
+    locks: new LockManager({ resources: async () => lockables, where: 'for kiln run (--config FILE lockableResources:, --lockable-resource)' }),
     services: {
       ...(libraries ? { libraries } : {}),
       jobProperties: async (p) => { discarder = p.discarder; },

@@ -32,8 +32,12 @@ export class LockManager {
   readonly #resources: () => Promise<LockableResource[]>;
 
   /** `resources`: the resources configured on the host (the controller's store), read at each request. */
-  constructor(opts: { resources?: () => Promise<LockableResource[]> } = {}) {
+  readonly #configuredWhere: string;
+
+  /** `where`: where resources are configured, for messages (default 'on the controller'). */
+  constructor(opts: { resources?: () => Promise<LockableResource[]>; where?: string } = {}) {
     this.#resources = opts.resources ?? (async () => []);
+    this.#configuredWhere = opts.where ?? 'on the controller';
   }
 
   /** Who holds a resource, or undefined. */
@@ -72,7 +76,7 @@ export class LockManager {
     const configured = req.labels.length > 0 ? await this.#resources() : [];
     const groups = req.labels.map(({ label, quantity }): Group => {
       const candidates = configured.filter((r) => r.labels.includes(label)).map((r) => r.name).sort();
-      if (candidates.length === 0) throw new StepFailure(`lock: the label '${label}' does not exist: no lockable resource configured on the controller has it`);
+      if (candidates.length === 0) throw new StepFailure(`lock: the label '${label}' does not exist: no lockable resource configured ${this.#configuredWhere} has it`);
       if (quantity > candidates.length) throw new StepFailure(`lock: label '${label}' has ${candidates.length} resource${candidates.length === 1 ? '' : 's'} (${candidates.join(', ')}); ${quantity} cannot be locked at once`);
       return { label, candidates, quantity: quantity <= 0 ? candidates.length : quantity };
     });
