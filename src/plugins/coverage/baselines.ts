@@ -5,15 +5,19 @@
 //
 //   PROJECT               the project's coverage of the metric
 //   PROJECT_DELTA         the project's coverage minus the reference build's (percentage points)
-//   MODIFIED_LINES        line coverage of the changed lines that the report covers or misses
-//   MODIFIED_FILES        line coverage of the files having changed lines
-//   MODIFIED_LINES_DELTA  MODIFIED_LINES minus the project's line coverage
-//   MODIFIED_FILES_DELTA  MODIFIED_FILES minus the project's line coverage
+//   MODIFIED_LINES        the metric over the changed lines the report covers or misses: LINE,
+//                         BRANCH (the branches of those lines), FILE, PACKAGE, MODULE; other
+//                         metrics have no per-line value (coverage-model), so their gate is inactive
+//   MODIFIED_FILES        the metric over the files having such lines: every metric the report
+//                         gives per file (LINE, BRANCH, INSTRUCTION, METHOD, CLASS, COMPLEXITY,
+//                         FILE, PACKAGE, MODULE)
+//   MODIFIED_LINES_DELTA  MODIFIED_LINES minus the project's coverage of the same metric
+//   MODIFIED_FILES_DELTA  MODIFIED_FILES minus the project's coverage of the same metric
 //
 // A report's paths are matched to the repository's by suffix (JaCoCo gives 'com/x/A.java' for
-// 'src/main/java/com/x/A.java'), as the plugin does. Modified-code baselines are computed for the
-// LINE metric only (the reports' per-line data). A value that cannot be computed (no reference
-// build, no commit, no changed line in the report) leaves its gate inactive ("n/a").
+// 'src/main/java/com/x/A.java'), as the plugin does. A value that cannot be computed (no
+// reference build, no commit, no changed line in the report, a metric the reports lack) leaves
+// its gate inactive ("n/a").
 import type { StepContext } from '../../pipeline/steps/types.ts';
 import type { CoverageBaseline, CoverageMetric, CoverageRecord } from '../../core/buildtools.ts';
 import { percent, type Counter, type CoverageTotals } from './parsers.ts';
@@ -84,32 +88,67 @@ function reportFileOf(totals: CoverageTotals, repoPath: string): string | null {
   return best;
 }
 
-function modified(d: BaselineData): { lines: Counter; files: Counter } | null {
+type Values = Map<CoverageMetric, Counter>;
+
+function addTo(m: Values, metric: CoverageMetric, c: Counter): void {
+  const x = m.get(metric) ?? { covered: 0, missed: 0 };
+  x.covered += c.covered;
+  x.missed += c.missed;
+  m.set(metric, x);
+}
+
+/** Metrics the modified lines have a value of (coverage-model keeps only line and branch counters for them, and the tree's files and packages). */
+export const MODIFIED_LINES_METRICS: readonly CoverageMetric[] = ['MODULE', 'PACKAGE', 'FILE', 'LINE', 'BRANCH'];
+
+/**
+ * The modified code's values, as coverage-model's trees filtered by modified lines and by
+ * modified files give them: `lines` over the changed lines the report has coverage of (a line
+ * with branches counts 1 line, covered when a branch is, and its branches; another counts 1
+ * line), `files` over every metric of the files having such a line. FILE, PACKAGE and MODULE
+ * count the files (their packages, the module) with a covered line among those. null: no
+ * changed line the report covers.
+ */
+function modified(d: BaselineData): { lines: Values; files: Values } | null {
   if (!d.changed) return null;
-  const lines: Counter = { covered: 0, missed: 0 };
-  const files: Counter = { covered: 0, missed: 0 };
+  const lines: Values = new Map();
+  const files: Values = new Map();
   const seen = new Set<string>();
+  const pkgLines = new Map<string, boolean>();
+  const pkgFiles = new Map<string, boolean>();
   for (const [repoPath, nrs] of d.changed) {
     const f = reportFileOf(d.totals, repoPath);
-    if (f === null) continue;
-    const cov = d.totals.lines.get(f)!;
-    let touched = false;
+    if (f === null || seen.has(f)) continue;
+    const counters = d.totals.lineCounters.get(f) ?? new Map<number, Counter>();
+    const mine: Values = new Map();
     for (const nr of nrs) {
-      const c = cov.get(nr);
-      if (c === undefined) continue;
-      touched = true;
-      if (c) lines.covered++;
-      else lines.missed++;
-    }
-    if (touched && !seen.has(f)) {
-      seen.add(f);
-      for (const c of cov.values()) {
-        if (c) files.covered++;
-        else files.missed++;
+      const c = counters.get(nr);
+      if (c === undefined || c.covered + c.missed === 0) continue;
+      if (c.covered + c.missed === 1) addTo(mine, 'LINE', c);
+      else {
+        addTo(mine, 'LINE', c.covered > 0 ? { covered: 1, missed: 0 } : { covered: 0, missed: 1 });
+        addTo(mine, 'BRANCH', c);
       }
     }
+    if (!mine.has('LINE')) continue;
+    seen.add(f);
+    for (const [m, c] of mine) addTo(lines, m, c);
+    const lineHit = mine.get('LINE')!.covered > 0;
+    addTo(lines, 'FILE', lineHit ? { covered: 1, missed: 0 } : { covered: 0, missed: 1 });
+    const fm = d.totals.fileMetrics.get(f) ?? new Map<CoverageMetric, Counter>([['LINE', d.totals.files.get(f) ?? { covered: 0, missed: 0 }]]);
+    for (const [m, c] of fm) addTo(files, m, c);
+    const fileHit = (fm.get('LINE')?.covered ?? 0) > 0;
+    addTo(files, 'FILE', fileHit ? { covered: 1, missed: 0 } : { covered: 0, missed: 1 });
+    const pkg = d.totals.packages.get(f) ?? '';
+    pkgLines.set(pkg, (pkgLines.get(pkg) ?? false) || lineHit);
+    pkgFiles.set(pkg, (pkgFiles.get(pkg) ?? false) || fileHit);
   }
-  return lines.covered + lines.missed === 0 ? null : { lines, files };
+  if (seen.size === 0) return null;
+  for (const [target, pk] of [[lines, pkgLines], [files, pkgFiles]] as const) {
+    for (const hit of pk.values()) addTo(target, 'PACKAGE', hit ? { covered: 1, missed: 0 } : { covered: 0, missed: 1 });
+    const any = [...pk.values()].some((x) => x);
+    addTo(target, 'MODULE', any ? { covered: 1, missed: 0 } : { covered: 0, missed: 1 });
+  }
+  return { lines, files };
 }
 
 /** The gate's value (percentage, or percentage points for a delta), or null when it cannot be computed. */
@@ -122,11 +161,12 @@ export function baselineValue(baseline: CoverageBaseline, metric: CoverageMetric
   }
   const m = modified(d);
   if (!m) return null;
-  const line = d.totals.metrics.get('LINE');
+  const ofLines = m.lines.get(metric);
+  const ofFiles = m.files.get(metric);
   switch (baseline) {
-    case 'MODIFIED_LINES': return percent(m.lines);
-    case 'MODIFIED_FILES': return percent(m.files);
-    case 'MODIFIED_LINES_DELTA': return line ? percent(m.lines) - percent(line) : null;
-    case 'MODIFIED_FILES_DELTA': return line ? percent(m.files) - percent(line) : null;
+    case 'MODIFIED_LINES': return ofLines ? percent(ofLines) : null;
+    case 'MODIFIED_FILES': return ofFiles ? percent(ofFiles) : null;
+    case 'MODIFIED_LINES_DELTA': return ofLines && project ? percent(ofLines) - percent(project) : null;
+    case 'MODIFIED_FILES_DELTA': return ofFiles && project ? percent(ofFiles) - percent(project) : null;
   }
 }

@@ -28,6 +28,16 @@ export interface CoverageTotals {
   files: Map<string, Counter>;
   /** Each source file's lines: line number → covered (for the modified-code baselines). */
   lines: Map<string, Map<number, boolean>>;
+  /**
+   * Each source file's lines' counters, as coverage-model's FileNode keeps them: a line with
+   * branches counts its covered/missed branches, another 1/0 (covered) or 0/1 (missed). The
+   * MODIFIED_LINES baseline's LINE and BRANCH values come from these.
+   */
+  lineCounters: Map<string, Map<number, Counter>>;
+  /** Each source file's counters per metric (LINE, BRANCH, INSTRUCTION, METHOD, CLASS, COMPLEXITY as the report gives them): MODIFIED_FILES sums them. */
+  fileMetrics: Map<string, Map<CoverageMetric, Counter>>;
+  /** Each source file's package ('' for none): the PACKAGE metric of modified code. */
+  packages: Map<string, string>;
 }
 
 type XmlNode = Record<string, unknown>;
@@ -66,7 +76,7 @@ function count(s: string): number {
 }
 
 export function emptyTotals(): CoverageTotals {
-  return { metrics: new Map(), files: new Map(), lines: new Map() };
+  return { metrics: new Map(), files: new Map(), lines: new Map(), lineCounters: new Map(), fileMetrics: new Map(), packages: new Map() };
 }
 
 function add(m: Map<string, Counter>, key: string, covered: number, missed: number): void {
@@ -76,12 +86,27 @@ function add(m: Map<string, Counter>, key: string, covered: number, missed: numb
   m.set(key, c);
 }
 
-/** A line of a source file: covered when any report covers it. */
-function addLine(t: CoverageTotals, file: string, nr: number, covered: boolean): void {
+/**
+ * A line of a source file: covered when any report covers it. `counter`: its branches'
+ * covered/missed when it has branches, else 1/0 or 0/1; of two reports' counters for one line
+ * the one covering more is kept (coverage-model merges so).
+ */
+function addLine(t: CoverageTotals, file: string, nr: number, covered: boolean, counter?: Counter): void {
   if (nr <= 0) return;
   const m = t.lines.get(file) ?? new Map<number, boolean>();
   m.set(nr, (m.get(nr) ?? false) || covered);
   t.lines.set(file, m);
+  const c = counter ?? (covered ? { covered: 1, missed: 0 } : { covered: 0, missed: 1 });
+  const lc = t.lineCounters.get(file) ?? new Map<number, Counter>();
+  const old = lc.get(nr);
+  if (!old || c.covered > old.covered) lc.set(nr, { ...c });
+  t.lineCounters.set(file, lc);
+}
+
+function addFileMetric(t: CoverageTotals, file: string, metric: CoverageMetric, covered: number, missed: number): void {
+  const m = t.fileMetrics.get(file) ?? new Map<CoverageMetric, Counter>();
+  add(m as Map<string, Counter>, metric, covered, missed);
+  t.fileMetrics.set(file, m);
 }
 
 function addMetric(t: CoverageTotals, metric: CoverageMetric, covered: number, missed: number): void {
@@ -117,7 +142,17 @@ export function parseJacoco(text: string, file: string, into: CoverageTotals): v
       const missed = line ? count(attr(line, 'missed')) : 0;
       const filePath = pkg ? `${pkg}/${attr(sf, 'name')}` : attr(sf, 'name');
       add(into.files, filePath, covered, missed);
-      for (const l of nodes(sf['line'])) addLine(into, filePath, count(attr(l, 'nr')), count(attr(l, 'ci')) > 0);
+      into.packages.set(filePath, pkg);
+      for (const c of nodes(sf['counter'])) {
+        const metric = JACOCO_COUNTERS[attr(c, 'type')];
+        if (metric) addFileMetric(into, filePath, metric, count(attr(c, 'covered')), count(attr(c, 'missed')));
+      }
+      for (const l of nodes(sf['line'])) {
+        const cb = count(attr(l, 'cb'));
+        const mb = count(attr(l, 'mb'));
+        const ci = count(attr(l, 'ci'));
+        addLine(into, filePath, count(attr(l, 'nr')), ci > 0, cb + mb > 0 ? { covered: cb, missed: mb } : undefined);
+      }
       addMetric(into, 'FILE', covered > 0 ? 1 : 0, covered > 0 ? 0 : 1);
       if (covered > 0) pkgCovered = true;
     }
@@ -152,24 +187,29 @@ export function parseCobertura(text: string, file: string, into: CoverageTotals)
     const files = new Map<string, Counter>();
     for (const c of nodes(p['classes']).flatMap((cs) => nodes(cs['class']))) {
       const fileName = attr(c, 'filename') || attr(c, 'name');
+      into.packages.set(fileName, attr(p, 'name'));
       let classCovered = false;
       // Each line once per class, as the class' <lines> lists it (methods repeat them).
       for (const l of nodes(c['lines']).flatMap((ls) => nodes(ls['line']))) {
         const hit = count(attr(l, 'hits')) > 0;
-        addLine(into, fileName, count(attr(l, 'number')), hit);
+        const b = attr(l, 'branch') === 'true' ? conditions(attr(l, 'condition-coverage')) : null;
+        addLine(into, fileName, count(attr(l, 'number')), hit, b && b.covered + b.missed > 0 ? b : undefined);
         add(files, fileName, hit ? 1 : 0, hit ? 0 : 1);
         addMetric(into, 'LINE', hit ? 1 : 0, hit ? 0 : 1);
+        addFileMetric(into, fileName, 'LINE', hit ? 1 : 0, hit ? 0 : 1);
         if (hit) classCovered = true;
-        if (attr(l, 'branch') === 'true') {
-          const b = conditions(attr(l, 'condition-coverage'));
-          if (b) addMetric(into, 'BRANCH', b.covered, b.missed);
+        if (b) {
+          addMetric(into, 'BRANCH', b.covered, b.missed);
+          addFileMetric(into, fileName, 'BRANCH', b.covered, b.missed);
         }
       }
       for (const m of nodes(c['methods']).flatMap((ms) => nodes(ms['method']))) {
         const hit = nodes(m['lines']).flatMap((ls) => nodes(ls['line'])).some((l) => count(attr(l, 'hits')) > 0);
         addMetric(into, 'METHOD', hit ? 1 : 0, hit ? 0 : 1);
+        addFileMetric(into, fileName, 'METHOD', hit ? 1 : 0, hit ? 0 : 1);
       }
       addMetric(into, 'CLASS', classCovered ? 1 : 0, classCovered ? 0 : 1);
+      addFileMetric(into, fileName, 'CLASS', classCovered ? 1 : 0, classCovered ? 0 : 1);
     }
     for (const [f, c] of files) {
       add(into.files, f, c.covered, c.missed);

@@ -22,7 +22,7 @@ import { WorkspaceError } from '../../core/workspace.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { bool, str } from '../../pipeline/steps/args.ts';
 import { COVERAGE_BASELINES, COVERAGE_METRICS, type CoverageBaseline, type CoverageGateOutcome, type CoverageMetric, type CoverageRecord } from '../../core/buildtools.ts';
-import { BASELINE_NAMES, MODIFIED, baselineValue, changedLines, headCommit, type BaselineData } from './baselines.ts';
+import { BASELINE_NAMES, MODIFIED, MODIFIED_LINES_METRICS, baselineValue, changedLines, headCommit, type BaselineData } from './baselines.ts';
 import { CoverageReportError, MAX_REPORT_BYTES, PARSERS, emptyTotals, percent, type CoverageTotals } from './parsers.ts';
 
 const METRIC_NAMES: Readonly<Record<CoverageMetric, string>> = {
@@ -116,9 +116,6 @@ function gatesOf(step: string, v: Value | undefined): Gate[] {
     const baseline = String(g.get('baseline') ?? 'PROJECT').toUpperCase();
     if (!(COVERAGE_BASELINES as readonly string[]).includes(baseline)) {
       throw new StepFailure(`${step}: qualityGates[${i}]: baseline '${baseline}' is not one Kiln computes (${COVERAGE_BASELINES.join(', ')}; INDIRECT needs the reference build's line coverage, which Kiln does not keep)`);
-    }
-    if (MODIFIED.has(baseline as CoverageBaseline) && metric !== 'LINE') {
-      throw new StepFailure(`${step}: qualityGates[${i}]: baseline '${baseline}' is computed for the LINE metric only (the reports' per-line coverage), not ${metric}`);
     }
     const delta = baseline.endsWith('_DELTA');
     const threshold = Number(g.get('threshold') ?? 0);
@@ -237,6 +234,11 @@ const recordCoverage: StepRun = async (ctx, args) => {
         if (data.changed) say(`-> ${plural([...data.changed.values()].reduce((n, s) => n + s.size, 0), 'modified line')} in ${plural(data.changed.size, 'file')} since ${refCommit!.slice(0, 12)}`);
         else say(`Cannot compute the modified code: ${refCommit ? `git cannot compare with ${refCommit.slice(0, 12)} in this workspace` : 'the reference build recorded no commit'}`);
       }
+    }
+  }
+  for (const g of gates) {
+    if ((g.baseline === 'MODIFIED_LINES' || g.baseline === 'MODIFIED_LINES_DELTA') && !MODIFIED_LINES_METRICS.includes(g.metric)) {
+      say(`The ${g.baseline} gate on ${g.metric} is inactive: modified lines have values of ${MODIFIED_LINES_METRICS.join(', ')} only`);
     }
   }
   const verdict = evaluate(gates, data, say);

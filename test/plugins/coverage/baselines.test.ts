@@ -2,7 +2,9 @@
 // repository: the first run has no reference (its delta and modified-code gates are inactive);
 // the second compares with it: the project's coverage against the reference run's
 // (PROJECT_DELTA), and the lines changed since the reference's commit, found with git diff and
-// matched to the report's paths by suffix (MODIFIED_LINES, MODIFIED_FILES, *_DELTA).
+// matched to the report's paths by suffix (MODIFIED_LINES, MODIFIED_FILES, *_DELTA); every metric
+// the coverage plugin has for each (LINE, BRANCH, FILE of modified lines; all the files' metrics
+// of modified files), from the Cobertura XML gcovr writes for a real C program.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -72,12 +74,11 @@ test('delta and modified-code gates: inactive without a reference run, then comp
   assert.deepEqual(kept.gates.map((g: any) => [g.baseline, g.missed]), [['MODIFIED_LINES', true], ['MODIFIED_FILES', false], ['PROJECT_DELTA', false], ['MODIFIED_LINES_DELTA', true]]);
 });
 
-test('a baseline Kiln does not compute, or a modified-code baseline on another metric, is refused saying why', async () => {
+test('a baseline Kiln does not compute, or a bad threshold, is refused saying why', async () => {
   const dir = tempDir('coverage-baselines-bad');
   writeFileSync(path.join(dir, 'coverage.xml'), cobertura([1]));
   for (const [gate, re] of [
     ["[metric: 'LINE', baseline: 'INDIRECT', threshold: 1]", /baseline 'INDIRECT' is not one Kiln computes \(PROJECT, MODIFIED_LINES, MODIFIED_FILES, PROJECT_DELTA, MODIFIED_LINES_DELTA, MODIFIED_FILES_DELTA; INDIRECT needs/],
-    ["[metric: 'BRANCH', baseline: 'MODIFIED_LINES', threshold: 1]", /baseline 'MODIFIED_LINES' is computed for the LINE metric only/],
     ["[metric: 'LINE', baseline: 'PROJECT', threshold: -5]", /threshold must be a percentage from 0 to 100/],
   ] as const) {
     writeFileSync(path.join(dir, 'Jenkinsfile'), `node { recordCoverage(tools: [[parser: 'COBERTURA', pattern: 'coverage.xml']], qualityGates: [${gate}]) }\n`);
@@ -85,4 +86,68 @@ test('a baseline Kiln does not compute, or a modified-code baseline on another m
     assert.notEqual(r.code, 0);
     assert.match(r.stdout + r.stderr, re);
   }
+});
+
+/** gcc --coverage, run, then gcovr's Cobertura XML (with branches): the real tools' report. */
+function gcovrReport(dir: string): void {
+  for (const tool of ['gcc', 'gcovr']) {
+    try {
+      execFileSync(tool, ['--version'], { stdio: 'pipe' });
+    } catch {
+      throw new Error(`${tool} is missing: install Debian's ${tool} (scripts/test-prereqs.sh does) to run the coverage baseline tests`);
+    }
+  }
+  execFileSync('sh', ['-c', 'rm -f *.gcda *.gcno && gcc --coverage -O0 -o calc calc.c util.c && ./calc && gcovr --xml --branches -r . -o coverage.xml'], { cwd: dir, stdio: 'pipe' });
+}
+
+test('every metric of the modified lines and files, from the Cobertura XML gcovr writes for a real C program', async () => {
+  const dir = tempDir('coverage-baselines-gcovr');
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  writeFileSync(path.join(dir, '.gitignore'), 'calc\n*.gcda\n*.gcno\n.kiln/\n');
+  writeFileSync(path.join(dir, 'util.c'), 'int unused(int x) {\n  if (x) return 1;\n  return 2;\n}\n');
+  writeFileSync(path.join(dir, 'calc.c'), 'int sign(int x) {\n  if (x > 0) return 1;\n  return 0;\n}\n\nint main(void) {\n  return sign(1) - 1;\n}\n');
+  writeFileSync(path.join(dir, 'Jenkinsfile'), `node {
+  recordCoverage(tools: [[parser: 'COBERTURA', pattern: 'coverage.xml']], qualityGates: [
+    [metric: 'LINE', baseline: 'MODIFIED_LINES', threshold: 90.0],
+    [metric: 'BRANCH', baseline: 'MODIFIED_LINES', threshold: 60.0],
+    [metric: 'FILE', baseline: 'MODIFIED_LINES', threshold: 100.0],
+    [metric: 'METHOD', baseline: 'MODIFIED_LINES', threshold: 10.0],
+    [metric: 'LINE', baseline: 'MODIFIED_FILES', threshold: 80.0],
+    [metric: 'BRANCH', baseline: 'MODIFIED_FILES', threshold: 50.0],
+    [metric: 'CLASS', baseline: 'MODIFIED_FILES', threshold: 100.0],
+    [metric: 'BRANCH', baseline: 'PROJECT_DELTA', threshold: 5.0],
+    [metric: 'CLASS', baseline: 'PROJECT_DELTA', threshold: 0.0],
+    [metric: 'LINE', baseline: 'MODIFIED_LINES_DELTA', threshold: 30.0],
+    [metric: 'BRANCH', baseline: 'MODIFIED_FILES_DELTA', threshold: 20.0, criticality: 'NOTE'],
+  ])
+}
+`);
+  gcovrReport(dir);
+  git('add', '.');
+  git('commit', '-q', '-m', 'first');
+  const first = await runKiln(['run'], { cwd: dir });
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  // lines 4 of 8, branches 1 of 4, classes 1 of 2
+  assert.match(first.stdout, /\[Coverage\] -> .*Line: 50\.00%, Branch: 25\.00%/);
+
+  // a function added and called: its lines 6-8 and main's changed line 12 are modified
+  writeFileSync(path.join(dir, 'calc.c'), 'int sign(int x) {\n  if (x > 0) return 1;\n  return 0;\n}\n\nint twice(int x) {\n  if (x > 10) return 100;\n  return x * 2;\n}\n\nint main(void) {\n  return sign(1) + twice(1) - 3;\n}\n');
+  gcovrReport(dir);
+  const second = await runKiln(['run'], { cwd: dir });
+  assert.equal(second.code, 3, second.stdout + second.stderr);
+  const gate = (name: string, verdict: string, actual: string, threshold: string) =>
+    assert.match(second.stdout, new RegExp(`\\[Coverage\\]    - \\[${name.replace(/[()]/g, '\\$&')}\\]: ≪${verdict}≫ - \\(Actual value: ${actual.replace(/[+.]/g, '\\$&')}, Quality gate: ${threshold.replace('.', '\\.')}\\)\\n`));
+  gate('Modified code lines - Line Coverage', 'Success', '100.00%', '90.00');
+  gate('Modified code lines - Branch Coverage', 'Unstable', '50.00%', '60.00');
+  gate('Modified code lines - File Coverage', 'Success', '100.00%', '100.00');
+  gate('Modified code lines - Method Coverage', 'Inactive', 'n/a', '10.00');
+  assert.match(second.stdout, /The MODIFIED_LINES gate on METHOD is inactive: modified lines have values of MODULE, PACKAGE, FILE, LINE, BRANCH only/);
+  gate('Modified files - Line Coverage', 'Success', '87.50%', '80.00');
+  gate('Modified files - Branch Coverage', 'Success', '50.00%', '50.00');
+  gate('Modified files - Class Coverage', 'Success', '100.00%', '100.00');
+  gate('Overall project (difference to reference job) - Branch Coverage', 'Success', '+8.33%', '5.00');
+  gate('Overall project (difference to reference job) - Class Coverage', 'Success', '+0.00%', '0.00');
+  gate('Modified code lines (difference to overall project) - Line Coverage', 'Success', '+36.36%', '30.00');
+  gate('Modified files (difference to overall project) - Branch Coverage', 'Note', '+16.67%', '20.00');
 });
