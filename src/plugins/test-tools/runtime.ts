@@ -79,8 +79,9 @@ const allure: StepRun = async (ctx, args) => {
  * useXauthority (the default, as the plugin) the server only accepts clients holding a random
  * cookie, kept in an Xauthority file in the workspace's tmp directory (XAUTHORITY in the block;
  * the cookie goes to xauth on stdin, never on a command line). takeScreenshot: ImageMagick's
- * `import` saves the screen to screenshot.jpg in the workspace before the server stops, and it is
- * archived, as the plugin does.
+ * `import -window root -display :N screenshot.jpg` saves the screen in the workspace before the
+ * server stops ("Taking screenshot."), and it is archived, as the plugin does; without ImageMagick
+ * on the node the step fails before anything starts, saying so.
  */
 const xvnc: StepRun = async (ctx, args) => {
   const ws = ctx.workspace();
@@ -94,6 +95,11 @@ const xvnc: StepRun = async (ctx, args) => {
   if (!found) throw new StepFailure(`xvnc: neither Xvnc nor Xvfb is installed on node '${ws.nodeName}'; install one (apt-get install xvfb) or run the block in a container that has it`);
   const isVnc = /Xvnc$/.test(found);
   const useXauth = bool(args, 'useXauthority', true);
+  const screenshot = bool(args, 'takeScreenshot', false);
+  // Asked for a screenshot: ImageMagick must be there, or nothing starts (not a surprise after the tests ran).
+  if (screenshot && (await sh('command -v import')).code !== 0) {
+    throw new StepFailure(`xvnc: takeScreenshot needs ImageMagick's import on node '${ws.nodeName}', which is not installed there (apt-get install imagemagick, or takeScreenshot: false)`);
+  }
   const id = randomBytes(6).toString('hex');
   const base = path.join(ws.tmp, `xvnc-${id}`);
   const auth = `${base}.Xauthority`;
@@ -134,11 +140,15 @@ const xvnc: StepRun = async (ctx, args) => {
   try {
     return await ctx.runBody(args.body!, { env });
   } finally {
-    if (bool(args, 'takeScreenshot', false)) {
-      const shot = await sh(`command -v import >/dev/null || { echo 'ImageMagick import is not installed'; exit 3; }; DISPLAY=:${display}${useXauth ? ` XAUTHORITY=${q(auth)}` : ''} import -window root screenshot.jpg`, undefined, undefined);
+    if (screenshot) {
+      // As the plugin: import -window root -display :N screenshot.jpg in the workspace, archived as
+      // screenshot.jpg; a failure is printed and the build goes on (the plugin prints its exception).
+      ctx.log('Taking screenshot.');
+      const shot = await sh(`${useXauth ? `XAUTHORITY=${q(auth)} ` : ''}import -window root -display :${display} screenshot.jpg`, undefined, undefined);
       if (shot.code === 0) await archiveRun(ctx, { values: { artifacts: 'screenshot.jpg' }, body: null });
-      else ctx.log(`xvnc: no screenshot taken: ${shot.out}`);
+      else ctx.log(`ERROR: xvnc: the screenshot failed (import exited with ${String(shot.code)}): ${shot.out.slice(-2000)}`);
     }
+    ctx.log('Terminating xvnc.');
     await stop();
   }
 };

@@ -1,9 +1,13 @@
 // xvnc with the real Xvfb of this machine (scripts/test-prereqs.sh installs xvfb, xauth and
 // x11-utils): the block gets a display that answers X clients holding the cookie (and refuses
-// those without it), and the server is gone after the block, whatever its end.
+// those without it), and the server is gone after the block, whatever its end; takeScreenshot
+// saves the screen with ImageMagick's import (imagemagick, installed by the same script), archived.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { runPipeline } from '../../pipeline/engine/harness.ts';
 
 function need(cmd: string, pkg: string): void {
@@ -46,4 +50,29 @@ test('xvnc stops the server when its block fails; two blocks at once get two dis
   assert.ok(a && b, console);
   assert.notEqual(a, b);
   assert.match(console, /^server-gone$/m);
+});
+
+test('takeScreenshot: ImageMagick\'s import saves the screen as screenshot.jpg, archived; without ImageMagick the step fails first, saying so', async () => {
+  need('Xvfb', 'xvfb');
+  need('import', 'imagemagick');
+  const { state, console, h } = await runPipeline(`node {
+  xvnc(takeScreenshot: true) { sh 'echo "on $DISPLAY"' }
+}`);
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^Taking screenshot\.$/m);
+  assert.match(console, /^Terminating xvnc\.$/m);
+  const shot = h.artifacts.get('screenshot.jpg');
+  assert.ok(shot, `screenshot.jpg archived: ${[...h.artifacts.keys()].join(', ')}\n${console}`);
+  assert.deepEqual([...shot.subarray(0, 3)], [0xff, 0xd8, 0xff], 'a JPEG');
+  const size = execFileSync('identify', ['-format', '%wx%h', 'jpeg:-'], { input: shot }).toString();
+  assert.equal(size, '1024x768', 'the whole screen');
+
+  // a node without ImageMagick: only sh on the PATH
+  const bin = mkdtempSync(path.join(os.tmpdir(), 'kiln-noimagick-'));
+  symlinkSync(execFileSync('sh', ['-c', 'command -v sh']).toString().trim(), path.join(bin, 'sh'));
+  symlinkSync(execFileSync('sh', ['-c', 'command -v Xvfb']).toString().trim(), path.join(bin, 'Xvfb'));
+  const missing = await runPipeline(`node { xvnc(takeScreenshot: true) { echo 'block ran' } }`, { baseEnv: { PATH: bin } });
+  assert.equal(missing.state.result, 'FAILURE', missing.console);
+  assert.match(missing.console, /xvnc: takeScreenshot needs ImageMagick's import on node '\S+', which is not installed there \(apt-get install imagemagick, or takeScreenshot: false\)/);
+  assert.doesNotMatch(missing.console, /block ran|Starting xvnc/);
 });
