@@ -18,8 +18,10 @@ command -v xauth >/dev/null 2>&1 || need_pkgs+=(xauth)
 command -v xdpyinfo >/dev/null 2>&1 || need_pkgs+=(x11-utils)
 # xvnc(takeScreenshot: true) takes the screen with ImageMagick's import.
 command -v import >/dev/null 2>&1 && command -v identify >/dev/null 2>&1 || need_pkgs+=(imagemagick)
-# recordCoverage's baseline tests read the Cobertura XML gcovr writes for a real C program.
+# recordCoverage's baseline tests read the Cobertura XML gcovr writes for a real C program...
 command -v gcovr >/dev/null 2>&1 || need_pkgs+=(gcovr)
+# ... and the XML JaCoCo's own libraries write for a real Java program (test/fixtures/coverage/Cover.java).
+[ -f /usr/share/java/org.jacoco.report.jar ] || need_pkgs+=(libjacoco-java)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing ${need_pkgs[*]}" >&2

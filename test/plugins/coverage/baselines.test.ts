@@ -4,11 +4,14 @@
 // (PROJECT_DELTA), and the lines changed since the reference's commit, found with git diff and
 // matched to the report's paths by suffix (MODIFIED_LINES, MODIFIED_FILES, *_DELTA); every metric
 // the coverage plugin has for each (LINE, BRANCH, FILE of modified lines; all the files' metrics
-// of modified files), from the Cobertura XML gcovr writes for a real C program.
+// of modified files), from the Cobertura XML gcovr writes for a real C program and the XML
+// JaCoCo (Debian's libjacoco-java, driven by test/fixtures/coverage/Cover.java) writes for a real
+// Java program.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { tempDir } from '../../helpers/tmp.ts';
 import { runKiln } from '../../helpers/kiln.ts';
@@ -150,4 +153,79 @@ test('every metric of the modified lines and files, from the Cobertura XML gcovr
   gate('Overall project (difference to reference job) - Class Coverage', 'Success', '+0.00%', '0.00');
   gate('Modified code lines (difference to overall project) - Line Coverage', 'Success', '+36.36%', '30.00');
   gate('Modified files (difference to overall project) - Branch Coverage', 'Note', '+16.67%', '20.00');
+});
+
+const JACOCO_JARS = ['org.jacoco.core', 'org.jacoco.report', 'asm', 'asm-commons', 'asm-tree'].map((j) => `/usr/share/java/${j}.jar`);
+
+/** javac, then the program run under JaCoCo (test/fixtures/coverage/Cover.java), writing jacoco.xml. */
+function jacocoReport(dir: string): void {
+  for (const jar of JACOCO_JARS) {
+    if (!existsSync(jar)) throw new Error(`${jar} is missing: install Debian's libjacoco-java (scripts/test-prereqs.sh does) to run the JaCoCo baseline test`);
+  }
+  const cp = JACOCO_JARS.join(':');
+  const tool = path.join(dir, '..', `${path.basename(dir)}-tool`);
+  if (!existsSync(path.join(tool, 'Cover.class'))) {
+    execFileSync('javac', ['-d', tool, '-cp', cp, fileURLToPath(new URL('../../fixtures/coverage/Cover.java', import.meta.url))], { stdio: 'pipe' });
+  }
+  rmSync(path.join(dir, 'classes'), { recursive: true, force: true });
+  execFileSync('sh', ['-c', 'javac --release 11 -d classes src/main/java/com/example/*.java'], { cwd: dir, stdio: 'pipe' });
+  execFileSync('java', ['-cp', `${tool}:${cp}`, 'Cover', 'classes', 'com.example.Calc', 'jacoco.xml', 'src/main/java'], { cwd: dir, stdio: 'pipe' });
+}
+
+const CALC_1 = 'package com.example;\n\npublic class Calc {\n  static int sign(int x) {\n    if (x > 0) return 1;\n    return 0;\n  }\n\n  public static void main(String[] args) {\n    System.out.println(sign(1));\n  }\n}\n';
+const CALC_2 = 'package com.example;\n\npublic class Calc {\n  static int sign(int x) {\n    if (x > 0) return 1;\n    return 0;\n  }\n\n  static int twice(int x) {\n    if (x > 10) return 100;\n    return x * 2;\n  }\n\n  public static void main(String[] args) {\n    System.out.println(sign(1) + twice(1));\n  }\n}\n';
+
+test('instructions, methods, classes and branches of the modified code, from the XML JaCoCo writes for a real Java program', async () => {
+  const dir = tempDir('coverage-baselines-jacoco');
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  mkdirSync(path.join(dir, 'src/main/java/com/example'), { recursive: true });
+  writeFileSync(path.join(dir, '.gitignore'), 'classes/\n.kiln/\n');
+  writeFileSync(path.join(dir, 'src/main/java/com/example/Util.java'), 'package com.example;\n\npublic class Util {\n  static int unused(int x) {\n    if (x > 0) return 1;\n    return 2;\n  }\n}\n');
+  writeFileSync(path.join(dir, 'src/main/java/com/example/Calc.java'), CALC_1);
+  writeFileSync(path.join(dir, 'Jenkinsfile'), `node {
+  recordCoverage(tools: [[parser: 'JACOCO', pattern: 'jacoco.xml']], qualityGates: [
+    [metric: 'LINE', baseline: 'MODIFIED_LINES', threshold: 100.0],
+    [metric: 'BRANCH', baseline: 'MODIFIED_LINES', threshold: 50.0],
+    [metric: 'INSTRUCTION', baseline: 'MODIFIED_LINES', threshold: 50.0],
+    [metric: 'INSTRUCTION', baseline: 'MODIFIED_FILES', threshold: 80.0],
+    [metric: 'METHOD', baseline: 'MODIFIED_FILES', threshold: 75.0],
+    [metric: 'CLASS', baseline: 'MODIFIED_FILES', threshold: 100.0],
+    [metric: 'INSTRUCTION', baseline: 'PROJECT_DELTA', threshold: 15.0],
+    [metric: 'METHOD', baseline: 'PROJECT_DELTA', threshold: 10.0],
+    [metric: 'BRANCH', baseline: 'MODIFIED_LINES_DELTA', threshold: 10.0],
+    [metric: 'INSTRUCTION', baseline: 'MODIFIED_FILES_DELTA', threshold: 20.0, criticality: 'FAILURE'],
+    [metric: 'METHOD', baseline: 'MODIFIED_FILES_DELTA', threshold: 25.0],
+  ])
+}
+`);
+  jacocoReport(dir);
+  git('add', '.');
+  git('commit', '-q', '-m', 'first');
+  const first = await runKiln(['run'], { cwd: dir });
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  // instructions 9 of 23, methods 2 of 5 (Util is never used)
+  assert.match(first.stdout, /Instruction: 39\.13%/);
+
+  writeFileSync(path.join(dir, 'src/main/java/com/example/Calc.java'), CALC_2);
+  jacocoReport(dir);
+  const second = await runKiln(['run'], { cwd: dir });
+  assert.equal(second.code, 1, second.stdout + second.stderr);
+  const gate = (name: string, verdict: string, actual: string, threshold: string) =>
+    assert.match(second.stdout, new RegExp(`\\[Coverage\\]    - \\[${name.replace(/[()]/g, '\\$&')}\\]: ≪${verdict}≫ - \\(Actual value: ${actual.replace(/[+.]/g, '\\$&')}, Quality gate: ${threshold.replace('.', '\\.')}\\)\\n`));
+  // modified lines with coverage: 10 (1 of 2 branches), 11 and 15
+  gate('Modified code lines - Line Coverage', 'Success', '100.00%', '100.00');
+  gate('Modified code lines - Branch Coverage', 'Success', '50.00%', '50.00');
+  gate('Modified code lines - Instruction Coverage', 'Inactive', 'n/a', '50.00');
+  // Calc.java: instructions 19 of 26, methods 3 of 4, its class
+  gate('Modified files - Instruction Coverage', 'Unstable', '73.08%', '80.00');
+  gate('Modified files - Method Coverage', 'Success', '75.00%', '75.00');
+  gate('Modified files - Class Coverage', 'Success', '100.00%', '100.00');
+  // the project: instructions 19 of 35 (was 9 of 23), methods 3 of 6 (was 2 of 5), branches 2 of 6
+  gate('Overall project (difference to reference job) - Instruction Coverage', 'Success', '+15.16%', '15.00');
+  gate('Overall project (difference to reference job) - Method Coverage', 'Success', '+10.00%', '10.00');
+  gate('Modified code lines (difference to overall project) - Branch Coverage', 'Success', '+16.67%', '10.00');
+  gate('Modified files (difference to overall project) - Instruction Coverage', 'Failed', '+18.79%', '20.00');
+  gate('Modified files (difference to overall project) - Method Coverage', 'Success', '+25.00%', '25.00');
+  assert.match(second.stdout, /Finished: FAILURE\n/);
 });
