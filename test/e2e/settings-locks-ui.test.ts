@@ -2,7 +2,8 @@
 // through playwright-core) against a real controller, asserting what a person sees:
 //   - lockable resources, found from Manage: a bad label said under its field, a resource added
 //     and shown after reload, edited, removed through the page's own dialog (Cancel keeps it);
-//     a build holding one (lock() around an input) shown as a link to that build;
+//     a build holding one (lock() around an input) shown as a link to that build, and the build
+//     waiting for it listed (a link) under "Waiting";
 //   - a developer sees the list and the holder read-only (no add/edit/remove), and is told the
 //     SSH servers page is for administrators;
 //   - SSH servers: the fingerprint required and a wrong one said under its field, a server saved
@@ -117,6 +118,12 @@ describe('lockable resources and SSH servers pages, in Chromium', { timeout: 300
       assert.ok(i < 600, 'the build never took the lock');
       await new Promise((r) => setTimeout(r, 100));
     }
+    // a second build waits for it, in line
+    await kiln.api('POST', '/api/v1/jobs/holder/builds', {});
+    for (let i = 0; (await kiln.api('GET', '/api/v1/lockable-resources/db-1')).waitingBy.length === 0; i++) {
+      assert.ok(i < 600, 'the second build never waited for the lock');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await kiln.api('POST', '/api/v1/users', { name: 'dana', role: 'developer', password: 'dana-password-long-enough' });
     const d = await openBrowser({ width: 1280, height: 800 });
     try {
@@ -132,6 +139,9 @@ describe('lockable resources and SSH servers pages, in Chromium', { timeout: 300
       const link = row.getByRole('link', { name: 'holder #1' });
       await link.waitFor();
       assert.equal(await link.getAttribute('href'), '/job/holder/build/1');
+      const waiting = row.getByRole('list', { name: 'Waiting for db-1' }).getByRole('link', { name: 'holder #2' });
+      await waiting.waitFor();
+      assert.equal(await waiting.getAttribute('href'), '/job/holder/build/2');
       assert.equal(await p.getByRole('button', { name: /Edit|Remove|Add resource/ }).count(), 0, 'no way to change them');
       assert.equal(await p.getByRole('form').count(), 0);
       await p.getByText('Only administrators change them.').waitFor();
