@@ -386,18 +386,18 @@ async function publish(ctx: StepContext, p: Publisher, server: SshServer, progre
   ctx.log(`SSH: Transferred ${total}${progress.counts.length > 1 ? ` ( ${progress.counts.join(' + ')} )` : ''} file(s)`);
 }
 
-/** keepFilePermissions: the remote file (and its directory) get the workspace file's (and directory's) permission bits. */
+/** keepFilePermissions: the remote file (and its directory) get the workspace file's (and directory's) rwx bits; setuid, setgid and sticky are not passed on (the plugin passes them). */
 async function keepModes(ctx: StepContext, s: Sftp, local: string, remote: string, verbose: boolean): Promise<void> {
   const ws = ctx.workspace();
   const dirStat = await ws.stat(posix.dirname(local));
   if (dirStat) {
-    const mode = dirStat.mode & 0o7777;
+    const mode = dirStat.mode & 0o777;
     if (verbose) ctx.log(`SSH: chmod ${mode.toString(8)} [${posix.dirname(remote)}]`);
     await cb<void>((d) => s.chmod(posix.dirname(remote), mode, (e) => d(e)), `chmod ${posix.dirname(remote)}`);
   }
   const st = await ws.stat(local);
   if (st) {
-    const mode = st.mode & 0o7777;
+    const mode = st.mode & 0o777;
     if (verbose) ctx.log(`SSH: chmod ${mode.toString(8)} [${posix.basename(remote)}]`);
     await cb<void>((d) => s.chmod(remote, mode, (e) => d(e)), `chmod ${remote}`);
   }

@@ -226,3 +226,9 @@ test('useSftpForExec: true is refused by validation and by the run; false is acc
   const ok = loadPipeline(src.replace('useSftpForExec: true', 'useSftpForExec: false'), registry);
   assert.equal(ok.diagnostics.filter((d) => d.severity === 'error').length, 0, JSON.stringify(ok.diagnostics));
 });
+
+test('execTimeout: a command still running after it is ended, and the publish fails with the plugin\'s words', async () => {
+  const r = await run(`node { sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(execCommand: 'sleep 60', execTimeout: 300)])]) }`, [server()]);
+  assert.equal(r.result, 'UNSTABLE', r.console);
+  assert.match(r.console, /^ERROR: Exception when publishing, exception message \[Exec timed out or was interrupted after 300 ms\]$/m);
+});
