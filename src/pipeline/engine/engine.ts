@@ -1257,6 +1257,7 @@ export class PipelineRun {
     const build: BuildControl = {
       jobName: this.#o.build.job,
       number: this.#o.build.number,
+      startedAt: run.state.startedAt,
       get result() { return run.state.currentResult; },
       setResult: (b, s) => {
         const j = rec ? this.#journal.get(rec) : undefined;

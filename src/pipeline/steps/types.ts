@@ -91,6 +91,8 @@ export interface StepContext {
 export interface BuildControl {
   readonly jobName: string;
   readonly number: number;
+  /** When the build started (ms since the epoch; currentBuild.startTimeInMillis). Absent: not known. */
+  readonly startedAt?: number;
   /** The build's result so far. */
   readonly result: BuildResult;
   /** Worsens the build's result (never improves it), and the current stage's when given. */

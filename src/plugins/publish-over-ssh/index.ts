@@ -19,7 +19,7 @@ export const publishOverSshPlugin: PipelinePlugin = {
     {
       name: 'sshPublisher',
       jenkinsPlugin: PLUGIN,
-      differs: "the connection is made from the controller (files are read from the build's node), as with alwaysPublishFromMaster; the server's host key must be pinned (hostKeyFingerprint); per-step credentials (sshCredentials), parameterized publishing (label) and useSftpForExec: true are refused; remoteDirectorySDF formats with the time the step runs",
+      differs: "the connection is made from the controller (files are read from the build's node), as with alwaysPublishFromMaster; the server's host key must be pinned (hostKeyFingerprint); per-step credentials (sshCredentials), parameterized publishing (label) and useSftpForExec: true are refused",
       doc: "Send files and run commands over SSH: sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(sourceFiles: 'dist/**', removePrefix: 'dist', remoteDirectory: 'app', execCommand: 'sh app/restart.sh')])]).",
       params: [
         { name: 'publishers', type: 'list', required: true, doc: 'sshPublisherDesc(...) for each server' },
@@ -56,7 +56,7 @@ export const publishOverSshPlugin: PipelinePlugin = {
       b('noDefaultExcludes', 'do not apply Ant\'s default excludes (.git, ...)'),
       b('makeEmptyDirs', 'create matching empty directories too'),
       s('patternSeparator', "the regular expression separating patterns (default '[, ]+')"),
-      b('remoteDirectorySDF', "remoteDirectory is a SimpleDateFormat pattern ('builds/'yyyy/MM/dd), formatted with the time the step runs"),
+      b('remoteDirectorySDF', "remoteDirectory is a SimpleDateFormat pattern ('builds/'yyyy/MM/dd), formatted with the build's start time"),
       b('usePty', 'run the command with a pseudo-terminal'),
       b('useAgentForwarding', "forward an SSH agent holding the server's configured key to the command (ssh/git onwards from the server)"),
       { name: 'useSftpForExec', type: 'boolean', doc: 'refused when true: the SFTP command language is not supported', refused: { value: true, why: "running execCommand as SFTP commands (cd, mkdir, rm, ln, ls, get) is not supported by Kiln; leave it false to run the command over SSH" } },

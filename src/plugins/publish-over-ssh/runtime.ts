@@ -290,11 +290,12 @@ async function emptyDirs(ctx: StepContext, base: string, includes: string, exclu
   return leaf.filter((d) => !files.some((f) => f.startsWith(`${d}/`))).sort();
 }
 
-function remoteDirOf(t: Transfer): string {
+/** The remote directory, formatted at `when` (the build's start, as the plugin) with remoteDirectorySDF. */
+function remoteDirOf(t: Transfer, when: Date): string {
   if (!t.remoteDirectorySDF) return t.remoteDirectory;
   let formatted: string;
   try {
-    formatted = simpleDateFormat(t.remoteDirectory, new Date());
+    formatted = simpleDateFormat(t.remoteDirectory, when);
   } catch (e) {
     throw new PublishError(`Could not create a date format from [${t.remoteDirectory}] exception message [${(e as Error).message}]`);
   }
@@ -330,7 +331,7 @@ async function publish(ctx: StepContext, p: Publisher, server: SshServer, progre
           if (p.verbose) ctx.log(`SSH: remote root is [${root}]`);
         }
         const s = sftp;
-        const remoteDir = remoteDirOf(t);
+        const remoteDir = remoteDirOf(t, new Date(ctx.build.startedAt ?? Date.now()));
         const target = remoteDir ? posix.join(root, remoteDir) : root;
         if (t.cleanRemote && !progress.cleaned) {
           if (p.verbose) ctx.log(`SSH: cleaning [${target}]`);

@@ -32,7 +32,7 @@ const server = (over: Partial<SshServer> = {}): SshServer => ({
   credentialsId: 'deploy-key', hostKeyFingerprint: sshd.hostFingerprint, timeoutMs: 10_000, ...over,
 });
 
-async function run(source: string, servers: SshServer[]): Promise<{ result: string; console: string; workspace: string }> {
+async function run(source: string, servers: SshServer[]): Promise<{ result: string; console: string; workspace: string; startedAt: number }> {
   const loaded = loadPipeline(source, registry);
   if (!loaded.model) throw new Error(`invalid test Jenkinsfile: ${JSON.stringify(loaded.diagnostics)}`);
   const root = tempDir('sshpub');
@@ -64,7 +64,7 @@ async function run(source: string, servers: SshServer[]): Promise<{ result: stri
   });
   const state = await r.run();
   await backend.close();
-  return { result: state.result ?? '', console: Buffer.concat(chunks).toString('utf8'), workspace };
+  return { result: state.result ?? '', console: Buffer.concat(chunks).toString('utf8'), workspace, startedAt: state.startedAt };
 }
 
 const files = `sh 'mkdir -p dist/sub && echo alpha > dist/a.txt && echo beta > dist/sub/b.txt && echo skip > dist/skip.log'`;
@@ -176,14 +176,13 @@ test('useAgentForwarding: the command sees an agent holding the configured key; 
 });
 
 test('keepFilePermissions, makeEmptyDirs, noDefaultExcludes, patternSeparator, remoteDirectorySDF', async () => {
-  const year = String(new Date().getFullYear());
   const r = await run(`node {
   sh 'mkdir -p dist/empty/deeper dist/full && echo x > dist/full/f.sh && chmod 750 dist/full/f.sh && echo y > dist/plain.txt && echo ig > dist/.gitignore'
   sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [
     sshTransfer(sourceFiles: 'dist/full/*;dist/plain.txt', patternSeparator: ';', removePrefix: 'dist', remoteDirectory: 'perm', keepFilePermissions: true),
     sshTransfer(sourceFiles: 'dist/**', removePrefix: 'dist', remoteDirectory: 'dirs', makeEmptyDirs: true),
     sshTransfer(sourceFiles: 'dist/.gitignore', removePrefix: 'dist', remoteDirectory: 'noexcl', noDefaultExcludes: true),
-    sshTransfer(sourceFiles: 'dist/plain.txt', removePrefix: 'dist', remoteDirectory: "'dated-'yyyy", remoteDirectorySDF: true),
+    sshTransfer(sourceFiles: 'dist/plain.txt', removePrefix: 'dist', remoteDirectory: "'dated-'yyyy/HHmmssSSS", remoteDirectorySDF: true),
   ])])
 }`, [server()]);
   assert.equal(r.result, 'SUCCESS', r.console);
@@ -192,7 +191,10 @@ test('keepFilePermissions, makeEmptyDirs, noDefaultExcludes, patternSeparator, r
   assert.ok(statSync(path.join(remoteRoot, 'dirs/empty/deeper')).isDirectory(), 'the empty directory is made');
   assert.equal(existsSync(path.join(remoteRoot, 'dirs/.gitignore')), false, "Ant's default excludes apply");
   assert.equal(readFileSync(path.join(remoteRoot, 'noexcl/.gitignore'), 'utf8'), 'ig\n');
-  assert.equal(readFileSync(path.join(remoteRoot, `dated-${year}/plain.txt`), 'utf8'), 'y\n');
+  const t = new Date(r.startedAt);
+  const p2 = (n: number, w = 2) => String(n).padStart(w, '0');
+  const stamp = `${p2(t.getHours())}${p2(t.getMinutes())}${p2(t.getSeconds())}${p2(t.getMilliseconds(), 3)}`;
+  assert.equal(readFileSync(path.join(remoteRoot, `dated-${t.getFullYear()}/${stamp}/plain.txt`), 'utf8'), 'y\n', "formatted with the build's start time, as the plugin");
   assert.match(r.console, /^SSH: Transferred 6 \( 2 \+ 2 \+ 1 \+ 1 \) file\(s\)$/m);
   const plain = await run(`node {
   sh 'mkdir -p dist/empty2 && echo y > dist/plain.txt'
