@@ -41,9 +41,7 @@ export function simpleDateFormat(pattern: string, d: Date): string {
     const c = pattern[i]!;
     if (c === "'") {
       if (pattern[i + 1] === "'") { out += "'"; i += 2; continue; }
-      const end = pattern.indexOf("'", i + 1);
-      if (end < 0) throw new Error(`Unterminated quote in [${pattern}]`);
-      // '' inside quoted text is one quote
+      // quoted text, up to the closing quote; '' inside it is one quote
       let j = i + 1;
       let text = '';
       for (;;) {
