@@ -13,31 +13,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln, axeFindings } from './harness.ts';
+import { initialPassword, openBrowser, screenshot, startE2E, axeFindings, type Kiln, type E2E } from './harness.ts';
 
 const TIMEOUT = 20_000;
 const SECRET = 'xoxb-never-shown-4f1d2c9a7e';
 
 describe('forms: errors beside their fields, and the settings pages, in Chromium', { timeout: 300_000 }, () => {
-  let kiln: Kiln;
-  let b: Awaited<ReturnType<typeof openBrowser>>;
-  let page: Page;
+  let e: E2E, kiln: Kiln, page: Page;
   const dialogs: string[] = [];
-
-  before(async () => {
-    requireChromium();
-    ensureWebBuilt();
-    kiln = await startKiln();
-    b = await openBrowser({ width: 1280, height: 900 });
-    page = b.page;
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
-  });
-
-  after(async () => {
-    await b?.close();
-    await kiln?.stop();
-  });
+  before(async () => { ({ kiln, page } = e = await startE2E({ viewport: { width: 1280, height: 900 }, timeout: TIMEOUT, dialogs })); });
+  after(() => e?.stop());
 
   /** The field labelled `label` in `scope` shows `re` under it, is marked invalid and described by it, and has the focus. */
   const fieldError = async (scope: Locator, label: string, re: RegExp, on: Page = page) => {

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, startKiln, type Kiln, axeFindings } from './harness.ts';
+import { startE2E, axeFindings, type Kiln, type E2E } from './harness.ts';
 
 const TIMEOUT = 20_000;
 
@@ -35,29 +35,9 @@ const RELAY = `pipeline {
 `;
 
 describe('Restart from Stage in Chromium', { timeout: 240_000 }, () => {
-  let kiln: Kiln;
-  let b: Awaited<ReturnType<typeof openBrowser>>;
-  let page: Page;
-
-  before(async () => {
-    requireChromium();
-    ensureWebBuilt();
-    kiln = await startKiln();
-    await kiln.startAgent('rs-agent', 2);
-    b = await openBrowser({ width: 1440, height: 900 });
-    page = b.page;
-    page.setDefaultTimeout(TIMEOUT);
-    await page.goto(kiln.url);
-    const r = await page.request.post(new URL('api/v1/setup', kiln.url).href, {
-      data: { initialPassword: initialPassword(kiln.home), username: 'admin', password: 'correct horse battery staple' },
-    });
-    assert.equal(r.status(), 201, await r.text());
-  });
-
-  after(async () => {
-    await b?.close();
-    await kiln?.stop();
-  });
+  let e: E2E, kiln: Kiln, page: Page;
+  before(async () => { ({ kiln, page } = e = await startE2E({ viewport: { width: 1440, height: 900 }, timeout: TIMEOUT, agent: { name: 'rs-agent', executors: 2 }, setup: 'session' })); });
+  after(() => e?.stop());
 
   test('a failed build restarted from a later stage, from its page', async () => {
     await kiln.api('POST', '/api/v1/jobs', { name: 'relay', script: RELAY });

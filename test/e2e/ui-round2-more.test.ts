@@ -17,30 +17,16 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { E2E_ADMIN_TOKEN, ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln, axeFindings } from './harness.ts';
+import { E2E_ADMIN_TOKEN, buildOutcome, openBrowser, screenshot, startE2E, axeFindings, type Kiln, type E2E } from './harness.ts';
 
 const TIMEOUT = 20_000;
 
 describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeout: 300_000 }, () => {
-  let kiln: Kiln;
-  let b: Awaited<ReturnType<typeof openBrowser>>;
-  let page: Page;
+  let e: E2E, kiln: Kiln, page: Page;
   const temp = mkdtempSync(path.join(tmpdir(), 'kiln-e2e-r2m-'));
   const children: ChildProcess[] = [];
 
-  before(async () => {
-    requireChromium();
-    ensureWebBuilt();
-    kiln = await startKiln();
-    b = await openBrowser({ width: 1440, height: 900 });
-    page = b.page;
-    page.setDefaultTimeout(TIMEOUT);
-    await page.goto(kiln.url);
-    const r = await page.request.post(new URL('api/v1/setup', kiln.url).href, {
-      data: { initialPassword: initialPassword(kiln.home), username: 'admin', password: 'correct horse battery staple' },
-    });
-    assert.equal(r.status(), 201, await r.text());
-  });
+  before(async () => { ({ kiln, page } = e = await startE2E({ viewport: { width: 1440, height: 900 }, timeout: TIMEOUT, setup: 'session' })); });
 
   after(async () => {
     for (const c of children) {
@@ -49,8 +35,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
       process.kill(-c.pid, 'SIGTERM'); // the shell and the agent it started: their own process group
       await gone;
     }
-    await b?.close();
-    await kiln?.stop();
+    await e?.stop();
     rmSync(temp, { recursive: true, force: true, maxRetries: 3 });
   });
 
@@ -91,9 +76,16 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
 
     await kiln.api('POST', '/api/v1/jobs', { name: 'far-job', script: "pipeline {\n  agent { label 'faraway' }\n  stages { stage('Where') { steps { sh 'echo \"built in $PWD\"' } } }\n}\n" });
     const built = await kiln.api('POST', '/api/v1/jobs/far-job/builds', {});
+    // When the page does not show it, say what became of the build and of the agent.
+    const explain = async (what: string) => {
+      const agent = await kiln.api('GET', '/api/v1/agents/far').then((a) => `online ${a.online}, busy executors ${a.busyExecutors}`, (err: Error) => err.message);
+      return `${what}\n${await buildOutcome(kiln, 'far-job', built.number)}\nthe agent (${agent}); its output:\n${out}`;
+    };
     await page.goto(new URL(`job/far-job/build/${built.number}`, kiln.url).href);
-    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
-    await page.getByText(`built in ${home}/workspace/`).first().waitFor();
+    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 })
+      .catch(async (err: Error) => assert.fail(await explain(`the build page did not show Success (${err.message.split('\n')[0]})`)));
+    await page.getByText(`built in ${home}/workspace/`).first().waitFor()
+      .catch(async (err: Error) => assert.fail(await explain(`the console did not show 'built in ${home}/workspace/' (${err.message.split('\n')[0]})`)));
   });
 
   test('what changed: each build of a git job shows its branch, commit and author; the Changes tab lists the commits since the previous build; admins see the webhook', async () => {
