@@ -6,7 +6,7 @@
 // startE2E() is the set-up every browser test file shares (a controller, maybe an agent, a
 // browser page, the first admin set up one of three ways); unlockInPage() is the Unlock page's
 // happy path; buildOutcome() says what became of a build (status, result, console tail) for a
-// failure message.
+// failure message, and badgeSays() waits for a build page's status badge with that message.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -273,4 +273,17 @@ export async function buildOutcome(kiln: Kiln, job: string, n: number, lines = 4
     parts.push(`its console could not be read: ${(e as Error).message}`);
   }
   return parts.join('\n');
+}
+
+/** Waits until the build page shows the status badge `status` (the page is on job #n); when it
+ *  does not in `timeout` ms, fails saying what the badge shows, what the API says of the build
+ *  (buildOutcome) and what `more` adds (an agent's output, say). */
+export async function badgeSays(page: Page, kiln: Kiln, job: string, n: number, status: string, timeout = 60_000, more: () => Promise<string> | string = () => ''): Promise<void> {
+  try {
+    await page.locator('h1 .badge', { hasText: status }).waitFor({ timeout });
+  } catch (err) {
+    const shown = await page.locator('h1 .badge').allInnerTexts().then((t) => JSON.stringify(t), (e: Error) => `unknown (${e.message.split('\n')[0]})`);
+    throw new Error(`the page of ${job} #${n} did not show the badge '${status}' in ${timeout} ms (${(err as Error).message.split('\n')[0]}); its badges: ${shown}; at ${page.url()}\n`
+      + `${await buildOutcome(kiln, job, n)}${await (async () => { const m = await more(); return m ? `\n${m}` : ''; })()}`, { cause: err });
+  }
 }

@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { E2E_ADMIN_TOKEN, buildOutcome, openBrowser, screenshot, startE2E, axeFindings, type Kiln, type E2E } from './harness.ts';
+import { E2E_ADMIN_TOKEN, badgeSays, buildOutcome, openBrowser, screenshot, startE2E, axeFindings, type Kiln, type E2E } from './harness.ts';
 
 const TIMEOUT = 20_000;
 
@@ -77,15 +77,14 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     await kiln.api('POST', '/api/v1/jobs', { name: 'far-job', script: "pipeline {\n  agent { label 'faraway' }\n  stages { stage('Where') { steps { sh 'echo \"built in $PWD\"' } } }\n}\n" });
     const built = await kiln.api('POST', '/api/v1/jobs/far-job/builds', {});
     // When the page does not show it, say what became of the build and of the agent.
-    const explain = async (what: string) => {
+    const agentSays = async () => {
       const agent = await kiln.api('GET', '/api/v1/agents/far').then((a) => `online ${a.online}, busy executors ${a.busyExecutors}`, (err: Error) => err.message);
-      return `${what}\n${await buildOutcome(kiln, 'far-job', built.number)}\nthe agent (${agent}); its output:\n${out}`;
+      return `the agent far: ${agent}; its output:\n${out}`;
     };
     await page.goto(new URL(`job/far-job/build/${built.number}`, kiln.url).href);
-    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 })
-      .catch(async (err: Error) => assert.fail(await explain(`the build page did not show Success (${err.message.split('\n')[0]})`)));
+    await badgeSays(page, kiln, 'far-job', built.number, 'Success', 60_000, agentSays);
     await page.getByText(`built in ${home}/workspace/`).first().waitFor()
-      .catch(async (err: Error) => assert.fail(await explain(`the console did not show 'built in ${home}/workspace/' (${err.message.split('\n')[0]})`)));
+      .catch(async (err: Error) => assert.fail(`the console did not show 'built in ${home}/workspace/' (${err.message.split('\n')[0]})\n${await buildOutcome(kiln, 'far-job', built.number)}\n${await agentSays()}`));
   });
 
   test('what changed: each build of a git job shows its branch, commit and author; the Changes tab lists the commits since the previous build; admins see the webhook', async () => {
@@ -101,7 +100,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     await kiln.api('POST', '/api/v1/jobs', { name: 'app', git: { url: `file://${repo}`, branch: 'main' } });
     const b1 = await kiln.api('POST', '/api/v1/jobs/app/builds', {});
     await page.goto(new URL(`job/app/build/${b1.number}`, kiln.url).href);
-    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
+    await badgeSays(page, kiln, 'app', b1.number, 'Success');
     await page.getByLabel('Commit', { exact: true }).filter({ hasText: first.slice(0, 7) }).waitFor();
     assert.equal(await page.getByLabel('Branch', { exact: true }).innerText(), 'main');
     assert.equal(await page.getByLabel('Author', { exact: true }).innerText(), 'Ann Author');
@@ -116,7 +115,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     const head = git(repo, ann, 'rev-parse', 'HEAD');
     const b2 = await kiln.api('POST', '/api/v1/jobs/app/builds', {});
     await page.goto(new URL(`job/app/build/${b2.number}`, kiln.url).href);
-    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
+    await badgeSays(page, kiln, 'app', b2.number, 'Success');
     await page.getByLabel('Commit', { exact: true }).filter({ hasText: head.slice(0, 7) }).waitFor();
     await page.getByRole('tab', { name: 'Changes' }).click();
     const list = page.getByRole('list', { name: 'Commits' });
@@ -129,7 +128,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     // A third build of the same commit: no changes.
     const b3 = await kiln.api('POST', '/api/v1/jobs/app/builds', {});
     await page.goto(new URL(`job/app/build/${b3.number}`, kiln.url).href);
-    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
+    await badgeSays(page, kiln, 'app', b3.number, 'Success');
     await page.getByRole('tab', { name: 'Changes' }).click();
     await page.getByText(`No changes since #${b2.number} (${head.slice(0, 7)}).`).waitFor();
 
@@ -184,7 +183,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     await kiln.api('POST', '/api/v1/jobs', { name: 'staged', script: "pipeline {\n  agent any\n  stages {\n    stage('One') { steps { echo 'said in one' } }\n    stage('Two') { steps { echo 'said in two' } }\n    stage('Three') { steps { echo 'said in three' } }\n  }\n}\n" });
     const built = await kiln.api('POST', '/api/v1/jobs/staged/builds', {});
     await page.goto(new URL(`job/staged/build/${built.number}`, kiln.url).href);
-    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
+    await badgeSays(page, kiln, 'staged', built.number, 'Success');
     const consoleView = page.getByRole('log');
     await consoleView.getByText('said in one').waitFor();
     await page.locator('.stage[data-stage="Two"] .stage-head').click();
