@@ -13,7 +13,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
-import { initialPassword, openBrowser, screenshot, startE2E, axeFindings, type Kiln, type E2E } from './harness.ts';
+import { initialPassword, openBrowser, screenshot, startE2E, axeOnPages, type Kiln, type E2E, type AxePage } from './harness.ts';
 
 const TIMEOUT = 20_000;
 const SECRET = 'xoxb-never-shown-4f1d2c9a7e';
@@ -295,8 +295,7 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
 
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: no serious or critical axe-core finding on the forms, errors showing`, async () => {
-      await page.emulateMedia({ colorScheme: scheme });
-      const pages: [string, RegExp, (() => Promise<void>)?][] = [
+      const pages: AxePage[] = [
         ['/settings/http-services', /^HTTP services$/, async () => {
           await page.getByLabel('Slack base URL').fill('nope');
           await page.getByRole('button', { name: 'Save' }).click();
@@ -315,15 +314,7 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
         ['/manage', /^Manage Kiln$/],
         ['/clouds', /^Clouds$/],
       ];
-      const found: string[] = [];
-      for (const [p, heading, prepare] of pages) {
-        await page.goto(new URL(p.slice(1), kiln.url).href);
-        await page.getByRole('heading', { name: heading }).first().waitFor();
-        await prepare?.();
-        found.push(...await axeFindings(page, p));
-      }
-      await page.emulateMedia({ colorScheme: null });
-      assert.deepEqual(found, []);
+      assert.deepEqual(await axeOnPages(page, kiln, pages, { scheme }), []);
     });
   }
 });

@@ -6,7 +6,8 @@
 // startE2E() is the set-up every browser test file shares (a controller, maybe an agent, a
 // browser page, the first admin set up one of three ways); unlockInPage() is the Unlock page's
 // happy path; buildOutcome() says what became of a build (status, result, console tail) for a
-// failure message, and badgeSays() waits for a build page's status badge with that message.
+// failure message, and badgeSays() waits for a build page's status badge with that message;
+// axeOnPages() checks a list of pages with axe-core in a colour scheme.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,6 +176,28 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** A page for axeOnPages: its path (from the root), its heading, and what to do there before the check. */
+export type AxePage = [path: string, heading: RegExp, prepare?: () => Promise<void>];
+
+/** axe-core's serious and critical findings on each page (axeFindings): opened, its heading waited
+ *  for, `prepare` done, `settleMs` waited; in the colour scheme asked for, set back after. */
+export async function axeOnPages(page: Page, kiln: Kiln, pages: AxePage[], o: { scheme?: 'light' | 'dark'; settleMs?: number } = {}): Promise<string[]> {
+  if (o.scheme) await page.emulateMedia({ colorScheme: o.scheme });
+  try {
+    const found: string[] = [];
+    for (const [p, heading, prepare] of pages) {
+      await page.goto(new URL(p.slice(1), kiln.url).href);
+      await page.getByRole('heading', { name: heading }).first().waitFor();
+      await prepare?.();
+      if (o.settleMs) await page.waitForTimeout(o.settleMs);
+      found.push(...await axeFindings(page, p));
+    }
+    return found;
+  } finally {
+    if (o.scheme) await page.emulateMedia({ colorScheme: null });
+  }
+}
 
 /** axe-core's serious and critical findings on the page as it is now, each as `<where>: id (impact) help at targets`.
  *  axe-core is evaluated through the DevTools protocol, which the page's CSP does not govern. */

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startE2E, axeFindings, type Kiln, type E2E } from './harness.ts';
+import { startE2E, axeOnPages, type Kiln, type E2E, type AxePage } from './harness.ts';
 
 const TIMEOUT = 20_000;
 
@@ -77,24 +77,14 @@ describe('Restart from Stage in Chromium', { timeout: 240_000 }, () => {
 
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: the restarted build's page and the open dialog`, async () => {
-      await page.emulateMedia({ colorScheme: scheme });
-      const pages: [string, RegExp, (() => Promise<void>)?][] = [
+      const pages: AxePage[] = [
         ['/job/relay/build/2', /^relay #2/, async () => { await page.locator('.stage[data-stage="Make"] .badge', { hasText: 'Skipped for restart' }).waitFor(); }],
         ['/job/relay/build/1', /^relay #1/, async () => {
           await page.getByRole('button', { name: 'Restart from Stage' }).click();
           await page.getByRole('dialog', { name: 'Restart from Stage' }).getByLabel('Stage').waitFor();
         }],
       ];
-      const found: string[] = [];
-      for (const [p, heading, prepare] of pages) {
-        await page.goto(new URL(p.slice(1), kiln.url).href);
-        await page.getByRole('heading', { name: heading }).first().waitFor();
-        await prepare?.();
-        await page.waitForTimeout(200);
-        found.push(...await axeFindings(page, p));
-      }
-      await page.emulateMedia({ colorScheme: null });
-      assert.deepEqual(found, []);
+      assert.deepEqual(await axeOnPages(page, kiln, pages, { scheme, settleMs: 200 }), []);
     });
   }
 });

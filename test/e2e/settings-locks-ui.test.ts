@@ -12,7 +12,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
-import { openBrowser, screenshot, startE2E, axeFindings, type Kiln, type E2E } from './harness.ts';
+import { openBrowser, screenshot, startE2E, axeOnPages, type Kiln, type E2E, type AxePage } from './harness.ts';
 
 const TIMEOUT = 20_000;
 const KEY_MARK = 'never-shown-key-material-9c1e';
@@ -173,8 +173,7 @@ describe('lockable resources and SSH servers pages, in Chromium', { timeout: 300
 
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: no serious or critical axe-core finding, errors showing`, async () => {
-      await page.emulateMedia({ colorScheme: scheme });
-      const pages: [string, RegExp, () => Promise<void>][] = [
+      const pages: AxePage[] = [
         ['/lockable-resources', /^Lockable resources$/, async () => {
           await page.getByRole('button', { name: 'Add resource' }).click();
           await page.locator('.field-error').first().waitFor();
@@ -185,15 +184,7 @@ describe('lockable resources and SSH servers pages, in Chromium', { timeout: 300
           await page.locator('.field-error').first().waitFor();
         }],
       ];
-      const found: string[] = [];
-      for (const [p, heading, prepare] of pages) {
-        await page.goto(new URL(p.slice(1), kiln.url).href);
-        await page.getByRole('heading', { name: heading }).first().waitFor();
-        await prepare();
-        found.push(...await axeFindings(page, p));
-      }
-      await page.emulateMedia({ colorScheme: null });
-      assert.deepEqual(found, []);
+      assert.deepEqual(await axeOnPages(page, kiln, pages, { scheme }), []);
     });
   }
 });

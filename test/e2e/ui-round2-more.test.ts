@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { E2E_ADMIN_TOKEN, badgeSays, buildOutcome, openBrowser, screenshot, startE2E, axeFindings, type Kiln, type E2E } from './harness.ts';
+import { E2E_ADMIN_TOKEN, openBrowser, screenshot, startE2E, buildOutcome, badgeSays, axeOnPages, type Kiln, type E2E, type AxePage } from './harness.ts';
 
 const TIMEOUT = 20_000;
 
@@ -289,8 +289,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
 
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: no serious or critical axe-core finding on the pages of this round`, async () => {
-      await page.emulateMedia({ colorScheme: scheme });
-      const pages: [string, RegExp, (() => Promise<void>)?][] = [
+      const pages: AxePage[] = [
         ['/agents/far', /^Agent far/, async () => { await page.getByText('Run it as a service (systemd)').click(); }],
         ['/job/app/build/2', /^app #2/, async () => { await page.getByRole('tab', { name: 'Changes' }).click(); await page.getByRole('list', { name: 'Commits' }).waitFor(); }],
         ['/job/counted/build/1#L120', /^counted #1/, async () => { await page.locator('.console .line[aria-current="true"]').waitFor(); }],
@@ -300,16 +299,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
         ['/users', /^Users$/, async () => { await page.getByRole('row', { name: /vic/ }).getByRole('button', { name: 'Set password' }).click(); await page.getByRole('dialog').waitFor(); }],
         ['/job/app', /^app$/, async () => { await page.getByText('Webhook (admins)').click(); await page.getByLabel('Webhook secret').waitFor(); }],
       ];
-      const found: string[] = [];
-      for (const [p, heading, prepare] of pages) {
-        await page.goto(new URL(p.slice(1), kiln.url).href);
-        await page.getByRole('heading', { name: heading }).first().waitFor();
-        await prepare?.();
-        await page.waitForTimeout(200);
-        found.push(...await axeFindings(page, p));
-      }
-      await page.emulateMedia({ colorScheme: null });
-      assert.deepEqual(found, []);
+      assert.deepEqual(await axeOnPages(page, kiln, pages, { scheme, settleMs: 200 }), []);
     });
   }
 });

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { screenshot, startE2E, axeFindings, type Kiln, type E2E } from './harness.ts';
+import { screenshot, startE2E, axeOnPages, type Kiln, type E2E, type AxePage } from './harness.ts';
 
 const TIMEOUT = 20_000;
 
@@ -190,24 +190,15 @@ describe('web UI round 2 in Chromium', { timeout: 240_000 }, () => {
 
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: no serious or critical axe-core finding, a running build included`, async () => {
-      await page.emulateMedia({ colorScheme: scheme });
       await job(`slow-${scheme}`, "pipeline {\n  agent any\n  stages { stage('Wait') { steps { sh 'echo waiting; sleep 300' } } }\n}\n");
       const running = await kiln.api('POST', `/api/v1/jobs/slow-${scheme}/builds`, {});
-      const pages: [string, RegExp][] = [
-        ['/', /^Jobs$/], [`/job/slow-${scheme}/build/${running.number}`, new RegExp(`^slow-${scheme} #`)], ['/job/ship-it', /^ship-it$/], ['/job/tested', /^tested$/], ['/job/tested/build/5', /^tested #5/],
+      const pages: AxePage[] = [
+        ['/', /^Jobs$/], [`/job/slow-${scheme}/build/${running.number}`, new RegExp(`^slow-${scheme} #`), async () => { await page.locator('h1 .badge', { hasText: 'Running' }).waitFor(); }], ['/job/ship-it', /^ship-it$/], ['/job/tested', /^tested$/], ['/job/tested/build/5', /^tested #5/],
         ['/job/broken/build/1', /^broken #1/], ['/new-job', /^New pipeline job$/], ['/agents', /^Agents$/], ['/credentials', /^Credentials$/],
         ['/users', /^Users$/], ['/profile', /^admin$/], ['/clouds', /^Clouds$/], ['/audit', /^Audit log$/], ['/folders', /^Folder permissions$/],
       ];
-      const found: string[] = [];
-      for (const [path, heading] of pages) {
-        await page.goto(new URL(path.slice(1), kiln.url).href);
-        await page.getByRole('heading', { name: heading }).first().waitFor();
-        if (path.includes('slow-')) await page.locator('h1 .badge', { hasText: 'Running' }).waitFor();
-        await page.waitForTimeout(200);
-        found.push(...await axeFindings(page, path));
-      }
+      const found = await axeOnPages(page, kiln, pages, { scheme, settleMs: 200 });
       await kiln.api('POST', `/api/v1/jobs/slow-${scheme}/builds/${running.number}/abort`, {}).catch(() => { /* already over */ });
-      await page.emulateMedia({ colorScheme: null });
       assert.deepEqual(found, []);
     });
   }

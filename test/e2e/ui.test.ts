@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ADMIN, initialPassword, screenshot, startE2E, axeFindings, type Kiln, type E2E } from './harness.ts';
+import { ADMIN, initialPassword, screenshot, startE2E, axeOnPages, type Kiln, type E2E, type AxePage } from './harness.ts';
 
 /** The little of the browser's globals these tests evaluate in the page (the project's types have no DOM). */
 interface Browser { getComputedStyle(el: unknown): { color: string }; document: { documentElement: { scrollWidth: number } }; innerWidth: number }
@@ -422,19 +422,12 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
   });
 
   step('accessibility: no serious or critical axe-core findings on the main pages', async () => {
-    const pages: [string, RegExp][] = [
+    const pages: AxePage[] = [
       ['/', /^Jobs$/], ['/job/hello', /^hello$/], ['/job/hello/build/1', /^hello #1/], ['/new-job', /^New pipeline job$/],
       ['/agents', /^Agents$/], ['/credentials', /^Credentials$/], ['/users', /^Users$/], ['/profile', new RegExp(`^${ADMIN.username}$`)], ['/clouds', /^Clouds$/], ['/audit', /^Audit log$/],
       ['/folders', /^Folder permissions$/],
     ];
-    const found: string[] = [];
-    for (const [path, heading] of pages) {
-      await page.goto(new URL(path.slice(1), kiln.url).href);
-      await page.getByRole('heading', { name: heading }).first().waitFor();
-      await page.waitForTimeout(200);
-      found.push(...await axeFindings(page, path));
-    }
-    assert.deepEqual(found, []);
+    assert.deepEqual(await axeOnPages(page, kiln, pages, { settleMs: 200 }), []);
   });
 
   step('phone width: the dashboard and a build page fit, the menu opens', async () => {

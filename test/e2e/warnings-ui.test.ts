@@ -4,7 +4,7 @@
 // missed quality gate, and, opened, its issues at file:line; the "fixed" view lists the gone one.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { screenshot, startE2E, type E2E, type Kiln } from './harness.ts';
+import { screenshot, startE2E, type Kiln, type E2E } from './harness.ts';
 
 let e: E2E, kiln: Kiln, b: E2E['b'];
 // The first admin is set up from the browser's context: the page has its session cookie.
