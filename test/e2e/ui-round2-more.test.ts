@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { E2E_ADMIN_TOKEN, openBrowser, screenshot, startE2E, buildOutcome, badgeSays, axeOnPages, type Kiln, type E2E, type AxePage } from './harness.ts';
+import { ADMIN, E2E_ADMIN_TOKEN, openBrowser, screenshot, startE2E, buildOutcome, badgeSays, axeOnPages, type Kiln, type E2E, type AxePage } from './harness.ts';
 
 const TIMEOUT = 20_000;
 
@@ -177,6 +177,33 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     assert.equal(await colorOf('line 101'), 'rgb(205, 49, 49)', 'the red of line 100 carries over, as on a terminal');
     assert.notEqual(await colorOf('line 102 plain again'), 'rgb(205, 49, 49)');
     await screenshot(page, 'r2m-03-line-link');
+  });
+
+  test('a running build\'s page shows its end by itself when no live event comes (one missed while the page was opening)', async () => {
+    await kiln.api('POST', '/api/v1/jobs', { name: 'gate', script: "pipeline {\n  agent none\n  stages { stage('Gate') { steps { input 'Go on?' } } }\n}\n" });
+    const v = await openBrowser();
+    try {
+      // Event streams that open and never say anything: what the page sees of an event that went
+      // out before it listened (the build's end, the console's end).
+      await v.page.addInitScript(`globalThis.EventSource = class {
+        static CONNECTING = 0; static OPEN = 1; static CLOSED = 2;
+        constructor(url) { this.url = url; this.readyState = 1; setTimeout(() => this.onopen?.({}), 0); }
+        addEventListener() {} removeEventListener() {} close() { this.readyState = 2; }
+      };`);
+      v.page.setDefaultTimeout(TIMEOUT);
+      const login = await v.page.request.post(new URL('api/v1/auth/login', kiln.url).href, { data: ADMIN });
+      assert.equal(login.status(), 200, await login.text());
+      const built = await kiln.api('POST', '/api/v1/jobs/gate/builds', {});
+      await v.page.goto(new URL(`job/gate/build/${built.number}`, kiln.url).href);
+      await v.page.getByText('Go on?').first().waitFor();
+      await v.page.locator('h1 .badge', { hasText: 'Waiting for input' }).waitFor();
+      const [input] = (await kiln.api('GET', `/api/v1/jobs/gate/builds/${built.number}/inputs`)).inputs;
+      await kiln.api('POST', `/api/v1/jobs/gate/builds/${built.number}/inputs/${input.id}`, { action: 'approve' });
+      await badgeSays(v.page, kiln, 'gate', built.number, 'Success', TIMEOUT);
+      assert.deepEqual(v.problems, []);
+    } finally {
+      await v.close();
+    }
   });
 
   test('clicking a stage in the stage view shows only that stage\'s part of the console, and "Show whole console" brings the rest back', async () => {
