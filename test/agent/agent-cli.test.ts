@@ -3,7 +3,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,14 +10,7 @@ import { WebSocketServer } from 'ws';
 import { runKiln } from '../helpers/kiln.ts';
 import { spawnAgent, startAgent, startController, waitFor, waitOnline } from '../backends/remote-harness.ts';
 import { CloseCode, PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { freePort } from '../helpers/ports.ts';
 
 test('usage errors: missing settings, bad URL, bad name, bad executors (exit 2)', async () => {
   const noEnv = { KILN_URL: '', KILN_SECRET: '', KILN_AGENT_NAME: '', KILN_AGENT_WORKDIR: '' };

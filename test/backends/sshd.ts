@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { tempDir } from '../helpers/tmp.ts';
+import { freePort } from '../helpers/ports.ts';
 
 export const SSHD = '/usr/sbin/sshd';
 
@@ -30,17 +31,6 @@ export interface TestSshd {
   /** Kills the per-connection sshd children (cuts every SSH session), keeping the listener. */
   killSessions(): void;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 function keygen(file: string, comment: string): void {

@@ -1,12 +1,11 @@
 // The controller's REST API with a real controller (in this process) on the embedded store,
 // running real pipelines on its own executor.
 import { describe, test, before, after } from 'node:test';
-import pg from 'pg';
-import { testPostgresUrl } from '../store/helpers.ts';
 import assert from 'node:assert/strict';
 import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { testConfig, adminFetch, consoleText } from '../helpers/controller.ts';
+import { freshSchema, dropSchemas } from '../helpers/pg-schemas.ts';
 
 let c: ControllerHandle;
 const lines: string[] = [];
@@ -30,21 +29,16 @@ async function waitFinished(job: string, number: number): Promise<any> {
 
 for (const kind of ['sqlite', 'postgres'] as const) {
 describe(`controller API on the ${kind} store`, () => {
-const schema = `kiln_ctl_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+const { schema, databaseUrl } = freshSchema('kiln_ctl');
 before(async () => {
   const home = tempDir('ctl');
   lines.length = 0;
-  const flags = { home, port: '0', executors: '2', ...(kind === 'postgres' ? { 'database-url': `${testPostgresUrl()}?schema=${schema}` } : {}) };
+  const flags = { home, port: '0', executors: '2', ...(kind === 'postgres' ? { 'database-url': databaseUrl } : {}) };
   c = await startController(testConfig(flags), { log: (l) => lines.push(l) });
 });
 after(async () => {
   await c?.close();
-  if (kind === 'postgres') {
-    const client = new pg.Client({ connectionString: testPostgresUrl() });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
-  }
+  if (kind === 'postgres') await dropSchemas([schema]);
 });
 
 test('health, readiness and the ready message', async () => {

@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { testPostgresUrl } from '../store/helpers.ts';
 import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { loadCredentialsKey } from '../../src/controller/credentials.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { testConfig, adminFetch } from '../helpers/controller.ts';
+import { freshSchema, dropSchemas } from '../helpers/pg-schemas.ts';
 
 async function call(c: ControllerHandle, method: string, p: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
   const res = await adminFetch(new URL(p.replace(/^\//, ''), c.url), {
@@ -198,22 +197,17 @@ const E2E = `pipeline {
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`credentials API and builds on the ${kind} store`, () => {
-    const schema = `kiln_cred_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const { schema, databaseUrl } = freshSchema('kiln_cred');
     let c: ControllerHandle;
     let home: string;
     const api = (method: string, p: string, body?: unknown) => call(c, method, p, body);
     before(async () => {
       home = tempDir('cred-api');
-      c = await start(home, kind === 'postgres' ? { databaseUrl: `${testPostgresUrl()}?schema=${schema}` } : {});
+      c = await start(home, kind === 'postgres' ? { databaseUrl: databaseUrl } : {});
     });
     after(async () => {
       await c?.close();
-      if (kind === 'postgres') {
-        const client = new pg.Client({ connectionString: testPostgresUrl() });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await client.end();
-      }
+      if (kind === 'postgres') await dropSchemas([schema]);
     });
 
     test('create each type (201); no response ever carries a secret', async () => {

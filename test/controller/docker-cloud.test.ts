@@ -13,6 +13,16 @@ import { consoleText, consoleUntil, finishedBuild, jsonApi, rawApi, testConfig, 
 
 let c: ControllerHandle;
 const api = jsonApi(() => c.url);
+
+/** A pipeline on a pod (of `cloud`, else the default cloud) with one busybox container 'tool', running `steps` in its one stage. */
+const podPipeline = (cloud: string | null, steps: string) => `pipeline { agent { kubernetes { ${cloud ? `cloud '${cloud}'; ` : ''}yaml '''
+spec:
+  containers:
+  - name: tool
+    image: kiln-test/busybox:latest
+    command: [cat]
+    tty: true
+''' } }; stages { stage('A') { steps { ${steps} } } } }`;
 const raw = rawApi(() => c.url);
 
 before(async () => {
@@ -36,14 +46,7 @@ test('a Docker cloud: saved, Test Connection, and kubernetes agents run as pods 
   assert.equal(invalid.status, 400);
   assert.match(invalid.json.error.message, /^engineUrl: must be unix:\/\/\/path\/to\/docker\.sock or tcp:\/\/host:port/);
 
-  await api('POST', '/api/v1/jobs', { name: 'on-docker', script: `pipeline { agent { kubernetes { yaml '''
-spec:
-  containers:
-  - name: tool
-    image: kiln-test/busybox:latest
-    command: [cat]
-    tty: true
-''' } }; stages { stage('A') { steps { container('tool') { sh 'echo "in the tool container"; echo shared > f.txt' }; sh 'cat f.txt' } } } }` });
+  await api('POST', '/api/v1/jobs', { name: 'on-docker', script: podPipeline(null, `container('tool') { sh 'echo "in the tool container"; echo shared > f.txt' }; sh 'cat f.txt'`) });
   const b = await api('POST', '/api/v1/jobs/on-docker/builds', {});
   const done = await finishedBuild(c.url, 'on-docker', b.number);
   const log = await consoleText(c.url, 'on-docker', b.number);
@@ -57,14 +60,7 @@ spec:
 
 test('past the cap a build waits for a pod slot: listed in the queue with why, abortable as ABORTED, and served in order when the slot frees', async () => {
   assert.equal((await raw('PUT', 'api/v1/clouds/capped', { type: 'docker', settings: { engineUrl: 'unix:///var/run/docker.sock', defaultAgentImage: 'kiln-test/busybox:latest', concurrencyCap: 1 } })).status, 201);
-  const pod = (sh: string) => `pipeline { agent { kubernetes { cloud 'capped'; yaml '''
-spec:
-  containers:
-  - name: tool
-    image: kiln-test/busybox:latest
-    command: [cat]
-    tty: true
-''' } }; stages { stage('A') { steps { container('tool') { sh '${sh}' } } } } }`;
+  const pod = (sh: string) => podPipeline('capped', `container('tool') { sh '${sh}' }`);
   await api('POST', '/api/v1/jobs', { name: 'slot-holder', script: pod('echo holding the slot; sleep 600') });
   await api('POST', '/api/v1/jobs', { name: 'slot-waiter', script: pod('echo got the slot') });
   await api('POST', '/api/v1/jobs/slot-holder/builds', {});
@@ -130,14 +126,7 @@ spec:
 test('a raised cap lets the builds waiting for a pod slot go at once; a deleted cloud fails its waiters with the reason', async () => {
   const settings = (cap: number) => ({ type: 'docker', settings: { engineUrl: 'unix:///var/run/docker.sock', defaultAgentImage: 'kiln-test/busybox:latest', concurrencyCap: cap } });
   assert.equal((await raw('PUT', 'api/v1/clouds/raised', settings(1))).status, 201);
-  const pod = (sh: string) => `pipeline { agent { kubernetes { cloud 'raised'; yaml '''
-spec:
-  containers:
-  - name: tool
-    image: kiln-test/busybox:latest
-    command: [cat]
-    tty: true
-''' } }; stages { stage('A') { steps { container('tool') { sh '${sh}' } } } } }`;
+  const pod = (sh: string) => podPipeline('raised', `container('tool') { sh '${sh}' }`);
   await api('POST', '/api/v1/jobs', { name: 'raised-holder', script: pod('echo holding the slot; sleep 600') });
   await api('POST', '/api/v1/jobs', { name: 'raised-waiter', script: pod('echo got the slot') });
   await api('POST', '/api/v1/jobs/raised-holder/builds', {});

@@ -13,14 +13,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { WebSocket } from 'ws';
 import { kilnBin } from '../helpers/kiln.ts';
-import { testPostgresUrl } from '../store/helpers.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { jsonApi, until, finishedBuild, consoleText, consoleUntil } from '../helpers/controller.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
 import { startControllerProcess, kill9, freePort } from '../helpers/controller-process.ts';
+import { freshSchema, dropSchemas } from '../helpers/pg-schemas.ts';
 
 interface Proc { proc: ChildProcess; out: string[] }
 interface Ctl extends Proc { url: string }
@@ -29,12 +28,7 @@ const schemas: string[] = [];
 
 after(async () => {
   for (const p of running) p.kill('SIGKILL');
-  if (schemas.length > 0) {
-    const client = new pg.Client({ connectionString: testPostgresUrl() });
-    await client.connect();
-    for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await client.end();
-  }
+  await dropSchemas(schemas);
 });
 
 function track(proc: ChildProcess): string[] {
@@ -84,9 +78,9 @@ async function onDisk(home: string, job: string, n: number, text: string): Promi
 
 async function dbFor(kind: 'sqlite' | 'postgres'): Promise<string | null> {
   if (kind === 'sqlite') return null;
-  const schema = `kiln_dagents_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const { schema, databaseUrl } = freshSchema('kiln_dagents');
   schemas.push(schema);
-  return `${testPostgresUrl()}?schema=${schema}`;
+  return databaseUrl;
 }
 
 for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 of the controller (${kind} store) during an sh on an agent: the sh goes on, is re-attached, every line once and in order, the build SUCCESS`, async () => {

@@ -5,22 +5,16 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import pg from 'pg';
-import { testPostgresUrl } from '../store/helpers.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { jsonApi, finishedBuild, consoleText, consoleUntil } from '../helpers/controller.ts';
 import { startControllerProcess, kill9, freePort } from '../helpers/controller-process.ts';
+import { freshSchema, dropSchemas } from '../helpers/pg-schemas.ts';
 
 const running = new Set<ChildProcess>();
 const schemas: string[] = [];
 after(async () => {
   for (const p of running) p.kill('SIGKILL');
-  if (schemas.length > 0) {
-    const client = new pg.Client({ connectionString: testPostgresUrl() });
-    await client.connect();
-    for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await client.end();
-  }
+  await dropSchemas(schemas);
 });
 
 const BUILDS = 4;
@@ -30,9 +24,9 @@ for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 while the cont
   const home = tempDir('durable-twice');
   let databaseUrl: string | null = null;
   if (kind === 'postgres') {
-    const schema = `kiln_twice_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    schemas.push(schema);
-    databaseUrl = `${testPostgresUrl()}?schema=${schema}`;
+    const fresh = freshSchema('kiln_twice');
+    schemas.push(fresh.schema);
+    databaseUrl = fresh.databaseUrl;
   }
   const port = await freePort();
   let c = await startControllerProcess(home, { port, databaseUrl, running });

@@ -10,11 +10,10 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { testPostgresUrl } from '../store/helpers.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { jsonApi, until, finishedBuild, consoleText, consoleUntil } from '../helpers/controller.ts';
 import { startControllerProcess, kill9 } from '../helpers/controller-process.ts';
+import { freshSchema, dropSchemas } from '../helpers/pg-schemas.ts';
 
 interface Ctl { proc: ChildProcess; url: string; out: string[] }
 const running = new Set<ChildProcess>();
@@ -22,12 +21,7 @@ const schemas: string[] = [];
 
 after(async () => {
   for (const p of running) p.kill('SIGKILL');
-  if (schemas.length > 0) {
-    const client = new pg.Client({ connectionString: testPostgresUrl() });
-    await client.connect();
-    for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await client.end();
-  }
+  await dropSchemas(schemas);
 });
 
 /** Starts `kiln controller` on `home` as a child process; resolves once it says it is ready. */
@@ -41,9 +35,9 @@ for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 (${kind} store
   const home = tempDir('durable-queue');
   let db: string | null = null;
   if (kind === 'postgres') {
-    const schema = `kiln_durable_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const { schema, databaseUrl } = freshSchema('kiln_durable');
     schemas.push(schema);
-    db = `${testPostgresUrl()}?schema=${schema}`;
+    db = databaseUrl;
   }
   let c = await startCtl(home, 1, db);
   let api = jsonApi(() => c.url);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { consoleText, consoleUntil, finishedBuild, jsonApi, rawApi, testConfig, until } from '../helpers/controller.ts';
-import { dropTestSchema, testPostgresUrl } from '../store/helpers.ts';
+import { freshSchema, dropSchemas } from '../helpers/pg-schemas.ts';
 
 interface Item { id: string; job: string; number: number; kind: string; label: string | null; cloud: string | null; why: string; since: number }
 
@@ -30,7 +30,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     let c: ControllerHandle;
     const api = jsonApi(() => c.url);
     const raw = rawApi(() => c.url);
-    const schema = `kiln_queue_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const { schema, databaseUrl } = freshSchema('kiln_queue');
 
     before(async () => {
       try {
@@ -38,12 +38,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       } catch {
         throw new Error('dockerd or the kiln-test/busybox image is missing: run scripts/test-prereqs.sh');
       }
-      const flags = { home: path.join(tempDir('queue'), 'home'), port: '0', executors: '1', ...(kind === 'postgres' ? { 'database-url': `${testPostgresUrl()}?schema=${schema}` } : {}) };
+      const flags = { home: path.join(tempDir('queue'), 'home'), port: '0', executors: '1', ...(kind === 'postgres' ? { 'database-url': databaseUrl } : {}) };
       c = await startController(testConfig(flags));
     });
     after(async () => {
       await c?.close();
-      if (kind === 'postgres') await dropTestSchema(schema);
+      if (kind === 'postgres') await dropSchemas([schema]);
     });
 
     test('every reason a build waits is one queue entry with its why, kept in queue_items; cancelled or aborted, it ends alike', async () => {

@@ -4,12 +4,11 @@
 // that names its size and the limit.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { STATE_ROW_STEPS } from '../../src/controller/builds.ts';
-import { testPostgresUrl } from '../store/helpers.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { rawApi, testConfig } from '../helpers/controller.ts';
+import { freshSchema, dropSchemas } from '../helpers/pg-schemas.ts';
 
 const MiB = 1024 * 1024;
 const MARKER = 'kiln-size-test-marker';
@@ -25,19 +24,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`sizes on the ${kind} store`, () => {
     let c: ControllerHandle;
     const api = rawApi(() => c.url);
-    const schema = `kiln_sizes_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const { schema, databaseUrl } = freshSchema('kiln_sizes');
     before(async () => {
-      const flags = { home: tempDir('sizes'), port: '0', executors: '1', ...(kind === 'postgres' ? { 'database-url': `${testPostgresUrl()}?schema=${schema}` } : {}) };
+      const flags = { home: tempDir('sizes'), port: '0', executors: '1', ...(kind === 'postgres' ? { 'database-url': databaseUrl } : {}) };
       c = await startController(testConfig(flags));
     });
     after(async () => {
       await c?.close();
-      if (kind === 'postgres') {
-        const client = new pg.Client({ connectionString: testPostgresUrl() });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await client.end();
-      }
+      if (kind === 'postgres') await dropSchemas([schema]);
     });
 
     test('the jobs list carries summaries; the job itself has its script; the state row does not repeat it', async () => {

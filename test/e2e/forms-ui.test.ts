@@ -13,31 +13,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln, axeFindings } from './harness.ts';
+import { initialPassword, openBrowser, screenshot, startE2E, axeOnPages, type Kiln, type E2E, type AxePage } from './harness.ts';
 
 const TIMEOUT = 20_000;
 const SECRET = 'xoxb-never-shown-4f1d2c9a7e';
 
 describe('forms: errors beside their fields, and the settings pages, in Chromium', { timeout: 300_000 }, () => {
-  let kiln: Kiln;
-  let b: Awaited<ReturnType<typeof openBrowser>>;
-  let page: Page;
+  let e: E2E, kiln: Kiln, page: Page;
   const dialogs: string[] = [];
-
-  before(async () => {
-    requireChromium();
-    ensureWebBuilt();
-    kiln = await startKiln();
-    b = await openBrowser({ width: 1280, height: 900 });
-    page = b.page;
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
-  });
-
-  after(async () => {
-    await b?.close();
-    await kiln?.stop();
-  });
+  before(async () => { ({ kiln, page } = e = await startE2E({ viewport: { width: 1280, height: 900 }, timeout: TIMEOUT, dialogs })); });
+  after(() => e?.stop());
 
   /** The field labelled `label` in `scope` shows `re` under it, is marked invalid and described by it, and has the focus. */
   const fieldError = async (scope: Locator, label: string, re: RegExp, on: Page = page) => {
@@ -310,8 +295,7 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
 
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: no serious or critical axe-core finding on the forms, errors showing`, async () => {
-      await page.emulateMedia({ colorScheme: scheme });
-      const pages: [string, RegExp, (() => Promise<void>)?][] = [
+      const pages: AxePage[] = [
         ['/settings/http-services', /^HTTP services$/, async () => {
           await page.getByLabel('Slack base URL').fill('nope');
           await page.getByRole('button', { name: 'Save' }).click();
@@ -330,15 +314,7 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
         ['/manage', /^Manage Kiln$/],
         ['/clouds', /^Clouds$/],
       ];
-      const found: string[] = [];
-      for (const [p, heading, prepare] of pages) {
-        await page.goto(new URL(p.slice(1), kiln.url).href);
-        await page.getByRole('heading', { name: heading }).first().waitFor();
-        await prepare?.();
-        found.push(...await axeFindings(page, p));
-      }
-      await page.emulateMedia({ colorScheme: null });
-      assert.deepEqual(found, []);
+      assert.deepEqual(await axeOnPages(page, kiln, pages, { scheme }), []);
     });
   }
 });

@@ -2,6 +2,12 @@
 // real agent process connected to it, the built UI (web/dist), and Debian's Chromium driven by
 // playwright-core. Nothing is faked. A missing Chromium or an unbuilt UI fails with the way to
 // get it, never a skip.
+//
+// startE2E() is the set-up every browser test file shares (a controller, maybe an agent, a
+// browser page, the first admin set up one of three ways); unlockInPage() is the Unlock page's
+// happy path; buildOutcome() says what became of a build (status, result, console tail) for a
+// failure message, and badgeSays() waits for a build page's status badge with that message;
+// axeOnPages() checks a list of pages with axe-core in a colour scheme.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +19,9 @@ import { kilnBin, repoRoot } from '../helpers/kiln.ts';
 export const CHROMIUM = process.env.KILN_CHROMIUM ?? '/usr/bin/chromium';
 export const E2E_ADMIN_TOKEN = 'kiln-e2e-admin-token-0123456789abcdef0123456789';
 export const SCREENSHOTS = path.join(repoRoot, 'test-results', 'screenshots');
+
+/** The first admin every browser test sets up. */
+export const ADMIN = { username: 'admin', password: 'correct horse battery staple' } as const;
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
@@ -168,6 +177,28 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
+/** A page for axeOnPages: its path (from the root), its heading, and what to do there before the check. */
+export type AxePage = [path: string, heading: RegExp, prepare?: () => Promise<void>];
+
+/** axe-core's serious and critical findings on each page (axeFindings): opened, its heading waited
+ *  for, `prepare` done, `settleMs` waited; in the colour scheme asked for, set back after. */
+export async function axeOnPages(page: Page, kiln: Kiln, pages: AxePage[], o: { scheme?: 'light' | 'dark'; settleMs?: number } = {}): Promise<string[]> {
+  if (o.scheme) await page.emulateMedia({ colorScheme: o.scheme });
+  try {
+    const found: string[] = [];
+    for (const [p, heading, prepare] of pages) {
+      await page.goto(new URL(p.slice(1), kiln.url).href);
+      await page.getByRole('heading', { name: heading }).first().waitFor();
+      await prepare?.();
+      if (o.settleMs) await page.waitForTimeout(o.settleMs);
+      found.push(...await axeFindings(page, p));
+    }
+    return found;
+  } finally {
+    if (o.scheme) await page.emulateMedia({ colorScheme: null });
+  }
+}
+
 /** axe-core's serious and critical findings on the page as it is now, each as `<where>: id (impact) help at targets`.
  *  axe-core is evaluated through the DevTools protocol, which the page's CSP does not govern. */
 export async function axeFindings(page: Page, where: string): Promise<string[]> {
@@ -178,4 +209,104 @@ export async function axeFindings(page: Page, where: string): Promise<string[]> 
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${where}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.join(', ')}`);
+}
+
+/** A controller and a browser page on it, as a browser test file starts them. */
+export interface E2E {
+  kiln: Kiln;
+  b: Browsing & { problems: string[] };
+  page: Page;
+  /** Closes the browser, then stops the controller (and its agents). */
+  stop: () => Promise<void>;
+}
+
+export interface E2EOptions {
+  viewport?: { width: number; height: number };
+  /** An agent connected before the browser opens. */
+  agent?: { name: string; executors?: number; labels?: string[] };
+  /** How the first admin (ADMIN) is set up: 'session' through the API from the browser's own
+   *  context (its session cookie is the page's), 'api' through the API with no session (the page
+   *  shows the login form), 'form' on the Unlock page (unlockInPage); left out: still locked. */
+  setup?: 'session' | 'api' | 'form';
+  /** The page's default timeout (20 s by default). */
+  timeout?: number;
+  /** Where the page's dialogs (alert, confirm) go: each message is pushed, the dialog dismissed. */
+  dialogs?: string[];
+}
+
+/** Starts a controller (with an agent when asked) and a browser page on it, the first admin set up as asked. */
+export async function startE2E(o: E2EOptions = {}): Promise<E2E> {
+  requireChromium();
+  ensureWebBuilt();
+  const kiln = await startKiln();
+  let b: E2E['b'] | undefined;
+  try {
+    if (o.agent) await kiln.startAgent(o.agent.name, o.agent.executors, o.agent.labels);
+    b = o.viewport ? await openBrowser(o.viewport) : await openBrowser();
+    const page = b.page;
+    page.setDefaultTimeout(o.timeout ?? 20_000);
+    const dialogs = o.dialogs;
+    if (dialogs) page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+    if (o.setup === 'session') {
+      await page.goto(kiln.url);
+      const r = await page.request.post(new URL('api/v1/setup', kiln.url).href, { data: { initialPassword: initialPassword(kiln.home), ...ADMIN } });
+      if (r.status() !== 201) throw new Error(`setting up the first admin: ${r.status()} ${await r.text()}`);
+    } else if (o.setup === 'api') {
+      await kiln.api('POST', '/api/v1/setup', { initialPassword: initialPassword(kiln.home), ...ADMIN });
+    } else if (o.setup === 'form') {
+      await unlockInPage(page, kiln);
+    }
+    const browsing = b;
+    return { kiln, b, page, stop: async () => { await browsing.close(); await kiln.stop(); } };
+  } catch (err) {
+    await b?.close().catch(() => {});
+    await kiln.stop();
+    throw err;
+  }
+}
+
+/** Unlocks Kiln on its Unlock page with the initial password, creating ADMIN, and waits for the main navigation. */
+export async function unlockInPage(page: Page, kiln: Kiln): Promise<void> {
+  await page.goto(kiln.url);
+  const form = page.getByRole('form', { name: 'Unlock Kiln' });
+  await form.getByLabel('Initial admin password', { exact: true }).fill(initialPassword(kiln.home));
+  await form.getByLabel('Username', { exact: true }).fill(ADMIN.username);
+  await form.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+  await form.getByLabel('Confirm password', { exact: true }).fill(ADMIN.password);
+  await form.getByRole('button', { name: 'Unlock and create admin' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+/** What became of a build, for a failure message: its status, result, message and stages, and
+ *  the last `lines` lines of its console, as the API has them (each part says why when it cannot). */
+export async function buildOutcome(kiln: Kiln, job: string, n: number, lines = 40): Promise<string> {
+  const parts: string[] = [];
+  try {
+    const b = await kiln.api('GET', `/api/v1/jobs/${encodeURIComponent(job)}/builds/${n}`);
+    const stages = (b.stages as { name: string; status: string }[] | undefined ?? []).map((s) => `${s.name}: ${s.status}`).join(', ');
+    parts.push(`${job} #${n}: status ${b.status}, result ${b.result ?? '-'}, on ${b.node ?? '-'}${b.message ? `, message: ${b.message}` : ''}; stages: ${stages || 'none'}`);
+  } catch (e) {
+    parts.push(`${job} #${n}: the build could not be read: ${(e as Error).message}`);
+  }
+  try {
+    const res = await fetch(new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console`, kiln.url), { headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}` } });
+    const text = await res.text();
+    parts.push(res.ok ? `its console (last ${lines} lines):\n${text.split('\n').slice(-lines - 1).join('\n')}` : `its console could not be read: ${res.status} ${text}`);
+  } catch (e) {
+    parts.push(`its console could not be read: ${(e as Error).message}`);
+  }
+  return parts.join('\n');
+}
+
+/** Waits until the build page shows the status badge `status` (the page is on job #n); when it
+ *  does not in `timeout` ms, fails saying what the badge shows, what the API says of the build
+ *  (buildOutcome) and what `more` adds (an agent's output, say). */
+export async function badgeSays(page: Page, kiln: Kiln, job: string, n: number, status: string, timeout = 60_000, more: () => Promise<string> | string = () => ''): Promise<void> {
+  try {
+    await page.locator('h1 .badge', { hasText: status }).waitFor({ timeout });
+  } catch (err) {
+    const shown = await page.locator('h1 .badge').allInnerTexts().then((t) => JSON.stringify(t), (e: Error) => `unknown (${e.message.split('\n')[0]})`);
+    throw new Error(`the page of ${job} #${n} did not show the badge '${status}' in ${timeout} ms (${(err as Error).message.split('\n')[0]}); its badges: ${shown}; at ${page.url()}\n`
+      + `${await buildOutcome(kiln, job, n)}${await (async () => { const m = await more(); return m ? `\n${m}` : ''; })()}`, { cause: err });
+  }
 }

@@ -5,43 +5,25 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln, axeFindings } from './harness.ts';
+import { screenshot, startE2E, unlockInPage, axeFindings, type Kiln, type E2E } from './harness.ts';
 import { gitIn, libraryRepo, type LibraryRepo } from '../helpers/git-servers.ts';
 
-const ADMIN = { user: 'admin', password: 'correct horse battery staple' };
-
 describe('Libraries page in Chromium', { timeout: 180_000 }, () => {
-  let kiln: Kiln;
-  let b: Awaited<ReturnType<typeof openBrowser>>;
-  let page: Page;
+  let e: E2E, kiln: Kiln, b: E2E['b'], page: Page;
   let repo: LibraryRepo;
 
   before(async () => {
-    requireChromium();
-    ensureWebBuilt();
     repo = libraryRepo({
       'vars/buildPlugin.groovy': 'def call(Map c = [:]) { echo "build" }\n',
       'vars/buildPlugin.txt': 'Builds a plugin the usual way.\n',
       'vars/log.groovy': 'def info(m) { echo m }\n',
     }, 'uilib');
-    kiln = await startKiln();
-    b = await openBrowser();
-    page = b.page;
-    page.setDefaultTimeout(20_000);
+    ({ kiln, b, page } = e = await startE2E());
   });
-  after(async () => {
-    await b?.close();
-    await kiln?.stop();
-  });
+  after(() => e?.stop());
 
   test('add, test, edit a field error, a folder library, delete with the dialog', async () => {
-    await page.goto(kiln.url);
-    await page.getByRole('heading', { name: 'Unlock Kiln' }).waitFor();
-    await page.getByLabel('Initial admin password', { exact: true }).fill(initialPassword(kiln.home));
-    await page.getByLabel('Username', { exact: true }).fill(ADMIN.user);
-    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-    await page.getByLabel('Confirm password', { exact: true }).fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Unlock and create admin' }).click();
+    await unlockInPage(page, kiln);
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
 
     await page.getByRole('link', { name: 'Libraries' }).first().click();

@@ -5,34 +5,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
+import { ADMIN, screenshot, startE2E, type Kiln, type E2E } from './harness.ts';
 import { startSmtp, type TestSmtp } from '../plugins/mail/smtp-helper.ts';
 
-const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
-
 describe('the E-mail settings page in Chromium', { timeout: 120_000 }, () => {
-  let kiln: Kiln;
+  let e: E2E, kiln: Kiln, page: Page;
   let smtp: TestSmtp;
-  let b: Awaited<ReturnType<typeof openBrowser>>;
-  let page: Page;
 
   before(async () => {
-    requireChromium();
-    ensureWebBuilt();
     smtp = await startSmtp();
-    kiln = await startKiln();
-    const res = await fetch(new URL('api/v1/setup', kiln.url), {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ initialPassword: initialPassword(kiln.home), ...ADMIN }),
-    });
-    assert.equal(res.status, 201, await res.text());
-    b = await openBrowser();
-    page = b.page;
-    page.setDefaultTimeout(20_000);
+    ({ kiln, page } = e = await startE2E({ setup: 'api' }));
   });
   after(async () => {
-    await b?.close();
-    await kiln?.stop();
+    await e?.stop();
     await smtp?.close();
   });
 

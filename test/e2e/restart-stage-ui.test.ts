@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, startKiln, type Kiln, axeFindings } from './harness.ts';
+import { startE2E, axeOnPages, type Kiln, type E2E, type AxePage } from './harness.ts';
 
 const TIMEOUT = 20_000;
 
@@ -35,29 +35,9 @@ const RELAY = `pipeline {
 `;
 
 describe('Restart from Stage in Chromium', { timeout: 240_000 }, () => {
-  let kiln: Kiln;
-  let b: Awaited<ReturnType<typeof openBrowser>>;
-  let page: Page;
-
-  before(async () => {
-    requireChromium();
-    ensureWebBuilt();
-    kiln = await startKiln();
-    await kiln.startAgent('rs-agent', 2);
-    b = await openBrowser({ width: 1440, height: 900 });
-    page = b.page;
-    page.setDefaultTimeout(TIMEOUT);
-    await page.goto(kiln.url);
-    const r = await page.request.post(new URL('api/v1/setup', kiln.url).href, {
-      data: { initialPassword: initialPassword(kiln.home), username: 'admin', password: 'correct horse battery staple' },
-    });
-    assert.equal(r.status(), 201, await r.text());
-  });
-
-  after(async () => {
-    await b?.close();
-    await kiln?.stop();
-  });
+  let e: E2E, kiln: Kiln, page: Page;
+  before(async () => { ({ kiln, page } = e = await startE2E({ viewport: { width: 1440, height: 900 }, timeout: TIMEOUT, agent: { name: 'rs-agent', executors: 2 }, setup: 'session' })); });
+  after(() => e?.stop());
 
   test('a failed build restarted from a later stage, from its page', async () => {
     await kiln.api('POST', '/api/v1/jobs', { name: 'relay', script: RELAY });
@@ -97,24 +77,14 @@ describe('Restart from Stage in Chromium', { timeout: 240_000 }, () => {
 
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: the restarted build's page and the open dialog`, async () => {
-      await page.emulateMedia({ colorScheme: scheme });
-      const pages: [string, RegExp, (() => Promise<void>)?][] = [
+      const pages: AxePage[] = [
         ['/job/relay/build/2', /^relay #2/, async () => { await page.locator('.stage[data-stage="Make"] .badge', { hasText: 'Skipped for restart' }).waitFor(); }],
         ['/job/relay/build/1', /^relay #1/, async () => {
           await page.getByRole('button', { name: 'Restart from Stage' }).click();
           await page.getByRole('dialog', { name: 'Restart from Stage' }).getByLabel('Stage').waitFor();
         }],
       ];
-      const found: string[] = [];
-      for (const [p, heading, prepare] of pages) {
-        await page.goto(new URL(p.slice(1), kiln.url).href);
-        await page.getByRole('heading', { name: heading }).first().waitFor();
-        await prepare?.();
-        await page.waitForTimeout(200);
-        found.push(...await axeFindings(page, p));
-      }
-      await page.emulateMedia({ colorScheme: null });
-      assert.deepEqual(found, []);
+      assert.deepEqual(await axeOnPages(page, kiln, pages, { scheme, settleMs: 200 }), []);
     });
   }
 });

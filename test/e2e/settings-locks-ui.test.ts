@@ -13,39 +13,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln, axeFindings } from './harness.ts';
+import { openBrowser, screenshot, startE2E, axeOnPages, type Kiln, type E2E, type AxePage } from './harness.ts';
 
 const TIMEOUT = 20_000;
 const KEY_MARK = 'never-shown-key-material-9c1e';
 const FP = `SHA256:${'A'.repeat(20)}b+c/${'Z'.repeat(19)}`;
 
 describe('lockable resources and SSH servers pages, in Chromium', { timeout: 300_000 }, () => {
-  let kiln: Kiln;
-  let b: Awaited<ReturnType<typeof openBrowser>>;
-  let page: Page;
+  let e: E2E, kiln: Kiln, page: Page;
   const dialogs: string[] = [];
-
-  before(async () => {
-    requireChromium();
-    ensureWebBuilt();
-    kiln = await startKiln();
-    b = await openBrowser({ width: 1280, height: 900 });
-    page = b.page;
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
-    await page.goto(kiln.url);
-    const form = page.getByRole('form', { name: 'Unlock Kiln' });
-    await form.getByLabel('Initial admin password').fill(initialPassword(kiln.home));
-    await form.getByLabel('Password', { exact: true }).fill('correct horse battery staple');
-    await form.getByLabel('Confirm password').fill('correct horse battery staple');
-    await form.getByRole('button', { name: 'Unlock and create admin' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
-  });
-
-  after(async () => {
-    await b?.close();
-    await kiln?.stop();
-  });
+  before(async () => { ({ kiln, page } = e = await startE2E({ viewport: { width: 1280, height: 900 }, timeout: TIMEOUT, dialogs, setup: 'form' })); });
+  after(() => e?.stop());
 
   /** The field labelled `label` in `scope` shows `re` under it, is aria-invalid and described by it. */
   const fieldError = async (scope: Locator, label: string, re: RegExp) => {
@@ -205,8 +183,7 @@ describe('lockable resources and SSH servers pages, in Chromium', { timeout: 300
 
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: no serious or critical axe-core finding, errors showing`, async () => {
-      await page.emulateMedia({ colorScheme: scheme });
-      const pages: [string, RegExp, () => Promise<void>][] = [
+      const pages: AxePage[] = [
         ['/lockable-resources', /^Lockable resources$/, async () => {
           await page.getByRole('button', { name: 'Add resource' }).click();
           await page.locator('.field-error').first().waitFor();
@@ -217,15 +194,7 @@ describe('lockable resources and SSH servers pages, in Chromium', { timeout: 300
           await page.locator('.field-error').first().waitFor();
         }],
       ];
-      const found: string[] = [];
-      for (const [p, heading, prepare] of pages) {
-        await page.goto(new URL(p.slice(1), kiln.url).href);
-        await page.getByRole('heading', { name: heading }).first().waitFor();
-        await prepare();
-        found.push(...await axeFindings(page, p));
-      }
-      await page.emulateMedia({ colorScheme: null });
-      assert.deepEqual(found, []);
+      assert.deepEqual(await axeOnPages(page, kiln, pages, { scheme }), []);
     });
   }
 });

@@ -17,30 +17,16 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { E2E_ADMIN_TOKEN, ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln, axeFindings } from './harness.ts';
+import { ADMIN, E2E_ADMIN_TOKEN, openBrowser, screenshot, startE2E, buildOutcome, badgeSays, axeOnPages, type Kiln, type E2E, type AxePage } from './harness.ts';
 
 const TIMEOUT = 20_000;
 
 describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeout: 300_000 }, () => {
-  let kiln: Kiln;
-  let b: Awaited<ReturnType<typeof openBrowser>>;
-  let page: Page;
+  let e: E2E, kiln: Kiln, page: Page;
   const temp = mkdtempSync(path.join(tmpdir(), 'kiln-e2e-r2m-'));
   const children: ChildProcess[] = [];
 
-  before(async () => {
-    requireChromium();
-    ensureWebBuilt();
-    kiln = await startKiln();
-    b = await openBrowser({ width: 1440, height: 900 });
-    page = b.page;
-    page.setDefaultTimeout(TIMEOUT);
-    await page.goto(kiln.url);
-    const r = await page.request.post(new URL('api/v1/setup', kiln.url).href, {
-      data: { initialPassword: initialPassword(kiln.home), username: 'admin', password: 'correct horse battery staple' },
-    });
-    assert.equal(r.status(), 201, await r.text());
-  });
+  before(async () => { ({ kiln, page } = e = await startE2E({ viewport: { width: 1440, height: 900 }, timeout: TIMEOUT, setup: 'session' })); });
 
   after(async () => {
     for (const c of children) {
@@ -49,8 +35,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
       process.kill(-c.pid, 'SIGTERM'); // the shell and the agent it started: their own process group
       await gone;
     }
-    await b?.close();
-    await kiln?.stop();
+    await e?.stop();
     rmSync(temp, { recursive: true, force: true, maxRetries: 3 });
   });
 
@@ -91,9 +76,15 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
 
     await kiln.api('POST', '/api/v1/jobs', { name: 'far-job', script: "pipeline {\n  agent { label 'faraway' }\n  stages { stage('Where') { steps { sh 'echo \"built in $PWD\"' } } }\n}\n" });
     const built = await kiln.api('POST', '/api/v1/jobs/far-job/builds', {});
+    // When the page does not show it, say what became of the build and of the agent.
+    const agentSays = async () => {
+      const agent = await kiln.api('GET', '/api/v1/agents/far').then((a) => `online ${a.online}, busy executors ${a.busyExecutors}`, (err: Error) => err.message);
+      return `the agent far: ${agent}; its output:\n${out}`;
+    };
     await page.goto(new URL(`job/far-job/build/${built.number}`, kiln.url).href);
-    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
-    await page.getByText(`built in ${home}/workspace/`).first().waitFor();
+    await badgeSays(page, kiln, 'far-job', built.number, 'Success', 60_000, agentSays);
+    await page.getByText(`built in ${home}/workspace/`).first().waitFor()
+      .catch(async (err: Error) => assert.fail(`the console did not show 'built in ${home}/workspace/' (${err.message.split('\n')[0]})\n${await buildOutcome(kiln, 'far-job', built.number)}\n${await agentSays()}`));
   });
 
   test('what changed: each build of a git job shows its branch, commit and author; the Changes tab lists the commits since the previous build; admins see the webhook', async () => {
@@ -109,7 +100,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     await kiln.api('POST', '/api/v1/jobs', { name: 'app', git: { url: `file://${repo}`, branch: 'main' } });
     const b1 = await kiln.api('POST', '/api/v1/jobs/app/builds', {});
     await page.goto(new URL(`job/app/build/${b1.number}`, kiln.url).href);
-    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
+    await badgeSays(page, kiln, 'app', b1.number, 'Success');
     await page.getByLabel('Commit', { exact: true }).filter({ hasText: first.slice(0, 7) }).waitFor();
     assert.equal(await page.getByLabel('Branch', { exact: true }).innerText(), 'main');
     assert.equal(await page.getByLabel('Author', { exact: true }).innerText(), 'Ann Author');
@@ -124,7 +115,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     const head = git(repo, ann, 'rev-parse', 'HEAD');
     const b2 = await kiln.api('POST', '/api/v1/jobs/app/builds', {});
     await page.goto(new URL(`job/app/build/${b2.number}`, kiln.url).href);
-    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
+    await badgeSays(page, kiln, 'app', b2.number, 'Success');
     await page.getByLabel('Commit', { exact: true }).filter({ hasText: head.slice(0, 7) }).waitFor();
     await page.getByRole('tab', { name: 'Changes' }).click();
     const list = page.getByRole('list', { name: 'Commits' });
@@ -137,7 +128,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     // A third build of the same commit: no changes.
     const b3 = await kiln.api('POST', '/api/v1/jobs/app/builds', {});
     await page.goto(new URL(`job/app/build/${b3.number}`, kiln.url).href);
-    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
+    await badgeSays(page, kiln, 'app', b3.number, 'Success');
     await page.getByRole('tab', { name: 'Changes' }).click();
     await page.getByText(`No changes since #${b2.number} (${head.slice(0, 7)}).`).waitFor();
 
@@ -188,11 +179,38 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     await screenshot(page, 'r2m-03-line-link');
   });
 
+  test('a running build\'s page shows its end by itself when no live event comes (one missed while the page was opening)', async () => {
+    await kiln.api('POST', '/api/v1/jobs', { name: 'gate', script: "pipeline {\n  agent none\n  stages { stage('Gate') { steps { input 'Go on?' } } }\n}\n" });
+    const v = await openBrowser();
+    try {
+      // Event streams that open and never say anything: what the page sees of an event that went
+      // out before it listened (the build's end, the console's end).
+      await v.page.addInitScript(`globalThis.EventSource = class {
+        static CONNECTING = 0; static OPEN = 1; static CLOSED = 2;
+        constructor(url) { this.url = url; this.readyState = 1; setTimeout(() => this.onopen?.({}), 0); }
+        addEventListener() {} removeEventListener() {} close() { this.readyState = 2; }
+      };`);
+      v.page.setDefaultTimeout(TIMEOUT);
+      const login = await v.page.request.post(new URL('api/v1/auth/login', kiln.url).href, { data: ADMIN });
+      assert.equal(login.status(), 200, await login.text());
+      const built = await kiln.api('POST', '/api/v1/jobs/gate/builds', {});
+      await v.page.goto(new URL(`job/gate/build/${built.number}`, kiln.url).href);
+      await v.page.getByText('Go on?').first().waitFor();
+      await v.page.locator('h1 .badge', { hasText: 'Waiting for input' }).waitFor();
+      const [input] = (await kiln.api('GET', `/api/v1/jobs/gate/builds/${built.number}/inputs`)).inputs;
+      await kiln.api('POST', `/api/v1/jobs/gate/builds/${built.number}/inputs/${input.id}`, { action: 'approve' });
+      await badgeSays(v.page, kiln, 'gate', built.number, 'Success', TIMEOUT);
+      assert.deepEqual(v.problems, []);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('clicking a stage in the stage view shows only that stage\'s part of the console, and "Show whole console" brings the rest back', async () => {
     await kiln.api('POST', '/api/v1/jobs', { name: 'staged', script: "pipeline {\n  agent any\n  stages {\n    stage('One') { steps { echo 'said in one' } }\n    stage('Two') { steps { echo 'said in two' } }\n    stage('Three') { steps { echo 'said in three' } }\n  }\n}\n" });
     const built = await kiln.api('POST', '/api/v1/jobs/staged/builds', {});
     await page.goto(new URL(`job/staged/build/${built.number}`, kiln.url).href);
-    await page.locator('h1 .badge', { hasText: 'Success' }).waitFor({ timeout: 60_000 });
+    await badgeSays(page, kiln, 'staged', built.number, 'Success');
     const consoleView = page.getByRole('log');
     await consoleView.getByText('said in one').waitFor();
     await page.locator('.stage[data-stage="Two"] .stage-head').click();
@@ -298,8 +316,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
 
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: no serious or critical axe-core finding on the pages of this round`, async () => {
-      await page.emulateMedia({ colorScheme: scheme });
-      const pages: [string, RegExp, (() => Promise<void>)?][] = [
+      const pages: AxePage[] = [
         ['/agents/far', /^Agent far/, async () => { await page.getByText('Run it as a service (systemd)').click(); }],
         ['/job/app/build/2', /^app #2/, async () => { await page.getByRole('tab', { name: 'Changes' }).click(); await page.getByRole('list', { name: 'Commits' }).waitFor(); }],
         ['/job/counted/build/1#L120', /^counted #1/, async () => { await page.locator('.console .line[aria-current="true"]').waitFor(); }],
@@ -309,16 +326,7 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
         ['/users', /^Users$/, async () => { await page.getByRole('row', { name: /vic/ }).getByRole('button', { name: 'Set password' }).click(); await page.getByRole('dialog').waitFor(); }],
         ['/job/app', /^app$/, async () => { await page.getByText('Webhook (admins)').click(); await page.getByLabel('Webhook secret').waitFor(); }],
       ];
-      const found: string[] = [];
-      for (const [p, heading, prepare] of pages) {
-        await page.goto(new URL(p.slice(1), kiln.url).href);
-        await page.getByRole('heading', { name: heading }).first().waitFor();
-        await prepare?.();
-        await page.waitForTimeout(200);
-        found.push(...await axeFindings(page, p));
-      }
-      await page.emulateMedia({ colorScheme: null });
-      assert.deepEqual(found, []);
+      assert.deepEqual(await axeOnPages(page, kiln, pages, { scheme, settleMs: 200 }), []);
     });
   }
 });

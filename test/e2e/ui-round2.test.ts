@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln, axeFindings } from './harness.ts';
+import { screenshot, startE2E, axeOnPages, type Kiln, type E2E, type AxePage } from './harness.ts';
 
 const TIMEOUT = 20_000;
 
@@ -17,30 +17,10 @@ const TIMEOUT = 20_000;
 interface Doc { document: { title: string; querySelector(s: string): { href: string; getBoundingClientRect(): { top: number; bottom: number; height: number } } | null }; innerHeight: number }
 
 describe('web UI round 2 in Chromium', { timeout: 240_000 }, () => {
-  let kiln: Kiln;
-  let b: Awaited<ReturnType<typeof openBrowser>>;
-  let page: Page;
-
-  before(async () => {
-    requireChromium();
-    ensureWebBuilt();
-    kiln = await startKiln();
-    await kiln.startAgent('r2-agent', 3, ['linux']);
-    b = await openBrowser({ width: 1440, height: 900 });
-    page = b.page;
-    page.setDefaultTimeout(TIMEOUT);
-    // Unlock through the API in the browser's own context: the session cookie is the page's.
-    await page.goto(kiln.url);
-    const r = await page.request.post(new URL('api/v1/setup', kiln.url).href, {
-      data: { initialPassword: initialPassword(kiln.home), username: 'admin', password: 'correct horse battery staple' },
-    });
-    assert.equal(r.status(), 201, await r.text());
-  });
-
-  after(async () => {
-    await b?.close();
-    await kiln?.stop();
-  });
+  let e: E2E, kiln: Kiln, page: Page;
+  // Unlocked through the API in the browser's own context: the session cookie is the page's.
+  before(async () => { ({ kiln, page } = e = await startE2E({ viewport: { width: 1440, height: 900 }, timeout: TIMEOUT, agent: { name: 'r2-agent', executors: 3, labels: ['linux'] }, setup: 'session' })); });
+  after(() => e?.stop());
 
   const job = (name: string, script: string) => kiln.api('POST', '/api/v1/jobs', { name, script });
   const evaluate = <T>(fn: (w: Doc) => T): Promise<T> => page.evaluate(`(${fn.toString()})(globalThis)`);
@@ -210,24 +190,15 @@ describe('web UI round 2 in Chromium', { timeout: 240_000 }, () => {
 
   for (const scheme of ['light', 'dark'] as const) {
     test(`accessibility in ${scheme} mode: no serious or critical axe-core finding, a running build included`, async () => {
-      await page.emulateMedia({ colorScheme: scheme });
       await job(`slow-${scheme}`, "pipeline {\n  agent any\n  stages { stage('Wait') { steps { sh 'echo waiting; sleep 300' } } }\n}\n");
       const running = await kiln.api('POST', `/api/v1/jobs/slow-${scheme}/builds`, {});
-      const pages: [string, RegExp][] = [
-        ['/', /^Jobs$/], [`/job/slow-${scheme}/build/${running.number}`, new RegExp(`^slow-${scheme} #`)], ['/job/ship-it', /^ship-it$/], ['/job/tested', /^tested$/], ['/job/tested/build/5', /^tested #5/],
+      const pages: AxePage[] = [
+        ['/', /^Jobs$/], [`/job/slow-${scheme}/build/${running.number}`, new RegExp(`^slow-${scheme} #`), async () => { await page.locator('h1 .badge', { hasText: 'Running' }).waitFor(); }], ['/job/ship-it', /^ship-it$/], ['/job/tested', /^tested$/], ['/job/tested/build/5', /^tested #5/],
         ['/job/broken/build/1', /^broken #1/], ['/new-job', /^New pipeline job$/], ['/agents', /^Agents$/], ['/credentials', /^Credentials$/],
         ['/users', /^Users$/], ['/profile', /^admin$/], ['/clouds', /^Clouds$/], ['/audit', /^Audit log$/], ['/folders', /^Folder permissions$/],
       ];
-      const found: string[] = [];
-      for (const [path, heading] of pages) {
-        await page.goto(new URL(path.slice(1), kiln.url).href);
-        await page.getByRole('heading', { name: heading }).first().waitFor();
-        if (path.includes('slow-')) await page.locator('h1 .badge', { hasText: 'Running' }).waitFor();
-        await page.waitForTimeout(200);
-        found.push(...await axeFindings(page, path));
-      }
+      const found = await axeOnPages(page, kiln, pages, { scheme, settleMs: 200 });
       await kiln.api('POST', `/api/v1/jobs/slow-${scheme}/builds/${running.number}/abort`, {}).catch(() => { /* already over */ });
-      await page.emulateMedia({ colorScheme: null });
       assert.deepEqual(found, []);
     });
   }

@@ -9,34 +9,18 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln, axeFindings } from './harness.ts';
+import { ADMIN, initialPassword, screenshot, startE2E, axeOnPages, type Kiln, type E2E, type AxePage } from './harness.ts';
 
 /** The little of the browser's globals these tests evaluate in the page (the project's types have no DOM). */
 interface Browser { getComputedStyle(el: unknown): { color: string }; document: { documentElement: { scrollWidth: number } }; innerWidth: number }
 
 
-const ADMIN = { user: 'admin', password: 'correct horse battery staple' };
 const TIMEOUT = 20_000;
 
 describe('web UI in Chromium', { timeout: 180_000 }, () => {
-  let kiln: Kiln;
-  let b: Awaited<ReturnType<typeof openBrowser>>;
-  let page: Page;
-
-  before(async () => {
-    requireChromium();
-    ensureWebBuilt();
-    kiln = await startKiln();
-    await kiln.startAgent('e2e-agent', 3, ['linux']);
-    b = await openBrowser();
-    page = b.page;
-    page.setDefaultTimeout(TIMEOUT);
-  });
-
-  after(async () => {
-    await b?.close();
-    await kiln?.stop();
-  });
+  let e: E2E, kiln: Kiln, b: E2E['b'], page: Page;
+  before(async () => { ({ kiln, b, page } = e = await startE2E({ timeout: TIMEOUT, agent: { name: 'e2e-agent', executors: 3, labels: ['linux'] } })); });
+  after(() => e?.stop());
 
   const text = (sel: string) => page.locator(sel).innerText();
 
@@ -84,7 +68,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.locator('[aria-label="Initial admin password file"]', { hasText: `${kiln.home}/secrets/initialAdminPassword` }).waitFor();
     await screenshot(page, '01-unlock');
     await page.getByLabel('Initial admin password', { exact: true }).fill('wrong-password');
-    await page.getByLabel('Username', { exact: true }).fill(ADMIN.user);
+    await page.getByLabel('Username', { exact: true }).fill(ADMIN.username);
     await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
     await page.getByLabel('Confirm password', { exact: true }).fill(ADMIN.password);
     await page.getByRole('button', { name: 'Unlock and create admin' }).click();
@@ -372,7 +356,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     assert.equal(await page.getByLabel('job.build for dev1 on team').isChecked(), true);
     assert.equal(await page.getByLabel('job.create for dev1 on team').isChecked(), false);
     await screenshot(page, '09b-folders');
-    await page.getByRole('link', { name: `Profile of ${ADMIN.user}` }).click();
+    await page.getByRole('link', { name: `Profile of ${ADMIN.username}` }).click();
     await page.getByLabel('Token name', { exact: true }).fill('ci');
     await page.getByRole('button', { name: 'Generate token' }).click();
     const token = await text('[aria-label="New API token"]');
@@ -438,19 +422,12 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
   });
 
   step('accessibility: no serious or critical axe-core findings on the main pages', async () => {
-    const pages: [string, RegExp][] = [
+    const pages: AxePage[] = [
       ['/', /^Jobs$/], ['/job/hello', /^hello$/], ['/job/hello/build/1', /^hello #1/], ['/new-job', /^New pipeline job$/],
-      ['/agents', /^Agents$/], ['/credentials', /^Credentials$/], ['/users', /^Users$/], ['/profile', new RegExp(`^${ADMIN.user}$`)], ['/clouds', /^Clouds$/], ['/audit', /^Audit log$/],
+      ['/agents', /^Agents$/], ['/credentials', /^Credentials$/], ['/users', /^Users$/], ['/profile', new RegExp(`^${ADMIN.username}$`)], ['/clouds', /^Clouds$/], ['/audit', /^Audit log$/],
       ['/folders', /^Folder permissions$/],
     ];
-    const found: string[] = [];
-    for (const [path, heading] of pages) {
-      await page.goto(new URL(path.slice(1), kiln.url).href);
-      await page.getByRole('heading', { name: heading }).first().waitFor();
-      await page.waitForTimeout(200);
-      found.push(...await axeFindings(page, path));
-    }
-    assert.deepEqual(found, []);
+    assert.deepEqual(await axeOnPages(page, kiln, pages, { settleMs: 200 }), []);
   });
 
   step('phone width: the dashboard and a build page fit, the menu opens', async () => {
@@ -482,7 +459,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
   step('log out, then log in again', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in to Kiln' }).waitFor();
-    await page.getByLabel('Username', { exact: true }).fill(ADMIN.user);
+    await page.getByLabel('Username', { exact: true }).fill(ADMIN.username);
     await page.getByLabel('Password', { exact: true }).fill('not it');
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('alert').waitFor();

@@ -4,22 +4,12 @@
 // missed quality gate, and, opened, its issues at file:line; the "fixed" view lists the gone one.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ensureWebBuilt, initialPassword, openBrowser, requireChromium, screenshot, startKiln, type Kiln } from './harness.ts';
+import { screenshot, startE2E, type Kiln, type E2E } from './harness.ts';
 
-let kiln: Kiln;
-let b: Awaited<ReturnType<typeof openBrowser>>;
-
-before(async () => {
-  requireChromium();
-  ensureWebBuilt();
-  kiln = await startKiln();
-  await kiln.startAgent('warnings-agent', 2);
-  b = await openBrowser();
-});
-after(async () => {
-  await b?.close();
-  await kiln?.stop();
-});
+let e: E2E, kiln: Kiln, b: E2E['b'];
+// The first admin is set up from the browser's context: the page has its session cookie.
+before(async () => { ({ kiln, b } = e = await startE2E({ agent: { name: 'warnings-agent', executors: 2 }, setup: 'session' })); });
+after(() => e?.stop());
 
 async function finished(job: string, n: number): Promise<void> {
   for (let i = 0; i < 300; i++) {
@@ -53,11 +43,6 @@ test('the build page shows static analysis: counts, new/fixed/outstanding, the g
     await finished('lint-ui', n);
   }
   const page = b.page;
-  page.setDefaultTimeout(20_000);
-  // Log in: set up the first admin, then a session cookie for the browser's context.
-  await kiln.api('POST', '/api/v1/setup', { initialPassword: initialPassword(kiln.home), username: 'admin', password: 'correct horse battery staple' });
-  const login = await page.request.post(new URL('api/v1/auth/login', kiln.url).href, { data: { username: 'admin', password: 'correct horse battery staple' } });
-  assert.equal(login.status(), 200, await login.text());
   await page.goto(new URL('job/lint-ui/build/2', kiln.url).href);
   const section = page.getByRole('region', { name: 'Static analysis' });
   await section.waitFor();

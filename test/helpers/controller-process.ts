@@ -2,9 +2,9 @@
 // it with SIGKILL and start it again on the same home (durable builds). A fixed port (`port`)
 // keeps the address pods' agents were given valid across restarts; `freePort()` picks one.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { kilnBin } from './kiln.ts';
 import { TEST_ADMIN_TOKEN } from './controller.ts';
+import { freePort as freePortOn } from './ports.ts';
 
 export interface ControllerProcess {
   proc: ChildProcess;
@@ -67,14 +67,5 @@ export async function kill9(c: { proc: ChildProcess }): Promise<void> {
   await gone;
 }
 
-/** A TCP port free on this machine now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '0.0.0.0', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** A TCP port free on every interface of this machine now (the controller listens on them all). */
+export const freePort = (): Promise<number> => freePortOn('0.0.0.0');

@@ -9,19 +9,9 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { tempDir } from './tmp.ts';
+import { freePort } from './ports.ts';
 
 export const GIT_HTTP_BACKEND = '/usr/lib/git-core/git-http-backend';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'Lib Author', GIT_AUTHOR_EMAIL: 'lib@example.com', GIT_COMMITTER_NAME: 'Lib Author', GIT_COMMITTER_EMAIL: 'lib@example.com', GIT_CONFIG_NOSYSTEM: '1' };
 

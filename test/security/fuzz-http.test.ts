@@ -7,8 +7,6 @@
 // 500 (or any 5xx but /ready's 503 while starting), never drop a connection, and still serve
 // a normal request and run a build afterwards.
 import { describe, test, before, after } from 'node:test';
-import pg from 'pg';
-import { testPostgresUrl } from '../store/helpers.ts';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -17,6 +15,7 @@ import { startController, type ControllerHandle } from '../../src/controller/com
 import { tempDir } from '../helpers/tmp.ts';
 import { ADMIN_AUTH, finishedBuild, jsonApi, testConfig } from '../helpers/controller.ts';
 import { Rng, show } from './fuzz.ts';
+import { freshSchema, dropSchemas } from '../helpers/pg-schemas.ts';
 
 const SEED = Number(process.env.KILN_FUZZ_SEED ?? 0x6b696c6e);
 const REQUESTS = Number(process.env.KILN_FUZZ_COUNT ?? 1200);
@@ -180,10 +179,10 @@ describe(`the HTTP API on the ${kind} store`, () => {
 let c: ControllerHandle;
 const logLines: string[] = [];
 const api = jsonApi(() => c.url);
-const schema = `kiln_fuzz_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+const { schema, databaseUrl } = freshSchema('kiln_fuzz');
 
 before(async () => {
-  const flags = { home: path.join(tempDir('fuzz-http'), 'home'), port: '0', executors: '1', ...(kind === 'postgres' ? { 'database-url': `${testPostgresUrl()}?schema=${schema}` } : {}) };
+  const flags = { home: path.join(tempDir('fuzz-http'), 'home'), port: '0', executors: '1', ...(kind === 'postgres' ? { 'database-url': databaseUrl } : {}) };
   c = await startController(testConfig(flags), { log: (l) => logLines.push(l) });
   await api('POST', '/api/v1/jobs', { name: 'fuzz', script: "pipeline { agent any; stages { stage('a') { steps { echo 'fuzzed' } } } }" });
   await api('POST', '/api/v1/agents', { name: 'fz', labels: ['fz'] });
@@ -192,12 +191,7 @@ before(async () => {
 });
 after(async () => {
   await c?.close();
-  if (kind === 'postgres') {
-    const client = new pg.Client({ connectionString: testPostgresUrl() });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
-  }
+  if (kind === 'postgres') await dropSchemas([schema]);
 });
 
 test(`${REQUESTS} random requests over every route never get a 5xx, and the controller still works (seed ${SEED})`, async () => {

@@ -1,29 +1,18 @@
 // Opens each store kind for the store tests: SQLite in a temp directory, PostgreSQL at the
 // test server (scripts/test-prereqs.sh starts it) in a fresh schema per test, dropped after.
 // An unreachable PostgreSQL fails the tests with what to do; nothing is skipped.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after } from 'node:test';
 import pg from 'pg';
+import { dropSchemas, testPostgresUrl } from '../helpers/pg-schemas.ts';
 import { isStoreError, openStore, type OpenStoreOptions, type Store, type StoreKind } from '../../src/store/index.ts';
 
+export { testPostgresUrl };
+
 export const KINDS: readonly StoreKind[] = ['sqlite', 'postgres'];
-
-const URL_FILE = '/tmp/kiln-test-pg.url';
-const DEFAULT_URL = 'postgres://kiln_test:kiln_test@127.0.0.1:54329/kiln_test';
-
-/** The test PostgreSQL: KILN_TEST_DATABASE_URL, else what test-prereqs.sh wrote, else its fixed default. */
-export function testPostgresUrl(): string {
-  const env = process.env['KILN_TEST_DATABASE_URL'];
-  if (env) return env;
-  if (existsSync(URL_FILE)) {
-    const url = readFileSync(URL_FILE, 'utf8').trim();
-    if (url) return url;
-  }
-  return DEFAULT_URL;
-}
 
 /** A mutable clock for times the store records. */
 export class Clock {
@@ -48,15 +37,7 @@ const cleanups: (() => Promise<void>)[] = [];
 const schemas: string[] = [];
 after(async () => {
   for (const c of cleanups.splice(0)) await c();
-  if (schemas.length > 0) {
-    const client = new pg.Client({ connectionString: testPostgresUrl() });
-    try {
-      await client.connect();
-      for (const s of schemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    } finally {
-      await client.end();
-    }
-  }
+  await dropSchemas(schemas.splice(0));
 });
 
 /** A fresh database of the kind; stores opened through it are closed after the test file. */
@@ -106,13 +87,6 @@ export async function raw(db: TestDb, sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: testPostgresUrl(), options: `-c search_path=${db.options.schema}` });
   await c.connect();
   try { await c.query(sql); } finally { await c.end(); }
-}
-
-/** Drops a schema a test gave a controller on the test PostgreSQL. */
-export async function dropTestSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: testPostgresUrl() });
-  await client.connect();
-  try { await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`); } finally { await client.end(); }
 }
 
 /** Opens a fresh store of the kind (with an optional clock). */

@@ -89,6 +89,19 @@ export async function start(source: string, opts: HarnessOptions = {}): Promise<
   return { run, done, console: () => Buffer.concat(chunks).toString('utf8'), workspace, artifacts, reports, inputs };
 }
 
+/** A declarative pipeline on any agent whose one stage 'S' runs `steps`. */
+export const oneStage = (steps: string): string => `
+pipeline {
+  agent any
+  stages {
+    stage('S') {
+      steps {
+${steps}
+      }
+    }
+  }
+}`;
+
 /** Runs to the end and returns state and console. */
 export async function runPipeline(source: string, opts: HarnessOptions = {}): Promise<{ state: BuildState; console: string; h: Harness }> {
   const h = await start(source, opts);

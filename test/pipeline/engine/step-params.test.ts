@@ -4,19 +4,7 @@
 // (JUnit plugin). Real pipelines, real processes (harness.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runPipeline } from './harness.ts';
-
-const wrap = (steps: string) => `
-pipeline {
-  agent any
-  stages {
-    stage('S') {
-      steps {
-${steps}
-      }
-    }
-  }
-}`;
+import { runPipeline, oneStage as wrap } from './harness.ts';
 
 test('lock(resource:, extra:, variable:) holds every resource at once and names them in the variable; a branch needing one of them waits', async () => {
   const { state, console } = await runPipeline(`

@@ -4,19 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tempDir } from '../../helpers/tmp.ts';
 import path from 'node:path';
-import { runPipeline, stage } from './harness.ts';
-
-const wrap = (steps: string) => `
-pipeline {
-  agent any
-  stages {
-    stage('S') {
-      steps {
-${steps}
-      }
-    }
-  }
-}`;
+import { runPipeline, oneStage as wrap, stage } from './harness.ts';
 
 test('sh returns stdout or status when asked, and fails on a non-zero exit otherwise', async () => {
   const { state, console } = await runPipeline(wrap(`

@@ -2,21 +2,10 @@
 // what a user sees when their helper classes run, and the errors when they are misused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ev, run } from './fake-host.ts';
+import { ev, rejects, run } from './fake-host.ts';
 import { parse } from '../../../src/pipeline/syntax/parser.ts';
 import type { ClassDecl, ImportStmt } from '../../../src/pipeline/syntax/ast.ts';
 
-async function rejects(src: string, message: RegExp, line?: number): Promise<void> {
-  let caught: unknown;
-  try {
-    await run(src);
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof Error, `expected an error from ${src}`);
-  assert.match(caught.message, message);
-  if (line !== undefined) assert.equal((caught as { loc?: { start: { line: number } } }).loc?.start.line, line);
-}
 
 async function echoes(src: string): Promise<string[]> {
   const { host } = await run(src);

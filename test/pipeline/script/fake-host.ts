@@ -1,6 +1,7 @@
 // A fake ScriptHost for the interpreter's tests: records step calls, has a few steps with
 // canned results (echo, sh, error, readJSON, parallel, node, stage, dir, sleep), and host
 // objects env / params / currentBuild with get and set.
+import assert from 'node:assert/strict';
 import type { Loc } from '../../../src/core/build.ts';
 import { parse } from '../../../src/pipeline/syntax/parser.ts';
 import { StepFailure } from '../../../src/core/errors.ts';
@@ -167,4 +168,19 @@ export async function run(src: string, opts: FakeOptions & { signal?: AbortSigna
 /** Evaluates an expression snippet and returns its value. */
 export async function ev(src: string, opts: FakeOptions = {}): Promise<Value> {
   return (await run(src, opts)).value;
+}
+
+/** Runs a snippet that must fail: the error's message matches `message` and, when given, its
+ *  location is on `line`; returns the error. */
+export async function rejects(src: string, message: RegExp, line?: number): Promise<Error> {
+  let caught: unknown;
+  try {
+    await run(src);
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught instanceof Error, `expected an error from ${src}`);
+  assert.match(caught.message, message);
+  if (line !== undefined) assert.equal((caught as { loc?: { start: { line: number } } }).loc?.start.line, line);
+  return caught;
 }

@@ -2,21 +2,9 @@
 // try/catch/finally, throw.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ev, run } from './fake-host.ts';
+import { ev, rejects, run } from './fake-host.ts';
 import { StepFailure } from '../../../src/core/errors.ts';
 
-async function rejects(src: string, message: RegExp, line?: number): Promise<unknown> {
-  let caught: unknown;
-  try {
-    await run(src);
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof Error, `expected an error from ${src}`);
-  assert.match(caught.message, message);
-  if (line !== undefined) assert.equal((caught as { loc?: { start: { line: number } } }).loc?.start.line, line);
-  return caught;
-}
 
 test('def is local to its block; assignment without def sets a script global', async () => {
   assert.equal(await ev('if (true) { def x = 1 }\ntry { x } catch (e) { "no x" }'), 'no x');

@@ -21,6 +21,23 @@ import { StepFailure } from '../../../src/core/errors.ts';
 
 export const IMAGES = { busybox: 'kiln-test/busybox:latest', git: 'kiln-test/git:latest', agent: 'kiln-test/agent:latest' };
 
+/** The seed Jenkinsfile's pod with the local test images: a git and a build tool ('maven')
+ *  container, each kept running by `cat` (no trailing newline: a test may add to the last one). */
+export const SEED_POD_YAML = `apiVersion: v1
+kind: Pod
+spec:
+  containers:
+  - name: git
+    image: ${IMAGES.git}
+    command:
+    - cat
+    tty: true
+  - name: maven
+    image: ${IMAGES.busybox}
+    command:
+    - cat
+    tty: true`;
+
 /** Fails (never skips) with what to do when Docker or the test images are missing. */
 export function requireDocker(): void {
   const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' });

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../../helpers/tmp.ts';
 import { runKiln } from '../../helpers/kiln.ts';
-import { IMAGES, dockerCli, requireDocker, testLabel } from './harness.ts';
+import { IMAGES, SEED_POD_YAML, dockerCli, requireDocker, testLabel } from './harness.ts';
 
 before(() => requireDocker());
 
@@ -36,20 +36,7 @@ pipeline {
   agent {
     kubernetes {
       yaml """
-apiVersion: v1
-kind: Pod
-spec:
-  containers:
-  - name: git
-    image: ${IMAGES.git}
-    command:
-    - cat
-    tty: true
-  - name: maven
-    image: ${IMAGES.busybox}
-    command:
-    - cat
-    tty: true
+${SEED_POD_YAML}
 """
     }
   }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { tempDir } from '../../helpers/tmp.ts';
-import { IMAGES, assertNoLeftovers, requireDocker, runDocker, startDocker, testLabel } from './harness.ts';
+import { IMAGES, SEED_POD_YAML, assertNoLeftovers, requireDocker, runDocker, startDocker, testLabel } from './harness.ts';
 import { withDockerPods } from '../../../src/plugins/docker/pod-agents.ts';
 import { Engine } from '../../../src/plugins/docker/engine.ts';
 import { parsePodYaml, startPod, sweepPods, PodError } from '../../../src/plugins/docker/pod.ts';
@@ -39,20 +39,7 @@ test("the seed's shape: git and a build tool container plus the agent, files sha
   fs.writeFileSync(path.join(origin, 'README'), 'petclinic stand-in\n');
   execFileSync('git', ['-C', origin, 'add', '.']);
   execFileSync('git', ['-C', origin, 'commit', '-qm', 'init']);
-  const r = await runDocker(pipelineWithPod(`apiVersion: v1
-kind: Pod
-spec:
-  containers:
-  - name: git
-    image: ${IMAGES.git}
-    command:
-    - cat
-    tty: true
-  - name: maven
-    image: ${IMAGES.busybox}
-    command:
-    - cat
-    tty: true
+  const r = await runDocker(pipelineWithPod(`${SEED_POD_YAML}
     env:
     - name: MAVEN_OPTS
       value: -Xmx1g

@@ -4,10 +4,10 @@
 // (test/fixtures/docker/htpasswd: kiln / kiln-pass). Stopped by its pid.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../../helpers/tmp.ts';
+import { freePort } from '../../helpers/ports.ts';
 
 export const REGISTRY_BIN = '/usr/bin/docker-registry';
 export const HTPASSWD = fileURLToPath(new URL('../../fixtures/docker/htpasswd', import.meta.url));
@@ -18,17 +18,6 @@ export interface TestRegistry {
   host: string;
   url: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 export async function startRegistry(o: { auth?: boolean } = {}): Promise<TestRegistry> {

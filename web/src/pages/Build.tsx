@@ -24,12 +24,16 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
   const running = !!b.data && b.data.status !== 'finished';
   useTitle(`${job} #${number}`, b.data ? statusOf(b.data) : null);
   useLive(['build'], (e) => { if (e.type === 'poll' || (e.data.job === job && e.data.number === number)) b.reload(); });
-  // A safety net while it runs: the stage view stays current even if an event is missed.
+  // A safety net while it runs: the stage view stays current even if an event is missed (say the
+  // build ended between this page's first read and its event stream opening). It depends on
+  // `reload` (stable), not on `b`, a new object each render: the page renders every second while
+  // it runs (useNow), which would clear the interval before it ever fired.
+  const reload = b.reload;
   useEffect(() => {
     if (!running) return;
-    const t = setInterval(() => b.reload(), 5000);
+    const t = setInterval(() => reload(), 5000);
     return () => clearInterval(t);
-  }, [running, b]);
+  }, [running, reload]);
   const now = useNow(1000, running);
   const [tab, setTab] = useState<'console' | 'changes' | 'artifacts' | 'tests' | 'params'>('console');
   const [run, busy, error] = useAction();
