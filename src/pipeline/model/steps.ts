@@ -17,7 +17,7 @@ import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue, isUnknownParameter, mapIsNamedArgs } from '../steps/bind.ts';
 import { unknownParametersLine } from '../steps/known-classes.ts';
 import { Ctx, bareDollarCurly, bigIntegerConstant, booleanString, describeStmt, staticValue, valueProblem } from './context.ts';
-import { visit } from './walk.ts';
+import { visit, type AnyNode } from './walk.ts';
 import { closest, nearest } from '../../util/suggest.ts';
 import { knownPluginNote } from '../steps/known-plugins.ts';
 
@@ -346,18 +346,32 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
  */
 export function firstNodeStep(ctx: Ctx, body: readonly Stmt[]): { name: string; loc: Loc } | null {
   let found: { name: string; loc: Loc } | null = null;
-  visit(body, (n) => {
+  // Only code that certainly runs here counts: statements, step arguments and the blocks and
+  // closure arguments of steps (a script block, parallel's branches). A closure given to a function
+  // of the script or of a library, or kept in a variable or a map, may run inside a node(...) of
+  // its caller (`buildMatrix(specs) { sh '...' }` whose body is node(label) { callback() }), and
+  // Jenkins has no compile-time check here: it is not followed.
+  const scan = (roots: readonly AnyNode[]): void => visit(roots, (n) => {
     if (found) return false;
+    if (n.type === 'Closure') return false;
     if (n.type !== 'Call' || n.callee.type !== 'Ident') return;
     const name = n.callee.name;
     if (ctx.functions.has(name) || ctx.declared.has(name)) return;
     if (name === 'node') return false;
-    if (ctx.registry.step(name)?.needsNode) {
+    const decl = ctx.registry.step(name);
+    if (decl?.needsNode) {
       found = { name, loc: n.callee.loc };
       return false;
     }
+    if (decl) {
+      const run: Stmt[][] = [];
+      if (n.closure) run.push(n.closure.body);
+      for (const a of [...n.args, ...n.namedArgs.map((x) => x.value)]) if (a.type === 'Closure') run.push(a.body);
+      for (const b of run) if (!found) scan(b);
+    }
     return;
   });
+  scan(body);
   return found;
 }
 
