@@ -397,7 +397,7 @@ const steps: StepDecl[] = [
   {
     // The older form of publishers; step.ts runs the classes Kiln has a step for.
     name: 'step',
-    doc: "A build step by its class (older form): step([$class: 'ArtifactArchiver', artifacts: 'target/*.jar']), step([$class: 'JUnitResultArchiver', testResults: '**/TEST-*.xml']).",
+    doc: "A build step by its class (older form): step([$class: 'ArtifactArchiver', artifacts: 'target/*.jar']), step([$class: 'JUnitResultArchiver', testResults: '**/TEST-*.xml']), step([$class: 'WsCleanup']) (cleanWs).",
     params: [{ name: 'delegate', type: 'map', required: true, doc: "the step's class ($class) and its parameters" }],
     positional: 'delegate',
     block: 'none',
