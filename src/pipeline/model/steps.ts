@@ -15,7 +15,7 @@ import type { CallExpr, ClosureExpr, Expr, NamedArg, Stmt } from '../syntax/ast.
 import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue, isUnknownParameter, mapIsNamedArgs } from '../steps/bind.ts';
-import { unknownParametersLine } from '../steps/known-classes.ts';
+import { unknownParametersLine, unknownWrapperClass, wrapperClass } from '../steps/known-classes.ts';
 import { Ctx, bareDollarCurly, bigIntegerConstant, booleanString, describeStmt, staticValue, valueProblem } from './context.ts';
 import { visit, type AnyNode } from './walk.ts';
 import { closest, nearest } from '../../util/suggest.ts';
@@ -131,6 +131,7 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
   if (eff.positional.length === 1 && decl.positional) check(decl.positional, eff.positional[0]!, true);
   for (const a of eff.named) check(a.name, a.value, false);
   if (decl.name === 'step' && eff.positional.length === 1) legacyStepClass(ctx, eff.positional[0]!);
+  if (decl.name === 'wrap' && eff.positional.length === 1) legacyWrapperClass(ctx, eff.positional[0]!);
   return eff;
 }
 
@@ -140,6 +141,14 @@ function legacyStepClass(ctx: Ctx, arg: Expr): void {
   const en = arg.entries.find((x) => x.key.type === 'String' && x.key.value === '$class');
   if (!en || en.value.type !== 'String' || LEGACY_STEP_CLASSES.has(en.value.value)) return;
   ctx.error('step-arguments', `no known implementation of interface jenkins.tasks.SimpleBuildStep is named ${en.value.value}`, en.value.loc);
+}
+
+/** `wrap([$class: 'X', ...])`: X must be a build wrapper Kiln runs (known-classes.ts WRAPPER_CLASSES). */
+function legacyWrapperClass(ctx: Ctx, arg: Expr): void {
+  if (arg.type !== 'Map') return;
+  const en = arg.entries.find((x) => x.key.type === 'String' && x.key.value === '$class');
+  if (!en || en.value.type !== 'String' || wrapperClass(en.value.value)) return;
+  ctx.error('step-arguments', unknownWrapperClass(en.value.value), en.value.loc);
 }
 
 /**

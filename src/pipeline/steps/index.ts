@@ -404,6 +404,15 @@ const steps: StepDecl[] = [
     needsNode: true,
   },
   {
+    // The older form of build wrappers; wrap.ts runs the classes Kiln has a block step for.
+    name: 'wrap',
+    doc: "A build wrapper by its class (older form), around a block: wrap([$class: 'AnsiColorBuildWrapper', colorMapName: 'xterm']) { ... } (ansiColor), wrap([$class: 'TimestamperBuildWrapper']) { ... } (timestamps), wrap([$class: 'SecretBuildWrapper', bindings: [...]]) { ... } (withCredentials).",
+    params: [{ name: 'delegate', type: 'map', required: true, doc: "the wrapper's class ($class) and its parameters" }],
+    positional: 'delegate',
+    block: 'required',
+    needsNode: false,
+  },
+  {
     name: 'timeout',
     doc: "Abort the block when it runs longer than the given time: timeout(time: 5, unit: 'MINUTES') { ... }.",
     params: [
