@@ -1272,6 +1272,8 @@ export class PipelineRun {
         this.#setEnv(name, value);
       },
       scope: this.#scope,
+      setDisplayName: (name) => { run.state.displayName = name; },
+      setDescription: (text) => { run.state.description = text; },
       beginOpenStage: (name) => {
         this.#endOpenStage();
         this.#openStage = this.#newStage(name, c.stage, 'scripted', lineIn(loc));
