@@ -4,8 +4,10 @@
 //   buildDescription 'from ${GIT_BRANCH}' the build's description (currentBuild.description)
 // Each expands the build's environment variables in its template (`${NAME}`, `$NAME`) as the
 // plugin's TokenMacro.expandAll does, prints "New run name is '...'" / "New run description is
-// '...'" as the plugin prints it, and sets the build's name or description, which the build page
-// and API show. Both are SimpleBuildSteps in Jenkins, run through `step`: they need a node.
+// '...'" as the plugin prints it, and sets the build's name or description in the build's state,
+// as `currentBuild.displayName = ...` does (currentBuild and the next build's previousBuild read
+// it; the web page does not show it yet). Both are SimpleBuildSteps in Jenkins, run through
+// `step`: they need a node.
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 
 const PLUGIN = 'Build Name and Description Setter';
