@@ -45,8 +45,10 @@ export interface AgentOptionDecl {
    * 'value': any Groovy value, evaluated to a string when the agent is allocated
    * (`image "maven:${V}"`); 'boolean' / 'integer': a literal (`reuseNode true`, `idleMinutes 5`);
    * 'symbol': one of `values`, written `never()`, `never` or `'never'`; 'block': a block of
-   * `key literal` lines whose keys are `keys` (`containerTemplate { name 'maven'; image 'x' }`),
-   * given to the runtime as JSON text of an object; 'literal': one literal value, lists, maps and
+   * `key value` lines whose keys are `keys` (`containerTemplate { name 'maven'; image 'x' }`),
+   * given to the runtime as JSON text of an object of its literal values, each value written as
+   * an expression (`image REG + ':' + TAG`, accepted as Jenkins' parseClosureMap accepts it)
+   * evaluated to a string as option `<name>.<key>`; 'literal': one literal value, lists, maps and
    * calls of named literal arguments (`containerTemplates [containerTemplate(name: 'a', image:
    * 'b')]`, `workspaceVolume dynamicPVC(requestsSize: '1Gi')`), given to the runtime as JSON text
    * (a call is an object with its name under `$symbol`).

@@ -1273,6 +1273,8 @@ export class PipelineRun {
         this.#setEnv(name, value);
       },
       scope: this.#scope,
+      setDisplayName: (name) => { run.state.displayName = name; },
+      setDescription: (text) => { run.state.description = text; },
       beginOpenStage: (name) => {
         this.#endOpenStage();
         this.#openStage = this.#newStage(name, c.stage, 'scripted', lineIn(loc));

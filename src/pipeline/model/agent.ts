@@ -126,7 +126,10 @@ function pluginAgent(ctx: Ctx, s: Section, loc: Loc, decl: PipelineAgentType): P
     // Required options first: without them the agent is unusable, and the rest is not read.
     const ordered = [...decl.options.filter((d) => d.required), ...decl.options.filter((d) => !d.required)];
     for (const d of ordered) {
-      const v = d.type === 'value' ? o.expr(d.name) : d.type === 'boolean' ? o.bool(d.name) : d.type === 'integer' ? o.int(d.name) : d.type === 'block' ? o.block(d.name, d.keys ?? []) : d.type === 'literal' ? o.literal(d.name) : o.symbol(d.name, d.values ?? []);
+      const blk = d.type === 'block' ? o.block(d.name, d.keys ?? []) : null;
+      // A block's expressions are options of their own, `name.key`, which the engine evaluates.
+      if (blk) for (const [k, e] of Object.entries(blk.exprs)) options[`${d.name}.${k}`] = e;
+      const v = d.type === 'value' ? o.expr(d.name) : d.type === 'boolean' ? o.bool(d.name) : d.type === 'integer' ? o.int(d.name) : d.type === 'block' ? (blk ? blk.json : null) : d.type === 'literal' ? o.literal(d.name) : o.symbol(d.name, d.values ?? []);
       if (v !== null) options[d.name] = v;
       else if (d.required) return null;
       const key = o.sections.get(d.name);
@@ -163,8 +166,12 @@ interface BlockOptions {
   bool(name: string): boolean | null;
   int(name: string): number | null;
   symbol<T extends string>(name: string, allowed: readonly T[]): T | null;
-  /** `name { key literal; ... }` → JSON text of the object. */
-  block(name: string, keys: readonly string[]): string | null;
+  /**
+   * `name { key value; ... }` → JSON text of the object's literal values, and its values written
+   * as expressions (`image REGISTRY + '/maven:' + TAG`), which Jenkins' ModelParser.parseClosureMap
+   * accepts as it accepts them at the top of the agent block: each is evaluated when the agent is.
+   */
+  block(name: string, keys: readonly string[]): { json: string; exprs: Record<string, Expr> } | null;
   /** `name <literal>` (lists, maps, `f(k: literal)` calls) → JSON text. */
   literal(name: string): string | null;
 }
@@ -245,13 +252,14 @@ function blockOptions(ctx: Ctx, s: Section, allowed: readonly string[], required
     expr: (name) => once(name, (sec) => valueArg(ctx, sec, 'agent key')),
     bool: (name) => once(name, (sec) => boolArg(ctx, sec, 'agent key')),
     int: (name) => once(name, (sec) => intArg(ctx, sec, 'agent key')),
-    block: (name, keys) => once(name, (sec): string | null => {
+    block: (name, keys) => once(name, (sec): { json: string; exprs: Record<string, Expr> } | null => {
       const body = sec.call.closure;
       if (!body || sec.call.args.length + sec.call.namedArgs.length > 0) {
         ctx.error('agent', `Expected a block for "${name}": ${name} { ${keys.slice(0, 2).map((k) => `${k} '...'`).join('; ')} }`, sec.nameLoc);
         return null;
       }
       const out: Record<string, unknown> = {};
+      const exprs: Record<string, Expr> = {};
       for (const stmt of body.body) {
         const kv = sectionOf(stmt);
         if (!kv) {
@@ -262,16 +270,13 @@ function blockOptions(ctx: Ctx, s: Section, allowed: readonly string[], required
           ctx.error('agent', withSuggestion(`Invalid option "${kv.name}" of "${name}". Valid options are ${fmtList(keys)}`, kv.name, keys), kv.nameLoc);
           continue;
         }
-        const e = singleArg(ctx, kv, 'agent key');
+        const e = valueArg(ctx, kv, 'agent key');
         if (!e) continue;
         const v = staticValue(e);
-        if (v === undefined || (typeof v === 'object' && v !== null)) {
-          ctx.error('agent', `"${kv.name}" of "${name}" takes a literal value (a string, number or boolean)`, e.loc);
-          continue;
-        }
-        out[kv.name] = v;
+        if (v !== undefined && (typeof v !== 'object' || v === null)) out[kv.name] = v;
+        else exprs[kv.name] = e;
       }
-      return JSON.stringify(out);
+      return { json: JSON.stringify(out), exprs };
     }),
     literal: (name) => once(name, (sec): string | null => {
       const e = singleArg(ctx, sec, 'agent key');

@@ -15,9 +15,9 @@ import type { CallExpr, ClosureExpr, Expr, NamedArg, Stmt } from '../syntax/ast.
 import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue, isUnknownParameter, mapIsNamedArgs } from '../steps/bind.ts';
-import { unknownParametersLine } from '../steps/known-classes.ts';
+import { unknownParametersLine, unknownWrapperClass, wrapperClass } from '../steps/known-classes.ts';
 import { Ctx, bareDollarCurly, bigIntegerConstant, booleanString, describeStmt, staticValue, valueProblem } from './context.ts';
-import { visit } from './walk.ts';
+import { visit, type AnyNode } from './walk.ts';
 import { closest, nearest } from '../../util/suggest.ts';
 import { knownPluginNote } from '../steps/known-plugins.ts';
 
@@ -36,6 +36,7 @@ export const KNOWN_GLOBALS: ReadonlySet<string> = new Set([
  */
 export const LEGACY_STEP_CLASSES: ReadonlySet<string> = new Set([
   'ArtifactArchiver', 'hudson.tasks.ArtifactArchiver', 'JUnitResultArchiver', 'hudson.tasks.junit.JUnitResultArchiver',
+  'WsCleanup', 'hudson.plugins.ws_cleanup.WsCleanup',
 ]);
 
 const CALLABLE_GLOBALS = ['println', 'print', 'printf', 'sprintf'];
@@ -130,6 +131,7 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
   if (eff.positional.length === 1 && decl.positional) check(decl.positional, eff.positional[0]!, true);
   for (const a of eff.named) check(a.name, a.value, false);
   if (decl.name === 'step' && eff.positional.length === 1) legacyStepClass(ctx, eff.positional[0]!);
+  if (decl.name === 'wrap' && eff.positional.length === 1) legacyWrapperClass(ctx, eff.positional[0]!);
   return eff;
 }
 
@@ -139,6 +141,14 @@ function legacyStepClass(ctx: Ctx, arg: Expr): void {
   const en = arg.entries.find((x) => x.key.type === 'String' && x.key.value === '$class');
   if (!en || en.value.type !== 'String' || LEGACY_STEP_CLASSES.has(en.value.value)) return;
   ctx.error('step-arguments', `no known implementation of interface jenkins.tasks.SimpleBuildStep is named ${en.value.value}`, en.value.loc);
+}
+
+/** `wrap([$class: 'X', ...])`: X must be a build wrapper Kiln runs (known-classes.ts WRAPPER_CLASSES). */
+function legacyWrapperClass(ctx: Ctx, arg: Expr): void {
+  if (arg.type !== 'Map') return;
+  const en = arg.entries.find((x) => x.key.type === 'String' && x.key.value === '$class');
+  if (!en || en.value.type !== 'String' || wrapperClass(en.value.value)) return;
+  ctx.error('step-arguments', unknownWrapperClass(en.value.value), en.value.loc);
 }
 
 /**
@@ -346,18 +356,32 @@ function validateStepStmt(ctx: Ctx, stmt: Stmt, kind: StepsBlockKind, count: num
  */
 export function firstNodeStep(ctx: Ctx, body: readonly Stmt[]): { name: string; loc: Loc } | null {
   let found: { name: string; loc: Loc } | null = null;
-  visit(body, (n) => {
+  // Only code that certainly runs here counts: statements, step arguments and the blocks and
+  // closure arguments of steps (a script block, parallel's branches). A closure given to a function
+  // of the script or of a library, or kept in a variable or a map, may run inside a node(...) of
+  // its caller (`buildMatrix(specs) { sh '...' }` whose body is node(label) { callback() }), and
+  // Jenkins has no compile-time check here: it is not followed.
+  const scan = (roots: readonly AnyNode[]): void => visit(roots, (n) => {
     if (found) return false;
+    if (n.type === 'Closure') return false;
     if (n.type !== 'Call' || n.callee.type !== 'Ident') return;
     const name = n.callee.name;
     if (ctx.functions.has(name) || ctx.declared.has(name)) return;
     if (name === 'node') return false;
-    if (ctx.registry.step(name)?.needsNode) {
+    const decl = ctx.registry.step(name);
+    if (decl?.needsNode) {
       found = { name, loc: n.callee.loc };
       return false;
     }
+    if (decl) {
+      const run: Stmt[][] = [];
+      if (n.closure) run.push(n.closure.body);
+      for (const a of [...n.args, ...n.namedArgs.map((x) => x.value)]) if (a.type === 'Closure') run.push(a.body);
+      for (const b of run) if (!found) scan(b);
+    }
     return;
   });
+  scan(body);
   return found;
 }
 

@@ -397,11 +397,20 @@ const steps: StepDecl[] = [
   {
     // The older form of publishers; step.ts runs the classes Kiln has a step for.
     name: 'step',
-    doc: "A build step by its class (older form): step([$class: 'ArtifactArchiver', artifacts: 'target/*.jar']), step([$class: 'JUnitResultArchiver', testResults: '**/TEST-*.xml']).",
+    doc: "A build step by its class (older form): step([$class: 'ArtifactArchiver', artifacts: 'target/*.jar']), step([$class: 'JUnitResultArchiver', testResults: '**/TEST-*.xml']), step([$class: 'WsCleanup']) (cleanWs).",
     params: [{ name: 'delegate', type: 'map', required: true, doc: "the step's class ($class) and its parameters" }],
     positional: 'delegate',
     block: 'none',
     needsNode: true,
+  },
+  {
+    // The older form of build wrappers; wrap.ts runs the classes Kiln has a block step for.
+    name: 'wrap',
+    doc: "A build wrapper by its class (older form), around a block: wrap([$class: 'AnsiColorBuildWrapper', colorMapName: 'xterm']) { ... } (ansiColor), wrap([$class: 'TimestamperBuildWrapper']) { ... } (timestamps), wrap([$class: 'SecretBuildWrapper', bindings: [...]]) { ... } (withCredentials).",
+    params: [{ name: 'delegate', type: 'map', required: true, doc: "the wrapper's class ($class) and its parameters" }],
+    positional: 'delegate',
+    block: 'required',
+    needsNode: false,
   },
   {
     name: 'timeout',

@@ -31,6 +31,7 @@ const CLASSES: Readonly<Record<string, string>> = {
   fileExists: `${W}FileExistsStep`,
   deleteDir: `${W}DeleteDirStep`,
   withEnv: `${W}EnvStep`,
+  wrap: `${W}CoreWrapperStep`,
   catchError: `${W}CatchErrorStep`,
   warnError: `${W}WarnErrorStep`,
   unstable: `${W}UnstableStep`,
@@ -112,4 +113,27 @@ export function jenkinsClassOf(decl: StepDecl, given: readonly string[] = []): s
 /** Jenkins' run-time line for parameters a class does not have (sorted, as structs' TreeSet sorts them); `given`: every name the call gave. */
 export function unknownParametersLine(decl: StepDecl, names: readonly string[], given: readonly string[] = []): string {
   return `WARNING: Unknown parameter(s) found for class type '${jenkinsClassOf(decl, given)}': ${[...names].sort().join(',')}`;
+}
+
+/**
+ * The build wrappers `wrap([$class: 'X', ...]) { }` (Pipeline: Basic Steps' CoreWrapperStep) runs,
+ * by simple class name: Jenkins' class, the Kiln block step that stands in for it (wrap.ts runs
+ * that step's implementation) and the wrapper's parameters.
+ */
+export const WRAPPER_CLASSES: Readonly<Record<string, { fqcn: string; step: string; params: readonly string[] }>> = {
+  AnsiColorBuildWrapper: { fqcn: 'hudson.plugins.ansicolor.AnsiColorBuildWrapper', step: 'ansiColor', params: ['colorMapName', 'defaultFg', 'defaultBg'] },
+  TimestamperBuildWrapper: { fqcn: 'hudson.plugins.timestamper.TimestamperBuildWrapper', step: 'timestamps', params: [] },
+  SecretBuildWrapper: { fqcn: `${CB}SecretBuildWrapper`, step: 'withCredentials', params: ['bindings'] },
+};
+
+/** `$class` of wrap's map (simple or fully qualified): the wrapper Kiln runs for it, or null. */
+export function wrapperClass(cls: string): { fqcn: string; step: string; params: readonly string[] } | null {
+  const simple = cls.slice(cls.lastIndexOf('.') + 1);
+  const t = Object.hasOwn(WRAPPER_CLASSES, simple) ? WRAPPER_CLASSES[simple]! : null;
+  return t && (!cls.includes('.') || cls === t.fqcn) ? t : null;
+}
+
+/** Jenkins' words (structs' DescribableModel) for a wrapper class no plugin provides. */
+export function unknownWrapperClass(cls: string): string {
+  return `no known implementation of class jenkins.tasks.SimpleBuildWrapper is named ${cls}`;
 }

@@ -44,6 +44,7 @@ import { run as unstash } from './unstash.ts';
 import { run as waitUntil } from './waitUntil.ts';
 import { run as warnError } from './warnError.ts';
 import { run as withCredentials } from './withCredentials.ts';
+import { run as wrap } from './wrap.ts';
 import { run as withEnv } from './withEnv.ts';
 import { run as writeFile } from './writeFile.ts';
 import { run as writeJSON } from './writeJSON.ts';
@@ -56,7 +57,7 @@ const runtime: PluginRuntime = {
     fileExists, git, input, isUnix, junit, load, lock, milestone, node, parallel, powershell, properties, pwd, pwsh,
     readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash, step, timeout, timestamps, tool,
     unstable, unstash, waitUntil, warnError, withCredentials, withEnv, writeFile, writeJSON,
-    writeYaml, ws,
+    wrap, writeYaml, ws,
   },
 };
 

@@ -1,7 +1,7 @@
 // step: Jenkins' general build step, `step([$class: 'ArtifactArchiver', artifacts: 'x'])`, the
 // form older Jenkinsfiles use for a publisher before it had a step of its own. Kiln runs the
 // classes it has a step for, with that step's implementation: ArtifactArchiver is
-// archiveArtifacts, JUnitResultArchiver is junit. Any other class fails the step as Jenkins
+// archiveArtifacts, JUnitResultArchiver is junit, WsCleanup is cleanWs. Any other class fails the step as Jenkins
 // fails it when no plugin provides the class; a parameter the class does not have is printed
 // as Jenkins prints it ("WARNING: Unknown parameter(s) found ...") and left out.
 // The implementation of the core plugin's step declared in index.ts (loaded through runtime.ts);
@@ -25,6 +25,11 @@ const TARGETS: Record<string, Target> = {
   JUnitResultArchiver: {
     fqcn: 'hudson.tasks.junit.JUnitResultArchiver', run: async () => (await import('./junit.ts')).run,
     params: ['testResults', 'keepLongStdio', 'allowEmptyResults', 'skipMarkingBuildUnstable', 'healthScaleFactor', 'testDataPublishers', 'skipPublishingChecks', 'checksName', 'skipOldReports', 'keepProperties', 'keepTestNames', 'stdioRetention'],
+  },
+  // ws-cleanup's publisher, whose pipeline symbol is cleanWs (@Symbol on the same class).
+  WsCleanup: {
+    fqcn: 'hudson.plugins.ws_cleanup.WsCleanup', run: async () => (await import('./cleanWs.ts')).run,
+    params: ['patterns', 'deleteDirs', 'notFailBuild', 'disableDeferredWipeout', 'cleanWhenAborted', 'cleanWhenFailure', 'cleanWhenNotBuilt', 'cleanWhenSuccess', 'cleanWhenUnstable'],
   },
 };
 

@@ -101,6 +101,9 @@ export interface BuildControl {
   readonly services: BuildServices;
   /** Sets an environment variable for the rest of the build (`env.X = ...`, GIT_COMMIT after checkout). */
   setEnv(name: string, value: string | null): void;
+  /** Sets the build's display name and description, as `currentBuild.displayName = ...` does (buildName / buildDescription). */
+  setDisplayName(name: string): void;
+  setDescription(text: string): void;
   /** State a plugin's steps share for this build (podTemplate's pods by label). */
   readonly scope: BuildScope;
   /**

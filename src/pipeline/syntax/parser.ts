@@ -1542,7 +1542,7 @@ class Parser {
     const first = this.tok;
     const e = this.parseExpr(1);
     if (e === this.lastPath && (e.type === 'Ident' || e.type === 'Property') && first.kind !== '(' &&
-        !this.tok.nl && canStartCommandArg(this.tok)) {
+        !this.tok.nl && this.startsCommandArg()) {
       return this.parseCommandChain(this.parseCommand(e));
     }
     return e;
@@ -1555,11 +1555,21 @@ class Parser {
       const n = this.tok;
       this.advance();
       const p: PropertyExpr = { type: 'Property', object: e, name: n.text, nameLoc: this.locOf(n), safe: false, spread: false, loc: { start: e.loc.start, end: this.endOf(n) } };
-      if (!this.tok.nl && canStartCommandArg(this.tok)) e = this.parseCommand(p);
+      if (!this.tok.nl && this.startsCommandArg()) e = this.parseCommand(p);
       else if (this.cur() === '(' && !this.tok.nl) e = this.parseCallArgs(p);
       else e = p;
     }
     return e;
+  }
+
+  /**
+   * Whether the current token starts the first argument of a command (a call without parentheses):
+   * an operand, or a keyword used as a named-argument label (`addGitMetadata package: 'x'`,
+   * `foo class: y`), which Groovy's grammar allows for a keyword before `:`. (`in`, `as` and
+   * `instanceof` after a name are operators: parseExpr has taken them before this is asked.)
+   */
+  private startsCommandArg(): boolean {
+    return canStartCommandArg(this.tok) || (KEYWORDS.has(this.tok.kind) && this.la(1).kind === ':');
   }
 
   private parseCommand(callee: Expr): CallExpr {

@@ -27,7 +27,8 @@ export const checkKubernetesAgent: AgentCheck = (agent, c) => {
   }
   if (!yaml || yaml.type !== 'String') return;
   const fromYaml = checkPodYaml(c, yaml);
-  if (!fromYaml || expr(agent, 'inheritFrom')) return;
+  // A containerTemplate named by an expression: the pod's containers are known only at run time.
+  if (!fromYaml || expr(agent, 'inheritFrom') || agent.options['containerTemplate.name'] !== undefined) return;
   // containerTemplate { } and containerTemplates [...] add containers to the pod.
   const containers = [...fromYaml, ...templateNames(agent).filter((n) => !fromYaml.includes(n))];
   const dc = expr(agent, 'defaultContainer');

@@ -36,7 +36,7 @@ const kubernetes: PipelineAgentType = {
     value('defaultContainer', 'the container steps run in outside container(...) (default: the containerTemplate\'s)'),
     {
       name: 'containerTemplate', type: 'block', keys: CONTAINER_KEYS,
-      doc: "a container of the pod, in the classic options' words: containerTemplate { name 'maven'; image 'maven:3.9'; command 'sleep'; args 'infinity' }; steps run in it by default",
+      doc: "a container of the pod, in the classic options' words: containerTemplate { name 'maven'; image 'maven:3.9'; command 'sleep'; args 'infinity' }; steps run in it by default. A value may be an expression (image REGISTRY + '/maven:' + TAG), evaluated when the agent starts",
     },
     value('inheritFrom', 'pod templates of the cloud to start from, space-separated'),
     value('cloud', 'which cloud makes the pod'),

@@ -18,14 +18,21 @@ import { run as podTemplate, templateForLabel } from './podTemplate.ts';
 import { run as withKubeConfig } from './withKubeConfig.ts';
 
 /**
- * Declarative `containerTemplate { ... }` (JSON text from validation): the container over the
- * pod's YAML (its fields winning), and the default container unless one is named.
+ * Declarative `containerTemplate { ... }` (JSON text of its literal values from validation, and
+ * its values written as expressions evaluated as options `containerTemplate.<key>`): the
+ * container over the pod's YAML (its fields winning), and the default container unless one is named.
  */
 function withContainerTemplate(req: AgentRequest): AgentRequest {
   const json = req.options.containerTemplate;
   if (typeof json !== 'string' || json === '') return req;
-  const { containerTemplate: _ct, ...options } = req.options;
+  const { containerTemplate: _ct, ...rest } = req.options;
   const ct = new Map<string, Value>(Object.entries(JSON.parse(json) as Record<string, string | number | boolean>));
+  // Values written as expressions (`image REGISTRY + ':' + TAG`), evaluated by the engine as
+  // options `containerTemplate.<key>`: the strings they gave.
+  const options: AgentRequest['options'] = {};
+  for (const [k, v] of Object.entries(rest)) {
+    if (k.startsWith('containerTemplate.')) { if (v !== null) ct.set(k.slice('containerTemplate.'.length), v); } else options[k] = v;
+  }
   ct.set('$symbol', 'containerTemplate');
   try {
     const container = containerOf(ct, [], []);

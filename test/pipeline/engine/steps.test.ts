@@ -315,3 +315,30 @@ test('sh keeps the order of its trace and its output, as one stream (2>&1)', asy
   const lines = console.split('\n').filter((l) => /^(\+ echo|one|two|three)/.test(l));
   assert.deepEqual(lines, ['+ echo one', 'one', '+ echo two', 'two', '+ echo three', 'three']);
 });
+
+test("wrap([$class: 'SecretBuildWrapper', bindings: [...]]) { } is withCredentials: the variable bound and masked for the block", async () => {
+  const { state, console } = await runPipeline(`
+node {
+  wrap([$class: 'SecretBuildWrapper', bindings: [string(credentialsId: 'tok', variable: 'TOKEN')]]) {
+    sh 'echo "length \${#TOKEN} value $TOKEN"'
+  }
+  sh 'echo "after: [\${TOKEN:-unset}]"'
+}
+`, { credentials: { tok: { id: 'tok', type: 'secretText', secret: 's3cret-value' } } });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^length 12 value \*\*\*\*$/m);
+  assert.match(console, /^after: \[unset\]$/m);
+  assert.ok(!console.includes('s3cret-value'), console);
+});
+
+test("wrap([$class: 'TimestamperBuildWrapper']) { } is timestamps: the block's lines get the time", async () => {
+  const { state, console } = await runPipeline(`
+node {
+  wrap([$class: 'TimestamperBuildWrapper']) { echo 'stamped' }
+  echo 'plain'
+}
+`);
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] stamped$/m);
+  assert.match(console, /^plain$/m);
+});

@@ -292,6 +292,8 @@ describe('command expressions (calls without parentheses)', () => {
     ["steps.sh 'x'", '(cmd (. steps sh) "x")'],
     ["this.echo 'x'", '(cmd (. this echo) "x")'],
     ["echo 'a', b: 1, 'c'", '(cmd echo "a" b:1 "c")'],
+    // a keyword is a valid named-argument label, also as a command's first argument (Groovy's argumentLabel)
+    ["addGitMetadata package: 'p', class: 'c'", '(cmd addGitMetadata package:"p" class:"c")'],
     ['println !done', '(cmd println (! done))'],
     ['println new Date()', '(cmd println (new Date))'],
     ['echo x ? "a" : "b"', '(cmd echo (? x "a" "b"))'],

@@ -285,7 +285,7 @@ ${extra}    }
     'Jenkinsfile:20:7: Multiple occurrences of "containerTemplate" for agent type "kubernetes"',
   ]);
   assert.match(lint(src('').replace("args 'infinity'", "argz 'infinity'")).join('\n'), /Invalid option "argz" of "containerTemplate"\. Valid options are \[name, image, .*\]\. Did you mean "args"\?/);
-  assert.match(lint(src('').replace("args 'infinity'", 'args "${X}"')).join('\n'), /"args" of "containerTemplate" takes a literal value/);
+  assert.match(lint(src('').replace("args 'infinity'", "args { 'x' }")).join('\n'), /agent key "args" does not take a block/);
   const runtime = (await import('../../../src/plugins/kubernetes/runtime.ts')).default;
   const req = runtime.agentTypes!.kubernetes!.evaluate({
     type: 'kubernetes', label: null, customWorkspace: null, loc: null,
@@ -296,4 +296,35 @@ ${extra}    }
   assert.deepEqual(parsePod(String(req.options.yaml), 'pod'), {
     spec: { containers: [{ name: 'maven', image: 'maven:3.9', env: [{ name: 'A', value: 'from-yaml' }], imagePullPolicy: 'IfNotPresent', command: ['sleep'], args: ['infinity'] }] },
   });
+});
+
+test('declarative containerTemplate values may be expressions, as Jenkins\' parseClosureMap takes them: evaluated when the agent starts', async () => {
+  const src = `def REGISTRY = 'registry.example:5000'
+pipeline {
+  agent {
+    kubernetes {
+      containerTemplate {
+        name 'tool'
+        image REGISTRY + '/team/tool:' + env.BUILD_NUMBER
+        command 'sleep'
+        args "\${'infin' + 'ity'}"
+      }
+    }
+  }
+  stages { stage('A') { steps { sh 'true' } } }
+}`;
+  assert.deepEqual(lint(src), []);
+  const { state, console, requests } = await run(src);
+  assert.equal(state.result, 'SUCCESS', console);
+  const o = requests[0]!.options;
+  const tool = ((parsePod(String(o.yaml), 'pod').spec as Obj).containers as Obj[]).find((c) => c.name === 'tool')!;
+  assert.equal(tool.image, 'registry.example:5000/team/tool:3');
+  assert.deepEqual(tool.command, ['sleep']);
+  assert.deepEqual(tool.args, ['infinity']);
+  assert.equal(o.defaultContainer, 'tool');
+  assert.equal(o['containerTemplate.image'], undefined);
+  // The expression is checked as any other: an unknown step in it is an error at its place.
+  assert.deepEqual(lint(src.replace("REGISTRY + '/team", "nosuchStep('x') + '/team")), [
+    "Jenkinsfile:7:15: No such DSL method 'nosuchStep' found among steps",
+  ]);
 });
