@@ -194,7 +194,7 @@ test("install 'sftp': the bundle is copied once, run with the host's node, and c
   };
   const log1 = await launch(1);
   assert.ok(log1.some((l) => l.includes(`uploading the agent bundle ${first.hash}`)), log1.join('\n'));
-  assert.ok(log1.some((l) => l.includes(`.kiln-agent/${first.hash}/src/cli/main.ts`)), log1.join('\n'));
+  assert.ok(log1.some((l) => l.includes(`.kiln-agent/${first.hash}/src/cli/main.js`)), log1.join('\n'));
   assert.deepEqual(readdirSync(path.join(workdir, '.kiln-agent')), [first.hash]);
 
   const log2 = await launch(2);
