@@ -13,7 +13,7 @@
 // VALUE) therefore re-executes itself once, before it connects (so before any build runs), with
 // the same pid but without it (process.execve): the secret crosses in a 0600 file in a fresh 0700
 // directory that the new image reads and removes at once. Where the agent's modules load,
-// before or after that, depends on the compile cache: see main().
+// before or after that, depends on whether it runs stripped (.js) and on the compile cache: see main().
 //
 // `kiln agent --stdio --name NAME --workdir DIR` (what the controller's SSH launcher runs)
 // speaks the protocol over stdin/stdout instead (no URL, no secret). If an earlier --stdio agent
