@@ -1,8 +1,10 @@
 // Kubernetes pods for builds, against the fake API server (test/fakes/kube) whose pods really
 // run in Docker (scripts/test-prereqs.sh starts dockerd and builds the kiln-test/* images):
 //   1. one pod build, broken down: trigger → pod created → agent connected → first step output
-//      → build finished, against the fake's own floor: the same pod created directly through the
-//      API until all its containers run (what Kiln cannot go below on this "cluster");
+//      → build finished, against the fake's own floor: the same pod (the very spec Kiln created
+//      for the build: its volumes, env, containers, with the agent container's command replaced
+//      by `sleep`) created directly through the API until all its containers run (what Kiln
+//      cannot go below on this "cluster");
 //   2. 20 builds at once on a cloud capped at 5 pods: wall time, the most pods seen at once, and
 //      whether every build went green;
 //   3. 100 `sh` steps in a tool container (through its runner) against 100 in the agent container.
@@ -99,14 +101,25 @@ try {
   for (let i = 0; i < ROUNDS; i++) {
     const t0 = performance.now();
     const b = await api('POST', '/api/v1/jobs/one/builds', {});
+    // The pod Kiln creates for it, caught while it exists: the floor below runs the same spec.
+    let spec: Record<string, unknown> | undefined;
+    const catchPod = setInterval(() => {
+      spec ??= kube.pods('ci').find((p) => (p.metadata as { name: string }).name.startsWith(`one-${b.number}-`))?.spec as Record<string, unknown> | undefined;
+    }, 5);
     const f = await follow('one', b.number, t0, { created: /Created pod/, connected: /is online in pod/, firstStep: /\nfirst-step\n/ });
+    clearInterval(catchPod);
     if (f.result !== 'SUCCESS') throw new Error(`build one #${b.number}: ${f.result}\n${f.text}`);
+    if (!spec) throw new Error(`build one #${b.number}: its pod was never seen in the fake cluster`);
     parts.created.push(f.seen.created!); parts.connected.push(f.seen.connected!); parts.firstStep.push(f.seen.firstStep!); parts.finished.push(f.end);
-    // The floor: the same containers (agent + tool + the pause), created directly, until all run.
+    // The floor: the same pod (Kiln's spec: volumes, env, the pause, agent and tool containers),
+    // created directly, the agent container only sleeping, until all its containers run.
+    const floorSpec = structuredClone(spec) as { containers: { name: string; command?: string[]; args?: string[] }[]; nodeName?: string };
+    delete floorSpec.nodeName;
+    for (const ct of floorSpec.containers) if (ct.name === 'jnlp') { ct.command = ['sleep', '3600']; delete ct.args; }
     const t1 = performance.now();
     const name = `floor-${i}`;
-    kube.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ci' }, spec: { restartPolicy: 'Never', containers: [{ name: 'jnlp', image: AGENT_IMAGE, command: ['sleep', '3600'] }, { name: 'tool', image: 'kiln-test/busybox:latest', command: ['cat'], tty: true }] } });
-    await kube.waitForPod('ci', name, (p) => ((p.status as { containerStatuses?: { state?: { running?: unknown } }[] } | undefined)?.containerStatuses ?? []).filter((s) => s.state?.running).length === 2, 60_000);
+    kube.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ci' }, spec: floorSpec });
+    await kube.waitForPod('ci', name, (p) => ((p.status as { containerStatuses?: { state?: { running?: unknown } }[] } | undefined)?.containerStatuses ?? []).filter((s) => s.state?.running).length === floorSpec.containers.length, 60_000);
     parts.floor.push(performance.now() - t1);
     kube.cluster.delete(core('pods'), 'ci', name, { gracePeriodSeconds: 0 });
     await kube.waitForPod('ci', name, () => false, 1).catch(() => {});

@@ -200,20 +200,20 @@ kiln_docker_setup() {
   kiln_rootfs_agent() {
     kiln_busybox_rootfs "$1"
     kiln_copy_with_libs "$1" "$node_bin" && mkdir -p "$1/usr/local/bin" && ln -sf "$node_bin" "$1/usr/local/bin/node"
-    # The agent bundle (what `kiln agent` needs), as the SSH launcher copies it to hosts.
-    (cd "$(dirname "$0")/.." && "$node_bin" -e '
-      const { agentBundle } = await import("./src/plugins/ssh/bundle.ts");
-      const b = await agentBundle(); for (const f of b.files) console.log(f.path);' --input-type=module) >"$work/agent-files" || return 1
-    mkdir -p "$1/opt/kiln" && (cd "$(dirname "$0")/.." && tar -c -T "$work/agent-files") | tar -C "$1/opt/kiln" -x || return 1
-    # The agent's modules stripped and compiled once, here, into the portable compile cache that
-    # bin/kiln uses when it ships one: a pod's agent starts without the TypeScript stripper.
+    # The agent bundle (what `kiln agent` needs, its modules stripped to .js), as the SSH
+    # launcher copies it to hosts.
+    (cd "$(dirname "$0")/.." && "$node_bin" --input-type=module -e '
+      const { agentBundle, writeBundle } = await import("./src/util/agent-bundle.ts");
+      await writeBundle(await agentBundle(), process.argv[1]);' "$1/opt/kiln") || return 1
+    # The agent's modules compiled once, here, into the portable compile cache that bin/kiln
+    # uses when it ships one: a pod's agent starts without compiling them again.
     NODE_COMPILE_CACHE="$1/opt/kiln/.node-compile-cache" NODE_COMPILE_CACHE_PORTABLE=1 \
-      "$node_bin" --max-semi-space-size=2 "$1/opt/kiln/src/cli/main.ts" agent --help >/dev/null || return 1
+      "$node_bin" --max-semi-space-size=2 "$1/opt/kiln/src/cli/main.js" agent --help >/dev/null || return 1
     ln -sf /opt/kiln/bin/kiln "$1/usr/local/bin/kiln"
   }
   local agent_stamp bundle_hash git_stamp
   bundle_hash="$(cd "$(dirname "$0")/.." && "$node_bin" --input-type=module -e '
-    const { agentBundle } = await import("./src/plugins/ssh/bundle.ts"); console.log((await agentBundle()).hash)' 2>"$work/bundle.err")" \
+    const { agentBundle } = await import("./src/util/agent-bundle.ts"); console.log((await agentBundle()).hash)' 2>"$work/bundle.err")" \
     || { echo "test-prereqs: cannot collect the agent bundle for kiln-test/agent:" >&2; cat "$work/bundle.err" >&2; rm -rf "$work"; return 1; }
   agent_stamp="$kiln_docker_recipe-$(kiln_sha "$node_bin")-$bundle_hash"
   git_stamp="$kiln_docker_recipe-$(cat /usr/bin/git $(find /usr/lib/git-core -maxdepth 1 -type f -perm -u+x | sort) 2>/dev/null | sha256sum | cut -c1-16)"

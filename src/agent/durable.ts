@@ -40,6 +40,7 @@ import path from 'node:path';
 import { parseProcStat, killGroupTree } from '../exec/process-tree.ts';
 import { DURABLE_KEY_PATTERN, type HandedBack } from '../protocol/messages.ts';
 import { COOKIE_ENV } from './leftovers.ts';
+import { randomBytes } from './random.ts';
 import type { LogLine } from '../util/log.ts';
 
 export const DURABLE_DIR = '.kiln-durable';
@@ -557,7 +558,7 @@ export class DurableExecs {
     const dir = path.join(this.root, spec.key);
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
     mkdirSync(dir, { mode: 0o700 });
-    const meta: Meta = { v: 1, key: spec.key, buildId: spec.buildId, build: spec.build, pgid: null, start: null, cookie: Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex') };
+    const meta: Meta = { v: 1, key: spec.key, buildId: spec.buildId, build: spec.build, pgid: null, start: null, cookie: randomBytes(16).toString('hex') };
     const e = new DurableExec(this, dir, meta);
     this.writeMeta(e);
     let stdinFile: string | null = null;

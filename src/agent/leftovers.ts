@@ -51,6 +51,7 @@ import {
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { listProcesses, parseProcStat, procInfo, type ProcInfo } from '../exec/process-tree.ts';
+import { randomBytes } from './random.ts';
 import type { BuildRef } from '../core/nodes.ts';
 import type { SpawnRecord, SpawnRegistry } from '../exec/local-workspace.ts';
 
@@ -122,7 +123,7 @@ export class ProcessRegistry implements SpawnRegistry {
   }
 
   begin(build: BuildRef, command: string): SpawnRecord {
-    const cookie = `${Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex')}-${this.#agentPid}-${this.#agentStart}`;
+    const cookie = `${randomBytes(16).toString('hex')}-${this.#agentPid}-${this.#agentStart}`;
     const file = path.join(this.dir, `${cookie}.json`);
     const entry: Entry = {
       v: 1, cookie, agentPid: this.#agentPid, agentStart: this.#agentStart,

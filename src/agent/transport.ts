@@ -20,9 +20,9 @@
 // and then 'close'. Frames the agent sends are masked (RFC 6455 5.3); frames received are
 // checked: unmasked, known opcodes, control frames small and unfragmented, text valid UTF-8,
 // a message at most MAX_FRAME_BYTES (else close 1002, 1007 or 1009, as `ws` does). A ping is
-// answered with a pong at once, whatever the application is doing. Not node:crypto (4 MB of
-// memory in every agent): random bytes come from Web Crypto's getRandomValues (the same CSPRNG,
-// a fraction of the weight) and the accept key's SHA-1 is computed below.
+// answered with a pong at once, whatever the application is doing. Neither node:crypto nor Web
+// Crypto (OpenSSL's start costs every agent megabytes): random bytes come from agent/random.ts
+// (the kernel's CSPRNG) and the accept key's SHA-1 is computed below.
 
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
@@ -31,6 +31,7 @@ import type { Readable, Writable } from 'node:stream';
 import { StreamSocket } from '../protocol/stream.ts';
 import { HEADER_AGENT_NAME, HEADER_PROTOCOL, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/messages.ts';
 import { KilnError } from '../core/errors.ts';
+import { randomBytes } from './random.ts';
 
 /** The connection as agent.ts uses it (the subset of the `ws` WebSocket it needs). */
 export interface AgentSocket extends EventEmitter {
@@ -88,7 +89,7 @@ class ProtocolError extends KilnError {
 class ClientSocket extends EventEmitter implements AgentSocket {
   readyState = CONNECTING;
   #sock: net.Socket | null = null;
-  #key = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64');
+  #key = randomBytes(16).toString('base64');
   #maxPayload: number;
   #buf: Buffer = Buffer.alloc(0);
   /** Before the 101: the answer's head so far; after a refusal: its body. */
@@ -206,7 +207,7 @@ class ClientSocket extends EventEmitter implements AgentSocket {
     else if (n < 65536) { out[1] = 0x80 | 126; out.writeUInt16BE(n, 2); }
     else { out[1] = 0x80 | 127; out.writeUInt32BE(Math.floor(n / 0x100000000), 2); out.writeUInt32BE(n >>> 0, 6); }
     const mask = out.subarray(headLen, headLen + 4);
-    crypto.getRandomValues(mask);
+    randomBytes(4, mask);
     const m0 = mask[0]!, m1 = mask[1]!, m2 = mask[2]!, m3 = mask[3]!;
     const at = headLen + 4;
     let i = 0;

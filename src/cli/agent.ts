@@ -13,7 +13,7 @@
 // VALUE) therefore re-executes itself once, before it connects (so before any build runs), with
 // the same pid but without it (process.execve): the secret crosses in a 0600 file in a fresh 0700
 // directory that the new image reads and removes at once. Where the agent's modules load,
-// before or after that, depends on the compile cache: see main().
+// before or after that, depends on whether it runs stripped (.js) and on the compile cache: see main().
 //
 // `kiln agent --stdio --name NAME --workdir DIR` (what the controller's SSH launcher runs)
 // speaks the protocol over stdin/stdout instead (no URL, no secret). If an earlier --stdio agent
@@ -31,7 +31,6 @@
 // readable line per record on a terminal and with --stdio (stderr is then the controller's
 // launch log of the agent, which has its own times). --quiet (and --stdio) keep only errors of
 // the connection's lines. Usage errors are plain `kiln agent: ...` lines, for the person typing.
-import { parseArgs } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -40,6 +39,11 @@ import { mkdirSync } from 'node:fs';
 import type { Agent } from '../agent/agent.ts';
 import type { LineLogger as Logger } from '../util/log-lines.ts';
 import { KilnError } from '../core/errors.ts';
+
+// parseArgs through process.getBuiltinModule, not `import ... from 'node:util'`: an ESM import
+// of a builtin reads every one of its exports, and node:util's lazy ones load worker_threads,
+// the diff and colour modules and more (~2 MB in every agent; test/architecture/agent-loads).
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 const HELP = `usage: kiln agent --url URL --name NAME --secret SECRET [options]
 
@@ -140,13 +144,15 @@ export async function main(argv: string[]): Promise<number> {
   // The log: `logger` for what is always said, `say` for the lines --quiet keeps quiet.
   let logger: Logger;
   let say: Logger;
-  // A pod's agent always re-executes (its secret is in KILN_SECRET). With a compile cache
-  // shipped filled (bin/kiln sets NODE_COMPILE_CACHE_PORTABLE for it), the agent's modules load
-  // after the re-execution: once, from the cache. Without one they load before it: that first
-  // image strips and compiles them into the cache (Node writes it out at the execve), so the
-  // image that stays runs from the cache without the TypeScript stripper resident (~30 MB).
+  // A pod's agent always re-executes (its secret is in KILN_SECRET). Run from an agent bundle
+  // (this module is agent.js: stripped already) or with a compile cache shipped filled (bin/kiln
+  // sets NODE_COMPILE_CACHE_PORTABLE for it), the agent's modules load after the re-execution:
+  // once. From TypeScript sources without one they load before it: that first image strips and
+  // compiles them into the cache (Node writes it out at the execve), so the image that stays
+  // runs from the cache without the TypeScript stripper resident (~18 MB).
   const load = () => Promise.all([import('../agent/agent.ts'), import('../exec/pod-workspace.ts'), import('../util/log-lines.ts')]);
-  const early = process.env['NODE_COMPILE_CACHE_PORTABLE'] === '1' ? null : await load();
+  const stripped = import.meta.url.endsWith('.js') || process.env['NODE_COMPILE_CACHE_PORTABLE'] === '1';
+  const early = stripped ? null : await load();
   try {
     reexecWithoutSecret(argv);
   } catch (e) {

@@ -110,7 +110,7 @@ export function registerAgentInstallRoutes(root: FastifyInstance, o: AgentInstal
     const secret = admin ? o.secret(name) : '<secret: admins only>';
     const bundleUrl = new URL('api/v1/agent/bundle.tgz', url).href;
     const run = agentCommandLine({ url, name, secret, executors: a.executors, ...(a.labels.length ? { labels: a.labels } : {}) })
-      .replace(/^kiln /, `node ${INSTALL_DIR}/src/cli/main.ts `);
+      .replace(/^kiln /, `node ${INSTALL_DIR}/src/cli/main.js `);
     const install = `mkdir -p ${INSTALL_DIR} && curl -fsSL ${quote(bundleUrl)} | tar xz -C ${INSTALL_DIR} && ${run}`;
     const environmentFile = `/etc/kiln/agent-${name}.env`;
     const environment = [
@@ -134,7 +134,7 @@ export function registerAgentInstallRoutes(root: FastifyInstance, o: AgentInstal
       '# The user who ran the install command (the agent is in its ~/kiln-agent); builds run as this user.',
       'User=kiln',
       `EnvironmentFile=${environmentFile}`,
-      `ExecStart=/bin/sh -c 'exec node "$$HOME/kiln-agent/src/cli/main.ts" agent --workdir "$$HOME/kiln-agent-work"'`,
+      `ExecStart=/bin/sh -c 'exec node "$$HOME/kiln-agent/src/cli/main.js" agent --workdir "$$HOME/kiln-agent-work"'`,
       'Restart=always',
       'RestartSec=5',
       '# Stopping or restarting the unit signals the agent only: it stops its other steps itself and leaves',

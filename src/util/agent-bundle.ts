@@ -1,7 +1,17 @@
-// The agent bundle: what `kiln agent` needs to run on a host that has Node.js (22.18+, which
-// strips TypeScript types itself) but no Kiln: bin/kiln, package.json, the src/ files the
-// agent path imports (followed from src/cli/main.ts, which loads src/cli/agent.ts), and the
-// packages those import, copied from node_modules with their own dependencies.
+// The agent bundle: what `kiln agent` needs to run on a host that has Node.js (22.18+) but no
+// Kiln: bin/kiln, package.json, the src/ files the agent path imports (followed from
+// src/cli/main.ts, which loads src/cli/agent.ts), and the packages those import, copied from
+// node_modules with their own dependencies (today none).
+//
+// The src/ files ship as JavaScript: each .ts is stripped here, once, with Node's own stripper
+// (module.stripTypeScriptTypes, the same one that runs .ts files), its relative `.ts` import
+// specifiers rewritten to `.js`, and stored as the .js file next to where the .ts was. So no
+// agent started from a bundle (a pod's image, the SSH launcher's upload, the one-line install)
+// ever loads the TypeScript stripper: ~18 MB of memory and most of a second of start-up in
+// every agent process that would otherwise strip (and, without a compile cache, strip again
+// after its re-execution; measured in docs/agents.md). bin/kiln runs src/cli/main.js when it
+// is there. Every file's bytes are held in the bundle (`data`); writeBundle() puts them in a
+// directory.
 //
 // Its hash (SHA-256 of every file's path, mode and content) names the directory the SSH
 // launcher uploads it to (`<workdir>/.kiln-agent/<hash>/`), so a stale bundle on a host is
@@ -15,6 +25,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import fsp from 'node:fs/promises';
+import { stripTypeScriptTypes } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,10 +40,12 @@ export interface BundleFile {
   path: string;
   mode: number;
   size: number;
+  /** The file's bytes as shipped (a src/ module stripped to JavaScript). */
+  data: Buffer;
 }
 
 export interface AgentBundle {
-  /** Where the files are read from. */
+  /** Where the files were read from (the bundle's own bytes are in each file's `data`). */
   root: string;
   /** 16 hex digits of the SHA-256 over every file. */
   hash: string;
@@ -96,18 +109,62 @@ export async function agentBundle(root = KILN_ROOT): Promise<AgentBundle> {
   for (const p of [...packages].sort()) await addPackage(p);
 
   files.sort();
+  const bundled: { path: string; mode: number; data: Buffer }[] = [];
+  for (const f of files) {
+    const full = path.join(root, f);
+    const [st, raw] = await Promise.all([fsp.stat(full), fsp.readFile(full)]);
+    const mode = st.mode & 0o111 ? 0o755 : 0o644;
+    if (src.has(f) && f.endsWith('.ts')) bundled.push({ path: `${f.slice(0, -3)}.js`, mode, data: Buffer.from(toJavaScript(f, raw.toString('utf8'), src)) });
+    else bundled.push({ path: f, mode, data: raw });
+  }
+  bundled.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const h = createHash('sha256');
   const out: BundleFile[] = [];
   let bytes = 0;
-  for (const f of files) {
-    const full = path.join(root, f);
-    const [st, data] = await Promise.all([fsp.stat(full), fsp.readFile(full)]);
-    const mode = st.mode & 0o111 ? 0o755 : 0o644;
-    h.update(`${f}\0${mode}\0${data.length}\0`).update(data);
-    out.push({ path: f, mode, size: data.length });
+  for (const { path: p, mode, data } of bundled) {
+    h.update(`${p}\0${mode}\0${data.length}\0`).update(data);
+    out.push({ path: p, mode, size: data.length, data });
     bytes += data.length;
   }
   return { root, hash: h.digest('hex').slice(0, 16), files: out, bytes };
+}
+
+// A relative specifier of a .ts module, in `from '...'`, `import '...'` or `import('...')`.
+const TS_SPECIFIER = /(\bfrom[ \t]*|\bimport[ \t]*|\bimport\(\s*)(['"])(\.\.?\/[^'"\n]*?)\.ts\2/g;
+
+/**
+ * One src/ module as JavaScript: its types stripped by Node's stripper (whitespace where they
+ * were, so line and column numbers in stack traces stay those of the .ts), its relative `.ts`
+ * specifiers pointing at the `.js` files. A static import of a module not in the bundle is an
+ * error here rather than in every agent.
+ */
+function toJavaScript(rel: string, text: string, src: Set<string>): string {
+  let js: string;
+  // Node marks the stripper experimental with a warning on first use: not the controller's news.
+  const warn = process.emitWarning;
+  process.emitWarning = (() => {}) as typeof process.emitWarning;
+  try {
+    js = stripTypeScriptTypes(text, { mode: 'strip' });
+  } catch (e) {
+    throw new Error(`the agent bundle cannot strip the types of ${rel}: ${(e as Error).message}`);
+  } finally {
+    process.emitWarning = warn;
+  }
+  return js.replace(TS_SPECIFIER, (_m, lead: string, q: string, spec: string) => {
+    const target = path.posix.join(path.posix.dirname(rel), `${spec}.ts`);
+    if (!lead.includes('(') && !src.has(target)) throw new Error(`the agent bundle: ${rel} imports ${spec}.ts, which is not in the bundle`);
+    return `${lead}${q}${spec}.js${q}`;
+  });
+}
+
+/** Writes the bundle's files under `dir` (made if missing), with their modes. */
+export async function writeBundle(bundle: AgentBundle, dir: string): Promise<void> {
+  for (const f of bundle.files) {
+    const to = path.join(dir, f.path);
+    await fsp.mkdir(path.dirname(to), { recursive: true });
+    await fsp.writeFile(to, f.data, { mode: f.mode });
+    await fsp.chmod(to, f.mode);
+  }
 }
 
 /** One 512-byte tar header (ustar); `type` '0' a file, 'x' a PAX extended header. */
@@ -149,7 +206,7 @@ const pad512 = (n: number) => Buffer.alloc((512 - (n % 512)) % 512);
 export async function bundleTarball(bundle: AgentBundle, mtime = Math.floor(Date.now() / 1000)): Promise<Buffer> {
   const parts: Buffer[] = [];
   for (const f of bundle.files) {
-    const data = await fsp.readFile(path.join(bundle.root, f.path));
+    const data = f.data;
     const split = ustarName(f.path);
     if (!split) {
       // A PAX record: "<length> path=<value>\n", the length counting itself.

@@ -10,11 +10,20 @@
 // TypeBox, Fastify, pg, the Kubernetes client, ssh2, yaml, XML, nor the TypeScript stripper's
 // worker or a worker thread. Of Node's builtins, none of the HTTP, TLS (a ws: URL needs none),
 // zlib or worker-thread modules.
+//
+// The second test runs the agent as it ships (util/agent-bundle.ts: a pod's image, an SSH host,
+// the one-line install): the bundle written to a directory, started with a cold compile cache,
+// and records Node's own process.moduleLoadList, which also names the builtins Node loads
+// internally. It must never hold the TypeScript stripper (amaro: ~18 MB resident), OpenSSL's
+// crypto modules (Web Crypto or node:crypto: agent/random.ts reads /dev/urandom instead), nor
+// worker_threads and util's diff (what an ESM import of node:util drags in: cli/agent.ts takes
+// parseArgs through process.getBuiltinModule).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startAgent, startController, waitOnline, run, sh } from '../backends/remote-harness.ts';
+import { spawnAgent, startAgent, startController, waitOnline, run, sh } from '../backends/remote-harness.ts';
+import { agentBundle, writeBundle } from '../../src/util/agent-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -71,4 +80,47 @@ test('a connected agent running steps and file requests loads only agent modules
   assert.deepEqual(packages, [], 'the agent loaded packages: it needs none');
   assert.ok(urls.includes('node:net'), 'node:net was not recorded (the recorder sees builtins)');
   assert.deepEqual(urls.filter((u) => FORBIDDEN_BUILTINS.includes(u)), [], 'the agent loaded builtins an agent does not need');
+});
+
+/** Internal modules a shipped agent must not load (process.moduleLoadList entries). */
+const FORBIDDEN_INTERNAL = [
+  'NativeModule internal/deps/amaro/dist/index', // the TypeScript stripper
+  'Internal Binding crypto', 'NativeModule internal/crypto/random', 'NativeModule internal/crypto/webcrypto',
+  'NativeModule worker_threads', 'NativeModule internal/worker', 'NativeModule internal/util/diff',
+];
+
+test('the agent as it ships (its bundle, cold compile cache) is JavaScript: it never loads the TypeScript stripper, crypto, worker threads or util\'s diff', async () => {
+  const bundle = await agentBundle();
+  const tsFiles = bundle.files.filter((f) => f.path.endsWith('.ts')).map((f) => f.path);
+  assert.deepEqual(tsFiles, [], 'the bundle ships TypeScript');
+  assert.ok(bundle.files.some((f) => f.path === 'src/cli/main.js') && bundle.files.some((f) => f.path === 'src/agent/agent.js'), bundle.files.map((f) => f.path).join(', '));
+  const dir = tempDir('agent-shipped');
+  const kiln = path.join(dir, 'kiln');
+  await writeBundle(bundle, kiln);
+  // A plain .mjs recorder: a .ts one would itself load the stripper.
+  const recorderJs = path.join(dir, 'record.mjs');
+  writeFileSync(recorderJs, "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.KILN_LOAD_RECORD, process.moduleLoadList.join('\\n') + '\\n'));\n");
+  const record = path.join(dir, 'loaded.txt');
+  const c = await startController();
+  try {
+    const name = 'shipped';
+    const env = { NODE_OPTIONS: `--import ${recorderJs}`, KILN_LOAD_RECORD: record, NODE_COMPILE_CACHE: path.join(dir, 'cold-cache'), PATH: `${path.dirname(process.execPath)}:${process.env['PATH'] ?? '/usr/bin:/bin'}` };
+    const a = spawnAgent(['agent', '--url', c.url, '--name', name, '--secret', c.hub.secret(name), '--workdir', path.join(dir, 'work')], name, path.join(dir, 'work'), env, path.join(kiln, 'bin/kiln'));
+    try {
+      await waitOnline(c, name);
+      const ws = await c.hub.backend(name).allocate({ build: { job: 'shipped', number: 1, id: 'shipped#1' } });
+      const r = await run(ws, sh('echo shipped'), { durableKey: 'shipped-1' });
+      assert.equal(r.stdout.toString(), 'shipped\n');
+      await ws.writeFile(path.join(ws.root, 'a.txt'), 'hello');
+      assert.deepEqual(await ws.glob(ws.root, '**/*.txt'), ['a.txt']);
+      await ws.release();
+    } finally {
+      assert.equal(await a.stop(), 0, a.stderr());
+    }
+  } finally {
+    await c.close();
+  }
+  const loaded = readFileSync(record, 'utf8').split('\n').filter(Boolean);
+  assert.ok(loaded.includes('NativeModule child_process') && loaded.includes('NativeModule net'), 'the record is not the agent\'s');
+  assert.deepEqual(loaded.filter((m) => FORBIDDEN_INTERNAL.includes(m)), [], 'the shipped agent loaded modules it must not');
 });

@@ -70,8 +70,9 @@ export function startAgent(c: TestController, name: string, o: AgentProcessOptio
   return spawnAgent(args, name, workdir, o.env);
 }
 
-export function spawnAgent(args: string[], name: string, workdir: string, env: NodeJS.ProcessEnv = {}): AgentProcess {
-  const child = spawn(kilnBin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+/** Starts `kiln agent` with `args`; `bin` another kiln command (an agent bundle's bin/kiln). */
+export function spawnAgent(args: string[], name: string, workdir: string, env: NodeJS.ProcessEnv = {}, bin = kilnBin): AgentProcess {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
   child.stdout!.resume();

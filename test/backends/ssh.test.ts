@@ -164,13 +164,15 @@ test('work dir not writable, connection refused, unknown host', async () => {
 });
 
 test("install 'sftp': the bundle is copied once, run with the host's node, and copied again when it changes", async () => {
-  // A copy of the bundle's files, so that the test can change one.
+  // A copy of the files the bundle is made from (its src/ modules ship as .js stripped from
+  // the .ts), so that the test can change one.
   const root = tempDir('bundle-src');
   const real = await agentBundle();
   for (const f of real.files) {
-    mkdirSync(path.dirname(path.join(root, f.path)), { recursive: true });
-    copyFileSync(path.join(real.root, f.path), path.join(root, f.path));
-    chmodSync(path.join(root, f.path), f.mode);
+    const from = f.path.startsWith('src/') && f.path.endsWith('.js') ? `${f.path.slice(0, -3)}.ts` : f.path;
+    mkdirSync(path.dirname(path.join(root, from)), { recursive: true });
+    copyFileSync(path.join(real.root, from), path.join(root, from));
+    chmodSync(path.join(root, from), f.mode);
   }
   const first = await agentBundle(root);
   assert.equal(first.hash, real.hash);
@@ -194,8 +196,10 @@ test("install 'sftp': the bundle is copied once, run with the host's node, and c
   };
   const log1 = await launch(1);
   assert.ok(log1.some((l) => l.includes(`uploading the agent bundle ${first.hash}`)), log1.join('\n'));
-  assert.ok(log1.some((l) => l.includes(`.kiln-agent/${first.hash}/src/cli/main.ts`)), log1.join('\n'));
+  assert.ok(log1.some((l) => l.includes(`.kiln-agent/${first.hash}/src/cli/main.js`)), log1.join('\n'));
   assert.deepEqual(readdirSync(path.join(workdir, '.kiln-agent')), [first.hash]);
+  // What the host got is JavaScript: no agent started from it loads Node's TypeScript stripper.
+  assert.deepEqual(readdirSync(path.join(workdir, '.kiln-agent', first.hash, 'src/cli')).sort(), ['agent.js', 'main.js']);
 
   const log2 = await launch(2);
   assert.ok(!log2.some((l) => l.includes('uploading')), log2.join('\n'));

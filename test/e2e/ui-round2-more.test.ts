@@ -48,13 +48,13 @@ describe('web UI round 2 (agents elsewhere, what changed) in Chromium', { timeou
     // The controller listens on 127.0.0.1: the page says another machine cannot reach it, and how to fix it.
     await page.getByRole('alert').filter({ hasText: 'Other machines cannot reach this controller\'s URL' }).getByText(/--agent-url \(KILN_AGENT_URL\) or --url \(KILN_PUBLIC_URL\)/).waitFor();
     const install = await text('Install and run command');
-    assert.match(install, /^mkdir -p ~\/kiln-agent && curl -fsSL http:\/\/127\.0\.0\.1:\d+\/api\/v1\/agent\/bundle\.tgz \| tar xz -C ~\/kiln-agent && node ~\/kiln-agent\/src\/cli\/main\.ts agent --url \S+ --name far --secret [0-9a-f]{64} --labels faraway --executors 1$/);
+    assert.match(install, /^mkdir -p ~\/kiln-agent && curl -fsSL http:\/\/127\.0\.0\.1:\d+\/api\/v1\/agent\/bundle\.tgz \| tar xz -C ~\/kiln-agent && node ~\/kiln-agent\/src\/cli\/main\.js agent --url \S+ --name far --secret [0-9a-f]{64} --labels faraway --executors 1$/);
     // The systemd unit: the secret in the environment file only.
     await page.getByText('Run it as a service (systemd)').click();
     assert.match(await text('Environment file'), /^KILN_SECRET=[0-9a-f]{64}$/m);
     const unit = await text('systemd unit');
     assert.match(unit, /^EnvironmentFile=\/etc\/kiln\/agent-far\.env$/m);
-    assert.match(unit, /^ExecStart=\/bin\/sh -c 'exec node "\$\$HOME\/kiln-agent\/src\/cli\/main\.ts" agent/m);
+    assert.match(unit, /^ExecStart=\/bin\/sh -c 'exec node "\$\$HOME\/kiln-agent\/src\/cli\/main\.js" agent/m);
     assert.doesNotMatch(unit, /[0-9a-f]{64}|--secret/);
     await screenshot(page, 'r2m-01-agent-install');
 

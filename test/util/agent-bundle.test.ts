@@ -16,7 +16,7 @@ test('bundleTarball: tar xz gives back every file, its content and mode; long pa
     fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
     fs.writeFileSync(path.join(root, p), body, { mode });
   }
-  const bundle: AgentBundle = { root, hash: '0123456789abcdef', files: files.map(([p, body, mode]) => ({ path: p, mode, size: Buffer.byteLength(body) })), bytes: 0 };
+  const bundle: AgentBundle = { root, hash: '0123456789abcdef', files: files.map(([p, body, mode]) => ({ path: p, mode, size: Buffer.byteLength(body), data: Buffer.from(body) })), bytes: 0 };
   const tgz = await bundleTarball(bundle);
   const out = tempDir('bundle-out');
   const r = spawnSync('tar', ['xz', '-C', out], { input: tgz });

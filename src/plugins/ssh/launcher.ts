@@ -21,7 +21,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import ssh2 from 'ssh2';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { agentBundle, BUNDLE_MARKER, type AgentBundle } from './bundle.ts';
 import { KilnError } from '../../core/errors.ts';
@@ -243,7 +242,7 @@ export async function launchSshAgent(o: SshLaunchOptions, attach: (input: Readab
     let start = o.command ?? 'kiln agent';
     if (o.install === 'sftp') {
       const dir = await installBundle(client, o, run, log);
-      start = `node --max-semi-space-size=2 ${shq(`${dir}/src/cli/main.ts`)} agent`;
+      start = `node --max-semi-space-size=2 ${shq(`${dir}/src/cli/main.js`)} agent`;
     }
     // After the cd: a relative work directory (relative to the login directory) is not nested again.
     const args = [`--stdio`, `--name`, shq(o.name), `--workdir`, '"$PWD"'];
@@ -334,8 +333,7 @@ async function installBundle(client: ssh2.Client, o: SshLaunchOptions, run: (cmd
       const worker = async () => {
         for (let f = queue.shift(); f; f = queue.shift()) {
           const file = f;
-          const data = await fsp.readFile(path.join(bundle.root, file.path));
-          await sftpCall((cb) => sftp.writeFile(path.posix.join(tmp, file.path), data, { mode: file.mode }, cb));
+          await sftpCall((cb) => sftp.writeFile(path.posix.join(tmp, file.path), file.data, { mode: file.mode }, cb));
         }
       };
       await Promise.all(Array.from({ length: 16 }, worker));
