@@ -54,6 +54,7 @@ import { mapGet, mapMethods } from './methods-map.ts';
 import { booleanMethods, newString, numberMethods } from './methods-number.ts';
 import { decimalLiteral, isDecimal } from './decimal.ts';
 import { LongValue, integerLiteralOf } from './integers.ts';
+import { DoubleValue } from './double-value.ts';
 import { LazyGString } from './lazy-gstring.ts';
 import {
   ClassObject, JAVA_ROOTS, callStaticMethod, classOf, javaClassOf as javaTypeName, construct, constructedByInterpreter, getStaticField, isJavaObject, javaMethod, rejected,
@@ -968,6 +969,7 @@ export class Interpreter {
         let nv = e.op === '++' ? cur + 1 : e.op === '--' ? cur - 1 : SLOW;
         if (nv === SLOW) return SLOW;
         if ((cur | 0) === cur) nv |= 0; // an Integer wraps at 32 bits
+        else if (!Number.isInteger(cur)) return SLOW; // a Double: doubleOf decides its form (the async path)
         else if (!Number.isSafeInteger(nv) && Number.isInteger(cur)) nv = arithmetic('+', cur, e.op === '++' ? 1 : -1, e.loc) as number;
         vars.set(name, nv);
         return e.prefix ? nv : cur;
@@ -1495,7 +1497,7 @@ export class Interpreter {
         return negate(await this.eval(e.operand, scope, f), e.loc);
       case '+': {
         const v = await this.eval(e.operand, scope, f);
-        if (typeof v !== 'number' && !isDecimal(v)) throw noSignature(v, 'positive', [], e.loc);
+        if (typeof v !== 'number' && !isDecimal(v) && !(v instanceof DoubleValue)) throw noSignature(v, 'positive', [], e.loc);
         return v;
       }
       case '~': {
@@ -1513,7 +1515,7 @@ export class Interpreter {
         let old: Value = null;
         const nv = await this.update(e.operand, scope, f, async (cur) => {
           old = cur;
-          if (typeof cur === 'number' || isDecimal(cur) || cur instanceof LongValue) return arithmetic('+', cur, delta, e.loc);
+          if (typeof cur === 'number' || isDecimal(cur) || cur instanceof LongValue || cur instanceof DoubleValue) return arithmetic('+', cur, delta, e.loc);
           if (typeof cur === 'string') return stringMethods.get(delta > 0 ? 'next' : 'previous')!(cur, [], this.methodEnv(f, e.loc));
           if (cur === null) throw nullPointer(`Cannot invoke method ${delta > 0 ? 'next' : 'previous'}() on null object`, e.loc);
           throw noSignature(cur, delta > 0 ? 'next' : 'previous', [], e.loc);

@@ -27,6 +27,7 @@ import { callStatic, getStatic, staticClassName } from './methods-number.ts';
 import { DateObject, SimpleDateFormatObject, TimeZoneObject, timeZoneOf } from './java-time.ts';
 import { fromJson, isClosure, typeName, type CallArgs, type DynamicContext, type GList, type HostObject, type Value } from './values.ts';
 import { LongValue } from './long-value.ts';
+import { DoubleValue, doubleOf } from './double-value.ts';
 
 /** First segments of a qualified Java class name (a variable of such a name hides it). */
 export const JAVA_ROOTS: ReadonlySet<string> = new Set(['java', 'javax', 'groovy', 'hudson', 'jenkins', 'org', 'com', 'net', 'sun', 'io']);
@@ -300,9 +301,11 @@ export async function callStaticMethod(fqn: string, name: string, args: Value[],
       const f = own(JAVA_MATH, name); // not Object.prototype's constructor or toString
       if (f !== undefined) {
         // Math's methods take doubles: a BigDecimal argument is widened, as Java does
-        const ns = args.map((x) => (isDecimal(x) ? x.toNumber() : x));
+        const ns = args.map((x) => (isDecimal(x) ? x.toNumber() : x instanceof DoubleValue ? x.v : x));
         if (!ns.every((x) => typeof x === 'number')) throw noStatic(fqn, name, args, loc);
-        return f(...(ns as number[]));
+        const r = f(...(ns as number[]));
+        // the *Exact methods are int/long ones; the others return a double (Math.cbrt(8) is 2.0)
+        return name.endsWith('Exact') ? r : doubleOf(r);
       }
       break;
     }

@@ -10,6 +10,7 @@ import { PatternObject, findAll, findFirst, javaSplit, matchValue, matchesWhole,
 import { isRange, type ClosureValue, type GList, type Value } from './values.ts';
 import { BigDec } from './decimal.ts';
 import { LongValue, longOf } from './integers.ts';
+import { doubleOf, floatOf } from './double-value.ts';
 
 /** A regex argument: a string (slashy or not) or a Pattern from `~/re/`. */
 export function regexArg(v: Value | undefined): string | null {
@@ -384,8 +385,8 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
   }],
   ['toBigInteger', (s, _a, env) => new LongValue(toBigInt(s, env.loc), true)],
   ['toShort', (s, _a, env) => toInteger(s, env.loc)],
-  ['toDouble', (s, _a, env) => parseJavaNumber(s, env.loc)],
-  ['toFloat', (s, _a, env) => parseJavaNumber(s, env.loc)],
+  ['toDouble', (s, _a, env) => doubleOf(parseJavaNumber(s, env.loc))],
+  ['toFloat', (s, _a, env) => floatOf(parseJavaNumber(s, env.loc))],
   ['toBigDecimal', (s, _a, env) => {
     // new BigDecimal(s.trim()): '1.10' keeps its scale
     const d = BigDec.parse(s.trim());

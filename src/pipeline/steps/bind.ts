@@ -9,10 +9,12 @@ import type { StepDecl, StepParam, ParamType } from '../../core/steps.ts';
 import { typeName, isList, isMap, isClosure, type CallArgs, type Value } from '../script/values.ts';
 import { isDecimal as isBigDec } from '../script/decimal.ts';
 import { LongValue } from '../script/integers.ts';
+import { DoubleValue } from '../script/double-value.ts';
+import { toGroovyString } from '../script/format.ts';
 
-/** A BigDecimal, or a Long/BigInteger that is not a JS number (integers.ts): numbers for steps. */
+/** A BigDecimal, a Long/BigInteger that is not a JS number (integers.ts), a whole Double or a Float (double-value.ts): numbers for steps. */
 function isDecimal(v: Value): boolean {
-  return isBigDec(v) || v instanceof LongValue;
+  return isBigDec(v) || v instanceof LongValue || v instanceof DoubleValue;
 }
 import { KilnError } from '../../core/errors.ts';
 
@@ -106,11 +108,11 @@ function coerce(p: StepParam, v: Value): Value {
       return typeof v === 'string' ? javaBoolean(v) : v;
     case 'integer':
       // a BigDecimal (`timeout(time: 1.5)`) reaches steps as a JS number, truncated where an int is wanted, as Groovy casts it
-      return typeof v === 'string' ? Number(v.trim()) : isBigDec(v) ? Number(v.toBigInt()) : v instanceof LongValue ? Number(v.v) : v;
+      return typeof v === 'string' ? Number(v.trim()) : isBigDec(v) ? Number(v.toBigInt()) : v instanceof LongValue ? Number(v.v) : v instanceof DoubleValue ? Math.trunc(v.v) : v;
     case 'number':
-      return typeof v === 'string' ? Number(v.trim()) : isBigDec(v) ? v.toNumber() : v instanceof LongValue ? Number(v.v) : v;
+      return typeof v === 'string' ? Number(v.trim()) : isBigDec(v) ? v.toNumber() : v instanceof LongValue ? Number(v.v) : v instanceof DoubleValue ? v.v : v;
     case 'string':
-      return typeof v === 'number' || typeof v === 'boolean' || isDecimal(v) ? String(v) : v;
+      return typeof v === 'number' || typeof v === 'boolean' || isDecimal(v) ? toGroovyString(v) : v;
     default:
       return v;
   }
