@@ -9,6 +9,7 @@ import { BigDec, compareDecimal, decimalOp } from './decimal.ts';
 import { LazyGString } from './lazy-gstring.ts';
 import { LongValue, bigIntegerOf, compareIntegers, int32Op, integerOp, intOf, longOf } from './integers.ts';
 import { DoubleValue, doubleOf, floatOf, numberPower } from './double-value.ts';
+import { makeSet, setAdd, setKind, setKindOf } from './sets.ts';
 import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value } from './values.ts';
 
 /** Groovy truth: null, false, 0, '', [], [:] and a matcher without a match are false. */
@@ -142,6 +143,12 @@ export function groovyEquals(a: Value, b: Value): boolean {
   }
   const la = Array.isArray(a) ? a : a instanceof Map ? null : a.kind === 'range' ? rangeToList(a) : null;
   const lb = Array.isArray(b) ? b : b instanceof Map ? null : b.kind === 'range' ? rangeToList(b) : null;
+  if (la && lb && (setKind(la) !== null || setKind(lb) !== null)) {
+    // a Set equals only a Set with the same elements, in any order (a List never equals a Set)
+    if (setKind(la) === null || setKind(lb) === null || la.length !== lb.length) return false;
+    const inB = new ValueSet(lb);
+    return la.every((x) => inB.has(x));
+  }
   if (la && lb) {
     if (la.length !== lb.length) return false;
     for (let i = 0; i < la.length; i++) if (!groovyEquals(la[i] ?? null, lb[i] ?? null)) return false;
@@ -402,7 +409,9 @@ export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Val
         const lb = toList(b);
         const out = lb ? la.concat(lb) : [...la, b];
         checkListSize(out.length, loc);
-        return out;
+        // a Set plus elements is a new Set of its kind
+        const kind = Array.isArray(a) ? setKind(a) : null;
+        return kind !== null ? makeSet(out, kind, true) : out;
       }
       if (a instanceof Map && b instanceof Map) {
         const m = new Map(a);
@@ -428,11 +437,13 @@ export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Val
       const la = toList(a);
       if (la) {
         const lb = toList(b);
+        const kind = Array.isArray(a) ? setKind(a) : null;
+        let out: GList;
         if (lb) {
           const drop = new ValueSet(lb);
-          return la.filter((x) => !drop.has(x));
-        }
-        return la.filter((x) => !groovyEquals(x, b));
+          out = la.filter((x) => !drop.has(x));
+        } else out = la.filter((x) => !groovyEquals(x, b));
+        return kind !== null ? makeSet(out, kind, true) : out;
       }
       if (a instanceof Map && b instanceof Map) {
         const m = new Map(a);
@@ -459,7 +470,8 @@ export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Val
     case '<<': {
       if (Array.isArray(a)) {
         checkListSize(a.length + 1, loc);
-        a.push(b);
+        if (setKind(a) !== null) setAdd(a, b);
+        else a.push(b);
         return a;
       }
       if (a instanceof Map) {
@@ -585,6 +597,13 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
   if (BOOL_TYPES.has(t)) return groovyTruth(v);
   if (v === null) return t === 'boolean' ? false : null;
   if (STRING_TYPES.has(t)) return toGroovyString(v);
+  if (t === 'char' || t === 'Character' || t === 'java.lang.Character') {
+    // a char is a one-character String here; a number is its code point, as Groovy casts it
+    // (Groovy 2.4 takes a longer String's first character)
+    if (typeof v === 'string' && v.length >= 1) return v[0]!;
+    if (typeof v === 'number' && (v | 0) === v && v >= 0 && v <= 0xffff) return String.fromCharCode(v);
+    throw castFail(v, t, loc);
+  }
   if (INT_TYPES.has(t)) {
     if (typeof v === 'number' || v instanceof BigDec || v instanceof LongValue) return toIntegerType(v, t, loc);
     if (v instanceof DoubleValue) return toIntegerType(v.v, t, loc);
@@ -626,11 +645,10 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
     else if (v instanceof MatcherObject) l = v.toList();
     else l = [v];
     if (SET_TYPES.has(t)) {
-      const out: GList = [];
-      const seen = new ValueSet();
-      for (const x of l) if (seen.add(x)) out.push(x);
-      if (t === 'TreeSet' || t === 'SortedSet') out.sort(naturalCompare);
-      return out;
+      // Groovy's asType: `as Set` is a LinkedHashSet; a set already of that kind is itself
+      const kind = setKindOf(t)!;
+      if (Array.isArray(v) && setKind(v) === kind) return v;
+      return makeSet(l, kind, true);
     }
     return l;
   }
@@ -682,7 +700,7 @@ function toIntegerType(v: number | BigDec | LongValue | bigint, t: string, loc: 
 
 /** Whether `as T` / typed declarations know the type. */
 export function isKnownType(t: string): boolean {
-  return t === 'def' || t === 'Object' || t === 'var' || BOOL_TYPES.has(t) || STRING_TYPES.has(t) || INT_TYPES.has(t) || DEC_TYPES.has(t) ||
+  return t === 'def' || t === 'Object' || t === 'var' || t === 'char' || t === 'Character' || t === 'java.lang.Character' || BOOL_TYPES.has(t) || STRING_TYPES.has(t) || INT_TYPES.has(t) || DEC_TYPES.has(t) ||
     LIST_TYPES.has(t) || SET_TYPES.has(t) || MAP_TYPES.has(t) || t === 'Closure' || t === 'Pattern' || t === 'java.util.regex.Pattern';
 }
 
@@ -729,7 +747,11 @@ export function instanceOf(v: Value, t: string): boolean {
     case 'Float': case 'float': return v instanceof DoubleValue && v.float;
     case 'Number': return typeof v === 'number' || v instanceof BigDec || v instanceof LongValue || v instanceof DoubleValue;
     case 'Boolean': case 'boolean': return typeof v === 'boolean';
-    case 'List': case 'ArrayList': case 'Collection': case 'Iterable': case 'AbstractList': return Array.isArray(v) || (typeof v === 'object' && !(v instanceof Map) && v.kind === 'range');
+    case 'List': case 'ArrayList': case 'AbstractList': return Array.isArray(v) ? setKind(v) === null : typeof v === 'object' && !(v instanceof Map) && v.kind === 'range';
+    case 'Collection': case 'Iterable': return Array.isArray(v) || (typeof v === 'object' && !(v instanceof Map) && v.kind === 'range');
+    case 'Set': case 'AbstractSet': return Array.isArray(v) && setKind(v) !== null;
+    case 'HashSet': return Array.isArray(v) && (setKind(v) === 'java.util.HashSet' || setKind(v) === 'java.util.LinkedHashSet');
+    case 'LinkedHashSet': case 'TreeSet': case 'SortedSet': return Array.isArray(v) && setKind(v) === setKindOf(s);
     case 'Map': case 'LinkedHashMap': case 'HashMap': case 'AbstractMap': return v instanceof Map;
     case 'Closure': return isClosure(v);
     case 'Range': case 'IntRange': return typeof v === 'object' && !Array.isArray(v) && !(v instanceof Map) && v.kind === 'range';

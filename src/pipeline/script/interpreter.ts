@@ -55,6 +55,7 @@ import { booleanMethods, newString, numberMethods } from './methods-number.ts';
 import { decimalLiteral, isDecimal } from './decimal.ts';
 import { LongValue, integerLiteralOf } from './integers.ts';
 import { DoubleValue } from './double-value.ts';
+import { makeSet, setKindOf } from './sets.ts';
 import { LazyGString } from './lazy-gstring.ts';
 import {
   ClassObject, JAVA_ROOTS, callStaticMethod, classOf, javaClassOf as javaTypeName, construct, constructedByInterpreter, getStaticField, isJavaObject, javaMethod, rejected,
@@ -1711,7 +1712,7 @@ export class Interpreter {
       case 'TreeSet': {
         const src = args[0];
         const l: GList = Array.isArray(src) ? [...src] : isRange(src) ? rangeToList(src) : [];
-        return simple.endsWith('Set') ? castTo(l, simple, e.loc) : l;
+        return simple.endsWith('Set') ? makeSet(l, setKindOf(simple)!, args.length > 0) : l;
       }
       case 'HashMap':
       case 'LinkedHashMap':
@@ -2041,8 +2042,10 @@ export class Interpreter {
     } else {
       let a = args;
       const params = node.params;
+      // `{ String... xs -> }` gathers the arguments from its last parameter on, as a method's varargs
+      if (isVarargs(params) && a.length >= params.length - 1) a = varargs(params, a);
       // Groovy spreads one list argument over several parameters: [[1, 2]].each { a, b -> }
-      if (params.length > 1 && a.length === 1 && Array.isArray(a[0])) a = a[0];
+      else if (params.length > 1 && a.length === 1 && Array.isArray(a[0])) a = a[0];
       if (a.length > params.length) throw this.closureArgs(c, args, loc);
       const bound = this.bindParams(params, a, scope, nf);
       if (bound) await bound;
@@ -2205,7 +2208,12 @@ export class Interpreter {
         if (args.length === 0) return formatValue(recv);
         break;
       case 'asType':
-        if (args.length === 1) throw notSupported('asType(Class) (use the as operator: x as Integer)', loc);
+        // the `as` operator is a checked cast the sandbox allows; the method asType is not whitelisted
+        if (args.length === 1) {
+          const self = Array.isArray(recv) || isRange(recv) ? 'java.util.Collection' : recv instanceof Map ? 'java.util.Map' : typeof recv === 'string' ? 'java.lang.String'
+            : typeof recv === 'number' || isDecimal(recv) || recv instanceof LongValue || recv instanceof DoubleValue ? 'java.lang.Number' : isClosure(recv) ? 'groovy.lang.Closure' : 'java.lang.Object';
+          throw rejected(`staticMethod org.codehaus.groovy.runtime.DefaultGroovyMethods asType ${self} java.lang.Class`, loc);
+        }
         break;
       case 'with':
       case 'tap':

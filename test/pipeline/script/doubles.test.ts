@@ -100,7 +100,7 @@ test('steps receive a whole Double as a number, or its printed form for a String
   };
   return (async () => {
     const two = await ev('2d');
-    const got = bindStepArgs(decl, { positional: [], named: new Map([['time', two], ['count', await ev('3.0d')], ['label', two]]), closure: null });
+    const got = bindStepArgs(decl as never, { positional: [], named: new Map([['time', two], ['count', await ev('3.0d')], ['label', two]]), closure: null });
     assert.deepEqual(got.values, { time: 2, count: 3, label: '2.0' });
   })();
 });
