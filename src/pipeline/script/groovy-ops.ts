@@ -732,6 +732,47 @@ export function coerceDeclared(v: Value, t: string | null, loc: Loc | null): Val
   return v;
 }
 
+/**
+ * Whether Groovy's method selection lets a typed parameter take the argument (`def f(String s)`
+ * called with 1 is MissingMethodException, as in Groovy: a typed parameter converts nothing but
+ * a GString to a String and numbers to wider numbers). A primitive takes no null; a type this
+ * does not know (a class of the script, a Jenkins type) is not checked here.
+ */
+export function paramAccepts(type: string | null, v: Value): boolean {
+  if (type === null) return true;
+  const lt = type.indexOf('<');
+  const full = lt < 0 ? type : type.slice(0, lt);
+  const t = full.startsWith('java.') ? full.slice(full.lastIndexOf('.') + 1) : full;
+  switch (t) {
+    case 'int': case 'long': case 'short': case 'byte': case 'double': case 'float': case 'boolean': case 'char':
+      if (v === null) return false;
+      break;
+    case 'def': case 'Object': case 'var':
+      return true;
+  }
+  if (v === null) return true;
+  const rank = typeof v === 'number' ? (Number.isInteger(v) ? ((v | 0) === v ? 1 : 2) : 0) : v instanceof LongValue ? (v.big ? 3 : 2) : 0;
+  switch (t) {
+    case 'String': case 'CharSequence': case 'GString': return typeof v === 'string' || v instanceof LazyGString;
+    case 'int': case 'Integer': case 'short': case 'Short': case 'byte': case 'Byte': return rank === 1;
+    case 'long': case 'Long': return rank === 1 || rank === 2;
+    case 'BigInteger': return rank >= 1;
+    case 'double': case 'Double': case 'float': case 'Float': case 'Number': case 'BigDecimal':
+      return typeof v === 'number' || v instanceof LongValue || v instanceof BigDec || v instanceof DoubleValue;
+    case 'boolean': case 'Boolean': return typeof v === 'boolean';
+    case 'List': case 'ArrayList': return Array.isArray(v) ? setKind(v) === null : isRangeValue(v);
+    case 'Collection': case 'Iterable': return Array.isArray(v) || isRangeValue(v);
+    case 'Set': return Array.isArray(v) && setKind(v) !== null;
+    case 'Map': case 'LinkedHashMap': case 'HashMap': return v instanceof Map;
+    case 'Closure': return isClosure(v);
+  }
+  return true;
+}
+
+function isRangeValue(v: Value): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && v.kind === 'range';
+}
+
 /** `v instanceof T` for the types scripts test. */
 export function instanceOf(v: Value, t: string): boolean {
   const s = t.startsWith('java.') ? t.slice(t.lastIndexOf('.') + 1) : t;

@@ -44,7 +44,7 @@ import {
 } from './errors.ts';
 import { sprintf, toGroovyString as formatValue } from './format.ts';
 import {
-  EntryObject, arithmetic, castTo, coerceDeclared, groovyCompare, groovyEquals, groovyTruth as truth,
+  EntryObject, arithmetic, castTo, coerceDeclared, paramAccepts, groovyCompare, groovyEquals, groovyTruth as truth,
   instanceOf, isCase, isKnownType, iterableToList, makeRange, mapKey, negate, rangeAt, rangeSize,
 } from './groovy-ops.ts';
 import { MAX_STRING, tooLarge } from './limits.ts';
@@ -1959,9 +1959,20 @@ export class Interpreter {
   }
 
   private async callFunction(name: string, fns: A.FunctionDecl[], args: Value[], f: Frame, loc: Loc): Promise<Value> {
-    const decl = fns.find((d) => args.length <= d.params.length && args.length >= d.params.filter((p) => p.default === null).length)
-      // `def f(String... xs)`: the last parameter takes the remaining arguments (none, or several)
-      ?? fns.find((d) => isVarargs(d.params) && args.length >= d.params.length - 1);
+    const fits = (d: A.FunctionDecl) => args.length <= d.params.length && args.length >= d.params.filter((p) => p.default === null).length;
+    // `def f(String... xs)`: the last parameter takes the remaining arguments (none, or several)
+    const spreads = (d: A.FunctionDecl) => isVarargs(d.params) && args.length >= d.params.length - 1;
+    // Groovy picks the overload whose typed parameters take the arguments (a String one takes no number)
+    const typed = (d: A.FunctionDecl) => {
+      const n = isVarargs(d.params) ? d.params.length - 1 : d.params.length;
+      for (let i = 0; i < n && i < args.length; i++) if (!paramAccepts(d.params[i]!.typeName, args[i] ?? null)) return false;
+      return true;
+    };
+    const decl = fns.find((d) => fits(d) && typed(d)) ?? fns.find((d) => spreads(d) && typed(d));
+    if (!decl && fns.some((d) => fits(d) || spreads(d))) {
+      // Groovy's MissingMethodException, with the arguments' Java classes
+      throw scriptError('no-such-method', `No signature of method: WorkflowScript.${name}() is applicable for argument types: (${args.map((a) => (a === null ? 'null' : javaTypeName(a))).join(', ')}) values: [${args.map((a) => (isClosure(a) ? 'Closure' : formatValue(a))).join(', ')}]`, loc, 'groovy.lang.MissingMethodException');
+    }
     if (!decl) {
       const sigs = fns.map((d) => `${name}(${d.params.map((p) => p.name).join(', ')})`).join(' or ');
       throw scriptError('no-such-method', `No signature of method: WorkflowScript.${name}() is applicable for argument types: (${args.map((a) => typeName(a)).join(', ')}) values: [${args.map((a) => (isClosure(a) ? 'Closure' : formatValue(a))).join(', ')}] (the script defines ${sigs})`, loc, 'groovy.lang.MissingMethodException');

@@ -93,14 +93,16 @@ test("String.format of Doubles is Java's: HALF_UP on the shortest decimal form; 
   await assert.rejects(ev("String.format('%d', 2d)"), /^ScriptError: d != java.lang.Double$/);
 });
 
-test('steps receive a whole Double as a number, or its printed form for a String', () => {
+test('steps receive a whole Double as a number; for a String parameter it is the ClassCastException Jenkins throws', () => {
   const decl = {
     name: 'sleep', positional: 'time', block: 'none' as const,
     params: [{ name: 'time', type: 'number' as const, required: true }, { name: 'count', type: 'integer' as const, required: false }, { name: 'label', type: 'string' as const, required: false }],
   };
   return (async () => {
     const two = await ev('2d');
-    const got = bindStepArgs(decl as never, { positional: [], named: new Map([['time', two], ['count', await ev('3.0d')], ['label', two]]), closure: null });
-    assert.deepEqual(got.values, { time: 2, count: 3, label: '2.0' });
+    const got = bindStepArgs(decl as never, { positional: [], named: new Map([['time', two], ['count', await ev('3.0d')]]), closure: null });
+    assert.deepEqual(got.values, { time: 2, count: 3 });
+    assert.throws(() => bindStepArgs(decl as never, { positional: [], named: new Map([['time', two], ['label', two]]), closure: null }),
+      /SleepStep\.label expects class java\.lang\.String but received class java\.lang\.Double$/);
   })();
 });
