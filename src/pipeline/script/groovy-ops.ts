@@ -9,7 +9,7 @@ import { BigDec, compareDecimal, decimalOp } from './decimal.ts';
 import { LazyGString } from './lazy-gstring.ts';
 import { LongValue, bigIntegerOf, compareIntegers, int32Op, integerOp, intOf, longOf } from './integers.ts';
 import { DoubleValue, doubleOf, floatOf, numberPower } from './double-value.ts';
-import { makeSet, setAdd, setKind, setKindOf } from './sets.ts';
+import { makeSet, setAdd, setKind, setKindOf, setSupport } from './sets.ts';
 import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value } from './values.ts';
 
 /** Groovy truth: null, false, 0, '', [], [:] and a matcher without a match are false. */
@@ -373,6 +373,8 @@ function numberKey(v: Value): number | string | undefined {
   if (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v)) return BigDec.of(v).stripTrailingZeros().toPlainString();
   return undefined;
 }
+
+setSupport((items) => new ValueSet(items), naturalCompare);
 
 export function listContains(l: GList, v: Value): boolean {
   for (const x of l) if (groovyEquals(x, v)) return true;

@@ -15,22 +15,39 @@
 //     (or what `new HashSet(collection)` sizes it to) and doubles past a 0.75 load, which
 //     re-sorts the array by the new buckets exactly as HashMap.resize splits its chains;
 //   - TreeSet: natural order (compareTo), an element comparing 0 to one there is not added.
-// Equality is Groovy's (groovyEquals), looked up through a hashed index (ValueSet) rebuilt when
-// the array's length changed behind the set's back (remove, clear, retainAll...).
+// Equality is Groovy's (groovyEquals), looked up through a hashed index (groovy-ops.ts ValueSet)
+// rebuilt when the array's length changed behind the set's back (remove, clear, retainAll...).
+// groovy-ops.ts, which makes sets for `as Set`, gives this module its ValueSet and natural order
+// (setSupport) rather than being imported by it: the two would import each other.
 import { toGroovyString } from './format.ts';
-import { ValueSet, naturalCompare } from './groovy-ops.ts';
 import { LongValue } from './long-value.ts';
 import { DoubleValue } from './double-value.ts';
 import { isClosure, type GList, type Value } from './values.ts';
 
 export type SetKind = 'java.util.LinkedHashSet' | 'java.util.HashSet' | 'java.util.TreeSet';
 
+/** A hashed index of values under Groovy equality (groovy-ops.ts ValueSet). */
+interface Index {
+  add(v: Value): boolean;
+}
+
+let newIndex: (items: GList) => Index = () => {
+  throw new Error('sets.ts: setSupport() was not called (groovy-ops.ts calls it when loaded)');
+};
+let naturalCompare: (a: Value, b: Value) => number = () => 0;
+
+/** Called once by groovy-ops.ts: its ValueSet and natural order. */
+export function setSupport(index: (items: GList) => Index, compare: (a: Value, b: Value) => number): void {
+  newIndex = index;
+  naturalCompare = compare;
+}
+
 interface SetInfo {
   kind: SetKind;
   /** HashSet: the table's capacity (a power of two). */
   cap: number;
   /** The elements, hashed; valid while the array's length is `indexed`. */
-  index: ValueSet | null;
+  index: Index | null;
   indexed: number;
 }
 
@@ -62,7 +79,7 @@ export function makeSet(items: Iterable<Value>, kind: SetKind, sized = false): G
     const want = Math.max(Math.floor(src.length / 0.75) + 1, 16);
     while (cap < want) cap *= 2;
   }
-  sets.set(l, { kind, cap, index: new ValueSet(), indexed: 0 });
+  sets.set(l, { kind, cap, index: newIndex([]), indexed: 0 });
   for (const x of src) setAdd(l, x);
   return l;
 }
@@ -71,7 +88,7 @@ export function makeSet(items: Iterable<Value>, kind: SetKind, sized = false): G
 export function setAdd(l: GList, v: Value): boolean {
   const info = sets.get(l)!;
   if (info.kind === 'java.util.TreeSet') return treeAdd(l, v);
-  if (info.index === null || info.indexed !== l.length) info.index = new ValueSet(l);
+  if (info.index === null || info.indexed !== l.length) info.index = newIndex(l);
   if (!info.index.add(v)) {
     info.indexed = l.length;
     return false;
