@@ -1959,17 +1959,14 @@ export class Interpreter {
   }
 
   private async callFunction(name: string, fns: A.FunctionDecl[], args: Value[], f: Frame, loc: Loc): Promise<Value> {
-    const fits = (d: A.FunctionDecl) => args.length <= d.params.length && args.length >= d.params.filter((p) => p.default === null).length;
-    // `def f(String... xs)`: the last parameter takes the remaining arguments (none, or several)
-    const spreads = (d: A.FunctionDecl) => isVarargs(d.params) && args.length >= d.params.length - 1;
-    // Groovy picks the overload whose typed parameters take the arguments (a String one takes no number)
-    const typed = (d: A.FunctionDecl) => {
-      const n = isVarargs(d.params) ? d.params.length - 1 : d.params.length;
-      for (let i = 0; i < n && i < args.length; i++) if (!paramAccepts(d.params[i]!.typeName, args[i] ?? null)) return false;
-      return true;
-    };
-    const decl = fns.find((d) => fits(d) && typed(d)) ?? fns.find((d) => spreads(d) && typed(d));
-    if (!decl && fns.some((d) => fits(d) || spreads(d))) {
+    let decl: A.FunctionDecl | undefined;
+    let shaped = false;
+    // by the argument count first; `def f(String... xs)`: the last parameter takes the remaining
+    // arguments (none, or several); and Groovy picks the overload whose typed parameters take the
+    // arguments (a String one takes no number)
+    for (const d of fns) if (fitsCount(d, args)) { shaped = true; if (typesTake(d, args)) { decl = d; break; } }
+    if (decl === undefined) for (const d of fns) if (isVarargs(d.params) && args.length >= d.params.length - 1) { shaped = true; if (typesTake(d, args)) { decl = d; break; } }
+    if (!decl && shaped) {
       // Groovy's MissingMethodException, with the arguments' Java classes
       throw scriptError('no-such-method', `No signature of method: WorkflowScript.${name}() is applicable for argument types: (${args.map((a) => (a === null ? 'null' : javaTypeName(a))).join(', ')}) values: [${args.map((a) => (isClosure(a) ? 'Closure' : formatValue(a))).join(', ')}]`, loc, 'groovy.lang.MissingMethodException');
     }
@@ -2745,6 +2742,24 @@ function fieldDefault(typeName: string | null): Value {
     case 'boolean': return false;
     default: return null;
   }
+}
+
+/** Whether a function takes this many arguments (its parameters with defaults may be left out). */
+function fitsCount(d: A.FunctionDecl, args: Value[]): boolean {
+  if (args.length > d.params.length) return false;
+  let required = 0;
+  for (const p of d.params) if (p.default === null) required++;
+  return args.length >= required;
+}
+
+/** Whether a function's typed parameters take the arguments, as Groovy's method selection decides (paramAccepts). */
+function typesTake(d: A.FunctionDecl, args: Value[]): boolean {
+  const n = isVarargs(d.params) ? d.params.length - 1 : d.params.length;
+  for (let i = 0; i < n && i < args.length; i++) {
+    const t = d.params[i]!.typeName;
+    if (t !== null && !paramAccepts(t, args[i] ?? null)) return false;
+  }
+  return true;
 }
 
 /** A method whose last parameter is `T... xs` (or `T[] xs`) gets the extra arguments as one list. */
