@@ -14,7 +14,7 @@
 import type { CallExpr, ClosureExpr, Expr, NamedArg, Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
-import { checkCallShape, checkParamValue, isUnknownParameter, mapIsNamedArgs } from '../steps/bind.ts';
+import { checkCallShape, checkParamValue, isUnknownParameter, mapIsNamedArgs, stringCastProblem } from '../steps/bind.ts';
 import { unknownParametersLine, unknownWrapperClass, wrapperClass } from '../steps/known-classes.ts';
 import { Ctx, bareDollarCurly, bigIntegerConstant, booleanString, describeStmt, staticValue, valueProblem } from './context.ts';
 import { visit, type AnyNode } from './walk.ts';
@@ -117,8 +117,15 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
     const v = staticValue(value, true);
     if (v === undefined) return;
     // declarative validation converts no Integer/Boolean literal to a String and no String/Boolean
-    // literal to an int (ModelValidatorImpl.validateParameterType), though the run would
-    const problem = checkParamValue(decl, p, v) ?? (scripted ? null : valueProblem(decl.name, { name: p.name, type: p.type }, v, unnamed));
+    // literal to an int (ModelValidatorImpl.validateParameterType); in scripted code the run
+    // converts a String to an int, but no number or boolean to a String (bind.ts stringCastProblem)
+    const checked = checkParamValue(decl, p, v);
+    const cast = checked === null && scripted ? stringCastProblem(decl, p, v) : null;
+    if (cast !== null) {
+      ctx.error('step-arguments', `${cast} (a run fails so: Jenkins converts no number or boolean to a String parameter)`, value.loc);
+      return;
+    }
+    const problem = checked ?? (scripted ? null : valueProblem(decl.name, { name: p.name, type: p.type }, v, unnamed));
     const odd = problem ? null : booleanString(decl.name, p, v);
     if (odd) ctx.warn('boolean-string', odd, value.loc);
     if (!problem) return;

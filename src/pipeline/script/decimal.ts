@@ -14,12 +14,13 @@
 //
 // A BigDec is a HostObject (typeName java.math.BigDecimal), so it flows through every place a
 // Value does; the operators in groovy-ops.ts and the step binder (bind.ts) know it as a number.
-// Integers stay JS numbers (the fast path of loops), and a non-integral JS number is a Double
-// (`1.5d`, `toDouble()`, Math results).
+// Integers stay JS numbers (the fast path of loops); a Double is a non-integral JS number or a
+// DoubleValue (double-value.ts: `2.0d`, Floats), made by doubleOf().
 import type { Loc } from '../../core/build.ts';
 import { scriptError } from './errors.ts';
 import type { CallArgs, DynamicContext, HostObject, Value } from './values.ts';
 import { LongValue, intOf, longOf } from './long-value.ts';
+import { DoubleValue, doubleOf, floatOf, numberPower } from './double-value.ts';
 
 const TEN = 10n;
 
@@ -266,7 +267,8 @@ function decimalMethod(d: BigDec, name: string, a: Value[], loc: Loc | null): Va
     case 'toShort': case 'shortValue': return Number(BigInt.asIntN(16, d.toBigInt()));
     case 'toLong': case 'longValue': return longOf(d.toBigInt());
     case 'toBigInteger': return new LongValue(d.toBigInt(), true);
-    case 'toDouble': case 'doubleValue': case 'toFloat': case 'floatValue': return d.toNumber();
+    case 'toDouble': case 'doubleValue': return doubleOf(d.toNumber());
+    case 'toFloat': case 'floatValue': return floatOf(d.toNumber());
     case 'toBigDecimal': return d;
     case 'scale': return d.scale;
     case 'precision': return d.precision();
@@ -310,9 +312,9 @@ export function decimalOp(op: string, a: Value, b: Value, loc: Loc | null): Valu
   const y = toDecimal(b);
   if (x === null || y === null) {
     // a Double with a BigDecimal: double arithmetic
-    const na = a instanceof BigDec ? a.toNumber() : a;
-    const nb = b instanceof BigDec ? b.toNumber() : b;
-    if (typeof na === 'number' && typeof nb === 'number') return doubleOp(op, na, nb, loc);
+    const na = a instanceof BigDec ? a.toNumber() : a instanceof DoubleValue ? a.v : a;
+    const nb = b instanceof BigDec ? b.toNumber() : b instanceof DoubleValue ? b.v : b;
+    if (typeof na === 'number' && typeof nb === 'number') return doubleOp(op, na, nb);
     return undefined;
   }
   switch (op) {
@@ -333,22 +335,21 @@ export function decimalOp(op: string, a: Value, b: Value, loc: Loc | null): Valu
           return r;
         }
       }
-      return x.toNumber() ** y.toNumber();
+      return numberPower(x.toNumber(), y.toNumber());
     }
   }
   return undefined;
 }
 
-function doubleOp(op: string, a: number, b: number, loc: Loc | null): number | undefined {
+/** A BigDecimal with a Double: double arithmetic, a Double result (1.5 / 0d is Infinity, as in Groovy). */
+function doubleOp(op: string, a: number, b: number): Value | undefined {
   switch (op) {
-    case '+': return a + b;
-    case '-': return a - b;
-    case '*': return a * b;
-    case '/':
-      if (b === 0) throw scriptError('arithmetic', 'Division by zero', loc, 'java.lang.ArithmeticException');
-      return a / b;
-    case '%': return a % b;
-    case '**': return a ** b;
+    case '+': return doubleOf(a + b);
+    case '-': return doubleOf(a - b);
+    case '*': return doubleOf(a * b);
+    case '/': return doubleOf(a / b);
+    case '%': return doubleOf(a % b);
+    case '**': return numberPower(a, b);
   }
   return undefined;
 }
@@ -358,8 +359,8 @@ export function compareDecimal(a: Value, b: Value): number | null {
   const x = toDecimal(a);
   const y = toDecimal(b);
   if (x !== null && y !== null) return x.compareTo(y);
-  const na = a instanceof BigDec ? a.toNumber() : a;
-  const nb = b instanceof BigDec ? b.toNumber() : b;
+  const na = a instanceof BigDec ? a.toNumber() : a instanceof DoubleValue ? a.v : a;
+  const nb = b instanceof BigDec ? b.toNumber() : b instanceof DoubleValue ? b.v : b;
   if (typeof na === 'number' && typeof nb === 'number') return na < nb ? -1 : na > nb ? 1 : na === nb ? 0 : null;
   return null;
 }
@@ -377,7 +378,8 @@ export function decimalLiteral(node: { value: number; raw: string }): Value {
   const raw = node.raw.replace(/_/g, '');
   const last = raw.charCodeAt(raw.length - 1) | 0x20;
   let v: Value;
-  if (last === 0x64 || last === 0x66) v = node.value; // d f
+  if (last === 0x64) v = doubleOf(node.value); // d
+  else if (last === 0x66) v = floatOf(node.value); // f
   else v = BigDec.parse(last === 0x67 ? raw.slice(0, -1) : raw) ?? node.value; // g
   literals.set(node, v);
   return v;

@@ -2,22 +2,22 @@
 import type { Loc } from '../../core/build.ts';
 import { scriptError } from './errors.ts';
 import { isClosure, rangeToList, typeName, type Value } from './values.ts';
-import { isDecimal } from './decimal.ts';
+import { BigDec, isDecimal } from './decimal.ts';
 import { LongValue } from './long-value.ts';
+import { DoubleValue, javaDoubleString } from './double-value.ts';
 
 /**
- * A JS number as Groovy prints it: an Integer or Long without a fraction (`5`), a Double in its
- * shortest form (`0.5`). BigDecimals are not JS numbers: they print themselves with their scale
- * (decimal.ts: `1.50`, `6.0`, `1E+3`).
+ * A JS number as Groovy prints it: an Integer or Long without a fraction (`5`), a Double as
+ * Java's Double.toString (`0.5`, `1.23456785E7`). A whole Double is a DoubleValue and
+ * BigDecimals are not JS numbers: they print themselves (double-value.ts: `2.0`; decimal.ts:
+ * `1.50`, `6.0`, `1E+3`).
  */
 export function formatNumber(n: number): string {
   if (Number.isInteger(n)) {
     if (Math.abs(n) < 1e21) return String(n);
     return BigInt(n).toString();
   }
-  if (Number.isNaN(n)) return 'NaN';
-  if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
-  return String(n).replace('e', 'E');
+  return javaDoubleString(n);
 }
 
 /** A closure's printed form: Jenkins prints `WorkflowScript$_run_closure1@1f2e3d`; Kiln names the place it was written. */
@@ -136,7 +136,7 @@ export function sprintf(fmt: string, args: Value[], loc: Loc | null): string {
       arg = args[next++] ?? null;
     }
     const bad = (): never => {
-      throw scriptError('format', `${conv} != ${javaTypeName(arg)} (format '${m[0]}' does not fit the argument ${toGroovyString(arg)})`, loc, 'java.util.IllegalFormatConversionException');
+      throw scriptError('format', `${conv} != ${javaTypeName(arg)}`, loc, 'java.util.IllegalFormatConversionException');
     };
     let s: string;
     switch (conv) {
@@ -197,12 +197,16 @@ export function sprintf(fmt: string, args: Value[], loc: Loc | null): string {
       case 'G': {
         if (arg === null) { s = 'null'; break; }
         const dec = isDecimal(arg) ? arg : null;
-        if (typeof arg !== 'number' && dec === null) bad();
-        const n = dec !== null ? dec.toNumber() : arg as number;
+        if (typeof arg !== 'number' && dec === null && !(arg instanceof DoubleValue)) bad();
+        // Java's %f/%e/%g take floating point and BigDecimal arguments; an Integer is IllegalFormatConversion
+        if (typeof arg === 'number' && Number.isInteger(arg)) bad();
+        const n = dec !== null ? dec.toNumber() : arg instanceof DoubleValue ? arg.v : arg as number;
         const p = prec ?? 6;
         let body: string;
         // a BigDecimal is formatted exactly (HALF_UP), as java.util.Formatter does: '%.2f' of 2.675 is 2.68
         if (dec !== null && conv === 'f' && p <= 100) body = dec.abs().setScale(p).toPlainString();
+        // a Double too, from its shortest decimal form (Java's FormattedFloatingDecimal): '%.2f' of 2.675d is 2.68
+        else if (conv === 'f' && p <= 100 && Number.isFinite(n) && Math.abs(n) < 1e21) body = BigDec.parse(javaDoubleString(Math.abs(n)))!.setScale(p).toPlainString();
         else if (!Number.isFinite(n)) body = Number.isNaN(n) ? 'NaN' : 'Infinity';
         else if (conv === 'f') body = Math.abs(n).toFixed(Math.min(p, 100));
         else if (conv === 'g' || conv === 'G') body = Math.abs(n).toPrecision(Math.max(1, Math.min(p, 100)));

@@ -8,6 +8,8 @@ import { MatcherObject, PatternObject } from './regex.ts';
 import { BigDec, compareDecimal, decimalOp } from './decimal.ts';
 import { LazyGString } from './lazy-gstring.ts';
 import { LongValue, bigIntegerOf, compareIntegers, int32Op, integerOp, intOf, longOf } from './integers.ts';
+import { DoubleValue, doubleOf, floatOf, numberPower } from './double-value.ts';
+import { makeSet, setAdd, setKind, setKindOf, setSupport } from './sets.ts';
 import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value } from './values.ts';
 
 /** Groovy truth: null, false, 0, '', [], [:] and a matcher without a match are false. */
@@ -24,6 +26,7 @@ export function groovyTruth(v: Value): boolean {
   if (v instanceof MatcherObject) return v.asBoolean();
   if (v instanceof BigDec) return !v.isZero();
   if (v instanceof LongValue) return v.v !== 0n;
+  if (v instanceof DoubleValue) return v.v !== 0 && !Number.isNaN(v.v);
   return true;
 }
 
@@ -132,13 +135,20 @@ export function groovyEquals(a: Value, b: Value): boolean {
   // a lazy GString equals the String it renders now (Groovy compares a GString and a String by their text)
   if (a instanceof LazyGString || b instanceof LazyGString) return toGroovyString(a) === toGroovyString(b);
   if (typeof a !== 'object' || typeof b !== 'object') {
-    // numbers compare by value: 1 == 1.0, 5L == 5
+    // numbers compare by value: 1 == 1.0, 5L == 5, 2.0d == 2
+    if (a instanceof DoubleValue || b instanceof DoubleValue) return compareDoubles(a, b) === 0;
     if (a instanceof BigDec || b instanceof BigDec) return compareDecimal(a, b) === 0;
     if (a instanceof LongValue || b instanceof LongValue) return compareIntegers(a, b) === 0;
     return false;
   }
   const la = Array.isArray(a) ? a : a instanceof Map ? null : a.kind === 'range' ? rangeToList(a) : null;
   const lb = Array.isArray(b) ? b : b instanceof Map ? null : b.kind === 'range' ? rangeToList(b) : null;
+  if (la && lb && (setKind(la) !== null || setKind(lb) !== null)) {
+    // a Set equals only a Set with the same elements, in any order (a List never equals a Set)
+    if (setKind(la) === null || setKind(lb) === null || la.length !== lb.length) return false;
+    const inB = new ValueSet(lb);
+    return la.every((x) => inB.has(x));
+  }
   if (la && lb) {
     if (la.length !== lb.length) return false;
     for (let i = 0; i < la.length; i++) if (!groovyEquals(la[i] ?? null, lb[i] ?? null)) return false;
@@ -154,9 +164,27 @@ export function groovyEquals(a: Value, b: Value): boolean {
   }
   if (a instanceof EntryObject && b instanceof EntryObject) return a.key === b.key && groovyEquals(a.value, b.value);
   if (a instanceof PatternObject && b instanceof PatternObject) return a.pattern === b.pattern;
+  if (a instanceof DoubleValue || b instanceof DoubleValue) return compareDoubles(a, b) === 0;
   if (a instanceof BigDec || b instanceof BigDec) return compareDecimal(a, b) === 0;
   if (a instanceof LongValue || b instanceof LongValue) return compareIntegers(a, b) === 0;
   return false;
+}
+
+/** A number of any kind widened to a double, as Groovy's FloatingPointMath does; null = not a number. */
+export function asDouble(v: Value): number | null {
+  if (typeof v === 'number') return v;
+  if (v instanceof DoubleValue) return v.v;
+  if (v instanceof BigDec) return v.toNumber();
+  if (v instanceof LongValue) return Number(v.v);
+  return null;
+}
+
+/** Groovy's compareTo when one side is a Double or Float: both as doubles; null = not both numbers (or NaN). */
+export function compareDoubles(a: Value, b: Value): number | null {
+  const x = asDouble(a);
+  const y = asDouble(b);
+  if (x === null || y === null) return null;
+  return x < y ? -1 : x > y ? 1 : x === y ? 0 : null;
 }
 
 function cannotCompare(a: Value, b: Value, loc: Loc | null): ScriptError {
@@ -171,6 +199,10 @@ export function groovyCompare(a: Value, b: Value, loc: Loc | null): number {
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
+  if (a instanceof DoubleValue || b instanceof DoubleValue) {
+    const c = compareDoubles(a, b);
+    if (c !== null) return c;
+  }
   if (a instanceof LongValue || b instanceof LongValue) {
     const c = compareIntegers(a, b) ?? compareDecimal(a, b);
     if (c !== null) return c;
@@ -193,6 +225,10 @@ export function naturalCompare(a: Value, b: Value): number {
   const ta = typeof a;
   const tb = typeof b;
   if (ta === tb && (ta === 'number' || ta === 'string' || ta === 'boolean')) return groovyCompare(a, b, null);
+  if (a instanceof DoubleValue || b instanceof DoubleValue) {
+    const c = compareDoubles(a, b);
+    if (c !== null) return c;
+  }
   if (a instanceof LongValue || b instanceof LongValue) {
     const c = compareIntegers(a, b) ?? compareDecimal(a, b);
     if (c !== null) return c;
@@ -210,7 +246,7 @@ export function naturalCompare(a: Value, b: Value): number {
 }
 
 function typeRank(v: Value): number {
-  if (typeof v === 'number' || v instanceof BigDec || v instanceof LongValue) return 1;
+  if (typeof v === 'number' || v instanceof BigDec || v instanceof LongValue || v instanceof DoubleValue) return 1;
   if (typeof v === 'string') return 2;
   if (typeof v === 'boolean') return 3;
   if (Array.isArray(v)) return 4;
@@ -226,7 +262,7 @@ function typeRank(v: Value): number {
 /** Groovy's / on JS numbers: two integers give a BigDecimal (1/2 is 0.5, 10/3 is 3.3333333333); a Double makes it double division. */
 export function divide(a: number, b: number, loc: Loc | null): Value {
   if (Number.isInteger(a) && Number.isInteger(b)) return BigDec.of(a).divide(BigDec.of(b), loc);
-  return a / b;
+  return doubleOf(a / b);
 }
 
 export function isNumber(v: Value): v is number {
@@ -246,14 +282,15 @@ function numOp(op: string, a: number, b: number, loc: Loc | null): Value {
     if (r !== undefined) return r;
   }
   switch (op) {
-    case '+': return a + b;
-    case '-': return a - b;
-    case '*': return a * b;
+    // a Double on either side (ints are handled above): a Double, 1.5d + 1.5d is 3.0
+    case '+': return doubleOf(a + b);
+    case '-': return doubleOf(a - b);
+    case '*': return doubleOf(a * b);
     case '/': return divide(a, b, loc);
     case '%':
       if (ints && b === 0) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
-      return a % b;
-    case '**': return a ** b;
+      return doubleOf(a % b);
+    case '**': return numberPower(a, b);
     case '&': return ints ? Number(BigInt.asIntN(64, BigInt(a) & BigInt(b))) : badBits(op, loc);
     case '|': return ints ? Number(BigInt.asIntN(64, BigInt(a) | BigInt(b))) : badBits(op, loc);
     case '^': return ints ? Number(BigInt.asIntN(64, BigInt(a) ^ BigInt(b))) : badBits(op, loc);
@@ -317,6 +354,10 @@ export class ValueSet {
  * its JS number, any other the string of its exact decimal form; undefined = not a number to key.
  */
 function numberKey(v: Value): number | string | undefined {
+  if (v instanceof DoubleValue) {
+    if (Number.isSafeInteger(v.v)) return v.v === 0 ? 0 : v.v;
+    return Number.isFinite(v.v) ? BigDec.of(v.v).stripTrailingZeros().toPlainString() : undefined;
+  }
   if (v instanceof LongValue) {
     const n = Number(v.v);
     return Number.isSafeInteger(n) ? n : undefined;
@@ -333,6 +374,8 @@ function numberKey(v: Value): number | string | undefined {
   return undefined;
 }
 
+setSupport((items) => new ValueSet(items), naturalCompare);
+
 export function listContains(l: GList, v: Value): boolean {
   for (const x of l) if (groovyEquals(x, v)) return true;
   return false;
@@ -342,6 +385,10 @@ export function listContains(l: GList, v: Value): boolean {
 export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Value {
   if (typeof a === 'number' && typeof b === 'number') return numOp(op, a, b, loc);
   if (typeof a === 'object' || typeof b === 'object') {
+    if (a instanceof DoubleValue || b instanceof DoubleValue) {
+      const r = doubleArithmetic(op, a, b);
+      if (r !== undefined) return r;
+    }
     if (a instanceof LongValue || b instanceof LongValue) {
       const r = integerOp(op, a, b, loc);
       if (r !== undefined) return r;
@@ -364,7 +411,9 @@ export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Val
         const lb = toList(b);
         const out = lb ? la.concat(lb) : [...la, b];
         checkListSize(out.length, loc);
-        return out;
+        // a Set plus elements is a new Set of its kind
+        const kind = Array.isArray(a) ? setKind(a) : null;
+        return kind !== null ? makeSet(out, kind, true) : out;
       }
       if (a instanceof Map && b instanceof Map) {
         const m = new Map(a);
@@ -390,11 +439,13 @@ export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Val
       const la = toList(a);
       if (la) {
         const lb = toList(b);
+        const kind = Array.isArray(a) ? setKind(a) : null;
+        let out: GList;
         if (lb) {
           const drop = new ValueSet(lb);
-          return la.filter((x) => !drop.has(x));
-        }
-        return la.filter((x) => !groovyEquals(x, b));
+          out = la.filter((x) => !drop.has(x));
+        } else out = la.filter((x) => !groovyEquals(x, b));
+        return kind !== null ? makeSet(out, kind, true) : out;
       }
       if (a instanceof Map && b instanceof Map) {
         const m = new Map(a);
@@ -421,7 +472,8 @@ export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Val
     case '<<': {
       if (Array.isArray(a)) {
         checkListSize(a.length + 1, loc);
-        a.push(b);
+        if (setKind(a) !== null) setAdd(a, b);
+        else a.push(b);
         return a;
       }
       if (a instanceof Map) {
@@ -447,6 +499,22 @@ export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Val
   throw noOperator(op, a, b, loc);
 }
 
+/** + - * / % ** with a boxed Double or Float on a side and a number on the other: a Double (FloatingPointMath). */
+function doubleArithmetic(op: string, a: Value, b: Value): Value | undefined {
+  const x = asDouble(a);
+  const y = asDouble(b);
+  if (x === null || y === null) return undefined;
+  switch (op) {
+    case '+': return doubleOf(x + y);
+    case '-': return doubleOf(x - y);
+    case '*': return doubleOf(x * y);
+    case '/': return doubleOf(x / y);
+    case '%': return doubleOf(x % y);
+    case '**': return numberPower(x, y);
+  }
+  return undefined;
+}
+
 export function intersect(a: GList, b: GList): GList {
   const out: GList = [];
   const inB = new ValueSet(b);
@@ -459,6 +527,7 @@ export function intersect(a: GList, b: GList): GList {
 export function negate(v: Value, loc: Loc | null): Value {
   if (typeof v === 'number') return v === 0 ? 0 : v === -2147483648 ? v : -v;
   if (v instanceof BigDec) return v.negate();
+  if (v instanceof DoubleValue) return new DoubleValue(-v.v, v.float);
   if (v instanceof LongValue) return v.big ? bigIntegerOf(-v.v, loc) : longOf(-v.v);
   if (Array.isArray(v)) return v.map((x) => negate(x, loc));
   throw scriptError('no-such-method', `No signature of method: ${typeName(v)}.negative() is applicable (cannot negate ${toGroovyString(v)})`, loc, 'groovy.lang.MissingMethodException');
@@ -506,7 +575,13 @@ export function numberFormat(s: string, loc: Loc | null): ScriptError {
 }
 
 const INT_TYPES = new Set(['int', 'Integer', 'long', 'Long', 'short', 'Short', 'byte', 'Byte', 'BigInteger', 'java.lang.Integer', 'java.lang.Long', 'java.math.BigInteger']);
-const DEC_TYPES = new Set(['double', 'Double', 'float', 'Float', 'BigDecimal', 'Number', 'java.math.BigDecimal', 'java.lang.Double']);
+const DEC_TYPES = new Set(['double', 'Double', 'float', 'Float', 'BigDecimal', 'Number', 'java.math.BigDecimal', 'java.lang.Double', 'java.lang.Float', 'java.lang.Number']);
+const FLOAT_TYPES = new Set(['float', 'Float', 'java.lang.Float']);
+
+/** A number as the Double (or Float) a cast or a typed declaration makes of it. */
+function toDoubleType(n: number, t: string): Value {
+  return FLOAT_TYPES.has(t) ? floatOf(n) : doubleOf(n);
+}
 const BIGDEC_TYPES = new Set(['BigDecimal', 'java.math.BigDecimal']);
 const STRING_TYPES = new Set(['String', 'java.lang.String', 'GString', 'CharSequence']);
 const BOOL_TYPES = new Set(['boolean', 'Boolean', 'java.lang.Boolean']);
@@ -524,8 +599,16 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
   if (BOOL_TYPES.has(t)) return groovyTruth(v);
   if (v === null) return t === 'boolean' ? false : null;
   if (STRING_TYPES.has(t)) return toGroovyString(v);
+  if (t === 'char' || t === 'Character' || t === 'java.lang.Character') {
+    // a char is a one-character String here; a number is its code point, as Groovy casts it
+    // (Groovy 2.4 takes a longer String's first character)
+    if (typeof v === 'string' && v.length >= 1) return v[0]!;
+    if (typeof v === 'number' && (v | 0) === v && v >= 0 && v <= 0xffff) return String.fromCharCode(v);
+    throw castFail(v, t, loc);
+  }
   if (INT_TYPES.has(t)) {
     if (typeof v === 'number' || v instanceof BigDec || v instanceof LongValue) return toIntegerType(v, t, loc);
+    if (v instanceof DoubleValue) return toIntegerType(v.v, t, loc);
     if (typeof v === 'string') {
       const s = v.trim();
       if (/^[+-]?\d+$/.test(s)) return toIntegerType(BigInt(s), t, loc);
@@ -538,6 +621,7 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
     if (v instanceof BigDec) return v;
     if (typeof v === 'number') return BigDec.of(v);
     if (v instanceof LongValue) return new BigDec(v.v, 0);
+    if (v instanceof DoubleValue) return doubleToDecimal(v, loc);
     if (typeof v === 'string') {
       const d = BigDec.parse(v.trim());
       if (d === null) throw numberFormat(v, loc);
@@ -546,10 +630,12 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
     throw castFail(v, t, loc);
   }
   if (DEC_TYPES.has(t)) {
-    if (typeof v === 'number') return v;
-    if (v instanceof BigDec) return t === 'Number' ? v : v.toNumber();
-    if (v instanceof LongValue) return t === 'Number' ? v : Number(v.v);
-    if (typeof v === 'string') return parseJavaNumber(v, loc);
+    const number = t === 'Number' || t === 'java.lang.Number';
+    if (typeof v === 'number') return number ? v : toDoubleType(v, t);
+    if (v instanceof DoubleValue) return number || v.float === FLOAT_TYPES.has(t) ? v : toDoubleType(v.v, t);
+    if (v instanceof BigDec) return number ? v : toDoubleType(v.toNumber(), t);
+    if (v instanceof LongValue) return number ? v : toDoubleType(Number(v.v), t);
+    if (typeof v === 'string') return toDoubleType(parseJavaNumber(v, loc), t);
     throw castFail(v, t, loc);
   }
   if (LIST_TYPES.has(t) || SET_TYPES.has(t)) {
@@ -561,11 +647,10 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
     else if (v instanceof MatcherObject) l = v.toList();
     else l = [v];
     if (SET_TYPES.has(t)) {
-      const out: GList = [];
-      const seen = new ValueSet();
-      for (const x of l) if (seen.add(x)) out.push(x);
-      if (t === 'TreeSet' || t === 'SortedSet') out.sort(naturalCompare);
-      return out;
+      // Groovy's asType: `as Set` is a LinkedHashSet; a set already of that kind is itself
+      const kind = setKindOf(t)!;
+      if (Array.isArray(v) && setKind(v) === kind) return v;
+      return makeSet(l, kind, true);
     }
     return l;
   }
@@ -589,6 +674,12 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
  * bits (intValue(), Java's narrowing: `int x = 3000000000` is -1294967296), short 16, byte 8,
  * long/Long 64, BigInteger all; a Double or BigDecimal is truncated first.
  */
+/** A Double as a BigDecimal (`as BigDecimal`, toBigDecimal()): from its printed form, as Groovy does (2.0d is 2.0). */
+export function doubleToDecimal(v: DoubleValue, loc: Loc | null): BigDec {
+  if (!Number.isFinite(v.v)) throw numberFormat(v.toString(), loc);
+  return BigDec.parse(v.toString())!;
+}
+
 function toIntegerType(v: number | BigDec | LongValue | bigint, t: string, loc: Loc | null): Value {
   let b: bigint;
   if (typeof v === 'bigint') b = v;
@@ -611,7 +702,7 @@ function toIntegerType(v: number | BigDec | LongValue | bigint, t: string, loc: 
 
 /** Whether `as T` / typed declarations know the type. */
 export function isKnownType(t: string): boolean {
-  return t === 'def' || t === 'Object' || t === 'var' || BOOL_TYPES.has(t) || STRING_TYPES.has(t) || INT_TYPES.has(t) || DEC_TYPES.has(t) ||
+  return t === 'def' || t === 'Object' || t === 'var' || t === 'char' || t === 'Character' || t === 'java.lang.Character' || BOOL_TYPES.has(t) || STRING_TYPES.has(t) || INT_TYPES.has(t) || DEC_TYPES.has(t) ||
     LIST_TYPES.has(t) || SET_TYPES.has(t) || MAP_TYPES.has(t) || t === 'Closure' || t === 'Pattern' || t === 'java.util.regex.Pattern';
 }
 
@@ -620,15 +711,18 @@ export function coerceDeclared(v: Value, t: string | null, loc: Loc | null): Val
   if (t === null || t === 'def' || t === 'var' || t === 'Object') return v;
   if (v === null) {
     if (t === 'int' || t === 'long' || t === 'short' || t === 'byte') return 0;
-    if (t === 'double' || t === 'float') return 0;
+    if (t === 'double' || t === 'float') return toDoubleType(0, t);
     if (t === 'boolean') return false;
     return null;
   }
   if (STRING_TYPES.has(t)) return typeof v === 'string' ? v : toGroovyString(v);
   if (INT_TYPES.has(t) && (typeof v === 'number' || v instanceof BigDec || v instanceof LongValue)) return toIntegerType(v, t, loc);
+  if (INT_TYPES.has(t) && v instanceof DoubleValue) return toIntegerType(v.v, t, loc);
   if (BIGDEC_TYPES.has(t) && typeof v === 'number') return BigDec.of(v);
-  if (DEC_TYPES.has(t) && v instanceof LongValue) return BIGDEC_TYPES.has(t) ? new BigDec(v.v, 0) : t === 'Number' ? v : Number(v.v);
-  if (DEC_TYPES.has(t) && v instanceof BigDec) return BIGDEC_TYPES.has(t) || t === 'Number' ? v : v.toNumber();
+  if (BIGDEC_TYPES.has(t) && v instanceof DoubleValue) return doubleToDecimal(v, loc);
+  if (DEC_TYPES.has(t) && !BIGDEC_TYPES.has(t) && (typeof v === 'number' || v instanceof DoubleValue)) return castTo(v, t, loc);
+  if (DEC_TYPES.has(t) && v instanceof LongValue) return BIGDEC_TYPES.has(t) ? new BigDec(v.v, 0) : t === 'Number' ? v : toDoubleType(Number(v.v), t);
+  if (DEC_TYPES.has(t) && v instanceof BigDec) return BIGDEC_TYPES.has(t) || t === 'Number' ? v : toDoubleType(v.toNumber(), t);
   if (INT_TYPES.has(t) && typeof v === 'string') {
     if (v.length === 1) return v.charCodeAt(0);
     throw castFail(v, t, loc);
@@ -638,6 +732,47 @@ export function coerceDeclared(v: Value, t: string | null, loc: Loc | null): Val
   if ((LIST_TYPES.has(t) || SET_TYPES.has(t)) && !Array.isArray(v)) return castTo(v, t, loc);
   if (MAP_TYPES.has(t) && !(v instanceof Map)) throw castFail(v, t, loc);
   return v;
+}
+
+/**
+ * Whether Groovy's method selection lets a typed parameter take the argument (`def f(String s)`
+ * called with 1 is MissingMethodException, as in Groovy: a typed parameter converts nothing but
+ * a GString to a String and numbers to wider numbers). A primitive takes no null; a type this
+ * does not know (a class of the script, a Jenkins type) is not checked here.
+ */
+export function paramAccepts(type: string | null, v: Value): boolean {
+  if (type === null) return true;
+  const lt = type.indexOf('<');
+  const full = lt < 0 ? type : type.slice(0, lt);
+  const t = full.startsWith('java.') ? full.slice(full.lastIndexOf('.') + 1) : full;
+  switch (t) {
+    case 'int': case 'long': case 'short': case 'byte': case 'double': case 'float': case 'boolean': case 'char':
+      if (v === null) return false;
+      break;
+    case 'def': case 'Object': case 'var':
+      return true;
+  }
+  if (v === null) return true;
+  const rank = typeof v === 'number' ? (Number.isInteger(v) ? ((v | 0) === v ? 1 : 2) : 0) : v instanceof LongValue ? (v.big ? 3 : 2) : 0;
+  switch (t) {
+    case 'String': case 'CharSequence': case 'GString': return typeof v === 'string' || v instanceof LazyGString;
+    case 'int': case 'Integer': case 'short': case 'Short': case 'byte': case 'Byte': return rank === 1;
+    case 'long': case 'Long': return rank === 1 || rank === 2;
+    case 'BigInteger': return rank >= 1;
+    case 'double': case 'Double': case 'float': case 'Float': case 'Number': case 'BigDecimal':
+      return typeof v === 'number' || v instanceof LongValue || v instanceof BigDec || v instanceof DoubleValue;
+    case 'boolean': case 'Boolean': return typeof v === 'boolean';
+    case 'List': case 'ArrayList': return Array.isArray(v) ? setKind(v) === null : isRangeValue(v);
+    case 'Collection': case 'Iterable': return Array.isArray(v) || isRangeValue(v);
+    case 'Set': return Array.isArray(v) && setKind(v) !== null;
+    case 'Map': case 'LinkedHashMap': case 'HashMap': return v instanceof Map;
+    case 'Closure': return isClosure(v);
+  }
+  return true;
+}
+
+function isRangeValue(v: Value): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && v.kind === 'range';
 }
 
 /** `v instanceof T` for the types scripts test. */
@@ -651,10 +786,15 @@ export function instanceOf(v: Value, t: string): boolean {
     case 'Long': case 'long': return typeof v === 'number' ? Number.isInteger(v) && (v | 0) !== v : v instanceof LongValue && !v.big;
     case 'BigInteger': return v instanceof LongValue && v.big;
     case 'BigDecimal': return v instanceof BigDec;
-    case 'Double': case 'double': case 'Float': case 'float': return typeof v === 'number' && !Number.isInteger(v);
-    case 'Number': return typeof v === 'number' || v instanceof BigDec || v instanceof LongValue;
+    case 'Double': case 'double': return (typeof v === 'number' && !Number.isInteger(v)) || (v instanceof DoubleValue && !v.float);
+    case 'Float': case 'float': return v instanceof DoubleValue && v.float;
+    case 'Number': return typeof v === 'number' || v instanceof BigDec || v instanceof LongValue || v instanceof DoubleValue;
     case 'Boolean': case 'boolean': return typeof v === 'boolean';
-    case 'List': case 'ArrayList': case 'Collection': case 'Iterable': case 'AbstractList': return Array.isArray(v) || (typeof v === 'object' && !(v instanceof Map) && v.kind === 'range');
+    case 'List': case 'ArrayList': case 'AbstractList': return Array.isArray(v) ? setKind(v) === null : typeof v === 'object' && !(v instanceof Map) && v.kind === 'range';
+    case 'Collection': case 'Iterable': return Array.isArray(v) || (typeof v === 'object' && !(v instanceof Map) && v.kind === 'range');
+    case 'Set': case 'AbstractSet': return Array.isArray(v) && setKind(v) !== null;
+    case 'HashSet': return Array.isArray(v) && (setKind(v) === 'java.util.HashSet' || setKind(v) === 'java.util.LinkedHashSet');
+    case 'LinkedHashSet': case 'TreeSet': case 'SortedSet': return Array.isArray(v) && setKind(v) === setKindOf(s);
     case 'Map': case 'LinkedHashMap': case 'HashMap': case 'AbstractMap': return v instanceof Map;
     case 'Closure': return isClosure(v);
     case 'Range': case 'IntRange': return typeof v === 'object' && !Array.isArray(v) && !(v instanceof Map) && v.kind === 'range';

@@ -21,6 +21,7 @@ import type { Loc } from '../../core/build.ts';
 import { scriptError } from './errors.ts';
 import { tooLarge } from './limits.ts';
 import { BigDec, decimalOp } from './decimal.ts';
+import { DoubleValue, doubleOf, floatOf, numberPower } from './double-value.ts';
 import type { Value } from './values.ts';
 import { LongValue, bigIntegerOf, bigOf, integerRank, intOf, isInt32, longOf, setIntegerMethods } from './long-value.ts';
 
@@ -31,6 +32,7 @@ function toDouble(v: Value): number | null {
   if (typeof v === 'number') return v;
   if (v instanceof LongValue) return Number(v.v);
   if (v instanceof BigDec) return v.toNumber();
+  if (v instanceof DoubleValue) return v.v;
   return null;
 }
 
@@ -68,7 +70,7 @@ export function int32Op(op: string, a: number, b: number, loc: Loc | null): Valu
 function power(a: number | LongValue, b: number | LongValue, loc: Loc | null): Value {
   const base = bigOf(a);
   const e = bigOf(b);
-  if (e < 0n) return Number(base) ** Number(e);
+  if (e < 0n) return numberPower(Number(base), Number(e));
   if (base !== 0n && base !== 1n && base !== -1n && e > 40_000n) throw tooLarge(`${base} ** ${e}`, loc);
   const r = base ** e;
   if (a instanceof LongValue && a.big) return bigIntegerOf(r, loc);
@@ -93,12 +95,12 @@ export function integerOp(op: string, a: Value, b: Value, loc: Loc | null): Valu
     const y = toDouble(b);
     if (x === null || y === null) return undefined;
     switch (op) {
-      case '+': return x + y;
-      case '-': return x - y;
-      case '*': return x * y;
-      case '/': return x / y;
-      case '%': return x % y;
-      case '**': return x ** y;
+      case '+': return doubleOf(x + y);
+      case '-': return doubleOf(x - y);
+      case '*': return doubleOf(x * y);
+      case '/': return doubleOf(x / y);
+      case '%': return doubleOf(x % y);
+      case '**': return numberPower(x, y);
     }
     return undefined;
   }
@@ -201,7 +203,8 @@ function integerMethod(n: LongValue, name: string, a: Value[], loc: Loc | null):
     case 'toInteger': case 'intValue': return intOf(n.v);
     case 'toLong': case 'longValue': return longOf(n.v);
     case 'toBigInteger': return n.big ? n : new LongValue(n.v, true);
-    case 'toDouble': case 'doubleValue': case 'toFloat': case 'floatValue': return Number(n.v);
+    case 'toDouble': case 'doubleValue': return doubleOf(Number(n.v));
+    case 'toFloat': case 'floatValue': return floatOf(Number(n.v));
     case 'toBigDecimal': return new BigDec(n.v, 0);
     case 'abs': return n.v < 0n ? (n.big ? bigIntegerOf(-n.v, loc) : longOf(-n.v)) : n;
     case 'negate': return n.big ? bigIntegerOf(-n.v, loc) : longOf(-n.v);

@@ -44,7 +44,7 @@ import {
 } from './errors.ts';
 import { sprintf, toGroovyString as formatValue } from './format.ts';
 import {
-  EntryObject, arithmetic, castTo, coerceDeclared, groovyCompare, groovyEquals, groovyTruth as truth,
+  EntryObject, arithmetic, castTo, coerceDeclared, paramAccepts, groovyCompare, groovyEquals, groovyTruth as truth,
   instanceOf, isCase, isKnownType, iterableToList, makeRange, mapKey, negate, rangeAt, rangeSize,
 } from './groovy-ops.ts';
 import { MAX_STRING, tooLarge } from './limits.ts';
@@ -54,6 +54,8 @@ import { mapGet, mapMethods } from './methods-map.ts';
 import { booleanMethods, newString, numberMethods } from './methods-number.ts';
 import { decimalLiteral, isDecimal } from './decimal.ts';
 import { LongValue, integerLiteralOf } from './integers.ts';
+import { DoubleValue } from './double-value.ts';
+import { makeSet, setKindOf } from './sets.ts';
 import { LazyGString } from './lazy-gstring.ts';
 import {
   ClassObject, JAVA_ROOTS, callStaticMethod, classOf, javaClassOf as javaTypeName, construct, constructedByInterpreter, getStaticField, isJavaObject, javaMethod, rejected,
@@ -968,6 +970,7 @@ export class Interpreter {
         let nv = e.op === '++' ? cur + 1 : e.op === '--' ? cur - 1 : SLOW;
         if (nv === SLOW) return SLOW;
         if ((cur | 0) === cur) nv |= 0; // an Integer wraps at 32 bits
+        else if (!Number.isInteger(cur)) return SLOW; // a Double: doubleOf decides its form (the async path)
         else if (!Number.isSafeInteger(nv) && Number.isInteger(cur)) nv = arithmetic('+', cur, e.op === '++' ? 1 : -1, e.loc) as number;
         vars.set(name, nv);
         return e.prefix ? nv : cur;
@@ -1495,7 +1498,7 @@ export class Interpreter {
         return negate(await this.eval(e.operand, scope, f), e.loc);
       case '+': {
         const v = await this.eval(e.operand, scope, f);
-        if (typeof v !== 'number' && !isDecimal(v)) throw noSignature(v, 'positive', [], e.loc);
+        if (typeof v !== 'number' && !isDecimal(v) && !(v instanceof DoubleValue)) throw noSignature(v, 'positive', [], e.loc);
         return v;
       }
       case '~': {
@@ -1513,7 +1516,7 @@ export class Interpreter {
         let old: Value = null;
         const nv = await this.update(e.operand, scope, f, async (cur) => {
           old = cur;
-          if (typeof cur === 'number' || isDecimal(cur) || cur instanceof LongValue) return arithmetic('+', cur, delta, e.loc);
+          if (typeof cur === 'number' || isDecimal(cur) || cur instanceof LongValue || cur instanceof DoubleValue) return arithmetic('+', cur, delta, e.loc);
           if (typeof cur === 'string') return stringMethods.get(delta > 0 ? 'next' : 'previous')!(cur, [], this.methodEnv(f, e.loc));
           if (cur === null) throw nullPointer(`Cannot invoke method ${delta > 0 ? 'next' : 'previous'}() on null object`, e.loc);
           throw noSignature(cur, delta > 0 ? 'next' : 'previous', [], e.loc);
@@ -1709,7 +1712,7 @@ export class Interpreter {
       case 'TreeSet': {
         const src = args[0];
         const l: GList = Array.isArray(src) ? [...src] : isRange(src) ? rangeToList(src) : [];
-        return simple.endsWith('Set') ? castTo(l, simple, e.loc) : l;
+        return simple.endsWith('Set') ? makeSet(l, setKindOf(simple)!, args.length > 0) : l;
       }
       case 'HashMap':
       case 'LinkedHashMap':
@@ -1956,9 +1959,17 @@ export class Interpreter {
   }
 
   private async callFunction(name: string, fns: A.FunctionDecl[], args: Value[], f: Frame, loc: Loc): Promise<Value> {
-    const decl = fns.find((d) => args.length <= d.params.length && args.length >= d.params.filter((p) => p.default === null).length)
-      // `def f(String... xs)`: the last parameter takes the remaining arguments (none, or several)
-      ?? fns.find((d) => isVarargs(d.params) && args.length >= d.params.length - 1);
+    let decl: A.FunctionDecl | undefined;
+    let shaped = false;
+    // by the argument count first; `def f(String... xs)`: the last parameter takes the remaining
+    // arguments (none, or several); and Groovy picks the overload whose typed parameters take the
+    // arguments (a String one takes no number)
+    for (const d of fns) if (fitsCount(d, args)) { shaped = true; if (typesTake(d, args)) { decl = d; break; } }
+    if (decl === undefined) for (const d of fns) if (isVarargs(d.params) && args.length >= d.params.length - 1) { shaped = true; if (typesTake(d, args)) { decl = d; break; } }
+    if (!decl && shaped) {
+      // Groovy's MissingMethodException, with the arguments' Java classes
+      throw scriptError('no-such-method', `No signature of method: WorkflowScript.${name}() is applicable for argument types: (${args.map((a) => (a === null ? 'null' : javaTypeName(a))).join(', ')}) values: [${args.map((a) => (isClosure(a) ? 'Closure' : formatValue(a))).join(', ')}]`, loc, 'groovy.lang.MissingMethodException');
+    }
     if (!decl) {
       const sigs = fns.map((d) => `${name}(${d.params.map((p) => p.name).join(', ')})`).join(' or ');
       throw scriptError('no-such-method', `No signature of method: WorkflowScript.${name}() is applicable for argument types: (${args.map((a) => typeName(a)).join(', ')}) values: [${args.map((a) => (isClosure(a) ? 'Closure' : formatValue(a))).join(', ')}] (the script defines ${sigs})`, loc, 'groovy.lang.MissingMethodException');
@@ -2039,8 +2050,10 @@ export class Interpreter {
     } else {
       let a = args;
       const params = node.params;
+      // `{ String... xs -> }` gathers the arguments from its last parameter on, as a method's varargs
+      if (isVarargs(params) && a.length >= params.length - 1) a = varargs(params, a);
       // Groovy spreads one list argument over several parameters: [[1, 2]].each { a, b -> }
-      if (params.length > 1 && a.length === 1 && Array.isArray(a[0])) a = a[0];
+      else if (params.length > 1 && a.length === 1 && Array.isArray(a[0])) a = a[0];
       if (a.length > params.length) throw this.closureArgs(c, args, loc);
       const bound = this.bindParams(params, a, scope, nf);
       if (bound) await bound;
@@ -2203,7 +2216,12 @@ export class Interpreter {
         if (args.length === 0) return formatValue(recv);
         break;
       case 'asType':
-        if (args.length === 1) throw notSupported('asType(Class) (use the as operator: x as Integer)', loc);
+        // the `as` operator is a checked cast the sandbox allows; the method asType is not whitelisted
+        if (args.length === 1) {
+          const self = Array.isArray(recv) || isRange(recv) ? 'java.util.Collection' : recv instanceof Map ? 'java.util.Map' : typeof recv === 'string' ? 'java.lang.String'
+            : typeof recv === 'number' || isDecimal(recv) || recv instanceof LongValue || recv instanceof DoubleValue ? 'java.lang.Number' : isClosure(recv) ? 'groovy.lang.Closure' : 'java.lang.Object';
+          throw rejected(`staticMethod org.codehaus.groovy.runtime.DefaultGroovyMethods asType ${self} java.lang.Class`, loc);
+        }
         break;
       case 'with':
       case 'tap':
@@ -2724,6 +2742,24 @@ function fieldDefault(typeName: string | null): Value {
     case 'boolean': return false;
     default: return null;
   }
+}
+
+/** Whether a function takes this many arguments (its parameters with defaults may be left out). */
+function fitsCount(d: A.FunctionDecl, args: Value[]): boolean {
+  if (args.length > d.params.length) return false;
+  let required = 0;
+  for (const p of d.params) if (p.default === null) required++;
+  return args.length >= required;
+}
+
+/** Whether a function's typed parameters take the arguments, as Groovy's method selection decides (paramAccepts). */
+function typesTake(d: A.FunctionDecl, args: Value[]): boolean {
+  const n = isVarargs(d.params) ? d.params.length - 1 : d.params.length;
+  for (let i = 0; i < n && i < args.length; i++) {
+    const t = d.params[i]!.typeName;
+    if (t !== null && !paramAccepts(t, args[i] ?? null)) return false;
+  }
+  return true;
 }
 
 /** A method whose last parameter is `T... xs` (or `T[] xs`) gets the extra arguments as one list. */

@@ -27,6 +27,8 @@ import { callStatic, getStatic, staticClassName } from './methods-number.ts';
 import { DateObject, SimpleDateFormatObject, TimeZoneObject, timeZoneOf } from './java-time.ts';
 import { fromJson, isClosure, typeName, type CallArgs, type DynamicContext, type GList, type HostObject, type Value } from './values.ts';
 import { LongValue } from './long-value.ts';
+import { DoubleValue, doubleOf } from './double-value.ts';
+import { setKind } from './sets.ts';
 
 /** First segments of a qualified Java class name (a variable of such a name hides it). */
 export const JAVA_ROOTS: ReadonlySet<string> = new Set(['java', 'javax', 'groovy', 'hudson', 'jenkins', 'org', 'com', 'net', 'sun', 'io']);
@@ -39,7 +41,7 @@ const KNOWN: readonly string[] = [
   'java.util.Date', 'java.util.TimeZone', 'java.util.Collections', 'java.util.Arrays', 'java.util.UUID', 'java.util.Random',
   'java.util.Objects', 'java.util.Calendar', 'java.util.ArrayList', 'java.util.LinkedList', 'java.util.HashMap',
   'java.util.LinkedHashMap', 'java.util.TreeMap', 'java.util.HashSet', 'java.util.LinkedHashSet', 'java.util.TreeSet',
-  'java.util.regex.Pattern', 'java.util.regex.Matcher', 'java.util.concurrent.ConcurrentHashMap',
+  'java.util.List', 'java.util.Set', 'java.util.Map', 'java.util.Collection', 'java.util.regex.Pattern', 'java.util.regex.Matcher', 'java.util.concurrent.ConcurrentHashMap',
   'java.io.File', 'java.net.URL', 'java.net.URLEncoder', 'java.net.URLDecoder', 'java.net.Socket', 'java.net.InetAddress',
   'java.math.BigDecimal', 'java.math.BigInteger', 'java.text.SimpleDateFormat', 'java.nio.file.Files', 'java.nio.file.Paths',
   'groovy.json.JsonOutput', 'groovy.json.JsonSlurper', 'groovy.json.JsonSlurperClassic', 'groovy.util.Eval',
@@ -101,6 +103,7 @@ const JAVA_TYPES: Record<string, string> = {
 /** The Java class of a value, as getClass() and the sandbox's signatures name it. */
 export function javaClassOf(v: Value): string {
   if (v === null) return 'java.lang.Object';
+  if (Array.isArray(v)) return setKind(v) ?? 'java.util.ArrayList';
   const t = typeName(v);
   return own(JAVA_TYPES, t) ?? (t.includes('.') ? t : t === 'WorkflowScript' ? 'WorkflowScript' : 'java.lang.Object');
 }
@@ -300,9 +303,11 @@ export async function callStaticMethod(fqn: string, name: string, args: Value[],
       const f = own(JAVA_MATH, name); // not Object.prototype's constructor or toString
       if (f !== undefined) {
         // Math's methods take doubles: a BigDecimal argument is widened, as Java does
-        const ns = args.map((x) => (isDecimal(x) ? x.toNumber() : x));
+        const ns = args.map((x) => (isDecimal(x) ? x.toNumber() : x instanceof DoubleValue ? x.v : x));
         if (!ns.every((x) => typeof x === 'number')) throw noStatic(fqn, name, args, loc);
-        return f(...(ns as number[]));
+        const r = f(...(ns as number[]));
+        // the *Exact methods are int/long ones; the others return a double (Math.cbrt(8) is 2.0)
+        return name.endsWith('Exact') ? r : doubleOf(r);
       }
       break;
     }

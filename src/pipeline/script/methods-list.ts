@@ -15,6 +15,7 @@ import {
   argClosure, argInt, arity, emptyError, indexError, lastClosure, noSignature, type Method, type MethodEnv,
 } from './methods-common.ts';
 import { PatternObject, matchesWhole } from './regex.ts';
+import { makeSet, setAdd, setKind } from './sets.ts';
 import { isClosure, isMap, isRange, rangeToList, type ClosureValue, type GList, type GMap, type Value } from './values.ts';
 
 function concurrentModification(loc: Loc): ScriptError {
@@ -367,12 +368,14 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
       l.splice(i, 0, a[1] ?? null);
       return null;
     }
+    if (setKind(l) !== null) return setAdd(l, a[0] ?? null);
     l.push(a[0] ?? null);
     return true;
   }],
   ['push', (l, a, env) => {
     arity(l, 'push', a, 1, 1, env.loc);
     checkListSize(l.length + 1, env.loc);
+    if (setKind(l) !== null) return setAdd(l, a[0] ?? null);
     l.push(a[0] ?? null);
     return true;
   }],
@@ -385,6 +388,10 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
       const i = argInt(l, 'addAll', a, 0, env.loc);
       if (i < 0 || i > l.length) throw indexError(i, l.length, env.loc);
       l.splice(i, 0, ...items);
+    } else if (setKind(l) !== null) {
+      let changed = false;
+      for (const x of items) changed = setAdd(l, x) || changed;
+      return changed;
     } else {
       for (const x of items) l.push(x);
     }
@@ -553,12 +560,7 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
     return l;
   }],
   ['toUnique', (l, a, env) => uniqueBy(l, lastClosure(a), env)],
-  ['toSet', (l) => {
-    const out: GList = [];
-    const seen = new ValueSet();
-    for (const x of l) if (seen.add(x)) out.push(x);
-    return out;
-  }],
+  ['toSet', (l) => makeSet(l, 'java.util.HashSet', true)],
   ['reverse', (l, a, env) => {
     arity(l, 'reverse', a, 0, 1, env.loc);
     if (a[0] === true) return l.reverse();

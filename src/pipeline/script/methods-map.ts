@@ -1,6 +1,11 @@
 // Methods on maps (java.util.LinkedHashMap plus Groovy's GDK). Closures over a map take
 // (entry) or (key, value); eachWithIndex takes (entry, i) or (key, value, i).
-import { notSupported } from './errors.ts';
+// computeIfAbsent, computeIfPresent, compute and merge take a closure where Java takes a
+// Function/BiFunction (Groovy coerces it), with Java's rules: a null result removes or does not
+// add the entry. Jenkins' default sandbox whitelist does not list them (an administrator
+// approves them); Kiln allows them as it allows the pure functions of BEYOND_WHITELIST
+// (java-classes.ts), since they only read and write the script's own map.
+import { notSupported, scriptError } from './errors.ts';
 import { EntryObject, arithmetic, groovyEquals, groovyTruth, mapKey, naturalCompare } from './groovy-ops.ts';
 import { addEntry, closureComparator, sortAsync } from './methods-list.ts';
 import { argClosure, arity, lastClosure, noSignature, type Method, type MethodEnv } from './methods-common.ts';
@@ -168,6 +173,48 @@ export const mapMethods: Map<string, Method<GMap>> = new Map<string, Method<GMap
     const old = m.get(k) ?? null;
     if (old === null) m.set(k, a[1] ?? null);
     return old;
+  }],
+  ['computeIfAbsent', async (m, a, env) => {
+    arity(m, 'computeIfAbsent', a, 2, 2, env.loc);
+    const k = mapKey(a[0] ?? null);
+    const c = argClosure(m, 'computeIfAbsent', a, 1, env.loc);
+    const old = m.get(k) ?? null;
+    if (old !== null) return old;
+    const v = await env.call(c, [a[0] ?? null]);
+    if (v !== null) m.set(k, v);
+    return v;
+  }],
+  ['computeIfPresent', async (m, a, env) => {
+    arity(m, 'computeIfPresent', a, 2, 2, env.loc);
+    const k = mapKey(a[0] ?? null);
+    const c = argClosure(m, 'computeIfPresent', a, 1, env.loc);
+    const old = m.get(k) ?? null;
+    if (old === null) return null;
+    const v = await env.call(c, [a[0] ?? null, old]);
+    if (v === null) m.delete(k);
+    else m.set(k, v);
+    return v;
+  }],
+  ['compute', async (m, a, env) => {
+    arity(m, 'compute', a, 2, 2, env.loc);
+    const k = mapKey(a[0] ?? null);
+    const c = argClosure(m, 'compute', a, 1, env.loc);
+    const v = await env.call(c, [a[0] ?? null, m.get(k) ?? null]);
+    if (v === null) m.delete(k);
+    else m.set(k, v);
+    return v;
+  }],
+  ['merge', async (m, a, env) => {
+    arity(m, 'merge', a, 3, 3, env.loc);
+    const k = mapKey(a[0] ?? null);
+    const c = argClosure(m, 'merge', a, 2, env.loc);
+    const given = a[1] ?? null;
+    if (given === null) throw scriptError('null', 'merge: the value is null', env.loc, 'java.lang.NullPointerException');
+    const old = m.get(k) ?? null;
+    const v = old === null ? given : await env.call(c, [old, given]);
+    if (v === null) m.delete(k);
+    else m.set(k, v);
+    return v;
   }],
   ['putAll', (m, a, env) => {
     arity(m, 'putAll', a, 1, 1, env.loc);

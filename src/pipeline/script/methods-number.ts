@@ -8,6 +8,8 @@ import { argClosure, argInt, arity, noSignature, type Method } from './methods-c
 import { toJson, type Value } from './values.ts';
 import { BigDec, isDecimal } from './decimal.ts';
 import { LongValue, longOf } from './integers.ts';
+import { DoubleValue, doubleOf, floatOf, isDouble, javaDoubleString, setDoubleMethods } from './double-value.ts';
+import { doubleToDecimal } from './groovy-ops.ts';
 import { STATIC_ALIASES as ALIASES } from './static-names.ts';
 
 function intOf(n: number): number {
@@ -35,6 +37,7 @@ function roundPlaces(n: number, places: number): number {
 export const numberMethods: Map<string, Method<number>> = new Map<string, Method<number>>([
   ['abs', (n, _a, env) => (n === -2147483648 ? n : Number.isSafeInteger(n) || !Number.isInteger(n) ? Math.abs(n) : arithmetic('*', n, -1, env.loc))],
   ['intdiv', (n, a, env) => {
+    if (!Number.isInteger(n)) return doubleMethod(new DoubleValue(n, false), 'intdiv', a, env.loc)!;
     const d = a[0];
     if (d instanceof LongValue) return integerOpOrFail('intdiv', n, d, env.loc);
     if (typeof d !== 'number') throw noSignature(n, 'intdiv', a, env.loc);
@@ -54,17 +57,18 @@ export const numberMethods: Map<string, Method<number>> = new Map<string, Method
   ['intValue', (n) => int32Of(n)],
   ['longValue', (n) => longOf(BigInt(intOf(n)))],
   ['shortValue', (n) => Number(BigInt.asIntN(16, BigInt(intOf(n))))],
-  ['toDouble', (n) => n],
-  ['toFloat', (n) => n],
+  ['toDouble', (n) => doubleOf(n)],
+  ['toFloat', (n) => floatOf(n)],
   ['toBigDecimal', (n) => BigDec.of(n)],
-  ['doubleValue', (n) => n],
-  ['floatValue', (n) => n],
+  ['doubleValue', (n) => doubleOf(n)],
+  ['floatValue', (n) => floatOf(n)],
   ['round', (n, a, env) => {
     arity(n, 'round', a, 0, 1, env.loc);
-    if (a.length === 1) return roundPlaces(n, argInt(n, 'round', a, 0, env.loc));
-    return Math.round(n);
+    if (a.length === 1) return doubleOf(roundPlaces(n, argInt(n, 'round', a, 0, env.loc)));
+    // Math.round(double) is a long
+    return Number.isInteger(n) ? n : longOf(BigInt(Math.round(n)));
   }],
-  ['trunc', (n, a, env) => (a.length === 1 ? Math.trunc(n * 10 ** argInt(n, 'trunc', a, 0, env.loc)) / 10 ** argInt(n, 'trunc', a, 0, env.loc) : Math.trunc(n))],
+  ['trunc', (n, a, env) => doubleOf(a.length === 1 ? Math.trunc(n * 10 ** argInt(n, 'trunc', a, 0, env.loc)) / 10 ** argInt(n, 'trunc', a, 0, env.loc) : Math.trunc(n))],
   ['plus', (n, a, env) => (arity(n, 'plus', a, 1, 1, env.loc), arithmetic('+', n, a[0] ?? null, env.loc))],
   ['minus', (n, a, env) => (arity(n, 'minus', a, 1, 1, env.loc), arithmetic('-', n, a[0] ?? null, env.loc))],
   ['multiply', (n, a, env) => (arity(n, 'multiply', a, 1, 1, env.loc), arithmetic('*', n, a[0] ?? null, env.loc))],
@@ -107,6 +111,57 @@ export const numberMethods: Map<string, Method<number>> = new Map<string, Method
   }],
 ]);
 
+/** The methods scripts call on a whole Double or a Float (double-value.ts); undefined = not one. */
+function doubleMethod(d: DoubleValue, name: string, a: Value[], loc: Loc | null): Value | undefined {
+  const env = { loc } as never;
+  const same = (n: number): Value => (d.float ? floatOf(n) : doubleOf(n));
+  switch (name) {
+    case 'toString': return a.length === 0 ? d.toString() : undefined;
+    case 'toDouble': case 'doubleValue': return d.float ? doubleOf(d.v) : d;
+    case 'toFloat': case 'floatValue': return d.float ? d : floatOf(d.v);
+    case 'toBigDecimal': return doubleToDecimal(d, loc);
+    case 'equals': return a[0] instanceof DoubleValue && a[0].float === d.float && (a[0].v === d.v || (Number.isNaN(a[0].v) && Number.isNaN(d.v)));
+    case 'compareTo': return groovyCompare(d, a[0] ?? null, loc);
+    case 'abs': return same(Math.abs(d.v));
+    case 'negate': return same(-d.v);
+    case 'round':
+      if (a.length === 0) return d.float ? int32Of(Math.round(d.v)) : longOf(BigInt(intOf(Math.round(d.v))));
+      if (a.length === 1 && typeof a[0] === 'number') return same(roundPlaces(d.v, a[0]));
+      return undefined;
+    case 'trunc':
+      if (a.length === 0) return same(Math.trunc(d.v));
+      return undefined;
+    case 'intdiv':
+      throw scriptError('unsupported', `Cannot use intdiv() on this number type: ${d.typeName} with value: ${d.toString()}`, loc, 'java.lang.UnsupportedOperationException');
+    case 'isNaN': return Number.isNaN(d.v);
+    case 'isInfinite': return !Number.isFinite(d.v) && !Number.isNaN(d.v);
+    case 'hashCode': return d.float ? new Int32Array(new Float32Array([d.v]).buffer)[0]! : javaDoubleHash(d.v);
+    case 'plus': return arity(d as never, name, a, 1, 1, loc as Loc), arithmetic('+', d, a[0] ?? null, loc);
+    case 'minus': return arity(d as never, name, a, 1, 1, loc as Loc), arithmetic('-', d, a[0] ?? null, loc);
+    case 'multiply': return arity(d as never, name, a, 1, 1, loc as Loc), arithmetic('*', d, a[0] ?? null, loc);
+    case 'div': return arity(d as never, name, a, 1, 1, loc as Loc), arithmetic('/', d, a[0] ?? null, loc);
+    case 'mod': return arity(d as never, name, a, 1, 1, loc as Loc), arithmetic('%', d, a[0] ?? null, loc);
+    case 'power': return arity(d as never, name, a, 1, 1, loc as Loc), arithmetic('**', d, a[0] ?? null, loc);
+    case 'next': return arithmetic('+', d, 1, loc);
+    case 'previous': return arithmetic('-', d, 1, loc);
+  }
+  const m = numberMethods.get(name);
+  switch (name) {
+    case 'toInteger': case 'toLong': case 'toBigInteger': case 'toShort': case 'intValue': case 'longValue': case 'shortValue': case 'asBoolean':
+      return m!(d.v, a, env) as Value;
+  }
+  return undefined;
+}
+
+/** Double.hashCode(): the high and low words of its bits, xor-ed. */
+function javaDoubleHash(n: number): number {
+  const b = new DataView(new ArrayBuffer(8));
+  b.setFloat64(0, n);
+  return (b.getInt32(0) ^ b.getInt32(4)) | 0;
+}
+
+setDoubleMethods(doubleMethod);
+
 export const booleanMethods: Map<string, Method<boolean>> = new Map<string, Method<boolean>>([
   ['toString', (b) => String(b)],
   ['booleanValue', (b) => b],
@@ -125,7 +180,7 @@ type Static = (args: Value[], loc: Loc) => Value;
 
 function num(args: Value[], i: number, cls: string, name: string, loc: Loc): number {
   const a = args[i];
-  const v = isDecimal(a) ? a.toNumber() : a;
+  const v = isDecimal(a) ? a.toNumber() : a instanceof DoubleValue ? a.v : a;
   if (typeof v !== 'number') throw scriptError('no-such-method', `No signature of method: static ${cls}.${name}() is applicable for argument types: (${args.map((a) => toGroovyString(a)).join(', ')})`, loc, 'groovy.lang.MissingMethodException');
   return v;
 }
@@ -158,6 +213,11 @@ function parseIntArg(args: Value[], cls: string, name: string, loc: Loc): Value 
   return Number(b);
 }
 
+/** A Math result in the overload Java picks: double when any argument is a Double, Float or BigDecimal. */
+function sameKind(args: Value[], n: number): Value {
+  return args.some((x) => isDouble(x) || isDecimal(x)) ? doubleOf(n) : n;
+}
+
 function jsonString(v: Value): string {
   return JSON.stringify(toJson(v));
 }
@@ -182,14 +242,14 @@ const STATICS: Record<string, Record<string, Static>> = {
     min: (a, loc) => Math.min(num(a, 0, 'Long', 'min', loc), num(a, 1, 'Long', 'min', loc)),
   },
   Double: {
-    parseDouble: (a, loc) => parseJavaNumber(str(a, 0, 'Double', 'parseDouble', loc), loc),
-    valueOf: (a: Value[], loc: Loc) => (typeof a[0] === 'number' ? a[0] : parseJavaNumber(str(a, 0, 'Double', 'valueOf', loc), loc)),
-    toString: (a: Value[], loc: Loc) => toGroovyString(num(a, 0, 'Double', 'toString', loc)),
+    parseDouble: (a, loc) => doubleOf(parseJavaNumber(str(a, 0, 'Double', 'parseDouble', loc), loc)),
+    valueOf: (a: Value[], loc: Loc) => doubleOf(typeof a[0] === 'string' ? parseJavaNumber(a[0], loc) : num(a, 0, 'Double', 'valueOf', loc)),
+    toString: (a: Value[], loc: Loc) => javaDoubleString(num(a, 0, 'Double', 'toString', loc)),
     isNaN: (a, loc) => Number.isNaN(num(a, 0, 'Double', 'isNaN', loc)),
   },
   Float: {
-    parseFloat: (a, loc) => parseJavaNumber(str(a, 0, 'Float', 'parseFloat', loc), loc),
-    valueOf: (a: Value[], loc: Loc) => (typeof a[0] === 'number' ? a[0] : parseJavaNumber(str(a, 0, 'Float', 'valueOf', loc), loc)),
+    parseFloat: (a, loc) => floatOf(parseJavaNumber(str(a, 0, 'Float', 'parseFloat', loc), loc)),
+    valueOf: (a: Value[], loc: Loc) => floatOf(typeof a[0] === 'string' ? parseJavaNumber(a[0], loc) : num(a, 0, 'Float', 'valueOf', loc)),
   },
   Boolean: {
     parseBoolean: (a) => typeof a[0] === 'string' && a[0].toLowerCase() === 'true',
@@ -206,17 +266,18 @@ const STATICS: Record<string, Record<string, Static>> = {
     },
   },
   Math: {
-    max: (a, loc) => Math.max(num(a, 0, 'Math', 'max', loc), num(a, 1, 'Math', 'max', loc)),
-    min: (a, loc) => Math.min(num(a, 0, 'Math', 'min', loc), num(a, 1, 'Math', 'min', loc)),
-    abs: (a, loc) => Math.abs(num(a, 0, 'Math', 'abs', loc)),
+    // max/min/abs keep an int or long overload for integers, a double one as soon as an argument is floating point or a BigDecimal
+    max: (a, loc) => sameKind(a, Math.max(num(a, 0, 'Math', 'max', loc), num(a, 1, 'Math', 'max', loc))),
+    min: (a, loc) => sameKind(a, Math.min(num(a, 0, 'Math', 'min', loc), num(a, 1, 'Math', 'min', loc))),
+    abs: (a, loc) => sameKind(a, Math.abs(num(a, 0, 'Math', 'abs', loc))),
     round: (a, loc) => Math.round(num(a, 0, 'Math', 'round', loc)),
-    ceil: (a, loc) => Math.ceil(num(a, 0, 'Math', 'ceil', loc)),
-    floor: (a, loc) => Math.floor(num(a, 0, 'Math', 'floor', loc)),
-    pow: (a, loc) => num(a, 0, 'Math', 'pow', loc) ** num(a, 1, 'Math', 'pow', loc),
-    sqrt: (a, loc) => Math.sqrt(num(a, 0, 'Math', 'sqrt', loc)),
-    log: (a, loc) => Math.log(num(a, 0, 'Math', 'log', loc)),
-    log10: (a, loc) => Math.log10(num(a, 0, 'Math', 'log10', loc)),
-    signum: (a, loc) => Math.sign(num(a, 0, 'Math', 'signum', loc)),
+    ceil: (a, loc) => doubleOf(Math.ceil(num(a, 0, 'Math', 'ceil', loc))),
+    floor: (a, loc) => doubleOf(Math.floor(num(a, 0, 'Math', 'floor', loc))),
+    pow: (a, loc) => doubleOf(num(a, 0, 'Math', 'pow', loc) ** num(a, 1, 'Math', 'pow', loc)),
+    sqrt: (a, loc) => doubleOf(Math.sqrt(num(a, 0, 'Math', 'sqrt', loc))),
+    log: (a, loc) => doubleOf(Math.log(num(a, 0, 'Math', 'log', loc))),
+    log10: (a, loc) => doubleOf(Math.log10(num(a, 0, 'Math', 'log10', loc))),
+    signum: (a, loc) => doubleOf(Math.sign(num(a, 0, 'Math', 'signum', loc))),
     floorDiv: (a, loc) => {
       const d = num(a, 1, 'Math', 'floorDiv', loc);
       if (d === 0) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
@@ -284,7 +345,7 @@ const STATIC_PROPS: Record<string, Record<string, Value>> = {
   Integer: { MAX_VALUE: 2147483647, MIN_VALUE: -2147483648 },
   Long: { MAX_VALUE: new LongValue(9223372036854775807n, false), MIN_VALUE: new LongValue(-9223372036854775808n, false) },
   Math: { PI: Math.PI, E: Math.E },
-  Double: { MAX_VALUE: Number.MAX_VALUE, MIN_VALUE: Number.MIN_VALUE },
+  Double: { MAX_VALUE: doubleOf(Number.MAX_VALUE), MIN_VALUE: Number.MIN_VALUE },
 };
 
 

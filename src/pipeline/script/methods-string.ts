@@ -1,7 +1,7 @@
 // Methods on strings: java.lang.String (Java 11+, as Jenkins runs on) plus Groovy's GDK.
 import type { Loc } from '../../core/build.ts';
 import { notSupported, scriptError } from './errors.ts';
-import { toGroovyString } from './format.ts';
+import { sprintf, toGroovyString } from './format.ts';
 import { arithmetic, groovyCompare, groovyTruth, numberFormat, parseJavaNumber } from './groovy-ops.ts';
 import { checkListSize, checkString, MAX_STRING, tooLarge } from './limits.ts';
 import { sliceIndices } from './methods-list.ts';
@@ -10,6 +10,7 @@ import { PatternObject, findAll, findFirst, javaSplit, matchValue, matchesWhole,
 import { isRange, type ClosureValue, type GList, type Value } from './values.ts';
 import { BigDec } from './decimal.ts';
 import { LongValue, longOf } from './integers.ts';
+import { doubleOf, floatOf } from './double-value.ts';
 
 /** A regex argument: a string (slashy or not) or a Pattern from `~/re/`. */
 export function regexArg(v: Value | undefined): string | null {
@@ -384,8 +385,15 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
   }],
   ['toBigInteger', (s, _a, env) => new LongValue(toBigInt(s, env.loc), true)],
   ['toShort', (s, _a, env) => toInteger(s, env.loc)],
-  ['toDouble', (s, _a, env) => parseJavaNumber(s, env.loc)],
-  ['toFloat', (s, _a, env) => parseJavaNumber(s, env.loc)],
+  ['toDouble', (s, _a, env) => doubleOf(parseJavaNumber(s, env.loc))],
+  // the static String.format(String, Object...) called on a String: Groovy ignores the receiver,
+  // so '%s-%d'.format('a', 3) formats 'a' (with the whitelisted static's Java rules)
+  ['format', (s, a, env) => {
+    const fmt = a[0];
+    if (typeof fmt !== 'string') throw noSignature(s, 'format', a, env.loc);
+    return sprintf(fmt, a.length === 2 && Array.isArray(a[1]) ? a[1] : a.slice(1), env.loc);
+  }],
+  ['toFloat', (s, _a, env) => floatOf(parseJavaNumber(s, env.loc))],
   ['toBigDecimal', (s, _a, env) => {
     // new BigDecimal(s.trim()): '1.10' keeps its scale
     const d = BigDec.parse(s.trim());

@@ -6,7 +6,8 @@
 //   Integer              → number            (integral, within 32 bits; wraps as Java's int)
 //   Long, BigInteger     → number outside 32 bits, or LongValue (integers.ts: a bigint)
 //   BigDecimal           → BigDec (decimal.ts, a HostObject: unscaled bigint + scale; `1.10`, `1/2`)
-//   Double, Float        → number            (non-integral: `1.5d`, toDouble())
+//   Double, Float        → number when not whole (`1.5d`); a DoubleValue (double-value.ts)
+//                          when whole (`2.0d`, `(double) 2`) and for every Float
 //   Boolean, null        → boolean, null
 //   List                 → GList (a JS array)
 //   Map                  → GMap  (a JS Map with string keys; insertion-ordered like LinkedHashMap)
@@ -185,8 +186,9 @@ export function toJson(v: Value): unknown {
   if (v.kind === 'range') return rangeToList(v).map(toJson);
   // a BigDecimal (decimal.ts) is a number in JSON and YAML
   if (v.kind === 'host' && v.typeName === 'java.math.BigDecimal') return Number(v.toString());
-  // a Long or BigInteger (integers.ts) too
+  // a Long or BigInteger (integers.ts) too, and a whole Double or a Float (double-value.ts)
   if (v.kind === 'host' && (v.typeName === 'java.lang.Long' || v.typeName === 'java.math.BigInteger')) return Number(v.toString());
+  if (v.kind === 'host' && (v.typeName === 'java.lang.Double' || v.typeName === 'java.lang.Float')) return (v as unknown as { v: number }).v;
   return v.toString();
 }
 

@@ -9,10 +9,14 @@ import type { StepDecl, StepParam, ParamType } from '../../core/steps.ts';
 import { typeName, isList, isMap, isClosure, type CallArgs, type Value } from '../script/values.ts';
 import { isDecimal as isBigDec } from '../script/decimal.ts';
 import { LongValue } from '../script/integers.ts';
+import { DoubleValue } from '../script/double-value.ts';
+import { toGroovyString } from '../script/format.ts';
+import { javaClassOf } from '../script/java-classes.ts';
+import { jenkinsClassOf } from './known-classes.ts';
 
-/** A BigDecimal, or a Long/BigInteger that is not a JS number (integers.ts): numbers for steps. */
+/** A BigDecimal, a Long/BigInteger that is not a JS number (integers.ts), a whole Double or a Float (double-value.ts): numbers for steps. */
 function isDecimal(v: Value): boolean {
-  return isBigDec(v) || v instanceof LongValue;
+  return isBigDec(v) || v instanceof LongValue || v instanceof DoubleValue;
 }
 import { KilnError } from '../../core/errors.ts';
 
@@ -107,14 +111,33 @@ function coerce(p: StepParam, v: Value): Value {
       return typeof v === 'string' ? javaBoolean(v) : v;
     case 'integer':
       // a BigDecimal (`timeout(time: 1.5)`) reaches steps as a JS number, truncated where an int is wanted, as Groovy casts it
-      return typeof v === 'string' ? Number(v.trim()) : isBigDec(v) ? Number(v.toBigInt()) : v instanceof LongValue ? Number(v.v) : v;
+      return typeof v === 'string' ? Number(v.trim()) : isBigDec(v) ? Number(v.toBigInt()) : v instanceof LongValue ? Number(v.v) : v instanceof DoubleValue ? Math.trunc(v.v) : v;
     case 'number':
-      return typeof v === 'string' ? Number(v.trim()) : isBigDec(v) ? v.toNumber() : v instanceof LongValue ? Number(v.v) : v;
+      return typeof v === 'string' ? Number(v.trim()) : isBigDec(v) ? v.toNumber() : v instanceof LongValue ? Number(v.v) : v instanceof DoubleValue ? v.v : v;
     case 'string':
-      return typeof v === 'number' || typeof v === 'boolean' || isDecimal(v) ? String(v) : v;
+      return typeof v === 'number' || typeof v === 'boolean' || isDecimal(v) ? toGroovyString(v) : v;
     default:
       return v;
   }
+}
+
+/**
+ * A number or a boolean for a String parameter: Jenkins does not convert it. structs'
+ * DescribableModel.coerce lets Groovy coerce the argument (a GString becomes a String, nothing
+ * else does) and then throws `ClassCastException: <class>.<param> expects class
+ * java.lang.String but received class java.lang.Integer`; `echo 5` fails so in scripted code
+ * (and `echo currentBuild.number`). Returns that exception's message, or null.
+ */
+export function stringCastProblem(decl: StepDecl, p: StepParam, v: Value, given: readonly string[] = []): string | null {
+  if (p.type !== 'string' || !(typeof v === 'number' || typeof v === 'boolean' || isDecimal(v))) return null;
+  return `java.lang.ClassCastException: ${jenkinsClassOf(decl, given)}.${p.name} expects class java.lang.String but received class ${javaClassOf(v)}`;
+}
+
+/** A value as Java's toString prints it inside a Map's toString ({message=5, flag=true}). */
+function javaText(v: Value): string {
+  if (v instanceof Map) return `{${[...v].map(([k, x]) => `${k}=${javaText(x)}`).join(', ')}}`;
+  if (Array.isArray(v)) return `[${v.map(javaText).join(', ')}]`;
+  return toGroovyString(v);
 }
 
 export class StepBindError extends KilnError {
@@ -150,6 +173,12 @@ export function bindStepArgs(decl: StepDecl, args: CallArgs): { values: Record<s
   for (const p of decl.params) {
     const v = values[p.name];
     if (v === undefined) continue;
+    const cast = stringCastProblem(decl, p, v, Object.keys(values));
+    if (cast !== null) {
+      // structs' DescribableModel.instantiate names every argument it was given, then the cause
+      const args = Object.entries(values).map(([k, x]) => `${k}=${javaText(x)}`).join(', ');
+      throw new StepBindError(`Could not instantiate {${args}} for ${jenkinsClassOf(decl, Object.keys(values))}: ${cast}`);
+    }
     const problem = checkParamValue(decl, p, v);
     if (problem) problems.push(problem);
     else values[p.name] = coerce(p, v);

@@ -97,9 +97,10 @@ test('number conversions on strings', async () => {
   assert.equal(await show("'42'.toLong()"), '42');
   assert.equal(await show("'42'.toLong().class.name + ' ' + '9223372036854775807'.toLong() + ' ' + '12345678901234567890'.toBigInteger()"), 'java.lang.Long 9223372036854775807 12345678901234567890');
   await assert.rejects(ev("'3000000000'.toInteger()"), /For input string: "3000000000"/);
-  assert.equal(await ev("'2.5'.toDouble() * 2"), 5);
+  assert.equal(await show("'2.5'.toDouble() * 2"), '5.0'); // a Double, as Groovy prints it
   assert.equal(String(await ev("'2.5'.toBigDecimal()")), '2.5'); // a BigDecimal (numbers.test.ts)
-  assert.equal(await ev("'2.5'.toFloat()"), 2.5);
+  assert.equal(await show("'2.5'.toFloat()"), '2.5');
+  assert.equal(await show("'2.5'.toFloat().class.name"), 'java.lang.Float');
   assert.equal(await ev("'true'.toBoolean()"), true);
   assert.equal(await ev("'Y'.toBoolean()"), true);
   assert.equal(await ev("'no'.toBoolean()"), false);
@@ -284,8 +285,8 @@ test('number methods and the static helpers', async () => {
   assert.equal(await ev("Double.parseDouble('1.5')"), 1.5);
   assert.equal(await ev("Boolean.parseBoolean('TRUE')"), true);
   assert.equal(await ev('Math.max(1, 7) + Math.min(1, 7) + Math.abs(-2)'), 10);
-  assert.equal(await ev('Math.round(2.5) + Math.ceil(1.2) + Math.floor(1.8)'), 6);
-  assert.equal(await ev('Math.pow(2, 8)'), 256);
+  assert.equal(await show('Math.round(2.5) + Math.ceil(1.2) + Math.floor(1.8)'), '6.0'); // ceil and floor are doubles
+  assert.equal(await show('Math.pow(2, 8)'), '256.0');
   assert.equal(await ev('String.valueOf(12)'), '12');
   assert.equal(await ev("String.format('%s-%03d', 'b', 7)"), 'b-007');
   assert.equal(await ev('Integer.MAX_VALUE'), 2147483647);
@@ -300,7 +301,9 @@ test('number methods and the static helpers', async () => {
 test('sprintf and printf: %s %d %f %5.2f %-10s %x %%', async () => {
   assert.equal(await ev("sprintf('%s is %d years', 'Al', 30)"), 'Al is 30 years');
   assert.equal(await ev("sprintf('%5.2f|', 3.14159)"), ' 3.14|');
-  assert.equal(await ev("sprintf('%.1f', 2)"), '2.0');
+  // Java's %f takes no Integer (IllegalFormatConversionException), a Double it does
+  await assert.rejects(ev("sprintf('%.1f', 2)"), /^ScriptError: f != java.lang.Integer$/);
+  assert.equal(await ev("sprintf('%.1f', 2d)"), '2.0');
   assert.equal(await ev("sprintf('%f', 1.5)"), '1.500000');
   assert.equal(await ev("sprintf('%-6s|', 'ab')"), 'ab    |');
   assert.equal(await ev("sprintf('%6s|', 'ab')"), '    ab|');

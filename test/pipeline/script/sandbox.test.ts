@@ -159,7 +159,7 @@ test('Collections, Arrays, Random, Math, URLEncoder, UUID', async () => {
   assert.equal(await show('java.util.Arrays.toString([1, null])'), '[1, null]');
   // Java's generator: the same seed gives Java's numbers
   assert.equal(await show('def r = new Random(42)\n[r.nextInt(10), r.nextInt(100), r.nextInt()]'), '[0, 63, -1360544799]');
-  assert.equal(await show('[Math.abs(-3), Math.max(2, 9), Math.min(2, 9), Math.floor(2.7), Math.ceil(2.1), Math.sqrt(16), Math.cbrt(27), Math.hypot(3, 4)]'), '[3, 9, 2, 2, 3, 4, 3, 5]');
+  assert.equal(await show('[Math.abs(-3), Math.max(2, 9), Math.min(2, 9), Math.floor(2.7), Math.ceil(2.1), Math.sqrt(16), Math.cbrt(27), Math.hypot(3, 4)]'), '[3, 9, 2, 2.0, 3.0, 4.0, 3.0, 5.0]');
   const rnd = await ev('Math.random()');
   assert.ok(typeof rnd === 'number' && rnd >= 0 && rnd < 1);
   assert.equal(await ev("URLEncoder.encode('a b&c=d/é', 'UTF-8')"), 'a+b%26c%3Dd%2F%C3%A9');
