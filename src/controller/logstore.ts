@@ -318,6 +318,11 @@ export class LogStore {
     return { at: w.mem[0]!.offset, bytes: w.mem.length === 1 ? w.mem[0]!.buf : Buffer.concat(w.mem.map((m) => m.buf)) };
   }
 
+  /** The log's end (bytes appended so far, on disk or not); null when it is not open. */
+  end(build: BuildRef): number | null {
+    return this.#writers.get(key(build))?.size ?? null;
+  }
+
   /** Resolves when every byte and index entry appended so far is on disk (not yet fsynced). */
   async flush(build: BuildRef): Promise<void> {
     const w = this.#writers.get(key(build));
