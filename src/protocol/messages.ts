@@ -27,7 +27,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { Type } from './schema.ts';
 
 /** Bumped on any incompatible change; both sides refuse a peer with another version. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 /** Path of the WebSocket endpoint below the controller's base URL. */
 export const AGENT_PATH = '/agent';
 /** Largest frame either side accepts; a bigger one closes the connection (1009). */
