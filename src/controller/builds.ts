@@ -767,12 +767,9 @@ export class BuildManager {
         if (this.#detached) return Promise.reject(new Error('the controller is stopping'));
         const end = this.#logs.end(log);
         if (end !== null) {
-          try {
-            journal.execAt(key, safe, end);
-          } catch (err) {
-            logFailed(err);
-            return Promise.reject(err as Error);
-          }
+          // Journaled just before the log's next write (one line per write and exec, not per chunk).
+          if (execPoints.size === 0) this.#logs.setBeforeWrite(log, writeExecPoints);
+          execPoints.set(key, { safe, end });
         }
         return this.#logs.flush(log);
       },
@@ -802,6 +799,15 @@ export class BuildManager {
       },
     };
     const journal = new JournalWriter(dir);
+    const execPoints = new Map<string, { safe: { stdout: number; stderr: number }; end: number }>();
+    const writeExecPoints = () => {
+      try {
+        for (const [key, p] of execPoints) journal.execAt(key, p.safe, p.end);
+      } catch (err) {
+        logFailed(err); // the console goes on; a restart may then bring some of that output twice
+      }
+      execPoints.clear();
+    };
     const pr: PipelineRun = new PipelineRun({
       scmFiles,
       model,

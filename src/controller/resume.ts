@@ -26,9 +26,10 @@
 //
 // Durable execs' output (agent/durable.ts): the agent forgets output only once the console has it
 // on disk (the ack barrier), but a controller killed after the write and before the agent heard
-// of it would get it again. So each time a durable exec's output reaches the console, a line
+// of it would get it again. So before the console's writes of a durable exec's output, a line
 // `{"execAt":key,"o":stdout,"e":stderr,"c":end}` says: that exec's bytes up to these offsets are in
-// the console below `end` (written before those bytes can reach the disk). A resumed build takes
+// the console below `end` (builds.ts writes it just before the log store's next write, once per
+// write and exec). A resumed build takes
 // its step over from the last such point the console on disk covers (`execResumePoints`), so its
 // output comes neither twice nor not at all; `{"consoleAt":size}` (written as a build resumes)
 // voids the points beyond what that restart found on disk, whose offsets the console reuses.
