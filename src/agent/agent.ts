@@ -447,7 +447,6 @@ export class Agent {
     this.#session = w.session;
     this.#leftovers = null; // reported
     this.#link.attach({ send: (frame, binary) => ws.send(frame, { binary }) }, w.received);
-    if (w.resumed) this.#durable.acknowledged(w.received);
     this.#log(`${w.resumed ? 'reconnected' : 'connected'} to ${this.#o.stdio ? 'the controller over stdio' : this.#o.url} as agent '${this.name}'`);
   }
 
@@ -455,11 +454,9 @@ export class Agent {
     if (msg.type === 'welcome') throw new ProtocolViolation(CloseCode.policy, 'a second welcome');
     if (msg.type === 'ack') {
       this.#link.acknowledged(msg.ack);
-      this.#durable.acknowledged(msg.ack);
       return;
     }
     const fresh = this.#link.receive(msg.seq, msg.ack, bytes);
-    this.#durable.acknowledged(msg.ack);
     if (!fresh) return;
     this.#executor.handle(msg as Request, data);
   }

@@ -19,9 +19,12 @@
 // see leftovers.ts for why a record is not trusted). The agent reads the files as they grow
 // (fs.watch, and a poll as a fallback) and sends what it read (`output`, n from 0 per attachment),
 // at most WINDOW_BYTES beyond what the controller acknowledged: while the controller is away the
-// output waits on disk, not in memory. Acknowledged offsets are written to `<dir>/acked` as they
-// move, so a new agent process knows them too. Once the exit is known and every byte was sent,
-// `exited` goes out; when the controller acknowledges it, the directory is removed.
+// output waits on disk, not in memory. The controller acknowledges output with `execAck` (per
+// stream offsets) only once its console has the bytes on disk (the ack barrier): the link's own
+// acknowledgements of the frames do not count here, since a controller killed then would lose
+// what it held in memory. Acknowledged offsets are written to `<dir>/acked` as they move, so a
+// new agent process knows them too. Once the exit is known and every byte was sent, `exited` goes
+// out; when the controller acknowledges it (`execAck` with `done`), the directory is removed.
 //
 // A new controller session learns of the execs from the hello (`handback`), takes them over with
 // `reattach` (output resent from the acknowledged offsets: nothing lost, nothing twice) or has
@@ -140,10 +143,10 @@ export interface DurableStart {
   stdin?: Buffer;
 }
 
-/** Where an attached exec's messages go (the session's link); each send returns its seq. */
+/** Where an attached exec's messages go (the session's link). */
 export interface ExecSink {
-  output(data: Buffer, stream: Stream, n: number): number;
-  exited(r: { exitCode: number | null; signal: string | null; aborted: boolean; chunks: number }): number;
+  output(data: Buffer, stream: Stream, n: number): void;
+  exited(r: { exitCode: number | null; signal: string | null; aborted: boolean; chunks: number }): void;
   /** The controller acknowledged `exited`: the exec is gone. */
   forgotten(): void;
 }
@@ -221,9 +224,10 @@ export class DurableExec {
   #child: ChildProcess | null = null;
   #sink: ExecSink | null = null;
   #n = 0;
-  /** Output frames in flight: seq, and where each stream is once it is acknowledged. */
-  #inflight: { seq: number; s: StreamState; end: number }[] = [];
-  #exitedSeq = 0;
+  /** `exited` went out on the current attachment. */
+  #exitedSent = false;
+  /** What to add to the controller's offsets in `execAck` on this attachment (see attach). */
+  #shift = { stdout: 0, stderr: 0 };
   #aborted = false;
   #skipped = 0;
   #watcher: FSWatcher | null = null;
@@ -262,42 +266,41 @@ export class DurableExec {
   }
 
   /**
-   * The controller counted what it got (it took this exec over from the previous agent process's
-   * session): that is what it has, whatever acknowledgement this process had read. False when
-   * the offsets lie outside [acknowledged, produced].
+   * Whether a controller may resend from `from` (it took this exec over from the previous agent
+   * process's session and counted what it got): within [acknowledged, produced] per stream.
    */
-  resendFrom(from: { stdout: number; stderr: number }): boolean {
+  canResendFrom(from: { stdout: number; stderr: number }): boolean {
     const ok = (s: StreamState, at: number) => at >= s.acked && at <= s.size();
-    if (!ok(this.out, from.stdout) || !ok(this.err, from.stderr)) return false;
-    this.out.acked = from.stdout;
-    this.err.acked = from.stderr;
-    try {
-      writeFileSync(path.join(this.dir, 'acked'), `${this.out.acked} ${this.err.acked}\n`, { mode: 0o600 });
-    } catch {
-      // kept in memory
-    }
-    return true;
+    return ok(this.out, from.stdout) && ok(this.err, from.stderr);
   }
 
-  /** Sends to `sink` from the acknowledged offsets on. Returns a line to print first when output was skipped. */
-  attach(sink: ExecSink): void {
+  /**
+   * Sends to `sink` from the acknowledged offsets on, or from `from` (canResendFrom): what the
+   * controller got but has not acknowledged stays acknowledged-not, so that it is still here should
+   * that controller die before its console has it on disk.
+   */
+  attach(sink: ExecSink, from?: { stdout: number; stderr: number }): void {
     this.#sink = sink;
     this.#n = 0;
-    this.#inflight = [];
-    this.#exitedSeq = 0;
+    this.#exitedSent = false;
+    const counted = { stdout: from?.stdout ?? this.out.acked, stderr: from?.stderr ?? this.err.acked };
     for (const s of [this.out, this.err]) {
       const size = s.size();
       if (size - s.acked > MAX_BACKLOG_BYTES) {
         this.#skipped += size - MAX_BACKLOG_BYTES - s.acked;
         s.acked = size - MAX_BACKLOG_BYTES;
       }
-      s.sent = s.acked;
+      s.sent = Math.max(s.acked, from?.[s.stream] ?? 0);
     }
+    let line: Buffer | null = null;
     if (this.#skipped > 0) {
-      const line = Buffer.from(`[kiln] ${this.#skipped} bytes of this step's output were dropped while the controller was away (more than ${MAX_BACKLOG_BYTES / 1048576} MiB waited)\n`);
+      line = Buffer.from(`[kiln] ${this.#skipped} bytes of this step's output were dropped while the controller was away (more than ${MAX_BACKLOG_BYTES / 1048576} MiB waited)\n`);
       this.#skipped = 0;
-      sink.output(line, 'stderr', this.#n++);
     }
+    // The controller counts what it gets from where it thinks the streams are (`counted`), the
+    // line above included (as stderr): its acknowledgements are moved by this much to be offsets here.
+    this.#shift = { stdout: this.out.sent - counted.stdout, stderr: this.err.sent - counted.stderr - (line?.length ?? 0) };
+    if (line) sink.output(line, 'stderr', this.#n++);
     this.#watch();
     this.pump();
   }
@@ -305,40 +308,39 @@ export class DurableExec {
   /** The session that carried it ended: output waits on disk for the next one. */
   detach(): void {
     this.#sink = null;
-    this.#inflight = [];
-    this.#exitedSeq = 0;
+    this.#exitedSent = false;
     this.out.sent = this.out.acked;
     this.err.sent = this.err.acked;
   }
 
-  /** The link acknowledged everything up to `seq`. */
-  acknowledged(seq: number): void {
-    let moved = false;
-    while (this.#inflight.length > 0 && this.#inflight[0]!.seq <= seq) {
-      const f = this.#inflight.shift()!;
-      f.s.acked = f.end;
-      moved = true;
+  /**
+   * The controller has the output safe up to these offsets (`execAck`); with `done`, the result
+   * too. False when it acknowledges what was not sent on this attachment, or an end not sent.
+   */
+  ackTo(ackedOut: number, ackedErr: number, done: boolean): boolean {
+    const stdout = ackedOut + this.#shift.stdout;
+    const stderr = ackedErr + this.#shift.stderr;
+    if (stdout > this.out.sent || stderr > this.err.sent || (done && !this.#exitedSent)) return false;
+    if (done) {
+      void this.#forget(); // the controller has the result: nothing left to hand back
+      return true;
     }
-    const over = this.#exitedSeq > 0 && seq >= this.#exitedSeq;
-    // Not written when the exec is over: its directory goes now.
-    if (moved && !over) {
-      try {
-        writeFileSync(path.join(this.dir, 'acked'), `${this.out.acked} ${this.err.acked}\n`, { mode: 0o600 });
-      } catch {
-        // the directory is gone (discarded): nothing to keep
-      }
+    if (stdout <= this.out.acked && stderr <= this.err.acked) return true; // acknowledgements only move forward
+    this.out.acked = Math.max(this.out.acked, stdout);
+    this.err.acked = Math.max(this.err.acked, stderr);
+    try {
+      writeFileSync(path.join(this.dir, 'acked'), `${this.out.acked} ${this.err.acked}\n`, { mode: 0o600 });
+    } catch {
+      // the directory is gone (discarded): nothing to keep
     }
-    if (over) {
-      this.#forget(); // the controller has the result: nothing left to hand back
-      return;
-    }
-    if (moved) this.pump();
+    this.pump();
+    return true;
   }
 
   /** Reads what is new (within the window) and sends it; sends `exited` once everything is out. */
   pump(): void {
     const sink = this.#sink;
-    if (!sink || this.#gone || this.#exitedSeq > 0) return;
+    if (!sink || this.#gone || this.#exitedSent) return;
     this.#checkExit();
     for (const s of [this.out, this.err]) {
       for (;;) {
@@ -347,12 +349,12 @@ export class DurableExec {
         const data = readAt(s.file, s.sent, Math.min(room, READ_BYTES));
         if (data.length === 0) break;
         s.sent += data.length;
-        const seq = sink.output(data, s.stream, this.#n++);
-        this.#inflight.push({ seq, s, end: s.sent });
+        sink.output(data, s.stream, this.#n++);
       }
     }
     if (this.exit && this.out.sent >= this.out.size() && this.err.sent >= this.err.size()) {
-      this.#exitedSeq = sink.exited({ exitCode: this.exit.code, signal: this.exit.signal, aborted: this.#aborted, chunks: this.#n });
+      this.#exitedSent = true;
+      sink.exited({ exitCode: this.exit.code, signal: this.exit.signal, aborted: this.#aborted, chunks: this.#n });
       this.#unwatch();
     }
   }
@@ -374,7 +376,7 @@ export class DurableExec {
     this.#sink = null;
     const pgid = this.#liveGroup();
     if (pgid !== null) await killGroupTree(pgid, { graceMs });
-    this.#forget();
+    await this.#forget(); // its directory is gone once it is said to be stopped
   }
 
   /** Spawns the wrapper (start only). */
@@ -470,8 +472,8 @@ export class DurableExec {
     this.#timer = null;
   }
 
-  #forget(): void {
-    if (this.#gone) return;
+  #forget(): Promise<void> {
+    if (this.#gone) return Promise.resolve();
     this.#gone = true;
     this.#unwatch();
     this.#sink?.forgotten();
@@ -479,8 +481,9 @@ export class DurableExec {
     // Off the event loop (a synchronous rm of the directory cost ~1-3 ms per step): the exec is
     // forgotten now; a process that dies before the directory is gone leaves one the next process
     // hands back, and the controller, whose row is gone, has it discarded.
-    void rm(this.dir, { recursive: true, force: true }).catch(() => {});
+    const removed = rm(this.dir, { recursive: true, force: true }).catch(() => {});
     this.#owner.forget(this);
+    return removed;
   }
 }
 
@@ -598,10 +601,6 @@ export class DurableExecs {
   /** The hello's list. */
   handback(): HandedBack[] {
     return [...this.#execs.values()].slice(0, 1024).map((e) => e.handback());
-  }
-
-  acknowledged(seq: number): void {
-    for (const e of this.#execs.values()) e.acknowledged(seq);
   }
 
   detachAll(): void {

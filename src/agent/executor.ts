@@ -14,7 +14,8 @@
 //
 // An exec with a `durable` key (a script step) runs as a durable exec of the agent (durable.ts),
 // which outlives this executor: closing it detaches those instead of killing them, and a later
-// session's `reattach` attaches them to its executor; `discard` stops one.
+// session's `reattach` attaches them to its executor; `discard` stops one; `execAck` moves what the
+// agent may forget of one (the controller has it on disk).
 //
 // Streamed transfers (readStream / writeStream, see protocol/messages.ts) keep at most the
 // controller's credit of a file in flight: a read waits for credit before each chunk, a write
@@ -153,10 +154,18 @@ export class RequestExecutor {
           return;
         }
         if (d.attached) throw new ProtocolViolation(CloseCode.policy, `step ${msg.key} is already attached on this agent`);
-        if (msg.from && !d.resendFrom(msg.from)) {
+        if (msg.from && !d.canResendFrom(msg.from)) {
           throw new ProtocolViolation(CloseCode.policy, `reattach of step ${msg.key} from offsets ${msg.from.stdout}/${msg.from.stderr}, outside what it acknowledged and produced`);
         }
-        this.#attachDurable(msg.id, d);
+        this.#attachDurable(msg.id, d, msg.from);
+        return;
+      }
+      case 'execAck': {
+        const d = this.#durables.get(msg.id);
+        if (!d) return; // its end was acknowledged already (a resend after a reconnect)
+        if (!d.ackTo(msg.stdout, msg.stderr, msg.done === true)) {
+          throw new ProtocolViolation(CloseCode.policy, `acknowledgement of output ${msg.stdout}/${msg.stderr}${msg.done ? ' and the end' : ''} of request ${msg.id}, which was not sent`);
+        }
         return;
       }
       case 'discard': {
@@ -375,7 +384,7 @@ export class RequestExecutor {
     this.#attachDurable(msg.id, d);
   }
 
-  #attachDurable(id: number, d: DurableExec): void {
+  #attachDurable(id: number, d: DurableExec, from?: { stdout: number; stderr: number }): void {
     this.#durables.set(id, d);
     d.attach({
       output: (data, stream, n) => this.#o.send({ type: 'output', id, n, stream }, data),
@@ -383,7 +392,7 @@ export class RequestExecutor {
       // session may need it again (close() detaches it).
       exited: (r) => this.#o.send({ type: 'exited', id, ...r }),
       forgotten: () => { this.#durables.delete(id); },
-    });
+    }, from);
   }
 
   #ws(id: number): Workspace {

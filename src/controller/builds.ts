@@ -81,7 +81,7 @@ import { ApiError } from './http-errors.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
 import type { WaitList } from './waitlist.ts';
 import { buildMail, gitAuthors, type MailService } from './mail.ts';
-import { JournalWriter, inFlightPrinters, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type JournalEnd, type RunInfo } from './resume.ts';
+import { JournalWriter, execResumePoints, inFlightPrinters, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type ExecMark, type JournalEnd, type RunInfo } from './resume.ts';
 import type { JournalEntry, ResumeFrom } from '../pipeline/engine/replay.ts';
 import type { MailPerson, MailServices } from '../core/mail.ts';
 import type { HttpServices } from '../core/http-services.ts';
@@ -637,11 +637,12 @@ export class BuildManager {
       let ended: JournalEnd | null = null;
       let tails: ConsoleTail[] = [];
       let consoleEnds = new Map<string, number>();
+      let execMarks: ExecMark[] = [];
       try {
         kept = await readRunInfo(dir);
         const j = await readJournal(dir);
         resume = { entries: j.entries, startedAt, downMs: Math.max(0, Date.now() - await lastSign(dir, this.#logs.logPath(log), j.lastWrite)) };
-        ({ tails, ended, consoleEnds } = j);
+        ({ tails, ended, consoleEnds, execMarks } = j);
       } catch (err) {
         const message = `${job.name} #${build.number} cannot resume after the controller restarted: its journal is unreadable (${err instanceof Error ? err.message : String(err)})`;
         mark({ kind: 'error', id: '0', name: '' });
@@ -653,6 +654,20 @@ export class BuildManager {
       await restoreConsole(tails, (bytes, at) => this.#logs.append(log, bytes, { at })).catch(logFailed);
       const size = this.#logs.unwritten(log);
       if (resume && size) resume.entries = inFlightPrinters(resume.entries, consoleEnds, size.at + size.bytes.length);
+      if (resume && size && execMarks.length > 0) {
+        // A script step in flight takes its output over from what the console has of it (resume.ts execAt).
+        const consoleSize = size.at + size.bytes.length;
+        const from = execResumePoints(execMarks, consoleSize);
+        resume.entries = resume.entries.map((e) => (e.exec && from.has(e.exec) ? { ...e, execFrom: from.get(e.exec)! } : e));
+        const jw = new JournalWriter(dir);
+        try {
+          jw.consoleAt(consoleSize);
+        } catch (err) {
+          logFailed(err);
+        } finally {
+          jw.close();
+        }
+      }
       if (ended) {
         // It had ended (its console says so) before its result reached the store: recorded now, not run again.
         const state = build.state ? { ...build.state, status: 'finished' as const, result: ended.result, currentResult: ended.result, message: ended.message } : null;
@@ -754,6 +769,19 @@ export class BuildManager {
     let errors = 0;
     const listener: BuildListener = {
       output: (data: Buffer, where: OutputWhere) => { if (this.#detached) return; void this.#logs.append(log, data, { node: where.stepId ?? '' }).catch(logFailed); },
+      // The ack barrier of durable execs (agents/session.ts): the point is journaled before the
+      // bytes can reach the disk (resume.ts execAt), then written (not fsynced; see docs, Durable
+      // builds). Stopping: nothing more is kept, the agent keeps it for the next process.
+      outputWritten: (key, safe) => {
+        if (this.#detached) return Promise.reject(new Error('the controller is stopping'));
+        const end = this.#logs.end(log);
+        if (end !== null) {
+          // Journaled just before the log's next write (one line per write and exec, not per chunk).
+          if (execPoints.size === 0) this.#logs.setBeforeWrite(log, writeExecPoints);
+          execPoints.set(key, { safe, end });
+        }
+        return this.#logs.flush(log);
+      },
       stage: (s: StageRecord) => {
         if (s.status === 'running') mark({ kind: 'stage-start', id: s.id, name: s.name });
         else if (s.endedAt !== null) mark({ kind: 'stage-end', id: s.id, name: s.name });
@@ -780,6 +808,15 @@ export class BuildManager {
       },
     };
     const journal = new JournalWriter(dir);
+    const execPoints = new Map<string, { safe: { stdout: number; stderr: number }; end: number }>();
+    const writeExecPoints = () => {
+      try {
+        for (const [key, p] of execPoints) journal.execAt(key, p.safe, p.end);
+      } catch (err) {
+        logFailed(err); // the console goes on; a restart may then bring some of that output twice
+      }
+      execPoints.clear();
+    };
     const pr: PipelineRun = new PipelineRun({
       scmFiles,
       model,

@@ -33,6 +33,8 @@
 // restart) is read straight from disk and followers end at its end. A follower binds to the
 // writer when it first reads, so the controller opens a build's log when it creates the build;
 // appending to a log finished in this process needs an explicit `open` (a resumed build).
+// `setBeforeWrite` has a callback run synchronously before each write of a log's bytes (a write
+// starts a microtask after the append that needs it): durable execs' journal points (resume.ts).
 
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -194,6 +196,8 @@ interface Writer {
   flushed: (Waiter & { upTo: number })[];
   indexFlushed: Waiter[];
   followers: number;
+  /** Called synchronously before each write of the log's bytes (setBeforeWrite). */
+  beforeWrite: (() => void) | null;
 }
 
 const KINDS = new Set(['stage-start', 'stage-end', 'step-start', 'step-end', 'error', 'output', 'time']);
@@ -316,6 +320,20 @@ export class LogStore {
     if (!w) return null;
     if (w.written >= w.size || w.mem.length === 0) return { at: w.size, bytes: Buffer.alloc(0) };
     return { at: w.mem[0]!.offset, bytes: w.mem.length === 1 ? w.mem[0]!.buf : Buffer.concat(w.mem.map((m) => m.buf)) };
+  }
+
+  /**
+   * Has `f` called synchronously before each write of the log's bytes (an exception fails the
+   * log): what must be on record before bytes can reach the disk (durable execs' journal points,
+   * resume.ts execAt), once per write rather than once per append. Opens the log.
+   */
+  setBeforeWrite(build: BuildRef, f: (() => void) | null): void {
+    this.#writer(build).beforeWrite = f;
+  }
+
+  /** The log's end (bytes appended so far, on disk or not); null when it is not open. */
+  end(build: BuildRef): number | null {
+    return this.#writers.get(key(build))?.size ?? null;
   }
 
   /** Resolves when every byte and index entry appended so far is on disk (not yet fsynced). */
@@ -573,6 +591,7 @@ export class LogStore {
       flushed: [],
       indexFlushed: [],
       followers: 0,
+      beforeWrite: null,
     };
     this.#writers.set(k, w);
     return w;
@@ -614,12 +633,15 @@ export class LogStore {
   #startWrite(w: Writer): void {
     if (w.writing || w.error) return;
     w.writing = true;
-    void this.#writeLoop(w);
+    // Started once the appender's synchronous work is over (a microtask): what it puts on record
+    // for these bytes (beforeWrite) is then there before they are written.
+    queueMicrotask(() => void this.#writeLoop(w));
   }
 
   async #writeLoop(w: Writer): Promise<void> {
     try {
       while (w.mem.length > 0 && !w.error) {
+        w.beforeWrite?.();
         const n = Math.min(w.mem.length, MAX_IOV);
         let bufs = w.mem.slice(0, n).map((m) => m.buf);
         let total = 0;

@@ -7,7 +7,8 @@
 //                                             job's definition says now
 //   <home>/builds/<job id>/<n>/journal.jsonl  one JSON line per step start, deadline and end
 //                                             (replay.ts JournalEntry; later lines of an id win),
-//                                             and a last line when the build ended (its result)
+//                                             `execAt` lines (below), and a last line when the
+//                                             build ended (its result)
 //
 // The console is written asynchronously (logstore.ts batches its writes), the journal
 // synchronously: a line could say a step ended while the step's output was still in memory. So
@@ -22,6 +23,16 @@
 // keeps the last 1000 steps of the state only. A `kill -9` loses nothing written, since the bytes
 // are in the kernel; a torn last line (the process died within the write) is ignored when read.
 // Any other unreadable line makes the journal unreadable, and the build ends saying so.
+//
+// Durable execs' output (agent/durable.ts): the agent forgets output only once the console has it
+// on disk (the ack barrier), but a controller killed after the write and before the agent heard
+// of it would get it again. So before the console's writes of a durable exec's output, a line
+// `{"execAt":key,"o":stdout,"e":stderr,"c":end}` says: that exec's bytes up to these offsets are in
+// the console below `end` (builds.ts writes it just before the log store's next write, once per
+// write and exec). A resumed build takes
+// its step over from the last such point the console on disk covers (`execResumePoints`), so its
+// output comes neither twice nor not at all; `{"consoleAt":size}` (written as a build resumes)
+// voids the points beyond what that restart found on disk, whose offsets the console reuses.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -95,6 +106,16 @@ export class JournalWriter {
     this.#write(tail ? { ...e, ...tailOf(tail) } : e);
   }
 
+  /** Durable exec `key`'s output up to these offsets is in the console below `consoleEnd` (see the header). */
+  execAt(key: string, safe: { stdout: number; stderr: number }, consoleEnd: number): void {
+    this.#write({ execAt: key, o: safe.stdout, e: safe.stderr, c: consoleEnd });
+  }
+
+  /** A resumed build found `size` bytes of console on disk: points beyond it are void (see the header). */
+  consoleAt(size: number): void {
+    this.#write({ consoleAt: size });
+  }
+
   /** The build ended: its result, with the console bytes not on disk yet (its last lines). */
   end(end: JournalEnd, tail?: ConsoleTail | null): void {
     this.#write({ buildEnd: end, ...tailOf(tail) });
@@ -120,6 +141,38 @@ export interface ReadJournal {
   ended: JournalEnd | null;
   /** Where the console ended when each step's last line was written, by step id. */
   consoleEnds: Map<string, number>;
+  /** The `execAt` and `consoleAt` lines, in order (execResumePoints). */
+  execMarks: ExecMark[];
+}
+
+export type ExecMark = { key: string; stdout: number; stderr: number; c: number } | { consoleAt: number };
+
+/**
+ * Where each durable exec's output is to be resent from, given the console's size on disk (after
+ * restoreConsole): its last point that size covers (see the header).
+ */
+export function execResumePoints(marks: readonly ExecMark[], consoleSize: number): Map<string, { stdout: number; stderr: number }> {
+  const points = new Map<string, { stdout: number; stderr: number; c: number }[]>();
+  for (const m of marks) {
+    if ('consoleAt' in m) {
+      for (const [k, list] of points) points.set(k, list.filter((p) => p.c <= m.consoleAt));
+      continue;
+    }
+    let list = points.get(m.key);
+    if (!list) points.set(m.key, (list = []));
+    list.push(m);
+  }
+  const out = new Map<string, { stdout: number; stderr: number }>();
+  for (const [k, list] of points) {
+    for (let i = list.length - 1; i >= 0; i--) {
+      const p = list[i]!;
+      if (p.c <= consoleSize) {
+        out.set(k, { stdout: p.stdout, stderr: p.stderr });
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 /** The journal a previous process wrote, folded by step id in start order; [] when there is none. */
@@ -131,7 +184,7 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
     text = await fsp.readFile(file, 'utf8');
     lastWrite = (await fsp.stat(file)).mtimeMs;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], lastWrite: null, tails: [], ended: null, consoleEnds: new Map() };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], lastWrite: null, tails: [], ended: null, consoleEnds: new Map(), execMarks: [] };
     throw err;
   }
   const lines = text.split('\n');
@@ -139,12 +192,25 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
   const tails: ConsoleTail[] = [];
   const consoleEnds = new Map<string, number>();
   let ended: JournalEnd | null = null;
+  const execMarks: ExecMark[] = [];
+  const offset = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line === '') continue;
     let e: JournalEntry;
     try {
       const j = JSON.parse(line) as JournalEntry & { consoleTail?: { at?: unknown; b64?: unknown }; consoleEnd?: unknown; buildEnd?: { result?: unknown; message?: unknown } };
+      const x = j as unknown as { execAt?: unknown; o?: unknown; e?: unknown; c?: unknown; consoleAt?: unknown };
+      if (x.execAt !== undefined) {
+        if (typeof x.execAt !== 'string' || !offset(x.o) || !offset(x.e) || !offset(x.c)) throw new Error('its execAt is malformed');
+        execMarks.push({ key: x.execAt, stdout: x.o as number, stderr: x.e as number, c: x.c as number });
+        continue;
+      }
+      if (x.consoleAt !== undefined) {
+        if (!offset(x.consoleAt)) throw new Error('its consoleAt is malformed');
+        execMarks.push({ consoleAt: x.consoleAt as number });
+        continue;
+      }
       const end = j.consoleEnd;
       if (end !== undefined && (typeof end !== 'number' || !Number.isSafeInteger(end) || end < 0)) throw new Error('its consoleEnd is malformed');
       delete j.consoleEnd;
@@ -173,7 +239,7 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
     byId.set(e.id, e); // each line is the whole entry as it was then: the last one of an id wins
   }
   // In start order: the engine hands ids out in the order calls start.
-  return { entries: [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id)), lastWrite, tails, ended, consoleEnds };
+  return { entries: [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id)), lastWrite, tails, ended, consoleEnds, execMarks };
 }
 
 /** Leaf steps that only print: one in flight at a crash is not a failure (see inFlightPrinters). */

@@ -44,10 +44,24 @@ export interface ExecSpec {
    * restart of the controller or of the agent, and `reattach` takes it over); ignored elsewhere.
    */
   durableKey?: string;
+  /**
+   * For a durable exec: how much of the output handed to `onOutput` so far (`got`, bytes per
+   * stream from the start of its output) is safe, resolved once it is (the console has it on
+   * disk). The node forgets output only up to that (the ack barrier, agent/durable.ts); absent, as
+   * soon as `onOutput` returned. Rejects when nothing more will be kept (the controller stops).
+   */
+  barrier?: OutputBarrier;
 }
 
-/** What a re-attached exec needs: where its output goes, and its abort. */
-export type ReattachSpec = Pick<ExecSpec, 'onOutput' | 'signal'>;
+/** See ExecSpec.barrier. */
+export type OutputBarrier = (got: { stdout: number; stderr: number }) => Promise<{ stdout: number; stderr: number }>;
+
+/**
+ * What a re-attached exec needs: where its output goes, its abort, its barrier, and where to
+ * resend its output from when the caller knows better than the node's acknowledged offsets (what
+ * the console on disk has of it; clamped to what the node holds).
+ */
+export type ReattachSpec = Pick<ExecSpec, 'onOutput' | 'signal' | 'barrier'> & { from?: { stdout: number; stderr: number } };
 
 /**
  * The durable exec a resumed step asks for is not there (its agent does not hold it, or never

@@ -121,15 +121,6 @@ export class Link {
     return true;
   }
 
-  /**
-   * Acknowledges what was received now, not after the usual delay: the peer forgets it at once
-   * (a durable exec's output, which the agent would otherwise send again to the next controller
-   * process, agent/durable.ts).
-   */
-  ackNow(): void {
-    this.#sendAck();
-  }
-
   /** The peer has everything up to `ack`: forget it. */
   acknowledged(ack: number): void {
     if (ack >= this.#nextSeq) {

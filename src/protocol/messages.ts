@@ -27,7 +27,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { Type } from './schema.ts';
 
 /** Bumped on any incompatible change; both sides refuse a peer with another version. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 /** Path of the WebSocket endpoint below the controller's base URL. */
 export const AGENT_PATH = '/agent';
 /** Largest frame either side accepts; a bigger one closes the connection (1009). */
@@ -221,6 +221,21 @@ export const Reattach = sequenced('reattach', {
   from: Type.Optional(Type.Object({ stdout: Type.Integer({ minimum: 0 }), stderr: Type.Integer({ minimum: 0 }) }, strict)),
 });
 
+/**
+ * The controller has a durable exec's output (request `id`, an exec or a reattach) safe in the
+ * console up to these offsets (bytes from the start of each stream's file): the agent forgets it
+ * below them, and never sends it again (agent/durable.ts). Sent once the console writer has the
+ * bytes on disk (the ack barrier), not when the frames arrive: the link's own acknowledgements
+ * only free frames kept for a resend on this session. `done`: the step's end is recorded too
+ * (after `exited`): the agent forgets the exec. No answer.
+ */
+export const ExecAck = sequenced('execAck', {
+  id: Id,
+  stdout: Type.Integer({ minimum: 0 }),
+  stderr: Type.Integer({ minimum: 0 }),
+  done: Type.Optional(Type.Boolean()),
+});
+
 /** Stop the durable exec `key` and forget it (its build is gone or finished). No answer. */
 export const Discard = sequenced('discard', { key: DurableKey });
 
@@ -342,7 +357,7 @@ export const controllerMessages = {
   allocate: Allocate, exec: Exec, abort: Abort, readFile: ReadFile, writeFile: WriteFile,
   stat: Stat, mkdir: Mkdir, remove: Remove, glob: Glob, release: Release, chunk: Chunk,
   readStream: ReadStream, writeStream: WriteStream, credit: Credit,
-  reattach: Reattach, discard: Discard,
+  reattach: Reattach, discard: Discard, execAck: ExecAck,
 } as const;
 
 /** What the agent may send, by type. */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync, readdirSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { JournalWriter, inFlightPrinters, readJournal, restoreConsole } from '../../src/controller/resume.ts';
+import { JournalWriter, execResumePoints, inFlightPrinters, readJournal, restoreConsole } from '../../src/controller/resume.ts';
 import { LogStore } from '../../src/controller/logstore.ts';
 import type { JournalEntry } from '../../src/pipeline/engine/replay.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -20,6 +20,32 @@ const running = new Set<ChildProcess>();
 after(() => { for (const p of running) p.kill('SIGKILL'); });
 
 const entry = (id: string, status: JournalEntry['status']): JournalEntry => ({ id, branch: '', call: `echo@${id}:1`, name: 'echo', status, startedAt: 1, endedAt: status === 'running' ? null : 2 });
+
+test("a durable exec's output points (execAt): resent from the last one the console on disk covers; a restart voids the points past what it found", async () => {
+  const dir = tempDir('journal-execat');
+  const w = new JournalWriter(dir);
+  w.append(entry('1', 'running'));
+  w.execAt('b1-s1-k', { stdout: 10, stderr: 0 }, 100);
+  w.execAt('b1-s1-k', { stdout: 20, stderr: 3 }, 113);
+  w.execAt('b1-s1-k', { stdout: 30, stderr: 3 }, 123);
+  w.close();
+  let j = await readJournal(dir);
+  assert.deepEqual(j.entries.map((e) => e.id), ['1'], 'the points are not entries');
+  assert.deepEqual(execResumePoints(j.execMarks, 99).get('b1-s1-k'), undefined, 'nothing of it on disk: from what the agent acknowledged');
+  assert.deepEqual(execResumePoints(j.execMarks, 113), new Map([['b1-s1-k', { stdout: 20, stderr: 3 }]]));
+  assert.deepEqual(execResumePoints(j.execMarks, 500), new Map([['b1-s1-k', { stdout: 30, stderr: 3 }]]));
+  // A restart found 113 bytes: the point at 123 is void, though the console grows past it again.
+  const w2 = new JournalWriter(dir);
+  w2.consoleAt(113);
+  w2.execAt('b1-s1-k', { stdout: 25, stderr: 3 }, 140);
+  w2.close();
+  j = await readJournal(dir);
+  assert.deepEqual(execResumePoints(j.execMarks, 130), new Map([['b1-s1-k', { stdout: 20, stderr: 3 }]]));
+  assert.deepEqual(execResumePoints(j.execMarks, 140), new Map([['b1-s1-k', { stdout: 25, stderr: 3 }]]));
+  // A malformed point makes the journal unreadable, as any malformed line.
+  appendFileSync(path.join(dir, 'journal.jsonl'), '{"execAt":"b1-s1-k","o":-1,"e":0,"c":5}\n{"consoleAt":1}\n');
+  await assert.rejects(readJournal(dir), /line 7 of journal.jsonl is not a journal entry \(its execAt is malformed\)/);
+});
 
 test('journal lines carry the console bytes not yet on disk, and the build end; read back apart from the entries', async () => {
   const dir = tempDir('journal-tails');

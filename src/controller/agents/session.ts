@@ -22,7 +22,7 @@ import type { HandedBack, HelloMessage, Outgoing, Request, Response } from '../.
 import { CHUNK_BYTES, CloseCode } from '../../protocol/messages.ts';
 import { Link, type LinkTransport } from '../../protocol/link.ts';
 import { ProtocolViolation } from '../../protocol/codec.ts';
-import { ExecNotReattachable, WorkspaceError, type ExecResult, type ExecSpec, type FileReader, type OutputStream, type ReattachSpec } from '../../core/workspace.ts';
+import { ExecNotReattachable, WorkspaceError, type ExecResult, type ExecSpec, type FileReader, type OutputBarrier, type OutputStream, type ReattachSpec } from '../../core/workspace.ts';
 import { KilnError } from '../../core/errors.ts';
 
 /** Bytes of a streamed read the agent may send before the controller has taken them. */
@@ -57,8 +57,15 @@ interface Pending {
   reject(err: Error, ended: boolean): void;
   /** readFile: the chunks so far. */
   chunks: Buffer[] | null;
-  /** exec of a durable exec (or its reattach): its output is acknowledged as soon as it is handled. */
+  /** exec of a durable exec (or its reattach): its output is acknowledged with `execAck` (see ackOutput). */
   durable?: boolean;
+  /** The durable exec's ack barrier (ExecSpec.barrier); absent: output is safe once handled. */
+  barrier?: OutputBarrier;
+  /** What the agent was told is safe (`execAck`), and whether a send is queued. */
+  safe?: { stdout: number; stderr: number };
+  ackQueued?: boolean;
+  /** `execAck` with `done` went out (or will never: the barrier refused). */
+  doneSent?: boolean;
   /** A durable exec's key, and where its request is now (a new session of a restarted agent may take it over). */
   durableKey?: string;
   where?: { s: AgentSession; id: number };
@@ -409,7 +416,12 @@ export class AgentSession {
     if (!h || !this.handedBack.delete(key)) {
       return Promise.reject(new ExecNotReattachable(`agent '${this.name}' did not hand back the step's process ${key}`));
     }
-    return this.#process({ type: 'reattach', key }, `step ${key}`, spec, undefined, key, { stdout: h.stdout.acked, stderr: h.stderr.acked }).catch((e: unknown) => {
+    // From what the console on disk has of it (spec.from), within what the agent holds: what it
+    // acknowledged and what it produced.
+    const at = (s: 'stdout' | 'stderr') => Math.min(Math.max(spec.from?.[s] ?? 0, h[s].acked), h[s].bytes);
+    const from = { stdout: at('stdout'), stderr: at('stderr') };
+    const moved = from.stdout !== h.stdout.acked || from.stderr !== h.stderr.acked;
+    return this.#process({ type: 'reattach', key, ...(moved ? { from } : {}) }, `step ${key}`, spec, undefined, key, from).catch((e: unknown) => {
       if (e instanceof WorkspaceError && e.code === 'not-found') throw new ExecNotReattachable(e.message);
       throw e;
     });
@@ -431,6 +443,7 @@ export class AgentSession {
       where.id = this.#register({
         expect: 'exited', what, chunks: null, n: 0, durable: durableKey !== undefined, where,
         ...(durableKey !== undefined ? { durableKey } : {}),
+        ...(durableKey !== undefined && spec.barrier ? { barrier: spec.barrier } : {}),
         ...(durableKey !== undefined && got ? { got } : {}),
         output: (data, stream) => {
           if (sinkError !== undefined) return;
@@ -517,9 +530,7 @@ export class AgentSession {
         p.n++;
         if (p.got) p.got[msg.stream] += data?.length ?? 0;
         p.output(data ?? Buffer.alloc(0), msg.stream);
-        // In the console now: acknowledged at once, so that the agent does not send it again to
-        // the next controller process should this one die (durable execs).
-        if (p.durable) this.link.ackNow();
+        if (p.durable && p.got) ackOutput(p);
         return;
       case 'chunk': {
         if (!p.chunks) throw new ProtocolViolation(CloseCode.policy, `data chunk for request ${msg.id}, which is ${p.what}`);
@@ -551,8 +562,62 @@ export class AgentSession {
         }
         this.#pending.delete(msg.id);
         p.resolve(msg);
+        if (msg.type === 'exited' && p.durable && p.got) ackEnd(p);
     }
   }
+
+  /** Sends a durable exec's `execAck` on the session that carries its request now (none once that ended). */
+  static sendExecAck(p: Pending, done: boolean): void {
+    const { s, id } = p.where!;
+    if (s.#ended) return;
+    const safe = p.safe ?? { stdout: 0, stderr: 0 };
+    s.link.send({ type: 'execAck', id, stdout: safe.stdout, stderr: safe.stderr, ...(done ? { done: true } : {}) });
+  }
+}
+
+/**
+ * The ack barrier of a durable exec's output: the agent forgets output only once it is safe here
+ * (ExecSpec.barrier: in the console on disk), so that a controller killed with output in its
+ * console writer's memory gets it again. The barrier is asked at once for every chunk (a snapshot
+ * of what was handled, while the line sinks' partial lines are what they are now); acks that
+ * resolve together go out as one `execAck`.
+ */
+function ackOutput(p: Pending): void {
+  const got = { ...p.got! };
+  if (!p.barrier) {
+    told(p, got);
+    return;
+  }
+  p.barrier(got).then((safe) => told(p, safe), () => { /* the controller stops: the agent keeps it */ });
+}
+
+function told(p: Pending, safe: { stdout: number; stderr: number }): void {
+  const t = (p.safe ??= { stdout: 0, stderr: 0 });
+  if (safe.stdout <= t.stdout && safe.stderr <= t.stderr) return;
+  t.stdout = Math.max(t.stdout, safe.stdout);
+  t.stderr = Math.max(t.stderr, safe.stderr);
+  if (p.ackQueued || p.doneSent) return;
+  p.ackQueued = true;
+  queueMicrotask(() => {
+    p.ackQueued = false;
+    if (!p.doneSent) AgentSession.sendExecAck(p, false);
+  });
+}
+
+/**
+ * The exec ended: once the step's end had its turn (the engine records a step's result as its
+ * call returns) and the console has written what it was given, the agent may forget the exec.
+ */
+function ackEnd(p: Pending): void {
+  setImmediate(() => {
+    const fin = () => {
+      if (p.doneSent) return;
+      p.doneSent = true;
+      AgentSession.sendExecAck(p, true);
+    };
+    if (!p.barrier) fin();
+    else p.barrier({ ...p.got! }).then(fin, () => { p.doneSent = true; });
+  });
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -37,7 +37,7 @@
 // finished calls from it and the console stays silent until the point where it goes on
 // (replay.ts, #replayTake / #answered / #muted).
 import path from 'node:path/posix';
-import { type Workspace, WorkspaceError } from '../../core/workspace.ts';
+import { type OutputBarrier, type Workspace, WorkspaceError } from '../../core/workspace.ts';
 import type { AgentRequest, AllocatedNode, BuildRef, NodeProvider } from '../../core/nodes.ts';
 import { PipelineError } from '../diagnostics.ts';
 import { checkCron } from '../model/cron.ts';
@@ -100,6 +100,13 @@ export interface BuildListener {
   journal?(entry: JournalEntry): void;
   /** A resumed build reached the point where it goes on (its replay is over there). */
   resumed?(): void;
+  /**
+   * Durable exec `key`'s output up to `safe` was given to `output` (it is below the console's
+   * current end): resolves once every byte `output` was given so far is on disk (a host whose
+   * console survives a restart; durable execs acknowledge their output only then:
+   * StepContext.outputBarrier). Rejects when the host keeps nothing more (it stops).
+   */
+  outputWritten?(key: string, safe: { stdout: number; stderr: number }): Promise<void>;
 }
 
 export interface PendingInput extends InputRequest {
@@ -1187,7 +1194,7 @@ export class PipelineRun {
     this.#o.listener?.step?.(rec);
     this.#o.listener?.journal?.(entry);
     const inFlight = prior?.status === 'running';
-    const sctx = Object.assign(this.#stepContext(step, c, where, rec), { resumed: inFlight, ...(entry.exec ? { durableKey: entry.exec } : {}) });
+    const sctx = Object.assign(this.#stepContext(step, c, where, rec), { resumed: inFlight, ...(entry.exec ? { durableKey: entry.exec } : {}), ...(inFlight && prior?.execFrom ? { durableFrom: prior.execFrom } : {}) });
     // A step in flight at the restart already printed its line.
     if (!inFlight) this.#log(c, `[Pipeline] ${name}`, rec.id);
     const leaked = this.#interpolatedSecrets(args, c);
@@ -1319,6 +1326,7 @@ export class PipelineRun {
         return j.deadline;
       },
       build,
+      ...(this.#o.listener?.outputWritten ? { outputBarrier: this.#outputBarrier(sinks, this.#o.listener.outputWritten.bind(this.#o.listener)) } : {}),
       flush: () => { for (const s of sinks.values()) s.flush(); },
     };
   }
@@ -1531,6 +1539,18 @@ export class PipelineRun {
   #muted(c: ExecContext): boolean {
     const r = this.#replay;
     return r !== null && (!r.announced || r.pending(c.branch ?? ''));
+  }
+
+  /**
+   * StepContext.outputBarrier: of `got`, what the step's line sinks do not hold (a partial line is
+   * not in the console yet), once the console has written what it was given until now.
+   */
+  #outputBarrier(sinks: Map<string, LineSink>, written: NonNullable<BuildListener['outputWritten']>): NonNullable<StepContext['outputBarrier']> {
+    return async (key, got) => {
+      const safe = { stdout: got.stdout - (sinks.get('stdout')?.held ?? 0), stderr: got.stderr - (sinks.get('stderr')?.held ?? 0) };
+      await written(key, safe);
+      return safe;
+    };
   }
 
   #sink(c: ExecContext, stepId: string | null): LineSink {

@@ -123,6 +123,11 @@ export class LineSink {
     this.#armIdle();
   }
 
+  /** Bytes written and not emitted yet (a partial line). */
+  get held(): number {
+    return this.#pending.length;
+  }
+
   /** Emits everything still held (the stream ended). */
   flush(): void {
     if (this.#timer) clearTimeout(this.#timer);

@@ -49,6 +49,11 @@ export interface JournalEntry {
   deadline?: number | null;
   /** The durable exec key of a script step (sh, bat, powershell): a resumed run takes its process over. */
   exec?: string;
+  /**
+   * Set by the host as a build resumes, never journaled by the engine: where the in-flight script
+   * step's output is to be resent from (what the console on disk has of it; controller/resume.ts).
+   */
+  execFrom?: { stdout: number; stderr: number };
   /** The node the call ran on (its workspace's node as it started): a resumed `node` block asks for it again (`Replay.nodeAhead`). */
   node?: string;
 }

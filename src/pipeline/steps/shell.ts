@@ -3,7 +3,7 @@
 // and turn its exit into a return value or a failure, as Jenkins' durable-task steps do.
 import type { StepArgs, StepContext } from './types.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
-import { ExecNotReattachable, type ExecResult } from '../../core/workspace.ts';
+import { ExecNotReattachable, type ExecResult, type OutputBarrier } from '../../core/workspace.ts';
 import { nonResumable } from '../engine/replay.ts';
 import { bool, reqStr, str } from './args.ts';
 import { PATH_PREPEND_ENV } from '../../core/workspace.ts';
@@ -18,6 +18,13 @@ export const CONTAINER_SHELL = 'KILN_CONTAINER_SHELL';
 function withoutShell(env: Readonly<Record<string, string>>, container: boolean): Record<string, string> {
   const { [CONTAINER_SHELL]: _shell, [PATH_PREPEND_ENV]: prepend, ...rest } = env;
   return container && prepend ? { ...rest, [PATH_PREPEND_ENV]: prepend } : rest;
+}
+
+/** The ack barrier of the step's durable exec (ExecSpec.barrier), where the build has one. */
+function barrierOf(ctx: StepContext): { barrier?: OutputBarrier } {
+  const key = ctx.durableKey;
+  const b = ctx.outputBarrier;
+  return key && b ? { barrier: (got) => b(key, got) } : {};
 }
 
 /** Runs `argv(script)` and applies returnStdout / returnStatus / label / encoding. */
@@ -41,7 +48,7 @@ export async function runScriptStep(ctx: StepContext, args: StepArgs, step: stri
     // exec), taken over here; anywhere else it cannot be resumed.
     if (!ws.reattach || !ctx.durableKey) throw nonResumable(step);
     try {
-      result = await ws.reattach(ctx.durableKey, { onOutput, signal: ctx.signal });
+      result = await ws.reattach(ctx.durableKey, { onOutput, signal: ctx.signal, ...barrierOf(ctx), ...(ctx.durableFrom ? { from: ctx.durableFrom } : {}) });
     } catch (e) {
       if (e instanceof ExecNotReattachable) throw nonResumable(step);
       throw e;
@@ -53,6 +60,7 @@ export async function runScriptStep(ctx: StepContext, args: StepArgs, step: stri
       env: withoutShell(ctx.env, Boolean(ctx.container)),
       ...(ctx.container ? { container: ctx.container } : {}),
       ...(ctx.durableKey ? { durableKey: ctx.durableKey } : {}),
+      ...barrierOf(ctx),
       signal: ctx.signal,
       onOutput,
     });

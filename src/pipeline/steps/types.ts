@@ -3,7 +3,7 @@
 // declared (name, parameters, block) is data in core/steps.ts; a plugin gives the two apart
 // (core/plugin.ts, ../plugin.ts), so validation never loads an implementation.
 import type { SshServers } from '../../core/ssh-publish.ts';
-import type { FileReader, Workspace } from '../../core/workspace.ts';
+import type { FileReader, OutputBarrier, Workspace } from '../../core/workspace.ts';
 import type { Loc, BuildResult } from '../../core/build.ts';
 import type { Credential } from '../../core/credentials.ts';
 import type { IssuesService } from '../../core/issues.ts';
@@ -84,6 +84,14 @@ export interface StepContext {
    * can (an agent): kept in the journal, so the step resumed after a restart takes it over.
    */
   readonly durableKey?: string;
+  /**
+   * For a script step's durable exec (ExecSpec.barrier): of the output bytes `got` passed to
+   * `write` per stream, how many are safe (not held as a partial line, and in the console on
+   * disk); resolved once they are. Absent where the console keeps nothing across a restart.
+   */
+  readonly outputBarrier?: (key: string, got: Parameters<OutputBarrier>[0]) => ReturnType<OutputBarrier>;
+  /** A resumed script step: where its output is to be resent from (what the console has of it); absent, from what the node holds as acknowledged. */
+  readonly durableFrom?: { stdout: number; stderr: number };
   /** An absolute deadline `ms` from the step's first start, kept in the journal across a restart (sleep, timeout, input). */
   deadline?(ms: number): number;
 }
