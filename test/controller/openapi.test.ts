@@ -245,7 +245,7 @@ test('every operation answers as the document says, with realistic data', async 
   assert.equal(tgz.headers.get('content-type'), 'application/gzip');
   const install = await call('getAgentInstall', { params: { name: 'linux-1' } });
   ok(install, 200);
-  assert.match(install.json.install, /^mkdir -p ~\/kiln-agent && curl -fsSL \S+api\/v1\/agent\/bundle\.tgz \| tar xz -C ~\/kiln-agent && node ~\/kiln-agent\/src\/cli\/main\.ts agent --url /);
+  assert.match(install.json.install, /^mkdir -p ~\/kiln-agent && curl -fsSL \S+api\/v1\/agent\/bundle\.tgz \| tar xz -C ~\/kiln-agent && node ~\/kiln-agent\/src\/cli\/main\.js agent --url /);
   assert.match(install.json.warning, /loopback address/);
   assert.doesNotMatch(install.json.service, /KILN_SECRET|--secret/);
   assert.match(install.json.environment, /^KILN_SECRET=[0-9a-f]{64}$/m);
