@@ -229,6 +229,8 @@ export class DurableExec {
   /** What to add to the controller's offsets in `execAck` on this attachment (see attach). */
   #shift = { stdout: 0, stderr: 0 };
   #aborted = false;
+  /** An abort is killing the tree: the end is not reported before every process of it is gone. */
+  #killing = false;
   #skipped = 0;
   #watcher: FSWatcher | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -352,7 +354,9 @@ export class DurableExec {
         sink.output(data, s.stream, this.#n++);
       }
     }
-    if (this.exit && this.out.sent >= this.out.size() && this.err.sent >= this.err.size()) {
+    // Not while an abort still kills the tree: the wrapper's own exit comes first, and a build
+    // reported ABORTED must have no process of its step left (a `cmd &` in the step).
+    if (this.exit && !this.#killing && this.out.sent >= this.out.size() && this.err.sent >= this.err.size()) {
       this.#exitedSent = true;
       sink.exited({ exitCode: this.exit.code, signal: this.exit.signal, aborted: this.#aborted, chunks: this.#n });
       this.#unwatch();
@@ -363,7 +367,14 @@ export class DurableExec {
   async abort(graceMs: number): Promise<void> {
     this.#aborted = true;
     const pgid = this.#liveGroup();
-    if (pgid !== null) await killGroupTree(pgid, { graceMs });
+    if (pgid !== null) {
+      this.#killing = true;
+      try {
+        await killGroupTree(pgid, { graceMs });
+      } finally {
+        this.#killing = false;
+      }
+    }
     if (!this.#child) {
       this.#checkExit();
       if (!this.exit) this.exit = { code: null, signal: 'SIGTERM' };
