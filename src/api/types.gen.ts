@@ -2065,6 +2065,14 @@ export interface components {
                 allowedHosts: string[];
                 allowPrivate: boolean;
             };
+            zulip?: {
+                url: string;
+                email: string;
+                apiKeyCredentialId: string;
+                stream: string;
+                topic: string;
+                fullJobPathAsDefaultTopic: boolean;
+            } | null;
         };
     };
     responses: never;
@@ -5545,6 +5553,14 @@ export interface operations {
                         allowedHosts: string[];
                         allowPrivate: boolean;
                     };
+                    zulip?: {
+                        url: string;
+                        email: string;
+                        apiKeyCredentialId: string;
+                        stream: string;
+                        topic: string;
+                        fullJobPathAsDefaultTopic: boolean;
+                    } | null;
                 };
             };
         };

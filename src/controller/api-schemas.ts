@@ -618,6 +618,7 @@ export const HttpServiceSettings = Answer({
   gitlab: Nullable(Answer({ url: Type.String(), credentialsId: Type.String() })),
   sonar: Type.Array(Answer({ name: Type.String(), url: Type.String(), credentialsId: Type.String() })),
   httpRequest: Answer({ allowedHosts: Type.Array(Type.String()), allowPrivate: Type.Boolean() }),
+  zulip: Type.Optional(Nullable(Answer({ url: Type.String(), email: Type.String(), apiKeyCredentialId: Type.String(), stream: Type.String(), topic: Type.String(), fullJobPathAsDefaultTopic: Type.Boolean() }))),
 }, { $id: 'HttpServiceSettings', description: 'Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials' });
 
 /** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */
