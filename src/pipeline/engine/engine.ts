@@ -1288,6 +1288,10 @@ export class PipelineRun {
       loc,
       signal: c.signal,
       dyn: c,
+      buildStep: async (cls) => {
+        const d = this.#o.registry.buildStepClass(cls);
+        return d ? { decl: d, run: await this.#o.registry.implementation(d.name) } : null;
+      },
       get env() { return run.#envOf(c); },
       cwd: c.cwd,
       container: c.container,

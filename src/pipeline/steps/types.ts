@@ -12,6 +12,7 @@ import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
 import type { ParameterType, TriggerDef } from '../model/types.ts';
 import type { MailServices } from '../../core/mail.ts';
 import type { HttpServices } from '../../core/http-services.ts';
+import type { StepDecl } from '../../core/steps.ts';
 import type { CoverageService, ManagedConfigFile } from '../../core/buildtools.ts';
 
 /** Arguments after binding to the declaration: named values, and the block if any. */
@@ -86,6 +87,8 @@ export interface StepContext {
   readonly durableKey?: string;
   /** An absolute deadline `ms` from the step's first start, kept in the journal across a restart (sleep, timeout, input). */
   deadline?(ms: number): number;
+  /** A plugin's 'class' step that `step([$class: cls])` names, with its implementation; null: none (core/steps.ts kind 'class'). */
+  buildStep?(cls: string): Promise<{ decl: StepDecl; run: (ctx: StepContext, args: StepArgs) => Promise<Value> } | null>;
 }
 
 export interface BuildControl {
