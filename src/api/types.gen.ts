@@ -1554,6 +1554,19 @@ export interface components {
                 number: number;
                 stage: string;
             } | null;
+            /** @description the badge plugin's badges (addBadge, addInfoBadge, ...), in the order added */
+            badges: {
+                /** @description html: addHtmlBadge's HTML, to be shown as text */
+                kind: "badge" | "html";
+                id: string | null;
+                /** @description 'info', 'warning', 'error', or the icon addBadge named */
+                icon: string | null;
+                text: string;
+                /** @description as the step gave it: show it only when it is http(s) or a path */
+                link: string | null;
+                style: string | null;
+                cssClass: string | null;
+            }[];
             /** @description Restart from Stage is offered: a finished declarative build of an enabled job without disableRestartFromStage() (GET .../restart lists its stages) */
             restartable: boolean;
         };

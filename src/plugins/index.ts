@@ -31,11 +31,12 @@ import { publishOverSshPlugin } from './publish-over-ssh/index.ts';
 import { buildNameSetterPlugin } from './build-name-setter/index.ts';
 import { labelledStepsPlugin } from './labelled-steps/index.ts';
 import { zulipPlugin } from './zulip/index.ts';
+import { badgePlugin } from './badge/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
   coveragePlugin, htmlPublisherPlugin, configFilesPlugin, buildWrappersPlugin, testToolsPlugin, copyArtifactPlugin, publishOverSshPlugin, buildNameSetterPlugin,
-  labelledStepsPlugin, zulipPlugin];
+  labelledStepsPlugin, zulipPlugin, badgePlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');

@@ -1275,6 +1275,7 @@ export class PipelineRun {
       scope: this.#scope,
       setDisplayName: (name) => { run.state.displayName = name; },
       setDescription: (text) => { run.state.description = text; },
+      updateBadges: (f) => { run.state.badges = f(run.state.badges ?? []); },
       beginOpenStage: (name) => {
         this.#endOpenStage();
         this.#openStage = this.#newStage(name, c.stage, 'scripted', lineIn(loc));

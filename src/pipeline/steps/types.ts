@@ -91,6 +91,18 @@ export interface StepContext {
   buildStep?(cls: string): Promise<{ decl: StepDecl; run: (ctx: StepContext, args: StepArgs) => Promise<Value> } | null>;
 }
 
+/** A badge of a build (the badge plugin): a text with an icon and link, or an HTML badge shown as escaped text. */
+export interface BuildBadge {
+  kind: 'badge' | 'html';
+  id: string | null;
+  /** 'info', 'warning', 'error' for those steps' badges, else the icon the step named (or null). */
+  icon: string | null;
+  text: string;
+  link: string | null;
+  style: string | null;
+  cssClass: string | null;
+}
+
 export interface BuildControl {
   readonly jobName: string;
   readonly number: number;
@@ -107,6 +119,8 @@ export interface BuildControl {
   /** Sets the build's display name and description, as `currentBuild.displayName = ...` does (buildName / buildDescription). */
   setDisplayName(name: string): void;
   setDescription(text: string): void;
+  /** Replaces the build's badges (the badge plugin's steps; the build page and API show them). Absent: the host keeps none. */
+  updateBadges?(f: (badges: readonly BuildBadge[]) => BuildBadge[]): void;
   /** State a plugin's steps share for this build (podTemplate's pods by label). */
   readonly scope: BuildScope;
   /**
