@@ -929,6 +929,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings/throttle-categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The throttle step's categories */
+        get: operations["getThrottleCategories"];
+        /** Sets the throttle step's categories */
+        put: operations["putThrottleCategories"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job}/builds/{number}/coverage": {
         parameters: {
             query?: never;
@@ -5585,6 +5603,105 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HttpServiceSettings"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getThrottleCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The throttle step's categories and how many throttled node blocks of each may run at once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        categories: {
+                            name: string;
+                            /** @description 0: no limit */
+                            maxConcurrentTotal: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putThrottleCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The throttle step's categories and how many throttled node blocks of each may run at once */
+        requestBody: {
+            content: {
+                "application/json": {
+                    categories: {
+                        name: string;
+                        /** @description 0: no limit */
+                        maxConcurrentTotal: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The throttle step's categories and how many throttled node blocks of each may run at once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        categories: {
+                            name: string;
+                            /** @description 0: no limit */
+                            maxConcurrentTotal: number;
+                        }[];
+                    };
                 };
             };
             /** @description An error: the code says what kind (clients branch on it), the message says what to do */

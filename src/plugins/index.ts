@@ -32,11 +32,12 @@ import { buildNameSetterPlugin } from './build-name-setter/index.ts';
 import { labelledStepsPlugin } from './labelled-steps/index.ts';
 import { zulipPlugin } from './zulip/index.ts';
 import { badgePlugin } from './badge/index.ts';
+import { throttlePlugin } from './throttle/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
   coveragePlugin, htmlPublisherPlugin, configFilesPlugin, buildWrappersPlugin, testToolsPlugin, copyArtifactPlugin, publishOverSshPlugin, buildNameSetterPlugin,
-  labelledStepsPlugin, zulipPlugin, badgePlugin];
+  labelledStepsPlugin, zulipPlugin, badgePlugin, throttlePlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');
