@@ -270,6 +270,7 @@ const MANAGE: [string, string, string][] = [
   ['/settings/http-services', 'HTTP services', 'Slack, GitHub and GitLab checks, SonarQube servers, and the hosts httpRequest may reach'],
   ['/settings/global-env', 'Global environment variables', 'NAME=value pairs every build gets'],
   ['/lockable-resources', 'Lockable resources', 'What lock() chooses among, and which build holds each'],
+  ['/settings/throttle-categories', 'Throttle categories', 'How many throttled node blocks of each category run at once'],
   ['/settings/publish-over-ssh', 'SSH servers', 'Where sshPublisher copies files and runs commands, with pinned host keys'],
   ['/settings/mail', 'E-mail', 'The SMTP server emailext and mail send through'],
   ['/clouds', 'Clouds', 'Kubernetes and Docker: agents on demand, pod templates'],
