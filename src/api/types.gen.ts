@@ -929,6 +929,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings/throttle-categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The throttle step's categories */
+        get: operations["getThrottleCategories"];
+        /** Sets the throttle step's categories */
+        put: operations["putThrottleCategories"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job}/builds/{number}/coverage": {
         parameters: {
             query?: never;
@@ -1554,6 +1572,19 @@ export interface components {
                 number: number;
                 stage: string;
             } | null;
+            /** @description the badge plugin's badges (addBadge, addInfoBadge, ...), in the order added */
+            badges: {
+                /** @description html: addHtmlBadge's HTML, to be shown as text */
+                kind: "badge" | "html";
+                id: string | null;
+                /** @description 'info', 'warning', 'error', or the icon addBadge named */
+                icon: string | null;
+                text: string;
+                /** @description as the step gave it: show it only when it is http(s) or a path */
+                link: string | null;
+                style: string | null;
+                cssClass: string | null;
+            }[];
             /** @description Restart from Stage is offered: a finished declarative build of an enabled job without disableRestartFromStage() (GET .../restart lists its stages) */
             restartable: boolean;
         };
@@ -2065,6 +2096,14 @@ export interface components {
                 allowedHosts: string[];
                 allowPrivate: boolean;
             };
+            zulip?: {
+                url: string;
+                email: string;
+                apiKeyCredentialId: string;
+                stream: string;
+                topic: string;
+                fullJobPathAsDefaultTopic: boolean;
+            } | null;
         };
     };
     responses: never;
@@ -5545,6 +5584,14 @@ export interface operations {
                         allowedHosts: string[];
                         allowPrivate: boolean;
                     };
+                    zulip?: {
+                        url: string;
+                        email: string;
+                        apiKeyCredentialId: string;
+                        stream: string;
+                        topic: string;
+                        fullJobPathAsDefaultTopic: boolean;
+                    } | null;
                 };
             };
         };
@@ -5556,6 +5603,105 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HttpServiceSettings"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getThrottleCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The throttle step's categories and how many throttled node blocks of each may run at once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        categories: {
+                            name: string;
+                            /** @description 0: no limit */
+                            maxConcurrentTotal: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putThrottleCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The throttle step's categories and how many throttled node blocks of each may run at once */
+        requestBody: {
+            content: {
+                "application/json": {
+                    categories: {
+                        name: string;
+                        /** @description 0: no limit */
+                        maxConcurrentTotal: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The throttle step's categories and how many throttled node blocks of each may run at once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        categories: {
+                            name: string;
+                            /** @description 0: no limit */
+                            maxConcurrentTotal: number;
+                        }[];
+                    };
                 };
             };
             /** @description An error: the code says what kind (clients branch on it), the message says what to do */

@@ -6,6 +6,8 @@
 //   KILN_SLACK_CREDENTIAL      the secret text credential holding the token
 //   KILN_SLACK_BOT_USER        true: a bot token (chat.postMessage); false: a webhook (default true)
 //   KILN_SLACK_CHANNEL         the default channel
+//   KILN_ZULIP_URL, KILN_ZULIP_EMAIL, KILN_ZULIP_CREDENTIAL (secret text: the API key),
+//   KILN_ZULIP_STREAM, KILN_ZULIP_TOPIC   Zulip (zulipSend)
 //   KILN_GITHUB_API_URL        default https://api.github.com
 //   KILN_GITHUB_CREDENTIAL     a token (secret text or username/password)
 //   KILN_GITLAB_URL            e.g. https://gitlab.com
@@ -14,7 +16,7 @@
 //   KILN_HTTP_REQUEST_PRIVATE  false: httpRequest refuses loopback/private addresses as a controller
 //                              does (default true: a run is on one's own machine)
 //
-// Slack, GitHub and GitLab are configured when their credential variable is set.
+// Slack, Zulip, GitHub and GitLab are configured when their credential variable is set.
 import type { HttpServiceSettings, HttpServices, SonarServer } from '../core/http-services.ts';
 
 export function localHttpServices(env: Record<string, string | undefined>): HttpServices {
@@ -32,11 +34,12 @@ export function localHttpServices(env: Record<string, string | undefined>): Http
       github: v('KILN_GITHUB_CREDENTIAL') ? { apiUrl: v('KILN_GITHUB_API_URL') || 'https://api.github.com', credentialsId: v('KILN_GITHUB_CREDENTIAL') } : null,
       gitlab: v('KILN_GITLAB_CREDENTIAL') && v('KILN_GITLAB_URL') ? { url: v('KILN_GITLAB_URL'), credentialsId: v('KILN_GITLAB_CREDENTIAL') } : null,
       sonar,
+      zulip: v('KILN_ZULIP_CREDENTIAL') ? { url: v('KILN_ZULIP_URL'), email: v('KILN_ZULIP_EMAIL'), apiKeyCredentialId: v('KILN_ZULIP_CREDENTIAL'), stream: v('KILN_ZULIP_STREAM'), topic: v('KILN_ZULIP_TOPIC'), fullJobPathAsDefaultTopic: false } : null,
       httpRequest: { allowedHosts: [], allowPrivate: v('KILN_HTTP_REQUEST_PRIVATE') !== 'false' },
     };
   };
   return {
     settings: async () => settings(),
-    configureHint: 'kiln run reads KILN_SLACK_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS (docs/notifications.md)',
+    configureHint: 'kiln run reads KILN_SLACK_*, KILN_ZULIP_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS (docs/notifications.md)',
   };
 }

@@ -55,6 +55,7 @@ import { ProvisionerRouter } from '../plugins/router.ts';
 import { copyProject, type ProjectCopy } from './run-workspace.ts';
 import { localMail } from './run-mail.ts';
 import { localHttpServices } from './run-http-services.ts';
+import { ThrottleSlots } from '../util/throttle-slots.ts';
 import { localLockableResources } from './run-locks.ts';
 import { LockManager } from '../pipeline/engine/locks.ts';
 import type { LockableResource } from '../core/locks.ts';
@@ -419,6 +420,7 @@ export async function main(argv: string[]): Promise<number> {
       },
       mail: localMail({ env: process.env, cwd, logFile, logPath: path.join(run.dir, 'console.log'), previousResult: run.previous?.result ?? null }),
       httpServices: localHttpServices(process.env),
+      throttle: localThrottle(process.env),
       sshServers: localSshServers(process.env, cwd),
     },
     scm: null,
@@ -590,4 +592,17 @@ export function summary(state: BuildState, runDir: string, artifactsDir: string 
   }
   if (artifactsDir) lines.push(`Artifacts: ${artifactsDir}`);
   return lines.join('\n');
+}
+
+/**
+ * The throttle step's categories for `kiln run`: KILN_THROTTLE_CATEGORIES, `name=max` separated by
+ * commas (`db=1,deploy=2`; 0: no limit), counted within this run's parallel branches.
+ */
+function localThrottle(env: Record<string, string | undefined>) {
+  const categories = (env.KILN_THROTTLE_CATEGORIES ?? '').split(',').map((x) => x.trim()).filter(Boolean).map((entry) => {
+    const m = /^([^=]+)=(\d+)$/.exec(entry);
+    if (!m) throw new Error(`KILN_THROTTLE_CATEGORIES: '${entry}' is not name=max (db=1,deploy=2)`);
+    return { name: m[1]!.trim(), maxConcurrentTotal: Number(m[2]) };
+  });
+  return new ThrottleSlots(async () => categories).service('kiln run reads KILN_THROTTLE_CATEGORIES (name=max, comma separated)');
 }

@@ -34,7 +34,7 @@ export function stepsText(registry: StepRegistry): string {
     out.push(`== ${plugin} ==`, '');
     for (const s of steps) {
       const flags = [
-        s.kind === 'symbol' ? 'argument of other steps' : null,
+        s.kind === 'symbol' ? 'argument of other steps' : s.kind === 'class' ? `only as step([$class: '${s.name}', ...])` : null,
         s.block === 'required' ? 'takes a block' : s.block === 'optional' ? 'block optional' : null,
         s.needsNode ? 'needs a node' : null,
         s.scriptOnly ? 'script only' : null,
@@ -75,7 +75,7 @@ export function stepsMarkdown(registry: StepRegistry): string {
   for (const [plugin, steps] of stepsByPlugin(registry)) {
     out.push(`## ${plugin}`, '', '| step | what it does | parameters | differs from Jenkins |', '| --- | --- | --- | --- |');
     for (const s of steps) {
-      const name = s.kind === 'symbol' ? `\`${s.name}(...)\` (symbol)` : `\`${s.name}\``;
+      const name = s.kind === 'symbol' ? `\`${s.name}(...)\` (symbol)` : s.kind === 'class' ? `\`${s.name}\` (only as \`step([$class: '${s.name}', ...])\`)` : `\`${s.name}\``;
       const params = s.params.map((p) => `\`${p.name}\`${p.required ? '*' : ''}`).join(', ');
       out.push(`| ${name} | ${cell(s.doc)} | ${params || '—'} | ${cell(differences(s)) || '—'} |`);
     }

@@ -85,6 +85,7 @@ import { JournalWriter, execResumePoints, inFlightPrinters, lastSign, readJourna
 import type { JournalEntry, ResumeFrom } from '../pipeline/engine/replay.ts';
 import type { MailPerson, MailServices } from '../core/mail.ts';
 import type { HttpServices } from '../core/http-services.ts';
+import type { ThrottleService } from '../core/throttle.ts';
 
 const run = promisify(execFile);
 
@@ -191,6 +192,8 @@ export class BuildManager {
   readonly #mail: MailService | null;
   /** Slack, GitHub, GitLab, SonarQube settings for the HTTP service steps (http-services.ts). */
   readonly #httpServices: HttpServices | null;
+  /** The throttle step's categories and slots (throttle.ts). */
+  readonly #throttleCategories: ThrottleService | null;
   /** Publish Over SSH's servers (ssh-publishers.ts). */
   readonly #sshServers: SshServers | null;
   /** Lines for the end of failed builds' consoles that the disk refused: written when the health recovers. */
@@ -234,6 +237,7 @@ export class BuildManager {
     /** Jenkins' global environment variables (global-env.ts), read at each build's start. */
     globalEnv?: () => Promise<Record<string, string>>;
     httpServices?: HttpServices;
+    throttle?: ThrottleService;
     sshServers?: SshServers;
     mayTrigger?: (upstream: Job, downstream: string, replayedBy: ScriptChooser | null) => Promise<string | null>;
   }) {
@@ -252,6 +256,7 @@ export class BuildManager {
     this.#mail = o.mail ?? null;
     this.#globalEnv = o.globalEnv ?? (async () => ({}));
     this.#httpServices = o.httpServices ?? null;
+    this.#throttleCategories = o.throttle ?? null;
     this.#sshServers = o.sshServers ?? null;
     this.#log = o.logger ?? silentLogger();
     this.#health?.onRecovered(() => this.#writeNotes());
@@ -870,6 +875,7 @@ export class BuildManager {
         jobProperties: (p) => this.#keepJobProperties(job.name, p),
         ...(this.#mail ? { mail: this.#mailFor(job, build, previous?.result ?? null, log) } : {}),
         ...(this.#httpServices ? { httpServices: this.#httpServices } : {}),
+        ...(this.#throttleCategories ? { throttle: this.#throttleCategories } : {}),
         ...(this.#sshServers ? { sshServers: this.#sshServers } : {}),
         triggerJob: async (name, params, wait, signal) => {
           const refused = await this.#mayTrigger(job, name, live.replayedBy);

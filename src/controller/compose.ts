@@ -73,6 +73,7 @@ import { registerMailRoutes } from './mail-http.ts';
 import { GlobalEnv, registerGlobalEnvRoutes } from './global-env.ts';
 import { HttpServicesService } from './http-services.ts';
 import { registerHttpServicesRoutes } from './http-services-http.ts';
+import { ThrottleCategories, registerThrottleRoutes } from './throttle.ts';
 import { registerBuildToolRoutes } from './buildtools.ts';
 import { registerLockableResourceRoutes } from './lockable-resources.ts';
 import { SshPublishers, registerSshPublisherRoutes } from './ssh-publishers.ts';
@@ -156,6 +157,8 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   const sshPublishers = new SshPublishers({ store, audit: (e) => auth.audit(e) });
   // Slack, GitHub, GitLab, SonarQube, httpRequest's reach (http-services.ts): settings in the store.
   const httpServices = new HttpServicesService({ store, audit: (e) => auth.audit(e) });
+  // The throttle step's categories (throttle.ts): settings in the store, slots in memory.
+  const throttle = new ThrottleCategories({ store, audit: (e) => auth.audit(e) });
   // Webhooks' secret: the configured one, or <home>/secrets/webhook.secret made now (webhooks.ts).
   const hookSecret = await webhookSecretOf(cfg.home, cfg.webhookSecret).catch(async (err: unknown) => { await store.close(); throw err; });
 
@@ -379,7 +382,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     store, credentials, home: cfg.home, allowLocalRetrievers: cfg.libraryRetrieverLocal ?? false,
     pruning: { keep: cfg.libraryCacheKeep ?? 5, maxAgeDays: cfg.libraryCacheMaxAgeDays ?? null },
   });
-  const builds: BuildManager = new BuildManager({ store, files, logs, nodes, logger, registry, waits, publicUrl: () => publicUrl, credentials, libraries, health, mail, globalEnv: () => globalEnv.variables(), httpServices: httpServices.forBuilds(), sshServers: sshPublishers, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
+  const builds: BuildManager = new BuildManager({ store, files, logs, nodes, logger, registry, waits, publicUrl: () => publicUrl, credentials, libraries, health, mail, globalEnv: () => globalEnv.variables(), httpServices: httpServices.forBuilds(), throttle: throttle.forBuilds(), sshServers: sshPublishers, mayTrigger: (up, down, replayedBy) => folders.triggerProblem(up, down, replayedBy), events: {
     jobSettingsChanged: (job) => void triggers.sync(job.id).catch((e: unknown) => log(`triggers: re-reading job '${job.name}' failed: ${(e as Error).message}`)),
     // b.state is a masked copy: made only when someone listens.
     buildChanged: (b) => {
@@ -512,6 +515,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   registerMailRoutes(app, mail);
   registerGlobalEnvRoutes(app, globalEnv);
   registerHttpServicesRoutes(app, httpServices);
+  registerThrottleRoutes(app, throttle);
   registerBuildToolRoutes(app, { store, files, audit: (e) => auth.audit(e) });
   registerSshPublisherRoutes(app, sshPublishers);
   registerLockableResourceRoutes(app, { store, holder: (n) => builds.lockHolder(n), waiters: (n) => builds.lockWaiters(n), active: () => builds.lockActive(), audit: (e) => auth.audit(e) });

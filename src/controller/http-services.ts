@@ -1,4 +1,4 @@
-// The controller's HTTP services for builds (core/http-services.ts): the Slack workspace, the
+// The controller's HTTP services for builds (core/http-services.ts): the Slack workspace, Zulip, the
 // GitHub and GitLab APIs, the SonarQube servers, and the hosts httpRequest may reach on the
 // controller's own network, kept as one settings document ('http-services', store/settings.ts)
 // that only admins read or change (http-services-http.ts, auth/policy.ts):
@@ -14,7 +14,7 @@ import type { HttpServiceSettings, HttpServices, SonarServer } from '../core/htt
 import type { JsonValue, Store } from '../store/types.ts';
 import { ApiError, invalidField } from './http-errors.ts';
 
-export const NO_HTTP_SERVICES: HttpServiceSettings = { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false } };
+export const NO_HTTP_SERVICES: HttpServiceSettings = { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null };
 
 const bad = (field: string, message: string): ApiError => invalidField(field, message);
 
@@ -52,7 +52,7 @@ function url(o: Record<string, unknown>, field: string, key: string, required: b
 /** Checks a PUT body part by part; a part not given is cleared. */
 export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
   const b = obj(body, 'body');
-  only(b, 'body', ['slack', 'github', 'gitlab', 'sonar', 'httpRequest']);
+  only(b, 'body', ['slack', 'github', 'gitlab', 'sonar', 'httpRequest', 'zulip']);
   const out: HttpServiceSettings = structuredClone(NO_HTTP_SERVICES);
   if (b.slack !== undefined && b.slack !== null) {
     const s = obj(b.slack, 'slack');
@@ -97,6 +97,16 @@ export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
     if (typeof all !== 'boolean') throw bad('httpRequest.allowPrivate', 'true or false');
     out.httpRequest = { allowedHosts: hosts as string[], allowPrivate: all };
   }
+  if (b.zulip !== undefined && b.zulip !== null) {
+    const z = obj(b.zulip, 'zulip');
+    only(z, 'zulip', ['url', 'email', 'apiKeyCredentialId', 'stream', 'topic', 'fullJobPathAsDefaultTopic']);
+    const full = z.fullJobPathAsDefaultTopic ?? false;
+    if (typeof full !== 'boolean') throw bad('zulip.fullJobPathAsDefaultTopic', 'true or false');
+    out.zulip = {
+      url: url(z, 'zulip', 'url', true), email: text(z, 'zulip', 'email', true, 254), apiKeyCredentialId: text(z, 'zulip', 'apiKeyCredentialId', true, 255),
+      stream: text(z, 'zulip', 'stream', false, 60), topic: text(z, 'zulip', 'topic', false, 60), fullJobPathAsDefaultTopic: full,
+    };
+  }
   return out;
 }
 
@@ -123,7 +133,7 @@ export class HttpServicesService {
   async put(actor: string, body: unknown, address: string): Promise<HttpServiceSettings> {
     const s = checkHttpServiceSettings(body);
     await this.#store.settings.put('http-services', s as unknown as JsonValue);
-    const parts = [s.slack && 'slack', s.github && 'github', s.gitlab && 'gitlab', s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`].filter(Boolean);
+    const parts = [s.slack && 'slack', s.zulip && 'zulip', s.github && 'github', s.gitlab && 'gitlab', s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`].filter(Boolean);
     await this.#audit({ actor, action: 'settings.http-services', target: 'http-services', detail: parts.join(' '), address });
     return s;
   }

@@ -929,6 +929,7 @@ function buildDetailJson(ctx: HttpContext, b: Build): Omit<Static<typeof S.Build
   return {
     ...buildJson(ctx, b), stages: stageTree(state?.stages ?? []), inputs: live?.run?.pendingInputs() ?? [], description: state?.description ?? null,
     libraries: (state?.libraries ?? []).map((l) => ({ name: l.name, version: l.version, commit: l.commit })),
+    badges: state?.badges ?? [],
     restartedFrom: ((r) => r ? { number: r.from, stage: r.stage } : null)(restartOf(b)),
   };
 }

@@ -1,4 +1,4 @@
-// The contract between the steps that talk to HTTP services (slackSend, githubNotify,
+// The contract between the steps that talk to HTTP services (slackSend, zulipSend, githubNotify,
 // publishChecks / withChecks, updateGitlabCommitStatus / gitlabCommitStatus, withSonarQubeEnv /
 // waitForQualityGate, httpRequest: src/plugins/{slack,checks,sonar,http-request}) and the host
 // that knows the services an administrator configured: the controller's settings
@@ -42,6 +42,21 @@ export interface SonarServer {
   credentialsId: string;
 }
 
+/** The Zulip plugin's global configuration (zulipSend). */
+export interface ZulipSettings {
+  /** The organization's URL ('https://acme.zulipchat.com'); the API is under /api/v1/. */
+  url: string;
+  /** The bot's e-mail address: the user half of the API's Basic auth. */
+  email: string;
+  /** A secret text credential holding the bot's API key. */
+  apiKeyCredentialId: string;
+  /** The default stream and topic when a step gives none ('' for none: the topic is then the job's name). */
+  stream: string;
+  topic: string;
+  /** The default topic is the job's full path ('folder » job') instead of its name. */
+  fullJobPathAsDefaultTopic: boolean;
+}
+
 export interface HttpRequestSettings {
   /**
    * Host names (or `*.suffix`) httpRequest may reach even where they resolve to a loopback,
@@ -58,6 +73,8 @@ export interface HttpServiceSettings {
   gitlab: GitLabSettings | null;
   sonar: SonarServer[];
   httpRequest: HttpRequestSettings;
+  /** Zulip (zulipSend); absent or null: not configured. */
+  zulip?: ZulipSettings | null;
 }
 
 export interface HttpServices {

@@ -51,8 +51,11 @@ export interface StepDecl {
    * e.g. `string(credentialsId: 'x', variable: 'Y')` in withCredentials, `booleanParam(...)`
    * in input parameters, `logRotator(...)`. It returns a descriptor map ($symbol: name, ...)
    * and has no implementation of its own.
+   * 'class': a build step Jenkins reaches only as `step([$class: 'Name', ...])` (a SimpleBuildStep
+   * with no symbol, e.g. GitHubCommitStatusSetter): `name` is the class' simple name and
+   * `jenkinsClass` its full name; not callable by name, its parameters are the map's other keys.
    */
-  kind?: 'step' | 'symbol';
+  kind?: 'step' | 'symbol' | 'class';
   /** Accepts named arguments of any name (parallel's branches); declared params are still checked. */
   anyNamed?: boolean;
   /**

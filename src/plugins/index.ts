@@ -29,10 +29,16 @@ import { testToolsPlugin } from './test-tools/index.ts';
 import { copyArtifactPlugin } from './copyartifact/index.ts';
 import { publishOverSshPlugin } from './publish-over-ssh/index.ts';
 import { buildNameSetterPlugin } from './build-name-setter/index.ts';
+import { labelledStepsPlugin } from './labelled-steps/index.ts';
+import { zulipPlugin } from './zulip/index.ts';
+import { badgePlugin } from './badge/index.ts';
+import { throttlePlugin } from './throttle/index.ts';
+import { robotPlugin } from './robot/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
-  coveragePlugin, htmlPublisherPlugin, configFilesPlugin, buildWrappersPlugin, testToolsPlugin, copyArtifactPlugin, publishOverSshPlugin, buildNameSetterPlugin];
+  coveragePlugin, htmlPublisherPlugin, configFilesPlugin, buildWrappersPlugin, testToolsPlugin, copyArtifactPlugin, publishOverSshPlugin, buildNameSetterPlugin,
+  labelledStepsPlugin, zulipPlugin, badgePlugin, throttlePlugin, robotPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');

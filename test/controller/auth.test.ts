@@ -217,7 +217,7 @@ test('every route × every role: the policy as a user meets it', async () => {
     'GET /api/v1/credentials': 'D', 'POST /api/v1/credentials': 'A', 'GET /api/v1/credentials/:id': 'D', 'PUT /api/v1/credentials/:id': 'A',
     'DELETE /api/v1/credentials/:id': 'A',
     'GET /api/v1/settings/mail': 'A', 'PUT /api/v1/settings/mail': 'A', 'POST /api/v1/settings/mail/test': 'A',
-    'GET /api/v1/settings/http-services': 'A', 'PUT /api/v1/settings/http-services': 'A', 'GET /api/v1/settings/global-env': 'A', 'PUT /api/v1/settings/global-env': 'A', 'GET /api/v1/settings/publish-over-ssh': 'A', 'PUT /api/v1/settings/publish-over-ssh': 'A', 'GET /api/v1/jobs/:job/builds/:number/coverage': 'V', 'GET /api/v1/jobs/:job/builds/:number/html-reports': 'V',
+    'GET /api/v1/settings/http-services': 'A', 'PUT /api/v1/settings/http-services': 'A', 'GET /api/v1/settings/throttle-categories': 'A', 'PUT /api/v1/settings/throttle-categories': 'A', 'GET /api/v1/settings/global-env': 'A', 'PUT /api/v1/settings/global-env': 'A', 'GET /api/v1/settings/publish-over-ssh': 'A', 'PUT /api/v1/settings/publish-over-ssh': 'A', 'GET /api/v1/jobs/:job/builds/:number/coverage': 'V', 'GET /api/v1/jobs/:job/builds/:number/html-reports': 'V',
     'GET /api/v1/jobs/:job/builds/:number/html-reports/:report/*': 'V', 'GET /api/v1/config-files': 'A', 'GET /api/v1/config-files/:id': 'A', 'PUT /api/v1/config-files/:id': 'A', 'DELETE /api/v1/config-files/:id': 'A',
     'GET /api/v1/lockable-resources': 'V', 'GET /api/v1/lockable-resources/:name': 'V', 'PUT /api/v1/lockable-resources/:name': 'A', 'DELETE /api/v1/lockable-resources/:name': 'A',
     'GET /api/v1/clouds': 'A', 'GET /api/v1/clouds/:name': 'A', 'PUT /api/v1/clouds/:name': 'A', 'DELETE /api/v1/clouds/:name': 'A',

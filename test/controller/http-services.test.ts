@@ -32,7 +32,7 @@ describe('HTTP services on a controller', () => {
   test('admins only; refused values name their field; no secret in the settings', async () => {
     const empty = await api('GET', '/api/v1/settings/http-services');
     assert.equal(empty.status, 200, empty.text);
-    assert.deepEqual(empty.json, { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false } });
+    assert.deepEqual(empty.json, { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null });
     assert.equal((await asDev('GET', '/api/v1/settings/http-services')).status, 403);
     assert.equal((await asDev('PUT', '/api/v1/settings/http-services', {})).status, 403);
     const bad = async (body: unknown, re: RegExp) => {
@@ -45,6 +45,11 @@ describe('HTTP services on a controller', () => {
     await bad({ gitlab: { url: 'https://u:p@gitlab.example', credentialsId: 'g' } }, /^gitlab\.url: no user or password in the URL/);
     await bad({ sonar: [{ name: 'a', url: 'https://s' }, { name: 'a', url: 'https://t' }] }, /^sonar\[1\]\.name: 'a' is already the name/);
     await bad({ httpRequest: { allowedHosts: ['bad host'] } }, /^httpRequest\.allowedHosts:/);
+    await bad({ zulip: { url: 'https://acme.zulipchat.com', email: 'bot@acme', apiKey: 'k' } }, /^zulip\.apiKey: unknown field/);
+    await bad({ zulip: { url: 'https://acme.zulipchat.com', email: 'bot@acme' } }, /^zulip\.apiKeyCredentialId: is required/);
+    const z = await api('PUT', '/api/v1/settings/http-services', { zulip: { url: 'https://acme.zulipchat.com', email: 'bot@acme', apiKeyCredentialId: 'zk', stream: 'builds' } });
+    assert.equal(z.status, 200, z.text);
+    assert.deepEqual(z.json.zulip, { url: 'https://acme.zulipchat.com', email: 'bot@acme', apiKeyCredentialId: 'zk', stream: 'builds', topic: '', fullJobPathAsDefaultTopic: false });
   });
 
   test('a build posts to Slack with the configured credential; httpRequest cannot reach the controller network until allowed', async () => {

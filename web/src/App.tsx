@@ -25,6 +25,7 @@ import { FoldersPage } from './pages/Folders.tsx';
 import { MailPage } from './pages/Mail.tsx';
 import { GlobalEnvPage, HttpServicesPage, ManagePage } from './pages/Settings.tsx';
 import { LockableResourcesPage, SshServersPage } from './pages/LockableResources.tsx';
+import { ThrottleCategoriesPage } from './pages/ThrottleCategories.tsx';
 
 type Gate = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; reason?: string } | { kind: 'in'; me: Me } | { kind: 'error'; error: unknown };
 
@@ -86,7 +87,7 @@ function Layout({ me, onLogout }: { me: Me; onLogout: () => void }) {
     ['/lockable-resources', 'Locks', !can(me, 'admin')],
     ['/manage', 'Manage', can(me, 'admin')],
   ];
-  const current = (to: string) => (to === '/' ? path === '/' || path.startsWith('/job/') : to === '/manage' ? path === to || /^\/(settings\/(http-services|global-env|publish-over-ssh)|lockable-resources)/.test(path) : path.startsWith(to));
+  const current = (to: string) => (to === '/' ? path === '/' || path.startsWith('/job/') : to === '/manage' ? path === to || /^\/(settings\/(http-services|global-env|publish-over-ssh|throttle-categories)|lockable-resources)/.test(path) : path.startsWith(to));
   return (
     <div className="app">
       <a className="skip" href="#main">Skip to content</a>
@@ -164,6 +165,7 @@ function Routes() {
   if (match('/settings/global-env', path)) return only('admin', 'Global environment variables', <GlobalEnvPage />);
   if (match('/lockable-resources', path)) return <LockableResourcesPage />;
   if (match('/settings/publish-over-ssh', path)) return only('admin', 'SSH servers', <SshServersPage />);
+  if (match('/settings/throttle-categories', path)) return only('admin', 'Throttle categories', <ThrottleCategoriesPage />);
   if (match('/login', path) || match('/setup', path)) { navigate('/', true); return null; }
   return <section><h1>Not found</h1><p>There is no page at <code>{path}</code>. <Link to="/">Back to the dashboard</Link></p></section>;
 }

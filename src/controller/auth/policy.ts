@@ -111,6 +111,8 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'PUT /api/v1/settings/global-env': 'admin',
   'GET /api/v1/settings/http-services': 'admin',
   'PUT /api/v1/settings/http-services': 'admin',
+  'GET /api/v1/settings/throttle-categories': 'admin',
+  'PUT /api/v1/settings/throttle-categories': 'admin',
   'GET /api/v1/settings/publish-over-ssh': 'admin', // hosts and credential ids (ssh-publishers.ts)
   'PUT /api/v1/settings/publish-over-ssh': 'admin',
 

@@ -6,6 +6,7 @@ import type { Workspace } from '../../core/workspace.ts';
 import type { DynamicContext, Value } from '../script/values.ts';
 import type { EnvLayer } from './env.ts';
 import type { StageRecord } from './state.ts';
+import type { NodeGate } from '../steps/types.ts';
 
 export interface ExecFields {
   signal: AbortSignal;
@@ -23,6 +24,8 @@ export interface ExecFields {
   owner?: object;
   /** While an `environment {}` value is computed: the block's other names (Jenkins' EnvironmentResolver). */
   envBlock?: EnvBlockScope | null;
+  /** The gates of the enclosing throttle blocks, outermost first: a node passes them before it is asked for. */
+  nodeGates?: readonly NodeGate[];
 }
 
 /**
@@ -50,6 +53,7 @@ export class ExecContext implements DynamicContext, ExecFields {
   readonly onOutput: (() => void) | null;
   readonly owner: object | undefined;
   readonly envBlock: EnvBlockScope | null;
+  readonly nodeGates: readonly NodeGate[];
 
   constructor(f: ExecFields) {
     this.signal = f.signal;
@@ -63,6 +67,7 @@ export class ExecContext implements DynamicContext, ExecFields {
     this.onOutput = f.onOutput;
     this.owner = f.owner;
     this.envBlock = f.envBlock ?? null;
+    this.nodeGates = f.nodeGates ?? [];
   }
 
   with(changes: Partial<ExecFields>): ExecContext {
@@ -73,7 +78,7 @@ export class ExecContext implements DynamicContext, ExecFields {
     return {
       signal: this.signal, workspace: this.workspace, cwd: this.cwd, container: this.container, env: this.env,
       stage: this.stage, branch: this.branch, timestamps: this.timestamps, onOutput: this.onOutput, owner: this.owner,
-      envBlock: this.envBlock,
+      envBlock: this.envBlock, nodeGates: this.nodeGates,
     };
   }
 }

@@ -59,6 +59,7 @@ import { bindStepArgs, StepBindError } from '../steps/bind.ts';
 import { unknownParametersLine } from '../steps/known-classes.ts';
 import { Interrupted, StepFailure, interruptionOf, throwIfAborted } from '../../core/errors.ts';
 import type { StepDecl } from '../../core/steps.ts';
+import { passNodeGates } from '../steps/node-gates.ts';
 import type { BodyOverrides, BuildControl, BuildScope, BuildServices, InputOutcome, InputRequest, JobProperties, StepContext } from '../steps/types.ts';
 import type { Credential } from '../../core/credentials.ts';
 import { withTimeout } from '../steps/timeout.ts';
@@ -872,9 +873,12 @@ export class PipelineRun {
     let node: AllocatedNode;
     // While its branch replays, the agent its steps ran on before the restart (replay.ts nodeAhead).
     const resumeOn = this.#replay?.nodeAhead(c.branch ?? '') ?? null;
+    // the enclosing throttle blocks' slots (NodeGate), held as long as the node
+    const ungate = await passNodeGates(c.nodeGates, c.signal, (line) => this.#log(c, line));
     try {
       node = await this.#o.nodes.allocate(resumeOn ? { ...req, resumeOn } : req, this.#o.build, c.signal, (line) => this.#log(c, line));
     } catch (err) {
+      ungate();
       if (resumeOn) this.#leaveReplay(c);
       if (err instanceof Interrupted || err instanceof StepFailure) throw err;
       throw new StepFailure(this.#messageOf(err), { loc: spec.loc });
@@ -888,7 +892,7 @@ export class PipelineRun {
       failed = false;
     } finally {
       // Whether the scope failed (a pod kept on failure, e.g.) counts the build's result too.
-      await node.release({ failed: failed || this.#currentResultIsBad() });
+      await node.release({ failed: failed || this.#currentResultIsBad() }).finally(ungate);
     }
   }
 
@@ -1282,6 +1286,7 @@ export class PipelineRun {
       scope: this.#scope,
       setDisplayName: (name) => { run.state.displayName = name; },
       setDescription: (text) => { run.state.description = text; },
+      updateBadges: (f) => { run.state.badges = f(run.state.badges ?? []); },
       beginOpenStage: (name) => {
         this.#endOpenStage();
         this.#openStage = this.#newStage(name, c.stage, 'scripted', lineIn(loc));
@@ -1295,6 +1300,11 @@ export class PipelineRun {
       loc,
       signal: c.signal,
       dyn: c,
+      nodeGates: c.nodeGates,
+      buildStep: async (cls) => {
+        const d = this.#o.registry.buildStepClass(cls);
+        return d ? { decl: d, run: await this.#o.registry.implementation(d.name) } : null;
+      },
       get env() { return run.#envOf(c); },
       cwd: c.cwd,
       container: c.container,
@@ -1343,6 +1353,7 @@ export class PipelineRun {
     if (o.signal) cc = cc.with({ signal: o.signal });
     if (o.timestamps) cc = cc.with({ timestamps: true });
     if (o.onOutput) cc = cc.with({ onOutput: chain(cc.onOutput, o.onOutput) });
+    if (o.nodeGate) cc = cc.with({ nodeGates: [...cc.nodeGates, o.nodeGate] });
     for (const s of o.secrets ?? []) this.#masker.add(s);
     const name = o.stage ?? o.parallelBranch;
     if (name === undefined) return this.#interp.callClosure(body, args, cc);

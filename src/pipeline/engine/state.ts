@@ -3,6 +3,7 @@
 // and what the stage view draws (JSON-serializable, no closures, no handles). A resumed build
 // starts from the journal of step calls instead (replay.ts), which keeps every step.
 import type { BuildResult } from '../../core/build.ts';
+import type { BuildBadge } from '../steps/types.ts';
 
 export type StageStatus =
   | 'pending'
@@ -74,6 +75,8 @@ export interface BuildState {
   message: string | null;
   description: string | null;
   displayName: string | null;
+  /** The badge plugin's badges, in the order added (absent: none). */
+  badges?: BuildBadge[];
   /** The shared libraries loaded, in order (absent in states saved before libraries existed). */
   libraries?: LoadedLibraryRecord[];
   /** A declarative pipeline's top-level stages, in order, once it ran (what Restart from Stage offers); absent for a scripted one. */

@@ -78,7 +78,7 @@ export function wrapperStepNames(registry: StepRegistry): readonly string[] {
   let names = wrapperCache.get(registry);
   if (!names) {
     names = registry.steps()
-      .filter((d) => d.kind !== 'symbol' && d.block !== 'none' && !d.needsNode && !NOT_WRAPPERS.has(d.name) && !(d.name in OPTIONS))
+      .filter((d) => d.kind !== 'symbol' && d.kind !== 'class' && d.block !== 'none' && !d.needsNode && !NOT_WRAPPERS.has(d.name) && !(d.name in OPTIONS))
       .map((d) => d.name);
     wrapperCache.set(registry, names);
   }

@@ -32,7 +32,8 @@ export const KNOWN_GLOBALS: ReadonlySet<string> = new Set([
 
 /**
  * The Java classes `step([$class: 'X', ...])` may name: those whose Kiln step exists (the step's
- * implementation, ../steps/step.ts, maps each to it). Any other is Jenkins' error.
+ * implementation, ../steps/step.ts, maps each to it), besides the plugins' 'class' steps
+ * (registry.buildStepClass). Any other is Jenkins' error.
  */
 export const LEGACY_STEP_CLASSES: ReadonlySet<string> = new Set([
   'ArtifactArchiver', 'hudson.tasks.ArtifactArchiver', 'JUnitResultArchiver', 'hudson.tasks.junit.JUnitResultArchiver',
@@ -146,7 +147,7 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
 function legacyStepClass(ctx: Ctx, arg: Expr): void {
   if (arg.type !== 'Map') return;
   const en = arg.entries.find((x) => x.key.type === 'String' && x.key.value === '$class');
-  if (!en || en.value.type !== 'String' || LEGACY_STEP_CLASSES.has(en.value.value)) return;
+  if (!en || en.value.type !== 'String' || LEGACY_STEP_CLASSES.has(en.value.value) || ctx.registry.buildStepClass(en.value.value)) return;
   ctx.error('step-arguments', `no known implementation of interface jenkins.tasks.SimpleBuildStep is named ${en.value.value}`, en.value.loc);
 }
 

@@ -95,6 +95,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   notifyBitbucket: 'Stash Notifier', hubotSend: 'Hubot Steps', throttle: 'Throttle Concurrent Builds',
   gerritReview: 'Gerrit Code Review', gerritComment: 'Gerrit Code Review', p4sync: 'P4', p4publish: 'P4', tm: 'Token Macro',
   jobDsl: 'Job DSL', triggerRemoteJob: 'Parameterized Remote Trigger',
+  nvm: 'nvm wrapper', azureServicePrincipal: 'Azure Credentials', removeSummaries: 'Badge',
 };
 
 /** What to write instead, for unknown steps with a Kiln way to do the same. */

@@ -62,7 +62,7 @@ export class StepRegistry {
       for (const g of p.globals ?? []) this.#addGlobal(p, g);
     }
     this.#sorted = [...this.#steps.values()].map((e) => e.decl).sort((a, b) => a.name.localeCompare(b.name));
-    this.#stepNames = this.#sorted.filter((d) => d.kind !== 'symbol').map((d) => d.name);
+    this.#stepNames = this.#sorted.filter((d) => d.kind !== 'symbol' && d.kind !== 'class').map((d) => d.name);
   }
 
   #addStep(p: PipelinePlugin, s: StepDecl): void {
@@ -113,7 +113,14 @@ export class StepRegistry {
 
   /** The step (or symbol) of that name, or undefined. */
   step(name: string): StepDecl | undefined {
-    return this.#steps.get(name)?.decl;
+    const d = this.#steps.get(name)?.decl;
+    return d?.kind === 'class' ? undefined : d;
+  }
+
+  /** The 'class' step `step([$class: cls])` names, by simple name or its full jenkinsClass; undefined when none. */
+  buildStepClass(cls: string): StepDecl | undefined {
+    const d = this.#steps.get(cls.slice(cls.lastIndexOf('.') + 1))?.decl;
+    return d?.kind === 'class' && (!cls.includes('.') || cls === d.jenkinsClass) ? d : undefined;
   }
 
   /** Every step and symbol, sorted by name. */

@@ -12,6 +12,8 @@ import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
 import type { ParameterType, TriggerDef } from '../model/types.ts';
 import type { MailServices } from '../../core/mail.ts';
 import type { HttpServices } from '../../core/http-services.ts';
+import type { StepDecl } from '../../core/steps.ts';
+import type { ThrottleService } from '../../core/throttle.ts';
 import type { CoverageService, ManagedConfigFile } from '../../core/buildtools.ts';
 
 /** Arguments after binding to the declaration: named values, and the block if any. */
@@ -42,7 +44,15 @@ export interface BodyOverrides {
   parallelBranch?: string;
   /** Called whenever the body prints something (timeout's `activity`). */
   onOutput?: (() => void) | undefined;
+  /** Passed by every node the body allocates, before it asks for the node (throttle's category slots). */
+  nodeGate?: NodeGate;
 }
+
+/**
+ * A gate a node block passes before it asks for its node (`throttle`): resolves, once the block
+ * may go on, to the release called when the block gives its node back. `say` prints to the console.
+ */
+export type NodeGate = (signal: AbortSignal, say: (line: string) => void) => Promise<() => void>;
 
 /**
  * Everything a step can reach while it runs. The engine implements it; steps never see the
@@ -94,6 +104,22 @@ export interface StepContext {
   readonly durableFrom?: { stdout: number; stderr: number };
   /** An absolute deadline `ms` from the step's first start, kept in the journal across a restart (sleep, timeout, input). */
   deadline?(ms: number): number;
+  /** A plugin's 'class' step that `step([$class: cls])` names, with its implementation; null: none (core/steps.ts kind 'class'). */
+  /** The gates of the throttle blocks this step is inside (node, a stage's agent pass them). */
+  readonly nodeGates?: readonly NodeGate[];
+  buildStep?(cls: string): Promise<{ decl: StepDecl; run: (ctx: StepContext, args: StepArgs) => Promise<Value> } | null>;
+}
+
+/** A badge of a build (the badge plugin): a text with an icon and link, or an HTML badge shown as escaped text. */
+export interface BuildBadge {
+  kind: 'badge' | 'html';
+  id: string | null;
+  /** 'info', 'warning', 'error' for those steps' badges, else the icon the step named (or null). */
+  icon: string | null;
+  text: string;
+  link: string | null;
+  style: string | null;
+  cssClass: string | null;
 }
 
 export interface BuildControl {
@@ -112,6 +138,8 @@ export interface BuildControl {
   /** Sets the build's display name and description, as `currentBuild.displayName = ...` does (buildName / buildDescription). */
   setDisplayName(name: string): void;
   setDescription(text: string): void;
+  /** Replaces the build's badges (the badge plugin's steps; the build page and API show them). Absent: the host keeps none. */
+  updateBadges?(f: (badges: readonly BuildBadge[]) => BuildBadge[]): void;
   /** State a plugin's steps share for this build (podTemplate's pods by label). */
   readonly scope: BuildScope;
   /**
@@ -293,6 +321,8 @@ export interface BuildServices {
   buildTools?: BuildToolsServices;
   /** Publish Over SSH's servers an administrator configured (sshPublisher); absent: none. */
   sshServers?: SshServers;
+  /** The throttle categories and their slots (the throttle step); absent: none configured. */
+  throttle?: ThrottleService;
 }
 
 /** The host side of the coverage, htmlpublisher and config-files plugins; each part absent where the host has none. */

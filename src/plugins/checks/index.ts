@@ -1,4 +1,5 @@
-// Commit statuses and checks: the Pipeline GitHub Notify step (`githubNotify`), the Checks API
+// Commit statuses and checks: the Pipeline GitHub Notify step (`githubNotify`), the GitHub plugin's
+// `step([$class: 'GitHubCommitStatusSetter', ...])` (status-setter.ts), the Checks API
 // plugin (`publishChecks`, `withChecks`, published to GitHub check runs) and the GitLab
 // plugin's statuses (`updateGitlabCommitStatus`, `gitlabCommitStatus`), declared as data;
 // runtime.ts calls the services' REST APIs. The API URL and token credential come from the
@@ -91,6 +92,24 @@ export const checksPlugin: PipelinePlugin = {
       ],
       positional: 'name',
       block: 'required',
+      needsNode: false,
+    },
+    {
+      name: 'GitHubCommitStatusSetter',
+      kind: 'class',
+      jenkinsPlugin: 'GitHub',
+      jenkinsClass: 'org.jenkinsci.plugins.github.status.GitHubCommitStatusSetter',
+      differs: "the repository is fetched with the host's GitHub credential; one Kiln cannot reach is said on the console (Jenkins skips it silently); BetterThanOrEqualBuildResult compares the result set so far (none while the build is still SUCCESS), as Jenkins does",
+      doc: "Set a GitHub commit status (the GitHub plugin's publisher, only as step([$class: 'GitHubCommitStatusSetter', ...])): each source a [$class: ...] map.",
+      params: [
+        { name: 'commitShaSource', type: 'any', doc: "[$class: 'ManuallyEnteredShaSource', sha: '...'] (default BuildDataRevisionShaSource: GIT_COMMIT)" },
+        { name: 'reposSource', type: 'any', doc: "[$class: 'ManuallyEnteredRepositorySource', url: 'https://github.com/o/r'] (default AnyDefinedRepositorySource: GIT_URL)" },
+        { name: 'contextSource', type: 'any', doc: "[$class: 'ManuallyEnteredCommitContextSource', context: 'ci/build'] (default DefaultCommitContextSource: the job's full name)" },
+        { name: 'statusResultSource', type: 'any', doc: "[$class: 'ConditionalStatusResultSource', results: [[$class: 'AnyBuildResult' or 'BetterThanOrEqualBuildResult', result:, state:, message:]]] (default DefaultStatusResultSource)" },
+        { name: 'statusBackrefSource', type: 'any', doc: "[$class: 'ManuallyEnteredBackrefSource', backref: 'url'] (default BuildRefBackrefSource: the build's URL)" },
+        { name: 'errorHandlers', type: 'list', doc: "[[$class: 'ChangingBuildStatusErrorHandler', result: 'UNSTABLE' or 'FAILURE'], [$class: 'ShallowAnyErrorHandler']]; none: an error fails the step" },
+      ],
+      block: 'none',
       needsNode: false,
     },
   ],

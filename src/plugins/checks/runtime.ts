@@ -27,6 +27,7 @@ import type { StepContext } from '../../pipeline/steps/types.ts';
 import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
 import { HttpCallError, httpCall, jsonOf, privateAddress } from '../../util/http-client.ts';
 import { CHECK_CONCLUSIONS, CHECK_STATUSES, GITLAB_STATES } from './decl.ts';
+import { statusSetter } from './status-setter.ts';
 
 const str = (v: Value | undefined): string => (v === undefined || v === null ? '' : String(v));
 const TIMEOUT_MS = 30_000;
@@ -294,5 +295,7 @@ const gitlabCommitStatus: StepRun = async (ctx, args) => {
   }
 };
 
-const runtime: PluginRuntime = { steps: { githubNotify, publishChecks, withChecks, updateGitlabCommitStatus, gitlabCommitStatus } };
+const GitHubCommitStatusSetter: StepRun = (ctx, args) => statusSetter(ctx, args, { settings: githubSettings, tokenOf, call, apiMessage, ServiceError, repoPath });
+
+const runtime: PluginRuntime = { steps: { githubNotify, publishChecks, withChecks, updateGitlabCommitStatus, gitlabCommitStatus, GitHubCommitStatusSetter } };
 export default runtime;

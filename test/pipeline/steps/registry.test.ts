@@ -63,3 +63,13 @@ test('an implementation is loaded on first use; a declared step its runtime lack
   assert.deepEqual(d, new Map([['$symbol', 'desc'], ['v', 'x']]));
   assert.equal(loads, 1);
 });
+
+test("a 'class' step is reached only by its class (step([$class: ...])): by simple name or its full name, never as a step", () => {
+  const r = new StepRegistry([plugin('gh', { steps: [step('GitHubCommitStatusSetter', { kind: 'class', jenkinsClass: 'org.jenkinsci.plugins.github.status.GitHubCommitStatusSetter' })] })]);
+  assert.equal(r.step('GitHubCommitStatusSetter'), undefined);
+  assert.ok(!r.stepNames().includes('GitHubCommitStatusSetter'));
+  assert.equal(r.buildStepClass('GitHubCommitStatusSetter')?.name, 'GitHubCommitStatusSetter');
+  assert.equal(r.buildStepClass('org.jenkinsci.plugins.github.status.GitHubCommitStatusSetter')?.name, 'GitHubCommitStatusSetter');
+  assert.equal(r.buildStepClass('com.example.GitHubCommitStatusSetter'), undefined, 'another package is another class');
+  assert.equal(r.buildStepClass('constructor'), undefined);
+});

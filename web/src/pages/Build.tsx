@@ -83,6 +83,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
       </p>
       <RestartedFrom job={job} build={d} />
       {d.description ? <p className="build-description">{d.description}</p> : null}
+      <RunBadges badges={d.badges} />
       {d.libraries.length > 0 ? (
         <p className="meta muted small" aria-label="Shared libraries">
           Libraries: {d.libraries.map((l, i) => <span key={`${l.name}@${i}`}>{i > 0 ? ', ' : ''}<code>{l.name}@{l.version}</code>{l.commit ? <> ({l.commit.slice(0, 7)})</> : null}</span>)}
@@ -328,3 +329,29 @@ function Tests({ job, number }: { job: string; number: number }) {
   );
 }
 
+
+const BADGE_SIGNS: Record<string, string> = { info: 'ℹ', warning: '⚠', error: '✖' };
+
+/**
+ * The badge plugin's badges (addBadge, addInfoBadge, addHtmlBadge, ...): text only, never HTML
+ * (an HTML badge shows its markup escaped, as Jenkins' default markup formatter does), its style
+ * not applied, its link followed only when http(s) or a path of this site.
+ */
+function RunBadges({ badges }: { badges: BuildDetail['badges'] }) {
+  if (badges.length === 0) return null;
+  const safe = (l: string | null) => (l && (/^https?:\/\//i.test(l) || /^\/(?!\/)/.test(l)) ? l : null);
+  return (
+    <p className="run-badges" aria-label="Badges">
+      {badges.map((b, i) => {
+        const sign = b.icon ? BADGE_SIGNS[b.icon] : undefined;
+        const body = <>{sign ? <span aria-label={b.icon ?? undefined}>{sign} </span> : null}{b.text}</>;
+        const link = safe(b.link);
+        return (
+          <span key={i} className={`run-badge${b.icon && BADGE_SIGNS[b.icon] ? ` run-badge-${b.icon}` : ''}`}>
+            {link ? <a href={link} rel="noopener noreferrer">{body}</a> : body}
+          </span>
+        );
+      })}
+    </p>
+  );
+}

@@ -1,6 +1,6 @@
 // Two admin pages of the Manage area that had no UI (issue 20 point 9, issues 17/18):
 //   - HTTP services (GET|PUT /api/v1/settings/http-services, src/controller/http-services.ts): the
-//     Slack workspace, GitHub and GitLab for checks, SonarQube servers, and where httpRequest may
+//     Slack workspace, Zulip, GitHub and GitLab for checks, SonarQube servers, and where httpRequest may
 //     reach. Tokens are never here: each service names a credential by id, chosen from the global
 //     credentials; the page says "set" (the credential exists) or "not set"/"missing", never a
 //     secret. The PUT replaces the whole settings: the page sends every part as the form shows it.
@@ -8,7 +8,7 @@
 //     NAME=value pairs every build gets, as Jenkins' "Global properties > Environment variables".
 //     Values are not secrets (a build prints them with `env`); a secret belongs in a credential.
 //   - Manage Kiln (/manage): the admin pages in one list, as Jenkins' "Manage Jenkins" (lockable
-//     resources and SSH servers are in LockableResources.tsx).
+//     resources and SSH servers are in LockableResources.tsx, throttle categories in ThrottleCategories.tsx).
 // Errors sit beside their field (forms.tsx); removing a service, a server or a variable asks in
 // the page's own dialog and saves at once. Routes make both pages admin-only (App.tsx).
 import { useContext, useEffect, useState, type FormEvent, type ReactNode } from 'react';
@@ -24,11 +24,13 @@ type Services = AnswerOf<'getHttpServiceSettings'>;
 
 interface SlackForm { baseUrl: string; teamDomain: string; tokenCredentialId: string; botUser: boolean; room: string }
 interface SonarForm { name: string; url: string; credentialsId: string }
+interface ZulipForm { url: string; email: string; apiKeyCredentialId: string; stream: string; topic: string; fullJobPathAsDefaultTopic: boolean }
 interface ServicesForm {
   slack: SlackForm | null;
   github: { apiUrl: string; credentialsId: string } | null;
   gitlab: { url: string; credentialsId: string } | null;
   sonar: SonarForm[];
+  zulip: ZulipForm | null;
   allowedHosts: string;
   allowPrivate: boolean;
 }
@@ -38,12 +40,13 @@ const formOf = (s: Services): ServicesForm => ({
   github: s.github ? { ...s.github } : null,
   gitlab: s.gitlab ? { ...s.gitlab } : null,
   sonar: s.sonar.map((x) => ({ ...x })),
+  zulip: s.zulip ? { ...s.zulip } : null,
   allowedHosts: s.httpRequest.allowedHosts.join('\n'),
   allowPrivate: s.httpRequest.allowPrivate,
 });
 
 const bodyOf = (f: ServicesForm) => ({
-  slack: f.slack, github: f.github, gitlab: f.gitlab, sonar: f.sonar,
+  slack: f.slack, github: f.github, gitlab: f.gitlab, sonar: f.sonar, zulip: f.zulip,
   httpRequest: { allowedHosts: f.allowedHosts.split(/[\s,]+/).filter(Boolean), allowPrivate: f.allowPrivate },
 });
 
@@ -94,15 +97,17 @@ export function HttpServicesPage() {
     'slack', 'slack.baseUrl', 'slack.teamDomain', 'slack.tokenCredentialId', 'slack.botUser', 'slack.room',
     'github', 'github.apiUrl', 'github.credentialsId', 'gitlab', 'gitlab.url', 'gitlab.credentialsId',
     'sonar', ...sonarNames, 'httpRequest.allowedHosts', 'httpRequest.allowPrivate',
+    'zulip', 'zulip.url', 'zulip.email', 'zulip.apiKeyCredentialId', 'zulip.stream', 'zulip.topic',
   ]);
   const c = creds.data ?? null;
   const sl = f.slack;
   const gh = f.github;
   const gl = f.gitlab;
+  const zu = f.zulip;
   return (
     <section>
       <h1>HTTP services</h1>
-      <p className="muted">The services builds talk to: <code>slackSend</code>, GitHub and GitLab checks and commit statuses, <code>withSonarQubeEnv</code> and <code>waitForQualityGate</code>, and where <code>httpRequest</code> may reach on the controller's network. Tokens stay in <Link to="/credentials">credentials</Link>: each service names one, and no secret is shown here. (<code>withAWS</code> needs nothing here: each step names its credential.)</p>
+      <p className="muted">The services builds talk to: <code>slackSend</code>, <code>zulipSend</code>, GitHub and GitLab checks and commit statuses, <code>withSonarQubeEnv</code> and <code>waitForQualityGate</code>, and where <code>httpRequest</code> may reach on the controller's network. Tokens stay in <Link to="/credentials">credentials</Link>: each service names one, and no secret is shown here. (<code>withAWS</code> needs nothing here: each step names its credential.)</p>
       <ErrorBox error={settings.error ?? creds.error} />
       <Form onSubmit={submit} errors={fe} error={error} aria-label="HTTP services" autoComplete="off">
         <fieldset className="card">
@@ -138,6 +143,22 @@ export function HttpServicesPage() {
             <Field label="GitLab URL" name="gitlab.url" hint="https://gitlab.com or your own (the API is under /api/v4)">{(id) => <input id={id} required value={gl.url} onChange={(e) => change({ ...f, gitlab: { ...gl, url: e.target.value } })} />}</Field>
             <CredentialField label="GitLab credential" name="gitlab.credentialsId" hint="A secret text holding an access token with the api scope." value={gl.credentialsId} creds={c} types={['secretText', 'usernamePassword']} required onChange={(v) => change({ ...f, gitlab: { ...gl, credentialsId: v } })} />
             <button type="button" className="small danger" disabled={busy} onClick={() => void remove('the GitLab settings', { ...f, gitlab: null })}>Remove GitLab</button>
+          </>}
+        </fieldset>
+        <fieldset className="card">
+          <legend>Zulip</legend>
+          {!zu ? (
+            <p><span className="muted">Not configured.</span> <button type="button" className="small" onClick={() => change({ ...f, zulip: { url: '', email: '', apiKeyCredentialId: '', stream: '', topic: '', fullJobPathAsDefaultTopic: false } })}>Configure Zulip</button></p>
+          ) : <>
+            <Field label="Zulip URL" name="zulip.url" hint="The organization, e.g. https://acme.zulipchat.com (the API is under /api/v1)">{(id) => <input id={id} required value={zu.url} onChange={(e) => change({ ...f, zulip: { ...zu, url: e.target.value } })} />}</Field>
+            <Field label="Bot e-mail" name="zulip.email" hint="The bot's e-mail address zulipSend posts as">{(id) => <input id={id} required value={zu.email} onChange={(e) => change({ ...f, zulip: { ...zu, email: e.target.value } })} />}</Field>
+            <CredentialField label="Zulip API key credential" name="zulip.apiKeyCredentialId" hint="A secret text holding the bot's API key." value={zu.apiKeyCredentialId} creds={c} types={['secretText']} required onChange={(v) => change({ ...f, zulip: { ...zu, apiKeyCredentialId: v } })} />
+            <Field label="Default stream" name="zulip.stream" hint="Where zulipSend posts when it names no stream">{(id) => <input id={id} value={zu.stream} onChange={(e) => change({ ...f, zulip: { ...zu, stream: e.target.value } })} />}</Field>
+            <Field label="Default topic" name="zulip.topic" hint="Empty: the job's name">{(id) => <input id={id} value={zu.topic} onChange={(e) => change({ ...f, zulip: { ...zu, topic: e.target.value } })} />}</Field>
+            <div className="field">
+              <label className="inline"><input type="checkbox" checked={zu.fullJobPathAsDefaultTopic} onChange={(e) => change({ ...f, zulip: { ...zu, fullJobPathAsDefaultTopic: e.target.checked } })} /> The default topic is the job's full path (folder » job)</label>
+            </div>
+            <button type="button" className="small danger" disabled={busy} onClick={() => void remove('the Zulip settings', { ...f, zulip: null })}>Remove Zulip</button>
           </>}
         </fieldset>
         <fieldset className="card">
@@ -270,6 +291,7 @@ const MANAGE: [string, string, string][] = [
   ['/settings/http-services', 'HTTP services', 'Slack, GitHub and GitLab checks, SonarQube servers, and the hosts httpRequest may reach'],
   ['/settings/global-env', 'Global environment variables', 'NAME=value pairs every build gets'],
   ['/lockable-resources', 'Lockable resources', 'What lock() chooses among, and which build holds each'],
+  ['/settings/throttle-categories', 'Throttle categories', 'How many throttled node blocks of each category run at once'],
   ['/settings/publish-over-ssh', 'SSH servers', 'Where sshPublisher copies files and runs commands, with pinned host keys'],
   ['/settings/mail', 'E-mail', 'The SMTP server emailext and mail send through'],
   ['/clouds', 'Clouds', 'Kubernetes and Docker: agents on demand, pod templates'],
