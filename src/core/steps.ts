@@ -42,6 +42,12 @@ export interface StepDecl {
   /** Whether it needs a workspace on a node (sh, writeFile, ...), i.e. cannot run under `agent none`. */
   needsNode: boolean;
   /**
+   * A durable task (Jenkins' DurableTaskStep: sh, bat, powershell, and copies of them in plugins):
+   * its process runs as a durable exec on an agent, survives a controller restart and is
+   * re-attached when the build resumes. The core's own are listed in the engine (replay.ts).
+   */
+  reattachable?: boolean;
+  /**
    * Steps that only make sense in scripted code or inside `script {}` (node, stage, parallel as
    * a step, podTemplate): validation rejects them directly in a declarative `steps {}`.
    */

@@ -66,7 +66,8 @@ async function dbFor(kind: 'sqlite' | 'postgres'): Promise<string | null> {
   return databaseUrl;
 }
 
-for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 of the controller (${kind} store) during an sh on an agent: the sh goes on, is re-attached, every line once and in order, the build SUCCESS`, async () => {
+// A plugin's durable task (labelledShell, declared `reattachable`) is taken over as sh is.
+for (const [kind, step] of [['sqlite', 'sh'], ['postgres', 'sh'], ['sqlite', 'labelledShell']] as const) test(`kill -9 of the controller (${kind} store) during ${step === 'sh' ? 'an sh' : `a ${step}`} on an agent: the step goes on, is re-attached, every line once and in order, the build SUCCESS`, async () => {
   const home = tempDir('dagents-ctl');
   const marks = tempDir('dagents-ctl-marks');
   const port = await freePort();
@@ -76,7 +77,7 @@ for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 of the control
   await api('POST', '/api/v1/agents', { name: 'a1', labels: ['durable'], executors: 1 });
   await startAgent(c, 'a1', tempDir('dagents-a1'));
   await api('POST', '/api/v1/jobs', { name: 'long', script: `node('durable') {
-    sh "set +x; echo ran >> '${marks}/ran'; echo before; while [ ! -e '${marks}/go' ]; do sleep 0.1; done; echo after"
+    ${step} "set +x; echo ran >> '${marks}/ran'; echo before; while [ ! -e '${marks}/go' ]; do sleep 0.1; done; echo after"
     def v = sh(script: 'echo value', returnStdout: true).trim()
     echo "next step got \${v}"
   }` });

@@ -1192,7 +1192,7 @@ export class PipelineRun {
     const entry: JournalEntry = { id: rec.id, branch, call, name, status: 'running', startedAt: rec.startedAt, endedAt: null, deadline: prior?.deadline ?? null };
     if (c.workspace) entry.node = c.workspace.nodeName;
     // A script step's process key, journaled before it starts (a resumed one keeps its key).
-    if (leaf && isReattachable(name)) entry.exec = prior?.status === 'running' && prior.exec ? prior.exec : newExecKey(this.#o.build.number, rec.id);
+    if (leaf && isReattachable(name, step)) entry.exec = prior?.status === 'running' && prior.exec ? prior.exec : newExecKey(this.#o.build.number, rec.id);
     this.#journal.set(rec, entry);
     this.state.steps.push(rec);
     this.#o.listener?.step?.(rec);
@@ -1213,7 +1213,7 @@ export class PipelineRun {
     if (bound.unknown.length > 0 && !inFlight) this.#log(c, unknownParametersLine(step, bound.unknown, [...Object.keys(bound.values), ...bound.unknown]), rec.id);
     try {
       // A leaf step in flight at the restart cannot go on, but a script step (its durable exec is taken over, shell.ts).
-      if (inFlight && leaf && !isResumable(name) && !isReattachable(name)) throw nonResumable(name);
+      if (inFlight && leaf && !isResumable(name) && !isReattachable(name, step)) throw nonResumable(name);
       const run = await this.#o.registry.implementation(name);
       const v = await run(sctx, bound);
       rec.status = 'success';

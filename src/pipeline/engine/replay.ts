@@ -95,8 +95,8 @@ export function runsScript(name: string): boolean {
 /** Script steps whose process can survive a restart on an agent (a durable exec), re-attached when resumed. */
 const REATTACHABLE = new Set(['sh', 'bat', 'powershell', 'pwsh']);
 
-export function isReattachable(name: string): boolean {
-  return REATTACHABLE.has(name);
+export function isReattachable(name: string, decl?: { reattachable?: boolean }): boolean {
+  return REATTACHABLE.has(name) || decl?.reattachable === true;
 }
 
 /** A new durable exec key: journaled as the step starts, so it needs no other determinism. */
