@@ -53,6 +53,7 @@ import type { LibraryContent } from '../../core/libraries.ts';
 import { LIBRARIES_KEY, LibrarySpace } from '../libraries/runtime.ts';
 import { describeLibraryLoc, libraryPlace } from '../libraries/parsed.ts';
 import { findFirst, matchesWhole, type RegexSite } from '../script/regex.ts';
+import { GroovyException, ScriptError } from '../script/errors.ts';
 import type { CallArgs, ClosureValue, ScriptHost, Value } from '../script/values.ts';
 import type { StepRegistry } from '../steps/registry.ts';
 import { bindStepArgs, StepBindError } from '../steps/bind.ts';
@@ -781,7 +782,7 @@ export class PipelineRun {
         this.state.currentResult = before.result;
         this.state.message = before.message;
         this.#emitState();
-        if (!(typeof err === 'object' && err !== null && this.#reported.has(err))) this.#log(cc, `ERROR: ${this.#messageOf(err)}`);
+        if (!(typeof err === 'object' && err !== null && this.#reported.has(err))) this.#log(cc, `ERROR: ${this.#classPrefix(err)}${this.#messageOf(err)}`);
         this.#log(cc, `Retrying (attempt ${attempt + 1} of ${count})`);
       }
     }
@@ -1387,6 +1388,21 @@ export class PipelineRun {
     return { result: 'FAILURE', message: this.#messageOf(err), failFast: false };
   }
 
+  /**
+   * `groovy.lang.MissingPropertyException: ` before the message of an error that is not a
+   * failed step: Jenkins prints such an exception with its class (users grep their logs for
+   * it), and only an AbortException (`error`, a failing `sh`) as its bare message. A failed
+   * `assert` prints as Groovy's PowerAssertionError prints itself ("Assertion failed: ..."); Kiln's
+   * own limits (a stopped regular expression, a construct Kiln does not run) name no Java class.
+   */
+  #classPrefix(err: unknown): string {
+    if (err instanceof ScriptError && KILN_OWN_ERRORS.has(err.code)) return '';
+    if (err instanceof ScriptError || err instanceof GroovyException) {
+      return err.javaClass === 'hudson.AbortException' || err.javaClass.endsWith('.PowerAssertionError') ? '' : `${err.javaClass}: `;
+    }
+    return '';
+  }
+
   /** A one-line message with its place in the Jenkinsfile when known. */
   #messageOf(err: unknown): string {
     if (err instanceof StepFailure || err instanceof PipelineError) {
@@ -1402,7 +1418,7 @@ export class PipelineRun {
     const first = !(typeof err === 'object' && err !== null && this.#reported.has(err));
     if (typeof err === 'object' && err !== null) this.#reported.add(err);
     if (first) {
-      this.#log(c, err instanceof Interrupted ? message : `ERROR: ${message}`);
+      this.#log(c, err instanceof Interrupted ? message : `ERROR: ${this.#classPrefix(err)}${message}`);
       if (!(err instanceof Interrupted || err instanceof StepFailure || err instanceof PipelineError || err instanceof WorkspaceError) && err instanceof Error && err.stack) {
         // An internal error: the stack helps us, the one line above helps the user.
         this.#log(c, `(internal error in Kiln; please report it)\n${err.stack}`);
@@ -1576,6 +1592,9 @@ export class PipelineRun {
 
 // ---------------------------------------------------------------------------------------------
 // helpers
+
+/** ScriptError codes of Kiln's own limits, which Jenkins has no exception class for (#classPrefix). */
+const KILN_OWN_ERRORS: ReadonlySet<string> = new Set(['regex-timeout', 'not-supported', 'limit', 'internal']);
 
 /** The first error of a list of stages (Jenkins' firstError): once set, the later stages of the list are skipped. */
 interface Failures {
