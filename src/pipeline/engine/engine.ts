@@ -750,19 +750,29 @@ export class PipelineRun {
       return async (cc) => {
         const count = r.countExpr ? await this.#optionInt(r.countExpr, 'retry', 'count', cc) : r.count;
         const conditions = condExpr ? retryConditions(await this.#interp.evaluate(condExpr, cc)) : null;
-        return this.#retrying(count, conditions, rec, cc, inner);
+        return this.#optionBlock('retry', cc, () => this.#retrying(count, conditions, rec, cc, inner));
       };
     }
     if (w.name === 'timeout' && o.timeout) {
       const t0 = o.timeout;
       return async (cc) => {
         const t = t0.exprs ? await this.#timeoutValues(t0, cc) : t0;
-        return withTimeout(t.time * unitToMs(t.unit as TimeUnit), t.activity, cc.signal,
+        return this.#optionBlock('timeout', cc, () => withTimeout(t.time * unitToMs(t.unit as TimeUnit), t.activity, cc.signal,
           (signal, touch) => inner(cc.with({ signal, onOutput: t.activity ? chain(cc.onOutput, touch) : cc.onOutput })),
-          (msg) => this.#log(cc, msg));
+          (msg) => this.#log(cc, msg)));
       };
     }
     return inner;
+  }
+
+  /** options { timeout } and { retry } are Jenkins' timeout and retry steps around the stage: their block lines in the console, as the steps'. */
+  async #optionBlock(name: string, cc: ExecContext, body: () => Promise<void>): Promise<void> {
+    this.#log(cc, `[Pipeline] ${name}`);
+    try {
+      await body();
+    } finally {
+      this.#log(cc, `[Pipeline] // ${name}`);
+    }
   }
 
   /** `inner` run up to `count` times while its failures are `retryable` under `conditions` (options { retry }, an agent's `retries`). */
