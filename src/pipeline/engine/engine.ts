@@ -1673,7 +1673,9 @@ export function postConditionHolds(cond: PostCondition, f: PostFacts, previous: 
     case 'aborted':
       return build === 'ABORTED' || error === 'ABORTED';
     case 'failure':
-      if (stage && build !== 'ABORTED' && error !== 'ABORTED') return error !== null || f.own === 'FAILURE';
+      // A stage stopped by an abort (failFast's, a timeout's) is aborted, not failed, even once another branch failed the build (JENKINS-55459).
+      if (stage && error === 'ABORTED') return false;
+      if (stage && build !== 'ABORTED') return error !== null || f.own === 'FAILURE';
       return build === 'FAILURE';
     case 'success':
       if (stage && f.own && f.own !== 'SUCCESS') return false;

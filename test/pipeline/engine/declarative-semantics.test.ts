@@ -52,6 +52,9 @@ test('postConditionHolds: unsuccessful and aborted count the stage\'s error; not
   assert.equal(postConditionHolds('unsuccessful', { build: 'SUCCESS', error: null, stage: false }, null), false);
   assert.equal(postConditionHolds('aborted', { build: 'SUCCESS', error: 'ABORTED', stage: true }, null), true);
   assert.equal(postConditionHolds('failure', { build: 'ABORTED', error: 'ABORTED', stage: true }, null), false);
+  // failFast's aborted branch, once another branch failed the build (JENKINS-55459): aborted, not failed
+  assert.equal(postConditionHolds('failure', { build: 'FAILURE', error: 'ABORTED', stage: true }, null), false);
+  assert.equal(postConditionHolds('aborted', { build: 'FAILURE', error: 'ABORTED', stage: true }, null), true);
   assert.equal(postConditionHolds('notBuilt', { build: 'NOT_BUILT', error: null, stage: false }, null), true);
 });
 
