@@ -362,7 +362,7 @@ export class PipelineRun {
 
   /** A declarative pipeline defined in a shared library's var (the organisation template), run as the build's pipeline. */
   async #runLibraryPipeline(p: DeclarativePipeline, ev: ScriptEvaluator, c: ExecContext): Promise<void> {
-    if (this.#declarativeRan) throw new PipelineError('multiple-pipelines', 'Only one pipeline { ... } block can be executed in a single run.', null);
+    if (this.#declarativeRan) throw new ScriptError('multiple-pipelines', 'Only one pipeline { ... } block can be executed in a single run.', null, 'java.lang.IllegalStateException');
     const saved = this.#interp;
     this.#interp = ev;
     try {
