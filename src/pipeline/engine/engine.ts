@@ -1675,7 +1675,8 @@ export function postConditionHolds(cond: PostCondition, f: PostFacts, previous: 
     case 'failure':
       // A stage stopped by an abort (failFast's, a timeout's) is aborted, not failed, even once another branch failed the build (JENKINS-55459).
       if (stage && error === 'ABORTED') return false;
-      if (stage && build !== 'ABORTED') return error !== null || f.own === 'FAILURE';
+      // catchError(buildResult: 'FAILURE', stageResult: 'UNSTABLE'): the stage's result combined with the build's is FAILURE (JENKINS-57826)
+      if (stage && build !== 'ABORTED') return error !== null || f.own === 'FAILURE' || (f.own != null && build === 'FAILURE');
       return build === 'FAILURE';
     case 'success':
       if (stage && f.own && f.own !== 'SUCCESS') return false;
