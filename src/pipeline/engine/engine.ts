@@ -916,10 +916,16 @@ export class PipelineRun {
       for (const f of files) await c.workspace?.remove(f).catch(() => {});
     };
     try {
+      const bound = new Set<EnvEntry>();
       for (const e of entries) {
-        if (e.credentialsId !== null) cur = cur.with({ env: pushLayer(cur.env, await this.#bindEnvCredential(e.name, e.credentialsId, cur, e.loc, files)) });
+        // credentials("${params.CID}"), credentials(ID): the id is evaluated outside the block, then bound like a literal one
+        const idExpr = e.credentialsId === null ? dynamicCredentialsArg(e.value) : null;
+        const id = e.credentialsId ?? (idExpr ? await this.#evalValue(idExpr, cur) : null);
+        if (id === null) continue;
+        cur = cur.with({ env: pushLayer(cur.env, await this.#bindEnvCredential(e.name, id, cur, e.loc, files)) });
+        bound.add(e);
       }
-      const plain = entries.filter((e) => e.credentialsId === null);
+      const plain = entries.filter((e) => !bound.has(e));
       if (plain.length > 0) cur = cur.with({ env: pushLayer(cur.env, await this.#resolveEnvBlock(plain, cur)) });
     } catch (err) {
       await cleanup();
@@ -971,6 +977,8 @@ export class PipelineRun {
       const safe = path.basename(fileName) || 'secret';
       await ws.writeFile(`${dir}/${safe}`, data, 0o600);
       files.push(dir);
+      // The file's path is a bound value too: Jenkins masks it as it masks every value of a binding ("FILECRED is ****").
+      this.#masker.add(`${dir}/${safe}`);
       return `${dir}/${safe}`;
     };
     const mask = (...s: (string | undefined)[]) => { for (const x of s) if (x) this.#masker.add(x); };
@@ -1602,6 +1610,14 @@ export class PipelineRun {
 
 // ---------------------------------------------------------------------------------------------
 // helpers
+
+/** The argument of an environment value `credentials(<GString, name or property>)` (the validator allows only these besides a literal), else null. */
+function dynamicCredentialsArg(value: Expr): Expr | null {
+  if (value.type !== 'Call' || value.callee.type !== 'Ident' || value.callee.name !== 'credentials') return null;
+  const a = value.args[0];
+  if (value.args.length !== 1 || value.namedArgs.length > 0 || value.closure || !a) return null;
+  return a.type === 'GString' || a.type === 'Ident' || a.type === 'Property' ? a : null;
+}
 
 /** ScriptError codes of Kiln's own limits, which Jenkins has no exception class for (#classPrefix). */
 const KILN_OWN_ERRORS: ReadonlySet<string> = new Set(['regex-timeout', 'not-supported', 'limit', 'internal']);

@@ -20,6 +20,8 @@ async function secretFile(ctx: StepContext, bound: Bound, name: string, data: Bu
   const file = `${ws.tmp}/secretFiles/${randomUUID()}/${path.basename(name) || 'secret'}`;
   await ws.writeFile(file, data, mode);
   bound.files.push(file.slice(0, file.lastIndexOf('/')));
+  // Jenkins masks every value a binding sets, the file's path too (`+ cat ****`), unless it is public (a username).
+  bound.secrets.push(file);
   return file;
 }
 
