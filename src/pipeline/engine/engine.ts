@@ -1221,7 +1221,7 @@ export class PipelineRun {
       this.#log(c, [
         `Warning: A secret was passed to "${name}" using Groovy String interpolation, which is insecure.`,
         `\t\t Affected argument(s) used the following variable(s): [${leaked.join(', ')}]`,
-        `\t\t Let the step read it from the environment instead: single quotes, ${name} '... $${leaked[0]} ...', not double quotes with \${${leaked[0]}}.`,
+        '\t\t See https://jenkins.io/redirect/groovy-string-interpolation for details.',
       ].join('\n'), rec.id);
     }
     // Parameters the step lacks: Jenkins prints their names and runs the step without them.
