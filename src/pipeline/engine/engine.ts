@@ -912,19 +912,27 @@ export class PipelineRun {
     if (entries.length === 0) return { ctx: c, cleanup: async () => {} };
     let cur = c;
     const files: string[] = [];
+    // As Jenkins, the block's credentials are one withCredentials step: its line, the variables it masks, its end.
+    let wrapped = false;
     const cleanup = async () => {
       for (const f of files) await c.workspace?.remove(f).catch(() => {});
+      if (wrapped) this.#log(c, '[Pipeline] // withCredentials');
     };
     try {
       const bound = new Set<EnvEntry>();
+      const masked: string[] = [];
       for (const e of entries) {
         // credentials("${params.CID}"), credentials(ID): the id is evaluated outside the block, then bound like a literal one
         const idExpr = e.credentialsId === null ? dynamicCredentialsArg(e.value) : null;
-        const id = e.credentialsId ?? (idExpr ? await this.#evalValue(idExpr, cur) : null);
-        if (id === null) continue;
-        cur = cur.with({ env: pushLayer(cur.env, await this.#bindEnvCredential(e.name, id, cur, e.loc, files)) });
+        if (e.credentialsId === null && idExpr === null) continue;
+        if (!wrapped) { this.#log(c, '[Pipeline] withCredentials'); wrapped = true; }
+        const id = e.credentialsId ?? (await this.#evalValue(idExpr!, cur)) ?? '';
+        const vars = await this.#bindEnvCredential(e.name, id, cur, e.loc, files);
+        masked.push(...Object.keys(vars).filter((k) => k !== `${e.name}_USR`));
+        cur = cur.with({ env: pushLayer(cur.env, vars) });
         bound.add(e);
       }
+      if (masked.length > 0) this.#log(c, `Masking supported pattern matches of ${masked.map((v) => `$${v}`).join(' or ')}`);
       const plain = entries.filter((e) => !bound.has(e));
       if (plain.length > 0) cur = cur.with({ env: pushLayer(cur.env, await this.#resolveEnvBlock(plain, cur)) });
     } catch (err) {

@@ -253,5 +253,7 @@ pipeline {
   assert.ok(lines.includes('FILECRED is ****'), console);
   assert.ok(lines.includes('the file is there'), console);
   assert.ok(lines.includes('KCFG is ****'), console);
+  // the block's credentials are one withCredentials, as in Jenkins' console; a username is public
+  assert.match(console, /^\[Pipeline\] withCredentials\nMasking supported pattern matches of \$DEPLOY or \$DEPLOY_PSW or \$FILECRED$/m);
   assert.ok(!console.includes('secretFiles') && !console.includes('pa55word!'), console);
 });
