@@ -10,7 +10,8 @@
 // As Jenkins' ModelInterpreter: a list of stages keeps its first error (Failures), and only that
 // skips the later stages of the list (each parallel branch has its own); the error then leaves
 // the parent stage and the pipeline, so `options { retry }` there runs the nested stages again.
-// An `environment {}` block is resolved as a whole (#resolveEnvBlock, context.ts EnvBlockScope).
+// An `environment {}` block is resolved as a whole (#resolveEnvBlock, context.ts EnvBlockScope),
+// its credentials() bound first and shown as Jenkins shows them, one withCredentials step.
 // Once the script's top level has run, the job's properties written as expressions (parameter
 // defaults, cron specs, logRotator counts) are evaluated and reported to the host
 // (#jobProperties, BuildServices.jobProperties), as Jenkins' updateJobProperties.
