@@ -10,7 +10,8 @@
 // As Jenkins' ModelInterpreter: a list of stages keeps its first error (Failures), and only that
 // skips the later stages of the list (each parallel branch has its own); the error then leaves
 // the parent stage and the pipeline, so `options { retry }` there runs the nested stages again.
-// An `environment {}` block is resolved as a whole (#resolveEnvBlock, context.ts EnvBlockScope).
+// An `environment {}` block is resolved as a whole (#resolveEnvBlock, context.ts EnvBlockScope),
+// its credentials() bound first and shown as Jenkins shows them, one withCredentials step.
 // Once the script's top level has run, the job's properties written as expressions (parameter
 // defaults, cron specs, logRotator counts) are evaluated and reported to the host
 // (#jobProperties, BuildServices.jobProperties), as Jenkins' updateJobProperties.
@@ -53,6 +54,7 @@ import type { LibraryContent } from '../../core/libraries.ts';
 import { LIBRARIES_KEY, LibrarySpace } from '../libraries/runtime.ts';
 import { describeLibraryLoc, libraryPlace } from '../libraries/parsed.ts';
 import { findFirst, matchesWhole, type RegexSite } from '../script/regex.ts';
+import { GroovyException, ScriptError } from '../script/errors.ts';
 import type { CallArgs, ClosureValue, ScriptHost, Value } from '../script/values.ts';
 import type { StepRegistry } from '../steps/registry.ts';
 import { bindStepArgs, StepBindError } from '../steps/bind.ts';
@@ -362,7 +364,7 @@ export class PipelineRun {
 
   /** A declarative pipeline defined in a shared library's var (the organisation template), run as the build's pipeline. */
   async #runLibraryPipeline(p: DeclarativePipeline, ev: ScriptEvaluator, c: ExecContext): Promise<void> {
-    if (this.#declarativeRan) throw new PipelineError('multiple-pipelines', 'Only one pipeline { ... } block can be executed in a single run.', null);
+    if (this.#declarativeRan) throw new ScriptError('multiple-pipelines', 'Only one pipeline { ... } block can be executed in a single run.', null, 'java.lang.IllegalStateException');
     const saved = this.#interp;
     this.#interp = ev;
     try {
@@ -750,19 +752,29 @@ export class PipelineRun {
       return async (cc) => {
         const count = r.countExpr ? await this.#optionInt(r.countExpr, 'retry', 'count', cc) : r.count;
         const conditions = condExpr ? retryConditions(await this.#interp.evaluate(condExpr, cc)) : null;
-        return this.#retrying(count, conditions, rec, cc, inner);
+        return this.#optionBlock('retry', cc, () => this.#retrying(count, conditions, rec, cc, inner));
       };
     }
     if (w.name === 'timeout' && o.timeout) {
       const t0 = o.timeout;
       return async (cc) => {
         const t = t0.exprs ? await this.#timeoutValues(t0, cc) : t0;
-        return withTimeout(t.time * unitToMs(t.unit as TimeUnit), t.activity, cc.signal,
+        return this.#optionBlock('timeout', cc, () => withTimeout(t.time * unitToMs(t.unit as TimeUnit), t.activity, cc.signal,
           (signal, touch) => inner(cc.with({ signal, onOutput: t.activity ? chain(cc.onOutput, touch) : cc.onOutput })),
-          (msg) => this.#log(cc, msg));
+          (msg) => this.#log(cc, msg)));
       };
     }
     return inner;
+  }
+
+  /** options { timeout } and { retry } are Jenkins' timeout and retry steps around the stage: their block lines in the console, as the steps'. */
+  async #optionBlock(name: string, cc: ExecContext, body: () => Promise<void>): Promise<void> {
+    this.#log(cc, `[Pipeline] ${name}`);
+    try {
+      await body();
+    } finally {
+      this.#log(cc, `[Pipeline] // ${name}`);
+    }
   }
 
   /** `inner` run up to `count` times while its failures are `retryable` under `conditions` (options { retry }, an agent's `retries`). */
@@ -782,7 +794,7 @@ export class PipelineRun {
         this.state.currentResult = before.result;
         this.state.message = before.message;
         this.#emitState();
-        if (!(typeof err === 'object' && err !== null && this.#reported.has(err))) this.#log(cc, `ERROR: ${this.#messageOf(err)}`);
+        if (!(typeof err === 'object' && err !== null && this.#reported.has(err))) this.#log(cc, `ERROR: ${this.#classPrefix(err)}${this.#messageOf(err)}`);
         this.#log(cc, `Retrying (attempt ${attempt + 1} of ${count})`);
       }
     }
@@ -905,14 +917,28 @@ export class PipelineRun {
     if (entries.length === 0) return { ctx: c, cleanup: async () => {} };
     let cur = c;
     const files: string[] = [];
+    // As Jenkins, the block's credentials are one withCredentials step: its line, the variables it masks, its end.
+    let wrapped = false;
     const cleanup = async () => {
       for (const f of files) await c.workspace?.remove(f).catch(() => {});
+      if (wrapped) this.#log(c, '[Pipeline] // withCredentials');
     };
     try {
+      const bound = new Set<EnvEntry>();
+      const masked: string[] = [];
       for (const e of entries) {
-        if (e.credentialsId !== null) cur = cur.with({ env: pushLayer(cur.env, await this.#bindEnvCredential(e.name, e.credentialsId, cur, e.loc, files)) });
+        // credentials("${params.CID}"), credentials(ID): the id is evaluated outside the block, then bound like a literal one
+        const idExpr = e.credentialsId === null ? dynamicCredentialsArg(e.value) : null;
+        if (e.credentialsId === null && idExpr === null) continue;
+        if (!wrapped) { this.#log(c, '[Pipeline] withCredentials'); wrapped = true; }
+        const id = e.credentialsId ?? (await this.#evalValue(idExpr!, cur)) ?? '';
+        const vars = await this.#bindEnvCredential(e.name, id, cur, e.loc, files);
+        masked.push(...Object.keys(vars).filter((k) => k !== `${e.name}_USR`));
+        cur = cur.with({ env: pushLayer(cur.env, vars) });
+        bound.add(e);
       }
-      const plain = entries.filter((e) => e.credentialsId === null);
+      if (masked.length > 0) this.#log(c, `Masking supported pattern matches of ${masked.map((v) => `$${v}`).join(' or ')}`);
+      const plain = entries.filter((e) => !bound.has(e));
       if (plain.length > 0) cur = cur.with({ env: pushLayer(cur.env, await this.#resolveEnvBlock(plain, cur)) });
     } catch (err) {
       await cleanup();
@@ -964,6 +990,8 @@ export class PipelineRun {
       const safe = path.basename(fileName) || 'secret';
       await ws.writeFile(`${dir}/${safe}`, data, 0o600);
       files.push(dir);
+      // The file's path is a bound value too: Jenkins masks it as it masks every value of a binding ("FILECRED is ****").
+      this.#masker.add(`${dir}/${safe}`);
       return `${dir}/${safe}`;
     };
     const mask = (...s: (string | undefined)[]) => { for (const x of s) if (x) this.#masker.add(x); };
@@ -1206,7 +1234,7 @@ export class PipelineRun {
       this.#log(c, [
         `Warning: A secret was passed to "${name}" using Groovy String interpolation, which is insecure.`,
         `\t\t Affected argument(s) used the following variable(s): [${leaked.join(', ')}]`,
-        `\t\t Let the step read it from the environment instead: single quotes, ${name} '... $${leaked[0]} ...', not double quotes with \${${leaked[0]}}.`,
+        '\t\t See https://jenkins.io/redirect/groovy-string-interpolation for details.',
       ].join('\n'), rec.id);
     }
     // Parameters the step lacks: Jenkins prints their names and runs the step without them.
@@ -1398,6 +1426,21 @@ export class PipelineRun {
     return { result: 'FAILURE', message: this.#messageOf(err), failFast: false };
   }
 
+  /**
+   * `groovy.lang.MissingPropertyException: ` before the message of an error that is not a
+   * failed step: Jenkins prints such an exception with its class (users grep their logs for
+   * it), and only an AbortException (`error`, a failing `sh`) as its bare message. A failed
+   * `assert` prints as Groovy's PowerAssertionError prints itself ("Assertion failed: ..."); Kiln's
+   * own limits (a stopped regular expression, a construct Kiln does not run) name no Java class.
+   */
+  #classPrefix(err: unknown): string {
+    if (err instanceof ScriptError && KILN_OWN_ERRORS.has(err.code)) return '';
+    if (err instanceof ScriptError || err instanceof GroovyException) {
+      return err.javaClass === 'hudson.AbortException' || err.javaClass.endsWith('.PowerAssertionError') ? '' : `${err.javaClass}: `;
+    }
+    return '';
+  }
+
   /** A one-line message with its place in the Jenkinsfile when known. */
   #messageOf(err: unknown): string {
     if (err instanceof StepFailure || err instanceof PipelineError) {
@@ -1413,7 +1456,7 @@ export class PipelineRun {
     const first = !(typeof err === 'object' && err !== null && this.#reported.has(err));
     if (typeof err === 'object' && err !== null) this.#reported.add(err);
     if (first) {
-      this.#log(c, err instanceof Interrupted ? message : `ERROR: ${message}`);
+      this.#log(c, err instanceof Interrupted ? message : `ERROR: ${this.#classPrefix(err)}${message}`);
       if (!(err instanceof Interrupted || err instanceof StepFailure || err instanceof PipelineError || err instanceof WorkspaceError) && err instanceof Error && err.stack) {
         // An internal error: the stack helps us, the one line above helps the user.
         this.#log(c, `(internal error in Kiln; please report it)\n${err.stack}`);
@@ -1588,6 +1631,17 @@ export class PipelineRun {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
+/** The argument of an environment value `credentials(<GString, name or property>)` (the validator allows only these besides a literal), else null. */
+function dynamicCredentialsArg(value: Expr): Expr | null {
+  if (value.type !== 'Call' || value.callee.type !== 'Ident' || value.callee.name !== 'credentials') return null;
+  const a = value.args[0];
+  if (value.args.length !== 1 || value.namedArgs.length > 0 || value.closure || !a) return null;
+  return a.type === 'GString' || a.type === 'Ident' || a.type === 'Property' ? a : null;
+}
+
+/** ScriptError codes of Kiln's own limits, which Jenkins has no exception class for (#classPrefix). */
+const KILN_OWN_ERRORS: ReadonlySet<string> = new Set(['regex-timeout', 'not-supported', 'limit', 'internal']);
+
 /** The first error of a list of stages (Jenkins' firstError): once set, the later stages of the list are skipped. */
 interface Failures {
   first: unknown;
@@ -1655,7 +1709,10 @@ export function postConditionHolds(cond: PostCondition, f: PostFacts, previous: 
     case 'aborted':
       return build === 'ABORTED' || error === 'ABORTED';
     case 'failure':
-      if (stage && build !== 'ABORTED' && error !== 'ABORTED') return error !== null || f.own === 'FAILURE';
+      // A stage stopped by an abort (failFast's, a timeout's) is aborted, not failed, even once another branch failed the build (JENKINS-55459).
+      if (stage && error === 'ABORTED') return false;
+      // catchError(buildResult: 'FAILURE', stageResult: 'UNSTABLE'): the stage's result combined with the build's is FAILURE (JENKINS-57826)
+      if (stage && build !== 'ABORTED') return error !== null || f.own === 'FAILURE' || (f.own != null && build === 'FAILURE');
       return build === 'FAILURE';
     case 'success':
       if (stage && f.own && f.own !== 'SUCCESS') return false;

@@ -1140,6 +1140,15 @@ export class Interpreter {
   private async methodPointer(e: A.MethodPointerExpr, scope: Scope, f: Frame): Promise<Value> {
     const o = e.object;
     const onScript = o.type === 'Ident' && o.name === 'this' && scope.find('this') === null;
+    // `Boolean.&parseBoolean`: a pointer to a class's static method (Groovy's MethodClosure on a Class)
+    const cls = onScript ? null : this.className(o, scope);
+    if (cls !== null) {
+      const node: A.ClosureExpr = { type: 'Closure', explicitParams: true, body: [], loc: e.loc, params: [{ name: 'arg0', typeName: null, default: null, loc: e.loc }] };
+      return {
+        kind: 'closure', node, scope: null,
+        native: (args, ctx) => this.guard(() => callStaticMethod(cls, e.name, flatArgs(callArgsOf(args)), this.methodEnv({ ctx, depth: f.depth, grace: false }, e.loc)), e.loc),
+      };
+    }
     const recv = onScript ? this.#self : await this.eval(o, scope, f);
     if (recv === null) throw nullPointer(`Cannot get the method pointer .&${e.name} of a null object`, e.loc);
     if (onScript && !this.functions.has(e.name) && !this.host.hasStep(e.name) && !BUILTINS.includes(e.name)) {

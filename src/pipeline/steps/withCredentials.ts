@@ -1,5 +1,7 @@
-// withCredentials: binds credentials to variables for the block, masks them in the output, and
-// removes any secret files when the block ends, however it ends.
+// withCredentials: binds credentials to variables for the block, masks them in the output (saying
+// which variables, as Jenkins' "Masking supported pattern matches of $A or $B"; a username is
+// public, as credentials' usernameSecret defaults to false), and removes any secret files when
+// the block ends, however it ends.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path/posix';
 import type { StepRun } from '../plugin.ts';
@@ -13,6 +15,8 @@ interface Bound {
   env: Record<string, string>;
   secrets: string[];
   files: string[];
+  /** The variables whose values are masked, in binding order (Jenkins' "Masking supported pattern matches of $A or $B"); a username is public. */
+  masked: string[];
 }
 
 async function secretFile(ctx: StepContext, bound: Bound, name: string, data: Buffer | string, mode = 0o600): Promise<string> {
@@ -20,6 +24,8 @@ async function secretFile(ctx: StepContext, bound: Bound, name: string, data: Bu
   const file = `${ws.tmp}/secretFiles/${randomUUID()}/${path.basename(name) || 'secret'}`;
   await ws.writeFile(file, data, mode);
   bound.files.push(file.slice(0, file.lastIndexOf('/')));
+  // Jenkins masks every value a binding sets, the file's path too (`+ cat ****`), unless it is public (a username).
+  bound.secrets.push(file);
   return file;
 }
 
@@ -41,28 +47,33 @@ async function bindOne(ctx: StepContext, b: Value, bound: Bound): Promise<void> 
     case 'string':
       want(c, ['secretText'], symbol);
       bound.env[get('variable')] = c.secret ?? '';
+      bound.masked.push(get('variable'));
       bound.secrets.push(c.secret ?? '');
       break;
     case 'usernamePassword':
       want(c, ['usernamePassword'], symbol);
       bound.env[get('usernameVariable')] = c.username ?? '';
       bound.env[get('passwordVariable')] = c.password ?? '';
+      bound.masked.push(get('passwordVariable'));
       bound.secrets.push(c.password ?? '');
       break;
     case 'usernameColonPassword':
       want(c, ['usernamePassword'], symbol);
       bound.env[get('variable')] = `${c.username ?? ''}:${c.password ?? ''}`;
+      bound.masked.push(get('variable'));
       bound.secrets.push(`${c.username ?? ''}:${c.password ?? ''}`, c.password ?? '');
       break;
     case 'file':
       want(c, ['secretFile'], symbol);
       bound.env[get('variable')] = await secretFile(ctx, bound, c.fileName ?? 'secret', c.content ?? Buffer.alloc(0));
+      bound.masked.push(get('variable'));
       break;
     case 'sshUserPrivateKey': {
       want(c, ['sshKey'], symbol);
       bound.env[get('keyFileVariable')] = await secretFile(ctx, bound, 'id_key', c.privateKey ?? '');
+      bound.masked.push(get('keyFileVariable'));
       const pv = opt('passphraseVariable');
-      if (pv) { bound.env[pv] = c.passphrase ?? ''; bound.secrets.push(c.passphrase ?? ''); }
+      if (pv) { bound.env[pv] = c.passphrase ?? ''; bound.secrets.push(c.passphrase ?? ''); bound.masked.push(pv); }
       const uv = opt('usernameVariable');
       if (uv) bound.env[uv] = c.username ?? '';
       bound.secrets.push(...(c.privateKey ?? '').split('\n').filter((l) => l.length >= 16));
@@ -71,8 +82,9 @@ async function bindOne(ctx: StepContext, b: Value, bound: Bound): Promise<void> 
     case 'certificate': {
       want(c, ['certificate'], symbol);
       bound.env[get('keystoreVariable')] = await secretFile(ctx, bound, 'keystore', c.content ?? Buffer.alloc(0));
+      bound.masked.push(get('keystoreVariable'));
       const pv = opt('passwordVariable');
-      if (pv) { bound.env[pv] = c.password ?? ''; bound.secrets.push(c.password ?? ''); }
+      if (pv) { bound.env[pv] = c.password ?? ''; bound.secrets.push(c.password ?? ''); bound.masked.push(pv); }
       break;
     }
     default:
@@ -81,9 +93,10 @@ async function bindOne(ctx: StepContext, b: Value, bound: Bound): Promise<void> 
 }
 
 export const run: StepRun = async (ctx, args) => {
-  const bound: Bound = { env: {}, secrets: [], files: [] };
+  const bound: Bound = { env: {}, secrets: [], files: [], masked: [] };
   try {
     for (const b of list(args, 'bindings') ?? []) await bindOne(ctx, b, bound);
+    if (bound.masked.length > 0) ctx.log(`Masking supported pattern matches of ${bound.masked.map((v) => `$${v}`).join(' or ')}`);
     const secrets = bound.secrets.filter((s) => s.length > 0);
     return args.body ? await ctx.runBody(args.body, { env: bound.env, secrets }) : null;
   } finally {

@@ -1,7 +1,8 @@
 // Declarative semantics at run time as Jenkins has them, where a case needs what the runnable
 // corpus cannot give (a previous build, a credential, the agent's environment, BRANCH_NAME):
 // post conditions against earlier builds and the stage's own error, environment {} resolved as
-// a whole against the agent's variables, certificate credentials, `when { branch null }`.
+// a whole against the agent's variables, certificate credentials, credentials() with a computed id and
+// masked secret-file paths, `when { branch null }`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runPipeline, stage, userLines } from './harness.ts';
@@ -52,6 +53,9 @@ test('postConditionHolds: unsuccessful and aborted count the stage\'s error; not
   assert.equal(postConditionHolds('unsuccessful', { build: 'SUCCESS', error: null, stage: false }, null), false);
   assert.equal(postConditionHolds('aborted', { build: 'SUCCESS', error: 'ABORTED', stage: true }, null), true);
   assert.equal(postConditionHolds('failure', { build: 'ABORTED', error: 'ABORTED', stage: true }, null), false);
+  // failFast's aborted branch, once another branch failed the build (JENKINS-55459): aborted, not failed
+  assert.equal(postConditionHolds('failure', { build: 'FAILURE', error: 'ABORTED', stage: true }, null), false);
+  assert.equal(postConditionHolds('aborted', { build: 'FAILURE', error: 'ABORTED', stage: true }, null), true);
   assert.equal(postConditionHolds('notBuilt', { build: 'NOT_BUILT', error: null, stage: false }, null), true);
 });
 
@@ -217,4 +221,39 @@ pipeline {
 }`);
   assert.equal(tool.state.result, 'FAILURE');
   assert.ok(userLines(tool.console).includes("ERROR: tools: the maven installation's name is empty (Jenkinsfile:5:17)"), tool.console);
+});
+
+test('environment credentials(): an id written as a GString or a name is evaluated, then bound; a secret file\'s path is masked, as in Jenkins', async () => {
+  const { state, console } = await runPipeline(`
+pipeline {
+  agent any
+  parameters { string(name: 'CID', defaultValue: 'deploy') }
+  environment {
+    DEPLOY = credentials("\${params.CID}")
+    FILECRED = credentials('kube')
+    SHOWN_ID = "\${params.CID}"
+  }
+  stages {
+    stage('S') {
+      steps {
+        sh 'echo "DEPLOY_USR is $DEPLOY_USR, DEPLOY_PSW is $DEPLOY_PSW, id $SHOWN_ID"; echo "FILECRED is $FILECRED"; test -s "$FILECRED" && echo "the file is there"'
+        withCredentials([file(credentialsId: 'kube', variable: 'KCFG')]) { sh 'echo "KCFG is $KCFG"' }
+      }
+    }
+  }
+}`, {
+    credentials: {
+      deploy: { id: 'deploy', type: 'usernamePassword', username: 'robot', password: 'pa55word!' },
+      kube: { id: 'kube', type: 'secretFile', fileName: 'config', content: Buffer.from('kube-secret-content') },
+    },
+  });
+  assert.equal(state.result, 'SUCCESS', console);
+  const lines = userLines(console);
+  assert.ok(lines.includes('DEPLOY_USR is robot, DEPLOY_PSW is ****, id deploy'), console);
+  assert.ok(lines.includes('FILECRED is ****'), console);
+  assert.ok(lines.includes('the file is there'), console);
+  assert.ok(lines.includes('KCFG is ****'), console);
+  // the block's credentials are one withCredentials, as in Jenkins' console; a username is public
+  assert.match(console, /^\[Pipeline\] withCredentials\nMasking supported pattern matches of \$DEPLOY or \$DEPLOY_PSW or \$FILECRED$/m);
+  assert.ok(!console.includes('secretFiles') && !console.includes('pa55word!'), console);
 });

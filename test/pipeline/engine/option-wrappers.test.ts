@@ -1,7 +1,8 @@
 // Block steps used as `options {}` (Jenkins' wrappers) where a case needs what the runnable
 // corpus cannot give: a credential bound by `options { withCredentials(...) }` around the whole
 // pipeline and around one stage, its value masked in the console and gone after the stage.
-// The order of wrappers against timeout/retry is in the corpus (run/decl-wrapper-*.groovy).
+// The order of wrappers against timeout/retry is in the corpus (run/decl-wrapper-*.groovy); the
+// timeout and retry options' own block lines (which the corpus strips) are here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runPipeline, userLines } from './harness.ts';
@@ -82,4 +83,22 @@ pipeline {
   assert.ok(lines.includes('file-present'), console);
   assert.ok(lines.includes('still-inside'), console);
   assert.equal(lines.filter((l) => l.startsWith('Running on')).length, 1, console);
+});
+
+test('options { timeout } and { retry } show the timeout and retry steps\' block lines, as Jenkins\' options tests assert', async () => {
+  const src = `
+pipeline {
+  agent any
+  options { retry(2) }
+  stages {
+    stage('foo') {
+      options { timeout(time: 1, unit: 'MINUTES') }
+      steps { echo 'hello' }
+    }
+  }
+}`;
+  const { state, console } = await runPipeline(src);
+  assert.equal(state.result, 'SUCCESS', console);
+  const shown = console.split('\n').filter((l) => /^\[Pipeline\] (\/\/ )?(retry|timeout|\{ \(foo\))|^Timeout set|^hello$/.test(l));
+  assert.deepEqual(shown, ['[Pipeline] retry', '[Pipeline] { (foo)', '[Pipeline] timeout', 'Timeout set to expire in 1 min 0 sec', 'hello', '[Pipeline] // timeout', '[Pipeline] // retry'], console);
 });

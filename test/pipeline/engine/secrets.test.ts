@@ -81,6 +81,9 @@ test('Groovy interpolation of a withCredentials secret into sh draws the warning
   assert.equal(warnings.length, 2, console);
   assert.match(console, /^\t\t Affected argument\(s\) used the following variable\(s\): \[P, TOKEN\]$/m);
   assert.match(console, /^\t\t Affected argument\(s\) used the following variable\(s\): \[P\]$/m);
+  assert.match(console, /^\t\t See https:\/\/jenkins\.io\/redirect\/groovy-string-interpolation for details\.$/m);
+  // withCredentials says which variables it masks, the username (public) not among them
+  assert.match(console, /^\[Pipeline\] withCredentials\nMasking supported pattern matches of \$TOKEN or \$P$/m);
   // the warning comes right after the step's marker, before its output
   assert.match(console, /\[Pipeline\] sh\nWarning: A secret was passed to "sh"[^\n]*\n[^\n]*\[P, TOKEN\]\n[^\n]*\n\+ echo token=\*\*\*\* pass=\*\*\*\* again=\*\*\*\*\ntoken=\*\*\*\* pass=\*\*\*\* again=\*\*\*\*\n/);
   assert.match(console, /^from the environment: \*\*\*\* \*\*\*\*$/m);

@@ -158,7 +158,7 @@ standardPipeline(name: 'b')
 `, { libraries: [template] });
   assert.equal(state.result, 'FAILURE', console);
   assert.match(console, /^done a$/m);
-  assert.match(console, /Only one pipeline \{ \.\.\. \} block can be executed in a single run\./);
+  assert.match(console, /java\.lang\.IllegalStateException: Only one pipeline \{ \.\.\. \} block can be executed in a single run\./);
   assert.doesNotMatch(console, /Building b/);
 });
 
