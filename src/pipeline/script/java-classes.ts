@@ -29,6 +29,7 @@ import { fromJson, isClosure, typeName, type CallArgs, type DynamicContext, type
 import { LongValue } from './long-value.ts';
 import { DoubleValue, doubleOf } from './double-value.ts';
 import { setKind } from './sets.ts';
+import { javaClassOf } from './java-types.ts';
 
 /** First segments of a qualified Java class name (a variable of such a name hides it). */
 export const JAVA_ROOTS: ReadonlySet<string> = new Set(['java', 'javax', 'groovy', 'hudson', 'jenkins', 'org', 'com', 'net', 'sun', 'io']);
@@ -94,19 +95,7 @@ function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined 
   return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
-const JAVA_TYPES: Record<string, string> = {
-  String: 'java.lang.String', Integer: 'java.lang.Integer', Long: 'java.lang.Long', BigDecimal: 'java.math.BigDecimal',
-  BigInteger: 'java.math.BigInteger', Double: 'java.lang.Double', Float: 'java.lang.Float', Boolean: 'java.lang.Boolean',
-  List: 'java.util.ArrayList', Map: 'java.util.LinkedHashMap', Closure: 'groovy.lang.Closure', Range: 'groovy.lang.IntRange',
-};
-
-/** The Java class of a value, as getClass() and the sandbox's signatures name it. */
-export function javaClassOf(v: Value): string {
-  if (v === null) return 'java.lang.Object';
-  if (Array.isArray(v)) return setKind(v) ?? 'java.util.ArrayList';
-  const t = typeName(v);
-  return own(JAVA_TYPES, t) ?? (t.includes('.') ? t : t === 'WorkflowScript' ? 'WorkflowScript' : 'java.lang.Object');
-}
+export { javaClassOf };
 
 function sig(kind: string, fqn: string, name: string | null, args: readonly Value[]): string {
   return [kind, fqn, ...(name === null ? [] : [name]), ...args.map(javaClassOf)].join(' ');

@@ -11,7 +11,7 @@ import { isDecimal as isBigDec } from '../script/decimal.ts';
 import { LongValue } from '../script/integers.ts';
 import { DoubleValue } from '../script/double-value.ts';
 import { toGroovyString } from '../script/format.ts';
-import { javaClassOf } from '../script/java-classes.ts';
+import { javaClassOf } from '../script/java-types.ts';
 import { jenkinsClassOf } from './known-classes.ts';
 
 /** A BigDecimal, a Long/BigInteger that is not a JS number (integers.ts), a whole Double or a Float (double-value.ts): numbers for steps. */

@@ -85,7 +85,11 @@ function handlers(v: Value | undefined): Handler[] {
 }
 
 /** An error the plugin's error handlers handle (its message is what they print). */
-class SetterError extends Error {}
+class SetterError extends KilnError {
+  constructor(message: string) {
+    super('checks.service', message);
+  }
+}
 
 export async function statusSetter(ctx: StepContext, args: StepArgs, deps: SetterDeps): Promise<Value> {
   const v = args.values;
