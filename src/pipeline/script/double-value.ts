@@ -59,6 +59,19 @@ export function doubleOf(n: number): Value {
  * integer is negative: Math.pow, then an Integer or a Long when the answer is whole and fits
  * (`2d ** 2` is the Integer 4, `2 ** -1` the Double 0.5).
  */
+/** + - * / % ** of two doubles, as Groovy's FloatingPointMath: a Double (`**` as power(Number, Number)). */
+export function doubleOp(op: string, x: number, y: number): Value | undefined {
+  switch (op) {
+    case '+': return doubleOf(x + y);
+    case '-': return doubleOf(x - y);
+    case '*': return doubleOf(x * y);
+    case '/': return doubleOf(x / y);
+    case '%': return doubleOf(x % y);
+    case '**': return numberPower(x, y);
+  }
+  return undefined;
+}
+
 export function numberPower(base: number, exp: number): Value {
   const r = base ** exp;
   if ((r | 0) === r && !Object.is(r, -0)) return r;

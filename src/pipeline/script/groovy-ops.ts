@@ -8,7 +8,7 @@ import { MatcherObject, PatternObject } from './regex.ts';
 import { BigDec, compareDecimal, decimalOp } from './decimal.ts';
 import { LazyGString } from './lazy-gstring.ts';
 import { LongValue, bigIntegerOf, compareIntegers, int32Op, integerOp, intOf, longOf } from './integers.ts';
-import { DoubleValue, doubleOf, floatOf, numberPower } from './double-value.ts';
+import { DoubleValue, doubleOf, doubleOp, floatOf, numberPower } from './double-value.ts';
 import { makeSet, setAdd, setKind, setKindOf, setSupport } from './sets.ts';
 import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value } from './values.ts';
 
@@ -504,15 +504,7 @@ function doubleArithmetic(op: string, a: Value, b: Value): Value | undefined {
   const x = asDouble(a);
   const y = asDouble(b);
   if (x === null || y === null) return undefined;
-  switch (op) {
-    case '+': return doubleOf(x + y);
-    case '-': return doubleOf(x - y);
-    case '*': return doubleOf(x * y);
-    case '/': return doubleOf(x / y);
-    case '%': return doubleOf(x % y);
-    case '**': return numberPower(x, y);
-  }
-  return undefined;
+  return doubleOp(op, x, y);
 }
 
 export function intersect(a: GList, b: GList): GList {

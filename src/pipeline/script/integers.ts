@@ -21,7 +21,7 @@ import type { Loc } from '../../core/build.ts';
 import { scriptError } from './errors.ts';
 import { tooLarge } from './limits.ts';
 import { BigDec, decimalOp } from './decimal.ts';
-import { DoubleValue, doubleOf, floatOf, numberPower } from './double-value.ts';
+import { DoubleValue, doubleOf, doubleOp, floatOf, numberPower } from './double-value.ts';
 import type { Value } from './values.ts';
 import { LongValue, bigIntegerOf, bigOf, integerRank, intOf, isInt32, longOf, setIntegerMethods } from './long-value.ts';
 
@@ -94,15 +94,7 @@ export function integerOp(op: string, a: Value, b: Value, loc: Loc | null): Valu
     const x = toDouble(a);
     const y = toDouble(b);
     if (x === null || y === null) return undefined;
-    switch (op) {
-      case '+': return doubleOf(x + y);
-      case '-': return doubleOf(x - y);
-      case '*': return doubleOf(x * y);
-      case '/': return doubleOf(x / y);
-      case '%': return doubleOf(x % y);
-      case '**': return numberPower(x, y);
-    }
-    return undefined;
+    return doubleOp(op, x, y);
   }
   const x = bigOf(a as number | LongValue);
   const y = bigOf(b as number | LongValue);

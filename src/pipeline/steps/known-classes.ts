@@ -6,6 +6,7 @@
 // StepDecl.jenkinsClass itself; a step in neither is named by its step name.
 // Declaration side: data only.
 import type { StepDecl } from '../../core/steps.ts';
+import type { Value } from '../script/values.ts';
 
 const W = 'org.jenkinsci.plugins.workflow.steps.';
 const S = 'org.jenkinsci.plugins.workflow.support.steps.';
@@ -136,4 +137,22 @@ export function wrapperClass(cls: string): { fqcn: string; step: string; params:
 /** Jenkins' words (structs' DescribableModel) for a wrapper class no plugin provides. */
 export function unknownWrapperClass(cls: string): string {
   return `no known implementation of class jenkins.tasks.SimpleBuildWrapper is named ${cls}`;
+}
+
+/**
+ * The arguments of `[$class: 'X', ...]` for a class whose parameters are `target.params`, as
+ * structs' DescribableModel.instantiate takes them: the others are left out and named (sorted) in
+ * the line it prints, which `log` gets (step() and wrap() share this).
+ */
+export function classArguments(delegate: Map<Value, Value>, target: { fqcn: string; params: readonly string[] }, log: (line: string) => void): Record<string, Value> {
+  const values: Record<string, Value> = {};
+  const unknown: string[] = [];
+  for (const [k, v] of delegate) {
+    if (k === '$class') continue;
+    const key = String(k);
+    if (!target.params.includes(key)) unknown.push(key);
+    else values[key] = v;
+  }
+  if (unknown.length > 0) log(`WARNING: Unknown parameter(s) found for class type '${target.fqcn}': ${unknown.sort().join(',')}`);
+  return values;
 }

@@ -9,8 +9,8 @@
 // the classes' own implementations load when the step runs.
 import { StepFailure } from '../../core/errors.ts';
 import type { StepRun } from '../plugin.ts';
-import type { Value } from '../script/values.ts';
 import type { StepContext } from './types.ts';
+import { classArguments } from './known-classes.ts';
 
 interface Target {
   /** Jenkins' fully qualified class name, as messages name it. */
@@ -52,15 +52,6 @@ export const run: StepRun = async (ctx, args) => {
   if (!target || (cls.includes('.') && cls !== target.fqcn)) {
     throw new StepFailure(`no known implementation of interface jenkins.tasks.SimpleBuildStep is named ${cls}`);
   }
-  const values: Record<string, Value> = {};
-  const unknown: string[] = [];
-  for (const [k, v] of delegate) {
-    if (k === '$class') continue;
-    const key = String(k);
-    if (!target.params.includes(key)) unknown.push(key);
-    else values[key] = v;
-  }
-  // as structs' DescribableModel.instantiate: the names printed (sorted), the class built without them
-  if (unknown.length > 0) ctx.log(`WARNING: Unknown parameter(s) found for class type '${target.fqcn}': ${unknown.sort().join(',')}`);
+  const values = classArguments(delegate, target, (l) => ctx.log(l));
   return (await target.run())(ctx, { values, body: null });
 };

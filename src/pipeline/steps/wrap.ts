@@ -10,8 +10,7 @@
 // the wrapped steps' implementations load when the step runs.
 import { StepFailure } from '../../core/errors.ts';
 import type { StepRun } from '../plugin.ts';
-import type { Value } from '../script/values.ts';
-import { unknownWrapperClass, wrapperClass } from './known-classes.ts';
+import { classArguments, unknownWrapperClass, wrapperClass } from './known-classes.ts';
 
 const RUNS: Readonly<Record<string, () => Promise<StepRun>>> = {
   ansiColor: async () => (await import('./ansiColor.ts')).run,
@@ -26,15 +25,6 @@ export const run: StepRun = async (ctx, args) => {
   if (typeof cls !== 'string' || cls === '') throw new StepFailure("wrap: the map has no '$class' naming the build wrapper");
   const target = wrapperClass(cls);
   if (!target) throw new StepFailure(unknownWrapperClass(cls));
-  const values: Record<string, Value> = {};
-  const unknown: string[] = [];
-  for (const [k, v] of delegate) {
-    if (k === '$class') continue;
-    const key = String(k);
-    if (!target.params.includes(key)) unknown.push(key);
-    else values[key] = v;
-  }
-  // as structs' DescribableModel.instantiate: the names printed (sorted), the class built without them
-  if (unknown.length > 0) ctx.log(`WARNING: Unknown parameter(s) found for class type '${target.fqcn}': ${unknown.sort().join(',')}`);
+  const values = classArguments(delegate, target, (l) => ctx.log(l));
   return (await RUNS[target.step]!())(ctx, { values, body: args.body });
 };
