@@ -292,6 +292,7 @@ export class DurableExec {
   readonly #fresh: boolean;
   #stdin = false;
   #ackedWritten = false;
+  #pumpSoon = false;
   #attachedBefore = false;
   readonly #owner: DurableExecs;
 
@@ -568,7 +569,15 @@ export class DurableExec {
   #watch(): void {
     if (this.#watcher || this.#gone) return;
     try {
-      this.#watcher = watch(this.dir, () => this.pump());
+      // Events that come together (a shell's several small writes, `rc` created and written) make one pump.
+      this.#watcher = watch(this.dir, () => {
+        if (this.#pumpSoon) return;
+        this.#pumpSoon = true;
+        setImmediate(() => {
+          this.#pumpSoon = false;
+          this.pump();
+        });
+      });
       this.#watcher.on('error', () => {});
       this.#watcher.unref();
     } catch {
