@@ -295,6 +295,7 @@ export class Agent {
       ws?.terminate();
     }
     await this.#executor.close();
+    this.#durable.flushRemovals(); // finished steps' directories waiting for their batch
     if (keep) {
       const kept = this.#durable.handback().filter((h) => !h.exit).length;
       if (kept > 0) this.#log(`${kept} durable step${kept === 1 ? '' : 's'} left running for this agent's next process to hand back`);

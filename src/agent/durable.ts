@@ -16,15 +16,22 @@
 // of the recording shell, one fork and no second exec). `meta.json` names the key, the build, the
 // process group, the leader's start time and a cookie (KILN_NODE_COOKIE in the wrapper's
 // environment), so that a later agent process signals only what it started (never a pid alone:
-// see leftovers.ts for why a record is not trusted). The agent reads the files as they grow
-// (fs.watch, and a poll as a fallback) and sends what it read (`output`, n from 0 per attachment),
+// see leftovers.ts for why a record is not trusted); it is created once (O_EXCL, padded with
+// spaces) and overwritten in place by one pwrite when the process group is known, not written to
+// a temporary file and renamed. The agent reads the files as they grow (fs.watch, and a poll as a
+// fallback; preads on descriptors kept open while attached, the end of a file found by a short
+// read, not a stat) and sends what it read (`output`, n from 0 per attachment),
 // at most WINDOW_BYTES beyond what the controller acknowledged: while the controller is away the
 // output waits on disk, not in memory. The controller acknowledges output with `execAck` (per
 // stream offsets) only once its console has the bytes on disk (the ack barrier): the link's own
 // acknowledgements of the frames do not count here, since a controller killed then would lose
 // what it held in memory. Acknowledged offsets are written to `<dir>/acked` as they move, so a
-// new agent process knows them too. Once the exit is known and every byte was sent, `exited` goes
-// out; when the controller acknowledges it (`execAck` with `done`), the directory is removed.
+// new agent process knows them too (one pwrite each on a descriptor kept open). The exit is the
+// wrapper's own exit code when this process started it (the same value it wrote to `rc`), else
+// `rc`. Once the exit is known and every byte was sent, `exited` goes out; when the controller
+// acknowledges it (`execAck` with `done`), the directory is removed: its known files unlinked
+// one by one, in a batch a moment later (off the step's path), then the directory by one rmdir on
+// the thread pool (no listing, no recursion).
 //
 // A new controller session learns of the execs from the hello (`handback`), takes them over with
 // `reattach` (output resent from the acknowledged offsets: nothing lost, nothing twice) or has
@@ -35,10 +42,9 @@
 // before (they do not survive a restart).
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
-  closeSync, constants as fsc, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, watch,
-  writeFileSync, type FSWatcher,
+  closeSync, constants as fsc, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, watch,
+  rmdir, writeFileSync, writeSync, type FSWatcher,
 } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseProcStat, killGroupTree } from '../exec/process-tree.ts';
 import { DURABLE_KEY_PATTERN, type HandedBack } from '../protocol/messages.ts';
@@ -52,6 +58,11 @@ export const WINDOW_BYTES = 1024 * 1024;
 /** Output kept for a controller that is away; beyond it, the oldest is skipped when one comes back. */
 export const MAX_BACKLOG_BYTES = 1024 * 1024 * 1024;
 const READ_BYTES = 256 * 1024;
+/** `meta.json`'s room for its second write: the process group and start time replace two nulls. */
+const META_PAD = 48;
+/** Finished execs' directories are removed in batches, off the steps' path. */
+const REMOVAL_DELAY_MS = 50;
+const REMOVAL_BATCH = 32;
 const POLL_MS = 250;
 const keyRe = new RegExp(DURABLE_KEY_PATTERN);
 // The status is written by the shell itself (one small write; a reader takes it only once its
@@ -157,10 +168,21 @@ const hasProc = process.platform === 'linux';
 
 function startOf(pid: number): number | null {
   if (!hasProc) return null;
+  let fd: number;
   try {
-    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'latin1'))?.starttime ?? null;
+    fd = openSync(`/proc/${pid}/stat`, fsc.O_RDONLY);
   } catch {
     return null;
+  }
+  try {
+    // One read (no fstat: /proc files have no size); the line is far shorter than this.
+    const buf = Buffer.allocUnsafe(4096);
+    const n = readSync(fd, buf, 0, buf.length, null);
+    return parseProcStat(buf.toString('latin1', 0, n))?.starttime ?? null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -201,16 +223,43 @@ class StreamState {
   /** Sent on the current attachment; acknowledged by a controller. */
   sent = 0;
   acked = 0;
+  /**
+   * The file, open while the exec is attached: the descriptor the wrapper got (start) or one
+   * opened on the first read (an exec handed back). Reads are preads on it, not an open each.
+   */
+  fd: number | null = null;
   constructor(file: string, stream: Stream) {
     this.file = file;
     this.stream = stream;
   }
   size(): number {
     try {
-      return statSync(this.file).size;
+      return this.fd !== null ? fstatSync(this.fd).size : statSync(this.file).size;
     } catch {
       return 0;
     }
+  }
+  /** Up to `max` bytes from `offset` (fewer: the end of what is written so far). */
+  read(offset: number, max: number): Buffer {
+    if (this.fd === null) {
+      try {
+        this.fd = openSync(this.file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+      } catch {
+        return Buffer.alloc(0); // not there yet
+      }
+    }
+    const buf = Buffer.allocUnsafe(max);
+    const n = readSync(this.fd, buf, 0, max, offset);
+    return buf.subarray(0, n);
+  }
+  close(): void {
+    if (this.fd === null) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // closed already
+    }
+    this.fd = null;
   }
 }
 
@@ -235,15 +284,29 @@ export class DurableExec {
   #watcher: FSWatcher | null = null;
   #timer: NodeJS.Timeout | null = null;
   #gone = false;
+  /** `acked`, open once it was first written by this process (rewritten in place: see #writeAcked). */
+  #ackedFd: number | null = null;
+  /** `meta.json` between its first write and its second (start only: see DurableExecs.start). */
+  metaFd: number | null = null;
+  /** Its first write's length in bytes. */
+  metaBytes = 0;
+  /** Started by this process (its files are known); else found in the directory (load). */
+  readonly #fresh: boolean;
+  #stdin = false;
+  #ackedWritten = false;
+  #pumpSoon = false;
+  #attachedBefore = false;
   readonly #owner: DurableExecs;
 
-  constructor(owner: DurableExecs, dir: string, meta: Meta) {
+  constructor(owner: DurableExecs, dir: string, meta: Meta, fresh = false) {
     this.#owner = owner;
     this.dir = dir;
     this.key = meta.key;
     this.meta = meta;
+    this.#fresh = fresh;
     this.out = new StreamState(path.join(dir, 'out'), 'stdout');
     this.err = new StreamState(path.join(dir, 'err'), 'stderr');
+    if (fresh) return; // nothing acknowledged yet
     const acked = readSmall(path.join(dir, 'acked'));
     const m = acked ? /^(\d+) (\d+)\n?$/.exec(acked) : null;
     if (m) {
@@ -286,8 +349,11 @@ export class DurableExec {
     this.#n = 0;
     this.#exitedSent = false;
     const counted = { stdout: from?.stdout ?? this.out.acked, stderr: from?.stderr ?? this.err.acked };
+    // Started by this process and never attached: nothing waited for a controller.
+    const waited = !this.#fresh || this.#attachedBefore;
+    this.#attachedBefore = true;
     for (const s of [this.out, this.err]) {
-      const size = s.size();
+      const size = waited ? s.size() : 0;
       if (size - s.acked > MAX_BACKLOG_BYTES) {
         this.#skipped += size - MAX_BACKLOG_BYTES - s.acked;
         s.acked = size - MAX_BACKLOG_BYTES;
@@ -313,6 +379,7 @@ export class DurableExec {
     this.#exitedSent = false;
     this.out.sent = this.out.acked;
     this.err.sent = this.err.acked;
+    this.#closeFiles();
   }
 
   /**
@@ -324,19 +391,51 @@ export class DurableExec {
     const stderr = ackedErr + this.#shift.stderr;
     if (stdout > this.out.sent || stderr > this.err.sent || (done && !this.#exitedSent)) return false;
     if (done) {
-      void this.#forget(); // the controller has the result: nothing left to hand back
+      this.#forget(true); // the controller has the result: nothing left to hand back
       return true;
     }
     if (stdout <= this.out.acked && stderr <= this.err.acked) return true; // acknowledgements only move forward
     this.out.acked = Math.max(this.out.acked, stdout);
     this.err.acked = Math.max(this.err.acked, stderr);
+    this.#writeAcked();
+    this.pump();
+    return true;
+  }
+
+  /**
+   * Records the acknowledged offsets in `acked`: the first time in a process by a truncating
+   * open, then by one pwrite at offset 0 on that descriptor (a write(2) of a few bytes is whole or
+   * not at all when the process dies). Both offsets only grow, so each text is at least as long as
+   * the one it overwrites: nothing of the old one is left after it.
+   */
+  #writeAcked(): void {
+    const text = `${this.out.acked} ${this.err.acked}\n`;
     try {
-      writeFileSync(path.join(this.dir, 'acked'), `${this.out.acked} ${this.err.acked}\n`, { mode: 0o600 });
+      this.#ackedWritten = true;
+      this.#ackedFd ??= openSync(path.join(this.dir, 'acked'), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | fsc.O_NOFOLLOW, 0o600);
+      writeSync(this.#ackedFd, text, 0, 'latin1');
     } catch {
       // the directory is gone (discarded): nothing to keep
     }
-    this.pump();
-    return true;
+  }
+
+  #closeFiles(): void {
+    this.out.close();
+    this.err.close();
+    if (this.#ackedFd !== null) {
+      try {
+        closeSync(this.#ackedFd);
+      } catch {
+        // closed already
+      }
+      this.#ackedFd = null;
+    }
+  }
+
+  /** The files of its directory, to be removed one by one (no directory listing, no recursion). */
+  files(): string[] {
+    if (!this.#fresh) return ['out', 'err', 'rc', 'meta.json', 'acked', 'stdin', 'meta.json.tmp'];
+    return ['out', 'err', 'rc', 'meta.json', ...(this.#ackedWritten ? ['acked'] : []), ...(this.#stdin ? ['stdin'] : [])];
   }
 
   /** Reads what is new (within the window) and sends it; sends `exited` once everything is out. */
@@ -344,21 +443,26 @@ export class DurableExec {
     const sink = this.#sink;
     if (!sink || this.#gone || this.#exitedSent) return;
     this.#checkExit();
+    // Known before the reads: reads that then reach the end of both files have sent everything.
+    const ended = this.exit;
     for (const s of [this.out, this.err]) {
       for (;;) {
         const room = WINDOW_BYTES - (this.out.sent - this.out.acked) - (this.err.sent - this.err.acked);
         if (room <= 0) return;
-        const data = readAt(s.file, s.sent, Math.min(room, READ_BYTES));
-        if (data.length === 0) break;
-        s.sent += data.length;
-        sink.output(data, s.stream, this.#n++);
+        const want = Math.min(room, READ_BYTES);
+        const data = s.read(s.sent, want);
+        if (data.length > 0) {
+          s.sent += data.length;
+          sink.output(data, s.stream, this.#n++);
+        }
+        if (data.length < want) break; // a short read of a regular file: its end, for now
       }
     }
     // Not while an abort still kills the tree: the wrapper's own exit comes first, and a build
     // reported ABORTED must have no process of its step left (a `cmd &` in the step).
-    if (this.exit && !this.#killing && this.out.sent >= this.out.size() && this.err.sent >= this.err.size()) {
+    if (ended && !this.#killing) {
       this.#exitedSent = true;
-      sink.exited({ exitCode: this.exit.code, signal: this.exit.signal, aborted: this.#aborted, chunks: this.#n });
+      sink.exited({ exitCode: ended.code, signal: ended.signal, aborted: this.#aborted, chunks: this.#n });
       this.#unwatch();
     }
   }
@@ -387,13 +491,16 @@ export class DurableExec {
     this.#sink = null;
     const pgid = this.#liveGroup();
     if (pgid !== null) await killGroupTree(pgid, { graceMs });
-    await this.#forget(); // its directory is gone once it is said to be stopped
+    this.#forget(false); // its directory is gone once it is said to be stopped
   }
 
   /** Spawns the wrapper (start only). */
   spawnWith(spec: DurableStart, stdinFile: string | null): void {
-    const outFd = openSync(this.out.file, 'a', 0o600);
-    const errFd = openSync(this.err.file, 'a', 0o600);
+    // Read and write: the wrapper appends through its copy, the agent preads this one (StreamState.read).
+    const flags = fsc.O_RDWR | fsc.O_APPEND | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
+    const outFd = this.out.fd = openSync(this.out.file, flags, 0o600);
+    const errFd = this.err.fd = openSync(this.err.file, flags, 0o600);
+    this.#stdin = stdinFile !== null;
     const inFd = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
     let child: ChildProcess;
     try {
@@ -401,9 +508,10 @@ export class DurableExec {
       child = spawn(sh!, args, {
         cwd: spec.cwd, env: { ...spec.env, [COOKIE_ENV]: this.meta.cookie }, stdio: [inFd, outFd, errFd], detached: true,
       });
+    } catch (e) {
+      this.#closeFiles();
+      throw e;
     } finally {
-      closeSync(outFd);
-      closeSync(errFd);
       if (typeof inFd === 'number') closeSync(inFd);
     }
     this.#child = child;
@@ -415,9 +523,12 @@ export class DurableExec {
       this.pump();
     });
     child.once('exit', (code, signal) => {
-      this.#checkExit();
-      // Killed with its wrapper (an abort): no rc file.
-      if (!this.exit) this.exit = { code: signal ? null : code, signal };
+      if (!this.exit) {
+        // The wrapper exits with the status it wrote to `rc`: no need to read it back. Killed
+        // (an abort): `rc` if it was written before, else the signal.
+        if (code !== null) this.exit = this.#statusOf(code);
+        else if (!this.#readStatus()) this.exit = { code: null, signal };
+      }
       this.pump();
     });
     if (child.pid !== undefined) {
@@ -429,8 +540,8 @@ export class DurableExec {
 
   #checkExit(): void {
     if (this.exit) return;
+    if (this.#child) return; // its exit event says (the wrapper writes `rc` before it exits)
     if (this.#readStatus()) return;
-    if (this.#child) return; // its exit event says
     if (this.#liveGroup() === null && !this.#readStatus()) {
       // Gone without a whole status (the status is read again: it may have been written meanwhile):
       // killed along with its wrapper while no agent watched.
@@ -442,9 +553,12 @@ export class DurableExec {
   #readStatus(): boolean {
     const rc = readSmall(path.join(this.dir, 'rc'), 64);
     if (rc === null || !/^-?\d+\n$/.test(rc)) return false;
-    const code = Number(rc.trim());
-    this.exit = code > 128 && code < 160 && this.#aborted ? { code: null, signal: 'SIGTERM' } : { code, signal: null };
+    this.exit = this.#statusOf(Number(rc.trim()));
     return true;
+  }
+
+  #statusOf(code: number): { code: number | null; signal: string | null } {
+    return code > 128 && code < 160 && this.#aborted ? { code: null, signal: 'SIGTERM' } : { code, signal: null };
   }
 
   /** The wrapper's process group, when its leader is still the process this exec started. */
@@ -466,7 +580,15 @@ export class DurableExec {
   #watch(): void {
     if (this.#watcher || this.#gone) return;
     try {
-      this.#watcher = watch(this.dir, () => this.pump());
+      // Events that come together (a shell's several small writes, `rc` created and written) make one pump.
+      this.#watcher = watch(this.dir, () => {
+        if (this.#pumpSoon) return;
+        this.#pumpSoon = true;
+        setImmediate(() => {
+          this.#pumpSoon = false;
+          this.pump();
+        });
+      });
       this.#watcher.on('error', () => {});
       this.#watcher.unref();
     } catch {
@@ -483,34 +605,51 @@ export class DurableExec {
     this.#timer = null;
   }
 
-  #forget(): Promise<void> {
-    if (this.#gone) return Promise.resolve();
+  /**
+   * Forgets the exec and removes its directory: at once (`later` false: a discard says it is gone
+   * once stopped), or in the owner's next batch (the controller acknowledged the end: off the
+   * step's path). The exec is forgotten now either way; a process that dies before the directory
+   * is gone leaves one the next process hands back (with its exit), and the controller, whose row
+   * is gone, has it discarded.
+   */
+  #forget(later: boolean): void {
+    if (this.#gone) return;
     this.#gone = true;
     this.#unwatch();
+    this.#closeFiles();
+    if (this.metaFd !== null) {
+      closeSync(this.metaFd);
+      this.metaFd = null;
+    }
     this.#sink?.forgotten();
     this.#sink = null;
-    // Off the event loop (a synchronous rm of the directory cost ~1-3 ms per step): the exec is
-    // forgotten now; a process that dies before the directory is gone leaves one the next process
-    // hands back, and the controller, whose row is gone, has it discarded.
-    const removed = rm(this.dir, { recursive: true, force: true }).catch(() => {});
     this.#owner.forget(this);
-    return removed;
+    this.#owner.remove(this, later);
   }
 }
 
-function readAt(file: string, offset: number, max: number): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
-  } catch {
-    return Buffer.alloc(0);
+/**
+ * Unlinks the known files, then removes the directory: synchronously (`now`), or by one call on
+ * the thread pool (an rmdir is the slow part, ~0.5 ms on a busy ext4, where an unlink takes ~20 µs).
+ */
+function removeDir(r: { dir: string; files: string[] }, now: boolean): void {
+  for (const f of r.files) {
+    try {
+      unlinkSync(path.join(r.dir, f));
+    } catch {
+      // not there
+    }
+  }
+  // Something else in it (not ours): the whole tree, as before.
+  const rest = (e: NodeJS.ErrnoException | null) => { if (e && e.code !== 'ENOENT') rmSync(r.dir, { recursive: true, force: true }); };
+  if (!now) {
+    rmdir(r.dir, rest);
+    return;
   }
   try {
-    const buf = Buffer.allocUnsafe(max);
-    const n = readSync(fd, buf, 0, max, offset);
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
+    rmdirSync(r.dir);
+  } catch (e) {
+    rest(e as NodeJS.ErrnoException);
   }
 }
 
@@ -519,6 +658,10 @@ export class DurableExecs {
   readonly root: string;
   readonly #execs = new Map<string, DurableExec>();
   readonly #log: LogLine;
+  #rootMade = false;
+  /** Directories of forgotten execs, removed together (see remove). */
+  #removals: { dir: string; files: string[] }[] = [];
+  #removalTimer: NodeJS.Timeout | null = null;
 
   constructor(workdir: string, log: LogLine = () => {}) {
     this.root = path.join(workdir, DURABLE_DIR);
@@ -570,31 +713,100 @@ export class DurableExecs {
   start(spec: DurableStart): DurableExec {
     if (this.#execs.has(spec.key)) throw new Error(`a step with key ${spec.key} already runs on this agent`);
     const dir = path.join(this.root, spec.key);
-    mkdirSync(this.root, { recursive: true, mode: 0o700 });
-    mkdirSync(dir, { mode: 0o700 });
-    const meta: Meta = { v: 1, key: spec.key, buildId: spec.buildId, build: spec.build, pgid: null, start: null, cookie: randomBytes(16).toString('hex') };
-    const e = new DurableExec(this, dir, meta);
-    this.writeMeta(e);
-    let stdinFile: string | null = null;
-    if (spec.stdin !== undefined) {
-      stdinFile = path.join(dir, 'stdin');
-      writeFileSync(stdinFile, spec.stdin, { mode: 0o600 });
-    }
-    this.#execs.set(spec.key, e);
+    if (!this.#rootMade) mkdirSync(this.root, { recursive: true, mode: 0o700 });
     try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(this.root, { recursive: true, mode: 0o700 }); // removed meanwhile
+      mkdirSync(dir, { mode: 0o700 });
+    }
+    this.#rootMade = true;
+    const meta: Meta = { v: 1, key: spec.key, buildId: spec.buildId, build: spec.build, pgid: null, start: null, cookie: randomBytes(16).toString('hex') };
+    const e = new DurableExec(this, dir, meta, true);
+    let stdinFile: string | null = null;
+    try {
+      this.#createMeta(e);
+      if (spec.stdin !== undefined) {
+        stdinFile = path.join(dir, 'stdin');
+        writeFileSync(stdinFile, spec.stdin, { mode: 0o600 });
+      }
+      this.#execs.set(spec.key, e);
       e.spawnWith(spec, stdinFile);
     } catch (err) {
       this.#execs.delete(spec.key);
+      if (e.metaFd !== null) closeSync(e.metaFd);
+      e.metaFd = null;
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }
     return e;
   }
 
+  /**
+   * The first `meta.json` (no process group yet), created in the new directory (O_EXCL: no
+   * temporary file and rename) by one write, padded with spaces (JSON allows them) so that the
+   * second (writeMeta) can overwrite it in place, as long as it, by one pwrite.
+   */
+  #createMeta(e: DurableExec): void {
+    const text = JSON.stringify(e.meta) + ' '.repeat(META_PAD);
+    e.metaFd = openSync(path.join(e.dir, 'meta.json'), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+    e.metaBytes = writeSync(e.metaFd, text, 0, 'utf8');
+  }
+
+  /**
+   * `meta.json` with the process group: one pwrite over the first, same length. A write(2) of a
+   * regular file within one page is whole or not at all when the process is killed, so a later
+   * process reads either record; beyond a page, or longer than the first, a temporary file and a
+   * rename.
+   */
   writeMeta(e: DurableExec): void {
+    const json = JSON.stringify(e.meta);
+    const fd = e.metaFd;
+    e.metaFd = null;
+    if (fd !== null) {
+      try {
+        const first = e.metaBytes;
+        if (Buffer.byteLength(json) <= first && first <= 4096) {
+          writeSync(fd, json.padEnd(first - (Buffer.byteLength(json) - json.length), ' '), 0, 'utf8');
+          return;
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
     const tmp = path.join(e.dir, 'meta.json.tmp');
-    writeFileSync(tmp, JSON.stringify(e.meta), { mode: 0o600 });
+    writeFileSync(tmp, json, { mode: 0o600 });
     renameSync(tmp, path.join(e.dir, 'meta.json'));
+  }
+
+  /**
+   * Removes a forgotten exec's directory: its known files one by one and the directory (a few
+   * unlinks on the event loop, the rmdir on the thread pool for a batch; no listing, no
+   * recursion), at once or
+   * with the next batch (REMOVAL_DELAY_MS after the first of a batch, or REMOVAL_BATCH of them).
+   */
+  remove(e: DurableExec, later: boolean): void {
+    const r = { dir: e.dir, files: e.files() };
+    if (!later) {
+      removeDir(r, true);
+      return;
+    }
+    this.#removals.push(r);
+    if (this.#removals.length >= REMOVAL_BATCH) this.flushRemovals();
+    else if (!this.#removalTimer) {
+      this.#removalTimer = setTimeout(() => this.flushRemovals(), REMOVAL_DELAY_MS);
+      this.#removalTimer.unref();
+    }
+  }
+
+  /** Removes the directories waiting for their batch now. */
+  flushRemovals(): void {
+    if (this.#removalTimer) clearTimeout(this.#removalTimer);
+    this.#removalTimer = null;
+    const batch = this.#removals;
+    this.#removals = [];
+    for (const r of batch) removeDir(r, false);
   }
 
   /** The controller says the exec's build is gone or over: stop it and forget it. */
