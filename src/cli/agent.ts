@@ -31,7 +31,7 @@
 // readable line per record on a terminal and with --stdio (stderr is then the controller's
 // launch log of the agent, which has its own times). --quiet (and --stdio) keep only errors of
 // the connection's lines. Usage errors are plain `kiln agent: ...` lines, for the person typing.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
@@ -116,13 +116,60 @@ function reexecWithoutSecret(argv: string[]): void {
   // The flag wins over the environment, as below; a --secret @FILE keeps naming its file.
   const secret = fromArgv ?? (argvNamesFile ? undefined : fromEnv);
   if (secret !== undefined) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-agent-secret-'));
+    // Named with this pid (execve keeps it): see sweepHandOvers.
+    const dir = mkdtempSync(path.join(os.tmpdir(), `${HANDOFF_PREFIX}${process.pid}-`));
     const file = path.join(dir, 'secret');
     writeFileSync(file, secret, { mode: 0o600 });
     env[HANDOFF] = file;
   }
   const script = process.argv.slice(0, process.argv.length - argv.length);
   process.execve!(process.execPath, [process.execPath, ...process.execArgv, ...script.slice(1), ...args], env);
+}
+
+const HANDOFF_PREFIX = 'kiln-agent-secret-';
+/** A hand-over without a pid in its name (an older Kiln's) is stale after this long: it is read within milliseconds. */
+const HANDOFF_STALE_MS = 10 * 60_000;
+
+/**
+ * Removes the hand-over directories an agent killed between its handing over and its reading
+ * left behind (`kiln-agent-secret-<pid>-…`, made by the agent's re-execution or by bin/kiln, both
+ * keeping the pid into the agent): those of this user whose process is gone. A secret left in
+ * one could be read by a build of the same user and used to pose as the agent. One whose pid is
+ * alive is left (a starting agent's; or pid reuse: left until that process is gone too).
+ */
+export function sweepHandOvers(tmp = os.tmpdir(), now = Date.now()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(tmp);
+  } catch {
+    return removed;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    if (!name.startsWith(HANDOFF_PREFIX)) continue;
+    const full = path.join(tmp, name);
+    try {
+      const st = lstatSync(full);
+      if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;
+      const pid = /^(\d+)-/.exec(name.slice(HANDOFF_PREFIX.length))?.[1];
+      if (pid === undefined ? now - st.mtimeMs < HANDOFF_STALE_MS : Number(pid) === process.pid || alive(Number(pid))) continue;
+      rmSync(full, { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // gone meanwhile, or not ours to look at
+    }
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The secret a re-executed agent was handed, read once and removed (with its directory). */
@@ -162,6 +209,7 @@ export async function main(argv: string[]): Promise<number> {
   const [{ Agent, AgentFatalError }, { podRunnersFromEnv }, { createLineLogger: createLogger, lineLog, logSettings, LogSettingsError }] = early ?? await load();
   try {
     const handed = takeHandedSecret();
+    sweepHandOvers();
     const { values } = parseArgs({
       args: argv,
       options: {
