@@ -56,7 +56,7 @@ async function run(src: string): Promise<{ state: BuildState; console: string; r
 const CLASSIC = `podTemplate(
   label: 'maven-pod builder',
   yamlMergeStrategy: merge(), podRetention: onFailure(), idleMinutes: 2, showRawYaml: false, instanceCap: 3, slaveConnectTimeout: 120,
-  hostNetwork: false, runAsUser: '1000', runAsGroup: 1001, supplementalGroups: '5, 6', nodeUsageMode: 'EXCLUSIVE',
+  hostNetwork: false, runAsUser: '1000', runAsGroup: '1001', supplementalGroups: '5, 6', nodeUsageMode: 'EXCLUSIVE',
   serviceAccount: 'builder', nodeSelector: 'disk=ssd', activeDeadlineSeconds: 600,
   envVars: [envVar(key: 'MAVEN_OPTS', value: '-Xmx1g'), secretEnvVar(key: 'TOKEN', secretName: 'ci-secrets', secretKey: 'token', optional: true)],
   volumes: [
