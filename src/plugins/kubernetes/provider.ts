@@ -414,7 +414,10 @@ export class KubernetesPods implements NodeProvider {
       await startWatch();
       say(`Waiting for the agent in pod ${namespace}/${name} to connect to ${s.tunnel ? `${agentUrl} through tunnel ${s.tunnel}` : agentUrl}`);
       // A pod that cannot run ends the build ABORTED with the reason, as the plugin ends it.
-      const failed = new Promise<never>((_r, reject) => { problem = (why) => reject(new StepFailure(`pod ${namespace}/${name}: ${why}`, { loc: req.loc, result: 'ABORTED' })); });
+      // `early`: a problem the watch saw while the agent connected, in the same turn as the agent's
+      // hello (a tool container that exits at once): the race below may still see the agent first.
+      let early: string | null = null;
+      const failed = new Promise<never>((_r, reject) => { problem = (why) => { early ??= why; reject(new StepFailure(`pod ${namespace}/${name}: ${why}`, { loc: req.loc, result: 'ABORTED' })); }; });
       let connectTimer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_r, reject) => {
         const t = connectTimer = setTimeout(() => {
@@ -440,6 +443,7 @@ export class KubernetesPods implements NodeProvider {
       }
       online = true;
       void failed.catch(() => {});
+      if (early !== null) throw new StepFailure(`pod ${namespace}/${name}: ${early}`, { loc: req.loc, result: 'ABORTED' });
       say(`Agent ${name} is online in pod ${namespace}/${name}`);
       // Breaks later are said (to the build using the pod), and end the agent's session so that
       // running steps fail now; an idle pod that breaks just goes.
