@@ -31,14 +31,13 @@ echo jar > target/app-1.0.jar
 
 function setup(jenkinsfile: string): { dir: string; tools: string[]; env: NodeJS.ProcessEnv } {
   const dir = tempDir('buildtools-run');
-  const maven = path.join(dir, '..', `maven-${path.basename(dir)}`);
+  const maven = tempDir('buildtools-maven');
   mkdirSync(path.join(maven, 'bin'), { recursive: true });
   writeFileSync(path.join(maven, 'bin', 'mvn'), FAKE_MVN);
   chmodSync(path.join(maven, 'bin', 'mvn'), 0o755);
-  const jdk = path.join(dir, '..', `jdk-${path.basename(dir)}`);
+  const jdk = tempDir('buildtools-jdk');
   mkdirSync(path.join(jdk, 'bin'), { recursive: true });
-  const configs = path.join(dir, '..', `configs-${path.basename(dir)}`);
-  mkdirSync(configs, { recursive: true });
+  const configs = tempDir('buildtools-configs');
   writeFileSync(path.join(configs, 'my-settings'), '<settings><localRepository>${HOME_REPO}</localRepository></settings>\n');
   writeFileSync(path.join(dir, 'Jenkinsfile'), jenkinsfile);
   return { dir, tools: ['--tool', `M3=${maven}`, '--tool', `jdk17=${jdk}`], env: { ...process.env, KILN_CONFIG_FILES_DIR: configs } };
