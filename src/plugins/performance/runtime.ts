@@ -25,6 +25,8 @@ import { relPathProblem } from '../../pipeline/steps/files.ts';
 import type { PerformanceRecord, PerformanceReport } from '../../core/performance.ts';
 import { MAX_REPORT_BYTES, PARSE, PerformanceReportError, Samples, detect, summarize, type ParserName } from './parsers.ts';
 
+/** Report files one call reads (each kept with up to MAX_PERFORMANCE_URIS labels). */
+const MAX_FILES = 200;
 type Result = 'SUCCESS' | 'UNSTABLE' | 'FAILURE';
 const ORDER: Readonly<Record<string, number>> = { SUCCESS: 0, UNSTABLE: 1, FAILURE: 2, NOT_BUILT: 3, ABORTED: 4 };
 const worse = (a: Result, b: Result): Result => (ORDER[b]! > ORDER[a]! ? b : a);
@@ -100,6 +102,7 @@ async function publish(ctx: StepContext, v: Record<string, Value>, step: string)
   const base = ctx.cwd ?? ws.root;
   const reports: PerformanceReport[] = [];
   let anyFile = false;
+  let read = 0;
   for (const globRaw of sources.split(';').filter((g) => g.trim() !== '')) {
     ctx.log(`Creating parser with percentiles:'${percentiles},' filterRegex:${filterText || 'null'}`);
     const glob = expand(globRaw.trim(), ctx.env);
@@ -121,6 +124,8 @@ async function publish(ctx: StepContext, v: Record<string, Value>, step: string)
     anyFile = true;
     const byParser = new Map<ParserName, { rel: string; text: string }[]>();
     for (const rel of [...found].sort()) {
+      if (read >= MAX_FILES) { ctx.log(`Performance: more than ${MAX_FILES} report files: ${rel} and the rest are left out`); break; }
+      read++;
       const abs = path.join(base, rel);
       try {
         const st = await ws.stat(abs);
