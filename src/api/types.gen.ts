@@ -1928,7 +1928,7 @@ export interface components {
         Credential: {
             id: string;
             /** @enum {string} */
-            type: "secretText" | "usernamePassword" | "secretFile" | "sshKey" | "certificate";
+            type: "secretText" | "usernamePassword" | "secretFile" | "sshKey" | "certificate" | "azureServicePrincipal";
             description: string;
             /** @enum {string} */
             scope: "global" | "folder";
@@ -5084,7 +5084,7 @@ export interface operations {
                 "application/json": {
                     id: string;
                     /** @enum {string} */
-                    type: "secretText" | "usernamePassword" | "secretFile" | "sshKey" | "certificate";
+                    type: "secretText" | "usernamePassword" | "secretFile" | "sshKey" | "certificate" | "azureServicePrincipal";
                     /** @description the folder whose jobs may use it; null or absent: global */
                     folder?: string | null;
                     description?: string;
@@ -5104,6 +5104,16 @@ export interface operations {
                     privateKey?: string;
                     /** @description sshKey */
                     passphrase?: string;
+                    /** @description azureServicePrincipal: the subscription id (a GUID) */
+                    subscriptionId?: string;
+                    /** @description azureServicePrincipal: the service principal's application (client) id (a GUID) */
+                    clientId?: string;
+                    /** @description azureServicePrincipal: the service principal's secret */
+                    clientSecret?: string;
+                    /** @description azureServicePrincipal: the tenant id (a GUID) or domain */
+                    tenantId?: string;
+                    /** @description azureServicePrincipal: Azure (default), AzureChinaCloud, AzureUSGovernment, AzureGermanCloud */
+                    azureEnvironmentName?: string;
                 };
             };
         };
@@ -5209,6 +5219,16 @@ export interface operations {
                     privateKey?: string;
                     /** @description sshKey */
                     passphrase?: string;
+                    /** @description azureServicePrincipal: the subscription id (a GUID) */
+                    subscriptionId?: string;
+                    /** @description azureServicePrincipal: the service principal's application (client) id (a GUID) */
+                    clientId?: string;
+                    /** @description azureServicePrincipal: the service principal's secret */
+                    clientSecret?: string;
+                    /** @description azureServicePrincipal: the tenant id (a GUID) or domain */
+                    tenantId?: string;
+                    /** @description azureServicePrincipal: Azure (default), AzureChinaCloud, AzureUSGovernment, AzureGermanCloud */
+                    azureEnvironmentName?: string;
                 };
             };
         };
