@@ -10,12 +10,18 @@
 // results file of a million samples), and per-label state is bounded by the label count,
 // itself bounded by the samples. filterRegex is run once per distinct label, never per sample.
 import { XMLParser } from 'fast-xml-parser';
+import { KilnError } from '../../core/errors.ts';
 import { MAX_PERFORMANCE_URIS, type PerformanceStats, type PerformanceUri } from '../../core/performance.ts';
 
 export const MAX_REPORT_BYTES = 128 * 1024 * 1024;
 const MAX_LABEL = 1000;
 
-export class PerformanceReportError extends Error {}
+/** A report file Kiln cannot read: said on the console, the file left out. */
+export class PerformanceReportError extends KilnError {
+  constructor(message: string) {
+    super('performance.report', message);
+  }
+}
 
 export type ParserName = 'JMeter' | 'JMeterCSV' | 'JUnit' | 'Taurus';
 

@@ -143,6 +143,12 @@ test('perfReport modeOfThreshold: each label against the same label of build nth
   assert.match(second.stdout, /\nhome {17}100 {17}150 {18}50 {14}50\.00%\n/);
   assert.match(second.stdout, /The label "home" caused the build to fail\n/);
   assert.doesNotMatch(second.stdout, /The label "api"/); // 2.5 % slower: under both thresholds
+  // compareBuildPrevious: the previous successful run (#1: #2 failed), whatever nthBuildNumber says.
+  writeFileSync(path.join(dir, 'Jenkinsfile'), "node { perfReport sourceDataFiles: 'r.jtl', modeOfThreshold: true, compareBuildPrevious: true, nthBuildNumber: 2, relativeUnstableThresholdPositive: 10 }");
+  const third = await runKiln(['run'], { cwd: dir });
+  assert.equal(third.code, 3, third.stdout + third.stderr);
+  assert.match(third.stdout, /Comparison build no\. - 1 and 3 using Average response time\n/);
+  assert.match(third.stdout, /The label "home" made the build unstable\n/);
 });
 
 test('perfReport: hostile input: patterns leaving the workspace, a DOCTYPE, a file over 128 MiB, the expert mode, an unreadable format', async () => {
