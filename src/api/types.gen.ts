@@ -5899,7 +5899,7 @@ export interface operations {
                             /** @enum {string} */
                             result: "SUCCESS" | "UNSTABLE" | "FAILURE";
                         }[];
-                        /** @description the build the thresholds compared with */
+                        /** @description the build the relative thresholds (modeOfThreshold) compared with; null: none */
                         comparedWith: number | null;
                         previous: {
                             build: number;

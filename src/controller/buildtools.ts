@@ -198,7 +198,7 @@ export function registerBuildToolRoutes(root: FastifyInstance, ctx: { store: Sto
   app.get('/api/v1/jobs/:job/builds/:number/performance', {
     schema: {
       operationId: 'getBuildPerformance', tags: ['builds'], summary: "The build's performance reports (perfReport), and those of the newest earlier build that has some (the trend)", params: buildParams,
-      response: answers({ 200: Answer({ reports: Type.Array(PerfReport), comparedWith: Type.Union([Type.Integer(), Type.Null()], { description: 'the build the thresholds compared with' }), previous: Type.Union([Answer({ build: Type.Integer(), reports: Type.Array(PerfReport) }), Type.Null()]) }) }),
+      response: answers({ 200: Answer({ reports: Type.Array(PerfReport), comparedWith: Type.Union([Type.Integer(), Type.Null()], { description: 'the build the relative thresholds (modeOfThreshold) compared with; null: none' }), previous: Type.Union([Answer({ build: Type.Integer(), reports: Type.Array(PerfReport) }), Type.Null()]) }) }),
     },
   }, async (req) => {
     const { b, job } = await needBuild(req.params);

@@ -41,7 +41,7 @@ export interface PerformanceReport extends PerformanceStats {
 /** One perfReport call's result. */
 export interface PerformanceRecord {
   reports: PerformanceReport[];
-  /** The build compared against (relative thresholds, and the trend the page shows); null: none. */
+  /** The build the relative thresholds (modeOfThreshold) compared with; null: none (or the absolute mode). */
   comparedWith: number | null;
 }
 

@@ -163,11 +163,10 @@ async function publish(ctx: StepContext, v: Record<string, Value>, step: string)
 
   let comparedWith: number | null = null;
   const service = ctx.build.services.buildTools?.performance;
-  const history = service ? await service.history() : [];
   if (!bool(v.modeOfThreshold, false)) {
     absolute(ctx, reports, t, str(v.errorUnstableResponseTimeThreshold));
-    comparedWith = history.find((h) => h.record !== null)?.build ?? null;
   } else {
+    const history = service ? await service.history() : [];
     comparedWith = relative(ctx, reports, t, configType, bool(v.compareBuildPrevious, false), Math.trunc(num(step, 'nthBuildNumber', v.nthBuildNumber, 0)), history);
   }
   const record: PerformanceRecord = { reports, comparedWith };
