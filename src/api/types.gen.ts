@@ -964,6 +964,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/builds/{number}/performance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The build's performance reports (perfReport), and those of the newest earlier build that has some (the trend) */
+        get: operations["getBuildPerformance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job}/builds/{number}/html-reports": {
         parameters: {
             query?: never;
@@ -1911,7 +1928,7 @@ export interface components {
         Credential: {
             id: string;
             /** @enum {string} */
-            type: "secretText" | "usernamePassword" | "secretFile" | "sshKey" | "certificate";
+            type: "secretText" | "usernamePassword" | "secretFile" | "sshKey" | "certificate" | "azureServicePrincipal";
             description: string;
             /** @enum {string} */
             scope: "global" | "folder";
@@ -5067,7 +5084,7 @@ export interface operations {
                 "application/json": {
                     id: string;
                     /** @enum {string} */
-                    type: "secretText" | "usernamePassword" | "secretFile" | "sshKey" | "certificate";
+                    type: "secretText" | "usernamePassword" | "secretFile" | "sshKey" | "certificate" | "azureServicePrincipal";
                     /** @description the folder whose jobs may use it; null or absent: global */
                     folder?: string | null;
                     description?: string;
@@ -5087,6 +5104,16 @@ export interface operations {
                     privateKey?: string;
                     /** @description sshKey */
                     passphrase?: string;
+                    /** @description azureServicePrincipal: the subscription id (a GUID) */
+                    subscriptionId?: string;
+                    /** @description azureServicePrincipal: the service principal's application (client) id (a GUID) */
+                    clientId?: string;
+                    /** @description azureServicePrincipal: the service principal's secret */
+                    clientSecret?: string;
+                    /** @description azureServicePrincipal: the tenant id (a GUID) or domain */
+                    tenantId?: string;
+                    /** @description azureServicePrincipal: Azure (default), AzureChinaCloud, AzureUSGovernment, AzureGermanCloud */
+                    azureEnvironmentName?: string;
                 };
             };
         };
@@ -5192,6 +5219,16 @@ export interface operations {
                     privateKey?: string;
                     /** @description sshKey */
                     passphrase?: string;
+                    /** @description azureServicePrincipal: the subscription id (a GUID) */
+                    subscriptionId?: string;
+                    /** @description azureServicePrincipal: the service principal's application (client) id (a GUID) */
+                    clientId?: string;
+                    /** @description azureServicePrincipal: the service principal's secret */
+                    clientSecret?: string;
+                    /** @description azureServicePrincipal: the tenant id (a GUID) or domain */
+                    tenantId?: string;
+                    /** @description azureServicePrincipal: Azure (default), AzureChinaCloud, AzureUSGovernment, AzureGermanCloud */
+                    azureEnvironmentName?: string;
                 };
             };
         };
@@ -5783,6 +5820,127 @@ export interface operations {
                                 commit: string | null;
                             };
                         }[];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBuildPerformance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        reports: {
+                            file: string;
+                            path: string;
+                            /** @enum {string} */
+                            parser: "JMeter" | "JMeterCSV" | "JUnit" | "Taurus";
+                            samples: number;
+                            errors: number;
+                            errorPercent: number;
+                            /** @description ms */
+                            average: number;
+                            /** @description ms */
+                            median: number;
+                            /** @description the 90th percentile, ms */
+                            line90: number;
+                            min: number;
+                            max: number;
+                            /** @description per label, in label order */
+                            uris: {
+                                uri: string;
+                                httpCodes: string[];
+                                samples: number;
+                                errors: number;
+                                errorPercent: number;
+                                /** @description ms */
+                                average: number;
+                                /** @description ms */
+                                median: number;
+                                /** @description the 90th percentile, ms */
+                                line90: number;
+                                min: number;
+                                max: number;
+                            }[];
+                            /** @description more labels than kept */
+                            truncated?: boolean;
+                            /** @enum {string} */
+                            result: "SUCCESS" | "UNSTABLE" | "FAILURE";
+                        }[];
+                        /** @description the build the relative thresholds (modeOfThreshold) compared with; null: none */
+                        comparedWith: number | null;
+                        previous: {
+                            build: number;
+                            reports: {
+                                file: string;
+                                path: string;
+                                /** @enum {string} */
+                                parser: "JMeter" | "JMeterCSV" | "JUnit" | "Taurus";
+                                samples: number;
+                                errors: number;
+                                errorPercent: number;
+                                /** @description ms */
+                                average: number;
+                                /** @description ms */
+                                median: number;
+                                /** @description the 90th percentile, ms */
+                                line90: number;
+                                min: number;
+                                max: number;
+                                /** @description per label, in label order */
+                                uris: {
+                                    uri: string;
+                                    httpCodes: string[];
+                                    samples: number;
+                                    errors: number;
+                                    errorPercent: number;
+                                    /** @description ms */
+                                    average: number;
+                                    /** @description ms */
+                                    median: number;
+                                    /** @description the 90th percentile, ms */
+                                    line90: number;
+                                    min: number;
+                                    max: number;
+                                }[];
+                                /** @description more labels than kept */
+                                truncated?: boolean;
+                                /** @enum {string} */
+                                result: "SUCCESS" | "UNSTABLE" | "FAILURE";
+                            }[];
+                        } | null;
                     };
                 };
             };

@@ -4,6 +4,7 @@
 //   kube:   { type: secretFile, fileName: config, content: "..." }   (or contentBase64)
 //   git:    { type: sshKey, privateKey: "-----BEGIN ...", username: git, passphrase: "..." }
 //   tls:    { type: certificate, contentBase64: "...", password: "..." }
+//   azure:  { type: azureServicePrincipal, subscriptionId: "<guid>", clientId: "<guid>", clientSecret: "...", tenantId: "<guid>" }
 // Every problem is reported with the credential's id and the field.
 import { parse as parseYaml } from 'yaml';
 import type { Credential } from '../core/credentials.ts';
@@ -14,6 +15,7 @@ const TYPES: Record<Credential['type'], string[]> = {
   secretFile: [],
   sshKey: ['privateKey'],
   certificate: [],
+  azureServicePrincipal: ['subscriptionId', 'clientId', 'clientSecret', 'tenantId'],
 };
 
 export function parseCredentialsFile(text: string, file: string): Map<string, Credential> {
@@ -36,7 +38,7 @@ export function parseCredentialsFile(text: string, file: string): Map<string, Cr
     }
     const t = type as Credential['type'];
     for (const k of Object.keys(r)) {
-      if (!['type', 'secret', 'username', 'password', 'fileName', 'content', 'contentBase64', 'privateKey', 'passphrase', 'description'].includes(k)) {
+      if (!['type', 'secret', 'username', 'password', 'fileName', 'content', 'contentBase64', 'privateKey', 'passphrase', 'description', 'subscriptionId', 'clientId', 'clientSecret', 'tenantId', 'azureEnvironmentName'].includes(k)) {
         throw new Error(`${file}: credential '${id}' has an unknown field '${k}'`);
       }
     }
@@ -65,6 +67,13 @@ export function parseCredentialsFile(text: string, file: string): Map<string, Cr
     if (privateKey !== undefined) c.privateKey = privateKey;
     const passphrase = str('passphrase');
     if (passphrase !== undefined) c.passphrase = passphrase;
+    if (t === 'azureServicePrincipal') {
+      c.subscriptionId = str('subscriptionId')!;
+      c.clientId = str('clientId')!;
+      c.clientSecret = str('clientSecret')!;
+      c.tenantId = str('tenantId')!;
+      c.azureEnvironmentName = str('azureEnvironmentName') ?? 'Azure';
+    }
     out.set(id, c);
   }
   return out;

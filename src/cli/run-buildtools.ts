@@ -1,6 +1,8 @@
 // What `kiln run` gives the build-tool and report plugins (BuildServices.buildTools):
 //   coverage     results collected and written to .kiln/runs/N/coverage.json at the end; the
 //                reference for deltas and modified code is the newest earlier run's
+//   performance  perfReport's reports written to .kiln/runs/N/performance.json at the end; earlier
+//                runs' are the history the relative thresholds compare with
 //   htmlReport   publishHTML's files kept under .kiln/runs/N/htmlreports/<name>/ (open them
 //                from disk; there is no server to sandbox them)
 //   configFile   managed config files from the directory KILN_CONFIG_FILES_DIR names: the file
@@ -11,9 +13,11 @@ import type { BuildToolsServices } from '../pipeline/steps/types.ts';
 import { CONFIG_FILE_ID, MAX_CONFIG_FILE_BYTES, type CoverageRecord } from '../core/buildtools.ts';
 import { keepStreamed, safeSegment } from '../controller/files.ts';
 import { StepFailure } from '../core/errors.ts';
+import type { PerformanceRecord } from '../core/performance.ts';
 
 export function localBuildTools(o: { runDir: string; incomingDir: string; env: NodeJS.ProcessEnv; cwd: string }): { services: BuildToolsServices; finish(): Promise<void> } {
   const coverage: CoverageRecord[] = [];
+  let performance: PerformanceRecord | null = null;
   const configDir = o.env['KILN_CONFIG_FILES_DIR'] ? path.resolve(o.cwd, o.env['KILN_CONFIG_FILES_DIR']) : null;
   const services: BuildToolsServices = {
     coverage: {
@@ -30,6 +34,21 @@ export function localBuildTools(o: { runDir: string; incomingDir: string; env: N
           if (r) return { build: n, record: r };
         }
         return null;
+      },
+    },
+    performance: {
+      record: async (r) => { performance = performance ? { reports: [...performance.reports, ...r.reports], comparedWith: r.comparedWith ?? performance.comparedWith } : r; },
+      history: async () => {
+        const runs = path.dirname(o.runDir);
+        const out: { build: number; result: string | null; record: PerformanceRecord | null }[] = [];
+        for (let n = Number(path.basename(o.runDir)) - 1; n >= 1 && out.length < 100; n--) {
+          const text = await fsp.readFile(path.join(runs, String(n), 'performance.json'), 'utf8').catch(() => null);
+          let record: PerformanceRecord | null = null;
+          try { record = text === null ? null : JSON.parse(text) as PerformanceRecord; } catch { record = null; }
+          const result = await fsp.readFile(path.join(runs, String(n), 'build.json'), 'utf8').then((t) => { const r = (JSON.parse(t) as { result?: unknown }).result; return typeof r === 'string' ? r : null; }, () => null);
+          out.push({ build: n, result, record: record && Array.isArray(record.reports) ? record : null });
+        }
+        return out;
       },
     },
     htmlReport: async (report, sources) => {
@@ -54,6 +73,7 @@ export function localBuildTools(o: { runDir: string; incomingDir: string; env: N
   return {
     services,
     finish: async () => {
+      if (performance) await fsp.writeFile(path.join(o.runDir, 'performance.json'), JSON.stringify(performance, null, 2));
       if (coverage.length > 0) await fsp.writeFile(path.join(o.runDir, 'coverage.json'), JSON.stringify(coverage, null, 2));
     },
   };

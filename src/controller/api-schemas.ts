@@ -467,7 +467,7 @@ export const GrantsBody = Type.Object({
 // ---------------------------------------------------------------------------------------------
 // credentials and clouds
 
-const CredentialType = StringEnum(['secretText', 'usernamePassword', 'secretFile', 'sshKey', 'certificate'] as const);
+const CredentialType = StringEnum(['secretText', 'usernamePassword', 'secretFile', 'sshKey', 'certificate', 'azureServicePrincipal'] as const);
 export const Credential = Answer({
   id: Type.String(),
   type: CredentialType,
@@ -492,6 +492,11 @@ const secretFields = {
   contentBase64: Type.Optional(Type.String({ description: 'secretFile, certificate: the content in base64' })),
   privateKey: Type.Optional(Type.String({ description: 'sshKey: PEM or OpenSSH' })),
   passphrase: Type.Optional(Type.String({ description: 'sshKey' })),
+  subscriptionId: Type.Optional(Type.String({ description: 'azureServicePrincipal: the subscription id (a GUID)' })),
+  clientId: Type.Optional(Type.String({ description: "azureServicePrincipal: the service principal's application (client) id (a GUID)" })),
+  clientSecret: Type.Optional(Type.String({ description: "azureServicePrincipal: the service principal's secret" })),
+  tenantId: Type.Optional(Type.String({ description: 'azureServicePrincipal: the tenant id (a GUID) or domain' })),
+  azureEnvironmentName: Type.Optional(Type.String({ description: 'azureServicePrincipal: Azure (default), AzureChinaCloud, AzureUSGovernment, AzureGermanCloud' })),
 };
 export const CredentialCreateBody = Type.Object({ id: Type.String(), type: CredentialType, ...secretFields });
 export const CredentialUpdateBody = Type.Object(secretFields, { description: 'the fields to change; secret fields replace the secret' });

@@ -4,6 +4,7 @@
 //
 //   GET    .../builds/:n/coverage                 the build's coverage results (viewer)
 //   GET    .../builds/:n/html-reports             the build's HTML reports, each with its URL (viewer)
+//   GET    .../builds/:n/performance              perfReport's reports, and the previous build's with some (viewer)
 //   GET    .../builds/:n/html-reports/:report/*   a file of a report (viewer), SANDBOXED
 //   GET    /api/v1/config-files                   managed config files, without content (admin)
 //   GET|PUT|DELETE /api/v1/config-files/:id       one managed config file (admin; audit-logged)
@@ -29,6 +30,7 @@ import { CONFIG_FILE_ID, COVERAGE_BASELINES, COVERAGE_METRICS, MAX_CONFIG_FILE_B
 import { relPathProblem } from '../pipeline/steps/files.ts';
 import { StepFailure } from '../core/errors.ts';
 import { fileReader } from '../util/files-stream.ts';
+import type { PerformanceRecord, PerformanceService } from '../core/performance.ts';
 
 export const HTML_REPORT_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'";
 
@@ -47,6 +49,7 @@ export function buildToolServices(d: { store: Store; files: BuildFiles }, job: {
         return null;
       },
     },
+    performance: performanceService(d, job, build),
     htmlReport: async (report, sources) => {
       const buildDir = d.files.dir(job.id, build.number);
       const rel = path.join('htmlreports', safeSegment(report.name));
@@ -103,6 +106,39 @@ export function buildToolServices(d: { store: Store; files: BuildFiles }, job: {
   };
 }
 
+/**
+ * perfReport's results: `performance.json` beside the build's files (one file per build, read
+ * whole; a second perfReport in the build adds its reports), so no store table is needed; it
+ * goes with the build's directory.
+ */
+function performanceService(d: { store: Store; files: BuildFiles }, job: { id: string; name: string }, build: { id: string; number: number }): PerformanceService {
+  const file = path.join(d.files.dir(job.id, build.number), 'performance.json');
+  return {
+    record: async (r) => {
+      const had = await readPerformance(file);
+      const next: PerformanceRecord = had ? { reports: [...had.reports, ...r.reports], comparedWith: r.comparedWith ?? had.comparedWith } : r;
+      await fsp.mkdir(path.dirname(file), { recursive: true });
+      await fsp.writeFile(`${file}.tmp`, JSON.stringify(next));
+      await fsp.rename(`${file}.tmp`, file);
+    },
+    history: async () => {
+      const older = (await d.store.builds.list(job.name, { limit: 100 })).builds.filter((b) => b.number < build.number).sort((a, b) => b.number - a.number);
+      return Promise.all(older.map(async (b) => ({ build: b.number, result: b.result ?? null, record: await readPerformance(path.join(d.files.dir(job.id, b.number), 'performance.json')) })));
+    },
+  };
+}
+
+async function readPerformance(file: string): Promise<PerformanceRecord | null> {
+  const text = await fsp.readFile(file, 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    const r = JSON.parse(text) as PerformanceRecord;
+    return r && Array.isArray(r.reports) ? r : null;
+  } catch {
+    return null;
+  }
+}
+
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8', '.htm': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
   '.json': 'application/json', '.txt': 'text/plain; charset=utf-8', '.xml': 'application/xml', '.svg': 'image/svg+xml', '.png': 'image/png',
@@ -133,6 +169,15 @@ const ConfigFileBody = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 200 })), type: Type.Optional(Type.String({ maxLength: 60, description: "custom, maven-settings, maven-global-settings, json, xml, properties..." })),
   comment: Type.Optional(Type.String({ maxLength: 2000 })), content: Type.String({ description: `at most ${MAX_CONFIG_FILE_BYTES} bytes` }),
 });
+const PerfStats = {
+  samples: Type.Integer(), errors: Type.Integer(), errorPercent: Type.Number(), average: Type.Integer({ description: 'ms' }), median: Type.Integer({ description: 'ms' }),
+  line90: Type.Integer({ description: 'the 90th percentile, ms' }), min: Type.Integer(), max: Type.Integer(),
+};
+const PerfReport = Answer({
+  file: Type.String(), path: Type.String(), parser: Type.String({ enum: ['JMeter', 'JMeterCSV', 'JUnit', 'Taurus'] }), ...PerfStats,
+  uris: Type.Array(Answer({ uri: Type.String(), httpCodes: Type.Array(Type.String()), ...PerfStats }), { description: 'per label, in label order' }),
+  truncated: Type.Optional(Type.Boolean({ description: 'more labels than kept' })), result: Type.String({ enum: ['SUCCESS', 'UNSTABLE', 'FAILURE'] }),
+});
 const buildParams = Type.Object({ job: Type.String({ minLength: 1 }), number: Type.Integer({ minimum: 1 }) });
 
 export function registerBuildToolRoutes(root: FastifyInstance, ctx: { store: Store; files: BuildFiles; audit: (e: { actor: string; action: string; target: string; detail: string; address: string }) => Promise<void> }): void {
@@ -149,6 +194,22 @@ export function registerBuildToolRoutes(root: FastifyInstance, ctx: { store: Sto
   app.get('/api/v1/jobs/:job/builds/:number/coverage', {
     schema: { operationId: 'getBuildCoverage', tags: ['builds'], summary: "The build's coverage results (recordCoverage, jacoco, cobertura): totals per metric, quality gates", params: buildParams, response: answers({ 200: Answer({ results: Type.Array(CoverageResult) }) }) },
   }, async (req) => ({ results: await ctx.store.buildTools.listCoverage((await needBuild(req.params)).b.id) }));
+
+  app.get('/api/v1/jobs/:job/builds/:number/performance', {
+    schema: {
+      operationId: 'getBuildPerformance', tags: ['builds'], summary: "The build's performance reports (perfReport), and those of the newest earlier build that has some (the trend)", params: buildParams,
+      response: answers({ 200: Answer({ reports: Type.Array(PerfReport), comparedWith: Type.Union([Type.Integer(), Type.Null()], { description: 'the build the relative thresholds (modeOfThreshold) compared with; null: none' }), previous: Type.Union([Answer({ build: Type.Integer(), reports: Type.Array(PerfReport) }), Type.Null()]) }) }),
+    },
+  }, async (req) => {
+    const { b, job } = await needBuild(req.params);
+    const own = await readPerformance(path.join(ctx.files.dir(job.id, b.number), 'performance.json'));
+    let previous: { build: number; reports: PerformanceRecord['reports'] } | null = null;
+    for (const o of (await ctx.store.builds.list(b.job, { limit: 100 })).builds.filter((x) => x.number < b.number).sort((x, y) => y.number - x.number)) {
+      const r = await readPerformance(path.join(ctx.files.dir(job.id, o.number), 'performance.json'));
+      if (r) { previous = { build: o.number, reports: r.reports }; break; }
+    }
+    return { reports: own?.reports ?? [], comparedWith: own?.comparedWith ?? null, previous };
+  });
 
   app.get('/api/v1/jobs/:job/builds/:number/html-reports', {
     schema: { operationId: 'listHtmlReports', tags: ['builds'], summary: "The build's HTML reports (publishHTML), each with the URL of its first page", params: buildParams, response: answers({ 200: Answer({ reports: Type.Array(HtmlReport) }) }) },

@@ -13,8 +13,8 @@
 // from "the ciphertext was tampered with"; both are errors naming the credential, never garbage.
 //
 // What is secret and what is not. Encrypted: secret text, password, file bytes, private key,
-// passphrase, keystore bytes and password, and (inside the payload, authenticated) the username
-// and file name too. Shown in the API as metadata, as Jenkins shows it in its credentials list:
+// passphrase, keystore bytes and password, an Azure service principal's ids and secret, and
+// (inside the payload, authenticated) the username and file name too. Shown in the API as metadata, as Jenkins shows it in its credentials list:
 // id, type, description, scope, the username (usernamePassword, sshKey) and file name
 // (secretFile), times, and usedBy. Builds get the payload's copy of username and file name.
 //
@@ -189,7 +189,17 @@ interface Payload {
   content?: string;
   privateKey?: string;
   passphrase?: string;
+  /** azureServicePrincipal */
+  subscriptionId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  tenantId?: string;
+  azureEnvironmentName?: string;
 }
+
+/** The clouds the Azure Credentials plugin's azureEnvironmentName names. */
+export const AZURE_ENVIRONMENTS = ['Azure', 'AzureChinaCloud', 'AzureUSGovernment', 'AzureGermanCloud'] as const;
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 const MiB = 1024 * 1024;
 export const LIMITS = { text: 64 * 1024, username: 1000, description: 10_000, file: MiB, privateKey: 64 * 1024, fileName: 255 } as const;
@@ -201,6 +211,7 @@ const FIELDS: Record<CredentialType, { required: (keyof Payload)[]; optional: (k
   secretFile: { required: ['fileName', 'content'], optional: [] },
   sshKey: { required: ['username', 'privateKey'], optional: ['passphrase'] },
   certificate: { required: ['content'], optional: ['password'] },
+  azureServicePrincipal: { required: ['subscriptionId', 'clientId', 'clientSecret', 'tenantId'], optional: ['azureEnvironmentName'] },
 };
 
 const COMMON = ['id', 'type', 'description', 'folder'];
@@ -329,7 +340,29 @@ function payloadFields(type: CredentialType, body: Record<string, unknown>): Pay
   if (content !== undefined) p.content = content;
   if (has('privateKey')) p.privateKey = str(body, 'privateKey', LIMITS.privateKey, { nonEmpty: true });
   if (has('passphrase')) p.passphrase = str(body, 'passphrase', LIMITS.username);
+  if (has('subscriptionId')) p.subscriptionId = guid(body, 'subscriptionId');
+  if (has('clientId')) p.clientId = guid(body, 'clientId');
+  if (has('clientSecret')) p.clientSecret = str(body, 'clientSecret', LIMITS.text, { nonEmpty: true, noControl: true });
+  if (has('tenantId')) {
+    const t = str(body, 'tenantId', 253, { nonEmpty: true, noControl: true });
+    if (!GUID.test(t) && !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/.test(t)) {
+      throw bad('tenantId', `'${t.slice(0, 100)}' is neither a tenant id (a GUID) nor a tenant domain (contoso.onmicrosoft.com)`);
+    }
+    p.tenantId = t;
+  }
+  if (has('azureEnvironmentName')) {
+    const e = str(body, 'azureEnvironmentName', 40);
+    if (e !== '' && !(AZURE_ENVIRONMENTS as readonly string[]).includes(e)) throw bad('azureEnvironmentName', `'${e.slice(0, 40)}' is none of ${AZURE_ENVIRONMENTS.join(', ')}`);
+    p.azureEnvironmentName = e;
+  }
   return p;
+}
+
+/** An Azure id (subscription, application/client): a GUID. */
+function guid(body: Record<string, unknown>, k: string): string {
+  const v = str(body, k, 100, { nonEmpty: true, noControl: true }).trim();
+  if (!GUID.test(v)) throw bad(k, `'${v.slice(0, 100)}' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+  return v;
 }
 
 function asBody(body: unknown): Record<string, unknown> {
@@ -516,6 +549,13 @@ export class CredentialService {
     if (p.content !== undefined) c.content = Buffer.from(p.content, 'base64');
     if (p.privateKey !== undefined) c.privateKey = p.privateKey;
     if (p.passphrase !== undefined) c.passphrase = p.passphrase;
+    if (rec.type === 'azureServicePrincipal') {
+      c.subscriptionId = p.subscriptionId ?? '';
+      c.clientId = p.clientId ?? '';
+      c.clientSecret = p.clientSecret ?? '';
+      c.tenantId = p.tenantId ?? '';
+      c.azureEnvironmentName = p.azureEnvironmentName || 'Azure';
+    }
     return c;
   }
 

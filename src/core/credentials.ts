@@ -4,7 +4,7 @@
 
 export interface Credential {
   id: string;
-  type: 'secretText' | 'usernamePassword' | 'secretFile' | 'sshKey' | 'certificate';
+  type: 'secretText' | 'usernamePassword' | 'secretFile' | 'sshKey' | 'certificate' | 'azureServicePrincipal';
   secret?: string;
   username?: string;
   password?: string;
@@ -12,6 +12,13 @@ export interface Credential {
   content?: Buffer;
   privateKey?: string;
   passphrase?: string;
+  /** azureServicePrincipal (the Azure Credentials plugin): a service principal's ids and secret. */
+  subscriptionId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  tenantId?: string;
+  /** Azure, AzureChinaCloud, AzureUSGovernment, AzureGermanCloud (default Azure). */
+  azureEnvironmentName?: string;
 }
 
 /** The strings of a credential the engine masks in the console (the same choice as engine.ts / withCredentials.ts). */
@@ -24,6 +31,8 @@ export function secretsOf(c: Credential): string[] {
     case 'sshKey': add(c.passphrase, ...(c.privateKey ?? '').split('\n').filter((l) => l.length >= 16)); break;
     case 'certificate': add(c.password); break;
     case 'secretFile': break;
+    // The Azure Credentials plugin's binding masks all four values (they are Secrets there).
+    case 'azureServicePrincipal': add(c.clientSecret, c.subscriptionId, c.clientId, c.tenantId); break;
   }
   return out;
 }

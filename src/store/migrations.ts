@@ -367,6 +367,42 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 19,
+    name: 'credentials of type azureServicePrincipal (Azure Credentials plugin): the type check widened',
+    statements: [
+      // Neither dialect widens a CHECK in place the same way: both tables are copied under new
+      // names (credential_uses first refers to the copy, so dropping the old credentials table
+      // deletes no use), the old ones dropped, the copies renamed (SQLite rewrites the foreign
+      // key's table name on rename; PostgreSQL keeps it by identity).
+      `CREATE TABLE credentials_v19 (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL CHECK (type IN ('secretText', 'usernamePassword', 'secretFile', 'sshKey', 'certificate', 'azureServicePrincipal')),
+        description TEXT NOT NULL DEFAULT '',
+        folder TEXT,
+        username TEXT,
+        file_name TEXT,
+        secret TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+      `INSERT INTO credentials_v19 (id, type, description, folder, username, file_name, secret, created_at, updated_at)
+        SELECT id, type, description, folder, username, file_name, secret, created_at, updated_at FROM credentials`,
+      `CREATE TABLE credential_uses_v19 (
+        credential_id TEXT NOT NULL REFERENCES credentials_v19 (id) ON DELETE CASCADE,
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        build_number BIGINT NOT NULL,
+        used_at BIGINT NOT NULL,
+        PRIMARY KEY (credential_id, job_id)
+      )`,
+      `INSERT INTO credential_uses_v19 (credential_id, job_id, build_number, used_at) SELECT credential_id, job_id, build_number, used_at FROM credential_uses`,
+      `DROP TABLE credential_uses`,
+      `DROP TABLE credentials`,
+      `ALTER TABLE credentials_v19 RENAME TO credentials`,
+      `ALTER TABLE credential_uses_v19 RENAME TO credential_uses`,
+      `CREATE INDEX credential_uses_job ON credential_uses (job_id)`,
+    ],
+  },
 ];
 
 /** The newest version (migrations of parallel branches take numbers given out in advance, so not the list's length). */

@@ -542,9 +542,9 @@ export interface QueueRepo {
 // credentials (the store keeps metadata and an opaque encrypted envelope; src/controller/credentials.ts
 // encrypts, decrypts and validates the secrets)
 
-export type CredentialType = 'secretText' | 'usernamePassword' | 'secretFile' | 'sshKey' | 'certificate';
+export type CredentialType = 'secretText' | 'usernamePassword' | 'secretFile' | 'sshKey' | 'certificate' | 'azureServicePrincipal';
 
-export const CREDENTIAL_TYPES: readonly CredentialType[] = ['secretText', 'usernamePassword', 'secretFile', 'sshKey', 'certificate'];
+export const CREDENTIAL_TYPES: readonly CredentialType[] = ['secretText', 'usernamePassword', 'secretFile', 'sshKey', 'certificate', 'azureServicePrincipal'];
 
 /** A job whose last build bound the credential. */
 export interface CredentialUse {

@@ -1014,6 +1014,9 @@ export class PipelineRun {
       case 'certificate':
         // Jenkins has no environment {} binding for a certificate (CredentialsBindingHandler.forId): withCredentials binds it.
         throw new StepFailure(`No suitable binding handler could be found for type com.cloudbees.plugins.credentials.impl.CertificateCredentialsImpl. Supported types are ${ENV_CREDENTIAL_TYPES}.`, { loc });
+      case 'azureServicePrincipal':
+        // Nor for the Azure Credentials plugin's: withCredentials([azureServicePrincipal('id')]) binds it.
+        throw new StepFailure(`No suitable binding handler could be found for type com.microsoft.azure.util.AzureCredentials. Supported types are ${ENV_CREDENTIAL_TYPES}.`, { loc });
     }
   }
 

@@ -15,6 +15,7 @@ import type { HttpServices } from '../../core/http-services.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import type { ThrottleService } from '../../core/throttle.ts';
 import type { CoverageService, ManagedConfigFile } from '../../core/buildtools.ts';
+import type { PerformanceService } from '../../core/performance.ts';
 
 /** Arguments after binding to the declaration: named values, and the block if any. */
 export interface StepArgs {
@@ -328,6 +329,8 @@ export interface BuildServices {
 /** The host side of the coverage, htmlpublisher and config-files plugins; each part absent where the host has none. */
 export interface BuildToolsServices {
   coverage?: CoverageService;
+  /** perfReport's results (the performance plugin): kept per build, and earlier builds' for the comparison. */
+  performance?: PerformanceService;
   /**
    * publishHTML: keeps one report's files for this build under its name (the host serves them
    * sandboxed); keepAll false: the host drops earlier builds' copies of that report.

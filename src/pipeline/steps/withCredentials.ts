@@ -87,8 +87,24 @@ async function bindOne(ctx: StepContext, b: Value, bound: Bound): Promise<void> 
       if (pv) { bound.env[pv] = c.password ?? ''; bound.secrets.push(c.password ?? ''); bound.masked.push(pv); }
       break;
     }
+    case 'azureServicePrincipal': {
+      // The Azure Credentials plugin's AzureCredentialsBinding: its four variables (default names
+      // AZURE_*), every value masked, as that MultiBinding masks all it binds.
+      want(c, ['azureServicePrincipal'], symbol);
+      const vars: [string, string, string | undefined][] = [
+        ['subscriptionIdVariable', 'AZURE_SUBSCRIPTION_ID', c.subscriptionId], ['clientIdVariable', 'AZURE_CLIENT_ID', c.clientId],
+        ['clientSecretVariable', 'AZURE_CLIENT_SECRET', c.clientSecret], ['tenantIdVariable', 'AZURE_TENANT_ID', c.tenantId],
+      ];
+      for (const [param, dflt, value] of vars) {
+        const name = opt(param)?.trim() || dflt;
+        bound.env[name] = value ?? '';
+        bound.masked.push(name);
+        bound.secrets.push(value ?? '');
+      }
+      break;
+    }
     default:
-      throw new StepFailure(`withCredentials: unknown binding ${symbol}(...) (use string, usernamePassword, usernameColonPassword, file, sshUserPrivateKey, certificate)`);
+      throw new StepFailure(`withCredentials: unknown binding ${symbol}(...) (use string, usernamePassword, usernameColonPassword, file, sshUserPrivateKey, certificate, azureServicePrincipal)`);
   }
 }
 

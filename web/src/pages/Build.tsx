@@ -15,6 +15,7 @@ import { useTitle } from '../title.ts';
 import { statusOf } from '../format.ts';
 import { BuildIssues } from './BuildIssues.tsx';
 import { BuildReports } from './BuildReports.tsx';
+import { BuildPerformance } from './BuildPerformance.tsx';
 import { ChangesTab, Revision, useChanges } from './Changes.tsx';
 import { RestartedFrom, RestartStageButton } from './RestartStage.tsx';
 
@@ -97,6 +98,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
       <StageView stages={d.stages} now={now} strip={following && running && tab === 'console'} onPick={(s) => { setTab('console'); showStage(s.id, s.name); }} />
       <BuildIssues job={job} number={number} refresh={d.status} />
       <BuildReports job={job} number={number} refresh={d.status} />
+      <BuildPerformance job={job} number={number} refresh={d.status} />
       <div className="tabs" role="tablist" aria-label="Build details" onKeyDown={(e) => {
         // Arrow keys move between tabs, as in every tab list.
         const order = ['console', 'changes', 'artifacts', 'tests', 'params'] as const;

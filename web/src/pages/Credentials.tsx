@@ -11,8 +11,9 @@ import { useTitle } from '../title.ts';
 
 const TYPES: [CredentialType, string][] = [
   ['secretText', 'Secret text'], ['usernamePassword', 'Username with password'], ['secretFile', 'Secret file'],
-  ['sshKey', 'SSH username with private key'], ['certificate', 'Certificate (PKCS#12)'],
+  ['sshKey', 'SSH username with private key'], ['certificate', 'Certificate (PKCS#12)'], ['azureServicePrincipal', 'Azure Service Principal'],
 ];
+const AZURE_ENVIRONMENTS = ['Azure', 'AzureChinaCloud', 'AzureUSGovernment', 'AzureGermanCloud'];
 
 async function base64Of(file: File): Promise<string> {
   const buf = new Uint8Array(await file.arrayBuffer());
@@ -81,13 +82,17 @@ function AddCredential({ onDone }: { onDone: () => void }) {
         body.contentBase64 = await base64Of(file);
         if (val('password')) body.password = val('password');
       }
+      if (type === 'azureServicePrincipal') {
+        for (const k of ['subscriptionId', 'clientId', 'clientSecret', 'tenantId']) body[k] = val(k);
+        if (val('azureEnvironmentName')) body.azureEnvironmentName = val('azureEnvironmentName');
+      }
       await api.post('/credentials', body);
       setF({});
       setFile(null);
       onDone();
     });
   };
-  const fe = fieldErrors(error, ['type', 'id', 'description', 'secret', 'username', 'password', 'privateKey', 'passphrase', 'fileName', 'content', 'contentBase64', 'folder'], { conflict: 'id' });
+  const fe = fieldErrors(error, ['type', 'id', 'description', 'secret', 'username', 'password', 'privateKey', 'passphrase', 'fileName', 'content', 'contentBase64', 'folder', 'subscriptionId', 'clientId', 'clientSecret', 'tenantId', 'azureEnvironmentName'], { conflict: 'id' });
   const FILE = ['fileName', 'content', 'contentBase64'];
   return (
     <Form className="card" onSubmit={submit} errors={fe} error={error} aria-labelledby="add-cred-h" autoComplete="off">
@@ -104,6 +109,13 @@ function AddCredential({ onDone }: { onDone: () => void }) {
       </> : null}
       {type === 'secretFile' || type === 'certificate' ? <Field label={type === 'secretFile' ? 'File' : 'Certificate file'} name={FILE}>{(id) => <input id={id} type="file" required onChange={(e) => setFile(e.target.files?.[0] ?? null)} />}</Field> : null}
       {type === 'certificate' ? <Field label="Password (optional)" name="password">{(id) => <input id={id} type="password" autoComplete="new-password" value={val('password')} onChange={set('password')} />}</Field> : null}
+      {type === 'azureServicePrincipal' ? <>
+        <Field label="Subscription ID" name="subscriptionId">{(id) => <input id={id} required className="mono" value={val('subscriptionId')} onChange={set('subscriptionId')} />}</Field>
+        <Field label="Client ID" name="clientId" hint="The service principal's application id">{(id) => <input id={id} required className="mono" value={val('clientId')} onChange={set('clientId')} />}</Field>
+        <Field label="Client secret" name="clientSecret">{(id) => <input id={id} type="password" autoComplete="new-password" required value={val('clientSecret')} onChange={set('clientSecret')} />}</Field>
+        <Field label="Tenant ID" name="tenantId" hint="A GUID or the tenant's domain">{(id) => <input id={id} required className="mono" value={val('tenantId')} onChange={set('tenantId')} />}</Field>
+        <Field label="Azure environment" name="azureEnvironmentName">{(id) => <select id={id} value={val('azureEnvironmentName') || 'Azure'} onChange={set('azureEnvironmentName')}>{AZURE_ENVIRONMENTS.map((e) => <option key={e} value={e}>{e}</option>)}</select>}</Field>
+      </> : null}
       <Field label="Folder (optional)" name="folder" hint="Only jobs in this folder may use it; empty = global">{(id) => <input id={id} value={val('folder')} onChange={set('folder')} />}</Field>
       <ErrorBox error={fe.rest} />
       <button type="submit" className="primary" disabled={busy}>Add credential</button>
