@@ -450,7 +450,8 @@ export async function migrate(db: Db, opts: { schema?: string | null; now: numbe
     await tx.run(CREATE_TABLE);
     const current = await appliedVersion(tx);
     if (current > SCHEMA_VERSION) throw tooNew(current);
-    for (const m of MIGRATIONS) {
+    // In version order whatever the list's order (branches append the numbers given them in advance).
+    for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
       if (m.version <= current) continue;
       for (const sql of m.statements) await tx.run(sql);
       await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, opts.now]);
