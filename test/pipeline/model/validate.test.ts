@@ -226,7 +226,7 @@ test('a parallel branch may hold sequential stages but not parallel or matrix', 
     }
   }
 }`;
-  assert.deepEqual(lint(src), ['10:15: Parallel stages or branches can only be included in a top-level stage.']);
+  assert.deepEqual(lint(src), ['10:15: "matrix" or "parallel" cannot be nested inside another "matrix" or "parallel".']);
 });
 
 test('a stage without a name or a block, and non-stage statements in stages', () => {
