@@ -4,7 +4,7 @@
 //   timestamps and block steps such as withCredentials, in the order written, the first
 //   outermost: #withOptions) → when{beforeInput} → input → when{beforeAgent} → agent → environment → when →
 //   steps | stages | parallel | matrix → post (always, changed, fixed, regression, aborted,
-//   failure, success, unstable, unsuccessful, notBuilt, cleanup: each asked in turn against the
+//   success, unsuccessful, unstable, failure, notBuilt, cleanup: each asked in turn against the
 //   result so far, postConditionHolds).
 //
 // As Jenkins' ModelInterpreter: a list of stages keeps its first error (Failures), and only that

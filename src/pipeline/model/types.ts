@@ -305,7 +305,7 @@ export interface When {
 
 /** In the order Jenkins runs them (cleanup always last). */
 export const POST_CONDITIONS = [
-  'always', 'changed', 'fixed', 'regression', 'aborted', 'failure', 'success', 'unstable', 'unsuccessful', 'notBuilt', 'cleanup',
+  'always', 'changed', 'fixed', 'regression', 'aborted', 'success', 'unsuccessful', 'unstable', 'failure', 'notBuilt', 'cleanup',
 ] as const;
 export type PostCondition = (typeof POST_CONDITIONS)[number];
 
