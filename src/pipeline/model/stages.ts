@@ -5,7 +5,7 @@ import type { Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import type { AgentSpec, Matrix, MatrixAxis, MatrixExclude, Post, Stage, StageBody } from './types.ts';
 import {
-  Ctx, IDENTIFIER, blockOf, boolArg, describeExpr, describeStmt, didYouMean, withSuggestion, fmtList, sectionOf, staticValue, strArg,
+  Ctx, IDENTIFIER, blockOf, boolArg, describeExpr, describeStmt, sourceText, didYouMean, withSuggestion, fmtList, sectionOf, staticValue, strArg,
   type Section,
 } from './context.ts';
 import { parseAgent } from './agent.ts';
@@ -282,7 +282,9 @@ function parseAxis(ctx: Ctx, sec: Section, inExclude: boolean): AxisRead | null 
     for (const a of vs.call.args) {
       const v = staticValue(a);
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-        ctx.error('matrix', `Expected string literal but got ${describeExpr(a)}`, a.loc);
+        // Jenkins (ModelValidatorImpl) names a GString by its source, quotes included
+        const src = a.type === 'GString' ? sourceText(ctx, a.loc)?.trim() : null;
+        ctx.error('matrix', `Expected string literal but got ${src || describeExpr(a)}`, a.loc);
         continue;
       }
       const sv = String(v);
