@@ -397,7 +397,7 @@ export class PipelineRun {
         const { ctx: c3, cleanup } = await this.#withEnvironment(p.environment, await this.#toolInstall(p.tools, c2));
         topCtx = c3;
         try {
-          const checkout = !p.options.skipDefaultCheckout && this.#o.scm && c3.workspace ? await this.#defaultCheckout(c3, p.options.checkoutToSubdirectory) : null;
+          const checkout = !p.options.skipDefaultCheckout && this.#o.scm && c3.workspace ? await this.#defaultCheckout(c3, p.options.checkoutToSubdirectoryExpr ? await this.#evalValue(p.options.checkoutToSubdirectoryExpr, c3) : p.options.checkoutToSubdirectory) : null;
           await this.#withOptions(p.options, c3, null, async (c4) => {
             topCtx = c4;
             const failures: Failures = { first: checkout };

@@ -40,7 +40,7 @@ const OPTIONS: Record<string, { spec: ArgSpec; stage: boolean; ignored?: boolean
   disableConcurrentBuilds: { stage: false, spec: { what: 'disableConcurrentBuilds', params: [{ name: 'abortPrevious', type: 'boolean' }] } },
   quietPeriod: { stage: false, spec: { what: 'quietPeriod', positional: 'quietPeriod', params: [{ name: 'quietPeriod', type: 'integer', required: true }] } },
   buildDiscarder: { stage: false, spec: { what: 'buildDiscarder', positional: 'strategy', params: [{ name: 'strategy', type: 'any', required: true }] } },
-  checkoutToSubdirectory: { stage: false, spec: { what: 'checkoutToSubdirectory', positional: 'path', params: [{ name: 'path', type: 'string', required: true }] } },
+  checkoutToSubdirectory: { stage: false, spec: { what: 'checkoutToSubdirectory', positional: 'path', params: [{ name: 'path', type: 'string', required: true, literal: false }] } },
   preserveStashes: { stage: false, spec: { what: 'preserveStashes', params: [{ name: 'buildCount', type: 'integer' }] } },
   newContainerPerStage: { stage: false, spec: { what: 'newContainerPerStage', params: [] } },
   disableResume: { stage: false, spec: { what: 'disableResume', params: [] } },
@@ -206,7 +206,13 @@ function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>,
       if (strat) o.buildDiscarder = logRotator(ctx, strat, s.loc);
       return;
     }
-    case 'checkoutToSubdirectory': o.checkoutToSubdirectory = argStr(b, 'path'); return;
+    case 'checkoutToSubdirectory': {
+      // `checkoutToSubdirectory("${dir}")` is accepted, as Jenkins does, and evaluated at checkout
+      o.checkoutToSubdirectory = argStr(b, 'path');
+      const e = b.get('path');
+      if (e && e.value === undefined) o.checkoutToSubdirectoryExpr = e.expr;
+      return;
+    }
     case 'preserveStashes': {
       const n = argNum(b, 'buildCount') ?? 1;
       if (n < 1 || n > 50) ctx.error('options', `preserveStashes: buildCount must be between 1 and 50, got ${n}`, b.get('buildCount')!.expr.loc);

@@ -171,6 +171,8 @@ export interface Options {
   quietPeriod: number | null;
   buildDiscarder: BuildDiscarder | null;
   checkoutToSubdirectory: string | null;
+  /** checkoutToSubdirectory("${dir}"): the path as an expression, evaluated when the default checkout runs (Jenkins evaluates option arguments at run time). */
+  checkoutToSubdirectoryExpr?: Expr | null;
   preserveStashes: number | null;
   newContainerPerStage: boolean;
   disableResume: boolean;
