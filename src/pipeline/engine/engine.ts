@@ -57,6 +57,7 @@ import { findFirst, matchesWhole, type RegexSite } from '../script/regex.ts';
 import { GroovyException, ScriptError } from '../script/errors.ts';
 import type { CallArgs, ClosureValue, ScriptHost, Value } from '../script/values.ts';
 import type { StepRegistry } from '../steps/registry.ts';
+import { loadPipeline } from '../load.ts';
 import { bindStepArgs, StepBindError } from '../steps/bind.ts';
 import { unknownParametersLine } from '../steps/known-classes.ts';
 import { Interrupted, StepFailure, interruptionOf, throwIfAborted } from '../../core/errors.ts';
@@ -1333,6 +1334,7 @@ export class PipelineRun {
         const d = this.#o.registry.buildStepClass(cls);
         return d ? { decl: d, run: await this.#o.registry.implementation(d.name) } : null;
       },
+      validatePipeline: (text) => loadPipeline(text, this.#o.registry),
       get env() { return run.#envOf(c); },
       cwd: c.cwd,
       container: c.container,
