@@ -36,7 +36,8 @@ const OPTIONS: Record<string, { spec: ArgSpec; stage: boolean; ignored?: boolean
   skipDefaultCheckout: { stage: true, spec: { what: 'skipDefaultCheckout', positional: 'value', params: [{ name: 'value', type: 'boolean' }] } },
   ansiColor: { stage: true, spec: { what: 'ansiColor', positional: 'colorMapName', params: [{ name: 'colorMapName', type: 'string', required: true }] } },
   skipStagesAfterUnstable: { stage: false, spec: { what: 'skipStagesAfterUnstable', params: [] } },
-  parallelsAlwaysFailFast: { stage: false, spec: { what: 'parallelsAlwaysFailFast', params: [] } },
+  // `parallelsAlwaysFailFast false` turns it off (ParallelsAlwaysFailFast's optional Boolean; none or null: on)
+  parallelsAlwaysFailFast: { stage: false, spec: { what: 'parallelsAlwaysFailFast', positional: 'parallelsAlwaysFailFast', params: [{ name: 'parallelsAlwaysFailFast', type: 'boolean' }] } },
   disableConcurrentBuilds: { stage: false, spec: { what: 'disableConcurrentBuilds', params: [{ name: 'abortPrevious', type: 'boolean' }] } },
   quietPeriod: { stage: false, spec: { what: 'quietPeriod', positional: 'quietPeriod', params: [{ name: 'quietPeriod', type: 'integer', required: true }] } },
   buildDiscarder: { stage: false, spec: { what: 'buildDiscarder', positional: 'strategy', params: [{ name: 'strategy', type: 'any', required: true }] } },
@@ -198,7 +199,7 @@ function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>,
     case 'skipDefaultCheckout': o.skipDefaultCheckout = argBool(b, 'value', true); return;
     case 'ansiColor': o.ansiColor = argStr(b, 'colorMapName'); return;
     case 'skipStagesAfterUnstable': o.skipStagesAfterUnstable = true; return;
-    case 'parallelsAlwaysFailFast': o.parallelsAlwaysFailFast = true; return;
+    case 'parallelsAlwaysFailFast': o.parallelsAlwaysFailFast = argBool(b, 'parallelsAlwaysFailFast', true); return;
     case 'disableConcurrentBuilds': o.disableConcurrentBuilds = { abortPrevious: argBool(b, 'abortPrevious', false), loc: s.loc }; return;
     case 'quietPeriod': o.quietPeriod = argNum(b, 'quietPeriod'); return;
     case 'buildDiscarder': {
