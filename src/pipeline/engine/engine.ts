@@ -4,7 +4,7 @@
 //   timestamps and block steps such as withCredentials, in the order written, the first
 //   outermost: #withOptions) → when{beforeInput} → input → when{beforeAgent} → agent → environment → when →
 //   steps | stages | parallel | matrix → post (always, changed, fixed, regression, aborted,
-//   failure, success, unstable, unsuccessful, notBuilt, cleanup: each asked in turn against the
+//   success, unsuccessful, unstable, failure, notBuilt, cleanup: each asked in turn against the
 //   result so far, postConditionHolds).
 //
 // As Jenkins' ModelInterpreter: a list of stages keeps its first error (Failures), and only that
@@ -57,6 +57,7 @@ import { findFirst, matchesWhole, type RegexSite } from '../script/regex.ts';
 import { GroovyException, ScriptError } from '../script/errors.ts';
 import type { CallArgs, ClosureValue, ScriptHost, Value } from '../script/values.ts';
 import type { StepRegistry } from '../steps/registry.ts';
+import { loadPipeline } from '../load.ts';
 import { bindStepArgs, StepBindError } from '../steps/bind.ts';
 import { unknownParametersLine } from '../steps/known-classes.ts';
 import { Interrupted, StepFailure, interruptionOf, throwIfAborted } from '../../core/errors.ts';
@@ -397,7 +398,7 @@ export class PipelineRun {
         const { ctx: c3, cleanup } = await this.#withEnvironment(p.environment, await this.#toolInstall(p.tools, c2));
         topCtx = c3;
         try {
-          const checkout = !p.options.skipDefaultCheckout && this.#o.scm && c3.workspace ? await this.#defaultCheckout(c3, p.options.checkoutToSubdirectory) : null;
+          const checkout = !p.options.skipDefaultCheckout && this.#o.scm && c3.workspace ? await this.#defaultCheckout(c3, p.options.checkoutToSubdirectoryExpr ? await this.#evalValue(p.options.checkoutToSubdirectoryExpr, c3) : p.options.checkoutToSubdirectory) : null;
           await this.#withOptions(p.options, c3, null, async (c4) => {
             topCtx = c4;
             const failures: Failures = { first: checkout };
@@ -1336,6 +1337,7 @@ export class PipelineRun {
         const d = this.#o.registry.buildStepClass(cls);
         return d ? { decl: d, run: await this.#o.registry.implementation(d.name) } : null;
       },
+      validatePipeline: (text) => loadPipeline(text, this.#o.registry),
       get env() { return run.#envOf(c); },
       cwd: c.cwd,
       container: c.container,

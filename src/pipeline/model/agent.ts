@@ -71,7 +71,10 @@ function agentType(ctx: Ctx, s: Section, loc: Loc, AGENT_TYPES: readonly string[
   switch (s.name) {
     case 'any':
     case 'none':
-      if (s.call.args.length + s.call.namedArgs.length > 0 || s.call.closure) ctx.error('agent', `Agent type "${s.name}" takes no arguments`, s.nameLoc);
+      // `agent { any true }`: Jenkins reads the block's key as the type and, for these zero-argument
+      // types (DeclarativeAgentDescriptor.zeroArgModels), does not look at its value
+      const flag = s.call.args.length === 1 && s.call.namedArgs.length === 0 && s.call.args[0]!.type === 'Boolean';
+      if (!flag && (s.call.args.length + s.call.namedArgs.length > 0 || s.call.closure)) ctx.error('agent', `Agent type "${s.name}" takes no arguments`, s.nameLoc);
       return s.name === 'any' ? { type: 'any', loc } : { type: 'none', loc };
     case 'label': {
       if (s.call.closure) {

@@ -375,12 +375,16 @@ export function bindArgs(ctx: Ctx, sec: Section, spec: ArgSpec): Map<string, Bou
       bindOne(ctx, spec, spec.positional, args[0]!, args[0]!.loc, out, true);
     }
   }
+  // as Jenkins' ModelValidatorImpl.validateDescribable: required parameters are checked only
+  // when every named one is valid, so a misspelt name is one error, not two
+  let invalidName = false;
   for (const a of named) {
     if (a.keyExpr) {
       ctx.error('invalid-parameter', `Parameter names of "${spec.what}" must be plain names`, a.loc);
       continue;
     }
     if (!names.includes(a.name)) {
+      invalidName = true;
       const guess = nearest(a.name, names);
       ctx.error('invalid-parameter', guess
         ? `Invalid parameter "${a.name}", did you mean "${guess}"?`
@@ -399,7 +403,7 @@ export function bindArgs(ctx: Ctx, sec: Section, spec: ArgSpec): Map<string, Bou
   if (args.length === 0 && named.length === 0 && spec.positional && required > 0) {
     // `cron()`: Jenkins counts the arguments of a call that takes its one value unnamed
     ctx.error('missing-parameter', `"${spec.what}" should have ${required} arguments but has 0 arguments instead.`, sec.nameLoc);
-  } else if (!mixedOrBad) {
+  } else if (!mixedOrBad && !invalidName) {
     for (const p of spec.params) {
       if (p.required && !given.has(p.name)) ctx.error('missing-parameter', `Missing required parameter: "${p.name}"`, sec.nameLoc);
     }

@@ -106,6 +106,8 @@ function valueProblem(ctx: Ctx, e: Expr): { message: string; loc: Loc } | null {
     case 'Unary':
       return e.operand.type === 'Number' ? null : { message: INVALID_VALUE, loc: e.loc };
     case 'Binary':
+      // Groovy's elvis `a ?: b` is a ternary, not a binary expression: Jenkins' parser calls it an invalid value
+      if (e.op === '?:') return { message: INVALID_VALUE, loc: e.loc };
       return e.op === '+' ? concatProblem(ctx, e) : { message: INVALID_OPERATION, loc: e.loc };
     default:
       return { message: INVALID_VALUE, loc: e.loc };

@@ -36,11 +36,12 @@ const OPTIONS: Record<string, { spec: ArgSpec; stage: boolean; ignored?: boolean
   skipDefaultCheckout: { stage: true, spec: { what: 'skipDefaultCheckout', positional: 'value', params: [{ name: 'value', type: 'boolean' }] } },
   ansiColor: { stage: true, spec: { what: 'ansiColor', positional: 'colorMapName', params: [{ name: 'colorMapName', type: 'string', required: true }] } },
   skipStagesAfterUnstable: { stage: false, spec: { what: 'skipStagesAfterUnstable', params: [] } },
-  parallelsAlwaysFailFast: { stage: false, spec: { what: 'parallelsAlwaysFailFast', params: [] } },
+  // `parallelsAlwaysFailFast false` turns it off (ParallelsAlwaysFailFast's optional Boolean; none or null: on)
+  parallelsAlwaysFailFast: { stage: false, spec: { what: 'parallelsAlwaysFailFast', positional: 'parallelsAlwaysFailFast', params: [{ name: 'parallelsAlwaysFailFast', type: 'boolean' }] } },
   disableConcurrentBuilds: { stage: false, spec: { what: 'disableConcurrentBuilds', params: [{ name: 'abortPrevious', type: 'boolean' }] } },
   quietPeriod: { stage: false, spec: { what: 'quietPeriod', positional: 'quietPeriod', params: [{ name: 'quietPeriod', type: 'integer', required: true }] } },
   buildDiscarder: { stage: false, spec: { what: 'buildDiscarder', positional: 'strategy', params: [{ name: 'strategy', type: 'any', required: true }] } },
-  checkoutToSubdirectory: { stage: false, spec: { what: 'checkoutToSubdirectory', positional: 'path', params: [{ name: 'path', type: 'string', required: true }] } },
+  checkoutToSubdirectory: { stage: false, spec: { what: 'checkoutToSubdirectory', positional: 'path', params: [{ name: 'path', type: 'string', required: true, literal: false }] } },
   preserveStashes: { stage: false, spec: { what: 'preserveStashes', params: [{ name: 'buildCount', type: 'integer' }] } },
   newContainerPerStage: { stage: false, spec: { what: 'newContainerPerStage', params: [] } },
   disableResume: { stage: false, spec: { what: 'disableResume', params: [] } },
@@ -198,7 +199,7 @@ function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>,
     case 'skipDefaultCheckout': o.skipDefaultCheckout = argBool(b, 'value', true); return;
     case 'ansiColor': o.ansiColor = argStr(b, 'colorMapName'); return;
     case 'skipStagesAfterUnstable': o.skipStagesAfterUnstable = true; return;
-    case 'parallelsAlwaysFailFast': o.parallelsAlwaysFailFast = true; return;
+    case 'parallelsAlwaysFailFast': o.parallelsAlwaysFailFast = argBool(b, 'parallelsAlwaysFailFast', true); return;
     case 'disableConcurrentBuilds': o.disableConcurrentBuilds = { abortPrevious: argBool(b, 'abortPrevious', false), loc: s.loc }; return;
     case 'quietPeriod': o.quietPeriod = argNum(b, 'quietPeriod'); return;
     case 'buildDiscarder': {
@@ -206,7 +207,13 @@ function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>,
       if (strat) o.buildDiscarder = logRotator(ctx, strat, s.loc);
       return;
     }
-    case 'checkoutToSubdirectory': o.checkoutToSubdirectory = argStr(b, 'path'); return;
+    case 'checkoutToSubdirectory': {
+      // `checkoutToSubdirectory("${dir}")` is accepted, as Jenkins does, and evaluated at checkout
+      o.checkoutToSubdirectory = argStr(b, 'path');
+      const e = b.get('path');
+      if (e && e.value === undefined) o.checkoutToSubdirectoryExpr = e.expr;
+      return;
+    }
     case 'preserveStashes': {
       const n = argNum(b, 'buildCount') ?? 1;
       if (n < 1 || n > 50) ctx.error('options', `preserveStashes: buildCount must be between 1 and 50, got ${n}`, b.get('buildCount')!.expr.loc);

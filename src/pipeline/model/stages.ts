@@ -5,7 +5,7 @@ import type { Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import type { AgentSpec, Matrix, MatrixAxis, MatrixExclude, Post, Stage, StageBody } from './types.ts';
 import {
-  Ctx, IDENTIFIER, blockOf, boolArg, describeExpr, describeStmt, didYouMean, withSuggestion, fmtList, sectionOf, staticValue, strArg,
+  Ctx, IDENTIFIER, blockOf, boolArg, describeExpr, describeStmt, sourceText, didYouMean, withSuggestion, fmtList, sectionOf, staticValue, strArg,
   type Section,
 } from './context.ts';
 import { parseAgent } from './agent.ts';
@@ -23,7 +23,7 @@ const STAGE_SECTIONS = ['agent', 'environment', 'options', 'when', 'input', 'too
 const MATRIX_SECTIONS = ['axes', 'excludes', 'agent', 'environment', 'options', 'when', 'input', 'tools', 'post', 'stages'];
 /** Jenkins' words (ModelValidatorImpl.NothingForStage, TwoOfStepsStagesParallel); matrix is a fourth kind it does not name. */
 const NOTHING_FOR_STAGE = (name: string) => `Expected one of "steps", "stages", or "parallel" for stage "${name}"`;
-const TWO_OF = (name: string) => `Only one of "parallel", "stages", or "steps" allowed for stage "${name}"`;
+const TWO_OF = (name: string) => `Only one of "matrix", "parallel", "stages", or "steps" allowed for stage "${name}"`;
 
 /** Where a stage is: inside a parallel branch or a matrix cell, nesting parallel/matrix is not allowed. */
 export interface StageScope {
@@ -148,7 +148,7 @@ function parseStage(ctx: Ctx, s: Section, names: StageNames, scope: StageScope):
     const bs = d.get(kind)!;
     const nested = kind === 'parallel' || kind === 'matrix';
     if (nested && scope.inParallel) {
-      ctx.error('nested-parallel', 'Parallel stages or branches can only be included in a top-level stage.', bs.nameLoc);
+      ctx.error('nested-parallel', '"matrix" or "parallel" cannot be nested inside another "matrix" or "parallel".', bs.nameLoc);
     } else if (kind === 'steps') {
       const steps = blockOf(ctx, bs, 'steps');
       if (bs.call.closure && steps.length === 0) ctx.error('empty-steps', 'No steps specified for branch', bs.nameLoc);
@@ -166,7 +166,7 @@ function parseStage(ctx: Ctx, s: Section, names: StageNames, scope: StageScope):
     if (nested) {
       for (const which of ['agent', 'tools'] as const) {
         const ds = d.get(which);
-        if (ds) ctx.error('stage-section', `"${which}" is not allowed in stage "${label}" as it contains parallel stages`, ds.nameLoc);
+        if (ds) ctx.error('stage-section', `"${which}" is not allowed in stage "${label}" as it contains parallel or matrix stages`, ds.nameLoc);
       }
     }
   }
@@ -225,7 +225,7 @@ function parseAxes(ctx: Ctx, sec: Section): MatrixAxis[] {
     firstLocs.set(a.name, a.nameLoc);
     out.push({ name: a.name, values: a.values, loc: s.loc });
   }
-  if (sec.call.closure && body.length === 0) ctx.error('matrix', 'No axes specified', sec.nameLoc);
+  if (sec.call.closure && body.length === 0) ctx.error('matrix', 'No axis directives specified', sec.nameLoc);
   return out;
 }
 
@@ -282,14 +282,16 @@ function parseAxis(ctx: Ctx, sec: Section, inExclude: boolean): AxisRead | null 
     for (const a of vs.call.args) {
       const v = staticValue(a);
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-        ctx.error('matrix', `Expected string literal but got ${describeExpr(a)}`, a.loc);
+        // Jenkins (ModelValidatorImpl) names a GString by its source, quotes included
+        const src = a.type === 'GString' ? sourceText(ctx, a.loc)?.trim() : null;
+        ctx.error('matrix', `Expected string literal but got ${src || describeExpr(a)}`, a.loc);
         continue;
       }
       const sv = String(v);
       const at = values.indexOf(sv);
       if (at >= 0) {
         // as Jenkins (ModelValidatorImpl): once per value, at its first place
-        if (!dupValues.has(sv)) ctx.error('matrix', `Duplicate value "${sv}" in axis${name ? ` "${name}"` : ''}`, valueLocs[at]!);
+        if (!dupValues.has(sv)) ctx.error('matrix', `Duplicate axis value: "${sv}"`, valueLocs[at]!);
         dupValues.add(sv);
         continue;
       }
@@ -341,10 +343,10 @@ function parseExcludes(ctx: Ctx, sec: Section, axes: MatrixAxis[]): MatrixExclud
       });
       ex.axes.push({ name: r.name, values: r.values, not: r.not, loc: a.loc });
     }
-    if (s.call.closure && eb.length === 0) ctx.error('matrix', 'No axes specified', s.nameLoc);
+    if (s.call.closure && eb.length === 0) ctx.error('matrix', 'No axis directives specified', s.nameLoc);
     out.push(ex);
   }
-  if (sec.call.closure && body.length === 0) ctx.error('matrix', 'No excludes specified', sec.nameLoc);
+  if (sec.call.closure && body.length === 0) ctx.error('matrix', 'No exclude directives specified', sec.nameLoc);
   return out;
 }
 

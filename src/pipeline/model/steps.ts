@@ -105,6 +105,9 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
   if (dynamicMap) problems = problems.filter((p) => !p.includes('missing required parameter'));
   // `echo 'a', 'b'`: "takes one unnamed argument" says it all; the positional is not missing.
   if (eff.positional.length > 1 && decl.positional) problems = problems.filter((p) => !p.endsWith(`missing required parameter "${decl.positional}"`));
+  // Declarative validation checks required parameters only when every named one is valid
+  // (ModelValidatorImpl.validateDescribable): `timeout(tme: 5)` is one error, the invalid name.
+  if (!scripted && problems.some(isUnknownParameter)) problems = problems.filter((p) => !p.includes('missing required parameter'));
   const seen = new Set<string>();
   for (const problem of problems) {
     const loc = locateProblem(problem, eff, nameLoc, seen);

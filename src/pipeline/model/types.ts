@@ -171,6 +171,8 @@ export interface Options {
   quietPeriod: number | null;
   buildDiscarder: BuildDiscarder | null;
   checkoutToSubdirectory: string | null;
+  /** checkoutToSubdirectory("${dir}"): the path as an expression, evaluated when the default checkout runs (Jenkins evaluates option arguments at run time). */
+  checkoutToSubdirectoryExpr?: Expr | null;
   preserveStashes: number | null;
   newContainerPerStage: boolean;
   disableResume: boolean;
@@ -305,7 +307,7 @@ export interface When {
 
 /** In the order Jenkins runs them (cleanup always last). */
 export const POST_CONDITIONS = [
-  'always', 'changed', 'fixed', 'regression', 'aborted', 'failure', 'success', 'unstable', 'unsuccessful', 'notBuilt', 'cleanup',
+  'always', 'changed', 'fixed', 'regression', 'aborted', 'success', 'unsuccessful', 'unstable', 'failure', 'notBuilt', 'cleanup',
 ] as const;
 export type PostCondition = (typeof POST_CONDITIONS)[number];
 

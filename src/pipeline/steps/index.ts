@@ -303,6 +303,14 @@ const steps: StepDecl[] = [
     needsNode: true,
   },
   {
+    name: 'validateDeclarativePipeline',
+    doc: "Validate a Declarative Pipeline file of the workspace; returns true when it is valid and prints why not: validateDeclarativePipeline 'ci/Jenkinsfile'.",
+    params: [{ name: 'path', type: 'string', required: true, doc: 'the file, relative to the current directory' }],
+    positional: 'path',
+    block: 'none',
+    needsNode: true,
+  },
+  {
     name: 'readFile',
     doc: 'Read a file of the workspace and return its text.',
     params: [

@@ -30,6 +30,7 @@ const CLASSES: Readonly<Record<string, string>> = {
   writeFile: `${W}WriteFileStep`,
   readFile: `${W}ReadFileStep`,
   fileExists: `${W}FileExistsStep`,
+  validateDeclarativePipeline: 'org.jenkinsci.plugins.pipeline.modeldefinition.steps.ValidateDeclarativePipelineStep',
   deleteDir: `${W}DeleteDirStep`,
   withEnv: `${W}EnvStep`,
   wrap: `${W}CoreWrapperStep`,

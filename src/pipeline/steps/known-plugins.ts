@@ -39,7 +39,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   mail: P.mailer,
   sh: P.nodes, bat: P.nodes, powershell: P.nodes, pwsh: P.nodes, node: P.nodes, ws: P.nodes,
   parallel: P.groovy,
-  script: P.declarative, disableRestartFromStage: P.declarative,
+  script: P.declarative, disableRestartFromStage: P.declarative, validateDeclarativePipeline: P.declarative,
   stage: 'Pipeline: Stage Step', input: 'Pipeline: Input Step', build: 'Pipeline: Build Step', milestone: 'Pipeline: Milestone Step',
   library: 'Pipeline: Groovy Libraries', libraryResource: 'Pipeline: Groovy Libraries',
   properties: P.multibranch, readTrusted: P.multibranch, resolveScm: 'Pipeline: Multibranch with defaults',

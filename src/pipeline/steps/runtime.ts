@@ -41,6 +41,7 @@ import { run as timestamps } from './timestamps.ts';
 import { run as tool } from './tool.ts';
 import { run as unstable } from './unstable.ts';
 import { run as unstash } from './unstash.ts';
+import { run as validateDeclarativePipeline } from './validateDeclarativePipeline.ts';
 import { run as waitUntil } from './waitUntil.ts';
 import { run as warnError } from './warnError.ts';
 import { run as withCredentials } from './withCredentials.ts';
@@ -56,7 +57,7 @@ const runtime: PluginRuntime = {
     ansiColor, archive, archiveArtifacts, bat, build, catchError, checkout, cleanWs, deleteDir, dir, echo, error,
     fileExists, git, input, isUnix, junit, load, lock, milestone, node, parallel, powershell, properties, pwd, pwsh,
     readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash, step, timeout, timestamps, tool,
-    unstable, unstash, waitUntil, warnError, withCredentials, withEnv, writeFile, writeJSON,
+    unstable, unstash, validateDeclarativePipeline, waitUntil, warnError, withCredentials, withEnv, writeFile, writeJSON,
     wrap, writeYaml, ws,
   },
 };

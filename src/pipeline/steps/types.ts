@@ -10,6 +10,7 @@ import type { IssuesService } from '../../core/issues.ts';
 import type { LibraryResolver } from '../../core/libraries.ts';
 import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
 import type { ParameterType, TriggerDef } from '../model/types.ts';
+import type { Diagnostic } from '../diagnostics.ts';
 import type { MailServices } from '../../core/mail.ts';
 import type { HttpServices } from '../../core/http-services.ts';
 import type { StepDecl } from '../../core/steps.ts';
@@ -109,6 +110,8 @@ export interface StepContext {
   /** The gates of the throttle blocks this step is inside (node, a stage's agent pass them). */
   readonly nodeGates?: readonly NodeGate[];
   buildStep?(cls: string): Promise<{ decl: StepDecl; run: (ctx: StepContext, args: StepArgs) => Promise<Value> } | null>;
+  /** Validates a Jenkinsfile's text with the step registry the build was validated with (validateDeclarativePipeline). */
+  validatePipeline?(text: string): { diagnostics: readonly Diagnostic[] };
 }
 
 /** A badge of a build (the badge plugin): a text with an icon and link, or an HTML badge shown as escaped text. */

@@ -111,15 +111,15 @@ test('maven-basic: tools, options, environment and post', () => {
   assert.deepEqual(m.options.disableConcurrentBuilds?.abortPrevious, false);
   assert.deepEqual(m.environment.map((e) => e.name), ['MAVEN_OPTS', 'APP_VERSION']);
   assert.equal(m.environment[1]!.value.type, 'GString');
-  assert.deepEqual(m.post?.blocks.map((b) => b.condition), ['failure', 'success', 'cleanup']);
+  assert.deepEqual(m.post?.blocks.map((b) => b.condition), ['success', 'failure', 'cleanup']);
   assert.deepEqual(m.stages[2]!.post?.blocks.map((b) => b.condition), ['always']);
 });
 
 test('post-all-conditions: every condition, sorted in the order Jenkins runs them', () => {
   const m = declarative('post-all-conditions.groovy');
   assert.deepEqual(m.post?.blocks.map((b) => b.condition),
-    ['always', 'changed', 'fixed', 'regression', 'aborted', 'failure', 'success', 'unstable', 'unsuccessful', 'notBuilt', 'cleanup']);
-  assert.deepEqual(m.stages[0]!.post?.blocks.map((b) => b.condition), ['always', 'failure', 'success']);
+    ['always', 'changed', 'fixed', 'regression', 'aborted', 'success', 'unsuccessful', 'unstable', 'failure', 'notBuilt', 'cleanup']);
+  assert.deepEqual(m.stages[0]!.post?.blocks.map((b) => b.condition), ['always', 'success', 'failure']);
 });
 
 test('agent types: label, node, docker, dockerfile, kubernetes, none, any', () => {
