@@ -815,6 +815,10 @@ export class BuildManager {
       journal: (e) => {
         if (this.#detached) return;
         execPoints.flush(); // a line's consoleEnd is a boundary: the execs' points are exact there (resume.ts resumeCut)
+        if (e.exec) {
+          if (e.status === 'running') execPoints.started(e.exec);
+          else execPoints.ended(e.exec);
+        }
         try {
           journal.append(journalWithoutSecrets(e, secrets), this.#logs.unwritten(log));
         } catch (err) {

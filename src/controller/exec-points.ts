@@ -16,8 +16,10 @@
 // the console below `end`), exact at any later console offset until its next output (its output
 // is appended and pointed synchronously: agents/session.ts calls the barrier as it hands a chunk
 // over). `beforeWrite(writeEnd)` (LogStore.setBeforeWrite) writes the due points, and while an
-// exec is live, a `consoleMark` line at the write's end when bytes other than execs' output are
-// in it (`plain`): so the cut never removes a line nothing would print again. A timer writes
+// exec with a journaled point is live, a `consoleMark` line at the write's end when bytes other
+// than execs' output are in it (`plain`): so the cut never removes a line nothing would print
+// again. A sequence of script steps writes no mark (each step's first point covers its
+// `[Pipeline] sh` line); parallel branches printing beside a running exec do. A timer writes
 // points that are pending and not due by a write. `flush` writes them all (before a journal
 // entry line, whose consoleEnd is a boundary too).
 import type { JournalWriter } from './resume.ts';
@@ -63,9 +65,26 @@ export class ExecPoints {
     this.#everyBytes = o.everyBytes ?? POINT_EVERY_BYTES;
   }
 
+  /**
+   * A script step's exec started (its journal entry): it is live from now on, so that the lines
+   * printed before its first output (`[Pipeline] sh`) are covered by a mark.
+   */
+  started(key: string): void {
+    if (!this.#live.has(key)) this.#live.set(key, null);
+  }
+
+  /** Its step's end is journaled: nothing resumes it, its pending acknowledgements may go. */
+  ended(key: string): void {
+    this.#live.delete(key);
+    const p = this.#pending.get(key);
+    this.#pending.delete(key);
+    for (const w of p?.waiters ?? []) w.resolve();
+  }
+
   /** Bytes that are not a durable exec's output were appended to the console. */
   plain(): void {
-    if (this.#live.size > 0) this.#plain = true;
+    // Only a live exec with a point can have a resumed console cut (resume.ts resumeCut).
+    if (!this.#plain && this.#live.size > 0) for (const v of this.#live.values()) if (v !== null) this.#plain = true;
   }
 
   /**
@@ -75,10 +94,7 @@ export class ExecPoints {
   point(key: string, safe: Offsets, end: number, ended = false): Promise<void> {
     if (this.#o.stopped()) return Promise.reject(new Error('the controller is stopping'));
     if (ended) {
-      this.#live.delete(key);
-      const p = this.#pending.get(key);
-      this.#pending.delete(key);
-      for (const w of p?.waiters ?? []) w.resolve();
+      this.ended(key);
       return Promise.resolve();
     }
     const before = this.#live.get(key);
@@ -103,7 +119,7 @@ export class ExecPoints {
     }
     if (this.#plain) {
       this.#plain = false;
-      if (this.#live.size > 0 && !this.#o.stopped()) {
+      if (!this.#o.stopped()) {
         try {
           this.#o.journal.consoleMark(writeEnd);
         } catch (err) {

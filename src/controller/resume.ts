@@ -193,11 +193,13 @@ export function execResumePoints(marks: readonly ExecMark[], consoleSize: number
  * for (an exec's point, a `consoleMark`, a line's consoleEnd, an earlier resume's `consoleAt`)
  * within the `consoleSize` bytes on disk. Past it are only a torn write's bytes and execs'
  * output that no point covers yet (points are coalesced: exec-points.ts), which come again. With
- * no exec in flight (`live` empty) nothing is cut. Each exec resends from its last point at or
+ * no exec in flight (`live`) that has a point, nothing is cut. Each exec resends from its last point at or
  * below the cut (exact there: its later output is past the cut).
  */
 export function resumeCut(marks: readonly ExecMark[], consoleSize: number, live: ReadonlySet<string>): { cut: number; from: Map<string, { stdout: number; stderr: number }> } {
-  if (live.size === 0) return { cut: consoleSize, from: execResumePoints(marks, consoleSize) };
+  // Only execs with a point: one without has none of its output on disk (its first point goes
+  // before the write of its first bytes), or runs where nothing resends it (no barrier, no point).
+  if (!marks.some((m) => 'key' in m && live.has(m.key))) return { cut: consoleSize, from: execResumePoints(marks, consoleSize) };
   // The boundaries, each voided (with the points) by a later resume that found less on disk.
   let bounds: number[] = [];
   for (const m of marks) {
