@@ -346,7 +346,8 @@ export class LogStore {
     fs.ftruncateSync(w.logFd, size);
     w.size = w.written = size;
     const text = fs.readFileSync(this.indexPath(build), 'utf8');
-    const kept = parseIndex(text).filter((e) => e.offset <= size);
+    // A section that starts at the cut stays; who wrote (or when) bytes from there on goes with them.
+    const kept = parseIndex(text).filter((e) => e.offset < size || (e.offset === size && e.kind !== 'output' && e.kind !== 'time'));
     fs.ftruncateSync(w.indexFd, 0);
     fs.writeSync(w.indexFd, kept.map((e) => JSON.stringify(e) + '\n').join(''));
     w.owner = '';
