@@ -1,6 +1,7 @@
 // A resumed script step loses nothing and brings nothing twice (issue 19), on real processes and
 // both stores: `kill -9` of the controller while a `returnStdout` step prints in chunks (its value
-// is the whole text, once) and a `returnStatus` step runs; a kill between the step's end on the
+// is the whole text, once) and a `returnStatus` step runs, and of the agent (with the controller,
+// or alone) during such a step (a new agent process hands the kept stdout back); a kill between the step's end on the
 // agent and its end in the journal (the result is taken, the step does not run again); the
 // journal's growth for a 100,000-line step (bounded by time, not by lines); and a console whose
 // tail a kill tore within a write (cut back and resent: every line once).
@@ -36,9 +37,9 @@ function startCtl(home: string, port: number, databaseUrl: string | null): Promi
   return startControllerProcess(home, { port, databaseUrl, executors: 0, running });
 }
 
-async function startAgent(c: ControllerProcess, name: string, workdir: string, executors = 1): Promise<void> {
+async function startAgent(c: ControllerProcess, name: string, workdir: string, executors = 1, create = true): Promise<{ proc: ChildProcess }> {
   const api = jsonApi(() => c.url);
-  await api('POST', '/api/v1/agents', { name, labels: ['durable'], executors });
+  if (create) await api('POST', '/api/v1/agents', { name, labels: ['durable'], executors });
   const secret = /--secret (\S+)/.exec((await api('GET', `/api/v1/agents/${name}`)).command)![1]!.replace(/^'|'$/g, '');
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('KILN_')) delete env[k];
@@ -49,6 +50,7 @@ async function startAgent(c: ControllerProcess, name: string, workdir: string, e
   proc.stdout!.on('data', (d: Buffer) => out.push(String(d)));
   proc.stderr!.on('data', (d: Buffer) => out.push(String(d)));
   await until(async () => (await api('GET', `/api/v1/agents/${name}`)).online === true, `agent ${name} to connect (${out.join('')})`);
+  return { proc };
 }
 
 const read = (file: string) => {
@@ -133,6 +135,41 @@ for (const kind of STORES) test(`kill -9 of the controller (${kind} store) while
   assert.equal(b2.result, 'SUCCESS', t2);
   assert.deepEqual(t2.split('\n').filter((l) => /^(S\d|status \d+)$/.test(l)), ['S1', 'S2', 'status 3'], t2);
   assert.equal(read(`${marks}/status`), 'ran\n', 'the status step ran once');
+  await kill9(c);
+});
+
+for (const [kind, who] of [['sqlite', 'both'], ['postgres', 'both'], ['sqlite', 'agent']] as const) test(`kill -9 of ${who === 'both' ? 'the controller and of the agent at once' : 'the agent'} (${kind} store) while a returnStdout step prints: the new agent process hands it back, the whole text once`, async () => {
+  const home = tempDir('durj-both');
+  const marks = tempDir('durj-both-marks');
+  const workdir = tempDir('durj-both-a1');
+  const port = await freePort();
+  const db = dbFor(kind);
+  let c = await startCtl(home, port, db);
+  const agent = await startAgent(c, 'a1', workdir);
+  const api = jsonApi(() => c.url);
+  const CHUNKS = 30;
+  await api('POST', '/api/v1/jobs', { name: 'both', script: `node('durable') {
+    script {
+      def text = sh(returnStdout: true, script: '''set +x; echo ran >> '${marks}/ran'; i=1; while [ $i -le ${CHUNKS} ]; do echo "C$i"; i=$((i+1)); sleep 0.1; done''')
+      echo "captured \${text.trim().split('\\n').join(',')}"
+    }
+  }` });
+  await api('POST', '/api/v1/jobs/both/builds', {});
+  await until(() => {
+    const d = execDirWith(workdir, 'C1\n');
+    return d !== null && Number(/^(\d+) /.exec(read(path.join(d, 'acked')))?.[1] ?? 0) >= 6;
+  }, 'the captured step to have output acknowledged', 60_000, 5);
+  if (who === 'both') {
+    await Promise.all([kill9(c), kill9(agent)]);
+    c = await startCtl(home, port, db);
+  } else await kill9(agent);
+  await startAgent(c, 'a1', workdir, 1, false);
+  const b = await finishedBuild(c.url, 'both', 1);
+  const text = await consoleText(c.url, 'both', 1);
+  assert.equal(b.result, 'SUCCESS', text);
+  const all = Array.from({ length: CHUNKS }, (_, i) => `C${i + 1}`).join(',');
+  assert.equal(text.split('\n').filter((l) => l.startsWith('captured ')).join('\n'), `captured ${all}`, text);
+  assert.equal(read(`${marks}/ran`), 'ran\n', 'the step ran once');
   await kill9(c);
 });
 
