@@ -35,7 +35,11 @@
 //
 // A new controller session learns of the execs from the hello (`handback`), takes them over with
 // `reattach` (output resent from the acknowledged offsets: nothing lost, nothing twice) or has
-// them stopped with `discard` (their build is gone). More than MAX_BACKLOG_BYTES of output not
+// them stopped with `discard` (their build is gone). A step that captures its stdout
+// (`returnStdout`: Meta.keep) holds it in the controller's memory, not in a console: its file is
+// kept whole until the end is acknowledged anyway, and a resumed controller asks for it again
+// from 0 (the lowest offset it may ask for is 0 for that stream, `acked` for the others); the
+// read-ahead window counts from what the current attachment acknowledged (StreamState.window). More than MAX_BACKLOG_BYTES of output not
 // acknowledged when an exec is taken over: the oldest part is skipped, with a line that says so.
 //
 // Unix only (a /bin/sh wrapper); steps in a pod's other containers and Windows agents run as
@@ -152,6 +156,8 @@ export interface DurableStart {
   cwd: string;
   env: Record<string, string>;
   stdin?: Buffer;
+  /** The step captures its stdout (returnStdout): all of it may be asked for again (see canResendFrom). */
+  keep?: 'stdout';
 }
 
 /** Where an attached exec's messages go (the session's link). */
@@ -162,7 +168,7 @@ export interface ExecSink {
   forgotten(): void;
 }
 
-interface Meta { v: 1; key: string; buildId: string; build: string; pgid: number | null; start: number | null; cookie: string }
+interface Meta { v: 1; key: string; buildId: string; build: string; pgid: number | null; start: number | null; cookie: string; keep?: 'stdout' }
 
 const hasProc = process.platform === 'linux';
 
@@ -223,6 +229,16 @@ class StreamState {
   /** Sent on the current attachment; acknowledged by a controller. */
   sent = 0;
   acked = 0;
+  /**
+   * What the controller of the current attachment acknowledged (agent offsets): the read-ahead
+   * window is counted from it. It is `acked` unless the stream is resent from below that (a kept
+   * stdout, canResendFrom).
+   */
+  window = 0;
+  /** The lowest offset a controller may ask for again: `acked`, or 0 for a kept stream (Meta.keep). */
+  floor(keep: boolean): number {
+    return keep ? 0 : this.acked;
+  }
   /**
    * The file, open while the exec is attached: the descriptor the wrapper got (start) or one
    * opened on the first read (an exec handed back). Reads are preads on it, not an open each.
@@ -330,12 +346,17 @@ export class DurableExec {
     };
   }
 
+  /** Whether `s` is a stream kept whole until the end is acknowledged (the step captures it: Meta.keep). */
+  #keeps(s: StreamState): boolean {
+    return s.stream === 'stdout' && this.meta.keep === 'stdout';
+  }
+
   /**
    * Whether a controller may resend from `from` (it took this exec over from the previous agent
    * process's session and counted what it got): within [acknowledged, produced] per stream.
    */
   canResendFrom(from: { stdout: number; stderr: number }): boolean {
-    const ok = (s: StreamState, at: number) => at >= s.acked && at <= s.size();
+    const ok = (s: StreamState, at: number) => at >= s.floor(this.#keeps(s)) && at <= s.size();
     return ok(this.out, from.stdout) && ok(this.err, from.stderr);
   }
 
@@ -354,11 +375,12 @@ export class DurableExec {
     this.#attachedBefore = true;
     for (const s of [this.out, this.err]) {
       const size = waited ? s.size() : 0;
-      if (size - s.acked > MAX_BACKLOG_BYTES) {
+      if (size - s.acked > MAX_BACKLOG_BYTES && !this.#keeps(s)) {
         this.#skipped += size - MAX_BACKLOG_BYTES - s.acked;
         s.acked = size - MAX_BACKLOG_BYTES;
       }
-      s.sent = Math.max(s.acked, from?.[s.stream] ?? 0);
+      s.sent = Math.max(s.floor(this.#keeps(s)), from?.[s.stream] ?? s.acked);
+      s.window = s.sent;
     }
     let line: Buffer | null = null;
     if (this.#skipped > 0) {
@@ -377,8 +399,8 @@ export class DurableExec {
   detach(): void {
     this.#sink = null;
     this.#exitedSent = false;
-    this.out.sent = this.out.acked;
-    this.err.sent = this.err.acked;
+    this.out.sent = this.out.window = this.out.acked;
+    this.err.sent = this.err.window = this.err.acked;
     this.#closeFiles();
   }
 
@@ -394,7 +416,12 @@ export class DurableExec {
       this.#forget(true); // the controller has the result: nothing left to hand back
       return true;
     }
-    if (stdout <= this.out.acked && stderr <= this.err.acked) return true; // acknowledgements only move forward
+    this.out.window = Math.max(this.out.window, stdout);
+    this.err.window = Math.max(this.err.window, stderr);
+    if (stdout <= this.out.acked && stderr <= this.err.acked) {
+      this.pump(); // a kept stream resent below `acked` (canResendFrom): its window moved
+      return true; // acknowledgements only move forward
+    }
     this.out.acked = Math.max(this.out.acked, stdout);
     this.err.acked = Math.max(this.err.acked, stderr);
     this.#writeAcked();
@@ -447,7 +474,7 @@ export class DurableExec {
     const ended = this.exit;
     for (const s of [this.out, this.err]) {
       for (;;) {
-        const room = WINDOW_BYTES - (this.out.sent - this.out.acked) - (this.err.sent - this.err.acked);
+        const room = WINDOW_BYTES - (this.out.sent - this.out.window) - (this.err.sent - this.err.window);
         if (room <= 0) return;
         const want = Math.min(room, READ_BYTES);
         const data = s.read(s.sent, want);
@@ -694,6 +721,7 @@ export class DurableExecs {
           meta = {
             v: 1, key: name, buildId: j.buildId.slice(0, 1024), build: typeof j.build === 'string' ? j.build.slice(0, 1100) : 'a build',
             pgid: Number.isSafeInteger(j.pgid) && j.pgid! > 0 ? j.pgid! : null, start: Number.isSafeInteger(j.start) ? j.start! : null, cookie: j.cookie,
+            ...(j.keep === 'stdout' ? { keep: 'stdout' as const } : {}),
           };
         }
       } catch {
@@ -722,7 +750,7 @@ export class DurableExecs {
       mkdirSync(dir, { mode: 0o700 });
     }
     this.#rootMade = true;
-    const meta: Meta = { v: 1, key: spec.key, buildId: spec.buildId, build: spec.build, pgid: null, start: null, cookie: randomBytes(16).toString('hex') };
+    const meta: Meta = { v: 1, key: spec.key, buildId: spec.buildId, build: spec.build, pgid: null, start: null, cookie: randomBytes(16).toString('hex'), ...(spec.keep ? { keep: spec.keep } : {}) };
     const e = new DurableExec(this, dir, meta, true);
     let stdinFile: string | null = null;
     try {

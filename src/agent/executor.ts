@@ -379,6 +379,7 @@ export class RequestExecutor {
     const d = this.#o.durable!.start({
       key, buildId: build?.id ?? '', build: build ? `${build.job} #${build.number}` : 'a build', argv: msg.argv, cwd, env,
       ...(stdin !== undefined ? { stdin } : {}),
+      ...(msg.keep ? { keep: msg.keep } : {}),
     });
     if (this.#closed) return; // the session ended meanwhile: it waits for the next one
     this.#attachDurable(msg.id, d);

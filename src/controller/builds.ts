@@ -81,7 +81,8 @@ import { ApiError } from './http-errors.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
 import type { WaitList } from './waitlist.ts';
 import { buildMail, gitAuthors, type MailService } from './mail.ts';
-import { JournalWriter, execResumePoints, inFlightPrinters, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type ExecMark, type JournalEnd, type RunInfo } from './resume.ts';
+import { ExecPoints } from './exec-points.ts';
+import { JournalWriter, resumeCut, inFlightPrinters, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type ExecMark, type JournalEnd, type RunInfo } from './resume.ts';
 import type { JournalEntry, ResumeFrom } from '../pipeline/engine/replay.ts';
 import type { MailPerson, MailServices } from '../core/mail.ts';
 import type { HttpServices } from '../core/http-services.ts';
@@ -657,12 +658,15 @@ export class BuildManager {
       }
       // What the console lost to the crash (in memory when the journal's lines were written) comes back first.
       await restoreConsole(tails, (bytes, at) => this.#logs.append(log, bytes, { at })).catch(logFailed);
-      const size = this.#logs.unwritten(log);
-      if (resume && size) resume.entries = inFlightPrinters(resume.entries, consoleEnds, size.at + size.bytes.length);
+      let size = this.#logs.unwritten(log);
       if (resume && size && execMarks.length > 0) {
-        // A script step in flight takes its output over from what the console has of it (resume.ts execAt).
-        const consoleSize = size.at + size.bytes.length;
-        const from = execResumePoints(execMarks, consoleSize);
+        // A script step in flight takes its output over from what the console has of it (resume.ts
+        // execAt), the console cut back to where the journal accounts for every byte (resumeCut).
+        const live = new Set(resume.entries.flatMap((e) => (e.status === 'running' && e.exec ? [e.exec] : [])));
+        const { cut, from } = resumeCut(execMarks, size.at + size.bytes.length, live);
+        await this.#logs.truncate(log, cut).catch(logFailed);
+        size = this.#logs.unwritten(log);
+        const consoleSize = size ? size.at + size.bytes.length : cut;
         resume.entries = resume.entries.map((e) => (e.exec && from.has(e.exec) ? { ...e, execFrom: from.get(e.exec)! } : e));
         const jw = new JournalWriter(dir);
         try {
@@ -673,6 +677,7 @@ export class BuildManager {
           jw.close();
         }
       }
+      if (resume && size) resume.entries = inFlightPrinters(resume.entries, consoleEnds, size.at + size.bytes.length);
       if (ended) {
         // It had ended (its console says so) before its result reached the store: recorded now, not run again.
         const state = build.state ? { ...build.state, status: 'finished' as const, result: ended.result, currentResult: ended.result, message: ended.message } : null;
@@ -773,19 +778,23 @@ export class BuildManager {
     }, (s, err) => this.#storeFailed(build, 'its progress', err, () => this.#store.builds.update(build.id, { state: scrub(s) })));
     let errors = 0;
     const listener: BuildListener = {
-      output: (data: Buffer, where: OutputWhere) => { if (this.#detached) return; void this.#logs.append(log, data, { node: where.stepId ?? '' }).catch(logFailed); },
-      // The ack barrier of durable execs (agents/session.ts): the point is journaled before the
-      // bytes can reach the disk (resume.ts execAt), then written (not fsynced; see docs, Durable
-      // builds). Stopping: nothing more is kept, the agent keeps it for the next process.
-      outputWritten: (key, safe) => {
+      output: (data: Buffer, where: OutputWhere) => {
+        if (this.#detached) return;
+        if (!where.exec) execPoints.plain();
+        void this.#logs.append(log, data, { node: where.stepId ?? '' }).catch(logFailed);
+      },
+      // The ack barrier of durable execs (agents/session.ts): written (not fsynced; see docs,
+      // Durable builds) and covered by a journaled point (exec-points.ts: coalesced, resume.ts
+      // execAt). Stopping: nothing more is kept, the agent keeps it for the next process.
+      outputWritten: (key, safe, ended) => {
         if (this.#detached) return Promise.reject(new Error('the controller is stopping'));
         const end = this.#logs.end(log);
-        if (end !== null) {
-          // Journaled just before the log's next write (one line per write and exec, not per chunk).
-          if (execPoints.size === 0) this.#logs.setBeforeWrite(log, writeExecPoints);
-          execPoints.set(key, { safe, end });
+        if (end === null) return this.#logs.flush(log);
+        if (!pointsHooked) {
+          pointsHooked = true;
+          this.#logs.setBeforeWrite(log, (writeEnd) => execPoints.beforeWrite(writeEnd));
         }
-        return this.#logs.flush(log);
+        return Promise.all([this.#logs.flush(log), execPoints.point(key, safe, end, ended)]).then(() => {});
       },
       stage: (s: StageRecord) => {
         if (s.status === 'running') mark({ kind: 'stage-start', id: s.id, name: s.name });
@@ -805,6 +814,11 @@ export class BuildManager {
       resumed: () => this.#replaying.get(build.id)?.(),
       journal: (e) => {
         if (this.#detached) return;
+        execPoints.flush(); // a line's consoleEnd is a boundary: the execs' points are exact there (resume.ts resumeCut)
+        if (e.exec) {
+          if (e.status === 'running') execPoints.started(e.exec);
+          else execPoints.ended(e.exec);
+        }
         try {
           journal.append(journalWithoutSecrets(e, secrets), this.#logs.unwritten(log));
         } catch (err) {
@@ -813,15 +827,8 @@ export class BuildManager {
       },
     };
     const journal = new JournalWriter(dir);
-    const execPoints = new Map<string, { safe: { stdout: number; stderr: number }; end: number }>();
-    const writeExecPoints = () => {
-      try {
-        for (const [key, p] of execPoints) journal.execAt(key, p.safe, p.end);
-      } catch (err) {
-        logFailed(err); // the console goes on; a restart may then bring some of that output twice
-      }
-      execPoints.clear();
-    };
+    let pointsHooked = false;
+    const execPoints = new ExecPoints({ journal, failed: logFailed, stopped: () => this.#detached });
     const pr: PipelineRun = new PipelineRun({
       scmFiles,
       model,
@@ -930,7 +937,10 @@ export class BuildManager {
         }
       }
       return st;
-    }).finally(() => journal.close());
+    }).finally(() => {
+      execPoints.close();
+      journal.close();
+    });
     await saveState.flush();
     await this.#finish(live, build, { result: state.result ?? 'FAILURE', message: scrub(state.message), state: scrub(state), startedAt });
   }

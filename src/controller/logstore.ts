@@ -34,7 +34,9 @@
 // writer when it first reads, so the controller opens a build's log when it creates the build;
 // appending to a log finished in this process needs an explicit `open` (a resumed build).
 // `setBeforeWrite` has a callback run synchronously before each write of a log's bytes (a write
-// starts a microtask after the append that needs it): durable execs' journal points (resume.ts).
+// starts a microtask after the append that needs it), with the write's end: durable execs'
+// journal points (resume.ts). `truncate` cuts a resumed build's log back to where its journal
+// accounts for every byte (resume.ts resumeCut).
 
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -196,8 +198,8 @@ interface Writer {
   flushed: (Waiter & { upTo: number })[];
   indexFlushed: Waiter[];
   followers: number;
-  /** Called synchronously before each write of the log's bytes (setBeforeWrite). */
-  beforeWrite: (() => void) | null;
+  /** Called synchronously before each write of the log's bytes, with the write's end (setBeforeWrite). */
+  beforeWrite: ((writeEnd: number) => void) | null;
 }
 
 const KINDS = new Set(['stage-start', 'stage-end', 'step-start', 'step-end', 'error', 'output', 'time']);
@@ -327,8 +329,30 @@ export class LogStore {
    * log): what must be on record before bytes can reach the disk (durable execs' journal points,
    * resume.ts execAt), once per write rather than once per append. Opens the log.
    */
-  setBeforeWrite(build: BuildRef, f: (() => void) | null): void {
+  setBeforeWrite(build: BuildRef, f: ((writeEnd: number) => void) | null): void {
     this.#writer(build).beforeWrite = f;
+  }
+
+  /**
+   * Cuts an open log (a resumed build's, before it appends) back to `size` bytes, and its index
+   * to the entries at or below it: the bytes past it were a torn write, or output that comes again
+   * (durable execs, resume.ts resumeCut). No-op when the log is not longer.
+   */
+  async truncate(build: BuildRef, size: number): Promise<void> {
+    const w = this.#writer(build);
+    await this.flush(build);
+    if (w.error) throw w.error;
+    if (size >= w.size) return;
+    fs.ftruncateSync(w.logFd, size);
+    w.size = w.written = size;
+    const text = fs.readFileSync(this.indexPath(build), 'utf8');
+    // A section that starts at the cut stays; who wrote (or when) bytes from there on goes with them.
+    const kept = parseIndex(text).filter((e) => e.offset < size || (e.offset === size && e.kind !== 'output' && e.kind !== 'time'));
+    fs.ftruncateSync(w.indexFd, 0);
+    fs.writeSync(w.indexFd, kept.map((e) => JSON.stringify(e) + '\n').join(''));
+    w.owner = '';
+    for (const e of kept) if (e.kind === 'output') w.owner = e.id;
+    this.#newlines.delete(key(build));
   }
 
   /** The log's end (bytes appended so far, on disk or not); null when it is not open. */
@@ -641,8 +665,8 @@ export class LogStore {
   async #writeLoop(w: Writer): Promise<void> {
     try {
       while (w.mem.length > 0 && !w.error) {
-        w.beforeWrite?.();
         const n = Math.min(w.mem.length, MAX_IOV);
+        if (w.beforeWrite) w.beforeWrite(w.mem[n - 1]!.offset + w.mem[n - 1]!.buf.length);
         let bufs = w.mem.slice(0, n).map((m) => m.buf);
         let total = 0;
         for (const b of bufs) total += b.length;

@@ -33,6 +33,12 @@
 // its step over from the last such point the console on disk covers (`execResumePoints`), so its
 // output comes neither twice nor not at all; `{"consoleAt":size}` (written as a build resumes)
 // voids the points beyond what that restart found on disk, whose offsets the console reuses.
+// Points are coalesced (exec-points.ts: at most one per 500 ms or 256 KiB of an exec's output,
+// and before other journal lines), so the console may hold an exec's output past its last point,
+// or a torn write's part of a chunk: a resumed build cuts its console back to the last boundary
+// the journal accounts for (`resumeCut`: a point, a `{"consoleMark":c}` written before a console
+// write that carries other bytes while an exec is live, a line's consoleEnd) and has the output
+// past it sent again, so nothing appears twice.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -111,6 +117,11 @@ export class JournalWriter {
     this.#write({ execAt: key, o: safe.stdout, e: safe.stderr, c: consoleEnd });
   }
 
+  /** The console up to `c` holds nothing but what the journal accounts for (exec-points.ts; resumeCut). */
+  consoleMark(c: number): void {
+    this.#write({ consoleMark: c });
+  }
+
   /** A resumed build found `size` bytes of console on disk: points beyond it are void (see the header). */
   consoleAt(size: number): void {
     this.#write({ consoleAt: size });
@@ -145,7 +156,7 @@ export interface ReadJournal {
   execMarks: ExecMark[];
 }
 
-export type ExecMark = { key: string; stdout: number; stderr: number; c: number } | { consoleAt: number };
+export type ExecMark = { key: string; stdout: number; stderr: number; c: number } | { consoleAt: number } | { mark: number };
 
 /**
  * Where each durable exec's output is to be resent from, given the console's size on disk (after
@@ -154,6 +165,7 @@ export type ExecMark = { key: string; stdout: number; stderr: number; c: number 
 export function execResumePoints(marks: readonly ExecMark[], consoleSize: number): Map<string, { stdout: number; stderr: number }> {
   const points = new Map<string, { stdout: number; stderr: number; c: number }[]>();
   for (const m of marks) {
+    if ('mark' in m) continue;
     if ('consoleAt' in m) {
       for (const [k, list] of points) points.set(k, list.filter((p) => p.c <= m.consoleAt));
       continue;
@@ -173,6 +185,32 @@ export function execResumePoints(marks: readonly ExecMark[], consoleSize: number
     }
   }
   return out;
+}
+
+/**
+ * Where a resumed build's console is cut back to before its execs in flight are taken over, and
+ * where each one's output is resent from (see the header): the last boundary the journal accounts
+ * for (an exec's point, a `consoleMark`, a line's consoleEnd, an earlier resume's `consoleAt`)
+ * within the `consoleSize` bytes on disk. Past it are only a torn write's bytes and execs'
+ * output that no point covers yet (points are coalesced: exec-points.ts), which come again. With
+ * no exec in flight (`live`) that has a point, nothing is cut. Each exec resends from its last point at or
+ * below the cut (exact there: its later output is past the cut).
+ */
+export function resumeCut(marks: readonly ExecMark[], consoleSize: number, live: ReadonlySet<string>): { cut: number; from: Map<string, { stdout: number; stderr: number }> } {
+  // Only execs with a point: one without has none of its output on disk (its first point goes
+  // before the write of its first bytes), or runs where nothing resends it (no barrier, no point).
+  if (!marks.some((m) => 'key' in m && live.has(m.key))) return { cut: consoleSize, from: execResumePoints(marks, consoleSize) };
+  // The boundaries, each voided (with the points) by a later resume that found less on disk.
+  let bounds: number[] = [];
+  for (const m of marks) {
+    if ('consoleAt' in m) {
+      bounds = bounds.filter((b) => b <= m.consoleAt);
+      bounds.push(m.consoleAt);
+    } else bounds.push('mark' in m ? m.mark : m.c);
+  }
+  let cut = 0;
+  for (const b of bounds) if (b <= consoleSize && b > cut) cut = b;
+  return { cut, from: execResumePoints(marks, cut) };
 }
 
 /** The journal a previous process wrote, folded by step id in start order; [] when there is none. */
@@ -211,6 +249,12 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
         execMarks.push({ consoleAt: x.consoleAt as number });
         continue;
       }
+      const cm = (j as unknown as { consoleMark?: unknown }).consoleMark;
+      if (cm !== undefined) {
+        if (!offset(cm)) throw new Error('its consoleMark is malformed');
+        execMarks.push({ mark: cm as number });
+        continue;
+      }
       const end = j.consoleEnd;
       if (end !== undefined && (typeof end !== 'number' || !Number.isSafeInteger(end) || end < 0)) throw new Error('its consoleEnd is malformed');
       delete j.consoleEnd;
@@ -229,6 +273,8 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
         tails.push({ at: t.at as number, bytes: Buffer.from(t.b64 as string, 'base64') });
         delete (j as { consoleTail?: unknown }).consoleTail;
       }
+      // Where the console ended then is a boundary the journal accounts for (resumeCut).
+      if (typeof end === 'number') execMarks.push({ mark: end });
       if (typeof end === 'number') consoleEnds.set(j.id, end);
       else consoleEnds.delete(j.id);
     } catch (err) {

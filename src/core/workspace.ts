@@ -51,17 +51,28 @@ export interface ExecSpec {
    * soon as `onOutput` returned. Rejects when nothing more will be kept (the controller stops).
    */
   barrier?: OutputBarrier;
+  /**
+   * For a durable exec whose stdout the step captures (`returnStdout`): the node keeps all of it
+   * until the end is acknowledged, so that a resumed step can have it again from its start
+   * (ReattachSpec.keepStdout) rather than from what was acknowledged.
+   */
+  keepStdout?: boolean;
 }
 
-/** See ExecSpec.barrier. */
-export type OutputBarrier = (got: { stdout: number; stderr: number }) => Promise<{ stdout: number; stderr: number }>;
+/**
+ * See ExecSpec.barrier. With `end` (the exec ended and every byte was handed over): resolves once
+ * the step's end is on record too (the build's journal), so that the node keeps the result until
+ * then.
+ */
+export type OutputBarrier = (got: { stdout: number; stderr: number }, end?: boolean) => Promise<{ stdout: number; stderr: number }>;
 
 /**
  * What a re-attached exec needs: where its output goes, its abort, its barrier, and where to
  * resend its output from when the caller knows better than the node's acknowledged offsets (what
- * the console on disk has of it; clamped to what the node holds).
+ * the console on disk has of it; clamped to what the node holds). `keepStdout` (the exec was
+ * started with it): stdout comes again from 0, whatever was acknowledged.
  */
-export type ReattachSpec = Pick<ExecSpec, 'onOutput' | 'signal' | 'barrier'> & { from?: { stdout: number; stderr: number } };
+export type ReattachSpec = Pick<ExecSpec, 'onOutput' | 'signal' | 'barrier' | 'keepStdout'> & { from?: { stdout: number; stderr: number } };
 
 /**
  * The durable exec a resumed step asks for is not there (its agent does not hold it, or never

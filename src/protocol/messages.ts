@@ -27,7 +27,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { Type } from './schema.ts';
 
 /** Bumped on any incompatible change; both sides refuse a peer with another version. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 /** Path of the WebSocket endpoint below the controller's base URL. */
 export const AGENT_PATH = '/agent';
 /** Largest frame either side accepts; a bigger one closes the connection (1009). */
@@ -203,6 +203,11 @@ export const Exec = sequenced('exec', {
    * under this key. The agent refuses a key it already holds.
    */
   durable: Type.Optional(DurableKey),
+  /**
+   * A durable exec's stream the step captures (`returnStdout`): the agent keeps all of it until
+   * the end is acknowledged, and a `reattach` may ask for it again from 0 (protocol 5).
+   */
+  keep: Type.Optional(Type.Literal('stdout')),
 });
 
 /**
@@ -216,7 +221,8 @@ export const Reattach = sequenced('reattach', {
   /**
    * Where to resend from, per stream, when the controller knows better than the agent's
    * acknowledged offsets (it took the exec over from the session of the agent's previous
-   * process: it counted what it got). Never below what the agent holds as acknowledged.
+   * process: it counted what it got). Never below what the agent holds as acknowledged, but for
+   * a stream it keeps (Exec `keep`): from 0 up.
    */
   from: Type.Optional(Type.Object({ stdout: Type.Integer({ minimum: 0 }), stderr: Type.Integer({ minimum: 0 }) }, strict)),
 });

@@ -76,3 +76,38 @@ test('an end acknowledged before it was sent is refused', async () => {
   await e.discard(100);
   assert.equal(existsSync(e.dir), false, 'discarded: its directory is gone once it is stopped');
 });
+
+test('a kept stdout (returnStdout: keep) may be asked for again from 0 after it was acknowledged, by a later agent process too; stderr only from its acknowledged offset', async () => {
+  const work = tempDir('durable-keep');
+  const execs = new DurableExecs(work);
+  const e = execs.start({
+    key: 'b1-s2-keep', buildId: 'B', build: 'j #1', argv: ['/bin/sh', '-c', 'printf "one\\ntwo\\n"; printf "warn\\n" >&2'], cwd: work, env: { PATH: '/usr/bin:/bin' }, keep: 'stdout',
+  });
+  const a = sink();
+  e.attach(a.s);
+  await until(() => a.exited() !== null, 'the exec to end');
+  assert.equal(e.ackTo(8, 5, false), true);
+  assert.equal(e.out.acked, 8);
+  e.detach();
+  // A new agent process (its files and `meta.json`, as after a kill -9) allows the same.
+  const again = new DurableExecs(work);
+  again.load();
+  const l = again.get('b1-s2-keep')!;
+  assert.equal(l.canResendFrom({ stdout: 0, stderr: 5 }), true, 'stdout from 0');
+  assert.equal(l.canResendFrom({ stdout: 0, stderr: 0 }), false, 'stderr below what was acknowledged');
+  const b = sink();
+  l.attach(b.s, { stdout: 0, stderr: 5 });
+  await until(() => b.exited() !== null, 'the resend');
+  assert.equal(b.text(), 'one\ntwo\n', 'the whole stdout again');
+  // Acknowledgements of the resent bytes are fine and leave `acked` where it was (they only move forward).
+  assert.equal(l.ackTo(4, 0, false), true);
+  assert.equal(l.out.acked, 8);
+  // An exec started without keep refuses the same (its stdout is the console's, acknowledged is forgotten).
+  const p = execs.start({ key: 'b1-s3-plain', buildId: 'B', build: 'j #1', argv: ['/bin/sh', '-c', 'printf "x\\n"'], cwd: work, env: { PATH: '/usr/bin:/bin' } });
+  const c = sink();
+  p.attach(c.s);
+  await until(() => c.exited() !== null, 'the plain exec to end');
+  assert.equal(p.ackTo(2, 0, false), true);
+  p.detach();
+  assert.equal(p.canResendFrom({ stdout: 0, stderr: 0 }), false);
+});

@@ -385,6 +385,7 @@ export class AgentSession {
       type: 'exec' as const, ws, argv: spec.argv, cwd: spec.cwd, env: spec.env, stdin: stdin !== undefined,
       ...(spec.container !== undefined ? { container: spec.container } : {}),
       ...(spec.durableKey !== undefined ? { durable: spec.durableKey } : {}),
+      ...(spec.durableKey !== undefined && spec.keepStdout ? { keep: 'stdout' as const } : {}),
     };
     return this.#process(msg, `exec ${JSON.stringify(spec.argv[0])}`, spec, stdin, spec.durableKey, { stdout: 0, stderr: 0 });
   }
@@ -418,8 +419,9 @@ export class AgentSession {
     }
     // From what the console on disk has of it (spec.from), within what the agent holds: what it
     // acknowledged and what it produced.
+    // A captured stdout (keepStdout: the agent kept all of it) comes again from its start.
     const at = (s: 'stdout' | 'stderr') => Math.min(Math.max(spec.from?.[s] ?? 0, h[s].acked), h[s].bytes);
-    const from = { stdout: at('stdout'), stderr: at('stderr') };
+    const from = { stdout: spec.keepStdout ? 0 : at('stdout'), stderr: at('stderr') };
     const moved = from.stdout !== h.stdout.acked || from.stderr !== h.stderr.acked;
     return this.#process({ type: 'reattach', key, ...(moved ? { from } : {}) }, `step ${key}`, spec, undefined, key, from).catch((e: unknown) => {
       if (e instanceof WorkspaceError && e.code === 'not-found') throw new ExecNotReattachable(e.message);
@@ -605,8 +607,10 @@ function told(p: Pending, safe: { stdout: number; stderr: number }): void {
 }
 
 /**
- * The exec ended: once the step's end had its turn (the engine records a step's result as its
- * call returns) and the console has written what it was given, the agent may forget the exec.
+ * The exec ended: once the step's end is journaled (the barrier with `end` waits for the engine
+ * to record the step's result) and the console has written what it was given, the agent may
+ * forget the exec. Until then it keeps the result: a controller killed in between takes the step
+ * over again (it is still in flight in the journal) and gets its output and exit once more.
  */
 function ackEnd(p: Pending): void {
   setImmediate(() => {
@@ -616,7 +620,7 @@ function ackEnd(p: Pending): void {
       AgentSession.sendExecAck(p, true);
     };
     if (!p.barrier) fin();
-    else p.barrier({ ...p.got! }).then(fin, () => { p.doneSent = true; });
+    else p.barrier({ ...p.got! }, true).then(fin, () => { p.doneSent = true; });
   });
 }
 

@@ -15,10 +15,10 @@
 //
 // Durable execs (a script step's ExecSpec.durableKey): the key, the agent and the build go into
 // the store (`DurableExecRecords`, table agent_execs) as the exec is sent, and leave it when its
-// result arrives; a new controller process accepts from an agent's hello only the execs the store
+// end is safe (its end barrier: the step's end journaled; else when its result arrives); a new controller process accepts from an agent's hello only the execs the store
 // says are that agent's (hub.ts), and `reattach` takes one over.
 
-import type { ExecResult, ExecSpec, FileReader, FileStat, GlobOptions, ReattachSpec, Workspace } from '../../core/workspace.ts';
+import type { ExecResult, ExecSpec, FileReader, FileStat, GlobOptions, OutputBarrier, ReattachSpec, Workspace } from '../../core/workspace.ts';
 import type { Backend, WorkspaceRequest } from '../../core/nodes.ts';
 import { AgentUnavailableError, type AgentSession } from './session.ts';
 
@@ -75,15 +75,28 @@ export class RemoteBackend implements Backend {
  * Calls `forget` once the agent answered (a result or its failure); not when the session ended
  * under the call (the process may still run: the next session takes it over).
  */
-async function settled(p: Promise<ExecResult>, forget: () => void): Promise<ExecResult> {
+/**
+ * A durable exec's row goes once its result is safe: when its end barrier resolved (the step's
+ * end is journaled: a controller killed before that must still accept the agent's hand-back of
+ * it), or as the result arrives when there is no barrier (`ok` null: the barrier forgets it).
+ */
+async function settled(p: Promise<ExecResult>, ok: (() => void) | null, failed: () => void): Promise<ExecResult> {
   try {
     const r = await p;
-    forget();
+    ok?.();
     return r;
   } catch (e) {
-    if (!(e instanceof AgentUnavailableError)) forget();
+    if (!(e instanceof AgentUnavailableError)) failed();
     throw e;
   }
+}
+
+/** The barrier, with the row forgotten once its end resolved (see settled). */
+function forgetAtEnd(barrier: OutputBarrier, forget: () => void): OutputBarrier {
+  return (got, end) => {
+    const p = barrier(got, end);
+    return end ? p.then((safe) => { forget(); return safe; }) : p;
+  };
 }
 
 export interface RemoteWorkspaceInfo {
@@ -168,13 +181,17 @@ export class RemoteWorkspace implements Workspace {
     // controller killed within these milliseconds refuses the hand-back, and the step fails as
     // non-resumable); forgotten once the result is here.
     const recorded = records.record(key, this.agent, this.#durable!.buildId).catch(() => {});
-    return settled(this.#s.exec(this.id, spec), () => void recorded.then(() => records.forget(key)).catch(() => {}));
+    const forget = () => void recorded.then(() => records.forget(key)).catch(() => {});
+    const spec2 = spec.barrier ? { ...spec, barrier: forgetAtEnd(spec.barrier, forget) } : spec;
+    return settled(this.#s.exec(this.id, spec2), spec.barrier ? null : forget, forget);
   }
 
   async reattach(key: string, spec: ReattachSpec): Promise<ExecResult> {
     await this.#follow();
     const records = this.#durable?.records;
-    return settled(this.#s.reattach(key, spec), () => { if (records) void records.forget(key).catch(() => {}); });
+    const forget = () => { if (records) void records.forget(key).catch(() => {}); };
+    const spec2 = spec.barrier ? { ...spec, barrier: forgetAtEnd(spec.barrier, forget) } : spec;
+    return settled(this.#s.reattach(key, spec2), spec.barrier ? null : forget, forget);
   }
 
   async readFile(path: string): Promise<Buffer> {

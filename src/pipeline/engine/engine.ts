@@ -86,6 +86,8 @@ import { Replay, answer, encodeValue, isReattachable, isResumable, newExecKey, n
 export interface OutputWhere {
   stageId: string | null;
   stepId: string | null;
+  /** The bytes are a durable exec's output (a script step's `write`), not a line of the engine's or another step's. */
+  exec?: boolean;
 }
 
 /** Everything a build reports while it runs. All optional. */
@@ -108,9 +110,10 @@ export interface BuildListener {
    * Durable exec `key`'s output up to `safe` was given to `output` (it is below the console's
    * current end): resolves once every byte `output` was given so far is on disk (a host whose
    * console survives a restart; durable execs acknowledge their output only then:
-   * StepContext.outputBarrier). Rejects when the host keeps nothing more (it stops).
+   * StepContext.outputBarrier). Rejects when the host keeps nothing more (it stops). `end`: the
+   * exec ended, and the step's end was journaled (`journal`) before this call.
    */
-  outputWritten?(key: string, safe: { stdout: number; stderr: number }): Promise<void>;
+  outputWritten?(key: string, safe: { stdout: number; stderr: number }, end?: boolean): Promise<void>;
 }
 
 export interface PendingInput extends InputRequest {
@@ -1230,7 +1233,10 @@ export class PipelineRun {
     this.#o.listener?.step?.(rec);
     this.#o.listener?.journal?.(entry);
     const inFlight = prior?.status === 'running';
-    const sctx = Object.assign(this.#stepContext(step, c, where, rec), { resumed: inFlight, ...(entry.exec ? { durableKey: entry.exec } : {}), ...(inFlight && prior?.execFrom ? { durableFrom: prior.execFrom } : {}) });
+    // The step's end is journaled (below, finally): a durable exec's end is acknowledged only then (outputBarrier).
+    let endJournaled!: () => void;
+    const journaledEnd = new Promise<void>((r) => { endJournaled = r; });
+    const sctx = Object.assign(this.#stepContext(step, c, where, rec, journaledEnd, entry.exec !== undefined), { resumed: inFlight, ...(entry.exec ? { durableKey: entry.exec } : {}), ...(inFlight && prior?.execFrom ? { durableFrom: prior.execFrom } : {}) });
     // A step in flight at the restart already printed its line.
     if (!inFlight) this.#log(c, `[Pipeline] ${name}`, rec.id);
     const leaked = this.#interpolatedSecrets(args, c);
@@ -1266,6 +1272,7 @@ export class PipelineRun {
       entry.endedAt = rec.endedAt;
       this.#o.listener?.step?.(rec);
       this.#o.listener?.journal?.(entry);
+      endJournaled();
       if (step.block !== 'none' && bound.body) this.#log(c, `[Pipeline] // ${name}`, rec.id);
     }
   }
@@ -1293,7 +1300,7 @@ export class PipelineRun {
     return names.sort();
   }
 
-  #stepContext(step: StepDecl, c: ExecContext, loc: Loc, rec: StepRecord | null): StepContext & { flush(): void } {
+  #stepContext(step: StepDecl, c: ExecContext, loc: Loc, rec: StepRecord | null, journaledEnd?: Promise<void>, durable = false): StepContext & { flush(): void } {
     const run = this;
     const sinks = new Map<string, LineSink>();
     const stepId = rec?.id ?? null;
@@ -1355,7 +1362,7 @@ export class PipelineRun {
       log: (text) => this.#log(c, text, stepId),
       write: (chunk, stream = 'stdout') => {
         let sink = sinks.get(stream);
-        if (!sink) sinks.set(stream, (sink = this.#sink(c, stepId)));
+        if (!sink) sinks.set(stream, (sink = this.#sink(c, stepId, durable)));
         sink.write(chunk);
       },
       runBody: (body, overrides, args) => this.#runBody(body, c, overrides ?? {}, args ?? []),
@@ -1369,7 +1376,7 @@ export class PipelineRun {
         return j.deadline;
       },
       build,
-      ...(this.#o.listener?.outputWritten ? { outputBarrier: this.#outputBarrier(sinks, this.#o.listener.outputWritten.bind(this.#o.listener)) } : {}),
+      ...(this.#o.listener?.outputWritten ? { outputBarrier: this.#outputBarrier(sinks, this.#o.listener.outputWritten.bind(this.#o.listener), journaledEnd) } : {}),
       flush: () => { for (const s of sinks.values()) s.flush(); },
     };
   }
@@ -1602,18 +1609,21 @@ export class PipelineRun {
 
   /**
    * StepContext.outputBarrier: of `got`, what the step's line sinks do not hold (a partial line is
-   * not in the console yet), once the console has written what it was given until now.
+   * not in the console yet), once the console has written what it was given until now. The end
+   * (`end`) waits for the step's end to be journaled first (the call's `finally`): a controller
+   * killed before that finds the step in flight, and its exec still held by the agent.
    */
-  #outputBarrier(sinks: Map<string, LineSink>, written: NonNullable<BuildListener['outputWritten']>): NonNullable<StepContext['outputBarrier']> {
-    return async (key, got) => {
+  #outputBarrier(sinks: Map<string, LineSink>, written: NonNullable<BuildListener['outputWritten']>, journaledEnd?: Promise<void>): NonNullable<StepContext['outputBarrier']> {
+    return async (key, got, end) => {
+      if (end && journaledEnd) await journaledEnd;
       const safe = { stdout: got.stdout - (sinks.get('stdout')?.held ?? 0), stderr: got.stderr - (sinks.get('stderr')?.held ?? 0) };
-      await written(key, safe);
+      await written(key, safe, end);
       return safe;
     };
   }
 
-  #sink(c: ExecContext, stepId: string | null): LineSink {
-    const where: OutputWhere = { stageId: c.stage?.id ?? null, stepId };
+  #sink(c: ExecContext, stepId: string | null, exec = false): LineSink {
+    const where: OutputWhere = { stageId: c.stage?.id ?? null, stepId, ...(exec ? { exec } : {}) };
     return new LineSink((data) => {
       if (this.#muted(c)) return;
       c.onOutput?.();

@@ -24,7 +24,7 @@ function withoutShell(env: Readonly<Record<string, string>>, container: boolean)
 function barrierOf(ctx: StepContext): { barrier?: OutputBarrier } {
   const key = ctx.durableKey;
   const b = ctx.outputBarrier;
-  return key && b ? { barrier: (got) => b(key, got) } : {};
+  return key && b ? { barrier: (got, end) => b(key, got, end) } : {};
 }
 
 /** Runs `argv(script)` and applies returnStdout / returnStatus / label / encoding. */
@@ -48,7 +48,10 @@ export async function runScriptStep(ctx: StepContext, args: StepArgs, step: stri
     // exec), taken over here; anywhere else it cannot be resumed.
     if (!ws.reattach || !ctx.durableKey) throw nonResumable(step);
     try {
-      result = await ws.reattach(ctx.durableKey, { onOutput, signal: ctx.signal, ...barrierOf(ctx), ...(ctx.durableFrom ? { from: ctx.durableFrom } : {}) });
+      // A captured stdout (only in memory here) comes again whole: the agent kept it (keepStdout).
+      result = await ws.reattach(ctx.durableKey, {
+        onOutput, signal: ctx.signal, ...barrierOf(ctx), ...(ctx.durableFrom ? { from: ctx.durableFrom } : {}), ...(returnStdout ? { keepStdout: true } : {}),
+      });
     } catch (e) {
       if (e instanceof ExecNotReattachable) throw nonResumable(step);
       throw e;
@@ -60,6 +63,7 @@ export async function runScriptStep(ctx: StepContext, args: StepArgs, step: stri
       env: withoutShell(ctx.env, Boolean(ctx.container)),
       ...(ctx.container ? { container: ctx.container } : {}),
       ...(ctx.durableKey ? { durableKey: ctx.durableKey } : {}),
+      ...(ctx.durableKey && returnStdout ? { keepStdout: true } : {}),
       ...barrierOf(ctx),
       signal: ctx.signal,
       onOutput,

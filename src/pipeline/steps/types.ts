@@ -99,9 +99,10 @@ export interface StepContext {
   /**
    * For a script step's durable exec (ExecSpec.barrier): of the output bytes `got` passed to
    * `write` per stream, how many are safe (not held as a partial line, and in the console on
-   * disk); resolved once they are. Absent where the console keeps nothing across a restart.
+   * disk); resolved once they are. With `end` (the exec ended): once the step's end is journaled
+   * too. Absent where the console keeps nothing across a restart.
    */
-  readonly outputBarrier?: (key: string, got: Parameters<OutputBarrier>[0]) => ReturnType<OutputBarrier>;
+  readonly outputBarrier?: (key: string, got: Parameters<OutputBarrier>[0], end?: boolean) => ReturnType<OutputBarrier>;
   /** A resumed script step: where its output is to be resent from (what the console has of it); absent, from what the node holds as acknowledged. */
   readonly durableFrom?: { stdout: number; stderr: number };
   /** An absolute deadline `ms` from the step's first start, kept in the journal across a restart (sleep, timeout, input). */

@@ -1,0 +1,322 @@
+// A resumed script step loses nothing and brings nothing twice (issue 19), on real processes and
+// both stores: `kill -9` of the controller while a `returnStdout` step prints in chunks (its value
+// is the whole text, once) and a `returnStatus` step runs, and of the agent (with the controller,
+// or alone) during such a step (a new agent process hands the kept stdout back); a kill between the step's end on the
+// agent and its end in the journal (the result is taken, the step does not run again); the
+// journal's growth for a 100,000-line step (bounded by time, not by lines); and a console whose
+// tail a kill tore within a write (cut back and resent: every line once).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { kilnBin } from '../helpers/kiln.ts';
+import { freshSchema, dropSchemas } from '../helpers/pg-schemas.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { jsonApi, until, finishedBuild, consoleText } from '../helpers/controller.ts';
+import { startControllerProcess, kill9, freePort, type ControllerProcess } from '../helpers/controller-process.ts';
+
+const running = new Set<ChildProcess>();
+const schemas: string[] = [];
+
+after(async () => {
+  for (const p of running) p.kill('SIGKILL');
+  await dropSchemas(schemas);
+});
+
+const STORES = ['sqlite', 'postgres'] as const;
+
+function dbFor(kind: 'sqlite' | 'postgres'): string | null {
+  if (kind === 'sqlite') return null;
+  const { schema, databaseUrl } = freshSchema('kiln_durjournal');
+  schemas.push(schema);
+  return databaseUrl;
+}
+
+function startCtl(home: string, port: number, databaseUrl: string | null): Promise<ControllerProcess> {
+  return startControllerProcess(home, { port, databaseUrl, executors: 0, running });
+}
+
+async function startAgent(c: ControllerProcess, name: string, workdir: string, executors = 1, create = true): Promise<{ proc: ChildProcess }> {
+  const api = jsonApi(() => c.url);
+  if (create) await api('POST', '/api/v1/agents', { name, labels: ['durable'], executors });
+  const secret = /--secret (\S+)/.exec((await api('GET', `/api/v1/agents/${name}`)).command)![1]!.replace(/^'|'$/g, '');
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('KILN_')) delete env[k];
+  const proc = spawn(kilnBin, ['agent', '--url', c.url, '--name', name, '--secret', secret, '--workdir', workdir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
+  const out: string[] = [];
+  proc.stdout!.on('data', (d: Buffer) => out.push(String(d)));
+  proc.stderr!.on('data', (d: Buffer) => out.push(String(d)));
+  await until(async () => (await api('GET', `/api/v1/agents/${name}`)).online === true, `agent ${name} to connect (${out.join('')})`);
+  return { proc };
+}
+
+const read = (file: string) => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+/** The durable exec directories on the agent, by key. */
+function execDirs(workdir: string): string[] {
+  try {
+    return readdirSync(path.join(workdir, '.kiln-durable')).map((k) => path.join(workdir, '.kiln-durable', k));
+  } catch {
+    return [];
+  }
+}
+
+/** The exec directory whose stdout contains `text`. */
+function execDirWith(workdir: string, text: string): string | null {
+  return execDirs(workdir).find((d) => read(path.join(d, 'out')).includes(text)) ?? null;
+}
+
+/** The build's folder under the home (one job per home here, or the one whose log mentions `job`). */
+function buildDir(home: string, n = 1, mention?: string): string {
+  const root = path.join(home, 'builds');
+  for (const id of readdirSync(root)) {
+    const d = path.join(root, id, String(n));
+    if (existsSync(d) && (!mention || read(path.join(d, 'run.json')).includes(mention))) return d;
+  }
+  throw new Error(`no build ${n} in ${root}`);
+}
+
+const resumedLines = (text: string) => text.split('\n').filter((l) => /^Resumed after the controller restarted \(down \d+\.\d s\)$/.test(l)).length;
+
+for (const kind of STORES) test(`kill -9 of the controller (${kind} store) while a returnStdout step prints in chunks and a returnStatus step runs: the whole text once, the status`, async () => {
+  const home = tempDir('durj-rs');
+  const marks = tempDir('durj-rs-marks');
+  const workdir = tempDir('durj-rs-a1');
+  const port = await freePort();
+  const db = dbFor(kind);
+  let c = await startCtl(home, port, db);
+  let api = jsonApi(() => c.url);
+  await startAgent(c, 'a1', workdir, 2);
+  const CHUNKS = 30;
+  await api('POST', '/api/v1/jobs', { name: 'capture', script: `node('durable') {
+    script {
+      def text = sh(returnStdout: true, script: '''set +x; echo ran >> '${marks}/capture'; i=1; while [ $i -le ${CHUNKS} ]; do echo "C$i"; i=$((i+1)); sleep 0.1; done''')
+      def lines = text.trim().split('\\n')
+      echo "captured \${lines.size()} lines: \${lines.join(',')}"
+    }
+  }` });
+  await api('POST', '/api/v1/jobs', { name: 'status', script: `node('durable') {
+    script {
+      def st = sh(returnStatus: true, script: '''set +x; echo ran >> '${marks}/status'; echo S1; sleep 2; echo S2; exit 3''')
+      echo "status \${st}"
+    }
+  }` });
+  await api('POST', '/api/v1/jobs/capture/builds', {});
+  await api('POST', '/api/v1/jobs/status/builds', {});
+  // Killed once the agent holds part of the captured stdout as acknowledged (the controller had it
+  // in memory only: before, a resumed step got only what came after), and the status step runs.
+  await until(() => {
+    const d = execDirWith(workdir, 'C1\n');
+    return d !== null && Number(/^(\d+) /.exec(read(path.join(d, 'acked')))?.[1] ?? 0) >= 6 && execDirWith(workdir, 'S1') !== null;
+  }, 'the captured step to have output acknowledged while the status step runs', 60_000, 5);
+  const captured = read(path.join(execDirWith(workdir, 'C1\n')!, 'out'));
+  assert.ok(!captured.includes(`C${CHUNKS}\n`), `killed mid-step: ${captured}`);
+  await kill9(c);
+  c = await startCtl(home, port, db);
+  api = jsonApi(() => c.url);
+  const b1 = await finishedBuild(c.url, 'capture', 1);
+  const t1 = await consoleText(c.url, 'capture', 1);
+  assert.equal(b1.result, 'SUCCESS', t1);
+  const all = Array.from({ length: CHUNKS }, (_, i) => `C${i + 1}`).join(',');
+  assert.equal(t1.split('\n').filter((l) => l.startsWith('captured ')).join('\n'), `captured ${CHUNKS} lines: ${all}`, t1);
+  assert.equal(resumedLines(t1), 1, t1);
+  assert.equal(read(`${marks}/capture`), 'ran\n', 'the captured step ran once');
+  const b2 = await finishedBuild(c.url, 'status', 1);
+  const t2 = await consoleText(c.url, 'status', 1);
+  assert.equal(b2.result, 'SUCCESS', t2);
+  assert.deepEqual(t2.split('\n').filter((l) => /^(S\d|status \d+)$/.test(l)), ['S1', 'S2', 'status 3'], t2);
+  assert.equal(read(`${marks}/status`), 'ran\n', 'the status step ran once');
+  await kill9(c);
+});
+
+for (const [kind, who] of [['sqlite', 'both'], ['postgres', 'both'], ['sqlite', 'agent']] as const) test(`kill -9 of ${who === 'both' ? 'the controller and of the agent at once' : 'the agent'} (${kind} store) while a returnStdout step prints: the new agent process hands it back, the whole text once`, async () => {
+  const home = tempDir('durj-both');
+  const marks = tempDir('durj-both-marks');
+  const workdir = tempDir('durj-both-a1');
+  const port = await freePort();
+  const db = dbFor(kind);
+  let c = await startCtl(home, port, db);
+  const agent = await startAgent(c, 'a1', workdir);
+  const api = jsonApi(() => c.url);
+  const CHUNKS = 30;
+  await api('POST', '/api/v1/jobs', { name: 'both', script: `node('durable') {
+    script {
+      def text = sh(returnStdout: true, script: '''set +x; echo ran >> '${marks}/ran'; i=1; while [ $i -le ${CHUNKS} ]; do echo "C$i"; i=$((i+1)); sleep 0.1; done''')
+      echo "captured \${text.trim().split('\\n').join(',')}"
+    }
+  }` });
+  await api('POST', '/api/v1/jobs/both/builds', {});
+  await until(() => {
+    const d = execDirWith(workdir, 'C1\n');
+    return d !== null && Number(/^(\d+) /.exec(read(path.join(d, 'acked')))?.[1] ?? 0) >= 6;
+  }, 'the captured step to have output acknowledged', 60_000, 5);
+  if (who === 'both') {
+    await Promise.all([kill9(c), kill9(agent)]);
+    c = await startCtl(home, port, db);
+  } else await kill9(agent);
+  await startAgent(c, 'a1', workdir, 1, false);
+  const b = await finishedBuild(c.url, 'both', 1);
+  const text = await consoleText(c.url, 'both', 1);
+  assert.equal(b.result, 'SUCCESS', text);
+  const all = Array.from({ length: CHUNKS }, (_, i) => `C${i + 1}`).join(',');
+  assert.equal(text.split('\n').filter((l) => l.startsWith('captured ')).join('\n'), `captured ${all}`, text);
+  assert.equal(read(`${marks}/ran`), 'ran\n', 'the step ran once');
+  await kill9(c);
+});
+
+/** Whether the journal has the end of the step whose call starts with `call` (status not running). */
+function journalEnded(dir: string, call: string): boolean {
+  for (const l of read(path.join(dir, 'journal.jsonl')).split('\n')) {
+    if (!l.includes(`"call":"${call}`)) continue;
+    try {
+      const e = JSON.parse(l) as { status?: string };
+      if (e.status && e.status !== 'running') return true;
+    } catch {
+      // torn
+    }
+  }
+  return false;
+}
+
+for (const kind of STORES) test(`kill -9 of the controller (${kind} store) between a step's end on the agent and its end in the journal: the result is taken, the step does not run again`, async () => {
+  const home = tempDir('durj-end');
+  const marks = tempDir('durj-end-marks');
+  const workdir = tempDir('durj-end-a1');
+  const port = await freePort();
+  const db = dbFor(kind);
+  let c = await startCtl(home, port, db);
+  let api = jsonApi(() => c.url);
+  await startAgent(c, 'a1', workdir);
+  await api('POST', '/api/v1/jobs', { name: 'ending', script: `node('durable') {
+    script {
+      def v = sh(returnStdout: true, script: '''set +x; echo ran >> '${marks}/ran'; echo first-half; while [ ! -f '${marks}/go' ]; do sleep 0.02; done; echo second-half''')
+      echo "value [\${v.trim().replace('\\n', ' ')}]"
+    }
+    sh 'echo next >> ${marks}/next'
+  }` });
+  await api('POST', '/api/v1/jobs/ending/builds', {});
+  await until(() => execDirWith(workdir, 'first-half') !== null, 'the step to start', 60_000, 5);
+  const dir = buildDir(home);
+  const exec = execDirWith(workdir, 'first-half')!;
+  // The controller is frozen while the step ends (its rc is written), then let run for moments of
+  // a few ms at a time: it is killed at the first moment the agent forgot the exec (the `done`
+  // acknowledgement reached it) without the step's end in the journal on disk (before the fix,
+  // the acknowledgement and the store row's removal could come first), or once the journal has
+  // the end, or at a random one of those moments before.
+  c.proc.kill('SIGSTOP');
+  writeFileSync(`${marks}/go`, '');
+  await until(() => existsSync(path.join(exec, 'rc')), 'the step to end on the agent', 30_000, 5);
+  let window = '';
+  const last = Math.floor(Math.random() * 8); // a random moment of the step's end, not only the first or last
+  for (let tries = 0; tries < 400; tries++) {
+    const ended = journalEnded(dir, 'sh@');
+    if (!existsSync(exec) && !ended) {
+      window = 'killed with the exec forgotten by the agent and its end not in the journal';
+      break;
+    }
+    if (ended || tries >= last) {
+      window = ended ? 'killed after the step\'s end was journaled' : `killed after ${tries} moments of the step's end, before it was journaled`;
+      break;
+    }
+    c.proc.kill('SIGCONT');
+    await new Promise((r) => setTimeout(r, Math.random() * 4));
+    c.proc.kill('SIGSTOP');
+    await new Promise((r) => setTimeout(r, 15)); // what was sent reaches the agent
+  }
+  await kill9(c);
+  console.log(`ending: ${window}`);
+  c = await startCtl(home, port, db);
+  const b = await finishedBuild(c.url, 'ending', 1);
+  const text = await consoleText(c.url, 'ending', 1);
+  assert.equal(b.result, 'SUCCESS', `${window}\n${text}`);
+  assert.equal(text.split('\n').filter((l) => l.startsWith('value [')).join('\n'), 'value [first-half second-half]', text);
+  assert.equal(read(`${marks}/ran`), 'ran\n', 'the step ran once');
+  assert.equal(read(`${marks}/next`), 'next\n', 'the next step ran once');
+  await kill9(c);
+});
+
+for (const kind of STORES) test(`the journal of a 100,000-line step (${kind} store) grows with time, not with lines: execAt points are coalesced`, async () => {
+  const home = tempDir('durj-growth');
+  const workdir = tempDir('durj-growth-a1');
+  const port = await freePort();
+  const db = dbFor(kind);
+  const c = await startCtl(home, port, db);
+  const api = jsonApi(() => c.url);
+  await startAgent(c, 'a1', workdir);
+  const LINES = 100000;
+  await api('POST', '/api/v1/jobs', { name: 'chatty', script: `node('durable') {
+    sh '''set +x; i=0; while [ $i -lt ${LINES} ]; do echo "L$i"; i=$((i+1)); [ $((i % 500)) -eq 0 ] && sleep 0.01; done'''
+  }` });
+  const t0 = Date.now();
+  await api('POST', '/api/v1/jobs/chatty/builds', {});
+  const b = await finishedBuild(c.url, 'chatty', 1);
+  assert.equal(b.result, 'SUCCESS');
+  const text = await consoleText(c.url, 'chatty', 1);
+  assert.equal(text.split('\n').filter((l) => /^L\d+$/.test(l)).length, LINES);
+  const journal = read(path.join(buildDir(home), 'journal.jsonl'));
+  const points = journal.split('\n').filter((l) => l.startsWith('{"execAt"')).length;
+  const seconds = (Date.now() - t0) / 1000; // the build's time, longer than its step's
+  const bytes = Buffer.byteLength(text);
+  // At most one point per 500 ms or per 256 KiB of output (and one more for the first and the
+  // last of each): before, one per console write, in the thousands for this step.
+  const bound = Math.ceil(seconds * 2) + Math.ceil(bytes / (256 * 1024)) + 4;
+  console.log(`journal: ${points} execAt lines, ${Buffer.byteLength(journal)} bytes, for ${LINES} lines (${bytes} bytes) in ${seconds.toFixed(1)} s; bound ${bound}`);
+  assert.ok(points <= bound, `${points} execAt lines for a step of ${seconds} s (bound ${bound})`);
+  assert.ok(points >= 1, 'the step had points');
+  await kill9(c);
+});
+
+for (const kind of STORES) test(`a console torn within a write by the kill (${kind} store): cut back to the journal's last boundary and resent, every line once`, async () => {
+  const home = tempDir('durj-torn');
+  const marks = tempDir('durj-torn-marks');
+  const workdir = tempDir('durj-torn-a1');
+  const port = await freePort();
+  const db = dbFor(kind);
+  let c = await startCtl(home, port, db);
+  let api = jsonApi(() => c.url);
+  await startAgent(c, 'a1', workdir);
+  const LINES = 3000;
+  await api('POST', '/api/v1/jobs', { name: 'torn', script: `node('durable') {
+    sh '''set +x; echo ran >> '${marks}/ran'; i=0; while [ $i -lt ${LINES} ]; do echo "L$i"; i=$((i+1)); [ $((i % 100)) -eq 0 ] && sleep 0.05; done'''
+    echo 'next step'
+  }` });
+  await api('POST', '/api/v1/jobs/torn/builds', {});
+  const dir = buildDir(home);
+  await until(() => read(path.join(dir, 'log')).includes('L300\n'), 'the step to print', 60_000, 5);
+  await kill9(c);
+  // As a write the kill tore would leave it: the console's last line is followed by the next
+  // bytes of the step's output (from the agent's file, as the controller had them) up to the
+  // middle of a line.
+  const log = read(path.join(dir, 'log'));
+  const whole = log.slice(0, log.lastIndexOf('\n') + 1);
+  const partial = log.slice(whole.length); // an idle line flushed in part, if any
+  const last = whole.split('\n').filter((l) => /^L\d+$/.test(l)).pop()!;
+  const outFile = path.join(execDirWith(workdir, 'L0\n')!, 'out');
+  const at = read(outFile).indexOf(`${last}\n`) + last.length + 1 + partial.length;
+  await until(() => read(outFile).length > at + 40, 'the step to print on while the controller is away', 30_000, 5);
+  const out = read(outFile);
+  let torn = out.slice(at, at + 20);
+  if (torn.endsWith('\n')) torn = torn.slice(0, -2);
+  assert.ok(torn.length >= 18 && !torn.endsWith('\n'), `the next output on the agent: ${JSON.stringify(torn)}`);
+  appendFileSync(path.join(dir, 'log'), torn);
+  c = await startCtl(home, port, db);
+  api = jsonApi(() => c.url);
+  const b = await finishedBuild(c.url, 'torn', 1);
+  const text = await consoleText(c.url, 'torn', 1);
+  assert.equal(b.result, 'SUCCESS', text.slice(-3000));
+  const got = text.split('\n').filter((l) => /^L/.test(l));
+  assert.deepEqual(got, Array.from({ length: LINES }, (_, i) => `L${i}`), `every line once and whole, in order (torn tail ${JSON.stringify(torn)})`);
+  assert.match(text, /^next step$/m);
+  assert.equal(resumedLines(text), 1);
+  assert.equal(read(`${marks}/ran`), 'ran\n', 'the sh ran once');
+  await kill9(c);
+});

@@ -1,0 +1,115 @@
+// Coalesced `execAt` points and the resumed console's cut (controller/exec-points.ts,
+// resume.ts resumeCut, LogStore.truncate), piece by piece; the real processes are in
+// durable-journal.test.ts. No timing thresholds: the coalescing window is set far beyond the
+// test's length, so only bytes, first points, other journal lines and marks make points here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ExecPoints } from '../../src/controller/exec-points.ts';
+import { resumeCut, type ExecMark } from '../../src/controller/resume.ts';
+import { LogStore } from '../../src/controller/logstore.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+function points(everyBytes = 1000) {
+  const lines: string[] = [];
+  const p = new ExecPoints({
+    journal: {
+      execAt: (key, safe, c) => { lines.push(`execAt ${key} ${safe.stdout}/${safe.stderr} c=${c}`); },
+      consoleMark: (c) => { lines.push(`mark ${c}`); },
+    },
+    failed: (e) => { throw e; },
+    stopped: () => false,
+    everyMs: 3_600_000,
+    everyBytes,
+  });
+  return { p, lines };
+}
+
+test('an exec\'s first point is written before the console write of its first bytes; later ones wait for the bytes bound, and acks wait for them', async () => {
+  const { p, lines } = points();
+  p.started('k');
+  let acked = 0;
+  void p.point('k', { stdout: 10, stderr: 0 }, 50).then(() => acked++);
+  p.beforeWrite(50);
+  assert.deepEqual(lines, ['execAt k 10/0 c=50']);
+  await Promise.resolve();
+  assert.equal(acked, 1, 'its ack went once the point was written');
+  void p.point('k', { stdout: 400, stderr: 0 }, 440).then(() => acked++);
+  p.beforeWrite(440);
+  void p.point('k', { stdout: 900, stderr: 0 }, 940).then(() => acked++);
+  p.beforeWrite(940);
+  await Promise.resolve();
+  assert.deepEqual(lines, ['execAt k 10/0 c=50'], 'no point for each write');
+  assert.equal(acked, 1, 'and no ack without one');
+  void p.point('k', { stdout: 1200, stderr: 0 }, 1240).then(() => acked++);
+  p.beforeWrite(1240);
+  await Promise.resolve();
+  assert.deepEqual(lines, ['execAt k 10/0 c=50', 'execAt k 1200/0 c=1240'], 'one point covering all once the bytes bound is reached');
+  assert.equal(acked, 4);
+  p.close();
+});
+
+test('other journal lines flush pending points; bytes that are not exec output make a mark only while an exec with a point is live; the end resolves its waiters', async () => {
+  const { p, lines } = points();
+  p.started('k');
+  p.plain(); // `[Pipeline] sh` before any output: the first point covers it
+  p.beforeWrite(20);
+  assert.deepEqual(lines, []);
+  void p.point('k', { stdout: 5, stderr: 0 }, 25);
+  p.beforeWrite(25);
+  let acked = false;
+  void p.point('k', { stdout: 9, stderr: 0 }, 29).then(() => { acked = true; });
+  p.plain(); // another branch's echo
+  p.beforeWrite(60);
+  assert.deepEqual(lines, ['execAt k 5/0 c=25', 'execAt k 9/0 c=29', 'mark 60']);
+  void p.point('k', { stdout: 15, stderr: 0 }, 66);
+  p.flush(); // a journal entry line is about to be written
+  assert.deepEqual(lines.slice(3), ['execAt k 15/0 c=66']);
+  let ended = false;
+  void p.point('k', { stdout: 20, stderr: 0 }, 71).then(() => { ended = true; });
+  p.ended('k');
+  await Promise.resolve();
+  assert.ok(acked && ended);
+  p.plain();
+  p.beforeWrite(90);
+  assert.equal(lines.length, 4, 'no exec live: no mark');
+  p.close();
+});
+
+test('resumeCut: back to the last boundary on disk; each exec resends from its last point below it; voided by a later restart; nothing cut without a live exec with a point', () => {
+  const marks: ExecMark[] = [
+    { mark: 10 },
+    { key: 'k', stdout: 5, stderr: 0, c: 40 },
+    { mark: 55 },
+    { key: 'k', stdout: 30, stderr: 2, c: 90 },
+    { mark: 120 },
+  ];
+  // The console on disk reached 100: the boundary 90 (k's point) is the last within it.
+  assert.deepEqual(resumeCut(marks, 100, new Set(['k'])), { cut: 90, from: new Map([['k', { stdout: 30, stderr: 2 }]]) });
+  // Torn after 60: cut to the mark at 55, k resends from its point at 40.
+  assert.deepEqual(resumeCut(marks, 60, new Set(['k'])), { cut: 55, from: new Map([['k', { stdout: 5, stderr: 0 }]]) });
+  // A restart that kept 50 bytes voids what was beyond, and is a boundary itself.
+  const after = [...marks, { consoleAt: 50 }, { mark: 70 }];
+  assert.deepEqual(resumeCut(after, 80, new Set(['k'])), { cut: 70, from: new Map([['k', { stdout: 5, stderr: 0 }]]) });
+  // No exec in flight (or none with a point): the console stays as it is.
+  assert.equal(resumeCut(marks, 100, new Set()).cut, 100);
+  assert.equal(resumeCut(marks, 100, new Set(['other'])).cut, 100);
+});
+
+test('LogStore.truncate cuts an open log and its index back; appends go on from there', async () => {
+  const home = tempDir('truncate');
+  const logs = new LogStore(home);
+  const b = { job: 'j', number: 1 };
+  await logs.append(b, 'one\n', { node: '1' });
+  logs.mark(b, { kind: 'step-start', id: '2' });
+  await logs.append(b, 'two\nthr', { node: '2' });
+  await logs.flush(b);
+  await logs.truncate(b, 4);
+  assert.equal(logs.end(b), 4);
+  await logs.append(b, 'three\n', { node: '3' });
+  await logs.finish(b);
+  assert.equal(readFileSync(logs.logPath(b), 'utf8'), 'one\nthree\n');
+  const sections = (await logs.sections(b)).map((s) => `${s.kind}@${s.offset}:${s.id}`);
+  assert.deepEqual(sections, ['output@0:1', 'step-start@4:2', 'output@4:3']);
+  assert.deepEqual(await logs.ranges(b, '3'), [{ start: 4, end: 10 }]);
+});
