@@ -21,7 +21,8 @@
 // spaces) and overwritten in place by one pwrite when the process group is known, not written to
 // a temporary file and renamed. The agent reads the files as they grow (fs.watch, and a poll as a
 // fallback; preads on descriptors kept open while attached, the end of a file found by a short
-// read, not a stat) and sends what it read (`output`, n from 0 per attachment),
+// read, not a stat, into one scratch buffer: nothing allocated for a read that finds nothing) and
+// sends what it read (`output`, n from 0 per attachment),
 // at most WINDOW_BYTES beyond what the controller acknowledged: while the controller is away the
 // output waits on disk, not in memory. The controller acknowledges output with `execAck` (per
 // stream offsets) only once its console has the bytes on disk (the ack barrier): the link's own
@@ -238,6 +239,10 @@ function readSmall(file: string, max = 16 * 1024): string | null {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+/** StreamState.read's buffer, shared by every exec (reads are synchronous). */
+let scratch: Buffer | null = null;
+
 class StreamState {
   readonly file: string;
   readonly stream: Stream;
@@ -260,18 +265,27 @@ class StreamState {
       return 0;
     }
   }
-  /** Up to `max` bytes from `offset` (fewer: the end of what is written so far). */
+  /**
+   * Up to `max` bytes from `offset` (fewer: the end of what is written so far). Read into the
+   * process's one scratch buffer (no allocation for a read that finds nothing new, as most pumps'
+   * reads of a quiet stream do): a read that fills more than half of it takes the buffer along, a
+   * shorter one is copied out.
+   */
   read(offset: number, max: number): Buffer {
     if (this.fd === null) {
       try {
         this.fd = openSync(this.file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
       } catch {
-        return Buffer.alloc(0); // not there yet
+        return EMPTY; // not there yet
       }
     }
-    const buf = Buffer.allocUnsafe(max);
-    const n = readSync(this.fd, buf, 0, max, offset);
-    return buf.subarray(0, n);
+    if (scratch === null || scratch.length < max) scratch = Buffer.allocUnsafe(Math.max(max, READ_BYTES));
+    const n = readSync(this.fd, scratch, 0, max, offset);
+    if (n === 0) return EMPTY;
+    if (n * 2 < scratch.length) return Buffer.from(scratch.subarray(0, n));
+    const whole = scratch.subarray(0, n);
+    scratch = null;
+    return whole;
   }
   close(): void {
     if (this.fd === null) return;
