@@ -6,7 +6,7 @@
 //   node bench/controller.ts [--no-peer] [--no-durable] [--install-peer] [--cpu-prof DIR] [--latency-builds 50]
 //                            [--throughput-builds 200] [--log-mb 100] [--cold-starts 5] [--budget 90]
 //                            [--peer /work/shared/bench/buildbot/run.sh] [--peer-budget 200]
-//   node bench/controller.ts --durable-cost [--pairs 30] [--step-pairs 8] [--log-pairs 6] [--log-mb 50] [--budget 900]
+//   node bench/controller.ts --durable-cost [--pairs 60] [--step-pairs 12] [--log-pairs 6] [--log-mb 50] [--budget 900]
 //
 // --durable-cost (issue 19, "what durability costs"): two controllers in the same run, one with
 // durable execs and one with KILN_DURABLE_EXECS=0, each with one agent, driven in interleaved
@@ -38,8 +38,8 @@ const { values: opts } = parseArgs({
     'no-durable': { type: 'boolean', default: false },
     // Durable vs KILN_DURABLE_EXECS=0 in interleaved pairs, in one run (see the header).
     'durable-cost': { type: 'boolean', default: false },
-    pairs: { type: 'string', default: '30' },
-    'step-pairs': { type: 'string', default: '8' },
+    pairs: { type: 'string', default: '60' },
+    'step-pairs': { type: 'string', default: '12' },
     'log-pairs': { type: 'string', default: '6' },
     'install-peer': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
@@ -821,6 +821,9 @@ async function measureDurableCost(): Promise<Record<string, unknown>> {
       if (f.end.result !== 'SUCCESS') throw new Error(`log #${n} ended ${f.end.result}`);
       if (f.end.size < LOG_BYTES) throw new Error(`the log of #${n} holds ${f.end.size} bytes, fewer than the ${LOG_BYTES} printed`);
       if (!f.match) throw new Error(`log #${n}: the step's last line (KILNMARK) never came`);
+      // Spot check: 200 bytes from the middle of the stored log are the step's lines.
+      const mid = await request(c.url, 'GET', `/api/v1/jobs/log/builds/${n}/console?start=${LOG_BYTES >> 1}&end=${(LOG_BYTES >> 1) + 200}`);
+      if (!/^[x\n]{200}$/.test(mid.text) || (mid.text.match(/\n/g) ?? []).length !== 2) throw new Error(`the stored log of #${n} is not the step's output: ${JSON.stringify(mid.text.slice(0, 80))}`);
       (durable ? lags.d : lags.p).push(f.match.atEpochMs - Number(BigInt(f.match.value) / 1000n) / 1000);
       (durable ? rates.d : rates.p).push(LOG_BYTES / 1e6 / wall);
       return wall / (LOG_BYTES / 1e6) * 1000; // ms per MB
