@@ -10,7 +10,7 @@
 //
 // --durable-cost (issue 19, "what durability costs"): two controllers in the same run, one with
 // durable execs and one with KILN_DURABLE_EXECS=0, each with one agent, driven in interleaved
-// pairs (ABAB..., the order swapped every pair): a small build's trigger -> finish, a 100-step
+// pairs (ABBA...: the order swapped every pair): a small build's trigger -> finish, a 100-step
 // build's time per step, a step printing --log-mb MB (MB/s and the console's lag behind the step),
 // then the controller's always-on journal writes and the agent's per-step files timed alone (µs
 // per write, how many per step). The median of the per-pair ratios (durable / not) with its
