@@ -134,12 +134,14 @@ export function foldable(script: string): boolean {
  * trap that trapWrapper sets: the script sets no trap of its own (it would replace ours), `exec`s
  * no program (that would replace the shell; `exec` with redirections only, as sh.ts's
  * `exec 2>&1`, is fine), and runs no text this check cannot see (`eval`, `source`, `.`).
- * Conservative: the words anywhere (a comment, a string) say no, and the subshell fold is used.
+ * Conservative for scripts written plainly: the words anywhere (a comment, a string) say no, and
+ * the subshell fold is used. One that hides the word (`t""rap`, `$cmd`) loses only its status
+ * file: the agent that started it has the exit code; a later agent process takes it as killed.
  */
 export function trapSafe(script: string): boolean {
   // `exec` followed only by redirections up to the end of its command.
   const rest = script.replace(/(^|[\s;&|(])exec(?:[ \t]+\d*(?:>>|>&|<&|<>|>\||>|<)[ \t]*[^\s;&|()<>`$'"\\]+)+[ \t]*(?=;|\n|$)/g, '$1');
-  return !/(^|[^\w.-])(trap|exec|eval|source)(?![\w-])/.test(rest) && !/(^|[\n;&|({!]|\b(?:then|do|else|elif|if|while|until)\b)[ \t]*\.[ \t]/.test(rest);
+  return !/(^|[^\w.-])(trap|exec|eval|source)(?![\w-])/.test(rest) && !/(^|[\n;&|({!`]|\b(?:then|do|else|elif|if|while|until)\b)[ \t]*\.[ \t]/.test(rest);
 }
 
 /**

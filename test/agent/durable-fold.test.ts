@@ -112,7 +112,7 @@ test('scripts the fold could change run under the generic wrapper', () => {
     assert.equal(foldable(`exec 2>&1; set -x; ${own}`), false, JSON.stringify(own));
     assert.equal(wrapperArgv(stepArgv(own), '/x/rc')[3], 'kiln-durable', JSON.stringify(own));
   }
-  for (const script of ['exec make', 'eval "$x"', 'source ./env', '. ./env', 'if true; then . ./env; fi', 'x && exec 2>&1 cmd', 'trap - EXIT']) {
+  for (const script of ['exec make', 'eval "$x"', 'source ./env', '. ./env', 'if true; then . ./env; fi', 'v=`. ./env`', 'x && exec 2>&1 cmd', 'trap - EXIT']) {
     assert.equal(trapSafe(`exec 2>&1; set -x; ${script}`), false, JSON.stringify(script));
   }
   for (const script of ['true', 'exec >log 2>&1; echo', 'find . -exec rm {} +', 'git rebase --exec x', 'echo a.b ./c']) {
