@@ -131,7 +131,7 @@ export function foldable(script: string): boolean {
 
 /**
  * Whether the shell that runs `script` is still the one that exits at its end, with the EXIT
- * trap that trapWrapper sets: the script sets no trap of its own (it would replace ours), `exec`s
+ * trap that wrapperArgv sets: the script sets no trap of its own (it would replace ours), `exec`s
  * no program (that would replace the shell; `exec` with redirections only, as sh.ts's
  * `exec 2>&1`, is fine), and runs no text this check cannot see (`eval`, `source`, `.`).
  * Conservative for scripts written plainly: the words anywhere (a comment, a string) say no, and
