@@ -6,6 +6,15 @@
 //   node bench/controller.ts [--no-peer] [--no-durable] [--install-peer] [--cpu-prof DIR] [--latency-builds 50]
 //                            [--throughput-builds 200] [--log-mb 100] [--cold-starts 5] [--budget 90]
 //                            [--peer /work/shared/bench/buildbot/run.sh] [--peer-budget 200]
+//   node bench/controller.ts --durable-cost [--pairs 60] [--step-pairs 12] [--log-pairs 6] [--log-mb 50] [--budget 900]
+//
+// --durable-cost (issue 19, "what durability costs"): two controllers in the same run, one with
+// durable execs and one with KILN_DURABLE_EXECS=0, each with one agent, driven in interleaved
+// pairs (ABBA...: the order swapped every pair): a small build's trigger -> finish, a 100-step
+// build's time per step, a step printing --log-mb MB (MB/s and the console's lag behind the step),
+// then the controller's always-on journal writes and the agent's per-step files timed alone (µs
+// per write, how many per step). The median of the per-pair ratios (durable / not) with its
+// spread and a 95 % interval of that median: the ≤ 1.10 is shown, missed, or not told apart.
 //
 // Prints progress on stderr, a table on stdout, then one JSON line {"bench":"controller",...}.
 // Exit code 0 when every Kiln figure was measured (a missed target or a failed peer does not
@@ -13,7 +22,7 @@
 // killed at the end, even on errors or signals; the temp directory is removed.
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -27,17 +36,26 @@ const { values: opts } = parseArgs({
     'no-peer': { type: 'boolean', default: false },
     // Script steps on agents without durable execs (KILN_DURABLE_EXECS=0): what durability costs, in the same run.
     'no-durable': { type: 'boolean', default: false },
+    // Durable vs KILN_DURABLE_EXECS=0 in interleaved pairs, in one run (see the header).
+    'durable-cost': { type: 'boolean', default: false },
+    pairs: { type: 'string', default: '60' },
+    'step-pairs': { type: 'string', default: '12' },
+    'log-pairs': { type: 'string', default: '6' },
     'install-peer': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'latency-builds': { type: 'string', default: '50' },
     'throughput-builds': { type: 'string', default: '200' },
-    'log-mb': { type: 'string', default: '100' },
+    'log-mb': { type: 'string' }, // 100, or 50 with --durable-cost
     'cold-starts': { type: 'string', default: '5' },
-    budget: { type: 'string', default: '90' },
+    budget: { type: 'string' }, // 90 s, or 900 with --durable-cost
     'peer-budget': { type: 'string', default: '200' },
     peer: { type: 'string', default: '/work/shared/bench/buildbot/run.sh' },
   },
 });
+const COST_MODE = opts['durable-cost'];
+if (COST_MODE) opts['no-peer'] = true;
+opts['log-mb'] ??= COST_MODE ? '50' : '100';
+opts.budget ??= COST_MODE ? '900' : '90';
 const positive = (name: keyof typeof opts): number => {
   const n = Number(opts[name]);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} expects a positive number, got '${String(opts[name])}'`);
@@ -213,12 +231,14 @@ async function api(base: string, method: string, p: string, body?: unknown): Pro
 interface Followed {
   /** performance.now() when `marker` first appeared in the log (null when it never did). */
   markerAt: number | null;
+  /** `markerRe`'s first match in the log (its first group), and when it was seen (Date-like epoch ms, sub-ms). */
+  match: { value: string; atEpochMs: number } | null;
   endAt: number;
   end: { status: string; result: string | null; size: number };
 }
 
 /** Follows a build's console over SSE until its `end` event (no polling). */
-function follow(base: string, job: string, n: number, o: { marker?: string; from?: number } = {}): Promise<Followed> {
+function follow(base: string, job: string, n: number, o: { marker?: string; markerRe?: RegExp; from?: number } = {}): Promise<Followed> {
   return new Promise((resolve, reject) => {
     const url = new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console/stream${o.from ? `?from=${o.from}` : ''}`, base);
     const req = http.get(url, { agent: keepAlive, headers: { ...AUTH, accept: 'text/event-stream' } }, (res) => {
@@ -231,6 +251,8 @@ function follow(base: string, job: string, n: number, o: { marker?: string; from
       let buf = '';
       let tail = '';
       let markerAt: number | null = null;
+      let match: Followed['match'] = null;
+      let reTail = '';
       let settled = false;
       res.on('data', (chunk: string) => {
         buf += chunk;
@@ -243,12 +265,17 @@ function follow(base: string, job: string, n: number, o: { marker?: string; from
             if (line.startsWith('event: ')) event = line.slice(7);
             else if (line.startsWith('data: ')) data += line.slice(6);
           }
+          if (event === 'log' && o.markerRe && match === null) {
+            reTail = (reTail + (JSON.parse(data) as string)).slice(-4096);
+            const m = o.markerRe.exec(reTail);
+            if (m) match = { value: m[1] ?? m[0], atEpochMs: performance.timeOrigin + performance.now() };
+          }
           if (event === 'log' && o.marker && markerAt === null) {
             tail = (tail + (JSON.parse(data) as string)).slice(-4096);
             if (tail.includes(o.marker)) markerAt = performance.now();
           } else if (event === 'end') {
             settled = true;
-            resolve({ markerAt, endAt: performance.now(), end: JSON.parse(data) });
+            resolve({ markerAt, match, endAt: performance.now(), end: JSON.parse(data) });
             req.destroy();
             return;
           } else if (event === 'error') {
@@ -273,14 +300,14 @@ function follow(base: string, job: string, n: number, o: { marker?: string; from
 interface Controller { proc: ChildProcess; pid: number; url: string; home: string; startedInMs: number | null; output: () => string }
 
 let homes = 0;
-async function startKilnController(o: { cpuProf?: string } = {}): Promise<Controller & { readyMs: number }> {
+async function startKilnController(o: { cpuProf?: string; durable?: boolean } = {}): Promise<Controller & { readyMs: number }> {
   const home = path.join(root, `home-${++homes}`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('KILN_')) delete env[k];
   env['KILN_ADMIN_TOKEN'] = BENCH_TOKEN;
-  if (opts['no-durable']) env['KILN_DURABLE_EXECS'] = '0';
+  if (!(o.durable ?? !opts['no-durable'])) env['KILN_DURABLE_EXECS'] = '0';
   if (o.cpuProf) env['NODE_OPTIONS'] = `${env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${o.cpuProf}`.trim();
   const t = performance.now();
   const { proc, output } = start(kilnBin, ['controller', '--home', home, '--port', String(port), '--host', '127.0.0.1'], { env });
@@ -553,6 +580,303 @@ async function ensureBuildbot(): Promise<string | null> {
 }
 
 // ------------------------------------------------------------------------------------------------
+// --durable-cost: durable execs against KILN_DURABLE_EXECS=0, in interleaved pairs (see the header)
+
+const HUNDRED_STEPS = pipeline(Array.from({ length: 100 }, () => "sh 'true'"));
+/** The step's output, then a line with the time (ns) the shell ran `date` after it: the console's lag is when the stream shows it. */
+const LAG_LOG_SCRIPT = pipeline([`sh 'yes ${LINE} | head -c ${LOG_BYTES}; echo "KILNMARK $(date +%s%N)"'`]);
+const LAG_RE = /(?:^|\n)KILNMARK (\d+)\n/;
+
+interface Spread { median: number; p25: number; p75: number; min: number; max: number; n: number }
+interface PairFigure { durable: Spread; plain: Spread; ratio: Spread & { ci95: [number, number]; verdict: string }; diff: Spread; durable_slower_pairs: number }
+
+function spread(xs: number[], round = r2): Spread {
+  return { median: round(median(xs)), p25: round(pct(xs, 25)), p75: round(pct(xs, 75)), min: round(Math.min(...xs)), max: round(Math.max(...xs)), n: xs.length };
+}
+
+/**
+ * A distribution-free 95 % interval of the median of `xs` (order statistics, the binomial's normal
+ * approximation): where the true median ratio lies, whatever the ratios' distribution.
+ */
+function medianCi(xs: number[]): [number, number] {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  const k = Math.max(0, Math.floor(n / 2 - 0.98 * Math.sqrt(n)));
+  return [s[k]!, s[Math.min(n - 1, n - 1 - k)]!];
+}
+
+/** Per-pair figures: `d[i]` and `p[i]` were measured one right after the other (times: higher is worse). */
+function pairFigure(d: number[], p: number[]): PairFigure {
+  const ratios = d.map((x, i) => x / p[i]!);
+  const ci = medianCi(ratios).map((x) => Math.round(x * 1000) / 1000) as [number, number];
+  const verdict = ci[1] <= 1.1 ? '≤ 1.10 shown' : ci[0] > 1.1 ? 'over 1.10' : 'not told apart from 1.10';
+  return {
+    durable: spread(d), plain: spread(p), diff: spread(d.map((x, i) => x - p[i]!)), durable_slower_pairs: ratios.filter((x) => x > 1).length,
+    ratio: { ...spread(ratios, (x) => Math.round(x * 1000) / 1000), ci95: ci, verdict },
+  };
+}
+
+/** Runs `fn(durable)` and `fn(plain)` for `pairs` pairs, the order swapped every pair; returns both series. */
+async function interleaved(what: string, pairs: number, fn: (durable: boolean) => Promise<number>): Promise<{ d: number[]; p: number[]; load: [number, number] }> {
+  const d: number[] = [];
+  const p: number[] = [];
+  const load0 = loadavg()[0]!;
+  for (let i = 0; i < pairs; i++) {
+    checkDeadline(what);
+    if (i % 2 === 0) {
+      d.push(await fn(true));
+      p.push(await fn(false));
+    } else {
+      p.push(await fn(false));
+      d.push(await fn(true));
+    }
+  }
+  return { d, p, load: [r2(load0), r2(loadavg()[0]!)] };
+}
+
+/** Median µs of `fn` over `n` calls (each timed alone). */
+function timeUs(n: number, fn: (i: number) => void): number {
+  const t: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    fn(i);
+    t.push((performance.now() - t0) * 1000);
+  }
+  return r1(median(t));
+}
+
+/** Every build directory under a controller's home that holds a journal, with its lines. */
+function journals(home: string): { dir: string; lines: string[] }[] {
+  const out: { dir: string; lines: string[] }[] = [];
+  const buildsDir = path.join(home, 'builds');
+  for (const job of readdirSync(buildsDir)) {
+    for (const n of readdirSync(path.join(buildsDir, job))) {
+      const dir = path.join(buildsDir, job, n);
+      try {
+        out.push({ dir, lines: readFileSync(path.join(dir, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean) });
+      } catch {
+        // no journal (not a build directory)
+      }
+    }
+  }
+  return out;
+}
+
+/** What kind of journal line this is (resume.ts JournalWriter). */
+function lineKind(line: string): 'step' | 'execAt' | 'buildEnd' | 'other' {
+  const j = JSON.parse(line) as Record<string, unknown>;
+  if (j['execAt'] !== undefined) return 'execAt';
+  if (j['buildEnd'] !== undefined) return 'buildEnd';
+  if (typeof j['id'] === 'string') return 'step';
+  return 'other';
+}
+
+/**
+ * The writes durability makes, each timed alone on this machine (in this process): the
+ * controller's journal lines (real lines of a 100-step build, written again through JournalWriter),
+ * run.json, the agent_execs INSERT and DELETE (on the durable controller's own SQLite file, once it
+ * stopped), and the agent's per-step files (the system calls agent/durable.ts makes, in order).
+ */
+async function writesAlone(dHome: string, pHome: string): Promise<Record<string, unknown>> {
+  const { JournalWriter, saveRunInfo } = await import('../src/controller/resume.ts');
+  const { openStore } = await import('../src/store/index.ts');
+  const perStep = (home: string) => {
+    const all = journals(home);
+    const script = (dir: string) => { try { return (JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as { script?: string }).script; } catch { return undefined; } };
+    const hundred = all.filter((j) => script(j.dir) === HUNDRED_STEPS);
+    const one = all.filter((j) => script(j.dir) === ONE_STEP);
+    const count = (js: typeof all, kind: string) => js.length ? r2(js.reduce((s, j) => s + j.lines.filter((l) => lineKind(l) === kind).length, 0) / js.length) : null;
+    return {
+      hundred_step_builds: hundred.length,
+      per_100_step_build: { step: count(hundred, 'step'), execAt: count(hundred, 'execAt'), buildEnd: count(hundred, 'buildEnd'), other: count(hundred, 'other') },
+      per_1_step_build: { step: count(one, 'step'), execAt: count(one, 'execAt'), buildEnd: count(one, 'buildEnd'), other: count(one, 'other') },
+      bytes_per_line: hundred.length ? r1(hundred[0]!.lines.reduce((s, l) => s + l.length + 1, 0) / hundred[0]!.lines.length) : null,
+      sample: hundred[0] ?? null,
+    };
+  };
+  const d = perStep(dHome);
+  const p = perStep(pHome);
+  const scratch = mkdtempSync(path.join(root, 'writes-'));
+  // Journal lines, written again (JSON.stringify + one write(2) on the open descriptor), by kind.
+  const lines = d.sample?.lines ?? [];
+  const byKind: Record<string, number[]> = { step: [], execAt: [], buildEnd: [] };
+  for (let round = 0; round < 20; round++) {
+    const dir = mkdtempSync(path.join(scratch, 'j-'));
+    const w = new JournalWriter(dir);
+    w.consoleAt(0); // opens the file: not counted below
+    for (const line of lines) {
+      const j = JSON.parse(line) as any;
+      const kind = lineKind(line);
+      const t0 = performance.now();
+      if (kind === 'execAt') w.execAt(j.execAt, { stdout: j.o, stderr: j.e }, j.c);
+      else if (kind === 'buildEnd') w.end(j.buildEnd, j.consoleTail ? { at: j.consoleTail.at, bytes: Buffer.from(j.consoleTail.b64, 'base64') } : j.consoleEnd !== undefined ? { at: j.consoleEnd, bytes: Buffer.alloc(0) } : null);
+      else if (kind === 'step') {
+        const { consoleTail, consoleEnd, ...e } = j;
+        w.append(e, consoleTail ? { at: consoleTail.at, bytes: Buffer.from(consoleTail.b64, 'base64') } : consoleEnd !== undefined ? { at: consoleEnd, bytes: Buffer.alloc(0) } : null);
+      } else continue;
+      byKind[kind]!.push((performance.now() - t0) * 1000);
+    }
+    w.close();
+  }
+  const runInfo = d.sample ? JSON.parse(readFileSync(path.join(d.sample.dir, 'run.json'), 'utf8')) : { script: HUNDRED_STEPS, scriptName: 'Jenkinsfile', scmFiles: {} };
+  const runDir = mkdtempSync(path.join(scratch, 'r-'));
+  const runJsonUs = timeUs(200, () => saveRunInfo(runDir, runInfo));
+  // agent_execs on the durable controller's store (WAL, synchronous=NORMAL), with one of its builds.
+  const store = await openStore({ home: dHome });
+  let insertUs = NaN;
+  let deleteUs = NaN;
+  try {
+    const b = await store.builds.latest('one');
+    if (b) {
+      const ins: number[] = [];
+      const del: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const key = `bench-${i}-${randomBytes(4).toString('hex')}`;
+        let t0 = performance.now();
+        await store.agentExecs.record(key, 'd1', b.id);
+        ins.push((performance.now() - t0) * 1000);
+        t0 = performance.now();
+        await store.agentExecs.forget(key);
+        del.push((performance.now() - t0) * 1000);
+      }
+      insertUs = r1(median(ins));
+      deleteUs = r1(median(del));
+    }
+  } finally {
+    await store.close();
+  }
+  // The agent's files per durable step, in agent/durable.ts's order (the shell's `rc` write included).
+  const aroot = mkdtempSync(path.join(scratch, 'a-'));
+  const ops: Record<string, number[]> = { mkdir: [], 'meta.json create+write': [], 'out+err open': [], 'meta.json pwrite': [], 'rc (shell: open+write+close)': [], 'acked pwrite': [], 'close x3': [], 'unlink x4': [], rmdir: [] };
+  const meta = JSON.stringify({ v: 1, key: 'b1-s3-0123456789abcdef', buildId: randomBytes(16).toString('hex'), build: 'one #1', pgid: null, start: null, cookie: randomBytes(16).toString('hex') }) + ' '.repeat(48);
+  const time = (op: string, fn: () => void) => { const t0 = performance.now(); fn(); ops[op]!.push((performance.now() - t0) * 1000); };
+  for (let i = 0; i < 200; i++) {
+    const dir = path.join(aroot, `k${i}`);
+    let mfd = -1; let ofd = -1; let efd = -1; let afd = -1;
+    const f = fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW;
+    time('mkdir', () => mkdirSync(dir, { mode: 0o700 }));
+    time('meta.json create+write', () => { mfd = openSync(path.join(dir, 'meta.json'), fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600); writeSync(mfd, meta); });
+    time('out+err open', () => { ofd = openSync(path.join(dir, 'out'), f, 0o600); efd = openSync(path.join(dir, 'err'), f, 0o600); });
+    time('meta.json pwrite', () => { writeSync(mfd, meta.replace('"pgid":null', '"pgid":12345'), 0); });
+    time('rc (shell: open+write+close)', () => { const fd = openSync(path.join(dir, 'rc'), 'w'); writeSync(fd, '0\n'); closeSync(fd); });
+    time('acked pwrite', () => { afd = openSync(path.join(dir, 'acked'), 'w', 0o600); writeSync(afd, '9 0\n', 0); });
+    time('close x3', () => { closeSync(mfd); closeSync(ofd); closeSync(efd); });
+    closeSync(afd);
+    unlinkSync(path.join(dir, 'acked'));
+    time('unlink x4', () => { for (const n of ['out', 'err', 'rc', 'meta.json']) unlinkSync(path.join(dir, n)); });
+    time('rmdir', () => rmdirSync(dir));
+  }
+  const agentFiles: Record<string, number> = {};
+  for (const [op, t] of Object.entries(ops)) agentFiles[op] = r1(median(t));
+  rmSync(scratch, { recursive: true, force: true });
+  const usOf = (xs: number[]) => (xs.length ? r1(median(xs)) : null);
+  return {
+    journal_lines: { durable: { ...d, sample: undefined }, plain: { ...p, sample: undefined } },
+    journal_write_us: { step: usOf(byKind['step']!), execAt: usOf(byKind['execAt']!), buildEnd: usOf(byKind['buildEnd']!) },
+    run_json_us: runJsonUs,
+    agent_execs_us: { insert: insertUs, delete: deleteUs },
+    agent_files_us: agentFiles,
+  };
+}
+
+async function measureDurableCost(): Promise<Record<string, unknown>> {
+  const PAIRS = positive('pairs');
+  const STEP_PAIRS = positive('step-pairs');
+  const LOG_PAIRS = positive('log-pairs');
+  const dc = await startKilnController({ durable: true });
+  const pc = await startKilnController({ durable: false });
+  const result: Record<string, unknown> = {};
+  try {
+    await startAgent(dc, 'd1', 1);
+    await startAgent(pc, 'p1', 1);
+    for (const c of [dc, pc]) {
+      await createJob(c, 'one', ONE_STEP);
+      await createJob(c, 'hundred', HUNDRED_STEPS);
+      await createJob(c, 'log', LAG_LOG_SCRIPT);
+    }
+    const of = (durable: boolean) => (durable ? dc : pc);
+    progress('warm-up: 5 small builds, one 100-step build and one log build on each');
+    for (const c of [dc, pc]) {
+      for (let i = 0; i < 5; i++) await timedBuild(c, 'one');
+      await timedBuild(c, 'hundred');
+    }
+
+    const small = await interleaved('small builds', PAIRS, async (durable) => (await timedBuild(of(durable), 'one')).totalMs);
+    result['finish_ms'] = { ...pairFigure(small.d, small.p), load: small.load };
+    progress(`trigger -> finish: durable ${r2(median(small.d))} ms, plain ${r2(median(small.p))} ms, per-pair ratio ${(result['finish_ms'] as PairFigure).ratio.median}`);
+
+    const steps = await interleaved('100-step builds', STEP_PAIRS, async (durable) => (await timedBuild(of(durable), 'hundred')).totalMs / 100);
+    result['per_step_ms'] = { ...pairFigure(steps.d, steps.p), load: steps.load };
+    progress(`100-step build, per step: durable ${r2(median(steps.d))} ms, plain ${r2(median(steps.p))} ms, per-pair ratio ${(result['per_step_ms'] as PairFigure).ratio.median}`);
+
+    // The log: seconds per MB (so that the ratio reads as the others: > 1 is durable slower), and the lag.
+    const lags: { d: number[]; p: number[] } = { d: [], p: [] };
+    const rates: { d: number[]; p: number[] } = { d: [], p: [] };
+    const logRun = async (durable: boolean): Promise<number> => {
+      const c = of(durable);
+      const t = performance.now();
+      const n = await trigger(c, 'log');
+      const f = await follow(c.url, 'log', n, { from: Math.max(0, LOG_BYTES - 2_000_000), markerRe: LAG_RE });
+      const wall = (f.endAt - t) / 1000;
+      if (f.end.result !== 'SUCCESS') throw new Error(`log #${n} ended ${f.end.result}`);
+      if (f.end.size < LOG_BYTES) throw new Error(`the log of #${n} holds ${f.end.size} bytes, fewer than the ${LOG_BYTES} printed`);
+      if (!f.match) throw new Error(`log #${n}: the step's last line (KILNMARK) never came`);
+      // Spot check: 200 bytes from the middle of the stored log are the step's lines.
+      const mid = await request(c.url, 'GET', `/api/v1/jobs/log/builds/${n}/console?start=${LOG_BYTES >> 1}&end=${(LOG_BYTES >> 1) + 200}`);
+      if (!/^[x\n]{200}$/.test(mid.text) || (mid.text.match(/\n/g) ?? []).length !== 2) throw new Error(`the stored log of #${n} is not the step's output: ${JSON.stringify(mid.text.slice(0, 80))}`);
+      (durable ? lags.d : lags.p).push(f.match.atEpochMs - Number(BigInt(f.match.value) / 1000n) / 1000);
+      (durable ? rates.d : rates.p).push(LOG_BYTES / 1e6 / wall);
+      return wall / (LOG_BYTES / 1e6) * 1000; // ms per MB
+    };
+    await logRun(true);
+    await logRun(false);
+    lags.d.length = lags.p.length = rates.d.length = rates.p.length = 0;
+    const logs = await interleaved('log builds', LOG_PAIRS, logRun);
+    result['log'] = {
+      mb: LOG_BYTES / 1e6, ms_per_mb: { ...pairFigure(logs.d, logs.p), load: logs.load },
+      mb_per_s: { durable: spread(rates.d, r1), plain: spread(rates.p, r1) },
+      lag_ms: { ...pairFigure(lags.d, lags.p) },
+    };
+    progress(`log ${LOG_BYTES / 1e6} MB: durable ${r1(median(rates.d))} MB/s, plain ${r1(median(rates.p))} MB/s; lag durable ${r1(median(lags.d))} ms, plain ${r1(median(lags.p))} ms`);
+  } finally {
+    await Promise.all([...children].filter((p) => p !== dc.proc && p !== pc.proc).map((p) => stop(p)));
+    await Promise.all([stop(dc.proc, 10_000), stop(pc.proc, 10_000)]);
+  }
+  progress('the writes, each alone');
+  result['writes'] = await writesAlone(dc.home, pc.home);
+  return result;
+}
+
+function printDurableCost(r: Record<string, any>, error: string | null): void {
+  const out: string[] = [];
+  out.push(`bench controller --durable-cost (node ${process.version}, ${cpus().length} CPUs, load average ${LOAD_AT_START.toFixed(2)} at start): two controllers in one run, durable execs vs KILN_DURABLE_EXECS=0, interleaved pairs`);
+  const f = (x: any) => (x === undefined || x === null || Number.isNaN(x) ? '-' : String(x));
+  const rows: string[][] = [['figure', 'pairs', 'load', 'durable p50 [p25-p75]', 'plain p50 [p25-p75]', 'd - p p50', 'ratio p50 [p25-p75]', 'ratio 95% CI', 'durable slower', 'verdict']];
+  const add = (name: string, x: any, load?: [number, number]) => {
+    if (!x) return;
+    rows.push([name, f(x.ratio.n), load ? `${load[0]}-${load[1]}` : '', `${x.durable.median} [${x.durable.p25}-${x.durable.p75}]`, `${x.plain.median} [${x.plain.p25}-${x.plain.p75}]`, f(x.diff.median),
+      `${x.ratio.median} [${x.ratio.p25}-${x.ratio.p75}]`, `${x.ratio.ci95[0]}-${x.ratio.ci95[1]}`, `${x.durable_slower_pairs}/${x.ratio.n}`, x.ratio.verdict]);
+  };
+  add('trigger -> finish, 1 sh, ms', r['finish_ms'], r['finish_ms']?.load);
+  add('100-step build, ms per step', r['per_step_ms'], r['per_step_ms']?.load);
+  add(`log ${r['log']?.mb ?? ''} MB, ms per MB`, r['log']?.ms_per_mb, r['log']?.ms_per_mb?.load);
+  add('  console lag behind the step, ms', r['log']?.lag_ms);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((c) => c[i]!.length)));
+  for (const c of rows) out.push(c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  '));
+  if (r['log']) out.push(`log MB/s: durable ${r['log'].mb_per_s.durable.median} [${r['log'].mb_per_s.durable.p25}-${r['log'].mb_per_s.durable.p75}], plain ${r['log'].mb_per_s.plain.median} [${r['log'].mb_per_s.plain.p25}-${r['log'].mb_per_s.plain.p75}]`);
+  const w = r['writes'];
+  if (w) {
+    const jl = w.journal_lines;
+    out.push(`controller journal (always on): lines per 100-step build, durable ${JSON.stringify(jl.durable.per_100_step_build)}, plain ${JSON.stringify(jl.plain.per_100_step_build)}; per 1-step build, durable ${JSON.stringify(jl.durable.per_1_step_build)}; ~${jl.durable.bytes_per_line} bytes a line`);
+    out.push(`  each write alone, µs (median): step line ${f(w.journal_write_us.step)}, execAt ${f(w.journal_write_us.execAt)}, buildEnd ${f(w.journal_write_us.buildEnd)}; run.json (once per build) ${f(w.run_json_us)}; agent_execs INSERT ${f(w.agent_execs_us.insert)}, DELETE ${f(w.agent_execs_us.delete)} (durable only)`);
+    out.push(`agent files per durable step, µs (median): ${Object.entries(w.agent_files_us).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  if (error) out.push(`FAILED: ${error}`);
+  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(JSON.stringify({ bench: 'controller-durable-cost', ok: error === null, ...(error ? { error } : {}), node: process.version, cpus: cpus().length, loadavg_at_start: r2(LOAD_AT_START), ...r, run_s: r1((performance.now() - T0) / 1000) }) + '\n');
+}
+
+// ------------------------------------------------------------------------------------------------
 // main
 
 const k: Partial<KilnResult> = {};
@@ -572,6 +896,22 @@ setTimeout(() => {
   process.exit(1);
 }, hardLimitS * 1000).unref();
 
+if (COST_MODE) {
+  let r: Record<string, unknown> = {};
+  let error: string | null = null;
+  try {
+    r = await measureDurableCost();
+  } catch (e) {
+    error = (kilnBudgetBlown ? `time budget (${BUDGET_MS / 1000} s) exhausted: ` : '') + (e as Error).message;
+    progress(`FAILED: ${error}`);
+  } finally {
+    clearTimeout(kilnWatchdog);
+    killAllNow();
+  }
+  removeRoot();
+  printDurableCost(r, error);
+  process.exit(error ? 1 : 0);
+}
 try {
   await measureKiln(k);
 } catch (e) {

@@ -12,15 +12,17 @@
 // in its own process group (setsid), stdin from a file (or /dev/null), stdout and stderr
 // appended to `<dir>/out` and `<dir>/err`; the wrapper runs the command and then writes its exit
 // status to `rc` (one write by the shell; taken once its newline is there). A script step's
-// `/bin/sh -e -c SCRIPT` is folded into that shell instead (wrapperArgv: the script in a subshell
-// of the recording shell, one fork and no second exec). `meta.json` names the key, the build, the
+// `/bin/sh -e -c SCRIPT` is folded into that shell instead (wrapperArgv: the script runs in the
+// recording shell itself, whose EXIT trap writes `rc`, no fork and no second exec; a script that
+// could take the trap away, in a subshell of it, one fork). `meta.json` names the key, the build, the
 // process group, the leader's start time and a cookie (KILN_NODE_COOKIE in the wrapper's
 // environment), so that a later agent process signals only what it started (never a pid alone:
 // see leftovers.ts for why a record is not trusted); it is created once (O_EXCL, padded with
 // spaces) and overwritten in place by one pwrite when the process group is known, not written to
 // a temporary file and renamed. The agent reads the files as they grow (fs.watch, and a poll as a
 // fallback; preads on descriptors kept open while attached, the end of a file found by a short
-// read, not a stat) and sends what it read (`output`, n from 0 per attachment),
+// read, not a stat, into one scratch buffer: nothing allocated for a read that finds nothing) and
+// sends what it read (`output`, n from 0 per attachment),
 // at most WINDOW_BYTES beyond what the controller acknowledged: while the controller is away the
 // output waits on disk, not in memory. The controller acknowledges output with `execAck` (per
 // stream offsets) only once its console has the bytes on disk (the ack barrier): the link's own
@@ -132,16 +134,38 @@ export function foldable(script: string): boolean {
 }
 
 /**
- * The command that runs `argv` and then writes its exit status to `rc`. A script step's own
- * shell (`/bin/sh -e -c SCRIPT`, sh.ts) is folded into it: the script runs in a subshell of the
- * very shell that records its status (a fork, no second /bin/sh to exec: about half the cost of a
- * `sh 'true'` step on an agent), with the same `$0`, no positional parameters, the same flags and
- * the same error messages. Anything else runs under the generic wrapper.
+ * Whether the shell that runs `script` is still the one that exits at its end, with the EXIT
+ * trap that wrapperArgv sets: the script sets no trap of its own (it would replace ours), `exec`s
+ * no program (that would replace the shell; `exec` with redirections only, as sh.ts's
+ * `exec 2>&1`, is fine), and runs no text this check cannot see (`eval`, `source`, `.`).
+ * Conservative for scripts written plainly: the words anywhere (a comment, a string) say no, and
+ * the subshell fold is used. One that hides the word (`t""rap`, `$cmd`) loses only its status
+ * file: the agent that started it has the exit code; a later agent process takes it as killed.
+ */
+export function trapSafe(script: string): boolean {
+  // `exec` followed only by redirections up to the end of its command.
+  const rest = script.replace(/(^|[\s;&|(])exec(?:[ \t]+\d*(?:>>|>&|<&|<>|>\||>|<)[ \t]*[^\s;&|()<>`$'"\\]+)+[ \t]*(?=;|\n|$)/g, '$1');
+  return !/(^|[^\w.-])(trap|exec|eval|source)(?![\w-])/.test(rest) && !/(^|[\n;&|({!`]|\b(?:then|do|else|elif|if|while|until)\b)[ \t]*\.[ \t]/.test(rest);
+}
+
+/**
+ * The command that runs `argv` and then writes its exit status to `rc` (an absolute path). A
+ * script step's own shell (`/bin/sh -e -c SCRIPT`, sh.ts) is folded into it, so that no second
+ * /bin/sh is exec'd: best, the script runs in that very shell, whose EXIT trap writes the status
+ * (no fork at all: the trap runs on every exit but by a signal, `set -e`'s included; its commands
+ * are traced to /dev/null); when the script could take that trap away (trapSafe), in a subshell of
+ * the shell that records its status (a fork); either way with the same `$0`, no positional
+ * parameters, the same flags, line numbers and error messages. Anything else runs under the
+ * generic wrapper.
  */
 export function wrapperArgv(argv: readonly string[], rc: string): string[] {
   const [shell, flags, dashC, script, ...rest] = argv;
-  if (shell === '/bin/sh' && (flags === '-e' || flags === '-xe') && dashC === '-c' && script !== undefined && rest.length === 0 && foldable(script)) {
-    return ['/bin/sh', '-c', `(set ${flags}; ${script}\n); c=$?; printf '%s\\n' "$c" > ${shQuote(rc)}; exit $c`, '/bin/sh'];
+  if (shell === '/bin/sh' && (flags === '-e' || flags === '-xe') && dashC === '-c' && script !== undefined && rest.length === 0) {
+    if (trapSafe(script)) {
+      const record = `{ kiln_status=$?; command printf '%s\\n' "$kiln_status" > ${shQuote(rc)} || :; exit "$kiln_status"; } 2>/dev/null`;
+      return ['/bin/sh', '-c', `trap ${shQuote(record)} EXIT; set ${flags}; ${script}`, '/bin/sh'];
+    }
+    if (foldable(script)) return ['/bin/sh', '-c', `(set ${flags}; ${script}\n); c=$?; printf '%s\\n' "$c" > ${shQuote(rc)}; exit $c`, '/bin/sh'];
   }
   return ['/bin/sh', '-c', WRAPPER, 'kiln-durable', rc, ...argv];
 }
@@ -223,6 +247,10 @@ function readSmall(file: string, max = 16 * 1024): string | null {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+/** StreamState.read's buffer, shared by every exec (reads are synchronous). */
+let scratch: Buffer | null = null;
+
 class StreamState {
   readonly file: string;
   readonly stream: Stream;
@@ -255,18 +283,27 @@ class StreamState {
       return 0;
     }
   }
-  /** Up to `max` bytes from `offset` (fewer: the end of what is written so far). */
+  /**
+   * Up to `max` bytes from `offset` (fewer: the end of what is written so far). Read into the
+   * process's one scratch buffer (no allocation for a read that finds nothing new, as most pumps'
+   * reads of a quiet stream do): a read that fills more than half of it takes the buffer along, a
+   * shorter one is copied out.
+   */
   read(offset: number, max: number): Buffer {
     if (this.fd === null) {
       try {
         this.fd = openSync(this.file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
       } catch {
-        return Buffer.alloc(0); // not there yet
+        return EMPTY; // not there yet
       }
     }
-    const buf = Buffer.allocUnsafe(max);
-    const n = readSync(this.fd, buf, 0, max, offset);
-    return buf.subarray(0, n);
+    if (scratch === null || scratch.length < max) scratch = Buffer.allocUnsafe(Math.max(max, READ_BYTES));
+    const n = readSync(this.fd, scratch, 0, max, offset);
+    if (n === 0) return EMPTY;
+    if (n * 2 < scratch.length) return Buffer.from(scratch.subarray(0, n));
+    const whole = scratch.subarray(0, n);
+    scratch = null;
+    return whole;
   }
   close(): void {
     if (this.fd === null) return;
