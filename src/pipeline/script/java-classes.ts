@@ -17,7 +17,7 @@
 // are harmless pure functions that Jenkins administrators approve routinely: BEYOND_WHITELIST
 // lists them, so that the choice is visible and can be reverted in one place.
 import type { Loc } from '../../core/build.ts';
-import { ScriptError, scriptError } from './errors.ts';
+import { ScriptError, rejected, scriptError } from './errors.ts';
 import { toGroovyString } from './format.ts';
 import { groovyEquals, naturalCompare } from './groovy-ops.ts';
 import { isDecimal } from './decimal.ts';
@@ -82,10 +82,7 @@ export function isKnownClass(fqn: string): boolean {
   return KNOWN_SET.has(fqn);
 }
 
-/** RejectedAccessException: what Jenkins' sandbox says about a call its whitelist does not allow. */
-export function rejected(signature: string, loc: Loc | null): ScriptError {
-  return scriptError('rejected', `Scripts not permitted to use ${signature}`, loc, 'org.jenkinsci.plugins.scriptsecurity.sandbox.RejectedAccessException');
-}
+export { rejected };
 
 /**
  * `table[key]` when the table itself has it: a script's name (Math.constructor, a class named
