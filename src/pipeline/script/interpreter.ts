@@ -1899,8 +1899,14 @@ export class Interpreter {
         }
         return null;
       }
-      case 'evaluate':
-        throw notSupported('evaluate() (running code built at run time)', loc);
+      case 'evaluate': {
+        // CpsScript.evaluate: the text runs as a script of its own (Script1.groovy, ...) with this binding, sandboxed as the rest
+        const all = flatArgs(ca);
+        const text = all.length === 1 && all[0] instanceof LazyGString ? await this.str(all[0], f, loc) : all[0];
+        if (all.length !== 1 || typeof text !== 'string') throw noSignature(this.#self, name, all, loc);
+        if (!this.host.evaluateText) throw notSupported('evaluate() (running code built at run time)', loc);
+        return this.host.evaluateText(text, f.ctx, loc);
+      }
       case 'getBinding':
       case 'getMetaClass':
       case 'getClass':

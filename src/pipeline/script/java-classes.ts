@@ -10,7 +10,8 @@
 //
 // One lookup, resolveClass(name), turns a name written in a script into a class: a short name
 // through Groovy's default imports (java.lang.*, java.util.*, java.io.*, java.net.*,
-// groovy.lang.*, groovy.util.*, java.math.BigDecimal/BigInteger), or a qualified name. The
+// groovy.lang.*, groovy.util.*, java.math.BigDecimal/BigInteger) and workflow-cps' (hudson.model.*,
+// jenkins.model.*), or a qualified name. The
 // interpreter and the `import` handling both call it.
 //
 // A few allowances go beyond Jenkins' default whitelist, because Kiln allowed them before and they
@@ -49,7 +50,9 @@ const KNOWN: readonly string[] = [
   'groovy.lang.GroovyShell', 'groovy.lang.Closure', 'hudson.model.Result', 'jenkins.model.Jenkins', 'hudson.model.Hudson',
 ];
 
-const DEFAULT_PACKAGES = ['java.lang.', 'java.util.', 'java.io.', 'java.net.', 'groovy.lang.', 'groovy.util.'];
+/** Groovy's default imports, and the star imports workflow-cps adds to every pipeline script
+ *  (CpsGroovyShellFactory: hudson.model.*, jenkins.model.*), so `Jenkins.instance` names a class. */
+const DEFAULT_PACKAGES = ['java.lang.', 'java.util.', 'java.io.', 'java.net.', 'groovy.lang.', 'groovy.util.', 'hudson.model.', 'jenkins.model.'];
 
 function simpleOf(fqn: string): string {
   return fqn.slice(fqn.lastIndexOf('.') + 1);
