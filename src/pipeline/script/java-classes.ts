@@ -248,8 +248,9 @@ function arraysToString(l: Value): string {
  */
 export async function callStaticMethod(fqn: string, name: string, args: Value[], env: MethodEnv): Promise<Value> {
   const loc = env.loc;
-  // String.format / String.valueOf keep a Long a Long (`%x` of -1L is 64 bits)
-  if (fqn !== 'java.lang.String') args = longsAsNumbers(args);
+  // String.format / String.valueOf keep a Long a Long (`%x` of -1L is 64 bits); so do Math's
+  // max/min/abs/round, whose overload depends on it (math-overloads.ts)
+  if (fqn !== 'java.lang.String' && !(fqn === 'java.lang.Math' && MATH_TYPED.has(name))) args = longsAsNumbers(args);
   // `Math.toString()`, `Math.getName()`: the class has no such static method, so Groovy calls the
   // Class object's own (whitelisted) method, as Jenkins prints it: `class java.lang.Math`
   if (args.length === 0 && (name === 'toString' || name === 'getName' || name === 'getSimpleName')) return new ClassObject(fqn).call(name, []) ?? null;
@@ -345,6 +346,8 @@ const INTERPRETER_MADE = new Set(['java.lang.String', 'java.lang.StringBuilder',
  * is passed as its JS number when exact (`new Date(5L)`, `Math.max(x, 5L)`), as Java widens or
  * unboxes it. The same array when there is none (the common case allocates nothing).
  */
+const MATH_TYPED = new Set(['max', 'min', 'abs', 'round']);
+
 function longsAsNumbers(args: Value[]): Value[] {
   let out: Value[] | null = null;
   for (let i = 0; i < args.length; i++) {

@@ -11,6 +11,7 @@ import { LongValue, longOf } from './integers.ts';
 import { DoubleValue, doubleOf, floatOf, isDouble, javaDoubleString, setDoubleMethods } from './double-value.ts';
 import { doubleToDecimal } from './groovy-ops.ts';
 import { STATIC_ALIASES as ALIASES } from './static-names.ts';
+import { mathOne, mathPair } from './math-overloads.ts';
 
 function intOf(n: number): number {
   return Number.isFinite(n) ? Math.trunc(n) : 0;
@@ -180,7 +181,7 @@ type Static = (args: Value[], loc: Loc) => Value;
 
 function num(args: Value[], i: number, cls: string, name: string, loc: Loc): number {
   const a = args[i];
-  const v = isDecimal(a) ? a.toNumber() : a instanceof DoubleValue ? a.v : a;
+  const v = isDecimal(a) ? a.toNumber() : a instanceof DoubleValue ? a.v : a instanceof LongValue ? Number(a.v) : a;
   if (typeof v !== 'number') throw scriptError('no-such-method', `No signature of method: static ${cls}.${name}() is applicable for argument types: (${args.map((a) => toGroovyString(a)).join(', ')})`, loc, 'groovy.lang.MissingMethodException');
   return v;
 }
@@ -211,11 +212,6 @@ function parseIntArg(args: Value[], cls: string, name: string, loc: Loc): Value 
   }
   if (b !== BigInt.asIntN(32, b)) throw numberFormat(s, loc);
   return Number(b);
-}
-
-/** A Math result in the overload Java picks: double when any argument is a Double, Float or BigDecimal. */
-function sameKind(args: Value[], n: number): Value {
-  return args.some((x) => isDouble(x) || isDecimal(x)) ? doubleOf(n) : n;
 }
 
 function jsonString(v: Value): string {
@@ -266,11 +262,11 @@ const STATICS: Record<string, Record<string, Static>> = {
     },
   },
   Math: {
-    // max/min/abs keep an int or long overload for integers, a double one as soon as an argument is floating point or a BigDecimal
-    max: (a, loc) => sameKind(a, Math.max(num(a, 0, 'Math', 'max', loc), num(a, 1, 'Math', 'max', loc))),
-    min: (a, loc) => sameKind(a, Math.min(num(a, 0, 'Math', 'min', loc), num(a, 1, 'Math', 'min', loc))),
-    abs: (a, loc) => sameKind(a, Math.abs(num(a, 0, 'Math', 'abs', loc))),
-    round: (a, loc) => Math.round(num(a, 0, 'Math', 'round', loc)),
+    // max/min/abs/round: the int, long, float or double overload Groovy picks for the arguments (math-overloads.ts)
+    max: (a, loc) => mathPair('max', a, loc)!,
+    min: (a, loc) => mathPair('min', a, loc)!,
+    abs: (a, loc) => mathOne('abs', a, loc)!,
+    round: (a, loc) => mathOne('round', a, loc)!,
     ceil: (a, loc) => doubleOf(Math.ceil(num(a, 0, 'Math', 'ceil', loc))),
     floor: (a, loc) => doubleOf(Math.floor(num(a, 0, 'Math', 'floor', loc))),
     pow: (a, loc) => doubleOf(num(a, 0, 'Math', 'pow', loc) ** num(a, 1, 'Math', 'pow', loc)),
