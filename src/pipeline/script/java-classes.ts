@@ -26,11 +26,12 @@ import { closureComparator, sortAsync } from './methods-list.ts';
 import type { MethodEnv } from './methods-common.ts';
 import { callStatic, getStatic, staticClassName } from './methods-number.ts';
 import { DateObject, SimpleDateFormatObject, TimeZoneObject, timeZoneOf } from './java-time.ts';
-import { fromJson, isClosure, typeName, type CallArgs, type DynamicContext, type GList, type HostObject, type Value } from './values.ts';
+import { isClosure, typeName, type CallArgs, type DynamicContext, type GList, type HostObject, type Value } from './values.ts';
 import { LongValue } from './long-value.ts';
 import { DoubleValue, doubleOf } from './double-value.ts';
 import { setKind } from './sets.ts';
 import { javaClassOf } from './java-types.ts';
+import { parseJson } from './groovy-json.ts';
 
 /** First segments of a qualified Java class name (a variable of such a name hides it). */
 export const JAVA_ROOTS: ReadonlySet<string> = new Set(['java', 'javax', 'groovy', 'hudson', 'jenkins', 'org', 'com', 'net', 'sun', 'io']);
@@ -440,7 +441,7 @@ abstract class JavaObject implements HostObject {
   abstract toString(): string;
 }
 
-/** groovy.json.JsonSlurper / JsonSlurperClassic: parseText gives maps and lists (both parse alike). */
+/** groovy.json.JsonSlurper / JsonSlurperClassic: parseText gives maps and lists (both parse alike; numbers in groovy-json.ts). */
 export class JsonSlurperObject extends JavaObject {
   readonly typeName: string;
   constructor(fqn: string) {
@@ -451,12 +452,8 @@ export class JsonSlurperObject extends JavaObject {
     if (name === 'parseText' && a.length === 1 && typeof a[0] === 'string') {
       const text = a[0];
       if (text.trim() === '') throw scriptError('json', "Text must not be null or empty", loc, 'java.lang.IllegalArgumentException');
-      try {
-        return fromJson(JSON.parse(text));
-      } catch (err) {
-        const why = (err instanceof Error ? err.message : String(err)).replace(/^JSON\.parse: /, '');
-        throw scriptError('json', `Unable to parse the JSON text: ${why}`, loc, 'groovy.json.JsonException');
-      }
+      // Integer, Long or BigInteger by size, BigDecimal for a fraction or an exponent, as Groovy's slurpers read them
+      return parseJson(text, loc);
     }
     if (name === 'parse' || name === 'parseFile' || name === 'setType') throw rejected(sig('method', this.typeName, name, a), loc);
     if (name === 'toString' && a.length === 0) return this.toString();

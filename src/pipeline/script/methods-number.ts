@@ -5,13 +5,14 @@ import { notSupported, scriptError } from './errors.ts';
 import { sprintf, toGroovyString } from './format.ts';
 import { arithmetic, groovyCompare, groovyEquals, groovyTruth, numberFormat, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';
 import { argClosure, argInt, arity, noSignature, type Method } from './methods-common.ts';
-import { toJson, type Value } from './values.ts';
+import type { Value } from './values.ts';
 import { BigDec, isDecimal } from './decimal.ts';
 import { LongValue, longOf } from './integers.ts';
-import { DoubleValue, doubleOf, floatOf, isDouble, javaDoubleString, setDoubleMethods } from './double-value.ts';
+import { DoubleValue, doubleOf, floatOf, javaDoubleString, setDoubleMethods } from './double-value.ts';
 import { doubleToDecimal } from './groovy-ops.ts';
 import { STATIC_ALIASES as ALIASES } from './static-names.ts';
 import { mathOne, mathPair } from './math-overloads.ts';
+import { groovyPrettyPrint, groovyToJson } from './groovy-json.ts';
 
 function intOf(n: number): number {
   return Number.isFinite(n) ? Math.trunc(n) : 0;
@@ -214,9 +215,6 @@ function parseIntArg(args: Value[], cls: string, name: string, loc: Loc): Value 
   return Number(b);
 }
 
-function jsonString(v: Value): string {
-  return JSON.stringify(toJson(v));
-}
 
 const STATICS: Record<string, Record<string, Static>> = {
   Integer: {
@@ -300,15 +298,9 @@ const STATICS: Record<string, Record<string, Static>> = {
     sleep: (_a, loc) => { throw notSupported('Thread.sleep()', loc, 'use the sleep step: sleep(time: 5, unit: "SECONDS")'); },
   },
   JsonOutput: {
-    toJson: (a) => jsonString(a[0] ?? null),
-    prettyPrint: (a, loc) => {
-      const s = str(a, 0, 'JsonOutput', 'prettyPrint', loc);
-      try {
-        return JSON.stringify(JSON.parse(s), null, 4);
-      } catch {
-        throw scriptError('json', `JsonOutput.prettyPrint: not valid JSON: ${s.slice(0, 60)}`, loc, 'groovy.json.JsonException');
-      }
-    },
+    // Groovy 2.4's writer and layout (groovy-json.ts): `2.0`, `1.10`, \u00e9, NaN refused
+    toJson: (a, loc) => groovyToJson(a[0] ?? null, loc),
+    prettyPrint: (a, loc) => groovyPrettyPrint(str(a, 0, 'JsonOutput', 'prettyPrint', loc), loc),
   },
   URLEncoder: {
     encode: (a, loc) => encodeURIComponent(str(a, 0, 'URLEncoder', 'encode', loc)).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()),

@@ -55,3 +55,42 @@ test('Math.max/min/abs/round pick the overload Groovy picks for the arguments\' 
   assert.equal(await failure("Math.max('a', 1)"), 'No signature of method: static java.lang.Math.max() is applicable for argument types: (java.lang.String, java.lang.Integer) values: [a, 1]');
   assert.equal(await failure('Math.round(null)'), 'No signature of method: static java.lang.Math.round() is applicable for argument types: (null) values: [null]');
 });
+
+test('JsonOutput.toJson writes each number with its own toString and escapes as Groovy 2.4 does', async () => {
+  const cases: [string, string][] = [
+    ['2d', '2.0'],
+    ['2.5d', '2.5'],
+    ['1.1f', '1.1'],
+    ['1.10', '1.10'],
+    ['5L', '5'],
+    ['1e20d', '1.0E20'],
+    ['0.0001d', '1.0E-4'],
+    ['3000000000', '3000000000'],
+    ['12345678901234567890G', '12345678901234567890'],
+    ["[a: 2d, b: [1.10, 3L, null, true], c: 'x\"y\\n', d: 1G]", '{"a":2.0,"b":[1.10,3,null,true],"c":"x\\"y\\n","d":1}'],
+    ["'é\\u0001/<\\t\\u007f\\u2028'", '"\\u00e9\\u0001/<\\t\\u007f\\u2028"'],
+    ['[:]', '{}'],
+    ["['x'] as Set", '["x"]'],
+  ];
+  for (const [src, want] of cases) assert.equal(await ev(`groovy.json.JsonOutput.toJson(${src})`), want, src);
+  assert.equal(await failure('groovy.json.JsonOutput.toJson(0.0d / 0)'), "Number NaN can't be serialized as JSON: NaN are not allowed in JSON.");
+});
+
+test('JsonOutput.prettyPrint lays the tokens out as Groovy 2.4: four spaces, empty containers on three lines, strings re-escaped', async () => {
+  const pretty = (json: string) => ev(`groovy.json.JsonOutput.prettyPrint(${JSON.stringify(json).replace(/\$/g, '\\$')})`);
+  assert.equal(await pretty('{"a":[],"b":{},"c":[{"x":1}],"d":"a\\"b","e":-1.5e3,"f":"\\u00e9 é \\/"}'),
+    '{\n    "a": [\n        \n    ],\n    "b": {\n        \n    },\n    "c": [\n        {\n            "x": 1\n        }\n    ],\n    "d": "a\\"b",\n    "e": -1.5e3,\n    "f": "\\u00e9 \\u00e9 /"\n}');
+  assert.equal(await pretty('[]'), '[\n    \n]');
+  assert.equal(await pretty('{"a" 1}'), '{\n    "a"1\n}', 'prettyPrint does not validate, as in Groovy');
+  assert.equal(await failure('groovy.json.JsonOutput.prettyPrint(\'{"a":tru}\')'), "Lexing failed on line: 1, column: 10, while reading 'tru}', was trying to match the constant 'true'");
+});
+
+test('JsonSlurperClassic and JsonSlurper read numbers as Integer, Long, BigInteger or BigDecimal', async () => {
+  const src = '{"a":1,"b":3000000000,"c":99999999999999999999,"d":1.5,"e":1e3,"f":1.10,"g":-0,"h":1E400}';
+  for (const cls of ['JsonSlurperClassic', 'JsonSlurper']) {
+    assert.equal(await ev(`new groovy.json.${cls}().parseText('${src}').collect { k, v -> "$k=$v:\${v.getClass().simpleName}" }.join(' ')`),
+      'a=1:Integer b=3000000000:Long c=99999999999999999999:BigInteger d=1.5:BigDecimal e=1E+3:BigDecimal f=1.10:BigDecimal g=0:Integer h=1E+400:BigDecimal', cls);
+  }
+  assert.equal(toGroovyString(await ev("new groovy.json.JsonSlurperClassic().parseText('[{\"x\": [true, null, \"\\\\u00e9\"]}]')")), '[[x:[true, null, é]]]');
+  assert.match(await failure("new groovy.json.JsonSlurperClassic().parseText('{\"a\" 1}')"), /^Unable to parse the JSON text: expected ':' at line: 1, column: 6/);
+});
