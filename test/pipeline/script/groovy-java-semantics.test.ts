@@ -94,3 +94,53 @@ test('JsonSlurperClassic and JsonSlurper read numbers as Integer, Long, BigInteg
   assert.equal(toGroovyString(await ev("new groovy.json.JsonSlurperClassic().parseText('[{\"x\": [true, null, \"\\\\u00e9\"]}]')")), '[[x:[true, null, é]]]');
   assert.match(await failure("new groovy.json.JsonSlurperClassic().parseText('{\"a\" 1}')"), /^Unable to parse the JSON text: expected ':' at line: 1, column: 6/);
 });
+
+test('script functions, class methods and constructors overloaded by parameter types: Groovy picks the nearest to the arguments\' classes', async () => {
+  const defs = `
+def f(String s) { "String:$s" }
+def f(Integer i) { "Integer:$i" }
+def f(Map m) { "Map:$m" }
+def f(Object o) { "Object:$o" }
+def g(Number n) { 'Number' }
+def g(Integer i) { 'Integer' }
+def h(Object a, String b) { 'OS' }
+def h(String a, Object b) { 'SO' }
+def k(List l) { 'List' }
+def k(Collection c) { 'Collection' }
+def n(Integer a, Object b) { 'IO' }
+def n(Number a, String b) { 'NS' }
+def t(long a) { 'long' }
+def t(double a) { 'double' }
+def u(BigDecimal a) { 'BD' }
+def u(Double a) { 'D' }
+def w(x) { 'untyped' }
+def w(String s) { 'S' }
+class C {
+  def v
+  C(String s) { v = "S:$s" }
+  C(Integer i) { v = "I:$i" }
+  C(Map m, int x) { v = "M:$x" }
+  String toString() { v }
+  def m(CharSequence s) { 'CS' }
+  def m(String s) { 'Str' }
+  def m(Integer i) { 'Int' }
+  static s(Integer i) { 'static Int' }
+  static s(String x) { 'static Str' }
+}
+`;
+  const got = (await run(`${defs}
+echo([f('a'), f(1), f([a: 1]), f(2L), f([1]), f(null), g(1), g(1L), g(1.5)].join(' '))
+echo([k([1]), k([1] as Set), n(1, 'x'), t(1), t(1.5), u(1), u(1.5), u(1.5d), w('x'), w(1), w(null)].join(' '))
+echo([new C('a').v, new C(1).v, new C([:], 3).v, new C('x').m('s'), new C('x').m(2), C.s(1), C.s('q')].join(' '))
+`)).log;
+  assert.deepEqual(got, [
+    'String:a Integer:1 Map:[a:1] Object:2 Object:[1] Object:null Integer Number Number',
+    'List Collection NS long double D BD D S untyped untyped',
+    'S:a I:1 M:3 Str Int static Int static Str',
+  ]);
+  assert.equal(await failure(`${defs}\nh('a', 'b')`), 'Ambiguous method overloading for method WorkflowScript#h.\nCannot resolve which method to invoke for [class java.lang.String, class java.lang.String] due to overlapping prototypes between:\n\t[class java.lang.Object, class java.lang.String]\n\t[class java.lang.String, class java.lang.Object]');
+  assert.equal(await failure(`${defs}\nnew C(1.5)`), 'Could not find matching constructor for: C(java.math.BigDecimal)');
+  assert.equal(await failure(`${defs}\ng('x')`), 'No signature of method: WorkflowScript.g() is applicable for argument types: (java.lang.String) values: [x]');
+  // a second definition with the same parameter types replaces the first, as before
+  assert.equal(await ev("def z(String a) { 1 }\ndef z(String b) { 2 }\nz('q')"), 2);
+});
