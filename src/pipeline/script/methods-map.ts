@@ -4,7 +4,7 @@
 // computeIfAbsent, computeIfPresent, compute, merge, forEach and replaceAll (Java 8's methods taking
 // a function) are not, and are refused with script-security's RejectedAccessException message.
 import { notSupported, rejected, scriptError } from './errors.ts';
-import { EntryObject, arithmetic, groovyEquals, groovyTruth, mapKey, naturalCompare } from './groovy-ops.ts';
+import { EntryObject, arithmetic, groovyEquals, groovyTruth, javaEquals, mapKey, naturalCompare } from './groovy-ops.ts';
 import { addEntry, closureComparator, sortAsync } from './methods-list.ts';
 import { argClosure, arity, lastClosure, noSignature, type Method, type MethodEnv } from './methods-common.ts';
 import { isList, isRange, rangeToList, type ClosureValue, type GList, type GMap, type Value } from './values.ts';
@@ -142,7 +142,7 @@ export const mapMethods: Map<string, Method<GMap>> = new Map<string, Method<GMap
   ['containsKey', (m, a, env) => (arity(m, 'containsKey', a, 1, 1, env.loc), m.has(mapKey(a[0] ?? null)))],
   ['containsValue', (m, a, env) => {
     arity(m, 'containsValue', a, 1, 1, env.loc);
-    for (const v of m.values()) if (groovyEquals(v, a[0] ?? null)) return true;
+    for (const v of m.values()) if (javaEquals(v, a[0] ?? null)) return true; // Java's equals: [a: 1L].containsValue(1) is false
     return false;
   }],
   ['get', (m, a, env) => {

@@ -144,3 +144,40 @@ echo([new C('a').v, new C(1).v, new C([:], 3).v, new C('x').m('s'), new C('x').m
   // a second definition with the same parameter types replaces the first, as before
   assert.equal(await ev("def z(String a) { 1 }\ndef z(String b) { 2 }\nz('q')"), 2);
 });
+
+test('collections compare with Java\'s equals where Groovy calls the Java method, with Groovy\'s == elsewhere', async () => {
+  const cases: [string, string][] = [
+    ['[2d].contains(2)', 'false (Boolean)'],
+    ['2d in [2]', 'false (Boolean)'],
+    ['2 in [2d]', 'false (Boolean)'],
+    ['[1L].contains(1)', 'false (Boolean)'],
+    ['[1L].contains(1L)', 'true (Boolean)'],
+    ['[1.0].contains(1.00)', 'false (Boolean)'],
+    ['[1.5].contains(1.5d)', 'false (Boolean)'],
+    ['[1G].contains(1)', 'false (Boolean)'],
+    ['[[1]].contains([1L])', 'false (Boolean)'],
+    ['[[a: 1]].contains([a: 1L])', 'false (Boolean)'],
+    ['[1L, 2L].indexOf(2)', '-1 (Integer)'],
+    ['[1, 1L].lastIndexOf(1)', '0 (Integer)'],
+    ['[1, 2L].containsAll([2])', 'false (Boolean)'],
+    ['[a: 1L].containsValue(1)', 'false (Boolean)'],
+    ['{ def l = [1, 2L]; l.removeAll([2]); l }()', '[1, 2] (ArrayList)'],
+    ['{ def l = [1, 2L]; l.retainAll([2]); l }()', '[] (ArrayList)'],
+    ['{ def l = [1, 2L]; l.removeElement(2); l }()', '[1, 2] (ArrayList)'],
+    ['([1, 2L] as Set).contains(2)', 'false (Boolean)'],
+    ['[1, 2, 2L].toSet().size()', '3 (Integer)'],
+    ['{ switch (2L) { case [2]: return "yes"; default: return "no" } }()', 'no (String)'],
+    // Groovy's own methods and == coerce numbers
+    ['{ switch (2L) { case 2: return "yes"; default: return "no" } }()', 'yes (String)'],
+    ['[1] == [1L]', 'true (Boolean)'],
+    ['[a: 1] == [a: 1L]', 'true (Boolean)'],
+    ['([1] as Set) == ([1L] as Set)', 'true (Boolean)'],
+    ['[1, 1L, 1d].unique()', '[1] (ArrayList)'],
+    ['[1, 2L, 3] - [2]', '[1, 3] (ArrayList)'],
+    ['[1, 2L, 3].intersect([2, 3L])', '[2, 3] (ArrayList)'],
+    ['[1, 2].count(1L)', '1 (Integer)'],
+    ['[1, 2L].grep(2)', '[2] (ArrayList)'],
+    ['[1, 2, 3].disjoint([2L])', 'false (Boolean)'],
+  ];
+  for (const [src, want] of cases) assert.equal(await typed(src), want, src);
+});
