@@ -4,7 +4,7 @@ import type { Loc } from '../../core/build.ts';
 import { notSupported, scriptError } from './errors.ts';
 import { sprintf, toGroovyString } from './format.ts';
 import { arithmetic, groovyCompare, groovyEquals, groovyTruth, numberFormat, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';
-import { argClosure, argInt, arity, noSignature, type Method } from './methods-common.ts';
+import { argClosure, argInt, arity, isJavaArray, noSignature, type Method } from './methods-common.ts';
 import type { Value } from './values.ts';
 import { BigDec, isDecimal } from './decimal.ts';
 import { LongValue, longOf } from './integers.ts';
@@ -252,7 +252,8 @@ const STATICS: Record<string, Record<string, Static>> = {
   },
   String: {
     valueOf: (a: Value[]) => toGroovyString(a[0] ?? null),
-    format: (a, loc) => sprintf(str(a, 0, 'String', 'format', loc), a.length === 2 && Array.isArray(a[1]) ? a[1] : a.slice(1), loc),
+    // String.format(String, Object...): an array spreads into the arguments, a List is one argument (`[1, 2]`)
+    format: (a, loc) => sprintf(str(a, 0, 'String', 'format', loc), a.length === 2 && Array.isArray(a[1]) && isJavaArray(a[1]) ? a[1] : a.slice(1), loc),
     join: (a, loc) => {
       const sep = str(a, 0, 'String', 'join', loc);
       const items = a.length === 2 && Array.isArray(a[1]) ? a[1] : a.slice(1);

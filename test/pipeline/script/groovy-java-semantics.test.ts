@@ -181,3 +181,33 @@ test('collections compare with Java\'s equals where Groovy calls the Java method
   ];
   for (const [src, want] of cases) assert.equal(await typed(src), want, src);
 });
+
+test('String.format and sprintf as Java\'s Formatter: %g, %(, %<s, a List argument, the missing-argument message', async () => {
+  const cases: [string, string][] = [
+    ["String.format('%g', 1234.5678d)", '1234.57'],
+    ["String.format('%g', 0.00012345d)", '0.000123450'],
+    ["String.format('%g', 0.00001d)", '1.00000e-05'],
+    ["String.format('%g', 1.0e10d)", '1.00000e+10'],
+    ["String.format('%.1g', 0.95d)", '1'],
+    ["String.format('%.2g', 123.0d)", '1.2e+02'],
+    ["String.format('%g', 0.0d)", '0.00000'],
+    ["String.format('%g', 1234.5678)", '1234.57'],
+    ["String.format('%(d', -5)", '(5)'],
+    ["String.format('%(,.2f', -1234.5d)", '(1,234.50)'],
+    ["String.format('%s %<s', 'a')", 'a a'],
+    ["String.format('%,d', 1234567)", '1,234,567'],
+    ["String.format('%x', -1L)", 'ffffffffffffffff'],
+    ["String.format('%x', -1)", 'ffffffff'],
+    ["String.format('%o', 8)", '10'],
+    ["String.format('%b %b %b', true, null, 'x')", 'true false true'],
+    ["String.format('%c', 65)", 'A'],
+    ["String.format('%-10s|', 'ab')", 'ab        |'],
+    ["String.format('%05.1f', 3.14159d)", '003.1'],
+    ["String.format('%e', 1234.5678d)", '1.234568e+03'],
+    ["String.format('%s', [1, 2])", '[1, 2]'],
+    ["String.format('%s %s', 'a b'.split(' '))", 'a b'],
+    ["sprintf('%s|%s', [1, 2])", '1|2'],
+  ];
+  for (const [src, want] of cases) assert.equal(await ev(src), want, src);
+  assert.equal(await failure("String.format('%d')"), "Format specifier '%d'");
+});
