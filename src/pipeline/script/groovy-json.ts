@@ -7,7 +7,8 @@
 // and refuses NaN and Infinity. prettyPrint re-lays the tokens of its input (it does not
 // validate it) with four-space indents, an empty object or list taking three lines, and strings
 // re-escaped as toJson escapes them. Groovy's slurpers read an integer as an Integer, a Long or
-// a BigInteger by its size, and any number with a fraction or an exponent as a BigDecimal.
+// a BigInteger by its size, and any number with a fraction or an exponent as a BigDecimal;
+// JsonSlurperClassic's objects are HashMaps (hash order), JsonSlurper's come with sorted keys.
 //
 // How: toJson walks the value; prettyPrint is a small lexer and printer; parseJson is a
 // recursive-descent parser (nesting capped) that builds script values directly.
@@ -18,6 +19,7 @@ import { BigDec, isDecimal } from './decimal.ts';
 import { DoubleValue } from './double-value.ts';
 import { LongValue, bigIntegerOf, longOf } from './long-value.ts';
 import { isClosure, isHostObject, isRange, rangeToList, type GList, type GMap, type Value } from './values.ts';
+import { makeSet } from './sets.ts';
 
 /** Nesting deeper than this is refused (the parser and the writer recurse). */
 const MAX_DEPTH = 1000;
@@ -185,8 +187,21 @@ function numberOf(src: string, loc: Loc | null): Value {
   return d;
 }
 
+/**
+ * How each slurper orders an object's keys: JsonSlurperClassic makes a java.util.HashMap (its
+ * keys in HashMap's order), JsonSlurper a LazyMap whose keys come sorted (as Groovy 2.4 prints
+ * them). Kiln's maps keep the order they are built in; later puts go at the end.
+ */
+export type JsonKeyOrder = 'hash' | 'sorted';
+
+function ordered(m: GMap, order: JsonKeyOrder): GMap {
+  if (m.size < 2) return m;
+  const keys = order === 'sorted' ? [...m.keys()].sort() : (makeSet(m.keys(), 'java.util.HashSet') as string[]);
+  return new Map(keys.map((k) => [k, m.get(k) ?? null]));
+}
+
 /** Parses JSON text into script values (maps, lists, Integer/Long/BigInteger/BigDecimal numbers). */
-export function parseJson(text: string, loc: Loc | null): Value {
+export function parseJson(text: string, loc: Loc | null, order: JsonKeyOrder = 'hash'): Value {
   let i = 0;
   const fail = (what: string): never => {
     throw jsonError(`Unable to parse the JSON text: ${what} at ${lineCol(text, i)}`, loc);
@@ -222,7 +237,7 @@ export function parseJson(text: string, loc: Loc | null): Value {
         }
         if (text[i] === '}') {
           i++;
-          return m;
+          return ordered(m, order);
         }
         fail("expected ',' or '}'");
       }

@@ -453,7 +453,7 @@ export class JsonSlurperObject extends JavaObject {
       const text = a[0];
       if (text.trim() === '') throw scriptError('json', "Text must not be null or empty", loc, 'java.lang.IllegalArgumentException');
       // Integer, Long or BigInteger by size, BigDecimal for a fraction or an exponent, as Groovy's slurpers read them
-      return parseJson(text, loc);
+      return parseJson(text, loc, this.typeName === 'groovy.json.JsonSlurper' ? 'sorted' : 'hash');
     }
     if (name === 'parse' || name === 'parseFile' || name === 'setType') throw rejected(sig('method', this.typeName, name, a), loc);
     if (name === 'toString' && a.length === 0) return this.toString();

@@ -93,6 +93,11 @@ test('JsonSlurperClassic and JsonSlurper read numbers as Integer, Long, BigInteg
   }
   assert.equal(toGroovyString(await ev("new groovy.json.JsonSlurperClassic().parseText('[{\"x\": [true, null, \"\\\\u00e9\"]}]')")), '[[x:[true, null, é]]]');
   assert.match(await failure("new groovy.json.JsonSlurperClassic().parseText('{\"a\" 1}')"), /^Unable to parse the JSON text: expected ':' at line: 1, column: 6/);
+  // JsonSlurperClassic's objects are HashMaps (Java's hash order), JsonSlurper's LazyMaps come sorted
+  const text = '{"b2":1,"a10":2,"c":3,"B":4,"zz":{"y":1,"x":2}}';
+  assert.equal(toGroovyString(await ev(`new groovy.json.JsonSlurperClassic().parseText('${text}')`)), '[b2:1, zz:[x:2, y:1], a10:2, B:4, c:3]');
+  assert.equal(toGroovyString(await ev(`new groovy.json.JsonSlurper().parseText('${text}')`)), '[B:4, a10:2, b2:1, c:3, zz:[x:2, y:1]]');
+  assert.equal(toGroovyString(await ev(`new groovy.json.JsonSlurperClassic().parseText('{"zz":1,"a":2,"mm":3,"b":4}')`)), '[zz:1, mm:3, a:2, b:4]');
 });
 
 test('script functions, class methods and constructors overloaded by parameter types: Groovy picks the nearest to the arguments\' classes', async () => {
