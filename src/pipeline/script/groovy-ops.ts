@@ -1,5 +1,7 @@
 // Groovy's operators on script values: truth, equality, ordering, arithmetic with Groovy's
-// number rules, `as` casts, indexing, ranges and `in`.
+// number rules, `as` casts, indexing, ranges and `in`. Two equalities: groovyEquals is Groovy's
+// `==` (1 == 1L == 1.0); javaEquals is Java's equals, which the Java collection methods Groovy
+// calls use (`[1L].contains(1)` is false), and so do `in` on a collection and HashSet membership.
 import type { Loc } from '../../core/build.ts';
 import { ScriptError, scriptError } from './errors.ts';
 import { MAX_STRING, checkListSize, checkString, tooLarge } from './limits.ts';
