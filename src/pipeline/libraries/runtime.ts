@@ -21,6 +21,8 @@
 // - A script read by the `load` step (steps/load.ts) runs through runLoaded: an interpreter of
 //   its own sharing the Jenkinsfile's binding (LoadedBinding: but its @Fields), as Jenkins' load
 //   shares the script's Binding.
+//   `evaluate(text)` runs its text the same way (evaluateText), named Script1.groovy,
+//   Script2.groovy... as GroovyShell names the scripts it evaluates.
 // - Library code runs in the same interpreter as the Jenkinsfile: it reaches nothing but steps
 //   and the build's globals, whoever configured the library (docs/libraries.md).
 import type { Loc } from '../../core/build.ts';
@@ -35,7 +37,7 @@ import type { CallArgs, DynamicContext, HostObject, ScriptHost, Value } from '..
 import { isClosure } from '../script/values.ts';
 import type { StepRegistry } from '../steps/registry.ts';
 import type { BuildScope } from '../steps/types.ts';
-import { checkLibraryClasses, libraryLabel, parseLibrary, type LibraryVar, type ParsedLibrary } from './parsed.ts';
+import { checkLibraryClasses, libraryLabel, parseLibrary, parseLoadedScript, type LibraryVar, type ParsedLibrary } from './parsed.ts';
 import { checkVar, grabsInClasses, varNames } from './lint.ts';
 
 /** Runs a declarative pipeline defined in library code as the build's pipeline (the engine's). */
@@ -64,6 +66,8 @@ export class LibrarySpace {
   readonly #libs: ParsedLibrary[] = [];
   readonly #vars = new Map<string, VarObject>();
   #main: Interpreter | null = null;
+  /** How many scripts evaluate() has run in this build (their names: Script1.groovy, ...). */
+  #evaluated = 0;
   #base: ScriptHost | null = null;
 
   constructor(o: LibrarySpaceOptions) {
@@ -97,6 +101,7 @@ export class LibrarySpace {
         return base.callStep(name, args, ctx, loc);
       },
       ...(base.getContext ? { getContext: base.getContext.bind(base) } : {}),
+      evaluateText: (text, ctx, loc) => this.evaluateText(text, ctx, loc),
     };
   }
 
@@ -182,7 +187,24 @@ export class LibrarySpace {
     const interp = new Interpreter(this.#hostFor(this.#base, null), { file, shared, binding });
     return interp.runScript(script.body, ctx);
   }
+
+  /**
+   * `evaluate(text)` (workflow-cps' CpsScript.evaluate → GroovyShell.evaluate): the text is a
+   * script of its own named as GroovyShell names it (Script1.groovy, Script2.groovy, ... in the
+   * build's order, so a replay after a restart names them alike), parsed so that its errors name
+   * it and their positions are in the text, run as a loaded script is (the build's binding).
+   */
+  evaluateText(text: string, ctx: DynamicContext, loc: Loc): Promise<Value> {
+    if (text.length > MAX_EVALUATED) throw new StepFailure(`evaluate: the script is ${text.length} characters; at most ${MAX_EVALUATED} can be evaluated`, { loc });
+    const name = `Script${++this.#evaluated}.groovy`;
+    const parsed = parseLoadedScript(name, text);
+    if (!parsed.script) throw new StepFailure(`org.codehaus.groovy.control.MultipleCompilationErrorsException: startup failed:\n${parsed.errors.slice(0, 10).join('\n')}`, { loc });
+    return this.runLoaded(parsed.script, name, ctx);
+  }
 }
+
+/** The longest text evaluate() parses (a script, not data: as the load step's limit). */
+const MAX_EVALUATED = 4 * 1024 * 1024;
 
 /** The names a script declares with `@Field` at its top level. */
 function fieldNames(body: A.Stmt[]): Set<string> {

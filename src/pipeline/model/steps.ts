@@ -27,7 +27,7 @@ import { knownPluginNote } from '../steps/known-plugins.ts';
  */
 export const KNOWN_GLOBALS: ReadonlySet<string> = new Set([
   'env', 'params', 'currentBuild', 'scm', 'this', 'it', 'println', 'print', 'printf', 'sprintf',
-  'binding', 'steps', 'manager', 'owner', 'delegate', 'super', 'getContext', 'assert',
+  'binding', 'steps', 'manager', 'owner', 'delegate', 'super', 'getContext', 'assert', 'evaluate',
 ]);
 
 /**

@@ -26,6 +26,7 @@ export class ScriptClass implements HostObject {
   #superclass: ScriptClass | null = null;
   /** findMethod's answers by name, argument count and staticOnly (a method call in a loop looks up once). */
   #methodCache = new Map<string, { method: A.ClassMethod; owner: ScriptClass } | null>();
+  #overloadCache = new Map<string, { method: A.ClassMethod; owner: ScriptClass }[]>();
   /** The static fields of this class (not its superclasses'). */
   readonly statics = new Map<string, Value>();
   /** Enum constants, in order (empty for a class). */
@@ -47,6 +48,7 @@ export class ScriptClass implements HostObject {
   set superclass(c: ScriptClass | null) {
     this.#superclass = c;
     this.#methodCache.clear();
+    this.#overloadCache.clear();
   }
 
   get isEnum(): boolean {
@@ -96,6 +98,32 @@ export class ScriptClass implements HostObject {
   findConstructor(argc: number): A.ClassMethod | null {
     for (const m of this.decl.constructors) if (fits(m.params, argc)) return m;
     return null;
+  }
+
+  /** Every constructor for `argc` arguments (overloads by parameter types: the interpreter picks one). */
+  constructorsFor(argc: number): A.ClassMethod[] {
+    return this.decl.constructors.filter((m) => fits(m.params, argc));
+  }
+
+  /**
+   * Every method `name` for `argc` arguments up the chain, nearest first, a method hiding the
+   * one it overrides (same parameter types): the overloads the interpreter picks among by the
+   * arguments' classes (overloads.ts). Cached per class, as findMethod is.
+   */
+  methodsFor(name: string, argc: number, staticOnly: boolean): readonly { method: A.ClassMethod; owner: ScriptClass }[] {
+    const key = `${staticOnly ? 's' : 'i'}${argc}:${name}`;
+    const known = this.#overloadCache.get(key);
+    if (known !== undefined) return known;
+    const out: { method: A.ClassMethod; owner: ScriptClass }[] = [];
+    for (let c: ScriptClass | null = this; c !== null; c = c.#superclass) {
+      for (const m of c.decl.methods) {
+        if (m.name !== name || m.body === null || (staticOnly && !m.isStatic) || !fits(m.params, argc)) continue;
+        if (out.some((o) => sameTypes(o.method.params, m.params))) continue;
+        out.push({ method: m, owner: c });
+      }
+    }
+    this.#overloadCache.set(key, out);
+    return out;
   }
 
   /** Whether objects of this class are instances of `type` (a class or interface name, simple or qualified). */
@@ -154,6 +182,10 @@ export class ScriptInstance implements HostObject {
 }
 
 /** Whether a method with these parameters takes `argc` arguments (defaults and varargs allowed). */
+function sameTypes(a: readonly A.Param[], b: readonly A.Param[]): boolean {
+  return a.length === b.length && a.every((p, i) => (p.typeName ?? 'Object') === (b[i]!.typeName ?? 'Object'));
+}
+
 export function fits(params: readonly A.Param[], argc: number): boolean {
   let required = 0;
   for (const p of params) if (p.default === null) required++;

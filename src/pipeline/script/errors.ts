@@ -29,6 +29,12 @@ export function scriptError(code: string, message: string, loc: Loc | null, java
   return new ScriptError(code, message, loc, javaClass);
 }
 
+/** RejectedAccessException: what Jenkins' sandbox says about a call its whitelist does not allow
+ *  (`method java.util.Map computeIfAbsent java.lang.Object java.util.function.Function`). */
+export function rejected(signature: string, loc: Loc | null): ScriptError {
+  return scriptError('rejected', `Scripts not permitted to use ${signature}`, loc, 'org.jenkinsci.plugins.scriptsecurity.sandbox.RejectedAccessException');
+}
+
 /**
  * An exception the script created and threw: `throw new Exception('x')`,
  * `new IllegalArgumentException(...)`, `new hudson.AbortException(...)`. It is a StepFailure,

@@ -105,8 +105,29 @@ function javaTypeName(v: Value): string {
 }
 
 /** Java's Formatter: %s %S %d %x %X %o %f %e %E %g %b %c %n %% with flags -, 0, +, space, comma, width, precision, n$. */
+/**
+ * Java's %g of a non-negative finite value: rounded (HALF_UP, from its decimal form) to `p`
+ * significant digits, then plain with p significant digits when 1e-4 <= it < 10^p, else
+ * scientific with p - 1 decimals (`%g` of 1234.5678 is 1234.57, of 0.00001 is 1.00000e-05).
+ */
+function javaGeneral(x: number, p: number, dec: BigDec | null): string {
+  if (x === 0 && dec === null) return (0).toFixed(p - 1);
+  const d = dec ?? BigDec.parse(javaDoubleString(x))!;
+  if (d.unscaled === 0n) return (0).toFixed(p - 1);
+  const exp = (v: BigDec) => v.unscaled.toString().replace('-', '').length - 1 - v.scale;
+  let r = d.setScale(p - 1 - exp(d));
+  const e = exp(r);
+  if (r.compareTo(BigDec.parse('0.0001')!) >= 0 && e < p) {
+    r = r.setScale(Math.max(p - 1 - e, 0));
+    return r.toPlainString();
+  }
+  const digits = r.unscaled.toString().replace('-', '').padEnd(p, '0').slice(0, p);
+  return `${digits[0]}${p > 1 ? '.' + digits.slice(1) : ''}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+}
+
 export function sprintf(fmt: string, args: Value[], loc: Loc | null): string {
   let next = 0;
+  let prev: Value | undefined;
   let out = '';
   let last = 0;
   SPEC.lastIndex = 0;
@@ -127,14 +148,19 @@ export function sprintf(fmt: string, args: Value[], loc: Loc | null): string {
       continue;
     }
     let arg: Value;
-    if (argIndex) {
+    if (flags.includes('<')) {
+      // %<s: the previous specifier's argument again
+      if (prev === undefined) throw scriptError('format', `Format specifier '${m[0]}'`, loc, 'java.util.MissingFormatArgumentException');
+      arg = prev;
+    } else if (argIndex) {
       const i = Number(argIndex.slice(0, -1)) - 1;
-      if (i < 0 || i >= args.length) throw scriptError('format', `Missing format argument for specifier '${m[0]}'`, loc, 'java.util.MissingFormatArgumentException');
+      if (i < 0 || i >= args.length) throw scriptError('format', `Format specifier '${m[0]}'`, loc, 'java.util.MissingFormatArgumentException');
       arg = args[i] ?? null;
     } else {
-      if (next >= args.length) throw scriptError('format', `Missing format argument for specifier '${m[0]}'`, loc, 'java.util.MissingFormatArgumentException');
+      if (next >= args.length) throw scriptError('format', `Format specifier '${m[0]}'`, loc, 'java.util.MissingFormatArgumentException');
       arg = args[next++] ?? null;
     }
+    prev = arg;
     const bad = (): never => {
       throw scriptError('format', `${conv} != ${javaTypeName(arg)}`, loc, 'java.util.IllegalFormatConversionException');
     };
@@ -163,14 +189,14 @@ export function sprintf(fmt: string, args: Value[], loc: Loc | null): string {
           // a Long or BigInteger: exactly
           let body = (arg.v < 0n ? -arg.v : arg.v).toString();
           if (flags.includes(',')) body = group(body);
-          s = (arg.v < 0n ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + body;
+          s = arg.v < 0n && flags.includes('(') ? `(${body})` : (arg.v < 0n ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + body;
           break;
         }
         if (typeof arg !== 'number' || !Number.isInteger(arg)) bad();
         const n = arg as number;
         let body = Math.abs(n) < 1e21 ? String(Math.abs(n)) : BigInt(Math.abs(n)).toString();
         if (flags.includes(',')) body = group(body);
-        s = (n < 0 ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + body;
+        s = n < 0 && flags.includes('(') ? `(${body})` : (n < 0 ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + body;
         break;
       }
       case 'x':
@@ -209,7 +235,7 @@ export function sprintf(fmt: string, args: Value[], loc: Loc | null): string {
         else if (conv === 'f' && p <= 100 && Number.isFinite(n) && Math.abs(n) < 1e21) body = BigDec.parse(javaDoubleString(Math.abs(n)))!.setScale(p).toPlainString();
         else if (!Number.isFinite(n)) body = Number.isNaN(n) ? 'NaN' : 'Infinity';
         else if (conv === 'f') body = Math.abs(n).toFixed(Math.min(p, 100));
-        else if (conv === 'g' || conv === 'G') body = Math.abs(n).toPrecision(Math.max(1, Math.min(p, 100)));
+        else if (conv === 'g' || conv === 'G') body = javaGeneral(Math.abs(n), Math.max(1, Math.min(p, 100)), dec?.abs() ?? null);
         else {
           body = Math.abs(n).toExponential(Math.min(p, 100));
           body = body.replace(/e([+-])(\d)$/, 'e$10$2');
@@ -219,7 +245,8 @@ export function sprintf(fmt: string, args: Value[], loc: Loc | null): string {
           body = group(i) + (d === undefined ? '' : '.' + d);
         }
         if (conv === 'E' || conv === 'G') body = body.toUpperCase();
-        s = (n < 0 || Object.is(n, -0) ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + body;
+        const neg = n < 0 || Object.is(n, -0);
+        s = neg && flags.includes('(') ? `(${body})` : (neg ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + body;
         break;
       }
       default:

@@ -1,5 +1,7 @@
 // Groovy's operators on script values: truth, equality, ordering, arithmetic with Groovy's
-// number rules, `as` casts, indexing, ranges and `in`.
+// number rules, `as` casts, indexing, ranges and `in`. Two equalities: groovyEquals is Groovy's
+// `==` (1 == 1L == 1.0); javaEquals is Java's equals, which the Java collection methods Groovy
+// calls use (`[1L].contains(1)` is false), and so do `in` on a collection and HashSet membership.
 import type { Loc } from '../../core/build.ts';
 import { ScriptError, scriptError } from './errors.ts';
 import { MAX_STRING, checkListSize, checkString, tooLarge } from './limits.ts';
@@ -167,6 +169,84 @@ export function groovyEquals(a: Value, b: Value): boolean {
   if (a instanceof DoubleValue || b instanceof DoubleValue) return compareDoubles(a, b) === 0;
   if (a instanceof BigDec || b instanceof BigDec) return compareDecimal(a, b) === 0;
   if (a instanceof LongValue || b instanceof LongValue) return compareIntegers(a, b) === 0;
+  return false;
+}
+
+/**
+ * Java's equals, which collections use where Groovy does not step in: List.contains/indexOf/
+ * remove(Object)/containsAll/removeAll/retainAll, `in` and a switch case on a collection (isCase
+ * is contains), Map.containsValue, HashSet membership. Numbers are equal only of the same class
+ * and value (`[2d].contains(2)`, `[1L].contains(1)` and `[1.0].contains(1.00)` are false in
+ * Groovy 2.4); lists, sets and maps compare their elements with Java's equals too; other values
+ * as Groovy's `==` (a script object's own equals, a GString by its text: Kiln renders GStrings).
+ */
+export function javaEquals(a: Value, b: Value): boolean {
+  if (a === b) return !(typeof a === 'number' && Number.isNaN(a));
+  if (a === null || b === null) return false;
+  const ka = javaNumberKey(a);
+  const kb = javaNumberKey(b);
+  if (ka !== undefined || kb !== undefined) return ka === kb;
+  if (typeof a !== 'object' || typeof b !== 'object') return a instanceof LazyGString || b instanceof LazyGString ? toGroovyString(a) === toGroovyString(b) : false;
+  const la = Array.isArray(a) ? a : null;
+  const lb = Array.isArray(b) ? b : null;
+  if (la && lb) {
+    if (la.length !== lb.length) return false;
+    const sa = setKind(la) !== null;
+    if (sa !== (setKind(lb) !== null)) return false;
+    if (sa) return la.every((x) => javaContains(lb, x));
+    for (let i = 0; i < la.length; i++) if (!javaEquals(la[i] ?? null, lb[i] ?? null)) return false;
+    return true;
+  }
+  if (a instanceof Map && b instanceof Map) {
+    if (a.size !== b.size) return false;
+    for (const [k, v] of a) if (!b.has(k) || !javaEquals(v, b.get(k) ?? null)) return false;
+    return true;
+  }
+  return groovyEquals(a, b);
+}
+
+/** A number's class and exact value as one key (Java's equals for Integer, Long, BigInteger, Float, Double, BigDecimal); undefined for a non-number. */
+export function javaNumberKey(v: Value): string | undefined {
+  if (typeof v === 'number') {
+    if (Number.isInteger(v)) return (v | 0) === v ? `I${v | 0}` : `L${v}`;
+    return `D${v}`;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (v instanceof LongValue) return `${v.big ? 'B' : 'L'}${v.v}`;
+  if (v instanceof DoubleValue) return `${v.float ? 'F' : 'D'}${Object.is(v.v, -0) ? '-0' : v.v}`;
+  if (v instanceof BigDec) return `M${v.unscaled}e${v.scale}`;
+  return undefined;
+}
+
+/** A hash set of values with Java's equals (HashSet/LinkedHashSet membership, containsAll/removeAll/retainAll). */
+export class JavaValueSet {
+  readonly #keys = new Set<unknown>();
+  readonly #objs: Value[] = [];
+  constructor(items: Iterable<Value> = []) {
+    for (const x of items) this.add(x);
+  }
+  #key(v: Value): unknown {
+    if (v === null || typeof v === 'boolean') return v;
+    if (typeof v === 'string') return `s${v}`;
+    return javaNumberKey(v);
+  }
+  has(v: Value): boolean {
+    const k = this.#key(v);
+    return k !== undefined ? this.#keys.has(k) : javaContains(this.#objs, v);
+  }
+  /** Adds `v`; false when an equal value was there already. */
+  add(v: Value): boolean {
+    if (this.has(v)) return false;
+    const k = this.#key(v);
+    if (k !== undefined) this.#keys.add(k);
+    else this.#objs.push(v);
+    return true;
+  }
+}
+
+/** Collection.contains with Java's equals. */
+export function javaContains(l: GList, v: Value): boolean {
+  for (const x of l) if (javaEquals(x, v)) return true;
   return false;
 }
 
@@ -374,7 +454,8 @@ function numberKey(v: Value): number | string | undefined {
   return undefined;
 }
 
-setSupport((items) => new ValueSet(items), naturalCompare);
+// a HashSet's membership is Java's equals: `[1, 1L] as Set` has two elements, as in Groovy
+setSupport((items) => new JavaValueSet(items), naturalCompare);
 
 export function listContains(l: GList, v: Value): boolean {
   for (const x of l) if (groovyEquals(x, v)) return true;
@@ -530,7 +611,8 @@ export function negate(v: Value, loc: Loc | null): Value {
 
 /** Groovy's isCase for everything but closures (the interpreter calls those). */
 export function isCase(caseValue: Value, v: Value, loc: Loc | null): boolean {
-  if (Array.isArray(caseValue)) return listContains(caseValue, v);
+  // Collection.isCase is contains: Java's equals (`2L in [2]` is false)
+  if (Array.isArray(caseValue)) return javaContains(caseValue, v);
   if (caseValue instanceof Map) return groovyTruth(caseValue.get(mapKey(v)) ?? null);
   if (typeof caseValue === 'object' && caseValue !== null) {
     if (caseValue.kind === 'range') return rangeContains(caseValue, v);

@@ -65,6 +65,7 @@ import { STRING_AS_CHARS, regexArg, stringGetAt, stringMethods } from './methods
 import { MatcherObject, PatternObject, checkRegex, javaSplit, matchesWhole, quotePattern, removeFirst, withPatternFlags, type RegexSite } from './regex.ts';
 import { StringBuilderObject } from './string-builder.ts';
 import { ScriptClass, ScriptInstance, linkClasses } from './classes.ts';
+import { paramsTake, pickOverload, sameParamTypes } from './overloads.ts';
 import {
   isClosure, isHostObject, isRange, rangeToList, typeName, type CallArgs, type ClosureValue, type DynamicContext, type GList,
   type GMap, type HostObject, type ScriptCalls, type ScriptHost, type Value,
@@ -466,7 +467,8 @@ export class Interpreter {
 
   private defineFunction(s: A.FunctionDecl): void {
     const list = this.functions.get(s.name) ?? [];
-    const same = list.findIndex((d) => d.params.length === s.params.length);
+    // the same parameter types redefine a function; other types overload it (Groovy picks by the arguments' classes)
+    const same = list.findIndex((d) => sameParamTypes(d.params, s.params));
     if (same >= 0) list[same] = s;
     else list.push(s);
     this.functions.set(s.name, list);
@@ -1899,8 +1901,14 @@ export class Interpreter {
         }
         return null;
       }
-      case 'evaluate':
-        throw notSupported('evaluate() (running code built at run time)', loc);
+      case 'evaluate': {
+        // CpsScript.evaluate: the text runs as a script of its own (Script1.groovy, ...) with this binding, sandboxed as the rest
+        const all = flatArgs(ca);
+        const text = all.length === 1 && all[0] instanceof LazyGString ? await this.str(all[0], f, loc) : all[0];
+        if (all.length !== 1 || typeof text !== 'string') throw noSignature(this.#self, name, all, loc);
+        if (!this.host.evaluateText) throw notSupported('evaluate() (running code built at run time)', loc);
+        return this.host.evaluateText(text, f.ctx, loc);
+      }
       case 'getBinding':
       case 'getMetaClass':
       case 'getClass':
@@ -1973,7 +1981,15 @@ export class Interpreter {
     // by the argument count first; `def f(String... xs)`: the last parameter takes the remaining
     // arguments (none, or several); and Groovy picks the overload whose typed parameters take the
     // arguments (a String one takes no number)
-    for (const d of fns) if (fitsCount(d, args)) { shaped = true; if (typesTake(d, args)) { decl = d; break; } }
+    // arguments (a String one takes no number); of several that do, the nearest to the arguments' classes (overloads.ts)
+    if (fns.length === 1) {
+      const d = fns[0]!;
+      if (fitsCount(d, args)) { shaped = true; if (typesTake(d, args)) decl = d; }
+    } else {
+      const takers: A.FunctionDecl[] = [];
+      for (const d of fns) if (fitsCount(d, args)) { shaped = true; if (typesTake(d, args)) takers.push(d); }
+      if (takers.length > 0) decl = pickOverload(takers, args, 'WorkflowScript', name, loc);
+    }
     if (decl === undefined) for (const d of fns) if (isVarargs(d.params) && args.length >= d.params.length - 1) { shaped = true; if (typesTake(d, args)) { decl = d; break; } }
     if (!decl && shaped) {
       // Groovy's MissingMethodException, with the arguments' Java classes
@@ -2427,7 +2443,13 @@ export class Interpreter {
    */
   private async initObject(inst: ScriptInstance, cls: ScriptClass, args: Value[], named: GMap | null, f: Frame, loc: Loc): Promise<void> {
     const all = named !== null ? [named, ...args] : args;
-    const ctor = cls.findConstructor(all.length);
+    // of several constructors for this many arguments, the one Groovy picks by the arguments' classes
+    const ctors = cls.constructorsFor(all.length);
+    const takers = ctors.length > 1 ? ctors.filter((c) => paramsTake(c.params, all)) : ctors;
+    if (ctors.length > 1 && takers.length === 0) {
+      throw scriptError('no-such-method', `Could not find matching constructor for: ${cls.name}(${all.map((a) => (a === null ? 'null' : javaTypeName(a))).join(', ')})`, loc, 'groovy.lang.GroovyRuntimeException');
+    }
+    const ctor = takers.length === 0 ? null : pickOverload(takers, all, cls.name, '<init>', loc);
     if (ctor === null) {
       const noArgs = cls.decl.constructors.length === 0 || cls.findConstructor(0) !== null;
       if (all.length === 0 && cls.decl.constructors.length === 0) {
@@ -2550,7 +2572,7 @@ export class Interpreter {
     const args = flatArgs(ca);
     if (name === 'super' || name === 'this') throw scriptError('syntax', `Constructor call must be the first statement in a constructor. (${name}(...))`, loc, 'org.codehaus.groovy.control.MultipleCompilationErrorsException');
     const cls = cs.self !== null ? cs.self.cls : cs.owner;
-    const m = cls.findMethod(name, args.length, cs.self === null);
+    const m = pickMethod(cls, name, args, cs.self === null, loc);
     if (m !== null) return this.runMember(cs.self, m.owner, m.method, args, f, loc);
     switch (name) {
       case 'assert':
@@ -2572,7 +2594,7 @@ export class Interpreter {
   private async callSuper(name: string, ca: CallArgs, cs: ClassScope, f: Frame, loc: Loc): Promise<Value> {
     const args = flatArgs(ca);
     const sup = cs.owner.superclass;
-    const m = sup?.findMethod(name, args.length, cs.self === null) ?? null;
+    const m = sup ? pickMethod(sup, name, args, cs.self === null, loc) : null;
     if (m !== null) return this.runMember(cs.self, m.owner, m.method, args, f, loc);
     if (cs.self !== null) {
       if (name === 'toString' && args.length === 0) return ScriptInstance.prototype.toString.call(cs.self);
@@ -2586,7 +2608,7 @@ export class Interpreter {
   private async invokeObject(recv: ScriptInstance | ScriptClass, name: string, ca: CallArgs, f: Frame, loc: Loc, flat?: Value[]): Promise<Value> {
     const args = flat ?? flatArgs(ca);
     if (recv instanceof ScriptClass) {
-      const m = recv.findMethod(name, args.length, true);
+      const m = pickMethod(recv, name, args, true, loc);
       if (m !== null) return this.runMember(null, m.owner, m.method, args, f, loc);
       if (recv.isEnum) {
         if (name === 'values' && args.length === 0) return [...recv.constants];
@@ -2603,7 +2625,7 @@ export class Interpreter {
       if (h !== null) return this.callValue(h.statics.get(name) ?? null, name, ca, f, loc);
       throw noStaticSignature(recv.name, name, args, loc);
     }
-    const m = recv.cls.findMethod(name, args.length, false);
+    const m = pickMethod(recv.cls, name, args, false, loc);
     if (m !== null) return this.runMember(recv, m.owner, m.method, args, f, loc);
     const k = recv.constant;
     if (k !== null) {
@@ -2754,6 +2776,21 @@ function fieldDefault(typeName: string | null): Value {
 }
 
 /** Whether a function takes this many arguments (its parameters with defaults may be left out). */
+/**
+ * The method `name` of a script class for these arguments: findMethod's (cached, by count) when
+ * one method takes that many arguments, else the overload Groovy picks by the arguments' classes.
+ */
+function pickMethod(cls: ScriptClass, name: string, args: Value[], staticOnly: boolean, loc: Loc): { method: A.ClassMethod; owner: ScriptClass } | null {
+  const m = cls.findMethod(name, args.length, staticOnly);
+  if (m === null) return null;
+  const all = cls.methodsFor(name, args.length, staticOnly);
+  if (all.length <= 1) return m;
+  const takers = all.filter((c) => paramsTake(c.method.params, args));
+  if (takers.length === 0) return m;
+  const picked = pickOverload(takers.map((c) => ({ params: c.method.params, c })), args, cls.name, name, loc);
+  return picked.c;
+}
+
 function fitsCount(d: A.FunctionDecl, args: Value[]): boolean {
   if (args.length > d.params.length) return false;
   let required = 0;

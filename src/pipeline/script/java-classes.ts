@@ -10,14 +10,15 @@
 //
 // One lookup, resolveClass(name), turns a name written in a script into a class: a short name
 // through Groovy's default imports (java.lang.*, java.util.*, java.io.*, java.net.*,
-// groovy.lang.*, groovy.util.*, java.math.BigDecimal/BigInteger), or a qualified name. The
+// groovy.lang.*, groovy.util.*, java.math.BigDecimal/BigInteger) and workflow-cps' (hudson.model.*,
+// jenkins.model.*), or a qualified name. The
 // interpreter and the `import` handling both call it.
 //
 // A few allowances go beyond Jenkins' default whitelist, because Kiln allowed them before and they
 // are harmless pure functions that Jenkins administrators approve routinely: BEYOND_WHITELIST
 // lists them, so that the choice is visible and can be reverted in one place.
 import type { Loc } from '../../core/build.ts';
-import { ScriptError, scriptError } from './errors.ts';
+import { ScriptError, rejected, scriptError } from './errors.ts';
 import { toGroovyString } from './format.ts';
 import { groovyEquals, naturalCompare } from './groovy-ops.ts';
 import { isDecimal } from './decimal.ts';
@@ -25,11 +26,12 @@ import { closureComparator, sortAsync } from './methods-list.ts';
 import type { MethodEnv } from './methods-common.ts';
 import { callStatic, getStatic, staticClassName } from './methods-number.ts';
 import { DateObject, SimpleDateFormatObject, TimeZoneObject, timeZoneOf } from './java-time.ts';
-import { fromJson, isClosure, typeName, type CallArgs, type DynamicContext, type GList, type HostObject, type Value } from './values.ts';
+import { isClosure, typeName, type CallArgs, type DynamicContext, type GList, type HostObject, type Value } from './values.ts';
 import { LongValue } from './long-value.ts';
 import { DoubleValue, doubleOf } from './double-value.ts';
 import { setKind } from './sets.ts';
 import { javaClassOf } from './java-types.ts';
+import { parseJson } from './groovy-json.ts';
 
 /** First segments of a qualified Java class name (a variable of such a name hides it). */
 export const JAVA_ROOTS: ReadonlySet<string> = new Set(['java', 'javax', 'groovy', 'hudson', 'jenkins', 'org', 'com', 'net', 'sun', 'io']);
@@ -49,7 +51,9 @@ const KNOWN: readonly string[] = [
   'groovy.lang.GroovyShell', 'groovy.lang.Closure', 'hudson.model.Result', 'jenkins.model.Jenkins', 'hudson.model.Hudson',
 ];
 
-const DEFAULT_PACKAGES = ['java.lang.', 'java.util.', 'java.io.', 'java.net.', 'groovy.lang.', 'groovy.util.'];
+/** Groovy's default imports, and the star imports workflow-cps adds to every pipeline script
+ *  (CpsGroovyShellFactory: hudson.model.*, jenkins.model.*), so `Jenkins.instance` names a class. */
+const DEFAULT_PACKAGES = ['java.lang.', 'java.util.', 'java.io.', 'java.net.', 'groovy.lang.', 'groovy.util.', 'hudson.model.', 'jenkins.model.'];
 
 function simpleOf(fqn: string): string {
   return fqn.slice(fqn.lastIndexOf('.') + 1);
@@ -82,10 +86,7 @@ export function isKnownClass(fqn: string): boolean {
   return KNOWN_SET.has(fqn);
 }
 
-/** RejectedAccessException: what Jenkins' sandbox says about a call its whitelist does not allow. */
-export function rejected(signature: string, loc: Loc | null): ScriptError {
-  return scriptError('rejected', `Scripts not permitted to use ${signature}`, loc, 'org.jenkinsci.plugins.scriptsecurity.sandbox.RejectedAccessException');
-}
+export { rejected };
 
 /**
  * `table[key]` when the table itself has it: a script's name (Math.constructor, a class named
@@ -248,8 +249,9 @@ function arraysToString(l: Value): string {
  */
 export async function callStaticMethod(fqn: string, name: string, args: Value[], env: MethodEnv): Promise<Value> {
   const loc = env.loc;
-  // String.format / String.valueOf keep a Long a Long (`%x` of -1L is 64 bits)
-  if (fqn !== 'java.lang.String') args = longsAsNumbers(args);
+  // String.format / String.valueOf keep a Long a Long (`%x` of -1L is 64 bits); so do Math's
+  // max/min/abs/round, whose overload depends on it (math-overloads.ts)
+  if (fqn !== 'java.lang.String' && !(fqn === 'java.lang.Math' && MATH_TYPED.has(name))) args = longsAsNumbers(args);
   // `Math.toString()`, `Math.getName()`: the class has no such static method, so Groovy calls the
   // Class object's own (whitelisted) method, as Jenkins prints it: `class java.lang.Math`
   if (args.length === 0 && (name === 'toString' || name === 'getName' || name === 'getSimpleName')) return new ClassObject(fqn).call(name, []) ?? null;
@@ -345,6 +347,8 @@ const INTERPRETER_MADE = new Set(['java.lang.String', 'java.lang.StringBuilder',
  * is passed as its JS number when exact (`new Date(5L)`, `Math.max(x, 5L)`), as Java widens or
  * unboxes it. The same array when there is none (the common case allocates nothing).
  */
+const MATH_TYPED = new Set(['max', 'min', 'abs', 'round']);
+
 function longsAsNumbers(args: Value[]): Value[] {
   let out: Value[] | null = null;
   for (let i = 0; i < args.length; i++) {
@@ -437,7 +441,7 @@ abstract class JavaObject implements HostObject {
   abstract toString(): string;
 }
 
-/** groovy.json.JsonSlurper / JsonSlurperClassic: parseText gives maps and lists (both parse alike). */
+/** groovy.json.JsonSlurper / JsonSlurperClassic: parseText gives maps and lists (both parse alike; numbers in groovy-json.ts). */
 export class JsonSlurperObject extends JavaObject {
   readonly typeName: string;
   constructor(fqn: string) {
@@ -448,12 +452,8 @@ export class JsonSlurperObject extends JavaObject {
     if (name === 'parseText' && a.length === 1 && typeof a[0] === 'string') {
       const text = a[0];
       if (text.trim() === '') throw scriptError('json', "Text must not be null or empty", loc, 'java.lang.IllegalArgumentException');
-      try {
-        return fromJson(JSON.parse(text));
-      } catch (err) {
-        const why = (err instanceof Error ? err.message : String(err)).replace(/^JSON\.parse: /, '');
-        throw scriptError('json', `Unable to parse the JSON text: ${why}`, loc, 'groovy.json.JsonException');
-      }
+      // Integer, Long or BigInteger by size, BigDecimal for a fraction or an exponent, as Groovy's slurpers read them
+      return parseJson(text, loc, this.typeName === 'groovy.json.JsonSlurper' ? 'sorted' : 'hash');
     }
     if (name === 'parse' || name === 'parseFile' || name === 'setType') throw rejected(sig('method', this.typeName, name, a), loc);
     if (name === 'toString' && a.length === 0) return this.toString();

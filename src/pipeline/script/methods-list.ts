@@ -3,12 +3,12 @@
 import { isDecimal } from './decimal.ts';
 import { LongValue } from './integers.ts';
 import type { Loc } from '../../core/build.ts';
-import { ScriptError, scriptError } from './errors.ts';
+import { ScriptError, rejected, scriptError } from './errors.ts';
 import { interruptionOf } from '../../core/errors.ts';
 import { toGroovyString } from './format.ts';
 import {
-  arithmetic, groovyEquals, groovyTruth, intersect, isCase, iterableToList, listContains, mapKey,
-  naturalCompare, EntryObject, ValueSet,
+  arithmetic, groovyEquals, groovyTruth, intersect, isCase, iterableToList, javaContains, javaEquals, listContains, mapKey,
+  naturalCompare, EntryObject, JavaValueSet, ValueSet,
 } from './groovy-ops.ts';
 import { checkListSize } from './limits.ts';
 import {
@@ -343,20 +343,21 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
     }
     return s;
   }],
-  ['contains', (l, a, env) => (arity(l, 'contains', a, 1, 1, env.loc), listContains(l, a[0] ?? null))],
+  // contains, indexOf, remove(Object), containsAll, removeAll, retainAll: Java's equals (javaEquals), as the Java methods Groovy calls
+  ['contains', (l, a, env) => (arity(l, 'contains', a, 1, 1, env.loc), javaContains(l, a[0] ?? null))],
   ['containsAll', (l, a, env) => {
     const other = toArgList(a[0] ?? null, l, 'containsAll', a, env.loc);
-    const mine = new ValueSet(l);
+    const mine = new JavaValueSet(l);
     return other.every((x) => mine.has(x));
   }],
   ['indexOf', (l, a, env) => {
     arity(l, 'indexOf', a, 1, 1, env.loc);
-    for (let i = 0; i < l.length; i++) if (groovyEquals(l[i] ?? null, a[0] ?? null)) return i;
+    for (let i = 0; i < l.length; i++) if (javaEquals(l[i] ?? null, a[0] ?? null)) return i;
     return -1;
   }],
   ['lastIndexOf', (l, a, env) => {
     arity(l, 'lastIndexOf', a, 1, 1, env.loc);
-    for (let i = l.length - 1; i >= 0; i--) if (groovyEquals(l[i] ?? null, a[0] ?? null)) return i;
+    for (let i = l.length - 1; i >= 0; i--) if (javaEquals(l[i] ?? null, a[0] ?? null)) return i;
     return -1;
   }],
   ['add', (l, a, env) => {
@@ -409,7 +410,7 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
       if (x < 0 || x >= l.length) throw indexError(x, l.length, env.loc);
       return l.splice(x, 1)[0] ?? null;
     }
-    for (let i = 0; i < l.length; i++) if (groovyEquals(l[i] ?? null, x)) { l.splice(i, 1); return true; }
+    for (let i = 0; i < l.length; i++) if (javaEquals(l[i] ?? null, x)) { l.splice(i, 1); return true; }
     return false;
   }],
   ['removeAt', (l, a, env) => {
@@ -419,31 +420,27 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
   }],
   ['removeElement', (l, a, env) => {
     arity(l, 'removeElement', a, 1, 1, env.loc);
-    for (let i = 0; i < l.length; i++) if (groovyEquals(l[i] ?? null, a[0] ?? null)) { l.splice(i, 1); return true; }
+    for (let i = 0; i < l.length; i++) if (javaEquals(l[i] ?? null, a[0] ?? null)) { l.splice(i, 1); return true; }
     return false;
   }],
   ['removeAll', async (l, a, env) => {
     arity(l, 'removeAll', a, 1, 1, env.loc);
     const c = lastClosure(a);
-    const other = c ? null : new ValueSet(toArgList(a[0] ?? null, l, 'removeAll', a, env.loc));
+    const other = c ? null : new JavaValueSet(toArgList(a[0] ?? null, l, 'removeAll', a, env.loc));
     const keep: GList = [];
     for (const x of l) if (!(c ? groovyTruth(await env.call(c, [x])) : other!.has(x))) keep.push(x);
     const changed = keep.length !== l.length;
     replaceContents(l, keep);
     return changed;
   }],
-  ['removeIf', async (l, a, env) => {
-    const c = argClosure(l, 'removeIf', a, 0, env.loc);
-    const keep: GList = [];
-    for (const x of l) if (!groovyTruth(await env.call(c, [x]))) keep.push(x);
-    const changed = keep.length !== l.length;
-    replaceContents(l, keep);
-    return changed;
-  }],
+  // Java 8's methods taking a function: not in Jenkins' default whitelist, refused by its sandbox
+  // with the signature of the interface that declares them (script-security looks supertypes first).
+  ['removeIf', (_l, _a, env) => { throw rejected('method java.util.Collection removeIf java.util.function.Predicate', env.loc); }],
+  ['forEach', (_l, _a, env) => { throw rejected('method java.lang.Iterable forEach java.util.function.Consumer', env.loc); }],
   ['retainAll', async (l, a, env) => {
     arity(l, 'retainAll', a, 1, 1, env.loc);
     const c = lastClosure(a);
-    const other = c ? null : new ValueSet(toArgList(a[0] ?? null, l, 'retainAll', a, env.loc));
+    const other = c ? null : new JavaValueSet(toArgList(a[0] ?? null, l, 'retainAll', a, env.loc));
     const keep: GList = [];
     for (const x of l) if (c ? groovyTruth(await env.call(c, [x])) : other!.has(x)) keep.push(x);
     const changed = keep.length !== l.length;
@@ -616,7 +613,7 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
   ['plus', (l, a, env) => (arity(l, 'plus', a, 1, 1, env.loc), arithmetic('+', l, a[0] ?? null, env.loc))],
   ['minus', (l, a, env) => (arity(l, 'minus', a, 1, 1, env.loc), arithmetic('-', l, a[0] ?? null, env.loc))],
   ['multiply', (l, a, env) => (arity(l, 'multiply', a, 1, 1, env.loc), arithmetic('*', l, a[0] ?? null, env.loc))],
-  ['isCase', (l, a, env) => (arity(l, 'isCase', a, 1, 1, env.loc), listContains(l, a[0] ?? null))],
+  ['isCase', (l, a, env) => (arity(l, 'isCase', a, 1, 1, env.loc), javaContains(l, a[0] ?? null))],
   ['asList', (l) => l],
   ['toList', (l) => [...l]],
   ['asImmutable', (l) => l],

@@ -4,13 +4,15 @@ import type { Loc } from '../../core/build.ts';
 import { notSupported, scriptError } from './errors.ts';
 import { sprintf, toGroovyString } from './format.ts';
 import { arithmetic, groovyCompare, groovyEquals, groovyTruth, numberFormat, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';
-import { argClosure, argInt, arity, noSignature, type Method } from './methods-common.ts';
-import { toJson, type Value } from './values.ts';
+import { argClosure, argInt, arity, isJavaArray, noSignature, type Method } from './methods-common.ts';
+import type { Value } from './values.ts';
 import { BigDec, isDecimal } from './decimal.ts';
 import { LongValue, longOf } from './integers.ts';
-import { DoubleValue, doubleOf, floatOf, isDouble, javaDoubleString, setDoubleMethods } from './double-value.ts';
+import { DoubleValue, doubleOf, floatOf, javaDoubleString, setDoubleMethods } from './double-value.ts';
 import { doubleToDecimal } from './groovy-ops.ts';
 import { STATIC_ALIASES as ALIASES } from './static-names.ts';
+import { mathOne, mathPair } from './math-overloads.ts';
+import { groovyPrettyPrint, groovyToJson } from './groovy-json.ts';
 
 function intOf(n: number): number {
   return Number.isFinite(n) ? Math.trunc(n) : 0;
@@ -180,7 +182,7 @@ type Static = (args: Value[], loc: Loc) => Value;
 
 function num(args: Value[], i: number, cls: string, name: string, loc: Loc): number {
   const a = args[i];
-  const v = isDecimal(a) ? a.toNumber() : a instanceof DoubleValue ? a.v : a;
+  const v = isDecimal(a) ? a.toNumber() : a instanceof DoubleValue ? a.v : a instanceof LongValue ? Number(a.v) : a;
   if (typeof v !== 'number') throw scriptError('no-such-method', `No signature of method: static ${cls}.${name}() is applicable for argument types: (${args.map((a) => toGroovyString(a)).join(', ')})`, loc, 'groovy.lang.MissingMethodException');
   return v;
 }
@@ -213,14 +215,6 @@ function parseIntArg(args: Value[], cls: string, name: string, loc: Loc): Value 
   return Number(b);
 }
 
-/** A Math result in the overload Java picks: double when any argument is a Double, Float or BigDecimal. */
-function sameKind(args: Value[], n: number): Value {
-  return args.some((x) => isDouble(x) || isDecimal(x)) ? doubleOf(n) : n;
-}
-
-function jsonString(v: Value): string {
-  return JSON.stringify(toJson(v));
-}
 
 const STATICS: Record<string, Record<string, Static>> = {
   Integer: {
@@ -258,7 +252,8 @@ const STATICS: Record<string, Record<string, Static>> = {
   },
   String: {
     valueOf: (a: Value[]) => toGroovyString(a[0] ?? null),
-    format: (a, loc) => sprintf(str(a, 0, 'String', 'format', loc), a.length === 2 && Array.isArray(a[1]) ? a[1] : a.slice(1), loc),
+    // String.format(String, Object...): an array spreads into the arguments, a List is one argument (`[1, 2]`)
+    format: (a, loc) => sprintf(str(a, 0, 'String', 'format', loc), a.length === 2 && Array.isArray(a[1]) && isJavaArray(a[1]) ? a[1] : a.slice(1), loc),
     join: (a, loc) => {
       const sep = str(a, 0, 'String', 'join', loc);
       const items = a.length === 2 && Array.isArray(a[1]) ? a[1] : a.slice(1);
@@ -266,11 +261,11 @@ const STATICS: Record<string, Record<string, Static>> = {
     },
   },
   Math: {
-    // max/min/abs keep an int or long overload for integers, a double one as soon as an argument is floating point or a BigDecimal
-    max: (a, loc) => sameKind(a, Math.max(num(a, 0, 'Math', 'max', loc), num(a, 1, 'Math', 'max', loc))),
-    min: (a, loc) => sameKind(a, Math.min(num(a, 0, 'Math', 'min', loc), num(a, 1, 'Math', 'min', loc))),
-    abs: (a, loc) => sameKind(a, Math.abs(num(a, 0, 'Math', 'abs', loc))),
-    round: (a, loc) => Math.round(num(a, 0, 'Math', 'round', loc)),
+    // max/min/abs/round: the int, long, float or double overload Groovy picks for the arguments (math-overloads.ts)
+    max: (a, loc) => mathPair('max', a, loc)!,
+    min: (a, loc) => mathPair('min', a, loc)!,
+    abs: (a, loc) => mathOne('abs', a, loc)!,
+    round: (a, loc) => mathOne('round', a, loc)!,
     ceil: (a, loc) => doubleOf(Math.ceil(num(a, 0, 'Math', 'ceil', loc))),
     floor: (a, loc) => doubleOf(Math.floor(num(a, 0, 'Math', 'floor', loc))),
     pow: (a, loc) => doubleOf(num(a, 0, 'Math', 'pow', loc) ** num(a, 1, 'Math', 'pow', loc)),
@@ -304,15 +299,9 @@ const STATICS: Record<string, Record<string, Static>> = {
     sleep: (_a, loc) => { throw notSupported('Thread.sleep()', loc, 'use the sleep step: sleep(time: 5, unit: "SECONDS")'); },
   },
   JsonOutput: {
-    toJson: (a) => jsonString(a[0] ?? null),
-    prettyPrint: (a, loc) => {
-      const s = str(a, 0, 'JsonOutput', 'prettyPrint', loc);
-      try {
-        return JSON.stringify(JSON.parse(s), null, 4);
-      } catch {
-        throw scriptError('json', `JsonOutput.prettyPrint: not valid JSON: ${s.slice(0, 60)}`, loc, 'groovy.json.JsonException');
-      }
-    },
+    // Groovy 2.4's writer and layout (groovy-json.ts): `2.0`, `1.10`, \u00e9, NaN refused
+    toJson: (a, loc) => groovyToJson(a[0] ?? null, loc),
+    prettyPrint: (a, loc) => groovyPrettyPrint(str(a, 0, 'JsonOutput', 'prettyPrint', loc), loc),
   },
   URLEncoder: {
     encode: (a, loc) => encodeURIComponent(str(a, 0, 'URLEncoder', 'encode', loc)).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()),

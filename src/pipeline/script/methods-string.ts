@@ -5,7 +5,7 @@ import { sprintf, toGroovyString } from './format.ts';
 import { arithmetic, groovyCompare, groovyTruth, numberFormat, parseJavaNumber } from './groovy-ops.ts';
 import { checkListSize, checkString, MAX_STRING, tooLarge } from './limits.ts';
 import { sliceIndices } from './methods-list.ts';
-import { argClosure, argInt, argString, arity, javaArray, noSignature, type Method, type MethodEnv } from './methods-common.ts';
+import { argClosure, argInt, argString, arity, isJavaArray, javaArray, noSignature, type Method, type MethodEnv } from './methods-common.ts';
 import { PatternObject, findAll, findFirst, javaSplit, matchValue, matchesWhole, removeFirst, replaceRegex, type Match, type RegexSite } from './regex.ts';
 import { isRange, type ClosureValue, type GList, type Value } from './values.ts';
 import { BigDec } from './decimal.ts';
@@ -391,7 +391,7 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
   ['format', (s, a, env) => {
     const fmt = a[0];
     if (typeof fmt !== 'string') throw noSignature(s, 'format', a, env.loc);
-    return sprintf(fmt, a.length === 2 && Array.isArray(a[1]) ? a[1] : a.slice(1), env.loc);
+    return sprintf(fmt, a.length === 2 && Array.isArray(a[1]) && isJavaArray(a[1]) ? a[1] : a.slice(1), env.loc);
   }],
   ['toFloat', (s, _a, env) => floatOf(parseJavaNumber(s, env.loc))],
   ['toBigDecimal', (s, _a, env) => {

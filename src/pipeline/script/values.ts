@@ -123,6 +123,12 @@ export interface ScriptHost {
    * e.g. no workspace outside node); throws for a class it never provides (optional).
    */
   getContext?(className: string, ctx: DynamicContext, loc: Loc): Value | Promise<Value>;
+  /**
+   * `evaluate(text)` in a script (workflow-cps' CpsScript.evaluate, which Jenkins' sandbox
+   * allows): parse `text` as a script of its own and run it with the script's binding; its value
+   * is evaluate's (optional: without it evaluate is refused as not supported).
+   */
+  evaluateText?(text: string, ctx: DynamicContext, loc: Loc): Promise<Value>;
 }
 
 export function isClosure(v: Value | undefined): v is ClosureValue {
