@@ -1572,10 +1572,10 @@ export interface components {
                 number: number;
                 stage: string;
             } | null;
-            /** @description the badge plugin's badges (addBadge, addInfoBadge, ...), in the order added */
+            /** @description the badge plugin's badges (addBadge, addInfoBadge, ...) and summaries (addSummary), in the order added */
             badges: {
-                /** @description html: addHtmlBadge's HTML, to be shown as text */
-                kind: "badge" | "html";
+                /** @description html: addHtmlBadge's HTML, to be shown as text; summary: addSummary's / createSummary's text, shown on the build page as text */
+                kind: "badge" | "html" | "summary";
                 id: string | null;
                 /** @description 'info', 'warning', 'error', or the icon addBadge named */
                 icon: string | null;

@@ -48,6 +48,13 @@ export interface StepDecl {
    */
   reattachable?: boolean;
   /**
+   * A leaf step that runs again when a resumed build replays (instead of being answered from the
+   * journal), like `load`: it only changes build state the resumed run rebuilds from nothing (the
+   * badge plugin's badges and summaries), and its value (an object the script goes on using)
+   * cannot be journaled. It must do nothing outside the build's state.
+   */
+  replayRuns?: boolean;
+  /**
    * Steps that only make sense in scripted code or inside `script {}` (node, stage, parallel as
    * a step, podTemplate): validation rejects them directly in a declarative `steps {}`.
    */

@@ -110,9 +110,9 @@ export interface StepContext {
   buildStep?(cls: string): Promise<{ decl: StepDecl; run: (ctx: StepContext, args: StepArgs) => Promise<Value> } | null>;
 }
 
-/** A badge of a build (the badge plugin): a text with an icon and link, or an HTML badge shown as escaped text. */
+/** A badge of a build (the badge plugin): a text with an icon and link, an HTML badge shown as escaped text, or a summary (a text on the build page). */
 export interface BuildBadge {
-  kind: 'badge' | 'html';
+  kind: 'badge' | 'html' | 'summary';
   id: string | null;
   /** 'info', 'warning', 'error' for those steps' badges, else the icon the step named (or null). */
   icon: string | null;
