@@ -22,8 +22,12 @@ export interface StepParam {
   required?: boolean;
   /** Allowed values for a string parameter (e.g. timeout's unit). */
   values?: readonly string[];
-  /** A value Jenkins takes but Kiln refuses, and why (useSftpForExec: true): an error at lint and at run, never ignored. */
-  refused?: { value: string | boolean; why: string };
+  /**
+   * A value Jenkins takes but Kiln refuses, and why (useSftpForExec: true): an error at lint and at
+   * run, never ignored. `any: true` refuses every value but null and '' (sshCredentials), and the
+   * message does not show it (it may hold a secret).
+   */
+  refused?: { value: string | boolean; why: string } | { any: true; why: string };
   doc: string;
 }
 
