@@ -17,7 +17,7 @@ const params = (outputPathRequired: boolean): StepParam[] => [
   { name: 'disableArchiveOutput', type: 'boolean', doc: 'do not keep the output files' },
   { name: 'passThreshold', type: 'number', doc: 'pass percentage below which the build is UNSTABLE (default 0)' },
   { name: 'unstableThreshold', type: 'number', doc: 'pass percentage below which the build FAILS (default 0)' },
-  { name: 'onlyCritical', type: 'boolean', doc: 'count critical tests only (Robot Framework 4 has no criticality: all tests)' },
+  { name: 'onlyCritical', type: 'boolean', doc: "the pass percentage of the critical tests only (RF 3's critical=\"yes\"; RF 4+ has no criticality: every test is critical), skipped ones not counted" },
   s('otherFiles', 'more files to keep (Ant patterns, comma separated: screenshots)'),
   { name: 'enableCache', type: 'boolean', doc: 'accepted; Kiln keeps the results with the build' },
 ];
