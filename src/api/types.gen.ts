@@ -1788,10 +1788,10 @@ export interface components {
             job: string;
             number: number;
             /**
-             * @description what it waits for: the quiet period, its job's running build (disableConcurrentBuilds), an executor, a pod slot of a capped cloud
+             * @description what it waits for: the quiet period, its job's running build (disableConcurrentBuilds), an executor, a pod slot of a capped cloud, a slot of a throttle category (its name in label)
              * @enum {string}
              */
-            kind: "quiet" | "concurrency" | "executor" | "pod-slot";
+            kind: "quiet" | "concurrency" | "executor" | "pod-slot" | "throttle";
             /** @description executor waits: the label expression */
             label: string | null;
             /** @description pod-slot waits: the cloud */

@@ -366,7 +366,7 @@ export const QueueItem = Answer({
   id: Type.String(),
   job: Type.String(),
   number: Type.Integer(),
-  kind: StringEnum(['quiet', 'concurrency', 'executor', 'pod-slot'] as const, { description: 'what it waits for: the quiet period, its job\'s running build (disableConcurrentBuilds), an executor, a pod slot of a capped cloud' }),
+  kind: StringEnum(['quiet', 'concurrency', 'executor', 'pod-slot', 'throttle'] as const, { description: 'what it waits for: the quiet period, its job\'s running build (disableConcurrentBuilds), an executor, a pod slot of a capped cloud, a slot of a throttle category (its name in label)' }),
   label: NullableString({ description: 'executor waits: the label expression' }),
   cloud: NullableString({ description: 'pod-slot waits: the cloud' }),
   why: Type.String({ description: 'why it waits' }),
