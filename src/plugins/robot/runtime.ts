@@ -23,7 +23,7 @@ import { StepFailure } from '../../core/errors.ts';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext, TestCase, TestReport } from '../../pipeline/steps/types.ts';
 import type { Value } from '../../pipeline/script/values.ts';
-import { collectFiles } from '../../pipeline/steps/collect.ts';
+import { collectFiles, collectSources } from '../../pipeline/steps/collect.ts';
 
 type XmlNode = Record<string, unknown>;
 const parser = new XMLParser({
@@ -98,6 +98,28 @@ function expand(text: string, env: Readonly<Record<string, string>>): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, a: string | undefined, b: string | undefined) => env[(a ?? b)!] ?? whole);
 }
 
+/** The name the report and log are kept under as the build's HTML report (linked from the build page). */
+export const REPORT_NAME = 'Robot Framework';
+
+/**
+ * The report and log (with the log's .js, screenshots: the files kept) as the build's HTML report
+ * (BuildServices.buildTools.htmlReport), as the plugin keeps them per build and serves them
+ * through Jenkins' DirectoryBrowserSupport: the controller serves them with publishHTML's
+ * sandboxing Content-Security-Policy, under which, as under Jenkins' default one, the
+ * JavaScript these pages are drawn by does not run (the files can be downloaded from the
+ * artifacts). A host that keeps no HTML reports (kiln run's own folder) keeps the artifacts only.
+ */
+async function keepReport(ctx: StepContext, outputPath: string, masksKept: string[], report: string, log: string, step: string): Promise<void> {
+  const keep = ctx.build.services.buildTools?.htmlReport;
+  if (!keep) return;
+  const base = ctx.cwd ?? ctx.workspace().root;
+  const sub: StepContext = Object.create(ctx, { cwd: { value: path.normalize(path.join(base, outputPath)) } }) as StepContext;
+  const sources = await collectSources(sub, masksKept.join(','), undefined, { defaultExcludes: true, step });
+  const index = [report, log].filter((f) => sources.some((s) => s.path === f));
+  if (index.length === 0) return;
+  await keep({ name: REPORT_NAME, files: index, keepAll: true, alwaysLinkToLastBuild: false }, sources);
+}
+
 async function publish(ctx: StepContext, v: Record<string, Value>, step: string): Promise<Value> {
   if (ctx.build.result === 'ABORTED') return null;
   const outputPath = expand(str(v.outputPath, '.'), ctx.env).replace(/\/+$/, '') || '.';
@@ -135,6 +157,7 @@ async function publish(ctx: StepContext, v: Record<string, Value>, step: string)
     const kept = await collectFiles(ctx, keep.map(under).join(','), undefined, { defaultExcludes: true, step });
     const base = outputPath === '.' ? '' : `${outputPath}/`;
     for (const f of kept) await ctx.build.services.artifacts.put(`robot-plugin/${f.path.startsWith(base) ? f.path.slice(base.length) : f.path}`, f.data, f.mode);
+    await keepReport(ctx, outputPath, keep, reportFileName, logFileName, step);
     ctx.log(' Done!');
   } catch (err) {
     if (!(err instanceof StepFailure)) throw err;
