@@ -14,6 +14,8 @@
 // there are no tests); with onlyCritical, of the critical tests only, passed / (passed + failed)
 // (parseRobot says which are critical); below unstableThreshold the build FAILS, below passThreshold it is
 // UNSTABLE; a build that already failed stays FAILURE. Nothing runs for an ABORTED build.
+// The report and log are also kept as the build's HTML report 'Robot Framework' (keepReport),
+// served sandboxed by the controller as publishHTML's are.
 // Output files are Robot Framework's output.xml (a <robot> root; its <suite>s nest <suite>s and
 // <test>s, each with its own <status status="PASS|FAIL|SKIP|NOT RUN">); another XML file is
 // said on the console and left out.
