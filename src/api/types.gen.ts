@@ -1589,10 +1589,10 @@ export interface components {
                 number: number;
                 stage: string;
             } | null;
-            /** @description the badge plugin's badges (addBadge, addInfoBadge, ...), in the order added */
+            /** @description the badge plugin's badges (addBadge, addInfoBadge, ...) and summaries (addSummary), in the order added */
             badges: {
-                /** @description html: addHtmlBadge's HTML, to be shown as text */
-                kind: "badge" | "html";
+                /** @description html: addHtmlBadge's HTML, to be shown as text; summary: addSummary's / createSummary's text, shown on the build page as text */
+                kind: "badge" | "html" | "summary";
                 id: string | null;
                 /** @description 'info', 'warning', 'error', or the icon addBadge named */
                 icon: string | null;
@@ -1805,10 +1805,10 @@ export interface components {
             job: string;
             number: number;
             /**
-             * @description what it waits for: the quiet period, its job's running build (disableConcurrentBuilds), an executor, a pod slot of a capped cloud
+             * @description what it waits for: the quiet period, its job's running build (disableConcurrentBuilds), an executor, a pod slot of a capped cloud, a slot of a throttle category (its name in label)
              * @enum {string}
              */
-            kind: "quiet" | "concurrency" | "executor" | "pod-slot";
+            kind: "quiet" | "concurrency" | "executor" | "pod-slot" | "throttle";
             /** @description executor waits: the label expression */
             label: string | null;
             /** @description pod-slot waits: the cloud */

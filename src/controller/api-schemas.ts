@@ -229,10 +229,10 @@ export const BuildDetail = Answer({
   libraries: Type.Array(Answer({ name: Type.String(), version: Type.String(), commit: NullableString({ description: 'the full commit; null for a library read from a directory' }) }), { description: 'the shared libraries the build loaded, in order' }),
   restartedFrom: Nullable(Answer({ number: Type.Integer(), stage: Type.String() }, { description: 'Restart from Stage: the build this one restarted from, and the stage it restarted at' })),
   badges: Type.Array(Answer({
-    kind: Type.Union([Type.Literal('badge'), Type.Literal('html')], { description: "html: addHtmlBadge's HTML, to be shown as text" }),
+    kind: Type.Union([Type.Literal('badge'), Type.Literal('html'), Type.Literal('summary')], { description: "html: addHtmlBadge's HTML, to be shown as text; summary: addSummary's / createSummary's text, shown on the build page as text" }),
     id: NullableString(), icon: NullableString({ description: "'info', 'warning', 'error', or the icon addBadge named" }), text: Type.String(),
     link: NullableString({ description: "as the step gave it: show it only when it is http(s) or a path" }), style: NullableString(), cssClass: NullableString(),
-  }), { description: "the badge plugin's badges (addBadge, addInfoBadge, ...), in the order added" }),
+  }), { description: "the badge plugin's badges (addBadge, addInfoBadge, ...) and summaries (addSummary), in the order added" }),
   restartable: Type.Boolean({ description: 'Restart from Stage is offered: a finished declarative build of an enabled job without disableRestartFromStage() (GET .../restart lists its stages)' }),
 }, { $id: 'BuildDetail', description: 'A build with its stage tree, waiting inputs, description and shared libraries' });
 
@@ -366,7 +366,7 @@ export const QueueItem = Answer({
   id: Type.String(),
   job: Type.String(),
   number: Type.Integer(),
-  kind: StringEnum(['quiet', 'concurrency', 'executor', 'pod-slot'] as const, { description: 'what it waits for: the quiet period, its job\'s running build (disableConcurrentBuilds), an executor, a pod slot of a capped cloud' }),
+  kind: StringEnum(['quiet', 'concurrency', 'executor', 'pod-slot', 'throttle'] as const, { description: 'what it waits for: the quiet period, its job\'s running build (disableConcurrentBuilds), an executor, a pod slot of a capped cloud, a slot of a throttle category (its name in label)' }),
   label: NullableString({ description: 'executor waits: the label expression' }),
   cloud: NullableString({ description: 'pod-slot waits: the cloud' }),
   why: Type.String({ description: 'why it waits' }),

@@ -310,6 +310,11 @@ export class BuildManager {
   }
 
   /** The build's reference in the wait list. */
+  /** The throttle step's slots for one build: a blocked slot wait is an entry of the wait list (waitlist.ts throttleSlot). */
+  #throttleFor(live: LiveBuild, svc: ThrottleService): ThrottleService {
+    return { ...svc, acquire: (c, owner, signal, blocked) => this.#waits.throttleSlot(this.#ref(live), c, (onBlocked) => svc.acquire(c, owner, signal, onBlocked), blocked) };
+  }
+
   #ref(live: LiveBuild): BuildRef {
     return { job: live.job.name, number: live.number, id: live.id };
   }
@@ -882,7 +887,7 @@ export class BuildManager {
         jobProperties: (p) => this.#keepJobProperties(job.name, p),
         ...(this.#mail ? { mail: this.#mailFor(job, build, previous?.result ?? null, log) } : {}),
         ...(this.#httpServices ? { httpServices: this.#httpServices } : {}),
-        ...(this.#throttleCategories ? { throttle: this.#throttleCategories } : {}),
+        ...(this.#throttleCategories ? { throttle: this.#throttleFor(live, this.#throttleCategories) } : {}),
         ...(this.#sshServers ? { sshServers: this.#sshServers } : {}),
         triggerJob: async (name, params, wait, signal) => {
           const refused = await this.#mayTrigger(job, name, live.replayedBy);

@@ -11,7 +11,9 @@
 //     ‘linux’"): `executor`, matched to nodes by the scheduler (scheduler.ts), whose nodes
 //     `executors` manages;
 //   - for a pod slot of a capped cloud ("Waiting for a pod slot on cloud 'k8s' (2/2 in use)"):
-//     `acquire`, the `Slots` contract (core/nodes.ts) the Docker and Kubernetes providers use.
+//     `acquire`, the `Slots` contract (core/nodes.ts) the Docker and Kubernetes providers use;
+//   - for a slot of a throttle category (the throttle step: "Already running 1 builds across all
+//     nodes"): `throttleSlot`, kind 'throttle', the category as its label.
 //
 // Why one list: these waits were five mechanisms (the scheduler, the controller's waiters, the
 // build manager's pending builds, two kinds of pod slots), each with its own listing and its own
@@ -244,6 +246,24 @@ export class WaitList implements Slots {
       timer.unref();
       return () => clearTimeout(timer);
     });
+  }
+
+  /**
+   * The throttle step's slot of `category`: `acquire` is the slot's own wait (util/throttle-slots.ts);
+   * while it is blocked the build has an entry of kind 'throttle' (the category in `label`, the
+   * plugin's reason as why), so the queue shows it and a restarted controller resumes the builds
+   * that waited for slots in the order they waited (resume.ts). Aborting the build ends the wait
+   * through `acquire` (it rejects), and the entry goes with it.
+   */
+  throttleSlot(build: BuildRef, category: string, acquire: (onBlocked: (why: string) => void) => Promise<() => void>, say: (why: string) => void): Promise<() => void> {
+    let e: Entry | null = null;
+    const done = () => { if (e) this.#remove(e); };
+    return acquire((why) => {
+      say(why);
+      if (e) return;
+      e = { id: randomUUID(), build, kind: 'throttle', label: category, cloud: null, since: this.#now(), notBefore: null, why: () => why, written: '' };
+      this.#add(e);
+    }).then((release) => { done(); return release; }, (err: unknown) => { done(); throw err; });
   }
 
   // -------------------------------------------------------------------------------------------

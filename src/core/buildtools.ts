@@ -20,14 +20,15 @@ export const COVERAGE_BASELINES = ['PROJECT', 'MODIFIED_LINES', 'MODIFIED_FILES'
 export type CoverageBaseline = (typeof COVERAGE_BASELINES)[number];
 
 export interface CoverageGateOutcome {
-  metric: CoverageMetric;
+  /** A CoverageMetric, or a software metric of coverage-model a gate can name (COMPLEXITY_DENSITY, COMPLEXITY_MAXIMUM, LOC, MUTATION...). */
+  metric: string;
   /** What the value is computed over (PROJECT when absent: results recorded before baselines). */
   baseline?: CoverageBaseline;
   /** "Overall project - Line Coverage" */
   name: string;
-  /** Minimum percentage. */
+  /** Minimum percentage (for COMPLEXITY, COMPLEXITY_DENSITY, COMPLEXITY_MAXIMUM, LOC: the maximum value). */
   threshold: number;
-  /** The percentage reached (0 when nothing to cover). */
+  /** The percentage (or value) reached (0 when nothing to cover). */
   actual: number;
   criticality: 'NOTE' | 'UNSTABLE' | 'ERROR' | 'FAILURE';
   missed: boolean;

@@ -22,8 +22,12 @@ export interface StepParam {
   required?: boolean;
   /** Allowed values for a string parameter (e.g. timeout's unit). */
   values?: readonly string[];
-  /** A value Jenkins takes but Kiln refuses, and why (useSftpForExec: true): an error at lint and at run, never ignored. */
-  refused?: { value: string | boolean; why: string };
+  /**
+   * A value Jenkins takes but Kiln refuses, and why (useSftpForExec: true): an error at lint and at
+   * run, never ignored. `any: true` refuses every value but null and '' (sshCredentials), and the
+   * message does not show it (it may hold a secret).
+   */
+  refused?: { value: string | boolean; why: string } | { any: true; why: string };
   doc: string;
 }
 
@@ -47,6 +51,13 @@ export interface StepDecl {
    * re-attached when the build resumes. The core's own are listed in the engine (replay.ts).
    */
   reattachable?: boolean;
+  /**
+   * A leaf step that runs again when a resumed build replays (instead of being answered from the
+   * journal), like `load`: it only changes build state the resumed run rebuilds from nothing (the
+   * badge plugin's badges and summaries), and its value (an object the script goes on using)
+   * cannot be journaled. It must do nothing outside the build's state.
+   */
+  replayRuns?: boolean;
   /**
    * Steps that only make sense in scripted code or inside `script {}` (node, stage, parallel as
    * a step, podTemplate): validation rejects them directly in a declarative `steps {}`.

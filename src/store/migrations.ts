@@ -368,6 +368,32 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    version: 18,
+    name: "queue items: a throttle category's slot is a wait too (the throttle step), so a restart keeps the order the builds waited in",
+    statements: [
+      // Version 6 fixed the kinds in a CHECK; 'throttle' rows carry the category in `label`. Rows
+      // carry over. The new table is made under another name first: PostgreSQL keeps a renamed
+      // table's constraint names, which a new table of the old name would clash with.
+      `CREATE TABLE queue_items_v18 (
+        id TEXT PRIMARY KEY,
+        build_id TEXT NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('quiet', 'concurrency', 'executor', 'pod-slot', 'throttle')),
+        label TEXT,
+        cloud TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        enqueued_at BIGINT NOT NULL,
+        not_before BIGINT
+      )`,
+      `INSERT INTO queue_items_v18 (id, build_id, job_id, kind, label, cloud, reason, enqueued_at, not_before)
+        SELECT id, build_id, job_id, kind, label, cloud, reason, enqueued_at, not_before FROM queue_items`,
+      `DROP TABLE queue_items`,
+      `ALTER TABLE queue_items_v18 RENAME TO queue_items`,
+      `CREATE INDEX queue_items_order ON queue_items (enqueued_at)`,
+      `CREATE INDEX queue_items_build ON queue_items (build_id)`,
+    ],
+  },
+  {
     version: 19,
     name: 'credentials of type azureServicePrincipal (Azure Credentials plugin): the type check widened',
     statements: [

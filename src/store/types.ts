@@ -238,9 +238,9 @@ export interface Build extends BuildSummary {
 }
 
 /** What a queue entry waits for (the controller's wait list, controller/waitlist.ts). */
-export type WaitKind = 'quiet' | 'concurrency' | 'executor' | 'pod-slot';
+export type WaitKind = 'quiet' | 'concurrency' | 'executor' | 'pod-slot' | 'throttle';
 
-export const WAIT_KINDS: readonly WaitKind[] = ['quiet', 'concurrency', 'executor', 'pod-slot'];
+export const WAIT_KINDS: readonly WaitKind[] = ['quiet', 'concurrency', 'executor', 'pod-slot', 'throttle'];
 
 /** A queue row as a build sees it: persisted so a controller restart keeps the queue. */
 export interface QueueItem {

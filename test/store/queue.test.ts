@@ -1,7 +1,7 @@
 // The store's queue_items as the controller's wait list writes it (put, drop, entries), on both
 // stores: several entries per build, running builds' too, a reason rewritten in place, nothing
-// kept (or written) for a finished build; and migration 6 carrying over the rows of version 1's
-// one-row-per-build table. The build-level view (add, list, remove) is records.test.ts's.
+// kept (or written) for a finished build; migration 6 carrying over the rows of version 1's
+// one-row-per-build table, and migration 18 its rows, with the throttle step's kind of wait. The build-level view (add, list, remove) is records.test.ts's.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -72,6 +72,31 @@ for (const kind of KINDS) {
       assert.deepEqual(rows.map((e) => [e.id, e.buildId, e.job, e.number, e.kind, e.label, e.cloud, e.reason, e.enqueuedAt, e.notBefore]), [
         ['b1', 'b1', 'old', 1, 'quiet', null, null, 'Started by timer', 10, 5010],
         ['b2', 'b2', 'old', 2, 'executor', 'linux', null, 'Started by user admin', 20, null],
+      ]);
+    });
+
+    it("migration 18 keeps the rows and takes a throttle category's slot wait (the category in label)", async () => {
+      const db = freshDb(kind);
+      if (kind === 'postgres') {
+        const c = new pg.Client({ connectionString: testPostgresUrl() });
+        await c.connect();
+        try { await c.query(`CREATE SCHEMA ${db.options.schema}`); } finally { await c.end(); }
+      }
+      const before = MIGRATIONS.filter((m) => m.version < 18);
+      await raw(db, [
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+        ...before.flatMap((m) => m.statements),
+        ...before.map((m) => `INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, 'v${m.version}', 0)`),
+        `INSERT INTO jobs (id, name, definition, created_at, updated_at) VALUES ('j1', 'old', '${JSON.stringify(def).replace(/'/g, "''")}', 0, 0)`,
+        "INSERT INTO builds (id, job_id, number, status, queued_at, started_at) VALUES ('b1', 'j1', 1, 'running', 10, 11)",
+        "INSERT INTO queue_items (id, build_id, job_id, kind, label, cloud, reason, enqueued_at, not_before) VALUES ('e1', 'b1', 'j1', 'pod-slot', NULL, 'k8s', 'full', 12, NULL)",
+      ].join(';\n'));
+      const s = await db.open();
+      assert.equal(await s.schemaVersion(), SCHEMA_VERSION);
+      assert.equal(await s.queue.put({ id: 'e2', buildId: 'b1', kind: 'throttle', label: 'db', cloud: null, reason: 'Already running 1 builds across all nodes', enqueuedAt: 13, notBefore: null }), true);
+      assert.deepEqual((await s.queue.entries()).map((e) => [e.id, e.kind, e.label, e.cloud, e.reason, e.enqueuedAt]), [
+        ['e1', 'pod-slot', null, 'k8s', 'full', 12],
+        ['e2', 'throttle', 'db', null, 'Already running 1 builds across all nodes', 13],
       ]);
     });
   });

@@ -1217,7 +1217,7 @@ export class PipelineRun {
     const call = `${name}@${loaded?.library === '' ? `${loaded.file}:` : ''}${where.start.line}:${where.start.col}`;
     // A step that runs code of the script (a block, or closures as parallel's branches) runs again
     // on replay; a leaf step is answered from the journal.
-    const leaf = step.block === 'none' && !runsClosures(args) && !runsScript(name);
+    const leaf = step.block === 'none' && !runsClosures(args) && !runsScript(name, step);
     const prior = this.#replayTake(c, branch, call, leaf);
     if (prior && prior.status !== 'running' && leaf) return this.#answered(prior, c, step, bound.values, where);
     const rec: StepRecord = {

@@ -85,11 +85,12 @@ export function isResumable(name: string): boolean {
  * Leaf steps that run Groovy code of the build (`load` runs a workspace script): they run again
  * on replay, like block steps, the file read again from the workspace, and the steps that code
  * called are answered from the journal. Their value (a script object) could not be journaled.
+ * A plugin's step declared `replayRuns` (core/steps.ts) runs again the same way.
  */
 const RUNS_SCRIPT = new Set(['load']);
 
-export function runsScript(name: string): boolean {
-  return RUNS_SCRIPT.has(name);
+export function runsScript(name: string, decl?: { replayRuns?: boolean }): boolean {
+  return RUNS_SCRIPT.has(name) || decl?.replayRuns === true;
 }
 
 /** Script steps whose process can survive a restart on an agent (a durable exec), re-attached when resumed. */

@@ -63,7 +63,9 @@ export function checkCallShape(decl: StepDecl, call: CallShape): string[] {
 /** Whether a value fits a parameter's type; returns the problem, or null. Numbers in strings are accepted where Jenkins coerces. */
 export function checkParamValue(decl: StepDecl, p: StepParam, v: Value): string | null {
   if (v === null) return null;
-  if (p.refused && (typeof v === 'string' || typeof v === 'boolean') && String(v) === String(p.refused.value)) return `${decl.name}: ${p.name}: ${String(v)}: ${p.refused.why}`;
+  if (p.refused && 'any' in p.refused) {
+    if (v !== '') return `${decl.name}: ${p.name}: ${p.refused.why}`;
+  } else if (p.refused && (typeof v === 'string' || typeof v === 'boolean') && String(v) === String(p.refused.value)) return `${decl.name}: ${p.name}: ${String(v)}: ${p.refused.why}`;
   const bad = (want: string) => `${decl.name}: parameter "${p.name}" expects ${want}, got ${typeName(v)}${typeof v === 'string' ? ` '${v.length > 40 ? v.slice(0, 40) + '…' : v}'` : ''}`;
   switch (p.type) {
     case 'string':

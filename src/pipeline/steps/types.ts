@@ -115,9 +115,9 @@ export interface StepContext {
   validatePipeline?(text: string): { diagnostics: readonly Diagnostic[] };
 }
 
-/** A badge of a build (the badge plugin): a text with an icon and link, or an HTML badge shown as escaped text. */
+/** A badge of a build (the badge plugin): a text with an icon and link, an HTML badge shown as escaped text, or a summary (a text on the build page). */
 export interface BuildBadge {
-  kind: 'badge' | 'html';
+  kind: 'badge' | 'html' | 'summary';
   id: string | null;
   /** 'info', 'warning', 'error' for those steps' badges, else the icon the step named (or null). */
   icon: string | null;

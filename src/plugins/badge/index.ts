@@ -5,8 +5,11 @@
 //   addInfoBadge / addWarningBadge / addErrorBadge 'text'   a badge with that icon
 //   addHtmlBadge 'html'   deprecated in the plugin; shown as escaped text (Jenkins' default markup)
 //   addShortText 'text', color:, background:, border:, borderColor:, link:   deprecated too
-//   removeBadges id:   / removeHtmlBadges id:   all (of that id)
-// createSummary / removeSummaries are not provided (they stay unknown steps).
+//   addSummary icon:, text:, link:, id:, cssClass:, style:   a summary on the build page
+//   createSummary 'icon', text:, id:   deprecated: a summary the script goes on with appendText
+//   removeBadges id:   / removeHtmlBadges id:   / removeSummaries id:   all (of that id)
+// The add steps return the badge (runtime.ts: id, fields, setters, appendText) and run again
+// when a resumed build replays (replayRuns), which is how a resumed build gets its badges back.
 import type { StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 
@@ -22,12 +25,13 @@ const kinded = (name: string, what: string, cls: string) => ({
   needsNode: false,
   jenkinsPlugin: PLUGIN,
   jenkinsClass: `com.jenkinsci.plugins.badge.dsl.${cls}`,
-  differs: 'returns null (Jenkins returns the badge action, which a script could change later)',
+  replayRuns: true,
+  differs: 'the returned badge shows its text as written (Jenkins returns it through the markup formatter)',
 });
 
 export const badgePlugin: PipelinePlugin = {
   name: 'badge',
-  doc: 'Badge: addBadge, addInfoBadge, addWarningBadge, addErrorBadge, addHtmlBadge, addShortText, removeBadges, removeHtmlBadges',
+  doc: 'Badge: addBadge, addInfoBadge, addWarningBadge, addErrorBadge, addHtmlBadge, addShortText, addSummary, createSummary, removeBadges, removeHtmlBadges, removeSummaries',
   steps: [
     {
       name: 'addBadge',
@@ -37,7 +41,8 @@ export const badgePlugin: PipelinePlugin = {
       needsNode: false,
       jenkinsPlugin: PLUGIN,
       jenkinsClass: 'com.jenkinsci.plugins.badge.dsl.AddBadgeStep',
-      differs: 'returns null (Jenkins returns the badge action); the page shows a known icon name as a sign, others as a plain badge',
+      replayRuns: true,
+      differs: 'the page shows a known icon name as a sign, others as a plain badge; style and cssClass are kept, not applied',
     },
     kinded('addInfoBadge', 'info', 'AddInfoBadgeStep'),
     kinded('addWarningBadge', 'warning', 'AddWarningBadgeStep'),
@@ -51,6 +56,7 @@ export const badgePlugin: PipelinePlugin = {
       needsNode: false,
       jenkinsPlugin: PLUGIN,
       jenkinsClass: 'com.jenkinsci.plugins.badge.dsl.AddHtmlBadgeStep',
+      replayRuns: true,
       differs: 'the HTML is shown as text, never rendered (Jenkins renders it only with a markup formatter that allows HTML)',
     },
     {
@@ -62,6 +68,30 @@ export const badgePlugin: PipelinePlugin = {
       needsNode: false,
       jenkinsPlugin: PLUGIN,
       jenkinsClass: 'com.jenkinsci.plugins.badge.dsl.AddShortTextStep',
+      replayRuns: true,
+    },
+    {
+      name: 'addSummary',
+      doc: "Add a summary to the build page: def s = addSummary icon: 'symbol-information-circle', text: 'Deployed'; s.appendText(' to prod', true).",
+      params: [s('icon', 'the icon'), s('text', "the summary's text"), ...common],
+      block: 'none',
+      needsNode: false,
+      replayRuns: true,
+      jenkinsPlugin: PLUGIN,
+      jenkinsClass: 'com.jenkinsci.plugins.badge.dsl.AddSummaryStep',
+      differs: 'the text is shown as text: the HTML appendText builds (bold, italic, colour) shows as markup, as with Jenkins\' default (plain text) markup formatter',
+    },
+    {
+      name: 'createSummary',
+      doc: "Add a summary (deprecated in the plugin): def s = createSummary('symbol-star'); s.appendText('<b>x</b>', true).",
+      params: [s('icon', 'the icon', true), s('text', 'the first text'), s('id', 'an id to remove it by later (removeSummaries id:)')],
+      positional: 'icon',
+      block: 'none',
+      needsNode: false,
+      replayRuns: true,
+      jenkinsPlugin: PLUGIN,
+      jenkinsClass: 'com.jenkinsci.plugins.badge.dsl.CreateSummaryStep',
+      differs: 'the text is shown as text, as with Jenkins\' default (plain text) markup formatter',
     },
     {
       name: 'removeBadges',
@@ -71,6 +101,7 @@ export const badgePlugin: PipelinePlugin = {
       needsNode: false,
       jenkinsPlugin: PLUGIN,
       jenkinsClass: 'com.jenkinsci.plugins.badge.dsl.RemoveBadgesStep',
+      replayRuns: true,
     },
     {
       name: 'removeHtmlBadges',
@@ -80,6 +111,17 @@ export const badgePlugin: PipelinePlugin = {
       needsNode: false,
       jenkinsPlugin: PLUGIN,
       jenkinsClass: 'com.jenkinsci.plugins.badge.dsl.RemoveHtmlBadgesStep',
+      replayRuns: true,
+    },
+    {
+      name: 'removeSummaries',
+      doc: "Remove the build's summaries, or only those of an id: removeSummaries id: 'x'.",
+      params: [s('id', 'only the summaries of this id')],
+      block: 'none',
+      needsNode: false,
+      replayRuns: true,
+      jenkinsPlugin: PLUGIN,
+      jenkinsClass: 'com.jenkinsci.plugins.badge.dsl.RemoveSummariesStep',
     },
   ],
   runtime: async () => (await import('./runtime.ts')).default,

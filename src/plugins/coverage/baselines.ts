@@ -10,7 +10,7 @@
 //                         metrics have no per-line value (coverage-model), so their gate is inactive
 //   MODIFIED_FILES        the metric over the files having such lines: every metric the report
 //                         gives per file (LINE, BRANCH, INSTRUCTION, METHOD, CLASS, COMPLEXITY,
-//                         FILE, PACKAGE, MODULE)
+//                         FILE, PACKAGE, MODULE; LOC and COMPLEXITY_DENSITY from them)
 //   MODIFIED_LINES_DELTA  MODIFIED_LINES minus the project's coverage of the same metric
 //   MODIFIED_FILES_DELTA  MODIFIED_FILES minus the project's coverage of the same metric
 //
@@ -98,7 +98,7 @@ function addTo(m: Values, metric: CoverageMetric, c: Counter): void {
 }
 
 /** Metrics the modified lines have a value of (coverage-model keeps only line and branch counters for them, and the tree's files and packages). */
-export const MODIFIED_LINES_METRICS: readonly CoverageMetric[] = ['MODULE', 'PACKAGE', 'FILE', 'LINE', 'BRANCH'];
+export const MODIFIED_LINES_METRICS: readonly GateMetric[] = ['MODULE', 'PACKAGE', 'FILE', 'LINE', 'BRANCH', 'LOC'];
 
 /**
  * The modified code's values, as coverage-model's trees filtered by modified lines and by
@@ -151,22 +151,58 @@ function modified(d: BaselineData): { lines: Values; files: Values } | null {
   return { lines, files };
 }
 
-/** The gate's value (percentage, or percentage points for a delta), or null when it cannot be computed. */
-export function baselineValue(baseline: CoverageBaseline, metric: CoverageMetric, d: BaselineData): number | null {
-  const project = d.totals.metrics.get(metric);
-  if (baseline === 'PROJECT') return project ? percent(project) : null;
+/**
+ * What a quality gate can name: the coverage metrics (a percentage; larger is better) and
+ * coverage-model's software metrics Kiln can compute from JaCoCo's counters (smaller is better):
+ * COMPLEXITY (the cyclomatic complexity: the COMPLEXITY counter's total), COMPLEXITY_DENSITY
+ * (complexity per line of code), COMPLEXITY_MAXIMUM (of one method; PROJECT only) and LOC (the
+ * lines the report counts). MUTATION and TEST_STRENGTH come from mutation testing (PIT), whose
+ * report Kiln does not read: a gate on them is inactive, as on any metric the reports lack.
+ */
+export type GateMetric = CoverageMetric | 'COMPLEXITY_DENSITY' | 'COMPLEXITY_MAXIMUM' | 'LOC' | (typeof NOT_READ)[number];
+
+/** coverage-model's metrics that no report Kiln reads provides (mutation testing, MC/DC, test counts, other complexities). */
+export const NOT_READ = ['MUTATION', 'TEST_STRENGTH', 'MCDC_PAIR', 'FUNCTION_CALL', 'TESTS', 'NCSS', 'COGNITIVE_COMPLEXITY', 'NPATH_COMPLEXITY'] as const;
+
+/** Software metrics: their value is not a percentage, and a gate is missed when the value is larger than its threshold. */
+export const SMALLER_IS_BETTER: ReadonlySet<GateMetric> = new Set(['COMPLEXITY', 'COMPLEXITY_DENSITY', 'COMPLEXITY_MAXIMUM', 'LOC']);
+
+/** A metric's value from counters (percentage for a coverage metric), or null when they lack it. */
+function valueIn(metric: GateMetric, v: ReadonlyMap<CoverageMetric, Counter>): number | null {
+  const total = (m: CoverageMetric) => { const c = v.get(m); return c ? c.covered + c.missed : null; };
+  switch (metric) {
+    case 'COMPLEXITY': return total('COMPLEXITY');
+    case 'LOC': return total('LINE');
+    case 'COMPLEXITY_DENSITY': {
+      const cc = total('COMPLEXITY');
+      const loc = total('LINE');
+      return cc !== null && loc !== null && loc > 0 ? cc / loc : null;
+    }
+    case 'COMPLEXITY_MAXIMUM': return null;
+    default: {
+      if ((NOT_READ as readonly string[]).includes(metric)) return null;
+      const c = v.get(metric as CoverageMetric);
+      return c ? percent(c) : null;
+    }
+  }
+}
+
+/** The gate's value (percentage, or percentage points for a delta; a software metric's value or difference), or null when it cannot be computed. */
+export function baselineValue(baseline: CoverageBaseline, metric: GateMetric, d: BaselineData): number | null {
+  const project = metric === 'COMPLEXITY_MAXIMUM' ? d.totals.maxMethodComplexity : valueIn(metric, d.totals.metrics);
+  if (baseline === 'PROJECT') return project;
   if (baseline === 'PROJECT_DELTA') {
-    const ref = d.reference?.record.metrics.find((m) => m.metric === metric);
-    return project && ref ? percent(project) - percent(ref) : null;
+    const ref = d.reference ? valueIn(metric, new Map(d.reference.record.metrics.map((m) => [m.metric, m]))) : null;
+    return project !== null && ref !== null ? project - ref : null;
   }
   const m = modified(d);
   if (!m) return null;
-  const ofLines = m.lines.get(metric);
-  const ofFiles = m.files.get(metric);
+  const ofLines = valueIn(metric, m.lines);
+  const ofFiles = valueIn(metric, m.files);
   switch (baseline) {
-    case 'MODIFIED_LINES': return ofLines ? percent(ofLines) : null;
-    case 'MODIFIED_FILES': return ofFiles ? percent(ofFiles) : null;
-    case 'MODIFIED_LINES_DELTA': return ofLines && project ? percent(ofLines) - percent(project) : null;
-    case 'MODIFIED_FILES_DELTA': return ofFiles && project ? percent(ofFiles) - percent(project) : null;
+    case 'MODIFIED_LINES': return ofLines;
+    case 'MODIFIED_FILES': return ofFiles;
+    case 'MODIFIED_LINES_DELTA': return ofLines !== null && project !== null ? ofLines - project : null;
+    case 'MODIFIED_FILES_DELTA': return ofFiles !== null && project !== null ? ofFiles - project : null;
   }
 }

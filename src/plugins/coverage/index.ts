@@ -19,10 +19,10 @@ const steps: StepDecl[] = [
     name: 'recordCoverage',
     doc: "Parse JaCoCo or Cobertura XML reports, record the coverage per metric and apply quality gates: recordCoverage(tools: [[parser: 'JACOCO']], qualityGates: [[metric: 'LINE', threshold: 80.0, criticality: 'UNSTABLE']]).",
     jenkinsPlugin: 'Coverage',
-    differs: "Parsers JACOCO and COBERTURA only; quality gate baselines PROJECT, PROJECT_DELTA, MODIFIED_LINES (LINE, BRANCH, FILE, PACKAGE, MODULE, as the plugin), MODIFIED_FILES (every metric), MODIFIED_LINES_DELTA, MODIFIED_FILES_DELTA against the newest earlier build with a result of the same id (its commit, git diff), no INDIRECT; several reports' counts are summed; no source code is kept, no trend chart or checks.",
+    differs: "Parsers JACOCO and COBERTURA only; quality gate baselines PROJECT, PROJECT_DELTA, MODIFIED_LINES (LINE, BRANCH, FILE, PACKAGE, MODULE, as the plugin), MODIFIED_FILES (every metric), MODIFIED_LINES_DELTA, MODIFIED_FILES_DELTA against the newest earlier build with a result of the same id (its commit, git diff), no INDIRECT; gates on COMPLEXITY, COMPLEXITY_MAXIMUM (PROJECT only), COMPLEXITY_DENSITY and LOC from JaCoCo's counters; no PIT report (MUTATION, TEST_STRENGTH gates are inactive); several reports' counts are summed; no source code is kept, no trend chart or checks.",
     params: [
       a('tools', "the reports: [[parser: 'JACOCO' | 'COBERTURA', pattern: '**/jacoco.xml']]"),
-      a('qualityGates', "[[metric: 'LINE', threshold: 80.0, baseline: 'PROJECT' | 'PROJECT_DELTA' | 'MODIFIED_LINES' | 'MODIFIED_FILES' | 'MODIFIED_LINES_DELTA' | 'MODIFIED_FILES_DELTA', criticality: 'UNSTABLE' | 'FAILURE' | 'NOTE' | 'ERROR']] (or unstable: true|false); a delta's threshold may be negative"),
+      a('qualityGates', "[[metric: 'LINE' (or COMPLEXITY, COMPLEXITY_DENSITY, COMPLEXITY_MAXIMUM, LOC: missed above the threshold), threshold: 80.0, baseline: 'PROJECT' | 'PROJECT_DELTA' | 'MODIFIED_LINES' | 'MODIFIED_FILES' | 'MODIFIED_LINES_DELTA' | 'MODIFIED_FILES_DELTA', criticality: 'UNSTABLE' | 'FAILURE' | 'NOTE' | 'ERROR']] (or unstable: true|false); a delta's threshold may be negative"),
       s('id', "id of the result (default 'coverage')"),
       s('name', "name of the result (default 'Code Coverage')"),
       b('enabledForFailure', 'record even when the build has failed'),

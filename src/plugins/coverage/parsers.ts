@@ -38,6 +38,8 @@ export interface CoverageTotals {
   fileMetrics: Map<string, Map<CoverageMetric, Counter>>;
   /** Each source file's package ('' for none): the PACKAGE metric of modified code. */
   packages: Map<string, string>;
+  /** The largest cyclomatic complexity of one method (JaCoCo's method COMPLEXITY counters); null: no report gives it. */
+  maxMethodComplexity: number | null;
 }
 
 type XmlNode = Record<string, unknown>;
@@ -76,7 +78,7 @@ function count(s: string): number {
 }
 
 export function emptyTotals(): CoverageTotals {
-  return { metrics: new Map(), files: new Map(), lines: new Map(), lineCounters: new Map(), fileMetrics: new Map(), packages: new Map() };
+  return { metrics: new Map(), files: new Map(), lines: new Map(), lineCounters: new Map(), fileMetrics: new Map(), packages: new Map(), maxMethodComplexity: null };
 }
 
 function add(m: Map<string, Counter>, key: string, covered: number, missed: number): void {
@@ -136,6 +138,11 @@ export function parseJacoco(text: string, file: string, into: CoverageTotals): v
   for (const p of packages) {
     const pkg = attr(p, 'name');
     let pkgCovered = false;
+    // A method's complexity is its COMPLEXITY counter's total (coverage-model's CYCLOMATIC_COMPLEXITY).
+    for (const m of nodes(p['class']).flatMap((c) => nodes(c['method']))) {
+      const cc = nodes(m['counter']).find((c) => attr(c, 'type') === 'COMPLEXITY');
+      if (cc) into.maxMethodComplexity = Math.max(into.maxMethodComplexity ?? 0, count(attr(cc, 'covered')) + count(attr(cc, 'missed')));
+    }
     for (const sf of nodes(p['sourcefile'])) {
       const line = nodes(sf['counter']).find((c) => attr(c, 'type') === 'LINE');
       const covered = line ? count(attr(line, 'covered')) : 0;

@@ -3,8 +3,10 @@
 //   recordCoverage  coverage-plugin's CoverageRecorder: for each tool, the report files matching
 //                   its pattern (default: the parser's) under the current directory, parsed and
 //                   summed; quality gates (metric, threshold %, criticality) on the project's
-//                   totals setting the build's (and stage's) result; console lines prefixed
-//                   "[Coverage] "
+//                   totals setting the build's (and stage's) result (a software metric's gate,
+//                   COMPLEXITY, COMPLEXITY_DENSITY, COMPLEXITY_MAXIMUM, LOC, is missed above its
+//                   threshold; a metric the reports lack leaves its gate inactive, saying so);
+//                   console lines prefixed "[Coverage] "
 //   jacoco          the JaCoCo plugin: the XML report instead of .exec files (said on the
 //                   console); minimum*/maximum* coverages with changeBuildStatus: below a minimum
 //                   FAILURE, below a maximum UNSTABLE, as JacocoPublisher's checkResult
@@ -22,7 +24,7 @@ import { WorkspaceError } from '../../core/workspace.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { bool, str } from '../../pipeline/steps/args.ts';
 import { COVERAGE_BASELINES, COVERAGE_METRICS, type CoverageBaseline, type CoverageGateOutcome, type CoverageMetric, type CoverageRecord } from '../../core/buildtools.ts';
-import { BASELINE_NAMES, MODIFIED, MODIFIED_LINES_METRICS, baselineValue, changedLines, headCommit, type BaselineData } from './baselines.ts';
+import { BASELINE_NAMES, MODIFIED, MODIFIED_LINES_METRICS, NOT_READ, SMALLER_IS_BETTER, baselineValue, changedLines, headCommit, type BaselineData, type GateMetric } from './baselines.ts';
 import { CoverageReportError, MAX_REPORT_BYTES, PARSERS, emptyTotals, percent, type CoverageTotals } from './parsers.ts';
 
 const METRIC_NAMES: Readonly<Record<CoverageMetric, string>> = {
@@ -32,7 +34,29 @@ const METRIC_NAMES: Readonly<Record<CoverageMetric, string>> = {
 const CRITICALITIES = ['NOTE', 'UNSTABLE', 'ERROR', 'FAILURE'] as const;
 type Criticality = (typeof CRITICALITIES)[number];
 
-interface Gate { metric: CoverageMetric; baseline: CoverageBaseline; threshold: number; criticality: Criticality }
+interface Gate { metric: GateMetric; baseline: CoverageBaseline; threshold: number; criticality: Criticality }
+
+/** A gate's metric by its name in coverage-model's Metric enum (Metric.fromName: case, '-' and '_' ignored; COMPLEXITY for CYCLOMATIC_COMPLEXITY and the like). */
+const GATE_METRICS: readonly GateMetric[] = [...COVERAGE_METRICS, 'COMPLEXITY_DENSITY', 'COMPLEXITY_MAXIMUM', 'LOC', ...NOT_READ];
+function gateMetric(name: string): GateMetric | null {
+  const norm = (x: string) => x.toUpperCase().replace(/[-_]/g, '');
+  const n = norm(name).replace(/^CYCLOMATIC(?=COMPLEXITY)/, '');
+  return GATE_METRICS.find((m) => norm(m) === n) ?? null;
+}
+
+const GATE_NAMES: Readonly<Record<string, string>> = {
+  COMPLEXITY: 'Cyclomatic Complexity', COMPLEXITY_DENSITY: 'Complexity Density', COMPLEXITY_MAXIMUM: 'Maximum Cyclomatic Complexity', LOC: 'Lines of Code',
+  MUTATION: 'Mutation Coverage', TEST_STRENGTH: 'Test Strength', MCDC_PAIR: 'Modified Condition and Decision Coverage', FUNCTION_CALL: 'Function Call Coverage',
+  TESTS: 'Number of Tests', NCSS: 'Non Commenting Source Statements', COGNITIVE_COMPLEXITY: 'Cognitive Complexity', NPATH_COMPLEXITY: 'N-Path Complexity',
+};
+const gateName = (m: GateMetric): string => GATE_NAMES[m] ?? METRIC_NAMES[m as CoverageMetric];
+
+/** A gate's value as the plugin's ElementFormatter shows it: a percentage, an integer, a density; a delta with its sign. */
+function shownValue(m: GateMetric, v: number, delta: boolean): string {
+  const sign = delta && v >= 0 ? '+' : '';
+  if (!SMALLER_IS_BETTER.has(m)) return `${sign}${v.toFixed(2)}%`;
+  return `${sign}${m === 'COMPLEXITY_DENSITY' ? v.toFixed(2) : String(Math.round(v))}`;
+}
 
 function asList(v: Value | undefined): Value[] {
   if (v === undefined || v === null) return [];
@@ -109,9 +133,9 @@ function filesOf(t: CoverageTotals): CoverageRecord['files'] {
 function gatesOf(step: string, v: Value | undefined): Gate[] {
   return asList(v).map((g, i) => {
     if (!isMap(g)) throw new StepFailure(`${step}: qualityGates[${i}] must be a map like [metric: 'LINE', threshold: 80.0, criticality: 'UNSTABLE']`);
-    const metric = String(g.get('metric') ?? 'LINE').toUpperCase();
-    if (!(COVERAGE_METRICS as readonly string[]).includes(metric) || metric === 'COMPLEXITY') {
-      throw new StepFailure(`${step}: qualityGates[${i}]: metric '${String(g.get('metric'))}' is not one Kiln computes (${COVERAGE_METRICS.filter((m) => m !== 'COMPLEXITY').join(', ')})`);
+    const metric = gateMetric(String(g.get('metric') ?? 'LINE'));
+    if (metric === null) {
+      throw new StepFailure(`${step}: qualityGates[${i}]: No metric found for name: ${String(g.get('metric'))} (the Coverage plugin's metrics: ${GATE_METRICS.join(', ')})`);
     }
     const baseline = String(g.get('baseline') ?? 'PROJECT').toUpperCase();
     if (!(COVERAGE_BASELINES as readonly string[]).includes(baseline)) {
@@ -119,7 +143,9 @@ function gatesOf(step: string, v: Value | undefined): Gate[] {
     }
     const delta = baseline.endsWith('_DELTA');
     const threshold = Number(g.get('threshold') ?? 0);
-    if (!Number.isFinite(threshold) || threshold < (delta ? -100 : 0) || threshold > 100) throw new StepFailure(`${step}: qualityGates[${i}]: threshold must be ${delta ? 'a difference in percentage points from -100' : 'a percentage from 0'} to 100, got '${String(g.get('threshold'))}'`);
+    if (SMALLER_IS_BETTER.has(metric)) {
+      if (!Number.isFinite(threshold) || (!delta && threshold < 0)) throw new StepFailure(`${step}: qualityGates[${i}]: threshold must be ${delta ? 'a number' : 'a number from 0'} (the largest ${metric} that passes), got '${String(g.get('threshold'))}'`);
+    } else if (!Number.isFinite(threshold) || threshold < (delta ? -100 : 0) || threshold > 100) throw new StepFailure(`${step}: qualityGates[${i}]: threshold must be ${delta ? 'a difference in percentage points from -100' : 'a percentage from 0'} to 100, got '${String(g.get('threshold'))}'`);
     let criticality: Criticality;
     const c = g.get('criticality');
     if (c !== undefined && c !== null) {
@@ -130,7 +156,7 @@ function gatesOf(step: string, v: Value | undefined): Gate[] {
       const u = g.get('unstable');
       criticality = u === undefined || u === null || u === true || u === 'true' ? 'UNSTABLE' : 'FAILURE';
     }
-    return { metric: metric as CoverageMetric, baseline: baseline as CoverageBaseline, threshold, criticality };
+    return { metric, baseline: baseline as CoverageBaseline, threshold, criticality };
   });
 }
 
@@ -152,11 +178,13 @@ function evaluate(gates: Gate[], d: BaselineData, say: (l: string) => void): { s
   for (const g of gates) {
     const value = baselineValue(g.baseline, g.metric, d);
     const actual = value ?? 0;
-    const inactive = value === null && g.baseline !== 'PROJECT';
-    const missed = !inactive && actual < g.threshold;
-    const name = `${BASELINE_NAMES[g.baseline]} - ${METRIC_NAMES[g.metric]}`;
+    // a value that cannot be computed (a metric the reports lack, no reference) leaves the gate inactive ("n/a"), as the plugin's evaluator does
+    const inactive = value === null;
+    // Value.isOutOfValidRange: a coverage below its threshold, a software metric above it
+    const missed = !inactive && (SMALLER_IS_BETTER.has(g.metric) ? actual > g.threshold : actual < g.threshold);
+    const name = `${BASELINE_NAMES[g.baseline]} - ${gateName(g.metric)}`;
     outcomes.push({ metric: g.metric, baseline: g.baseline, name, threshold: g.threshold, actual, criticality: g.criticality, missed, ...(inactive ? { inactive } : {}) });
-    const shown = value === null ? 'n/a' : g.baseline.endsWith('_DELTA') ? `${actual >= 0 ? '+' : ''}${actual.toFixed(2)}%` : pct(actual);
+    const shown = value === null ? 'n/a' : shownValue(g.metric, actual, g.baseline.endsWith('_DELTA'));
     details.push(`   - [${name}]: ≪${inactive ? 'Inactive' : missed ? LABEL[g.criticality] : 'Success'}≫ - (Actual value: ${shown}, Quality gate: ${g.threshold.toFixed(2)})`);
     if (!missed) continue;
     const st = STATUS_OF[g.criticality];
@@ -239,6 +267,12 @@ const recordCoverage: StepRun = async (ctx, args) => {
   for (const g of gates) {
     if ((g.baseline === 'MODIFIED_LINES' || g.baseline === 'MODIFIED_LINES_DELTA') && !MODIFIED_LINES_METRICS.includes(g.metric)) {
       say(`The ${g.baseline} gate on ${g.metric} is inactive: modified lines have values of ${MODIFIED_LINES_METRICS.join(', ')} only`);
+    } else if ((NOT_READ as readonly string[]).includes(g.metric) || (g.metric === 'COMPLEXITY_MAXIMUM' && totals.maxMethodComplexity === null)
+      || (!SMALLER_IS_BETTER.has(g.metric) && !totals.metrics.has(g.metric as CoverageMetric))
+      || ((g.metric === 'COMPLEXITY' || g.metric === 'COMPLEXITY_DENSITY') && !totals.metrics.has('COMPLEXITY'))) {
+      say(`The gate on ${g.metric} is inactive: the reports (${[...new Set(tools.map((t) => PARSERS[t.parser]!.name))].join(', ')}) do not provide ${g.metric}`);
+    } else if (g.metric === 'COMPLEXITY_MAXIMUM' && g.baseline !== 'PROJECT') {
+      say(`The ${g.baseline} gate on COMPLEXITY_MAXIMUM is inactive: Kiln computes the maximum complexity of the project only`);
     }
   }
   const verdict = evaluate(gates, data, say);

@@ -8,6 +8,8 @@ import type { StepDecl, StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 
 const PLUGIN = 'Publish Over SSH';
+/** Why sshCredentials is refused (runtime.ts CREDENTIALS_REFUSED says the same at run time). */
+const CREDENTIALS = "a username and key (or encrypted passphrase) written in the Jenkinsfile cannot be used by Kiln (Jenkins decrypts them with its own secret); the server's credential is configured on the host";
 const s = (name: string, doc: string): StepParam => ({ name, type: 'string', doc });
 const b = (name: string, doc: string): StepParam => ({ name, type: 'boolean', doc });
 const symbol = (name: string, doc: string, params: StepParam[]): StepDecl => ({ name, doc, params, block: 'none', needsNode: false, kind: 'symbol', jenkinsPlugin: PLUGIN });
@@ -19,7 +21,7 @@ export const publishOverSshPlugin: PipelinePlugin = {
     {
       name: 'sshPublisher',
       jenkinsPlugin: PLUGIN,
-      differs: "the connection is made from the controller (files are read from the build's node), as with alwaysPublishFromMaster; the server's host key must be pinned (hostKeyFingerprint); per-step credentials (sshCredentials), parameterized publishing (label) and useSftpForExec: true are refused",
+      differs: "the connection is made from the controller (files are read from the build's node), as with alwaysPublishFromMaster; the server's host key must be pinned (hostKeyFingerprint); per-publisher credentials (sshCredentials: a key or passphrase encrypted with Jenkins' own secret) and useSftpForExec: true are refused, at lint when written literally",
       doc: "Send files and run commands over SSH: sshPublisher(publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(sourceFiles: 'dist/**', removePrefix: 'dist', remoteDirectory: 'app', execCommand: 'sh app/restart.sh')])]).",
       params: [
         { name: 'publishers', type: 'list', required: true, doc: 'sshPublisherDesc(...) for each server' },
@@ -27,7 +29,7 @@ export const publishOverSshPlugin: PipelinePlugin = {
         b('failOnError', 'a failure makes the build FAILURE (default false: UNSTABLE)'),
         b('alwaysPublishFromMaster', 'Kiln always connects from the controller, as this asks (false: the same; files are still read from the build\'s node)'),
         s('masterNodeName', "the controller's node name in Jenkins' environment variables; Kiln's is fixed, so it changes nothing"),
-        { name: 'paramPublish', type: 'any', doc: 'refused: parameterized publishing is not supported' },
+        { name: 'paramPublish', type: 'any', doc: "[parameterName: 'TARGET']: publish only to the servers whose sshLabel matches the expression in that build variable ('' or absent: to all)" },
       ],
       block: 'none',
       needsNode: true,
@@ -40,9 +42,10 @@ export const publishOverSshPlugin: PipelinePlugin = {
       b('usePromotionTimestamp', 'for promotions only (as in Jenkins, no effect in a pipeline)'),
       { name: 'sshRetry', type: 'any', doc: 'sshRetry(retries: N, retryDelay: ms): try a failed publish again N times (files sent stay sent)' },
       { name: 'retry', type: 'any', doc: 'the same as sshRetry (its name in the job XML)' },
-      s('label', 'refused: parameterized publishing is not supported'),
-      { name: 'sshCredentials', type: 'any', doc: "refused: the server's credential is configured on the host" },
-      { name: 'credentials', type: 'any', doc: "refused: the server's credential is configured on the host" },
+      { name: 'sshLabel', type: 'any', doc: "[label: 'prod']: the label paramPublish's expression is matched against (${VARIABLES} replaced)" },
+      { name: 'label', type: 'any', doc: 'the same as sshLabel (its older name)' },
+      { name: 'sshCredentials', type: 'any', doc: "refused: the server's credential is configured on the host", refused: { any: true, why: CREDENTIALS } },
+      { name: 'credentials', type: 'any', doc: "refused: the server's credential is configured on the host", refused: { any: true, why: CREDENTIALS } },
     ]),
     symbol('sshTransfer', 'Files to send and/or a command to run (Publish Over SSH).', [
       s('sourceFiles', 'Ant patterns of workspace files, separated by commas or spaces'),

@@ -8,7 +8,9 @@
 // failed publisher again ("SSH: Caught exception [...] Sleeping for [N]ms before trying again"),
 // going on from where it stopped. useAgentForwarding forwards an in-process agent holding only
 // the configured key; keepFilePermissions, makeEmptyDirs, remoteDirectorySDF (date-format.ts)
-// as the plugin has them; useSftpForExec: true is refused (at lint too).
+// as the plugin has them; paramPublish selects the publishers whose sshLabel matches a build
+// variable's expression ("SSH: Skipping [web] - Label [x] does not match expression [prod]");
+// useSftpForExec: true and sshCredentials are refused (at lint too).
 //
 // Safety: the server's host key must match its pinned fingerprint; files are read through the
 // Workspace (paths outside it, and links leading out, are refused by it) and their patterns must
@@ -31,6 +33,7 @@ import type { FileReader } from '../../core/workspace.ts';
 import type { SshServer } from '../../core/ssh-publish.ts';
 import { compileAntPatterns } from '../../util/antglob.ts';
 import { simpleDateFormat } from './date-format.ts';
+import { matchesWhole, patternError } from '../../pipeline/script/regex.ts';
 
 type Client = InstanceType<typeof ssh2.Client>;
 type Sftp = Parameters<Parameters<Client['sftp']>[0]>[1];
@@ -48,7 +51,7 @@ interface Transfer {
   useAgentForwarding: boolean; keepFilePermissions: boolean;
 }
 
-interface Publisher { configName: string; verbose: boolean; transfers: Transfer[]; retries: number; retryDelay: number }
+interface Publisher { configName: string; verbose: boolean; transfers: Transfer[]; retries: number; retryDelay: number; label: string }
 
 /** How far a publisher got: a retry goes on from there (files sent are not sent again), as the plugin's TransferState. */
 interface Progress { transfer: number; cleaned: boolean; files: number; dirs: number; counts: number[] }
@@ -56,6 +59,57 @@ interface Progress { transfer: number; cleaned: boolean; files: number; dirs: nu
 const REFUSED = 'is not supported by Kiln';
 /** useSftpForExec: true (refused at lint too, index.ts): the plugin's own small command language is not implemented. */
 const USE_SFTP_FOR_EXEC = "useSftpForExec: true (execCommand as SFTP commands: cd, mkdir, rm, ln, ls, get) is not supported by Kiln; run the command over SSH (leave useSftpForExec false)";
+
+/** A publisher's sshCredentials (refused at lint too, index.ts): Jenkins' key and passphrase there are encrypted with that Jenkins' own secret. */
+export const CREDENTIALS_REFUSED = "a username and key (or encrypted passphrase) written in the Jenkinsfile cannot be used by Kiln (Jenkins decrypts them with its own secret); the server's credential is configured on the host";
+
+/** A publisher's label (sshLabel: [label: 'x'], the snippet's form, or label: 'x'): '' when none. */
+function labelOf(v: Value | undefined, where: string): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (isMap(v)) {
+    for (const k of v.keys()) if (!['$symbol', '$class', 'label'].includes(k)) throw new StepFailure(`sshPublisher: ${where}.sshLabel: unknown parameter '${k}' (it takes label)`);
+    const l = v.get('label');
+    return l === undefined || l === null ? '' : String(l);
+  }
+  throw new StepFailure(`sshPublisher: ${where}.sshLabel must be [label: '...'], got ${String(v)}`);
+}
+
+/** Util.replaceMacro: ${NAME} and $NAME replaced by the build's variables; unknown ones stay. */
+function replaceMacro(s: string, env: Readonly<Record<string, string>>): string {
+  return s.replace(/\$\{([A-Za-z0-9_.]+)\}|\$([A-Za-z0-9_]+)/g, (all, a: string | undefined, b: string | undefined) => env[(a ?? b)!] ?? all);
+}
+
+/**
+ * paramPublish (ParamPublish.createSelector): no parameterName (the snippet's `[parameterName: '']`)
+ * publishes to all; else the build variable of that name is a regular expression, and a
+ * publisher is used when its label (variables replaced, trimmed) matches it whole, with the
+ * plugin's line either way. A missing variable or a bad expression fails the publishing.
+ */
+async function selector(ctx: StepContext, v: Value | undefined): Promise<((p: Publisher) => Promise<boolean>) | null> {
+  if (v === undefined || v === null) return null;
+  let name: string;
+  if (typeof v === 'string') name = v;
+  else if (isMap(v)) {
+    for (const k of v.keys()) if (!['$symbol', '$class', 'parameterName'].includes(k)) throw new StepFailure(`sshPublisher: paramPublish: unknown parameter '${k}' (it takes parameterName)`);
+    name = v.get('parameterName') === undefined || v.get('parameterName') === null ? '' : String(v.get('parameterName'));
+  } else throw new StepFailure(`sshPublisher: paramPublish must be [parameterName: '...'], got ${String(v)}`);
+  if (name.trim() === '') return null;
+  const regexp = ctx.env[name];
+  if (regexp === undefined) throw new PublishError(`Failed to find parameter named [${name}]`);
+  const bad = patternError(regexp);
+  if (bad !== null) throw new PublishError(`Bad regular expression. Parameter name [${name}], value [${regexp}], message [${bad}]`);
+  const site = { loc: null, signal: ctx.signal, owner: ctx.build };
+  return async (p) => {
+    const label = replaceMacro(p.label.trim(), ctx.env);
+    if (await matchesWhole(label, regexp, site)) {
+      ctx.log(`SSH: Publishing to [${p.configName}] - Label [${label}] matches expression [${regexp}]`);
+      return true;
+    }
+    ctx.log(`SSH: Skipping [${p.configName}] - Label [${label}] does not match expression [${regexp}]`);
+    return false;
+  };
+}
 
 function mapOf(v: Value, what: string, symbol: string): Map<string, Value> {
   if (!isMap(v)) throw new StepFailure(`sshPublisher: ${what} must be ${symbol}(...), got ${String(v)}`);
@@ -104,14 +158,13 @@ function parseRetry(v: Value | undefined, where: string): { retries: number; ret
 }
 
 function parse(args: { values: Record<string, Value> }): Publisher[] {
-  if (args.values['paramPublish'] !== undefined && args.values['paramPublish'] !== null) throw new StepFailure(`sshPublisher: paramPublish (parameterized publishing) ${REFUSED}`);
   const pubs = args.values['publishers'];
   if (!isList(pubs) || pubs.length === 0) throw new StepFailure("sshPublisher: publishers must list at least one sshPublisherDesc(configName: '...', transfers: [...])");
   return pubs.map((p, i) => {
     const m = mapOf(p, `publishers[${i}]`, 'sshPublisherDesc');
-    for (const k of ['label', 'sshCredentials', 'credentials']) {
+    for (const k of ['sshCredentials', 'credentials']) {
       const v = m.get(k);
-      if (v !== undefined && v !== null && v !== '') throw new StepFailure(`sshPublisher: publishers[${i}].${k} ${REFUSED}: the server's credential is configured on the host`);
+      if (v !== undefined && v !== null && v !== '') throw new StepFailure(`sshPublisher: publishers[${i}].${k}: ${CREDENTIALS_REFUSED}`);
     }
     const configName = m.get('configName');
     if (typeof configName !== 'string' || configName === '') throw new StepFailure(`sshPublisher: publishers[${i}] names no configName`);
@@ -119,7 +172,7 @@ function parse(args: { values: Record<string, Value> }): Publisher[] {
     if (!isList(transfers)) throw new StepFailure(`sshPublisher: publishers[${i}].transfers must be a list of sshTransfer(...)`);
     const { retries, retryDelay } = parseRetry(m.get('sshRetry') ?? m.get('retry'), `publishers[${i}]`);
     return {
-      configName, verbose: m.get('verbose') === true || m.get('verbose') === 'true', retries, retryDelay,
+      configName, verbose: m.get('verbose') === true || m.get('verbose') === 'true', retries, retryDelay, label: labelOf(m.get('sshLabel') ?? m.get('label'), `publishers[${i}]`),
       transfers: transfers.map((t, j) => parseTransfer(mapOf(t, `publishers[${i}].transfers[${j}]`, 'sshTransfer'), `publishers[${i}].transfers[${j}]`)),
     };
   });
@@ -428,7 +481,18 @@ const sshPublisher: StepRun = async (ctx, args) => {
   const continueOnError = bool(args, 'continueOnError', false);
   const host = ctx.build.services.sshServers;
   const servers = host ? await host.servers() : [];
+  let selected: Awaited<ReturnType<typeof selector>>;
+  try {
+    selected = await selector(ctx, args.values['paramPublish']);
+  } catch (err) {
+    if (!(err instanceof PublishError)) throw err;
+    ctx.log(`ERROR: Exception when publishing, exception message [${err.message}]`);
+    const result = failOnError ? 'FAILURE' : 'UNSTABLE';
+    ctx.build.setResult(result, result);
+    return null;
+  }
   for (const p of publishers) {
+    if (selected && !(await selected(p))) continue;
     try {
       const server = servers.find((s) => s.name === p.configName);
       if (!server) {

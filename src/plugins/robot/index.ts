@@ -3,7 +3,8 @@
 //   step([$class: 'RobotPublisher', outputPath: 'reports', outputFileName: '*.xml', ...])
 // It reads Robot Framework's output.xml files, records their tests with the build's tests,
 // keeps the report, log and other files as the build's artifacts under robot-plugin/, and sets
-// the build's result from the pass percentage and the two thresholds, as RobotPublisher does.
+// the build's result from the pass percentage and the two thresholds, as RobotPublisher does;
+// report.html and log.html are also the build's HTML report 'Robot Framework' (served sandboxed).
 import type { StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 
@@ -17,7 +18,7 @@ const params = (outputPathRequired: boolean): StepParam[] => [
   { name: 'disableArchiveOutput', type: 'boolean', doc: 'do not keep the output files' },
   { name: 'passThreshold', type: 'number', doc: 'pass percentage below which the build is UNSTABLE (default 0)' },
   { name: 'unstableThreshold', type: 'number', doc: 'pass percentage below which the build FAILS (default 0)' },
-  { name: 'onlyCritical', type: 'boolean', doc: 'count critical tests only (Robot Framework 4 has no criticality: all tests)' },
+  { name: 'onlyCritical', type: 'boolean', doc: "the pass percentage of the critical tests only (RF 3's critical=\"yes\"; RF 4+ has no criticality: every test is critical), skipped ones not counted" },
   s('otherFiles', 'more files to keep (Ant patterns, comma separated: screenshots)'),
   { name: 'enableCache', type: 'boolean', doc: 'accepted; Kiln keeps the results with the build' },
 ];
@@ -35,7 +36,7 @@ export const robotPlugin: PipelinePlugin = {
       needsNode: true,
       jenkinsPlugin: PLUGIN,
       jenkinsClass: 'hudson.plugins.robot.RobotStep',
-      differs: "the tests show among the build's tests and the files among its artifacts (robot-plugin/), not on a Robot Results page",
+      differs: "the tests show among the build's tests (per suite) and the files among its artifacts (robot-plugin/); report.html and log.html are the build's HTML report 'Robot Framework', served sandboxed (their scripts do not run, as under Jenkins' default CSP); no Robot Results page or trend graph of its own",
     },
     {
       name: 'RobotPublisher',
@@ -46,7 +47,7 @@ export const robotPlugin: PipelinePlugin = {
       needsNode: true,
       jenkinsPlugin: PLUGIN,
       jenkinsClass: 'hudson.plugins.robot.RobotPublisher',
-      differs: "the tests show among the build's tests and the files among its artifacts (robot-plugin/), not on a Robot Results page",
+      differs: "the tests show among the build's tests (per suite) and the files among its artifacts (robot-plugin/); report.html and log.html are the build's HTML report 'Robot Framework', served sandboxed (their scripts do not run, as under Jenkins' default CSP); no Robot Results page or trend graph of its own",
     },
   ],
   runtime: async () => (await import('./runtime.ts')).default,

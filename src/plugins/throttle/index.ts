@@ -21,7 +21,7 @@ export const throttlePlugin: PipelinePlugin = {
       needsNode: false,
       jenkinsPlugin: 'Throttle Concurrent Builds',
       jenkinsClass: 'hudson.plugins.throttleconcurrents.pipeline.ThrottleStep',
-      differs: 'categories have a total maximum only (maxConcurrentPerNode is not offered); slots are not kept across a controller restart',
+      differs: 'categories have a total maximum only (maxConcurrentPerNode is not offered)',
     },
   ],
   runtime: async () => (await import('./runtime.ts')).default,

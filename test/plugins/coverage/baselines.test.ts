@@ -145,7 +145,7 @@ test('every metric of the modified lines and files, from the Cobertura XML gcovr
   gate('Modified code lines - Branch Coverage', 'Unstable', '50.00%', '60.00');
   gate('Modified code lines - File Coverage', 'Success', '100.00%', '100.00');
   gate('Modified code lines - Method Coverage', 'Inactive', 'n/a', '10.00');
-  assert.match(second.stdout, /The MODIFIED_LINES gate on METHOD is inactive: modified lines have values of MODULE, PACKAGE, FILE, LINE, BRANCH only/);
+  assert.match(second.stdout, /The MODIFIED_LINES gate on METHOD is inactive: modified lines have values of MODULE, PACKAGE, FILE, LINE, BRANCH, LOC only/);
   gate('Modified files - Line Coverage', 'Success', '87.50%', '80.00');
   gate('Modified files - Branch Coverage', 'Success', '50.00%', '50.00');
   gate('Modified files - Class Coverage', 'Success', '100.00%', '100.00');

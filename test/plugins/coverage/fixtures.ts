@@ -26,3 +26,4 @@ export const COBERTURA_XML = `<?xml version="1.0" ?>
   </packages>
 </coverage>`;
 
+

@@ -234,3 +234,55 @@ test('execTimeout: a command still running after it is ended, and the publish fa
   assert.equal(r.result, 'UNSTABLE', r.console);
   assert.match(r.console, /^ERROR: Exception when publishing, exception message \[Exec timed out or was interrupted after 300 ms\]$/m);
 });
+
+test('paramPublish: only the publishers whose sshLabel matches the expression in the named variable publish, with the plugin\'s lines', async () => {
+  const stage = path.join(remoteRoot, 'stage-host');
+  mkdirSync(stage, { recursive: true });
+  const { result, console } = await run(`node {
+  withEnv(['TARGET=pro.*', 'ENV_NAME=production']) {
+    sshPublisher(paramPublish: [parameterName: 'TARGET'], publishers: [
+      sshPublisherDesc(configName: 'web', sshLabel: [label: '\${ENV_NAME}'], transfers: [sshTransfer(execCommand: 'echo to-web > ${remoteRoot}/param-web.txt')]),
+      [configName: 'stage', label: 'stage', transfers: [[execCommand: 'echo to-stage > ${remoteRoot}/param-stage.txt']]],
+    ])
+  }
+  sshPublisher(paramPublish: [parameterName: ''], publishers: [sshPublisherDesc(configName: 'stage', sshLabel: [label: 'stage'], transfers: [sshTransfer(execCommand: 'echo all > ${remoteRoot}/param-all.txt')])])
+}`, [server(), server({ name: 'stage', remoteDirectory: stage })]);
+  assert.equal(result, 'SUCCESS', console);
+  assert.match(console, /^SSH: Publishing to \[web\] - Label \[production\] matches expression \[pro\.\*\]$/m);
+  assert.match(console, /^SSH: Skipping \[stage\] - Label \[stage\] does not match expression \[pro\.\*\]$/m);
+  assert.equal(readFileSync(path.join(remoteRoot, 'param-web.txt'), 'utf8'), 'to-web\n');
+  assert.equal(existsSync(path.join(remoteRoot, 'param-stage.txt')), false, 'the skipped server got nothing');
+  assert.equal(readFileSync(path.join(remoteRoot, 'param-all.txt'), 'utf8'), 'all\n', "parameterName '' publishes to all, as the snippet generator writes it");
+  const missing = await run(`node { sshPublisher(paramPublish: [parameterName: 'NOPE'], publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(execCommand: 'true')])]) }`, [server()]);
+  assert.equal(missing.result, 'UNSTABLE', missing.console);
+  assert.match(missing.console, /^ERROR: Exception when publishing, exception message \[Failed to find parameter named \[NOPE\]\]$/m);
+  const bad = await run(`node { withEnv(['T=(a']) { sshPublisher(failOnError: true, paramPublish: [parameterName: 'T'], publishers: [sshPublisherDesc(configName: 'web', transfers: [sshTransfer(execCommand: 'true')])]) } }`, [server()]);
+  assert.equal(bad.result, 'FAILURE', bad.console);
+  assert.match(bad.console, /exception message \[Bad regular expression\. Parameter name \[T\], value \[\(a\], message \[Unclosed group near index 2\]\]/);
+});
+
+test('usePty runs the command on a pseudo-terminal of the real sshd; without it the command has none', async () => {
+  const { result, console } = await run(`node {
+  sshPublisher(publishers: [sshPublisherDesc(configName: 'web', verbose: true, transfers: [
+    sshTransfer(execCommand: 'if test -t 0; then echo "stdin is a tty: $(tty)"; else echo no-tty; fi', usePty: true),
+    sshTransfer(execCommand: 'if test -t 0; then echo "stdin is a tty"; else echo "no tty here"; fi'),
+  ])])
+}`, [server()]);
+  assert.equal(result, 'SUCCESS', console);
+  assert.match(console, /^stdin is a tty: \/dev\/pts\/\d+\r?$/m);
+  assert.match(console, /^no tty here$/m);
+});
+
+test('sshCredentials in the Jenkinsfile is refused at lint and at run, without showing its value', async () => {
+  const lint = loadPipeline(`pipeline { agent any; stages { stage('d') { steps {
+    sshPublisher(publishers: [sshPublisherDesc(configName: 'web', sshCredentials: [username: 'u', encryptedPassphrase: '{SECRETBLOB}'], transfers: [sshTransfer(execCommand: 'true')])])
+  } } } }`, registry);
+  const errors = lint.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+  assert.equal(errors.length, 1, JSON.stringify(errors));
+  assert.match(errors[0]!, /^sshPublisherDesc: sshCredentials: a username and key \(or encrypted passphrase\) written in the Jenkinsfile cannot be used by Kiln/);
+  assert.doesNotMatch(errors[0]!, /SECRETBLOB/);
+  const r = await run(`node { def c = [username: 'u', key: 'SECRETKEY']; sshPublisher(publishers: [[configName: 'web', sshCredentials: c, transfers: [[execCommand: 'true']]]]) }`, [server()]);
+  assert.equal(r.result, 'FAILURE', r.console);
+  assert.match(r.console, /sshPublisher: publishers\[0\]\.sshCredentials: a username and key/);
+  assert.doesNotMatch(r.console, /SECRETKEY/);
+});

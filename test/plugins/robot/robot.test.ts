@@ -62,3 +62,28 @@ test('robot: FAILURE under unstableThreshold; no output file fails the build wit
   const ok = await runKiln(['run'], { cwd: project("node { robot 'reports' }") });
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
 });
+
+test('onlyCritical: a Robot Framework 3 file counts its critical="yes" tests only (2 of 2 passed, not 2 of 4)', async () => {
+  const rf3 = fileURLToPath(new URL('../../fixtures/robot/output-rf3.xml', import.meta.url));
+  const cases = parseRobot(readFileSync(rf3, 'utf8'))!;
+  assert.deepEqual(cases.map((c) => [c.name, c.status, c.critical]), [
+    ['Pay By Card', 'passed', true], ['Pay By Invoice', 'passed', true], ['Pay By Voucher', 'failed', false], ['Pay By Crypto', 'failed', false],
+  ]);
+  const withRf3 = (jenkinsfile: string) => {
+    const dir = project(jenkinsfile);
+    copyFileSync(rf3, path.join(dir, 'reports', 'output.xml'));
+    return dir;
+  };
+  const critical = await runKiln(['run'], { cwd: withRf3("node { robot outputPath: 'reports', passThreshold: 90, unstableThreshold: 40, onlyCritical: true }") });
+  assert.equal(critical.code, 0, critical.stdout + critical.stderr);
+  const all = await runKiln(['run'], { cwd: withRf3("node { robot outputPath: 'reports', passThreshold: 90, unstableThreshold: 40, onlyCritical: false }") });
+  assert.equal(all.code, 3, all.stdout + all.stderr); // 50.0 %: UNSTABLE
+});
+
+test('onlyCritical on Robot Framework 4+ output (no criticality): every test counts, skipped ones not (3 of 4, not 3 of 5)', async () => {
+  // the RF 7 fixture: 3 passed, 1 failed, 1 skipped; 75.0 % of the critical tests, 60.0 % of all
+  const only = await runKiln(['run'], { cwd: project("node { robot outputPath: 'reports', passThreshold: 70, onlyCritical: true }") });
+  assert.equal(only.code, 0, only.stdout + only.stderr);
+  const all = await runKiln(['run'], { cwd: project("node { robot outputPath: 'reports', passThreshold: 70 }") });
+  assert.equal(all.code, 3, all.stdout + all.stderr);
+});

@@ -335,15 +335,27 @@ function Tests({ job, number }: { job: string; number: number }) {
 const BADGE_SIGNS: Record<string, string> = { info: 'ℹ', warning: '⚠', error: '✖' };
 
 /**
- * The badge plugin's badges (addBadge, addInfoBadge, addHtmlBadge, ...): text only, never HTML
+ * The badge plugin's summaries (addSummary, createSummary: a list of texts) and badges
+ * (addBadge, addInfoBadge, addHtmlBadge, ...): text only, never HTML
  * (an HTML badge shows its markup escaped, as Jenkins' default markup formatter does), its style
  * not applied, its link followed only when http(s) or a path of this site.
  */
-function RunBadges({ badges }: { badges: BuildDetail['badges'] }) {
-  if (badges.length === 0) return null;
+function RunBadges({ badges: all }: { badges: BuildDetail['badges'] }) {
+  const badges = all.filter((b) => b.kind !== 'summary');
+  const summaries = all.filter((b) => b.kind === 'summary');
+  if (all.length === 0) return null;
   const safe = (l: string | null) => (l && (/^https?:\/\//i.test(l) || /^\/(?!\/)/.test(l)) ? l : null);
   return (
-    <p className="run-badges" aria-label="Badges">
+    <>
+    {summaries.length > 0 ? (
+      <ul className="run-summaries" aria-label="Summaries">
+        {summaries.map((b, i) => {
+          const link = safe(b.link);
+          return <li key={i}>{link ? <a href={link} rel="noopener noreferrer">{b.text}</a> : b.text}</li>;
+        })}
+      </ul>
+    ) : null}
+    {badges.length === 0 ? null : <p className="run-badges" aria-label="Badges">
       {badges.map((b, i) => {
         const sign = b.icon ? BADGE_SIGNS[b.icon] : undefined;
         const body = <>{sign ? <span aria-label={b.icon ?? undefined}>{sign} </span> : null}{b.text}</>;
@@ -354,6 +366,7 @@ function RunBadges({ badges }: { badges: BuildDetail['badges'] }) {
           </span>
         );
       })}
-    </p>
+    </p>}
+    </>
   );
 }

@@ -18,6 +18,9 @@ const GATE: Record<string, string> = {
 
 const pct = (c: { covered: number; missed: number }) => (c.covered + c.missed === 0 ? 'n/a' : `${((c.covered * 100) / (c.covered + c.missed)).toFixed(2)}%`);
 
+/** Gates on software metrics (complexity, lines of code): missed when the value is above the threshold, not a percentage. */
+const VALUE_METRICS = new Set(['COMPLEXITY', 'COMPLEXITY_DENSITY', 'COMPLEXITY_MAXIMUM', 'LOC']);
+
 export function BuildReports({ job, number, refresh }: { job: string; number: number; refresh: string }) {
   const cov = useResource((s) => api.get<CoverageAnswer>(`${buildPath(job, number)}/coverage`, s), [job, number, refresh]);
   const html = useResource((s) => api.get<HtmlAnswer>(`${buildPath(job, number)}/html-reports`, s), [job, number, refresh]);
@@ -46,7 +49,7 @@ export function BuildReports({ job, number, refresh }: { job: string; number: nu
               {r.metrics.map((m) => <tr key={m.metric}><td>{m.metric.toLowerCase()}</td><td>{m.covered}</td><td>{m.missed}</td><td>{pct(m)}</td></tr>)}
             </tbody>
           </table>
-          {r.gates.filter((g) => g.missed).map((g) => <p key={g.name} className="muted small">{g.name}: {g.actual.toFixed(2)}% &lt; {g.threshold}% ({g.criticality.toLowerCase()})</p>)}
+          {r.gates.filter((g) => g.missed).map((g) => <p key={g.name} className="muted small">{g.name}: {VALUE_METRICS.has(g.metric) ? `${+g.actual.toFixed(2)} > ${g.threshold}` : `${g.actual.toFixed(2)}% < ${g.threshold}%`} ({g.criticality.toLowerCase()})</p>)}
           {r.errors.length > 0 ? <pre className="error-line">{r.errors.join('\n')}</pre> : null}
         </div>
       ))}
