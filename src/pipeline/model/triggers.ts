@@ -2,6 +2,8 @@
 //   cron('H 2 * * 1-5')   pollSCM('H/15 * * * *')   githubPush()
 //   upstream(upstreamProjects: 'lib-a,lib-b', threshold: hudson.model.Result.SUCCESS)
 //   parameterizedCron('H 2 * * * %GREETING=Hola')
+//   gitlab(triggerOnPush: true, triggerOnMergeRequest: true, branchFilterType: 'All', secretToken: '...')
+//     (its literal arguments kept as JSON text in the spec: controller/gitlab-trigger.ts reads them)
 // A cron / pollSCM spec may be an expression (cron(isMain ? '@daily' : '')): kept as specExpr,
 // evaluated and checked by the engine when the build starts; '' (written or evaluated) is no schedule.
 import type { Expr, StringLit } from '../syntax/ast.ts';
@@ -12,13 +14,20 @@ import { checkCron } from './cron.ts';
 
 type TriggerType = TriggerDef['type'];
 
-const GITLAB_FLAGS = [
+/** The gitlab trigger's parameters (GitLabPushTrigger's setters), also its pipelineTriggers symbol's (src/plugins/checks). */
+export const GITLAB_FLAGS = [
   'triggerOnPush', 'triggerOnMergeRequest', 'triggerOnAcceptedMergeRequest', 'triggerOnClosedMergeRequest', 'triggerOnNoteRequest',
   'triggerOpenMergeRequestOnPush', 'triggerOnPipelineEvent', 'triggerOnApprovedMergeRequest', 'ciSkip', 'setBuildDescription',
   'addNoteOnMergeRequest', 'addCiMessage', 'addVoteOnMergeRequest', 'acceptMergeRequestOnSuccess', 'cancelPendingBuildsOnUpdate',
   'skipWorkInProgressMergeRequest',
 ];
-const GITLAB_STRINGS = ['noteRegex', 'branchFilterType', 'includeBranchesSpec', 'excludeBranchesSpec', 'sourceBranchRegex', 'targetBranchRegex', 'secretToken', 'pendingBuildName', 'labelsThatForcesBuildIfAdded'];
+/** The gitlab trigger's parameters Kiln accepts and does not act on (a lint warning; Jenkins runs such a pipeline too). */
+export const GITLAB_UNHONOURED = [
+  'triggerOnNoteRequest', 'noteRegex', 'triggerOnPipelineEvent', 'triggerOpenMergeRequestOnPush', 'labelsThatForcesBuildIfAdded', 'cancelPendingBuildsOnUpdate',
+  'setBuildDescription', 'addNoteOnMergeRequest', 'addCiMessage', 'addVoteOnMergeRequest', 'acceptMergeRequestOnSuccess', 'pendingBuildName',
+];
+export const GITLAB_FILTERS = ['All', 'NameBasedFilter', 'RegexBasedFilter'];
+export const GITLAB_STRINGS = ['noteRegex', 'branchFilterType', 'includeBranchesSpec', 'excludeBranchesSpec', 'sourceBranchRegex', 'targetBranchRegex', 'secretToken', 'pendingBuildName', 'labelsThatForcesBuildIfAdded'];
 
 const TRIGGERS: Record<TriggerType, ArgSpec> = {
   cron: { what: 'cron', positional: 'spec', params: [{ name: 'spec', type: 'string', required: true, literal: false }] },
@@ -66,11 +75,39 @@ export function parseTriggers(ctx: Ctx, sec: Section): TriggerDef[] {
       }
       const t = b.get('threshold');
       threshold = t ? resultName(ctx, t.expr) : 'SUCCESS';
+    } else if (type === 'gitlab') {
+      specText = gitlabSpec(ctx, b);
     }
     out.push({ type, spec: specText, specExpr, threshold, loc: s.loc });
   }
   if (sec.call.closure && body.length === 0) ctx.error('empty-triggers', 'triggers can not be empty', sec.nameLoc);
   return out;
+}
+
+/**
+ * gitlab(...): its literal arguments as JSON text, the trigger's spec, which the controller's
+ * GitLab webhook reads (controller/gitlab-trigger.ts); branchFilterType and the regexes checked here.
+ */
+function gitlabSpec(ctx: Ctx, b: ReturnType<typeof bindArgs>): string {
+  const o: Record<string, string | boolean> = {};
+  for (const [k, a] of b) if (typeof a.value === 'string' || typeof a.value === 'boolean') o[k] = a.value;
+  for (const k of GITLAB_UNHONOURED) {
+    if (b.has(k)) ctx.warn('triggers', `gitlab: Kiln does not act on "${k}"; the trigger works without it (docs/steps.md, GitLab)`, b.get(k)!.expr.loc);
+  }
+  const type = o['branchFilterType'];
+  if (type !== undefined && !GITLAB_FILTERS.includes(String(type))) {
+    ctx.error('triggers', withSuggestion(`gitlab: "branchFilterType" must be one of ${fmtList(GITLAB_FILTERS)}, got "${String(type)}"`, String(type), GITLAB_FILTERS), b.get('branchFilterType')!.expr.loc);
+  }
+  for (const k of ['sourceBranchRegex', 'targetBranchRegex', 'noteRegex']) {
+    const v = o[k];
+    if (typeof v !== 'string' || v === '') continue;
+    try {
+      new RegExp(v);
+    } catch (e) {
+      ctx.error('triggers', `gitlab: "${k}" is not a regular expression: ${(e as Error).message}`, b.get(k)!.expr.loc);
+    }
+  }
+  return JSON.stringify(o);
 }
 
 function cronProblems(ctx: Ctx, lit: StringLit, parameterized: boolean): void {

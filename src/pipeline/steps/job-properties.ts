@@ -54,6 +54,20 @@ const NO_EFFECT_CLASSES: Readonly<Record<string, string>> = {
   DisableRestartFromStageJobProperty: 'disableRestartFromStage', RebuildSettings: 'RebuildSettings', JiraProjectProperty: 'JiraProjectProperty',
 };
 
+/**
+ * Job properties of plugins (their symbols are the plugins' declarations): not kept on the job,
+ * but set for the rest of the build that writes them, in options or in properties([...]), where
+ * the plugin's steps read them: the build scope's PLUGIN_PROPERTIES_KEY, a Map from the symbol
+ * to its arguments. Each build's own call sets them again (Jenkins reads the job's property when
+ * a step runs, so the effect on that build's steps is the same).
+ */
+export const PLUGIN_PROPERTIES: Readonly<Record<string, string>> = {
+  gitLabConnection: "the GitLab connection the build's GitLab steps use (the GitLab plugin's GitLabConnectionProperty)",
+};
+const PLUGIN_PROPERTY_CLASSES: Readonly<Record<string, string>> = { GitLabConnectionProperty: 'gitLabConnection' };
+export const PLUGIN_PROPERTIES_KEY = 'job.pluginProperties';
+export type PluginProperties = Map<string, Record<string, Value>>;
+
 const s = (name: string, doc: string, required = false): StepParam => ({ name, type: 'string', doc, ...(required ? { required } : {}) });
 const sym = (name: string, doc: string, params: StepParam[], positional?: string): StepDecl => ({
   name, doc, params, block: 'none', needsNode: false, kind: 'symbol', ...(positional ? { positional } : {}),
@@ -114,10 +128,11 @@ export function rateLimitOf(v: Value | undefined): RateLimit | string {
 }
 
 /** What a `properties([...])` call sets; notes are lines for the console (properties without effect here). */
-export function jobPropertiesOf(list: Value): { props: Required<JobProperties>; notes: string[] } {
+export function jobPropertiesOf(list: Value): { props: Required<JobProperties>; notes: string[]; plugin: PluginProperties } {
   if (!isList(list)) throw new StepFailure('properties: expects a list of job properties: properties([buildDiscarder(...), parameters([...])])');
   const props: Required<JobProperties> = { parameters: [], triggers: [], discarder: null, disableConcurrentBuilds: null, rateLimit: null };
   const notes: string[] = [];
+  const plugin: PluginProperties = new Map();
   const seen = new Set<string>();
   for (const item of list) {
     if (!isMap(item)) throw new StepFailure(`properties: ${describe(item)} is not a job property`);
@@ -136,11 +151,12 @@ export function jobPropertiesOf(list: Value): { props: Required<JobProperties>; 
         break;
       }
       default:
-        if (Object.hasOwn(NO_EFFECT_PROPERTIES, kind)) notes.push(`properties: ${kind} has no effect in Kiln (${NO_EFFECT_PROPERTIES[kind]})`);
-        else throw new StepFailure(`properties: ${kind} is not a job property Kiln knows (it knows buildDiscarder, disableConcurrentBuilds, parameters, pipelineTriggers, rateLimitBuilds, ${Object.keys(NO_EFFECT_PROPERTIES).join(', ')})`);
+        if (Object.hasOwn(PLUGIN_PROPERTIES, kind)) plugin.set(kind, Object.fromEntries([...item.entries()].filter(([k]) => k !== '$symbol' && k !== '$class')));
+        else if (Object.hasOwn(NO_EFFECT_PROPERTIES, kind)) notes.push(`properties: ${kind} has no effect in Kiln (${NO_EFFECT_PROPERTIES[kind]})`);
+        else throw new StepFailure(`properties: ${kind} is not a job property Kiln knows (it knows buildDiscarder, disableConcurrentBuilds, parameters, pipelineTriggers, rateLimitBuilds, ${[...Object.keys(PLUGIN_PROPERTIES), ...Object.keys(NO_EFFECT_PROPERTIES)].join(', ')})`);
     }
   }
-  return { props, notes };
+  return { props, notes, plugin };
 }
 
 /** The property's symbol, or the symbol its Jenkins class stands for. */
@@ -156,7 +172,7 @@ function kindOf(m: GMap): string {
     case 'PipelineTriggersJobProperty': return 'pipelineTriggers';
     case 'RateLimitBranchProperty$JobPropertyImpl': case 'JobPropertyImpl': return 'rateLimitBuilds';
   }
-  return NO_EFFECT_CLASSES[cls] ?? cls;
+  return NO_EFFECT_CLASSES[cls] ?? PLUGIN_PROPERTY_CLASSES[cls] ?? cls;
 }
 
 function simpleClass(m: GMap): string | null {
@@ -237,7 +253,7 @@ function triggersOf(v: Value | undefined): JobProperties['triggers'] {
     const sy = t.get('$symbol');
     const cls = simpleClass(t);
     const kind = typeof sy === 'string' ? sy
-      : cls === 'TimerTrigger' ? 'cron' : cls === 'SCMTrigger' ? 'pollSCM' : cls === 'ReverseBuildTrigger' ? 'upstream' : cls === 'GitHubPushTrigger' ? 'githubPush' : cls ?? describe(t);
+      : cls === 'TimerTrigger' ? 'cron' : cls === 'SCMTrigger' ? 'pollSCM' : cls === 'ReverseBuildTrigger' ? 'upstream' : cls === 'GitHubPushTrigger' ? 'githubPush' : cls === 'GitLabPushTrigger' ? 'gitlab' : cls ?? describe(t);
     switch (kind) {
       case 'cron': case 'pollSCM': case 'parameterizedCron': {
         const key = kind === 'cron' ? 'spec' : kind === 'pollSCM' ? 'scmpoll_spec' : 'parameterizedSpecification';
@@ -258,7 +274,14 @@ function triggersOf(v: Value | undefined): JobProperties['triggers'] {
         break;
       }
       case 'githubPush': out.push({ type: 'githubPush', spec: '', threshold: null }); break;
-      default: throw new StepFailure(`pipelineTriggers: ${kind} is not a trigger Kiln has (cron, pollSCM, parameterizedCron, upstream, githubPush)`);
+      case 'gitlab': {
+        // Its arguments as JSON text, as triggers { gitlab(...) } keeps them (controller/gitlab-trigger.ts reads them).
+        const o: Record<string, string | boolean> = {};
+        for (const [k, x] of t.entries()) if (k !== '$symbol' && k !== '$class' && (typeof x === 'string' || typeof x === 'boolean')) o[k] = x;
+        out.push({ type: 'gitlab', spec: JSON.stringify(o), threshold: null });
+        break;
+      }
+      default: throw new StepFailure(`pipelineTriggers: ${kind} is not a trigger Kiln has (cron, pollSCM, parameterizedCron, upstream, githubPush, gitlab)`);
     }
   }
   return out;
