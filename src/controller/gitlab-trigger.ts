@@ -16,8 +16,9 @@
 //   branchFilterType     All (default); NameBasedFilter: includeBranchesSpec / excludeBranchesSpec,
 //                        comma-separated Ant patterns (*, **, ?) on the target branch;
 //                        RegexBasedFilter: sourceBranchRegex and targetBranchRegex, whole-name matches
-//   secretToken          a hook whose X-Gitlab-Token equals it (constant-time comparison) is
-//                        trusted for this job (gitlabTokenJobs), as the controller's webhook secret is
+//   secretToken          a hook whose X-Gitlab-Token equals it is trusted for this job
+//                        (gitlabTokenJobs), as the controller's webhook secret is; the job keeps
+//                        only its SHA-256 (secretTokenSha256), compared in constant time
 //
 // The build gets the plugin's variables (gitlabSourceBranch, gitlabTargetBranch, gitlabActionType
 // PUSH / MERGE / NOTE, gitlabMergeRequestIid, gitlabMergeRequestTargetProjectId, gitlabUserName,
@@ -29,7 +30,7 @@
 // setBuildDescription, addNoteOnMergeRequest, addCiMessage, addVoteOnMergeRequest,
 // acceptMergeRequestOnSuccess, pendingBuildName) are accepted with a lint warning
 // (GITLAB_UNHONOURED; docs/steps.md), since Jenkins runs such a pipeline too.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Job } from '../store/types.ts';
 
 export interface GitLabTrigger {
@@ -45,7 +46,8 @@ export interface GitLabTrigger {
   excludeBranchesSpec: string;
   sourceBranchRegex: string;
   targetBranchRegex: string;
-  secretToken: string;
+  /** The SHA-256 (hex) of the trigger's secretToken; '' for none. */
+  secretTokenSha256: string;
 }
 
 /** The gitlab trigger of a job (its last build's model), with the plugin's defaults; null: none. */
@@ -66,7 +68,7 @@ export function gitlabTriggerOf(job: Job): GitLabTrigger | null {
     triggerOnAcceptedMergeRequest: b('triggerOnAcceptedMergeRequest', false), triggerOnClosedMergeRequest: b('triggerOnClosedMergeRequest', false),
     triggerOnApprovedMergeRequest: b('triggerOnApprovedMergeRequest', true), skipWorkInProgressMergeRequest: b('skipWorkInProgressMergeRequest', true),
     ciSkip: b('ciSkip', true), branchFilterType: s('branchFilterType', 'All'), includeBranchesSpec: s('includeBranchesSpec'), excludeBranchesSpec: s('excludeBranchesSpec'),
-    sourceBranchRegex: s('sourceBranchRegex'), targetBranchRegex: s('targetBranchRegex'), secretToken: s('secretToken'),
+    sourceBranchRegex: s('sourceBranchRegex'), targetBranchRegex: s('targetBranchRegex'), secretTokenSha256: /^[0-9a-f]{64}$/.test(s('secretTokenSha256')) ? s('secretTokenSha256') : '',
   };
 }
 
@@ -83,7 +85,7 @@ export function antPattern(p: string): RegExp {
       if (p[i + 1] === '/') { re += '/?'; i++; }
     } else if (c === '*') re += '[^/]*';
     else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\/]/g, '\\$&');
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
   return new RegExp(`^${re}$`);
 }
@@ -113,11 +115,10 @@ export function branchAllowed(t: GitLabTrigger, source: string, target: string):
   return true;
 }
 
-/** Whether a hook's X-Gitlab-Token is the trigger's secretToken (time independent of where they differ). */
-export function tokenMatches(given: string, secret: string): boolean {
-  if (secret === '') return false;
-  const key = Buffer.from('kiln-gitlab-token');
-  return timingSafeEqual(createHmac('sha256', key).update(given, 'utf8').digest(), createHmac('sha256', key).update(secret, 'utf8').digest());
+/** Whether a hook's X-Gitlab-Token is the trigger's secretToken, by its SHA-256 (compared in constant time). */
+export function tokenMatches(given: string, secretSha256: string): boolean {
+  if (!/^[0-9a-f]{64}$/.test(secretSha256)) return false;
+  return timingSafeEqual(createHash('sha256').update(given, 'utf8').digest(), Buffer.from(secretSha256, 'hex'));
 }
 
 /** The ids of the jobs whose gitlab trigger's secretToken the hook's token is. */
@@ -125,7 +126,7 @@ export function gitlabTokenJobs(jobs: readonly Job[], token: string): Set<string
   const out = new Set<string>();
   for (const j of jobs) {
     const t = gitlabTriggerOf(j);
-    if (t && tokenMatches(token, t.secretToken)) out.add(j.id);
+    if (t && tokenMatches(token, t.secretTokenSha256)) out.add(j.id);
   }
   return out;
 }

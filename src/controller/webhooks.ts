@@ -212,7 +212,7 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
       if (typeof push === 'string') return reply.code(200).send({ triggered: [], ignored: push } satisfies WebhookAnswer);
       // Jobs with a gitlab trigger act by its parameters; the others as on any push.
       const plain = await startMatching(ctx, push, sender);
-      return reply.code(200).send(await startGitLabTriggered(ctx, gitlabPushEvent(body, push), sender, tokenJobs, plain));
+      return reply.code(200).send(await startGitLabTriggered(ctx, { ...gitlabPushEvent(body, push), urls: push.urls }, sender, tokenJobs, plain));
     });
   });
 }
@@ -438,8 +438,8 @@ function gitlabMergeRequest(b: Record<string, unknown>): GitLabEvent & { urls: s
  * asks (gitlab-trigger.ts) when the hook is trusted for it (signed, its secretToken, or a user
  * who may build it); added to `answer` (the plain pushes' answer).
  */
-async function startGitLabTriggered(ctx: WebhookContext, e: GitLabEvent & { urls?: string[] }, sender: Sender, tokenJobs: Set<string>, answer: WebhookAnswer): Promise<WebhookAnswer> {
-  const urls = new Set((e.urls ?? [e.env.gitlabSourceRepoHttpUrl, e.env.gitlabSourceRepoSshUrl, e.env.gitlabSourceRepoURL, e.env.gitlabSourceRepoHomepage].filter(Boolean) as string[]).map(normalizeRepoUrl));
+async function startGitLabTriggered(ctx: WebhookContext, e: GitLabEvent & { urls: string[] }, sender: Sender, tokenJobs: Set<string>, answer: WebhookAnswer): Promise<WebhookAnswer> {
+  const urls = new Set(e.urls.map(normalizeRepoUrl));
   const jobs = (await ctx.store.jobs.list()).filter((j) => j.definition.kind === 'git' && urls.has(normalizeRepoUrl(j.definition.url)) && gitlabTriggerOf(j) !== null);
   const fail = (job: Job, message: string) => (answer.failed ??= []).push({ job: job.name, message });
   const skipped: string[] = [];

@@ -6,6 +6,7 @@
 //     (its literal arguments kept as JSON text in the spec: controller/gitlab-trigger.ts reads them)
 // A cron / pollSCM spec may be an expression (cron(isMain ? '@daily' : '')): kept as specExpr,
 // evaluated and checked by the engine when the build starts; '' (written or evaluated) is no schedule.
+import { createHash } from 'node:crypto';
 import type { Expr, StringLit } from '../syntax/ast.ts';
 import { type TriggerDef } from './types.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
@@ -107,7 +108,21 @@ function gitlabSpec(ctx: Ctx, b: ReturnType<typeof bindArgs>): string {
       ctx.error('triggers', `gitlab: "${k}" is not a regular expression: ${(e as Error).message}`, b.get(k)!.expr.loc);
     }
   }
-  return JSON.stringify(o);
+  return gitlabSpecText(o);
+}
+
+/**
+ * The JSON text a job keeps for its gitlab trigger: the literal arguments, with the secretToken
+ * replaced by its SHA-256 (secretTokenSha256), so the token is in no store row or API answer
+ * (the controller compares a hook's token's hash with it: controller/gitlab-trigger.ts).
+ */
+export function gitlabSpecText(o: Record<string, string | boolean>): string {
+  const out = { ...o };
+  if (typeof out['secretToken'] === 'string') {
+    if (out['secretToken'] !== '') out['secretTokenSha256'] = createHash('sha256').update(out['secretToken'], 'utf8').digest('hex');
+    delete out['secretToken'];
+  }
+  return JSON.stringify(out);
 }
 
 function cronProblems(ctx: Ctx, lit: StringLit, parameterized: boolean): void {

@@ -23,6 +23,7 @@ import type { StepDecl, StepParam } from '../../core/steps.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
 import { checkCron } from '../model/cron.ts';
+import { gitlabSpecText } from '../model/triggers.ts';
 import { isList, isMap, type GMap, type Value } from '../script/values.ts';
 import type { JobProperties, RateLimit } from './types.ts';
 
@@ -278,7 +279,7 @@ function triggersOf(v: Value | undefined): JobProperties['triggers'] {
         // Its arguments as JSON text, as triggers { gitlab(...) } keeps them (controller/gitlab-trigger.ts reads them).
         const o: Record<string, string | boolean> = {};
         for (const [k, x] of t.entries()) if (k !== '$symbol' && k !== '$class' && (typeof x === 'string' || typeof x === 'boolean')) o[k] = x;
-        out.push({ type: 'gitlab', spec: JSON.stringify(o), threshold: null });
+        out.push({ type: 'gitlab', spec: gitlabSpecText(o), threshold: null });
         break;
       }
       default: throw new StepFailure(`pipelineTriggers: ${kind} is not a trigger Kiln has (cron, pollSCM, parameterizedCron, upstream, githubPush, gitlab)`);
