@@ -29,7 +29,7 @@
 // triggerOpenMergeRequestOnPush, labelsThatForcesBuildIfAdded, cancelPendingBuildsOnUpdate,
 // setBuildDescription, addNoteOnMergeRequest, addCiMessage, addVoteOnMergeRequest,
 // acceptMergeRequestOnSuccess, pendingBuildName) are accepted with a lint warning
-// (GITLAB_UNHONOURED; docs/steps.md), since Jenkins runs such a pipeline too.
+// (GITLAB_UNHONOURED; docs/notifications.md), since Jenkins runs such a pipeline too.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Job } from '../store/types.ts';
 

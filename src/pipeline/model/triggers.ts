@@ -93,7 +93,7 @@ function gitlabSpec(ctx: Ctx, b: ReturnType<typeof bindArgs>): string {
   const o: Record<string, string | boolean> = {};
   for (const [k, a] of b) if (typeof a.value === 'string' || typeof a.value === 'boolean') o[k] = a.value;
   for (const k of GITLAB_UNHONOURED) {
-    if (b.has(k)) ctx.warn('triggers', `gitlab: Kiln does not act on "${k}"; the trigger works without it (docs/steps.md, GitLab)`, b.get(k)!.expr.loc);
+    if (b.has(k)) ctx.warn('triggers', `gitlab: Kiln does not act on "${k}"; the trigger works without it (docs/notifications.md, GitLab)`, b.get(k)!.expr.loc);
   }
   const type = o['branchFilterType'];
   if (type !== undefined && !GITLAB_FILTERS.includes(String(type))) {

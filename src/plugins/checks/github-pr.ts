@@ -14,7 +14,7 @@
 //
 // Which commit: Jenkins takes the pull request's head from its GitHub PR trigger's cause. Kiln has
 // no such trigger: the commit is GITHUB_PR_HEAD_SHA when the build's environment has it, else the
-// checkout's GIT_COMMIT, and the repository GIT_URL's (docs/steps.md says so).
+// checkout's GIT_COMMIT, and the repository GIT_URL's (docs/notifications.md says so).
 import { StepFailure } from '../../core/errors.ts';
 import type { GitHubSettings } from '../../core/http-services.ts';
 import type { StepRun } from '../../pipeline/plugin.ts';

@@ -127,7 +127,7 @@ export const checksPlugin: PipelinePlugin = {
       kind: 'symbol',
       jenkinsPlugin: 'GitLab',
       jenkinsClass: 'com.dabsquared.gitlabjenkins.GitLabPushTrigger',
-      differs: 'see triggers { gitlab(...) } in docs/steps.md: the parameters Kiln acts on, and those it only accepts',
+      differs: 'see docs/notifications.md (GitLab, the trigger): the parameters Kiln acts on, and those it only accepts',
       doc: "The GitLab webhook trigger, in properties([pipelineTriggers([gitlab(triggerOnPush: true, triggerOnMergeRequest: true)])]) (or triggers { gitlab(...) }).",
       params: [
         ...GITLAB_FLAGS.map((name): StepParam => ({ name, type: 'boolean', doc: 'see the GitLab plugin' })),
