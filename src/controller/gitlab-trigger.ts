@@ -30,8 +30,12 @@
 // setBuildDescription, addNoteOnMergeRequest, addCiMessage, addVoteOnMergeRequest,
 // acceptMergeRequestOnSuccess, pendingBuildName) are accepted with a lint warning
 // (GITLAB_UNHONOURED; docs/notifications.md), since Jenkins runs such a pipeline too.
+// Also here: the editor lint's check of gitLabConnection('name') against the named connections.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Job } from '../store/types.ts';
+import { diag, type Diagnostic } from '../pipeline/diagnostics.ts';
+import { parse } from '../pipeline/syntax/parser.ts';
+import { visit } from '../pipeline/model/walk.ts';
 
 export interface GitLabTrigger {
   triggerOnPush: boolean;
@@ -175,4 +179,23 @@ export function gitlabDecision(t: GitLabTrigger, e: GitLabEvent): GitLabDecision
   if (t.ciSkip && (/\[ci[-_ ]skip\]/i.test(e.description) || /\[ci[-_ ]skip\]/i.test(e.lastMessage))) return no('the merge request asks to skip CI ([ci-skip])');
   if (e.fork) return no("the merge request comes from another project (a fork): Kiln builds branches of the job's own repository only");
   return { build: true, branch: e.source, commit: e.commit, env: e.env, description: `Triggered by GitLab Merge Request #${e.env.gitlabMergeRequestIid ?? '?'}: ${e.source} => ${e.target}` };
+}
+
+/**
+ * The editor's lint (POST /api/v1/lint): each `gitLabConnection('name')` written with a literal
+ * name (in options, properties([...]) or a step's connection:) that names none of the
+ * controller's GitLab connections is an error at that name. (`kiln lint` does not know the
+ * controller's settings; a build meets the same as a console line at its first GitLab step.)
+ */
+export function gitlabConnectionProblems(source: string, names: readonly string[]): Diagnostic[] {
+  const parsed = parse(source);
+  if (!parsed.ast) return [];
+  const out: Diagnostic[] = [];
+  visit([parsed.ast], (n) => {
+    if (n.type !== 'Call' || n.callee.type !== 'Ident' || n.callee.name !== 'gitLabConnection') return;
+    const arg = n.args[0] ?? n.namedArgs.find((a) => a.name === 'gitLabConnection')?.value;
+    if (!arg || arg.type !== 'String' || names.includes(arg.value)) return;
+    out.push(diag('gitlab-connection', `gitLabConnection: no GitLab connection named '${arg.value}' is configured on this controller (${names.length ? `there are: ${names.join(', ')}` : 'there are none: an administrator adds them in Manage › HTTP services'})`, arg.loc));
+  });
+  return out;
 }

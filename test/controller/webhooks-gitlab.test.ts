@@ -175,6 +175,15 @@ describe('the gitlab trigger: GitLab hooks build as the trigger says, the build 
     assert.equal(b.causes[0].description, 'Started by GitLab push by John Smith');
   });
 
+  test("the editor's lint: a literal gitLabConnection name no connection has is an error at the name", async () => {
+    const script = "properties([gitLabConnection('corp')])\nnode {\n  gitlabCommitStatus(name: 'b', connection: gitLabConnection(gitLabConnection: 'nope')) { echo 'x' }\n}\n";
+    const r = await api('POST', '/api/v1/lint', { script });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json.diagnostics.map((d: any) => [d.line, d.col, d.severity, d.code, d.message]), [
+      [3, 80, 'error', 'gitlab-connection', "gitLabConnection: no GitLab connection named 'nope' is configured on this controller (there are: corp)"],
+    ]);
+  });
+
   test('the attacker: a wrong token builds nothing; a hostile branch name is refused; the token is never echoed', async () => {
     const sha = git(work, 'rev-parse', 'HEAD');
     const before = (await api('GET', '/api/v1/jobs/app/builds')).json.builds.length;
