@@ -101,14 +101,14 @@ function statusTarget(ctx: StepContext, deps: GitLabDeps): { project: string; sh
 }
 
 async function postStatus(ctx: StepContext, deps: GitLabDeps, name: string, state: string, connection: Value | undefined): Promise<void> {
+  // A name gitlabBuilds listed is no longer pending once its own status is set (sent or not, as Jenkins' PendingBuildsAction).
+  const pending = ctx.build.scope.state<string[]>(PENDING_KEY, () => []);
+  if (state !== 'pending' && pending.includes(name)) pending.splice(pending.indexOf(name), 1);
   const target = statusTarget(ctx, deps);
   const say = (why: string) => ctx.log(`Failed to update Gitlab commit status for project '${typeof target === 'string' ? '?' : target.project}': ${why}`);
   if (typeof target === 'string') return say(target);
   const c = await connectionOf(ctx, deps, connection);
   if (typeof c === 'string') return say(c);
-  // A name gitlabBuilds listed is no longer pending once its own status is sent.
-  const pending = ctx.build.scope.state<string[]>(PENDING_KEY, () => []);
-  if (state !== 'pending' && pending.includes(name)) pending.splice(pending.indexOf(name), 1);
   const url = `${c.api}/projects/${encodeURIComponent(target.project)}/statuses/${target.sha}`;
   const body: Record<string, string> = { state, name };
   if (ctx.env.BUILD_URL) body.target_url = ctx.env.BUILD_URL;
