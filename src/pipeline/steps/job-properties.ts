@@ -23,7 +23,7 @@ import type { StepDecl, StepParam } from '../../core/steps.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
 import { checkCron } from '../model/cron.ts';
-import { gitlabSpecText } from '../model/triggers.ts';
+import { GITLAB_FILTERS, GITLAB_UNHONOURED, gitlabSpecText } from '../model/triggers.ts';
 import { isList, isMap, type GMap, type Value } from '../script/values.ts';
 import type { JobProperties, RateLimit } from './types.ts';
 
@@ -144,7 +144,7 @@ export function jobPropertiesOf(list: Value): { props: Required<JobProperties>; 
       case 'buildDiscarder': props.discarder = discarderOf(item.get('strategy')); break;
       case 'disableConcurrentBuilds': props.disableConcurrentBuilds = { abortPrevious: item.get('abortPrevious') === true }; break;
       case 'parameters': props.parameters = parametersOf(item.get('parameterDefinitions')); break;
-      case 'pipelineTriggers': props.triggers = triggersOf(item.get('triggers')); break;
+      case 'pipelineTriggers': props.triggers = triggersOf(item.get('triggers'), notes); break;
       case 'rateLimitBuilds': {
         const r = rateLimitOf(item.get('throttle'));
         if (typeof r === 'string') throw new StepFailure(r);
@@ -246,7 +246,7 @@ function parametersOf(v: Value | undefined): JobProperties['parameters'] {
   return out;
 }
 
-function triggersOf(v: Value | undefined): JobProperties['triggers'] {
+function triggersOf(v: Value | undefined, notes: string[]): JobProperties['triggers'] {
   if (!isList(v)) throw new StepFailure("pipelineTriggers: expects a list: pipelineTriggers([cron('H 2 * * *')])");
   const out: JobProperties['triggers'] = [];
   for (const t of v) {
@@ -279,6 +279,16 @@ function triggersOf(v: Value | undefined): JobProperties['triggers'] {
         // Its arguments as JSON text, as triggers { gitlab(...) } keeps them (controller/gitlab-trigger.ts reads them).
         const o: Record<string, string | boolean> = {};
         for (const [k, x] of t.entries()) if (k !== '$symbol' && k !== '$class' && (typeof x === 'string' || typeof x === 'boolean')) o[k] = x;
+        const type = o['branchFilterType'];
+        if (type !== undefined && !GITLAB_FILTERS.includes(String(type))) throw new StepFailure(`gitlab: "branchFilterType" must be one of ${GITLAB_FILTERS.join(', ')}, got "${String(type)}"`);
+        for (const k of ['sourceBranchRegex', 'targetBranchRegex', 'noteRegex']) {
+          try {
+            if (typeof o[k] === 'string') new RegExp(o[k]);
+          } catch (e) {
+            throw new StepFailure(`gitlab: "${k}" is not a regular expression: ${(e as Error).message}`);
+          }
+        }
+        for (const k of GITLAB_UNHONOURED) if (t.has(k)) notes.push(`gitlab: Kiln does not act on "${k}"; the trigger works without it (docs/notifications.md, GitLab)`);
         out.push({ type: 'gitlab', spec: gitlabSpecText(o), threshold: null });
         break;
       }
