@@ -8,11 +8,12 @@
 //   Push Hook            triggerOnPush (default true); the branch filter on the pushed branch;
 //                        a push whose last commit says [ci-skip] starts nothing (ciSkip, default true)
 //   Merge Request Hook   triggerOnMergeRequest (default true): an opened request's open, reopen,
-//                        or update with new commits (oldrev); triggerOnAcceptedMergeRequest: merge;
-//                        triggerOnClosedMergeRequest: close; triggerOnApprovedMergeRequest (default
-//                        true): approved. A draft (work in progress) starts nothing unless
-//                        skipWorkInProgressMergeRequest is false; [ci-skip] in the description or
-//                        last commit neither (ciSkip). The filter sees the source and target branch.
+//                        or update with new commits (oldrev; so triggerOnlyIfNewCommitsPushed is
+//                        always so); triggerOnAcceptedMergeRequest: merge; triggerOnClosedMergeRequest:
+//                        close; triggerOnApprovedMergeRequest: approved (both default false). A draft
+//                        (work in progress) starts nothing with skipWorkInProgressMergeRequest
+//                        (default false); [ci-skip] in the description or last commit neither
+//                        (ciSkip). The filter sees the source and target branch.
 //   branchFilterType     All (default); NameBasedFilter: includeBranchesSpec / excludeBranchesSpec,
 //                        comma-separated Ant patterns (*, **, ?) on the target branch;
 //                        RegexBasedFilter: sourceBranchRegex and targetBranchRegex, whole-name matches
@@ -25,8 +26,9 @@
 // gitlabSourceRepoHttpUrl, ... gitlabBefore, gitlabAfter) through its cause's env, and builds the
 // source branch at the hook's commit. A merge request from another project (a fork) is not built:
 // its commit is not in the job's repository's branches (the answer says so).
-// Parameters Kiln does not act on (triggerOnNoteRequest, noteRegex, triggerOnPipelineEvent,
-// triggerOpenMergeRequestOnPush, labelsThatForcesBuildIfAdded, cancelPendingBuildsOnUpdate,
+// Parameters Kiln does not act on (triggerToBranchDeleteRequest, triggerOnNoteRequest, noteRegex,
+// triggerOnPipelineEvent, triggerOpenMergeRequestOnPush, labelsThatForcesBuildIfAdded,
+// mergeRequestLabelFilterConfig, cancelPendingBuildsOnUpdate,
 // setBuildDescription, addNoteOnMergeRequest, addCiMessage, addVoteOnMergeRequest,
 // acceptMergeRequestOnSuccess, pendingBuildName) are accepted with a lint warning
 // (GITLAB_UNHONOURED; docs/notifications.md), since Jenkins runs such a pipeline too.
@@ -70,8 +72,8 @@ export function gitlabTriggerOf(job: Job): GitLabTrigger | null {
   return {
     triggerOnPush: b('triggerOnPush', true), triggerOnMergeRequest: b('triggerOnMergeRequest', true),
     triggerOnAcceptedMergeRequest: b('triggerOnAcceptedMergeRequest', false), triggerOnClosedMergeRequest: b('triggerOnClosedMergeRequest', false),
-    triggerOnApprovedMergeRequest: b('triggerOnApprovedMergeRequest', true), skipWorkInProgressMergeRequest: b('skipWorkInProgressMergeRequest', true),
-    ciSkip: b('ciSkip', true), branchFilterType: s('branchFilterType', 'All'), includeBranchesSpec: s('includeBranchesSpec'), excludeBranchesSpec: s('excludeBranchesSpec'),
+    triggerOnApprovedMergeRequest: b('triggerOnApprovedMergeRequest', false), skipWorkInProgressMergeRequest: b('skipWorkInProgressMergeRequest', false),
+    ciSkip: b('ciSkip', true), branchFilterType: s('branchFilterType', s('branchFilterName', 'All')), includeBranchesSpec: s('includeBranchesSpec'), excludeBranchesSpec: s('excludeBranchesSpec'),
     sourceBranchRegex: s('sourceBranchRegex'), targetBranchRegex: s('targetBranchRegex'), secretTokenSha256: /^[0-9a-f]{64}$/.test(s('secretTokenSha256')) ? s('secretTokenSha256') : '',
   };
 }

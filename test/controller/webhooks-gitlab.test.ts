@@ -26,7 +26,8 @@ const JENKINSFILE = `pipeline {
   agent any
   options { gitLabConnection('corp') }
   triggers {
-    gitlab(triggerOnPush: true, triggerOnMergeRequest: true, branchFilterType: 'NameBasedFilter', includeBranchesSpec: 'main, feature/**', secretToken: '${TOKEN}')
+    gitlab(triggerOnPush: true, triggerOnMergeRequest: true, branchFilterType: 'NameBasedFilter', includeBranchesSpec: 'main, feature/**',
+           skipWorkInProgressMergeRequest: true, secretToken: '${TOKEN}')
   }
   stages {
     stage('Build') {

@@ -17,18 +17,26 @@ type TriggerType = TriggerDef['type'];
 
 /** The gitlab trigger's parameters (GitLabPushTrigger's setters), also its pipelineTriggers symbol's (src/plugins/checks). */
 export const GITLAB_FLAGS = [
-  'triggerOnPush', 'triggerOnMergeRequest', 'triggerOnAcceptedMergeRequest', 'triggerOnClosedMergeRequest', 'triggerOnNoteRequest',
-  'triggerOpenMergeRequestOnPush', 'triggerOnPipelineEvent', 'triggerOnApprovedMergeRequest', 'ciSkip', 'setBuildDescription',
+  'triggerOnPush', 'triggerToBranchDeleteRequest', 'triggerOnMergeRequest', 'triggerOnlyIfNewCommitsPushed', 'triggerOnAcceptedMergeRequest',
+  'triggerOnClosedMergeRequest', 'triggerOnNoteRequest', 'triggerOnPipelineEvent', 'triggerOnApprovedMergeRequest', 'ciSkip', 'setBuildDescription',
   'addNoteOnMergeRequest', 'addCiMessage', 'addVoteOnMergeRequest', 'acceptMergeRequestOnSuccess', 'cancelPendingBuildsOnUpdate',
   'skipWorkInProgressMergeRequest',
 ];
 /** The gitlab trigger's parameters Kiln accepts and does not act on (a lint warning; Jenkins runs such a pipeline too). */
 export const GITLAB_UNHONOURED = [
-  'triggerOnNoteRequest', 'noteRegex', 'triggerOnPipelineEvent', 'triggerOpenMergeRequestOnPush', 'labelsThatForcesBuildIfAdded', 'cancelPendingBuildsOnUpdate',
-  'setBuildDescription', 'addNoteOnMergeRequest', 'addCiMessage', 'addVoteOnMergeRequest', 'acceptMergeRequestOnSuccess', 'pendingBuildName',
+  'triggerToBranchDeleteRequest', 'triggerOnNoteRequest', 'noteRegex', 'triggerOnPipelineEvent', 'triggerOpenMergeRequestOnPush', 'labelsThatForcesBuildIfAdded',
+  'mergeRequestLabelFilterConfig', 'cancelPendingBuildsOnUpdate', 'setBuildDescription', 'addNoteOnMergeRequest', 'addCiMessage', 'addVoteOnMergeRequest',
+  'acceptMergeRequestOnSuccess', 'pendingBuildName',
 ];
 export const GITLAB_FILTERS = ['All', 'NameBasedFilter', 'RegexBasedFilter'];
-export const GITLAB_STRINGS = ['noteRegex', 'branchFilterType', 'includeBranchesSpec', 'excludeBranchesSpec', 'sourceBranchRegex', 'targetBranchRegex', 'secretToken', 'pendingBuildName', 'labelsThatForcesBuildIfAdded'];
+/** TriggerOpenMergeRequest's values. */
+export const GITLAB_OPEN_MR_ON_PUSH = ['never', 'source', 'both'];
+export const GITLAB_STRINGS = [
+  'triggerOpenMergeRequestOnPush', 'noteRegex', 'branchFilterType', 'branchFilterName', 'includeBranchesSpec', 'excludeBranchesSpec', 'sourceBranchRegex',
+  'targetBranchRegex', 'secretToken', 'pendingBuildName', 'labelsThatForcesBuildIfAdded',
+];
+/** Parameters of other types (a MergeRequestLabelFilterConfig map). */
+export const GITLAB_OTHERS = ['mergeRequestLabelFilterConfig'];
 
 const TRIGGERS: Record<TriggerType, ArgSpec> = {
   cron: { what: 'cron', positional: 'spec', params: [{ name: 'spec', type: 'string', required: true, literal: false }] },
@@ -40,7 +48,11 @@ const TRIGGERS: Record<TriggerType, ArgSpec> = {
   githubPush: { what: 'githubPush', params: [] },
   gitlab: {
     what: 'gitlab',
-    params: [...GITLAB_FLAGS.map((name) => ({ name, type: 'boolean' as const })), ...GITLAB_STRINGS.map((name) => ({ name, type: 'string' as const }))],
+    params: [
+      ...GITLAB_FLAGS.map((name) => ({ name, type: 'boolean' as const })),
+      ...GITLAB_STRINGS.map((name) => (name === 'triggerOpenMergeRequestOnPush' ? { name, type: 'string' as const, values: GITLAB_OPEN_MR_ON_PUSH } : { name, type: 'string' as const })),
+      ...GITLAB_OTHERS.map((name) => ({ name, type: 'any' as const })),
+    ],
   },
   parameterizedCron: { what: 'parameterizedCron', positional: 'parameterizedSpecification', params: [{ name: 'parameterizedSpecification', type: 'string', required: true }] },
 };
@@ -93,11 +105,13 @@ function gitlabSpec(ctx: Ctx, b: ReturnType<typeof bindArgs>): string {
   const o: Record<string, string | boolean> = {};
   for (const [k, a] of b) if (typeof a.value === 'string' || typeof a.value === 'boolean') o[k] = a.value;
   for (const k of GITLAB_UNHONOURED) {
-    if (b.has(k)) ctx.warn('triggers', `gitlab: Kiln does not act on "${k}"; the trigger works without it (docs/notifications.md, GitLab)`, b.get(k)!.expr.loc);
+    // false, '' and 'never' ask for nothing Kiln leaves undone.
+    const v = b.get(k)?.value;
+    if (b.has(k) && v !== false && v !== '' && v !== 'never') ctx.warn('triggers', `gitlab: Kiln does not act on "${k}"; the trigger works without it (docs/notifications.md, GitLab)`, b.get(k)!.expr.loc);
   }
-  const type = o['branchFilterType'];
+  const type = o['branchFilterType'] ?? o['branchFilterName'];
   if (type !== undefined && !GITLAB_FILTERS.includes(String(type))) {
-    ctx.error('triggers', withSuggestion(`gitlab: "branchFilterType" must be one of ${fmtList(GITLAB_FILTERS)}, got "${String(type)}"`, String(type), GITLAB_FILTERS), b.get('branchFilterType')!.expr.loc);
+    ctx.error('triggers', withSuggestion(`gitlab: "branchFilterType" must be one of ${fmtList(GITLAB_FILTERS)}, got "${String(type)}"`, String(type), GITLAB_FILTERS), (b.get('branchFilterType') ?? b.get('branchFilterName'))!.expr.loc);
   }
   for (const k of ['sourceBranchRegex', 'targetBranchRegex', 'noteRegex']) {
     const v = o[k];

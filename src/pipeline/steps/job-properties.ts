@@ -279,7 +279,7 @@ function triggersOf(v: Value | undefined, notes: string[]): JobProperties['trigg
         // Its arguments as JSON text, as triggers { gitlab(...) } keeps them (controller/gitlab-trigger.ts reads them).
         const o: Record<string, string | boolean> = {};
         for (const [k, x] of t.entries()) if (k !== '$symbol' && k !== '$class' && (typeof x === 'string' || typeof x === 'boolean')) o[k] = x;
-        const type = o['branchFilterType'];
+        const type = o['branchFilterType'] ?? o['branchFilterName'];
         if (type !== undefined && !GITLAB_FILTERS.includes(String(type))) throw new StepFailure(`gitlab: "branchFilterType" must be one of ${GITLAB_FILTERS.join(', ')}, got "${String(type)}"`);
         for (const k of ['sourceBranchRegex', 'targetBranchRegex', 'noteRegex']) {
           try {
@@ -288,7 +288,7 @@ function triggersOf(v: Value | undefined, notes: string[]): JobProperties['trigg
             throw new StepFailure(`gitlab: "${k}" is not a regular expression: ${(e as Error).message}`);
           }
         }
-        for (const k of GITLAB_UNHONOURED) if (t.has(k)) notes.push(`gitlab: Kiln does not act on "${k}"; the trigger works without it (docs/notifications.md, GitLab)`);
+        for (const k of GITLAB_UNHONOURED) if (t.has(k) && ![false, '', 'never'].includes(t.get(k) as never)) notes.push(`gitlab: Kiln does not act on "${k}"; the trigger works without it (docs/notifications.md, GitLab)`);
         out.push({ type: 'gitlab', spec: gitlabSpecText(o), threshold: null });
         break;
       }

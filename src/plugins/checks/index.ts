@@ -11,7 +11,7 @@
 import type { StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 import { CHECK_STATUSES, CHECK_CONCLUSIONS, GITLAB_STATES, GITHUB_PR_STATES } from './decl.ts';
-import { GITLAB_FILTERS, GITLAB_FLAGS, GITLAB_STRINGS } from '../../pipeline/model/triggers.ts';
+import { GITLAB_FILTERS, GITLAB_FLAGS, GITLAB_OPEN_MR_ON_PUSH, GITLAB_OTHERS, GITLAB_STRINGS } from '../../pipeline/model/triggers.ts';
 
 const s = (name: string, doc: string, values?: readonly string[]): StepParam => ({ name, type: 'string', doc, ...(values ? { values } : {}) });
 
@@ -131,7 +131,9 @@ export const checksPlugin: PipelinePlugin = {
       doc: "The GitLab webhook trigger, in properties([pipelineTriggers([gitlab(triggerOnPush: true, triggerOnMergeRequest: true)])]) (or triggers { gitlab(...) }).",
       params: [
         ...GITLAB_FLAGS.map((name): StepParam => ({ name, type: 'boolean', doc: 'see the GitLab plugin' })),
-        ...GITLAB_STRINGS.map((name): StepParam => (name === 'branchFilterType' ? s(name, 'All, NameBasedFilter or RegexBasedFilter', GITLAB_FILTERS) : s(name, 'see the GitLab plugin'))),
+        ...GITLAB_STRINGS.map((name): StepParam => (name === 'branchFilterType' ? s(name, 'All, NameBasedFilter or RegexBasedFilter', GITLAB_FILTERS)
+          : name === 'triggerOpenMergeRequestOnPush' ? s(name, 'never, source or both (accepted, no effect)', GITLAB_OPEN_MR_ON_PUSH) : s(name, 'see the GitLab plugin'))),
+        ...GITLAB_OTHERS.map((name): StepParam => ({ name, type: 'any', doc: 'accepted, no effect' })),
       ],
       block: 'none',
       needsNode: false,
