@@ -1,6 +1,7 @@
 // Two admin pages of the Manage area that had no UI (issue 20 point 9, issues 17/18):
 //   - HTTP services (GET|PUT /api/v1/settings/http-services, src/controller/http-services.ts): the
-//     Slack workspace, Zulip, GitHub and GitLab for checks, SonarQube servers, and where httpRequest may
+//     Slack workspace, Zulip, GitHub and GitLab for checks, named GitLab connections (gitLabConnection),
+//     SonarQube servers, and where httpRequest may
 //     reach. Tokens are never here: each service names a credential by id, chosen from the global
 //     credentials; the page says "set" (the credential exists) or "not set"/"missing", never a
 //     secret. The PUT replaces the whole settings: the page sends every part as the form shows it.
