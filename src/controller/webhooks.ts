@@ -199,7 +199,9 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
       // A token that is a job's gitlab trigger's secretToken vouches for those jobs (gitlab-trigger.ts).
       const token = header(req, 'x-gitlab-token');
       const tokenJobs = token !== null && !(ctx.secret && sameSecret(token, ctx.secret)) ? gitlabTokenJobs(await ctx.store.jobs.list(), token) : new Set<string>();
-      const sender: Sender = tokenJobs.size > 0 ? (ctx.caller?.(req) ? { kind: 'user', caller: ctx.caller(req)! } : { kind: 'anonymous' }) : verify(req, 'gitlab');
+      // Those jobs trust it (startGitLabTriggered); for any other job it is from its user, or from nobody.
+      const caller = tokenJobs.size > 0 ? ctx.caller?.(req) ?? null : null;
+      const sender: Sender = tokenJobs.size === 0 ? verify(req, 'gitlab') : caller ? { kind: 'user', caller } : { kind: 'anonymous' };
       const event = header(req, 'x-gitlab-event');
       if (!event) throw bad('GitLab webhook: the X-Gitlab-Event header is missing (Push Hook, Merge Request Hook, ...)');
       const body = jsonBody(req, 'GitLab webhook');
