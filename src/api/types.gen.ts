@@ -1368,7 +1368,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A GitLab webhook (Push Hook; X-Gitlab-Event) */
+        /** A GitLab webhook (Push Hook, Merge Request Hook; X-Gitlab-Event) */
         post: operations["gitlabWebhook"];
         delete?: never;
         options?: never;
@@ -1484,6 +1484,10 @@ export interface components {
             upstreamBuild?: number | null;
             /** @description restart: the top-level stage the build restarted at */
             stage?: string | null;
+            /** @description variables the cause gives the build (a GitLab hook's gitlabSourceBranch, ...) */
+            env?: {
+                [key: string]: string;
+            };
         };
         StageNode: {
             id: string;
@@ -2104,6 +2108,12 @@ export interface components {
                 url: string;
                 credentialsId: string;
             } | null;
+            /** @description named GitLab connections: gitLabConnection('name') picks one */
+            gitlabConnections?: {
+                name: string;
+                url: string;
+                credentialsId: string;
+            }[];
             sonar: {
                 name: string;
                 url: string;
@@ -5612,6 +5622,12 @@ export interface operations {
                         url: string;
                         credentialsId: string;
                     } | null;
+                    /** @description named GitLab connections: gitLabConnection('name') picks one */
+                    gitlabConnections?: {
+                        name: string;
+                        url: string;
+                        credentialsId: string;
+                    }[];
                     sonar: {
                         name: string;
                         url: string;

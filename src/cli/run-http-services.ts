@@ -12,6 +12,7 @@
 //   KILN_GITHUB_CREDENTIAL     a token (secret text or username/password)
 //   KILN_GITLAB_URL            e.g. https://gitlab.com
 //   KILN_GITLAB_CREDENTIAL     a secret text token (api scope)
+//   KILN_GITLAB_CONNECTIONS    named connections: name=URL=credentialId, separated by commas (gitLabConnection('name'))
 //   KILN_SONAR_SERVERS         name=URL=credentialId, separated by commas: sq=https://sonar.example=sonar-token
 //   KILN_HTTP_REQUEST_PRIVATE  false: httpRequest refuses loopback/private addresses as a controller
 //                              does (default true: a run is on one's own machine)
@@ -28,11 +29,18 @@ export function localHttpServices(env: Record<string, string | undefined>): Http
       if (first < 1 || last === first) throw new Error(`KILN_SONAR_SERVERS: '${entry}' is not name=URL=credentialId`);
       return { name: entry.slice(0, first), url: entry.slice(first + 1, last), credentialsId: entry.slice(last + 1) };
     });
+    const gitlabConnections = v('KILN_GITLAB_CONNECTIONS').split(',').map((x) => x.trim()).filter(Boolean).map((entry) => {
+      const first = entry.indexOf('=');
+      const last = entry.lastIndexOf('=');
+      if (first < 1 || last === first) throw new Error(`KILN_GITLAB_CONNECTIONS: '${entry}' is not name=URL=credentialId`);
+      return { name: entry.slice(0, first), url: entry.slice(first + 1, last), credentialsId: entry.slice(last + 1) };
+    });
     const bot = v('KILN_SLACK_BOT_USER') ? v('KILN_SLACK_BOT_USER') === 'true' : true;
     return {
       slack: v('KILN_SLACK_CREDENTIAL') ? { baseUrl: v('KILN_SLACK_BASE_URL') || (bot ? 'https://slack.com/api/' : ''), teamDomain: v('KILN_SLACK_TEAM_DOMAIN'), tokenCredentialId: v('KILN_SLACK_CREDENTIAL'), botUser: bot, room: v('KILN_SLACK_CHANNEL') } : null,
       github: v('KILN_GITHUB_CREDENTIAL') ? { apiUrl: v('KILN_GITHUB_API_URL') || 'https://api.github.com', credentialsId: v('KILN_GITHUB_CREDENTIAL') } : null,
       gitlab: v('KILN_GITLAB_CREDENTIAL') && v('KILN_GITLAB_URL') ? { url: v('KILN_GITLAB_URL'), credentialsId: v('KILN_GITLAB_CREDENTIAL') } : null,
+      gitlabConnections,
       sonar,
       zulip: v('KILN_ZULIP_CREDENTIAL') ? { url: v('KILN_ZULIP_URL'), email: v('KILN_ZULIP_EMAIL'), apiKeyCredentialId: v('KILN_ZULIP_CREDENTIAL'), stream: v('KILN_ZULIP_STREAM'), topic: v('KILN_ZULIP_TOPIC'), fullJobPathAsDefaultTopic: false } : null,
       httpRequest: { allowedHosts: [], allowPrivate: v('KILN_HTTP_REQUEST_PRIVATE') !== 'false' },

@@ -176,6 +176,7 @@ export const BuildCause = Answer({
   upstreamJob: Type.Optional(NullableString()),
   upstreamBuild: Type.Optional(Nullable(Type.Integer())),
   stage: Type.Optional(NullableString({ description: 'restart: the top-level stage the build restarted at' })),
+  env: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "variables the cause gives the build (a GitLab hook's gitlabSourceBranch, ...)" })),
 }, { $id: 'BuildCause' });
 
 export const StageNode = Type.Recursive((This) => Answer({
@@ -626,6 +627,7 @@ export const HttpServiceSettings = Answer({
   slack: Nullable(Answer({ baseUrl: Type.String(), teamDomain: Type.String(), tokenCredentialId: Type.String(), botUser: Type.Boolean(), room: Type.String() })),
   github: Nullable(Answer({ apiUrl: Type.String(), credentialsId: Type.String() })),
   gitlab: Nullable(Answer({ url: Type.String(), credentialsId: Type.String() })),
+  gitlabConnections: Type.Optional(Type.Array(Answer({ name: Type.String(), url: Type.String(), credentialsId: Type.String() }), { description: "named GitLab connections: gitLabConnection('name') picks one" })),
   sonar: Type.Array(Answer({ name: Type.String(), url: Type.String(), credentialsId: Type.String() })),
   httpRequest: Answer({ allowedHosts: Type.Array(Type.String()), allowPrivate: Type.Boolean() }),
   zulip: Type.Optional(Nullable(Answer({ url: Type.String(), email: Type.String(), apiKeyCredentialId: Type.String(), stream: Type.String(), topic: Type.String(), fullJobPathAsDefaultTopic: Type.Boolean() }))),

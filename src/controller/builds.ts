@@ -846,7 +846,8 @@ export class BuildManager {
       nodes: loggedNodes(this.#nodes, this.#logOf(job.name, build.number)),
       baseEnv: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
       globalEnv: await this.#globalEnv().catch(() => ({})),
-      extraEnv: build.scm?.branch ? { BRANCH_NAME: build.scm.branch } : {},
+      // What the causes contribute (a GitLab hook's gitlabSourceBranch, ...), then BRANCH_NAME.
+      extraEnv: { ...Object.assign({}, ...build.causes.map((c) => c.env ?? {})), ...(build.scm?.branch ? { BRANCH_NAME: build.scm.branch } : {}) },
       services: {
         ...(libraryResolver ? { libraries: libraryResolver } : {}),
         stashes: {

@@ -480,6 +480,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   let ready = false;
   const app = buildHttp({
     store, builds, files, logs, queue, agents, auth, events, folders, health, logger,
+    gitlabConnectionNames: async () => ((await httpServices.get()).gitlabConnections ?? []).map((x) => x.name),
     libraryContents: (script, job, who) => loadLibraries(libraries.resolverFor({ id: '', name: job ?? '' }, { retrievers: lintRetrieverAccess({ store, folders, credentials }, who, job) }), libraryRequests(script), () => {}),
     buildLibraryFiles: async (job, lib) => {
       // At the commit the build used; a library that refuses other versions gives its default one.

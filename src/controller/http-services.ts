@@ -1,5 +1,5 @@
 // The controller's HTTP services for builds (core/http-services.ts): the Slack workspace, Zulip, the
-// GitHub and GitLab APIs, the SonarQube servers, and the hosts httpRequest may reach on the
+// GitHub and GitLab APIs (and named GitLab connections, gitLabConnection('name')), the SonarQube servers, and the hosts httpRequest may reach on the
 // controller's own network, kept as one settings document ('http-services', store/settings.ts)
 // that only admins read or change (http-services-http.ts, auth/policy.ts):
 //
@@ -14,7 +14,7 @@ import type { HttpServiceSettings, HttpServices, SonarServer } from '../core/htt
 import type { JsonValue, Store } from '../store/types.ts';
 import { ApiError, invalidField } from './http-errors.ts';
 
-export const NO_HTTP_SERVICES: HttpServiceSettings = { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null };
+export const NO_HTTP_SERVICES: HttpServiceSettings = { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, gitlabConnections: [] };
 
 const bad = (field: string, message: string): ApiError => invalidField(field, message);
 
@@ -52,7 +52,7 @@ function url(o: Record<string, unknown>, field: string, key: string, required: b
 /** Checks a PUT body part by part; a part not given is cleared. */
 export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
   const b = obj(body, 'body');
-  only(b, 'body', ['slack', 'github', 'gitlab', 'sonar', 'httpRequest', 'zulip']);
+  only(b, 'body', ['slack', 'github', 'gitlab', 'gitlabConnections', 'sonar', 'httpRequest', 'zulip']);
   const out: HttpServiceSettings = structuredClone(NO_HTTP_SERVICES);
   if (b.slack !== undefined && b.slack !== null) {
     const s = obj(b.slack, 'slack');
@@ -73,6 +73,19 @@ export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
     const g = obj(b.gitlab, 'gitlab');
     only(g, 'gitlab', ['url', 'credentialsId']);
     out.gitlab = { url: url(g, 'gitlab', 'url', true), credentialsId: text(g, 'gitlab', 'credentialsId', true, 255) };
+  }
+  if (b.gitlabConnections !== undefined && b.gitlabConnections !== null) {
+    if (!Array.isArray(b.gitlabConnections) || b.gitlabConnections.length > 50) throw bad('gitlabConnections', 'a list of at most 50 connections');
+    const names = new Set<string>();
+    out.gitlabConnections = b.gitlabConnections.map((x, i) => {
+      const at = `gitlabConnections[${i}]`;
+      const c = obj(x, at);
+      only(c, at, ['name', 'url', 'credentialsId']);
+      const name = text(c, at, 'name', true, 100);
+      if (names.has(name)) throw bad(`${at}.name`, `'${name}' is already the name of another connection`);
+      names.add(name);
+      return { name, url: url(c, at, 'url', true), credentialsId: text(c, at, 'credentialsId', true, 255) };
+    });
   }
   if (b.sonar !== undefined) {
     if (!Array.isArray(b.sonar) || b.sonar.length > 50) throw bad('sonar', 'a list of at most 50 servers');
@@ -133,7 +146,7 @@ export class HttpServicesService {
   async put(actor: string, body: unknown, address: string): Promise<HttpServiceSettings> {
     const s = checkHttpServiceSettings(body);
     await this.#store.settings.put('http-services', s as unknown as JsonValue);
-    const parts = [s.slack && 'slack', s.zulip && 'zulip', s.github && 'github', s.gitlab && 'gitlab', s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`].filter(Boolean);
+    const parts = [s.slack && 'slack', s.zulip && 'zulip', s.github && 'github', s.gitlab && 'gitlab', s.gitlabConnections?.length && `gitlabConnections(${s.gitlabConnections.map((x) => x.name).join(',')})`, s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`].filter(Boolean);
     await this.#audit({ actor, action: 'settings.http-services', target: 'http-services', detail: parts.join(' '), address });
     return s;
   }

@@ -37,6 +37,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import fsp from 'node:fs/promises';
 import { loadPipeline, type LoadResult } from '../pipeline/load.ts';
+import { gitlabConnectionProblems } from './gitlab-trigger.ts';
 import { diag, startPos } from '../pipeline/diagnostics.ts';
 import type { LibraryContent } from '../core/libraries.ts';
 import { replayPathProblem } from '../util/libraries.ts';
@@ -103,6 +104,8 @@ export interface AgentInfo {
 
 export interface HttpContext {
   store: Store;
+  /** The names of the GitLab connections configured (HTTP services), for the lint's gitLabConnection check. */
+  gitlabConnectionNames?: () => Promise<string[]>;
   builds: BuildManager;
   files: BuildFiles;
   logs: LogStore;
@@ -152,7 +155,11 @@ async function lintScript(ctx: HttpContext, script: string, job: string | null, 
   } catch (err) {
     return { model: null, diagnostics: [diag('library', err instanceof Error ? err.message : String(err), { start: startPos, end: startPos })] };
   }
-  return loadPipeline(script, ctx.builds.registry, { libraries });
+  const loaded = loadPipeline(script, ctx.builds.registry, { libraries });
+  // gitLabConnection('name') against the controller's GitLab connections (gitlab-trigger.ts).
+  const names = await ctx.gitlabConnectionNames?.().catch(() => null);
+  if (names) loaded.diagnostics.push(...gitlabConnectionProblems(script, names));
+  return loaded;
 }
 
 function checkScriptSize(script: string, what: string): void {

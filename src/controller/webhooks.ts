@@ -2,7 +2,13 @@
 //
 //   POST /api/v1/webhooks/generic   { "repository": URL, "branch": NAME, "commit"?: SHA, "params"?: {..} }
 //   POST /api/v1/webhooks/github    GitHub push event   (X-GitHub-Event: push | ping | ...)
-//   POST /api/v1/webhooks/gitlab    GitLab push event   (X-Gitlab-Event: Push Hook | ...)
+//   POST /api/v1/webhooks/gitlab    GitLab push event   (X-Gitlab-Event: Push Hook | Merge Request Hook | ...)
+//
+// Jobs with a `gitlab(...)` trigger (gitlab-trigger.ts) are the GitLab plugin's: GitLab's Push Hook
+// and Merge Request Hook build them as its parameters say (branch filters, merge request actions,
+// the trigger's secretToken vouching for the hook as the webhook secret does), on the hook's
+// branch and commit, with the plugin's gitlab* variables. Other jobs are built by pushes only, as
+// below.
 //
 // Every enabled job whose Jenkinsfile comes from git (definition kind 'git') with the pushed
 // repository and branch gets a build, with the commit recorded on it (build.scm), so that the
@@ -75,6 +81,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Build, BuildCause, Job, JsonValue, Store } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import { branchOnly, type FireOutcome, type TriggerTarget } from './triggers.ts';
+import { gitlabDecision, gitlabTokenJobs, gitlabTriggerOf, type GitLabEvent } from './gitlab-trigger.ts';
 import { accessOf, allows } from './auth/policy.ts';
 import type { AuthService } from './auth/service.ts';
 import { CSRF_HEADER } from './auth/http.ts';
@@ -188,15 +195,26 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
       return reply.code(200).send(await startMatching(ctx, push, sender));
     });
 
-    scope.post('/api/v1/webhooks/gitlab', hook('gitlabWebhook', 'A GitLab webhook (Push Hook; X-Gitlab-Event)', S.ProviderPushBody, { 200: pushed, 202: ignored }), async (req, reply) => {
-      const sender = verify(req, 'gitlab');
+    scope.post('/api/v1/webhooks/gitlab', hook('gitlabWebhook', 'A GitLab webhook (Push Hook, Merge Request Hook; X-Gitlab-Event)', S.ProviderPushBody, { 200: pushed, 202: ignored }), async (req, reply) => {
+      // A token that is a job's gitlab trigger's secretToken vouches for those jobs (gitlab-trigger.ts).
+      const token = header(req, 'x-gitlab-token');
+      const tokenJobs = token !== null && !(ctx.secret && sameSecret(token, ctx.secret)) ? gitlabTokenJobs(await ctx.store.jobs.list(), token) : new Set<string>();
+      // Those jobs trust it (startGitLabTriggered); for any other job it is from its user, or from nobody.
+      const caller = tokenJobs.size > 0 ? ctx.caller?.(req) ?? null : null;
+      const sender: Sender = tokenJobs.size === 0 ? verify(req, 'gitlab') : caller ? { kind: 'user', caller } : { kind: 'anonymous' };
       const event = header(req, 'x-gitlab-event');
-      if (!event) throw bad('GitLab webhook: the X-Gitlab-Event header is missing (Push Hook, ...)');
+      if (!event) throw bad('GitLab webhook: the X-Gitlab-Event header is missing (Push Hook, Merge Request Hook, ...)');
       const body = jsonBody(req, 'GitLab webhook');
-      if (event !== 'Push Hook') return ignore(reply, `GitLab '${event}' events start no builds; only Push Hook events do`);
+      if (event === 'Merge Request Hook') {
+        const mr = gitlabMergeRequest(body);
+        return reply.code(200).send(await startGitLabTriggered(ctx, mr, sender, tokenJobs, { triggered: [] }));
+      }
+      if (event !== 'Push Hook') return ignore(reply, `GitLab '${event}' events start no builds; only Push Hook and Merge Request Hook events do`);
       const push = gitlabPush(body);
       if (typeof push === 'string') return reply.code(200).send({ triggered: [], ignored: push } satisfies WebhookAnswer);
-      return reply.code(200).send(await startMatching(ctx, push, sender));
+      // Jobs with a gitlab trigger act by its parameters; the others as on any push.
+      const plain = await startMatching(ctx, push, sender);
+      return reply.code(200).send(await startGitLabTriggered(ctx, { ...gitlabPushEvent(body, push), urls: push.urls }, sender, tokenJobs, plain));
     });
   });
 }
@@ -355,6 +373,103 @@ function gitlabPush(b: Record<string, unknown>): Push | string {
   return { urls, branch, commit, params: {}, cause: { type: 'webhook', description: `Started by a GitLab push by ${typeof user === 'string' && user ? user : 'an unknown user'}`, userId: typeof user === 'string' ? user : null }, hook: 'GitLab' };
 }
 
+/** A text field of a hook's body, '' when absent; at most 10 000 characters (a cause's variable). */
+function field(o: unknown, ...path: string[]): string {
+  let v: unknown = o;
+  for (const k of path) v = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
+  return typeof v === 'string' ? v.slice(0, 10_000) : typeof v === 'number' ? String(v) : '';
+}
+
+/** The gitlab-plugin's variables of a push (CauseData.getBuildVariables), for jobs with a gitlab trigger. */
+function gitlabPushEvent(b: Record<string, unknown>, push: Push): GitLabEvent {
+  const commits = Array.isArray(b.commits) ? b.commits as unknown[] : [];
+  const last = commits.find((c) => field(c, 'id') === push.commit) ?? commits[commits.length - 1];
+  const user = field(b, 'user_name');
+  const env: Record<string, string> = {
+    gitlabBranch: push.branch, gitlabSourceBranch: push.branch, gitlabTargetBranch: push.branch, gitlabActionType: 'PUSH',
+    gitlabUserName: user, gitlabUserUsername: field(b, 'user_username'), gitlabUserEmail: field(b, 'user_email'),
+    gitlabSourceRepoHomepage: field(b, 'repository', 'homepage'), gitlabSourceRepoName: field(b, 'repository', 'name'), gitlabSourceNamespace: field(b, 'project', 'namespace'),
+    gitlabSourceRepoURL: field(b, 'repository', 'url'), gitlabSourceRepoSshUrl: field(b, 'repository', 'git_ssh_url'), gitlabSourceRepoHttpUrl: field(b, 'repository', 'git_http_url'),
+    gitlabMergeRequestTitle: '', gitlabMergeRequestDescription: '', gitlabTargetRepoName: '', gitlabTargetNamespace: '', gitlabTargetRepoSshUrl: '', gitlabTargetRepoHttpUrl: '',
+    gitlabBefore: field(b, 'before'), gitlabAfter: field(b, 'after'),
+  };
+  return {
+    kind: 'push', source: push.branch, target: push.branch, commit: push.commit ?? '', lastMessage: field(last, 'message'), action: '', state: '', draft: false, newCommits: true,
+    description: '', fork: false, env, who: field(last, 'author', 'name') || user || 'an unknown user',
+  };
+}
+
+/** A Merge Request Hook's body: its branches, commit, action and the plugin's variables. */
+function gitlabMergeRequest(b: Record<string, unknown>): GitLabEvent & { urls: string[] } {
+  const what = 'GitLab merge request';
+  const a = obj(b, 'object_attributes', what);
+  const project = (b.project ?? {}) as Record<string, unknown>;
+  const target = (a.target ?? {}) as Record<string, unknown>;
+  const source = (a.source ?? {}) as Record<string, unknown>;
+  const urls = [target.git_http_url, target.git_ssh_url, target.web_url, project.git_http_url, project.git_ssh_url, project.web_url].filter((u): u is string => typeof u === 'string' && u !== '');
+  if (urls.length === 0) throw bad(`${what}: 'object_attributes.target.git_http_url' is missing (or project.git_http_url)`);
+  const sourceBranch = branchOf(str(a, 'source_branch', what, 'the branch the request merges'), 'object_attributes.source_branch', what);
+  const targetBranch = branchOf(str(a, 'target_branch', what, 'the branch the request merges into'), 'object_attributes.target_branch', what);
+  const iid = a.iid;
+  if (typeof iid !== 'number' || !Number.isInteger(iid) || iid < 1) throw bad(`${what}: 'object_attributes.iid' must be the request's number`);
+  const commit = sha(field(a, 'last_commit', 'id') || undefined, 'object_attributes.last_commit.id', what);
+  const user = field(b, 'user', 'name');
+  const assignees = Array.isArray(b.assignees) ? b.assignees as unknown[] : [];
+  const env: Record<string, string> = {
+    gitlabBranch: sourceBranch, gitlabSourceBranch: sourceBranch, gitlabTargetBranch: targetBranch, gitlabActionType: 'MERGE',
+    gitlabUserName: user, gitlabUserUsername: field(b, 'user', 'username'), gitlabUserEmail: field(b, 'user', 'email'),
+    gitlabSourceRepoHomepage: field(source, 'homepage') || field(source, 'web_url'), gitlabSourceRepoName: field(source, 'name'), gitlabSourceNamespace: field(source, 'namespace'),
+    gitlabSourceRepoURL: field(source, 'url') || field(source, 'git_ssh_url'), gitlabSourceRepoSshUrl: field(source, 'git_ssh_url'), gitlabSourceRepoHttpUrl: field(source, 'git_http_url'),
+    gitlabMergeRequestTitle: field(a, 'title'), gitlabMergeRequestDescription: field(a, 'description'), gitlabMergeRequestId: field(a, 'id'), gitlabMergeRequestIid: String(iid),
+    gitlabMergeRequestState: field(a, 'state'), gitlabMergeRequestLastCommit: commit, gitlabMergeRequestTargetProjectId: field(a, 'target_project_id'),
+    gitlabMergeRequestAssignee: field(assignees[0], 'username'), gitlabMergedByUser: field(a, 'action') === 'merge' ? user : '',
+    gitlabTargetRepoName: field(target, 'name'), gitlabTargetNamespace: field(target, 'namespace'), gitlabTargetRepoSshUrl: field(target, 'git_ssh_url'), gitlabTargetRepoHttpUrl: field(target, 'git_http_url'),
+    gitlabBefore: field(a, 'oldrev'), gitlabAfter: commit,
+  };
+  const draft = a.work_in_progress === true || a.draft === true;
+  const sp = a.source_project_id;
+  const tp = a.target_project_id;
+  return {
+    kind: 'merge', source: sourceBranch, target: targetBranch, commit, lastMessage: field(a, 'last_commit', 'message'), action: field(a, 'action'), state: field(a, 'state'),
+    draft, newCommits: field(a, 'oldrev') !== '', description: field(a, 'description'), fork: sp !== undefined && tp !== undefined && sp !== tp, env, who: user || 'an unknown user', urls,
+  };
+}
+
+/**
+ * The jobs of the hook's repository that have a gitlab trigger: each builds what its trigger
+ * asks (gitlab-trigger.ts) when the hook is trusted for it (signed, its secretToken, or a user
+ * who may build it); added to `answer` (the plain pushes' answer).
+ */
+async function startGitLabTriggered(ctx: WebhookContext, e: GitLabEvent & { urls: string[] }, sender: Sender, tokenJobs: Set<string>, answer: WebhookAnswer): Promise<WebhookAnswer> {
+  const urls = new Set(e.urls.map(normalizeRepoUrl));
+  const jobs = (await ctx.store.jobs.list()).filter((j) => j.definition.kind === 'git' && urls.has(normalizeRepoUrl(j.definition.url)) && gitlabTriggerOf(j) !== null);
+  const fail = (job: Job, message: string) => (answer.failed ??= []).push({ job: job.name, message });
+  const skipped: string[] = [];
+  for (const job of jobs) {
+    if (job.disabled || job.definition.kind !== 'git') { skipped.push(`${job.name}: disabled`); continue; }
+    const trusted = sender.kind === 'signed' || tokenJobs.has(job.id) || (sender.kind === 'user' && (await sender.caller.mayBuild(job)));
+    if (!trusted) {
+      fail(job, `this GitLab hook is not signed for job '${job.name}': set the hook's Secret token to the trigger's secretToken or to the webhook secret (admins see it on the job's page)`);
+      continue;
+    }
+    const d = gitlabDecision(gitlabTriggerOf(job)!, e);
+    if (!d.build) { skipped.push(`${job.name}: ${d.reason}`); continue; }
+    try {
+      const cause: BuildCause = { type: 'webhook', description: d.description, userId: e.env.gitlabUserUsername || null, env: d.env };
+      const b = await ctx.builds.trigger(job.name, { params: {}, causes: [cause], scm: { url: job.definition.url, branch: d.branch, commit: d.commit } });
+      answer.triggered.push({ job: job.name, number: b.number });
+      ctx.log?.(`webhooks: ${job.name} #${b.number}: ${d.description} (${d.branch} at ${d.commit})`);
+    } catch (err) {
+      fail(job, (err as Error).message);
+    }
+  }
+  // The plain push's "no job builds ..." is no reason when a job with the trigger was there.
+  if (jobs.length > 0) delete answer.ignored;
+  if (answer.triggered.length === 0 && skipped.length > 0) answer.ignored = skipped.join('; ');
+  else if (answer.triggered.length === 0 && jobs.length === 0 && e.kind === 'merge') answer.ignored = `no job with a gitlab trigger builds ${[...urls][0] ?? '?'}: merge request hooks start only those`;
+  return answer;
+}
+
 function str(b: Record<string, unknown>, key: string, what: string, hint: string): string {
   const v = b[key];
   if (v === undefined || v === null) throw bad(`${what}: '${key}' is missing (${hint})`);
@@ -427,7 +542,7 @@ export function sameRepository(a: string, b: string): boolean {
  */
 export async function startMatching(ctx: WebhookContext, push: Push, sender: Sender = { kind: 'signed' }): Promise<WebhookAnswer> {
   const wanted = new Set(push.urls.map(normalizeRepoUrl));
-  const jobs = (await ctx.store.jobs.list()).filter((j) => j.definition.kind === 'git' && wanted.has(normalizeRepoUrl(j.definition.url)));
+  const jobs = (await ctx.store.jobs.list()).filter((j) => j.definition.kind === 'git' && wanted.has(normalizeRepoUrl(j.definition.url)) && !(push.hook === 'GitLab' && gitlabTriggerOf(j)));
   const matching = jobs.filter((j) => j.definition.kind === 'git' && branchOnly(j.definition.branch) === push.branch);
   const enabled = matching.filter((j) => !j.disabled);
   const answer: WebhookAnswer = { triggered: [] };

@@ -34,6 +34,19 @@ export interface GitLabSettings {
   credentialsId: string;
 }
 
+/**
+ * A named GitLab connection (the GitLab plugin's GitLabConnection): `gitLabConnection('name')`
+ * in a job's options or properties picks it for the build's GitLab steps.
+ */
+export interface GitLabConnection {
+  /** What gitLabConnection('...') names; one line. */
+  name: string;
+  /** 'https://gitlab.example' (the API is under /api/v4). */
+  url: string;
+  /** A secret text credential holding a token with the api scope. */
+  credentialsId: string;
+}
+
 export interface SonarServer {
   name: string;
   /** 'https://sonar.example'. */
@@ -71,6 +84,8 @@ export interface HttpServiceSettings {
   slack: SlackSettings | null;
   github: GitHubSettings | null;
   gitlab: GitLabSettings | null;
+  /** Named GitLab connections (gitLabConnection('name')); absent: none. */
+  gitlabConnections?: GitLabConnection[];
   sonar: SonarServer[];
   httpRequest: HttpRequestSettings;
   /** Zulip (zulipSend); absent or null: not configured. */

@@ -192,6 +192,8 @@ export interface BuildCause {
   upstreamBuild?: number | null;
   /** restart: the top-level stage the build restarted at (Restart from Stage). */
   stage?: string | null;
+  /** Variables the cause gives the build's environment (a GitLab hook's gitlabSourceBranch, ...), as Jenkins' causes contribute them. */
+  env?: Record<string, string>;
 }
 
 /** The source revision a build was started for or checked out (webhooks, checkout). */

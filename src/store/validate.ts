@@ -253,6 +253,15 @@ export function checkCauses(v: unknown): BuildCause[] {
     if (c['upstreamJob'] !== undefined) out.upstreamJob = c['upstreamJob'] === null ? null : checkJobName(c['upstreamJob']);
     if (c['upstreamBuild'] !== undefined) out.upstreamBuild = checkIntOrNull(c['upstreamBuild'], `${at}.upstreamBuild`, 1);
     if (c['stage'] !== undefined) out.stage = checkStringOrNull(c['stage'], `${at}.stage`, { max: 1024 });
+    if (c['env'] !== undefined) {
+      const e = c['env'];
+      if (!isObject(e) || Object.keys(e).length > 100) throw invalid(`${at}.env must be an object of at most 100 variables`, `${at}.env`);
+      out.env = {};
+      for (const [k, x] of Object.entries(e)) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]{0,99}$/.test(k)) throw invalid(`${at}.env: '${k.slice(0, 100)}' is not a variable name`, `${at}.env`);
+        out.env[k] = checkString(x, `${at}.env.${k}`, { max: 10_000 });
+      }
+    }
     return out;
   });
 }

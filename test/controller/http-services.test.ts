@@ -32,7 +32,7 @@ describe('HTTP services on a controller', () => {
   test('admins only; refused values name their field; no secret in the settings', async () => {
     const empty = await api('GET', '/api/v1/settings/http-services');
     assert.equal(empty.status, 200, empty.text);
-    assert.deepEqual(empty.json, { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null });
+    assert.deepEqual(empty.json, { slack: null, github: null, gitlab: null, gitlabConnections: [], sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null });
     assert.equal((await asDev('GET', '/api/v1/settings/http-services')).status, 403);
     assert.equal((await asDev('PUT', '/api/v1/settings/http-services', {})).status, 403);
     const bad = async (body: unknown, re: RegExp) => {
@@ -47,6 +47,15 @@ describe('HTTP services on a controller', () => {
     await bad({ httpRequest: { allowedHosts: ['bad host'] } }, /^httpRequest\.allowedHosts:/);
     await bad({ zulip: { url: 'https://acme.zulipchat.com', email: 'bot@acme', apiKey: 'k' } }, /^zulip\.apiKey: unknown field/);
     await bad({ zulip: { url: 'https://acme.zulipchat.com', email: 'bot@acme' } }, /^zulip\.apiKeyCredentialId: is required/);
+    // Named GitLab connections (gitLabConnection('name')): a name, a URL, a credential by id; no token.
+    await bad({ gitlabConnections: [{ name: 'corp', url: 'https://gitlab.corp', credentialsId: 'g', token: 'glpat-x' }] }, /^gitlabConnections\[0\]\.token: unknown field/);
+    await bad({ gitlabConnections: [{ name: 'a', url: 'https://g1', credentialsId: 'g' }, { name: 'a', url: 'https://g2', credentialsId: 'g' }] }, /^gitlabConnections\[1\]\.name: 'a' is already the name of another connection/);
+    await bad({ gitlabConnections: [{ name: 'a\nb', url: 'https://g1', credentialsId: 'g' }] }, /^gitlabConnections\[0\]\.name: one line/);
+    await bad({ gitlabConnections: [{ name: 'a', url: 'https://g1' }] }, /^gitlabConnections\[0\]\.credentialsId: is required/);
+    assert.equal((await asDev('PUT', '/api/v1/settings/http-services', { gitlabConnections: [{ name: 'a', url: 'https://g1', credentialsId: 'g' }] })).status, 403);
+    const g = await api('PUT', '/api/v1/settings/http-services', { gitlabConnections: [{ name: 'corp', url: 'https://gitlab.corp', credentialsId: 'gl-corp' }] });
+    assert.equal(g.status, 200, g.text);
+    assert.deepEqual((await api('GET', '/api/v1/settings/http-services')).json.gitlabConnections, [{ name: 'corp', url: 'https://gitlab.corp', credentialsId: 'gl-corp' }]);
     const z = await api('PUT', '/api/v1/settings/http-services', { zulip: { url: 'https://acme.zulipchat.com', email: 'bot@acme', apiKeyCredentialId: 'zk', stream: 'builds' } });
     assert.equal(z.status, 200, z.text);
     assert.deepEqual(z.json.zulip, { url: 'https://acme.zulipchat.com', email: 'bot@acme', apiKeyCredentialId: 'zk', stream: 'builds', topic: '', fullJobPathAsDefaultTopic: false });

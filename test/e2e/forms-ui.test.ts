@@ -182,6 +182,20 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
     await form.getByRole('button', { name: 'Save' }).click();
     await fieldError(sonar, 'Server URL', /^An http or https URL$/);
     await sonar.getByLabel('Server URL').fill('https://sonar.example');
+    // A named GitLab connection (gitLabConnection('corp')): a name taken twice is said under the second.
+    await form.getByRole('button', { name: 'Add GitLab connection' }).click();
+    await form.getByRole('button', { name: 'Add GitLab connection' }).click();
+    for (const [i, url] of [[1, 'https://gitlab.corp'], [2, 'https://gitlab.other']] as const) {
+      const g = form.getByRole('group', { name: `GitLab connection ${i}` });
+      await g.getByLabel('GitLab URL').fill(url);
+      await g.getByLabel('API token credential').selectOption('slack-token');
+      await g.getByLabel('Connection name').fill('corp'); // the group is named after it from now on
+    }
+    await form.getByRole('button', { name: 'Save' }).click();
+    await fieldError(form.getByRole('group', { name: 'GitLab connection corp' }).nth(1), 'Connection name', /'corp' is already the name of another connection/);
+    await form.getByRole('group', { name: 'GitLab connection corp' }).nth(1).getByRole('button', { name: 'Remove connection' }).click();
+    await page.getByRole('dialog', { name: 'Remove' }).getByRole('button', { name: 'Remove' }).click();
+    await form.getByRole('status').filter({ hasText: 'Removed the GitLab connection corp.' }).waitFor();
     await form.getByRole('button', { name: 'Configure GitHub' }).click();
     await form.getByLabel('GitHub credential').selectOption('slack-token');
     await form.getByRole('button', { name: 'Save' }).click();
@@ -202,6 +216,8 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
     const saved = await kiln.api('GET', '/api/v1/settings/http-services');
     assert.equal(saved.slack.room, '#builds');
     assert.deepEqual(saved.sonar, [{ name: 'sq', url: 'https://sonar.example', credentialsId: '' }]);
+    assert.deepEqual(saved.gitlabConnections, [{ name: 'corp', url: 'https://gitlab.corp', credentialsId: 'slack-token' }]);
+    assert.equal(await again.getByRole('group', { name: 'GitLab connection corp' }).getByLabel('GitLab URL').inputValue(), 'https://gitlab.corp');
 
     // Removing GitHub asks in the page's dialog; Cancel keeps it.
     await again.getByRole('button', { name: 'Remove GitHub' }).click();

@@ -54,6 +54,12 @@ for (const kind of KINDS) {
       assert.equal((await s.jobs.get('a'))!.nextBuildNumber, 3);
       await rejectsWith(s.builds.create('zz'), 'not-found', /no job named 'zz'/);
       await rejectsWith(s.builds.create('a', { params: { bad: Number.NaN } }), 'invalid', /params.bad: NaN cannot be stored/);
+      // A cause's variables (a GitLab hook's gitlabSourceBranch, ...) round-trip; a name no shell could take is refused.
+      const env = { gitlabSourceBranch: 'feature/x', gitlabMergeRequestIid: '7', gitlabMergeRequestDescription: 'line 1\nline "2"' };
+      await s.jobs.create({ name: 'gl', definition: def });
+      const g = await s.builds.create('gl', { causes: [{ type: 'webhook', description: 'Triggered by GitLab Merge Request #7: feature/x => main', env }] });
+      assert.deepEqual((await s.builds.get(g.id))!.causes[0]!.env, env);
+      await rejectsWith(s.builds.create('gl', { causes: [{ type: 'webhook', description: 'x', env: { 'A;B': '1' } }] }), 'invalid', /causes\[0\]\.env: 'A;B' is not a variable name/);
       await rejectsWith(s.builds.create('a', { params: { when: new Date() } as never }), 'invalid', /only plain objects/);
       await rejectsWith(s.builds.create('a', { causes: [{ type: 'magic', description: '' }] as never }), 'invalid', /causes\[0\].type/);
       await rejectsWith(s.builds.create('a', { causes: [{ type: 'restart', description: 'x', stage: 7 }] as never }), 'invalid', /causes\[0\].stage/);

@@ -63,6 +63,7 @@ import { unknownParametersLine } from '../steps/known-classes.ts';
 import { Interrupted, StepFailure, interruptionOf, throwIfAborted } from '../../core/errors.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import { passNodeGates } from '../steps/node-gates.ts';
+import { PLUGIN_PROPERTIES_KEY, type PluginProperties } from '../steps/job-properties.ts';
 import type { BodyOverrides, BuildControl, BuildScope, BuildServices, InputOutcome, InputRequest, JobProperties, StepContext } from '../steps/types.ts';
 import type { Credential } from '../../core/credentials.ts';
 import { withTimeout } from '../steps/timeout.ts';
@@ -479,6 +480,11 @@ export class PipelineRun {
       }
     }
     const o = p.options;
+    // Plugins' job properties written as options (gitLabConnection): for this build's steps.
+    if (o.pluginProperties) {
+      const mine = this.#scope.state<PluginProperties>(PLUGIN_PROPERTIES_KEY, () => new Map());
+      for (const [k, v] of Object.entries(o.pluginProperties)) mine.set(k, v);
+    }
     await this.#services.jobProperties?.({
       parameters, triggers, discarder, rateLimit: o.rateLimitBuilds,
       disableConcurrentBuilds: o.disableConcurrentBuilds ? { abortPrevious: o.disableConcurrentBuilds.abortPrevious } : null,

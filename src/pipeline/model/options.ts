@@ -52,6 +52,11 @@ const OPTIONS: Record<string, { spec: ArgSpec; stage: boolean; ignored?: boolean
   disableRestartFromStage: { stage: false, ignored: true, spec: { what: 'disableRestartFromStage', params: [] } },
   copyArtifactPermission: { stage: false, ignored: true, spec: { what: 'copyArtifactPermission', positional: 'projectNames', params: [{ name: 'projectNames', type: 'string', required: true }] } },
   rateLimitBuilds: { stage: false, spec: { what: 'rateLimitBuilds', params: [{ name: 'throttle', type: 'any', required: true }] } },
+  // The GitLab plugin's job property: the connection the build's GitLab steps use (src/plugins/checks).
+  gitLabConnection: {
+    stage: false,
+    spec: { what: 'gitLabConnection', positional: 'gitLabConnection', params: [{ name: 'gitLabConnection', type: 'string', required: true }, { name: 'jobCredentialId', type: 'string' }, { name: 'useAlternativeCredential', type: 'boolean' }] },
+  },
 };
 
 export const OPTION_NAMES = Object.keys(OPTIONS).sort();
@@ -222,6 +227,12 @@ function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>,
     }
     case 'newContainerPerStage': o.newContainerPerStage = true; return;
     case 'disableResume': o.disableResume = true; return;
+    case 'gitLabConnection': {
+      const args: Record<string, string | number | boolean | null> = {};
+      for (const [k, a] of b) args[k] = a.value === undefined ? null : (a.value as string | number | boolean | null);
+      (o.pluginProperties ??= {})[s.name] = args;
+      return;
+    }
     case 'rateLimitBuilds': {
       const r = rateLimitOf(b.get('throttle')?.value);
       if (typeof r === 'string') ctx.error('options', r, b.get('throttle')?.expr.loc ?? s.nameLoc);

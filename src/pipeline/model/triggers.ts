@@ -2,8 +2,11 @@
 //   cron('H 2 * * 1-5')   pollSCM('H/15 * * * *')   githubPush()
 //   upstream(upstreamProjects: 'lib-a,lib-b', threshold: hudson.model.Result.SUCCESS)
 //   parameterizedCron('H 2 * * * %GREETING=Hola')
+//   gitlab(triggerOnPush: true, triggerOnMergeRequest: true, branchFilterType: 'All', secretToken: '...')
+//     (its literal arguments kept as JSON text in the spec: controller/gitlab-trigger.ts reads them)
 // A cron / pollSCM spec may be an expression (cron(isMain ? '@daily' : '')): kept as specExpr,
 // evaluated and checked by the engine when the build starts; '' (written or evaluated) is no schedule.
+import { createHash } from 'node:crypto';
 import type { Expr, StringLit } from '../syntax/ast.ts';
 import { type TriggerDef } from './types.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
@@ -12,13 +15,28 @@ import { checkCron } from './cron.ts';
 
 type TriggerType = TriggerDef['type'];
 
-const GITLAB_FLAGS = [
-  'triggerOnPush', 'triggerOnMergeRequest', 'triggerOnAcceptedMergeRequest', 'triggerOnClosedMergeRequest', 'triggerOnNoteRequest',
-  'triggerOpenMergeRequestOnPush', 'triggerOnPipelineEvent', 'triggerOnApprovedMergeRequest', 'ciSkip', 'setBuildDescription',
+/** The gitlab trigger's parameters (GitLabPushTrigger's setters), also its pipelineTriggers symbol's (src/plugins/checks). */
+export const GITLAB_FLAGS = [
+  'triggerOnPush', 'triggerToBranchDeleteRequest', 'triggerOnMergeRequest', 'triggerOnlyIfNewCommitsPushed', 'triggerOnAcceptedMergeRequest',
+  'triggerOnClosedMergeRequest', 'triggerOnNoteRequest', 'triggerOnPipelineEvent', 'triggerOnApprovedMergeRequest', 'ciSkip', 'setBuildDescription',
   'addNoteOnMergeRequest', 'addCiMessage', 'addVoteOnMergeRequest', 'acceptMergeRequestOnSuccess', 'cancelPendingBuildsOnUpdate',
   'skipWorkInProgressMergeRequest',
 ];
-const GITLAB_STRINGS = ['noteRegex', 'branchFilterType', 'includeBranchesSpec', 'excludeBranchesSpec', 'sourceBranchRegex', 'targetBranchRegex', 'secretToken', 'pendingBuildName', 'labelsThatForcesBuildIfAdded'];
+/** The gitlab trigger's parameters Kiln accepts and does not act on (a lint warning; Jenkins runs such a pipeline too). */
+export const GITLAB_UNHONOURED = [
+  'triggerToBranchDeleteRequest', 'triggerOnNoteRequest', 'noteRegex', 'triggerOnPipelineEvent', 'triggerOpenMergeRequestOnPush', 'labelsThatForcesBuildIfAdded',
+  'mergeRequestLabelFilterConfig', 'cancelPendingBuildsOnUpdate', 'setBuildDescription', 'addNoteOnMergeRequest', 'addCiMessage', 'addVoteOnMergeRequest',
+  'acceptMergeRequestOnSuccess', 'pendingBuildName',
+];
+export const GITLAB_FILTERS = ['All', 'NameBasedFilter', 'RegexBasedFilter'];
+/** TriggerOpenMergeRequest's values. */
+export const GITLAB_OPEN_MR_ON_PUSH = ['never', 'source', 'both'];
+export const GITLAB_STRINGS = [
+  'triggerOpenMergeRequestOnPush', 'noteRegex', 'branchFilterType', 'branchFilterName', 'includeBranchesSpec', 'excludeBranchesSpec', 'sourceBranchRegex',
+  'targetBranchRegex', 'secretToken', 'pendingBuildName', 'labelsThatForcesBuildIfAdded',
+];
+/** Parameters of other types (a MergeRequestLabelFilterConfig map). */
+export const GITLAB_OTHERS = ['mergeRequestLabelFilterConfig'];
 
 const TRIGGERS: Record<TriggerType, ArgSpec> = {
   cron: { what: 'cron', positional: 'spec', params: [{ name: 'spec', type: 'string', required: true, literal: false }] },
@@ -30,7 +48,11 @@ const TRIGGERS: Record<TriggerType, ArgSpec> = {
   githubPush: { what: 'githubPush', params: [] },
   gitlab: {
     what: 'gitlab',
-    params: [...GITLAB_FLAGS.map((name) => ({ name, type: 'boolean' as const })), ...GITLAB_STRINGS.map((name) => ({ name, type: 'string' as const }))],
+    params: [
+      ...GITLAB_FLAGS.map((name) => ({ name, type: 'boolean' as const })),
+      ...GITLAB_STRINGS.map((name) => (name === 'triggerOpenMergeRequestOnPush' ? { name, type: 'string' as const, values: GITLAB_OPEN_MR_ON_PUSH } : { name, type: 'string' as const })),
+      ...GITLAB_OTHERS.map((name) => ({ name, type: 'any' as const })),
+    ],
   },
   parameterizedCron: { what: 'parameterizedCron', positional: 'parameterizedSpecification', params: [{ name: 'parameterizedSpecification', type: 'string', required: true }] },
 };
@@ -66,11 +88,55 @@ export function parseTriggers(ctx: Ctx, sec: Section): TriggerDef[] {
       }
       const t = b.get('threshold');
       threshold = t ? resultName(ctx, t.expr) : 'SUCCESS';
+    } else if (type === 'gitlab') {
+      specText = gitlabSpec(ctx, b);
     }
     out.push({ type, spec: specText, specExpr, threshold, loc: s.loc });
   }
   if (sec.call.closure && body.length === 0) ctx.error('empty-triggers', 'triggers can not be empty', sec.nameLoc);
   return out;
+}
+
+/**
+ * gitlab(...): its literal arguments as JSON text, the trigger's spec, which the controller's
+ * GitLab webhook reads (controller/gitlab-trigger.ts); branchFilterType and the regexes checked here.
+ */
+function gitlabSpec(ctx: Ctx, b: ReturnType<typeof bindArgs>): string {
+  const o: Record<string, string | boolean> = {};
+  for (const [k, a] of b) if (typeof a.value === 'string' || typeof a.value === 'boolean') o[k] = a.value;
+  for (const k of GITLAB_UNHONOURED) {
+    // false, '' and 'never' ask for nothing Kiln leaves undone.
+    const v = b.get(k)?.value;
+    if (b.has(k) && v !== false && v !== '' && v !== 'never') ctx.warn('triggers', `gitlab: Kiln does not act on "${k}"; the trigger works without it (docs/notifications.md, GitLab)`, b.get(k)!.expr.loc);
+  }
+  const type = o['branchFilterType'] ?? o['branchFilterName'];
+  if (type !== undefined && !GITLAB_FILTERS.includes(String(type))) {
+    ctx.error('triggers', withSuggestion(`gitlab: "branchFilterType" must be one of ${fmtList(GITLAB_FILTERS)}, got "${String(type)}"`, String(type), GITLAB_FILTERS), (b.get('branchFilterType') ?? b.get('branchFilterName'))!.expr.loc);
+  }
+  for (const k of ['sourceBranchRegex', 'targetBranchRegex', 'noteRegex']) {
+    const v = o[k];
+    if (typeof v !== 'string' || v === '') continue;
+    try {
+      new RegExp(v);
+    } catch (e) {
+      ctx.error('triggers', `gitlab: "${k}" is not a regular expression: ${(e as Error).message}`, b.get(k)!.expr.loc);
+    }
+  }
+  return gitlabSpecText(o);
+}
+
+/**
+ * The JSON text a job keeps for its gitlab trigger: the literal arguments, with the secretToken
+ * replaced by its SHA-256 (secretTokenSha256), so the token is in no store row or API answer
+ * (the controller compares a hook's token's hash with it: controller/gitlab-trigger.ts).
+ */
+export function gitlabSpecText(o: Record<string, string | boolean>): string {
+  const out = { ...o };
+  if (typeof out['secretToken'] === 'string') {
+    if (out['secretToken'] !== '') out['secretTokenSha256'] = createHash('sha256').update(out['secretToken'], 'utf8').digest('hex');
+    delete out['secretToken'];
+  }
+  return JSON.stringify(out);
 }
 
 function cronProblems(ctx: Ctx, lit: StringLit, parameterized: boolean): void {

@@ -180,6 +180,11 @@ export interface Options {
   /** rateLimitBuilds(throttle: [...]) (steps/job-properties.ts); the controller's queue delays builds by it. */
   rateLimitBuilds: { count: number; durationName: 'second' | 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year'; userBoost: boolean } | null;
   /** Options Kiln accepts but that change nothing here (durabilityHint, ...), kept for `kiln lint` notes. */
+  /**
+   * Job properties of plugins written as options, by symbol (gitLabConnection('name')): their
+   * literal arguments, which the build's steps read (steps/job-properties.ts PLUGIN_PROPERTIES_KEY).
+   */
+  pluginProperties?: Record<string, Record<string, string | number | boolean | null>>;
   ignored: { name: string; loc: Loc }[];
   wrappers: WrapperOption[];
 }

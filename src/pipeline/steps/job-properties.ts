@@ -23,6 +23,7 @@ import type { StepDecl, StepParam } from '../../core/steps.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
 import { checkCron } from '../model/cron.ts';
+import { GITLAB_FILTERS, GITLAB_UNHONOURED, gitlabSpecText } from '../model/triggers.ts';
 import { isList, isMap, type GMap, type Value } from '../script/values.ts';
 import type { JobProperties, RateLimit } from './types.ts';
 
@@ -53,6 +54,20 @@ const NO_EFFECT_CLASSES: Readonly<Record<string, string>> = {
   CopyArtifactPermissionProperty: 'copyArtifactPermission', OverrideIndexTriggersJobProperty: 'overrideIndexTriggers',
   DisableRestartFromStageJobProperty: 'disableRestartFromStage', RebuildSettings: 'RebuildSettings', JiraProjectProperty: 'JiraProjectProperty',
 };
+
+/**
+ * Job properties of plugins (their symbols are the plugins' declarations): not kept on the job,
+ * but set for the rest of the build that writes them, in options or in properties([...]), where
+ * the plugin's steps read them: the build scope's PLUGIN_PROPERTIES_KEY, a Map from the symbol
+ * to its arguments. Each build's own call sets them again (Jenkins reads the job's property when
+ * a step runs, so the effect on that build's steps is the same).
+ */
+export const PLUGIN_PROPERTIES: Readonly<Record<string, string>> = {
+  gitLabConnection: "the GitLab connection the build's GitLab steps use (the GitLab plugin's GitLabConnectionProperty)",
+};
+const PLUGIN_PROPERTY_CLASSES: Readonly<Record<string, string>> = { GitLabConnectionProperty: 'gitLabConnection' };
+export const PLUGIN_PROPERTIES_KEY = 'job.pluginProperties';
+export type PluginProperties = Map<string, Record<string, Value>>;
 
 const s = (name: string, doc: string, required = false): StepParam => ({ name, type: 'string', doc, ...(required ? { required } : {}) });
 const sym = (name: string, doc: string, params: StepParam[], positional?: string): StepDecl => ({
@@ -114,10 +129,11 @@ export function rateLimitOf(v: Value | undefined): RateLimit | string {
 }
 
 /** What a `properties([...])` call sets; notes are lines for the console (properties without effect here). */
-export function jobPropertiesOf(list: Value): { props: Required<JobProperties>; notes: string[] } {
+export function jobPropertiesOf(list: Value): { props: Required<JobProperties>; notes: string[]; plugin: PluginProperties } {
   if (!isList(list)) throw new StepFailure('properties: expects a list of job properties: properties([buildDiscarder(...), parameters([...])])');
   const props: Required<JobProperties> = { parameters: [], triggers: [], discarder: null, disableConcurrentBuilds: null, rateLimit: null };
   const notes: string[] = [];
+  const plugin: PluginProperties = new Map();
   const seen = new Set<string>();
   for (const item of list) {
     if (!isMap(item)) throw new StepFailure(`properties: ${describe(item)} is not a job property`);
@@ -128,7 +144,7 @@ export function jobPropertiesOf(list: Value): { props: Required<JobProperties>; 
       case 'buildDiscarder': props.discarder = discarderOf(item.get('strategy')); break;
       case 'disableConcurrentBuilds': props.disableConcurrentBuilds = { abortPrevious: item.get('abortPrevious') === true }; break;
       case 'parameters': props.parameters = parametersOf(item.get('parameterDefinitions')); break;
-      case 'pipelineTriggers': props.triggers = triggersOf(item.get('triggers')); break;
+      case 'pipelineTriggers': props.triggers = triggersOf(item.get('triggers'), notes); break;
       case 'rateLimitBuilds': {
         const r = rateLimitOf(item.get('throttle'));
         if (typeof r === 'string') throw new StepFailure(r);
@@ -136,11 +152,12 @@ export function jobPropertiesOf(list: Value): { props: Required<JobProperties>; 
         break;
       }
       default:
-        if (Object.hasOwn(NO_EFFECT_PROPERTIES, kind)) notes.push(`properties: ${kind} has no effect in Kiln (${NO_EFFECT_PROPERTIES[kind]})`);
-        else throw new StepFailure(`properties: ${kind} is not a job property Kiln knows (it knows buildDiscarder, disableConcurrentBuilds, parameters, pipelineTriggers, rateLimitBuilds, ${Object.keys(NO_EFFECT_PROPERTIES).join(', ')})`);
+        if (Object.hasOwn(PLUGIN_PROPERTIES, kind)) plugin.set(kind, Object.fromEntries([...item.entries()].filter(([k]) => k !== '$symbol' && k !== '$class')));
+        else if (Object.hasOwn(NO_EFFECT_PROPERTIES, kind)) notes.push(`properties: ${kind} has no effect in Kiln (${NO_EFFECT_PROPERTIES[kind]})`);
+        else throw new StepFailure(`properties: ${kind} is not a job property Kiln knows (it knows buildDiscarder, disableConcurrentBuilds, parameters, pipelineTriggers, rateLimitBuilds, ${[...Object.keys(PLUGIN_PROPERTIES), ...Object.keys(NO_EFFECT_PROPERTIES)].join(', ')})`);
     }
   }
-  return { props, notes };
+  return { props, notes, plugin };
 }
 
 /** The property's symbol, or the symbol its Jenkins class stands for. */
@@ -156,7 +173,7 @@ function kindOf(m: GMap): string {
     case 'PipelineTriggersJobProperty': return 'pipelineTriggers';
     case 'RateLimitBranchProperty$JobPropertyImpl': case 'JobPropertyImpl': return 'rateLimitBuilds';
   }
-  return NO_EFFECT_CLASSES[cls] ?? cls;
+  return NO_EFFECT_CLASSES[cls] ?? PLUGIN_PROPERTY_CLASSES[cls] ?? cls;
 }
 
 function simpleClass(m: GMap): string | null {
@@ -229,7 +246,7 @@ function parametersOf(v: Value | undefined): JobProperties['parameters'] {
   return out;
 }
 
-function triggersOf(v: Value | undefined): JobProperties['triggers'] {
+function triggersOf(v: Value | undefined, notes: string[]): JobProperties['triggers'] {
   if (!isList(v)) throw new StepFailure("pipelineTriggers: expects a list: pipelineTriggers([cron('H 2 * * *')])");
   const out: JobProperties['triggers'] = [];
   for (const t of v) {
@@ -237,7 +254,7 @@ function triggersOf(v: Value | undefined): JobProperties['triggers'] {
     const sy = t.get('$symbol');
     const cls = simpleClass(t);
     const kind = typeof sy === 'string' ? sy
-      : cls === 'TimerTrigger' ? 'cron' : cls === 'SCMTrigger' ? 'pollSCM' : cls === 'ReverseBuildTrigger' ? 'upstream' : cls === 'GitHubPushTrigger' ? 'githubPush' : cls ?? describe(t);
+      : cls === 'TimerTrigger' ? 'cron' : cls === 'SCMTrigger' ? 'pollSCM' : cls === 'ReverseBuildTrigger' ? 'upstream' : cls === 'GitHubPushTrigger' ? 'githubPush' : cls === 'GitLabPushTrigger' ? 'gitlab' : cls ?? describe(t);
     switch (kind) {
       case 'cron': case 'pollSCM': case 'parameterizedCron': {
         const key = kind === 'cron' ? 'spec' : kind === 'pollSCM' ? 'scmpoll_spec' : 'parameterizedSpecification';
@@ -258,7 +275,24 @@ function triggersOf(v: Value | undefined): JobProperties['triggers'] {
         break;
       }
       case 'githubPush': out.push({ type: 'githubPush', spec: '', threshold: null }); break;
-      default: throw new StepFailure(`pipelineTriggers: ${kind} is not a trigger Kiln has (cron, pollSCM, parameterizedCron, upstream, githubPush)`);
+      case 'gitlab': {
+        // Its arguments as JSON text, as triggers { gitlab(...) } keeps them (controller/gitlab-trigger.ts reads them).
+        const o: Record<string, string | boolean> = {};
+        for (const [k, x] of t.entries()) if (k !== '$symbol' && k !== '$class' && (typeof x === 'string' || typeof x === 'boolean')) o[k] = x;
+        const type = o['branchFilterType'] ?? o['branchFilterName'];
+        if (type !== undefined && !GITLAB_FILTERS.includes(String(type))) throw new StepFailure(`gitlab: "branchFilterType" must be one of ${GITLAB_FILTERS.join(', ')}, got "${String(type)}"`);
+        for (const k of ['sourceBranchRegex', 'targetBranchRegex', 'noteRegex']) {
+          try {
+            if (typeof o[k] === 'string') new RegExp(o[k]);
+          } catch (e) {
+            throw new StepFailure(`gitlab: "${k}" is not a regular expression: ${(e as Error).message}`);
+          }
+        }
+        for (const k of GITLAB_UNHONOURED) if (t.has(k) && ![false, '', 'never'].includes(t.get(k) as never)) notes.push(`gitlab: Kiln does not act on "${k}"; the trigger works without it (docs/notifications.md, GitLab)`);
+        out.push({ type: 'gitlab', spec: gitlabSpecText(o), threshold: null });
+        break;
+      }
+      default: throw new StepFailure(`pipelineTriggers: ${kind} is not a trigger Kiln has (cron, pollSCM, parameterizedCron, upstream, githubPush, gitlab)`);
     }
   }
   return out;

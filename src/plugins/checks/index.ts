@@ -1,20 +1,24 @@
 // Commit statuses and checks: the Pipeline GitHub Notify step (`githubNotify`), the GitHub plugin's
 // `step([$class: 'GitHubCommitStatusSetter', ...])` (status-setter.ts), the Checks API
-// plugin (`publishChecks`, `withChecks`, published to GitHub check runs) and the GitLab
-// plugin's statuses (`updateGitlabCommitStatus`, `gitlabCommitStatus`), declared as data;
-// runtime.ts calls the services' REST APIs. The API URL and token credential come from the
-// host's settings (core/http-services.ts); the repository and commit from the build's checkout
-// (GIT_URL, GIT_COMMIT) unless given. See docs/notifications.md.
+// plugin (`publishChecks`, `withChecks`, published to GitHub check runs), the GitHub Integration
+// plugin's pull-request statuses (`setGitHubPullRequestStatus`, `gitHubPRStatus`: github-pr.ts)
+// and the GitLab plugin's pipeline side (statuses, `gitlabBuilds`, `gitLabConnection`, the
+// merge request steps, the `gitlab` trigger's symbol: gitlab.ts; its webhook side is the
+// controller's, controller/gitlab-trigger.ts), declared as data; runtime.ts calls the services'
+// REST APIs. The API URL and token credential come from the host's settings
+// (core/http-services.ts); the repository and commit from the build's checkout (GIT_URL,
+// GIT_COMMIT) or its GitLab hook unless given. See docs/notifications.md.
 import type { StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
-import { CHECK_STATUSES, CHECK_CONCLUSIONS, GITLAB_STATES } from './decl.ts';
+import { CHECK_STATUSES, CHECK_CONCLUSIONS, GITLAB_STATES, GITHUB_PR_STATES } from './decl.ts';
+import { GITLAB_FILTERS, GITLAB_FLAGS, GITLAB_OPEN_MR_ON_PUSH, GITLAB_OTHERS, GITLAB_STRINGS } from '../../pipeline/model/triggers.ts';
 
 const s = (name: string, doc: string, values?: readonly string[]): StepParam => ({ name, type: 'string', doc, ...(values ? { values } : {}) });
 
 
 export const checksPlugin: PipelinePlugin = {
   name: 'checks',
-  doc: 'Commit statuses and checks: githubNotify, publishChecks / withChecks (GitHub check runs), updateGitlabCommitStatus / gitlabCommitStatus',
+  doc: 'Commit statuses and checks: githubNotify, publishChecks / withChecks (GitHub check runs), setGitHubPullRequestStatus / gitHubPRStatus, the GitLab plugin\'s statuses, gitlabBuilds, gitLabConnection and merge request steps',
   steps: [
     {
       name: 'githubNotify',
@@ -71,7 +75,7 @@ export const checksPlugin: PipelinePlugin = {
     {
       name: 'updateGitlabCommitStatus',
       jenkinsPlugin: 'GitLab',
-      differs: "one GitLab connection, the host's; the project from GIT_URL",
+      differs: "the project and commit: a merge request hook's source project and last commit, else GIT_URL's path and GIT_COMMIT",
       doc: "Set a GitLab commit status: updateGitlabCommitStatus name: 'build', state: 'success'.",
       params: [
         s('name', "the status' name (default 'jenkins')"),
@@ -83,15 +87,114 @@ export const checksPlugin: PipelinePlugin = {
     {
       name: 'gitlabCommitStatus',
       jenkinsPlugin: 'GitLab',
-      differs: "one GitLab connection, the host's; builds: and connection: are refused",
+      differs: 'builds: (statuses on other projects) is refused',
       doc: "Run a block with a GitLab commit status: gitlabCommitStatus('build') { ... }: running, then success, failed or canceled.",
       params: [
         s('name', "the status' name (default 'jenkins')"),
-        { name: 'builds', type: 'list', doc: 'refused: Kiln does not report to several GitLab connections' },
-        s('connection', 'refused: see builds'),
+        { name: 'builds', type: 'list', doc: 'refused: Kiln does not report to other projects' },
+        { name: 'connection', type: 'any', doc: "gitLabConnection('name'): the connection for this status (default: the job's)" },
       ],
       positional: 'name',
       block: 'required',
+      needsNode: false,
+    },
+    {
+      name: 'gitlabBuilds',
+      jenkinsPlugin: 'GitLab',
+      doc: "Mark statuses pending for the block: gitlabBuilds(builds: ['build', 'test']) { ... } (or options { gitlabBuilds(builds: [...]) }); each then set by its gitlabCommitStatus, those left failed or canceled when the block fails.",
+      params: [{ name: 'builds', type: 'string-or-list', required: true, doc: "the statuses' names (one string: comma-separated)" }],
+      block: 'required',
+      needsNode: false,
+    },
+    {
+      name: 'gitLabConnection',
+      kind: 'symbol',
+      jenkinsPlugin: 'GitLab',
+      jenkinsClass: 'com.dabsquared.gitlabjenkins.connection.GitLabConnectionProperty',
+      differs: "a job property for the build that sets it (options, or properties([...]) from that call on), not kept on the job",
+      doc: "The GitLab connection of the build's GitLab steps: options { gitLabConnection('gitlab') } or properties([gitLabConnection('gitlab')]).",
+      params: [
+        { name: 'gitLabConnection', type: 'string', required: true, doc: 'the name of a GitLab connection the administrator configured' },
+        s('jobCredentialId', 'with useAlternativeCredential: a credential (secret text API token) of the build used instead of the connection\'s'),
+        { name: 'useAlternativeCredential', type: 'boolean', doc: 'use jobCredentialId as the token' },
+      ],
+      positional: 'gitLabConnection',
+      block: 'none',
+      needsNode: false,
+    },
+    {
+      name: 'gitlab',
+      kind: 'symbol',
+      jenkinsPlugin: 'GitLab',
+      jenkinsClass: 'com.dabsquared.gitlabjenkins.GitLabPushTrigger',
+      differs: 'see docs/notifications.md (GitLab, the trigger): the parameters Kiln acts on, and those it only accepts',
+      doc: "The GitLab webhook trigger, in properties([pipelineTriggers([gitlab(triggerOnPush: true, triggerOnMergeRequest: true)])]) (or triggers { gitlab(...) }).",
+      params: [
+        ...GITLAB_FLAGS.map((name): StepParam => ({ name, type: 'boolean', doc: 'see the GitLab plugin' })),
+        ...GITLAB_STRINGS.map((name): StepParam => (name === 'branchFilterType' ? s(name, 'All, NameBasedFilter or RegexBasedFilter', GITLAB_FILTERS)
+          : name === 'triggerOpenMergeRequestOnPush' ? s(name, 'never, source or both (accepted, no effect)', GITLAB_OPEN_MR_ON_PUSH) : s(name, 'see the GitLab plugin'))),
+        ...GITLAB_OTHERS.map((name): StepParam => ({ name, type: 'any', doc: 'accepted, no effect' })),
+      ],
+      block: 'none',
+      needsNode: false,
+    },
+    {
+      name: 'addGitLabMRComment',
+      jenkinsPlugin: 'GitLab',
+      differs: 'a build no merge request hook started says so on the console (Jenkins only in its system log)',
+      doc: "Comment on the build's GitLab merge request: addGitLabMRComment(comment: 'Built on Kiln').",
+      params: [s('comment', 'the note (Markdown)')],
+      positional: 'comment',
+      block: 'none',
+      needsNode: false,
+    },
+    {
+      name: 'acceptGitLabMR',
+      jenkinsPlugin: 'GitLab',
+      differs: 'a build no merge request hook started says so on the console',
+      doc: "Merge the build's GitLab merge request: acceptGitLabMR(useMRDescription: true, removeSourceBranch: true).",
+      params: [
+        s('mergeCommitMessage', "the merge commit's message (default: GitLab's)"),
+        { name: 'useMRDescription', type: 'boolean', doc: "the message GitLab's 'include description in commit message' makes" },
+        { name: 'removeSourceBranch', type: 'boolean', doc: 'delete the source branch once merged' },
+      ],
+      block: 'none',
+      needsNode: false,
+    },
+    {
+      name: 'setGitHubPullRequestStatus',
+      jenkinsPlugin: 'GitHub Integration',
+      jenkinsClass: 'org.jenkinsci.plugins.github.pullrequest.pipeline.SetCommitStatusStep',
+      differs: "Kiln has no GitHub pull request trigger: the commit is GITHUB_PR_HEAD_SHA when set, else the checkout's GIT_COMMIT, on GIT_URL's repository, with the host's GitHub settings",
+      doc: "Set a commit status on the pull request's head: setGitHubPullRequestStatus(context: 'ci', state: 'SUCCESS', message: 'Build passed').",
+      params: [
+        s('context', "the status' name (default: the job's full name)"),
+        { name: 'state', type: 'string', doc: 'ERROR, FAILURE, PENDING or SUCCESS (required)', values: GITHUB_PR_STATES },
+        s('message', "the status' description"),
+      ],
+      block: 'none',
+      needsNode: false,
+    },
+    {
+      name: 'gitHubPRStatus',
+      jenkinsPlugin: 'GitHub Integration',
+      jenkinsClass: 'org.jenkinsci.plugins.github.pullrequest.builders.GitHubPRStatusBuilder',
+      differs: 'as setGitHubPullRequestStatus: the commit is GITHUB_PR_HEAD_SHA or GIT_COMMIT',
+      doc: "Set a PENDING status on the pull request's head, named after the job: gitHubPRStatus githubPRMessage('${GITHUB_PR_COND_REF} run started').",
+      params: [{ name: 'statusMessage', type: 'any', doc: "githubPRMessage('text with ${VARS}')" }],
+      positional: 'statusMessage',
+      block: 'none',
+      needsNode: true,
+    },
+    {
+      name: 'githubPRMessage',
+      kind: 'symbol',
+      jenkinsPlugin: 'GitHub Integration',
+      jenkinsClass: 'org.jenkinsci.plugins.github.pullrequest.GitHubPRMessage',
+      doc: "A message with ${VARS} of the build's environment, for gitHubPRStatus.",
+      params: [{ name: 'content', type: 'string', required: true, doc: 'the text' }],
+      positional: 'content',
+      block: 'none',
       needsNode: false,
     },
     {

@@ -12,22 +12,23 @@
 //   withChecks(name) {}     the check IN_PROGRESS at the start, COMPLETED with SUCCESS when the
 //                           block passes, FAILURE (CANCELED when aborted) with the error as its
 //                           summary when it fails; the error goes on.
-//   updateGitlabCommitStatus POST {gitlab}/api/v4/projects/{path}/statuses/{sha} (PRIVATE-TOKEN)
-//                           {state, name, target_url}; a failure is a console line, never the build's.
-//   gitlabCommitStatus(n){} running, then success / failed / canceled by the block's outcome.
+//   GitLab's steps          gitlab.ts (statuses, gitlabBuilds, MR notes and merges; named connections)
+//   setGitHubPullRequestStatus / gitHubPRStatus   github-pr.ts (the GitHub Integration plugin)
 // GitHub auth: `Authorization: Bearer <token>` (secret text, or a username/password's password).
 // The repository comes from GIT_URL (https://host/owner/repo.git, git@host:owner/repo.git), the
 // commit from GIT_COMMIT (set by checkout), unless the step gives them.
 // Security: the host's token goes only to the host's API URL: a step's gitApiUrl needs the
 // step's own credentialsId.
 import { Interrupted, KilnError, StepFailure } from '../../core/errors.ts';
-import type { GitHubSettings, GitLabSettings } from '../../core/http-services.ts';
+import type { GitHubSettings } from '../../core/http-services.ts';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
 import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
 import { HttpCallError, httpCall, jsonOf, privateAddress } from '../../util/http-client.ts';
-import { CHECK_CONCLUSIONS, CHECK_STATUSES, GITLAB_STATES } from './decl.ts';
+import { CHECK_CONCLUSIONS, CHECK_STATUSES } from './decl.ts';
 import { statusSetter } from './status-setter.ts';
+import { gitlabSteps } from './gitlab.ts';
+import { githubPrSteps } from './github-pr.ts';
 
 const str = (v: Value | undefined): string => (v === undefined || v === null ? '' : String(v));
 const TIMEOUT_MS = 30_000;
@@ -248,54 +249,13 @@ const withChecks: StepRun = async (ctx, args) => {
   }
 };
 
-// ---- GitLab -------------------------------------------------------------------------------
-
-async function gitlabStatus(ctx: StepContext, name: string, state: string): Promise<void> {
-  const host: GitLabSettings | null = (await ctx.build.services.httpServices?.settings())?.gitlab ?? null;
-  const say = (why: string) => ctx.log(`Failed to update Gitlab commit status for project '${repoPath(ctx.env.GIT_URL ?? '') ?? '?'}': ${why}`);
-  if (!host) return say(`no GitLab connection is configured (${ctx.build.services.httpServices?.configureHint ?? 'this host has none'})`);
-  const project = repoPath(ctx.env.GIT_URL ?? '');
-  const sha = ctx.env.GIT_COMMIT ?? '';
-  if (!project) return say(`GIT_URL is ${ctx.env.GIT_URL ? `'${ctx.env.GIT_URL}'` : 'not set'}: check out the GitLab repository first`);
-  if (!/^[0-9a-f]{7,64}$/i.test(sha)) return say('GIT_COMMIT is not set: check out first');
-  let token: string;
-  try {
-    token = await tokenOf(ctx, host.credentialsId, 'gitlab');
-  } catch (e) {
-    return say((e as Error).message);
-  }
-  const url = `${host.url.replace(/\/+$/, '')}/api/v4/projects/${encodeURIComponent(project)}/statuses/${sha}`;
-  try {
-    const r = await call(ctx, 'POST', url, { 'PRIVATE-TOKEN': token }, { state, name, target_url: ctx.env.BUILD_URL || undefined }, false);
-    if (r.status < 200 || r.status > 299) return say(apiMessage(r));
-  } catch (e) {
-    if (e instanceof ServiceError) return say(e.message);
-    throw e;
-  }
-}
-
-const updateGitlabCommitStatus: StepRun = async (ctx, args) => {
-  const state = str(args.values.state);
-  if (!(GITLAB_STATES as readonly string[]).includes(state)) throw new StepFailure(`updateGitlabCommitStatus: state '${state}' is not one of ${GITLAB_STATES.join(', ')}`);
-  await gitlabStatus(ctx, str(args.values.name) || 'jenkins', state);
-  return null;
-};
-
-const gitlabCommitStatus: StepRun = async (ctx, args) => {
-  if (args.values.builds !== undefined || str(args.values.connection)) throw new StepFailure('gitlabCommitStatus: builds: and connection: are not supported by Kiln: it reports to the one GitLab the administrator configured');
-  const name = str(args.values.name) || 'jenkins';
-  await gitlabStatus(ctx, name, 'running');
-  try {
-    const out = await ctx.runBody(args.body!);
-    await gitlabStatus(ctx, name, 'success');
-    return out;
-  } catch (e) {
-    await gitlabStatus(ctx, name, e instanceof Interrupted || ctx.signal.aborted ? 'canceled' : 'failed').catch(() => undefined);
-    throw e;
-  }
-};
-
 const GitHubCommitStatusSetter: StepRun = (ctx, args) => statusSetter(ctx, args, { settings: githubSettings, tokenOf, call, apiMessage, ServiceError, repoPath });
 
-const runtime: PluginRuntime = { steps: { githubNotify, publishChecks, withChecks, updateGitlabCommitStatus, gitlabCommitStatus, GitHubCommitStatusSetter } };
+const runtime: PluginRuntime = {
+  steps: {
+    githubNotify, publishChecks, withChecks, GitHubCommitStatusSetter,
+    ...gitlabSteps({ call, tokenOf, repoPath, ServiceError }),
+    ...githubPrSteps({ call, apiMessage, settings: githubSettings, target: githubTarget, ServiceError }),
+  },
+};
 export default runtime;

@@ -1,6 +1,7 @@
 // Two admin pages of the Manage area that had no UI (issue 20 point 9, issues 17/18):
 //   - HTTP services (GET|PUT /api/v1/settings/http-services, src/controller/http-services.ts): the
-//     Slack workspace, Zulip, GitHub and GitLab for checks, SonarQube servers, and where httpRequest may
+//     Slack workspace, Zulip, GitHub and GitLab for checks, named GitLab connections (gitLabConnection),
+//     SonarQube servers, and where httpRequest may
 //     reach. Tokens are never here: each service names a credential by id, chosen from the global
 //     credentials; the page says "set" (the credential exists) or "not set"/"missing", never a
 //     secret. The PUT replaces the whole settings: the page sends every part as the form shows it.
@@ -29,6 +30,7 @@ interface ServicesForm {
   slack: SlackForm | null;
   github: { apiUrl: string; credentialsId: string } | null;
   gitlab: { url: string; credentialsId: string } | null;
+  gitlabConnections: SonarForm[];
   sonar: SonarForm[];
   zulip: ZulipForm | null;
   allowedHosts: string;
@@ -39,6 +41,7 @@ const formOf = (s: Services): ServicesForm => ({
   slack: s.slack ? { ...s.slack } : null,
   github: s.github ? { ...s.github } : null,
   gitlab: s.gitlab ? { ...s.gitlab } : null,
+  gitlabConnections: (s.gitlabConnections ?? []).map((x) => ({ ...x })),
   sonar: s.sonar.map((x) => ({ ...x })),
   zulip: s.zulip ? { ...s.zulip } : null,
   allowedHosts: s.httpRequest.allowedHosts.join('\n'),
@@ -46,7 +49,7 @@ const formOf = (s: Services): ServicesForm => ({
 });
 
 const bodyOf = (f: ServicesForm) => ({
-  slack: f.slack, github: f.github, gitlab: f.gitlab, sonar: f.sonar, zulip: f.zulip,
+  slack: f.slack, github: f.github, gitlab: f.gitlab, gitlabConnections: f.gitlabConnections, sonar: f.sonar, zulip: f.zulip,
   httpRequest: { allowedHosts: f.allowedHosts.split(/[\s,]+/).filter(Boolean), allowPrivate: f.allowPrivate },
 });
 
@@ -93,9 +96,10 @@ export function HttpServicesPage() {
     if (await dlg.confirm(<>Remove {what}? Builds that use it fail until it is configured again.</>, 'Remove')) void put(g, `Removed ${what}.`);
   };
   const sonarNames = f.sonar.flatMap((_, i) => ['name', 'url', 'credentialsId'].map((k) => `sonar[${i}].${k}`));
+  const glNames = f.gitlabConnections.flatMap((_, i) => ['name', 'url', 'credentialsId'].map((k) => `gitlabConnections[${i}].${k}`));
   const fe = fieldErrors(error, [
     'slack', 'slack.baseUrl', 'slack.teamDomain', 'slack.tokenCredentialId', 'slack.botUser', 'slack.room',
-    'github', 'github.apiUrl', 'github.credentialsId', 'gitlab', 'gitlab.url', 'gitlab.credentialsId',
+    'github', 'github.apiUrl', 'github.credentialsId', 'gitlab', 'gitlab.url', 'gitlab.credentialsId', 'gitlabConnections', ...glNames,
     'sonar', ...sonarNames, 'httpRequest.allowedHosts', 'httpRequest.allowPrivate',
     'zulip', 'zulip.url', 'zulip.email', 'zulip.apiKeyCredentialId', 'zulip.stream', 'zulip.topic',
   ]);
@@ -144,6 +148,23 @@ export function HttpServicesPage() {
             <CredentialField label="GitLab credential" name="gitlab.credentialsId" hint="A secret text holding an access token with the api scope." value={gl.credentialsId} creds={c} types={['secretText', 'usernamePassword']} required onChange={(v) => change({ ...f, gitlab: { ...gl, credentialsId: v } })} />
             <button type="button" className="small danger" disabled={busy} onClick={() => void remove('the GitLab settings', { ...f, gitlab: null })}>Remove GitLab</button>
           </>}
+        </fieldset>
+        <fieldset className="card">
+          <legend>GitLab connections</legend>
+          <p className="muted">Named connections a pipeline picks with <code>gitLabConnection('name')</code> (in <code>options</code> or <code>properties</code>); without one, the GitLab above, or the only connection here.</p>
+          {f.gitlabConnections.length === 0 ? <p className="muted">None.</p> : null}
+          {f.gitlabConnections.map((g, i) => {
+            const set = (k: keyof SonarForm, v: string) => change({ ...f, gitlabConnections: f.gitlabConnections.map((x, j) => (j === i ? { ...x, [k]: v } : x)) });
+            return (
+              <div key={i} className="template" role="group" aria-label={`GitLab connection ${g.name || i + 1}`}>
+                <Field label="Connection name" name={`gitlabConnections[${i}].name`} hint="What gitLabConnection('name') names">{(id) => <input id={id} required value={g.name} onChange={(e) => set('name', e.target.value)} />}</Field>
+                <Field label="GitLab URL" name={`gitlabConnections[${i}].url`} hint="The API is under /api/v4">{(id) => <input id={id} required value={g.url} onChange={(e) => set('url', e.target.value)} placeholder="https://gitlab.example" />}</Field>
+                <CredentialField label="API token credential" name={`gitlabConnections[${i}].credentialsId`} hint="A secret text holding an access token with the api scope." value={g.credentialsId} creds={c} types={['secretText']} required onChange={(v) => set('credentialsId', v)} />
+                <button type="button" className="small danger" disabled={busy} onClick={() => void remove(`the GitLab connection ${g.name || i + 1}`, { ...f, gitlabConnections: f.gitlabConnections.filter((_, j) => j !== i) })}>Remove connection</button>
+              </div>
+            );
+          })}
+          <button type="button" className="small" onClick={() => change({ ...f, gitlabConnections: [...f.gitlabConnections, { name: '', url: '', credentialsId: '' }] })}>Add GitLab connection</button>
         </fieldset>
         <fieldset className="card">
           <legend>Zulip</legend>

@@ -1,0 +1,203 @@
+// The GitLab plugin's trigger on the controller: `triggers { gitlab(...) }` (or
+// pipelineTriggers([gitlab(...)])), whose literal parameters the job keeps as JSON text in its
+// trigger's spec (pipeline/model/triggers.ts), decides which of GitLab's Push Hook and Merge
+// Request Hook events build the job, and on which branch and commit, as the plugin's
+// GitLabPushTrigger and its handlers do. webhooks.ts calls it for the jobs of the hook's
+// repository that have the trigger (jobs without it keep the plain push behaviour there).
+//
+//   Push Hook            triggerOnPush (default true); the branch filter on the pushed branch;
+//                        a push whose last commit says [ci-skip] starts nothing (ciSkip, default true)
+//   Merge Request Hook   triggerOnMergeRequest (default true): an opened request's open, reopen,
+//                        or update with new commits (oldrev; so triggerOnlyIfNewCommitsPushed is
+//                        always so); triggerOnAcceptedMergeRequest: merge; triggerOnClosedMergeRequest:
+//                        close; triggerOnApprovedMergeRequest: approved (both default false). A draft
+//                        (work in progress) starts nothing with skipWorkInProgressMergeRequest
+//                        (default false); [ci-skip] in the description or last commit neither
+//                        (ciSkip). The filter sees the source and target branch.
+//   branchFilterType     All (default); NameBasedFilter: includeBranchesSpec / excludeBranchesSpec,
+//                        comma-separated Ant patterns (*, **, ?) on the target branch;
+//                        RegexBasedFilter: sourceBranchRegex and targetBranchRegex, whole-name matches
+//   secretToken          a hook whose X-Gitlab-Token equals it is trusted for this job
+//                        (gitlabTokenJobs), as the controller's webhook secret is; the job keeps
+//                        only its SHA-256 (secretTokenSha256), compared in constant time
+//
+// The build gets the plugin's variables (gitlabSourceBranch, gitlabTargetBranch, gitlabActionType
+// PUSH / MERGE / NOTE, gitlabMergeRequestIid, gitlabMergeRequestTargetProjectId, gitlabUserName,
+// gitlabSourceRepoHttpUrl, ... gitlabBefore, gitlabAfter) through its cause's env, and builds the
+// source branch at the hook's commit. A merge request from another project (a fork) is not built:
+// its commit is not in the job's repository's branches (the answer says so).
+// Parameters Kiln does not act on (triggerToBranchDeleteRequest, triggerOnNoteRequest, noteRegex,
+// triggerOnPipelineEvent, triggerOpenMergeRequestOnPush, labelsThatForcesBuildIfAdded,
+// mergeRequestLabelFilterConfig, cancelPendingBuildsOnUpdate,
+// setBuildDescription, addNoteOnMergeRequest, addCiMessage, addVoteOnMergeRequest,
+// acceptMergeRequestOnSuccess, pendingBuildName) are accepted with a lint warning
+// (GITLAB_UNHONOURED; docs/notifications.md), since Jenkins runs such a pipeline too.
+// Also here: the editor lint's check of gitLabConnection('name') against the named connections.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Job } from '../store/types.ts';
+import { diag, type Diagnostic } from '../pipeline/diagnostics.ts';
+import { parse } from '../pipeline/syntax/parser.ts';
+import { visit } from '../pipeline/model/walk.ts';
+
+export interface GitLabTrigger {
+  triggerOnPush: boolean;
+  triggerOnMergeRequest: boolean;
+  triggerOnAcceptedMergeRequest: boolean;
+  triggerOnClosedMergeRequest: boolean;
+  triggerOnApprovedMergeRequest: boolean;
+  skipWorkInProgressMergeRequest: boolean;
+  ciSkip: boolean;
+  branchFilterType: string;
+  includeBranchesSpec: string;
+  excludeBranchesSpec: string;
+  sourceBranchRegex: string;
+  targetBranchRegex: string;
+  /** The SHA-256 (hex) of the trigger's secretToken; '' for none. */
+  secretTokenSha256: string;
+}
+
+/** The gitlab trigger of a job (its last build's model), with the plugin's defaults; null: none. */
+export function gitlabTriggerOf(job: Job): GitLabTrigger | null {
+  const t = job.triggers.find((x) => x.type === 'gitlab');
+  if (!t) return null;
+  let o: Record<string, unknown> = {};
+  try {
+    const v: unknown = JSON.parse(t.spec || '{}');
+    if (v && typeof v === 'object' && !Array.isArray(v)) o = v as Record<string, unknown>;
+  } catch {
+    // A spec from before the parameters were kept: the defaults.
+  }
+  const b = (k: string, d: boolean) => (typeof o[k] === 'boolean' ? (o[k] as boolean) : d);
+  const s = (k: string, d = '') => (typeof o[k] === 'string' ? (o[k] as string) : d);
+  return {
+    triggerOnPush: b('triggerOnPush', true), triggerOnMergeRequest: b('triggerOnMergeRequest', true),
+    triggerOnAcceptedMergeRequest: b('triggerOnAcceptedMergeRequest', false), triggerOnClosedMergeRequest: b('triggerOnClosedMergeRequest', false),
+    triggerOnApprovedMergeRequest: b('triggerOnApprovedMergeRequest', false), skipWorkInProgressMergeRequest: b('skipWorkInProgressMergeRequest', false),
+    ciSkip: b('ciSkip', true), branchFilterType: s('branchFilterType', s('branchFilterName', 'All')), includeBranchesSpec: s('includeBranchesSpec'), excludeBranchesSpec: s('excludeBranchesSpec'),
+    sourceBranchRegex: s('sourceBranchRegex'), targetBranchRegex: s('targetBranchRegex'), secretTokenSha256: /^[0-9a-f]{64}$/.test(s('secretTokenSha256')) ? s('secretTokenSha256') : '',
+  };
+}
+
+/** An Ant path pattern (Spring's AntPathMatcher: `*` and `?` within a segment, `**` across them) as a RegExp. */
+export function antPattern(p: string): RegExp {
+  let re = '';
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === '*' && p[i + 1] === '*') {
+      // `a/**` also matches `a`; `**/b` also matches `b`.
+      if (re.endsWith('/')) { re = `${re.slice(0, -1)}(?:/.*)?`; i++; if (p[i + 1] === '/') i++; continue; }
+      re += '.*';
+      i++;
+      if (p[i + 1] === '/') { re += '/?'; i++; }
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+const list = (spec: string) => spec.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** Whether the trigger's branch filter lets source → target through (push: both the pushed branch). */
+export function branchAllowed(t: GitLabTrigger, source: string, target: string): boolean {
+  if (t.branchFilterType === 'NameBasedFilter') {
+    const inc = list(t.includeBranchesSpec);
+    const exc = list(t.excludeBranchesSpec);
+    if (inc.length === 0 && exc.length === 0) return true;
+    if (exc.some((p) => antPattern(p).test(target))) return false;
+    return inc.length === 0 || inc.some((p) => antPattern(p).test(target));
+  }
+  if (t.branchFilterType === 'RegexBasedFilter') {
+    const whole = (re: string, s: string) => {
+      try {
+        return new RegExp(`^(?:${re})$`).test(s);
+      } catch {
+        return false;
+      }
+    };
+    const srcOk = t.sourceBranchRegex === '' || whole(t.sourceBranchRegex, source);
+    return target === '' ? srcOk : srcOk && (t.targetBranchRegex === '' || whole(t.targetBranchRegex, target));
+  }
+  return true;
+}
+
+/** Whether a hook's X-Gitlab-Token is the trigger's secretToken, by its SHA-256 (compared in constant time). */
+export function tokenMatches(given: string, secretSha256: string): boolean {
+  if (!/^[0-9a-f]{64}$/.test(secretSha256)) return false;
+  return timingSafeEqual(createHash('sha256').update(given, 'utf8').digest(), Buffer.from(secretSha256, 'hex'));
+}
+
+/** The ids of the jobs whose gitlab trigger's secretToken the hook's token is. */
+export function gitlabTokenJobs(jobs: readonly Job[], token: string): Set<string> {
+  const out = new Set<string>();
+  for (const j of jobs) {
+    const t = gitlabTriggerOf(j);
+    if (t && tokenMatches(token, t.secretTokenSha256)) out.add(j.id);
+  }
+  return out;
+}
+
+/** What a hook asks of a job with the trigger: a build (branch, commit, the variables) or why not. */
+export type GitLabDecision = { build: true; branch: string; commit: string; env: Record<string, string>; description: string } | { build: false; reason: string };
+
+/** A GitLab hook as the decision needs it (webhooks.ts parses and checks the body). */
+export interface GitLabEvent {
+  kind: 'push' | 'merge';
+  /** The pushed branch, or the request's source branch. */
+  source: string;
+  /** = source for a push. */
+  target: string;
+  commit: string;
+  /** The last commit's message (ciSkip). */
+  lastMessage: string;
+  /** Merge requests: its action (open, reopen, update, merge, close, approved, ...), state, draft flag, and whether the update brought commits. */
+  action: string;
+  state: string;
+  draft: boolean;
+  newCommits: boolean;
+  description: string;
+  /** The request comes from another project (a fork). */
+  fork: boolean;
+  env: Record<string, string>;
+  who: string;
+}
+
+export function gitlabDecision(t: GitLabTrigger, e: GitLabEvent): GitLabDecision {
+  const no = (reason: string): GitLabDecision => ({ build: false, reason });
+  if (e.kind === 'push') {
+    if (!t.triggerOnPush) return no('its gitlab trigger has triggerOnPush: false');
+    if (!branchAllowed(t, e.source, e.target)) return no(`its gitlab trigger's branch filter does not allow branch '${e.source}'`);
+    if (t.ciSkip && /\[ci[-_ ]skip\]/i.test(e.lastMessage)) return no('the last commit asks to skip CI ([ci-skip])');
+    return { build: true, branch: e.source, commit: e.commit, env: e.env, description: `Started by GitLab push by ${e.who}` };
+  }
+  const a = e.action;
+  const wanted = (t.triggerOnMergeRequest && e.state === 'opened' && (a === 'open' || a === 'reopen' || (a === 'update' && e.newCommits)))
+    || (t.triggerOnAcceptedMergeRequest && a === 'merge')
+    || (t.triggerOnClosedMergeRequest && (a === 'close' || e.state === 'closed'))
+    || (t.triggerOnApprovedMergeRequest && a === 'approved');
+  if (!wanted) return no(`its gitlab trigger does not build a merge request's '${a || e.state}'${a === 'update' && !e.newCommits ? ' without new commits' : ''}`);
+  if (t.skipWorkInProgressMergeRequest && e.draft) return no('the merge request is a draft (skipWorkInProgressMergeRequest)');
+  if (!branchAllowed(t, e.source, e.target)) return no(`its gitlab trigger's branch filter does not allow '${e.source}' → '${e.target}'`);
+  if (t.ciSkip && (/\[ci[-_ ]skip\]/i.test(e.description) || /\[ci[-_ ]skip\]/i.test(e.lastMessage))) return no('the merge request asks to skip CI ([ci-skip])');
+  if (e.fork) return no("the merge request comes from another project (a fork): Kiln builds branches of the job's own repository only");
+  return { build: true, branch: e.source, commit: e.commit, env: e.env, description: `Triggered by GitLab Merge Request #${e.env.gitlabMergeRequestIid ?? '?'}: ${e.source} => ${e.target}` };
+}
+
+/**
+ * The editor's lint (POST /api/v1/lint): each `gitLabConnection('name')` written with a literal
+ * name (in options, properties([...]) or a step's connection:) that names none of the
+ * controller's GitLab connections is an error at that name. (`kiln lint` does not know the
+ * controller's settings; a build meets the same as a console line at its first GitLab step.)
+ */
+export function gitlabConnectionProblems(source: string, names: readonly string[]): Diagnostic[] {
+  const parsed = parse(source);
+  if (!parsed.ast) return [];
+  const out: Diagnostic[] = [];
+  visit([parsed.ast], (n) => {
+    if (n.type !== 'Call' || n.callee.type !== 'Ident' || n.callee.name !== 'gitLabConnection') return;
+    const arg = n.args[0] ?? n.namedArgs.find((a) => a.name === 'gitLabConnection')?.value;
+    if (!arg || arg.type !== 'String' || names.includes(arg.value)) return;
+    out.push(diag('gitlab-connection', `gitLabConnection: no GitLab connection named '${arg.value}' is configured on this controller (${names.length ? `there are: ${names.join(', ')}` : 'there are none: an administrator adds them in Manage › HTTP services'})`, arg.loc));
+  });
+  return out;
+}

@@ -1,0 +1,99 @@
+// The GitHub Integration plugin's pull-request status steps (declared in index.ts), posting commit
+// statuses to GitHub's REST API: POST {api}/repos/{owner}/{repo}/statuses/{sha}
+// {state, target_url, description, context}, `Authorization: Bearer <token>` (the host's GitHub
+// settings, as githubNotify).
+//
+//   setGitHubPullRequestStatus(context:, message:, state:)   SetCommitStatusStep: state is one of
+//       ERROR, FAILURE, PENDING, SUCCESS (required); context defaults to the job's full name (with
+//       the plugin's "Unable to determine commit status context" line); the console says
+//       "Setting pull request status C to S with message: M"; GitHub's refusal fails the step.
+//   gitHubPRStatus(githubPRMessage('...'))   GitHubPRStatusBuilder: a PENDING status, context the
+//       job's full name, the message with ${VAR} of the build's environment expanded (default
+//       "${GITHUB_PR_COND_REF} run started"); a failure is the line "Can't update build
+//       description" and the build goes on, as the plugin.
+//
+// Which commit: Jenkins takes the pull request's head from its GitHub PR trigger's cause. Kiln has
+// no such trigger: the commit is GITHUB_PR_HEAD_SHA when the build's environment has it, else the
+// checkout's GIT_COMMIT, and the repository GIT_URL's (docs/notifications.md says so).
+import { StepFailure } from '../../core/errors.ts';
+import type { GitHubSettings } from '../../core/http-services.ts';
+import type { StepRun } from '../../pipeline/plugin.ts';
+import type { StepContext } from '../../pipeline/steps/types.ts';
+import { isMap, type Value } from '../../pipeline/script/values.ts';
+import { GITHUB_PR_STATES } from './decl.ts';
+
+type Answer = { status: number; json: unknown; text: string };
+interface Target { api: string; token: string; owner: string; repo: string; sha: string; guarded: boolean }
+export interface GitHubPrDeps {
+  call(ctx: StepContext, method: string, url: string, headers: Record<string, string>, body: unknown, guarded: boolean): Promise<Answer>;
+  apiMessage(r: Answer): string;
+  settings(ctx: StepContext): Promise<GitHubSettings | null>;
+  target(ctx: StepContext, step: string, o: { sha?: string }, host: GitHubSettings | null): Promise<Target>;
+  ServiceError: new (message: string) => Error;
+}
+
+const STATES = GITHUB_PR_STATES;
+const str = (v: Value | undefined): string => (v === undefined || v === null ? '' : String(v));
+
+/** ${NAME} and $NAME of the environment; an unknown one stays as written (Jenkins' Util.replaceMacro). */
+export function expandEnv(text: string, env: Readonly<Record<string, string>>): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a: string | undefined, b: string | undefined) => {
+    const v = env[(a ?? b)!];
+    return v === undefined ? m : v;
+  });
+}
+
+async function post(ctx: StepContext, deps: GitHubPrDeps, t: Target, body: Record<string, string | undefined>): Promise<void> {
+  let r: Answer;
+  try {
+    r = await deps.call(ctx, 'POST', `${t.api}/repos/${encodeURIComponent(t.owner)}/${encodeURIComponent(t.repo)}/statuses/${t.sha}`, { Authorization: `Bearer ${t.token}` }, body, t.guarded);
+  } catch (e) {
+    if (e instanceof deps.ServiceError) throw new StepFailure(e.message);
+    throw e;
+  }
+  if (r.status < 200 || r.status > 299) throw new StepFailure(`GitHub refused the status: ${deps.apiMessage(r)}`);
+}
+
+const headSha = (ctx: StepContext) => (ctx.env.GITHUB_PR_HEAD_SHA ?? '').trim();
+
+export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
+  const setGitHubPullRequestStatus: StepRun = async (ctx, args) => {
+    const state = str(args.values.state);
+    if (!state) throw new StepFailure("setGitHubPullRequestStatus: Missing required parameter 'state'");
+    if (!(STATES as readonly string[]).includes(state)) throw new StepFailure(`setGitHubPullRequestStatus: state '${state}' is not one of ${STATES.join(', ')}`);
+    let context = str(args.values.context).trim();
+    if (!context) {
+      ctx.log("ERROR: Unable to determine commit status context (the check name). Argument 'context' not provided and no default configured. Using job name as fallback.");
+      context = ctx.build.jobName;
+    }
+    const message = str(args.values.message);
+    const t = await deps.target(ctx, 'setGitHubPullRequestStatus', { sha: headSha(ctx) }, await deps.settings(ctx));
+    ctx.log(`Setting pull request status ${context} to ${state} with message: ${message || 'null'}`);
+    const url = ctx.env.BUILD_URL || undefined;
+    if (!url) ctx.log("ERROR: Jenkins Location is not configured in system settings. Cannot create a 'details' link.");
+    try {
+      await post(ctx, deps, t, { state: state.toLowerCase(), target_url: url, description: message || undefined, context });
+    } catch (e) {
+      if (e instanceof StepFailure) throw new StepFailure(`setGitHubPullRequestStatus: ${e.message}`);
+      throw e;
+    }
+    return null;
+  };
+
+  const gitHubPRStatus: StepRun = async (ctx, args) => {
+    const m = args.values.statusMessage;
+    const content = isMap(m) ? str(m.get('content')) : str(m);
+    const text = content.trim() ? content : '${GITHUB_PR_COND_REF} run started';
+    try {
+      const t = await deps.target(ctx, 'gitHubPRStatus', { sha: headSha(ctx) }, await deps.settings(ctx));
+      await post(ctx, deps, t, { state: 'pending', target_url: ctx.env.BUILD_URL || undefined, description: expandEnv(text, ctx.env), context: ctx.build.jobName });
+    } catch (e) {
+      if (!(e instanceof StepFailure)) throw e;
+      ctx.log("Can't update build description");
+      ctx.log(`gitHubPRStatus: ${e.message}`);
+    }
+    return null;
+  };
+
+  return { setGitHubPullRequestStatus, gitHubPRStatus };
+}
