@@ -12,15 +12,24 @@
 //   4. the agent's idle memory in its pod: VmRSS of the jnlp container's process, 2.5 s after it
 //      connected, while the build's step sleeps (median over rounds);
 //   5. slot reuse under the cap: from one build's end to the next waiting build's "Created pod".
+//   6. a build's log streamed from the pod's agent: `yes | head -c 50000000` in the agent
+//      container, MB/s from its first output line to the build's end (as the console stream sees it);
+//   7. the same agent on a host: the agent bundle as it ships (util/agent-bundle.ts, its compile
+//      cache filled through its bin/kiln, as an agent image's is), started with the command the
+//      controller shows for it: its VmRSS 2.5 s after its build's `sleep 4` step started, the
+//      same 50 MB log (MB/s), and 20 `sh 'true'` steps (ms per step).
 //
 //   node bench/kubernetes.ts [--rounds 3] [--concurrent 20] [--cap 5] [--steps 100]
-//                            [--agent-image kiln-test/agent:latest]
+//                            [--agent-image kiln-test/agent:latest] [--host-kiln DIR]
+//
+// --host-kiln: the Kiln whose agent bundle part 7 runs (a checkout or `git archive` of another
+// commit, to compare agents; default this one).
 //
 // Prints a table, then one JSON line. Medians over rounds in the same run, with their spread
 // (min–max; `spread` in the JSON) and the load average: on a shared machine, compare runs made
 // at the same load.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,8 +38,9 @@ import { loadConfig } from '../src/controller/config.ts';
 import { startFakeKube } from '../test/fakes/kube/index.ts';
 import { core } from '../test/fakes/kube/cluster.ts';
 import { median } from './lib.ts';
+import { agentBundle, writeBundle } from '../src/util/agent-bundle.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, concurrent: { type: 'string', default: '20' }, cap: { type: 'string', default: '5' }, steps: { type: 'string', default: '100' }, 'agent-image': { type: 'string', default: 'kiln-test/agent:latest' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, concurrent: { type: 'string', default: '20' }, cap: { type: 'string', default: '5' }, steps: { type: 'string', default: '100' }, 'agent-image': { type: 'string', default: 'kiln-test/agent:latest' }, 'host-kiln': { type: 'string' } } });
 const AGENT_IMAGE = values['agent-image']!;
 const ROUNDS = Number(values.rounds);
 const CONCURRENT = Number(values.concurrent);
@@ -161,6 +171,94 @@ try {
     progress(`agent in its pod ${pod}: ${r1(kb / 1024)} MB RSS 2.5 s after it connected`);
   }
 
+  // 6. A 50 MB log streamed from the pod's agent (the agent container), MB/s from its first line to the end.
+  const LOG_BYTES = 50_000_000;
+  const logStep = `sh 'yes ${'x'.repeat(99)} | head -c ${LOG_BYTES}'`;
+  // Two streams of its console: one from the start until the first line of the log (then
+  // dropped), one from past the log's size until the end, so the controller does not serve the
+  // 50 MB back to the bench while it writes them.
+  const logMbps = async (job: string): Promise<number> => {
+    const b = await api('POST', `/api/v1/jobs/${job}/builds`, {});
+    const stream = (from: number, signal?: AbortSignal) => fetch(new URL(`api/v1/jobs/${job}/builds/${b.number}/console/stream?from=${from}`, c.url), { headers: auth, ...(signal ? { signal } : {}) });
+    const stop = new AbortController();
+    let t1: number | undefined;
+    const first = (async () => {
+      let text = '';
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of (await stream(0, stop.signal)).body as unknown as AsyncIterable<Uint8Array>) {
+          text += decoder.decode(chunk, { stream: true });
+          if (/x{99}/.test(text)) { t1 = performance.now(); stop.abort(); }
+        }
+      } catch {
+        // aborted once the first line was seen
+      }
+    })();
+    const end = (async () => {
+      for await (const _ of (await stream(LOG_BYTES)).body as unknown as AsyncIterable<Uint8Array>) { /* until the end */ }
+      return performance.now();
+    })();
+    const [, t2] = await Promise.all([first, end]);
+    const r = await api('GET', `/api/v1/jobs/${job}/builds/${b.number}`);
+    if (r.result !== 'SUCCESS' || t1 === undefined) throw new Error(`${job} #${b.number}: ${r.result}, first line ${t1 === undefined ? 'never seen' : 'seen'}`);
+    return LOG_BYTES / 1e6 / ((t2 - t1) / 1000);
+  };
+  await api('POST', '/api/v1/jobs', { name: 'podlog', script: `pipeline { agent { kubernetes { yaml '''\n${POD}''' } }; stages { stage('S') { steps { ${logStep} } } } }` });
+  const podLog: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) podLog.push(await logMbps('podlog'));
+  progress(`log from the pod's agent: ${podLog.map(r1).join(', ')} MB/s`);
+
+  // 7. The same agent on a host: the bundle as it ships, its compile cache filled through its bin/kiln.
+  const bundleDir = path.join(home, 'agent-bundle');
+  await writeBundle(await agentBundle(values['host-kiln'] ? `${path.resolve(values['host-kiln'])}/` : undefined), bundleDir);
+  mkdirSync(path.join(bundleDir, '.node-compile-cache'));
+  const nodePath = `${path.dirname(process.execPath)}:${process.env['PATH'] ?? '/usr/bin:/bin'}`;
+  execFileSync(path.join(bundleDir, 'bin/kiln'), ['agent', '--help'], { env: { ...process.env, PATH: nodePath }, stdio: 'ignore' });
+  const hostRss: number[] = [];
+  const hostLog: number[] = [];
+  const hostStep: number[] = [];
+  await api('POST', '/api/v1/jobs', { name: 'host-idle', script: "pipeline { agent { label 'bench-host' }; stages { stage('S') { steps { sh 'sleep 4' } } } }" });
+  await api('POST', '/api/v1/jobs', { name: 'host-log', script: `pipeline { agent { label 'bench-host' }; stages { stage('S') { steps { ${logStep} } } } }` });
+  await api('POST', '/api/v1/jobs', { name: 'host-steps', script: "pipeline { agent { label 'bench-host' }; stages { stage('S') { steps { sh 'true'; script { def t0 = System.currentTimeMillis(); for (int i = 0; i < 20; i++) { sh 'true' }; echo \"STEPS-MS=${System.currentTimeMillis() - t0}\" } } } } }" });
+  for (let i = 0; i < ROUNDS; i++) {
+    const name = `bench-host-${i}`;
+    const info = await api('POST', '/api/v1/agents', { name, labels: ['bench-host'], executors: 1 });
+    const words = (info.command as string).split(' ').map((a: string) => a.replace(/^'|'$/g, ''));
+    if (words[0] !== 'kiln' || words[1] !== 'agent') throw new Error(`unexpected agent command: ${info.command}`);
+    const workdir = path.join(home, name);
+    mkdirSync(workdir);
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: nodePath };
+    for (const k of Object.keys(env)) if (k.startsWith('KILN_') || k.startsWith('NODE_')) delete env[k];
+    const agent = spawn(path.join(bundleDir, 'bin/kiln'), [...words.slice(1), '--url', c.url, '--workdir', workdir], { stdio: ['ignore', 'ignore', 'pipe'], env, cwd: workdir });
+    let agentErr = '';
+    agent.stderr!.setEncoding('utf8').on('data', (d: string) => { agentErr += d; });
+    try {
+      const t = performance.now();
+      while (!(await api('GET', `/api/v1/agents/${name}`)).online) {
+        if (agent.exitCode !== null || performance.now() - t > 20_000) throw new Error(`host agent ${name} did not connect:\n${agentErr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const b = await api('POST', '/api/v1/jobs/host-idle/builds', {});
+      const seen: Record<string, number> = {};
+      const done = follow('host-idle', b.number, performance.now(), { step: /\+ sleep 4/ }, seen);
+      while (seen.step === undefined) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 2500));
+      hostRss.push(Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${agent.pid}/status`, 'utf8'))?.[1]) / 1024);
+      const f = await done;
+      if (f.result !== 'SUCCESS') throw new Error(`host-idle #${b.number}: ${f.result}\n${f.text}`);
+      hostLog.push(await logMbps('host-log'));
+      const s = await api('POST', '/api/v1/jobs/host-steps/builds', {});
+      const fs = await follow('host-steps', s.number, performance.now(), {});
+      const stepsMs = Number(/STEPS-MS=(\d+)/.exec(fs.text)?.[1]);
+      if (fs.result !== 'SUCCESS' || !Number.isFinite(stepsMs)) throw new Error(`host-steps: ${fs.result}\n${fs.text.slice(-2000)}`);
+      hostStep.push(stepsMs / 20);
+    } finally {
+      agent.kill('SIGTERM');
+      await new Promise((r) => agent.exitCode !== null ? r(null) : agent.once('exit', r));
+    }
+    progress(`host agent ${name}: ${r1(hostRss.at(-1)!)} MB RSS, log ${r1(hostLog.at(-1)!)} MB/s, ${r1(hostStep.at(-1)!)} ms per sh step`);
+  }
+
   // 3. Steps in the tool container against steps in the agent container.
   const stepsJob = (where: 'tool' | 'agent') => `pipeline { agent { kubernetes { yaml '''\n${POD}''' } }; stages {
     stage('warm') { steps { container('tool') { sh 'true' }; sh 'true' } }
@@ -192,6 +290,10 @@ try {
     ['  most pods at once / green builds', `${most} / ${green} of ${CONCURRENT}`],
     ['  slot reuse: a build\'s end → the next waiting pod created', ms(reuse)],
     ['agent idle RSS in its pod (2.5 s after connecting)', ms(agentRss, 'MB')],
+    ['agent idle RSS on a host (the bundle; 2.5 s into a sleep step)', ms(hostRss, 'MB')],
+    [`log streamed from the pod's agent (${LOG_BYTES / 1e6} MB)`, ms(podLog, 'MB/s')],
+    ['log streamed from the host agent', ms(hostLog, 'MB/s')],
+    ['sh step on the host agent (20 steps)', ms(hostStep)],
     [`sh step in the tool container (${STEPS} steps)`, ms(perStep.tool!)],
     ['sh step in the agent container', ms(perStep.agent!)],
     ['tool / agent', `${r1(median(perStep.tool!) / median(perStep.agent!))}×`],
@@ -203,10 +305,13 @@ try {
     one_pod_ms: { created: m(parts.created), connected: m(parts.connected), first_step: m(parts.firstStep), finished: m(parts.finished), floor: m(parts.floor) },
     concurrent: { builds: CONCURRENT, cap: CAP, wall_s: r1(manyWall / 1000), most_pods: most, green, slot_reuse_ms: r1(median(reuse)) },
     agent_idle_rss_mb: r1(median(agentRss)), agent_image: AGENT_IMAGE,
+    host_agent: { kiln: values['host-kiln'] ?? 'this one', idle_rss_mb: r1(median(hostRss)), log_mb_per_s: r1(median(hostLog)), step_ms: r1(median(hostStep)) },
+    pod_log_mb_per_s: r1(median(podLog)),
     step_ms: { tool: r1(median(perStep.tool!)), agent: r1(median(perStep.agent!)) },
     spread: {
       created: range(parts.created), connected: range(parts.connected), first_step: range(parts.firstStep), floor: range(parts.floor),
       slot_reuse_ms: range(reuse), agent_idle_rss_mb: range(agentRss), step_tool: range(perStep.tool!), step_agent: range(perStep.agent!),
+      host_agent_idle_rss_mb: range(hostRss), host_log_mb_per_s: range(hostLog), host_step_ms: range(hostStep), pod_log_mb_per_s: range(podLog),
     },
     load: r1(loadavg()[0]!),
   }));

@@ -206,9 +206,10 @@ kiln_docker_setup() {
       const { agentBundle, writeBundle } = await import("./src/util/agent-bundle.ts");
       await writeBundle(await agentBundle(), process.argv[1]);' "$1/opt/kiln") || return 1
     # The agent's modules compiled once, here, into the portable compile cache that bin/kiln
-    # uses when it ships one: a pod's agent starts without compiling them again.
-    NODE_COMPILE_CACHE="$1/opt/kiln/.node-compile-cache" NODE_COMPILE_CACHE_PORTABLE=1 \
-      "$node_bin" --max-semi-space-size=2 "$1/opt/kiln/src/cli/main.js" agent --help >/dev/null || return 1
+    # uses when it ships one: a pod's agent starts without compiling them again. Through
+    # bin/kiln itself, so with the node flags the agent runs with (the cache is keyed by them).
+    mkdir -p "$1/opt/kiln/.node-compile-cache" \
+      && PATH="$(dirname "$node_bin"):$PATH" "$1/opt/kiln/bin/kiln" agent --help >/dev/null || return 1
     ln -sf /opt/kiln/bin/kiln "$1/usr/local/bin/kiln"
   }
   local agent_stamp bundle_hash git_stamp

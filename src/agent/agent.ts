@@ -31,10 +31,12 @@
 // running and reports them in the hello (`leftovers`), so the controller ends the builds that
 // lost them saying that their processes were stopped.
 
-import os from 'node:os';
 import path from 'node:path';
-import { readFileSync, chmodSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import type { Server, Socket } from 'node:net';
+// Builtins through process.getBuiltinModule, not ESM imports: see util/fs-async.ts.
+const os = process.getBuiltinModule('node:os');
+const { readFileSync, chmodSync, rmSync } = process.getBuiltinModule('node:fs');
+const net = process.getBuiltinModule('node:net');
 import type { Readable, Writable } from 'node:stream';
 import { dial, overStream, OPEN, type AgentSocket } from './transport.ts';
 import { LocalBackend } from '../exec/local-workspace.ts';
@@ -120,8 +122,8 @@ export class Agent {
   #ws: AgentSocket | null = null;
   /** stdio mode: the first stream is used; later ones come from the resume socket. */
   #stdioUsed = false;
-  #resumeServer: net.Server | null = null;
-  #resumeQueue: net.Socket[] = [];
+  #resumeServer: Server | null = null;
+  #resumeQueue: Socket[] = [];
   #resumeWaiter: (() => void) | null = null;
   /** Close code of the last connection (1006: it just ended, no close frame). */
   #lastCloseCode = 0;
@@ -259,7 +261,7 @@ export class Agent {
     }
   }
 
-  #nextResume(ms: number): Promise<net.Socket | null> {
+  #nextResume(ms: number): Promise<Socket | null> {
     return new Promise((resolve) => {
       const take = () => {
         clearTimeout(t);

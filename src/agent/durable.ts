@@ -46,11 +46,14 @@
 //
 // Unix only (a /bin/sh wrapper); steps in a pod's other containers and Windows agents run as
 // before (they do not survive a restart).
-import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  closeSync, constants as fsc, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, watch,
-  rmdir, writeFileSync, writeSync, type FSWatcher,
-} from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import type { FSWatcher } from 'node:fs';
+// Builtins through process.getBuiltinModule, not ESM imports: see util/fs-async.ts.
+const { spawn } = process.getBuiltinModule('node:child_process');
+const {
+  closeSync, constants: fsc, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, watch,
+  rmdir, writeFileSync, writeSync,
+} = process.getBuiltinModule('node:fs');
 import path from 'node:path';
 import { parseProcStat, killGroupTree } from '../exec/process-tree.ts';
 import { DURABLE_KEY_PATTERN, type HandedBack } from '../protocol/messages.ts';

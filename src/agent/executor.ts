@@ -21,7 +21,7 @@
 // controller's credit of a file in flight: a read waits for credit before each chunk, a write
 // queues what arrives (never more than the window it granted) and grants more as it writes.
 
-import * as fsp from 'node:fs/promises';
+import * as fsp from '../util/fs-async.ts';
 import * as path from 'node:path';
 import { type Workspace, WorkspaceError } from '../core/workspace.ts';
 import type { Backend } from '../core/nodes.ts';

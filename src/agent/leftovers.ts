@@ -45,10 +45,11 @@
 // Linux only (/proc): elsewhere the registry is still written, and the sweep can only say what
 // may still run.
 
-import {
-  closeSync, constants as fsc, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync,
-} from 'node:fs';
-import { readFile } from 'node:fs/promises';
+// Builtins through process.getBuiltinModule, not ESM imports: see util/fs-async.ts.
+const {
+  closeSync, constants: fsc, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync,
+} = process.getBuiltinModule('node:fs');
+import { readFile } from '../util/fs-async.ts';
 import path from 'node:path';
 import { listProcesses, parseProcStat, procInfo, type ProcInfo } from '../exec/process-tree.ts';
 import { randomBytes } from './random.ts';

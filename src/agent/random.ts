@@ -4,7 +4,8 @@
 // loads the crypto modules, ~2 MB of memory in every agent process (measured in
 // docs/agents.md; test/architecture/agent-loads.test.ts holds it). Where /dev/urandom cannot be
 // read (Windows), getRandomValues it is. Bytes handed out are wiped from the pool.
-import { closeSync, openSync, readSync } from 'node:fs';
+// node:fs through process.getBuiltinModule, not an ESM import: see util/fs-async.ts.
+const { closeSync, openSync, readSync } = process.getBuiltinModule('node:fs');
 
 const POOL_BYTES = 4096;
 let pool = Buffer.alloc(0);

@@ -24,9 +24,12 @@
 // Crypto (OpenSSL's start costs every agent megabytes): random bytes come from agent/random.ts
 // (the kernel's CSPRNG) and the accept key's SHA-1 is computed below.
 
-import { EventEmitter } from 'node:events';
-import net from 'node:net';
-import { isUtf8 } from 'node:buffer';
+import type { Socket } from 'node:net';
+import type { EventEmitter as Emitter } from 'node:events';
+// Builtins through process.getBuiltinModule, not ESM imports: see util/fs-async.ts.
+const { EventEmitter } = process.getBuiltinModule('node:events');
+const net = process.getBuiltinModule('node:net');
+const { isUtf8 } = process.getBuiltinModule('node:buffer');
 import type { Readable, Writable } from 'node:stream';
 import { StreamSocket } from '../protocol/stream.ts';
 import { HEADER_AGENT_NAME, HEADER_PROTOCOL, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/messages.ts';
@@ -34,7 +37,7 @@ import { KilnError } from '../core/errors.ts';
 import { randomBytes } from './random.ts';
 
 /** The connection as agent.ts uses it (the subset of the `ws` WebSocket it needs). */
-export interface AgentSocket extends EventEmitter {
+export interface AgentSocket extends Emitter {
   readonly readyState: number;
   send(data: Buffer | string, options?: { binary?: boolean }): void;
   ping(): void;
@@ -88,7 +91,7 @@ class ProtocolError extends KilnError {
 
 class ClientSocket extends EventEmitter implements AgentSocket {
   readyState = CONNECTING;
-  #sock: net.Socket | null = null;
+  #sock: Socket | null = null;
   #key = randomBytes(16).toString('base64');
   #maxPayload: number;
   #buf: Buffer = Buffer.alloc(0);
@@ -135,7 +138,7 @@ class ClientSocket extends EventEmitter implements AgentSocket {
     this.#timer = setTimeout(() => {
       this.#fail(Object.assign(new Error('Opening handshake has timed out'), { code: 'ETIMEDOUT_HANDSHAKE' }));
     }, timeoutMs);
-    const attach = (sock: net.Socket, event: string) => {
+    const attach = (sock: Socket, event: string) => {
       this.#sock = sock;
       sock.setNoDelay(true);
       sock.on('error', (err) => this.#fail(err));

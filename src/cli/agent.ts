@@ -31,11 +31,12 @@
 // readable line per record on a terminal and with --stdio (stderr is then the controller's
 // launch log of the agent, which has its own times). --quiet (and --stdio) keep only errors of
 // the connection's lines. Usage errors are plain `kiln agent: ...` lines, for the person typing.
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import os from 'node:os';
-import { mkdirSync } from 'node:fs';
+import type { Socket } from 'node:net';
+// Builtins through process.getBuiltinModule, not ESM imports: see util/fs-async.ts (and parseArgs below).
+const { lstatSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const net = process.getBuiltinModule('node:net');
+const os = process.getBuiltinModule('node:os');
 import type { Agent } from '../agent/agent.ts';
 import type { LineLogger as Logger } from '../util/log-lines.ts';
 import { KilnError } from '../core/errors.ts';
@@ -355,7 +356,7 @@ export async function resumeSocketPath(workdir: string): Promise<string> {
 
 /** If a --stdio agent of this work directory still runs, pipes stdin/stdout to it until either side ends; true then. */
 async function relay(sockPath: string, logger: Logger): Promise<boolean> {
-  const sock = await new Promise<net.Socket | null>((resolve) => {
+  const sock = await new Promise<Socket | null>((resolve) => {
     const s = net.connect(sockPath);
     s.once('connect', () => resolve(s));
     s.once('error', () => resolve(null));

@@ -1,6 +1,7 @@
 // kiln <command> [options]: the single entry point. Each command lives in its own module,
 // imported only when used so that `kiln` starts fast whatever it runs.
-import { readFileSync } from 'node:fs';
+// node:fs through process.getBuiltinModule: an ESM import would load fs/promises (~1 MB) in every agent (util/fs-async.ts).
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 interface Command {
   summary: string;

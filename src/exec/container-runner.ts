@@ -11,9 +11,11 @@
 // exit status last. The client follows those files with inotify (fs.watch), so output streams
 // and the end is seen at once, with no polling delay. `kill ID SIG` signals the step's process
 // group (abort). Everything is POSIX sh plus mkfifo (busybox, Debian, Alpine images have both).
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
-import { constants } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import * as fsp from '../util/fs-async.ts';
+// node:fs through process.getBuiltinModule, not an ESM import: see util/fs-async.ts.
+const fs = process.getBuiltinModule('node:fs');
+const { constants } = fs;
 import path from 'node:path';
 import { PATH_PREPEND_ENV, type ExecResult, type ExecSpec } from '../core/workspace.ts';
 
@@ -81,7 +83,7 @@ let seq = 0;
 /** Drives the runner of one container through its directory on the shared volume (a path on this machine). */
 export class RunnerClient {
   readonly dir: string;
-  #ctl: fs.promises.FileHandle | null = null;
+  #ctl: fsp.FileHandle | null = null;
   constructor(dir: string) {
     this.dir = dir;
   }
@@ -89,7 +91,7 @@ export class RunnerClient {
   /** Resolves when the runner serves (its `ready` file exists), rejects when `dead` settles first. */
   async ready(dead: Promise<unknown>): Promise<void> {
     const file = path.join(this.dir, 'ready');
-    let watcher: fs.FSWatcher | undefined;
+    let watcher: FSWatcher | undefined;
     // The directory comes with the runner (its container may still be starting): until then, look again shortly.
     let over = false;
     void dead.then(() => { over = true; }, () => { over = true; });
@@ -140,7 +142,7 @@ export class RunnerClient {
     const drain = () => {
       reading = reading.then(async () => {
         for (const [name, stream] of [['out', 'stdout'], ['err', 'stderr']] as const) {
-          let fh: fs.promises.FileHandle;
+          let fh: fsp.FileHandle;
           try {
             fh = await fsp.open(path.join(r, name), 'r');
           } catch {
@@ -168,7 +170,7 @@ export class RunnerClient {
       void this.#send(`kill ${id} TERM`).catch(() => {});
       setTimeout(() => { if (!finished) void this.#send(`kill ${id} KILL`).catch(() => {}); }, killGraceMs).unref();
     };
-    let watcher: fs.FSWatcher | undefined;
+    let watcher: FSWatcher | undefined;
     try {
       const status = new Promise<number>((resolve) => {
         const check = () => {

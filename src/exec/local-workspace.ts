@@ -18,10 +18,11 @@
 // it happens and forgotten once its group is empty, so the next agent process can stop what a
 // crashed one left running; its cookie goes into the process's environment.
 
-import { spawn } from 'node:child_process';
+// Builtins through process.getBuiltinModule, not ESM imports: see util/fs-async.ts.
+const { spawn } = process.getBuiltinModule('node:child_process');
 import type { ChildProcess } from 'node:child_process';
-import * as fsp from 'node:fs/promises';
-import { constants as fsc } from 'node:fs';
+import * as fsp from '../util/fs-async.ts';
+const { constants: fsc } = process.getBuiltinModule('node:fs');
 import * as path from 'node:path';
 import { compileAntPatterns } from '../util/antglob.ts';
 import type { AntMatcher, AntPatternOptions } from '../util/antglob.ts';

@@ -8,7 +8,8 @@
 // The pod builder tells the agent where the runners are and which containers have one, in its
 // environment: KILN_POD_RUNNERS (the directory) and KILN_POD_CONTAINERS (comma-separated names).
 import path from 'node:path';
-import { chmodSync, mkdirSync } from 'node:fs';
+// node:fs through process.getBuiltinModule, not an ESM import: see util/fs-async.ts.
+const { chmodSync, mkdirSync } = process.getBuiltinModule('node:fs');
 import { RunnerClient } from './container-runner.ts';
 import { type ExecResult, type ExecSpec, type Workspace, WorkspaceError } from '../core/workspace.ts';
 import type { Backend, WorkspaceRequest } from '../core/nodes.ts';

@@ -10,7 +10,7 @@
 // Zombies count as dead: where PID 1 does not reap orphans (some containers and micro-VMs)
 // an orphaned, killed child stays a zombie forever, and `kill(pid, 0)` still succeeds on it.
 
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from '../util/fs-async.ts';
 
 export interface ProcInfo {
   pid: number;

@@ -12,7 +12,8 @@
 // (Buffer, isBinary), 'ping', 'pong', 'close' (code, reason Buffer; 1006 when the stream just
 // ended), 'error'.
 
-import { EventEmitter } from 'node:events';
+// node:events through process.getBuiltinModule: an ESM import reads its lazy exports (agents load this; util/fs-async.ts).
+const { EventEmitter } = process.getBuiltinModule('node:events');
 import type { Readable, Writable } from 'node:stream';
 import { MAX_FRAME_BYTES } from './messages.ts';
 

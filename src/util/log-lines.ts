@@ -13,7 +13,8 @@
 // util/log.ts's settings, or the pretty form of that record (prettyLine); synchronously, so no
 // line is lost when the process exits. Bindings and fields pass through redactWith (secrets
 // replaced, errors made plain) before they are written.
-import { hostname } from 'node:os';
+// node:os through process.getBuiltinModule, not an ESM import (the agent loads this; util/fs-async.ts).
+const { hostname } = process.getBuiltinModule('node:os');
 import { KilnError } from '../core/errors.ts';
 
 /** pino's level names. */

@@ -9,7 +9,8 @@
 // its own, over node:net: agent/transport.ts), not pino (its log is util/log-lines.ts), none of
 // TypeBox, Fastify, pg, the Kubernetes client, ssh2, yaml, XML, nor the TypeScript stripper's
 // worker or a worker thread. Of Node's builtins, none of the HTTP, TLS (a ws: URL needs none),
-// zlib or worker-thread modules.
+// zlib or worker-thread modules (the recorder also lists the builtins taken with
+// process.getBuiltinModule, as the agent takes them: KILN_LOAD_RECORD_BUILTINS).
 //
 // The second test runs the agent as it ships (util/agent-bundle.ts: a pod's image, an SSH host,
 // the one-line install): the bundle written to a directory, started with a cold compile cache,
@@ -17,12 +18,16 @@
 // internally. It must never hold the TypeScript stripper (amaro: ~18 MB resident), OpenSSL's
 // crypto modules (Web Crypto or node:crypto: agent/random.ts reads /dev/urandom instead), nor
 // worker_threads and util's diff (what an ESM import of node:util drags in: cli/agent.ts takes
-// parseArgs through process.getBuiltinModule).
+// parseArgs through process.getBuiltinModule). And what only some requests need stays unloaded
+// until one comes: an agent that connected and ran a (durable) sh step has not loaded
+// node:fs/promises, nor the readline, REPL-history and file-stream modules it drags in (~1 MB in
+// every pod: util/fs-async.ts; only a file transfer loads it), read from the agent at that moment
+// (SIGUSR2 to the recorder).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { spawnAgent, startAgent, startController, waitOnline, run, sh } from '../backends/remote-harness.ts';
+import { spawnAgent, startAgent, startController, waitOnline, waitFor, run, sh } from '../backends/remote-harness.ts';
 import { agentBundle, writeBundle } from '../../src/util/agent-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -36,7 +41,7 @@ const ALLOWED_SRC = [
   /^src\/protocol\/[^/]+\.ts$/,
   /^src\/exec\/[^/]+\.ts$/,
   /^src\/core\/(errors|workspace)\.ts$/,
-  /^src\/util\/(log-lines|antglob|files-stream)\.ts$/,
+  /^src\/util\/(log-lines|antglob|files-stream|fs-async)\.ts$/,
 ];
 /** Builtins an agent has no use for. */
 const FORBIDDEN_BUILTINS = ['node:sqlite', 'node:vm', 'node:repl', 'node:inspector', 'node:cluster', 'node:dgram', 'node:http2',
@@ -51,7 +56,7 @@ test('a connected agent running steps and file requests loads only agent modules
   const c = await startController();
   const record = path.join(tempDir('agent-loads'), 'loaded.txt');
   try {
-    const a = startAgent(c, 'light', { env: { NODE_OPTIONS: `--import ${recorder}`, KILN_LOAD_RECORD: record } });
+    const a = startAgent(c, 'light', { env: { NODE_OPTIONS: `--import ${recorder}`, KILN_LOAD_RECORD: record, KILN_LOAD_RECORD_BUILTINS: '1' } });
     try {
       await waitOnline(c, 'light');
       const ws = await c.hub.backend('light').allocate({ build: { job: 'loads', number: 1, id: 'loads#1' } });
@@ -88,8 +93,11 @@ const FORBIDDEN_INTERNAL = [
   'Internal Binding crypto', 'NativeModule internal/crypto/random', 'NativeModule internal/crypto/webcrypto',
   'NativeModule worker_threads', 'NativeModule internal/worker', 'NativeModule internal/util/diff',
 ];
+/** Internal modules an agent that connected and ran a step must not have loaded yet (only a file transfer needs them). */
+const NOT_YET = ['NativeModule fs/promises', 'NativeModule internal/fs/promises', 'NativeModule internal/readline/interface',
+  'NativeModule internal/repl/history', 'NativeModule internal/fs/streams'];
 
-test('the agent as it ships (its bundle, cold compile cache) is JavaScript: it never loads the TypeScript stripper, crypto, worker threads or util\'s diff', async () => {
+test('the agent as it ships (its bundle, cold compile cache) is JavaScript: it never loads the TypeScript stripper, crypto, worker threads or util\'s diff, and node:fs/promises only for a file transfer', async () => {
   const bundle = await agentBundle();
   const tsFiles = bundle.files.filter((f) => f.path.endsWith('.ts')).map((f) => f.path);
   assert.deepEqual(tsFiles, [], 'the bundle ships TypeScript');
@@ -99,8 +107,13 @@ test('the agent as it ships (its bundle, cold compile cache) is JavaScript: it n
   await writeBundle(bundle, kiln);
   // A plain .mjs recorder: a .ts one would itself load the stripper.
   const recorderJs = path.join(dir, 'record.mjs');
-  writeFileSync(recorderJs, "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.KILN_LOAD_RECORD, process.moduleLoadList.join('\\n') + '\\n'));\n");
+  // node:fs through getBuiltinModule: the recorder's own ESM import would load fs/promises.
+  writeFileSync(recorderJs, "const { writeFileSync } = process.getBuiltinModule('node:fs');\n"
+    + "const write = (f) => writeFileSync(f, process.moduleLoadList.join('\\n') + '\\n');\n"
+    + "process.on('SIGUSR2', () => write(process.env.KILN_LOAD_RECORD + '.now'));\n"
+    + "process.on('exit', () => write(process.env.KILN_LOAD_RECORD));\n");
   const record = path.join(dir, 'loaded.txt');
+  let afterStep: string[] = [];
   const c = await startController();
   try {
     const name = 'shipped';
@@ -111,6 +124,11 @@ test('the agent as it ships (its bundle, cold compile cache) is JavaScript: it n
       const ws = await c.hub.backend(name).allocate({ build: { job: 'shipped', number: 1, id: 'shipped#1' } });
       const r = await run(ws, sh('echo shipped'), { durableKey: 'shipped-1' });
       assert.equal(r.stdout.toString(), 'shipped\n');
+      // What the agent has loaded now, connected and one step run (bin/kiln and the agent's
+      // re-execution keep this pid).
+      a.child.kill('SIGUSR2');
+      await waitFor(() => { try { return readFileSync(`${record}.now`, 'utf8').endsWith('\n'); } catch { return false; } }, 10_000, 'the recorder\'s list');
+      afterStep = readFileSync(`${record}.now`, 'utf8').split('\n').filter(Boolean);
       await ws.writeFile(path.join(ws.root, 'a.txt'), 'hello');
       assert.deepEqual(await ws.glob(ws.root, '**/*.txt'), ['a.txt']);
       await ws.release();
@@ -123,4 +141,7 @@ test('the agent as it ships (its bundle, cold compile cache) is JavaScript: it n
   const loaded = readFileSync(record, 'utf8').split('\n').filter(Boolean);
   assert.ok(loaded.includes('NativeModule child_process') && loaded.includes('NativeModule net'), 'the record is not the agent\'s');
   assert.deepEqual(loaded.filter((m) => FORBIDDEN_INTERNAL.includes(m)), [], 'the shipped agent loaded modules it must not');
+  assert.ok(afterStep.includes('NativeModule child_process'), 'the list read after the step is not the agent\'s');
+  assert.deepEqual(afterStep.filter((m) => NOT_YET.includes(m)), [], 'the agent loaded, before any file transfer, what only a file transfer needs');
+  assert.ok(loaded.includes('NativeModule internal/fs/promises'), 'the file transfer did not load node:fs/promises: the test no longer shows what it means to');
 });

@@ -1,7 +1,9 @@
 // A module-load recorder for tests that check what a command loads (lint-loads.test.ts): given
 // to Node with `--import`, it records the URL of every module the process resolves (Node 24's
 // synchronous `module.registerHooks`, in this thread) and writes them, one per line, to the file
-// named by KILN_LOAD_RECORD when the process exits.
+// named by KILN_LOAD_RECORD when the process exits. With KILN_LOAD_RECORD_BUILTINS=1 it also
+// records, as `node:NAME`, the builtins taken with process.getBuiltinModule (which resolves
+// nothing), as the agent takes its own.
 import { registerHooks } from 'node:module';
 import { writeFileSync } from 'node:fs';
 
@@ -15,4 +17,11 @@ registerHooks({
     return r;
   },
 });
+if (process.env.KILN_LOAD_RECORD_BUILTINS === '1') {
+  const getBuiltinModule = process.getBuiltinModule.bind(process);
+  process.getBuiltinModule = ((id: string) => {
+    seen.add(id.startsWith('node:') ? id : `node:${id}`);
+    return getBuiltinModule(id);
+  }) as typeof process.getBuiltinModule;
+}
 process.on('exit', () => writeFileSync(file, [...seen].join('\n') + '\n'));
