@@ -38,6 +38,7 @@ import type { Job } from '../store/types.ts';
 import { diag, type Diagnostic } from '../pipeline/diagnostics.ts';
 import { parse } from '../pipeline/syntax/parser.ts';
 import { visit } from '../pipeline/model/walk.ts';
+import { matchesWhole } from '../pipeline/script/regex.ts';
 
 export interface GitLabTrigger {
   triggerOnPush: boolean;
@@ -98,25 +99,32 @@ export function antPattern(p: string): RegExp {
 
 const list = (spec: string) => spec.split(',').map((x) => x.trim()).filter(Boolean);
 
-/** Whether the trigger's branch filter lets source → target through (push: both the pushed branch). */
-export function branchAllowed(t: GitLabTrigger, source: string, target: string): boolean {
+/**
+ * Whether the trigger's branch filter lets source → target through (push: both the pushed
+ * branch). Regexes are Java's Pattern.matches, as the plugin has them; the pattern comes from a
+ * Jenkinsfile and the name from a hook, so they run as a pipeline's do (script/regex.ts): inline
+ * when cheap, else on a regex thread with a deadline, never stalling the controller. A pattern
+ * stopped there lets nothing through, and says why.
+ */
+export async function branchAllowed(t: GitLabTrigger, source: string, target: string): Promise<true | string> {
   if (t.branchFilterType === 'NameBasedFilter') {
     const inc = list(t.includeBranchesSpec);
     const exc = list(t.excludeBranchesSpec);
     if (inc.length === 0 && exc.length === 0) return true;
-    if (exc.some((p) => antPattern(p).test(target))) return false;
-    return inc.length === 0 || inc.some((p) => antPattern(p).test(target));
+    if (exc.some((p) => antPattern(p).test(target))) return 'excluded';
+    return inc.length === 0 || inc.some((p) => antPattern(p).test(target)) ? true : 'not included';
   }
   if (t.branchFilterType === 'RegexBasedFilter') {
-    const whole = (re: string, s: string) => {
+    const whole = async (re: string, s: string): Promise<true | string> => {
       try {
-        return new RegExp(`^(?:${re})$`).test(s);
-      } catch {
-        return false;
+        return (await matchesWhole(s, re, { loc: null, signal: null })) ? true : 'no match';
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e);
       }
     };
-    const srcOk = t.sourceBranchRegex === '' || whole(t.sourceBranchRegex, source);
-    return target === '' ? srcOk : srcOk && (t.targetBranchRegex === '' || whole(t.targetBranchRegex, target));
+    const srcOk = t.sourceBranchRegex === '' ? true : await whole(t.sourceBranchRegex, source);
+    if (target === '' || srcOk !== true || t.targetBranchRegex === '') return srcOk;
+    return whole(t.targetBranchRegex, target);
   }
   return true;
 }
@@ -162,11 +170,15 @@ export interface GitLabEvent {
   who: string;
 }
 
-export function gitlabDecision(t: GitLabTrigger, e: GitLabEvent): GitLabDecision {
+/** A filter's refusal that is more than a plain miss (a regex stopped for running too long) is said. */
+const why = (r: string) => (r === 'no match' || r === 'excluded' || r === 'not included' ? '' : `: ${r}`);
+
+export async function gitlabDecision(t: GitLabTrigger, e: GitLabEvent): Promise<GitLabDecision> {
   const no = (reason: string): GitLabDecision => ({ build: false, reason });
   if (e.kind === 'push') {
     if (!t.triggerOnPush) return no('its gitlab trigger has triggerOnPush: false');
-    if (!branchAllowed(t, e.source, e.target)) return no(`its gitlab trigger's branch filter does not allow branch '${e.source}'`);
+    const ok = await branchAllowed(t, e.source, e.target);
+    if (ok !== true) return no(`its gitlab trigger's branch filter does not allow branch '${e.source}'${why(ok)}`);
     if (t.ciSkip && /\[ci[-_ ]skip\]/i.test(e.lastMessage)) return no('the last commit asks to skip CI ([ci-skip])');
     return { build: true, branch: e.source, commit: e.commit, env: e.env, description: `Started by GitLab push by ${e.who}` };
   }
@@ -177,7 +189,8 @@ export function gitlabDecision(t: GitLabTrigger, e: GitLabEvent): GitLabDecision
     || (t.triggerOnApprovedMergeRequest && a === 'approved');
   if (!wanted) return no(`its gitlab trigger does not build a merge request's '${a || e.state}'${a === 'update' && !e.newCommits ? ' without new commits' : ''}`);
   if (t.skipWorkInProgressMergeRequest && e.draft) return no('the merge request is a draft (skipWorkInProgressMergeRequest)');
-  if (!branchAllowed(t, e.source, e.target)) return no(`its gitlab trigger's branch filter does not allow '${e.source}' → '${e.target}'`);
+  const ok = await branchAllowed(t, e.source, e.target);
+  if (ok !== true) return no(`its gitlab trigger's branch filter does not allow '${e.source}' → '${e.target}'${why(ok)}`);
   if (t.ciSkip && (/\[ci[-_ ]skip\]/i.test(e.description) || /\[ci[-_ ]skip\]/i.test(e.lastMessage))) return no('the merge request asks to skip CI ([ci-skip])');
   if (e.fork) return no("the merge request comes from another project (a fork): Kiln builds branches of the job's own repository only");
   return { build: true, branch: e.source, commit: e.commit, env: e.env, description: `Triggered by GitLab Merge Request #${e.env.gitlabMergeRequestIid ?? '?'}: ${e.source} => ${e.target}` };

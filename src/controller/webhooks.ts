@@ -452,7 +452,7 @@ async function startGitLabTriggered(ctx: WebhookContext, e: GitLabEvent & { urls
       fail(job, `this GitLab hook is not signed for job '${job.name}': set the hook's Secret token to the trigger's secretToken or to the webhook secret (admins see it on the job's page)`);
       continue;
     }
-    const d = gitlabDecision(gitlabTriggerOf(job)!, e);
+    const d = await gitlabDecision(gitlabTriggerOf(job)!, e);
     if (!d.build) { skipped.push(`${job.name}: ${d.reason}`); continue; }
     try {
       const cause: BuildCause = { type: 'webhook', description: d.description, userId: e.env.gitlabUserUsername || null, env: d.env };

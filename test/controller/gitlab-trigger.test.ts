@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { Job } from '../../src/store/types.ts';
+import { closeRegexPool, configureRegexPool } from '../../src/pipeline/script/regex-pool.ts';
 import { antPattern, branchAllowed, gitlabDecision, gitlabTokenJobs, gitlabTriggerOf, type GitLabEvent } from '../../src/controller/gitlab-trigger.ts';
 import { gitlabSpecText } from '../../src/pipeline/model/triggers.ts';
 
@@ -16,7 +17,10 @@ const mr = (o: Partial<GitLabEvent> = {}): GitLabEvent => ({
   newCommits: false, description: '', fork: false, env: { gitlabMergeRequestIid: '3' }, who: 'jane', ...o,
 });
 
-test('Ant patterns: * within a segment, ** across them, ? one character; the rest literal', () => {
+/** The filter lets the branches through (a refusal is a reason: a miss, or a regex stopped). */
+const allowed = async (...a: Parameters<typeof branchAllowed>) => (await branchAllowed(...a)) === true;
+
+test('Ant patterns: * within a segment, ** across them, ? one character; the rest literal', async () => {
   const cases: [string, string, boolean][] = [
     ['feature/*', 'feature/a', true], ['feature/*', 'feature/a/b', false], ['feature/**', 'feature/a/b', true], ['feature/**', 'feature', true],
     ['**/hotfix', 'x/y/hotfix', true], ['rel-?', 'rel-1', true], ['rel-?', 'rel-10', false], ['v1.0', 'v1x0', false], ['a+b', 'a+b', true],
@@ -24,40 +28,59 @@ test('Ant patterns: * within a segment, ** across them, ? one character; the res
   for (const [p, s, want] of cases) assert.equal(antPattern(p).test(s), want, `${p} ~ ${s}`);
 });
 
-test('branch filters: NameBasedFilter on the target branch (exclusions first), RegexBasedFilter on whole names, All lets everything through', () => {
+test('branch filters: NameBasedFilter on the target branch (exclusions first), RegexBasedFilter on whole names, All lets everything through', async () => {
   const named = trigger({ branchFilterType: 'NameBasedFilter', includeBranchesSpec: 'main, release/*', excludeBranchesSpec: 'release/old' });
-  assert.equal(branchAllowed(named, 'feature/x', 'main'), true);
-  assert.equal(branchAllowed(named, 'main', 'feature/x'), false);
-  assert.equal(branchAllowed(named, 'x', 'release/2'), true);
-  assert.equal(branchAllowed(named, 'x', 'release/old'), false);
+  assert.equal(await allowed(named, 'feature/x', 'main'), true);
+  assert.equal(await allowed(named, 'main', 'feature/x'), false);
+  assert.equal(await allowed(named, 'x', 'release/2'), true);
+  assert.equal(await allowed(named, 'x', 'release/old'), false);
   const regex = trigger({ branchFilterType: 'RegexBasedFilter', sourceBranchRegex: 'feature/.*', targetBranchRegex: 'main' });
-  assert.equal(branchAllowed(regex, 'feature/x', 'main'), true);
-  assert.equal(branchAllowed(regex, 'feature/x', 'main2'), false, 'a whole-name match');
-  assert.equal(branchAllowed(regex, 'fix/x', 'main'), false);
-  assert.equal(branchAllowed(trigger({ branchFilterName: 'RegexBasedFilter', targetBranchRegex: 'dev' }), 'a', 'main'), false, 'the older branchFilterName');
-  assert.equal(branchAllowed(trigger(), 'anything', 'else'), true);
+  assert.equal(await allowed(regex, 'feature/x', 'main'), true);
+  assert.equal(await allowed(regex, 'feature/x', 'main2'), false, 'a whole-name match');
+  assert.equal(await allowed(regex, 'fix/x', 'main'), false);
+  assert.equal(await allowed(trigger({ branchFilterName: 'RegexBasedFilter', targetBranchRegex: 'dev' }), 'a', 'main'), false, 'the older branchFilterName');
+  assert.equal(await allowed(trigger(), 'anything', 'else'), true);
 });
 
-test('merge requests: which actions build, with the plugin\'s defaults and when asked', () => {
+test('a hostile RegexBasedFilter cannot hang the controller: a pattern with nested repetition is stopped on a regex thread and lets nothing through, saying why; Java syntax is Java\'s', async () => {
+  const evil = trigger({ branchFilterType: 'RegexBasedFilter', sourceBranchRegex: '(a+)+$' });
+  // Tried inline by JavaScript's backtracking engine, this name takes longer than the test suite:
+  // it runs on a regex thread, stopped at its deadline, and the refusal says so.
+  const before = configureRegexPool({ timeoutMs: 300 });
+  try {
+    const r = await branchAllowed(evil, `${'a'.repeat(40)}!`, '');
+    assert.match(String(r), /was stopped after 300 ms/);
+    const d = await gitlabDecision(evil, { ...mr(), kind: 'push', source: `${'a'.repeat(40)}!`, target: `${'a'.repeat(40)}!` });
+    assert.match((d as { reason: string }).reason, /branch filter does not allow branch 'a+!': the regular expression .* was stopped/);
+    assert.equal(await allowed(evil, 'aaa', ''), true, 'a name it matches at once still matches');
+  } finally {
+    configureRegexPool(before);
+    await closeRegexPool();
+  }
+  assert.equal(await allowed(trigger({ branchFilterType: 'RegexBasedFilter', sourceBranchRegex: '\\Qa.b\\E' }), 'a.b', ''), true, 'a Java quote');
+  assert.equal(await allowed(trigger({ branchFilterType: 'RegexBasedFilter', sourceBranchRegex: '\\Qa.b\\E' }), 'axb', ''), false);
+});
+
+test('merge requests: which actions build, with the plugin\'s defaults and when asked', async () => {
   const d = trigger();
-  assert.equal(gitlabDecision(d, mr()).build, true);
-  assert.equal(gitlabDecision(d, mr({ action: 'reopen' })).build, true);
-  assert.deepEqual(gitlabDecision(d, mr({ action: 'update' })), { build: false, reason: "its gitlab trigger does not build a merge request's 'update' without new commits" });
-  assert.equal(gitlabDecision(d, mr({ action: 'update', newCommits: true })).build, true);
-  for (const action of ['merge', 'close', 'approved']) assert.equal(gitlabDecision(d, mr({ action, state: action === 'merge' ? 'merged' : action === 'close' ? 'closed' : 'opened' })).build, false, action);
+  assert.equal((await gitlabDecision(d, mr())).build, true);
+  assert.equal((await gitlabDecision(d, mr({ action: 'reopen' }))).build, true);
+  assert.deepEqual(await gitlabDecision(d, mr({ action: 'update' })), { build: false, reason: "its gitlab trigger does not build a merge request's 'update' without new commits" });
+  assert.equal((await gitlabDecision(d, mr({ action: 'update', newCommits: true }))).build, true);
+  for (const action of ['merge', 'close', 'approved']) assert.equal((await gitlabDecision(d, mr({ action, state: action === 'merge' ? 'merged' : action === 'close' ? 'closed' : 'opened' }))).build, false, action);
   const all = trigger({ triggerOnAcceptedMergeRequest: true, triggerOnClosedMergeRequest: true, triggerOnApprovedMergeRequest: true });
-  for (const action of ['merge', 'close', 'approved']) assert.equal(gitlabDecision(all, mr({ action, state: action === 'merge' ? 'merged' : action === 'close' ? 'closed' : 'opened' })).build, true, action);
-  assert.equal(gitlabDecision(trigger({ triggerOnMergeRequest: false }), mr()).build, false);
-  assert.equal(gitlabDecision(d, mr({ draft: true })).build, true, 'drafts build unless skipWorkInProgressMergeRequest');
-  assert.equal(gitlabDecision(trigger({ skipWorkInProgressMergeRequest: true }), mr({ draft: true })).build, false);
-  assert.equal(gitlabDecision(d, mr({ description: 'please [ci-skip]' })).build, false);
-  assert.equal(gitlabDecision(trigger({ ciSkip: false }), mr({ description: 'please [ci-skip]' })).build, true);
-  assert.match((gitlabDecision(d, mr({ fork: true })) as { reason: string }).reason, /fork/);
-  const ok = gitlabDecision(d, mr());
+  for (const action of ['merge', 'close', 'approved']) assert.equal((await gitlabDecision(all, mr({ action, state: action === 'merge' ? 'merged' : action === 'close' ? 'closed' : 'opened' }))).build, true, action);
+  assert.equal((await gitlabDecision(trigger({ triggerOnMergeRequest: false }), mr())).build, false);
+  assert.equal((await gitlabDecision(d, mr({ draft: true }))).build, true, 'drafts build unless skipWorkInProgressMergeRequest');
+  assert.equal((await gitlabDecision(trigger({ skipWorkInProgressMergeRequest: true }), mr({ draft: true }))).build, false);
+  assert.equal((await gitlabDecision(d, mr({ description: 'please [ci-skip]' }))).build, false);
+  assert.equal((await gitlabDecision(trigger({ ciSkip: false }), mr({ description: 'please [ci-skip]' }))).build, true);
+  assert.match(((await gitlabDecision(d, mr({ fork: true }))) as { reason: string }).reason, /fork/);
+  const ok = await gitlabDecision(d, mr());
   assert.ok(ok.build && ok.branch === 'feature/a' && ok.description === 'Triggered by GitLab Merge Request #3: feature/a => main');
 });
 
-test('the secretToken is kept as its SHA-256 only, and a hook token matches the jobs whose token it is', () => {
+test('the secretToken is kept as its SHA-256 only, and a hook token matches the jobs whose token it is', async () => {
   const spec = JSON.parse(gitlabSpecText({ triggerOnPush: true, secretToken: 's3cret' }));
   assert.deepEqual(spec, { triggerOnPush: true, secretTokenSha256: createHash('sha256').update('s3cret').digest('hex') });
   const jobs = [job({ secretToken: 's3cret' }, 'a'), job({ secretToken: 'other' }, 'b'), job({}, 'c')];

@@ -12,6 +12,7 @@ import { type TriggerDef } from './types.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
 import { Ctx, argStr, bindArgs, blockOf, fmtList, posInString, typedEntries, withSuggestion, type ArgSpec, type Section } from './context.ts';
 import { checkCron } from './cron.ts';
+import { patternError } from '../script/regex-translate.ts';
 
 type TriggerType = TriggerDef['type'];
 
@@ -116,11 +117,9 @@ function gitlabSpec(ctx: Ctx, b: ReturnType<typeof bindArgs>): string {
   for (const k of ['sourceBranchRegex', 'targetBranchRegex', 'noteRegex']) {
     const v = o[k];
     if (typeof v !== 'string' || v === '') continue;
-    try {
-      new RegExp(v);
-    } catch (e) {
-      ctx.error('triggers', `gitlab: "${k}" is not a regular expression: ${(e as Error).message}`, b.get(k)!.expr.loc);
-    }
+    const why = patternError(v);
+    if (why !== null) ctx.error('triggers', `gitlab: "${k}" is not a regular expression: ${why}`, b.get(k)!.expr.loc);
+
   }
   return gitlabSpecText(o);
 }
