@@ -210,7 +210,7 @@ test('hostile lines: pathological inputs of MAX_LINE characters are read (or ski
 });
 
 test('the tools are declared as warnings-ng names them; a tool without a Kiln parser stays unknown', () => {
-  const symbols = new Set(warningsPlugin.steps.map((s) => s.name));
+  const symbols = new Set((warningsPlugin.steps ?? []).map((s) => s.name));
   for (const s of ['sarif', 'cppLint', 'cppCheck', 'clangTidy', 'msBuild', 'goVet', 'goLint', 'hadoLint', 'yamlLint', 'myPy', 'pep8', 'pyDocStyle', 'ruboCop', 'ktLint', 'detekt', 'phpCodeSniffer', 'phpStan', 'swiftLint', 'analysisParser']) {
     assert.ok(symbols.has(s), s);
   }
