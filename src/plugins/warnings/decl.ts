@@ -13,7 +13,8 @@ export type ParserKind =
   | 'checkstyle' | 'eslint' | 'pmd' | 'cpd' | 'spotbugs' | 'junit' | 'native'
   | 'javac' | 'javadoc' | 'maven' | 'gcc' | 'pylint' | 'flake8' | 'tasks'
   | 'sarif' | 'cppcheck' | 'cpplint' | 'clangtidy' | 'msbuild' | 'govet' | 'golint' | 'shellcheck'
-  | 'hadolint' | 'yamllint' | 'mypy' | 'pep8' | 'pydocstyle' | 'rubocop';
+  | 'hadolint' | 'yamllint' | 'mypy' | 'pep8' | 'pydocstyle' | 'rubocop'
+  | 'kotlin' | 'scala' | 'errorprone' | 'trivy' | 'grype' | 'owasp';
 
 export interface ToolDef {
   /** The symbol: `java()`, `checkStyle(pattern: '...')`; '' when warnings-ng has none (analysisParser only). */
@@ -57,6 +58,12 @@ export const TOOLS: readonly ToolDef[] = [
   { symbol: 'pep8', id: 'pep8', name: 'Pep8', pattern: '', parser: 'pep8' },
   { symbol: 'pyDocStyle', id: 'pydocstyle', name: 'PyDocStyle', pattern: '', parser: 'pydocstyle' },
   { symbol: 'ruboCop', id: 'rubocop', name: 'Rubocop', pattern: '', parser: 'rubocop' },
+  { symbol: 'kotlin', id: 'kotlin', name: 'Kotlin', pattern: '', parser: 'kotlin' },
+  { symbol: 'scala', id: 'scala', name: 'Scala Compiler', pattern: '', parser: 'scala' },
+  { symbol: 'errorProne', id: 'error-prone', name: 'ErrorProne', pattern: '', parser: 'errorprone' },
+  { symbol: 'trivy', id: 'trivy', name: 'Aquasec Trivy', pattern: '', parser: 'trivy' },
+  { symbol: 'grype', id: 'grypescanner', name: 'Grype scanner', pattern: '**/grype-report.json', parser: 'grype' },
+  { symbol: 'owaspDependencyCheck', id: 'owasp-dependency-check', name: 'OWASP Dependency Check', pattern: '**/dependency-check-report.json', parser: 'owasp' },
   // Linters analysis-model reads with its checkstyle parser.
   { symbol: 'ktLint', id: 'ktlint', name: 'KtLint', pattern: '', parser: 'checkstyle' },
   { symbol: 'detekt', id: 'detekt', name: 'Detekt', pattern: '', parser: 'checkstyle' },

@@ -1,9 +1,10 @@
 // Report parsers of the warnings plugin, one per format analysis-model reads for the tools
 // Kiln declares (decl.ts): XML reports (checkstyle and the linters writing its format, PMD,
 // CPD, SpotBugs/FindBugs, JUnit, cppcheck, the native format), JSON (ESLint, SARIF, hadolint,
-// ShellCheck, the native format) and lines of text matched by regex (javac, javadoc, Maven,
-// gcc/clang, pylint, flake8, cpplint, clang-tidy, MSBuild, go vet, golint, yamllint, mypy,
-// pycodestyle, RuboCop; pydocstyle's two-line findings). Each turns one
+// ShellCheck, Trivy, Grype, OWASP Dependency-Check, the native format) and lines of text matched
+// by regex (javac, javadoc, Maven, gcc/clang, pylint, flake8, cpplint, clang-tidy, MSBuild, go
+// vet, golint, yamllint, mypy, pycodestyle, RuboCop, kotlinc, scalac/sbt; pydocstyle's and
+// Error Prone's findings of two lines and more). Each turns one
 // report's text into raw issues (no tool, no fingerprint: runtime.ts adds them) or throws a
 // ReportError that says which file and why.
 //
@@ -466,6 +467,104 @@ function pydocstyle(t: string): RawIssue[] {
   return out;
 }
 
+/**
+ * Trivy's JSON (`trivy image -f json`): {"Results": [{"Target", "Vulnerabilities": [...]}]}, or the
+ * list of targets older versions wrote. Each vulnerability is an issue: file the package, type
+ * the CVE, category the severity's source, message the title (analysis-model); LOW low, MEDIUM
+ * normal, CRITICAL error, HIGH and anything else high.
+ */
+function trivy(t: string, file: string): RawIssue[] {
+  const doc = parseJson(t, file, 'Trivy');
+  const targets = Array.isArray(doc) ? doc : obj(doc)['Results'];
+  if (!Array.isArray(targets)) {
+    if (Array.isArray(obj(doc)['runs'])) throw new ReportError(`${file}: this is SARIF, not Trivy's JSON: read it with sarif()`);
+    throw new ReportError(`${file}: not Trivy's JSON (no "Results" list; write it with trivy -f json)`);
+  }
+  const sev: Record<string, IssueSeverity> = { LOW: 'LOW', MEDIUM: 'NORMAL', HIGH: 'HIGH', CRITICAL: 'ERROR' };
+  const out: RawIssue[] = [];
+  for (const target of targets.map(obj)) {
+    for (const v of list(target['Vulnerabilities']).map(obj)) {
+      out.push(issue({
+        file: jstr(v['PkgName']) || '?', severity: sev[jstr(v['Severity']).toUpperCase()] ?? 'HIGH',
+        category: jstr(v['SeveritySource']) || '?', type: jstr(v['VulnerabilityID']) || '?',
+        message: jstr(v['Title']) || jstr(v['Description']) || 'UNKNOWN',
+        packageName: [jstr(v['PkgName']), jstr(v['InstalledVersion'])].filter(Boolean).join(' '),
+      }));
+      if (out.length > MAX_ISSUES) return out;
+    }
+  }
+  return out;
+}
+
+/** Grype's JSON (`grype -o json`): each match is an issue at the artifact's first location; severity guessed as analysis-model does. */
+function grype(t: string, file: string): RawIssue[] {
+  const matches = obj(parseJson(t, file, 'Grype'))['matches'];
+  if (!Array.isArray(matches)) throw new ReportError(`${file}: not Grype's JSON (no "matches" list; write it with grype -o json)`);
+  const out: RawIssue[] = [];
+  for (const m of matches.map(obj)) {
+    if (!('vulnerability' in m)) continue;
+    const v = obj(m['vulnerability']);
+    const a = obj(m['artifact']);
+    const version = jstr(a['version']);
+    out.push(issue({
+      file: jstr(obj(list(a['locations'])[0])['path']), severity: guessSeverity(jstr(v['severity'])),
+      category: jstr(a['type']) || 'Unknown', type: jstr(v['id']), message: jstr(v['description']) || 'Unknown',
+      packageName: `${jstr(a['name']) || 'Unknown'}${version ? ` ${version}` : ''}`,
+    }));
+  }
+  return out;
+}
+
+/** OWASP Dependency-Check's JSON report: each vulnerability of each dependency; LOW low, MEDIUM normal, CRITICAL error, else high. */
+function owasp(t: string, file: string): RawIssue[] {
+  const deps = obj(parseJson(t, file, 'OWASP Dependency-Check'))['dependencies'];
+  if (!Array.isArray(deps)) throw new ReportError(`${file}: not a Dependency-Check JSON report (no "dependencies" list; use --format JSON)`);
+  const sev: Record<string, IssueSeverity> = { LOW: 'LOW', MEDIUM: 'NORMAL', CRITICAL: 'ERROR' };
+  const out: RawIssue[] = [];
+  for (const d of deps.map(obj)) {
+    for (const v of list(d['vulnerabilities']).map(obj)) {
+      out.push(issue({
+        file: jstr(d['fileName']), severity: sev[jstr(v['severity']).toUpperCase()] ?? 'HIGH',
+        category: jstr(obj(v['cvssv3'])['attackVector']) || jstr(obj(v['cvssv2'])['accessVector']),
+        type: jstr(v['name']), message: jstr(v['description']),
+      }));
+      if (out.length > MAX_ISSUES) return out;
+    }
+  }
+  return out;
+}
+
+/**
+ * Error Prone's findings in a Maven or javac log: "[WARNING] /src/A.java:[13,18] [DefaultCharset] ..."
+ * or "/src/A.java:13: warning: [DefaultCharset] ...", counted only when an indented
+ * "(see https://errorprone.info/...)" line follows, as analysis-model requires.
+ */
+const EP_HEAD = /^(?:\[(WARNING|ERROR)\]\s+(\S[^:[]*?):\[(\d+)(?:,(\d+))?\]\s+|(\S[^:]*?):(\d+): (warning|error): )\[(\w+)\]\s+(.*)$/;
+const EP_SEE = /^\s+\(see https?:\/\/\S+\s*\)$/;
+function errorprone(t: string): RawIssue[] {
+  const out: RawIssue[] = [];
+  let head: RegExpExecArray | null = null;
+  for (const raw of t.split('\n')) {
+    const line = stripConsoleNoise(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+    if (line.length > MAX_LINE) { head = null; continue; }
+    const h = EP_HEAD.exec(line);
+    if (h) { head = h; continue; }
+    if (!head) continue;
+    if (!/^\s/.test(line)) { head = null; continue; }
+    if (EP_SEE.test(line)) {
+      const m = head;
+      const msg = m[9]!;
+      out.push(issue({
+        file: m[2] ?? m[5], line: int(m[3] ?? m[6]), column: int(m[4]),
+        severity: guessSeverity(m[1] ?? m[7]!), type: m[8], message: msg.endsWith('.') ? msg : `${msg}.`,
+      }));
+      head = null;
+      if (out.length > MAX_ISSUES) break;
+    }
+  }
+  return out;
+}
+
 // --- console and text formats -------------------------------------------------------------------
 
 export type LineParser = (line: string) => RawIssue | null;
@@ -616,11 +715,32 @@ const rubocop: LineParser = (line) => {
   return m ? issue({ file: m[1], line: int(m[2]), column: int(m[3]), severity: m[4] === 'E' || m[4] === 'F' ? 'HIGH' : 'NORMAL', category: m[5], message: m[6]! }) : null;
 };
 
+// kotlinc: "w: /src/A.kt: (3, 9): Variable 'x' is never used" and (Kotlin 1.8+)
+// "e: file:///src/A.kt:5:1 Unresolved reference: y"; e is an error, w a normal warning.
+const KOTLIN = /^(?:\S+\s+)?(w|e): (?:file:\/\/)?(\S[^:(]*?)(?:: \((\d+), ?(\d+)\):|:(\d+):(\d+):?) (.*)$/;
+const kotlin: LineParser = (line) => {
+  const m = KOTLIN.exec(line);
+  if (!m) return null;
+  return issue({ file: m[2], line: int(m[3] ?? m[5]), column: int(m[4] ?? m[6]), severity: m[1]!.startsWith('e') ? 'ERROR' : 'NORMAL', message: m[7]! });
+};
+
+// scalac through Maven: "[WARNING] /src/A.scala:3: warning: ..."; sbt: "[warn] /src/A.scala:3:5: ..."; errors high.
+const SCALAC = /^\[(WARNING|ERROR)\]\s*(\S[^:]*):(\d+):\s*([a-z]*):\s*(.*)$/;
+const SBT = /^\[(warn|error)\]\s*(\S[^:]*?):(\d+)(?::\d+)?:\s*(.*)$/;
+const scala: LineParser = (line) => {
+  let m = SCALAC.exec(line);
+  if (m) return issue({ file: m[2], line: int(m[3]), severity: m[1] === 'ERROR' ? 'HIGH' : 'NORMAL', category: m[4], message: m[5]! });
+  m = SBT.exec(line);
+  return m ? issue({ file: m[2], line: int(m[3]), severity: m[1] === 'error' ? 'HIGH' : 'NORMAL', message: m[4]! }) : null;
+};
+
 const LINE_PARSERS: Partial<Record<ParserKind, LineParser>> = {
+  kotlin, scala,
   javac, javadoc, maven, gcc, pylint, flake8, cpplint, clangtidy, msbuild, govet, golint, yamllint, mypy, pep8, rubocop,
 };
 const TEXT_PARSERS: Partial<Record<ParserKind, (text: string, file: string, opts?: ParseOptions) => RawIssue[]>> = {
   checkstyle, eslint, pmd, cpd, spotbugs, junit, native, sarif, cppcheck, hadolint, shellcheck, pydocstyle,
+  trivy, grype, owasp, errorprone,
 };
 
 /** Whether the format is read line by line (and so can follow a console log in chunks). */

@@ -59,7 +59,7 @@ test('kiln run: analysisParser with an id Kiln has no parser for fails the step,
   stages {
     stage('scan') {
       steps {
-        recordIssues tools: [analysisParser(analysisModelId: 'trivy', pattern: 'trivy.json')]
+        recordIssues tools: [analysisParser(analysisModelId: 'coverity', pattern: 'coverity.json')]
       }
     }
   }
@@ -67,6 +67,6 @@ test('kiln run: analysisParser with an id Kiln has no parser for fails the step,
 `);
   const r = await runKiln(['run'], { cwd: dir });
   assert.equal(r.code, 1, r.stdout + r.stderr);
-  assert.match(r.stdout, /recordIssues: analysisParser\(analysisModelId: 'trivy'\): Kiln has no such parser; it has java, .*sarif, .*shellcheck/);
+  assert.match(r.stdout, /recordIssues: analysisParser\(analysisModelId: 'coverity'\): Kiln has no such parser; it has java, .*sarif, .*shellcheck/);
   assert.match(r.stdout, /Finished: FAILURE\n/);
 });

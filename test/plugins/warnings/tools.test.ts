@@ -1,7 +1,8 @@
 // The report formats recordIssues reads for the tools added for issue 17 (parsers.ts, decl.ts),
 // on what the real tools write where Debian has them (cppcheck's XML v2, cpplint, ShellCheck's
 // json and json1, yamllint -f parsable, pycodestyle, pydocstyle, mypy: each test runs the tool);
-// the others (SARIF, clang-tidy, MSBuild, go vet, golint, hadolint, RuboCop) are written here
+// the others (SARIF, clang-tidy, MSBuild, go vet, golint, hadolint, RuboCop, kotlinc, scalac,
+// Error Prone, Trivy, Grype, OWASP Dependency-Check) are written here
 // in the shape their documentation gives. Severities are analysis-model's. Hostile input: a
 // DOCTYPE with entities in a cppcheck report and long pathological lines are refused or skipped,
 // and the tool list keeps unknown tools unknown.
@@ -198,11 +199,85 @@ test('clang-tidy, MSBuild, go vet, golint, RuboCop: their documented line format
   ]);
 });
 
+test('kotlinc, scalac and sbt, Error Prone: compiler lines; Error Prone only with its "(see ...)" line', () => {
+  assert.deepEqual(parseReport('kotlin', [
+    "w: /src/A.kt: (3, 9): Variable 'x' is never used",
+    'e: file:///src/B.kt:5:1 Unresolved reference: y',
+    '> Task :compileKotlin',
+  ].join('\n'), 'console').map((i) => [i.file, i.line, i.column, i.severity, i.message]), [
+    ['/src/A.kt', 3, 9, 'NORMAL', "Variable 'x' is never used"],
+    ['/src/B.kt', 5, 1, 'ERROR', 'Unresolved reference: y'],
+  ]);
+  assert.deepEqual(parseReport('scala', [
+    '[WARNING] /src/A.scala:3: warning: method x in class Y is deprecated',
+    '[warn] /src/B.scala:7:12: a pure expression does nothing in statement position',
+    '[error] /src/C.scala:2:1: not found: value z',
+  ].join('\n'), 'console').map((i) => [i.file, i.line, i.severity, i.category]), [
+    ['/src/A.scala', 3, 'NORMAL', 'warning'], ['/src/B.scala', 7, 'NORMAL', ''], ['/src/C.scala', 2, 'HIGH', ''],
+  ]);
+  const ep = parseReport('errorprone', [
+    '[WARNING] /src/main/java/A.java:[13,18] [DefaultCharset] Implicit use of the platform default charset',
+    '    (see https://errorprone.info/bugpattern/DefaultCharset)',
+    "  Did you mean 'new String(b, UTF_8)'?",
+    '/src/main/java/B.java:4: error: [DeadException] Exception created but not thrown',
+    '    new RuntimeException();',
+    '    ^',
+    '    (see https://errorprone.info/bugpattern/DeadException)',
+    '[WARNING] /src/main/java/C.java:[2,1] [deprecation] plain javac, no Error Prone link',
+    '[INFO] done',
+  ].join('\n'), 'console');
+  assert.deepEqual(ep.map((i) => [i.file, i.line, i.column, i.severity, i.type, i.message]), [
+    ['/src/main/java/A.java', 13, 18, 'NORMAL', 'DefaultCharset', 'Implicit use of the platform default charset.'],
+    ['/src/main/java/B.java', 4, 0, 'ERROR', 'DeadException', 'Exception created but not thrown.'],
+  ]);
+});
+
+test('Trivy, Grype, OWASP Dependency-Check JSON: each vulnerability an issue, severities as analysis-model maps them', () => {
+  const trivyReport = { SchemaVersion: 2, ArtifactName: 'app:1', Results: [
+    { Target: 'app:1 (debian 12.4)', Class: 'os-pkgs', Vulnerabilities: [
+      { VulnerabilityID: 'CVE-2024-0001', PkgName: 'openssl', InstalledVersion: '3.0.11', Severity: 'CRITICAL', SeveritySource: 'debian', Title: 'openssl: overflow' },
+      { VulnerabilityID: 'CVE-2024-0002', PkgName: 'zlib', Severity: 'MEDIUM', Title: 'zlib: read' },
+      { VulnerabilityID: 'CVE-2024-0003', PkgName: 'tar', Severity: 'UNKNOWN', Description: 'tar: no title' },
+    ] },
+    { Target: 'package-lock.json', Class: 'lang-pkgs' },
+  ] };
+  assert.deepEqual(parseReport('trivy', JSON.stringify(trivyReport), 'trivy.json').map((i) => [i.file, i.severity, i.category, i.type, i.message, i.packageName]), [
+    ['openssl', 'ERROR', 'debian', 'CVE-2024-0001', 'openssl: overflow', 'openssl 3.0.11'],
+    ['zlib', 'NORMAL', '?', 'CVE-2024-0002', 'zlib: read', 'zlib'],
+    ['tar', 'HIGH', '?', 'CVE-2024-0003', 'tar: no title', 'tar'],
+  ]);
+  assert.equal(parseReport('trivy', JSON.stringify([{ Target: 'x', Vulnerabilities: [{ VulnerabilityID: 'CVE-1', PkgName: 'p', Severity: 'LOW', Title: 't' }] }]), 'old.json')[0]!.severity, 'LOW');
+  assert.throws(() => parseReport('trivy', '{"version":"2.1.0","runs":[]}', 't.json'), /t\.json: this is SARIF, not Trivy's JSON: read it with sarif\(\)/);
+
+  const grypeReport = { matches: [
+    { vulnerability: { id: 'GHSA-xxxx', severity: 'Critical', description: 'prototype pollution', dataSource: 'https://github.com/advisories/GHSA-xxxx' },
+      artifact: { name: 'lodash', version: '4.17.15', type: 'npm', locations: [{ path: '/app/package-lock.json' }] } },
+    { vulnerability: { id: 'CVE-2023-1', severity: 'Negligible' }, artifact: { name: 'bash', type: 'deb', locations: [{ path: '/var/lib/dpkg/status' }] } },
+  ] };
+  assert.deepEqual(parseReport('grype', JSON.stringify(grypeReport), 'grype-report.json').map((i) => [i.file, i.severity, i.category, i.type, i.message, i.packageName]), [
+    ['/app/package-lock.json', 'ERROR', 'npm', 'GHSA-xxxx', 'prototype pollution', 'lodash 4.17.15'],
+    ['/var/lib/dpkg/status', 'LOW', 'deb', 'CVE-2023-1', 'Unknown', 'bash'],
+  ]);
+
+  const odc = { reportSchema: '1.1', dependencies: [
+    { fileName: 'commons-text-1.9.jar', vulnerabilities: [
+      { name: 'CVE-2022-42889', severity: 'CRITICAL', description: 'Text4Shell', cvssv3: { attackVector: 'NETWORK' } },
+      { name: 'CVE-2020-1', severity: 'MEDIUM', description: 'older', cvssv2: { accessVector: 'LOCAL' } },
+    ] },
+    { fileName: 'clean.jar' },
+  ] };
+  assert.deepEqual(parseReport('owasp', JSON.stringify(odc), 'dependency-check-report.json').map((i) => [i.file, i.severity, i.category, i.type, i.message]), [
+    ['commons-text-1.9.jar', 'ERROR', 'NETWORK', 'CVE-2022-42889', 'Text4Shell'],
+    ['commons-text-1.9.jar', 'NORMAL', 'LOCAL', 'CVE-2020-1', 'older'],
+  ]);
+  assert.throws(() => parseReport('owasp', '<analysis/>', 'dc.xml'), /dc\.xml: not OWASP Dependency-Check JSON/);
+});
+
 test('hostile lines: pathological inputs of MAX_LINE characters are read (or skipped) without stalling', () => {
   // The regexes have no nested quantifiers; these shapes make a backtracking one take minutes.
   const shapes = ['a'.repeat(8000), ' '.repeat(8000), `a.c(1)${' '.repeat(7990)}`, `x:1:${' '.repeat(7990)}b`, `f(${'1,'.repeat(3990)}`,
     `x: warning${' ['.repeat(3990)}`, `a:1:  ${'b ['.repeat(2600)} [x] [`, `LINK${' '.repeat(7990)}:`, `a.go:1:${'1'.repeat(7990)}`];
-  for (const kind of ['cpplint', 'clangtidy', 'msbuild', 'govet', 'golint', 'yamllint', 'mypy', 'pep8', 'rubocop', 'pydocstyle'] as const) {
+  for (const kind of ['cpplint', 'clangtidy', 'msbuild', 'govet', 'golint', 'yamllint', 'mypy', 'pep8', 'rubocop', 'pydocstyle', 'kotlin', 'scala', 'errorprone'] as const) {
     for (const s of shapes) parseReport(kind, `${s}\n${s}\n`, 'hostile');
   }
   // A line over MAX_LINE is skipped, not matched.
@@ -211,7 +286,7 @@ test('hostile lines: pathological inputs of MAX_LINE characters are read (or ski
 
 test('the tools are declared as warnings-ng names them; a tool without a Kiln parser stays unknown', () => {
   const symbols = new Set((warningsPlugin.steps ?? []).map((s) => s.name));
-  for (const s of ['sarif', 'cppLint', 'cppCheck', 'clangTidy', 'msBuild', 'goVet', 'goLint', 'hadoLint', 'yamlLint', 'myPy', 'pep8', 'pyDocStyle', 'ruboCop', 'ktLint', 'detekt', 'phpCodeSniffer', 'phpStan', 'swiftLint', 'analysisParser']) {
+  for (const s of ['sarif', 'cppLint', 'cppCheck', 'clangTidy', 'msBuild', 'goVet', 'goLint', 'hadoLint', 'yamlLint', 'myPy', 'pep8', 'pyDocStyle', 'ruboCop', 'ktLint', 'detekt', 'phpCodeSniffer', 'phpStan', 'swiftLint', 'kotlin', 'scala', 'errorProne', 'trivy', 'grype', 'owaspDependencyCheck', 'analysisParser']) {
     assert.ok(symbols.has(s), s);
   }
   // warnings-ng has no shellCheck() symbol: ShellCheck is analysisParser(analysisModelId: 'shellcheck').
@@ -219,8 +294,8 @@ test('the tools are declared as warnings-ng names them; a tool without a Kiln pa
   assert.equal(toolById('shellcheck')?.pattern, '**/shellcheck.json');
   assert.equal(toolBySymbol(''), undefined);
   // Tools whose formats Kiln does not read are not declared (they stay unknown steps).
-  for (const s of ['trivy', 'grype', 'owaspDependencyCheck', 'errorProne', 'dockerLint', 'ansibleLint']) assert.equal(symbols.has(s), false, s);
-  assert.equal(toolById('trivy'), undefined);
+  for (const s of ['pvsStudio', 'klocWork', 'dockerLint', 'ansibleLint', 'coverity']) assert.equal(symbols.has(s), false, s);
+  assert.equal(toolById('coverity'), undefined);
   // Each declared tool has a parser.
   for (const t of TOOLS) assert.ok(t.parser, t.id);
   assert.equal(toolBySymbol('ktLint')?.parser, 'checkstyle');
