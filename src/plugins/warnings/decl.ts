@@ -14,7 +14,7 @@ export type ParserKind =
   | 'javac' | 'javadoc' | 'maven' | 'gcc' | 'pylint' | 'flake8' | 'tasks'
   | 'sarif' | 'cppcheck' | 'cpplint' | 'clangtidy' | 'msbuild' | 'govet' | 'golint' | 'shellcheck'
   | 'hadolint' | 'yamllint' | 'mypy' | 'pep8' | 'pydocstyle' | 'rubocop'
-  | 'kotlin' | 'scala' | 'errorprone' | 'trivy' | 'grype' | 'owasp';
+  | 'kotlin' | 'scala' | 'errorprone' | 'trivy' | 'grype' | 'owasp' | 'dockerlint' | 'ansiblelint';
 
 export interface ToolDef {
   /** The symbol: `java()`, `checkStyle(pattern: '...')`; '' when warnings-ng has none (analysisParser only). */
@@ -64,6 +64,8 @@ export const TOOLS: readonly ToolDef[] = [
   { symbol: 'trivy', id: 'trivy', name: 'Aquasec Trivy', pattern: '', parser: 'trivy' },
   { symbol: 'grype', id: 'grypescanner', name: 'Grype scanner', pattern: '**/grype-report.json', parser: 'grype' },
   { symbol: 'owaspDependencyCheck', id: 'owasp-dependency-check', name: 'OWASP Dependency Check', pattern: '**/dependency-check-report.json', parser: 'owasp' },
+  { symbol: 'dockerLint', id: 'dockerlint', name: 'Dockerfile Lint', pattern: '', parser: 'dockerlint' },
+  { symbol: 'ansibleLint', id: 'ansiblelint', name: 'Ansible Lint', pattern: '', parser: 'ansiblelint' },
   // Linters analysis-model reads with its checkstyle parser.
   { symbol: 'ktLint', id: 'ktlint', name: 'KtLint', pattern: '', parser: 'checkstyle' },
   { symbol: 'detekt', id: 'detekt', name: 'Detekt', pattern: '', parser: 'checkstyle' },

@@ -1,9 +1,9 @@
 // Report parsers of the warnings plugin, one per format analysis-model reads for the tools
 // Kiln declares (decl.ts): XML reports (checkstyle and the linters writing its format, PMD,
 // CPD, SpotBugs/FindBugs, JUnit, cppcheck, the native format), JSON (ESLint, SARIF, hadolint,
-// ShellCheck, Trivy, Grype, OWASP Dependency-Check, the native format) and lines of text matched
-// by regex (javac, javadoc, Maven, gcc/clang, pylint, flake8, cpplint, clang-tidy, MSBuild, go
-// vet, golint, yamllint, mypy, pycodestyle, RuboCop, kotlinc, scalac/sbt; pydocstyle's and
+// ShellCheck, Trivy, Grype, OWASP Dependency-Check, dockerfile_lint, the native format) and lines
+// of text matched by regex (javac, javadoc, Maven, gcc/clang, pylint, flake8, cpplint, clang-tidy,
+// MSBuild, go vet, golint, yamllint, mypy, pycodestyle, RuboCop, kotlinc, scalac/sbt, ansible-lint; pydocstyle's and
 // Error Prone's findings of two lines and more). Each turns one
 // report's text into raw issues (no tool, no fingerprint: runtime.ts adds them) or throws a
 // ReportError that says which file and why.
@@ -535,6 +535,30 @@ function owasp(t: string, file: string): RawIssue[] {
 }
 
 /**
+ * dockerfile_lint's JSON (`dockerfile_lint -j`): {"error": {"data": [...]}, "warn": ..., "info": ...};
+ * every finding is in the Dockerfile, category its label; error high, warn normal, else low.
+ */
+function dockerlint(t: string, file: string): RawIssue[] {
+  const doc = parseJson(t, file, 'dockerfile_lint');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ReportError(`${file}: dockerfile_lint JSON must be an object of severity groups (dockerfile_lint -j)`);
+  const out: RawIssue[] = [];
+  for (const group of Object.values(doc as Json)) {
+    for (const f of list(obj(group)['data']).map(obj)) {
+      const ref = f['reference_url'];
+      const url = Array.isArray(ref) ? ref.map(jstr).join('') : jstr(ref);
+      const level = jstr(f['level']);
+      out.push(issue({
+        file: 'Dockerfile', line: jint(f['line']), severity: level === 'error' ? 'HIGH' : level === 'warn' ? 'NORMAL' : 'LOW',
+        category: jstr(f['label']),
+        message: `${jstr(f['message'])}${'description' in f ? ` - ${jstr(f['description'])}` : ''}${'reference_url' in f ? ` See ${url}` : ''}`,
+      }));
+      if (out.length > MAX_ISSUES) return out;
+    }
+  }
+  return out;
+}
+
+/**
  * Error Prone's findings in a Maven or javac log: "[WARNING] /src/A.java:[13,18] [DefaultCharset] ..."
  * or "/src/A.java:13: warning: [DefaultCharset] ...", counted only when an indented
  * "(see https://errorprone.info/...)" line follows, as analysis-model requires.
@@ -734,13 +758,21 @@ const scala: LineParser = (line) => {
   return m ? issue({ file: m[2], line: int(m[3]), severity: m[1] === 'error' ? 'HIGH' : 'NORMAL', message: m[4]! }) : null;
 };
 
+// ansible-lint -p: "roles/web/tasks/main.yml:5: [ANSIBLE0012] Commands should not change things..."
+// (also the later "[E301]" ids); the bracketed id is the category.
+const ANSIBLE_LINT = /^(\S[^:]*):(\d+):\s*\[([\w-]+)\]\s(.*)$/;
+const ansiblelint: LineParser = (line) => {
+  const m = ANSIBLE_LINT.exec(line);
+  return m ? issue({ file: m[1], line: int(m[2]), severity: 'NORMAL', category: m[3], message: m[4]! }) : null;
+};
+
 const LINE_PARSERS: Partial<Record<ParserKind, LineParser>> = {
-  kotlin, scala,
+  kotlin, scala, ansiblelint,
   javac, javadoc, maven, gcc, pylint, flake8, cpplint, clangtidy, msbuild, govet, golint, yamllint, mypy, pep8, rubocop,
 };
 const TEXT_PARSERS: Partial<Record<ParserKind, (text: string, file: string, opts?: ParseOptions) => RawIssue[]>> = {
   checkstyle, eslint, pmd, cpd, spotbugs, junit, native, sarif, cppcheck, hadolint, shellcheck, pydocstyle,
-  trivy, grype, owasp, errorprone,
+  trivy, grype, owasp, errorprone, dockerlint,
 };
 
 /** Whether the format is read line by line (and so can follow a console log in chunks). */

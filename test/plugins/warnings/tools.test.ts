@@ -2,7 +2,7 @@
 // on what the real tools write where Debian has them (cppcheck's XML v2, cpplint, ShellCheck's
 // json and json1, yamllint -f parsable, pycodestyle, pydocstyle, mypy: each test runs the tool);
 // the others (SARIF, clang-tidy, MSBuild, go vet, golint, hadolint, RuboCop, kotlinc, scalac,
-// Error Prone, Trivy, Grype, OWASP Dependency-Check) are written here
+// Error Prone, Trivy, Grype, OWASP Dependency-Check, dockerfile_lint, ansible-lint) are written here
 // in the shape their documentation gives. Severities are analysis-model's. Hostile input: a
 // DOCTYPE with entities in a cppcheck report and long pathological lines are refused or skipped,
 // and the tool list keeps unknown tools unknown.
@@ -273,11 +273,25 @@ test('Trivy, Grype, OWASP Dependency-Check JSON: each vulnerability an issue, se
   assert.throws(() => parseReport('owasp', '<analysis/>', 'dc.xml'), /dc\.xml: not OWASP Dependency-Check JSON/);
 });
 
+test('dockerfile_lint -j and ansible-lint -p', () => {
+  const dl = { error: { count: 1, data: [{ instruction: 'FROM', line: 1, level: 'error', message: 'Base image is missing a tag', description: 'Pin it', reference_url: ['https://docs.docker.com/', '#from'], label: 'required' }] },
+    warn: { count: 1, data: [{ line: 3, level: 'warn', message: 'apt-get upgrade', label: 'best practice' }] },
+    info: { count: 1, data: [{ level: 'info', message: 'No LABEL', label: 'info' }] }, summary: [] };
+  assert.deepEqual(parseReport('dockerlint', JSON.stringify(dl), 'dl.json').map((i) => [i.file, i.line, i.severity, i.category, i.message]), [
+    ['Dockerfile', 1, 'HIGH', 'required', 'Base image is missing a tag - Pin it See https://docs.docker.com/#from'],
+    ['Dockerfile', 3, 'NORMAL', 'best practice', 'apt-get upgrade'],
+    ['Dockerfile', 0, 'LOW', 'info', 'No LABEL'],
+  ]);
+  assert.throws(() => parseReport('dockerlint', '[]', 'dl.json'), /dl\.json: dockerfile_lint JSON must be an object/);
+  assert.deepEqual(parseReport('ansiblelint', 'roles/web/tasks/main.yml:5: [ANSIBLE0012] Commands should not change things if nothing needs doing\nsite.yml:3: [E301] Commands should not change things\nok', 'console')
+    .map((i) => [i.file, i.line, i.category, i.severity]), [['roles/web/tasks/main.yml', 5, 'ANSIBLE0012', 'NORMAL'], ['site.yml', 3, 'E301', 'NORMAL']]);
+});
+
 test('hostile lines: pathological inputs of MAX_LINE characters are read (or skipped) without stalling', () => {
   // The regexes have no nested quantifiers; these shapes make a backtracking one take minutes.
   const shapes = ['a'.repeat(8000), ' '.repeat(8000), `a.c(1)${' '.repeat(7990)}`, `x:1:${' '.repeat(7990)}b`, `f(${'1,'.repeat(3990)}`,
     `x: warning${' ['.repeat(3990)}`, `a:1:  ${'b ['.repeat(2600)} [x] [`, `LINK${' '.repeat(7990)}:`, `a.go:1:${'1'.repeat(7990)}`];
-  for (const kind of ['cpplint', 'clangtidy', 'msbuild', 'govet', 'golint', 'yamllint', 'mypy', 'pep8', 'rubocop', 'pydocstyle', 'kotlin', 'scala', 'errorprone'] as const) {
+  for (const kind of ['cpplint', 'clangtidy', 'msbuild', 'govet', 'golint', 'yamllint', 'mypy', 'pep8', 'rubocop', 'pydocstyle', 'kotlin', 'scala', 'errorprone', 'ansiblelint'] as const) {
     for (const s of shapes) parseReport(kind, `${s}\n${s}\n`, 'hostile');
   }
   // A line over MAX_LINE is skipped, not matched.
@@ -286,7 +300,7 @@ test('hostile lines: pathological inputs of MAX_LINE characters are read (or ski
 
 test('the tools are declared as warnings-ng names them; a tool without a Kiln parser stays unknown', () => {
   const symbols = new Set((warningsPlugin.steps ?? []).map((s) => s.name));
-  for (const s of ['sarif', 'cppLint', 'cppCheck', 'clangTidy', 'msBuild', 'goVet', 'goLint', 'hadoLint', 'yamlLint', 'myPy', 'pep8', 'pyDocStyle', 'ruboCop', 'ktLint', 'detekt', 'phpCodeSniffer', 'phpStan', 'swiftLint', 'kotlin', 'scala', 'errorProne', 'trivy', 'grype', 'owaspDependencyCheck', 'analysisParser']) {
+  for (const s of ['sarif', 'cppLint', 'cppCheck', 'clangTidy', 'msBuild', 'goVet', 'goLint', 'hadoLint', 'yamlLint', 'myPy', 'pep8', 'pyDocStyle', 'ruboCop', 'ktLint', 'detekt', 'phpCodeSniffer', 'phpStan', 'swiftLint', 'kotlin', 'scala', 'errorProne', 'trivy', 'grype', 'owaspDependencyCheck', 'dockerLint', 'ansibleLint', 'analysisParser']) {
     assert.ok(symbols.has(s), s);
   }
   // warnings-ng has no shellCheck() symbol: ShellCheck is analysisParser(analysisModelId: 'shellcheck').
@@ -294,7 +308,7 @@ test('the tools are declared as warnings-ng names them; a tool without a Kiln pa
   assert.equal(toolById('shellcheck')?.pattern, '**/shellcheck.json');
   assert.equal(toolBySymbol(''), undefined);
   // Tools whose formats Kiln does not read are not declared (they stay unknown steps).
-  for (const s of ['pvsStudio', 'klocWork', 'dockerLint', 'ansibleLint', 'coverity']) assert.equal(symbols.has(s), false, s);
+  for (const s of ['pvsStudio', 'klocWork', 'coverity', 'flawfinder']) assert.equal(symbols.has(s), false, s);
   assert.equal(toolById('coverity'), undefined);
   // Each declared tool has a parser.
   for (const t of TOOLS) assert.ok(t.parser, t.id);
