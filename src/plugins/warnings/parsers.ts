@@ -317,6 +317,8 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const jstr = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+/** A report's word looked up as an own key only ('constructor' or 'toString' in a hostile report is no severity). */
+const own = <T,>(m: Readonly<Record<string, T>>, k: string): T | undefined => (Object.hasOwn(m, k) ? m[k] : undefined);
 const jint = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : 0);
 
 /** A SARIF artifact URI as a path: file:///ws/src/a.c → /ws/src/a.c; relative URIs lose their %-escapes. */
@@ -376,7 +378,7 @@ function sarif(t: string, file: string): RawIssue[] {
         const regionText = jstr(obj(region['message'])['text']);
         out.push(issue({
           file: uri ? sarifPath(uri) : '-', line: jint(region['startLine']), lineEnd: jint(region['endLine']), column: jint(region['startColumn']),
-          severity: SARIF_LEVEL[level] ?? 'NORMAL', category: tool, type: ruleId,
+          severity: own(SARIF_LEVEL, level) ?? 'NORMAL', category: tool, type: ruleId,
           message: regionText ? `${message} ${regionText}` : message,
         }));
         if (out.length > MAX_ISSUES) return out;
@@ -418,7 +420,7 @@ function hadolint(t: string, file: string): RawIssue[] {
   const sev: Record<string, IssueSeverity> = { style: 'LOW', info: 'NORMAL', warning: 'HIGH', error: 'ERROR' };
   return doc.map(obj).map((f) => issue({
     file: jstr(f['file']), line: jint(f['line']), column: jint(f['column']),
-    severity: sev[jstr(f['level'])] ?? 'LOW', category: jstr(f['code']), message: jstr(f['message']),
+    severity: own(sev, jstr(f['level'])) ?? 'LOW', category: jstr(f['code']), message: jstr(f['message']),
   }));
 }
 
@@ -485,7 +487,7 @@ function trivy(t: string, file: string): RawIssue[] {
   for (const target of targets.map(obj)) {
     for (const v of list(target['Vulnerabilities']).map(obj)) {
       out.push(issue({
-        file: jstr(v['PkgName']) || '?', severity: sev[jstr(v['Severity']).toUpperCase()] ?? 'HIGH',
+        file: jstr(v['PkgName']) || '?', severity: own(sev, jstr(v['Severity']).toUpperCase()) ?? 'HIGH',
         category: jstr(v['SeveritySource']) || '?', type: jstr(v['VulnerabilityID']) || '?',
         message: jstr(v['Title']) || jstr(v['Description']) || 'UNKNOWN',
         packageName: [jstr(v['PkgName']), jstr(v['InstalledVersion'])].filter(Boolean).join(' '),
@@ -524,7 +526,7 @@ function owasp(t: string, file: string): RawIssue[] {
   for (const d of deps.map(obj)) {
     for (const v of list(d['vulnerabilities']).map(obj)) {
       out.push(issue({
-        file: jstr(d['fileName']), severity: sev[jstr(v['severity']).toUpperCase()] ?? 'HIGH',
+        file: jstr(d['fileName']), severity: own(sev, jstr(v['severity']).toUpperCase()) ?? 'HIGH',
         category: jstr(obj(v['cvssv3'])['attackVector']) || jstr(obj(v['cvssv2'])['accessVector']),
         type: jstr(v['name']), message: jstr(v['description']),
       }));

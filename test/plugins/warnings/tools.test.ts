@@ -155,6 +155,9 @@ test('hadolint -f json: the rule code as category; style low, info normal, warni
   assert.deepEqual(parseReport('hadolint', out, 'hadolint.json').map((i) => [i.line, i.severity, i.category]),
     [[1, 'HIGH', 'DL3006'], [4, 'NORMAL', 'DL3059'], [5, 'LOW', 'SC2046'], [6, 'ERROR', 'DL1000']]);
   assert.throws(() => parseReport('hadolint', '{"a":1}', 'h.json'), /h\.json: hadolint JSON must be a list of findings/);
+  // A hostile level naming an Object.prototype property is no severity.
+  assert.deepEqual(parseReport('hadolint', '[{"level":"constructor","message":"m","line":1}]', 'h.json').map((i) => i.severity), ['LOW']);
+  assert.deepEqual(parseReport('sarif', '{"runs":[{"results":[{"level":"toString","message":{"text":"m"}}]}]}', 'h.sarif').map((i) => i.severity), ['NORMAL']);
 });
 
 test('clang-tidy, MSBuild, go vet, golint, RuboCop: their documented line formats', () => {
