@@ -11,6 +11,10 @@ command -v ssh-keygen >/dev/null 2>&1 && command -v ssh-agent >/dev/null 2>&1 ||
 # archives with python3's zipfile.
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
 command -v javac >/dev/null 2>&1 || need_pkgs+=(default-jdk-headless)
+# ... and the reports of the linters whose formats it reads (test/plugins/warnings/tools*.test.ts).
+for tool in cppcheck cpplint shellcheck yamllint pycodestyle pydocstyle mypy; do
+  command -v "$tool" >/dev/null 2>&1 || need_pkgs+=("$tool")
+done
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
 # xvnc's tests start a real Xvfb and talk to it with xauth and xdpyinfo.
 command -v Xvfb >/dev/null 2>&1 || need_pkgs+=(xvfb)

@@ -3,7 +3,8 @@
 // and `kiln lint` read without loading anything else:
 //   steps     recordIssues (scan + publish in one), scanForIssues and publishIssues (the older
 //             two-step form), discoverGitReferenceBuild (git-forensics: the reference for new/fixed)
-//   symbols   one per tool (decl.ts: java(), checkStyle(pattern: ...), taskScanner(...), ...)
+//   symbols   one per tool (decl.ts: java(), checkStyle(pattern: ...), taskScanner(...), ...),
+//             analysisParser(analysisModelId: ...) for any of them by id
 //             and per filter (includeFile('regex'), excludeType('regex'), ...)
 // What runs is runtime.ts (parsers.ts reads the reports, analysis.ts computes the delta and the
 // quality gates), loaded when a build first uses one of these. Results are kept through the
@@ -25,7 +26,7 @@ const toolParams: StepParam[] = [
   s('name', 'name of the result (default: the tool\'s)'),
   s('reportEncoding', 'encoding of the report files (default UTF-8)'),
   b('skipSymbolicLinks', 'do not follow symbolic links while searching (accepted; links are never followed out of the workspace)'),
-  s('analysisModelId', "issues(): the analysis-model parser to use, by id ('checkstyle', 'pmd', 'gcc', ...)"),
+  s('analysisModelId', "analysisParser() and issues(): the analysis-model parser to use, by id ('checkstyle', 'sarif', 'shellcheck', ...)"),
   b('useRankAsPriority', 'spotBugs()/findBugs(): accepted (the rank always sets the severity)'),
   n('highThreshold', 'cpd(): duplicated lines from which a duplication is high (default 50)'),
   n('normalThreshold', 'cpd(): duplicated lines from which a duplication is normal (default 25)'),
@@ -114,7 +115,8 @@ export const warningsPlugin: PipelinePlugin = {
       block: 'none',
       needsNode: false,
     },
-    ...TOOLS.filter((t) => t.parser !== 'tasks').map((t) => symbol(t.symbol, `${t.name} (id ${t.id})${t.pattern ? `, default pattern '${t.pattern}'` : ', the console log when no pattern is given'}`, toolParams)),
+    ...TOOLS.filter((t) => t.parser !== 'tasks' && t.symbol).map((t) => symbol(t.symbol, `${t.name} (id ${t.id})${t.pattern ? `, default pattern '${t.pattern}'` : ', the console log when no pattern is given'}`, toolParams)),
+    symbol('analysisParser', `Any tool by its analysis-model id, with that tool's id, name and default pattern: analysisParser(analysisModelId: 'shellcheck', pattern: '**/shellcheck.json'). Ids: ${[...new Set(TOOLS.filter((t) => t.parser !== 'tasks' && t.parser !== 'native').map((t) => t.id))].join(', ')}`, toolParams),
     symbol('taskScanner', 'Open tasks in source files (id open-tasks): taskScanner(includePattern: \'**/*.java\', highTags: \'FIXME\', normalTags: \'TODO\')', taskParams),
     ...FILTERS.map((f) => symbol(f, `${f.startsWith('include') ? 'keep only' : 'leave out'} issues whose ${f.replace(/^(include|exclude)/, '').toLowerCase()} matches a Java regex`, [s('pattern', 'a Java regular expression, matching the whole property', true)], 'pattern')),
   ],

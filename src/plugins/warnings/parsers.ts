@@ -1,7 +1,10 @@
 // Report parsers of the warnings plugin, one per format analysis-model reads for the tools
 // Kiln declares (decl.ts): XML reports (checkstyle and the linters writing its format, PMD,
-// CPD, SpotBugs/FindBugs, JUnit, the native format), JSON (ESLint, the native format) and lines
-// of text matched by regex (javac, javadoc, Maven, gcc/clang, pylint, flake8). Each turns one
+// CPD, SpotBugs/FindBugs, JUnit, cppcheck, the native format), JSON (ESLint, SARIF, hadolint,
+// ShellCheck, Trivy, Grype, OWASP Dependency-Check, dockerfile_lint, the native format) and lines
+// of text matched by regex (javac, javadoc, Maven, gcc/clang, pylint, flake8, cpplint, clang-tidy,
+// MSBuild, go vet, golint, yamllint, mypy, pycodestyle, RuboCop, kotlinc, scalac/sbt, ansible-lint; pydocstyle's and
+// Error Prone's findings of two lines and more). Each turns one
 // report's text into raw issues (no tool, no fingerprint: runtime.ts adds them) or throws a
 // ReportError that says which file and why.
 //
@@ -48,7 +51,7 @@ const xml = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   textNodeName: '#text',
-  isArray: (name) => ['file', 'error', 'violation', 'duplication', 'BugInstance', 'SourceLine', 'issue', 'Class', 'Method'].includes(name),
+  isArray: (name) => ['file', 'error', 'violation', 'duplication', 'BugInstance', 'SourceLine', 'issue', 'Class', 'Method', 'location'].includes(name),
   // The five XML entities and character references only: parseXml refuses declared entities.
   processEntities: true,
   htmlEntities: false,
@@ -292,6 +295,302 @@ function eslint(textIn: string, file: string): RawIssue[] {
   return out;
 }
 
+/** analysis-model's Severity.guessFromString: error/severe/critical/fatal, info/note/low, warning/medium, high; else low. */
+function guessSeverity(x: string): IssueSeverity {
+  const v = x.toLowerCase();
+  if (/error|severe|critical|fatal/.test(v)) return 'ERROR';
+  if (/info|note|low/.test(v)) return 'LOW';
+  if (/warning|medium/.test(v)) return 'NORMAL';
+  if (v.includes('high')) return 'HIGH';
+  return 'LOW';
+}
+
+function parseJson(t: string, file: string, what: string): unknown {
+  try {
+    return JSON.parse(t);
+  } catch (err) {
+    throw new ReportError(`${file}: not ${what} JSON (${(err as Error).message})`);
+  }
+}
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const jstr = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+/** A report's word looked up as an own key only ('constructor' or 'toString' in a hostile report is no severity). */
+const own = <T,>(m: Readonly<Record<string, T>>, k: string): T | undefined => (Object.hasOwn(m, k) ? m[k] : undefined);
+const jint = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : 0);
+
+/** A SARIF artifact URI as a path: file:///ws/src/a.c → /ws/src/a.c; relative URIs lose their %-escapes. */
+function sarifPath(uri: string): string {
+  if (uri.startsWith('file:')) {
+    try {
+      return decodeURIComponent(new URL(uri).pathname);
+    } catch {
+      return uri;
+    }
+  }
+  try {
+    return decodeURIComponent(uri);
+  } catch {
+    return uri;
+  }
+}
+
+const SARIF_LEVEL: Readonly<Record<string, IssueSeverity>> = { error: 'HIGH', warning: 'NORMAL', note: 'LOW', none: 'LOW' };
+
+/**
+ * SARIF 2.1 (the OASIS static analysis results format many scanners write: CodeQL, Semgrep,
+ * Trivy, ESLint's and .NET's SARIF output). Each result at each of its locations is an issue:
+ * type the rule id, category the tool (runs[].tool.driver.name), severity from the level
+ * (error high, warning normal, note/none low, as analysis-model's SARIF adapter maps them; a
+ * missing level is the rule's default level, else 'warning' as the standard says). Results of
+ * kind 'pass' or 'notApplicable' are not issues.
+ */
+function sarif(t: string, file: string): RawIssue[] {
+  const doc = obj(parseJson(t, file, 'SARIF'));
+  if (!Array.isArray(doc['runs'])) throw new ReportError(`${file}: not a SARIF report (no "runs" list)`);
+  const out: RawIssue[] = [];
+  for (const r of list(doc['runs'])) {
+    const run = obj(r);
+    const driver = obj(obj(run['tool'])['driver']);
+    const tool = jstr(driver['name']);
+    const rules = list(driver['rules']).map(obj);
+    const artifacts = list(run['artifacts']).map(obj);
+    for (const x of list(run['results'])) {
+      const res = obj(x);
+      const kind = jstr(res['kind']);
+      if (kind === 'pass' || kind === 'notApplicable') continue;
+      const ruleIndex = typeof res['ruleIndex'] === 'number' ? res['ruleIndex'] : -1;
+      const ruleId = jstr(res['ruleId']) || jstr(obj(res['rule'])['id']) || jstr(rules[ruleIndex]?.['id']);
+      const rule = rules[ruleIndex] ?? rules.find((q) => jstr(q['id']) === ruleId) ?? {};
+      const msg = obj(res['message']);
+      const message = jstr(msg['text']) || jstr(msg['markdown'])
+        || jstr(obj(obj(rule['messageStrings'])[jstr(msg['id'])])['text']) || jstr(obj(rule['shortDescription'])['text']);
+      if (!message) continue;
+      const level = jstr(res['level']) || jstr(obj(rule['defaultConfiguration'])['level']) || (kind && kind !== 'fail' ? 'none' : 'warning');
+      const locations = list(res['locations']).map((l) => obj(obj(l)['physicalLocation']));
+      for (const loc of locations.length ? locations : [{}]) {
+        const art = obj(loc['artifactLocation']);
+        const idx = typeof art['index'] === 'number' ? art['index'] : -1;
+        const uri = jstr(art['uri']) || jstr(obj(artifacts[idx]?.['location'])['uri']);
+        const region = obj(loc['region']);
+        const regionText = jstr(obj(region['message'])['text']);
+        out.push(issue({
+          file: uri ? sarifPath(uri) : '-', line: jint(region['startLine']), lineEnd: jint(region['endLine']), column: jint(region['startColumn']),
+          severity: own(SARIF_LEVEL, level) ?? 'NORMAL', category: tool, type: ruleId,
+          message: regionText ? `${message} ${regionText}` : message,
+        }));
+        if (out.length > MAX_ISSUES) return out;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * cppcheck's XML, version 2 (`cppcheck --xml --xml-version=2`): each <error> with a location is
+ * one issue at its first location (the others are where it continues); type its id, category its
+ * severity (style, performance, ...); error is high, warning normal, the rest low (analysis-model).
+ */
+function cppcheck(src: string, file: string): RawIssue[] {
+  const top = root(parseXml(src, file), 'results', file, 'cppcheck XML');
+  if (top['errors'] === undefined && top['@version'] !== '2') throw new ReportError(`${file}: not a cppcheck XML version 2 report (write it with --xml --xml-version=2)`);
+  const out: RawIssue[] = [];
+  for (const e of nodes(obj(top['errors'])['error'])) {
+    const loc = nodes(e['location'])[0];
+    if (!loc) continue;
+    const sev = attr(e, 'severity');
+    const msg = attr(e, 'msg');
+    const verbose = attr(e, 'verbose');
+    out.push(issue({
+      file: attr(loc, 'file'), line: int(attr(loc, 'line')), column: int(attr(loc, 'column')),
+      severity: sev === 'error' ? 'HIGH' : sev === 'warning' ? 'NORMAL' : 'LOW',
+      category: sev, type: attr(e, 'id'),
+      message: verbose && verbose !== msg ? `${msg} ${verbose}` : msg,
+    }));
+  }
+  return out;
+}
+
+/** hadolint's JSON (`hadolint -f json Dockerfile`): style low, info normal, warning high, error error (analysis-model). */
+function hadolint(t: string, file: string): RawIssue[] {
+  const doc = parseJson(t, file, 'hadolint');
+  if (!Array.isArray(doc)) throw new ReportError(`${file}: hadolint JSON must be a list of findings (hadolint -f json)`);
+  const sev: Record<string, IssueSeverity> = { style: 'LOW', info: 'NORMAL', warning: 'HIGH', error: 'ERROR' };
+  return doc.map(obj).map((f) => issue({
+    file: jstr(f['file']), line: jint(f['line']), column: jint(f['column']),
+    severity: own(sev, jstr(f['level'])) ?? 'LOW', category: jstr(f['code']), message: jstr(f['message']),
+  }));
+}
+
+/**
+ * ShellCheck's JSON: `shellcheck -f json` (a list) or `-f json1` ({"comments": [...]}). Type
+ * SC<code>, category the code, severity guessed from the level as analysis-model does (error,
+ * warning normal, info and style low); a finding with a fix says "[fixable]".
+ */
+function shellcheck(t: string, file: string): RawIssue[] {
+  const doc = parseJson(t, file, 'ShellCheck');
+  const items = Array.isArray(doc) ? doc : obj(doc)['comments'];
+  if (!Array.isArray(items)) throw new ReportError(`${file}: ShellCheck JSON must be a list of comments (shellcheck -f json) or {"comments": [...]} (-f json1)`);
+  return items.map(obj).map((c) => {
+    const code = jstr(c['code']);
+    const fixable = list(obj(c['fix'])['replacements']).length > 0;
+    return issue({
+      file: jstr(c['file']), line: jint(c['line']), lineEnd: jint(c['endLine']), column: jint(c['column']),
+      severity: guessSeverity(jstr(c['level']) || 'style'), category: code, type: code ? `SC${code}` : '',
+      message: `${jstr(c['message'])}${fixable ? ' [fixable]' : ''}`,
+    });
+  });
+}
+
+/**
+ * pydocstyle: two lines per finding, "app.py:2 in public function `f`:" then the indented
+ * "D103: Missing docstring in public function"; every finding is an error-level violation in
+ * analysis-model (high).
+ */
+const PYDOC_WHERE = /^(\S[^:]*\.py):(\d+)\b/;
+const PYDOC_WHAT = /^\s+(D\d+):\s?(.*)$/;
+function pydocstyle(t: string): RawIssue[] {
+  const out: RawIssue[] = [];
+  let where: RegExpExecArray | null = null;
+  for (const raw of t.split('\n')) {
+    const line = stripConsoleNoise(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+    if (line.length > MAX_LINE) { where = null; continue; }
+    const w = PYDOC_WHERE.exec(line);
+    if (w) { where = w; continue; }
+    const m = where ? PYDOC_WHAT.exec(line) : null;
+    if (m && where) {
+      out.push(issue({ file: where[1], line: int(where[2]), severity: 'HIGH', type: m[1], category: m[1], message: m[2]! }));
+      where = null;
+      if (out.length > MAX_ISSUES) break;
+    }
+  }
+  return out;
+}
+
+/**
+ * Trivy's JSON (`trivy image -f json`): {"Results": [{"Target", "Vulnerabilities": [...]}]}, or the
+ * list of targets older versions wrote. Each vulnerability is an issue: file the package, type
+ * the CVE, category the severity's source, message the title (analysis-model); LOW low, MEDIUM
+ * normal, CRITICAL error, HIGH and anything else high.
+ */
+function trivy(t: string, file: string): RawIssue[] {
+  const doc = parseJson(t, file, 'Trivy');
+  const targets = Array.isArray(doc) ? doc : obj(doc)['Results'];
+  if (!Array.isArray(targets)) {
+    if (Array.isArray(obj(doc)['runs'])) throw new ReportError(`${file}: this is SARIF, not Trivy's JSON: read it with sarif()`);
+    throw new ReportError(`${file}: not Trivy's JSON (no "Results" list; write it with trivy -f json)`);
+  }
+  const sev: Record<string, IssueSeverity> = { LOW: 'LOW', MEDIUM: 'NORMAL', HIGH: 'HIGH', CRITICAL: 'ERROR' };
+  const out: RawIssue[] = [];
+  for (const target of targets.map(obj)) {
+    for (const v of list(target['Vulnerabilities']).map(obj)) {
+      out.push(issue({
+        file: jstr(v['PkgName']) || '?', severity: own(sev, jstr(v['Severity']).toUpperCase()) ?? 'HIGH',
+        category: jstr(v['SeveritySource']) || '?', type: jstr(v['VulnerabilityID']) || '?',
+        message: jstr(v['Title']) || jstr(v['Description']) || 'UNKNOWN',
+        packageName: [jstr(v['PkgName']), jstr(v['InstalledVersion'])].filter(Boolean).join(' '),
+      }));
+      if (out.length > MAX_ISSUES) return out;
+    }
+  }
+  return out;
+}
+
+/** Grype's JSON (`grype -o json`): each match is an issue at the artifact's first location; severity guessed as analysis-model does. */
+function grype(t: string, file: string): RawIssue[] {
+  const matches = obj(parseJson(t, file, 'Grype'))['matches'];
+  if (!Array.isArray(matches)) throw new ReportError(`${file}: not Grype's JSON (no "matches" list; write it with grype -o json)`);
+  const out: RawIssue[] = [];
+  for (const m of matches.map(obj)) {
+    if (!('vulnerability' in m)) continue;
+    const v = obj(m['vulnerability']);
+    const a = obj(m['artifact']);
+    const version = jstr(a['version']);
+    out.push(issue({
+      file: jstr(obj(list(a['locations'])[0])['path']), severity: guessSeverity(jstr(v['severity'])),
+      category: jstr(a['type']) || 'Unknown', type: jstr(v['id']), message: jstr(v['description']) || 'Unknown',
+      packageName: `${jstr(a['name']) || 'Unknown'}${version ? ` ${version}` : ''}`,
+    }));
+  }
+  return out;
+}
+
+/** OWASP Dependency-Check's JSON report: each vulnerability of each dependency; LOW low, MEDIUM normal, CRITICAL error, else high. */
+function owasp(t: string, file: string): RawIssue[] {
+  const deps = obj(parseJson(t, file, 'OWASP Dependency-Check'))['dependencies'];
+  if (!Array.isArray(deps)) throw new ReportError(`${file}: not a Dependency-Check JSON report (no "dependencies" list; use --format JSON)`);
+  const sev: Record<string, IssueSeverity> = { LOW: 'LOW', MEDIUM: 'NORMAL', CRITICAL: 'ERROR' };
+  const out: RawIssue[] = [];
+  for (const d of deps.map(obj)) {
+    for (const v of list(d['vulnerabilities']).map(obj)) {
+      out.push(issue({
+        file: jstr(d['fileName']), severity: own(sev, jstr(v['severity']).toUpperCase()) ?? 'HIGH',
+        category: jstr(obj(v['cvssv3'])['attackVector']) || jstr(obj(v['cvssv2'])['accessVector']),
+        type: jstr(v['name']), message: jstr(v['description']),
+      }));
+      if (out.length > MAX_ISSUES) return out;
+    }
+  }
+  return out;
+}
+
+/**
+ * dockerfile_lint's JSON (`dockerfile_lint -j`): {"error": {"data": [...]}, "warn": ..., "info": ...};
+ * every finding is in the Dockerfile, category its label; error high, warn normal, else low.
+ */
+function dockerlint(t: string, file: string): RawIssue[] {
+  const doc = parseJson(t, file, 'dockerfile_lint');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ReportError(`${file}: dockerfile_lint JSON must be an object of severity groups (dockerfile_lint -j)`);
+  const out: RawIssue[] = [];
+  for (const group of Object.values(doc as Json)) {
+    for (const f of list(obj(group)['data']).map(obj)) {
+      const ref = f['reference_url'];
+      const url = Array.isArray(ref) ? ref.map(jstr).join('') : jstr(ref);
+      const level = jstr(f['level']);
+      out.push(issue({
+        file: 'Dockerfile', line: jint(f['line']), severity: level === 'error' ? 'HIGH' : level === 'warn' ? 'NORMAL' : 'LOW',
+        category: jstr(f['label']),
+        message: `${jstr(f['message'])}${'description' in f ? ` - ${jstr(f['description'])}` : ''}${'reference_url' in f ? ` See ${url}` : ''}`,
+      }));
+      if (out.length > MAX_ISSUES) return out;
+    }
+  }
+  return out;
+}
+
+/**
+ * Error Prone's findings in a Maven or javac log: "[WARNING] /src/A.java:[13,18] [DefaultCharset] ..."
+ * or "/src/A.java:13: warning: [DefaultCharset] ...", counted only when an indented
+ * "(see https://errorprone.info/...)" line follows, as analysis-model requires.
+ */
+const EP_HEAD = /^(?:\[(WARNING|ERROR)\]\s+(\S[^:[]*?):\[(\d+)(?:,(\d+))?\]\s+|(\S[^:]*?):(\d+): (warning|error): )\[(\w+)\]\s+(.*)$/;
+const EP_SEE = /^\s+\(see https?:\/\/\S+\s*\)$/;
+function errorprone(t: string): RawIssue[] {
+  const out: RawIssue[] = [];
+  let head: RegExpExecArray | null = null;
+  for (const raw of t.split('\n')) {
+    const line = stripConsoleNoise(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+    if (line.length > MAX_LINE) { head = null; continue; }
+    const h = EP_HEAD.exec(line);
+    if (h) { head = h; continue; }
+    if (!head) continue;
+    if (!/^\s/.test(line)) { head = null; continue; }
+    if (EP_SEE.test(line)) {
+      const m = head;
+      const msg = m[9]!;
+      out.push(issue({
+        file: m[2] ?? m[5], line: int(m[3] ?? m[6]), column: int(m[4]),
+        severity: guessSeverity(m[1] ?? m[7]!), type: m[8], message: msg.endsWith('.') ? msg : `${msg}.`,
+      }));
+      head = null;
+      if (out.length > MAX_ISSUES) break;
+    }
+  }
+  return out;
+}
+
 // --- console and text formats -------------------------------------------------------------------
 
 export type LineParser = (line: string) => RawIssue | null;
@@ -361,8 +660,122 @@ const flake8: LineParser = (line) => {
   return issue({ file: m[1], line: int(m[2]), column: int(m[3]), severity: code.startsWith('F') || code.startsWith('E9') ? 'HIGH' : code.startsWith('E') ? 'NORMAL' : 'LOW', category: code.replace(/\d+$/, ''), type: code, message: m[5]! });
 };
 
-const LINE_PARSERS: Partial<Record<ParserKind, LineParser>> = { javac, javadoc, maven, gcc, pylint, flake8 };
-const TEXT_PARSERS: Partial<Record<ParserKind, (text: string, file: string, opts?: ParseOptions) => RawIssue[]>> = { checkstyle, eslint, pmd, cpd, spotbugs, junit, native };
+// cpplint: "src/a.cc:12:  Missing space before {  [whitespace/braces] [5]"; confidence 5 high, 3-4 normal, else low.
+const CPPLINT = /^\s*(\S[^:(]*?)[(:](\d+)\)?:\s+(\S.*\S)\s+\[([\w/+.-]+)\] \[(\d)\]$/;
+const cpplint: LineParser = (line) => {
+  const m = CPPLINT.exec(line);
+  if (!m) return null;
+  const c = int(m[5]);
+  return issue({ file: m[1], line: int(m[2]), severity: c >= 5 ? 'HIGH' : c >= 3 ? 'NORMAL' : 'LOW', category: m[4], message: m[3]! });
+};
+
+// clang-tidy: "src/a.cc:4:3: warning: use nullptr [modernize-use-nullptr]" (only lines naming a check).
+const CLANG_TIDY = /^(\S+):(\d+):(\d+): (warning|error): (.*?) \[([^\s\]]+)\]$/;
+const clangtidy: LineParser = (line) => {
+  const m = CLANG_TIDY.exec(line);
+  if (!m) return null;
+  return issue({ file: m[1], line: int(m[2]), column: int(m[3]), severity: m[4] === 'error' ? 'HIGH' : 'NORMAL', type: capitalize(m[4]!), category: m[6], message: m[5]! });
+};
+
+// MSBuild and the compilers it runs (csc, cl, link):
+//   "Program.cs(10,17): warning CS0168: The variable 'x' is declared but never used [/src/App/App.csproj]"
+//   "  1>main.cpp(12): error C2065: 'y': undeclared identifier [C:\src\app.vcxproj]"
+//   "LINK : warning LNK4098: defaultlib 'MSVCRT' conflicts with use of other libs"
+// Severity as analysis-model guesses it from the word (error, warning normal, info/note/hint low);
+// a relative file is taken relative to the project's directory in the trailing [...].
+const MSBUILD = /^\s*(?:\d+(?::\d+)?>\s*)?(?:(\S.*?)\((\d+)(?:,(\d+))?[-,\d]*\)\s*|([^\s:(][^:(]*?) ?):\s*((?:fatal )?error|warning|info|note|hint|message)(?:\s+([A-Za-z]+\d+))?\s*:\s*(.*?)(?: \[([^[\]]+)\])?$/i;
+const TOOLS_NOT_FILES = /^(?:EXEC|NMAKE|LINK|MSBUILD|CSC|cl|rs|[^/\\]*\.exe)$/i;
+const msbuild: LineParser = (line) => {
+  const m = MSBUILD.exec(line);
+  if (!m) return null;
+  let file = m[1] ?? m[4] ?? '-';
+  const project = m[8];
+  if (TOOLS_NOT_FILES.test(file.trim())) file = '-';
+  else if (project && !/^(?:[A-Za-z]:)?[/\\]/.test(file)) {
+    const sep = project.includes('\\') ? '\\' : '/';
+    const dir = project.slice(0, Math.max(project.lastIndexOf('/'), project.lastIndexOf('\\')));
+    if (dir) file = `${dir}${sep}${file}`;
+  }
+  return issue({ file, line: int(m[2]), column: int(m[3]), severity: guessSeverity(m[5]!), category: m[6] ?? '', message: m[7]! });
+};
+
+// go vet: "./main.go:8:2: fmt.Printf format %d has arg s of wrong type string" (older: no column).
+const GOVET = /^(\S[^:]*\.go):(\d+):(?:(\d+):)?\s*(.*)$/;
+const govet: LineParser = (line) => {
+  const m = GOVET.exec(line);
+  return m ? issue({ file: m[1], line: int(m[2]), column: int(m[3]), severity: 'NORMAL', message: m[4]! }) : null;
+};
+
+// golint: "conn.go:360:3: should replace c.writeSeq += 1 with c.writeSeq++"
+const GOLINT = /^(\S[^:]*\.go):(\d+):(\d+):\s*(.*)$/;
+const golint: LineParser = (line) => {
+  const m = GOLINT.exec(line);
+  return m ? issue({ file: m[1], line: int(m[2]), column: int(m[3]), severity: 'NORMAL', message: m[4]! }) : null;
+};
+
+// yamllint -f parsable: "ci.yaml:3:7: [error] too few spaces after comma (commas)"; error high, warning normal.
+const YAMLLINT = /^(\S[^:]*):(\d+):(\d+): \[(error|warning)\] (.*?)(?: \(([\w-]+)\))?$/;
+const yamllint: LineParser = (line) => {
+  const m = YAMLLINT.exec(line);
+  return m ? issue({ file: m[1], line: int(m[2]), column: int(m[3]), severity: m[4] === 'error' ? 'HIGH' : 'NORMAL', type: m[6] ?? '', message: m[5]! }) : null;
+};
+
+// mypy: "app.py:2:5: error: Name \"x\" is not defined  [name-defined]"; error high, note low.
+const MYPY = /^(\S[^:]*):(\d+):(?:(\d+):)? (error|warning|note): (.*?)(?: {2}\[([\w-]+)\])?$/;
+const mypy: LineParser = (line) => {
+  const m = MYPY.exec(line);
+  return m ? issue({ file: m[1], line: int(m[2]), column: int(m[3]), severity: m[4] === 'error' ? 'HIGH' : m[4] === 'warning' ? 'NORMAL' : 'LOW', type: m[6] ?? '', category: m[4], message: m[5]! }) : null;
+};
+
+// pep8 / pycodestyle: "app.py:2:9: E203 whitespace before ':'"; E codes normal, the rest low.
+const PEP8 = /^(\S[^:]*):(\d+):(\d+): ([A-Z]\d*) (.*)$/;
+const pep8: LineParser = (line) => {
+  const m = PEP8.exec(line);
+  return m ? issue({ file: m[1], line: int(m[2]), column: int(m[3]), severity: m[4]!.startsWith('E') ? 'NORMAL' : 'LOW', category: m[4], message: m[5]! }) : null;
+};
+
+// RuboCop's emacs format: "app.rb:3:1: C: Style/FrozenStringLiteralComment: Missing ..."; E and F high, else normal.
+const RUBOCOP = /^([^:\s][^:]*):(\d+):(\d+): ([RCWEF]): (?:\[Correctable\] )?(\S+): (.*)$/;
+const rubocop: LineParser = (line) => {
+  const m = RUBOCOP.exec(line);
+  return m ? issue({ file: m[1], line: int(m[2]), column: int(m[3]), severity: m[4] === 'E' || m[4] === 'F' ? 'HIGH' : 'NORMAL', category: m[5], message: m[6]! }) : null;
+};
+
+// kotlinc: "w: /src/A.kt: (3, 9): Variable 'x' is never used" and (Kotlin 1.8+)
+// "e: file:///src/A.kt:5:1 Unresolved reference: y"; e is an error, w a normal warning.
+const KOTLIN = /^(?:\S+\s+)?(w|e): (?:file:\/\/)?(\S[^:(]*?)(?:: \((\d+), ?(\d+)\):|:(\d+):(\d+):?) (.*)$/;
+const kotlin: LineParser = (line) => {
+  const m = KOTLIN.exec(line);
+  if (!m) return null;
+  return issue({ file: m[2], line: int(m[3] ?? m[5]), column: int(m[4] ?? m[6]), severity: m[1]!.startsWith('e') ? 'ERROR' : 'NORMAL', message: m[7]! });
+};
+
+// scalac through Maven: "[WARNING] /src/A.scala:3: warning: ..."; sbt: "[warn] /src/A.scala:3:5: ..."; errors high.
+const SCALAC = /^\[(WARNING|ERROR)\]\s*(\S[^:]*):(\d+):\s*([a-z]*):\s*(.*)$/;
+const SBT = /^\[(warn|error)\]\s*(\S[^:]*?):(\d+)(?::\d+)?:\s*(.*)$/;
+const scala: LineParser = (line) => {
+  let m = SCALAC.exec(line);
+  if (m) return issue({ file: m[2], line: int(m[3]), severity: m[1] === 'ERROR' ? 'HIGH' : 'NORMAL', category: m[4], message: m[5]! });
+  m = SBT.exec(line);
+  return m ? issue({ file: m[2], line: int(m[3]), severity: m[1] === 'error' ? 'HIGH' : 'NORMAL', message: m[4]! }) : null;
+};
+
+// ansible-lint -p: "roles/web/tasks/main.yml:5: [ANSIBLE0012] Commands should not change things..."
+// (also the later "[E301]" ids); the bracketed id is the category.
+const ANSIBLE_LINT = /^(\S[^:]*):(\d+):\s*\[([\w-]+)\]\s(.*)$/;
+const ansiblelint: LineParser = (line) => {
+  const m = ANSIBLE_LINT.exec(line);
+  return m ? issue({ file: m[1], line: int(m[2]), severity: 'NORMAL', category: m[3], message: m[4]! }) : null;
+};
+
+const LINE_PARSERS: Partial<Record<ParserKind, LineParser>> = {
+  kotlin, scala, ansiblelint,
+  javac, javadoc, maven, gcc, pylint, flake8, cpplint, clangtidy, msbuild, govet, golint, yamllint, mypy, pep8, rubocop,
+};
+const TEXT_PARSERS: Partial<Record<ParserKind, (text: string, file: string, opts?: ParseOptions) => RawIssue[]>> = {
+  checkstyle, eslint, pmd, cpd, spotbugs, junit, native, sarif, cppcheck, hadolint, shellcheck, pydocstyle,
+  trivy, grype, owasp, errorprone, dockerlint,
+};
 
 /** Whether the format is read line by line (and so can follow a console log in chunks). */
 export function lineParser(kind: ParserKind): LineParser | undefined {

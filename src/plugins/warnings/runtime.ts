@@ -26,7 +26,7 @@ import { WorkspaceError } from '../../core/workspace.ts';
 import type { Issue, IssueSeverity, IssuesRecord, QualityGateOutcome } from '../../core/issues.ts';
 import { checkRegex, findFirst, matchesWhole } from '../../pipeline/script/regex.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
-import { FILTERS, GATE_TYPES, TOOLS, toolBySymbol, type ToolDef } from './decl.ts';
+import { FILTERS, GATE_TYPES, TOOLS, toolById, toolBySymbol, type ToolDef } from './decl.ts';
 import { MAX_ISSUES, MAX_REPORT_BYTES, ReportError, lineParser, parseLine, parseReport, type RawIssue } from './parsers.ts';
 import { delta, evaluateGates, fingerprint, statistics, type GateSpec } from './analysis.ts';
 
@@ -109,15 +109,19 @@ function plural(n: number, word: string): string {
 
 async function scanTool(ctx: StepContext, step: string, tool: Value, reportEncoding: string | undefined): Promise<ScanResult> {
   if (!isMap(tool) || typeof tool.get('$symbol') !== 'string') {
-    throw new StepFailure(`${step}: a tool must be one of ${TOOLS.map((t) => `${t.symbol}()`).join(', ')}; got ${JSON.stringify(String(tool)).slice(0, 100)}`);
+    throw new StepFailure(`${step}: a tool must be one of ${TOOLS.filter((t) => t.symbol).map((t) => `${t.symbol}()`).join(', ')}, analysisParser(analysisModelId: ...); got ${JSON.stringify(String(tool)).slice(0, 100)}`);
   }
   const sym = tool.get('$symbol') as string;
-  const def = toolBySymbol(sym);
-  if (!def) throw new StepFailure(`${step}: ${sym}() is not an analysis tool Kiln knows (${TOOLS.map((t) => t.symbol).join(', ')})`);
+  const known = () => [...new Set(TOOLS.filter((t) => t.parser !== 'tasks').map((t) => t.id))].join(', ');
+  // analysisParser(analysisModelId: 'shellcheck'): any tool by its analysis-model id, with that tool's id, name and pattern.
+  if (sym === 'analysisParser' && !str(tool, 'analysisModelId')) throw new StepFailure(`${step}: analysisParser() needs analysisModelId, one of ${known()}`);
+  const def = sym === 'analysisParser' ? toolById(str(tool, 'analysisModelId')!) : toolBySymbol(sym);
+  if (!def && sym === 'analysisParser') throw new StepFailure(`${step}: analysisParser(analysisModelId: '${str(tool, 'analysisModelId')}'): Kiln has no such parser; it has ${known()}`);
+  if (!def) throw new StepFailure(`${step}: ${sym}() is not an analysis tool Kiln knows (${TOOLS.filter((t) => t.symbol).map((t) => t.symbol).join(', ')}, analysisParser)`);
   // issues(analysisModelId: 'pmd'): the native tool read with another tool's parser, as analysis-model's registry has it.
   const modelId = sym === 'issues' ? str(tool, 'analysisModelId') : undefined;
-  const parser = modelId ? TOOLS.find((t) => t.id === modelId && t.parser !== 'tasks')?.parser : def.parser;
-  if (!parser) throw new StepFailure(`${step}: issues(analysisModelId: '${modelId}'): Kiln has no such parser; it has ${[...new Set(TOOLS.filter((t) => t.parser !== 'tasks').map((t) => t.id))].join(', ')}`);
+  const parser = modelId ? toolById(modelId)?.parser : def.parser;
+  if (!parser) throw new StepFailure(`${step}: issues(analysisModelId: '${modelId}'): Kiln has no such parser; it has ${known()}`);
   const parseOpts = { highThreshold: num(tool, 'highThreshold'), normalThreshold: num(tool, 'normalThreshold') };
   const id = str(tool, 'id') || def.id;
   const name = str(tool, 'name') || def.name;
