@@ -5698,6 +5698,8 @@ export interface operations {
                             name: string;
                             /** @description 0: no limit */
                             maxConcurrentTotal: number;
+                            /** @description on one node; 0: no limit */
+                            maxConcurrentPerNode: number;
                         }[];
                     };
                 };
@@ -5737,6 +5739,8 @@ export interface operations {
                         name: string;
                         /** @description 0: no limit */
                         maxConcurrentTotal: number;
+                        /** @description on one node; 0: no limit */
+                        maxConcurrentPerNode: number;
                     }[];
                 };
             };
@@ -5753,6 +5757,8 @@ export interface operations {
                             name: string;
                             /** @description 0: no limit */
                             maxConcurrentTotal: number;
+                            /** @description on one node; 0: no limit */
+                            maxConcurrentPerNode: number;
                         }[];
                     };
                 };
