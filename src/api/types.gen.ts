@@ -5807,7 +5807,7 @@ export interface operations {
                             name: string;
                             parsers: string[];
                             reports: string[];
-                            /** @description totals per metric (MODULE, PACKAGE, FILE, CLASS, METHOD, LINE, BRANCH, INSTRUCTION, COMPLEXITY) */
+                            /** @description totals per metric (MODULE, PACKAGE, FILE, CLASS, METHOD, LINE, BRANCH, INSTRUCTION, COMPLEXITY, MUTATION, TEST_STRENGTH) */
                             metrics: {
                                 metric: string;
                                 covered: number;
