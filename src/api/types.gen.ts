@@ -5698,6 +5698,8 @@ export interface operations {
                             name: string;
                             /** @description 0: no limit */
                             maxConcurrentTotal: number;
+                            /** @description on one node; 0: no limit */
+                            maxConcurrentPerNode: number;
                         }[];
                     };
                 };
@@ -5737,6 +5739,8 @@ export interface operations {
                         name: string;
                         /** @description 0: no limit */
                         maxConcurrentTotal: number;
+                        /** @description on one node; 0: no limit */
+                        maxConcurrentPerNode: number;
                     }[];
                 };
             };
@@ -5753,6 +5757,8 @@ export interface operations {
                             name: string;
                             /** @description 0: no limit */
                             maxConcurrentTotal: number;
+                            /** @description on one node; 0: no limit */
+                            maxConcurrentPerNode: number;
                         }[];
                     };
                 };
@@ -5801,7 +5807,7 @@ export interface operations {
                             name: string;
                             parsers: string[];
                             reports: string[];
-                            /** @description totals per metric (MODULE, PACKAGE, FILE, CLASS, METHOD, LINE, BRANCH, INSTRUCTION, COMPLEXITY) */
+                            /** @description totals per metric (MODULE, PACKAGE, FILE, CLASS, METHOD, LINE, BRANCH, INSTRUCTION, COMPLEXITY, MUTATION, TEST_STRENGTH) */
                             metrics: {
                                 metric: string;
                                 covered: number;

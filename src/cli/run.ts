@@ -602,7 +602,7 @@ function localThrottle(env: Record<string, string | undefined>) {
   const categories = (env.KILN_THROTTLE_CATEGORIES ?? '').split(',').map((x) => x.trim()).filter(Boolean).map((entry) => {
     const m = /^([^=]+)=(\d+)$/.exec(entry);
     if (!m) throw new Error(`KILN_THROTTLE_CATEGORIES: '${entry}' is not name=max (db=1,deploy=2)`);
-    return { name: m[1]!.trim(), maxConcurrentTotal: Number(m[2]) };
+    return { name: m[1]!.trim(), maxConcurrentTotal: Number(m[2]), maxConcurrentPerNode: 0 }; // one node: the total is the node's
   });
   return new ThrottleSlots(async () => categories).service('kiln run reads KILN_THROTTLE_CATEGORIES (name=max, comma separated)');
 }

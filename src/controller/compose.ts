@@ -296,7 +296,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
       // A resumed block gets the node it ran on (resume-node.ts), at most the agent grace period.
       const { node, executor } = await executorForResume({
         resumeOn: req.resumeOn, label, nodes: () => scheduler.nodes(), graceMs: cfg.agentGraceSeconds * 1000, signal,
-        wait: (l, sig) => waits.executor(build, l, sig, (why) => say(`Waiting for an executor: ${why}`)),
+        wait: (l, sig) => waits.executor(build, l, sig, (why) => say(`Waiting for an executor: ${why}`), req.nodeClaim ?? null),
       }).catch((err: unknown) => {
         if (err instanceof LabelExpressionError) throw new StepFailure(`agent { label '${req.label ?? ''}' }: ${err.message}`, { loc: req.loc });
         throw err;

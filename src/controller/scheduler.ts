@@ -22,6 +22,11 @@
 //   - A new item that can run goes to the node where its job last ran (workspace reuse, as
 //     Jenkins' consistent-hash load balancer intends), else the node with the most free
 //     executors; the lowest free executor index.
+//   - An item may carry a claim (core/nodes.ts NodeClaim: the throttle step's
+//     maxConcurrentPerNode): a node the claim refuses is skipped for it, the claim is taken on
+//     the node it is given as it is assigned (synchronously: two items never both pass it for the
+//     last room on a node) and released as the executor is, before the node is filled again.
+//     `why` then says the claim's reason ("Already running 1 builds on node").
 //   - A node in `exclusive` mode (Jenkins: "Only build jobs with label expressions matching
 //     this node") takes no label-less items. A node's name is one of its labels.
 //   - Removing a node with busy executors lets its builds finish (`release` still works); it
@@ -30,6 +35,7 @@
 //     dispatching are queued as work for the loop already running, so state stays consistent.
 //     A dispatch that throws frees its executor, drops the item and reports `onDispatchError`.
 
+import type { NodeClaim } from '../core/nodes.ts';
 import { matches, parseLabelExpression, parseLabelList, type LabelExpr } from './labels.ts';
 
 export type NodeMode = 'normal' | 'exclusive';
@@ -55,6 +61,8 @@ export interface EnqueueRequest<P = unknown> {
   /** The number of the build this executor request belongs to. */
   build?: number;
   payload?: P;
+  /** A condition on the node (see the header): refused nodes are skipped; taken on the node given. */
+  claim?: NodeClaim | null;
 }
 
 export interface QueueItem<P = unknown> {
@@ -129,6 +137,9 @@ interface Entry<P> {
   state: EntryState;
   node: NodeState<P> | null;
   executor: number;
+  claim: NodeClaim | null;
+  /** The claim's release while it runs. */
+  unclaim: (() => void) | null;
 }
 
 interface JobState<P> {
@@ -269,7 +280,7 @@ export class Scheduler<P = unknown> {
       enqueuedAt: this.#now(),
       payload: request.payload,
     });
-    const entry: Entry<P> = { item, expr, labelKey: label ?? '', seq: 0, state: 'waiting', node: null, executor: -1 };
+    const entry: Entry<P> = { item, expr, labelKey: label ?? '', seq: 0, state: 'waiting', node: null, executor: -1, claim: request.claim ?? null, unclaim: null };
     this.#entries.set(item.id, entry);
     this.#ready(entry);
     this.#pump();
@@ -406,8 +417,8 @@ export class Scheduler<P = unknown> {
   }
 
   #accepts(n: NodeState<P>, e: Entry<P>): boolean {
-    if (e.expr.kind === 'any') return n.mode === 'normal';
-    return matches(e.expr, n.labels);
+    if (e.expr.kind === 'any' ? n.mode !== 'normal' : !matches(e.expr, n.labels)) return false;
+    return e.claim === null || e.claim.refuses(n.name) === null;
   }
 
   #usable(n: NodeState<P>): boolean {
@@ -480,8 +491,12 @@ export class Scheduler<P = unknown> {
     for (const j of jobs) {
       let best: Entry<P> | null = null;
       for (const g of j.groups.values()) {
-        const f = first(g);
-        if (f && this.#accepts(n, f) && (!best || f.seq < best.seq)) best = f;
+        // FIFO within the label; an item whose claim refuses `n` lets the next of its label go
+        for (const f of g) {
+          if (best && f.seq > best.seq) break;
+          if (this.#accepts(n, f)) { best = f; break; }
+          if (f.claim === null) break; // the others of its label do not match `n` either, unless claimed
+        }
       }
       if (best) return best;
     }
@@ -519,6 +534,7 @@ export class Scheduler<P = unknown> {
     e.executor = slot;
     n.slots[slot] = e;
     n.busy++;
+    e.unclaim = e.claim?.take(n.name) ?? null;
     j.lastServed = ++this.#served;
     j.lastNode = n.name;
     try {
@@ -535,6 +551,9 @@ export class Scheduler<P = unknown> {
   #free(n: NodeState<P>, slot: number, e: Entry<P>): void {
     n.slots[slot] = null;
     n.busy--;
+    const unclaim = e.unclaim;
+    e.unclaim = null;
+    unclaim?.();
     while (n.slots.length > 0 && n.slots[n.slots.length - 1] === null) n.slots.pop();
     e.node = null;
     if (n.removed) {
@@ -545,6 +564,12 @@ export class Scheduler<P = unknown> {
   }
 
   #why(e: Entry<P>): string {
+    if (e.claim) {
+      // every node of its label with a free executor refuses the claim: its reason (the first such node's)
+      const free = [...this.#nodes.values()].filter((n) => this.#usable(n) && (e.expr.kind === 'any' ? n.mode === 'normal' : matches(e.expr, n.labels)));
+      const refused = free.map((n) => e.claim!.refuses(n.name)).filter((r) => r !== null);
+      if (free.length > 0 && refused.length === free.length) return refused[0]!;
+    }
     if (e.item.label === null) return 'Waiting for next available executor';
     const label = e.item.label;
     const nodes = [...this.#nodes.values()].filter((n) => !n.removed && matches(e.expr, n.labels));

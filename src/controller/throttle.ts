@@ -3,12 +3,13 @@
 // migration) that only admins read or change, and the slots the controller's builds share
 // (util/throttle-slots.ts, in memory: a restart starts with every slot free).
 //
-//   GET /api/v1/settings/throttle-categories   { categories: [{ name, maxConcurrentTotal }] }
+//   GET /api/v1/settings/throttle-categories   { categories: [{ name, maxConcurrentTotal, maxConcurrentPerNode }] }
 //   PUT /api/v1/settings/throttle-categories   the same; replaces them (audit-logged)
 //
 // A category's maxConcurrentTotal is how many node blocks inside `throttle([name]) { }` may hold
-// their nodes at once across all builds; 0 is no limit, as in Jenkins. Jenkins' per-node maximum
-// is refused with a message, not ignored.
+// their nodes at once across all builds; maxConcurrentPerNode how many may run on one node (the
+// agents' node allocation skips a node at that limit: scheduler.ts's claim); 0 is no limit, as in
+// Jenkins.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ThrottleCategory, ThrottleService } from '../core/throttle.ts';
@@ -30,18 +31,19 @@ export function checkThrottleCategories(body: unknown): ThrottleCategory[] {
   const seen = new Set<string>();
   return list.map((x, i): ThrottleCategory => {
     const f = `categories[${i}]`;
-    if (typeof x !== 'object' || x === null || Array.isArray(x)) throw invalidField(f, 'must be an object: { name, maxConcurrentTotal }');
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) throw invalidField(f, 'must be an object: { name, maxConcurrentTotal, maxConcurrentPerNode }');
     const c = x as Record<string, unknown>;
     for (const k of Object.keys(c)) {
-      if (k === 'maxConcurrentPerNode') throw invalidField(`${f}.maxConcurrentPerNode`, 'a per-node maximum is not offered by Kiln: give maxConcurrentTotal');
-      if (k !== 'name' && k !== 'maxConcurrentTotal') throw invalidField(`${f}.${k}`, 'unknown field (a category has: name, maxConcurrentTotal)');
+      if (k !== 'name' && k !== 'maxConcurrentTotal' && k !== 'maxConcurrentPerNode') throw invalidField(`${f}.${k}`, 'unknown field (a category has: name, maxConcurrentTotal, maxConcurrentPerNode)');
     }
     if (typeof c.name !== 'string' || !NAME.test(c.name)) throw invalidField(`${f}.name`, 'letters, digits, space, . _ - (at most 100)');
     if (seen.has(c.name)) throw invalidField(`${f}.name`, `'${c.name}' is already the name of another category`);
     seen.add(c.name);
     const max = c.maxConcurrentTotal ?? 0;
     if (typeof max !== 'number' || !Number.isInteger(max) || max < 0 || max > 10_000) throw invalidField(`${f}.maxConcurrentTotal`, 'a whole number from 0 (no limit) to 10000');
-    return { name: c.name, maxConcurrentTotal: max };
+    const perNode = c.maxConcurrentPerNode ?? 0;
+    if (typeof perNode !== 'number' || !Number.isInteger(perNode) || perNode < 0 || perNode > 10_000) throw invalidField(`${f}.maxConcurrentPerNode`, 'a whole number from 0 (no limit) to 10000');
+    return { name: c.name, maxConcurrentTotal: max, maxConcurrentPerNode: perNode };
   });
 }
 
@@ -70,7 +72,7 @@ export class ThrottleCategories {
   async put(actor: string, body: unknown, address: string): Promise<ThrottleCategory[]> {
     const categories = checkThrottleCategories(body);
     await this.#store.settings.put('throttle-categories', { categories } as unknown as JsonValue);
-    await this.#audit({ actor, action: 'settings.throttle-categories', target: 'throttle-categories', detail: categories.map((c) => `${c.name}=${c.maxConcurrentTotal}`).join(' '), address });
+    await this.#audit({ actor, action: 'settings.throttle-categories', target: 'throttle-categories', detail: categories.map((c) => `${c.name}=${c.maxConcurrentTotal}/${c.maxConcurrentPerNode}`).join(' '), address });
     return categories;
   }
 
@@ -80,7 +82,7 @@ export class ThrottleCategories {
   }
 }
 
-const Categories = S.Answer({ categories: Type.Array(S.Answer({ name: Type.String(), maxConcurrentTotal: Type.Integer({ description: '0: no limit' }) })) }, { description: "The throttle step's categories and how many throttled node blocks of each may run at once" });
+const Categories = S.Answer({ categories: Type.Array(S.Answer({ name: Type.String(), maxConcurrentTotal: Type.Integer({ description: '0: no limit' }), maxConcurrentPerNode: Type.Integer({ description: 'on one node; 0: no limit' }) })) }, { description: "The throttle step's categories and how many throttled node blocks of each may run at once" });
 
 export function registerThrottleRoutes(root: FastifyInstance, service: ThrottleCategories): void {
   const app = root.withTypeProvider<TypeBoxProvider>();

@@ -33,7 +33,7 @@
 // as invalid is skipped, not retried; a reason is cut at 10 000 characters). `close` stops
 // writing: the entries of builds that had not started stay in the store for the next start.
 import { randomUUID } from 'node:crypto';
-import type { BuildRef, ReleaseSlot, SlotRequest, Slots } from '../core/nodes.ts';
+import type { BuildRef, NodeClaim, ReleaseSlot, SlotRequest, Slots } from '../core/nodes.ts';
 import { interruptionOf } from '../core/errors.ts';
 import { formatDuration } from '../pipeline/steps/args.ts';
 import { StoreError, type QueueEntrySpec, type QueueRepo, type WaitKind } from '../store/types.ts';
@@ -334,16 +334,17 @@ export class WaitList implements Slots {
   /**
    * An executor of a node whose labels match `label` (null: any node that takes label-less
    * work), fairly between jobs. Throws LabelExpressionError for a bad label. `say` hears why
-   * once if it waits. The caller releases it with `executors.release(node, executor)`.
+   * once if it waits. The caller releases it with `executors.release(node, executor)`. A `claim`
+   * (the throttle step's per-node maximum) skips the nodes it refuses (scheduler.ts).
    */
-  executor(build: BuildRef, label: string | null, signal: AbortSignal, say: (why: string) => void): Promise<{ node: string; executor: number }> {
+  executor(build: BuildRef, label: string | null, signal: AbortSignal, say: (why: string) => void, claim: NodeClaim | null = null): Promise<{ node: string; executor: number }> {
     const id = randomUUID();
     const trimmed = label === null || label.trim() === '' ? null : label.trim();
     return this.#wait(build, {
       kind: 'executor', label: trimmed,
       why: () => this.#scheduler.why(id) ?? 'Waiting for next available executor',
     }, signal, say, (go) => {
-      this.#scheduler.enqueue({ id, job: build.job, label: trimmed, build: build.number, payload: { grant: (node, executor) => go({ node, executor }) } });
+      this.#scheduler.enqueue({ id, job: build.job, label: trimmed, build: build.number, payload: { grant: (node, executor) => go({ node, executor }) }, claim });
       return () => { this.#scheduler.cancel(id); };
     }, id);
   }

@@ -6,7 +6,7 @@
 // Contracts only: this folder imports nothing else of src.
 
 /** coverage-plugin's metrics that Kiln computes (edu.hm.hafner.coverage Metric), in its order. */
-export const COVERAGE_METRICS = ['MODULE', 'PACKAGE', 'FILE', 'CLASS', 'METHOD', 'LINE', 'BRANCH', 'INSTRUCTION', 'COMPLEXITY'] as const;
+export const COVERAGE_METRICS = ['MODULE', 'PACKAGE', 'FILE', 'CLASS', 'METHOD', 'LINE', 'BRANCH', 'INSTRUCTION', 'COMPLEXITY', 'MUTATION', 'TEST_STRENGTH'] as const;
 export type CoverageMetric = (typeof COVERAGE_METRICS)[number];
 
 export interface CoverageValue {

@@ -39,6 +39,24 @@ export interface AgentRequest {
    * grace period when a step in flight is held there. Other providers ignore it.
    */
   resumeOn?: { node: string; inFlight: boolean } | null;
+  /**
+   * A condition on the node given (the throttle step's maxConcurrentPerNode): the agents'
+   * provider skips a node it refuses and counts the block on the node it gives. Provisioners that
+   * make a new node per block (Docker, Kubernetes) ignore it.
+   */
+  nodeClaim?: NodeClaim | null;
+}
+
+/**
+ * A condition a node block puts on the node it is given, checked as the node is picked (so two
+ * blocks never both pass it for the last room on a node): `refuses` says why a node may not be
+ * given now (Jenkins' words) or null; `take` counts the block on the node given, until the
+ * release it returns (called when the block gives the node back, before the node is offered to
+ * the next waiting block).
+ */
+export interface NodeClaim {
+  refuses(node: string): string | null;
+  take(node: string): () => void;
 }
 
 export interface AllocatedNode {

@@ -3,13 +3,18 @@
 // settings (controller/throttle.ts, /api/v1/settings/throttle-categories), `kiln run`'s
 // KILN_THROTTLE_CATEGORIES (cli/run.ts). A slot of a category is held by each node block that
 // runs inside `throttle([...]) { }` while it holds its node; a category with
-// maxConcurrentTotal N lets N such blocks hold nodes at once across every build of the host.
+// maxConcurrentTotal N lets N such blocks hold nodes at once across every build of the host;
+// with maxConcurrentPerNode M, a node that already runs M such blocks is not given to another
+// (a NodeClaim, core/nodes.ts, that the host's node allocation asks of each candidate node).
 // Contracts only: this folder imports nothing else of src.
+import type { NodeClaim } from './nodes.ts';
 
 export interface ThrottleCategory {
   name: string;
   /** At most this many throttled node blocks at once across all builds; 0: no limit (as Jenkins). */
   maxConcurrentTotal: number;
+  /** At most this many throttled node blocks on one node at once; 0: no limit (as Jenkins). */
+  maxConcurrentPerNode: number;
 }
 
 export interface ThrottleService {
@@ -21,6 +26,11 @@ export interface ThrottleService {
    * slot's release. Rejects when the signal aborts.
    */
   acquire(category: string, owner: string, signal: AbortSignal, onBlocked: (why: string) => void): Promise<() => void>;
+  /**
+   * The per-node limits of `categories` as one claim on the node a block is given (null: none of
+   * them has a per-node maximum). The limits are those configured now.
+   */
+  nodeClaim(categories: readonly string[]): Promise<NodeClaim | null>;
   /** Where an administrator configures them, for messages. */
   readonly configureHint: string;
 }

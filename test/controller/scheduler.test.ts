@@ -374,3 +374,31 @@ test('lowering executors while they are busy: a freed executor below the new cou
   releaseOf('a');
   assert.deepEqual(ids(), ['a', 'b', 'c']);
 });
+
+test('a claim (throttle maxConcurrentPerNode): refused nodes are skipped, it is taken as the node is picked and released with the executor; unclaimed items behind it still go', () => {
+  const { s, where, releaseOf } = harness();
+  const onNode = new Map<string, number>();
+  const claim = {
+    refuses: (node: string) => ((onNode.get(node) ?? 0) >= 1 ? `Already running ${onNode.get(node)} builds on node` : null),
+    take: (node: string) => {
+      onNode.set(node, (onNode.get(node) ?? 0) + 1);
+      return () => onNode.set(node, onNode.get(node)! - 1);
+    },
+  };
+  s.addNode({ name: 'a', labels: ['pool'], executors: 3 });
+  s.enqueue(req('t1', 'job', 'pool', { claim }));
+  assert.equal(where('t1')?.node, 'a');
+  s.enqueue(req('t2', 'job', 'pool', { claim }));
+  assert.equal(where('t2'), undefined, 'a runs one claimed item: the second may not go there');
+  assert.equal(s.why('t2'), 'Already running 1 builds on node');
+  // an item of the same job and label without the claim is not held behind the claimed one
+  s.enqueue(req('free', 'job', 'pool'));
+  assert.equal(where('free')?.node, 'a');
+  s.addNode({ name: 'b', labels: ['pool'], executors: 3 });
+  assert.equal(where('t2')?.node, 'b');
+  s.enqueue(req('t3', 'job', 'pool', { claim }));
+  assert.equal(where('t3'), undefined);
+  releaseOf('t1');
+  assert.equal(where('t3')?.node, 'a', 'the released claim lets the next claimed item onto a');
+  assert.equal(onNode.get('a'), 1);
+});

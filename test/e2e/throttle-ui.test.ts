@@ -19,12 +19,14 @@ describe('throttle categories in Chromium', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'Add category' }).click();
     await page.getByLabel('Name').fill('db-tests');
     await page.getByLabel('Maximum at once').fill('2');
+    await page.getByLabel('Maximum per node').fill('1');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     const got = await kiln.api('GET', '/api/v1/settings/throttle-categories');
-    assert.deepEqual(got, { categories: [{ name: 'db-tests', maxConcurrentTotal: 2 }] });
+    assert.deepEqual(got, { categories: [{ name: 'db-tests', maxConcurrentTotal: 2, maxConcurrentPerNode: 1 }] });
     await page.reload();
     assert.equal(await page.getByLabel('Name').inputValue(), 'db-tests');
+    assert.equal(await page.getByLabel('Maximum per node').inputValue(), '1');
     await page.getByRole('button', { name: 'Add category' }).click();
     await page.getByLabel('Name').nth(1).fill('db-tests');
     await page.getByRole('button', { name: 'Save' }).click();

@@ -39,7 +39,7 @@
 // (replay.ts, #replayTake / #answered / #muted).
 import path from 'node:path/posix';
 import { type OutputBarrier, type Workspace, WorkspaceError } from '../../core/workspace.ts';
-import type { AgentRequest, AllocatedNode, BuildRef, NodeProvider } from '../../core/nodes.ts';
+import type { AgentRequest, AllocatedNode, BuildRef, NodeClaim, NodeProvider } from '../../core/nodes.ts';
 import { PipelineError } from '../diagnostics.ts';
 import { checkCron } from '../model/cron.ts';
 import { discardCount, discardCountProblem } from '../model/options.ts';
@@ -281,18 +281,18 @@ export class PipelineRun {
       ...o.services,
       locks: o.locks ?? new LockManager(),
       input: (req, signal) => this.#waitForInput(req, signal),
-      allocateNode: (label, signal, say) => this.#allocateNode(label, signal, say, null),
+      allocateNode: (label, signal, say, claim) => this.#allocateNode(label, signal, say, null, claim ?? null),
     };
   }
 
   /** The `node` step's node; `branch` set while its branch replays, so the block gets the node it ran on (replay.ts nodeAhead). */
-  async #allocateNode(label: string | null, signal: AbortSignal, say: ((line: string) => void) | undefined, c: ExecContext | null) {
+  async #allocateNode(label: string | null, signal: AbortSignal, say: ((line: string) => void) | undefined, c: ExecContext | null, claim: NodeClaim | null) {
     // A label a plugin's step defined for this build (podTemplate's POD_LABEL): its agent.
     const resumeOn = c ? this.#replay?.nodeAhead(c.branch ?? '') ?? null : null;
     const req: AgentRequest = this.#o.registry.nodeForLabel(label ?? '', this.#scope)
       ?? { type: label ? 'label' : 'any', label, customWorkspace: null, options: {}, loc: null, resumeOn };
     try {
-      const node = await this.#o.nodes.allocate(req, this.#o.build, signal, say ?? (() => {}));
+      const node = await this.#o.nodes.allocate(claim ? { ...req, nodeClaim: claim } : req, this.#o.build, signal, say ?? (() => {}));
       return { workspace: node.workspace, release: () => node.release() };
     } catch (err) {
       if (resumeOn && c) this.#leaveReplay(c);
@@ -896,9 +896,9 @@ export class PipelineRun {
     // While its branch replays, the agent its steps ran on before the restart (replay.ts nodeAhead).
     const resumeOn = this.#replay?.nodeAhead(c.branch ?? '') ?? null;
     // the enclosing throttle blocks' slots (NodeGate), held as long as the node
-    const ungate = await passNodeGates(c.nodeGates, c.signal, (line) => this.#log(c, line));
+    const { release: ungate, claim } = await passNodeGates(c.nodeGates, c.signal, (line) => this.#log(c, line));
     try {
-      node = await this.#o.nodes.allocate(resumeOn ? { ...req, resumeOn } : req, this.#o.build, c.signal, (line) => this.#log(c, line));
+      node = await this.#o.nodes.allocate({ ...req, ...(resumeOn ? { resumeOn } : {}), ...(claim ? { nodeClaim: claim } : {}) }, this.#o.build, c.signal, (line) => this.#log(c, line));
     } catch (err) {
       ungate();
       if (resumeOn) this.#leaveReplay(c);
@@ -1322,7 +1322,7 @@ export class PipelineRun {
         if (s && c.stage) c.stage.result = worse(c.stage.result ?? 'SUCCESS', s);
       },
       // While its branch replays, a `node` step gets the node its block ran on (replay.ts nodeAhead).
-      services: this.#replay?.pending(c.branch ?? '') ? { ...this.#services, allocateNode: (label, signal, say) => this.#allocateNode(label, signal, say, c) } : this.#services,
+      services: this.#replay?.pending(c.branch ?? '') ? { ...this.#services, allocateNode: (label, signal, say, claim) => this.#allocateNode(label, signal, say, c, claim ?? null) } : this.#services,
       setEnv: (name, value) => {
         const j = rec ? this.#journal.get(rec) : undefined;
         if (j) (j.setEnv ??= {})[name] = value;

@@ -7,10 +7,10 @@ import { passNodeGates } from './node-gates.ts';
 export const run: StepRun = async (ctx, args) => {
   const label = str(args, 'label') ?? null;
   // the enclosing throttle blocks' slots, held as long as the node
-  const ungate = await passNodeGates(ctx.nodeGates ?? [], ctx.signal, (line) => ctx.log(line));
+  const { release: ungate, claim } = await passNodeGates(ctx.nodeGates ?? [], ctx.signal, (line) => ctx.log(line));
   let got;
   try {
-    got = await ctx.build.services.allocateNode(label, ctx.signal, (line) => ctx.log(line));
+    got = await ctx.build.services.allocateNode(label, ctx.signal, (line) => ctx.log(line), claim);
   } catch (err) {
     ungate();
     throw err;

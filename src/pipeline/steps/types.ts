@@ -15,6 +15,7 @@ import type { MailServices } from '../../core/mail.ts';
 import type { HttpServices } from '../../core/http-services.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import type { ThrottleService } from '../../core/throttle.ts';
+import type { NodeClaim } from '../../core/nodes.ts';
 import type { CoverageService, ManagedConfigFile } from '../../core/buildtools.ts';
 import type { PerformanceService } from '../../core/performance.ts';
 
@@ -52,9 +53,11 @@ export interface BodyOverrides {
 
 /**
  * A gate a node block passes before it asks for its node (`throttle`): resolves, once the block
- * may go on, to the release called when the block gives its node back. `say` prints to the console.
+ * may go on, to the release called when the block gives its node back, and the claim the node it
+ * is given must satisfy (core/nodes.ts NodeClaim: throttle's maxConcurrentPerNode), or null. `say`
+ * prints to the console.
  */
-export type NodeGate = (signal: AbortSignal, say: (line: string) => void) => Promise<() => void>;
+export type NodeGate = (signal: AbortSignal, say: (line: string) => void) => Promise<{ release: () => void; claim: NodeClaim | null }>;
 
 /**
  * Everything a step can reach while it runs. The engine implements it; steps never see the
@@ -294,7 +297,7 @@ export interface BuildServices {
   /** Looks a credential up; throws a clear error when absent or not allowed. */
   credential(id: string): Promise<Credential>;
   /** Gets a workspace on a node whose labels match (scripted `node('label') {}`); release it after. */
-  allocateNode(label: string | null, signal: AbortSignal, say?: (line: string) => void): Promise<{ workspace: Workspace; release: () => Promise<void> }>;
+  allocateNode(label: string | null, signal: AbortSignal, say?: (line: string) => void, claim?: NodeClaim | null): Promise<{ workspace: Workspace; release: () => Promise<void> }>;
   /** Triggers another job (`build` step); throws when there is no controller. */
   triggerJob(job: string, params: Record<string, Value>, wait: boolean, signal: AbortSignal): Promise<{ number: number; result: BuildResult | null }>;
   /**

@@ -162,7 +162,7 @@ function modified(d: BaselineData): { lines: Values; files: Values } | null {
 export type GateMetric = CoverageMetric | 'COMPLEXITY_DENSITY' | 'COMPLEXITY_MAXIMUM' | 'LOC' | (typeof NOT_READ)[number];
 
 /** coverage-model's metrics that no report Kiln reads provides (mutation testing, MC/DC, test counts, other complexities). */
-export const NOT_READ = ['MUTATION', 'TEST_STRENGTH', 'MCDC_PAIR', 'FUNCTION_CALL', 'TESTS', 'NCSS', 'COGNITIVE_COMPLEXITY', 'NPATH_COMPLEXITY'] as const;
+export const NOT_READ = ['MCDC_PAIR', 'FUNCTION_CALL', 'TESTS', 'NCSS', 'COGNITIVE_COMPLEXITY', 'NPATH_COMPLEXITY'] as const;
 
 /** Software metrics: their value is not a percentage, and a gate is missed when the value is larger than its threshold. */
 export const SMALLER_IS_BETTER: ReadonlySet<GateMetric> = new Set(['COMPLEXITY', 'COMPLEXITY_DENSITY', 'COMPLEXITY_MAXIMUM', 'LOC']);

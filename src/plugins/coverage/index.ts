@@ -1,7 +1,7 @@
 // The coverage plugin: code coverage as Jenkins' Coverage plugin (`recordCoverage`) and the
 // older JaCoCo (`jacoco`) and Cobertura (`cobertura`) plugins have it, declared as data that
 // validation and `kiln lint` read. What runs is runtime.ts (parsers.ts reads JaCoCo and
-// Cobertura XML), loaded when a build first uses one of these. Results are kept through the
+// Cobertura XML and PIT's mutations.xml), loaded when a build first uses one of these. Results are kept through the
 // host's BuildServices.buildTools.coverage (the controller: the store, served at
 // .../builds/N/coverage and shown on the build page; kiln run: coverage.json).
 import type { StepDecl, StepParam } from '../../core/steps.ts';
@@ -17,11 +17,11 @@ const jacocoMetrics = ['Instruction', 'Branch', 'Complexity', 'Line', 'Method', 
 const steps: StepDecl[] = [
   {
     name: 'recordCoverage',
-    doc: "Parse JaCoCo or Cobertura XML reports, record the coverage per metric and apply quality gates: recordCoverage(tools: [[parser: 'JACOCO']], qualityGates: [[metric: 'LINE', threshold: 80.0, criticality: 'UNSTABLE']]).",
+    doc: "Parse JaCoCo or Cobertura XML reports (and PIT's mutations.xml), record the coverage per metric and apply quality gates: recordCoverage(tools: [[parser: 'JACOCO']], qualityGates: [[metric: 'LINE', threshold: 80.0, criticality: 'UNSTABLE']]).",
     jenkinsPlugin: 'Coverage',
-    differs: "Parsers JACOCO and COBERTURA only; quality gate baselines PROJECT, PROJECT_DELTA, MODIFIED_LINES (LINE, BRANCH, FILE, PACKAGE, MODULE, as the plugin), MODIFIED_FILES (every metric), MODIFIED_LINES_DELTA, MODIFIED_FILES_DELTA against the newest earlier build with a result of the same id (its commit, git diff), no INDIRECT; gates on COMPLEXITY, COMPLEXITY_MAXIMUM (PROJECT only), COMPLEXITY_DENSITY and LOC from JaCoCo's counters; no PIT report (MUTATION, TEST_STRENGTH gates are inactive); several reports' counts are summed; no source code is kept, no trend chart or checks.",
+    differs: "Parsers JACOCO, COBERTURA and PIT only; quality gate baselines PROJECT, PROJECT_DELTA, MODIFIED_LINES (LINE, BRANCH, FILE, PACKAGE, MODULE, as the plugin), MODIFIED_FILES (every metric), MODIFIED_LINES_DELTA, MODIFIED_FILES_DELTA against the newest earlier build with a result of the same id (its commit, git diff), no INDIRECT; gates on COMPLEXITY, COMPLEXITY_MAXIMUM (PROJECT only), COMPLEXITY_DENSITY and LOC from JaCoCo's counters and Cobertura's complexity attributes (a class' COMPLEXITY is its methods' sum); MUTATION and TEST_STRENGTH from PIT (its lines are not added to LINE; no per-line mutations, so their MODIFIED_LINES gates are inactive); several reports' counts are summed; no source code is kept, no trend chart or checks.",
     params: [
-      a('tools', "the reports: [[parser: 'JACOCO' | 'COBERTURA', pattern: '**/jacoco.xml']]"),
+      a('tools', "the reports: [[parser: 'JACOCO' | 'COBERTURA' | 'PIT', pattern: '**/jacoco.xml']] (PIT's default: '**/mutations.xml')"),
       a('qualityGates', "[[metric: 'LINE' (or COMPLEXITY, COMPLEXITY_DENSITY, COMPLEXITY_MAXIMUM, LOC: missed above the threshold), threshold: 80.0, baseline: 'PROJECT' | 'PROJECT_DELTA' | 'MODIFIED_LINES' | 'MODIFIED_FILES' | 'MODIFIED_LINES_DELTA' | 'MODIFIED_FILES_DELTA', criticality: 'UNSTABLE' | 'FAILURE' | 'NOTE' | 'ERROR']] (or unstable: true|false); a delta's threshold may be negative"),
       s('id', "id of the result (default 'coverage')"),
       s('name', "name of the result (default 'Code Coverage')"),
@@ -81,7 +81,7 @@ const steps: StepDecl[] = [
 
 export const coveragePlugin: PipelinePlugin = {
   name: 'coverage',
-  doc: 'Code coverage: recordCoverage (Coverage), jacoco (JaCoCo), cobertura (Cobertura), reading JaCoCo and Cobertura XML reports',
+  doc: 'Code coverage: recordCoverage (Coverage), jacoco (JaCoCo), cobertura (Cobertura), reading JaCoCo and Cobertura XML reports and PIT mutations.xml',
   steps,
   runtime: async () => (await import('./runtime.ts')).default,
 };

@@ -1,7 +1,19 @@
 // Coverage report parsers of the coverage plugin: JaCoCo's XML report (report.dtd: counters per
-// report, package, class, method and source file) and Cobertura's XML (coverage-04.dtd: line
-// hits and branch conditions per class). Each turns one report's text into a CoverageTotals:
-// covered/missed per metric, and the line coverage of each source file.
+// report, package, class, method and source file), Cobertura's XML (coverage-04.dtd: line hits
+// and branch conditions per class, the `complexity` of classes and methods) and PIT's
+// mutations.xml (a <mutation detected= status=> per mutant, with its class, method and line).
+// Each turns one report's text into a CoverageTotals: covered/missed per metric, and the line
+// coverage of each source file.
+//
+// As coverage-model's parsers: a Cobertura class' or method's `complexity` is rounded (some
+// tools write floats); a class' COMPLEXITY is the sum of its methods' (as JaCoCo counts it; the
+// class' own value when its methods give none), covered when the method (class) has a line hit;
+// the largest method value is COMPLEXITY_MAXIMUM. A PIT mutation counts for MUTATION (covered
+// when detected) and, unless its status is NO_COVERAGE, for TEST_STRENGTH, in its method, class
+// and file (`package/of/mutatedClass/sourceFile`); its line is covered when its status is
+// KILLED, SURVIVED or TIMED_OUT and missed when NO_COVERAGE. PIT's counts of lines are not
+// added to LINE: a PIT report goes with a line coverage report (JaCoCo) whose LINE it would count
+// twice.
 //
 // XML is read with fast-xml-parser after a well-formedness check; a document declaring entities
 // (<!ENTITY ...>: entity bombs, external entities) is refused outright, nothing is ever fetched
@@ -40,11 +52,13 @@ export interface CoverageTotals {
   packages: Map<string, string>;
   /** The largest cyclomatic complexity of one method (JaCoCo's method COMPLEXITY counters); null: no report gives it. */
   maxMethodComplexity: number | null;
+  /** MUTATION and TEST_STRENGTH per class and method of PIT's report ('com.x.A', 'com.x.A#m(I)I'). */
+  mutations: Map<string, Map<CoverageMetric, Counter>>;
 }
 
 type XmlNode = Record<string, unknown>;
 
-const ARRAYS = new Set(['package', 'class', 'method', 'sourcefile', 'counter', 'line', 'packages', 'classes', 'methods', 'lines', 'group', 'source']);
+const ARRAYS = new Set(['package', 'class', 'method', 'sourcefile', 'counter', 'line', 'packages', 'classes', 'methods', 'lines', 'group', 'source', 'mutation']);
 const xml = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
@@ -78,7 +92,7 @@ function count(s: string): number {
 }
 
 export function emptyTotals(): CoverageTotals {
-  return { metrics: new Map(), files: new Map(), lines: new Map(), lineCounters: new Map(), fileMetrics: new Map(), packages: new Map(), maxMethodComplexity: null };
+  return { metrics: new Map(), files: new Map(), lines: new Map(), lineCounters: new Map(), fileMetrics: new Map(), packages: new Map(), maxMethodComplexity: null, mutations: new Map() };
 }
 
 function add(m: Map<string, Counter>, key: string, covered: number, missed: number): void {
@@ -210,11 +224,20 @@ export function parseCobertura(text: string, file: string, into: CoverageTotals)
           addFileMetric(into, fileName, 'BRANCH', b.covered, b.missed);
         }
       }
+      let methodsComplexity = 0;
       for (const m of nodes(c['methods']).flatMap((ms) => nodes(ms['method']))) {
         const hit = nodes(m['lines']).flatMap((ls) => nodes(ls['line'])).some((l) => count(attr(l, 'hits')) > 0);
         addMetric(into, 'METHOD', hit ? 1 : 0, hit ? 0 : 1);
         addFileMetric(into, fileName, 'METHOD', hit ? 1 : 0, hit ? 0 : 1);
+        const cc = complexity(attr(m, 'complexity'));
+        if (cc !== null) {
+          methodsComplexity += cc;
+          into.maxMethodComplexity = Math.max(into.maxMethodComplexity ?? 0, cc);
+          addComplexity(into, fileName, cc, hit);
+        }
       }
+      const own = complexity(attr(c, 'complexity'));
+      if (methodsComplexity === 0 && own !== null && own > 0) addComplexity(into, fileName, own, classCovered);
       addMetric(into, 'CLASS', classCovered ? 1 : 0, classCovered ? 0 : 1);
       addFileMetric(into, fileName, 'CLASS', classCovered ? 1 : 0, classCovered ? 0 : 1);
     }
@@ -227,9 +250,79 @@ export function parseCobertura(text: string, file: string, into: CoverageTotals)
   }
 }
 
+/** A `complexity` attribute, rounded as coverage-model reads it; null when absent or not a number. */
+function complexity(s: string): number | null {
+  if (s.trim() === '') return null;
+  const v = Number(s);
+  return Number.isFinite(v) && v >= 0 ? Math.round(v) : null;
+}
+
+/** `cc` paths of a method (class), covered or missed with it. */
+function addComplexity(t: CoverageTotals, file: string, cc: number, covered: boolean): void {
+  addMetric(t, 'COMPLEXITY', covered ? cc : 0, covered ? 0 : cc);
+  addFileMetric(t, file, 'COMPLEXITY', covered ? cc : 0, covered ? 0 : cc);
+}
+
+/** PIT's statuses (coverage-model's MutationStatus) and whether the mutated line is covered (null: neither). */
+const PIT_STATUSES: Readonly<Record<string, boolean | null>> = {
+  KILLED: true, SURVIVED: true, TIMED_OUT: true, NO_COVERAGE: false, NON_VIABLE: null, MEMORY_ERROR: null, RUN_ERROR: null,
+};
+
+/** An element's text (fast-xml-parser gives a string, or an object with '#text' when it has attributes). */
+function text(v: unknown): string {
+  if (typeof v === 'string') return v.trim();
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) return text((v as XmlNode)['#text']);
+  return '';
+}
+
+/** PIT's mutations.xml (target/pit-reports/mutations.xml, with outputFormats XML). All its mutations are checked before any is counted. */
+export function parsePit(text_: string, file: string, into: CoverageTotals): void {
+  const doc = parseXml(text_, file);
+  if (!('mutations' in doc)) throw new CoverageReportError(`${file}: not a PIT mutations report (its root element is not <mutations>)`);
+  const root = doc['mutations'];
+  const mutations = typeof root === 'object' && root !== null && !Array.isArray(root) ? nodes((root as XmlNode)['mutation']) : [];
+  if (mutations.length === 0) throw new CoverageReportError(`The processed file '${file}' does not contain data.`);
+  const read = mutations.map((m, i) => {
+    const status = attr(m, 'status');
+    if (!(status in PIT_STATUSES)) throw new CoverageReportError(`${file}: mutation ${i + 1} has the status '${status}', not one of PIT's (${Object.keys(PIT_STATUSES).join(', ')})`);
+    const cls = text(m['mutatedClass']);
+    const source = text(m['sourceFile']);
+    if (cls === '' || source === '') throw new CoverageReportError(`${file}: mutation ${i + 1} has no ${cls === '' ? 'mutatedClass' : 'sourceFile'}`);
+    const dot = cls.lastIndexOf('.');
+    const pkg = dot < 0 ? '' : cls.slice(0, dot);
+    return {
+      status, detected: attr(m, 'detected') === 'true', cls, pkg, filePath: pkg === '' ? source : `${pkg.replace(/\./g, '/')}/${source}`,
+      method: `${cls}#${text(m['mutatedMethod'])}${text(m['methodDescription'])}`, line: count(text(m['lineNumber'])),
+    };
+  });
+  const lines = new Map<string, Map<number, boolean>>();
+  for (const m of read) {
+    into.packages.set(m.filePath, m.pkg);
+    const metrics: CoverageMetric[] = m.status === 'NO_COVERAGE' ? ['MUTATION'] : ['MUTATION', 'TEST_STRENGTH'];
+    const [covered, missed] = m.detected ? [1, 0] : [0, 1];
+    for (const metric of metrics) {
+      addMetric(into, metric, covered, missed);
+      addFileMetric(into, m.filePath, metric, covered, missed);
+      for (const key of [m.cls, m.method]) {
+        const per = into.mutations.get(key) ?? new Map<CoverageMetric, Counter>();
+        add(per as Map<string, Counter>, metric, covered, missed);
+        into.mutations.set(key, per);
+      }
+    }
+    const lineCovered = PIT_STATUSES[m.status] ?? null;
+    if (lineCovered !== null && m.line > 0) {
+      const fl = lines.get(m.filePath) ?? new Map<number, boolean>();
+      fl.set(m.line, (fl.get(m.line) ?? false) || lineCovered);
+      lines.set(m.filePath, fl);
+    }
+  }
+  for (const [f, fl] of lines) for (const [nr, c] of fl) addLine(into, f, nr, c);
+}
+
 export const PARSERS: Readonly<Record<string, { name: string; pattern: string; parse: (text: string, file: string, into: CoverageTotals) => void }>> = {
   JACOCO: { name: 'JaCoCo', pattern: '**/jacoco.xml', parse: parseJacoco },
   COBERTURA: { name: 'Cobertura', pattern: '**/cobertura.xml', parse: parseCobertura },
+  PIT: { name: 'PIT', pattern: '**/mutations.xml', parse: parsePit },
 };
 
 /** Percentage as coverage-plugin shows it (0 when there is nothing to cover). */

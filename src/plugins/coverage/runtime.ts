@@ -30,6 +30,7 @@ import { CoverageReportError, MAX_REPORT_BYTES, PARSERS, emptyTotals, percent, t
 const METRIC_NAMES: Readonly<Record<CoverageMetric, string>> = {
   MODULE: 'Module Coverage', PACKAGE: 'Package Coverage', FILE: 'File Coverage', CLASS: 'Class Coverage', METHOD: 'Method Coverage',
   LINE: 'Line Coverage', BRANCH: 'Branch Coverage', INSTRUCTION: 'Instruction Coverage', COMPLEXITY: 'Complexity',
+  MUTATION: 'Mutation Coverage', TEST_STRENGTH: 'Test Strength',
 };
 const CRITICALITIES = ['NOTE', 'UNSTABLE', 'ERROR', 'FAILURE'] as const;
 type Criticality = (typeof CRITICALITIES)[number];

@@ -4,7 +4,8 @@
 // Every node block inside (scripted `node`, a stage's `agent`) takes a slot of each category
 // before it asks for its node and gives it back with the node; a category configured with
 // maxConcurrentTotal N (the host's settings, core/throttle.ts) lets N such blocks hold nodes at
-// once across all builds; the others wait, with Jenkins' queue line. As in Jenkins, steps that run
+// once across all builds; the others wait, with Jenkins' queue line. With maxConcurrentPerNode M,
+// a block is not given an agent that already runs M blocks of the category. As in Jenkins, steps that run
 // on a node allocated outside the throttle block are not throttled.
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 
@@ -21,7 +22,7 @@ export const throttlePlugin: PipelinePlugin = {
       needsNode: false,
       jenkinsPlugin: 'Throttle Concurrent Builds',
       jenkinsClass: 'hudson.plugins.throttleconcurrents.pipeline.ThrottleStep',
-      differs: 'categories have a total maximum only (maxConcurrentPerNode is not offered)',
+      differs: 'maxConcurrentPerNode applies to agents and the built-in node (a Docker or Kubernetes agent is a new node per block); label-specific maxima are not offered',
     },
   ],
   runtime: async () => (await import('./runtime.ts')).default,

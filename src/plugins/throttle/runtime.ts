@@ -6,6 +6,8 @@
 // block asks for its node. A block that must wait prints Jenkins' node lines:
 //   Still waiting to schedule task
 //   Already running 2 builds across all nodes
+// and gives the node allocation a claim (core/nodes.ts) that skips a node already running its
+// category's maxConcurrentPerNode throttled blocks ("Already running 1 builds on node").
 import { StepFailure } from '../../core/errors.ts';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import { isList } from '../../pipeline/script/values.ts';
@@ -36,11 +38,13 @@ const throttle: StepRun = async (ctx, args) => {
             say(why);
           }));
         }
+        // the categories' per-node maxima (the limits now), checked as the node is picked
+        const claim = await service!.nodeClaim(ordered);
+        return { release: () => { for (const r of held.splice(0).reverse()) r(); }, claim };
       } catch (err) {
         for (const r of held.reverse()) r();
         throw err;
       }
-      return () => { for (const r of held.splice(0).reverse()) r(); };
     },
   });
 };

@@ -2,7 +2,7 @@
 // COMPLEXITY_MAXIMUM, COMPLEXITY_DENSITY, LOC: smaller is better, missed above the threshold) on
 // a report the real JaCoCo writes: the pipeline compiles a class with javac and runs it under
 // JaCoCo's agent with Ant's jacoco tasks (the Debian packages' JaCoCo 0.8.6), then records it
-// under `kiln run`. A metric no report Kiln reads provides (MUTATION: PIT) leaves its gate
+// under `kiln run`. A metric the reports do not provide (MUTATION without a PIT report) leaves its gate
 // inactive ("n/a"), saying so; an unknown metric is refused with the metrics there are.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -117,7 +117,7 @@ test('complexity gates on a real JaCoCo report: missed above the threshold, with
 
 test('an unknown metric is refused naming the metrics there are; a negative complexity threshold too', async () => {
   const r = await runKiln(['run'], { cwd: writeOnly(`recordCoverage(tools: [[parser: 'JACOCO']], qualityGates: [[metric: 'CYCLOMATIC', threshold: 1]])`) });
-  assert.match(r.stdout, /recordCoverage: qualityGates\[0\]: No metric found for name: CYCLOMATIC \(the Coverage plugin's metrics: MODULE, PACKAGE, FILE, CLASS, METHOD, LINE, BRANCH, INSTRUCTION, COMPLEXITY, COMPLEXITY_DENSITY, COMPLEXITY_MAXIMUM, LOC, MUTATION, /, r.stdout + r.stderr);
+  assert.match(r.stdout, /recordCoverage: qualityGates\[0\]: No metric found for name: CYCLOMATIC \(the Coverage plugin's metrics: MODULE, PACKAGE, FILE, CLASS, METHOD, LINE, BRANCH, INSTRUCTION, COMPLEXITY, MUTATION, TEST_STRENGTH, COMPLEXITY_DENSITY, COMPLEXITY_MAXIMUM, LOC, MCDC_PAIR, /, r.stdout + r.stderr);
   const n = await runKiln(['run'], { cwd: writeOnly(`recordCoverage(tools: [[parser: 'JACOCO']], qualityGates: [[metric: 'complexity', threshold: -1]])`) });
   assert.match(n.stdout, /qualityGates\[0\]: threshold must be a number from 0 \(the largest COMPLEXITY that passes\), got '-1'/, n.stdout + n.stderr);
 });

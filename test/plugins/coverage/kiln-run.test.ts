@@ -91,5 +91,5 @@ test('hostile reports: an entity declaration is refused, a pattern leaving the w
   assert.match(o.stdout, /Finished: FAILURE\n/);
   const parser = project(pipeline(`recordCoverage tools: [[parser: 'GCOV']]`));
   const p = await runKiln(['run'], { cwd: parser });
-  assert.match(p.stdout, /recordCoverage: tools\[0\]: parser 'GCOV' is not one Kiln reads \(JACOCO, COBERTURA\)/);
+  assert.match(p.stdout, /recordCoverage: tools\[0\]: parser 'GCOV' is not one Kiln reads \(JACOCO, COBERTURA, PIT\)/);
 });

@@ -54,15 +54,15 @@ describe('throttle categories on a controller', () => {
   });
   after(async () => { await c?.close(); });
 
-  test('admins set categories (a per-node maximum is refused); two builds of a category of 1 take turns', async () => {
-    const bad = await api('PUT', '/api/v1/settings/throttle-categories', { categories: [{ name: 'db', maxConcurrentTotal: 1, maxConcurrentPerNode: 1 }] });
+  test('admins set categories (an unknown field is refused); two builds of a category of 1 take turns', async () => {
+    const bad = await api('PUT', '/api/v1/settings/throttle-categories', { categories: [{ name: 'db', maxConcurrentTotal: 1, maxConcurrentPerLabel: 1 }] });
     assert.equal(bad.status, 400, bad.text);
-    assert.match(bad.json.error.message, /^categories\[0\]\.maxConcurrentPerNode: a per-node maximum is not offered by Kiln/);
+    assert.match(bad.json.error.message, /^categories\[0\]\.maxConcurrentPerLabel: unknown field/);
     const dup = await api('PUT', '/api/v1/settings/throttle-categories', { categories: [{ name: 'db', maxConcurrentTotal: 1 }, { name: 'db', maxConcurrentTotal: 2 }] });
     assert.equal(dup.status, 400);
-    const put = await api('PUT', '/api/v1/settings/throttle-categories', { categories: [{ name: 'db', maxConcurrentTotal: 1 }] });
+    const put = await api('PUT', '/api/v1/settings/throttle-categories', { categories: [{ name: 'db', maxConcurrentTotal: 1, maxConcurrentPerNode: 0 }] });
     assert.equal(put.status, 200, put.text);
-    assert.deepEqual((await api('GET', '/api/v1/settings/throttle-categories')).json, { categories: [{ name: 'db', maxConcurrentTotal: 1 }] });
+    assert.deepEqual((await api('GET', '/api/v1/settings/throttle-categories')).json, { categories: [{ name: 'db', maxConcurrentTotal: 1, maxConcurrentPerNode: 0 }] });
     const witness = path.join(work, 'shared', 'held');
     for (const job of ['one', 'two']) {
       assert.equal((await api('POST', '/api/v1/jobs', { name: job, script: `throttle(['db']) { ${guarded(witness, job)} }` })).status, 201);
