@@ -871,6 +871,7 @@ export class Interpreter {
     // a regex method inside an expression would run its scan (on a regex worker, maybe for
     // seconds) here and again on the async path: it goes to the async path at once
     if (!top && typeof recv === 'string' && REGEX_STRING_METHODS.has(name)) return SLOW;
+    if ((name === 'join' || name === 'toString') && holdsScriptObject(recv, 0)) return SLOW; // their own toString() (ownStrings)
     const m = this.builtinMethod(recv, name);
     if (m === undefined) return SLOW;
     const n = e.args.length;
@@ -1001,7 +1002,7 @@ export class Interpreter {
         let out = e.parts[0] ?? '';
         for (let i = 0; i < e.exprs.length; i++) {
           const v = this.fast(e.exprs[i]!, scope, false, f);
-          if (v === SLOW || v instanceof ScriptInstance) return SLOW;
+          if (v === SLOW || v instanceof ScriptInstance || holdsScriptObject(v, 0)) return SLOW;
           out += formatValue(v) + (e.parts[i + 1] ?? '');
           if (out.length > MAX_STRING) throw tooLarge(`a string of ${out.length} characters`, e.loc);
         }
@@ -1184,7 +1185,7 @@ export class Interpreter {
     for (let i = 0; i < e.exprs.length; i++) {
       const x = e.exprs[i]!;
       const v = await this.eval(x, scope, f);
-      s += (v instanceof ScriptInstance || v instanceof LazyGString ? await this.str(v, f, x.loc) : formatValue(v)) + (e.parts[i + 1] ?? '');
+      s += (v instanceof ScriptInstance || v instanceof LazyGString || Array.isArray(v) || v instanceof Map ? await this.str(v, f, x.loc) : formatValue(v)) + (e.parts[i + 1] ?? '');
       if (s.length > MAX_STRING) throw tooLarge(`a string of ${s.length} characters`, e.loc);
     }
     return s;
@@ -2205,6 +2206,8 @@ export class Interpreter {
       return this.genericMethod(recv, name, args, f, loc);
     }
     if (isClosure(recv)) return this.closureMethod(recv, name, args, f, loc);
+    // Groovy's join and toString call each element's toString(): a script object's own, too.
+    if ((name === 'join' || name === 'toString') && (Array.isArray(recv) || recv instanceof Map)) recv = await this.ownStrings(recv, f, loc, new Set());
     const m = this.builtinMethod(recv, name);
     if (m) return m(recv as never, args, this.methodEnv(f, loc));
     if (typeof recv === 'string' && STRING_AS_CHARS.has(name)) {
@@ -2702,11 +2705,46 @@ export class Interpreter {
     return undefined;
   }
 
-  /** How a value prints, with an object's own toString(). */
+  /** How a value prints, with an object's own toString() (also inside lists and maps: `"${[obj]}"`). */
   private async str(v: Value, f: Frame, loc: Loc): Promise<string> {
     if (v instanceof LazyGString) return v.render();
     if (v instanceof ScriptInstance && v.cls.findMethod('toString', 0, false) !== null) return formatValue(await this.invokeObject(v, 'toString', callArgsOf([]), f, loc));
+    if (Array.isArray(v) || v instanceof Map) return formatValue(await this.ownStrings(v, f, loc, new Set()));
     return formatValue(v);
+  }
+
+  /**
+   * A list or map whose objects of script classes with their own toString() are that string
+   * (copied only where one is), for the Java code Groovy prints collections with (toString,
+   * join, a GString), which calls each element's toString(). Lists and maps print a String
+   * element bare, so the copy prints as the objects would. A collection that holds itself is
+   * left as it is where it recurs.
+   */
+  private async ownStrings(v: Value, f: Frame, loc: Loc, seen: Set<object>): Promise<Value> {
+    if (v instanceof ScriptInstance) return v.cls.findMethod('toString', 0, false) !== null ? this.str(v, f, loc) : v;
+    if (!(Array.isArray(v) || v instanceof Map) || seen.has(v)) return v;
+    seen.add(v);
+    try {
+      if (Array.isArray(v)) {
+        let out: Value[] | null = null;
+        for (let i = 0; i < v.length; i++) {
+          const x = await this.ownStrings(v[i] ?? null, f, loc, seen);
+          if (x !== v[i] && out === null) out = v.slice(0, i);
+          if (out !== null) out.push(x);
+        }
+        return out ?? v;
+      }
+      let changed = false;
+      const entries: [string, Value][] = [];
+      for (const [k, x] of v) {
+        const x2 = await this.ownStrings(x, f, loc, seen);
+        if (x2 !== x) changed = true;
+        entries.push([k, x2]);
+      }
+      return changed ? new Map(entries) : v;
+    } finally {
+      seen.delete(v);
+    }
   }
 
   /** A step given objects of script classes gets their strings (echo obj prints obj.toString()). */
@@ -2832,4 +2870,18 @@ function coerceParam(v: Value, p: A.Param): Value {
   } catch {
     return v;
   }
+}
+
+/**
+ * Whether a list or map holds an object of a script class (nested too, 8 levels at most): its
+ * string needs that object's own toString(), which only the async path can run.
+ */
+function holdsScriptObject(v: Value, depth: number): boolean {
+  if (depth > 8) return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (x instanceof ScriptInstance || ((Array.isArray(x) || x instanceof Map) && holdsScriptObject(x, depth + 1))) return true;
+  } else if (v instanceof Map) {
+    for (const x of v.values()) if (x instanceof ScriptInstance || ((Array.isArray(x) || x instanceof Map) && holdsScriptObject(x, depth + 1))) return true;
+  }
+  return false;
 }

@@ -95,6 +95,13 @@ test('toString, equals and compareTo of a class are used by GStrings, echo, prin
   assert.match(String(await ev('class Q {}\n"${new Q()}"')), /^Q@[0-9a-f]+$/);
 });
 
+test('objects inside lists and maps print with their own toString() (join, toString, GStrings), as Groovy calls it for each element', async () => {
+  const src = "class C { String n; String toString() { 'C(' + n + ')' } }\nclass Plain {}\n" +
+    "def l = [new C(n: 'a'), [new C(n: 'b')]]\necho l.join(', ')\necho \"${l}\"\necho l.toString()\necho \"${[k: new C(n: 'c')]}\"\n" +
+    "def m = [x: 1]\nm.self = m\necho \"${[new C(n: 'd'), 'e', 2]}\"\necho \"${[new Plain()]}\".replaceAll(/@[0-9a-f]+/, '@h')";
+  assert.deepEqual(await echoes(src), ['C(a), [C(b)]', '[C(a), [C(b)]]', '[C(a), [C(b)]]', '[k:C(c)]', '[C(d), e, 2]', '[Plain@h]']);
+});
+
 test('enums: values, name, ordinal, valueOf, fields and methods, switch, comparison', async () => {
   const src = "enum Color { RED('r'), GREEN('g'); final String code; Color(c) { code = c }; def up() { code.toUpperCase() } }\n" +
     "echo \"${Color.values()} ${Color.RED.name()} ${Color.GREEN.ordinal()} ${Color.valueOf('GREEN').code} ${Color.RED.up()}\"\n" +
