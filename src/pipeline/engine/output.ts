@@ -100,6 +100,8 @@ export class LineSink {
   readonly #decorate: LineDecorator;
   /** Whether lines can get a prefix at all; when not, bytes go through without a line walk. */
   readonly #decorates: boolean;
+  /** Called after the idle delay emitted part of a partial line (a durable exec's point covers it: engine.ts). */
+  onIdleFlush: (() => void) | null = null;
 
   constructor(emit: (data: Buffer) => void, masker: SecretMasker, decorate: LineDecorator, decorates = true) {
     this.#emit = emit;
@@ -144,7 +146,9 @@ export class LineSink {
     if (this.#pending.length === 0) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
+      const held = this.#pending.length;
       this.#flushPartial();
+      if (this.#pending.length < held) this.onIdleFlush?.();
     }, IDLE_FLUSH_MS);
     this.#timer.unref();
   }
