@@ -4,7 +4,8 @@
 //
 // Masking must hold even when a secret is split across two chunks: a line is emitted only once
 // complete; a partial line waiting longer than IDLE_FLUSH_MS is emitted except its last
-// (longest secret - 1) bytes, which could be the start of a secret.
+// (longest secret - 1) bytes, which could be the start of a secret (then `onIdleFlush` is called:
+// a durable exec's journal point covers those bytes, engine.ts #outputBarrier).
 //
 // A multi-line secret (a key, a JSON service account, a kubeconfig in secret text) is masked
 // whole and line by line, because a script rarely prints it whole (`head -1`, `grep`, an
