@@ -20,7 +20,9 @@
 // than execs' output are in it (`plain`): so the cut never removes a line nothing would print
 // again. A sequence of script steps writes no mark (each step's first point covers its
 // `[Pipeline] sh` line); parallel branches printing beside a running exec do. A timer writes
-// points that are pending and not due by a write. `flush` writes them all (before a journal
+// points that are pending and not due by a write. A partial line the engine emits after its idle
+// delay comes with a point too (engine.ts #outputBarrier), and each `beforeWrite` covers every byte
+// appended so far (LogStore writes them in one writev), so a mark never lies past uncovered output. `flush` writes them all (before a journal
 // entry line, whose consoleEnd is a boundary too).
 import type { JournalWriter } from './resume.ts';
 

@@ -34,8 +34,8 @@
 // writer when it first reads, so the controller opens a build's log when it creates the build;
 // appending to a log finished in this process needs an explicit `open` (a resumed build).
 // `setBeforeWrite` has a callback run synchronously before each write of a log's bytes (a write
-// starts a microtask after the append that needs it), with the write's end: durable execs'
-// journal points (resume.ts). `truncate` cuts a resumed build's log back to where its journal
+// starts a microtask after the append that needs it, and takes every byte appended until then in
+// one writev), with the write's end: durable execs' journal points (resume.ts). `truncate` cuts a resumed build's log back to where its journal
 // accounts for every byte (resume.ts resumeCut).
 
 import fs from 'node:fs';
@@ -665,9 +665,14 @@ export class LogStore {
   async #writeLoop(w: Writer): Promise<void> {
     try {
       while (w.mem.length > 0 && !w.error) {
-        const n = Math.min(w.mem.length, MAX_IOV);
+        // All the bytes appended so far in one writev (past MAX_IOV chunks, the rest joined into
+        // its last buffer): a kill -9 never leaves the log between two writes of one beforeWrite,
+        // whose boundary (a journal mark at the write's end) the earlier part would not reach, or
+        // whose exec points the part on disk would pass (resume.ts resumeCut).
+        const n = w.mem.length;
         if (w.beforeWrite) w.beforeWrite(w.mem[n - 1]!.offset + w.mem[n - 1]!.buf.length);
-        let bufs = w.mem.slice(0, n).map((m) => m.buf);
+        let bufs = w.mem.map((m) => m.buf);
+        if (bufs.length > MAX_IOV) bufs = [...bufs.slice(0, MAX_IOV - 1), Buffer.concat(bufs.slice(MAX_IOV - 1))];
         let total = 0;
         for (const b of bufs) total += b.length;
         let done = 0;

@@ -3,8 +3,9 @@
 // is the whole text, once) and a `returnStatus` step runs, and of the agent (with the controller,
 // or alone) during such a step (a new agent process hands the kept stdout back); a kill between the step's end on the
 // agent and its end in the journal (the result is taken, the step does not run again); the
-// journal's growth for a 100,000-line step (bounded by time, not by lines); and a console whose
-// tail a kill tore within a write (cut back and resent: every line once).
+// journal's growth for a 100,000-line step (bounded by time, not by lines); a console whose
+// tail a kill tore within a write (cut back and resent: every line once); and a prompt (a partial
+// line the engine flushed after its idle delay) with another branch's line after it (once).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -318,5 +319,42 @@ for (const kind of STORES) test(`a console torn within a write by the kill (${ki
   assert.match(text, /^next step$/m);
   assert.equal(resumedLines(text), 1);
   assert.equal(read(`${marks}/ran`), 'ran\n', 'the sh ran once');
+  await kill9(c);
+});
+
+test('kill -9 after a partial line the idle delay put in the console and another branch\'s line after it (sqlite store): the partial line once', async () => {
+  const home = tempDir('durj-idle');
+  const marks = tempDir('durj-idle-marks');
+  const workdir = tempDir('durj-idle-a1');
+  const port = await freePort();
+  let c = await startCtl(home, port, null);
+  await startAgent(c, 'a1', workdir);
+  let api = jsonApi(() => c.url);
+  // Branch a prints a prompt without a newline and waits; branch b prints a line after it (a
+  // journal mark past the prompt), then the controller is killed.
+  await api('POST', '/api/v1/jobs', { name: 'idle', script: `node('durable') {
+    parallel a: {
+      sh '''set +x; printf 'Password: '; while [ ! -e '${marks}/go' ]; do sleep 0.05; done; echo ok'''
+    }, b: {
+      sh '''set +x; while [ ! -e '${marks}/prompted' ]; do sleep 0.05; done'''
+      echo 'from b'
+    }
+  }` });
+  await api('POST', '/api/v1/jobs/idle/builds', {});
+  const dir = buildDir(home);
+  await until(() => read(path.join(dir, 'log')).includes('Password: '), 'the prompt in the console (idle flush)', 60_000, 5);
+  writeFileSync(`${marks}/prompted`, '');
+  await until(() => read(path.join(dir, 'log')).includes('from b\n'), 'the other branch\'s line', 60_000, 5);
+  await kill9(c);
+  writeFileSync(`${marks}/go`, '');
+  c = await startCtl(home, port, null);
+  api = jsonApi(() => c.url);
+  const b = await finishedBuild(c.url, 'idle', 1);
+  const text = await consoleText(c.url, 'idle', 1);
+  assert.equal(b.result, 'SUCCESS', text);
+  assert.equal(text.split('Password: ').length - 1, 1, `the prompt once:\n${text}`);
+  assert.equal(text.split('from b\n').length - 1, 1, text);
+  assert.match(text, /^\[a\] ok$/m);
+  assert.equal(text.split('\n').filter((l) => /^\[a\] Resumed after the controller restarted \(down \d+\.\d s\)$/.test(l)).length, 1, text);
   await kill9(c);
 });

@@ -113,3 +113,70 @@ test('LogStore.truncate cuts an open log and its index back; appends go on from 
   assert.deepEqual(sections, ['output@0:1', 'step-start@4:2', 'output@4:3']);
   assert.deepEqual(await logs.ranges(b, '3'), [{ start: 4, end: 10 }]);
 });
+
+/**
+ * What a build resumed after a kill at `size` bytes of console shows: the console cut back
+ * (resumeCut, with the journal lines written before the kill) and the exec's output resent from
+ * its point there.
+ */
+function resumedAt(disk: Buffer, size: number, marks: ExecMark[], stream: Buffer): string {
+  const { cut, from } = resumeCut(marks, size, new Set(['k']));
+  return disk.subarray(0, cut).toString() + stream.subarray(from.get('k')?.stdout ?? 0).toString();
+}
+
+test('a console write of more chunks than one writev takes (1024) ends at a boundary the journal accounts for: a kill between writes brings no line twice', async () => {
+  const home = tempDir('split-write');
+  const logs = new LogStore(home);
+  const b = { job: 'j', number: 1 };
+  const marks: ExecMark[] = [];
+  const p = new ExecPoints({
+    journal: {
+      execAt: (key, safe, c) => { marks.push({ key, stdout: safe.stdout, stderr: safe.stderr, c }); },
+      consoleMark: (c) => { marks.push({ mark: c }); },
+    },
+    failed: (e) => { throw e; },
+    stopped: () => false,
+    everyMs: 3_600_000,
+    everyBytes: 1 << 30,
+  });
+  // Where a kill -9 can leave the console: on disk before each write (with the journal lines
+  // written until then), and at the end.
+  const kills: { size: number; marks: number }[] = [];
+  logs.setBeforeWrite(b, (end) => {
+    kills.push({ size: logs.unwritten(b)!.at, marks: marks.length });
+    p.beforeWrite(end);
+  });
+  const stream: Buffer[] = [];
+  let got = 0;
+  const out = (i: number) => {
+    const line = Buffer.from(`x${i}\n`);
+    stream.push(line);
+    got += line.length;
+    void logs.append(b, line, { node: '2' });
+    void p.point('k', { stdout: got, stderr: 0 }, logs.end(b)!);
+  };
+  p.started('k');
+  out(0);
+  await logs.flush(b); // its first point is journaled
+  for (let i = 1; i < 3000; i++) {
+    out(i);
+    if (i === 700) {
+      p.plain(); // another branch's echo, amid the exec's output
+      void logs.append(b, 'PLAIN\n', { node: '3' });
+    }
+  }
+  await logs.flush(b);
+  kills.push({ size: logs.end(b)!, marks: marks.length });
+  const disk = readFileSync(logs.logPath(b));
+  const all = Buffer.concat(stream);
+  assert.ok(kills.length >= 2);
+  for (const k of kills) {
+    const text = resumedAt(disk, k.size, marks.slice(0, k.marks), all);
+    const lines = text.split('\n').filter((l) => l.startsWith('x'));
+    assert.equal(lines.length, 3000, `killed at ${k.size} of ${disk.length} bytes: ${lines.length} exec lines (each of 3000 once expected)`);
+    assert.equal(new Set(lines).size, 3000);
+    if (k.size > disk.indexOf('PLAIN')) assert.match(text, /^PLAIN$/m, 'the other branch\'s line stays');
+  }
+  p.close();
+  await logs.finish(b);
+});

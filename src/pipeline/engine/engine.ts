@@ -1310,6 +1310,7 @@ export class PipelineRun {
     const run = this;
     const sinks = new Map<string, LineSink>();
     const stepId = rec?.id ?? null;
+    const barrier = this.#o.listener?.outputWritten ? this.#outputBarrier(sinks, this.#o.listener.outputWritten.bind(this.#o.listener), journaledEnd) : null;
     const build: BuildControl = {
       jobName: this.#o.build.job,
       number: this.#o.build.number,
@@ -1368,7 +1369,10 @@ export class PipelineRun {
       log: (text) => this.#log(c, text, stepId),
       write: (chunk, stream = 'stdout') => {
         let sink = sinks.get(stream);
-        if (!sink) sinks.set(stream, (sink = this.#sink(c, stepId, durable)));
+        if (!sink) {
+          sinks.set(stream, (sink = this.#sink(c, stepId, durable)));
+          if (durable && barrier) sink.onIdleFlush = barrier.idleFlushed;
+        }
         sink.write(chunk);
       },
       runBody: (body, overrides, args) => this.#runBody(body, c, overrides ?? {}, args ?? []),
@@ -1382,7 +1386,7 @@ export class PipelineRun {
         return j.deadline;
       },
       build,
-      ...(this.#o.listener?.outputWritten ? { outputBarrier: this.#outputBarrier(sinks, this.#o.listener.outputWritten.bind(this.#o.listener), journaledEnd) } : {}),
+      ...(barrier ? { outputBarrier: barrier.barrier } : {}),
       flush: () => { for (const s of sinks.values()) s.flush(); },
     };
   }
@@ -1618,13 +1622,28 @@ export class PipelineRun {
    * not in the console yet), once the console has written what it was given until now. The end
    * (`end`) waits for the step's end to be journaled first (the call's `finally`): a controller
    * killed before that finds the step in flight, and its exec still held by the agent.
+   * `idleFlushed` (LineSink.onIdleFlush): the sinks' idle delay put part of a partial line in the
+   * console, and a point is asked for it (with what the last ask had handed over).
    */
-  #outputBarrier(sinks: Map<string, LineSink>, written: NonNullable<BuildListener['outputWritten']>, journaledEnd?: Promise<void>): NonNullable<StepContext['outputBarrier']> {
-    return async (key, got, end) => {
-      if (end && journaledEnd) await journaledEnd;
-      const safe = { stdout: got.stdout - (sinks.get('stdout')?.held ?? 0), stderr: got.stderr - (sinks.get('stderr')?.held ?? 0) };
-      await written(key, safe, end);
-      return safe;
+  #outputBarrier(sinks: Map<string, LineSink>, written: NonNullable<BuildListener['outputWritten']>, journaledEnd?: Promise<void>): { barrier: NonNullable<StepContext['outputBarrier']>; idleFlushed(): void } {
+    // What the session handed over by its last ask (it asks in the turn it hands a chunk over).
+    let last: { key: string; got: { stdout: number; stderr: number } } | null = null;
+    const safeOf = (got: { stdout: number; stderr: number }) => ({ stdout: got.stdout - (sinks.get('stdout')?.held ?? 0), stderr: got.stderr - (sinks.get('stderr')?.held ?? 0) });
+    return {
+      barrier: async (key, got, end) => {
+        last = { key, got: { ...got } };
+        if (end && journaledEnd) await journaledEnd;
+        const safe = safeOf(got);
+        await written(key, safe, end);
+        return safe;
+      },
+      // A partial line the idle delay put in the console is the exec's output there too: a point
+      // covers it before any later boundary (a mark for another branch's line, a journal line), so
+      // a resumed build does not resend it below them (controller/exec-points.ts). Nothing is
+      // acknowledged by it; the session's next ask does that.
+      idleFlushed: () => {
+        if (last) written(last.key, safeOf(last.got)).catch(() => { /* the host stops: the agent keeps it */ });
+      },
     };
   }
 

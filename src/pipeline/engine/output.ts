@@ -4,7 +4,8 @@
 //
 // Masking must hold even when a secret is split across two chunks: a line is emitted only once
 // complete; a partial line waiting longer than IDLE_FLUSH_MS is emitted except its last
-// (longest secret - 1) bytes, which could be the start of a secret.
+// (longest secret - 1) bytes, which could be the start of a secret (then `onIdleFlush` is called:
+// a durable exec's journal point covers those bytes, engine.ts #outputBarrier).
 //
 // A multi-line secret (a key, a JSON service account, a kubeconfig in secret text) is masked
 // whole and line by line, because a script rarely prints it whole (`head -1`, `grep`, an
@@ -100,6 +101,8 @@ export class LineSink {
   readonly #decorate: LineDecorator;
   /** Whether lines can get a prefix at all; when not, bytes go through without a line walk. */
   readonly #decorates: boolean;
+  /** Called after the idle delay emitted part of a partial line (a durable exec's point covers it: engine.ts). */
+  onIdleFlush: (() => void) | null = null;
 
   constructor(emit: (data: Buffer) => void, masker: SecretMasker, decorate: LineDecorator, decorates = true) {
     this.#emit = emit;
@@ -144,7 +147,9 @@ export class LineSink {
     if (this.#pending.length === 0) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
+      const held = this.#pending.length;
       this.#flushPartial();
+      if (this.#pending.length < held) this.onIdleFlush?.();
     }, IDLE_FLUSH_MS);
     this.#timer.unref();
   }
