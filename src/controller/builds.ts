@@ -868,7 +868,13 @@ export class BuildManager {
             return meta;
           },
         },
-        tests: { record: (report) => this.#store.tests.add(build.id, report) },
+        tests: {
+          record: (report) => this.#store.tests.add(build.id, report),
+          previous: async () => {
+            const prev = await this.#store.builds.latest(job.name, { before: build.number, status: ['finished'] });
+            return prev ? this.#store.tests.totals(prev.id) : null;
+          },
+        },
         // recordIssues: results in the store; the reference search reads finished builds (another job's, or this one's before it).
         issues: {
           record: (r) => this.#store.issues.add(build.id, scrub(r)),

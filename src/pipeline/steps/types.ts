@@ -286,6 +286,8 @@ export interface BuildServices {
   };
   tests: {
     record(report: TestReport): Promise<void>;
+    /** The totals of the previous completed build's tests (xunit's "new" thresholds); null: none. Absent: not known. */
+    previous?(): Promise<{ total: number; failed: number; errors: number; skipped: number; passed: number } | null>;
   };
   /** Named locks shared by the builds of this controller (or of this `kiln run`). */
   locks: Locks;
