@@ -1428,12 +1428,22 @@ export interface components {
         };
         JobParameter: {
             /** @enum {string} */
-            type: "string" | "text" | "booleanParam" | "choice" | "password" | "file" | "credentials" | "run";
+            type: "string" | "text" | "booleanParam" | "choice" | "password" | "file" | "credentials" | "run" | "gitParameter";
             name: string;
             defaultValue: string | boolean | null;
             description: string;
             choices: string[];
             trim: boolean;
+            /** @description gitParameter (the Git Parameter plugin): what the build form lists from the job's repository */
+            git?: {
+                type: string;
+                branchFilter: string;
+                tagFilter: string;
+                sortMode: string;
+                selectedValue: string;
+                branch: string;
+                useRepository: string;
+            };
         };
         LastBuild: {
             number: number;
