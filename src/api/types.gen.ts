@@ -1051,6 +1051,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/parameters/{name}/values": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The values a gitParameter's form offers, from the job's repository (git ls-remote), and the one it selects */
+        get: operations["listGitParameterValues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings/publish-over-ssh": {
         parameters: {
             query?: never;
@@ -6259,6 +6276,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listGitParameterValues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the job's name, URL-encoded in one segment (team%2Fapp) */
+                job: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        values: string[];
+                        /** @description selectedValue: TOP the first, DEFAULT the defaultValue, NONE null */
+                        selected: string | null;
+                    };
+                };
             };
             /** @description An error: the code says what kind (clients branch on it), the message says what to do */
             "4XX": {
