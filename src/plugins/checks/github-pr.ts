@@ -162,5 +162,6 @@ export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
     }
   };
 
-  return { setGitHubPullRequestStatus, gitHubPRStatus, githubPRStatusPublisher };
+  // step([$class: 'GitHubPRBuildStatusPublisher', ...]) is the same publisher (its messages as [content: '...'] maps).
+  return { setGitHubPullRequestStatus, gitHubPRStatus, githubPRStatusPublisher, GitHubPRBuildStatusPublisher: githubPRStatusPublisher };
 }

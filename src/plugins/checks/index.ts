@@ -214,6 +214,23 @@ export const checksPlugin: PipelinePlugin = {
       needsNode: false,
     },
     {
+      name: 'GitHubPRBuildStatusPublisher',
+      kind: 'class',
+      jenkinsPlugin: 'GitHub Integration',
+      jenkinsClass: 'org.jenkinsci.plugins.github.pullrequest.publishers.impl.GitHubPRBuildStatusPublisher',
+      differs: "as setGitHubPullRequestStatus: the commit is GITHUB_PR_HEAD_SHA or GIT_COMMIT, the pull request of a comment GITHUB_PR_NUMBER; the state is the result so far (a build still running is SUCCESS, where Jenkins' pipeline gives ERROR before a result is set); no BUILD_URL is a console line",
+      doc: "githubPRStatusPublisher as the publisher's class: step([$class: 'GitHubPRBuildStatusPublisher', statusMsg: githubPRMessage('${GITHUB_PR_COND_REF} run ended'), unstableAs: 'FAILURE', errorHandler: statusOnPublisherError('UNSTABLE')).",
+      params: [
+        { name: 'statusMsg', type: 'any', doc: "githubPRMessage('text with ${VARS}') (default '${GITHUB_PR_COND_REF} run ended')" },
+        { name: 'unstableAs', type: 'string', doc: 'the state of an UNSTABLE build (default FAILURE)', values: GITHUB_PR_STATES },
+        { name: 'buildMessage', type: 'any', doc: "message(successMsg: githubPRMessage('..'), failureMsg: githubPRMessage('..')): a pull request comment when the status cannot be set" },
+        { name: 'statusVerifier', type: 'any', doc: "allowRunOnStatus('SUCCESS'): set the status only when the build is this good" },
+        { name: 'errorHandler', type: 'any', doc: "statusOnPublisherError('UNSTABLE'): the build's result when the status cannot be set (none: the build goes on unchanged)" },
+      ],
+      block: 'none',
+      needsNode: false,
+    },
+    {
       name: 'message',
       kind: 'symbol',
       jenkinsPlugin: 'GitHub Integration',

@@ -85,3 +85,13 @@ pipeline {
   assert.match(plain.stdout, /^went on$/m);
   assert.match(plain.stdout, /Finished: FAILURE/);
 });
+
+test("step([$class: 'GitHubPRBuildStatusPublisher', ...]): the same publisher, its messages as [content: ...] maps", async () => {
+  const gh = await github();
+  const r = await run(project(`node { ${prEnv} {
+  step([$class: 'GitHubPRBuildStatusPublisher', statusMsg: [content: '\${GITHUB_PR_COND_REF} checked'], unstableAs: 'FAILURE',
+        errorHandler: [$class: 'PublisherErrorHandler', buildStatus: 'UNSTABLE']])
+} }`), gh.url);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(gh.received.map((x) => (x.json as { state: string; description: string })), [{ state: 'success', target_url: 'http://kiln.example/job/shop/1/', description: 'pr/12 checked', context: 'shop' }]);
+});
