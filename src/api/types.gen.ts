@@ -1051,6 +1051,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/parameters/{name}/values": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The values a gitParameter's form offers, from the job's repository (git ls-remote), and the one it selects */
+        get: operations["listGitParameterValues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings/publish-over-ssh": {
         parameters: {
             query?: never;
@@ -1428,12 +1445,22 @@ export interface components {
         };
         JobParameter: {
             /** @enum {string} */
-            type: "string" | "text" | "booleanParam" | "choice" | "password" | "file" | "credentials" | "run";
+            type: "string" | "text" | "booleanParam" | "choice" | "password" | "file" | "credentials" | "run" | "gitParameter";
             name: string;
             defaultValue: string | boolean | null;
             description: string;
             choices: string[];
             trim: boolean;
+            /** @description gitParameter (the Git Parameter plugin): what the build form lists from the job's repository */
+            git?: {
+                type: string;
+                branchFilter: string;
+                tagFilter: string;
+                sortMode: string;
+                selectedValue: string;
+                branch: string;
+                useRepository: string;
+            };
         };
         LastBuild: {
             number: number;
@@ -6255,6 +6282,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listGitParameterValues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the job's name, URL-encoded in one segment (team%2Fapp) */
+                job: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        values: string[];
+                        /** @description selectedValue: TOP the first, DEFAULT the defaultValue, NONE null */
+                        selected: string | null;
+                    };
+                };
             };
             /** @description An error: the code says what kind (clients branch on it), the message says what to do */
             "4XX": {

@@ -142,12 +142,15 @@ export const JobDefinitionSummary = Type.Union([Answer({ kind: Type.Literal('inl
 });
 
 export const JobParameter = Answer({
-  type: StringEnum(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run'] as const),
+  type: StringEnum(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run', 'gitParameter'] as const),
   name: Type.String(),
   defaultValue: Type.Union([Type.String(), Type.Boolean(), Type.Null()]),
   description: Type.String(),
   choices: Type.Array(Type.String()),
   trim: Type.Boolean(),
+  git: Type.Optional(Type.Object({
+    type: Type.String(), branchFilter: Type.String(), tagFilter: Type.String(), sortMode: Type.String(), selectedValue: Type.String(), branch: Type.String(), useRepository: Type.String(),
+  }, { additionalProperties: false, description: "gitParameter (the Git Parameter plugin): what the build form lists from the job's repository" })),
 }, { $id: 'JobParameter' });
 
 export const LastBuild = Answer({ number: Type.Integer(), status: BuildStatus, result: NullableResult, startedAt: NullableTime(), endedAt: NullableTime() }, { $id: 'LastBuild' });

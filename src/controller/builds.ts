@@ -868,7 +868,13 @@ export class BuildManager {
             return meta;
           },
         },
-        tests: { record: (report) => this.#store.tests.add(build.id, report) },
+        tests: {
+          record: (report) => this.#store.tests.add(build.id, report),
+          previous: async () => {
+            const prev = await this.#store.builds.latest(job.name, { before: build.number, status: ['finished'] });
+            return prev ? this.#store.tests.totals(prev.id) : null;
+          },
+        },
         // recordIssues: results in the store; the reference search reads finished builds (another job's, or this one's before it).
         issues: {
           record: (r) => this.#store.issues.add(build.id, scrub(r)),
@@ -1185,7 +1191,7 @@ export class BuildManager {
       },
     };
     if (!model.parameters.some((p) => p.defaultExpr)) {
-      patch.parameters = model.parameters.map((p) => ({ type: p.type, name: p.name, defaultValue: p.defaultValue, description: p.description, choices: p.choices, trim: p.trim }));
+      patch.parameters = model.parameters.map((p) => ({ type: p.type, name: p.name, defaultValue: p.defaultValue, description: p.description, choices: p.choices, trim: p.trim, ...(p.git ? { git: p.git } : {}) }));
     }
     if (!model.triggers.some((t) => t.specExpr)) patch.triggers = model.triggers.map((t) => ({ type: t.type, spec: t.spec, threshold: t.threshold }));
     if (!bd || Object.keys(bd.exprs).length === 0) {

@@ -75,6 +75,7 @@ import { HttpServicesService } from './http-services.ts';
 import { registerHttpServicesRoutes } from './http-services-http.ts';
 import { ThrottleCategories, registerThrottleRoutes } from './throttle.ts';
 import { registerBuildToolRoutes } from './buildtools.ts';
+import { registerGitParameterRoutes } from './git-parameter.ts';
 import { registerLockableResourceRoutes } from './lockable-resources.ts';
 import { SshPublishers, registerSshPublisherRoutes } from './ssh-publishers.ts';
 import { registerAgentInstallRoutes } from './agent-install.ts';
@@ -518,6 +519,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   registerHttpServicesRoutes(app, httpServices);
   registerThrottleRoutes(app, throttle);
   registerBuildToolRoutes(app, { store, files, audit: (e) => auth.audit(e) });
+  registerGitParameterRoutes(app, { store, gitAuth: (job, dir, env, n) => builds.gitAuth(job, dir, env, n) });
   registerSshPublisherRoutes(app, sshPublishers);
   registerLockableResourceRoutes(app, { store, holder: (n) => builds.lockHolder(n), waiters: (n) => builds.lockWaiters(n), active: () => builds.lockActive(), audit: (e) => auth.audit(e) });
   registerChangesRoutes(app, new ChangesService({ store, gitAuth: (job, dir, env, n) => builds.gitAuth(job, dir, env, n), libraryHistory: (job, n, lib, from, to, max) => libraries.history(job, n, lib, from, to, max) }));

@@ -10,7 +10,7 @@
 //   StoreError('not-found'). Duplicates throw StoreError('conflict'), bad input 'invalid'.
 // - Every value handed in is validated and copied; what comes back is a fresh object.
 import type { BuildState } from '../pipeline/engine/state.ts';
-import type { ParameterType } from '../pipeline/model/types.ts';
+import type { GitParameterOptions, ParameterType } from '../pipeline/model/types.ts';
 import type { BuildResult } from '../core/build.ts';
 import type { TestReport } from '../pipeline/steps/types.ts';
 import { KilnError } from '../core/errors.ts';
@@ -85,6 +85,8 @@ export interface JobParameter {
   description: string;
   choices: string[];
   trim: boolean;
+  /** gitParameter only: what its form lists (pipeline/model/types.ts). */
+  git?: GitParameterOptions;
 }
 
 /** A `triggers {}` entry as the last build's model declared it (TriggerDef without its location). */

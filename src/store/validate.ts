@@ -3,6 +3,7 @@
 // StoreError('invalid') with a message that names the field and says what is allowed, and the
 // field's path as data (StoreError.field, `parameters.0.name`) for the API's `field`.
 import { BUILD_RESULTS, type BuildResult } from '../core/build.ts';
+import { gitParameterOptions } from '../pipeline/model/git-parameter.ts';
 import {
   StoreError, type AgentLauncher, type BuildCause, type BuildScm, type BuildStatus, type DiscardPolicy,
   type JobDefinition, type JobOptions, type JobParameter, type JobTrigger, type JsonValue, type RateLimit,
@@ -136,7 +137,7 @@ export function checkDefinition(v: unknown): JobDefinition {
   throw invalid(`definition.kind must be 'inline' or 'git' (got ${JSON.stringify(v['kind']) ?? 'nothing'})`, 'definition.kind');
 }
 
-const PARAM_TYPES = new Set(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run']);
+const PARAM_TYPES = new Set(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run', 'gitParameter']);
 
 export function checkParameters(v: unknown): JobParameter[] {
   if (!Array.isArray(v)) throw invalid('parameters must be a list', 'parameters');
@@ -155,8 +156,17 @@ export function checkParameters(v: unknown): JobParameter[] {
       description: checkString(p['description'] ?? '', `${at}.description`),
       choices: [...choices] as string[],
       trim: checkBool(p['trim'] ?? false, `${at}.trim`),
+      ...(p['git'] !== undefined ? { git: checkGitOptions(p['git'], `${at}.git`) } : {}),
     };
   });
+}
+
+/** A gitParameter's options (pipeline/model/git-parameter.ts made them): strings, each a known value where it has to be. */
+function checkGitOptions(v: unknown, at: string): NonNullable<JobParameter['git']> {
+  if (!isObject(v)) throw invalid(`${at} must be an object`, at);
+  const o = gitParameterOptions((k) => (typeof v[k] === 'string' ? v[k] as string : undefined));
+  if ('problem' in o) throw invalid(`${at}: ${o.problem}`, `${at}.${o.key}`);
+  return o;
 }
 
 const TRIGGER_TYPES = new Set(['cron', 'pollSCM', 'upstream', 'githubPush', 'gitlab', 'parameterizedCron']);

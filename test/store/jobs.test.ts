@@ -14,6 +14,10 @@ for (const kind of KINDS) {
         { type: 'string', name: 'GREETING', defaultValue: 'héllo "world" 🚀', description: 'what to say', choices: [], trim: true },
         { type: 'booleanParam', name: 'DEPLOY', defaultValue: false, description: '', choices: [], trim: false },
         { type: 'choice', name: 'ENV', defaultValue: 'dev', description: '', choices: ['dev', 'prod'], trim: false },
+        {
+          type: 'gitParameter', name: 'BRANCH', defaultValue: 'main', description: '', choices: [], trim: false,
+          git: { type: 'PT_BRANCH', branchFilter: 'origin/(.*)', tagFilter: '*', sortMode: 'DESCENDING_SMART', selectedValue: 'DEFAULT', branch: '', useRepository: '' },
+        },
       ];
       const triggers: JobTrigger[] = [{ type: 'cron', spec: 'H/15 * * * *', threshold: null }];
       const job = await s.jobs.create({
@@ -69,6 +73,7 @@ for (const kind of KINDS) {
       await rejectsWith(s.jobs.create({ name: 'ok', definition: { kind: 'git', url: '' } as never }), 'invalid', /definition.url must not be empty/);
       await rejectsWith(s.jobs.create({ name: 'ok', definition: def, options: { quietPeriod: -1 } }), 'invalid', /options.quietPeriod must be a whole number/);
       await rejectsWith(s.jobs.create({ name: 'ok', definition: def, parameters: [{ type: 'nope' }] as never }), 'invalid', /parameters\[0\].type/);
+      await rejectsWith(s.jobs.create({ name: 'ok', definition: def, parameters: [{ type: 'gitParameter', name: 'B', defaultValue: '', description: '', choices: [], trim: false, git: { type: 'PT_BRANCH', sortMode: 'RANDOM' } }] as never }), 'invalid', /parameters\[0\].git: sortMode 'RANDOM' is not one of/);
       assert.deepEqual(await s.jobs.list(), []);
       // Spaces inside and unicode are fine, as in Jenkins.
       await s.jobs.create({ name: 'My Job (ünï)', definition: def });

@@ -65,6 +65,7 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/jobs/:job/builds/:number/console/sections': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/console/times': 'viewer',
   'GET /api/v1/jobs/:job/trend': 'viewer',
+  'GET /api/v1/jobs/:job/parameters/:name/values': 'developer', // git-parameter.ts: runs git ls-remote for the build form
   'GET /api/v1/jobs/:job/builds/:number/libraries': 'developer',
   'GET /api/v1/jobs/:job/builds/:number/tests/history': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/inputs': 'viewer',

@@ -2,9 +2,12 @@
 //   string(name: 'V', defaultValue: '1.0', description: '...', trim: true)
 //   booleanParam(name: 'DEPLOY', defaultValue: false)
 //   choice(name: 'ENV', choices: ['dev', 'prod'])     choices: "dev\nprod" works too
+//   gitParameter(name: 'BRANCH', type: 'PT_BRANCH', defaultValue: 'main', branchFilter: '.*')
+//     (the Git Parameter plugin's: its options checked by git-parameter.ts)
 // A default may be an expression (defaultValue: V): kept as defaultExpr, evaluated by the engine
 // when the build starts (after the script's top level), as Jenkins does.
-import type { ParameterDef, ParameterType } from './types.ts';
+import type { GitParameterOptions, ParameterDef, ParameterType } from './types.ts';
+import { GIT_PARAMETER_ACCEPTED, GIT_PARAMETER_OPTIONS, gitParameterOptions } from './git-parameter.ts';
 import { Ctx, argBool, argStr, bindArgs, blockOf, typedEntries, type ArgSpec, type Section } from './context.ts';
 
 const desc = { name: 'description', type: 'string' } as const;
@@ -30,7 +33,16 @@ const PARAMETERS: Record<ParameterType, ArgSpec> = {
       { name: 'filter', type: 'string', values: ['ALL', 'STABLE', 'SUCCESSFUL', 'COMPLETED'] },
     ],
   },
+  gitParameter: {
+    what: 'gitParameter',
+    params: [
+      { name: 'name', type: 'string', required: true }, { name: 'defaultValue', type: 'string', literal: false }, desc,
+      ...GIT_PARAMETER_OPTIONS.map((name) => ({ name, type: 'string' as const })),
+      { name: 'quickFilterEnabled', type: 'boolean' }, { name: 'listSize', type: 'string' }, { name: 'requiredParameter', type: 'boolean' },
+    ],
+  },
 };
+void GIT_PARAMETER_ACCEPTED;
 
 export const PARAMETER_TYPES = Object.keys(PARAMETERS).sort() as ParameterType[];
 
@@ -70,8 +82,17 @@ export function parseParameters(ctx: Ctx, sec: Section): ParameterDef[] {
     const d = b.get('defaultValue');
     const defaultExpr = d && d.value === undefined ? d.expr : null;
     if (defaultExpr) defaultValue = null;
+    let git: GitParameterOptions | undefined;
+    if (type === 'gitParameter') {
+      const o = gitParameterOptions((k) => argStr(b, k) ?? undefined);
+      if ('problem' in o) {
+        ctx.error('parameters', `gitParameter "${name}": ${o.problem}`, (b.get(o.key) ?? b.get('name')!).expr.loc);
+        continue;
+      }
+      git = o;
+    }
     out.push({
-      type, name, defaultValue, defaultExpr, description: argStr(b, 'description') ?? '', choices, trim: argBool(b, 'trim', false), loc: s.loc,
+      type, name, defaultValue, defaultExpr, description: argStr(b, 'description') ?? '', choices, trim: argBool(b, 'trim', false), ...(git ? { git } : {}), loc: s.loc,
     });
   }
   if (sec.call.closure && body.length === 0) ctx.error('empty-parameters', 'parameters can not be empty', sec.nameLoc);

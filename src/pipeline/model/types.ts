@@ -83,7 +83,25 @@ export interface EnvEntry {
   loc: Loc;
 }
 
-export type ParameterType = 'string' | 'text' | 'booleanParam' | 'choice' | 'password' | 'file' | 'credentials' | 'run';
+export type ParameterType = 'string' | 'text' | 'booleanParam' | 'choice' | 'password' | 'file' | 'credentials' | 'run' | 'gitParameter';
+
+/** The Git Parameter plugin's gitParameter: what the build form lists from the job's repository. */
+export interface GitParameterOptions {
+  /** PT_BRANCH, PT_TAG, PT_BRANCH_TAG, PT_REVISION or PT_PULL_REQUEST. */
+  type: string;
+  /** A Java regex the branches (and PT_PULL_REQUEST's refs) must match whole ('.*': all). */
+  branchFilter: string;
+  /** A glob the tags must match ('*': all), as git tag -l takes it. */
+  tagFilter: string;
+  /** NONE, ASCENDING_SMART, DESCENDING_SMART, ASCENDING or DESCENDING. */
+  sortMode: string;
+  /** NONE, TOP or DEFAULT: which item the form selects. */
+  selectedValue: string;
+  /** PT_REVISION: the branch whose commits are listed ('' : all). */
+  branch: string;
+  /** A regex naming which of several repositories ('' : the job's). */
+  useRepository: string;
+}
 
 export interface ParameterDef {
   type: ParameterType;
@@ -96,6 +114,8 @@ export interface ParameterDef {
   /** choice only. */
   choices: string[];
   trim: boolean;
+  /** gitParameter only. */
+  git?: GitParameterOptions;
   loc: Loc;
 }
 

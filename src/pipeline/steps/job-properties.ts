@@ -26,6 +26,8 @@ import { checkCron } from '../model/cron.ts';
 import { GITLAB_FILTERS, GITLAB_UNHONOURED, gitlabSpecText } from '../model/triggers.ts';
 import { isList, isMap, type GMap, type Value } from '../script/values.ts';
 import type { JobProperties, RateLimit } from './types.ts';
+import { gitParameterOptions } from '../model/git-parameter.ts';
+import type { GitParameterOptions } from '../model/types.ts';
 
 /** rateLimitBuilds' durations, as Branch API's RateLimitBranchProperty. */
 export const RATE_DURATIONS: readonly RateLimit['durationName'][] = ['second', 'minute', 'hour', 'day', 'week', 'month', 'year'];
@@ -211,7 +213,7 @@ function discarderOf(strategy: Value | undefined): Required<JobProperties>['disc
 const PARAM_CLASSES: Record<string, JobProperties['parameters'][number]['type']> = {
   StringParameterDefinition: 'string', TextParameterDefinition: 'text', BooleanParameterDefinition: 'booleanParam',
   ChoiceParameterDefinition: 'choice', PasswordParameterDefinition: 'password', FileParameterDefinition: 'file',
-  CredentialsParameterDefinition: 'credentials', RunParameterDefinition: 'run',
+  CredentialsParameterDefinition: 'credentials', RunParameterDefinition: 'run', GitParameterDefinition: 'gitParameter',
 };
 const PARAM_SYMBOLS = new Set(Object.values(PARAM_CLASSES));
 
@@ -241,7 +243,13 @@ function parametersOf(v: Value | undefined): JobProperties['parameters'] {
     } else if (type !== 'file' && type !== 'run') {
       dflt = text(p.get('defaultValue')) ?? '';
     }
-    out.push({ type, name, defaultValue: dflt, description: text(p.get('description')) ?? '', choices, trim: p.get('trim') === true });
+    let git: GitParameterOptions | undefined;
+    if (type === 'gitParameter') {
+      const o = gitParameterOptions((k) => text(p.get(k)) ?? undefined);
+      if ('problem' in o) throw new StepFailure(`parameters: gitParameter "${name}": ${o.problem}`);
+      git = o;
+    }
+    out.push({ type, name, defaultValue: dflt, description: text(p.get('description')) ?? '', choices, trim: p.get('trim') === true, ...(git ? { git } : {}) });
   }
   return out;
 }

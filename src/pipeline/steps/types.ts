@@ -9,7 +9,7 @@ import type { Credential } from '../../core/credentials.ts';
 import type { IssuesService } from '../../core/issues.ts';
 import type { LibraryResolver } from '../../core/libraries.ts';
 import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
-import type { ParameterType, TriggerDef } from '../model/types.ts';
+import type { GitParameterOptions, ParameterType, TriggerDef } from '../model/types.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { MailServices } from '../../core/mail.ts';
 import type { HttpServices } from '../../core/http-services.ts';
@@ -253,7 +253,7 @@ export interface Locks {
  * and the build discarder follow (Jenkins' updateJobProperties). Plain data, no positions.
  */
 export interface JobProperties {
-  parameters: { type: ParameterType; name: string; defaultValue: string | boolean | null; description: string; choices: string[]; trim: boolean }[];
+  parameters: { type: ParameterType; name: string; defaultValue: string | boolean | null; description: string; choices: string[]; trim: boolean; git?: GitParameterOptions }[];
   triggers: { type: TriggerDef['type']; spec: string; threshold: string | null }[];
   /** logRotator's counts; null = no limit on that axis. Null as a whole: no buildDiscarder. */
   discarder: { numToKeep: number | null; daysToKeep: number | null; artifactNumToKeep: number | null; artifactDaysToKeep: number | null } | null;
@@ -289,6 +289,8 @@ export interface BuildServices {
   };
   tests: {
     record(report: TestReport): Promise<void>;
+    /** The totals of the previous completed build's tests (xunit's "new" thresholds); null: none. Absent: not known. */
+    previous?(): Promise<{ total: number; failed: number; errors: number; skipped: number; passed: number } | null>;
   };
   /** Named locks shared by the builds of this controller (or of this `kiln run`). */
   locks: Locks;

@@ -11,6 +11,17 @@
 //       job's full name, the message with ${VAR} of the build's environment expanded (default
 //       "${GITHUB_PR_COND_REF} run started"); a failure is the line "Can't update build
 //       description" and the build goes on, as the plugin.
+//   githubPRStatusPublisher(statusMsg:, unstableAs:, buildMessage: message(successMsg:, failureMsg:),
+//       statusVerifier: allowRunOnStatus('SUCCESS'), errorHandler: statusOnPublisherError('UNSTABLE'))
+//       GitHubPRBuildStatusPublisher: the build's result so far as the state (SUCCESS success,
+//       UNSTABLE unstableAs (default FAILURE), worse failure), context the job's full name, the
+//       message expanded (default "${GITHUB_PR_COND_REF} run ended"). When GitHub refuses and a
+//       buildMessage is given, the plugin's "Adding comment..." and the success/failure message as
+//       a comment on the pull request (GITHUB_PR_NUMBER; POST .../issues/{n}/comments); without
+//       one, "Could not update commit status of the Pull Request on GitHub." and the reason; then
+//       the errorHandler's result is set. Without a BUILD_URL (no Kiln URL configured) the plugin
+//       does nothing: Kiln says so in one line. A statusVerifier whose result the build is worse
+//       than skips the step, as the plugin.
 //
 // Which commit: Jenkins takes the pull request's head from its GitHub PR trigger's cause. Kiln has
 // no such trigger: the commit is GITHUB_PR_HEAD_SHA when the build's environment has it, else the
@@ -54,6 +65,10 @@ async function post(ctx: StepContext, deps: GitHubPrDeps, t: Target, body: Recor
   if (r.status < 200 || r.status > 299) throw new StepFailure(`GitHub refused the status: ${deps.apiMessage(r)}`);
 }
 
+/** The text of a githubPRMessage('...') (or a plain string). */
+const msg = (m: Value | undefined): string => (isMap(m) ? str(m.get('content')) : str(m));
+const RESULTS = ['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED'] as const;
+
 const headSha = (ctx: StepContext) => (ctx.env.GITHUB_PR_HEAD_SHA ?? '').trim();
 
 export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
@@ -95,5 +110,58 @@ export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
     return null;
   };
 
-  return { setGitHubPullRequestStatus, gitHubPRStatus };
+  const githubPRStatusPublisher: StepRun = async (ctx, args) => {
+    const v = args.values;
+    const result = ctx.build.result;
+    const verifier = v.statusVerifier;
+    if (isMap(verifier)) {
+      const allowed = str(verifier.get('buildStatus')).toUpperCase() || 'SUCCESS';
+      if (!(RESULTS as readonly string[]).includes(allowed)) throw new StepFailure(`githubPRStatusPublisher: allowRunOnStatus '${allowed}' is not one of ${RESULTS.join(', ')}`);
+      if (RESULTS.indexOf(result) > RESULTS.indexOf(allowed as typeof RESULTS[number])) return null;
+    }
+    const unstableAs = str(v.unstableAs).toUpperCase() || 'FAILURE';
+    if (!(STATES as readonly string[]).includes(unstableAs)) throw new StepFailure(`githubPRStatusPublisher: unstableAs '${unstableAs}' is not one of ${STATES.join(', ')}`);
+    const handler = v.errorHandler;
+    const onError = isMap(handler) ? str(handler.get('buildStatus')).toUpperCase() || 'FAILURE' : '';
+    if (onError && !(RESULTS as readonly string[]).includes(onError)) throw new StepFailure(`githubPRStatusPublisher: statusOnPublisherError '${onError}' is not one of ${RESULTS.join(', ')}`);
+    if (!ctx.env.BUILD_URL) {
+      ctx.log('githubPRStatusPublisher: no status set: the Kiln URL is not configured (BUILD_URL is empty), and a status needs the link to the build');
+      return null;
+    }
+    const state = result === 'SUCCESS' ? 'SUCCESS' : result === 'UNSTABLE' ? unstableAs : 'FAILURE';
+    const content = msg(v.statusMsg);
+    const description = expandEnv(content.trim() ? content : '${GITHUB_PR_COND_REF} run ended', ctx.env);
+    let t: Target | null = null;
+    try {
+      t = await deps.target(ctx, 'githubPRStatusPublisher', { sha: headSha(ctx) }, await deps.settings(ctx));
+      await post(ctx, deps, t, { state: state.toLowerCase(), target_url: ctx.env.BUILD_URL, description, context: ctx.build.jobName });
+      return null;
+    } catch (e) {
+      if (!(e instanceof StepFailure)) throw e;
+      const bm = v.buildMessage;
+      if (isMap(bm) && t) {
+        const text = state === 'SUCCESS' ? msg(bm.get('successMsg')) || "Can't set status; build succeeded." : state === 'FAILURE' ? msg(bm.get('failureMsg')) || "Can't set status; build failed." : '';
+        ctx.log('Adding comment...');
+        const pr = (ctx.env.GITHUB_PR_NUMBER ?? '').trim();
+        if (!text) ctx.log(`githubPRStatusPublisher: ${e.message}`);
+        else if (!/^\d+$/.test(pr)) ctx.log(`githubPRStatusPublisher: ${e.message}; no comment either: GITHUB_PR_NUMBER is not a pull request number`);
+        else {
+          try {
+            const r = await deps.call(ctx, 'POST', `${t.api}/repos/${encodeURIComponent(t.owner)}/${encodeURIComponent(t.repo)}/issues/${pr}/comments`, { Authorization: `Bearer ${t.token}` }, { body: expandEnv(text, ctx.env) }, t.guarded);
+            if (r.status < 200 || r.status > 299) ctx.log(`Couldn't add comment to pull request #${pr}: ${deps.apiMessage(r)}`);
+          } catch (c) {
+            if (!(c instanceof deps.ServiceError)) throw c;
+            ctx.log(`Couldn't add comment to pull request #${pr}: ${c.message}`);
+          }
+        }
+      } else {
+        ctx.log(`Could not update commit status of the Pull Request on GitHub. ${e.message}`);
+      }
+      if (onError) ctx.build.setResult(onError as typeof RESULTS[number]);
+      return null;
+    }
+  };
+
+  // step([$class: 'GitHubPRBuildStatusPublisher', ...]) is the same publisher (its messages as [content: '...'] maps).
+  return { setGitHubPullRequestStatus, gitHubPRStatus, githubPRStatusPublisher, GitHubPRBuildStatusPublisher: githubPRStatusPublisher };
 }

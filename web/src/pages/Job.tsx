@@ -13,6 +13,7 @@ import { can, useSession } from '../session.ts';
 import type { AnswerOf, Build, Job, JobParameter, WebhookInfo } from '../types.ts';
 import { useTitle } from '../title.ts';
 import { Trends } from './Trends.tsx';
+import { GitParamInput } from './GitParamInput.tsx';
 
 const PAGE = 20;
 
@@ -76,7 +77,7 @@ export function JobPage({ name }: { name: string }) {
       <ErrorBox error={error} />
       {/* Keyed by the parameters: when a build changes them, the form starts again from their defaults
           (a choice no longer offered is not sent). */}
-      {showParams ? <ParamsForm key={JSON.stringify(j.parameters)} params={j.parameters} busy={busy || busyParams} error={paramsError} onSubmit={(p) => void buildNow(p)} /> : null}
+      {showParams ? <ParamsForm key={JSON.stringify(j.parameters)} job={name} params={j.parameters} busy={busy || busyParams} error={paramsError} onSubmit={(p) => void buildNow(p)} /> : null}
       <Trends job={name} />
       <h2>Builds</h2>
       <ErrorBox error={builds.error} />
@@ -106,10 +107,10 @@ export function JobPage({ name }: { name: string }) {
   );
 }
 
-export function ParamsForm({ params, busy, onSubmit, submitLabel = 'Build', error = null }: { params: JobParameter[]; busy: boolean; onSubmit: (v: Record<string, string | boolean>) => void; submitLabel?: string; error?: unknown }) {
+export function ParamsForm({ params, busy, onSubmit, submitLabel = 'Build', error = null, job }: { params: JobParameter[]; busy: boolean; onSubmit: (v: Record<string, string | boolean>) => void; submitLabel?: string; error?: unknown; job?: string }) {
   const [values, setValues] = useState<Record<string, string | boolean>>(() => Object.fromEntries(params.map((p) => [p.name, p.type === 'booleanParam' ? p.defaultValue === true : p.type === 'choice' ? (p.choices[0] ?? '') : String(p.defaultValue ?? '')])));
   const submit = (e: FormEvent) => { e.preventDefault(); onSubmit(values); };
-  const set = (k: string, v: string | boolean) => setValues({ ...values, [k]: v });
+  const set = (k: string, v: string | boolean) => setValues((cur) => ({ ...cur, [k]: v }));
   const fe = fieldErrors(error, params.map((p) => `params.${p.name}`));
   return (
     <Form className="card" onSubmit={submit} errors={fe} error={error} aria-label="Build parameters">
@@ -118,6 +119,7 @@ export function ParamsForm({ params, busy, onSubmit, submitLabel = 'Build', erro
         return (
           <Field key={p.name} label={p.name} name={`params.${p.name}`} hint={p.description || undefined}>
             {(id) => t.includes('boolean') ? <input id={id} type="checkbox" checked={values[p.name] === true} onChange={(e) => set(p.name, e.target.checked)} />
+              : p.type === 'gitParameter' && job ? <GitParamInput id={id} job={job} name={p.name} value={String(values[p.name] ?? '')} onChange={(v) => set(p.name, v)} />
               : t.includes('choice') ? <select id={id} value={String(values[p.name] ?? '')} onChange={(e) => set(p.name, e.target.value)}>{p.choices.map((c) => <option key={c}>{c}</option>)}</select>
               : t.includes('text') ? <textarea id={id} rows={4} value={String(values[p.name] ?? '')} onChange={(e) => set(p.name, e.target.value)} />
               : <input id={id} type={t.includes('password') ? 'password' : 'text'} value={String(values[p.name] ?? '')} onChange={(e) => set(p.name, e.target.value)} />}
