@@ -15,6 +15,8 @@ command -v javac >/dev/null 2>&1 || need_pkgs+=(default-jdk-headless)
 for tool in cppcheck cpplint shellcheck yamllint pycodestyle pydocstyle mypy; do
   command -v "$tool" >/dev/null 2>&1 || need_pkgs+=("$tool")
 done
+# ... and CTest's reports for the xUnit plugin's tests (test/plugins/xunit/xunit.test.ts).
+command -v ctest >/dev/null 2>&1 || need_pkgs+=(cmake)
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
 # xvnc's tests start a real Xvfb and talk to it with xauth and xdpyinfo.
 command -v Xvfb >/dev/null 2>&1 || need_pkgs+=(xvfb)
