@@ -13,6 +13,9 @@ const parser = new XMLParser({
   textNodeName: '#text',
   isArray: (name) => ['testsuite', 'testcase', 'failure', 'error', 'skipped', 'system-out', 'system-err'].includes(name),
   processEntities: true,
+  // Character references (`&#10;` in Surefire's failure messages, `&#x1B;` ...) are text, as
+  // every XML parser has them; without this they showed as written.
+  htmlEntities: true,
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: false,
