@@ -377,7 +377,8 @@ test('every operation answers as the document says, with realistic data', async 
   ok(await call('putHttpServiceSettings', { body: { github: { apiUrl: 'ftp://x', credentialsId: 'g' } } }), 400);
   ok(await call('getThrottleCategories'), 200);
   ok(await call('putThrottleCategories', { body: { categories: [{ name: 'db', maxConcurrentTotal: 1 }] } }), 200);
-  ok(await call('putThrottleCategories', { body: { categories: [{ name: 'db', maxConcurrentPerNode: 1 }] } }), 400);
+  ok(await call('putThrottleCategories', { body: { categories: [{ name: 'db', maxConcurrentPerNode: 1 }] } }), 200);
+  ok(await call('putThrottleCategories', { body: { categories: [{ name: 'db', maxConcurrentPerNode: -1 }] } }), 400);
 
   // --- managed config files (configFileProvider)
   ok(await call('putConfigFile', { params: { id: 'settings' }, body: { name: 'Maven settings', type: 'maven-settings', content: '<settings/>' } }), 200);
