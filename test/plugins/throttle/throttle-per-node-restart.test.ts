@@ -34,7 +34,7 @@ test('kill -9 with a throttled block holding the agent at its per-node maximum a
   await until(async () => (await api('GET', '/api/v1/agents/solo')).online === true, 'agent solo to connect', 60_000);
   const block = (who: string) => `throttle(['db']) {
   node('solo') {
-    sh 'echo "$NODE_NAME" > ${sync}/started-${who}; while [ ! -e ${sync}/go-${who} ]; do sleep 0.2; done; echo ${who} done'
+    sh 'echo "$NODE_NAME" > ${sync}/started-${who}.tmp && mv ${sync}/started-${who}.tmp ${sync}/started-${who}; while [ ! -e ${sync}/go-${who} ]; do sleep 0.2; done; echo ${who} done'
   }
 }`;
   await api('POST', '/api/v1/jobs', { name: 'first', script: block('first') });

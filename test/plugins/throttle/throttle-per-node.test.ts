@@ -27,10 +27,10 @@ async function startAgent(name: string): Promise<void> {
   await until(async () => (await api('GET', `/api/v1/agents/${name}`)).online, `agent ${name} to connect`, 60_000);
 }
 
-/** A node block of `label` in the category: says where it runs, then holds its node until its go file exists. */
+/** A node block of `label` in the category: says where it runs (written whole, then renamed: the test never reads it half-written), then holds its node until its go file exists. */
 const held = (label: string, who: string) => `throttle(['db']) {
   node('${label}') {
-    sh 'echo "$NODE_NAME" > ${sync}/started-${who}; while [ ! -e ${sync}/go-${who} ]; do sleep 0.2; done; echo ${who} done'
+    sh 'echo "$NODE_NAME" > ${sync}/started-${who}.tmp && mv ${sync}/started-${who}.tmp ${sync}/started-${who}; while [ ! -e ${sync}/go-${who} ]; do sleep 0.2; done; echo ${who} done'
   }
 }`;
 const started = (who: string) => existsSync(path.join(sync, `started-${who}`));
