@@ -76,11 +76,16 @@ export type ReattachSpec = Pick<ExecSpec, 'onOutput' | 'signal' | 'barrier' | 'k
 
 /**
  * The durable exec a resumed step asks for is not there (its agent does not hold it, or never
- * came back): the step cannot be resumed.
+ * came back). `started` false: the agent's whole hand-back says it never received it (the
+ * controller died between journaling the step and the agent starting it), so the step may start
+ * now; true: it may have run, and the step cannot be resumed.
  */
 export class ExecNotReattachable extends KilnError {
-  constructor(message: string) {
+  readonly started: boolean;
+
+  constructor(message: string, started = true) {
     super('workspace.not-reattachable', message);
+    this.started = started;
   }
 }
 

@@ -2,7 +2,8 @@
 // both stores: `kill -9` of the controller while a `returnStdout` step prints in chunks (its value
 // is the whole text, once) and a `returnStatus` step runs, and of the agent (with the controller,
 // or alone) during such a step (a new agent process hands the kept stdout back); a kill between the step's end on the
-// agent and its end in the journal (the result is taken, the step does not run again); the
+// agent and its end in the journal (the result is taken, the step does not run again); one after
+// a step was journaled and before its agent received it (it starts then, once); the
 // journal's growth for a 100,000-line step (bounded by time, not by lines); a console whose
 // tail a kill tore within a write (cut back and resent: every line once); and a prompt (a partial
 // line the engine flushed after its idle delay) with another branch's line after it (once).
@@ -242,6 +243,43 @@ for (const kind of STORES) test(`kill -9 of the controller (${kind} store) betwe
   assert.equal(text.split('\n').filter((l) => l.startsWith('value [')).join('\n'), 'value [first-half second-half]', text);
   assert.equal(read(`${marks}/ran`), 'ran\n', 'the step ran once');
   assert.equal(read(`${marks}/next`), 'next\n', 'the next step ran once');
+  await kill9(c);
+});
+
+for (const kind of STORES) test(`kill -9 of the controller (${kind} store) after a step was journaled but before its agent received it: the step runs after the restart, once`, async () => {
+  const home = tempDir('durj-unsent');
+  const marks = tempDir('durj-unsent-marks');
+  const workdir = tempDir('durj-unsent-a1');
+  const port = await freePort();
+  const db = dbFor(kind);
+  let c = await startCtl(home, port, db);
+  let api = jsonApi(() => c.url);
+  const { proc: agent } = await startAgent(c, 'a1', workdir);
+  await api('POST', '/api/v1/jobs', { name: 'unsent', script: `node('durable') {
+    input 'Go on?'
+    sh 'echo two >> ${marks}/two'
+  }` });
+  await api('POST', '/api/v1/jobs/unsent/builds', {});
+  await until(async () => (await api('GET', '/api/v1/jobs/unsent/builds/1/inputs')).inputs.length === 1, 'the input to wait');
+  // The agent is frozen, so the step the answered input lets start is journaled as running and
+  // sent, but the agent never takes it in; then both die (the frame dies in the frozen agent's socket).
+  agent.kill('SIGSTOP');
+  const id = (await api('GET', '/api/v1/jobs/unsent/builds/1/inputs')).inputs[0].id;
+  await api('POST', `/api/v1/jobs/unsent/builds/1/inputs/${id}`, { action: 'approve' });
+  const dir = buildDir(home);
+  await until(() => read(path.join(dir, 'journal.jsonl')).split('\n').some((l) => l.includes('"call":"sh@') && l.includes('"status":"running"')), 'the sh step to be journaled as running', 30_000, 5);
+  await kill9(c);
+  agent.kill('SIGKILL');
+  assert.deepEqual(execDirs(workdir), [], 'the agent never received the step');
+  c = await startCtl(home, port, db);
+  api = jsonApi(() => c.url);
+  await startAgent(c, 'a1', workdir, 1, false);
+  const b = await finishedBuild(c.url, 'unsent', 1);
+  const text = await consoleText(c.url, 'unsent', 1);
+  assert.equal(b.result, 'SUCCESS', text);
+  assert.equal(read(`${marks}/two`), 'two\n', `the step ran once\n${text}`);
+  assert.equal(resumedLines(text), 1, text);
+  assert.equal(text.split('\n').filter((l) => l === '[Pipeline] sh').length, 1, text);
   await kill9(c);
 });
 

@@ -116,6 +116,13 @@ export class AgentSession {
    * resumed step takes one over (`reattach`), once.
    */
   readonly handedBack = new Map<string, HandedBack>();
+  /**
+   * Every durable exec the agent's hello named, taken over or not (the hub discarded those the
+   * store did not give it), and whether that list was whole (the hello carries at most 1024): a
+   * key outside a whole list never started on this agent (reattach).
+   */
+  readonly namedAtHello = new Set<string>();
+  readonly handbackWhole: boolean;
   /** The session of the same agent's next process, when it replaced this one (workspaces follow it). */
   successor: AgentSession | null = null;
   readonly #pending = new Map<number, Pending>();
@@ -133,6 +140,8 @@ export class AgentSession {
     this.name = o.name;
     this.token = o.token;
     this.hello = o.hello;
+    this.handbackWhole = (o.hello.execs?.length ?? 0) < 1024;
+    for (const h of o.hello.execs ?? []) this.namedAtHello.add(h.key);
     this.address = o.address;
     this.graceMs = o.graceMs;
     this.#onEnd = o.onEnd;
@@ -415,7 +424,13 @@ export class AgentSession {
   reattach(key: string, spec: ReattachSpec): Promise<ExecResult> {
     const h = this.handedBack.get(key);
     if (!h || !this.handedBack.delete(key)) {
-      return Promise.reject(new ExecNotReattachable(`agent '${this.name}' did not hand back the step's process ${key}`));
+      // The agent keeps an exec's directory from before its process starts until the controller
+      // acknowledged its end, which follows the step's end in the journal: a step the journal has
+      // running that a whole hand-back does not name never reached the agent.
+      const never = this.handbackWhole && !this.namedAtHello.has(key);
+      return Promise.reject(new ExecNotReattachable(never
+        ? `agent '${this.name}' never received the step's process ${key}`
+        : `agent '${this.name}' did not hand back the step's process ${key}`, !never));
     }
     // From what the console on disk has of it (spec.from), within what the agent holds: what it
     // acknowledged and what it produced.

@@ -18,7 +18,7 @@
 // end is safe (its end barrier: the step's end journaled; else when its result arrives); a new controller process accepts from an agent's hello only the execs the store
 // says are that agent's (hub.ts), and `reattach` takes one over.
 
-import type { ExecResult, ExecSpec, FileReader, FileStat, GlobOptions, OutputBarrier, ReattachSpec, Workspace } from '../../core/workspace.ts';
+import { ExecNotReattachable, type ExecResult, type ExecSpec, type FileReader, type FileStat, type GlobOptions, type OutputBarrier, type ReattachSpec, type Workspace } from '../../core/workspace.ts';
 import type { Backend, WorkspaceRequest } from '../../core/nodes.ts';
 import { AgentUnavailableError, type AgentSession } from './session.ts';
 
@@ -86,7 +86,8 @@ async function settled(p: Promise<ExecResult>, ok: (() => void) | null, failed: 
     ok?.();
     return r;
   } catch (e) {
-    if (!(e instanceof AgentUnavailableError)) failed();
+    // An exec the agent never received keeps its row: the step starts it now (shell.ts).
+    if (!(e instanceof AgentUnavailableError) && !(e instanceof ExecNotReattachable && !e.started)) failed();
     throw e;
   }
 }

@@ -1237,14 +1237,15 @@ export class PipelineRun {
     this.#journal.set(rec, entry);
     this.state.steps.push(rec);
     this.#o.listener?.step?.(rec);
-    this.#o.listener?.journal?.(entry);
     const inFlight = prior?.status === 'running';
+    // A step in flight at the restart already printed its line; the line goes before the journal's,
+    // which carries it should the console not have it on disk yet.
+    if (!inFlight) this.#log(c, `[Pipeline] ${name}`, rec.id);
+    this.#o.listener?.journal?.(entry);
     // The step's end is journaled (below, finally): a durable exec's end is acknowledged only then (outputBarrier).
     let endJournaled!: () => void;
     const journaledEnd = new Promise<void>((r) => { endJournaled = r; });
     const sctx = Object.assign(this.#stepContext(step, c, where, rec, journaledEnd, entry.exec !== undefined), { resumed: inFlight, ...(entry.exec ? { durableKey: entry.exec } : {}), ...(inFlight && prior?.execFrom ? { durableFrom: prior.execFrom } : {}) });
-    // A step in flight at the restart already printed its line.
-    if (!inFlight) this.#log(c, `[Pipeline] ${name}`, rec.id);
     const leaked = this.#interpolatedSecrets(args, c);
     if (leaked.length > 0) {
       this.#log(c, [

@@ -42,6 +42,17 @@ export async function runScriptStep(ctx: StepContext, args: StepArgs, step: stri
     if (returnStdout && stream === 'stdout') out.push(chunk);
     else ctx.write(chunk, stream);
   };
+  const start = async () => ws.exec({
+    argv: await argv(script),
+    cwd: ctx.cwd ?? ws.root,
+    env: withoutShell(ctx.env, Boolean(ctx.container)),
+    ...(ctx.container ? { container: ctx.container } : {}),
+    ...(ctx.durableKey ? { durableKey: ctx.durableKey } : {}),
+    ...(ctx.durableKey && returnStdout ? { keepStdout: true } : {}),
+    ...barrierOf(ctx),
+    signal: ctx.signal,
+    onOutput,
+  });
   let result: ExecResult;
   if (ctx.resumed) {
     // In flight when the controller restarted: its process may still run on the agent (durable
@@ -53,21 +64,13 @@ export async function runScriptStep(ctx: StepContext, args: StepArgs, step: stri
         onOutput, signal: ctx.signal, ...barrierOf(ctx), ...(ctx.durableFrom ? { from: ctx.durableFrom } : {}), ...(returnStdout ? { keepStdout: true } : {}),
       });
     } catch (e) {
-      if (e instanceof ExecNotReattachable) throw nonResumable(step);
-      throw e;
+      if (!(e instanceof ExecNotReattachable)) throw e;
+      // Journaled, but the controller stopped before the agent got it: it starts now, once.
+      if (!e.started) result = await start();
+      else throw nonResumable(step);
     }
   } else {
-    result = await ws.exec({
-      argv: await argv(script),
-      cwd: ctx.cwd ?? ws.root,
-      env: withoutShell(ctx.env, Boolean(ctx.container)),
-      ...(ctx.container ? { container: ctx.container } : {}),
-      ...(ctx.durableKey ? { durableKey: ctx.durableKey } : {}),
-      ...(ctx.durableKey && returnStdout ? { keepStdout: true } : {}),
-      ...barrierOf(ctx),
-      signal: ctx.signal,
-      onOutput,
-    });
+    result = await start();
   }
   if (result.aborted || ctx.signal.aborted) throw interruptionOf(ctx.signal);
   const code = result.exitCode ?? (result.signal ? 128 : 1);
