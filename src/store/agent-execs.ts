@@ -7,7 +7,9 @@
 //
 // How: `record` as the exec is sent (ON CONFLICT DO NOTHING: a retried insert is harmless), `forget`
 // when its result arrived, `owner` joins the build's status. A deleted build takes its rows along
-// (ON DELETE CASCADE).
+// (ON DELETE CASCADE). The row is not awaited before the exec goes out (a round trip per step on
+// PostgreSQL), so an agent may hand back a key with no row: the hub accepts it when its build still
+// runs (`buildRunning`) and records it then.
 import { rStr, type Row } from './db.ts';
 import type { RepoContext } from './jobs.ts';
 import { StoreError, type AgentExecRepo } from './types.ts';
@@ -36,6 +38,10 @@ export function agentExecRepo(ctx: RepoContext): AgentExecRepo {
         'SELECT e.agent, e.build_id, b.status FROM agent_execs e LEFT JOIN builds b ON b.id = e.build_id WHERE e.exec_key = $1', [checkKey(key)]);
       if (!r) return null;
       return { agent: rStr(r, 'agent'), buildId: rStr(r, 'build_id'), running: r['status'] !== null && r['status'] !== undefined && r['status'] !== 'finished' };
+    },
+    async buildRunning(buildId) {
+      const r: Row | null = await db.one('SELECT status FROM builds WHERE id = $1', [checkString(buildId, 'build id')]);
+      return r !== null && r['status'] !== 'finished';
     },
   };
 }

@@ -516,6 +516,8 @@ export interface AgentExecRepo {
   forget(key: string): Promise<void>;
   /** The exec's agent and build, and whether the build has not finished; null when unknown. */
   owner(key: string): Promise<{ agent: string; buildId: string; running: boolean } | null>;
+  /** Whether build `buildId` exists and has not finished. */
+  buildRunning(buildId: string): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------------

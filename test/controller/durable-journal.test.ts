@@ -3,7 +3,8 @@
 // is the whole text, once) and a `returnStatus` step runs, and of the agent (with the controller,
 // or alone) during such a step (a new agent process hands the kept stdout back); a kill between the step's end on the
 // agent and its end in the journal (the result is taken, the step does not run again); one after
-// a step was journaled and before its agent received it (it starts then, once); the
+// a step was journaled and before its agent received it (it starts then, once), and one before
+// the store had the exec's row (the hand-back is taken for its running build); the
 // journal's growth for a 100,000-line step (bounded by time, not by lines); a console whose
 // tail a kill tore within a write (cut back and resent: every line once); and a prompt (a partial
 // line the engine flushed after its idle delay) with another branch's line after it (once).
@@ -13,7 +14,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { kilnBin } from '../helpers/kiln.ts';
-import { freshSchema, dropSchemas } from '../helpers/pg-schemas.ts';
+import pg from 'pg';
+import { freshSchema, dropSchemas, testPostgresUrl } from '../helpers/pg-schemas.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { jsonApi, until, finishedBuild, consoleText } from '../helpers/controller.ts';
 import { startControllerProcess, kill9, freePort, type ControllerProcess } from '../helpers/controller-process.ts';
@@ -280,6 +282,48 @@ for (const kind of STORES) test(`kill -9 of the controller (${kind} store) after
   assert.equal(read(`${marks}/two`), 'two\n', `the step ran once\n${text}`);
   assert.equal(resumedLines(text), 1, text);
   assert.equal(text.split('\n').filter((l) => l === '[Pipeline] sh').length, 1, text);
+  await kill9(c);
+});
+
+test('kill -9 of the controller (postgres store) after an sh went to its agent and before the store had its row: the agent hands it back, its build takes it over', async () => {
+  const home = tempDir('durj-norow');
+  const marks = tempDir('durj-norow-marks');
+  const workdir = tempDir('durj-norow-a1');
+  const port = await freePort();
+  const { schema, databaseUrl } = freshSchema('kiln_durjournal');
+  schemas.push(schema);
+  let c = await startCtl(home, port, databaseUrl);
+  let api = jsonApi(() => c.url);
+  await startAgent(c, 'a1', workdir);
+  await api('POST', '/api/v1/jobs', { name: 'norow', script: `node('durable') {
+    sh '''set +x; echo ran >> '${marks}/ran'; while [ ! -f '${marks}/go' ]; do sleep 0.02; done; echo step-done'''
+    echo 'after the step'
+  }` });
+  // The table is locked, so the controller's insert of the exec's row waits while the exec goes out.
+  const lock = new pg.Client({ connectionString: testPostgresUrl() });
+  await lock.connect();
+  try {
+    await lock.query('BEGIN');
+    await lock.query(`LOCK TABLE ${schema}.agent_execs IN ACCESS EXCLUSIVE MODE`);
+    await api('POST', '/api/v1/jobs/norow/builds', {});
+    await until(() => read(`${marks}/ran`) === 'ran\n', 'the step to start on the agent', 60_000, 5);
+    await kill9(c);
+    // The insert the killed controller left waiting is ended without its row.
+    await until(async () => (await lock.query(`SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE 'INSERT INTO agent_execs%'`)).rows.length > 0, 'the waiting insert to be ended', 10_000, 20);
+    await lock.query('ROLLBACK');
+  } finally {
+    await lock.end();
+  }
+  c = await startCtl(home, port, databaseUrl);
+  api = jsonApi(() => c.url);
+  await until(async () => (await api('GET', '/api/v1/agents/a1')).online === true, 'the agent to come back', 60_000);
+  writeFileSync(`${marks}/go`, '');
+  const b = await finishedBuild(c.url, 'norow', 1);
+  const text = await consoleText(c.url, 'norow', 1);
+  assert.equal(b.result, 'SUCCESS', text);
+  assert.equal(text.split('\n').filter((l) => l === 'step-done').length, 1, text);
+  assert.match(text, /^after the step$/m);
+  assert.equal(read(`${marks}/ran`), 'ran\n', 'the step ran once');
   await kill9(c);
 });
 

@@ -502,7 +502,14 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
       }
     }
     for (const h of execs) {
-      const owner = this.#execs ? await this.#execs.owner(h.key) : null;
+      let owner = this.#execs ? await this.#execs.owner(h.key) : null;
+      // The killed controller had sent the exec but not yet written its row: the agent's word for
+      // its build is taken while that build runs (only a step of that build on this agent, with
+      // this key, can take it over).
+      if (!owner && this.#execs && await this.#execs.buildRunning(h.buildId)) {
+        await this.#execs.record(h.key, conn.name, h.buildId);
+        owner = { agent: conn.name, buildId: h.buildId, running: true };
+      }
       if (owner && owner.agent !== conn.name) {
         throw new ProtocolViolation(CloseCode.policy, `hand-back names step ${h.key}, which agent '${owner.agent}' runs, not '${conn.name}'`);
       }

@@ -28,6 +28,8 @@ export interface DurableExecRecords {
   forget(key: string): Promise<void>;
   /** The exec's agent and build, and whether that build still runs; null when unknown. */
   owner(key: string): Promise<{ agent: string; buildId: string; running: boolean } | null>;
+  /** Whether the build still runs (a hand-back whose row the killed controller had not written yet). */
+  buildRunning(buildId: string): Promise<boolean>;
 }
 
 export class RemoteBackend implements Backend {
@@ -178,9 +180,9 @@ export class RemoteWorkspace implements Workspace {
       const { durableKey: _k, ...plain } = spec;
       return this.#s.exec(this.id, plain);
     }
-    // Recorded while the request goes out (not awaited: a row that is not there yet only means a
-    // controller killed within these milliseconds refuses the hand-back, and the step fails as
-    // non-resumable); forgotten once the result is here.
+    // Recorded while the request goes out (not awaited: a row that is not there yet when the
+    // controller is killed is written when the agent hands the exec back to a running build,
+    // hub.ts); forgotten once the result is here.
     const recorded = records.record(key, this.agent, this.#durable!.buildId).catch(() => {});
     const forget = () => void recorded.then(() => records.forget(key)).catch(() => {});
     const spec2 = spec.barrier ? { ...spec, barrier: forgetAtEnd(spec.barrier, forget) } : spec;
