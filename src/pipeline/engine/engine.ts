@@ -848,6 +848,17 @@ export class PipelineRun {
     if (isPluginAgent(spec)) {
       const options: AgentRequest['options'] = {};
       for (const [k, v] of Object.entries(spec.options)) options[k] = typeof v === 'object' && v !== null ? await this.#evalValue(v, c) : v;
+      // An integer option written as an expression: its value must be one now (lint checked literals only).
+      for (const d of this.#o.registry.agentType(spec.type)?.options ?? []) {
+        const raw = spec.options[d.name];
+        if (d.type !== 'integer' || typeof raw !== 'object' || raw === null) continue;
+        const v = options[d.name];
+        if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) options[d.name] = Number(v.trim());
+        else if (typeof v === 'bigint') options[d.name] = Number(v);
+        else if (typeof v !== 'number' || !Number.isInteger(v)) {
+          throw new StepFailure(`Expected an integer for ${d.name} of agent type "${spec.type}", got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`, { loc: spec.loc });
+        }
+      }
       const req: AgentRequest = {
         type: spec.type, options, loc: spec.loc,
         label: typeof options.label === 'string' ? options.label : null,

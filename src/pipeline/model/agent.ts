@@ -167,7 +167,7 @@ interface BlockOptions {
   sections: Map<string, Section>;
   expr(name: string): Expr | null;
   bool(name: string): boolean | null;
-  int(name: string): number | null;
+  int(name: string): number | Expr | null;
   symbol<T extends string>(name: string, allowed: readonly T[]): T | null;
   /**
    * `name { key value; ... }` → JSON text of the object's literal values, and its values written
@@ -254,7 +254,16 @@ function blockOptions(ctx: Ctx, s: Section, allowed: readonly string[], required
     sections,
     expr: (name) => once(name, (sec) => valueArg(ctx, sec, 'agent key')),
     bool: (name) => once(name, (sec) => boolArg(ctx, sec, 'agent key')),
-    int: (name) => once(name, (sec) => intArg(ctx, sec, 'agent key')),
+    // A literal is checked now; anything else is evaluated when the agent is (Jenkins'
+    // ModelValidatorImpl checks only literal values' types: `instanceCap n` with `def n = 2`).
+    int: (name) => once(name, (sec) => {
+      const e = singleArg(ctx, sec, 'agent key');
+      if (e && staticValue(e) === undefined && e.type !== 'Closure') {
+        checkGroovy(ctx, [e]);
+        return e;
+      }
+      return intArg(ctx, sec, 'agent key');
+    }),
     block: (name, keys) => once(name, (sec): { json: string; exprs: Record<string, Expr> } | null => {
       const body = sec.call.closure;
       if (!body || sec.call.args.length + sec.call.namedArgs.length > 0) {

@@ -137,17 +137,17 @@ function bareCall(id: Ident): CallExpr {
 }
 
 /**
- * The statements of a directive's block (`options { ... }`), reporting a missing block or
- * arguments where only a block belongs.
+ * The statements of a directive's block (`options { ... }`), reporting a missing block. Arguments
+ * before the block are ignored, as Jenkins' ModelParser.matchBlockStatement takes only the last
+ * argument when it is a closure (`post('label') { ... }` is accepted there).
  */
 export function blockOf(ctx: Ctx, sec: Section, what: string): readonly Stmt[] {
   const c = sec.call;
-  if (c.args.length + c.namedArgs.length > 0) {
-    ctx.error('expected-block', `Expected a block for ${what}`, (c.args[0] ?? c.namedArgs[0]!).loc);
-  } else if (!c.closure) {
-    ctx.error('expected-block', `Expected a block for ${what}`, sec.nameLoc);
+  if (!c.closure) {
+    ctx.error('expected-block', `Expected a block for ${what}`, (c.args[0] ?? c.namedArgs[0])?.loc ?? sec.nameLoc);
+    return [];
   }
-  return c.closure ? c.closure.body : [];
+  return c.closure.body;
 }
 
 /** How a block of typed entries (options, parameters, triggers, tools) reads and what it reports. */

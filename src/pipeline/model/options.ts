@@ -193,7 +193,7 @@ function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>,
       const exprs = runtimeExprs(ctx, b, ['count']);
       const count = argNum(b, 'count');
       if (count === null && exprs.count === undefined) return;
-      if (count !== null && count < 1) ctx.error('options', `retry: the count must be at least 1, got ${count}`, b.get('count')!.expr.loc);
+      // A count under 1 runs the block once (RetryStep does not check it; its callback stops when none is left).
       const conditions = b.get('conditions')?.expr ?? null; // [agent(), ...]: evaluated when the run gets there (engine)
       if (conditions) checkGroovy(ctx, [conditions]);
       o.retry = { count: count ?? 1, conditions, loc: s.loc };

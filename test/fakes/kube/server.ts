@@ -394,6 +394,9 @@ export class FakeServer {
     this.#watches.add(res);
     let lastRv = store.rv;
     const write = (type: string, o: KObject) => {
+      // Ended by endWatches()/close() before its 'close' unsubscribed it: a write now would be an
+      // unhandled ERR_STREAM_WRITE_AFTER_END (a test file failed on it once).
+      if (res.writableEnded) return;
       const object = table && type !== 'BOOKMARK' ? tableFor(def, [o], String(o.metadata.resourceVersion), incl) : o;
       res.write(JSON.stringify({ type, object }) + '\n');
     };
@@ -408,6 +411,7 @@ export class FakeServer {
       else if (before) write('DELETED', c.object);
     };
     const bookmark = (extra: Record<string, string> = {}) => {
+      if (res.writableEnded) return;
       const kindOnly: KObject = { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(lastRv), ...(Object.keys(extra).length ? { annotations: extra } : {}) } };
       res.write(JSON.stringify({ type: 'BOOKMARK', object: kindOnly }) + '\n');
     };
@@ -501,6 +505,7 @@ export class FakeServer {
     res.flushHeaders();
     let sent = tail >= 0 ? Math.max(0, buf.lines.length - tail) : 0;
     const flush = (): boolean => {
+      if (res.writableEnded) return false; // ended by close() before its 'close' came
       while (sent < buf.lines.length) {
         const l = buf.lines[sent++]!;
         if (l.time.getTime() < since) continue;

@@ -331,3 +331,12 @@ def later = { sh 'fine: a closure may run inside a node' }
     'J:5:19: warning: The "junit" step needs a node and will fail here: wrap it in node { ... }',
   ]);
 });
+
+test('as lenient as Jenkins: retry(0), an agent key\'s integer given as a variable (checked when the agent is), arguments before a directive\'s block', () => {
+  assert.deepEqual(lint(wrap("steps { echo 'x' }", "agent any\noptions { retry(0) }")), []);
+  assert.deepEqual(lint(`def n = 2\n${wrap("agent { kubernetes { instanceCap n; idleMinutes n + 1; yaml 'kind: Pod' } }\nsteps { echo 'x' }", 'agent none')}`), []);
+  assert.deepEqual(lint(wrap("steps { echo 'x' }", "agent any\npost('label') { always { echo 'done' } }")), []);
+  // A literal of the wrong type is still an error, and a directive without a block.
+  assert.deepEqual(lint(wrap("agent { kubernetes { instanceCap 'many'; yaml 'kind: Pod' } }\nsteps { echo 'x' }", 'agent none')), ['5:34: Expected an integer for instanceCap, got "many" of type String']);
+  assert.deepEqual(lint(wrap("steps { echo 'x' }", "agent any\npost('label')")), ['3:6: Expected a block for post']);
+});
