@@ -243,7 +243,7 @@ export class PipelineRun {
         job: o.build.job,
         url: o.build.url ?? null,
         startedAt: this.state.startedAt,
-        result: () => this.#explicitResult !== null ? worse(this.#explicitResult, this.state.currentResult) : (this.state.currentResult === 'SUCCESS' ? null : this.state.currentResult),
+        result: () => this.#runResult(),
         currentResult: () => this.state.currentResult,
         setResult: (r) => {
           this.#explicitResult = r;
@@ -1307,6 +1307,11 @@ export class PipelineRun {
     return names.sort();
   }
 
+  /** Jenkins' Run.getResult(): null while running and successful so far, unless a result was set. */
+  #runResult(): BuildResult | null {
+    return this.#explicitResult !== null ? worse(this.#explicitResult, this.state.currentResult) : (this.state.currentResult === 'SUCCESS' ? null : this.state.currentResult);
+  }
+
   #stepContext(step: StepDecl, c: ExecContext, loc: Loc, rec: StepRecord | null, journaledEnd?: Promise<void>, durable = false): StepContext & { flush(): void } {
     const run = this;
     const sinks = new Map<string, LineSink>();
@@ -1317,6 +1322,7 @@ export class PipelineRun {
       number: this.#o.build.number,
       startedAt: run.state.startedAt,
       get result() { return run.state.currentResult; },
+      get runResult() { return run.#runResult(); },
       setResult: (b, s) => {
         const j = rec ? this.#journal.get(rec) : undefined;
         if (j) j.setResult = worse(j.setResult ?? 'SUCCESS', b);

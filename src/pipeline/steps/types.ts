@@ -137,6 +137,11 @@ export interface BuildControl {
   readonly startedAt?: number;
   /** The build's result so far. */
   readonly result: BuildResult;
+  /**
+   * Jenkins' Run.getResult() (currentBuild.result): null while the build runs and nothing has set
+   * or worsened its result; a publisher computing a final state reads this. Absent: as `result`.
+   */
+  readonly runResult?: BuildResult | null;
   /** Worsens the build's result (never improves it), and the current stage's when given. */
   setResult(build: BuildResult, stage?: BuildResult): void;
   /** Services that live outside the step: stashes, artifacts, tests, input, credentials, other jobs. */
