@@ -1232,6 +1232,7 @@ export class PipelineRun {
     };
     const entry: JournalEntry = { id: rec.id, branch, call, name, status: 'running', startedAt: rec.startedAt, endedAt: null, deadline: prior?.deadline ?? null };
     if (c.workspace) entry.node = c.workspace.nodeName;
+    if (prior?.memo && typeof prior.memo === 'object') entry.memo = { ...prior.memo };
     // A script step's process key, journaled before it starts (a resumed one keeps its key).
     if (leaf && isReattachable(name, step)) entry.exec = prior?.status === 'running' && prior.exec ? prior.exec : newExecKey(this.#o.build.number, rec.id);
     this.#journal.set(rec, entry);
@@ -1245,7 +1246,15 @@ export class PipelineRun {
     // The step's end is journaled (below, finally): a durable exec's end is acknowledged only then (outputBarrier).
     let endJournaled!: () => void;
     const journaledEnd = new Promise<void>((r) => { endJournaled = r; });
-    const sctx = Object.assign(this.#stepContext(step, c, where, rec, journaledEnd, entry.exec !== undefined), { resumed: inFlight, ...(entry.exec ? { durableKey: entry.exec } : {}), ...(inFlight && prior?.execFrom ? { durableFrom: prior.execFrom } : {}) });
+    const journaled = (key: string, make: () => string): string => {
+      const kept = entry.memo?.[key];
+      if (typeof kept === 'string') return kept;
+      const v = make();
+      (entry.memo ??= {})[key] = v;
+      this.#o.listener?.journal?.(entry);
+      return v;
+    };
+    const sctx = Object.assign(this.#stepContext(step, c, where, rec, journaledEnd, entry.exec !== undefined), { journaled, resumed: inFlight, ...(entry.exec ? { durableKey: entry.exec } : {}), ...(inFlight && prior?.execFrom ? { durableFrom: prior.execFrom } : {}) });
     const leaked = this.#interpolatedSecrets(args, c);
     if (leaked.length > 0) {
       this.#log(c, [
