@@ -12,7 +12,7 @@
 //                    plugin's RevisionInfoFactory lists them: the value the full SHA-1, the label
 //                    (`labels`) "<sha7> [(tag)] yyyy-MM-dd HH:mm Author <mail> message" (the date in
 //                    the author's zone, the message's lines joined and cut at 150 characters). Read
-//                    from a blob-less bare clone in a temporary directory, removed after.
+//                    from a shallow, tree-less bare clone in a temporary directory, removed after.
 // sortMode orders them (NONE: as the repository lists them; *_SMART compares digit runs as
 // numbers; revisions keep git's order); selectedValue TOP selects the first, DEFAULT the
 // defaultValue, NONE nothing.
@@ -106,13 +106,13 @@ function revisionMessage(body: string): string {
 
 /**
  * PT_REVISION: the commits of `branch` (every branch when ''), newest first, at most MAX_VALUES,
- * from a blob-less bare clone in `dir`: the full SHA-1s and the plugin's labels.
+ * from a shallow (MAX_VALUES deep) tree-less bare clone in `dir`: the full SHA-1s and the plugin's labels.
  */
 export async function gitRevisions(url: string, branch: string, dir: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<{ values: string[]; labels: string[] }> {
   const repo = path.join(dir, 'repo.git');
   const name = branch.replace(/^(?:refs\/heads\/|refs\/remotes\/origin\/|origin\/)/, '');
   if (name !== '' && (name.startsWith('-') || /[\s~^:?*[\\]|\.\.|@\{/.test(name))) throw new ApiError('invalid', `branch '${branch}' is not a branch name`);
-  await gitOutput(['clone', '--quiet', '--bare', '--filter=blob:none', ...(name ? ['--single-branch', '--branch', name] : []), '--', url, repo], { env, signal });
+  await gitOutput(['clone', '--quiet', '--bare', '--filter=tree:0', `--depth=${MAX_VALUES}`, ...(name ? ['--single-branch', '--branch', name] : ['--no-single-branch']), '--', url, repo], { env, signal });
   const tagsOut = await gitOutput(['-C', repo, 'for-each-ref', '--format=%(objecttype) %(*objectname) %(refname:short)', 'refs/tags'], { env, signal }).catch(() => '');
   // git describe names a commit by an annotated tag on it exactly (else the name holds the SHA-1, which the plugin drops).
   const tags = new Map<string, string>();

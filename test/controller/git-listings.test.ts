@@ -1,13 +1,15 @@
 // The bound on the gitParameter values route's git work (controller/git-parameter.ts GitListings,
 // gitOutput): answers kept per key until their time is up (a clock given to the cache, so no test
 // waits), a failure kept a shorter time, concurrent calls for a key sharing one run, at most so
-// many runs at once and so many waiting (then a clear 503), and a git command's output bounded.
+// many runs at once and so many waiting (then a clear 503), and a git command's output bounded;
+// PT_REVISION's commits from a real repository.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { GitListings, lsRemote, type Listing } from '../../src/controller/git-parameter.ts';
+import { GitListings, gitRevisions, lsRemote, type Listing } from '../../src/controller/git-parameter.ts';
 import { ApiError } from '../../src/controller/http-errors.ts';
-import { libraryRepo } from '../helpers/git-servers.ts';
+import { gitIn, libraryRepo } from '../helpers/git-servers.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 function deferred(): { p: Promise<Listing>; resolve: (l: Listing) => void; reject: (e: Error) => void } {
   let resolve!: (l: Listing) => void;
@@ -72,4 +74,20 @@ test('git ls-remote past the output bound stops with a clear error; within it, t
   const refs = await lsRemote(path.resolve(repo.bare), ['--heads'], env, AbortSignal.timeout(60_000));
   assert.equal(refs.length, 21);
   await assert.rejects(lsRemote(path.resolve(repo.bare), ['--heads'], env, AbortSignal.timeout(60_000), { maxOutput: 200 }), /^Error: git ls-remote answered more than 200 bytes \(the most Kiln reads\)$/);
+});
+
+test("PT_REVISION's listing: every branch's commits when no branch is named, one branch's when named; a branch that is an option is refused", async () => {
+  const repo = libraryRepo({ 'a.txt': 'a' }, 'revs');
+  repo.branch('side');
+  repo.commit({}, 'on the side');
+  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
+  const url = `file://${path.resolve(repo.bare)}`;
+  const all = await gitRevisions(url, '', tempDir('revs-all'), env, AbortSignal.timeout(60_000));
+  assert.deepEqual(all.values, gitIn(repo.bare, 'rev-list', '--all').split('\n'));
+  assert.equal(all.values.length, 2);
+  const side = all.values.indexOf(gitIn(repo.bare, 'rev-parse', 'side'));
+  assert.match(all.labels[side]!, /^[0-9a-f]{7} \d{4}-\d\d-\d\d \d\d:\d\d Lib Author <lib@example\.com> on the side$/);
+  const main = await gitRevisions(url, 'origin/main', tempDir('revs-main'), env, AbortSignal.timeout(60_000));
+  assert.deepEqual(main.values, [gitIn(repo.bare, 'rev-parse', 'main')]);
+  await assert.rejects(gitRevisions(url, '--upload-pack=touch /tmp/x', tempDir('revs-bad'), env, AbortSignal.timeout(60_000)), /is not a branch name/);
 });
