@@ -24,8 +24,13 @@
 // The build gets the plugin's variables (gitlabSourceBranch, gitlabTargetBranch, gitlabActionType
 // PUSH / MERGE / NOTE, gitlabMergeRequestIid, gitlabMergeRequestTargetProjectId, gitlabUserName,
 // gitlabSourceRepoHttpUrl, ... gitlabBefore, gitlabAfter) through its cause's env, and builds the
-// source branch at the hook's commit. A merge request from another project (a fork) is not built:
-// its commit is not in the job's repository's branches (the answer says so).
+// source branch at the hook's commit. A merge request from another project (a fork; source
+// project id differs from the target's) is built too, as the plugin builds it, with the source
+// project's variables (gitlabSourceRepoURL, gitlabSourceRepoHttpUrl, gitlabSourceNamespace, ...):
+// its commit comes from the job's repository, where GitLab keeps it (refs/merge-requests/N/head;
+// `checkout scm` fetches it by its id), and the Jenkinsfile is read from the job's own branch,
+// never from the fork's commit (BuildCause.untrustedRevision), so a fork cannot change the
+// pipeline that runs with the job's credentials.
 // Parameters Kiln does not act on (triggerToBranchDeleteRequest, triggerOnNoteRequest, noteRegex,
 // triggerOnPipelineEvent, triggerOpenMergeRequestOnPush, labelsThatForcesBuildIfAdded,
 // mergeRequestLabelFilterConfig, cancelPendingBuildsOnUpdate,
@@ -146,7 +151,7 @@ export function gitlabTokenJobs(jobs: readonly Job[], token: string): Set<string
 }
 
 /** What a hook asks of a job with the trigger: a build (branch, commit, the variables) or why not. */
-export type GitLabDecision = { build: true; branch: string; commit: string; env: Record<string, string>; description: string } | { build: false; reason: string };
+export type GitLabDecision = { build: true; branch: string; commit: string; env: Record<string, string>; description: string; fork?: boolean } | { build: false; reason: string };
 
 /** A GitLab hook as the decision needs it (webhooks.ts parses and checks the body). */
 export interface GitLabEvent {
@@ -192,8 +197,10 @@ export async function gitlabDecision(t: GitLabTrigger, e: GitLabEvent): Promise<
   const ok = await branchAllowed(t, e.source, e.target);
   if (ok !== true) return no(`its gitlab trigger's branch filter does not allow '${e.source}' → '${e.target}'${why(ok)}`);
   if (t.ciSkip && (/\[ci[-_ ]skip\]/i.test(e.description) || /\[ci[-_ ]skip\]/i.test(e.lastMessage))) return no('the merge request asks to skip CI ([ci-skip])');
-  if (e.fork) return no("the merge request comes from another project (a fork): Kiln builds branches of the job's own repository only");
-  return { build: true, branch: e.source, commit: e.commit, env: e.env, description: `Triggered by GitLab Merge Request #${e.env.gitlabMergeRequestIid ?? '?'}: ${e.source} => ${e.target}` };
+  // A fork's request: GitLab keeps its commit in the target project too (refs/merge-requests/N/head), so
+  // the build checks it out from the job's repository; its Jenkinsfile is the job's branch's (fork: true).
+  const from = e.fork && e.env.gitlabSourceNamespace ? `${e.env.gitlabSourceNamespace}/` : '';
+  return { build: true, branch: e.source, commit: e.commit, env: e.env, description: `Triggered by GitLab Merge Request #${e.env.gitlabMergeRequestIid ?? '?'}: ${from}${e.source} => ${e.target}`, ...(e.fork ? { fork: true } : {}) };
 }
 
 /**

@@ -455,7 +455,7 @@ async function startGitLabTriggered(ctx: WebhookContext, e: GitLabEvent & { urls
     const d = await gitlabDecision(gitlabTriggerOf(job)!, e);
     if (!d.build) { skipped.push(`${job.name}: ${d.reason}`); continue; }
     try {
-      const cause: BuildCause = { type: 'webhook', description: d.description, userId: e.env.gitlabUserUsername || null, env: d.env };
+      const cause: BuildCause = { type: 'webhook', description: d.description, userId: e.env.gitlabUserUsername || null, env: d.env, ...(d.fork ? { untrustedRevision: true } : {}) };
       const b = await ctx.builds.trigger(job.name, { params: {}, causes: [cause], scm: { url: job.definition.url, branch: d.branch, commit: d.commit } });
       answer.triggered.push({ job: job.name, number: b.number });
       ctx.log?.(`webhooks: ${job.name} #${b.number}: ${d.description} (${d.branch} at ${d.commit})`);

@@ -75,7 +75,9 @@ test('merge requests: which actions build, with the plugin\'s defaults and when 
   assert.equal((await gitlabDecision(trigger({ skipWorkInProgressMergeRequest: true }), mr({ draft: true }))).build, false);
   assert.equal((await gitlabDecision(d, mr({ description: 'please [ci-skip]' }))).build, false);
   assert.equal((await gitlabDecision(trigger({ ciSkip: false }), mr({ description: 'please [ci-skip]' }))).build, true);
-  assert.match(((await gitlabDecision(d, mr({ fork: true }))) as { reason: string }).reason, /fork/);
+  // A fork's request builds (as the plugin), marked so that its Jenkinsfile is the job's branch's.
+  const fork = await gitlabDecision(d, mr({ fork: true, env: { gitlabMergeRequestIid: '3', gitlabSourceNamespace: 'eve' } }));
+  assert.ok(fork.build && fork.fork === true && fork.description === 'Triggered by GitLab Merge Request #3: eve/feature/a => main', JSON.stringify(fork));
   const ok = await gitlabDecision(d, mr());
   assert.ok(ok.build && ok.branch === 'feature/a' && ok.description === 'Triggered by GitLab Merge Request #3: feature/a => main');
 });
