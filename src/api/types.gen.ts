@@ -1385,7 +1385,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A GitLab webhook (Push Hook, Merge Request Hook; X-Gitlab-Event) */
+        /** A GitLab webhook (Push Hook, Merge Request Hook, Note Hook; X-Gitlab-Event) */
         post: operations["gitlabWebhook"];
         delete?: never;
         options?: never;

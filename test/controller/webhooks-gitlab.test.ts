@@ -1,7 +1,7 @@
 // The GitLab plugin's trigger end to end (controller/gitlab-trigger.ts, webhooks.ts): a real
 // controller whose git job's Jenkinsfile, in a local bare repository, declares
 // `triggers { gitlab(...) }` and `options { gitLabConnection('corp') }`; real webhook POSTs as
-// GitLab sends them (Push Hook, Merge Request Hook, X-Gitlab-Token); a local HTTP server
+// GitLab sends them (Push Hook, Merge Request Hook, Note Hook, X-Gitlab-Token); a local HTTP server
 // speaking GitLab's REST API receives the build's commit statuses and merge request note
 // (PRIVATE-TOKEN, JSON bodies). Also the attacker's view: a wrong token, a hostile branch name,
 // the trigger's token in no API answer, the connection's token in no console.
@@ -198,6 +198,37 @@ describe('the gitlab trigger: GitLab hooks build as the trigger says, the build 
     assert.doesNotMatch(log, /the fork ran its own pipeline/);
     assert.match(log, /^src=login tgt=main type=MERGE iid=8 user=Administrator from=eve http:\/\/gitlab\.example\.com\/eve\/app\.git$/m);
     assert.match(log, /^version-fork$/m);
+    assert.equal(b.scm.commit, sha);
+  });
+
+  test("a comment on a merge request that is the trigger's noteRegex (the plugin's default phrase) builds the request's last commit as a NOTE; a comment on an issue, or another comment, builds nothing", async () => {
+    const sha = git(work, 'rev-parse', 'feature/login');
+    const mrBody = mergeRequest({ repo, sha }) as Record<string, any>;
+    const { object_attributes: attrs, ...rest } = mrBody;
+    const note = (text: string, noteable = 'MergeRequest') => ({
+      ...rest, object_kind: 'note', event_type: 'note',
+      object_attributes: { id: 1244, note: text, noteable_type: noteable, author_id: 1, url: 'http://gitlab.example.com/mike/app/-/merge_requests/7#note_1244' },
+      ...(noteable === 'MergeRequest' ? { merge_request: attrs } : { issue: { id: 92, iid: 23, title: 'bug' } }),
+    });
+    const other = await hook('Note Hook', note('looks good to me'));
+    assert.equal(other.status, 200, other.text);
+    assert.deepEqual(other.json.triggered, []);
+    assert.match(other.json.ignored, /the comment does not match its gitlab trigger's noteRegex 'Jenkins please retry a build'/);
+    const issue = await hook('Note Hook', note('Jenkins please retry a build', 'Issue'));
+    assert.equal(issue.status, 202, issue.text);
+    assert.match(issue.json.ignored, /a GitLab comment on an Issue starts no build: only comments on merge requests do/);
+
+    const r = await hook('Note Hook', note('Jenkins please retry a build'));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.triggered.length, 1, r.text);
+    const n = r.json.triggered[0].number;
+    const b = await finishedBuild(c.url, 'app', n);
+    const log = await consoleText(c.url, 'app', n);
+    assert.equal(b.result, 'SUCCESS', log);
+    assert.equal(b.causes[0].description, 'Triggered by Jane GitLab Merge Request #7: feature/login => main');
+    assert.equal(b.causes[0].env.gitlabTriggerPhrase, 'Jenkins please retry a build');
+    assert.equal(b.causes[0].env.gitlabCommentAuthor, 'root');
+    assert.match(log, /^src=feature\/login tgt=main type=NOTE iid=7 user=Administrator from=mike /m);
     assert.equal(b.scm.commit, sha);
   });
 
