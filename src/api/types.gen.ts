@@ -1058,7 +1058,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The values a gitParameter's form offers, from the job's repository (git ls-remote), and the one it selects */
+        /** The values a gitParameter's form offers, from the job's repository (git ls-remote; PT_REVISION: a clone's log), and the one it selects; cached for a short time */
         get: operations["listGitParameterValues"];
         put?: never;
         post?: never;
@@ -1385,7 +1385,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A GitLab webhook (Push Hook, Merge Request Hook; X-Gitlab-Event) */
+        /** A GitLab webhook (Push Hook, Merge Request Hook, Note Hook; X-Gitlab-Event) */
         post: operations["gitlabWebhook"];
         delete?: never;
         options?: never;
@@ -6324,6 +6324,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         values: string[];
+                        /** @description PT_REVISION: each value's label as the plugin shows it (sha7, tag, date, author, message) */
+                        labels?: string[];
                         /** @description selectedValue: TOP the first, DEFAULT the defaultValue, NONE null */
                         selected: string | null;
                     };

@@ -727,7 +727,10 @@ export class BuildManager {
     try {
       let source = replayScript;
       if (source === undefined) {
-        const read = await this.#jenkinsfile(job, say, pinned, build.number, live.loading.signal, resolveLibraries);
+        // A revision from outside the job's branches (a fork's merge request): the Jenkinsfile is the job's branch's.
+        const untrusted = build.causes.some((c) => c.untrustedRevision === true);
+        if (untrusted && pinned) say(`The revision ${pinned} comes from a fork: the Jenkinsfile is read from the job's own branch`);
+        const read = await this.#jenkinsfile(job, say, untrusted ? null : pinned, build.number, live.loading.signal, resolveLibraries);
         source = read.text;
         scmFiles = read.files;
         if (read.commit && job.definition.kind === 'git' && !pinned) {

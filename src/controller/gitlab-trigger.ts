@@ -1,7 +1,7 @@
 // The GitLab plugin's trigger on the controller: `triggers { gitlab(...) }` (or
 // pipelineTriggers([gitlab(...)])), whose literal parameters the job keeps as JSON text in its
 // trigger's spec (pipeline/model/triggers.ts), decides which of GitLab's Push Hook and Merge
-// Request Hook events build the job, and on which branch and commit, as the plugin's
+// Request Hook (and Note Hook) events build the job, and on which branch and commit, as the plugin's
 // GitLabPushTrigger and its handlers do. webhooks.ts calls it for the jobs of the hook's
 // repository that have the trigger (jobs without it keep the plain push behaviour there).
 //
@@ -14,6 +14,12 @@
 //                        (work in progress) starts nothing with skipWorkInProgressMergeRequest
 //                        (default false); [ci-skip] in the description or last commit neither
 //                        (ciSkip). The filter sees the source and target branch.
+//   Note Hook            triggerOnNoteRequest (default true): a comment on a merge request whose
+//                        whole text matches noteRegex (a Java regex, default "Jenkins please retry
+//                        a build") builds the request's last commit (gitlabActionType NOTE,
+//                        gitlabTriggerPhrase the comment, gitlabCommentAuthor its author); a note on
+//                        anything else (a commit, an issue) starts nothing; ciSkip: [ci-skip] in the
+//                        request's description
 //   branchFilterType     All (default); NameBasedFilter: includeBranchesSpec / excludeBranchesSpec,
 //                        comma-separated Ant patterns (*, **, ?) on the target branch;
 //                        RegexBasedFilter: sourceBranchRegex and targetBranchRegex, whole-name matches
@@ -24,10 +30,14 @@
 // The build gets the plugin's variables (gitlabSourceBranch, gitlabTargetBranch, gitlabActionType
 // PUSH / MERGE / NOTE, gitlabMergeRequestIid, gitlabMergeRequestTargetProjectId, gitlabUserName,
 // gitlabSourceRepoHttpUrl, ... gitlabBefore, gitlabAfter) through its cause's env, and builds the
-// source branch at the hook's commit. A merge request from another project (a fork) is not built:
-// its commit is not in the job's repository's branches (the answer says so).
-// Parameters Kiln does not act on (triggerToBranchDeleteRequest, triggerOnNoteRequest, noteRegex,
-// triggerOnPipelineEvent, triggerOpenMergeRequestOnPush, labelsThatForcesBuildIfAdded,
+// source branch at the hook's commit. A merge request from another project (a fork; source
+// project id differs from the target's) is built too, as the plugin builds it, with the source
+// project's variables (gitlabSourceRepoURL, gitlabSourceRepoHttpUrl, gitlabSourceNamespace, ...):
+// its commit comes from the job's repository, where GitLab keeps it (refs/merge-requests/N/head;
+// `checkout scm` fetches it by its id), and the Jenkinsfile is read from the job's own branch,
+// never from the fork's commit (BuildCause.untrustedRevision), so a fork cannot change the
+// pipeline that runs with the job's credentials.
+// Parameters Kiln does not act on (triggerToBranchDeleteRequest, triggerOnPipelineEvent, triggerOpenMergeRequestOnPush, labelsThatForcesBuildIfAdded,
 // mergeRequestLabelFilterConfig, cancelPendingBuildsOnUpdate,
 // setBuildDescription, addNoteOnMergeRequest, addCiMessage, addVoteOnMergeRequest,
 // acceptMergeRequestOnSuccess, pendingBuildName) are accepted with a lint warning
@@ -47,6 +57,9 @@ export interface GitLabTrigger {
   triggerOnClosedMergeRequest: boolean;
   triggerOnApprovedMergeRequest: boolean;
   skipWorkInProgressMergeRequest: boolean;
+  triggerOnNoteRequest: boolean;
+  /** A merge request comment whose whole text matches it builds (Java regex; '' : none). */
+  noteRegex: string;
   ciSkip: boolean;
   branchFilterType: string;
   includeBranchesSpec: string;
@@ -74,6 +87,7 @@ export function gitlabTriggerOf(job: Job): GitLabTrigger | null {
     triggerOnPush: b('triggerOnPush', true), triggerOnMergeRequest: b('triggerOnMergeRequest', true),
     triggerOnAcceptedMergeRequest: b('triggerOnAcceptedMergeRequest', false), triggerOnClosedMergeRequest: b('triggerOnClosedMergeRequest', false),
     triggerOnApprovedMergeRequest: b('triggerOnApprovedMergeRequest', false), skipWorkInProgressMergeRequest: b('skipWorkInProgressMergeRequest', false),
+    triggerOnNoteRequest: b('triggerOnNoteRequest', true), noteRegex: s('noteRegex', 'Jenkins please retry a build'),
     ciSkip: b('ciSkip', true), branchFilterType: s('branchFilterType', s('branchFilterName', 'All')), includeBranchesSpec: s('includeBranchesSpec'), excludeBranchesSpec: s('excludeBranchesSpec'),
     sourceBranchRegex: s('sourceBranchRegex'), targetBranchRegex: s('targetBranchRegex'), secretTokenSha256: /^[0-9a-f]{64}$/.test(s('secretTokenSha256')) ? s('secretTokenSha256') : '',
   };
@@ -146,11 +160,14 @@ export function gitlabTokenJobs(jobs: readonly Job[], token: string): Set<string
 }
 
 /** What a hook asks of a job with the trigger: a build (branch, commit, the variables) or why not. */
-export type GitLabDecision = { build: true; branch: string; commit: string; env: Record<string, string>; description: string } | { build: false; reason: string };
+export type GitLabDecision = { build: true; branch: string; commit: string; env: Record<string, string>; description: string; fork?: boolean } | { build: false; reason: string };
 
 /** A GitLab hook as the decision needs it (webhooks.ts parses and checks the body). */
 export interface GitLabEvent {
-  kind: 'push' | 'merge';
+  /** note: a comment on a merge request (its fields are the request's; `note` the comment). */
+  kind: 'push' | 'merge' | 'note';
+  /** note: the comment's text. */
+  note?: string;
   /** The pushed branch, or the request's source branch. */
   source: string;
   /** = source for a push. */
@@ -182,6 +199,7 @@ export async function gitlabDecision(t: GitLabTrigger, e: GitLabEvent): Promise<
     if (t.ciSkip && /\[ci[-_ ]skip\]/i.test(e.lastMessage)) return no('the last commit asks to skip CI ([ci-skip])');
     return { build: true, branch: e.source, commit: e.commit, env: e.env, description: `Started by GitLab push by ${e.who}` };
   }
+  if (e.kind === 'note') return noteDecision(t, e);
   const a = e.action;
   const wanted = (t.triggerOnMergeRequest && e.state === 'opened' && (a === 'open' || a === 'reopen' || (a === 'update' && e.newCommits)))
     || (t.triggerOnAcceptedMergeRequest && a === 'merge')
@@ -192,8 +210,29 @@ export async function gitlabDecision(t: GitLabTrigger, e: GitLabEvent): Promise<
   const ok = await branchAllowed(t, e.source, e.target);
   if (ok !== true) return no(`its gitlab trigger's branch filter does not allow '${e.source}' → '${e.target}'${why(ok)}`);
   if (t.ciSkip && (/\[ci[-_ ]skip\]/i.test(e.description) || /\[ci[-_ ]skip\]/i.test(e.lastMessage))) return no('the merge request asks to skip CI ([ci-skip])');
-  if (e.fork) return no("the merge request comes from another project (a fork): Kiln builds branches of the job's own repository only");
-  return { build: true, branch: e.source, commit: e.commit, env: e.env, description: `Triggered by GitLab Merge Request #${e.env.gitlabMergeRequestIid ?? '?'}: ${e.source} => ${e.target}` };
+  // A fork's request: GitLab keeps its commit in the target project too (refs/merge-requests/N/head), so
+  // the build checks it out from the job's repository; its Jenkinsfile is the job's branch's (fork: true).
+  const from = e.fork && e.env.gitlabSourceNamespace ? `${e.env.gitlabSourceNamespace}/` : '';
+  return { build: true, branch: e.source, commit: e.commit, env: e.env, description: `Triggered by GitLab Merge Request #${e.env.gitlabMergeRequestIid ?? '?'}: ${from}${e.source} => ${e.target}`, ...(e.fork ? { fork: true } : {}) };
+}
+
+/** A comment on a merge request (NoteHookTriggerHandler): its whole text against noteRegex, then the branch filter and [ci-skip]. */
+async function noteDecision(t: GitLabTrigger, e: GitLabEvent): Promise<GitLabDecision> {
+  const no = (reason: string): GitLabDecision => ({ build: false, reason });
+  if (!t.triggerOnNoteRequest) return no('its gitlab trigger has triggerOnNoteRequest: false');
+  if (t.noteRegex === '') return no("its gitlab trigger's noteRegex is empty");
+  let matched: boolean;
+  try {
+    matched = await matchesWhole(e.note ?? '', t.noteRegex, { loc: null, signal: null });
+  } catch (err) {
+    return no(`its gitlab trigger's noteRegex: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!matched) return no(`the comment does not match its gitlab trigger's noteRegex '${t.noteRegex}'`);
+  const ok = await branchAllowed(t, e.source, e.target);
+  if (ok !== true) return no(`its gitlab trigger's branch filter does not allow '${e.source}' → '${e.target}'${why(ok)}`);
+  if (t.ciSkip && e.description.includes('[ci-skip]')) return no('the merge request asks to skip CI ([ci-skip])');
+  const from = e.fork && e.env.gitlabSourceNamespace ? `${e.env.gitlabSourceNamespace}/` : '';
+  return { build: true, branch: e.source, commit: e.commit, env: e.env, description: `Triggered by ${e.who} GitLab Merge Request #${e.env.gitlabMergeRequestIid ?? '?'}: ${from}${e.source} => ${e.target}`, ...(e.fork ? { fork: true } : {}) };
 }
 
 /**

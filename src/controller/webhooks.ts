@@ -2,10 +2,10 @@
 //
 //   POST /api/v1/webhooks/generic   { "repository": URL, "branch": NAME, "commit"?: SHA, "params"?: {..} }
 //   POST /api/v1/webhooks/github    GitHub push event   (X-GitHub-Event: push | ping | ...)
-//   POST /api/v1/webhooks/gitlab    GitLab push event   (X-Gitlab-Event: Push Hook | Merge Request Hook | ...)
+//   POST /api/v1/webhooks/gitlab    GitLab push event   (X-Gitlab-Event: Push Hook | Merge Request Hook | Note Hook | ...)
 //
-// Jobs with a `gitlab(...)` trigger (gitlab-trigger.ts) are the GitLab plugin's: GitLab's Push Hook
-// and Merge Request Hook build them as its parameters say (branch filters, merge request actions,
+// Jobs with a `gitlab(...)` trigger (gitlab-trigger.ts) are the GitLab plugin's: GitLab's Push Hook,
+// Merge Request Hook and Note Hook (a comment on a merge request) build them as its parameters say (branch filters, merge request actions,
 // the trigger's secretToken vouching for the hook as the webhook secret does), on the hook's
 // branch and commit, with the plugin's gitlab* variables. Other jobs are built by pushes only, as
 // below.
@@ -195,7 +195,7 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
       return reply.code(200).send(await startMatching(ctx, push, sender));
     });
 
-    scope.post('/api/v1/webhooks/gitlab', hook('gitlabWebhook', 'A GitLab webhook (Push Hook, Merge Request Hook; X-Gitlab-Event)', S.ProviderPushBody, { 200: pushed, 202: ignored }), async (req, reply) => {
+    scope.post('/api/v1/webhooks/gitlab', hook('gitlabWebhook', 'A GitLab webhook (Push Hook, Merge Request Hook, Note Hook; X-Gitlab-Event)', S.ProviderPushBody, { 200: pushed, 202: ignored }), async (req, reply) => {
       // A token that is a job's gitlab trigger's secretToken vouches for those jobs (gitlab-trigger.ts).
       const token = header(req, 'x-gitlab-token');
       const tokenJobs = token !== null && !(ctx.secret && sameSecret(token, ctx.secret)) ? gitlabTokenJobs(await ctx.store.jobs.list(), token) : new Set<string>();
@@ -209,7 +209,12 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
         const mr = gitlabMergeRequest(body);
         return reply.code(200).send(await startGitLabTriggered(ctx, mr, sender, tokenJobs, { triggered: [] }));
       }
-      if (event !== 'Push Hook') return ignore(reply, `GitLab '${event}' events start no builds; only Push Hook and Merge Request Hook events do`);
+      if (event === 'Note Hook') {
+        const note = gitlabNote(body);
+        if (typeof note === 'string') return ignore(reply, note);
+        return reply.code(200).send(await startGitLabTriggered(ctx, note, sender, tokenJobs, { triggered: [] }));
+      }
+      if (event !== 'Push Hook') return ignore(reply, `GitLab '${event}' events start no builds; only Push Hook, Merge Request Hook and Note Hook events do`);
       const push = gitlabPush(body);
       if (typeof push === 'string') return reply.code(200).send({ triggered: [], ignored: push } satisfies WebhookAnswer);
       // Jobs with a gitlab trigger act by its parameters; the others as on any push.
@@ -400,19 +405,17 @@ function gitlabPushEvent(b: Record<string, unknown>, push: Push): GitLabEvent {
 }
 
 /** A Merge Request Hook's body: its branches, commit, action and the plugin's variables. */
-function gitlabMergeRequest(b: Record<string, unknown>): GitLabEvent & { urls: string[] } {
-  const what = 'GitLab merge request';
-  const a = obj(b, 'object_attributes', what);
+function gitlabMergeRequest(b: Record<string, unknown>, what = 'GitLab merge request', a = obj(b, 'object_attributes', what), at = 'object_attributes'): GitLabEvent & { urls: string[] } {
   const project = (b.project ?? {}) as Record<string, unknown>;
   const target = (a.target ?? {}) as Record<string, unknown>;
   const source = (a.source ?? {}) as Record<string, unknown>;
   const urls = [target.git_http_url, target.git_ssh_url, target.web_url, project.git_http_url, project.git_ssh_url, project.web_url].filter((u): u is string => typeof u === 'string' && u !== '');
-  if (urls.length === 0) throw bad(`${what}: 'object_attributes.target.git_http_url' is missing (or project.git_http_url)`);
-  const sourceBranch = branchOf(str(a, 'source_branch', what, 'the branch the request merges'), 'object_attributes.source_branch', what);
-  const targetBranch = branchOf(str(a, 'target_branch', what, 'the branch the request merges into'), 'object_attributes.target_branch', what);
+  if (urls.length === 0) throw bad(`${what}: '${at}.target.git_http_url' is missing (or project.git_http_url)`);
+  const sourceBranch = branchOf(str(a, 'source_branch', what, 'the branch the request merges'), `${at}.source_branch`, what);
+  const targetBranch = branchOf(str(a, 'target_branch', what, 'the branch the request merges into'), `${at}.target_branch`, what);
   const iid = a.iid;
-  if (typeof iid !== 'number' || !Number.isInteger(iid) || iid < 1) throw bad(`${what}: 'object_attributes.iid' must be the request's number`);
-  const commit = sha(field(a, 'last_commit', 'id') || undefined, 'object_attributes.last_commit.id', what);
+  if (typeof iid !== 'number' || !Number.isInteger(iid) || iid < 1) throw bad(`${what}: '${at}.iid' must be the request's number`);
+  const commit = sha(field(a, 'last_commit', 'id') || undefined, `${at}.last_commit.id`, what);
   const user = field(b, 'user', 'name');
   const assignees = Array.isArray(b.assignees) ? b.assignees as unknown[] : [];
   const env: Record<string, string> = {
@@ -436,6 +439,23 @@ function gitlabMergeRequest(b: Record<string, unknown>): GitLabEvent & { urls: s
 }
 
 /**
+ * A Note Hook's body: a comment on a merge request (the request in `merge_request`), as the
+ * plugin's NoteHookTriggerHandler reads it; a note on anything else is no build (a string says why).
+ */
+function gitlabNote(b: Record<string, unknown>): (GitLabEvent & { urls: string[] }) | string {
+  const what = 'GitLab note';
+  const a = obj(b, 'object_attributes', what);
+  const type = field(a, 'noteable_type');
+  if (type !== 'MergeRequest') return `a GitLab comment on ${type ? `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type}` : 'something'} starts no build: only comments on merge requests do`;
+  const e = gitlabMergeRequest(b, what, obj(b, 'merge_request', what), 'merge_request');
+  const note = field(a, 'note');
+  const env = { ...e.env, gitlabActionType: 'NOTE', gitlabTriggerPhrase: note, gitlabCommentAuthor: field(b, 'user', 'username'), gitlabMergedByUser: '' };
+  const mr = b.merge_request as Record<string, unknown>;
+  // The plugin's "triggered by": the last commit's author.
+  return { ...e, kind: 'note', note, action: '', env, who: field(mr, 'last_commit', 'author', 'name') || e.who };
+}
+
+/**
  * The jobs of the hook's repository that have a gitlab trigger: each builds what its trigger
  * asks (gitlab-trigger.ts) when the hook is trusted for it (signed, its secretToken, or a user
  * who may build it); added to `answer` (the plain pushes' answer).
@@ -455,7 +475,7 @@ async function startGitLabTriggered(ctx: WebhookContext, e: GitLabEvent & { urls
     const d = await gitlabDecision(gitlabTriggerOf(job)!, e);
     if (!d.build) { skipped.push(`${job.name}: ${d.reason}`); continue; }
     try {
-      const cause: BuildCause = { type: 'webhook', description: d.description, userId: e.env.gitlabUserUsername || null, env: d.env };
+      const cause: BuildCause = { type: 'webhook', description: d.description, userId: e.env.gitlabUserUsername || null, env: d.env, ...(d.fork ? { untrustedRevision: true } : {}) };
       const b = await ctx.builds.trigger(job.name, { params: {}, causes: [cause], scm: { url: job.definition.url, branch: d.branch, commit: d.commit } });
       answer.triggered.push({ job: job.name, number: b.number });
       ctx.log?.(`webhooks: ${job.name} #${b.number}: ${d.description} (${d.branch} at ${d.commit})`);
@@ -466,7 +486,7 @@ async function startGitLabTriggered(ctx: WebhookContext, e: GitLabEvent & { urls
   // The plain push's "no job builds ..." is no reason when a job with the trigger was there.
   if (jobs.length > 0) delete answer.ignored;
   if (answer.triggered.length === 0 && skipped.length > 0) answer.ignored = skipped.join('; ');
-  else if (answer.triggered.length === 0 && jobs.length === 0 && e.kind === 'merge') answer.ignored = `no job with a gitlab trigger builds ${[...urls][0] ?? '?'}: merge request hooks start only those`;
+  else if (answer.triggered.length === 0 && jobs.length === 0 && e.kind !== 'push') answer.ignored = `no job with a gitlab trigger builds ${[...urls][0] ?? '?'}: merge request and note hooks start only those`;
   return answer;
 }
 

@@ -196,6 +196,11 @@ export interface BuildCause {
   stage?: string | null;
   /** Variables the cause gives the build's environment (a GitLab hook's gitlabSourceBranch, ...), as Jenkins' causes contribute them. */
   env?: Record<string, string>;
+  /**
+   * The revision comes from outside the job's repository's branches (a GitLab merge request from
+   * a fork): the build reads its Jenkinsfile from the job's own branch, never from that revision.
+   */
+  untrustedRevision?: boolean;
 }
 
 /** The source revision a build was started for or checked out (webhooks, checkout). */

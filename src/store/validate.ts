@@ -263,6 +263,10 @@ export function checkCauses(v: unknown): BuildCause[] {
     if (c['upstreamJob'] !== undefined) out.upstreamJob = c['upstreamJob'] === null ? null : checkJobName(c['upstreamJob']);
     if (c['upstreamBuild'] !== undefined) out.upstreamBuild = checkIntOrNull(c['upstreamBuild'], `${at}.upstreamBuild`, 1);
     if (c['stage'] !== undefined) out.stage = checkStringOrNull(c['stage'], `${at}.stage`, { max: 1024 });
+    if (c['untrustedRevision'] !== undefined) {
+      if (typeof c['untrustedRevision'] !== 'boolean') throw invalid(`${at}.untrustedRevision must be true or false`, `${at}.untrustedRevision`);
+      out.untrustedRevision = c['untrustedRevision'];
+    }
     if (c['env'] !== undefined) {
       const e = c['env'];
       if (!isObject(e) || Object.keys(e).length > 100) throw invalid(`${at}.env must be an object of at most 100 variables`, `${at}.env`);

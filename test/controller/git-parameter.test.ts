@@ -3,8 +3,9 @@
 // gitParameters; after its first build the job has them, and GET
 // /api/v1/jobs/:job/parameters/:name/values lists the repository's branches (filtered by a Java
 // regex, its group taken), tags (a glob) or pull requests, sorted as asked, with the selected one;
-// a build started without a value gets the default, one with a value gets it. Who may ask: a
-// developer; a hostile filter does not stall the controller.
+// a build started without a value gets the default, one with a value gets it; PT_REVISION lists
+// a branch's commits with the plugin's labels. Who may ask: a developer; a hostile filter does not
+// stall the controller; concurrent calls share one git run and an answer is kept a short time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -31,7 +32,7 @@ const JENKINSFILE = `pipeline {
     gitParameter(name: 'TAG', type: 'PT_TAG', defaultValue: 'v1.2', tagFilter: 'v1.*', sortMode: 'ASCENDING_SMART')
     gitParameter(name: 'PR', type: 'PT_PULL_REQUEST')
     gitParameter(name: 'SLOW', type: 'PT_BRANCH', branchFilter: 'origin/(a+)+b')
-    gitParameter(name: 'REV', type: 'PT_REVISION')
+    gitParameter(name: 'REV', type: 'PT_REVISION', branch: 'main', selectedValue: 'TOP')
     string(name: 'PLAIN', defaultValue: 'x')
   }
   stages { stage('show') { steps { echo "branch=\${params.BRANCH} tag=\${params.TAG}" } } }
@@ -89,9 +90,14 @@ test("the job's gitParameters list the repository's refs as filtered, sorted and
   assert.match(slow.json.error.message, /branchFilter/);
   assert.equal((await api('GET', '/api/v1/health')).status, 200);
 
+  // PT_REVISION: the branch's commits, newest first, labelled as the plugin labels them.
   const rev = await values('shop', 'REV');
-  assert.equal(rev.status, 400);
-  assert.match(rev.json.error.message, /PT_REVISION/);
+  assert.equal(rev.status, 200, rev.text);
+  const mainHead = gitIn(repo.bare, 'rev-parse', 'main');
+  assert.deepEqual(rev.json.values, [mainHead]);
+  assert.equal(rev.json.selected, mainHead);
+  const when = gitIn(repo.bare, 'log', '-1', '--format=%ai', 'main').slice(0, 16);
+  assert.deepEqual(rev.json.labels, [`${mainHead.slice(0, 7)} ${when} Lib Author <lib@example.com> first`]);
   const plain = await values('shop', 'PLAIN');
   assert.equal(plain.status, 400);
   assert.match(plain.json.error.message, /is a string parameter, not a gitParameter/);
@@ -124,4 +130,41 @@ test("a repository that needs the job's credential is listed with it; an inline 
   const token = (await api('POST', '/api/v1/users/vera/tokens', { name: 't' })).json.token as string;
   const denied = await api('GET', '/api/v1/jobs/shop/parameters/BRANCH/values', undefined, { authorization: `Bearer ${token}` });
   assert.equal(denied.status, 403, denied.text);
+});
+
+test("the listing is bounded: one git run serves concurrent calls, and an answer is kept a short time (a new branch does not run git again); PT_REVISION labels a tagged commit and joins the message's lines", async () => {
+  const infoRefs = () => httpGit.requests.filter((r) => r.includes('/shop.git/info/refs')).length;
+  let n = infoRefs();
+  const all = await values('private', 'ALL');
+  assert.equal(all.status, 200, all.text);
+  const oneRun = infoRefs() - n;
+  assert.ok(oneRun > 0, 'the first call lists the repository');
+
+  n = infoRefs();
+  const many = await Promise.all(Array.from({ length: 8 }, () => values('private', 'BRANCH')));
+  for (const m of many) assert.equal(m.status, 200, m.text);
+  assert.deepEqual(many.map((m) => m.json), many.map(() => ({ values: ['release/1.10', 'release/1.9', 'release/1.2', 'main'], selected: 'main' })));
+  assert.equal(infoRefs() - n, oneRun, 'eight concurrent calls: one git ls-remote');
+
+  // A new branch: the answer kept for this (repository, type, filter) does not run git again.
+  repo.branch('release/3.0');
+  repo.commit({}, 'three');
+  n = infoRefs();
+  assert.deepEqual((await values('private', 'BRANCH')).json.values, ['release/1.10', 'release/1.9', 'release/1.2', 'main']);
+  assert.deepEqual((await values('private', 'ALL')).json, all.json);
+  assert.equal(infoRefs() - n, 0, 'answered from the cache');
+
+  // Revisions on the credential's repository: a tagged commit with a message of several lines.
+  gitIn(repo.work, 'checkout', '--quiet', 'main');
+  gitIn(repo.work, 'commit', '--quiet', '--allow-empty', '-m', 'Fix the build', '-m', 'It broke on\n\nFriday.');
+  gitIn(repo.work, 'tag', '-a', '-m', 'release', 'rev-1');
+  gitIn(repo.work, 'push', '--quiet', '--tags', 'origin', 'HEAD');
+  const rev = await values('private', 'REV');
+  assert.equal(rev.status, 200, rev.text);
+  const head = gitIn(repo.bare, 'rev-parse', 'main');
+  const when = gitIn(repo.bare, 'log', '-1', '--format=%ai', 'main').slice(0, 16);
+  assert.equal(rev.json.values.length, 2);
+  assert.equal(rev.json.values[0], head);
+  assert.equal(rev.json.labels[0], `${head.slice(0, 7)} (rev-1) ${when} Lib Author <lib@example.com> Fix the build It broke on Friday.`);
+  assert.ok(!rev.text.includes('git-token-123'));
 });

@@ -1,7 +1,7 @@
 // The gitlab trigger's decisions (src/controller/gitlab-trigger.ts) as the GitLab plugin's
 // branch filters and merge request handler make them: Ant patterns on the target branch, whole-name
-// regexes, which merge request actions build with which parameters, and the secretToken kept as
-// its hash. The webhook end to end is webhooks-gitlab.test.ts.
+// regexes, which merge request actions and comments (noteRegex) build with which parameters, and
+// the secretToken kept as its hash. The webhook end to end is webhooks-gitlab.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -75,9 +75,28 @@ test('merge requests: which actions build, with the plugin\'s defaults and when 
   assert.equal((await gitlabDecision(trigger({ skipWorkInProgressMergeRequest: true }), mr({ draft: true }))).build, false);
   assert.equal((await gitlabDecision(d, mr({ description: 'please [ci-skip]' }))).build, false);
   assert.equal((await gitlabDecision(trigger({ ciSkip: false }), mr({ description: 'please [ci-skip]' }))).build, true);
-  assert.match(((await gitlabDecision(d, mr({ fork: true }))) as { reason: string }).reason, /fork/);
+  // A fork's request builds (as the plugin), marked so that its Jenkinsfile is the job's branch's.
+  const fork = await gitlabDecision(d, mr({ fork: true, env: { gitlabMergeRequestIid: '3', gitlabSourceNamespace: 'eve' } }));
+  assert.ok(fork.build && fork.fork === true && fork.description === 'Triggered by GitLab Merge Request #3: eve/feature/a => main', JSON.stringify(fork));
   const ok = await gitlabDecision(d, mr());
   assert.ok(ok.build && ok.branch === 'feature/a' && ok.description === 'Triggered by GitLab Merge Request #3: feature/a => main');
+});
+
+test("comments on a merge request: the whole comment against noteRegex (default 'Jenkins please retry a build'), the branch filter, [ci-skip] in the description; triggerOnNoteRequest: false builds none", async () => {
+  const note = (text: string, o: Partial<GitLabEvent> = {}) => mr({ kind: 'note', note: text, action: '', ...o });
+  const d = trigger();
+  const retry = await gitlabDecision(d, note('Jenkins please retry a build'));
+  assert.ok(retry.build && retry.commit === 'a'.repeat(40) && retry.description === 'Triggered by jane GitLab Merge Request #3: feature/a => main', JSON.stringify(retry));
+  // Whole text, as Pattern.matches: a longer comment that contains the phrase does not build.
+  assert.match((await gitlabDecision(d, note('Jenkins please retry a build, thanks')) as { reason: string }).reason, /does not match its gitlab trigger's noteRegex 'Jenkins please retry a build'/);
+  const custom = trigger({ noteRegex: '(?i)/rebuild( all)?' });
+  assert.equal((await gitlabDecision(custom, note('/REBUILD all'))).build, true);
+  assert.equal((await gitlabDecision(custom, note('please /rebuild'))).build, false);
+  assert.match((await gitlabDecision(trigger({ triggerOnNoteRequest: false }), note('Jenkins please retry a build')) as { reason: string }).reason, /triggerOnNoteRequest: false/);
+  assert.match((await gitlabDecision(d, note('Jenkins please retry a build', { description: 'wip [ci-skip]' })) as { reason: string }).reason, /\[ci-skip\]/);
+  assert.equal((await gitlabDecision(trigger({ branchFilterType: 'NameBasedFilter', includeBranchesSpec: 'release/*' }), note('Jenkins please retry a build'))).build, false);
+  const fork = await gitlabDecision(d, note('Jenkins please retry a build', { fork: true }));
+  assert.ok(fork.build && fork.fork === true);
 });
 
 test('the secretToken is kept as its SHA-256 only, and a hook token matches the jobs whose token it is', async () => {

@@ -411,7 +411,8 @@ test('every operation answers as the document says, with realistic data', async 
   ok(await call('githubWebhook', { auth: null, headers: { ...json, 'x-github-event': 'issues' }, raw: JSON.stringify({ action: 'opened' }) }), 202);
   const sha = 'a'.repeat(40);
   ok(await call('gitlabWebhook', { auth: null, headers: { ...json, 'x-gitlab-event': 'Push Hook' }, raw: JSON.stringify({ ref: 'refs/heads/main', checkout_sha: sha, project: { git_http_url: 'https://nowhere.example.invalid/y.git' } }) }), 200);
-  ok(await call('gitlabWebhook', { auth: null, headers: { ...json, 'x-gitlab-event': 'Note Hook' }, raw: JSON.stringify({ object_kind: 'note' }) }), 202);
+  ok(await call('gitlabWebhook', { auth: null, headers: { ...json, 'x-gitlab-event': 'Note Hook' }, raw: JSON.stringify({ object_kind: 'note', object_attributes: { note: 'nice', noteable_type: 'Issue' } }) }), 202);
+  ok(await call('gitlabWebhook', { auth: null, headers: { ...json, 'x-gitlab-event': 'Pipeline Hook' }, raw: JSON.stringify({ object_kind: 'pipeline' }) }), 202);
 
   // --- the audit log, and errors: each is the Error schema of its status
   ok(await call('getAuditLog', { query: 'limit=5' }), 200);

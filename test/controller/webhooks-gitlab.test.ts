@@ -1,7 +1,7 @@
 // The GitLab plugin's trigger end to end (controller/gitlab-trigger.ts, webhooks.ts): a real
 // controller whose git job's Jenkinsfile, in a local bare repository, declares
 // `triggers { gitlab(...) }` and `options { gitLabConnection('corp') }`; real webhook POSTs as
-// GitLab sends them (Push Hook, Merge Request Hook, X-Gitlab-Token); a local HTTP server
+// GitLab sends them (Push Hook, Merge Request Hook, Note Hook, X-Gitlab-Token); a local HTTP server
 // speaking GitLab's REST API receives the build's commit statuses and merge request note
 // (PRIVATE-TOKEN, JSON bodies). Also the attacker's view: a wrong token, a hostile branch name,
 // the trigger's token in no API answer, the connection's token in no console.
@@ -33,7 +33,7 @@ const JENKINSFILE = `pipeline {
     stage('Build') {
       steps {
         checkout scm
-        sh 'echo "src=$gitlabSourceBranch tgt=$gitlabTargetBranch type=$gitlabActionType iid=$gitlabMergeRequestIid user=$gitlabUserName"; cat VERSION'
+        sh 'echo "src=$gitlabSourceBranch tgt=$gitlabTargetBranch type=$gitlabActionType iid=$gitlabMergeRequestIid user=$gitlabUserName from=$gitlabSourceNamespace $gitlabSourceRepoHttpUrl"; cat VERSION'
         gitlabCommitStatus('build') { echo 'compiling' }
         addGitLabMRComment(comment: "Built #\${env.BUILD_NUMBER}")
       }
@@ -42,17 +42,19 @@ const JENKINSFILE = `pipeline {
 }
 `;
 
-function mergeRequest(o: { repo: string; sha: string; source?: string; action?: string; oldrev?: string | null; draft?: boolean; sourceProject?: number }) {
+function mergeRequest(o: { repo: string; sha: string; source?: string; action?: string; oldrev?: string | null; draft?: boolean; sourceProject?: number; iid?: number }) {
+  // A fork's request: the source project is eve's copy.
+  const ns = (name: string) => (name === 'source' && o.sourceProject !== undefined && o.sourceProject !== 15 ? 'eve' : 'mike');
   const side = (name: string) => ({
-    name: 'app', namespace: 'mike', path_with_namespace: 'mike/app', web_url: 'http://gitlab.example.com/mike/app',
-    git_http_url: name === 'target' ? o.repo : 'http://gitlab.example.com/mike/app.git', git_ssh_url: 'git@gitlab.example.com:mike/app.git', homepage: 'http://gitlab.example.com/mike/app',
+    name: 'app', namespace: ns(name), path_with_namespace: `${ns(name)}/app`, web_url: `http://gitlab.example.com/${ns(name)}/app`,
+    git_http_url: name === 'target' ? o.repo : `http://gitlab.example.com/${ns(name)}/app.git`, git_ssh_url: `git@gitlab.example.com:${ns(name)}/app.git`, homepage: `http://gitlab.example.com/${ns(name)}/app`,
   });
   return {
     object_kind: 'merge_request', event_type: 'merge_request',
     user: { id: 1, name: 'Administrator', username: 'root', email: 'admin@example.com' },
     project: { id: 15, name: 'app', web_url: 'http://gitlab.example.com/mike/app', git_http_url: o.repo, git_ssh_url: 'git@gitlab.example.com:mike/app.git', namespace: 'mike', path_with_namespace: 'mike/app' },
     object_attributes: {
-      id: 99, iid: 7, target_branch: 'main', source_branch: o.source ?? 'feature/login', source_project_id: o.sourceProject ?? 15, target_project_id: 15,
+      id: 99, iid: o.iid ?? 7, target_branch: 'main', source_branch: o.source ?? 'feature/login', source_project_id: o.sourceProject ?? 15, target_project_id: 15,
       title: 'Add login', description: 'Adds the login page', state: 'opened', action: o.action ?? 'open', draft: o.draft ?? false, work_in_progress: o.draft ?? false,
       ...(o.oldrev ? { oldrev: o.oldrev } : {}),
       last_commit: { id: o.sha, message: 'login page', author: { name: 'Jane', email: 'jane@example.com' } },
@@ -134,7 +136,7 @@ describe('the gitlab trigger: GitLab hooks build as the trigger says, the build 
     const log2 = await consoleText(c.url, 'app', 2);
     assert.equal(b2.result, 'SUCCESS', log2);
     assert.deepEqual(b2.scm, { url: repo, branch: 'feature/login', commit: sha });
-    assert.match(log2, /^src=feature\/login tgt=main type=MERGE iid=7 user=Administrator$/m);
+    assert.match(log2, /^src=feature\/login tgt=main type=MERGE iid=7 user=Administrator from=mike http:\/\/gitlab\.example\.com\/mike\/app\.git$/m);
     assert.match(log2, /^version-2$/m);
     assert.equal(b2.causes[0].description, 'Triggered by GitLab Merge Request #7: feature/login => main');
     const j = (x: { json: unknown }) => x.json as Record<string, string>;
@@ -148,7 +150,7 @@ describe('the gitlab trigger: GitLab hooks build as the trigger says, the build 
     assert.doesNotMatch(log2, new RegExp(API_TOKEN));
   });
 
-  test('what the trigger does not build: an update without new commits, a draft, a fork, a branch the filter leaves out, [ci-skip]; a push to an included branch builds', async () => {
+  test('what the trigger does not build: an update without new commits, a draft, a branch the filter leaves out, [ci-skip]; a push to an included branch builds', async () => {
     const sha = git(work, 'rev-parse', 'HEAD');
     const before = (await api('GET', '/api/v1/jobs/app/builds')).json.builds.length;
     const update = await hook('Merge Request Hook', mergeRequest({ repo, sha, action: 'update' }));
@@ -156,8 +158,6 @@ describe('the gitlab trigger: GitLab hooks build as the trigger says, the build 
     assert.match(update.json.ignored, /app: its gitlab trigger does not build a merge request's 'update' without new commits/);
     const draft = await hook('Merge Request Hook', mergeRequest({ repo, sha, draft: true }));
     assert.match(draft.json.ignored, /is a draft/);
-    const fork = await hook('Merge Request Hook', mergeRequest({ repo, sha, sourceProject: 99 }));
-    assert.match(fork.json.ignored, /comes from another project \(a fork\)/);
     const other = await hook('Push Hook', push(repo, 'refs/heads/experiment', sha));
     assert.match(other.json.ignored, /branch filter does not allow branch 'experiment'/, other.text);
     const skip = await hook('Push Hook', push(repo, 'refs/heads/main', sha, 'docs [ci-skip]'));
@@ -172,8 +172,64 @@ describe('the gitlab trigger: GitLab hooks build as the trigger says, the build 
     const b = await finishedBuild(c.url, 'app', n);
     const log = await consoleText(c.url, 'app', n);
     assert.equal(b.result, 'SUCCESS', log);
-    assert.match(log, /^src=main tgt=main type=PUSH iid= user=John Smith$/m);
+    assert.match(log, /^src=main tgt=main type=PUSH iid= user=John Smith from=mike http:\/\/gitlab\.example\.com\/mike\/app\.git$/m);
     assert.equal(b.causes[0].description, 'Started by GitLab push by John Smith');
+  });
+
+  test("a merge request from a fork builds its commit, which GitLab keeps under refs/merge-requests/N/head, with the source project's variables; the Jenkinsfile is the job's branch's, not the fork's", async () => {
+    // Eve's commit is on no branch of the job's repository, and changes the Jenkinsfile.
+    git(work, 'checkout', '-q', '--detach', 'main');
+    writeFileSync(path.join(work, 'Jenkinsfile'), "pipeline { agent any\n stages { stage('x') { steps { echo 'the fork ran its own pipeline' } } } }\n");
+    writeFileSync(path.join(work, 'VERSION'), 'version-fork\n');
+    git(work, 'add', '.');
+    git(work, 'commit', '-q', '-m', 'eve: login');
+    const sha = git(work, 'rev-parse', 'HEAD');
+    git(work, 'push', '-q', 'origin', 'HEAD:refs/merge-requests/8/head');
+    git(work, 'checkout', '-q', 'main');
+    const r = await hook('Merge Request Hook', mergeRequest({ repo, sha, sourceProject: 99, iid: 8, source: 'login' }));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.triggered.length, 1, r.text);
+    const n = r.json.triggered[0].number;
+    const b = await finishedBuild(c.url, 'app', n);
+    const log = await consoleText(c.url, 'app', n);
+    assert.equal(b.result, 'SUCCESS', log);
+    assert.equal(b.causes[0].description, 'Triggered by GitLab Merge Request #8: eve/login => main');
+    assert.match(log, new RegExp(`^The revision ${sha} comes from a fork: the Jenkinsfile is read from the job's own branch$`, 'm'));
+    assert.doesNotMatch(log, /the fork ran its own pipeline/);
+    assert.match(log, /^src=login tgt=main type=MERGE iid=8 user=Administrator from=eve http:\/\/gitlab\.example\.com\/eve\/app\.git$/m);
+    assert.match(log, /^version-fork$/m);
+    assert.equal(b.scm.commit, sha);
+  });
+
+  test("a comment on a merge request that is the trigger's noteRegex (the plugin's default phrase) builds the request's last commit as a NOTE; a comment on an issue, or another comment, builds nothing", async () => {
+    const sha = git(work, 'rev-parse', 'feature/login');
+    const mrBody = mergeRequest({ repo, sha }) as Record<string, any>;
+    const { object_attributes: attrs, ...rest } = mrBody;
+    const note = (text: string, noteable = 'MergeRequest') => ({
+      ...rest, object_kind: 'note', event_type: 'note',
+      object_attributes: { id: 1244, note: text, noteable_type: noteable, author_id: 1, url: 'http://gitlab.example.com/mike/app/-/merge_requests/7#note_1244' },
+      ...(noteable === 'MergeRequest' ? { merge_request: attrs } : { issue: { id: 92, iid: 23, title: 'bug' } }),
+    });
+    const other = await hook('Note Hook', note('looks good to me'));
+    assert.equal(other.status, 200, other.text);
+    assert.deepEqual(other.json.triggered, []);
+    assert.match(other.json.ignored, /the comment does not match its gitlab trigger's noteRegex 'Jenkins please retry a build'/);
+    const issue = await hook('Note Hook', note('Jenkins please retry a build', 'Issue'));
+    assert.equal(issue.status, 202, issue.text);
+    assert.match(issue.json.ignored, /a GitLab comment on an Issue starts no build: only comments on merge requests do/);
+
+    const r = await hook('Note Hook', note('Jenkins please retry a build'));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.triggered.length, 1, r.text);
+    const n = r.json.triggered[0].number;
+    const b = await finishedBuild(c.url, 'app', n);
+    const log = await consoleText(c.url, 'app', n);
+    assert.equal(b.result, 'SUCCESS', log);
+    assert.equal(b.causes[0].description, 'Triggered by Jane GitLab Merge Request #7: feature/login => main');
+    assert.equal(b.causes[0].env.gitlabTriggerPhrase, 'Jenkins please retry a build');
+    assert.equal(b.causes[0].env.gitlabCommentAuthor, 'root');
+    assert.match(log, /^src=feature\/login tgt=main type=NOTE iid=7 user=Administrator from=mike /m);
+    assert.equal(b.scm.commit, sha);
   });
 
   test("the editor's lint: a literal gitLabConnection name no connection has is an error at the name", async () => {

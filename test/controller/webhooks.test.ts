@@ -187,7 +187,7 @@ describe('webhook routes (signed pushes)', () => {
     const del = await post('/api/v1/webhooks/gitlab', gitlabPushPayload({ sha: null, after: ZERO }), { 'x-gitlab-event': 'Push Hook' });
     assert.deepEqual([del.status, del.json], [200, { triggered: [], ignored: 'the push deleted refs/heads/main: nothing to build' }]);
     const tag = await post('/api/v1/webhooks/gitlab', gitlabPushPayload({ ref: 'refs/tags/v1' }), { 'x-gitlab-event': 'Tag Push Hook' });
-    assert.deepEqual([tag.status, tag.json.ignored], [202, "GitLab 'Tag Push Hook' events start no builds; only Push Hook and Merge Request Hook events do"]);
+    assert.deepEqual([tag.status, tag.json.ignored], [202, "GitLab 'Tag Push Hook' events start no builds; only Push Hook, Merge Request Hook and Note Hook events do"]);
     assert.equal(calls.length, 1);
   });
 

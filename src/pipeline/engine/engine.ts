@@ -243,7 +243,7 @@ export class PipelineRun {
         job: o.build.job,
         url: o.build.url ?? null,
         startedAt: this.state.startedAt,
-        result: () => this.#explicitResult !== null ? worse(this.#explicitResult, this.state.currentResult) : (this.state.currentResult === 'SUCCESS' ? null : this.state.currentResult),
+        result: () => this.#runResult(),
         currentResult: () => this.state.currentResult,
         setResult: (r) => {
           this.#explicitResult = r;
@@ -1243,6 +1243,7 @@ export class PipelineRun {
     };
     const entry: JournalEntry = { id: rec.id, branch, call, name, status: 'running', startedAt: rec.startedAt, endedAt: null, deadline: prior?.deadline ?? null };
     if (c.workspace) entry.node = c.workspace.nodeName;
+    if (prior?.memo && typeof prior.memo === 'object') entry.memo = { ...prior.memo };
     // A script step's process key, journaled before it starts (a resumed one keeps its key).
     if (leaf && isReattachable(name, step)) entry.exec = prior?.status === 'running' && prior.exec ? prior.exec : newExecKey(this.#o.build.number, rec.id);
     this.#journal.set(rec, entry);
@@ -1256,7 +1257,15 @@ export class PipelineRun {
     // The step's end is journaled (below, finally): a durable exec's end is acknowledged only then (outputBarrier).
     let endJournaled!: () => void;
     const journaledEnd = new Promise<void>((r) => { endJournaled = r; });
-    const sctx = Object.assign(this.#stepContext(step, c, where, rec, journaledEnd, entry.exec !== undefined), { resumed: inFlight, ...(entry.exec ? { durableKey: entry.exec } : {}), ...(inFlight && prior?.execFrom ? { durableFrom: prior.execFrom } : {}) });
+    const journaled = (key: string, make: () => string): string => {
+      const kept = entry.memo?.[key];
+      if (typeof kept === 'string') return kept;
+      const v = make();
+      (entry.memo ??= {})[key] = v;
+      this.#o.listener?.journal?.(entry);
+      return v;
+    };
+    const sctx = Object.assign(this.#stepContext(step, c, where, rec, journaledEnd, entry.exec !== undefined), { journaled, resumed: inFlight, ...(entry.exec ? { durableKey: entry.exec } : {}), ...(inFlight && prior?.execFrom ? { durableFrom: prior.execFrom } : {}) });
     const leaked = this.#interpolatedSecrets(args, c);
     if (leaked.length > 0) {
       this.#log(c, [
@@ -1318,6 +1327,11 @@ export class PipelineRun {
     return names.sort();
   }
 
+  /** Jenkins' Run.getResult(): null while running and successful so far, unless a result was set. */
+  #runResult(): BuildResult | null {
+    return this.#explicitResult !== null ? worse(this.#explicitResult, this.state.currentResult) : (this.state.currentResult === 'SUCCESS' ? null : this.state.currentResult);
+  }
+
   #stepContext(step: StepDecl, c: ExecContext, loc: Loc, rec: StepRecord | null, journaledEnd?: Promise<void>, durable = false): StepContext & { flush(): void } {
     const run = this;
     const sinks = new Map<string, LineSink>();
@@ -1328,6 +1342,7 @@ export class PipelineRun {
       number: this.#o.build.number,
       startedAt: run.state.startedAt,
       get result() { return run.state.currentResult; },
+      get runResult() { return run.#runResult(); },
       setResult: (b, s) => {
         const j = rec ? this.#journal.get(rec) : undefined;
         if (j) j.setResult = worse(j.setResult ?? 'SUCCESS', b);

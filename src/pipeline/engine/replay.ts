@@ -56,6 +56,8 @@ export interface JournalEntry {
   execFrom?: { stdout: number; stderr: number };
   /** The node the call ran on (its workspace's node as it started): a resumed `node` block asks for it again (`Replay.nodeAhead`). */
   node?: string;
+  /** Values the step made once and keeps across a restart (StepContext.journaled: a badge's generated id); carried to the replayed call's entry. */
+  memo?: Record<string, string>;
 }
 
 /** Where a resumed `node` block ran before the restart (AgentRequest.resumeOn). */

@@ -25,7 +25,7 @@ export const GITLAB_FLAGS = [
 ];
 /** The gitlab trigger's parameters Kiln accepts and does not act on (a lint warning; Jenkins runs such a pipeline too). */
 export const GITLAB_UNHONOURED = [
-  'triggerToBranchDeleteRequest', 'triggerOnNoteRequest', 'noteRegex', 'triggerOnPipelineEvent', 'triggerOpenMergeRequestOnPush', 'labelsThatForcesBuildIfAdded',
+  'triggerToBranchDeleteRequest', 'triggerOnPipelineEvent', 'triggerOpenMergeRequestOnPush', 'labelsThatForcesBuildIfAdded',
   'mergeRequestLabelFilterConfig', 'cancelPendingBuildsOnUpdate', 'setBuildDescription', 'addNoteOnMergeRequest', 'addCiMessage', 'addVoteOnMergeRequest',
   'acceptMergeRequestOnSuccess', 'pendingBuildName',
 ];

@@ -75,7 +75,11 @@ export async function gitCheckout(ctx: StepContext, spec: GitCheckout): Promise<
     if (/^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(spec.branch)) {
       // A full commit id (a webhook's commit): check it out detached; the branch it came from,
       // when the build knows it, names it.
-      const commit = await git(['rev-parse', '--verify', '-q', `${spec.branch}^{commit}`], { probe: true }).catch(() => { throw notFound(); });
+      const commit = await git(['rev-parse', '--verify', '-q', `${spec.branch}^{commit}`], { probe: true }).catch(async () => {
+        // Not on a branch (a GitLab merge request from a fork: its commit is under refs/merge-requests/N/head): fetched by its id.
+        await git(['fetch', '--force', '--progress', '--', 'origin', spec.branch]).catch(() => { throw notFound(); });
+        return git(['rev-parse', '--verify', '-q', `${spec.branch}^{commit}`], { probe: true }).catch(() => { throw notFound(); });
+      });
       const named = ctx.env.BRANCH_NAME;
       ctx.log(`Checking out Revision ${commit}${named ? ` (${named})` : ''}`);
       await git(['checkout', '-f', '--detach', commit]);

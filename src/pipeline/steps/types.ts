@@ -108,6 +108,12 @@ export interface StepContext {
   readonly outputBarrier?: (key: string, got: Parameters<OutputBarrier>[0], end?: boolean) => ReturnType<OutputBarrier>;
   /** A resumed script step: where its output is to be resent from (what the console has of it); absent, from what the node holds as acknowledged. */
   readonly durableFrom?: { stdout: number; stderr: number };
+  /**
+   * A value kept with this step call in the journal: `make` runs the first time, and a resumed
+   * build replaying the call gets the same value back (a badge's generated id). Journaled at once.
+   * Absent: nothing is kept (`make` each time).
+   */
+  journaled?(key: string, make: () => string): string;
   /** An absolute deadline `ms` from the step's first start, kept in the journal across a restart (sleep, timeout, input). */
   deadline?(ms: number): number;
   /** A plugin's 'class' step that `step([$class: cls])` names, with its implementation; null: none (core/steps.ts kind 'class'). */
@@ -137,6 +143,11 @@ export interface BuildControl {
   readonly startedAt?: number;
   /** The build's result so far. */
   readonly result: BuildResult;
+  /**
+   * Jenkins' Run.getResult() (currentBuild.result): null while the build runs and nothing has set
+   * or worsened its result; a publisher computing a final state reads this. Absent: as `result`.
+   */
+  readonly runResult?: BuildResult | null;
   /** Worsens the build's result (never improves it), and the current stage's when given. */
   setResult(build: BuildResult, stage?: BuildResult): void;
   /** Services that live outside the step: stashes, artifacts, tests, input, credentials, other jobs. */

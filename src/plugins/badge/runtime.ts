@@ -1,7 +1,8 @@
 // The badge plugin's runtime (declared in index.ts): each step changes the build's badge list
 // through BuildControl.updateBadges. As in badge-plugin 2.x, an add step returns the badge (its
 // action): a script reads `.id` (a random UUID when none was given, so `removeBadges(id: b.id)`
-// works) and the other fields, and changes them later (`b.text = 'done'`, `b.setIcon(...)`); a
+// works; kept in the build's journal with the step call, so the id stays the same after a
+// controller restart) and the other fields, and changes them later (`b.text = 'done'`, `b.setIcon(...)`); a
 // summary (addSummary, or the deprecated createSummary) also takes `appendText(text[, escapeHtml
 // [, bold, italic, color]])`, which builds the plugin's markup. Every text is kept as written and
 // shown as text (Jenkins' default markup formatter escapes it), never as HTML.
@@ -115,22 +116,27 @@ function colorStyle(color: string): string {
   return `color: ${color};`;
 }
 
-/** The id a badge gets: the one given, else a random UUID (as AbstractBadgeAction's constructor does). */
-const idOf = (v: Record<string, Value>): string => opt(v.id) ?? randomUUID();
+/**
+ * The id a badge gets: the one given, else a random UUID (as AbstractBadgeAction's constructor
+ * does), made once and kept with the step call in the journal (StepContext.journaled), so a
+ * resumed build's replay gives the badge the same id the API and the script saw before.
+ */
+const idOf = (ctx: StepContext, v: Record<string, Value>): string => opt(v.id) ?? newId(ctx);
+const newId = (ctx: StepContext): string => (ctx.journaled ? ctx.journaled('badgeId', randomUUID) : randomUUID());
 
-const common = (v: Record<string, Value>) => ({ id: idOf(v), link: opt(v.link), style: opt(v.style), cssClass: opt(v.cssClass) });
+const common = (ctx: StepContext, v: Record<string, Value>) => ({ id: idOf(ctx, v), link: opt(v.link), style: opt(v.style), cssClass: opt(v.cssClass) });
 
 const addBadge = (kind: 'badge' | 'summary', step: string): StepRun => async (ctx, { values: v }) => {
   const color = opt(v.color);
   const style = color !== null ? colorStyle(color) + (opt(v.style) ?? '') : opt(v.style);
-  return add(ctx, step, { kind, icon: opt(v.icon), text: opt(v.text) ?? '', ...common(v), style });
+  return add(ctx, step, { kind, icon: opt(v.icon), text: opt(v.text) ?? '', ...common(ctx, v), style });
 };
 
 const kinded = (icon: 'info' | 'warning' | 'error'): StepRun => async (ctx, { values: v }) =>
-  add(ctx, `add${icon[0]!.toUpperCase()}${icon.slice(1)}Badge`, { kind: 'badge', icon, text: opt(v.text) ?? '', ...common(v) });
+  add(ctx, `add${icon[0]!.toUpperCase()}${icon.slice(1)}Badge`, { kind: 'badge', icon, text: opt(v.text) ?? '', ...common(ctx, v) });
 
 const addHtmlBadge: StepRun = async (ctx, { values: v }) => {
-  const b = add(ctx, 'addHtmlBadge', { kind: 'html', icon: null, text: opt(v.html) ?? '', id: idOf(v), link: null, style: null, cssClass: null });
+  const b = add(ctx, 'addHtmlBadge', { kind: 'html', icon: null, text: opt(v.html) ?? '', id: idOf(ctx, v), link: null, style: null, cssClass: null });
   ctx.log("Step 'addHtmlBadge' is deprecated - please consider using 'addBadge' instead.");
   return b;
 };
@@ -140,7 +146,7 @@ const addShortText: StepRun = async (ctx, { values: v }) => {
   let style = `border: ${border} solid ${opt(v.borderColor) ?? ''};`;
   if (opt(v.background) !== null) style += `background: ${opt(v.background)};`;
   if (opt(v.color) !== null) style += colorStyle(opt(v.color)!);
-  const b = add(ctx, 'addShortText', { kind: 'badge', icon: null, text: opt(v.text) ?? '', id: randomUUID(), link: opt(v.link), style, cssClass: null });
+  const b = add(ctx, 'addShortText', { kind: 'badge', icon: null, text: opt(v.text) ?? '', id: newId(ctx), link: opt(v.link), style, cssClass: null });
   ctx.log("Step 'addShortText' is deprecated - please consider using 'addBadge' instead.");
   return b;
 };
@@ -148,7 +154,7 @@ const addShortText: StepRun = async (ctx, { values: v }) => {
 /** createSummary (deprecated in 2.x): a summary with that icon and id; its text appended as the plugin does (appendText, not escaped). */
 const createSummary: StepRun = async (ctx, { values: v }) => {
   const text = opt(v.text);
-  const b = add(ctx, 'createSummary', { kind: 'summary', icon: opt(v.icon), text: text !== null && text.trim() !== '' ? text : '', id: idOf(v), link: null, style: null, cssClass: null });
+  const b = add(ctx, 'createSummary', { kind: 'summary', icon: opt(v.icon), text: text !== null && text.trim() !== '' ? text : '', id: idOf(ctx, v), link: null, style: null, cssClass: null });
   ctx.log("Step 'createSummary' is deprecated - please consider using 'addSummary' instead.");
   return b;
 };

@@ -13,8 +13,11 @@
 //       description" and the build goes on, as the plugin.
 //   githubPRStatusPublisher(statusMsg:, unstableAs:, buildMessage: message(successMsg:, failureMsg:),
 //       statusVerifier: allowRunOnStatus('SUCCESS'), errorHandler: statusOnPublisherError('UNSTABLE'))
-//       GitHubPRBuildStatusPublisher: the build's result so far as the state (SUCCESS success,
-//       UNSTABLE unstableAs (default FAILURE), worse failure), context the job's full name, the
+//       GitHubPRBuildStatusPublisher: the build's result at that point (Run.getResult()) as the state
+//       (SUCCESS success, UNSTABLE unstableAs (default FAILURE), worse failure; no result yet, i.e. a
+//       build still running that nothing has set or worsened, is ERROR, as the plugin's
+//       getCommitState, with a console line saying so; allowRunOnStatus then skips the step with a
+//       line, where the plugin throws a NullPointerException), context the job's full name, the
 //       message expanded (default "${GITHUB_PR_COND_REF} run ended"). When GitHub refuses and a
 //       buildMessage is given, the plugin's "Adding comment..." and the success/failure message as
 //       a comment on the pull request (GITHUB_PR_NUMBER; POST .../issues/{n}/comments); without
@@ -112,11 +115,16 @@ export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
 
   const githubPRStatusPublisher: StepRun = async (ctx, args) => {
     const v = args.values;
-    const result = ctx.build.result;
+    // Run.getResult(): null while the build runs and nothing set or worsened its result.
+    const result = ctx.build.runResult === undefined ? ctx.build.result : ctx.build.runResult;
     const verifier = v.statusVerifier;
     if (isMap(verifier)) {
       const allowed = str(verifier.get('buildStatus')).toUpperCase() || 'SUCCESS';
       if (!(RESULTS as readonly string[]).includes(allowed)) throw new StepFailure(`githubPRStatusPublisher: allowRunOnStatus '${allowed}' is not one of ${RESULTS.join(', ')}`);
+      if (result === null) {
+        ctx.log(`githubPRStatusPublisher: no status set: allowRunOnStatus('${allowed}') needs the build's result, and the build has none yet (it is still running); set currentBuild.result first`);
+        return null;
+      }
       if (RESULTS.indexOf(result) > RESULTS.indexOf(allowed as typeof RESULTS[number])) return null;
     }
     const unstableAs = str(v.unstableAs).toUpperCase() || 'FAILURE';
@@ -128,7 +136,9 @@ export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
       ctx.log('githubPRStatusPublisher: no status set: the Kiln URL is not configured (BUILD_URL is empty), and a status needs the link to the build');
       return null;
     }
-    const state = result === 'SUCCESS' ? 'SUCCESS' : result === 'UNSTABLE' ? unstableAs : 'FAILURE';
+    // The plugin's getCommitState: no result yet is ERROR (never success for a build still running).
+    const state = result === null ? 'ERROR' : result === 'SUCCESS' ? 'SUCCESS' : result === 'UNSTABLE' ? unstableAs : 'FAILURE';
+    if (result === null) ctx.log("githubPRStatusPublisher: the build has no result yet (it is still running), so the status is ERROR, as the plugin sets it; set currentBuild.result first to publish the build's state");
     const content = msg(v.statusMsg);
     const description = expandEnv(content.trim() ? content : '${GITHUB_PR_COND_REF} run ended', ctx.env);
     let t: Target | null = null;

@@ -2,7 +2,7 @@
 // `kiln run` (the real CLI), against a real HTTP server in this process answering as GitHub's REST
 // API documents it (Bearer token; POST /repos/{o}/{r}/statuses/{sha}; POST
 // /repos/{o}/{r}/issues/{n}/comments; 401 "Bad credentials", 422 validation errors): the state from
-// the build's result and unstableAs, the message's ${VARS}, the comment when the status cannot be set,
+// the build's result (error while it has none yet, as the plugin) and unstableAs, the message's ${VARS}, the comment when the status cannot be set,
 // and the errorHandler's result.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,10 +44,13 @@ const run = (dir: string, api: string) => runKiln(['run', '--job', 'shop', '--cr
 });
 const prEnv = `withEnv(['GIT_URL=https://github.com/acme/shop.git', 'GITHUB_PR_HEAD_SHA=${SHA}', 'GITHUB_PR_NUMBER=12', 'GITHUB_PR_COND_REF=pr/12', 'BUILD_URL=http://kiln.example/job/shop/1/'])`;
 
-test('githubPRStatusPublisher: success, then unstable as unstableAs says (and FAILURE by default), allowRunOnStatus skipping an unstable build, with the status message expanded', async () => {
+test('githubPRStatusPublisher: error while the build has no result yet (never success for a running build), success once set, then unstable as unstableAs says (and FAILURE by default), allowRunOnStatus skipping, with the status message expanded', async () => {
   const gh = await github();
   const r = await run(project(`
 node { ${prEnv} {
+  githubPRStatusPublisher(statusMsg: githubPRMessage('\${GITHUB_PR_COND_REF} still running'))
+  githubPRStatusPublisher(statusVerifier: allowRunOnStatus('SUCCESS'))
+  currentBuild.result = 'SUCCESS'
   githubPRStatusPublisher(statusMsg: githubPRMessage('\${GITHUB_PR_COND_REF} build \${BUILD_NUMBER} done'), unstableAs: 'ERROR')
   unstable 'flaky'
   githubPRStatusPublisher(statusMsg: githubPRMessage('\${GITHUB_PR_COND_REF} done'), unstableAs: 'ERROR')
@@ -56,11 +59,33 @@ node { ${prEnv} {
 } }`), gh.url);
   assert.equal(r.code, 3, r.stdout + r.stderr); // UNSTABLE
   assert.deepEqual(gh.received.map((x) => [x.path, x.json]), [
+    [`/repos/acme/shop/statuses/${SHA}`, { state: 'error', target_url: 'http://kiln.example/job/shop/1/', description: 'pr/12 still running', context: 'shop' }],
     [`/repos/acme/shop/statuses/${SHA}`, { state: 'success', target_url: 'http://kiln.example/job/shop/1/', description: 'pr/12 build 1 done', context: 'shop' }],
     [`/repos/acme/shop/statuses/${SHA}`, { state: 'error', target_url: 'http://kiln.example/job/shop/1/', description: 'pr/12 done', context: 'shop' }],
     [`/repos/acme/shop/statuses/${SHA}`, { state: 'failure', target_url: 'http://kiln.example/job/shop/1/', description: 'pr/12 run ended', context: 'shop' }],
   ]);
+  assert.match(r.stdout, /^githubPRStatusPublisher: the build has no result yet \(it is still running\), so the status is ERROR/m);
+  assert.match(r.stdout, /^githubPRStatusPublisher: no status set: allowRunOnStatus\('SUCCESS'\) needs the build's result, and the build has none yet/m);
   assert.ok(!r.stdout.includes('ghp_publisher_token_9'));
+});
+
+test("githubPRStatusPublisher in a declarative post: a failed stage's FAILURE is the build's result there; a successful build's post without a result posts error", async () => {
+  const gh = await github();
+  const failed = await run(project(`
+pipeline {
+  agent any
+  stages { stage('build') { steps { error 'compile broke' } } }
+  post { failure { ${prEnv} { githubPRStatusPublisher() } } }
+}`), gh.url);
+  assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+  const ok = await run(project(`
+pipeline {
+  agent any
+  stages { stage('build') { steps { echo 'built' } } }
+  post { always { ${prEnv} { githubPRStatusPublisher() } } }
+}`), gh.url);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.deepEqual(gh.received.map((x) => (x.json as { state: string }).state), ['failure', 'error']);
 });
 
 test("githubPRStatusPublisher refused: the buildMessage's comment on the pull request, and the errorHandler's result", async () => {
@@ -70,6 +95,7 @@ pipeline {
   agent any
   stages { stage('build') { steps { echo 'built' } } }
   post { always { ${prEnv} {
+    script { currentBuild.result = currentBuild.currentResult }
     githubPRStatusPublisher(buildMessage: message(failureMsg: githubPRMessage('Build failed'), successMsg: githubPRMessage('Build #\${BUILD_NUMBER} passed')),
       statusMsg: githubPRMessage('\${GITHUB_PR_COND_REF} run ended'), unstableAs: 'FAILURE', errorHandler: statusOnPublisherError('UNSTABLE'))
   } } }
@@ -89,6 +115,7 @@ pipeline {
 test("step([$class: 'GitHubPRBuildStatusPublisher', ...]): the same publisher, its messages as [content: ...] maps", async () => {
   const gh = await github();
   const r = await run(project(`node { ${prEnv} {
+  currentBuild.result = 'SUCCESS'
   step([$class: 'GitHubPRBuildStatusPublisher', statusMsg: [content: '\${GITHUB_PR_COND_REF} checked'], unstableAs: 'FAILURE',
         errorHandler: [$class: 'PublisherErrorHandler', buildStatus: 'UNSTABLE']])
 } }`), gh.url);
