@@ -26,7 +26,8 @@
 // entry line, whose consoleEnd is a boundary too).
 import type { JournalWriter } from './resume.ts';
 
-type Offsets = { stdout: number; stderr: number };
+/** `open`: the streams whose output there ends within a line (engine.ts BuildListener.outputWritten). */
+type Offsets = { stdout: number; stderr: number; open?: number };
 
 interface Pending {
   safe: Offsets;

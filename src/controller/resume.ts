@@ -29,7 +29,8 @@
 // of it would get it again. So before the console's writes of a durable exec's output, a line
 // `{"execAt":key,"o":stdout,"e":stderr,"c":end}` says: that exec's bytes up to these offsets are in
 // the console below `end` (builds.ts writes it just before the log store's next write, once per
-// write and exec). A resumed build takes
+// write and exec), and `"l":1|2|3` that its stdout / stderr there ends within a line (a prompt the
+// engine flushed; a resumed exec goes on in that line without a second `[branch] ` prefix). A resumed build takes
 // its step over from the last such point the console on disk covers (`execResumePoints`), so its
 // output comes neither twice nor not at all; `{"consoleAt":size}` (written as a build resumes)
 // voids the points beyond what that restart found on disk, whose offsets the console reuses.
@@ -113,8 +114,8 @@ export class JournalWriter {
   }
 
   /** Durable exec `key`'s output up to these offsets is in the console below `consoleEnd` (see the header). */
-  execAt(key: string, safe: { stdout: number; stderr: number }, consoleEnd: number): void {
-    this.#write({ execAt: key, o: safe.stdout, e: safe.stderr, c: consoleEnd });
+  execAt(key: string, safe: { stdout: number; stderr: number; open?: number }, consoleEnd: number): void {
+    this.#write({ execAt: key, o: safe.stdout, e: safe.stderr, c: consoleEnd, ...(safe.open ? { l: safe.open } : {}) });
   }
 
   /** The console up to `c` holds nothing but what the journal accounts for (exec-points.ts; resumeCut). */
@@ -156,14 +157,17 @@ export interface ReadJournal {
   execMarks: ExecMark[];
 }
 
-export type ExecMark = { key: string; stdout: number; stderr: number; c: number } | { consoleAt: number } | { mark: number };
+/** Where an exec's output is resent from: offsets per stream, and the streams that end within a line there (`open`: 1 stdout, 2 stderr). */
+export type ExecFrom = { stdout: number; stderr: number; open?: number };
+
+export type ExecMark = { key: string; stdout: number; stderr: number; c: number; open?: number } | { consoleAt: number } | { mark: number };
 
 /**
  * Where each durable exec's output is to be resent from, given the console's size on disk (after
  * restoreConsole): its last point that size covers (see the header).
  */
-export function execResumePoints(marks: readonly ExecMark[], consoleSize: number): Map<string, { stdout: number; stderr: number }> {
-  const points = new Map<string, { stdout: number; stderr: number; c: number }[]>();
+export function execResumePoints(marks: readonly ExecMark[], consoleSize: number): Map<string, ExecFrom> {
+  const points = new Map<string, { stdout: number; stderr: number; c: number; open?: number }[]>();
   for (const m of marks) {
     if ('mark' in m) continue;
     if ('consoleAt' in m) {
@@ -174,12 +178,12 @@ export function execResumePoints(marks: readonly ExecMark[], consoleSize: number
     if (!list) points.set(m.key, (list = []));
     list.push(m);
   }
-  const out = new Map<string, { stdout: number; stderr: number }>();
+  const out = new Map<string, ExecFrom>();
   for (const [k, list] of points) {
     for (let i = list.length - 1; i >= 0; i--) {
       const p = list[i]!;
       if (p.c <= consoleSize) {
-        out.set(k, { stdout: p.stdout, stderr: p.stderr });
+        out.set(k, { stdout: p.stdout, stderr: p.stderr, ...(p.open ? { open: p.open } : {}) });
         break;
       }
     }
@@ -196,7 +200,7 @@ export function execResumePoints(marks: readonly ExecMark[], consoleSize: number
  * no exec in flight (`live`) that has a point, nothing is cut. Each exec resends from its last point at or
  * below the cut (exact there: its later output is past the cut).
  */
-export function resumeCut(marks: readonly ExecMark[], consoleSize: number, live: ReadonlySet<string>): { cut: number; from: Map<string, { stdout: number; stderr: number }> } {
+export function resumeCut(marks: readonly ExecMark[], consoleSize: number, live: ReadonlySet<string>): { cut: number; from: Map<string, ExecFrom> } {
   // Only execs with a point: one without has none of its output on disk (its first point goes
   // before the write of its first bytes), or runs where nothing resends it (no barrier, no point).
   if (!marks.some((m) => 'key' in m && live.has(m.key))) return { cut: consoleSize, from: execResumePoints(marks, consoleSize) };
@@ -238,10 +242,10 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
     let e: JournalEntry;
     try {
       const j = JSON.parse(line) as JournalEntry & { consoleTail?: { at?: unknown; b64?: unknown }; consoleEnd?: unknown; buildEnd?: { result?: unknown; message?: unknown } };
-      const x = j as unknown as { execAt?: unknown; o?: unknown; e?: unknown; c?: unknown; consoleAt?: unknown };
+      const x = j as unknown as { execAt?: unknown; o?: unknown; e?: unknown; c?: unknown; l?: unknown; consoleAt?: unknown };
       if (x.execAt !== undefined) {
-        if (typeof x.execAt !== 'string' || !offset(x.o) || !offset(x.e) || !offset(x.c)) throw new Error('its execAt is malformed');
-        execMarks.push({ key: x.execAt, stdout: x.o as number, stderr: x.e as number, c: x.c as number });
+        if (typeof x.execAt !== 'string' || !offset(x.o) || !offset(x.e) || !offset(x.c) || (x.l !== undefined && x.l !== 1 && x.l !== 2 && x.l !== 3)) throw new Error('its execAt is malformed');
+        execMarks.push({ key: x.execAt, stdout: x.o as number, stderr: x.e as number, c: x.c as number, ...(x.l ? { open: x.l as number } : {}) });
         continue;
       }
       if (x.consoleAt !== undefined) {

@@ -51,9 +51,11 @@ export interface JournalEntry {
   exec?: string;
   /**
    * Set by the host as a build resumes, never journaled by the engine: where the in-flight script
-   * step's output is to be resent from (what the console on disk has of it; controller/resume.ts).
+   * step's output is to be resent from (what the console on disk has of it; controller/resume.ts),
+   * and `open`: the streams whose output there ends within a line (1 stdout, 2 stderr), whose rest
+   * of the line the engine prints without a new prefix.
    */
-  execFrom?: { stdout: number; stderr: number };
+  execFrom?: { stdout: number; stderr: number; open?: number };
   /** The node the call ran on (its workspace's node as it started): a resumed `node` block asks for it again (`Replay.nodeAhead`). */
   node?: string;
 }
