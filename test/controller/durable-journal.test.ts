@@ -10,7 +10,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { kilnBin } from '../helpers/kiln.ts';
 import { freshSchema, dropSchemas } from '../helpers/pg-schemas.ts';
@@ -399,5 +399,77 @@ for (const kind of STORES) test(`kill -9 after a partial line the idle delay put
   assert.deepEqual(lines.filter((l) => /^(\[a\] )?(ok|after)$/.test(l)), ['ok', '[a] after'], text);
   assert.equal(lines.filter((l) => l.startsWith('[a] ')).length, 7, `branch a's lines, each prefixed once:\n${text}`);
   assert.equal(lines.filter((l) => /^\[a\] Resumed after the controller restarted \(down \d+\.\d s\)$/.test(l)).length, 1, text);
+  // Branch b had ended before the kill: its closing line is not printed again by the replay.
+  assert.equal(lines.filter((l) => l === '[b] [Pipeline] }').length, 1, text);
+  await kill9(c);
+});
+
+for (const kind of STORES) test(`a console write torn by the kill (${kind} store) with another branch's lines in it beside a running sh: those lines are kept, the sh's output resent, every line once`, async () => {
+  const home = tempDir('durj-tornplain');
+  const marks = tempDir('durj-tornplain-marks');
+  const workdir = tempDir('durj-tornplain-a1');
+  const port = await freePort();
+  const db = dbFor(kind);
+  let c = await startCtl(home, port, db);
+  await startAgent(c, 'a1', workdir);
+  let api = jsonApi(() => c.url);
+  // Branch a's sh prints on (a live durable exec with points); branch b's steps print lines of
+  // their own beside it: `Sleeping for 100 ms` comes after the sleep's journal line, so only the
+  // console write (and its journal mark) has it.
+  const A = 160;
+  const B = 40;
+  await api('POST', '/api/v1/jobs', { name: 'tornplain', script: `node('durable') {
+    parallel a: {
+      sh '''set +x; echo ran >> '${marks}/ran'; i=1; while [ $i -le ${A} ]; do echo "A$i"; i=$((i+1)); sleep 0.05; done'''
+    }, b: {
+      script {
+        for (int i = 1; i <= ${B}; i++) {
+          echo "B\${i}"
+          sleep(time: 100, unit: 'MILLISECONDS')
+        }
+      }
+    }
+  }` });
+  await api('POST', '/api/v1/jobs/tornplain/builds', {});
+  const dir = buildDir(home);
+  const logFile = path.join(dir, 'log');
+  await until(() => read(logFile).includes('[a] A3\n') && read(logFile).includes('[b] B3\n'), 'both branches to print', 60_000, 5);
+  // The controller is frozen at moments until its journal's last line is the mark of a console
+  // write whose last bytes are b's `Sleeping` line: killed there, and the write torn as a kill
+  // within it leaves it (the line cut in the middle). What the agent was told is safe is below it.
+  const sleeping = Buffer.from('[b] Sleeping for 100 ms\n');
+  let tear = -1;
+  for (let tries = 0; tries < 2000 && tear < 0; tries++) {
+    c.proc.kill('SIGSTOP');
+    const lines = read(path.join(dir, 'journal.jsonl')).split('\n').filter((l) => l !== '');
+    const m = /^\{"consoleMark":(\d+)/.exec(lines.at(-1) ?? '');
+    const log = readFileSync(logFile);
+    if (m) {
+      const at = Number(m[1]);
+      if (at <= log.length && at >= sleeping.length && log.subarray(at - sleeping.length, at).equals(sleeping)) tear = at - 10;
+    }
+    if (tear < 0) {
+      c.proc.kill('SIGCONT');
+      await new Promise((r) => setTimeout(r, 1 + Math.random() * 10));
+    }
+  }
+  assert.ok(tear > 0, 'the journal ended with the mark of a write that ends with b\'s Sleeping line at some moment');
+  await kill9(c);
+  console.log('TEAR', tear, JSON.stringify(readFileSync(logFile).subarray(tear - 300, tear + 100).toString()));
+  console.log('JOURNAL', read(path.join(dir, 'journal.jsonl')).split('\n').slice(-8).join('\n'));
+  truncateSync(logFile, tear);
+  c = await startCtl(home, port, db);
+  api = jsonApi(() => c.url);
+  const b = await finishedBuild(c.url, 'tornplain', 1);
+  const text = await consoleText(c.url, 'tornplain', 1);
+  assert.equal(b.result, 'SUCCESS', text.slice(-3000));
+  console.log('TEXT', text);
+  const lines = text.split('\n');
+  assert.deepEqual(lines.filter((l) => /^\[a\] A\d+$/.test(l)), Array.from({ length: A }, (_, i) => `[a] A${i + 1}`), `a's lines once, in order:\n${text}`);
+  assert.deepEqual(lines.filter((l) => /^\[b\] B\d+$/.test(l)), Array.from({ length: B }, (_, i) => `[b] B${i + 1}`), `b's lines once, in order:\n${text}`);
+  assert.equal(lines.filter((l) => l === '[b] Sleeping for 100 ms').length, B, `b's Sleeping lines, each once (the torn one kept):\n${text}`);
+  assert.equal(lines.filter((l) => l.includes('Sleeping') && l !== '[b] Sleeping for 100 ms').length, 0, `no torn line left:\n${text}`);
+  assert.equal(lines.filter((l) => /^\[[ab]\] Resumed after the controller restarted \(down \d+\.\d s\)$/.test(l)).length, 1, text);
+  assert.equal(read(`${marks}/ran`), 'ran\n', 'the sh ran once');
   await kill9(c);
 });

@@ -1619,7 +1619,7 @@ export class PipelineRun {
 
   #muted(c: ExecContext): boolean {
     const r = this.#replay;
-    return r !== null && (!r.announced || r.pending(c.branch ?? ''));
+    return r !== null && (!r.announced || r.pending(c.branch ?? '') || r.trailing(c.branch ?? ''));
   }
 
   /**
