@@ -404,6 +404,21 @@ for (const kind of STORES) test(`kill -9 after a partial line the idle delay put
   await kill9(c);
 });
 
+/** The console offsets the journal's lines account for (points, marks, lines' console ends, restarts), in order. */
+function journalBounds(dir: string): { lines: string[]; bounds: number[] } {
+  const lines = read(path.join(dir, 'journal.jsonl')).split('\n').filter((l) => l !== '');
+  const bounds: number[] = [];
+  for (const l of lines) {
+    try {
+      const j = JSON.parse(l) as { c?: number; consoleMark?: number; consoleEnd?: number; consoleAt?: number };
+      for (const v of [j.c, j.consoleMark, j.consoleEnd, j.consoleAt]) if (typeof v === 'number') bounds.push(v);
+    } catch {
+      // a torn last line
+    }
+  }
+  return { lines, bounds };
+}
+
 for (const kind of STORES) test(`a console write torn by the kill (${kind} store) with another branch's lines in it beside a running sh: those lines are kept, the sh's output resent, every line once`, async () => {
   const home = tempDir('durj-tornplain');
   const marks = tempDir('durj-tornplain-marks');
@@ -413,62 +428,57 @@ for (const kind of STORES) test(`a console write torn by the kill (${kind} store
   let c = await startCtl(home, port, db);
   await startAgent(c, 'a1', workdir);
   let api = jsonApi(() => c.url);
-  // Branch a's sh prints on (a live durable exec with points); branch b's steps print lines of
-  // their own beside it: `Sleeping for 100 ms` comes after the sleep's journal line, so only the
-  // console write (and its journal mark) has it.
-  const A = 160;
-  const B = 40;
+  // Branch a's sh prints on (a live durable exec with points); branch b ends beside it, and its
+  // closing line goes to the console after b's last journal line: only a console write (and the
+  // journal's mark before it) has it.
+  const A = 120;
   await api('POST', '/api/v1/jobs', { name: 'tornplain', script: `node('durable') {
     parallel a: {
       sh '''set +x; echo ran >> '${marks}/ran'; i=1; while [ $i -le ${A} ]; do echo "A$i"; i=$((i+1)); sleep 0.05; done'''
     }, b: {
-      script {
-        for (int i = 1; i <= ${B}; i++) {
-          echo "B\${i}"
-          sleep(time: 100, unit: 'MILLISECONDS')
-        }
-      }
+      sleep(time: 1500, unit: 'MILLISECONDS')
+      echo 'from b'
     }
   }` });
   await api('POST', '/api/v1/jobs/tornplain/builds', {});
   const dir = buildDir(home);
   const logFile = path.join(dir, 'log');
-  await until(() => read(logFile).includes('[a] A3\n') && read(logFile).includes('[b] B3\n'), 'both branches to print', 60_000, 5);
+  await until(() => read(logFile).includes('[a] A3\n') && read(logFile).includes('[b] Sleeping'), 'both branches to print', 60_000, 5);
   // The controller is frozen at moments until its journal's last line is the mark of a console
-  // write whose last bytes are b's `Sleeping` line: killed there, and the write torn as a kill
-  // within it leaves it (the line cut in the middle). What the agent was told is safe is below it.
-  const sleeping = Buffer.from('[b] Sleeping for 100 ms\n');
+  // write that has b's closing line past every other boundary the journal has: killed there, and
+  // the write torn within that line, as a kill within the write leaves it. Nothing the agent was
+  // told is safe lies past the tear (no point beyond it).
+  const closing = Buffer.from('[b] [Pipeline] }\n');
   let tear = -1;
-  for (let tries = 0; tries < 2000 && tear < 0; tries++) {
+  for (let tries = 0; tries < 3000 && tear < 0; tries++) {
     c.proc.kill('SIGSTOP');
-    const lines = read(path.join(dir, 'journal.jsonl')).split('\n').filter((l) => l !== '');
-    const m = /^\{"consoleMark":(\d+)/.exec(lines.at(-1) ?? '');
+    const { lines, bounds } = journalBounds(dir);
+    const m = /^\{"consoleMark":(\d+)[,}]/.exec(lines.at(-1) ?? '');
     const log = readFileSync(logFile);
     if (m) {
-      const at = Number(m[1]);
-      if (at <= log.length && at >= sleeping.length && log.subarray(at - sleeping.length, at).equals(sleeping)) tear = at - 10;
+      const end = Number(m[1]);
+      const p = log.subarray(0, Math.min(end, log.length)).lastIndexOf(closing);
+      if (p >= 0 && p + closing.length <= end && bounds.slice(0, -1).every((b) => b <= p)) tear = p + 6;
     }
     if (tear < 0) {
       c.proc.kill('SIGCONT');
-      await new Promise((r) => setTimeout(r, 1 + Math.random() * 10));
+      if (read(logFile).includes('[a] A100\n')) break;
+      await new Promise((r) => setTimeout(r, 1 + Math.random() * 4));
     }
   }
-  assert.ok(tear > 0, 'the journal ended with the mark of a write that ends with b\'s Sleeping line at some moment');
+  assert.ok(tear > 0, 'at some moment the journal ended with the mark of a write holding b\'s closing line past its other boundaries');
   await kill9(c);
-  console.log('TEAR', tear, JSON.stringify(readFileSync(logFile).subarray(tear - 300, tear + 100).toString()));
-  console.log('JOURNAL', read(path.join(dir, 'journal.jsonl')).split('\n').slice(-8).join('\n'));
   truncateSync(logFile, tear);
   c = await startCtl(home, port, db);
   api = jsonApi(() => c.url);
   const b = await finishedBuild(c.url, 'tornplain', 1);
   const text = await consoleText(c.url, 'tornplain', 1);
   assert.equal(b.result, 'SUCCESS', text.slice(-3000));
-  console.log('TEXT', text);
   const lines = text.split('\n');
   assert.deepEqual(lines.filter((l) => /^\[a\] A\d+$/.test(l)), Array.from({ length: A }, (_, i) => `[a] A${i + 1}`), `a's lines once, in order:\n${text}`);
-  assert.deepEqual(lines.filter((l) => /^\[b\] B\d+$/.test(l)), Array.from({ length: B }, (_, i) => `[b] B${i + 1}`), `b's lines once, in order:\n${text}`);
-  assert.equal(lines.filter((l) => l === '[b] Sleeping for 100 ms').length, B, `b's Sleeping lines, each once (the torn one kept):\n${text}`);
-  assert.equal(lines.filter((l) => l.includes('Sleeping') && l !== '[b] Sleeping for 100 ms').length, 0, `no torn line left:\n${text}`);
+  assert.equal(lines.filter((l) => l === '[b] from b').length, 1, text);
+  assert.equal(lines.filter((l) => l === '[b] [Pipeline] }').length, 1, `b's closing line, once and whole (the torn write's part is kept):\n${text}`);
+  assert.equal(lines.filter((l) => l.startsWith('[b] [Pip') && !/^\[b\] \[Pipeline\] (\{ \(Branch: b\)|sleep|echo|\})$/.test(l)).length, 0, `no torn line left:\n${text}`);
   assert.equal(lines.filter((l) => /^\[[ab]\] Resumed after the controller restarted \(down \d+\.\d s\)$/.test(l)).length, 1, text);
   assert.equal(read(`${marks}/ran`), 'ran\n', 'the sh ran once');
   await kill9(c);
