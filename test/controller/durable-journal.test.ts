@@ -5,8 +5,10 @@
 // agent and its end in the journal (the result is taken, the step does not run again); one after
 // a step was journaled and before its agent received it (it starts then, once); the
 // journal's growth for a 100,000-line step (bounded by time, not by lines); a console whose
-// tail a kill tore within a write (cut back and resent: every line once); and a prompt (a partial
-// line the engine flushed after its idle delay) with another branch's line after it (once).
+// tail a kill tore within a write (cut back and resent: every line once); a prompt (a partial
+// line the engine flushed after its idle delay) with another branch's line after it (once, its rest
+// in the same line without a second `[a] ` prefix, the other branch's closing line once); and a
+// write torn within another branch's closing line beside a running sh (the line kept, whole).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
