@@ -668,18 +668,25 @@ export class BuildManager {
         // A script step in flight takes its output over from what the console has of it (resume.ts
         // execAt), the console cut back to where the journal accounts for every byte (resumeCut).
         const live = new Set(resume.entries.flatMap((e) => (e.status === 'running' && e.exec ? [e.exec] : [])));
-        const { cut, from } = resumeCut(execMarks, size.at + size.bytes.length, live);
+        const { cut, from, resend } = resumeCut(execMarks, size.at + size.bytes.length, live);
         await this.#logs.truncate(log, cut).catch(logFailed);
         size = this.#logs.unwritten(log);
         const consoleSize = size ? size.at + size.bytes.length : cut;
         resume.entries = resume.entries.map((e) => (e.exec && from.has(e.exec) ? { ...e, execFrom: from.get(e.exec)! } : e));
+        // The bytes past the cut that no exec sends again (a torn write's other lines) go back at
+        // the cut, journaled first with the cut (a restart during this one puts them back too).
+        const back = resend.length > 0 ? Buffer.concat(resend.map((r) => r.bytes)) : null;
         const jw = new JournalWriter(dir);
         try {
-          jw.consoleAt(consoleSize);
+          jw.consoleAt(consoleSize, back ? [{ at: consoleSize, bytes: back }] : []);
         } catch (err) {
           logFailed(err);
         } finally {
           jw.close();
+        }
+        if (back) {
+          await this.#logs.append(log, back).catch(logFailed);
+          size = this.#logs.unwritten(log);
         }
       }
       if (resume && size) resume.entries = inFlightPrinters(resume.entries, consoleEnds, size.at + size.bytes.length);
@@ -788,7 +795,7 @@ export class BuildManager {
     const listener: BuildListener = {
       output: (data: Buffer, where: OutputWhere) => {
         if (this.#detached) return;
-        if (!where.exec) execPoints.plain();
+        if (!where.exec) execPoints.plain(data, this.#logs.end(log));
         void this.#logs.append(log, data, { node: where.stepId ?? '' }).catch(logFailed);
       },
       // The ack barrier of durable execs (agents/session.ts): written (not fsynced; see docs,

@@ -18,15 +18,19 @@
 // over). `beforeWrite(writeEnd)` (LogStore.setBeforeWrite) writes the due points, and while an
 // exec with a journaled point is live, a `consoleMark` line at the write's end when bytes other
 // than execs' output are in it (`plain`): so the cut never removes a line nothing would print
-// again. A sequence of script steps writes no mark (each step's first point covers its
+// again; the mark carries those bytes (offset and bytes: `[Pipeline]` lines, another branch's
+// echo), so that a write the kill tore within them, which the cut takes back to an earlier
+// boundary, loses none of them: the resumed build puts them back at the cut (resume.ts
+// resumeCut). A sequence of script steps writes no mark (each step's first point covers its
 // `[Pipeline] sh` line); parallel branches printing beside a running exec do. A timer writes
 // points that are pending and not due by a write. A partial line the engine emits after its idle
 // delay comes with a point too (engine.ts #outputBarrier), and each `beforeWrite` covers every byte
 // appended so far (LogStore writes them in one writev), so a mark never lies past uncovered output. `flush` writes them all (before a journal
 // entry line, whose consoleEnd is a boundary too).
-import type { JournalWriter } from './resume.ts';
+import type { ConsoleTail, JournalWriter } from './resume.ts';
 
-type Offsets = { stdout: number; stderr: number };
+/** `open`: the streams whose output there ends within a line (engine.ts BuildListener.outputWritten). */
+type Offsets = { stdout: number; stderr: number; open?: number };
 
 interface Pending {
   safe: Offsets;
@@ -48,6 +52,8 @@ export interface ExecPointsOptions {
 export const POINT_EVERY_MS = 500;
 /** ... or after this much of its output: a quarter of the agent's read-ahead window, which acks move. */
 export const POINT_EVERY_BYTES = 256 * 1024;
+/** At most this much of a write's bytes other than execs' output is carried by its mark (resume.ts MAX_TAIL, the same bound). */
+const CARRIED_MAX = 1024 * 1024;
 
 export class ExecPoints {
   readonly #o: ExecPointsOptions;
@@ -59,6 +65,10 @@ export class ExecPoints {
   #bytes = 0;
   #last = 0;
   #plain = false;
+  /** The bytes other than execs' output appended since the last write, while an exec is live (the next mark carries them). */
+  #chunks: ConsoleTail[] = [];
+  /** Their size; past CARRIED_MAX the mark carries none (a torn write may then lose them, as any line past a journal line's tail bound). */
+  #chunkBytes = 0;
   #timer: NodeJS.Timeout | null = null;
 
   constructor(o: ExecPointsOptions) {
@@ -83,10 +93,19 @@ export class ExecPoints {
     for (const w of p?.waiters ?? []) w.resolve();
   }
 
-  /** Bytes that are not a durable exec's output were appended to the console. */
-  plain(): void {
+  /** Bytes that are not a durable exec's output were appended to the console (`bytes` at offset `at`, when known). */
+  plain(bytes?: Buffer, at?: number | null): void {
+    if (this.#live.size === 0) return;
+    let pointed = this.#pending.size > 0;
+    if (!pointed) for (const v of this.#live.values()) if (v !== null) pointed = true;
+    if (!pointed) return; // no point yet, none asked for: nothing will cut the console here
+    // Kept for the next write's mark (also when this write journals an exec's first point).
+    if (bytes && bytes.length > 0 && typeof at === 'number') {
+      this.#chunkBytes += bytes.length;
+      if (this.#chunkBytes <= CARRIED_MAX) this.#chunks.push({ at, bytes });
+    }
     // Only a live exec with a point can have a resumed console cut (resume.ts resumeCut).
-    if (!this.#plain && this.#live.size > 0) for (const v of this.#live.values()) if (v !== null) this.#plain = true;
+    if (!this.#plain) for (const v of this.#live.values()) if (v !== null) this.#plain = true;
   }
 
   /**
@@ -119,11 +138,16 @@ export class ExecPoints {
       if (first || this.#plain || this.#bytes >= this.#everyBytes || Date.now() - this.#last >= this.#everyMs) this.flush();
       else this.#arm();
     }
+    // Plain bytes appended before an exec's first point (journaled just now) need the mark too.
+    if (!this.#plain && this.#chunks.length > 0) for (const v of this.#live.values()) if (v !== null) this.#plain = true;
+    const chunks = this.#chunkBytes <= CARRIED_MAX ? this.#chunks : [];
+    this.#chunks = [];
+    this.#chunkBytes = 0;
     if (this.#plain) {
       this.#plain = false;
       if (!this.#o.stopped()) {
         try {
-          this.#o.journal.consoleMark(writeEnd);
+          this.#o.journal.consoleMark(writeEnd, chunks.filter((c) => c.at < writeEnd));
         } catch (err) {
           this.#o.failed(err);
         }
@@ -163,6 +187,8 @@ export class ExecPoints {
     for (const p of this.#pending.values()) for (const w of p.waiters) w.reject(new Error('the build ended'));
     this.#pending.clear();
     this.#live.clear();
+    this.#chunks = [];
+    this.#chunkBytes = 0;
   }
 
   #arm(): void {

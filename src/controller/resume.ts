@@ -29,7 +29,8 @@
 // of it would get it again. So before the console's writes of a durable exec's output, a line
 // `{"execAt":key,"o":stdout,"e":stderr,"c":end}` says: that exec's bytes up to these offsets are in
 // the console below `end` (builds.ts writes it just before the log store's next write, once per
-// write and exec). A resumed build takes
+// write and exec), and `"l":1|2|3` that its stdout / stderr there ends within a line (a prompt the
+// engine flushed; a resumed exec goes on in that line without a second `[branch] ` prefix). A resumed build takes
 // its step over from the last such point the console on disk covers (`execResumePoints`), so its
 // output comes neither twice nor not at all; `{"consoleAt":size}` (written as a build resumes)
 // voids the points beyond what that restart found on disk, whose offsets the console reuses.
@@ -38,7 +39,11 @@
 // or a torn write's part of a chunk: a resumed build cuts its console back to the last boundary
 // the journal accounts for (`resumeCut`: a point, a `{"consoleMark":c}` written before a console
 // write that carries other bytes while an exec is live, a line's consoleEnd) and has the output
-// past it sent again, so nothing appears twice.
+// past it sent again, so nothing appears twice. The other bytes past the cut (`[Pipeline]` lines,
+// another branch's echo in a write the kill tore) come from the marks, which carry them
+// (`"plain":[[offset,base64],...]`, exec-points.ts): put back at the cut, so nothing is lost
+// either; the resume's `{"consoleAt":cut,"plain":[...]}` carries them in turn, so that a restart
+// during the resume puts them back too.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -98,6 +103,20 @@ const tailOf = (t: ConsoleTail | null | undefined) => (!t ? {} : {
   ...(t.bytes.length > 0 && t.bytes.length <= MAX_TAIL ? { consoleTail: { at: t.at, b64: t.bytes.toString('base64') } } : {}),
 });
 
+/** A mark's bytes as `plain: [[offset, base64], ...]`, adjacent ones joined. */
+function plainOf(chunks: readonly ConsoleTail[]): { plain?: [number, string][] } {
+  if (chunks.length === 0) return {};
+  const joined: { at: number; parts: Buffer[]; end: number }[] = [];
+  for (const c of chunks) {
+    const last = joined.at(-1);
+    if (last && last.end === c.at) {
+      last.parts.push(c.bytes);
+      last.end += c.bytes.length;
+    } else joined.push({ at: c.at, parts: [c.bytes], end: c.at + c.bytes.length });
+  }
+  return { plain: joined.map((j) => [j.at, Buffer.concat(j.parts).toString('base64')]) };
+}
+
 /** The journal being written by this process: one line per call, synchronously, on an open descriptor. */
 export class JournalWriter {
   readonly #file: string;
@@ -113,18 +132,25 @@ export class JournalWriter {
   }
 
   /** Durable exec `key`'s output up to these offsets is in the console below `consoleEnd` (see the header). */
-  execAt(key: string, safe: { stdout: number; stderr: number }, consoleEnd: number): void {
-    this.#write({ execAt: key, o: safe.stdout, e: safe.stderr, c: consoleEnd });
+  execAt(key: string, safe: { stdout: number; stderr: number; open?: number }, consoleEnd: number): void {
+    this.#write({ execAt: key, o: safe.stdout, e: safe.stderr, c: consoleEnd, ...(safe.open ? { l: safe.open } : {}) });
   }
 
-  /** The console up to `c` holds nothing but what the journal accounts for (exec-points.ts; resumeCut). */
-  consoleMark(c: number): void {
-    this.#write({ consoleMark: c });
+  /**
+   * The console up to `c` holds nothing but what the journal accounts for (exec-points.ts;
+   * resumeCut), `plain` being the bytes in the write ending there that are not execs' output.
+   */
+  consoleMark(c: number, plain: readonly ConsoleTail[] = []): void {
+    this.#write({ consoleMark: c, ...plainOf(plain) });
   }
 
-  /** A resumed build found `size` bytes of console on disk: points beyond it are void (see the header). */
-  consoleAt(size: number): void {
-    this.#write({ consoleAt: size });
+  /**
+   * A resumed build cut its console at `size`: points and marks beyond it are void (see the
+   * header); `plain`, the bytes it puts back there (resumeCut's `resend`), so that a restart
+   * during this one does too.
+   */
+  consoleAt(size: number, plain: readonly ConsoleTail[] = []): void {
+    this.#write({ consoleAt: size, ...plainOf(plain) });
   }
 
   /** The build ended: its result, with the console bytes not on disk yet (its last lines). */
@@ -156,14 +182,17 @@ export interface ReadJournal {
   execMarks: ExecMark[];
 }
 
-export type ExecMark = { key: string; stdout: number; stderr: number; c: number } | { consoleAt: number } | { mark: number };
+/** Where an exec's output is resent from: offsets per stream, and the streams that end within a line there (`open`: 1 stdout, 2 stderr). */
+export type ExecFrom = { stdout: number; stderr: number; open?: number };
+
+export type ExecMark = { key: string; stdout: number; stderr: number; c: number; open?: number } | { consoleAt: number; plain?: ConsoleTail[] } | { mark: number; plain?: ConsoleTail[] };
 
 /**
  * Where each durable exec's output is to be resent from, given the console's size on disk (after
  * restoreConsole): its last point that size covers (see the header).
  */
-export function execResumePoints(marks: readonly ExecMark[], consoleSize: number): Map<string, { stdout: number; stderr: number }> {
-  const points = new Map<string, { stdout: number; stderr: number; c: number }[]>();
+export function execResumePoints(marks: readonly ExecMark[], consoleSize: number): Map<string, ExecFrom> {
+  const points = new Map<string, { stdout: number; stderr: number; c: number; open?: number }[]>();
   for (const m of marks) {
     if ('mark' in m) continue;
     if ('consoleAt' in m) {
@@ -174,12 +203,12 @@ export function execResumePoints(marks: readonly ExecMark[], consoleSize: number
     if (!list) points.set(m.key, (list = []));
     list.push(m);
   }
-  const out = new Map<string, { stdout: number; stderr: number }>();
+  const out = new Map<string, ExecFrom>();
   for (const [k, list] of points) {
     for (let i = list.length - 1; i >= 0; i--) {
       const p = list[i]!;
       if (p.c <= consoleSize) {
-        out.set(k, { stdout: p.stdout, stderr: p.stderr });
+        out.set(k, { stdout: p.stdout, stderr: p.stderr, ...(p.open ? { open: p.open } : {}) });
         break;
       }
     }
@@ -196,21 +225,31 @@ export function execResumePoints(marks: readonly ExecMark[], consoleSize: number
  * no exec in flight (`live`) that has a point, nothing is cut. Each exec resends from its last point at or
  * below the cut (exact there: its later output is past the cut).
  */
-export function resumeCut(marks: readonly ExecMark[], consoleSize: number, live: ReadonlySet<string>): { cut: number; from: Map<string, { stdout: number; stderr: number }> } {
+export function resumeCut(marks: readonly ExecMark[], consoleSize: number, live: ReadonlySet<string>): { cut: number; from: Map<string, ExecFrom>; resend: ConsoleTail[] } {
   // Only execs with a point: one without has none of its output on disk (its first point goes
   // before the write of its first bytes), or runs where nothing resends it (no barrier, no point).
-  if (!marks.some((m) => 'key' in m && live.has(m.key))) return { cut: consoleSize, from: execResumePoints(marks, consoleSize) };
-  // The boundaries, each voided (with the points) by a later resume that found less on disk.
+  if (!marks.some((m) => 'key' in m && live.has(m.key))) return { cut: consoleSize, from: execResumePoints(marks, consoleSize), resend: [] };
+  // The boundaries and the marks' bytes, each voided (with the points) by a later resume that cut less.
   let bounds: number[] = [];
+  let plain: ConsoleTail[] = [];
   for (const m of marks) {
     if ('consoleAt' in m) {
       bounds = bounds.filter((b) => b <= m.consoleAt);
       bounds.push(m.consoleAt);
+      plain = plain.filter((p) => p.at < m.consoleAt);
     } else bounds.push('mark' in m ? m.mark : m.c);
+    if ('plain' in m && m.plain) plain.push(...m.plain);
   }
   let cut = 0;
   for (const b of bounds) if (b <= consoleSize && b > cut) cut = b;
-  return { cut, from: execResumePoints(marks, cut) };
+  // What the cut takes that is not execs' output (a torn write's `[Pipeline]` lines, another
+  // branch's echo): put back at the cut, in order; the execs' output comes again from the agent.
+  const resend: ConsoleTail[] = [];
+  for (const p of plain.sort((a, b) => a.at - b.at)) {
+    if (p.at + p.bytes.length <= cut) continue;
+    resend.push(p.at >= cut ? p : { at: cut, bytes: p.bytes.subarray(cut - p.at) });
+  }
+  return { cut, from: execResumePoints(marks, cut), resend };
 }
 
 /** The journal a previous process wrote, folded by step id in start order; [] when there is none. */
@@ -238,21 +277,23 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
     let e: JournalEntry;
     try {
       const j = JSON.parse(line) as JournalEntry & { consoleTail?: { at?: unknown; b64?: unknown }; consoleEnd?: unknown; buildEnd?: { result?: unknown; message?: unknown } };
-      const x = j as unknown as { execAt?: unknown; o?: unknown; e?: unknown; c?: unknown; consoleAt?: unknown };
+      const x = j as unknown as { execAt?: unknown; o?: unknown; e?: unknown; c?: unknown; l?: unknown; consoleAt?: unknown };
       if (x.execAt !== undefined) {
-        if (typeof x.execAt !== 'string' || !offset(x.o) || !offset(x.e) || !offset(x.c)) throw new Error('its execAt is malformed');
-        execMarks.push({ key: x.execAt, stdout: x.o as number, stderr: x.e as number, c: x.c as number });
+        if (typeof x.execAt !== 'string' || !offset(x.o) || !offset(x.e) || !offset(x.c) || (x.l !== undefined && x.l !== 1 && x.l !== 2 && x.l !== 3)) throw new Error('its execAt is malformed');
+        execMarks.push({ key: x.execAt, stdout: x.o as number, stderr: x.e as number, c: x.c as number, ...(x.l ? { open: x.l as number } : {}) });
         continue;
       }
       if (x.consoleAt !== undefined) {
         if (!offset(x.consoleAt)) throw new Error('its consoleAt is malformed');
-        execMarks.push({ consoleAt: x.consoleAt as number });
+        const plain = plainChunks((j as unknown as { plain?: unknown }).plain);
+        execMarks.push(plain ? { consoleAt: x.consoleAt as number, plain } : { consoleAt: x.consoleAt as number });
         continue;
       }
       const cm = (j as unknown as { consoleMark?: unknown }).consoleMark;
       if (cm !== undefined) {
         if (!offset(cm)) throw new Error('its consoleMark is malformed');
-        execMarks.push({ mark: cm as number });
+        const plain = plainChunks((j as unknown as { plain?: unknown }).plain);
+        execMarks.push(plain ? { mark: cm as number, plain } : { mark: cm as number });
         continue;
       }
       const end = j.consoleEnd;
@@ -308,6 +349,16 @@ export function inFlightPrinters(entries: JournalEntry[], consoleEnds: ReadonlyM
     }
   }
   return out;
+}
+
+/** A mark's `plain` field (plainOf), checked; throws when malformed. */
+function plainChunks(v: unknown): ConsoleTail[] | null {
+  if (v === undefined) return null;
+  if (!Array.isArray(v)) throw new Error('its plain is malformed');
+  return v.map((c: unknown) => {
+    if (!Array.isArray(c) || c.length !== 2 || typeof c[0] !== 'number' || !Number.isSafeInteger(c[0]) || c[0] < 0 || typeof c[1] !== 'string') throw new Error('its plain is malformed');
+    return { at: c[0], bytes: Buffer.from(c[1], 'base64') };
+  });
 }
 
 const RESULTS = new Set<string>(['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED']);

@@ -6,12 +6,14 @@
 // a step was journaled and before its agent received it (it starts then, once), and one before
 // the store had the exec's row (the hand-back is taken for its running build); the
 // journal's growth for a 100,000-line step (bounded by time, not by lines); a console whose
-// tail a kill tore within a write (cut back and resent: every line once); and a prompt (a partial
-// line the engine flushed after its idle delay) with another branch's line after it (once).
+// tail a kill tore within a write (cut back and resent: every line once); a prompt (a partial
+// line the engine flushed after its idle delay) with another branch's line after it (once, its rest
+// in the same line without a second `[a] ` prefix, the other branch's closing line once); and a
+// write torn within another branch's closing line beside a running sh (the line kept, whole).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { kilnBin } from '../helpers/kiln.ts';
 import pg from 'pg';
@@ -404,19 +406,20 @@ for (const kind of STORES) test(`a console torn within a write by the kill (${ki
   await kill9(c);
 });
 
-test('kill -9 after a partial line the idle delay put in the console and another branch\'s line after it (sqlite store): the partial line once', async () => {
+for (const kind of STORES) test(`kill -9 after a partial line the idle delay put in the console and another branch's line after it (${kind} store): the partial line once, its rest in the same line without a second prefix`, async () => {
   const home = tempDir('durj-idle');
   const marks = tempDir('durj-idle-marks');
   const workdir = tempDir('durj-idle-a1');
   const port = await freePort();
-  let c = await startCtl(home, port, null);
+  const db = dbFor(kind);
+  let c = await startCtl(home, port, db);
   await startAgent(c, 'a1', workdir);
   let api = jsonApi(() => c.url);
   // Branch a prints a prompt without a newline and waits; branch b prints a line after it (a
   // journal mark past the prompt), then the controller is killed.
   await api('POST', '/api/v1/jobs', { name: 'idle', script: `node('durable') {
     parallel a: {
-      sh '''set +x; printf 'Password: '; while [ ! -e '${marks}/go' ]; do sleep 0.05; done; echo ok'''
+      sh '''set +x; printf 'Password: '; while [ ! -e '${marks}/go' ]; do sleep 0.05; done; echo ok; echo after'''
     }, b: {
       sh '''set +x; while [ ! -e '${marks}/prompted' ]; do sleep 0.05; done'''
       echo 'from b'
@@ -429,14 +432,100 @@ test('kill -9 after a partial line the idle delay put in the console and another
   await until(() => read(path.join(dir, 'log')).includes('from b\n'), 'the other branch\'s line', 60_000, 5);
   await kill9(c);
   writeFileSync(`${marks}/go`, '');
-  c = await startCtl(home, port, null);
+  c = await startCtl(home, port, db);
   api = jsonApi(() => c.url);
   const b = await finishedBuild(c.url, 'idle', 1);
   const text = await consoleText(c.url, 'idle', 1);
   assert.equal(b.result, 'SUCCESS', text);
   assert.equal(text.split('Password: ').length - 1, 1, `the prompt once:\n${text}`);
   assert.equal(text.split('from b\n').length - 1, 1, text);
-  assert.match(text, /^\[a\] ok$/m);
-  assert.equal(text.split('\n').filter((l) => /^\[a\] Resumed after the controller restarted \(down \d+\.\d s\)$/.test(l)).length, 1, text);
+  // As without the restart: the line the prompt opened goes on without a new `[a] ` (the line
+  // sink's state at the point, journaled with it), the next line has its prefix.
+  const lines = text.split('\n');
+  assert.deepEqual(lines.filter((l) => /^(\[a\] )?(ok|after)$/.test(l)), ['ok', '[a] after'], text);
+  assert.equal(lines.filter((l) => l.startsWith('[a] ')).length, 7, `branch a's lines, each prefixed once:\n${text}`);
+  assert.equal(lines.filter((l) => /^\[a\] Resumed after the controller restarted \(down \d+\.\d s\)$/.test(l)).length, 1, text);
+  // Branch b had ended before the kill: its closing line is not printed again by the replay.
+  assert.equal(lines.filter((l) => l === '[b] [Pipeline] }').length, 1, text);
+  await kill9(c);
+});
+
+/** The console offsets the journal's lines account for (points, marks, lines' console ends, restarts), in order. */
+function journalBounds(dir: string): { lines: string[]; bounds: number[] } {
+  const lines = read(path.join(dir, 'journal.jsonl')).split('\n').filter((l) => l !== '');
+  const bounds: number[] = [];
+  for (const l of lines) {
+    try {
+      const j = JSON.parse(l) as { c?: number; consoleMark?: number; consoleEnd?: number; consoleAt?: number };
+      for (const v of [j.c, j.consoleMark, j.consoleEnd, j.consoleAt]) if (typeof v === 'number') bounds.push(v);
+    } catch {
+      // a torn last line
+    }
+  }
+  return { lines, bounds };
+}
+
+for (const kind of STORES) test(`a console write torn by the kill (${kind} store) with another branch's lines in it beside a running sh: those lines are kept, the sh's output resent, every line once`, async () => {
+  const home = tempDir('durj-tornplain');
+  const marks = tempDir('durj-tornplain-marks');
+  const workdir = tempDir('durj-tornplain-a1');
+  const port = await freePort();
+  const db = dbFor(kind);
+  let c = await startCtl(home, port, db);
+  await startAgent(c, 'a1', workdir);
+  let api = jsonApi(() => c.url);
+  // Branch a's sh prints on (a live durable exec with points); branch b ends beside it, and its
+  // closing line goes to the console after b's last journal line: only a console write (and the
+  // journal's mark before it) has it.
+  const A = 120;
+  await api('POST', '/api/v1/jobs', { name: 'tornplain', script: `node('durable') {
+    parallel a: {
+      sh '''set +x; echo ran >> '${marks}/ran'; i=1; while [ $i -le ${A} ]; do echo "A$i"; i=$((i+1)); sleep 0.05; done'''
+    }, b: {
+      sleep(time: 1500, unit: 'MILLISECONDS')
+      echo 'from b'
+    }
+  }` });
+  await api('POST', '/api/v1/jobs/tornplain/builds', {});
+  const dir = buildDir(home);
+  const logFile = path.join(dir, 'log');
+  await until(() => read(logFile).includes('[a] A3\n') && read(logFile).includes('[b] Sleeping'), 'both branches to print', 60_000, 5);
+  // The controller is frozen at moments until its journal's last line is the mark of a console
+  // write that has b's closing line past every other boundary the journal has: killed there, and
+  // the write torn within that line, as a kill within the write leaves it. Nothing the agent was
+  // told is safe lies past the tear (no point beyond it).
+  const closing = Buffer.from('[b] [Pipeline] }\n');
+  let tear = -1;
+  for (let tries = 0; tries < 3000 && tear < 0; tries++) {
+    c.proc.kill('SIGSTOP');
+    const { lines, bounds } = journalBounds(dir);
+    const m = /^\{"consoleMark":(\d+)[,}]/.exec(lines.at(-1) ?? '');
+    const log = readFileSync(logFile);
+    if (m) {
+      const end = Number(m[1]);
+      const p = log.subarray(0, Math.min(end, log.length)).lastIndexOf(closing);
+      if (p >= 0 && p + closing.length <= end && bounds.slice(0, -1).every((b) => b <= p)) tear = p + 6;
+    }
+    if (tear < 0) {
+      c.proc.kill('SIGCONT');
+      if (read(logFile).includes('[a] A100\n')) break;
+      await new Promise((r) => setTimeout(r, 1 + Math.random() * 4));
+    }
+  }
+  assert.ok(tear > 0, 'at some moment the journal ended with the mark of a write holding b\'s closing line past its other boundaries');
+  await kill9(c);
+  truncateSync(logFile, tear);
+  c = await startCtl(home, port, db);
+  api = jsonApi(() => c.url);
+  const b = await finishedBuild(c.url, 'tornplain', 1);
+  const text = await consoleText(c.url, 'tornplain', 1);
+  assert.equal(b.result, 'SUCCESS', text.slice(-3000));
+  const lines = text.split('\n');
+  assert.deepEqual(lines.filter((l) => /^\[a\] A\d+$/.test(l)), Array.from({ length: A }, (_, i) => `[a] A${i + 1}`), `a's lines once, in order:\n${text}`);
+  assert.equal(lines.filter((l) => l === '[b] from b').length, 1, text);
+  assert.equal(lines.filter((l) => l === '[b] [Pipeline] }').length, 1, `b's closing line, once and whole (the torn write's part is kept):\n${text}`);
+  assert.equal(lines.filter((l) => l.startsWith('[b] [Pip') && !/^\[b\] \[Pipeline\] (\{ \(Branch: b\)|sleep|echo|\})$/.test(l)).length, 0, `no torn line left:\n${text}`);
+  assert.equal(lines.filter((l) => /^\[[ab]\] Resumed after the controller restarted \(down \d+\.\d s\)$/.test(l)).length, 1, text);
+  assert.equal(read(`${marks}/ran`), 'ran\n', 'the sh ran once');
   await kill9(c);
 });

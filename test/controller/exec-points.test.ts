@@ -1,12 +1,13 @@
 // Coalesced `execAt` points and the resumed console's cut (controller/exec-points.ts,
-// resume.ts resumeCut, LogStore.truncate), piece by piece; the real processes are in
+// resume.ts resumeCut, LogStore.truncate), and the bytes a mark carries that the cut puts back, piece by piece; the real processes are in
 // durable-journal.test.ts. No timing thresholds: the coalescing window is set far beyond the
 // test's length, so only bytes, first points, other journal lines and marks make points here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ExecPoints } from '../../src/controller/exec-points.ts';
-import { resumeCut, type ExecMark } from '../../src/controller/resume.ts';
+import { JournalWriter, readJournal, resumeCut, type ExecMark } from '../../src/controller/resume.ts';
 import { LogStore } from '../../src/controller/logstore.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -85,12 +86,12 @@ test('resumeCut: back to the last boundary on disk; each exec resends from its l
     { mark: 120 },
   ];
   // The console on disk reached 100: the boundary 90 (k's point) is the last within it.
-  assert.deepEqual(resumeCut(marks, 100, new Set(['k'])), { cut: 90, from: new Map([['k', { stdout: 30, stderr: 2 }]]) });
+  assert.deepEqual(resumeCut(marks, 100, new Set(['k'])), { cut: 90, from: new Map([['k', { stdout: 30, stderr: 2 }]]), resend: [] });
   // Torn after 60: cut to the mark at 55, k resends from its point at 40.
-  assert.deepEqual(resumeCut(marks, 60, new Set(['k'])), { cut: 55, from: new Map([['k', { stdout: 5, stderr: 0 }]]) });
+  assert.deepEqual(resumeCut(marks, 60, new Set(['k'])), { cut: 55, from: new Map([['k', { stdout: 5, stderr: 0 }]]), resend: [] });
   // A restart that kept 50 bytes voids what was beyond, and is a boundary itself.
   const after = [...marks, { consoleAt: 50 }, { mark: 70 }];
-  assert.deepEqual(resumeCut(after, 80, new Set(['k'])), { cut: 70, from: new Map([['k', { stdout: 5, stderr: 0 }]]) });
+  assert.deepEqual(resumeCut(after, 80, new Set(['k'])), { cut: 70, from: new Map([['k', { stdout: 5, stderr: 0 }]]), resend: [] });
   // No exec in flight (or none with a point): the console stays as it is.
   assert.equal(resumeCut(marks, 100, new Set()).cut, 100);
   assert.equal(resumeCut(marks, 100, new Set(['other'])).cut, 100);
@@ -179,4 +180,45 @@ test('a console write of more chunks than one writev takes (1024) ends at a boun
   }
   p.close();
   await logs.finish(b);
+});
+
+test('a mark carries its write\'s bytes that are not execs\' output; resumeCut puts back those past the cut (a torn write), and again after a restart during the resume', async () => {
+  const dir = tempDir('exec-points-plain');
+  const journal = new JournalWriter(dir);
+  const p = new ExecPoints({ journal, failed: (e) => { throw e; }, stopped: () => false, everyMs: 3_600_000, everyBytes: 1000 });
+  p.started('k');
+  p.plain(Buffer.from('[b] early\n'), 0); // no point yet, none asked for: nothing will cut here
+  p.beforeWrite(10);
+  void p.point('k', { stdout: 6, stderr: 0 }, 20); // `[a] A1\n` (its bytes 0..6 below 20)
+  p.beforeWrite(20);
+  p.plain(Buffer.from('[b] one\n'), 20);
+  void p.point('k', { stdout: 12, stderr: 0 }, 34); // `[a] A2\n` at 28: journaled before the mark (plain bytes in the write)
+  p.plain(Buffer.from('[b] [Pipeline] }\n'), 34);
+  p.beforeWrite(51);
+  p.close();
+  journal.close();
+  const lines = readFileSync(path.join(dir, 'journal.jsonl'), 'utf8').trim().split('\n');
+  assert.deepEqual(lines.map((l) => Object.keys(JSON.parse(l) as object)[0]), ['execAt', 'execAt', 'consoleMark'], lines.join('\n'));
+  const { execMarks } = await readJournal(dir);
+  // The write 20..51 torn at 40 (within b's closing line): cut back to a's point at 34, a resends
+  // from 12, b's closing line comes back whole at 34.
+  const r = resumeCut(execMarks, 40, new Set(['k']));
+  assert.equal(r.cut, 34);
+  assert.deepEqual(r.from.get('k'), { stdout: 12, stderr: 0 });
+  assert.deepEqual(r.resend.map((c) => [c.at, c.bytes.toString()]), [[34, '[b] [Pipeline] }\n']]);
+  // Torn at 25 (within b's first line): back to 20, a from 6, both of b's lines.
+  assert.deepEqual(resumeCut(execMarks, 25, new Set(['k'])).resend.map((c) => [c.at, c.bytes.toString()]), [[20, '[b] one\n'], [34, '[b] [Pipeline] }\n']]);
+  // The resume journals the cut with what it puts back; killed before anything else, the next one does the same.
+  const back = Buffer.concat(r.resend.map((c) => c.bytes));
+  const again = new JournalWriter(dir);
+  again.consoleAt(r.cut, [{ at: r.cut, bytes: back }]);
+  again.close();
+  const r2 = resumeCut((await readJournal(dir)).execMarks, r.cut + 5, new Set(['k']));
+  assert.equal(r2.cut, 34);
+  assert.deepEqual(r2.resend.map((c) => [c.at, c.bytes.toString()]), [[34, '[b] [Pipeline] }\n']]);
+  // Once the resumed build journals a boundary past them, they are the console's.
+  const later = new JournalWriter(dir);
+  later.consoleMark(34 + back.length + 7);
+  later.close();
+  assert.deepEqual(resumeCut((await readJournal(dir)).execMarks, 34 + back.length + 7, new Set(['k'])).resend, []);
 });

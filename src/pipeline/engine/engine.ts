@@ -112,9 +112,11 @@ export interface BuildListener {
    * current end): resolves once every byte `output` was given so far is on disk (a host whose
    * console survives a restart; durable execs acknowledge their output only then:
    * StepContext.outputBarrier). Rejects when the host keeps nothing more (it stops). `end`: the
-   * exec ended, and the step's end was journaled (`journal`) before this call.
+   * exec ended, and the step's end was journaled (`journal`) before this call. `safe.open`: the
+   * streams whose output up to `safe` ends within a line (1 stdout, 2 stderr; absent: none), which a
+   * resumed exec continues without a new line prefix (JournalEntry.execFrom).
    */
-  outputWritten?(key: string, safe: { stdout: number; stderr: number }, end?: boolean): Promise<void>;
+  outputWritten?(key: string, safe: { stdout: number; stderr: number; open?: number }, end?: boolean): Promise<void>;
 }
 
 export interface PendingInput extends InputRequest {
@@ -1265,7 +1267,7 @@ export class PipelineRun {
       this.#o.listener?.journal?.(entry);
       return v;
     };
-    const sctx = Object.assign(this.#stepContext(step, c, where, rec, journaledEnd, entry.exec !== undefined), { journaled, resumed: inFlight, ...(entry.exec ? { durableKey: entry.exec } : {}), ...(inFlight && prior?.execFrom ? { durableFrom: prior.execFrom } : {}) });
+    const sctx = Object.assign(this.#stepContext(step, c, where, rec, journaledEnd, entry.exec !== undefined, inFlight ? prior?.execFrom?.open ?? 0 : 0), { journaled, resumed: inFlight, ...(entry.exec ? { durableKey: entry.exec } : {}), ...(inFlight && prior?.execFrom ? { durableFrom: prior.execFrom } : {}) });
     const leaked = this.#interpolatedSecrets(args, c);
     if (leaked.length > 0) {
       this.#log(c, [
@@ -1332,7 +1334,7 @@ export class PipelineRun {
     return this.#explicitResult !== null ? worse(this.#explicitResult, this.state.currentResult) : (this.state.currentResult === 'SUCCESS' ? null : this.state.currentResult);
   }
 
-  #stepContext(step: StepDecl, c: ExecContext, loc: Loc, rec: StepRecord | null, journaledEnd?: Promise<void>, durable = false): StepContext & { flush(): void } {
+  #stepContext(step: StepDecl, c: ExecContext, loc: Loc, rec: StepRecord | null, journaledEnd?: Promise<void>, durable = false, openLines = 0): StepContext & { flush(): void } {
     const run = this;
     const sinks = new Map<string, LineSink>();
     const stepId = rec?.id ?? null;
@@ -1399,6 +1401,8 @@ export class PipelineRun {
         if (!sink) {
           sinks.set(stream, (sink = this.#sink(c, stepId, durable)));
           if (durable && barrier) sink.onIdleFlush = barrier.idleFlushed;
+          // A resumed exec's stream whose output on the console ended within a line goes on in it.
+          if (openLines & (stream === 'stdout' ? 1 : 2)) sink.continueLine();
         }
         sink.write(chunk);
       },
@@ -1641,7 +1645,7 @@ export class PipelineRun {
 
   #muted(c: ExecContext): boolean {
     const r = this.#replay;
-    return r !== null && (!r.announced || r.pending(c.branch ?? ''));
+    return r !== null && (!r.announced || r.pending(c.branch ?? '') || r.trailing(c.branch ?? ''));
   }
 
   /**
@@ -1656,12 +1660,17 @@ export class PipelineRun {
     // What the session handed over by its last ask (it asks in the turn it hands a chunk over).
     let last: { key: string; got: { stdout: number; stderr: number } } | null = null;
     const safeOf = (got: { stdout: number; stderr: number }) => ({ stdout: got.stdout - (sinks.get('stdout')?.held ?? 0), stderr: got.stderr - (sinks.get('stderr')?.held ?? 0) });
+    // What a point says besides: the streams whose output up to there ends within a line.
+    const pointOf = (safe: { stdout: number; stderr: number }) => {
+      const open = (sinks.get('stdout')?.lineOpen ? 1 : 0) | (sinks.get('stderr')?.lineOpen ? 2 : 0);
+      return open ? { ...safe, open } : safe;
+    };
     return {
       barrier: async (key, got, end) => {
         last = { key, got: { ...got } };
         if (end && journaledEnd) await journaledEnd;
         const safe = safeOf(got);
-        await written(key, safe, end);
+        await written(key, pointOf(safe), end);
         return safe;
       },
       // A partial line the idle delay put in the console is the exec's output there too: a point
@@ -1669,7 +1678,7 @@ export class PipelineRun {
       // a resumed build does not resend it below them (controller/exec-points.ts). Nothing is
       // acknowledged by it; the session's next ask does that.
       idleFlushed: () => {
-        if (last) written(last.key, safeOf(last.got)).catch(() => { /* the host stops: the agent keeps it */ });
+        if (last) written(last.key, pointOf(safeOf(last.got))).catch(() => { /* the host stops: the agent keeps it */ });
       },
     };
   }

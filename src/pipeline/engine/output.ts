@@ -5,7 +5,9 @@
 // Masking must hold even when a secret is split across two chunks: a line is emitted only once
 // complete; a partial line waiting longer than IDLE_FLUSH_MS is emitted except its last
 // (longest secret - 1) bytes, which could be the start of a secret (then `onIdleFlush` is called:
-// a durable exec's journal point covers those bytes, engine.ts #outputBarrier).
+// a durable exec's journal point covers those bytes, engine.ts #outputBarrier). A point says too
+// whether the exec's output so far ends within a line (`lineOpen`), so that a resumed exec's rest
+// of the line gets no second prefix (`continueLine`).
 //
 // A multi-line secret (a key, a JSON service account, a kubeconfig in secret text) is masked
 // whole and line by line, because a script rarely prints it whole (`head -1`, `grep`, an
@@ -129,6 +131,20 @@ export class LineSink {
   /** Bytes written and not emitted yet (a partial line). */
   get held(): number {
     return this.#pending.length;
+  }
+
+  /** Whether what was emitted so far ends within a line (the next byte emitted gets no prefix). */
+  get lineOpen(): boolean {
+    return !this.#atLineStart;
+  }
+
+  /**
+   * The stream goes on within a line its earlier output left open (a durable exec resumed after a
+   * restart from a point in the middle of a line: engine.ts): its next byte gets no prefix, as it
+   * would have had the controller not stopped.
+   */
+  continueLine(): void {
+    this.#atLineStart = false;
   }
 
   /** Emits everything still held (the stream ended). */

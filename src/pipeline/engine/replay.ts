@@ -10,7 +10,9 @@
 // the log. Block steps (node, stage, dir, retry, timeout...) run again so their bodies replay, and
 // so does `load` (RUNS_SCRIPT: the file is read again from the workspace, the steps its code calls
 // replay). The first call past the journal, or the call that was in flight, is where the build
-// "resumes": the console says so once, and from there everything runs as usual. A script step
+// "resumes": the console says so once, and from there everything runs as usual, but for a
+// parallel branch that had ended its last journaled step and made no call past it: what it prints
+// (its closing lines) was printed before the restart (`trailing`). A script step
 // (sh...) in flight on an agent is taken over (its durable exec, keyed by `JournalEntry.exec`,
 // shell.ts / agent/durable.ts); any other leaf step in flight, or a script step whose process is
 // not there, fails with Jenkins' non-resumable meaning (`nonResumable`), which `retry(conditions:
@@ -51,9 +53,11 @@ export interface JournalEntry {
   exec?: string;
   /**
    * Set by the host as a build resumes, never journaled by the engine: where the in-flight script
-   * step's output is to be resent from (what the console on disk has of it; controller/resume.ts).
+   * step's output is to be resent from (what the console on disk has of it; controller/resume.ts),
+   * and `open`: the streams whose output there ends within a line (1 stdout, 2 stderr), whose rest
+   * of the line the engine prints without a new prefix.
    */
-  execFrom?: { stdout: number; stderr: number };
+  execFrom?: { stdout: number; stderr: number; open?: number };
   /** The node the call ran on (its workspace's node as it started): a resumed `node` block asks for it again (`Replay.nodeAhead`). */
   node?: string;
   /** Values the step made once and keeps across a restart (StepContext.journaled: a badge's generated id); carried to the replayed call's entry. */
@@ -128,6 +132,8 @@ export class ReplayDiverged extends StepFailure {}
 export class Replay {
   readonly #queues = new Map<string, JournalEntry[]>();
   readonly #pos = new Map<string, number>();
+  /** Branches that made a call past their journal: what they print from there on is new. */
+  readonly #past = new Set<string>();
   readonly downMs: number;
   readonly startedAt: number;
   #announced = false;
@@ -148,16 +154,32 @@ export class Replay {
   }
 
   /**
+   * Whether the branch answered its whole journal, whose last step had ended, and has made no call
+   * past it: what it prints meanwhile (its blocks' closing lines, a branch that was done) was
+   * printed before the restart, and its console stays silent. (A crash within the moment between
+   * such a step's end and those lines would lose them; a resumed console never shows them twice.)
+   */
+  trailing(branch: string): boolean {
+    const q = this.#queues.get(branch);
+    if (!q || this.#past.has(branch) || (this.#pos.get(branch) ?? 0) < q.length) return false;
+    return q[q.length - 1]!.status !== 'running';
+  }
+
+  /**
    * The journal's entry for the next call of `branch`: null past the journal. Throws
    * ReplayDiverged when the call is not the one the journal has next.
    */
   take(branch: string, call: string, file: string): JournalEntry | null {
     const q = this.#queues.get(branch);
     const i = this.#pos.get(branch) ?? 0;
-    if (!q || i >= q.length) return null;
+    if (!q || i >= q.length) {
+      this.#past.add(branch);
+      return null;
+    }
     const e = q[i]!;
     if (e.call !== call) {
       this.#pos.set(branch, q.length);
+      this.#past.add(branch);
       throw new ReplayDiverged(`The pipeline took another path when it was resumed after the controller restarted: it called ${describe(call, file)} where the previous run called ${describe(e.call, file)}${branch ? ` (branch ${branch})` : ''}. The code between steps must make the same decisions when it runs again; the build cannot go on.`);
     }
     this.#pos.set(branch, i + 1);
@@ -181,6 +203,7 @@ export class Replay {
   abandon(branch: string): void {
     const q = this.#queues.get(branch);
     if (q) this.#pos.set(branch, q.length);
+    this.#past.add(branch);
   }
 
   get announced(): boolean {

@@ -6,14 +6,9 @@
 // (the earliest a session can: agents/session.ts ackEnd).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { tempDir } from '../../helpers/tmp.ts';
-import { registry } from '../../helpers/registry.ts';
-import { loadPipeline } from '../../../src/pipeline/load.ts';
-import { PipelineRun } from '../../../src/pipeline/engine/engine.ts';
-import { LocalBackend } from '../../../src/exec/local-workspace.ts';
-import type { NodeProvider } from '../../../src/core/nodes.ts';
-import type { ExecSpec, Workspace } from '../../../src/core/workspace.ts';
+import { startDurableExecRun } from '../../helpers/durable-exec-run.ts';
+import type { ExecSpec } from '../../../src/core/workspace.ts';
 
 test("a durable exec's end barrier resolves only after the step's end is journaled (the agent keeps the result until then)", async () => {
   const source = `node {
@@ -23,48 +18,19 @@ test("a durable exec's end barrier resolves only after the step's end is journal
     }
     sh 'echo plain'
   }`;
-  const loaded = loadPipeline(source, registry);
-  assert.ok(loaded.model);
-  const root = tempDir('exec-end');
-  const backend = new LocalBackend({ root: path.join(root, 'nodes'), labels: ['linux'] });
   const events: string[] = [];
   const specs: ExecSpec[] = [];
-  const nodes: NodeProvider = {
-    async allocate(_req, build) {
-      const ws = await backend.allocate({ build, path: path.join(root, 'ws') });
-      // The workspace, but its exec asks for the end's barrier as it hands the result back.
-      const durable = new Proxy(ws, {
-        get(target, prop) {
-          if (prop === 'exec') {
-            return async (spec: ExecSpec) => {
-              specs.push(spec);
-              const got = { stdout: 0, stderr: 0 };
-              const r = await target.exec({ ...spec, onOutput: (d, s) => { got[s] += d.length; spec.onOutput(d, s); } });
-              if (spec.barrier) void spec.barrier({ ...got }, true).then(() => events.push(`acked end ${spec.durableKey}`));
-              return r;
-            };
-          }
-          const v = Reflect.get(target, prop, target) as unknown;
-          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-        },
-      }) as Workspace;
-      return { workspace: durable, release: () => ws.release() };
-    },
-  };
   const out: Buffer[] = [];
-  const run = new PipelineRun({
-    registry,
-    model: loaded.model!,
-    file: 'Jenkinsfile',
-    build: { job: 'j', number: 1, id: 'j#1', url: 'http://kiln.test/job/j/1/' },
-    nodes,
-    baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
-    services: {
-      stashes: { put: async () => {}, get: async () => undefined },
-      artifacts: { put: async () => {} },
-      tests: { record: async () => {} },
-      credential: async (id) => { throw new Error(`no credential '${id}'`); },
-      triggerJob: async (job) => { throw new Error(`cannot trigger ${job} here`); },
+  const { done } = startDurableExecRun({
+    source,
+    root: tempDir('exec-end'),
+    // The exec asks for the end's barrier as it hands the result back.
+    exec: async (target, spec) => {
+      specs.push(spec);
+      const got = { stdout: 0, stderr: 0 };
+      const r = await target.exec({ ...spec, onOutput: (d, s) => { got[s] += d.length; spec.onOutput(d, s); } });
+      if (spec.barrier) void spec.barrier({ ...got }, true).then(() => events.push(`acked end ${spec.durableKey}`));
+      return r;
     },
     listener: {
       output: (d) => { out.push(d); },
@@ -72,7 +38,7 @@ test("a durable exec's end barrier resolves only after the step's end is journal
       outputWritten: async (key, _safe, end) => { if (end) events.push(`written end ${key}`); },
     },
   });
-  const state = await run.run().finally(() => backend.close());
+  const state = await done;
   assert.equal(state.result, 'SUCCESS', Buffer.concat(out).toString());
   assert.match(Buffer.concat(out).toString(), /^got captured$/m);
   const keys = specs.map((s) => s.durableKey);

@@ -54,3 +54,20 @@ test('a longer secret containing a shorter one is masked whole', () => {
   m.add('xxabcxx');
   assert.equal(m.maskText('1 xxabcxx 2 abc'), '1 **** 2 ****');
 });
+
+test('a sink says whether its output ends within a line, and one that continues a line puts no prefix before its first bytes', () => {
+  const out: Buffer[] = [];
+  const sink = new LineSink((d) => out.push(d), new SecretMasker(), () => Buffer.from('[a] '));
+  assert.equal(sink.lineOpen, false);
+  sink.write(Buffer.from('one\nPassword: '));
+  sink.flush();
+  assert.equal(Buffer.concat(out).toString(), '[a] one\n[a] Password: ');
+  assert.equal(sink.lineOpen, true);
+  // A resumed exec's new sink goes on in that line (engine.ts, JournalEntry.execFrom.open).
+  const rest: Buffer[] = [];
+  const resumed = new LineSink((d) => rest.push(d), new SecretMasker(), () => Buffer.from('[a] '));
+  resumed.continueLine();
+  resumed.write(Buffer.from('ok\nnext\n'));
+  assert.equal(Buffer.concat(rest).toString(), 'ok\n[a] next\n');
+  assert.equal(resumed.lineOpen, false);
+});

@@ -117,3 +117,25 @@ test('parallel branches replay each from their own part of the journal', async (
   assert.equal(readFileSync(path.join(ws, 'count-b'), 'utf8'), 'b\nb2\n', console + JSON.stringify(entries));
   assert.doesNotMatch(console, /a done|b done/, console);
 });
+
+test('a parallel branch that had ended before the restart prints nothing again when another branch resumes (its closing lines were printed)', async () => {
+  const ws = tempDir('replay-trailing-ws');
+  const first = `node {
+    parallel a: {
+      echo 'a1'
+    }, b: {
+      echo 'b1'
+      echo 'b2'
+    }
+  }`;
+  // As if the controller stopped once b had ended and a's first step was done (the node and
+  // parallel blocks still running); a goes on.
+  const entries = (await journalOf(first, ws)).map((e) => (e.branch === '' ? { ...e, status: 'running' as const, endedAt: null } : e));
+  const second = first.replace(`echo 'a1'`, `echo 'a1'; echo 'a2'`); // the calls keep their places
+  const { state, console } = await runPipeline(second, { workspace: ws, resume: { entries, downMs: 1000, startedAt: Date.now() - 10_000 } });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^\[a\] a2$/m);
+  assert.equal(console.split('\n').filter((l) => l.startsWith('[b] ')).length, 0, `branch b's lines are not printed again:\n${console}`);
+  assert.equal(console.split('\n').filter((l) => l === '[a] [Pipeline] }').length, 1, `the branch that went on closes:\n${console}`);
+  assert.match(console, /^\[Pipeline\] \/\/ node$/m);
+});
