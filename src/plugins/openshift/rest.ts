@@ -1,0 +1,3 @@
+// placeholder
+import type { StepRun } from '../../pipeline/plugin.ts';
+export const restSteps: Record<string, StepRun> = {};
