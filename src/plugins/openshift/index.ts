@@ -18,16 +18,17 @@ const PIPELINE = 'OpenShift Pipeline';
 
 /** The connection parameters every OpenShift Pipeline plugin step has. */
 const conn: StepParam[] = [
-  s('apiURL', 'the API server URL (default: the pod\'s cluster, https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT)'),
-  s('namespace', 'the project (default: $PROJECT_NAME, else the pod\'s service account namespace)'),
-  s('authToken', 'a secret text credential id holding the bearer token (default: the pod\'s service account token); a literal token is refused'),
+  s('apiURL', 'the API server URL (default: the cluster the host configured as "default"; a configured cluster\'s URL brings its CA)'),
+  s('namespace', 'the project (default: $PROJECT_NAME, else the configured cluster\'s default project)'),
+  s('authToken', 'the id of a secret text credential holding the bearer token (default: the configured cluster\'s credential); a literal token is refused'),
   { name: 'verbose', type: 'any', doc: "'true' prints each REST call" },
 ];
 const waitTime = s('waitTime', 'how long to wait (default per step, in waitUnit)');
-const waitUnit = { name: 'waitUnit', type: 'string', values: ['sec', 'min', 'milli'], doc: "'sec', 'min' or 'milli' (default 'milli' unless set)" } as const satisfies StepParam;
+const waitUnit = { name: 'waitUnit', type: 'string', values: ['sec', 'min', 'milli'], doc: "the unit of waitTime: 'sec', 'min' or 'milli' (default)" } as const satisfies StepParam;
 
+const TOKEN = 'authToken is a credential id (a literal token is refused); without one only a host-configured cluster\'s credential is used, never the server\'s own service account';
 const pipelineStep = (name: string, doc: string, params: StepParam[], differs?: string): StepDecl => ({
-  name, doc, params: [...conn, ...params], block: 'none', needsNode: false, jenkinsPlugin: PIPELINE, ...(differs ? { differs } : {}),
+  name, doc, params: [...conn, ...params], block: 'none', needsNode: false, jenkinsPlugin: PIPELINE, differs: differs ? `${differs}; ${TOKEN}` : TOKEN,
 });
 
 export const openshiftPlugin: PipelinePlugin = {
