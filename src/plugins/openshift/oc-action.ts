@@ -178,8 +178,8 @@ export const run: StepRun = async (ctx, args) => {
     status = r.exitCode ?? 1;
     if (r.exitCode === null) err.push(Buffer.from(`oc was killed by ${r.signal ?? 'a signal'}`));
   } catch (e) {
-    if (e instanceof Error && /ENOENT|not found|No such file/.test(e.message) && !ctx.signal.aborted) {
-      throw new StepFailure(`openshift: oc could not be started on ${ws.nodeName}: ${e.message} (install the OpenShift client, oc, on the agent's PATH)`);
+    if (e instanceof Error && !(e instanceof StepFailure) && !ctx.signal.aborted && /ENOENT|no such program|cannot run program/i.test(e.message)) {
+      throw new StepFailure(`openshift: oc could not be started on ${ws.nodeName}: ${e.message} (the OpenShift client, oc, must be on the agent's PATH)`);
     }
     throw e;
   } finally {
