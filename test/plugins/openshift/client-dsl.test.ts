@@ -133,6 +133,49 @@ openshift.withCluster('insecure://${kube.url.replace('https://', '')}') {
   assert.match(r.stdout, /\[Pipeline\] node/, 'withCluster outside a node takes one, as the plugin does');
 });
 
+test('parallel branches keep their own project; logs stream with [logs:pod/x]; verbose prints the sub-step output', async () => {
+  const dir = tempDir('openshift-dsl');
+  const bin = kubectlAsOc(dir);
+  await kube.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'printer', namespace: 'shop' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+  await kube.waitForPod('shop', 'printer', (p) => (p.status as { phase?: string } | undefined)?.phase === 'Running');
+  kube.scripted!.log('shop', 'printer', 'c', 'first line\nsecond line\n');
+  const r = await run(dir, `
+node {
+  openshift.withCluster('dev') {
+    parallel a: {
+      openshift.withProject('shop') {
+        openshift.create([apiVersion: 'v1', kind: 'ConfigMap', metadata: [name: 'branch-a']])
+        echo "a=\${openshift.project()}"
+      }
+    }, b: {
+      openshift.withProject('default') {
+        openshift.create([apiVersion: 'v1', kind: 'ConfigMap', metadata: [name: 'branch-b']])
+        echo "b=\${openshift.project()}"
+      }
+    }
+    openshift.withProject('shop') {
+      def l = openshift.selector('pod', 'printer').logs()
+      echo "logs status=\${l.status} lines=\${l.out.readLines().size()}"
+      openshift.verbose()
+      openshift.selector('cm', 'branch-a').exists()
+      openshift.verbose(false)
+    }
+  }
+}
+`, bin);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /a=shop/);
+  assert.match(r.stdout, /b=default/);
+  const cm = (await import('../../fakes/kube/cluster.ts')).core('configmaps');
+  assert.ok(kube.cluster.find(cm, 'shop', 'branch-a'), 'branch a created in its project');
+  assert.ok(kube.cluster.find(cm, 'default', 'branch-b'), 'branch b created in its project');
+  assert.match(r.stdout, /^\[logs:pod\/printer\] first line$/m);
+  assert.match(r.stdout, /^\[logs:pod\/printer\] second line$/m);
+  assert.match(r.stdout, /logs status=0 lines=2/);
+  assert.match(r.stdout, /Verbose sub-step output:\n\tCommand> oc get cm\/branch-a -o=name --ignore-not-found --server=\S+ --namespace=shop --loglevel=8 --kubeconfig=\S+\n\tStatus> 0\n\tStdOut>configmap\/branch-a\n/);
+  assert.ok(!r.stdout.includes(kube.token));
+});
+
 test('misuse: outside withCluster, withCluster inside withProject, a credential that is no token, an unknown cluster name', async () => {
   const dir = tempDir('openshift-dsl');
   const bin = kubectlAsOc(dir);
@@ -147,6 +190,8 @@ test('misuse: outside withCluster, withCluster inside withProject, a credential 
   assert.match(await one(`openshift.withCluster('dev', 'not-a-token') { openshift.selector('pods').count() }`), /the credential 'not-a-token' is a usernamePassword: an OpenShift token is a secret text credential/);
   assert.match(await one(`openshift.withCluster('prod') { openshift.selector('pods').count() }`), /openshift\.withCluster\('prod'\): no cluster of that name is configured \(configured: dev\) and it is not a URL/);
   assert.match(await one(`openshift.withCluster('dev') { openshift.selector('dc/a', 'b') }`), /Unsupported selector parameter; only a single argument is permitted if name\/name is specified/);
+  assert.match(await one(`openshift.withCluster() { openshift.selector('pods').count() }`), /openshift\.withCluster\(\): no cluster named "default" is configured and the agent is not in a pod \(KUBERNETES_SERVICE_HOST is not set\)/);
+  assert.match(await one(`openshift.withCluster('dev') { openshift.selector('configmap', 'nope').object() }`), /Expected single object, but found selection empty|Unable to retrieve object markup with get/);
 });
 
 /** A recording oc: each call's arguments to oc.log; answers as oc prints for the OpenShift-only verbs. */
