@@ -20,7 +20,9 @@
 // openshiftClusters); a configured cluster's URL brings its CA, TLS choice and credential.
 // Who: authToken names a secret text credential; without one, only a configured cluster's own
 // credential is used (never the controller's own service account: a Jenkinsfile must not act as
-// the Kiln server). The token goes only in the Authorization header, never to the console.
+// the Kiln server). The token goes only in the Authorization header, never to the console. An
+// apiURL no administrator configured is held to httpRequest's rule: on a controller, not the
+// server's own network (loopback, private, link-local) unless the host is allowed.
 import { StepFailure } from '../../core/errors.ts';
 import type { OpenShiftCluster } from '../../core/http-services.ts';
 import type { StepRun } from '../../pipeline/plugin.ts';
@@ -28,12 +30,14 @@ import type { StepContext } from '../../pipeline/steps/types.ts';
 import type { StepArgs } from '../../pipeline/steps/types.ts';
 import { str } from '../../pipeline/steps/args.ts';
 import { isList, isMap } from '../../pipeline/script/values.ts';
-import { HttpCallError, httpCall, jsonOf } from '../../util/http-client.ts';
+import { HttpCallError, httpCall, jsonOf, privateAddress } from '../../util/http-client.ts';
 
 type Obj = Record<string, unknown>;
 const asObj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Obj : {});
 
 interface Api {
+  /** Refuses addresses of the Kiln server's own network for a URL no administrator configured (httpRequest's rule). */
+  guard: ((address: string, host: string) => string | null) | null;
   url: string;
   namespace: string;
   token: string;
@@ -87,7 +91,8 @@ const v = (args: StepArgs, name: string): string => (str(args, name) ?? '').trim
 
 async function connect(ctx: StepContext, args: StepArgs, display: string): Promise<Api> {
   const services = ctx.build.services.httpServices;
-  const clusters: OpenShiftCluster[] = services ? ((await services.settings()).openshiftClusters ?? []) : [];
+  const settings = services ? await services.settings() : null;
+  const clusters: OpenShiftCluster[] = settings?.openshiftClusters ?? [];
   const apiURL = v(args, 'apiURL').replace(/\/+$/, '');
   const cluster = apiURL ? clusters.find((c) => c.url.replace(/\/+$/, '') === apiURL) : clusters.find((c) => c.name === 'default');
   const url = apiURL || cluster?.url.replace(/\/+$/, '') || '';
@@ -113,7 +118,15 @@ async function connect(ctx: StepContext, args: StepArgs, display: string): Promi
   if (!namespace) throw new StepFailure(`${display}: no namespace: give namespace: 'project'`);
   safeName(namespace, 'namespace');
   const verbose = args.values.verbose;
-  return { url, namespace, token: c.secret, ca: cluster?.serverCertificateAuthority || null, insecure: cluster?.skipTlsVerify ?? false, chatty: verbose === true || String(verbose) === 'true' };
+  const reach = settings?.httpRequest ?? { allowedHosts: [], allowPrivate: false };
+  const allowed = (host: string) => reach.allowedHosts.some((a) => {
+    const x = a.trim().toLowerCase();
+    return x.startsWith('*.') ? host.toLowerCase().endsWith(x.slice(1)) : host.toLowerCase() === x;
+  });
+  const guard = cluster || reach.allowPrivate ? null : (address: string, host: string) => (privateAddress(address) && !allowed(host)
+    ? `${host} is ${address}, an address of the Kiln server's own network: a build may reach it only as a cluster an administrator configured (openshiftClusters) or an allowed host (httpRequest allowedHosts)`
+    : null);
+  return { guard, url, namespace, token: c.secret, ca: cluster?.serverCertificateAuthority || null, insecure: cluster?.skipTlsVerify ?? false, chatty: verbose === true || String(verbose) === 'true' };
 }
 
 interface Answer { status: number; json: Obj; text: string }
@@ -123,7 +136,7 @@ async function call(ctx: StepContext, api: Api, method: string, path: string, bo
   try {
     const a = await httpCall({
       method, url: `${api.url}${path}`, timeoutMs: 60_000, signal: ctx.signal, maxBytes: 32 * 1024 * 1024, insecure: api.insecure,
-      ...(api.ca ? { ca: api.ca } : {}),
+      ...(api.ca ? { ca: api.ca } : {}), ...(api.guard ? { addressGuard: api.guard } : {}),
       headers: { Authorization: `Bearer ${api.token}`, Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': contentType } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });

@@ -26,11 +26,11 @@ after(async () => {
   await kube?.close();
 });
 
-function run(jenkinsfile: string, clusters: object[] = [{ name: 'default', url: kube.url, credentialsId: 'oc-token', serverCertificateAuthority: kube.caPem, defaultProject: 'shop' }]) {
+function run(jenkinsfile: string, clusters: object[] = [{ name: 'default', url: kube.url, credentialsId: 'oc-token', serverCertificateAuthority: kube.caPem, defaultProject: 'shop' }], env: Record<string, string> = {}) {
   const dir = tempDir('openshift-rest');
   fs.writeFileSync(path.join(dir, 'Jenkinsfile'), jenkinsfile);
   fs.writeFileSync(path.join(dir, 'creds.json'), JSON.stringify({ 'oc-token': { type: 'secretText', secret: kube.token } }));
-  return runKiln(['run', '--credentials', 'creds.json'], { cwd: dir, env: { KILN_OPENSHIFT_CLUSTERS: JSON.stringify(clusters) } });
+  return runKiln(['run', '--credentials', 'creds.json'], { cwd: dir, env: { KILN_OPENSHIFT_CLUSTERS: JSON.stringify(clusters), ...env } });
 }
 
 const objects = JSON.stringify({ kind: 'List', apiVersion: 'v1', items: [
@@ -106,7 +106,7 @@ node {
   assert.match(r.stdout, /Exiting "Trigger OpenShift Build" unsuccessfully; build "web-2" did not complete successfully within the configured timeout of "900000" ms; last reported status:  \[Failed\]\./);
 });
 
-test('refused: no token for a URL the host does not know, a literal token, a CA the client does not trust, an unknown kind', async () => {
+test('refused: no token for a URL the host does not know, a literal token, a CA the client does not trust, the server\'s own network as a controller refuses it, an unknown kind, a hostile name', async () => {
   const r1 = await run(`node { openshiftScale(apiURL: 'https://api.elsewhere.example:6443', namespace: 'shop', depCfg: 'web', replicaCount: '1') }`);
   assert.notEqual(r1.code, 0);
   assert.match(r1.stdout, /Scale OpenShift Deployment: no authToken: give the id of a secret text credential holding the token/);
@@ -114,6 +114,8 @@ test('refused: no token for a URL the host does not know, a literal token, a CA 
   assert.match(r2.stdout, /authToken 'sha256~literal-token' is not a credential Kiln knows .*Kiln takes no literal token/);
   const r3 = await run(`node { openshiftVerifyService(svcName: 'web', apiURL: '${kube.url}', authToken: 'oc-token', namespace: 'shop') }`, []);
   assert.match(r3.stdout, new RegExp(`a client connection to "${kube.url.replace(/[.]/g, '\\.')}" could not be obtained: .*(certificate|self.signed)`, 'i'));
+  const r6 = await run(`node { openshiftVerifyService(svcName: 'web', apiURL: '${kube.url}', authToken: 'oc-token', namespace: 'shop') }`, [], { KILN_HTTP_REQUEST_PRIVATE: 'false' });
+  assert.match(r6.stdout, /127\.0\.0\.1 is 127\.0\.0\.1, an address of the Kiln server's own network: a build may reach it only as a cluster an administrator configured/);
   const r4 = await run(`node { openshiftCreateResource(jsonyaml: 'kind: Widget\\nmetadata: {name: w}\\n') }`);
   assert.match(r4.stdout, /  The API resource "Widget" is not currently supported by this step\./);
   assert.match(r4.stdout, /Exiting "Create OpenShift Resource\(s\)" unsuccessfully, with 0 resource\(s\) created and 1 failed attempt\(s\)\./);
