@@ -5,7 +5,7 @@
 //     `_OcAction` step does), with the cluster, project and token of the enclosing
 //     openshift.withCluster / withProject / withCredentials.
 //   OpenShift Pipeline plugin (openshift/jenkins-plugin, deprecated): openshiftBuild, openshiftScale,
-//     openshiftVerify*, openshiftDeploy, openshiftCreateResource, openshiftDeleteResource*, which
+//     openshiftVerify*, openshiftDeploy, openshiftTag, openshiftCreateResource, openshiftDeleteResource*, which
 //     call the OpenShift REST API from the controller (rest.ts).
 // What runs is runtime.ts, loaded the first time a build uses one of them. docs/openshift.md.
 import type { StepDecl, StepParam } from '../../core/steps.ts';
@@ -76,6 +76,12 @@ export const openshiftPlugin: PipelinePlugin = {
     pipelineStep('openshiftVerifyService', "Check that a Service answers: openshiftVerifyService(svcName: 'frontend').", [
       s('svcName', 'the Service', true), s('retryCount', 'connection attempts (default 100)'),
     ], 'the service is checked through its endpoints in the API (a ready address behind it), not by a TCP connection from the Jenkins pod'),
+    pipelineStep('openshiftTag', "Tag an image into image streams: openshiftTag(srcStream: 'app', srcTag: 'latest', destStream: 'app', destTag: 'prod').", [
+      s('srcStream', 'the source image stream', true), s('srcTag', 'the source tag, or an image id of the stream', true),
+      s('destStream', 'destination streams, separated by commas (created when missing)', true), s('destTag', 'destination tags, separated by commas', true),
+      s('destinationNamespace', 'the destination project (default: namespace)'), s('destinationAuthToken', 'a secret text credential id for the destination project'),
+      s('alias', "'true': the destination tag follows the source tag (ImageStreamTag); default: the source's current image (ImageStreamImage)"),
+    ]),
     pipelineStep('openshiftCreateResource', "Create objects from JSON or YAML: openshiftCreateResource(jsonyaml: readFile('svc.yaml')).", [
       s('jsonyaml', 'the objects: one, or a List', true),
     ]),

@@ -15,6 +15,8 @@
 //   openshiftBuild(bldCfg:, commitID:, env:, showBuildLogs:)   POST buildconfigs/x/instantiate, wait for Complete
 //   openshiftVerifyBuild(bldCfg:)                     wait for the BuildConfig's latest build to be Complete
 //   openshiftVerifyService(svcName:)                  the Service exists and its Endpoints have a ready address
+//   openshiftTag(srcStream:, srcTag:, destStream:, destTag:, alias:)   the destination image streams' spec.tags get the
+//                                                     source image (ImageStreamImage stream@id) or tag (alias: ImageStreamTag)
 //
 // Where: apiURL, else the cluster the host configured as "default" (core/http-services.ts
 // openshiftClusters); a configured cluster's URL brings its CA, TLS choice and credential.
@@ -503,7 +505,81 @@ const verifyService: StepRun = async (ctx, args) => {
   return null;
 };
 
+// --- image streams ---------------------------------------------------------------------------
+
+const IS = ['/apis/image.openshift.io/v1', 'imagestreams'] as const;
+const TAG = 'Tag OpenShift Image';
+
+interface TagStatus { tag: string; images: string[] }
+const tagStatus = (is: Obj): TagStatus[] => (Array.isArray(asObj(is.status).tags) ? asObj(is.status).tags as unknown[] : [])
+  .map((t) => ({ tag: String(asObj(t).tag ?? ''), images: (Array.isArray(asObj(t).items) ? asObj(t).items as unknown[] : []).map((i) => String(asObj(i).image ?? '')) }));
+const noSha = (id: string) => (id.startsWith('sha256:') ? id.slice(7) : id);
+
+/** The plugin's deriveImageID: a tag's latest image, or an image of the stream, as stream@id. */
+function imageIdOf(is: Obj, name: string, srcTag: string): string | null {
+  const tags = tagStatus(is);
+  const latest = tags.find((t) => t.tag === srcTag)?.images[0];
+  if (latest) return `${name}@${noSha(latest)}`;
+  for (const t of tags) if (t.images.some((i) => i === srcTag || noSha(i) === srcTag)) return `${name}@${noSha(srcTag)}`;
+  return null;
+}
+
+/** The plugin's alias lookup: a tag of the stream (or the tag holding that image), as stream:tag. */
+function tagRefOf(is: Obj, name: string, srcTag: string): string | null {
+  const specTags = (Array.isArray(asObj(is.spec).tags) ? asObj(is.spec).tags as unknown[] : []).map((t) => String(asObj(t).name ?? ''));
+  const tags = tagStatus(is);
+  if (specTags.includes(srcTag) || tags.some((t) => t.tag === srcTag)) return `${name}:${srcTag}`;
+  const holder = tags.find((t) => t.images.some((i) => i === srcTag || noSha(i) === srcTag));
+  return holder ? `${name}:${holder.tag}` : null;
+}
+
+const tag: StepRun = async (ctx, args) => {
+  const api = await connect(ctx, args, TAG);
+  const srcStream = safeName(v(args, 'srcStream'), 'srcStream');
+  const srcTag = v(args, 'srcTag');
+  const destStreams = v(args, 'destStream').split(',').map((x) => x.trim());
+  const destTags = v(args, 'destTag').split(',').map((x) => x.trim());
+  const destNS = v(args, 'destinationNamespace') || api.namespace;
+  safeName(destNS, 'destinationNamespace');
+  ctx.log(`\n\nStarting "${TAG}" with the source [image stream:tag] "${srcStream}:${srcTag}" from the project "${api.namespace}" and destination stream(s) "${v(args, 'destStream')}" with tag(s) "${v(args, 'destTag')}" from the project "${destNS}".`);
+  const alias = v(args, 'alias') === 'true';
+  const src = await get(ctx, api, nsPath(api, ...IS, srcStream));
+  if (!src) throw new StepFailure(`Exiting "${TAG}" unsuccessfully; could not retrieve the image stream "${srcStream}" from the project "${api.namespace}".`);
+  const ref = alias ? tagRefOf(src, srcStream, srcTag) : imageIdOf(src, srcStream, srcTag);
+  if (!ref) throw new StepFailure(`Exiting "${TAG}" unsuccessfully; could not find either an image tag or ID "${srcTag}" associated with the image stream "${srcStream}".`);
+  if (destStreams.length !== 1 && destTags.length !== 1 && destStreams.length !== destTags.length) {
+    throw new StepFailure(`Destination streams ([${destStreams.join(', ')}]) cardinality [${destStreams.length}] is incompatible with destination tag ([${destTags.join(', ')}]) cardinality [${destTags.length}]`);
+  }
+  let dest: Api = { ...api, namespace: destNS };
+  const destToken = v(args, 'destinationAuthToken');
+  if (destToken) {
+    const c = await ctx.build.services.credential(destToken).catch((e: Error) => { throw new StepFailure(`${TAG}: destinationAuthToken '${destToken}' is not a credential Kiln knows (${e.message})`); });
+    if (c.type !== 'secretText' || !c.secret) throw new StepFailure(`${TAG}: the credential '${destToken}' is a ${c.type}: the token is a secret text credential`);
+    dest = { ...dest, token: c.secret };
+  }
+  const n = Math.max(destStreams.length, destTags.length);
+  for (let i = 0; i < n; i++) {
+    const stream = safeName(destStreams[Math.min(i, destStreams.length - 1)]!, 'destStream');
+    const tagName = destTags[Math.min(i, destTags.length - 1)]!;
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tagName)) throw new StepFailure(`${TAG}: destTag '${tagName}' is not a valid tag`);
+    let is = await get(ctx, dest, nsPath(dest, ...IS, stream));
+    if (!is) {
+      const made = await call(ctx, dest, 'POST', nsPath(dest, ...IS), { kind: 'ImageStream', apiVersion: 'image.openshift.io/v1', metadata: { name: stream }, spec: {} });
+      if (made.status >= 300) throw new StepFailure(`Exiting "${TAG}" unsuccessfully; could not create the image stream "${stream}" in the project "${destNS}".`);
+      is = made.json;
+    }
+    const spec = asObj(is.spec);
+    const tags = (Array.isArray(spec.tags) ? spec.tags as unknown[] : []).map(asObj).filter((t) => t.name !== tagName);
+    tags.push({ name: tagName, from: { kind: alias ? 'ImageStreamTag' : 'ImageStreamImage', name: ref, namespace: api.namespace } });
+    const put = await call(ctx, dest, 'PUT', nsPath(dest, ...IS, stream), { ...is, spec: { ...spec, tags } });
+    if (put.status >= 300) throw new StepFailure(`Exiting "${TAG}" unsuccessfully; ${reason(put)}`);
+  }
+  ctx.log(`\n\nExiting "${TAG}" successfully.`);
+  return null;
+};
+
 export const restSteps: Record<string, StepRun> = {
+  openshiftTag: tag,
   openshiftCreateResource: createResource,
   openshiftDeleteResourceByJsonYaml: deleteByJsonYaml,
   openshiftDeleteResourceByKey: deleteByKey,

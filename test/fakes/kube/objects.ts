@@ -93,6 +93,7 @@ export const RESOURCES: ResourceDef[] = [
   def('apps.openshift.io', 'v1', 'deploymentconfigs', 'DeploymentConfig', true, { shortNames: ['dc'], subresources: ['status', 'scale', 'instantiate'], generation: true }),
   def('build.openshift.io', 'v1', 'buildconfigs', 'BuildConfig', true, { shortNames: ['bc'], subresources: ['instantiate'] }),
   def('build.openshift.io', 'v1', 'builds', 'Build', true, { subresources: ['status'] }),
+  def('image.openshift.io', 'v1', 'imagestreams', 'ImageStream', true, { shortNames: ['is'] }),
 ];
 
 export const GROUP_VERSIONS: { group: string; version: string }[] = [

@@ -106,6 +106,29 @@ node {
   assert.match(r.stdout, /Exiting "Trigger OpenShift Build" unsuccessfully; build "web-2" did not complete successfully within the configured timeout of "900000" ms; last reported status:  \[Failed\]\./);
 });
 
+test('openshiftTag: the source image into an existing and a new stream; alias: a tag reference; an unknown tag', async () => {
+  const isDef = (await import('../../fakes/kube/objects.ts')).findResource('image.openshift.io', 'v1', 'imagestreams')!;
+  await kube.create({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'app', namespace: 'shop' }, spec: { tags: [{ name: 'latest' }] },
+    status: { dockerImageRepository: 'registry/shop/app', tags: [{ tag: 'latest', items: [{ image: 'sha256:0a1b2c', dockerImageReference: 'registry/shop/app@sha256:0a1b2c' }] }] } });
+  const r = await run(`
+node {
+  openshiftTag(srcStream: 'app', srcTag: 'latest', destStream: 'app,release', destTag: 'prod')
+  openshiftTag(srcStream: 'app', srcTag: 'latest', destStream: 'app', destTag: 'follow', alias: 'true')
+  openshiftTag(srcStream: 'app', srcTag: 'nope', destStream: 'app', destTag: 'x')
+}`);
+  assert.notEqual(r.code, 0, r.stdout);
+  assert.match(r.stdout, /Starting "Tag OpenShift Image" with the source \[image stream:tag\] "app:latest" from the project "shop" and destination stream\(s\) "app,release" with tag\(s\) "prod" from the project "shop"\./);
+  assert.match(r.stdout, /Exiting "Tag OpenShift Image" successfully\./);
+  assert.match(r.stdout, /Exiting "Tag OpenShift Image" unsuccessfully; could not find either an image tag or ID "nope" associated with the image stream "app"\./);
+  const tags = (name: string) => (kube.cluster.get(isDef, 'shop', name).spec as { tags: unknown[] }).tags;
+  assert.deepEqual(tags('app'), [
+    { name: 'latest' },
+    { name: 'prod', from: { kind: 'ImageStreamImage', name: 'app@0a1b2c', namespace: 'shop' } },
+    { name: 'follow', from: { kind: 'ImageStreamTag', name: 'app:latest', namespace: 'shop' } },
+  ]);
+  assert.deepEqual(tags('release'), [{ name: 'prod', from: { kind: 'ImageStreamImage', name: 'app@0a1b2c', namespace: 'shop' } }], 'a missing destination stream is created');
+});
+
 test('refused: no token for a URL the host does not know, a literal token, a CA the client does not trust, the server\'s own network as a controller refuses it, an unknown kind, a hostile name', async () => {
   const r1 = await run(`node { openshiftScale(apiURL: 'https://api.elsewhere.example:6443', namespace: 'shop', depCfg: 'web', replicaCount: '1') }`);
   assert.notEqual(r1.code, 0);
