@@ -458,6 +458,7 @@ const build: StepRun = async (ctx, args) => {
   if (v(args, 'showBuildLogs') === 'true') {
     const log = await call(ctx, api, 'GET', `${nsPath(api, ...BUILDS, started)}/log`);
     if (log.status < 300) ctx.log(log.text.replace(/\n$/, ''));
+    else ctx.log(`  The log of build "${started}" could not be read: ${reason(log)}`);
   }
   ctx.log(`\n\nExiting "${BUILD}" successfully; build "${started}" has completed with status:  [Complete].`);
   return null;
