@@ -2158,6 +2158,16 @@ export interface components {
                 topic: string;
                 fullJobPathAsDefaultTopic: boolean;
             } | null;
+            /** @description OpenShift clusters: openshift.withCluster('name') picks one ('default' when no name) */
+            openshiftClusters?: {
+                name: string;
+                url: string;
+                credentialsId: string;
+                /** @description PEM of the API server's CA; empty: the system's */
+                serverCertificateAuthority: string;
+                skipTlsVerify: boolean;
+                defaultProject: string;
+            }[];
         };
     };
     responses: never;
@@ -5672,6 +5682,16 @@ export interface operations {
                         topic: string;
                         fullJobPathAsDefaultTopic: boolean;
                     } | null;
+                    /** @description OpenShift clusters: openshift.withCluster('name') picks one ('default' when no name) */
+                    openshiftClusters?: {
+                        name: string;
+                        url: string;
+                        credentialsId: string;
+                        /** @description PEM of the API server's CA; empty: the system's */
+                        serverCertificateAuthority: string;
+                        skipTlsVerify: boolean;
+                        defaultProject: string;
+                    }[];
                 };
             };
         };

@@ -14,11 +14,33 @@
 //   KILN_GITLAB_CREDENTIAL     a secret text token (api scope)
 //   KILN_GITLAB_CONNECTIONS    named connections: name=URL=credentialId, separated by commas (gitLabConnection('name'))
 //   KILN_SONAR_SERVERS         name=URL=credentialId, separated by commas: sq=https://sonar.example=sonar-token
+//   KILN_OPENSHIFT_CLUSTERS    OpenShift clusters (openshift.withCluster('name')), a JSON list of
+//                              {name, url, credentialsId, serverCertificateAuthority (PEM), skipTlsVerify, defaultProject}
 //   KILN_HTTP_REQUEST_PRIVATE  false: httpRequest refuses loopback/private addresses as a controller
 //                              does (default true: a run is on one's own machine)
 //
 // Slack, Zulip, GitHub and GitLab are configured when their credential variable is set.
-import type { HttpServiceSettings, HttpServices, SonarServer } from '../core/http-services.ts';
+import type { HttpServiceSettings, HttpServices, OpenShiftCluster, SonarServer } from '../core/http-services.ts';
+
+/** KILN_OPENSHIFT_CLUSTERS: a JSON list of clusters; a wrong one is an error that names the field. */
+function openshiftClusters(text: string): OpenShiftCluster[] {
+  if (!text) return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch {
+    throw new Error('KILN_OPENSHIFT_CLUSTERS: not JSON (a list of {name, url, credentialsId, serverCertificateAuthority, skipTlsVerify, defaultProject})');
+  }
+  if (!Array.isArray(list)) throw new Error('KILN_OPENSHIFT_CLUSTERS: a JSON list');
+  return list.map((c: Record<string, unknown>, i) => {
+    const s = (k: string, required = false): string => {
+      const x = c?.[k] ?? '';
+      if (typeof x !== 'string' || (required && !x.trim())) throw new Error(`KILN_OPENSHIFT_CLUSTERS[${i}].${k}: ${required ? 'a non-empty string' : 'a string'}`);
+      return x.trim();
+    };
+    return { name: s('name', true), url: s('url', true), credentialsId: s('credentialsId'), serverCertificateAuthority: s('serverCertificateAuthority'), skipTlsVerify: c.skipTlsVerify === true, defaultProject: s('defaultProject') };
+  });
+}
 
 export function localHttpServices(env: Record<string, string | undefined>): HttpServices {
   const v = (k: string) => env[k]?.trim() ?? '';
@@ -44,10 +66,11 @@ export function localHttpServices(env: Record<string, string | undefined>): Http
       sonar,
       zulip: v('KILN_ZULIP_CREDENTIAL') ? { url: v('KILN_ZULIP_URL'), email: v('KILN_ZULIP_EMAIL'), apiKeyCredentialId: v('KILN_ZULIP_CREDENTIAL'), stream: v('KILN_ZULIP_STREAM'), topic: v('KILN_ZULIP_TOPIC'), fullJobPathAsDefaultTopic: false } : null,
       httpRequest: { allowedHosts: [], allowPrivate: v('KILN_HTTP_REQUEST_PRIVATE') !== 'false' },
+      openshiftClusters: openshiftClusters(v('KILN_OPENSHIFT_CLUSTERS')),
     };
   };
   return {
     settings: async () => settings(),
-    configureHint: 'kiln run reads KILN_SLACK_*, KILN_ZULIP_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS (docs/notifications.md)',
+    configureHint: 'kiln run reads KILN_SLACK_*, KILN_ZULIP_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS, KILN_OPENSHIFT_CLUSTERS (docs/notifications.md, docs/openshift.md)',
   };
 }

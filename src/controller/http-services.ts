@@ -1,4 +1,4 @@
-// The controller's HTTP services for builds (core/http-services.ts): the Slack workspace, Zulip, the
+// The controller's HTTP services for builds (core/http-services.ts): the Slack workspace, Zulip, OpenShift clusters, the
 // GitHub and GitLab APIs (and named GitLab connections, gitLabConnection('name')), the SonarQube servers, and the hosts httpRequest may reach on the
 // controller's own network, kept as one settings document ('http-services', store/settings.ts)
 // that only admins read or change (http-services-http.ts, auth/policy.ts):
@@ -10,11 +10,11 @@
 // through the build's credentials at use; no token is in the settings, an answer or a log line.
 // The URLs here are where those tokens may go: a step that names another URL must bring its own
 // credential (the plugins' runtimes enforce it).
-import type { HttpServiceSettings, HttpServices, SonarServer } from '../core/http-services.ts';
+import type { HttpServiceSettings, HttpServices, OpenShiftCluster, SonarServer } from '../core/http-services.ts';
 import type { JsonValue, Store } from '../store/types.ts';
 import { ApiError, invalidField } from './http-errors.ts';
 
-export const NO_HTTP_SERVICES: HttpServiceSettings = { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, gitlabConnections: [] };
+export const NO_HTTP_SERVICES: HttpServiceSettings = { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, gitlabConnections: [], openshiftClusters: [] };
 
 const bad = (field: string, message: string): ApiError => invalidField(field, message);
 
@@ -52,7 +52,7 @@ function url(o: Record<string, unknown>, field: string, key: string, required: b
 /** Checks a PUT body part by part; a part not given is cleared. */
 export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
   const b = obj(body, 'body');
-  only(b, 'body', ['slack', 'github', 'gitlab', 'gitlabConnections', 'sonar', 'httpRequest', 'zulip']);
+  only(b, 'body', ['slack', 'github', 'gitlab', 'gitlabConnections', 'sonar', 'httpRequest', 'zulip', 'openshiftClusters']);
   const out: HttpServiceSettings = structuredClone(NO_HTTP_SERVICES);
   if (b.slack !== undefined && b.slack !== null) {
     const s = obj(b.slack, 'slack');
@@ -120,7 +120,31 @@ export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
       stream: text(z, 'zulip', 'stream', false, 60), topic: text(z, 'zulip', 'topic', false, 60), fullJobPathAsDefaultTopic: full,
     };
   }
+  if (b.openshiftClusters !== undefined && b.openshiftClusters !== null) out.openshiftClusters = checkOpenShiftClusters(b.openshiftClusters);
   return out;
+}
+
+/** The OpenShift Client plugin's clusters (openshift.withCluster('name')): a CA is PEM text, the token a credential id. */
+function checkOpenShiftClusters(v: unknown): OpenShiftCluster[] {
+  if (!Array.isArray(v) || v.length > 50) throw bad('openshiftClusters', 'a list of at most 50 clusters');
+  const names = new Set<string>();
+  return v.map((x, i): OpenShiftCluster => {
+    const at = `openshiftClusters[${i}]`;
+    const c = obj(x, at);
+    only(c, at, ['name', 'url', 'credentialsId', 'serverCertificateAuthority', 'skipTlsVerify', 'defaultProject']);
+    const name = text(c, at, 'name', true, 100);
+    if (names.has(name)) throw bad(`${at}.name`, `'${name}' is already the name of another cluster`);
+    names.add(name);
+    const ca = c.serverCertificateAuthority ?? '';
+    if (typeof ca !== 'string' || ca.length > 64 * 1024 || (ca.trim() && !/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/.test(ca.trim()))) {
+      throw bad(`${at}.serverCertificateAuthority`, 'PEM text (-----BEGIN CERTIFICATE----- ...) of at most 64 KiB, or empty');
+    }
+    const skip = c.skipTlsVerify ?? false;
+    if (typeof skip !== 'boolean') throw bad(`${at}.skipTlsVerify`, 'true or false');
+    const project = text(c, at, 'defaultProject', false, 253);
+    if (project && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(project)) throw bad(`${at}.defaultProject`, 'a project name (lower-case letters, digits, -)');
+    return { name, url: url(c, at, 'url', true), credentialsId: text(c, at, 'credentialsId', false, 255), serverCertificateAuthority: ca.trim(), skipTlsVerify: skip, defaultProject: project };
+  });
 }
 
 type Audit = (e: { actor: string; action: string; target: string; detail: string; address: string }) => Promise<void>;
@@ -146,7 +170,7 @@ export class HttpServicesService {
   async put(actor: string, body: unknown, address: string): Promise<HttpServiceSettings> {
     const s = checkHttpServiceSettings(body);
     await this.#store.settings.put('http-services', s as unknown as JsonValue);
-    const parts = [s.slack && 'slack', s.zulip && 'zulip', s.github && 'github', s.gitlab && 'gitlab', s.gitlabConnections?.length && `gitlabConnections(${s.gitlabConnections.map((x) => x.name).join(',')})`, s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`].filter(Boolean);
+    const parts = [s.slack && 'slack', s.zulip && 'zulip', s.github && 'github', s.gitlab && 'gitlab', s.gitlabConnections?.length && `gitlabConnections(${s.gitlabConnections.map((x) => x.name).join(',')})`, s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`, s.openshiftClusters?.length && `openshiftClusters(${s.openshiftClusters.map((x) => x.name).join(',')})`].filter(Boolean);
     await this.#audit({ actor, action: 'settings.http-services', target: 'http-services', detail: parts.join(' '), address });
     return s;
   }

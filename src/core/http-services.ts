@@ -70,6 +70,21 @@ export interface ZulipSettings {
   fullJobPathAsDefaultTopic: boolean;
 }
 
+/** A cluster of the OpenShift Client plugin's global configuration (openshift.withCluster('name')). */
+export interface OpenShiftCluster {
+  /** What withCluster('name') names ('default': withCluster() without a name). */
+  name: string;
+  /** The API server, 'https://api.cluster.example:6443'. */
+  url: string;
+  /** A secret text credential holding the token; '' for none (the pod's service account token). */
+  credentialsId: string;
+  /** PEM of the API server's CA; '' for the system's. */
+  serverCertificateAuthority: string;
+  skipTlsVerify: boolean;
+  /** The project when no withProject names one; '' for none. */
+  defaultProject: string;
+}
+
 export interface HttpRequestSettings {
   /**
    * Host names (or `*.suffix`) httpRequest may reach even where they resolve to a loopback,
@@ -90,6 +105,8 @@ export interface HttpServiceSettings {
   httpRequest: HttpRequestSettings;
   /** Zulip (zulipSend); absent or null: not configured. */
   zulip?: ZulipSettings | null;
+  /** OpenShift clusters (openshift.withCluster('name')); absent: none. */
+  openshiftClusters?: OpenShiftCluster[];
 }
 
 export interface HttpServices {

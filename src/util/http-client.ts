@@ -22,6 +22,8 @@ export interface HttpCall {
   timeoutMs?: number;
   /** Accept any TLS certificate (httpRequest's ignoreSslErrors). */
   insecure?: boolean;
+  /** Trust this CA (PEM) for https instead of the system's (an OpenShift cluster's own CA). */
+  ca?: string;
   signal?: AbortSignal;
   /** The most body bytes kept (default 10 MB); more fails the call. */
   maxBytes?: number;
@@ -104,7 +106,7 @@ export function httpCall(c: HttpCall): Promise<HttpAnswer> {
       method: c.method,
       headers,
       ...(lookup ? { lookup } : {}),
-      ...(url.protocol === 'https:' ? { rejectUnauthorized: !c.insecure } : {}),
+      ...(url.protocol === 'https:' ? { rejectUnauthorized: !c.insecure, ...(c.ca ? { ca: c.ca } : {}) } : {}),
     }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;

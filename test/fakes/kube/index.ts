@@ -58,7 +58,8 @@
 // - Resources: namespaces, nodes (one: kiln-fake-node), pods (+status, log, exec, eviction),
 //   events, secrets, configmaps, services (clusterIP assigned), serviceaccounts,
 //   persistentvolumeclaims; apps/v1 deployments and replicasets (+status); rbac roles and
-//   rolebindings. Verbs: get; list (labelSelector, fieldSelector incl. metadata.name, status.phase,
+//   rolebindings; for the OpenShift steps (openshift.ts) replicationcontrollers, endpoints,
+//   deploymentconfigs and buildconfigs (+instantiate), builds, imagestreams. Verbs: get; list (labelSelector, fieldSelector incl. metadata.name, status.phase,
 //   spec.nodeName, involvedObject.*; limit/continue; Tables for kubectl); watch (?watch=true and
 //   /watch/ paths; from a resourceVersion, or current objects as ADDED first; timeoutSeconds,
 //   allowWatchBookmarks, sendInitialEvents; an object that starts/stops matching the selectors is

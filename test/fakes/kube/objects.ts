@@ -87,6 +87,13 @@ export const RESOURCES: ResourceDef[] = [
   def('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
   def('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, { createOnly: true }),
   def('authentication.k8s.io', 'v1', 'selfsubjectreviews', 'SelfSubjectReview', false, { createOnly: true }),
+  // What the OpenShift Pipeline plugin's steps touch (openshift.ts: instantiate, the DeploymentConfig controller).
+  def('', 'v1', 'replicationcontrollers', 'ReplicationController', true, { shortNames: ['rc'], subresources: ['status', 'scale'], generation: true }),
+  def('', 'v1', 'endpoints', 'Endpoints', true, { shortNames: ['ep'] }),
+  def('apps.openshift.io', 'v1', 'deploymentconfigs', 'DeploymentConfig', true, { shortNames: ['dc'], subresources: ['status', 'scale', 'instantiate'], generation: true }),
+  def('build.openshift.io', 'v1', 'buildconfigs', 'BuildConfig', true, { shortNames: ['bc'], subresources: ['instantiate'] }),
+  def('build.openshift.io', 'v1', 'builds', 'Build', true, { subresources: ['status'] }),
+  def('image.openshift.io', 'v1', 'imagestreams', 'ImageStream', true, { shortNames: ['is'] }),
 ];
 
 export const GROUP_VERSIONS: { group: string; version: string }[] = [

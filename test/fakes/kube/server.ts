@@ -18,6 +18,7 @@ import { tableFor } from './tables.ts';
 import { decodeProtobuf } from './protobuf.ts';
 import { jsonPatch, mergePatch } from './patch.ts';
 import { parseExec, refuseUpgrade, serveExec } from './exec.ts';
+import { instantiate } from './openshift.ts';
 
 export interface ForbidRule {
   /** Only for this user (default: everyone). */
@@ -240,6 +241,11 @@ export class FakeServer {
     }
     if (route.subresource === 'scale') {
       this.#scale(req, res, route, verb, body, dryRun);
+      return;
+    }
+    if (route.subresource === 'instantiate') {
+      if (verb !== 'create') throw errors.methodNotAllowed();
+      this.#json(res, 201, instantiate(this.cluster, def, route.namespace!, route.name!, parseBody(body, req)) as unknown as JsonObject);
       return;
     }
     const sub = route.subresource === 'status' ? 'status' : null;

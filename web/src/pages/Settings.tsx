@@ -35,6 +35,8 @@ interface ServicesForm {
   zulip: ZulipForm | null;
   allowedHosts: string;
   allowPrivate: boolean;
+  /** OpenShift clusters: kept as they are (edited through the API only). */
+  openshiftClusters: NonNullable<Services['openshiftClusters']>;
 }
 
 const formOf = (s: Services): ServicesForm => ({
@@ -46,11 +48,13 @@ const formOf = (s: Services): ServicesForm => ({
   zulip: s.zulip ? { ...s.zulip } : null,
   allowedHosts: s.httpRequest.allowedHosts.join('\n'),
   allowPrivate: s.httpRequest.allowPrivate,
+  openshiftClusters: s.openshiftClusters ?? [],
 });
 
 const bodyOf = (f: ServicesForm) => ({
   slack: f.slack, github: f.github, gitlab: f.gitlab, gitlabConnections: f.gitlabConnections, sonar: f.sonar, zulip: f.zulip,
   httpRequest: { allowedHosts: f.allowedHosts.split(/[\s,]+/).filter(Boolean), allowPrivate: f.allowPrivate },
+  openshiftClusters: f.openshiftClusters,
 });
 
 /** A credential picker that says whether the secret behind it is there, never the secret. */
