@@ -2118,7 +2118,7 @@ export interface components {
             defaultRecipients: string;
             configured: boolean;
         };
-        /** @description Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials */
+        /** @description Slack, GitHub, GitLab, SonarQube and Artifactory servers and where httpRequest may reach; tokens stay in credentials */
         HttpServiceSettings: {
             slack: {
                 baseUrl: string;
@@ -2158,6 +2158,12 @@ export interface components {
                 topic: string;
                 fullJobPathAsDefaultTopic: boolean;
             } | null;
+            /** @description Artifactory servers: rtUpload(serverId: 'id'), Artifactory.server('id') */
+            artifactory?: {
+                id: string;
+                url: string;
+                credentialsId: string;
+            }[];
         };
     };
     responses: never;
@@ -5594,7 +5600,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials */
+            /** @description Slack, GitHub, GitLab, SonarQube and Artifactory servers and where httpRequest may reach; tokens stay in credentials */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5630,7 +5636,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials */
+        /** @description Slack, GitHub, GitLab, SonarQube and Artifactory servers and where httpRequest may reach; tokens stay in credentials */
         requestBody: {
             content: {
                 "application/json": {
@@ -5672,11 +5678,17 @@ export interface operations {
                         topic: string;
                         fullJobPathAsDefaultTopic: boolean;
                     } | null;
+                    /** @description Artifactory servers: rtUpload(serverId: 'id'), Artifactory.server('id') */
+                    artifactory?: {
+                        id: string;
+                        url: string;
+                        credentialsId: string;
+                    }[];
                 };
             };
         };
         responses: {
-            /** @description Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials */
+            /** @description Slack, GitHub, GitLab, SonarQube and Artifactory servers and where httpRequest may reach; tokens stay in credentials */
             200: {
                 headers: {
                     [name: string]: unknown;

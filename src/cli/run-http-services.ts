@@ -14,6 +14,8 @@
 //   KILN_GITLAB_CREDENTIAL     a secret text token (api scope)
 //   KILN_GITLAB_CONNECTIONS    named connections: name=URL=credentialId, separated by commas (gitLabConnection('name'))
 //   KILN_SONAR_SERVERS         name=URL=credentialId, separated by commas: sq=https://sonar.example=sonar-token
+//   KILN_ARTIFACTORY_SERVERS   id=URL=credentialId, separated by commas (Artifactory.server('id'), rtUpload(serverId: 'id'));
+//                              the credential may be left empty (id=URL=) for anonymous access
 //   KILN_HTTP_REQUEST_PRIVATE  false: httpRequest refuses loopback/private addresses as a controller
 //                              does (default true: a run is on one's own machine)
 //
@@ -35,6 +37,12 @@ export function localHttpServices(env: Record<string, string | undefined>): Http
       if (first < 1 || last === first) throw new Error(`KILN_GITLAB_CONNECTIONS: '${entry}' is not name=URL=credentialId`);
       return { name: entry.slice(0, first), url: entry.slice(first + 1, last), credentialsId: entry.slice(last + 1) };
     });
+    const artifactory = v('KILN_ARTIFACTORY_SERVERS').split(',').map((x) => x.trim()).filter(Boolean).map((entry) => {
+      const first = entry.indexOf('=');
+      const last = entry.lastIndexOf('=');
+      if (first < 1 || last === first) throw new Error(`KILN_ARTIFACTORY_SERVERS: '${entry}' is not id=URL=credentialId`);
+      return { id: entry.slice(0, first), url: entry.slice(first + 1, last), credentialsId: entry.slice(last + 1) };
+    });
     const bot = v('KILN_SLACK_BOT_USER') ? v('KILN_SLACK_BOT_USER') === 'true' : true;
     return {
       slack: v('KILN_SLACK_CREDENTIAL') ? { baseUrl: v('KILN_SLACK_BASE_URL') || (bot ? 'https://slack.com/api/' : ''), teamDomain: v('KILN_SLACK_TEAM_DOMAIN'), tokenCredentialId: v('KILN_SLACK_CREDENTIAL'), botUser: bot, room: v('KILN_SLACK_CHANNEL') } : null,
@@ -42,12 +50,13 @@ export function localHttpServices(env: Record<string, string | undefined>): Http
       gitlab: v('KILN_GITLAB_CREDENTIAL') && v('KILN_GITLAB_URL') ? { url: v('KILN_GITLAB_URL'), credentialsId: v('KILN_GITLAB_CREDENTIAL') } : null,
       gitlabConnections,
       sonar,
+      artifactory,
       zulip: v('KILN_ZULIP_CREDENTIAL') ? { url: v('KILN_ZULIP_URL'), email: v('KILN_ZULIP_EMAIL'), apiKeyCredentialId: v('KILN_ZULIP_CREDENTIAL'), stream: v('KILN_ZULIP_STREAM'), topic: v('KILN_ZULIP_TOPIC'), fullJobPathAsDefaultTopic: false } : null,
       httpRequest: { allowedHosts: [], allowPrivate: v('KILN_HTTP_REQUEST_PRIVATE') !== 'false' },
     };
   };
   return {
     settings: async () => settings(),
-    configureHint: 'kiln run reads KILN_SLACK_*, KILN_ZULIP_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS (docs/notifications.md)',
+    configureHint: 'kiln run reads KILN_SLACK_*, KILN_ZULIP_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS, KILN_ARTIFACTORY_SERVERS (docs/notifications.md)',
   };
 }

@@ -634,7 +634,8 @@ export const HttpServiceSettings = Answer({
   sonar: Type.Array(Answer({ name: Type.String(), url: Type.String(), credentialsId: Type.String() })),
   httpRequest: Answer({ allowedHosts: Type.Array(Type.String()), allowPrivate: Type.Boolean() }),
   zulip: Type.Optional(Nullable(Answer({ url: Type.String(), email: Type.String(), apiKeyCredentialId: Type.String(), stream: Type.String(), topic: Type.String(), fullJobPathAsDefaultTopic: Type.Boolean() }))),
-}, { $id: 'HttpServiceSettings', description: 'Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials' });
+  artifactory: Type.Optional(Type.Array(Answer({ id: Type.String(), url: Type.String(), credentialsId: Type.String() }), { description: "Artifactory servers: rtUpload(serverId: 'id'), Artifactory.server('id')" })),
+}, { $id: 'HttpServiceSettings', description: 'Slack, GitHub, GitLab, SonarQube and Artifactory servers and where httpRequest may reach; tokens stay in credentials' });
 
 /** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */
 export const NAMED_SCHEMAS: readonly TSchema[] = [

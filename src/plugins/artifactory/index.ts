@@ -1,0 +1,98 @@
+// The JFrog Artifactory plugin's pipeline steps (jfrog/jenkins-artifactory-plugin), declared as
+// data: rtServer, rtUpload, rtDownload, rtBuildInfo, rtPublishBuildInfo, rtPromote, and the
+// `Artifactory` global of its scripted API (global.ts). What runs is runtime.ts, loaded the first
+// time a build uses one. Servers are defined in the build (rtServer) or configured on the host
+// (settings `artifactory`, core/http-services.ts). See docs/artifactory.md.
+import type { StepParam } from '../../core/steps.ts';
+import type { PipelinePlugin } from '../../pipeline/plugin.ts';
+
+const s = (name: string, doc: string, required = false): StepParam => ({ name, type: 'string', doc, ...(required ? { required } : {}) });
+const b = (name: string, doc: string): StepParam => ({ name, type: 'boolean', doc });
+const n = (name: string, doc: string): StepParam => ({ name, type: 'integer', doc });
+const PLUGIN = 'Artifactory';
+
+const buildParams: StepParam[] = [
+  s('buildName', "the build info to collect into (default: the job's full name, '/' as ' :: ')"),
+  s('buildNumber', 'the build info to collect into (default: the build number)'),
+  s('project', 'the JFrog project key of the build info'),
+];
+const transfer: StepParam[] = [
+  s('serverId', 'the id of an rtServer step or of a server configured on the host', true),
+  s('spec', 'the File Spec, JSON text: {"files": [{"pattern": "...", "target": "..."}]}'),
+  s('specPath', 'a workspace file holding the File Spec'),
+  b('failNoOp', 'fail the step when no file was transferred'),
+  s('module', 'the build info module the files are collected into (default: the build name)'),
+  ...buildParams,
+];
+
+export const artifactoryPlugin: PipelinePlugin = {
+  name: 'artifactory',
+  doc: 'JFrog Artifactory: rtServer, rtUpload / rtDownload with File Specs, build info (rtBuildInfo, rtPublishBuildInfo), rtPromote, the Artifactory global',
+  steps: [
+    {
+      name: 'rtServer', jenkinsPlugin: PLUGIN, block: 'none', needsNode: false, replayRuns: true,
+      differs: 'bypassProxy and deploymentThreads are accepted (Kiln uses no proxy and deploys one file at a time)',
+      doc: "Define an Artifactory server for this build: rtServer(id: 'art', url: 'https://acme.jfrog.io/artifactory', credentialsId: 'art-creds').",
+      params: [
+        s('id', 'the id the other steps name as serverId', true),
+        s('url', "the Artifactory URL ('https://acme.jfrog.io/artifactory')", true),
+        s('credentialsId', 'a username with password (Basic) or a secret text access token (Bearer)'),
+        s('username', 'a user (prefer credentialsId)'),
+        s('password', 'a password (prefer credentialsId)'),
+        b('bypassProxy', 'accepted; Kiln uses no proxy'),
+        n('timeout', 'seconds per request (default 300)'),
+        n('connectionRetry', 'retries of a request that failed on the network or with a 5xx (default 3)'),
+        n('deploymentThreads', 'accepted; Kiln deploys one file at a time'),
+      ],
+    },
+    {
+      name: 'rtUpload', jenkinsPlugin: PLUGIN, block: 'none', needsNode: true, params: transfer,
+      differs: "explode is refused; symlinks are skipped, not followed; the artifacts are not in the build info after a controller restart",
+      doc: "Upload workspace files to Artifactory with a File Spec: rtUpload(serverId: 'art', spec: '{\"files\": [{\"pattern\": \"target/*.jar\", \"target\": \"libs-release/app/\"}]}').",
+    },
+    {
+      name: 'rtDownload', jenkinsPlugin: PLUGIN, block: 'none', needsNode: true, params: transfer,
+      differs: 'each file is downloaded again even when the workspace has it; a download whose SHA-1 differs from Artifactory\'s fails',
+      doc: "Download artifacts into the workspace with a File Spec (pattern or aql): rtDownload(serverId: 'art', spec: '{\"files\": [{\"pattern\": \"libs-release/app/*.jar\", \"target\": \"deps/\"}]}').",
+    },
+    {
+      name: 'rtBuildInfo', jenkinsPlugin: PLUGIN, block: 'none', needsNode: false, replayRuns: true,
+      differs: 'variables whose names look like secrets (*password*, *secret*, *key*, *token*, *auth*...) are never captured',
+      doc: "Set up a build info: rtBuildInfo(captureEnv: true, excludeEnvPatterns: ['*private*'], maxBuilds: 10).",
+      params: [
+        b('captureEnv', 'collect the environment variables into the build info'),
+        { name: 'includeEnvPatterns', type: 'string-or-list', doc: "variables to capture (wildcards; default '*')" },
+        { name: 'excludeEnvPatterns', type: 'string-or-list', doc: 'variables not to capture (wildcards)' },
+        n('maxBuilds', 'Artifactory keeps at most this many builds of the name'),
+        n('maxDays', 'Artifactory keeps builds of the name this many days'),
+        { name: 'doNotDiscardBuilds', type: 'string-or-list', doc: 'build numbers Artifactory keeps anyway' },
+        b('deleteBuildArtifacts', 'discarding a build deletes its artifacts (default true)'),
+        b('asyncBuildRetention', 'accepted'),
+        s('startDate', 'accepted; the build info starts when the build did'),
+        ...buildParams,
+      ],
+    },
+    {
+      name: 'rtPublishBuildInfo', jenkinsPlugin: PLUGIN, block: 'none', needsNode: false,
+      doc: "Publish the build info to Artifactory (PUT /api/build): rtPublishBuildInfo(serverId: 'art').",
+      params: [s('serverId', 'the server to publish to', true), ...buildParams],
+    },
+    {
+      name: 'rtPromote', jenkinsPlugin: PLUGIN, block: 'none', needsNode: false,
+      doc: "Promote a published build to another repository: rtPromote(serverId: 'art', targetRepo: 'libs-release', status: 'Released').",
+      params: [
+        s('serverId', 'the server the build was published to', true),
+        s('targetRepo', 'the repository to move (or copy) the artifacts to', true),
+        s('sourceRepo', 'only artifacts of this repository'),
+        s('status', "the promotion's status ('Released')"),
+        s('comment', "the promotion's comment"),
+        b('includeDependencies', 'promote the dependencies too'),
+        b('copy', 'copy instead of moving'),
+        b('failFast', 'stop at the first error (default true)'),
+        ...buildParams,
+      ],
+    },
+  ],
+  globals: [{ name: 'Artifactory', kind: 'object', doc: "the Artifactory plugin's scripted API: Artifactory.server('id'), Artifactory.newServer(url:, credentialsId:), Artifactory.newBuildInfo(), server.upload/download/publishBuildInfo/promote" }],
+  runtime: async () => (await import('./runtime.ts')).default,
+};
