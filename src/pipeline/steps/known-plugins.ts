@@ -91,7 +91,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   addBadge: 'Badge', addShortText: 'Badge', addInfoBadge: 'Badge', addWarningBadge: 'Badge', addErrorBadge: 'Badge', createSummary: 'Badge',
   jiraComment: 'JIRA', jiraIssueSelector: 'JIRA', jiraSendBuildInfo: 'Atlassian Jira Software Cloud',
   nexusArtifactUploader: 'Nexus Artifact Uploader', nexusPublisher: 'Nexus Platform', rtUpload: 'Artifactory', rtServer: 'Artifactory',
-  rtMavenDeployer: 'Artifactory', rtMavenResolver: 'Artifactory', rtMavenRun: 'Artifactory', rtGradleDeployer: 'Artifactory', rtGradleResolver: 'Artifactory',
+  rtGradleDeployer: 'Artifactory', rtGradleResolver: 'Artifactory',
   rtGradleRun: 'Artifactory', rtNpmResolver: 'Artifactory', rtNpmDeployer: 'Artifactory', rtNpmInstall: 'Artifactory', rtNpmPublish: 'Artifactory',
   rtAddInteractivePromotion: 'Artifactory', rtDockerPush: 'Artifactory', rtDockerPull: 'Artifactory', rtSetProps: 'Artifactory', rtDeleteProps: 'Artifactory', xrayScan: 'Artifactory',
   ansiblePlaybook: 'Ansible', ansibleVault: 'Ansible',

@@ -92,6 +92,33 @@ export const artifactoryPlugin: PipelinePlugin = {
         ...buildParams,
       ],
     },
+    {
+      name: 'rtMavenResolver', jenkinsPlugin: PLUGIN, block: 'none', needsNode: false, replayRuns: true,
+      differs: 'the resolver is a mirror of every repository to releaseRepo; snapshotRepo is not used for resolution',
+      doc: "Define where rtMavenRun resolves dependencies: rtMavenResolver(id: 'resolver', serverId: 'art', releaseRepo: 'libs-release', snapshotRepo: 'libs-snapshot').",
+      params: [s('id', 'the id rtMavenRun names as resolverId', true), s('serverId', 'the Artifactory server', true), s('releaseRepo', 'the repository to resolve from', true), s('snapshotRepo', 'accepted')],
+    },
+    {
+      name: 'rtMavenDeployer', jenkinsPlugin: PLUGIN, block: 'none', needsNode: false, replayRuns: true,
+      differs: 'includePatterns, excludePatterns, properties and threads are refused or accepted without effect (see docs/artifactory.md)',
+      doc: "Define where rtMavenRun deploys the artifacts: rtMavenDeployer(id: 'deployer', serverId: 'art', releaseRepo: 'libs-release-local', snapshotRepo: 'libs-snapshot-local').",
+      params: [
+        s('id', 'the id rtMavenRun names as deployerId', true), s('serverId', 'the Artifactory server', true),
+        s('releaseRepo', 'the repository release versions go to', true), s('snapshotRepo', 'the repository -SNAPSHOT versions go to (default: releaseRepo)'),
+        b('deployArtifacts', 'deploy the artifacts (default true)'), n('threads', 'accepted; Maven deploys one file at a time'),
+      ],
+    },
+    {
+      name: 'rtMavenRun', jenkinsPlugin: PLUGIN, block: 'none', needsNode: true,
+      differs: "runs the node's mvn with a generated settings.xml instead of JFrog's extractor: a deployer adds deploy:deploy with alternative deployment repositories; dependencies are not in the build info; goals and opts are split on white space (no shell)",
+      doc: "Run Maven with the resolver and deployer: rtMavenRun(pom: 'pom.xml', goals: 'clean install', resolverId: 'resolver', deployerId: 'deployer').",
+      params: [
+        s('goals', "Maven's goals: 'clean install'", true), s('pom', 'the pom (default pom.xml)'), s('opts', 'more mvn options'),
+        s('resolverId', 'an rtMavenResolver of this build'), s('deployerId', 'an rtMavenDeployer of this build'),
+        s('tool', "accepted; the node's mvn runs (put the installation's bin on PATH with tool/withEnv)"), s('javaHome', 'accepted; JAVA_HOME of the environment is used'),
+        { name: 'useWrapper', type: 'boolean', refused: { value: true, why: "Kiln runs the node's mvn, not the Maven wrapper" }, doc: 'refused when true' }, s('module', 'accepted'), ...buildParams,
+      ],
+    },
   ],
   globals: [{ name: 'Artifactory', kind: 'object', doc: "the Artifactory plugin's scripted API: Artifactory.server('id'), Artifactory.newServer(url:, credentialsId:), Artifactory.newBuildInfo(), server.upload/download/publishBuildInfo/promote" }],
   runtime: async () => (await import('./runtime.ts')).default,

@@ -8,6 +8,7 @@
 //   rtBuildInfo         the build info's environment capture, retention, name / number
 //   rtPublishBuildInfo  PUT /api/build with the build info's JSON
 //   rtPromote           POST /api/build/promote/<name>/<number>
+//   rtMavenResolver, rtMavenDeployer, rtMavenRun: maven.ts
 // A server id is one rtServer defined in this build, else one an administrator configured
 // (settings `artifactory`, kiln run: KILN_ARTIFACTORY_SERVERS). Credentials: a username /
 // password credential is sent as Basic, a secret text (an access token) as Bearer; neither is
@@ -25,6 +26,7 @@ import { ArtifactoryError, aql, deploy, get, promote, publishBuild, type ArtServ
 import { downloadPlan, downloadQuery, inside, parseProps, parseSpec, uploadBase, uploadTargets, type AqlItem, type SpecGroup } from './spec.ts';
 import { buildInfoJson, buildRec, captureEnv, defaultBuildName, moduleOf, stateOf, type BuildRec, type ServerDef } from './state.ts';
 import { artifactoryGlobal } from './global.ts';
+import { mavenRun, rtMavenDeployer, rtMavenResolver } from './maven.ts';
 
 const str = (v: Value | undefined): string => (v === undefined || v === null ? '' : String(v));
 const fail = (step: string, msg: string): StepFailure => new StepFailure(`${step}: ${msg}`);
@@ -287,7 +289,7 @@ const rtPromote: StepRun = async (ctx, args) => {
 };
 
 const runtime: PluginRuntime = {
-  steps: { rtServer, rtUpload, rtDownload, rtBuildInfo, rtPublishBuildInfo, rtPromote },
+  steps: { rtServer, rtUpload, rtDownload, rtBuildInfo, rtPublishBuildInfo, rtPromote, rtMavenResolver, rtMavenDeployer, rtMavenRun: mavenRun(serverOf, recOf) },
   globals: { Artifactory: (g) => artifactoryGlobal(g.scope, (c) => g.envOf(c)) },
 };
 export default runtime;

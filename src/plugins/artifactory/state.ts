@@ -30,7 +30,7 @@ export interface BuildRec {
   number: string;
   started: number;
   project: string;
-  modules: Map<string, { artifacts: Map<string, Artifact>; dependencies: Map<string, Dependency> }>;
+  modules: Map<string, { type: string; artifacts: Map<string, Artifact>; dependencies: Map<string, Dependency> }>;
   captureEnv: boolean;
   include: string[];
   exclude: string[];
@@ -59,9 +59,9 @@ export function buildRec(st: ArtState, name: string, number: string, started = D
   return r;
 }
 
-export function moduleOf(r: BuildRec, id: string): { artifacts: Map<string, Artifact>; dependencies: Map<string, Dependency> } {
+export function moduleOf(r: BuildRec, id: string, type = 'generic'): { type: string; artifacts: Map<string, Artifact>; dependencies: Map<string, Dependency> } {
   let m = r.modules.get(id);
-  if (!m) { m = { artifacts: new Map(), dependencies: new Map() }; r.modules.set(id, m); }
+  if (!m) { m = { type, artifacts: new Map(), dependencies: new Map() }; r.modules.set(id, m); }
   return m;
 }
 
@@ -103,7 +103,7 @@ export function buildInfoJson(r: BuildRec, o: { url: string; kilnVersion: string
     ...(o.url ? { url: o.url } : {}),
     vcs: [],
     modules: [...r.modules].map(([id, m]) => ({
-      type: 'generic',
+      type: m.type,
       id,
       artifacts: [...m.artifacts.values()],
       dependencies: [...m.dependencies.values()],

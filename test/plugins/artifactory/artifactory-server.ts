@@ -2,12 +2,18 @@
 // Artifactory plugin's steps use, as JFrog documents it: deploy (PUT /<repo>/<path>;props with
 // X-Checksum-* headers, and the checksum deploy X-Checksum-Deploy: true answered 404 when the
 // content is unknown), GET of an artifact, AQL (POST /api/search/aql: items.find with $match,
-// $eq, $and, $or and @property criteria), PUT /api/build (204), POST /api/build/promote.
+// $eq, $and, $or and @property criteria), GET /api/storage/<repo>/<path> (checksums), PUT
+// /api/build (204), POST /api/build/promote; `mirrors`: repositories read from a directory (a
+// Maven remote repository's cache: ~/.m2/repository).
+// A 401 carries WWW-Authenticate: Basic realm="Artifactory Realm", as Artifactory's does (Maven
+// sends its credentials only after that challenge).
 // Errors are Artifactory's JSON {"errors":[{"status":..,"message":..}]}: 401 on bad credentials,
 // 404 on a missing repository or file. Every request is kept for the tests to read.
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 
 export interface Req { method: string; path: string; headers: http.IncomingHttpHeaders; body: Buffer }
 export interface Stored { data: Buffer; props: Record<string, string[]>; sha1: string; md5: string; sha256: string }
@@ -45,7 +51,7 @@ function matches(c: Record<string, unknown>, item: Record<string, unknown>, prop
   return true;
 }
 
-export async function startArtifactory(o: { user: string; password: string; token: string; repos: string[] }): Promise<FakeArtifactory> {
+export async function startArtifactory(o: { user: string; password: string; token: string; repos: string[]; /** read-only repositories served from a directory (a Maven remote's cache) */ mirrors?: Record<string, string> }): Promise<FakeArtifactory> {
   const requests: Req[] = [];
   const files = new Map<string, Stored>();
   const builds: unknown[] = [];
@@ -58,7 +64,7 @@ export async function startArtifactory(o: { user: string; password: string; toke
       const r: Req = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
       requests.push(r);
       const send = (status: number, json?: unknown, raw?: Buffer) => {
-        res.writeHead(status, json !== undefined ? { 'Content-Type': 'application/json' } : { 'Content-Type': 'application/octet-stream' });
+        res.writeHead(status, { 'Content-Type': json !== undefined ? 'application/json' : 'application/octet-stream', ...(status === 401 ? { 'WWW-Authenticate': 'Basic realm="Artifactory Realm"' } : {}) });
         res.end(json !== undefined ? JSON.stringify(json) : raw);
       };
       const error = (status: number, message: string) => send(status, { errors: [{ status, message }] });
@@ -93,8 +99,20 @@ export async function startArtifactory(o: { user: string; password: string; toke
         promotions.push({ name, number, body: JSON.parse(body.toString('utf8')) });
         return send(200, { messages: [] });
       }
+      const st = /^\/api\/storage\/([^/]+)\/(.+)$/.exec(p);
+      if (r.method === 'GET' && st) {
+        const f = files.get(`${st[1]}/${st[2]}`);
+        if (!f) return error(404, 'Unable to find item');
+        return send(200, { repo: st[1], path: `/${st[2]}`, size: String(f.data.length), checksums: { sha1: f.sha1, md5: f.md5, sha256: f.sha256 } });
+      }
       const repo = p.split('/')[1] ?? '';
       const inRepo = p.split('/').slice(2).join('/');
+      const mirror = o.mirrors?.[repo];
+      if (mirror && (r.method === 'GET' || r.method === 'HEAD')) {
+        const file = path.join(mirror, ...inRepo.split('/').filter((x) => x && x !== '..'));
+        if (!existsSync(file) || !statSync(file).isFile()) return error(404, 'File not found.');
+        return send(200, undefined, r.method === 'HEAD' ? Buffer.alloc(0) : readFileSync(file));
+      }
       if (!o.repos.includes(repo)) return error(404, `Repository '${repo}' not found`);
       const key = `${repo}/${inRepo}`;
       if (r.method === 'GET') {
