@@ -92,7 +92,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   jiraComment: 'JIRA', jiraIssueSelector: 'JIRA', jiraSendBuildInfo: 'Atlassian Jira Software Cloud',
   nexusArtifactUploader: 'Nexus Artifact Uploader', nexusPublisher: 'Nexus Platform', rtUpload: 'Artifactory', rtServer: 'Artifactory',
   rtGradleDeployer: 'Artifactory', rtGradleResolver: 'Artifactory',
-  rtGradleRun: 'Artifactory', rtNpmResolver: 'Artifactory', rtNpmDeployer: 'Artifactory', rtNpmInstall: 'Artifactory', rtNpmPublish: 'Artifactory',
+  rtGradleRun: 'Artifactory',
   rtAddInteractivePromotion: 'Artifactory', rtDockerPush: 'Artifactory', rtDockerPull: 'Artifactory', rtSetProps: 'Artifactory', rtDeleteProps: 'Artifactory', xrayScan: 'Artifactory',
   ansiblePlaybook: 'Ansible', ansibleVault: 'Ansible',
   notifyBitbucket: 'Stash Notifier', hubotSend: 'Hubot Steps', throttle: 'Throttle Concurrent Builds',

@@ -1,5 +1,6 @@
 // The JFrog Artifactory plugin's pipeline steps (jfrog/jenkins-artifactory-plugin), declared as
-// data: rtServer, rtUpload, rtDownload, rtBuildInfo, rtPublishBuildInfo, rtPromote, and the
+// data: rtServer, rtUpload, rtDownload, rtBuildInfo, rtPublishBuildInfo, rtPromote, rtMaven*
+// (maven.ts), rtNpm* (npm.ts), and the
 // `Artifactory` global of its scripted API (global.ts). What runs is runtime.ts, loaded the first
 // time a build uses one. Servers are defined in the build (rtServer) or configured on the host
 // (settings `artifactory`, core/http-services.ts). See docs/artifactory.md.
@@ -27,7 +28,7 @@ const transfer: StepParam[] = [
 
 export const artifactoryPlugin: PipelinePlugin = {
   name: 'artifactory',
-  doc: 'JFrog Artifactory: rtServer, rtUpload / rtDownload with File Specs, build info (rtBuildInfo, rtPublishBuildInfo), rtPromote, the Artifactory global',
+  doc: 'JFrog Artifactory: rtServer, rtUpload / rtDownload with File Specs, build info (rtBuildInfo, rtPublishBuildInfo), rtPromote, rtMaven*, rtNpm*, the Artifactory global',
   steps: [
     {
       name: 'rtServer', jenkinsPlugin: PLUGIN, block: 'none', needsNode: false, replayRuns: true,
@@ -118,6 +119,31 @@ export const artifactoryPlugin: PipelinePlugin = {
         s('tool', "accepted; the node's mvn runs (put the installation's bin on PATH with tool/withEnv)"), s('javaHome', 'accepted; JAVA_HOME of the environment is used'),
         { name: 'useWrapper', type: 'boolean', refused: { value: true, why: "Kiln runs the node's mvn, not the Maven wrapper" }, doc: 'refused when true' }, s('module', 'accepted'), ...buildParams,
       ],
+    },
+    {
+      name: 'rtNpmResolver', jenkinsPlugin: PLUGIN, block: 'none', needsNode: false, replayRuns: true,
+      doc: "Define the npm registry rtNpmInstall / rtNpmCi resolve from: rtNpmResolver(id: 'npm-res', serverId: 'art', repo: 'npm-remote').",
+      params: [s('id', 'the id rtNpmInstall names as resolverId', true), s('serverId', 'the Artifactory server', true), s('repo', 'the npm repository', true)],
+    },
+    {
+      name: 'rtNpmDeployer', jenkinsPlugin: PLUGIN, block: 'none', needsNode: false, replayRuns: true,
+      differs: 'properties are not provided',
+      doc: "Define the npm registry rtNpmPublish publishes to: rtNpmDeployer(id: 'npm-dep', serverId: 'art', repo: 'npm-local').",
+      params: [s('id', 'the id rtNpmPublish names as deployerId', true), s('serverId', 'the Artifactory server', true), s('repo', 'the npm repository', true)],
+    },
+    ...(['rtNpmInstall', 'rtNpmCi'] as const).map((name) => ({
+      name, jenkinsPlugin: PLUGIN, block: 'none' as const, needsNode: true,
+      differs: "runs the node's npm with a generated .npmrc instead of JFrog's extractor; installed dependencies are not in the build info; args are split on white space (no shell)",
+      doc: `Run npm ${name === 'rtNpmCi' ? 'ci' : 'install'} against the resolver's registry: ${name}(path: 'web', resolverId: 'npm-res').`,
+      params: [s('resolverId', 'an rtNpmResolver of this build', true), s('path', 'the package directory (default: the current directory)'), s('args', 'more npm arguments'),
+        s('tool', "accepted; the node's npm runs"), s('javaArgs', 'accepted'), s('module', 'accepted'), ...buildParams],
+    })),
+    {
+      name: 'rtNpmPublish', jenkinsPlugin: PLUGIN, block: 'none', needsNode: true,
+      differs: "runs the node's npm publish with a generated .npmrc; the package goes into the build info as module name:version",
+      doc: "Publish the package to the deployer's registry and collect it into the build info: rtNpmPublish(path: 'web', deployerId: 'npm-dep').",
+      params: [s('deployerId', 'an rtNpmDeployer of this build', true), s('path', 'the package directory (default: the current directory)'), s('args', 'more npm arguments'),
+        s('tool', "accepted; the node's npm runs"), s('javaArgs', 'accepted'), s('module', 'accepted'), ...buildParams],
     },
   ],
   globals: [{ name: 'Artifactory', kind: 'object', doc: "the Artifactory plugin's scripted API: Artifactory.server('id'), Artifactory.newServer(url:, credentialsId:), Artifactory.newBuildInfo(), server.upload/download/publishBuildInfo/promote" }],

@@ -8,7 +8,8 @@
 //   rtBuildInfo         the build info's environment capture, retention, name / number
 //   rtPublishBuildInfo  PUT /api/build with the build info's JSON
 //   rtPromote           POST /api/build/promote/<name>/<number>
-//   rtMavenResolver, rtMavenDeployer, rtMavenRun: maven.ts
+//   rtMavenResolver, rtMavenDeployer, rtMavenRun: maven.ts; rtNpmResolver, rtNpmDeployer,
+//   rtNpmInstall, rtNpmCi, rtNpmPublish: npm.ts
 // A server id is one rtServer defined in this build, else one an administrator configured
 // (settings `artifactory`, kiln run: KILN_ARTIFACTORY_SERVERS). Credentials: a username /
 // password credential is sent as Basic, a secret text (an access token) as Bearer; neither is
@@ -27,6 +28,7 @@ import { downloadPlan, downloadQuery, inside, parseProps, parseSpec, uploadBase,
 import { buildInfoJson, buildRec, captureEnv, defaultBuildName, moduleOf, stateOf, type BuildRec, type ServerDef } from './state.ts';
 import { artifactoryGlobal } from './global.ts';
 import { mavenRun, rtMavenDeployer, rtMavenResolver } from './maven.ts';
+import { npmCi, npmInstall, npmPublish, rtNpmDeployer, rtNpmResolver } from './npm.ts';
 
 const str = (v: Value | undefined): string => (v === undefined || v === null ? '' : String(v));
 const fail = (step: string, msg: string): StepFailure => new StepFailure(`${step}: ${msg}`);
@@ -289,7 +291,8 @@ const rtPromote: StepRun = async (ctx, args) => {
 };
 
 const runtime: PluginRuntime = {
-  steps: { rtServer, rtUpload, rtDownload, rtBuildInfo, rtPublishBuildInfo, rtPromote, rtMavenResolver, rtMavenDeployer, rtMavenRun: mavenRun(serverOf, recOf) },
+  steps: { rtServer, rtUpload, rtDownload, rtBuildInfo, rtPublishBuildInfo, rtPromote, rtMavenResolver, rtMavenDeployer, rtMavenRun: mavenRun(serverOf, recOf),
+    rtNpmResolver, rtNpmDeployer, rtNpmInstall: npmInstall(serverOf), rtNpmCi: npmCi(serverOf), rtNpmPublish: npmPublish(serverOf, recOf) },
   globals: { Artifactory: (g) => artifactoryGlobal(g.scope, (c) => g.envOf(c)) },
 };
 export default runtime;

@@ -3,7 +3,8 @@
 // X-Checksum-* headers, and the checksum deploy X-Checksum-Deploy: true answered 404 when the
 // content is unknown), GET of an artifact, AQL (POST /api/search/aql: items.find with $match,
 // $eq, $and, $or and @property criteria), GET /api/storage/<repo>/<path> (checksums), PUT
-// /api/build (204), POST /api/build/promote; `mirrors`: repositories read from a directory (a
+// /api/build (204), POST /api/build/promote, npm's registry API under /api/npm/<repo>/ (packument,
+// tarball, publish); `mirrors`: repositories read from a directory (a
 // Maven remote repository's cache: ~/.m2/repository).
 // A 401 carries WWW-Authenticate: Basic realm="Artifactory Realm", as Artifactory's does (Maven
 // sends its credentials only after that challenge).
@@ -56,6 +57,7 @@ export async function startArtifactory(o: { user: string; password: string; toke
   const files = new Map<string, Stored>();
   const builds: unknown[] = [];
   const promotions: FakeArtifactory['promotions'] = [];
+  const npmPackages = new Map<string, { versions: Record<string, Record<string, unknown>>; tags: Record<string, string> }>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -98,6 +100,39 @@ export async function startArtifactory(o: { user: string; password: string; toke
         if (!builds.some((b) => (b as { name: string }).name === name && (b as { number: string }).number === number)) return error(404, `Cannot find builds by the name '${name}' and the number '${number}'.`);
         promotions.push({ name, number, body: JSON.parse(body.toString('utf8')) });
         return send(200, { messages: [] });
+      }
+      const npm = /^\/api\/npm\/([^/]+)\/(.+)$/.exec(p);
+      if (npm) {
+        // npm's registry API on an npm repository: the packument, the tarball, a publish
+        const [, nrepo, rest] = npm as unknown as [string, string, string];
+        if (!o.repos.includes(nrepo)) return error(404, `Repository '${nrepo}' not found`);
+        const tar = /^(.+)\/-\/([^/]+\.tgz)$/.exec(rest);
+        if (r.method === 'GET' && tar) {
+          const f = files.get(`${nrepo}/${tar[1]}/-/${tar[2]}`);
+          return f ? send(200, undefined, f.data) : error(404, 'File not found.');
+        }
+        const pkgName = rest;
+        if (r.method === 'PUT') {
+          const doc = JSON.parse(body.toString('utf8')) as { versions: Record<string, Record<string, unknown>>; _attachments: Record<string, { data: string }>; 'dist-tags': Record<string, string> };
+          for (const [file, att] of Object.entries(doc._attachments)) {
+            const data = Buffer.from(att.data, 'base64');
+            files.set(`${nrepo}/${pkgName}/-/${file.replace(/^@[^/]+\//, '')}`, { data, props: {}, sha1: hash('sha1', data), md5: hash('md5', data), sha256: hash('sha256', data) });
+          }
+          const old = npmPackages.get(`${nrepo}/${pkgName}`);
+          npmPackages.set(`${nrepo}/${pkgName}`, { versions: { ...(old?.versions ?? {}), ...doc.versions }, tags: { ...(old?.tags ?? {}), ...doc['dist-tags'] } });
+          return send(201, { ok: 'created new package' });
+        }
+        if (r.method === 'GET') {
+          const pk = npmPackages.get(`${nrepo}/${pkgName}`);
+          if (!pk) return error(404, 'Package not found');
+          const base = `http://${req.headers.host}/artifactory/api/npm/${nrepo}/${pkgName}/-/`;
+          const versions = Object.fromEntries(Object.entries(pk.versions).map(([v, m]) => {
+            const file = `${pkgName.replace(/^@[^/]+\//, '')}-${v}.tgz`;
+            return [v, { ...m, dist: { tarball: base + file, shasum: files.get(`${nrepo}/${pkgName}/-/${file}`)?.sha1 } }];
+          }));
+          return send(200, { name: pkgName, 'dist-tags': pk.tags, versions });
+        }
+        return error(405, 'Method Not Allowed');
       }
       const st = /^\/api\/storage\/([^/]+)\/(.+)$/.exec(p);
       if (r.method === 'GET' && st) {
