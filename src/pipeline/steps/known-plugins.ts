@@ -93,7 +93,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   nexusArtifactUploader: 'Nexus Artifact Uploader', nexusPublisher: 'Nexus Platform', rtUpload: 'Artifactory', rtServer: 'Artifactory',
   rtGradleDeployer: 'Artifactory', rtGradleResolver: 'Artifactory',
   rtGradleRun: 'Artifactory',
-  rtAddInteractivePromotion: 'Artifactory', rtDockerPush: 'Artifactory', rtDockerPull: 'Artifactory', rtSetProps: 'Artifactory', rtDeleteProps: 'Artifactory', xrayScan: 'Artifactory',
+  rtAddInteractivePromotion: 'Artifactory', rtDockerPush: 'Artifactory', rtDockerPull: 'Artifactory', xrayScan: 'Artifactory',
   ansiblePlaybook: 'Ansible', ansibleVault: 'Ansible',
   notifyBitbucket: 'Stash Notifier', hubotSend: 'Hubot Steps', throttle: 'Throttle Concurrent Builds',
   gerritReview: 'Gerrit Code Review', gerritComment: 'Gerrit Code Review', p4sync: 'P4', p4publish: 'P4', tm: 'Token Macro',

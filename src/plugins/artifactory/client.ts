@@ -7,6 +7,8 @@
 //   get          GET /<repo>/<path> streamed to a sink
 //   publishBuild PUT /api/build (application/vnd.org.jfrog.artifactory+json) → 204
 //   promote      POST /api/build/promote/<name>/<number>
+//   setProps     PUT /api/storage/<repo>/<path>?properties=k=v1,v2;k2=v3 (rtSetProps)
+//   deleteProps  DELETE /api/storage/<repo>/<path>?properties=k,k2 (rtDeleteProps)
 // Auth: Basic for a username and password, Bearer for an access token (a secret text), as the
 // plugin sends them. Errors are ArtifactoryError with Artifactory's own message ({"errors":
 // [{"status":..,"message":..}]}) and never a credential. Network errors and 5xx answers are
@@ -169,4 +171,18 @@ export async function promote(s: ArtServer, name: string, number: string, body: 
   } catch {
     return [];
   }
+}
+
+/** Artifactory's escaping of a property key or value in ?properties=: ',', ';', '=' and '\\' get a backslash, then URL encoding. */
+const propEnc = (x: string) => encodeURIComponent(x.replace(/[\\,;=]/g, (c) => `\\${c}`));
+
+export async function setProps(s: ArtServer, repo: string, p: string, props: readonly [string, string[]][], signal: AbortSignal): Promise<void> {
+  const q = props.map(([k, vs]) => `${propEnc(k)}=${vs.map(propEnc).join(',')}`).join(';');
+  const a = await call(s, { method: 'PUT', path: `/api/storage${urlPath(repo, p)}?properties=${q}&recursive=0`, signal });
+  if (a.status !== 204 && a.status !== 200) throw new ArtifactoryError(`Failed to set properties on ${repo}/${p}: HTTP ${a.status} ${a.statusText}: ${errorText(a)}`);
+}
+
+export async function deleteProps(s: ArtServer, repo: string, p: string, keys: readonly string[], signal: AbortSignal): Promise<void> {
+  const a = await call(s, { method: 'DELETE', path: `/api/storage${urlPath(repo, p)}?properties=${keys.map(propEnc).join(',')}&recursive=0`, signal });
+  if (a.status !== 204 && a.status !== 200) throw new ArtifactoryError(`Failed to delete properties of ${repo}/${p}: HTTP ${a.status} ${a.statusText}: ${errorText(a)}`);
 }

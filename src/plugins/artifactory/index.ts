@@ -53,7 +53,7 @@ export const artifactoryPlugin: PipelinePlugin = {
     },
     {
       name: 'rtDownload', jenkinsPlugin: PLUGIN, block: 'none', needsNode: true, params: transfer,
-      differs: 'each file is downloaded again even when the workspace has it; a download whose SHA-1 differs from Artifactory\'s fails',
+      differs: 'a download whose SHA-1 differs from Artifactory\'s is removed and fails the step',
       doc: "Download artifacts into the workspace with a File Spec (pattern or aql): rtDownload(serverId: 'art', spec: '{\"files\": [{\"pattern\": \"libs-release/app/*.jar\", \"target\": \"deps/\"}]}').",
     },
     {
@@ -93,6 +93,16 @@ export const artifactoryPlugin: PipelinePlugin = {
         ...buildParams,
       ],
     },
+    ...(['rtSetProps', 'rtDeleteProps'] as const).map((name) => ({
+      name, jenkinsPlugin: PLUGIN, block: 'none' as const, needsNode: false,
+      doc: name === 'rtSetProps'
+        ? "Set properties on the artifacts a File Spec finds: rtSetProps(serverId: 'art', spec: '{\"files\": [{\"pattern\": \"libs-release/app/*.jar\"}]}', props: 'status=tested')."
+        : "Delete properties of the artifacts a File Spec finds: rtDeleteProps(serverId: 'art', spec: '...', props: 'status,team').",
+      params: [
+        s('serverId', 'the Artifactory server', true), s('spec', 'the File Spec (pattern or aql) finding the artifacts'), s('specPath', 'a workspace file holding the File Spec'),
+        s('props', name === 'rtSetProps' ? "the properties: 'k=v;k2=v3,v4'" : "the property keys: 'k,k2'", true), b('failNoOp', 'fail the step when no artifact was found'),
+      ],
+    })),
     {
       name: 'rtMavenResolver', jenkinsPlugin: PLUGIN, block: 'none', needsNode: false, replayRuns: true,
       differs: 'the resolver is a mirror of every repository to releaseRepo; snapshotRepo is not used for resolution',

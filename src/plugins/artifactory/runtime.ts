@@ -3,11 +3,13 @@
 //   rtServer            defines a server for the rest of the build (id, url, credentials)
 //   rtUpload            each spec group's workspace files → PUT /<repo>/<path>;build.name=..;
 //                       "Deploying artifact: <url>/<repo>/<path>"; collected into the build info
-//   rtDownload          AQL search, then GET each item into the workspace (its SHA-1 checked);
+//   rtDownload          AQL search, then GET each item into the workspace (its SHA-1 checked; a
+//                       local file with Artifactory's SHA-1 is kept, not downloaded again);
 //                       collected as the build info's dependencies
 //   rtBuildInfo         the build info's environment capture, retention, name / number
 //   rtPublishBuildInfo  PUT /api/build with the build info's JSON
 //   rtPromote           POST /api/build/promote/<name>/<number>
+//   rtSetProps, rtDeleteProps  the spec's items' properties (PUT / DELETE /api/storage/...)
 //   rtMavenResolver, rtMavenDeployer, rtMavenRun: maven.ts; rtNpmResolver, rtNpmDeployer,
 //   rtNpmInstall, rtNpmCi, rtNpmPublish: npm.ts
 // A server id is one rtServer defined in this build, else one an administrator configured
@@ -23,8 +25,8 @@ import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
 import { isList, type Value } from '../../pipeline/script/values.ts';
 import { openFile, writeChunks } from '../../util/files-stream.ts';
-import { ArtifactoryError, aql, deploy, get, promote, publishBuild, type ArtServer, type Checksums } from './client.ts';
-import { downloadPlan, downloadQuery, inside, parseProps, parseSpec, uploadBase, uploadTargets, type AqlItem, type SpecGroup } from './spec.ts';
+import { ArtifactoryError, aql, deleteProps, deploy, get, promote, publishBuild, setProps, type ArtServer, type Checksums } from './client.ts';
+import { downloadPlan, downloadQuery, inside, matchedItems, parseProps, parseSpec, uploadBase, uploadTargets, type AqlItem, type SpecGroup } from './spec.ts';
 import { buildInfoJson, buildRec, captureEnv, defaultBuildName, moduleOf, stateOf, type BuildRec, type ServerDef } from './state.ts';
 import { artifactoryGlobal } from './global.ts';
 import { mavenRun, rtMavenDeployer, rtMavenResolver } from './maven.ts';
@@ -191,6 +193,16 @@ const rtDownload: StepRun = async (ctx, args) => {
     for (const d of plan) {
       const abs = ctx.resolvePath(d.local);
       const inRepo = d.full.slice(d.item.repo.length + 1);
+      const have = await ws.stat(abs);
+      if (have?.type === 'file' && d.item.actual_sha1 && have.size === d.item.size) {
+        const local = await checksums(ctx, abs);
+        if (local.sha1 === d.item.actual_sha1) {
+          ctx.log(`${d.local}: the file exists locally with the same checksum, not downloaded again`);
+          module.dependencies.set(d.full, { id: d.item.name, type: typeOf(d.item.name), sha1: local.sha1, sha256: local.sha256, md5: local.md5 });
+          count++;
+          continue;
+        }
+      }
       ctx.log(`Downloading artifact: ${server.url}/${d.full}`);
       const h1 = createHash('sha1'), h256 = createHash('sha256'), h5 = createHash('md5');
       try {
@@ -212,6 +224,34 @@ const rtDownload: StepRun = async (ctx, args) => {
   if (count === 0 && args.values.failNoOp === true) throw fail(step, 'Fail-no-op: No files were affected in the download process.');
   return null;
 };
+
+/** rtSetProps / rtDeleteProps: the spec's items (found by AQL, like a download's), each changed in Artifactory. */
+function propsStep(step: 'rtSetProps' | 'rtDeleteProps'): StepRun {
+  return async (ctx, args) => {
+    const server = await serverOf(ctx, step, str(args.values.serverId).trim());
+    const gs = groups(step, await specText(ctx, step, args.values), 'download');
+    let props: [string, string[]][];
+    try { props = parseProps(str(args.values.props)); } catch (e) { throw fail(step, `props: ${(e as Error).message}`); }
+    if (props.length === 0) throw fail(step, step === 'rtSetProps' ? "props is required: props: 'status=tested;team=core'" : "props is required: props: 'status,team'");
+    const keys = step === 'rtDeleteProps' ? str(args.values.props).split(/[,;]/).map((k) => k.trim()).filter(Boolean) : [];
+    let count = 0;
+    for (const [i, g] of gs.entries()) {
+      try {
+        for (const m of matchedItems(await aql(server, downloadQuery(g, `files[${i}]`), ctx.signal) as AqlItem[], g, `files[${i}]`)) {
+          ctx.log(`${step === 'rtSetProps' ? 'Setting properties on' : 'Deleting properties of'} ${m.full}`);
+          if (step === 'rtSetProps') await setProps(server, m.item.repo, m.inRepo, props, ctx.signal);
+          else await deleteProps(server, m.item.repo, m.inRepo, keys, ctx.signal);
+          count++;
+        }
+      } catch (e) {
+        if (e instanceof StepFailure && !(e instanceof ArtifactoryError)) throw e;
+        throw fail(step, (e as Error).message);
+      }
+    }
+    if (count === 0 && args.values.failNoOp === true) throw fail(step, `Fail-no-op: No files were affected in the ${step === 'rtSetProps' ? 'set' : 'delete'} properties process.`);
+    return null;
+  };
+}
 
 function strList(step: string, name: string, v: Value | undefined): string[] | null {
   if (v === undefined || v === null) return null;
@@ -291,7 +331,7 @@ const rtPromote: StepRun = async (ctx, args) => {
 };
 
 const runtime: PluginRuntime = {
-  steps: { rtServer, rtUpload, rtDownload, rtBuildInfo, rtPublishBuildInfo, rtPromote, rtMavenResolver, rtMavenDeployer, rtMavenRun: mavenRun(serverOf, recOf),
+  steps: { rtServer, rtUpload, rtDownload, rtBuildInfo, rtPublishBuildInfo, rtPromote, rtSetProps: propsStep('rtSetProps'), rtDeleteProps: propsStep('rtDeleteProps'), rtMavenResolver, rtMavenDeployer, rtMavenRun: mavenRun(serverOf, recOf),
     rtNpmResolver, rtNpmDeployer, rtNpmInstall: npmInstall(serverOf), rtNpmCi: npmCi(serverOf), rtNpmPublish: npmPublish(serverOf, recOf) },
   globals: { Artifactory: (g) => artifactoryGlobal(g.scope, (c) => g.envOf(c)) },
 };

@@ -226,11 +226,11 @@ export function downloadQuery(g: SpecGroup, at: string): string {
 export interface AqlItem { repo: string; path: string; name: string; type?: string; size?: number; actual_sha1?: string; actual_md5?: string; sha256?: string }
 export interface DownloadItem { item: AqlItem; /** "repo/path/name" */ full: string; /** relative to the step's directory */ local: string }
 
-/** The AQL answer's items the group matches, with where each goes (relative to the step's directory). */
-export function downloadPlan(items: readonly AqlItem[], g: SpecGroup, at: string): DownloadItem[] {
+/** The AQL answer's items (files) the group's pattern and exclusions match, with "repo/path/name" and the path in the repository. */
+export function matchedItems(items: readonly AqlItem[], g: SpecGroup, at: string): { item: AqlItem; full: string; inRepo: string }[] {
   const whole = g.pattern ? new RegExp(`^${wildcardRegex(g.pattern, g.recursive)}$`) : null;
   const excl = g.exclusions.map((x) => new RegExp(`^(${wildcardRegex(x)})$`));
-  const out: DownloadItem[] = [];
+  const out: { item: AqlItem; full: string; inRepo: string }[] = [];
   for (const item of items) {
     if (item.type && item.type !== 'file') continue;
     if (typeof item.repo !== 'string' || typeof item.path !== 'string' || typeof item.name !== 'string') throw new Error(`${at}: the AQL answer has an item without repo, path and name`);
@@ -240,8 +240,17 @@ export function downloadPlan(items: readonly AqlItem[], g: SpecGroup, at: string
     if (excl.some((r) => r.test(full))) continue;
     checkRepoPath(inRepo, `${at}: item '${full}'`);
     if (item.name.includes('/')) throw new Error(`${at}: item '${full}' has a '/' in its name`);
+    out.push({ item, full, inRepo });
+  }
+  return out;
+}
+
+/** The AQL answer's items the group matches, with where each goes (relative to the step's directory). */
+export function downloadPlan(items: readonly AqlItem[], g: SpecGroup, at: string): DownloadItem[] {
+  const out: DownloadItem[] = [];
+  for (const { item, full, inRepo } of matchedItems(items, g, at)) {
     let t = g.target;
-    if (whole && t) t = placeholders(full, t, new RegExp(wildcardRegex(g.pattern)));
+    if (g.pattern && t) t = placeholders(full, t, new RegExp(wildcardRegex(g.pattern)));
     let local: string;
     if (!t) local = g.flat ? item.name : inRepo;
     else if (t.endsWith('/')) local = t + (g.flat ? item.name : inRepo);

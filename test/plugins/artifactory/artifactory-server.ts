@@ -2,7 +2,8 @@
 // Artifactory plugin's steps use, as JFrog documents it: deploy (PUT /<repo>/<path>;props with
 // X-Checksum-* headers, and the checksum deploy X-Checksum-Deploy: true answered 404 when the
 // content is unknown), GET of an artifact, AQL (POST /api/search/aql: items.find with $match,
-// $eq, $and, $or and @property criteria), GET /api/storage/<repo>/<path> (checksums), PUT
+// $eq, $and, $or and @property criteria), GET /api/storage/<repo>/<path> (checksums), PUT / DELETE
+// /api/storage/<repo>/<path>?properties=... (set, delete properties), PUT
 // /api/build (204), POST /api/build/promote, npm's registry API under /api/npm/<repo>/ (packument,
 // tarball, publish); `mirrors`: repositories read from a directory (a
 // Maven remote repository's cache: ~/.m2/repository).
@@ -135,6 +136,22 @@ export async function startArtifactory(o: { user: string; password: string; toke
         return error(405, 'Method Not Allowed');
       }
       const st = /^\/api\/storage\/([^/]+)\/(.+)$/.exec(p);
+      if ((r.method === 'PUT' || r.method === 'DELETE') && st) {
+        // properties: ?properties=k=v1,v2;k2=v3 (set) or ?properties=k,k2 (delete); '\' escapes , ; =
+        const f = files.get(`${st[1]}/${st[2]}`);
+        if (!f) return error(404, 'Unable to find item');
+        const q = new URLSearchParams(r.path.split('?')[1] ?? '').get('properties') ?? '';
+        const raw = (x: string, sep: string) => x.split(new RegExp(`(?<!\\\\)${sep}`));
+        const unescape = (y: string) => y.replace(/\\(.)/g, '$1');
+        if (r.method === 'PUT') {
+          for (const kv of raw(q, ';')) {
+            const i = kv.search(/(?<!\\)=/);
+            f.props[unescape(kv.slice(0, i))] = raw(kv.slice(i + 1), ',').map(unescape);
+          }
+        }
+        else for (const k of raw(q, ',')) delete f.props[unescape(k)];
+        res.writeHead(204); res.end(); return;
+      }
       if (r.method === 'GET' && st) {
         const f = files.get(`${st[1]}/${st[2]}`);
         if (!f) return error(404, 'Unable to find item');

@@ -234,3 +234,28 @@ test('File Specs that leave the workspace, bad specs and bad URLs are errors tha
   assert.equal(url.code, 1);
   assert.match(url.stdout, /rtServer: no user or password in the URL: give credentialsId/);
 });
+
+test('rtSetProps / rtDeleteProps change the properties of the artifacts a spec finds; a download of an unchanged local file is skipped', async () => {
+  const a = await artifactory();
+  const dir = project(`
+node {
+  rtServer id: 'art', url: '${a.url}', credentialsId: 'art-creds'
+  rtUpload serverId: 'art', spec: '{"files": [{"pattern": "p/*.txt", "target": "generic-local/props/"}]}'
+  rtSetProps serverId: 'art', spec: '{"files": [{"pattern": "generic-local/props/*.txt", "exclusions": ["*/b.txt"]}]}', props: 'status=tested;owners=a,b;build=x=y'
+  rtDeleteProps serverId: 'art', spec: '{"files": [{"pattern": "generic-local/props/a.txt"}]}', props: 'owners'
+  rtDownload serverId: 'art', spec: '{"files": [{"pattern": "generic-local/props/a.txt", "target": "p/", "flat": "true"}]}'
+  rtSetProps serverId: 'art', failNoOp: true, spec: '{"files": [{"pattern": "generic-local/none/*"}]}', props: 'x=1'
+}`, { 'p/a.txt': 'A', 'p/b.txt': 'B' });
+  const r = await run(dir);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /^Setting properties on generic-local\/props\/a\.txt$/m);
+  assert.doesNotMatch(r.stdout, /Setting properties on generic-local\/props\/b\.txt/);
+  assert.match(r.stdout, /^Deleting properties of generic-local\/props\/a\.txt$/m);
+  assert.match(r.stdout, /^p\/a\.txt: the file exists locally with the same checksum, not downloaded again$/m);
+  assert.match(r.stdout, /rtSetProps: Fail-no-op: No files were affected in the set properties process\./);
+  const fa = a.files.get('generic-local/props/a.txt')!;
+  assert.deepEqual(fa.props.status, ['tested']);
+  assert.equal(fa.props.owners, undefined);
+  assert.deepEqual(fa.props.build, ['x=y']);
+  assert.equal(a.files.get('generic-local/props/b.txt')!.props.status, undefined);
+});
