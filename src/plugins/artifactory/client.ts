@@ -12,9 +12,13 @@
 // Auth: Basic for a username and password, Bearer for an access token (a secret text), as the
 // plugin sends them. Errors are ArtifactoryError with Artifactory's own message ({"errors":
 // [{"status":..,"message":..}]}) and never a credential. Network errors and 5xx answers are
-// retried `connectionRetry` times (the server's setting, default 3).
+// retried `connectionRetry` times (the server's setting, default 3). A server the build defined
+// may carry a guard: the controller's own network (loopback, private, link-local addresses) is
+// refused at connect time unless an administrator allowed the host, as for httpRequest.
 import http from 'node:http';
 import https from 'node:https';
+import dns from 'node:dns';
+import net from 'node:net';
 import { StepFailure } from '../../core/errors.ts';
 
 export interface ArtServer {
@@ -25,6 +29,11 @@ export interface ArtServer {
   /** Per request, ms. */
   timeoutMs: number;
   retries: number;
+  /**
+   * For a server the build defined (rtServer, Artifactory.newServer): a reason to refuse an address
+   * its host name resolves to (the controller's own network), checked at connect time; absent: none.
+   */
+  guard?: (address: string, host: string) => string | null;
 }
 
 export class ArtifactoryError extends StepFailure {}
@@ -76,6 +85,25 @@ function once(s: ArtServer, o: Parameters<typeof call>[1]): Promise<Answer> {
   const mod = url.protocol === 'https:' ? https : http;
   const headers: Record<string, string> = { 'User-Agent': 'Kiln (Artifactory plugin steps)', ...authHeader(s), ...(o.headers ?? {}) };
   if (o.body) headers['Content-Length'] = String(o.body.kind === 'buffer' ? o.body.data.length : o.body.length);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const guard = s.guard;
+  if (guard && net.isIP(host)) {
+    const why = guard(host, host);
+    if (why) return Promise.reject(new ArtifactoryError(why));
+  }
+  const lookup: net.LookupFunction | undefined = guard ? (hostname, options, cb) => {
+    dns.lookup(hostname, { ...options, all: true }, (err, addrs) => {
+      const done = cb as (e: Error | null, a: string | dns.LookupAddress[], f?: number) => void;
+      if (err) return done(err, '', 0);
+      const list = addrs as dns.LookupAddress[];
+      for (const a of list) {
+        const why = guard(a.address, hostname);
+        if (why) return done(new ArtifactoryError(why), '', 0);
+      }
+      if ((options as { all?: boolean }).all) return done(null, list);
+      done(null, list[0]!.address, list[0]!.family);
+    });
+  } : undefined;
   return new Promise<Answer>((resolve, reject) => {
     let done = false;
     const finish = (e: Error | null, a?: Answer) => {
@@ -85,7 +113,7 @@ function once(s: ArtServer, o: Parameters<typeof call>[1]): Promise<Answer> {
       o.signal.removeEventListener('abort', onAbort);
       if (e) reject(e); else resolve(a!);
     };
-    const req = mod.request(url, { method: o.method, headers }, (res) => {
+    const req = mod.request(url, { method: o.method, headers, ...(lookup ? { lookup } : {}) }, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300 && o.sink) {
         o.sink(res).then(() => finish(null, { status, statusText: res.statusMessage ?? '', body: Buffer.alloc(0) }), (e: Error) => { req.destroy(); finish(e); });

@@ -16,7 +16,9 @@
 // (settings `artifactory`, kiln run: KILN_ARTIFACTORY_SERVERS). Credentials: a username /
 // password credential is sent as Basic, a secret text (an access token) as Bearer; neither is
 // ever printed, put in the build info or in an error.
-// Security: a pattern, specPath or download target leaving the workspace is an error; so is a
+// Security: a server the build defines (rtServer, Artifactory.newServer) may not reach the Kiln
+// server's own network (loopback, private, link-local) unless allowed, as httpRequest; a pattern,
+// specPath or download target leaving the workspace is an error; so is a
 // repository path with '.' or '..' segments, and an item of a (hostile) server's answer whose
 // local path would leave the workspace.
 import { createHash } from 'node:crypto';
@@ -25,6 +27,7 @@ import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
 import { isList, type Value } from '../../pipeline/script/values.ts';
 import { openFile, writeChunks } from '../../util/files-stream.ts';
+import { privateAddress } from '../../util/http-client.ts';
 import { ArtifactoryError, aql, deleteProps, deploy, get, promote, publishBuild, setProps, type ArtServer, type Checksums } from './client.ts';
 import { downloadPlan, downloadQuery, inside, matchedItems, parseProps, parseSpec, uploadBase, uploadTargets, type AqlItem, type SpecGroup } from './spec.ts';
 import { buildInfoJson, buildRec, captureEnv, defaultBuildName, moduleOf, stateOf, type BuildRec, type ServerDef } from './state.ts';
@@ -63,7 +66,13 @@ const rtServer: StepRun = async (ctx, args) => {
 async function serverOf(ctx: StepContext, step: string, id: string): Promise<ArtServer> {
   if (!id) throw fail(step, 'serverId is required: the id of an rtServer step or of a server configured on the host');
   let def: ServerDef | undefined = stateOf(ctx.build.scope).servers.get(id);
-  if (!def) {
+  let guard: ArtServer['guard'];
+  if (def) {
+    // a URL the build chose: the controller's own network only where an administrator allows it (as httpRequest)
+    const reach = (await ctx.build.services.httpServices?.settings())?.httpRequest ?? { allowedHosts: [], allowPrivate: false };
+    const allowed = (host: string) => reach.allowedHosts.some((a) => { const x = a.trim().toLowerCase(); const h = host.toLowerCase(); return x.startsWith('*.') ? h.endsWith(x.slice(1)) : h === x; });
+    if (!reach.allowPrivate) guard = (address, host) => (privateAddress(address) && !allowed(host) ? `${host} is ${address}, an address of the Kiln server's own network: a server defined in the build may not reach it unless an administrator allows the host (HTTP services settings: httpRequest allowed hosts) or configures the server` : null);
+  } else {
     const conf = (await ctx.build.services.httpServices?.settings())?.artifactory?.find((s) => s.id === id);
     if (conf) def = { id, url: conf.url.replace(/\/+$/, ''), credentialsId: conf.credentialsId, username: '', password: '', timeout: 300, connectionRetry: 3 };
   }
@@ -77,7 +86,7 @@ async function serverOf(ctx: StepContext, step: string, id: string): Promise<Art
   } else if (def.username || def.password) {
     auth = { kind: 'basic', username: def.username, password: def.password };
   }
-  return { id, url: def.url, auth, timeoutMs: def.timeout * 1000, retries: def.connectionRetry };
+  return { id, url: def.url, auth, timeoutMs: def.timeout * 1000, retries: def.connectionRetry, ...(guard ? { guard } : {}) };
 }
 
 async function specText(ctx: StepContext, step: string, args: Record<string, Value>): Promise<string> {

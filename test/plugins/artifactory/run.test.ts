@@ -259,3 +259,24 @@ node {
   assert.deepEqual(fa.props.build, ['x=y']);
   assert.equal(a.files.get('generic-local/props/b.txt')!.props.status, undefined);
 });
+
+test("a server the build defines may not reach the Kiln server's own network unless allowed; a configured one may", async () => {
+  const a = await artifactory();
+  const env = { KILN_HTTP_REQUEST_PRIVATE: 'false' }; // as on a controller
+  const own = await run(project(`node {
+  rtServer id: 'art', url: '${a.url}', credentialsId: 'art-creds'
+  rtUpload serverId: 'art', spec: '{"files": [{"pattern": "a.txt", "target": "generic-local/guard/"}]}'
+}`, { 'a.txt': 'A' }), env);
+  assert.equal(own.code, 1, own.stdout);
+  assert.match(own.stdout, /rtUpload: 127\.0\.0\.1 is 127\.0\.0\.1, an address of the Kiln server's own network: a server defined in the build may not reach it unless an administrator allows the host/);
+  assert.ok(!a.files.has('generic-local/guard/a.txt'));
+  const scripted = await run(project(`node {
+  def server = Artifactory.newServer url: '${a.url.replace('127.0.0.1', 'localhost')}', credentialsId: 'art-creds'
+  server.upload '{"files": [{"pattern": "a.txt", "target": "generic-local/guard/"}]}'
+}`, { 'a.txt': 'A' }), env);
+  assert.equal(scripted.code, 1, scripted.stdout);
+  assert.match(scripted.stdout, /rtUpload: localhost is (127\.0\.0\.1|::1), an address of the Kiln server's own network/);
+  const configured = await run(project(`node { rtUpload serverId: 'central', spec: '{"files": [{"pattern": "a.txt", "target": "generic-local/guard/"}]}' }`, { 'a.txt': 'A' }), { ...env, KILN_ARTIFACTORY_SERVERS: `central=${a.url}=art-creds` });
+  assert.equal(configured.code, 0, configured.stdout);
+  assert.ok(a.files.has('generic-local/guard/a.txt'));
+});
