@@ -48,7 +48,7 @@ export const artifactoryPlugin: PipelinePlugin = {
     },
     {
       name: 'rtUpload', jenkinsPlugin: PLUGIN, block: 'none', needsNode: true, params: transfer,
-      differs: "explode is refused; symlinks are skipped, not followed; the artifacts are not in the build info after a controller restart",
+      differs: "File Spec options other than false for explode, ant, includeDirs, symlinks are refused; symlinks are skipped, not followed; the artifacts are not in the build info after a controller restart",
       doc: "Upload workspace files to Artifactory with a File Spec: rtUpload(serverId: 'art', spec: '{\"files\": [{\"pattern\": \"target/*.jar\", \"target\": \"libs-release/app/\"}]}').",
     },
     {

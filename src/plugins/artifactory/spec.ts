@@ -27,9 +27,30 @@ export interface SpecGroup {
   exclusions: string[];
   /** Download: only artifacts of this build ("name/number" or "name"). '' for none. */
   build: string;
+  /** Download: AQL's sort, offset and limit (`.sort({"$asc": [...]}).offset(n).limit(n)`). */
+  sortBy: string[];
+  sortOrder: 'asc' | 'desc';
+  limit: number | null;
+  offset: number | null;
 }
 
-const KNOWN = ['pattern', 'aql', 'target', 'props', 'targetProps', 'flat', 'recursive', 'regexp', 'exclusions', 'excludePatterns', 'build', 'explode', 'ant', 'sortBy', 'sortOrder', 'limit', 'offset', 'validateSymlinks', 'includeDirs', 'bundle', 'archive', 'symlinks', 'excludeArtifacts', 'includeDeps', 'exclude-patterns', 'type', 'project'];
+function sortBy(v: unknown, at: string): string[] {
+  if (v === undefined || v === null) return [];
+  const list = Array.isArray(v) ? v : [v];
+  if (list.some((x) => typeof x !== 'string' || !/^[a-z_.]{1,40}$/.test(x))) throw new Error(`${at}: a list of item fields ("name", "path", "created", ...)`);
+  return list as string[];
+}
+
+function count(v: unknown, at: string): number | null {
+  if (v === undefined || v === null || v === '') return null;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error(`${at}: a whole number, 0 or more`);
+  return n;
+}
+
+const KNOWN = ['pattern', 'aql', 'target', 'props', 'flat', 'recursive', 'regexp', 'exclusions', 'excludePatterns', 'build', 'sortBy', 'sortOrder', 'limit', 'offset'];
+/** Fields Kiln takes only with their default (false): another value is an error, never ignored. */
+const ONLY_FALSE = ['explode', 'ant', 'includeDirs', 'validateSymlinks', 'symlinks', 'excludeArtifacts', 'includeDeps'];
 
 function bool(v: unknown, def: boolean, at: string): boolean {
   if (v === undefined || v === null || v === '') return def;
@@ -60,7 +81,13 @@ export function parseSpec(text: string, kind: 'upload' | 'download'): SpecGroup[
     const at = `files[${i}]`;
     if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new Error(`${at}: must be an object`);
     const o = f as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!KNOWN.includes(k)) throw new Error(`${at}.${k}: unknown File Spec field`);
+    for (const k of Object.keys(o)) {
+      if (ONLY_FALSE.includes(k)) {
+        if (bool(o[k], false, `${at}.${k}`)) throw new Error(`${at}.${k}: Kiln does not support this File Spec option (only false)`);
+      } else if (!KNOWN.includes(k)) {
+        throw new Error(`${at}.${k}: ${['targetProps', 'bundle', 'archive', 'type', 'project', 'exclude-patterns', 'specId'].includes(k) ? 'a File Spec field Kiln does not support' : 'unknown File Spec field'}`);
+      }
+    }
     const pattern = str(o.pattern, `${at}.pattern`);
     let aql: Record<string, unknown> | null = null;
     if (o.aql !== undefined) {
@@ -76,20 +103,24 @@ export function parseSpec(text: string, kind: 'upload' | 'download'): SpecGroup[
     if (kind === 'upload' && !target) throw new Error(`${at}: an upload needs a "target" ("repo/path/")`);
     const ex = o.exclusions ?? o.excludePatterns;
     if (ex !== undefined && (!Array.isArray(ex) || ex.some((x) => typeof x !== 'string'))) throw new Error(`${at}.exclusions: expected a list of patterns`);
-    if (o.explode !== undefined && bool(o.explode, false, `${at}.explode`)) throw new Error(`${at}.explode: Kiln does not explode archives on upload`);
     const regexp = bool(o.regexp, false, `${at}.regexp`);
+    if (kind === 'upload' && ['sortBy', 'sortOrder', 'limit', 'offset', 'build'].some((k) => o[k] !== undefined)) throw new Error(`${at}: sortBy, sortOrder, limit, offset and build are for downloads`);
     if (regexp && kind === 'download') throw new Error(`${at}.regexp: only an upload takes a regexp pattern`);
     if (regexp) {
       try { new RegExp(pattern); } catch (e) { throw new Error(`${at}.pattern: not a regular expression: ${(e as Error).message}`); }
     }
     return {
       pattern, aql, target,
-      props: str(o.props ?? o.targetProps, `${at}.props`),
+      props: str(o.props, `${at}.props`),
       flat: bool(o.flat, kind === 'upload', `${at}.flat`),
       recursive: bool(o.recursive, true, `${at}.recursive`),
       regexp,
       exclusions: ((ex as string[] | undefined) ?? []).filter((x) => x.trim()),
       build: str(o.build, `${at}.build`),
+      sortBy: sortBy(o.sortBy, `${at}.sortBy`),
+      sortOrder: o.sortOrder === undefined ? 'asc' : o.sortOrder === 'asc' || o.sortOrder === 'desc' ? o.sortOrder : (() => { throw new Error(`${at}.sortOrder: 'asc' or 'desc'`); })(),
+      limit: count(o.limit, `${at}.limit`),
+      offset: count(o.offset, `${at}.offset`),
     };
   });
 }
@@ -203,7 +234,9 @@ export function uploadTargets(files: readonly string[], g: SpecGroup, at: string
 
 /** The AQL query text of a download group (the items.find the plugin sends, with what it includes). */
 export function downloadQuery(g: SpecGroup, at: string): string {
-  const include = '.include("name","repo","path","actual_md5","actual_sha1","sha256","size","type")';
+  const include = '.include("name","repo","path","actual_md5","actual_sha1","sha256","size","type")'
+    + (g.sortBy.length ? `.sort(${JSON.stringify({ [`$${g.sortOrder}`]: g.sortBy })})` : '')
+    + (g.offset !== null ? `.offset(${g.offset})` : '') + (g.limit !== null ? `.limit(${g.limit})` : '');
   if (g.aql) return `items.find(${JSON.stringify(g.aql)})${include}`;
   const { repo, path: rest } = splitTarget(g.pattern, `${at}.pattern`);
   const p = rest || '*';

@@ -2,7 +2,7 @@
 // Artifactory plugin's steps use, as JFrog documents it: deploy (PUT /<repo>/<path>;props with
 // X-Checksum-* headers, and the checksum deploy X-Checksum-Deploy: true answered 404 when the
 // content is unknown), GET of an artifact, AQL (POST /api/search/aql: items.find with $match,
-// $eq, $and, $or and @property criteria), GET /api/storage/<repo>/<path> (checksums), PUT / DELETE
+// $eq, $and, $or and @property criteria, then include, sort, offset, limit), GET /api/storage/<repo>/<path> (checksums), PUT / DELETE
 // /api/storage/<repo>/<path>?properties=... (set, delete properties), PUT
 // /api/build (204), POST /api/build/promote, npm's registry API under /api/npm/<repo>/ (packument,
 // tarball, publish); `mirrors`: repositories read from a directory (a
@@ -77,7 +77,7 @@ export async function startArtifactory(o: { user: string; password: string; toke
       const [rawPath, ...matrix] = r.path.replace(/^\/artifactory/, '').split('?')[0]!.split(';');
       const p = decodeURIComponent(rawPath!);
       if (r.method === 'POST' && p === '/api/search/aql') {
-        const m = /^items\.find\((.*)\)\.include\((.*)\)$/s.exec(body.toString('utf8').trim());
+        const m = /^items\.find\((.*?)\)\.include\(([^)]*)\)(?:\.sort\((\{[^)]*\})\))?(?:\.offset\((\d+)\))?(?:\.limit\((\d+)\))?$/s.exec(body.toString('utf8').trim());
         if (!m) return error(400, 'Failed to parse query');
         let crit: Record<string, unknown>;
         try { crit = JSON.parse(m[1]!) as Record<string, unknown>; } catch { return error(400, 'Failed to parse query'); }
@@ -88,7 +88,13 @@ export async function startArtifactory(o: { user: string; password: string; toke
           const item = { repo, path: rest.length ? rest.join('/') : '.', name, type: 'file', size: f.data.length, actual_sha1: f.sha1, actual_md5: f.md5, sha256: f.sha256 };
           try { if (matches(crit, item, f.props)) results.push(item); } catch (e) { return error(400, (e as Error).message); }
         }
-        return send(200, { results, range: { start_pos: 0, end_pos: results.length, total: results.length } });
+        if (m[3]) {
+          const sort = JSON.parse(m[3]) as Record<string, string[]>;
+          const [dir, fields] = Object.entries(sort)[0]!;
+          results.sort((x, y) => { for (const f of fields) { const c = String((x as Record<string, unknown>)[f]).localeCompare(String((y as Record<string, unknown>)[f])); if (c) return dir === '$desc' ? -c : c; } return 0; });
+        }
+        const page = results.slice(Number(m[4] ?? 0), m[5] ? Number(m[4] ?? 0) + Number(m[5]) : undefined);
+        return send(200, { results: page, range: { start_pos: Number(m[4] ?? 0), end_pos: page.length, total: page.length } });
       }
       if (r.method === 'PUT' && p === '/api/build') {
         if (req.headers['content-type'] !== 'application/vnd.org.jfrog.artifactory+json') return error(415, 'Unsupported Media Type');

@@ -111,6 +111,8 @@ node {
   rtServer id: 'art', url: '${a.url}', credentialsId: 'art-token'
   rtUpload serverId: 'art', buildName: 'deps', buildNumber: '7', spec: '{"files": [{"pattern": "big.bin", "target": "generic-local/copy/again.bin"}, {"pattern": "lib/*.jar", "target": "libs-release/dl/"}]}'
   rtDownload serverId: 'art', buildName: 'consumer', buildNumber: '3', spec: '{"files": [{"pattern": "libs-release/dl/*.jar", "target": "deps/"}, {"aql": {"items.find": {"repo": "generic-local", "name": {"$match": "again.*"}}}, "target": "aql/", "flat": "true"}]}'
+  rtDownload serverId: 'art', spec: '{"files": [{"pattern": "libs-release/dl/*.jar", "target": "last/", "flat": "true", "sortBy": ["name"], "sortOrder": "desc", "limit": 1}]}'
+  echo "last: " + fileExists('last/b.jar') + " " + fileExists('last/a.jar')
   rtPublishBuildInfo serverId: 'art', buildName: 'consumer', buildNumber: '3'
   echo "jar: " + readFile('deps/dl/a.jar') + " " + readFile('deps/dl/b.jar')
   echo "again: " + fileExists('aql/again.bin')
@@ -125,9 +127,10 @@ node {
   assert.equal(again[0]!.headers.authorization, `Bearer ${TOKEN}`);
   assert.ok(!r.stdout.includes(TOKEN));
   assert.match(r.stdout, /^jar: A-jar B-jar$/m);
+  assert.match(r.stdout, /^last: true false$/m);
   assert.match(r.stdout, /^again: true$/m);
   const aqlReq = mine.filter((x) => x.path === '/artifactory/api/search/aql');
-  assert.equal(aqlReq.length, 2);
+  assert.equal(aqlReq.length, 3);
   assert.equal(aqlReq[0]!.headers['content-type'], 'text/plain');
   assert.match(aqlReq[0]!.body.toString(), /^items\.find\(.*"repo":"libs-release".*\)\.include\("name","repo","path","actual_md5","actual_sha1","sha256","size","type"\)$/);
   const bi = a.builds.at(-1) as Record<string, any>;

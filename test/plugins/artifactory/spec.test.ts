@@ -34,13 +34,18 @@ test('upload: refusals name the field', () => {
   assert.throws(() => parseSpec('{"files": [{"pattern": "a", "target": "r/", "flat": "maybe"}]}', 'upload'), /files\[0\]\.flat: expected true or false/);
   assert.throws(() => parseSpec('{"files": [{"pattern": "a"}]}', 'upload'), /files\[0\]: an upload needs a "target"/);
   assert.throws(() => parseSpec('{"files": []}', 'upload'), /"files" list is empty/);
-  assert.throws(() => parseSpec('{"files": [{"pattern": "a", "target": "r/", "explode": "true"}]}', 'upload'), /explode: Kiln does not explode/);
+  assert.throws(() => parseSpec('{"files": [{"pattern": "a", "target": "r/", "archive": "zip"}]}', 'upload'), /files\[0\]\.archive: a File Spec field Kiln does not support/);
+  assert.throws(() => parseSpec('{"files": [{"pattern": "a", "target": "r/", "limit": 1}]}', 'upload'), /files\[0\]: sortBy, sortOrder, limit, offset and build are for downloads/);
+  assert.equal(parseSpec('{"files": [{"pattern": "a", "target": "r/", "explode": "false", "includeDirs": false}]}', 'upload').length, 1);
+  assert.throws(() => parseSpec('{"files": [{"pattern": "a", "target": "r/", "explode": "true"}]}', 'upload'), /files\[0\]\.explode: Kiln does not support this File Spec option \(only false\)/);
 });
 
 test('download: the AQL asks for the pattern\'s directory (and below when recursive), props and build', () => {
   const q = downloadQuery(down({ pattern: 'libs/app/*.jar', props: 'team=core' }), 'files[0]');
   const m = /^items\.find\((.*)\)\.include\(/.exec(q)!;
   assert.deepEqual(JSON.parse(m[1]!), { repo: 'libs', $or: [{ $and: [{ path: { $match: 'app' }, name: { $match: '*.jar' } }] }, { $and: [{ path: { $match: 'app/*' }, name: { $match: '*.jar' } }] }], type: 'file', '@team': 'core' });
+  assert.match(downloadQuery(down({ pattern: 'libs/*.jar', sortBy: ['created'], sortOrder: 'desc', limit: 1, offset: 2 }), 'files[0]'), /\.include\([^)]*\)\.sort\(\{"\$desc":\["created"\]\}\)\.offset\(2\)\.limit\(1\)$/);
+  assert.throws(() => down({ pattern: 'libs/*', limit: -1 }), /files\[0\]\.limit: a whole number, 0 or more/);
   const aql = downloadQuery(down({ aql: { 'items.find': { repo: 'libs', name: { $match: '*.zip' } } } }), 'files[0]');
   assert.equal(aql, 'items.find({"repo":"libs","name":{"$match":"*.zip"}}).include("name","repo","path","actual_md5","actual_sha1","sha256","size","type")');
 });
