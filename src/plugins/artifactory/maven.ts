@@ -128,7 +128,7 @@ export function mavenRun(serverOf: ServerOf, recOf: RecOf): StepRun {
       } else {
         ctx.log(`rtMavenRun: no checksums for ${u}: HTTP ${a.status}: ${errorText(a)}`);
       }
-      const mod = moduleOf(rec, `${groupId}:${artifactId}:${version}`, 'maven');
+      const mod = moduleOf(rec, str(v.module).trim() || `${groupId}:${artifactId}:${version}`, 'maven');
       mod.artifacts.set(u, { name, type: name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : '', path: inRepo, sha1: sums.sha1, sha256: sums.sha256, md5: sums.md5, originalDeploymentRepo: repo });
     }
     return null;

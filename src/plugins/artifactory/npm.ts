@@ -108,7 +108,7 @@ export function npmPublish(serverOf: ServerOf, recOf: RecOf): StepRun {
       ctx.log(`rtNpmPublish: no checksums for ${dep.repo}/${inRepo}: HTTP ${a.status}: ${errorText(a)}`);
     }
     const rec = recOf(ctx, args.values);
-    moduleOf(rec, `${name}:${version}`, 'npm').artifacts.set(`${dep.repo}/${inRepo}`, { name: file, type: 'tgz', path: inRepo, ...sums, originalDeploymentRepo: dep.repo });
+    moduleOf(rec, str(args.values.module).trim() || `${name}:${version}`, 'npm').artifacts.set(`${dep.repo}/${inRepo}`, { name: file, type: 'tgz', path: inRepo, ...sums, originalDeploymentRepo: dep.repo });
     return null;
   };
 }

@@ -287,6 +287,12 @@ const rtBuildInfo: StepRun = async (ctx, args) => {
       buildNumbersNotToBeDiscarded: strList('rtBuildInfo', 'doNotDiscardBuilds', v.doNotDiscardBuilds) ?? [],
     };
   }
+  const startDate = str(v.startDate).trim();
+  if (startDate) {
+    const ms = Date.parse(startDate.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+    if (Number.isNaN(ms)) throw fail('rtBuildInfo', `startDate '${startDate}' is not a date like 2026-12-07T03:35:56.000+0000`);
+    rec.started = ms;
+  }
   captureEnv(rec, ctx.env);
   return null;
 };

@@ -24,6 +24,7 @@ test('rtNpmPublish publishes with the deployer (Bearer token) into the build inf
   }
   art = await startArtifactory({ user: 'u', password: 'p', token: TOKEN, repos: ['npm-local'] });
   const dir = tempDir('artifactory-npm');
+  const cache = tempDir('artifactory-npm-cache'); // an empty npm cache: the tarball must come from the registry
   writeFileSync(path.join(dir, 'creds.json'), JSON.stringify({ 'art-token': { type: 'secretText', secret: TOKEN } }));
   mkdirSync(path.join(dir, 'lib'), { recursive: true });
   writeFileSync(path.join(dir, 'lib/package.json'), JSON.stringify({ name: 'kiln-demo-lib', version: '1.2.3', main: 'index.js' }));
@@ -36,7 +37,7 @@ node {
   rtNpmDeployer id: 'dep', serverId: 'art', repo: 'npm-local'
   rtNpmResolver id: 'res', serverId: 'art', repo: 'npm-local'
   rtNpmPublish path: 'lib', deployerId: 'dep'
-  rtNpmInstall path: 'app', resolverId: 'res', args: '--no-audit --no-fund'
+  rtNpmInstall path: 'app', resolverId: 'res', args: '--no-audit --no-fund --cache ${cache}'
   sh 'cd app && node -e "console.log(require(\\'kiln-demo-lib\\'))"'
   rtPublishBuildInfo serverId: 'art'
 }`);

@@ -109,6 +109,7 @@ test('the second upload of a big file is a checksum deploy only; rtDownload by p
   const dir = project(`
 node {
   rtServer id: 'art', url: '${a.url}', credentialsId: 'art-token'
+  rtBuildInfo buildName: 'consumer', buildNumber: '3', startDate: '2026-01-02T03:04:05.678+0000'
   rtUpload serverId: 'art', buildName: 'deps', buildNumber: '7', spec: '{"files": [{"pattern": "big.bin", "target": "generic-local/copy/again.bin"}, {"pattern": "lib/*.jar", "target": "libs-release/dl/"}]}'
   rtDownload serverId: 'art', buildName: 'consumer', buildNumber: '3', spec: '{"files": [{"pattern": "libs-release/dl/*.jar", "target": "deps/"}, {"aql": {"items.find": {"repo": "generic-local", "name": {"$match": "again.*"}}}, "target": "aql/", "flat": "true"}]}'
   rtDownload serverId: 'art', spec: '{"files": [{"pattern": "libs-release/dl/*.jar", "target": "last/", "flat": "true", "sortBy": ["name"], "sortOrder": "desc", "limit": 1}]}'
@@ -135,6 +136,7 @@ node {
   assert.match(aqlReq[0]!.body.toString(), /^items\.find\(.*"repo":"libs-release".*\)\.include\("name","repo","path","actual_md5","actual_sha1","sha256","size","type"\)$/);
   const bi = a.builds.at(-1) as Record<string, any>;
   assert.equal(bi.name, 'consumer');
+  assert.equal(bi.started, '2026-01-02T03:04:05.678+0000');
   assert.deepEqual(bi.modules[0].dependencies.map((d: { id: string; sha1: string }) => [d.id, d.sha1]).sort(), [['a.jar', sha1('A-jar')], ['again.bin', sha1(BIG)], ['b.jar', sha1('B-jar')]]);
 });
 
