@@ -2118,7 +2118,7 @@ export interface components {
             defaultRecipients: string;
             configured: boolean;
         };
-        /** @description Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials */
+        /** @description Slack, GitHub, GitLab, SonarQube and Artifactory servers, OpenShift clusters and where httpRequest may reach; tokens stay in credentials */
         HttpServiceSettings: {
             slack: {
                 baseUrl: string;
@@ -2167,6 +2167,12 @@ export interface components {
                 serverCertificateAuthority: string;
                 skipTlsVerify: boolean;
                 defaultProject: string;
+            }[];
+            /** @description Artifactory servers: rtUpload(serverId: 'id'), Artifactory.server('id') */
+            artifactory?: {
+                id: string;
+                url: string;
+                credentialsId: string;
             }[];
         };
     };
@@ -5604,7 +5610,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials */
+            /** @description Slack, GitHub, GitLab, SonarQube and Artifactory servers, OpenShift clusters and where httpRequest may reach; tokens stay in credentials */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5640,7 +5646,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials */
+        /** @description Slack, GitHub, GitLab, SonarQube and Artifactory servers, OpenShift clusters and where httpRequest may reach; tokens stay in credentials */
         requestBody: {
             content: {
                 "application/json": {
@@ -5692,11 +5698,17 @@ export interface operations {
                         skipTlsVerify: boolean;
                         defaultProject: string;
                     }[];
+                    /** @description Artifactory servers: rtUpload(serverId: 'id'), Artifactory.server('id') */
+                    artifactory?: {
+                        id: string;
+                        url: string;
+                        credentialsId: string;
+                    }[];
                 };
             };
         };
         responses: {
-            /** @description Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials */
+            /** @description Slack, GitHub, GitLab, SonarQube and Artifactory servers, OpenShift clusters and where httpRequest may reach; tokens stay in credentials */
             200: {
                 headers: {
                     [name: string]: unknown;

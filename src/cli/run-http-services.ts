@@ -16,6 +16,8 @@
 //   KILN_SONAR_SERVERS         name=URL=credentialId, separated by commas: sq=https://sonar.example=sonar-token
 //   KILN_OPENSHIFT_CLUSTERS    OpenShift clusters (openshift.withCluster('name')), a JSON list of
 //                              {name, url, credentialsId, serverCertificateAuthority (PEM), skipTlsVerify, defaultProject}
+//   KILN_ARTIFACTORY_SERVERS   id=URL=credentialId, separated by commas (Artifactory.server('id'), rtUpload(serverId: 'id'));
+//                              the credential may be left empty (id=URL=) for anonymous access
 //   KILN_HTTP_REQUEST_PRIVATE  false: httpRequest refuses loopback/private addresses as a controller
 //                              does (default true: a run is on one's own machine)
 //
@@ -57,6 +59,12 @@ export function localHttpServices(env: Record<string, string | undefined>): Http
       if (first < 1 || last === first) throw new Error(`KILN_GITLAB_CONNECTIONS: '${entry}' is not name=URL=credentialId`);
       return { name: entry.slice(0, first), url: entry.slice(first + 1, last), credentialsId: entry.slice(last + 1) };
     });
+    const artifactory = v('KILN_ARTIFACTORY_SERVERS').split(',').map((x) => x.trim()).filter(Boolean).map((entry) => {
+      const first = entry.indexOf('=');
+      const last = entry.lastIndexOf('=');
+      if (first < 1 || last === first) throw new Error(`KILN_ARTIFACTORY_SERVERS: '${entry}' is not id=URL=credentialId`);
+      return { id: entry.slice(0, first), url: entry.slice(first + 1, last), credentialsId: entry.slice(last + 1) };
+    });
     const bot = v('KILN_SLACK_BOT_USER') ? v('KILN_SLACK_BOT_USER') === 'true' : true;
     return {
       slack: v('KILN_SLACK_CREDENTIAL') ? { baseUrl: v('KILN_SLACK_BASE_URL') || (bot ? 'https://slack.com/api/' : ''), teamDomain: v('KILN_SLACK_TEAM_DOMAIN'), tokenCredentialId: v('KILN_SLACK_CREDENTIAL'), botUser: bot, room: v('KILN_SLACK_CHANNEL') } : null,
@@ -64,6 +72,7 @@ export function localHttpServices(env: Record<string, string | undefined>): Http
       gitlab: v('KILN_GITLAB_CREDENTIAL') && v('KILN_GITLAB_URL') ? { url: v('KILN_GITLAB_URL'), credentialsId: v('KILN_GITLAB_CREDENTIAL') } : null,
       gitlabConnections,
       sonar,
+      artifactory,
       zulip: v('KILN_ZULIP_CREDENTIAL') ? { url: v('KILN_ZULIP_URL'), email: v('KILN_ZULIP_EMAIL'), apiKeyCredentialId: v('KILN_ZULIP_CREDENTIAL'), stream: v('KILN_ZULIP_STREAM'), topic: v('KILN_ZULIP_TOPIC'), fullJobPathAsDefaultTopic: false } : null,
       httpRequest: { allowedHosts: [], allowPrivate: v('KILN_HTTP_REQUEST_PRIVATE') !== 'false' },
       openshiftClusters: openshiftClusters(v('KILN_OPENSHIFT_CLUSTERS')),
@@ -71,6 +80,6 @@ export function localHttpServices(env: Record<string, string | undefined>): Http
   };
   return {
     settings: async () => settings(),
-    configureHint: 'kiln run reads KILN_SLACK_*, KILN_ZULIP_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS, KILN_OPENSHIFT_CLUSTERS (docs/notifications.md, docs/openshift.md)',
+    configureHint: 'kiln run reads KILN_SLACK_*, KILN_ZULIP_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS, KILN_OPENSHIFT_CLUSTERS, KILN_ARTIFACTORY_SERVERS (docs/notifications.md, docs/openshift.md, docs/artifactory.md)',
   };
 }

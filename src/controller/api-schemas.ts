@@ -635,7 +635,8 @@ export const HttpServiceSettings = Answer({
   httpRequest: Answer({ allowedHosts: Type.Array(Type.String()), allowPrivate: Type.Boolean() }),
   zulip: Type.Optional(Nullable(Answer({ url: Type.String(), email: Type.String(), apiKeyCredentialId: Type.String(), stream: Type.String(), topic: Type.String(), fullJobPathAsDefaultTopic: Type.Boolean() }))),
   openshiftClusters: Type.Optional(Type.Array(Answer({ name: Type.String(), url: Type.String(), credentialsId: Type.String(), serverCertificateAuthority: Type.String({ description: 'PEM of the API server\'s CA; empty: the system\'s' }), skipTlsVerify: Type.Boolean(), defaultProject: Type.String() }), { description: "OpenShift clusters: openshift.withCluster('name') picks one ('default' when no name)" })),
-}, { $id: 'HttpServiceSettings', description: 'Slack, GitHub, GitLab, SonarQube servers and where httpRequest may reach; tokens stay in credentials' });
+  artifactory: Type.Optional(Type.Array(Answer({ id: Type.String(), url: Type.String(), credentialsId: Type.String() }), { description: "Artifactory servers: rtUpload(serverId: 'id'), Artifactory.server('id')" })),
+}, { $id: 'HttpServiceSettings', description: 'Slack, GitHub, GitLab, SonarQube and Artifactory servers, OpenShift clusters and where httpRequest may reach; tokens stay in credentials' });
 
 /** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */
 export const NAMED_SCHEMAS: readonly TSchema[] = [

@@ -1,5 +1,5 @@
 // The controller's HTTP services for builds (core/http-services.ts): the Slack workspace, Zulip, OpenShift clusters, the
-// GitHub and GitLab APIs (and named GitLab connections, gitLabConnection('name')), the SonarQube servers, and the hosts httpRequest may reach on the
+// GitHub and GitLab APIs (and named GitLab connections, gitLabConnection('name')), the SonarQube and Artifactory servers, and the hosts httpRequest may reach on the
 // controller's own network, kept as one settings document ('http-services', store/settings.ts)
 // that only admins read or change (http-services-http.ts, auth/policy.ts):
 //
@@ -14,7 +14,7 @@ import type { HttpServiceSettings, HttpServices, OpenShiftCluster, SonarServer }
 import type { JsonValue, Store } from '../store/types.ts';
 import { ApiError, invalidField } from './http-errors.ts';
 
-export const NO_HTTP_SERVICES: HttpServiceSettings = { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, gitlabConnections: [], openshiftClusters: [] };
+export const NO_HTTP_SERVICES: HttpServiceSettings = { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, gitlabConnections: [], openshiftClusters: [], artifactory: [] };
 
 const bad = (field: string, message: string): ApiError => invalidField(field, message);
 
@@ -52,7 +52,7 @@ function url(o: Record<string, unknown>, field: string, key: string, required: b
 /** Checks a PUT body part by part; a part not given is cleared. */
 export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
   const b = obj(body, 'body');
-  only(b, 'body', ['slack', 'github', 'gitlab', 'gitlabConnections', 'sonar', 'httpRequest', 'zulip', 'openshiftClusters']);
+  only(b, 'body', ['slack', 'github', 'gitlab', 'gitlabConnections', 'sonar', 'httpRequest', 'zulip', 'openshiftClusters', 'artifactory']);
   const out: HttpServiceSettings = structuredClone(NO_HTTP_SERVICES);
   if (b.slack !== undefined && b.slack !== null) {
     const s = obj(b.slack, 'slack');
@@ -97,6 +97,20 @@ export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
       if (names.has(name)) throw bad(`sonar[${i}].name`, `'${name}' is already the name of another server`);
       names.add(name);
       return { name, url: url(s, `sonar[${i}]`, 'url', true), credentialsId: text(s, `sonar[${i}]`, 'credentialsId', false, 255) };
+    });
+  }
+  if (b.artifactory !== undefined && b.artifactory !== null) {
+    if (!Array.isArray(b.artifactory) || b.artifactory.length > 50) throw bad('artifactory', 'a list of at most 50 servers');
+    const ids = new Set<string>();
+    out.artifactory = b.artifactory.map((x, i) => {
+      const at = `artifactory[${i}]`;
+      const s = obj(x, at);
+      only(s, at, ['id', 'url', 'credentialsId']);
+      const id = text(s, at, 'id', true, 100);
+      if (!/^[\w.-]+$/.test(id)) throw bad(`${at}.id`, "letters, digits, '.', '_' or '-'");
+      if (ids.has(id)) throw bad(`${at}.id`, `'${id}' is already the id of another server`);
+      ids.add(id);
+      return { id, url: url(s, at, 'url', true), credentialsId: text(s, at, 'credentialsId', false, 255) };
     });
   }
   if (b.httpRequest !== undefined && b.httpRequest !== null) {
@@ -170,7 +184,7 @@ export class HttpServicesService {
   async put(actor: string, body: unknown, address: string): Promise<HttpServiceSettings> {
     const s = checkHttpServiceSettings(body);
     await this.#store.settings.put('http-services', s as unknown as JsonValue);
-    const parts = [s.slack && 'slack', s.zulip && 'zulip', s.github && 'github', s.gitlab && 'gitlab', s.gitlabConnections?.length && `gitlabConnections(${s.gitlabConnections.map((x) => x.name).join(',')})`, s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`, s.openshiftClusters?.length && `openshiftClusters(${s.openshiftClusters.map((x) => x.name).join(',')})`].filter(Boolean);
+    const parts = [s.slack && 'slack', s.zulip && 'zulip', s.github && 'github', s.gitlab && 'gitlab', s.gitlabConnections?.length && `gitlabConnections(${s.gitlabConnections.map((x) => x.name).join(',')})`, s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, s.artifactory?.length && `artifactory(${s.artifactory.map((x) => x.id).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`, s.openshiftClusters?.length && `openshiftClusters(${s.openshiftClusters.map((x) => x.name).join(',')})`].filter(Boolean);
     await this.#audit({ actor, action: 'settings.http-services', target: 'http-services', detail: parts.join(' '), address });
     return s;
   }

@@ -55,6 +55,16 @@ export interface SonarServer {
   credentialsId: string;
 }
 
+/** An Artifactory server (the Artifactory plugin's global configuration): rtUpload(serverId: 'id') and Artifactory.server('id'). */
+export interface ArtifactoryServerSetting {
+  /** What serverId names; one line. */
+  id: string;
+  /** 'https://acme.jfrog.io/artifactory'. */
+  url: string;
+  /** A username/password (Basic) or secret text access token (Bearer) credential; '' for anonymous. */
+  credentialsId: string;
+}
+
 /** The Zulip plugin's global configuration (zulipSend). */
 export interface ZulipSettings {
   /** The organization's URL ('https://acme.zulipchat.com'); the API is under /api/v1/. */
@@ -107,6 +117,8 @@ export interface HttpServiceSettings {
   zulip?: ZulipSettings | null;
   /** OpenShift clusters (openshift.withCluster('name')); absent: none. */
   openshiftClusters?: OpenShiftCluster[];
+  /** Artifactory servers (the Artifactory plugin's steps); absent: none. */
+  artifactory?: ArtifactoryServerSetting[];
 }
 
 export interface HttpServices {

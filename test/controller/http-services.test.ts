@@ -32,7 +32,7 @@ describe('HTTP services on a controller', () => {
   test('admins only; refused values name their field; no secret in the settings', async () => {
     const empty = await api('GET', '/api/v1/settings/http-services');
     assert.equal(empty.status, 200, empty.text);
-    assert.deepEqual(empty.json, { slack: null, github: null, gitlab: null, gitlabConnections: [], sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, openshiftClusters: [] });
+    assert.deepEqual(empty.json, { slack: null, github: null, gitlab: null, gitlabConnections: [], sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, openshiftClusters: [], artifactory: [] });
     assert.equal((await asDev('GET', '/api/v1/settings/http-services')).status, 403);
     assert.equal((await asDev('PUT', '/api/v1/settings/http-services', {})).status, 403);
     const bad = async (body: unknown, re: RegExp) => {
@@ -56,6 +56,14 @@ describe('HTTP services on a controller', () => {
     const g = await api('PUT', '/api/v1/settings/http-services', { gitlabConnections: [{ name: 'corp', url: 'https://gitlab.corp', credentialsId: 'gl-corp' }] });
     assert.equal(g.status, 200, g.text);
     assert.deepEqual((await api('GET', '/api/v1/settings/http-services')).json.gitlabConnections, [{ name: 'corp', url: 'https://gitlab.corp', credentialsId: 'gl-corp' }]);
+    // Artifactory servers (rtUpload(serverId:), Artifactory.server('id')): an id, a URL, a credential by id; no password.
+    await bad({ artifactory: [{ id: 'art', url: 'https://a.example/artifactory', password: 'x' }] }, /^artifactory\[0\]\.password: unknown field/);
+    await bad({ artifactory: [{ id: 'a b', url: 'https://a.example' }] }, /^artifactory\[0\]\.id: letters, digits/);
+    await bad({ artifactory: [{ id: 'a', url: 'https://x:y@a.example' }] }, /^artifactory\[0\]\.url: no user or password in the URL/);
+    await bad({ artifactory: [{ id: 'a', url: 'https://a1' }, { id: 'a', url: 'https://a2' }] }, /^artifactory\[1\]\.id: 'a' is already the id of another server/);
+    const art = await api('PUT', '/api/v1/settings/http-services', { artifactory: [{ id: 'central', url: 'https://acme.jfrog.io/artifactory', credentialsId: 'art-token' }] });
+    assert.equal(art.status, 200, art.text);
+    assert.deepEqual((await api('GET', '/api/v1/settings/http-services')).json.artifactory, [{ id: 'central', url: 'https://acme.jfrog.io/artifactory', credentialsId: 'art-token' }]);
     const z = await api('PUT', '/api/v1/settings/http-services', { zulip: { url: 'https://acme.zulipchat.com', email: 'bot@acme', apiKeyCredentialId: 'zk', stream: 'builds' } });
     assert.equal(z.status, 200, z.text);
     assert.deepEqual(z.json.zulip, { url: 'https://acme.zulipchat.com', email: 'bot@acme', apiKeyCredentialId: 'zk', stream: 'builds', topic: '', fullJobPathAsDefaultTopic: false });

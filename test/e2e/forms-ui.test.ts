@@ -196,6 +196,11 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
     await form.getByRole('group', { name: 'GitLab connection corp' }).nth(1).getByRole('button', { name: 'Remove connection' }).click();
     await page.getByRole('dialog', { name: 'Remove' }).getByRole('button', { name: 'Remove' }).click();
     await form.getByRole('status').filter({ hasText: 'Removed the GitLab connection corp.' }).waitFor();
+    // An Artifactory server (rtUpload(serverId: 'central'), Artifactory.server('central')).
+    await form.getByRole('button', { name: 'Add Artifactory server' }).click();
+    const artifactory = form.getByRole('group', { name: 'Artifactory server 1' });
+    await artifactory.getByLabel('Artifactory URL').fill('https://acme.jfrog.io/artifactory');
+    await artifactory.getByLabel('Server ID').fill('central');
     await form.getByRole('button', { name: 'Configure GitHub' }).click();
     await form.getByLabel('GitHub credential').selectOption('slack-token');
     await form.getByRole('button', { name: 'Save' }).click();
@@ -217,6 +222,8 @@ describe('forms: errors beside their fields, and the settings pages, in Chromium
     assert.equal(saved.slack.room, '#builds');
     assert.deepEqual(saved.sonar, [{ name: 'sq', url: 'https://sonar.example', credentialsId: '' }]);
     assert.deepEqual(saved.gitlabConnections, [{ name: 'corp', url: 'https://gitlab.corp', credentialsId: 'slack-token' }]);
+    assert.deepEqual(saved.artifactory, [{ id: 'central', url: 'https://acme.jfrog.io/artifactory', credentialsId: '' }]);
+    assert.equal(await again.getByRole('group', { name: 'Artifactory server central' }).getByLabel('Artifactory URL').inputValue(), 'https://acme.jfrog.io/artifactory');
     assert.equal(await again.getByRole('group', { name: 'GitLab connection corp' }).getByLabel('GitLab URL').inputValue(), 'https://gitlab.corp');
 
     // Removing GitHub asks in the page's dialog; Cancel keeps it.

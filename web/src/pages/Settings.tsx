@@ -1,7 +1,7 @@
 // Two admin pages of the Manage area that had no UI (issue 20 point 9, issues 17/18):
 //   - HTTP services (GET|PUT /api/v1/settings/http-services, src/controller/http-services.ts): the
 //     Slack workspace, Zulip, GitHub and GitLab for checks, named GitLab connections (gitLabConnection),
-//     SonarQube servers, and where httpRequest may
+//     SonarQube servers, Artifactory servers (rtServer ids), and where httpRequest may
 //     reach. Tokens are never here: each service names a credential by id, chosen from the global
 //     credentials; the page says "set" (the credential exists) or "not set"/"missing", never a
 //     secret. The PUT replaces the whole settings: the page sends every part as the form shows it.
@@ -25,6 +25,7 @@ type Services = AnswerOf<'getHttpServiceSettings'>;
 
 interface SlackForm { baseUrl: string; teamDomain: string; tokenCredentialId: string; botUser: boolean; room: string }
 interface SonarForm { name: string; url: string; credentialsId: string }
+interface ArtifactoryForm { id: string; url: string; credentialsId: string }
 interface ZulipForm { url: string; email: string; apiKeyCredentialId: string; stream: string; topic: string; fullJobPathAsDefaultTopic: boolean }
 interface ServicesForm {
   slack: SlackForm | null;
@@ -33,6 +34,7 @@ interface ServicesForm {
   gitlabConnections: SonarForm[];
   sonar: SonarForm[];
   zulip: ZulipForm | null;
+  artifactory: ArtifactoryForm[];
   allowedHosts: string;
   allowPrivate: boolean;
   /** OpenShift clusters: kept as they are (edited through the API only). */
@@ -46,13 +48,14 @@ const formOf = (s: Services): ServicesForm => ({
   gitlabConnections: (s.gitlabConnections ?? []).map((x) => ({ ...x })),
   sonar: s.sonar.map((x) => ({ ...x })),
   zulip: s.zulip ? { ...s.zulip } : null,
+  artifactory: (s.artifactory ?? []).map((x) => ({ ...x })),
   allowedHosts: s.httpRequest.allowedHosts.join('\n'),
   allowPrivate: s.httpRequest.allowPrivate,
   openshiftClusters: s.openshiftClusters ?? [],
 });
 
 const bodyOf = (f: ServicesForm) => ({
-  slack: f.slack, github: f.github, gitlab: f.gitlab, gitlabConnections: f.gitlabConnections, sonar: f.sonar, zulip: f.zulip,
+  slack: f.slack, github: f.github, gitlab: f.gitlab, gitlabConnections: f.gitlabConnections, sonar: f.sonar, zulip: f.zulip, artifactory: f.artifactory,
   httpRequest: { allowedHosts: f.allowedHosts.split(/[\s,]+/).filter(Boolean), allowPrivate: f.allowPrivate },
   openshiftClusters: f.openshiftClusters,
 });
@@ -100,11 +103,12 @@ export function HttpServicesPage() {
     if (await dlg.confirm(<>Remove {what}? Builds that use it fail until it is configured again.</>, 'Remove')) void put(g, `Removed ${what}.`);
   };
   const sonarNames = f.sonar.flatMap((_, i) => ['name', 'url', 'credentialsId'].map((k) => `sonar[${i}].${k}`));
+  const artNames = f.artifactory.flatMap((_, i) => ['id', 'url', 'credentialsId'].map((k) => `artifactory[${i}].${k}`));
   const glNames = f.gitlabConnections.flatMap((_, i) => ['name', 'url', 'credentialsId'].map((k) => `gitlabConnections[${i}].${k}`));
   const fe = fieldErrors(error, [
     'slack', 'slack.baseUrl', 'slack.teamDomain', 'slack.tokenCredentialId', 'slack.botUser', 'slack.room',
     'github', 'github.apiUrl', 'github.credentialsId', 'gitlab', 'gitlab.url', 'gitlab.credentialsId', 'gitlabConnections', ...glNames,
-    'sonar', ...sonarNames, 'httpRequest.allowedHosts', 'httpRequest.allowPrivate',
+    'sonar', ...sonarNames, 'artifactory', ...artNames, 'httpRequest.allowedHosts', 'httpRequest.allowPrivate',
     'zulip', 'zulip.url', 'zulip.email', 'zulip.apiKeyCredentialId', 'zulip.stream', 'zulip.topic',
   ]);
   const c = creds.data ?? null;
@@ -115,7 +119,7 @@ export function HttpServicesPage() {
   return (
     <section>
       <h1>HTTP services</h1>
-      <p className="muted">The services builds talk to: <code>slackSend</code>, <code>zulipSend</code>, GitHub and GitLab checks and commit statuses, <code>withSonarQubeEnv</code> and <code>waitForQualityGate</code>, and where <code>httpRequest</code> may reach on the controller's network. Tokens stay in <Link to="/credentials">credentials</Link>: each service names one, and no secret is shown here. (<code>withAWS</code> needs nothing here: each step names its credential.)</p>
+      <p className="muted">The services builds talk to: <code>slackSend</code>, <code>zulipSend</code>, GitHub and GitLab checks and commit statuses, <code>withSonarQubeEnv</code> and <code>waitForQualityGate</code>, the Artifactory steps' servers, and where <code>httpRequest</code> may reach on the controller's network. Tokens stay in <Link to="/credentials">credentials</Link>: each service names one, and no secret is shown here. (<code>withAWS</code> needs nothing here: each step names its credential.)</p>
       <ErrorBox error={settings.error ?? creds.error} />
       <Form onSubmit={submit} errors={fe} error={error} aria-label="HTTP services" autoComplete="off">
         <fieldset className="card">
@@ -201,6 +205,22 @@ export function HttpServicesPage() {
             );
           })}
           <button type="button" className="small" onClick={() => change({ ...f, sonar: [...f.sonar, { name: '', url: '', credentialsId: '' }] })}>Add SonarQube server</button>
+        </fieldset>
+        <fieldset className="card">
+          <legend>Artifactory servers</legend>
+          {f.artifactory.length === 0 ? <p className="muted">None.</p> : null}
+          {f.artifactory.map((s, i) => {
+            const set = (k: keyof ArtifactoryForm, v: string) => change({ ...f, artifactory: f.artifactory.map((x, j) => (j === i ? { ...x, [k]: v } : x)) });
+            return (
+              <div key={i} className="template" role="group" aria-label={`Artifactory server ${s.id || i + 1}`}>
+                <Field label="Server ID" name={`artifactory[${i}].id`} hint="What rtUpload(serverId: 'id') and Artifactory.server('id') name">{(id) => <input id={id} required value={s.id} onChange={(e) => set('id', e.target.value)} />}</Field>
+                <Field label="Artifactory URL" name={`artifactory[${i}].url`}>{(id) => <input id={id} required value={s.url} onChange={(e) => set('url', e.target.value)} placeholder="https://acme.jfrog.io/artifactory" />}</Field>
+                <CredentialField label="Credentials" name={`artifactory[${i}].credentialsId`} hint="A username with password, or a secret text access token (optional for anonymous access)." value={s.credentialsId} creds={c} types={['usernamePassword', 'secretText']} onChange={(v) => set('credentialsId', v)} />
+                <button type="button" className="small danger" disabled={busy} onClick={() => void remove(`the Artifactory server ${s.id || i + 1}`, { ...f, artifactory: f.artifactory.filter((_, j) => j !== i) })}>Remove server</button>
+              </div>
+            );
+          })}
+          <button type="button" className="small" onClick={() => change({ ...f, artifactory: [...f.artifactory, { id: '', url: '', credentialsId: '' }] })}>Add Artifactory server</button>
         </fieldset>
         <fieldset className="card">
           <legend>httpRequest</legend>
@@ -313,7 +333,7 @@ function EnvField({ label, id, error: given, children }: { label: string; id: st
 }
 
 const MANAGE: [string, string, string][] = [
-  ['/settings/http-services', 'HTTP services', 'Slack, GitHub and GitLab checks, SonarQube servers, and the hosts httpRequest may reach'],
+  ['/settings/http-services', 'HTTP services', 'Slack, GitHub and GitLab checks, SonarQube and Artifactory servers, and the hosts httpRequest may reach'],
   ['/settings/global-env', 'Global environment variables', 'NAME=value pairs every build gets'],
   ['/lockable-resources', 'Lockable resources', 'What lock() chooses among, and which build holds each'],
   ['/settings/throttle-categories', 'Throttle categories', 'How many throttled node blocks of each category run at once'],
