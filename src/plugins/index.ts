@@ -39,12 +39,13 @@ import { azureCredentialsPlugin } from './azure-credentials/index.ts';
 import { xunitPlugin } from './xunit/index.ts';
 import { gitParameterPlugin } from './git-parameter/index.ts';
 import { dotnetPlugin } from './dotnet/index.ts';
+import { nvmPlugin } from './nvm/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
   coveragePlugin, htmlPublisherPlugin, configFilesPlugin, buildWrappersPlugin, testToolsPlugin, copyArtifactPlugin, publishOverSshPlugin, buildNameSetterPlugin,
   labelledStepsPlugin, zulipPlugin, badgePlugin, throttlePlugin, robotPlugin,
-  performancePlugin, azureCredentialsPlugin, xunitPlugin, gitParameterPlugin, dotnetPlugin];
+  performancePlugin, azureCredentialsPlugin, xunitPlugin, gitParameterPlugin, dotnetPlugin, nvmPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');
