@@ -182,6 +182,16 @@ export function commandLine(step: string, v: Values, secrets: Readonly<Record<st
       l.opt('configfile', opt(v, 'configfile')).flag('disable-parallel', flag(v, 'disableParallel')).flag('ignore-failed-sources', flag(v, 'ignoreFailedSources'));
       l.flag('no-cache', flag(v, 'noCache')).opt('tool-manifest', opt(v, 'toolManifest')).short('v', opt(v, 'verbosity'));
       break;
+    case 'dotnetListPackage': {
+      l.add('list').value(opt(v, 'project')).add('package').flag('deprecated', flag(v, 'deprecated')).flag('outdated', flag(v, 'outdated'));
+      for (const f of multi(v, step, 'framework', 'frameworks', 'frameworksString')) l.add('--framework', f);
+      l.flag('include-transitive', flag(v, 'includeTransitive'));
+      if (flag(v, 'outdated') || flag(v, 'deprecated')) {
+        l.flag('include-prerelease', flag(v, 'includePrerelease')).flag('highest-minor', flag(v, 'highestMinor')).flag('highest-patch', flag(v, 'highestPatch')).opt('config', opt(v, 'config'));
+        for (const src of multi(v, step, 'source', 'sources', 'sourcesString')) l.add('--source', src);
+      }
+      break;
+    }
     case 'dotnetNuGetDelete':
       deleteOrPush(l, v, 'delete', secrets);
       l.value(opt(v, 'packageName')).value(opt(v, 'packageVersion'));

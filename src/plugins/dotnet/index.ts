@@ -2,6 +2,7 @@
 // declared as data (runtime.ts runs them, args.ts builds their `dotnet` command lines):
 //   dotnetBuild, dotnetClean, dotnetPack, dotnetPublish, dotnetTest   MSBuild-based commands
 //   dotnetRestore, dotnetToolRestore                                  package / tool restores
+//   dotnetListPackage                                                 `dotnet list package`
 //   dotnetNuGetDelete, dotnetNuGetPush, dotnetNuGetLocals              `dotnet nuget ...`
 //   dotnetBuildServerShutdown                                        `dotnet build-server shutdown`
 //   withDotNet(sdk: 'x') { ... }                                      an SDK's environment for a block
@@ -48,8 +49,10 @@ const MSBUILD: StepParam[] = [
   b('shutDownBuildServers', 'run `dotnet build-server shutdown` after the command'),
 ];
 
+const DIFFERS = "The failure messages are Kiln's (\".NET command completed with N error(s)\", \"... a non-zero return code (N)\"); diagnostics are not annotated in the console; global.json pins rollForward: disable.";
+
 function step(name: string, doc: string, params: StepParam[], differs?: string): StepDecl {
-  return { name, doc, params: [...params, ...COMMON], block: 'none', needsNode: true, jenkinsPlugin: PLUGIN, ...(differs ? { differs } : {}) };
+  return { name, doc, params: [...params, ...COMMON], block: 'none', needsNode: true, jenkinsPlugin: PLUGIN, differs: differs ? `${differs} ${DIFFERS}` : DIFFERS };
 }
 
 const FRAMEWORK = s('framework', 'the target framework (-f:)');
@@ -95,6 +98,11 @@ export const dotnetPlugin: PipelinePlugin = {
     step('dotnetToolRestore', 'dotnet tool restore: dotnetToolRestore(toolManifest: \'.config/dotnet-tools.json\')',
       [s('additionalSource', 'one more source (--add-source)'), l('additionalSources', 'more sources (--add-source each)'), s('additionalSourcesString', 'more sources separated by spaces'),
         CONFIGFILE, b('disableParallel', '--disable-parallel'), b('ignoreFailedSources', '--ignore-failed-sources'), b('noCache', '--no-cache'), s('toolManifest', '--tool-manifest'), VERBOSITY]),
+    step('dotnetListPackage', "dotnet list package: dotnetListPackage(project: 'App.sln', outdated: true)",
+      [s('project', 'the project or solution'), b('deprecated', '--deprecated'), b('outdated', '--outdated'), s('framework', 'one target framework (--framework)'),
+        l('frameworks', 'target frameworks (--framework each)'), s('frameworksString', 'target frameworks separated by spaces'), b('includeTransitive', '--include-transitive'),
+        b('includePrerelease', '--include-prerelease (with outdated or deprecated)'), b('highestMinor', '--highest-minor (with outdated or deprecated)'), b('highestPatch', '--highest-patch (with outdated or deprecated)'),
+        s('config', 'a NuGet.config (--config; with outdated or deprecated)'), s('source', 'one package source (--source; with outdated or deprecated)'), l('sources', 'package sources (--source each)'), s('sourcesString', 'package sources separated by spaces')]),
     step('dotnetNuGetDelete', "dotnet nuget delete: dotnetNuGetDelete(packageName: 'Lib', packageVersion: '1.0.0', source: 'https://nuget.example/v3/index.json', apiKeyId: 'nuget-key')",
       [...DELETE_OR_PUSH, s('packageName', 'the package'), s('packageVersion', 'its version')]),
     step('dotnetNuGetPush', "dotnet nuget push: dotnetNuGetPush(root: 'nupkgs/*.nupkg', source: 'https://nuget.example/v3/index.json', apiKeyId: 'nuget-key')",

@@ -232,7 +232,7 @@ const withDotNet: StepRun = async (ctx, args) => {
   }
 };
 
-const STEPS = ['dotnetBuild', 'dotnetClean', 'dotnetPack', 'dotnetPublish', 'dotnetTest', 'dotnetRestore', 'dotnetToolRestore',
+const STEPS = ['dotnetBuild', 'dotnetClean', 'dotnetPack', 'dotnetPublish', 'dotnetTest', 'dotnetRestore', 'dotnetToolRestore', 'dotnetListPackage',
   'dotnetNuGetDelete', 'dotnetNuGetPush', 'dotnetNuGetLocals', 'dotnetBuildServerShutdown'];
 
 const runtime: PluginRuntime = { steps: { ...Object.fromEntries(STEPS.map((s) => [s, command])), withDotNet } };

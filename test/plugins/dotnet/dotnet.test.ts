@@ -132,7 +132,7 @@ test('results: warnings make it UNSTABLE with unstableIfWarnings; errors fail th
   assert.deepEqual(calls(log).at(-1)!.argv, ['build-server', 'shutdown']);
 });
 
-test('the other commands: test, restore, pack, publish, clean, tool restore, nuget push (API key masked), delete, locals, build-server shutdown', async () => {
+test('the other commands: test, restore, pack, publish, clean, tool restore, nuget push (API key masked), delete, locals, build-server shutdown, list package', async () => {
   const { dir, log, tools } = setup(`node {
   withDotNet(sdk: 'net8') {
     dotnetTest(project: 'Tests.csproj', logger: 'trx;LogFileName=t.trx', filter: 'Category=Unit', noBuild: true, blame: true, resultsDirectory: 'results', runSettings: ['RunConfiguration.MaxCpuCount': '2'])
@@ -145,6 +145,8 @@ test('the other commands: test, restore, pack, publish, clean, tool restore, nug
     dotnetNuGetDelete(packageName: 'Lib', packageVersion: '1.0.0', source: 'https://nuget.example/v3/index.json', apiKeyId: 'nuget-key', forceEnglishOutput: true)
     dotnetNuGetLocals(cacheLocation: 'HTTP-CACHE', operation: 'clear')
     dotnetBuildServerShutdown(razor: true)
+    dotnetListPackage(project: 'App.sln', outdated: true, frameworks: ['net8.0', 'net6.0'], highestMinor: true, includeTransitive: true, sources: 'https://nuget.example/v3/index.json')
+    dotnetListPackage(highestPatch: true)
     sh 'echo "in block: $DOTNET_ROOT"; command -v dotnet'
   }
 }
@@ -162,6 +164,8 @@ test('the other commands: test, restore, pack, publish, clean, tool restore, nug
     ['nuget', 'delete', '--force-english-output', '--api-key', 'oy2-secret-api-key-77', '--source', 'https://nuget.example/v3/index.json', 'Lib', '1.0.0'],
     ['nuget', 'locals', 'http-cache', '--clear'],
     ['build-server', 'shutdown', '--razor'],
+    ['list', 'App.sln', 'package', '--outdated', '--framework', 'net8.0', '--framework', 'net6.0', '--include-transitive', '--highest-minor', '--source', 'https://nuget.example/v3/index.json'],
+    ['list', 'package'],
   ]);
   // The key is given to dotnet, never shown: the command line prints it as ********.
   assert.match(r.stdout, /\$ \S+\/dotnet nuget push --api-key \*{8} --source https:\/\/nuget\.example\/v3\/index\.json nupkgs\/Lib\.2\.0\.0\.nupkg --skip-duplicate --timeout 300\n/);
