@@ -11,6 +11,7 @@
 // Pure: no I/O.
 import type { BenchmarkParameter, BenchmarkResult, BenchmarkValue } from '../../core/benchmark.ts';
 import type { Schema } from './schemas.ts';
+import { KilnError } from '../../core/errors.ts';
 
 export interface Threshold {
   method: string;
@@ -26,7 +27,12 @@ export interface Mapped extends Omit<BenchmarkResult, 'thresholds' | 'failed' | 
   failureValues: unknown[];
 }
 
-export class MapError extends Error {}
+/** A result file or schema the step cannot map: said on the console, the build FAILURE (as the plugin's ValidationException). */
+export class MapError extends KilnError {
+  constructor(message: string) {
+    super('benchmark.map', message);
+  }
+}
 
 const TRUNCATE = 512;
 const typeOf = (s: Schema | undefined) => (typeof s?.type === 'string' ? s.type.toLowerCase() : '');

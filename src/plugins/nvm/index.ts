@@ -7,13 +7,8 @@
 // mirror, and gives the block the environment variables nvm changed (PATH, NVM_DIR, NVM_BIN, ...),
 // as the plugin's NvmWrapperUtil computes them by comparing `export` before and after.
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
+import { NVM_DEFAULTS } from './decl.ts';
 
-export const NVM_DEFAULTS = {
-  nvmInstallURL: 'https://raw.githubusercontent.com/creationix/nvm/v0.34.0/install.sh',
-  nvmNodeJsOrgMirror: 'https://nodejs.org/dist',
-  nvmIoJsOrgMirror: 'https://iojs.org/dist',
-  nvmInstallDir: '$HOME/.nvm',
-} as const;
 
 export const nvmPlugin: PipelinePlugin = {
   name: 'nvm',

@@ -21,7 +21,7 @@ import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import { PATH_PREPEND_ENV } from '../../core/workspace.ts';
 import { CONTAINER_SHELL } from '../../pipeline/steps/shell.ts';
 import { str } from '../../pipeline/steps/args.ts';
-import { NVM_DEFAULTS } from './index.ts';
+import { NVM_DEFAULTS } from './decl.ts';
 
 const BASH_OWN = new Set(['_', 'SHLVL', 'PWD', 'OLDPWD']);
 
