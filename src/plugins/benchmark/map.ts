@@ -99,6 +99,12 @@ function threshold(c: Record<string, unknown>, s: Schema, where: string): Thresh
   if (max !== undefined) t.maximum = max;
   if (delta !== undefined) t.delta = delta;
   if (pct !== undefined) t.percentage = pct;
+  return validThreshold(t);
+}
+
+/** The threshold when it has what its method needs (else the plugin's message); null for a method the plugin does not know. */
+export function validThreshold(t: Threshold): Threshold | null {
+  const { minimum: min, maximum: max, delta, percentage: pct } = t;
   switch (t.method) {
     case 'absolute':
       if (min === undefined && max === undefined) throw new MapError('Absolute threshold is missing both minimum and maximum.');

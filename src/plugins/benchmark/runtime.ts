@@ -7,7 +7,9 @@
 //   lists more locations, one a line), each mapped (map.ts); thresholds checked with the earlier
 //   builds' values of the same result (the host's history); the results kept for the build
 //   (BuildServices.buildTools.benchmark) and a line per failed result. A crossed threshold or a
-//   failure value: "... completed but a test failure was detected." and the build FAILURE; a
+//   failure value: "... completed but a test failure was detected." and the build FAILURE (the
+//   step's own `thresholds` are added to the results they name: testGroup, the group names
+//   joined with dots, and testName, the result's name; '' for any); a
 //   file or schema that cannot be read: its message, "... Error detected during the post-build
 //   operations." and FAILURE (the plugin sets the result and goes on; so does Kiln).
 // Reads at most 64 MiB a file, 1000 files; XML result files are refused (Kiln maps JSON only).
@@ -19,7 +21,8 @@ import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { bool, str } from '../../pipeline/steps/args.ts';
 import { MAX_BENCHMARK_RESULTS, type BenchmarkRecord, type BenchmarkResult } from '../../core/benchmark.ts';
 import { SCHEMAS, type Schema } from './schemas.ts';
-import { MapError, checkThresholds, mapContent, resultKey, type Mapped } from './map.ts';
+import { MapError, checkThresholds, mapContent, resultKey, validThreshold, type Mapped, type Threshold } from './map.ts';
+import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
 
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 const MAX_FILES = 1000;
@@ -84,6 +87,47 @@ async function locate(ctx: StepContext, locations: string, depth = 0): Promise<s
   return [...out].sort();
 }
 
+const CLASSES: Readonly<Record<string, string>> = {
+  AbsoluteThreshold: 'absolute', PercentageThreshold: 'percentage', DeltaThreshold: 'delta',
+  PercentageAverageThreshold: 'percentageaverage', DeltaAverageThreshold: 'deltaaverage',
+};
+
+interface StepThreshold { group: string; name: string; threshold: Threshold }
+
+/** The step's `thresholds` ([$class: 'AbsoluteThreshold', testGroup:, testName:, minimum:, maximum:], ...). */
+function stepThresholds(v: Value | undefined): StepThreshold[] {
+  if (v === undefined || v === null) return [];
+  if (!isList(v)) throw new StepFailure("benchmark: thresholds must be a list such as [[$class: 'AbsoluteThreshold', testGroup: '', testName: 'latency', maximum: 50]]");
+  return v.map((t, i) => {
+    const cls = isMap(t) ? t.get('$class') : undefined;
+    const method = typeof cls === 'string' ? CLASSES[cls.replace(/^.*\./, '')] : undefined;
+    if (!isMap(t) || !method) throw new StepFailure(`benchmark: thresholds[${i}] must be a map with $class ${Object.keys(CLASSES).join(', ')}`);
+    const num = (k: string): number | undefined => {
+      const x = t.get(k);
+      if (x === undefined || x === null || x === '') return undefined;
+      const n = typeof x === 'number' ? x : Number(x);
+      if (!Number.isFinite(n)) throw new StepFailure(`benchmark: thresholds[${i}].${k} must be a number`);
+      return n;
+    };
+    const th: Threshold = { method };
+    const min = num('minimum'); const max = num('maximum'); const delta = num('delta'); const pct = num('percentage');
+    if (min !== undefined) th.minimum = min;
+    if (max !== undefined) th.maximum = max;
+    if (delta !== undefined) th.delta = delta;
+    if (pct !== undefined) th.percentage = pct;
+    validThreshold(th);
+    const str = (k: string) => { const x = t.get(k); return x === undefined || x === null ? '' : String(x).trim(); };
+    return { group: str('testGroup'), name: str('testName'), threshold: th };
+  });
+}
+
+/** Whether a step threshold applies to a result: its group (names joined with dots) and its name, '' for any. */
+function applies(t: StepThreshold, m: Mapped): boolean {
+  const dotted = m.group.split(' / ').join('.');
+  if (t.group !== '' && dotted !== t.group && `${dotted}.${m.name}` !== `${t.group}.${t.name}`) return false;
+  return t.name === '' || t.name === m.name;
+}
+
 const benchmark: StepRun = async (ctx, args) => {
   say(ctx, 'Collection of results started.');
   const input = str(args, 'inputLocation')?.trim() ?? '';
@@ -93,6 +137,7 @@ const benchmark: StepRun = async (ctx, args) => {
   try {
     if (input === '') throw new MapError('A result file location is required. (Kiln reads result files; it does not build benchmarks from the JUnit results)');
     if (/\.xml\b/i.test(input)) throw new MapError(`Kiln maps JSON result files only: '${input}' names XML (the plugin's XML schemas are not supported)`);
+    const extra = stepThresholds(args.values['thresholds']);
     const schema = await schemaOf(ctx, selection, str(args, 'altInputSchema'), str(args, 'altInputSchemaLocation'));
     const files = await locate(ctx, input);
     if (files.length === 0) throw new MapError(`No result file found at '${input}'.`);
@@ -103,6 +148,7 @@ const benchmark: StepRun = async (ctx, args) => {
       if (found.length === 0) throw new MapError(`The content does not comply with standard formats. ('${f}' has no result the schema maps)`);
       mapped.push(...found);
     }
+    for (const m of mapped) for (const t of extra) if (applies(t, m)) m.thresholdDefs.push(t.threshold);
     // The earlier builds' numbers of each result, newest first.
     const history = new Map<string, number[]>();
     for (const h of service ? await service.history() : []) {

@@ -82,6 +82,8 @@ test('simplestSchema with an absolute threshold; customSchema from a workspace f
   writeFile file: 'all.list', text: 'custom.json\\n'
   benchmark(inputLocation: 'all.list', schemaSelection: 'customSchema', altInputSchemaLocation: 'schema.json')
   writeFile file: 'bad.json', text: '{"name": '
+  benchmark(inputLocation: 'custom.json', schemaSelection: 'customSchema', altInputSchemaLocation: 'schema.json', thresholds: [[$class: 'AbsoluteThreshold', testGroup: 'parser', testName: 'large', maximum: 100], [$class: 'DeltaThreshold', testGroup: '', testName: 'small', delta: 1]])
+  benchmark(inputLocation: 'custom.json', schemaSelection: 'customSchema', altInputSchemaLocation: 'schema.json', thresholds: [[$class: 'AbsoluteThreshold', testName: 'small']])
   benchmark(inputLocation: 'bad.json', schemaSelection: 'simplestSchema')
   benchmark(inputLocation: 'r.xml', schemaSelection: 'defaultSchema')
   benchmark(inputLocation: 'one.json', schemaSelection: 'fancySchema')
@@ -92,13 +94,16 @@ test('simplestSchema with an absolute threshold; customSchema from a workspace f
   assert.match(r.stdout, /Benchmark plugin - startup: The value '13\.5' is below the minimum of '14\.0'\.\nBenchmark plugin - Collection of results completed but a test failure was detected\.\n/);
   assert.match(r.stdout, /after simplest: FAILURE\n/);
   assert.match(r.stdout, /Benchmark plugin - 2 results read from 1 file\.\n/);
+  assert.match(r.stdout, /Benchmark plugin - parser \/ large: The value '120\.0' is above the maximum of '100\.0'\.\n/);
+  assert.match(r.stdout, /Absolute threshold is missing both minimum and maximum\.\nBenchmark plugin - Error detected during the post-build operations\.\n/);
   assert.match(r.stdout, /Result file 'bad\.json' is not valid JSON: [^\n]+\nBenchmark plugin - Error detected during the post-build operations\.\n/);
   assert.match(r.stdout, /Kiln maps JSON result files only: 'r\.xml' names XML/);
   assert.match(r.stdout, /The selected schema does not exist\. \('fancySchema': use defaultSchema, simplestSchema or customSchema\)/);
   assert.match(r.stdout, /went on\n/);
   const k = kept(dir, 1);
-  assert.deepEqual(k.results.map((x: { group: string; name: string; value: unknown }) => [x.group, x.name, x.value]), [['', 'startup', 13.5], ['parser', 'small', 1.5], ['parser', 'large', 120]]);
-  assert.deepEqual(k.files, ['one.json', 'custom.json']);
+  assert.deepEqual(k.results.map((x: { group: string; name: string; value: unknown }) => [x.group, x.name, x.value]), [['', 'startup', 13.5], ['parser', 'small', 1.5], ['parser', 'large', 120], ['parser', 'small', 1.5], ['parser', 'large', 120]]);
+  assert.deepEqual(k.files, ['one.json', 'custom.json', 'custom.json']);
+  assert.deepEqual(k.results[3].thresholds, ['delta 1 from the previous build']);
   assert.deepEqual(k.results[0].parameters, [{ name: 'jvm', value: '17', unit: '' }]);
 });
 
@@ -109,7 +114,8 @@ test('lint: benchmark takes the plugin\'s parameters and refuses others; inputLo
     stage('a') {
       steps {
         benchmark(inputLocation: 'b.json', schemaSelection: 'simplestSchema', truncateStrings: false, altInputSchema: '', altInputSchemaLocation: '')
-        benchmark(inputLocation: 'b.json', thresholds: [])
+        benchmark(inputLocation: 'b.json', thresholds: [[$class: 'AbsoluteThreshold', testGroup: 'http.get', testName: 'latency', maximum: 40]])
+        benchmark(inputLocation: 'b.json', treshold: 3)
       }
     }
   }
@@ -119,7 +125,7 @@ test('lint: benchmark takes the plugin\'s parameters and refuses others; inputLo
   assert.equal(lint.code, 1, lint.stdout + lint.stderr);
   const lines = (lint.stdout + lint.stderr).split('\n').filter((x) => /^Jenkinsfile:/.test(x));
   assert.equal(lines.length, 1, lines.join('\n'));
-  assert.match(lines[0]!, /^Jenkinsfile:7:\d+: Invalid parameter "thresholds"/);
+  assert.match(lines[0]!, /^Jenkinsfile:8:\d+: Invalid parameter "treshold"/);
   const d2 = setup(`node { benchmark(inputLocation: '../../etc/*.json') }\n`);
   const r = await runKiln(['run'], { cwd: d2 });
   assert.match(r.stdout, /benchmark: inputLocation '\.\.\/\.\.\/etc\/\*\.json' leaves the workspace/);
