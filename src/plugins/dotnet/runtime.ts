@@ -148,6 +148,10 @@ async function launch(ctx: StepContext, exe: string, args: readonly Arg[], cwd: 
       scanner.feed(chunk);
       ctx.write(hide(chunk), stream);
     },
+  }).catch((e: unknown) => {
+    if (ctx.signal.aborted) throw interruptionOf(ctx.signal);
+    // No such program: the plugin's "Command execution failed", with what to do.
+    throw new StepFailure(`.NET command execution failed: ${e instanceof Error ? e.message : String(e)}; select a .NET SDK (sdk: '<name>' or tools { dotnetsdk '<name>' }) or put dotnet on the node's PATH`);
   });
   scanner.end();
   if (r.aborted || ctx.signal.aborted) throw interruptionOf(ctx.signal);

@@ -41,6 +41,9 @@ async function run(ctx: StepContext, argv: string[], opts: { env?: Record<string
     ...(ctx.container ? { container: ctx.container } : {}),
     signal: ctx.signal,
     onOutput: (c, s) => { if (opts.capture && s === 'stdout') out.push(c); else ctx.write(c, s); },
+  }).catch((e: unknown) => {
+    if (ctx.signal.aborted) throw interruptionOf(ctx.signal);
+    throw new StepFailure(`nvm: cannot run ${argv[0]} on this node: ${e instanceof Error ? e.message : String(e)}`);
   });
   if (r.aborted || ctx.signal.aborted) throw interruptionOf(ctx.signal);
   return { code: r.exitCode ?? (r.signal ? 128 : 1), stdout: Buffer.concat(out) };

@@ -215,6 +215,10 @@ test('tools { dotnetsdk }, tool type dotnetsdk, specificSdkVersion writes global
   const { dir: d3 } = setup(`node { dotnetBuild(sdk: 'net9') }\n`);
   const r3 = await runKiln(['run'], { cwd: d3 });
   assert.match(r3.stdout, /Tool type "dotnetsdk" does not have an install of "net9" on node 'local': set KILN_TOOL_NET9/);
+  const { dir: d4 } = setup(`node { dotnetBuild(project: 'a.sln') }\n`);
+  const r4 = await runKiln(['run'], { cwd: d4, env: { ...process.env, PATH: '/usr/bin:/bin' } });
+  assert.match(r4.stdout, /\.NET command execution failed: cannot run program 'dotnet' [^\n]*; select a \.NET SDK \(sdk: '<name>' or tools \{ dotnetsdk '<name>' \}\) or put dotnet on the node's PATH/);
+  assert.doesNotMatch(r4.stdout, /internal error/);
 });
 
 test('without sdk the dotnet on PATH runs; lint accepts the steps and refuses unknown parameters', async () => {
