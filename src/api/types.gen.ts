@@ -981,6 +981,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/builds/{number}/benchmark": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The build's benchmark results (the benchmark step), with the values of the same results in earlier builds (the trend, newest first) */
+        get: operations["getBuildBenchmark"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job}/builds/{number}/html-reports": {
         parameters: {
             query?: never;
@@ -6022,6 +6039,79 @@ export interface operations {
                                 result: "SUCCESS" | "UNSTABLE" | "FAILURE";
                             }[];
                         } | null;
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBuildBenchmark: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the schema the files were read with; null: no benchmark results */
+                        schema: string | null;
+                        files: string[];
+                        results: {
+                            /** @description its groups' names from the file's root, joined with ' / ' */
+                            group: string;
+                            name: string;
+                            description: string;
+                            unit: string;
+                            /** @enum {string} */
+                            type: "integer" | "double" | "boolean" | "string";
+                            value: number | string | boolean | null;
+                            parameters: {
+                                name: string;
+                                value: number | string | boolean | null;
+                                unit: string;
+                            }[];
+                            /** @description the thresholds checked, as written */
+                            thresholds: string[];
+                            failed: boolean;
+                            messages: string[];
+                            file: string;
+                        }[];
+                        truncated: boolean;
+                        history: {
+                            build: number;
+                            /** @description by result: group + ' / ' + name */
+                            values: {
+                                [key: string]: number | string | boolean | null;
+                            };
+                        }[];
                     };
                 };
             };

@@ -3,6 +3,8 @@
 //                reference for deltas and modified code is the newest earlier run's
 //   performance  perfReport's reports written to .kiln/runs/N/performance.json at the end; earlier
 //                runs' are the history the relative thresholds compare with
+//   benchmark    the benchmark step's results written to .kiln/runs/N/benchmark.json at the end;
+//                earlier runs' are the history its relative thresholds compare with
 //   htmlReport   publishHTML's files kept under .kiln/runs/N/htmlreports/<name>/ (open them
 //                from disk; there is no server to sandbox them)
 //   configFile   managed config files from the directory KILN_CONFIG_FILES_DIR names: the file
@@ -14,10 +16,12 @@ import { CONFIG_FILE_ID, MAX_CONFIG_FILE_BYTES, type CoverageRecord } from '../c
 import { keepStreamed, safeSegment } from '../controller/files.ts';
 import { StepFailure } from '../core/errors.ts';
 import type { PerformanceRecord } from '../core/performance.ts';
+import type { BenchmarkRecord } from '../core/benchmark.ts';
 
 export function localBuildTools(o: { runDir: string; incomingDir: string; env: NodeJS.ProcessEnv; cwd: string }): { services: BuildToolsServices; finish(): Promise<void> } {
   const coverage: CoverageRecord[] = [];
   let performance: PerformanceRecord | null = null;
+  let benchmark: BenchmarkRecord | null = null;
   const configDir = o.env['KILN_CONFIG_FILES_DIR'] ? path.resolve(o.cwd, o.env['KILN_CONFIG_FILES_DIR']) : null;
   const services: BuildToolsServices = {
     coverage: {
@@ -51,6 +55,22 @@ export function localBuildTools(o: { runDir: string; incomingDir: string; env: N
         return out;
       },
     },
+    benchmark: {
+      record: async (r) => { benchmark = benchmark ? { ...benchmark, files: [...benchmark.files, ...r.files], results: [...benchmark.results, ...r.results] } : r; },
+      history: async () => {
+        const runs = path.dirname(o.runDir);
+        const out: { build: number; record: BenchmarkRecord }[] = [];
+        for (let n = Number(path.basename(o.runDir)) - 1; n >= 1 && out.length < 100; n--) {
+          const text = await fsp.readFile(path.join(runs, String(n), 'benchmark.json'), 'utf8').catch(() => null);
+          if (text === null) continue;
+          try {
+            const record = JSON.parse(text) as BenchmarkRecord;
+            if (record && Array.isArray(record.results)) out.push({ build: n, record });
+          } catch { /* a damaged file is no history */ }
+        }
+        return out;
+      },
+    },
     htmlReport: async (report, sources) => {
       const dir = path.join(o.runDir, 'htmlreports', safeSegment(report.name));
       await fsp.rm(dir, { recursive: true, force: true });
@@ -73,6 +93,7 @@ export function localBuildTools(o: { runDir: string; incomingDir: string; env: N
   return {
     services,
     finish: async () => {
+      if (benchmark) await fsp.writeFile(path.join(o.runDir, 'benchmark.json'), JSON.stringify(benchmark, null, 2));
       if (performance) await fsp.writeFile(path.join(o.runDir, 'performance.json'), JSON.stringify(performance, null, 2));
       if (coverage.length > 0) await fsp.writeFile(path.join(o.runDir, 'coverage.json'), JSON.stringify(coverage, null, 2));
     },

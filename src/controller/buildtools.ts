@@ -5,6 +5,7 @@
 //   GET    .../builds/:n/coverage                 the build's coverage results (viewer)
 //   GET    .../builds/:n/html-reports             the build's HTML reports, each with its URL (viewer)
 //   GET    .../builds/:n/performance              perfReport's reports, and the previous build's with some (viewer)
+//   GET    .../builds/:n/benchmark                the benchmark step's results, and the earlier builds' values (viewer)
 //   GET    .../builds/:n/html-reports/:report/*   a file of a report (viewer), SANDBOXED
 //   GET    /api/v1/config-files                   managed config files, without content (admin)
 //   GET|PUT|DELETE /api/v1/config-files/:id       one managed config file (admin; audit-logged)
@@ -31,6 +32,7 @@ import { relPathProblem } from '../pipeline/steps/files.ts';
 import { StepFailure } from '../core/errors.ts';
 import { fileReader } from '../util/files-stream.ts';
 import type { PerformanceRecord, PerformanceService } from '../core/performance.ts';
+import type { BenchmarkRecord, BenchmarkService } from '../core/benchmark.ts';
 
 export const HTML_REPORT_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'";
 
@@ -50,6 +52,7 @@ export function buildToolServices(d: { store: Store; files: BuildFiles }, job: {
       },
     },
     performance: performanceService(d, job, build),
+    benchmark: benchmarkService(d, job, build),
     htmlReport: async (report, sources) => {
       const buildDir = d.files.dir(job.id, build.number);
       const rel = path.join('htmlreports', safeSegment(report.name));
@@ -128,6 +131,40 @@ function performanceService(d: { store: Store; files: BuildFiles }, job: { id: s
   };
 }
 
+/** The benchmark step's results: `benchmark.json` beside the build's files (as perfReport's; no store table). */
+function benchmarkService(d: { store: Store; files: BuildFiles }, job: { id: string; name: string }, build: { id: string; number: number }): BenchmarkService {
+  const file = path.join(d.files.dir(job.id, build.number), 'benchmark.json');
+  return {
+    record: async (r) => {
+      const had = await readBenchmark(file);
+      const next: BenchmarkRecord = had ? { ...had, files: [...had.files, ...r.files], results: [...had.results, ...r.results], ...(had.truncated || r.truncated ? { truncated: true } : {}) } : r;
+      await fsp.mkdir(path.dirname(file), { recursive: true });
+      await fsp.writeFile(`${file}.tmp`, JSON.stringify(next));
+      await fsp.rename(`${file}.tmp`, file);
+    },
+    history: async () => {
+      const older = (await d.store.builds.list(job.name, { limit: 100 })).builds.filter((b) => b.number < build.number).sort((a, b) => b.number - a.number);
+      const out: { build: number; record: BenchmarkRecord }[] = [];
+      for (const b of older) {
+        const record = await readBenchmark(path.join(d.files.dir(job.id, b.number), 'benchmark.json'));
+        if (record) out.push({ build: b.number, record });
+      }
+      return out;
+    },
+  };
+}
+
+async function readBenchmark(file: string): Promise<BenchmarkRecord | null> {
+  const text = await fsp.readFile(file, 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    const r = JSON.parse(text) as BenchmarkRecord;
+    return r && Array.isArray(r.results) && Array.isArray(r.files) ? r : null;
+  } catch {
+    return null;
+  }
+}
+
 async function readPerformance(file: string): Promise<PerformanceRecord | null> {
   const text = await fsp.readFile(file, 'utf8').catch(() => null);
   if (text === null) return null;
@@ -178,6 +215,13 @@ const PerfReport = Answer({
   uris: Type.Array(Answer({ uri: Type.String(), httpCodes: Type.Array(Type.String()), ...PerfStats }), { description: 'per label, in label order' }),
   truncated: Type.Optional(Type.Boolean({ description: 'more labels than kept' })), result: Type.String({ enum: ['SUCCESS', 'UNSTABLE', 'FAILURE'] }),
 });
+const BenchValue = Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]);
+const BenchResult = Answer({
+  group: Type.String({ description: "its groups' names from the file's root, joined with ' / '" }), name: Type.String(), description: Type.String(), unit: Type.String(),
+  type: Type.String({ enum: ['integer', 'double', 'boolean', 'string'] }), value: BenchValue,
+  parameters: Type.Array(Answer({ name: Type.String(), value: BenchValue, unit: Type.String() })),
+  thresholds: Type.Array(Type.String(), { description: 'the thresholds checked, as written' }), failed: Type.Boolean(), messages: Type.Array(Type.String()), file: Type.String(),
+});
 const buildParams = Type.Object({ job: Type.String({ minLength: 1 }), number: Type.Integer({ minimum: 1 }) });
 
 export function registerBuildToolRoutes(root: FastifyInstance, ctx: { store: Store; files: BuildFiles; audit: (e: { actor: string; action: string; target: string; detail: string; address: string }) => Promise<void> }): void {
@@ -209,6 +253,26 @@ export function registerBuildToolRoutes(root: FastifyInstance, ctx: { store: Sto
       if (r) { previous = { build: o.number, reports: r.reports }; break; }
     }
     return { reports: own?.reports ?? [], comparedWith: own?.comparedWith ?? null, previous };
+  });
+
+  app.get('/api/v1/jobs/:job/builds/:number/benchmark', {
+    schema: {
+      operationId: 'getBuildBenchmark', tags: ['builds'], summary: "The build's benchmark results (the benchmark step), with the values of the same results in earlier builds (the trend, newest first)", params: buildParams,
+      response: answers({ 200: Answer({
+        schema: Type.Union([Type.String(), Type.Null()], { description: 'the schema the files were read with; null: no benchmark results' }), files: Type.Array(Type.String()), results: Type.Array(BenchResult),
+        truncated: Type.Boolean(), history: Type.Array(Answer({ build: Type.Integer(), values: Type.Record(Type.String(), BenchValue, { description: "by result: group + ' / ' + name" }) })),
+      }) }),
+    },
+  }, async (req) => {
+    const { b, job } = await needBuild(req.params);
+    const own = await readBenchmark(path.join(ctx.files.dir(job.id, b.number), 'benchmark.json'));
+    const history: { build: number; values: Record<string, number | string | boolean | null> }[] = [];
+    for (const o of (await ctx.store.builds.list(b.job, { limit: 100 })).builds.filter((x) => x.number < b.number).sort((x, y) => y.number - x.number)) {
+      if (history.length >= 20) break;
+      const r = await readBenchmark(path.join(ctx.files.dir(job.id, o.number), 'benchmark.json'));
+      if (r) history.push({ build: o.number, values: Object.fromEntries(r.results.map((x) => [x.group ? `${x.group} / ${x.name}` : x.name, x.value])) });
+    }
+    return { schema: own?.schema ?? null, files: own?.files ?? [], results: own?.results ?? [], truncated: own?.truncated ?? false, history };
   });
 
   app.get('/api/v1/jobs/:job/builds/:number/html-reports', {

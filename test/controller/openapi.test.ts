@@ -259,7 +259,7 @@ test('every operation answers as the document says, with realistic data', async 
   const hello = `pipeline { agent any
     parameters { string(name: 'WHO', defaultValue: 'world', description: 'who to greet'); booleanParam(name: 'LOUD', defaultValue: false) }
     stages {
-      stage('Build') { steps { echo 'hello'; writeFile file: 'out/app.txt', text: 'app v1'; archiveArtifacts 'out/*.txt'; writeFile file: 'r.xml', text: '${xml}'; junit 'r.xml'; writeFile file: 'cs.xml', text: '${checkstyle}'; recordIssues tool: checkStyle(pattern: 'cs.xml'), qualityGates: [[threshold: 5, type: 'TOTAL']]; writeFile file: 'cov/jacoco.xml', text: '<report name="r"><counter type="LINE" missed="1" covered="3"/></report>'; recordCoverage tools: [[parser: 'JACOCO', pattern: 'cov/jacoco.xml']], qualityGates: [[metric: 'LINE', threshold: 50.0]]; writeFile file: 'site/index.html', text: '<h1>hi</h1>'; publishHTML target: [reportDir: 'site', reportFiles: 'index.html', reportName: 'Site', keepAll: true]; writeFile file: 'perf.csv', text: 'timeStamp,elapsed,label,responseCode,success\\n1,120,home,200,true\\n2,80,home,200,true\\n'; perfReport 'perf.csv' } }
+      stage('Build') { steps { echo 'hello'; writeFile file: 'out/app.txt', text: 'app v1'; archiveArtifacts 'out/*.txt'; writeFile file: 'r.xml', text: '${xml}'; junit 'r.xml'; writeFile file: 'cs.xml', text: '${checkstyle}'; recordIssues tool: checkStyle(pattern: 'cs.xml'), qualityGates: [[threshold: 5, type: 'TOTAL']]; writeFile file: 'cov/jacoco.xml', text: '<report name="r"><counter type="LINE" missed="1" covered="3"/></report>'; recordCoverage tools: [[parser: 'JACOCO', pattern: 'cov/jacoco.xml']], qualityGates: [[metric: 'LINE', threshold: 50.0]]; writeFile file: 'site/index.html', text: '<h1>hi</h1>'; publishHTML target: [reportDir: 'site', reportFiles: 'index.html', reportName: 'Site', keepAll: true]; writeFile file: 'perf.csv', text: 'timeStamp,elapsed,label,responseCode,success\\n1,120,home,200,true\\n2,80,home,200,true\\n'; perfReport 'perf.csv'; writeFile file: 'bench.json', text: '{"name": "startup", "value": 1.5, "unit": "s"}'; benchmark inputLocation: 'bench.json', schemaSelection: 'simplestSchema' } }
       stage('Checks') { parallel { stage('a') { steps { echo 'a' } }; stage('b') { steps { echo 'b' } } } }
     } }`;
   ok(await call('createJob', { body: { name: 'hello', description: 'says hello', script: hello } }), 201);
@@ -317,6 +317,9 @@ test('every operation answers as the document says, with realistic data', async 
   const perf = await call('getBuildPerformance', { params: build });
   ok(perf, 200);
   assert.deepEqual([perf.json.reports[0].file, perf.json.reports[0].samples, perf.json.reports[0].average], ['perf.csv', 2, 100], perf.text);
+  const bench = await call('getBuildBenchmark', { params: build });
+  ok(bench, 200);
+  assert.deepEqual([bench.json.schema, bench.json.results[0].name, bench.json.results[0].value], ['simplestSchema', 'startup', 1.5], bench.text);
   const htmlReports = await call('listHtmlReports', { params: build });
   ok(htmlReports, 200);
   assert.equal(htmlReports.json.reports[0].name, 'Site');

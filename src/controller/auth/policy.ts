@@ -76,6 +76,7 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/jobs/:job/builds/:number/issues': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/coverage': 'viewer', // buildtools.ts
   'GET /api/v1/jobs/:job/builds/:number/performance': 'viewer', // buildtools.ts (perfReport)
+  'GET /api/v1/jobs/:job/builds/:number/benchmark': 'viewer', // buildtools.ts (benchmark)
   'GET /api/v1/jobs/:job/builds/:number/html-reports': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/html-reports/:report/*': 'viewer', // served sandboxed
   'GET /api/v1/config-files': 'admin', // managed config files may hold repository passwords

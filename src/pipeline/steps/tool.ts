@@ -3,6 +3,7 @@
 // Kiln reads them from the node's environment: KILN_TOOL_<NAME> (the name upper-cased, other
 // characters as '_') holds the tool's home directory, so an agent declares what it has where
 // it runs (`KILN_TOOL_M3=/opt/maven kiln agent ...`, `kiln run --tool M3=/opt/maven`).
+// `tools {}` puts <home>/bin first on PATH, but a .NET SDK's home itself (dotnet is at its root).
 import type { StepRun } from '../plugin.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { reqStr, str } from './args.ts';
@@ -24,11 +25,13 @@ export function toolEnv(env: Readonly<Record<string, string>>, tools: { type: st
   let path = env.PATH ?? '';
   for (const t of tools) {
     const home = resolveTool(env, t.name, t.type, node);
-    path = `${home}/bin${path ? `:${path}` : ''}`;
+    // A .NET SDK keeps `dotnet` at its root (the dotnet-sdk plugin's PATH+DOTNET=home).
+    path = `${t.type === 'dotnetsdk' ? home.replace(/\/+$/, '') : `${home}/bin`}${path ? `:${path}` : ''}`;
     if (t.type === 'jdk') out.JAVA_HOME = home;
     if (t.type === 'maven') { out.MAVEN_HOME = home; out.M2_HOME = home; }
     if (t.type === 'gradle') out.GRADLE_HOME = home;
     if (t.type === 'nodejs') out.NODEJS_HOME = home;
+    if (t.type === 'dotnetsdk') { out.DOTNET_ROOT = home.replace(/\/+$/, ''); out.DOTNET_CLI_TELEMETRY_OPTOUT = '1'; }
   }
   out.PATH = path;
   return out;

@@ -18,6 +18,7 @@ import type { ThrottleService } from '../../core/throttle.ts';
 import type { NodeClaim } from '../../core/nodes.ts';
 import type { CoverageService, ManagedConfigFile } from '../../core/buildtools.ts';
 import type { PerformanceService } from '../../core/performance.ts';
+import type { BenchmarkService } from '../../core/benchmark.ts';
 
 /** Arguments after binding to the declaration: named values, and the block if any. */
 export interface StepArgs {
@@ -351,6 +352,8 @@ export interface BuildToolsServices {
   coverage?: CoverageService;
   /** perfReport's results (the performance plugin): kept per build, and earlier builds' for the comparison. */
   performance?: PerformanceService;
+  /** The benchmark step's results (the Benchmark plugin): kept per build, and earlier builds' for the relative thresholds. */
+  benchmark?: BenchmarkService;
   /**
    * publishHTML: keeps one report's files for this build under its name (the host serves them
    * sandboxed); keepAll false: the host drops earlier builds' copies of that report.

@@ -16,6 +16,7 @@ import { statusOf } from '../format.ts';
 import { BuildIssues } from './BuildIssues.tsx';
 import { BuildReports } from './BuildReports.tsx';
 import { BuildPerformance } from './BuildPerformance.tsx';
+import { BuildBenchmark } from './BuildBenchmark.tsx';
 import { ChangesTab, Revision, useChanges } from './Changes.tsx';
 import { RestartedFrom, RestartStageButton } from './RestartStage.tsx';
 
@@ -99,6 +100,7 @@ export function BuildPage({ job, number }: { job: string; number: number }) {
       <BuildIssues job={job} number={number} refresh={d.status} />
       <BuildReports job={job} number={number} refresh={d.status} />
       <BuildPerformance job={job} number={number} refresh={d.status} />
+      <BuildBenchmark job={job} number={number} refresh={d.status} />
       <div className="tabs" role="tablist" aria-label="Build details" onKeyDown={(e) => {
         // Arrow keys move between tabs, as in every tab list.
         const order = ['console', 'changes', 'artifacts', 'tests', 'params'] as const;
