@@ -100,6 +100,18 @@ async function createEmpty(file: string, fresh: boolean): Promise<void> {
   await fsCall((cb) => closeCb(fd, cb));
 }
 
+/**
+ * Removes a spare directory, or all of them (never an exec's). Best effort: another DurableExecs of the same
+ * work directory (a test's "later process" in one process) may be making one meanwhile.
+ */
+function removeSpares(root: string): void {
+  try {
+    rmSync(root, { recursive: true, force: true, maxRetries: 2 });
+  } catch {
+    // what is left is removed by the next load or close
+  }
+}
+
 /** A value quoted for /bin/sh: nothing in it is interpreted. */
 function shQuote(v: string): string {
   return `'${v.replace(/'/g, `'\\''`)}'`;
@@ -785,7 +797,7 @@ export class DurableExecs {
   /** What earlier agent processes of this work directory left: they are taken over (handed back in the hello). */
   load(): void {
     // Spares an earlier process made are not execs (never renamed into .kiln-durable): gone.
-    rmSync(this.#spareRoot, { recursive: true, force: true });
+    removeSpares(this.#spareRoot);
     this.#spares = [];
     this.#spareRootMade = false;
     this.#makeSpares();
@@ -954,7 +966,7 @@ export class DurableExecs {
     } catch (err) {
       // Gone (another DurableExecs on this work directory loaded) or not renamed: made afresh.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.#spares = [];
-      rmSync(from, { recursive: true, force: true });
+      removeSpares(from);
       return false;
     }
   }
@@ -972,7 +984,7 @@ export class DurableExecs {
     void making.then((ok) => {
       this.#sparesMaking--;
       if (ok && !this.#closed && this.#spares.length < SPARES_MAX) this.#spares.push(d);
-      else rmSync(d, { recursive: true, force: true });
+      else removeSpares(d);
     });
   }
 
@@ -1032,7 +1044,7 @@ export class DurableExecs {
     this.#closed = true;
     this.flushRemovals();
     this.#spares = [];
-    rmSync(this.#spareRoot, { recursive: true, force: true });
+    removeSpares(this.#spareRoot);
   }
 
   /** The controller says the exec's build is gone or over: stop it and forget it. */
