@@ -7,7 +7,8 @@
 // is lost with its parent; one that writes files under a wrapper that records its exit code does
 // not.
 //
-// How: `start` makes a control directory `<workdir>/.kiln-durable/<key>/` (0700) and runs
+// How: `start` makes a control directory `<workdir>/.kiln-durable/<key>/` (0700; a spare one,
+// made ahead off the step's path and renamed into place: see DurableExecs' spare directories) and runs
 //   /bin/sh -c '<wrapper>' kiln-durable <dir>/rc <argv...>
 // in its own process group (setsid), stdin from a file (or /dev/null), stdout and stderr
 // appended to `<dir>/out` and `<dir>/err`; the wrapper runs the command and then writes its exit
@@ -31,9 +32,9 @@
 // new agent process knows them too (one pwrite each on a descriptor kept open). The exit is the
 // wrapper's own exit code when this process started it (the same value it wrote to `rc`), else
 // `rc`. Once the exit is known and every byte was sent, `exited` goes out; when the controller
-// acknowledges it (`execAck` with `done`), the directory is removed: its known files unlinked
-// one by one, in a batch a moment later (off the step's path), then the directory by one rmdir on
-// the thread pool (no listing, no recursion).
+// acknowledges it (`execAck` with `done`), the directory becomes a spare again, in a batch a
+// moment later on the thread pool (off the step's path; with enough spares, it is removed: its
+// known files unlinked one by one, then the directory by one rmdir, no listing, no recursion).
 //
 // A new controller session learns of the execs from the hello (`handback`), takes them over with
 // `reattach` (output resent from the acknowledged offsets: nothing lost, nothing twice) or has
