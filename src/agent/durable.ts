@@ -798,10 +798,10 @@ export class DurableExecs {
   /** What earlier agent processes of this work directory left: they are taken over (handed back in the hello). */
   load(): void {
     // Spares an earlier process made are not execs (never renamed into .kiln-durable): gone.
+    // New ones are made from the first start on (an agent that runs no step leaves none).
     removeSpares(this.#spareRoot);
     this.#spares = [];
     this.#spareRootMade = false;
-    this.#makeSpares();
     let names: string[];
     try {
       names = readdirSync(this.root);
@@ -946,7 +946,7 @@ export class DurableExecs {
    * Spare directories. Creating a file or a directory is what a durable exec's start cost on
    * ext4 (0.3-0.6 ms each on the shared test machine: the mkdir, meta.json, out and err on the
    * step's path, `rc` by the shell at its end and `acked` at the first acknowledgement), where a
-   * rename or an open of a file that is there costs ~20 µs. So the agent keeps SPARES_AHEAD empty
+   * rename or an open of a file that is there costs ~20 µs. So, from its first start on, the agent keeps SPARES_AHEAD empty
    * control directories ready in SPARE_DIR (beside `.kiln-durable`, on the same file system),
    * made on the thread pool, off the steps' path; a start renames one to `.kiln-durable/<key>`
    * (one rename: from then on it is that exec's directory, as a mkdir made it before) and opens
