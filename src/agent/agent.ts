@@ -297,7 +297,7 @@ export class Agent {
       ws?.terminate();
     }
     await this.#executor.close();
-    this.#durable.flushRemovals(); // finished steps' directories waiting for their batch
+    this.#durable.close(); // finished steps' directories waiting for their batch go, and the spares
     if (keep) {
       const kept = this.#durable.handback().filter((h) => !h.exit).length;
       if (kept > 0) this.#log(`${kept} durable step${kept === 1 ? '' : 's'} left running for this agent's next process to hand back`);

@@ -7,7 +7,8 @@
 // is lost with its parent; one that writes files under a wrapper that records its exit code does
 // not.
 //
-// How: `start` makes a control directory `<workdir>/.kiln-durable/<key>/` (0700) and runs
+// How: `start` makes a control directory `<workdir>/.kiln-durable/<key>/` (0700; a spare one,
+// made ahead off the step's path and renamed into place: see DurableExecs' spare directories) and runs
 //   /bin/sh -c '<wrapper>' kiln-durable <dir>/rc <argv...>
 // in its own process group (setsid), stdin from a file (or /dev/null), stdout and stderr
 // appended to `<dir>/out` and `<dir>/err`; the wrapper runs the command and then writes its exit
@@ -31,9 +32,9 @@
 // new agent process knows them too (one pwrite each on a descriptor kept open). The exit is the
 // wrapper's own exit code when this process started it (the same value it wrote to `rc`), else
 // `rc`. Once the exit is known and every byte was sent, `exited` goes out; when the controller
-// acknowledges it (`execAck` with `done`), the directory is removed: its known files unlinked
-// one by one, in a batch a moment later (off the step's path), then the directory by one rmdir on
-// the thread pool (no listing, no recursion).
+// acknowledges it (`execAck` with `done`), the directory becomes a spare again, in a batch a
+// moment later on the thread pool (off the step's path; with enough spares, it is removed: its
+// known files unlinked one by one, then the directory by one rmdir, no listing, no recursion).
 //
 // A new controller session learns of the execs from the hello (`handback`), takes them over with
 // `reattach` (output resent from the acknowledged offsets: nothing lost, nothing twice) or has
@@ -52,7 +53,7 @@ import type { FSWatcher } from 'node:fs';
 const { spawn } = process.getBuiltinModule('node:child_process');
 const {
   closeSync, constants: fsc, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, watch,
-  rmdir, writeFileSync, writeSync,
+  rmdir, writeFileSync, writeSync, mkdir: mkdirCb, open: openCb, close: closeCb, rename: renameCb, unlink: unlinkCb,
 } = process.getBuiltinModule('node:fs');
 import path from 'node:path';
 import { parseProcStat, killGroupTree } from '../exec/process-tree.ts';
@@ -62,6 +63,16 @@ import { randomBytes } from './random.ts';
 import type { LogLine } from '../util/log.ts';
 
 export const DURABLE_DIR = '.kiln-durable';
+/**
+ * Control directories made ahead (empty files in an empty directory), renamed into
+ * `.kiln-durable/<key>` as an exec starts: see DurableExecs.start and "spare directories" there.
+ */
+export const SPARE_DIR = '.kiln-durable-spare';
+/** The files a spare holds (created empty, off the steps' path). */
+const SPARE_FILES = ['meta.json', 'out', 'err', 'rc', 'acked'] as const;
+/** Spares kept ready at least (made in the background when fewer), and at most (recycled). */
+const SPARES_AHEAD = 2;
+const SPARES_MAX = 16;
 /** Output read ahead of the controller's acknowledgements, per exec. */
 export const WINDOW_BYTES = 1024 * 1024;
 /** Output kept for a controller that is away; beyond it, the oldest is skipped when one comes back. */
@@ -77,6 +88,30 @@ const keyRe = new RegExp(DURABLE_KEY_PATTERN);
 // The status is written by the shell itself (one small write; a reader takes it only once its
 // newline is there): a rename would cost an `mv` process per step.
 const WRAPPER = 'rc=$1; shift; "$@"; c=$?; printf "%s\\n" "$c" > "$rc"; exit $c';
+
+/** A node:fs callback call as a promise (node:fs/promises is not loaded in the agent: util/fs-async.ts). */
+function fsCall<T = void>(f: (cb: (e: NodeJS.ErrnoException | null, v?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => f((e, v) => (e ? reject(e) : resolve(v as T))));
+}
+
+/** Creates empty file `file` (`fresh`: a new one, O_EXCL), or empties the one there; on the thread pool. */
+async function createEmpty(file: string, fresh: boolean): Promise<void> {
+  const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | (fresh ? fsc.O_EXCL : fsc.O_TRUNC);
+  const fd = await fsCall<number>((cb) => openCb(file, flags, 0o600, cb));
+  await fsCall((cb) => closeCb(fd, cb));
+}
+
+/**
+ * Removes a spare directory, or all of them (never an exec's). Best effort: another DurableExecs of the same
+ * work directory (a test's "later process" in one process) may be making one meanwhile.
+ */
+function removeSpares(root: string): void {
+  try {
+    rmSync(root, { recursive: true, force: true, maxRetries: 2 });
+  } catch {
+    // what is left is removed by the next load or close
+  }
+}
 
 /** A value quoted for /bin/sh: nothing in it is interpreted. */
 function shQuote(v: string): string {
@@ -348,14 +383,17 @@ export class DurableExec {
   metaBytes = 0;
   /** Started by this process (its files are known); else found in the directory (load). */
   readonly #fresh: boolean;
+  /** Its directory was a spare (DurableExecs.start): every file of SPARE_FILES is there, empty. */
+  readonly spare: boolean;
   #stdin = false;
   #ackedWritten = false;
   #pumpSoon = false;
   #attachedBefore = false;
   readonly #owner: DurableExecs;
 
-  constructor(owner: DurableExecs, dir: string, meta: Meta, fresh = false) {
+  constructor(owner: DurableExecs, dir: string, meta: Meta, fresh = false, spare = false) {
     this.#owner = owner;
+    this.spare = spare;
     this.dir = dir;
     this.key = meta.key;
     this.meta = meta;
@@ -373,6 +411,11 @@ export class DurableExec {
 
   get attached(): boolean {
     return this.#sink !== null;
+  }
+
+  /** Started by this process: its directory holds only the files files() names. */
+  get fresh(): boolean {
+    return this.#fresh;
   }
 
   /** What a hello says of it. */
@@ -502,6 +545,7 @@ export class DurableExec {
   /** The files of its directory, to be removed one by one (no directory listing, no recursion). */
   files(): string[] {
     if (!this.#fresh) return ['out', 'err', 'rc', 'meta.json', 'acked', 'stdin', 'meta.json.tmp'];
+    if (this.spare) return [...SPARE_FILES, ...(this.#stdin ? ['stdin'] : [])];
     return ['out', 'err', 'rc', 'meta.json', ...(this.#ackedWritten ? ['acked'] : []), ...(this.#stdin ? ['stdin'] : [])];
   }
 
@@ -564,7 +608,8 @@ export class DurableExec {
   /** Spawns the wrapper (start only). */
   spawnWith(spec: DurableStart, stdinFile: string | null): void {
     // Read and write: the wrapper appends through its copy, the agent preads this one (StreamState.read).
-    const flags = fsc.O_RDWR | fsc.O_APPEND | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
+    // A spare's files are there, empty (O_TRUNC all the same: nothing but this step's output in them).
+    const flags = fsc.O_RDWR | fsc.O_APPEND | fsc.O_CREAT | fsc.O_NOFOLLOW | (this.spare ? fsc.O_TRUNC : fsc.O_EXCL);
     const outFd = this.out.fd = openSync(this.out.file, flags, 0o600);
     const errFd = this.err.fd = openSync(this.err.file, flags, 0o600);
     this.#stdin = stdinFile !== null;
@@ -727,11 +772,18 @@ export class DurableExecs {
   readonly #log: LogLine;
   #rootMade = false;
   /** Directories of forgotten execs, removed together (see remove). */
-  #removals: { dir: string; files: string[] }[] = [];
+  #removals: { dir: string; files: string[]; reuse: boolean }[] = [];
   #removalTimer: NodeJS.Timeout | null = null;
+  /** Where spare control directories wait (SPARE_DIR), those ready, and how many are being made. */
+  readonly #spareRoot: string;
+  #spares: string[] = [];
+  #sparesMaking = 0;
+  #spareRootMade = false;
+  #closed = false;
 
   constructor(workdir: string, log: LogLine = () => {}) {
     this.root = path.join(workdir, DURABLE_DIR);
+    this.#spareRoot = path.join(workdir, SPARE_DIR);
     this.#log = log;
   }
 
@@ -745,6 +797,11 @@ export class DurableExecs {
 
   /** What earlier agent processes of this work directory left: they are taken over (handed back in the hello). */
   load(): void {
+    // Spares an earlier process made are not execs (never renamed into .kiln-durable): gone.
+    // New ones are made from the first start on (an agent that runs no step leaves none).
+    removeSpares(this.#spareRoot);
+    this.#spares = [];
+    this.#spareRootMade = false;
     let names: string[];
     try {
       names = readdirSync(this.root);
@@ -782,16 +839,20 @@ export class DurableExecs {
     if (this.#execs.has(spec.key)) throw new Error(`a step with key ${spec.key} already runs on this agent`);
     const dir = path.join(this.root, spec.key);
     if (!this.#rootMade) mkdirSync(this.root, { recursive: true, mode: 0o700 });
-    try {
-      mkdirSync(dir, { mode: 0o700 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      mkdirSync(this.root, { recursive: true, mode: 0o700 }); // removed meanwhile
-      mkdirSync(dir, { mode: 0o700 });
+    const spare = this.#takeSpare(dir);
+    if (!spare) {
+      try {
+        mkdirSync(dir, { mode: 0o700 });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        mkdirSync(this.root, { recursive: true, mode: 0o700 }); // removed meanwhile
+        mkdirSync(dir, { mode: 0o700 });
+      }
     }
     this.#rootMade = true;
+    this.#makeSpares();
     const meta: Meta = { v: 1, key: spec.key, buildId: spec.buildId, build: spec.build, pgid: null, start: null, cookie: randomBytes(16).toString('hex'), ...(spec.keep ? { keep: spec.keep } : {}) };
-    const e = new DurableExec(this, dir, meta, true);
+    const e = new DurableExec(this, dir, meta, true, spare);
     let stdinFile: string | null = null;
     try {
       this.#createMeta(e);
@@ -818,7 +879,8 @@ export class DurableExecs {
    */
   #createMeta(e: DurableExec): void {
     const text = JSON.stringify(e.meta) + ' '.repeat(META_PAD);
-    e.metaFd = openSync(path.join(e.dir, 'meta.json'), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+    // A spare's meta.json is there, empty.
+    e.metaFd = openSync(path.join(e.dir, 'meta.json'), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | (e.spare ? fsc.O_TRUNC : fsc.O_EXCL), 0o600);
     e.metaBytes = writeSync(e.metaFd, text, 0, 'utf8');
   }
 
@@ -855,7 +917,7 @@ export class DurableExecs {
    * with the next batch (REMOVAL_DELAY_MS after the first of a batch, or REMOVAL_BATCH of them).
    */
   remove(e: DurableExec, later: boolean): void {
-    const r = { dir: e.dir, files: e.files() };
+    const r = { dir: e.dir, files: e.files(), reuse: e.fresh };
     if (!later) {
       removeDir(r, true);
       return;
@@ -874,7 +936,116 @@ export class DurableExecs {
     this.#removalTimer = null;
     const batch = this.#removals;
     this.#removals = [];
-    for (const r of batch) removeDir(r, false);
+    for (const r of batch) {
+      if (r.reuse && !this.#closed && this.#spares.length + this.#sparesMaking < SPARES_MAX) this.#recycle(r);
+      else removeDir(r, false);
+    }
+  }
+
+  /**
+   * Spare directories. Creating a file or a directory is what a durable exec's start cost on
+   * ext4 (0.3-0.6 ms each on the shared test machine: the mkdir, meta.json, out and err on the
+   * step's path, `rc` by the shell at its end and `acked` at the first acknowledgement), where a
+   * rename or an open of a file that is there costs ~20 µs. So, from its first start on, the agent keeps SPARES_AHEAD empty
+   * control directories ready in SPARE_DIR (beside `.kiln-durable`, on the same file system),
+   * made on the thread pool, off the steps' path; a start renames one to `.kiln-durable/<key>`
+   * (one rename: from then on it is that exec's directory, as a mkdir made it before) and opens
+   * its files as they are. A spare is never an exec's: a process that dies leaves them to the next
+   * one's load, which removes them. With none ready (a burst of starts), the start makes its own.
+   */
+  /** The spare directories ready, the next one to be taken last. */
+  get spares(): readonly string[] {
+    return this.#spares;
+  }
+
+  #takeSpare(dir: string): boolean {
+    const from = this.#spares.pop();
+    if (from === undefined) return false;
+    try {
+      renameSync(from, dir);
+      return true;
+    } catch (err) {
+      // Gone (another DurableExecs on this work directory loaded) or not renamed: made afresh.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.#spares = [];
+      removeSpares(from);
+      return false;
+    }
+  }
+
+  #makeSpares(): void {
+    while (!this.#closed && this.#spares.length + this.#sparesMaking < SPARES_AHEAD) {
+      const d = path.join(this.#spareRoot, randomBytes(8).toString('hex'));
+      this.#spareMade(d, this.#makeSpare(d));
+    }
+  }
+
+  /** Counts `d` as being made until `making` says whether it is ready; then keeps it, or removes it. */
+  #spareMade(d: string, making: Promise<boolean>): void {
+    this.#sparesMaking++;
+    void making.then((ok) => {
+      this.#sparesMaking--;
+      if (ok && !this.#closed && this.#spares.length < SPARES_MAX) this.#spares.push(d);
+      else removeSpares(d);
+    });
+  }
+
+  async #spareRootReady(): Promise<void> {
+    if (this.#spareRootMade) return;
+    await fsCall((cb) => mkdirCb(this.#spareRoot, { recursive: true, mode: 0o700 }, (e) => cb(e)));
+    this.#spareRootMade = true;
+  }
+
+  /** Makes spare directory `d` with its empty files, on the thread pool; false when it could not. */
+  async #makeSpare(d: string): Promise<boolean> {
+    try {
+      await this.#spareRootReady();
+      await fsCall((cb) => mkdirCb(d, { mode: 0o700 }, (e) => cb(e)));
+      await Promise.all(SPARE_FILES.map((f) => createEmpty(path.join(d, f), true)));
+      return true;
+    } catch {
+      this.#spareRootMade = false; // removed meanwhile (a load), or not writable: tried again next time
+      return false;
+    }
+  }
+
+  /**
+   * A finished exec's directory (its end acknowledged) becomes a spare again, on the thread pool:
+   * renamed out of `.kiln-durable` first (from then on it is no exec's), then `out`, `err` and `rc`
+   * are new files (a process the step left running, `cmd &`, may still hold the old ones: its
+   * output must never reach another step), `meta.json` and `acked` (only the agent opens them,
+   * and it closed them) emptied. This saves the directory's mkdir and rmdir and two files'
+   * creation and removal per step; at most SPARES_MAX are kept, the rest removed as before.
+   */
+  #recycle(r: { dir: string; files: string[] }): void {
+    const d = path.join(this.#spareRoot, randomBytes(8).toString('hex'));
+    const fail = () => {
+      this.#spareRootMade = false;
+      removeDir(r, false);
+      return false;
+    };
+    this.#spareMade(d, (async () => {
+      try {
+        await this.#spareRootReady();
+        await fsCall((cb) => renameCb(r.dir, d, cb));
+      } catch {
+        return fail(); // where it was: removed as before
+      }
+      try {
+        await Promise.all(r.files.filter((f) => f !== 'meta.json' && f !== 'acked').map((f) => fsCall((cb) => unlinkCb(path.join(d, f), cb)).catch(() => {})));
+        await Promise.all(SPARE_FILES.map((f) => createEmpty(path.join(d, f), f !== 'meta.json' && f !== 'acked')));
+        return true;
+      } catch {
+        return false; // removed
+      }
+    })());
+  }
+
+  /** The agent stops: finished execs' directories go now, and so do the spares. */
+  close(): void {
+    this.#closed = true;
+    this.flushRemovals();
+    this.#spares = [];
+    removeSpares(this.#spareRoot);
   }
 
   /** The controller says the exec's build is gone or over: stop it and forget it. */

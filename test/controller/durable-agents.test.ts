@@ -11,7 +11,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import { kilnBin } from '../helpers/kiln.ts';
@@ -58,6 +58,14 @@ async function startAgent(c: Ctl, name: string, workdir: string, extra: string[]
 }
 
 const lines = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l));
+/** Whether a durable exec's `rc` holds its status (a spare directory's `rc` is there, empty, from the start). */
+const hasStatus = (rc: string) => {
+  try {
+    return /^\d+\n$/.test(readFileSync(rc, 'utf8'));
+  } catch {
+    return false;
+  }
+};
 
 async function dbFor(kind: 'sqlite' | 'postgres'): Promise<string | null> {
   if (kind === 'sqlite') return null;
@@ -153,7 +161,7 @@ for (const kind of ['sqlite', 'postgres'] as const) test(`kill -9 of the control
   // acknowledged to the agent or not): it comes once (the ack barrier, and the journal's execAt).
   await Promise.all([kill9(s.c), kill9(s.agents.c1!)]);
   writeFileSync(`${s.marks}/go`, '');
-  await until(() => readdirSync(path.join(s.workdirs.c1!, '.kiln-durable')).some((k) => existsSync(path.join(s.workdirs.c1!, '.kiln-durable', k, 'rc'))), 'the sh to end while nobody watched');
+  await until(() => readdirSync(path.join(s.workdirs.c1!, '.kiln-durable')).some((k) => hasStatus(path.join(s.workdirs.c1!, '.kiln-durable', k, 'rc'))), 'the sh to end while nobody watched');
   const c = await startCtl(s.home, s.port, s.db);
   api = jsonApi(() => c.url);
   await startAgent(c, 'c1', s.workdirs.c1!);
@@ -401,7 +409,7 @@ test('SIGTERM of an agent during an sh (a restart, an upgrade): the agent exits 
   assert.equal(await sigterm(s.agents.t1!), 0);
   assert.match(s.agents.t1!.out.join(''), /1 durable step left running for this agent's next process to hand back/);
   writeFileSync(`${s.marks}/go`, ''); // the sh goes on while no agent process runs
-  await until(() => readdirSync(path.join(s.workdirs.t1!, '.kiln-durable')).some((k) => existsSync(path.join(s.workdirs.t1!, '.kiln-durable', k, 'rc'))), 'the sh to end while its agent is away');
+  await until(() => readdirSync(path.join(s.workdirs.t1!, '.kiln-durable')).some((k) => hasStatus(path.join(s.workdirs.t1!, '.kiln-durable', k, 'rc'))), 'the sh to end while its agent is away');
   await startAgent(s.c, 't1', s.workdirs.t1!);
   const b = await finishedBuild(s.c.url, 'term', 1);
   const text = await consoleText(s.c.url, 'term', 1);
