@@ -10,6 +10,7 @@ import { BUILD_RESULTS } from '../../core/build.ts';
 import { TIME_UNITS } from '../model/types.ts';
 import type { PipelinePlugin } from '../plugin.ts';
 import { jobPropertySteps } from './job-properties.ts';
+import { gitScmSymbols } from './git-scm.ts';
 
 /** The parameters of the script steps (sh, bat, powershell, pwsh). */
 const SCRIPT_PARAMS: readonly StepParam[] = [
@@ -93,11 +94,11 @@ const steps: StepDecl[] = [
   },
   {
     name: 'checkout',
-    doc: "Check out source code: checkout scm, or checkout([$class: 'GitSCM', ...]).",
+    doc: "Check out source code: checkout scm, checkout scmGit(...) or checkout([$class: 'GitSCM', ...]) with several remotes, branch specs and the Git plugin's extensions.",
     params: [
       { name: 'scm', type: 'any', required: true, doc: "scm, or [$class: 'GitSCM', branches: [[name: '*/main']], userRemoteConfigs: [[url: '...']]]" },
-      { name: 'changelog', type: 'boolean', doc: 'accepted for compatibility' },
-      { name: 'poll', type: 'boolean', doc: 'accepted for compatibility' },
+      { name: 'changelog', type: 'boolean', doc: "compute the build's changelog (default true)" },
+      { name: 'poll', type: 'boolean', doc: 'accepted for compatibility (pollSCM polls the job repository)' },
     ],
     positional: 'scm',
     block: 'none',
@@ -589,6 +590,6 @@ const symbols: StepDecl[] = [
 export const corePlugin: PipelinePlugin = {
   name: 'core',
   doc: 'The steps and symbols of every Jenkinsfile: echo, sh, dir, stash, withCredentials, parallel, ...',
-  steps: [...steps, ...symbols, ...jobPropertySteps],
+  steps: [...steps, ...symbols, ...jobPropertySteps, ...gitScmSymbols],
   runtime: async () => (await import('./runtime.ts')).default,
 };
