@@ -10,7 +10,7 @@ import { BUILD_RESULTS } from '../../core/build.ts';
 import { TIME_UNITS } from '../model/types.ts';
 import type { PipelinePlugin } from '../plugin.ts';
 import { jobPropertySteps } from './job-properties.ts';
-import { gitScmSymbols } from './git-scm.ts';
+import { gitScmSymbols } from './git-symbols.ts';
 
 /** The parameters of the script steps (sh, bat, powershell, pwsh). */
 const SCRIPT_PARAMS: readonly StepParam[] = [
@@ -176,7 +176,7 @@ const steps: StepDecl[] = [
       { name: 'url', type: 'string', required: true, doc: 'repository URL (https, ssh, file, or a path)' },
       { name: 'branch', type: 'string', doc: "branch, tag or commit (default 'master')" },
       { name: 'credentialsId', type: 'string', doc: 'username/password or SSH key credential' },
-      { name: 'changelog', type: 'boolean', doc: 'accepted for compatibility' },
+      { name: 'changelog', type: 'boolean', doc: "compute the build's changelog (default true)" },
       { name: 'poll', type: 'boolean', doc: 'accepted for compatibility (pollSCM uses the job repository)' },
     ],
     positional: 'url',
