@@ -9,6 +9,9 @@ import path from 'node:path';
 import { runPipeline } from '../engine/harness.ts';
 import { libraryRepo, gitIn, startGitDaemon } from '../../helpers/git-servers.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { loadPipeline } from '../../../src/pipeline/load.ts';
+import { registry } from '../../helpers/registry.ts';
+import { formatDiagnostic } from '../../../src/pipeline/diagnostics.ts';
 
 const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
 const scripted = (body: string) => `node {\n${body}\n}`;
@@ -203,4 +206,18 @@ test('a remote with a username/token credential: fetched through askpass, the to
   assert.equal(readFileSync(path.join(h.workspace, 'private.txt'), 'utf8'), 'secret project\n');
   assert.ok(!console.includes('tok-123456'));
   assert.ok(!git(h.workspace, 'config', '--get', 'remote.origin.url').includes('tok-123456'));
+});
+
+test('kiln lint accepts the Git plugin forms real Jenkinsfiles use, and still refuses a misspelt one', () => {
+  const lint = (body: string) => loadPipeline(`pipeline {\n  agent any\n  stages { stage('c') { steps {\n${body}\n  } } }\n}`, registry).diagnostics
+    .filter((d) => d.severity === 'error').map((d) => formatDiagnostic('J', d));
+  assert.deepEqual(lint(`checkout scmGit(branches: [[name: '*/main']], browser: cgit('https://cgit.example.com/app'),
+    userRemoteConfigs: [[url: 'https://git.example.com/app.git', credentialsId: 'c']],
+    extensions: [cloneOption(shallow: true, depth: 1, noTags: false, reference: '', timeout: 20), cleanBeforeCheckout(),
+      submodule(recursiveSubmodules: true, parentCredentials: true), checkoutOption(timeout: 20), localBranch('**'), lfs(),
+      pruneTags(true), sparseCheckout(sparseCheckoutPaths: [[path: 'src/']]), [$class: 'WipeWorkspace']])
+    checkout changelog: false, poll: false, scm: [$class: 'GitSCM', branches: [[name: 'main']], userRemoteConfigs: [[url: 'u']], extensions: [[$class: 'CloneOption', shallow: true]]]`), []);
+  const bad = lint("checkout scmGit(userRemoteConfigs: [[url: 'u']], extensions: [cloneOptions(shallow: true)])");
+  assert.equal(bad.length, 1, bad.join('\n'));
+  assert.match(bad[0]!, /cloneOptions/);
 });
