@@ -221,3 +221,28 @@ test('kiln lint accepts the Git plugin forms real Jenkinsfiles use, and still re
   assert.equal(bad.length, 1, bad.join('\n'));
   assert.match(bad[0]!, /cloneOptions/);
 });
+
+test("checkout([$class: 'GitSCM', branches: scm.branches, extensions: scm.extensions + [...], userRemoteConfigs: scm.userRemoteConfigs]) builds the job's repository with more extensions", async () => {
+  const r = libraryRepo({ 'job.txt': 'job repo\n' }, 'jobrepo');
+  r.tag('old');
+  const ws = path.join(tempDir('gitscm-scm'), 'ws');
+  const source = scripted(`
+  def v = checkout([$class: 'GitSCM', branches: scm.branches, doGenerateSubmoduleConfigurations: scm.doGenerateSubmoduleConfigurations,
+    extensions: scm.extensions + [cleanAfterCheckout(), pruneTags(true), [$class: 'LocalBranch', localBranch: 'ci']], userRemoteConfigs: scm.userRemoteConfigs])
+  echo "branch=\${v.GIT_BRANCH} local=\${v.GIT_LOCAL_BRANCH} junk=\${fileExists('junk.txt')}"
+  writeFile file: 'junk.txt', text: 'x'`);
+  const scm = { url: r.bare, branch: 'main', credentialsId: null };
+  const first = await runPipeline(source, { workspace: ws, scm });
+  assert.equal(first.state.result, 'SUCCESS', first.console);
+  assert.match(first.console, /^branch=origin\/main local=ci junk=false$/m);
+  assert.equal(git(ws, 'tag', '-l', 'old'), 'old');
+  assert.ok(existsSync(path.join(ws, 'junk.txt')));
+  gitIn(r.work, 'push', '--quiet', 'origin', ':refs/tags/old');
+  const second = await runPipeline(source, { workspace: ws, scm });
+  assert.equal(second.state.result, 'SUCCESS', second.console);
+  assert.match(second.console, /^Pruning obsolete local tags that do not exist on remotes$/m);
+  assert.equal(git(ws, 'tag', '-l', 'old'), '', 'the tag deleted on the remote is pruned');
+  assert.match(second.console, /^Cleaning workspace$/m);
+  assert.match(second.console, /^branch=origin\/main local=ci junk=false$/m, 'cleanAfterCheckout removed the untracked file');
+  assert.equal(git(ws, 'rev-parse', '--abbrev-ref', 'HEAD'), 'ci');
+});
