@@ -1317,6 +1317,7 @@ export class PipelineRun {
       number: this.#o.build.number,
       startedAt: run.state.startedAt,
       get result() { return run.state.currentResult; },
+      previous: this.#o.previous ? { number: this.#o.previous.number, result: this.#o.previous.result } : null,
       setResult: (b, s) => {
         const j = rec ? this.#journal.get(rec) : undefined;
         if (j) j.setResult = worse(j.setResult ?? 'SUCCESS', b);

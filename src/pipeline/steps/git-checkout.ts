@@ -11,7 +11,9 @@
 // log), SSH keys through GIT_SSH_COMMAND; the files live in the workspace's tmp area and are
 // removed afterwards. Each remote uses its own credential.
 // The previous build's commit of a branch is kept in the repository's own config
-// (kiln.built.<branch>), which gives GIT_PREVIOUS_COMMIT and the changelog's base.
+// (kiln.built.<branch>, with the build's number in kiln.builtnr.<branch>), which gives
+// GIT_PREVIOUS_COMMIT and the changelog's base; when the job's previous build that built it
+// succeeded, it becomes GIT_PREVIOUS_SUCCESSFUL_COMMIT (carried forward in kiln.ok.<branch>).
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { StepContext } from './types.ts';
@@ -225,6 +227,12 @@ export async function gitCheckout(ctx: StepContext, spec: GitScmSpec, opts: { ch
     const marked = candidates[0]!;
     const branch0 = marked.branches[0]!;
     const previous = await lastBuilt(branch0);
+    // The previous successful build's commit of this branch: what the job's previous build built
+    // here when it succeeded, else what was carried forward from before it.
+    const prevBuild = ctx.build.previous;
+    const builtBy = await probe(['config', '--get', `kiln.builtnr.${configKey(branch0)}`], { quiet: true });
+    const previousSuccessful = previous && prevBuild && prevBuild.result === 'SUCCESS' && builtBy === String(prevBuild.number)
+      ? previous : await probe(['config', '--get', `kiln.ok.${configKey(branch0)}`], { quiet: true });
     let rev: Revision = marked;
 
     // PreBuildMerge: the candidate merged into the target branch first.
@@ -326,9 +334,14 @@ export async function gitCheckout(ctx: StepContext, spec: GitScmSpec, opts: { ch
       await git([...(await identityArgs(ext, probe)), 'tag', '-a', '-f', '-m', `Jenkins Build #${number}`, tag]);
     }
     // What this build built, per branch, for the next build's GIT_PREVIOUS_COMMIT and changelog.
-    for (const b of rev.branches) await git(['config', `kiln.built.${configKey(b)}`, rev.sha], { quiet: true });
+    for (const b of rev.branches) {
+      await git(['config', `kiln.built.${configKey(b)}`, rev.sha], { quiet: true });
+      await git(['config', `kiln.builtnr.${configKey(b)}`, String(ctx.build.number)], { quiet: true });
+      if (previousSuccessful) await git(['config', `kiln.ok.${configKey(b)}`, previousSuccessful], { quiet: true });
+    }
 
     env.GIT_PREVIOUS_COMMIT = previous;
+    env.GIT_PREVIOUS_SUCCESSFUL_COMMIT = previousSuccessful;
     if (spec.remotes.length === 1) env.GIT_URL = first.url;
     else spec.remotes.forEach((r, n) => { env[`GIT_URL_${n + 1}`] = r.url; });
     if (ext.relativeTargetDir !== undefined) env.GIT_CHECKOUT_DIR = ext.relativeTargetDir;

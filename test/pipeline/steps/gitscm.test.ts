@@ -25,12 +25,12 @@ test('scmGit: two remotes, a branch of the second one, GIT_URL_n, the Git plugin
   const source = scripted(`
   def vars = checkout scmGit(branches: [[name: 'upstream/feature']],
     userRemoteConfigs: [[url: '${a.bare}'], [name: 'upstream', url: '${b.bare}']])
-  echo "commit=\${vars.GIT_COMMIT} branch=\${vars.GIT_BRANCH} url1=\${vars.GIT_URL_1} url2=\${vars.GIT_URL_2} url=\${vars.GIT_URL} prev=\${vars.GIT_PREVIOUS_COMMIT}"
+  echo "commit=\${vars.GIT_COMMIT} branch=\${vars.GIT_BRANCH} url1=\${vars.GIT_URL_1} url2=\${vars.GIT_URL_2} url=\${vars.GIT_URL} prev=\${vars.GIT_PREVIOUS_COMMIT} ok=\${vars.GIT_PREVIOUS_SUCCESSFUL_COMMIT}"
   sh 'cat b.txt; echo "env=$GIT_COMMIT"'`);
   const first = await runPipeline(source, { workspace: ws });
   assert.equal(first.state.result, 'SUCCESS', first.console);
   const c = first.console;
-  assert.match(c, new RegExp(`^commit=${featureHead} branch=upstream/feature url1=${a.bare} url2=${b.bare} url=null prev=null$`, 'm'));
+  assert.match(c, new RegExp(`^commit=${featureHead} branch=upstream/feature url1=${a.bare} url2=${b.bare} url=null prev=null ok=null$`, 'm'));
   assert.match(c, /^feature of b$/m);
   assert.match(c, new RegExp(`^env=${featureHead}$`, 'm'));
   assert.match(c, /^Cloning the remote Git repository$/m);
@@ -41,12 +41,17 @@ test('scmGit: two remotes, a branch of the second one, GIT_URL_n, the Git plugin
   assert.match(c, /^First time build\. Skipping changelog\.$/m);
 
   const next = b.commit({ 'b.txt': 'second\n' }, 'second change');
-  const second = await runPipeline(source, { workspace: ws });
+  const previous = (result: 'SUCCESS' | 'FAILURE') => ({ number: 7, result, durationMs: 1, startedAt: 1, description: null, displayName: null });
+  const second = await runPipeline(source, { workspace: ws, previous: previous('SUCCESS') });
   assert.equal(second.state.result, 'SUCCESS', second.console);
   assert.match(second.console, /^Fetching changes from 2 remote Git repositories$/m);
-  assert.match(second.console, new RegExp(`^commit=${next} branch=upstream/feature .* prev=${featureHead}$`, 'm'));
+  assert.match(second.console, new RegExp(`^commit=${next} branch=upstream/feature .* prev=${featureHead} ok=${featureHead}$`, 'm'));
   assert.ok(second.console.includes(` > git rev-list --no-walk ${featureHead} # timeout=10`), second.console);
   assert.doesNotMatch(second.console, /First time build/);
+  // The previous build failed: its commit is the previous one, the last successful stays.
+  const third = b.commit({ 'b.txt': 'third\n' }, 'third change');
+  const after3 = await runPipeline(source, { workspace: ws, previous: previous('FAILURE') });
+  assert.match(after3.console, new RegExp(`^commit=${third} .* prev=${next} ok=${featureHead}$`, 'm'));
 });
 
 test("[$class: 'GitSCM'] with extensions: shallow clone without tags, a target directory, sparse paths, identity, local branch and a per-build tag", async () => {
