@@ -149,11 +149,12 @@ export async function gitCheckout(ctx: StepContext, spec: GitScmSpec, opts: { ch
       await git(['init', cwd], { timeout: cloneTimeout });
       const ref = ext.clone?.reference;
       if (ref) {
-        const objects = (await ws.stat(`${ref}/.git/objects`)) ? `${ref}/.git/objects` : `${ref}/objects`;
-        if (!(await ws.stat(objects))) ctx.log(`Reference path does not exist: ${ref}`);
+        // A path on the node, outside the workspace: git itself says whether a repository is there.
+        const gitDir = await probe(['-C', ref, 'rev-parse', '--absolute-git-dir'], { quiet: true });
+        if (!gitDir) ctx.log(`Reference path does not exist: ${ref}`);
         else {
           ctx.log(`Using reference repository: ${ref}`);
-          await ws.writeFile(`${cwd}/.git/objects/info/alternates`, `${objects}\n`);
+          await ws.writeFile(`${cwd}/.git/objects/info/alternates`, `${gitDir}/objects\n`);
         }
       }
     } else if (ext.cleanBefore) {
@@ -171,7 +172,10 @@ export async function gitCheckout(ctx: StepContext, spec: GitScmSpec, opts: { ch
       const args = ['fetch', ext.clone?.noTags ? '--no-tags' : '--tags', '--force', '--progress'];
       if (ext.pruneStaleBranch) args.push('--prune');
       if (ext.clone?.shallow) args.push(`--depth=${ext.clone.depth}`);
-      await git([...args, '--', remote.url, ...refspecs], { env, timeout: cloneTimeout });
+      // The first clone fetches every branch unless honorRefspec says to fetch the refspec only.
+      const cloneAll = !isRepo && remote === first && remote.refspec !== null && !ext.clone?.honorRefspec;
+      const defaultSpec = `+refs/heads/*:refs/remotes/${remote.name}/*`;
+      await git([...args, '--', remote.url, ...(cloneAll && !refspecs.includes(defaultSpec) ? [defaultSpec, ...refspecs] : refspecs)], { env, timeout: cloneTimeout });
       if (ext.pruneTags) await pruneTags(ctx, git, remote, env);
     }
 

@@ -251,3 +251,33 @@ test("checkout([$class: 'GitSCM', branches: scm.branches, extensions: scm.extens
   assert.match(second.console, /^branch=origin\/main local=ci junk=false$/m, 'cleanAfterCheckout removed the untracked file');
   assert.equal(git(ws, 'rev-parse', '--abbrev-ref', 'HEAD'), 'ci');
 });
+
+test('cloneOption(reference:) borrows objects from a local repository; changelogToBranch says its strategy', async () => {
+  const r = libraryRepo({ 'f.txt': 'x\n' }, 'refd');
+  const { state, console, h } = await runPipeline(scripted(`
+  checkout scmGit(branches: [[name: 'main']], userRemoteConfigs: [[url: '${r.bare}']],
+    extensions: [cloneOption(reference: '${r.bare}'), changelogToBranch(options: [compareRemote: 'origin', compareTarget: 'main'])])`));
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, new RegExp(`^Using reference repository: ${r.bare}$`, 'm'));
+  assert.equal(readFileSync(path.join(h.workspace, '.git/objects/info/alternates'), 'utf8'), `${r.bare}/objects\n`);
+  assert.match(console, /^Using 'Changelog to branch' strategy\.$/m);
+  const missing = await runPipeline(scripted(`
+  checkout scmGit(branches: [[name: 'main']], userRemoteConfigs: [[url: '${r.bare}']], extensions: [cloneOption(reference: '/nonexistent/ref')])`));
+  assert.equal(missing.state.result, 'SUCCESS', missing.console);
+  assert.match(missing.console, /^Reference path does not exist: \/nonexistent\/ref$/m);
+});
+
+test('a refspec: the first clone fetches every branch too unless honorRefspec', async () => {
+  const r = libraryRepo({ 'f.txt': 'x\n' }, 'refspec');
+  r.branch('other');
+  r.commit({ 'o.txt': 'o\n' }, 'other');
+  const run = (honor: boolean) => runPipeline(scripted(`
+  checkout scmGit(branches: [[name: 'main']], userRemoteConfigs: [[url: '${r.bare}', refspec: '+refs/heads/main:refs/remotes/origin/main']],
+    extensions: [cloneOption(honorRefspec: ${honor})])`));
+  const all = await run(false);
+  assert.equal(all.state.result, 'SUCCESS', all.console);
+  assert.equal(git(all.h.workspace, 'branch', '-r').split('\n').map((x) => x.trim()).sort().join(' '), 'origin/main origin/other');
+  const honored = await run(true);
+  assert.equal(honored.state.result, 'SUCCESS', honored.console);
+  assert.equal(git(honored.h.workspace, 'branch', '-r').trim(), 'origin/main');
+});
