@@ -292,6 +292,8 @@ export async function gitCheckout(ctx: StepContext, spec: GitScmSpec, opts: { ch
     if (ext.lfs) {
       const has = await probe(['lfs', 'version'], { quiet: true });
       if (has === null) throw new StepFailure("checkout: git-lfs is not installed on this node: the GitLFSPull extension (lfs()) needs it (Debian's git-lfs package)");
+      // git lfs pull checks files out only in a repository whose filters know LFS.
+      if (!(await probe(['config', '--get', 'filter.lfs.process'], { quiet: true }))) await git(['lfs', 'install', '--local'], { timeout: coTimeout });
       await git(['lfs', 'pull', first.name], { env: await envFor(first.credentialsId), timeout: coTimeout });
     }
     const subject = await probe(['log', '-1', '--format=%s', rev.sha], { quiet: true });

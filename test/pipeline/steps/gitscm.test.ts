@@ -281,3 +281,23 @@ test('a refspec: the first clone fetches every branch too unless honorRefspec', 
   assert.equal(honored.state.result, 'SUCCESS', honored.console);
   assert.equal(git(honored.h.workspace, 'branch', '-r').trim(), 'origin/main');
 });
+
+test('lfs() pulls the Git LFS objects of the checked-out commit (git-lfs from Debian)', async () => {
+  try {
+    execFileSync('git', ['lfs', 'version'], { stdio: 'ignore' });
+  } catch {
+    assert.fail("git-lfs is not installed: install Debian's git-lfs package (scripts/test-prereqs.sh does) to run the lfs() checkout test");
+  }
+  const r = libraryRepo({ 'readme.txt': 'x\n' }, 'lfsrepo');
+  gitIn(r.work, 'lfs', 'install', '--local');
+  gitIn(r.work, 'lfs', 'track', '*.bin');
+  r.commit({ '.gitattributes': readFileSync(path.join(r.work, '.gitattributes'), 'utf8'), 'big.bin': 'large binary content\n' }, 'lfs file');
+  const url = `file://${r.bare}`;
+  const { state, console, h } = await runPipeline(scripted(`
+  checkout scmGit(branches: [[name: 'main']], userRemoteConfigs: [[url: '${url}']], extensions: [lfs()])`), {
+    baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tempDir('lfs-home'), LC_ALL: 'C', GIT_CONFIG_NOSYSTEM: '1' },
+  });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.ok(console.includes(' > git lfs pull origin # timeout=10'), console);
+  assert.equal(readFileSync(path.join(h.workspace, 'big.bin'), 'utf8'), 'large binary content\n');
+});
