@@ -65,7 +65,8 @@ export interface GitScmSpec {
 }
 
 const bySymbol = new Map(Object.values(EXTENSIONS).filter((d) => d.symbol).map((d) => [d.symbol!, d]));
-const browserSymbols = new Set(Object.values(BROWSERS).map((d) => d.symbol).filter(Boolean) as string[]);
+// github(...) is declared by the libraries plugin (modernSCM(github(...))) with the browser's repoUrl too.
+const browserSymbols = new Set([...Object.values(BROWSERS).map((d) => d.symbol).filter(Boolean) as string[], 'github']);
 
 const str = (v: Value | undefined): string | null => (v === undefined || v === null || v === '' ? null : String(v));
 const boolOf = (v: Value | undefined, d = false): boolean => (v === undefined || v === null ? d : v === true || v === 'true');

@@ -23,7 +23,7 @@ test('scmGit: two remotes, a branch of the second one, GIT_URL_n, the Git plugin
   const featureHead = b.commit({ 'b.txt': 'feature of b\n' }, 'feature work');
   const ws = path.join(tempDir('gitscm-ws'), 'ws');
   const source = scripted(`
-  def vars = checkout scmGit(branches: [[name: 'upstream/feature']],
+  def vars = checkout scmGit(branches: [[name: 'upstream/feature']], browser: github('https://github.com/o/r'),
     userRemoteConfigs: [[url: '${a.bare}'], [name: 'upstream', url: '${b.bare}']])
   echo "commit=\${vars.GIT_COMMIT} branch=\${vars.GIT_BRANCH} url1=\${vars.GIT_URL_1} url2=\${vars.GIT_URL_2} url=\${vars.GIT_URL} prev=\${vars.GIT_PREVIOUS_COMMIT} ok=\${vars.GIT_PREVIOUS_SUCCESSFUL_COMMIT}"
   sh 'cat b.txt; echo "env=$GIT_COMMIT"'`);
@@ -61,7 +61,7 @@ test("[$class: 'GitSCM'] with extensions: shallow clone without tags, a target d
   const head = r.commit({ 'src/main.c': 'int main3;\n' }, 'three');
   const { state, console, h } = await runPipeline(scripted(`
   def v = checkout([$class: 'GitSCM', branches: [[name: '*/main']], doGenerateSubmoduleConfigurations: false, submoduleCfg: [],
-    userRemoteConfigs: [[url: '${r.bare}']],
+    userRemoteConfigs: [[url: '${r.bare}']], browser: [$class: 'GithubWeb', repoUrl: 'https://github.com/o/r'],
     extensions: [cloneOption(shallow: true, depth: 2, noTags: true, timeout: 5), [$class: 'RelativeTargetDirectory', relativeTargetDir: 'sub/dir'],
       sparseCheckout(sparseCheckoutPaths: [[path: 'src/']]), userIdentity(name: 'Build Bot', email: 'bot@example.com'),
       localBranch('**'), perBuildTag(), [$class: 'CheckoutOption', timeout: 3], [$class: 'ScmName', name: 'mine'], [$class: 'IgnoreNotifyCommit'], pruneStaleBranch()]])
@@ -221,7 +221,8 @@ test('kiln lint accepts the Git plugin forms real Jenkinsfiles use, and still re
     extensions: [cloneOption(shallow: true, depth: 1, noTags: false, reference: '', timeout: 20), cleanBeforeCheckout(),
       submodule(recursiveSubmodules: true, parentCredentials: true), checkoutOption(timeout: 20), localBranch('**'), lfs(),
       pruneTags(true), sparseCheckout(sparseCheckoutPaths: [[path: 'src/']]), [$class: 'WipeWorkspace']])
-    checkout changelog: false, poll: false, scm: [$class: 'GitSCM', branches: [[name: 'main']], userRemoteConfigs: [[url: 'u']], extensions: [[$class: 'CloneOption', shallow: true]]]`), []);
+    checkout changelog: false, poll: false, scm: [$class: 'GitSCM', branches: [[name: 'main']], userRemoteConfigs: [[url: 'u']], extensions: [[$class: 'CloneOption', shallow: true]]]
+    checkout scmGit(browser: github('https://github.com/o/r'), userRemoteConfigs: [[url: 'u']])`), []);
   const bad = lint("checkout scmGit(userRemoteConfigs: [[url: 'u']], extensions: [cloneOptions(shallow: true)])");
   assert.equal(bad.length, 1, bad.join('\n'));
   assert.match(bad[0]!, /cloneOptions/);
