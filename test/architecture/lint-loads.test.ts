@@ -92,8 +92,9 @@ function runtimeModules(src: string[]): string[] {
     // (data its declarations and its runtime share, such as the warnings plugin's tools).
     || (/^src\/plugins\/[^/]+\//.test(m) && !/^src\/plugins\/[^/]+\/(index|check|decl)\.ts$/.test(m))
     // The core plugin's: the declarations (index.ts, job-properties.ts), the registry, the
-    // argument binder and the tables of Jenkins plugins and classes (known-plugins.ts, known-classes.ts).
-    || (m.startsWith('src/pipeline/steps/') && !/^src\/pipeline\/steps\/(index|registry|bind|job-properties|known-plugins|known-classes)\.ts$/.test(m)));
+    // argument binder, the tables of Jenkins plugins and classes (known-plugins.ts, known-classes.ts)
+    // and the Git plugin's symbols (git-symbols.ts).
+    || (m.startsWith('src/pipeline/steps/') && !/^src\/pipeline\/steps\/(index|registry|bind|job-properties|git-symbols|known-plugins|known-classes)\.ts$/.test(m)));
 }
 
 const LIBRARIES = ['ssh2', '@kubernetes/client-node', 'pg', 'fastify', 'ws', 'fast-xml-parser', 'prom-client'];

@@ -1345,6 +1345,7 @@ export class PipelineRun {
       startedAt: run.state.startedAt,
       get result() { return run.state.currentResult; },
       get runResult() { return run.#runResult(); },
+      previous: this.#o.previous ? { number: this.#o.previous.number, result: this.#o.previous.result } : null,
       setResult: (b, s) => {
         const j = rec ? this.#journal.get(rec) : undefined;
         if (j) j.setResult = worse(j.setResult ?? 'SUCCESS', b);

@@ -207,6 +207,9 @@ export class ScmObject extends Host<GlobalsBackend> {
       case 'credentialsId': return scm?.credentialsId ?? null;
       case 'userRemoteConfigs': return scm ? [new Map<string, Value>([['url', scm.url], ['credentialsId', scm.credentialsId]])] : [];
       case 'branches': return scm ? [new Map<string, Value>([['name', scm.branch]])] : [];
+      // checkout([$class: 'GitSCM', branches: scm.branches, extensions: scm.extensions + [...], userRemoteConfigs: scm.userRemoteConfigs])
+      case 'extensions': return [];
+      case 'doGenerateSubmoduleConfigurations': return false;
       default: return undefined;
     }
   }

@@ -10,6 +10,7 @@ import { BUILD_RESULTS } from '../../core/build.ts';
 import { TIME_UNITS } from '../model/types.ts';
 import type { PipelinePlugin } from '../plugin.ts';
 import { jobPropertySteps } from './job-properties.ts';
+import { gitScmSymbols } from './git-symbols.ts';
 
 /** The parameters of the script steps (sh, bat, powershell, pwsh). */
 const SCRIPT_PARAMS: readonly StepParam[] = [
@@ -93,11 +94,11 @@ const steps: StepDecl[] = [
   },
   {
     name: 'checkout',
-    doc: "Check out source code: checkout scm, or checkout([$class: 'GitSCM', ...]).",
+    doc: "Check out source code: checkout scm, checkout scmGit(...) or checkout([$class: 'GitSCM', ...]) with several remotes, branch specs and the Git plugin's extensions.",
     params: [
       { name: 'scm', type: 'any', required: true, doc: "scm, or [$class: 'GitSCM', branches: [[name: '*/main']], userRemoteConfigs: [[url: '...']]]" },
-      { name: 'changelog', type: 'boolean', doc: 'accepted for compatibility' },
-      { name: 'poll', type: 'boolean', doc: 'accepted for compatibility' },
+      { name: 'changelog', type: 'boolean', doc: "compute the build's changelog (default true)" },
+      { name: 'poll', type: 'boolean', doc: 'accepted for compatibility (pollSCM polls the job repository)' },
     ],
     positional: 'scm',
     block: 'none',
@@ -175,7 +176,7 @@ const steps: StepDecl[] = [
       { name: 'url', type: 'string', required: true, doc: 'repository URL (https, ssh, file, or a path)' },
       { name: 'branch', type: 'string', doc: "branch, tag or commit (default 'master')" },
       { name: 'credentialsId', type: 'string', doc: 'username/password or SSH key credential' },
-      { name: 'changelog', type: 'boolean', doc: 'accepted for compatibility' },
+      { name: 'changelog', type: 'boolean', doc: "compute the build's changelog (default true)" },
       { name: 'poll', type: 'boolean', doc: 'accepted for compatibility (pollSCM uses the job repository)' },
     ],
     positional: 'url',
@@ -589,6 +590,6 @@ const symbols: StepDecl[] = [
 export const corePlugin: PipelinePlugin = {
   name: 'core',
   doc: 'The steps and symbols of every Jenkinsfile: echo, sh, dir, stash, withCredentials, parallel, ...',
-  steps: [...steps, ...symbols, ...jobPropertySteps],
+  steps: [...steps, ...symbols, ...jobPropertySteps, ...gitScmSymbols],
   runtime: async () => (await import('./runtime.ts')).default,
 };

@@ -149,6 +149,8 @@ export interface BuildControl {
    * or worsened its result; a publisher computing a final state reads this. Absent: as `result`.
    */
   readonly runResult?: BuildResult | null;
+  /** The job's previous finished build (GIT_PREVIOUS_SUCCESSFUL_COMMIT); null: none; absent: not known. */
+  readonly previous?: { number: number; result: BuildResult | null } | null;
   /** Worsens the build's result (never improves it), and the current stage's when given. */
   setResult(build: BuildResult, stage?: BuildResult): void;
   /** Services that live outside the step: stashes, artifacts, tests, input, credentials, other jobs. */

@@ -49,8 +49,9 @@ export const librariesPlugin: PipelinePlugin = {
         { name: 'repositoryUrl', type: 'string', doc: 'the repository URL (instead of owner and name)' },
         { name: 'configuredByUrl', type: 'boolean', doc: 'accepted for compatibility' },
         { name: 'traits', type: 'any', doc: 'accepted for compatibility' },
+        { name: 'repoUrl', type: 'string', doc: "as the Git plugin's repository browser: scmGit(browser: github('https://github.com/o/r'))" },
       ],
-      block: 'none', needsNode: false, kind: 'symbol',
+      positional: 'repoUrl', block: 'none', needsNode: false, kind: 'symbol',
     },
     {
       name: 'libraryResource',
