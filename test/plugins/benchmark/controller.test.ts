@@ -2,29 +2,12 @@
 // beside the build and served at GET .../builds/N/benchmark with the earlier builds' values of
 // the same results; the percentage threshold compared with the previous build's value as the
 // controller kept it; the route's refusals (no such build, not logged in).
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { startController, type ControllerHandle } from '../../../src/controller/compose.ts';
-import { tempDir } from '../../helpers/tmp.ts';
-import { consoleText, finishedBuild, jsonApi, rawApi, testConfig } from '../../helpers/controller.ts';
+import { jobController } from '../../helpers/job-controller.ts';
 
-let c: ControllerHandle;
-before(async () => {
-  c = await startController(testConfig({ home: path.join(tempDir('bench-controller'), 'home'), port: '0', executors: '1' }));
-});
-after(async () => { await c?.close(); });
-
-const api = jsonApi(() => c.url);
-const raw = rawApi(() => c.url);
-
-async function run(job: string, script: string): Promise<{ result: string; log: string; number: number }> {
-  if (!(await raw('GET', `/api/v1/jobs/${job}`)).status.toString().startsWith('2')) await api('POST', '/api/v1/jobs', { name: job, script });
-  else await api('PUT', `/api/v1/jobs/${job}`, { script });
-  const b = await api('POST', `/api/v1/jobs/${job}/builds`, {});
-  const done = await finishedBuild(c.url, job, b.number);
-  return { result: done.result, log: await consoleText(c.url, job, b.number), number: b.number };
-}
+const c = jobController('bench-controller');
+const { api, raw, run } = c;
 
 const pipeline = (ms: number) => `node {
   writeFile file: 'bench/r.json', text: '{"groups": [{"name": "parser", "tests": [{"name": "big", "results": [{"name": "time", "unit": "ms", "dblValue": ${ms}, "thresholds": [{"method": "percentage", "percentage": 20}]}, {"name": "ok", "boolValue": false}]}]}]}'

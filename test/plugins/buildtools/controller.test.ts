@@ -9,30 +9,13 @@
 //   - copyArtifacts from another job's builds (selectors, filter, target, flatten, optional)
 //   - withMaven running the real Maven of this machine (offline, plugins from ~/.m2) with managed
 //     settings, a JUnit 5 test failing: UNSTABLE, the surefire results and the jar kept
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { startController, type ControllerHandle } from '../../../src/controller/compose.ts';
-import { tempDir } from '../../helpers/tmp.ts';
-import { consoleText, finishedBuild, jsonApi, rawApi, testConfig } from '../../helpers/controller.ts';
+import { jobController } from '../../helpers/job-controller.ts';
 import { JACOCO_XML } from '../coverage/fixtures.ts';
 
-let c: ControllerHandle;
-before(async () => {
-  c = await startController(testConfig({ home: path.join(tempDir('buildtools-controller'), 'home'), port: '0', executors: '2' }));
-});
-after(async () => { await c?.close(); });
-
-const api = jsonApi(() => c.url);
-const raw = rawApi(() => c.url);
-
-async function run(job: string, script: string): Promise<{ result: string; log: string; number: number }> {
-  if (!(await raw('GET', `/api/v1/jobs/${job}`)).status.toString().startsWith('2')) await api('POST', '/api/v1/jobs', { name: job, script });
-  else await api('PUT', `/api/v1/jobs/${job}`, { script });
-  const b = await api('POST', `/api/v1/jobs/${job}/builds`, {});
-  const done = await finishedBuild(c.url, job, b.number);
-  return { result: done.result, log: await consoleText(c.url, job, b.number), number: b.number };
-}
+const c = jobController('buildtools-controller', 2);
+const { api, raw, run } = c;
 
 const REPORT = `node {
   writeFile file: 'out/report/index.html', text: '<html><head><link rel="stylesheet" href="style.css"></head><body><h1>Report</h1><script>fetch("/api/v1/me")</script><a href="sub/page.html">more</a></body></html>'
