@@ -17,6 +17,7 @@
 // Errors are the plugin's AbortException messages ("... returned an error;" + the failed actions).
 import type { Loc } from '../../core/build.ts';
 import { StepFailure } from '../../core/errors.ts';
+import { pause } from './rest.ts';
 import type { GlobalContext } from '../../pipeline/plugin.ts';
 import {
   fromJson, isClosure, isHostObject, isList, isMap, toJson,
@@ -693,11 +694,3 @@ class Rollout implements HostObject {
   }
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(signal.reason as Error); };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}

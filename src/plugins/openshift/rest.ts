@@ -171,7 +171,8 @@ function waitMs(args: StepArgs, dflt: number): number {
   return unit === 'sec' ? n * 1000 : unit === 'min' ? n * 60_000 : n;
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason as Error);
     const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
