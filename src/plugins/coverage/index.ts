@@ -79,6 +79,17 @@ const steps: StepDecl[] = [
   },
 ];
 
+// The Cobertura plugin's publisher reached as step([$class: 'CoberturaPublisher', ...]): the same
+// class and parameters as `cobertura` (its @Symbol), the same implementation.
+const coberturaDecl = steps.find((d) => d.name === 'cobertura')!;
+steps.push({
+  ...coberturaDecl,
+  name: 'CoberturaPublisher',
+  kind: 'class',
+  doc: "Cobertura plugin's publisher as step([$class: 'CoberturaPublisher', coberturaReportFile: 'coverage.xml', lineCoverageTargets: '80, 0, 70']): the same as cobertura(...).",
+  jenkinsClass: 'hudson.plugins.cobertura.CoberturaPublisher',
+});
+
 export const coveragePlugin: PipelinePlugin = {
   name: 'coverage',
   doc: 'Code coverage: recordCoverage (Coverage), jacoco (JaCoCo), cobertura (Cobertura), reading JaCoCo and Cobertura XML reports and PIT mutations.xml',

@@ -11,7 +11,8 @@
 //                   console); minimum*/maximum* coverages with changeBuildStatus: below a minimum
 //                   FAILURE, below a maximum UNSTABLE, as JacocoPublisher's checkResult
 //   cobertura       the Cobertura plugin: targets 'healthy, unhealthy, unstable'; below unstable
-//                   UNSTABLE (FAILURE with failUnstable), below unhealthy FAILURE with failUnhealthy
+//                   UNSTABLE (FAILURE with failUnstable), below unhealthy FAILURE with failUnhealthy;
+//                   also step([$class: 'CoberturaPublisher', ...]), the same publisher class
 //
 // Report files are reached through the Workspace only (agents and containers too), patterns
 // leaving the workspace are refused, and a file over MAX_REPORT_BYTES is skipped with an error.
@@ -437,6 +438,6 @@ const cobertura: StepRun = async (ctx, args) => {
 };
 
 const runtime: PluginRuntime = {
-  steps: { recordCoverage, jacoco, cobertura },
+  steps: { recordCoverage, jacoco, cobertura, CoberturaPublisher: cobertura },
 };
 export default runtime;
