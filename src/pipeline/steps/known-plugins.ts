@@ -74,7 +74,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   mattermostSend: 'Mattermost Notification', rocketSend: 'RocketChat Notifier', hipchatSend: 'HipChat', telegramSend: 'Telegram Bot',
   discordSend: 'Discord Notifier', googlechatnotification: 'Google Chat Notification',
   recordIssues: P.warnings, scanForIssues: P.warnings, publishIssues: P.warnings, discoverGitReferenceBuild: 'Git Forensics',
-  discoverReferenceBuild: 'Forensics API', publishCoverage: 'Code Coverage API',
+  discoverReferenceBuild: 'Forensics API',
    xunit: 'xUnit', nunit: 'NUnit', mstest: 'MSTest',
   perfReport: 'Performance',
   dependencyCheckPublisher: 'OWASP Dependency-Check', cucumber: 'Cucumber reports',
