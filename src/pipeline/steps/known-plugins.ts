@@ -77,7 +77,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   discoverReferenceBuild: 'Forensics API',
    xunit: 'xUnit', nunit: 'NUnit', mstest: 'MSTest',
   perfReport: 'Performance',
-  dependencyCheckPublisher: 'OWASP Dependency-Check', cucumber: 'Cucumber reports',
+  cucumber: 'Cucumber reports',
   setGitHubPullRequestStatus: 'GitHub Integration', pullRequest: 'Pipeline: GitHub',
   addGitLabMRComment: 'GitLab', gitlabBuilds: 'GitLab', gitlab: 'GitLab',
   bitbucketStatusNotify: 'Bitbucket Build Status Notifier',
