@@ -79,9 +79,65 @@ const steps: StepDecl[] = [
   },
 ];
 
+// The Cobertura plugin's publisher reached as step([$class: 'CoberturaPublisher', ...]): the same
+// class and parameters as `cobertura` (its @Symbol), the same implementation.
+const coberturaDecl = steps.find((d) => d.name === 'cobertura')!;
+steps.push({
+  ...coberturaDecl,
+  name: 'CoberturaPublisher',
+  kind: 'class',
+  doc: "Cobertura plugin's publisher as step([$class: 'CoberturaPublisher', coberturaReportFile: 'coverage.xml', lineCoverageTargets: '80, 0, 70']): the same as cobertura(...).",
+  jenkinsClass: 'hudson.plugins.cobertura.CoberturaPublisher',
+});
+
+// The Code Coverage API plugin's publisher (publishCoverage) and the symbols its arguments use.
+const API = 'Code Coverage API';
+const adapterParams = (what: string): StepParam[] => [
+  s('path', `Ant pattern of ${what} reports`),
+  a('thresholds', "this adapter's thresholds: [[thresholdTarget: 'Line', unstableThreshold: 80.0, unhealthyThreshold: 90.0, failUnhealthy: false]]"),
+  b('mergeToOneReport', "apply the thresholds to this adapter's reports merged into one (default: to each report)"),
+];
+const adapter = (name: string, what: string, cls: string): StepDecl => ({
+  name, kind: 'symbol', doc: `publishCoverage adapter for ${what} reports: ${name}('**/coverage.xml')`, params: adapterParams(what),
+  positional: 'path', block: 'none', needsNode: false, jenkinsPlugin: API, jenkinsClass: `io.jenkins.plugins.coverage.adapter.${cls}`,
+});
+steps.push(
+  {
+    name: 'publishCoverage',
+    doc: "Code Coverage API plugin: record Cobertura or JaCoCo XML reports and apply thresholds: publishCoverage(adapters: [coberturaAdapter('coverage.xml')], globalThresholds: [[thresholdTarget: 'Line', unstableThreshold: 80.0]]).",
+    jenkinsPlugin: API,
+    jenkinsClass: 'io.jenkins.plugins.coverage.CoveragePublisher',
+    differs: "Adapters coberturaAdapter, istanbulCoberturaAdapter and jacocoAdapter only (others are unknown symbols); thresholds on Line, Conditional, Method, Class, File, Package and Instruction, applied at the report level (applyThresholdRecursively is accepted, not applied); no source files are kept (sourceFileResolver accepted), no delta to a change request's target, no checks; kept as the coverage result 'coverage-api'.",
+    params: [
+      a('adapters', "the reports: [coberturaAdapter('**/coverage.xml'), jacocoAdapter('**/jacoco.xml'), istanbulCoberturaAdapter('coverage/cobertura-coverage.xml')]"),
+      a('globalThresholds', "[[thresholdTarget: 'Line', unstableThreshold: 80.0, unhealthyThreshold: 90.0, failUnhealthy: false]]: for the targets an adapter has no threshold on"),
+      b('failUnhealthy', 'FAILURE when a healthy threshold is missed'),
+      b('failUnstable', 'FAILURE instead of UNSTABLE when a stable threshold is missed'),
+      b('failNoReports', 'FAILURE when no report is found (default false)'),
+      b('applyThresholdRecursively', 'accepted: Kiln applies the thresholds to each report, not to its packages, files, classes'),
+      a('sourceFileResolver', "accepted: sourceFiles('NEVER_STORE' | 'STORE_LAST_BUILD' | 'STORE_ALL_BUILD'); Kiln keeps no source files"),
+      s('tag', 'a tag: shown in the result\'s name'),
+      b('calculateDiffForChangeRequests', 'accepted (deprecated in the plugin)'),
+      b('failBuildIfCoverageDecreasedInChangeRequest', 'accepted (no change-request delta)'),
+      b('skipPublishingChecks', 'accepted (no checks)'),
+      s('sourceCodeEncoding', 'accepted (no source code is read)'), a('sourceDirectories', 'accepted (no source code is read)'),
+    ],
+    block: 'none',
+    needsNode: true,
+  },
+  adapter('coberturaAdapter', 'Cobertura XML', 'CoberturaReportAdapter'),
+  adapter('istanbulCoberturaAdapter', "Istanbul's (nyc, c8) Cobertura XML", 'IstanbulCoberturaReportAdapter'),
+  adapter('jacocoAdapter', 'JaCoCo XML', 'JacocoReportAdapter'),
+  {
+    name: 'sourceFiles', kind: 'symbol', doc: "publishCoverage's sourceFileResolver: sourceFiles('STORE_LAST_BUILD') (accepted; Kiln keeps no source files)",
+    params: [{ name: 'level', type: 'string', doc: "'NEVER_STORE', 'STORE_LAST_BUILD' or 'STORE_ALL_BUILD'" }],
+    positional: 'level', block: 'none', needsNode: false, jenkinsPlugin: API, jenkinsClass: 'io.jenkins.plugins.coverage.source.DefaultSourceFileResolver',
+  },
+);
+
 export const coveragePlugin: PipelinePlugin = {
   name: 'coverage',
-  doc: 'Code coverage: recordCoverage (Coverage), jacoco (JaCoCo), cobertura (Cobertura), reading JaCoCo and Cobertura XML reports and PIT mutations.xml',
+  doc: 'Code coverage: recordCoverage (Coverage), jacoco (JaCoCo), cobertura (Cobertura), publishCoverage (Code Coverage API), reading JaCoCo and Cobertura XML reports and PIT mutations.xml',
   steps,
   runtime: async () => (await import('./runtime.ts')).default,
 };

@@ -11,7 +11,15 @@
 //                   console); minimum*/maximum* coverages with changeBuildStatus: below a minimum
 //                   FAILURE, below a maximum UNSTABLE, as JacocoPublisher's checkResult
 //   cobertura       the Cobertura plugin: targets 'healthy, unhealthy, unstable'; below unstable
-//                   UNSTABLE (FAILURE with failUnstable), below unhealthy FAILURE with failUnhealthy
+//                   UNSTABLE (FAILURE with failUnstable), below unhealthy FAILURE with failUnhealthy;
+//                   also step([$class: 'CoberturaPublisher', ...]), the same publisher class
+//   publishCoverage the Code Coverage API plugin's CoveragePublisher: coberturaAdapter,
+//                   istanbulCoberturaAdapter (Cobertura parser) and jacocoAdapter (JaCoCo); each
+//                   adapter's thresholds, then the global ones on other targets, applied to each
+//                   report (or the adapter's reports merged, mergeToOneReport) as
+//                   CoverageProcessor.processThresholds: below unstableThreshold UNSTABLE (FAILURE
+//                   with failUnstable), below unhealthyThreshold FAILURE with failUnhealthy (the
+//                   publisher's or the threshold's); no report: FAILURE only with failNoReports
 //
 // Report files are reached through the Workspace only (agents and containers too), patterns
 // leaving the workspace are refused, and a file over MAX_REPORT_BYTES is skipped with an error.
@@ -83,7 +91,7 @@ function checkPattern(step: string, pattern: string): void {
 
 /** Reads every report matching `pattern` with `parser` into `totals`; problems go to `err`. */
 async function scan(ctx: StepContext, step: string, parser: string, pattern: string, totals: CoverageTotals, reports: string[],
-  say: (l: string) => void, err: (l: string) => void): Promise<number> {
+  say: (l: string) => void, err: (l: string) => void, each?: (rel: string, own: CoverageTotals) => void): Promise<number> {
   checkPattern(step, pattern);
   const p = PARSERS[parser]!;
   const ws = ctx.workspace();
@@ -110,6 +118,7 @@ async function scan(ctx: StepContext, step: string, parser: string, pattern: str
       if (bytes.length > MAX_REPORT_BYTES) { err(`Skipping file '${rel}' because it is larger than ${MAX_REPORT_BYTES / 1024 / 1024} MiB`); continue; }
       if (bytes.length === 0) { err(`Skipping file '${rel}' because it's empty`); continue; }
       p.parse(bytes.toString('utf8'), rel, totals);
+      if (each) { const own = emptyTotals(); p.parse(bytes.toString('utf8'), rel, own); each(rel, own); }
       say(`Successfully parsed file '${abs}'`);
       reports.push(path.relative(ws.root, abs));
       parsed++;
@@ -436,7 +445,134 @@ const cobertura: StepRun = async (ctx, args) => {
   return resultMap(r);
 };
 
+// --- publishCoverage (Code Coverage API) ---------------------------------------------------------
+
+/** The adapters Kiln reads: symbol (or $class) → parser. */
+const ADAPTERS: Readonly<Record<string, string>> = {
+  coberturaAdapter: 'COBERTURA', CoberturaReportAdapter: 'COBERTURA',
+  istanbulCoberturaAdapter: 'COBERTURA', IstanbulCoberturaReportAdapter: 'COBERTURA',
+  jacocoAdapter: 'JACOCO', JacocoReportAdapter: 'JACOCO',
+};
+/** A threshold's target (CoverageElement's name) → the metric; the others (Report, Group, Directory...) have no value of Kiln's. */
+const API_TARGETS: Readonly<Record<string, CoverageMetric>> = {
+  Line: 'LINE', Conditional: 'BRANCH', Method: 'METHOD', Class: 'CLASS', File: 'FILE', Package: 'PACKAGE', Instruction: 'INSTRUCTION',
+};
+const API_ELEMENTS = ['Aggregated Report', 'Report', 'Group', 'Package', 'Directory', 'File', 'Class', 'Method', 'Line', 'Conditional', 'Instruction'];
+
+interface ApiThreshold { target: string; unstable: number; unhealthy: number; failUnhealthy: boolean }
+
+function apiThresholds(step: string, where: string, v: Value | undefined): ApiThreshold[] {
+  return asList(v).map((t, i) => {
+    if (!isMap(t)) throw new StepFailure(`${step}: ${where}[${i}] must be a map like [thresholdTarget: 'Line', unstableThreshold: 80.0]`);
+    const target = String(t.get('thresholdTarget') ?? '');
+    if (!API_ELEMENTS.includes(target)) throw new StepFailure(`${step}: ${where}[${i}]: thresholdTarget '${target}' is none of ${API_ELEMENTS.join(', ')}`);
+    const number = (k: string): number => {
+      const x = t.get(k);
+      if (x === undefined || x === null || x === '') return 0;
+      const n = Number(x);
+      if (!Number.isFinite(n) || n < 0 || n > 100) throw new StepFailure(`${step}: ${where}[${i}]: ${k} must be a percentage from 0 to 100, got '${String(x)}'`);
+      return n;
+    };
+    return { target, unstable: number('unstableThreshold'), unhealthy: number('unhealthyThreshold'), failUnhealthy: t.get('failUnhealthy') === true };
+  });
+}
+
+const publishCoverage: StepRun = async (ctx, args) => {
+  const step = 'publishCoverage';
+  const log = (l: string) => ctx.log(l);
+  const globals = apiThresholds(step, 'globalThresholds', args.values['globalThresholds']);
+  const adapters = asList(args.values['adapters']).map((a, i) => {
+    const name = isMap(a) ? String(a.get('$symbol') ?? a.get('$class') ?? '') : '';
+    const simple = name.slice(name.lastIndexOf('.') + 1);
+    const parser = Object.hasOwn(ADAPTERS, simple) ? ADAPTERS[simple]! : undefined;
+    if (!isMap(a) || !parser) {
+      throw new StepFailure(`${step}: adapters[${i}]${name ? ` (${name})` : ''} is not an adapter Kiln reads: coberturaAdapter(path), istanbulCoberturaAdapter(path) or jacocoAdapter(path)`);
+    }
+    const p = a.get('path');
+    if (typeof p !== 'string' || p.trim() === '') throw new StepFailure(`${step}: adapters[${i}] (${name}) has no path: write ${name}('**/coverage.xml')`);
+    const own = apiThresholds(step, `adapters[${i}].thresholds`, a.get('thresholds'));
+    // the adapter's own thresholds come first; a global one on the same target only when the adapter has none
+    const thresholds = [...own, ...globals.filter((g) => !own.some((o) => o.target === g.target))];
+    return { name: simple, parser, path: p, thresholds, merge: a.get('mergeToOneReport') === true };
+  });
+  if (adapters.length === 0) throw new StepFailure(`${step}: no adapters given; write publishCoverage(adapters: [coberturaAdapter('coverage.xml')])`);
+  log('Publishing Coverage report....');
+  const say = (l: string) => ctx.log(`[Coverage] ${l}`);
+  const errors: string[] = [];
+  const totals = emptyTotals();
+  const reports: string[] = [];
+  /** What the thresholds are applied to: each report (the plugin's Report level), or an adapter's reports merged into one. */
+  const checked: { adapter: (typeof adapters)[number]; name: string; totals: CoverageTotals }[] = [];
+  for (const ad of adapters) {
+    const mine: { name: string; totals: CoverageTotals }[] = [];
+    await scan(ctx, step, ad.parser, ad.path, totals, reports, say, (l) => { errors.push(l); say(l); },
+      (rel, own) => mine.push({ name: path.basename(rel), totals: own }));
+    if (ad.merge && mine.length > 1) {
+      const merged = emptyTotals();
+      await scan(ctx, step, ad.parser, ad.path, merged, [], () => {}, () => {});
+      checked.push({ adapter: ad, name: `${ad.name}: ${ad.path}`, totals: merged });
+    } else checked.push(...mine.map((m) => ({ adapter: ad, ...m })));
+  }
+  if (checked.length === 0) {
+    log('No reports were found');
+    if (bool(args, 'failNoReports', false)) {
+      log('Publish Coverage Failed : No Reports were found');
+      ctx.build.setResult('FAILURE', 'FAILURE');
+    }
+    return null;
+  }
+  log(`A total of ${checked.length} reports were found`);
+  say(`-> ${summary(totals)}`);
+  const outcomes: CoverageGateOutcome[] = [];
+  const unstable = new Set<string>();
+  const unhealthy = new Map<string, boolean>();
+  for (const c of checked) {
+    const level = 'Report'; // the plugin applies them to each report (applyThresholdRecursively: also below; not in Kiln)
+    for (const t of c.adapter.thresholds) {
+      const m = API_TARGETS[t.target];
+      const v = m ? c.totals.metrics.get(m) : undefined;
+      if (!m || !v) continue;
+      const actual = percent(v);
+      if (t.unstable > 0) outcomes.push({ metric: m, name: `${t.target} stable threshold (${c.name})`, threshold: t.unstable, actual, criticality: 'UNSTABLE', missed: actual < t.unstable });
+      if (t.unhealthy > 0) outcomes.push({ metric: m, name: `${t.target} healthy threshold (${c.name})`, threshold: t.unhealthy, actual, criticality: 'FAILURE', missed: actual >= t.unstable && actual < t.unhealthy });
+      if (actual < t.unstable) {
+        log(`Code coverage enforcement failed: ${t.target} coverage in ${level} level '${c.name}' is lower than ${t.unstable.toFixed(2)} stable threshold`);
+        unstable.add(t.target);
+      } else if (actual < t.unhealthy) {
+        log(`Code coverage enforcement failed: ${t.target} coverage in ${level} level '${c.name}' is lower than ${t.unhealthy.toFixed(2)} healthy threshold`);
+        unhealthy.set(t.target, (unhealthy.get(t.target) ?? false) || t.failUnhealthy);
+      }
+    }
+  }
+  let result: 'SUCCESS' | 'UNSTABLE' | 'FAILURE' = 'SUCCESS';
+  if (unstable.size > 0) {
+    if (bool(args, 'failUnstable', false)) {
+      log(`Build failed because following metrics did not meet stability target: [${[...unstable].join(', ')}].`);
+      result = 'FAILURE';
+    } else result = 'UNSTABLE';
+  }
+  if (result !== 'FAILURE' && unhealthy.size > 0) {
+    const failing = bool(args, 'failUnhealthy', false) ? [...unhealthy.keys()] : [...unhealthy].filter(([, f]) => f).map(([t]) => t);
+    if (failing.length > 0) {
+      log(`Build failed because following metrics did not meet health target: [${failing.join(', ')}].`);
+      result = 'FAILURE';
+    }
+  }
+  if (result !== 'SUCCESS') ctx.build.setResult(result, result);
+  const ids = ctx.build.scope.state('coverage.ids', () => new Set<string>());
+  let id = 'coverage-api';
+  for (let k = 2; ids.has(id); k++) id = `coverage-api-${k}`;
+  const status: CoverageRecord['qualityGate'] = outcomes.length === 0 ? 'INACTIVE' : result === 'FAILURE' ? 'FAILED' : result === 'UNSTABLE' ? 'WARNING' : 'PASSED';
+  const tag = str(args, 'tag');
+  const r: CoverageRecord = {
+    id, name: tag ? `Coverage Report (${tag})` : 'Coverage Report', parsers: [...new Set(adapters.map((a) => a.parser))], reports,
+    metrics: metricsOf(totals), files: filesOf(totals), qualityGate: status, gates: outcomes, errors,
+  };
+  await keep(ctx, step, r, say);
+  return resultMap(r);
+};
+
 const runtime: PluginRuntime = {
-  steps: { recordCoverage, jacoco, cobertura },
+  steps: { recordCoverage, jacoco, cobertura, CoberturaPublisher: cobertura, publishCoverage },
 };
 export default runtime;
