@@ -28,6 +28,8 @@ command -v import >/dev/null 2>&1 && command -v identify >/dev/null 2>&1 || need
 command -v gcovr >/dev/null 2>&1 || need_pkgs+=(gcovr)
 # ... and the XML JaCoCo's own libraries write for a real Java program (test/fixtures/coverage/Cover.java).
 [ -f /usr/share/java/org.jacoco.report.jar ] || need_pkgs+=(libjacoco-java)
+# publishValgrind's tests run a C program under the real valgrind --xml=yes.
+command -v valgrind >/dev/null 2>&1 || need_pkgs+=(valgrind)
 # checkout's lfs() extension runs `git lfs pull` (test/pipeline/steps/gitscm.test.ts).
 git lfs version >/dev/null 2>&1 || need_pkgs+=(git-lfs)
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -6,8 +6,13 @@
 // XML declaring entities is refused (entity bombs, external entities); nothing is fetched.
 // Pure: text in, findings out; the caller bounds the size.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { KilnError } from '../../core/errors.ts';
 
-export class DependencyCheckReportError extends Error {}
+export class DependencyCheckReportError extends KilnError {
+  constructor(message: string) {
+    super('dependency-check.report', message);
+  }
+}
 
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO', 'UNASSIGNED'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -11,8 +11,13 @@
 // "1..N", YAML diagnostics that are not valid YAML (unless removeYamlIfCorrupted: dropped).
 // Pure: text in, results out.
 import { parse as parseYaml } from 'yaml';
+import { KilnError } from '../../core/errors.ts';
 
-export class TapParseError extends Error {}
+export class TapParseError extends KilnError {
+  constructor(message: string) {
+    super('tap.parse', message);
+  }
+}
 
 export interface TapTest {
   ok: boolean;

@@ -4,8 +4,13 @@
 // InvalidRead + InvalidWrite. XML declaring entities is refused; nothing is fetched.
 // Pure: text in, errors out; the caller bounds the size.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { KilnError } from '../../core/errors.ts';
 
-export class ValgrindReportError extends Error {}
+export class ValgrindReportError extends KilnError {
+  constructor(message: string) {
+    super('valgrind.report', message);
+  }
+}
 
 export interface ValgrindFrame { fn: string; file: string; dir: string; line: number; obj: string }
 export interface ValgrindError { kind: string; what: string; stack: ValgrindFrame[] }
