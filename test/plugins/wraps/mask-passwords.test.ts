@@ -37,6 +37,19 @@ test('maskPasswords and the wrapper class: passwords and regex matches print as 
   assert.match(r.stdout, /\[Pipeline\] wrap\n[^]*\n\*\*\*\*\*\*\*\*\n/);
 });
 
+test('maskPasswords as a declarative option wraps the whole run', async () => {
+  const dir = project(`pipeline {
+  agent any
+  options { maskPasswords(varPasswordPairs: [[var: 'PW', password: 'hunter2-secret']]) }
+  stages { stage('s') { steps { sh 'echo "pw=$PW"' } } }
+}
+`);
+  const r = await runKiln(['run'], { cwd: dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /\npw=\*\*\*\*\*\*\*\*\n/);
+  assert.doesNotMatch(r.stdout, /hunter2-secret/);
+});
+
 test('maskPasswords refuses a regex that can backtrack exponentially, a bad regex and a bad variable name, before the block', async () => {
   for (const [args, msg] of [
     [`varMaskRegexes: [[regex: '(a+)+$']]`, /maskPasswords: varMaskRegexes\[0\]\.regex '\(a\+\)\+\$' is refused: a repeated group repeats or alternates inside/],
