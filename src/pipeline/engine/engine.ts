@@ -1437,6 +1437,7 @@ export class PipelineRun {
     if (o.onOutput) cc = cc.with({ onOutput: chain(cc.onOutput, o.onOutput) });
     if (o.nodeGate) cc = cc.with({ nodeGates: [...cc.nodeGates, o.nodeGate] });
     for (const s of o.secrets ?? []) this.#masker.add(s);
+    if (o.masks) { const m = Buffer.from(o.masks.mask); for (const s of o.masks.secrets) this.#masker.add(s, m); for (const p of o.masks.patterns) this.#masker.addPattern(p, o.masks.mask); }
     const name = o.stage ?? o.parallelBranch;
     if (name === undefined) return this.#interp.callClosure(body, args, cc);
     const rec = this.#newStage(name, cc.stage, o.parallelBranch !== undefined ? 'parallel' : 'scripted', lineIn(body.node.loc));

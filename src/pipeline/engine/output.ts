@@ -15,30 +15,49 @@
 // or re-indented output is masked too); lines shorter than MIN_SECRET_LINE characters are not
 // masked on their own: `}`, `--` or `ab` hide nothing worth hiding and masking them would
 // garble every log line that contains them. (Jenkins masks the whole value only.)
+//
+// A secret may carry its own mask (the Mask Passwords plugin prints ******** where credentials
+// print ****), and patterns (its regexes) are masked too: each match, after the secrets, with
+// valid UTF-8 decoded as such (else byte by byte as latin1). Patterns are checked for safety by
+// their adder (plugins/mask-passwords); a match split over an idle flush of a partial line is
+// not masked (Jenkins masks complete lines only, so it never prints a partial one).
+
+import { isUtf8 } from 'node:buffer';
 
 export const MASK = Buffer.from('****');
 const IDLE_FLUSH_MS = 150;
 const MAX_PENDING = 64 * 1024;
 /** The shortest line of a multi-line secret that is masked on its own. */
 export const MIN_SECRET_LINE = 4;
+/** The longest piece of a line a mask pattern is matched against. */
+export const PATTERN_SPAN = 4096;
 
 /** The secrets of one build, masked in everything it prints. */
 export class SecretMasker {
   #secrets: Buffer[] = [];
+  /** A secret's own mask where it is not MASK (keyed by the secret's text). */
+  #masks = new Map<string, Buffer>();
+  #patterns: { re: RegExp; mask: string }[] = [];
   /** The secrets as added (not their lines), to tell whether a value is one. */
   #whole = new Set<string>();
   #maxLen = 0;
 
   /** Masks `secret` from now on; a multi-line one also line by line (see the header). */
-  add(secret: string): void {
+  add(secret: string, mask: Buffer = MASK): void {
     if (secret.length === 0) return;
     this.#whole.add(secret);
-    this.#add(secret);
+    this.#add(secret, mask);
     if (!/[\r\n]/.test(secret)) return;
     for (const line of secret.split(/\r\n|\r|\n/)) {
       const t = line.trim();
-      if (t.length >= MIN_SECRET_LINE) this.#add(t);
+      if (t.length >= MIN_SECRET_LINE) this.#add(t, mask);
     }
+  }
+
+  /** Masks every match of `re` (made global here) in each line with `mask` from now on. */
+  addPattern(re: RegExp, mask: string): void {
+    const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
+    if (!this.#patterns.some((p) => p.re.source === g.source && p.re.flags === g.flags)) this.#patterns.push({ re: g, mask });
   }
 
   /** Whether `value` is one of the secrets (as added, not a line of one). */
@@ -46,9 +65,10 @@ export class SecretMasker {
     return this.#whole.has(value);
   }
 
-  #add(secret: string): void {
+  #add(secret: string, mask: Buffer): void {
     const b = Buffer.from(secret, 'utf8');
     if (this.#secrets.some((s) => s.equals(b))) return;
+    if (!mask.equals(MASK)) this.#masks.set(secret, mask);
     this.#secrets.push(b);
     // Longest first, so a secret containing another is masked whole.
     this.#secrets.sort((x, y) => y.length - x.length);
@@ -60,30 +80,50 @@ export class SecretMasker {
   }
 
   get size(): number {
-    return this.#secrets.length;
+    return this.#secrets.length + this.#patterns.length;
   }
 
   mask(buf: Buffer): Buffer {
-    if (this.#secrets.length === 0) return buf;
+    if (this.#secrets.length === 0 && this.#patterns.length === 0) return buf;
     let out = buf;
     for (const s of this.#secrets) {
       let i = out.indexOf(s);
       if (i < 0) continue;
+      const m = this.#masks.size > 0 ? (this.#masks.get(s.toString('utf8')) ?? MASK) : MASK;
       const parts: Buffer[] = [];
       let from = 0;
       while (i >= 0) {
-        parts.push(out.subarray(from, i), MASK);
+        parts.push(out.subarray(from, i), m);
         from = i + s.length;
         i = out.indexOf(s, from);
       }
       parts.push(out.subarray(from));
       out = Buffer.concat(parts);
     }
+    if (this.#patterns.length > 0) {
+      const enc: BufferEncoding = isUtf8(out) ? 'utf8' : 'latin1';
+      let text = out.toString(enc);
+      const before = text;
+      // Line by line, as Jenkins (so ^ and $ are a line's ends and no match spans lines).
+      // A line longer than PATTERN_SPAN is taken in pieces of that size, which bounds a pattern's
+      // work per piece (a match across two pieces is not masked).
+      const masked: string[] = [];
+      for (const line of text.split(/(\r?\n)/)) {
+        if (line === '\n' || line === '\r\n') { masked.push(line); continue; }
+        for (let i = 0; i < line.length; i += PATTERN_SPAN) {
+          let l = line.slice(i, i + PATTERN_SPAN);
+          for (const p of this.#patterns) l = l.replace(p.re, (m) => (m.length === 0 ? m : p.mask));
+          masked.push(l);
+        }
+      }
+      text = masked.join('');
+      if (text !== before) out = Buffer.from(text, enc);
+    }
     return out;
   }
 
   maskText(text: string): string {
-    return this.#secrets.length === 0 ? text : this.mask(Buffer.from(text, 'utf8')).toString('utf8');
+    return this.size === 0 ? text : this.mask(Buffer.from(text, 'utf8')).toString('utf8');
   }
 }
 

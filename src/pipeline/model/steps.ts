@@ -150,15 +150,17 @@ export function checkStepCall(ctx: Ctx, decl: StepDecl, call: CallExpr, nameLoc:
 function legacyStepClass(ctx: Ctx, arg: Expr): void {
   if (arg.type !== 'Map') return;
   const en = arg.entries.find((x) => x.key.type === 'String' && x.key.value === '$class');
-  if (!en || en.value.type !== 'String' || LEGACY_STEP_CLASSES.has(en.value.value) || ctx.registry.buildStepClass(en.value.value)) return;
+  if (!en || en.value.type !== 'String' || LEGACY_STEP_CLASSES.has(en.value.value) || ctx.registry.buildStepClass(en.value.value)?.block === 'none') return;
   ctx.error('step-arguments', `no known implementation of interface jenkins.tasks.SimpleBuildStep is named ${en.value.value}`, en.value.loc);
 }
 
-/** `wrap([$class: 'X', ...])`: X must be a build wrapper Kiln runs (known-classes.ts WRAPPER_CLASSES). */
+/** `wrap([$class: 'X', ...])`: X must be a build wrapper Kiln runs (known-classes.ts WRAPPER_CLASSES, or a plugin's 'class' step with a block). */
 function legacyWrapperClass(ctx: Ctx, arg: Expr): void {
   if (arg.type !== 'Map') return;
   const en = arg.entries.find((x) => x.key.type === 'String' && x.key.value === '$class');
   if (!en || en.value.type !== 'String' || wrapperClass(en.value.value)) return;
+  const d = ctx.registry.buildStepClass(en.value.value);
+  if (d && d.block !== 'none') return;
   ctx.error('step-arguments', unknownWrapperClass(en.value.value), en.value.loc);
 }
 

@@ -38,7 +38,7 @@ const TARGETS: Record<string, Target> = {
 /** A plugin's 'class' step (GitHubCommitStatusSetter), from the build's step registry. */
 async function pluginTarget(ctx: StepContext, cls: string): Promise<Target | undefined> {
   const found = await ctx.buildStep?.(cls);
-  if (!found) return undefined;
+  if (!found || found.decl.block !== 'none') return undefined; // a wrapper class is wrap()'s
   return { fqcn: found.decl.jenkinsClass ?? cls, run: async () => found.run, params: found.decl.params.map((p) => p.name) };
 }
 

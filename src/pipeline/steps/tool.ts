@@ -3,7 +3,8 @@
 // Kiln reads them from the node's environment: KILN_TOOL_<NAME> (the name upper-cased, other
 // characters as '_') holds the tool's home directory, so an agent declares what it has where
 // it runs (`KILN_TOOL_M3=/opt/maven kiln agent ...`, `kiln run --tool M3=/opt/maven`).
-// `tools {}` puts <home>/bin first on PATH, but a .NET SDK's home itself (dotnet is at its root).
+// `tools {}` puts <home>/bin first on PATH, but a .NET SDK's home itself (dotnet is at its root);
+// a JFrog CLI's home (where `jf` is) goes to JFROG_BINARY_PATH for the jf step, not on PATH.
 import type { StepRun } from '../plugin.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { reqStr, str } from './args.ts';
@@ -25,6 +26,7 @@ export function toolEnv(env: Readonly<Record<string, string>>, tools: { type: st
   let path = env.PATH ?? '';
   for (const t of tools) {
     const home = resolveTool(env, t.name, t.type, node);
+    if (t.type === 'jfrog') { out.JFROG_BINARY_PATH = home.replace(/\/+$/, ''); continue; }
     // A .NET SDK keeps `dotnet` at its root (the dotnet-sdk plugin's PATH+DOTNET=home).
     path = `${t.type === 'dotnetsdk' ? home.replace(/\/+$/, '') : `${home}/bin`}${path ? `:${path}` : ''}`;
     if (t.type === 'jdk') out.JAVA_HOME = home;

@@ -38,6 +38,8 @@ export interface BodyOverrides {
   signal?: AbortSignal;
   /** Extra secrets to mask in the body's output (withCredentials). */
   secrets?: string[];
+  /** Secrets and regexes masked with their own mask from now on (maskPasswords: '********'); regexes checked safe by the step. */
+  masks?: { secrets: string[]; patterns: RegExp[]; mask: string };
   /** Run the body on this workspace (scripted `node {}`, `agent` of a stage). */
   workspace?: Workspace;
   /** Prefix console lines with timestamps (`timestamps {}`). */

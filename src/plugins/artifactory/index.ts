@@ -1,6 +1,7 @@
 // The JFrog Artifactory plugin's pipeline steps (jfrog/jenkins-artifactory-plugin), declared as
 // data: rtServer, rtUpload, rtDownload, rtBuildInfo, rtPublishBuildInfo, rtPromote, rtMaven*
-// (maven.ts), rtNpm* (npm.ts), and the
+// (maven.ts), rtNpm* (npm.ts), the JFrog plugin's `jf` (jf.ts: the JFrog CLI with the host's
+// servers configured), and the
 // `Artifactory` global of its scripted API (global.ts). What runs is runtime.ts, loaded the first
 // time a build uses one. Servers are defined in the build (rtServer) or configured on the host
 // (settings `artifactory`, core/http-services.ts). See docs/artifactory.md.
@@ -30,6 +31,13 @@ export const artifactoryPlugin: PipelinePlugin = {
   name: 'artifactory',
   doc: 'JFrog Artifactory: rtServer, rtUpload / rtDownload with File Specs, build info (rtBuildInfo, rtPublishBuildInfo), rtPromote, rtMaven*, rtNpm*, the Artifactory global',
   steps: [
+    {
+      name: 'jf', jenkinsPlugin: 'JFrog', jenkinsClass: 'io.jenkins.plugins.jfrog.JfStep', block: 'none', needsNode: true,
+      doc: "Run the JFrog CLI with the host's Artifactory servers configured: jf 'rt ping', jf(['rt', 'u', 'target/*.jar', 'libs-release/']); returns its output.",
+      differs: "The servers are the Artifactory servers of the HTTP services settings (an Artifactory URL; the platform URL is that without '/artifactory'); the CLI's configuration is not encrypted (no JFROG_CLI_ENCRYPTION_KEY); no proxy settings are passed; a published build info is not linked from the build page. The binary is not downloaded: $JFROG_BINARY_PATH/jf (tools { jfrog 'x' }) or jf on PATH.",
+      params: [{ name: 'args', type: 'any', required: true, doc: "the CLI's arguments: a string split on whitespace ('rt ping') or a list of strings" }],
+      positional: 'args',
+    },
     {
       name: 'rtServer', jenkinsPlugin: PLUGIN, block: 'none', needsNode: false, replayRuns: true,
       differs: 'bypassProxy and deploymentThreads are accepted (Kiln uses no proxy and deploys one file at a time)',

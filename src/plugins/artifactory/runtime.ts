@@ -32,6 +32,7 @@ import { ArtifactoryError, aql, deleteProps, deploy, get, promote, publishBuild,
 import { downloadPlan, downloadQuery, inside, matchedItems, parseProps, parseSpec, uploadBase, uploadTargets, type AqlItem, type SpecGroup } from './spec.ts';
 import { buildInfoJson, buildRec, captureEnv, defaultBuildName, moduleOf, stateOf, type BuildRec, type ServerDef } from './state.ts';
 import { artifactoryGlobal } from './global.ts';
+import { run as jf } from './jf.ts';
 import { mavenRun, rtMavenDeployer, rtMavenResolver } from './maven.ts';
 import { npmCi, npmInstall, npmPublish, rtNpmDeployer, rtNpmResolver } from './npm.ts';
 
@@ -347,7 +348,7 @@ const rtPromote: StepRun = async (ctx, args) => {
 
 const runtime: PluginRuntime = {
   steps: { rtServer, rtUpload, rtDownload, rtBuildInfo, rtPublishBuildInfo, rtPromote, rtSetProps: propsStep('rtSetProps'), rtDeleteProps: propsStep('rtDeleteProps'), rtMavenResolver, rtMavenDeployer, rtMavenRun: mavenRun(serverOf, recOf),
-    rtNpmResolver, rtNpmDeployer, rtNpmInstall: npmInstall(serverOf), rtNpmCi: npmCi(serverOf), rtNpmPublish: npmPublish(serverOf, recOf) },
+    rtNpmResolver, rtNpmDeployer, rtNpmInstall: npmInstall(serverOf), rtNpmCi: npmCi(serverOf), rtNpmPublish: npmPublish(serverOf, recOf), jf },
   globals: { Artifactory: (g) => artifactoryGlobal(g.scope, (c) => g.envOf(c)) },
 };
 export default runtime;

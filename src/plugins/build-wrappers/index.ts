@@ -7,6 +7,8 @@
 //               artifacts archived
 //   withGradle  Gradle: runs the block (Build Scan links are not collected)
 //   withAnt     Ant: the Ant installation and a JDK on PATH, ANT_HOME/JAVA_HOME
+//   nodejs      NodeJS: the installation's bin first on PATH, NODEJS_HOME, and with configId
+//               a managed config file written to @tmp as npm's user config (npm_config_userconfig)
 import type { StepDecl, StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 import { MAVEN_PUBLISHERS } from './decl.ts';
@@ -22,7 +24,7 @@ const publisherSymbol = (name: string): StepDecl => ({
 
 export const buildWrappersPlugin: PipelinePlugin = {
   name: 'build-wrappers',
-  doc: 'withMaven (Pipeline Maven Integration), withGradle (Gradle), withAnt (Ant)',
+  doc: 'withMaven (Pipeline Maven Integration), withGradle (Gradle), withAnt (Ant), nodejs (NodeJS)',
   steps: [
     {
       name: 'withMaven',
@@ -61,6 +63,21 @@ export const buildWrappersPlugin: PipelinePlugin = {
       doc: "Run the block with Ant and a JDK on PATH: withAnt(installation: 'ant-1.10', jdk: 'jdk17') { sh 'ant dist' }.",
       jenkinsPlugin: 'Ant',
       params: [s('installation', 'the Ant installation (KILN_TOOL_<NAME> on the node)'), s('jdk', 'the JDK installation')],
+      block: 'required',
+      needsNode: true,
+    },
+    {
+      name: 'nodejs',
+      doc: "Run the block with a Node.js installation on PATH: nodejs(nodeJSInstallationName: 'node20', configId: 'my-npmrc') { sh 'npm ci' }, or nodejs('node20') { ... }.",
+      jenkinsPlugin: 'NodeJS',
+      jenkinsClass: 'jenkins.plugins.nodejs.NodeJSBuildWrapper',
+      differs: 'The installation is found as `tools {}` finds it (KILN_TOOL_<NAME> on the node); Kiln does not download Node.js. The config file is written as it is (an npmrc config\'s registry credentials are not merged in). npm\'s cache location stays npm\'s default (cacheLocationStrategy is accepted and ignored).',
+      params: [
+        { name: 'nodeJSInstallationName', type: 'string', required: true, doc: 'the Node.js installation (KILN_TOOL_<NAME> on the node)' },
+        s('configId', 'a managed config file (configFileProvider\'s) used as npm\'s user config (npm_config_userconfig) in the block'),
+        { name: 'cacheLocationStrategy', type: 'any', doc: 'accepted for compatibility (npm\'s default cache is used)' },
+      ],
+      positional: 'nodeJSInstallationName',
       block: 'required',
       needsNode: true,
     },

@@ -9,6 +9,11 @@
 // plugin's publishers run in its finally), the publishers: JUnit (surefire and failsafe reports,
 // through the core junit step) and artifacts (archiveArtifacts of the built jars/wars/ears);
 // then the @tmp files are removed.
+//
+// nodejs, as the NodeJS plugin's NodeJSBuildWrapper: the installation (resolveTool) gives
+// NODEJS_HOME and <home>/bin first on PATH (PATH+NODEJS); with configId the managed file is
+// written to @tmp (mode 600) and its path is npm_config_userconfig for the block; after the
+// block, however it ended, "Deleting 1 temporary files" and the file is removed.
 import path from 'node:path/posix';
 import { randomBytes } from 'node:crypto';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
@@ -181,5 +186,29 @@ const withAnt: StepRun = async (ctx, args) => {
   return ctx.runBody(args.body!, { env });
 };
 
-const runtime: PluginRuntime = { steps: { withMaven, withGradle, withAnt } };
+const nodejs: StepRun = async (ctx, args) => {
+  const name = str(args, 'nodeJSInstallationName')?.trim();
+  if (!name) throw new StepFailure("nodejs: nodeJSInstallationName is required: nodejs('node20') { ... }");
+  const home = toolHome(ctx, name, 'nodejs');
+  const env: Record<string, string> = { NODEJS_HOME: home, PATH: `${home}/bin${ctx.env.PATH ? `:${ctx.env.PATH}` : ''}` };
+  const configId = str(args, 'configId')?.trim();
+  if (!configId) return ctx.runBody(args.body!, { env });
+  const lookup = ctx.build.services.buildTools?.configFile;
+  const f = lookup ? await lookup(configId) : null;
+  if (!f) throw new StepFailure(`nodejs: could not find the managed config file '${configId}' (${lookup ? 'no managed config file with this id' : 'this host has no managed config files'})`);
+  const ws = ctx.workspace();
+  const dir = path.join(ws.tmp, `nodejs${randomBytes(4).toString('hex')}`);
+  await ws.mkdir(dir);
+  const file = path.join(dir, 'npmrc');
+  try {
+    await ws.writeFile(file, f.content, 0o600);
+    env.npm_config_userconfig = file;
+    return await ctx.runBody(args.body!, { env });
+  } finally {
+    ctx.log('Deleting 1 temporary files');
+    await ws.remove(dir).catch(() => {});
+  }
+};
+
+const runtime: PluginRuntime = { steps: { withMaven, withGradle, withAnt, nodejs } };
 export default runtime;

@@ -2,7 +2,8 @@
 // Docker engine), and deploying to a cluster. What it declares, as data that validation and
 // `kiln lint` read without loading anything else (check.ts is the agent type's check: YAML, no
 // Kubernetes client):
-//   steps        podTemplate, container, containerLog, kubernetesApply, withKubeConfig; the
+//   steps        podTemplate, container, containerLog, kubernetesApply, withKubeConfig,
+//                withKubeCredentials; the
 //                symbols of podTemplate's classic options (containerTemplate, envVar,
 //                secretEnvVar, the volumes, the workspace volumes, podAnnotation, portMapping,
 //                containerLivenessProbe, never/always/onFailure, merge/override)
@@ -74,7 +75,7 @@ const symbol = (name: string, doc: string, params: StepParam[]): StepDecl => ({ 
 
 export const kubernetesPlugin: PipelinePlugin = {
   name: 'kubernetes',
-  doc: 'Kubernetes: pods per build (agent kubernetes, podTemplate, container), kubernetesApply, withKubeConfig',
+  doc: 'Kubernetes: pods per build (agent kubernetes, podTemplate, container), kubernetesApply, withKubeConfig, withKubeCredentials',
   steps: [
     {
       name: 'container',
@@ -172,6 +173,18 @@ export const kubernetesPlugin: PipelinePlugin = {
         { name: 'clusterName', type: 'string', doc: 'the cluster entry to use (or to create)' },
       ],
       positional: 'credentialsId',
+      block: 'required',
+      needsNode: true,
+    },
+    {
+      name: 'withKubeCredentials',
+      doc: "Run the block with KUBECONFIG listing a kubeconfig per credential (kubectl merges them): withKubeCredentials(kubectlCredentials: [[credentialsId: 'a', serverUrl: 'https://a:6443', contextName: 'a'], [credentialsId: 'b', contextName: 'b']]) { sh 'kubectl --context b get pods' }.",
+      jenkinsPlugin: 'Kubernetes CLI',
+      jenkinsClass: 'org.jenkinsci.plugins.kubernetes.cli.MultiKubectlBuildStep',
+      differs: "Credentials as withKubeConfig takes them (a kubeconfig secret file, or a secret text token with serverUrl); username/password and certificate credentials are refused.",
+      params: [
+        { name: 'kubectlCredentials', type: 'list', required: true, doc: '[[credentialsId:, serverUrl:, caCertificate:, clusterName:, contextName:, namespace:], ...], each as withKubeConfig takes them; with two or more no current-context is set' },
+      ],
       block: 'required',
       needsNode: true,
     },

@@ -15,7 +15,7 @@ import { run as container } from './container.ts';
 import { run as containerLog } from './containerLog.ts';
 import { run as kubernetesApply } from './kubernetesApply.ts';
 import { run as podTemplate, templateForLabel } from './podTemplate.ts';
-import { run as withKubeConfig } from './withKubeConfig.ts';
+import { run as withKubeConfig, runMulti as withKubeCredentials } from './withKubeConfig.ts';
 
 /**
  * Declarative `containerTemplate { ... }` (JSON text of its literal values from validation, and
@@ -80,7 +80,7 @@ function withClassicOptions(req: AgentRequest): AgentRequest {
 }
 
 const runtime: PluginRuntime = {
-  steps: { container, containerLog, kubernetesApply, podTemplate, withKubeConfig },
+  steps: { container, containerLog, kubernetesApply, podTemplate, withKubeConfig, withKubeCredentials },
   agentTypes: {
     kubernetes: {
       // kubernetes { yamlFile 'pod.yaml' }: the file from the Jenkinsfile's repository, at its commit.
