@@ -1201,7 +1201,7 @@ export class BuildManager {
       },
     };
     if (!model.parameters.some((p) => p.defaultExpr)) {
-      patch.parameters = model.parameters.map((p) => ({ type: p.type, name: p.name, defaultValue: p.defaultValue, description: p.description, choices: p.choices, trim: p.trim, ...(p.git ? { git: p.git } : {}) }));
+      patch.parameters = model.parameters.map((p) => ({ type: p.type, name: p.name, defaultValue: p.defaultValue, description: p.description, choices: p.choices, trim: p.trim, ...(p.git ? { git: p.git } : {}), ...(p.activeChoice ? { activeChoice: p.activeChoice } : {}) }));
     }
     if (!model.triggers.some((t) => t.specExpr)) patch.triggers = model.triggers.map((t) => ({ type: t.type, spec: t.spec, threshold: t.threshold }));
     if (!bd || Object.keys(bd.exprs).length === 0) {

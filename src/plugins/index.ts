@@ -44,13 +44,14 @@ import { dotnetPlugin } from './dotnet/index.ts';
 import { nvmPlugin } from './nvm/index.ts';
 import { benchmarkPlugin } from './benchmark/index.ts';
 import { deployPlugin } from './deploy/index.ts';
+import { activeChoicesPlugin } from './active-choices/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
   coveragePlugin, htmlPublisherPlugin, configFilesPlugin, buildWrappersPlugin, testToolsPlugin, copyArtifactPlugin, publishOverSshPlugin, buildNameSetterPlugin,
   labelledStepsPlugin, zulipPlugin, badgePlugin, throttlePlugin, robotPlugin,
   performancePlugin, azureCredentialsPlugin, xunitPlugin, gitParameterPlugin, openshiftPlugin, artifactoryPlugin, dotnetPlugin, nvmPlugin, benchmarkPlugin,
-  deployPlugin];
+  deployPlugin, activeChoicesPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');
