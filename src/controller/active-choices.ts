@@ -7,10 +7,11 @@
 // gave them and why the script failed.
 // Who: a developer (the role that may start the build the form is for): a call runs a script on
 // the controller. Bounded: at most MAX_RUNNING scripts at once (more: 503, try again), each
-// value of the query at most 2,000 characters.
+// value of the query at most 2,000 characters. activeChoiceDefaults gives a build started without
+// the form (API, timer) the script's default, as the plugin's getDefaultParameterValue does.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { Store } from '../store/types.ts';
+import type { Job, Store } from '../store/types.ts';
 import { evaluateActiveChoices } from '../pipeline/model/active-choices-eval.ts';
 import { ApiError } from './http-errors.ts';
 import { Answer, JobParams, answers, type TypeBoxProvider } from './api-schemas.ts';
@@ -32,6 +33,23 @@ function referenced(query: unknown, names: readonly string[]): Record<string, st
     out[n] = v;
   }
   return out;
+}
+
+/**
+ * The values of the job's Active Choices parameters a build was started without (API, timer,
+ * SCM), as the plugin's getDefaultParameterValue gives them from the script: the entries it
+ * marked ':selected' (joined with ','), else its first one; ET_TEXT_BOX's text; else ''. The
+ * referenced parameters are bound to the build's values (given, or found before, in order).
+ */
+export async function activeChoiceDefaults(job: Job, params: Record<string, unknown>): Promise<void> {
+  for (const p of job.parameters) {
+    if (!p.activeChoice || Object.hasOwn(params, p.name)) continue;
+    const known: Record<string, string> = {};
+    for (const [k, v] of Object.entries(params)) if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') known[k] = String(v);
+    const r = await evaluateActiveChoices(p.activeChoice, known);
+    params[p.name] = r.html !== null ? (p.activeChoice.choiceType === 'ET_TEXT_BOX' ? r.html : '')
+      : r.selected.length > 0 ? r.selected.join(',') : r.values.find((v) => !r.disabled.includes(v)) ?? '';
+  }
 }
 
 export function registerActiveChoicesRoutes(root: FastifyInstance, deps: { store: Store }): void {

@@ -81,6 +81,10 @@ test('a declarative job lists its scripts\' choices, reacting to the referenced 
   assert.equal(second.status, 201, second.text);
   await finishedBuild(c.url, 'deploy', 2);
   assert.match(await consoleText(c.url, 'deploy', 2), /^env=prod hosts=p1,p2$/m);
+  // Started without the form: the script's ':selected' entry, and HOSTS' script sees that ENV.
+  assert.equal((await api('POST', '/api/v1/jobs/deploy/builds', {})).status, 201);
+  await finishedBuild(c.url, 'deploy', 3);
+  assert.match(await consoleText(c.url, 'deploy', 3), /^env=qa hosts=none for qa$/m);
 });
 
 test("the [$class: 'ChoiceParameter' / 'CascadeChoiceParameter'] forms of properties([parameters(...)]); a map's labels; not an Active Choices parameter, a viewer", async () => {

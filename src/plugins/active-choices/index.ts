@@ -10,7 +10,7 @@ import { CHOICE_TYPES, HTML_TYPES } from '../../pipeline/model/active-choices.ts
 
 const PLUGIN = 'Active Choices';
 const s = (name: string, doc: string, values?: readonly string[]): StepParam => ({ name, type: 'string', doc, ...(values ? { values } : {}) });
-const DIFFERS = "the script runs in Kiln's sandboxed Groovy interpreter whatever `sandbox:` says (no classpath, no Scriptler scripts), at most 10 seconds, with only the referenced parameters bound; a build started without the form (API, timer) gets '' unless a value is given";
+const DIFFERS = "the script runs in Kiln's sandboxed Groovy interpreter whatever `sandbox:` says (no classpath, no Scriptler scripts), at most 10 seconds, with only the referenced parameters bound; a build started without the form (API, timer) gets the script's ':selected' entries, else its first (Jenkins: the first entry's label)";
 
 const param = (name: string, cls: string, doc: string, more: StepParam[]): StepDecl => ({
   name,
