@@ -1085,6 +1085,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/parameters/{name}/choices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The choices an Active Choices parameter's form offers: its Groovy script run sandboxed, the referenced parameters' values given in the query (?ENV=prod) */
+        get: operations["listActiveChoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings/publish-over-ssh": {
         parameters: {
             query?: never;
@@ -1462,7 +1479,7 @@ export interface components {
         };
         JobParameter: {
             /** @enum {string} */
-            type: "string" | "text" | "booleanParam" | "choice" | "password" | "file" | "credentials" | "run" | "gitParameter";
+            type: "string" | "text" | "booleanParam" | "choice" | "password" | "file" | "credentials" | "run" | "gitParameter" | "activeChoice" | "reactiveChoice" | "activeChoiceHtml";
             name: string;
             defaultValue: string | boolean | null;
             description: string;
@@ -1477,6 +1494,17 @@ export interface components {
                 selectedValue: string;
                 branch: string;
                 useRepository: string;
+            };
+            /** @description The Active Choices plugin: the Groovy script (run sandboxed) whose answer the build form lists */
+            activeChoice?: {
+                /** @enum {string} */
+                kind: "activeChoice" | "reactiveChoice" | "activeChoiceHtml";
+                choiceType: string;
+                script: string;
+                fallbackScript: string;
+                referencedParameters: string[];
+                filterable: boolean;
+                omitValueField: boolean;
             };
         };
         LastBuild: {
@@ -6450,6 +6478,66 @@ export interface operations {
                         labels?: string[];
                         /** @description selectedValue: TOP the first, DEFAULT the defaultValue, NONE null */
                         selected: string | null;
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listActiveChoices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the job's name, URL-encoded in one segment (team%2Fapp) */
+                job: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description activeChoice, reactiveChoice or activeChoiceHtml */
+                        kind: string;
+                        choiceType: string;
+                        referencedParameters: string[];
+                        values: string[];
+                        /** @description each value's label (a map's value; a list's item itself) */
+                        labels: string[];
+                        /** @description the values whose entry ended in ':selected' */
+                        selected: string[];
+                        /** @description the values whose entry ended in ':disabled' */
+                        disabled: string[];
+                        /** @description activeChoiceHtml: the script's answer as text (HTML for ET_FORMATTED_HTML; the form shows it as text) */
+                        html: string | null;
+                        /** @description the script failed and the fallback script gave the answer */
+                        fallback: boolean;
+                        /** @description why the script failed */
+                        error: string | null;
                     };
                 };
             };

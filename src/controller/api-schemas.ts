@@ -142,7 +142,7 @@ export const JobDefinitionSummary = Type.Union([Answer({ kind: Type.Literal('inl
 });
 
 export const JobParameter = Answer({
-  type: StringEnum(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run', 'gitParameter'] as const),
+  type: StringEnum(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run', 'gitParameter', 'activeChoice', 'reactiveChoice', 'activeChoiceHtml'] as const),
   name: Type.String(),
   defaultValue: Type.Union([Type.String(), Type.Boolean(), Type.Null()]),
   description: Type.String(),
@@ -151,6 +151,10 @@ export const JobParameter = Answer({
   git: Type.Optional(Type.Object({
     type: Type.String(), branchFilter: Type.String(), tagFilter: Type.String(), sortMode: Type.String(), selectedValue: Type.String(), branch: Type.String(), useRepository: Type.String(),
   }, { additionalProperties: false, description: "gitParameter (the Git Parameter plugin): what the build form lists from the job's repository" })),
+  activeChoice: Type.Optional(Type.Object({
+    kind: StringEnum(['activeChoice', 'reactiveChoice', 'activeChoiceHtml'] as const), choiceType: Type.String(), script: Type.String(), fallbackScript: Type.String(),
+    referencedParameters: Type.Array(Type.String()), filterable: Type.Boolean(), omitValueField: Type.Boolean(),
+  }, { additionalProperties: false, description: 'The Active Choices plugin: the Groovy script (run sandboxed) whose answer the build form lists' })),
 }, { $id: 'JobParameter' });
 
 export const LastBuild = Answer({ number: Type.Integer(), status: BuildStatus, result: NullableResult, startedAt: NullableTime(), endedAt: NullableTime() }, { $id: 'LastBuild' });

@@ -46,6 +46,7 @@
 // that cannot be removed and a build discarder that fails degrade the controller's health with
 // the reason, and the health probe retries the write (a result is recorded once the store takes
 // it again). Anything else that escapes a build fails that build with the reason.
+import { activeChoiceDefaults } from './active-choices.ts';
 import { execFile } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -299,6 +300,7 @@ export class BuildManager {
     if (!job) throw new TriggerError(404, `no job named '${jobName}'`);
     if (job.disabled) throw new TriggerError(409, `job '${jobName}' is disabled`);
     const params = checkParams(job, o.params ?? {});
+    await activeChoiceDefaults(job, params);
     const causes = o.causes ?? [{ type: 'api', description: 'Started by an API call' }];
     const build = await this.#store.builds.create(job.name, { params, causes, scm: o.scm ?? null });
     this.#logOf(job.name, build.number).info({ causes: causes.map((c) => c.type) }, 'build queued');
@@ -1201,7 +1203,7 @@ export class BuildManager {
       },
     };
     if (!model.parameters.some((p) => p.defaultExpr)) {
-      patch.parameters = model.parameters.map((p) => ({ type: p.type, name: p.name, defaultValue: p.defaultValue, description: p.description, choices: p.choices, trim: p.trim, ...(p.git ? { git: p.git } : {}) }));
+      patch.parameters = model.parameters.map((p) => ({ type: p.type, name: p.name, defaultValue: p.defaultValue, description: p.description, choices: p.choices, trim: p.trim, ...(p.git ? { git: p.git } : {}), ...(p.activeChoice ? { activeChoice: p.activeChoice } : {}) }));
     }
     if (!model.triggers.some((t) => t.specExpr)) patch.triggers = model.triggers.map((t) => ({ type: t.type, spec: t.spec, threshold: t.threshold }));
     if (!bd || Object.keys(bd.exprs).length === 0) {

@@ -76,6 +76,7 @@ import { registerHttpServicesRoutes } from './http-services-http.ts';
 import { ThrottleCategories, registerThrottleRoutes } from './throttle.ts';
 import { registerBuildToolRoutes } from './buildtools.ts';
 import { registerGitParameterRoutes } from './git-parameter.ts';
+import { registerActiveChoicesRoutes } from './active-choices.ts';
 import { registerLockableResourceRoutes } from './lockable-resources.ts';
 import { SshPublishers, registerSshPublisherRoutes } from './ssh-publishers.ts';
 import { registerAgentInstallRoutes } from './agent-install.ts';
@@ -520,6 +521,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   registerThrottleRoutes(app, throttle);
   registerBuildToolRoutes(app, { store, files, audit: (e) => auth.audit(e) });
   registerGitParameterRoutes(app, { store, gitAuth: (job, dir, env, n) => builds.gitAuth(job, dir, env, n) });
+  registerActiveChoicesRoutes(app, { store });
   registerSshPublisherRoutes(app, sshPublishers);
   registerLockableResourceRoutes(app, { store, holder: (n) => builds.lockHolder(n), waiters: (n) => builds.lockWaiters(n), active: () => builds.lockActive(), audit: (e) => auth.audit(e) });
   registerChangesRoutes(app, new ChangesService({ store, gitAuth: (job, dir, env, n) => builds.gitAuth(job, dir, env, n), libraryHistory: (job, n, lib, from, to, max) => libraries.history(job, n, lib, from, to, max) }));

@@ -11,6 +11,7 @@
 // - Every value handed in is validated and copied; what comes back is a fresh object.
 import type { BuildState } from '../pipeline/engine/state.ts';
 import type { GitParameterOptions, ParameterType } from '../pipeline/model/types.ts';
+import type { ActiveChoiceOptions } from '../pipeline/model/active-choices.ts';
 import type { BuildResult } from '../core/build.ts';
 import type { TestReport } from '../pipeline/steps/types.ts';
 import { KilnError } from '../core/errors.ts';
@@ -87,6 +88,8 @@ export interface JobParameter {
   trim: boolean;
   /** gitParameter only: what its form lists (pipeline/model/types.ts). */
   git?: GitParameterOptions;
+  /** Active Choices parameters only: the script whose answer the form lists (pipeline/model/active-choices.ts). */
+  activeChoice?: ActiveChoiceOptions;
 }
 
 /** A `triggers {}` entry as the last build's model declared it (TriggerDef without its location). */

@@ -4,6 +4,7 @@
 // field's path as data (StoreError.field, `parameters.0.name`) for the API's `field`.
 import { BUILD_RESULTS, type BuildResult } from '../core/build.ts';
 import { gitParameterOptions } from '../pipeline/model/git-parameter.ts';
+import { ACTIVE_CHOICE_KINDS, storedActiveChoice, type ActiveChoiceKind } from '../pipeline/model/active-choices.ts';
 import {
   StoreError, type AgentLauncher, type BuildCause, type BuildScm, type BuildStatus, type DiscardPolicy,
   type JobDefinition, type JobOptions, type JobParameter, type JobTrigger, type JsonValue, type RateLimit,
@@ -137,7 +138,7 @@ export function checkDefinition(v: unknown): JobDefinition {
   throw invalid(`definition.kind must be 'inline' or 'git' (got ${JSON.stringify(v['kind']) ?? 'nothing'})`, 'definition.kind');
 }
 
-const PARAM_TYPES = new Set(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run', 'gitParameter']);
+const PARAM_TYPES = new Set(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run', 'gitParameter', ...ACTIVE_CHOICE_KINDS]);
 
 export function checkParameters(v: unknown): JobParameter[] {
   if (!Array.isArray(v)) throw invalid('parameters must be a list', 'parameters');
@@ -157,6 +158,7 @@ export function checkParameters(v: unknown): JobParameter[] {
       choices: [...choices] as string[],
       trim: checkBool(p['trim'] ?? false, `${at}.trim`),
       ...(p['git'] !== undefined ? { git: checkGitOptions(p['git'], `${at}.git`) } : {}),
+      ...(p['activeChoice'] !== undefined ? { activeChoice: checkActiveChoice(p['activeChoice'], `${at}.activeChoice`) } : {}),
     };
   });
 }
@@ -165,6 +167,16 @@ export function checkParameters(v: unknown): JobParameter[] {
 function checkGitOptions(v: unknown, at: string): NonNullable<JobParameter['git']> {
   if (!isObject(v)) throw invalid(`${at} must be an object`, at);
   const o = gitParameterOptions((k) => (typeof v[k] === 'string' ? v[k] as string : undefined));
+  if ('problem' in o) throw invalid(`${at}: ${o.problem}`, `${at}.${o.key}`);
+  return o;
+}
+
+/** An Active Choices parameter's options (pipeline/model/active-choices.ts made them), checked again. */
+function checkActiveChoice(v: unknown, at: string): NonNullable<JobParameter['activeChoice']> {
+  if (!isObject(v)) throw invalid(`${at} must be an object`, at);
+  const kind = v['kind'];
+  if (typeof kind !== 'string' || !(ACTIVE_CHOICE_KINDS as readonly string[]).includes(kind)) throw invalid(`${at}.kind must be one of ${ACTIVE_CHOICE_KINDS.join(', ')}`, `${at}.kind`);
+  const o = storedActiveChoice(kind as ActiveChoiceKind, v);
   if ('problem' in o) throw invalid(`${at}: ${o.problem}`, `${at}.${o.key}`);
   return o;
 }

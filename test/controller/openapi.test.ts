@@ -283,6 +283,8 @@ test('every operation answers as the document says, with realistic data', async 
   ok(await call('getJobTrend', { params: { job: 'hello' }, query: 'limit=50' }), 200);
   // A gitParameter's values (test/controller/git-parameter.test.ts lists real ones): WHO is a string parameter.
   ok(await call('listGitParameterValues', { params: { job: 'hello', name: 'WHO' } }), 400);
+  // An Active Choices parameter's choices (test/controller/active-choices.test.ts runs real scripts): WHO is not one.
+  ok(await call('listActiveChoices', { params: { job: 'hello', name: 'WHO' }, query: 'ENV=prod' }), 400);
   const detail = await call('getBuild', { params: build });
   ok(detail, 200);
   assert.ok(detail.json.stages.some((s: any) => s.children.length === 2), 'the parallel stage has its branches');

@@ -66,6 +66,7 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/jobs/:job/builds/:number/console/times': 'viewer',
   'GET /api/v1/jobs/:job/trend': 'viewer',
   'GET /api/v1/jobs/:job/parameters/:name/values': 'developer', // git-parameter.ts: runs git ls-remote for the build form
+  'GET /api/v1/jobs/:job/parameters/:name/choices': 'developer', // active-choices.ts: runs a parameter's (sandboxed) script for the build form
   'GET /api/v1/jobs/:job/builds/:number/libraries': 'developer',
   'GET /api/v1/jobs/:job/builds/:number/tests/history': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/inputs': 'viewer',

@@ -4,11 +4,16 @@
 //   choice(name: 'ENV', choices: ['dev', 'prod'])     choices: "dev\nprod" works too
 //   gitParameter(name: 'BRANCH', type: 'PT_BRANCH', defaultValue: 'main', branchFilter: '.*')
 //     (the Git Parameter plugin's: its options checked by git-parameter.ts)
+//   activeChoice / reactiveChoice / activeChoiceHtml(name: 'ENV', script: groovyScript(script: [script: '...']))
+//     (the Active Choices plugin's: its options checked by active-choices.ts; the script as a literal)
 // A default may be an expression (defaultValue: V): kept as defaultExpr, evaluated by the engine
 // when the build starts (after the script's top level), as Jenkins does.
 import type { GitParameterOptions, ParameterDef, ParameterType } from './types.ts';
 import { GIT_PARAMETER_ACCEPTED, GIT_PARAMETER_OPTIONS, gitParameterOptions } from './git-parameter.ts';
-import { Ctx, argBool, argStr, bindArgs, blockOf, typedEntries, type ArgSpec, type Section } from './context.ts';
+import { Ctx, argBool, argStr, bindArgs, blockOf, typedEntries, type ArgParam, type ArgSpec, type Section } from './context.ts';
+import { ACTIVE_CHOICE_KINDS, activeChoiceOptions, type ActiveChoiceKind } from './active-choices.ts';
+import type { ActiveChoiceOptions } from './active-choices.ts';
+import type { Expr } from '../syntax/ast.ts';
 
 const desc = { name: 'description', type: 'string' } as const;
 
@@ -41,7 +46,56 @@ const PARAMETERS: Record<ParameterType, ArgSpec> = {
       { name: 'quickFilterEnabled', type: 'boolean' }, { name: 'listSize', type: 'string' }, { name: 'requiredParameter', type: 'boolean' },
     ],
   },
+  activeChoice: activeChoiceSpec('activeChoice', ['filterable', 'filterLength']),
+  reactiveChoice: activeChoiceSpec('reactiveChoice', ['filterable', 'filterLength', 'referencedParameters']),
+  activeChoiceHtml: activeChoiceSpec('activeChoiceHtml', ['referencedParameters', 'omitValueField']),
 };
+
+/** The Active Choices plugin's parameters: the script is a groovyScript(...) call, read by astPlain. */
+function activeChoiceSpec(what: string, more: string[]): ArgSpec {
+  const types: Record<string, ArgParam['type']> = { filterable: 'boolean', filterLength: 'integer', referencedParameters: 'string', omitValueField: 'boolean' };
+  return {
+    what,
+    params: [
+      { name: 'name', type: 'string', required: true }, desc, { name: 'choiceType', type: 'string' }, { name: 'randomName', type: 'string' },
+      { name: 'script', type: 'any', required: true, literal: false }, ...more.map((name) => ({ name, type: types[name]! })),
+    ],
+  };
+}
+
+/** A literal written in the Jenkinsfile as plain data (a call f(k: v) is { $symbol: 'f', k: v }); undefined when not literal. */
+function astPlain(e: Expr): unknown {
+  switch (e.type) {
+    case 'String': return e.value;
+    case 'Boolean': return e.value;
+    case 'Null': return null;
+    case 'Number': return e.value;
+    case 'List': {
+      const out = e.items.map(astPlain);
+      return out.includes(undefined) ? undefined : out;
+    }
+    case 'Map': {
+      const out: Record<string, unknown> = {};
+      for (const en of e.entries) {
+        const v = astPlain(en.value);
+        if (en.key.type !== 'String' || v === undefined) return undefined;
+        out[en.key.value] = v;
+      }
+      return out;
+    }
+    case 'Call': {
+      if (e.callee.type !== 'Ident' || e.closure || e.args.length > 0) return undefined;
+      const out: Record<string, unknown> = { $symbol: e.callee.name };
+      for (const a of e.namedArgs) {
+        const v = astPlain(a.value);
+        if (a.keyExpr || v === undefined) return undefined;
+        out[a.name] = v;
+      }
+      return out;
+    }
+    default: return undefined;
+  }
+}
 void GIT_PARAMETER_ACCEPTED;
 
 export const PARAMETER_TYPES = Object.keys(PARAMETERS).sort() as ParameterType[];
@@ -91,8 +145,25 @@ export function parseParameters(ctx: Ctx, sec: Section): ParameterDef[] {
       }
       git = o;
     }
+    let activeChoice: ActiveChoiceOptions | undefined;
+    if ((ACTIVE_CHOICE_KINDS as readonly string[]).includes(type)) {
+      const script = b.get('script');
+      const plain: Record<string, unknown> = { script: script ? astPlain(script.expr) : undefined };
+      for (const k of ['choiceType', 'referencedParameters', 'filterable', 'omitValueField']) plain[k] = b.get(k)?.value;
+      if (script && plain.script === undefined) {
+        ctx.error('parameters', `${type} "${name}": script must be written as a literal: groovyScript(script: [script: '...', sandbox: true])`, script.expr.loc);
+        continue;
+      }
+      const o = activeChoiceOptions(type as ActiveChoiceKind, plain);
+      if ('problem' in o) {
+        if (script) ctx.error('parameters', `${type} "${name}": ${o.problem}`, (b.get(o.key) ?? b.get('name')!).expr.loc);
+        continue;
+      }
+      activeChoice = o;
+    }
     out.push({
-      type, name, defaultValue, defaultExpr, description: argStr(b, 'description') ?? '', choices, trim: argBool(b, 'trim', false), ...(git ? { git } : {}), loc: s.loc,
+      type, name, defaultValue, defaultExpr, description: argStr(b, 'description') ?? '', choices, trim: argBool(b, 'trim', false), ...(git ? { git } : {}),
+      ...(activeChoice ? { activeChoice } : {}), loc: s.loc,
     });
   }
   if (sec.call.closure && body.length === 0) ctx.error('empty-parameters', 'parameters can not be empty', sec.nameLoc);

@@ -5,6 +5,7 @@
 // and images ("maven:${VERSION}"), environment values, `when { equals ... }` operands. Step
 // blocks (`steps {}`, `post { always {} }`, `when { expression {} }`) stay statement lists:
 // the interpreter runs them, so `script {}` and plain steps go through one path.
+import type { ActiveChoiceOptions } from './active-choices.ts';
 import type { Expr, NamedArg, Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 
@@ -83,7 +84,8 @@ export interface EnvEntry {
   loc: Loc;
 }
 
-export type ParameterType = 'string' | 'text' | 'booleanParam' | 'choice' | 'password' | 'file' | 'credentials' | 'run' | 'gitParameter';
+export type ParameterType = 'string' | 'text' | 'booleanParam' | 'choice' | 'password' | 'file' | 'credentials' | 'run' | 'gitParameter'
+  | 'activeChoice' | 'reactiveChoice' | 'activeChoiceHtml';
 
 /** The Git Parameter plugin's gitParameter: what the build form lists from the job's repository. */
 export interface GitParameterOptions {
@@ -116,6 +118,8 @@ export interface ParameterDef {
   trim: boolean;
   /** gitParameter only. */
   git?: GitParameterOptions;
+  /** The Active Choices plugin's parameters only (model/active-choices.ts). */
+  activeChoice?: ActiveChoiceOptions;
   loc: Loc;
 }
 

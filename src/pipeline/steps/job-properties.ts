@@ -24,7 +24,8 @@ import { StepFailure } from '../../core/errors.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
 import { checkCron } from '../model/cron.ts';
 import { GITLAB_FILTERS, GITLAB_UNHONOURED, gitlabSpecText } from '../model/triggers.ts';
-import { isList, isMap, type GMap, type Value } from '../script/values.ts';
+import { isList, isMap, toJson, type GMap, type Value } from '../script/values.ts';
+import { ACTIVE_CHOICE_CLASSES, ACTIVE_CHOICE_KINDS, activeChoiceOptions, type ActiveChoiceKind, type ActiveChoiceOptions } from '../model/active-choices.ts';
 import type { JobProperties, RateLimit } from './types.ts';
 import { gitParameterOptions } from '../model/git-parameter.ts';
 import type { GitParameterOptions } from '../model/types.ts';
@@ -214,6 +215,7 @@ const PARAM_CLASSES: Record<string, JobProperties['parameters'][number]['type']>
   StringParameterDefinition: 'string', TextParameterDefinition: 'text', BooleanParameterDefinition: 'booleanParam',
   ChoiceParameterDefinition: 'choice', PasswordParameterDefinition: 'password', FileParameterDefinition: 'file',
   CredentialsParameterDefinition: 'credentials', RunParameterDefinition: 'run', GitParameterDefinition: 'gitParameter',
+  ...ACTIVE_CHOICE_CLASSES,
 };
 const PARAM_SYMBOLS = new Set(Object.values(PARAM_CLASSES));
 
@@ -249,7 +251,14 @@ function parametersOf(v: Value | undefined): JobProperties['parameters'] {
       if ('problem' in o) throw new StepFailure(`parameters: gitParameter "${name}": ${o.problem}`);
       git = o;
     }
-    out.push({ type, name, defaultValue: dflt, description: text(p.get('description')) ?? '', choices, trim: p.get('trim') === true, ...(git ? { git } : {}) });
+    let activeChoice: ActiveChoiceOptions | undefined;
+    if ((ACTIVE_CHOICE_KINDS as readonly string[]).includes(type)) {
+      const o = activeChoiceOptions(type as ActiveChoiceKind, toJson(p) as Record<string, unknown>);
+      if ('problem' in o) throw new StepFailure(`parameters: ${type} "${name}": ${o.problem}`);
+      activeChoice = o;
+      dflt = null;
+    }
+    out.push({ type, name, defaultValue: dflt, description: text(p.get('description')) ?? '', choices, trim: p.get('trim') === true, ...(git ? { git } : {}), ...(activeChoice ? { activeChoice } : {}) });
   }
   return out;
 }

@@ -65,7 +65,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   podTemplate: P.k8s, containerTemplate: P.k8s, container: P.k8s, containerLog: P.k8s, envVar: P.k8s, secretEnvVar: P.k8s,
   emptyDirVolume: P.k8s, hostPathVolume: P.k8s, secretVolume: P.k8s, configMapVolume: P.k8s, persistentVolumeClaim: P.k8s, nfsVolume: P.k8s,
   kubernetesAgent: 'Kubernetes', agent: 'Pipeline: Basic Steps', nonresumable: 'Pipeline: Basic Steps',
-  withKubeConfig: 'Kubernetes CLI', kubernetesDeploy: 'Kubernetes Continuous Deploy',
+  withKubeConfig: 'Kubernetes CLI',
   // notifications, reports, quality
   emailext: P.email, emailextrecipients: P.email, developers: P.email, requestor: P.email, culprits: P.email,
   brokenBuildSuspects: P.email, brokenTestsSuspects: P.email, upstreamDevelopers: P.email,

@@ -3,7 +3,8 @@
 // `kiln lint` read without loading anything else (check.ts is the agent type's check: YAML, no
 // Kubernetes client):
 //   steps        podTemplate, container, containerLog, kubernetesApply, withKubeConfig,
-//                withKubeCredentials; the
+//                withKubeCredentials;
+//                kubernetesDeploy (the Kubernetes Continuous Deploy plugin's, on apply.ts); the
 //                symbols of podTemplate's classic options (containerTemplate, envVar,
 //                secretEnvVar, the volumes, the workspace volumes, podAnnotation, portMapping,
 //                containerLivenessProbe, never/always/onFailure, merge/override)
@@ -120,6 +121,24 @@ export const kubernetesPlugin: PipelinePlugin = {
       ],
       block: 'none',
       needsNode: false,
+    },
+    {
+      name: 'kubernetesDeploy',
+      jenkinsPlugin: 'Kubernetes Continuous Deploy',
+      jenkinsClass: 'com.microsoft.jenkins.kubernetes.KubernetesDeploy',
+      doc: "Apply Kubernetes configs with $VAR substitution: kubernetesDeploy(kubeconfigId: 'kubeconfig', configs: 'k8s/*.yaml', enableConfigSubstitution: true).",
+      differs: "applied by server-side apply from the Kiln process (kubernetesApply's machinery); the kubeconfig is a secret file (or secret text) credential; no SSH or text cluster credentials, no deleteResource, no Helm",
+      params: [
+        { name: 'kubeconfigId', type: 'string', required: true, doc: 'a secret file credential holding a kubeconfig (or a secret text holding one)' },
+        { name: 'configs', type: 'string', required: true, doc: "the config files, Ant patterns comma separated ('k8s/*.yaml,svc.yml')" },
+        { name: 'enableConfigSubstitution', type: 'boolean', doc: "replace $VAR and ${VAR} in the configs with the build's environment (default true)" },
+        { name: 'secretName', type: 'string', doc: 'with dockerCredentials: the registry Secret to create or update (default: from the job and build); $KUBERNETES_SECRET_NAME in the configs' },
+        { name: 'secretNamespace', type: 'string', doc: "the Secret's namespace (default 'default')" },
+        { name: 'dockerCredentials', type: 'list', doc: "registries: [[credentialsId: 'registry', url: 'https://registry.example.com']] (username/password credentials; url default Docker Hub)" },
+        { name: 'deleteResource', type: 'boolean', refused: { value: true, why: 'Kiln applies the configs; delete with kubectl in withKubeConfig' }, doc: 'refused when true' },
+      ],
+      block: 'none',
+      needsNode: true,
     },
     {
       name: 'podTemplate',

@@ -14,6 +14,7 @@ import { mergePods, parsePod, PodSpecError } from './podspec.ts';
 import { run as container } from './container.ts';
 import { run as containerLog } from './containerLog.ts';
 import { run as kubernetesApply } from './kubernetesApply.ts';
+import { run as kubernetesDeploy } from './kubernetesDeploy.ts';
 import { run as podTemplate, templateForLabel } from './podTemplate.ts';
 import { run as withKubeConfig, runMulti as withKubeCredentials } from './withKubeConfig.ts';
 
@@ -80,7 +81,7 @@ function withClassicOptions(req: AgentRequest): AgentRequest {
 }
 
 const runtime: PluginRuntime = {
-  steps: { container, containerLog, kubernetesApply, podTemplate, withKubeConfig, withKubeCredentials },
+  steps: { container, containerLog, kubernetesApply, kubernetesDeploy, podTemplate, withKubeConfig, withKubeCredentials },
   agentTypes: {
     kubernetes: {
       // kubernetes { yamlFile 'pod.yaml' }: the file from the Jenkinsfile's repository, at its commit.

@@ -1,0 +1,119 @@
+// The Active Choices plugin's parameters on a real controller: jobs whose Jenkinsfiles declare
+// activeChoice / reactiveChoice / activeChoiceHtml (declarative `parameters {}`, scripted
+// `properties([parameters([...])])` and the [$class: 'ChoiceParameter' ...] forms); after the
+// first build the job has them, and GET /api/v1/jobs/:job/parameters/:name/choices runs the
+// script in Kiln's sandboxed interpreter with the referenced parameters' values from the query:
+// the choices, the ':selected'/':disabled' marks, a map's labels, the HTML text, the fallback
+// script when the script fails, and a sandbox escape refused. Who may ask: a developer.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { consoleText, finishedBuild, rawApi, testConfig } from '../helpers/controller.ts';
+
+let c: ControllerHandle;
+const api = rawApi(() => c.url);
+
+const DECLARATIVE = `pipeline {
+  agent none
+  parameters {
+    activeChoice(name: 'ENV', choiceType: 'PT_SINGLE_SELECT', filterable: true,
+      script: groovyScript(script: [script: "return ['dev', 'qa:selected', 'prod', 'old:disabled']", sandbox: true], fallbackScript: [script: "return ['error']", sandbox: true]))
+    reactiveChoice(name: 'HOSTS', choiceType: 'PT_CHECKBOX', referencedParameters: 'ENV',
+      script: groovyScript(script: [script: '''
+        def hosts = [dev: ['d1'], prod: ['p1', 'p2']]
+        return hosts[ENV] ?: ['none for ' + ENV]
+      ''', sandbox: true]))
+    activeChoiceHtml(name: 'INFO', choiceType: 'ET_FORMATTED_HTML', referencedParameters: 'ENV',
+      script: groovyScript(script: [script: '"<b>deploying to \${ENV}</b>"', sandbox: true]))
+    reactiveChoice(name: 'ESCAPE', referencedParameters: 'ENV',
+      script: groovyScript(script: [script: "['cat /etc/passwd'.execute().text]", sandbox: false], fallbackScript: [script: "['refused']", sandbox: true]))
+    activeChoice(name: 'BROKEN', script: groovyScript(script: [script: "throw new Exception('no registry')"]))
+  }
+  stages { stage('show') { steps { echo "env=\${params.ENV} hosts=\${params.HOSTS}" } } }
+}`;
+
+const SCRIPTED = `properties([parameters([
+  [$class: 'ChoiceParameter', name: 'REGION', choiceType: 'PT_RADIO', script: [$class: 'GroovyScript', script: [classpath: [], sandbox: true, script: "[eu: 'Europe', us: 'United States']"], fallbackScript: [classpath: [], sandbox: true, script: '']]],
+  [$class: 'CascadeChoiceParameter', name: 'ZONE', referencedParameters: 'REGION', choiceType: 'PT_SINGLE_SELECT', script: [$class: 'GroovyScript', script: [sandbox: true, script: "(1..3).collect { REGION + '-' + it }"]]],
+  string(name: 'PLAIN', defaultValue: 'x'),
+])])
+echo "region=\${params.REGION} zone=\${params.ZONE}"`;
+
+before(async () => {
+  c = await startController(testConfig({ home: path.join(tempDir('active-choices'), 'home'), port: '0', executors: '2' }));
+});
+after(async () => { await c?.close(); });
+
+const choices = (job: string, name: string, query = '') => api('GET', `/api/v1/jobs/${job}/parameters/${name}/choices${query}`);
+
+test('a declarative job lists its scripts\' choices, reacting to the referenced parameter; the value the form sends is the build\'s', async () => {
+  assert.equal((await api('POST', '/api/v1/jobs', { name: 'deploy', script: DECLARATIVE })).status, 201);
+  assert.equal((await choices('deploy', 'ENV')).status, 404, 'before a build the job has no parameters');
+  assert.equal((await api('POST', '/api/v1/jobs/deploy/builds', {})).status, 201);
+  await finishedBuild(c.url, 'deploy', 1);
+  const job = await api('GET', '/api/v1/jobs/deploy');
+  assert.deepEqual(job.json.parameters.find((p: { name: string }) => p.name === 'HOSTS').activeChoice.referencedParameters, ['ENV']);
+
+  const env = await choices('deploy', 'ENV');
+  assert.equal(env.status, 200, env.text);
+  assert.deepEqual(env.json, {
+    kind: 'activeChoice', choiceType: 'PT_SINGLE_SELECT', referencedParameters: [],
+    values: ['dev', 'qa', 'prod', 'old'], labels: ['dev', 'qa', 'prod', 'old'], selected: ['qa'], disabled: ['old'], html: null, fallback: false, error: null,
+  });
+  assert.deepEqual((await choices('deploy', 'HOSTS', '?ENV=prod')).json.values, ['p1', 'p2']);
+  assert.deepEqual((await choices('deploy', 'HOSTS', '?ENV=dev&OTHER=x')).json.values, ['d1']);
+  assert.deepEqual((await choices('deploy', 'HOSTS', '?ENV=%3Cscript%3E')).json.values, ['none for <script>']);
+  const info = await choices('deploy', 'INFO', '?ENV=qa');
+  assert.equal(info.json.html, '<b>deploying to qa</b>');
+
+  // The script may not reach the controller's processes or files, whatever `sandbox:` says: the fallback answers.
+  const escape = await choices('deploy', 'ESCAPE', '?ENV=dev');
+  assert.deepEqual([escape.json.values, escape.json.fallback], [['refused'], true]);
+  assert.match(escape.json.error, /Scripts not permitted to use staticMethod org\.codehaus\.groovy\.runtime\.ProcessGroovyMethods execute java\.lang\.String/);
+  const broken = await choices('deploy', 'BROKEN');
+  assert.equal(broken.status, 200);
+  assert.deepEqual([broken.json.values, broken.json.fallback], [[], false]);
+  assert.match(broken.json.error, /no registry/);
+
+  const second = await api('POST', '/api/v1/jobs/deploy/builds', { params: { ENV: 'prod', HOSTS: 'p1,p2' } });
+  assert.equal(second.status, 201, second.text);
+  await finishedBuild(c.url, 'deploy', 2);
+  assert.match(await consoleText(c.url, 'deploy', 2), /^env=prod hosts=p1,p2$/m);
+  // Started without the form: the script's ':selected' entry, and HOSTS' script sees that ENV.
+  assert.equal((await api('POST', '/api/v1/jobs/deploy/builds', {})).status, 201);
+  await finishedBuild(c.url, 'deploy', 3);
+  assert.match(await consoleText(c.url, 'deploy', 3), /^env=qa hosts=none for qa$/m);
+});
+
+test("the [$class: 'ChoiceParameter' / 'CascadeChoiceParameter'] forms of properties([parameters(...)]); a map's labels; not an Active Choices parameter, a viewer", async () => {
+  assert.equal((await api('POST', '/api/v1/jobs', { name: 'regions', script: SCRIPTED })).status, 201);
+  await api('POST', '/api/v1/jobs/regions/builds', {});
+  assert.equal((await finishedBuild(c.url, 'regions', 1)).result, 'SUCCESS');
+  const region = await choices('regions', 'REGION');
+  assert.equal(region.status, 200, region.text);
+  assert.deepEqual([region.json.choiceType, region.json.values, region.json.labels], ['PT_RADIO', ['eu', 'us'], ['Europe', 'United States']]);
+  assert.deepEqual((await choices('regions', 'ZONE', '?REGION=eu')).json.values, ['eu-1', 'eu-2', 'eu-3']);
+  const plain = await choices('regions', 'PLAIN');
+  assert.equal(plain.status, 400);
+  assert.match(plain.json.error.message, /is a string parameter, not an Active Choices parameter/);
+  assert.equal((await choices('regions', 'ZONE', `?REGION=${'x'.repeat(2001)}`)).status, 400);
+
+  assert.equal((await api('POST', '/api/v1/users', { name: 'vera', password: 'vera-password-1', role: 'viewer' })).status, 201);
+  const token = (await api('POST', '/api/v1/users/vera/tokens', { name: 't' })).json.token as string;
+  const denied = await api('GET', '/api/v1/jobs/regions/parameters/REGION/choices', undefined, { authorization: `Bearer ${token}` });
+  assert.equal(denied.status, 403, denied.text);
+});
+
+test('a script that never ends is stopped and the fallback answers; the controller goes on', async () => {
+  const script = `properties([parameters([activeChoice(name: 'LOOP', script: groovyScript(script: [script: 'while (true) { }'], fallbackScript: [script: "['stopped']"]))])])
+echo 'ok'`;
+  assert.equal((await api('POST', '/api/v1/jobs', { name: 'loop', script })).status, 201);
+  await api('POST', '/api/v1/jobs/loop/builds', {});
+  await finishedBuild(c.url, 'loop', 1);
+  const [r, health] = await Promise.all([choices('loop', 'LOOP'), api('GET', '/api/v1/health')]);
+  assert.equal(health.status, 200);
+  assert.deepEqual([r.json.values, r.json.fallback], [['stopped'], true]);
+  assert.match(r.json.error, /the script did not finish within 10 seconds/);
+});
