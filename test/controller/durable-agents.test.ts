@@ -267,7 +267,7 @@ test("hostile hand-backs: another agent's step, offsets past what was produced, 
 test('an agent that does not come back within the grace: the build fails saying so; when it comes back, the step is stopped (its build is over)', async () => {
   const s = await setup('sqlite', ['g1'], 1);
   const api = jsonApi(() => s.c.url);
-  await api('POST', '/api/v1/jobs', { name: 'late', script: `node('g1') { sh 'set +x; echo started; echo $$ > "${s.marks}/pid"; while :; do sleep 0.1; done' }` });
+  await api('POST', '/api/v1/jobs', { name: 'late', script: `node('g1') { sh 'set +x; echo $$ > "${s.marks}/pid"; echo started; while :; do sleep 0.1; done' }` });
   await api('POST', '/api/v1/jobs/late/builds', {});
   await consoleUntil(s.c.url, 'late', 1, 'started');
   await kill9(s.agents.g1!);
@@ -427,7 +427,7 @@ test('SIGTERM of an agent started with --stop-steps: its sh is stopped and the b
   await api('POST', '/api/v1/agents', { name: 'u1', labels: ['u1'], executors: 1 });
   const workdir = tempDir('dagents-u1');
   const agent = await startAgent(s.c, 'u1', workdir, ['--stop-steps']);
-  await api('POST', '/api/v1/jobs', { name: 'stopped', script: `node('u1') { sh 'set +x; echo started; echo $$ > "${s.marks}/pid"; while :; do sleep 0.1; done' }` });
+  await api('POST', '/api/v1/jobs', { name: 'stopped', script: `node('u1') { sh 'set +x; echo $$ > "${s.marks}/pid"; echo started; while :; do sleep 0.1; done' }` });
   await api('POST', '/api/v1/jobs/stopped/builds', {});
   await consoleUntil(s.c.url, 'stopped', 1, 'started');
   assert.equal(await sigterm(agent), 0);
