@@ -34,6 +34,7 @@ import { bool, str } from '../../pipeline/steps/args.ts';
 import { COVERAGE_BASELINES, COVERAGE_METRICS, type CoverageBaseline, type CoverageGateOutcome, type CoverageMetric, type CoverageRecord } from '../../core/buildtools.ts';
 import { BASELINE_NAMES, MODIFIED, MODIFIED_LINES_METRICS, NOT_READ, SMALLER_IS_BETTER, baselineValue, changedLines, headCommit, type BaselineData, type GateMetric } from './baselines.ts';
 import { CoverageReportError, MAX_REPORT_BYTES, PARSERS, emptyTotals, percent, type CoverageTotals } from './parsers.ts';
+import { checkReportPattern } from '../../pipeline/steps/report-patterns.ts';
 
 const METRIC_NAMES: Readonly<Record<CoverageMetric, string>> = {
   MODULE: 'Module Coverage', PACKAGE: 'Package Coverage', FILE: 'File Coverage', CLASS: 'Class Coverage', METHOD: 'Method Coverage',
@@ -81,18 +82,11 @@ function pct(x: number): string {
 }
 
 /** A pattern must stay in the workspace: no absolute part, no '..'. */
-function checkPattern(step: string, pattern: string): void {
-  for (const part of pattern.split(/[,\s]+/).filter(Boolean)) {
-    if (part.startsWith('/') || part.startsWith('\\') || /^[A-Za-z]:/.test(part) || part.split(/[\\/]/).includes('..')) {
-      throw new StepFailure(`${step}: the pattern '${part}' leaves the workspace; report patterns are Ant patterns relative to the workspace (e.g. '**/jacoco.xml')`);
-    }
-  }
-}
 
 /** Reads every report matching `pattern` with `parser` into `totals`; problems go to `err`. */
 async function scan(ctx: StepContext, step: string, parser: string, pattern: string, totals: CoverageTotals, reports: string[],
   say: (l: string) => void, err: (l: string) => void, each?: (rel: string, own: CoverageTotals) => void): Promise<number> {
-  checkPattern(step, pattern);
+  checkReportPattern(step, pattern, 'report patterns are Ant patterns', '**/jacoco.xml');
   const p = PARSERS[parser]!;
   const ws = ctx.workspace();
   const base = ctx.cwd ?? ws.root;

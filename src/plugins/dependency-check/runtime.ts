@@ -19,6 +19,7 @@ import { WorkspaceError } from '../../core/workspace.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { bool, str } from '../../pipeline/steps/args.ts';
 import { DependencyCheckReportError, SEVERITIES, parseReport, type Finding, type Severity } from './report.ts';
+import { checkReportPattern, expandEnv } from '../../pipeline/steps/report-patterns.ts';
 
 export const MAX_REPORT_BYTES = 128 * 1024 * 1024;
 const ID = 'dependency-check';
@@ -36,17 +37,7 @@ function threshold(args: StepArgs, name: string): number | null {
   return n;
 }
 
-function checkPattern(pattern: string): void {
-  for (const part of pattern.split(/[,\s]+/).filter(Boolean)) {
-    if (part.startsWith('/') || part.startsWith('\\') || /^[A-Za-z]:/.test(part) || part.split(/[\\/]/).includes('..')) {
-      throw new StepFailure(`dependencyCheckPublisher: the pattern '${part}' leaves the workspace; pattern is an Ant pattern relative to the workspace (e.g. '**/dependency-check-report.xml')`);
-    }
-  }
-}
 
-function expand(ctx: StepContext, s: string): string {
-  return s.replace(/\$\{(\w+)\}|\$(\w+)/g, (all, a: string | undefined, b: string | undefined) => ctx.env[(a ?? b)!] ?? all);
-}
 
 function issueOf(f: Finding, report: string): Issue {
   const message = `${f.vulnerability} in ${f.dependency || f.filePath || '(unnamed dependency)'}${f.description ? `: ${f.description}` : ''}`;
@@ -77,8 +68,8 @@ const dependencyCheckPublisher: StepRun = async (ctx, args) => {
     fresh: Object.fromEntries(['unstable', 'failed'].flatMap((k) => GATED.map((s) => [`${k}New${s}`, threshold(args, `${k}New${s}`)]))) as Record<string, number | null>,
   };
   log('Collecting Dependency-Check artifact');
-  const pattern = expand(ctx, str(args, 'pattern') || '**/dependency-check-report.xml');
-  checkPattern(pattern);
+  const pattern = expandEnv(ctx, str(args, 'pattern') || '**/dependency-check-report.xml');
+  checkReportPattern('dependencyCheckPublisher', pattern, 'pattern is an Ant pattern', '**/dependency-check-report.xml');
   const ws = ctx.workspace();
   const base = ctx.cwd ?? ws.root;
   let files: string[];

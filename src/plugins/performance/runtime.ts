@@ -24,6 +24,7 @@ import { WorkspaceError } from '../../core/workspace.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
 import type { PerformanceRecord, PerformanceReport } from '../../core/performance.ts';
 import { MAX_REPORT_BYTES, PARSE, PerformanceReportError, Samples, detect, summarize, type ParserName } from './parsers.ts';
+import { leavesWorkspace } from '../../pipeline/steps/report-patterns.ts';
 
 /** Report files one call reads (each kept with up to MAX_PERFORMANCE_URIS labels). */
 const MAX_FILES = 200;
@@ -50,7 +51,7 @@ function expand(text: string, env: Readonly<Record<string, string>>): string {
 }
 
 function checkPattern(step: string, part: string): void {
-  if (part.startsWith('/') || part.startsWith('\\') || /^[A-Za-z]:/.test(part) || part.split(/[\\/]/).includes('..')) {
+  if (leavesWorkspace(part)) {
     throw new StepFailure(`${step}: the pattern '${part}' leaves the workspace; sourceDataFiles are Ant patterns relative to the workspace (e.g. '**/*.jtl')`);
   }
 }

@@ -18,23 +18,14 @@ import { WorkspaceError } from '../../core/workspace.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { bool, str } from '../../pipeline/steps/args.ts';
 import { TapParseError, parseTap, type TapSet, type TapTest } from './parser.ts';
+import { checkReportPattern, expandEnv } from '../../pipeline/steps/report-patterns.ts';
 
 /** Larger TAP files are refused (a parse error), so a runaway test log cannot exhaust memory. */
 export const MAX_TAP_BYTES = 64 * 1024 * 1024;
 /** At most this many lines of a stream are echoed to the console (outputTapToConsole). */
 const MAX_ECHO_LINES = 5000;
 
-function checkPattern(pattern: string): void {
-  for (const part of pattern.split(/[,\s]+/).filter(Boolean)) {
-    if (part.startsWith('/') || part.startsWith('\\') || /^[A-Za-z]:/.test(part) || part.split(/[\\/]/).includes('..')) {
-      throw new StepFailure(`TapPublisher: the pattern '${part}' leaves the workspace; testResults is an Ant pattern relative to the workspace (e.g. 'reports/**/*.tap')`);
-    }
-  }
-}
 
-function expand(ctx: StepContext, s: string): string {
-  return s.replace(/\$\{(\w+)\}|\$(\w+)/g, (all, a: string | undefined, b: string | undefined) => ctx.env[(a ?? b)!] ?? all);
-}
 
 function status(t: TapTest, planSkip: boolean, todoIsFailure: boolean): TestCase['status'] {
   if (planSkip || t.directive?.kind === 'SKIP') return 'skipped';
@@ -93,9 +84,9 @@ const TapPublisher: StepRun = async (ctx, args) => {
   };
   const todoIsFailure = bool(args, 'todoIsFailure', true);
   log('TAP Reports Processing: START');
-  const pattern = expand(ctx, given);
+  const pattern = expandEnv(ctx, given);
   log(`Looking for TAP results report in workspace using pattern: ${pattern}`);
-  checkPattern(pattern);
+  checkReportPattern('TapPublisher', pattern, 'testResults is an Ant pattern', 'reports/**/*.tap');
   const ws = ctx.workspace();
   const base = ctx.cwd ?? ws.root;
   let files: string[];

@@ -18,20 +18,11 @@ import { WorkspaceError } from '../../core/workspace.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { bool, str } from '../../pipeline/steps/args.ts';
 import { ValgrindReportError, parseValgrind, type ValgrindError } from './report.ts';
+import { checkReportPattern, expandEnv } from '../../pipeline/steps/report-patterns.ts';
 
 export const MAX_REPORT_BYTES = 128 * 1024 * 1024;
 
-function expand(ctx: StepContext, s: string): string {
-  return s.replace(/\$\{(\w+)\}|\$(\w+)/g, (all, a: string | undefined, b: string | undefined) => ctx.env[(a ?? b)!] ?? all);
-}
 
-function checkPattern(pattern: string): void {
-  for (const part of pattern.split(/[,\s]+/).filter(Boolean)) {
-    if (part.startsWith('/') || part.startsWith('\\') || /^[A-Za-z]:/.test(part) || part.split(/[\\/]/).includes('..')) {
-      throw new StepFailure(`publishValgrind: the pattern '${part}' leaves the workspace; pattern is an Ant pattern relative to the workspace (e.g. 'valgrind-*.xml')`);
-    }
-  }
-}
 
 const publishValgrind: StepRun = async (ctx, args) => {
   const log = (l: string) => ctx.log(`[Valgrind] ${l}`);
@@ -40,8 +31,8 @@ const publishValgrind: StepRun = async (ctx, args) => {
   if (r === 'FAILURE' && !bool(args, 'publishResultsForFailedBuilds', false)) return null;
   const given = str(args, 'pattern');
   if (!given || given.trim() === '') { log('ERROR: no pattern for valgrind xml files configured'); return null; }
-  const pattern = expand(ctx, given);
-  checkPattern(pattern);
+  const pattern = expandEnv(ctx, given);
+  checkReportPattern('publishValgrind', pattern, 'pattern is an Ant pattern', 'valgrind-*.xml');
   const ws = ctx.workspace();
   const base = ctx.cwd ?? ws.root;
   let files: string[];
@@ -82,7 +73,7 @@ const publishValgrind: StepRun = async (ctx, args) => {
   const threshold = (name: string): number | null => {
     const v = args.values[name];
     if (v === undefined || v === null || v === '') return null;
-    const s = expand(ctx, String(v)).trim();
+    const s = expandEnv(ctx, String(v)).trim();
     if (!/^\d+$/.test(s)) { log(`ERROR: '${s}' is not a valid threshold`); return null; }
     return Number(s);
   };

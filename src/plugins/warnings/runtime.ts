@@ -29,6 +29,7 @@ import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { FILTERS, GATE_TYPES, TOOLS, toolById, toolBySymbol, type ToolDef } from './decl.ts';
 import { MAX_ISSUES, MAX_REPORT_BYTES, ReportError, lineParser, parseLine, parseReport, type RawIssue } from './parsers.ts';
 import { delta, evaluateGates, fingerprint, statistics, type GateSpec } from './analysis.ts';
+import { checkReportPattern } from '../../pipeline/steps/report-patterns.ts';
 
 /** An issue as scanned, before publishing: what filters read besides the stored fields. */
 type Scanned = Issue & { packageName: string; moduleName: string };
@@ -79,13 +80,6 @@ function asList(v: Value | undefined): Value[] {
 // --- patterns and files -------------------------------------------------------------------------
 
 /** A pattern must stay in the workspace: no absolute part, no '..'. */
-function checkPattern(step: string, pattern: string): void {
-  for (const part of pattern.split(/[,\s]+/).filter(Boolean)) {
-    if (part.startsWith('/') || part.startsWith('\\') || /^[A-Za-z]:/.test(part) || part.split(/[\\/]/).includes('..')) {
-      throw new StepFailure(`${step}: the pattern '${part}' leaves the workspace; report patterns are Ant patterns relative to the workspace (e.g. '**/checkstyle-result.xml')`);
-    }
-  }
-}
 
 function decoder(step: string, encoding: string | undefined): TextDecoder {
   try {
@@ -155,7 +149,7 @@ async function scanTool(ctx: StepContext, step: string, tool: Value, reportEncod
     const pattern = str(tool, 'pattern') || def.pattern;
     const dec = decoder(step, str(tool, 'reportEncoding') ?? reportEncoding);
     if (pattern) {
-      checkPattern(step, pattern);
+      checkReportPattern(step, pattern, 'report patterns are Ant patterns', '**/checkstyle-result.xml');
       say(`Searching for all files in '${base}' that match the pattern '${pattern}'`);
       let files: string[];
       try {
@@ -262,7 +256,7 @@ async function scanConsole(def: ToolDef, chunks: AsyncIterable<Buffer>, root: st
 async function scanTasks(ctx: StepContext, step: string, tool: GMap, say: (l: string) => void, err: (l: string) => void, out: RawIssue[]): Promise<void> {
   const include = str(tool, 'includePattern') || '**/*.java';
   const exclude = str(tool, 'excludePattern') || undefined;
-  checkPattern(step, include);
+  checkReportPattern(step, include, 'report patterns are Ant patterns', '**/checkstyle-result.xml');
   const ignoreCase = tool.get('ignoreCase') === true;
   const isRegex = tool.get('isRegularExpression') === true;
   const tags: { tag: string; severity: IssueSeverity }[] = [];
