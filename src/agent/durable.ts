@@ -52,7 +52,7 @@ import type { FSWatcher } from 'node:fs';
 // Builtins through process.getBuiltinModule, not ESM imports: see util/fs-async.ts.
 const { spawn } = process.getBuiltinModule('node:child_process');
 const {
-  closeSync, constants: fsc, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, watch,
+  closeSync, constants: fsc, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, watch,
   rmdir, writeFileSync, writeSync, mkdir: mkdirCb, open: openCb, close: closeCb, rename: renameCb, unlink: unlinkCb,
 } = process.getBuiltinModule('node:fs');
 import path from 'node:path';
@@ -87,11 +87,30 @@ const POLL_MS = 250;
 const keyRe = new RegExp(DURABLE_KEY_PATTERN);
 // The status is written by the shell itself (one small write; a reader takes it only once its
 // newline is there): a rename would cost an `mv` process per step.
-const WRAPPER = 'rc=$1; shift; "$@"; c=$?; printf "%s\\n" "$c" > "$rc"; exit $c';
+const WRAPPER = 'rc=$1; shift; "$@"; c=$?; printf "%s\\n" "$c" >> "$rc"; exit $c';
 
 /** A node:fs callback call as a promise (node:fs/promises is not loaded in the agent: util/fs-async.ts). */
 function fsCall<T = void>(f: (cb: (e: NodeJS.ErrnoException | null, v?: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => f((e, v) => (e ? reject(e) : resolve(v as T))));
+}
+
+/**
+ * Opens a spare's file, which is there and empty, without O_TRUNC. Why not O_TRUNC: ext4 (its
+ * default auto_da_alloc) takes a truncation to size 0, even of an empty file, as "replace by
+ * truncate" and starts the writeback of all the file's dirty pages at its last close. A 50 MB
+ * step's `out` was written to disk (and the agent's close blocked, ~30-800 ms) just before it was
+ * removed; its meta.json and `acked` cost a block write per step. Emptied only when not empty (a
+ * file another hand wrote to), which a fresh spare never is.
+ */
+function openSpareFile(file: string, flags: number): number {
+  const fd = openSync(file, flags | fsc.O_CREAT | fsc.O_NOFOLLOW, 0o600);
+  try {
+    if (fstatSync(fd).size > 0) ftruncateSync(fd, 0);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return fd;
 }
 
 /** Creates empty file `file` (`fresh`: a new one, O_EXCL), or empties the one there; on the thread pool. */
@@ -200,10 +219,10 @@ export function wrapperArgv(argv: readonly string[], rc: string): string[] {
   const [shell, flags, dashC, script, ...rest] = argv;
   if (shell === '/bin/sh' && (flags === '-e' || flags === '-xe') && dashC === '-c' && script !== undefined && rest.length === 0) {
     if (trapSafe(script)) {
-      const record = `{ kiln_status=$?; command printf '%s\\n' "$kiln_status" > ${shQuote(rc)} || :; exit "$kiln_status"; } 2>/dev/null`;
+      const record = `{ kiln_status=$?; command printf '%s\\n' "$kiln_status" >> ${shQuote(rc)} || :; exit "$kiln_status"; } 2>/dev/null`;
       return ['/bin/sh', '-c', `trap ${shQuote(record)} EXIT; set ${flags}; ${script}`, '/bin/sh'];
     }
-    if (foldable(script)) return ['/bin/sh', '-c', `(set ${flags}; ${script}\n); c=$?; printf '%s\\n' "$c" > ${shQuote(rc)}; exit $c`, '/bin/sh'];
+    if (foldable(script)) return ['/bin/sh', '-c', `(set ${flags}; ${script}\n); c=$?; printf '%s\\n' "$c" >> ${shQuote(rc)}; exit $c`, '/bin/sh'];
   }
   return ['/bin/sh', '-c', WRAPPER, 'kiln-durable', rc, ...argv];
 }
@@ -513,8 +532,8 @@ export class DurableExec {
   }
 
   /**
-   * Records the acknowledged offsets in `acked`: the first time in a process by a truncating
-   * open, then by one pwrite at offset 0 on that descriptor (a write(2) of a few bytes is whole or
+   * Records the acknowledged offsets in `acked`: by one pwrite at offset 0 on a descriptor opened
+   * once per process (a write(2) of a few bytes is whole or
    * not at all when the process dies). Both offsets only grow, so each text is at least as long as
    * the one it overwrites: nothing of the old one is left after it.
    */
@@ -522,7 +541,8 @@ export class DurableExec {
     const text = `${this.out.acked} ${this.err.acked}\n`;
     try {
       this.#ackedWritten = true;
-      this.#ackedFd ??= openSync(path.join(this.dir, 'acked'), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | fsc.O_NOFOLLOW, 0o600);
+      // No O_TRUNC (see openSpareFile): a text there from an earlier process is never longer than this one.
+      this.#ackedFd ??= openSync(path.join(this.dir, 'acked'), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW, 0o600);
       writeSync(this.#ackedFd, text, 0, 'latin1');
     } catch {
       // the directory is gone (discarded): nothing to keep
@@ -608,10 +628,11 @@ export class DurableExec {
   /** Spawns the wrapper (start only). */
   spawnWith(spec: DurableStart, stdinFile: string | null): void {
     // Read and write: the wrapper appends through its copy, the agent preads this one (StreamState.read).
-    // A spare's files are there, empty (O_TRUNC all the same: nothing but this step's output in them).
-    const flags = fsc.O_RDWR | fsc.O_APPEND | fsc.O_CREAT | fsc.O_NOFOLLOW | (this.spare ? fsc.O_TRUNC : fsc.O_EXCL);
-    const outFd = this.out.fd = openSync(this.out.file, flags, 0o600);
-    const errFd = this.err.fd = openSync(this.err.file, flags, 0o600);
+    // A spare's files are there, empty (openSpareFile: nothing but this step's output in them, and no O_TRUNC).
+    const flags = fsc.O_RDWR | fsc.O_APPEND;
+    const open = (file: string) => (this.spare ? openSpareFile(file, flags) : openSync(file, flags | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600));
+    const outFd = this.out.fd = open(this.out.file);
+    const errFd = this.err.fd = open(this.err.file);
     this.#stdin = stdinFile !== null;
     const inFd = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
     let child: ChildProcess;
@@ -880,7 +901,8 @@ export class DurableExecs {
   #createMeta(e: DurableExec): void {
     const text = JSON.stringify(e.meta) + ' '.repeat(META_PAD);
     // A spare's meta.json is there, empty.
-    e.metaFd = openSync(path.join(e.dir, 'meta.json'), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | (e.spare ? fsc.O_TRUNC : fsc.O_EXCL), 0o600);
+    const file = path.join(e.dir, 'meta.json');
+    e.metaFd = e.spare ? openSpareFile(file, fsc.O_WRONLY) : openSync(file, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
     e.metaBytes = writeSync(e.metaFd, text, 0, 'utf8');
   }
 

@@ -109,3 +109,29 @@ test('with no spare ready (a burst of starts), a start makes its own directory, 
   execs.close();
   assert.equal(existsSync(path.join(work, SPARE_DIR)), false);
 });
+
+test('a step in a spare directory that sets noclobber (set -C) still records its status, and a spare\'s file written to by another hand starts empty', async () => {
+  const work = tempDir('durable-spares-noclobber');
+  const execs = new DurableExecs(work);
+  execs.load();
+  await run(execs, 'b1-s1-a', 'echo one', work);
+  await until(() => execs.spares.length > 0, 'a spare');
+  // Something wrote into the spare's `out` and `meta.json` meanwhile: the step has none of it.
+  const spare = execs.spares.at(-1)!;
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(path.join(spare, 'out'), 'NOT-THIS-STEP\n');
+  writeFileSync(path.join(spare, 'meta.json'), ' '.repeat(4096) + 'garbage');
+  const e = execs.start({ key: 'b1-s2-b', buildId: 'B1', build: 'job #1', argv: ['/bin/sh', '-e', '-c', 'set -C; echo two; exit 3'], cwd: work, env: { PATH: '/usr/bin:/bin' } });
+  assert.equal(statSync(e.dir).ino, statSync(path.join(work, DURABLE_DIR, 'b1-s2-b')).ino);
+  assert.equal(JSON.parse(readFileSync(path.join(e.dir, 'meta.json'), 'utf8')).key, 'b1-s2-b', 'meta.json is whole, nothing of what was there left');
+  let out = '';
+  let code: number | null | undefined;
+  e.attach({ output: (d, s) => { if (s === 'stdout') out += d.toString(); }, exited: (r) => { code = r.exitCode; }, forgotten: () => {} });
+  await until(() => code !== undefined, 'the step to end');
+  assert.equal(out, 'two\n');
+  assert.equal(code, 3);
+  // What a later agent process reads when this one is gone: the status, though the script forbade `>` on existing files.
+  assert.equal(readFileSync(path.join(e.dir, 'rc'), 'utf8'), '3\n');
+  assert.equal(e.ackTo(4, 0, true), true);
+  execs.close();
+});
