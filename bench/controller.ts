@@ -6,13 +6,15 @@
 //   node bench/controller.ts [--no-peer] [--no-durable] [--install-peer] [--cpu-prof DIR] [--latency-builds 50]
 //                            [--throughput-builds 200] [--log-mb 100] [--cold-starts 5] [--budget 90]
 //                            [--peer /work/shared/bench/buildbot/run.sh] [--peer-budget 200]
-//   node bench/controller.ts --durable-cost [--pairs 60] [--step-pairs 12] [--log-pairs 6] [--log-mb 50] [--budget 900]
+//   node bench/controller.ts --durable-cost [--pairs 60] [--step-pairs 12] [--log-pairs 6] [--log-mb 50] [--live-pairs 6] [--budget 900]
 //
 // --durable-cost (issue 19, "what durability costs"): two controllers in the same run, one with
 // durable execs and one with KILN_DURABLE_EXECS=0, each with one agent, driven in interleaved
 // pairs (ABBA...: the order swapped every pair): a small build's trigger -> finish, a 100-step
 // build's time per step, a step printing --log-mb MB (MB/s and the console's lag behind the step),
-// then the controller's always-on journal writes and the agent's per-step files timed alone (µs
+// a step printing a line every 20 ms for 2 s (each line's lag from its `date` to the console
+// stream: what a user watching a build sees; the 50 MB step's lag is the backlog a producer faster
+// than the controller leaves, which a pipe holds back and a durable exec's file does not), then the controller's always-on journal writes and the agent's per-step files timed alone (µs
 // per write, how many per step). The median of the per-pair ratios (durable / not) with its
 // spread and a 95 % interval of that median: the ≤ 1.10 is shown, missed, or not told apart.
 //
@@ -41,6 +43,7 @@ const { values: opts } = parseArgs({
     pairs: { type: 'string', default: '60' },
     'step-pairs': { type: 'string', default: '12' },
     'log-pairs': { type: 'string', default: '6' },
+    'live-pairs': { type: 'string', default: '6' },
     'install-peer': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'latency-builds': { type: 'string', default: '50' },
@@ -238,7 +241,7 @@ interface Followed {
 }
 
 /** Follows a build's console over SSE until its `end` event (no polling). */
-function follow(base: string, job: string, n: number, o: { marker?: string; markerRe?: RegExp; from?: number } = {}): Promise<Followed> {
+function follow(base: string, job: string, n: number, o: { marker?: string; markerRe?: RegExp; from?: number; live?: (stampNs: bigint, atEpochMs: number) => void } = {}): Promise<Followed> {
   return new Promise((resolve, reject) => {
     const url = new URL(`api/v1/jobs/${encodeURIComponent(job)}/builds/${n}/console/stream${o.from ? `?from=${o.from}` : ''}`, base);
     const req = http.get(url, { agent: keepAlive, headers: { ...AUTH, accept: 'text/event-stream' } }, (res) => {
@@ -253,6 +256,7 @@ function follow(base: string, job: string, n: number, o: { marker?: string; mark
       let markerAt: number | null = null;
       let match: Followed['match'] = null;
       let reTail = '';
+      let liveLine = '';
       let settled = false;
       res.on('data', (chunk: string) => {
         buf += chunk;
@@ -264,6 +268,15 @@ function follow(base: string, job: string, n: number, o: { marker?: string; mark
           for (const line of block.split('\n')) {
             if (line.startsWith('event: ')) event = line.slice(7);
             else if (line.startsWith('data: ')) data += line.slice(6);
+          }
+          if (event === 'log' && o.live) {
+            const lines = (liveLine + (JSON.parse(data) as string)).split('\n');
+            liveLine = lines.pop()!.slice(-4096);
+            const at = performance.timeOrigin + performance.now();
+            for (const l of lines) {
+              const m = /^LIVEMARK (\d+)$/.exec(l);
+              if (m) o.live(BigInt(m[1]!), at);
+            }
           }
           if (event === 'log' && o.markerRe && match === null) {
             reTail = (reTail + (JSON.parse(data) as string)).slice(-4096);
@@ -586,6 +599,8 @@ const HUNDRED_STEPS = pipeline(Array.from({ length: 100 }, () => "sh 'true'"));
 /** The step's output, then a line with the time (ns) the shell ran `date` after it: the console's lag is when the stream shows it. */
 const LAG_LOG_SCRIPT = pipeline([`sh 'yes ${LINE} | head -c ${LOG_BYTES}; echo "KILNMARK $(date +%s%N)"'`]);
 const LAG_RE = /(?:^|\n)KILNMARK (\d+)\n/;
+/** 100 lines, one every 20 ms, each with the time it was printed. */
+const LIVE_SCRIPT = pipeline([`sh 'i=0; while [ $i -lt 100 ]; do echo "LIVEMARK $(date +%s%N)"; sleep 0.02; i=$((i+1)); done'`]);
 
 interface Spread { median: number; p25: number; p75: number; min: number; max: number; n: number }
 interface PairFigure { durable: Spread; plain: Spread; ratio: Spread & { ci95: [number, number]; verdict: string }; diff: Spread; durable_slower_pairs: number }
@@ -793,6 +808,7 @@ async function measureDurableCost(): Promise<Record<string, unknown>> {
       await createJob(c, 'one', ONE_STEP);
       await createJob(c, 'hundred', HUNDRED_STEPS);
       await createJob(c, 'log', LAG_LOG_SCRIPT);
+      await createJob(c, 'live', LIVE_SCRIPT);
     }
     const of = (durable: boolean) => (durable ? dc : pc);
     progress('warm-up: 5 small builds, one 100-step build and one log build on each');
@@ -838,6 +854,22 @@ async function measureDurableCost(): Promise<Record<string, unknown>> {
       lag_ms: { ...pairFigure(lags.d, lags.p) },
     };
     progress(`log ${LOG_BYTES / 1e6} MB: durable ${r1(median(rates.d))} MB/s, plain ${r1(median(rates.p))} MB/s; lag durable ${r1(median(lags.d))} ms, plain ${r1(median(lags.p))} ms`);
+
+    // A step printing a line every 20 ms: the median lag of its lines, per build.
+    const liveRun = async (durable: boolean): Promise<number> => {
+      const c = of(durable);
+      const n = await trigger(c, 'live');
+      const each: number[] = [];
+      const f = await follow(c.url, 'live', n, { live: (stampNs, at) => each.push(at - Number(stampNs / 1000n) / 1000) });
+      if (f.end.result !== 'SUCCESS') throw new Error(`live #${n} ended ${f.end.result}`);
+      if (each.length !== 100) throw new Error(`live #${n}: ${each.length} of its 100 lines came`);
+      return median(each);
+    };
+    await liveRun(true);
+    await liveRun(false);
+    const live = await interleaved('live-line builds', positive('live-pairs'), liveRun);
+    result['live_line_lag_ms'] = { ...pairFigure(live.d, live.p), load: live.load };
+    progress(`a line every 20 ms: lag durable ${r2(median(live.d))} ms, plain ${r2(median(live.p))} ms`);
   } finally {
     await Promise.all([...children].filter((p) => p !== dc.proc && p !== pc.proc).map((p) => stop(p)));
     await Promise.all([stop(dc.proc, 10_000), stop(pc.proc, 10_000)]);
@@ -860,7 +892,8 @@ function printDurableCost(r: Record<string, any>, error: string | null): void {
   add('trigger -> finish, 1 sh, ms', r['finish_ms'], r['finish_ms']?.load);
   add('100-step build, ms per step', r['per_step_ms'], r['per_step_ms']?.load);
   add(`log ${r['log']?.mb ?? ''} MB, ms per MB`, r['log']?.ms_per_mb, r['log']?.ms_per_mb?.load);
-  add('  console lag behind the step, ms', r['log']?.lag_ms);
+  add('  console behind the step\'s end (its backlog), ms', r['log']?.lag_ms);
+  add('a line every 20 ms: its lag, ms', r['live_line_lag_ms'], r['live_line_lag_ms']?.load);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((c) => c[i]!.length)));
   for (const c of rows) out.push(c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  '));
   if (r['log']) out.push(`log MB/s: durable ${r['log'].mb_per_s.durable.median} [${r['log'].mb_per_s.durable.p25}-${r['log'].mb_per_s.durable.p75}], plain ${r['log'].mb_per_s.plain.median} [${r['log'].mb_per_s.plain.p25}-${r['log'].mb_per_s.plain.p75}]`);
