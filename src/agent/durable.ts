@@ -533,7 +533,7 @@ export class DurableExec {
 
   /**
    * Records the acknowledged offsets in `acked`: by one pwrite at offset 0 on a descriptor opened
-   * once per process (a write(2) of a few bytes is whole or
+   * once per process, emptied then (a write(2) of a few bytes is whole or
    * not at all when the process dies). Both offsets only grow, so each text is at least as long as
    * the one it overwrites: nothing of the old one is left after it.
    */
@@ -541,8 +541,12 @@ export class DurableExec {
     const text = `${this.out.acked} ${this.err.acked}\n`;
     try {
       this.#ackedWritten = true;
-      // No O_TRUNC (see openSpareFile): a text there from an earlier process is never longer than this one.
-      this.#ackedFd ??= openSync(path.join(this.dir, 'acked'), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW, 0o600);
+      // Started by this process: an empty spare's file or none (no O_TRUNC, see openSpareFile). Taken
+      // over from an earlier process: emptied first, since what that one wrote may be longer (a
+      // text it could not parse, offsets clamped to the files' sizes).
+      const file = path.join(this.dir, 'acked');
+      this.#ackedFd ??= !this.#fresh ? openSync(file, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | fsc.O_NOFOLLOW, 0o600)
+        : this.spare ? openSpareFile(file, fsc.O_WRONLY) : openSync(file, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW, 0o600);
       writeSync(this.#ackedFd, text, 0, 'latin1');
     } catch {
       // the directory is gone (discarded): nothing to keep
