@@ -204,6 +204,8 @@ export const kubernetesPlugin: PipelinePlugin = {
       params: [
         { name: 'kubectlCredentials', type: 'list', required: true, doc: '[[credentialsId:, serverUrl:, caCertificate:, clusterName:, contextName:, namespace:], ...], each as withKubeConfig takes them; with two or more no current-context is set' },
       ],
+      // The step's one constructor parameter: withKubeCredentials([[credentialsId: 'a', ...]]) { ... } binds it (DescribableModel's sole required parameter).
+      positional: 'kubectlCredentials',
       block: 'required',
       needsNode: true,
     },

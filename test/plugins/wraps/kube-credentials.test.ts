@@ -67,6 +67,10 @@ test('withKubeCredentials: one kubeconfig credential keeps its current context; 
   const one = await runPipeline(scripted(`  withKubeCredentials(kubectlCredentials: [[credentialsId: 'kubeconfig']]) { sh 'kubectl get pods -o name' }`), { credentials, baseEnv: baseEnv() });
   assert.equal(one.state.result, 'SUCCESS', one.console);
   assert.match(one.console, /^pod\/pod-in-ci$/m);
+  // The list as the step's one argument, as users write it (the constructor's sole parameter).
+  const positional = await runPipeline(scripted(`  withKubeCredentials([[credentialsId: 'kubeconfig']]) { sh 'kubectl get pods -o name' }`), { credentials, baseEnv: baseEnv() });
+  assert.equal(positional.state.result, 'SUCCESS', positional.console);
+  assert.match(positional.console, /^pod\/pod-in-ci$/m);
   for (const [entries, msg] of [
     ['[]', /withKubeCredentials: \[kubernetes-cli\] credentials list cannot be empty/],
     [`[[credentialsId: 'up']]`, /withKubeCredentials: credential 'up' is a usernamePassword credential; use a secret file \(a kubeconfig\) or a secret text \(a token, with serverUrl\) \(kubectlCredentials\[0\]\)/],
