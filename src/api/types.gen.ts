@@ -893,6 +893,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/builds/{number}/fingerprints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files the build fingerprinted (fingerprint, archiveArtifacts(fingerprint: true), copyArtifacts), by path */
+        get: operations["listBuildFingerprints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fingerprints/{md5}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file's fingerprint by MD5: the build that made it and every build that recorded it */
+        get: operations["getFingerprint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings/global-env": {
         parameters: {
             query?: never;
@@ -5528,6 +5562,113 @@ export interface operations {
                         sent: boolean;
                         /** @description what happened, in plain words */
                         message: string;
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listBuildFingerprints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        fingerprints: {
+                            path: string;
+                            md5: string;
+                            fileName: string;
+                            /** @description the build that made the file; null: made outside Kiln, or before a build recorded it */
+                            original: {
+                                job: string;
+                                number: number;
+                            } | null;
+                            createdAt: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getFingerprint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the MD5, 32 lowercase hex digits */
+                md5: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        md5: string;
+                        fileName: string;
+                        /** @description the build that made the file; null: made outside Kiln, or before a build recorded it */
+                        original: {
+                            job: string;
+                            number: number;
+                        } | null;
+                        createdAt: number;
+                        uses: {
+                            job: string;
+                            number: number;
+                        }[];
                     };
                 };
             };

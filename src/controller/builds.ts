@@ -880,6 +880,7 @@ export class BuildManager {
             return meta;
           },
         },
+        fingerprints: { record: (records) => this.#store.fingerprints.record(build.id, records) },
         tests: {
           record: (report) => this.#store.tests.add(build.id, report),
           previous: async () => {

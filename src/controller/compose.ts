@@ -70,6 +70,7 @@ import { openCredentials, type CredentialService } from './credentials.ts';
 import { registerCredentialRoutes } from './credentials-http.ts';
 import { MailService } from './mail.ts';
 import { registerMailRoutes } from './mail-http.ts';
+import { registerFingerprintRoutes } from './fingerprints.ts';
 import { GlobalEnv, registerGlobalEnvRoutes } from './global-env.ts';
 import { HttpServicesService } from './http-services.ts';
 import { registerHttpServicesRoutes } from './http-services-http.ts';
@@ -516,6 +517,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
   // --- end triggers
   registerCredentialRoutes(app, credentials, auth);
   registerMailRoutes(app, mail);
+  registerFingerprintRoutes(app, { store });
   registerGlobalEnvRoutes(app, globalEnv);
   registerHttpServicesRoutes(app, httpServices);
   registerThrottleRoutes(app, throttle);

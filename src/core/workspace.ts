@@ -103,6 +103,8 @@ export interface FileStat {
   size: number;
   /** Permission bits (e.g. 0o755). */
   mode: number;
+  /** Last modification, ms since the epoch (whole; 0 for an earlier time); absent where the node does not say. */
+  mtimeMs?: number;
 }
 
 /** An opened file read in chunks: iterate `chunks()` once to its end, or `close()` it. */

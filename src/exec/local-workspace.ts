@@ -496,7 +496,7 @@ export class LocalWorkspace implements Workspace {
     try {
       const st = await fsp.lstat(abs);
       const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
-      return { type, size: st.size, mode: st.mode & 0o7777 };
+      return { type, size: st.size, mode: st.mode & 0o7777, mtimeMs: Math.max(0, Math.floor(st.mtimeMs)) };
     } catch (e) {
       if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return null;
       throw fsError('stat', abs, e);

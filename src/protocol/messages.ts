@@ -342,6 +342,7 @@ export const FileStatMsg = sequenced('fileStat', {
       type: Type.Union([Type.Literal('file'), Type.Literal('dir'), Type.Literal('symlink'), Type.Literal('other')]),
       size: Type.Integer({ minimum: 0 }),
       mode: Type.Integer({ minimum: 0, maximum: 0o7777 }),
+      mtimeMs: Type.Optional(Type.Integer({ minimum: 0 })),
     }, strict),
     Type.Null(),
   ]),

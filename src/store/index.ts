@@ -18,6 +18,7 @@ import { migrate, schemaVersion } from './migrations.ts';
 import { queueRepo } from './queue.ts';
 import { agentExecRepo } from './agent-execs.ts';
 import { artifactRepo, testReportRepo } from './results.ts';
+import { fingerprintRepo } from './fingerprints.ts';
 import { issueResultRepo } from './issues.ts';
 import { buildToolsRepo } from './buildtools.ts';
 import { lockableResourceRepo } from './lockable.ts';
@@ -96,6 +97,7 @@ function createStore(db: Db, kind: StoreKind, location: string, now: () => numbe
     jobs: jobRepo(ctx),
     builds: buildRepo(ctx),
     artifacts: artifactRepo(ctx),
+    fingerprints: fingerprintRepo(ctx),
     tests: testReportRepo(ctx),
     issues: issueResultRepo(ctx),
     buildTools: buildToolsRepo(ctx),

@@ -429,6 +429,28 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX credential_uses_job ON credential_uses (job_id)`,
     ],
   },
+  {
+    version: 23,
+    name: "fingerprints (Jenkins core's Fingerprinter): a file's MD5, the build that produced it, and every build that recorded it",
+    statements: [
+      // The original build is named, not referenced: a fingerprint outlives the builds and jobs it
+      // names, as Jenkins' does (a deleted one shows as gone). Uses go with their build.
+      `CREATE TABLE fingerprints (
+        md5 TEXT PRIMARY KEY,
+        file_name TEXT NOT NULL,
+        original_job TEXT,
+        original_number BIGINT,
+        created_at BIGINT NOT NULL
+      )`,
+      `CREATE TABLE fingerprint_uses (
+        build_id TEXT NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        md5 TEXT NOT NULL REFERENCES fingerprints (md5) ON DELETE CASCADE,
+        PRIMARY KEY (build_id, path)
+      )`,
+      `CREATE INDEX fingerprint_uses_md5 ON fingerprint_uses (md5)`,
+    ],
+  },
 ];
 
 /** The newest version (migrations of parallel branches take numbers given out in advance, so not the list's length). */

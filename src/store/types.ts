@@ -388,6 +388,37 @@ export interface ArtifactRepo {
   get(buildId: string, path: string): Promise<ArtifactMeta | null>;
 }
 
+/** A file a build fingerprinted (fingerprint step, archiveArtifacts(fingerprint: true), copyArtifacts). */
+export interface FingerprintRecord {
+  /** Its path relative to where the step looked ('/'-separated): the build's name for it. */
+  path: string;
+  /** Lowercase hex MD5 of the content (Jenkins' fingerprint). */
+  md5: string;
+  /** The file's name (its last path segment), kept with a new fingerprint. */
+  fileName: string;
+  /** Made by this build (Jenkins: modified at most 2 s before the build started): the original, when the fingerprint is new. */
+  produced: boolean;
+  /** Copied from this build (copyArtifacts): the original, when the fingerprint is new. */
+  from?: { job: string; number: number } | null;
+}
+
+export interface Fingerprint {
+  md5: string;
+  fileName: string;
+  /** The build that produced the file; null: made outside Kiln (or before Kiln saw it). */
+  original: { job: string; number: number } | null;
+  createdAt: number;
+}
+
+export interface FingerprintRepo {
+  /** Records a build's files: a new MD5 gets its fingerprint (original as the record says), each file its use by the build (a path recorded again is replaced). */
+  record(buildId: string, records: FingerprintRecord[]): Promise<void>;
+  /** A build's fingerprints by path, with each one's original. */
+  ofBuild(buildId: string): Promise<(Fingerprint & { path: string })[]>;
+  /** One fingerprint and the builds that recorded it (job name, number), by job then number; null when unknown. */
+  get(md5: string): Promise<(Fingerprint & { uses: { job: string; number: number }[] }) | null>;
+}
+
 export interface TestTotals {
   total: number;
   failed: number;
@@ -830,6 +861,7 @@ export interface Store {
   readonly jobs: JobRepo;
   readonly builds: BuildRepo;
   readonly artifacts: ArtifactRepo;
+  readonly fingerprints: FingerprintRepo;
   readonly tests: TestReportRepo;
   readonly issues: IssueResultRepo;
   readonly buildTools: BuildToolsRepo;

@@ -55,8 +55,9 @@ test('a 200 MB file: archived, stashed on one agent, unstashed on another, downl
   // Sparse with random bytes in the middle and at the end, so every part of the file counts.
   await api('POST', '/api/v1/jobs', { name: 'big', script: `pipeline { agent none; stages {
     stage('make') { agent { label 'maker' } steps {
-      sh 'set +x; head -c 1048576 /dev/urandom > seed; truncate -s 200M big.bin; dd if=seed of=big.bin conv=notrunc bs=1M seek=100 2>/dev/null; head -c 12345 /dev/urandom >> big.bin; sha256sum big.bin'
-      archiveArtifacts artifacts: 'big.bin', fingerprint: true
+      sh 'set +x; head -c 1048576 /dev/urandom > seed; truncate -s 200M big.bin; dd if=seed of=big.bin conv=notrunc bs=1M seek=100 2>/dev/null; head -c 12345 /dev/urandom >> big.bin; sha256sum big.bin; md5sum big.bin'
+      sh 'echo old > old.txt; touch -d 2001-02-03 old.txt'
+      archiveArtifacts artifacts: 'big.bin,old.txt', fingerprint: true
       stash name: 'big', includes: 'big.bin'
     } }
     stage('use') { agent { label 'user' } steps {
@@ -69,11 +70,18 @@ test('a 200 MB file: archived, stashed on one agent, unstashed on another, downl
   assert.equal(b.result, 'SUCCESS', text);
   const made = /^([0-9a-f]{64}) {2}big\.bin$/m.exec(text)?.[1];
   assert.ok(made, text);
-  assert.match(text, new RegExp(`Recording fingerprint of big\\.bin: sha256 ${made}`));
+  const md5 = /^([0-9a-f]{32}) {2}big\.bin$/m.exec(text)?.[1];
+  assert.match(text, /^Recording fingerprints$/m);
+  // Hashed as it was archived (the agent's stat says when each file changed: old.txt predates the build, so no original).
+  const fps = await api('GET', '/api/v1/jobs/big/builds/1/fingerprints');
+  assert.deepEqual(fps.fingerprints.map((f: any) => [f.path, f.md5, f.original]), [
+    ['big.bin', md5, { job: 'big', number: 1 }],
+    ['old.txt', createHash('md5').update('old\n').digest('hex'), null],
+  ]);
   assert.match(text, new RegExp(`^unstashed ${made} {2}out/big\\.bin$`, 'm'));
 
   const list = await api('GET', '/api/v1/jobs/big/builds/1/artifacts');
-  assert.deepEqual(list.artifacts.map((a: any) => [a.path, a.size, a.sha256]), [['big.bin', 200 * 1024 * 1024 + 12345, made]]);
+  assert.deepEqual(list.artifacts.map((a: any) => [a.path, a.size, a.sha256]), [['big.bin', 200 * 1024 * 1024 + 12345, made], ['old.txt', 4, createHash('sha256').update('old\n').digest('hex')]]);
   const res = await adminFetch(new URL('api/v1/jobs/big/builds/1/artifacts/big.bin', c.url));
   assert.equal(res.status, 200);
   const h = createHash('sha256');

@@ -259,7 +259,7 @@ test('every operation answers as the document says, with realistic data', async 
   const hello = `pipeline { agent any
     parameters { string(name: 'WHO', defaultValue: 'world', description: 'who to greet'); booleanParam(name: 'LOUD', defaultValue: false) }
     stages {
-      stage('Build') { steps { echo 'hello'; writeFile file: 'out/app.txt', text: 'app v1'; archiveArtifacts 'out/*.txt'; writeFile file: 'r.xml', text: '${xml}'; junit 'r.xml'; writeFile file: 'cs.xml', text: '${checkstyle}'; recordIssues tool: checkStyle(pattern: 'cs.xml'), qualityGates: [[threshold: 5, type: 'TOTAL']]; writeFile file: 'cov/jacoco.xml', text: '<report name="r"><counter type="LINE" missed="1" covered="3"/></report>'; recordCoverage tools: [[parser: 'JACOCO', pattern: 'cov/jacoco.xml']], qualityGates: [[metric: 'LINE', threshold: 50.0]]; writeFile file: 'site/index.html', text: '<h1>hi</h1>'; publishHTML target: [reportDir: 'site', reportFiles: 'index.html', reportName: 'Site', keepAll: true]; writeFile file: 'perf.csv', text: 'timeStamp,elapsed,label,responseCode,success\\n1,120,home,200,true\\n2,80,home,200,true\\n'; perfReport 'perf.csv'; writeFile file: 'bench.json', text: '{"name": "startup", "value": 1.5, "unit": "s"}'; benchmark inputLocation: 'bench.json', schemaSelection: 'simplestSchema' } }
+      stage('Build') { steps { echo 'hello'; writeFile file: 'out/app.txt', text: 'app v1'; archiveArtifacts artifacts: 'out/*.txt', fingerprint: true; writeFile file: 'r.xml', text: '${xml}'; junit 'r.xml'; writeFile file: 'cs.xml', text: '${checkstyle}'; recordIssues tool: checkStyle(pattern: 'cs.xml'), qualityGates: [[threshold: 5, type: 'TOTAL']]; writeFile file: 'cov/jacoco.xml', text: '<report name="r"><counter type="LINE" missed="1" covered="3"/></report>'; recordCoverage tools: [[parser: 'JACOCO', pattern: 'cov/jacoco.xml']], qualityGates: [[metric: 'LINE', threshold: 50.0]]; writeFile file: 'site/index.html', text: '<h1>hi</h1>'; publishHTML target: [reportDir: 'site', reportFiles: 'index.html', reportName: 'Site', keepAll: true]; writeFile file: 'perf.csv', text: 'timeStamp,elapsed,label,responseCode,success\\n1,120,home,200,true\\n2,80,home,200,true\\n'; perfReport 'perf.csv'; writeFile file: 'bench.json', text: '{"name": "startup", "value": 1.5, "unit": "s"}'; benchmark inputLocation: 'bench.json', schemaSelection: 'simplestSchema' } }
       stage('Checks') { parallel { stage('a') { steps { echo 'a' } }; stage('b') { steps { echo 'b' } } } }
     } }`;
   ok(await call('createJob', { body: { name: 'hello', description: 'says hello', script: hello } }), 201);
@@ -304,6 +304,11 @@ test('every operation answers as the document says, with realistic data', async 
   ok(await call('getTestHistory', { params: build }), 200);
   ok(await call('streamConsole', { params: build, query: 'from=0' }), 200);
   ok(await call('listArtifacts', { params: build }), 200);
+  const fps = await call('listBuildFingerprints', { params: build });
+  ok(fps, 200);
+  assert.equal(fps.json.fingerprints[0].path, 'out/app.txt');
+  ok(await call('getFingerprint', { params: { md5: fps.json.fingerprints[0].md5 } }), 200);
+  ok(await call('getFingerprint', { params: { md5: '0'.repeat(32) } }), 404);
   ok(await call('getArtifact', { params: { ...build, path: 'out/app.txt' } }), 200);
   ok(await call('getArtifact', { params: { ...build, path: 'out/app.txt' }, headers: { range: 'bytes=0-2' } }), 206);
   ok(await call('getArtifact', { params: { ...build, path: 'out/app.txt' }, headers: { range: 'bytes=100-' } }), 416);

@@ -73,6 +73,8 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'POST /api/v1/jobs/:job/builds/:number/inputs/:id': 'developer',
   'GET /api/v1/jobs/:job/builds/:number/artifacts': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/artifacts/*': 'viewer',
+  'GET /api/v1/jobs/:job/builds/:number/fingerprints': 'viewer',
+  'GET /api/v1/fingerprints/:md5': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/tests': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/issues': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/coverage': 'viewer', // buildtools.ts

@@ -37,7 +37,7 @@ export const KNOWN_GLOBALS: ReadonlySet<string> = new Set([
  */
 export const LEGACY_STEP_CLASSES: ReadonlySet<string> = new Set([
   'ArtifactArchiver', 'hudson.tasks.ArtifactArchiver', 'JUnitResultArchiver', 'hudson.tasks.junit.JUnitResultArchiver',
-  'WsCleanup', 'hudson.plugins.ws_cleanup.WsCleanup',
+  'WsCleanup', 'hudson.plugins.ws_cleanup.WsCleanup', 'Fingerprinter', 'hudson.tasks.Fingerprinter',
 ]);
 
 const CALLABLE_GLOBALS = ['println', 'print', 'printf', 'sprintf'];

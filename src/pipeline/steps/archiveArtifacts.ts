@@ -3,10 +3,14 @@
 // followSymlinks: false, as Jenkins' option, they are left out). With a
 // service that streams (the controller, kiln run), each file is read in chunks as it is kept,
 // so any size passes with bounded memory; a failure names the file and keeps nothing of it.
+// With fingerprint: true the archived files' fingerprints are recorded as the fingerprint step
+// records them (Jenkins runs its Fingerprinter over them), hashed as they are archived.
 import type { StepRun } from '../plugin.ts';
 import { StepFailure, throwIfAborted } from '../../core/errors.ts';
 import { bool, reqStr, str } from './args.ts';
 import { collectFiles, collectSources } from './collect.ts';
+import { keep, md5Tee, recordOf } from './fingerprint.ts';
+import type { FingerprintRecord } from './types.ts';
 
 export const run: StepRun = async (ctx, args) => {
   if (bool(args, 'onlyIfSuccessful', false) && ctx.build.result !== 'SUCCESS') {
@@ -24,16 +28,22 @@ export const run: StepRun = async (ctx, args) => {
     });
     if (sources.length === 0) return noneFound(ctx, patterns, bool(args, 'allowEmptyArchive', false));
     ctx.log(`Archiving artifacts`);
+    const records: FingerprintRecord[] = [];
     for (const f of sources) {
-      let meta: { size: number; sha256: string };
       try {
-        meta = await putFile(f.path, await f.open(), f.mode);
+        const opened = await f.open();
+        const tee = fingerprint ? md5Tee(opened) : null;
+        await putFile(f.path, tee ? tee.reader : opened, f.mode);
+        if (tee) records.push(recordOf(ctx, f, tee.md5()));
       } catch (err) {
         throwIfAborted(ctx.signal);
         if (err instanceof StepFailure) throw err;
         throw new StepFailure(`archiveArtifacts: cannot archive ${f.path}: ${err instanceof Error ? err.message : String(err)}`);
       }
-      if (fingerprint) ctx.log(`Recording fingerprint of ${f.path}: sha256 ${meta.sha256}`);
+    }
+    if (fingerprint) {
+      ctx.log('Recording fingerprints');
+      await keep(ctx, records);
     }
     return null;
   }
@@ -45,9 +55,14 @@ export const run: StepRun = async (ctx, args) => {
   if (files.length === 0) return noneFound(ctx, patterns, bool(args, 'allowEmptyArchive', false));
   ctx.log(`Archiving artifacts`);
   const { createHash } = fingerprint ? await import('node:crypto') : { createHash: null };
+  const records: FingerprintRecord[] = [];
   for (const f of files) {
     await ctx.build.services.artifacts.put(f.path, f.data, f.mode);
-    if (createHash) ctx.log(`Recording fingerprint of ${f.path}: sha256 ${createHash('sha256').update(f.data).digest('hex')}`);
+    if (createHash) records.push(recordOf(ctx, { path: f.path }, createHash('md5').update(f.data).digest('hex')));
+  }
+  if (fingerprint) {
+    ctx.log('Recording fingerprints');
+    await keep(ctx, records);
   }
   return null;
 };

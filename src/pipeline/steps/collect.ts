@@ -50,7 +50,7 @@ export async function collectSources(ctx: StepContext, includes: string, exclude
     }
     if (st.type !== 'file') continue;
     // Aborting the build stops the transfer at once (and nothing half-copied is kept).
-    out.push({ path: rel, mode: st.mode & 0o777, open: async () => abortable(await openFile(ws, abs), ctx.signal, () => interruptionOf(ctx.signal)) });
+    out.push({ path: rel, mode: st.mode & 0o777, ...(st.mtimeMs !== undefined ? { mtimeMs: st.mtimeMs } : {}), open: async () => abortable(await openFile(ws, abs), ctx.signal, () => interruptionOf(ctx.signal)) });
   }
   return out;
 }

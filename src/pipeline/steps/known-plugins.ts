@@ -48,7 +48,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   checkout: P.scmStep, git: 'Git',
   archiveArtifacts: P.core, buildDiscarder: P.core, logRotator: P.core, cron: P.core, pollSCM: P.core, upstream: P.core,
   parameters: P.core, pipelineTriggers: P.core, string: P.core, text: P.core, booleanParam: P.core, choice: P.core,
-  password: P.core, file: P.core, run: P.core, fingerprint: P.core,
+  password: P.core, file: P.core, run: P.core,
   credentials: 'Credentials', withCredentials: P.creds, usernamePassword: P.creds, usernameColonPassword: P.creds,
   sshUserPrivateKey: P.creds, certificate: P.creds, dockerCert: 'Docker Commons',
   junit: 'JUnit', lock: 'Lockable Resources', cleanWs: 'Workspace Cleanup', ansiColor: 'AnsiColor', timestamps: 'Timestamper',

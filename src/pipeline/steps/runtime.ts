@@ -4,6 +4,7 @@ import type { PluginRuntime } from '../plugin.ts';
 import { run as ansiColor } from './ansiColor.ts';
 import { run as archive } from './archive.ts';
 import { run as archiveArtifacts } from './archiveArtifacts.ts';
+import { run as fingerprint } from './fingerprint.ts';
 import { run as bat } from './bat.ts';
 import { run as build } from './build.ts';
 import { run as catchError } from './catchError.ts';
@@ -55,7 +56,7 @@ import { run as ws } from './ws.ts';
 const runtime: PluginRuntime = {
   steps: {
     ansiColor, archive, archiveArtifacts, bat, build, catchError, checkout, cleanWs, deleteDir, dir, echo, error,
-    fileExists, git, input, isUnix, junit, load, lock, milestone, node, parallel, powershell, properties, pwd, pwsh,
+    fileExists, fingerprint, git, input, isUnix, junit, load, lock, milestone, node, parallel, powershell, properties, pwd, pwsh,
     readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash, step, timeout, timestamps, tool,
     unstable, unstash, validateDeclarativePipeline, waitUntil, warnError, withCredentials, withEnv, writeFile, writeJSON,
     wrap, writeYaml, ws,

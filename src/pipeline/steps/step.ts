@@ -1,7 +1,7 @@
 // step: Jenkins' general build step, `step([$class: 'ArtifactArchiver', artifacts: 'x'])`, the
 // form older Jenkinsfiles use for a publisher before it had a step of its own. Kiln runs the
 // classes it has a step for, with that step's implementation: ArtifactArchiver is
-// archiveArtifacts, JUnitResultArchiver is junit, WsCleanup is cleanWs; and a plugin's 'class' steps
+// archiveArtifacts, Fingerprinter is fingerprint, JUnitResultArchiver is junit, WsCleanup is cleanWs; and a plugin's 'class' steps
 // (core/steps.ts kind 'class', e.g. GitHubCommitStatusSetter). Any other class fails the step as Jenkins
 // fails it when no plugin provides the class; a parameter the class does not have is printed
 // as Jenkins prints it ("WARNING: Unknown parameter(s) found ...") and left out.
@@ -23,6 +23,10 @@ const TARGETS: Record<string, Target> = {
   ArtifactArchiver: {
     fqcn: 'hudson.tasks.ArtifactArchiver', run: async () => (await import('./archiveArtifacts.ts')).run,
     params: ['artifacts', 'excludes', 'allowEmptyArchive', 'onlyIfSuccessful', 'fingerprint', 'defaultExcludes', 'caseSensitive', 'followSymlinks'],
+  },
+  Fingerprinter: {
+    fqcn: 'hudson.tasks.Fingerprinter', run: async () => (await import('./fingerprint.ts')).run,
+    params: ['targets', 'excludes', 'defaultExcludes', 'caseSensitive'],
   },
   JUnitResultArchiver: {
     fqcn: 'hudson.tasks.junit.JUnitResultArchiver', run: async () => (await import('./junit.ts')).run,

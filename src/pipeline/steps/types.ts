@@ -197,7 +197,20 @@ export interface StashFile {
 export interface SourceFile {
   path: string;
   mode: number;
+  /** Its last modification (ms since the epoch), where the node says (fingerprints: made by this build or not). */
+  mtimeMs?: number;
   open(): Promise<FileReader>;
+}
+
+/** A file a step fingerprinted: its MD5 and whether this build made it (Jenkins' Fingerprinter). */
+export interface FingerprintRecord {
+  path: string;
+  md5: string;
+  fileName: string;
+  /** Modified at most 2 s before the build started, or later. */
+  produced: boolean;
+  /** Copied from that build (copyArtifacts): its original, when the fingerprint is new. */
+  from?: { job: string; number: number } | null;
 }
 
 export interface TestCase {
@@ -331,6 +344,8 @@ export interface BuildServices {
    * the next builds; absent: nothing keeps them.
    */
   jobProperties?(p: JobProperties): Promise<void>;
+  /** Fingerprints (fingerprint, archiveArtifacts(fingerprint: true), copyArtifacts): kept with the build and across jobs by MD5. Absent: nothing keeps them. */
+  fingerprints?: { record(records: FingerprintRecord[]): Promise<void> };
   /** Static analysis results (recordIssues): kept per build, and earlier builds' for the delta. Absent: nothing keeps them. */
   issues?: IssuesService;
   /** The build's console so far, in chunks (recordIssues' console parsers). Absent: the host keeps none to read. */

@@ -2,7 +2,8 @@
 // build, the host gives its kept artifacts (BuildServices.buildTools.artifactsOf), `filter` and
 // `excludes` choose them (Ant patterns), and each is streamed into `target` through the
 // Workspace (paths checked to stay inside it). "Copied N artifacts from "job" build number N";
-// nothing to copy is an error unless `optional`.
+// nothing to copy is an error unless `optional`. fingerprintArtifacts (default true): the copies'
+// MD5s are recorded with the source build as their original (pipeline/steps/fingerprint.ts).
 import path from 'node:path/posix';
 import { createHash } from 'node:crypto';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
@@ -12,6 +13,8 @@ import { bool, reqStr, str } from '../../pipeline/steps/args.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { compileAntPatterns } from '../../util/antglob.ts';
 import { writeChunks } from '../../util/files-stream.ts';
+import { keep } from '../../pipeline/steps/fingerprint.ts';
+import type { FingerprintRecord } from '../../pipeline/steps/types.ts';
 
 const copyArtifacts: StepRun = async (ctx, args) => {
   const job = reqStr(args, 'projectName', 'copyArtifacts').replace(/^\/+/, '');
@@ -44,15 +47,19 @@ const copyArtifacts: StepRun = async (ctx, args) => {
   const ws = ctx.workspace();
   const base = path.join(ctx.cwd ?? ws.root, target, bool(args, 'includeBuildNumberInTargetPath', false) ? String(found.number) : '');
   const fingerprint = bool(args, 'fingerprintArtifacts', true);
+  const records: FingerprintRecord[] = [];
+  const under = path.join(target, bool(args, 'includeBuildNumberInTargetPath', false) ? String(found.number) : '');
   for (const f of files) {
     const rel = bool(args, 'flatten', false) ? path.basename(f.path) : f.path;
     if (relPathProblem(f.path) !== null) throw new StepFailure(`copyArtifacts: the artifact '${f.path}' has an unsafe path`);
     const reader = await f.open();
-    const hash = createHash('sha256');
+    const hash = fingerprint ? createHash('md5') : null;
     // Streamed (bounded memory whatever the size), hashed on the way.
-    await writeChunks(ws, path.join(base, rel), (async function* () { for await (const c of reader.chunks()) { hash.update(c); yield c; } })(), f.mode & 0o755);
-    if (fingerprint) ctx.log(`Recording fingerprint of ${rel}: sha256 ${hash.digest('hex')}`);
+    await writeChunks(ws, path.join(base, rel), (async function* () { for await (const c of reader.chunks()) { hash?.update(c); yield c; } })(), f.mode & 0o755);
+    // The copy's fingerprint: the source build is its original (when the MD5 is new) and this build a use (the plugin's fingerprintArtifacts, default true).
+    if (hash) records.push({ path: path.join(under, rel), md5: hash.digest('hex'), fileName: path.basename(rel), produced: false, from: { job: found.job, number: found.number } });
   }
+  await keep(ctx, records);
   ctx.log(`Copied ${files.length} artifact${files.length === 1 ? '' : 's'} from "${found.job}" build number ${found.number}`);
   return null;
 };

@@ -11,6 +11,7 @@
 //     settings, a JUnit 5 test failing: UNSTABLE, the surefire results and the jar kept
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { jobController } from '../../helpers/job-controller.ts';
 import { JACOCO_XML } from '../coverage/fixtures.ts';
 
@@ -185,7 +186,15 @@ test("copyArtifacts: another job's last successful build's artifacts, filtered, 
   copyArtifacts(projectName: 'nope')
 }`);
   assert.equal(c1.result, 'FAILURE', c1.log);
-  assert.match(c1.log, /Recording fingerprint of dist\/app\.txt: sha256 [0-9a-f]{64}\nCopied 1 artifact from "producer" build number 1\n/);
+  assert.match(c1.log, /\nCopied 1 artifact from "producer" build number 1\n/);
+  // fingerprintArtifacts (default true): the copies' MD5s, the source build as their original.
+  const v1 = createHash('md5').update('v1').digest('hex');
+  const fps = await api('GET', `/api/v1/jobs/consumer/builds/${c1.number}/fingerprints`);
+  assert.deepEqual(fps.fingerprints.map((f: any) => [f.path, f.md5, f.original]), [
+    ['app.txt', createHash('md5').update('v2').digest('hex'), { job: 'producer', number: 2 }],
+    ['up/dist/app.txt', v1, { job: 'producer', number: 1 }],
+  ]);
+  assert.deepEqual((await api('GET', `/api/v1/fingerprints/${v1}`)).uses, [{ job: 'consumer', number: c1.number }]);
   assert.match(c1.log, /\ngot v1\n/);
   assert.match(c1.log, /\nfiltered\n/);
   assert.match(c1.log, /Copied 1 artifact from "producer" build number 2\n/);

@@ -1,5 +1,5 @@
 // A build: status, abort, replay, restart from a stage (RestartStage.tsx), input approval, the
-// stage view (live), the console, artifacts, test results and parameters.
+// stage view (live), the console, artifacts (and the build's fingerprints), test results and parameters.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, buildPath, jobPath } from '../api.ts';
 import { Badge, BuildBadge, ErrorBox, Field, Loading, useAction } from '../components.tsx';
@@ -267,6 +267,34 @@ function InputBox({ job, number, input, canAnswer, onDone }: { job: string; numb
 }
 
 function Artifacts({ job, number }: { job: string; number: number }) {
+  return <><ArtifactList job={job} number={number} /><Fingerprints job={job} number={number} /></>;
+}
+
+/** The files the build fingerprinted (fingerprint, archiveArtifacts(fingerprint: true), copyArtifacts) and the build each came from. */
+function Fingerprints({ job, number }: { job: string; number: number }) {
+  const r = useResource((s) => api.get<AnswerOf<'listBuildFingerprints'>>(`${buildPath(job, number)}/fingerprints`, s).then((x) => x.fingerprints), [job, number]);
+  if (r.error) return <ErrorBox error={r.error} />;
+  if (!r.data || r.data.length === 0) return null;
+  return (
+    <section aria-label="Fingerprints">
+      <h3>Fingerprints</h3>
+      <table className="list">
+        <thead><tr><th scope="col">File</th><th scope="col">Original owner</th><th scope="col" className="hide-narrow">MD5</th></tr></thead>
+        <tbody>{r.data.map((f) => (
+          <tr key={f.path}>
+            <td>{f.path}</td>
+            <td>{f.original === null ? <span className="muted">outside Kiln</span>
+              : f.original.job === job && f.original.number === number ? 'this build'
+              : <Link to={urls.build(f.original.job, f.original.number)}>{f.original.job} #{f.original.number}</Link>}</td>
+            <td className="hide-narrow mono small"><a href={`/api/v1/fingerprints/${f.md5}`}>{f.md5}</a></td>
+          </tr>
+        ))}</tbody>
+      </table>
+    </section>
+  );
+}
+
+function ArtifactList({ job, number }: { job: string; number: number }) {
   const r = useResource((s) => api.get<AnswerOf<'listArtifacts'>>(`${buildPath(job, number)}/artifacts`, s).then((x) => x.artifacts), [job, number]);
   if (r.error) return <ErrorBox error={r.error} />;
   if (!r.data) return <Loading what="artifacts" />;
