@@ -15,7 +15,8 @@
 // the layers as dependencies), with the module properties docker.image.id and
 // docker.captured.image. A push also sets build.name, build.number, build.timestamp and the
 // `properties` on the manifest (PUT /api/storage/<repo>/<path>/manifest.json?properties=...).
-// Security: the image must be a plain Docker reference (no option-like or odd text reaches the
+// Security: the server's credentials go only to its own host or a subdomain (foreignRegistry):
+// an image naming another registry (or Docker Hub) is refused, not logged in to; the image must be a plain Docker reference (no option-like or odd text reaches the
 // CLI; arguments are never through a shell); the password goes through stdin only; an access
 // token (secret text) cannot log in to a Docker registry and is refused; a hostile answer
 // (manifest not JSON, bad digests) fails with a clear message and never writes a file.
@@ -74,9 +75,24 @@ async function cli(ctx: StepContext, ws: Workspace, args: string[], env: Record<
 
 const last = (s: string) => s.trim().split('\n').slice(-3).join(' | ').slice(0, 500);
 
+/**
+ * Why the server's credentials may not go to `registry`, or null: only to the server's own host
+ * or a subdomain of it (acme.jfrog.io, docker.artifactory.acme.com for artifactory.acme.com), any
+ * port; never to Docker Hub or another host a build names in its image.
+ */
+export function foreignRegistry(s: ArtServer, registry: string | null): string | null {
+  const server = new URL(s.url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (!registry) return `the image names no registry (Docker Hub): the credentials of Artifactory server '${s.id}' go only to its host ${server}; name the image ${server}/...`;
+  const host = registry.toLowerCase().replace(/:\d+$/, '');
+  if (host === server || host.endsWith(`.${server}`)) return null;
+  return `the image's registry ${registry} is not the host of Artifactory server '${s.id}' (${server}): its credentials are not sent to another host`;
+}
+
 /** Runs fn logged in to `registry` with the server's credentials, in a DOCKER_CONFIG of its own. */
 async function loggedIn<T>(ctx: StepContext, step: string, ws: Workspace, s: ArtServer, registry: string | null, env: Record<string, string>, fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
   if (!s.auth) return fn(env);
+  const why = foreignRegistry(s, registry);
+  if (why) throw new StepFailure(`${step}: ${why}`);
   if (s.auth.kind !== 'basic') throw new StepFailure(`${step}: server '${s.id}' has an access token (a secret text credential): docker login needs a username with password`);
   const dir = `${ws.tmp}/artifactory-docker-${randomBytes(6).toString('hex')}`;
   await ws.mkdir(dir);
@@ -114,6 +130,7 @@ async function findInArtifactory(ctx: StepContext, s: ArtServer, repo: string, r
     try { manifest = JSON.parse(a.body.toString('utf8')) as typeof manifest; } catch { throw new ArtifactoryError(`${repo}/${dir}/manifest.json is not JSON`); }
     const config = manifest.config?.digest;
     const layerDigests = Array.isArray(manifest.layers) ? manifest.layers.map((l) => l?.digest) : [];
+    if (Array.isArray((manifest as { manifests?: unknown }).manifests)) { ctx.log(`${repo}/${dir}/manifest.json is a manifest list (fat manifest): not followed`); continue; }
     if (typeof config !== 'string' || !DIGEST.test(config) || !layerDigests.every((d): d is string => typeof d === 'string' && DIGEST.test(d))) {
       throw new ArtifactoryError(`${repo}/${dir}/manifest.json is not a Docker image manifest (schema 2 with sha256 digests)`);
     }

@@ -15,7 +15,7 @@ import { tempDir } from '../../helpers/tmp.ts';
 import { runKiln } from '../../helpers/kiln.ts';
 import { startRegistry, REGISTRY_USER, type TestRegistry } from '../docker/registry.ts';
 import { startArtifactory, type FakeArtifactory } from './artifactory-server.ts';
-import { parseImage } from '../../../src/plugins/artifactory/docker.ts';
+import { foreignRegistry, parseImage } from '../../../src/plugins/artifactory/docker.ts';
 
 let reg: TestRegistry | undefined;
 let art: FakeArtifactory | undefined;
@@ -149,6 +149,13 @@ test('an image name that is not a Docker reference never reaches the docker CLI'
   assert.throws(() => parseImage('rtDockerPush', 'Upper/Case:1'), /is not a Docker image name/);
   assert.deepEqual(parseImage('x', 'acme.jfrog.io/docker-local/app'), { full: 'acme.jfrog.io/docker-local/app:latest', registry: 'acme.jfrog.io', path: 'docker-local/app', tag: 'latest' });
   assert.deepEqual(parseImage('x', 'library/app:1'), { full: 'library/app:1', registry: null, path: 'library/app', tag: '1' });
+  // the server's credentials go to its own host (any port) or a subdomain only
+  const srv = { id: 'art', url: 'https://artifactory.acme.com/artifactory', auth: null, timeoutMs: 1000, retries: 0 };
+  assert.equal(foreignRegistry(srv, 'artifactory.acme.com:5000'), null);
+  assert.equal(foreignRegistry(srv, 'docker-local.artifactory.acme.com'), null);
+  assert.match(foreignRegistry(srv, 'evil.example')!, /the image's registry evil\.example is not the host of Artifactory server 'art' \(artifactory\.acme\.com\): its credentials are not sent to another host/);
+  assert.match(foreignRegistry(srv, 'evilartifactory.acme.com')!, /not the host/);
+  assert.match(foreignRegistry(srv, null)!, /the image names no registry \(Docker Hub\)/);
   const { art } = await setup();
   const evil = path.join(tempDir('evil'), 'cfg');
   const dir = project(`
@@ -163,4 +170,15 @@ pipeline {
   assert.notEqual(r.code, 0);
   assert.ok(r.stdout.includes(`rtDockerPush: image '--config=${evil}' is not a Docker image name`), r.stdout.slice(-2000));
   assert.ok(!existsSync(evil));
+  const other = await run(project(`
+pipeline {
+  agent any
+  stages { stage('s') { steps {
+    rtServer(id: 'art', url: '${art.url}', credentialsId: 'art-creds')
+    rtDockerPush(serverId: 'art', image: 'registry.evil.example:5000/app:1', targetRepo: 'docker-local')
+  } } }
+}`));
+  assert.notEqual(other.code, 0);
+  assert.match(other.stdout, /rtDockerPush: the image's registry registry\.evil\.example:5000 is not the host of Artifactory server 'art' \(127\.0\.0\.1\)/);
+  assert.ok(!other.stdout.includes('Pushing image'));
 });
