@@ -3,7 +3,8 @@
 //   rtGradleDeployer(id:, serverId:, repo:, publications:, deployArtifacts:, properties:)  where artifacts go
 //   rtGradleRun(tool: | useWrapper:, rootDir:, buildFile:, tasks:, switches:, resolverId:, deployerId:, buildName:, buildNumber:)
 // rtGradleRun runs the node's `gradle` (or `./gradlew` in rootDir with useWrapper: true; no shell:
-// tasks and switches are split on white space) with `--init-script <kiln-artifactory.gradle>`,
+// tasks and switches are split on white space) with `--init-script <kiln-artifactory.gradle>`
+// (buildFile: `-p <its directory>` for a build.gradle(.kts), else `-b <file>`),
 // written in the workspace's scratch directory and removed after. As the plugin's init script
 // applies its extractor, this one gives the build:
 //   - the resolver: a Maven repository <server>/<repo> for every project and for plugins
@@ -122,6 +123,18 @@ function credEnv(prefix: string, s: ArtServer): Record<string, string> {
   return { [`${prefix}_USER`]: s.auth.username, [`${prefix}_PASSWORD`]: s.auth.password };
 }
 
+/**
+ * buildFile as Gradle 8 still takes it: a build.gradle(.kts) names its project directory (-p dir,
+ * nothing for the root); another file name needs -b, which Gradle 8 removed.
+ */
+export function buildFileArgs(buildFile: string): string[] {
+  if (!buildFile) return [];
+  const base = path.basename(buildFile);
+  if (base !== 'build.gradle' && base !== 'build.gradle.kts') return ['-b', buildFile];
+  const dir = path.normalize(path.dirname(buildFile));
+  return dir === '.' ? [] : ['-p', dir];
+}
+
 const inside = (p: string) => !p.startsWith('/') && !path.normalize(p).startsWith('..');
 
 export function gradleRun(serverOf: ServerOf, recOf: RecOf): StepRun {
@@ -154,7 +167,7 @@ export function gradleRun(serverOf: ServerOf, recOf: RecOf): StepRun {
     await ws.mkdir(dir);
     await ws.writeFile(init, initScript(rs && resolver ? `${rs.url}/${resolver.repo}` : null, deploying ? `${ds!.url}/${deployer!.repo}` : null, deployer?.publications ?? []), 0o600);
     await ws.writeFile(report, '', 0o600);
-    const argv = [exe, '--init-script', init, ...(buildFile ? ['-b', buildFile] : []), ...switches, ...tasks];
+    const argv = [exe, '--init-script', init, ...buildFileArgs(buildFile), ...switches, ...tasks];
     ctx.log(`Executing command: ${argv.map((a) => (a === init ? '<kiln-artifactory.gradle>' : a)).join(' ')}`);
     const env = { ...ctx.env, ...(rs ? credEnv('KILN_ARTIFACTORY_RESOLVER', rs) : {}), ...(deploying ? credEnv('KILN_ARTIFACTORY_DEPLOYER', ds!) : {}), KILN_ARTIFACTORY_GRADLE_REPORT: report };
     let r;

@@ -167,8 +167,8 @@ export const artifactoryPlugin: PipelinePlugin = {
     ...(['rtDockerPush', 'rtDockerPull'] as const).map((name) => ({
       name, jenkinsPlugin: PLUGIN, block: 'none' as const, needsNode: true,
       differs: name === 'rtDockerPush'
-        ? "the node's docker CLI pushes (docker login with the server's username and password; an access token cannot log in); the base image's layers are artifacts, not also dependencies; javaArgs is accepted"
-        : "the node's docker CLI pulls (docker login with the server's username and password); without sourceRepo nothing is collected; javaArgs is accepted",
+        ? "the node's docker CLI pushes (docker login with the server's username and password, only to the server's host or a subdomain; an access token cannot log in); the base image's layers are artifacts, not also dependencies; javaArgs is accepted"
+        : "the node's docker CLI pulls (docker login with the server's username and password, only to the server's host or a subdomain); without sourceRepo nothing is collected; javaArgs is accepted",
       doc: name === 'rtDockerPush'
         ? "Push a Docker image to an Artifactory Docker repository and collect its layers into the build info: rtDockerPush(serverId: 'art', image: 'acme.jfrog.io/docker-local/app:1.0', targetRepo: 'docker-local', properties: 'status=stable')."
         : "Pull a Docker image from Artifactory and collect its layers as dependencies: rtDockerPull(serverId: 'art', image: 'acme.jfrog.io/docker-remote/base:1.0', sourceRepo: 'docker-remote').",
@@ -203,7 +203,7 @@ export const artifactoryPlugin: PipelinePlugin = {
       differs: "runs the node's gradle (or ./gradlew) with Kiln's init script instead of JFrog's extractor: maven-publish publications to the deployer, an artifactoryPublish task; resolved dependencies are not in the build info; tasks and switches are split on white space (no shell)",
       doc: "Run Gradle with the resolver and deployer: rtGradleRun(useWrapper: true, rootDir: '.', tasks: 'clean artifactoryPublish', resolverId: 'resolver', deployerId: 'deployer').",
       params: [
-        s('tasks', "Gradle's tasks: 'clean artifactoryPublish'", true), s('rootDir', 'the directory Gradle runs in (default: the workspace)'), s('buildFile', 'the build file (-b)'),
+        s('tasks', "Gradle's tasks: 'clean artifactoryPublish'", true), s('rootDir', 'the directory Gradle runs in (default: the workspace)'), s('buildFile', 'the build file: a build.gradle(.kts) gives -p <its directory>, another name -b'),
         s('switches', 'more gradle options'), b('useWrapper', 'run ./gradlew of rootDir instead of gradle'),
         s('tool', "accepted; the node's gradle runs (put the installation's bin on PATH with tool/withEnv)"), s('javaHome', 'accepted; JAVA_HOME of the environment is used'),
         s('resolverId', 'an rtGradleResolver of this build'), s('deployerId', 'an rtGradleDeployer of this build'),

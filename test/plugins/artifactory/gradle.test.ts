@@ -17,7 +17,7 @@ import path from 'node:path';
 import { tempDir } from '../../helpers/tmp.ts';
 import { runKiln } from '../../helpers/kiln.ts';
 import { startArtifactory, type FakeArtifactory } from './artifactory-server.ts';
-import { initScript } from '../../../src/plugins/artifactory/gradle.ts';
+import { buildFileArgs, initScript } from '../../../src/plugins/artifactory/gradle.ts';
 
 const PASSWORD = 'gradle-Deployer-pw-9';
 let art: FakeArtifactory | undefined;
@@ -62,18 +62,18 @@ pipeline {
     rtServer(id: 'art', url: '${art.url}', credentialsId: 'art-creds')
     rtGradleResolver(id: 'resolver', serverId: 'art', repo: 'gradle-remote')
     rtGradleDeployer(id: 'deployer', serverId: 'art', repo: 'libs-release-local', publications: ['mavenJava'], properties: 'team=core')
-    rtGradleRun(useWrapper: true, rootDir: 'app', buildFile: 'build.gradle', tasks: 'clean artifactoryPublish', switches: '--stacktrace', resolverId: 'resolver', deployerId: 'deployer')
+    rtGradleRun(useWrapper: true, rootDir: 'app', buildFile: 'sub/build.gradle', tasks: 'clean artifactoryPublish', switches: '--stacktrace', resolverId: 'resolver', deployerId: 'deployer')
     rtPublishBuildInfo(serverId: 'art')
   } } }
 }`);
   const r = await run(dir);
   assert.equal(r.code, 0, r.stdout.slice(-4000) + r.stderr);
   assert.ok(!r.stdout.includes(PASSWORD));
-  assert.match(r.stdout, /^Executing command: \.\/gradlew --init-script <kiln-artifactory\.gradle> -b build\.gradle --stacktrace clean artifactoryPublish$/m);
+  assert.match(r.stdout, /^Executing command: \.\/gradlew --init-script <kiln-artifactory\.gradle> -p sub --stacktrace clean artifactoryPublish$/m);
   assert.match(r.stdout, /deployer credentials: present/);
   const args = readFileSync(path.join(dir, 'args.txt'), 'utf8').split('\n');
   assert.equal(args[0], '--init-script');
-  assert.deepEqual(args.slice(2, 7), ['-b', 'build.gradle', '--stacktrace', 'clean', 'artifactoryPublish']);
+  assert.deepEqual(args.slice(2, 7), ['-p', 'sub', '--stacktrace', 'clean', 'artifactoryPublish']);
   assert.ok(!args.join(' ').includes(PASSWORD));
   const init = readFileSync(path.join(dir, 'init-copy.gradle'), 'utf8');
   assert.ok(init.includes(`def kilnResolverUrl = '${art.url}/gradle-remote'`), init);
@@ -125,6 +125,14 @@ pipeline { agent any; stages { stage('b') { steps {
 } } } }`);
   const r3 = await run(noWrapper);
   assert.match(r3.stdout, /rtGradleRun: useWrapper: true but there is no gradlew in '\.'/);
+});
+
+test('buildFile becomes -p <dir> for build.gradle(.kts) (Gradle 8 has no -b), -b for another name', () => {
+  assert.deepEqual(buildFileArgs(''), []);
+  assert.deepEqual(buildFileArgs('build.gradle'), []);
+  assert.deepEqual(buildFileArgs('./build.gradle.kts'), []);
+  assert.deepEqual(buildFileArgs('sub/build.gradle'), ['-p', 'sub']);
+  assert.deepEqual(buildFileArgs('ci.gradle'), ['-b', 'ci.gradle']);
 });
 
 test('the init script quotes URLs as Groovy strings', () => {
