@@ -191,6 +191,21 @@ class DockerObj implements HostObject {
   toString() { return 'Docker'; }
 }
 
+/** rtGradle.deployer.publications: .add('mavenJava').add('other'). */
+class PublicationsObj implements HostObject {
+  readonly kind = 'host' as const;
+  readonly typeName = 'org.jfrog.hudson.pipeline.common.types.deployers.GradleDeployer$Publications';
+  readonly list: string[];
+  constructor(list: string[]) { this.list = list; }
+  getProperty(): Value | undefined { return undefined; }
+  invokeMethod(n: string, args: CallArgs): Promise<Value> | undefined {
+    if (n !== 'add') return undefined;
+    this.list.push(...args.positional.map(str));
+    return Promise.resolve(this as unknown as Value);
+  }
+  toString() { return this.list.join(','); }
+}
+
 /** rtGradle.deployer (the property): deployArtifacts, publications, properties to set before run. */
 class GradleDeployerObj implements HostObject {
   readonly kind = 'host' as const;
@@ -200,6 +215,7 @@ class GradleDeployerObj implements HostObject {
   getProperty(n: string): Value | undefined {
     if (n === 'deployArtifacts') return this.g.deployArtifacts;
     if (n === 'repo') return this.g.deployer?.repo ?? null;
+    if (n === 'publications') return new PublicationsObj(this.g.publications);
     return undefined;
   }
   setProperty(n: string, v: Value): boolean {

@@ -103,6 +103,8 @@ node {
   rtGradle.useWrapper = true
   rtGradle.resolver server: server, repo: 'gradle-remote'
   rtGradle.deployer server: server, repo: 'libs-release-local'
+  rtGradle.deployer.publications.add('mavenJava').add('extra')
+  rtGradle.deployer.deployArtifacts = true
   def bi = Artifactory.newBuildInfo()
   bi.name = 'scripted-gradle'
   rtGradle.run rootDir: 'app', tasks: 'artifactoryPublish', buildInfo: bi
@@ -112,6 +114,7 @@ node {
   assert.equal(r.code, 0, r.stdout.slice(-4000) + r.stderr);
   const bi = art.builds.at(-1) as BuildInfo;
   assert.equal(bi.name, 'scripted-gradle');
+  assert.ok(readFileSync(path.join(dir, 'init-copy.gradle'), 'utf8').includes("def kilnPublications = ['mavenJava', 'extra']"));
   assert.ok(bi.modules.some((m) => m.id === 'com.acme:demo:1.0'));
   const bad = project(`
 pipeline { agent any; stages { stage('b') { steps {
