@@ -6,7 +6,7 @@
 //
 // buildInfoJson makes the JSON the plugin PUTs to /api/build (build-info 1.0.1): name, number,
 // started, durationMillis, agent / buildAgent, url, modules (artifacts and dependencies with
-// their checksums), properties (buildInfo.env.* when captureEnv, without the variables whose
+// their checksums; a Docker module also its repository and properties), properties (buildInfo.env.* when captureEnv, without the variables whose
 // names look like secrets), buildRetention. No credential is ever in it.
 import type { BuildScope } from '../../pipeline/plugin.ts';
 import { wildcardRegex } from './spec.ts';
