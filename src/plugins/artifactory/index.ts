@@ -1,6 +1,7 @@
 // The JFrog Artifactory plugin's pipeline steps (jfrog/jenkins-artifactory-plugin), declared as
 // data: rtServer, rtUpload, rtDownload, rtBuildInfo, rtPublishBuildInfo, rtPromote, rtMaven*
-// (maven.ts), rtNpm* (npm.ts), the JFrog plugin's `jf` (jf.ts: the JFrog CLI with the host's
+// (maven.ts), rtNpm* (npm.ts), rtGradle* (gradle.ts), rtDockerPush / rtDockerPull (docker.ts),
+// xrayScan (xray.ts), the JFrog plugin's `jf` (jf.ts: the JFrog CLI with the host's
 // servers configured), and the
 // `Artifactory` global of its scripted API (global.ts). What runs is runtime.ts, loaded the first
 // time a build uses one. Servers are defined in the build (rtServer) or configured on the host
@@ -29,7 +30,7 @@ const transfer: StepParam[] = [
 
 export const artifactoryPlugin: PipelinePlugin = {
   name: 'artifactory',
-  doc: 'JFrog Artifactory: rtServer, rtUpload / rtDownload with File Specs, build info (rtBuildInfo, rtPublishBuildInfo), rtPromote, rtMaven*, rtNpm*, the Artifactory global',
+  doc: 'JFrog Artifactory: rtServer, rtUpload / rtDownload with File Specs, build info (rtBuildInfo, rtPublishBuildInfo), rtPromote, rtMaven*, rtNpm*, rtGradle*, rtDockerPush / rtDockerPull, xrayScan, the Artifactory global',
   steps: [
     {
       name: 'jf', jenkinsPlugin: 'JFrog', jenkinsClass: 'io.jenkins.plugins.jfrog.JfStep', block: 'none', needsNode: true,
@@ -163,7 +164,58 @@ export const artifactoryPlugin: PipelinePlugin = {
       params: [s('deployerId', 'an rtNpmDeployer of this build', true), s('path', 'the package directory (default: the current directory)'), s('args', 'more npm arguments'),
         s('tool', "accepted; the node's npm runs"), s('javaArgs', 'accepted'), s('module', 'the build info module of the package (default: name:version)'), ...buildParams],
     },
+    ...(['rtDockerPush', 'rtDockerPull'] as const).map((name) => ({
+      name, jenkinsPlugin: PLUGIN, block: 'none' as const, needsNode: true,
+      differs: name === 'rtDockerPush'
+        ? "the node's docker CLI pushes (docker login with the server's username and password, only to the server's host or a subdomain; an access token cannot log in); the base image's layers are artifacts, not also dependencies; javaArgs is accepted"
+        : "the node's docker CLI pulls (docker login with the server's username and password, only to the server's host or a subdomain); without sourceRepo nothing is collected; javaArgs is accepted",
+      doc: name === 'rtDockerPush'
+        ? "Push a Docker image to an Artifactory Docker repository and collect its layers into the build info: rtDockerPush(serverId: 'art', image: 'acme.jfrog.io/docker-local/app:1.0', targetRepo: 'docker-local', properties: 'status=stable')."
+        : "Pull a Docker image from Artifactory and collect its layers as dependencies: rtDockerPull(serverId: 'art', image: 'acme.jfrog.io/docker-remote/base:1.0', sourceRepo: 'docker-remote').",
+      params: [
+        s('serverId', 'the Artifactory server (its credentials log in to the registry)', true),
+        s('image', 'the image: [registry/]name[:tag] (tag latest by default)', true),
+        name === 'rtDockerPush' ? s('targetRepo', 'the Docker repository of Artifactory the image is pushed to', true) : s('sourceRepo', 'the Docker repository of Artifactory the image comes from (its layers are collected)'),
+        ...(name === 'rtDockerPush' ? [s('properties', "properties set on the image's manifest: 'k=v;k2=v3'")] : []),
+        s('host', 'the Docker daemon (DOCKER_HOST: unix:///path, tcp://host:port)'), s('javaArgs', 'accepted'), ...buildParams,
+      ],
+    })),
+    {
+      name: 'rtGradleResolver', jenkinsPlugin: PLUGIN, block: 'none', needsNode: false, replayRuns: true,
+      doc: "Define where rtGradleRun resolves dependencies and plugins: rtGradleResolver(id: 'resolver', serverId: 'art', repo: 'libs-release').",
+      params: [s('id', 'the id rtGradleRun names as resolverId', true), s('serverId', 'the Artifactory server', true), s('repo', 'the repository to resolve from', true)],
+    },
+    {
+      name: 'rtGradleDeployer', jenkinsPlugin: PLUGIN, block: 'none', needsNode: false, replayRuns: true,
+      differs: 'publications are Maven publications (maven-publish); includePatterns, excludePatterns, ivy descriptors and threads are accepted without effect',
+      doc: "Define where rtGradleRun's artifactoryPublish deploys: rtGradleDeployer(id: 'deployer', serverId: 'art', repo: 'libs-release-local', publications: ['mavenJava']).",
+      params: [
+        s('id', 'the id rtGradleRun names as deployerId', true), s('serverId', 'the Artifactory server', true), s('repo', 'the repository artifacts go to', true),
+        { name: 'publications', type: 'string-or-list', doc: 'the publications deployed (default: all, or mavenJava made from the java component)' },
+        b('deployArtifacts', 'deploy the artifacts (default true)'), s('properties', "properties set on each deployed file: 'k=v;k2=v3'"),
+        b('deployMavenDescriptors', 'accepted (the pom is always deployed)'), b('deployIvyDescriptors', 'accepted'), b('mavenCompatible', 'accepted'),
+        { name: 'includePatterns', type: 'string-or-list', doc: 'accepted' }, { name: 'excludePatterns', type: 'string-or-list', doc: 'accepted' },
+        s('ivyPattern', 'accepted'), s('artifactPattern', 'accepted'), n('threads', 'accepted'),
+      ],
+    },
+    {
+      name: 'rtGradleRun', jenkinsPlugin: PLUGIN, block: 'none', needsNode: true,
+      differs: "runs the node's gradle (or ./gradlew) with Kiln's init script instead of JFrog's extractor: maven-publish publications to the deployer, an artifactoryPublish task; resolved dependencies are not in the build info; tasks and switches are split on white space (no shell)",
+      doc: "Run Gradle with the resolver and deployer: rtGradleRun(useWrapper: true, rootDir: '.', tasks: 'clean artifactoryPublish', resolverId: 'resolver', deployerId: 'deployer').",
+      params: [
+        s('tasks', "Gradle's tasks: 'clean artifactoryPublish'", true), s('rootDir', 'the directory Gradle runs in (default: the workspace)'), s('buildFile', 'the build file: a build.gradle(.kts) gives -p <its directory>, another name -b'),
+        s('switches', 'more gradle options'), b('useWrapper', 'run ./gradlew of rootDir instead of gradle'),
+        s('tool', "accepted; the node's gradle runs (put the installation's bin on PATH with tool/withEnv)"), s('javaHome', 'accepted; JAVA_HOME of the environment is used'),
+        s('resolverId', 'an rtGradleResolver of this build'), s('deployerId', 'an rtGradleDeployer of this build'),
+        b('usesPlugin', 'accepted (Kiln never applies the JFrog Gradle plugin)'), s('module', 'the build info module of all deployed files (default: group:artifact:version)'), ...buildParams,
+      ],
+    },
+    {
+      name: 'xrayScan', jenkinsPlugin: PLUGIN, block: 'none', needsNode: false,
+      doc: "Have Xray scan a published build info (POST /api/xray/scanBuild); fails the build when Xray says so: xrayScan(serverId: 'art', failBuild: true).",
+      params: [s('serverId', 'the Artifactory server Xray is connected to', true), b('failBuild', 'fail the step when the scan finds violations that fail builds (default true)'), b('printTable', "accepted; the alerts' issues are always printed"), ...buildParams],
+    },
   ],
-  globals: [{ name: 'Artifactory', kind: 'object', doc: "the Artifactory plugin's scripted API: Artifactory.server('id'), Artifactory.newServer(url:, credentialsId:), Artifactory.newBuildInfo(), server.upload/download/publishBuildInfo/promote" }],
+  globals: [{ name: 'Artifactory', kind: 'object', doc: "the Artifactory plugin's scripted API: Artifactory.server('id'), Artifactory.newServer(url:, credentialsId:), Artifactory.newBuildInfo(), server.upload/download/publishBuildInfo/promote/xrayScan, Artifactory.docker(server:).push/pull, Artifactory.newGradleBuild()" }],
   runtime: async () => (await import('./runtime.ts')).default,
 };

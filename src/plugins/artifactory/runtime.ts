@@ -11,7 +11,8 @@
 //   rtPromote           POST /api/build/promote/<name>/<number>
 //   rtSetProps, rtDeleteProps  the spec's items' properties (PUT / DELETE /api/storage/...)
 //   rtMavenResolver, rtMavenDeployer, rtMavenRun: maven.ts; rtNpmResolver, rtNpmDeployer,
-//   rtNpmInstall, rtNpmCi, rtNpmPublish: npm.ts
+//   rtNpmInstall, rtNpmCi, rtNpmPublish: npm.ts; rtDockerPush, rtDockerPull: docker.ts;
+//   rtGradleResolver, rtGradleDeployer, rtGradleRun: gradle.ts; xrayScan: xray.ts
 // A server id is one rtServer defined in this build, else one an administrator configured
 // (settings `artifactory`, kiln run: KILN_ARTIFACTORY_SERVERS). Credentials: a username /
 // password credential is sent as Basic, a secret text (an access token) as Bearer; neither is
@@ -34,6 +35,9 @@ import { buildInfoJson, buildRec, captureEnv, defaultBuildName, moduleOf, stateO
 import { artifactoryGlobal } from './global.ts';
 import { run as jf } from './jf.ts';
 import { mavenRun, rtMavenDeployer, rtMavenResolver } from './maven.ts';
+import { dockerPull, dockerPush } from './docker.ts';
+import { gradleRun, rtGradleDeployer, rtGradleResolver } from './gradle.ts';
+import { xrayScan } from './xray.ts';
 import { npmCi, npmInstall, npmPublish, rtNpmDeployer, rtNpmResolver } from './npm.ts';
 
 const str = (v: Value | undefined): string => (v === undefined || v === null ? '' : String(v));
@@ -348,7 +352,8 @@ const rtPromote: StepRun = async (ctx, args) => {
 
 const runtime: PluginRuntime = {
   steps: { rtServer, rtUpload, rtDownload, rtBuildInfo, rtPublishBuildInfo, rtPromote, rtSetProps: propsStep('rtSetProps'), rtDeleteProps: propsStep('rtDeleteProps'), rtMavenResolver, rtMavenDeployer, rtMavenRun: mavenRun(serverOf, recOf),
-    rtNpmResolver, rtNpmDeployer, rtNpmInstall: npmInstall(serverOf), rtNpmCi: npmCi(serverOf), rtNpmPublish: npmPublish(serverOf, recOf), jf },
+    rtNpmResolver, rtNpmDeployer, rtNpmInstall: npmInstall(serverOf), rtNpmCi: npmCi(serverOf), rtNpmPublish: npmPublish(serverOf, recOf), jf,
+    rtDockerPush: dockerPush(serverOf, recOf), rtDockerPull: dockerPull(serverOf, recOf), rtGradleResolver, rtGradleDeployer, rtGradleRun: gradleRun(serverOf, recOf), xrayScan: xrayScan(serverOf, recOf) },
   globals: { Artifactory: (g) => artifactoryGlobal(g.scope, (c) => g.envOf(c)) },
 };
 export default runtime;

@@ -6,7 +6,7 @@
 //
 // buildInfoJson makes the JSON the plugin PUTs to /api/build (build-info 1.0.1): name, number,
 // started, durationMillis, agent / buildAgent, url, modules (artifacts and dependencies with
-// their checksums), properties (buildInfo.env.* when captureEnv, without the variables whose
+// their checksums; a Docker module also its repository and properties), properties (buildInfo.env.* when captureEnv, without the variables whose
 // names look like secrets), buildRetention. No credential is ever in it.
 import type { BuildScope } from '../../pipeline/plugin.ts';
 import { wildcardRegex } from './spec.ts';
@@ -25,12 +25,15 @@ export interface ServerDef {
 export interface Artifact { name: string; type: string; path: string; sha1: string; sha256: string; md5: string; originalDeploymentRepo: string }
 export interface Dependency { id: string; type: string; sha1: string; sha256: string; md5: string }
 
+/** A build info module; `repository` and `properties` as a Docker module has them (docker.ts). */
+export interface Module { type: string; artifacts: Map<string, Artifact>; dependencies: Map<string, Dependency>; repository?: string; properties?: Record<string, string> }
+
 export interface BuildRec {
   name: string;
   number: string;
   started: number;
   project: string;
-  modules: Map<string, { type: string; artifacts: Map<string, Artifact>; dependencies: Map<string, Dependency> }>;
+  modules: Map<string, Module>;
   captureEnv: boolean;
   include: string[];
   exclude: string[];
@@ -59,7 +62,7 @@ export function buildRec(st: ArtState, name: string, number: string, started = D
   return r;
 }
 
-export function moduleOf(r: BuildRec, id: string, type = 'generic'): { type: string; artifacts: Map<string, Artifact>; dependencies: Map<string, Dependency> } {
+export function moduleOf(r: BuildRec, id: string, type = 'generic'): Module {
   let m = r.modules.get(id);
   if (!m) { m = { type, artifacts: new Map(), dependencies: new Map() }; r.modules.set(id, m); }
   return m;
@@ -105,6 +108,8 @@ export function buildInfoJson(r: BuildRec, o: { url: string; kilnVersion: string
     modules: [...r.modules].map(([id, m]) => ({
       type: m.type,
       id,
+      ...(m.repository ? { repository: m.repository } : {}),
+      ...(m.properties ? { properties: m.properties } : {}),
       artifacts: [...m.artifacts.values()],
       dependencies: [...m.dependencies.values()],
     })),

@@ -9,6 +9,12 @@
 // Maven remote repository's cache: ~/.m2/repository).
 // A 401 carries WWW-Authenticate: Basic realm="Artifactory Realm", as Artifactory's does (Maven
 // sends its credentials only after that challenge).
+// `docker`: a Docker repository of Artifactory backed by a real registry (docker-registry): before
+// each request its images are listed (/v2/_catalog, tags, manifests, blobs) and shown as
+// Artifactory stores them, <repo>/<image>/<tag>/manifest.json and <repo>/<image>/<tag>/sha256__<hex>,
+// so that GET, AQL and properties see what `docker push` put there.
+// `xray`: POST /api/xray/scanBuild answered by the test's function, after a blank keep-alive line as
+// Artifactory sends while Xray scans.
 // Errors are Artifactory's JSON {"errors":[{"status":..,"message":..}]}: 401 on bad credentials,
 // 404 on a missing repository or file. Every request is kept for the tests to read.
 import http from 'node:http';
@@ -53,7 +59,40 @@ function matches(c: Record<string, unknown>, item: Record<string, unknown>, prop
   return true;
 }
 
-export async function startArtifactory(o: { user: string; password: string; token: string; repos: string[]; /** read-only repositories served from a directory (a Maven remote's cache) */ mirrors?: Record<string, string> }): Promise<FakeArtifactory> {
+export interface DockerBacking { repo: string; registry: string; username: string; password: string }
+export type XrayAnswer = (req: { buildName: string; buildNumber: string; context: string }) => { status: number; body: string };
+
+/** Shows the registry's images in `files` as Artifactory's Docker repository stores them. */
+async function syncDocker(d: DockerBacking, files: Map<string, Stored>, blobs: Map<string, Buffer>): Promise<void> {
+  const auth = { Authorization: `Basic ${Buffer.from(`${d.username}:${d.password}`).toString('base64')}` };
+  const get = async (p: string, accept?: string) => {
+    const r = await fetch(`${d.registry}${p}`, { headers: { ...auth, ...(accept ? { Accept: accept } : {}) } });
+    if (!r.ok) throw new Error(`registry ${p}: HTTP ${r.status}`);
+    return Buffer.from(await r.arrayBuffer());
+  };
+  const { repositories } = JSON.parse((await get('/v2/_catalog')).toString()) as { repositories: string[] };
+  for (const name of repositories ?? []) {
+    const { tags } = JSON.parse((await get(`/v2/${name}/tags/list`)).toString()) as { tags: string[] | null };
+    for (const tag of tags ?? []) {
+      const manifest = await get(`/v2/${name}/manifests/${tag}`, 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json');
+      const m = JSON.parse(manifest.toString()) as { config: { digest: string }; layers: { digest: string }[] };
+      const put = (key: string, data: Buffer) => {
+        const old = files.get(key);
+        if (old && old.data.equals(data)) return;
+        files.set(key, { data, props: old?.props ?? {}, sha1: hash('sha1', data), md5: hash('md5', data), sha256: hash('sha256', data) });
+      };
+      put(`${d.repo}/${name}/${tag}/manifest.json`, manifest);
+      for (const digest of [m.config.digest, ...m.layers.map((l) => l.digest)]) {
+        let b = blobs.get(digest);
+        if (!b) { b = await get(`/v2/${name}/blobs/${digest}`); blobs.set(digest, b); }
+        put(`${d.repo}/${name}/${tag}/${digest.replace(':', '__')}`, b);
+      }
+    }
+  }
+}
+
+export async function startArtifactory(o: { user: string; password: string; token: string; repos: string[]; /** read-only repositories served from a directory (a Maven remote's cache) */ mirrors?: Record<string, string>; docker?: DockerBacking; xray?: XrayAnswer }): Promise<FakeArtifactory> {
+  const blobs = new Map<string, Buffer>();
   const requests: Req[] = [];
   const files = new Map<string, Stored>();
   const builds: unknown[] = [];
@@ -62,7 +101,8 @@ export async function startArtifactory(o: { user: string; password: string; toke
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', () => { void handle(); });
+    const handle = async () => {
       const body = Buffer.concat(chunks);
       const r: Req = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
       requests.push(r);
@@ -76,6 +116,16 @@ export async function startArtifactory(o: { user: string; password: string; toke
       if (auth !== basic && auth !== `Bearer ${o.token}`) return error(401, auth ? 'Bad credentials' : 'Authentication is required');
       const [rawPath, ...matrix] = r.path.replace(/^\/artifactory/, '').split('?')[0]!.split(';');
       const p = decodeURIComponent(rawPath!);
+      if (o.docker) {
+        try { await syncDocker(o.docker, files, blobs); } catch (e) { return error(500, `docker backing: ${(e as Error).message}`); }
+      }
+      if (r.method === 'POST' && p === '/api/xray/scanBuild' && o.xray) {
+        const a = o.xray(JSON.parse(body.toString('utf8')) as { buildName: string; buildNumber: string; context: string });
+        res.writeHead(a.status, { 'Content-Type': 'application/json' });
+        res.write('\r\n');
+        res.end(a.body);
+        return;
+      }
       if (r.method === 'POST' && p === '/api/search/aql') {
         const m = /^items\.find\((.*?)\)\.include\(([^)]*)\)(?:\.sort\((\{[^)]*\})\))?(?:\.offset\((\d+)\))?(?:\.limit\((\d+)\))?$/s.exec(body.toString('utf8').trim());
         if (!m) return error(400, 'Failed to parse query');
@@ -194,7 +244,7 @@ export async function startArtifactory(o: { user: string; password: string; toke
         return send(201, { repo, path: `/${inRepo}`, downloadUri: `/${key}`, size: String(data.length), checksums: { sha1: f.sha1, md5: f.md5, sha256: f.sha256 } });
       }
       return error(405, 'Method Not Allowed');
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
