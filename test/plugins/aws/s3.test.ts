@@ -103,6 +103,25 @@ test('a 20 MiB file goes up in 8 MiB parts (multipart) and comes back whole with
   assert.equal(sha(readFileSync(path.join(wsOf(dir), 'back/big.bin'))), sha(big));
 });
 
+test('a part S3 refuses fails the upload, which is aborted (DELETE ?uploadId): no object is left', async () => {
+  const srv = await s3();
+  srv.intercept = (req, res) => {
+    if (!(req.method === 'PUT' && (req.url ?? '').includes('partNumber=2'))) return false;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(500, { 'content-type': 'application/xml', 'x-amz-request-id': 'REQ500' });
+      res.end('<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>');
+    });
+    return true;
+  };
+  const r = await run(project(inAws(srv, `s3Upload(file: 'big.bin', bucket: 'acme', path: 'big.bin')`), { 'big.bin': Buffer.alloc(17 * 1024 * 1024, 7) }));
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stdout, /We encountered an internal error\. Please try again\. \(Service: Amazon S3; Status Code: 500; Error Code: InternalError; Request ID: REQ500\)/);
+  assert.doesNotMatch(r.stdout, /^Upload complete$/m);
+  assert.ok(srv.seen.some((x) => x.method === 'DELETE' && x.query.has('uploadId')), 'the multipart upload is aborted');
+  assert.equal(srv.buckets.get('acme')!.size, 0);
+});
+
 test('s3Download: an existing target fails unless force; a prefix lands under the target directory by key', async () => {
   const srv = await s3();
   const b = srv.buckets.get('acme')!;
