@@ -13,8 +13,9 @@
 // path-style (<endpoint>/<bucket>/<key>) when the step asks it (pathStyleAccessEnabled), when
 // withAWS gave an endpointUrl (MinIO, LocalStack... as the plugin's users set
 // pathStyleAccessEnabled for them), or when the bucket name has a dot (its TLS name would not
-// match). Payload: a body in memory is hashed (x-amz-content-sha256: its SHA-256); no body
-// is sent bigger than one part (16 MiB), so memory stays bounded whatever a file's size.
+// match). Payload: every body is in memory and hashed (x-amz-content-sha256: its SHA-256, as
+// the SDK signs payloads over http); a file under 16 MiB goes in one PUT, a bigger one in 8 MiB
+// parts, so no request holds more than 16 MiB whatever a file's size.
 //
 // Hostile endpoints: an error or listing answer is read up to a bound (64 KiB / 16 MiB), a
 // listing that never ends (the same continuation token again) stops with an error, and the

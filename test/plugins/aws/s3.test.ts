@@ -38,7 +38,7 @@ function project(jenkinsfile: string, files: Record<string, string | Buffer> = {
   }
   return dir;
 }
-const run = (dir: string) => runKiln(['run', '--job', 'shop', '--credentials', 'creds.json'], { cwd: dir });
+const run = (dir: string, env: Record<string, string> = {}) => runKiln(['run', '--job', 'shop', '--credentials', 'creds.json'], { cwd: dir, env });
 const inAws = (server: S3Server, body: string, cred = 'aws-keys') => `node { withAWS(credentials: '${cred}', region: 'eu-west-1', endpointUrl: '${server.url}') {\n${body}\n} }`;
 /** The build's workspace: `kiln run` works in a copy of the project. */
 const wsOf = (dir: string) => path.join(dir, '.kiln/workspace/1');
@@ -244,6 +244,9 @@ test('errors: no withAWS, an empty bucket, NoSuchBucket, NoSuchKey, a wrong secr
     [`s3Upload(text: 'x', bucket: 'acme', path: 'a.txt')`, /The request signature we calculated does not match the signature you provided\. Check your key and signing method\. \(Service: Amazon S3; Status Code: 403; Error Code: SignatureDoesNotMatch/, 'aws-wrong'],
     [`s3Upload(text: 'x', bucket: 'acme', path: 'private/a.txt')`, /Access Denied \(Service: Amazon S3; Status Code: 403; Error Code: AccessDenied/],
     [`s3Upload(bucket: 'acme', path: 'a.txt')`, /s3Upload: At least one argument of Text, File or IncludePathPattern must be included/],
+    [`s3Upload(file: '/etc/passwd', bucket: 'acme', path: 'a.txt')`, /s3Upload: file '\/etc\/passwd' leaves the workspace/],
+    [`s3Upload(includePathPattern: '*', workingDir: '../..', bucket: 'acme')`, /s3Upload: workingDir '\.\.\/\.\.' leaves the workspace/],
+    [`s3Download(file: '../../escape.txt', bucket: 'acme', path: 'a.txt')`, /s3Download: file '\.\.\/\.\.\/escape\.txt' leaves the workspace/],
   ];
   for (const [call, want, cred] of cases) {
     const r = await run(project(inAws(srv, call, cred)));
@@ -286,6 +289,14 @@ test('a hostile endpoint: an endless listing and a huge answer fail the step wit
   const huge = await run(project(inAws(srv, `s3FindFiles(bucket: 'acme', path: 'huge')`)));
   assert.equal(huge.code, 1, huge.stdout);
   assert.match(huge.stdout, /the answer of http:\/\/127\.0\.0\.1:\d+ is larger than 16777216 bytes/);
+});
+
+test("an endpoint in the Kiln server's own network is refused when builds may not reach it (as httpRequest)", async () => {
+  const srv = await s3();
+  const r = await run(project(inAws(srv, `s3Upload(text: 'x', bucket: 'acme', path: 'a.txt')`)), { KILN_HTTP_REQUEST_PRIVATE: 'false' });
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stdout, /s3Upload: 127\.0\.0\.1 is 127\.0\.0\.1, an address of the Kiln server's own network: builds may not reach it unless an administrator allows the host/);
+  assert.equal(srv.seen.length, 0);
 });
 
 test('kiln lint --list-steps lists the S3 steps under Pipeline: AWS Steps', async () => {
