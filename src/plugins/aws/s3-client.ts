@@ -257,13 +257,25 @@ export async function getStream(c: S3Config, bucket: string, key: string): Promi
   return {
     size,
     chunks: (async function* () {
+      // The build's abort stops the transfer (the file being written is then removed by writeChunks).
+      const onAbort = () => res.destroy(c.signal.reason instanceof Error ? c.signal.reason : new StepFailure('aborted'));
+      if (c.signal.aborted) onAbort();
+      c.signal.addEventListener('abort', onAbort, { once: true });
       let got = 0;
-      for await (const ch of res as AsyncIterable<Buffer>) {
-        got += ch.length;
-        if (size >= 0 && got > size) throw new StepFailure(`s3://${bucket}/${key}: S3 sent more bytes than its Content-Length (${size})`);
-        yield ch;
+      try {
+        for await (const ch of res as AsyncIterable<Buffer>) {
+          got += ch.length;
+          if (size >= 0 && got > size) throw new StepFailure(`s3://${bucket}/${key}: S3 sent more bytes than its Content-Length (${size})`);
+          yield ch;
+        }
+        if (size >= 0 && got !== size) throw new StepFailure(`s3://${bucket}/${key}: the download ended after ${got} of ${size} bytes`);
+      } catch (e) {
+        if (e instanceof StepFailure || c.signal.aborted) throw e;
+        throw new StepFailure(`s3://${bucket}/${key}: the download broke after ${got}${size >= 0 ? ` of ${size}` : ''} bytes (${(e as Error).message})`);
+      } finally {
+        c.signal.removeEventListener('abort', onAbort);
+        if (!res.complete) res.destroy();
       }
-      if (size >= 0 && got !== size) throw new StepFailure(`s3://${bucket}/${key}: the download ended after ${got} of ${size} bytes`);
     })(),
   };
 }

@@ -291,6 +291,24 @@ test('a hostile endpoint: an endless listing and a huge answer fail the step wit
   assert.match(huge.stdout, /the answer of http:\/\/127\.0\.0\.1:\d+ is larger than 16777216 bytes/);
 });
 
+test('a download cut short by the endpoint fails the step and leaves no file', async () => {
+  const srv = await s3();
+  srv.intercept = (req, res) => {
+    if (req.method !== 'GET' || !(req.url ?? '').includes('/acme/cut.bin')) return false;
+    req.resume();
+    res.writeHead(200, { 'content-length': '1000000' });
+    res.write(Buffer.alloc(1000, 1));
+    setTimeout(() => res.destroy(), 50);
+    return true;
+  };
+  const dir = project(inAws(srv, `s3Download(file: 'cut.bin', bucket: 'acme', path: 'cut.bin')`));
+  const r = await run(dir);
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stdout, /s3:\/\/acme\/cut\.bin: the download broke after 1000 of 1000000 bytes/);
+  assert.doesNotMatch(r.stdout, /^Download complete$/m);
+  assert.equal(existsSync(path.join(wsOf(dir), 'cut.bin')), false);
+});
+
 test("an endpoint in the Kiln server's own network is refused when builds may not reach it (as httpRequest)", async () => {
   const srv = await s3();
   const r = await run(project(inAws(srv, `s3Upload(text: 'x', bucket: 'acme', path: 'a.txt')`)), { KILN_HTTP_REQUEST_PRIVATE: 'false' });
