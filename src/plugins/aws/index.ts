@@ -75,6 +75,7 @@ export const awsPlugin: PipelinePlugin = {
         { name: 'bucket', type: 'string', required: true, doc: 'the bucket' },
         { name: 'path', type: 'string', doc: "the key, or a prefix ending in '/' ('' : the whole bucket)" },
         { name: 'force', type: 'boolean', doc: 'replace an existing target (default false: the step fails)' },
+        { name: 'disableParallelDownloads', type: 'boolean', doc: 'accepted for compatibility: Kiln downloads one object at a time' },
         ...s3Common,
       ],
       block: 'none', needsNode: true,

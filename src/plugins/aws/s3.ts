@@ -274,10 +274,11 @@ const s3Download: StepRun = async (ctx, args) => {
   const target = inWorkspace(ctx, step, 'file', file);
   if (path.relative(ws.root, target) === '') throw new StepFailure(`${step}: file '${file}' is the workspace itself: name a file or a directory in it`);
   const c = await client(ctx, step, v);
+  // The plugin prints "%n " after this line: the next line starts with a space.
   ctx.log(`Downloading s3://${bucket}/${p} to file:${target} `);
   if (await ws.stat(target)) {
     if (v.force !== true) {
-      ctx.log('Download failed due to existing target file; set force=true to overwrite target file');
+      ctx.log(' Download failed due to existing target file; set force=true to overwrite target file');
       throw new StepFailure(`${step}: Target exists: file:${target}`);
     }
     await ws.remove(target);
@@ -299,11 +300,11 @@ const s3Download: StepRun = async (ctx, args) => {
       const g = await getStream(c, bucket, key);
       await writeChunks(ws, abs, g.chunks);
     }
-    ctx.log(`Finished: Downloading from ${bucket}/${p}`);
+    ctx.log(` Finished: Downloading from ${bucket}/${p}`);
   } else {
     const g = await getStream(c, bucket, p);
     await writeChunks(ws, target, g.chunks);
-    ctx.log(`Finished: Downloading from ${bucket}/${p}`);
+    ctx.log(` Finished: Downloading from ${bucket}/${p}`);
   }
   ctx.log('Download complete');
   return null;

@@ -98,7 +98,7 @@ test('a 20 MiB file goes up in 8 MiB parts (multipart) and comes back whole with
   assert.deepEqual(parts.map((p) => p.bodyBytes), [8 * 1024 * 1024, 8 * 1024 * 1024, 4 * 1024 * 1024 + 123]);
   assert.ok(srv.seen.some((s) => s.method === 'POST' && s.query.has('uploads')));
   assert.ok(Math.max(...srv.seen.map((s) => s.bodyBytes)) <= 16 * 1024 * 1024, 'no request carries more than one part');
-  assert.match(r.stdout, /^Finished: Downloading from acme\/big\/big\.bin$/m);
+  assert.match(r.stdout, /^ Finished: Downloading from acme\/big\/big\.bin$/m);
   assert.match(r.stdout, /^Download complete$/m);
   assert.equal(sha(readFileSync(path.join(wsOf(dir), 'back/big.bin'))), sha(big));
 });
@@ -128,7 +128,7 @@ test('s3Download: an existing target fails unless force; a prefix lands under th
   for (const [k, v] of [['rel/1.0/a.txt', 'A'], ['rel/1.0/sub/b.txt', 'B'], ['rel/1.0/', ''], ['other.txt', 'O']] as const) b.set(k, { data: Buffer.from(v), headers: {}, lastModified: new Date() });
   const exists = await run(project(inAws(srv, `s3Download(file: 'other.txt', bucket: 'acme', path: 'other.txt')`), { 'other.txt': 'mine' }));
   assert.equal(exists.code, 1, exists.stdout);
-  assert.match(exists.stdout, /^Download failed due to existing target file; set force=true to overwrite target file$/m);
+  assert.match(exists.stdout, /^ Download failed due to existing target file; set force=true to overwrite target file$/m);
   assert.match(exists.stdout, /Target exists: file:\/.*\/other\.txt/);
   const dir = project(inAws(srv, `
   s3Download(file: 'other.txt', bucket: 'acme', path: 'other.txt', force: true)
@@ -139,7 +139,7 @@ test('s3Download: an existing target fails unless force; a prefix lands under th
   assert.equal(readFileSync(path.join(wsOf(dir), 'out/rel/1.0/a.txt'), 'utf8'), 'A');
   assert.equal(readFileSync(path.join(wsOf(dir), 'out/rel/1.0/sub/b.txt'), 'utf8'), 'B');
   assert.match(r.stdout, /^Downloading s3:\/\/acme\/rel\/1\.0\/ to file:\/.*\/out $/m);
-  assert.match(r.stdout, /^Finished: Downloading from acme\/rel\/1\.0\/$/m);
+  assert.match(r.stdout, /^ Finished: Downloading from acme\/rel\/1\.0\/$/m);
 });
 
 test("s3Download of a prefix with a key leaving the target ('../', absolute) fails and writes nothing", async () => {
