@@ -205,8 +205,9 @@ const s3Upload: StepRun = async (ctx, args) => {
   const dir = wd ? inWorkspace(ctx, step, 'workingDir', wd) : ctx.resolvePath('.');
   if (file !== null) {
     const abs = inWorkspace(ctx, step, 'file', file, dir);
-    ctx.log(`Uploading file:${abs} to ${url} `);
     const st = await ws.stat(abs);
+    // java.io.File.toURI(): a directory's URI ends in '/'.
+    ctx.log(`Uploading file:${abs}${st?.type === 'dir' ? '/' : ''} to ${url} `);
     if (!st || (st.type !== 'file' && st.type !== 'dir')) {
       ctx.log('Upload failed due to missing source file');
       throw new StepFailure(`${step}: java.io.FileNotFoundException: file:${abs}`);

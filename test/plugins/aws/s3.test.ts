@@ -59,6 +59,7 @@ test('s3Upload: a file, a text, a pattern under workingDir and a directory, with
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, new RegExp(`^Uploading file:${wsOf(dir).replace(/[/.]/g, '\\$&')}/dist/app\\.zip to s3://acme/releases/ $`, 'm'));
   assert.match(r.stdout, /^Finished: upload of s3:\/\/acme\/releases\/app\.zip$/m);
+  assert.match(r.stdout, /^Uploading file:\/.*\/site\/ to s3:\/\/acme\/mirror\/ $/m);
   assert.match(r.stdout, /^returned s3:\/\/acme\/releases\/$/m);
   assert.match(r.stdout, /^Uploading text string to s3:\/\/acme\/notes\/hello\.txt $/m);
   assert.match(r.stdout, /^Finished: upload of text to s3:\/\/acme\/notes\/hello\.txt$/m);
