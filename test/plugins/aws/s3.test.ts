@@ -310,6 +310,15 @@ test('a download cut short by the endpoint fails the step and leaves no file', a
   assert.equal(existsSync(path.join(wsOf(dir), 'cut.bin')), false);
 });
 
+test('a session token in the environment (AWS_SESSION_TOKEN) goes as a signed x-amz-security-token', async () => {
+  const srv = await s3();
+  const r = await run(project(inAws(srv, `withEnv(['AWS_SESSION_TOKEN=FQoGZXIvYXdzEXAMPLE']) { s3Upload(text: 'x', bucket: 'acme', path: 't.txt') }`)));
+  assert.equal(r.code, 0, r.stdout);
+  const put = srv.seen.find((x) => x.method === 'PUT')!;
+  assert.equal(put.headers['x-amz-security-token'], 'FQoGZXIvYXdzEXAMPLE');
+  assert.match(String(put.headers.authorization), /SignedHeaders=[^,]*x-amz-security-token/);
+});
+
 test("an endpoint in the Kiln server's own network is refused when builds may not reach it (as httpRequest)", async () => {
   const srv = await s3();
   const r = await run(project(inAws(srv, `s3Upload(text: 'x', bucket: 'acme', path: 'a.txt')`)), { KILN_HTTP_REQUEST_PRIVATE: 'false' });
