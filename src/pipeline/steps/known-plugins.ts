@@ -84,7 +84,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   // build tools and environments
   sshagent: 'SSH Agent', sshPublisher: 'Publish Over SSH', sshCommand: 'SSH Pipeline Steps', sshPut: 'SSH Pipeline Steps',
   sshGet: 'SSH Pipeline Steps', sshScript: 'SSH Pipeline Steps', sshRemove: 'SSH Pipeline Steps',
-  s3Upload: 'Pipeline: AWS Steps', s3Download: 'Pipeline: AWS Steps', cfnUpdate: 'Pipeline: AWS Steps',
+  cfnUpdate: 'Pipeline: AWS Steps',
   ecrLogin: 'Pipeline: AWS Steps', awsIdentity: 'Pipeline: AWS Steps', withVault: 'HashiCorp Vault', azureCLI: 'Azure CLI',
   withPythonEnv: 'Pyenv Pipeline',
   buildName: 'Build Name and Description Setter', buildDescription: 'Build Name and Description Setter',

@@ -4,9 +4,11 @@
 // Console as pipeline-aws prints it: "Constructing AWS Credentials", then "Setting AWS
 // region eu-west-1 " (Jenkins runs the two together on one line; Kiln prints two). Kiln makes no STS call, so role: and the other assume-role options fail the
 // step saying so, rather than running the block with the wrong identity.
+// The S3 steps (s3.ts) read what this exports.
 import { StepFailure } from '../../core/errors.ts';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { Value } from '../../pipeline/script/values.ts';
+import { s3Steps } from './s3.ts';
 
 const str = (v: Value | undefined): string => (v === undefined || v === null ? '' : String(v));
 const STS = ['role', 'roleAccount', 'roleSessionName', 'externalId', 'policy', 'duration', 'iamMfaToken', 'federatedUserId', 'principalArn', 'samlAssertion', 'useNode', 'assumeRolePolicy'];
@@ -43,5 +45,5 @@ const withAWS: StepRun = async (ctx, args) => {
   return ctx.runBody(args.body!, { env, secrets });
 };
 
-const runtime: PluginRuntime = { steps: { withAWS } };
+const runtime: PluginRuntime = { steps: { withAWS, ...s3Steps } };
 export default runtime;
