@@ -108,7 +108,9 @@ CONF
       if [ $starts -lt 3 ] && ! "${as[@]}" "$bin/pg_ctl" status -D "$data" >/dev/null 2>&1; then
         starts=$((starts + 1))
         echo "== starting the test PostgreSQL on 127.0.0.1:$kiln_pg_port" >&2
-        "${as[@]}" "$bin/pg_ctl" start -D "$data" -l "$log" -w -t 60 -o "-p $kiln_pg_port" >/dev/null 2>&1 && continue
+        # In a session of its own (setsid): a caller's process group killed (a terminal closed, a
+        # runner stopping this script's job) must not take the server down under later test runs.
+        setsid -w "${as[@]}" "$bin/pg_ctl" start -D "$data" -l "$log" -w -t 60 -o "-p $kiln_pg_port" >/dev/null 2>&1 && continue
       fi
       sleep 0.5
     done
@@ -157,7 +159,8 @@ kiln_docker_setup() {
   if ! docker info >/dev/null 2>&1; then
     [ "$(id -u)" = 0 ] || { echo "test-prereqs: dockerd is not running and this is not root to start it; the docker tests will fail" >&2; return 1; }
     echo "== starting dockerd (log: /var/log/kiln-test-dockerd.log)" >&2
-    nohup dockerd >/var/log/kiln-test-dockerd.log 2>&1 &
+    # In a session of its own, as the test PostgreSQL (above).
+    setsid -f dockerd >>/var/log/kiln-test-dockerd.log 2>&1 </dev/null
     local i
     for i in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
     docker info >/dev/null 2>&1 || {
