@@ -46,7 +46,7 @@ test('each checkout records its changelog on the build: the first build has none
   const source = (extra = '') => `node {\n  checkout scmGit(branches: [[name: '*/main']], userRemoteConfigs: [[url: '${r.bare}']]${extra})\n${LIST}\n}`;
 
   // #1: the first build of the job: no change set ("First time build. Skipping changelog.").
-  const b1 = await runPipeline(source(), { workspace: path.join(tempDir('cs-ws1'), 'ws'), build: { job: 'app', number: 1 } });
+  const b1 = await runPipeline(source(), { workspace: path.join(tempDir('cs-ws1'), 'ws'), build: { job: 'app', number: 1, id: 'app#1' } });
   assert.equal(b1.state.result, 'SUCCESS', b1.console);
   assert.match(b1.console, /^First time build\. Skipping changelog\.$/m);
   assert.match(b1.console, /^sets=0$/m);
@@ -60,7 +60,7 @@ test('each checkout records its changelog on the build: the first build has none
   });
 
   // #2 on another, fresh workspace (another agent): the changelog starts at #1's recorded commit.
-  const b2 = await runPipeline(source(), { workspace: path.join(tempDir('cs-ws2'), 'ws'), build: { job: 'app', number: 2 }, previous: previousOf(b1.state, 1) });
+  const b2 = await runPipeline(source(), { workspace: path.join(tempDir('cs-ws2'), 'ws'), build: { job: 'app', number: 2, id: 'app#2' }, previous: previousOf(b1.state, 1) });
   assert.equal(b2.state.result, 'SUCCESS', b2.console);
   assert.doesNotMatch(b2.console, /First time build/);
   assert.match(b2.console, /^sets=1$/m);
@@ -85,7 +85,7 @@ test('each checkout records its changelog on the build: the first build has none
   // #3 with changelog: false: no change set, but what it built is recorded for #4.
   const c3 = commitAs(r, ann, 'Third', (w) => write(w, 'src/third.c', '3\n'));
   const b3 = await runPipeline(source(', changelog: false').replace('checkout scmGit(', 'checkout changelog: false, scm: scmGit(').replace(', changelog: false)', ')'), {
-    workspace: path.join(tempDir('cs-ws3'), 'ws'), build: { job: 'app', number: 3 }, previous: previousOf(b2.state, 2),
+    workspace: path.join(tempDir('cs-ws3'), 'ws'), build: { job: 'app', number: 3, id: 'app#3' }, previous: previousOf(b2.state, 2),
   });
   assert.equal(b3.state.result, 'SUCCESS', b3.console);
   assert.match(b3.console, /^sets=0$/m);
@@ -93,12 +93,12 @@ test('each checkout records its changelog on the build: the first build has none
 
   // #4: only what came after #3.
   const c4 = commitAs(r, bob, 'Fourth [ci skip]', (w) => write(w, 'src/fourth.c', '4\n'));
-  const b4 = await runPipeline(source(), { workspace: path.join(tempDir('cs-ws4'), 'ws'), build: { job: 'app', number: 4 }, previous: previousOf(b3.state, 3) });
+  const b4 = await runPipeline(source(), { workspace: path.join(tempDir('cs-ws4'), 'ws'), build: { job: 'app', number: 4, id: 'app#4' }, previous: previousOf(b3.state, 3) });
   assert.match(b4.console, /^sets=1$/m);
   assert.deepEqual(b4.state.changeSets?.[0]?.entries.map((e) => e.commitId), [c4]);
 
   // #5: nothing new: an empty change set is still the checkout's (Jenkins lists the set, with no entries).
-  const b5 = await runPipeline(source(), { workspace: path.join(tempDir('cs-ws5'), 'ws'), build: { job: 'app', number: 5 }, previous: previousOf(b4.state, 4) });
+  const b5 = await runPipeline(source(), { workspace: path.join(tempDir('cs-ws5'), 'ws'), build: { job: 'app', number: 5, id: 'app#5' }, previous: previousOf(b4.state, 4) });
   assert.match(b5.console, /^sets=1$/m);
   assert.match(b5.console, /^kind=git empty=true n=0$/m);
 });
@@ -121,13 +121,13 @@ test('the git step and two checkouts in one build: when { changeset } and when {
     stage('Release') { when { changelog '.*\\\\[release\\\\].*' } steps { echo 'release asked' } }
   }
 }`;
-  const b1 = await runPipeline(source, { workspace: path.join(tempDir('cs-decl1'), 'ws'), build: { job: 'decl', number: 1 } });
+  const b1 = await runPipeline(source, { workspace: path.join(tempDir('cs-decl1'), 'ws'), build: { job: 'decl', number: 1, id: 'decl#1' } });
   assert.equal(b1.state.result, 'SUCCESS', b1.console);
   assert.match(b1.console, /^sets=0 commits=\[\]$/m);
   for (const s of ['Docs', 'Lib', 'Release']) assert.equal(stage(b1.state, s).status, 'skipped-when', `${s} on the first build`);
 
   commitAs(lib, ann, 'Library work\n\nPart of [release] 2', (w) => write(w, 'lib/more.txt', 'x\n'));
-  const b2 = await runPipeline(source, { workspace: path.join(tempDir('cs-decl2'), 'ws'), build: { job: 'decl', number: 2 }, previous: previousOf(b1.state, 1) });
+  const b2 = await runPipeline(source, { workspace: path.join(tempDir('cs-decl2'), 'ws'), build: { job: 'decl', number: 2, id: 'decl#2' }, previous: previousOf(b1.state, 1) });
   assert.equal(b2.state.result, 'SUCCESS', b2.console);
   assert.match(b2.console, /^sets=2 commits=\[0, 1\]$/m);
   assert.equal(stage(b2.state, 'Docs').status, 'skipped-when');
@@ -136,7 +136,7 @@ test('the git step and two checkouts in one build: when { changeset } and when {
   assert.equal(b2.state.changeSets?.[1]?.entries[0]?.author, 'Ann Author');
 
   commitAs(app, bob, 'Write the docs', (w) => write(w, 'docs/guide.md', 'guide\n'));
-  const b3 = await runPipeline(source, { workspace: path.join(tempDir('cs-decl3'), 'ws'), build: { job: 'decl', number: 3 }, previous: previousOf(b2.state, 2) });
+  const b3 = await runPipeline(source, { workspace: path.join(tempDir('cs-decl3'), 'ws'), build: { job: 'decl', number: 3, id: 'decl#3' }, previous: previousOf(b2.state, 2) });
   assert.equal(stage(b3.state, 'Docs').status, 'success', b3.console);
   assert.equal(stage(b3.state, 'Lib').status, 'skipped-when');
   assert.equal(stage(b3.state, 'Release').status, 'skipped-when');
