@@ -4,6 +4,8 @@
 // controller). Inline jobs have no repository: the tab says so. Below, the commits of each shared
 // library the build loaded with includeInChangesets (or the library step's changelog) on, since
 // the commit the previous build loaded of it, each list marked with the library's name.
+// A build whose checkouts recorded change sets (issue 17) shows those instead of the job
+// repository's commits: one list per checkout (repository, branch), each commit with its files.
 import { buildPath, api } from '../api.ts';
 import { ErrorBox, Loading } from '../components.tsx';
 import { when } from '../format.ts';
@@ -37,13 +39,25 @@ export function ChangesTab({ job, changes }: { job: string; changes: ReturnType<
   if (!c) return <Loading what="the changes" />;
   return (
     <>
-      <JobChanges job={job} c={c} />
+      {c.changeSets && c.changeSets.length > 0 ? c.changeSets.map((s, i) => <CheckoutChangeList key={i} set={s} />) : <JobChanges job={job} c={c} />}
       {c.libraries.map((l) => <LibraryChangeList key={l.name} lib={l} />)}
     </>
   );
 }
 
-function CommitList({ commits, label }: { commits: Commit[]; label: string }) {
+type CheckoutSet = NonNullable<Changes['changeSets']>[number];
+
+/** One checkout's change set: its repository and branch, the commits since the previous build's, each with its files. */
+function CheckoutChangeList({ set }: { set: CheckoutSet }) {
+  const title = <h3 className="checkout-changes-title"><code>{set.remotes.join(', ')}</code> {set.branch} (<code title={set.to}>{set.to.slice(0, 7)}</code>)</h3>;
+  const since = set.from ? <> since <code title={set.from}>{set.from.slice(0, 7)}</code></> : null;
+  const body = set.commits.length === 0
+    ? <p className="muted">No changes{since}.</p>
+    : <><p>{set.commits.length}{set.truncated ? '+' : ''} commit{set.commits.length === 1 ? '' : 's'}{since}:</p><CommitList commits={set.commits} label={`Commits of ${set.remotes.join(', ')}`} /></>;
+  return <section className="changes checkout-changes" aria-label={`Changes of ${set.remotes.join(', ')}`}>{title}{body}</section>;
+}
+
+function CommitList({ commits, label }: { commits: (Commit & { paths?: CheckoutSet['commits'][number]['paths'] })[]; label: string }) {
   return (
     <ol className="commit-list" aria-label={label}>
       {commits.map((m) => (
@@ -51,6 +65,7 @@ function CommitList({ commits, label }: { commits: Commit[]; label: string }) {
           <div className="commit-subject">{m.message.split('\n')[0]}</div>
           <div className="muted small"><code title={m.commit}>{m.commit.slice(0, 7)}</code> · {m.author}{m.email ? <> &lt;{m.email}&gt;</> : null} · {when(m.time)}</div>
           {m.message.includes('\n') ? <pre className="commit-body">{m.message.split('\n').slice(1).join('\n').trim()}</pre> : null}
+          {m.paths && m.paths.length ? <ul className="commit-paths small" aria-label="Files">{m.paths.map((p, i) => <li key={i}><span className={`edit-${p.editType}`}>{p.editType}</span> <code>{p.path}</code></li>)}</ul> : null}
         </li>
       ))}
     </ol>
