@@ -9,7 +9,8 @@
 // `git whatchanged --no-abbrev -M`: merges and their files are not listed), newest first, at
 // most MAX_CHANGELOG commits (the plugin's default maxChangelog, 1024). A rename is a delete
 // of the old path and an add of the new one, a copy an add, as GitChangeSet reads them. The
-// author is the committer unless authorInChangelog() is on, as in the plugin.
+// author is the committer unless authorInChangelog() is on, as in the plugin. Kiln keeps at most
+// 1000 files per commit and 20,000 characters of a message (the state is saved as the build runs).
 /** One checkout's changelog (the Git plugin's GitChangeSetList): the commits after `from` up to `to`. */
 export interface ChangeSetRecord {
   kind: 'git';
@@ -60,6 +61,8 @@ export interface CheckoutRecord {
 
 export const MAX_CHANGELOG = 1024;
 const MAX_COMMENT = 20_000;
+/** Files kept per commit (a vendoring commit may touch a hundred thousand): the build's state stays small. */
+const MAX_FILES = 1000;
 /** git log's format: a record separator, then the fields separated by NUL; the raw file lines follow the message. */
 export const CHANGELOG_FORMAT = '%x1e%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B%x00';
 
@@ -76,6 +79,7 @@ export function parseChangelog(out: string, authorInChangelog: boolean): ChangeE
     const rest = parts.slice(9).join('\0');
     const files: ChangeEntryRecord['files'] = [];
     for (const line of rest.split('\n')) {
+      if (files.length >= MAX_FILES) break;
       const m = RAW.exec(line);
       if (!m) continue;
       const mode = m[1]!;
