@@ -321,11 +321,12 @@ export async function gitCheckout(ctx: StepContext, spec: GitScmSpec, opts: { ch
       if (ext.changelogToBranch) {
         ctx.log("Using 'Changelog to branch' strategy.");
         const { compareRemote, compareTarget } = ext.changelogToBranch;
-        from = await probe(['rev-parse', '--verify', '-q', `refs/remotes/${compareRemote}/${compareTarget}^{commit}`], { quiet: true });
+        from = (await probe(['rev-parse', '--verify', '-q', `refs/remotes/${compareRemote}/${compareTarget}^{commit}`], { quiet: true })) ?? undefined;
       } else if (await inRepo(previous)) {
         await git(['rev-list', '--no-walk', previous!]);
         from = previous;
       } else if (ext.firstBuildChangelog) {
+        ctx.log('First time build. Latest changes added to changelog.');
         from = null; // the first build lists the built commit
       } else {
         ctx.log('First time build. Skipping changelog.');

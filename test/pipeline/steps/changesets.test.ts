@@ -141,3 +141,26 @@ test('the git step and two checkouts in one build: when { changeset } and when {
   assert.equal(stage(b3.state, 'Lib').status, 'skipped-when');
   assert.equal(stage(b3.state, 'Release').status, 'skipped-when');
 });
+
+test('firstBuildChangelog() lists the built commit on a first build; changelogToBranch lists what the branch has that its target lacks', async () => {
+  const r = libraryRepo({ 'a.txt': '1\n' }, 'cs-first');
+  const head = commitAs(r, ann, 'Latest on main', (w) => write(w, 'b.txt', '2\n'));
+  const first = await runPipeline(`node {
+  checkout scmGit(branches: [[name: 'main']], userRemoteConfigs: [[url: '${r.bare}']], extensions: [firstBuildChangelog(makeChangelog: true)])
+  echo "ids=\${currentBuild.changeSets.collect { s -> s.items.collect { it.commitId } }}"
+}`, { workspace: path.join(tempDir('cs-first'), 'ws') });
+  assert.equal(first.state.result, 'SUCCESS', first.console);
+  assert.match(first.console, /^First time build\. Latest changes added to changelog\.$/m);
+  assert.match(first.console, new RegExp(`^ids=\\[\\[${head}\\]\\]$`, 'm'));
+
+  r.branch('feature');
+  const f1 = commitAs(r, bob, 'Feature one', (w) => write(w, 'f.txt', '1\n'));
+  const f2 = commitAs(r, bob, 'Feature two', (w) => write(w, 'f.txt', '2\n'));
+  const toBranch = await runPipeline(`node {
+  checkout scmGit(branches: [[name: 'feature']], userRemoteConfigs: [[url: '${r.bare}']], extensions: [changelogToBranch(options: [compareRemote: 'origin', compareTarget: 'main'])])
+  echo "msgs=\${currentBuild.changeSets[0].items.collect { it.msg }} ids=\${currentBuild.changeSets[0].items*.commitId == ['${f2}', '${f1}']}"
+}`, { workspace: path.join(tempDir('cs-tobranch'), 'ws') });
+  assert.equal(toBranch.state.result, 'SUCCESS', toBranch.console);
+  assert.match(toBranch.console, /^Using 'Changelog to branch' strategy\.$/m);
+  assert.match(toBranch.console, /^msgs=\[Feature two, Feature one\] ids=true$/m);
+});
