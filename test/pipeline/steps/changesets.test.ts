@@ -11,6 +11,7 @@ import { runPipeline, stage } from '../engine/harness.ts';
 import { libraryRepo, type LibraryRepo } from '../../helpers/git-servers.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import type { BuildState } from '../../../src/pipeline/engine/state.ts';
+import type { JournalEntry } from '../../../src/pipeline/engine/replay.ts';
 
 /** A commit by a given person (author and committer), pushed. */
 function commitAs(r: LibraryRepo, who: { name: string; email: string }, message: string, change: (work: string) => void): string {
@@ -163,4 +164,24 @@ test('firstBuildChangelog() lists the built commit on a first build; changelogTo
   assert.equal(toBranch.state.result, 'SUCCESS', toBranch.console);
   assert.match(toBranch.console, /^Using 'Changelog to branch' strategy\.$/m);
   assert.match(toBranch.console, /^msgs=\[Feature two, Feature one\] ids=true$/m);
+});
+
+test('a build resumed after a controller restart keeps the change set its finished checkout recorded (from the journal; the checkout is not run again)', async () => {
+  const r = libraryRepo({ 'a.txt': '1\n' }, 'cs-resume');
+  const ws = path.join(tempDir('cs-resume'), 'ws');
+  const co = `checkout scmGit(branches: [[name: 'main']], userRemoteConfigs: [[url: '${r.bare}']])`;
+  const b1 = await runPipeline(`node { ${co} }`, { workspace: ws, build: { job: 'res', number: 1, id: 'res#1' } });
+  const c1 = commitAs(r, ann, 'Resumable change', (w) => write(w, 'r.txt', 'r\n'));
+  const byId = new Map<string, JournalEntry>();
+  const source = `node {\n  ${co}\n  echo 'checked out'\n}`;
+  const b2 = await runPipeline(source, { workspace: ws, build: { job: 'res', number: 2, id: 'res#2' }, previous: previousOf(b1.state, 1), listener: { journal: (e) => byId.set(e.id, structuredClone(e)) } });
+  assert.equal(b2.state.result, 'SUCCESS', b2.console);
+  const resumed = await runPipeline(source.replace("echo 'checked out'", "echo 'checked out'\n  echo \"after=${currentBuild.changeSets.collect { s -> s.items.collect { it.msg } }}\""), {
+    workspace: ws, build: { job: 'res', number: 2, id: 'res#2' }, previous: previousOf(b1.state, 1), resume: { entries: [...byId.values()], downMs: 1, startedAt: Date.now() },
+  });
+  assert.equal(resumed.state.result, 'SUCCESS', resumed.console);
+  assert.doesNotMatch(resumed.console, /Checking out Revision/, 'the checkout is answered from the journal');
+  assert.match(resumed.console, /^after=\[\[Resumable change\]\]$/m);
+  assert.deepEqual(resumed.state.changeSets?.[0]?.entries.map((e) => e.commitId), [c1]);
+  assert.equal(resumed.state.gitBuildData?.[0]?.branches['origin/main']?.sha, c1);
 });
