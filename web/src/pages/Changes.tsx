@@ -4,8 +4,9 @@
 // controller). Inline jobs have no repository: the tab says so. Below, the commits of each shared
 // library the build loaded with includeInChangesets (or the library step's changelog) on, since
 // the commit the previous build loaded of it, each list marked with the library's name.
-// A build whose checkouts recorded change sets (issue 17) shows those instead of the job
-// repository's commits: one list per checkout (repository, branch), each commit with its files.
+// A build whose checkouts recorded change sets (issue 17) lists what they recorded: the checkout
+// of the job's repository as the build's commits, each other checkout (repository, branch) in its
+// own list after it, each commit with its files.
 import { buildPath, api } from '../api.ts';
 import { ErrorBox, Loading } from '../components.tsx';
 import { when } from '../format.ts';
@@ -37,9 +38,13 @@ export function ChangesTab({ job, changes }: { job: string; changes: ReturnType<
   const c = changes.data;
   if (changes.error) return <ErrorBox error={changes.error} />;
   if (!c) return <Loading what="the changes" />;
+  // The checkout of the job's own repository (checkout scm) is listed as the build's commits; other checkouts below it.
+  const sets = c.changeSets ?? [];
+  const own = c.scm?.url ? sets.find((s) => s.remotes.includes(c.scm!.url!)) : undefined;
   return (
     <>
-      {c.changeSets && c.changeSets.length > 0 ? c.changeSets.map((s, i) => <CheckoutChangeList key={i} set={s} />) : <JobChanges job={job} c={c} />}
+      {own ? <JobChanges job={job} c={{ ...c, commits: own.commits, truncated: own.truncated }} /> : c.scm || sets.length === 0 ? <JobChanges job={job} c={c} /> : null}
+      {sets.filter((s) => s !== own).map((s, i) => <CheckoutChangeList key={i} set={s} />)}
       {c.libraries.map((l) => <LibraryChangeList key={l.name} lib={l} />)}
     </>
   );
@@ -83,7 +88,7 @@ function LibraryChangeList({ lib }: { lib: Changes['libraries'][number] }) {
   return <section className="changes library-changes" aria-label={`Changes of library ${lib.name}`}>{title}{body}</section>;
 }
 
-function JobChanges({ job, c }: { job: string; c: Changes }) {
+function JobChanges({ job, c }: { job: string; c: Omit<Changes, 'commits'> & { commits: (Commit & { paths?: CheckoutSet['commits'][number]['paths'] })[] } }) {
   if (!c.scm) return <p className="muted">This build is of an inline Jenkinsfile: it has no repository, so no changes.</p>;
   if (c.error) return <p className="error-line">{c.error}</p>;
   const since = c.previous ? <>since <Link to={urls.build(job, c.previous.number)}>#{c.previous.number}</Link>{c.previous.commit ? <> (<code>{c.previous.commit.slice(0, 7)}</code>)</> : null}</> : null;
