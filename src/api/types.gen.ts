@@ -7100,6 +7100,33 @@ export interface operations {
                             /** @description why the library's repository could not be read */
                             error: string | null;
                         }[];
+                        /** @description each checkout's change set, in order (Jenkins' Changes); null: the build recorded none */
+                        changeSets: {
+                            /** @description the checkout's repository URLs */
+                            remotes: string[];
+                            /** @description the built branch (origin/main) */
+                            branch: string;
+                            /** @description the previous build's commit the changelog starts after */
+                            from: string | null;
+                            /** @description the built commit */
+                            to: string;
+                            /** @description newest first; merges are not listed */
+                            commits: {
+                                commit: string;
+                                author: string;
+                                email: string;
+                                /** @description ms since the epoch */
+                                time: number;
+                                /** @description the whole message, cut at 2,000 characters */
+                                message: string;
+                                paths: {
+                                    editType: "add" | "edit" | "delete";
+                                    path: string;
+                                }[];
+                            }[];
+                            /** @description more than 1024 commits: the oldest were left out */
+                            truncated: boolean;
+                        }[] | null;
                     };
                 };
             };

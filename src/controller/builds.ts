@@ -6,7 +6,7 @@
 //        nodes    = the controller's NodeProvider (agents through the scheduler)
 //        services = stashes/artifacts on disk, test reports in the store, other jobs here,
 //                   credentials from the credentials store (credentials.ts), scoped by job name,
-//                   e-mail through the SMTP settings (mail.ts: commit authors, requestor, console)
+//                   e-mail through the SMTP settings (mail.ts: change-set authors, requestor, console)
 //        listener = log store (bytes + stage/step marks), state saved to the store
 //   → finished: result saved, log closed, build discarder applied.
 //
@@ -81,7 +81,8 @@ import type { ScriptChooser } from './auth/folders.ts';
 import { ApiError } from './http-errors.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
 import type { WaitList } from './waitlist.ts';
-import { buildMail, gitAuthors, type MailService } from './mail.ts';
+import { buildMail, type MailService } from './mail.ts';
+import { changeSetAuthors, type ChangeSetRecord } from '../pipeline/steps/changesets.ts';
 import { ExecPoints } from './exec-points.ts';
 import { JournalWriter, resumeCut, inFlightPrinters, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type ExecMark, type JournalEnd, type RunInfo } from './resume.ts';
 import type { JournalEntry, ResumeFrom } from '../pipeline/engine/replay.ts';
@@ -905,7 +906,7 @@ export class BuildManager {
         },
         milestone: async (ordinal) => this.#milestone(live, ordinal),
         jobProperties: (p) => this.#keepJobProperties(job.name, p),
-        ...(this.#mail ? { mail: this.#mailFor(job, build, previous?.result ?? null, log) } : {}),
+        ...(this.#mail ? { mail: this.#mailFor(job, build, previous?.result ?? null, log, () => pr.state.changeSets ?? []) } : {}),
         ...(this.#httpServices ? { httpServices: this.#httpServices } : {}),
         ...(this.#throttleCategories ? { throttle: this.#throttleFor(live, this.#throttleCategories) } : {}),
         ...(this.#sshServers ? { sshServers: this.#sshServers } : {}),
@@ -934,6 +935,7 @@ export class BuildManager {
       previous: previous ? {
         number: previous.number, result: previous.result, durationMs: (previous.endedAt ?? 0) - (previous.startedAt ?? 0),
         startedAt: previous.startedAt ?? previous.queuedAt, description: previous.state?.description ?? null, displayName: previous.state?.displayName ?? null,
+        ...(previous.state?.gitBuildData ? { gitBuildData: previous.state.gitBuildData } : {}),
       } : null,
       causes: build.causes.map((c) => ({ type: causeType(c), ...(c.userId ? { detail: c.userId } : {}) })),
       listener,
@@ -1099,38 +1101,29 @@ export class BuildManager {
    * the git step does on agents: username/password or a token through GIT_ASKPASS, an SSH key
    * through GIT_SSH_COMMAND. The files live in `dir` (0700), removed by the caller.
    */
-  /** The mail plugin's services for one build (mail.ts): who made its commits, who started it, its console. */
-  #mailFor(job: Job, build: Build, previousResult: string | null, log: ReturnType<typeof logRef>): MailServices {
-    const authorsOf = (j: Job, n: number) => async (from: string, to: string): Promise<MailPerson[]> => {
-      const d = j.definition;
-      if (d.kind !== 'git') return [];
-      const auth = await fsp.mkdtemp(path.join(os.tmpdir(), 'kiln-scm-auth-'));
-      try {
-        const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
-        if (d.credentialsId) await this.#gitAuth(j, d.credentialsId, auth, env, n);
-        return await gitAuthors({ url: d.url, branch: d.branch, from, to, env });
-      } finally {
-        await fsp.rm(auth, { recursive: true, force: true });
-      }
-    };
-    const commitsOf = async (j: Job, b: Build) => {
-      const before = { before: b.number, status: ['finished' as const] };
-      const prev = await this.#store.builds.latest(j.name, before);
-      const ok = await this.#store.builds.latest(j.name, { ...before, results: ['SUCCESS', 'UNSTABLE'] }) ?? await this.#store.builds.getByNumber(j.name, 1);
-      return { current: b.scm?.commit ?? null, previous: prev?.scm?.commit ?? null, lastSuccess: ok && ok.number !== b.number ? ok.scm?.commit ?? null : null };
-    };
+  /** The mail plugin's services for one build (mail.ts): who made its commits (its change sets), who started it, its console. */
+  #mailFor(job: Job, build: Build, previousResult: string | null, log: ReturnType<typeof logRef>, changeSets: () => readonly ChangeSetRecord[]): MailServices {
     const up = build.causes.find((c) => c.type === 'upstream' && c.upstreamJob && c.upstreamBuild);
     return buildMail(this.#mail!, this.#store, {
-      authors: authorsOf(job, build.number),
-      commits: () => commitsOf(job, build),
+      changeSets,
+      earlierCulpritSets: async () => {
+        const out: ChangeSetRecord[] = [];
+        // Back through the finished builds while they are worse than SUCCESS (at most 100).
+        for (let before = build.number, n = 0; n < 100; n++) {
+          const prev = await this.#store.builds.latest(job.name, { before, status: ['finished'] });
+          if (!prev || prev.result === 'SUCCESS') break;
+          out.push(...prev.state?.changeSets ?? []);
+          before = prev.number;
+        }
+        return out;
+      },
       requestorId: build.causes.find((c) => (c.type === 'user' || c.type === 'api') && c.userId)?.userId ?? null,
       upstream: async () => {
         if (!up) return [];
         const uj = await this.#store.jobs.get(up.upstreamJob!);
         const ub = uj ? await this.#store.builds.getByNumber(uj.name, up.upstreamBuild!) : null;
         if (!uj || !ub) return [];
-        const c = await commitsOf(uj, ub);
-        return c.current && c.previous ? authorsOf(uj, ub.number)(c.previous, c.current) : [];
+        return changeSetAuthors(ub.state?.changeSets ?? []);
       },
       previousResult,
       console: async () => {

@@ -13,6 +13,12 @@
 // way through libraryHistory (libraries.ts: a blob-less shallow fetch with the library's
 // credential). A library loaded for the first time lists no commits (as the job's first build).
 //
+// Checkouts (issue 17): `changeSets` lists what each checkout of the build recorded (its
+// changelog since the previous build's commit of that repository and branch, with each commit's
+// files), kept with the build, as Jenkins' Changes page lists the build's change sets. `commits`
+// stays the job repository's commits since the previous build's, read on request (builds from
+// before Kiln recorded change sets have only those).
+//
 // Limits: at most MAX_CHANGES commits (newest first; `truncated` says there were more), each
 // message cut at 2,000 characters. Answers are kept in memory by (repository, from, to), 200
 // of them, since commits never change; one clone at a time per key (concurrent asks share it).
@@ -32,6 +38,7 @@ import { ApiError } from './http-errors.ts';
 import { withCommits } from './mail.ts';
 import type { Job, Store } from '../store/types.ts';
 import type { LoadedLibraryRecord } from '../pipeline/engine/state.ts';
+import type { ChangeSetRecord } from '../pipeline/steps/changesets.ts';
 
 const run = promisify(execFile);
 
@@ -58,6 +65,34 @@ export interface BuildChanges {
   error: string | null;
   /** The changes of the shared libraries the build loaded with changelog on, in loading order. */
   libraries: LibraryChanges[];
+  /**
+   * The change set each checkout of the build recorded (scmGit/GitSCM, git, checkout scm), in
+   * order: Jenkins' Changes; null for a build that recorded none (before it checked out, or
+   * a build made before Kiln recorded them: then `commits` is what there is).
+   */
+  changeSets: CheckoutChanges[] | null;
+}
+
+export interface CheckoutChanges {
+  remotes: string[];
+  branch: string;
+  /** The previous build's commit the changelog starts after; null: a first build's changelog (firstBuildChangelog). */
+  from: string | null;
+  to: string;
+  commits: (GitCommit & { paths: { editType: 'add' | 'edit' | 'delete'; path: string }[] })[];
+  truncated: boolean;
+}
+
+/** A build's recorded change sets as the API answers them. */
+export function checkoutChanges(sets: readonly ChangeSetRecord[] | undefined): CheckoutChanges[] | null {
+  if (!sets) return null;
+  return sets.map((s) => ({
+    remotes: s.remotes, branch: s.branch, from: s.from, to: s.to, truncated: s.truncated === true,
+    commits: s.entries.map((e) => ({
+      commit: e.commitId, author: e.author, email: e.authorEmail, time: e.timestamp,
+      message: e.comment.length > MAX_MESSAGE ? `${e.comment.slice(0, MAX_MESSAGE)}…` : e.comment, paths: e.files,
+    })),
+  }));
 }
 
 export interface LibraryChanges {
@@ -108,7 +143,7 @@ export class ChangesService {
     const scm = build.scm ? { url: build.scm.url, branch: build.scm.branch, commit: build.scm.commit } : null;
     const job = await this.#c.store.jobs.get(jobName);
     const libraries = job ? await this.#libraries(job, number, build.state?.libraries ?? [], prevBuild?.state?.libraries ?? []) : [];
-    const empty = { scm, previous, head: null, commits: [], truncated: false, error: null, libraries };
+    const empty = { scm, previous, head: null, commits: [], truncated: false, error: null, libraries, changeSets: checkoutChanges(build.state?.changeSets) };
     // Commits are hex object names (never an option git would read: a pinned commit came from a webhook).
     const sha = (c: string | null | undefined): c is string => !!c && /^[0-9a-f]{7,64}$/i.test(c);
     if (!job || job.definition.kind !== 'git' || !sha(scm?.commit) || !scm.url) return empty;
@@ -195,6 +230,18 @@ const ChangesAnswer = S.Answer({
     truncated: Type.Boolean(),
     error: Nullable(Type.String({ description: "why the library's repository could not be read" })),
   }), { description: "the changes of the shared libraries the build loaded with includeInChangesets (or the library step's changelog) on" }),
+  changeSets: Nullable(Type.Array(S.Answer({
+    remotes: Type.Array(Type.String(), { description: "the checkout's repository URLs" }),
+    branch: Type.String({ description: 'the built branch (origin/main)' }),
+    from: Nullable(Type.String({ description: "the previous build's commit the changelog starts after" })),
+    to: Type.String({ description: 'the built commit' }),
+    commits: Type.Array(S.Answer({
+      commit: Type.String(), author: Type.String(), email: Type.String(),
+      time: Type.Integer({ description: 'ms since the epoch' }), message: Type.String({ description: 'the whole message, cut at 2,000 characters' }),
+      paths: Type.Array(S.Answer({ editType: Type.Union([Type.Literal('add'), Type.Literal('edit'), Type.Literal('delete')]), path: Type.String() })),
+    }), { description: 'newest first; merges are not listed' }),
+    truncated: Type.Boolean({ description: 'more than 1024 commits: the oldest were left out' }),
+  }), { description: "each checkout's change set, in order (Jenkins' Changes); null: the build recorded none" })),
 });
 
 export function registerChangesRoutes(root: FastifyInstance, changes: ChangesService): void {

@@ -15,10 +15,10 @@
 // mail, so the test button is no relay for anyone else; it sends to one address, a fixed text.
 //
 // A build's MailServices (`forBuild`): the defaults, `send`, and what recipient providers read:
-// developers (the authors of the commits since the previous build's commit: git log over a
-// blob-less clone of the job's repository), culprits (since the last successful build's commit),
-// the requestor (the user of the build's 'user' cause, with their e-mail), the upstream build's
-// developers, and the console so far from the log store.
+// developers (the authors of the build's change sets: what its checkouts recorded, as email-ext
+// reads Run.getChangeSets), culprits (those and the authors of the builds before it back to the
+// last successful one, as workflow-job's culprits), the requestor (the user of the build's 'user'
+// cause, with their e-mail), the upstream build's developers, and the console so far.
 import { execFile } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -26,6 +26,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { MailDefaults, MailMessage, MailPerson, MailServices } from '../core/mail.ts';
 import type { Store, JsonValue } from '../store/types.ts';
+import { changeSetAuthors, type ChangeSetRecord } from '../pipeline/steps/changesets.ts';
 import { SMTP_SECURITY, checkAddress, sendMail, type SmtpSecurity, type SmtpServer, MailError } from '../util/smtp.ts';
 import { ApiError, invalidField } from './http-errors.ts';
 
@@ -195,25 +196,6 @@ export class MailService {
 
 export const NOT_CONFIGURED = 'this controller has no SMTP server: an administrator sets it in Settings → E-mail (PUT /api/v1/settings/mail)';
 
-/** The authors of the commits in (from, to] of a repository, newest first, each once (by e-mail). */
-export async function gitAuthors(o: { url: string; branch: string; from: string; to: string; env: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<MailPerson[]> {
-  if (o.from === o.to) return [];
-  return withCommits(o, async (dir, env) => {
-    const out = await run('git', ['-C', dir, 'log', '--format=%an%x00%ae', `${o.from}..${o.to}`, '--'], { env, maxBuffer: 16 * 1024 * 1024 });
-    const seen = new Set<string>();
-    const people: MailPerson[] = [];
-    for (const line of out.stdout.split('\n')) {
-      if (!line) continue;
-      const [name, email] = line.split('\0');
-      const key = (email || name || '').toLowerCase();
-      if (!key || seen.has(key)) continue;
-      seen.add(key);
-      people.push({ name: name || email!, email: email && /^[^\s@]+@[^\s@]+$/.test(email) ? email : null });
-    }
-    return people;
-  });
-}
-
 /**
  * Runs `fn` on a blob-less bare clone of the repository's branch (in a temporary directory,
  * removed after) that holds the commits `from` and `to` too when they are not on the branch's
@@ -238,10 +220,13 @@ export async function withCommits<T>(o: { url: string; branch: string; from: str
 
 /** What a build's MailServices need from the build manager. */
 export interface BuildMailFacts {
-  /** The commit authors between two commits of the job's repository ([] for an inline job). */
-  authors(from: string, to: string): Promise<MailPerson[]>;
-  /** This build's commit, the previous build's, the last successful build's (or the job's first), null when unknown. */
-  commits(): Promise<{ current: string | null; previous: string | null; lastSuccess: string | null }>;
+  /** This build's change sets so far (its checkouts' changelogs, live from the running build). */
+  changeSets(): readonly ChangeSetRecord[];
+  /**
+   * The change sets of the builds before this one back to (not including) the last successful
+   * one, newest first: workflow-job's culprits carry over while the previous build is worse than SUCCESS.
+   */
+  earlierCulpritSets(): Promise<ChangeSetRecord[]>;
   /** The user who started it, if a user did. */
   requestorId: string | null;
   /** Developers of the upstream build that started it. */
@@ -251,20 +236,14 @@ export interface BuildMailFacts {
 }
 
 export function buildMail(mail: MailService, store: Store, f: BuildMailFacts): MailServices {
-  let commits: ReturnType<BuildMailFacts['commits']> | null = null;
-  const c = () => (commits ??= f.commits());
   return {
     notConfigured: NOT_CONFIGURED,
     defaults: () => mail.defaults(),
     send: (m) => mail.send(m),
-    async developers() {
-      const { current, previous } = await c();
-      return current && previous ? f.authors(previous, current) : [];
-    },
-    async culprits() {
-      const { current, lastSuccess } = await c();
-      return current && lastSuccess ? f.authors(lastSuccess, current) : [];
-    },
+    // email-ext's developers: the authors of this build's change sets.
+    developers: async () => changeSetAuthors(f.changeSets()),
+    // Its culprits: this build's authors, then those of the failing builds before it.
+    culprits: async () => changeSetAuthors([...f.changeSets(), ...(await f.earlierCulpritSets())]),
     async requestor() {
       if (!f.requestorId) return null;
       const u = await store.users.get(f.requestorId).catch(() => null);

@@ -52,6 +52,7 @@ import type { BuildResult, Loc } from '../../core/build.ts';
 import { Interpreter, groovyTruth, toGroovyString, type ScriptEvaluator } from '../script/interpreter.ts';
 import type { LibraryContent } from '../../core/libraries.ts';
 import { LIBRARIES_KEY, LibrarySpace } from '../libraries/runtime.ts';
+import { lastBuiltOf, recordBuilt, type CheckoutRecord } from '../steps/changesets.ts';
 import { describeLibraryLoc, libraryPlace } from '../libraries/parsed.ts';
 import { findFirst, matchesWhole, type RegexSite } from '../script/regex.ts';
 import { GroovyException, ScriptError } from '../script/errors.ts';
@@ -224,6 +225,8 @@ export class PipelineRun {
       startedAt: o.resume?.startedAt ?? Date.now(), endedAt: null, stages: [], steps: [], message: null, description: null, displayName: null,
     };
     this.#replay = o.resume ? new Replay(o.resume) : null;
+    // The Git plugin's BuildData, copied forward from the previous build (changesets.ts).
+    if (o.previous?.gitBuildData?.length) this.state.gitBuildData = structuredClone(o.previous.gitBuildData);
     this.#params = paramsWithDefaults(o.model, o.params ?? {});
     const state = this.state;
     const host: ScriptHost = {
@@ -256,6 +259,7 @@ export class PipelineRun {
         get displayName() { return state.displayName; },
         set displayName(v) { state.displayName = v; },
         previous: o.previous ?? null,
+        changeSets: () => state.changeSets ?? [],
       },
       scm: o.scm ?? null,
       registry: o.registry,
@@ -1129,12 +1133,12 @@ export class PipelineRun {
       case 'changelog': {
         // Java's DOTALL: a message's pattern may span its lines
         const re = `(?s)${(await this.#evalValue(cond.pattern, c)) ?? ''}`;
-        for (const msg of this.#o.changes?.messages ?? []) if ((await findFirst(msg, re, site)) !== null) return true;
+        for (const msg of this.#changes().messages) if ((await findFirst(msg, re, site)) !== null) return true;
         return false;
       }
       case 'changeset': {
         const pat = (await this.#evalValue(cond.pattern, c)) ?? '';
-        for (const f of this.#o.changes?.files ?? []) if (await matches(cond.comparator, pat, f, cond.caseSensitive)) return true;
+        for (const f of this.#changes().files) if (await matches(cond.comparator, pat, f, cond.caseSensitive)) return true;
         return false;
       }
       case 'changeRequest': {
@@ -1363,6 +1367,13 @@ export class PipelineRun {
       setDisplayName: (name) => { run.state.displayName = name; },
       setDescription: (text) => { run.state.description = text; },
       updateBadges: (f) => { run.state.badges = f(run.state.badges ?? []); },
+      lastBuilt: (remotes, branch) => lastBuiltOf(this.#o.previous?.gitBuildData ?? [], remotes, branch),
+      recordCheckout: (co) => {
+        const j = rec ? this.#journal.get(rec) : undefined;
+        if (j) (j.checkouts ??= []).push(co);
+        this.#recordCheckout(co);
+      },
+      changeSets: () => run.state.changeSets ?? [],
       beginOpenStage: (name) => {
         this.#endOpenStage();
         this.#openStage = this.#newStage(name, c.stage, 'scripted', lineIn(loc));
@@ -1578,6 +1589,29 @@ export class PipelineRun {
     return { ...vars, ...this.#o.extraEnv };
   }
 
+  /**
+   * What `when { changelog / changeset }` look at: every change set of the build so far (each
+   * entry's message, its first line and the whole, and affected paths), as ChangeLogConditional and
+   * ChangeSetConditional read all the build's change sets; then what the host gave (RunOptions.changes).
+   */
+  #changes(): { messages: string[]; files: string[] } {
+    const messages: string[] = [];
+    const files: string[] = [];
+    for (const set of this.state.changeSets ?? []) for (const e of set.entries) {
+      messages.push(e.msg);
+      if (e.comment !== e.msg) messages.push(e.comment);
+      for (const f of e.files) files.push(f.path);
+    }
+    return { messages: [...messages, ...this.#o.changes?.messages ?? []], files: [...files, ...this.#o.changes?.files ?? []] };
+  }
+
+  /** A checkout's revision (the build data) and change set, kept in the build's state. */
+  #recordCheckout(co: CheckoutRecord): void {
+    recordBuilt(this.state.gitBuildData ??= [], co, this.#o.build.number);
+    if (co.changeSet) (this.state.changeSets ??= []).push(co.changeSet);
+    this.#emitState();
+  }
+
   #setEnv(name: string, value: string | null): void {
     this.#globalEnv[name] = value;
   }
@@ -1634,6 +1668,7 @@ export class PipelineRun {
     this.#journal.set(rec, e);
     if (e.setResult) this.#setResult(e.setResult);
     for (const [k, v] of Object.entries(e.setEnv ?? {})) this.#setEnv(k, v);
+    for (const co of e.checkouts ?? []) this.#recordCheckout(co);
     let v: Value;
     try {
       v = answer(e);

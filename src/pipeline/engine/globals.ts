@@ -9,6 +9,8 @@ import type { CallArgs, DynamicContext, GMap, HostObject, Value } from '../scrip
 import { formatDuration } from '../steps/args.ts';
 import type { StepRegistry } from '../steps/registry.ts';
 import type { BuildScope } from '../steps/types.ts';
+import type { ChangeSetRecord, GitBuildDataRecord } from '../steps/changesets.ts';
+import { changeSetObjects } from './change-objects.ts';
 
 /** What the globals need from the running build. */
 export interface GlobalsBackend {
@@ -36,6 +38,8 @@ export interface CurrentBuildData {
   description: string | null;
   displayName: string | null;
   previous: PreviousBuild | null;
+  /** The change sets recorded so far (currentBuild.changeSets). */
+  changeSets(): readonly ChangeSetRecord[];
 }
 
 export interface PreviousBuild {
@@ -45,6 +49,8 @@ export interface PreviousBuild {
   startedAt: number;
   description: string | null;
   displayName: string | null;
+  /** What it recorded of its checkouts (the Git plugin's BuildData): where this build's changelogs start. */
+  gitBuildData?: GitBuildDataRecord[];
 }
 
 /** A host object over some data of the build (`data`), which its subclasses read. */
@@ -157,6 +163,7 @@ export class CurrentBuildObject extends Host<CurrentBuildData> {
       case 'previousBuild': return d.previous ? new PreviousBuildObject(d.previous) : null;
       case 'buildCauses': return [];
       case 'keepLog': return false;
+      case 'changeSets': return changeSetObjects(d.changeSets());
       default: return undefined;
     }
   }
@@ -187,6 +194,7 @@ export class CurrentBuildObject extends Host<CurrentBuildData> {
       return Promise.resolve(name === 'resultIsBetterOrEqualTo' ? mine <= other : mine >= other);
     }
     if (name === 'getBuildCauses') return Promise.resolve([]);
+    if (name === 'getChangeSets' && args.positional.length === 0) return Promise.resolve(changeSetObjects(this.data.changeSets()));
     return undefined;
   }
 }

@@ -27,6 +27,7 @@
 import { StepFailure, Interrupted } from '../../core/errors.ts';
 import type { BuildResult } from '../../core/build.ts';
 import type { Value } from '../script/values.ts';
+import type { CheckoutRecord } from '../steps/changesets.ts';
 
 /** One step call of a build, as the journal keeps it (the start and, once ended, its end folded in). */
 export interface JournalEntry {
@@ -47,6 +48,8 @@ export interface JournalEntry {
   /** What it did to the build: a result it set, variables it set. */
   setResult?: BuildResult | null;
   setEnv?: Record<string, string | null> | null;
+  /** The checkouts it recorded on the build (their revisions and change sets). */
+  checkouts?: CheckoutRecord[];
   /** An absolute deadline (sleep, timeout, input), kept across a restart. */
   deadline?: number | null;
   /** The durable exec key of a script step (sh, bat, powershell): a resumed run takes its process over. */

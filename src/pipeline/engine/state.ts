@@ -4,6 +4,7 @@
 // starts from the journal of step calls instead (replay.ts), which keeps every step.
 import type { BuildResult } from '../../core/build.ts';
 import type { BuildBadge } from '../steps/types.ts';
+import type { ChangeSetRecord, GitBuildDataRecord } from '../steps/changesets.ts';
 
 export type StageStatus =
   | 'pending'
@@ -81,6 +82,13 @@ export interface BuildState {
   libraries?: LoadedLibraryRecord[];
   /** A declarative pipeline's top-level stages, in order, once it ran (what Restart from Stage offers); absent for a scripted one. */
   declarativeStages?: string[];
+  /** The change set of each checkout that computed one, in order (currentBuild.changeSets; absent: none yet). */
+  changeSets?: ChangeSetRecord[];
+  /**
+   * What was built of each repository, per branch (the Git plugin's BuildData): carried forward
+   * from the previous build and updated by each checkout; the next build's changelog starts there.
+   */
+  gitBuildData?: GitBuildDataRecord[];
 }
 
 /** A shared library a build loaded; source/changelog/credentialsId: for its changes (absent in states saved before them). */

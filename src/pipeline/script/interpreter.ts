@@ -704,6 +704,7 @@ export class Interpreter {
     else if (typeof coll === 'string') items = [...coll];
     else if (coll instanceof Map) items = [...coll].map(([k, v]) => new EntryObject(k, v, coll));
     else if (coll instanceof MatcherObject) items = coll.toList();
+    else if (isHostObject(coll) && coll.items) items = coll.items();
     else if (isHostObject(coll) && coll.entries) {
       const m = await coll.entries(f.ctx);
       items = [...m].map(([k, v]) => new EntryObject(k, v, null));
@@ -2200,6 +2201,11 @@ export class Interpreter {
         const m = listMethods.get(name);
         if (m) return m(recv.toList(), args, this.methodEnv(f, loc));
         if (name === 'getAt' && typeof args[0] === 'number') return recv.getAt(args[0]);
+      }
+      if (!(recv instanceof MatcherObject) && recv.items) {
+        // An Iterable host object (a ChangeLogSet): Groovy's reading list methods over its items.
+        const m = listMethods.get(name);
+        if (m) return m(recv.items(), args, this.methodEnv(f, loc));
       }
       const prop = await recv.getProperty(name, f.ctx, loc);
       if (prop !== undefined && prop !== null && isClosure(prop)) return this.invokeClosure(prop, args, f, loc);

@@ -67,6 +67,8 @@ export interface HostObject {
    * implementing them; methods that would change the map are refused.
    */
   entries?(ctx: DynamicContext): GMap | Promise<GMap>;
+  /** The object's content as a list (optional): an Iterable in Jenkins (a ChangeLogSet) gets for-in and Groovy's list methods. */
+  items?(): GList;
   /** How it prints in a GString. */
   toString(): string;
 }

@@ -14,12 +14,18 @@
 // (kiln.built.<branch>, with the build's number in kiln.builtnr.<branch>), which gives
 // GIT_PREVIOUS_COMMIT and the changelog's base; when the job's previous build that built it
 // succeeded, it becomes GIT_PREVIOUS_SUCCESSFUL_COMMIT (carried forward in kiln.ok.<branch>).
+// Where the build knows what earlier builds built (BuildControl.lastBuilt: the build data kept
+// with the builds, changesets.ts), that wins over the workspace's record: a fresh workspace or
+// another agent still gets the changelog since the previous build. The changelog (the commits
+// after that up to the built one, with their files) is recorded on the build with the revision
+// (BuildControl.recordCheckout); `changelog: false` records the revision only.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { StepContext } from './types.ts';
 import { StepFailure, interruptionOf } from '../../core/errors.ts';
 import type { GitRemote, GitScmSpec } from './git-scm.ts';
 import { checkUrl } from './git-scm.ts';
+import { CHANGELOG_FORMAT, MAX_CHANGELOG, parseChangelog, type ChangeSetRecord } from './changesets.ts';
 
 export interface GitCheckout {
   url: string;
@@ -235,7 +241,10 @@ export async function gitCheckout(ctx: StepContext, spec: GitScmSpec, opts: { ch
     if (candidates.length > 1) ctx.log('Multiple candidate revisions');
     const marked = candidates[0]!;
     const branch0 = marked.branches[0]!;
-    const previous = await lastBuilt(branch0);
+    // The previous build's commit of this branch: the build data earlier builds recorded (the
+    // Git plugin's BuildData, kept with the builds), else what this workspace's repository says.
+    const remoteUrls = spec.remotes.map((r) => r.url);
+    const previous = ctx.build.lastBuilt?.(remoteUrls, branch0) ?? await lastBuilt(branch0);
     // The previous successful build's commit of this branch: what the job's previous build built
     // here when it succeeded, else what was carried forward from before it.
     const prevBuild = ctx.build.previous;
@@ -305,13 +314,29 @@ export async function gitCheckout(ctx: StepContext, spec: GitScmSpec, opts: { ch
     ctx.log(`Commit message: "${subject ?? ''}"`);
 
     // Changelog: what changed since the previous build of this branch (or the changelogToBranch target).
+    let changeSet: ChangeSetRecord | null = null;
     if (opts.changelog !== false) {
+      const inRepo = async (c: string | null) => !!c && /^[0-9a-f]{7,64}$/i.test(c) && (await probe(['cat-file', '-e', `${c}^{commit}`], { quiet: true })) !== null;
+      let from: string | null | undefined;
       if (ext.changelogToBranch) {
         ctx.log("Using 'Changelog to branch' strategy.");
-      } else if (previous && (await probe(['cat-file', '-e', `${previous}^{commit}`], { quiet: true })) !== null) {
-        await git(['rev-list', '--no-walk', previous]);
-      } else if (!ext.firstBuildChangelog) {
+        const { compareRemote, compareTarget } = ext.changelogToBranch;
+        from = (await probe(['rev-parse', '--verify', '-q', `refs/remotes/${compareRemote}/${compareTarget}^{commit}`], { quiet: true })) ?? undefined;
+      } else if (await inRepo(previous)) {
+        await git(['rev-list', '--no-walk', previous!]);
+        from = previous;
+      } else if (ext.firstBuildChangelog) {
+        ctx.log('First time build. Latest changes added to changelog.');
+        from = null; // the first build lists the built commit
+      } else {
         ctx.log('First time build. Skipping changelog.');
+      }
+      if (from !== undefined) {
+        const range = from ? [`${from}..${rev.sha}`] : ['-1', rev.sha];
+        const out = await git(['-c', 'core.quotePath=false', 'log', '--raw', '--no-abbrev', '-M', '--no-merges', `--max-count=${MAX_CHANGELOG + 1}`, `--format=${CHANGELOG_FORMAT}`, ...range, '--'], { quiet: true });
+        const entries = parseChangelog(out, !!ext.authorInChangelog);
+        changeSet = { kind: 'git', remotes: remoteUrls, branch: rev.branches[0] ?? branch0, from: from ?? null, to: rev.sha, entries: entries.slice(0, MAX_CHANGELOG) };
+        if (entries.length > MAX_CHANGELOG) changeSet.truncated = true;
       }
     }
 
@@ -351,6 +376,7 @@ export async function gitCheckout(ctx: StepContext, spec: GitScmSpec, opts: { ch
       if (previousSuccessful) await git(['config', `kiln.ok.${configKey(b)}`, previousSuccessful], { quiet: true });
     }
 
+    ctx.build.recordCheckout?.({ remotes: remoteUrls, branches: rev.branches, sha: rev.sha, changeSet });
     env.GIT_PREVIOUS_COMMIT = previous;
     env.GIT_PREVIOUS_SUCCESSFUL_COMMIT = previousSuccessful;
     if (spec.remotes.length === 1) env.GIT_URL = first.url;

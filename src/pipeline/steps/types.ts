@@ -15,6 +15,7 @@ import type { Diagnostic } from '../diagnostics.ts';
 import type { MailServices } from '../../core/mail.ts';
 import type { HttpServices } from '../../core/http-services.ts';
 import type { StepDecl } from '../../core/steps.ts';
+import type { ChangeSetRecord, CheckoutRecord } from './changesets.ts';
 import type { ThrottleService } from '../../core/throttle.ts';
 import type { NodeClaim } from '../../core/nodes.ts';
 import type { CoverageService, ManagedConfigFile } from '../../core/buildtools.ts';
@@ -165,6 +166,12 @@ export interface BuildControl {
   setDescription(text: string): void;
   /** Replaces the build's badges (the badge plugin's steps; the build page and API show them). Absent: the host keeps none. */
   updateBadges?(f: (badges: readonly BuildBadge[]) => BuildBadge[]): void;
+  /** The commit earlier builds last built of a branch of these remotes (their BuildData); null: none recorded. Absent: not known. */
+  lastBuilt?(remotes: readonly string[], branch: string): string | null;
+  /** A checkout's revision and change set, recorded on the build (changesets.ts). Absent: the host keeps none. */
+  recordCheckout?(c: CheckoutRecord): void;
+  /** The change sets recorded so far (currentBuild.changeSets, emailext's developers). */
+  changeSets?(): readonly ChangeSetRecord[];
   /** State a plugin's steps share for this build (podTemplate's pods by label). */
   readonly scope: BuildScope;
   /**
