@@ -12,6 +12,8 @@ import { tempDir } from '../../helpers/tmp.ts';
 import { runKiln } from '../../helpers/kiln.ts';
 import { startFakeKube, type FakeKube } from '../../fakes/kube/index.ts';
 import { busyboxImage, requireDocker } from '../../fakes/kube/prereqs.ts';
+import { startController } from '../../../src/controller/compose.ts';
+import { consoleText, finishedBuild, rawApi, testConfig } from '../../helpers/controller.ts';
 
 let kube: FakeKube;
 before(async () => {
@@ -121,4 +123,24 @@ node {
   const missing = await run(`node { openshiftImageStream(name: 'ghost', tag: 'latest', namespace: 'shop') }`);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stdout + missing.stderr, /OpenShift ImageStreams: the image stream "ghost" was not found in the project "shop"/);
+});
+
+test("on a controller, openshiftExec to an apiURL no administrator configured may not reach the server's own network: nothing is exec'd", async () => {
+  const c = await startController(testConfig({ home: path.join(tempDir('openshift-exec-ctl'), 'home'), port: '0', executors: '1' }));
+  try {
+    const api = rawApi(() => c.url);
+    assert.equal((await api('POST', '/api/v1/credentials', { id: 'oc-token', type: 'secretText', secret: kube.token })).status, 201);
+    const script = `node { openshiftExec(apiURL: '${kube.url}', authToken: 'oc-token', namespace: 'shop', pod: 'web-1', container: 'app', command: ['touch', '/tmp/reached']) }`;
+    assert.equal((await api('POST', '/api/v1/jobs', { name: 'exec', script })).status, 201);
+    const before = kube.requests.length;
+    assert.equal((await api('POST', '/api/v1/jobs/exec/builds', {})).status, 201);
+    const b = await finishedBuild(c.url, 'exec', 1);
+    const log = await consoleText(c.url, 'exec', 1);
+    assert.equal(b.result, 'FAILURE', log);
+    assert.match(log, /127\.0\.0\.1 is 127\.0\.0\.1, an address of the Kiln server's own network/);
+    assert.deepEqual(kube.requests.slice(before), [], 'the fake API server saw no request');
+    assert.ok(!log.includes(kube.token));
+  } finally {
+    await c.close();
+  }
 });
