@@ -2,11 +2,11 @@
 // playwright-core) against a real controller: an admin opens a folder, adds keys and values and
 // saves; the API has them and the page shows them again after a reload, with what the folder
 // inherits; a key that is no environment variable name is said in its row and nothing changes;
-// "Remove all properties" asks first, in the page's own dialog.
+// "Remove all properties" asks first, in the page's own dialog; no serious axe-core finding.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startE2E, type Kiln, type E2E } from './harness.ts';
+import { axeFindings, startE2E, type Kiln, type E2E } from './harness.ts';
 
 describe('folder properties in Chromium', { timeout: 240_000 }, () => {
   let e: E2E, kiln: Kiln, page: Page;
@@ -49,6 +49,14 @@ describe('folder properties in Chromium', { timeout: 240_000 }, () => {
     await open('team/sub');
     assert.equal(await page.getByLabel('Key 1 of team/sub', { exact: true }).inputValue(), 'TIER');
     assert.equal(await page.getByLabel('Value 2 of team/sub', { exact: true }).inputValue(), '${REGISTRY}/app');
+    // No serious or critical axe-core finding with the editor open, light and dark.
+    const found: string[] = [];
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      found.push(...await axeFindings(page, `/folders (properties, ${scheme})`));
+    }
+    await page.emulateMedia({ colorScheme: null });
+    assert.deepEqual(found, []);
 
     await page.getByRole('button', { name: 'Remove all properties' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Remove properties' }).click();
