@@ -358,6 +358,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/folders/{folder}/properties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A folder's properties, those above it, and what its jobs' withFolderProperties blocks get */
+        get: operations["getFolderProperties"];
+        /** Replaces a folder's properties ([]: none) */
+        put: operations["setFolderProperties"];
+        post?: never;
+        /** Removes a folder's properties */
+        delete: operations["deleteFolderProperties"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -3499,6 +3518,174 @@ export interface operations {
         };
     };
     deleteFolderGrants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a folder path, spelled like a job name, URL-encoded in one segment */
+                folder: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getFolderProperties: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a folder path, spelled like a job name, URL-encoded in one segment */
+                folder: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        folder: string;
+                        properties: {
+                            key: string;
+                            value: string;
+                            /** @description milliseconds since the epoch */
+                            updatedAt: number;
+                            updatedBy: string;
+                        }[];
+                        /** @description the properties of the folders above it, outermost first */
+                        inherited: {
+                            folder: string;
+                            properties: {
+                                key: string;
+                                value: string;
+                                /** @description milliseconds since the epoch */
+                                updatedAt: number;
+                                updatedBy: string;
+                            }[];
+                        }[];
+                        /** @description what withFolderProperties exports to this folder's jobs */
+                        effective: {
+                            key: string;
+                            value: string;
+                            /** @description the nearest folder that sets it */
+                            folder: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setFolderProperties: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a folder path, spelled like a job name, URL-encoded in one segment */
+                folder: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    properties: {
+                        /** @description an environment variable name */
+                        key: string;
+                        /** @description not a secret: use a credential for those */
+                        value: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        folder: string;
+                        properties: {
+                            key: string;
+                            value: string;
+                            /** @description milliseconds since the epoch */
+                            updatedAt: number;
+                            updatedBy: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteFolderProperties: {
         parameters: {
             query?: never;
             header?: never;

@@ -89,6 +89,7 @@ import type { JournalEntry, ResumeFrom } from '../pipeline/engine/replay.ts';
 import type { MailPerson, MailServices } from '../core/mail.ts';
 import type { HttpServices } from '../core/http-services.ts';
 import type { ThrottleService } from '../core/throttle.ts';
+import { folderPropertiesOf } from './folder-properties.ts';
 
 const run = promisify(execFile);
 
@@ -896,6 +897,7 @@ export class BuildManager {
         },
         consoleLog: () => this.#consoleSoFar(log),
         buildTools: buildToolServices({ store: this.#store, files: this.#files }, job, build),
+        folderProperties: () => folderPropertiesOf(this.#store, job.name),
         credential: async (id) => {
           if (!credentials) throw new StepFailure(`no credential '${id}': this controller has no credentials store`);
           const c = await credentials.resolve(id, { id: job.id, name: job.name, replayedBy: live.replayedBy }, build.number).catch((err: unknown) => {

@@ -60,6 +60,7 @@ import * as S from './api-schemas.ts';
 import { answers, ref, type TypeBoxProvider } from './api-schemas.ts';
 import { useApiContract } from './openapi.ts';
 import { registerFolderRoutes } from './auth/folders-http.ts';
+import { registerFolderPropertyRoutes } from './folder-properties.ts';
 import { visibleTo } from './credentials.ts';
 import type { Health } from './health.ts';
 import { requestLogging } from './http-log.ts';
@@ -268,6 +269,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
   });
 
   registerFolderRoutes(app, { store: ctx.store, folders: ctx.folders, auth: ctx.auth });
+  registerFolderPropertyRoutes(app, { store: ctx.store, auth: ctx.auth });
 
   // ---------------------------------------------------------------------------------------------
   // jobs

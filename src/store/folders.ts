@@ -1,13 +1,54 @@
 // Folder permissions as data: grants (folder, grantee, rights) and, per job, who last set its
 // definition (its "configurer", the identity its builds bind folder credentials with). What
 // they mean is decided in src/controller/auth/folders.ts; here they are checked and kept.
+// Also a folder's properties (the Folder Properties plugin; src/controller/folder-properties.ts
+// serves and merges them): keys are environment variable names, sizes are bounded
+// (FOLDER_PROPERTY_LIMITS), the order given is kept (column position).
 import { USER_NAME } from './users.ts';
 import { isConstraint, placeholders, rJson, rNum, rStr, type Row } from './db.ts';
 import type { RepoContext } from './jobs.ts';
-import { FOLDER_RIGHTS, StoreError, invalidField, type FolderGrant, type FolderRepo, type FolderRight } from './types.ts';
+import { FOLDER_PROPERTY_LIMITS, FOLDER_RIGHTS, StoreError, invalidField, type FolderGrant, type FolderProperty, type FolderRepo, type FolderRight } from './types.ts';
 import { checkJobName, checkString, toJson } from './validate.ts';
 
 const GRANT_COLUMNS = 'folder, grantee, rights, updated_at, updated_by';
+const PROPERTY_COLUMNS = 'folder, name, value, position, updated_at, updated_by';
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A folder's properties as given: each key an environment variable name, once; sizes bounded. */
+export function checkProperties(v: unknown): { key: string; value: string }[] {
+  const L = FOLDER_PROPERTY_LIMITS;
+  if (!Array.isArray(v)) throw invalidField('properties', "a list of { key, value } (e.g. [{ key: 'REGISTRY', value: 'registry.example:5000' }])");
+  if (v.length > L.count) throw invalidField('properties', `${v.length} properties; a folder has at most ${L.count}`);
+  const seen = new Set<string>();
+  return v.map((p: unknown, i) => {
+    const at = `properties[${i}]`;
+    if (typeof p !== 'object' || p === null || Array.isArray(p)) throw invalidField(at, 'an object { key, value }');
+    const { key, value } = p as { key?: unknown; value?: unknown };
+    if (typeof key !== 'string' || key.length > L.keyLength || !ENV_NAME.test(key)) {
+      throw invalidField(`${at}.key`, `${JSON.stringify(typeof key === 'string' ? key.slice(0, 80) : key) ?? String(key)} is not an environment variable name (letters, digits and _, not starting with a digit, at most ${L.keyLength} characters)`);
+    }
+    if (seen.has(key)) throw invalidField(`${at}.key`, `'${key}' is given twice`);
+    seen.add(key);
+    if (typeof value !== 'string') throw invalidField(`${at}.value`, 'a string');
+    if (value.length > L.valueLength) throw invalidField(`${at}.value`, `${value.length} characters; at most ${L.valueLength}`);
+    if (value.includes('\0')) throw invalidField(`${at}.value`, 'contains a NUL character, which no environment variable can hold');
+    return { key, value };
+  });
+}
+
+function rowToProperty(r: Row): FolderProperty {
+  return { folder: rStr(r, 'folder'), key: rStr(r, 'name'), value: rStr(r, 'value'), updatedAt: rNum(r, 'updated_at'), updatedBy: rStr(r, 'updated_by') };
+}
+
+/** By folder (code units, as `sorted`), then position. */
+function sortedProperties(rows: Row[]): FolderProperty[] {
+  return rows
+    .sort((a, b) => {
+      const fa = rStr(a, 'folder'), fb = rStr(b, 'folder');
+      return fa < fb ? -1 : fa > fb ? 1 : rNum(a, 'position') - rNum(b, 'position');
+    })
+    .map(rowToProperty);
+}
 
 
 /** A folder path: spelled like a job name ('team', 'team/sub'). */
@@ -78,6 +119,25 @@ export function folderRepo(ctx: RepoContext): FolderRepo {
     },
     async deleteGrantee(grantee) {
       return db.run('DELETE FROM folder_grants WHERE grantee = $1', [checkGrantee(grantee)]);
+    },
+    async properties(folders) {
+      if (folders === undefined) return sortedProperties(await db.all(`SELECT ${PROPERTY_COLUMNS} FROM folder_properties`));
+      if (folders.length === 0) return [];
+      const list = folders.map(checkFolder);
+      return sortedProperties(await db.all(`SELECT ${PROPERTY_COLUMNS} FROM folder_properties WHERE folder IN (${placeholders(list.length, 1)})`, list));
+    },
+    async setProperties(folder, props, by) {
+      const f = checkFolder(folder);
+      const rows = checkProperties(props);
+      const who = checkString(by, 'updatedBy', { max: 200 });
+      const now = ctx.now();
+      await db.tx(async (tx) => {
+        await tx.run('DELETE FROM folder_properties WHERE folder = $1', [f]);
+        for (const [i, p] of rows.entries()) {
+          await tx.run(`INSERT INTO folder_properties (${PROPERTY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`, [f, p.key, p.value, i, now, who]);
+        }
+      });
+      return rows.map((p) => ({ folder: f, key: p.key, value: p.value, updatedAt: now, updatedBy: who }));
     },
     async configurer(jobId) {
       const row = await db.one('SELECT user_name, configured_at FROM job_configurers WHERE job_id = $1', [checkString(jobId, 'job id')]);

@@ -120,6 +120,22 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    version: 20,
+    name: "folder properties (Folder Properties plugin): a folder's key/value pairs, exported to its jobs' withFolderProperties blocks",
+    statements: [
+      // One row per property; position keeps the order they were given in (store/folders.ts).
+      `CREATE TABLE folder_properties (
+        folder TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        updated_at BIGINT NOT NULL,
+        updated_by TEXT NOT NULL,
+        PRIMARY KEY (folder, name)
+      )`,
+    ],
+  },
+  {
     version: 3,
     name: 'users, sessions, API tokens, audit log',
     statements: [

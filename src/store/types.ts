@@ -771,6 +771,22 @@ export interface FolderGrant {
   updatedBy: string;
 }
 
+/**
+ * A folder's property (the Folder Properties plugin): exported to the environment of its jobs'
+ * `withFolderProperties {}` blocks, the nearest folder's winning. Not a secret (credentials are).
+ */
+export interface FolderProperty {
+  folder: string;
+  /** An environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
+  key: string;
+  value: string;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+/** What a folder's properties may be: how many, how long a key and a value. */
+export const FOLDER_PROPERTY_LIMITS = { count: 100, keyLength: 128, valueLength: 8192 } as const;
+
 /** Who last set a job's definition (or moved it into its folder), and when. */
 export interface JobConfigurer { user: string; at: number }
 
@@ -783,6 +799,10 @@ export interface FolderRepo {
   deleteGrantee(grantee: string): Promise<number>;
   configurer(jobId: string): Promise<JobConfigurer | null>;
   setConfigurer(jobId: string, user: string): Promise<void>;
+  /** Every folder's properties, or these folders'; sorted by folder, then in the order they were set. */
+  properties(folders?: readonly string[]): Promise<FolderProperty[]>;
+  /** Replaces a folder's properties (none: it has none); checked (FOLDER_PROPERTY_LIMITS); returns them. */
+  setProperties(folder: string, props: readonly { key: string; value: string }[], by: string): Promise<FolderProperty[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

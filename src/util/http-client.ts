@@ -61,6 +61,25 @@ export function privateAddress(address: string): boolean {
   return a === '::' || a === '::1' || a.startsWith('fe8') || a.startsWith('fe9') || a.startsWith('fea') || a.startsWith('feb') || a.startsWith('fc') || a.startsWith('fd');
 }
 
+/**
+ * A `lookup` for node:net/http/https (and `ws`) that refuses, at connect time, a host name
+ * resolving to an address `guard` names a reason for (HttpCallError 'guard').
+ */
+export function guardedLookup(guard: (address: string, host: string) => string | null): net.LookupFunction {
+  return (hostname, options, cb) => {
+    dns.lookup(hostname, { ...options, all: true }, (err, addrs) => {
+      if (err) return (cb as (e: Error | null, a: string | dns.LookupAddress[], f?: number) => void)(err, '', 0);
+      const list = addrs as dns.LookupAddress[];
+      for (const a of list) {
+        const why = guard(a.address, hostname);
+        if (why) return (cb as (e: Error | null, a: string, f?: number) => void)(new HttpCallError('guard', why), '', 0);
+      }
+      if ((options as { all?: boolean }).all) return (cb as (e: Error | null, a: dns.LookupAddress[]) => void)(null, list);
+      (cb as (e: Error | null, a: string, f: number) => void)(null, list[0]!.address, list[0]!.family);
+    });
+  };
+}
+
 export function httpCall(c: HttpCall): Promise<HttpAnswer> {
   let url: URL;
   try {
@@ -77,18 +96,7 @@ export function httpCall(c: HttpCall): Promise<HttpAnswer> {
     const why = guard(host, host);
     if (why) return Promise.reject(new HttpCallError('guard', why));
   }
-  const lookup: net.LookupFunction | undefined = guard ? (hostname, options, cb) => {
-    dns.lookup(hostname, { ...options, all: true }, (err, addrs) => {
-      if (err) return (cb as (e: Error | null, a: string | dns.LookupAddress[], f?: number) => void)(err, '', 0);
-      const list = addrs as dns.LookupAddress[];
-      for (const a of list) {
-        const why = guard(a.address, hostname);
-        if (why) return (cb as (e: Error | null, a: string, f?: number) => void)(new HttpCallError('guard', why), '', 0);
-      }
-      if ((options as { all?: boolean }).all) return (cb as (e: Error | null, a: dns.LookupAddress[]) => void)(null, list);
-      (cb as (e: Error | null, a: string, f: number) => void)(null, list[0]!.address, list[0]!.family);
-    });
-  } : undefined;
+  const lookup = guard ? guardedLookup(guard) : undefined;
   return new Promise<HttpAnswer>((resolve, reject) => {
     let done = false;
     const finish = (e: Error | null, a?: HttpAnswer) => {

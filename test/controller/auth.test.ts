@@ -226,6 +226,7 @@ test('every route × every role: the policy as a user meets it', async () => {
     'DELETE /api/v1/users/:name': 'A', 'GET /api/v1/users/:name/tokens': 'A', 'POST /api/v1/users/:name/tokens': 'A',
     'DELETE /api/v1/users/:name/tokens/:id': 'A', 'POST /api/v1/users/:name/unlock': 'A', 'GET /api/v1/audit': 'A',
     'GET /api/v1/folders': 'A', 'GET /api/v1/folders/:folder': 'A', 'PUT /api/v1/folders/:folder': 'A', 'DELETE /api/v1/folders/:folder': 'A',
+    'GET /api/v1/folders/:folder/properties': 'A', 'PUT /api/v1/folders/:folder/properties': 'A', 'DELETE /api/v1/folders/:folder/properties': 'A',
     'GET /api/v1/libraries': 'V', 'GET /api/v1/libraries/:name': 'V', 'PUT /api/v1/libraries/:name': 'A', 'DELETE /api/v1/libraries/:name': 'A', 'POST /api/v1/libraries/:name/test': 'A',
     'GET /api/v1/folders/:folder/libraries': 'V', 'GET /api/v1/folders/:folder/libraries/:name': 'V', 'PUT /api/v1/folders/:folder/libraries/:name': 'A',
     'DELETE /api/v1/folders/:folder/libraries/:name': 'A', 'POST /api/v1/folders/:folder/libraries/:name/test': 'A',

@@ -210,6 +210,15 @@ test('every operation answers as the document says, with realistic data', async 
   ok(await call('setFolderGrants', { params: { folder: 'old' }, body: { grants: [{ grantee: 'role:developer', rights: [] }] } }), 200);
   ok(await call('deleteFolderGrants', { params: { folder: 'old' } }), 204);
   ok(await call('listFolders'), 200);
+  ok(await call('setFolderProperties', { params: { folder: 'team' }, body: { properties: [{ key: 'REGISTRY', value: 'registry.example:5000' }, { key: 'TIER', value: 'outer' }] } }), 200);
+  ok(await call('setFolderProperties', { params: { folder: 'team/sub' }, body: { properties: [{ key: 'TIER', value: 'inner' }] } }), 200);
+  ok(await call('setFolderProperties', { params: { folder: 'team' }, body: { properties: [{ key: '1BAD', value: 'x' }] } }), 400);
+  const props = await call('getFolderProperties', { params: { folder: 'team/sub' } });
+  ok(props, 200);
+  assert.deepEqual(props.json.effective, [{ key: 'REGISTRY', value: 'registry.example:5000', folder: 'team' }, { key: 'TIER', value: 'inner', folder: 'team/sub' }]);
+  ok(await call('setFolderProperties', { params: { folder: 'gone' }, body: { properties: [{ key: 'A', value: '' }] } }), 200);
+  ok(await call('deleteFolderProperties', { params: { folder: 'gone' } }), 204);
+  ok(await call('deleteFolderProperties', { params: { folder: 'gone' } }), 404);
   const cloud = { type: 'kubernetes', settings: { serverUrl: 'https://127.0.0.1:1', namespace: 'ci', credentialsId: 'kube-token', connectTimeoutSeconds: 5, templates: [{ name: 'maven', labels: 'maven', yaml: 'spec:\n  containers:\n  - name: maven\n    image: maven:3.9\n' }] } };
   ok(await call('putCloud', { params: { name: 'k8s' }, body: cloud }), 201);
   ok(await call('putCloud', { params: { name: 'k8s' }, body: cloud }), 200);

@@ -156,6 +156,10 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/folders/:folder': 'admin',
   'PUT /api/v1/folders/:folder': 'admin',
   'DELETE /api/v1/folders/:folder': 'admin',
+  // Folder properties (folder-properties.ts): the same rights as the folder's permissions.
+  'GET /api/v1/folders/:folder/properties': 'admin',
+  'PUT /api/v1/folders/:folder/properties': 'admin',
+  'DELETE /api/v1/folders/:folder/properties': 'admin',
 };
 
 export function accessOf(method: string, url: string): Access | null {

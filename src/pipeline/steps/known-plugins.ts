@@ -70,7 +70,6 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   emailext: P.email, emailextrecipients: P.email, developers: P.email, requestor: P.email, culprits: P.email,
   brokenBuildSuspects: P.email, brokenTestsSuspects: P.email, upstreamDevelopers: P.email,
   slackUploadFile: 'Slack Notification', office365ConnectorSend: 'Office 365 Connector',
-  openshiftExec: 'OpenShift Pipeline', openshiftImageStream: 'OpenShift Pipeline',
   mattermostSend: 'Mattermost Notification', rocketSend: 'RocketChat Notifier', hipchatSend: 'HipChat', telegramSend: 'Telegram Bot',
   discordSend: 'Discord Notifier', googlechatnotification: 'Google Chat Notification',
   recordIssues: P.warnings, scanForIssues: P.warnings, publishIssues: P.warnings, discoverGitReferenceBuild: 'Git Forensics',

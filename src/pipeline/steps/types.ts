@@ -372,6 +372,11 @@ export interface BuildServices {
   sshServers?: SshServers;
   /** The throttle categories and their slots (the throttle step); absent: none configured. */
   throttle?: ThrottleService;
+  /**
+   * The properties of the job's folders (withFolderProperties): each key once, from the nearest
+   * folder that sets it, outer folders' first; [] for a job outside a folder. Absent: the host keeps none.
+   */
+  folderProperties?(): Promise<{ key: string; value: string; folder: string }[]>;
 }
 
 /** The host side of the coverage, htmlpublisher and config-files plugins; each part absent where the host has none. */

@@ -5,8 +5,9 @@
 //     `_OcAction` step does), with the cluster, project and token of the enclosing
 //     openshift.withCluster / withProject / withCredentials.
 //   OpenShift Pipeline plugin (openshift/jenkins-plugin, deprecated): openshiftBuild, openshiftScale,
-//     openshiftVerify*, openshiftDeploy, openshiftTag, openshiftCreateResource, openshiftDeleteResource*, which
-//     call the OpenShift REST API from the controller (rest.ts).
+//     openshiftVerify*, openshiftDeploy, openshiftTag, openshiftCreateResource, openshiftDeleteResource*,
+//     openshiftImageStream (its SCM step: checkout only), which call the OpenShift REST API from the
+//     controller (rest.ts), and openshiftExec (exec.ts: pods/exec over WebSocket).
 // What runs is runtime.ts, loaded the first time a build uses one of them. docs/openshift.md.
 import type { StepDecl, StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
@@ -82,6 +83,15 @@ export const openshiftPlugin: PipelinePlugin = {
       s('destinationNamespace', 'the destination project (default: namespace)'), s('destinationAuthToken', 'a secret text credential id for the destination project'),
       s('alias', "'true': the destination tag follows the source tag (ImageStreamTag); default: the source's current image (ImageStreamImage)"),
     ]),
+    pipelineStep('openshiftExec', "Run a command in a pod's container through the API (no shell): def r = openshiftExec(pod: 'web-1', container: 'app', command: ['ls', '-l'], arguments: ['/tmp']); echo r.stdout.", [
+      s('pod', 'the pod', true), s('container', "the container (default: the pod's only or default container)"),
+      { name: 'command', type: 'any', required: true, doc: "the command: a string, or a list whose first item is the command and the rest its arguments" },
+      { name: 'arguments', type: 'list', doc: "more arguments: ['x', 'y'] or [[value: 'x']]" }, waitTime, waitUnit,
+    ], 'returns a map with stdout, stderr, error and failure (the plugin\'s ExecResult); a failed command (error) is returned, not thrown, as in the plugin; only a timeout fails the step (default wait 180000 ms)'),
+    pipelineStep('openshiftImageStream', "Check out an image stream tag as an SCM (nothing is written to the workspace; the console shows the image the tag points at): openshiftImageStream(name: 'app', tag: 'latest', namespace: 'shop').", [
+      s('name', 'the image stream', true), s('tag', 'the tag', true),
+      b('changelog', 'accepted (an image stream has no changelog)'), b('poll', 'accepted (see differs)'),
+    ], 'checkout only: the build records no revision, so pollSCM does not watch the image stream (use a cron trigger, or an OpenShift build trigger calling the job\'s webhook); returns [:] as Jenkins\' checkout of this SCM does'),
     pipelineStep('openshiftCreateResource', "Create objects from JSON or YAML: openshiftCreateResource(jsonyaml: readFile('svc.yaml')).", [
       s('jsonyaml', 'the objects: one, or a List', true),
     ]),

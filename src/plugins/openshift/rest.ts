@@ -34,10 +34,10 @@ import { str } from '../../pipeline/steps/args.ts';
 import { isList, isMap } from '../../pipeline/script/values.ts';
 import { HttpCallError, httpCall, jsonOf, privateAddress } from '../../util/http-client.ts';
 
-type Obj = Record<string, unknown>;
-const asObj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Obj : {});
+export type Obj = Record<string, unknown>;
+export const asObj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Obj : {});
 
-interface Api {
+export interface Api {
   /** Refuses addresses of the Kiln server's own network for a URL no administrator configured (httpRequest's rule). */
   guard: ((address: string, host: string) => string | null) | null;
   url: string;
@@ -84,14 +84,14 @@ function kindPath(kind: string): { kind: string; prefix: string; plural: string 
 }
 
 /** A name as the API accepts it: nothing that changes the path. */
-function safeName(name: string, what: string): string {
+export function safeName(name: string, what: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9.:_-]{0,252}$/.test(name)) throw new StepFailure(`${what} '${name}' is not a valid object name`);
   return name;
 }
 
-const v = (args: StepArgs, name: string): string => (str(args, name) ?? '').trim();
+export const v = (args: StepArgs, name: string): string => (str(args, name) ?? '').trim();
 
-async function connect(ctx: StepContext, args: StepArgs, display: string): Promise<Api> {
+export async function connect(ctx: StepContext, args: StepArgs, display: string): Promise<Api> {
   const services = ctx.build.services.httpServices;
   const settings = services ? await services.settings() : null;
   const clusters: OpenShiftCluster[] = settings?.openshiftClusters ?? [];
@@ -131,9 +131,9 @@ async function connect(ctx: StepContext, args: StepArgs, display: string): Promi
   return { guard, url, namespace, token: c.secret, ca: cluster?.serverCertificateAuthority || null, insecure: cluster?.skipTlsVerify ?? false, chatty: verbose === true || String(verbose) === 'true' };
 }
 
-interface Answer { status: number; json: Obj; text: string }
+export interface Answer { status: number; json: Obj; text: string }
 
-async function call(ctx: StepContext, api: Api, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Answer> {
+export async function call(ctx: StepContext, api: Api, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Answer> {
   if (api.chatty) ctx.log(`  ${method} ${api.url}${path}`);
   try {
     const a = await httpCall({
@@ -151,18 +151,18 @@ async function call(ctx: StepContext, api: Api, method: string, path: string, bo
 }
 
 /** The API's reason for a failed call (its Status message), for the console. */
-const reason = (a: Answer): string => String(a.json.message ?? (a.text.slice(0, 300) || `HTTP ${a.status}`));
+export const reason = (a: Answer): string => String(a.json.message ?? (a.text.slice(0, 300) || `HTTP ${a.status}`));
 
-async function get(ctx: StepContext, api: Api, path: string): Promise<Obj | null> {
+export async function get(ctx: StepContext, api: Api, path: string): Promise<Obj | null> {
   const a = await call(ctx, api, 'GET', path);
   if (a.status === 404) return null;
   if (a.status >= 300) throw new StepFailure(`GET ${path}: ${reason(a)}`);
   return a.json;
 }
 
-const nsPath = (api: Api, prefix: string, plural: string, name?: string) => `${prefix}/namespaces/${encodeURIComponent(api.namespace)}/${plural}${name !== undefined ? `/${encodeURIComponent(name)}` : ''}`;
+export const nsPath = (api: Api, prefix: string, plural: string, name?: string) => `${prefix}/namespaces/${encodeURIComponent(api.namespace)}/${plural}${name !== undefined ? `/${encodeURIComponent(name)}` : ''}`;
 
-function waitMs(args: StepArgs, dflt: number): number {
+export function waitMs(args: StepArgs, dflt: number): number {
   const t = v(args, 'waitTime');
   if (!t) return dflt;
   const n = Number(t);
@@ -509,11 +509,11 @@ const verifyService: StepRun = async (ctx, args) => {
 
 // --- image streams ---------------------------------------------------------------------------
 
-const IS = ['/apis/image.openshift.io/v1', 'imagestreams'] as const;
+export const IS = ['/apis/image.openshift.io/v1', 'imagestreams'] as const;
 const TAG = 'Tag OpenShift Image';
 
 interface TagStatus { tag: string; images: string[] }
-const tagStatus = (is: Obj): TagStatus[] => (Array.isArray(asObj(is.status).tags) ? asObj(is.status).tags as unknown[] : [])
+export const tagStatus = (is: Obj): TagStatus[] => (Array.isArray(asObj(is.status).tags) ? asObj(is.status).tags as unknown[] : [])
   .map((t) => ({ tag: String(asObj(t).tag ?? ''), images: (Array.isArray(asObj(t).items) ? asObj(t).items as unknown[] : []).map((i) => String(asObj(i).image ?? '')) }));
 const noSha = (id: string) => (id.startsWith('sha256:') ? id.slice(7) : id);
 
@@ -580,7 +580,36 @@ const tag: StepRun = async (ctx, args) => {
   return null;
 };
 
+const IMAGE_STREAMS = 'OpenShift ImageStreams';
+
+/**
+ * openshiftImageStream(name:, tag:, namespace:): the plugin's SCM step (OpenShiftImageStreams),
+ * checkout only. Nothing goes into the workspace (the plugin checks nothing out); the revision is
+ * the image the tag points at now (the stream's status.tags[tag].items[0].image, the plugin's
+ * "commitId"), printed as the plugin's calcRevisionsFromBuild prints it. Returns the SCM's
+ * environment, which this SCM leaves empty ([:]), as Jenkins' checkout step does.
+ */
+const imageStream: StepRun = async (ctx, args) => {
+  const api = await connect(ctx, args, IMAGE_STREAMS);
+  const name = safeName(v(args, 'name'), 'name');
+  const tagName = v(args, 'tag') || 'latest';
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tagName)) throw new StepFailure(`${IMAGE_STREAMS}: tag '${tagName}' is not a valid tag`);
+  if (api.chatty) ctx.log(`\n\nOpenShiftImageStreams checkout called for #${ctx.build.number}`);
+  ctx.log(`\n\nThe "${IMAGE_STREAMS}" SCM will return the last revision state stored in Jenkins for the image stream "${name}" and tag "${tagName}" from the project "${api.namespace}".`);
+  const is = await get(ctx, api, nsPath(api, ...IS, name));
+  if (!is) throw new StepFailure(`${IMAGE_STREAMS}: the image stream "${name}" was not found in the project "${api.namespace}"`);
+  const commitId = tagStatus(is).find((t) => t.tag === tagName)?.images[0] || null;
+  if (api.chatty) ctx.log(`\n\nOpenShiftImageStreams image ID used for Jenkins 'commitId' is ${commitId}`);
+  if (commitId) ctx.log(`  Last revision:  [ImageStreamRevisionState [commitId=${commitId}]]`);
+  else {
+    ctx.log(`\n\nCannot find the last tagged image for ImageStream ${name} and tag ${tagName}`);
+    ctx.log('  No revision state has been retrieved and stored yet.');
+  }
+  return new Map();
+};
+
 export const restSteps: Record<string, StepRun> = {
+  openshiftImageStream: imageStream,
   openshiftTag: tag,
   openshiftCreateResource: createResource,
   openshiftDeleteResourceByJsonYaml: deleteByJsonYaml,

@@ -1,7 +1,8 @@
 // Folder permissions (admins): for each folder with grants, a matrix of grantees (users, or
 // every developer) × rights, edited in place and saved as a whole (PUT /api/v1/folders/:folder);
 // a new folder is guarded by adding its first grantee. What the rights mean:
-// src/controller/auth/folders.ts (and docs/architecture.md, "Who may do what").
+// src/controller/auth/folders.ts (and docs/architecture.md, "Who may do what"). Below them, the
+// folder properties editor (FolderProperties.tsx).
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { ErrorBox, Field, Loading, useAction, useDialog } from '../components.tsx';
@@ -10,6 +11,7 @@ import { when } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import type { AnswerOf, User } from '../types.ts';
 import { useTitle } from '../title.ts';
+import { FolderPropertiesSection } from './FolderProperties.tsx';
 
 const RIGHTS = ['job.create', 'job.configure', 'job.build', 'job.delete', 'credentials.use'] as const;
 type Right = (typeof RIGHTS)[number];
@@ -62,6 +64,7 @@ export function FoldersPage() {
         <Field label="Folder" hint="spelled like the start of job names: team, or team/sub">{(id) => <input id={id} required pattern={FOLDER} title={FOLDER_FORM} value={name} onChange={(e) => setName(e.target.value)} placeholder="team" />}</Field>
         <button type="submit">Guard folder</button>
       </Form>
+      <FolderPropertiesSection />
     </section>
   );
 }
