@@ -161,3 +161,32 @@ test("Active Choices parameters in an input's form: the scripts' choices when it
   assert.equal((await finishedBuild(c.url, 'ask', 1)).result, 'SUCCESS');
   assert.match(await consoleText(c.url, 'ask', 1), /^env=prod host=p1 note=n$/m);
 });
+
+test("a declarative stage's input { parameters { activeChoice... } }: rendered when the input is shown; the answer is the stage's environment", async () => {
+  const script = `pipeline {
+  agent none
+  stages {
+    stage('ask') {
+      input {
+        message 'Where?'
+        id 'where'
+        parameters {
+          activeChoice(name: 'ENV', script: groovyScript(script: [script: "['dev', 'prod:selected']", sandbox: true]))
+          reactiveChoice(name: 'HOST', referencedParameters: 'ENV', script: groovyScript(script: [script: "ENV == 'prod' ? ['p1', 'p2'] : ['d1']", sandbox: true]))
+        }
+      }
+      steps { echo "env=\${ENV} host=\${HOST}" }
+    }
+  }
+}`;
+  assert.equal((await api('POST', '/api/v1/jobs', { name: 'ask-decl', script })).status, 201);
+  assert.equal((await api('POST', '/api/v1/jobs/ask-decl/builds', {})).status, 201);
+  let inputs: any[] = [];
+  await until(async () => { inputs = (await api('GET', '/api/v1/jobs/ask-decl/builds/1')).json.inputs ?? []; return inputs.length > 0; }, 'the input');
+  assert.deepEqual(inputs[0].parameters.map((p: any) => [p.name, p.choices, p.defaultValue]), [['ENV', ['dev', 'prod'], 'prod'], ['HOST', ['p1', 'p2'], 'p1']]);
+  assert.ok(!JSON.stringify(inputs).includes('sandbox'), 'the scripts stay on the controller');
+  assert.deepEqual((await api('GET', '/api/v1/jobs/ask-decl/builds/1/inputs/where/parameters/HOST/choices?ENV=dev')).json.values, ['d1']);
+  assert.equal((await api('POST', '/api/v1/jobs/ask-decl/builds/1/inputs/where', { action: 'approve', params: { HOST: 'p2' } })).status, 200);
+  assert.equal((await finishedBuild(c.url, 'ask-decl', 1)).result, 'SUCCESS');
+  assert.match(await consoleText(c.url, 'ask-decl', 1), /^env=prod host=p2$/m);
+});
