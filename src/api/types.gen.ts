@@ -679,6 +679,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/builds/{number}/inputs/{id}/parameters/{name}/choices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A waiting input's Active Choices parameter: its Groovy script run sandboxed with the referenced parameters' values given in the query (?ENV=prod) */
+        get: operations["listInputActiveChoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job}/builds/{number}/artifacts": {
         parameters: {
             query?: never;
@@ -1644,6 +1661,16 @@ export interface components {
                 defaultValue: unknown;
                 description: string;
                 choices: string[];
+                /** @description Active Choices: each choice's label (its script's answer when the input was shown) */
+                labels?: string[];
+                /** @description activeChoiceHtml: the script's text (HTML for ET_FORMATTED_HTML: show it as text) */
+                html?: string | null;
+                /** @description Active Choices: PT_SINGLE_SELECT, PT_MULTI_SELECT, PT_RADIO, PT_CHECKBOX or an ET_ type */
+                choiceType?: string;
+                /** @description Active Choices: the parameters of this form whose values the script sees (GET .../inputs/:id/parameters/:name/choices asks again) */
+                referencedParameters?: string[];
+                /** @description Active Choices: why the parameter's script failed */
+                error?: string | null;
             }[];
             stageId: string | null;
         };
@@ -4756,6 +4783,57 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         answered: true;
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listInputActiveChoices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job: string;
+                number: number;
+                id: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        values: string[];
+                        labels: string[];
+                        selected: string[];
+                        disabled: string[];
+                        html: string | null;
+                        fallback: boolean;
+                        error: string | null;
                     };
                 };
             };

@@ -9,10 +9,13 @@
 // the controller. Bounded: at most MAX_RUNNING scripts at once (more: 503, try again), each
 // value of the query at most 2,000 characters. activeChoiceDefaults gives a build started without
 // the form (API, timer) the script's default, as the plugin's getDefaultParameterValue does.
+// inputChoices does the same for an Active Choices parameter of a waiting input's form (the
+// route is in http.ts, by the input routes), under the same bound.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Job, Store } from '../store/types.ts';
-import { evaluateActiveChoices } from '../pipeline/model/active-choices-eval.ts';
+import { evaluateActiveChoices, type ActiveChoices } from '../pipeline/model/active-choices-eval.ts';
+import type { ActiveChoiceOptions } from '../pipeline/model/active-choices.ts';
 import { ApiError } from './http-errors.ts';
 import { Answer, JobParams, answers, type TypeBoxProvider } from './api-schemas.ts';
 
@@ -49,6 +52,18 @@ export async function activeChoiceDefaults(job: Job, params: Record<string, unkn
     const r = await evaluateActiveChoices(p.activeChoice, known);
     params[p.name] = r.html !== null ? (p.activeChoice.choiceType === 'ET_TEXT_BOX' ? r.html : '')
       : r.selected.length > 0 ? r.selected.join(',') : r.values.find((v) => !r.disabled.includes(v)) ?? '';
+  }
+}
+
+/** A waiting input's Active Choices parameter asked again with the referenced values of the query, at most MAX_RUNNING at once. */
+export async function inputChoices(o: ActiveChoiceOptions, query: unknown): Promise<ActiveChoices> {
+  const values = referenced(query, o.referencedParameters);
+  if (running >= MAX_RUNNING) throw new ApiError('unavailable', 'too many Active Choices scripts are running; try again');
+  running++;
+  try {
+    return await evaluateActiveChoices(o, values);
+  } finally {
+    running--;
   }
 }
 

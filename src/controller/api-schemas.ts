@@ -206,7 +206,14 @@ export const PendingInput = Answer({
   message: Type.String(),
   ok: Type.String(),
   submitter: NullableString({ description: 'who may answer (comma-separated users); null: anyone who may build the job' }),
-  parameters: Type.Array(Answer({ name: Type.String(), type: Type.String(), defaultValue: Type.Unknown(), description: Type.String(), choices: Type.Array(Type.String()) })),
+  parameters: Type.Array(Answer({
+    name: Type.String(), type: Type.String(), defaultValue: Type.Unknown(), description: Type.String(), choices: Type.Array(Type.String()),
+    labels: Type.Optional(Type.Array(Type.String(), { description: "Active Choices: each choice's label (its script's answer when the input was shown)" })),
+    html: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "activeChoiceHtml: the script's text (HTML for ET_FORMATTED_HTML: show it as text)" })),
+    choiceType: Type.Optional(Type.String({ description: 'Active Choices: PT_SINGLE_SELECT, PT_MULTI_SELECT, PT_RADIO, PT_CHECKBOX or an ET_ type' })),
+    referencedParameters: Type.Optional(Type.Array(Type.String(), { description: 'Active Choices: the parameters of this form whose values the script sees (GET .../inputs/:id/parameters/:name/choices asks again)' })),
+    error: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "Active Choices: why the parameter's script failed" })),
+  })),
   stageId: NullableString(),
 }, { $id: 'PendingInput' });
 

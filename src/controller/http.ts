@@ -50,6 +50,7 @@ import { NEWLINE_BLOCK, type LogStore } from './logstore.ts';
 import { Readable } from 'node:stream';
 import type { BuildFiles } from './files.ts';
 import type { StageRecord } from '../pipeline/engine/state.ts';
+import type { PendingInput } from '../pipeline/engine/engine.ts';
 import { registerAuth, SECURITY_HEADERS } from './auth/http.ts';
 import type { AuthService, Principal } from './auth/service.ts';
 import { ApiError, errorBody, invalidField, toApiError } from './http-errors.ts';
@@ -57,6 +58,7 @@ import type { EventBus, LiveEvent } from './events.ts';
 import { folderOf, type FolderAccess } from './auth/folders.ts';
 import { Type, type Static } from '@sinclair/typebox';
 import * as S from './api-schemas.ts';
+import { inputChoices } from './active-choices.ts';
 import { answers, ref, type TypeBoxProvider } from './api-schemas.ts';
 import { useApiContract } from './openapi.ts';
 import { registerFolderRoutes } from './auth/folders-http.ts';
@@ -659,7 +661,7 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     schema: { operationId: 'listInputs', tags: ['builds'], summary: 'The input steps waiting for an answer', params: buildParams, response: answers({ 200: S.Answer({ inputs: Type.Array(ref(S.PendingInput)) }) }) },
   }, async (req) => {
     const b = await needBuild(ctx, req.params);
-    return { inputs: ctx.builds.live.get(b.id)?.run?.pendingInputs() ?? [] };
+    return { inputs: shownInputs(ctx.builds.live.get(b.id)?.run?.pendingInputs()) };
   });
 
   api.post('/api/v1/jobs/:job/builds/:number/inputs/:id', {
@@ -696,6 +698,30 @@ export function buildHttp(ctx: HttpContext): FastifyInstance {
     }
     run.answerInput(id, body.action === 'approve' ? { approved: true, submitter: user, values } : { approved: false, submitter: user });
     return { answered: true as const };
+  });
+
+  // An input's Active Choices parameter asked again (the form's referenced values in the query):
+  // who may answer the input may ask, as for answering it.
+  api.get('/api/v1/jobs/:job/builds/:number/inputs/:id/parameters/:name/choices', {
+    schema: {
+      operationId: 'listInputActiveChoices', tags: ['builds'],
+      summary: "A waiting input's Active Choices parameter: its Groovy script run sandboxed with the referenced parameters' values given in the query (?ENV=prod)",
+      params: Type.Object({ job: Type.String(), number: Type.Integer({ minimum: 1 }), id: Type.String({ maxLength: 200 }), name: Type.String({ minLength: 1, maxLength: 255 }) }),
+      response: answers({ 200: S.Answer({
+        values: Type.Array(Type.String()), labels: Type.Array(Type.String()), selected: Type.Array(Type.String()), disabled: Type.Array(Type.String()),
+        html: Type.Union([Type.String(), Type.Null()]), fallback: Type.Boolean(), error: Type.Union([Type.String(), Type.Null()]),
+      }) }),
+    },
+  }, async (req) => {
+    const refused = await need(req, ['job.build'], req.params.job, `asking an input of '${req.params.job}'`).then(() => null, (e: unknown) => e);
+    const b = await needBuild(ctx, req.params).catch((e: unknown) => { throw refused ?? e; });
+    const pending = ctx.builds.live.get(b.id)?.run?.pendingInputs().find((p) => p.id === req.params.id);
+    if (refused && !(pending?.submitter ?? '').split(',').map((x) => x.trim()).includes(principal(req).name)) throw refused;
+    if (!pending) throw notFound(`${b.job} #${b.number} has no input '${req.params.id}' waiting`);
+    const p = pending.parameters.find((x) => x.name === req.params.name);
+    if (!p) throw notFound(`input '${pending.id}' has no parameter '${req.params.name}'`);
+    if (!p.activeChoice) throw new ApiError('invalid', `parameter '${p.name}' of input '${pending.id}' is a ${p.type} parameter, not an Active Choices parameter`);
+    return inputChoices(p.activeChoice, req.query);
   });
 
   api.get('/api/v1/jobs/:job/builds/:number/artifacts', {
@@ -931,12 +957,17 @@ function buildJson(ctx: HttpContext, b: Omit<Build, 'state'> & { state?: Build['
   };
 }
 
+/** Waiting inputs as the API shows them: an Active Choices parameter's options (its script) stay on the controller. */
+function shownInputs(inputs: readonly PendingInput[] | undefined): PendingInput[] {
+  return (inputs ?? []).map((i) => ({ ...i, parameters: i.parameters.map(({ activeChoice: _, ...p }) => p) }));
+}
+
 /** A build with its stage tree, waiting inputs and description. */
 function buildDetailJson(ctx: HttpContext, b: Build): Omit<Static<typeof S.BuildDetail>, 'restartable'> {
   const live = ctx.builds.live.get(b.id);
   const state = live?.state ?? b.state ?? null;
   return {
-    ...buildJson(ctx, b), stages: stageTree(state?.stages ?? []), inputs: live?.run?.pendingInputs() ?? [], description: state?.description ?? null,
+    ...buildJson(ctx, b), stages: stageTree(state?.stages ?? []), inputs: shownInputs(live?.run?.pendingInputs()), description: state?.description ?? null,
     libraries: (state?.libraries ?? []).map((l) => ({ name: l.name, version: l.version, commit: l.commit })),
     badges: state?.badges ?? [],
     restartedFrom: ((r) => r ? { number: r.from, stage: r.stage } : null)(restartOf(b)),

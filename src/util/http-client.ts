@@ -6,6 +6,9 @@
 // resolves to *at connect time* (`addressGuard`: httpRequest's SSRF guard, so a DNS answer that
 // changes between a check and the connect cannot slip past it).
 //
+// A large body (deploy's WAR) is `bodyStream`: its chunks are written as they come, waiting for
+// the socket to drain, so the request holds a bounded part of it whatever its size.
+//
 // Errors are HttpCallError with a plain-words message (timeout, refused, TLS, guard, too large).
 import http from 'node:http';
 import https from 'node:https';
@@ -18,6 +21,8 @@ export interface HttpCall {
   url: string;
   headers?: Record<string, string>;
   body?: Buffer | string;
+  /** The body as chunks of a known length, written as they come (instead of `body`). */
+  bodyStream?: { length: number; chunks: () => AsyncIterable<Buffer> };
   /** The whole exchange, connect to last byte; 0 or absent: none. */
   timeoutMs?: number;
   /** Accept any TLS certificate (httpRequest's ignoreSslErrors). */
@@ -109,7 +114,8 @@ export function httpCall(c: HttpCall): Promise<HttpAnswer> {
     };
     const body = c.body === undefined ? undefined : Buffer.isBuffer(c.body) ? c.body : Buffer.from(c.body, 'utf8');
     const headers: Record<string, string> = { ...(c.headers ?? {}) };
-    if (body && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) headers['Content-Length'] = String(body.length);
+    const length = body ? body.length : c.bodyStream?.length;
+    if (length !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) headers['Content-Length'] = String(length);
     const req = mod.request(url, {
       method: c.method,
       headers,
@@ -145,7 +151,22 @@ export function httpCall(c: HttpCall): Promise<HttpAnswer> {
     if (c.signal?.aborted) return onAbort();
     c.signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (e) => finish(e instanceof HttpCallError ? e : new HttpCallError('network', `${url.origin}: ${e.message}`)));
-    req.end(body);
+    if (!c.bodyStream) return void req.end(body);
+    const stream = c.bodyStream;
+    void (async () => {
+      let sent = 0;
+      for await (const chunk of stream.chunks()) {
+        if (done) return;
+        sent += chunk.length;
+        if (sent > stream.length) throw new Error(`the body grew past its ${stream.length} bytes while it was sent`);
+        if (!req.write(chunk)) await new Promise<void>((ok) => { req.once('drain', ok); req.once('close', ok); });
+      }
+      if (sent !== stream.length) throw new Error(`the body had ${sent} bytes, not ${stream.length}, when it was sent`);
+      req.end();
+    })().catch((e: unknown) => {
+      req.destroy();
+      finish(e instanceof HttpCallError ? e : new HttpCallError('network', `${url.origin}: ${e instanceof Error ? e.message : String(e)}`));
+    });
   });
 }
 

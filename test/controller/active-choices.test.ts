@@ -5,12 +5,15 @@
 // script in Kiln's sandboxed interpreter with the referenced parameters' values from the query:
 // the choices, the ':selected'/':disabled' marks, a map's labels, the HTML text, the fallback
 // script when the script fails, and a sandbox escape refused. Who may ask: a developer.
+// The same parameters in a waiting input's form (input(parameters: [...]) and declarative
+// `input { parameters {} }`): rendered when the input is shown, asked again for a referenced
+// value (GET .../inputs/:id/parameters/:name/choices), their script never in the API.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { consoleText, finishedBuild, rawApi, testConfig } from '../helpers/controller.ts';
+import { consoleText, finishedBuild, rawApi, testConfig, until } from '../helpers/controller.ts';
 
 let c: ControllerHandle;
 const api = rawApi(() => c.url);
@@ -116,4 +119,74 @@ echo 'ok'`;
   assert.equal(health.status, 200);
   assert.deepEqual([r.json.values, r.json.fallback], [['stopped'], true]);
   assert.match(r.json.error, /the script did not finish within 10 seconds/);
+});
+
+const INPUT = `def r = input(id: 'where', message: 'Deploy where?', parameters: [
+  activeChoice(name: 'ENV', script: groovyScript(script: [script: "[dev: 'Development', prod: 'Production']", sandbox: true])),
+  reactiveChoice(name: 'HOST', choiceType: 'PT_CHECKBOX', referencedParameters: 'ENV', script: groovyScript(script: [script: "ENV == 'dev' ? ['d1', 'd2:selected', 'd3:selected'] : ['p1']", sandbox: true])),
+  activeChoiceHtml(name: 'INFO', choiceType: 'ET_FORMATTED_HTML', referencedParameters: 'ENV', script: groovyScript(script: [script: '"<i>to \${ENV}</i>"', sandbox: true])),
+  [$class: 'CascadeChoiceParameter', name: 'ESCAPE', referencedParameters: 'ENV', script: [$class: 'GroovyScript', script: [sandbox: false, script: "[System.getenv('HOME')]"], fallbackScript: [sandbox: true, script: "['refused']"]]],
+  string(name: 'NOTE', defaultValue: 'n'),
+])
+echo "env=\${r.ENV} host=\${r.HOST} note=\${r.NOTE}"`;
+
+test("Active Choices parameters in an input's form: the scripts' choices when it is shown, asked again for a referenced value; the answer is the build's", async () => {
+  assert.equal((await api('POST', '/api/v1/jobs', { name: 'ask', script: INPUT })).status, 201);
+  assert.equal((await api('POST', '/api/v1/jobs/ask/builds', {})).status, 201);
+  let inputs: any[] = [];
+  await until(async () => { inputs = (await api('GET', '/api/v1/jobs/ask/builds/1/inputs')).json.inputs ?? []; return inputs.length > 0; }, 'the input');
+  const ps = inputs[0].parameters;
+  assert.deepEqual(ps.map((p: any) => [p.name, p.type, p.choices, p.labels, p.defaultValue]), [
+    ['ENV', 'activeChoice', ['dev', 'prod'], ['Development', 'Production'], 'dev'],
+    ['HOST', 'reactiveChoice', ['d1', 'd2', 'd3'], ['d1', 'd2', 'd3'], 'd2,d3'],
+    ['INFO', 'activeChoiceHtml', [], [], ''],
+    ['ESCAPE', 'reactiveChoice', ['refused'], ['refused'], 'refused'],
+    ['NOTE', 'string', [], undefined, 'n'],
+  ]);
+  assert.equal(ps[1].choiceType, 'PT_CHECKBOX');
+  assert.deepEqual(ps[1].referencedParameters, ['ENV']);
+  assert.equal(ps[2].html, '<i>to dev</i>');
+  assert.match(ps[3].error, /Scripts not permitted to use staticMethod java\.lang\.System getenv/);
+  const text = JSON.stringify(inputs);
+  assert.ok(!text.includes('groovyScript') && !text.includes('ENV == '), 'the scripts stay on the controller');
+
+  const ask = (name: string, q: string) => api('GET', `/api/v1/jobs/ask/builds/1/inputs/where/parameters/${name}/choices${q}`);
+  assert.deepEqual((await ask('HOST', '?ENV=prod')).json.values, ['p1']);
+  assert.equal((await ask('INFO', '?ENV=prod')).json.html, '<i>to prod</i>');
+  assert.equal((await ask('NOTE', '')).status, 400);
+  assert.equal((await ask('NOPE', '')).status, 404);
+
+  const answered = await api('POST', '/api/v1/jobs/ask/builds/1/inputs/where', { action: 'approve', params: { ENV: 'prod', HOST: 'p1' } });
+  assert.equal(answered.status, 200, answered.text);
+  assert.equal((await finishedBuild(c.url, 'ask', 1)).result, 'SUCCESS');
+  assert.match(await consoleText(c.url, 'ask', 1), /^env=prod host=p1 note=n$/m);
+});
+
+test("a declarative stage's input { parameters { activeChoice... } }: rendered when the input is shown; the answer is the stage's environment", async () => {
+  const script = `pipeline {
+  agent none
+  stages {
+    stage('ask') {
+      input {
+        message 'Where?'
+        id 'where'
+        parameters {
+          activeChoice(name: 'ENV', script: groovyScript(script: [script: "['dev', 'prod:selected']", sandbox: true]))
+          reactiveChoice(name: 'HOST', referencedParameters: 'ENV', script: groovyScript(script: [script: "ENV == 'prod' ? ['p1', 'p2'] : ['d1']", sandbox: true]))
+        }
+      }
+      steps { echo "env=\${ENV} host=\${HOST}" }
+    }
+  }
+}`;
+  assert.equal((await api('POST', '/api/v1/jobs', { name: 'ask-decl', script })).status, 201);
+  assert.equal((await api('POST', '/api/v1/jobs/ask-decl/builds', {})).status, 201);
+  let inputs: any[] = [];
+  await until(async () => { inputs = (await api('GET', '/api/v1/jobs/ask-decl/builds/1')).json.inputs ?? []; return inputs.length > 0; }, 'the input');
+  assert.deepEqual(inputs[0].parameters.map((p: any) => [p.name, p.choices, p.defaultValue]), [['ENV', ['dev', 'prod'], 'prod'], ['HOST', ['p1', 'p2'], 'p1']]);
+  assert.ok(!JSON.stringify(inputs).includes('sandbox'), 'the scripts stay on the controller');
+  assert.deepEqual((await api('GET', '/api/v1/jobs/ask-decl/builds/1/inputs/where/parameters/HOST/choices?ENV=dev')).json.values, ['d1']);
+  assert.equal((await api('POST', '/api/v1/jobs/ask-decl/builds/1/inputs/where', { action: 'approve', params: { HOST: 'p2' } })).status, 200);
+  assert.equal((await finishedBuild(c.url, 'ask-decl', 1)).result, 'SUCCESS');
+  assert.match(await consoleText(c.url, 'ask-decl', 1), /^env=prod host=p2$/m);
 });

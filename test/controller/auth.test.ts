@@ -208,7 +208,7 @@ test('every route × every role: the policy as a user meets it', async () => {
     'GET /api/v1/jobs/:job/builds/:number/stages': 'V', 'GET /api/v1/jobs/:job/builds/:number/console': 'V',
     'GET /api/v1/jobs/:job/builds/:number/console/stream': 'V', 'GET /api/v1/jobs/:job/builds/:number/console/sections': 'V', 'GET /api/v1/jobs/:job/builds/:number/console/times': 'V',
     'GET /api/v1/jobs/:job/trend': 'V', 'GET /api/v1/jobs/:job/parameters/:name/values': 'D', 'GET /api/v1/jobs/:job/parameters/:name/choices': 'D', 'GET /api/v1/jobs/:job/builds/:number/tests/history': 'V', 'GET /api/v1/jobs/:job/builds/:number/issues': 'V', 'GET /api/v1/jobs/:job/builds/:number/inputs': 'V',
-    'POST /api/v1/jobs/:job/builds/:number/inputs/:id': 'D', 'GET /api/v1/jobs/:job/builds/:number/artifacts': 'V',
+    'POST /api/v1/jobs/:job/builds/:number/inputs/:id': 'D', 'GET /api/v1/jobs/:job/builds/:number/inputs/:id/parameters/:name/choices': 'D', 'GET /api/v1/jobs/:job/builds/:number/artifacts': 'V',
     'GET /api/v1/jobs/:job/builds/:number/artifacts/*': 'V', 'GET /api/v1/jobs/:job/builds/:number/tests': 'V', 'GET /api/v1/jobs/:job/builds/:number/changes': 'V', 'GET /api/v1/jobs/:job/builds/:number/console/newlines': 'V',
     'GET /api/v1/jobs/:job/webhook': 'A',
     'GET /api/v1/queue': 'V', 'DELETE /api/v1/queue/:id': 'D',

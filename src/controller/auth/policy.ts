@@ -71,6 +71,7 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/jobs/:job/builds/:number/tests/history': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/inputs': 'viewer',
   'POST /api/v1/jobs/:job/builds/:number/inputs/:id': 'developer',
+  'GET /api/v1/jobs/:job/builds/:number/inputs/:id/parameters/:name/choices': 'developer', // http.ts: runs an input's Active Choices (sandboxed) script for its form
   'GET /api/v1/jobs/:job/builds/:number/artifacts': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/artifacts/*': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/fingerprints': 'viewer',

@@ -71,7 +71,7 @@ import { withTimeout } from '../steps/timeout.ts';
 import { notRetrying, retryConditions, retryable, type RetryCondition } from '../steps/retry.ts';
 import { toolEnv } from '../steps/tool.ts';
 import { unitToMs } from '../steps/args.ts';
-import { inputParameters } from '../steps/input.ts';
+import { inputParameters, renderActiveChoices } from '../steps/input.ts';
 import { compileAntPatterns } from '../../util/antglob.ts';
 import { ExecContext, asExec } from './context.ts';
 import { LockManager } from './locks.ts';
@@ -1059,6 +1059,8 @@ export class PipelineRun {
     const req: InputRequest = {
       id, message, ok: (await this.#evalValue(input.ok, c)) ?? 'Proceed', submitter: await this.#evalValue(input.submitter, c), parameters: inputParameters(params),
     };
+    input.parameters.forEach((p, i) => { if (p.activeChoice) req.parameters[i]!.activeChoice = p.activeChoice; });
+    await renderActiveChoices(req.parameters, c.signal);
     this.#log(c, `[Pipeline] input\n${message}\n${req.ok} or Abort`);
     rec.status = 'paused';
     this.#o.listener?.stage?.(rec);

@@ -246,7 +246,24 @@ export interface InputRequest {
   message: string;
   ok: string;
   submitter: string | null;
-  parameters: { name: string; type: string; defaultValue: Value; description: string; choices: string[] }[];
+  parameters: InputParameter[];
+}
+
+/** One parameter of an input's form; an Active Choices one (activeChoice...) has its script's answer when the input is shown. */
+export interface InputParameter {
+  name: string;
+  type: string;
+  defaultValue: Value;
+  description: string;
+  choices: string[];
+  /** Active Choices: the parameter's options (its script: kept on the controller, not in the API). */
+  activeChoice?: ActiveChoiceOptions;
+  /** Active Choices: each choice's label, the HTML/text of activeChoiceHtml, how the form shows it, the parameters it reacts to, why the script failed. */
+  labels?: string[];
+  html?: string | null;
+  choiceType?: string;
+  referencedParameters?: string[];
+  error?: string | null;
 }
 
 export type InputOutcome =

@@ -12,7 +12,10 @@
 //   joined with dots, and testName, the result's name; '' for any); a
 //   file or schema that cannot be read: its message, "... Error detected during the post-build
 //   operations." and FAILURE (the plugin sets the result and goes on; so does Kiln).
-// Reads at most 64 MiB a file, 1000 files; XML result files are refused (Kiln maps JSON only).
+// XML result files: when inputLocation names .xml (as the plugin decides), the XML form of the
+// selected built-in schema reads the .xml files it matches (xml.ts turns each into the JSON
+// layout map.ts walks); a custom XML schema (jbs types in an XML Schema) is refused.
+// Reads at most 64 MiB a file, 1000 files.
 import path from 'node:path/posix';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
@@ -21,6 +24,7 @@ import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { bool, str } from '../../pipeline/steps/args.ts';
 import { MAX_BENCHMARK_RESULTS, type BenchmarkRecord, type BenchmarkResult } from '../../core/benchmark.ts';
 import { SCHEMAS, type Schema } from './schemas.ts';
+import { xmlContent } from './xml.ts';
 import { MapError, checkThresholds, mapContent, resultKey, validThreshold, type Mapped, type Threshold } from './map.ts';
 import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
 
@@ -136,14 +140,17 @@ const benchmark: StepRun = async (ctx, args) => {
   const service = ctx.build.services.buildTools?.benchmark;
   try {
     if (input === '') throw new MapError('A result file location is required. (Kiln reads result files; it does not build benchmarks from the JUnit results)');
-    if (/\.xml\b/i.test(input)) throw new MapError(`Kiln maps JSON result files only: '${input}' names XML (the plugin's XML schemas are not supported)`);
+    // As the plugin: a location naming .xml selects the schema's XML form and reads .xml files.
+    const xml = input.includes('.xml');
+    if (xml && selection.includes('customSchema')) throw new MapError(`Kiln maps XML result files with the plugin's defaultSchema and simplestSchema only: a custom XML schema is not supported ('${input}')`);
     const extra = stepThresholds(args.values['thresholds']);
     const schema = await schemaOf(ctx, selection, str(args, 'altInputSchema'), str(args, 'altInputSchemaLocation'));
-    const files = await locate(ctx, input);
-    if (files.length === 0) throw new MapError(`No result file found at '${input}'.`);
+    const files = (await locate(ctx, input)).filter((f) => !xml || f.toLowerCase().endsWith('.xml'));
+    if (files.length === 0) throw new MapError(xml ? `No XML file detected at '${input}'.` : `No result file found at '${input}'.`);
     const mapped: Mapped[] = [];
     for (const f of files) {
-      const content = parseJson((await readWorkspaceFile(ctx, f, 'Result file')).toString('utf8'), `Result file '${f}'`);
+      const raw = (await readWorkspaceFile(ctx, f, 'Result file')).toString('utf8');
+      const content = xml ? xmlContent(raw, selection as 'defaultSchema' | 'simplestSchema', f) : parseJson(raw, `Result file '${f}'`);
       const found = mapContent(content, schema, f, truncate);
       if (found.length === 0) throw new MapError(`The content does not comply with standard formats. ('${f}' has no result the schema maps)`);
       mapped.push(...found);

@@ -20,6 +20,8 @@
 //                   CoverageProcessor.processThresholds: below unstableThreshold UNSTABLE (FAILURE
 //                   with failUnstable), below unhealthyThreshold FAILURE with failUnhealthy (the
 //                   publisher's or the threshold's); no report: FAILURE only with failNoReports
+//                   applyThresholdRecursively: also to each package and file of a report
+//                   (childElements: a package sums its files'; no classes or methods)
 //
 // Report files are reached through the Workspace only (agents and containers too), patterns
 // leaving the workspace are refused, and a file over MAX_REPORT_BYTES is skipped with an error.
@@ -33,7 +35,7 @@ import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { bool, str } from '../../pipeline/steps/args.ts';
 import { COVERAGE_BASELINES, COVERAGE_METRICS, type CoverageBaseline, type CoverageGateOutcome, type CoverageMetric, type CoverageRecord } from '../../core/buildtools.ts';
 import { BASELINE_NAMES, MODIFIED, MODIFIED_LINES_METRICS, NOT_READ, SMALLER_IS_BETTER, baselineValue, changedLines, headCommit, type BaselineData, type GateMetric } from './baselines.ts';
-import { CoverageReportError, MAX_REPORT_BYTES, PARSERS, emptyTotals, percent, type CoverageTotals } from './parsers.ts';
+import { CoverageReportError, MAX_REPORT_BYTES, PARSERS, emptyTotals, percent, type Counter, type CoverageTotals } from './parsers.ts';
 import { checkReportPattern } from '../../pipeline/steps/report-patterns.ts';
 
 const METRIC_NAMES: Readonly<Record<CoverageMetric, string>> = {
@@ -471,6 +473,23 @@ function apiThresholds(step: string, where: string, v: Value | undefined): ApiTh
   });
 }
 
+/** The packages and files of a report, each with its counters (a package sums its files'), for applyThresholdRecursively. */
+function childElements(t: CoverageTotals): { level: string; name: string; metrics: Map<CoverageMetric, Counter> }[] {
+  const packages = new Map<string, Map<CoverageMetric, Counter>>();
+  const files: { level: string; name: string; metrics: Map<CoverageMetric, Counter> }[] = [];
+  for (const [file, metrics] of [...t.fileMetrics].sort(([a], [b]) => a.localeCompare(b))) {
+    const pkg = t.packages.get(file) ?? '';
+    const sum = packages.get(pkg) ?? new Map<CoverageMetric, Counter>();
+    for (const [m, v] of metrics) {
+      const old = sum.get(m) ?? { covered: 0, missed: 0 };
+      sum.set(m, { ...old, covered: old.covered + v.covered, missed: old.missed + v.missed });
+    }
+    packages.set(pkg, sum);
+    files.push({ level: 'File', name: file, metrics });
+  }
+  return [...[...packages].sort(([a], [b]) => a.localeCompare(b)).map(([name, metrics]) => ({ level: 'Package', name: name || '(default)', metrics })), ...files];
+}
+
 const publishCoverage: StepRun = async (ctx, args) => {
   const step = 'publishCoverage';
   const log = (l: string) => ctx.log(l);
@@ -520,20 +539,26 @@ const publishCoverage: StepRun = async (ctx, args) => {
   const outcomes: CoverageGateOutcome[] = [];
   const unstable = new Set<string>();
   const unhealthy = new Map<string, boolean>();
+  const recursive = bool(args, 'applyThresholdRecursively', false);
   for (const c of checked) {
-    const level = 'Report'; // the plugin applies them to each report (applyThresholdRecursively: also below; not in Kiln)
-    for (const t of c.adapter.thresholds) {
+    // The plugin applies them to each report, and with applyThresholdRecursively to every element
+    // below it too: Kiln has the packages and the files (not classes and methods) of each report.
+    const elements: { level: string; name: string; metrics: Map<CoverageMetric, Counter> }[] = [{ level: 'Report', name: c.name, metrics: c.totals.metrics }];
+    if (recursive) elements.push(...childElements(c.totals));
+    for (const { level, name, metrics } of elements) for (const t of c.adapter.thresholds) {
       const m = API_TARGETS[t.target];
-      const v = m ? c.totals.metrics.get(m) : undefined;
-      if (!m || !v) continue;
+      const v = m ? metrics.get(m) : undefined;
+      if (!m || !v || v.covered + v.missed === 0) continue;
       const actual = percent(v);
-      if (t.unstable > 0) outcomes.push({ metric: m, name: `${t.target} stable threshold (${c.name})`, threshold: t.unstable, actual, criticality: 'UNSTABLE', missed: actual < t.unstable });
-      if (t.unhealthy > 0) outcomes.push({ metric: m, name: `${t.target} healthy threshold (${c.name})`, threshold: t.unhealthy, actual, criticality: 'FAILURE', missed: actual >= t.unstable && actual < t.unhealthy });
+      const top = level === 'Report';
+      const where = top ? c.name : `${level} ${name} in ${c.name}`;
+      if (t.unstable > 0 && (top || actual < t.unstable)) outcomes.push({ metric: m, name: `${t.target} stable threshold (${where})`, threshold: t.unstable, actual, criticality: 'UNSTABLE', missed: actual < t.unstable });
+      if (t.unhealthy > 0 && (top || (actual >= t.unstable && actual < t.unhealthy))) outcomes.push({ metric: m, name: `${t.target} healthy threshold (${where})`, threshold: t.unhealthy, actual, criticality: 'FAILURE', missed: actual >= t.unstable && actual < t.unhealthy });
       if (actual < t.unstable) {
-        log(`Code coverage enforcement failed: ${t.target} coverage in ${level} level '${c.name}' is lower than ${t.unstable.toFixed(2)} stable threshold`);
+        log(`Code coverage enforcement failed: ${t.target} coverage in ${level} level '${name}' is lower than ${t.unstable.toFixed(2)} stable threshold`);
         unstable.add(t.target);
       } else if (actual < t.unhealthy) {
-        log(`Code coverage enforcement failed: ${t.target} coverage in ${level} level '${c.name}' is lower than ${t.unhealthy.toFixed(2)} healthy threshold`);
+        log(`Code coverage enforcement failed: ${t.target} coverage in ${level} level '${name}' is lower than ${t.unhealthy.toFixed(2)} healthy threshold`);
         unhealthy.set(t.target, (unhealthy.get(t.target) ?? false) || t.failUnhealthy);
       }
     }

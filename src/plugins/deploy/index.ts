@@ -18,7 +18,7 @@ const deployParams: StepParam[] = [
   { name: 'onFailure', type: 'boolean', doc: 'deploy even when the build has failed or is unstable (default true)' },
 ];
 
-const DIFFERS = "Tomcat 7, 8 and 9 through the manager's text API only (no JBoss, GlassFish, WildFly or WebLogic adapters); the request is made from the Kiln process, and on a controller an address of its own network is refused unless the HTTP request settings allow it; the WAR is read whole into memory (at most 1 GiB)";
+const DIFFERS = "Tomcat 7, 8 and 9 through the manager's text API only (no JBoss, GlassFish, WildFly or WebLogic adapters); the request is made from the Kiln process, and on a controller an address of its own network is refused unless the HTTP request settings allow it; the WAR is streamed from the workspace, never held whole";
 
 const adapter = (version: string): StepDecl => ({
   name: `tomcat${version}`,

@@ -10,6 +10,10 @@
 // step naming the WAR and the container. No WAR matching: the step fails ("No wars found").
 // onFailure: false and a build already failed or unstable: nothing is deployed.
 //
+// The WAR is streamed: opened in the workspace (an agent's too) for each adapter and sent in chunks
+// as the socket takes them (http-client's bodyStream), so no WAR is ever held whole, whatever its
+// size (Jenkins sets no limit either).
+//
 // Where from: the Kiln process, as Jenkins deploys from the controller or agent. As httpRequest,
 // on a controller an address of its own network (loopback, private, link-local) is refused
 // unless the administrator's HTTP request settings allow the host. The credential goes to the
@@ -20,11 +24,11 @@ import { StepFailure } from '../../core/errors.ts';
 import type { HttpRequestSettings } from '../../core/http-services.ts';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
-import { collectFiles } from '../../pipeline/steps/collect.ts';
+import { collectSources } from '../../pipeline/steps/collect.ts';
+import type { SourceFile } from '../../pipeline/steps/types.ts';
 import { isList, isMap, type GMap, type Value } from '../../pipeline/script/values.ts';
 import { HttpCallError, httpCall, privateAddress } from '../../util/http-client.ts';
 
-const MAX_WAR = 1024 * 1024 * 1024;
 const TAG = '[DeployPublisher]';
 
 interface Adapter { name: string; url: string; credentialsId: string; managerPath: string }
@@ -74,7 +78,7 @@ function hostAllowed(host: string, s: HttpRequestSettings): boolean {
   });
 }
 
-async function deployOne(ctx: StepContext, a: Adapter, auth: string | undefined, warAbs: string, body: Buffer, context: string, settings: HttpRequestSettings): Promise<void> {
+async function deployOne(ctx: StepContext, a: Adapter, auth: string | undefined, warAbs: string, war: SourceFile, context: string, settings: HttpRequestSettings): Promise<void> {
   ctx.log(`${TAG}[INFO] Deploying ${warAbs} to container ${a.name} with context ${context}`);
   ctx.log(`  Redeploying [${warAbs}]`);
   const url = `${a.url}${a.managerPath}/deploy?${new URLSearchParams({ path: context, update: 'true' }).toString()}`;
@@ -83,9 +87,10 @@ async function deployOne(ctx: StepContext, a: Adapter, auth: string | undefined,
       ? `deploy: ${host} is ${address}, an address of the Kiln server's own network: builds may not reach it unless an administrator allows the host (Settings → HTTP request: allowed hosts)`
       : null;
   let answer;
+  const reader = await war.open();
   try {
     answer = await httpCall({
-      method: 'PUT', url, body, signal: ctx.signal, timeoutMs: 0, maxBytes: 1024 * 1024,
+      method: 'PUT', url, bodyStream: { length: reader.size, chunks: () => reader.chunks() }, signal: ctx.signal, timeoutMs: 0, maxBytes: 1024 * 1024,
       headers: { 'Content-Type': 'application/octet-stream', ...(auth ? { Authorization: auth } : {}) },
       ...(guard ? { addressGuard: guard } : {}),
     });
@@ -93,6 +98,8 @@ async function deployOne(ctx: StepContext, a: Adapter, auth: string | undefined,
     if (e instanceof HttpCallError && e.kind === 'aborted') throw e;
     const msg = (e as Error).message;
     throw new StepFailure(`deploy: Failed to redeploy [${warAbs}] to ${a.name} at ${a.url}: ${msg.replace(/^deploy: /, '')}`);
+  } finally {
+    await reader.close();
   }
   const text = answer.body.toString('utf8').trim();
   const first = text.split('\n')[0]?.trim() ?? '';
@@ -116,7 +123,7 @@ const run = (step: string): StepRun => async (ctx, args) => {
   }
   const pattern = str(v.war).trim();
   if (!pattern) throw new StepFailure(`${step}: war is required: an Ant pattern of the WAR files, like 'target/*.war'`);
-  const files = await collectFiles(ctx, pattern, undefined, { defaultExcludes: true, step });
+  const files = await collectSources(ctx, pattern, undefined, { defaultExcludes: true, step });
   if (files.length === 0) throw new StepFailure(`${TAG}[WARN] No wars found. Deploy aborted.`);
   const contextPath = str(v.contextPath);
   const settings = (await ctx.build.services.httpServices?.settings())?.httpRequest ?? { allowedHosts: [], allowPrivate: false };
@@ -130,9 +137,8 @@ const run = (step: string): StepRun => async (ctx, args) => {
   ctx.log(`${TAG}[INFO] Attempting to deploy ${files.length} war file(s)`);
   for (const f of files) {
     const abs = ctx.resolvePath(f.path);
-    if (f.data.length > MAX_WAR) throw new StepFailure(`${step}: ${f.path} is larger than 1 GiB`);
     const context = contextOf(contextPath, f.path);
-    for (const a of adapters) await deployOne(ctx, a, a.credentialsId ? auths.get(a.credentialsId) : undefined, abs, f.data, context, settings);
+    for (const a of adapters) await deployOne(ctx, a, a.credentialsId ? auths.get(a.credentialsId) : undefined, abs, f, context, settings);
   }
   return null;
 };

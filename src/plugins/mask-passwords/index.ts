@@ -10,7 +10,7 @@ import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 
 const PLUGIN = 'Mask Passwords';
 const FQCN = 'com.michelin.cio.hudson.plugins.maskpasswords.MaskPasswordsBuildWrapper';
-const DIFFERS = 'There are no global var/password pairs or regexes (Manage Jenkins); Kiln already masks credentials and password parameters itself. The values stay masked until the build ends, not only inside the block. Regexes are JavaScript regular expressions (a leading (?i) is honoured) and must be safe to run: at most 512 characters, no back-references, no repeated group that itself repeats or alternates (such patterns can take exponential time); each is matched against lines in pieces of 4096 characters.';
+const DIFFERS = 'There are no global var/password pairs or regexes (Manage Jenkins); Kiln already masks credentials and password parameters itself. The values stay masked until the build ends, not only inside the block. Regexes are Java regular expressions, translated as the rest of Kiln translates them (a construct JavaScript cannot express, such as \\G or \\X, is refused by name), and must be safe to run: at most 512 characters, no back-reference and no repeated part that can match the same text in several ways (such patterns can take exponential time); each is matched against lines in pieces of 4096 characters.';
 
 const params: StepParam[] = [
   { name: 'varPasswordPairs', type: 'list', doc: "[[var: 'NAME', password: 'value'], ...]: each password is masked; a non-empty var is set to it in the block" },

@@ -3,54 +3,58 @@
 // masked as ******** (MaskPasswordsOutputStream's mask) in everything printed from the block on;
 // each pair with a var sets that variable to the password in the block. Nothing is printed.
 //
-// A regex is user input run against every console line, so it is checked first (safeRegex):
-// bounded length, no back-references, no repeated group that repeats or alternates inside
-// (`(a+)+`, `(a|aa)*`: exponential backtracking); Java's leading (?i) becomes the i flag.
+// A regex is a Java regular expression, as in Jenkins (Pattern.compile): it is translated with
+// Kiln's Java-regex translator (pipeline/script/regex-translate.ts, the one `when { changelog }`
+// and the script's =~ use), so possessive quantifiers, \Q..\E, \h, \p{Alpha}, inline flags
+// anywhere mean what they mean in Java; a syntax error is reported in Java's words
+// (patternError) and a construct JavaScript cannot express (\G, \X...) is refused by name.
+// It runs against every console line on the controller, so it is checked first: at most
+// MAX_REGEX characters, and not exponential by regex-safety.ts's shape analysis (`(a+)+`,
+// `(a|aa)*`, back-references: such patterns can take exponential time).
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
+import { translateRegex, patternError, type Compiled } from '../../pipeline/script/regex-translate.ts';
+import { regexShape } from '../../pipeline/script/regex-safety.ts';
+import { ScriptError } from '../../pipeline/script/errors.ts';
 import { StepFailure } from '../../core/errors.ts';
 
 export const MASKED = '********';
 const MAX_REGEX = 512;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Why `src` may not be used as a mask regex, or null. */
-export function regexProblem(src: string): string | null {
-  if (src.length > MAX_REGEX) return `it is longer than ${MAX_REGEX} characters`;
-  if (/\\[1-9]|\\k</.test(src)) return 'back-references are not allowed';
-  const groups: { repeats: boolean; alternates: boolean }[] = [{ repeats: false, alternates: false }];
-  const repeatAt = (i: number): boolean => src[i] === '*' || src[i] === '+' || (src[i] === '{' && /^\{\d+(,\d*)?\}/.test(src.slice(i)));
-  let inClass = false;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (c === '\\') { i++; continue; }
-    if (inClass) { if (c === ']') inClass = false; continue; }
-    if (c === '[') { inClass = true; continue; }
-    const top = groups[groups.length - 1]!;
-    if (c === '(') groups.push({ repeats: false, alternates: false });
-    else if (c === '|') top.alternates = true;
-    else if (c === ')') {
-      if (groups.length === 1) return 'it has an unbalanced )';
-      const g = groups.pop()!;
-      const repeated = repeatAt(i + 1);
-      if (repeated && (g.repeats || g.alternates)) return 'a repeated group repeats or alternates inside (this can take exponential time)';
-      const parent = groups[groups.length - 1]!;
-      parent.repeats ||= g.repeats || repeated;
-    } else if (repeatAt(i)) top.repeats = true;
+type Checked = { ok: true; compiled: Compiled } | { ok: false; why: string; kind: 'refused' | 'invalid' | 'unsupported' };
+
+function check(src: string): Checked {
+  if (src.length > MAX_REGEX) return { ok: false, kind: 'refused', why: `it is longer than ${MAX_REGEX} characters` };
+  let compiled: Compiled;
+  try {
+    compiled = translateRegex(src, null);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (e instanceof ScriptError && e.code === 'not-supported') return { ok: false, kind: 'unsupported', why: msg };
+    return { ok: false, kind: 'invalid', why: patternError(src) ?? msg };
   }
-  return null;
+  const shape = regexShape(compiled.source);
+  if (shape.exponential) return { ok: false, kind: 'refused', why: /exponential/.test(shape.why) ? shape.why : `${shape.why} (this can take exponential time)` };
+  return { ok: true, compiled };
 }
 
-/** The RegExp for a mask regex, or a StepFailure saying why not. */
+/** Why the Java regex `src` may not be used as a mask regex, or null. */
+export function regexProblem(src: string): string | null {
+  const c = check(src);
+  return c.ok ? null : c.why;
+}
+
+/** The JavaScript RegExp with the Java regex's meaning, or a StepFailure saying why not. */
 export function safeRegex(src: string, where: string): RegExp {
-  const problem = regexProblem(src);
-  if (problem) throw new StepFailure(`maskPasswords: ${where} '${src.slice(0, 80)}' is refused: ${problem}`);
-  const caseless = src.startsWith('(?i)');
-  try {
-    return new RegExp(caseless ? src.slice(4) : src, caseless ? 'gi' : 'g');
-  } catch (e) {
-    throw new StepFailure(`maskPasswords: ${where} '${src.slice(0, 80)}' is not a valid regular expression: ${e instanceof Error ? e.message : String(e)}`);
+  const c = check(src);
+  const shown = `maskPasswords: ${where} '${src.slice(0, 80)}'`;
+  if (!c.ok) {
+    if (c.kind === 'invalid') throw new StepFailure(`${shown} is not a valid Java regular expression: ${c.why}`);
+    if (c.kind === 'unsupported') throw new StepFailure(`${shown} cannot be run by Kiln: ${c.why}`);
+    throw new StepFailure(`${shown} is refused: ${c.why}`);
   }
+  return new RegExp(c.compiled.source, c.compiled.flags + 'g');
 }
 
 function entries(v: Value | undefined, name: string): Map<Value, Value>[] {

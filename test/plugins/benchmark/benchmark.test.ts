@@ -97,7 +97,7 @@ test('simplestSchema with an absolute threshold; customSchema from a workspace f
   assert.match(r.stdout, /Benchmark plugin - parser \/ large: The value '120\.0' is above the maximum of '100\.0'\.\n/);
   assert.match(r.stdout, /Absolute threshold is missing both minimum and maximum\.\nBenchmark plugin - Error detected during the post-build operations\.\n/);
   assert.match(r.stdout, /Result file 'bad\.json' is not valid JSON: [^\n]+\nBenchmark plugin - Error detected during the post-build operations\.\n/);
-  assert.match(r.stdout, /Kiln maps JSON result files only: 'r\.xml' names XML/);
+  assert.match(r.stdout, /No XML file detected at 'r\.xml'\.\nBenchmark plugin - Error detected during the post-build operations\.\n/);
   assert.match(r.stdout, /The selected schema does not exist\. \('fancySchema': use defaultSchema, simplestSchema or customSchema\)/);
   assert.match(r.stdout, /went on\n/);
   const k = kept(dir, 1);
@@ -105,6 +105,65 @@ test('simplestSchema with an absolute threshold; customSchema from a workspace f
   assert.deepEqual(k.files, ['one.json', 'custom.json', 'custom.json']);
   assert.deepEqual(k.results[3].thresholds, ['delta 1 from the previous build']);
   assert.deepEqual(k.results[0].parameters, [{ name: 'jvm', value: '17', unit: '' }]);
+});
+
+test("the plugin's XML schemas: a location naming .xml reads the XML form of defaultSchema and simplestSchema; a custom XML schema and a DOCTYPE are refused", async () => {
+  const group = (latency: string) => `<?xml version="1.0"?>
+<group name="http">
+  <description>HTTP server</description>
+  <parameter name="threads"><value>8</value><unit></unit></parameter>
+  <test name="get">
+    <description>GET /</description>
+    <parameters><parameter name="payload"><value>1 KiB</value><unit>B</unit></parameter></parameters>
+    <result name="latency"><description>p50</description><dblValue>${latency}</dblValue><unit>ms</unit>
+      <threshold method="absolute"><minimum>0</minimum><maximum>50</maximum></threshold>
+      <thresholds><threshold method="percentage"><percentage>10</percentage></threshold></thresholds>
+    </result>
+    <result name="requests"><intValue>1000</intValue><unit>req</unit></result>
+    <result name="crashed"><boolValue>false</boolValue></result>
+  </test>
+</group>`;
+  const dir = setup(`node {
+  benchmark(inputLocation: 'bench/*.xml', schemaSelection: 'defaultSchema')
+  benchmark(inputLocation: 'one.xml', schemaSelection: 'simplestSchema')
+  benchmark(inputLocation: 'one.xml', schemaSelection: 'customSchema', altInputSchema: '<xs:schema/>')
+  benchmark(inputLocation: 'evil.xml', schemaSelection: 'simplestSchema')
+  benchmark(inputLocation: 'bad.xml', schemaSelection: 'defaultSchema')
+}
+`);
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(path.join(dir, 'bench'));
+  writeFileSync(path.join(dir, 'bench', 'http.xml'), group('20'));
+  writeFileSync(path.join(dir, 'bench', 'http.json'), '{"not": "read"}');
+  writeFileSync(path.join(dir, 'one.xml'), `<?xml version="1.0" encoding="UTF-8"?>
+<result><name>startup</name><description>cold start</description><value>13.5</value><unit>s</unit>
+  <parameter><name>jvm</name><value>17</value></parameter>
+  <threshold><method>absolute</method><minimum>14</minimum><maximum>15</maximum></threshold>
+</result>`);
+  writeFileSync(path.join(dir, 'evil.xml'), '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><result><name>&x;</name><value>1</value></result>');
+  writeFileSync(path.join(dir, 'bad.xml'), '<group name="x"><test name="t"><result name="r"><intValue>1.5</intValue></result></test></group>');
+  const r1 = await runKiln(['run'], { cwd: dir });
+  assert.match(r1.stdout, /Benchmark plugin - 3 results read from 1 file\.\nBenchmark plugin - Collection of results completed\.\n/);
+  assert.match(r1.stdout, /Benchmark plugin - startup: The value '13\.5' is below the minimum of '14\.0'\./);
+  assert.match(r1.stdout, /a custom XML schema is not supported \('one\.xml'\)/);
+  assert.match(r1.stdout, /Result file 'evil\.xml': a DOCTYPE declaration is not allowed/);
+  assert.doesNotMatch(r1.stdout, /root:/);
+  assert.match(r1.stdout, /Result file 'bad\.xml' test 't' result 'r': <intValue> '1\.5' is not an integer/);
+  const k1 = kept(dir, 1);
+  assert.deepEqual(k1.files, ['bench/http.xml', 'one.xml']);
+  assert.deepEqual(k1.results.map((r: { group: string; name: string; type: string; value: unknown; unit: string }) => [r.group, r.name, r.type, r.value, r.unit]), [
+    ['http / get', 'latency', 'double', 20, 'ms'],
+    ['http / get', 'requests', 'integer', 1000, 'req'],
+    ['http / get', 'crashed', 'boolean', false, ''],
+    ['', 'startup', 'double', 13.5, 's'],
+  ]);
+  assert.deepEqual(k1.results[0].parameters, [{ name: 'threads', value: '8', unit: '' }, { name: 'payload', value: '1 KiB', unit: 'B' }]);
+  assert.deepEqual(k1.results[0].thresholds, ['absolute [0, 50]', 'percentage 10% from the previous build']);
+
+  // The percentage threshold against the previous run, as for JSON.
+  writeFileSync(path.join(dir, 'bench', 'http.xml'), group('23'));
+  const r2 = await runKiln(['run'], { cwd: dir });
+  assert.match(r2.stdout, /Benchmark plugin - http \/ get \/ latency: The value '23\.0' is out of the percentage of '10\.0%' from the previous value '20\.0'\./);
 });
 
 test('lint: benchmark takes the plugin\'s parameters and refuses others; inputLocation may not leave the workspace', async () => {

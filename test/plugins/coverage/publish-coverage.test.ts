@@ -94,3 +94,27 @@ test('publishCoverage: no report is only logged, FAILURE with failNoReports; bad
   assert.match(u.stdout + u.stderr, /llvmAdapter/);
   assert.doesNotMatch(u.stdout, /Publishing Coverage report/);
 });
+
+const sourcefile = (pkg: string, name: string, covered: number, missed: number) =>
+  `<package name="${pkg}"><sourcefile name="${name}"><counter type="LINE" missed="${missed}" covered="${covered}"/></sourcefile><counter type="LINE" missed="${missed}" covered="${covered}"/></package>`;
+const TWO_PACKAGES = `<?xml version="1.0" encoding="UTF-8"?><report name="app">${sourcefile('com/a', 'Good.java', 9, 1)}${sourcefile('com/b', 'Bad.java', 2, 8)}<counter type="LINE" missed="9" covered="11"/></report>`;
+
+test('publishCoverage: applyThresholdRecursively applies the thresholds to each package and file of a report too', async () => {
+  const dir = tempDir('publish-coverage-rec');
+  writeFileSync(path.join(dir, 'jacoco.xml'), TWO_PACKAGES);
+  writeFileSync(path.join(dir, 'Jenkinsfile'), `node {
+  publishCoverage(adapters: [jacocoAdapter('jacoco.xml')], globalThresholds: [[thresholdTarget: 'Line', unstableThreshold: 50.0]])
+  echo "flat: \${currentBuild.currentResult}"
+  publishCoverage(adapters: [jacocoAdapter('jacoco.xml')], applyThresholdRecursively: true, globalThresholds: [[thresholdTarget: 'Line', unstableThreshold: 50.0]])
+  echo "recursive: \${currentBuild.currentResult}"
+}
+`);
+  const r = await runKiln(['run'], { cwd: dir });
+  // 11 of 20 lines: the report passes 50%; com/b's Bad.java (2 of 10) does not
+  assert.match(r.stdout, /flat: SUCCESS\n/, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /level 'jacoco\.xml'/);
+  assert.match(r.stdout, /Code coverage enforcement failed: Line coverage in Package level 'com[./]b' is lower than 50\.00 stable threshold\n/);
+  assert.match(r.stdout, /Code coverage enforcement failed: Line coverage in File level '[^']*Bad\.java' is lower than 50\.00 stable threshold\n/);
+  assert.doesNotMatch(r.stdout, /level '[^']*(Good\.java|com[./]a)'/);
+  assert.match(r.stdout, /recursive: UNSTABLE\n/);
+});

@@ -2,9 +2,13 @@
 // (the real CLI) against a real HTTP server in this process answering as Tomcat's manager text
 // API does: PUT /manager/text/deploy?path=/ctx&update=true with Basic auth of a manager-script
 // user; "OK - Deployed application at context path [/ctx]", "FAIL - ..." or a 401.
+// A WAR larger than 1 GiB (a sparse file with marked ends) goes to a second such server that
+// hashes the body as it arrives, so the step must stream it to pass.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../../helpers/tmp.ts';
 import { runKiln } from '../../helpers/kiln.ts';
@@ -128,4 +132,47 @@ test('deploy without adapters, and an unknown adapter symbol, are lint errors', 
   assert.notEqual(r.code, 0);
   assert.match(r.stdout, /^Jenkinsfile:1:8: Missing required parameter: "adapters"$/m);
   assert.match(r.stdout, /^Jenkinsfile:2:20: No such DSL method 'jboss7' found among steps$/m);
+});
+
+test('a WAR larger than 1 GiB is streamed to Tomcat whole and in order (checked by hash)', async () => {
+  const dir = tempDir('deploy-big');
+  mkdirSync(path.join(dir, 'target'), { recursive: true });
+  const war = path.join(dir, 'target', 'big.war');
+  const size = 1024 * 1024 * 1024 + 3 * 1024 * 1024 + 7;
+  const fd = openSync(war, 'w');
+  ftruncateSync(fd, size);
+  writeSync(fd, Buffer.from('PK\x03\x04-first-bytes'), 0, undefined, 0);
+  writeSync(fd, Buffer.from('middle-marker'), 0, undefined, 512 * 1024 * 1024);
+  writeSync(fd, Buffer.from('-last-bytes'), 0, undefined, size - 11);
+  closeSync(fd);
+  const want = createHash('sha256');
+  want.update(Buffer.from('PK\x03\x04-first-bytes'));
+  const zeros = Buffer.alloc(8 * 1024 * 1024);
+  let at = Buffer.byteLength('PK\x03\x04-first-bytes');
+  const zerosTo = (end: number) => { while (at < end) { const n = Math.min(zeros.length, end - at); want.update(zeros.subarray(0, n)); at += n; } };
+  zerosTo(512 * 1024 * 1024); want.update(Buffer.from('middle-marker')); at += 13;
+  zerosTo(size - 11); want.update(Buffer.from('-last-bytes'));
+  const expected = want.digest('hex');
+  const got: { path: string; length: string; bytes: number; sha256: string; auth: string }[] = [];
+  const server = http.createServer((req, res) => {
+    const h = createHash('sha256');
+    let bytes = 0;
+    req.on('data', (d: Buffer) => { bytes += d.length; h.update(d); });
+    req.on('end', () => {
+      got.push({ path: req.url ?? '', length: String(req.headers['content-length']), bytes, sha256: h.digest('hex'), auth: String(req.headers.authorization) });
+      res.end(`OK - Deployed application at context path [/big]\n`);
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    writeFileSync(path.join(dir, 'Jenkinsfile'), `node { deploy adapters: [tomcat9(url: '${url}', credentialsId: 'tc-manager')], war: 'target/big.war' }\n`);
+    writeFileSync(path.join(dir, 'creds.json'), JSON.stringify(CREDS));
+    const r = await runKiln(['run', '--credentials', 'creds.json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^ {2}OK - Deployed application at context path \[\/big\]$/m);
+    assert.deepEqual(got, [{ path: '/manager/text/deploy?path=%2Fbig&update=true', length: String(size), bytes: size, sha256: expected, auth: `Basic ${Buffer.from('deployer:s3cret-pw').toString('base64')}` }]);
+  } finally {
+    await new Promise<void>((ok) => server.close(() => ok()));
+  }
 });

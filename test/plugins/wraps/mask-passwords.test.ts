@@ -37,6 +37,20 @@ test('maskPasswords and the wrapper class: passwords and regex matches print as 
   assert.match(r.stdout, /\[Pipeline\] wrap\n[^]*\n\*\*\*\*\*\*\*\*\n/);
 });
 
+test('maskPasswords: regexes are Java regular expressions (\\Q..\\E, an inline flag mid-pattern, class intersection)', async () => {
+  const dir = project(`node {
+  maskPasswords(varMaskRegexes: [[regex: '\\\\Qv1.2*\\\\E'], [regex: 'user=(?i)ADMIN\\\\b'], [regex: '[a-z&&[^aeiou]]{3}-x']]) {
+    sh 'echo "ver v1.2* and v1x2x"; echo "as user=admin now"; echo "bcd-x aei-x"'
+  }
+}
+`);
+  const r = await runKiln(['run'], { cwd: dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /\nver \*{8} and v1x2x\n/);
+  assert.match(r.stdout, /\nas \*{8} now\n/);
+  assert.match(r.stdout, /\n\*{8} aei-x\n/);
+});
+
 test('maskPasswords as a declarative option wraps the whole run', async () => {
   const dir = project(`pipeline {
   agent any
@@ -52,10 +66,12 @@ test('maskPasswords as a declarative option wraps the whole run', async () => {
 
 test('maskPasswords refuses a regex that can backtrack exponentially, a bad regex and a bad variable name, before the block', async () => {
   for (const [args, msg] of [
-    [`varMaskRegexes: [[regex: '(a+)+$']]`, /maskPasswords: varMaskRegexes\[0\]\.regex '\(a\+\)\+\$' is refused: a repeated group repeats or alternates inside/],
-    [`varMaskRegexes: [[regex: '(x|xx)*y']]`, /is refused: a repeated group repeats or alternates inside/],
-    [`varMaskRegexes: [[regex: '(a)\\\\1']]`, /is refused: back-references are not allowed/],
-    [`varMaskRegexes: [[regex: 'a[']]`, /varMaskRegexes\[0\]\.regex 'a\[' is not a valid regular expression/],
+    [`varMaskRegexes: [[regex: '(a+)+$']]`, /maskPasswords: varMaskRegexes\[0\]\.regex '\(a\+\)\+\$' is refused: the repeated part \(a\+\)\+ can match the same text in more than one way, so a failing match tries exponentially many/],
+    [`varMaskRegexes: [[regex: '(x|xx)*y']]`, /is refused: the repeated part .* can match the same text in more than one way/],
+    [`varMaskRegexes: [[regex: '(a)\\\\1']]`, /is refused: a backreference \(\\1\) makes the engine try every way/],
+    [`varMaskRegexes: [[regex: 'a[']]`, /varMaskRegexes\[0\]\.regex 'a\[' is not a valid Java regular expression: Unclosed character class near index 1/],
+    [`varMaskRegexes: [[regex: 'x(?<n>a'], [regex: '']]`, /varMaskRegexes\[0\]\.regex 'x\(\?<n>a' is not a valid Java regular expression: Unclosed group near index 7/],
+    [`varMaskRegexes: [[regex: '\\\\Gtok']]`, /varMaskRegexes\[0\]\.regex '\\Gtok' cannot be run by Kiln: .*\\G/],
     [`varPasswordPairs: [[var: 'A;touch /tmp/x', password: 'p']]`, /varPasswordPairs\[0\]\.var 'A;touch \/tmp\/x' is not a valid environment variable name/],
   ] as const) {
     const dir = project(`node { maskPasswords(${args}) { echo 'never' } }\n`);
@@ -89,6 +105,6 @@ test('the masker: patterns per line, in bounded pieces of a long line; literal s
   assert.equal(m2.maskText(long), `${'#'.repeat(PATTERN_SPAN * 3)}\n`);
   assert.equal(regexProblem('tok-[0-9a-f]{8}'), null);
   assert.equal(regexProblem('(?:ab)+c'), null);
-  assert.match(regexProblem('((a)*)*') ?? '', /repeated group/);
+  assert.match(regexProblem('((a)*)*') ?? '', /can match the same text in more than one way/);
   assert.match(regexProblem('x'.repeat(600)) ?? '', /longer than 512/);
 });

@@ -19,6 +19,7 @@ import { BuildPerformance } from './BuildPerformance.tsx';
 import { BuildBenchmark } from './BuildBenchmark.tsx';
 import { ChangesTab, Revision, useChanges } from './Changes.tsx';
 import { RestartedFrom, RestartStageButton } from './RestartStage.tsx';
+import { InputActiveChoice } from './InputActiveChoice.tsx';
 
 export function BuildPage({ job, number }: { job: string; number: number }) {
   const { me } = useSession();
@@ -248,7 +249,9 @@ function InputBox({ job, number, input, canAnswer, onDone }: { job: string; numb
       {input.submitter ? <div className="muted small">May be answered by: {input.submitter}</div> : null}
       {input.parameters.map((p) => (
         <Field key={p.name} label={p.name} hint={p.description || undefined}>
-          {(id) => typeof p.defaultValue === 'boolean'
+          {(id) => p.choiceType
+            ? <InputActiveChoice job={job} number={number} inputId={input.id} param={p} id={id} values={values} onChange={(v) => setValues((old) => ({ ...old, [p.name]: v }))} />
+            : typeof p.defaultValue === 'boolean'
             ? <input id={id} type="checkbox" checked={values[p.name] === true} onChange={(e) => setValues({ ...values, [p.name]: e.target.checked })} />
             : p.choices.length > 0
               ? <select id={id} value={String(values[p.name])} onChange={(e) => setValues({ ...values, [p.name]: e.target.value })}>{p.choices.map((c) => <option key={c}>{c}</option>)}</select>
