@@ -364,6 +364,8 @@ test('every operation answers as the document says, with realistic data', async 
   const waiting = await call('getBuild', { params: gateBuild });
   assert.equal(waiting.json.inputs.length, 1);
   const inputs = await call('listInputs', { params: gateBuild });
+  // TARGET is a string parameter: asking it for Active Choices is refused (active-choices.test.ts asks a real one).
+  ok(await call('listInputActiveChoices', { params: { ...gateBuild, id: inputs.json.inputs[0].id, name: 'TARGET' } }), 400);
   ok(await call('answerInput', { params: { ...gateBuild, id: inputs.json.inputs[0].id }, body: { action: 'approve', params: { TARGET: 'prod' } } }), 200);
   await finishedBuild(c.url, 'gate', gate.json.number);
   const held = await call('startBuild', { params: { job: 'gate' }, body: {} });
