@@ -1,7 +1,9 @@
 // Commit statuses and checks: the Pipeline GitHub Notify step (`githubNotify`), the GitHub plugin's
 // `step([$class: 'GitHubCommitStatusSetter', ...])` (status-setter.ts), the Checks API
 // plugin (`publishChecks`, `withChecks`, published to GitHub check runs), the GitHub Integration
-// plugin's pull-request statuses (`setGitHubPullRequestStatus`, `gitHubPRStatus`: github-pr.ts)
+// plugin's pull-request statuses, comments and labels (`setGitHubPullRequestStatus`, `gitHubPRStatus`,
+// `githubPRComment`, `githubPRAddLabels`: github-pr.ts) and its `githubPullRequests` trigger's
+// symbols (github-pr-decl.ts; its webhook side is controller/github-pr-trigger.ts)
 // and the GitLab plugin's pipeline side (statuses, `gitlabBuilds`, `gitLabConnection`, the
 // merge request steps, the `gitlab` trigger's symbol: gitlab.ts; its webhook side is the
 // controller's, controller/gitlab-trigger.ts), declared as data; runtime.ts calls the services'
@@ -11,6 +13,7 @@
 import type { StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 import { CHECK_STATUSES, CHECK_CONCLUSIONS, GITLAB_STATES, GITHUB_PR_STATES } from './decl.ts';
+import { githubPrDecls } from './github-pr-decl.ts';
 import { GITLAB_FILTERS, GITLAB_FLAGS, GITLAB_OPEN_MR_ON_PUSH, GITLAB_OTHERS, GITLAB_STRINGS } from '../../pipeline/model/triggers.ts';
 
 const s = (name: string, doc: string, values?: readonly string[]): StepParam => ({ name, type: 'string', doc, ...(values ? { values } : {}) });
@@ -18,7 +21,7 @@ const s = (name: string, doc: string, values?: readonly string[]): StepParam => 
 
 export const checksPlugin: PipelinePlugin = {
   name: 'checks',
-  doc: 'Commit statuses and checks: githubNotify, publishChecks / withChecks (GitHub check runs), setGitHubPullRequestStatus / gitHubPRStatus / githubPRStatusPublisher, the GitLab plugin\'s statuses, gitlabBuilds, gitLabConnection and merge request steps',
+  doc: 'Commit statuses and checks: githubNotify, publishChecks / withChecks (GitHub check runs), setGitHubPullRequestStatus / gitHubPRStatus / githubPRStatusPublisher / githubPRComment / githubPRAddLabels / githubPRRemoveLabels and the githubPullRequests trigger, the GitLab plugin\'s statuses, gitlabBuilds, gitLabConnection and merge request steps',
   steps: [
     {
       name: 'githubNotify',
@@ -165,7 +168,7 @@ export const checksPlugin: PipelinePlugin = {
       name: 'setGitHubPullRequestStatus',
       jenkinsPlugin: 'GitHub Integration',
       jenkinsClass: 'org.jenkinsci.plugins.github.pullrequest.pipeline.SetCommitStatusStep',
-      differs: "Kiln has no GitHub pull request trigger: the commit is GITHUB_PR_HEAD_SHA when set, else the checkout's GIT_COMMIT, on GIT_URL's repository, with the host's GitHub settings",
+      differs: "the commit is GITHUB_PR_HEAD_SHA when set (the githubPullRequests trigger sets it), else the checkout's GIT_COMMIT, on GIT_URL's repository, with the host's GitHub settings",
       doc: "Set a commit status on the pull request's head: setGitHubPullRequestStatus(context: 'ci', state: 'SUCCESS', message: 'Build passed').",
       params: [
         s('context', "the status' name (default: the job's full name)"),
@@ -283,6 +286,7 @@ export const checksPlugin: PipelinePlugin = {
       block: 'none',
       needsNode: false,
     },
+    ...githubPrDecls,
   ],
   runtime: async () => (await import('./runtime.ts')).default,
 };
