@@ -37,9 +37,10 @@
 //   The pull request is GITHUB_PR_NUMBER of GITHUB_PR_URL's owner/repo (the githubPullRequests trigger's
 //   cause sets both: controller/github-pr-trigger.ts); without them the step fails saying so.
 //
-// Which commit: Jenkins takes the pull request's head from its GitHub PR trigger's cause. Kiln has
-// no such trigger: the commit is GITHUB_PR_HEAD_SHA when the build's environment has it, else the
-// checkout's GIT_COMMIT, and the repository GIT_URL's (docs/notifications.md says so).
+// Which commit: Jenkins takes the pull request's head from its GitHub PR trigger's cause. Kiln's
+// githubPullRequests trigger sets GITHUB_PR_HEAD_SHA and GITHUB_PR_URL: the commit is
+// GITHUB_PR_HEAD_SHA when the build's environment has it, else the checkout's GIT_COMMIT, and the
+// repository GITHUB_PR_URL's owner/repo, else GIT_URL's (docs/notifications.md says so).
 import { StepFailure } from '../../core/errors.ts';
 import type { GitHubSettings } from '../../core/http-services.ts';
 import type { StepRun } from '../../pipeline/plugin.ts';
@@ -84,6 +85,11 @@ const msg = (m: Value | undefined): string => (isMap(m) ? str(m.get('content')) 
 const RESULTS = ['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED'] as const;
 
 const headSha = (ctx: StepContext) => (ctx.env.GITHUB_PR_HEAD_SHA ?? '').trim();
+/** The pull request's repository, from GITHUB_PR_URL (https://github.com/owner/repo/pull/N) when the build has it (else GIT_URL's). */
+const prRepo = (ctx: StepContext): { account?: string; repo?: string } => {
+  const m = /^https?:\/\/[^/]+\/([\w.-]+)\/([\w.-]+)\/pull\/\d+$/.exec((ctx.env.GITHUB_PR_URL ?? '').trim());
+  return m ? { account: m[1]!, repo: m[2]! } : {};
+};
 
 export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
   const setGitHubPullRequestStatus: StepRun = async (ctx, args) => {
@@ -96,7 +102,7 @@ export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
       context = ctx.build.jobName;
     }
     const message = str(args.values.message);
-    const t = await deps.target(ctx, 'setGitHubPullRequestStatus', { sha: headSha(ctx) }, await deps.settings(ctx));
+    const t = await deps.target(ctx, 'setGitHubPullRequestStatus', { sha: headSha(ctx), ...prRepo(ctx) }, await deps.settings(ctx));
     ctx.log(`Setting pull request status ${context} to ${state} with message: ${message || 'null'}`);
     const url = ctx.env.BUILD_URL || undefined;
     if (!url) ctx.log("ERROR: Jenkins Location is not configured in system settings. Cannot create a 'details' link.");
@@ -114,7 +120,7 @@ export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
     const content = isMap(m) ? str(m.get('content')) : str(m);
     const text = content.trim() ? content : '${GITHUB_PR_COND_REF} run started';
     try {
-      const t = await deps.target(ctx, 'gitHubPRStatus', { sha: headSha(ctx) }, await deps.settings(ctx));
+      const t = await deps.target(ctx, 'gitHubPRStatus', { sha: headSha(ctx), ...prRepo(ctx) }, await deps.settings(ctx));
       await post(ctx, deps, t, { state: 'pending', target_url: ctx.env.BUILD_URL || undefined, description: expandEnv(text, ctx.env), context: ctx.build.jobName });
     } catch (e) {
       if (!(e instanceof StepFailure)) throw e;
@@ -154,7 +160,7 @@ export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
     const description = expandEnv(content.trim() ? content : '${GITHUB_PR_COND_REF} run ended', ctx.env);
     let t: Target | null = null;
     try {
-      t = await deps.target(ctx, 'githubPRStatusPublisher', { sha: headSha(ctx) }, await deps.settings(ctx));
+      t = await deps.target(ctx, 'githubPRStatusPublisher', { sha: headSha(ctx), ...prRepo(ctx) }, await deps.settings(ctx));
       await post(ctx, deps, t, { state: state.toLowerCase(), target_url: ctx.env.BUILD_URL, description, context: ctx.build.jobName });
       return null;
     } catch (e) {
@@ -187,8 +193,7 @@ export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
   const prOf = async (ctx: StepContext, step: string): Promise<{ t: Target; n: string }> => {
     const n = (ctx.env.GITHUB_PR_NUMBER ?? '').trim();
     if (!/^\d{1,9}$/.test(n)) throw new StepFailure(`${step}: this build was not started by a GitHub pull request (GITHUB_PR_NUMBER is not set): no pull request to act on`);
-    const m = /^https?:\/\/[^/]+\/([\w.-]+)\/([\w.-]+)\/pull\/\d+$/.exec((ctx.env.GITHUB_PR_URL ?? '').trim());
-    const t = await deps.target(ctx, step, { account: m?.[1], repo: m?.[2], sha: headSha(ctx) || '0000000' }, await deps.settings(ctx));
+    const t = await deps.target(ctx, step, { ...prRepo(ctx), sha: headSha(ctx) || '0000000' }, await deps.settings(ctx));
     return { t, n };
   };
   /** statusVerifier: whether the build is good enough to run the publisher. */
