@@ -93,51 +93,53 @@ function labelsOf(v: unknown): string[] | null {
  * The trigger's arguments (plain JSON, as exprToJson or the evaluated symbol give them) checked:
  * the spec to keep, or the problems (each a whole sentence for lint or the console).
  */
-export function githubPrSpec(args: Record<string, unknown>): { spec: GitHubPrSpec; errors: string[] } {
+export function githubPrSpec(args: Record<string, unknown>): { spec: GitHubPrSpec; errors: string[]; at: (string | null)[] } {
   const errors: string[] = [];
-  const err = (m: string) => errors.push(`githubPullRequests: ${m}`);
-  for (const k of Object.keys(args)) if (!k.startsWith('$') && !GHPR_PARAMS.includes(k)) err(`"${k}" is not a parameter (${GHPR_PARAMS.join(', ')})`);
+  /** The parameter each error is about (null: the trigger as a whole), for lint's position. */
+  const at: (string | null)[] = [];
+  const err = (m: string, param: string | null = null) => { errors.push(`githubPullRequests: ${m}`); at.push(param); };
+  for (const k of Object.keys(args)) if (!k.startsWith('$') && !GHPR_PARAMS.includes(k)) err(`"${k}" is not a parameter (${GHPR_PARAMS.join(', ')})`, k);
   const mode = args['triggerMode'] ?? 'CRON';
-  if (typeof mode !== 'string' || !(GHPR_MODES as readonly string[]).includes(mode)) err(`"triggerMode" must be one of ${GHPR_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
-  else if (mode === 'CRON') err(`triggerMode ${args['triggerMode'] === undefined ? 'defaults to ' : ''}CRON, which polls GitHub's API on a schedule; Kiln does not poll GitHub for pull requests: use triggerMode: 'HEAVY_HOOKS' and a GitHub webhook (pull_request and issue_comment events) to Kiln's /api/v1/webhooks/github`);
+  if (typeof mode !== 'string' || !(GHPR_MODES as readonly string[]).includes(mode)) err(`"triggerMode" must be one of ${GHPR_MODES.join(', ')}, got ${JSON.stringify(mode)}`, 'triggerMode');
+  else if (mode === 'CRON') err(`triggerMode ${args['triggerMode'] === undefined ? 'defaults to ' : ''}CRON, which polls GitHub's API on a schedule; Kiln does not poll GitHub for pull requests: use triggerMode: 'HEAVY_HOOKS' and a GitHub webhook (pull_request and issue_comment events) to Kiln's /api/v1/webhooks/github`, args['triggerMode'] === undefined ? null : 'triggerMode');
   const b = (k: string): boolean => {
     const v = args[k];
     if (v === undefined || v === null) return false;
-    if (typeof v !== 'boolean') { err(`"${k}" must be true or false`); return false; }
+    if (typeof v !== 'boolean') { err(`"${k}" must be true or false`, k); return false; }
     return v;
   };
   const events: GitHubPrEvent[] = [];
   const ev = args['events'];
-  if (ev !== undefined && !Array.isArray(ev)) err('"events" must be a list: events: [Open(), commitChanged()]');
+  if (ev !== undefined && !Array.isArray(ev)) err('"events" must be a list: events: [Open(), commitChanged()]', 'events');
   for (const e of Array.isArray(ev) ? ev : []) {
     const name = isObj(e) && typeof e['$symbol'] === 'string' ? e['$symbol'] : isObj(e) && typeof e['$class'] === 'string' ? String(e['$class']) : null;
-    if (name === null) { err(`an event must be one of ${Object.keys(GHPR_EVENTS).join('(), ')}(), got ${JSON.stringify(e)}`); continue; }
-    if (GHPR_UNSUPPORTED_EVENTS.includes(name)) { err(`Kiln does not act on the ${name}() event (its condition needs GitHub's API); the events Kiln acts on: ${Object.keys(GHPR_EVENTS).join(', ')}`); continue; }
+    if (name === null) { err(`an event must be one of ${Object.keys(GHPR_EVENTS).join('(), ')}(), got ${JSON.stringify(e)}`, 'events'); continue; }
+    if (GHPR_UNSUPPORTED_EVENTS.includes(name)) { err(`Kiln does not act on the ${name}() event (its condition needs GitHub's API); the events Kiln acts on: ${Object.keys(GHPR_EVENTS).join(', ')}`, 'events'); continue; }
     const params = GHPR_EVENTS[name];
-    if (!params) { err(`${name}() is not an event (${Object.keys(GHPR_EVENTS).join(', ')})`); continue; }
+    if (!params) { err(`${name}() is not an event (${Object.keys(GHPR_EVENTS).join(', ')})`, 'events'); continue; }
     const o = e as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!k.startsWith('$') && !params.includes(k)) err(`${name}(): "${k}" is not a parameter${params.length ? ` (${params.join(', ')})` : ''}`);
+    for (const k of Object.keys(o)) if (!k.startsWith('$') && !params.includes(k)) err(`${name}(): "${k}" is not a parameter${params.length ? ` (${params.join(', ')})` : ''}`, 'events');
     if (params.includes('comment')) {
       const c = o['comment'] ?? o['$positional'];
-      if (typeof c !== 'string' || c === '') err(`${name}(): "comment" (the regular expression a comment must match) is required`);
+      if (typeof c !== 'string' || c === '') err(`${name}(): "comment" (the regular expression a comment must match) is required`, 'events');
       else events.push({ type: 'comment', comment: c });
     } else if (params.includes('label')) {
       const l = labelsOf(o['label'] ?? o['$positional']);
-      if (!l || l.length === 0) err(`${name}(): "label" must name labels: label: githubLabels('ci')`);
+      if (!l || l.length === 0) err(`${name}(): "label" must name labels: label: githubLabels('ci')`, 'events');
       else events.push({ type: name as 'labelsAdded' | 'labelsRemoved', labels: l });
     } else events.push({ type: name as GitHubPrEvent['type'] });
   }
-  if (events.length === 0 && errors.length === 0) err('no events: nothing would start a build (events: [Open(), commitChanged()])');
+  if (events.length === 0 && errors.length === 0) err('no events: nothing would start a build (events: [Open(), commitChanged()])', args['events'] === undefined ? null : 'events');
   const br = args['branchRestriction'];
   const targetBranches = br === undefined || br === null ? [] : lines(isObj(br) ? br['targetBranch'] : br);
-  if (targetBranches === null) err("\"branchRestriction\" must be [targetBranch: 'main\\nrelease']");
+  if (targetBranches === null) err("\"branchRestriction\" must be [targetBranch: 'main\\nrelease']", 'branchRestriction');
   const ur = args['userRestriction'];
   let users: string[] = [];
   if (ur !== undefined && ur !== null) {
-    if (!isObj(ur)) err("\"userRestriction\" must be [users: 'alice\\nbob']");
+    if (!isObj(ur)) err("\"userRestriction\" must be [users: 'alice\\nbob']", 'userRestriction');
     else {
       const orgs = lines(ur['orgs'] ?? '');
-      if (orgs && orgs.length > 0) err('userRestriction: "orgs" needs GitHub organisation membership, which Kiln does not look up; list the users instead');
+      if (orgs && orgs.length > 0) err('userRestriction: "orgs" needs GitHub organisation membership, which Kiln does not look up; list the users instead', 'userRestriction');
       users = lines(ur['users'] ?? '') ?? [];
     }
   }
@@ -147,6 +149,7 @@ export function githubPrSpec(args: Record<string, unknown>): { spec: GitHubPrSpe
       targetBranches: targetBranches ?? [], users,
     },
     errors,
+    at,
   };
 }
 

@@ -152,11 +152,11 @@ function githubPrSpecText(ctx: Ctx, b: ReturnType<typeof bindArgs>, loc: Trigger
     if (v === undefined) ctx.error('triggers', `githubPullRequests: "${k}" must be written as literals (strings, lists, event symbols)`, a.expr.loc);
     else o[k] = v;
   }
-  const { spec, errors } = githubPrSpec(o);
-  for (const e of errors) {
-    const at = /"(\w+)"/.exec(e)?.[1];
-    ctx.error('triggers', e, (at && b.get(at)?.expr.loc) || (e.includes('triggerMode') && b.get('triggerMode')?.expr.loc) || (e.includes('event') && b.get('events')?.expr.loc) || loc);
-  }
+  const { spec, errors, at } = githubPrSpec(o);
+  errors.forEach((e, i) => {
+    const param = at[i];
+    ctx.error('triggers', e, (param ? b.get(param)?.expr.loc : undefined) ?? loc);
+  });
   return JSON.stringify(spec);
 }
 
