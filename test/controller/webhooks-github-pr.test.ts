@@ -246,3 +246,52 @@ describe('githubPullRequests: signed pull_request and issue_comment deliveries b
     assert.equal(b.result, 'SUCCESS', log);
   });
 });
+
+describe('githubPullRequests in properties([pipelineTriggers([...])]) of a scripted pipeline', () => {
+  let c: ControllerHandle;
+  let repo: string;
+  const api = rawApi(() => c.url);
+
+  before(async () => {
+    const dir = tempDir('wh-github-pr-props');
+    repo = path.join(dir, 'lib.git');
+    const work = path.join(dir, 'work');
+    git(dir, 'init', '-q', '--bare', '-b', 'main', repo);
+    git(dir, 'clone', '-q', repo, work);
+    git(work, 'checkout', '-q', '-b', 'main');
+    writeFileSync(path.join(work, 'Jenkinsfile'), `properties([pipelineTriggers([githubPullRequests(triggerMode: 'HEAVY_HOOKS', events: [Open()], cancelQueued: true)])])
+node { echo "PR \${env.GITHUB_PR_NUMBER ?: 'none'} from \${env.GITHUB_PR_TRIGGER_SENDER_AUTHOR ?: 'nobody'}" }
+`);
+    git(work, 'add', '.');
+    git(work, 'commit', '-q', '-m', 'lib');
+    git(work, 'push', '-q', 'origin', 'HEAD:refs/heads/main');
+    c = await startController(testConfig({ home: path.join(dir, 'home'), port: '0', executors: '1' }, { KILN_WEBHOOK_SECRET: SECRET }), { log: () => undefined });
+    assert.equal((await api('POST', '/api/v1/jobs', { name: 'lib', git: { url: repo, branch: 'main' } })).status, 201);
+  });
+  after(async () => {
+    await c?.close();
+  });
+
+  test('the first build sets the trigger for the next builds; then an opened pull request builds it', async () => {
+    const sha = git(repo, 'rev-parse', 'main');
+    const payload = { action: 'opened', number: 11, pull_request: {
+      number: 11, state: 'open', title: 'docs', html_url: 'https://github.com/acme/lib/pull/11', user: { login: 'octocat' },
+      head: { ref: 'main', sha, repo: { full_name: 'acme/lib', owner: { login: 'acme' } } }, base: { ref: 'main', repo: { full_name: 'acme/lib' } },
+    }, repository: { full_name: 'acme/lib', clone_url: repo }, sender: { login: 'octocat' } };
+    const send = async () => {
+      const body = JSON.stringify(payload);
+      const res = await fetch(new URL('api/v1/webhooks/github', c.url), { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-hub-signature-256': sign(body) }, body });
+      return res.json() as Promise<any>;
+    };
+    // Before any build the job has no trigger: the delivery starts nothing, and says why.
+    assert.match((await send()).ignored, /no job with a githubPullRequests trigger builds/);
+    assert.equal((await api('POST', '/api/v1/jobs/lib/builds', {})).status, 201);
+    const b1 = await finishedBuild(c.url, 'lib', 1);
+    assert.match(await consoleText(c.url, 'lib', 1), /^PR none from nobody$/m);
+    assert.equal(b1.result, 'SUCCESS');
+    const r = await send();
+    assert.deepEqual(r.triggered, [{ job: 'lib', number: 2 }], JSON.stringify(r));
+    await finishedBuild(c.url, 'lib', 2);
+    assert.match(await consoleText(c.url, 'lib', 2), /^PR 11 from octocat$/m);
+  });
+});
