@@ -19,7 +19,9 @@
 //                 the host's GitHub settings).
 //   Open, commitChanged, labels and comments build only open pull requests (as the plugin's events).
 //   branchRestriction: the base branch must be listed. userRestriction users: the pull request's
-//   author, and for a comment its author, must be listed (the plugin's whitelist).
+//   author, and for a comment its author, must be listed (the plugin's whitelist). preStatus: once
+//   the build is queued, a pending status "Jenkins queued the run (REASON)" named after the job on
+//   the head (webhooks.ts, with the host's GitHub settings: github-pr-api.ts), as the plugin sets it.
 //
 // Fork pull requests (head repository not the base's): built, as the plugin builds them, from
 // the commit GitHub keeps in the base repository (refs/pull/N/head; `checkout scm` fetches it by
@@ -81,7 +83,7 @@ export interface GitHubPrHappening {
   pr: PullRequest;
 }
 
-export type GitHubPrDecision = { build: true; commit: string; branch: string; env: Record<string, string>; description: string; fork: boolean; number: number } | { build: false; reason: string };
+export type GitHubPrDecision = { build: true; commit: string; branch: string; env: Record<string, string>; description: string; reason: string; fork: boolean; number: number } | { build: false; reason: string };
 
 /** Java's StringEscapeUtils.escapeJava, as the plugin applies it to each variable. */
 export function escapeJava(s: string): string {
@@ -152,5 +154,5 @@ export async function githubPrDecision(t: GitHubPrSpec, h: GitHubPrHappening): P
   }
   // The console and UI line: no control characters from the title or a branch name.
   const description = `GitHub PR #${pr.number}, ${reason}`;
-  return { build: true, commit: pr.headSha, branch: pr.headRef, env, description, fork, number: pr.number };
+  return { build: true, commit: pr.headSha, branch: pr.headRef, env, description, reason, fork, number: pr.number };
 }

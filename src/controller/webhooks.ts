@@ -121,6 +121,8 @@ export interface WebhookContext {
   publicUrl?: () => string;
   /** GET {GitHub API}/repos/{fullName}/pulls/{n} with the host's GitHub settings (an issue_comment names only the number): the JSON, or why not. */
   githubPull?: (fullName: string, n: number) => Promise<unknown>;
+  /** preStatus: POST {GitHub API}/repos/{fullName}/statuses/{sha} with the host's GitHub settings; null when set, else why not. */
+  githubStatus?: (fullName: string, sha: string, body: Record<string, string | undefined>) => Promise<string | null>;
   /** abortRunning / cancelQueued: stop an unfinished build (cancel it while it waits, abort it once started); false when neither applied. */
   stopBuild?: (build: Build, o: { queued: boolean; running: boolean; message: string }) => Promise<boolean>;
   secretSource?: { kind: 'configured' } | { kind: 'generated'; file: string };
@@ -606,9 +608,16 @@ async function startGitHubPrTriggered(ctx: WebhookContext, h: GitHubPrDelivery, 
         }
       }
       const cause: BuildCause = { type: 'webhook', description: d.description, userId: h.sender || null, env: d.env, ...(d.fork ? { untrustedRevision: true } : {}) };
-      const b = await ctx.builds.trigger(job.name, { params: {}, causes: [cause], scm: { url: job.definition.kind === 'git' ? job.definition.url : null, branch: d.branch, commit: d.commit } });
+      // A user (not GitHub's signature) naming the commit chose the script: their folder rights bind credentials too (as startMatching).
+      const chooser = sender.kind === 'user' ? { replayedBy: { user: sender.caller.userId ?? 'admin-token', via: 'webhook' as const } } : {};
+      const b = await ctx.builds.trigger(job.name, { params: {}, causes: [cause], scm: { url: job.definition.kind === 'git' ? job.definition.url : null, branch: d.branch, commit: d.commit }, ...chooser });
       answer.triggered.push({ job: job.name, number: b.number });
       ctx.log?.(`webhooks: ${job.name} #${b.number}: ${d.description} (${d.commit})`);
+      // preStatus: a pending status on the head, as the plugin's JobRunnerForCause sets it.
+      if (t.preStatus && ctx.githubStatus) {
+        const why = await ctx.githubStatus(pr.baseRepo, d.commit, { state: 'pending', target_url: ctx.publicUrl ? `${ctx.publicUrl()}job/${encodeURIComponent(job.name)}/` : undefined, description: `Jenkins queued the run (${d.reason})`, context: job.name });
+        if (why !== null) ctx.log?.(`webhooks: ${job.name} #${b.number}: the pending status of GitHub PR #${d.number} was not set: ${why}`);
+      }
     } catch (err) {
       fail(job, (err as Error).message);
     }

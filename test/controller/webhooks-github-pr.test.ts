@@ -27,7 +27,7 @@ function git(cwd: string, ...args: string[]): string {
 const JENKINSFILE = `pipeline {
   agent any
   triggers {
-    githubPullRequests(spec: '', triggerMode: 'HEAVY_HOOKS', abortRunning: true, cancelQueued: true,
+    githubPullRequests(spec: '', triggerMode: 'HEAVY_HOOKS', abortRunning: true, cancelQueued: true, preStatus: true,
       branchRestriction: [targetBranch: 'main'],
       events: [Open(), commitChanged(), commentPattern(comment: '(?i)kiln (\\\\w+) please'), labelsAdded(label: githubLabels('ci'))])
   }
@@ -144,6 +144,10 @@ describe('githubPullRequests: signed pull_request and issue_comment deliveries b
     assert.match(log, /^version-2$/m);
     assert.match(log, /^Build 2 SUCCESS of feature\/login$/m);
     const j = (x: { json: unknown }) => x.json as Record<string, unknown>;
+    // preStatus: the controller's pending status once the build is queued (the plugin's words), then the build's calls.
+    const pending = gh.received.filter((x) => j(x)?.state === 'pending');
+    assert.deepEqual(pending.map((x) => [x.path, j(x).description, j(x).context]), [[`/repos/acme/app/statuses/${headSha}`, 'Jenkins queued the run (PR opened)', 'app']]);
+    gh.received.splice(gh.received.indexOf(pending[0]!), 1);
     assert.deepEqual(gh.received.map((x) => `${x.method} ${x.path}`), [
       `POST /repos/acme/app/statuses/${headSha}`, 'POST /repos/acme/app/issues/5/comments', 'POST /repos/acme/app/issues/5/labels', 'DELETE /repos/acme/app/issues/5/labels/needs-ci',
     ]);
@@ -184,6 +188,7 @@ describe('githubPullRequests: signed pull_request and issue_comment deliveries b
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.triggered.length, 1, r.text);
     assert.equal(gh.received[0]!.method + ' ' + gh.received[0]!.path, 'GET /repos/acme/app/pulls/5');
+    assert.ok(gh.received.some((x) => (x.json as { description?: string } | null)?.description === 'Jenkins queued the run (Comment matches to criteria.)'));
     const n = r.json.triggered[0].number;
     const b = await finishedBuild(c.url, 'app', n);
     const log = await consoleText(c.url, 'app', n);

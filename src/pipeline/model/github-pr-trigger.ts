@@ -41,6 +41,8 @@ export interface GitHubPrSpec {
   abortRunning: boolean;
   cancelQueued: boolean;
   skipFirstRun: boolean;
+  /** A pending status on the head once the build is queued. */
+  preStatus: boolean;
   /** Target branches a pull request must be into (empty: any). */
   targetBranches: string[];
   /** GitHub logins that may trigger (empty: anyone). */
@@ -145,7 +147,7 @@ export function githubPrSpec(args: Record<string, unknown>): { spec: GitHubPrSpe
   }
   return {
     spec: {
-      mode: mode === 'LIGHT_HOOKS' ? 'LIGHT_HOOKS' : 'HEAVY_HOOKS', events, abortRunning: b('abortRunning'), cancelQueued: b('cancelQueued'), skipFirstRun: b('skipFirstRun'),
+      mode: mode === 'LIGHT_HOOKS' ? 'LIGHT_HOOKS' : 'HEAVY_HOOKS', events, abortRunning: b('abortRunning'), cancelQueued: b('cancelQueued'), skipFirstRun: b('skipFirstRun'), preStatus: b('preStatus'),
       targetBranches: targetBranches ?? [], users,
     },
     errors,

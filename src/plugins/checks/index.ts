@@ -38,7 +38,7 @@ const githubPrDecls: StepDecl[] = [
       bool('abortRunning', 'abort running builds of the same pull request'),
       bool('cancelQueued', 'cancel waiting builds of the same pull request'),
       bool('skipFirstRun', 'accepted: Kiln keeps no pull request state to skip'),
-      bool('preStatus', 'accepted: use gitHubPRStatus in the pipeline for a pending status'),
+      bool('preStatus', 'a pending status on the head once the build is queued (the host\'s GitHub settings)'),
       anyP('branchRestriction', "[targetBranch: 'main\\nrelease']: only pull requests into these"),
       anyP('userRestriction', "[users: 'alice\\nbob']: only these GitHub users' pull requests and comments (orgs are refused)"),
       anyP('repoProviders', 'accepted: the host\'s GitHub settings are used'),

@@ -15,7 +15,7 @@ test('the spec: hook modes kept with their events; CRON (also by default), unkno
   assert.deepEqual(ok.errors, []);
   assert.deepEqual(ok.spec, {
     mode: 'HEAVY_HOOKS', events: [{ type: 'Open' }, { type: 'comment', comment: 'go' }, { type: 'labelsAdded', labels: ['a', 'b'] }],
-    abortRunning: true, cancelQueued: false, skipFirstRun: false, targetBranches: ['main', 'release'], users: [],
+    abortRunning: true, cancelQueued: false, skipFirstRun: false, preStatus: false, targetBranches: ['main', 'release'], users: [],
   });
   assert.match(githubPrSpec({ events: [{ $symbol: 'Open' }] }).errors[0]!, /triggerMode defaults to CRON, which polls GitHub's API/);
   const bad = githubPrSpec({ triggerMode: 'LIGHT_HOOKS', events: [{ $symbol: 'labelsExist', label: 'x' }, { $symbol: 'Opened' }], userRestriction: { orgs: 'acme' } });
