@@ -194,7 +194,7 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
       return reply.code(200).send(await startMatching(ctx, push, sender));
     });
 
-    scope.post('/api/v1/webhooks/github', hook('githubWebhook', 'A GitHub webhook (push, ping; X-GitHub-Event); JSON or form-encoded', S.ProviderPushBody, {
+    scope.post('/api/v1/webhooks/github', hook('githubWebhook', 'A GitHub webhook (push, ping, pull_request, issue_comment; X-GitHub-Event); JSON or form-encoded', S.ProviderPushBody, {
       200: Type.Union([pushed, S.Answer({ pong: Type.Literal(true) })]), 202: ignored,
     }), async (req, reply) => {
       const sender = verify(req, 'github');
