@@ -85,11 +85,17 @@ const lines = (v: unknown): string[] | null => {
   return null;
 };
 
-/** A label set: githubLabels('a\nb'), githubLabels(labels: 'a'), [labels: 'a'], 'a', or ['a', 'b']. */
+/** A label set: githubLabels('a\nb'), githubLabels(labels: 'a'), [labels: 'a'], 'a', or ['a', 'b'] (one per line, as GitHubPRLabel: a label may hold a comma). */
 function labelsOf(v: unknown): string[] | null {
-  if (isObj(v)) return lines(v['labels'] ?? v['$positional']);
-  return lines(v);
+  const l = isObj(v) ? v['labels'] ?? v['$positional'] : v;
+  return typeof l === 'string' ? l.split('\n').map((x) => x.trim()).filter(Boolean) : lines(l);
 }
+
+/** The event classes of the [$class: '...'] form → their symbols. */
+const EVENT_CLASSES: Readonly<Record<string, string>> = {
+  GitHubPROpenEvent: 'Open', GitHubPRCommitEvent: 'commitChanged', GitHubPRCloseEvent: 'close', GitHubPRCommentEvent: 'commentPattern',
+  GitHubPRLabelAddedEvent: 'labelsAdded', GitHubPRLabelRemovedEvent: 'labelsRemoved',
+};
 
 /**
  * The trigger's arguments (plain JSON, as exprToJson or the evaluated symbol give them) checked:
@@ -114,7 +120,8 @@ export function githubPrSpec(args: Record<string, unknown>): { spec: GitHubPrSpe
   const ev = args['events'];
   if (ev !== undefined && !Array.isArray(ev)) err('"events" must be a list: events: [Open(), commitChanged()]', 'events');
   for (const e of Array.isArray(ev) ? ev : []) {
-    const name = isObj(e) && typeof e['$symbol'] === 'string' ? e['$symbol'] : isObj(e) && typeof e['$class'] === 'string' ? String(e['$class']) : null;
+    const cls = isObj(e) && typeof e['$class'] === 'string' ? String(e['$class']).split('.').pop()! : null;
+    const name = isObj(e) && typeof e['$symbol'] === 'string' ? e['$symbol'] : cls !== null ? EVENT_CLASSES[cls] ?? cls : null;
     if (name === null) { err(`an event must be one of ${Object.keys(GHPR_EVENTS).join('(), ')}(), got ${JSON.stringify(e)}`, 'events'); continue; }
     if (GHPR_UNSUPPORTED_EVENTS.includes(name)) { err(`Kiln does not act on the ${name}() event (its condition needs GitHub's API); the events Kiln acts on: ${Object.keys(GHPR_EVENTS).join(', ')}`, 'events'); continue; }
     const params = GHPR_EVENTS[name];

@@ -17,6 +17,8 @@ test('the spec: hook modes kept with their events; CRON (also by default), unkno
     mode: 'HEAVY_HOOKS', events: [{ type: 'Open' }, { type: 'comment', comment: 'go' }, { type: 'labelsAdded', labels: ['a', 'b'] }],
     abortRunning: true, cancelQueued: false, skipFirstRun: false, preStatus: false, targetBranches: ['main', 'release'], users: [],
   });
+  const classes = githubPrSpec({ triggerMode: 'HEAVY_HOOKS', events: [{ $class: 'org.jenkinsci.plugins.github.pullrequest.events.impl.GitHubPROpenEvent' }, { $class: 'GitHubPRLabelAddedEvent', label: { $class: 'GitHubPRLabel', labels: 'needs ci, please\nok' } }] });
+  assert.deepEqual([classes.errors, classes.spec.events], [[], [{ type: 'Open' }, { type: 'labelsAdded', labels: ['needs ci, please', 'ok'] }]]);
   assert.match(githubPrSpec({ events: [{ $symbol: 'Open' }] }).errors[0]!, /triggerMode defaults to CRON, which polls GitHub's API/);
   const bad = githubPrSpec({ triggerMode: 'LIGHT_HOOKS', events: [{ $symbol: 'labelsExist', label: 'x' }, { $symbol: 'Opened' }], userRestriction: { orgs: 'acme' } });
   assert.deepEqual(bad.errors, [
