@@ -250,6 +250,18 @@ describe('githubPullRequests: signed pull_request and issue_comment deliveries b
     assert.match(log, /^Couldn't add comment to pull request #6: HTTP 404: Not Found$/m);
     assert.equal(b.result, 'SUCCESS', log);
   });
+
+  test('a head branch named like a command substitution stays a name: in the variables, the console and git', async () => {
+    const ref = 'feat/$(touch${IFS}/tmp/kiln-ghpr-branch)';
+    const r = await deliver('pull_request', { action: 'reopened', number: 5, pull_request: pr({ sha: headSha, head: ref }), repository: repository(), sender: { login: 'octocat' } });
+    assert.equal(r.json.triggered.length, 1, r.text);
+    const n = r.json.triggered[0].number;
+    const b = await finishedBuild(c.url, 'app', n);
+    const log = await consoleText(c.url, 'app', n);
+    assert.equal(b.result, 'SUCCESS', log);
+    assert.ok(log.includes(`pr=5 src=${ref} tgt=main head=${headSha}`), log);
+    assert.equal(existsSync('/tmp/kiln-ghpr-branch'), false);
+  });
 });
 
 describe('githubPullRequests in properties([pipelineTriggers([...])]) of a scripted pipeline', () => {
