@@ -1472,7 +1472,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A GitHub webhook (push, ping; X-GitHub-Event); JSON or form-encoded */
+        /** A GitHub webhook (push, ping, pull_request, issue_comment; X-GitHub-Event); JSON or form-encoded */
         post: operations["githubWebhook"];
         delete?: never;
         options?: never;

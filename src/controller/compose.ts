@@ -66,6 +66,7 @@ import { StepFailure, interruptionOf } from '../core/errors.ts';
 import { ControllerMetrics } from './metrics.ts';
 import { TriggerScheduler, syncOnJobRoutes } from './triggers.ts';
 import { registerWebhooks, webhookCaller, webhookSecretOf } from './webhooks.ts';
+import { githubPullOf, githubStatusOf } from './github-pr-api.ts';
 import { openCredentials, type CredentialService } from './credentials.ts';
 import { registerCredentialRoutes } from './credentials-http.ts';
 import { MailService } from './mail.ts';
@@ -512,6 +513,9 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     poll: (job, cause) => triggers.pollNow(job, cause),
     caller: webhookCaller(auth, folders),
     publicUrl: () => publicUrl,
+    githubPull: (fullName, n) => githubPullOf(httpServices, credentials, fullName, n),
+    githubStatus: (fullName, sha, body) => githubStatusOf(httpServices, credentials, fullName, sha, body),
+    stopBuild: async (b, o) => (o.queued && (await builds.cancelWaiting(b.id))) || (o.running && builds.abort(b.id, o.message)),
   });
   syncOnJobRoutes(app, triggers);
   // --- end triggers

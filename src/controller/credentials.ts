@@ -588,6 +588,14 @@ export class CredentialService {
     return { username: c.username ?? '', password: c.password ?? '' };
   }
 
+  /** A token for the controller's own calls to a service (the GitHub pull-request trigger reading a pull request): a secret text, or a username/password's password. */
+  async resolveForServiceToken(id: string, user: string): Promise<string> {
+    const c = await this.#resolveGlobal(id, user, ['secret', 'password']);
+    const token = c.type === 'secretText' ? c.secret : c.type === 'usernamePassword' ? c.password : undefined;
+    if (!token) throw new CredentialLookupError(`credential '${id}' is a ${c.type}; ${user} needs a secret text token (or a username/password whose password is the token)`);
+    return token;
+  }
+
   /** A global credential for the controller's own use, with only the fields that use needs. */
   async #resolveGlobal(id: string, user: string, fields: readonly ('username' | 'password' | 'privateKey' | 'passphrase' | 'secret' | 'fileName' | 'content')[]): Promise<Credential> {
     const rec = await this.#store.credentials.get(id).catch(() => null);

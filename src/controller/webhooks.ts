@@ -1,8 +1,14 @@
 // Webhooks: a push to a repository starts the jobs that build it.
 //
 //   POST /api/v1/webhooks/generic   { "repository": URL, "branch": NAME, "commit"?: SHA, "params"?: {..} }
-//   POST /api/v1/webhooks/github    GitHub push event   (X-GitHub-Event: push | ping | ...)
+//   POST /api/v1/webhooks/github    GitHub push event   (X-GitHub-Event: push | ping | pull_request | issue_comment | ...)
 //   POST /api/v1/webhooks/gitlab    GitLab push event   (X-Gitlab-Event: Push Hook | Merge Request Hook | Note Hook | ...)
+//
+// Jobs with a `githubPullRequests(...)` trigger (github-pr-trigger.ts) are the GitHub Integration
+// plugin's: GitHub's pull_request and issue_comment deliveries build them as its events say, on the
+// pull request's head commit, with its GITHUB_PR_* variables, when the delivery is signed with the
+// webhook secret (or sent by a user who may build the job); abortRunning / cancelQueued stop the
+// job's earlier builds of the same pull request. Other jobs ignore those events.
 //
 // Jobs with a `gitlab(...)` trigger (gitlab-trigger.ts) are the GitLab plugin's: GitLab's Push Hook,
 // Merge Request Hook and Note Hook (a comment on a merge request) build them as its parameters say (branch filters, merge request actions,
@@ -82,6 +88,7 @@ import type { Build, BuildCause, Job, JsonValue, Store } from '../store/types.ts
 import { StoreError } from '../store/types.ts';
 import { branchOnly, type FireOutcome, type TriggerTarget } from './triggers.ts';
 import { gitlabDecision, gitlabTokenJobs, gitlabTriggerOf, type GitLabEvent } from './gitlab-trigger.ts';
+import { githubPrDecision, githubPrTriggerOf, type GitHubPrHappening, type PullRequest } from './github-pr-trigger.ts';
 import { accessOf, allows } from './auth/policy.ts';
 import type { AuthService } from './auth/service.ts';
 import { CSRF_HEADER } from './auth/http.ts';
@@ -112,6 +119,12 @@ export interface WebhookContext {
   caller?: (req: FastifyRequest) => WebhookCaller | null;
   /** For GET /api/v1/jobs/:job/webhook: the controller's URL, and where the secret comes from. */
   publicUrl?: () => string;
+  /** GET {GitHub API}/repos/{fullName}/pulls/{n} with the host's GitHub settings (an issue_comment names only the number): the JSON, or why not. */
+  githubPull?: (fullName: string, n: number) => Promise<unknown>;
+  /** preStatus: POST {GitHub API}/repos/{fullName}/statuses/{sha} with the host's GitHub settings; null when set, else why not. */
+  githubStatus?: (fullName: string, sha: string, body: Record<string, string | undefined>) => Promise<string | null>;
+  /** abortRunning / cancelQueued: stop an unfinished build (cancel it while it waits, abort it once started); false when neither applied. */
+  stopBuild?: (build: Build, o: { queued: boolean; running: boolean; message: string }) => Promise<boolean>;
   secretSource?: { kind: 'configured' } | { kind: 'generated'; file: string };
 }
 
@@ -181,7 +194,7 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
       return reply.code(200).send(await startMatching(ctx, push, sender));
     });
 
-    scope.post('/api/v1/webhooks/github', hook('githubWebhook', 'A GitHub webhook (push, ping; X-GitHub-Event); JSON or form-encoded', S.ProviderPushBody, {
+    scope.post('/api/v1/webhooks/github', hook('githubWebhook', 'A GitHub webhook (push, ping, pull_request, issue_comment; X-GitHub-Event); JSON or form-encoded', S.ProviderPushBody, {
       200: Type.Union([pushed, S.Answer({ pong: Type.Literal(true) })]), 202: ignored,
     }), async (req, reply) => {
       const sender = verify(req, 'github');
@@ -189,7 +202,12 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
       if (!event) throw bad('GitHub webhook: the X-GitHub-Event header is missing (push, ping, ...)');
       const body = jsonBody(req, 'GitHub webhook', true);
       if (event === 'ping') return reply.code(200).send({ pong: true });
-      if (event !== 'push') return ignore(reply, `GitHub '${event}' events start no builds; only push events do`);
+      if (event === 'pull_request' || event === 'issue_comment') {
+        const h = event === 'pull_request' ? githubPullRequestEvent(body) : await githubCommentEvent(ctx, body);
+        if (typeof h === 'string') return ignore(reply, h);
+        return reply.code(200).send(await startGitHubPrTriggered(ctx, h, sender));
+      }
+      if (event !== 'push') return ignore(reply, `GitHub '${event}' events start no builds; only push events do (and pull_request / issue_comment for jobs with a githubPullRequests trigger)`);
       const push = githubPush(body);
       if (typeof push === 'string') return reply.code(200).send({ triggered: [], ignored: push } satisfies WebhookAnswer);
       return reply.code(200).send(await startMatching(ctx, push, sender));
@@ -487,6 +505,124 @@ async function startGitLabTriggered(ctx: WebhookContext, e: GitLabEvent & { urls
   if (jobs.length > 0) delete answer.ignored;
   if (answer.triggered.length === 0 && skipped.length > 0) answer.ignored = skipped.join('; ');
   else if (answer.triggered.length === 0 && jobs.length === 0 && e.kind !== 'push') answer.ignored = `no job with a gitlab trigger builds ${[...urls][0] ?? '?'}: merge request and note hooks start only those`;
+  return answer;
+}
+
+/** A pull request object of a delivery or of GitHub's API (GET /repos/o/r/pulls/N). */
+function githubPull(p: Record<string, unknown>, what: string, at: string): PullRequest {
+  const head = obj(p, 'head', what);
+  const base = obj(p, 'base', what);
+  const n = p.number;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw bad(`${what}: '${at}.number' must be the pull request's number`);
+  const labels = Array.isArray(p.labels) ? (p.labels as unknown[]).map((l) => field(l, 'name')).filter(Boolean).slice(0, 100) : [];
+  return {
+    number: n, state: field(p, 'state') || 'open', title: field(p, 'title'), body: field(p, 'body'), htmlUrl: field(p, 'html_url'),
+    headSha: sha(head.sha, `${at}.head.sha`, what),
+    headRef: branchOf(str(head, 'ref', what, 'the branch the pull request merges'), `${at}.head.ref`, what),
+    baseRef: branchOf(str(base, 'ref', what, 'the branch the pull request merges into'), `${at}.base.ref`, what),
+    headRepo: field(head, 'repo', 'full_name'), baseRepo: field(base, 'repo', 'full_name'), sourceOwner: field(head, 'repo', 'owner', 'login') || field(head, 'user', 'login'),
+    author: field(p, 'user', 'login'), authorEmail: field(p, 'user', 'email'), mergeable: typeof p.mergeable === 'boolean' ? p.mergeable : null, labels,
+  };
+}
+
+/** The base repository's URLs of a delivery (any one may match a job's URL). */
+function githubRepoUrls(b: Record<string, unknown>, what: string): string[] {
+  const repo = obj(b, 'repository', what);
+  const urls = ['clone_url', 'git_url', 'ssh_url', 'html_url'].map((k) => repo[k]).filter((u): u is string => typeof u === 'string' && u !== '');
+  if (urls.length === 0) throw bad(`${what}: 'repository.clone_url' is missing (or git_url, ssh_url, html_url)`);
+  return urls;
+}
+
+type GitHubPrDelivery = GitHubPrHappening & { urls: string[] };
+
+/** A pull_request delivery: what happened to which pull request, or why it starts nothing. */
+function githubPullRequestEvent(b: Record<string, unknown>): GitHubPrDelivery | string {
+  const what = 'GitHub pull_request';
+  const action = field(b, 'action');
+  const kinds: Record<string, GitHubPrHappening['kind']> = { opened: 'opened', reopened: 'opened', synchronize: 'synchronize', closed: 'closed', labeled: 'labeled', unlabeled: 'unlabeled' };
+  const kind = kinds[action];
+  const urls = githubRepoUrls(b, what);
+  if (!kind) return `a pull request's '${action || '?'}' starts no builds (opened, reopened, synchronize, closed, labeled and unlabeled can)`;
+  const pr = githubPull(obj(b, 'pull_request', what), what, 'pull_request');
+  return { kind, ...(kind === 'labeled' || kind === 'unlabeled' ? { label: field(b, 'label', 'name') } : {}), sender: field(b, 'sender', 'login'), senderEmail: field(b, 'sender', 'email'), pr, urls };
+}
+
+/** An issue_comment delivery: a new comment on a pull request, with the pull request from GitHub's API (the delivery has no head or branches). */
+async function githubCommentEvent(ctx: WebhookContext, b: Record<string, unknown>): Promise<GitHubPrDelivery | string> {
+  const what = 'GitHub issue_comment';
+  const urls = githubRepoUrls(b, what);
+  const issue = obj(b, 'issue', what);
+  if (field(b, 'action') !== 'created') return `a comment's '${field(b, 'action') || '?'}' starts no builds; only new comments can`;
+  if (issue.pull_request === undefined || issue.pull_request === null) return 'a comment on an issue starts no builds: only comments on pull requests can';
+  const n = issue.number;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw bad(`${what}: 'issue.number' must be the pull request's number`);
+  const fullName = field(b, 'repository', 'full_name');
+  if (!/^[\w.-]+\/[\w.-]+$/.test(fullName)) throw bad(`${what}: 'repository.full_name' must be owner/name`);
+  const comment = obj(b, 'comment', what);
+  return { kind: 'comment', comment: field(comment, 'body'), commenter: field(comment, 'user', 'login'), sender: field(b, 'sender', 'login'), senderEmail: field(b, 'sender', 'email'), pr: { number: n, fullName } as unknown as PullRequest, urls };
+}
+
+/**
+ * The jobs of the delivery's repository with a githubPullRequests trigger: each builds what its
+ * trigger asks (github-pr-trigger.ts) when the delivery is trusted for it (signed, or a user who
+ * may build it); abortRunning / cancelQueued first stop its unfinished builds of that pull request.
+ */
+async function startGitHubPrTriggered(ctx: WebhookContext, h: GitHubPrDelivery, sender: Sender): Promise<WebhookAnswer> {
+  const answer: WebhookAnswer = { triggered: [] };
+  const urls = new Set(h.urls.map(normalizeRepoUrl));
+  const jobs = (await ctx.store.jobs.list()).filter((j) => j.definition.kind === 'git' && urls.has(normalizeRepoUrl(j.definition.url)) && githubPrTriggerOf(j) !== null);
+  if (jobs.length === 0) return { triggered: [], ignored: `no job with a githubPullRequests trigger builds ${[...urls][0] ?? '?'}: pull_request and issue_comment events start only those` };
+  const fail = (job: Job, message: string) => (answer.failed ??= []).push({ job: job.name, message });
+  const skipped: string[] = [];
+  let pr: PullRequest | null = h.kind === 'comment' ? null : h.pr;
+  for (const job of jobs) {
+    if (job.disabled) { skipped.push(`${job.name}: disabled`); continue; }
+    const trusted = sender.kind === 'signed' || (sender.kind === 'user' && (await sender.caller.mayBuild(job)));
+    if (!trusted) {
+      fail(job, `this GitHub ${h.kind === 'comment' ? 'issue_comment' : 'pull_request'} delivery is not signed: set the hook's Secret in GitHub to the webhook secret (admins see it on the job's page) so that it sends X-Hub-Signature-256`);
+      continue;
+    }
+    if (pr === null) {
+      // The comment's pull request, once, from GitHub's API.
+      const ref = h.pr as unknown as { number: number; fullName: string };
+      if (!ctx.githubPull) { fail(job, 'cannot read the pull request of a comment: GitHub is not configured on this controller'); continue; }
+      try {
+        const got = await ctx.githubPull(ref.fullName, ref.number);
+        if (typeof got === 'string') throw new Error(got);
+        if (got === null || typeof got !== 'object' || Array.isArray(got)) throw new Error("GitHub's answer is not a pull request");
+        pr = githubPull(got as Record<string, unknown>, `GitHub's pull request ${ref.fullName}#${ref.number}`, 'pull request');
+      } catch (e) {
+        fail(job, `cannot read pull request ${ref.fullName}#${ref.number} from GitHub: ${(e as Error).message}`);
+        continue;
+      }
+    }
+    const t = githubPrTriggerOf(job)!;
+    const d = await githubPrDecision(t, { ...h, pr });
+    if (!d.build) { skipped.push(`${job.name}: ${d.reason}`); continue; }
+    try {
+      if ((t.abortRunning || t.cancelQueued) && ctx.stopBuild) {
+        for (const old of await ctx.store.builds.listUnfinished()) {
+          if (old.job !== job.name || !old.causes.some((c) => c.env?.GITHUB_PR_NUMBER === String(d.number))) continue;
+          const stopped = await ctx.stopBuild(old, { queued: t.cancelQueued, running: t.abortRunning, message: `Aborted: a newer build of GitHub PR #${d.number} was started (${d.description})` });
+          if (stopped) ctx.log?.(`webhooks: ${job.name} #${old.number} stopped for a newer build of GitHub PR #${d.number}`);
+        }
+      }
+      const cause: BuildCause = { type: 'webhook', description: d.description, userId: h.sender || null, env: d.env, ...(d.fork ? { untrustedRevision: true } : {}) };
+      // A user (not GitHub's signature) naming the commit chose the script: their folder rights bind credentials too (as startMatching).
+      const chooser = sender.kind === 'user' ? { replayedBy: { user: sender.caller.userId ?? 'admin-token', via: 'webhook' as const } } : {};
+      const b = await ctx.builds.trigger(job.name, { params: {}, causes: [cause], scm: { url: job.definition.kind === 'git' ? job.definition.url : null, branch: d.branch, commit: d.commit }, ...chooser });
+      answer.triggered.push({ job: job.name, number: b.number });
+      ctx.log?.(`webhooks: ${job.name} #${b.number}: ${d.description} (${d.commit})`);
+      // preStatus: a pending status on the head, as the plugin's JobRunnerForCause sets it.
+      if (t.preStatus && ctx.githubStatus) {
+        const why = await ctx.githubStatus(pr.baseRepo, d.commit, { state: 'pending', target_url: ctx.publicUrl ? `${ctx.publicUrl()}job/${encodeURIComponent(job.name)}/` : undefined, description: `Jenkins queued the run (${d.reason})`, context: job.name });
+        if (why !== null) ctx.log?.(`webhooks: ${job.name} #${b.number}: the pending status of GitHub PR #${d.number} was not set: ${why}`);
+      }
+    } catch (err) {
+      fail(job, (err as Error).message);
+    }
+  }
+  if (answer.triggered.length === 0 && skipped.length > 0) answer.ignored = skipped.join('; ');
   return answer;
 }
 

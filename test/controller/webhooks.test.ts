@@ -169,7 +169,7 @@ describe('webhook routes (signed pushes)', () => {
     assert.deepEqual([ping.status, ping.json], [200, { pong: true }]);
     const issues = await post('/api/v1/webhooks/github', { action: 'opened' }, { 'x-github-event': 'issues' });
     assert.equal(issues.status, 202);
-    assert.deepEqual(issues.json, { triggered: [], ignored: "GitHub 'issues' events start no builds; only push events do" });
+    assert.deepEqual(issues.json, { triggered: [], ignored: "GitHub 'issues' events start no builds; only push events do (and pull_request / issue_comment for jobs with a githubPullRequests trigger)" });
     const del = await post('/api/v1/webhooks/github', githubPushPayload({ after: ZERO, deleted: true }), { 'x-github-event': 'push' });
     assert.deepEqual([del.status, del.json], [200, { triggered: [], ignored: 'the push deleted refs/heads/main: nothing to build' }]);
     const tag = await post('/api/v1/webhooks/github', githubPushPayload({ ref: 'refs/tags/v1.0' }), { 'x-github-event': 'push' });

@@ -4,6 +4,8 @@
 //   parameterizedCron('H 2 * * * %GREETING=Hola')
 //   gitlab(triggerOnPush: true, triggerOnMergeRequest: true, branchFilterType: 'All', secretToken: '...')
 //     (its literal arguments kept as JSON text in the spec: controller/gitlab-trigger.ts reads them)
+//   githubPullRequests(triggerMode: 'HEAVY_HOOKS', events: [Open(), commitChanged()], abortRunning: true)
+//     (checked and kept as JSON text by github-pr-trigger.ts; controller/github-pr-trigger.ts reads it)
 // A cron / pollSCM spec may be an expression (cron(isMain ? '@daily' : '')): kept as specExpr,
 // evaluated and checked by the engine when the build starts; '' (written or evaluated) is no schedule.
 import { createHash } from 'node:crypto';
@@ -13,6 +15,7 @@ import { BUILD_RESULTS } from '../../core/build.ts';
 import { Ctx, argStr, bindArgs, blockOf, fmtList, posInString, typedEntries, withSuggestion, type ArgSpec, type Section } from './context.ts';
 import { checkCron } from './cron.ts';
 import { patternError } from '../script/regex-translate.ts';
+import { GHPR_PARAMS, exprToJson, githubPrSpec } from './github-pr-trigger.ts';
 
 type TriggerType = TriggerDef['type'];
 
@@ -55,6 +58,7 @@ const TRIGGERS: Record<TriggerType, ArgSpec> = {
       ...GITLAB_OTHERS.map((name) => ({ name, type: 'any' as const })),
     ],
   },
+  githubPullRequests: { what: 'githubPullRequests', params: GHPR_PARAMS.map((name) => ({ name, type: 'any' as const, literal: false })) },
   parameterizedCron: { what: 'parameterizedCron', positional: 'parameterizedSpecification', params: [{ name: 'parameterizedSpecification', type: 'string', required: true }] },
 };
 
@@ -91,6 +95,8 @@ export function parseTriggers(ctx: Ctx, sec: Section): TriggerDef[] {
       threshold = t ? resultName(ctx, t.expr) : 'SUCCESS';
     } else if (type === 'gitlab') {
       specText = gitlabSpec(ctx, b);
+    } else if (type === 'githubPullRequests') {
+      specText = githubPrSpecText(ctx, b, s.loc);
     }
     out.push({ type, spec: specText, specExpr, threshold, loc: s.loc });
   }
@@ -136,6 +142,22 @@ export function gitlabSpecText(o: Record<string, string | boolean>): string {
     delete out['secretToken'];
   }
   return JSON.stringify(out);
+}
+
+/** githubPullRequests(...): its literal arguments checked (github-pr-trigger.ts), kept as JSON text. */
+function githubPrSpecText(ctx: Ctx, b: ReturnType<typeof bindArgs>, loc: TriggerDef['loc']): string {
+  const o: Record<string, unknown> = {};
+  for (const [k, a] of b) {
+    const v = exprToJson(a.expr);
+    if (v === undefined) ctx.error('triggers', `githubPullRequests: "${k}" must be written as literals (strings, lists, event symbols)`, a.expr.loc);
+    else o[k] = v;
+  }
+  const { spec, errors, at } = githubPrSpec(o);
+  errors.forEach((e, i) => {
+    const param = at[i];
+    ctx.error('triggers', e, (param ? b.get(param)?.expr.loc : undefined) ?? loc);
+  });
+  return JSON.stringify(spec);
 }
 
 function cronProblems(ctx: Ctx, lit: StringLit, parameterized: boolean): void {

@@ -24,6 +24,7 @@ import { StepFailure } from '../../core/errors.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
 import { checkCron } from '../model/cron.ts';
 import { GITLAB_FILTERS, GITLAB_UNHONOURED, gitlabSpecText } from '../model/triggers.ts';
+import { githubPrSpec } from '../model/github-pr-trigger.ts';
 import { isList, isMap, toJson, type GMap, type Value } from '../script/values.ts';
 import { ACTIVE_CHOICE_CLASSES, ACTIVE_CHOICE_KINDS, activeChoiceOptions, type ActiveChoiceKind, type ActiveChoiceOptions } from '../model/active-choices.ts';
 import type { JobProperties, RateLimit } from './types.ts';
@@ -271,7 +272,7 @@ function triggersOf(v: Value | undefined, notes: string[]): JobProperties['trigg
     const sy = t.get('$symbol');
     const cls = simpleClass(t);
     const kind = typeof sy === 'string' ? sy
-      : cls === 'TimerTrigger' ? 'cron' : cls === 'SCMTrigger' ? 'pollSCM' : cls === 'ReverseBuildTrigger' ? 'upstream' : cls === 'GitHubPushTrigger' ? 'githubPush' : cls === 'GitLabPushTrigger' ? 'gitlab' : cls ?? describe(t);
+      : cls === 'TimerTrigger' ? 'cron' : cls === 'SCMTrigger' ? 'pollSCM' : cls === 'ReverseBuildTrigger' ? 'upstream' : cls === 'GitHubPushTrigger' ? 'githubPush' : cls === 'GitLabPushTrigger' ? 'gitlab' : cls === 'GitHubPRTrigger' ? 'githubPullRequests' : cls ?? describe(t);
     switch (kind) {
       case 'cron': case 'pollSCM': case 'parameterizedCron': {
         const key = kind === 'cron' ? 'spec' : kind === 'pollSCM' ? 'scmpoll_spec' : 'parameterizedSpecification';
@@ -309,7 +310,14 @@ function triggersOf(v: Value | undefined, notes: string[]): JobProperties['trigg
         out.push({ type: 'gitlab', spec: gitlabSpecText(o), threshold: null });
         break;
       }
-      default: throw new StepFailure(`pipelineTriggers: ${kind} is not a trigger Kiln has (cron, pollSCM, parameterizedCron, upstream, githubPush, gitlab)`);
+      case 'githubPullRequests': {
+        // Checked and kept as JSON text, as triggers { githubPullRequests(...) } (controller/github-pr-trigger.ts reads it).
+        const { spec, errors } = githubPrSpec(toJson(t) as Record<string, unknown>);
+        if (errors.length > 0) throw new StepFailure(errors.join('; '));
+        out.push({ type: 'githubPullRequests', spec: JSON.stringify(spec), threshold: null });
+        break;
+      }
+      default: throw new StepFailure(`pipelineTriggers: ${kind} is not a trigger Kiln has (cron, pollSCM, parameterizedCron, upstream, githubPush, gitlab, githubPullRequests)`);
     }
   }
   return out;

@@ -77,7 +77,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
    xunit: 'xUnit', nunit: 'NUnit', mstest: 'MSTest',
   perfReport: 'Performance',
   cucumber: 'Cucumber reports',
-  setGitHubPullRequestStatus: 'GitHub Integration', pullRequest: 'Pipeline: GitHub',
+  githubBranches: 'GitHub Integration', pullRequest: 'Pipeline: GitHub',
   addGitLabMRComment: 'GitLab', gitlabBuilds: 'GitLab', gitlab: 'GitLab',
   bitbucketStatusNotify: 'Bitbucket Build Status Notifier',
   // build tools and environments

@@ -26,9 +26,21 @@
 //       does nothing: Kiln says so in one line. A statusVerifier whose result the build is worse
 //       than skips the step, as the plugin.
 //
-// Which commit: Jenkins takes the pull request's head from its GitHub PR trigger's cause. Kiln has
-// no such trigger: the commit is GITHUB_PR_HEAD_SHA when the build's environment has it, else the
-// checkout's GIT_COMMIT, and the repository GIT_URL's (docs/notifications.md says so).
+//   githubPRComment(comment: githubPRMessage('...'), statusVerifier:, errorHandler:)   GitHubPRCommentPublisher:
+//       POST .../issues/{GITHUB_PR_NUMBER}/comments {body}, the message's ${VAR} expanded (BUILD_STATUS
+//       the result so far; default "Build ${BUILD_NUMBER} ${BUILD_STATUS}"), then the message on the
+//       console, as the plugin; a refusal is "Couldn't add comment to pull request #N: ..." and the
+//       errorHandler's result.
+//   githubPRAddLabels / githubPRRemoveLabels(labelProperty: githubLabels('a\nb'))   POST .../issues/N/labels
+//       {labels}, DELETE .../issues/N/labels/{name} (one not there is no error); "Couldn't add label for
+//       PR #N: ..." / "Couldn't remove label for PR #N: ..." and the errorHandler's result.
+//   The pull request is GITHUB_PR_NUMBER of GITHUB_PR_URL's owner/repo (the githubPullRequests trigger's
+//   cause sets both: controller/github-pr-trigger.ts); without them the step fails saying so.
+//
+// Which commit: Jenkins takes the pull request's head from its GitHub PR trigger's cause. Kiln's
+// githubPullRequests trigger sets GITHUB_PR_HEAD_SHA and GITHUB_PR_URL: the commit is
+// GITHUB_PR_HEAD_SHA when the build's environment has it, else the checkout's GIT_COMMIT, and the
+// repository GITHUB_PR_URL's owner/repo, else GIT_URL's (docs/notifications.md says so).
 import { StepFailure } from '../../core/errors.ts';
 import type { GitHubSettings } from '../../core/http-services.ts';
 import type { StepRun } from '../../pipeline/plugin.ts';
@@ -42,7 +54,7 @@ export interface GitHubPrDeps {
   call(ctx: StepContext, method: string, url: string, headers: Record<string, string>, body: unknown, guarded: boolean): Promise<Answer>;
   apiMessage(r: Answer): string;
   settings(ctx: StepContext): Promise<GitHubSettings | null>;
-  target(ctx: StepContext, step: string, o: { sha?: string }, host: GitHubSettings | null): Promise<Target>;
+  target(ctx: StepContext, step: string, o: { sha?: string; account?: string; repo?: string }, host: GitHubSettings | null): Promise<Target>;
   ServiceError: new (message: string) => Error;
 }
 
@@ -73,6 +85,11 @@ const msg = (m: Value | undefined): string => (isMap(m) ? str(m.get('content')) 
 const RESULTS = ['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED'] as const;
 
 const headSha = (ctx: StepContext) => (ctx.env.GITHUB_PR_HEAD_SHA ?? '').trim();
+/** The pull request's repository, from GITHUB_PR_URL (https://github.com/owner/repo/pull/N) when the build has it (else GIT_URL's). */
+const prRepo = (ctx: StepContext): { account?: string; repo?: string } => {
+  const m = /^https?:\/\/[^/]+\/([\w.-]+)\/([\w.-]+)\/pull\/\d+$/.exec((ctx.env.GITHUB_PR_URL ?? '').trim());
+  return m ? { account: m[1]!, repo: m[2]! } : {};
+};
 
 export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
   const setGitHubPullRequestStatus: StepRun = async (ctx, args) => {
@@ -85,7 +102,7 @@ export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
       context = ctx.build.jobName;
     }
     const message = str(args.values.message);
-    const t = await deps.target(ctx, 'setGitHubPullRequestStatus', { sha: headSha(ctx) }, await deps.settings(ctx));
+    const t = await deps.target(ctx, 'setGitHubPullRequestStatus', { sha: headSha(ctx), ...prRepo(ctx) }, await deps.settings(ctx));
     ctx.log(`Setting pull request status ${context} to ${state} with message: ${message || 'null'}`);
     const url = ctx.env.BUILD_URL || undefined;
     if (!url) ctx.log("ERROR: Jenkins Location is not configured in system settings. Cannot create a 'details' link.");
@@ -103,7 +120,7 @@ export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
     const content = isMap(m) ? str(m.get('content')) : str(m);
     const text = content.trim() ? content : '${GITHUB_PR_COND_REF} run started';
     try {
-      const t = await deps.target(ctx, 'gitHubPRStatus', { sha: headSha(ctx) }, await deps.settings(ctx));
+      const t = await deps.target(ctx, 'gitHubPRStatus', { sha: headSha(ctx), ...prRepo(ctx) }, await deps.settings(ctx));
       await post(ctx, deps, t, { state: 'pending', target_url: ctx.env.BUILD_URL || undefined, description: expandEnv(text, ctx.env), context: ctx.build.jobName });
     } catch (e) {
       if (!(e instanceof StepFailure)) throw e;
@@ -143,7 +160,7 @@ export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
     const description = expandEnv(content.trim() ? content : '${GITHUB_PR_COND_REF} run ended', ctx.env);
     let t: Target | null = null;
     try {
-      t = await deps.target(ctx, 'githubPRStatusPublisher', { sha: headSha(ctx) }, await deps.settings(ctx));
+      t = await deps.target(ctx, 'githubPRStatusPublisher', { sha: headSha(ctx), ...prRepo(ctx) }, await deps.settings(ctx));
       await post(ctx, deps, t, { state: state.toLowerCase(), target_url: ctx.env.BUILD_URL, description, context: ctx.build.jobName });
       return null;
     } catch (e) {
@@ -172,6 +189,78 @@ export function githubPrSteps(deps: GitHubPrDeps): Record<string, StepRun> {
     }
   };
 
+  /** The build's pull request: its number and repository (GITHUB_PR_NUMBER, GITHUB_PR_URL), with the host's API and token. */
+  const prOf = async (ctx: StepContext, step: string): Promise<{ t: Target; n: string }> => {
+    const n = (ctx.env.GITHUB_PR_NUMBER ?? '').trim();
+    if (!/^\d{1,9}$/.test(n)) throw new StepFailure(`${step}: this build was not started by a GitHub pull request (GITHUB_PR_NUMBER is not set): no pull request to act on`);
+    const t = await deps.target(ctx, step, { ...prRepo(ctx), sha: headSha(ctx) || '0000000' }, await deps.settings(ctx));
+    return { t, n };
+  };
+  /** statusVerifier: whether the build is good enough to run the publisher. */
+  const allowed = (ctx: StepContext, step: string, verifier: Value | undefined): boolean => {
+    if (!isMap(verifier)) return true;
+    const want = str(verifier.get('buildStatus')).toUpperCase() || 'SUCCESS';
+    if (!(RESULTS as readonly string[]).includes(want)) throw new StepFailure(`${step}: allowRunOnStatus '${want}' is not one of ${RESULTS.join(', ')}`);
+    const result = (ctx.build.runResult === undefined ? ctx.build.result : ctx.build.runResult) ?? 'SUCCESS';
+    return RESULTS.indexOf(result) <= RESULTS.indexOf(want as typeof RESULTS[number]);
+  };
+  const onError = (ctx: StepContext, step: string, handler: Value | undefined): void => {
+    if (!isMap(handler)) return;
+    const r = str(handler.get('buildStatus')).toUpperCase() || 'FAILURE';
+    if (!(RESULTS as readonly string[]).includes(r)) throw new StepFailure(`${step}: statusOnPublisherError '${r}' is not one of ${RESULTS.join(', ')}`);
+    ctx.build.setResult(r as typeof RESULTS[number]);
+  };
+  const api = async (ctx: StepContext, t: Target, method: string, path: string, body: unknown): Promise<string | null> => {
+    try {
+      const r = await deps.call(ctx, method, `${t.api}/repos/${encodeURIComponent(t.owner)}/${encodeURIComponent(t.repo)}${path}`, { Authorization: `Bearer ${t.token}` }, body, t.guarded);
+      return r.status >= 200 && r.status <= 299 ? null : r.status === 404 && method === 'DELETE' ? null : deps.apiMessage(r);
+    } catch (e) {
+      if (e instanceof deps.ServiceError) return e.message;
+      throw e;
+    }
+  };
+  const labelsOf = (step: string, v: Value | undefined): string[] => {
+    const raw = isMap(v) ? str(v.get('labels')) : str(v);
+    const out = [...new Set(raw.split('\n').map((x) => x.trim()).filter(Boolean))];
+    if (out.length === 0) throw new StepFailure(`${step}: no labels: labelProperty: githubLabels('name')`);
+    return out;
+  };
+
+  const githubPRComment: StepRun = async (ctx, args) => {
+    const v = args.values;
+    if (!allowed(ctx, 'githubPRComment', v.statusVerifier)) return null;
+    const content = msg(v.comment);
+    const result = (ctx.build.runResult === undefined ? ctx.build.result : ctx.build.runResult) ?? 'SUCCESS';
+    const text = expandEnv(v.comment === undefined || v.comment === null ? 'Build ${BUILD_NUMBER} ${BUILD_STATUS}' : content, { ...ctx.env, BUILD_STATUS: result });
+    if (text === '') return null;
+    const { t, n } = await prOf(ctx, 'githubPRComment');
+    const why = await api(ctx, t, 'POST', `/issues/${n}/comments`, { body: text });
+    if (why !== null) {
+      ctx.log(`Couldn't add comment to pull request #${n}: ${why}`);
+      onError(ctx, 'githubPRComment', v.errorHandler);
+    }
+    ctx.log(text);
+    return null;
+  };
+
+  const labelStep = (step: 'githubPRAddLabels' | 'githubPRRemoveLabels'): StepRun => async (ctx, args) => {
+    const v = args.values;
+    if (!allowed(ctx, step, v.statusVerifier)) return null;
+    const labels = labelsOf(step, v.labelProperty);
+    const { t, n } = await prOf(ctx, step);
+    let why: string | null = null;
+    if (step === 'githubPRAddLabels') why = await api(ctx, t, 'POST', `/issues/${n}/labels`, { labels });
+    else for (const l of labels) why ??= await api(ctx, t, 'DELETE', `/issues/${n}/labels/${encodeURIComponent(l)}`, undefined);
+    if (why !== null) {
+      ctx.log(`Couldn't ${step === 'githubPRAddLabels' ? 'add' : 'remove'} label for PR #${n}: ${why}`);
+      onError(ctx, step, v.errorHandler);
+    }
+    return null;
+  };
+
   // step([$class: 'GitHubPRBuildStatusPublisher', ...]) is the same publisher (its messages as [content: '...'] maps).
-  return { setGitHubPullRequestStatus, gitHubPRStatus, githubPRStatusPublisher, GitHubPRBuildStatusPublisher: githubPRStatusPublisher };
+  return {
+    setGitHubPullRequestStatus, gitHubPRStatus, githubPRStatusPublisher, GitHubPRBuildStatusPublisher: githubPRStatusPublisher,
+    githubPRComment, githubPRAddLabels: labelStep('githubPRAddLabels'), githubPRRemoveLabels: labelStep('githubPRRemoveLabels'),
+  };
 }

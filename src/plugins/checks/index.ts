@@ -1,24 +1,95 @@
 // Commit statuses and checks: the Pipeline GitHub Notify step (`githubNotify`), the GitHub plugin's
 // `step([$class: 'GitHubCommitStatusSetter', ...])` (status-setter.ts), the Checks API
 // plugin (`publishChecks`, `withChecks`, published to GitHub check runs), the GitHub Integration
-// plugin's pull-request statuses (`setGitHubPullRequestStatus`, `gitHubPRStatus`: github-pr.ts)
+// plugin's pull-request statuses, comments and labels (`setGitHubPullRequestStatus`, `gitHubPRStatus`,
+// `githubPRComment`, `githubPRAddLabels`: github-pr.ts) and its `githubPullRequests` trigger's
+// symbols (below; its webhook side is controller/github-pr-trigger.ts)
 // and the GitLab plugin's pipeline side (statuses, `gitlabBuilds`, `gitLabConnection`, the
 // merge request steps, the `gitlab` trigger's symbol: gitlab.ts; its webhook side is the
 // controller's, controller/gitlab-trigger.ts), declared as data; runtime.ts calls the services'
 // REST APIs. The API URL and token credential come from the host's settings
 // (core/http-services.ts); the repository and commit from the build's checkout (GIT_URL,
 // GIT_COMMIT) or its GitLab hook unless given. See docs/notifications.md.
-import type { StepParam } from '../../core/steps.ts';
+import type { StepDecl, StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 import { CHECK_STATUSES, CHECK_CONCLUSIONS, GITLAB_STATES, GITHUB_PR_STATES } from './decl.ts';
+import { GHPR_MODES } from '../../pipeline/model/github-pr-trigger.ts';
 import { GITLAB_FILTERS, GITLAB_FLAGS, GITLAB_OPEN_MR_ON_PUSH, GITLAB_OTHERS, GITLAB_STRINGS } from '../../pipeline/model/triggers.ts';
 
 const s = (name: string, doc: string, values?: readonly string[]): StepParam => ({ name, type: 'string', doc, ...(values ? { values } : {}) });
 
+const PLUGIN = 'GitHub Integration';
+const PKG = 'org.jenkinsci.plugins.github.pullrequest';
+const anyP = (name: string, doc: string): StepParam => ({ name, type: 'any', doc });
+const bool = (name: string, doc: string): StepParam => ({ name, type: 'boolean', doc });
+const prSymbol = (name: string, cls: string, doc: string, params: StepParam[] = [], positional?: string): StepDecl => ({
+  name, kind: 'symbol', jenkinsPlugin: PLUGIN, jenkinsClass: `${PKG}.${cls}`, doc, params, block: 'none', needsNode: false, ...(positional ? { positional } : {}),
+});
+const VERIFIER = anyP('statusVerifier', "allowRunOnStatus('SUCCESS'): run only when the build is at least that good");
+const ON_ERROR = anyP('errorHandler', "statusOnPublisherError('UNSTABLE'): the build's result when GitHub refuses");
+
+/** The GitHub Integration plugin's pull-request trigger symbols and publisher steps (the trigger's checks: pipeline/model/github-pr-trigger.ts; its webhooks: controller/github-pr-trigger.ts; the steps' runs: github-pr.ts). */
+const githubPrDecls: StepDecl[] = [
+  {
+    ...prSymbol('githubPullRequests', 'GitHubPRTrigger', "Build pull requests on GitHub's pull_request and issue_comment webhooks: githubPullRequests(triggerMode: 'HEAVY_HOOKS', events: [Open(), commitChanged()], abortRunning: true).", [
+      { name: 'spec', type: 'string', doc: "the CRON schedule (CRON mode, which Kiln refuses: '' with the hook modes)" },
+      { name: 'triggerMode', type: 'string', doc: 'HEAVY_HOOKS or LIGHT_HOOKS (webhooks); CRON is refused', values: GHPR_MODES },
+      { name: 'events', type: 'list', doc: 'Open(), commitChanged(), close(), commentPattern(comment: regex), labelsAdded(label: githubLabels(..)), labelsRemoved(..)' },
+      bool('abortRunning', 'abort running builds of the same pull request'),
+      bool('cancelQueued', 'cancel waiting builds of the same pull request'),
+      bool('skipFirstRun', 'accepted: Kiln keeps no pull request state to skip'),
+      bool('preStatus', 'a pending status on the head once the build is queued (the host\'s GitHub settings)'),
+      anyP('branchRestriction', "[targetBranch: 'main\\nrelease']: only pull requests into these"),
+      anyP('userRestriction', "[users: 'alice\\nbob']: only these GitHub users' pull requests and comments (orgs are refused)"),
+      anyP('repoProviders', 'accepted: the host\'s GitHub settings are used'),
+    ]),
+    differs: "webhooks only (CRON polling refused); the pull request's data comes from the hook's payload (a comment's pull request from GitHub's API); events that are conditions (description, labelsExist, ...) are refused; see docs/notifications.md",
+  },
+  prSymbol('Open', 'events.impl.GitHubPROpenEvent', 'Event: a pull request was opened (or reopened).'),
+  prSymbol('commitChanged', 'events.impl.GitHubPRCommitEvent', "Event: the pull request's head commit changed (GitHub's synchronize)."),
+  prSymbol('close', 'events.impl.GitHubPRCloseEvent', 'Event: the pull request was closed.'),
+  prSymbol('commentPattern', 'events.impl.GitHubPRCommentEvent', 'Event: a new comment whose whole text matches the regular expression.', [{ name: 'comment', type: 'string', required: true, doc: 'a Java regular expression' }], 'comment'),
+  prSymbol('commented', 'events.impl.GitHubPRCommentEvent', 'Event: commentPattern under its older name.', [{ name: 'comment', type: 'string', required: true, doc: 'a Java regular expression' }], 'comment'),
+  prSymbol('labelsAdded', 'events.impl.GitHubPRLabelAddedEvent', 'Event: a label was added and the pull request now has all these labels.', [anyP('label', "githubLabels('ci')")], 'label'),
+  prSymbol('labelsRemoved', 'events.impl.GitHubPRLabelRemovedEvent', 'Event: one of these labels was removed.', [anyP('label', "githubLabels('ci')")], 'label'),
+  prSymbol('githubLabels', 'GitHubPRLabel', 'A set of labels, one per line.', [{ name: 'labels', type: 'string', required: true, doc: 'the labels, one per line' }], 'labels'),
+  {
+    name: 'githubPRComment',
+    jenkinsPlugin: PLUGIN,
+    jenkinsClass: `${PKG}.publishers.impl.GitHubPRCommentPublisher`,
+    differs: "the pull request is GITHUB_PR_NUMBER of GITHUB_PR_URL's repository (set by the githubPullRequests trigger), with the host's GitHub settings",
+    doc: "Comment on the build's pull request: githubPRComment comment: githubPRMessage('Build ${BUILD_NUMBER} ${BUILD_STATUS}').",
+    params: [anyP('comment', "githubPRMessage('text with ${VARS}') (default 'Build ${BUILD_NUMBER} ${BUILD_STATUS}')"), VERIFIER, ON_ERROR],
+    positional: 'comment',
+    block: 'none',
+    needsNode: false,
+  },
+  {
+    name: 'githubPRAddLabels',
+    jenkinsPlugin: PLUGIN,
+    jenkinsClass: `${PKG}.publishers.impl.GitHubPRLabelAddPublisher`,
+    differs: 'labels are added with POST .../issues/N/labels (the plugin reads and sets the whole set)',
+    doc: "Add labels to the build's pull request: githubPRAddLabels labelProperty: githubLabels('tested').",
+    params: [anyP('labelProperty', "githubLabels('a\\nb')"), VERIFIER, ON_ERROR],
+    positional: 'labelProperty',
+    block: 'none',
+    needsNode: false,
+  },
+  {
+    name: 'githubPRRemoveLabels',
+    jenkinsPlugin: PLUGIN,
+    jenkinsClass: `${PKG}.publishers.impl.GitHubPRLabelRemovePublisher`,
+    doc: "Remove labels from the build's pull request: githubPRRemoveLabels labelProperty: githubLabels('needs-ci').",
+    params: [anyP('labelProperty', "githubLabels('a\\nb')"), VERIFIER, ON_ERROR],
+    positional: 'labelProperty',
+    block: 'none',
+    needsNode: false,
+  },
+];
 
 export const checksPlugin: PipelinePlugin = {
   name: 'checks',
-  doc: 'Commit statuses and checks: githubNotify, publishChecks / withChecks (GitHub check runs), setGitHubPullRequestStatus / gitHubPRStatus / githubPRStatusPublisher, the GitLab plugin\'s statuses, gitlabBuilds, gitLabConnection and merge request steps',
+  doc: 'Commit statuses and checks: githubNotify, publishChecks / withChecks (GitHub check runs), setGitHubPullRequestStatus / gitHubPRStatus / githubPRStatusPublisher / githubPRComment / githubPRAddLabels / githubPRRemoveLabels and the githubPullRequests trigger, the GitLab plugin\'s statuses, gitlabBuilds, gitLabConnection and merge request steps',
   steps: [
     {
       name: 'githubNotify',
@@ -165,7 +236,7 @@ export const checksPlugin: PipelinePlugin = {
       name: 'setGitHubPullRequestStatus',
       jenkinsPlugin: 'GitHub Integration',
       jenkinsClass: 'org.jenkinsci.plugins.github.pullrequest.pipeline.SetCommitStatusStep',
-      differs: "Kiln has no GitHub pull request trigger: the commit is GITHUB_PR_HEAD_SHA when set, else the checkout's GIT_COMMIT, on GIT_URL's repository, with the host's GitHub settings",
+      differs: "the commit is GITHUB_PR_HEAD_SHA when set (the githubPullRequests trigger sets it), else the checkout's GIT_COMMIT, on GIT_URL's repository, with the host's GitHub settings",
       doc: "Set a commit status on the pull request's head: setGitHubPullRequestStatus(context: 'ci', state: 'SUCCESS', message: 'Build passed').",
       params: [
         s('context', "the status' name (default: the job's full name)"),
@@ -283,6 +354,7 @@ export const checksPlugin: PipelinePlugin = {
       block: 'none',
       needsNode: false,
     },
+    ...githubPrDecls,
   ],
   runtime: async () => (await import('./runtime.ts')).default,
 };
