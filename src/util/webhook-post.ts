@@ -10,6 +10,7 @@
 //   - a bounded answer (64 KiB kept: a hostile server cannot fill the controller's memory) and a
 //     30 s timeout for the whole exchange.
 import type { HttpRequestSettings } from '../core/http-services.ts';
+import { KilnError } from '../core/errors.ts';
 import { HttpCallError, httpCall, privateAddress } from './http-client.ts';
 
 export interface WebhookAnswer { status: number; text: string; json: unknown; headers: Record<string, string[]> }
@@ -41,7 +42,9 @@ export function badWebhookUrl(url: string): string {
 }
 
 /** Thrown when no answer came (timeout, refused, guard, too large); its message never names the URL. */
-export class WebhookFailure extends Error {}
+export class WebhookFailure extends KilnError {
+  constructor(message: string) { super('webhook.call', message); }
+}
 
 export async function postWebhook(o: {
   url: string;
