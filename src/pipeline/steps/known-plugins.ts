@@ -69,7 +69,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   // notifications, reports, quality
   emailext: P.email, emailextrecipients: P.email, developers: P.email, requestor: P.email, culprits: P.email,
   brokenBuildSuspects: P.email, brokenTestsSuspects: P.email, upstreamDevelopers: P.email,
-  slackUploadFile: 'Slack Notification',
+  slackUploadFile: 'Slack Notification', office365ConnectorWebhooks: 'Office 365 Connector',
   openshiftExec: 'OpenShift Pipeline', openshiftImageStream: 'OpenShift Pipeline',
   rocketSend: 'RocketChat Notifier', hipchatSend: 'HipChat', telegramSend: 'Telegram Bot',
   googlechatnotification: 'Google Chat Notification',

@@ -160,6 +160,11 @@ node {
   assert.match(r.stdout, /^Discord: the webhook URL is not a URL$/m);
   assert.match(r.stdout, /^after$/m);
   assert.ok(!r.stdout.includes('wrongTok999'));
+  const huge = await service(() => ({ status: 400, text: 'x'.repeat(2 * 1024 * 1024) }));
+  const big = await run(`node { discordSend webhookURL: '${huge.url}/api/webhooks/1/tok', title: 'x'; echo 'after' }`, {});
+  assert.equal(big.code, 0, big.stdout + big.stderr);
+  assert.match(big.stdout, /^Discord: the webhook's answer is larger than 64 KiB$/m);
+  assert.match(big.stdout, /^after$/m);
   const guarded = await run(`node { discordSend webhookURL: '${dc.url}/api/webhooks/1234/${DC_TOKEN}', title: 'x' }`, {}, { KILN_HTTP_REQUEST_PRIVATE: 'false' });
   assert.match(guarded.stdout, /^Discord: the webhook's host is 127\.0\.0\.1, an address of the Kiln server's own network/m);
   assert.equal(dc.received.length, 2);
@@ -308,9 +313,11 @@ test('the four steps are listed by kiln lint --list-steps under their Jenkins pl
     assert.ok(list.stdout.includes(plugin), plugin);
   }
   const dir = tempDir('notifiers-lint');
-  writeFileSync(path.join(dir, 'Jenkinsfile'), "node {\n  discordSend title: 'x'\n  bitbucketStatusNotify buildKey: 'k'\n}\n");
+  writeFileSync(path.join(dir, 'Jenkinsfile'), "node {\n  discordSend title: 'x'\n  bitbucketStatusNotify buildKey: 'k'\n  properties([office365ConnectorWebhooks([[name: 'teams', url: 'https://x.example/h']])])\n}\n");
   const r = await runKiln(['lint', 'Jenkinsfile'], { cwd: dir });
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout + r.stderr, /^Jenkinsfile:2:3: Missing required parameter: "webhookURL"$/m);
   assert.match(r.stdout + r.stderr, /^Jenkinsfile:3:3: Missing required parameter: "buildState"$/m);
+  // The job property is not provided yet: an error naming its plugin, never silently accepted.
+  assert.match(r.stdout + r.stderr, /^Jenkinsfile:4:15: No such DSL method 'office365ConnectorWebhooks' found among steps: office365ConnectorWebhooks comes from the Office 365 Connector plugin/m);
 });
