@@ -2299,6 +2299,18 @@ export interface components {
                 url: string;
                 credentialsId: string;
             }[];
+            mattermost?: {
+                /** @description a secret text credential holding the incoming webhook URL */
+                endpointCredentialId: string;
+                channel: string;
+                icon: string;
+            } | null;
+            bitbucket?: {
+                /** @description a username/password credential: OAuth consumer key and secret */
+                credentialsId: string;
+                apiUrl: string;
+                oauthUrl: string;
+            } | null;
         };
     };
     responses: never;
@@ -6155,6 +6167,18 @@ export interface operations {
                         url: string;
                         credentialsId: string;
                     }[];
+                    mattermost?: {
+                        /** @description a secret text credential holding the incoming webhook URL */
+                        endpointCredentialId: string;
+                        channel: string;
+                        icon: string;
+                    } | null;
+                    bitbucket?: {
+                        /** @description a username/password credential: OAuth consumer key and secret */
+                        credentialsId: string;
+                        apiUrl: string;
+                        oauthUrl: string;
+                    } | null;
                 };
             };
         };

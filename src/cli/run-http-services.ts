@@ -18,6 +18,10 @@
 //                              {name, url, credentialsId, serverCertificateAuthority (PEM), skipTlsVerify, defaultProject}
 //   KILN_ARTIFACTORY_SERVERS   id=URL=credentialId, separated by commas (Artifactory.server('id'), rtUpload(serverId: 'id'));
 //                              the credential may be left empty (id=URL=) for anonymous access
+//   KILN_MATTERMOST_CREDENTIAL (secret text: the incoming webhook URL), KILN_MATTERMOST_CHANNEL,
+//   KILN_MATTERMOST_ICON       Mattermost (mattermostSend's defaults)
+//   KILN_BITBUCKET_CREDENTIAL  an OAuth consumer (username/password: key/secret) for bitbucketStatusNotify;
+//   KILN_BITBUCKET_API_URL, KILN_BITBUCKET_OAUTH_URL   default Bitbucket Cloud's
 //   KILN_HTTP_REQUEST_PRIVATE  false: httpRequest refuses loopback/private addresses as a controller
 //                              does (default true: a run is on one's own machine)
 //
@@ -74,12 +78,14 @@ export function localHttpServices(env: Record<string, string | undefined>): Http
       sonar,
       artifactory,
       zulip: v('KILN_ZULIP_CREDENTIAL') ? { url: v('KILN_ZULIP_URL'), email: v('KILN_ZULIP_EMAIL'), apiKeyCredentialId: v('KILN_ZULIP_CREDENTIAL'), stream: v('KILN_ZULIP_STREAM'), topic: v('KILN_ZULIP_TOPIC'), fullJobPathAsDefaultTopic: false } : null,
+      mattermost: v('KILN_MATTERMOST_CREDENTIAL') ? { endpointCredentialId: v('KILN_MATTERMOST_CREDENTIAL'), channel: v('KILN_MATTERMOST_CHANNEL'), icon: v('KILN_MATTERMOST_ICON') } : null,
+      bitbucket: v('KILN_BITBUCKET_CREDENTIAL') ? { credentialsId: v('KILN_BITBUCKET_CREDENTIAL'), apiUrl: v('KILN_BITBUCKET_API_URL') || 'https://api.bitbucket.org/2.0/', oauthUrl: v('KILN_BITBUCKET_OAUTH_URL') || 'https://bitbucket.org/site/oauth2/access_token' } : null,
       httpRequest: { allowedHosts: [], allowPrivate: v('KILN_HTTP_REQUEST_PRIVATE') !== 'false' },
       openshiftClusters: openshiftClusters(v('KILN_OPENSHIFT_CLUSTERS')),
     };
   };
   return {
     settings: async () => settings(),
-    configureHint: 'kiln run reads KILN_SLACK_*, KILN_ZULIP_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS, KILN_OPENSHIFT_CLUSTERS, KILN_ARTIFACTORY_SERVERS (docs/notifications.md, docs/openshift.md, docs/artifactory.md)',
+    configureHint: 'kiln run reads KILN_SLACK_*, KILN_ZULIP_*, KILN_MATTERMOST_*, KILN_BITBUCKET_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS, KILN_OPENSHIFT_CLUSTERS, KILN_ARTIFACTORY_SERVERS (docs/notifications.md, docs/openshift.md, docs/artifactory.md)',
   };
 }

@@ -647,6 +647,8 @@ export const HttpServiceSettings = Answer({
   zulip: Type.Optional(Nullable(Answer({ url: Type.String(), email: Type.String(), apiKeyCredentialId: Type.String(), stream: Type.String(), topic: Type.String(), fullJobPathAsDefaultTopic: Type.Boolean() }))),
   openshiftClusters: Type.Optional(Type.Array(Answer({ name: Type.String(), url: Type.String(), credentialsId: Type.String(), serverCertificateAuthority: Type.String({ description: 'PEM of the API server\'s CA; empty: the system\'s' }), skipTlsVerify: Type.Boolean(), defaultProject: Type.String() }), { description: "OpenShift clusters: openshift.withCluster('name') picks one ('default' when no name)" })),
   artifactory: Type.Optional(Type.Array(Answer({ id: Type.String(), url: Type.String(), credentialsId: Type.String() }), { description: "Artifactory servers: rtUpload(serverId: 'id'), Artifactory.server('id')" })),
+  mattermost: Type.Optional(Nullable(Answer({ endpointCredentialId: Type.String({ description: 'a secret text credential holding the incoming webhook URL' }), channel: Type.String(), icon: Type.String() }))),
+  bitbucket: Type.Optional(Nullable(Answer({ credentialsId: Type.String({ description: 'a username/password credential: OAuth consumer key and secret' }), apiUrl: Type.String(), oauthUrl: Type.String() }))),
 }, { $id: 'HttpServiceSettings', description: 'Slack, GitHub, GitLab, SonarQube and Artifactory servers, OpenShift clusters and where httpRequest may reach; tokens stay in credentials' });
 
 /** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */

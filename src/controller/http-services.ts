@@ -1,4 +1,4 @@
-// The controller's HTTP services for builds (core/http-services.ts): the Slack workspace, Zulip, OpenShift clusters, the
+// The controller's HTTP services for builds (core/http-services.ts): the Slack workspace, Zulip, Mattermost, Bitbucket Cloud, OpenShift clusters, the
 // GitHub and GitLab APIs (and named GitLab connections, gitLabConnection('name')), the SonarQube and Artifactory servers, and the hosts httpRequest may reach on the
 // controller's own network, kept as one settings document ('http-services', store/settings.ts)
 // that only admins read or change (http-services-http.ts, auth/policy.ts):
@@ -14,7 +14,7 @@ import type { HttpServiceSettings, HttpServices, OpenShiftCluster, SonarServer }
 import type { JsonValue, Store } from '../store/types.ts';
 import { ApiError, invalidField } from './http-errors.ts';
 
-export const NO_HTTP_SERVICES: HttpServiceSettings = { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, gitlabConnections: [], openshiftClusters: [], artifactory: [] };
+export const NO_HTTP_SERVICES: HttpServiceSettings = { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, gitlabConnections: [], openshiftClusters: [], artifactory: [], mattermost: null, bitbucket: null };
 
 const bad = (field: string, message: string): ApiError => invalidField(field, message);
 
@@ -52,7 +52,7 @@ function url(o: Record<string, unknown>, field: string, key: string, required: b
 /** Checks a PUT body part by part; a part not given is cleared. */
 export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
   const b = obj(body, 'body');
-  only(b, 'body', ['slack', 'github', 'gitlab', 'gitlabConnections', 'sonar', 'httpRequest', 'zulip', 'openshiftClusters', 'artifactory']);
+  only(b, 'body', ['slack', 'github', 'gitlab', 'gitlabConnections', 'sonar', 'httpRequest', 'zulip', 'openshiftClusters', 'artifactory', 'mattermost', 'bitbucket']);
   const out: HttpServiceSettings = structuredClone(NO_HTTP_SERVICES);
   if (b.slack !== undefined && b.slack !== null) {
     const s = obj(b.slack, 'slack');
@@ -134,6 +134,20 @@ export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
       stream: text(z, 'zulip', 'stream', false, 60), topic: text(z, 'zulip', 'topic', false, 60), fullJobPathAsDefaultTopic: full,
     };
   }
+  if (b.mattermost !== undefined && b.mattermost !== null) {
+    const m = obj(b.mattermost, 'mattermost');
+    only(m, 'mattermost', ['endpointCredentialId', 'channel', 'icon']);
+    out.mattermost = { endpointCredentialId: text(m, 'mattermost', 'endpointCredentialId', true, 255), channel: text(m, 'mattermost', 'channel', false, 500), icon: url(m, 'mattermost', 'icon', false) };
+  }
+  if (b.bitbucket !== undefined && b.bitbucket !== null) {
+    const k = obj(b.bitbucket, 'bitbucket');
+    only(k, 'bitbucket', ['credentialsId', 'apiUrl', 'oauthUrl']);
+    out.bitbucket = {
+      credentialsId: text(k, 'bitbucket', 'credentialsId', true, 255),
+      apiUrl: url(k, 'bitbucket', 'apiUrl', false) || 'https://api.bitbucket.org/2.0/',
+      oauthUrl: url(k, 'bitbucket', 'oauthUrl', false) || 'https://bitbucket.org/site/oauth2/access_token',
+    };
+  }
   if (b.openshiftClusters !== undefined && b.openshiftClusters !== null) out.openshiftClusters = checkOpenShiftClusters(b.openshiftClusters);
   return out;
 }
@@ -184,7 +198,7 @@ export class HttpServicesService {
   async put(actor: string, body: unknown, address: string): Promise<HttpServiceSettings> {
     const s = checkHttpServiceSettings(body);
     await this.#store.settings.put('http-services', s as unknown as JsonValue);
-    const parts = [s.slack && 'slack', s.zulip && 'zulip', s.github && 'github', s.gitlab && 'gitlab', s.gitlabConnections?.length && `gitlabConnections(${s.gitlabConnections.map((x) => x.name).join(',')})`, s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, s.artifactory?.length && `artifactory(${s.artifactory.map((x) => x.id).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`, s.openshiftClusters?.length && `openshiftClusters(${s.openshiftClusters.map((x) => x.name).join(',')})`].filter(Boolean);
+    const parts = [s.slack && 'slack', s.zulip && 'zulip', s.mattermost && 'mattermost', s.bitbucket && 'bitbucket', s.github && 'github', s.gitlab && 'gitlab', s.gitlabConnections?.length && `gitlabConnections(${s.gitlabConnections.map((x) => x.name).join(',')})`, s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, s.artifactory?.length && `artifactory(${s.artifactory.map((x) => x.id).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`, s.openshiftClusters?.length && `openshiftClusters(${s.openshiftClusters.map((x) => x.name).join(',')})`].filter(Boolean);
     await this.#audit({ actor, action: 'settings.http-services', target: 'http-services', detail: parts.join(' '), address });
     return s;
   }

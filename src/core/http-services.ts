@@ -1,4 +1,5 @@
-// The contract between the steps that talk to HTTP services (slackSend, zulipSend, githubNotify,
+// The contract between the steps that talk to HTTP services (slackSend, zulipSend, mattermostSend,
+// bitbucketStatusNotify, githubNotify,
 // publishChecks / withChecks, updateGitlabCommitStatus / gitlabCommitStatus, withSonarQubeEnv /
 // waitForQualityGate, httpRequest: src/plugins/{slack,checks,sonar,http-request}) and the host
 // that knows the services an administrator configured: the controller's settings
@@ -80,6 +81,26 @@ export interface ZulipSettings {
   fullJobPathAsDefaultTopic: boolean;
 }
 
+/** The Mattermost Notification plugin's global configuration (mattermostSend). */
+export interface MattermostSettings {
+  /** A secret text credential holding the incoming webhook's URL (its path is the hook's key). */
+  endpointCredentialId: string;
+  /** The default channel(s) when a step gives none ('' for the webhook's own). */
+  channel: string;
+  /** The default icon URL ('' for none). */
+  icon: string;
+}
+
+/** The Bitbucket Build Status Notifier plugin's global configuration (bitbucketStatusNotify). */
+export interface BitbucketSettings {
+  /** A username/password credential: an OAuth consumer's key and secret (the plugin's global credentials). */
+  credentialsId: string;
+  /** The API base ('https://api.bitbucket.org/2.0/'). */
+  apiUrl: string;
+  /** The OAuth token endpoint ('https://bitbucket.org/site/oauth2/access_token'). */
+  oauthUrl: string;
+}
+
 /** A cluster of the OpenShift Client plugin's global configuration (openshift.withCluster('name')). */
 export interface OpenShiftCluster {
   /** What withCluster('name') names ('default': withCluster() without a name). */
@@ -119,6 +140,10 @@ export interface HttpServiceSettings {
   openshiftClusters?: OpenShiftCluster[];
   /** Artifactory servers (the Artifactory plugin's steps); absent: none. */
   artifactory?: ArtifactoryServerSetting[];
+  /** Mattermost (mattermostSend's defaults); absent or null: not configured. */
+  mattermost?: MattermostSettings | null;
+  /** Bitbucket Cloud (bitbucketStatusNotify); absent or null: not configured. */
+  bitbucket?: BitbucketSettings | null;
 }
 
 export interface HttpServices {

@@ -50,13 +50,17 @@ import { maskPasswordsPlugin } from './mask-passwords/index.ts';
 import { deployPlugin } from './deploy/index.ts';
 import { activeChoicesPlugin } from './active-choices/index.ts';
 import { folderPropertiesPlugin } from './folder-properties/index.ts';
+import { mattermostPlugin } from './mattermost/index.ts';
+import { discordPlugin } from './discord/index.ts';
+import { office365Plugin } from './office365/index.ts';
+import { bitbucketPlugin } from './bitbucket/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
   coveragePlugin, htmlPublisherPlugin, configFilesPlugin, buildWrappersPlugin, testToolsPlugin, copyArtifactPlugin, publishOverSshPlugin, buildNameSetterPlugin,
   labelledStepsPlugin, zulipPlugin, badgePlugin, throttlePlugin, robotPlugin,
   performancePlugin, azureCredentialsPlugin, xunitPlugin, gitParameterPlugin, openshiftPlugin, artifactoryPlugin, dotnetPlugin, nvmPlugin, benchmarkPlugin, tapPlugin, dependencyCheckPlugin, valgrindPlugin,
-  maskPasswordsPlugin, deployPlugin, activeChoicesPlugin, folderPropertiesPlugin];
+  maskPasswordsPlugin, deployPlugin, activeChoicesPlugin, folderPropertiesPlugin, mattermostPlugin, discordPlugin, office365Plugin, bitbucketPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');

@@ -46,14 +46,14 @@ test('an unknown step stays an error; a well-known Jenkins one names its plugin 
   const file = path.join(dir, 'Jenkinsfile');
   writeFileSync(file, `pipeline {
   agent any
-  stages { stage('a') { steps { mattermostSend channel: '#ci', message: 'hi'; notAStepAnywhere() } } }
+  stages { stage('a') { steps { rocketSend channel: '#ci', message: 'hi'; notAStepAnywhere() } } }
 }
 `);
   const r = await runKiln(['lint', file]);
   assert.equal(r.code, 1);
   assert.equal(r.stdout, [
-    `${file}:3:33: No such DSL method 'mattermostSend' found among steps: mattermostSend comes from the Mattermost Notification plugin, which Kiln does not provide; a shared library can define vars/mattermostSend.groovy`,
-    `${file}:3:79: No such DSL method 'notAStepAnywhere' found among steps`,
+    `${file}:3:33: No such DSL method 'rocketSend' found among steps: rocketSend comes from the RocketChat Notifier plugin, which Kiln does not provide; a shared library can define vars/rocketSend.groovy`,
+    `${file}:3:75: No such DSL method 'notAStepAnywhere' found among steps`,
     '',
   ].join('\n'));
   // The table names no step Kiln provides under a plugin other than its own declaration's.

@@ -32,7 +32,7 @@ describe('HTTP services on a controller', () => {
   test('admins only; refused values name their field; no secret in the settings', async () => {
     const empty = await api('GET', '/api/v1/settings/http-services');
     assert.equal(empty.status, 200, empty.text);
-    assert.deepEqual(empty.json, { slack: null, github: null, gitlab: null, gitlabConnections: [], sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, openshiftClusters: [], artifactory: [] });
+    assert.deepEqual(empty.json, { slack: null, github: null, gitlab: null, gitlabConnections: [], sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, openshiftClusters: [], artifactory: [], mattermost: null, bitbucket: null });
     assert.equal((await asDev('GET', '/api/v1/settings/http-services')).status, 403);
     assert.equal((await asDev('PUT', '/api/v1/settings/http-services', {})).status, 403);
     const bad = async (body: unknown, re: RegExp) => {
@@ -67,6 +67,14 @@ describe('HTTP services on a controller', () => {
     const z = await api('PUT', '/api/v1/settings/http-services', { zulip: { url: 'https://acme.zulipchat.com', email: 'bot@acme', apiKeyCredentialId: 'zk', stream: 'builds' } });
     assert.equal(z.status, 200, z.text);
     assert.deepEqual(z.json.zulip, { url: 'https://acme.zulipchat.com', email: 'bot@acme', apiKeyCredentialId: 'zk', stream: 'builds', topic: '', fullJobPathAsDefaultTopic: false });
+    // Mattermost's endpoint and Bitbucket's OAuth consumer are credentials; Bitbucket's URLs default to Bitbucket Cloud's.
+    await bad({ mattermost: { endpoint: 'https://mm.example/hooks/k' } }, /^mattermost\.endpoint: unknown field/);
+    await bad({ mattermost: { channel: 'x' } }, /^mattermost\.endpointCredentialId: is required/);
+    await bad({ bitbucket: { credentialsId: 'b', apiUrl: 'ftp://x' } }, /^bitbucket\.apiUrl: an http or https URL/);
+    const mb = await api('PUT', '/api/v1/settings/http-services', { mattermost: { endpointCredentialId: 'mm-hook', channel: 'builds' }, bitbucket: { credentialsId: 'bb-oauth' } });
+    assert.equal(mb.status, 200, mb.text);
+    assert.deepEqual(mb.json.mattermost, { endpointCredentialId: 'mm-hook', channel: 'builds', icon: '' });
+    assert.deepEqual(mb.json.bitbucket, { credentialsId: 'bb-oauth', apiUrl: 'https://api.bitbucket.org/2.0/', oauthUrl: 'https://bitbucket.org/site/oauth2/access_token' });
   });
 
   test('a build posts to Slack with the configured credential; httpRequest cannot reach the controller network until allowed', async () => {

@@ -1,8 +1,8 @@
 // Which Jenkins plugin a step name comes from: for the steps Kiln provides (so that
 // `kiln lint --list-steps` and docs/steps.md group them by the plugin they stand in for) and
 // for well-known steps Kiln does not provide (so that an unknown step's message says where it
-// comes from: "mattermostSend comes from the Mattermost Notification plugin, which Kiln does not provide;
-// a shared library can define vars/mattermostSend.groovy").
+// comes from: "rocketSend comes from the RocketChat Notifier plugin, which Kiln does not provide;
+// a shared library can define vars/rocketSend.groovy").
 //
 // One table, name → the plugin's display name as the Jenkins plugin site shows it. A plugin of
 // Kiln may set StepDecl.jenkinsPlugin on its own steps; this table answers for the others.
@@ -69,9 +69,9 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   // notifications, reports, quality
   emailext: P.email, emailextrecipients: P.email, developers: P.email, requestor: P.email, culprits: P.email,
   brokenBuildSuspects: P.email, brokenTestsSuspects: P.email, upstreamDevelopers: P.email,
-  slackUploadFile: 'Slack Notification', office365ConnectorSend: 'Office 365 Connector',
-  mattermostSend: 'Mattermost Notification', rocketSend: 'RocketChat Notifier', hipchatSend: 'HipChat', telegramSend: 'Telegram Bot',
-  discordSend: 'Discord Notifier', googlechatnotification: 'Google Chat Notification',
+  slackUploadFile: 'Slack Notification', office365ConnectorWebhooks: 'Office 365 Connector',
+  rocketSend: 'RocketChat Notifier', hipchatSend: 'HipChat', telegramSend: 'Telegram Bot',
+  googlechatnotification: 'Google Chat Notification',
   recordIssues: P.warnings, scanForIssues: P.warnings, publishIssues: P.warnings, discoverGitReferenceBuild: 'Git Forensics',
   discoverReferenceBuild: 'Forensics API',
    xunit: 'xUnit', nunit: 'NUnit', mstest: 'MSTest',
@@ -79,7 +79,6 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   cucumber: 'Cucumber reports',
   githubBranches: 'GitHub Integration', pullRequest: 'Pipeline: GitHub',
   addGitLabMRComment: 'GitLab', gitlabBuilds: 'GitLab', gitlab: 'GitLab',
-  bitbucketStatusNotify: 'Bitbucket Build Status Notifier',
   // build tools and environments
   sshagent: 'SSH Agent', sshPublisher: 'Publish Over SSH', sshCommand: 'SSH Pipeline Steps', sshPut: 'SSH Pipeline Steps',
   sshGet: 'SSH Pipeline Steps', sshScript: 'SSH Pipeline Steps', sshRemove: 'SSH Pipeline Steps',

@@ -39,6 +39,9 @@ interface ServicesForm {
   allowPrivate: boolean;
   /** OpenShift clusters: kept as they are (edited through the API only). */
   openshiftClusters: NonNullable<Services['openshiftClusters']>;
+  /** Mattermost and Bitbucket: kept as they are (edited through the API only; docs/notifications.md). */
+  mattermost: Services['mattermost'] | null;
+  bitbucket: Services['bitbucket'] | null;
 }
 
 const formOf = (s: Services): ServicesForm => ({
@@ -52,12 +55,15 @@ const formOf = (s: Services): ServicesForm => ({
   allowedHosts: s.httpRequest.allowedHosts.join('\n'),
   allowPrivate: s.httpRequest.allowPrivate,
   openshiftClusters: s.openshiftClusters ?? [],
+  mattermost: s.mattermost ?? null,
+  bitbucket: s.bitbucket ?? null,
 });
 
 const bodyOf = (f: ServicesForm) => ({
   slack: f.slack, github: f.github, gitlab: f.gitlab, gitlabConnections: f.gitlabConnections, sonar: f.sonar, zulip: f.zulip, artifactory: f.artifactory,
   httpRequest: { allowedHosts: f.allowedHosts.split(/[\s,]+/).filter(Boolean), allowPrivate: f.allowPrivate },
   openshiftClusters: f.openshiftClusters,
+  mattermost: f.mattermost, bitbucket: f.bitbucket,
 });
 
 /** A credential picker that says whether the secret behind it is there, never the secret. */
