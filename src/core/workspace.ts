@@ -220,3 +220,11 @@ export class WorkspaceError extends KilnError {
     this.code = code;
   }
 }
+
+/** A job's workspace directory name on a node: '/' (folders) and other separators or control characters become '_'. */
+export function workspaceDirName(job: string): string {
+  // eslint-disable-next-line no-control-regex
+  let name = job.replace(/[/\\\x00-\x1f\x7f]/g, '_');
+  if (name === '' || /^\.+$/.test(name)) name = name.replace(/\./g, '_') || '_';
+  return name;
+}

@@ -28,7 +28,7 @@ import { compileAntPatterns } from '../util/antglob.ts';
 import type { AntMatcher, AntPatternOptions } from '../util/antglob.ts';
 import { groupHasMembers, killGroupTree } from './process-tree.ts';
 import { fileReader, writeChunksTo } from '../util/files-stream.ts';
-import { WorkspaceError, type ExecResult, type ExecSpec, type FileReader, type FileStat, type OutputStream, type Workspace } from '../core/workspace.ts';
+import { WorkspaceError, workspaceDirName, type ExecResult, type ExecSpec, type FileReader, type FileStat, type OutputStream, type Workspace } from '../core/workspace.ts';
 import type { Backend, BuildRef, WorkspaceRequest } from '../core/nodes.ts';
 import { hostEnvForBuilds } from './host-env.ts';
 
@@ -79,13 +79,8 @@ export interface LocalBackendOptions {
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** Directory name for a job: '/' (folders) and other separators or control characters become '_'. */
-export function workspaceDirName(job: string): string {
-  // eslint-disable-next-line no-control-regex
-  let name = job.replace(/[/\\\x00-\x1f\x7f]/g, '_');
-  if (name === '' || /^\.+$/.test(name)) name = name.replace(/\./g, '_') || '_';
-  return name;
-}
+// A job's directory name: core/workspace.ts (the ws step allocates it too).
+export { workspaceDirName } from '../core/workspace.ts';
 
 export class LocalBackend implements Backend {
   readonly kind = 'local';

@@ -152,7 +152,7 @@ const steps: StepDecl[] = [
   {
     name: 'ws',
     doc: "Run the block in another workspace on the current node: ws('shared-cache') { ... }; WORKSPACE and pwd() are that directory inside.",
-    params: [{ name: 'dir', type: 'string', required: true, doc: "the workspace directory: absolute, or relative to the node's workspace directory; '@2'... appended when another build holds it" }],
+    params: [{ name: 'dir', type: 'string', doc: "the workspace directory: absolute, or relative to the node's workspace directory; '@2'... appended when another build holds it; none: the job's own workspace on this node" }],
     positional: 'dir',
     differs: "the directory must lie inside the node's workspace directory (an agent: its work directory); a container or pod agent cannot allocate another workspace",
     block: 'required',

@@ -61,3 +61,13 @@ test('ws refuses a directory that leads out of the workspace directory through a
   assert.doesNotMatch(console, /SHOULD NOT RUN/);
   assert.match(console, /ws\('escape\/sub'\): workspace \S+\/nodes\/escape\/sub leads out through a symbolic link \(\S+\/nodes\/escape is \/tmp\)/);
 });
+
+test('ws without a directory (or a blank one) runs the block in the job\'s own workspace on the node, <job>@2 while another holds it', async () => {
+  const { state, console } = await runPipeline(scripted(`
+  ws { echo "bare=\${env.WORKSPACE}"; ws('  ') { echo "held=\${env.WORKSPACE}" } }
+`));
+  assert.equal(state.result, 'SUCCESS', console);
+  const bare = /^bare=(.*)$/m.exec(console)![1]!;
+  assert.match(bare, /\/nodes\/test-job$/);
+  assert.match(console, new RegExp(`^held=${bare}@2$`, 'm'));
+});
