@@ -45,6 +45,7 @@ export function localMail(o: { env: NodeJS.ProcessEnv; cwd: string; logFile: Wri
     culprits: async () => [],
     upstreamDevelopers: async () => [],
     requestor: async () => ({ name: os.userInfo().username, email: await gitEmail() }),
+    buildUser: async () => ({ name: os.userInfo().username, email: await gitEmail() }),
     previousResult: async () => o.previousResult,
     async console() {
       // Writes complete in order: once this empty one is flushed, everything before it is in the file.

@@ -1119,7 +1119,19 @@ export class BuildManager {
         }
         return out;
       },
-      requestorId: build.causes.find((c) => (c.type === 'user' || c.type === 'api') && c.userId)?.userId ?? null,
+      buildUserId: userOf(build.causes),
+      // email-ext's Requester: the user of the build at the top of the upstream chain.
+      requestorId: async () => {
+        let causes = build.causes;
+        for (let hops = 0; hops < 20; hops++) {
+          const u = causes.find((c) => c.type === 'upstream' && c.upstreamJob && c.upstreamBuild);
+          if (!u) break;
+          const ub = await this.#store.builds.getByNumber(u.upstreamJob!, u.upstreamBuild!).catch(() => null);
+          if (!ub) break;
+          causes = ub.causes;
+        }
+        return userOf(causes);
+      },
       upstream: async () => {
         if (!up) return [];
         const uj = await this.#store.jobs.get(up.upstreamJob!);
@@ -1395,4 +1407,9 @@ function loggedNodes(nodes: NodeProvider, log: Logger): NodeProvider {
       return node;
     },
   };
+}
+
+/** The user a build's own causes name (a user's or an API token's start), or null. */
+function userOf(causes: readonly BuildCause[]): string | null {
+  return causes.find((c) => (c.type === 'user' || c.type === 'api') && c.userId)?.userId ?? null;
 }

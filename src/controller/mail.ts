@@ -227,8 +227,10 @@ export interface BuildMailFacts {
    * one, newest first: workflow-job's culprits carry over while the previous build is worse than SUCCESS.
    */
   earlierCulpritSets(): Promise<ChangeSetRecord[]>;
-  /** The user who started it, if a user did. */
-  requestorId: string | null;
+  /** The user who started it, or the upstream build that started it, and so on up (Requester: at most 20 builds up). */
+  requestorId(): Promise<string | null>;
+  /** The user who started this build itself, if a user did. */
+  buildUserId: string | null;
   /** Developers of the upstream build that started it. */
   upstream(): Promise<MailPerson[]>;
   previousResult: string | null;
@@ -236,6 +238,11 @@ export interface BuildMailFacts {
 }
 
 export function buildMail(mail: MailService, store: Store, f: BuildMailFacts): MailServices {
+  const person = async (id: string | null): Promise<MailPerson | null> => {
+    if (!id) return null;
+    const u = await store.users.get(id).catch(() => null);
+    return { name: id, email: u?.email ?? null };
+  };
   return {
     notConfigured: NOT_CONFIGURED,
     defaults: () => mail.defaults(),
@@ -244,11 +251,8 @@ export function buildMail(mail: MailService, store: Store, f: BuildMailFacts): M
     developers: async () => changeSetAuthors(f.changeSets()),
     // Its culprits: this build's authors, then those of the failing builds before it.
     culprits: async () => changeSetAuthors([...f.changeSets(), ...(await f.earlierCulpritSets())]),
-    async requestor() {
-      if (!f.requestorId) return null;
-      const u = await store.users.get(f.requestorId).catch(() => null);
-      return { name: f.requestorId, email: u?.email ?? null };
-    },
+    requestor: async () => person(await f.requestorId()),
+    buildUser: () => person(f.buildUserId),
     upstreamDevelopers: () => f.upstream(),
     previousResult: async () => f.previousResult,
     console: () => f.console(),

@@ -54,8 +54,10 @@ export interface MailBuildFacts {
   developers(): Promise<MailPerson[]>;
   /** The authors of the commits since the last successful build (this build's included). */
   culprits(): Promise<MailPerson[]>;
-  /** The user who started the build (a UserIdCause), or null (a timer, a webhook). */
+  /** The user who started the build, or the upstream build that started it, and so on up (email-ext's requestor()); null: no user (a timer, a webhook). */
   requestor(): Promise<MailPerson | null>;
+  /** The user who started this build itself, no upstream followed (email-ext's buildUser()); null: no user did. */
+  buildUser(): Promise<MailPerson | null>;
   /** The authors of the commits of the upstream build that started this one; [] when none. */
   upstreamDevelopers(): Promise<MailPerson[]>;
   /** The result of the build before this one, or null when there is none. */

@@ -2,7 +2,7 @@
 // (admins only, the password never in an answer, bad values refused by field), "Send test
 // e-mail" (plain, AUTH from a credential, STARTTLS with a self-signed certificate trusted only
 // when the admin says so), and builds of a git job whose commits by different authors make
-// developers(), culprits(), requestor(), brokenBuildSuspects() and a downstream job's upstreamDevelopers() name who Jenkins would, with
+// developers(), culprits(), requestor(), brokenBuildSuspects() and a downstream job's upstreamDevelopers(), requestor() and buildUser() name who Jenkins would, with
 // the masked console attached.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -175,7 +175,7 @@ pipeline {
     assert.equal(m2.headers.get('subject'), 'app - Build # 2 - Failure!');
 
     // #3: bob does not fix it: developer bob, culprits alice and bob (since #1), still failing.
-    assert.equal((await api('POST', '/api/v1/jobs', { name: 'notify', script: 'echo "upstream=${emailextrecipients([upstreamDevelopers()])}"' })).status, 201);
+    assert.equal((await api('POST', '/api/v1/jobs', { name: 'notify', script: 'echo "upstream=${emailextrecipients([upstreamDevelopers()])} requestor=${emailextrecipients([requestor()])} buildUser=[${emailextrecipients([buildUser()])}]"' })).status, 201);
     push(true, { name: 'Bob', email: 'bob@example.com' }, true);
     const b3 = await build();
     assert.equal(b3.result, 'FAILURE');
@@ -185,6 +185,9 @@ pipeline {
     assert.equal(m3.headers.get('subject'), 'app - Build # 3 - Still Failing!');
     // The job app #3 started: its upstream developers are #3's (bob).
     assert.equal((await finishedBuild(c.url, 'notify', 1)).result, 'SUCCESS');
-    assert.match(await consoleText(c.url, 'notify', 1), /^upstream=bob@example\.com$/m);
+    // requestor() follows the upstream build to the user who started it (carol); buildUser() does not (email-ext).
+    const notify = await consoleText(c.url, 'notify', 1);
+    assert.match(notify, /^upstream=bob@example\.com requestor=carol@corp\.example buildUser=\[\]$/m);
+    assert.match(notify, /^The build was not caused by a user!$/m);
   });
 });

@@ -16,7 +16,8 @@ const b = (name: string, doc: string): StepParam => ({ name, type: 'boolean', do
 /** email-ext's recipient providers (runtime.ts knows their Java class names for `[$class: '...']`). */
 const PROVIDERS: Readonly<Record<string, string>> = {
   developers: "the authors of the commits in this build's changes",
-  requestor: 'the user who started the build',
+  requestor: 'the user who started the build (or the upstream build that started it, and so on up)',
+  buildUser: 'the user who started this build itself (no upstream build followed)',
   culprits: 'the authors of the commits since the last successful build',
   brokenBuildSuspects: 'the culprits of a failing build (the authors since it last passed)',
   brokenTestsSuspects: 'the culprits of a build whose tests fail (Kiln: the authors since it last passed)',

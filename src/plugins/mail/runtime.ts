@@ -26,6 +26,7 @@ import { buildStatus, expandTokens, type TokenContext } from './tokens.ts';
 const RECIPIENT_PROVIDERS: Readonly<Record<string, { className: string }>> = {
   developers: { className: 'DevelopersRecipientProvider' },
   requestor: { className: 'RequesterRecipientProvider' },
+  buildUser: { className: 'BuildUserRecipientProvider' },
   culprits: { className: 'CulpritsRecipientProvider' },
   brokenBuildSuspects: { className: 'FirstFailingBuildSuspectsRecipientProvider' },
   brokenTestsSuspects: { className: 'FailingTestSuspectsRecipientProvider' },
@@ -81,11 +82,16 @@ function providerNames(step: string, v: Value | undefined): string[] {
 }
 
 /** The people a provider names for this build. */
-async function providerPeople(name: string, facts: MailBuildFacts, result: string): Promise<MailPerson[]> {
+async function providerPeople(name: string, facts: MailBuildFacts, result: string, say: (line: string) => void): Promise<MailPerson[]> {
   switch (name) {
     case 'developers': return facts.developers();
     case 'culprits': return facts.culprits();
     case 'requestor': { const r = await facts.requestor(); return r ? [r] : []; }
+    case 'buildUser': {
+      const r = await facts.buildUser();
+      if (!r) say('The build was not caused by a user!');
+      return r ? [r] : [];
+    }
     case 'upstreamDevelopers': return facts.upstreamDevelopers();
     // Suspects only when the build is broken that way.
     case 'brokenBuildSuspects': return result === 'FAILURE' ? facts.culprits() : [];
@@ -226,7 +232,7 @@ const emailext: StepRun = async (ctx, args) => {
   }
   const r: Recipients = { to: [], cc: [], bcc: [] };
   parseList(step, await expandTokens(str(args, 'to'), tc), d.defaultSuffix, r, (l) => ctx.log(l));
-  for (const p of providers) addPeople(step, await providerPeople(p, m, result), d.defaultSuffix, r, (l) => ctx.log(l));
+  for (const p of providers) addPeople(step, await providerPeople(p, m, result, (l) => ctx.log(l)), d.defaultSuffix, r, (l) => ctx.log(l));
 
   const attachments: MailAttachment[] = [];
   const budget = { left: MAX_ATTACHMENTS };
@@ -264,7 +270,7 @@ const emailextrecipients: StepRun = async (ctx, args) => {
   const m = services(ctx, step);
   const d = await m.defaults();
   const r: Recipients = { to: [], cc: [], bcc: [] };
-  for (const p of providers) addPeople(step, await providerPeople(p, m, ctx.build.result), d?.defaultSuffix ?? '', r, (l) => ctx.log(l));
+  for (const p of providers) addPeople(step, await providerPeople(p, m, ctx.build.result, (l) => ctx.log(l)), d?.defaultSuffix ?? '', r, (l) => ctx.log(l));
   return r.to.join(' ');
 };
 
