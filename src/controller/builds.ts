@@ -669,6 +669,7 @@ export class BuildManager {
       let size = this.#logs.unwritten(log);
       // How much of each branch's closing lines the console has (resume.ts trailsAt): not printed again.
       if (resume && size) resume.trails = trailsAt(trailMarks, size.at + size.bytes.length);
+      const before = size ? size.at + size.bytes.length : 0;
       if (resume && size && execMarks.length > 0) {
         // A script step in flight takes its output over from what the console has of it (resume.ts
         // execAt), the console cut back to where the journal accounts for every byte (resumeCut).
@@ -681,6 +682,8 @@ export class BuildManager {
         // The bytes past the cut that no exec sends again (a torn write's other lines) go back at
         // the cut, journaled first with the cut (a restart during this one puts them back too).
         const back = resend.length > 0 ? Buffer.concat(resend.map((r) => r.bytes)) : null;
+        // A torn write's closing lines its mark carried come back with `back`: counted as there.
+        if (back) resume.trails = trailsAt(trailMarks, before, new Set(execMarks.flatMap((m) => ('mark' in m && m.plain && m.plain.length > 0 ? [m.mark] : []))));
         const jw = new JournalWriter(dir);
         try {
           jw.consoleAt(consoleSize, back ? [{ at: consoleSize, bytes: back }] : [], resume.trails);

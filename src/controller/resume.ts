@@ -203,13 +203,14 @@ export type TrailMark = { trail: Record<string, number>; c: number } | { console
 
 /**
  * How many bytes of each branch's closing lines the console of `consoleSize` bytes has (see the
- * header): the last count it covers, those past a later resume's cut void.
+ * header): the last count it covers, those past a later resume's cut void. `carried`: ends of
+ * writes past it whose marks' bytes the resume puts back (resumeCut's `resend`), covered too.
  */
-export function trailsAt(marks: readonly TrailMark[], consoleSize: number): Record<string, number> {
+export function trailsAt(marks: readonly TrailMark[], consoleSize: number, carried: ReadonlySet<number> = new Set()): Record<string, number> {
   let valid: { trail: Record<string, number>; c: number }[] = [];
   for (const m of marks) {
     if ('consoleAt' in m) valid = valid.filter((v) => v.c <= m.consoleAt);
-    else if (m.c <= consoleSize) valid.push(m);
+    else if (m.c <= consoleSize || carried.has(m.c)) valid.push(m);
   }
   return { ...(valid.at(-1)?.trail ?? {}) };
 }

@@ -36,7 +36,8 @@
 // Every step call is also told to the host as a JournalEntry (BuildListener.journal); a build
 // resumed after a controller restart (RunOptions.resume) replays that journal: #callStep answers
 // finished calls from it and the console stays silent until the point where it goes on
-// (replay.ts, #replayTake / #answered / #muted).
+// (replay.ts, #replayTake / #answered / #muted), but for a branch's closing lines the console
+// lacks (#unprinted, counted by #trail: `trails()`, which the host journals).
 import path from 'node:path/posix';
 import { type OutputBarrier, type Workspace, WorkspaceError } from '../../core/workspace.ts';
 import type { AgentRequest, AllocatedNode, BuildRef, NodeClaim, NodeProvider } from '../../core/nodes.ts';
