@@ -48,7 +48,7 @@
 // A branch's closing lines (`[Pipeline] }`, `[Pipeline] // stage`: what it prints after its last
 // step ended, engine.ts trails) follow no journal line of theirs. So `"trail":{branch:bytes}` says
 // how many of them the console has below `c`: on its own line before the console write that
-// carries them (`{"trail":{...},"c":writeEnd}`), and on any entry line written meanwhile (whose
+// carries them (`{"trail":{...},"at":writeEnd}`: not a boundary, its bytes may be cut), and on any entry line written meanwhile (whose
 // consoleTail carries them; its consoleEnd is its `c`), each time they changed; the last one the
 // console on disk covers (`trailsAt`) tells the resumed engine how much of them not to print
 // again (replay.ts unprinted), so they come once whether the kill fell before or after they were
@@ -142,7 +142,7 @@ export class JournalWriter {
 
   /** The branches' closing lines the console has below `c` (the write ending there, see the header). */
   trail(trail: Record<string, number>, c: number): void {
-    this.#write({ trail, c });
+    this.#write({ trail, at: c });
   }
 
   /** Durable exec `key`'s output up to these offsets is in the console below `consoleEnd` (see the header). */
@@ -339,8 +339,9 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
         continue;
       }
       if (trail && (j as unknown as { id?: unknown }).id === undefined) {
-        if (!offset(x.c)) throw new Error('its trail is malformed');
-        trailMarks.push({ trail, c: x.c as number });
+        const at = (j as unknown as { at?: unknown }).at;
+        if (!offset(at)) throw new Error('its trail is malformed');
+        trailMarks.push({ trail, c: at as number });
         continue;
       }
       const cm = (j as unknown as { consoleMark?: unknown }).consoleMark;
