@@ -82,7 +82,7 @@ import { ApiError } from './http-errors.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
 import type { WaitList } from './waitlist.ts';
 import { buildMail, gitAuthors, type MailService } from './mail.ts';
-import { ExecPoints } from './exec-points.ts';
+import { ExecPoints, carriedGroups } from './exec-points.ts';
 import { JournalWriter, resumeCut, trailsAt, inFlightPrinters, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type ExecMark, type TrailMark, type JournalEnd, type RunInfo } from './resume.ts';
 import type { JournalEntry, ResumeFrom } from '../pipeline/engine/replay.ts';
 import type { MailPerson, MailServices } from '../core/mail.ts';
@@ -686,7 +686,10 @@ export class BuildManager {
         if (back) resume.trails = trailsAt(trailMarks, before, new Set(execMarks.flatMap((m) => ('mark' in m && m.plain && m.plain.length > 0 ? [m.mark] : []))));
         const jw = new JournalWriter(dir);
         try {
-          jw.consoleAt(consoleSize, back ? [{ at: consoleSize, bytes: back }] : [], resume.trails);
+          // At most 1 MiB a line (exec-points.ts carriedGroups): the rest as marks at the cut.
+          const groups = carriedGroups(back ? [{ at: consoleSize, bytes: back }] : []);
+          jw.consoleAt(consoleSize, groups[0], resume.trails);
+          for (const g of groups.slice(1)) jw.consoleMark(consoleSize, g);
         } catch (err) {
           logFailed(err);
         } finally {

@@ -63,7 +63,7 @@ function buildDir(home: string): string {
 
 const BIG = 1_500_000;
 
-for (const kind of ['sqlite', 'postgres'] as const) test(`a console write torn by the kill (${kind} store) within a ${BIG}-byte echo beside a running sh: the line kept whole, once, and every other line once`, async () => {
+for (const kind of ['sqlite', 'postgres'] as const) for (const again of [false, true]) test(`a console write torn by the kill (${kind} store) within a ${BIG}-byte echo beside a running sh${again ? ', and a kill of the next controller once it resumed' : ''}: the line kept whole, once, and every other line once`, async () => {
   const home = tempDir('durbig');
   const marks = tempDir('durbig-marks');
   const workdir = tempDir('durbig-a1');
@@ -95,6 +95,12 @@ for (const kind of ['sqlite', 'postgres'] as const) test(`a console write torn b
   assert.ok(start > log.indexOf('[a] A5\n'), `the big line is in the console after a's lines: ${log.subarray(0, 2000).toString()}`);
   // Torn within the big line, as a kill within its write leaves it.
   truncateSync(logFile, start + 700_000);
+  if (again) {
+    // A restart during the restart: the second controller put the line back and resumed.
+    c = await startCtl(home, port, db);
+    await until(() => read(logFile).includes('Resumed after the controller restarted'), 'the build to resume', 120_000, 10);
+    await kill9(c);
+  }
   c = await startCtl(home, port, db);
   api = jsonApi(() => c.url);
   await until(() => read(logFile).includes('Resumed after the controller restarted'), 'the build to resume', 120_000, 10);

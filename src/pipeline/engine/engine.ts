@@ -363,6 +363,9 @@ export class PipelineRun {
   /** The branches' closing lines printed so far (#trail), non-zero ones only: the host journals them (controller/resume.ts trail). */
   trails(): Record<string, number> {
     const out: Record<string, number> = {};
+    // A branch that has not replayed up to its closing lines yet: the console has what the resume found.
+    const r = this.#replay;
+    if (r) for (const [b, n] of Object.entries(r.trails)) if (n > 0 && (r.pending(b) || (r.trailing(b) && !this.#trail.has(b)))) out[b] = n;
     for (const [b, n] of this.#trail) if (n > 0) out[b] = n;
     return out;
   }

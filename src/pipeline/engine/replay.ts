@@ -143,11 +143,14 @@ export class Replay {
   #announced = false;
   /** Bytes of each branch's closing lines the console has, not yet replayed (`unprinted`). */
   readonly #skip: Map<string, number>;
+  /** The same, as the resume found them (ResumeFrom.trails). */
+  readonly trails: Readonly<Record<string, number>>;
 
   constructor(from: ResumeFrom) {
     this.downMs = from.downMs;
     this.startedAt = from.startedAt;
-    this.#skip = new Map(Object.entries(from.trails ?? {}));
+    this.trails = { ...from.trails };
+    this.#skip = new Map(Object.entries(this.trails));
     for (const e of from.entries) {
       let q = this.#queues.get(e.branch);
       if (!q) this.#queues.set(e.branch, (q = []));
