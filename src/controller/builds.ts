@@ -83,8 +83,8 @@ import { silentLogger, type Logger } from '../util/log.ts';
 import type { WaitList } from './waitlist.ts';
 import { buildMail, type MailService } from './mail.ts';
 import { changeSetAuthors, type ChangeSetRecord } from '../pipeline/steps/changesets.ts';
-import { ExecPoints } from './exec-points.ts';
-import { JournalWriter, resumeCut, inFlightPrinters, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type ExecMark, type JournalEnd, type RunInfo } from './resume.ts';
+import { ExecPoints, carriedGroups } from './exec-points.ts';
+import { JournalWriter, resumeCut, trailsAt, inFlightPrinters, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type ExecMark, type TrailMark, type JournalEnd, type RunInfo } from './resume.ts';
 import type { JournalEntry, ResumeFrom } from '../pipeline/engine/replay.ts';
 import type { MailPerson, MailServices } from '../core/mail.ts';
 import type { HttpServices } from '../core/http-services.ts';
@@ -653,11 +653,12 @@ export class BuildManager {
       let tails: ConsoleTail[] = [];
       let consoleEnds = new Map<string, number>();
       let execMarks: ExecMark[] = [];
+      let trailMarks: TrailMark[] = [];
       try {
         kept = await readRunInfo(dir);
         const j = await readJournal(dir);
         resume = { entries: j.entries, startedAt, downMs: Math.max(0, Date.now() - await lastSign(dir, this.#logs.logPath(log), j.lastWrite)) };
-        ({ tails, ended, consoleEnds, execMarks } = j);
+        ({ tails, ended, consoleEnds, execMarks, trailMarks } = j);
       } catch (err) {
         const message = `${job.name} #${build.number} cannot resume after the controller restarted: its journal is unreadable (${err instanceof Error ? err.message : String(err)})`;
         mark({ kind: 'error', id: '0', name: '' });
@@ -668,6 +669,9 @@ export class BuildManager {
       // What the console lost to the crash (in memory when the journal's lines were written) comes back first.
       await restoreConsole(tails, (bytes, at) => this.#logs.append(log, bytes, { at })).catch(logFailed);
       let size = this.#logs.unwritten(log);
+      // How much of each branch's closing lines the console has (resume.ts trailsAt): not printed again.
+      if (resume && size) resume.trails = trailsAt(trailMarks, size.at + size.bytes.length);
+      const before = size ? size.at + size.bytes.length : 0;
       if (resume && size && execMarks.length > 0) {
         // A script step in flight takes its output over from what the console has of it (resume.ts
         // execAt), the console cut back to where the journal accounts for every byte (resumeCut).
@@ -680,9 +684,14 @@ export class BuildManager {
         // The bytes past the cut that no exec sends again (a torn write's other lines) go back at
         // the cut, journaled first with the cut (a restart during this one puts them back too).
         const back = resend.length > 0 ? Buffer.concat(resend.map((r) => r.bytes)) : null;
+        // A torn write's closing lines its mark carried come back with `back`: counted as there.
+        if (back) resume.trails = trailsAt(trailMarks, before, new Set(execMarks.flatMap((m) => ('mark' in m && m.plain && m.plain.length > 0 ? [m.mark] : []))));
         const jw = new JournalWriter(dir);
         try {
-          jw.consoleAt(consoleSize, back ? [{ at: consoleSize, bytes: back }] : []);
+          // At most 1 MiB a line (exec-points.ts carriedGroups): the rest as marks at the cut.
+          const groups = carriedGroups(back ? [{ at: consoleSize, bytes: back }] : []);
+          jw.consoleAt(consoleSize, groups[0], resume.trails);
+          for (const g of groups.slice(1)) jw.consoleMark(consoleSize, g);
         } catch (err) {
           logFailed(err);
         } finally {
@@ -809,10 +818,7 @@ export class BuildManager {
         if (this.#detached) return Promise.reject(new Error('the controller is stopping'));
         const end = this.#logs.end(log);
         if (end === null) return this.#logs.flush(log);
-        if (!pointsHooked) {
-          pointsHooked = true;
-          this.#logs.setBeforeWrite(log, (writeEnd) => execPoints.beforeWrite(writeEnd));
-        }
+        pointsHooked = true;
         return Promise.all([this.#logs.flush(log), execPoints.point(key, safe, end, ended)]).then(() => {});
       },
       stage: (s: StageRecord) => {
@@ -839,7 +845,7 @@ export class BuildManager {
           else execPoints.ended(e.exec);
         }
         try {
-          journal.append(journalWithoutSecrets(e, secrets), this.#logs.unwritten(log));
+          journal.append(journalWithoutSecrets(e, secrets), this.#logs.unwritten(log), trailsNow());
         } catch (err) {
           logFailed(err);
         }
@@ -847,6 +853,15 @@ export class BuildManager {
     };
     const journal = new JournalWriter(dir);
     let pointsHooked = false;
+    // The branches' closing lines (engine.ts trails), journaled when they changed (resume.ts trail).
+    let trailsRecorded = JSON.stringify(resume?.trails ?? {});
+    const trailsNow = (): Record<string, number> | null => {
+      const t = pr.trails();
+      const j = JSON.stringify(t);
+      if (j === trailsRecorded) return null;
+      trailsRecorded = j;
+      return t;
+    };
     const execPoints = new ExecPoints({ journal, failed: logFailed, stopped: () => this.#detached });
     const pr: PipelineRun = new PipelineRun({
       scmFiles,
@@ -952,6 +967,18 @@ export class BuildManager {
       return;
     }
     live.run = pr;
+    this.#logs.setBeforeWrite(log, (writeEnd) => {
+      if (this.#detached) return;
+      const t = trailsNow();
+      if (t) {
+        try {
+          journal.trail(t, writeEnd);
+        } catch (err) {
+          logFailed(err);
+        }
+      }
+      if (pointsHooked) execPoints.beforeWrite(writeEnd);
+    });
     Object.defineProperty(live, 'state', { get: () => scrub(stateRow(pr.state)), configurable: true, enumerable: true });
     this.#events.buildChanged?.(live);
     // The console failed before the pipeline started (its first lines): stop it at once.

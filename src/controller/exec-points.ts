@@ -52,8 +52,8 @@ export interface ExecPointsOptions {
 export const POINT_EVERY_MS = 500;
 /** ... or after this much of its output: a quarter of the agent's read-ahead window, which acks move. */
 export const POINT_EVERY_BYTES = 256 * 1024;
-/** At most this much of a write's bytes other than execs' output is carried by its mark (resume.ts MAX_TAIL, the same bound). */
-const CARRIED_MAX = 1024 * 1024;
+/** At most this much of a write's bytes other than execs' output is carried by one mark line (resume.ts MAX_TAIL, the same bound); more goes in more lines at the same offset. */
+export const CARRIED_MAX = 1024 * 1024;
 
 export class ExecPoints {
   readonly #o: ExecPointsOptions;
@@ -67,8 +67,7 @@ export class ExecPoints {
   #plain = false;
   /** The bytes other than execs' output appended since the last write, while an exec is live (the next mark carries them). */
   #chunks: ConsoleTail[] = [];
-  /** Their size; past CARRIED_MAX the mark carries none (a torn write may then lose them, as any line past a journal line's tail bound). */
-  #chunkBytes = 0;
+
   #timer: NodeJS.Timeout | null = null;
 
   constructor(o: ExecPointsOptions) {
@@ -100,10 +99,7 @@ export class ExecPoints {
     if (!pointed) for (const v of this.#live.values()) if (v !== null) pointed = true;
     if (!pointed) return; // no point yet, none asked for: nothing will cut the console here
     // Kept for the next write's mark (also when this write journals an exec's first point).
-    if (bytes && bytes.length > 0 && typeof at === 'number') {
-      this.#chunkBytes += bytes.length;
-      if (this.#chunkBytes <= CARRIED_MAX) this.#chunks.push({ at, bytes });
-    }
+    if (bytes && bytes.length > 0 && typeof at === 'number') this.#chunks.push({ at, bytes }); // the log store's own buffers: no copy
     // Only a live exec with a point can have a resumed console cut (resume.ts resumeCut).
     if (!this.#plain) for (const v of this.#live.values()) if (v !== null) this.#plain = true;
   }
@@ -140,14 +136,15 @@ export class ExecPoints {
     }
     // Plain bytes appended before an exec's first point (journaled just now) need the mark too.
     if (!this.#plain && this.#chunks.length > 0) for (const v of this.#live.values()) if (v !== null) this.#plain = true;
-    const chunks = this.#chunkBytes <= CARRIED_MAX ? this.#chunks : [];
+    const chunks = this.#chunks;
     this.#chunks = [];
-    this.#chunkBytes = 0;
     if (this.#plain) {
       this.#plain = false;
       if (!this.#o.stopped()) {
         try {
-          this.#o.journal.consoleMark(writeEnd, chunks.filter((c) => c.at < writeEnd));
+          // One line per CARRIED_MAX of them, all at the write's end (the same boundary): no line
+          // is unbounded, and a write torn within megabytes of them loses none (resume.ts resumeCut).
+          for (const group of carriedGroups(chunks.filter((c) => c.at < writeEnd))) this.#o.journal.consoleMark(writeEnd, group);
         } catch (err) {
           this.#o.failed(err);
         }
@@ -188,7 +185,6 @@ export class ExecPoints {
     this.#pending.clear();
     this.#live.clear();
     this.#chunks = [];
-    this.#chunkBytes = 0;
   }
 
   #arm(): void {
@@ -199,4 +195,23 @@ export class ExecPoints {
     }, Math.max(1, this.#everyMs - (Date.now() - this.#last)));
     this.#timer.unref();
   }
+}
+
+/** `chunks` in groups of at most CARRIED_MAX bytes, a longer chunk split (its parts keep their offsets); one group at least. */
+export function carriedGroups(chunks: readonly ConsoleTail[], max = CARRIED_MAX): ConsoleTail[][] {
+  const groups: ConsoleTail[][] = [[]];
+  let size = 0;
+  for (const c of chunks) {
+    for (let off = 0; off < c.bytes.length;) {
+      if (size >= max) {
+        groups.push([]);
+        size = 0;
+      }
+      const n = Math.min(c.bytes.length - off, max - size);
+      groups.at(-1)!.push(off === 0 && n === c.bytes.length ? c : { at: c.at + off, bytes: c.bytes.subarray(off, off + n) });
+      size += n;
+      off += n;
+    }
+  }
+  return groups;
 }

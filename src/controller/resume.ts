@@ -44,6 +44,15 @@
 // (`"plain":[[offset,base64],...]`, exec-points.ts): put back at the cut, so nothing is lost
 // either; the resume's `{"consoleAt":cut,"plain":[...]}` carries them in turn, so that a restart
 // during the resume puts them back too.
+//
+// A branch's closing lines (`[Pipeline] }`, `[Pipeline] // stage`: what it prints after its last
+// step ended, engine.ts trails) follow no journal line of theirs. So `"trail":{branch:bytes}` says
+// how many of them the console has below `c`: on its own line before the console write that
+// carries them (`{"trail":{...},"at":writeEnd}`: not a boundary, its bytes may be cut), and on any entry line written meanwhile (whose
+// consoleTail carries them; its consoleEnd is its `c`), each time they changed; the last one the
+// console on disk covers (`trailsAt`) tells the resumed engine how much of them not to print
+// again (replay.ts unprinted), so they come once whether the kill fell before or after they were
+// written. The resume's consoleAt line carries the counts it used (a restart during it).
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -126,9 +135,14 @@ export class JournalWriter {
     this.#file = path.join(dir, JOURNAL);
   }
 
-  /** Appends the entry's current form, with the console bytes not on disk yet; throws when the disk refuses (the caller fails the build). */
-  append(e: JournalEntry, tail?: ConsoleTail | null): void {
-    this.#write(tail ? { ...e, ...tailOf(tail) } : e);
+  /** Appends the entry's current form, with the console bytes not on disk yet (and the branches' closing lines, when they changed); throws when the disk refuses (the caller fails the build). */
+  append(e: JournalEntry, tail?: ConsoleTail | null, trail?: Record<string, number> | null): void {
+    this.#write(tail || trail ? { ...e, ...tailOf(tail), ...(trail ? { trail } : {}) } : e);
+  }
+
+  /** The branches' closing lines the console has below `c` (the write ending there, see the header). */
+  trail(trail: Record<string, number>, c: number): void {
+    this.#write({ trail, at: c });
   }
 
   /** Durable exec `key`'s output up to these offsets is in the console below `consoleEnd` (see the header). */
@@ -149,8 +163,8 @@ export class JournalWriter {
    * header); `plain`, the bytes it puts back there (resumeCut's `resend`), so that a restart
    * during this one does too.
    */
-  consoleAt(size: number, plain: readonly ConsoleTail[] = []): void {
-    this.#write({ consoleAt: size, ...plainOf(plain) });
+  consoleAt(size: number, plain: readonly ConsoleTail[] = [], trail?: Record<string, number>): void {
+    this.#write({ consoleAt: size, ...plainOf(plain), ...(trail && Object.keys(trail).length > 0 ? { trail } : {}) });
   }
 
   /** The build ended: its result, with the console bytes not on disk yet (its last lines). */
@@ -180,6 +194,37 @@ export interface ReadJournal {
   consoleEnds: Map<string, number>;
   /** The `execAt` and `consoleAt` lines, in order (execResumePoints). */
   execMarks: ExecMark[];
+  /** The `trail` counts and the `consoleAt` lines, in order (trailsAt). */
+  trailMarks: TrailMark[];
+}
+
+/** How much of each branch's closing lines the console has below `c`, or a resume's cut (which voids those past it). */
+export type TrailMark = { trail: Record<string, number>; c: number } | { consoleAt: number };
+
+/**
+ * How many bytes of each branch's closing lines the console of `consoleSize` bytes has (see the
+ * header): the last count it covers, those past a later resume's cut void. `carried`: ends of
+ * writes past it whose marks' bytes the resume puts back (resumeCut's `resend`), covered too.
+ */
+export function trailsAt(marks: readonly TrailMark[], consoleSize: number, carried: ReadonlySet<number> = new Set()): Record<string, number> {
+  let valid: { trail: Record<string, number>; c: number }[] = [];
+  for (const m of marks) {
+    if ('consoleAt' in m) valid = valid.filter((v) => v.c <= m.consoleAt);
+    else if (m.c <= consoleSize || carried.has(m.c)) valid.push(m);
+  }
+  return { ...(valid.at(-1)?.trail ?? {}) };
+}
+
+/** A line's `trail` field, checked; throws when malformed. */
+function trailOf(v: unknown): Record<string, number> | null {
+  if (v === undefined) return null;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('its trail is malformed');
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new Error('its trail is malformed');
+    out[k] = n;
+  }
+  return out;
 }
 
 /** Where an exec's output is resent from: offsets per stream, and the streams that end within a line there (`open`: 1 stdout, 2 stderr). */
@@ -261,7 +306,7 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
     text = await fsp.readFile(file, 'utf8');
     lastWrite = (await fsp.stat(file)).mtimeMs;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], lastWrite: null, tails: [], ended: null, consoleEnds: new Map(), execMarks: [] };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], lastWrite: null, tails: [], ended: null, consoleEnds: new Map(), execMarks: [], trailMarks: [] };
     throw err;
   }
   const lines = text.split('\n');
@@ -270,6 +315,7 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
   const consoleEnds = new Map<string, number>();
   let ended: JournalEnd | null = null;
   const execMarks: ExecMark[] = [];
+  const trailMarks: TrailMark[] = [];
   const offset = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -283,10 +329,19 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
         execMarks.push({ key: x.execAt, stdout: x.o as number, stderr: x.e as number, c: x.c as number, ...(x.l ? { open: x.l as number } : {}) });
         continue;
       }
+      const trail = trailOf((j as unknown as { trail?: unknown }).trail);
       if (x.consoleAt !== undefined) {
         if (!offset(x.consoleAt)) throw new Error('its consoleAt is malformed');
         const plain = plainChunks((j as unknown as { plain?: unknown }).plain);
         execMarks.push(plain ? { consoleAt: x.consoleAt as number, plain } : { consoleAt: x.consoleAt as number });
+        trailMarks.push({ consoleAt: x.consoleAt as number });
+        if (trail) trailMarks.push({ trail, c: x.consoleAt as number });
+        continue;
+      }
+      if (trail && (j as unknown as { id?: unknown }).id === undefined) {
+        const at = (j as unknown as { at?: unknown }).at;
+        if (!offset(at)) throw new Error('its trail is malformed');
+        trailMarks.push({ trail, c: at as number });
         continue;
       }
       const cm = (j as unknown as { consoleMark?: unknown }).consoleMark;
@@ -310,6 +365,8 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
       }
       e = j;
       if (typeof e.id !== 'string' || typeof e.call !== 'string' || typeof e.branch !== 'string') throw new Error('not a journal entry');
+      delete (j as { trail?: unknown }).trail;
+      if (trail && typeof end === 'number') trailMarks.push({ trail, c: end });
       if (t) {
         tails.push({ at: t.at as number, bytes: Buffer.from(t.b64 as string, 'base64') });
         delete (j as { consoleTail?: unknown }).consoleTail;
@@ -326,7 +383,7 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
     byId.set(e.id, e); // each line is the whole entry as it was then: the last one of an id wins
   }
   // In start order: the engine hands ids out in the order calls start.
-  return { entries: [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id)), lastWrite, tails, ended, consoleEnds, execMarks };
+  return { entries: [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id)), lastWrite, tails, ended, consoleEnds, execMarks, trailMarks };
 }
 
 /** Leaf steps that only print: one in flight at a crash is not a failure (see inFlightPrinters). */

@@ -36,7 +36,8 @@
 // Every step call is also told to the host as a JournalEntry (BuildListener.journal); a build
 // resumed after a controller restart (RunOptions.resume) replays that journal: #callStep answers
 // finished calls from it and the console stays silent until the point where it goes on
-// (replay.ts, #replayTake / #answered / #muted).
+// (replay.ts, #replayTake / #answered / #muted), but for a branch's closing lines the console
+// lacks (#unprinted, counted by #trail: `trails()`, which the host journals).
 import path from 'node:path/posix';
 import { type OutputBarrier, type Workspace, WorkspaceError } from '../../core/workspace.ts';
 import type { AgentRequest, AllocatedNode, BuildRef, NodeClaim, NodeProvider } from '../../core/nodes.ts';
@@ -200,6 +201,13 @@ export class PipelineRun {
   /** The previous process's journal while a resumed build replays it (replay.ts); null for a fresh build. */
   readonly #replay: Replay | null;
   readonly #journal = new WeakMap<StepRecord, JournalEntry>();
+  /**
+   * Per branch, the bytes it printed since the end of its latest-started step (its closing lines),
+   * while that step has ended (absent otherwise): the host journals them (`trails`), so that a
+   * resumed build prints what of them its console lacks (replay.ts `unprinted`).
+   */
+  readonly #trail = new Map<string, number>();
+  readonly #latestStep = new Map<string, string>();
   /** The stage a block-less `stage 'name'` opened, until the next one or the end of the build. */
   #openStage: StageRecord | null = null;
   #explicitResult: BuildResult | null = null;
@@ -356,6 +364,16 @@ export class PipelineRun {
   }
 
   /** Inputs waiting for an answer. */
+  /** The branches' closing lines printed so far (#trail), non-zero ones only: the host journals them (controller/resume.ts trail). */
+  trails(): Record<string, number> {
+    const out: Record<string, number> = {};
+    // A branch that has not replayed up to its closing lines yet: the console has what the resume found.
+    const r = this.#replay;
+    if (r) for (const [b, n] of Object.entries(r.trails)) if (n > 0 && (r.pending(b) || (r.trailing(b) && !this.#trail.has(b)))) out[b] = n;
+    for (const [b, n] of this.#trail) if (n > 0) out[b] = n;
+    return out;
+  }
+
   pendingInputs(): PendingInput[] {
     return [...this.#inputs.values()].map((p) => p.req);
   }
@@ -1261,6 +1279,8 @@ export class PipelineRun {
     // A step in flight at the restart already printed its line; the line goes before the journal's,
     // which carries it should the console not have it on disk yet.
     if (!inFlight) this.#log(c, `[Pipeline] ${name}`, rec.id);
+    this.#latestStep.set(branch, rec.id);
+    this.#trail.delete(branch); // its lines so far are carried by this journal line
     this.#o.listener?.journal?.(entry);
     // The step's end is journaled (below, finally): a durable exec's end is acknowledged only then (outputBarrier).
     let endJournaled!: () => void;
@@ -1306,6 +1326,7 @@ export class PipelineRun {
       entry.status = rec.status;
       entry.endedAt = rec.endedAt;
       this.#o.listener?.step?.(rec);
+      if (this.#latestStep.get(branch) === rec.id) this.#trail.set(branch, 0); // what it prints from here on are its closing lines
       this.#o.listener?.journal?.(entry);
       endJournaled();
       if (step.block !== 'none' && bound.body) this.#log(c, `[Pipeline] // ${name}`, rec.id);
@@ -1668,6 +1689,8 @@ export class PipelineRun {
     };
     this.state.steps.push(rec);
     this.#journal.set(rec, e);
+    this.#latestStep.set(c.branch ?? '', rec.id);
+    this.#trail.set(c.branch ?? '', 0);
     if (e.setResult) this.#setResult(e.setResult);
     for (const [k, v] of Object.entries(e.setEnv ?? {})) this.#setEnv(k, v);
     for (const co of e.checkouts ?? []) this.#recordCheckout(co);
@@ -1684,7 +1707,25 @@ export class PipelineRun {
 
   #muted(c: ExecContext): boolean {
     const r = this.#replay;
-    return r !== null && (!r.announced || r.pending(c.branch ?? '') || r.trailing(c.branch ?? ''));
+    const b = c.branch ?? '';
+    return r !== null && (r.pending(b) || (r.trailing(b) ? !this.#trail.has(b) : !r.announced));
+  }
+
+  /**
+   * Of a branch's output, what goes to the console (null: nothing), counting its closing lines
+   * (#trail). While it replays, nothing; once it answered its whole journal, whose last step had
+   * ended, its closing lines but those the console already has (Replay.unprinted: the journal's
+   * `trail`, so they come once whether the kill fell before or after they were written).
+   */
+  #unprinted(c: ExecContext, data: Buffer): Buffer | null {
+    const r = this.#replay;
+    const b = c.branch ?? '';
+    const t = this.#trail.get(b);
+    if (r !== null && (r.pending(b) || (r.trailing(b) ? t === undefined : !r.announced))) return null;
+    if (t !== undefined) this.#trail.set(b, t + data.length);
+    if (r === null || t === undefined || !r.trailing(b)) return data;
+    const rest = r.unprinted(b, data);
+    return rest.length > 0 ? rest : null;
   }
 
   /**
@@ -1725,9 +1766,10 @@ export class PipelineRun {
   #sink(c: ExecContext, stepId: string | null, exec = false): LineSink {
     const where: OutputWhere = { stageId: c.stage?.id ?? null, stepId, ...(exec ? { exec } : {}) };
     return new LineSink((data) => {
-      if (this.#muted(c)) return;
+      const out = this.#unprinted(c, data);
+      if (out === null) return;
       c.onOutput?.();
-      this.#o.listener?.output?.(data, where);
+      this.#o.listener?.output?.(out, where);
     }, this.#masker, () => decoration(c), c.timestamps || c.branch !== null);
   }
 

@@ -11,8 +11,10 @@
 // so does `load` (RUNS_SCRIPT: the file is read again from the workspace, the steps its code calls
 // replay). The first call past the journal, or the call that was in flight, is where the build
 // "resumes": the console says so once, and from there everything runs as usual, but for a
-// parallel branch that had ended its last journaled step and made no call past it: what it prints
-// (its closing lines) was printed before the restart (`trailing`). A script step
+// parallel branch that had ended its last journaled step and made no call past it (`trailing`):
+// what it prints from that step's end on (its closing lines) the console may have, in part or
+// whole, so the first `trails[branch]` bytes of it (the host's journal says how many the console
+// has: controller/resume.ts trailsAt) are not printed again (`unprinted`), the rest is. A script step
 // (sh...) in flight on an agent is taken over (its durable exec, keyed by `JournalEntry.exec`,
 // shell.ts / agent/durable.ts); any other leaf step in flight, or a script step whose process is
 // not there, fails with Jenkins' non-resumable meaning (`nonResumable`), which `retry(conditions:
@@ -81,6 +83,8 @@ export interface ResumeFrom {
   downMs: number;
   /** When the build first started. */
   startedAt: number;
+  /** Per branch, how many bytes of its closing lines (printed after its last journaled step ended) the console has. */
+  trails?: Record<string, number>;
 }
 
 /** Steps that may be in flight at a restart and simply go on (their deadline kept). */
@@ -140,10 +144,16 @@ export class Replay {
   readonly downMs: number;
   readonly startedAt: number;
   #announced = false;
+  /** Bytes of each branch's closing lines the console has, not yet replayed (`unprinted`). */
+  readonly #skip: Map<string, number>;
+  /** The same, as the resume found them (ResumeFrom.trails). */
+  readonly trails: Readonly<Record<string, number>>;
 
   constructor(from: ResumeFrom) {
     this.downMs = from.downMs;
     this.startedAt = from.startedAt;
+    this.trails = { ...from.trails };
+    this.#skip = new Map(Object.entries(this.trails));
     for (const e of from.entries) {
       let q = this.#queues.get(e.branch);
       if (!q) this.#queues.set(e.branch, (q = []));
@@ -158,14 +168,25 @@ export class Replay {
 
   /**
    * Whether the branch answered its whole journal, whose last step had ended, and has made no call
-   * past it: what it prints meanwhile (its blocks' closing lines, a branch that was done) was
-   * printed before the restart, and its console stays silent. (A crash within the moment between
-   * such a step's end and those lines would lose them; a resumed console never shows them twice.)
+   * past it: what it prints meanwhile (its blocks' closing lines, a branch that was done) may have
+   * been printed before the restart, in part or whole (`unprinted`).
    */
   trailing(branch: string): boolean {
     const q = this.#queues.get(branch);
     if (!q || this.#past.has(branch) || (this.#pos.get(branch) ?? 0) < q.length) return false;
     return q[q.length - 1]!.status !== 'running';
+  }
+
+  /**
+   * Of `data`, the next bytes of a trailing branch's closing lines, what the console lacks: the
+   * first `trails[branch]` bytes of them were written before the restart, the rest was not.
+   */
+  unprinted(branch: string, data: Buffer): Buffer {
+    const n = this.#skip.get(branch) ?? 0;
+    if (n <= 0) return data;
+    const k = Math.min(n, data.length);
+    this.#skip.set(branch, n - k);
+    return data.subarray(k);
   }
 
   /**

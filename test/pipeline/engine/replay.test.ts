@@ -118,7 +118,7 @@ test('parallel branches replay each from their own part of the journal', async (
   assert.doesNotMatch(console, /a done|b done/, console);
 });
 
-test('a parallel branch that had ended before the restart prints nothing again when another branch resumes (its closing lines were printed)', async () => {
+for (const printed of [true, false]) test(`a parallel branch that had ended before the restart ${printed ? 'prints nothing again when another branch resumes (the journal says its closing lines were printed)' : 'prints its closing lines once when the journal says they were not printed'}`, async () => {
   const ws = tempDir('replay-trailing-ws');
   const first = `node {
     parallel a: {
@@ -132,10 +132,12 @@ test('a parallel branch that had ended before the restart prints nothing again w
   // parallel blocks still running); a goes on.
   const entries = (await journalOf(first, ws)).map((e) => (e.branch === '' ? { ...e, status: 'running' as const, endedAt: null } : e));
   const second = first.replace(`echo 'a1'`, `echo 'a1'; echo 'a2'`); // the calls keep their places
-  const { state, console } = await runPipeline(second, { workspace: ws, resume: { entries, downMs: 1000, startedAt: Date.now() - 10_000 } });
+  // The host's count of b's closing lines on disk (controller/resume.ts trailsAt).
+  const trails: Record<string, number> = printed ? { b: Buffer.byteLength('[b] [Pipeline] }\n') } : {};
+  const { state, console } = await runPipeline(second, { workspace: ws, resume: { entries, downMs: 1000, startedAt: Date.now() - 10_000, trails } });
   assert.equal(state.result, 'SUCCESS', console);
   assert.match(console, /^\[a\] a2$/m);
-  assert.equal(console.split('\n').filter((l) => l.startsWith('[b] ')).length, 0, `branch b's lines are not printed again:\n${console}`);
+  assert.deepEqual(console.split('\n').filter((l) => l.startsWith('[b] ')), printed ? [] : ['[b] [Pipeline] }'], `branch b's lines:\n${console}`);
   assert.equal(console.split('\n').filter((l) => l === '[a] [Pipeline] }').length, 1, `the branch that went on closes:\n${console}`);
   assert.match(console, /^\[Pipeline\] \/\/ node$/m);
 });
