@@ -190,4 +190,44 @@ pipeline {
     assert.match(notify, /^upstream=bob@example\.com requestor=carol@corp\.example buildUser=\[\]$/m);
     assert.match(notify, /^The build was not caused by a user!$/m);
   });
+
+  test("step([$class: 'Mailer']): a failure mails its link, changes and console tail; unstable and back to normal as MailSender decides; no result yet, no mail", async () => {
+    assert.equal((await api('PUT', '/api/v1/settings/mail', { host: '127.0.0.1', port: plain.port, from: 'ci@example.com', defaultSuffix: '@corp.example' })).status, 200);
+    const script = (body: string) => `pipeline {
+  agent any
+  stages { stage('S') { steps { ${body} } } }
+  post { always { step([$class: 'Mailer', recipients: 'team ops@example.com', notifyEveryUnstableBuild: false]) } }
+}`;
+    const run = async (body: string) => {
+      const exists = (await api('GET', '/api/v1/jobs/mailer')).status === 200;
+      const r = await api(exists ? 'PUT' : 'POST', exists ? '/api/v1/jobs/mailer' : '/api/v1/jobs', exists ? { script: script(body) } : { name: 'mailer', script: script(body) });
+      assert.ok(r.status < 300, r.text);
+      const b = await api('POST', '/api/v1/jobs/mailer/builds', {});
+      const done = await finishedBuild(c.url, 'mailer', b.json.number);
+      return { n: b.json.number as number, result: done.result as string, console: await consoleText(c.url, 'mailer', b.json.number) };
+    };
+    const f = await run("echo 'compiling'; error 'the compiler broke'");
+    assert.equal(f.result, 'FAILURE', f.console);
+    assert.match(f.console, /^Sending e-mails to: team@corp\.example ops@example\.com$/m);
+    const m1 = await plain.next();
+    assert.deepEqual(m1.rcpt, ['team@corp.example', 'ops@example.com']);
+    assert.equal(m1.headers.get('subject'), `Build failed in Jenkins: mailer #${f.n}`);
+    assert.match(m1.text ?? '', new RegExp(`^See <${c.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}job/mailer/${f.n}/>\\s+Changes:\\s+-{42}\\s`));
+    assert.match(m1.text ?? '', /^compiling$/m, 'the console tail');
+    const back = await run("echo 'fine'; script { currentBuild.result = 'SUCCESS' }");
+    assert.equal(back.result, 'SUCCESS', back.console);
+    const m2 = await plain.next();
+    assert.equal(m2.headers.get('subject'), `Jenkins build is back to normal : mailer #${back.n}`);
+    // A success that leaves its result unset: Jenkins' MailSender has none to look at, and says so.
+    const quiet = await run("echo 'fine'");
+    assert.match(quiet.console, new RegExp(`^No mail will be sent out, as 'mailer #${quiet.n}' does not have a result yet\\.`, 'm'));
+    const u1 = await run("unstable 'flaky'");
+    assert.equal(u1.result, 'UNSTABLE', u1.console);
+    assert.equal((await plain.next()).headers.get('subject'), `Jenkins build became unstable: mailer #${u1.n}`);
+    // Only the first unstable build after a success mails (notifyEveryUnstableBuild: false).
+    const u2 = await run("unstable 'flaky'");
+    assert.doesNotMatch(u2.console, /Sending e-mails/);
+    const fixed = await run("echo 'fine'; script { currentBuild.result = 'SUCCESS' }");
+    assert.equal((await plain.next()).headers.get('subject'), `Jenkins build is back to stable : mailer #${fixed.n}`, 'no mail for the second unstable build came before this one');
+  });
 });

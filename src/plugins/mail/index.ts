@@ -33,6 +33,21 @@ export const mailPlugin: PipelinePlugin = {
   doc: "E-mail: the Email Extension plugin's emailext and the Mailer plugin's mail step, sent over the host's SMTP server",
   steps: [
     {
+      name: 'Mailer',
+      kind: 'class',
+      jenkinsPlugin: 'Mailer',
+      jenkinsClass: 'hudson.tasks.Mailer',
+      doc: "E-mail when a build fails, becomes unstable or is back to normal (the Mailer plugin's publisher, only as step([$class: 'Mailer', recipients: 'a@example.com b@example.com'])).",
+      differs: "the message goes through the host's SMTP settings; no In-Reply-To threading with the previous mail; the console tail is not hyperlinked to workspace files",
+      params: [
+        s('recipients', 'addresses separated by spaces (a name without @ gets the default suffix)'),
+        b('notifyEveryUnstableBuild', 'mail every unstable build, not only the first after a success'),
+        b('sendToIndividuals', "also mail the culprits (the authors of the changes since the last successful build)"),
+      ],
+      block: 'none',
+      needsNode: false,
+    },
+    {
       name: 'emailext',
       doc: "Send an e-mail (Email Extension): emailext subject: '$DEFAULT_SUBJECT', body: '$DEFAULT_CONTENT', to: 'a@b', recipientProviders: [developers()], attachLog: true.",
       params: [

@@ -8,6 +8,7 @@
 //   message that cannot be sent (the server refuses, a wrong password) is an "ERROR: ..." line
 //   in the console and the build goes on with its result unchanged; no recipients at all is
 //   "An attempt to send an e-mail to empty list of recipients, ignored.".
+// Mailer (the Mailer plugin's publisher, step([$class: 'Mailer', ...]): MailSender's decisions);
 // mail (Mailer's MailStep): subject and body required, at least one of to/cc/bcc; any failure
 //   fails the step.
 // Both: no SMTP server on the host fails the step, saying what to configure; a line break in a
@@ -45,6 +46,7 @@ const str = (a: StepArgs, n: string): string => {
   const v = a.values[n];
   return v === undefined || v === null ? '' : String(v);
 };
+const bool = (a: StepArgs, n: string, dflt: boolean): boolean => (typeof a.values[n] === 'boolean' ? a.values[n] as boolean : dflt);
 
 function services(ctx: StepContext, step: string): MailServices {
   const m = ctx.build.services.mail;
@@ -317,5 +319,73 @@ const mail: StepRun = async (ctx, args) => {
   return null;
 };
 
-const runtime: PluginRuntime = { steps: { emailext, emailextrecipients, mail } };
+/** Mailer's MAX_LOG_LINES: the failure mail's console tail. */
+const MAILER_LOG_LINES = 250;
+
+/**
+ * The Mailer plugin's publisher, `step([$class: 'Mailer', recipients: 'a@b c@d',
+ * notifyEveryUnstableBuild: true, sendToIndividuals: false])`, as its MailSender decides: a
+ * failed build mails its link, its changes and its console's last 250 lines; an unstable one (every
+ * one, or only the first after a success); a successful one after a failed or unstable one says
+ * it is back to normal (stable); nothing otherwise, nor while the build has no result yet (a
+ * pipeline's Run.getResult() is null until something sets it: Jenkins says so). A sending
+ * failure is printed and does not fail the build, as in Jenkins.
+ */
+const mailer: StepRun = async (ctx, args) => {
+  const step = 'Mailer';
+  const result = ctx.build.runResult === undefined ? ctx.build.result : ctx.build.runResult;
+  const name = `${ctx.build.jobName} #${ctx.build.number}`;
+  if (result === null) {
+    ctx.log(`No mail will be sent out, as '${name}' does not have a result yet. Please make sure you set a proper result in case of pipeline/build scripts.`);
+    return null;
+  }
+  const m = services(ctx, step);
+  const prev = await m.previousResult();
+  let caption: string | null = null;
+  if (result === 'FAILURE') caption = 'Build failed in Jenkins:';
+  else if (result === 'UNSTABLE' && (bool(args, 'notifyEveryUnstableBuild', false) || prev === 'SUCCESS' || prev === null)) {
+    caption = prev === 'SUCCESS' ? 'Jenkins build became unstable:' : prev === 'UNSTABLE' ? 'Jenkins build is still unstable:' : 'Jenkins build is unstable:';
+  } else if (result === 'SUCCESS' && (prev === 'FAILURE' || prev === 'UNSTABLE')) {
+    caption = `Jenkins build is back to ${prev === 'FAILURE' ? 'normal' : 'stable'} :`;
+  }
+  if (caption === null) return null;
+  const d = await defaultsOrFail(m, step);
+  const r: Recipients = { to: [], cc: [], bcc: [] };
+  const list = str(args, 'recipients');
+  guard(step, 'recipients', list);
+  for (let a of list.split(/[,\s]+/).filter(Boolean)) {
+    if (!a.includes('@') && d.defaultSuffix) a += d.defaultSuffix;
+    try {
+      addTo(r, 'to', checkAddress(`${step}: recipients`, a));
+    } catch (e) {
+      throw new StepFailure((e as Error).message);
+    }
+  }
+  if (bool(args, 'sendToIndividuals', false)) addPeople(step, await m.culprits(), d.defaultSuffix, r, (l) => ctx.log(l));
+  if (r.to.length === 0) {
+    ctx.log('An attempt to send an e-mail to empty list of recipients, ignored.');
+    return null;
+  }
+  const url = ctx.env['BUILD_URL'] ?? '';
+  const sets = ctx.build.changeSets?.() ?? [];
+  const changed = sets.some((s) => s.entries.length > 0);
+  let body = `See <${changed ? `${url}changes` : url}>\n\n`;
+  if (result === 'FAILURE') {
+    body += 'Changes:\n\n';
+    for (const s of sets) for (const e of s.entries) body += `[${e.author}] ${e.msg.endsWith('\n') ? e.msg : `${e.msg}\n`}\n`;
+    body += '\n------------------------------------------\n';
+    const lines = (await m.console()).toString('utf8').replace(/\0/g, ' ').split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    body += lines.slice(-MAILER_LOG_LINES).map((l) => `${l}\n`).join('');
+  }
+  ctx.log(`Sending e-mails to: ${r.to.join(' ')}`);
+  try {
+    await m.send({ from: fromAddress(step, '', d), replyTo: d.replyTo || null, ...r, subject: `${caption} ${name}`, body, mimeType: 'text/plain', charset: 'UTF-8', attachments: [] });
+  } catch (e) {
+    ctx.log(`ERROR: ${(e as Error).message}`);
+  }
+  return null;
+};
+
+const runtime: PluginRuntime = { steps: { emailext, emailextrecipients, mail, Mailer: mailer } };
 export default runtime;
