@@ -1376,6 +1376,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/generic-webhook-trigger/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Generic Webhook Trigger plugin: starts the jobs whose GenericTrigger has the token, with the variables resolved from the request */
+        get: operations["genericWebhookTriggerInvokeGet"];
+        put?: never;
+        /** The Generic Webhook Trigger plugin: starts the jobs whose GenericTrigger has the token, with the variables resolved from the request */
+        post: operations["genericWebhookTriggerInvoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/generic": {
         parameters: {
             query?: never;
@@ -7821,6 +7839,208 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LibraryTestReport"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    genericWebhookTriggerInvokeGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the Generic Webhook Trigger plugin's answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: {
+                            [key: string]: {
+                                triggered: boolean;
+                                /** @description the build number (0 when none started) */
+                                id: number;
+                                url: string | null;
+                                resolvedVariables: {
+                                    [key: string]: string;
+                                };
+                                regexpFilterText: string;
+                                regexpFilterExpression: string;
+                            } | string;
+                        } | null;
+                        message: string;
+                    };
+                };
+            };
+            /** @description the Generic Webhook Trigger plugin's answer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: {
+                            [key: string]: {
+                                triggered: boolean;
+                                /** @description the build number (0 when none started) */
+                                id: number;
+                                url: string | null;
+                                resolvedVariables: {
+                                    [key: string]: string;
+                                };
+                                regexpFilterText: string;
+                                regexpFilterExpression: string;
+                            } | string;
+                        } | null;
+                        message: string;
+                    };
+                };
+            };
+            /** @description the Generic Webhook Trigger plugin's answer */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: {
+                            [key: string]: {
+                                triggered: boolean;
+                                /** @description the build number (0 when none started) */
+                                id: number;
+                                url: string | null;
+                                resolvedVariables: {
+                                    [key: string]: string;
+                                };
+                                regexpFilterText: string;
+                                regexpFilterExpression: string;
+                            } | string;
+                        } | null;
+                        message: string;
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    genericWebhookTriggerInvoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the Generic Webhook Trigger plugin's answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: {
+                            [key: string]: {
+                                triggered: boolean;
+                                /** @description the build number (0 when none started) */
+                                id: number;
+                                url: string | null;
+                                resolvedVariables: {
+                                    [key: string]: string;
+                                };
+                                regexpFilterText: string;
+                                regexpFilterExpression: string;
+                            } | string;
+                        } | null;
+                        message: string;
+                    };
+                };
+            };
+            /** @description the Generic Webhook Trigger plugin's answer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: {
+                            [key: string]: {
+                                triggered: boolean;
+                                /** @description the build number (0 when none started) */
+                                id: number;
+                                url: string | null;
+                                resolvedVariables: {
+                                    [key: string]: string;
+                                };
+                                regexpFilterText: string;
+                                regexpFilterExpression: string;
+                            } | string;
+                        } | null;
+                        message: string;
+                    };
+                };
+            };
+            /** @description the Generic Webhook Trigger plugin's answer */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: {
+                            [key: string]: {
+                                triggered: boolean;
+                                /** @description the build number (0 when none started) */
+                                id: number;
+                                url: string | null;
+                                resolvedVariables: {
+                                    [key: string]: string;
+                                };
+                                regexpFilterText: string;
+                                regexpFilterExpression: string;
+                            } | string;
+                        } | null;
+                        message: string;
+                    };
                 };
             };
             /** @description An error: the code says what kind (clients branch on it), the message says what to do */

@@ -82,6 +82,7 @@ import type { Build, BuildCause, Job, JsonValue, Store } from '../store/types.ts
 import { StoreError } from '../store/types.ts';
 import { branchOnly, type FireOutcome, type TriggerTarget } from './triggers.ts';
 import { gitlabDecision, gitlabTokenJobs, gitlabTriggerOf, type GitLabEvent } from './gitlab-trigger.ts';
+import { registerGenericTrigger } from './generic-trigger.ts';
 import { accessOf, allows } from './auth/policy.ts';
 import type { AuthService } from './auth/service.ts';
 import { CSRF_HEADER } from './auth/http.ts';
@@ -171,6 +172,8 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
     const hook = (operationId: string, summary: string, shown: TSchema, ok: Record<number, S.Answerable>) => ({
       ...opts, schema: { operationId, tags: ['webhooks'], summary, [DOCUMENTED_BODY]: shown, response: answers(ok) },
     });
+    // The Generic Webhook Trigger plugin's /generic-webhook-trigger/invoke (generic-trigger.ts).
+    registerGenericTrigger(scope, ctx);
     const pushed = ref(S.WebhookAnswer);
     const ignored = { ...pushed, description: 'not a push: nothing starts (ignored says why)' };
 

@@ -94,7 +94,7 @@ export interface JobParameter {
 
 /** A `triggers {}` entry as the last build's model declared it (TriggerDef without its location). */
 export interface JobTrigger {
-  type: 'cron' | 'pollSCM' | 'upstream' | 'githubPush' | 'gitlab' | 'parameterizedCron';
+  type: 'cron' | 'pollSCM' | 'upstream' | 'githubPush' | 'gitlab' | 'parameterizedCron' | 'GenericTrigger';
   spec: string;
   threshold: string | null;
 }

@@ -181,7 +181,7 @@ function checkActiveChoice(v: unknown, at: string): NonNullable<JobParameter['ac
   return o;
 }
 
-const TRIGGER_TYPES = new Set(['cron', 'pollSCM', 'upstream', 'githubPush', 'gitlab', 'parameterizedCron']);
+const TRIGGER_TYPES = new Set(['cron', 'pollSCM', 'upstream', 'githubPush', 'gitlab', 'parameterizedCron', 'GenericTrigger']);
 
 export function checkTriggers(v: unknown): JobTrigger[] {
   if (!Array.isArray(v)) throw invalid('triggers must be a list', 'triggers');

@@ -4,6 +4,9 @@
 //   parameterizedCron('H 2 * * * %GREETING=Hola')
 //   gitlab(triggerOnPush: true, triggerOnMergeRequest: true, branchFilterType: 'All', secretToken: '...')
 //     (its literal arguments kept as JSON text in the spec: controller/gitlab-trigger.ts reads them)
+//   GenericTrigger(genericVariables: [[key: 'REF', value: '$.ref']], token: '...', regexpFilterText: '$REF', ...)
+//     (its options checked by model/generic-trigger.ts and kept as JSON text, the token as its SHA-256:
+//     controller/generic-trigger.ts reads them)
 // A cron / pollSCM spec may be an expression (cron(isMain ? '@daily' : '')): kept as specExpr,
 // evaluated and checked by the engine when the build starts; '' (written or evaluated) is no schedule.
 import { createHash } from 'node:crypto';
@@ -13,6 +16,7 @@ import { BUILD_RESULTS } from '../../core/build.ts';
 import { Ctx, argStr, bindArgs, blockOf, fmtList, posInString, typedEntries, withSuggestion, type ArgSpec, type Section } from './context.ts';
 import { checkCron } from './cron.ts';
 import { patternError } from '../script/regex-translate.ts';
+import { GENERIC_TRIGGER_FLAGS, GENERIC_TRIGGER_LISTS, GENERIC_TRIGGER_STRINGS, genericSpecText, genericTriggerOptions } from './generic-trigger.ts';
 
 type TriggerType = TriggerDef['type'];
 
@@ -56,6 +60,14 @@ const TRIGGERS: Record<TriggerType, ArgSpec> = {
     ],
   },
   parameterizedCron: { what: 'parameterizedCron', positional: 'parameterizedSpecification', params: [{ name: 'parameterizedSpecification', type: 'string', required: true }] },
+  GenericTrigger: {
+    what: 'GenericTrigger',
+    params: [
+      ...GENERIC_TRIGGER_LISTS.map((name) => ({ name, type: 'list' as const })),
+      ...GENERIC_TRIGGER_STRINGS.map((name) => ({ name, type: 'string' as const })),
+      ...GENERIC_TRIGGER_FLAGS.map((name) => ({ name, type: 'boolean' as const })),
+    ],
+  },
 };
 
 export const TRIGGER_TYPES = Object.keys(TRIGGERS).sort() as TriggerType[];
@@ -91,6 +103,10 @@ export function parseTriggers(ctx: Ctx, sec: Section): TriggerDef[] {
       threshold = t ? resultName(ctx, t.expr) : 'SUCCESS';
     } else if (type === 'gitlab') {
       specText = gitlabSpec(ctx, b);
+    } else if (type === 'GenericTrigger') {
+      const o = genericTriggerOptions((k) => b.get(k)?.value);
+      if ('problem' in o) ctx.error('triggers', `GenericTrigger: ${o.problem}`, (b.get(o.key) ?? { expr: { loc: s.loc } }).expr.loc);
+      else specText = genericSpecText(o);
     }
     out.push({ type, spec: specText, specExpr, threshold, loc: s.loc });
   }

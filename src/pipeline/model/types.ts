@@ -124,7 +124,7 @@ export interface ParameterDef {
 }
 
 export interface TriggerDef {
-  type: 'cron' | 'pollSCM' | 'upstream' | 'githubPush' | 'gitlab' | 'parameterizedCron';
+  type: 'cron' | 'pollSCM' | 'upstream' | 'githubPush' | 'gitlab' | 'parameterizedCron' | 'GenericTrigger';
   /** cron / pollSCM spec, or upstream's `upstreamProjects` ('' when written as an expression). */
   spec: string;
   /** A cron / pollSCM spec written as an expression (cron(isMain ? 'H 2 * * *' : '')), evaluated when the build starts; null for a literal. */

@@ -24,6 +24,7 @@ import { StepFailure } from '../../core/errors.ts';
 import { BUILD_RESULTS } from '../../core/build.ts';
 import { checkCron } from '../model/cron.ts';
 import { GITLAB_FILTERS, GITLAB_UNHONOURED, gitlabSpecText } from '../model/triggers.ts';
+import { genericSpecText, genericTriggerOptions } from '../model/generic-trigger.ts';
 import { isList, isMap, toJson, type GMap, type Value } from '../script/values.ts';
 import { ACTIVE_CHOICE_CLASSES, ACTIVE_CHOICE_KINDS, activeChoiceOptions, type ActiveChoiceKind, type ActiveChoiceOptions } from '../model/active-choices.ts';
 import type { JobProperties, RateLimit } from './types.ts';
@@ -271,7 +272,7 @@ function triggersOf(v: Value | undefined, notes: string[]): JobProperties['trigg
     const sy = t.get('$symbol');
     const cls = simpleClass(t);
     const kind = typeof sy === 'string' ? sy
-      : cls === 'TimerTrigger' ? 'cron' : cls === 'SCMTrigger' ? 'pollSCM' : cls === 'ReverseBuildTrigger' ? 'upstream' : cls === 'GitHubPushTrigger' ? 'githubPush' : cls === 'GitLabPushTrigger' ? 'gitlab' : cls ?? describe(t);
+      : cls === 'TimerTrigger' ? 'cron' : cls === 'SCMTrigger' ? 'pollSCM' : cls === 'ReverseBuildTrigger' ? 'upstream' : cls === 'GitHubPushTrigger' ? 'githubPush' : cls === 'GitLabPushTrigger' ? 'gitlab' : cls === 'GenericTrigger' ? 'GenericTrigger' : cls ?? describe(t);
     switch (kind) {
       case 'cron': case 'pollSCM': case 'parameterizedCron': {
         const key = kind === 'cron' ? 'spec' : kind === 'pollSCM' ? 'scmpoll_spec' : 'parameterizedSpecification';
@@ -309,7 +310,14 @@ function triggersOf(v: Value | undefined, notes: string[]): JobProperties['trigg
         out.push({ type: 'gitlab', spec: gitlabSpecText(o), threshold: null });
         break;
       }
-      default: throw new StepFailure(`pipelineTriggers: ${kind} is not a trigger Kiln has (cron, pollSCM, parameterizedCron, upstream, githubPush, gitlab)`);
+      case 'GenericTrigger': {
+        // Its options as JSON text, the token as its SHA-256 (controller/generic-trigger.ts reads them).
+        const o = genericTriggerOptions((k) => t.get(k));
+        if ('problem' in o) throw new StepFailure(`GenericTrigger: ${o.problem}`);
+        out.push({ type: 'GenericTrigger', spec: genericSpecText(o), threshold: null });
+        break;
+      }
+      default: throw new StepFailure(`pipelineTriggers: ${kind} is not a trigger Kiln has (cron, pollSCM, parameterizedCron, upstream, githubPush, gitlab, GenericTrigger)`);
     }
   }
   return out;
