@@ -1497,7 +1497,7 @@ export interface components {
         };
         JobParameter: {
             /** @enum {string} */
-            type: "string" | "text" | "booleanParam" | "choice" | "password" | "file" | "credentials" | "run" | "gitParameter" | "activeChoice" | "reactiveChoice" | "activeChoiceHtml";
+            type: "string" | "text" | "booleanParam" | "choice" | "password" | "file" | "credentials" | "run" | "gitParameter" | "activeChoice" | "reactiveChoice" | "activeChoiceHtml" | "extendedChoice";
             name: string;
             defaultValue: string | boolean | null;
             description: string;
@@ -1523,6 +1523,15 @@ export interface components {
                 referencedParameters: string[];
                 filterable: boolean;
                 omitValueField: boolean;
+            };
+            /** @description extendedChoice (the Extended Choice Parameter plugin): the form's kind (PT_*), the choices and defaults; a value is the chosen ones joined by delimiter */
+            extendedChoice?: {
+                type: string;
+                choices: string[];
+                defaults: string[];
+                delimiter: string;
+                visibleItemCount: number;
+                quoteValue: boolean;
             };
         };
         LastBuild: {
