@@ -78,7 +78,7 @@ describe('GenericTrigger: /generic-webhook-trigger/invoke starts the jobs of the
   after(async () => { await c?.close(); });
 
   test('a JSON push with the token: variables from body, query and headers; the filter passes; the build gets them in env and parameters', async () => {
-    const body = { ref: 'refs/heads/main', repository: { name: 'app; rm -rf /', url: 'https://git.example/app' }, commits: [{ author: { name: 'Eve $(id) `x`' } }] };
+    const body = { ref: 'refs/heads/main', repository: { name: 'app; rm -rf /', url: 'https://git.example/app', 'a=b\u0000c': 'x\u0000y' }, commits: [{ author: { name: 'Eve $(id) `x`' } }] };
     const r = await invoke(`?token=${TOKEN}&env=prod`, body, { 'x-event': 'push' });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.message, 'Triggered jobs.');
@@ -88,6 +88,7 @@ describe('GenericTrigger: /generic-webhook-trigger/invoke starts the jobs of the
     assert.equal(d.regexpFilterText, 'refs/heads/main');
     assert.equal(d.resolvedVariables.ref, 'refs/heads/main');
     assert.equal(d.resolvedVariables.repo_name, 'app; rm -rf /');
+    assert.equal(d.resolvedVariables.repo_a_b_c, 'xy', 'a field name that no variable name can hold, a NUL in a value: made safe');
     assert.equal(d.resolvedVariables.author, 'Eve $(id) x', 'the regexpFilter removed what it matches');
     assert.equal(d.resolvedVariables.missing, 'dflt');
     assert.equal(d.resolvedVariables.env, 'prod');

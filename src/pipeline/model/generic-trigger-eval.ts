@@ -2,7 +2,9 @@
 // VariablesResolver, JsonFlattener, Renderer): JSONPath and XPath on the body, query and header
 // variables, regexpFilter, defaultValue, the filter text. Loaded by the controller only
 // (controller/generic-trigger.ts): XML parsing and regex threads stay out of `kiln lint`, which
-// loads model/generic-trigger.ts (the options and the expression syntax) alone.
+// loads model/generic-trigger.ts (the options and the expression syntax) alone. Variable names keep
+// only what an environment variable's name can hold ([A-Za-z0-9_.]; the rest becomes '_') and
+// values lose NUL characters: both come from the sender. Deep scans and flattening are bounded.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { matchesWhole, replaceRegex } from '../script/regex.ts';
 import { MAX_DEPTH, MAX_VARIABLES, indefinite, parseJsonPath, parseXPath, type StoredGenericTrigger, type XNode } from './generic-trigger.ts';
@@ -112,8 +114,12 @@ export interface GenericRequest {
 }
 
 const SITE = { loc: null, signal: null };
-const filter = async (v: string, re: string): Promise<string> => (re ? replaceRegex(v, re, '', true, SITE) : v);
-const varName = (s: string): string => s.replace(/\s/g, '_').replace(/-/g, '_');
+const filter = async (v: string, re: string): Promise<string> => clean(re ? await replaceRegex(v, re, '', true, SITE) : v);
+// As the plugin: spaces and '-' become '_'; also anything else an environment variable's name
+// cannot hold ('=', NUL, ...), since a body's field names are the sender's.
+const varName = (s: string): string => s.replace(/\s/g, '_').replace(/-/g, '_').replace(/[^A-Za-z0-9_.]/g, '_');
+// A NUL cannot be in an environment variable's value (execve ends the string there).
+const clean = (v: string): string => v.replace(/\0/g, '');
 
 async function flatten(out: Map<string, string>, key: string, re: string, v: unknown, depth: number, shouldNotFlatten: boolean): Promise<void> {
   if (out.size >= MAX_VARIABLES || depth > MAX_DEPTH) return;
