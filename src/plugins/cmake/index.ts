@@ -2,7 +2,7 @@
 // declared as data (runtime.ts runs them on the node):
 //   cmakeBuild(installation: 'InSearchPath', buildDir: 'build', sourceDir: '.', buildType: 'Release',
 //              generator: 'Unix Makefiles', cleanBuild: true, cmakeArgs: '-DX=1',
-//              steps: [[args: 'all', withCmake: true, envVars: 'VERBOSE=1']])
+//              steps: [[args: '--target all', withCmake: true, envVars: 'VERBOSE=1']])
 //                 generate the build scripts with cmake in buildDir, then run each build-tool step there
 //   cmake(installation:, arguments:, workingDir:, ignoredExitCodes:)   cmake with arbitrary arguments
 //   ctest(...)  cpack(...)                                             the same for ctest / cpack
@@ -35,7 +35,7 @@ export const cmakePlugin: PipelinePlugin = {
   steps: [
     {
       name: 'cmakeBuild',
-      doc: "Generate the build scripts with cmake in buildDir and run the build tool: cmakeBuild(installation: 'InSearchPath', buildDir: 'build', buildType: 'Release', steps: [[args: 'all', withCmake: true]])",
+      doc: "Generate the build scripts with cmake in buildDir and run the build tool: cmakeBuild(installation: 'InSearchPath', buildDir: 'build', buildType: 'Release', steps: [[args: '--target all', withCmake: true]])",
       block: 'none', needsNode: true, jenkinsPlugin: PLUGIN, positional: 'installation',
       params: [
         INSTALLATION,
