@@ -510,6 +510,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     unsigned: hookSecret.source.kind === 'configured' ? 'refuse' : 'poll',
     poll: (job, cause) => triggers.pollNow(job, cause),
     caller: webhookCaller(auth, folders),
+    triggerSecret: (id, job) => credentials.secretForTrigger(id, job),
     publicUrl: () => publicUrl,
   });
   syncOnJobRoutes(app, triggers);

@@ -8,7 +8,8 @@
 //
 // Which jobs: the token comes from ?token=, a `token` header, `Authorization: Bearer ...` or
 // `X-Gitlab-Token`, as the plugin reads it. A token selects the jobs whose trigger has that token
-// (the job keeps its SHA-256; compared in constant time). Without one, the plugin finds the
+// (the job keeps its SHA-256; compared in constant time), or whose tokenCredentialId names a
+// secret text credential the job sees holding it. Without one, the plugin finds the
 // jobs without a token that the request's user may see: here, those an authenticated caller
 // may build (webhookCaller; a Bearer that is no trigger's token but the user's Kiln API token
 // counts as no token); an anonymous request without a token starts nothing.
@@ -20,6 +21,7 @@
 // and when all are, the answer is an empty 200. A job that could not start: its entry is the
 // error's message and the answer is 500 "There were errors when triggering jobs.". Bodies are
 // limited to 1 MB by the webhooks scope; what the variables hold is bounded by the model.
+import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Job, JsonValue, Store } from '../store/types.ts';
@@ -109,6 +111,8 @@ export interface GenericTriggerContext {
   log?: (line: string) => void;
   /** The request's authenticated user, and whether they may build a job; null: nobody. */
   caller?: (req: FastifyRequest) => { mayBuild(job: Job): boolean | Promise<boolean> } | null;
+  /** A tokenCredentialId's secret (a secret text credential the job sees); null: none. */
+  triggerSecret?: (credentialId: string, job: string) => Promise<string | null>;
 }
 
 /** Registers the route in the webhooks' scope (raw bodies, 1 MB, their error answers). */
@@ -129,13 +133,17 @@ export function registerGenericTrigger(scope: FastifyInstance, ctx: GenericTrigg
       for (const j of all) {
         const t = genericTriggerOf(j)!;
         if (t.tokenSha256 && tokenMatches(token, t.tokenSha256)) found.push(j);
+        else if (t.tokenCredentialId && ctx.triggerSecret) {
+          const secret = await ctx.triggerSecret(t.tokenCredentialId, j.name);
+          if (secret && tokenMatches(token, createHash('sha256').update(secret, 'utf8').digest('hex'))) found.push(j);
+        }
       }
     }
     // A Bearer that is no trigger's token but Kiln's own API token: the request of that user, without a token.
     const caller = found.length === 0 && (token === null || given?.bearer) ? ctx.caller?.(req) ?? null : null;
     if (caller) {
       token = null;
-      for (const j of all) if (!genericTriggerOf(j)!.tokenSha256 && (await caller.mayBuild(j))) found.push(j);
+      for (const j of all) { const t = genericTriggerOf(j)!; if (!t.tokenSha256 && !t.tokenCredentialId && (await caller.mayBuild(j))) found.push(j); }
     }
     if (found.length === 0) {
       const msg = `Did not find any jobs with GenericTrigger configured!\n${token === null

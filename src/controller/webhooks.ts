@@ -111,6 +111,8 @@ export interface WebhookContext {
   poll?: (job: Job, cause: BuildCause) => Promise<FireOutcome>;
   /** Who sent the request, when it is authenticated (webhookCaller); absent: nobody is. */
   caller?: (req: FastifyRequest) => WebhookCaller | null;
+  /** A GenericTrigger's tokenCredentialId's secret (generic-trigger.ts); absent: such triggers match no token. */
+  triggerSecret?: (credentialId: string, job: string) => Promise<string | null>;
   /** For GET /api/v1/jobs/:job/webhook: the controller's URL, and where the secret comes from. */
   publicUrl?: () => string;
   secretSource?: { kind: 'configured' } | { kind: 'generated'; file: string };

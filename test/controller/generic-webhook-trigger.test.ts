@@ -51,6 +51,13 @@ const SCRIPTED_XML = `properties([pipelineTriggers([GenericTrigger(
 node { sh 'echo "id=$ID items=$ITEM_0,$ITEM_1"' }
 `;
 
+const CRED_TOKEN = `pipeline {
+  agent any
+  triggers { GenericTrigger(genericVariables: [[key: 'v', value: '$.v']], tokenCredentialId: 'gwt-secret') }
+  stages { stage('a') { steps { sh 'echo "v=$v"' } } }
+}
+`;
+
 const NO_TOKEN = `pipeline {
   agent any
   triggers { GenericTrigger(genericVariables: [[key: 'who', value: '$.who']]) }
@@ -67,7 +74,8 @@ describe('GenericTrigger: /generic-webhook-trigger/invoke starts the jobs of the
   before(async () => {
     const dir = tempDir('gwt');
     c = await startController(testConfig({ home: path.join(dir, 'home'), port: '0', executors: '2' }), { log: () => undefined });
-    for (const [name, script] of [['deploy', DECLARATIVE], ['orders', SCRIPTED_XML], ['open', NO_TOKEN]] as const) {
+    assert.equal((await api('POST', '/api/v1/credentials', { id: 'gwt-secret', type: 'secretText', secret: 'from-a-credential-77' })).status, 201);
+    for (const [name, script] of [['deploy', DECLARATIVE], ['orders', SCRIPTED_XML], ['open', NO_TOKEN], ['credjob', CRED_TOKEN]] as const) {
       assert.equal((await api('POST', '/api/v1/jobs', { name, script })).status, 201);
       // The job knows its trigger once a build has read the pipeline (as Jenkins).
       assert.equal((await api('POST', `/api/v1/jobs/${name}/builds`, {})).status, 201);
@@ -122,6 +130,15 @@ describe('GenericTrigger: /generic-webhook-trigger/invoke starts the jobs of the
     assert.equal(j.jobs.orders.resolvedVariables.ITEM_0, 'a&b');
     const log = await consoleText(c.url, 'orders', (await finishedBuild(c.url, 'orders', 2)).number);
     assert.match(log, /id=42 items=a&b,c/);
+  });
+
+  test('tokenCredentialId: the secret of a secret text credential is the token', async () => {
+    const r = await invoke('?token=from-a-credential-77', { v: 'one' });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(Object.keys(r.json.jobs), ['credjob']);
+    assert.equal(r.json.jobs.credjob.triggered, true);
+    assert.match(await consoleText(c.url, 'credjob', (await finishedBuild(c.url, 'credjob', 2)).number), /v=one/);
+    assert.equal((await invoke('?token=gwt-secret', { v: 'x' })).status, 404, 'the credential id is no token');
   });
 
   test('the attacker: a wrong token, no token anonymously, hostile bodies', async () => {

@@ -12,8 +12,8 @@
 //                            Java regex whole, else nothing starts for this job
 //   causeString, token, printContributedVariables, printPostContent, silentResponse, shouldNotFlatten
 // JSONPath here: $, .name, ['name'], [n], [*], .*, ..name (no filters or scripts: refused at lint);
-// XPath: /a/b, //b, *, [n], @attr, text() (anything else refused at lint). tokenCredentialId is
-// refused (the token is given as token:). Nesting and the number of variables a request can
+// XPath: /a/b, //b, *, [n], @attr, text() (anything else refused at lint). tokenCredentialId
+// names a secret text credential holding the token (the controller reads it). Nesting and the number of variables a request can
 // make are bounded (MAX_DEPTH, MAX_VARIABLES).
 import { createHash } from 'node:crypto';
 import { isList, isMap, type Value } from '../script/values.ts';
@@ -55,7 +55,7 @@ export function genericTriggerOptions(get: (key: string) => Value | undefined): 
     printContributedVariables: get('printContributedVariables') === true, printPostContent: get('printPostContent') === true,
     silentResponse: get('silentResponse') === true, shouldNotFlatten: get('shouldNotFlatten') === true, overrideQuietPeriod: get('overrideQuietPeriod') === true,
   };
-  if (o.tokenCredentialId) return { key: 'tokenCredentialId', problem: 'Kiln does not read the token from a credential (tokenCredentialId); give it as token: (Kiln keeps only its SHA-256)' };
+  if (o.token && o.tokenCredentialId) return { key: 'tokenCredentialId', problem: 'give token: or tokenCredentialId:, not both' };
   if (o.regexpFilterExpression) {
     const why = patternError(o.regexpFilterExpression);
     if (why !== null) return { key: 'regexpFilterExpression', problem: `regexpFilterExpression is not a regular expression: ${why}` };

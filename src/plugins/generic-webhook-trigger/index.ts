@@ -20,7 +20,7 @@ export const genericWebhookTriggerPlugin: PipelinePlugin = {
       jenkinsPlugin: 'Generic Webhook Trigger',
       jenkinsClass: 'org.jenkinsci.plugins.gwt.GenericTrigger',
       doc: "A webhook trigger: GenericTrigger(genericVariables: [[key: 'REF', value: '$.ref']], token: 'my-job-token', regexpFilterText: '$REF', regexpFilterExpression: 'refs/heads/main'), in triggers { } or pipelineTriggers([...]).",
-      differs: 'JSONPath without filters or scripts and an XPath subset (paths, //, *, [n], @attr, text()); tokenCredentialId is refused (give token:); printContributedVariables and printPostContent print nothing; without a token only an authenticated user who may build the job starts it',
+      differs: 'JSONPath without filters or scripts and an XPath subset (paths, //, *, [n], @attr, text()); printContributedVariables and printPostContent print nothing; without a token only an authenticated user who may build the job starts it',
       params: [
         l('genericVariables', "variables from the body: [[key: 'REF', value: '$.ref', expressionType: 'JSONPath' (or 'XPath'), regexpFilter: '', defaultValue: '']]"),
         l('genericRequestVariables', "variables from query parameters: [[key: 'ref', regexpFilter: '']]"),
@@ -29,7 +29,7 @@ export const genericWebhookTriggerPlugin: PipelinePlugin = {
         s('regexpFilterExpression', 'a Java regex the rendered text must match whole for the job to start'),
         s('causeString', "the build's cause, with $VARIABLES (default 'Generic Cause')"),
         s('token', 'the token a request gives (?token=, a token header, Authorization: Bearer, X-Gitlab-Token); kept as its SHA-256'),
-        s('tokenCredentialId', 'refused: give token:'),
+        s('tokenCredentialId', 'a secret text credential holding the token (global, or of a folder the job is in)'),
         b('printContributedVariables', 'accepted; Kiln does not print the variables'),
         b('printPostContent', 'accepted; Kiln does not print the body'),
         b('silentResponse', 'leave the job out of the answer'),
