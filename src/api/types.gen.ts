@@ -1446,6 +1446,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/generic-webhook-trigger/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Generic Webhook Trigger plugin: starts the jobs whose GenericTrigger has the token, with the variables resolved from the request */
+        get: operations["genericWebhookTriggerInvokeGet"];
+        put?: never;
+        /** The Generic Webhook Trigger plugin: starts the jobs whose GenericTrigger has the token, with the variables resolved from the request */
+        post: operations["genericWebhookTriggerInvoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/generic": {
         parameters: {
             query?: never;
@@ -1549,7 +1567,7 @@ export interface components {
         };
         JobParameter: {
             /** @enum {string} */
-            type: "string" | "text" | "booleanParam" | "choice" | "password" | "file" | "credentials" | "run" | "gitParameter" | "activeChoice" | "reactiveChoice" | "activeChoiceHtml";
+            type: "string" | "text" | "booleanParam" | "choice" | "password" | "file" | "credentials" | "run" | "gitParameter" | "activeChoice" | "reactiveChoice" | "activeChoiceHtml" | "extendedChoice";
             name: string;
             defaultValue: string | boolean | null;
             description: string;
@@ -1575,6 +1593,15 @@ export interface components {
                 referencedParameters: string[];
                 filterable: boolean;
                 omitValueField: boolean;
+            };
+            /** @description extendedChoice (the Extended Choice Parameter plugin): the form's kind (PT_*), the choices and defaults; a value is the chosen ones joined by delimiter */
+            extendedChoice?: {
+                type: string;
+                choices: string[];
+                defaults: string[];
+                delimiter: string;
+                visibleItemCount: number;
+                quoteValue: boolean;
             };
         };
         LastBuild: {
@@ -8278,6 +8305,208 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LibraryTestReport"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    genericWebhookTriggerInvokeGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the Generic Webhook Trigger plugin's answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: {
+                            [key: string]: {
+                                triggered: boolean;
+                                /** @description the build number (0 when none started) */
+                                id: number;
+                                url: string | null;
+                                resolvedVariables: {
+                                    [key: string]: string;
+                                };
+                                regexpFilterText: string;
+                                regexpFilterExpression: string;
+                            } | string;
+                        } | null;
+                        message: string;
+                    };
+                };
+            };
+            /** @description the Generic Webhook Trigger plugin's answer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: {
+                            [key: string]: {
+                                triggered: boolean;
+                                /** @description the build number (0 when none started) */
+                                id: number;
+                                url: string | null;
+                                resolvedVariables: {
+                                    [key: string]: string;
+                                };
+                                regexpFilterText: string;
+                                regexpFilterExpression: string;
+                            } | string;
+                        } | null;
+                        message: string;
+                    };
+                };
+            };
+            /** @description the Generic Webhook Trigger plugin's answer */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: {
+                            [key: string]: {
+                                triggered: boolean;
+                                /** @description the build number (0 when none started) */
+                                id: number;
+                                url: string | null;
+                                resolvedVariables: {
+                                    [key: string]: string;
+                                };
+                                regexpFilterText: string;
+                                regexpFilterExpression: string;
+                            } | string;
+                        } | null;
+                        message: string;
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    genericWebhookTriggerInvoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the Generic Webhook Trigger plugin's answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: {
+                            [key: string]: {
+                                triggered: boolean;
+                                /** @description the build number (0 when none started) */
+                                id: number;
+                                url: string | null;
+                                resolvedVariables: {
+                                    [key: string]: string;
+                                };
+                                regexpFilterText: string;
+                                regexpFilterExpression: string;
+                            } | string;
+                        } | null;
+                        message: string;
+                    };
+                };
+            };
+            /** @description the Generic Webhook Trigger plugin's answer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: {
+                            [key: string]: {
+                                triggered: boolean;
+                                /** @description the build number (0 when none started) */
+                                id: number;
+                                url: string | null;
+                                resolvedVariables: {
+                                    [key: string]: string;
+                                };
+                                regexpFilterText: string;
+                                regexpFilterExpression: string;
+                            } | string;
+                        } | null;
+                        message: string;
+                    };
+                };
+            };
+            /** @description the Generic Webhook Trigger plugin's answer */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: {
+                            [key: string]: {
+                                triggered: boolean;
+                                /** @description the build number (0 when none started) */
+                                id: number;
+                                url: string | null;
+                                resolvedVariables: {
+                                    [key: string]: string;
+                                };
+                                regexpFilterText: string;
+                                regexpFilterExpression: string;
+                            } | string;
+                        } | null;
+                        message: string;
+                    };
                 };
             };
             /** @description An error: the code says what kind (clients branch on it), the message says what to do */

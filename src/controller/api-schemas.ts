@@ -142,7 +142,7 @@ export const JobDefinitionSummary = Type.Union([Answer({ kind: Type.Literal('inl
 });
 
 export const JobParameter = Answer({
-  type: StringEnum(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run', 'gitParameter', 'activeChoice', 'reactiveChoice', 'activeChoiceHtml'] as const),
+  type: StringEnum(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run', 'gitParameter', 'activeChoice', 'reactiveChoice', 'activeChoiceHtml', 'extendedChoice'] as const),
   name: Type.String(),
   defaultValue: Type.Union([Type.String(), Type.Boolean(), Type.Null()]),
   description: Type.String(),
@@ -155,6 +155,9 @@ export const JobParameter = Answer({
     kind: StringEnum(['activeChoice', 'reactiveChoice', 'activeChoiceHtml'] as const), choiceType: Type.String(), script: Type.String(), fallbackScript: Type.String(),
     referencedParameters: Type.Array(Type.String()), filterable: Type.Boolean(), omitValueField: Type.Boolean(),
   }, { additionalProperties: false, description: 'The Active Choices plugin: the Groovy script (run sandboxed) whose answer the build form lists' })),
+  extendedChoice: Type.Optional(Type.Object({
+    type: Type.String(), choices: Type.Array(Type.String()), defaults: Type.Array(Type.String()), delimiter: Type.String(), visibleItemCount: Type.Integer(), quoteValue: Type.Boolean(),
+  }, { additionalProperties: false, description: "extendedChoice (the Extended Choice Parameter plugin): the form's kind (PT_*), the choices and defaults; a value is the chosen ones joined by delimiter" })),
 }, { $id: 'JobParameter' });
 
 export const LastBuild = Answer({ number: Type.Integer(), status: BuildStatus, result: NullableResult, startedAt: NullableTime(), endedAt: NullableTime() }, { $id: 'LastBuild' });

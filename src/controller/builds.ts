@@ -47,6 +47,7 @@
 // the reason, and the health probe retries the write (a result is recorded once the store takes
 // it again). Anything else that escapes a build fails that build with the reason.
 import { activeChoiceDefaults } from './active-choices.ts';
+import { extendedChoiceProblem } from '../pipeline/model/extended-choice.ts';
 import { execFile } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -1238,7 +1239,7 @@ export class BuildManager {
       },
     };
     if (!model.parameters.some((p) => p.defaultExpr)) {
-      patch.parameters = model.parameters.map((p) => ({ type: p.type, name: p.name, defaultValue: p.defaultValue, description: p.description, choices: p.choices, trim: p.trim, ...(p.git ? { git: p.git } : {}), ...(p.activeChoice ? { activeChoice: p.activeChoice } : {}) }));
+      patch.parameters = model.parameters.map((p) => ({ type: p.type, name: p.name, defaultValue: p.defaultValue, description: p.description, choices: p.choices, trim: p.trim, ...(p.git ? { git: p.git } : {}), ...(p.activeChoice ? { activeChoice: p.activeChoice } : {}), ...(p.extendedChoice ? { extendedChoice: p.extendedChoice } : {}) }));
     }
     if (!model.triggers.some((t) => t.specExpr)) patch.triggers = model.triggers.map((t) => ({ type: t.type, spec: t.spec, threshold: t.threshold }));
     if (!bd || Object.keys(bd.exprs).length === 0) {
@@ -1314,6 +1315,10 @@ function checkParams(job: Job, given: Record<string, JsonValue>): BuildParams {
     const p = declared.get(k);
     if (p?.type === 'choice' && p.choices.length > 0 && !p.choices.includes(String(v))) {
       throw new TriggerError(400, `parameter '${k}' must be one of ${p.choices.join(', ')}; got '${String(v)}'`, `params.${k}`);
+    }
+    if (p?.type === 'extendedChoice' && p.extendedChoice) {
+      const why = extendedChoiceProblem(p.extendedChoice, String(v));
+      if (why !== null) throw new TriggerError(400, `parameter '${k}' must be ${why}`, `params.${k}`);
     }
     if (p?.type === 'booleanParam' && typeof v !== 'boolean' && v !== 'true' && v !== 'false') {
       throw new TriggerError(400, `parameter '${k}' is a boolean; got '${String(v)}'`, `params.${k}`);

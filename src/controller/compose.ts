@@ -512,6 +512,7 @@ export async function startController(cfg: ControllerConfig, o: { logger?: Logge
     unsigned: hookSecret.source.kind === 'configured' ? 'refuse' : 'poll',
     poll: (job, cause) => triggers.pollNow(job, cause),
     caller: webhookCaller(auth, folders),
+    triggerSecret: (id, job) => credentials.secretForTrigger(id, job),
     publicUrl: () => publicUrl,
     githubPull: (fullName, n) => githubPullOf(httpServices, credentials, fullName, n),
     githubStatus: (fullName, sha, body) => githubStatusOf(httpServices, credentials, fullName, sha, body),

@@ -581,6 +581,22 @@ export class CredentialService {
     return this.#credentialOf(rec, ['username', 'password', 'secret', 'privateKey', 'passphrase']);
   }
 
+  /**
+   * A GenericTrigger's tokenCredentialId (generic-trigger.ts): a secret text credential the job
+   * sees (global, or of a folder the job is in); its secret, or null when there is none such.
+   * No build use is recorded (no build uses it).
+   */
+  async secretForTrigger(id: string, job: string): Promise<string | null> {
+    if (typeof id !== 'string' || !CREDENTIAL_ID.test(id)) return null;
+    const rec = await this.#store.credentials.get(id).catch(() => null);
+    if (!rec || rec.type !== 'secretText' || !visibleTo(rec.folder, job)) return null;
+    try {
+      return this.#credentialOf(rec, ['secret']).secret ?? null;
+    } catch {
+      return null;
+    }
+  }
+
   /** The SMTP server's AUTH (mail.ts): a global username/password credential; no build use is recorded. */
   async resolveForMail(id: string): Promise<{ username: string; password: string }> {
     const c = await this.#resolveGlobal(id, 'the SMTP server', ['username', 'password']);

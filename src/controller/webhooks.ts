@@ -89,6 +89,7 @@ import { StoreError } from '../store/types.ts';
 import { branchOnly, type FireOutcome, type TriggerTarget } from './triggers.ts';
 import { gitlabDecision, gitlabTokenJobs, gitlabTriggerOf, type GitLabEvent } from './gitlab-trigger.ts';
 import { githubPrDecision, githubPrTriggerOf, type GitHubPrHappening, type PullRequest } from './github-pr-trigger.ts';
+import { registerGenericTrigger } from './generic-trigger.ts';
 import { accessOf, allows } from './auth/policy.ts';
 import type { AuthService } from './auth/service.ts';
 import { CSRF_HEADER } from './auth/http.ts';
@@ -117,6 +118,8 @@ export interface WebhookContext {
   poll?: (job: Job, cause: BuildCause) => Promise<FireOutcome>;
   /** Who sent the request, when it is authenticated (webhookCaller); absent: nobody is. */
   caller?: (req: FastifyRequest) => WebhookCaller | null;
+  /** A GenericTrigger's tokenCredentialId's secret (generic-trigger.ts); absent: such triggers match no token. */
+  triggerSecret?: (credentialId: string, job: string) => Promise<string | null>;
   /** For GET /api/v1/jobs/:job/webhook: the controller's URL, and where the secret comes from. */
   publicUrl?: () => string;
   /** GET {GitHub API}/repos/{fullName}/pulls/{n} with the host's GitHub settings (an issue_comment names only the number): the JSON, or why not. */
@@ -184,6 +187,8 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext): voi
     const hook = (operationId: string, summary: string, shown: TSchema, ok: Record<number, S.Answerable>) => ({
       ...opts, schema: { operationId, tags: ['webhooks'], summary, [DOCUMENTED_BODY]: shown, response: answers(ok) },
     });
+    // The Generic Webhook Trigger plugin's /generic-webhook-trigger/invoke (generic-trigger.ts).
+    registerGenericTrigger(scope, ctx);
     const pushed = ref(S.WebhookAnswer);
     const ignored = { ...pushed, description: 'not a push: nothing starts (ignored says why)' };
 

@@ -54,13 +54,18 @@ import { mattermostPlugin } from './mattermost/index.ts';
 import { discordPlugin } from './discord/index.ts';
 import { office365Plugin } from './office365/index.ts';
 import { bitbucketPlugin } from './bitbucket/index.ts';
+import { cmakePlugin } from './cmake/index.ts';
+import { nexusArtifactUploaderPlugin } from './nexus-artifact-uploader/index.ts';
+import { genericWebhookTriggerPlugin } from './generic-webhook-trigger/index.ts';
+import { extendedChoicePlugin } from './extended-choice/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
   coveragePlugin, htmlPublisherPlugin, configFilesPlugin, buildWrappersPlugin, testToolsPlugin, copyArtifactPlugin, publishOverSshPlugin, buildNameSetterPlugin,
   labelledStepsPlugin, zulipPlugin, badgePlugin, throttlePlugin, robotPlugin,
   performancePlugin, azureCredentialsPlugin, xunitPlugin, gitParameterPlugin, openshiftPlugin, artifactoryPlugin, dotnetPlugin, nvmPlugin, benchmarkPlugin, tapPlugin, dependencyCheckPlugin, valgrindPlugin,
-  maskPasswordsPlugin, deployPlugin, activeChoicesPlugin, folderPropertiesPlugin, mattermostPlugin, discordPlugin, office365Plugin, bitbucketPlugin];
+  maskPasswordsPlugin, deployPlugin, activeChoicesPlugin, folderPropertiesPlugin, mattermostPlugin, discordPlugin, office365Plugin, bitbucketPlugin,
+  cmakePlugin, nexusArtifactUploaderPlugin, genericWebhookTriggerPlugin, extendedChoicePlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');

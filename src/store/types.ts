@@ -10,7 +10,7 @@
 //   StoreError('not-found'). Duplicates throw StoreError('conflict'), bad input 'invalid'.
 // - Every value handed in is validated and copied; what comes back is a fresh object.
 import type { BuildState } from '../pipeline/engine/state.ts';
-import type { GitParameterOptions, ParameterType } from '../pipeline/model/types.ts';
+import type { ExtendedChoiceOptions, GitParameterOptions, ParameterType } from '../pipeline/model/types.ts';
 import type { ActiveChoiceOptions } from '../pipeline/model/active-choices.ts';
 import type { BuildResult } from '../core/build.ts';
 import type { TestReport } from '../pipeline/steps/types.ts';
@@ -88,13 +88,15 @@ export interface JobParameter {
   trim: boolean;
   /** gitParameter only: what its form lists (pipeline/model/types.ts). */
   git?: GitParameterOptions;
+  /** extendedChoice only: its kind of form, delimiter and defaults (pipeline/model/extended-choice.ts). */
+  extendedChoice?: ExtendedChoiceOptions;
   /** Active Choices parameters only: the script whose answer the form lists (pipeline/model/active-choices.ts). */
   activeChoice?: ActiveChoiceOptions;
 }
 
 /** A `triggers {}` entry as the last build's model declared it (TriggerDef without its location). */
 export interface JobTrigger {
-  type: 'cron' | 'pollSCM' | 'upstream' | 'githubPush' | 'gitlab' | 'githubPullRequests' | 'parameterizedCron';
+  type: 'cron' | 'pollSCM' | 'upstream' | 'githubPush' | 'gitlab' | 'githubPullRequests' | 'parameterizedCron' | 'GenericTrigger';
   spec: string;
   threshold: string | null;
 }

@@ -4,6 +4,7 @@
 // field's path as data (StoreError.field, `parameters.0.name`) for the API's `field`.
 import { BUILD_RESULTS, type BuildResult } from '../core/build.ts';
 import { gitParameterOptions } from '../pipeline/model/git-parameter.ts';
+import { EXTENDED_CHOICE_TYPES } from '../pipeline/model/extended-choice.ts';
 import { ACTIVE_CHOICE_KINDS, storedActiveChoice, type ActiveChoiceKind } from '../pipeline/model/active-choices.ts';
 import {
   StoreError, type AgentLauncher, type BuildCause, type BuildScm, type BuildStatus, type DiscardPolicy,
@@ -138,7 +139,7 @@ export function checkDefinition(v: unknown): JobDefinition {
   throw invalid(`definition.kind must be 'inline' or 'git' (got ${JSON.stringify(v['kind']) ?? 'nothing'})`, 'definition.kind');
 }
 
-const PARAM_TYPES = new Set(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run', 'gitParameter', ...ACTIVE_CHOICE_KINDS]);
+const PARAM_TYPES = new Set(['string', 'text', 'booleanParam', 'choice', 'password', 'file', 'credentials', 'run', 'gitParameter', 'extendedChoice', ...ACTIVE_CHOICE_KINDS]);
 
 export function checkParameters(v: unknown): JobParameter[] {
   if (!Array.isArray(v)) throw invalid('parameters must be a list', 'parameters');
@@ -159,8 +160,24 @@ export function checkParameters(v: unknown): JobParameter[] {
       trim: checkBool(p['trim'] ?? false, `${at}.trim`),
       ...(p['git'] !== undefined ? { git: checkGitOptions(p['git'], `${at}.git`) } : {}),
       ...(p['activeChoice'] !== undefined ? { activeChoice: checkActiveChoice(p['activeChoice'], `${at}.activeChoice`) } : {}),
+      ...(p['extendedChoice'] !== undefined ? { extendedChoice: checkExtendedChoice(p['extendedChoice'], `${at}.extendedChoice`) } : {}),
     };
   });
+}
+
+/** An extendedChoice's options (pipeline/model/extended-choice.ts made them), checked again. */
+function checkExtendedChoice(v: unknown, at: string): NonNullable<JobParameter['extendedChoice']> {
+  if (!isObject(v)) throw invalid(`${at} must be an object`, at);
+  const list = (k: string): string[] => {
+    const x = v[k];
+    if (!Array.isArray(x) || !x.every((c) => typeof c === 'string')) throw invalid(`${at}.${k} must be a list of strings`, `${at}.${k}`);
+    return [...x] as string[];
+  };
+  const type = v['type'];
+  if (typeof type !== 'string' || !(EXTENDED_CHOICE_TYPES as readonly string[]).includes(type)) throw invalid(`${at}.type must be one of ${EXTENDED_CHOICE_TYPES.join(', ')}`, `${at}.type`);
+  const n = v['visibleItemCount'];
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1000) throw invalid(`${at}.visibleItemCount must be a whole number from 1 to 1000`, `${at}.visibleItemCount`);
+  return { type, choices: list('choices'), defaults: list('defaults'), delimiter: checkString(v['delimiter'], `${at}.delimiter`, { nonEmpty: true, max: 64 }), visibleItemCount: n, quoteValue: checkBool(v['quoteValue'], `${at}.quoteValue`) };
 }
 
 /** A gitParameter's options (pipeline/model/git-parameter.ts made them): strings, each a known value where it has to be. */
@@ -181,7 +198,7 @@ function checkActiveChoice(v: unknown, at: string): NonNullable<JobParameter['ac
   return o;
 }
 
-const TRIGGER_TYPES = new Set(['cron', 'pollSCM', 'upstream', 'githubPush', 'gitlab', 'githubPullRequests', 'parameterizedCron']);
+const TRIGGER_TYPES = new Set(['cron', 'pollSCM', 'upstream', 'githubPush', 'gitlab', 'githubPullRequests', 'parameterizedCron', 'GenericTrigger']);
 
 export function checkTriggers(v: unknown): JobTrigger[] {
   if (!Array.isArray(v)) throw invalid('triggers must be a list', 'triggers');

@@ -434,6 +434,10 @@ test('every operation answers as the document says, with realistic data', async 
   ok(await call('gitlabWebhook', { auth: null, headers: { ...json, 'x-gitlab-event': 'Push Hook' }, raw: JSON.stringify({ ref: 'refs/heads/main', checkout_sha: sha, project: { git_http_url: 'https://nowhere.example.invalid/y.git' } }) }), 200);
   ok(await call('gitlabWebhook', { auth: null, headers: { ...json, 'x-gitlab-event': 'Note Hook' }, raw: JSON.stringify({ object_kind: 'note', object_attributes: { note: 'nice', noteable_type: 'Issue' } }) }), 202);
   ok(await call('gitlabWebhook', { auth: null, headers: { ...json, 'x-gitlab-event': 'Pipeline Hook' }, raw: JSON.stringify({ object_kind: 'pipeline' }) }), 202);
+  const gwt = await call('genericWebhookTriggerInvoke', { auth: null, query: 'token=no-such-token', headers: json, raw: JSON.stringify({ ref: 'refs/heads/main' }) });
+  ok(gwt, 404);
+  assert.match(gwt.json.message, /^Did not find any jobs with GenericTrigger configured!/);
+  ok(await call('genericWebhookTriggerInvokeGet', { auth: null, query: 'token=no-such-token' }), 404);
 
   // --- the audit log, and errors: each is the Error schema of its status
   ok(await call('getAuditLog', { query: 'limit=5' }), 200);

@@ -35,6 +35,8 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'POST /api/v1/webhooks/generic': 'public',
   'POST /api/v1/webhooks/github': 'public',
   'POST /api/v1/webhooks/gitlab': 'public',
+  'POST /generic-webhook-trigger/invoke': 'public', // the job's token or the caller's own rights decide (generic-trigger.ts)
+  'GET /generic-webhook-trigger/invoke': 'public',
   'GET /api/v1/agent/bundle.tgz': 'public', // the agent for another machine, no secret in it (agent-install.ts)
 
   'GET /metrics': 'viewer',

@@ -472,7 +472,7 @@ export class PipelineRun {
           this.#params[d.name] = typeof dflt === 'string' && d.trim ? dflt.trim() : dflt ?? '';
         }
       }
-      parameters.push({ type: d.type, name: d.name, defaultValue: dflt, description: d.description, choices: d.choices, trim: d.trim, ...(d.git ? { git: d.git } : {}), ...(d.activeChoice ? { activeChoice: d.activeChoice } : {}) });
+      parameters.push({ type: d.type, name: d.name, defaultValue: dflt, description: d.description, choices: d.choices, trim: d.trim, ...(d.git ? { git: d.git } : {}), ...(d.activeChoice ? { activeChoice: d.activeChoice } : {}), ...(d.extendedChoice ? { extendedChoice: d.extendedChoice } : {}) });
     }
     const triggers: JobProperties['triggers'] = [];
     for (const t of p.triggers) {

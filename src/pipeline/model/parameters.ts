@@ -14,6 +14,8 @@ import { Ctx, argBool, argStr, bindArgs, blockOf, typedEntries, type ArgParam, t
 import { ACTIVE_CHOICE_KINDS, activeChoiceOptions, type ActiveChoiceKind } from './active-choices.ts';
 import type { ActiveChoiceOptions } from './active-choices.ts';
 import type { Expr } from '../syntax/ast.ts';
+import { EXTENDED_CHOICE_ACCEPTED, EXTENDED_CHOICE_REFUSED, EXTENDED_CHOICE_STRINGS, extendedChoiceOptions, extendedChoiceValue } from './extended-choice.ts';
+import type { ExtendedChoiceOptions } from './types.ts';
 
 const desc = { name: 'description', type: 'string' } as const;
 
@@ -49,6 +51,15 @@ const PARAMETERS: Record<ParameterType, ArgSpec> = {
   activeChoice: activeChoiceSpec('activeChoice', ['filterable', 'filterLength']),
   reactiveChoice: activeChoiceSpec('reactiveChoice', ['filterable', 'filterLength', 'referencedParameters']),
   activeChoiceHtml: activeChoiceSpec('activeChoiceHtml', ['referencedParameters', 'omitValueField']),
+  extendedChoice: {
+    what: 'extendedChoice',
+    params: [
+      { name: 'name', type: 'string', required: true }, desc, { name: 'type', type: 'string', required: true },
+      ...EXTENDED_CHOICE_STRINGS.filter((n) => n !== 'type').map((name) => ({ name, type: 'string' as const })),
+      { name: 'visibleItemCount', type: 'any' }, { name: 'quoteValue', type: 'boolean' },
+      ...[...EXTENDED_CHOICE_REFUSED, ...EXTENDED_CHOICE_ACCEPTED].map((name) => ({ name, type: 'any' as const })),
+    ],
+  },
 };
 
 /** The Active Choices plugin's parameters: the script is a groovyScript(...) call, read by astPlain. */
@@ -145,6 +156,17 @@ export function parseParameters(ctx: Ctx, sec: Section): ParameterDef[] {
       }
       git = o;
     }
+    let extendedChoice: ExtendedChoiceOptions | undefined;
+    if (type === 'extendedChoice') {
+      const o = extendedChoiceOptions((k) => b.get(k)?.value);
+      if ('problem' in o) {
+        ctx.error('parameters', `extendedChoice "${name}": ${o.problem}`, (b.get(o.key) ?? b.get('name')!).expr.loc);
+        continue;
+      }
+      extendedChoice = o;
+      choices = o.choices;
+      defaultValue = extendedChoiceValue(o, o.defaults);
+    }
     let activeChoice: ActiveChoiceOptions | undefined;
     if ((ACTIVE_CHOICE_KINDS as readonly string[]).includes(type)) {
       const script = b.get('script');
@@ -163,7 +185,7 @@ export function parseParameters(ctx: Ctx, sec: Section): ParameterDef[] {
     }
     out.push({
       type, name, defaultValue, defaultExpr, description: argStr(b, 'description') ?? '', choices, trim: argBool(b, 'trim', false), ...(git ? { git } : {}),
-      ...(activeChoice ? { activeChoice } : {}), loc: s.loc,
+      ...(activeChoice ? { activeChoice } : {}), ...(extendedChoice ? { extendedChoice } : {}), loc: s.loc,
     });
   }
   if (sec.call.closure && body.length === 0) ctx.error('empty-parameters', 'parameters can not be empty', sec.nameLoc);

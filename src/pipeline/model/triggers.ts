@@ -6,6 +6,9 @@
 //     (its literal arguments kept as JSON text in the spec: controller/gitlab-trigger.ts reads them)
 //   githubPullRequests(triggerMode: 'HEAVY_HOOKS', events: [Open(), commitChanged()], abortRunning: true)
 //     (checked and kept as JSON text by github-pr-trigger.ts; controller/github-pr-trigger.ts reads it)
+//   GenericTrigger(genericVariables: [[key: 'REF', value: '$.ref']], token: '...', regexpFilterText: '$REF', ...)
+//     (its options checked by model/generic-trigger.ts and kept as JSON text, the token as its SHA-256:
+//     controller/generic-trigger.ts reads them)
 // A cron / pollSCM spec may be an expression (cron(isMain ? '@daily' : '')): kept as specExpr,
 // evaluated and checked by the engine when the build starts; '' (written or evaluated) is no schedule.
 import { createHash } from 'node:crypto';
@@ -16,6 +19,7 @@ import { Ctx, argStr, bindArgs, blockOf, fmtList, posInString, typedEntries, wit
 import { checkCron } from './cron.ts';
 import { patternError } from '../script/regex-translate.ts';
 import { GHPR_PARAMS, exprToJson, githubPrSpec } from './github-pr-trigger.ts';
+import { GENERIC_TRIGGER_FLAGS, GENERIC_TRIGGER_LISTS, GENERIC_TRIGGER_STRINGS, genericSpecText, genericTriggerOptions } from './generic-trigger.ts';
 
 type TriggerType = TriggerDef['type'];
 
@@ -60,6 +64,14 @@ const TRIGGERS: Record<TriggerType, ArgSpec> = {
   },
   githubPullRequests: { what: 'githubPullRequests', params: GHPR_PARAMS.map((name) => ({ name, type: 'any' as const, literal: false })) },
   parameterizedCron: { what: 'parameterizedCron', positional: 'parameterizedSpecification', params: [{ name: 'parameterizedSpecification', type: 'string', required: true }] },
+  GenericTrigger: {
+    what: 'GenericTrigger',
+    params: [
+      ...GENERIC_TRIGGER_LISTS.map((name) => ({ name, type: 'list' as const })),
+      ...GENERIC_TRIGGER_STRINGS.map((name) => ({ name, type: 'string' as const })),
+      ...GENERIC_TRIGGER_FLAGS.map((name) => ({ name, type: 'boolean' as const })),
+    ],
+  },
 };
 
 export const TRIGGER_TYPES = Object.keys(TRIGGERS).sort() as TriggerType[];
@@ -97,6 +109,10 @@ export function parseTriggers(ctx: Ctx, sec: Section): TriggerDef[] {
       specText = gitlabSpec(ctx, b);
     } else if (type === 'githubPullRequests') {
       specText = githubPrSpecText(ctx, b, s.loc);
+    } else if (type === 'GenericTrigger') {
+      const o = genericTriggerOptions((k) => b.get(k)?.value);
+      if ('problem' in o) ctx.error('triggers', `GenericTrigger: ${o.problem}`, (b.get(o.key) ?? { expr: { loc: s.loc } }).expr.loc);
+      else specText = genericSpecText(o);
     }
     out.push({ type, spec: specText, specExpr, threshold, loc: s.loc });
   }

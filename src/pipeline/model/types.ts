@@ -85,7 +85,22 @@ export interface EnvEntry {
 }
 
 export type ParameterType = 'string' | 'text' | 'booleanParam' | 'choice' | 'password' | 'file' | 'credentials' | 'run' | 'gitParameter'
-  | 'activeChoice' | 'reactiveChoice' | 'activeChoiceHtml';
+  | 'activeChoice' | 'reactiveChoice' | 'activeChoiceHtml' | 'extendedChoice';
+
+/** The Extended Choice Parameter plugin's extendedChoice (model/extended-choice.ts). */
+export interface ExtendedChoiceOptions {
+  /** PT_SINGLE_SELECT, PT_MULTI_SELECT, PT_CHECKBOX, PT_RADIO or PT_TEXTBOX. */
+  type: string;
+  /** What the form offers (none for PT_TEXTBOX). */
+  choices: string[];
+  /** What a build without a form gets (PT_TEXTBOX: the one text). */
+  defaults: string[];
+  /** Joins the chosen values (multiSelectDelimiter, default ','). */
+  delimiter: string;
+  visibleItemCount: number;
+  /** The value is wrapped in double quotes. */
+  quoteValue: boolean;
+}
 
 /** The Git Parameter plugin's gitParameter: what the build form lists from the job's repository. */
 export interface GitParameterOptions {
@@ -118,13 +133,15 @@ export interface ParameterDef {
   trim: boolean;
   /** gitParameter only. */
   git?: GitParameterOptions;
+  /** extendedChoice only. */
+  extendedChoice?: ExtendedChoiceOptions;
   /** The Active Choices plugin's parameters only (model/active-choices.ts). */
   activeChoice?: ActiveChoiceOptions;
   loc: Loc;
 }
 
 export interface TriggerDef {
-  type: 'cron' | 'pollSCM' | 'upstream' | 'githubPush' | 'gitlab' | 'githubPullRequests' | 'parameterizedCron';
+  type: 'cron' | 'pollSCM' | 'upstream' | 'githubPush' | 'gitlab' | 'githubPullRequests' | 'parameterizedCron' | 'GenericTrigger';
   /** cron / pollSCM spec, or upstream's `upstreamProjects` ('' when written as an expression). */
   spec: string;
   /** A cron / pollSCM spec written as an expression (cron(isMain ? 'H 2 * * *' : '')), evaluated when the build starts; null for a literal. */

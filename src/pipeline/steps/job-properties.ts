@@ -25,6 +25,9 @@ import { BUILD_RESULTS } from '../../core/build.ts';
 import { checkCron } from '../model/cron.ts';
 import { GITLAB_FILTERS, GITLAB_UNHONOURED, gitlabSpecText } from '../model/triggers.ts';
 import { githubPrSpec } from '../model/github-pr-trigger.ts';
+import { genericSpecText, genericTriggerOptions } from '../model/generic-trigger.ts';
+import { extendedChoiceOptions, extendedChoiceValue } from '../model/extended-choice.ts';
+import type { ExtendedChoiceOptions } from '../model/types.ts';
 import { isList, isMap, toJson, type GMap, type Value } from '../script/values.ts';
 import { ACTIVE_CHOICE_CLASSES, ACTIVE_CHOICE_KINDS, activeChoiceOptions, type ActiveChoiceKind, type ActiveChoiceOptions } from '../model/active-choices.ts';
 import type { JobProperties, RateLimit } from './types.ts';
@@ -216,6 +219,7 @@ const PARAM_CLASSES: Record<string, JobProperties['parameters'][number]['type']>
   StringParameterDefinition: 'string', TextParameterDefinition: 'text', BooleanParameterDefinition: 'booleanParam',
   ChoiceParameterDefinition: 'choice', PasswordParameterDefinition: 'password', FileParameterDefinition: 'file',
   CredentialsParameterDefinition: 'credentials', RunParameterDefinition: 'run', GitParameterDefinition: 'gitParameter',
+  ExtendedChoiceParameterDefinition: 'extendedChoice',
   ...ACTIVE_CHOICE_CLASSES,
 };
 const PARAM_SYMBOLS = new Set(Object.values(PARAM_CLASSES));
@@ -252,6 +256,14 @@ function parametersOf(v: Value | undefined): JobProperties['parameters'] {
       if ('problem' in o) throw new StepFailure(`parameters: gitParameter "${name}": ${o.problem}`);
       git = o;
     }
+    let extendedChoice: ExtendedChoiceOptions | undefined;
+    if (type === 'extendedChoice') {
+      const o = extendedChoiceOptions((k) => p.get(k));
+      if ('problem' in o) throw new StepFailure(`parameters: extendedChoice "${name}": ${o.problem}`);
+      extendedChoice = o;
+      choices = o.choices;
+      dflt = extendedChoiceValue(o, o.defaults);
+    }
     let activeChoice: ActiveChoiceOptions | undefined;
     if ((ACTIVE_CHOICE_KINDS as readonly string[]).includes(type)) {
       const o = activeChoiceOptions(type as ActiveChoiceKind, toJson(p) as Record<string, unknown>);
@@ -259,7 +271,7 @@ function parametersOf(v: Value | undefined): JobProperties['parameters'] {
       activeChoice = o;
       dflt = null;
     }
-    out.push({ type, name, defaultValue: dflt, description: text(p.get('description')) ?? '', choices, trim: p.get('trim') === true, ...(git ? { git } : {}), ...(activeChoice ? { activeChoice } : {}) });
+    out.push({ type, name, defaultValue: dflt, description: text(p.get('description')) ?? '', choices, trim: p.get('trim') === true, ...(git ? { git } : {}), ...(activeChoice ? { activeChoice } : {}), ...(extendedChoice ? { extendedChoice } : {}) });
   }
   return out;
 }
@@ -272,7 +284,7 @@ function triggersOf(v: Value | undefined, notes: string[]): JobProperties['trigg
     const sy = t.get('$symbol');
     const cls = simpleClass(t);
     const kind = typeof sy === 'string' ? sy
-      : cls === 'TimerTrigger' ? 'cron' : cls === 'SCMTrigger' ? 'pollSCM' : cls === 'ReverseBuildTrigger' ? 'upstream' : cls === 'GitHubPushTrigger' ? 'githubPush' : cls === 'GitLabPushTrigger' ? 'gitlab' : cls === 'GitHubPRTrigger' ? 'githubPullRequests' : cls ?? describe(t);
+      : cls === 'TimerTrigger' ? 'cron' : cls === 'SCMTrigger' ? 'pollSCM' : cls === 'ReverseBuildTrigger' ? 'upstream' : cls === 'GitHubPushTrigger' ? 'githubPush' : cls === 'GitLabPushTrigger' ? 'gitlab' : cls === 'GitHubPRTrigger' ? 'githubPullRequests' : cls === 'GenericTrigger' ? 'GenericTrigger' : cls ?? describe(t);
     switch (kind) {
       case 'cron': case 'pollSCM': case 'parameterizedCron': {
         const key = kind === 'cron' ? 'spec' : kind === 'pollSCM' ? 'scmpoll_spec' : 'parameterizedSpecification';
@@ -317,7 +329,14 @@ function triggersOf(v: Value | undefined, notes: string[]): JobProperties['trigg
         out.push({ type: 'githubPullRequests', spec: JSON.stringify(spec), threshold: null });
         break;
       }
-      default: throw new StepFailure(`pipelineTriggers: ${kind} is not a trigger Kiln has (cron, pollSCM, parameterizedCron, upstream, githubPush, gitlab, githubPullRequests)`);
+      case 'GenericTrigger': {
+        // Its options as JSON text, the token as its SHA-256 (controller/generic-trigger.ts reads them).
+        const o = genericTriggerOptions((k) => t.get(k));
+        if ('problem' in o) throw new StepFailure(`GenericTrigger: ${o.problem}`);
+        out.push({ type: 'GenericTrigger', spec: genericSpecText(o), threshold: null });
+        break;
+      }
+      default: throw new StepFailure(`pipelineTriggers: ${kind} is not a trigger Kiln has (cron, pollSCM, parameterizedCron, upstream, githubPush, gitlab, githubPullRequests, GenericTrigger)`);
     }
   }
   return out;

@@ -88,7 +88,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   buildName: 'Build Name and Description Setter', buildDescription: 'Build Name and Description Setter',
   addBadge: 'Badge', addShortText: 'Badge', addInfoBadge: 'Badge', addWarningBadge: 'Badge', addErrorBadge: 'Badge', createSummary: 'Badge',
   jiraComment: 'JIRA', jiraIssueSelector: 'JIRA', jiraSendBuildInfo: 'Atlassian Jira Software Cloud',
-  nexusArtifactUploader: 'Nexus Artifact Uploader', nexusPublisher: 'Nexus Platform', rtUpload: 'Artifactory', rtServer: 'Artifactory',
+  nexusPublisher: 'Nexus Platform', rtUpload: 'Artifactory', rtServer: 'Artifactory',
   rtAddInteractivePromotion: 'Artifactory',
   ansiblePlaybook: 'Ansible', ansibleVault: 'Ansible',
   notifyBitbucket: 'Stash Notifier', hubotSend: 'Hubot Steps', throttle: 'Throttle Concurrent Builds',

@@ -9,7 +9,7 @@ import type { Credential } from '../../core/credentials.ts';
 import type { IssuesService } from '../../core/issues.ts';
 import type { LibraryResolver } from '../../core/libraries.ts';
 import type { ClosureValue, DynamicContext, Value } from '../script/values.ts';
-import type { GitParameterOptions, ParameterType, TriggerDef } from '../model/types.ts';
+import type { ExtendedChoiceOptions, GitParameterOptions, ParameterType, TriggerDef } from '../model/types.ts';
 import type { ActiveChoiceOptions } from '../model/active-choices.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { MailServices } from '../../core/mail.ts';
@@ -307,7 +307,7 @@ export interface Locks {
  * and the build discarder follow (Jenkins' updateJobProperties). Plain data, no positions.
  */
 export interface JobProperties {
-  parameters: { type: ParameterType; name: string; defaultValue: string | boolean | null; description: string; choices: string[]; trim: boolean; git?: GitParameterOptions; activeChoice?: ActiveChoiceOptions }[];
+  parameters: { type: ParameterType; name: string; defaultValue: string | boolean | null; description: string; choices: string[]; trim: boolean; git?: GitParameterOptions; activeChoice?: ActiveChoiceOptions; extendedChoice?: ExtendedChoiceOptions }[];
   triggers: { type: TriggerDef['type']; spec: string; threshold: string | null }[];
   /** logRotator's counts; null = no limit on that axis. Null as a whole: no buildDiscarder. */
   discarder: { numToKeep: number | null; daysToKeep: number | null; artifactNumToKeep: number | null; artifactDaysToKeep: number | null } | null;

@@ -15,6 +15,7 @@ import { useTitle } from '../title.ts';
 import { Trends } from './Trends.tsx';
 import { GitParamInput } from './GitParamInput.tsx';
 import { ActiveChoiceInput } from './ActiveChoiceInput.tsx';
+import { ExtendedChoiceInput } from './ExtendedChoiceInput.tsx';
 
 const PAGE = 20;
 
@@ -121,6 +122,7 @@ export function ParamsForm({ params, busy, onSubmit, submitLabel = 'Build', erro
           <Field key={p.name} label={p.name} name={`params.${p.name}`} hint={p.description || undefined}>
             {(id) => t.includes('boolean') ? <input id={id} type="checkbox" checked={values[p.name] === true} onChange={(e) => set(p.name, e.target.checked)} />
               : p.activeChoice && job ? <ActiveChoiceInput id={id} job={job} param={p} form={values} value={String(values[p.name] ?? '')} onChange={(v) => set(p.name, v)} />
+              : p.extendedChoice ? <ExtendedChoiceInput id={id} param={p} value={String(values[p.name] ?? '')} onChange={(v) => set(p.name, v)} />
               : p.type === 'gitParameter' && job ? <GitParamInput id={id} job={job} name={p.name} value={String(values[p.name] ?? '')} onChange={(v) => set(p.name, v)} />
               : t.includes('choice') ? <select id={id} value={String(values[p.name] ?? '')} onChange={(e) => set(p.name, e.target.value)}>{p.choices.map((c) => <option key={c}>{c}</option>)}</select>
               : t.includes('text') ? <textarea id={id} rows={4} value={String(values[p.name] ?? '')} onChange={(e) => set(p.name, e.target.value)} />
