@@ -198,7 +198,7 @@ test('every route × every role: the policy as a user meets it', async () => {
   // matched by a deliberate change to this table. P public, V viewer, D developer, A admin.
   const EXPECTED: Record<string, 'P' | 'V' | 'D' | 'A'> = {
     'GET /': 'P', 'GET /*': 'P', 'GET /api/v1/health': 'P', 'GET /api/v1/ready': 'P', 'GET /api/v1/openapi.json': 'P', 'GET /api/v1/setup': 'P', 'POST /api/v1/setup': 'P', 'POST /api/v1/auth/login': 'P',
-    'POST /api/v1/webhooks/generic': 'P', 'POST /api/v1/webhooks/github': 'P', 'POST /api/v1/webhooks/gitlab': 'P', 'GET /api/v1/agent/bundle.tgz': 'P',
+    'POST /api/v1/webhooks/generic': 'P', 'POST /generic-webhook-trigger/invoke': 'P', 'GET /generic-webhook-trigger/invoke': 'P', 'POST /api/v1/webhooks/github': 'P', 'POST /api/v1/webhooks/gitlab': 'P', 'GET /api/v1/agent/bundle.tgz': 'P',
     'GET /metrics': 'V', 'GET /api/v1/events': 'V', 'POST /api/v1/lint': 'V', 'POST /api/v1/auth/logout': 'V', 'GET /api/v1/me': 'V', 'PUT /api/v1/me/password': 'V',
     'GET /api/v1/me/tokens': 'V', 'POST /api/v1/me/tokens': 'V', 'DELETE /api/v1/me/tokens/:id': 'V',
     'GET /api/v1/jobs': 'V', 'POST /api/v1/jobs': 'D', 'GET /api/v1/jobs/:job': 'V', 'PUT /api/v1/jobs/:job': 'D', 'DELETE /api/v1/jobs/:job': 'D',
