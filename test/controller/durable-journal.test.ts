@@ -10,62 +10,19 @@
 // line the engine flushed after its idle delay) with another branch's line after it (once, its rest
 // in the same line without a second `[a] ` prefix, the other branch's closing line once); and a
 // write torn within another branch's closing line beside a running sh (the line kept, whole).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { kilnBin } from '../helpers/kiln.ts';
 import pg from 'pg';
-import { freshSchema, dropSchemas, testPostgresUrl } from '../helpers/pg-schemas.ts';
+import { testPostgresUrl } from '../helpers/pg-schemas.ts';
+import { durableKillHarness, readOrEmpty, buildDir, STORES } from '../helpers/durable-kill.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { jsonApi, until, finishedBuild, consoleText } from '../helpers/controller.ts';
-import { startControllerProcess, kill9, freePort, type ControllerProcess } from '../helpers/controller-process.ts';
+import { kill9, freePort } from '../helpers/controller-process.ts';
 
-const running = new Set<ChildProcess>();
-const schemas: string[] = [];
-
-after(async () => {
-  for (const p of running) p.kill('SIGKILL');
-  await dropSchemas(schemas);
-});
-
-const STORES = ['sqlite', 'postgres'] as const;
-
-function dbFor(kind: 'sqlite' | 'postgres'): string | null {
-  if (kind === 'sqlite') return null;
-  const { schema, databaseUrl } = freshSchema('kiln_durjournal');
-  schemas.push(schema);
-  return databaseUrl;
-}
-
-function startCtl(home: string, port: number, databaseUrl: string | null): Promise<ControllerProcess> {
-  return startControllerProcess(home, { port, databaseUrl, executors: 0, running });
-}
-
-async function startAgent(c: ControllerProcess, name: string, workdir: string, executors = 1, create = true): Promise<{ proc: ChildProcess }> {
-  const api = jsonApi(() => c.url);
-  if (create) await api('POST', '/api/v1/agents', { name, labels: ['durable'], executors });
-  const secret = /--secret (\S+)/.exec((await api('GET', `/api/v1/agents/${name}`)).command)![1]!.replace(/^'|'$/g, '');
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('KILN_')) delete env[k];
-  const proc = spawn(kilnBin, ['agent', '--url', c.url, '--name', name, '--secret', secret, '--workdir', workdir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(proc);
-  proc.on('exit', () => running.delete(proc));
-  const out: string[] = [];
-  proc.stdout!.on('data', (d: Buffer) => out.push(String(d)));
-  proc.stderr!.on('data', (d: Buffer) => out.push(String(d)));
-  await until(async () => (await api('GET', `/api/v1/agents/${name}`)).online === true, `agent ${name} to connect (${out.join('')})`);
-  return { proc };
-}
-
-const read = (file: string) => {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-};
+const { running, dbFor, startCtl, startAgent } = durableKillHarness('kiln_durjournal');
+const read = readOrEmpty;
 
 /** The durable exec directories on the agent, by key. */
 function execDirs(workdir: string): string[] {
@@ -79,16 +36,6 @@ function execDirs(workdir: string): string[] {
 /** The exec directory whose stdout contains `text`. */
 function execDirWith(workdir: string, text: string): string | null {
   return execDirs(workdir).find((d) => read(path.join(d, 'out')).includes(text)) ?? null;
-}
-
-/** The build's folder under the home (one job per home here, or the one whose log mentions `job`). */
-function buildDir(home: string, n = 1, mention?: string): string {
-  const root = path.join(home, 'builds');
-  for (const id of readdirSync(root)) {
-    const d = path.join(root, id, String(n));
-    if (existsSync(d) && (!mention || read(path.join(d, 'run.json')).includes(mention))) return d;
-  }
-  throw new Error(`no build ${n} in ${root}`);
 }
 
 const resumedLines = (text: string) => text.split('\n').filter((l) => /^Resumed after the controller restarted \(down \d+\.\d s\)$/.test(l)).length;
@@ -292,8 +239,8 @@ test('kill -9 of the controller (postgres store) after an sh went to its agent a
   const marks = tempDir('durj-norow-marks');
   const workdir = tempDir('durj-norow-a1');
   const port = await freePort();
-  const { schema, databaseUrl } = freshSchema('kiln_durjournal');
-  schemas.push(schema);
+  const databaseUrl = dbFor('postgres')!;
+  const schema = new URL(databaseUrl).searchParams.get('schema')!;
   let c = await startCtl(home, port, databaseUrl);
   let api = jsonApi(() => c.url);
   await startAgent(c, 'a1', workdir);

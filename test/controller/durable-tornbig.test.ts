@@ -4,62 +4,17 @@
 // (as a kill within the write leaves it). The resumed build cuts back to the journal's last
 // boundary and puts back what the write's marks carry: the whole line once, every sh line once
 // and in order, on both stores.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { kilnBin } from '../helpers/kiln.ts';
-import { freshSchema, dropSchemas } from '../helpers/pg-schemas.ts';
+import { durableKillHarness, readOrEmpty } from '../helpers/durable-kill.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { jsonApi, until, finishedBuild, consoleText } from '../helpers/controller.ts';
-import { startControllerProcess, kill9, freePort, type ControllerProcess } from '../helpers/controller-process.ts';
+import { kill9, freePort } from '../helpers/controller-process.ts';
 
-const running = new Set<ChildProcess>();
-const schemas: string[] = [];
-
-after(async () => {
-  for (const p of running) p.kill('SIGKILL');
-  await dropSchemas(schemas);
-});
-
-function dbFor(kind: 'sqlite' | 'postgres'): string | null {
-  if (kind === 'sqlite') return null;
-  const { schema, databaseUrl } = freshSchema('kiln_durbig');
-  schemas.push(schema);
-  return databaseUrl;
-}
-
-const startCtl = (home: string, port: number, db: string | null) => startControllerProcess(home, { port, databaseUrl: db, executors: 0, running });
-
-async function startAgent(c: ControllerProcess, name: string, workdir: string): Promise<void> {
-  const api = jsonApi(() => c.url);
-  await api('POST', '/api/v1/agents', { name, labels: ['durable'], executors: 1 });
-  const secret = /--secret (\S+)/.exec((await api('GET', `/api/v1/agents/${name}`)).command)![1]!.replace(/^'|'$/g, '');
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('KILN_')) delete env[k];
-  const proc = spawn(kilnBin, ['agent', '--url', c.url, '--name', name, '--secret', secret, '--workdir', workdir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(proc);
-  proc.on('exit', () => running.delete(proc));
-  const out: string[] = [];
-  proc.stdout!.on('data', (d: Buffer) => out.push(String(d)));
-  proc.stderr!.on('data', (d: Buffer) => out.push(String(d)));
-  await until(async () => (await api('GET', `/api/v1/agents/${name}`)).online === true, `agent ${name} to connect (${out.join('')})`);
-}
-
-const read = (file: string) => {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-};
-
-function buildDir(home: string): string {
-  const root = path.join(home, 'builds');
-  for (const id of readdirSync(root)) if (existsSync(path.join(root, id, '1'))) return path.join(root, id, '1');
-  throw new Error(`no build 1 in ${root}`);
-}
+const { dbFor, startCtl, startAgent } = durableKillHarness('kiln_durbig');
+const read = readOrEmpty;
 
 const BIG = 1_500_000;
 
