@@ -28,6 +28,7 @@ export const run: StepRun = async (ctx, args) => {
   try {
     sources = await collectSources(ctx, targets, str(args, 'excludes'), { defaultExcludes: bool(args, 'defaultExcludes', true), step: 'fingerprint' });
   } catch (err) {
+    throwIfAborted(ctx.signal); // an abort is the build's, not a recording that failed
     return failed(ctx, err);
   }
   const records: FingerprintRecord[] = [];
