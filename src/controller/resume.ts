@@ -130,6 +130,7 @@ function plainOf(chunks: readonly ConsoleTail[]): { plain?: [number, string][] }
 export class JournalWriter {
   readonly #file: string;
   #fd: number | null = null;
+  #closed = false;
 
   constructor(dir: string) {
     this.#file = path.join(dir, JOURNAL);
@@ -173,11 +174,15 @@ export class JournalWriter {
   }
 
   #write(line: object): void {
+    // Closed (the build ended, or a resume wrote its cut): a console write after it (its last
+    // lines) has nothing more to record, and must not open the file again (a descriptor per build, never closed).
+    if (this.#closed) return;
     this.#fd ??= fs.openSync(this.#file, 'a', 0o600);
     fs.writeSync(this.#fd, `${JSON.stringify(line)}\n`);
   }
 
   close(): void {
+    this.#closed = true;
     if (this.#fd !== null) fs.closeSync(this.#fd);
     this.#fd = null;
   }
