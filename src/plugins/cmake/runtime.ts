@@ -24,38 +24,13 @@ import { CONTAINER_SHELL } from '../../pipeline/steps/shell.ts';
 import { resolveTool } from '../../pipeline/steps/tool.ts';
 import { bool, str } from '../../pipeline/steps/args.ts';
 import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
+import { splitQuoted } from '../../util/tokenize.ts';
 
 /** The plugin's built-in installation: the tools on the node's PATH. */
 export const IN_SEARCH_PATH = 'InSearchPath';
 
-/** Jenkins' Util.tokenize: whitespace separates, single or double quotes group (and are removed). */
-export function tokenize(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inTok = false;
-  let quote: string | null = null;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && (s[i + 1] === '"' || s[i + 1] === '\\')) cur += s[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inTok = true;
-    } else if (/\s/.test(c)) {
-      if (inTok) out.push(cur);
-      cur = '';
-      inTok = false;
-    } else {
-      cur += c;
-      inTok = true;
-    }
-  }
-  if (quote) throw new StepFailure(`unbalanced quote ${quote} in '${s}'`);
-  if (inTok) out.push(cur);
-  return out;
-}
+/** Jenkins' Util.tokenize on whitespace (util/tokenize.ts). */
+export const tokenize = (s: string): string[] => splitQuoted(s);
 
 /** The plugin's IntSet: '1-3, 5' → {1,2,3,5}; a clear error for anything else. */
 export function exitCodeSet(spec: string): Set<number> {

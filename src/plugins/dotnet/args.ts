@@ -8,6 +8,7 @@
 // Pure: no I/O, so the tests can read every line it makes.
 import { StepFailure } from '../../core/errors.ts';
 import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
+import { splitQuoted } from '../../util/tokenize.ts';
 
 /** One argument; `secret` ones print as ******** in the console's command line. */
 export interface Arg {
@@ -27,33 +28,9 @@ function opt(v: Values, name: string): string | null {
 
 const flag = (v: Values, name: string): boolean => v[name] === true || v[name] === 'true';
 
-/** Jenkins' Util.tokenize: whitespace separates, single or double quotes group (and are removed). */
+/** Jenkins' Util.tokenize (util/tokenize.ts), tokens trimmed and empty ones left out, as the .NET plugin splits its lists. */
 export function tokenize(s: string, delimiters = ' \t\n\r\f'): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inTok = false;
-  let quote: string | null = null;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && i + 1 < s.length && (s[i + 1] === '"' || s[i + 1] === '\\')) cur += s[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inTok = true;
-    } else if (delimiters.includes(c)) {
-      if (inTok) out.push(cur);
-      cur = '';
-      inTok = false;
-    } else {
-      cur += c;
-      inTok = true;
-    }
-  }
-  if (quote) throw new StepFailure(`unbalanced quote ${quote} in '${s}'`);
-  if (inTok) out.push(cur);
-  return out.map((t) => t.trim()).filter((t) => t !== '');
+  return splitQuoted(s, delimiters).map((t) => t.trim()).filter((t) => t !== '');
 }
 
 /**
