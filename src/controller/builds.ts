@@ -712,7 +712,10 @@ export class BuildManager {
       }
       replayScript = kept.script;
       live.replayedBy = kept.replayedBy ?? null;
-    } else say(`Started: ${build.causes.map((c) => c.description).join('; ') || 'by the controller'}`);
+    } else {
+      say(`Started: ${build.causes.map((c) => c.description).join('; ') || 'by the controller'}`);
+      for (const c of build.causes) if (c.log) append(c.log);
+    }
     // --- end durable builds
     let model: PipelineModel;
     let libraries: LibraryContent[] = [];

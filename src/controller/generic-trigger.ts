@@ -25,6 +25,7 @@ import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Job, JsonValue, Store } from '../store/types.ts';
+import { CAUSE_LOG_MAX } from '../store/validate.ts';
 import type { StoredGenericTrigger } from '../pipeline/model/generic-trigger.ts';
 import { filterMatches, renderText, resolveGenericVariables } from '../pipeline/model/generic-trigger-eval.ts';
 import { tokenMatches } from './gitlab-trigger.ts';
@@ -90,6 +91,26 @@ function bodyOf(req: FastifyRequest, query: Record<string, string[]>): string {
   }
   delete data.token;
   return JSON.stringify(data);
+}
+
+/**
+ * What the plugin's environment contributor prints at the build's start: with printPostContent its
+ * class name, " Received:" and the body; with printContributedVariables "Contributing variables:"
+ * and each `    NAME = value`. A body beyond what a cause keeps is cut, and says so.
+ */
+function causeLog(t: { printPostContent: boolean; printContributedVariables: boolean }, body: string, vars: Record<string, string>): string | null {
+  let out = '';
+  if (t.printPostContent) {
+    const room = CAUSE_LOG_MAX / 2;
+    const shown = body.length > room ? `${body.slice(0, room)}\n... (${body.length - room} more characters not shown)` : body;
+    out += `GenericWebhookEnvironmentContributor\n Received:\n\n${shown}\n\n\n`;
+  }
+  if (t.printContributedVariables) {
+    out += 'Contributing variables:\n\n';
+    for (const [k, v] of Object.entries(vars)) out += `    ${k} = ${v}\n`;
+    out += '\n\n';
+  }
+  return out === '' ? null : out.length > CAUSE_LOG_MAX ? `${out.slice(0, CAUSE_LOG_MAX - 64)}\n... (cut)\n` : out;
 }
 
 const JobResult = Type.Union([
@@ -167,7 +188,8 @@ export function registerGenericTrigger(scope: FastifyInstance, ctx: GenericTrigg
           const params: Record<string, JsonValue> = {};
           for (const p of job.parameters) if (Object.hasOwn(vars, p.name)) params[p.name] = p.type === 'booleanParam' ? vars[p.name] === 'true' : vars[p.name]!;
           const description = renderText(t.causeString || 'Generic Cause', vars);
-          const b = await ctx.builds.trigger(job.name, { params, causes: [{ type: 'webhook', description, userId: null, env: vars }] });
+          const log = causeLog(t, body, vars);
+          const b = await ctx.builds.trigger(job.name, { params, causes: [{ type: 'webhook', description, userId: null, env: vars, ...(log ? { log } : {}) }] });
           id = b.number;
           url = `job/${job.name}/${b.number}/`;
           ctx.log?.(`generic-webhook-trigger: ${job.name} #${b.number}: ${description}`);

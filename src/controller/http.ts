@@ -950,7 +950,7 @@ function buildJson(ctx: HttpContext, b: Omit<Build, 'state'> & { state?: Build['
   const state = live?.state ?? b.state ?? null;
   return {
     job: b.job, number: b.number, id: b.id, status: live?.run ? (state?.status === 'paused' ? 'paused' : 'running') : b.status,
-    result: b.result, currentResult: state?.currentResult ?? null, params: b.params, causes: b.causes, scm: b.scm, node: b.node, message: b.message,
+    result: b.result, currentResult: state?.currentResult ?? null, params: b.params, causes: b.causes.map(({ log: _printed, ...c }) => c), scm: b.scm, node: b.node, message: b.message,
     queuedAt: b.queuedAt, startedAt: b.startedAt, endedAt: b.endedAt,
     durationMs: b.startedAt ? (b.endedAt ?? Date.now()) - b.startedAt : null,
     url: `${jobUrl(ctx, b.job)}/builds/${b.number}`,

@@ -206,6 +206,12 @@ export interface BuildCause {
    * a fork): the build reads its Jenkinsfile from the job's own branch, never from that revision.
    */
   untrustedRevision?: boolean;
+  /**
+   * Text the cause prints in the console right after the build's "Started:" line (the Generic
+   * Webhook Trigger's printPostContent / printContributedVariables, as its environment
+   * contributor prints them). Kept in the store with the cause, so a resumed build does not print it again.
+   */
+  log?: string;
 }
 
 /** The source revision a build was started for or checked out (webhooks, checkout). */

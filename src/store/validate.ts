@@ -281,6 +281,9 @@ export function checkResults(v: unknown): BuildResult[] {
   return v.map((r) => checkResult(r) ?? (() => { throw invalid('results must not contain null', 'results'); })());
 }
 
+/** The most a cause's console text may hold (a webhook body printed by printPostContent is cut to fit). */
+export const CAUSE_LOG_MAX = 256 * 1024;
+
 export function checkCauses(v: unknown): BuildCause[] {
   if (!Array.isArray(v)) throw invalid('causes must be a list', 'causes');
   return v.map((c: unknown, i): BuildCause => {
@@ -296,6 +299,7 @@ export function checkCauses(v: unknown): BuildCause[] {
       if (typeof c['untrustedRevision'] !== 'boolean') throw invalid(`${at}.untrustedRevision must be true or false`, `${at}.untrustedRevision`);
       out.untrustedRevision = c['untrustedRevision'];
     }
+    if (c['log'] !== undefined) out.log = checkString(c['log'], `${at}.log`, { max: CAUSE_LOG_MAX });
     if (c['env'] !== undefined) {
       const e = c['env'];
       if (!isObject(e) || Object.keys(e).length > 100) throw invalid(`${at}.env must be an object of at most 100 variables`, `${at}.env`);

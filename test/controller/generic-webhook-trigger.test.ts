@@ -65,6 +65,13 @@ const NO_TOKEN = `pipeline {
 }
 `;
 
+const PRINTS = `pipeline {
+  agent any
+  triggers { GenericTrigger(genericVariables: [[key: 'v', value: '$.v'], [key: 'w', value: '$.w']], token: 'print-token', printPostContent: true, printContributedVariables: true) }
+  stages { stage('a') { steps { echo "v is \${env.v}" } } }
+}
+`;
+
 describe('GenericTrigger: /generic-webhook-trigger/invoke starts the jobs of the token with the variables of the request', () => {
   let c: ControllerHandle;
   const api = rawApi(() => c.url);
@@ -75,7 +82,7 @@ describe('GenericTrigger: /generic-webhook-trigger/invoke starts the jobs of the
     const dir = tempDir('gwt');
     c = await startController(testConfig({ home: path.join(dir, 'home'), port: '0', executors: '2' }), { log: () => undefined });
     assert.equal((await api('POST', '/api/v1/credentials', { id: 'gwt-secret', type: 'secretText', secret: 'from-a-credential-77' })).status, 201);
-    for (const [name, script] of [['deploy', DECLARATIVE], ['orders', SCRIPTED_XML], ['open', NO_TOKEN], ['credjob', CRED_TOKEN]] as const) {
+    for (const [name, script] of [['deploy', DECLARATIVE], ['orders', SCRIPTED_XML], ['open', NO_TOKEN], ['credjob', CRED_TOKEN], ['printer', PRINTS]] as const) {
       assert.equal((await api('POST', '/api/v1/jobs', { name, script })).status, 201);
       // The job knows its trigger once a build has read the pipeline (as Jenkins).
       assert.equal((await api('POST', `/api/v1/jobs/${name}/builds`, {})).status, 201);
@@ -139,6 +146,26 @@ describe('GenericTrigger: /generic-webhook-trigger/invoke starts the jobs of the
     assert.equal(r.json.jobs.credjob.triggered, true);
     assert.match(await consoleText(c.url, 'credjob', (await finishedBuild(c.url, 'credjob', 2)).number), /v=one/);
     assert.equal((await invoke('?token=gwt-secret', { v: 'x' })).status, 404, 'the credential id is no token');
+  });
+
+  test('printPostContent and printContributedVariables: the body and the variables at the build\'s start, once; a huge body cut', async () => {
+    const r = await invoke('?token=print-token', { v: 'one', w: 'two words' });
+    assert.equal(r.status, 200, r.text);
+    const n = r.json.jobs.printer.id;
+    const log = await consoleText(c.url, 'printer', (await finishedBuild(c.url, 'printer', n)).number);
+    assert.ok(log.includes('GenericWebhookEnvironmentContributor\n Received:\n\n{"v":"one","w":"two words"}\n\n\n'), log);
+    assert.ok(log.includes('Contributing variables:\n\n    v = one\n    w = two words\n'), log);
+    assert.equal(log.split('Contributing variables:').length, 2, 'printed once');
+    assert.ok(log.indexOf('Contributing variables:') < log.indexOf('v is one'), 'before the pipeline runs');
+    const b = (await api('GET', `/api/v1/jobs/printer/builds/${n}`)).json;
+    assert.doesNotMatch(JSON.stringify(b.causes), /Received/, 'the printed text stays out of the API answer');
+
+    const big = await invoke('?token=print-token', { v: 'small', pad: 'x'.repeat(900 * 1024) });
+    assert.equal(big.status, 200, big.text.slice(0, 500));
+    const bigLog = await consoleText(c.url, 'printer', (await finishedBuild(c.url, 'printer', big.json.jobs.printer.id)).number);
+    assert.match(bigLog, /\.\.\. \(\d+ more characters not shown\)/);
+    assert.match(bigLog, /v is small/);
+    assert.ok(bigLog.length < 300 * 1024, `the console holds the cut body only (${bigLog.length} characters)`);
   });
 
   test('the attacker: a wrong token, no token anonymously, hostile bodies', async () => {
