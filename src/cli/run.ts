@@ -314,6 +314,8 @@ export async function main(argv: string[]): Promise<number> {
   /** Whether a workspace path is the project directory, holds it, or lies in it outside the copies. */
   const inProject = (p: string) => within(cwd, p) || (within(p, cwd) && !within(p, copies));
   const artifactsDir = path.join(run.dir, 'artifacts');
+  /** What this run archived (the artifacts service's list). */
+  const archived = new Set<string>();
   const consoleOut = values.json ? process.stderr : process.stdout;
   const logFile: WriteStream = createWriteStream(path.join(run.dir, 'console.log'));
   logFile.once('error', (err) => process.stderr.write(`kiln run: the console is not kept in ${run.dir}: ${err.message}\n`));
@@ -394,6 +396,7 @@ export async function main(argv: string[]): Promise<number> {
       artifacts: {
         put: async (rel, data, mode) => {
           await keepStreamed(artifactPath(artifactsDir, rel), bufferReader(data), mode, incomingDir, `archiveArtifacts: cannot archive ${rel}`);
+          archived.add(rel);
         },
         putFile: async (rel, file, mode) => {
           let dest: string;
@@ -403,8 +406,11 @@ export async function main(argv: string[]): Promise<number> {
             await file.close();
             throw err;
           }
-          return keepStreamed(dest, file, mode, incomingDir, `cannot keep it under ${artifactsDir}`);
+          const kept = await keepStreamed(dest, file, mode, incomingDir, `cannot keep it under ${artifactsDir}`);
+          archived.add(rel);
+          return kept;
         },
+        list: async () => [...archived].sort(),
       },
       tests: { record: async (r) => { reports.push(r); } },
       // recordIssues: the results go to issues.json; no reference build (runs are not jobs).

@@ -900,6 +900,7 @@ export class BuildManager {
             await this.#store.artifacts.add(build.id, [{ path: rel, size: meta.size, sha256: meta.sha256, mode }]);
             return meta;
           },
+          list: async () => (await this.#store.artifacts.list(build.id)).map((a) => a.path),
         },
         fingerprints: { record: (records) => this.#store.fingerprints.record(build.id, records) },
         tests: {

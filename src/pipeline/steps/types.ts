@@ -340,6 +340,8 @@ export interface BuildServices {
     put(path: string, data: Buffer, mode: number): Promise<void>;
     /** The streaming form, used when present: keeps the file as it is read; returns its size and sha256. */
     putFile?(path: string, file: FileReader, mode: number): Promise<{ size: number; sha256: string }>;
+    /** The paths of the build's artifacts so far, sorted (Run.getArtifacts for notifiers). Absent: not known. */
+    list?(): Promise<string[]>;
   };
   tests: {
     record(report: TestReport): Promise<void>;

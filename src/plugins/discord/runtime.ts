@@ -4,7 +4,9 @@
 //   {content: notes, username, avatar_url, embeds: [{title, url: link, description, color,
 //   footer: {text}, image: {url}, thumbnail: {url}, author: {name, icon_url}, fields: [Build,
 //   Status]}]}. The colour: by `result` (SUCCESS 1681177 green, UNSTABLE 16776970 yellow, FAILURE
-//   11278871 red, ABORTED / NOT_BUILT 13487565 grey), else by successful/unstable. Over-long
+//   11278871 red, ABORTED / NOT_BUILT 13487565 grey), else by successful/unstable. showChangeset
+//   adds a Changes field (the build's change sets, a line per commit), enableArtifactsList an
+//   Artifacts field (a link per archived file, to Kiln's artifact route). Over-long
 //   parts are cut to Discord's limits (content 2000, title 256, description 4096, footer 2048)
 //   with the plugin's line "Warning: 'title' field has more than 256 characters (300). It will be
 //   truncated." Discord answers 204 (or 200); 4xx bodies are JSON {message, code}, 429 carries
@@ -17,6 +19,7 @@
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { Value } from '../../pipeline/script/values.ts';
 import { WebhookFailure, postWebhook, reachGuard, shortBody } from '../../util/webhook-post.ts';
+import type { ChangeSetRecord } from '../../pipeline/steps/changesets.ts';
 
 const str = (v: Value | undefined): string | null => {
   if (v === undefined || v === null) return null;
@@ -42,6 +45,39 @@ export function discordColor(result: string | null, successful: boolean, unstabl
     case 'ABORTED': case 'NOT_BUILT': return DISCORD_COLORS.grey;
     default: return DISCORD_COLORS.yellow;
   }
+}
+
+/** An embed field's most characters (Discord's limit, the plugin's MAX_EMBED_FIELD_LENGTH). */
+const FIELD_MAX = 1024;
+
+/** Markdown's emphasis and code characters in a commit message, escaped. */
+const escapeMarkdown = (t: string) => t.replace(/[\\*_~`|>]/g, (c) => `\\${c}`);
+
+/**
+ * The Changes field as the plugin writes it: a line per commit, "- `abc123` *message - author*"
+ * (the commit linked when scmWebUrl is a template with %s), dropped from the end until the
+ * field fits; "*No changes.*" without any.
+ */
+export function changesField(sets: readonly ChangeSetRecord[], scmWebUrl: string | null): string {
+  const lines: string[] = [];
+  const template = scmWebUrl !== null && /%s/.test(scmWebUrl) && !/%(?!s|%)/.test(scmWebUrl) ? scmWebUrl : null;
+  for (const set of sets) {
+    for (const e of set.entries) {
+      const id = e.commitId.slice(0, 6);
+      const msg = escapeMarkdown(e.msg.trim().split('\n')[0] ?? '');
+      lines.push(template ? `- [\`${id}\`](${template.replace(/%%/g, '%').replace('%s', e.commitId)}) *${msg} - ${e.author}*` : `- \`${id}\` *${msg} - ${e.author}*`);
+    }
+  }
+  if (lines.length === 0) return '*No changes.*';
+  while (lines.length > 1 && lines.reduce((n, l) => n + l.length + 1, 0) > FIELD_MAX) lines.pop();
+  return lines.join('\n').slice(0, FIELD_MAX);
+}
+
+/** The Artifacts field: a link per file, or only the build's artifacts URL when the list does not fit. */
+export function artifactsField(paths: readonly string[], base: string): string {
+  if (paths.length === 0) return '*No artifacts saved.*';
+  const text = paths.map((p) => `- [${p.slice(p.lastIndexOf('/') + 1)}](${base}${p.split('/').map(encodeURIComponent).join('/')})`).join('\n');
+  return text.length + 1 > FIELD_MAX ? base : text;
 }
 
 const discordSend: StepRun = async (ctx, args) => {
@@ -74,8 +110,12 @@ const discordSend: StepRun = async (ctx, args) => {
     { name: 'Build', value: md(String(ctx.build.number)), inline: true },
     { name: 'Status', value: md(String(ctx.build.result).toLowerCase()), inline: true },
   ];
-  if (v.showChangeset === true) ctx.log('discordSend: showChangeset: Kiln does not list the changes in the embed yet');
-  if (v.enableArtifactsList === true) ctx.log('discordSend: enableArtifactsList: Kiln does not list the artifacts in the embed yet');
+  if (v.showChangeset === true) (embed.fields as unknown[]).push({ name: 'Changes', value: changesField(ctx.build.changeSets?.() ?? [], str(v.scmWebUrl)), inline: false });
+  if (v.enableArtifactsList === true) {
+    const base = `${ctx.env['JENKINS_URL'] ?? ''}api/v1/jobs/${encodeURIComponent(ctx.build.jobName)}/builds/${ctx.build.number}/artifacts/`;
+    const paths = (await ctx.build.services.artifacts.list?.()) ?? [];
+    (embed.fields as unknown[]).push({ name: 'Artifacts', value: artifactsField(paths, base), inline: false });
+  }
   const payload: Record<string, unknown> = { username, avatar_url: avatar, embeds: [embed] };
   const content = cut('content', str(v.notes), 2000);
   if (content !== null) payload.content = content;

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { tempDir } from '../../helpers/tmp.ts';
 import { runKiln } from '../../helpers/kiln.ts';
 import { startService, type Received, type TestService } from '../http-services/service-helper.ts';
+import { artifactsField, changesField } from '../../../src/plugins/discord/runtime.ts';
 
 const services: TestService[] = [];
 after(async () => { for (const s of services) await s.close(); });
@@ -143,6 +144,42 @@ node {
   assert.deepEqual(colors, [11278871, 1681177, 16776970, 11278871, 13487565]);
   assert.match(r.stdout, /^after$/m);
   assert.ok(!r.stdout.includes(DC_TOKEN));
+});
+
+test('discordSend showChangeset / enableArtifactsList: the Changes and Artifacts fields as the plugin writes them', async () => {
+  const dc = await service(discord);
+  const r = await run(`
+node {
+  writeFile file: 'out/app 1.jar', text: 'jar'
+  writeFile file: 'out/notes.txt', text: 'n'
+  archiveArtifacts 'out/**'
+  discordSend webhookURL: '${dc.url}/api/webhooks/1234/${DC_TOKEN}', title: 'x', showChangeset: true, enableArtifactsList: true
+  discordSend webhookURL: '${dc.url}/api/webhooks/1234/${DC_TOKEN}', title: 'y', showChangeset: false
+}`, {});
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const fields = (i: number) => (dc.received[i]!.json as { embeds: { fields: { name: string; value: string; inline: boolean }[] }[] }).embeds[0]!.fields;
+  assert.deepEqual(fields(0).slice(2), [
+    { name: 'Changes', value: '*No changes.*', inline: false },
+    // `kiln run` has no controller URL: the links are relative to where the artifacts would be served.
+    { name: 'Artifacts', value: [
+      '- [app 1.jar](api/v1/jobs/team%2Fshop/builds/1/artifacts/out/app%201.jar)',
+      '- [notes.txt](api/v1/jobs/team%2Fshop/builds/1/artifacts/out/notes.txt)',
+    ].join('\n'), inline: false },
+  ]);
+  assert.equal(fields(1).length, 2, 'neither field unless asked');
+});
+
+test('discordSend: the Changes field: a line per commit, the first line of its message escaped, linked with scmWebUrl, cut to 1024 characters', () => {
+  const entry = (i: number, msg: string) => ({ commitId: `${i}`.padStart(40, 'a'), parentCommit: null, author: 'Ann', authorEmail: 'a@x', timestamp: 0, msg, paths: [] });
+  const set = { kind: 'git' as const, remotes: [], branch: 'origin/main', from: null, to: 'x', entries: [entry(1, 'Fix *bold* _it_\nsecond line'), entry(2, 'Two')] };
+  assert.equal(changesField([set] as never, null), '- `aaaaaa` *Fix \\*bold\\* \\_it\\_ - Ann*\n- `aaaaaa` *Two - Ann*');
+  assert.equal(changesField([set] as never, 'https://git.example/c/%s').split('\n')[1], `- [\`aaaaaa\`](https://git.example/c/${'2'.padStart(40, 'a')}) *Two - Ann*`);
+  assert.equal(changesField([set] as never, 'https://git.example/no-placeholder').split('\n')[1], '- `aaaaaa` *Two - Ann*', 'no %s: no links');
+  assert.equal(changesField([], null), '*No changes.*');
+  const many = { ...set, entries: Array.from({ length: 100 }, (_, i) => entry(i, 'a commit message of some length')) };
+  const cut = changesField([many] as never, null);
+  assert.ok(cut.length <= 1024 && cut.split('\n').length < 100, `${cut.length}`);
+  assert.equal(artifactsField(Array.from({ length: 100 }, (_, i) => `dir/file-${i}.bin`), 'https://k/a/'), 'https://k/a/', 'too many: the URL only');
 });
 
 test("discordSend: Discord's error answers (bad token, rate limit) are printed and the build goes on; no token on the console", async () => {
