@@ -30,7 +30,7 @@ export const nexusArtifactUploaderPlugin: PipelinePlugin = {
         { name: 'artifacts', type: 'list', required: true, doc: "the files: [[artifactId: 'app', classifier: 'linux', file: 'build/app.zip', type: 'zip']]" },
         { name: 'verifyUploads', type: 'boolean', doc: 'accepted; the URLs Kiln reports are the ones it uploaded to' },
       ],
-      differs: 'a file is read whole before its upload (at most 512 MB); the step returns the uploaded artifacts as maps (url, groupId, artifactId, version, classifier, type, fileName, repository, verified), as recent versions of the plugin do',
+      differs: 'a file is streamed from the workspace (never held whole), its .sha1/.md5 those of the bytes sent; the step returns the uploaded artifacts as maps (url, groupId, artifactId, version, classifier, type, fileName, repository, verified), as recent versions of the plugin do',
     },
   ],
   runtime: async () => (await import('./runtime.ts')).default,

@@ -6,7 +6,8 @@
 //     Please enter Nexus Url." and uploads nothing (the step's value is then an empty list).
 //   - each artifact: "Uploading artifact <file> started...." and its coordinates, then PUT of
 //     <group/as/dirs>/<artifactId>/<version>/<artifactId>-<version>[-<classifier>].<type> and of
-//     its .sha1 and .md5 ("Uploading: URL" / "Uploaded: URL (N B)"), Basic authentication from
+//     its .sha1 and .md5 ("Uploading: URL" / "Uploaded: URL (N B)"); the file streamed from the
+//     workspace (an agent's too) and hashed as it is sent; Basic authentication from
 //     the username/password credential. A SNAPSHOT version: the version directory's
 //     maven-metadata.xml is read (404: none yet), the files are named with this deploy's
 //     timestamp and the next build number, and the metadata (with its checksums) is written
@@ -25,8 +26,10 @@ import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
 import { isList, isMap, type GMap, type Value } from '../../pipeline/script/values.ts';
 import { HttpCallError, httpCall, privateAddress, type HttpAnswer } from '../../util/http-client.ts';
+import type { FileReader } from '../../core/workspace.ts';
 
 const STEP = 'nexusArtifactUploader';
+/** The most a workspace that cannot stream a file (a test's) hands over whole. */
 const MAX_FILE = 512 * 1024 * 1024;
 const TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -135,7 +138,7 @@ const run: StepRun = async (ctx, args) => {
       ctx.log(`${name} file doesn't exist`);
       throw new StepFailure(`${name} file doesn't exist`);
     }
-    if (st.size > MAX_FILE) throw new StepFailure(`${STEP}: ${a.file} is ${formatSize(st.size)}; Kiln uploads files of at most ${formatSize(MAX_FILE)}`);
+    if (!ws.openRead && st.size > MAX_FILE) throw new StepFailure(`${STEP}: ${a.file} is ${formatSize(st.size)}; Kiln uploads files of at most ${formatSize(MAX_FILE)}`);
     uploads.push({ ...a, absolute, name });
   }
   for (const u of uploads) {
@@ -154,16 +157,17 @@ const run: StepRun = async (ctx, args) => {
   const guard = settings.allowPrivate ? undefined : (address: string, host: string) =>
     privateAddress(address) && !allowed(host) ? `${host} is ${address}, an address of the Kiln server's own network: builds may not reach it unless an administrator allows the host (Settings → HTTP request: allowed hosts)` : null;
   const headers = (extra: Record<string, string> = {}): Record<string, string> => ({ 'User-Agent': 'Kiln (Nexus Artifact Uploader)', ...(auth ? { Authorization: auth } : {}), ...extra });
-  const call = async (method: string, url: string, body?: Buffer): Promise<HttpAnswer> => {
+  const call = async (method: string, url: string, body?: Buffer | FileReader): Promise<HttpAnswer> => {
+    const sent = body === undefined ? {} : Buffer.isBuffer(body) ? { body } : { bodyStream: { length: body.size, chunks: () => body.chunks() } };
     try {
-      return await httpCall({ method, url, headers: headers(body ? { 'Content-Type': 'application/octet-stream' } : {}), ...(body ? { body } : {}), timeoutMs: TIMEOUT_MS, signal: ctx.signal, maxBytes: 1024 * 1024, ...(guard ? { addressGuard: guard } : {}) });
+      return await httpCall({ method, url, headers: headers(body ? { 'Content-Type': 'application/octet-stream' } : {}), ...sent, timeoutMs: TIMEOUT_MS, signal: ctx.signal, maxBytes: 1024 * 1024, ...(guard ? { addressGuard: guard } : {}) });
     } catch (e) {
       if (e instanceof HttpCallError && e.kind === 'aborted') throw e;
       throw new StepFailure(`Failed to deploy artifacts: ${url}: ${(e as Error).message}`);
     }
   };
   const coords = (u: Upload) => `${groupId}:${u.artifactId}:${u.type}${u.classifier ? `:${u.classifier}` : ''}:${version}`;
-  const put = async (u: Upload | null, rel: string, body: Buffer): Promise<void> => {
+  const put = async (u: Upload | null, rel: string, body: Buffer | FileReader): Promise<void> => {
     const url = `${base}/${rel}`;
     ctx.log(`Uploading: ${url}`);
     const a = await call('PUT', url, body);
@@ -171,12 +175,34 @@ const run: StepRun = async (ctx, args) => {
       const what = u ? `artifact ${coords(u)}` : `metadata ${groupId}:${rel.split('/').slice(-3, -1).join(':')}/maven-metadata.xml`;
       throw new StepFailure(`Failed to deploy artifacts: Could not transfer ${what} from/to ${repository} (${base}): Failed to transfer file ${url} with status code ${a.status}${a.statusText ? ` (${a.statusText})` : ''}`);
     }
-    ctx.log(`Uploaded: ${url} (${formatSize(body.length)})`);
+    ctx.log(`Uploaded: ${url} (${formatSize(Buffer.isBuffer(body) ? body.length : body.size)})`);
   };
-  const withSums = async (u: Upload | null, rel: string, body: Buffer): Promise<void> => {
-    await put(u, rel, body);
-    await put(u, `${rel}.sha1`, Buffer.from(createHash('sha1').update(body).digest('hex')));
-    await put(u, `${rel}.md5`, Buffer.from(createHash('md5').update(body).digest('hex')));
+  /**
+   * The file, then its .sha1 and .md5 (as Maven deploys). A workspace that can stream a file (an
+   * agent's too) sends it in chunks as the socket takes them, hashing what is sent, so no file is
+   * held whole whatever its size and the sums are those of the bytes uploaded.
+   */
+  const withSums = async (u: Upload | null, rel: string, body: Buffer | FileReader): Promise<void> => {
+    const sha1 = createHash('sha1');
+    const md5 = createHash('md5');
+    if (Buffer.isBuffer(body)) {
+      sha1.update(body);
+      md5.update(body);
+      await put(u, rel, body);
+    } else {
+      const hashed: FileReader = {
+        size: body.size,
+        close: () => body.close(),
+        async *chunks() { for await (const c of body.chunks()) { sha1.update(c); md5.update(c); yield c; } },
+      };
+      try {
+        await put(u, rel, hashed);
+      } finally {
+        await body.close();
+      }
+    }
+    await put(u, `${rel}.sha1`, Buffer.from(sha1.digest('hex')));
+    await put(u, `${rel}.md5`, Buffer.from(md5.digest('hex')));
   };
 
   const dir = `${groupId.replace(/\./g, '/')}`;
@@ -205,8 +231,7 @@ const run: StepRun = async (ctx, args) => {
     }
     for (const u of group) {
       const fileName = `${artifactId}-${fileVersion}${u.classifier ? `-${u.classifier}` : ''}.${u.type}`;
-      const body = await ws.readFile(u.absolute);
-      await withSums(u, `${versionDir}/${fileName}`, body);
+      await withSums(u, `${versionDir}/${fileName}`, ws.openRead ? await ws.openRead(u.absolute) : await ws.readFile(u.absolute));
       results.push(new Map<string, Value>([
         ['url', `${base}/${versionDir}/${fileName}`], ['groupId', groupId], ['artifactId', artifactId], ['version', version],
         ['classifier', u.classifier], ['type', u.type], ['fileName', fileName], ['repository', repository], ['verified', 'true'],

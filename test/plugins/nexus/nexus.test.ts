@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../../helpers/tmp.ts';
 import { runKiln } from '../../helpers/kiln.ts';
@@ -21,14 +21,24 @@ const CREDS = {
   reader: { type: 'usernamePassword', username: 'reader', password: 'r' },
 };
 
-interface Nexus { port: number; files: Map<string, Buffer>; requests: string[]; close: () => Promise<void> }
+interface Nexus { port: number; files: Map<string, Buffer>; received: Map<string, { size: number; sha1: string }>; requests: string[]; close: () => Promise<void> }
+
+/** What the test server keeps of an upload's bytes (beyond it: only their size and SHA-1). */
+const KEEP = 1024 * 1024;
 
 async function startNexus(): Promise<Nexus> {
   const files = new Map<string, Buffer>();
+  const received = new Map<string, { size: number; sha1: string }>();
   const requests: string[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    const hash = createHash('sha1');
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      hash.update(c);
+      size += c.length;
+      if (size <= KEEP) chunks.push(c);
+    });
     req.on('end', () => {
       const url = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
       requests.push(`${req.method} ${url}`);
@@ -42,7 +52,8 @@ async function startNexus(): Promise<Nexus> {
         if (user !== `deployer:${PASSWORD}`) { res.writeHead(401).end(); return; }
         const key = url;
         if (m[1] !== 'maven-snapshots' && files.has(key) && !/\.(sha1|md5)$|maven-metadata\.xml/.test(key)) { res.writeHead(400, 'Repository does not allow updating assets: maven-releases').end(); return; }
-        files.set(key, Buffer.concat(chunks));
+        files.set(key, size <= KEEP ? Buffer.concat(chunks) : Buffer.from('(too big to keep)'));
+        received.set(key, { size, sha1: hash.digest('hex') });
         res.writeHead(201).end();
         return;
       }
@@ -56,7 +67,7 @@ async function startNexus(): Promise<Nexus> {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { port: (server.address() as AddressInfo).port, files, requests, close: () => new Promise((r) => server.close(() => r())) };
+  return { port: (server.address() as AddressInfo).port, files, received, requests, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 let nexus: Nexus;
@@ -155,4 +166,23 @@ test('failures: no credential (401), a user without deploy rights (403), a missi
   r = await run(`def x = nexusArtifactUploader(nexusVersion: 'nexus3', protocol: 'http', nexusUrl: '', groupId: 'g', version: '1', repository: 'maven-releases', artifacts: [[artifactId: 'a', file: 'a.jar', type: 'jar']])\n  echo "result=\${x}"`);
   assert.equal(r.code, 0, r.stdout);
   assert.match(r.stdout, /Url of the Nexus is empty\. Please enter Nexus Url\.\n[\s\S]*result=\[\]/);
+});
+
+test('a file larger than memory should hold (520 MiB, sparse: beyond the 512 MiB it was once held whole up to) is streamed from the workspace; its .sha1 is that of the bytes Nexus received', async () => {
+  nexus ??= await startNexus();
+  const dir = project(`node {
+  nexusArtifactUploader(nexusVersion: 'nexus3', protocol: 'http', nexusUrl: '127.0.0.1:${nexus.port}', groupId: 'com.example', version: '9.0.0',
+    repository: 'maven-releases', credentialsId: 'nexus', artifacts: [[artifactId: 'big', file: 'big.bin', type: 'bin']])
+}
+`);
+  const size = 520 * 1024 * 1024;
+  writeFileSync(path.join(dir, 'big.bin'), 'head');
+  truncateSync(path.join(dir, 'big.bin'), size);
+  const r = await runKiln(['run', '--credentials', 'creds.json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const key = '/repository/maven-releases/com/example/big/9.0.0/big-9.0.0.bin';
+  const got = nexus.received.get(key);
+  assert.equal(got?.size, size);
+  assert.equal(nexus.files.get(`${key}.sha1`)?.toString(), got?.sha1, 'the checksum file matches what was received');
+  assert.match(r.stdout, /Uploaded: .*big-9\.0\.0\.bin \(545 MB\)/);
 });
