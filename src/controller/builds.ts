@@ -796,6 +796,8 @@ export class BuildManager {
       live.loading = null;
     }
     const previous = await this.#store.builds.latest(job.name, { before: build.number, status: ['finished'] });
+    const previousSuccessful = previous && (previous.result === 'SUCCESS' || previous.result === 'UNSTABLE')
+      ? previous : await this.#store.builds.latest(job.name, { before: build.number, status: ['finished'], results: ['SUCCESS', 'UNSTABLE'] });
     // --- credentials: what this build was given is masked in the state it saves and shows too
     // (step descriptions, returned values, messages), as the engine masks it in the console.
     const secrets: string[] = [];
@@ -959,6 +961,7 @@ export class BuildManager {
         startedAt: previous.startedAt ?? previous.queuedAt, description: previous.state?.description ?? null, displayName: previous.state?.displayName ?? null,
         ...(previous.state?.gitBuildData ? { gitBuildData: previous.state.gitBuildData } : {}),
       } : null,
+      previousSuccessfulGitData: previousSuccessful?.state?.gitBuildData ?? null,
       causes: build.causes.map((c) => ({ type: causeType(c), ...(c.userId ? { detail: c.userId } : {}) })),
       listener,
       ...(resume ? { resume } : {}),

@@ -110,4 +110,50 @@ describe("a build's change sets on a controller", () => {
     assert.match(b3.console, /^sets=2$/m);
     assert.deepEqual(b3.changes.changeSets.map((s: { commits: unknown[]; from: string }) => [s.commits.length, s.from]), [[0, a1], [0, o1]]);
   });
+
+  test('GIT_PREVIOUS_SUCCESSFUL_COMMIT is what the last SUCCESS or UNSTABLE build built, from the builds, whatever the workspace holds', async () => {
+    const bare = path.join(dir, 'prevok.git');
+    const work = path.join(dir, 'prevok');
+    git(dir, ['init', '-q', '--bare', '-b', 'main', bare]);
+    git(dir, ['clone', '-q', bare, work]);
+    const commit = (n: number) => {
+      writeFileSync(path.join(work, 'f.txt'), `${n}\n`);
+      git(work, ['add', '-A']);
+      git(work, ['commit', '-q', '-m', `change ${n}`]);
+      git(work, ['push', '-q', 'origin', 'HEAD:main']);
+      return git(work, ['rev-parse', 'HEAD']);
+    };
+    // Each build removes its workspace: what the repository there said is gone every time.
+    const script = `pipeline {
+  agent any
+  parameters { string(name: 'OUTCOME', defaultValue: 'ok') }
+  stages { stage('b') { steps {
+    script {
+      def v = checkout scmGit(branches: [[name: 'main']], userRemoteConfigs: [[url: '${bare}']])
+      echo "prev=\${v.GIT_PREVIOUS_COMMIT} ok=\${v.GIT_PREVIOUS_SUCCESSFUL_COMMIT} env=\${env.GIT_PREVIOUS_SUCCESSFUL_COMMIT}"
+    }
+    deleteDir()
+    script {
+      if (params.OUTCOME == 'fail') error('failing on purpose')
+      if (params.OUTCOME == 'unstable') unstable('unstable on purpose')
+    }
+  } } }
+}`;
+    assert.equal((await api('POST', '/api/v1/jobs', { name: 'prevok', script })).status, 201);
+    const run = async (outcome: string) => {
+      const b = await api('POST', '/api/v1/jobs/prevok/builds', { params: { OUTCOME: outcome } });
+      assert.equal(b.status, 201, b.text);
+      const done = await finishedBuild(c!.url, 'prevok', b.json.number);
+      const log = await consoleText(c!.url, 'prevok', b.json.number);
+      return { result: done.result, line: /^prev=.*$/m.exec(log)?.[0] ?? log };
+    };
+    const c1 = commit(1);
+    assert.deepEqual(await run('ok'), { result: 'SUCCESS', line: 'prev=null ok=null env=null' });
+    const c2 = commit(2);
+    assert.deepEqual(await run('fail'), { result: 'FAILURE', line: `prev=${c1} ok=${c1} env=${c1}` });
+    const c3 = commit(3);
+    assert.deepEqual(await run('unstable'), { result: 'UNSTABLE', line: `prev=${c2} ok=${c1} env=${c1}` }, 'a failed build is not a successful one');
+    commit(4);
+    assert.deepEqual(await run('ok'), { result: 'SUCCESS', line: `prev=${c3} ok=${c3} env=${c3}` }, 'an UNSTABLE build is (Run.getPreviousSuccessfulBuild)');
+  });
 });

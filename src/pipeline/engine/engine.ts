@@ -53,7 +53,7 @@ import type { BuildResult, Loc } from '../../core/build.ts';
 import { Interpreter, groovyTruth, toGroovyString, type ScriptEvaluator } from '../script/interpreter.ts';
 import type { LibraryContent } from '../../core/libraries.ts';
 import { LIBRARIES_KEY, LibrarySpace } from '../libraries/runtime.ts';
-import { lastBuiltOf, recordBuilt, type CheckoutRecord } from '../steps/changesets.ts';
+import { lastBuiltOf, recordBuilt, type CheckoutRecord, type GitBuildDataRecord } from '../steps/changesets.ts';
 import { describeLibraryLoc, libraryPlace } from '../libraries/parsed.ts';
 import { findFirst, matchesWhole, type RegexSite } from '../script/regex.ts';
 import { GroovyException, ScriptError } from '../script/errors.ts';
@@ -147,6 +147,11 @@ export interface RunOptions {
   /** Files read from the Jenkinsfile's repository with it, by path (load.ts filesBeside: `kubernetes { yamlFile }`). */
   scmFiles?: Record<string, string>;
   previous?: PreviousBuild | null;
+  /**
+   * The Git plugin's build data of the job's previous successful build (SUCCESS or UNSTABLE,
+   * Run.getPreviousSuccessfulBuild): where GIT_PREVIOUS_SUCCESSFUL_COMMIT comes from. Absent: not known.
+   */
+  previousSuccessfulGitData?: GitBuildDataRecord[] | null;
   /** What changed since the last build (when/changelog, when/changeset). */
   changes?: { messages: string[]; files: string[] } | null;
   /** Why the build started: 'UserIdCause', 'TimerTrigger', 'SCMTrigger', 'UpstreamCause', ... */
@@ -1391,6 +1396,9 @@ export class PipelineRun {
       setDescription: (text) => { run.state.description = text; },
       updateBadges: (f) => { run.state.badges = f(run.state.badges ?? []); },
       lastBuilt: (remotes, branch) => lastBuiltOf(this.#o.previous?.gitBuildData ?? [], remotes, branch),
+      ...(this.#o.previousSuccessfulGitData !== undefined
+        ? { lastSuccessfulBuilt: (remotes: readonly string[], branch: string) => lastBuiltOf(this.#o.previousSuccessfulGitData ?? [], remotes, branch) }
+        : {}),
       recordCheckout: (co) => {
         const j = rec ? this.#journal.get(rec) : undefined;
         if (j) (j.checkouts ??= []).push(co);

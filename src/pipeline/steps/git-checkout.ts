@@ -14,7 +14,7 @@
 // (kiln.built.<branch>, with the build's number in kiln.builtnr.<branch>), which gives
 // GIT_PREVIOUS_COMMIT and the changelog's base; when the job's previous build that built it
 // succeeded, it becomes GIT_PREVIOUS_SUCCESSFUL_COMMIT (carried forward in kiln.ok.<branch>).
-// Where the build knows what earlier builds built (BuildControl.lastBuilt: the build data kept
+// Where the build knows what earlier builds built (BuildControl.lastBuilt and lastSuccessfulBuilt: the build data kept
 // with the builds, changesets.ts), that wins over the workspace's record: a fresh workspace or
 // another agent still gets the changelog since the previous build. The changelog (the commits
 // after that up to the built one, with their files) is recorded on the build with the revision
@@ -245,12 +245,16 @@ export async function gitCheckout(ctx: StepContext, spec: GitScmSpec, opts: { ch
     // Git plugin's BuildData, kept with the builds), else what this workspace's repository says.
     const remoteUrls = spec.remotes.map((r) => r.url);
     const previous = ctx.build.lastBuilt?.(remoteUrls, branch0) ?? await lastBuilt(branch0);
-    // The previous successful build's commit of this branch: what the job's previous build built
-    // here when it succeeded, else what was carried forward from before it.
+    // The previous successful build's commit of this branch: the build data of the job's last
+    // build that ended SUCCESS or UNSTABLE (the Git plugin's getLastSuccessfulBuiltCommitOfBranch),
+    // where the build knows it; else what this workspace's repository says: what the job's
+    // previous build built here when it succeeded, or what was carried forward from before it.
     const prevBuild = ctx.build.previous;
     const builtBy = await probe(['config', '--get', `kiln.builtnr.${configKey(branch0)}`], { quiet: true });
-    const previousSuccessful = previous && prevBuild && prevBuild.result === 'SUCCESS' && builtBy === String(prevBuild.number)
-      ? previous : await probe(['config', '--get', `kiln.ok.${configKey(branch0)}`], { quiet: true });
+    const previousSuccessful = ctx.build.lastSuccessfulBuilt
+      ? ctx.build.lastSuccessfulBuilt(remoteUrls, branch0)
+      : previous && prevBuild && prevBuild.result === 'SUCCESS' && builtBy === String(prevBuild.number)
+        ? previous : await probe(['config', '--get', `kiln.ok.${configKey(branch0)}`], { quiet: true });
     let rev: Revision = marked;
 
     // PreBuildMerge: the candidate merged into the target branch first.

@@ -168,6 +168,8 @@ export interface BuildControl {
   updateBadges?(f: (badges: readonly BuildBadge[]) => BuildBadge[]): void;
   /** The commit earlier builds last built of a branch of these remotes (their BuildData); null: none recorded. Absent: not known. */
   lastBuilt?(remotes: readonly string[], branch: string): string | null;
+  /** The same, as the job's previous successful build (SUCCESS or UNSTABLE) recorded it: GIT_PREVIOUS_SUCCESSFUL_COMMIT. Absent: not known. */
+  lastSuccessfulBuilt?(remotes: readonly string[], branch: string): string | null;
   /** A checkout's revision and change set, recorded on the build (changesets.ts). Absent: the host keeps none. */
   recordCheckout?(c: CheckoutRecord): void;
   /** The change sets recorded so far (currentBuild.changeSets, emailext's developers). */
