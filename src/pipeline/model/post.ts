@@ -27,7 +27,8 @@ export function parsePost(ctx: Ctx, sec: Section): Post {
     }
     seen.add(s.name);
     const steps = blockOf(ctx, s, s.name);
-    if (s.call.closure && steps.length === 0) ctx.warn('empty-post', `Empty "${s.name}" block in post`, s.nameLoc);
+    // A condition's block is a branch: ModelValidatorImpl refuses one without steps, as an empty steps {}.
+    if (s.call.closure && steps.length === 0) ctx.error('empty-steps', 'No steps specified for branch', s.nameLoc);
     validateSteps(ctx, steps, 'post');
     if (s.call.closure) blocks.push({ condition: s.name as PostCondition, steps: [...steps], loc: s.loc });
   }
