@@ -90,6 +90,17 @@ steps.push({
   jenkinsClass: 'hudson.plugins.cobertura.CoberturaPublisher',
 });
 
+// The JaCoCo plugin's publisher reached as step([$class: 'JacocoPublisher', ...]): the class behind
+// `jacoco` (its @Symbol), the same parameters and implementation.
+const jacocoDecl = steps.find((d) => d.name === 'jacoco')!;
+steps.push({
+  ...jacocoDecl,
+  name: 'JacocoPublisher',
+  kind: 'class',
+  doc: "JaCoCo plugin's publisher as step([$class: 'JacocoPublisher', execPattern: 'target/*.exec', minimumLineCoverage: '80']): the same as jacoco(...).",
+  jenkinsClass: 'hudson.plugins.jacoco.JacocoPublisher',
+});
+
 // The Code Coverage API plugin's publisher (publishCoverage) and the symbols its arguments use.
 const API = 'Code Coverage API';
 const adapterParams = (what: string): StepParam[] => [

@@ -592,6 +592,6 @@ const publishCoverage: StepRun = async (ctx, args) => {
 };
 
 const runtime: PluginRuntime = {
-  steps: { recordCoverage, jacoco, cobertura, CoberturaPublisher: cobertura, publishCoverage },
+  steps: { recordCoverage, jacoco, JacocoPublisher: jacoco, cobertura, CoberturaPublisher: cobertura, publishCoverage },
 };
 export default runtime;

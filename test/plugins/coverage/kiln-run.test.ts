@@ -65,6 +65,17 @@ test('jacoco: the XML report is read (and the console says so), a minimum missed
   assert.match(r.stdout, /Finished: FAILURE\n/);
 });
 
+test("step([$class: 'JacocoPublisher', ...]) is the jacoco step (the publisher class behind its symbol)", async () => {
+  const dir = project(pipeline(`step([$class: 'JacocoPublisher', execPattern: 'target/*.exec', exclusionPattern: '**/*Test*.class', minimumLineCoverage: '80', changeBuildStatus: true])`));
+  const r = await runKiln(['run'], { cwd: dir });
+  assert.match(r.stdout, /\[JaCoCo plugin\] Overall coverage: class: 100\.00, method: 66\.67, line: 75\.00, branch: 50\.00, instruction: 80\.00, complexity: 66\.67\n/, r.stdout + r.stderr);
+  assert.match(r.stdout, /\[JaCoCo plugin\] Build status is changed to FAILURE\n/);
+  const full = project(pipeline(`step([$class: 'hudson.plugins.jacoco.JacocoPublisher'])`));
+  const f = await runKiln(['run'], { cwd: full });
+  assert.match(f.stdout, /\[JaCoCo plugin\] Overall coverage: class: 100\.00/, f.stdout + f.stderr);
+  assert.match(f.stdout, /Finished: SUCCESS\n/);
+});
+
 test('cobertura: a line target missed makes the build UNSTABLE; no report found fails it (failNoReports)', async () => {
   const dir = project(pipeline(`cobertura coberturaReportFile: 'coverage.xml', lineCoverageTargets: '80, 0, 60'`));
   const r = await runKiln(['run'], { cwd: dir });
