@@ -589,6 +589,12 @@ const symbols: StepDecl[] = [
   symbol('sshUserPrivateKey', 'binds an SSH private key credential to a key file', [
     s('credentialsId', 'credential', true), s('keyFileVariable', 'receives the key file path', true), s('passphraseVariable', 'receives the passphrase'), s('usernameVariable', 'receives the username'),
   ]),
+  symbol('gitUsernamePassword', "the Git plugin's binding: a username/password credential for the git commands of the block (GIT_USERNAME, GIT_PASSWORD and a GIT_ASKPASS script)", [
+    s('credentialsId', 'credential', true), s('gitToolName', "the git installation (accepted: Kiln runs the node's git)"),
+  ]),
+  symbol('GitUsernamePassword', 'the first release\'s name of gitUsernamePassword', [
+    s('credentialsId', 'credential', true), s('gitToolName', "the git installation (accepted: Kiln runs the node's git)"),
+  ]),
   symbol('certificate', 'binds a certificate credential to a keystore file', [
     s('credentialsId', 'credential', true), s('keystoreVariable', 'receives the keystore path', true), s('passwordVariable', 'receives the keystore password'), s('aliasVariable', 'receives the alias'),
   ]),

@@ -66,6 +66,8 @@ const CLASSES: Readonly<Record<string, string>> = {
   usernameColonPassword: `${CB}UsernamePasswordBinding`,
   file: `${CB}FileBinding`,
   sshUserPrivateKey: `${CB}SSHUserPrivateKeyBinding`,
+  gitUsernamePassword: 'jenkins.plugins.git.GitUsernamePasswordBinding',
+  GitUsernamePassword: 'jenkins.plugins.git.GitUsernamePasswordBinding',
   readJSON: `${U}json.ReadJSONStep`,
   writeJSON: `${U}json.WriteJSONStep`,
   readYaml: `${U}conf.ReadYamlStep`,

@@ -29,6 +29,14 @@ async function secretFile(ctx: StepContext, bound: Bound, name: string, data: Bu
   return file;
 }
 
+/** gitUsernamePassword's askpass script: git calls it with its prompt and reads the answer. */
+const ASKPASS = `#!/bin/sh
+case "$1" in
+  Username*) printf '%s\\n' "$GIT_USERNAME" ;;
+  Password*) printf '%s\\n' "$GIT_PASSWORD" ;;
+esac
+`;
+
 function want(c: Credential, types: Credential['type'][], symbol: string): void {
   if (!types.includes(c.type)) throw new StepFailure(`withCredentials: ${symbol}(credentialsId: '${c.id}') needs a ${types.join(' or ')} credential, but '${c.id}' is a ${c.type}`);
 }
@@ -103,8 +111,23 @@ async function bindOne(ctx: StepContext, b: Value, bound: Bound): Promise<void> 
       }
       break;
     }
+    case 'gitUsernamePassword':
+    case 'GitUsernamePassword': {
+      // The Git plugin's GitUsernamePasswordBinding: GIT_USERNAME (public, as a username is) and
+      // GIT_PASSWORD, an askpass script in a temporary directory answering git's "Username for"
+      // / "Password for" prompts from them (GIT_ASKPASS), and no terminal prompt. Any `git` the
+      // block runs over HTTPS authenticates with the credential; the password never reaches argv.
+      want(c, ['usernamePassword'], symbol);
+      bound.env.GIT_USERNAME = c.username ?? '';
+      bound.env.GIT_PASSWORD = c.password ?? '';
+      bound.secrets.push(c.password ?? '');
+      bound.env.GIT_ASKPASS = await secretFile(ctx, bound, 'askpass.sh', ASKPASS, 0o500);
+      bound.env.GIT_TERMINAL_PROMPT = 'false';
+      bound.masked.push('GIT_PASSWORD', 'GIT_ASKPASS');
+      break;
+    }
     default:
-      throw new StepFailure(`withCredentials: unknown binding ${symbol}(...) (use string, usernamePassword, usernameColonPassword, file, sshUserPrivateKey, certificate, azureServicePrincipal)`);
+      throw new StepFailure(`withCredentials: unknown binding ${symbol}(...) (use string, usernamePassword, usernameColonPassword, file, sshUserPrivateKey, certificate, azureServicePrincipal, gitUsernamePassword)`);
   }
 }
 

@@ -213,6 +213,38 @@ test('a remote with a username/token credential: fetched through askpass, the to
   assert.ok(!git(h.workspace, 'config', '--get', 'remote.origin.url').includes('tok-123456'));
 });
 
+test("withCredentials([gitUsernamePassword(...)]): the block's own git commands authenticate over HTTP with the credential; nothing secret on the console; the askpass script gone after", async () => {
+  const { startGitHttp } = await import('../../helpers/git-servers.ts');
+  const base = tempDir('gitscm-binding');
+  const r = libraryRepo({ 'private.txt': 'bound project\n' }, 'bound');
+  gitIn(base, 'clone', '--quiet', '--bare', r.bare, path.join(base, 'bound.git'));
+  const server = await startGitHttp(base, { user: 'carol', token: 'tok-binding-987' });
+  after(() => server.stop());
+  const { state, console, h } = await runPipeline(scripted(`
+  withCredentials([gitUsernamePassword(credentialsId: 'gh', gitToolName: 'Default')]) {
+    sh 'git clone -q ${server.url('bound.git')} cloned && cat cloned/private.txt && echo "user=$GIT_USERNAME prompt=$GIT_TERMINAL_PROMPT" && echo "askpass=$GIT_ASKPASS pass=$GIT_PASSWORD"'
+    sh 'echo "$GIT_ASKPASS" > askpass-path.txt'
+  }
+  withCredentials([GitUsernamePassword(credentialsId: 'gh')]) { sh 'git ls-remote -q ${server.url('bound.git')} main | cut -c1-7' }
+  sh 'test ! -e "$(cat askpass-path.txt)" && echo askpass-removed'`), {
+    credentials: { gh: { id: 'gh', type: 'usernamePassword', username: 'carol', password: 'tok-binding-987' } as never },
+  });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^Masking supported pattern matches of \$GIT_PASSWORD or \$GIT_ASKPASS$/m);
+  assert.match(console, /^bound project$/m);
+  assert.match(console, /^user=carol prompt=false$/m);
+  assert.match(console, /^askpass=\*\*\*\* pass=\*\*\*\*$/m);
+  assert.match(console, /^askpass-removed$/m);
+  assert.ok(!console.includes('tok-binding-987'));
+  assert.ok(server.requests.some((x) => x.endsWith(' auth')), server.requests.join('\n'));
+  assert.ok(!git(path.join(h.workspace, 'cloned'), 'config', '--get', 'remote.origin.url').includes('tok-binding'));
+  const wrongType = await runPipeline(scripted(`withCredentials([gitUsernamePassword(credentialsId: 'key')]) { echo 'no' }`), {
+    credentials: { key: { id: 'key', type: 'secretText', secret: 's' } as never },
+  });
+  assert.equal(wrongType.state.result, 'FAILURE');
+  assert.match(wrongType.console, /gitUsernamePassword\(credentialsId: 'key'\) needs a usernamePassword credential, but 'key' is a secretText/);
+});
+
 test('kiln lint accepts the Git plugin forms real Jenkinsfiles use, and still refuses a misspelt one', () => {
   const lint = (body: string) => loadPipeline(`pipeline {\n  agent any\n  stages { stage('c') { steps {\n${body}\n  } } }\n}`, registry).diagnostics
     .filter((d) => d.severity === 'error').map((d) => formatDiagnostic('J', d));
