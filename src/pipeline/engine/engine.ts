@@ -245,6 +245,7 @@ export class PipelineRun {
     const host: ScriptHost = {
       resolveGlobal: (name, ctx) => resolveGlobal(gb, this.#globals, name, ctx),
       hasStep: (name) => o.registry.step(name) !== undefined,
+      isSymbol: (name) => o.registry.step(name)?.kind === 'symbol',
       stepNames: () => o.registry.stepNames(),
       callStep: (name, args, ctx, loc) => this.#callStep(name, args, asExec(ctx), loc),
       getContext: (className, ctx, loc) => {

@@ -95,6 +95,8 @@ export class LibrarySpace {
     return {
       resolveGlobal: (name, ctx, loc) => this.#vars.get(name) ?? base.resolveGlobal(name, ctx, loc),
       hasStep: (name) => base.hasStep(name) || (name === 'pipeline' && pipelineHere()),
+      // A library's var of a symbol's name is called, not thrown away.
+      isSymbol: (name) => !this.#vars.has(name) && base.isSymbol?.(name) === true,
       stepNames: () => [...(base.stepNames?.() ?? []), ...this.#vars.keys()],
       callStep: async (name, args, ctx, loc) => {
         if (name === 'pipeline' && v !== null && !base.hasStep(name)) return v.runPipeline(args, ctx, loc);

@@ -239,7 +239,10 @@ function locateProblem(problem: string, eff: EffectiveArgs, nameLoc: Loc, seen: 
  * validator checks as strictly as the step (a parameter a symbol lacks is an error, not a warning).
  */
 export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnown?: ReadonlySet<string>, declarative = false): void {
+  // Calls whose value is thrown away (a statement of their own), seen before the call (pre-order).
+  const discarded = new Set<Expr>();
   visit(roots, (n): boolean | void => {
+    if (n.type === 'ExprStmt' && n.expr.type === 'Call') discarded.add(n.expr);
     // obj.with { add(x) } / obj.tap { }: bare names inside may be obj's methods (its delegate),
     // which only the run knows; only the receiver is checked
     if (n.type === 'Call' && n.callee.type === 'Property' && DELEGATING.has(n.callee.name) && (n.closure || n.args.some((a) => a.type === 'Closure'))) {
@@ -264,6 +267,13 @@ export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnow
     if (extraKnown?.has(name)) return;
     const decl = ctx.registry.step(name);
     if (decl && !ctx.declared.has(name)) {
+      // A symbol (no step) as a statement of its own in free Groovy: Jenkins' DSL.invokeDescribable
+      // makes an uninstantiated describable of it, checks nothing and never runs a block given to
+      // it; the value is thrown away (`parameters { string(...) }` pasted into a scripted node).
+      if (decl.kind === 'symbol' && !declarative && discarded.has(n)) {
+        ctx.warn('symbol-statement', `${name}(...) is not a step: as a statement of its own it does nothing (Jenkins makes a value of it and throws it away${n.closure ? '; its block never runs' : ''}); its place is inside a step's arguments, such as properties([...])`, nameLoc);
+        return false;
+      }
       checkStepCall(ctx, decl, n, nameLoc, !declarative);
       return;
     }

@@ -515,6 +515,11 @@ export class Interpreter {
         field = false;
         // an expression or a declaration whose value the fast path gives: no promise for the statement
         if (s.type === 'ExprStmt') {
+          if (this.discardedSymbol(s.expr, scope)) {
+            await this.evalArgs(s.expr, scope, f);
+            last = null;
+            continue;
+          }
           const v = this.eval(s.expr, scope, f);
           last = v instanceof Promise ? await v : v;
         } else if (s.type === 'VarDecl' && !s.multi) {
@@ -530,6 +535,17 @@ export class Interpreter {
     return last;
   }
 
+  /**
+   * A describable's symbol (no step) called as a statement of its own: Jenkins' DSL.invokeDescribable
+   * evaluates the arguments into an uninstantiated describable, checks nothing, never runs a block
+   * given to it, and the value is thrown away (`parameters { ... }` pasted into a scripted node).
+   */
+  private discardedSymbol(e: A.Expr, scope: Scope): e is A.CallExpr {
+    if (e.type !== 'Call' || e.callee.type !== 'Ident' || scope.cls !== null || scope.delegated) return false;
+    const name = e.callee.name;
+    return this.host.isSymbol?.(name) === true && !this.functions.has(name) && scope.find(name) === null && !this.binding.has(name);
+  }
+
   /** A statement that is a block runs in its own scope; any other runs in `scope`. */
   private execBody(s: A.Stmt, scope: Scope, f: Frame): Promise<Completion> {
     if (s.type === 'Block') return this.execList(s.body, scope, f);
@@ -539,6 +555,10 @@ export class Interpreter {
   private async exec(s: A.Stmt, scope: Scope, f: Frame): Promise<Completion> {
     switch (s.type) {
       case 'ExprStmt':
+        if (this.discardedSymbol(s.expr, scope)) {
+          await this.evalArgs(s.expr, scope, f);
+          return null;
+        }
         return this.eval(s.expr, scope, f);
       case 'VarDecl':
         return this.execVarDecl(s, scope, f, false);

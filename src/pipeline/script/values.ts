@@ -111,6 +111,8 @@ export interface ScriptHost {
   resolveGlobal(name: string, ctx: DynamicContext, loc: Loc): Value | undefined | Promise<Value | undefined>;
   /** Whether `name(...)` is a step the host can run. */
   hasStep(name: string): boolean;
+  /** Whether `name` is a describable's symbol and no step (a statement calling it does nothing) (optional). */
+  isSymbol?(name: string): boolean;
   /** Runs a step called from a script or a steps block. */
   callStep(name: string, args: CallArgs, ctx: DynamicContext, loc: Loc): Promise<Value>;
   /**

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runPipeline, stage } from './harness.ts';
+import { loadPipeline } from '../../../src/pipeline/load.ts';
+import { registry } from '../../helpers/registry.ts';
+import { formatDiagnostic } from '../../../src/pipeline/diagnostics.ts';
 
 test('scripted pipeline: node, stages, parallel, and results', async () => {
   const { state, console } = await runPipeline(`
@@ -89,4 +92,29 @@ pipeline {
   assert.match(console, /^c=null p=null h=null v=null g=null i=null$/m);
   assert.doesNotMatch(console, /native code|object Object|when saw Object/);
   assert.equal(stage(state, 'a').status, 'skipped-when');
+});
+
+test('a symbol as a statement of its own (parameters { } pasted into a scripted node) does nothing, as in Jenkins: a lint warning, its block never runs, the build goes on', async () => {
+  const source = `
+node {
+  parameters {
+    choice(name: 'ENV', choices: ['a', 'b'])
+    error('this block must never run')
+  }
+  parameters([string(name: 'Y')])
+  def kept = logRotator(numToKeepStr: '3')
+  echo "kept=\${kept != null}"
+  echo 'after'
+}`;
+  const lint = loadPipeline(source, registry).diagnostics.map((d) => `${d.severity}: ${formatDiagnostic('J', d)}`);
+  assert.ok(lint.every((l) => l.startsWith('warning')), lint.join('\n'));
+  assert.match(lint.join('\n'), /J:3:3: warning: parameters\(\.\.\.\) is not a step: as a statement of its own it does nothing .*its block never runs/);
+  const { state, console } = await runPipeline(source);
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /^kept=true$/m, 'a symbol whose value is used is still made');
+  assert.match(console, /^after$/m);
+  assert.doesNotMatch(console, /must never run/);
+  // A bad symbol call whose value is used still fails as it did.
+  const used = loadPipeline(`node { def p = parameters { echo 'x' } }`, registry).diagnostics.filter((d) => d.severity === 'error');
+  assert.ok(used.length > 0, 'a symbol whose value is used is checked');
 });
