@@ -7,7 +7,8 @@
 //   resumed build cuts it back to a whole line, or, when the write carried a branch's closing lines,
 //   to the write's start (its `trail` line says where), and prints those lines once, whole; never a
 //   partial line, never a line twice (before, the fragment stayed and the lines came again after it).
-// Each kill is made exact by cutting the journal and the console to what they held at that instant.
+// Each kill is made exact by cutting the journal and the console to what they held at that instant;
+// one more kill of the next controller once it resumed (a restart during the restart).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
@@ -119,7 +120,7 @@ for (const kind of STORES) test(`kill -9 (${kind} store) just after an echo of $
 
 const A_LINES = ['[a] [Pipeline] { (Branch: a)', '[a] [Pipeline] sleep', '[a] Sleeping for 300 ms', '[a] [Pipeline] stage', '[a] [Pipeline] { (sa)', '[a] [Pipeline] echo', '[a] from a', '[a] [Pipeline] }', '[a] [Pipeline] // stage', '[a] [Pipeline] }'];
 
-for (const kind of STORES) for (const where of ['closing lines', 'a line'] as const) test(`a console write torn by the kill (${kind} store) within ${where === 'closing lines' ? "a branch's closing lines" : "a step's line"}, no sh running: no partial line, each line once`, async () => {
+for (const kind of STORES) for (const [where, again] of [['closing lines', false], ['closing lines', true], ['a line', false]] as const) test(`a console write torn by the kill (${kind} store) within ${where === 'closing lines' ? "a branch's closing lines" : "a step's line"}, no sh running${again ? ', and a kill of the next controller once it resumed' : ''}: no partial line, each line once`, async () => {
   const home = tempDir('durtorn');
   const port = await freePort();
   const db = dbFor(kind);
@@ -148,6 +149,12 @@ for (const kind of STORES) for (const where of ['closing lines', 'a line'] as co
   }
   journalAt(dir, p);
   truncateSync(logFile, p);
+  if (again) {
+    // A restart during the restart: the second controller cut the console and resumed.
+    c = await startCtl(home, port, db);
+    await until(() => read(logFile).includes('Resumed after the controller restarted'), 'the build to resume', 60_000, 10);
+    await kill9(c);
+  }
   c = await startCtl(home, port, db);
   const b = await finishedBuild(c.url, 'torn', 1);
   const text = await consoleText(c.url, 'torn', 1);
