@@ -85,7 +85,7 @@ import type { WaitList } from './waitlist.ts';
 import { buildMail, type MailService } from './mail.ts';
 import { changeSetAuthors, type ChangeSetRecord } from '../pipeline/steps/changesets.ts';
 import { ExecPoints, carriedGroups } from './exec-points.ts';
-import { JournalWriter, resumeCut, trailsAt, inFlightPrinters, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type ExecMark, type TrailMark, type JournalEnd, type RunInfo } from './resume.ts';
+import { JournalWriter, resumeCut, tornCut, livePointed, lastNewlineIn, execResumePoints, trailsAt, inFlightPrinters, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type ExecMark, type TrailMark, type JournalEnd, type RunInfo } from './resume.ts';
 import type { JournalEntry, ResumeFrom } from '../pipeline/engine/replay.ts';
 import type { MailPerson, MailServices } from '../core/mail.ts';
 import type { HttpServices } from '../core/http-services.ts';
@@ -677,10 +677,22 @@ export class BuildManager {
         // A script step in flight takes its output over from what the console has of it (resume.ts
         // execAt), the console cut back to where the journal accounts for every byte (resumeCut).
         const live = new Set(resume.entries.flatMap((e) => (e.status === 'running' && e.exec ? [e.exec] : [])));
-        const { cut, from, resend } = resumeCut(execMarks, size.at + size.bytes.length, live);
+        let { cut, from, resend } = resumeCut(execMarks, size.at + size.bytes.length, live);
+        // No exec resends anything: a write the kill tore is cut back to a whole line, or to the
+        // start of a torn write of closing lines, printed again (resume.ts tornCut).
+        const torn = !livePointed(execMarks, live);
+        if (torn) {
+          const file = this.#logs.logPath(log);
+          cut = await this.#logs.flush(log).then(() => tornCut(execMarks, trailMarks, cut, (floor, end) => lastNewlineIn(file, floor, end))).catch((err: unknown) => {
+            logFailed(err);
+            return cut;
+          });
+          from = execResumePoints(execMarks, cut);
+        }
         await this.#logs.truncate(log, cut).catch(logFailed);
         size = this.#logs.unwritten(log);
         const consoleSize = size ? size.at + size.bytes.length : cut;
+        if (torn) resume.trails = trailsAt(trailMarks, consoleSize);
         resume.entries = resume.entries.map((e) => (e.exec && from.has(e.exec) ? { ...e, execFrom: from.get(e.exec)! } : e));
         // The bytes past the cut that no exec sends again (a torn write's other lines) go back at
         // the cut, journaled first with the cut (a restart during this one puts them back too).
@@ -975,12 +987,12 @@ export class BuildManager {
       return;
     }
     live.run = pr;
-    this.#logs.setBeforeWrite(log, (writeEnd) => {
+    this.#logs.setBeforeWrite(log, (writeEnd, writeStart) => {
       if (this.#detached) return;
       const t = trailsNow();
       if (t) {
         try {
-          journal.trail(t, writeEnd);
+          journal.trail(t, writeEnd, writeStart);
         } catch (err) {
           logFailed(err);
         }

@@ -198,8 +198,8 @@ interface Writer {
   flushed: (Waiter & { upTo: number })[];
   indexFlushed: Waiter[];
   followers: number;
-  /** Called synchronously before each write of the log's bytes, with the write's end (setBeforeWrite). */
-  beforeWrite: ((writeEnd: number) => void) | null;
+  /** Called synchronously before each write of the log's bytes, with the write's end and start (setBeforeWrite). */
+  beforeWrite: ((writeEnd: number, writeStart: number) => void) | null;
 }
 
 const KINDS = new Set(['stage-start', 'stage-end', 'step-start', 'step-end', 'error', 'output', 'time']);
@@ -329,7 +329,7 @@ export class LogStore {
    * log): what must be on record before bytes can reach the disk (durable execs' journal points,
    * resume.ts execAt), once per write rather than once per append. Opens the log.
    */
-  setBeforeWrite(build: BuildRef, f: ((writeEnd: number) => void) | null): void {
+  setBeforeWrite(build: BuildRef, f: ((writeEnd: number, writeStart: number) => void) | null): void {
     this.#writer(build).beforeWrite = f;
   }
 
@@ -670,7 +670,7 @@ export class LogStore {
         // whose boundary (a journal mark at the write's end) the earlier part would not reach, or
         // whose exec points the part on disk would pass (resume.ts resumeCut).
         const n = w.mem.length;
-        if (w.beforeWrite) w.beforeWrite(w.mem[n - 1]!.offset + w.mem[n - 1]!.buf.length);
+        if (w.beforeWrite) w.beforeWrite(w.mem[n - 1]!.offset + w.mem[n - 1]!.buf.length, w.mem[0]!.offset);
         let bufs = w.mem.map((m) => m.buf);
         if (bufs.length > MAX_IOV) bufs = [...bufs.slice(0, MAX_IOV - 1), Buffer.concat(bufs.slice(MAX_IOV - 1))];
         let total = 0;

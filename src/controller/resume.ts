@@ -48,7 +48,7 @@
 // A branch's closing lines (`[Pipeline] }`, `[Pipeline] // stage`: what it prints after its last
 // step ended, engine.ts trails) follow no journal line of theirs. So `"trail":{branch:bytes}` says
 // how many of them the console has below `c`: on its own line before the console write that
-// carries them (`{"trail":{...},"at":writeEnd}`: not a boundary, its bytes may be cut), and on any entry line written meanwhile (whose
+// carries them (`{"trail":{...},"at":writeEnd,"from":writeStart}`: not a boundary, its bytes may be cut; a write torn within them is cut back to `from`: tornCut), and on any entry line written meanwhile (whose
 // consoleTail carries them; its consoleEnd is its `c`), each time they changed; the last one the
 // console on disk covers (`trailsAt`) tells the resumed engine how much of them not to print
 // again (replay.ts unprinted), so they come once whether the kill fell before or after they were
@@ -91,7 +91,7 @@ export async function readRunInfo(dir: string): Promise<RunInfo> {
   return { script: j.script, scriptName: j.scriptName, scmFiles: j.scmFiles ?? {}, replayedBy: j.replayedBy ?? null };
 }
 
-/** Console bytes a journal line carries: those not on disk when it was written (at most MAX_TAIL). */
+/** Console bytes a journal line carries: those not on disk when it was written (at most MAX_TAIL a line). */
 export interface ConsoleTail {
   at: number;
   bytes: Buffer;
@@ -103,13 +103,17 @@ export interface JournalEnd {
   message: string | null;
 }
 
-/** Past this, a line carries no console bytes (a step that printed megabytes in the last milliseconds): they may be lost to a crash. */
-const MAX_TAIL = 1024 * 1024;
+/**
+ * A line carries at most this much of the console's unwritten bytes; more (a step that printed
+ * megabytes in the last milliseconds) go first in lines of their own, `{"consoleTail":{at,b64}}`,
+ * MAX_TAIL each (JournalWriter #carry): no line is unbounded, and a crash loses none of them.
+ */
+export const MAX_TAIL = 1024 * 1024;
 
-/** A line's console fields: where the console ended then, and the bytes not on disk yet (if any). */
+/** A line's console fields: where the console ended then, and the bytes not on disk yet (if any; at most MAX_TAIL: #carry). */
 const tailOf = (t: ConsoleTail | null | undefined) => (!t ? {} : {
   consoleEnd: t.at + t.bytes.length,
-  ...(t.bytes.length > 0 && t.bytes.length <= MAX_TAIL ? { consoleTail: { at: t.at, b64: t.bytes.toString('base64') } } : {}),
+  ...(t.bytes.length > 0 ? { consoleTail: { at: t.at, b64: t.bytes.toString('base64') } } : {}),
 });
 
 /** A mark's bytes as `plain: [[offset, base64], ...]`, adjacent ones joined. */
@@ -131,6 +135,8 @@ export class JournalWriter {
   readonly #file: string;
   #fd: number | null = null;
   #closed = false;
+  /** The console bytes below this offset were carried by a line written (#carry). */
+  #carriedTo = 0;
 
   constructor(dir: string) {
     this.#file = path.join(dir, JOURNAL);
@@ -138,12 +144,40 @@ export class JournalWriter {
 
   /** Appends the entry's current form, with the console bytes not on disk yet (and the branches' closing lines, when they changed); throws when the disk refuses (the caller fails the build). */
   append(e: JournalEntry, tail?: ConsoleTail | null, trail?: Record<string, number> | null): void {
-    this.#write(tail || trail ? { ...e, ...tailOf(tail), ...(trail ? { trail } : {}) } : e);
+    const t = this.#carry(tail);
+    this.#write(t || trail ? { ...e, ...tailOf(t), ...(trail ? { trail } : {}) } : e);
+    this.#carried(t);
+  }
+
+  /**
+   * Of unwritten console bytes past MAX_TAIL, all but the last MAX_TAIL go in lines of their own
+   * first (in order: restoreConsole puts each back at its offset); returns what the line itself
+   * carries (its consoleEnd stays the same). A kill between those lines and the line restores
+   * bytes the console was given anyway (an in-flight `echo` then counts as done: inFlightPrinters).
+   */
+  #carry(t: ConsoleTail | null | undefined): ConsoleTail | null | undefined {
+    if (!t) return t;
+    const end = t.at + t.bytes.length;
+    // What an earlier line carried is not carried again (a big write still in flight under the
+    // next steps' lines): each byte once; the earlier line is whole whenever a later one is there.
+    if (t.at < this.#carriedTo) {
+      const from = Math.min(this.#carriedTo, end);
+      t = { at: from, bytes: t.bytes.subarray(from - t.at) };
+    }
+    let off = 0;
+    for (; t.bytes.length - off > MAX_TAIL; off += MAX_TAIL) this.#write({ consoleTail: { at: t.at + off, b64: t.bytes.subarray(off, off + MAX_TAIL).toString('base64') } });
+    this.#carriedTo = Math.max(this.#carriedTo, t.at + off);
+    return off === 0 ? t : { at: t.at + off, bytes: t.bytes.subarray(off) };
+  }
+
+  /** Called once the line that carries the tail `#carry` returned is written. */
+  #carried(t: ConsoleTail | null | undefined): void {
+    if (t) this.#carriedTo = Math.max(this.#carriedTo, t.at + t.bytes.length);
   }
 
   /** The branches' closing lines the console has below `c` (the write ending there, see the header). */
-  trail(trail: Record<string, number>, c: number): void {
-    this.#write({ trail, at: c });
+  trail(trail: Record<string, number>, c: number, from?: number): void {
+    this.#write({ trail, at: c, ...(from !== undefined ? { from } : {}) });
   }
 
   /** Durable exec `key`'s output up to these offsets is in the console below `consoleEnd` (see the header). */
@@ -170,7 +204,9 @@ export class JournalWriter {
 
   /** The build ended: its result, with the console bytes not on disk yet (its last lines). */
   end(end: JournalEnd, tail?: ConsoleTail | null): void {
-    this.#write({ buildEnd: end, ...tailOf(tail) });
+    const t = this.#carry(tail);
+    this.#write({ buildEnd: end, ...tailOf(t) });
+    this.#carried(t);
   }
 
   #write(line: object): void {
@@ -203,8 +239,12 @@ export interface ReadJournal {
   trailMarks: TrailMark[];
 }
 
-/** How much of each branch's closing lines the console has below `c`, or a resume's cut (which voids those past it). */
-export type TrailMark = { trail: Record<string, number>; c: number } | { consoleAt: number };
+/**
+ * How much of each branch's closing lines the console has below `c`, or a resume's cut (which
+ * voids those past it). `from`: where the console write ending at `c` that carries them starts
+ * (a write the kill tore there is cut back to it: tornCut).
+ */
+export type TrailMark = { trail: Record<string, number>; c: number; from?: number } | { consoleAt: number };
 
 /**
  * How many bytes of each branch's closing lines the console of `consoleSize` bytes has (see the
@@ -278,7 +318,7 @@ export function execResumePoints(marks: readonly ExecMark[], consoleSize: number
 export function resumeCut(marks: readonly ExecMark[], consoleSize: number, live: ReadonlySet<string>): { cut: number; from: Map<string, ExecFrom>; resend: ConsoleTail[] } {
   // Only execs with a point: one without has none of its output on disk (its first point goes
   // before the write of its first bytes), or runs where nothing resends it (no barrier, no point).
-  if (!marks.some((m) => 'key' in m && live.has(m.key))) return { cut: consoleSize, from: execResumePoints(marks, consoleSize), resend: [] };
+  if (!livePointed(marks, live)) return { cut: consoleSize, from: execResumePoints(marks, consoleSize), resend: [] };
   // The boundaries and the marks' bytes, each voided (with the points) by a later resume that cut less.
   let bounds: number[] = [];
   let plain: ConsoleTail[] = [];
@@ -300,6 +340,66 @@ export function resumeCut(marks: readonly ExecMark[], consoleSize: number, live:
     resend.push(p.at >= cut ? p : { at: cut, bytes: p.bytes.subarray(cut - p.at) });
   }
   return { cut, from: execResumePoints(marks, cut), resend };
+}
+
+/** Some exec in flight (`live`) has a point: resumeCut cuts to the journal's boundaries, else tornCut decides. */
+export function livePointed(marks: readonly ExecMark[], live: ReadonlySet<string>): boolean {
+  return marks.some((m) => 'key' in m && live.has(m.key));
+}
+
+/**
+ * With no exec in flight that has a point (resumeCut cuts nothing then): where the console is cut
+ * back to so that a write the kill tore leaves neither a partial line nor a line twice. Below the
+ * journal's last boundary within `consoleSize` (a line's consoleEnd, a point, a mark, an earlier
+ * resume's cut; restoreConsole put back what the lines carried) nothing is cut. Past it:
+ * - a write that carried branches' closing lines and that the kill tore (its `trail` line says
+ *   where it started and ended, and the console ends between): cut back to its start, so its
+ *   closing lines, which trailsAt no longer counts, are printed once, whole, by the resumed build;
+ * - otherwise, back to the end of the last whole line (`lastNewline(floor, size)`: the offset past
+ *   the last "\n" in [floor, size), or null): a torn write's partial line goes (its bytes were in
+ *   memory, as lost as an unwritten write's), whole lines before it stay.
+ * Bytes the resumed build prints go on from there, never after a torn fragment.
+ */
+export async function tornCut(marks: readonly ExecMark[], trailMarks: readonly TrailMark[], consoleSize: number, lastNewline: (floor: number, size: number) => Promise<number | null>): Promise<number> {
+  let bounds: number[] = [];
+  for (const m of marks) {
+    if ('consoleAt' in m) {
+      bounds = bounds.filter((b) => b <= m.consoleAt);
+      bounds.push(m.consoleAt);
+    } else bounds.push('mark' in m ? m.mark : m.c);
+  }
+  let floor = 0;
+  for (const b of bounds) if (b <= consoleSize && b > floor) floor = b;
+  let writes: { c: number; from?: number }[] = [];
+  for (const t of trailMarks) {
+    if ('consoleAt' in t) writes = writes.filter((w) => w.c <= t.consoleAt);
+    else writes.push(t);
+  }
+  for (const w of writes) {
+    // A whole write that carried closing lines ends at a boundary too (its count is taken: trailsAt).
+    if (w.c <= consoleSize && w.c > floor) floor = w.c;
+  }
+  if (floor >= consoleSize) return consoleSize;
+  for (const w of writes) if (w.from !== undefined && w.from < consoleSize && w.c > consoleSize) return Math.max(floor, w.from);
+  return (await lastNewline(floor, consoleSize)) ?? floor;
+}
+
+/** The offset just past the last "\n" of `file` in [floor, size), or null (read backwards, 64 KiB at a time). */
+export async function lastNewlineIn(file: string, floor: number, size: number): Promise<number | null> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    for (let end = size; end > floor;) {
+      const start = Math.max(floor, end - buf.length);
+      const { bytesRead } = await fh.read(buf, 0, end - start, start);
+      const i = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (i >= 0) return start + i + 1;
+      end = start;
+    }
+    return null;
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The journal a previous process wrote, folded by step id in start order; [] when there is none. */
@@ -345,8 +445,9 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
       }
       if (trail && (j as unknown as { id?: unknown }).id === undefined) {
         const at = (j as unknown as { at?: unknown }).at;
-        if (!offset(at)) throw new Error('its trail is malformed');
-        trailMarks.push({ trail, c: at as number });
+        const from = (j as unknown as { from?: unknown }).from;
+        if (!offset(at) || (from !== undefined && (!offset(from) || (from as number) > (at as number)))) throw new Error('its trail is malformed');
+        trailMarks.push(from !== undefined ? { trail, c: at as number, from: from as number } : { trail, c: at as number });
         continue;
       }
       const cm = (j as unknown as { consoleMark?: unknown }).consoleMark;
@@ -354,6 +455,13 @@ export async function readJournal(dir: string): Promise<ReadJournal> {
         if (!offset(cm)) throw new Error('its consoleMark is malformed');
         const plain = plainChunks((j as unknown as { plain?: unknown }).plain);
         execMarks.push(plain ? { mark: cm as number, plain } : { mark: cm as number });
+        continue;
+      }
+      // Unwritten console bytes past what one line carries (JournalWriter #carry).
+      if ((j as { id?: unknown }).id === undefined && j.buildEnd === undefined && j.consoleTail !== undefined) {
+        const ct = j.consoleTail;
+        if (typeof ct !== 'object' || ct === null || !offset(ct.at) || typeof ct.b64 !== 'string') throw new Error('its consoleTail is malformed');
+        tails.push({ at: ct.at as number, bytes: Buffer.from(ct.b64, 'base64') });
         continue;
       }
       const end = j.consoleEnd;
