@@ -25,6 +25,7 @@ export function localBuildTools(o: { runDir: string; incomingDir: string; env: N
   const coverage: CoverageRecord[] = [];
   let performance: PerformanceRecord | null = null;
   let benchmark: BenchmarkRecord | null = null;
+  let plotQueue: Promise<void> = Promise.resolve();
   const configDir = o.env['KILN_CONFIG_FILES_DIR'] ? path.resolve(o.cwd, o.env['KILN_CONFIG_FILES_DIR']) : null;
   const services: BuildToolsServices = {
     coverage: {
@@ -75,7 +76,8 @@ export function localBuildTools(o: { runDir: string; incomingDir: string; env: N
       },
     },
     plot: {
-      update: async (name, change) => {
+      // one change at a time (parallel branches may plot to one name)
+      update: (name, change) => (plotQueue = plotQueue.catch(() => undefined).then(async () => {
         if (!PLOT_FILE_NAME.test(name)) throw new StepFailure(`plot: '${name}' is not a plain file name`);
         const runs = path.dirname(o.runDir);
         const file = path.join(path.dirname(runs), 'plots', `${name}.json`);
@@ -86,7 +88,7 @@ export function localBuildTools(o: { runDir: string; incomingDir: string; env: N
         await fsp.mkdir(path.dirname(file), { recursive: true });
         await fsp.writeFile(`${file}.tmp`, JSON.stringify(next));
         await fsp.rename(`${file}.tmp`, file);
-      },
+      })),
     },
     htmlReport: async (report, sources) => {
       const dir = path.join(o.runDir, 'htmlreports', safeSegment(report.name));

@@ -119,3 +119,13 @@ test('plot hostile input: a series file leaving the workspace or a csvFileName w
   const kept = JSON.parse(readFileSync(path.join(linked.dir, '.kiln', 'plots', 'p.csv.json'), 'utf8')) as Kept;
   assert.deepEqual(kept.points, []);
 });
+
+test('plot: parallel branches adding to one plot both keep their points (changes to a plot are serialized)', async () => {
+  const dir = tempDir('plot-par');
+  const branch = (n: number) => `b${n}: { node { writeFile file: 'v${n}.properties', text: 'YVALUE=${n}'; plot csvFileName: 'plot-par.csv', title: 'P', propertiesSeries: [[file: 'v${n}.properties', label: 'v${n}']] } }`;
+  writeFileSync(path.join(dir, 'Jenkinsfile'), `parallel(${[1, 2, 3, 4].map(branch).join(', ')})`);
+  const r = await runKiln(['run'], { cwd: dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const kept = JSON.parse(readFileSync(path.join(dir, '.kiln', 'plots', 'plot-par.csv.json'), 'utf8')) as Kept;
+  assert.deepEqual(kept.points.map((p) => p.label).sort(), ['v1', 'v2', 'v3', 'v4']);
+});
