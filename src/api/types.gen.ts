@@ -1017,6 +1017,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job}/plots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The job's plots (the plot step): each with its configuration and its series' points per build, by group and title */
+        get: operations["listJobPlots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job}/builds/{number}/coverage": {
         parameters: {
             query?: never;
@@ -6320,6 +6337,79 @@ export interface operations {
                             maxConcurrentTotal: number;
                             /** @description on one node; 0: no limit */
                             maxConcurrentPerNode: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error: the code says what kind (clients branch on it), the message says what to do */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listJobPlots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        plots: {
+                            csvFileName: string;
+                            title: string;
+                            group: string;
+                            yaxis: string;
+                            /** @description line, lineSimple, line3d, area, stackedArea, bar, bar3d, stackedBar, stackedBar3d, waterfall ('' : line) */
+                            style: string;
+                            /** @description builds shown back from the newest ('' : all) */
+                            numBuilds: string;
+                            useDescr: boolean;
+                            keepRecords: boolean;
+                            exclZero: boolean;
+                            logarithmic: boolean;
+                            yaxisMinimum: number | null;
+                            yaxisMaximum: number | null;
+                            displayTable: boolean;
+                            /** @description the builds with points, oldest first */
+                            builds: {
+                                number: number;
+                                /** @description the build's start, ms since the epoch */
+                                time: number;
+                            }[];
+                            series: {
+                                label: string;
+                                points: {
+                                    build: number;
+                                    value: number;
+                                    /** @description the point's link ('' : none): an http(s) URL or a path */
+                                    url: string;
+                                }[];
+                            }[];
                         }[];
                     };
                 };

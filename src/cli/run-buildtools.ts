@@ -5,6 +5,8 @@
 //                runs' are the history the relative thresholds compare with
 //   benchmark    the benchmark step's results written to .kiln/runs/N/benchmark.json at the end;
 //                earlier runs' are the history its relative thresholds compare with
+//   plot         the plot step's plots kept per project in .kiln/plots/<csvFileName>.json (every
+//                run of the directory is a build of one job)
 //   htmlReport   publishHTML's files kept under .kiln/runs/N/htmlreports/<name>/ (open them
 //                from disk; there is no server to sandbox them)
 //   configFile   managed config files from the directory KILN_CONFIG_FILES_DIR names: the file
@@ -17,11 +19,13 @@ import { keepStreamed, safeSegment } from '../controller/files.ts';
 import { StepFailure } from '../core/errors.ts';
 import type { PerformanceRecord } from '../core/performance.ts';
 import type { BenchmarkRecord } from '../core/benchmark.ts';
+import { PLOT_FILE_NAME, type PlotRecord } from '../core/plot.ts';
 
 export function localBuildTools(o: { runDir: string; incomingDir: string; env: NodeJS.ProcessEnv; cwd: string }): { services: BuildToolsServices; finish(): Promise<void> } {
   const coverage: CoverageRecord[] = [];
   let performance: PerformanceRecord | null = null;
   let benchmark: BenchmarkRecord | null = null;
+  let plotQueue: Promise<void> = Promise.resolve();
   const configDir = o.env['KILN_CONFIG_FILES_DIR'] ? path.resolve(o.cwd, o.env['KILN_CONFIG_FILES_DIR']) : null;
   const services: BuildToolsServices = {
     coverage: {
@@ -70,6 +74,21 @@ export function localBuildTools(o: { runDir: string; incomingDir: string; env: N
         }
         return out;
       },
+    },
+    plot: {
+      // one change at a time (parallel branches may plot to one name)
+      update: (name, change) => (plotQueue = plotQueue.catch(() => undefined).then(async () => {
+        if (!PLOT_FILE_NAME.test(name)) throw new StepFailure(`plot: '${name}' is not a plain file name`);
+        const runs = path.dirname(o.runDir);
+        const file = path.join(path.dirname(runs), 'plots', `${name}.json`);
+        let had: PlotRecord | null = null;
+        try { had = JSON.parse(await fsp.readFile(file, 'utf8')) as PlotRecord; } catch { had = null; }
+        const builds = new Set((await fsp.readdir(runs).catch(() => [])).filter((d) => /^\d+$/.test(d)).map(Number));
+        const next = change(had && Array.isArray(had.points) ? had : null, builds);
+        await fsp.mkdir(path.dirname(file), { recursive: true });
+        await fsp.writeFile(`${file}.tmp`, JSON.stringify(next));
+        await fsp.rename(`${file}.tmp`, file);
+      })),
     },
     htmlReport: async (report, sources) => {
       const dir = path.join(o.runDir, 'htmlreports', safeSegment(report.name));

@@ -5,6 +5,7 @@
 //   GET    .../builds/:n/coverage                 the build's coverage results (viewer)
 //   GET    .../builds/:n/html-reports             the build's HTML reports, each with its URL (viewer)
 //   GET    .../builds/:n/performance              perfReport's reports, and the previous build's with some (viewer)
+//   GET    /api/v1/jobs/:job/plots                the plot step's plots (plots.ts; viewer)
 //   GET    .../builds/:n/benchmark                the benchmark step's results, and the earlier builds' values (viewer)
 //   GET    .../builds/:n/html-reports/:report/*   a file of a report (viewer), SANDBOXED
 //   GET    /api/v1/config-files                   managed config files, without content (admin)
@@ -33,6 +34,7 @@ import { StepFailure } from '../core/errors.ts';
 import { fileReader } from '../util/files-stream.ts';
 import type { PerformanceRecord, PerformanceService } from '../core/performance.ts';
 import type { BenchmarkRecord, BenchmarkService } from '../core/benchmark.ts';
+import { plotService, registerPlotRoutes } from './plots.ts';
 
 export const HTML_REPORT_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'";
 
@@ -53,6 +55,7 @@ export function buildToolServices(d: { store: Store; files: BuildFiles }, job: {
     },
     performance: performanceService(d, job, build),
     benchmark: benchmarkService(d, job, build),
+    plot: plotService(d, job),
     htmlReport: async (report, sources) => {
       const buildDir = d.files.dir(job.id, build.number);
       const rel = path.join('htmlreports', safeSegment(report.name));
@@ -226,6 +229,7 @@ const buildParams = Type.Object({ job: Type.String({ minLength: 1 }), number: Ty
 
 export function registerBuildToolRoutes(root: FastifyInstance, ctx: { store: Store; files: BuildFiles; audit: (e: { actor: string; action: string; target: string; detail: string; address: string }) => Promise<void> }): void {
   const app = root.withTypeProvider<TypeBoxProvider>();
+  registerPlotRoutes(root, ctx); // plots.ts: GET /api/v1/jobs/:job/plots
   const actor = (req: FastifyRequest) => req.principal?.name ?? 'anonymous';
   const needBuild = async (p: { job: string; number: number }) => {
     const b = await ctx.store.builds.getByNumber(p.job, p.number);

@@ -35,6 +35,8 @@ import { badgePlugin } from './badge/index.ts';
 import { throttlePlugin } from './throttle/index.ts';
 import { robotPlugin } from './robot/index.ts';
 import { performancePlugin } from './performance/index.ts';
+import { plotPlugin } from './plot/index.ts';
+import { allurePlugin } from './allure/index.ts';
 import { azureCredentialsPlugin } from './azure-credentials/index.ts';
 import { xunitPlugin } from './xunit/index.ts';
 import { gitParameterPlugin } from './git-parameter/index.ts';
@@ -63,7 +65,7 @@ export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
   coveragePlugin, htmlPublisherPlugin, configFilesPlugin, buildWrappersPlugin, testToolsPlugin, copyArtifactPlugin, publishOverSshPlugin, buildNameSetterPlugin,
   labelledStepsPlugin, zulipPlugin, badgePlugin, throttlePlugin, robotPlugin,
-  performancePlugin, azureCredentialsPlugin, xunitPlugin, gitParameterPlugin, openshiftPlugin, artifactoryPlugin, dotnetPlugin, nvmPlugin, benchmarkPlugin, tapPlugin, dependencyCheckPlugin, valgrindPlugin,
+  performancePlugin, plotPlugin, allurePlugin, azureCredentialsPlugin, xunitPlugin, gitParameterPlugin, openshiftPlugin, artifactoryPlugin, dotnetPlugin, nvmPlugin, benchmarkPlugin, tapPlugin, dependencyCheckPlugin, valgrindPlugin,
   maskPasswordsPlugin, deployPlugin, activeChoicesPlugin, folderPropertiesPlugin, mattermostPlugin, discordPlugin, office365Plugin, bitbucketPlugin,
   cmakePlugin, nexusArtifactUploaderPlugin, genericWebhookTriggerPlugin, extendedChoicePlugin];
 

@@ -268,7 +268,7 @@ test('every operation answers as the document says, with realistic data', async 
   const hello = `pipeline { agent any
     parameters { string(name: 'WHO', defaultValue: 'world', description: 'who to greet'); booleanParam(name: 'LOUD', defaultValue: false) }
     stages {
-      stage('Build') { steps { echo 'hello'; writeFile file: 'out/app.txt', text: 'app v1'; archiveArtifacts artifacts: 'out/*.txt', fingerprint: true; writeFile file: 'r.xml', text: '${xml}'; junit 'r.xml'; writeFile file: 'cs.xml', text: '${checkstyle}'; recordIssues tool: checkStyle(pattern: 'cs.xml'), qualityGates: [[threshold: 5, type: 'TOTAL']]; writeFile file: 'cov/jacoco.xml', text: '<report name="r"><counter type="LINE" missed="1" covered="3"/></report>'; recordCoverage tools: [[parser: 'JACOCO', pattern: 'cov/jacoco.xml']], qualityGates: [[metric: 'LINE', threshold: 50.0]]; writeFile file: 'site/index.html', text: '<h1>hi</h1>'; publishHTML target: [reportDir: 'site', reportFiles: 'index.html', reportName: 'Site', keepAll: true]; writeFile file: 'perf.csv', text: 'timeStamp,elapsed,label,responseCode,success\\n1,120,home,200,true\\n2,80,home,200,true\\n'; perfReport 'perf.csv'; writeFile file: 'bench.json', text: '{"name": "startup", "value": 1.5, "unit": "s"}'; benchmark inputLocation: 'bench.json', schemaSelection: 'simplestSchema' } }
+      stage('Build') { steps { echo 'hello'; writeFile file: 'out/app.txt', text: 'app v1'; archiveArtifacts artifacts: 'out/*.txt', fingerprint: true; writeFile file: 'r.xml', text: '${xml}'; junit 'r.xml'; writeFile file: 'cs.xml', text: '${checkstyle}'; recordIssues tool: checkStyle(pattern: 'cs.xml'), qualityGates: [[threshold: 5, type: 'TOTAL']]; writeFile file: 'cov/jacoco.xml', text: '<report name="r"><counter type="LINE" missed="1" covered="3"/></report>'; recordCoverage tools: [[parser: 'JACOCO', pattern: 'cov/jacoco.xml']], qualityGates: [[metric: 'LINE', threshold: 50.0]]; writeFile file: 'site/index.html', text: '<h1>hi</h1>'; publishHTML target: [reportDir: 'site', reportFiles: 'index.html', reportName: 'Site', keepAll: true]; writeFile file: 'perf.csv', text: 'timeStamp,elapsed,label,responseCode,success\\n1,120,home,200,true\\n2,80,home,200,true\\n'; perfReport 'perf.csv'; writeFile file: 'bench.json', text: '{"name": "startup", "value": 1.5, "unit": "s"}'; benchmark inputLocation: 'bench.json', schemaSelection: 'simplestSchema'; writeFile file: 'plot.properties', text: 'YVALUE=7'; plot csvFileName: 'plot-x.csv', group: 'G', title: 'T', propertiesSeries: [[file: 'plot.properties', label: 'v']] } }
       stage('Checks') { parallel { stage('a') { steps { echo 'a' } }; stage('b') { steps { echo 'b' } } } }
     } }`;
   ok(await call('createJob', { body: { name: 'hello', description: 'says hello', script: hello } }), 201);
@@ -336,6 +336,9 @@ test('every operation answers as the document says, with realistic data', async 
   const bench = await call('getBuildBenchmark', { params: build });
   ok(bench, 200);
   assert.deepEqual([bench.json.schema, bench.json.results[0].name, bench.json.results[0].value], ['simplestSchema', 'startup', 1.5], bench.text);
+  const plots = await call('listJobPlots', { params: { job: build.job } });
+  ok(plots, 200);
+  assert.deepEqual([plots.json.plots[0].title, plots.json.plots[0].series[0].label, plots.json.plots[0].series[0].points[0].value], ['T', 'v', 7], plots.text);
   const htmlReports = await call('listHtmlReports', { params: build });
   ok(htmlReports, 200);
   assert.equal(htmlReports.json.reports[0].name, 'Site');

@@ -82,6 +82,7 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/jobs/:job/builds/:number/issues': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/coverage': 'viewer', // buildtools.ts
   'GET /api/v1/jobs/:job/builds/:number/performance': 'viewer', // buildtools.ts (perfReport)
+  'GET /api/v1/jobs/:job/plots': 'viewer', // plots.ts (the plot step)
   'GET /api/v1/jobs/:job/builds/:number/benchmark': 'viewer', // buildtools.ts (benchmark)
   'GET /api/v1/jobs/:job/builds/:number/html-reports': 'viewer',
   'GET /api/v1/jobs/:job/builds/:number/html-reports/:report/*': 'viewer', // served sandboxed

@@ -2,7 +2,7 @@
 import type { ToolDef } from './types.ts';
 import { Ctx, blockOf, fmtList, singleArg, typedEntries, type Section } from './context.ts';
 
-export const TOOL_TYPES = ['ant', 'dotnetsdk', 'git', 'go', 'gradle', 'jdk', 'jfrog', 'maven', 'msbuild', 'nodejs', 'terraform'];
+export const TOOL_TYPES = ['allure', 'ant', 'dotnetsdk', 'git', 'go', 'gradle', 'jdk', 'jfrog', 'maven', 'msbuild', 'nodejs', 'terraform'];
 /** What people write for a tool type, and the type they mean. */
 const ALIASES: Record<string, string> = { mvn: 'maven', java: 'jdk', node: 'nodejs', npm: 'nodejs', golang: 'go', dotnet: 'dotnetsdk' };
 

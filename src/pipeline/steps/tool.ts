@@ -33,6 +33,7 @@ export function toolEnv(env: Readonly<Record<string, string>>, tools: { type: st
     if (t.type === 'maven') { out.MAVEN_HOME = home; out.M2_HOME = home; }
     if (t.type === 'gradle') out.GRADLE_HOME = home;
     if (t.type === 'nodejs') out.NODEJS_HOME = home;
+    if (t.type === 'allure') out.ALLURE_HOME = home; // the Allure plugin's AllureCommandlineInstallation
     if (t.type === 'dotnetsdk') { out.DOTNET_ROOT = home.replace(/\/+$/, ''); out.DOTNET_CLI_TELEMETRY_OPTOUT = '1'; }
   }
   out.PATH = path;

@@ -21,6 +21,7 @@ import type { NodeClaim } from '../../core/nodes.ts';
 import type { CoverageService, ManagedConfigFile } from '../../core/buildtools.ts';
 import type { PerformanceService } from '../../core/performance.ts';
 import type { BenchmarkService } from '../../core/benchmark.ts';
+import type { PlotService } from '../../core/plot.ts';
 
 /** Arguments after binding to the declaration: named values, and the block if any. */
 export interface StepArgs {
@@ -407,6 +408,8 @@ export interface BuildToolsServices {
   performance?: PerformanceService;
   /** The benchmark step's results (the Benchmark plugin): kept per build, and earlier builds' for the relative thresholds. */
   benchmark?: BenchmarkService;
+  /** The plot step's plots (the Plot plugin): kept per job by csvFileName. */
+  plot?: PlotService;
   /**
    * publishHTML: keeps one report's files for this build under its name (the host serves them
    * sandboxed); keepAll false: the host drops earlier builds' copies of that report.

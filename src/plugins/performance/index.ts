@@ -3,6 +3,7 @@
 // the report formats:
 //   perfReport 'results/*.jtl'
 //   perfReport(sourceDataFiles: 'a.jtl;b.csv', errorUnstableThreshold: 5, errorFailedThreshold: 20)
+//   performanceReport(parsers: [[$class: 'JMeterParser', glob: 'a.jtl']], ...)   (the same publisher's other symbol)
 //   step([$class: 'PerformancePublisher', sourceDataFiles: '**/*.jtl', ...])
 // Formats: JMeter XML and CSV results, JUnit XML, Taurus final-stats XML, detected from the
 // content. Results are kept through the host's BuildServices.buildTools.performance.
@@ -47,12 +48,24 @@ const DIFFERS = 'standard evaluation mode only (modeEvaluation/constraints refus
 
 export const performancePlugin: PipelinePlugin = {
   name: 'performance',
-  doc: "Performance: perfReport / step([$class: 'PerformancePublisher']) reads JMeter, JUnit and Taurus results and applies error and relative thresholds",
+  doc: "Performance: perfReport / performanceReport / step([$class: 'PerformancePublisher']) reads JMeter, JUnit and Taurus results and applies error and relative thresholds",
   steps: [
     {
       name: 'perfReport',
       doc: "Publish performance test results: perfReport(sourceDataFiles: 'results/*.jtl', errorUnstableThreshold: 5, errorFailedThreshold: 20).",
       params: params(true),
+      positional: 'sourceDataFiles',
+      block: 'none',
+      needsNode: true,
+      jenkinsPlugin: PLUGIN,
+      jenkinsClass: 'hudson.plugins.performance.PerformancePublisher',
+      differs: DIFFERS,
+    },
+    {
+      // The publisher's second symbol (@Symbol({"perfReport", "performanceReport"})).
+      name: 'performanceReport',
+      doc: "Publish performance test results (perfReport's other name): performanceReport(parsers: [[$class: 'JMeterParser', glob: 'results/*.jtl']], errorFailedThreshold: 20).",
+      params: params(false),
       positional: 'sourceDataFiles',
       block: 'none',
       needsNode: true,

@@ -243,7 +243,8 @@ function relative(ctx: StepContext, reports: PerformanceReport[], t: Thresholds,
 }
 
 const perfReport: StepRun = (ctx, args) => publish(ctx, args.values, 'perfReport');
+const performanceReport: StepRun = (ctx, args) => publish(ctx, args.values, 'performanceReport');
 const PerformancePublisher: StepRun = (ctx, args) => publish(ctx, args.values, 'PerformancePublisher');
 
-const runtime: PluginRuntime = { steps: { perfReport, PerformancePublisher } };
+const runtime: PluginRuntime = { steps: { perfReport, performanceReport, PerformancePublisher } };
 export default runtime;

@@ -2,7 +2,6 @@
 // (runtime.ts runs them):
 //   realtimeJUnit  JUnit Realtime Test Reporter: runs the block, then records the JUnit reports
 //   splitTests     Parallel Test Executor: splits the test files into N lists for parallel branches
-//   allure         Allure: keeps the Allure results as the build's artifacts
 //   xvnc           Xvnc: a virtual X display for the block (Xvfb or Xvnc must be installed)
 import type { StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
@@ -13,7 +12,7 @@ const a = (name: string, doc: string): StepParam => ({ name, type: 'any', doc })
 
 export const testToolsPlugin: PipelinePlugin = {
   name: 'test-tools',
-  doc: 'realtimeJUnit (JUnit Realtime Test Reporter), splitTests (Parallel Test Executor), allure (Allure), xvnc (Xvnc)',
+  doc: 'realtimeJUnit (JUnit Realtime Test Reporter), splitTests (Parallel Test Executor), xvnc (Xvnc)',
   steps: [
     {
       name: 'realtimeJUnit',
@@ -44,15 +43,6 @@ export const testToolsPlugin: PipelinePlugin = {
       block: 'none',
       needsNode: false,
       kind: 'symbol',
-    },
-    {
-      name: 'allure',
-      doc: "Keep the Allure results of the build: allure(results: [[path: 'target/allure-results']]).",
-      jenkinsPlugin: 'Allure',
-      differs: 'Kiln keeps the results directories as artifacts (allure-results/...) and does not generate the Allure report; generate it with the allure CLI and publishHTML.',
-      params: [a('results', "[[path: 'allure-results']]"), s('reportBuildPolicy', "ALWAYS (default), UNSTABLE or UNSUCCESSFUL"), b('includeProperties', 'accepted'), s('jdk', 'accepted'), s('commandline', 'accepted'), a('properties', 'accepted'), s('report', 'accepted'), b('disabled', 'do nothing')],
-      block: 'none',
-      needsNode: true,
     },
     {
       name: 'xvnc',

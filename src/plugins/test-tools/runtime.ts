@@ -3,10 +3,9 @@
 import path from 'node:path/posix';
 import { randomBytes } from 'node:crypto';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
-import { isList, isMap, type Value } from '../../pipeline/script/values.ts';
+import { isMap, type Value } from '../../pipeline/script/values.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { bool, str } from '../../pipeline/steps/args.ts';
-import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { run as junitRun } from '../../pipeline/steps/junit.ts';
 import { run as archiveRun } from '../../pipeline/steps/archiveArtifacts.ts';
 
@@ -45,30 +44,6 @@ const splitTests: StepRun = async (ctx, args) => {
   }
   // Exclusions: each split excludes the others' tests, so a test added since runs in every split.
   return buckets.map((_, i) => patterns(buckets.flatMap((x, j) => (j === i ? [] : x))));
-};
-
-/** allure: the results directories kept as artifacts (allure-results/<n>/...). */
-const allure: StepRun = async (ctx, args) => {
-  if (bool(args, 'disabled', false)) return null;
-  const policy = (str(args, 'reportBuildPolicy') ?? 'ALWAYS').toUpperCase();
-  if (!['ALWAYS', 'UNSTABLE', 'UNSUCCESSFUL'].includes(policy)) throw new StepFailure(`allure: reportBuildPolicy '${policy}' is not ALWAYS, UNSTABLE or UNSUCCESSFUL`);
-  if (policy === 'UNSTABLE' && ctx.build.result === 'SUCCESS') return null;
-  if (policy === 'UNSUCCESSFUL' && ctx.build.result === 'SUCCESS') return null;
-  const results = args.values['results'];
-  const list = results === undefined || results === null ? [] : isList(results) ? results : [results];
-  const paths = list.map((r, i) => {
-    const p = isMap(r) ? r.get('path') : r;
-    if (typeof p !== 'string' || relPathProblem(p.replace(/\/+$/, '')) !== null) throw new StepFailure(`allure: results[${i}] must be [path: 'dir'] with a directory relative to the workspace`);
-    return p.replace(/\/+$/, '');
-  });
-  if (paths.length === 0) throw new StepFailure("allure: no results given; write allure(results: [[path: 'allure-results']])");
-  ctx.log('Kiln keeps the Allure results as artifacts and does not generate the Allure report (use the allure CLI and publishHTML for the report)');
-  for (const p of paths) {
-    const st = await ctx.workspace().stat(path.join(ctx.cwd ?? ctx.workspace().root, p));
-    if (!st || st.type !== 'dir') { ctx.log(`Allure results directory '${p}' does not exist`); continue; }
-    await archiveRun(ctx, { values: { artifacts: `${p}/**`, allowEmptyArchive: true }, body: null });
-  }
-  return null;
 };
 
 /**
@@ -153,5 +128,5 @@ const xvnc: StepRun = async (ctx, args) => {
   }
 };
 
-const runtime: PluginRuntime = { steps: { realtimeJUnit, splitTests, allure, xvnc } };
+const runtime: PluginRuntime = { steps: { realtimeJUnit, splitTests, xvnc } };
 export default runtime;

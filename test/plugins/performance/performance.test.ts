@@ -172,3 +172,24 @@ test('perfReport: hostile input: patterns leaving the workspace, a DOCTYPE, a fi
   assert.equal(expert.code, 1);
   assert.match(expert.stdout, /perfReport: modeEvaluation: true \(the expert mode's constraints\) is not supported by Kiln/);
 });
+
+test("performanceReport (the publisher's other symbol) with the old parsers list: JMeter and JUnit globs read, thresholds applied; a glob leaving the workspace refused", async () => {
+  const junit = '<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="api" tests="2"><testcase classname="api.Users" name="list" time="0.25"/><testcase classname="api.Users" name="create" time="0.5"><failure message="500"/></testcase></testsuite>';
+  const jf = `pipeline {
+  agent any
+  stages { stage('load') { steps {
+    performanceReport(parsers: [[$class: 'JMeterParser', glob: 'a.jtl'], [$class: 'JUnitParser', glob: 'junit/*.xml']], errorFailedThreshold: 40, errorUnstableThreshold: 10, relativeFailedThresholdPositive: 0, relativeFailedThresholdNegative: 0, modeOfThreshold: false)
+  } } }
+}`;
+  const dir = project({ 'a.jtl': TWENTY, 'junit/TEST-api.xml': junit }, jf);
+  const lint = await runKiln(['lint', 'Jenkinsfile'], { cwd: dir });
+  assert.equal(lint.code, 0, lint.stdout + lint.stderr);
+  const r = await runKiln(['run'], { cwd: dir });
+  assert.equal(r.code, 1, r.stdout + r.stderr); // the JUnit file: 1 error in 2 = 50 % > 40
+  assert.match(r.stdout, /Performance: File a\.jtl reported 20\.0% of errors \[UNSTABLE\]\. Build status is: UNSTABLE\n/);
+  assert.match(r.stdout, /Performance: Recording JUnit reports 'junit\/\*\.xml'\n/);
+  assert.match(r.stdout, /Performance: File TEST-api\.xml reported 50\.0% of errors \[FAILURE\]\. Build status is: FAILURE\n/);
+  const out = await runKiln(['run'], { cwd: project({}, "node { performanceReport(parsers: [[$class: 'JMeterParser', glob: '../../etc/*.jtl']]) }") });
+  assert.equal(out.code, 1, out.stdout);
+  assert.match(out.stdout, /performanceReport: the pattern '\.\.\/\.\.\/etc\/\*\.jtl' leaves the workspace/);
+});

@@ -13,6 +13,7 @@ import { can, useSession } from '../session.ts';
 import type { AnswerOf, Build, Job, JobParameter, WebhookInfo } from '../types.ts';
 import { useTitle } from '../title.ts';
 import { Trends } from './Trends.tsx';
+import { JobPlots } from './JobPlots.tsx';
 import { GitParamInput } from './GitParamInput.tsx';
 import { ActiveChoiceInput } from './ActiveChoiceInput.tsx';
 import { ExtendedChoiceInput } from './ExtendedChoiceInput.tsx';
@@ -81,6 +82,7 @@ export function JobPage({ name }: { name: string }) {
           (a choice no longer offered is not sent). */}
       {showParams ? <ParamsForm key={JSON.stringify(j.parameters)} job={name} params={j.parameters} busy={busy || busyParams} error={paramsError} onSubmit={(p) => void buildNow(p)} /> : null}
       <Trends job={name} />
+      <JobPlots job={name} />
       <h2>Builds</h2>
       <ErrorBox error={builds.error} />
       {!builds.data ? <Loading what="builds" /> : builds.data.builds.length === 0 ? <p className="empty">No builds yet.</p> : (
