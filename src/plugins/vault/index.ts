@@ -11,7 +11,7 @@ import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 
 const PLUGIN = 'HashiCorp Vault';
 const FQCN = 'com.datapipe.jenkins.vault.VaultBuildWrapper';
-export const VAULT_DIFFERS = "The Vault credential is a Kiln credential: a secret text is a Vault token, a username/password is an AppRole (username = role_id, password = secret_id, logged in at auth/approle/login); no AWS IAM, GCP, Kubernetes or GitHub token login, and no global or folder Vault configuration (vaultUrl and vaultCredentialId are given to the step). Requests go from the Kiln process; a link-local address (cloud metadata) is refused.";
+export const VAULT_DIFFERS = "The Vault credential is a Kiln credential: a secret text is a Vault token, a username/password is an AppRole (username = role_id, password = secret_id, logged in at auth/approle/login); no AWS IAM, GCP, Kubernetes or GitHub token login. The global configuration is the controller's settings (PUT /api/v1/settings/http-services `vault`; kiln run: KILN_VAULT_URL, KILN_VAULT_CREDENTIAL, KILN_VAULT_NAMESPACE, KILN_VAULT_ENGINE_VERSION); no folder-level configuration. Requests go from the Kiln process; a link-local address (cloud metadata) is refused.";
 
 const params: StepParam[] = [
   { name: 'configuration', type: 'map', doc: "[vaultUrl:, vaultCredentialId:, engineVersion: 1|2 (default 2), failIfNotFound: (default true), skipSslVerification:, timeout: (seconds, default 30), vaultNamespace:, prefixPath:]" },

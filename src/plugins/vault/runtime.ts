@@ -1,6 +1,7 @@
 // What `withVault` (and wrap's VaultBuildWrapper) does, as the HashiCorp Vault plugin's
 // VaultBuildWrapper does it, over Vault's documented HTTP API:
-// - configuration: vaultUrl (a trailing '/' dropped), vaultCredentialId, engineVersion (default
+// - configuration (the step's over the host's: the controller's settings `vault`, kiln run's
+//   KILN_VAULT_*, as the plugin's global configuration): vaultUrl (a trailing '/' dropped), vaultCredentialId, engineVersion (default
 //   2), failIfNotFound (default true), skipSslVerification, timeout (seconds, default 30: how
 //   long a read is retried when Vault cannot answer), vaultNamespace (X-Vault-Namespace on every
 //   request), prefixPath (put before every path). Without secrets the block just runs
@@ -25,6 +26,7 @@
 // refused at connect time. A loopback or private address is allowed: that is where Vault lives.
 import { StepFailure } from '../../core/errors.ts';
 import type { Credential } from '../../core/credentials.ts';
+import type { VaultSettings } from '../../core/http-services.ts';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
 import { isList, isMap, type GMap, type Value } from '../../pipeline/script/values.ts';
@@ -78,22 +80,27 @@ function engine(v: Value | undefined, where: string): number | null {
   return n;
 }
 
-function parseConfig(ctx: StepContext, v: Value | undefined): Config {
-  if (v === undefined || v === null) throw new StepFailure('No configuration found - please configure the VaultPlugin.');
-  const c = fields(ctx, v, CONFIG_CLASS, CONFIG_KEYS, 'configuration');
+/**
+ * The step's configuration over the host's (the plugin's global configuration: the controller's
+ * settings, `kiln run`'s KILN_VAULT_*), as VaultConfiguration.mergeWithParent merges them: what
+ * the step leaves blank comes from the host.
+ */
+function parseConfig(ctx: StepContext, v: Value | undefined, host: VaultSettings | null): Config {
+  if ((v === undefined || v === null) && !host) throw new StepFailure('No configuration found - please configure the VaultPlugin.');
+  const c = v === undefined || v === null ? {} : fields(ctx, v, CONFIG_CLASS, CONFIG_KEYS, 'configuration');
   let timeoutS = 30;
   if (c.timeout !== undefined && c.timeout !== null) {
     timeoutS = Number(c.timeout);
     if (!Number.isInteger(timeoutS) || timeoutS < 0 || timeoutS > 3600) throw new StepFailure(`withVault: timeout must be a number of seconds (0 to 3600), got ${String(c.timeout)}`);
   }
   return {
-    url: str(c.vaultUrl).replace(/\/$/, ''),
-    credentialId: str(c.vaultCredentialId),
-    engineVersion: engine(c.engineVersion, 'configuration ') ?? 2,
+    url: (str(c.vaultUrl) || host?.url || '').replace(/\/$/, ''),
+    credentialId: str(c.vaultCredentialId) || host?.credentialsId || '',
+    engineVersion: engine(c.engineVersion, 'configuration ') ?? host?.engineVersion ?? 2,
     failIfNotFound: c.failIfNotFound !== false && c.failIfNotFound !== 'false',
-    insecure: c.skipSslVerification === true || c.skipSslVerification === 'true',
+    insecure: c.skipSslVerification === undefined || c.skipSslVerification === null ? host?.skipSslVerification === true : c.skipSslVerification === true || c.skipSslVerification === 'true',
     timeoutS,
-    namespace: str(c.vaultNamespace),
+    namespace: str(c.vaultNamespace) || host?.namespace || '',
     prefixPath: str(c.prefixPath),
   };
 }
@@ -226,7 +233,8 @@ class Vault {
 }
 
 const withVault: StepRun = async (ctx, args) => {
-  const c = parseConfig(ctx, args.values.configuration);
+  const host = (await ctx.build.services.httpServices?.settings())?.vault ?? null;
+  const c = parseConfig(ctx, args.values.configuration, host);
   const secrets = parseSecrets(ctx, args.values.vaultSecrets);
   if (secrets.length === 0) return ctx.runBody(args.body!, {});
   if (!c.url) throw new StepFailure('The vault url was not configured - please specify the vault url to use.');
