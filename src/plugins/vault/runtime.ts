@@ -262,13 +262,14 @@ const withVault: StepRun = async (ctx, args) => {
       continue;
     }
     if (a.status >= 500) throw new StepFailure(`Vault response returned ${a.status} for secret path ${path}`);
-    if (a.status >= 400 || a.status !== 200) {
+    if (a.status !== 200 && a.status !== 204) {
       ctx.log(`Vault responded with ${a.status} error code.`);
       const errs = errorsOf(a);
       if (errs) ctx.log(`Vault responded with errors: ${errs}`);
       continue;
     }
-    const j = jsonOf(a) as { data?: Record<string, unknown> & { data?: unknown } } | null;
+    // 204: Vault has the path but no data (a key is then absent).
+    const j = a.status === 204 ? null : jsonOf(a) as { data?: Record<string, unknown> & { data?: unknown } } | null;
     const data = (version === 2 ? j?.data?.data : j?.data) as Record<string, unknown> | null | undefined;
     for (const v of s.values) {
       const raw = data && typeof data === 'object' && Object.hasOwn(data, v.vaultKey) ? data[v.vaultKey] : null;

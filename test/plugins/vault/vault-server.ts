@@ -35,7 +35,8 @@ export function startVault(d: VaultData): Promise<TestService> {
     if (r.method !== 'GET') return { status: 405, json: { errors: ['unsupported operation'] } };
     const token = r.headers['x-vault-token'];
     if (typeof token !== 'string' || !d.tokens.includes(token)) return { status: 403, json: { errors: ['permission denied'] } };
-    if (d.failing?.[p]) return { status: d.failing[p]!, json: { errors: ['Vault is sealed'] } };
+    if (d.failing?.[p] === 204) return { status: 204, text: '' };
+    if (d.failing?.[p]) return { status: d.failing[p]!, json: { errors: [d.failing[p]! >= 500 ? 'Vault is sealed' : 'invalid request'] } };
     if (d.denied?.includes(p)) return { status: 403, json: { errors: ['1 error occurred:\n\t* permission denied\n\n'] } };
     const segs = p.split('/');
     if (segs[1] === 'data') {

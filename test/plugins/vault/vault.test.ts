@@ -23,6 +23,7 @@ const CREDS = {
   'bad-token': { type: 'secretText', secret: 'hvs.wrong-token-BBBB' },
   'vault-approle': { type: 'usernamePassword', username: 'role-1234', password: 'secret-id-5678-XYZ' },
   'ssh-key': { type: 'sshKey', username: 'git', privateKey: 'x' },
+  'bad-approle': { type: 'usernamePassword', username: 'role-1234', password: 'wrong-secret-id-000' },
 };
 
 function project(jenkinsfile: string): string {
@@ -43,7 +44,7 @@ const DATA: VaultData = {
   },
   kv1: { 'kv/legacy': { password: 'legacy-pass-123' } },
   denied: ['secret/data/forbidden'],
-  failing: { 'secret/data/sealed': 503 },
+  failing: { 'secret/data/sealed': 503, 'secret/data/odd': 400, 'secret/data/nodata': 204 },
 };
 
 test('withVault: KV v2 by default and v1 per secret, values in the block and masked, also in set -x', async () => {
@@ -125,6 +126,14 @@ test("withVault's failures in the plugin's words: not found, access denied, an e
   assert.equal(optional.code, 0, optional.stdout);
   assert.match(optional.stdout, /^inside X=null$/m);
 
+  const odd = await run(project(`node { withVault(${cfg()}, ${secret('secret/odd')}) { echo "inside X=\${env.X}" } }`));
+  assert.equal(odd.code, 0, odd.stdout);
+  assert.match(odd.stdout, /^Vault responded with 400 error code\.\nVault responded with errors: invalid request$/m);
+  assert.match(odd.stdout, /^inside X=null$/m);
+  const noData = await run(project(`node { withVault(${cfg()}, ${secret('secret/nodata', 'k')}) { echo 'inside' } }`));
+  assert.equal(noData.code, 1, noData.stdout);
+  assert.match(noData.stdout, /Vault Secret k at secret\/nodata is either null or empty\./);
+
   const sealed = await run(project(`node { withVault(${cfg()}, ${secret('secret/sealed')}) { echo 'inside' } }`));
   assert.equal(sealed.code, 1, sealed.stdout);
   assert.match(sealed.stdout, /Vault response returned 503 for secret path secret\/sealed/);
@@ -133,6 +142,11 @@ test("withVault's failures in the plugin's words: not found, access denied, an e
   const badRole = await run(project(`node { withVault(configuration: [vaultUrl: '${v.url}', vaultCredentialId: 'vault-approle', timeout: 0], ${secret('secret/app')}) { echo 'inside' } }`.replace('vault-approle', 'ssh-key')));
   assert.equal(badRole.code, 1, badRole.stdout);
   assert.match(badRole.stdout, /withVault: the credential 'ssh-key' is a sshKey: give a secret text \(a Vault token\) or a username\/password \(an AppRole/);
+
+  const wrongRole = await run(project(`node { withVault(configuration: [vaultUrl: '${v.url}', vaultCredentialId: 'bad-approle'], ${secret('secret/app')}) { echo 'inside' } }`));
+  assert.equal(wrongRole.code, 1, wrongRole.stdout);
+  assert.match(wrongRole.stdout, /could not log in into vault: AppRole login answered HTTP 400: invalid role or secret ID/);
+  assert.ok(!wrongRole.stdout.includes('wrong-secret-id-000'));
 
   const noUrl = await run(project(`node { withVault(configuration: [vaultCredentialId: 'vault-token'], ${secret('secret/app')}) { echo 'inside' } }`));
   assert.match(noUrl.stdout, /The vault url was not configured - please specify the vault url to use\./);
