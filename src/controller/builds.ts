@@ -878,6 +878,8 @@ export class BuildManager {
       nodes: loggedNodes(this.#nodes, this.#logOf(job.name, build.number)),
       baseEnv: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
       globalEnv: await this.#globalEnv().catch(() => ({})),
+      // What a block step masks (withVault's values...) is scrubbed from the saved state too.
+      onSecret: (s) => { if (s && !secrets.includes(s)) secrets.push(s); },
       // What the causes contribute (a GitLab hook's gitlabSourceBranch, ...), then BRANCH_NAME.
       extraEnv: { ...Object.assign({}, ...build.causes.map((c) => c.env ?? {})), ...(build.scm?.branch ? { BRANCH_NAME: build.scm.branch } : {}) },
       services: {

@@ -30,10 +30,15 @@ test("the controller's Vault settings: checked, kept, and withVault's defaults",
     const put = await api('PUT', '/api/v1/settings/http-services', { vault: { url: v.url, credentialsId: 'vault-global', namespace: 'team-b' } });
     assert.equal(put.status, 200, put.text);
     assert.deepEqual((await api('GET', '/api/v1/settings/http-services')).json.vault, { url: v.url, credentialsId: 'vault-global', engineVersion: 2, namespace: 'team-b', skipSslVerification: false });
-    const script = `node {
-  withVault(vaultSecrets: [[path: 'secret/app', secretValues: [[envVar: 'PW', vaultKey: 'password']]]]) { sh 'echo "pw=$PW"; test "$PW" = namespaced-b-pw-99 && echo right' }
+    const script = `node { stage('s') {
+  withVault(vaultSecrets: [[path: 'secret/app', secretValues: [[envVar: 'PW', vaultKey: 'password']]]]) {
+    sh 'echo "pw=$PW"; test "$PW" = "$(printf %s namespaced-b && printf %s -pw-99)" && echo right'
+    sh "echo interpolated \${env.PW} > /dev/null"
+    def kept = env.PW
+    echo "length \${kept.length()}"
+  }
   withVault(configuration: [engineVersion: 1, vaultNamespace: ''], vaultSecrets: [[path: 'kv/app', secretValues: [[envVar: 'PW', vaultKey: 'password']]]]) { sh 'test "$PW" = kv1-pw-value-42 && echo right-v1' }
-}`;
+} }`;
     assert.equal((await api('POST', '/api/v1/jobs', { name: 'app', script })).status, 201);
     const n = (await api('POST', '/api/v1/jobs/app/builds', {})).json.number;
     const b = await finishedBuild(c.url, 'app', n);
@@ -43,6 +48,10 @@ test("the controller's Vault settings: checked, kept, and withVault's defaults",
     assert.match(log, /^right$/m);
     assert.match(log, /^right-v1$/m);
     assert.ok(!log.includes('namespaced-b-pw-99') && !log.includes('hvs.global-token-1234'), log);
+    // Nor in what the build keeps (its steps' descriptions and values in its saved state).
+    const shown = JSON.stringify(await c.store.builds.latest('app'));
+    assert.match(shown, /interpolated \*\*\*\* > \/dev\/null/);
+    assert.ok(!shown.includes('namespaced-b-pw-99'), shown);
     assert.equal(v.received[0]?.headers['x-vault-namespace'], 'team-b');
     // Saving the settings without `vault` clears it (every part of the PUT is the whole of it): the step then has no configuration.
     assert.equal((await api('PUT', '/api/v1/settings/http-services', {})).status, 200);
