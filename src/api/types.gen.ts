@@ -2355,6 +2355,15 @@ export interface components {
                 apiUrl: string;
                 oauthUrl: string;
             } | null;
+            /** @description HashiCorp Vault: withVault's vaultUrl, vaultCredentialId, engineVersion, vaultNamespace when the step gives none */
+            vault?: {
+                url: string;
+                /** @description a secret text (token) or username/password (AppRole role_id / secret_id) credential */
+                credentialsId: string;
+                engineVersion: 1 | 2;
+                namespace: string;
+                skipSslVerification: boolean;
+            } | null;
         };
     };
     responses: never;
@@ -6222,6 +6231,15 @@ export interface operations {
                         credentialsId: string;
                         apiUrl: string;
                         oauthUrl: string;
+                    } | null;
+                    /** @description HashiCorp Vault: withVault's vaultUrl, vaultCredentialId, engineVersion, vaultNamespace when the step gives none */
+                    vault?: {
+                        url: string;
+                        /** @description a secret text (token) or username/password (AppRole role_id / secret_id) credential */
+                        credentialsId: string;
+                        engineVersion: 1 | 2;
+                        namespace: string;
+                        skipSslVerification: boolean;
                     } | null;
                 };
             };

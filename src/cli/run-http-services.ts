@@ -20,6 +20,8 @@
 //                              the credential may be left empty (id=URL=) for anonymous access
 //   KILN_MATTERMOST_CREDENTIAL (secret text: the incoming webhook URL), KILN_MATTERMOST_CHANNEL,
 //   KILN_MATTERMOST_ICON       Mattermost (mattermostSend's defaults)
+//   KILN_VAULT_URL, KILN_VAULT_CREDENTIAL, KILN_VAULT_NAMESPACE, KILN_VAULT_ENGINE_VERSION   withVault's
+//                              defaults (the Vault plugin's global configuration; docs/secrets-managers.md)
 //   KILN_BITBUCKET_CREDENTIAL  an OAuth consumer (username/password: key/secret) for bitbucketStatusNotify;
 //   KILN_BITBUCKET_API_URL, KILN_BITBUCKET_OAUTH_URL   default Bitbucket Cloud's
 //   KILN_HTTP_REQUEST_PRIVATE  false: httpRequest refuses loopback/private addresses as a controller
@@ -79,6 +81,7 @@ export function localHttpServices(env: Record<string, string | undefined>): Http
       artifactory,
       zulip: v('KILN_ZULIP_CREDENTIAL') ? { url: v('KILN_ZULIP_URL'), email: v('KILN_ZULIP_EMAIL'), apiKeyCredentialId: v('KILN_ZULIP_CREDENTIAL'), stream: v('KILN_ZULIP_STREAM'), topic: v('KILN_ZULIP_TOPIC'), fullJobPathAsDefaultTopic: false } : null,
       mattermost: v('KILN_MATTERMOST_CREDENTIAL') ? { endpointCredentialId: v('KILN_MATTERMOST_CREDENTIAL'), channel: v('KILN_MATTERMOST_CHANNEL'), icon: v('KILN_MATTERMOST_ICON') } : null,
+      vault: v('KILN_VAULT_URL') ? { url: v('KILN_VAULT_URL'), credentialsId: v('KILN_VAULT_CREDENTIAL'), engineVersion: v('KILN_VAULT_ENGINE_VERSION') === '1' ? 1 : 2, namespace: v('KILN_VAULT_NAMESPACE'), skipSslVerification: false } : null,
       bitbucket: v('KILN_BITBUCKET_CREDENTIAL') ? { credentialsId: v('KILN_BITBUCKET_CREDENTIAL'), apiUrl: v('KILN_BITBUCKET_API_URL') || 'https://api.bitbucket.org/2.0/', oauthUrl: v('KILN_BITBUCKET_OAUTH_URL') || 'https://bitbucket.org/site/oauth2/access_token' } : null,
       httpRequest: { allowedHosts: [], allowPrivate: v('KILN_HTTP_REQUEST_PRIVATE') !== 'false' },
       openshiftClusters: openshiftClusters(v('KILN_OPENSHIFT_CLUSTERS')),

@@ -55,6 +55,7 @@ import { ProvisionerRouter } from '../plugins/router.ts';
 import { copyProject, type ProjectCopy } from './run-workspace.ts';
 import { localMail } from './run-mail.ts';
 import { localHttpServices } from './run-http-services.ts';
+import { localReadTrusted } from './run-read-trusted.ts';
 import { ThrottleSlots } from '../util/throttle-slots.ts';
 import { localLockableResources } from './run-locks.ts';
 import { LockManager } from '../pipeline/engine/locks.ts';
@@ -421,6 +422,7 @@ export async function main(argv: string[]): Promise<number> {
         yield* createReadStream(path.join(run.dir, 'console.log'));
       },
       credential,
+      readTrusted: localReadTrusted(cwd),
       triggerJob: async (name) => {
         throw new StepFailure(`build job: '${name}' needs a Kiln controller to run other jobs; kiln run runs one pipeline on its own`);
       },

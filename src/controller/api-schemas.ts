@@ -652,6 +652,7 @@ export const HttpServiceSettings = Answer({
   artifactory: Type.Optional(Type.Array(Answer({ id: Type.String(), url: Type.String(), credentialsId: Type.String() }), { description: "Artifactory servers: rtUpload(serverId: 'id'), Artifactory.server('id')" })),
   mattermost: Type.Optional(Nullable(Answer({ endpointCredentialId: Type.String({ description: 'a secret text credential holding the incoming webhook URL' }), channel: Type.String(), icon: Type.String() }))),
   bitbucket: Type.Optional(Nullable(Answer({ credentialsId: Type.String({ description: 'a username/password credential: OAuth consumer key and secret' }), apiUrl: Type.String(), oauthUrl: Type.String() }))),
+  vault: Type.Optional(Nullable(Answer({ url: Type.String(), credentialsId: Type.String({ description: 'a secret text (token) or username/password (AppRole role_id / secret_id) credential' }), engineVersion: Type.Union([Type.Literal(1), Type.Literal(2)]), namespace: Type.String(), skipSslVerification: Type.Boolean() }, { description: "HashiCorp Vault: withVault's vaultUrl, vaultCredentialId, engineVersion, vaultNamespace when the step gives none" }))),
 }, { $id: 'HttpServiceSettings', description: 'Slack, GitHub, GitLab, SonarQube and Artifactory servers, OpenShift clusters and where httpRequest may reach; tokens stay in credentials' });
 
 /** Every named schema: openapi.ts adds them to the Fastify instance (and so to the document). */

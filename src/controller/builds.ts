@@ -85,6 +85,7 @@ import type { WaitList } from './waitlist.ts';
 import { buildMail, type MailService } from './mail.ts';
 import { changeSetAuthors, type ChangeSetRecord } from '../pipeline/steps/changesets.ts';
 import { ExecPoints, carriedGroups } from './exec-points.ts';
+import { readTrustedFile } from './read-trusted.ts';
 import { JournalWriter, resumeCut, tornCut, livePointed, lastNewlineIn, execResumePoints, trailsAt, inFlightPrinters, lastSign, readJournal, readRunInfo, restoreConsole, saveRunInfo, type ConsoleTail, type ExecMark, type TrailMark, type JournalEnd, type RunInfo } from './resume.ts';
 import type { JournalEntry, ResumeFrom } from '../pipeline/engine/replay.ts';
 import type { MailPerson, MailServices } from '../core/mail.ts';
@@ -813,6 +814,7 @@ export class BuildManager {
     // --- credentials: what this build was given is masked in the state it saves and shows too
     // (step descriptions, returned values, messages), as the engine masks it in the console.
     const secrets: string[] = [];
+    const trusted = { trusted: null as string | null };
     const credentials = this.#credentials;
     const scrub = <T>(v: T): T => scrubSecrets(v, secrets);
     // --- end credentials
@@ -893,6 +895,8 @@ export class BuildManager {
       nodes: loggedNodes(this.#nodes, this.#logOf(job.name, build.number)),
       baseEnv: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
       globalEnv: await this.#globalEnv().catch(() => ({})),
+      // What a block step masks (withVault's values...) is scrubbed from the saved state too.
+      onSecret: (s) => { if (s && !secrets.includes(s)) secrets.push(s); },
       // What the causes contribute (a GitLab hook's gitlabSourceBranch, ...), then BRANCH_NAME.
       extraEnv: { ...Object.assign({}, ...build.causes.map((c) => c.env ?? {})), ...(build.scm?.branch ? { BRANCH_NAME: build.scm.branch } : {}) },
       services: {
@@ -946,6 +950,7 @@ export class BuildManager {
         ...(this.#httpServices ? { httpServices: this.#httpServices } : {}),
         ...(this.#throttleCategories ? { throttle: this.#throttleFor(live, this.#throttleCategories) } : {}),
         ...(this.#sshServers ? { sshServers: this.#sshServers } : {}),
+        ...(job.definition.kind === 'git' ? { readTrusted: (rel: string, signal: AbortSignal, say: (line: string) => void) => this.#readTrusted(job, build, rel, signal, say, trusted) } : {}),
         triggerJob: async (name, params, wait, signal) => {
           const refused = await this.#mayTrigger(job, name, live.replayedBy);
           if (refused !== null) throw new StepFailure(refused);
@@ -1199,6 +1204,21 @@ export class BuildManager {
   async gitAuth(job: Job, dir: string, env: NodeJS.ProcessEnv, buildNumber: number): Promise<void> {
     const d = job.definition;
     if (d.kind === 'git' && d.credentialsId) await this.#gitAuth(job, d.credentialsId, dir, env, buildNumber);
+  }
+
+  /** readTrusted for a git job (read-trusted.ts): the job's credential set up for git as for the Jenkinsfile's clone. */
+  async #readTrusted(job: Job, build: Build, rel: string, signal: AbortSignal, say: (line: string) => void, state: { trusted: string | null }): Promise<string> {
+    const d = job.definition;
+    if (d.kind !== 'git') throw new StepFailure('readTrusted: the job reads its Jenkinsfile from no repository');
+    const auth = await fsp.mkdtemp(path.join(os.tmpdir(), 'kiln-scm-auth-'));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
+      if (d.credentialsId) await this.#gitAuth(job, d.credentialsId, auth, env, build.number);
+      const untrusted = build.causes.some((c) => c.untrustedRevision === true);
+      return await readTrustedFile({ url: d.url, branch: d.branch, commit: build.scm?.commit ?? null, untrusted, env, signal, say, state, checkoutFile }, rel);
+    } finally {
+      await fsp.rm(auth, { recursive: true, force: true });
+    }
   }
 
   async #gitAuth(job: Job, credentialsId: string, dir: string, env: NodeJS.ProcessEnv, buildNumber: number): Promise<void> {

@@ -52,7 +52,7 @@ function url(o: Record<string, unknown>, field: string, key: string, required: b
 /** Checks a PUT body part by part; a part not given is cleared. */
 export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
   const b = obj(body, 'body');
-  only(b, 'body', ['slack', 'github', 'gitlab', 'gitlabConnections', 'sonar', 'httpRequest', 'zulip', 'openshiftClusters', 'artifactory', 'mattermost', 'bitbucket']);
+  only(b, 'body', ['slack', 'github', 'gitlab', 'gitlabConnections', 'sonar', 'httpRequest', 'zulip', 'openshiftClusters', 'artifactory', 'mattermost', 'bitbucket', 'vault']);
   const out: HttpServiceSettings = structuredClone(NO_HTTP_SERVICES);
   if (b.slack !== undefined && b.slack !== null) {
     const s = obj(b.slack, 'slack');
@@ -149,6 +149,17 @@ export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
     };
   }
   if (b.openshiftClusters !== undefined && b.openshiftClusters !== null) out.openshiftClusters = checkOpenShiftClusters(b.openshiftClusters);
+  if (b.vault !== undefined && b.vault !== null) {
+    const v = obj(b.vault, 'vault');
+    only(v, 'vault', ['url', 'credentialsId', 'engineVersion', 'namespace', 'skipSslVerification']);
+    const engineVersion = v.engineVersion ?? 2;
+    if (engineVersion !== 1 && engineVersion !== 2) throw bad('vault.engineVersion', '1 or 2');
+    const skip = v.skipSslVerification ?? false;
+    if (typeof skip !== 'boolean') throw bad('vault.skipSslVerification', 'true or false');
+    const u = url(v, 'vault', 'url', true);
+    if (/[?#]/.test(u)) throw bad('vault.url', 'no query or fragment in the URL');
+    out.vault = { url: u, credentialsId: text(v, 'vault', 'credentialsId', true, 255), engineVersion, namespace: text(v, 'vault', 'namespace', false, 255), skipSslVerification: skip };
+  }
   return out;
 }
 
@@ -198,7 +209,7 @@ export class HttpServicesService {
   async put(actor: string, body: unknown, address: string): Promise<HttpServiceSettings> {
     const s = checkHttpServiceSettings(body);
     await this.#store.settings.put('http-services', s as unknown as JsonValue);
-    const parts = [s.slack && 'slack', s.zulip && 'zulip', s.mattermost && 'mattermost', s.bitbucket && 'bitbucket', s.github && 'github', s.gitlab && 'gitlab', s.gitlabConnections?.length && `gitlabConnections(${s.gitlabConnections.map((x) => x.name).join(',')})`, s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, s.artifactory?.length && `artifactory(${s.artifactory.map((x) => x.id).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`, s.openshiftClusters?.length && `openshiftClusters(${s.openshiftClusters.map((x) => x.name).join(',')})`].filter(Boolean);
+    const parts = [s.slack && 'slack', s.zulip && 'zulip', s.mattermost && 'mattermost', s.bitbucket && 'bitbucket', s.vault && 'vault', s.github && 'github', s.gitlab && 'gitlab', s.gitlabConnections?.length && `gitlabConnections(${s.gitlabConnections.map((x) => x.name).join(',')})`, s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, s.artifactory?.length && `artifactory(${s.artifactory.map((x) => x.id).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`, s.openshiftClusters?.length && `openshiftClusters(${s.openshiftClusters.map((x) => x.name).join(',')})`].filter(Boolean);
     await this.#audit({ actor, action: 'settings.http-services', target: 'http-services', detail: parts.join(' '), address });
     return s;
   }

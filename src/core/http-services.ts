@@ -116,6 +116,19 @@ export interface OpenShiftCluster {
   defaultProject: string;
 }
 
+/** The HashiCorp Vault plugin's global configuration: what withVault uses where its configuration gives nothing. */
+export interface VaultSettings {
+  /** 'https://vault.internal:8200'. */
+  url: string;
+  /** A secret text (a token) or username/password (an AppRole: role_id, secret_id) credential. */
+  credentialsId: string;
+  /** The KV secrets engine's version (1 or 2). */
+  engineVersion: 1 | 2;
+  /** Sent as X-Vault-Namespace; '' for none. */
+  namespace: string;
+  skipSslVerification: boolean;
+}
+
 export interface HttpRequestSettings {
   /**
    * Host names (or `*.suffix`) httpRequest may reach even where they resolve to a loopback,
@@ -144,6 +157,8 @@ export interface HttpServiceSettings {
   mattermost?: MattermostSettings | null;
   /** Bitbucket Cloud (bitbucketStatusNotify); absent or null: not configured. */
   bitbucket?: BitbucketSettings | null;
+  /** HashiCorp Vault (withVault's defaults); absent or null: not configured. */
+  vault?: VaultSettings | null;
 }
 
 export interface HttpServices {

@@ -60,6 +60,8 @@ import { cmakePlugin } from './cmake/index.ts';
 import { nexusArtifactUploaderPlugin } from './nexus-artifact-uploader/index.ts';
 import { genericWebhookTriggerPlugin } from './generic-webhook-trigger/index.ts';
 import { extendedChoicePlugin } from './extended-choice/index.ts';
+import { vaultPlugin } from './vault/index.ts';
+import { onePasswordPlugin } from './onepassword/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
@@ -67,7 +69,8 @@ export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin
   labelledStepsPlugin, zulipPlugin, badgePlugin, throttlePlugin, robotPlugin,
   performancePlugin, plotPlugin, allurePlugin, azureCredentialsPlugin, xunitPlugin, gitParameterPlugin, openshiftPlugin, artifactoryPlugin, dotnetPlugin, nvmPlugin, benchmarkPlugin, tapPlugin, dependencyCheckPlugin, valgrindPlugin,
   maskPasswordsPlugin, deployPlugin, activeChoicesPlugin, folderPropertiesPlugin, mattermostPlugin, discordPlugin, office365Plugin, bitbucketPlugin,
-  cmakePlugin, nexusArtifactUploaderPlugin, genericWebhookTriggerPlugin, extendedChoicePlugin];
+  cmakePlugin, nexusArtifactUploaderPlugin, genericWebhookTriggerPlugin, extendedChoicePlugin,
+  vaultPlugin, onePasswordPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');

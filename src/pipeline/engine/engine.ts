@@ -140,6 +140,12 @@ export interface RunOptions {
   globalEnv?: Record<string, string>;
   /** More variables Kiln knows: BRANCH_NAME, TAG_NAME, CHANGE_ID, ... */
   extraEnv?: Record<string, string>;
+  /**
+   * Told each secret a block step gives its body to mask (BodyOverrides.secrets / masks: values
+   * read from Vault or 1Password, maskPasswords' passwords), so that the host scrubs them from what
+   * it keeps too (the build's saved state), as it scrubs the credentials it resolved.
+   */
+  onSecret?: (secret: string) => void;
   services: Omit<BuildServices, 'input' | 'allocateNode' | 'locks'>;
   /** Locks shared with other builds; a run without one gets its own. */
   locks?: LockManager;
@@ -1479,8 +1485,8 @@ export class PipelineRun {
     if (o.timestamps) cc = cc.with({ timestamps: true });
     if (o.onOutput) cc = cc.with({ onOutput: chain(cc.onOutput, o.onOutput) });
     if (o.nodeGate) cc = cc.with({ nodeGates: [...cc.nodeGates, o.nodeGate] });
-    for (const s of o.secrets ?? []) this.#masker.add(s);
-    if (o.masks) { const m = Buffer.from(o.masks.mask); for (const s of o.masks.secrets) this.#masker.add(s, m); for (const p of o.masks.patterns) this.#masker.addPattern(p, o.masks.mask); }
+    for (const s of o.secrets ?? []) { this.#masker.add(s); this.#o.onSecret?.(s); }
+    if (o.masks) { const m = Buffer.from(o.masks.mask); for (const s of o.masks.secrets) { this.#masker.add(s, m); this.#o.onSecret?.(s); } for (const p of o.masks.patterns) this.#masker.addPattern(p, o.masks.mask); }
     const name = o.stage ?? o.parallelBranch;
     if (name === undefined) return this.#interp.callClosure(body, args, cc);
     const rec = this.#newStage(name, cc.stage, o.parallelBranch !== undefined ? 'parallel' : 'scripted', lineIn(body.node.loc));

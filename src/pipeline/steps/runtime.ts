@@ -29,6 +29,7 @@ import { run as properties } from './properties.ts';
 import { run as pwd } from './pwd.ts';
 import { run as readFile } from './readFile.ts';
 import { run as readJSON } from './readJSON.ts';
+import { run as readTrusted } from './readTrusted.ts';
 import { run as readYaml } from './readYaml.ts';
 import { run as retry } from './retry.ts';
 import { run as script } from './script.ts';
@@ -57,7 +58,7 @@ const runtime: PluginRuntime = {
   steps: {
     ansiColor, archive, archiveArtifacts, bat, build, catchError, checkout, cleanWs, deleteDir, dir, echo, error,
     fileExists, fingerprint, git, input, isUnix, junit, load, lock, milestone, node, parallel, powershell, properties, pwd, pwsh,
-    readFile, readJSON, readYaml, retry, script, sh, sleep, stage, stash, step, timeout, timestamps, tool,
+    readFile, readJSON, readTrusted, readYaml, retry, script, sh, sleep, stage, stash, step, timeout, timestamps, tool,
     unstable, unstash, validateDeclarativePipeline, waitUntil, warnError, withCredentials, withEnv, writeFile, writeJSON,
     wrap, writeYaml, ws,
   },

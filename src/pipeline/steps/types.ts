@@ -359,6 +359,13 @@ export interface BuildServices {
   credential(id: string): Promise<Credential>;
   /** Gets a workspace on a node whose labels match (scripted `node('label') {}`); release it after. */
   allocateNode(label: string | null, signal: AbortSignal, say?: (line: string) => void, claim?: NodeClaim | null): Promise<{ workspace: Workspace; release: () => Promise<void> }>;
+  /**
+   * readTrusted (Pipeline: Multibranch): the text of `path` (relative, checked by the step) from
+   * the revision the build trusts: the job's own branch, and for a build of an untrusted revision
+   * (a fork's pull request) only when that revision did not change the file. Absent when the
+   * Jenkinsfile comes from no repository (an inline script): the step fails as Jenkins does.
+   */
+  readTrusted?(path: string, signal: AbortSignal, say: (line: string) => void): Promise<string>;
   /** Triggers another job (`build` step); throws when there is no controller. */
   triggerJob(job: string, params: Record<string, Value>, wait: boolean, signal: AbortSignal): Promise<{ number: number; result: BuildResult | null }>;
   /**

@@ -42,6 +42,8 @@ interface ServicesForm {
   /** Mattermost and Bitbucket: kept as they are (edited through the API only; docs/notifications.md). */
   mattermost: Services['mattermost'] | null;
   bitbucket: Services['bitbucket'] | null;
+  /** HashiCorp Vault: kept as it is (edited through the API only; docs/secrets-managers.md). */
+  vault: Services['vault'] | null;
 }
 
 const formOf = (s: Services): ServicesForm => ({
@@ -57,13 +59,14 @@ const formOf = (s: Services): ServicesForm => ({
   openshiftClusters: s.openshiftClusters ?? [],
   mattermost: s.mattermost ?? null,
   bitbucket: s.bitbucket ?? null,
+  vault: s.vault ?? null,
 });
 
 const bodyOf = (f: ServicesForm) => ({
   slack: f.slack, github: f.github, gitlab: f.gitlab, gitlabConnections: f.gitlabConnections, sonar: f.sonar, zulip: f.zulip, artifactory: f.artifactory,
   httpRequest: { allowedHosts: f.allowedHosts.split(/[\s,]+/).filter(Boolean), allowPrivate: f.allowPrivate },
   openshiftClusters: f.openshiftClusters,
-  mattermost: f.mattermost, bitbucket: f.bitbucket,
+  mattermost: f.mattermost, bitbucket: f.bitbucket, vault: f.vault,
 });
 
 /** A credential picker that says whether the secret behind it is there, never the secret. */
