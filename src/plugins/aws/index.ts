@@ -1,6 +1,7 @@
-// The Pipeline: AWS Steps plugin's `withAWS` and its S3 steps, declared as data; runtime.ts
-// exports the keys of a credential and the region to the block, s3.ts runs the S3 steps with
-// them (SigV4 of our own, sigv4.ts; S3's REST API, s3-client.ts). No STS: `role:` is refused.
+// The Pipeline: AWS Steps plugin's `withAWS`, its S3 steps, snsPublish, awsIdentity and ecrLogin,
+// declared as data; runtime.ts exports the keys of a credential and the region to the block,
+// s3.ts runs the S3 steps with them (SigV4 of our own, sigv4.ts; S3's REST API, s3-client.ts),
+// services.ts the others (SNS, STS, ECR APIs, api-client.ts). No AssumeRole: `role:` is refused.
 // See docs/notifications.md.
 import type { StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
@@ -26,7 +27,7 @@ const objectOptions: StepParam[] = [
 
 export const awsPlugin: PipelinePlugin = {
   name: 'aws',
-  doc: 'Pipeline: AWS Steps: withAWS exports an access key credential and a region to its block; the S3 steps use them',
+  doc: 'Pipeline: AWS Steps: withAWS exports an access key credential and a region to its block; the S3 steps, snsPublish, awsIdentity and ecrLogin use them',
   steps: [
     {
       name: 'withAWS',
@@ -136,6 +137,33 @@ export const awsPlugin: PipelinePlugin = {
         { name: 'durationInSeconds', type: 'integer', doc: 'how long the URL is valid (default 60, at most 604800)' },
         { name: 'httpMethod', type: 'string', values: ['GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'PATCH'], doc: 'the method the URL is for (default GET)' },
         ...s3Common,
+      ],
+      block: 'none', needsNode: false,
+    },
+    {
+      name: 'snsPublish', jenkinsPlugin: P, jenkinsClass: 'de.taimos.pipeline.aws.SNSPublishStep',
+      doc: "Publish a message to an SNS topic: snsPublish(topicArn: 'arn:aws:sns:eu-west-1:123456789012:builds', subject: 'Build done', message: 'ok', messageAttributes: ['k1': 'v1'])",
+      differs: 'from the Kiln process; returns the MessageId (the plugin returns nothing)',
+      params: [
+        { name: 'topicArn', type: 'string', required: true, doc: 'the ARN of the topic' },
+        { name: 'subject', type: 'string', doc: 'the subject (e-mail subscriptions)' },
+        { name: 'message', type: 'string', required: true, doc: 'the message' },
+        { name: 'messageAttributes', type: 'map', doc: 'message attributes, each a String attribute: [name: value]' },
+      ],
+      block: 'none', needsNode: false,
+    },
+    {
+      name: 'awsIdentity', jenkinsPlugin: P, jenkinsClass: 'de.taimos.pipeline.aws.AWSIdentityStep',
+      doc: "Print and return the AWS identity of withAWS's keys (STS GetCallerIdentity): def id = awsIdentity(); echo id.account",
+      params: [],
+      block: 'none', needsNode: false,
+    },
+    {
+      name: 'ecrLogin', jenkinsPlugin: P, jenkinsClass: 'de.taimos.pipeline.aws.ECRLoginStep',
+      doc: "The 'docker login' command for the account's ECR registry (GetAuthorizationToken): sh(ecrLogin())",
+      differs: 'registryIds: is not taken (the default registry of the keys); the command holds the token as the plugin returns it: it is not masked',
+      params: [
+        { name: 'email', type: 'boolean', doc: "add '-e none' (the docker clients that still want an e-mail)" },
       ],
       block: 'none', needsNode: false,
     },

@@ -9,6 +9,7 @@ import { StepFailure } from '../../core/errors.ts';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { Value } from '../../pipeline/script/values.ts';
 import { s3Steps } from './s3.ts';
+import { serviceSteps } from './services.ts';
 
 const str = (v: Value | undefined): string => (v === undefined || v === null ? '' : String(v));
 const STS = ['role', 'roleAccount', 'roleSessionName', 'externalId', 'policy', 'duration', 'iamMfaToken', 'federatedUserId', 'principalArn', 'samlAssertion', 'useNode', 'assumeRolePolicy'];
@@ -45,5 +46,5 @@ const withAWS: StepRun = async (ctx, args) => {
   return ctx.runBody(args.body!, { env, secrets });
 };
 
-const runtime: PluginRuntime = { steps: { withAWS, ...s3Steps } };
+const runtime: PluginRuntime = { steps: { withAWS, ...s3Steps, ...serviceSteps } };
 export default runtime;

@@ -54,7 +54,7 @@ const MIME: Readonly<Record<string, string>> = {
 const mimeOf = (file: string): string => MIME[path.extname(file).slice(1).toLowerCase()] ?? 'application/octet-stream';
 
 /** Builds the client from withAWS's environment, or fails as the SDK would without it. */
-async function client(ctx: StepContext, step: string, v: Record<string, Value>): Promise<S3Config> {
+export async function client(ctx: StepContext, step: string, v: Record<string, Value>): Promise<S3Config> {
   const env = ctx.env;
   const id = env.AWS_ACCESS_KEY_ID ?? '';
   const secret = env.AWS_SECRET_ACCESS_KEY ?? '';
