@@ -349,6 +349,8 @@ export class PipelineRun {
     for (const p of this.#inputs.values()) this.#o.listener?.input?.(p.req, false);
     this.#inputs.clear();
     this.state.result = this.state.currentResult;
+    const props = this.#scope.state<PluginProperties>(PLUGIN_PROPERTIES_KEY, () => new Map());
+    if (props.size > 0) this.state.pluginProperties = [...props.keys()].sort();
     await this.#buildHooks(root, this.state.result);
     this.state.status = 'finished';
     this.state.endedAt = Date.now();

@@ -60,6 +60,8 @@ const OPTIONS: Record<string, { spec: ArgSpec; stage: boolean; ignored?: boolean
   },
   // The Office 365 Connector plugin's job property: cards on the build's start and end (src/plugins/office365).
   office365ConnectorWebhooks: { stage: false, spec: { what: 'office365ConnectorWebhooks', positional: 'webhooks', params: [{ name: 'webhooks', type: 'any', required: true }] } },
+  // The Compress Build Log plugin's job property: the finished console kept compressed (controller/log-gzip.ts).
+  compressBuildLog: { stage: false, spec: { what: 'compressBuildLog', params: [] } },
 };
 
 export const OPTION_NAMES = Object.keys(OPTIONS).sort();
@@ -231,7 +233,8 @@ function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>,
     case 'newContainerPerStage': o.newContainerPerStage = true; return;
     case 'disableResume': o.disableResume = true; return;
     case 'gitLabConnection':
-    case 'office365ConnectorWebhooks': {
+    case 'office365ConnectorWebhooks':
+    case 'compressBuildLog': {
       const args: Record<string, unknown> = {};
       for (const [k, a] of b) {
         // Options are read before the build runs: a value computed at run time would be lost.
