@@ -37,7 +37,7 @@ export const office365Plugin: PipelinePlugin = {
       jenkinsPlugin: 'Office 365 Connector',
       jenkinsClass: 'jenkins.plugins.office365connector.WebhookJobProperty',
       differs: "a job property for the build that sets it (options: from its start; properties([...]): from that call on, so no started card for that build), not kept on the job; templates of macros and facts expand the build's ${VARIABLES} (not Token Macro); timeout: is accepted, each post waits at most 30 s",
-      doc: "Teams cards on the build's start and end: options { office365ConnectorWebhooks([[name: 'team', url: env.TEAMS_HOOK ?: 'https://...', startNotification: true, notifyFailure: true, notifyBackToNormal: true]]) }. Each webhook: name, url, startNotification, notifySuccess, notifyFailure, notifyRepeatedFailure, notifyBackToNormal, notifyUnstable, notifyAborted, notifyNotBuilt, adaptiveCards, timeout, macros [[template:, value:]], factDefinitions [[name:, template:]].",
+      doc: "Teams cards on the build's start and end: options { office365ConnectorWebhooks([[name: 'team', url: '${TEAMS_HOOK}', startNotification: true, notifyFailure: true, notifyBackToNormal: true]]) }. Each webhook: name, url (expanded with the build's variables), startNotification, notifySuccess, notifyFailure, notifyRepeatedFailure, notifyBackToNormal, notifyUnstable, notifyAborted, notifyNotBuilt, adaptiveCards, timeout, macros [[template:, value:]], factDefinitions [[name:, template:]].",
       params: [
         { name: 'webhooks', type: 'any', required: true, doc: 'the webhooks: a list of maps [name:, url:, startNotification:, notifySuccess:, ...]' },
       ],

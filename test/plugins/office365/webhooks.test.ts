@@ -132,3 +132,17 @@ test('a webhook computed at run time in options is a lint error at its line (opt
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout + r.stderr, /^Jenkinsfile:3:40: office365ConnectorWebhooks: the webhooks must be written as literals in options/m);
 });
+
+test("a url written '${VARIABLE}' is expanded with the build's parameters when the card is posted; it is never printed", async () => {
+  const t = await teams();
+  const r = await build(project(), `
+pipeline {
+  agent none
+  parameters { string(name: 'TEAMS_HOOK', defaultValue: '${t.url}/hook/param1') }
+  options { office365ConnectorWebhooks([[name: 'team', url: '\${TEAMS_HOOK}', startNotification: true, notifySuccess: true]]) }
+  stages { stage('s') { steps { echo 'ok' } } }
+}`);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(summaries(t, 'param1'), ['team » shop: Build #1 Started', 'team » shop: Build #1 Success']);
+  assert.ok(!r.stdout.includes('/hook/param1'));
+});
