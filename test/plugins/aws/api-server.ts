@@ -22,6 +22,10 @@ export interface ApiServer {
   services: string[];
   /** What GetAuthorizationToken answers (the test may make it hostile). */
   ecrAnswer: unknown;
+  /** Roles AssumeRole may assume (ARNs), the AssumeRole calls, and the session token of each temporary key. */
+  roles: Set<string>;
+  assumed: { roleArn: string; sessionName: string; externalId: string | null; duration: string | null; by: string }[];
+  tokens: Map<string, string>;
   close(): Promise<void>;
 }
 
@@ -65,7 +69,7 @@ function verify(req: http.IncomingMessage, body: Buffer, secrets: Record<string,
 
 export async function startAwsApi(secrets: Record<string, string>, account: string): Promise<ApiServer> {
   const s: ApiServer = {
-    url: '', published: [], topics: new Set(), services: [], close: async () => {},
+    url: '', published: [], topics: new Set(), services: [], close: async () => {}, roles: new Set(), assumed: [], tokens: new Map(),
     ecrAnswer: { authorizationData: [{ authorizationToken: Buffer.from('AWS:ecrTokenABC+/=').toString('base64'), expiresAt: 1893456000, proxyEndpoint: `https://${account}.dkr.ecr.eu-west-1.amazonaws.com` }] },
   };
   let next = 1;
@@ -85,6 +89,9 @@ export async function startAwsApi(secrets: Record<string, string>, account: stri
         return res.end(JSON.stringify(s.ecrAnswer));
       }
       if (Array.isArray(v)) return queryError(res, v[0], v[1], v[2]);
+      // Temporary keys are valid only with their session token.
+      const keyId = String(req.headers.authorization).replace(/^.*Credential=([^/]+)\/.*$/, '$1');
+      if (s.tokens.has(keyId) && req.headers['x-amz-security-token'] !== s.tokens.get(keyId)) return queryError(res, 403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
       s.services.push(v);
       if (req.method !== 'POST' || !String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) return queryError(res, 400, 'InvalidAction', 'POST a form');
       const f = new URLSearchParams(body.toString('utf8'));
@@ -102,6 +109,19 @@ export async function startAwsApi(secrets: Record<string, string>, account: stri
         const id = `94f20ce6-13c5-43a0-9a9e-ca52d816e9${String(next++).padStart(2, '0')}`;
         res.writeHead(200, { 'content-type': 'text/xml' });
         return res.end(`<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${id}</MessageId></PublishResult><ResponseMetadata><RequestId>f187a3c1</RequestId></ResponseMetadata></PublishResponse>`);
+      }
+      if (action === 'AssumeRole' && v === 'sts' && f.get('Version') === '2011-06-15') {
+        const arn = f.get('RoleArn') ?? '';
+        if (!s.roles.has(arn)) return queryError(res, 403, 'AccessDenied', `User: arn:aws:iam::${account}:user/ci is not authorized to perform: sts:AssumeRole on resource: ${arn}`);
+        const n = s.assumed.length + 1;
+        const id = `ASIAKILNASSUMED${n}`;
+        const secret = `assumed/secret+${n}`;
+        const token = `FwoGZXIvYXdzEKILNTOKEN${n}`;
+        secrets[id] = secret;
+        s.tokens.set(id, token);
+        s.assumed.push({ roleArn: arn, sessionName: f.get('RoleSessionName') ?? '', externalId: f.get('ExternalId'), duration: f.get('DurationSeconds'), by: String(req.headers.authorization).replace(/^.*Credential=([^/]+)\/.*$/, '$1') });
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        return res.end(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>${id}</AccessKeyId><SecretAccessKey>${xmlEsc(secret)}</SecretAccessKey><SessionToken>${token}</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>${arn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/${f.get('RoleSessionName')}</Arn><AssumedRoleId>AROAKILN${n}:${f.get('RoleSessionName')}</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>`);
       }
       if (action === 'GetCallerIdentity' && v === 'sts' && f.get('Version') === '2011-06-15') {
         res.writeHead(200, { 'content-type': 'text/xml' });

@@ -1,5 +1,5 @@
-// snsPublish, awsIdentity and ecrLogin of Pipeline: AWS Steps through `kiln run` (the real CLI)
-// inside withAWS, against SNS, STS and ECR in this process (api-server.ts) that speak their
+// snsPublish, awsIdentity, ecrLogin and withAWS(role:) of Pipeline: AWS Steps through `kiln run`
+// (the real CLI) inside withAWS, against SNS, STS and ECR in this process (api-server.ts) that speak their
 // Query and JSON APIs over real HTTP and verify the SigV4 signature of every request: what the
 // topic receives, the console lines, what the steps return, AWS's errors in the SDK's words,
 // and a hostile ECR answer that tries to put a command into ecrLogin's string.
@@ -119,4 +119,48 @@ test("an endpoint in the Kiln server's own network is refused for SNS too when b
   assert.equal(r.code, 1, r.stdout);
   assert.match(r.stdout, /snsPublish: 127\.0\.0\.1 is 127\.0\.0\.1, an address of the Kiln server's own network/);
   assert.deepEqual(srv.services, []);
+});
+
+test("withAWS(role:) assumes the role with STS and the block's steps sign with the temporary keys and their session token (masked)", async () => {
+  const srv = await aws();
+  const roleArn = `arn:aws:iam::${ACCOUNT}:role/deployer`;
+  srv.roles.add(roleArn);
+  const r = await run(`node {
+  withAWS(credentials: 'aws-keys', region: 'eu-west-1', endpointUrl: '${srv.url}') {
+    withAWS(role: 'deployer', externalId: 'ext-1', duration: 900) {
+      snsPublish(topicArn: '${TOPIC}', message: 'as the role')
+      sh 'echo "token=$AWS_SESSION_TOKEN key=$AWS_ACCESS_KEY_ID"'
+    }
+  }
+  withAWS(credentials: 'aws-keys', region: 'eu-west-1', endpointUrl: '${srv.url}', role: '${roleArn}', roleSessionName: 'release') { awsIdentity() }
+}`);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^Requesting assume role$/m);
+  assert.match(r.stdout, new RegExp(`^Assumed role ${roleArn} with id AROAKILN1:Jenkins-shop-1 $`, 'm'));
+  assert.deepEqual(srv.assumed, [
+    { roleArn, sessionName: 'Jenkins-shop-1', externalId: 'ext-1', duration: '900', by: ID },
+    { roleArn, sessionName: 'release', externalId: null, duration: '3600', by: ID },
+  ]);
+  // Without roleAccount the caller's account is asked first; the SNS call is signed with the assumed keys.
+  assert.deepEqual(srv.services, ['sts', 'sts', 'sns', 'sts', 'sts']);
+  assert.equal(srv.published[0]!.message, 'as the role');
+  assert.match(r.stdout, /^token=\*+ key=ASIAKILNASSUMED1$/m);
+  assert.doesNotMatch(r.stdout, /FwoGZXIvYXdzEKILNTOKEN|assumed\/secret/);
+});
+
+test('withAWS(role:): STS refusing the role fails the step in the SDK\'s words; a bad role or duration is refused before any call', async () => {
+  const srv = await aws();
+  const cases: [string, RegExp][] = [
+    [`withAWS(role: 'nobody', roleAccount: '${ACCOUNT}') { echo 'ran' }`, /is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role\/nobody \(Service: AWSSecurityTokenService; Status Code: 403; Error Code: AccessDenied/],
+    [`withAWS(role: 'a role; rm -rf /', roleAccount: '${ACCOUNT}') { echo 'ran' }`, /withAWS: role 'a role; rm -rf \/' is neither a role name nor a role's ARN/],
+    [`withAWS(role: 'deployer', roleAccount: '12') { echo 'ran' }`, /withAWS: roleAccount '12' is not an AWS account id/],
+    [`withAWS(role: 'deployer', roleAccount: '${ACCOUNT}', duration: 60) { echo 'ran' }`, /withAWS: duration must be a whole number of seconds from 900 to 43200, got 60/],
+  ];
+  for (const [inner, want] of cases) {
+    const r = await run(inAws(srv, inner));
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, want);
+    assert.doesNotMatch(r.stdout, /^ran$/m);
+  }
+  assert.deepEqual(srv.assumed, []);
 });
