@@ -1037,6 +1037,10 @@ export class BuildManager {
     const log = logRef(live.job.id, build.number);
     await this.#logs.finish(log).catch((err: unknown) => this.#logFailed(live, err));
     let { result, message, state } = r;
+    // compressBuildLog(): the finished console kept compressed (one whose disk failed keeps its notes to write).
+    if (state?.pluginProperties?.includes('compressBuildLog') && live.logError === null) {
+      await this.#logs.compress(log).catch((err: unknown) => this.#logOf(live.job.name, build.number).warn({ err: (err as Error).message }, 'the console could not be compressed; it is kept as it is'));
+    }
     if (live.logError !== null) {
       result = 'FAILURE';
       message = live.logError;

@@ -43,6 +43,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { getSystemErrorMessage, promisify } from 'node:util';
 import { KilnError } from '../core/errors.ts';
+import { compressFile, decompressFileSync, forget, gziPath, gzPath, readCompressed, readIndex, type GzIndex } from './log-gzip.ts';
 
 const writev = promisify(fs.writev);
 const write = promisify(fs.write);
@@ -409,12 +410,7 @@ export class LogStore {
   async size(build: BuildRef): Promise<number> {
     const w = this.#writers.get(key(build));
     if (w) return w.size;
-    try {
-      return (await fsp.stat(this.logPath(build))).size;
-    } catch (e) {
-      if (isNotFound(e)) return 0;
-      throw e;
-    }
+    return diskSize(this.logPath(build));
   }
 
   async exists(build: BuildRef): Promise<boolean> {
@@ -423,8 +419,33 @@ export class LogStore {
       await fsp.access(this.logPath(build));
       return true;
     } catch {
-      return false;
+      return (await readIndex(this.logPath(build))) !== null;
     }
+  }
+
+  /**
+   * Keeps a finished log gzip-compressed (log-gzip.ts: `compressBuildLog()`); reads go on as
+   * before, by byte range. A log that is open, or already compressed, is left alone.
+   */
+  async compress(build: BuildRef): Promise<void> {
+    if (this.#writers.has(key(build))) return;
+    const file = this.logPath(build);
+    if (!(await fsp.stat(file).then(() => true, () => false))) return;
+    this.#newlines.delete(key(build));
+    try {
+      await compressFile(file);
+    } catch (e) {
+      await fsp.rm(`${gzPath(file)}.tmp`, { force: true });
+      await fsp.rm(`${gziPath(file)}.tmp`, { force: true });
+      throw e;
+    }
+  }
+
+  /** Whether the log is kept compressed. */
+  async compressed(build: BuildRef): Promise<boolean> {
+    if (this.#writers.has(key(build))) return false;
+    if (await fsp.stat(this.logPath(build)).then(() => true, () => false)) return false;
+    return (await readIndex(this.logPath(build))) !== null;
   }
 
   /**
@@ -499,15 +520,24 @@ export class LogStore {
     this.#newlines.delete(k);
     this.#newlines.set(k, counts);
     while (this.#newlines.size > NEWLINE_LOGS) this.#newlines.delete(this.#newlines.keys().next().value!);
-    const onDisk = await fsp.stat(file).then((st) => st.size, () => 0);
+    const plain = await fsp.stat(file).then((st) => st.size, () => null);
+    const gz = plain === null ? await readIndex(file) : null;
+    const onDisk = plain ?? gz?.size ?? 0;
     const whole = Math.floor(onDisk / NEWLINE_BLOCK);
     if (whole <= counts.length) return counts.slice();
-    const fh = await fsp.open(file, 'r');
+    // Read from the plain file, or (compressBuildLog) the compressed one by range.
+    const fh = gz ? null : await fsp.open(file, 'r');
+    const readAt = async (b: Buffer, len: number, pos: number): Promise<number> => {
+      if (fh) return (await fh.read(b, 0, len, pos)).bytesRead;
+      const got = await readCompressed(file, gz!, pos, len);
+      got.copy(b, 0);
+      return got.length;
+    };
     try {
       const buf = Buffer.alloc(NEWLINE_BLOCK * 16);
       while (counts.length < whole) {
         const n = Math.min(16, whole - counts.length);
-        const { bytesRead } = await fh.read(buf, 0, n * NEWLINE_BLOCK, counts.length * NEWLINE_BLOCK);
+        const bytesRead = await readAt(buf, n * NEWLINE_BLOCK, counts.length * NEWLINE_BLOCK);
         if (bytesRead < n * NEWLINE_BLOCK) break;
         for (let b = 0; b < n; b++) {
           const end = (b + 1) * NEWLINE_BLOCK;
@@ -517,7 +547,7 @@ export class LogStore {
         }
       }
     } finally {
-      await fh.close();
+      await fh?.close();
     }
     return counts.slice();
   }
@@ -541,6 +571,9 @@ export class LogStore {
     this.#finished.delete(key(build));
     this.#newlines.delete(key(build));
     await fsp.rm(this.logPath(build), { force: true });
+    await fsp.rm(gzPath(this.logPath(build)), { force: true });
+    await fsp.rm(gziPath(this.logPath(build)), { force: true });
+    forget(this.logPath(build));
     await fsp.rm(this.indexPath(build), { force: true });
     await fsp.rmdir(this.dir(build)).catch(() => undefined);
   }
@@ -577,6 +610,8 @@ export class LogStore {
     let logFd: number;
     try {
       mkdirs(dir);
+      // A compressed console written again (a note after its end): back to plain bytes first.
+      if (!fs.existsSync(path.join(dir, 'log')) && fs.existsSync(gzPath(path.join(dir, 'log')))) decompressFileSync(path.join(dir, 'log'));
       logFd = fs.openSync(path.join(dir, 'log'), 'a');
     } catch (e) {
       throw this.#openFailed(build, 'console', path.join(dir, 'log'), e);
@@ -771,6 +806,8 @@ class Cursor implements AsyncIterableIterator<Buffer> {
   #pos: number;
   #end: number | null;
   #fd: fsp.FileHandle | null = null;
+  /** The index of the log when it is kept compressed (set on the first read that finds no plain log). */
+  #gz: GzIndex | null = null;
   #done = false;
   #started = false;
   #counted = false;
@@ -886,21 +923,19 @@ class Cursor implements AsyncIterableIterator<Buffer> {
   }
 
   async #diskSize(): Promise<number> {
-    try {
-      return (await fsp.stat(this.#path)).size;
-    } catch (e) {
-      if (isNotFound(e)) return 0;
-      throw e;
-    }
+    return diskSize(this.#path);
   }
 
   async #readAt(pos: number, n: number): Promise<Buffer> {
+    if (this.#gz) return readCompressed(this.#path, this.#gz, pos, n);
     if (!this.#fd) {
       try {
         this.#fd = await fsp.open(this.#path, 'r');
       } catch (e) {
-        if (isNotFound(e)) return Buffer.alloc(0);
-        throw e;
+        if (!isNotFound(e)) throw e;
+        // A finished log kept compressed (compressBuildLog).
+        this.#gz = await readIndex(this.#path);
+        return this.#gz ? readCompressed(this.#path, this.#gz, pos, n) : Buffer.alloc(0);
       }
     }
     const buf = Buffer.allocUnsafe(n);
@@ -911,6 +946,16 @@ class Cursor implements AsyncIterableIterator<Buffer> {
       got += bytesRead;
     }
     return got === n ? buf : buf.subarray(0, got);
+  }
+}
+
+/** The length of a log nobody writes: its plain file's, else its compressed form's raw size, else 0. */
+async function diskSize(file: string): Promise<number> {
+  try {
+    return (await fsp.stat(file)).size;
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    return (await readIndex(file))?.size ?? 0;
   }
 }
 

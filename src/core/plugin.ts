@@ -296,6 +296,11 @@ export interface KilnPlugin<Runtime = unknown, Check = unknown> {
   readonly agentTypes?: readonly AgentTypeDecl<Check>[];
   /** Loads what runs; never called by validation. */
   readonly runtime?: () => Promise<Runtime>;
+  /**
+   * Its runtime observes every build's start and end (onBuildStarted / onBuildCompleted of the
+   * pipeline's PluginRuntime): the engine loads it when a build starts. Absent: not loaded for that.
+   */
+  readonly buildHooks?: boolean;
   /** Loads the provisioner of the plugin's agent types (and cloud types). */
   readonly provisioner?: () => Promise<Provisioner>;
   /** Loads the launcher types of agents the controller starts itself (SSH). */

@@ -9,7 +9,7 @@
 // Types only: importing this module loads nothing.
 import type { AgentTypeDecl, KilnPlugin } from '../core/plugin.ts';
 import type { AgentRequest } from '../core/nodes.ts';
-import type { Loc } from '../core/build.ts';
+import type { BuildResult, Loc } from '../core/build.ts';
 import type { BuildScope, StepArgs, StepContext } from './steps/types.ts';
 import type { DynamicContext, Value } from './script/values.ts';
 import type { Stmt, StringLit } from './syntax/ast.ts';
@@ -45,6 +45,32 @@ export interface AgentTypeRuntime {
   evaluate(req: AgentRequest, c: AgentEvalContext): AgentRequest | Promise<AgentRequest>;
 }
 
+/**
+ * What a plugin's build hooks see (PluginRuntime.onBuildStarted / onBuildCompleted): the build,
+ * its variables, its console. Jenkins' RunListener.onStarted / onCompleted, for the plugins that
+ * act on every build (office365ConnectorWebhooks' cards).
+ */
+export interface BuildEvent {
+  readonly jobName: string;
+  readonly number: number;
+  /** The build's state: what its steps set (job properties of plugins: PLUGIN_PROPERTIES_KEY). */
+  readonly scope: BuildScope;
+  readonly services: StepContext['build']['services'];
+  /** The build's own variables (BUILD_NUMBER, BUILD_URL, JOB_NAME, ...) and its parameters. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The job's previous completed build. */
+  readonly previous: { number: number; result: BuildResult | null } | null;
+  /** Aborted when the build is aborted twice (as its post blocks), or after a minute. */
+  readonly signal: AbortSignal;
+  /** A line in the build's console. */
+  log(line: string): void;
+}
+
+export interface BuildCompletedEvent extends BuildEvent {
+  /** The build's result, final. */
+  readonly result: BuildResult;
+}
+
 /** What a plugin's `runtime()` resolves to. Every name is one the plugin declares. */
 export interface PluginRuntime {
   /** An implementation for each step (not symbol) the plugin declares. */
@@ -58,6 +84,14 @@ export interface PluginRuntime {
    * (podTemplate's POD_LABEL); '' for a node without a label; null when the label is not theirs.
    */
   nodeForLabel?(label: string, scope: BuildScope): AgentRequest | null;
+  /**
+   * Called once the build has started and knows its job properties (a declarative pipeline:
+   * after its options; a scripted one: before its first statement), when the plugin declares
+   * `buildHooks`. A throw is printed and changes nothing.
+   */
+  onBuildStarted?(e: BuildEvent): Promise<void>;
+  /** Called when the build's result is final, before its "Finished:" line (`buildHooks`). A throw is printed and changes nothing. */
+  onBuildCompleted?(e: BuildCompletedEvent): Promise<void>;
 }
 
 /** What an agent type's check sees while a Jenkinsfile is validated. */

@@ -50,6 +50,7 @@ import {
   type Post, type PostCondition, type Stage, type StageOptions, type WrapperOption, type WhenCondition, type When, type TimeUnit, type Comparator, type TimeoutOption, TIME_UNITS,
 } from '../model/types.ts';
 import type { BuildResult, Loc } from '../../core/build.ts';
+import type { BuildCompletedEvent, BuildEvent, PluginRuntime } from '../plugin.ts';
 import { Interpreter, groovyTruth, toGroovyString, type ScriptEvaluator } from '../script/interpreter.ts';
 import type { LibraryContent } from '../../core/libraries.ts';
 import { LIBRARIES_KEY, LibrarySpace } from '../libraries/runtime.ts';
@@ -57,7 +58,7 @@ import { lastBuiltOf, recordBuilt, type CheckoutRecord, type GitBuildDataRecord 
 import { describeLibraryLoc, libraryPlace } from '../libraries/parsed.ts';
 import { findFirst, matchesWhole, type RegexSite } from '../script/regex.ts';
 import { GroovyException, ScriptError } from '../script/errors.ts';
-import type { CallArgs, ClosureValue, ScriptHost, Value } from '../script/values.ts';
+import { fromJson, type CallArgs, type ClosureValue, type ScriptHost, type Value } from '../script/values.ts';
 import type { StepRegistry } from '../steps/registry.ts';
 import { loadPipeline } from '../load.ts';
 import { bindStepArgs, StepBindError } from '../steps/bind.ts';
@@ -211,6 +212,8 @@ export class PipelineRun {
   #ids = 0;
   /** The previous process's journal while a resumed build replays it (replay.ts); null for a fresh build. */
   readonly #replay: Replay | null;
+  /** The plugins' onBuildStarted hooks ran (#buildStarted). */
+  #startedHooks = false;
   readonly #journal = new WeakMap<StepRecord, JournalEntry>();
   /**
    * Per branch, the bytes it printed since the end of its latest-started step (its closing lines),
@@ -344,6 +347,7 @@ export class PipelineRun {
     try {
       for (const lib of this.#o.libraries ?? []) await this.#libs.load(lib, root);
       if (m.kind === 'scripted') {
+        await this.#buildStarted(root);
         await this.#interp.runScript(m.body, root);
       } else {
         await this.#runDeclarative(m, root);
@@ -357,11 +361,47 @@ export class PipelineRun {
     for (const p of this.#inputs.values()) this.#o.listener?.input?.(p.req, false);
     this.#inputs.clear();
     this.state.result = this.state.currentResult;
+    const props = this.#scope.state<PluginProperties>(PLUGIN_PROPERTIES_KEY, () => new Map());
+    if (props.size > 0) this.state.pluginProperties = [...props.keys()].sort();
+    await this.#buildHooks(root, this.state.result);
     this.state.status = 'finished';
     this.state.endedAt = Date.now();
     this.#log(root.with({ timestamps: false }), `Finished: ${this.state.result}`);
     this.#emitState();
     return this.state;
+  }
+
+  /** Plugins' onBuildStarted, once, when the build knows its job properties; not again when a resumed build goes on. */
+  async #buildStarted(c: ExecContext): Promise<void> {
+    if (this.#startedHooks || this.#replay) return;
+    this.#startedHooks = true;
+    await this.#buildHooks(c, null);
+  }
+
+  /** Plugins' build hooks (PluginRuntime.onBuildStarted, or onBuildCompleted with `result`): a failing one is printed. */
+  async #buildHooks(c: ExecContext, result: BuildResult | null): Promise<void> {
+    let hooks: { plugin: string; runtime: PluginRuntime }[];
+    try {
+      hooks = await this.#o.registry.buildHooks();
+    } catch (err) {
+      this.#log(c, `A plugin's build hooks could not be loaded: ${(err as Error).message}`);
+      return;
+    }
+    for (const h of hooks) {
+      const f = result === null ? h.runtime.onBuildStarted : h.runtime.onBuildCompleted;
+      if (!f) continue;
+      const event: BuildEvent = {
+        jobName: this.#o.build.job, number: this.#o.build.number, scope: this.#scope, services: this.#services, env: this.#envOf(c),
+        previous: this.#o.previous ? { number: this.#o.previous.number, result: this.#o.previous.result } : null,
+        signal: AbortSignal.any([this.#hardAbort.signal, AbortSignal.timeout(60_000)]),
+        log: (line) => this.#log(c, line),
+      };
+      try {
+        await f.call(h.runtime, result === null ? event : { ...event, result } as BuildCompletedEvent);
+      } catch (err) {
+        this.#log(c, `${h.plugin}: ${(err as Error).message}`);
+      }
+    }
   }
 
   /**
@@ -429,6 +469,7 @@ export class PipelineRun {
     }
     if (p.prelude.length > 0) await this.#interp.runScript(p.prelude, root);
     await this.#jobProperties(p, root);
+    await this.#buildStarted(root);
     let topCtx: ExecContext = root;
     try {
       // As Jenkins' ModelInterpreter: agent (and its default checkout) → environment → options
@@ -519,7 +560,7 @@ export class PipelineRun {
     // Plugins' job properties written as options (gitLabConnection): for this build's steps.
     if (o.pluginProperties) {
       const mine = this.#scope.state<PluginProperties>(PLUGIN_PROPERTIES_KEY, () => new Map());
-      for (const [k, v] of Object.entries(o.pluginProperties)) mine.set(k, v);
+      for (const [k, v] of Object.entries(o.pluginProperties)) mine.set(k, Object.fromEntries(Object.entries(v).map(([a, x]) => [a, fromJson(x)])));
     }
     await this.#services.jobProperties?.({
       parameters, triggers, discarder, rateLimit: o.rateLimitBuilds,

@@ -82,6 +82,12 @@ export interface BuildState {
   libraries?: LoadedLibraryRecord[];
   /** A declarative pipeline's top-level stages, in order, once it ran (what Restart from Stage offers); absent for a scripted one. */
   declarativeStages?: string[];
+  /**
+   * The symbols of the plugins' job properties the build ended with (options, properties([...])):
+   * what the host acts on after the build (compressBuildLog). Their arguments are not kept (a
+   * webhook's URL is a secret); absent: none.
+   */
+  pluginProperties?: string[];
   /** The change set of each checkout that computed one, in order (currentBuild.changeSets; absent: none yet). */
   changeSets?: ChangeSetRecord[];
   /**

@@ -18,6 +18,7 @@ import {
 } from './context.ts';
 import { checkGroovy, checkStepCall } from './steps.ts';
 import { rateLimitOf } from '../steps/job-properties.ts';
+import { toJson, type Value } from '../script/values.ts';
 
 const DURABILITY_HINTS = ['MAX_SURVIVABILITY', 'PERFORMANCE_OPTIMIZED', 'SURVIVABLE_NONATOMIC'];
 
@@ -57,6 +58,10 @@ const OPTIONS: Record<string, { spec: ArgSpec; stage: boolean; ignored?: boolean
     stage: false,
     spec: { what: 'gitLabConnection', positional: 'gitLabConnection', params: [{ name: 'gitLabConnection', type: 'string', required: true }, { name: 'jobCredentialId', type: 'string' }, { name: 'useAlternativeCredential', type: 'boolean' }] },
   },
+  // The Office 365 Connector plugin's job property: cards on the build's start and end (src/plugins/office365).
+  office365ConnectorWebhooks: { stage: false, spec: { what: 'office365ConnectorWebhooks', positional: 'webhooks', params: [{ name: 'webhooks', type: 'any', required: true }] } },
+  // The Compress Build Log plugin's job property: the finished console kept compressed (controller/log-gzip.ts).
+  compressBuildLog: { stage: false, spec: { what: 'compressBuildLog', params: [] } },
 };
 
 export const OPTION_NAMES = Object.keys(OPTIONS).sort();
@@ -227,9 +232,15 @@ function applyOption(ctx: Ctx, o: Options, s: Section, b: Map<string, BoundArg>,
     }
     case 'newContainerPerStage': o.newContainerPerStage = true; return;
     case 'disableResume': o.disableResume = true; return;
-    case 'gitLabConnection': {
-      const args: Record<string, string | number | boolean | null> = {};
-      for (const [k, a] of b) args[k] = a.value === undefined ? null : (a.value as string | number | boolean | null);
+    case 'gitLabConnection':
+    case 'office365ConnectorWebhooks':
+    case 'compressBuildLog': {
+      const args: Record<string, unknown> = {};
+      for (const [k, a] of b) {
+        // Options are read before the build runs: a value computed at run time would be lost.
+        if (a.value === undefined && s.name === 'office365ConnectorWebhooks') ctx.error('options', "office365ConnectorWebhooks: the webhooks must be written as literals in options (a url may be '${VARIABLE}' of the build's variables, expanded when the card is posted), or given at run time with properties([office365ConnectorWebhooks(...)])", a.expr.loc);
+        args[k] = a.value === undefined ? null : toJson(a.value as Value);
+      }
       (o.pluginProperties ??= {})[s.name] = args;
       return;
     }

@@ -223,9 +223,10 @@ export interface Options {
   /** Options Kiln accepts but that change nothing here (durabilityHint, ...), kept for `kiln lint` notes. */
   /**
    * Job properties of plugins written as options, by symbol (gitLabConnection('name')): their
-   * literal arguments, which the build's steps read (steps/job-properties.ts PLUGIN_PROPERTIES_KEY).
+   * literal arguments as JSON (lists and maps too), which the build's steps and the plugins'
+   * build hooks read (steps/job-properties.ts PLUGIN_PROPERTIES_KEY).
    */
-  pluginProperties?: Record<string, Record<string, string | number | boolean | null>>;
+  pluginProperties?: Record<string, Record<string, unknown>>;
   ignored: { name: string; loc: Loc }[];
   wrappers: WrapperOption[];
 }

@@ -71,8 +71,10 @@ const NO_EFFECT_CLASSES: Readonly<Record<string, string>> = {
  */
 export const PLUGIN_PROPERTIES: Readonly<Record<string, string>> = {
   gitLabConnection: "the GitLab connection the build's GitLab steps use (the GitLab plugin's GitLabConnectionProperty)",
+  office365ConnectorWebhooks: "Microsoft Teams webhooks that get the build's started and completed cards (the Office 365 Connector plugin's WebhookJobProperty)",
+  compressBuildLog: "the build's console is kept gzip-compressed once it has finished (the Compress Build Log plugin's BuildLogCompressor)",
 };
-const PLUGIN_PROPERTY_CLASSES: Readonly<Record<string, string>> = { GitLabConnectionProperty: 'gitLabConnection' };
+const PLUGIN_PROPERTY_CLASSES: Readonly<Record<string, string>> = { GitLabConnectionProperty: 'gitLabConnection', WebhookJobProperty: 'office365ConnectorWebhooks', BuildLogCompressor: 'compressBuildLog' };
 export const PLUGIN_PROPERTIES_KEY = 'job.pluginProperties';
 export type PluginProperties = Map<string, Record<string, Value>>;
 

@@ -201,6 +201,13 @@ export class StepRegistry {
     return null;
   }
 
+  /** The runtimes of the plugins that declare `buildHooks` (loaded now), in the plugins' order. */
+  async buildHooks(): Promise<{ plugin: string; runtime: PluginRuntime }[]> {
+    const out: { plugin: string; runtime: PluginRuntime }[] = [];
+    for (const p of this.plugins) if (p.buildHooks && p.runtime) out.push({ plugin: p.name, runtime: await this.#runtime(p) });
+    return out;
+  }
+
   #runtime(p: PipelinePlugin): Promise<PluginRuntime> {
     let r = this.#runtimes.get(p);
     if (!r) {

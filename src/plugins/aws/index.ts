@@ -1,11 +1,12 @@
-// The Pipeline: AWS Steps plugin's `withAWS` and its S3 steps, declared as data; runtime.ts
-// exports the keys of a credential and the region to the block, s3.ts runs the S3 steps with
-// them (SigV4 of our own, sigv4.ts; S3's REST API, s3-client.ts). No STS: `role:` is refused.
+// The Pipeline: AWS Steps plugin's `withAWS`, its S3 steps, snsPublish, awsIdentity and ecrLogin,
+// declared as data; runtime.ts exports the keys of a credential and the region to the block,
+// s3.ts runs the S3 steps with them (SigV4 of our own, sigv4.ts; S3's REST API, s3-client.ts),
+// services.ts the others (SNS, STS, ECR APIs, api-client.ts). role: is assumed with STS AssumeRole (runtime.ts).
 // See docs/notifications.md.
 import type { StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 
-const refused = (name: string): StepParam => ({ name, type: 'any', doc: 'refused: Kiln does not call AWS STS' });
+const refused = (name: string): StepParam => ({ name, type: 'any', doc: 'refused: Kiln assumes roles with role: only (no MFA, SAML, federated users, agent credentials)' });
 
 const P = 'Pipeline: AWS Steps';
 const ACLS = ['Private', 'PublicRead', 'PublicReadWrite', 'AuthenticatedRead', 'AwsExecRead', 'BucketOwnerRead', 'BucketOwnerFullControl', 'LogDeliveryWrite'] as const;
@@ -26,20 +27,25 @@ const objectOptions: StepParam[] = [
 
 export const awsPlugin: PipelinePlugin = {
   name: 'aws',
-  doc: 'Pipeline: AWS Steps: withAWS exports an access key credential and a region to its block; the S3 steps use them',
+  doc: 'Pipeline: AWS Steps: withAWS exports an access key credential and a region to its block; the S3 steps, snsPublish, awsIdentity and ecrLogin use them',
   steps: [
     {
       name: 'withAWS',
       jenkinsPlugin: 'Pipeline: AWS Steps',
-      differs: 'keys from a username/password credential; no STS: role: and the other assume-role options are refused',
-      doc: "Run a block with AWS keys and region: withAWS(credentials: 'aws-keys', region: 'eu-west-1') { sh 'aws s3 ls' }.",
+      differs: 'keys from a username/password credential; role: is assumed from the Kiln process (STS AssumeRole); iamMfaToken, SAML, federatedUserId, useNode and assumeRolePolicy are refused',
+      doc: "Run a block with AWS keys and region: withAWS(credentials: 'aws-keys', region: 'eu-west-1') { sh 'aws s3 ls' }; withAWS(role: 'deployer', roleAccount: '123456789012') assumes a role.",
       params: [
         { name: 'credentials', type: 'string', doc: 'a username/password credential: the access key id and the secret access key' },
         { name: 'region', type: 'string', doc: 'exported as AWS_DEFAULT_REGION and AWS_REGION' },
         { name: 'endpointUrl', type: 'string', doc: 'exported as AWS_ENDPOINT_URL' },
         { name: 'profile', type: 'string', doc: 'exported as AWS_PROFILE (no keys are exported then unless credentials: is given)' },
-        refused('role'), refused('roleAccount'), refused('roleSessionName'), refused('externalId'), refused('policy'),
-        refused('duration'), refused('iamMfaToken'), refused('federatedUserId'), refused('principalArn'), refused('samlAssertion'),
+        { name: 'role', type: 'string', doc: "a role to assume (STS AssumeRole): its name (with roleAccount:, or the caller's account) or its ARN" },
+        { name: 'roleAccount', type: 'string', doc: "the account of role: (default: the caller's, from GetCallerIdentity)" },
+        { name: 'roleSessionName', type: 'string', doc: "the session's name (default 'Jenkins-<job>-<build>')" },
+        { name: 'externalId', type: 'string', doc: 'the external id the role asks for' },
+        { name: 'policy', type: 'string', doc: "an inline session policy (JSON) that narrows the role's rights" },
+        { name: 'duration', type: 'integer', doc: 'how long the temporary keys last, in seconds (default 3600; 900 to 43200)' },
+        refused('iamMfaToken'), refused('federatedUserId'), refused('principalArn'), refused('samlAssertion'),
         refused('useNode'), refused('assumeRolePolicy'),
       ],
       block: 'required',
@@ -136,6 +142,33 @@ export const awsPlugin: PipelinePlugin = {
         { name: 'durationInSeconds', type: 'integer', doc: 'how long the URL is valid (default 60, at most 604800)' },
         { name: 'httpMethod', type: 'string', values: ['GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'PATCH'], doc: 'the method the URL is for (default GET)' },
         ...s3Common,
+      ],
+      block: 'none', needsNode: false,
+    },
+    {
+      name: 'snsPublish', jenkinsPlugin: P, jenkinsClass: 'de.taimos.pipeline.aws.SNSPublishStep',
+      doc: "Publish a message to an SNS topic: snsPublish(topicArn: 'arn:aws:sns:eu-west-1:123456789012:builds', subject: 'Build done', message: 'ok', messageAttributes: ['k1': 'v1'])",
+      differs: 'from the Kiln process; returns the MessageId (the plugin returns nothing)',
+      params: [
+        { name: 'topicArn', type: 'string', required: true, doc: 'the ARN of the topic' },
+        { name: 'subject', type: 'string', doc: 'the subject (e-mail subscriptions)' },
+        { name: 'message', type: 'string', required: true, doc: 'the message' },
+        { name: 'messageAttributes', type: 'map', doc: 'message attributes, each a String attribute: [name: value]' },
+      ],
+      block: 'none', needsNode: false,
+    },
+    {
+      name: 'awsIdentity', jenkinsPlugin: P, jenkinsClass: 'de.taimos.pipeline.aws.AWSIdentityStep',
+      doc: "Print and return the AWS identity of withAWS's keys (STS GetCallerIdentity): def id = awsIdentity(); echo id.account",
+      params: [],
+      block: 'none', needsNode: false,
+    },
+    {
+      name: 'ecrLogin', jenkinsPlugin: P, jenkinsClass: 'de.taimos.pipeline.aws.ECRLoginStep',
+      doc: "The 'docker login' command for the account's ECR registry (GetAuthorizationToken): sh(ecrLogin())",
+      differs: 'registryIds: is not taken (the default registry of the keys); the command holds the token as the plugin returns it: it is not masked',
+      params: [
+        { name: 'email', type: 'boolean', doc: "add '-e none' (the docker clients that still want an e-mail)" },
       ],
       block: 'none', needsNode: false,
     },

@@ -129,6 +129,23 @@ export function send(c: S3Config, r: Req): Promise<Answer | http.IncomingMessage
   headers.authorization = authorization({ method: r.method, path: t.path, query, headers: signed, payloadHash, region: c.region, service: 's3', date: now }, c.keys);
   const url = new URL(t.url);
   url.search = qs;
+  return exchange(c, { url, method: r.method, headers, ...(r.body !== undefined ? { body: r.body } : {}), ...(r.maxBytes !== undefined ? { maxBytes: r.maxBytes } : {}), ...(r.stream ? { stream: true } : {}) }, errorOf);
+}
+
+/** A signed request on the wire (every AWS client of the plugin): the guard, the bounds, the abort. */
+export interface Exchange {
+  url: URL;
+  method: string;
+  /** Every header, the authorization among them. */
+  headers: Record<string, string>;
+  body?: Buffer;
+  maxBytes?: number;
+  stream?: boolean;
+}
+
+/** Sends a signed request; a non-2xx answer rejects with what `errorOf` makes of it. */
+export function exchange(c: S3Config, r: Exchange, errorOf: (status: number, headers: http.IncomingHttpHeaders, body: Buffer) => Error): Promise<Answer | http.IncomingMessage> {
+  const { url, headers } = r;
   const guard = c.guard;
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
   if (guard && net.isIP(hostname)) {

@@ -54,8 +54,7 @@ const MIME: Readonly<Record<string, string>> = {
 const mimeOf = (file: string): string => MIME[path.extname(file).slice(1).toLowerCase()] ?? 'application/octet-stream';
 
 /** Builds the client from withAWS's environment, or fails as the SDK would without it. */
-async function client(ctx: StepContext, step: string, v: Record<string, Value>): Promise<S3Config> {
-  const env = ctx.env;
+export async function client(ctx: StepContext, step: string, v: Record<string, Value>, env: Readonly<Record<string, string>> = ctx.env): Promise<S3Config> {
   const id = env.AWS_ACCESS_KEY_ID ?? '';
   const secret = env.AWS_SECRET_ACCESS_KEY ?? '';
   if (!id || !secret) throw new StepFailure(`${step}: Unable to load AWS credentials from any provider in the chain: Kiln takes the keys withAWS exports (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); call it inside withAWS(credentials: '<a username/password credential>') { ... }`);

@@ -18,12 +18,13 @@
 // says "the webhook"); it may not reach the Kiln server's own network unless allowed.
 import { StepFailure } from '../../core/errors.ts';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
-import { isList, toJson, type Value } from '../../pipeline/script/values.ts';
-import type { StepContext } from '../../pipeline/steps/types.ts';
+import { isList, isMap, toJson, type Value } from '../../pipeline/script/values.ts';
+import type { BuildCompletedEvent, BuildEvent } from '../../pipeline/plugin.ts';
+import { PLUGIN_PROPERTIES_KEY, type PluginProperties } from '../../pipeline/steps/job-properties.ts';
 import { WebhookFailure, postWebhook, reachGuard, shortBody } from '../../util/webhook-post.ts';
 
 const str = (v: Value | undefined): string => (v === undefined || v === null ? '' : String(v).trim());
-const expand = (t: string, env: Readonly<Record<string, string>>) =>
+export const expand = (t: string, env: Readonly<Record<string, string>>) =>
   t.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (w, a: string | undefined, b: string | undefined) => env[(a ?? b)!] ?? w);
 
 interface Fact { name: string; value: string }
@@ -63,12 +64,12 @@ export function adaptiveCard(c: CardModel): Record<string, unknown> {
   return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content }] };
 }
 
-function factDefinitions(v: Value | undefined, env: Readonly<Record<string, string>>): Fact[] {
+export function factDefinitions(v: Value | undefined, env: Readonly<Record<string, string>>, what = 'office365ConnectorSend'): Fact[] {
   if (v === undefined || v === null) return [];
-  if (!isList(v)) throw new StepFailure("office365ConnectorSend: factDefinitions must be a list of [name: '...', template: '...']");
+  if (!isList(v)) throw new StepFailure(`${what}: factDefinitions must be a list of [name: '...', template: '...']`);
   const out: Fact[] = [];
   for (const x of toJson(v) as unknown[]) {
-    if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new StepFailure("office365ConnectorSend: each of factDefinitions is a map [name: '...', template: '...']");
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new StepFailure(`${what}: each of factDefinitions is a map [name: '...', template: '...']`);
     const m = x as Record<string, unknown>;
     const name = String(m.name ?? '').trim();
     const value = expand(String(m.template ?? ''), env).trim();
@@ -82,7 +83,10 @@ const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) =
   signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
 });
 
-async function send(ctx: StepContext, url: string, payload: unknown, guard: ReturnType<typeof reachGuard>): Promise<void> {
+/** Where a card goes out from: a step, or a build hook (webhooks.ts). */
+export interface Sender { log(line: string): void; readonly signal: AbortSignal }
+
+export async function send(ctx: Sender, url: string, payload: unknown, guard: ReturnType<typeof reachGuard>): Promise<void> {
   const log = (line: string) => ctx.log(`[Office365connector] ${line}`);
   for (let tried = 1; tried <= 3; tried++) {
     try {
@@ -101,6 +105,23 @@ async function send(ctx: StepContext, url: string, payload: unknown, guard: Retu
   }
 }
 
+/** What a build card says of its build. */
+export interface BuildFacts { jobName: string; number: number; env: Readonly<Record<string, string>>; result: string; previous: string | null }
+
+const jobLabel = (jobName: string) => jobName.split('/').filter(Boolean).join(' » ');
+
+/** The started or completed card of a build, as CardBuilder makes them. */
+export function buildCard(kind: 'started' | 'completed', b: BuildFacts, extra: Fact[]): CardModel {
+  const job = jobLabel(b.jobName);
+  const run = `#${b.number}`;
+  const title = `Update from ${job}.`;
+  const subtitle = `Latest status of build ${run}`;
+  const buildUrl = b.env.BUILD_URL ?? '';
+  if (kind === 'started') return { summary: `${job}: Build ${run} Started`, title, subtitle, facts: [{ name: 'Status', value: 'Build Started' }, ...extra], color: '3479BF', buildUrl };
+  const c = completedStatus(b.result, b.previous, b.result === 'FAILURE' && b.previous === 'FAILURE');
+  return { summary: `${job}: Build ${run} ${c.summary}`, title, subtitle, facts: [{ name: 'Status', value: c.status }, ...extra], color: RESULT_COLORS[b.result] ?? '3479BF', buildUrl };
+}
+
 const office365ConnectorSend: StepRun = async (ctx, args) => {
   const v = args.values;
   let url = expand(str(v.webhookUrl), ctx.env);
@@ -114,24 +135,16 @@ const office365ConnectorSend: StepRun = async (ctx, args) => {
     ctx.log('[Office365connector] Failed to resolve webhook URL: give webhookUrl or credentialsId');
     return null;
   }
-  const job = ctx.build.jobName.split('/').filter(Boolean).join(' » ');
-  const run = `#${ctx.build.number}`;
   const message = str(v.message);
   const status = str(v.status);
   const extra = factDefinitions(v.factDefinitions, ctx.env);
-  const buildUrl = ctx.env.BUILD_URL ?? '';
-  const title = `Update from ${job}.`;
-  const subtitle = `Latest status of build ${run}`;
+  const b: BuildFacts = { jobName: ctx.build.jobName, number: ctx.build.number, env: ctx.env, result: String(ctx.build.result), previous: ctx.build.previous?.result ?? null };
   let model: CardModel;
   if (message) {
-    model = { summary: `${job}: Build ${run} Status`, title: `Message from ${job}, Build ${run}`, subtitle: message, facts: [{ name: 'Status', value: status || 'Running' }, ...extra], color: str(v.color) || '3479BF', buildUrl };
-  } else if (status.toLowerCase() === 'started') {
-    model = { summary: `${job}: Build ${run} Started`, title, subtitle, facts: [{ name: 'Status', value: 'Build Started' }, ...extra], color: '3479BF', buildUrl };
+    const job = jobLabel(b.jobName);
+    model = { summary: `${job}: Build #${b.number} Status`, title: `Message from ${job}, Build #${b.number}`, subtitle: message, facts: [{ name: 'Status', value: status || 'Running' }, ...extra], color: str(v.color) || '3479BF', buildUrl: b.env.BUILD_URL ?? '' };
   } else {
-    const result = String(ctx.build.result);
-    const previous = ctx.build.previous?.result ?? null;
-    const c = completedStatus(result, previous ? String(previous) : null, result === 'FAILURE' && previous === 'FAILURE');
-    model = { summary: `${job}: Build ${run} ${c.summary}`, title, subtitle, facts: [{ name: 'Status', value: c.status }, ...extra], color: RESULT_COLORS[result] ?? '3479BF', buildUrl };
+    model = buildCard(status.toLowerCase() === 'started' ? 'started' : 'completed', b, extra);
   }
   const payload = v.adaptiveCards === true ? adaptiveCard(model) : messageCard(model);
   const settings = ctx.build.services.httpServices ? await ctx.build.services.httpServices.settings() : null;
@@ -139,5 +152,95 @@ const office365ConnectorSend: StepRun = async (ctx, args) => {
   return null;
 };
 
-const runtime: PluginRuntime = { steps: { office365ConnectorSend } };
+// ---------------------------------------------------------------------------------------------
+// office365ConnectorWebhooks: the job property (WebhookJobProperty) written in options or in
+// properties([...]), for the build that sets it (PLUGIN_PROPERTIES_KEY). On the build's start
+// (the hook runs once its options are applied) each webhook with startNotification gets the
+// started card; at its end each webhook whose notifyX matches the result (DecisionMaker:
+// notifyFailure for a first failure, notifyRepeatedFailure after a failure, notifyBackToNormal
+// for a success after a failure or an unstable build, ...) gets the completed card. `macros`
+// gate a webhook: at least one [template:, value:] whose template, expanded with the build's
+// variables, equals its value (none: always). Console as the plugin's: "[Office365connector]
+// Matched status 'FAILURE' for webhook 'team'." The URL is never printed.
+
+export const WEBHOOKS_PROPERTY = 'office365ConnectorWebhooks';
+
+interface Webhook {
+  name: string; url: string; startNotification: boolean; adaptiveCards: boolean;
+  notify: Record<'SUCCESS' | 'FAILURE' | 'REPEATED' | 'BACK' | 'UNSTABLE' | 'ABORTED' | 'NOT_BUILT', boolean>;
+  macros: { template: string; value: string }[]; factDefinitions: Value;
+}
+
+const W = 'office365ConnectorWebhooks';
+
+/** The webhooks of the property's `webhooks:` list; a bad one fails with what to fix. */
+export function webhooksOf(v: Value | undefined): Webhook[] {
+  if (v === undefined || v === null) return [];
+  if (!isList(v)) throw new StepFailure(`${W}: webhooks must be a list of maps: office365ConnectorWebhooks([[name: 'team', url: '...', notifyFailure: true]])`);
+  return v.map((w, i) => {
+    if (!isMap(w)) throw new StepFailure(`${W}: webhook ${i + 1} must be a map [name: ..., url: ..., ...]`);
+    const get = (k: string) => w.get(k);
+    const flag = (k: string) => get(k) === true || get(k) === 'true';
+    const url = str(get('url'));
+    if (!url) throw new StepFailure(`${W}: webhook ${i + 1} has no url`);
+    const macros = get('macros');
+    if (macros !== undefined && macros !== null && !isList(macros)) throw new StepFailure(`${W}: macros must be a list of [template: '...', value: '...']`);
+    return {
+      name: str(get('name')) || url.replace(/^(https?:\/\/[^/]*).*$/, '$1/…'), url, startNotification: flag('startNotification'), adaptiveCards: flag('adaptiveCards'),
+      notify: {
+        SUCCESS: flag('notifySuccess'), FAILURE: flag('notifyFailure'), REPEATED: flag('notifyRepeatedFailure'), BACK: flag('notifyBackToNormal'),
+        UNSTABLE: flag('notifyUnstable'), ABORTED: flag('notifyAborted'), NOT_BUILT: flag('notifyNotBuilt'),
+      },
+      macros: ((macros ?? []) as Value[]).map((m) => (isMap(m) ? { template: str(m.get('template')), value: str(m.get('value')) } : { template: '', value: '' })),
+      factDefinitions: get('factDefinitions') ?? null,
+    };
+  });
+}
+
+function propertyWebhooks(e: BuildEvent): Webhook[] {
+  const props = e.scope.state<PluginProperties>(PLUGIN_PROPERTIES_KEY, () => new Map());
+  return webhooksOf(props.get(WEBHOOKS_PROPERTY)?.webhooks);
+}
+
+/** DecisionMaker.isAtLeastOneRuleMatched. */
+function ruleMatched(e: BuildEvent, w: Webhook): boolean {
+  if (w.macros.length === 0) return true;
+  for (const m of w.macros) {
+    if (expand(m.template, e.env) === m.value) {
+      e.log(`[Office365connector] Matched template '${m.template}' for webhook '${w.name}'.`);
+      return true;
+    }
+  }
+  return false;
+}
+
+/** DecisionMaker.isStatusMatched (a build without a previous one counts its previous as SUCCESS). */
+function statusMatched(result: string, previous: string | null, w: Webhook): boolean {
+  const prev = previous ?? 'SUCCESS';
+  const n = w.notify;
+  return (result === 'ABORTED' && n.ABORTED) || (result === 'FAILURE' && prev !== 'FAILURE' && n.FAILURE)
+    || (result === 'FAILURE' && prev === 'FAILURE' && n.REPEATED) || (result === 'NOT_BUILT' && n.NOT_BUILT)
+    || (result === 'SUCCESS' && (prev === 'FAILURE' || prev === 'UNSTABLE') && n.BACK) || (result === 'SUCCESS' && n.SUCCESS)
+    || (result === 'UNSTABLE' && n.UNSTABLE);
+}
+
+async function notify(e: BuildEvent, kind: 'started' | 'completed', result: string): Promise<void> {
+  const hooks = propertyWebhooks(e);
+  if (hooks.length === 0) return;
+  const settings = e.services.httpServices ? await e.services.httpServices.settings() : null;
+  const guard = reachGuard(settings?.httpRequest);
+  const b: BuildFacts = { jobName: e.jobName, number: e.number, env: e.env, result, previous: e.previous?.result ?? null };
+  for (const w of hooks) {
+    if (!ruleMatched(e, w)) continue;
+    if (kind === 'started' ? !w.startNotification : !statusMatched(result, b.previous, w)) continue;
+    if (kind === 'completed') e.log(`[Office365connector] Matched status '${result}' for webhook '${w.name}'.`);
+    const model = buildCard(kind, b, factDefinitions(w.factDefinitions, e.env, W));
+    await send(e, expand(w.url, e.env), w.adaptiveCards ? adaptiveCard(model) : messageCard(model), guard);
+  }
+}
+
+export const onBuildStarted = (e: BuildEvent): Promise<void> => notify(e, 'started', 'SUCCESS');
+export const onBuildCompleted = (e: BuildCompletedEvent): Promise<void> => notify(e, 'completed', e.result);
+
+const runtime: PluginRuntime = { steps: { office365ConnectorSend }, onBuildStarted, onBuildCompleted };
 export default runtime;

@@ -242,16 +242,21 @@ node {
   assert.match(unknown.stdout, /SonarQube installation defined in this job \(other\) does not match any configured installation\. Number of installations that can be configured: 1\./);
 });
 
-test('withAWS exports the keys (secret masked) and the region; role: is refused', async () => {
+test('withAWS exports the keys (secret masked) and the region; role: needs keys; MFA is refused', async () => {
   const ok = await run(project(`node { withAWS(credentials: 'aws-keys', region: 'eu-west-1') { sh 'echo "id=$AWS_ACCESS_KEY_ID secret=$AWS_SECRET_ACCESS_KEY region=$AWS_DEFAULT_REGION"' } }`));
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /^Setting AWS region eu-west-1 $/m);
   assert.match(ok.stdout, /^Constructing AWS Credentials$/m);
   assert.match(ok.stdout, /^id=AKIAEXAMPLEKEY secret=\*+ region=eu-west-1$/m);
   assert.doesNotMatch(ok.stdout, /aws\/secret\+key123/);
+  // role: is assumed with STS (test/plugins/aws/services.test.ts): without keys it fails as the SDK does.
   const role = await run(project(`node { withAWS(role: 'deployer', roleAccount: '123456789012') { echo 'x' } }`));
   assert.equal(role.code, 1);
-  assert.match(role.stdout, /withAWS: role, roleAccount: Kiln does not assume roles \(no AWS STS call\)/);
+  assert.match(role.stdout, /withAWS: Unable to load AWS credentials from any provider in the chain/);
+  assert.doesNotMatch(role.stdout, /^x$/m);
+  const mfa = await run(project(`node { withAWS(credentials: 'aws-keys', role: 'deployer', iamMfaToken: '123456') { echo 'x' } }`));
+  assert.equal(mfa.code, 1);
+  assert.match(mfa.stdout, /withAWS: iamMfaToken: Kiln assumes roles with role: \(STS AssumeRole\) only/);
 });
 
 test('bad credentials and broken services: Slack invalid_auth, GitHub 500, SonarQube 401 and a failed task', async () => {
