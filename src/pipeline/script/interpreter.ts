@@ -1893,6 +1893,8 @@ export class Interpreter {
       case 'sprintf': {
         const all = flatArgs(ca);
         if (typeof all[0] !== 'string') throw noSignature(this.#self, name, all, loc);
+        // DefaultGroovyMethods.sprintf(self, format, Object arg) asks the one argument its class
+        if (all.length === 2 && all[1] === null) throw scriptError('null', 'Cannot invoke "Object.getClass()" because "arg" is null', loc, 'java.lang.NullPointerException');
         return sprintf(all[0], all.length === 2 && Array.isArray(all[1]) ? all[1] : all.slice(1), loc);
       }
       case 'assert': {

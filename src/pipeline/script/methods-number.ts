@@ -2,7 +2,7 @@
 // (Integer.parseInt, Math.max, String.valueOf, ...). Everything else on a class is refused.
 import type { Loc } from '../../core/build.ts';
 import { notSupported, scriptError } from './errors.ts';
-import { sprintf, toGroovyString } from './format.ts';
+import { javaToString, sprintf, toGroovyString } from './format.ts';
 import { arithmetic, groovyCompare, groovyEquals, groovyTruth, numberFormat, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';
 import { argClosure, argInt, arity, isJavaArray, noSignature, type Method } from './methods-common.ts';
 import type { Value } from './values.ts';
@@ -251,7 +251,8 @@ const STATICS: Record<string, Record<string, Static>> = {
     toString: (a: Value[]) => String(a[0] === true),
   },
   String: {
-    valueOf: (a: Value[]) => toGroovyString(a[0] ?? null),
+    // Java's toString, not Groovy's: String.valueOf([a: 1]) is {a=1}
+    valueOf: (a: Value[]) => javaToString(a[0] ?? null),
     // String.format(String, Object...): an array spreads into the arguments, a List is one argument (`[1, 2]`)
     format: (a, loc) => sprintf(str(a, 0, 'String', 'format', loc), a.length === 2 && Array.isArray(a[1]) && isJavaArray(a[1]) ? a[1] : a.slice(1), loc),
     join: (a, loc) => {

@@ -216,3 +216,72 @@ test('String.format and sprintf as Java\'s Formatter: %g, %(, %<s, a List argume
   for (const [src, want] of cases) assert.equal(await ev(src), want, src);
   assert.equal(await failure("String.format('%d')"), "Format specifier '%d'");
 });
+
+/** The exception a snippet throws, as `java.class.Name: message`. */
+async function thrown(src: string): Promise<string> {
+  try {
+    await ev(src);
+  } catch (e) {
+    return `${(e as { javaClass?: string }).javaClass}: ${(e as Error).message}`;
+  }
+  assert.fail(`${src}: expected an error`);
+}
+
+test('String.format as Java\'s Formatter: %a, %h, %e of a BigDecimal, zeros inside the sign and after 0x, # with no decimals', async () => {
+  const cases: [string, string][] = [
+    ["String.format('%a', 1d)", '0x1.0p0'],
+    ["String.format('%a', 0.1d)", '0x1.999999999999ap-4'],
+    ["String.format('%A', -2.5d)", '-0X1.4P1'],
+    ["String.format('%.2a', 0.1d)", '0x1.9ap-4'],
+    ["String.format('%a', 1.5f)", '0x1.8p0'],
+    ["String.format('%h', 12)", 'c'],
+    ["String.format('%H', 'hello')", '5E918D2'],
+    ["String.format('%h', true)", '4cf'],
+    ["String.format('%h', 1.5d)", '3ff80000'],
+    ["String.format('%h', null)", 'null'],
+    ["String.format('%.3e', 0.00012345G)", '1.235e-04'],
+    ["String.format('%.20e', 0.1d)", '1.00000000000000000000e-01'],
+    ["String.format('%.2e', 9.999d)", '1.00e+01'],
+    ["String.format('%#.0e', 15d)", '2.e+01'],
+    ["String.format('%#.0f', 2d)", '2.'],
+    ["String.format('%010.3e', -1.5d)", '-1.500e+00'],
+    ["String.format('%(08d', -5)", '(000005)'],
+    ["String.format('%#010x', 255)", '0x000000ff'],
+    ["String.format('%+x', 255G)", '+ff'],
+    ["String.format('%(x', -255G)", '(ff)'],
+    ["String.format('%#x', -255G)", '-0xff'],
+    ["String.format('%.2b', true)", 'tr'],
+    ["String.format('%2$s %s %<s', 'a', 'b')", 'b a a'],
+    ["String.format('%s', [a: 1, b: [[c: 2]]])", '{a=1, b=[{c=2}]}'],
+    ["String.valueOf([a: 1])", '{a=1}'],
+    ["String.format('%-5%|')", '%    |'],
+  ];
+  for (const [src, want] of cases) assert.equal(await ev(src), want, src);
+});
+
+test('String.format refuses what Java\'s Formatter refuses, with its exception and words, before using any argument', async () => {
+  const cases: [string, string][] = [
+    ["String.format('100%')", "java.util.UnknownFormatConversionException: Conversion = '%'"],
+    ["String.format('%.x', 1)", "java.util.UnknownFormatConversionException: Conversion = '.'"],
+    ["String.format('%d %q')", "java.util.UnknownFormatConversionException: Conversion = 'q'"],
+    ["String.format('%#g', 1d)", 'java.util.FormatFlagsConversionMismatchException: Conversion = g, Flags = #'],
+    ["String.format('%,e', 15d)", 'java.util.FormatFlagsConversionMismatchException: Conversion = e, Flags = ,'],
+    ["String.format('%+s', 'a')", 'java.util.FormatFlagsConversionMismatchException: Conversion = s, Flags = +'],
+    ["String.format('%#s', 'a')", 'java.util.FormatFlagsConversionMismatchException: Conversion = s, Flags = #'],
+    ["String.format('%(x', -1)", 'java.util.FormatFlagsConversionMismatchException: Conversion = x, Flags = ('],
+    ["String.format('%#d', 1)", 'java.util.FormatFlagsConversionMismatchException: Conversion = d, Flags = #'],
+    ["String.format('%.2d', 1)", 'java.util.IllegalFormatPrecisionException: 2'],
+    ["String.format('%-d', 1)", 'java.util.MissingFormatWidthException: %-d'],
+    ["String.format('%-05d', 1)", "java.util.IllegalFormatFlagsException: Flags = '-0'"],
+    ["String.format('%+ d', 1)", "java.util.IllegalFormatFlagsException: Flags = '+ '"],
+    ["String.format('%--5d', 1)", "java.util.DuplicateFormatFlagsException: Flags = '-'"],
+    ["String.format('%5n')", 'java.util.IllegalFormatWidthException: 5'],
+    ["String.format('%0%')", "java.util.IllegalFormatFlagsException: Flags = '0'"],
+    ["String.format('%3$s', 'a')", "java.util.MissingFormatArgumentException: Format specifier '%3$s'"],
+    ["String.format('%0$s', 'a')", 'java.util.IllegalFormatArgumentIndexException: Illegal format argument index = 0'],
+    ["String.format('%a', 1.5G)", 'java.util.IllegalFormatConversionException: a != java.math.BigDecimal'],
+    ["String.format('%c', 'xy')", 'java.util.IllegalFormatConversionException: c != java.lang.String'],
+    ["sprintf('%s', null)", 'java.lang.NullPointerException: Cannot invoke "Object.getClass()" because "arg" is null'],
+  ];
+  for (const [src, want] of cases) assert.equal(await thrown(src), want, src);
+});
