@@ -11,7 +11,7 @@ import { LongValue, longOf } from './integers.ts';
 import { DoubleValue, doubleOf, floatOf, javaDoubleString, setDoubleMethods } from './double-value.ts';
 import { doubleToDecimal } from './groovy-ops.ts';
 import { STATIC_ALIASES as ALIASES } from './static-names.ts';
-import { mathOne, mathPair } from './math-overloads.ts';
+import { longPair, mathIntegral, mathOne, mathPair } from './math-overloads.ts';
 import { groovyPrettyPrint, groovyToJson } from './groovy-json.ts';
 
 function intOf(n: number): number {
@@ -232,8 +232,8 @@ const STATICS: Record<string, Record<string, Static>> = {
     parseLong: (a, loc) => parseIntArg(a, 'Long', 'parseLong', loc),
     valueOf: (a: Value[], loc: Loc) => parseIntArg(a, 'Long', 'valueOf', loc),
     toString: (a: Value[], loc: Loc) => toGroovyString(num(a, 0, 'Long', 'toString', loc)),
-    max: (a, loc) => Math.max(num(a, 0, 'Long', 'max', loc), num(a, 1, 'Long', 'max', loc)),
-    min: (a, loc) => Math.min(num(a, 0, 'Long', 'min', loc), num(a, 1, 'Long', 'min', loc)),
+    max: (a, loc) => longPair('max', a, loc),
+    min: (a, loc) => longPair('min', a, loc),
   },
   Double: {
     parseDouble: (a, loc) => doubleOf(parseJavaNumber(str(a, 0, 'Double', 'parseDouble', loc), loc)),
@@ -273,18 +273,10 @@ const STATICS: Record<string, Record<string, Static>> = {
     sqrt: (a, loc) => doubleOf(Math.sqrt(num(a, 0, 'Math', 'sqrt', loc))),
     log: (a, loc) => doubleOf(Math.log(num(a, 0, 'Math', 'log', loc))),
     log10: (a, loc) => doubleOf(Math.log10(num(a, 0, 'Math', 'log10', loc))),
-    signum: (a, loc) => doubleOf(Math.sign(num(a, 0, 'Math', 'signum', loc))),
-    floorDiv: (a, loc) => {
-      const d = num(a, 1, 'Math', 'floorDiv', loc);
-      if (d === 0) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
-      return Math.floor(num(a, 0, 'Math', 'floorDiv', loc) / d);
-    },
-    floorMod: (a, loc) => {
-      const x = num(a, 0, 'Math', 'floorMod', loc);
-      const d = num(a, 1, 'Math', 'floorMod', loc);
-      if (d === 0) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
-      return ((x % d) + d) % d;
-    },
+    // signum's float/double overload and the int/long ones of floorDiv/floorMod, as Groovy picks them (math-overloads.ts)
+    signum: (a, loc) => mathIntegral('signum', a, loc)!,
+    floorDiv: (a, loc) => mathIntegral('floorDiv', a, loc)!,
+    floorMod: (a, loc) => mathIntegral('floorMod', a, loc)!,
     random: () => Math.random(),
   },
   System: {

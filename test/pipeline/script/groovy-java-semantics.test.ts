@@ -285,3 +285,30 @@ test('String.format refuses what Java\'s Formatter refuses, with its exception a
   ];
   for (const [src, want] of cases) assert.equal(await thrown(src), want, src);
 });
+
+test('Math\'s int/long methods and signum pick Groovy\'s overload, and the *Exact ones overflow as Java\'s do', async () => {
+  const cases: [string, string][] = [
+    ['Math.floorDiv(-7, 2)', '-4 (Integer)'],
+    ['Math.floorDiv(-7L, 2)', '-4 (Long)'],
+    ['Math.floorDiv(-7, 2L)', '-4 (Long)'],
+    ['Math.floorDiv(-2147483648, -1)', '-2147483648 (Integer)'],
+    ['Math.floorMod(-7, 2L)', '1 (Long)'],
+    ['Math.floorMod(-7L, 2)', '1 (Integer)'],
+    ['Math.addExact(2147483647L, 1)', '2147483648 (Long)'],
+    ['Math.multiplyExact(3L, 4)', '12 (Long)'],
+    ['Math.toIntExact(5)', '5 (Integer)'],
+    ['Math.signum(2)', '1.0 (Float)'],
+    ['Math.signum(-2L)', '-1.0 (Float)'],
+    ['Math.signum(2.5)', '1.0 (Double)'],
+    ['Math.signum(1.5G)', '1.0 (Double)'],
+    ['Long.max(1, 2)', '2 (Long)'],
+    ['Long.min(5L, 2)', '2 (Long)'],
+  ];
+  for (const [src, want] of cases) assert.equal(await typed(src), want, src);
+  assert.equal(await thrown('Math.addExact(2147483647, 1)'), 'java.lang.ArithmeticException: integer overflow');
+  assert.equal(await thrown('Math.toIntExact(5000000000L)'), 'java.lang.ArithmeticException: integer overflow');
+  assert.equal(await thrown('Math.negateExact(-2147483648)'), 'java.lang.ArithmeticException: integer overflow');
+  assert.equal(await thrown('Math.incrementExact(9223372036854775807L)'), 'java.lang.ArithmeticException: long overflow');
+  assert.equal(await thrown('Math.floorDiv(7, 0)'), 'java.lang.ArithmeticException: / by zero');
+  assert.equal(await thrown('Math.floorDiv(1.5, 1)'), 'groovy.lang.MissingMethodException: No signature of method: static java.lang.Math.floorDiv() is applicable for argument types: (java.math.BigDecimal, java.lang.Integer) values: [1.5, 1]');
+});
