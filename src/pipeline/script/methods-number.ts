@@ -3,7 +3,7 @@
 import type { Loc } from '../../core/build.ts';
 import { notSupported, scriptError } from './errors.ts';
 import { javaToString, sprintf, toGroovyString } from './format.ts';
-import { arithmetic, groovyCompare, groovyEquals, groovyTruth, numberFormat, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';
+import { arithmetic, groovyCompare, groovyTruth, javaEquals, numberFormat, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';
 import { argClosure, argInt, arity, isJavaArray, noSignature, type Method } from './methods-common.ts';
 import type { Value } from './values.ts';
 import { BigDec, isDecimal } from './decimal.ts';
@@ -78,7 +78,8 @@ export const numberMethods: Map<string, Method<number>> = new Map<string, Method
   ['mod', (n, a, env) => (arity(n, 'mod', a, 1, 1, env.loc), arithmetic('%', n, a[0] ?? null, env.loc))],
   ['power', (n, a, env) => (arity(n, 'power', a, 1, 1, env.loc), arithmetic('**', n, a[0] ?? null, env.loc))],
   ['compareTo', (n, a, env) => groovyCompare(n, a[0] ?? null, env.loc)],
-  ['equals', (n, a) => groovyEquals(n, a[0] ?? null)],
+  // Integer.equals / Double.equals: the same class and value (1.equals(1L) is false; == coerces)
+  ['equals', (n, a) => javaEquals(n, a[0] ?? null)],
   ['next', (n, _a, env) => arithmetic('+', n, 1, env.loc)],
   ['previous', (n, _a, env) => arithmetic('-', n, 1, env.loc)],
   ['asBoolean', (n) => n !== 0],

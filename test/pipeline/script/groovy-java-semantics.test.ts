@@ -312,3 +312,19 @@ test('Math\'s int/long methods and signum pick Groovy\'s overload, and the *Exac
   assert.equal(await thrown('Math.floorDiv(7, 0)'), 'java.lang.ArithmeticException: / by zero');
   assert.equal(await thrown('Math.floorDiv(1.5, 1)'), 'groovy.lang.MissingMethodException: No signature of method: static java.lang.Math.floorDiv() is applicable for argument types: (java.math.BigDecimal, java.lang.Integer) values: [1.5, 1]');
 });
+
+test('a number\'s equals is Java\'s: the same class and value, and a BigDecimal\'s scale too', async () => {
+  const cases: [string, string][] = [
+    ['1.equals(1L)', 'false (Boolean)'],
+    ['1L.equals(1)', 'false (Boolean)'],
+    ['2d.equals(2)', 'false (Boolean)'],
+    ['1.50.equals(1.5)', 'false (Boolean)'],
+    ['1.5.equals(1.5)', 'true (Boolean)'],
+    ['(1.1 + 2.2).equals(3.3)', 'true (Boolean)'],
+    ['3000000000.equals(3000000000L)', 'true (Boolean)'],
+    ['1.5f.equals(1.5d)', 'false (Boolean)'],
+    ['1 == 1L', 'true (Boolean)'],
+    ['1.50 == 1.5', 'true (Boolean)'],
+  ];
+  for (const [src, want] of cases) assert.equal(await typed(src), want, src);
+});
