@@ -32,7 +32,7 @@ import { LongValue } from './long-value.ts';
 import { DoubleValue, doubleOf } from './double-value.ts';
 import { setKind } from './sets.ts';
 import { javaClassOf } from './java-types.ts';
-import { parseJson } from './groovy-json.ts';
+import { parseJson, parseJsonClassic } from './groovy-json.ts';
 
 /** First segments of a qualified Java class name (a variable of such a name hides it). */
 export const JAVA_ROOTS: ReadonlySet<string> = new Set(['java', 'javax', 'groovy', 'hudson', 'jenkins', 'org', 'com', 'net', 'sun', 'io']);
@@ -451,9 +451,14 @@ export class JsonSlurperObject extends JavaObject {
     this.typeName = fqn;
   }
   call(name: string, a: Value[], loc: Loc): Value | undefined {
-    if (name === 'parseText' && a.length === 1 && typeof a[0] === 'string') {
+    if (name === 'parseText' && a.length === 1 && (typeof a[0] === 'string' || a[0] === null)) {
       const text = a[0];
-      if (text.trim() === '') throw scriptError('json', "Text must not be null or empty", loc, 'java.lang.IllegalArgumentException');
+      if (this.typeName === 'groovy.json.JsonSlurperClassic') {
+        // Groovy 2.4's JsonSlurperClassic: its own checks, leniencies and messages (groovy-json.ts)
+        if (text === null || text === '') throw scriptError('json', 'The JSON input text should neither be null nor empty.', loc, 'java.lang.IllegalArgumentException');
+        return parseJsonClassic(text, loc);
+      }
+      if (text === null || text.trim() === '') throw scriptError('json', "Text must not be null or empty", loc, 'java.lang.IllegalArgumentException');
       // Integer, Long or BigInteger by size, BigDecimal for a fraction or an exponent, as Groovy's slurpers read them
       return parseJson(text, loc, this.typeName === 'groovy.json.JsonSlurper' ? 'sorted' : 'hash');
     }

@@ -92,7 +92,7 @@ test('JsonSlurperClassic and JsonSlurper read numbers as Integer, Long, BigInteg
       'a=1:Integer b=3000000000:Long c=99999999999999999999:BigInteger d=1.5:BigDecimal e=1E+3:BigDecimal f=1.10:BigDecimal g=0:Integer h=1E+400:BigDecimal', cls);
   }
   assert.equal(toGroovyString(await ev("new groovy.json.JsonSlurperClassic().parseText('[{\"x\": [true, null, \"\\\\u00e9\"]}]')")), '[[x:[true, null, é]]]');
-  assert.match(await failure("new groovy.json.JsonSlurperClassic().parseText('{\"a\" 1}')"), /^Unable to parse the JSON text: expected ':' at line: 1, column: 6/);
+  assert.equal(await failure("new groovy.json.JsonSlurperClassic().parseText('{\"a\" 1}')"), "Expected a colon ':' on line: 1, column: 6.\nBut got '1' instead.");
   // JsonSlurperClassic's objects are HashMaps (Java's hash order), JsonSlurper's LazyMaps come sorted
   const text = '{"b2":1,"a10":2,"c":3,"B":4,"zz":{"y":1,"x":2}}';
   assert.equal(toGroovyString(await ev(`new groovy.json.JsonSlurperClassic().parseText('${text}')`)), '[b2:1, zz:[x:2, y:1], a10:2, B:4, c:3]');
@@ -327,4 +327,35 @@ test('a number\'s equals is Java\'s: the same class and value, and a BigDecimal\
     ['1.50 == 1.5', 'true (Boolean)'],
   ];
   for (const [src, want] of cases) assert.equal(await typed(src), want, src);
+});
+
+test('JsonSlurperClassic reads as Groovy 2.4\'s: its leniencies, and its errors word for word', async () => {
+  const ok: [string, string][] = [
+    ["new groovy.json.JsonSlurperClassic().parseText('[1,]')", '[1] (ArrayList)'],
+    ["new groovy.json.JsonSlurperClassic().parseText('{\"a\":1,}')", '[a:1] (LinkedHashMap)'],
+    ["new groovy.json.JsonSlurperClassic().parseText('[1] [2]')", '[1] (ArrayList)'],
+    ["new groovy.json.JsonSlurperClassic().parseText('[01]')", '[1] (ArrayList)'],
+    ["new groovy.json.JsonSlurperClassic().parseText('{\"a\":[{\"b\":null}],\"a\":2}')", '[a:2] (LinkedHashMap)'],
+    ["groovy.json.JsonOutput.toJson([d: new Date(86400000)])", '{"d":"1970-01-02T00:00:00+0000"} (String)'],
+  ];
+  for (const [src, want] of ok) assert.equal(await typed(src), want, src);
+  const bad: [string, string][] = [
+    ['{"a":}', "groovy.json.JsonException: Expected a value, an array, or an object on line: 1, column: 6.\nBut got '}' instead."],
+    ['{"a":1', 'groovy.json.JsonException: Expected a value on line: 1, column: 7.\nBut got an unterminated object.'],
+    ['{"a" 1}', "groovy.json.JsonException: Expected a colon ':' on line: 1, column: 6.\nBut got '1' instead."],
+    ['{"a"', "groovy.json.JsonException: Expected a a colon ':' on line: 1, column: 5.\nBut got an unterminated object."],
+    ['{1:2}', "groovy.json.JsonException: Expected a string key on line: 1, column: 2.\nBut got '1' instead."],
+    ['{', 'groovy.json.JsonException: Expected a String key on line: 1, column: 2.\nBut got an unterminated object.'],
+    ['{a:1}', "groovy.json.JsonException: Lexing failed on line: 1, column: 2, while reading 'a', no possible valid JSON value or punctuation could be recognized."],
+    ['[1 2]', "groovy.json.JsonException: Expected a value or a closing square bracket ']' on line: 1 column: 4.\nBut got '2' instead."],
+    ['{"a":1 "b":2}', "groovy.json.JsonException: Expected a value or a closing curly brace '}' on line: 1, column: 8.\nBut got '\"b\"' instead."],
+    ['[tru]', "groovy.json.JsonException: Lexing failed on line: 1, column: 6, while reading 'tru]', was trying to match the constant 'true'"],
+    ['[1.]', "groovy.json.JsonException: Lexing failed on line: 1, column: 4, while reading '1.', was trying to match a number"],
+    ['["a\\\\x"]', 'groovy.json.JsonException: Expected a value on line: 1, column: 8.\nBut got an unterminated array.'],
+    ['\\n\\n  [1,\\n  }', "groovy.json.JsonException: Expected a value, an array, or an object on line: 4, column: 3.\nBut got '}' instead."],
+    ['true', "groovy.json.JsonException: A JSON payload should start with an openning curly brace '{' or an openning square bracket '['.\nInstead, 'true' was found on line: 1, column: 1"],
+    ['', 'java.lang.IllegalArgumentException: The JSON input text should neither be null nor empty.'],
+    ['   ', 'java.lang.NullPointerException: Cannot invoke "groovy.json.JsonToken.getType()" because "token" is null'],
+  ];
+  for (const [text, want] of bad) assert.equal(await thrown(`new groovy.json.JsonSlurperClassic().parseText('${text}')`), want, text);
 });
