@@ -359,3 +359,13 @@ test('JsonSlurperClassic reads as Groovy 2.4\'s: its leniencies, and its errors 
   ];
   for (const [text, want] of bad) assert.equal(await thrown(`new groovy.json.JsonSlurperClassic().parseText('${text}')`), want, text);
 });
+
+test('a class\'s method or constructor whose typed parameters do not take the arguments is not called: Groovy\'s MissingMethodException', async () => {
+  const cls = "class C {\n  def t(int i) { 'int' }\n  static u(int i) { 'int' }\n  static u(String s) { 'str' }\n  C() {}\n  C(int x) {}\n}\n";
+  assert.equal(await thrown(`${cls}new C().t('a')`), 'groovy.lang.MissingMethodException: No signature of method: C.t() is applicable for argument types: (java.lang.String) values: [a]');
+  assert.equal(await thrown(`${cls}new C().t(1L)`), 'groovy.lang.MissingMethodException: No signature of method: C.t() is applicable for argument types: (java.lang.Long) values: [1]');
+  assert.equal(await thrown(`${cls}C.u(1.5)`), 'groovy.lang.MissingMethodException: No signature of method: static C.u() is applicable for argument types: (java.math.BigDecimal) values: [1.5]');
+  assert.equal(await thrown(`${cls}new C('a')`), 'groovy.lang.GroovyRuntimeException: Could not find matching constructor for: C(java.lang.String)');
+  assert.equal(await ev(`${cls}new C().t(5)`), 'int');
+  assert.equal(await ev(`${cls}C.u('x')`), 'str');
+});
