@@ -369,3 +369,16 @@ test('a class\'s method or constructor whose typed parameters do not take the ar
   assert.equal(await ev(`${cls}new C().t(5)`), 'int');
   assert.equal(await ev(`${cls}C.u('x')`), 'str');
 });
+
+test('intersect walks the smaller collection and keeps its elements, order and duplicates; & is no collection operator in Groovy 2.4', async () => {
+  const cases: [string, string][] = [
+    ['[1, 2, 3].intersect([2L, 3d]).collect { it.getClass().simpleName }', '[Long, Double] (ArrayList)'],
+    ['[1, 1, 2].intersect([1, 1])', '[1, 1] (ArrayList)'],
+    ['[3, 1, 2].intersect([2, 3])', '[2, 3] (ArrayList)'],
+    ['[3, 1, 2].intersect([2, 3, 9, 8])', '[3, 2] (ArrayList)'],
+    ['([1, 2, 3] as Set).intersect([2, 2])', '[2] (LinkedHashSet)'],
+  ];
+  for (const [src, want] of cases) assert.equal(await typed(src), want, src);
+  assert.equal(await thrown('[1, 2] & [2]'), 'groovy.lang.MissingMethodException: No signature of method: java.util.ArrayList.and() is applicable for argument types: (java.util.ArrayList) values: [[2]]');
+  assert.equal(await thrown('[a: 1] * 2'), 'groovy.lang.MissingMethodException: No signature of method: java.util.LinkedHashMap.multiply() is applicable for argument types: (java.lang.Integer) values: [2]');
+});
