@@ -262,6 +262,8 @@ function intArg(a: Value[], i: number, name: string, loc: Loc | null): number {
 function decimalMethod(d: BigDec, name: string, a: Value[], loc: Loc | null): Value | undefined {
   switch (name) {
     case 'toString': return a.length === 0 ? d.toString() : undefined;
+    // BigDecimal.equals: the same value and the same scale (1.50.equals(1.5) is false; == compares values)
+    case 'equals': return a.length === 1 && a[0] instanceof BigDec && a[0].unscaled === d.unscaled && a[0].scale === d.scale;
     case 'toPlainString': return d.toPlainString();
     case 'toInteger': case 'intValue': return intOf(d.toBigInt());
     case 'toShort': case 'shortValue': return Number(BigInt.asIntN(16, d.toBigInt()));

@@ -68,6 +68,11 @@ export function groovyToJson(v: Value, loc: Loc | null, depth = 0): string {
   if (v instanceof Map) return `{${[...v].map(([k, x]) => `${jsonQuote(k)}:${groovyToJson(x, loc, depth + 1)}`).join(',')}}`;
   if (isRange(v)) return `[${rangeToList(v).map((x) => groovyToJson(x, loc, depth + 1)).join(',')}]`;
   if (isClosure(v)) return jsonQuote(toGroovyString(v));
+  if (isHostObject(v) && v.typeName === 'java.util.Date' && typeof (v as { time?: unknown }).time === 'number') {
+    // JsonOutput writes a Date as yyyy-MM-dd'T'HH:mm:ssZ in GMT
+    const iso = new Date((v as unknown as { time: number }).time).toISOString();
+    return jsonQuote(`${iso.slice(0, 19)}+0000`);
+  }
   if (isHostObject(v)) return jsonQuote(toGroovyString(v));
   return jsonQuote(String(v));
 }
@@ -284,4 +289,158 @@ export function parseJson(text: string, loc: Loc | null, order: JsonKeyOrder = '
   ws();
   if (i < text.length) fail('unexpected text after the value');
   return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JsonSlurperClassic as Groovy 2.4 has it (JsonLexer + JsonSlurperClassic.parseArray/parseObject):
+// its leniencies ([1,] and {"a":1,} are read, text after the value is ignored, 01 is a number)
+// and its error messages, word for word.
+
+type CTok = { type: '{' | '}' | '[' | ']' | ',' | ':' | 'null' | 'true' | 'false' | 'number' | 'string'; text: string; value: Value; line: number; col: number };
+
+const CLASSIC_NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+const CLASSIC_LABEL: Record<string, string> = { null: "the constant 'null'", true: "the constant 'true'", false: "the constant 'false'", number: 'a number' };
+
+/** JsonLexer over a LineColumnReader: line and column (1-based) of the next character to read. */
+class ClassicLexer {
+  i = 0;
+  line = 1;
+  col = 1;
+  readonly text: string;
+  readonly loc: Loc | null;
+  constructor(text: string, loc: Loc | null) {
+    this.text = text;
+    this.loc = loc;
+  }
+  #read(): string | undefined {
+    const c = this.text[this.i];
+    if (c === undefined) return undefined;
+    this.i++;
+    if (c === '\n') {
+      this.line++;
+      this.col = 1;
+    } else this.col++;
+    return c;
+  }
+  #fail(what: string): never {
+    throw jsonError(`Lexing failed on line: ${this.line}, column: ${this.col}, while reading ${what}`, this.loc);
+  }
+  /** The next token, or null at the end of the text (or inside a string that never ends validly). */
+  next(): CTok | null {
+    while (this.i < this.text.length && /[\t\n\u000b\f\r \u001c-\u001f]/.test(this.text[this.i]!)) this.#read();
+    const c = this.text[this.i];
+    if (c === undefined) return null;
+    const line = this.line;
+    const col = this.col;
+    if ('{}[],:'.includes(c)) {
+      this.#read();
+      return { type: c as CTok['type'], text: c, value: null, line, col };
+    }
+    if (c === '"') {
+      // read up to a quote that closes a valid string (Groovy matches the text read so far against
+      // its string pattern at each quote): after a bad escape none does, and the text runs out
+      let s = this.#read()!;
+      let bad = false;
+      for (;;) {
+        const r = this.#read();
+        if (r === undefined) return null;
+        s += r;
+        if (r === '"') {
+          if (!bad) break;
+        } else if (r === '\\') {
+          const e = this.#read();
+          if (e === undefined) return null;
+          s += e;
+          if (e === 'u') {
+            for (let k = 0; k < 4; k++) {
+              const h = this.#read();
+              if (h === undefined) return null;
+              s += h;
+              if (!/[0-9a-fA-F]/.test(h)) bad = true;
+            }
+          } else if (!'"\\/bfnrt'.includes(e)) bad = true;
+        }
+      }
+      const [v] = readString(s, 1, this.loc);
+      return { type: 'string', text: s, value: v, line, col };
+    }
+    if (c === '-' || (c >= '0' && c <= '9')) {
+      let s = '';
+      while (this.i < this.text.length && /[0-9+\-.eE]/.test(this.text[this.i]!)) s += this.#read();
+      if (!CLASSIC_NUMBER.test(s)) this.#fail(`'${s}', was trying to match a number`);
+      return { type: 'number', text: s, value: numberOf(s, this.loc), line, col };
+    }
+    for (const word of ['true', 'false', 'null'] as const) {
+      if (c !== word[0]) continue;
+      let s = '';
+      for (let k = 0; k < word.length; k++) {
+        const r = this.#read();
+        // Groovy reads into a char[] of the constant's length: what the text lacks stays '\0'
+        s += r ?? '\0';
+      }
+      if (s !== word) this.#fail(`'${s}', was trying to match ${CLASSIC_LABEL[word]}`);
+      return { type: word, text: s, value: word === 'true' ? true : word === 'false' ? false : null, line, col };
+    }
+    this.#fail(`'${c}', no possible valid JSON value or punctuation could be recognized.`);
+  }
+}
+
+/** groovy.json.JsonSlurperClassic.parseText: a HashMap for an object, an ArrayList for an array. */
+export function parseJsonClassic(text: string, loc: Loc | null): Value {
+  const lx = new ClassicLexer(text, loc);
+  const end = (what: string, kind: 'array' | 'object'): never => {
+    throw jsonError(`${what} on line: ${lx.line}, column: ${lx.col}.\nBut got an unterminated ${kind}.`, loc);
+  };
+  const got = (what: string, t: CTok, comma = true): never => {
+    throw jsonError(`${what} on line: ${t.line}${comma ? ',' : ''} column: ${t.col}.\nBut got '${t.text}' instead.`, loc);
+  };
+  const isValue = (t: CTok) => t.type === 'null' || t.type === 'true' || t.type === 'false' || t.type === 'number' || t.type === 'string';
+  const array = (depth: number): GList => {
+    if (depth > MAX_DEPTH) throw jsonError(`Unable to parse the JSON text: more than ${MAX_DEPTH} levels of nesting`, loc);
+    const l: GList = [];
+    for (;;) {
+      let t = lx.next();
+      if (t === null) return end('Expected a value', 'array');
+      if (t.type === '{') l.push(object(depth + 1));
+      else if (t.type === '[') l.push(array(depth + 1));
+      else if (isValue(t)) l.push(t.value);
+      else if (t.type === ']') return l;
+      else got('Expected a value, an array, or an object', t);
+      t = lx.next();
+      if (t === null) return end('Expected a value', 'array');
+      if (t.type === ']') return l;
+      if (t.type !== ',') got("Expected a value or a closing square bracket ']'", t, false);
+    }
+  };
+  const object = (depth: number): GMap => {
+    if (depth > MAX_DEPTH) throw jsonError(`Unable to parse the JSON text: more than ${MAX_DEPTH} levels of nesting`, loc);
+    const m: GMap = new Map();
+    for (;;) {
+      let t = lx.next();
+      if (t === null) return end('Expected a String key', 'object');
+      if (t.type === '}') return ordered(m, 'hash');
+      if (t.type !== 'string') got('Expected a string key', t);
+      const key = t!.value as string;
+      t = lx.next();
+      // (sic: Groovy 2.4 says "a a colon" here)
+      if (t === null) return end("Expected a a colon ':'", 'object');
+      if (t.type !== ':') got("Expected a colon ':'", t);
+      t = lx.next();
+      if (t === null) return end('Expected a value', 'object');
+      if (t.type === '{') m.set(key, object(depth + 1));
+      else if (t.type === '[') m.set(key, array(depth + 1));
+      else if (isValue(t)) m.set(key, t.value);
+      else got('Expected a value, an array, or an object', t);
+      t = lx.next();
+      if (t === null) return end('Expected a value', 'object');
+      if (t.type === '}') return ordered(m, 'hash');
+      if (t.type !== ',') got("Expected a value or a closing curly brace '}'", t);
+    }
+  };
+  const first = lx.next();
+  // Groovy 2.4 asks a null token its type: text of only whitespace is a NullPointerException
+  if (first === null) throw scriptError('null', 'Cannot invoke "groovy.json.JsonToken.getType()" because "token" is null', loc, 'java.lang.NullPointerException');
+  if (first.type === '{') return object(1);
+  if (first.type === '[') return array(1);
+  throw jsonError(`A JSON payload should start with an openning curly brace '{' or an openning square bracket '['.\nInstead, '${first.text}' was found on line: ${first.line}, column: ${first.col}`, loc);
 }

@@ -12,6 +12,7 @@ import { LazyGString } from './lazy-gstring.ts';
 import { LongValue, bigIntegerOf, compareIntegers, int32Op, integerOp, intOf, longOf } from './integers.ts';
 import { DoubleValue, doubleOf, doubleOp, floatOf, numberPower } from './double-value.ts';
 import { makeSet, setAdd, setKind, setKindOf, setSupport } from './sets.ts';
+import { javaClassOf } from './java-types.ts';
 import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value } from './values.ts';
 
 /** Groovy truth: null, false, 0, '', [], [:] and a matcher without a match are false. */
@@ -388,7 +389,7 @@ function badBits(op: string, loc: Loc | null): never {
 function noOperator(op: string, a: Value, b: Value, loc: Loc | null): ScriptError {
   const names: Record<string, string> = { '+': 'plus', '-': 'minus', '*': 'multiply', '/': 'div', '%': 'mod', '**': 'power', '&': 'and', '|': 'or', '^': 'xor', '<<': 'leftShift', '>>': 'rightShift', '>>>': 'rightShiftUnsigned' };
   if (a === null) return scriptError('null', `Cannot invoke method ${names[op] ?? op}() on null object (the left side of ${op} is null)`, loc, 'java.lang.NullPointerException');
-  return scriptError('no-such-method', `No signature of method: ${typeName(a)}.${names[op] ?? op}() is applicable for argument types: (${typeName(b)}) values: [${toGroovyString(b)}]`, loc, 'groovy.lang.MissingMethodException');
+  return scriptError('no-such-method', `No signature of method: ${javaClassOf(a)}.${names[op] ?? op}() is applicable for argument types: (${b === null ? 'null' : javaClassOf(b)}) values: [${toGroovyString(b)}]`, loc, 'groovy.lang.MissingMethodException');
 }
 
 function toList(v: Value): GList | null {
@@ -574,7 +575,7 @@ export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Val
     case '|':
     case '^':
       if (typeof a === 'boolean' && typeof b === 'boolean') return op === '&' ? a && b : op === '|' ? a || b : a !== b;
-      if (op === '&' && toList(a) && toList(b)) return intersect(toList(a)!, toList(b)!);
+      // (Groovy 2.4 has no `&` for collections: [1, 2] & [2] is its MissingMethodException for and())
       break;
   }
   throw noOperator(op, a, b, loc);
@@ -588,12 +589,23 @@ function doubleArithmetic(op: string, a: Value, b: Value): Value | undefined {
   return doubleOp(op, x, y);
 }
 
+/**
+ * Groovy 2.4's Collection.intersect: the larger collection (the receiver when the sizes are equal)
+ * is looked in, the other is walked: the result has the smaller one's elements, in its order,
+ * duplicates kept ([1, 1, 2].intersect([1, 1]) is [1, 1]; [1, 2, 3].intersect([2L, 3d]) is
+ * [2L, 3.0]), in a collection like the larger one (a Set's intersect is a Set).
+ */
 export function intersect(a: GList, b: GList): GList {
+  let left = a;
+  let right = b;
+  if (left.length < right.length) [left, right] = [right, left];
   const out: GList = [];
-  const inB = new ValueSet(b);
-  const seen = new ValueSet();
-  for (const x of a) if (inB.has(x) && seen.add(x)) out.push(x);
-  return out;
+  if (right.length > 0) {
+    const pickFrom = new ValueSet(left);
+    for (const x of right) if (pickFrom.has(x)) out.push(x);
+  }
+  const kind = setKind(left);
+  return kind === null ? out : makeSet(out, kind);
 }
 
 /** Unary minus: numbers, and lists of numbers (Groovy negates each). */

@@ -1913,6 +1913,8 @@ export class Interpreter {
       case 'sprintf': {
         const all = flatArgs(ca);
         if (typeof all[0] !== 'string') throw noSignature(this.#self, name, all, loc);
+        // DefaultGroovyMethods.sprintf(self, format, Object arg) asks the one argument its class
+        if (all.length === 2 && all[1] === null) throw scriptError('null', 'Cannot invoke "Object.getClass()" because "arg" is null', loc, 'java.lang.NullPointerException');
         return sprintf(all[0], all.length === 2 && Array.isArray(all[1]) ? all[1] : all.slice(1), loc);
       }
       case 'assert': {
@@ -2474,8 +2476,8 @@ export class Interpreter {
     const all = named !== null ? [named, ...args] : args;
     // of several constructors for this many arguments, the one Groovy picks by the arguments' classes
     const ctors = cls.constructorsFor(all.length);
-    const takers = ctors.length > 1 ? ctors.filter((c) => paramsTake(c.params, all)) : ctors;
-    if (ctors.length > 1 && takers.length === 0) {
+    const takers = ctors.filter((c) => paramsTake(c.params, all));
+    if (ctors.length > 0 && takers.length === 0) {
       throw scriptError('no-such-method', `Could not find matching constructor for: ${cls.name}(${all.map((a) => (a === null ? 'null' : javaTypeName(a))).join(', ')})`, loc, 'groovy.lang.GroovyRuntimeException');
     }
     const ctor = takers.length === 0 ? null : pickOverload(takers, all, cls.name, '<init>', loc);
@@ -2848,9 +2850,10 @@ function pickMethod(cls: ScriptClass, name: string, args: Value[], staticOnly: b
   const m = cls.findMethod(name, args.length, staticOnly);
   if (m === null) return null;
   const all = cls.methodsFor(name, args.length, staticOnly);
-  if (all.length <= 1) return m;
-  const takers = all.filter((c) => paramsTake(c.method.params, args));
-  if (takers.length === 0) return m;
+  // a method whose typed parameters do not take the arguments is not applicable: none left is
+  // Groovy's MissingMethodException (`def t(int i)` called with 'a' or 1.5 or 1L)
+  const takers = (all.length === 0 ? [m] : all).filter((c) => paramsTake(c.method.params, args));
+  if (takers.length <= 1) return takers[0] ?? null;
   const picked = pickOverload(takers.map((c) => ({ params: c.method.params, c })), args, cls.name, name, loc);
   return picked.c;
 }

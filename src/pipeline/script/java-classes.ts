@@ -22,6 +22,7 @@ import { ScriptError, rejected, scriptError } from './errors.ts';
 import { toGroovyString } from './format.ts';
 import { groovyEquals, naturalCompare } from './groovy-ops.ts';
 import { isDecimal } from './decimal.ts';
+import { mathIntegral } from './math-overloads.ts';
 import { closureComparator, sortAsync } from './methods-list.ts';
 import type { MethodEnv } from './methods-common.ts';
 import { callStatic, getStatic, staticClassName } from './methods-number.ts';
@@ -31,7 +32,7 @@ import { LongValue } from './long-value.ts';
 import { DoubleValue, doubleOf } from './double-value.ts';
 import { setKind } from './sets.ts';
 import { javaClassOf } from './java-types.ts';
-import { parseJson } from './groovy-json.ts';
+import { parseJson, parseJsonClassic } from './groovy-json.ts';
 
 /** First segments of a qualified Java class name (a variable of such a name hides it). */
 export const JAVA_ROOTS: ReadonlySet<string> = new Set(['java', 'javax', 'groovy', 'hudson', 'jenkins', 'org', 'com', 'net', 'sun', 'io']);
@@ -152,8 +153,6 @@ const JAVA_MATH: Record<string, (...x: number[]) => number> = {
     const r = Math.round(x);
     return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
   },
-  addExact: (a, b) => a + b, subtractExact: (a, b) => a - b, multiplyExact: (a, b) => a * b, negateExact: (a) => -a,
-  incrementExact: (a) => a + 1, toIntExact: (a) => a,
 };
 
 function noStatic(fqn: string, name: string, args: Value[], loc: Loc): ScriptError {
@@ -251,7 +250,7 @@ export async function callStaticMethod(fqn: string, name: string, args: Value[],
   const loc = env.loc;
   // String.format / String.valueOf keep a Long a Long (`%x` of -1L is 64 bits); so do Math's
   // max/min/abs/round, whose overload depends on it (math-overloads.ts)
-  if (fqn !== 'java.lang.String' && !(fqn === 'java.lang.Math' && MATH_TYPED.has(name))) args = longsAsNumbers(args);
+  if (fqn !== 'java.lang.String' && !(fqn === 'java.lang.Math' && MATH_TYPED.has(name)) && !(fqn === 'java.lang.Long' && (name === 'max' || name === 'min'))) args = longsAsNumbers(args);
   // `Math.toString()`, `Math.getName()`: the class has no such static method, so Groovy calls the
   // Class object's own (whitelisted) method, as Jenkins prints it: `class java.lang.Math`
   if (args.length === 0 && (name === 'toString' || name === 'getName' || name === 'getSimpleName')) return new ClassObject(fqn).call(name, []) ?? null;
@@ -291,14 +290,17 @@ export async function callStaticMethod(fqn: string, name: string, args: Value[],
       }
       break;
     case 'java.lang.Math': {
+      // the int/long methods (addExact, toIntExact, ...): their overload and overflow as Java's (math-overloads.ts)
+      const integral = mathIntegral(name, args, loc);
+      if (integral !== undefined) return integral;
       const f = own(JAVA_MATH, name); // not Object.prototype's constructor or toString
       if (f !== undefined) {
         // Math's methods take doubles: a BigDecimal argument is widened, as Java does
         const ns = args.map((x) => (isDecimal(x) ? x.toNumber() : x instanceof DoubleValue ? x.v : x));
         if (!ns.every((x) => typeof x === 'number')) throw noStatic(fqn, name, args, loc);
         const r = f(...(ns as number[]));
-        // the *Exact methods are int/long ones; the others return a double (Math.cbrt(8) is 2.0)
-        return name.endsWith('Exact') ? r : doubleOf(r);
+        // a double (Math.cbrt(8) is 2.0)
+        return doubleOf(r);
       }
       break;
     }
@@ -347,7 +349,7 @@ const INTERPRETER_MADE = new Set(['java.lang.String', 'java.lang.StringBuilder',
  * is passed as its JS number when exact (`new Date(5L)`, `Math.max(x, 5L)`), as Java widens or
  * unboxes it. The same array when there is none (the common case allocates nothing).
  */
-const MATH_TYPED = new Set(['max', 'min', 'abs', 'round']);
+const MATH_TYPED = new Set(['max', 'min', 'abs', 'round', 'signum', 'floorDiv', 'floorMod', 'addExact', 'subtractExact', 'multiplyExact', 'negateExact', 'incrementExact', 'decrementExact', 'toIntExact']);
 
 function longsAsNumbers(args: Value[]): Value[] {
   let out: Value[] | null = null;
@@ -449,9 +451,14 @@ export class JsonSlurperObject extends JavaObject {
     this.typeName = fqn;
   }
   call(name: string, a: Value[], loc: Loc): Value | undefined {
-    if (name === 'parseText' && a.length === 1 && typeof a[0] === 'string') {
+    if (name === 'parseText' && a.length === 1 && (typeof a[0] === 'string' || a[0] === null)) {
       const text = a[0];
-      if (text.trim() === '') throw scriptError('json', "Text must not be null or empty", loc, 'java.lang.IllegalArgumentException');
+      if (this.typeName === 'groovy.json.JsonSlurperClassic') {
+        // Groovy 2.4's JsonSlurperClassic: its own checks, leniencies and messages (groovy-json.ts)
+        if (text === null || text === '') throw scriptError('json', 'The JSON input text should neither be null nor empty.', loc, 'java.lang.IllegalArgumentException');
+        return parseJsonClassic(text, loc);
+      }
+      if (text === null || text.trim() === '') throw scriptError('json', "Text must not be null or empty", loc, 'java.lang.IllegalArgumentException');
       // Integer, Long or BigInteger by size, BigDecimal for a fraction or an exponent, as Groovy's slurpers read them
       return parseJson(text, loc, this.typeName === 'groovy.json.JsonSlurper' ? 'sorted' : 'hash');
     }

@@ -146,3 +146,65 @@ export function mathPair(name: string, args: Value[], loc: Loc): Value | undefin
     }
   }
 }
+
+function overflow(long: boolean, loc: Loc): never {
+  throw scriptError('arithmetic', long ? 'long overflow' : 'integer overflow', loc, 'java.lang.ArithmeticException');
+}
+
+/** An exact int or long result, or Java's ArithmeticException when it does not fit. */
+function exact(r: bigint, long: boolean, loc: Loc): Value {
+  if (r !== BigInt.asIntN(long ? 64 : 32, r)) overflow(long, loc);
+  return long ? longOf(r) : Number(r);
+}
+
+const INT_MATH = new Set(['floorDiv', 'floorMod', 'addExact', 'subtractExact', 'multiplyExact', 'negateExact', 'incrementExact', 'decrementExact', 'toIntExact']);
+
+/**
+ * Math's int/long methods (floorDiv, floorMod, the *Exact ones) and signum, or undefined for
+ * another name. The int overload when every argument is an Integer, else the long one (Java 9+
+ * also has floorDiv/floorMod(long, int): floorMod's result is then an int); the *Exact ones
+ * throw Java's ArithmeticException ('integer overflow' / 'long overflow') where Java does.
+ * signum has float and double overloads, picked as round's are.
+ */
+export function mathIntegral(name: string, args: Value[], loc: Loc): Value | undefined {
+  if (name === 'signum') {
+    const k = args.length === 1 ? kindOf(args[0] ?? null) : null;
+    if (k === null) noMethod(name, args, loc);
+    const d = asDouble(args[0]!);
+    return ONE.round[k] === 'float' ? floatOf(Math.sign(Math.fround(d))) : doubleOf(Math.sign(d));
+  }
+  if (!INT_MATH.has(name)) return undefined;
+  const arity = name === 'negateExact' || name === 'incrementExact' || name === 'decrementExact' || name === 'toIntExact' ? 1 : 2;
+  const kinds = args.map((a) => kindOf(a));
+  if (args.length !== arity || !kinds.every((k) => k === 'I' || k === 'L')) noMethod(name, args, loc);
+  const long = name === 'toIntExact' || kinds.includes('L');
+  const [x, y] = args.map((a) => asLong(a)) as [bigint, bigint];
+  switch (name) {
+    case 'toIntExact': return exact(x, false, loc);
+    case 'negateExact': return exact(-x, long, loc);
+    case 'incrementExact': return exact(x + 1n, long, loc);
+    case 'decrementExact': return exact(x - 1n, long, loc);
+    case 'addExact': return exact(x + y, long, loc);
+    case 'subtractExact': return exact(x - y, long, loc);
+    case 'multiplyExact': return exact(x * y, long, loc);
+  }
+  if (y === 0n) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
+  // floorDiv / floorMod: the quotient rounded down; Integer.MIN_VALUE / -1 wraps as Java's does
+  let q = x / y;
+  if ((x % y !== 0n) && ((x < 0n) !== (y < 0n))) q -= 1n;
+  if (name === 'floorDiv') return long ? longOf(BigInt.asIntN(64, q)) : Number(BigInt.asIntN(32, q));
+  const m = x - q * y;
+  // floorMod(long, int) is an int (Java 9)
+  return long && kinds[1] === 'L' ? longOf(m) : Number(m);
+}
+
+/** Long.max / Long.min: always the long overload. */
+export function longPair(name: 'max' | 'min', args: Value[], loc: Loc): Value {
+  const kinds = args.map((a) => kindOf(a));
+  if (args.length !== 2 || !kinds.every((k) => k === 'I' || k === 'L')) {
+    throw scriptError('no-such-method', `No signature of method: static java.lang.Long.${name}() is applicable for argument types: (${args.map((a) => (a === null ? 'null' : javaClassOf(a))).join(', ')}) values: [${args.map((a) => toGroovyString(a)).join(', ')}]`, loc, 'groovy.lang.MissingMethodException');
+  }
+  const p = asLong(args[0]!);
+  const q = asLong(args[1]!);
+  return longOf(name === 'max' ? (p > q ? p : q) : (p < q ? p : q));
+}

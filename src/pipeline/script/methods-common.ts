@@ -3,6 +3,7 @@
 import type { Loc } from '../../core/build.ts';
 import { ScriptError, scriptError } from './errors.ts';
 import { toGroovyString } from './format.ts';
+import { javaClassOf } from './java-types.ts';
 import { isClosure, typeName, type ClosureValue, type Value } from './values.ts';
 
 export interface MethodEnv {
@@ -25,7 +26,8 @@ export interface MethodEnv {
 export type Method<T> = (self: T, args: Value[], env: MethodEnv) => Value | Promise<Value>;
 
 export function noSignature(self: Value, name: string, args: Value[], loc: Loc | null): ScriptError {
-  const types = args.map((a) => typeName(a)).join(', ');
+  // the arguments' Java classes, as Groovy names them (java.lang.String, java.util.ArrayList)
+  const types = args.map((a) => (a === null ? 'null' : javaClassOf(a))).join(', ');
   const values = args.map((a) => (isClosure(a) ? 'Closure' : toGroovyString(a))).join(', ');
   const shown = values.length > 200 ? values.slice(0, 200) + '...' : values;
   return scriptError('no-such-method', `No signature of method: ${typeName(self)}.${name}() is applicable for argument types: (${types}) values: [${shown}]`, loc, 'groovy.lang.MissingMethodException');

@@ -2,8 +2,8 @@
 // (Integer.parseInt, Math.max, String.valueOf, ...). Everything else on a class is refused.
 import type { Loc } from '../../core/build.ts';
 import { notSupported, scriptError } from './errors.ts';
-import { sprintf, toGroovyString } from './format.ts';
-import { arithmetic, groovyCompare, groovyEquals, groovyTruth, numberFormat, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';
+import { javaToString, sprintf, toGroovyString } from './format.ts';
+import { arithmetic, groovyCompare, groovyTruth, javaEquals, numberFormat, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';
 import { argClosure, argInt, arity, isJavaArray, noSignature, type Method } from './methods-common.ts';
 import type { Value } from './values.ts';
 import { BigDec, isDecimal } from './decimal.ts';
@@ -11,7 +11,7 @@ import { LongValue, longOf } from './integers.ts';
 import { DoubleValue, doubleOf, floatOf, javaDoubleString, setDoubleMethods } from './double-value.ts';
 import { doubleToDecimal } from './groovy-ops.ts';
 import { STATIC_ALIASES as ALIASES } from './static-names.ts';
-import { mathOne, mathPair } from './math-overloads.ts';
+import { longPair, mathIntegral, mathOne, mathPair } from './math-overloads.ts';
 import { groovyPrettyPrint, groovyToJson } from './groovy-json.ts';
 
 function intOf(n: number): number {
@@ -78,7 +78,8 @@ export const numberMethods: Map<string, Method<number>> = new Map<string, Method
   ['mod', (n, a, env) => (arity(n, 'mod', a, 1, 1, env.loc), arithmetic('%', n, a[0] ?? null, env.loc))],
   ['power', (n, a, env) => (arity(n, 'power', a, 1, 1, env.loc), arithmetic('**', n, a[0] ?? null, env.loc))],
   ['compareTo', (n, a, env) => groovyCompare(n, a[0] ?? null, env.loc)],
-  ['equals', (n, a) => groovyEquals(n, a[0] ?? null)],
+  // Integer.equals / Double.equals: the same class and value (1.equals(1L) is false; == coerces)
+  ['equals', (n, a) => javaEquals(n, a[0] ?? null)],
   ['next', (n, _a, env) => arithmetic('+', n, 1, env.loc)],
   ['previous', (n, _a, env) => arithmetic('-', n, 1, env.loc)],
   ['asBoolean', (n) => n !== 0],
@@ -232,8 +233,8 @@ const STATICS: Record<string, Record<string, Static>> = {
     parseLong: (a, loc) => parseIntArg(a, 'Long', 'parseLong', loc),
     valueOf: (a: Value[], loc: Loc) => parseIntArg(a, 'Long', 'valueOf', loc),
     toString: (a: Value[], loc: Loc) => toGroovyString(num(a, 0, 'Long', 'toString', loc)),
-    max: (a, loc) => Math.max(num(a, 0, 'Long', 'max', loc), num(a, 1, 'Long', 'max', loc)),
-    min: (a, loc) => Math.min(num(a, 0, 'Long', 'min', loc), num(a, 1, 'Long', 'min', loc)),
+    max: (a, loc) => longPair('max', a, loc),
+    min: (a, loc) => longPair('min', a, loc),
   },
   Double: {
     parseDouble: (a, loc) => doubleOf(parseJavaNumber(str(a, 0, 'Double', 'parseDouble', loc), loc)),
@@ -251,7 +252,8 @@ const STATICS: Record<string, Record<string, Static>> = {
     toString: (a: Value[]) => String(a[0] === true),
   },
   String: {
-    valueOf: (a: Value[]) => toGroovyString(a[0] ?? null),
+    // Java's toString, not Groovy's: String.valueOf([a: 1]) is {a=1}
+    valueOf: (a: Value[]) => javaToString(a[0] ?? null),
     // String.format(String, Object...): an array spreads into the arguments, a List is one argument (`[1, 2]`)
     format: (a, loc) => sprintf(str(a, 0, 'String', 'format', loc), a.length === 2 && Array.isArray(a[1]) && isJavaArray(a[1]) ? a[1] : a.slice(1), loc),
     join: (a, loc) => {
@@ -272,18 +274,10 @@ const STATICS: Record<string, Record<string, Static>> = {
     sqrt: (a, loc) => doubleOf(Math.sqrt(num(a, 0, 'Math', 'sqrt', loc))),
     log: (a, loc) => doubleOf(Math.log(num(a, 0, 'Math', 'log', loc))),
     log10: (a, loc) => doubleOf(Math.log10(num(a, 0, 'Math', 'log10', loc))),
-    signum: (a, loc) => doubleOf(Math.sign(num(a, 0, 'Math', 'signum', loc))),
-    floorDiv: (a, loc) => {
-      const d = num(a, 1, 'Math', 'floorDiv', loc);
-      if (d === 0) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
-      return Math.floor(num(a, 0, 'Math', 'floorDiv', loc) / d);
-    },
-    floorMod: (a, loc) => {
-      const x = num(a, 0, 'Math', 'floorMod', loc);
-      const d = num(a, 1, 'Math', 'floorMod', loc);
-      if (d === 0) throw scriptError('arithmetic', '/ by zero', loc, 'java.lang.ArithmeticException');
-      return ((x % d) + d) % d;
-    },
+    // signum's float/double overload and the int/long ones of floorDiv/floorMod, as Groovy picks them (math-overloads.ts)
+    signum: (a, loc) => mathIntegral('signum', a, loc)!,
+    floorDiv: (a, loc) => mathIntegral('floorDiv', a, loc)!,
+    floorMod: (a, loc) => mathIntegral('floorMod', a, loc)!,
     random: () => Math.random(),
   },
   System: {

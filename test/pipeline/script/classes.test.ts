@@ -57,7 +57,7 @@ test('@Field variables are seen by functions; plain defs are not; undeclared ass
 test('steps through the script object passed to a class; a step called bare in a class fails as in Jenkins', async () => {
   const { host } = await run("class U { def steps; U(steps) { this.steps = steps }; def hi() { steps.echo 'x'; steps.sh 'true'; steps.env.HOME } }\nnew U(this).hi()", { env: { HOME: '/h' } });
   assert.deepEqual(host.calls.map((c) => c.name), ['echo', 'sh']);
-  await rejects("class U { def hi() { echo 'x' } }\nnew U().hi()", /No signature of method: U\.echo\(\) is applicable for argument types: \(String\) values: \[x\]/, 1);
+  await rejects("class U { def hi() { echo 'x' } }\nnew U().hi()", /No signature of method: U\.echo\(\) is applicable for argument types: \(java\.lang\.String\) values: \[x\]/, 1);
   await rejects("class U { def hi() { steps.echo 'x' } }\nnew U().hi()", /No such property: steps for class: U/, 1);
   // println in a class is Groovy's System.out one, which Jenkins' sandbox refuses (never the build's console)
   await rejects("class U { def hi() { println 'lost'; 1 } }\nnew U().hi()", /Scripts not permitted to use staticMethod org\.codehaus\.groovy\.runtime\.DefaultGroovyMethods println java\.lang\.Object java\.lang\.Object/, 1);

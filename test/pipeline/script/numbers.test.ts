@@ -110,7 +110,8 @@ test('== and <=> across Integer, BigDecimal and Double', async () => {
   assert.equal(await ev('[1.0, 2.0].contains(2)'), false, 'contains is Java\'s equals: a BigDecimal never equals an Integer (Groovy 2.4)');
   assert.equal(await ev('[1.0, 2.0].contains(2.0)'), true);
   assert.equal(await show('[1, 1.0, 2.50, 2.5, 2.5d, 3].unique()'), '[1, 2.50, 3]');
-  assert.equal(await show('[1.5, 2, 3].intersect([2.0, 1.50])'), '[1.5, 2]');
+  // Groovy 2.4 walks the smaller list and keeps its elements (groovy 2.4.21: [2.0, 1.50])
+  assert.equal(await show('[1.5, 2, 3].intersect([2.0, 1.50])'), '[2.0, 1.50]');
   assert.equal(await show("['1.5', 1.5, '1.5'].unique()"), '[1.5, 1.5]');
   assert.equal(await ev('0.0 ? "yes" : "no"'), 'no');
   assert.equal(await ev('def r\nswitch (1.50) { case 1.5: r = "one and a half"; break; default: r = "other" }\nr'), 'one and a half');
