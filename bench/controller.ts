@@ -11,7 +11,8 @@
 // --durable-cost (issue 19, "what durability costs"): two controllers in the same run, one with
 // durable execs and one with KILN_DURABLE_EXECS=0, each with one agent, driven in interleaved
 // pairs (ABBA...: the order swapped every pair): a small build's trigger -> finish, a 100-step
-// build's time per step, a step printing --log-mb MB (MB/s and the console's lag behind the step),
+// build's time per step, a step printing --log-mb MB (MB/s, the console's lag behind the step, and
+// the CPU ms per MB of the controller, the agent and the step's own processes),
 // a step printing a line every 20 ms for 2 s (each line's lag from its `date` to the console
 // stream: what a user watching a build sees; the 50 MB step's lag is the backlog a producer faster
 // than the controller leaves, which a pipe holds back and a durable exec's file does not), then the controller's always-on journal writes and the agent's per-step files timed alone (µs
@@ -184,6 +185,13 @@ function cpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** CPU ms of a process (user + system) and of its children it reaped (cutime + cstime: a step's shell and what it ran). */
+function cpuSplit(pid: number): { self: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { self: (Number(f[11]) + Number(f[12])) * 10, children: (Number(f[13]) + Number(f[14])) * 10 };
 }
 
 /** Samples VmRSS every `everyMs` (and VmHWM at the end); `stop()` gives the peak in MB. */
@@ -802,8 +810,7 @@ async function measureDurableCost(): Promise<Record<string, unknown>> {
   const pc = await startKilnController({ durable: false });
   const result: Record<string, unknown> = {};
   try {
-    await startAgent(dc, 'd1', 1);
-    await startAgent(pc, 'p1', 1);
+    const agentOf = new Map<Controller, AgentProc>([[dc, await startAgent(dc, 'd1', 1)], [pc, await startAgent(pc, 'p1', 1)]]);
     for (const c of [dc, pc]) {
       await createJob(c, 'one', ONE_STEP);
       await createJob(c, 'hundred', HUNDRED_STEPS);
@@ -828,8 +835,14 @@ async function measureDurableCost(): Promise<Record<string, unknown>> {
     // The log: seconds per MB (so that the ratio reads as the others: > 1 is durable slower), and the lag.
     const lags: { d: number[]; p: number[] } = { d: [], p: [] };
     const rates: { d: number[]; p: number[] } = { d: [], p: [] };
+    // CPU ms per MB of each process a log build keeps busy (10 ms ticks): on a shared 2-core
+    // machine the time per MB follows the CPU the build takes more than anything else.
+    const cpu: Record<'controller' | 'agent' | 'step', { d: number[]; p: number[] }> = { controller: { d: [], p: [] }, agent: { d: [], p: [] }, step: { d: [], p: [] } };
     const logRun = async (durable: boolean): Promise<number> => {
       const c = of(durable);
+      const a = agentOf.get(c)!;
+      const c0 = cpuSplit(c.pid);
+      const a0 = cpuSplit(a.pid);
       const t = performance.now();
       const n = await trigger(c, 'log');
       const f = await follow(c.url, 'log', n, { from: Math.max(0, LOG_BYTES - 2_000_000), markerRe: LAG_RE });
@@ -842,16 +855,24 @@ async function measureDurableCost(): Promise<Record<string, unknown>> {
       if (!/^[x\n]{200}$/.test(mid.text) || (mid.text.match(/\n/g) ?? []).length !== 2) throw new Error(`the stored log of #${n} is not the step's output: ${JSON.stringify(mid.text.slice(0, 80))}`);
       (durable ? lags.d : lags.p).push(f.match.atEpochMs - Number(BigInt(f.match.value) / 1000n) / 1000);
       (durable ? rates.d : rates.p).push(LOG_BYTES / 1e6 / wall);
+      const c1 = cpuSplit(c.pid);
+      const a1 = cpuSplit(a.pid);
+      const mb = LOG_BYTES / 1e6;
+      cpu.controller[durable ? 'd' : 'p'].push((c1.self - c0.self) / mb);
+      cpu.agent[durable ? 'd' : 'p'].push((a1.self - a0.self) / mb);
+      cpu.step[durable ? 'd' : 'p'].push((a1.children - a0.children) / mb);
       return wall / (LOG_BYTES / 1e6) * 1000; // ms per MB
     };
     await logRun(true);
     await logRun(false);
     lags.d.length = lags.p.length = rates.d.length = rates.p.length = 0;
+    for (const x of Object.values(cpu)) x.d.length = x.p.length = 0;
     const logs = await interleaved('log builds', LOG_PAIRS, logRun);
     result['log'] = {
       mb: LOG_BYTES / 1e6, ms_per_mb: { ...pairFigure(logs.d, logs.p), load: logs.load },
       mb_per_s: { durable: spread(rates.d, r1), plain: spread(rates.p, r1) },
       lag_ms: { ...pairFigure(lags.d, lags.p) },
+      cpu_ms_per_mb: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, { durable: spread(v.d), plain: spread(v.p) }])),
     };
     progress(`log ${LOG_BYTES / 1e6} MB: durable ${r1(median(rates.d))} MB/s, plain ${r1(median(rates.p))} MB/s; lag durable ${r1(median(lags.d))} ms, plain ${r1(median(lags.p))} ms`);
 
@@ -897,6 +918,8 @@ function printDurableCost(r: Record<string, any>, error: string | null): void {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((c) => c[i]!.length)));
   for (const c of rows) out.push(c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  '));
   if (r['log']) out.push(`log MB/s: durable ${r['log'].mb_per_s.durable.median} [${r['log'].mb_per_s.durable.p25}-${r['log'].mb_per_s.durable.p75}], plain ${r['log'].mb_per_s.plain.median} [${r['log'].mb_per_s.plain.p25}-${r['log'].mb_per_s.plain.p75}]`);
+  const lc = r['log']?.cpu_ms_per_mb;
+  if (lc) out.push(`log CPU ms per MB, median durable / plain: ${Object.entries(lc).map(([k, v]: [string, any]) => `${k} ${v.durable.median} / ${v.plain.median}`).join(', ')} (the step: its shell, yes and head, reaped by the agent)`);
   const w = r['writes'];
   if (w) {
     const jl = w.journal_lines;

@@ -20,8 +20,8 @@
 // environment), so that a later agent process signals only what it started (never a pid alone:
 // see leftovers.ts for why a record is not trusted); it is created once (O_EXCL, padded with
 // spaces) and overwritten in place by one pwrite when the process group is known, not written to
-// a temporary file and renamed. The agent reads the files as they grow (fs.watch, and a poll as a
-// fallback; preads on descriptors kept open while attached, the end of a file found by a short
+// a temporary file and renamed. The agent reads the files as they grow (fs.watch while its reads
+// have caught up with them, not while the window below is full; a poll as a fallback; preads on descriptors kept open while attached, the end of a file found by a short
 // read, not a stat, into one scratch buffer: nothing allocated for a read that finds nothing) and
 // sends what it read (`output`, n from 0 per attachment),
 // at most WINDOW_BYTES beyond what the controller acknowledged: while the controller is away the
@@ -77,7 +77,12 @@ const SPARES_MAX = 16;
 export const WINDOW_BYTES = 1024 * 1024;
 /** Output kept for a controller that is away; beyond it, the oldest is skipped when one comes back. */
 export const MAX_BACKLOG_BYTES = 1024 * 1024 * 1024;
-const READ_BYTES = 256 * 1024;
+/**
+ * One read, one `output` frame. 64 KiB, as a piped step's frames are (Node's pipe reads): with
+ * 256 KiB frames the controller took 10.7 CPU ms per MB of a 50 MB log against 6.3 with 64 KiB,
+ * the same bytes, in interleaved pairs (32 KiB: no better; bench/README.md, "the log path").
+ */
+const READ_BYTES = 64 * 1024;
 /** `meta.json`'s room for its second write: the process group and start time replace two nulls. */
 const META_PAD = 48;
 /** Finished execs' directories are removed in batches, off the steps' path. */
@@ -583,7 +588,10 @@ export class DurableExec {
     for (const s of [this.out, this.err]) {
       for (;;) {
         const room = WINDOW_BYTES - (this.out.sent - this.out.window) - (this.err.sent - this.err.window);
-        if (room <= 0) return;
+        if (room <= 0) {
+          this.#watchWhenCaughtUp(false); // the next read comes with an acknowledgement
+          return;
+        }
         const want = Math.min(room, READ_BYTES);
         const data = s.read(s.sent, want);
         if (data.length > 0) {
@@ -599,7 +607,9 @@ export class DurableExec {
       this.#exitedSent = true;
       sink.exited({ exitCode: ended.code, signal: ended.signal, aborted: this.#aborted, chunks: this.#n });
       this.#unwatch();
+      return;
     }
+    this.#watchWhenCaughtUp(true); // at the end of both files: what is written next is told
   }
 
   /** Stops the process tree (abort): its end is reported as aborted. */
@@ -715,24 +725,52 @@ export class DurableExec {
   }
 
   #watch(): void {
-    if (this.#watcher || this.#gone) return;
-    try {
-      // Events that come together (a shell's several small writes, `rc` created and written) make one pump.
-      this.#watcher = watch(this.dir, () => {
-        if (this.#pumpSoon) return;
-        this.#pumpSoon = true;
-        setImmediate(() => {
-          this.#pumpSoon = false;
-          this.pump();
-        });
-      });
-      this.#watcher.on('error', () => {});
-      this.#watcher.unref();
-    } catch {
-      // polled only
-    }
+    if (this.#gone) return;
+    if (this.#watcher === null) this.#startWatcher();
+    if (this.#timer !== null) return;
     this.#timer = setInterval(() => this.pump(), POLL_MS);
     this.#timer.unref();
+  }
+
+  /**
+   * The directory's watcher, only while the reads have caught up with the files (`caughtUp`): a
+   * step printing faster than the controller takes its output keeps the read-ahead window full,
+   * and then an acknowledgement, not a write, is what lets the next read go. Watched meanwhile,
+   * every write of the step was an inotify event for the kernel to queue and this process to
+   * take, 800-10,000 of them for a 50 MB step, each a wake-up and a pump that read nothing
+   * (bench/README.md, "the log path"). Watched again once a pump finds the ends of both files, and
+   * pumped once more then: what was written before the watcher was there is read by that pump.
+   */
+  #watchWhenCaughtUp(caughtUp: boolean): void {
+    if (this.#timer === null) return; // not watching at all (detached, or the end went out)
+    if (!caughtUp) {
+      this.#watcher?.close();
+      this.#watcher = null;
+    } else if (this.#watcher === null && this.#startWatcher()) {
+      this.#pumpSoonish();
+    }
+  }
+
+  #pumpSoonish(): void {
+    if (this.#pumpSoon) return;
+    this.#pumpSoon = true;
+    setImmediate(() => {
+      this.#pumpSoon = false;
+      this.pump();
+    });
+  }
+
+  /** Starts the directory's watcher; false when it cannot (polled only). */
+  #startWatcher(): boolean {
+    try {
+      // Events that come together (a shell's several small writes, `rc` created and written) make one pump.
+      this.#watcher = watch(this.dir, () => this.#pumpSoonish());
+      this.#watcher.on('error', () => {});
+      this.#watcher.unref();
+      return true;
+    } catch {
+      return false; // polled only
+    }
   }
 
   #unwatch(): void {

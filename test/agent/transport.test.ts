@@ -1,7 +1,8 @@
 // The agent's own WebSocket client (src/agent/transport.ts) against a WebSocket server of
 // another implementation (the `ws` package the controller uses), over real TCP: the upgrade
 // carries the agent's headers and the secret nowhere else; messages both ways, text and binary,
-// small and large; a message the server sends in fragments; the server's pings answered; the
+// small and large (random bytes at odd offsets and lengths too; the masking, 32 bits at a time,
+// checked against byte-by-byte XOR for every alignment); a message the server sends in fragments; the server's pings answered; the
 // closing handshake's code and reason; a message over the limit closed with 1009; an HTTP
 // refusal (chunked or not) reported with its status and body; a secret that would break the
 // header refused before anything is sent; a wss: URL to a server whose certificate is not
@@ -17,7 +18,8 @@ import path from 'node:path';
 import https from 'node:https';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
-import { dial, OPEN, sha1, type AgentSocket } from '../../src/agent/transport.ts';
+import { randomBytes } from 'node:crypto';
+import { dial, maskInto, OPEN, sha1, type AgentSocket } from '../../src/agent/transport.ts';
 import { HEADER_AGENT_NAME, HEADER_PROTOCOL, PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -66,6 +68,23 @@ test('sha1 is SHA-1 (the handshake\'s accept key, RFC 6455\'s example)', () => {
   assert.equal(sha1(Buffer.from('x'.repeat(1000))).toString('hex'), execFileSync('sha1sum', { input: 'x'.repeat(1000), encoding: 'utf8' }).split(' ')[0]);
 });
 
+test('masking (32 bits at a time where aligned) gives what byte-by-byte XOR gives, for any length, mask and alignment', () => {
+  for (const n of [0, 1, 3, 4, 5, 7, 8, 125, 126, 1023, 65535, 65536, 70_001]) {
+    for (let skew = 0; skew < 4; skew++) {
+      for (let at = 6; at < 10; at++) {
+        const src = randomBytes(n + skew);
+        const payload = src.subarray(skew); // a view at any offset, as a read's buffer may be
+        const mask = randomBytes(4);
+        const out = Buffer.alloc(at + n + 3, 0xee);
+        maskInto(out, at, payload, mask);
+        const want = Buffer.from(payload.map((b, i) => b ^ mask[i & 3]!));
+        assert.ok(out.subarray(at, at + n).equals(want), `length ${n}, payload offset ${skew}, at ${at}`);
+        assert.ok(out.subarray(0, at).every((b) => b === 0xee) && out.subarray(at + n).every((b) => b === 0xee), 'nothing outside written');
+      }
+    }
+  }
+});
+
 test("messages both ways, fragments, pings and the closing handshake, against the ws package's server", async () => {
   const s = await server();
   try {
@@ -91,6 +110,12 @@ test("messages both ways, fragments, pings and the closing handshake, against th
     assert.deepEqual(got.map(([d, b]) => [d.length, b]), [[16, false], [3, true], [big.length, true]]);
     assert.equal(got[0]![0].toString(), '{"type":"hello"}');
     assert.ok(got[2]![0].equals(big));
+    // Random bytes at odd offsets and lengths, as the server unmasks them.
+    const odd = [70_001, 65_536, 127, 5].map((n, k) => randomBytes(n + k).subarray(k));
+    for (const b of odd) ws.send(b, { binary: true });
+    for (let i = 0; i < 100 && got.length < 3 + odd.length; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(got.slice(3).map(([d]) => d.length), odd.map((b) => b.length));
+    for (const [k, b] of odd.entries()) assert.ok(got[3 + k]![0].equals(b), `message ${k} arrives as sent`);
 
     // Server → agent: a message in three fragments, a big one, a ping (answered by a pong).
     const msgs: [Buffer, boolean][] = [];
