@@ -29,5 +29,11 @@ export const stat = promisify(fs.stat) as typeof FsPromises.stat;
 export const unlink = promisify(fs.unlink) as typeof FsPromises.unlink;
 export const writeFile = promisify(fs.writeFile) as typeof FsPromises.writeFile;
 
+/** Descriptor forms (no FileHandle, so no node:fs/promises): a pod's tool-container steps. */
+export const openFd = promisify(fs.open) as (path: string, flags: string | number, mode?: number) => Promise<number>;
+export const readFd = promisify(fs.read) as (fd: number, buffer: Buffer, offset: number, length: number, position: number | null) => Promise<{ bytesRead: number }>;
+export const writeFd = promisify(fs.write) as (fd: number, data: string) => Promise<{ bytesWritten: number }>;
+export const closeFd = promisify(fs.close) as (fd: number) => Promise<void>;
+
 /** fs/promises' open (a FileHandle), which loads node:fs/promises on first use. */
 export const open: typeof FsPromises.open = (...args) => process.getBuiltinModule('node:fs/promises').open(...args);
