@@ -6,7 +6,8 @@
 // How: each function is node:fs's callback form under util.promisify, the same native calls
 // fs/promises makes (realpath is fs.realpath.native, as fs/promises' is), so results and errors
 // (code, syscall, path) are the same; typed as fs/promises' own. Only `open` needs a FileHandle
-// (file transfers, a pod's tool-container steps): it loads node:fs/promises then, on first use.
+// (file transfers): it loads node:fs/promises then, on first use. A pod's tool-container steps
+// use the descriptor forms (openFd, readFd...), so an agent running them does not load it.
 // node:fs and node:util are taken with process.getBuiltinModule, not an ESM import, whose
 // namespace would read fs.promises (and util's lazy exports) at once.
 // test/architecture/agent-loads.test.ts holds that an idle agent has not loaded fs/promises.
