@@ -236,10 +236,22 @@ export class RunnerClient {
       await reading.catch(() => {});
       for (const f of Object.values(files)) if (f.fd >= 0) fs.close(f.fd, () => {});
       // The step's result does not wait for its directory to go.
-      const gone: Promise<void> = fsp.rm(r, { recursive: true, force: true }).catch(() => {}).finally(() => { this.#removing.delete(gone); });
+      const gone: Promise<void> = removeStepDir(r).finally(() => { this.#removing.delete(gone); });
       this.#removing.add(gone);
     }
   }
+}
+
+/** The files a step's directory holds (the agent's script and stdin, the runner's output, pid and status). */
+const STEP_FILES = ['cmd', 'in', 'out', 'err', 'pid', 'status'];
+
+/**
+ * Removes a step's directory: its known files, then the directory (fs.rm's recursive walk only
+ * when something else was left there: it loads node's rimraf module into the agent). Best effort.
+ */
+async function removeStepDir(r: string): Promise<void> {
+  await Promise.all(STEP_FILES.map((f) => fsp.unlink(path.join(r, f)).catch(() => {})));
+  await fsp.rmdir(r).catch(() => fsp.rm(r, { recursive: true, force: true })).catch(() => {});
 }
 
 function signalName(n: number): string {

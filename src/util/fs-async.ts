@@ -26,6 +26,7 @@ export const readFile = promisify(fs.readFile) as typeof FsPromises.readFile;
 export const readlink = promisify(fs.readlink) as typeof FsPromises.readlink;
 export const realpath = promisify(fs.realpath.native) as typeof FsPromises.realpath;
 export const rm = promisify(fs.rm) as typeof FsPromises.rm;
+export const rmdir = promisify(fs.rmdir) as typeof FsPromises.rmdir;
 export const stat = promisify(fs.stat) as typeof FsPromises.stat;
 export const unlink = promisify(fs.unlink) as typeof FsPromises.unlink;
 export const writeFile = promisify(fs.writeFile) as typeof FsPromises.writeFile;

@@ -96,9 +96,13 @@ const FORBIDDEN_INTERNAL = [
   'Internal Binding crypto', 'NativeModule internal/crypto/random', 'NativeModule internal/crypto/webcrypto',
   'NativeModule worker_threads', 'NativeModule internal/worker', 'NativeModule internal/util/diff',
 ];
-/** Internal modules an agent that connected and ran a step (in its own container and in a tool container) must not have loaded yet (only a file transfer needs them). */
+/**
+ * Internal modules an agent that connected and ran a step (in its own container and in a tool
+ * container) must not have loaded yet: only a file transfer needs them, and only removing a
+ * directory tree needs fs.rm's recursive walk (rimraf).
+ */
 const NOT_YET = ['NativeModule fs/promises', 'NativeModule internal/fs/promises', 'NativeModule internal/readline/interface',
-  'NativeModule internal/repl/history', 'NativeModule internal/fs/streams'];
+  'NativeModule internal/repl/history', 'NativeModule internal/fs/streams', 'NativeModule internal/fs/rimraf'];
 
 test('the agent as it ships (its bundle, cold compile cache) is JavaScript: it never loads the TypeScript stripper, crypto, worker threads or util\'s diff, and node:fs/promises only for a file transfer', async () => {
   const bundle = await agentBundle();
