@@ -12,7 +12,8 @@ import { podRunnersFromEnv, withPodRunners } from '../../src/exec/pod-workspace.
 import { tempDir } from '../helpers/tmp.ts';
 
 const procs: ChildProcess[] = [];
-after(() => { for (const p of procs) p.kill('SIGKILL'); });
+// Each runner is killed with its process group: its serving loop is a process of its own.
+after(() => { for (const p of procs) { try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } } });
 
 async function pod() {
   const vol = tempDir('pod-volume');
@@ -21,7 +22,7 @@ async function pod() {
   for (const name of ['maven', 'git']) {
     mkdirSync(path.join(runners, name), { recursive: true });
     // The container's own command stays its main process (the seed's `cat`, here `sleep`).
-    const p = spawn('sh', [path.join(vol, '.kiln-runner.sh'), path.join(runners, name), 'sleep', '600'], { stdio: 'ignore' });
+    const p = spawn('sh', [path.join(vol, '.kiln-runner.sh'), path.join(runners, name), 'sleep', '600'], { stdio: 'ignore', detached: true });
     procs.push(p);
   }
   for (const name of ['maven', 'git']) {
