@@ -7,10 +7,13 @@
 //      cannot go below on this "cluster");
 //   2. 20 builds at once on a cloud capped at 5 pods: wall time, the most pods seen at once, and
 //      whether every build went green;
-//   3. 100 `sh` steps in a tool container (through its runner) against 100 in the agent container.
+//   3. `sh` steps in a tool container (through its runner) against steps in the agent container,
+//      in the same build in blocks of --steps (tool, agent, agent, tool): ms per step, and the
+//      ratio of each pair of neighbouring blocks.
 //
 //   4. the agent's idle memory in its pod: VmRSS of the jnlp container's process, 2.5 s after it
-//      connected, while the build's step sleeps (median over rounds);
+//      connected, while the build's step sleeps (median over rounds); and the same in builds
+//      whose first step ran in the tool container (alternating with those);
 //   5. slot reuse under the cap: from one build's end to the next waiting build's "Created pod".
 //   6. a build's log streamed from the pod's agent: `yes | head -c 50000000` in the agent
 //      container, MB/s from its first output line to the build's end (as the console stream sees it);
@@ -153,22 +156,26 @@ try {
   progress(`${CONCURRENT} builds under cap ${CAP}: ${r1(manyWall / 1000)} s, at most ${most} pods at once, ${green} green`);
 
   // 4. The agent's idle memory in its pod: the jnlp container's process, 2.5 s after it connected.
+  // And the same after a step in the tool container (what most pod builds run first).
   await api('POST', '/api/v1/jobs', { name: 'idle', script: `pipeline { agent { kubernetes { yaml '''\n${POD}''' } }; stages { stage('S') { steps { sh 'sleep 4' } } } }` });
+  await api('POST', '/api/v1/jobs', { name: 'idle-tool', script: `pipeline { agent { kubernetes { yaml '''\n${POD}''' } }; stages { stage('S') { steps { container('tool') { sh 'true' }; sh 'sleep 4' } } } }` });
   const agentRss: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const b = await api('POST', '/api/v1/jobs/idle/builds', {});
+  const agentRssTool: number[] = [];
+  for (let i = 0; i < ROUNDS * 2; i++) {
+    const job = i % 2 ? 'idle-tool' : 'idle';
+    const b = await api('POST', `/api/v1/jobs/${job}/builds`, {});
     const seen: Record<string, number> = {};
-    const done = follow('idle', b.number, performance.now(), { connected: /is online in pod/ }, seen);
+    const done = follow(job, b.number, performance.now(), { connected: /is online in pod/ }, seen);
     while (seen.connected === undefined) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 2500));
-    const pod = (kube.pods('ci').map((p) => (p.metadata as { name: string }).name)).find((x) => x.startsWith(`idle-${b.number}-`)) ?? '';
+    const pod = (kube.pods('ci').map((p) => (p.metadata as { name: string }).name)).find((x) => x.startsWith(`${job}-${b.number}-`)) ?? '';
     const cid = execFileSync('docker', ['ps', '-q', '--filter', 'label=kiln.fake-kube.container=jnlp', '--filter', `label=kiln.fake-kube.pod=ci.${pod}`], { encoding: 'utf8' }).trim().split('\n')[0] ?? '';
     const pid = cid ? execFileSync('docker', ['inspect', '-f', '{{.State.Pid}}', cid], { encoding: 'utf8' }).trim() : '';
     const kb = pid ? Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) : NaN;
-    agentRss.push(kb / 1024);
+    (job === 'idle' ? agentRss : agentRssTool).push(kb / 1024);
     const f = await done;
-    if (f.result !== 'SUCCESS') throw new Error(`idle #${b.number}: ${f.result}\n${f.text}`);
-    progress(`agent in its pod ${pod}: ${r1(kb / 1024)} MB RSS 2.5 s after it connected`);
+    if (f.result !== 'SUCCESS') throw new Error(`${job} #${b.number}: ${f.result}\n${f.text}`);
+    progress(`agent in its pod ${pod}: ${r1(kb / 1024)} MB RSS 2.5 s after it connected${job === 'idle' ? '' : ', after a tool-container step'}`);
   }
 
   // 6. A 50 MB log streamed from the pod's agent (the agent container), MB/s from its first line to the end.
@@ -259,20 +266,24 @@ try {
     progress(`host agent ${name}: ${r1(hostRss.at(-1)!)} MB RSS, log ${r1(hostLog.at(-1)!)} MB/s, ${r1(hostStep.at(-1)!)} ms per sh step`);
   }
 
-  // 3. Steps in the tool container against steps in the agent container.
-  const stepsJob = (where: 'tool' | 'agent') => `pipeline { agent { kubernetes { yaml '''\n${POD}''' } }; stages {
+  // 3. Steps in the tool container against steps in the agent container: in the same pod and
+  // build, blocks of --steps steps in the order tool, agent, agent, tool, so that both sides see
+  // the same load; each pair of neighbouring blocks gives one ratio.
+  const ORDER = ['tool', 'agent', 'agent', 'tool'] as const;
+  const block = (where: 'tool' | 'agent', k: number) => `def t${k} = System.currentTimeMillis(); for (int i = 0; i < ${STEPS}; i++) { ${where === 'tool' ? "container('tool') { sh 'true' }" : "sh 'true'"} }; echo "STEPS-${k}-${where}=\${System.currentTimeMillis() - t${k}}"`;
+  await api('POST', '/api/v1/jobs', { name: 'steps', script: `pipeline { agent { kubernetes { yaml '''\n${POD}''' } }; stages {
     stage('warm') { steps { container('tool') { sh 'true' }; sh 'true' } }
-    stage('S') { steps { script { def t0 = System.currentTimeMillis(); for (int i = 0; i < ${STEPS}; i++) { ${where === 'tool' ? "container('tool') { sh 'true' }" : "sh 'true'"} }; echo "STEPS-MS=\${System.currentTimeMillis() - t0}" } } } } }`;
+    stage('S') { steps { script { ${ORDER.map((w, k) => block(w, k)).join('; ')} } } } } }` });
   const perStep: Record<string, number[]> = { tool: [], agent: [] };
-  for (const where of ['tool', 'agent'] as const) {
-    await api('POST', '/api/v1/jobs', { name: `steps-${where}`, script: stepsJob(where) });
-    for (let i = 0; i < Math.max(1, ROUNDS - 1); i++) {
-      const b = await api('POST', `/api/v1/jobs/steps-${where}/builds`, {});
-      const f = await follow(`steps-${where}`, b.number, performance.now(), {});
-      const ms = Number(/STEPS-MS=(\d+)/.exec(f.text)?.[1]);
-      if (f.result !== 'SUCCESS' || !Number.isFinite(ms)) throw new Error(`steps-${where}: ${f.result}\n${f.text.slice(-2000)}`);
-      perStep[where]!.push(ms / STEPS);
-    }
+  const ratios: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const b = await api('POST', '/api/v1/jobs/steps/builds', {});
+    const f = await follow('steps', b.number, performance.now(), {});
+    const ms = ORDER.map((w, k) => Number(new RegExp(`STEPS-${k}-${w}=(\\d+)`).exec(f.text)?.[1]) / STEPS);
+    if (f.result !== 'SUCCESS' || !ms.every(Number.isFinite)) throw new Error(`steps: ${f.result}\n${f.text.slice(-2000)}`);
+    ORDER.forEach((w, k) => perStep[w]!.push(ms[k]!));
+    ratios.push(ms[0]! / ms[1]!, ms[3]! / ms[2]!);
+    progress(`steps: tool ${r1(ms[0]!)}, agent ${r1(ms[1]!)}, agent ${r1(ms[2]!)}, tool ${r1(ms[3]!)} ms per step`);
   }
 
   const m = (xs: number[]) => r1(median(xs));
@@ -290,13 +301,14 @@ try {
     ['  most pods at once / green builds', `${most} / ${green} of ${CONCURRENT}`],
     ['  slot reuse: a build\'s end → the next waiting pod created', ms(reuse)],
     ['agent idle RSS in its pod (2.5 s after connecting)', ms(agentRss, 'MB')],
+    ['  the same after a step in the tool container', ms(agentRssTool, 'MB')],
     ['agent idle RSS on a host (the bundle; 2.5 s into a sleep step)', ms(hostRss, 'MB')],
     [`log streamed from the pod's agent (${LOG_BYTES / 1e6} MB)`, ms(podLog, 'MB/s')],
     ['log streamed from the host agent', ms(hostLog, 'MB/s')],
     ['sh step on the host agent (20 steps)', ms(hostStep)],
     [`sh step in the tool container (${STEPS} steps)`, ms(perStep.tool!)],
     ['sh step in the agent container', ms(perStep.agent!)],
-    ['tool / agent', `${r1(median(perStep.tool!) / median(perStep.agent!))}×`],
+    ['tool / agent (each pair of neighbouring blocks)', `${Math.round(median(ratios) * 100) / 100}× (${Math.round(Math.min(...ratios) * 100) / 100}–${Math.round(Math.max(...ratios) * 100) / 100})`],
   ];
   console.log(`bench kubernetes (fake API server, pods in Docker; ${ROUNDS} rounds; load ${loadavg()[0]!.toFixed(2)})`);
   for (const [k, v] of rows) console.log(`${k.padEnd(64)} ${v}`);
@@ -304,13 +316,13 @@ try {
     bench: 'kubernetes', rounds: ROUNDS,
     one_pod_ms: { created: m(parts.created), connected: m(parts.connected), first_step: m(parts.firstStep), finished: m(parts.finished), floor: m(parts.floor) },
     concurrent: { builds: CONCURRENT, cap: CAP, wall_s: r1(manyWall / 1000), most_pods: most, green, slot_reuse_ms: r1(median(reuse)) },
-    agent_idle_rss_mb: r1(median(agentRss)), agent_image: AGENT_IMAGE,
+    agent_idle_rss_mb: r1(median(agentRss)), agent_idle_rss_after_tool_step_mb: r1(median(agentRssTool)), agent_image: AGENT_IMAGE,
     host_agent: { kiln: values['host-kiln'] ?? 'this one', idle_rss_mb: r1(median(hostRss)), log_mb_per_s: r1(median(hostLog)), step_ms: r1(median(hostStep)) },
     pod_log_mb_per_s: r1(median(podLog)),
-    step_ms: { tool: r1(median(perStep.tool!)), agent: r1(median(perStep.agent!)) },
+    step_ms: { tool: r1(median(perStep.tool!)), agent: r1(median(perStep.agent!)), tool_over_agent: Math.round(median(ratios) * 100) / 100 },
     spread: {
       created: range(parts.created), connected: range(parts.connected), first_step: range(parts.firstStep), floor: range(parts.floor),
-      slot_reuse_ms: range(reuse), agent_idle_rss_mb: range(agentRss), step_tool: range(perStep.tool!), step_agent: range(perStep.agent!),
+      slot_reuse_ms: range(reuse), agent_idle_rss_mb: range(agentRss), agent_idle_rss_after_tool_step_mb: range(agentRssTool), step_tool: range(perStep.tool!), step_agent: range(perStep.agent!), tool_over_agent: [Math.round(Math.min(...ratios) * 100) / 100, Math.round(Math.max(...ratios) * 100) / 100],
       host_agent_idle_rss_mb: range(hostRss), host_log_mb_per_s: range(hostLog), host_step_ms: range(hostStep), pod_log_mb_per_s: range(podLog),
     },
     load: r1(loadavg()[0]!),

@@ -19,6 +19,9 @@ const { constants } = fs;
 import path from 'node:path';
 import { PATH_PREPEND_ENV, type ExecResult, type ExecSpec } from '../core/workspace.ts';
 
+/** The first line of a step's script: the runner reads it with the job's shell (\`.\`), \`"$@"\` its setsid. */
+const STEP_SCRIPT_MARK = '# kiln step: sourced';
+
 export const RUNNER_SH = `# Kiln step runner (injected; see src/exec/container-runner.ts).
 d="$1"; shift
 unset KILN_RUNNER_SH
@@ -37,7 +40,13 @@ serve() {
       run)
         (
           i=/dev/null; [ -f "$r/in" ] && i="$r/in"
-          $s sh "$r/cmd" <"$i" >"$r/out" 2>"$r/err" &
+          # A script that says so is read by the job's own shell and ends in \`exec "$@" <program>\`
+          # (one exec less per step); an older agent's is run by a shell of its own.
+          if read -r l <"$r/cmd" && [ "$l" = "${STEP_SCRIPT_MARK}" ]; then
+            { set -- $s; . "$r/cmd"; } <"$i" >"$r/out" 2>"$r/err" &
+          else
+            $s sh "$r/cmd" <"$i" >"$r/out" 2>"$r/err" &
+          fi
           echo $! >"$r/pid"
           wait $!
           echo $? >"$r/status"
@@ -65,25 +74,39 @@ function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The script a step becomes: its directory, its environment, its program. */
+/**
+ * The script a step becomes: its directory, its environment, its program. The runner reads it
+ * with the step's own shell (`.`), its positional parameters the `setsid` that gives the step
+ * its own process group (none where the image has no setsid); an older runner runs it with
+ * `sh`, where "$@" is empty.
+ */
 export function stepScript(spec: Pick<ExecSpec, 'argv' | 'cwd' | 'env'>): string {
-  const lines = [`cd ${shq(spec.cwd)} || exit 1`];
+  const lines = [STEP_SCRIPT_MARK, `cd ${shq(spec.cwd)} || exit 1`];
   // withEnv's PATH+NAME directories, in front of the container's own PATH.
   const prepend = spec.env[PATH_PREPEND_ENV];
   if (prepend) lines.push(`export PATH=${shq(prepend)}:"$PATH"`);
   for (const [k, v] of Object.entries(spec.env)) {
     if (!NODE_ONLY_ENV.has(k) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) lines.push(`export ${k}=${shq(v)}`);
   }
-  lines.push(`exec ${spec.argv.map(shq).join(' ')}`);
+  lines.push(`exec "$@" ${spec.argv.map(shq).join(' ')}`);
   return lines.join('\n') + '\n';
 }
 
 let seq = 0;
 
-/** Drives the runner of one container through its directory on the shared volume (a path on this machine). */
+/**
+ * Drives the runner of one container through its directory on the shared volume (a path on this
+ * machine). What a step costs here is on every tool-container step's path (bench/kubernetes.ts
+ * puts it next to a step in the agent's own container): its directory and script are made with
+ * direct calls (a few small local writes, no thread-pool round trips), its output files are
+ * opened once and read by descriptor (no node:fs/promises, ~1 MB in the agent), only the file
+ * that changed is read, and its directory is removed after the step's result is given.
+ */
 export class RunnerClient {
   readonly dir: string;
-  #ctl: fsp.FileHandle | null = null;
+  #ctl: Promise<number> | null = null;
+  /** Step directories being removed (close waits for them). */
+  readonly #removing = new Set<Promise<void>>();
   constructor(dir: string) {
     this.dir = dir;
   }
@@ -113,16 +136,24 @@ export class RunnerClient {
   }
 
   async #send(line: string): Promise<void> {
-    if (!this.#ctl) {
-      // Non-blocking: with no reader (the runner died) this fails at once instead of hanging.
-      this.#ctl = await fsp.open(path.join(this.dir, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
+    // Non-blocking: with no reader (the runner died) this fails at once instead of hanging.
+    this.#ctl ??= fsp.openFd(path.join(this.dir, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
+    const ctl = this.#ctl;
+    let fd: number;
+    try {
+      fd = await ctl;
+    } catch (e) {
+      if (this.#ctl === ctl) this.#ctl = null;
+      throw e;
     }
-    await this.#ctl.write(line + '\n');
+    await fsp.writeFd(fd, line + '\n');
   }
 
   async close(): Promise<void> {
-    await this.#ctl?.close().catch(() => {});
+    const ctl = this.#ctl;
     this.#ctl = null;
+    if (ctl) await ctl.then((fd) => fsp.closeFd(fd)).catch(() => {});
+    await Promise.all([...this.#removing]);
   }
 
   /**
@@ -133,31 +164,31 @@ export class RunnerClient {
     if (spec.signal?.aborted) return { exitCode: null, signal: null, aborted: true };
     const id = `s${process.pid.toString(36)}-${(++seq).toString(36)}-${Date.now().toString(36)}`;
     const r = path.join(this.dir, id);
-    await fsp.mkdir(r, { mode: 0o777 });
-    await fsp.chmod(r, 0o777); // any uid the container runs as writes its output here
-    await fsp.writeFile(path.join(r, 'cmd'), stepScript(spec), { mode: 0o644 });
+    fs.mkdirSync(r, { mode: 0o777 });
+    fs.chmodSync(r, 0o777); // any uid the container runs as writes its output here
+    fs.writeFileSync(path.join(r, 'cmd'), stepScript(spec), { mode: 0o644 });
     if (spec.stdin !== undefined) await fsp.writeFile(path.join(r, 'in'), spec.stdin, { mode: 0o644 });
-    const offsets = { out: 0, err: 0 };
+    const files = { out: { fd: -1, at: 0, stream: 'stdout' as const }, err: { fd: -1, at: 0, stream: 'stderr' as const } };
+    let scratch: Buffer | undefined;
     let reading = Promise.resolve();
-    const drain = () => {
+    /** Reads what is new in `names` (in order, one read at a time), opening each file the first time it is there. */
+    const drain = (names: readonly ('out' | 'err')[] = ['out', 'err']) => {
       reading = reading.then(async () => {
-        for (const [name, stream] of [['out', 'stdout'], ['err', 'stderr']] as const) {
-          let fh: fsp.FileHandle;
-          try {
-            fh = await fsp.open(path.join(r, name), 'r');
-          } catch {
-            continue; // not created yet
-          }
-          try {
-            for (;;) {
-              const buf = Buffer.allocUnsafe(64 * 1024);
-              const { bytesRead } = await fh.read(buf, 0, buf.length, offsets[name]);
-              if (bytesRead === 0) break;
-              offsets[name] += bytesRead;
-              spec.onOutput(buf.subarray(0, bytesRead), stream);
+        for (const name of names) {
+          const f = files[name];
+          if (f.fd < 0) {
+            try {
+              f.fd = await fsp.openFd(path.join(r, name), 'r');
+            } catch {
+              continue; // not created yet
             }
-          } finally {
-            await fh.close();
+          }
+          scratch ??= Buffer.allocUnsafe(64 * 1024);
+          for (;;) {
+            const { bytesRead } = await fsp.readFd(f.fd, scratch, 0, scratch.length, f.at);
+            if (bytesRead === 0) break;
+            f.at += bytesRead;
+            spec.onOutput(Buffer.from(scratch.subarray(0, bytesRead)), f.stream);
           }
         }
       });
@@ -182,10 +213,11 @@ export class RunnerClient {
           }
           if (text.endsWith('\n')) resolve(Number(text.trim()));
         };
-        // Only what changed is looked at: output files are read when they change, the status
+        // Only what changed is looked at: an output file is read when it changes, the status
         // when it is written (the runner's pid file and the like cost nothing).
         watcher = fs.watch(r, (_event, file) => {
-          if (file === null || file === 'out' || file === 'err') void drain();
+          if (file === 'out' || file === 'err') void drain([file]);
+          else if (file === null) void drain();
           if (file === null || file === 'status') check();
         });
         void drain();
@@ -202,9 +234,24 @@ export class RunnerClient {
       watcher?.close();
       spec.signal?.removeEventListener('abort', onAbort);
       await reading.catch(() => {});
-      await fsp.rm(r, { recursive: true, force: true }).catch(() => {});
+      for (const f of Object.values(files)) if (f.fd >= 0) fs.close(f.fd, () => {});
+      // The step's result does not wait for its directory to go.
+      const gone: Promise<void> = removeStepDir(r).finally(() => { this.#removing.delete(gone); });
+      this.#removing.add(gone);
     }
   }
+}
+
+/** The files a step's directory holds (the agent's script and stdin, the runner's output, pid and status). */
+const STEP_FILES = ['cmd', 'in', 'out', 'err', 'pid', 'status'];
+
+/**
+ * Removes a step's directory: its known files, then the directory (fs.rm's recursive walk only
+ * when something else was left there: it loads node's rimraf module into the agent). Best effort.
+ */
+async function removeStepDir(r: string): Promise<void> {
+  await Promise.all(STEP_FILES.map((f) => fsp.unlink(path.join(r, f)).catch(() => {})));
+  await fsp.rmdir(r).catch(() => fsp.rm(r, { recursive: true, force: true })).catch(() => {});
 }
 
 function signalName(n: number): string {

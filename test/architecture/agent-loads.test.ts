@@ -19,17 +19,20 @@
 // crypto modules (Web Crypto or node:crypto: agent/random.ts reads /dev/urandom instead), nor
 // worker_threads and util's diff (what an ESM import of node:util drags in: cli/agent.ts takes
 // parseArgs through process.getBuiltinModule). And what only some requests need stays unloaded
-// until one comes: an agent that connected and ran a (durable) sh step has not loaded
+// until one comes: an agent that connected and ran a (durable) sh step, and one in a pod's tool
+// container (through its step runner, as container('x') runs it), has not loaded
 // node:fs/promises, nor the readline, REPL-history and file-stream modules it drags in (~1 MB in
 // every pod: util/fs-async.ts; only a file transfer loads it), read from the agent at that moment
 // (SIGUSR2 to the recorder).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { spawnAgent, startAgent, startController, waitOnline, waitFor, run, sh } from '../backends/remote-harness.ts';
 import { agentBundle, writeBundle } from '../../src/util/agent-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { RUNNER_SH } from '../../src/exec/container-runner.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const recorder = path.join(import.meta.dirname, 'load-recorder.ts');
@@ -93,9 +96,13 @@ const FORBIDDEN_INTERNAL = [
   'Internal Binding crypto', 'NativeModule internal/crypto/random', 'NativeModule internal/crypto/webcrypto',
   'NativeModule worker_threads', 'NativeModule internal/worker', 'NativeModule internal/util/diff',
 ];
-/** Internal modules an agent that connected and ran a step must not have loaded yet (only a file transfer needs them). */
+/**
+ * Internal modules an agent that connected and ran a step (in its own container and in a tool
+ * container) must not have loaded yet: only a file transfer needs them, and only removing a
+ * directory tree needs fs.rm's recursive walk (rimraf).
+ */
 const NOT_YET = ['NativeModule fs/promises', 'NativeModule internal/fs/promises', 'NativeModule internal/readline/interface',
-  'NativeModule internal/repl/history', 'NativeModule internal/fs/streams'];
+  'NativeModule internal/repl/history', 'NativeModule internal/fs/streams', 'NativeModule internal/fs/rimraf'];
 
 test('the agent as it ships (its bundle, cold compile cache) is JavaScript: it never loads the TypeScript stripper, crypto, worker threads or util\'s diff, and node:fs/promises only for a file transfer', async () => {
   const bundle = await agentBundle();
@@ -114,16 +121,26 @@ test('the agent as it ships (its bundle, cold compile cache) is JavaScript: it n
     + "process.on('exit', () => write(process.env.KILN_LOAD_RECORD));\n");
   const record = path.join(dir, 'loaded.txt');
   let afterStep: string[] = [];
+  // As in a pod: a tool container's step runner (here a process on this machine) on a directory
+  // the agent shares, which the agent learns from its environment (exec/pod-workspace.ts).
+  const runners = path.join(dir, 'runners');
+  mkdirSync(path.join(runners, 'tool'), { recursive: true });
+  const runner = spawn('sh', ['-c', RUNNER_SH, 'kiln-runner', path.join(runners, 'tool'), 'sleep', '600'], { stdio: 'ignore', detached: true });
   const c = await startController();
   try {
+    await waitFor(() => existsSync(path.join(runners, 'tool', 'ready')), 10_000, 'the tool container\'s runner');
     const name = 'shipped';
-    const env = { NODE_OPTIONS: `--import ${recorderJs}`, KILN_LOAD_RECORD: record, NODE_COMPILE_CACHE: path.join(dir, 'cold-cache'), PATH: `${path.dirname(process.execPath)}:${process.env['PATH'] ?? '/usr/bin:/bin'}` };
+    const env = { NODE_OPTIONS: `--import ${recorderJs}`, KILN_LOAD_RECORD: record, NODE_COMPILE_CACHE: path.join(dir, 'cold-cache'), PATH: `${path.dirname(process.execPath)}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
+      KILN_POD_RUNNERS: runners, KILN_POD_CONTAINERS: 'tool' };
     const a = spawnAgent(['agent', '--url', c.url, '--name', name, '--secret', c.hub.secret(name), '--workdir', path.join(dir, 'work')], name, path.join(dir, 'work'), env, path.join(kiln, 'bin/kiln'));
     try {
       await waitOnline(c, name);
       const ws = await c.hub.backend(name).allocate({ build: { job: 'shipped', number: 1, id: 'shipped#1' } });
       const r = await run(ws, sh('echo shipped'), { durableKey: 'shipped-1' });
       assert.equal(r.stdout.toString(), 'shipped\n');
+      // and a step in the pod's tool container (container('tool') { sh ... }).
+      const t = await run(ws, sh('echo in the tool container; echo err >&2'), { container: 'tool' });
+      assert.deepEqual([t.exitCode, t.stdout.toString(), t.stderr.toString()], [0, 'in the tool container\n', 'err\n']);
       // What the agent has loaded now, connected and one step run (bin/kiln and the agent's
       // re-execution keep this pid).
       a.child.kill('SIGUSR2');
@@ -136,6 +153,7 @@ test('the agent as it ships (its bundle, cold compile cache) is JavaScript: it n
       assert.equal(await a.stop(), 0, a.stderr());
     }
   } finally {
+    process.kill(-runner.pid!, 'SIGKILL'); // the runner and its serving loop
     await c.close();
   }
   const loaded = readFileSync(record, 'utf8').split('\n').filter(Boolean);
