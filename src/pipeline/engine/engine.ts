@@ -1477,7 +1477,15 @@ export class PipelineRun {
       container: c.container,
       workspace: () => {
         if (!c.workspace) {
-          throw new StepFailure(`${step.name} needs a node to run on, but there is none here: with "agent none", give the stage an agent (or wrap the steps in node { } in scripted code)`, { loc });
+          // Jenkins: the step's missing FilePath context (MissingContextVariableException's two
+          // lines), which declarative's ModelInterpreter turns into its "agent none" error.
+          const missing = 'Required context class hudson.FilePath is missing\nPerhaps you forgot to surround the code with a step that provides this, such as: node';
+          const m = run.#o.model;
+          if (m.kind === 'declarative' && m.agent?.type === 'none') {
+            run.#log(c, missing);
+            throw new StepFailure("Attempted to execute a step that requires a node context while 'agent none' was specified. Be sure to specify your own 'node { ... }' blocks when using 'agent none'.", { loc });
+          }
+          throw new StepFailure(missing, { loc });
         }
         return c.workspace;
       },

@@ -365,7 +365,7 @@ export function checkAgentNone(ctx: Ctx, stages: readonly Stage[], post: Post | 
         for (const b of st.post?.blocks ?? []) found ??= need(b.steps);
       }
       if (found) {
-        ctx.error('agent-none', `Stage "${st.name}" runs steps that need a node (${found.name} at line ${found.loc.start.line}), but the pipeline has "agent none" and this stage has no agent`, st.nameLoc);
+        ctx.warn('agent-none', `Stage "${st.name}" runs steps that need a node (${found.name} at line ${found.loc.start.line}), but the pipeline has "agent none" and this stage has no agent`, st.nameLoc);
       }
       if (st.body.kind === 'stages' || st.body.kind === 'parallel') walk(st.body.stages, here);
       if (st.body.kind === 'matrix') {
@@ -374,7 +374,7 @@ export function checkAgentNone(ctx: Ctx, stages: readonly Stage[], post: Post | 
         if (!mh) {
           let mf: { name: string; loc: Loc } | null = null;
           for (const b of m.post?.blocks ?? []) mf ??= need(b.steps);
-          if (mf) ctx.error('agent-none', `Stage "${st.name}" runs steps that need a node (${mf.name} at line ${mf.loc.start.line}), but the pipeline has "agent none" and this stage has no agent`, st.nameLoc);
+          if (mf) ctx.warn('agent-none', `Stage "${st.name}" runs steps that need a node (${mf.name} at line ${mf.loc.start.line}), but the pipeline has "agent none" and this stage has no agent`, st.nameLoc);
         }
         walk(m.stages, mh);
       }
@@ -383,7 +383,7 @@ export function checkAgentNone(ctx: Ctx, stages: readonly Stage[], post: Post | 
   walk(stages, false);
   for (const b of post?.blocks ?? []) {
     const f = need(b.steps);
-    if (f) ctx.error('agent-none', `Post condition "${b.condition}" runs steps that need a node (${f.name} at line ${f.loc.start.line}), but the pipeline has "agent none"`, b.loc);
+    if (f) ctx.warn('agent-none', `Post condition "${b.condition}" runs steps that need a node (${f.name} at line ${f.loc.start.line}), but the pipeline has "agent none"`, b.loc);
   }
 }
 

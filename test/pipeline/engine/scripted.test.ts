@@ -34,7 +34,7 @@ stage('Outside') {
   sh 'echo hi'
 }`);
   assert.equal(state.result, 'FAILURE');
-  assert.match(console, /sh needs a node to run on, but there is none here.*\(Jenkinsfile:3:3\)/);
+  assert.match(console, /Required context class hudson.FilePath is missing\nPerhaps you forgot to surround the code with a step that provides this, such as: node \(Jenkinsfile:3:3\)/);
   assert.equal(stage(state, 'Outside').status, 'failure');
 });
 
