@@ -58,6 +58,7 @@ import { cmakePlugin } from './cmake/index.ts';
 import { nexusArtifactUploaderPlugin } from './nexus-artifact-uploader/index.ts';
 import { genericWebhookTriggerPlugin } from './generic-webhook-trigger/index.ts';
 import { extendedChoicePlugin } from './extended-choice/index.ts';
+import { ansiblePlugin } from './ansible/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
@@ -65,7 +66,8 @@ export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin
   labelledStepsPlugin, zulipPlugin, badgePlugin, throttlePlugin, robotPlugin,
   performancePlugin, azureCredentialsPlugin, xunitPlugin, gitParameterPlugin, openshiftPlugin, artifactoryPlugin, dotnetPlugin, nvmPlugin, benchmarkPlugin, tapPlugin, dependencyCheckPlugin, valgrindPlugin,
   maskPasswordsPlugin, deployPlugin, activeChoicesPlugin, folderPropertiesPlugin, mattermostPlugin, discordPlugin, office365Plugin, bitbucketPlugin,
-  cmakePlugin, nexusArtifactUploaderPlugin, genericWebhookTriggerPlugin, extendedChoicePlugin];
+  cmakePlugin, nexusArtifactUploaderPlugin, genericWebhookTriggerPlugin, extendedChoicePlugin,
+  ansiblePlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');
