@@ -132,6 +132,8 @@ export interface LiveBuild {
   restart?: RestartOf | null;
   /** options { preserveStashes(buildCount: N) } of the pipeline it ran: its stashes outlive it (#keepStashes). */
   preserveStashes?: number | null;
+  /** scmSkip(deleteBuild: true) asked to delete it once finished (BuildServices.deleteWhenFinished; not kept across a restart). */
+  deleteWhenFinished?: boolean;
 }
 
 /** A build restarted from a stage of build `from` (TriggerOptions.restart). */
@@ -920,6 +922,7 @@ export class BuildManager {
         consoleLog: () => this.#consoleSoFar(log),
         buildTools: buildToolServices({ store: this.#store, files: this.#files }, job, build),
         folderProperties: () => folderPropertiesOf(this.#store, job.name),
+        deleteWhenFinished: () => { live.deleteWhenFinished = true; },
         credential: async (id) => {
           if (!credentials) throw new StepFailure(`no credential '${id}': this controller has no credentials store`);
           const c = await credentials.resolve(id, { id: job.id, name: job.name, replayedBy: live.replayedBy }, build.number).catch((err: unknown) => {
@@ -1040,6 +1043,18 @@ export class BuildManager {
     this.#events.buildFinished?.(live, result, endedAt - r.startedAt);
     void this.#triggerDownstream(live.job, build.number, result);
     this.#logOf(live.job.name, build.number).info({ result, durationMs: endedAt - r.startedAt, ...(message ? { message } : {}) }, 'build finished');
+    if (live.deleteWhenFinished) {
+      // The SCM Skip plugin's run listener: the skipped build goes, with its files.
+      try {
+        await this.#store.builds.delete(build.id);
+        await this.#files.removeBuild(live.job.id, build.number);
+        this.#logOf(live.job.name, build.number).info('build deleted (scmSkip deleteBuild)');
+        this.#events.buildChanged?.(live);
+      } catch (err) {
+        this.#filesFailed(this.#files.dir(live.job.id, build.number), err, 'deleting a build skipped by scmSkip');
+      }
+      return;
+    }
     try {
       const job = await this.#store.jobs.getById(live.job.id);
       if (job?.options.buildDiscarder) {
