@@ -91,6 +91,7 @@ import type { MailPerson, MailServices } from '../core/mail.ts';
 import type { HttpServices } from '../core/http-services.ts';
 import type { ThrottleService } from '../core/throttle.ts';
 import { folderPropertiesOf } from './folder-properties.ts';
+import { buildUserVars } from './build-user.ts';
 
 const run = promisify(execFile);
 
@@ -923,6 +924,10 @@ export class BuildManager {
         buildTools: buildToolServices({ store: this.#store, files: this.#files }, job, build),
         folderProperties: () => folderPropertiesOf(this.#store, job.name),
         deleteWhenFinished: () => { live.deleteWhenFinished = true; },
+        buildUser: () => buildUserVars(build.causes, {
+          user: (name) => this.#store.users.get(name),
+          causesOf: async (j, n) => (await this.#store.builds.getByNumber(j, n).catch(() => null))?.causes ?? null,
+        }),
         credential: async (id) => {
           if (!credentials) throw new StepFailure(`no credential '${id}': this controller has no credentials store`);
           const c = await credentials.resolve(id, { id: job.id, name: job.name, replayedBy: live.replayedBy }, build.number).catch((err: unknown) => {

@@ -400,6 +400,8 @@ export interface BuildServices {
   folderProperties?(): Promise<{ key: string; value: string; folder: string }[]>;
   /** Deletes the build once it has finished (scmSkip(deleteBuild: true), the SCM Skip plugin's run listener). Absent: the host keeps its builds. */
   deleteWhenFinished?(): void;
+  /** The Build User Vars plugin's variables (BUILD_USER, BUILD_USER_ID, ...) from the build's causes. Absent: the host knows no users (kiln run). */
+  buildUser?(): Promise<Record<string, string>>;
 }
 
 /** The host side of the coverage, htmlpublisher and config-files plugins; each part absent where the host has none. */
