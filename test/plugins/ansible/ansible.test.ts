@@ -3,13 +3,14 @@
 // extra variables (one hidden, ones with spaces and shell characters) and extras, that really
 // writes files; the printed command line as the plugin prints it, hidden values masked; the same
 // playbook over SSH to the test sshd (test/backends/sshd.ts) with an SSH key credential
-// (--private-key from a temporary 0400 file, -u its user, removed after, never in the console);
+// (--private-key from a temporary 0400 file, -u its user, removed after, never in the console),
+// and an ad-hoc command with a key that has a passphrase (answered through SSH_ASKPASS);
 // a vault password from a secret text credential (ansibleVault encrypts a file, a playbook reads
 // it); an ad-hoc command; a failing playbook fails the step with the plugin's message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSshd, type TestSshd } from '../../backends/sshd.ts';
 import { runPipeline, oneStage } from '../../pipeline/engine/harness.ts';
@@ -20,13 +21,19 @@ let sshd: TestSshd;
 let credentials: Record<string, Credential>;
 const VAULT_PASSWORD = 'vault-pass-0f9e8d7c';
 const HIDDEN = 'hidden-value-5a4b3c2d';
+const PASSPHRASE = 'pass-phrase-7e6d5c4b';
 
 before(async () => {
   for (const bin of ['ansible-playbook', 'ansible', 'ansible-vault']) {
     try { execFileSync('sh', ['-c', `command -v ${bin}`]); } catch { throw new Error(`${bin} is missing: run scripts/test-prereqs.sh (it installs Debian's ansible-core)`); }
   }
   sshd = await startSshd();
+  // A second authorized key, with a passphrase.
+  const keyFile = path.join(tempDir('ansible-keys'), 'locked');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', PASSPHRASE, '-C', 'kiln-ansible-locked', '-f', keyFile], { stdio: 'ignore' });
+  appendFileSync(path.join(sshd.dir, 'authorized_keys'), readFileSync(`${keyFile}.pub`));
   credentials = {
+    locked: { id: 'locked', type: 'sshKey', username: sshd.user, privateKey: readFileSync(keyFile, 'utf8'), passphrase: PASSPHRASE },
     key: { id: 'key', type: 'sshKey', username: sshd.user, privateKey: sshd.clientKey },
     vault: { id: 'vault', type: 'secretText', secret: VAULT_PASSWORD },
     token: { id: 'token', type: 'secretText', secret: 'not-a-key' },
@@ -89,6 +96,16 @@ test('ansiblePlaybook over SSH with a key credential: --private-key and -u, host
   assert.match(readFileSync(path.join(ws, 'ssh-out.txt'), 'utf8'), /^greeting=over ssh\n/);
   for (const l of sshd.clientKey.split('\n').filter((x) => x.length >= 16)) assert.ok(!console.includes(l), 'a key line leaked');
   assert.deepEqual(tmpFiles(ws), [], 'the key file is removed');
+});
+
+test('ansibleAdhoc over SSH with a key that has a passphrase: ssh gets the passphrase from the askpass script; nothing of it in the console or left behind', async () => {
+  const ws = workspace({ hosts: `target ansible_host=127.0.0.1 ansible_port=${sshd.port} ansible_python_interpreter=/usr/bin/python3\n` });
+  const { state, console } = await runPipeline(utf8(`
+        ansibleAdhoc(hosts: 'target', inventory: 'hosts', credentialsId: 'locked', disableHostKeyChecking: true, module: 'command', moduleArguments: 'echo over-ssh-with-passphrase')`), { workspace: ws, credentials });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.match(console, /target \| CHANGED \| rc=0 >>\nover-ssh-with-passphrase/);
+  assert.ok(!console.includes(PASSPHRASE), 'the passphrase leaked');
+  assert.deepEqual(tmpFiles(ws), [], 'the key, passphrase and askpass files are removed');
 });
 
 test('ansibleVault encrypts a file with a secret text credential and a playbook reads it with vaultCredentialsId; the password is never printed', async () => {
