@@ -30,6 +30,8 @@ command -v gcovr >/dev/null 2>&1 || need_pkgs+=(gcovr)
 [ -f /usr/share/java/org.jacoco.report.jar ] || need_pkgs+=(libjacoco-java)
 # publishValgrind's tests run a C program under the real valgrind --xml=yes.
 command -v valgrind >/dev/null 2>&1 || need_pkgs+=(valgrind)
+# The Ansible plugin's steps run the real ansible-playbook, ansible and ansible-vault (test/plugins/ansible).
+command -v ansible-playbook >/dev/null 2>&1 || need_pkgs+=(ansible-core)
 # checkout's lfs() extension runs `git lfs pull` (test/pipeline/steps/gitscm.test.ts).
 git lfs version >/dev/null 2>&1 || need_pkgs+=(git-lfs)
 if [ ${#need_pkgs[@]} -gt 0 ]; then

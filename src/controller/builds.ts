@@ -92,6 +92,7 @@ import type { MailPerson, MailServices } from '../core/mail.ts';
 import type { HttpServices } from '../core/http-services.ts';
 import type { ThrottleService } from '../core/throttle.ts';
 import { folderPropertiesOf } from './folder-properties.ts';
+import { buildUserVars } from './build-user.ts';
 
 const run = promisify(execFile);
 
@@ -133,6 +134,8 @@ export interface LiveBuild {
   restart?: RestartOf | null;
   /** options { preserveStashes(buildCount: N) } of the pipeline it ran: its stashes outlive it (#keepStashes). */
   preserveStashes?: number | null;
+  /** scmSkip(deleteBuild: true) asked to delete it once finished (BuildServices.deleteWhenFinished; not kept across a restart). */
+  deleteWhenFinished?: boolean;
 }
 
 /** A build restarted from a stage of build `from` (TriggerOptions.restart). */
@@ -936,6 +939,11 @@ export class BuildManager {
         consoleLog: () => this.#consoleSoFar(log),
         buildTools: buildToolServices({ store: this.#store, files: this.#files }, job, build),
         folderProperties: () => folderPropertiesOf(this.#store, job.name),
+        deleteWhenFinished: () => { live.deleteWhenFinished = true; },
+        buildUser: () => buildUserVars(build.causes, {
+          user: (name) => this.#store.users.get(name),
+          causesOf: async (j, n) => (await this.#store.builds.getByNumber(j, n).catch(() => null))?.causes ?? null,
+        }),
         credential: async (id) => {
           if (!credentials) throw new StepFailure(`no credential '${id}': this controller has no credentials store`);
           const c = await credentials.resolve(id, { id: job.id, name: job.name, replayedBy: live.replayedBy }, build.number).catch((err: unknown) => {
@@ -1061,6 +1069,18 @@ export class BuildManager {
     this.#events.buildFinished?.(live, result, endedAt - r.startedAt);
     void this.#triggerDownstream(live.job, build.number, result);
     this.#logOf(live.job.name, build.number).info({ result, durationMs: endedAt - r.startedAt, ...(message ? { message } : {}) }, 'build finished');
+    if (live.deleteWhenFinished) {
+      // The SCM Skip plugin's run listener: the skipped build goes, with its files.
+      try {
+        await this.#store.builds.delete(build.id);
+        await this.#files.removeBuild(live.job.id, build.number);
+        this.#logOf(live.job.name, build.number).info('build deleted (scmSkip deleteBuild)');
+        this.#events.buildChanged?.(live);
+      } catch (err) {
+        this.#filesFailed(this.#files.dir(live.job.id, build.number), err, 'deleting a build skipped by scmSkip');
+      }
+      return;
+    }
     try {
       const job = await this.#store.jobs.getById(live.job.id);
       if (job?.options.buildDiscarder) {

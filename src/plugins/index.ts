@@ -63,6 +63,10 @@ import { extendedChoicePlugin } from './extended-choice/index.ts';
 import { vaultPlugin } from './vault/index.ts';
 import { onePasswordPlugin } from './onepassword/index.ts';
 import { compressBuildLogPlugin } from './compress-buildlog/index.ts';
+import { ansiblePlugin } from './ansible/index.ts';
+import { mstestPlugin } from './mstest/index.ts';
+import { scmSkipPlugin } from './scm-skip/index.ts';
+import { buildUserVarsPlugin } from './build-user-vars/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
@@ -71,7 +75,8 @@ export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin
   performancePlugin, plotPlugin, allurePlugin, azureCredentialsPlugin, xunitPlugin, gitParameterPlugin, openshiftPlugin, artifactoryPlugin, dotnetPlugin, nvmPlugin, benchmarkPlugin, tapPlugin, dependencyCheckPlugin, valgrindPlugin,
   maskPasswordsPlugin, deployPlugin, activeChoicesPlugin, folderPropertiesPlugin, mattermostPlugin, discordPlugin, office365Plugin, bitbucketPlugin,
   cmakePlugin, nexusArtifactUploaderPlugin, genericWebhookTriggerPlugin, extendedChoicePlugin,
-  vaultPlugin, onePasswordPlugin, compressBuildLogPlugin];
+  vaultPlugin, onePasswordPlugin, compressBuildLogPlugin,
+  ansiblePlugin, mstestPlugin, scmSkipPlugin, buildUserVarsPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');

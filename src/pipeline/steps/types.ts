@@ -406,6 +406,10 @@ export interface BuildServices {
    * folder that sets it, outer folders' first; [] for a job outside a folder. Absent: the host keeps none.
    */
   folderProperties?(): Promise<{ key: string; value: string; folder: string }[]>;
+  /** Deletes the build once it has finished (scmSkip(deleteBuild: true), the SCM Skip plugin's run listener). Absent: the host keeps its builds. */
+  deleteWhenFinished?(): void;
+  /** The Build User Vars plugin's variables (BUILD_USER, BUILD_USER_ID, ...) from the build's causes. Absent: the host knows no users (kiln run). */
+  buildUser?(): Promise<Record<string, string>>;
 }
 
 /** The host side of the coverage, htmlpublisher and config-files plugins; each part absent where the host has none. */
