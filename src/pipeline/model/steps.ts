@@ -277,7 +277,11 @@ export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnow
       checkStepCall(ctx, decl, n, nameLoc, !declarative);
       return;
     }
-    if (decl || ctx.declared.has(name) || KNOWN_GLOBALS.has(name) || ctx.registry.isGlobal(name) || ctx.libraryVars.has(name)) return;
+    if (decl || ctx.declared.has(name) || ctx.registry.isGlobal(name) || ctx.libraryVars.has(name)) return;
+    // `steps` is bound to the step DSL object, not a closure: CpsScript.invokeMethod finds nothing
+    // callable by that name and hands the call to the DSL, which has no step called `steps`
+    // (`steps { ... }` pasted into a script block fails the build at run time).
+    if (KNOWN_GLOBALS.has(name) && name !== 'steps') return;
     ctx.error('unknown-function', unknownName(ctx, name, [...ctx.registry.stepNames(), ...ctx.functions, ...CALLABLE_GLOBALS]), nameLoc);
   });
 }

@@ -209,7 +209,8 @@ function pipelineBlock(ctx: Ctx, sec: Section, prelude: Stmt[], libraries: Libra
   for (const stmt of c.closure.body) {
     const s = sectionOf(stmt);
     if (!s) {
-      ctx.error('pipeline-section', `Expected a pipeline section (${PIPELINE_SECTIONS.join(', ')}): ${describeStmt(stmt)} must be inside a stage's steps { script { ... } }`, stmt.loc);
+      // Jenkins' ModelParser: a statement that is not a method call is not a section; it quotes its source
+      ctx.error('pipeline-section', `Not a valid section definition: "${statementText(ctx, stmt)}". Some extra configuration is required. (${describeStmt(stmt)} belongs inside a stage's steps { script { ... } })`, stmt.loc);
       continue;
     }
     if (!PIPELINE_SECTIONS.includes(s.name)) {
@@ -250,6 +251,13 @@ function pipelineBlock(ctx: Ctx, sec: Section, prelude: Stmt[], libraries: Libra
   checkAgentScopes(ctx, agent, stages, post);
   if (!agent) return null;
   return { kind: 'declarative', prelude, libraries, agent, environment, options, parameters, triggers, tools, stages, post, loc: sec.loc };
+}
+
+/** A statement's source as an error quotes it: its first line (with "..." when it goes on). */
+function statementText(ctx: Ctx, stmt: Stmt): string {
+  const text = (sourceText(ctx, stmt.loc) ?? '').trim();
+  const nl = text.indexOf('\n');
+  return nl < 0 ? text : `${text.slice(0, nl).trimEnd()} ...`;
 }
 
 /** libraries { lib('name@version') } */
