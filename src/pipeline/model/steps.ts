@@ -16,7 +16,7 @@ import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue, isUnknownParameter, mapIsNamedArgs, stringCastProblem } from '../steps/bind.ts';
 import { unknownParametersLine, unknownWrapperClass, wrapperClass } from '../steps/known-classes.ts';
-import { Ctx, bareDollarCurly, bigIntegerConstant, booleanString, describeStmt, staticValue, valueProblem } from './context.ts';
+import { BLOCKED_STEPS, Ctx, bareDollarCurly, bigIntegerConstant, blockedStepMessage, booleanString, describeStmt, staticValue, valueProblem } from './context.ts';
 import { visit, type AnyNode } from './walk.ts';
 import { closest, nearest } from '../../util/suggest.ts';
 import { knownPluginNote } from '../steps/known-plugins.ts';
@@ -265,6 +265,11 @@ export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnow
     }
     if (ctx.functions.has(name)) return;
     if (extraKnown?.has(name)) return;
+    if (declarative && BLOCKED_STEPS.has(name) && !ctx.declared.has(name)) {
+      // a declarative step's argument is validated call by call, as the step is (ModelValidatorImpl)
+      ctx.error('blocked-step', blockedStepMessage(name), nameLoc);
+      return false;
+    }
     const decl = ctx.registry.step(name);
     if (decl && !ctx.declared.has(name)) {
       // A symbol (no step) as a statement of its own in free Groovy: Jenkins' DSL.invokeDescribable
