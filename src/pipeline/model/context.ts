@@ -225,6 +225,16 @@ export function calleeName(call: CallExpr): string | null {
   return call.callee.type === 'Ident' ? call.callee.name : null;
 }
 
+/**
+ * A statement's source as Jenkins' parser quotes it in "Not a valid section definition" errors
+ * (ModelParser.getSourceText): here its first line, with "..." when it goes on.
+ */
+export function statementText(ctx: Ctx, stmt: Stmt): string {
+  const text = (sourceText(ctx, stmt.loc) ?? '').trim();
+  const nl = text.indexOf('\n');
+  return nl < 0 ? text : `${text.slice(0, nl).trimEnd()} ...`;
+}
+
 /** Source text of a node, when the source is known. */
 export function sourceText(ctx: Ctx, loc: Loc): string | null {
   return ctx.source === null ? null : ctx.source.slice(loc.start.offset, loc.end.offset);

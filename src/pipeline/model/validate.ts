@@ -10,7 +10,7 @@ import type { ClassDecl, Script, Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics.ts';
 import type { AgentSpec, DeclarativePipeline, LibraryRef, PipelineModel } from './types.ts';
-import { Ctx, blockOf, describeStmt, didYouMean, sectionOf, sourceText, staticValue, type Section } from './context.ts';
+import { Ctx, blockOf, describeStmt, didYouMean, sectionOf, sourceText, statementText, staticValue, type Section } from './context.ts';
 import { parseAgent } from './agent.ts';
 import { parseEnvironment } from './environment.ts';
 import { emptyOptions, parseOptions } from './options.ts';
@@ -251,13 +251,6 @@ function pipelineBlock(ctx: Ctx, sec: Section, prelude: Stmt[], libraries: Libra
   checkAgentScopes(ctx, agent, stages, post);
   if (!agent) return null;
   return { kind: 'declarative', prelude, libraries, agent, environment, options, parameters, triggers, tools, stages, post, loc: sec.loc };
-}
-
-/** A statement's source as an error quotes it: its first line (with "..." when it goes on). */
-function statementText(ctx: Ctx, stmt: Stmt): string {
-  const text = (sourceText(ctx, stmt.loc) ?? '').trim();
-  const nl = text.indexOf('\n');
-  return nl < 0 ? text : `${text.slice(0, nl).trimEnd()} ...`;
 }
 
 /** libraries { lib('name@version') } */
