@@ -1210,8 +1210,19 @@ export class PipelineRun {
         return false;
       }
       case 'changeset': {
+        // ChangeSetConditional.changeSetMatches, entry by entry: any affected path matches, or with
+        // shouldMatchAll every one does (Java's allMatch: an entry with no paths matches too)
         const pat = (await this.#evalValue(cond.pattern, c)) ?? '';
-        for (const f of this.#changes().files) if (await matches(cond.comparator, pat, f, cond.caseSensitive)) return true;
+        for (const paths of this.#changedPathsByEntry()) {
+          let any = false;
+          let all = true;
+          for (const f of paths) {
+            if (await matches(cond.comparator, pat, f, cond.caseSensitive)) any = true;
+            else all = false;
+            if (cond.shouldMatchAll ? !all : any) break;
+          }
+          if (cond.shouldMatchAll ? all : any) return true;
+        }
         return false;
       }
       case 'changeRequest': {
@@ -1690,6 +1701,18 @@ export class PipelineRun {
       for (const f of e.files) files.push(f.path);
     }
     return { messages: [...messages, ...this.#o.changes?.messages ?? []], files: [...files, ...this.#o.changes?.files ?? []] };
+  }
+
+  /**
+   * The affected paths of each change-set entry (commit) of the build so far, for
+   * `when { changeset }`; the paths the host gave (RunOptions.changes) count as one entry.
+   */
+  #changedPathsByEntry(): string[][] {
+    const out: string[][] = [];
+    for (const set of this.state.changeSets ?? []) for (const e of set.entries) out.push(e.files.map((f) => f.path));
+    const given = this.#o.changes?.files ?? [];
+    if (given.length > 0) out.push([...given]);
+    return out;
   }
 
   /** A checkout's revision (the build data) and change set, kept in the build's state. */

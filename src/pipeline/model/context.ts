@@ -225,6 +225,16 @@ export function calleeName(call: CallExpr): string | null {
   return call.callee.type === 'Ident' ? call.callee.name : null;
 }
 
+/**
+ * A statement's source as Jenkins' parser quotes it in "Not a valid section definition" errors
+ * (ModelParser.getSourceText): here its first line, with "..." when it goes on.
+ */
+export function statementText(ctx: Ctx, stmt: Stmt): string {
+  const text = (sourceText(ctx, stmt.loc) ?? '').trim();
+  const nl = text.indexOf('\n');
+  return nl < 0 ? text : `${text.slice(0, nl).trimEnd()} ...`;
+}
+
 /** Source text of a node, when the source is known. */
 export function sourceText(ctx: Ctx, loc: Loc): string | null {
   return ctx.source === null ? null : ctx.source.slice(loc.start.offset, loc.end.offset);
@@ -411,6 +421,37 @@ export function bindArgs(ctx: Ctx, sec: Section, spec: ArgSpec): Map<string, Bou
   return out;
 }
 
+/**
+ * Steps Jenkins' declarative validator refuses where it meets them as a method call (an argument
+ * of a directive or a step, outside script { }), with its reason (BlockedStepsAndMethodCalls
+ * .blockedInMethodCalls, ModelValidatorImpl.BlockedStep).
+ */
+export const BLOCKED_STEPS: ReadonlyMap<string, string> = new Map([
+  ['node', 'The node step cannot be called as an argument to a method in Declarative Pipelines'],
+  ['stage', 'The stage step cannot be used in Declarative Pipelines'],
+  ['properties', 'The properties step cannot be used in Declarative Pipelines'],
+  ['parallel', "The parallel step can only be used as the only top-level step in a stage's step block"],
+]);
+
+/** Jenkins' error for a blocked step called by name. */
+export function blockedStepMessage(name: string): string {
+  return `Invalid step "${name}" used - not allowed in this context - ${BLOCKED_STEPS.get(name) ?? ''}`;
+}
+
+/**
+ * The first call of a blocked step among a directive argument and the calls nested in it
+ * (`cron(properties([...]))`): Jenkins' validator checks every method call of the argument tree.
+ */
+function blockedCall(ctx: Ctx, e: Expr): Ident | null {
+  if (e.type !== 'Call') return null;
+  if (e.callee.type === 'Ident' && BLOCKED_STEPS.has(e.callee.name) && !ctx.functions.has(e.callee.name) && !ctx.declared.has(e.callee.name)) return e.callee;
+  for (const a of [...e.args, ...e.namedArgs.map((x) => x.value)]) {
+    const found = blockedCall(ctx, a);
+    if (found) return found;
+  }
+  return null;
+}
+
 /** A closure written as a directive's argument, or as an argument of a call there; else null. */
 function closureArgument(e: Expr): Expr | null {
   if (e.type === 'Closure') return e;
@@ -421,6 +462,11 @@ function closureArgument(e: Expr): Expr | null {
 function bindOne(ctx: Ctx, spec: ArgSpec, name: string, expr: Expr, loc: Loc, out: Map<string, BoundArg>, unnamed: boolean): void {
   const p = spec.params.find((x) => x.name === name)!;
   if (bigIntegerConstant(ctx, expr)) return;
+  const blocked = blockedCall(ctx, expr);
+  if (blocked) {
+    ctx.error('blocked-step', blockedStepMessage(blocked.name), blocked.loc);
+    return;
+  }
   const closure = closureArgument(expr);
   if (closure) {
     // `cron(pick { '@daily' })`, `timeout(time: { 5 })`: Jenkins' parser refuses closures among a directive's arguments

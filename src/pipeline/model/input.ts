@@ -2,7 +2,7 @@
 //   input { message 'Deploy?'; ok 'Yes'; submitter 'alice,ops'; parameters { string(name: 'V') } }
 import type { Expr } from '../syntax/ast.ts';
 import type { InputSpec, ParameterDef } from './types.ts';
-import { Ctx, blockOf, didYouMean, fmtList, sectionOf, singleArg, strArg, type Section } from './context.ts';
+import { Ctx, blockOf, didYouMean, fmtList, sectionOf, singleArg, statementText, strArg, type Section } from './context.ts';
 import { parseParameters } from './parameters.ts';
 import { checkGroovy } from './steps.ts';
 
@@ -14,7 +14,8 @@ export function parseInput(ctx: Ctx, sec: Section): InputSpec | null {
   for (const stmt of body) {
     const s = sectionOf(stmt);
     if (!s) {
-      ctx.error('input', `Expected one of ${fmtList(INPUT_FIELDS)} in input`, stmt.loc);
+      // Jenkins' ModelParser.parseInput: InvalidSectionDefinition with the statement's source
+      ctx.error('input', `Not a valid section definition: "${statementText(ctx, stmt)}". Some extra configuration is required. (input takes ${fmtList(INPUT_FIELDS)})`, stmt.loc);
       continue;
     }
     if (!INPUT_FIELDS.includes(s.name)) {

@@ -5,7 +5,7 @@ import type { Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import type { AgentSpec, Matrix, MatrixAxis, MatrixExclude, Post, Stage, StageBody } from './types.ts';
 import {
-  Ctx, IDENTIFIER, blockOf, boolArg, describeExpr, describeStmt, sourceText, didYouMean, withSuggestion, fmtList, sectionOf, staticValue, strArg,
+  Ctx, IDENTIFIER, blockOf, boolArg, describeExpr, describeStmt, sourceText, statementText, didYouMean, withSuggestion, fmtList, sectionOf, staticValue, strArg,
   type Section,
 } from './context.ts';
 import { parseAgent } from './agent.ts';
@@ -82,7 +82,9 @@ function directives(ctx: Ctx, body: readonly Stmt[], allowed: readonly string[],
   for (const stmt of body) {
     const s = sectionOf(stmt);
     if (!s) {
-      ctx.error('stage-section', `Expected a ${what} section: ${describeStmt(stmt)} must be inside steps { script { ... } }`, stmt.loc);
+      // Jenkins' ModelParser.parseStage: InvalidStageSectionDefinition with the statement's source
+      if (what === 'stage') ctx.error('stage-section', `Not a valid stage section definition: "${statementText(ctx, stmt)}". Some extra configuration is required. (${describeStmt(stmt)} belongs inside steps { script { ... } })`, stmt.loc);
+      else ctx.error('stage-section', `Expected a ${what} section: ${describeStmt(stmt)} must be inside steps { script { ... } }`, stmt.loc);
       continue;
     }
     if (!allowed.includes(s.name)) {

@@ -16,7 +16,7 @@ import type { Loc } from '../../core/build.ts';
 import type { StepDecl } from '../../core/steps.ts';
 import { checkCallShape, checkParamValue, isUnknownParameter, mapIsNamedArgs, stringCastProblem } from '../steps/bind.ts';
 import { unknownParametersLine, unknownWrapperClass, wrapperClass } from '../steps/known-classes.ts';
-import { Ctx, bareDollarCurly, bigIntegerConstant, booleanString, describeStmt, staticValue, valueProblem } from './context.ts';
+import { BLOCKED_STEPS, Ctx, bareDollarCurly, bigIntegerConstant, blockedStepMessage, booleanString, describeStmt, staticValue, valueProblem } from './context.ts';
 import { visit, type AnyNode } from './walk.ts';
 import { closest, nearest } from '../../util/suggest.ts';
 import { knownPluginNote } from '../steps/known-plugins.ts';
@@ -265,6 +265,11 @@ export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnow
     }
     if (ctx.functions.has(name)) return;
     if (extraKnown?.has(name)) return;
+    if (declarative && BLOCKED_STEPS.has(name) && !ctx.declared.has(name)) {
+      // a declarative step's argument is validated call by call, as the step is (ModelValidatorImpl)
+      ctx.error('blocked-step', blockedStepMessage(name), nameLoc);
+      return false;
+    }
     const decl = ctx.registry.step(name);
     if (decl && !ctx.declared.has(name)) {
       // A symbol (no step) as a statement of its own in free Groovy: Jenkins' DSL.invokeDescribable
@@ -277,7 +282,11 @@ export function checkGroovy(ctx: Ctx, roots: readonly (Stmt | Expr)[], extraKnow
       checkStepCall(ctx, decl, n, nameLoc, !declarative);
       return;
     }
-    if (decl || ctx.declared.has(name) || KNOWN_GLOBALS.has(name) || ctx.registry.isGlobal(name) || ctx.libraryVars.has(name)) return;
+    if (decl || ctx.declared.has(name) || ctx.registry.isGlobal(name) || ctx.libraryVars.has(name)) return;
+    // `steps` is bound to the step DSL object, not a closure: CpsScript.invokeMethod finds nothing
+    // callable by that name and hands the call to the DSL, which has no step called `steps`
+    // (`steps { ... }` pasted into a script block fails the build at run time).
+    if (KNOWN_GLOBALS.has(name) && name !== 'steps') return;
     ctx.error('unknown-function', unknownName(ctx, name, [...ctx.registry.stepNames(), ...ctx.functions, ...CALLABLE_GLOBALS]), nameLoc);
   });
 }

@@ -327,7 +327,8 @@ export type WhenCondition =
   | { type: 'branch'; pattern: ValueExpr; comparator: Comparator; loc: Loc }
   | { type: 'buildingTag'; loc: Loc }
   | { type: 'changelog'; pattern: ValueExpr; loc: Loc }
-  | { type: 'changeset'; pattern: ValueExpr; caseSensitive: boolean; comparator: Comparator; loc: Loc }
+  /** shouldMatchAll: a commit whose every affected path matches (ChangeSetConditional.setShouldMatchAll). */
+  | { type: 'changeset'; pattern: ValueExpr; caseSensitive: boolean; shouldMatchAll: boolean; comparator: Comparator; loc: Loc }
   | { type: 'changeRequest'; attributes: Record<string, ValueExpr>; comparator: Comparator; loc: Loc }
   | { type: 'environment'; name: ValueExpr; value: ValueExpr; ignoreCase: boolean; comparator: Comparator; loc: Loc }
   | { type: 'equals'; expected: ValueExpr; actual: ValueExpr; loc: Loc }

@@ -10,7 +10,7 @@ import type { ClassDecl, Script, Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics.ts';
 import type { AgentSpec, DeclarativePipeline, LibraryRef, PipelineModel } from './types.ts';
-import { Ctx, blockOf, describeStmt, didYouMean, sectionOf, sourceText, staticValue, type Section } from './context.ts';
+import { Ctx, blockOf, describeStmt, didYouMean, sectionOf, sourceText, statementText, staticValue, type Section } from './context.ts';
 import { parseAgent } from './agent.ts';
 import { parseEnvironment } from './environment.ts';
 import { emptyOptions, parseOptions } from './options.ts';
@@ -209,7 +209,8 @@ function pipelineBlock(ctx: Ctx, sec: Section, prelude: Stmt[], libraries: Libra
   for (const stmt of c.closure.body) {
     const s = sectionOf(stmt);
     if (!s) {
-      ctx.error('pipeline-section', `Expected a pipeline section (${PIPELINE_SECTIONS.join(', ')}): ${describeStmt(stmt)} must be inside a stage's steps { script { ... } }`, stmt.loc);
+      // Jenkins' ModelParser: a statement that is not a method call is not a section; it quotes its source
+      ctx.error('pipeline-section', `Not a valid section definition: "${statementText(ctx, stmt)}". Some extra configuration is required. (${describeStmt(stmt)} belongs inside a stage's steps { script { ... } })`, stmt.loc);
       continue;
     }
     if (!PIPELINE_SECTIONS.includes(s.name)) {

@@ -24,7 +24,10 @@ const SPECS: Record<string, ArgSpec> = {
   changelog: { what: 'changelog', literal: false, positional: 'pattern', params: [{ name: 'pattern', type: 'string', required: true }] },
   changeset: {
     what: 'changeset', literal: false, positional: 'pattern',
-    params: [{ name: 'pattern', type: 'string', required: true }, { name: 'caseSensitive', type: 'boolean', literal: true }, comparator],
+    params: [
+      { name: 'pattern', type: 'string', required: true }, { name: 'caseSensitive', type: 'boolean', literal: true },
+      { name: 'shouldMatchAll', type: 'boolean', literal: true }, comparator,
+    ],
   },
   changeRequest: { what: 'changeRequest', literal: false, params: [...CHANGE_REQUEST_ATTRS.map((name) => ({ name, type: 'string' as const })), comparator] },
   environment: {
@@ -153,7 +156,7 @@ function build(ctx: Ctx, s: Section, b: Map<string, BoundArg>, loc: Loc): WhenCo
     }
     case 'changeset': {
       const pattern = e('pattern');
-      return pattern ? { type: 'changeset', pattern, caseSensitive: bool('caseSensitive'), comparator: cmp('GLOB'), loc } : null;
+      return pattern ? { type: 'changeset', pattern, caseSensitive: bool('caseSensitive'), shouldMatchAll: bool('shouldMatchAll'), comparator: cmp('GLOB'), loc } : null;
     }
     case 'changeRequest': {
       const attributes: Record<string, Expr> = {};

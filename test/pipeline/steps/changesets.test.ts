@@ -185,3 +185,31 @@ test('a build resumed after a controller restart keeps the change set its finish
   assert.deepEqual(resumed.state.changeSets?.[0]?.entries.map((e) => e.commitId), [c1]);
   assert.equal(resumed.state.gitBuildData?.[0]?.branches['origin/main']?.sha, c1);
 });
+
+test('when { changeset shouldMatchAll: true } runs the stage only for a commit whose every path matches', async () => {
+  const app = libraryRepo({ 'app.txt': '1\n' }, 'cs-all');
+  const source = `pipeline {
+  agent any
+  stages {
+    stage('Checkout') { steps { git url: '${app.bare}', branch: 'main' } }
+    stage('Any') { when { changeset 'docs/**' } steps { echo 'some docs changed' } }
+    stage('OnlyDocs') { when { changeset pattern: 'docs/**', shouldMatchAll: true } steps { echo 'a docs-only commit' } }
+  }
+}`;
+  const b1 = await runPipeline(source, { workspace: path.join(tempDir('cs-all1'), 'ws'), build: { job: 'all', number: 1, id: 'all#1' } });
+  assert.equal(b1.state.result, 'SUCCESS', b1.console);
+
+  // One commit touching docs and code: the docs match, but not every path of the commit does.
+  commitAs(app, ann, 'Docs and code', (w) => { write(w, 'docs/a.md', 'a\n'); write(w, 'src/a.js', 'a\n'); });
+  const b2 = await runPipeline(source, { workspace: path.join(tempDir('cs-all2'), 'ws'), build: { job: 'all', number: 2, id: 'all#2' }, previous: previousOf(b1.state, 1) });
+  assert.equal(b2.state.result, 'SUCCESS', b2.console);
+  assert.equal(stage(b2.state, 'Any').status, 'success');
+  assert.equal(stage(b2.state, 'OnlyDocs').status, 'skipped-when', 'docs/a.md matches, src/a.js does not');
+
+  // Two commits: a mixed one, then a docs-only one; the docs-only commit is enough (entry by entry).
+  commitAs(app, ann, 'More code and docs', (w) => { write(w, 'docs/b.md', 'b\n'); write(w, 'src/b.js', 'b\n'); });
+  commitAs(app, bob, 'Docs only', (w) => { write(w, 'docs/c.md', 'c\n'); write(w, 'docs/d.md', 'd\n'); });
+  const b3 = await runPipeline(source, { workspace: path.join(tempDir('cs-all3'), 'ws'), build: { job: 'all', number: 3, id: 'all#3' }, previous: previousOf(b2.state, 2) });
+  assert.equal(b3.state.result, 'SUCCESS', b3.console);
+  assert.equal(stage(b3.state, 'OnlyDocs').status, 'success', b3.console);
+});
