@@ -62,6 +62,7 @@ import { genericWebhookTriggerPlugin } from './generic-webhook-trigger/index.ts'
 import { extendedChoicePlugin } from './extended-choice/index.ts';
 import { vaultPlugin } from './vault/index.ts';
 import { onePasswordPlugin } from './onepassword/index.ts';
+import { gradlePlugin } from './gradle/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
@@ -70,7 +71,8 @@ export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin
   performancePlugin, plotPlugin, allurePlugin, azureCredentialsPlugin, xunitPlugin, gitParameterPlugin, openshiftPlugin, artifactoryPlugin, dotnetPlugin, nvmPlugin, benchmarkPlugin, tapPlugin, dependencyCheckPlugin, valgrindPlugin,
   maskPasswordsPlugin, deployPlugin, activeChoicesPlugin, folderPropertiesPlugin, mattermostPlugin, discordPlugin, office365Plugin, bitbucketPlugin,
   cmakePlugin, nexusArtifactUploaderPlugin, genericWebhookTriggerPlugin, extendedChoicePlugin,
-  vaultPlugin, onePasswordPlugin];
+  vaultPlugin, onePasswordPlugin,
+  gradlePlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');
