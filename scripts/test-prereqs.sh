@@ -30,6 +30,9 @@ command -v gcovr >/dev/null 2>&1 || need_pkgs+=(gcovr)
 [ -f /usr/share/java/org.jacoco.report.jar ] || need_pkgs+=(libjacoco-java)
 # publishValgrind's tests run a C program under the real valgrind --xml=yes.
 command -v valgrind >/dev/null 2>&1 || need_pkgs+=(valgrind)
+# signAndroidApks' tests align and sign a real APK with the Android SDK's zipalign and apksigner.
+command -v zipalign >/dev/null 2>&1 || need_pkgs+=(zipalign)
+command -v apksigner >/dev/null 2>&1 || need_pkgs+=(apksigner)
 # checkout's lfs() extension runs `git lfs pull` (test/pipeline/steps/gitscm.test.ts).
 git lfs version >/dev/null 2>&1 || need_pkgs+=(git-lfs)
 if [ ${#need_pkgs[@]} -gt 0 ]; then

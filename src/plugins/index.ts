@@ -63,6 +63,7 @@ import { extendedChoicePlugin } from './extended-choice/index.ts';
 import { vaultPlugin } from './vault/index.ts';
 import { onePasswordPlugin } from './onepassword/index.ts';
 import { gradlePlugin } from './gradle/index.ts';
+import { androidSigningPlugin } from './android-signing/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
@@ -72,7 +73,7 @@ export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin
   maskPasswordsPlugin, deployPlugin, activeChoicesPlugin, folderPropertiesPlugin, mattermostPlugin, discordPlugin, office365Plugin, bitbucketPlugin,
   cmakePlugin, nexusArtifactUploaderPlugin, genericWebhookTriggerPlugin, extendedChoicePlugin,
   vaultPlugin, onePasswordPlugin,
-  gradlePlugin];
+  gradlePlugin, androidSigningPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');
