@@ -64,6 +64,7 @@ import { vaultPlugin } from './vault/index.ts';
 import { onePasswordPlugin } from './onepassword/index.ts';
 import { gradlePlugin } from './gradle/index.ts';
 import { androidSigningPlugin } from './android-signing/index.ts';
+import { nexusPlatformPlugin } from './nexus-platform/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
@@ -73,7 +74,7 @@ export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin
   maskPasswordsPlugin, deployPlugin, activeChoicesPlugin, folderPropertiesPlugin, mattermostPlugin, discordPlugin, office365Plugin, bitbucketPlugin,
   cmakePlugin, nexusArtifactUploaderPlugin, genericWebhookTriggerPlugin, extendedChoicePlugin,
   vaultPlugin, onePasswordPlugin,
-  gradlePlugin, androidSigningPlugin];
+  gradlePlugin, androidSigningPlugin, nexusPlatformPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');
