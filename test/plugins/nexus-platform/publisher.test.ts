@@ -13,6 +13,8 @@ import path from 'node:path';
 import { startController, type ControllerHandle } from '../../../src/controller/compose.ts';
 import { consoleText, finishedBuild, rawApi, testConfig } from '../../helpers/controller.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { runKiln } from '../../helpers/kiln.ts';
+import { writeFileSync } from 'node:fs';
 
 const PASSWORD = 'nx-pa55-4e2b8c';
 
@@ -187,6 +189,25 @@ pipeline {
     assert.equal(badRepo.result, 'FAILURE');
     assert.match(badRepo.log, /status 422 \(Unprocessable Entity\): Repository 'nowhere' does not exist/);
     assert.equal(uploads.length, before, 'nothing was stored');
+  });
+
+  test('kiln run takes the server from KILN_NEXUS_SERVERS and its credential from the credentials file', async () => {
+    const dir = tempDir('nexus-kiln-run');
+    writeFileSync(path.join(dir, 'creds.json'), JSON.stringify({ 'nx-creds': { type: 'usernamePassword', username: 'deployer', password: PASSWORD } }));
+    writeFileSync(path.join(dir, 'Jenkinsfile'), `node {
+  writeFile file: 'lib.jar', text: 'library'
+  nexusPublisher nexusInstanceId: 'local', nexusRepositoryId: 'maven-releases', packages: [[$class: 'MavenPackage',
+    mavenAssetList: [[classifier: '', extension: '', filePath: 'lib.jar']], mavenCoordinate: [artifactId: 'lib', groupId: 'org.kiln', packaging: 'jar', version: '0.9']]]
+}
+`);
+    const before = uploads.length;
+    const r = await runKiln(['run', '--credentials', 'creds.json'], { cwd: dir, env: { KILN_NEXUS_SERVERS: `local=${nexusUrl}=nx-creds` } });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Successfully Uploaded Maven Assets$/m);
+    assert.ok(!r.stdout.includes(PASSWORD));
+    assert.equal(uploads.length, before + 1);
+    const fields = Object.fromEntries(uploads.at(-1)!.parts.filter((p) => p.fileName === null).map((p) => [p.name, p.data.toString('utf8')]));
+    assert.deepEqual(fields, { 'maven2.groupId': 'org.kiln', 'maven2.artifactId': 'lib', 'maven2.version': '0.9', 'maven2.packaging': 'jar' });
   });
 
   test('the settings refuse a nexus entry without a valid id or URL', async () => {
