@@ -17,6 +17,16 @@ export const MAX_SCANS = 100;
 const MAX_LINE = 8192;
 export const SCAN_BADGE_ID = 'buildScans';
 
+/** The console's chunks from byte `from` on. */
+async function* after(chunks: AsyncIterable<Buffer>, from: number): AsyncIterable<Buffer> {
+  let seen = 0;
+  for await (const c of chunks) {
+    const start = Math.max(0, from - seen);
+    seen += c.length;
+    if (start < c.length) yield start === 0 ? c : c.subarray(start);
+  }
+}
+
 /** The scan URLs in console text, in order, each once (BuildScanLogScanner over every line). */
 export async function scanUrls(chunks: AsyncIterable<Buffer>): Promise<string[]> {
   const found: string[] = [];
@@ -49,13 +59,8 @@ export async function scanUrls(chunks: AsyncIterable<Buffer>): Promise<string[]>
   return found;
 }
 
-const findBuildScans: StepRun = async (ctx) => {
-  const log = ctx.build.services.consoleLog;
-  if (!log) {
-    ctx.log('findBuildScans: this host keeps no console to read; no build scans found');
-    return [];
-  }
-  const urls = await scanUrls(log());
+/** Records `urls` on the build (each once, as a badge); the build's scan URLs after it. */
+function record(ctx: Parameters<StepRun>[0], urls: string[]): string[] {
   const update = ctx.build.updateBadges;
   let all = urls;
   if (update) {
@@ -69,7 +74,32 @@ const findBuildScans: StepRun = async (ctx) => {
     });
   }
   return all;
+}
+
+const findBuildScans: StepRun = async (ctx) => {
+  const log = ctx.build.services.consoleLog;
+  if (!log) {
+    ctx.log('findBuildScans: this host keeps no console to read; no build scans found');
+    return [];
+  }
+  return record(ctx, await scanUrls(log()));
 };
 
-const runtime: PluginRuntime = { steps: { findBuildScans } };
+/**
+ * withGradle: the block runs; then the part of the console printed since it started (the bytes
+ * after the console's length at its start) is scanned as findBuildScans scans, also when the
+ * block failed, and the scans are recorded. The block's value is the step's.
+ */
+const withGradle: StepRun = async (ctx, args) => {
+  const log = ctx.build.services.consoleLog;
+  let start = 0;
+  if (log) for await (const c of log()) start += c.length;
+  try {
+    return await ctx.runBody(args.body!);
+  } finally {
+    if (log) record(ctx, await scanUrls(after(log(), start)));
+  }
+};
+
+const runtime: PluginRuntime = { steps: { withGradle, findBuildScans } };
 export default runtime;

@@ -1,4 +1,4 @@
-// findBuildScans on a real controller: a build whose shell prints what Gradle and the Develocity
+// findBuildScans and withGradle on a real controller: a build whose shell prints what Gradle and the Develocity
 // Maven extension print when they publish a build scan gets each scan's URL, once, as a badge
 // linking to it (the build's API answer, which the build page shows), and the step returns the
 // URLs in the order printed. A URL printed without the "Publishing build scan..." line before it,
@@ -70,6 +70,29 @@ pipeline {
       ['badge', 'buildScans', 'gradle-build-scan', 'Build Scan', 'https://develocity.example.com/s/mvn456'],
       ['badge', 'buildScans', 'gradle-build-scan', 'Build Scan', 'https://ge.example.com/s/info789'],
     ]);
+  });
+
+  test('withGradle records the scans its block printed, also when the block fails; scans printed before it are not its', async () => {
+    const script = `
+node {
+  sh '''echo 'Publishing build scan...'; echo 'https://scans.gradle.com/s/before-the-block' '''
+  echo 'a line that closes nothing'
+  try {
+    withGradle {
+      sh '''echo 'Publishing build scan...'; echo 'https://scans.gradle.com/s/in-the-block'; exit 3'''
+    }
+  } catch (e) {
+    echo "block failed: \${e.message}"
+  }
+}`;
+    assert.equal((await api('POST', '/api/v1/jobs', { name: 'wrapped', script })).status, 201);
+    assert.equal((await api('POST', '/api/v1/jobs/wrapped/builds', {})).status, 201);
+    const b = await finishedBuild(c.url, 'wrapped', 1);
+    const log = await consoleText(c.url, 'wrapped', 1);
+    assert.equal(b.result, 'SUCCESS', log);
+    assert.match(log, /^block failed: /m);
+    const badges = (await api('GET', '/api/v1/jobs/wrapped/builds/1')).json.badges as { id: string; link: string }[];
+    assert.deepEqual(badges.map((x) => [x.id, x.link]), [['buildScans', 'https://scans.gradle.com/s/in-the-block']]);
   });
 
   test('a build without scans gets an empty list and no badge; a scripted findBuildScans outside a node works', async () => {
