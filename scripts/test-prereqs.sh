@@ -32,6 +32,9 @@ command -v gcovr >/dev/null 2>&1 || need_pkgs+=(gcovr)
 command -v valgrind >/dev/null 2>&1 || need_pkgs+=(valgrind)
 # The Ansible plugin's steps run the real ansible-playbook, ansible and ansible-vault (test/plugins/ansible).
 command -v ansible-playbook >/dev/null 2>&1 || need_pkgs+=(ansible-core)
+# signAndroidApks' tests align and sign a real APK with the Android SDK's zipalign and apksigner.
+command -v zipalign >/dev/null 2>&1 || need_pkgs+=(zipalign)
+command -v apksigner >/dev/null 2>&1 || need_pkgs+=(apksigner)
 # checkout's lfs() extension runs `git lfs pull` (test/pipeline/steps/gitscm.test.ts).
 git lfs version >/dev/null 2>&1 || need_pkgs+=(git-lfs)
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -2343,6 +2343,13 @@ export interface components {
                 url: string;
                 credentialsId: string;
             }[];
+            /** @description Nexus Repository Manager 3 servers: nexusPublisher(nexusInstanceId: 'id') */
+            nexus?: {
+                id: string;
+                url: string;
+                /** @description a username/password credential; empty: anonymous */
+                credentialsId: string;
+            }[];
             mattermost?: {
                 /** @description a secret text credential holding the incoming webhook URL */
                 endpointCredentialId: string;
@@ -6218,6 +6225,13 @@ export interface operations {
                     artifactory?: {
                         id: string;
                         url: string;
+                        credentialsId: string;
+                    }[];
+                    /** @description Nexus Repository Manager 3 servers: nexusPublisher(nexusInstanceId: 'id') */
+                    nexus?: {
+                        id: string;
+                        url: string;
+                        /** @description a username/password credential; empty: anonymous */
                         credentialsId: string;
                     }[];
                     mattermost?: {

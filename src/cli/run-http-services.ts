@@ -71,6 +71,12 @@ export function localHttpServices(env: Record<string, string | undefined>): Http
       if (first < 1 || last === first) throw new Error(`KILN_ARTIFACTORY_SERVERS: '${entry}' is not id=URL=credentialId`);
       return { id: entry.slice(0, first), url: entry.slice(first + 1, last), credentialsId: entry.slice(last + 1) };
     });
+    const nexus = v('KILN_NEXUS_SERVERS').split(',').map((x) => x.trim()).filter(Boolean).map((entry) => {
+      const first = entry.indexOf('=');
+      const last = entry.lastIndexOf('=');
+      if (first < 1 || last === first) throw new Error(`KILN_NEXUS_SERVERS: '${entry}' is not id=URL=credentialId`);
+      return { id: entry.slice(0, first), url: entry.slice(first + 1, last), credentialsId: entry.slice(last + 1) };
+    });
     const bot = v('KILN_SLACK_BOT_USER') ? v('KILN_SLACK_BOT_USER') === 'true' : true;
     return {
       slack: v('KILN_SLACK_CREDENTIAL') ? { baseUrl: v('KILN_SLACK_BASE_URL') || (bot ? 'https://slack.com/api/' : ''), teamDomain: v('KILN_SLACK_TEAM_DOMAIN'), tokenCredentialId: v('KILN_SLACK_CREDENTIAL'), botUser: bot, room: v('KILN_SLACK_CHANNEL') } : null,
@@ -79,6 +85,7 @@ export function localHttpServices(env: Record<string, string | undefined>): Http
       gitlabConnections,
       sonar,
       artifactory,
+      nexus,
       zulip: v('KILN_ZULIP_CREDENTIAL') ? { url: v('KILN_ZULIP_URL'), email: v('KILN_ZULIP_EMAIL'), apiKeyCredentialId: v('KILN_ZULIP_CREDENTIAL'), stream: v('KILN_ZULIP_STREAM'), topic: v('KILN_ZULIP_TOPIC'), fullJobPathAsDefaultTopic: false } : null,
       mattermost: v('KILN_MATTERMOST_CREDENTIAL') ? { endpointCredentialId: v('KILN_MATTERMOST_CREDENTIAL'), channel: v('KILN_MATTERMOST_CHANNEL'), icon: v('KILN_MATTERMOST_ICON') } : null,
       vault: v('KILN_VAULT_URL') ? { url: v('KILN_VAULT_URL'), credentialsId: v('KILN_VAULT_CREDENTIAL'), engineVersion: v('KILN_VAULT_ENGINE_VERSION') === '1' ? 1 : 2, namespace: v('KILN_VAULT_NAMESPACE'), skipSslVerification: false } : null,
@@ -89,6 +96,6 @@ export function localHttpServices(env: Record<string, string | undefined>): Http
   };
   return {
     settings: async () => settings(),
-    configureHint: 'kiln run reads KILN_SLACK_*, KILN_ZULIP_*, KILN_MATTERMOST_*, KILN_BITBUCKET_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS, KILN_OPENSHIFT_CLUSTERS, KILN_ARTIFACTORY_SERVERS (docs/notifications.md, docs/openshift.md, docs/artifactory.md)',
+    configureHint: 'kiln run reads KILN_SLACK_*, KILN_ZULIP_*, KILN_MATTERMOST_*, KILN_BITBUCKET_*, KILN_GITHUB_*, KILN_GITLAB_*, KILN_SONAR_SERVERS, KILN_OPENSHIFT_CLUSTERS, KILN_ARTIFACTORY_SERVERS, KILN_NEXUS_SERVERS (docs/notifications.md, docs/openshift.md, docs/artifactory.md)',
   };
 }

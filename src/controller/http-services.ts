@@ -14,7 +14,7 @@ import type { HttpServiceSettings, HttpServices, OpenShiftCluster, SonarServer }
 import type { JsonValue, Store } from '../store/types.ts';
 import { ApiError, invalidField } from './http-errors.ts';
 
-export const NO_HTTP_SERVICES: HttpServiceSettings = { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, gitlabConnections: [], openshiftClusters: [], artifactory: [], mattermost: null, bitbucket: null };
+export const NO_HTTP_SERVICES: HttpServiceSettings = { slack: null, github: null, gitlab: null, sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, gitlabConnections: [], openshiftClusters: [], artifactory: [], nexus: [], mattermost: null, bitbucket: null };
 
 const bad = (field: string, message: string): ApiError => invalidField(field, message);
 
@@ -52,7 +52,7 @@ function url(o: Record<string, unknown>, field: string, key: string, required: b
 /** Checks a PUT body part by part; a part not given is cleared. */
 export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
   const b = obj(body, 'body');
-  only(b, 'body', ['slack', 'github', 'gitlab', 'gitlabConnections', 'sonar', 'httpRequest', 'zulip', 'openshiftClusters', 'artifactory', 'mattermost', 'bitbucket', 'vault']);
+  only(b, 'body', ['slack', 'github', 'gitlab', 'gitlabConnections', 'sonar', 'httpRequest', 'zulip', 'openshiftClusters', 'artifactory', 'nexus', 'mattermost', 'bitbucket', 'vault']);
   const out: HttpServiceSettings = structuredClone(NO_HTTP_SERVICES);
   if (b.slack !== undefined && b.slack !== null) {
     const s = obj(b.slack, 'slack');
@@ -104,6 +104,20 @@ export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
     const ids = new Set<string>();
     out.artifactory = b.artifactory.map((x, i) => {
       const at = `artifactory[${i}]`;
+      const s = obj(x, at);
+      only(s, at, ['id', 'url', 'credentialsId']);
+      const id = text(s, at, 'id', true, 100);
+      if (!/^[\w.-]+$/.test(id)) throw bad(`${at}.id`, "letters, digits, '.', '_' or '-'");
+      if (ids.has(id)) throw bad(`${at}.id`, `'${id}' is already the id of another server`);
+      ids.add(id);
+      return { id, url: url(s, at, 'url', true), credentialsId: text(s, at, 'credentialsId', false, 255) };
+    });
+  }
+  if (b.nexus !== undefined && b.nexus !== null) {
+    if (!Array.isArray(b.nexus) || b.nexus.length > 50) throw bad('nexus', 'a list of at most 50 servers');
+    const ids = new Set<string>();
+    out.nexus = b.nexus.map((x, i) => {
+      const at = `nexus[${i}]`;
       const s = obj(x, at);
       only(s, at, ['id', 'url', 'credentialsId']);
       const id = text(s, at, 'id', true, 100);
@@ -209,7 +223,7 @@ export class HttpServicesService {
   async put(actor: string, body: unknown, address: string): Promise<HttpServiceSettings> {
     const s = checkHttpServiceSettings(body);
     await this.#store.settings.put('http-services', s as unknown as JsonValue);
-    const parts = [s.slack && 'slack', s.zulip && 'zulip', s.mattermost && 'mattermost', s.bitbucket && 'bitbucket', s.vault && 'vault', s.github && 'github', s.gitlab && 'gitlab', s.gitlabConnections?.length && `gitlabConnections(${s.gitlabConnections.map((x) => x.name).join(',')})`, s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, s.artifactory?.length && `artifactory(${s.artifactory.map((x) => x.id).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`, s.openshiftClusters?.length && `openshiftClusters(${s.openshiftClusters.map((x) => x.name).join(',')})`].filter(Boolean);
+    const parts = [s.slack && 'slack', s.zulip && 'zulip', s.mattermost && 'mattermost', s.bitbucket && 'bitbucket', s.vault && 'vault', s.github && 'github', s.gitlab && 'gitlab', s.gitlabConnections?.length && `gitlabConnections(${s.gitlabConnections.map((x) => x.name).join(',')})`, s.sonar.length && `sonar(${s.sonar.map((x) => x.name).join(',')})`, s.artifactory?.length && `artifactory(${s.artifactory.map((x) => x.id).join(',')})`, s.nexus?.length && `nexus(${s.nexus.map((x) => x.id).join(',')})`, `httpRequest(${s.httpRequest.allowPrivate ? 'all' : s.httpRequest.allowedHosts.length})`, s.openshiftClusters?.length && `openshiftClusters(${s.openshiftClusters.map((x) => x.name).join(',')})`].filter(Boolean);
     await this.#audit({ actor, action: 'settings.http-services', target: 'http-services', detail: parts.join(' '), address });
     return s;
   }

@@ -66,6 +66,16 @@ export interface ArtifactoryServerSetting {
   credentialsId: string;
 }
 
+/** A Nexus Repository Manager 3 server (the Nexus Platform plugin's global configuration): nexusPublisher(nexusInstanceId: 'id'). */
+export interface NexusInstanceSetting {
+  /** What nexusInstanceId names; one line. */
+  id: string;
+  /** 'https://nexus.example' (the REST API is under /service/rest/v1/). */
+  url: string;
+  /** A username/password credential (Basic authentication); '' for anonymous. */
+  credentialsId: string;
+}
+
 /** The Zulip plugin's global configuration (zulipSend). */
 export interface ZulipSettings {
   /** The organization's URL ('https://acme.zulipchat.com'); the API is under /api/v1/. */
@@ -153,6 +163,8 @@ export interface HttpServiceSettings {
   openshiftClusters?: OpenShiftCluster[];
   /** Artifactory servers (the Artifactory plugin's steps); absent: none. */
   artifactory?: ArtifactoryServerSetting[];
+  /** Nexus Repository Manager 3 servers (nexusPublisher); absent: none. */
+  nexus?: NexusInstanceSetting[];
   /** Mattermost (mattermostSend's defaults); absent or null: not configured. */
   mattermost?: MattermostSettings | null;
   /** Bitbucket Cloud (bitbucketStatusNotify); absent or null: not configured. */

@@ -67,6 +67,9 @@ import { ansiblePlugin } from './ansible/index.ts';
 import { mstestPlugin } from './mstest/index.ts';
 import { scmSkipPlugin } from './scm-skip/index.ts';
 import { buildUserVarsPlugin } from './build-user-vars/index.ts';
+import { gradlePlugin } from './gradle/index.ts';
+import { androidSigningPlugin } from './android-signing/index.ts';
+import { nexusPlatformPlugin } from './nexus-platform/index.ts';
 
 export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin, dockerPlugin, sshPlugin, warningsPlugin, mailPlugin, sshAgentPlugin, utilityStepsPlugin, librariesPlugin,
   slackPlugin, checksPlugin, httpRequestPlugin, sonarPlugin, awsPlugin,
@@ -76,7 +79,7 @@ export const builtins: readonly PipelinePlugin[] = [corePlugin, kubernetesPlugin
   maskPasswordsPlugin, deployPlugin, activeChoicesPlugin, folderPropertiesPlugin, mattermostPlugin, discordPlugin, office365Plugin, bitbucketPlugin,
   cmakePlugin, nexusArtifactUploaderPlugin, genericWebhookTriggerPlugin, extendedChoicePlugin,
   vaultPlugin, onePasswordPlugin, compressBuildLogPlugin,
-  ansiblePlugin, mstestPlugin, scmSkipPlugin, buildUserVarsPlugin];
+  ansiblePlugin, mstestPlugin, scmSkipPlugin, buildUserVarsPlugin, gradlePlugin, androidSigningPlugin, nexusPlatformPlugin];
 
 /** Shared libraries from git (libraries/git.ts), loaded when a host first resolves one (never by `kiln lint` without --library). */
 export const gitLibraries = () => import('./libraries/git.ts');

@@ -32,7 +32,7 @@ describe('HTTP services on a controller', () => {
   test('admins only; refused values name their field; no secret in the settings', async () => {
     const empty = await api('GET', '/api/v1/settings/http-services');
     assert.equal(empty.status, 200, empty.text);
-    assert.deepEqual(empty.json, { slack: null, github: null, gitlab: null, gitlabConnections: [], sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, openshiftClusters: [], artifactory: [], mattermost: null, bitbucket: null });
+    assert.deepEqual(empty.json, { slack: null, github: null, gitlab: null, gitlabConnections: [], sonar: [], httpRequest: { allowedHosts: [], allowPrivate: false }, zulip: null, openshiftClusters: [], artifactory: [], nexus: [], mattermost: null, bitbucket: null });
     assert.equal((await asDev('GET', '/api/v1/settings/http-services')).status, 403);
     assert.equal((await asDev('PUT', '/api/v1/settings/http-services', {})).status, 403);
     const bad = async (body: unknown, re: RegExp) => {

@@ -5,7 +5,6 @@
 //               config files (`-s`/`-gs` through an `mvn` wrapper first on PATH), and after the
 //               block the default publishers: JUnit of surefire/failsafe reports, the built
 //               artifacts archived
-//   withGradle  Gradle: runs the block (Build Scan links are not collected)
 //   withAnt     Ant: the Ant installation and a JDK on PATH, ANT_HOME/JAVA_HOME
 //   nodejs      NodeJS: the installation's bin first on PATH, NODEJS_HOME, and with configId
 //               a managed config file written to @tmp as npm's user config (npm_config_userconfig)
@@ -24,7 +23,7 @@ const publisherSymbol = (name: string): StepDecl => ({
 
 export const buildWrappersPlugin: PipelinePlugin = {
   name: 'build-wrappers',
-  doc: 'withMaven (Pipeline Maven Integration), withGradle (Gradle), withAnt (Ant), nodejs (NodeJS)',
+  doc: 'withMaven (Pipeline Maven Integration), withAnt (Ant), nodejs (NodeJS)',
   steps: [
     {
       name: 'withMaven',
@@ -49,15 +48,6 @@ export const buildWrappersPlugin: PipelinePlugin = {
       needsNode: true,
     },
     ...MAVEN_PUBLISHERS.map(publisherSymbol),
-    {
-      name: 'withGradle',
-      doc: "Run the block as the Gradle plugin's withGradle {} (Build Scan links are not collected): withGradle { sh './gradlew build' }.",
-      jenkinsPlugin: 'Gradle',
-      differs: 'Only runs the block: Build Scan links and the Gradle console annotations are not collected.',
-      params: [],
-      block: 'required',
-      needsNode: true,
-    },
     {
       name: 'withAnt',
       doc: "Run the block with Ant and a JDK on PATH: withAnt(installation: 'ant-1.10', jdk: 'jdk17') { sh 'ant dist' }.",

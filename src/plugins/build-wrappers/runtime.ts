@@ -162,11 +162,6 @@ async function publish(ctx: StepContext, enabled: Set<string>): Promise<void> {
   say(ctx, 'Publishers: ' + [...enabled].filter((p) => p === 'junitPublisher' || p === 'artifactsPublisher').join(', '));
 }
 
-const withGradle: StepRun = async (ctx, args) => {
-  ctx.log('[withGradle] Kiln does not collect Build Scan links; the block runs as written');
-  return ctx.runBody(args.body!);
-};
-
 const withAnt: StepRun = async (ctx, args) => {
   const env: Record<string, string> = {};
   let pathVar = ctx.env.PATH ?? '';
@@ -210,5 +205,5 @@ const nodejs: StepRun = async (ctx, args) => {
   }
 };
 
-const runtime: PluginRuntime = { steps: { withMaven, withGradle, withAnt, nodejs } };
+const runtime: PluginRuntime = { steps: { withMaven, withAnt, nodejs } };
 export default runtime;

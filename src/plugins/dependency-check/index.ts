@@ -2,8 +2,8 @@
 // dependency-check-report.xml (or .json) reports, counts the findings by severity and applies the
 // plugin's thresholds to the build's result. Declared as data here (validation and `kiln lint`
 // read it); runtime.ts runs it (report.ts reads the reports), loaded when a build first uses it.
-// Running Dependency-Check itself (the plugin's dependencyCheck builder) is not provided: run the
-// CLI, Maven or Gradle plugin in `sh`.
+// dependencyCheck (the plugin's DependencyCheckToolBuilder) runs the Dependency-Check CLI of a
+// `dependency-check` tool installation on the node with the plugin's arguments (runtime.ts).
 import type { StepParam } from '../../core/steps.ts';
 import type { PipelinePlugin } from '../../pipeline/plugin.ts';
 
@@ -13,8 +13,23 @@ const LEVELS = ['Critical', 'High', 'Medium', 'Low'];
 
 export const dependencyCheckPlugin: PipelinePlugin = {
   name: 'dependency-check',
-  doc: 'OWASP Dependency-Check: dependencyCheckPublisher reads Dependency-Check reports and applies thresholds by severity',
+  doc: 'OWASP Dependency-Check: dependencyCheck runs the CLI; dependencyCheckPublisher reads Dependency-Check reports and applies thresholds by severity',
   steps: [
+    {
+      name: 'dependencyCheck',
+      doc: "Run the Dependency-Check CLI of a tool installation: dependencyCheck(odcInstallation: 'dc', additionalArguments: '--out build --disableAssembly').",
+      jenkinsPlugin: 'OWASP Dependency-Check',
+      jenkinsClass: 'org.jenkinsci.plugins.DependencyCheck.DependencyCheckToolBuilder',
+      differs: 'the installation is a `dependency-check` tool (KILN_TOOL_<NAME> on the node: its bin/dependency-check.sh); no automatic download of the CLI; skipOnScmChange and skipOnUpstreamChange are accepted and not applied (OWASP_DC_SKIP=true is)',
+      params: [
+        { name: 'odcInstallation', type: 'string', doc: 'the name of the Dependency-Check tool installation' },
+        { name: 'additionalArguments', type: 'string', doc: "more CLI arguments, quoted as in a shell, ${VARS} expanded; --project, --scan/-s, --format/-f given here replace the plugin's" },
+        b('skipOnScmChange', 'accepted, not applied'),
+        b('skipOnUpstreamChange', 'accepted, not applied'),
+      ],
+      block: 'none',
+      needsNode: true,
+    },
     {
       name: 'dependencyCheckPublisher',
       doc: "Publish OWASP Dependency-Check results: dependencyCheckPublisher(pattern: '**/dependency-check-report.xml', failedTotalCritical: 1, unstableTotalHigh: 5).",

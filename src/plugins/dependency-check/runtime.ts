@@ -14,12 +14,15 @@ import path from 'node:path/posix';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepArgs, StepContext } from '../../pipeline/steps/types.ts';
 import type { Issue, IssueSeverity, IssuesRecord, QualityGateOutcome } from '../../core/issues.ts';
-import { StepFailure } from '../../core/errors.ts';
-import { WorkspaceError } from '../../core/workspace.ts';
+import { StepFailure, interruptionOf } from '../../core/errors.ts';
+import { PATH_PREPEND_ENV, WorkspaceError } from '../../core/workspace.ts';
 import { relPathProblem } from '../../pipeline/steps/files.ts';
 import { bool, str } from '../../pipeline/steps/args.ts';
 import { DependencyCheckReportError, SEVERITIES, parseReport, type Finding, type Severity } from './report.ts';
 import { checkReportPattern, expandEnv } from '../../pipeline/steps/report-patterns.ts';
+import { resolveTool } from '../../pipeline/steps/tool.ts';
+import { splitQuoted } from '../../util/tokenize.ts';
+import { CONTAINER_SHELL } from '../../pipeline/steps/shell.ts';
 
 export const MAX_REPORT_BYTES = 128 * 1024 * 1024;
 const ID = 'dependency-check';
@@ -152,5 +155,58 @@ const dependencyCheckPublisher: StepRun = async (ctx, args) => {
   return finish(result);
 };
 
-const runtime: PluginRuntime = { steps: { dependencyCheckPublisher } };
+/**
+ * dependencyCheck, as the plugin's DependencyCheckToolBuilder: OWASP_DC_SKIP=true in the build's
+ * environment skips it; the installation's bin/dependency-check.sh runs in the workspace with
+ * `--project "<job> #<n>"`, `--scan <workspace>` and `--format XML` unless additionalArguments
+ * already give --project, --scan (or "-s "), --format (or "-f "), then additionalArguments
+ * (tokenized as the plugin's QuotedStringTokenizer, ${VARS} replaced). Its output goes to the
+ * console; an exit code other than 0 sets the build's result to FAILURE (the step itself does not
+ * throw, as the builder only sets the result). Run as an argument list: no shell sees the arguments.
+ */
+const dependencyCheck: StepRun = async (ctx, args) => {
+  const log = (l: string) => ctx.log(`[DependencyCheck] ${l}`);
+  if (String(ctx.env.OWASP_DC_SKIP ?? '').toLowerCase() === 'true') {
+    log('Skipping Dependency-Check analysis');
+    return null;
+  }
+  const name = (str(args, 'odcInstallation') ?? '').trim();
+  if (!name) {
+    log('Dependency-Check installation was not specified. Specify odcInstallation: the name of a Dependency-Check tool installation.');
+    ctx.build.setResult('FAILURE', 'FAILURE');
+    return null;
+  }
+  const ws = ctx.workspace();
+  const home = resolveTool(ctx.env, name, 'dependency-check', ws.nodeName).replace(/\/+$/, '');
+  const script = `${home}/bin/dependency-check.sh`;
+  // The installation is outside the workspace, where the node's own `test` looks (as the plugin's getExecutable checks the file).
+  const found = await ws.exec({ argv: ['test', '-f', script], cwd: ws.root, env: {}, ...(ctx.container ? { container: ctx.container } : {}), signal: ctx.signal, onOutput: () => undefined })
+    .then((x) => x.exitCode === 0, () => false);
+  if (ctx.signal.aborted) throw interruptionOf(ctx.signal);
+  if (!found) {
+    log(`Unable to locate the Dependency-Check wrapper script (${script})`);
+    ctx.build.setResult('FAILURE', 'FAILURE');
+    return null;
+  }
+  const extra = str(args, 'additionalArguments') ?? '';
+  const argv = [script];
+  if (!extra.includes('--project')) argv.push('--project', `${ctx.build.jobName.split('/').join(' » ')} #${ctx.build.number}`);
+  if (!extra.includes('--scan') && !extra.includes('-s ')) argv.push('--scan', ws.root);
+  if (!extra.includes('--format') && !extra.includes('-f ')) argv.push('--format', 'XML');
+  for (const a of splitQuoted(extra)) if (a.trim()) argv.push(expandEnv(ctx, a));
+  const { [CONTAINER_SHELL]: _shell, [PATH_PREPEND_ENV]: prepend, ...env } = ctx.env;
+  const r = await ws.exec({
+    argv, cwd: ws.root, env: ctx.container && prepend ? { ...env, [PATH_PREPEND_ENV]: prepend } : env,
+    ...(ctx.container ? { container: ctx.container } : {}), signal: ctx.signal,
+    onOutput: (chunk, stream) => ctx.write(chunk, stream),
+  }).catch((e: unknown) => {
+    if (ctx.signal.aborted) throw interruptionOf(ctx.signal);
+    throw new StepFailure(`dependencyCheck: ${script} could not be started: ${e instanceof Error ? e.message : String(e)}`);
+  });
+  if (r.aborted || ctx.signal.aborted) throw interruptionOf(ctx.signal);
+  if ((r.exitCode ?? 1) !== 0) ctx.build.setResult('FAILURE', 'FAILURE');
+  return null;
+};
+
+const runtime: PluginRuntime = { steps: { dependencyCheck, dependencyCheckPublisher } };
 export default runtime;

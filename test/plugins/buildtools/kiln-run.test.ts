@@ -115,7 +115,7 @@ test('configFileProvider: the file is there for the block (variable, targetLocat
   assert.doesNotMatch(r.stdout, /never/);
 });
 
-test('withGradle runs its block and says Build Scans are not collected; withAnt puts the installation on PATH', async () => {
+test('withGradle runs its block; withAnt puts the installation on PATH', async () => {
   const { dir, tools, env } = setup(`node {
   withGradle { echo 'in gradle block' }
   withAnt(installation: 'M3', jdk: 'jdk17') { sh 'echo "ANT_HOME=$ANT_HOME"; mvn x | head -1' }
@@ -123,7 +123,7 @@ test('withGradle runs its block and says Build Scans are not collected; withAnt 
 `);
   const r = await runKiln(['run', ...tools], { cwd: dir, env });
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /\[withGradle\] Kiln does not collect Build Scan links; the block runs as written\n\[Pipeline\] echo\nin gradle block\n/);
+  assert.match(r.stdout, /\[Pipeline\] withGradle\n\[Pipeline\] echo\nin gradle block\n\[Pipeline\] \/\/ withGradle\n/);
   assert.match(r.stdout, /\nANT_HOME=\S+maven-\S+\n/);
   assert.match(r.stdout, /\nfake mvn args: x\n/);
 });

@@ -1,7 +1,7 @@
 // Two admin pages of the Manage area that had no UI (issue 20 point 9, issues 17/18):
 //   - HTTP services (GET|PUT /api/v1/settings/http-services, src/controller/http-services.ts): the
 //     Slack workspace, Zulip, GitHub and GitLab for checks, named GitLab connections (gitLabConnection),
-//     SonarQube servers, Artifactory servers (rtServer ids), and where httpRequest may
+//     SonarQube servers, Artifactory servers (rtServer ids), Nexus Repository Manager 3 servers (nexusPublisher), and where httpRequest may
 //     reach. Tokens are never here: each service names a credential by id, chosen from the global
 //     credentials; the page says "set" (the credential exists) or "not set"/"missing", never a
 //     secret. The PUT replaces the whole settings: the page sends every part as the form shows it.
@@ -35,6 +35,7 @@ interface ServicesForm {
   sonar: SonarForm[];
   zulip: ZulipForm | null;
   artifactory: ArtifactoryForm[];
+  nexus: ArtifactoryForm[];
   allowedHosts: string;
   allowPrivate: boolean;
   /** OpenShift clusters: kept as they are (edited through the API only). */
@@ -54,6 +55,7 @@ const formOf = (s: Services): ServicesForm => ({
   sonar: s.sonar.map((x) => ({ ...x })),
   zulip: s.zulip ? { ...s.zulip } : null,
   artifactory: (s.artifactory ?? []).map((x) => ({ ...x })),
+  nexus: (s.nexus ?? []).map((x) => ({ ...x })),
   allowedHosts: s.httpRequest.allowedHosts.join('\n'),
   allowPrivate: s.httpRequest.allowPrivate,
   openshiftClusters: s.openshiftClusters ?? [],
@@ -63,7 +65,7 @@ const formOf = (s: Services): ServicesForm => ({
 });
 
 const bodyOf = (f: ServicesForm) => ({
-  slack: f.slack, github: f.github, gitlab: f.gitlab, gitlabConnections: f.gitlabConnections, sonar: f.sonar, zulip: f.zulip, artifactory: f.artifactory,
+  slack: f.slack, github: f.github, gitlab: f.gitlab, gitlabConnections: f.gitlabConnections, sonar: f.sonar, zulip: f.zulip, artifactory: f.artifactory, nexus: f.nexus,
   httpRequest: { allowedHosts: f.allowedHosts.split(/[\s,]+/).filter(Boolean), allowPrivate: f.allowPrivate },
   openshiftClusters: f.openshiftClusters,
   mattermost: f.mattermost, bitbucket: f.bitbucket, vault: f.vault,
@@ -113,11 +115,12 @@ export function HttpServicesPage() {
   };
   const sonarNames = f.sonar.flatMap((_, i) => ['name', 'url', 'credentialsId'].map((k) => `sonar[${i}].${k}`));
   const artNames = f.artifactory.flatMap((_, i) => ['id', 'url', 'credentialsId'].map((k) => `artifactory[${i}].${k}`));
+  const nexusNames = f.nexus.flatMap((_, i) => ['id', 'url', 'credentialsId'].map((k) => `nexus[${i}].${k}`));
   const glNames = f.gitlabConnections.flatMap((_, i) => ['name', 'url', 'credentialsId'].map((k) => `gitlabConnections[${i}].${k}`));
   const fe = fieldErrors(error, [
     'slack', 'slack.baseUrl', 'slack.teamDomain', 'slack.tokenCredentialId', 'slack.botUser', 'slack.room',
     'github', 'github.apiUrl', 'github.credentialsId', 'gitlab', 'gitlab.url', 'gitlab.credentialsId', 'gitlabConnections', ...glNames,
-    'sonar', ...sonarNames, 'artifactory', ...artNames, 'httpRequest.allowedHosts', 'httpRequest.allowPrivate',
+    'sonar', ...sonarNames, 'artifactory', ...artNames, 'nexus', ...nexusNames, 'httpRequest.allowedHosts', 'httpRequest.allowPrivate',
     'zulip', 'zulip.url', 'zulip.email', 'zulip.apiKeyCredentialId', 'zulip.stream', 'zulip.topic',
   ]);
   const c = creds.data ?? null;
@@ -230,6 +233,22 @@ export function HttpServicesPage() {
             );
           })}
           <button type="button" className="small" onClick={() => change({ ...f, artifactory: [...f.artifactory, { id: '', url: '', credentialsId: '' }] })}>Add Artifactory server</button>
+        </fieldset>
+        <fieldset className="card">
+          <legend>Nexus Repository Manager 3 servers</legend>
+          {f.nexus.length === 0 ? <p className="muted">None.</p> : null}
+          {f.nexus.map((s, i) => {
+            const set = (k: keyof ArtifactoryForm, v: string) => change({ ...f, nexus: f.nexus.map((x, j) => (j === i ? { ...x, [k]: v } : x)) });
+            return (
+              <div key={i} className="template" role="group" aria-label={`Nexus server ${s.id || i + 1}`}>
+                <Field label="Server ID" name={`nexus[${i}].id`} hint="What nexusPublisher(nexusInstanceId: 'id') names">{(id) => <input id={id} required value={s.id} onChange={(e) => set('id', e.target.value)} />}</Field>
+                <Field label="Server URL" name={`nexus[${i}].url`}>{(id) => <input id={id} required value={s.url} onChange={(e) => set('url', e.target.value)} placeholder="https://nexus.example" />}</Field>
+                <CredentialField label="Credentials" name={`nexus[${i}].credentialsId`} hint="A username with password (optional for anonymous access)." value={s.credentialsId} creds={c} types={['usernamePassword']} onChange={(v) => set('credentialsId', v)} />
+                <button type="button" className="small danger" disabled={busy} onClick={() => void remove(`the Nexus server ${s.id || i + 1}`, { ...f, nexus: f.nexus.filter((_, j) => j !== i) })}>Remove server</button>
+              </div>
+            );
+          })}
+          <button type="button" className="small" onClick={() => change({ ...f, nexus: [...f.nexus, { id: '', url: '', credentialsId: '' }] })}>Add Nexus server</button>
         </fieldset>
         <fieldset className="card">
           <legend>httpRequest</legend>
