@@ -6,7 +6,8 @@
 // Error is an error; NotExecuted, Inconclusive, Pending and the rest are skipped.
 // A document declaring entities (<!ENTITY in its DOCTYPE) is refused: a TRX never has one, and
 // the parser then never fetches or expands anything but the five XML entities and character references.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from 'fast-xml-parser';
+import { attr, kid, kids, xmlNodeParser, type XmlNode } from '../../util/xml-nodes.ts';
 import type { TestCase } from '../../pipeline/steps/types.ts';
 import { KilnError } from '../../core/errors.ts';
 
@@ -14,31 +15,11 @@ export class TrxError extends KilnError {
   constructor(message: string) { super('mstest.trx', message); }
 }
 
-type Node = Record<string, unknown>;
+type Node = XmlNode;
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  textNodeName: '#text',
-  isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
-  processEntities: true,
-  htmlEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  removeNSPrefix: true,
-});
+// Every element an array (attributes are '@name'), so each reader walks one shape.
+const parser = xmlNodeParser({ charRefs: false });
 
-const kids = (n: Node | undefined, name: string): Node[] => {
-  const v = n?.[name];
-  if (!Array.isArray(v)) return [];
-  return v.map((x) => (typeof x === 'object' && x !== null ? (x as Node) : { '#text': String(x) }));
-};
-const kid = (n: Node | undefined, name: string): Node | undefined => kids(n, name)[0];
-const attr = (n: Node | undefined, name: string): string | undefined => {
-  const v = n?.[`@${name}`];
-  return typeof v === 'string' ? v : undefined;
-};
 function text(n: Node | undefined): string | null {
   if (!n) return null;
   const t = n['#text'];

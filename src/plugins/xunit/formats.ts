@@ -16,7 +16,8 @@
 //   QtTest           QTestLib's -o file,xml: <TestCase><TestFunction><Incident type=...>
 //   xUnitDotNet      xUnit.net v2's -xml: <assemblies><assembly><collection><test result=...>
 // A file that is not well-formed, or not the tool's format, is a FormatError saying which.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from 'fast-xml-parser';
+import { attr, kid, kids, xmlNodeParser, type XmlNode } from '../../util/xml-nodes.ts';
 import type { TestCase } from '../../pipeline/steps/types.ts';
 import { parseJUnit } from '../../pipeline/steps/junit-xml.ts';
 import { KilnError } from '../../core/errors.ts';
@@ -26,22 +27,10 @@ export class FormatError extends KilnError {
   constructor(message: string) { super('xunit.format', message); }
 }
 
-type Node = Record<string, unknown>;
+type Node = XmlNode;
 
 // Every element an array (attributes are '@name'), so each reader walks one shape.
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  textNodeName: '#text',
-  isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
-  processEntities: true,
-  // Character references (&#x0A; in gtest's failure messages) decoded too.
-  htmlEntities: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  removeNSPrefix: true,
-});
+const parser = xmlNodeParser({ charRefs: true });
 
 function parse(xml: string): Node {
   const valid = XMLValidator.validate(xml);
@@ -49,16 +38,6 @@ function parse(xml: string): Node {
   return parser.parse(xml) as Node;
 }
 
-const kids = (n: Node | undefined, name: string): Node[] => {
-  const v = n?.[name];
-  if (!Array.isArray(v)) return [];
-  return v.map((x) => (typeof x === 'object' && x !== null ? (x as Node) : { '#text': String(x) }));
-};
-const kid = (n: Node | undefined, name: string): Node | undefined => kids(n, name)[0];
-const attr = (n: Node | undefined, name: string): string | undefined => {
-  const v = n?.[`@${name}`];
-  return typeof v === 'string' ? v : undefined;
-};
 function text(n: Node | undefined): string | null {
   if (!n) return null;
   const parts: string[] = [];
