@@ -23,14 +23,17 @@
 // Security: the URL must be http(s) without user info, query or fragment, and the path's
 // segments are URL-encoded with '.' and '..' refused, so a Jenkinsfile cannot turn the request
 // into one for another path; an address in the link-local range (the cloud metadata service) is
-// refused at connect time. A loopback or private address is allowed: that is where Vault lives.
+// refused at connect time. A loopback or private address is where Vault usually lives: the
+// administrator's Vault URL may be one; a vaultUrl the Jenkinsfile chooses reaches one only when
+// an administrator allows its host (vaultGuard), as every URL a build chooses and the controller calls.
 import { StepFailure } from '../../core/errors.ts';
 import type { Credential } from '../../core/credentials.ts';
-import type { VaultSettings } from '../../core/http-services.ts';
+import type { HttpRequestSettings, VaultSettings } from '../../core/http-services.ts';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
 import { isList, isMap, type GMap, type Value } from '../../pipeline/script/values.ts';
 import { HttpCallError, httpCall, jsonOf, type HttpAnswer } from '../../util/http-client.ts';
+import { reachGuard } from '../../util/webhook-post.ts';
 
 const CONFIG_CLASS = 'com.datapipe.jenkins.vault.configuration.VaultConfiguration';
 const SECRET_CLASS = 'com.datapipe.jenkins.vault.model.VaultSecret';
@@ -176,10 +179,12 @@ class Vault {
   private readonly ctx: StepContext;
   private readonly base: string;
   private readonly c: Config;
-  constructor(ctx: StepContext, base: string, c: Config) {
+  private readonly guard: (address: string, host: string) => string | null;
+  constructor(ctx: StepContext, base: string, c: Config, guard: (address: string, host: string) => string | null) {
     this.ctx = ctx;
     this.base = base;
     this.c = c;
+    this.guard = guard;
   }
 
   call(method: string, apiPath: string, body?: unknown): Promise<HttpAnswer> {
@@ -191,7 +196,7 @@ class Vault {
       method, url: `${this.base}/v1/${apiPath}`, headers,
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       timeoutMs: 30_000, insecure: this.c.insecure, signal: this.ctx.signal, maxBytes: 4 * 1024 * 1024,
-      addressGuard: vaultAddressGuard,
+      addressGuard: this.guard,
     });
   }
 
@@ -232,8 +237,22 @@ class Vault {
   }
 }
 
+/**
+ * Where a withVault call may go. The administrator's Vault URL (the global configuration) is
+ * trusted whatever its address; a vaultUrl the Jenkinsfile chooses goes to the Kiln server's own
+ * network only when an administrator allows the host (the httpRequest settings), as every URL a
+ * build chooses and the controller calls: else a pipeline could make the controller probe its
+ * network, a token header along. A link-local address (the cloud metadata service) is never Vault.
+ */
+function vaultGuard(base: string, adminBase: string | null, reach: HttpRequestSettings | null | undefined): (address: string, host: string) => string | null {
+  const network = base === adminBase ? undefined : reachGuard(reach);
+  return (address, host) => vaultAddressGuard(address)
+    ?? (network?.(address, host) ? `withVault: ${host} is ${address}, an address of the Kiln server's own network: a vaultUrl a Jenkinsfile chooses may reach it only when an administrator allows the host (HTTP services settings: httpRequest allowedHosts) or makes it the Vault URL of the settings` : null);
+}
+
 const withVault: StepRun = async (ctx, args) => {
-  const host = (await ctx.build.services.httpServices?.settings())?.vault ?? null;
+  const settings = await ctx.build.services.httpServices?.settings();
+  const host = settings?.vault ?? null;
   const c = parseConfig(ctx, args.values.configuration, host);
   const secrets = parseSecrets(ctx, args.values.vaultSecrets);
   if (secrets.length === 0) return ctx.runBody(args.body!, {});
@@ -241,7 +260,7 @@ const withVault: StepRun = async (ctx, args) => {
   const base = baseUrl(c.url);
   if (!c.credentialId) throw new StepFailure('The credential id was not configured - please specify the credentials to use.');
   const cred = await ctx.build.services.credential(c.credentialId);
-  const vault = new Vault(ctx, base, c);
+  const vault = new Vault(ctx, base, c, vaultGuard(base, host?.url ? baseUrl(host.url) : null, settings?.httpRequest));
   const masked = await vault.login(cred);
   const prefix = c.prefixPath ? `${expand(ctx, c.prefixPath).replace(/\/+$/, '')}/` : '';
   const mountDepth = prefix ? prefix.split('/').filter(Boolean).length : 1;

@@ -53,6 +53,19 @@ test("the controller's Vault settings: checked, kept, and withVault's defaults",
     assert.match(shown, /interpolated \*\*\*\* > \/dev\/null/);
     assert.ok(!shown.includes('namespaced-b-pw-99'), shown);
     assert.equal(v.received[0]?.headers['x-vault-namespace'], 'team-b');
+    // A vaultUrl the Jenkinsfile chooses (not the administrator's) reaches the controller's own
+    // network only when the host is allowed: else a pipeline could make the controller probe it.
+    const other = `node { withVault(configuration: [vaultUrl: '${v.url.replace('127.0.0.1', 'localhost')}'], vaultSecrets: [[path: 'secret/app', secretValues: [[envVar: 'PW', vaultKey: 'password']]]]) { sh 'test -n "$PW" && echo got-it' } }`;
+    assert.equal((await api('POST', '/api/v1/jobs', { name: 'other', script: other })).status, 201);
+    const before = v.received.length;
+    const refused = (await api('POST', '/api/v1/jobs/other/builds', {})).json.number;
+    assert.equal((await finishedBuild(c.url, 'other', refused)).result, 'FAILURE');
+    assert.match(await consoleText(c.url, 'other', refused), /withVault: localhost is 127\.0\.0\.1, an address of the Kiln server's own network: a vaultUrl a Jenkinsfile chooses may reach it only when an administrator allows the host/);
+    assert.equal(v.received.length, before, 'nothing reached the server');
+    assert.equal((await api('PUT', '/api/v1/settings/http-services', { vault: { url: v.url, credentialsId: 'vault-global', namespace: 'team-b' }, httpRequest: { allowedHosts: ['localhost'], allowPrivate: false } })).status, 200);
+    const allowed = (await api('POST', '/api/v1/jobs/other/builds', {})).json.number;
+    assert.equal((await finishedBuild(c.url, 'other', allowed)).result, 'SUCCESS', await consoleText(c.url, 'other', allowed));
+    assert.match(await consoleText(c.url, 'other', allowed), /^got-it$/m);
     // Saving the settings without `vault` clears it (every part of the PUT is the whole of it): the step then has no configuration.
     assert.equal((await api('PUT', '/api/v1/settings/http-services', {})).status, 200);
     const n2 = (await api('POST', '/api/v1/jobs/app/builds', {})).json.number;
