@@ -17,12 +17,14 @@
 // with `Authorization: Bearer <Connect token>`. A service account alone has no HTTP API Kiln can
 // speak (1Password.com's protocol is the CLI's own), so it fails the step saying so.
 // Security: connectHost must be a plain http(s) URL; the link-local range (cloud metadata) is
-// refused at connect time; names go into the filter only without '"' or '\'.
+// refused at connect time, the Kiln server's own network unless an administrator allows the host; names go into the filter only without '"' or '\'.
 import { StepFailure } from '../../core/errors.ts';
 import type { PluginRuntime, StepRun } from '../../pipeline/plugin.ts';
 import type { StepContext } from '../../pipeline/steps/types.ts';
 import { isList, isMap, type GMap, type Value } from '../../pipeline/script/values.ts';
 import { HttpCallError, httpCall, jsonOf } from '../../util/http-client.ts';
+import { reachGuard } from '../../util/webhook-post.ts';
+import type { HttpRequestSettings } from '../../core/http-services.ts';
 
 const CONFIG_CLASS = 'com.onepassword.jenkins.plugins.config.OnePasswordConfig';
 const SECRET_CLASS = 'com.onepassword.jenkins.plugins.model.OnePasswordSecret';
@@ -74,9 +76,19 @@ function baseUrl(url: string): string {
   return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
 
-const guard = (address: string): string | null => {
-  const a = address.toLowerCase().replace(/^::ffff:/, '');
-  return /^169\.254\./.test(a) || /^fe[89ab]/.test(a) ? `withSecrets: ${address} is a link-local address (a cloud metadata service), not a 1Password Connect server` : null;
+/**
+ * Where a Connect request may go: never a link-local address (the cloud metadata service); the
+ * Kiln server's own network only when an administrator allows the host (the httpRequest
+ * settings), as for every URL a build chooses and the controller calls: the host comes from the
+ * Jenkinsfile or the build's environment, so a pipeline could else make the controller probe it.
+ */
+const guardFor = (reach: HttpRequestSettings | null | undefined) => {
+  const network = reachGuard(reach);
+  return (address: string, host: string): string | null => {
+    const a = address.toLowerCase().replace(/^::ffff:/, '');
+    if (/^169\.254\./.test(a) || /^fe[89ab]/.test(a)) return `withSecrets: ${address} is a link-local address (a cloud metadata service), not a 1Password Connect server`;
+    return network?.(address, host) ? `withSecrets: ${host} is ${address}, an address of the Kiln server's own network: a Connect host a build chooses may reach it only when an administrator allows the host (HTTP services settings: httpRequest allowedHosts)` : null;
+  };
 };
 
 interface Section { id?: string; label?: string }
@@ -86,16 +98,18 @@ class Connect {
   private readonly ctx: StepContext;
   private readonly base: string;
   private readonly token: string;
-  constructor(ctx: StepContext, base: string, token: string) {
+  private readonly guard: (address: string, host: string) => string | null;
+  constructor(ctx: StepContext, base: string, token: string, guard: (address: string, host: string) => string | null) {
     this.ctx = ctx;
     this.base = base;
     this.token = token;
+    this.guard = guard;
   }
 
   async get(path: string, ref: string): Promise<unknown> {
     let a;
     try {
-      a = await httpCall({ method: 'GET', url: `${this.base}${path}`, headers: { Accept: 'application/json', Authorization: `Bearer ${this.token}` }, timeoutMs: 30_000, signal: this.ctx.signal, maxBytes: 4 * 1024 * 1024, addressGuard: guard });
+      a = await httpCall({ method: 'GET', url: `${this.base}${path}`, headers: { Accept: 'application/json', Authorization: `Bearer ${this.token}` }, timeoutMs: 30_000, signal: this.ctx.signal, maxBytes: 4 * 1024 * 1024, addressGuard: this.guard });
     } catch (e) {
       if (e instanceof HttpCallError && e.kind === 'aborted') throw e;
       throw new StepFailure(`Error retrieving secret ${ref}:\n${(e as Error).message}`);
@@ -176,7 +190,8 @@ const withSecrets: StepRun = async (ctx, args) => {
   if (!host || !connectToken) {
     throw new StepFailure('withSecrets: a 1Password service account is read with the op CLI (1Password\'s own binary and protocol), which Kiln does not run; configure a 1Password Connect server instead (config: [connectHost:, connectCredentialId:] or OP_CONNECT_HOST and OP_CONNECT_TOKEN)');
   }
-  const connect = new Connect(ctx, baseUrl(host), connectToken);
+  const reach = (await ctx.build.services.httpServices?.settings())?.httpRequest;
+  const connect = new Connect(ctx, baseUrl(host), connectToken, guardFor(reach));
   const env: Record<string, string> = {};
   const masked = [connectToken];
   for (const s of secrets) {

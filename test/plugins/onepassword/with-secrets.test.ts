@@ -91,6 +91,12 @@ test("withSecrets' failures: no configuration, a service account alone (needs th
   assert.equal(sa.code, 1);
   assert.match(sa.stdout, /withSecrets: a 1Password service account is read with the op CLI .* which Kiln does not run; configure a 1Password Connect server instead/);
   assert.ok(!sa.stdout.includes('ops_service-account'));
+  // The Kiln server's own network (here 127.0.0.1) when an administrator does not allow it: refused before any request.
+  const before = c.received.length;
+  const guarded = await runKiln(['run', '--job', 'shop', '--credentials', 'creds.json'], { cwd: project(step(`config: [connectHost: '${c.url}', connectCredentialId: 'op-connect'], `)), env: { KILN_HTTP_REQUEST_PRIVATE: 'false' } });
+  assert.equal(guarded.code, 1, guarded.stdout);
+  assert.match(guarded.stdout, /withSecrets: 127\.0\.0\.1 is 127\.0\.0\.1, an address of the Kiln server's own network: a Connect host a build chooses may reach it only when an administrator allows the host/);
+  assert.equal(c.received.length, before, 'nothing reached the server');
   const bad = await run(project(step(`config: [connectHost: '${c.url}', connectCredentialId: 'op-bad'], `)));
   assert.match(bad.stdout, /Error retrieving secret op:\/\/ci\/database\/password:\nthe Connect server refused the token \(HTTP 401: Invalid bearer token\)/);
   const cfg = `config: [connectHost: '${c.url}', connectCredentialId: 'op-connect'], `;
