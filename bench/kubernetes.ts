@@ -299,7 +299,7 @@ try {
     ['first step / floor', `${r1(median(parts.firstStep) / median(parts.floor))}×`],
     [`${CONCURRENT} pod builds at once, cap ${CAP}: wall`, `${r1(manyWall / 1000)} s`],
     ['  most pods at once / green builds', `${most} / ${green} of ${CONCURRENT}`],
-    ['  slot reuse: a build\'s end → the next waiting pod created', ms(reuse)],
+    ['  slot reuse: a build\'s end → the next waiting pod created', reuse.length ? ms(reuse) : `n/a (no build waited for a slot: ${CONCURRENT} builds, cap ${CAP})`],
     ['agent idle RSS in its pod (2.5 s after connecting)', ms(agentRss, 'MB')],
     ['  the same after a step in the tool container', ms(agentRssTool, 'MB')],
     ['agent idle RSS on a host (the bundle; 2.5 s into a sleep step)', ms(hostRss, 'MB')],

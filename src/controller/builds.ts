@@ -1130,6 +1130,8 @@ export class BuildManager {
         throw new StepFailure(`could not clone ${d.url} (branch ${d.branch}) to read ${d.path}: ${detail}`);
       }
       const head = async () => (await run('git', ['-C', tmp, 'rev-parse', 'HEAD'], { env })).stdout.trim();
+      // A commit id only (the triggers check it; never an option for git's argv, whatever the store holds).
+      if (commit && !/^[0-9a-f]{4,64}$/i.test(commit)) throw new StepFailure(`could not read ${d.path}: '${commit.slice(0, 80)}' is no commit id`);
       if (commit && !(await head()).startsWith(commit.toLowerCase())) {
         try {
           await run('git', ['-C', tmp, 'fetch', '--quiet', '--depth', '1', 'origin', commit], { env, timeout: 120_000, signal });

@@ -49,6 +49,8 @@ async function readAt(t: TrustedRead, commit: string | null, rel: string): Promi
       throw new StepFailure(`readTrusted: could not clone ${t.url} (branch ${t.branch}): ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
     }
     const head = async () => (await run('git', ['-C', tmp, 'rev-parse', 'HEAD'], { env: t.env })).stdout.trim();
+    // A commit id only (the triggers check it; never an option for git's argv, whatever the store holds).
+    if (commit && !/^[0-9a-f]{4,64}$/i.test(commit)) throw new StepFailure(`readTrusted: '${commit.slice(0, 80)}' is no commit id`);
     if (commit && !(await head()).startsWith(commit.toLowerCase())) {
       try {
         await run('git', ['-C', tmp, 'fetch', '--quiet', '--depth', '1', 'origin', commit], opts);

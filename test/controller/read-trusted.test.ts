@@ -6,7 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startController, type ControllerHandle } from '../../src/controller/compose.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -75,6 +75,14 @@ describe('readTrusted on the controller', () => {
     assert.match(log, /^refused ci\/link: readTrusted: 'ci\/link' is a symbolic link that leaves the repository/m);
     assert.doesNotMatch(log, /root:x:0:0/);
     assert.match(log, /^refused nothing\.txt: nothing\.txt not found in .* \(branch main, commit [0-9a-f]{40}\)$/m);
+  });
+
+  test('a pinned commit that is no commit id never reaches git as an option (whatever the store holds)', async () => {
+    const pwned = path.join(tempDir('read-trusted-pwn'), 'pwned-by-upload-pack');
+    const { result, log } = await build('app', { scm: { url: bare, branch: 'main', commit: `--upload-pack=touch ${pwned}` } });
+    assert.equal(result, 'FAILURE', log);
+    assert.match(log, /'--upload-pack=touch .*' is no commit id/);
+    assert.ok(!existsSync(pwned));
   });
 
   test("a fork's revision: the file it changed is refused, a file it left alone is read from the job's branch", async () => {

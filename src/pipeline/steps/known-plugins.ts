@@ -90,7 +90,7 @@ export const JENKINS_STEP_PLUGINS: Readonly<Record<string, string>> = {
   jiraComment: 'JIRA', jiraIssueSelector: 'JIRA', jiraSendBuildInfo: 'Atlassian Jira Software Cloud',
   nexusPublisher: 'Nexus Platform', rtUpload: 'Artifactory', rtServer: 'Artifactory',
   rtAddInteractivePromotion: 'Artifactory',
-  ansiblePlaybook: 'Ansible', ansibleVault: 'Ansible',
+  ansiblePlaybook: 'Ansible', ansibleVault: 'Ansible', anchore: 'Anchore Container Image Scanner',
   notifyBitbucket: 'Stash Notifier', hubotSend: 'Hubot Steps', throttle: 'Throttle Concurrent Builds',
   gerritReview: 'Gerrit Code Review', gerritComment: 'Gerrit Code Review', p4sync: 'P4', p4publish: 'P4', tm: 'Token Macro',
   jobDsl: 'Job DSL', triggerRemoteJob: 'Parameterized Remote Trigger',
