@@ -30,7 +30,11 @@ export function noSignature(self: Value, name: string, args: Value[], loc: Loc |
   const types = args.map((a) => (a === null ? 'null' : javaClassOf(a))).join(', ');
   const values = args.map((a) => (isClosure(a) ? 'Closure' : toGroovyString(a))).join(', ');
   const shown = values.length > 200 ? values.slice(0, 200) + '...' : values;
-  return scriptError('no-such-method', `No signature of method: ${typeName(self)}.${name}() is applicable for argument types: (${types}) values: [${shown}]`, loc, 'groovy.lang.MissingMethodException');
+  // The receiver by its Java class as Groovy names it (java.lang.String, java.util.ArrayList); a
+  // host object Kiln has no Java class for keeps its own name.
+  const cls = self === null ? 'null' : javaClassOf(self);
+  const receiver = cls === 'java.lang.Object' ? typeName(self) : cls;
+  return scriptError('no-such-method', `No signature of method: ${receiver}.${name}() is applicable for argument types: (${types}) values: [${shown}]`, loc, 'groovy.lang.MissingMethodException');
 }
 
 /** Throws "No signature" unless the argument count is within [min, max]. */
