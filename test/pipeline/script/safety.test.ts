@@ -149,9 +149,9 @@ test('unknown names, methods and steps say what is missing, where, and suggest',
   assert.match(e3.message, /^No signature of method: java\.lang\.String\.trimm\(\) is applicable for argument types: \(\)/);
   assert.deepEqual([e3.loc?.start.line, e3.loc?.start.col], [2, 3]);
   // The receiver named by its Java class, as Groovy's MissingMethodException names it.
-  assert.match((await caught(run('[1, 2].bar()'))).message, /^No signature of method: java\.util\.ArrayList\.bar\(\) is applicable for argument types: \(\) values: \[\]$/);
-  assert.match((await caught(run("[a: 1].baz('x')"))).message, /^No signature of method: java\.util\.LinkedHashMap\.baz\(\) is applicable for argument types: \(java\.lang\.String\) values: \[x\]$/);
-  assert.match((await caught(run('5.qux()'))).message, /^No signature of method: java\.lang\.Integer\.qux\(\)/);
+  assert.match(((await caught(run('[1, 2].bar()'))) as Error).message, /^No signature of method: java\.util\.ArrayList\.bar\(\) is applicable for argument types: \(\) values: \[\]$/);
+  assert.match(((await caught(run("[a: 1].baz('x')"))) as Error).message, /^No signature of method: java\.util\.LinkedHashMap\.baz\(\) is applicable for argument types: \(java\.lang\.String\) values: \[x\]$/);
+  assert.match(((await caught(run('5.qux()'))) as Error).message, /^No signature of method: java\.lang\.Integer\.qux\(\)/);
   const e4 = await caught(run('def m = null\nm.size()'));
   assert.ok(e4 instanceof ScriptError && e4.message === 'Cannot invoke method size() on null object');
   const e5 = await caught(run('def m = null\nm.key'));
