@@ -99,11 +99,13 @@ export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
       return { name, url: url(s, `sonar[${i}]`, 'url', true), credentialsId: text(s, `sonar[${i}]`, 'credentialsId', false, 255) };
     });
   }
-  if (b.artifactory !== undefined && b.artifactory !== null) {
-    if (!Array.isArray(b.artifactory) || b.artifactory.length > 50) throw bad('artifactory', 'a list of at most 50 servers');
+  // Artifactory's and Nexus' servers: a list of { id, url, credentialsId } with unique ids.
+  const servers = (key: 'artifactory' | 'nexus') => {
+    const list = b[key];
+    if (!Array.isArray(list) || list.length > 50) throw bad(key, 'a list of at most 50 servers');
     const ids = new Set<string>();
-    out.artifactory = b.artifactory.map((x, i) => {
-      const at = `artifactory[${i}]`;
+    return list.map((x, i) => {
+      const at = `${key}[${i}]`;
       const s = obj(x, at);
       only(s, at, ['id', 'url', 'credentialsId']);
       const id = text(s, at, 'id', true, 100);
@@ -112,21 +114,9 @@ export function checkHttpServiceSettings(body: unknown): HttpServiceSettings {
       ids.add(id);
       return { id, url: url(s, at, 'url', true), credentialsId: text(s, at, 'credentialsId', false, 255) };
     });
-  }
-  if (b.nexus !== undefined && b.nexus !== null) {
-    if (!Array.isArray(b.nexus) || b.nexus.length > 50) throw bad('nexus', 'a list of at most 50 servers');
-    const ids = new Set<string>();
-    out.nexus = b.nexus.map((x, i) => {
-      const at = `nexus[${i}]`;
-      const s = obj(x, at);
-      only(s, at, ['id', 'url', 'credentialsId']);
-      const id = text(s, at, 'id', true, 100);
-      if (!/^[\w.-]+$/.test(id)) throw bad(`${at}.id`, "letters, digits, '.', '_' or '-'");
-      if (ids.has(id)) throw bad(`${at}.id`, `'${id}' is already the id of another server`);
-      ids.add(id);
-      return { id, url: url(s, at, 'url', true), credentialsId: text(s, at, 'credentialsId', false, 255) };
-    });
-  }
+  };
+  if (b.artifactory !== undefined && b.artifactory !== null) out.artifactory = servers('artifactory');
+  if (b.nexus !== undefined && b.nexus !== null) out.nexus = servers('nexus');
   if (b.httpRequest !== undefined && b.httpRequest !== null) {
     const h = obj(b.httpRequest, 'httpRequest');
     only(h, 'httpRequest', ['allowedHosts', 'allowPrivate']);
