@@ -19,7 +19,17 @@ import type { Ctx } from './context.ts';
 import { visit } from './walk.ts';
 
 /** Groovy methods every object has, and the DefaultGroovyMethods a class may call bare. */
-const OBJECT_METHODS = new Set(['println', 'print', 'printf', 'sprintf', 'assert', 'toString', 'equals', 'hashCode', 'super', 'this', 'with', 'use', 'sleep']);
+const OBJECT_METHODS = new Set([
+  'println', 'print', 'printf', 'sprintf', 'assert', 'super', 'this', 'with', 'use', 'sleep',
+  // java.lang.Object (not notify/wait/clone: no pipeline means those, and `notify(x)` is a user's own name)
+  'toString', 'equals', 'hashCode', 'getClass',
+  // GroovyObject and the DefaultGroovyMethods on Object (a bare call goes to `this`)
+  'getProperty', 'setProperty', 'invokeMethod', 'getMetaClass', 'setMetaClass', 'getProperties', 'hasProperty', 'respondsTo',
+  'any', 'asBoolean', 'asType', 'collect', 'dump', 'each', 'eachWithIndex', 'every', 'find', 'findAll', 'findIndexOf',
+  'findResult', 'getAt', 'putAt', 'grep', 'identity', 'inject', 'inspect', 'is', 'isCase', 'iterator', 'split', 'tap',
+]);
+/** What every enum has (java.lang.Enum and the compiler's values()/valueOf()). */
+const ENUM_METHODS = ['name', 'ordinal', 'compareTo', 'getDeclaringClass', 'values', 'valueOf', 'next', 'previous'];
 
 export function checkClasses(ctx: Ctx, classes: readonly ClassDecl[]): void {
   const byName = new Map<string, ClassDecl>();
@@ -38,7 +48,12 @@ function checkClass(ctx: Ctx, d: ClassDecl, byName: ReadonlyMap<string, ClassDec
   for (let c: ClassDecl | undefined = d; c !== undefined && !seen.has(c); c = c.superName === null ? undefined : byName.get(simple(c.superName))) {
     seen.add(c);
     for (const m of c.methods) known.add(m.name);
-    for (const f of c.fields) known.add(f.name);
+    for (const f of c.fields) {
+      // a field declared without a modifier is a property: Groovy gives it getX()/setX() (isX() for a boolean)
+      const cap = f.name.charAt(0).toUpperCase() + f.name.slice(1);
+      known.add(f.name).add(`get${cap}`).add(`set${cap}`).add(`is${cap}`);
+    }
+    if (c.kind === 'enum') for (const m of ENUM_METHODS) known.add(m);
     for (const k of c.constants) known.add(k.name);
     if (c.superName !== null && !byName.has(simple(c.superName)) && !['Object', 'Serializable'].includes(simple(c.superName))) open = true;
     for (const i of c.interfaces) if (byName.get(simple(i))?.kind === 'trait') open = true;

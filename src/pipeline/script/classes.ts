@@ -155,6 +155,7 @@ let nextHash = 0x1b6d3586;
 export class ScriptInstance implements HostObject {
   readonly kind = 'host' as const;
   readonly typeName: string;
+  readonly javaClass: string;
   readonly cls: ScriptClass;
   /** Every instance field of the class chain. */
   readonly fields = new Map<string, Value>();
@@ -165,6 +166,7 @@ export class ScriptInstance implements HostObject {
   constructor(cls: ScriptClass, constant: { name: string; ordinal: number } | null = null) {
     this.cls = cls;
     this.typeName = cls.name;
+    this.javaClass = cls.name;
     this.constant = constant;
     nextHash = (Math.imul(nextHash, 1103515245) + 12345) >>> 0;
     this.hash = nextHash & 0x7fffffff;

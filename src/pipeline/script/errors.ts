@@ -99,6 +99,7 @@ const SUPER: ReadonlyMap<string, string> = new Map([
   ['ParseException', 'Exception'],
   ['NoSuchMethodError', 'Error'],
   ['AssertionError', 'Error'],
+  ['PowerAssertionError', 'AssertionError'],
   ['OutOfMemoryError', 'Error'],
 ]);
 

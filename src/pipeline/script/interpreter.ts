@@ -2617,7 +2617,8 @@ export class Interpreter {
         // log, never to the build's console). Kiln refuses it with the sandbox's signature.
         throw rejected(`staticMethod org.codehaus.groovy.runtime.DefaultGroovyMethods ${name} java.lang.Object${name === 'printf' ? ' java.lang.String java.lang.Object[]' : args.length > 0 ? ' java.lang.Object' : ''}`, loc);
     }
-    if (cs.self !== null) return this.invokeObject(cs.self, name, ca, f, loc);
+    // getClass(), getProperties(), ... bare in a member: on `this`, as `this.getClass()` is
+    if (cs.self !== null) return INVOKE_SPECIAL.has(name) ? this.invoke(cs.self, name, ca, f, loc) : this.invokeObject(cs.self, name, ca, f, loc);
     throw noStaticSignature(cs.owner.name, name, args, loc);
   }
 

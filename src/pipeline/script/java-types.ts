@@ -15,6 +15,7 @@ const JAVA_TYPES: Record<string, string> = {
 export function javaClassOf(v: Value): string {
   if (v === null) return 'java.lang.Object';
   if (Array.isArray(v)) return setKind(v) ?? 'java.util.ArrayList';
+  if (typeof v === 'object' && !(v instanceof Map) && v.kind === 'host' && v.javaClass !== undefined) return v.javaClass;
   const t = typeName(v);
   return (Object.hasOwn(JAVA_TYPES, t) ? JAVA_TYPES[t] : undefined) ?? (t.includes('.') ? t : t === 'WorkflowScript' ? 'WorkflowScript' : 'java.lang.Object');
 }

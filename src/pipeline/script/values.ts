@@ -51,6 +51,8 @@ export interface HostObject {
   kind: 'host';
   /** Shown in messages: "No such property: foo for class: <typeName>". */
   typeName: string;
+  /** Its Java class when typeName is not one (an object of a class the Jenkinsfile defines: `P`, as getClass() names it). */
+  javaClass?: string;
   getProperty(name: string, ctx: DynamicContext, loc: Loc): Value | undefined | Promise<Value | undefined>;
   /** Returns false when the property cannot be set (the interpreter then reports it). */
   setProperty?(name: string, value: Value, ctx: DynamicContext, loc: Loc): boolean | Promise<boolean>;

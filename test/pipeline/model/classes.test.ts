@@ -22,5 +22,10 @@ test('a step called bare in a class is a warning; an unknown method an error, un
   assert.deepEqual(lint("class U { def hi() { nope() } }\nnode { new U().hi() }"),
     ['1:22 error Unknown method "nope" in class U: it is not a method of U, and a class cannot call steps or script functions directly']);
   assert.deepEqual(lint("class A { def base() {} }\nclass U extends A { def hi() { base() } }\nnode { new U().hi() }"), []);
+  // what every object, every enum and every property has, called bare on `this`
+  assert.deepEqual(lint("enum C { A, B\n String low() { name().toLowerCase() + ordinal() + compareTo(A) } }\nnode { echo C.B.low() }"), []);
+  assert.deepEqual(lint("class P { String n; boolean ok\n def d() { getN() + isOk() + getClass().simpleName + hashCode() }\n def s() { setN('x') } }\nnode { new P().d() }"), []);
+  assert.deepEqual(lint("class P { def d() { name() } }\nnode { new P().d() }"),
+    ['1:21 error Unknown method "name" in class P: it is not a method of P, and a class cannot call steps or script functions directly']);
   assert.deepEqual(lint("class U extends com.acme.Base { def hi() { fromLibrary() } }\nnode { new U().hi() }"), []);
 });

@@ -154,3 +154,19 @@ test('a step given an object prints its toString(), also with a trailing closure
   assert.deepEqual(host.log.filter((l) => l.startsWith('[stage')), ['[stage Build]']);
   assert.deepEqual(await echoes("class N { String toString() { 'n!' } }\necho new N()"), ['n!']);
 });
+
+test('bare calls in a member reach what every object and enum has: name(), ordinal(), getClass(), property accessors', async () => {
+  assert.deepEqual(await echoes([
+    "enum Color { RED, GREEN\n String low() { name().toLowerCase() + ordinal() } }",
+    "class P { String n; int a\n String d() { \"${getN()}-${getA()}\" }\n String c() { getClass().simpleName + ' ' + this.getClass().name } }",
+    "echo Color.GREEN.low()",
+    "echo new P(n: 'x', a: 2).d()",
+    "echo new P().c()",
+    "echo new P().getClass().simpleName",
+  ].join('\n')), ['green1', 'x-2', 'P P', 'P']);
+});
+
+test('catch (AssertionError e) catches a failed power assert, as PowerAssertionError extends it', async () => {
+  assert.deepEqual(await echoes("try { assert 1 == 2 } catch (AssertionError e) { echo e.getClass().name }"),
+    ['org.codehaus.groovy.runtime.powerassert.PowerAssertionError']);
+});
