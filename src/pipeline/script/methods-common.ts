@@ -66,6 +66,14 @@ export function lastClosure(args: Value[]): ClosureValue | null {
   return isClosure(v) ? v : null;
 }
 
+/**
+ * ArrayList.get/set/remove(int) on Java 17 (Objects.checkIndex), which Jenkins runs on. add(int, x)
+ * still says `Index: 5, Size: 1` (ArrayList.rangeCheckForAdd): that is indexError.
+ */
+export function checkIndexError(i: number, size: number, loc: Loc): ScriptError {
+  return scriptError('index', `Index ${i} out of bounds for length ${size}`, loc, 'java.lang.IndexOutOfBoundsException');
+}
+
 export function indexError(i: number, size: number, loc: Loc, what = 'Index'): ScriptError {
   return scriptError('index', `${what}: ${i}, Size: ${size}`, loc, 'java.lang.IndexOutOfBoundsException');
 }

@@ -12,7 +12,7 @@ import {
 } from './groovy-ops.ts';
 import { checkListSize } from './limits.ts';
 import {
-  argClosure, argInt, arity, emptyError, indexError, lastClosure, noSignature, type Method, type MethodEnv,
+  argClosure, argInt, arity, checkIndexError, emptyError, indexError, lastClosure, noSignature, type Method, type MethodEnv,
 } from './methods-common.ts';
 import { PatternObject, matchesWhole } from './regex.ts';
 import { makeSet, setAdd, setKind } from './sets.ts';
@@ -407,7 +407,7 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
     arity(l, 'remove', a, 1, 1, env.loc);
     const x = a[0] ?? null;
     if (typeof x === 'number' && Number.isInteger(x)) {
-      if (x < 0 || x >= l.length) throw indexError(x, l.length, env.loc);
+      if (x < 0 || x >= l.length) throw checkIndexError(x, l.length, env.loc);
       return l.splice(x, 1)[0] ?? null;
     }
     for (let i = 0; i < l.length; i++) if (javaEquals(l[i] ?? null, x)) { l.splice(i, 1); return true; }
@@ -415,7 +415,7 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
   }],
   ['removeAt', (l, a, env) => {
     const i = argInt(l, 'removeAt', a, 0, env.loc);
-    if (i < 0 || i >= l.length) throw indexError(i, l.length, env.loc);
+    if (i < 0 || i >= l.length) throw checkIndexError(i, l.length, env.loc);
     return l.splice(i, 1)[0] ?? null;
   }],
   ['removeElement', (l, a, env) => {
@@ -450,14 +450,14 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
   ['clear', (l) => (l.length = 0, null)],
   ['get', (l, a, env) => {
     const i = argInt(l, 'get', a, 0, env.loc);
-    if (i < 0 || i >= l.length) throw indexError(i, l.length, env.loc);
+    if (i < 0 || i >= l.length) throw checkIndexError(i, l.length, env.loc);
     return l[i] ?? null;
   }],
   ['getAt', (l, a, env) => (arity(l, 'getAt', a, 1, 1, env.loc), listGetAt(l, a[0] ?? null, env.loc))],
   ['set', (l, a, env) => {
     arity(l, 'set', a, 2, 2, env.loc);
     const i = argInt(l, 'set', a, 0, env.loc);
-    if (i < 0 || i >= l.length) throw indexError(i, l.length, env.loc);
+    if (i < 0 || i >= l.length) throw checkIndexError(i, l.length, env.loc);
     const old = l[i] ?? null;
     l[i] = a[1] ?? null;
     return old;
@@ -466,8 +466,8 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
   ['swap', (l, a, env) => {
     const i = argInt(l, 'swap', a, 0, env.loc);
     const j = argInt(l, 'swap', a, 1, env.loc);
-    if (i < 0 || i >= l.length) throw indexError(i, l.length, env.loc);
-    if (j < 0 || j >= l.length) throw indexError(j, l.length, env.loc);
+    if (i < 0 || i >= l.length) throw checkIndexError(i, l.length, env.loc);
+    if (j < 0 || j >= l.length) throw checkIndexError(j, l.length, env.loc);
     [l[i], l[j]] = [l[j] ?? null, l[i] ?? null];
     return l;
   }],
