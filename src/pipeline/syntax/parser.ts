@@ -640,7 +640,11 @@ class Parser {
         return;
       }
       case 'assert': out.push(this.parseAssert()); return;
-      case 'import': out.push(this.parseImport(this.startOf(t))); return;
+      case 'import':
+        // Groovy's grammar has imports only among the script's own statements ("Unknown type: IMPORT" elsewhere)
+        if (!top) throw this.fail("an import can only be written at the top level of the script, not inside a block, closure or function", t);
+        out.push(this.parseImport(this.startOf(t)));
+        return;
       case '@': this.parseAnnotated(out, top); return;
       case 'class': case 'interface': case 'enum': case 'trait':
         out.push(this.parseClass(this.startOf(t), top));

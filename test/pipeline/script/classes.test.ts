@@ -35,6 +35,11 @@ test('the parser refuses a class inside a block, and a package that is not first
   assert.deepEqual([r1.diagnostics[0]!.loc.start.line, r1.diagnostics[0]!.loc.start.col], [2, 3]);
   const r2 = parse("echo 'x'\npackage a.b");
   assert.match(r2.diagnostics[0]!.message, /'package' declaration must be the first statement/);
+  // an import inside a block is a compile error in Groovy ("Unknown type: IMPORT"), not an import that is silently ignored
+  const r4 = parse("node {\n  import groovy.json.JsonOutput\n  echo JsonOutput.toJson([1])\n}");
+  assert.match(r4.diagnostics[0]!.message, /an import can only be written at the top level of the script/);
+  assert.deepEqual([r4.diagnostics[0]!.loc.start.line, r4.diagnostics[0]!.loc.start.col], [2, 3]);
+  assert.deepEqual(parse("echo 'x'\nimport groovy.json.JsonOutput\necho JsonOutput.toJson([1])").diagnostics, []);
   const r3 = parse('class A {\n  foo\n}');
   assert.match(r3.diagnostics[0]!.message, /expected a field, method or constructor in class A/);
 });
