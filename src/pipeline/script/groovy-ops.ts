@@ -13,6 +13,7 @@ import { LongValue, bigIntegerOf, compareIntegers, int32Op, integerOp, intOf, lo
 import { DoubleValue, doubleOf, doubleOp, floatOf, numberPower } from './double-value.ts';
 import { makeSet, setAdd, setKind, setKindOf, setSupport } from './sets.ts';
 import { javaClassOf } from './java-types.ts';
+import { javaArray } from './methods-common.ts';
 import { isClosure, isHostObject, rangeToList, typeName, type GList, type GMap, type HostObject, type RangeValue, type Value } from './values.ts';
 
 /** Groovy truth: null, false, 0, '', [], [:] and a matcher without a match are false. */
@@ -738,6 +739,9 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
       if (Array.isArray(v) && setKind(v) === kind) return v;
       return makeSet(l, kind, true);
     }
+    // `as String[]` / `as Object[]`: an array (its size is `.length`); a String[] holds each element as a String
+    if (t === 'String[]') return javaArray(l.map((x) => (x === null || typeof x === 'string' ? x : toGroovyString(x))));
+    if (t === 'Object[]' || t === 'def[]') return javaArray(l);
     return l;
   }
   if (MAP_TYPES.has(t)) {

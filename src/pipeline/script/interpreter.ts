@@ -2031,9 +2031,9 @@ export class Interpreter {
     const bound = this.bindParams(decl.params, isVarargs(decl.params) ? varargs(decl.params, args) : args, scope, nf);
     if (bound) await bound;
     const r = await this.execList(decl.body.body, scope, nf);
-    if (r instanceof ReturnSignal) return r.value;
+    if (r instanceof ReturnSignal) return returnAs(r.value, decl.returnType, decl.loc);
     if (r instanceof Signal) throw scriptError('syntax', `${r.what} outside a loop or switch (in function ${name})`, decl.loc);
-    return r;
+    return returnAs(r, decl.returnType, decl.loc);
   }
 
   private bindParams(params: A.Param[], args: Value[], scope: Scope, f: Frame): Promise<void> | undefined {
@@ -2543,9 +2543,9 @@ export class Interpreter {
     const bound = this.bindParams(m.params, varargs(m.params, args), scope, nf);
     if (bound) await bound;
     const r = await this.execList(m.body!.body, scope, nf);
-    if (r instanceof ReturnSignal) return r.value;
+    if (r instanceof ReturnSignal) return returnAs(r.value, m.returnType, m.loc);
     if (r instanceof Signal) throw scriptError('syntax', `${r.what} outside a loop or switch (in method ${owner.name}.${m.name})`, m.loc);
-    return r;
+    return returnAs(r, m.returnType, m.loc);
   }
 
   /** A bare name inside a class member that is neither a local nor a field: a getter, else Groovy's MissingPropertyException. */
@@ -2892,6 +2892,13 @@ function varargs(params: readonly A.Param[], args: Value[]): Value[] {
 }
 
 /** Typed parameters convert like typed declarations (String s gets a string). */
+/** What a function or method with a declared return type gives: `void` nothing, else the value cast as Groovy casts it (`double f() { 2 }` is 2.0). */
+function returnAs(v: Value, type: string | undefined, loc: Loc): Value {
+  if (type === undefined) return v;
+  if (type === 'void') return null;
+  return coerceDeclared(v, type, loc);
+}
+
 function coerceParam(v: Value, p: A.Param): Value {
   if (p.typeName === null) return v;
   if (v === null) return null;

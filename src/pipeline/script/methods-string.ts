@@ -409,10 +409,10 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
   ['isDouble', (s) => isNumeric(s)],
   ['isFloat', (s) => isNumeric(s)],
   ['toList', (s, _a, env) => chars(s, env.loc)],
-  ['toCharArray', (s, _a, env) => chars(s, env.loc)],
+  ['toCharArray', (s, _a, env) => javaArray(chars(s, env.loc))],
   ['chars', (s, _a, env) => chars(s, env.loc)],
   ['toSet', (s) => [...new Set(s)]],
-  ['getBytes', (s) => [...utf8.encode(s)].map((b) => (b > 127 ? b - 256 : b))],
+  ['getBytes', (s) => javaArray([...utf8.encode(s)].map((b) => (b > 127 ? b - 256 : b)))],
   ['decodeBase64', (s, _a, env) => {
     const t = s.replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(t)) throw scriptError('base64', `not valid base64: ${s.slice(0, 40)}`, env.loc, 'java.lang.IllegalArgumentException');

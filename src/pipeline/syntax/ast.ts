@@ -341,6 +341,8 @@ export interface FunctionDecl extends NodeBase {
   name: string;
   params: Param[];
   body: BlockStmt;
+  /** The declared return type (`String f()`), absent for `def`: Groovy casts the value returned to it. */
+  returnType?: string;
 }
 
 /**
@@ -383,6 +385,8 @@ export interface ClassMethod extends NodeBase {
   body: BlockStmt | null;
   isStatic: boolean;
   annotations: string[];
+  /** The declared return type (`double area()`, `void run()`), absent for `def` and constructors: Groovy casts the value returned to it. */
+  returnType?: string;
 }
 
 /** An enum constant: `RED`, `RED('#f00')`. */

@@ -807,7 +807,7 @@ class Parser {
     const nameTok = this.tok;
     if (nameTok.kind === 'str' && this.la(1).kind === '(') {
       this.advance();
-      out.push(this.parseFunction(start, nameTok, top));
+      out.push(withReturnType(this.parseFunction(start, nameTok, top), typeName));
       return;
     }
     if (nameTok.kind !== 'ident') {
@@ -816,7 +816,7 @@ class Parser {
     }
     this.advance();
     if (this.cur() === '(' && !this.tok.nl) {
-      out.push(this.parseFunction(start, nameTok, top));
+      out.push(withReturnType(this.parseFunction(start, nameTok, top), typeName));
       return;
     }
     this.parseDeclarators(start, nameTok, 'a variable name', (name, init, declStart) => {
@@ -1473,7 +1473,7 @@ class Parser {
     const nameTok = this.tok;
     if (nameTok.kind === 'str' && this.la(1).kind === '(') {
       this.advance();
-      decl.methods.push(this.parseMethodRest(start, nameTok, isStatic, annotations));
+      decl.methods.push(withReturnType(this.parseMethodRest(start, nameTok, isStatic, annotations), typeName));
       return;
     }
     if (nameTok.kind !== 'ident') {
@@ -1482,7 +1482,7 @@ class Parser {
     }
     this.advance();
     if (this.cur() === '(' && !this.tok.nl) {
-      decl.methods.push(this.parseMethodRest(start, nameTok, isStatic, annotations));
+      decl.methods.push(withReturnType(this.parseMethodRest(start, nameTok, isStatic, annotations), typeName));
       return;
     }
     this.parseDeclarators(start, nameTok, 'a field name', (name, init, fieldStart) => {
@@ -2215,4 +2215,10 @@ function notAVariable(e: Expr): string | null {
     if (l !== null && r !== null) return `(${l} ${e.op} ${r}) is a binary expression, but it should be a variable expression`;
   }
   return null;
+}
+
+/** Records a function's or method's declared return type (none for `def`/untyped: nothing to cast). */
+function withReturnType<T extends { returnType?: string }>(d: T, typeName: string | null): T {
+  if (typeName !== null && typeName !== 'def' && typeName !== 'Object') d.returnType = typeName;
+  return d;
 }

@@ -175,3 +175,24 @@ test('catch (AssertionError e) catches a failed power assert, as PowerAssertionE
   assert.deepEqual(await echoes("try { assert 1 == 2 } catch (AssertionError e) { echo e.getClass().name }"),
     ['org.codehaus.groovy.runtime.powerassert.PowerAssertionError']);
 });
+
+test('a declared return type casts what a method or function returns, as Groovy does; void returns null', async () => {
+  assert.deepEqual(await echoes([
+    "class Sq { def side\n Sq(s) { side = s }\n double area() { side * side }\n String label() { 42 }\n void nothing() { 5 }\n int whole() { return 7.9 } }",
+    "double half(n) { n / 2 }",
+    "String str(n) { n }",
+    "def s = new Sq(2)",
+    "echo String.format('%.1f', s.area())",
+    "echo \"${s.label().getClass().simpleName} ${s.nothing()} ${s.whole()}\"",
+    "echo \"${half(3)} ${half(4).getClass().simpleName} ${str(5).getClass().simpleName}\"",
+  ].join('\n')), ['4.0', 'String null 7', '1.5 Double String']);
+  await rejects("int f() { 'seven' }\nf()", /Cannot cast object 'seven' with class 'String' to class 'int'/);
+});
+
+test('`as String[]` and getBytes()/toCharArray() are arrays: their size is .length', async () => {
+  assert.deepEqual(await echoes([
+    "def a = [1, 'x'] as String[]",
+    "echo \"${a.length} ${a[0].getClass().simpleName}\"",
+    "echo \"${'é'.bytes.length} ${'ab'.toCharArray().length} ${'a,b'.split(',').length}\"",
+  ].join('\n')), ['2 String', '2 2 2']);
+});
