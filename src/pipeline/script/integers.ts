@@ -75,6 +75,8 @@ function power(a: number | LongValue, b: number | LongValue, loc: Loc | null): V
   const r = base ** e;
   if (a instanceof LongValue && a.big) return bigIntegerOf(r, loc);
   if (r >= -2147483648n && r <= 2147483647n && integerRank(a) === 1) return Number(r);
+  // power(Integer, Integer) answers an Integer or a BigInteger, never a Long: 2 ** 62 * 2 does not overflow
+  if (integerRank(a) === 1 && integerRank(b) === 1) return bigIntegerOf(r, loc);
   if (r >= -9223372036854775808n && r <= 9223372036854775807n) return longOf(r);
   return bigIntegerOf(r, loc);
 }
