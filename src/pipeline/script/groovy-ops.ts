@@ -676,8 +676,28 @@ const LIST_TYPES = new Set(['List', 'ArrayList', 'Collection', 'Iterable', 'Link
 const SET_TYPES = new Set(['Set', 'HashSet', 'LinkedHashSet', 'TreeSet', 'SortedSet', 'java.util.Set']);
 const MAP_TYPES = new Set(['Map', 'HashMap', 'LinkedHashMap', 'TreeMap', 'java.util.Map', 'java.util.LinkedHashMap']);
 
+/** The Java name of a type as written (`Integer` is java.lang.Integer, `int` stays int), as Groovy's cast errors name it. */
+const JAVA_TARGET: Record<string, string> = {
+  Integer: 'java.lang.Integer', Long: 'java.lang.Long', Short: 'java.lang.Short', Byte: 'java.lang.Byte', Double: 'java.lang.Double',
+  Float: 'java.lang.Float', Boolean: 'java.lang.Boolean', Character: 'java.lang.Character', String: 'java.lang.String',
+  CharSequence: 'java.lang.CharSequence', GString: 'groovy.lang.GString', Number: 'java.lang.Number', BigDecimal: 'java.math.BigDecimal',
+  BigInteger: 'java.math.BigInteger', List: 'java.util.List', ArrayList: 'java.util.ArrayList', LinkedList: 'java.util.LinkedList',
+  Collection: 'java.util.Collection', Iterable: 'java.lang.Iterable', Set: 'java.util.Set', HashSet: 'java.util.HashSet',
+  LinkedHashSet: 'java.util.LinkedHashSet', TreeSet: 'java.util.TreeSet', SortedSet: 'java.util.SortedSet', Map: 'java.util.Map',
+  HashMap: 'java.util.HashMap', LinkedHashMap: 'java.util.LinkedHashMap', TreeMap: 'java.util.TreeMap', Closure: 'groovy.lang.Closure',
+  Pattern: 'java.util.regex.Pattern',
+};
+const PRIMITIVE_BOX: Record<string, string> = {
+  int: 'java.lang.Integer', long: 'java.lang.Long', short: 'java.lang.Short', byte: 'java.lang.Byte', double: 'java.lang.Double',
+  float: 'java.lang.Float', char: 'java.lang.Character',
+};
+
 function castFail(v: Value, t: string, loc: Loc | null): ScriptError {
-  return scriptError('cast', `Cannot cast object '${toGroovyString(v)}' with class '${typeName(v)}' to class '${t}'`, loc, 'org.codehaus.groovy.runtime.typehandling.GroovyCastException');
+  const cls = v === null ? 'null' : javaClassOf(v);
+  const target = Object.hasOwn(JAVA_TARGET, t) ? JAVA_TARGET[t]! : t;
+  // DefaultTypeTransformation: a null cast to a primitive says which box would take it
+  const hint = v === null && Object.hasOwn(PRIMITIVE_BOX, t) ? `. Try '${PRIMITIVE_BOX[t]}' instead` : '';
+  return scriptError('cast', `Cannot cast object '${toGroovyString(v)}' with class '${cls}' to class '${target}'${hint}`, loc, 'org.codehaus.groovy.runtime.typehandling.GroovyCastException');
 }
 
 /** `v as T`. Unknown target types are refused by the interpreter before this is called. */
@@ -800,8 +820,8 @@ export function isKnownType(t: string): boolean {
 export function coerceDeclared(v: Value, t: string | null, loc: Loc | null): Value {
   if (t === null || t === 'def' || t === 'var' || t === 'Object') return v;
   if (v === null) {
-    if (t === 'int' || t === 'long' || t === 'short' || t === 'byte') return 0;
-    if (t === 'double' || t === 'float') return toDoubleType(0, t);
+    // castToType(null, int) fails ("... Try 'java.lang.Integer' instead"); a boolean takes null as false
+    if (Object.hasOwn(PRIMITIVE_BOX, t)) throw castFail(v, t, loc);
     if (t === 'boolean') return false;
     return null;
   }
@@ -818,10 +838,40 @@ export function coerceDeclared(v: Value, t: string | null, loc: Loc | null): Val
     throw castFail(v, t, loc);
   }
   if (DEC_TYPES.has(t) && typeof v !== 'number') throw castFail(v, t, loc);
+  // anything else to a number (a list, a map, a boolean): no conversion
+  if (INT_TYPES.has(t) && typeof v !== 'number') throw castFail(v, t, loc);
   if (BOOL_TYPES.has(t)) return groovyTruth(v);
-  if ((LIST_TYPES.has(t) || SET_TYPES.has(t)) && !Array.isArray(v)) return castTo(v, t, loc);
+  if ((LIST_TYPES.has(t) || SET_TYPES.has(t)) && !Array.isArray(v)) {
+    // castToType makes a collection of a collection (a range) only: a String or a Map is no List
+    if (typeof v === 'object' && !(v instanceof Map) && v.kind === 'range') return castTo(v, t, loc);
+    throw castFail(v, t, loc);
+  }
   if (MAP_TYPES.has(t) && !(v instanceof Map)) throw castFail(v, t, loc);
   return v;
+}
+
+/** What a variable or field of a type holds before a value is given: 0, 0.0, false, '\u0000' for primitives, else null. */
+export function typedDefault(t: string | null): Value {
+  switch (t) {
+    case 'int': case 'long': case 'short': case 'byte': return t === 'long' ? longOf(0n) : 0;
+    case 'double': case 'float': return toDoubleType(0, t);
+    case 'boolean': return false;
+    case 'char': return '\u0000';
+    default: return null;
+  }
+}
+
+/**
+ * `(int) x`: Groovy's castToType, the typed declaration's conversion, where a one-character
+ * String is its character (`(int) 'A'` is 65, `(int) '7'` is 55; `'7' as int` parses it).
+ */
+export function javaCast(v: Value, t: string, loc: Loc | null): Value {
+  if (typeof v === 'string' && (INT_TYPES.has(t) || (DEC_TYPES.has(t) && !BIGDEC_TYPES.has(t) && t !== 'Number'))) {
+    if (v.length !== 1) throw castFail(v, t, loc);
+    return coerceDeclared(v.charCodeAt(0), t, loc);
+  }
+  if (t === 'char' || t === 'Character' || t === 'java.lang.Character') return castTo(v, t, loc);
+  return coerceDeclared(v, t, loc);
 }
 
 /**

@@ -44,7 +44,7 @@ import {
 } from './errors.ts';
 import { sprintf, toGroovyString as formatValue } from './format.ts';
 import {
-  EntryObject, arithmetic, castTo, coerceDeclared, paramAccepts, groovyCompare, groovyEquals, groovyTruth as truth,
+  EntryObject, arithmetic, castTo, coerceDeclared, javaCast, typedDefault, paramAccepts, groovyCompare, groovyEquals, groovyTruth as truth,
   instanceOf, isCase, isKnownType, iterableToList, makeRange, mapKey, negate, rangeAt, rangeSize,
 } from './groovy-ops.ts';
 import { MAX_STRING, tooLarge } from './limits.ts';
@@ -523,7 +523,7 @@ export class Interpreter {
           const v = this.eval(s.expr, scope, f);
           last = v instanceof Promise ? await v : v;
         } else if (s.type === 'VarDecl' && !s.multi) {
-          const v = s.init ? this.eval(s.init, scope, f) : null;
+          const v = s.init ? this.eval(s.init, scope, f) : typedDefault(s.typeName);
           last = this.declareVars(s, v instanceof Promise ? await v : v, scope, false);
         } else last = await this.exec(s, scope, f);
       } catch (err) {
@@ -657,7 +657,8 @@ export class Interpreter {
   }
 
   private async execVarDecl(s: A.VarDecl, scope: Scope, f: Frame, field: boolean): Promise<Value> {
-    const v = s.init ? await this.eval(s.init, scope, f) : null;
+    // `int n` without a value is 0 (a primitive's default), `String s` null
+    const v = s.init ? await this.eval(s.init, scope, f) : s.multi ? null : typedDefault(s.typeName);
     const declare = (name: string, x: Value) => {
       if (field) this.binding.set(name, x);
       else scope.declare(name, x);
@@ -1141,7 +1142,7 @@ export class Interpreter {
         return makeRange(await this.eval(e.from, scope, f), await this.eval(e.to, scope, f), e.exclusive, e.loc);
       case 'Cast': {
         if (!isKnownType(e.typeName)) throw notSupported(`casting to ${e.typeName} (as ${e.typeName})`, e.loc, 'Kiln knows String, Integer, Long, Double, BigDecimal, Boolean, List, Set, Map');
-        return castTo(await this.eval(e.expr, scope, f), e.typeName, e.loc);
+        return e.java ? javaCast(await this.eval(e.expr, scope, f), e.typeName, e.loc) : castTo(await this.eval(e.expr, scope, f), e.typeName, e.loc);
       }
       case 'New':
         return this.evalNew(e, scope, f);
@@ -2835,11 +2836,7 @@ function unresolvedClass(path: string, loc: Loc): ScriptError {
 
 /** A field's value before its initializer runs: 0 / false for primitives, else null. */
 function fieldDefault(typeName: string | null): Value {
-  switch (typeName) {
-    case 'int': case 'long': case 'short': case 'byte': case 'float': case 'double': return 0;
-    case 'boolean': return false;
-    default: return null;
-  }
+  return typedDefault(typeName);
 }
 
 /** Whether a function takes this many arguments (its parameters with defaults may be left out). */

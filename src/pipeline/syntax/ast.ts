@@ -190,11 +190,12 @@ export interface RangeExpr extends NodeBase {
   exclusive: boolean;
 }
 
-/** expr as Type */
+/** `expr as Type`, or `(Type) expr` (java: true), which Groovy casts as a typed declaration does (castToType, not asType). */
 export interface CastExpr extends NodeBase {
   type: 'Cast';
   expr: Expr;
   typeName: string;
+  java?: true;
 }
 
 /** new Foo(args): parsed so that the interpreter can refuse it with a precise message. */

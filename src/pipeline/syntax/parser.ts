@@ -1773,7 +1773,7 @@ class Parser {
       this.enter(t);
       const operand = this.parseUnary(0);
       this.leave();
-      return { type: 'Cast', expr: operand, typeName, loc: { start: this.startOf(t), end: operand.loc.end } };
+      return { type: 'Cast', expr: operand, typeName, java: true, loc: { start: this.startOf(t), end: operand.loc.end } };
     }
     return this.parsePostfix(lc);
   }

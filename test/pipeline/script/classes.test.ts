@@ -186,7 +186,7 @@ test('a declared return type casts what a method or function returns, as Groovy 
     "echo \"${s.label().getClass().simpleName} ${s.nothing()} ${s.whole()}\"",
     "echo \"${half(3)} ${half(4).getClass().simpleName} ${str(5).getClass().simpleName}\"",
   ].join('\n')), ['4.0', 'String null 7', '1.5 Double String']);
-  await rejects("int f() { 'seven' }\nf()", /Cannot cast object 'seven' with class 'String' to class 'int'/);
+  await rejects("int f() { 'seven' }\nf()", /Cannot cast object 'seven' with class 'java.lang.String' to class 'int'/);
 });
 
 test('`as String[]` and getBytes()/toCharArray() are arrays: their size is .length', async () => {
