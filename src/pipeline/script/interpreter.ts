@@ -1418,7 +1418,7 @@ export class Interpreter {
       for (const x of Array.isArray(obj) ? obj : rangeToList(obj)) out.push(x === null ? null : await this.getProperty(x, name, f, loc));
       return out;
     }
-    throw scriptError('no-such-property', `No such property: ${name} for class: ${typeName(obj)}`, loc, 'groovy.lang.MissingPropertyException');
+    throw scriptError('no-such-property', `No such property: ${name} for class: ${propertyClass(obj)}`, loc, 'groovy.lang.MissingPropertyException');
   }
 
   private async evalIndex(e: A.IndexExpr, scope: Scope, f: Frame): Promise<Value> {
@@ -1690,7 +1690,7 @@ export class Interpreter {
       closureDelegates.set(obj, d);
       return;
     }
-    throw scriptError('no-such-property', `No such property: ${name} for class: ${typeName(obj)}`, loc, 'groovy.lang.MissingPropertyException');
+    throw scriptError('no-such-property', `No such property: ${name} for class: ${propertyClass(obj)}`, loc, 'groovy.lang.MissingPropertyException');
   }
 
   private async putAt(obj: Value, idx: Value, v: Value, f: Frame, loc: Loc): Promise<void> {
@@ -2835,6 +2835,11 @@ function unresolvedClass(path: string, loc: Loc): ScriptError {
 }
 
 /** A field's value before its initializer runs: 0 / false for primitives, else null. */
+/** The class a MissingPropertyException names: a built-in value's Java class (java.lang.String), a host object's own name. */
+function propertyClass(obj: Value): string {
+  return isHostObject(obj) && obj.javaClass === undefined ? obj.typeName : javaTypeName(obj);
+}
+
 function fieldDefault(typeName: string | null): Value {
   return typedDefault(typeName);
 }

@@ -343,7 +343,9 @@ test('String.split gives a String[] whose size is .length (a List has no .length
   assert.equal(await ev(`'a  b'.split().length`), 2);
   assert.equal(await ev(`def g(String... xs) { xs.length }; g('a', 'b')`), 2);
   assert.equal(toGroovyString(await ev(`def g(a, String... xs) { [a, xs.size()] }; [g(1), g(1, 'p', 'q'), g(1, ['x'])]`)), '[[1, 0], [1, 2], [1, 1]]');
-  await assert.rejects(ev(`['a', 'b'].length`), /No such property: length for class: String/);
-  await assert.rejects(ev(`'a,b'.split(',').collect { it }.length`), /No such property: length for class: String/);
+  await assert.rejects(ev(`['a', 'b'].length`), /No such property: length for class: java.lang.String$/);
+  await assert.rejects(ev(`'a,b'.split(',').collect { it }.length`), /No such property: length for class: java.lang.String$/);
+  await assert.rejects(ev(`def n = 5\nn.foo`), /No such property: foo for class: java.lang.Integer$/);
+  await assert.rejects(ev(`def m = 'x'\nm.foo = 1`), /No such property: foo for class: java.lang.String$/);
   await assert.rejects(ev(`def g(xs) { xs }; g(1, 2)`), /No signature of method: WorkflowScript.g\(\)/);
 });
