@@ -294,6 +294,18 @@ test('environment values are free Groovy: credentials() is known there, unknown 
   ]);
 });
 
+test('a typed or def declaration in environment is NAME = value, as Groovy makes it a binary = for Jenkins\' parser', () => {
+  const m = model(`pipeline {\n agent any\n environment {\n  String SRC = './'\n  def TAG = "v-\${SRC}"\n  final KEY = credentials('k')\n  PLAIN = 'p'\n }\n stages { stage('s') { steps { echo 'x' } } }\n}`);
+  assert.deepEqual(m.environment.map((e) => [e.name, e.value.type, e.credentialsId]), [['SRC', 'String', null], ['TAG', 'GString', null], ['KEY', 'Call', 'k'], ['PLAIN', 'String', null]]);
+  // the value rules are the same as for NAME = value; a declaration without a value has none
+  assert.deepEqual(lint(`pipeline {\n agent any\n environment {\n  String A\n  def B = ['x']\n  def (C, D) = ['c', 'd']\n  def SRC = './'\n  SRC = 'again'\n }\n stages { stage('s') { steps { echo 'x' } } }\n}`), [
+    '4:3: Environment variable values must either be single quoted, double quoted, or function calls.',
+    '5:11: Environment variable values must either be single quoted, double quoted, or function calls.',
+    `6:3: "def (C, D) = ['c', 'd']" is not a valid environment expression. Use "key = value" pairs with valid Java/shell keys.`,
+    '8:3: Duplicate environment variable name: "SRC"',
+  ]);
+});
+
 test('when options must come with a condition, and be booleans', () => {
   assert.deepEqual(lint(wrap("when { beforeAgent true }\nsteps { echo 'x' }")), [
     '5:1: Expected a when condition: [allOf, anyOf, branch, buildingTag, changeRequest, changelog, changeset, environment, equals, expression, isRestartedRun, not, tag, triggeredBy]',
