@@ -175,10 +175,9 @@ function annotation(ctx: Ctx, stmt: Stmt & { type: 'Annotation' }, libraries: Li
 
 function scripted(ctx: Ctx, script: Script, body: Stmt[]): PipelineModel | null {
   const runs = body.some((s) => ['ExprStmt', 'If', 'For', 'ForIn', 'While', 'Try', 'Switch', 'Block', 'Throw'].includes(s.type));
-  if (!runs) {
-    ctx.error('no-pipeline', 'Jenkinsfile has no pipeline { ... } block and runs no steps: expected pipeline { ... } or scripted steps', startLoc(script));
-    return null;
-  }
+  // Only declarations (a helper that `load` reads: methods, then `return this`): Jenkins runs
+  // such a file and the build succeeds having done nothing, so this is a warning, not an error.
+  if (!runs) ctx.warn('no-pipeline', 'Jenkinsfile has no pipeline { ... } block and runs no steps: the build will succeed having done nothing', startLoc(script));
   checkTopLevel(ctx, body);
   checkScriptedNodeSteps(ctx, body);
   return { kind: 'scripted', body: script.body, loc: script.loc };

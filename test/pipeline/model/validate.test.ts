@@ -249,8 +249,15 @@ node {
   ]);
 });
 
-test('a file with only declarations runs nothing and says so', () => {
-  assert.deepEqual(lint('def x = 1\ndef f() { return 2 }\n'), ['1:1: Jenkinsfile has no pipeline { ... } block and runs no steps: expected pipeline { ... } or scripted steps']);
+test('a file with only declarations runs nothing and says so, in a warning: Jenkins runs it and succeeds', () => {
+  const says = '1:1: warning: Jenkinsfile has no pipeline { ... } block and runs no steps: the build will succeed having done nothing';
+  assert.deepEqual(lint('def x = 1\ndef f() { return 2 }\n'), [says]);
+  // a helper meant for `load`: its methods, then `return this`
+  const helper = loadPipeline('def call(cfg) {\n  "make ${cfg.target}"\n}\n\nreturn this\n', registry);
+  assert.deepEqual(helper.diagnostics.map((d) => formatDiagnostic('J', d).slice(2)), [says]);
+  assert.equal(helper.model?.kind, 'scripted');
+  // a declaration-only file still has its other errors checked
+  assert.deepEqual(lint('def f() { shh "x" }\n'), [says, "1:11: No such DSL method 'shh' found among steps (did you mean 'sh'?)"]);
 });
 
 test('an empty file, or one with only comments and a shebang', () => {
