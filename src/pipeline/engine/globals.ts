@@ -115,6 +115,31 @@ export class ParamsObject extends Host<GlobalsBackend> {
   }
 }
 
+/**
+ * RunWrapper is a Java bean: `currentBuild.getNumber()` is the method behind `currentBuild.number`
+ * (both are on Jenkins' sandbox whitelist), and `setDescription('x')` the one behind
+ * `currentBuild.description = 'x'`. The getter of a property the object lacks stays undefined.
+ */
+interface BeanHost {
+  getProperty(name: string, ctx: DynamicContext, loc: Loc): Value | undefined;
+  setProperty?(name: string, value: Value, ctx: DynamicContext, loc: Loc): boolean;
+}
+
+function beanAccessor(host: BeanHost, name: string, args: CallArgs, ctx: DynamicContext, loc: Loc): Promise<Value> | undefined {
+  const m = /^(get|is|set)([A-Z][A-Za-z0-9]*)$/.exec(name);
+  if (!m || (args.named !== null && args.named.size > 0) || args.closure !== null) return undefined;
+  const prop = m[2]!.charAt(0).toLowerCase() + m[2]!.slice(1);
+  if (m[1] === 'set') {
+    if (args.positional.length !== 1 || !host.setProperty) return undefined;
+    return host.setProperty(prop, args.positional[0] ?? null, ctx, loc) ? Promise.resolve(null) : undefined;
+  }
+  if (args.positional.length !== 0) return undefined;
+  const v = host.getProperty(prop, ctx, loc);
+  if (v === undefined) return undefined;
+  if (m[1] === 'is' && typeof v !== 'boolean') return undefined;
+  return Promise.resolve(v);
+}
+
 function stringOf(v: Value): string {
   if (v === null) return 'null';
   if (typeof v === 'object') return Array.isArray(v) ? `[${v.map((x) => stringOf(x)).join(', ')}]` : v instanceof Map ? `[${[...v].map(([k, x]) => `${k}:${stringOf(x)}`).join(', ')}]` : v.toString();
@@ -136,6 +161,9 @@ export class PreviousBuildObject extends Host<PreviousBuild> {
       case 'previousBuild': return null;
       default: return undefined;
     }
+  }
+  invokeMethod(name: string, args: CallArgs, ctx: DynamicContext, loc: Loc): Promise<Value> | undefined {
+    return beanAccessor(this, name, args, ctx, loc);
   }
   override toString(): string {
     return `#${this.data.number}`;
@@ -186,7 +214,7 @@ export class CurrentBuildObject extends Host<CurrentBuildData> {
         return false;
     }
   }
-  invokeMethod(name: string, args: CallArgs): Promise<Value> | undefined {
+  invokeMethod(name: string, args: CallArgs, ctx: DynamicContext, loc: Loc): Promise<Value> | undefined {
     if (name === 'resultIsBetterOrEqualTo' || name === 'resultIsWorseOrEqualTo') {
       const order = ['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED'];
       const mine = order.indexOf(this.data.currentResult());
@@ -195,7 +223,7 @@ export class CurrentBuildObject extends Host<CurrentBuildData> {
     }
     if (name === 'getBuildCauses') return Promise.resolve([]);
     if (name === 'getChangeSets' && args.positional.length === 0) return Promise.resolve(changeSetObjects(this.data.changeSets()));
-    return undefined;
+    return beanAccessor(this, name, args, ctx, loc);
   }
 }
 

@@ -28,6 +28,17 @@ export function parseEnvironment(ctx: Ctx, sec: Section): EnvEntry[] {
 
 function entry(ctx: Ctx, stmt: Stmt, envLoc: Loc): EnvEntry | null {
   const text = (sourceText(ctx, stmt.loc) ?? '').split('\n')[0]!.trim();
+  // `String NAME = 'x'` / `def NAME = 'x'`: to Groovy a declaration, whose AST node is a binary
+  // `=` expression like any assignment, so Jenkins' parser takes it as NAME = 'x' (the type is
+  // dropped). Without a value it is a declaration of nothing: an invalid value, as in Jenkins.
+  if (stmt.type === 'VarDecl' && !stmt.multi && stmt.names.length === 1) {
+    const target = stmt.names[0]!;
+    if (!stmt.init) {
+      ctx.error('environment', INVALID_VALUE, stmt.loc);
+      return null;
+    }
+    return assignment(ctx, { name: target.name, loc: target.loc }, stmt.init, stmt.loc);
+  }
   if (stmt.type !== 'ExprStmt') {
     ctx.error('environment', `"${text}" is not a valid environment expression. Use "key = value" pairs with valid Java/shell keys.`, stmt.loc);
     return null;
@@ -56,14 +67,19 @@ function entry(ctx: Ctx, stmt: Stmt, envLoc: Loc): EnvEntry | null {
     ctx.error('environment', `Environment variable names must be valid identifiers: "${t}"${hint}`, ex.target.loc);
     return null;
   }
+  return assignment(ctx, { name, loc: ex.target.loc, ident: ex.target.type === 'Ident' }, ex.value, ex.loc, envLoc);
+}
+
+/** NAME = value, once NAME is known: Jenkins' checks of the name and of the value. */
+function assignment(ctx: Ctx, target: { name: string; loc: Loc; ident?: boolean }, value: Expr, loc: Loc, envLoc?: Loc): EnvEntry | null {
+  const name = target.name;
   if (!IDENTIFIER.test(name)) {
     // `1BAR = 'x'` is no assignment to Groovy (the number 1, then BAR = 'x'): Jenkins' parser
     // also says the block is not name=value pairs
-    if (/^[0-9]/.test(name) && ex.target.type === 'Ident') ctx.error('environment', 'Expected name=value pairs', envLoc);
-    ctx.error('environment', `"${name}" is not a valid identifier and cannot be used for an environment variable. Identifiers must start with a letter or underscore and can contain only letters, numbers or underscores.`, ex.target.loc);
+    if (/^[0-9]/.test(name) && target.ident && envLoc) ctx.error('environment', 'Expected name=value pairs', envLoc);
+    ctx.error('environment', `"${name}" is not a valid identifier and cannot be used for an environment variable. Identifiers must start with a letter or underscore and can contain only letters, numbers or underscores.`, target.loc);
     return null;
   }
-  const value = ex.value;
   const problem = valueProblem(ctx, value);
   if (problem) {
     ctx.error('environment', problem.message, problem.loc);
@@ -81,7 +97,7 @@ function entry(ctx: Ctx, stmt: Stmt, envLoc: Loc): EnvEntry | null {
     }
   }
   checkGroovy(ctx, [value], ENV_FUNCTIONS);
-  return { name, value, credentialsId, loc: ex.loc };
+  return { name, value, credentialsId, loc };
 }
 
 function rightmostAssign(e: Expr): (Expr & { type: 'Assign' }) | null {

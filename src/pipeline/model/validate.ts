@@ -131,9 +131,11 @@ function startLoc(script: Script): Loc {
 }
 
 function validateScript(ctx: Ctx, script: Script): PipelineModel | null {
+  // Nothing but comments: Jenkins runs the empty script and the build succeeds (teams commit an
+  // empty Jenkinsfile to have a green job before writing the pipeline), so a warning, not an error.
   if (script.body.length === 0) {
-    ctx.error('empty', 'Jenkinsfile is empty: expected pipeline { ... } or scripted steps', startLoc(script));
-    return null;
+    ctx.warn('empty', 'Jenkinsfile is empty: the build will succeed having done nothing', startLoc(script));
+    return { kind: 'scripted', body: script.body, loc: script.loc };
   }
   const pipelines: { stmt: Stmt; sec: Section }[] = [];
   for (const stmt of script.body) {
@@ -175,10 +177,9 @@ function annotation(ctx: Ctx, stmt: Stmt & { type: 'Annotation' }, libraries: Li
 
 function scripted(ctx: Ctx, script: Script, body: Stmt[]): PipelineModel | null {
   const runs = body.some((s) => ['ExprStmt', 'If', 'For', 'ForIn', 'While', 'Try', 'Switch', 'Block', 'Throw'].includes(s.type));
-  if (!runs) {
-    ctx.error('no-pipeline', 'Jenkinsfile has no pipeline { ... } block and runs no steps: expected pipeline { ... } or scripted steps', startLoc(script));
-    return null;
-  }
+  // Only declarations (a helper that `load` reads: methods, then `return this`): Jenkins runs
+  // such a file and the build succeeds having done nothing, so this is a warning, not an error.
+  if (!runs) ctx.warn('no-pipeline', 'Jenkinsfile has no pipeline { ... } block and runs no steps: the build will succeed having done nothing', startLoc(script));
   checkTopLevel(ctx, body);
   checkScriptedNodeSteps(ctx, body);
   return { kind: 'scripted', body: script.body, loc: script.loc };

@@ -282,6 +282,24 @@ pipeline {
   assert.match(console, /still runs after unstable/);
 });
 
+test('currentBuild is a bean: its getters and setters are the methods behind its properties, as on RunWrapper', async () => {
+  const { state, console } = await runPipeline(`
+def last = currentBuild.getPreviousBuild()
+echo "n=\${currentBuild.getNumber()} prev=\${last.getNumber()} prevResult=\${last.getResult()} none=\${last.getPreviousBuild()}"
+currentBuild.setDescription('by setter')
+currentBuild.setResult('unstable')
+echo "desc=\${currentBuild.getDescription()} result=\${currentBuild.getResult()} current=\${currentBuild.getCurrentResult()}"
+try { currentBuild.getNoSuchThing() } catch (e) { echo "missing: \${e.message}" }
+try { currentBuild.getNumber(1) } catch (e) { echo "with an argument: \${e.message}" }
+`, { previous: { number: 4, result: 'SUCCESS', durationMs: 5, startedAt: 0, description: null, displayName: null } });
+  assert.equal(state.result, 'UNSTABLE');
+  assert.equal(state.description, 'by setter');
+  assert.match(console, /^n=7 prev=4 prevResult=SUCCESS none=null$/m);
+  assert.match(console, /^desc=by setter result=UNSTABLE current=UNSTABLE$/m);
+  assert.match(console, /^missing: No signature of method: RunWrapper\.getNoSuchThing\(\)/m);
+  assert.match(console, /^with an argument: No signature of method: RunWrapper\.getNumber\(\)/m);
+});
+
 test('skipStagesAfterUnstable skips the stages after an unstable one', async () => {
   const { state } = await runPipeline(`
 pipeline {

@@ -249,13 +249,25 @@ node {
   ]);
 });
 
-test('a file with only declarations runs nothing and says so', () => {
-  assert.deepEqual(lint('def x = 1\ndef f() { return 2 }\n'), ['1:1: Jenkinsfile has no pipeline { ... } block and runs no steps: expected pipeline { ... } or scripted steps']);
+test('a file with only declarations runs nothing and says so, in a warning: Jenkins runs it and succeeds', () => {
+  const says = '1:1: warning: Jenkinsfile has no pipeline { ... } block and runs no steps: the build will succeed having done nothing';
+  assert.deepEqual(lint('def x = 1\ndef f() { return 2 }\n'), [says]);
+  // a helper meant for `load`: its methods, then `return this`
+  const helper = loadPipeline('def call(cfg) {\n  "make ${cfg.target}"\n}\n\nreturn this\n', registry);
+  assert.deepEqual(helper.diagnostics.map((d) => formatDiagnostic('J', d).slice(2)), [says]);
+  assert.equal(helper.model?.kind, 'scripted');
+  // a declaration-only file still has its other errors checked
+  assert.deepEqual(lint('def f() { shh "x" }\n'), [says, "1:11: No such DSL method 'shh' found among steps (did you mean 'sh'?)"]);
 });
 
-test('an empty file, or one with only comments and a shebang', () => {
-  assert.deepEqual(lint(''), ['1:1: Jenkinsfile is empty: expected pipeline { ... } or scripted steps']);
-  assert.deepEqual(lint('#!/usr/bin/env groovy\n// nothing\n'), ['1:1: Jenkinsfile is empty: expected pipeline { ... } or scripted steps']);
+test('an empty file, or one with only comments and a shebang: a warning, as Jenkins runs it and succeeds', () => {
+  // Jenkins runs an empty script and the build succeeds: a warning, and a model that runs nothing
+  const says = ['1:1: warning: Jenkinsfile is empty: the build will succeed having done nothing'];
+  assert.deepEqual(lint(''), says);
+  assert.deepEqual(lint('#!/usr/bin/env groovy\n// nothing\n'), says);
+  const r = loadPipeline('/* later */\n', registry);
+  assert.equal(r.model?.kind, 'scripted');
+  assert.equal(r.model?.kind === 'scripted' ? r.model.body.length : -1, 0);
 });
 
 test('a deeply nested Jenkinsfile gives an error, not a crash', () => {
@@ -291,6 +303,18 @@ test('cron specs: fields, ranges, H forms, aliases', () => {
 test('environment values are free Groovy: credentials() is known there, unknown functions are not', () => {
   assert.deepEqual(lint(`pipeline {\n agent any\n environment {\n  A = credentials('x')\n  B = computeIt()\n }\n stages { stage('s') { steps { echo 'x' } } }\n}`), [
     "5:7: No such DSL method 'computeIt' found among steps",
+  ]);
+});
+
+test('a typed or def declaration in environment is NAME = value, as Groovy makes it a binary = for Jenkins\' parser', () => {
+  const m = model(`pipeline {\n agent any\n environment {\n  String SRC = './'\n  def TAG = "v-\${SRC}"\n  final KEY = credentials('k')\n  PLAIN = 'p'\n }\n stages { stage('s') { steps { echo 'x' } } }\n}`);
+  assert.deepEqual(m.environment.map((e) => [e.name, e.value.type, e.credentialsId]), [['SRC', 'String', null], ['TAG', 'GString', null], ['KEY', 'Call', 'k'], ['PLAIN', 'String', null]]);
+  // the value rules are the same as for NAME = value; a declaration without a value has none
+  assert.deepEqual(lint(`pipeline {\n agent any\n environment {\n  String A\n  def B = ['x']\n  def (C, D) = ['c', 'd']\n  def SRC = './'\n  SRC = 'again'\n }\n stages { stage('s') { steps { echo 'x' } } }\n}`), [
+    '4:3: Environment variable values must either be single quoted, double quoted, or function calls.',
+    '5:11: Environment variable values must either be single quoted, double quoted, or function calls.',
+    `6:3: "def (C, D) = ['c', 'd']" is not a valid environment expression. Use "key = value" pairs with valid Java/shell keys.`,
+    '8:3: Duplicate environment variable name: "SRC"',
   ]);
 });
 
