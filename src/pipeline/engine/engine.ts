@@ -1276,12 +1276,15 @@ export class PipelineRun {
     if (!post || post.blocks.length === 0) return;
     let error: BuildResult | null = pending !== null && pending !== undefined ? this.#resultOf(pending).result : null;
     const prev = this.#o.previous?.result ?? null;
+    const holds = (condition: Post['blocks'][number]['condition']): boolean => {
+      let build = this.state.currentResult;
+      if (rec?.result) build = worse(build, rec.result);
+      return postConditionHolds(condition, { build, error, stage: rec !== null, own: rec?.result ?? null }, prev);
+    };
     const run = async (pc: ExecContext) => {
       const postCtx = pc.with({ signal: this.#hardAbort.signal });
       for (const block of post.blocks) {
-        let build = this.state.currentResult;
-        if (rec?.result) build = worse(build, rec.result);
-        if (!postConditionHolds(block.condition, { build, error, stage: rec !== null, own: rec?.result ?? null }, prev)) continue;
+        if (!holds(block.condition)) continue;
         this.#log(postCtx, `[Pipeline] ${block.condition}`);
         try {
           await this.#interp.runBlock(block.steps, postCtx);
@@ -1292,7 +1295,12 @@ export class PipelineRun {
         }
       }
     };
-    if (rec) return run(c);
+    if (rec) {
+      // A stage's post says so before its first block, when any condition holds as it starts
+      // (ModelInterpreter: hasSatisfiedConditions, then "Post stage").
+      if (post.blocks.some((b) => holds(b.condition))) this.#log(c, 'Post stage');
+      return run(c);
+    }
     // The pipeline's own post shows as a stage, like Jenkins' "Declarative: Post Actions".
     const prec = this.#newStage(POST_STAGE_NAME, null, 'post', lineIn(post.loc));
     const pc = c.with({ stage: prec });
