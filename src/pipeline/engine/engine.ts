@@ -629,19 +629,52 @@ export class PipelineRun {
       // As Jenkins' ModelInterpreter: marked skipped for restart, inside the stage's own block.
       const why = `Stage "${st.name}" skipped due to this build restarting at stage "${this.#o.restart!.stage}"`;
       this.#finishStage(rec, 'skipped-restart', why);
-      this.#log(c, `[Pipeline] { (${st.name})\n${why}\n[Pipeline] }`);
+      this.#log(c, `[Pipeline] { (${st.name})\n${why}`);
+      this.#skipNested(st, rec, c, 'skipped-restart', (n) => `Stage "${n}" skipped due to this build restarting at stage "${this.#o.restart!.stage}"`);
+      this.#log(c, '[Pipeline] }');
       return rec;
     }
     const skip = this.#skipReason(st.name, failures);
     if (skip !== null) {
       this.#finishStage(rec, 'skipped-failure', skip);
       // inside the stage's own block, as Jenkins logs it
-      this.#log(c, `[Pipeline] { (${st.name})\n${skip}\n[Pipeline] }`);
+      this.#log(c, `[Pipeline] { (${st.name})\n${skip}`);
+      this.#skipNested(st, rec, c, 'skipped-failure', (n) => this.#skipReason(n, failures) ?? skip);
+      this.#log(c, '[Pipeline] }');
       return rec;
     }
     const c0 = c.with({ stage: rec, env: pushLayer(c.env, { STAGE_NAME: st.name }) });
     failures.first ??= await this.#stageBoundary(c0, rec, () => this.#stageDirectives(st, c0, rec));
     return rec;
+  }
+
+  /**
+   * The stages inside a skipped stage are skipped with it, each with its record and its line, as
+   * Jenkins' skipStage does: a parallel's branches run as a `parallel` of skipped stages, a
+   * nested `stages` list stage after stage, down to the last level, each for the same reason.
+   */
+  #skipNested(st: Stage | CellStage, rec: StageRecord, c: ExecContext, status: 'skipped-failure' | 'skipped-when' | 'skipped-restart', why: (name: string) => string): void {
+    const one = (s: Stage, bc: ExecContext, kind: StageRecord['kind']) => {
+      const r = this.#newStage(s.name, rec, kind, lineIn(s.loc));
+      const msg = why(s.name);
+      this.#finishStage(r, status, msg);
+      this.#log(bc, `[Pipeline] { (${s.name})\n${msg}`);
+      this.#skipNested(s, r, bc, status, why);
+      this.#log(bc, '[Pipeline] }');
+    };
+    const body = st.body;
+    if (body.kind === 'parallel') {
+      this.#log(c, '[Pipeline] parallel');
+      for (const s of body.stages) {
+        const bc = c.with({ branch: s.name });
+        this.#log(bc, `[Pipeline] { (Branch: ${s.name})`);
+        one(s, bc, 'parallel');
+        this.#log(bc, '[Pipeline] }');
+      }
+      this.#log(c, '[Pipeline] // parallel');
+    } else if (body.kind === 'stages') {
+      for (const s of body.stages) one(s, c, 'stage');
+    }
   }
 
   /** Marks a stage running, runs it, and records how it ended; returns its error (null when none). */
@@ -667,6 +700,7 @@ export class PipelineRun {
     const skip = (c: ExecContext) => {
       this.#finishStage(rec, 'skipped-when', `Stage "${st.name}" skipped due to when conditional`);
       this.#log(c, `Stage "${st.name}" skipped due to when conditional`);
+      this.#skipNested(st, rec, c, 'skipped-when', (n) => `Stage "${n}" skipped due to when conditional`);
     };
     if (w?.beforeOptions && !(await this.#evalWhen(w, c0))) return skip(c0);
     await this.#withOptions(st.options, c0, rec, async (c1) => {
