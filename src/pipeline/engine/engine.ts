@@ -201,6 +201,8 @@ export class PipelineRun {
   readonly #libs: LibrarySpace;
   /** Set once a declarative pipeline ran: a build runs one only (as Jenkins). */
   #declarativeRan = false;
+  /** The pipeline's own post was asked (it runs once, whether a condition held or not). */
+  #pipelinePostRan = false;
   readonly #masker = new SecretMasker();
   /** Aborts what runs; a second abort also stops post blocks. */
   readonly #abort = new AbortController();
@@ -495,7 +497,7 @@ export class PipelineRun {
     } catch (err) {
       this.#report(err, topCtx, null);
       // The agent or environment failed before post could run: run post without a node.
-      if (p.post && !this.state.stages.some((s) => s.kind === 'post')) await this.#runPost(p.post, topCtx, null, null);
+      if (p.post && !this.#pipelinePostRan) await this.#runPost(p.post, topCtx, null, null);
     }
   }
 
@@ -1335,7 +1337,10 @@ export class PipelineRun {
       if (post.blocks.some((b) => holds(b.condition))) this.#log(c, 'Post stage');
       return run(c);
     }
-    // The pipeline's own post shows as a stage, like Jenkins' "Declarative: Post Actions".
+    // The pipeline's own post shows as a stage, like Jenkins' "Declarative: Post Actions", when
+    // one of its conditions holds (executePostBuild asks hasSatisfiedConditions first).
+    this.#pipelinePostRan = true;
+    if (!post.blocks.some((b) => holds(b.condition))) return;
     const prec = this.#newStage(POST_STAGE_NAME, null, 'post', lineIn(post.loc));
     const pc = c.with({ stage: prec });
     await this.#stageBoundary(pc, prec, () => run(pc));

@@ -402,3 +402,37 @@ pipeline {
   assert.ok(lines.includes('[p2] Stage "p2a" skipped due to earlier failure(s)'), console);
   assert.ok(lines.includes('Stage "s1" skipped due to earlier failure(s)'), console);
 });
+
+test('the pipeline post is a stage only when one of its conditions holds, and is asked once', async () => {
+  // Jenkins' executePostBuild: hasSatisfiedConditions first, then the "Declarative: Post Actions" stage.
+  const quiet = await runPipeline(`
+pipeline {
+  agent any
+  stages { stage('ok') { steps { echo 'fine' } } }
+  post { failure { echo 'not this' } }
+}`);
+  assert.equal(quiet.state.result, 'SUCCESS');
+  assert.deepEqual(quiet.state.stages.map((s) => s.name), ['ok']);
+  assert.ok(!quiet.console.includes('Declarative: Post Actions'), quiet.console);
+  const failed = await runPipeline(`
+pipeline {
+  agent any
+  stages { stage('bad') { steps { error 'boom' } } }
+  post {
+    success { echo 'not this' }
+    failure { echo 'post saw the failure' }
+  }
+}`);
+  assert.equal(failed.state.result, 'FAILURE');
+  assert.deepEqual(failed.state.stages.map((s) => [s.name, s.kind]), [['bad', 'stage'], ['Declarative: Post Actions', 'post']]);
+  assert.equal(userLines(failed.console).filter((l) => l === 'post saw the failure').length, 1, failed.console);
+  const none = await runPipeline(`
+pipeline {
+  agent any
+  stages { stage('bad') { steps { error 'boom' } } }
+  post { success { echo 'not this' } }
+}`);
+  assert.equal(none.state.result, 'FAILURE');
+  assert.deepEqual(none.state.stages.map((s) => s.name), ['bad']);
+  assert.ok(!none.console.includes('not this'), none.console);
+});
