@@ -137,9 +137,27 @@ export class PreviousBuildObject extends Host<PreviousBuild> {
       default: return undefined;
     }
   }
+  invokeMethod(name: string, args: CallArgs): Promise<Value> | undefined {
+    return runWrapperGetter(this, name, args);
+  }
   override toString(): string {
     return `#${this.data.number}`;
   }
+}
+
+/**
+ * RunWrapper's getters called as methods (`currentBuild.getNumber()`, `isKeepLog()`): the Java
+ * methods behind its properties, which Groovy calls either way. Only the properties the object
+ * has; anything else stays a missing method.
+ */
+function runWrapperGetter(o: PreviousBuildObject | CurrentBuildObject, name: string, args: CallArgs): Promise<Value> | undefined {
+  if (args.positional.length !== 0 || args.named !== null || args.closure !== null) return undefined;
+  const m = /^(get|is)([A-Z]\w*)$/.exec(name);
+  if (!m) return undefined;
+  const prop = m[2]!.charAt(0).toLowerCase() + m[2]!.slice(1);
+  const v = o.getProperty(prop);
+  if (v === undefined || (m[1] === 'is' && typeof v !== 'boolean')) return undefined;
+  return Promise.resolve(v);
 }
 
 export class CurrentBuildObject extends Host<CurrentBuildData> {
@@ -186,7 +204,13 @@ export class CurrentBuildObject extends Host<CurrentBuildData> {
         return false;
     }
   }
-  invokeMethod(name: string, args: CallArgs): Promise<Value> | undefined {
+  invokeMethod(name: string, args: CallArgs, ctx?: DynamicContext, loc?: Loc): Promise<Value> | undefined {
+    // its setters called as methods: currentBuild.setResult('UNSTABLE'), setDescription(...)
+    const set = /^set(Result|Description|DisplayName|KeepLog)$/.exec(name);
+    if (set && args.positional.length === 1 && args.named === null && args.closure === null && ctx && loc) {
+      this.setProperty(set[1]!.charAt(0).toLowerCase() + set[1]!.slice(1), args.positional[0] ?? null, ctx, loc);
+      return Promise.resolve(null);
+    }
     if (name === 'resultIsBetterOrEqualTo' || name === 'resultIsWorseOrEqualTo') {
       const order = ['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED'];
       const mine = order.indexOf(this.data.currentResult());
@@ -195,7 +219,7 @@ export class CurrentBuildObject extends Host<CurrentBuildData> {
     }
     if (name === 'getBuildCauses') return Promise.resolve([]);
     if (name === 'getChangeSets' && args.positional.length === 0) return Promise.resolve(changeSetObjects(this.data.changeSets()));
-    return undefined;
+    return runWrapperGetter(this, name, args);
   }
 }
 
