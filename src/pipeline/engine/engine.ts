@@ -201,6 +201,8 @@ export class PipelineRun {
   readonly #libs: LibrarySpace;
   /** Set once a declarative pipeline ran: a build runs one only (as Jenkins). */
   #declarativeRan = false;
+  /** The pipeline's own post was asked (it runs once, whether a condition held or not). */
+  #pipelinePostRan = false;
   readonly #masker = new SecretMasker();
   /** Aborts what runs; a second abort also stops post blocks. */
   readonly #abort = new AbortController();
@@ -495,7 +497,7 @@ export class PipelineRun {
     } catch (err) {
       this.#report(err, topCtx, null);
       // The agent or environment failed before post could run: run post without a node.
-      if (p.post && !this.state.stages.some((s) => s.kind === 'post')) await this.#runPost(p.post, topCtx, null, null);
+      if (p.post && !this.#pipelinePostRan) await this.#runPost(p.post, topCtx, null, null);
     }
   }
 
@@ -629,19 +631,52 @@ export class PipelineRun {
       // As Jenkins' ModelInterpreter: marked skipped for restart, inside the stage's own block.
       const why = `Stage "${st.name}" skipped due to this build restarting at stage "${this.#o.restart!.stage}"`;
       this.#finishStage(rec, 'skipped-restart', why);
-      this.#log(c, `[Pipeline] { (${st.name})\n${why}\n[Pipeline] }`);
+      this.#log(c, `[Pipeline] { (${st.name})\n${why}`);
+      this.#skipNested(st, rec, c, 'skipped-restart', (n) => `Stage "${n}" skipped due to this build restarting at stage "${this.#o.restart!.stage}"`);
+      this.#log(c, '[Pipeline] }');
       return rec;
     }
     const skip = this.#skipReason(st.name, failures);
     if (skip !== null) {
       this.#finishStage(rec, 'skipped-failure', skip);
       // inside the stage's own block, as Jenkins logs it
-      this.#log(c, `[Pipeline] { (${st.name})\n${skip}\n[Pipeline] }`);
+      this.#log(c, `[Pipeline] { (${st.name})\n${skip}`);
+      this.#skipNested(st, rec, c, 'skipped-failure', (n) => this.#skipReason(n, failures) ?? skip);
+      this.#log(c, '[Pipeline] }');
       return rec;
     }
     const c0 = c.with({ stage: rec, env: pushLayer(c.env, { STAGE_NAME: st.name }) });
     failures.first ??= await this.#stageBoundary(c0, rec, () => this.#stageDirectives(st, c0, rec));
     return rec;
+  }
+
+  /**
+   * The stages inside a skipped stage are skipped with it, each with its record and its line, as
+   * Jenkins' skipStage does: a parallel's branches run as a `parallel` of skipped stages, a
+   * nested `stages` list stage after stage, down to the last level, each for the same reason.
+   */
+  #skipNested(st: Stage | CellStage, rec: StageRecord, c: ExecContext, status: 'skipped-failure' | 'skipped-when' | 'skipped-restart', why: (name: string) => string): void {
+    const one = (s: Stage, bc: ExecContext, kind: StageRecord['kind']) => {
+      const r = this.#newStage(s.name, rec, kind, lineIn(s.loc));
+      const msg = why(s.name);
+      this.#finishStage(r, status, msg);
+      this.#log(bc, `[Pipeline] { (${s.name})\n${msg}`);
+      this.#skipNested(s, r, bc, status, why);
+      this.#log(bc, '[Pipeline] }');
+    };
+    const body = st.body;
+    if (body.kind === 'parallel') {
+      this.#log(c, '[Pipeline] parallel');
+      for (const s of body.stages) {
+        const bc = c.with({ branch: s.name });
+        this.#log(bc, `[Pipeline] { (Branch: ${s.name})`);
+        one(s, bc, 'parallel');
+        this.#log(bc, '[Pipeline] }');
+      }
+      this.#log(c, '[Pipeline] // parallel');
+    } else if (body.kind === 'stages') {
+      for (const s of body.stages) one(s, c, 'stage');
+    }
   }
 
   /** Marks a stage running, runs it, and records how it ended; returns its error (null when none). */
@@ -667,6 +702,7 @@ export class PipelineRun {
     const skip = (c: ExecContext) => {
       this.#finishStage(rec, 'skipped-when', `Stage "${st.name}" skipped due to when conditional`);
       this.#log(c, `Stage "${st.name}" skipped due to when conditional`);
+      this.#skipNested(st, rec, c, 'skipped-when', (n) => `Stage "${n}" skipped due to when conditional`);
     };
     if (w?.beforeOptions && !(await this.#evalWhen(w, c0))) return skip(c0);
     await this.#withOptions(st.options, c0, rec, async (c1) => {
@@ -1276,12 +1312,15 @@ export class PipelineRun {
     if (!post || post.blocks.length === 0) return;
     let error: BuildResult | null = pending !== null && pending !== undefined ? this.#resultOf(pending).result : null;
     const prev = this.#o.previous?.result ?? null;
+    const holds = (condition: Post['blocks'][number]['condition']): boolean => {
+      let build = this.state.currentResult;
+      if (rec?.result) build = worse(build, rec.result);
+      return postConditionHolds(condition, { build, error, stage: rec !== null, own: rec?.result ?? null }, prev);
+    };
     const run = async (pc: ExecContext) => {
       const postCtx = pc.with({ signal: this.#hardAbort.signal });
       for (const block of post.blocks) {
-        let build = this.state.currentResult;
-        if (rec?.result) build = worse(build, rec.result);
-        if (!postConditionHolds(block.condition, { build, error, stage: rec !== null, own: rec?.result ?? null }, prev)) continue;
+        if (!holds(block.condition)) continue;
         this.#log(postCtx, `[Pipeline] ${block.condition}`);
         try {
           await this.#interp.runBlock(block.steps, postCtx);
@@ -1292,8 +1331,16 @@ export class PipelineRun {
         }
       }
     };
-    if (rec) return run(c);
-    // The pipeline's own post shows as a stage, like Jenkins' "Declarative: Post Actions".
+    if (rec) {
+      // A stage's post says so before its first block, when any condition holds as it starts
+      // (ModelInterpreter: hasSatisfiedConditions, then "Post stage").
+      if (post.blocks.some((b) => holds(b.condition))) this.#log(c, 'Post stage');
+      return run(c);
+    }
+    // The pipeline's own post shows as a stage, like Jenkins' "Declarative: Post Actions", when
+    // one of its conditions holds (executePostBuild asks hasSatisfiedConditions first).
+    this.#pipelinePostRan = true;
+    if (!post.blocks.some((b) => holds(b.condition))) return;
     const prec = this.#newStage(POST_STAGE_NAME, null, 'post', lineIn(post.loc));
     const pc = c.with({ stage: prec });
     await this.#stageBoundary(pc, prec, () => run(pc));

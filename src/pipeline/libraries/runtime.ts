@@ -20,7 +20,8 @@
 //   closure, so its blocks see the var's variables (`config.name`).
 // - A script read by the `load` step (steps/load.ts) runs through runLoaded: an interpreter of
 //   its own sharing the Jenkinsfile's binding (LoadedBinding: but its @Fields), as Jenkins' load
-//   shares the script's Binding.
+//   shares the script's Binding. A `pipeline { }` at its top level is validated before it runs
+//   (validateLoadedPipelines) and is the build's declarative pipeline, as a var's is.
 //   `evaluate(text)` runs its text the same way (evaluateText), named Script1.groovy,
 //   Script2.groovy... as GroovyShell names the scripts it evaluates.
 // - Library code runs in the same interpreter as the Jenkinsfile: it reaches nothing but steps
@@ -39,6 +40,7 @@ import type { StepRegistry } from '../steps/registry.ts';
 import type { BuildScope } from '../steps/types.ts';
 import { checkLibraryClasses, libraryLabel, parseLibrary, parseLoadedScript, type LibraryVar, type ParsedLibrary } from './parsed.ts';
 import { checkVar, grabsInClasses, varNames } from './lint.ts';
+import { validateLoadedPipelines } from '../model/validate.ts';
 
 /** Runs a declarative pipeline defined in library code as the build's pipeline (the engine's). */
 export type PipelineRunner = (model: DeclarativePipeline, ev: ScriptEvaluator, ctx: DynamicContext, loc: Loc) => Promise<void>;
@@ -90,8 +92,8 @@ export class LibrarySpace {
     this.#main = interp;
   }
 
-  #hostFor(base: ScriptHost, v: VarObject | null): ScriptHost {
-    const pipelineHere = () => v !== null && v.pipelines.size > 0;
+  #hostFor(base: ScriptHost, v: VarObject | null, loaded: LoadedPipelines | null = null): ScriptHost {
+    const pipelineHere = () => (v !== null && v.pipelines.size > 0) || (loaded !== null && loaded.pipelines.size > 0);
     return {
       resolveGlobal: (name, ctx, loc) => this.#vars.get(name) ?? base.resolveGlobal(name, ctx, loc),
       hasStep: (name) => base.hasStep(name) || (name === 'pipeline' && pipelineHere()),
@@ -100,6 +102,7 @@ export class LibrarySpace {
       stepNames: () => [...(base.stepNames?.() ?? []), ...this.#vars.keys()],
       callStep: async (name, args, ctx, loc) => {
         if (name === 'pipeline' && v !== null && !base.hasStep(name)) return v.runPipeline(args, ctx, loc);
+        if (name === 'pipeline' && loaded !== null && loaded.pipelines.size > 0 && !base.hasStep(name)) return this.#runLoadedPipeline(loaded, args, ctx, loc);
         return base.callStep(name, args, ctx, loc);
       },
       ...(base.getContext ? { getContext: base.getContext.bind(base) } : {}),
@@ -181,13 +184,31 @@ export class LibrarySpace {
    * top-level code runs now, and what it returns (`return this`: its script object, whose
    * methods and fields the caller uses) or its last value is the step's value.
    */
-  runLoaded(script: A.Script, file: string, ctx: DynamicContext): Promise<Value> {
+  runLoaded(script: A.Script, file: string, ctx: DynamicContext, loc: Loc | null = null): Promise<Value> {
     if (!this.#base || !this.#main) throw new Error('LibrarySpace: not wrapped');
     const binding = new LoadedBinding(fieldNames(script.body), this.#main.binding);
     // its imports are its own (over the build's: a library class's import resolves); its classes join the build's table
     const shared: SharedClasses = { classes: this.shared.classes, qualified: this.shared.qualified, imports: new OwnImports(this.shared.imports) };
-    const interp = new Interpreter(this.#hostFor(this.#base, null), { file, shared, binding });
+    // A `pipeline { }` at its top level is the build's declarative pipeline (validated first, as the Jenkinsfile's is).
+    const checked = validateLoadedPipelines(script, null, this.#o.registry, { vars: new Set(this.#vars.keys()), missing: false });
+    const errors = checked.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0) {
+      const lines = errors.slice(0, 10).map((d) => formatDiagnostic(file, d));
+      throw new StepFailure(`org.codehaus.groovy.control.MultipleCompilationErrorsException: startup failed:\n${lines.join('\n')}`, { loc });
+    }
+    const loaded: LoadedPipelines = { pipelines: checked.pipelines, interp: null };
+    const interp = new Interpreter(this.#hostFor(this.#base, null, loaded), { file, shared, binding });
+    loaded.interp = interp;
     return interp.runScript(script.body, ctx);
+  }
+
+  /** `pipeline { ... }` at the top level of a loaded or evaluated script: the build's declarative pipeline. */
+  async #runLoadedPipeline(loaded: LoadedPipelines, args: CallArgs, ctx: DynamicContext, loc: Loc): Promise<Value> {
+    const model = loaded.pipelines.get(loc);
+    const body = args.closure;
+    if (!model || !body || !loaded.interp) throw new PipelineError('pipeline-not-at-top', 'pipeline block must be at the top-level of the script, not within another block.', loc);
+    await this.runPipeline(model, loaded.interp.scopedTo(body), ctx, loc);
+    return null;
   }
 
   /**
@@ -201,8 +222,14 @@ export class LibrarySpace {
     const name = `Script${++this.#evaluated}.groovy`;
     const parsed = parseLoadedScript(name, text);
     if (!parsed.script) throw new StepFailure(`org.codehaus.groovy.control.MultipleCompilationErrorsException: startup failed:\n${parsed.errors.slice(0, 10).join('\n')}`, { loc });
-    return this.runLoaded(parsed.script, name, ctx);
+    return this.runLoaded(parsed.script, name, ctx, loc);
   }
+}
+
+/** The pipelines of a loaded script (by the location of their `pipeline` call) and the interpreter that runs it. */
+interface LoadedPipelines {
+  pipelines: Map<Loc, DeclarativePipeline>;
+  interp: Interpreter | null;
 }
 
 /** The longest text evaluate() parses (a script, not data: as the load step's limit). */

@@ -99,6 +99,29 @@ export function validateLibraryVar(script: Script, source: string | null, regist
   return { pipelines, diagnostics: sortDiagnostics(ctx.diagnostics.map(words)) };
 }
 
+/**
+ * The `pipeline { }` blocks written at the top level of a script that `load` or `evaluate` runs:
+ * Jenkins compiles those with the Declarative transformation as it does the Jenkinsfile, so such
+ * a script may hold the build's pipeline. Each is validated as a declarative pipeline and
+ * returned by the location of its `pipeline` call; the rest of the script is not checked here
+ * (it runs as the loaded script it is, its errors at run time).
+ */
+export function validateLoadedPipelines(script: Script, source: string | null, registry: StepRegistry, libs: LibraryNames): { pipelines: Map<Loc, DeclarativePipeline>; diagnostics: Diagnostic[] } {
+  const { declared, functions } = declarations(script);
+  const pipelines = new Map<Loc, DeclarativePipeline>();
+  if (functions.has('pipeline')) return { pipelines, diagnostics: [] };
+  const ctx = new Ctx(source, declared, functions, registry);
+  ctx.libraryVars = libs.vars;
+  ctx.missingLibraries = libs.missing;
+  for (const stmt of script.body) {
+    const sec = sectionOf(stmt);
+    if (!sec || sec.name !== 'pipeline' || !sec.call.closure) continue;
+    const model = pipelineBlock(ctx, sec, [], []);
+    if (model) pipelines.set(sec.call.loc, model);
+  }
+  return { pipelines, diagnostics: sortDiagnostics(ctx.diagnostics) };
+}
+
 /** Checks the classes of a shared library's src/ file as the Jenkinsfile's own are (bare step calls in a class body). */
 export function validateLibraryClasses(script: Script, registry: StepRegistry): Diagnostic[] {
   const { declared, functions } = declarations(script);

@@ -268,7 +268,7 @@ const steps: StepDecl[] = [
     name: 'milestone',
     doc: 'Abort older builds that have not passed this point; abort this one if a newer build already has.',
     params: [
-      { name: 'ordinal', type: 'integer', doc: 'the milestone number (default: the next one)' },
+      { name: 'ordinal', type: 'integer', doc: 'the milestone number, greater than the previous one (default: the next one, 0 first)' },
       { name: 'label', type: 'string', doc: 'a name shown in the console' },
     ],
     positional: 'ordinal',

@@ -374,3 +374,83 @@ pipeline {
   assert.match(console, /^params: A=1,B=2$/m);
   assert.match(console, /^has A: true job in env: true$/m);
 });
+
+test('the stages inside a skipped stage are skipped with it, each shown, for the same reason', async () => {
+  // Jenkins' skipStage: a skipped parallel parent runs its branches as skipped stages, a skipped
+  // parent of sequential stages skips each of them, to the last level; a when that is false on a
+  // parent skips its children "due to when conditional".
+  const { state, console } = await runPipeline(`
+pipeline {
+  agent any
+  stages {
+    stage('gate') {
+      when { expression { false } }
+      parallel {
+        stage('g1') { steps { echo 'g1 ran' } }
+      }
+    }
+    stage('broken') { steps { error 'boom' } }
+    stage('fan') {
+      parallel {
+        stage('p1') { steps { echo 'p1 ran' } }
+        stage('p2') {
+          stages {
+            stage('p2a') { steps { echo 'p2a ran' } }
+          }
+        }
+      }
+    }
+    stage('seq') {
+      stages {
+        stage('s1') { steps { echo 's1 ran' } }
+      }
+    }
+  }
+}`);
+  assert.equal(state.result, 'FAILURE');
+  const parentOf = (name: string) => state.stages.find((s) => s.id === stage(state, name).parentId)?.name ?? null;
+  assert.deepEqual(['gate', 'g1'].map((n) => stage(state, n).status), ['skipped-when', 'skipped-when']);
+  assert.equal(parentOf('g1'), 'gate');
+  for (const n of ['fan', 'p1', 'p2', 'p2a', 'seq', 's1']) assert.equal(stage(state, n).status, 'skipped-failure', n);
+  assert.deepEqual(['p1', 'p2', 'p2a', 's1'].map(parentOf), ['fan', 'fan', 'p2', 'seq']);
+  for (const n of ['g1', 'p1', 'p2a', 's1']) assert.ok(!console.includes(`${n} ran`), `${n} must not run`);
+  const lines = userLines(console);
+  assert.ok(lines.includes('[g1] Stage "g1" skipped due to when conditional'), console);
+  for (const n of ['p1', 'p2']) assert.ok(lines.includes(`[${n}] Stage "${n}" skipped due to earlier failure(s)`), console);
+  assert.ok(lines.includes('[p2] Stage "p2a" skipped due to earlier failure(s)'), console);
+  assert.ok(lines.includes('Stage "s1" skipped due to earlier failure(s)'), console);
+});
+
+test('the pipeline post is a stage only when one of its conditions holds, and is asked once', async () => {
+  // Jenkins' executePostBuild: hasSatisfiedConditions first, then the "Declarative: Post Actions" stage.
+  const quiet = await runPipeline(`
+pipeline {
+  agent any
+  stages { stage('ok') { steps { echo 'fine' } } }
+  post { failure { echo 'not this' } }
+}`);
+  assert.equal(quiet.state.result, 'SUCCESS');
+  assert.deepEqual(quiet.state.stages.map((s) => s.name), ['ok']);
+  assert.ok(!quiet.console.includes('Declarative: Post Actions'), quiet.console);
+  const failed = await runPipeline(`
+pipeline {
+  agent any
+  stages { stage('bad') { steps { error 'boom' } } }
+  post {
+    success { echo 'not this' }
+    failure { echo 'post saw the failure' }
+  }
+}`);
+  assert.equal(failed.state.result, 'FAILURE');
+  assert.deepEqual(failed.state.stages.map((s) => [s.name, s.kind]), [['bad', 'stage'], ['Declarative: Post Actions', 'post']]);
+  assert.equal(userLines(failed.console).filter((l) => l === 'post saw the failure').length, 1, failed.console);
+  const none = await runPipeline(`
+pipeline {
+  agent any
+  stages { stage('bad') { steps { error 'boom' } } }
+  post { success { echo 'not this' } }
+}`);
+  assert.equal(none.state.result, 'FAILURE');
+  assert.deepEqual(none.state.stages.map((s) => s.name), ['bad']);
+  assert.ok(!none.console.includes('not this'), none.console);
+});
