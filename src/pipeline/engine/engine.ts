@@ -78,7 +78,7 @@ import { compileAntPatterns } from '../../util/antglob.ts';
 import { ExecContext, asExec } from './context.ts';
 import { LockManager } from './locks.ts';
 import { contextObject } from './context-objects.ts';
-import { flattenLayers, pushLayer, type EnvLayer } from './env.ts';
+import { expandOverrides, flattenLayers, pushLayer, type EnvLayer } from './env.ts';
 import { CurrentBuildObject, EnvObject, ParamsObject, ScmObject, resolveGlobal, type GlobalsBackend, type PreviousBuild } from './globals.ts';
 import { LineSink, SecretMasker } from './output.ts';
 import { isWorseOrEqual, statusOfResult, worse, type BuildState, type StageRecord, type StepRecord } from './state.ts';
@@ -1037,7 +1037,12 @@ export class PipelineRun {
       }
       if (masked.length > 0) this.#log(c, `Masking supported pattern matches of ${masked.map((v) => `$${v}`).join(' or ')}`);
       const plain = entries.filter((e) => !bound.has(e));
-      if (plain.length > 0) cur = cur.with({ env: pushLayer(cur.env, await this.#resolveEnvBlock(plain, cur)) });
+      if (plain.length > 0) {
+        // Jenkins' Environment.resolveEnvVars sets them with EnvVars.overrideExpandingAll:
+        // "\${BUILD_NUM_ENV} is inherited" reads the variable; '${UNSET}' stays as written.
+        const values = Object.entries(await this.#resolveEnvBlock(plain, cur));
+        cur = cur.with({ env: pushLayer(cur.env, Object.fromEntries(expandOverrides(this.#envOf(cur), values))) });
+      }
     } catch (err) {
       await cleanup();
       throw err;
@@ -1206,6 +1211,7 @@ export class PipelineRun {
       case 'changelog': {
         // Java's DOTALL: a message's pattern may span its lines
         const re = `(?s)${(await this.#evalValue(cond.pattern, c)) ?? ''}`;
+        if (this.#emptyChangelog(c)) return false;
         for (const msg of this.#changes().messages) if ((await findFirst(msg, re, site)) !== null) return true;
         return false;
       }
@@ -1213,6 +1219,7 @@ export class PipelineRun {
         // ChangeSetConditional.changeSetMatches, entry by entry: any affected path matches, or with
         // shouldMatchAll every one does (Java's allMatch: an entry with no paths matches too)
         const pat = (await this.#evalValue(cond.pattern, c)) ?? '';
+        if (this.#emptyChangelog(c)) return false;
         for (const paths of this.#changedPathsByEntry()) {
           let any = false;
           let all = true;
@@ -1701,6 +1708,19 @@ export class PipelineRun {
       for (const f of e.files) files.push(f.path);
     }
     return { messages: [...messages, ...this.#o.changes?.messages ?? []], files: [...files, ...this.#o.changes?.files ?? []] };
+  }
+
+  /**
+   * `when { changelog / changeset }` on a build with no change set at all (no checkout recorded
+   * one, none given by the host): false, and Jenkins' AbstractChangelogConditionalScript echoes
+   * why: on build #1 that there was nothing to compare with, later that no checkout ran.
+   */
+  #emptyChangelog(c: ExecContext): boolean {
+    const given = this.#o.changes;
+    if ((this.state.changeSets?.length ?? 0) > 0 || (given && (given.messages.length > 0 || given.files.length > 0))) return false;
+    const why = this.#o.build.number <= 1 ? 'Probably because this is the first build.' : 'Have you run checkout?';
+    this.#log(c, `[Pipeline] echo\nWarning, empty changelog. ${why}`);
+    return true;
   }
 
   /**

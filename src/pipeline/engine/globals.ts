@@ -121,6 +121,18 @@ function stringOf(v: Value): string {
   return String(v);
 }
 
+/**
+ * RunWrapper is a Java bean: `currentBuild.getNumber()` is `currentBuild.number`, and so for each
+ * of its readable properties (getResult(), getDisplayName(), getPreviousBuild(), ...). Only a
+ * getter with no arguments; an unknown name is left to the caller (a MissingMethodException).
+ */
+function runWrapperGetter(h: { getProperty(name: string): Value | undefined }, name: string, args: CallArgs): Promise<Value> | undefined {
+  const m = /^get([A-Z][A-Za-z]*)$/.exec(name);
+  if (!m || args.positional.length > 0 || args.named !== null || args.closure !== null) return undefined;
+  const v = h.getProperty(m[1]![0]!.toLowerCase() + m[1]!.slice(1));
+  return v === undefined ? undefined : Promise.resolve(v);
+}
+
 export class PreviousBuildObject extends Host<PreviousBuild> {
   readonly typeName = 'RunWrapper';
   getProperty(name: string): Value | undefined {
@@ -136,6 +148,9 @@ export class PreviousBuildObject extends Host<PreviousBuild> {
       case 'previousBuild': return null;
       default: return undefined;
     }
+  }
+  invokeMethod(name: string, args: CallArgs): Promise<Value> | undefined {
+    return runWrapperGetter(this, name, args);
   }
   override toString(): string {
     return `#${this.data.number}`;
@@ -195,7 +210,7 @@ export class CurrentBuildObject extends Host<CurrentBuildData> {
     }
     if (name === 'getBuildCauses') return Promise.resolve([]);
     if (name === 'getChangeSets' && args.positional.length === 0) return Promise.resolve(changeSetObjects(this.data.changeSets()));
-    return undefined;
+    return runWrapperGetter(this, name, args);
   }
 }
 
