@@ -1024,12 +1024,18 @@ export class PipelineRun {
     try {
       const bound = new Set<EnvEntry>();
       const masked: string[] = [];
+      // The block's plain values, each computed once whether a credential's id or the block asks first.
+      const plainNames = new Set(entries.filter((e) => e.credentialsId === null && dynamicCredentialsArg(e.value) === null).map((e) => e.name));
+      const memo = new Map<string, Value>();
       for (const e of entries) {
-        // credentials("${params.CID}"), credentials(ID): the id is evaluated outside the block, then bound like a literal one
+        // credentials("${params.CID}"), credentials("${CRED_NAME}"): the id is evaluated (it may name a
+        // plain value of the same block, as in Jenkins), then bound like a literal one
         const idExpr = e.credentialsId === null ? dynamicCredentialsArg(e.value) : null;
         if (e.credentialsId === null && idExpr === null) continue;
         if (!wrapped) { this.#log(c, '[Pipeline] withCredentials'); wrapped = true; }
-        const id = e.credentialsId ?? (await this.#evalValue(idExpr!, cur)) ?? '';
+        const plain = entries.filter((x) => plainNames.has(x.name));
+        const value = this.#envBlockValue(plain, cur, memo);
+        const id = e.credentialsId ?? (await this.#evalValue(idExpr!, cur.with({ envBlock: { target: e.name, has: (n) => plainNames.has(n), value } }))) ?? '';
         const vars = await this.#bindEnvCredential(e.name, id, cur, e.loc, files);
         masked.push(...Object.keys(vars).filter((k) => k !== `${e.name}_USR`));
         cur = cur.with({ env: pushLayer(cur.env, vars) });
@@ -1040,7 +1046,7 @@ export class PipelineRun {
       if (plain.length > 0) {
         // Jenkins' Environment.resolveEnvVars sets them with EnvVars.overrideExpandingAll:
         // "\${BUILD_NUM_ENV} is inherited" reads the variable; '${UNSET}' stays as written.
-        const values = Object.entries(await this.#resolveEnvBlock(plain, cur));
+        const values = Object.entries(await this.#resolveEnvBlock(plain, cur, memo));
         cur = cur.with({ env: pushLayer(cur.env, Object.fromEntries(expandOverrides(this.#envOf(cur), values))) });
       }
     } catch (err) {
@@ -1050,10 +1056,20 @@ export class PipelineRun {
     return { ctx: cur, cleanup };
   }
 
-  /** The values of an environment block, each computed once, in the context outside the block. */
-  async #resolveEnvBlock(entries: EnvEntry[], c: ExecContext): Promise<Record<string, string>> {
+  /** The values of an environment block, each computed once (`done`), in the context outside the block. */
+  async #resolveEnvBlock(entries: EnvEntry[], c: ExecContext, done = new Map<string, Value>()): Promise<Record<string, string>> {
+    const value = this.#envBlockValue(entries, c, done);
+    const vars: Record<string, string> = {};
+    for (const e of entries) {
+      const v = await value(e.name);
+      vars[e.name] = v === null ? 'null' : toGroovyString(v);
+    }
+    return vars;
+  }
+
+  /** An environment block's value by name: evaluated on first use in `c` (the others of the block in reach), kept in `done`. */
+  #envBlockValue(entries: EnvEntry[], c: ExecContext, done: Map<string, Value>): (name: string) => Promise<Value> {
     const byName = new Map(entries.map((e) => [e.name, e]));
-    const done = new Map<string, Value>();
     const busy: string[] = [];
     const value = async (name: string): Promise<Value> => {
       if (done.has(name)) return done.get(name)!;
@@ -1071,12 +1087,7 @@ export class PipelineRun {
         busy.pop();
       }
     };
-    const vars: Record<string, string> = {};
-    for (const e of entries) {
-      const v = await value(e.name);
-      vars[e.name] = v === null ? 'null' : toGroovyString(v);
-    }
-    return vars;
+    return value;
   }
 
   async #bindEnvCredential(name: string, id: string, c: ExecContext, loc: Loc, files: string[]): Promise<Record<string, string>> {

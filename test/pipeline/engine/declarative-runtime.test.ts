@@ -95,3 +95,23 @@ test('replaceMacro and expandOverrides: hostile or odd values', () => {
   // A circle ends: the reference back to the one still being ordered stays as written.
   assert.deepEqual(expandOverrides({}, [['P', '${Q}p'], ['Q', '${P}q']]), [['P', '${P}qp'], ['Q', '${P}q']]);
 });
+
+test('environment {}: credentials("${NAME}") may name a plain value of the same block, computed once', async () => {
+  const src = `
+def count = 0
+pipeline {
+  agent any
+  environment {
+    N = "\${++count}"
+    CRED_NAME = "cred\${N}"
+    CRED1 = credentials("\${CRED_NAME}")
+  }
+  stages { stage('S') { steps { echo "N=\${N} C=\${CRED1}" } } }
+}`;
+  const { state, console } = await runPipeline(src, { credentials: { cred1: { id: 'cred1', type: 'secretText' as const, secret: 'the-secret-1' } } });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.ok(userLines(console).includes('N=1 C=****'), console);
+  const missing = await runPipeline(src.replace('credentials("${CRED_NAME}")', 'credentials("${NOT_IN_THE_BLOCK}")'), { credentials: {} });
+  assert.equal(missing.state.result, 'FAILURE');
+  assert.match(missing.console, /credentials\('null'\)/, missing.console);
+});
