@@ -6,6 +6,8 @@
 //   < environment {} of the pipeline, then of each enclosing stage, then withEnv blocks
 // The innermost wins. Layers above the build-wide map are immutable and shared by reference,
 // so parallel branches each see their own chain.
+import { MAX_STRING, tooLarge } from '../script/limits.ts';
+
 
 /** One immutable layer: a name set to a string, or unset (null). */
 export interface EnvLayer {
@@ -50,10 +52,15 @@ export function isEnvName(name: string): boolean {
  * again (no recursive expansion).
  */
 export function replaceMacro(s: string, lookup: (name: string) => string | undefined): string {
+  // Values referring to each other (B=$A$A, C=$B$B, ...) could double at each step: bounded like any string.
+  let length = s.length;
   return s.replace(/\$([A-Za-z0-9_]+|\{[A-Za-z0-9_.]+\}|\$)/g, (whole, key: string) => {
     if (key === '$') return '$';
     const name = key.startsWith('{') ? key.slice(1, -1) : key;
-    return lookup(name) ?? whole;
+    const v = lookup(name) ?? whole;
+    length += v.length - whole.length;
+    if (length > MAX_STRING) throw tooLarge(`an environment value of more than ${length} characters`, null);
+    return v;
   });
 }
 

@@ -90,6 +90,10 @@ test('replaceMacro and expandOverrides: hostile or odd values', () => {
   assert.equal(replaceMacro('$A ${A} $$A $B ${B} $', look), '1 1 $A $B ${B} $');
   assert.equal(replaceMacro('x${EVIL}y', look), 'x${A}y', 'a replaced value is not expanded again');
   assert.equal(replaceMacro('${constructor}${__proto__}', look), '${constructor}${__proto__}', 'no Object.prototype names');
+  // Values doubling through each other stop at the string limit instead of eating the memory.
+  const doubling: [string, string][] = [['V0', 'x'.repeat(1024)]];
+  for (let i = 1; i <= 20; i++) doubling.push([`V${i}`, `$V${i - 1}$V${i - 1}`]);
+  assert.throws(() => expandOverrides({}, doubling), /too large: an environment value/);
   // Reference order whatever the written order; a self-reference reads the value from before.
   assert.deepEqual(expandOverrides({ X: 'old' }, [['C', '${B}c'], ['B', '${A}b'], ['A', 'a'], ['X', '${X}+new']]), [['C', 'abc'], ['B', 'ab'], ['A', 'a'], ['X', 'old+new']]);
   // A circle ends: the reference back to the one still being ordered stays as written.
