@@ -1205,7 +1205,8 @@ export class PipelineRun {
     const matches = (comparator: Comparator, pattern: string, value: string, caseSensitive: boolean) => compare(comparator, pattern, value, caseSensitive, site);
     switch (cond.type) {
       case 'branch': {
-        const b = env.BRANCH_NAME;
+        // BranchConditionalScript: BRANCH_NAME (multibranch), else the checkout's GIT_LOCAL_BRANCH (JENKINS-50815)
+        const b = env.BRANCH_NAME === undefined || env.BRANCH_NAME === '' ? env.GIT_LOCAL_BRANCH ?? env.BRANCH_NAME : env.BRANCH_NAME;
         if (b === undefined) return false;
         const pattern = await this.#evalValue(cond.pattern, c);
         // `branch null`: only an empty branch name (no pattern matches nothing else)

@@ -119,3 +119,17 @@ pipeline {
   assert.equal(missing.state.result, 'FAILURE');
   assert.match(missing.console, /credentials\('null'\)/, missing.console);
 });
+
+test('when { branch } outside multibranch reads the checkout\'s GIT_LOCAL_BRANCH when BRANCH_NAME is unset or empty', async () => {
+  const src = `
+pipeline {
+  agent none
+  stages { stage('S') { when { branch 'mast*' } steps { echo 'RAN' } } }
+}`;
+  const ran = async (extraEnv: Record<string, string>) => userLines((await runPipeline(src, { extraEnv })).console).includes('RAN');
+  assert.equal(await ran({ GIT_LOCAL_BRANCH: 'master' }), true);
+  assert.equal(await ran({ BRANCH_NAME: '', GIT_LOCAL_BRANCH: 'master' }), true);
+  assert.equal(await ran({ BRANCH_NAME: 'feature', GIT_LOCAL_BRANCH: 'master' }), false, 'BRANCH_NAME wins when it has a value');
+  assert.equal(await ran({ GIT_LOCAL_BRANCH: 'feature' }), false);
+  assert.equal(await ran({ GIT_BRANCH: 'origin/master' }), false, 'GIT_BRANCH (with its remote) is not read');
+});
