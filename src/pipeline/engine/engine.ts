@@ -46,7 +46,7 @@ import { checkCron } from '../model/cron.ts';
 import { discardCount, discardCountProblem } from '../model/options.ts';
 import type { Expr } from '../syntax/ast.ts';
 import {
-  DISCARD_KEYS, isPluginAgent, type AgentSpec, type ToolDef, type DeclarativePipeline, type EnvEntry, type InputSpec, type Matrix, type PipelineModel,
+  DISCARD_KEYS, isPluginAgent, type AgentSpec, type ToolDef, type DeclarativePipeline, type EnvEntry, type InputSpec, type Matrix, type Options, type PipelineModel,
   type Post, type PostCondition, type Stage, type StageOptions, type WrapperOption, type WhenCondition, type When, type TimeUnit, type Comparator, type TimeoutOption, TIME_UNITS,
 } from '../model/types.ts';
 import type { BuildResult, Loc } from '../../core/build.ts';
@@ -455,9 +455,13 @@ export class PipelineRun {
     }
   }
 
+  /** The pipeline's options {}, for what a stage's agent does (its default checkout). */
+  #pipelineOptions: Options | null = null;
+
   async #runDeclarative(p: DeclarativePipeline, root: ExecContext): Promise<void> {
     this.#declarativeRan = true;
     this.#skipAfterUnstable = p.options.skipStagesAfterUnstable;
+    this.#pipelineOptions = p.options;
     this.#parallelsAlwaysFailFast = p.options.parallelsAlwaysFailFast;
     // What Restart from Stage offers later (Jenkins' ExecutionModelAction): the top-level stages.
     this.state.declarativeStages = p.stages.map((s) => s.name);
@@ -598,6 +602,20 @@ export class PipelineRun {
     return out;
   }
 
+  /**
+   * A stage's own agent checks the job's repository out too, as Jenkins' CheckoutScript does for
+   * every declarative agent (in the stage, with no "Declarative: Checkout SCM" stage of its own),
+   * unless skipDefaultCheckout is set for the pipeline or the stage; into checkoutToSubdirectory.
+   */
+  async #stageAgentCheckout(st: Stage | CellStage, c: ExecContext): Promise<void> {
+    const po = this.#pipelineOptions;
+    if (st.agent === null || st.agent.type === 'none' || !this.#o.scm || !c.workspace) return;
+    if (st.options.skipDefaultCheckout || po?.skipDefaultCheckout) return;
+    const subdir = po?.checkoutToSubdirectoryExpr ? await this.#evalValue(po.checkoutToSubdirectoryExpr, c) : po?.checkoutToSubdirectory ?? null;
+    const cc = subdir ? c.with({ cwd: path.resolve(c.cwd ?? c.workspace.root, subdir) }) : c;
+    await this.#callStep('checkout', { positional: [this.#globals.scm], named: null, closure: null }, cc, null);
+  }
+
   async #defaultCheckout(c: ExecContext, subdir: string | null): Promise<unknown> {
     const rec = this.#newStage(CHECKOUT_STAGE_NAME, null, 'checkout', null);
     const cc = c.with({ stage: rec, cwd: subdir ? path.resolve(c.cwd ?? c.workspace!.root, subdir) : c.cwd });
@@ -675,6 +693,7 @@ export class PipelineRun {
       if (st.input) cIn = await this.#runInput(st.input, c1, rec);
       if (w?.beforeAgent && !w.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, cIn))) return skip(cIn);
       await this.#withAgent(st.agent, cIn, false, async (c2) => {
+        await this.#stageAgentCheckout(st, c2);
         const { ctx: c3, cleanup } = await this.#withEnvironment(st.environment, await this.#withTools(st.tools, c2));
         try {
           if (w && !w.beforeAgent && !w.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, c3))) return skip(c3);
