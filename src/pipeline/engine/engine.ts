@@ -46,7 +46,7 @@ import { checkCron } from '../model/cron.ts';
 import { discardCount, discardCountProblem } from '../model/options.ts';
 import type { Expr } from '../syntax/ast.ts';
 import {
-  DISCARD_KEYS, isPluginAgent, type AgentSpec, type ToolDef, type DeclarativePipeline, type EnvEntry, type InputSpec, type Matrix, type PipelineModel,
+  DISCARD_KEYS, isPluginAgent, type AgentSpec, type ToolDef, type DeclarativePipeline, type EnvEntry, type InputSpec, type Matrix, type Options, type PipelineModel,
   type Post, type PostCondition, type Stage, type StageOptions, type WrapperOption, type WhenCondition, type When, type TimeUnit, type Comparator, type TimeoutOption, TIME_UNITS,
 } from '../model/types.ts';
 import type { BuildResult, Loc } from '../../core/build.ts';
@@ -78,7 +78,7 @@ import { compileAntPatterns } from '../../util/antglob.ts';
 import { ExecContext, asExec } from './context.ts';
 import { LockManager } from './locks.ts';
 import { contextObject } from './context-objects.ts';
-import { flattenLayers, pushLayer, type EnvLayer } from './env.ts';
+import { expandOverrides, flattenLayers, pushLayer, type EnvLayer } from './env.ts';
 import { CurrentBuildObject, EnvObject, ParamsObject, ScmObject, resolveGlobal, type GlobalsBackend, type PreviousBuild } from './globals.ts';
 import { LineSink, SecretMasker } from './output.ts';
 import { isWorseOrEqual, statusOfResult, worse, type BuildState, type StageRecord, type StepRecord } from './state.ts';
@@ -457,9 +457,13 @@ export class PipelineRun {
     }
   }
 
+  /** The pipeline's options {}, for what a stage's agent does (its default checkout). */
+  #pipelineOptions: Options | null = null;
+
   async #runDeclarative(p: DeclarativePipeline, root: ExecContext): Promise<void> {
     this.#declarativeRan = true;
     this.#skipAfterUnstable = p.options.skipStagesAfterUnstable;
+    this.#pipelineOptions = p.options;
     this.#parallelsAlwaysFailFast = p.options.parallelsAlwaysFailFast;
     // What Restart from Stage offers later (Jenkins' ExecutionModelAction): the top-level stages.
     this.state.declarativeStages = p.stages.map((s) => s.name);
@@ -600,6 +604,20 @@ export class PipelineRun {
     return out;
   }
 
+  /**
+   * A stage's own agent checks the job's repository out too, as Jenkins' CheckoutScript does for
+   * every declarative agent (in the stage, with no "Declarative: Checkout SCM" stage of its own),
+   * unless skipDefaultCheckout is set for the pipeline or the stage; into checkoutToSubdirectory.
+   */
+  async #stageAgentCheckout(st: Stage | CellStage, c: ExecContext): Promise<void> {
+    const po = this.#pipelineOptions;
+    if (st.agent === null || st.agent.type === 'none' || !this.#o.scm || !c.workspace) return;
+    if (st.options.skipDefaultCheckout || po?.skipDefaultCheckout) return;
+    const subdir = po?.checkoutToSubdirectoryExpr ? await this.#evalValue(po.checkoutToSubdirectoryExpr, c) : po?.checkoutToSubdirectory ?? null;
+    const cc = subdir ? c.with({ cwd: path.resolve(c.cwd ?? c.workspace.root, subdir) }) : c;
+    await this.#callStep('checkout', { positional: [this.#globals.scm], named: null, closure: null }, cc, null);
+  }
+
   async #defaultCheckout(c: ExecContext, subdir: string | null): Promise<unknown> {
     const rec = this.#newStage(CHECKOUT_STAGE_NAME, null, 'checkout', null);
     const cc = c.with({ stage: rec, cwd: subdir ? path.resolve(c.cwd ?? c.workspace!.root, subdir) : c.cwd });
@@ -711,6 +729,7 @@ export class PipelineRun {
       if (st.input) cIn = await this.#runInput(st.input, c1, rec);
       if (w?.beforeAgent && !w.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, cIn))) return skip(cIn);
       await this.#withAgent(st.agent, cIn, false, async (c2) => {
+        await this.#stageAgentCheckout(st, c2);
         const { ctx: c3, cleanup } = await this.#withEnvironment(st.environment, await this.#withTools(st.tools, c2));
         try {
           if (w && !w.beforeAgent && !w.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, c3))) return skip(c3);
@@ -1060,12 +1079,18 @@ export class PipelineRun {
     try {
       const bound = new Set<EnvEntry>();
       const masked: string[] = [];
+      // The block's plain values, each computed once whether a credential's id or the block asks first.
+      const plainNames = new Set(entries.filter((e) => e.credentialsId === null && dynamicCredentialsArg(e.value) === null).map((e) => e.name));
+      const memo = new Map<string, Value>();
       for (const e of entries) {
-        // credentials("${params.CID}"), credentials(ID): the id is evaluated outside the block, then bound like a literal one
+        // credentials("${params.CID}"), credentials("${CRED_NAME}"): the id is evaluated (it may name a
+        // plain value of the same block, as in Jenkins), then bound like a literal one
         const idExpr = e.credentialsId === null ? dynamicCredentialsArg(e.value) : null;
         if (e.credentialsId === null && idExpr === null) continue;
         if (!wrapped) { this.#log(c, '[Pipeline] withCredentials'); wrapped = true; }
-        const id = e.credentialsId ?? (await this.#evalValue(idExpr!, cur)) ?? '';
+        const plain = entries.filter((x) => plainNames.has(x.name));
+        const value = this.#envBlockValue(plain, cur, memo);
+        const id = e.credentialsId ?? (await this.#evalValue(idExpr!, cur.with({ envBlock: { target: e.name, has: (n) => plainNames.has(n), value } }))) ?? '';
         const vars = await this.#bindEnvCredential(e.name, id, cur, e.loc, files);
         masked.push(...Object.keys(vars).filter((k) => k !== `${e.name}_USR`));
         cur = cur.with({ env: pushLayer(cur.env, vars) });
@@ -1073,7 +1098,12 @@ export class PipelineRun {
       }
       if (masked.length > 0) this.#log(c, `Masking supported pattern matches of ${masked.map((v) => `$${v}`).join(' or ')}`);
       const plain = entries.filter((e) => !bound.has(e));
-      if (plain.length > 0) cur = cur.with({ env: pushLayer(cur.env, await this.#resolveEnvBlock(plain, cur)) });
+      if (plain.length > 0) {
+        // Jenkins' Environment.resolveEnvVars sets them with EnvVars.overrideExpandingAll:
+        // "\${BUILD_NUM_ENV} is inherited" reads the variable; '${UNSET}' stays as written.
+        const values = Object.entries(await this.#resolveEnvBlock(plain, cur, memo));
+        cur = cur.with({ env: pushLayer(cur.env, Object.fromEntries(expandOverrides(this.#envOf(cur), values))) });
+      }
     } catch (err) {
       await cleanup();
       throw err;
@@ -1081,10 +1111,20 @@ export class PipelineRun {
     return { ctx: cur, cleanup };
   }
 
-  /** The values of an environment block, each computed once, in the context outside the block. */
-  async #resolveEnvBlock(entries: EnvEntry[], c: ExecContext): Promise<Record<string, string>> {
+  /** The values of an environment block, each computed once (`done`), in the context outside the block. */
+  async #resolveEnvBlock(entries: EnvEntry[], c: ExecContext, done = new Map<string, Value>()): Promise<Record<string, string>> {
+    const value = this.#envBlockValue(entries, c, done);
+    const vars: Record<string, string> = {};
+    for (const e of entries) {
+      const v = await value(e.name);
+      vars[e.name] = v === null ? 'null' : toGroovyString(v);
+    }
+    return vars;
+  }
+
+  /** An environment block's value by name: evaluated on first use in `c` (the others of the block in reach), kept in `done`. */
+  #envBlockValue(entries: EnvEntry[], c: ExecContext, done: Map<string, Value>): (name: string) => Promise<Value> {
     const byName = new Map(entries.map((e) => [e.name, e]));
-    const done = new Map<string, Value>();
     const busy: string[] = [];
     const value = async (name: string): Promise<Value> => {
       if (done.has(name)) return done.get(name)!;
@@ -1102,12 +1142,7 @@ export class PipelineRun {
         busy.pop();
       }
     };
-    const vars: Record<string, string> = {};
-    for (const e of entries) {
-      const v = await value(e.name);
-      vars[e.name] = v === null ? 'null' : toGroovyString(v);
-    }
-    return vars;
+    return value;
   }
 
   async #bindEnvCredential(name: string, id: string, c: ExecContext, loc: Loc, files: string[]): Promise<Record<string, string>> {
@@ -1225,7 +1260,8 @@ export class PipelineRun {
     const matches = (comparator: Comparator, pattern: string, value: string, caseSensitive: boolean) => compare(comparator, pattern, value, caseSensitive, site);
     switch (cond.type) {
       case 'branch': {
-        const b = env.BRANCH_NAME;
+        // BranchConditionalScript: BRANCH_NAME (multibranch), else the checkout's GIT_LOCAL_BRANCH (JENKINS-50815)
+        const b = env.BRANCH_NAME === undefined || env.BRANCH_NAME === '' ? env.GIT_LOCAL_BRANCH ?? env.BRANCH_NAME : env.BRANCH_NAME;
         if (b === undefined) return false;
         const pattern = await this.#evalValue(cond.pattern, c);
         // `branch null`: only an empty branch name (no pattern matches nothing else)
@@ -1242,6 +1278,7 @@ export class PipelineRun {
       case 'changelog': {
         // Java's DOTALL: a message's pattern may span its lines
         const re = `(?s)${(await this.#evalValue(cond.pattern, c)) ?? ''}`;
+        if (this.#emptyChangelog(c)) return false;
         for (const msg of this.#changes().messages) if ((await findFirst(msg, re, site)) !== null) return true;
         return false;
       }
@@ -1249,6 +1286,7 @@ export class PipelineRun {
         // ChangeSetConditional.changeSetMatches, entry by entry: any affected path matches, or with
         // shouldMatchAll every one does (Java's allMatch: an entry with no paths matches too)
         const pat = (await this.#evalValue(cond.pattern, c)) ?? '';
+        if (this.#emptyChangelog(c)) return false;
         for (const paths of this.#changedPathsByEntry()) {
           let any = false;
           let all = true;
@@ -1748,6 +1786,19 @@ export class PipelineRun {
       for (const f of e.files) files.push(f.path);
     }
     return { messages: [...messages, ...this.#o.changes?.messages ?? []], files: [...files, ...this.#o.changes?.files ?? []] };
+  }
+
+  /**
+   * `when { changelog / changeset }` on a build with no change set at all (no checkout recorded
+   * one, none given by the host): false, and Jenkins' AbstractChangelogConditionalScript echoes
+   * why: on build #1 that there was nothing to compare with, later that no checkout ran.
+   */
+  #emptyChangelog(c: ExecContext): boolean {
+    const given = this.#o.changes;
+    if ((this.state.changeSets?.length ?? 0) > 0 || (given && (given.messages.length > 0 || given.files.length > 0))) return false;
+    const why = this.#o.build.number <= 1 ? 'Probably because this is the first build.' : 'Have you run checkout?';
+    this.#log(c, `[Pipeline] echo\nWarning, empty changelog. ${why}`);
+    return true;
   }
 
   /**

@@ -5,15 +5,21 @@ import type { StepRun } from '../plugin.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { list } from './args.ts';
 import { PATH_PREPEND_ENV } from '../../core/workspace.ts';
+import { expandOverrides } from '../engine/env.ts';
 
 export const run: StepRun = async (ctx, args) => {
   const env: Record<string, string | null> = {};
+  const pairs: [string, string][] = [];
   for (const item of list(args, 'overrides') ?? []) {
     const s = String(item);
     const eq = s.indexOf('=');
     if (eq <= 0) throw new StepFailure(`withEnv: '${s}' is not NAME=value`);
-    const name = s.slice(0, eq);
-    const value = s.slice(eq + 1);
+    pairs.push([s.slice(0, eq), s.slice(eq + 1)]);
+  }
+  // As Jenkins' EnvStep (EnvVars.overrideExpandingAll): withEnv(['PATH+M=${M2_HOME}/bin']) expands ${M2_HOME}.
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx.env)) if (typeof v === 'string') base[k] = v;
+  for (const [name, value] of expandOverrides(base, pairs)) {
     const plus = name.indexOf('+');
     if (plus > 0) {
       // PATH+MAVEN=/opt/maven/bin prepends to PATH, as in Jenkins.
