@@ -629,14 +629,18 @@ export class PipelineRun {
       // As Jenkins' ModelInterpreter: marked skipped for restart, inside the stage's own block.
       const why = `Stage "${st.name}" skipped due to this build restarting at stage "${this.#o.restart!.stage}"`;
       this.#finishStage(rec, 'skipped-restart', why);
-      this.#log(c, `[Pipeline] { (${st.name})\n${why}\n[Pipeline] }`);
+      this.#log(c, `[Pipeline] { (${st.name})\n${why}`);
+      this.#skipNested(st, c, rec, 'skipped-restart', (n) => `Stage "${n}" skipped due to this build restarting at stage "${this.#o.restart!.stage}"`);
+      this.#log(c, '[Pipeline] }');
       return rec;
     }
     const skip = this.#skipReason(st.name, failures);
     if (skip !== null) {
       this.#finishStage(rec, 'skipped-failure', skip);
       // inside the stage's own block, as Jenkins logs it
-      this.#log(c, `[Pipeline] { (${st.name})\n${skip}\n[Pipeline] }`);
+      this.#log(c, `[Pipeline] { (${st.name})\n${skip}`);
+      this.#skipNested(st, c, rec, 'skipped-failure', (n) => this.#skipReason(n, failures)!);
+      this.#log(c, '[Pipeline] }');
       return rec;
     }
     const c0 = c.with({ stage: rec, env: pushLayer(c.env, { STAGE_NAME: st.name }) });
@@ -664,9 +668,11 @@ export class PipelineRun {
 
   async #stageDirectives(st: Stage | CellStage, c0: ExecContext, rec: StageRecord): Promise<void> {
     const w = st.when;
+    const whenMessage = (name: string) => `Stage "${name}" skipped due to when conditional`;
     const skip = (c: ExecContext) => {
-      this.#finishStage(rec, 'skipped-when', `Stage "${st.name}" skipped due to when conditional`);
-      this.#log(c, `Stage "${st.name}" skipped due to when conditional`);
+      this.#finishStage(rec, 'skipped-when', whenMessage(st.name));
+      this.#log(c, whenMessage(st.name));
+      this.#skipNested(st, c, rec, 'skipped-when', whenMessage);
     };
     if (w?.beforeOptions && !(await this.#evalWhen(w, c0))) return skip(c0);
     await this.#withOptions(st.options, c0, rec, async (c1) => {
@@ -717,6 +723,38 @@ export class PipelineRun {
     }
   }
 
+  /**
+   * Jenkins' skipStage: the stages inside a skipped stage are skipped for the same reason, each in
+   * its own stage block with the message naming it, parallel ones (and a matrix's cells) inside a
+   * parallel, so the console and the stage view show the whole skipped tree.
+   */
+  #skipNested(st: Stage | CellStage, c: ExecContext, parent: StageRecord, status: 'skipped-failure' | 'skipped-when' | 'skipped-restart', message: (name: string) => string): void {
+    const skipOne = (child: Stage | CellStage, cc: ExecContext, kind: StageRecord['kind']) => {
+      const rec = this.#newStage(child.name, parent, kind, lineIn(child.loc));
+      const why = message(child.name);
+      this.#finishStage(rec, status, why);
+      this.#log(cc, `[Pipeline] { (${child.name})\n${why}`);
+      this.#skipNested(child, cc, rec, status, message);
+      this.#log(cc, '[Pipeline] }');
+    };
+    const body = st.body;
+    if (body.kind === 'stages') {
+      for (const s of body.stages) skipOne(s, c, 'stage');
+      return;
+    }
+    if (body.kind !== 'parallel' && body.kind !== 'matrix') return;
+    const branches: (Stage | CellStage)[] = body.kind === 'parallel' ? body.stages : matrixCellStages(body.matrix).map((b) => b.stage);
+    if (branches.length === 0) return;
+    this.#log(c, '[Pipeline] parallel');
+    for (const b of branches) {
+      const bc = c.with({ branch: b.name });
+      this.#log(bc, `[Pipeline] { (Branch: ${b.name})`);
+      skipOne(b, bc, 'cell' in b ? 'matrix-cell' : 'parallel');
+      this.#log(bc, '[Pipeline] }');
+    }
+    this.#log(c, '[Pipeline] // parallel');
+  }
+
   /** A parent stage shows the worst result of the stages inside it (skipped ones aside). */
   #inheritChildResults(rec: StageRecord, children: StageRecord[]): void {
     for (const ch of children) {
@@ -760,19 +798,12 @@ export class PipelineRun {
   }
 
   async #runMatrix(m: Matrix, c: ExecContext, rec: StageRecord, failFast: boolean): Promise<void> {
-    const cells = matrixCells(m);
+    const cells = matrixCellStages(m);
     if (cells.length === 0) {
       this.#log(c, 'Matrix has no cells left after excludes: nothing to run');
       return;
     }
-    await this.#runParallel(cells.map((values) => {
-      const name = `Matrix - ${Object.entries(values).map(([k, v]) => `${k} = '${v}'`).join(', ')}`;
-      const cell: CellStage = {
-        cell: true, name, agent: m.agent, environment: m.environment, options: m.options, when: m.when, input: m.input, tools: m.tools,
-        failFast: false, body: { kind: 'stages', stages: m.stages, loc: m.loc }, post: m.post, loc: m.loc,
-      };
-      return { stage: cell, env: values };
-    }), c, rec, failFast);
+    await this.#runParallel(cells, c, rec, failFast);
   }
 
   async #runCell(cell: CellStage, c: ExecContext, parent: StageRecord, failures: Failures): Promise<StageRecord> {
@@ -1920,6 +1951,18 @@ export function matrixCells(m: Matrix): Record<string, string>[] {
     const listed = v !== undefined && a.values.includes(v);
     return a.not ? !listed : listed;
   })));
+}
+
+/** A matrix's cells as the stages the parallel runs: each named as Jenkins names it, with its axis values as environment. */
+function matrixCellStages(m: Matrix): { stage: CellStage; env: Record<string, string> }[] {
+  return matrixCells(m).map((values) => {
+    const name = `Matrix - ${Object.entries(values).map(([k, v]) => `${k} = '${v}'`).join(', ')}`;
+    const cell: CellStage = {
+      cell: true, name, agent: m.agent, environment: m.environment, options: m.options, when: m.when, input: m.input, tools: m.tools,
+      failFast: false, body: { kind: 'stages', stages: m.stages, loc: m.loc }, post: m.post, loc: m.loc,
+    };
+    return { stage: cell, env: values };
+  });
 }
 
 /** What a post condition is asked about: the build's result so far, the error of the stage (or of an earlier post block), and whether it is a stage's post. */
