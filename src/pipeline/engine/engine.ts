@@ -229,6 +229,8 @@ export class PipelineRun {
   /** Restart from a stage: the top-level stages skipped for it (RunOptions.restart). */
   #restartSkips = new Set<string>();
   #parallelsAlwaysFailFast = false;
+  /** The pipeline's options { skipDefaultCheckout; checkoutToSubdirectory }: a stage's own agent checks out as the pipeline's does. */
+  #rootCheckout: { skip: boolean; subdir: string | null; subdirExpr: Expr | null } = { skip: false, subdir: null, subdirExpr: null };
   readonly #globals: { env: EnvObject; params: ParamsObject; currentBuild: CurrentBuildObject; scm: ScmObject };
   readonly #services: BuildServices;
   /** What the plugins' steps and agent types keep for this build (BuildScope). */
@@ -459,6 +461,7 @@ export class PipelineRun {
     this.#declarativeRan = true;
     this.#skipAfterUnstable = p.options.skipStagesAfterUnstable;
     this.#parallelsAlwaysFailFast = p.options.parallelsAlwaysFailFast;
+    this.#rootCheckout = { skip: p.options.skipDefaultCheckout, subdir: p.options.checkoutToSubdirectory, subdirExpr: p.options.checkoutToSubdirectoryExpr ?? null };
     // What Restart from Stage offers later (Jenkins' ExecutionModelAction): the top-level stages.
     this.state.declarativeStages = p.stages.map((s) => s.name);
     const restart = this.#o.restart;
@@ -598,6 +601,23 @@ export class PipelineRun {
     return out;
   }
 
+  /**
+   * A stage's own agent that got a node of its own checks out the build's SCM there first, as
+   * Jenkins' CheckoutScript does for every declarative agent: a plain `checkout` step in the
+   * stage (no synthetic stage), before its when, unless the pipeline's or the stage's options say
+   * skipDefaultCheckout (the stage's own, when written, wins). A container run in place on the
+   * node the stage already has (docker reuseNode) checks out nothing.
+   */
+  async #stageAgentCheckout(st: Stage | CellStage, outer: ExecContext, inner: ExecContext): Promise<void> {
+    if (!st.agent || st.agent.type === 'none' || !this.#o.scm || !inner.workspace) return;
+    if (outer.workspace && outer.workspace.root === inner.workspace.root) return;
+    if (st.options.skipDefaultCheckout ?? this.#rootCheckout.skip) return;
+    const r = this.#rootCheckout;
+    const subdir = r.subdirExpr ? await this.#evalValue(r.subdirExpr, inner) : r.subdir;
+    const cc = subdir ? inner.with({ cwd: path.resolve(inner.cwd ?? inner.workspace.root, subdir) }) : inner;
+    await this.#callStep('checkout', { positional: [this.#globals.scm], named: null, closure: null }, cc, null);
+  }
+
   async #defaultCheckout(c: ExecContext, subdir: string | null): Promise<unknown> {
     const rec = this.#newStage(CHECKOUT_STAGE_NAME, null, 'checkout', null);
     const cc = c.with({ stage: rec, cwd: subdir ? path.resolve(c.cwd ?? c.workspace!.root, subdir) : c.cwd });
@@ -681,6 +701,7 @@ export class PipelineRun {
       if (st.input) cIn = await this.#runInput(st.input, c1, rec);
       if (w?.beforeAgent && !w.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, cIn))) return skip(cIn);
       await this.#withAgent(st.agent, cIn, false, async (c2) => {
+        await this.#stageAgentCheckout(st, cIn, c2);
         const { ctx: c3, cleanup } = await this.#withEnvironment(st.environment, await this.#withTools(st.tools, c2));
         try {
           if (w && !w.beforeAgent && !w.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, c3))) return skip(c3);
