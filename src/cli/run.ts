@@ -461,20 +461,41 @@ export async function main(argv: string[]): Promise<number> {
   async function askInputs(): Promise<void> {
     answering = true;
     const rl = createInterface({ input: process.stdin, output: process.stderr });
+    // Lines read before their question are kept for it (answers pasted at once), and the end of
+    // the input (Ctrl+D) aborts what is left to ask instead of ending kiln run.
+    const lines = rl[Symbol.asyncIterator]();
+    let ended = false;
+    const ask = async (prompt: string): Promise<string | null> => {
+      if (ended) return null;
+      rl.setPrompt(prompt);
+      rl.prompt();
+      const next = await lines.next();
+      if (next.done) ended = true;
+      return next.done ? null : String(next.value);
+    };
+    const user = os.userInfo().username;
+    const noAnswer = (req: PendingInput) => {
+      process.stderr.write(`\nkiln run: no answer to input '${req.message}' (end of input): aborting it\n`);
+      pipelineRun.answerInput(req.id, { approved: false, submitter: user });
+    };
     try {
       for (let req = inputQueue.shift(); req; req = inputQueue.shift()) {
-        const answer = (await rl.question(`\n${req.message} [${req.ok}: y / Abort: n] `)).trim().toLowerCase();
-        const user = os.userInfo().username;
-        if (answer !== 'y' && answer !== 'yes') {
+        const answer = await ask(`\n${req.message} [${req.ok}: y / Abort: n] `);
+        if (answer === null) { noAnswer(req); continue; }
+        if (!/^(y|yes)$/i.test(answer.trim())) {
           pipelineRun.answerInput(req.id, { approved: false, submitter: user });
           continue;
         }
         const vals: Record<string, string | boolean | null> = {};
+        let complete = true;
         for (const p of req.parameters) {
           const d = p.defaultValue === null ? '' : String(p.defaultValue);
-          const v = (await rl.question(`${p.name}${p.description ? ` (${p.description})` : ''} [${p.choices.length ? p.choices.join('|') : d}]: `)).trim();
+          const line = await ask(`${p.name}${p.description ? ` (${p.description})` : ''} [${p.choices.length ? p.choices.join('|') : d}]: `);
+          if (line === null) { complete = false; break; }
+          const v = line.trim();
           vals[p.name] = p.type === 'booleanParam' ? (v === '' ? p.defaultValue === true : /^(y|yes|true)$/i.test(v)) : v === '' ? (p.choices[0] ?? d) : v;
         }
+        if (!complete) { noAnswer(req); continue; }
         pipelineRun.answerInput(req.id, { approved: true, submitter: user, values: vals });
       }
     } finally {
