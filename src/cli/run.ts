@@ -13,7 +13,9 @@
 // The workspace is a copy of the current directory in .kiln/workspace/N (run-workspace.ts says
 // what is copied and why), so `cleanWs()`, `deleteDir()` or `git clean` in a pipeline never
 // delete the user's own files; the copies of earlier finished runs are removed when a run
-// starts. A custom workspace that leads back into the project directory is refused.
+// starts. A custom workspace that leads back into the project directory is refused. A stage's
+// own agent on a workspace of its own (N@2) gets a copy there too, where Jenkins would check out
+// (unless skipDefaultCheckout).
 // `--workspace DIR` (`--workspace .` for the current directory) runs in DIR itself, as told; even
 // then Kiln's own history (.kiln/runs) survives a pipeline that empties its workspace, and a
 // run whose history cannot be saved still ends with the build's exit code, saying why.
@@ -432,6 +434,19 @@ export async function main(argv: string[]): Promise<number> {
       sshServers: localSshServers(process.env, cwd),
     },
     scm: null,
+    // A stage's own agent on a workspace of its own gets the project as the first workspace did.
+    projectCopy: async (dest) => {
+      await fsp.mkdir(copies, { recursive: true });
+      const tmp = path.join(await fsp.mkdtemp(path.join(copies, '.copy-')), 'project');
+      try {
+        const c = await copyProject(cwd, tmp);
+        await fsp.mkdir(dest, { recursive: true });
+        await fsp.cp(tmp, dest, { recursive: true, force: true, verbatimSymlinks: true });
+        return `kiln run: ${cwd} copied into ${dest} (${c.files} files: ${c.how}), as a checkout of the stage's agent`;
+      } finally {
+        await fsp.rm(path.dirname(tmp), { recursive: true, force: true });
+      }
+    },
     previous: run.previous,
     causes: [{ type: 'UserIdCause', detail: os.userInfo().username }],
     listener: {

@@ -102,6 +102,34 @@ test('kiln run on a terminal: the end of the input (Ctrl+D) before an answer abo
   assert.doesNotMatch(r.out, /shipped/);
 });
 
+test("kiln run: a stage's own agent on a workspace of its own gets the project there, as a checkout; skipDefaultCheckout leaves it empty", async () => {
+  const dir = project(`
+pipeline {
+  agent any
+  stages {
+    stage('first') { steps { sh 'echo made > marker.txt' } }
+    stage('own node, no checkout') {
+      agent any
+      options { skipDefaultCheckout() }
+      steps { sh 'test ! -f notes.txt && echo "left empty"' }
+    }
+    stage('own node') {
+      agent any
+      steps { sh 'cat notes.txt; test -f Jenkinsfile && test ! -f marker.txt && echo "fresh copy of the project"' }
+    }
+  }
+}`);
+  writeFileSync(path.join(dir, 'notes.txt'), 'project notes\n');
+  const r = await runKiln(['run'], { cwd: dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^project notes$/m);
+  assert.match(r.stdout, /^fresh copy of the project$/m);
+  assert.match(r.stdout, /^left empty$/m);
+  assert.match(r.stdout, /^kiln run: .* copied into .*workspace\/1@2 \(\d+ files: .*\), as a checkout of the stage's agent$/m);
+  assert.equal((r.stdout.match(/as a checkout of the stage's agent/g) ?? []).length, 1, r.stdout);
+  assert.equal(readFileSync(path.join(dir, 'notes.txt'), 'utf8'), 'project notes\n', 'the project itself is untouched');
+});
+
 test('kiln run --credentials binds secrets from a file and masks them', async () => {
   const dir = project(`pipeline { agent any; environment { T = credentials('tok') }; stages { stage('S') { steps { sh 'echo "token is $T"' } } } }`);
   writeFileSync(path.join(dir, 'creds.yaml'), 'tok: { type: secretText, secret: "very-secret-1" }\n');

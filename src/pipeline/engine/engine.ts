@@ -151,6 +151,12 @@ export interface RunOptions {
   /** Locks shared with other builds; a run without one gets its own. */
   locks?: LockManager;
   scm?: { url: string; branch: string; credentialsId: string | null } | null;
+  /**
+   * Without an SCM (kiln run): what stands for the checkout a stage's own agent does on a local
+   * node of its own, a copy of the project into that workspace (the first workspace is one
+   * already); returns a line for the console.
+   */
+  projectCopy?: (root: string) => Promise<string>;
   /** Files read from the Jenkinsfile's repository with it, by path (load.ts filesBeside: `kubernetes { yamlFile }`). */
   scmFiles?: Record<string, string>;
   previous?: PreviousBuild | null;
@@ -609,13 +615,17 @@ export class PipelineRun {
    * node the stage already has (docker reuseNode) checks out nothing.
    */
   async #stageAgentCheckout(st: Stage | CellStage, outer: ExecContext, inner: ExecContext): Promise<void> {
-    if (!st.agent || st.agent.type === 'none' || !this.#o.scm || !inner.workspace) return;
+    if (!st.agent || st.agent.type === 'none' || !inner.workspace) return;
     if (outer.workspace && outer.workspace.root === inner.workspace.root) return;
     if (st.options.skipDefaultCheckout ?? this.#rootCheckout.skip) return;
     const r = this.#rootCheckout;
     const subdir = r.subdirExpr ? await this.#evalValue(r.subdirExpr, inner) : r.subdir;
     const cc = subdir ? inner.with({ cwd: path.resolve(inner.cwd ?? inner.workspace.root, subdir) }) : inner;
-    await this.#callStep('checkout', { positional: [this.#globals.scm], named: null, closure: null }, cc, null);
+    if (this.#o.scm) {
+      await this.#callStep('checkout', { positional: [this.#globals.scm], named: null, closure: null }, cc, null);
+    } else if (this.#o.projectCopy && (inner.workspace.isLocal === true || inner.workspace.containerHost?.isLocal === true)) {
+      this.#log(cc, await this.#o.projectCopy(cc.cwd ?? inner.workspace.root));
+    }
   }
 
   async #defaultCheckout(c: ExecContext, subdir: string | null): Promise<unknown> {
