@@ -13,7 +13,9 @@
 // The workspace is a copy of the current directory in .kiln/workspace/N (run-workspace.ts says
 // what is copied and why), so `cleanWs()`, `deleteDir()` or `git clean` in a pipeline never
 // delete the user's own files; the copies of earlier finished runs are removed when a run
-// starts. A custom workspace that leads back into the project directory is refused.
+// starts. A custom workspace that leads back into the project directory is refused. A stage's
+// own agent on a workspace of its own (N@2) gets a copy there too, where Jenkins would check out
+// (unless skipDefaultCheckout).
 // `--workspace DIR` (`--workspace .` for the current directory) runs in DIR itself, as told; even
 // then Kiln's own history (.kiln/runs) survives a pipeline that empties its workspace, and a
 // run whose history cannot be saved still ends with the build's exit code, saying why.
@@ -432,6 +434,19 @@ export async function main(argv: string[]): Promise<number> {
       sshServers: localSshServers(process.env, cwd),
     },
     scm: null,
+    // A stage's own agent on a workspace of its own gets the project as the first workspace did.
+    projectCopy: async (dest) => {
+      await fsp.mkdir(copies, { recursive: true });
+      const tmp = path.join(await fsp.mkdtemp(path.join(copies, '.copy-')), 'project');
+      try {
+        const c = await copyProject(cwd, tmp);
+        await fsp.mkdir(dest, { recursive: true });
+        await fsp.cp(tmp, dest, { recursive: true, force: true, verbatimSymlinks: true });
+        return `kiln run: ${cwd} copied into ${dest} (${c.files} files: ${c.how}), as a checkout of the stage's agent`;
+      } finally {
+        await fsp.rm(path.dirname(tmp), { recursive: true, force: true });
+      }
+    },
     previous: run.previous,
     causes: [{ type: 'UserIdCause', detail: os.userInfo().username }],
     listener: {
@@ -461,20 +476,41 @@ export async function main(argv: string[]): Promise<number> {
   async function askInputs(): Promise<void> {
     answering = true;
     const rl = createInterface({ input: process.stdin, output: process.stderr });
+    // Lines read before their question are kept for it (answers pasted at once), and the end of
+    // the input (Ctrl+D) aborts what is left to ask instead of ending kiln run.
+    const lines = rl[Symbol.asyncIterator]();
+    let ended = false;
+    const ask = async (prompt: string): Promise<string | null> => {
+      if (ended) return null;
+      rl.setPrompt(prompt);
+      rl.prompt();
+      const next = await lines.next();
+      if (next.done) ended = true;
+      return next.done ? null : String(next.value);
+    };
+    const user = os.userInfo().username;
+    const noAnswer = (req: PendingInput) => {
+      process.stderr.write(`\nkiln run: no answer to input '${req.message}' (end of input): aborting it\n`);
+      pipelineRun.answerInput(req.id, { approved: false, submitter: user });
+    };
     try {
       for (let req = inputQueue.shift(); req; req = inputQueue.shift()) {
-        const answer = (await rl.question(`\n${req.message} [${req.ok}: y / Abort: n] `)).trim().toLowerCase();
-        const user = os.userInfo().username;
-        if (answer !== 'y' && answer !== 'yes') {
+        const answer = await ask(`\n${req.message} [${req.ok}: y / Abort: n] `);
+        if (answer === null) { noAnswer(req); continue; }
+        if (!/^(y|yes)$/i.test(answer.trim())) {
           pipelineRun.answerInput(req.id, { approved: false, submitter: user });
           continue;
         }
         const vals: Record<string, string | boolean | null> = {};
+        let complete = true;
         for (const p of req.parameters) {
           const d = p.defaultValue === null ? '' : String(p.defaultValue);
-          const v = (await rl.question(`${p.name}${p.description ? ` (${p.description})` : ''} [${p.choices.length ? p.choices.join('|') : d}]: `)).trim();
+          const line = await ask(`${p.name}${p.description ? ` (${p.description})` : ''} [${p.choices.length ? p.choices.join('|') : d}]: `);
+          if (line === null) { complete = false; break; }
+          const v = line.trim();
           vals[p.name] = p.type === 'booleanParam' ? (v === '' ? p.defaultValue === true : /^(y|yes|true)$/i.test(v)) : v === '' ? (p.choices[0] ?? d) : v;
         }
+        if (!complete) { noAnswer(req); continue; }
         pipelineRun.answerInput(req.id, { approved: true, submitter: user, values: vals });
       }
     } finally {

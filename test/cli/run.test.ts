@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync, existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { tempDir } from '../helpers/tmp.ts';
 import path from 'node:path';
-import { runKiln } from '../helpers/kiln.ts';
+import { kilnBin, runKiln } from '../helpers/kiln.ts';
 
 function project(jenkinsfile: string): string {
   const dir = tempDir('run');
@@ -72,6 +72,62 @@ test('kiln run --input approve answers input steps; without a terminal an input 
   const no = await runKiln(['run'], { cwd: project(src) });
   assert.equal(no.code, 4);
   assert.match(no.stderr, /input 'Deploy\?' needs an answer; run with --input approve/);
+});
+
+/** Runs kiln run on a terminal (util-linux `script` gives it one), with `typed` as what the user types, all at once. */
+function runOnTerminal(dir: string, typed: string): { code: number | null; out: string } {
+  const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' });
+  assert.equal(hasScript.status, 0, 'this test needs util-linux `script` (a terminal for kiln run): apt-get install bsdutils');
+  const r = spawnSync('script', ['-qec', `'${kilnBin}' run`, '/dev/null'], { cwd: dir, input: typed, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout + r.stderr };
+}
+
+test('kiln run on a terminal: input parameters answered as typed, lines typed ahead kept for their questions', () => {
+  const dir = project(`pipeline { agent any; stages { stage('Gate') {
+    input { message 'Ship?'; parameters { booleanParam(name: 'FAST', defaultValue: true); string(name: 'FRUIT', defaultValue: 'banana') } }
+    steps { echo "fast=\${FAST} fruit=\${FRUIT}" } } } }`);
+  const r = runOnTerminal(dir, 'y\nn\npear\n');
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /^fast=false fruit=pear\r?$/m);
+});
+
+test('kiln run on a terminal: the end of the input (Ctrl+D) before an answer aborts the input, kiln run does not crash', () => {
+  const dir = project(`pipeline { agent any; stages { stage('Gate') {
+    input { message 'Ship?'; parameters { string(name: 'FRUIT', defaultValue: 'banana') } }
+    steps { echo "shipped \${FRUIT}" } } } }`);
+  const r = runOnTerminal(dir, 'y\n');
+  assert.equal(r.code, 4, r.out);
+  assert.match(r.out, /kiln run: no answer to input 'Ship\?' \(end of input\): aborting it/);
+  assert.doesNotMatch(r.out, /AbortError|at .*readline/);
+  assert.doesNotMatch(r.out, /shipped/);
+});
+
+test("kiln run: a stage's own agent on a workspace of its own gets the project there, as a checkout; skipDefaultCheckout leaves it empty", async () => {
+  const dir = project(`
+pipeline {
+  agent any
+  stages {
+    stage('first') { steps { sh 'echo made > marker.txt' } }
+    stage('own node, no checkout') {
+      agent any
+      options { skipDefaultCheckout() }
+      steps { sh 'test ! -f notes.txt && echo "left empty"' }
+    }
+    stage('own node') {
+      agent any
+      steps { sh 'cat notes.txt; test -f Jenkinsfile && test ! -f marker.txt && echo "fresh copy of the project"' }
+    }
+  }
+}`);
+  writeFileSync(path.join(dir, 'notes.txt'), 'project notes\n');
+  const r = await runKiln(['run'], { cwd: dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^project notes$/m);
+  assert.match(r.stdout, /^fresh copy of the project$/m);
+  assert.match(r.stdout, /^left empty$/m);
+  assert.match(r.stdout, /^kiln run: .* copied into .*workspace\/1@2 \(\d+ files: .*\), as a checkout of the stage's agent$/m);
+  assert.equal((r.stdout.match(/as a checkout of the stage's agent/g) ?? []).length, 1, r.stdout);
+  assert.equal(readFileSync(path.join(dir, 'notes.txt'), 'utf8'), 'project notes\n', 'the project itself is untouched');
 });
 
 test('kiln run --credentials binds secrets from a file and masks them', async () => {

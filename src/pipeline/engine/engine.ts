@@ -151,6 +151,12 @@ export interface RunOptions {
   /** Locks shared with other builds; a run without one gets its own. */
   locks?: LockManager;
   scm?: { url: string; branch: string; credentialsId: string | null } | null;
+  /**
+   * Without an SCM (kiln run): what stands for the checkout a stage's own agent does on a local
+   * node of its own, a copy of the project into that workspace (the first workspace is one
+   * already); returns a line for the console.
+   */
+  projectCopy?: (root: string) => Promise<string>;
   /** Files read from the Jenkinsfile's repository with it, by path (load.ts filesBeside: `kubernetes { yamlFile }`). */
   scmFiles?: Record<string, string>;
   previous?: PreviousBuild | null;
@@ -231,6 +237,8 @@ export class PipelineRun {
   /** Restart from a stage: the top-level stages skipped for it (RunOptions.restart). */
   #restartSkips = new Set<string>();
   #parallelsAlwaysFailFast = false;
+  /** The pipeline's options { skipDefaultCheckout; checkoutToSubdirectory }: a stage's own agent checks out as the pipeline's does. */
+  #rootCheckout: { skip: boolean; subdir: string | null; subdirExpr: Expr | null } = { skip: false, subdir: null, subdirExpr: null };
   readonly #globals: { env: EnvObject; params: ParamsObject; currentBuild: CurrentBuildObject; scm: ScmObject };
   readonly #services: BuildServices;
   /** What the plugins' steps and agent types keep for this build (BuildScope). */
@@ -457,14 +465,12 @@ export class PipelineRun {
     }
   }
 
-  /** The pipeline's options {}, for what a stage's agent does (its default checkout). */
-  #pipelineOptions: Options | null = null;
 
   async #runDeclarative(p: DeclarativePipeline, root: ExecContext): Promise<void> {
     this.#declarativeRan = true;
     this.#skipAfterUnstable = p.options.skipStagesAfterUnstable;
-    this.#pipelineOptions = p.options;
     this.#parallelsAlwaysFailFast = p.options.parallelsAlwaysFailFast;
+    this.#rootCheckout = { skip: p.options.skipDefaultCheckout, subdir: p.options.checkoutToSubdirectory, subdirExpr: p.options.checkoutToSubdirectoryExpr ?? null };
     // What Restart from Stage offers later (Jenkins' ExecutionModelAction): the top-level stages.
     this.state.declarativeStages = p.stages.map((s) => s.name);
     const restart = this.#o.restart;
@@ -605,17 +611,24 @@ export class PipelineRun {
   }
 
   /**
-   * A stage's own agent checks the job's repository out too, as Jenkins' CheckoutScript does for
-   * every declarative agent (in the stage, with no "Declarative: Checkout SCM" stage of its own),
-   * unless skipDefaultCheckout is set for the pipeline or the stage; into checkoutToSubdirectory.
+   * A stage's own agent that got a node of its own checks out the build's SCM there first, as
+   * Jenkins' CheckoutScript does for every declarative agent: a plain `checkout` step in the
+   * stage (no synthetic stage), before its when, unless the pipeline's or the stage's options say
+   * skipDefaultCheckout (the stage's own, when written, wins). A container run in place on the
+   * node the stage already has (docker reuseNode) checks out nothing.
    */
-  async #stageAgentCheckout(st: Stage | CellStage, c: ExecContext): Promise<void> {
-    const po = this.#pipelineOptions;
-    if (st.agent === null || st.agent.type === 'none' || !this.#o.scm || !c.workspace) return;
-    if (st.options.skipDefaultCheckout || po?.skipDefaultCheckout) return;
-    const subdir = po?.checkoutToSubdirectoryExpr ? await this.#evalValue(po.checkoutToSubdirectoryExpr, c) : po?.checkoutToSubdirectory ?? null;
-    const cc = subdir ? c.with({ cwd: path.resolve(c.cwd ?? c.workspace.root, subdir) }) : c;
-    await this.#callStep('checkout', { positional: [this.#globals.scm], named: null, closure: null }, cc, null);
+  async #stageAgentCheckout(st: Stage | CellStage, outer: ExecContext, inner: ExecContext): Promise<void> {
+    if (!st.agent || st.agent.type === 'none' || !inner.workspace) return;
+    if (outer.workspace && outer.workspace.root === inner.workspace.root) return;
+    if (st.options.skipDefaultCheckout ?? this.#rootCheckout.skip) return;
+    const r = this.#rootCheckout;
+    const subdir = r.subdirExpr ? await this.#evalValue(r.subdirExpr, inner) : r.subdir;
+    const cc = subdir ? inner.with({ cwd: path.resolve(inner.cwd ?? inner.workspace.root, subdir) }) : inner;
+    if (this.#o.scm) {
+      await this.#callStep('checkout', { positional: [this.#globals.scm], named: null, closure: null }, cc, null);
+    } else if (this.#o.projectCopy && (inner.workspace.isLocal === true || inner.workspace.containerHost?.isLocal === true)) {
+      this.#log(cc, await this.#o.projectCopy(cc.cwd ?? inner.workspace.root));
+    }
   }
 
   async #defaultCheckout(c: ExecContext, subdir: string | null): Promise<unknown> {
@@ -650,7 +663,7 @@ export class PipelineRun {
       const why = `Stage "${st.name}" skipped due to this build restarting at stage "${this.#o.restart!.stage}"`;
       this.#finishStage(rec, 'skipped-restart', why);
       this.#log(c, `[Pipeline] { (${st.name})\n${why}`);
-      this.#skipNested(st, rec, c, 'skipped-restart', (n) => `Stage "${n}" skipped due to this build restarting at stage "${this.#o.restart!.stage}"`);
+      this.#skipNested(st, c, rec, 'skipped-restart', (n) => `Stage "${n}" skipped due to this build restarting at stage "${this.#o.restart!.stage}"`);
       this.#log(c, '[Pipeline] }');
       return rec;
     }
@@ -659,42 +672,13 @@ export class PipelineRun {
       this.#finishStage(rec, 'skipped-failure', skip);
       // inside the stage's own block, as Jenkins logs it
       this.#log(c, `[Pipeline] { (${st.name})\n${skip}`);
-      this.#skipNested(st, rec, c, 'skipped-failure', (n) => this.#skipReason(n, failures) ?? skip);
+      this.#skipNested(st, c, rec, 'skipped-failure', (n) => this.#skipReason(n, failures) ?? skip);
       this.#log(c, '[Pipeline] }');
       return rec;
     }
     const c0 = c.with({ stage: rec, env: pushLayer(c.env, { STAGE_NAME: st.name }) });
     failures.first ??= await this.#stageBoundary(c0, rec, () => this.#stageDirectives(st, c0, rec));
     return rec;
-  }
-
-  /**
-   * The stages inside a skipped stage are skipped with it, each with its record and its line, as
-   * Jenkins' skipStage does: a parallel's branches run as a `parallel` of skipped stages, a
-   * nested `stages` list stage after stage, down to the last level, each for the same reason.
-   */
-  #skipNested(st: Stage | CellStage, rec: StageRecord, c: ExecContext, status: 'skipped-failure' | 'skipped-when' | 'skipped-restart', why: (name: string) => string): void {
-    const one = (s: Stage, bc: ExecContext, kind: StageRecord['kind']) => {
-      const r = this.#newStage(s.name, rec, kind, lineIn(s.loc));
-      const msg = why(s.name);
-      this.#finishStage(r, status, msg);
-      this.#log(bc, `[Pipeline] { (${s.name})\n${msg}`);
-      this.#skipNested(s, r, bc, status, why);
-      this.#log(bc, '[Pipeline] }');
-    };
-    const body = st.body;
-    if (body.kind === 'parallel') {
-      this.#log(c, '[Pipeline] parallel');
-      for (const s of body.stages) {
-        const bc = c.with({ branch: s.name });
-        this.#log(bc, `[Pipeline] { (Branch: ${s.name})`);
-        one(s, bc, 'parallel');
-        this.#log(bc, '[Pipeline] }');
-      }
-      this.#log(c, '[Pipeline] // parallel');
-    } else if (body.kind === 'stages') {
-      for (const s of body.stages) one(s, c, 'stage');
-    }
   }
 
   /** Marks a stage running, runs it, and records how it ended; returns its error (null when none). */
@@ -717,10 +701,11 @@ export class PipelineRun {
 
   async #stageDirectives(st: Stage | CellStage, c0: ExecContext, rec: StageRecord): Promise<void> {
     const w = st.when;
+    const whenMessage = (name: string) => `Stage "${name}" skipped due to when conditional`;
     const skip = (c: ExecContext) => {
-      this.#finishStage(rec, 'skipped-when', `Stage "${st.name}" skipped due to when conditional`);
-      this.#log(c, `Stage "${st.name}" skipped due to when conditional`);
-      this.#skipNested(st, rec, c, 'skipped-when', (n) => `Stage "${n}" skipped due to when conditional`);
+      this.#finishStage(rec, 'skipped-when', whenMessage(st.name));
+      this.#log(c, whenMessage(st.name));
+      this.#skipNested(st, c, rec, 'skipped-when', whenMessage);
     };
     if (w?.beforeOptions && !(await this.#evalWhen(w, c0))) return skip(c0);
     await this.#withOptions(st.options, c0, rec, async (c1) => {
@@ -729,7 +714,7 @@ export class PipelineRun {
       if (st.input) cIn = await this.#runInput(st.input, c1, rec);
       if (w?.beforeAgent && !w.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, cIn))) return skip(cIn);
       await this.#withAgent(st.agent, cIn, false, async (c2) => {
-        await this.#stageAgentCheckout(st, c2);
+        await this.#stageAgentCheckout(st, cIn, c2);
         const { ctx: c3, cleanup } = await this.#withEnvironment(st.environment, await this.#withTools(st.tools, c2));
         try {
           if (w && !w.beforeAgent && !w.beforeInput && !w.beforeOptions && !(await this.#evalWhen(w, c3))) return skip(c3);
@@ -770,6 +755,38 @@ export class PipelineRun {
         await this.#runMatrix(body.matrix, c, rec, st.failFast);
         return;
     }
+  }
+
+  /**
+   * Jenkins' skipStage: the stages inside a skipped stage are skipped for the same reason, each in
+   * its own stage block with the message naming it, parallel ones (and a matrix's cells) inside a
+   * parallel, so the console and the stage view show the whole skipped tree.
+   */
+  #skipNested(st: Stage | CellStage, c: ExecContext, parent: StageRecord, status: 'skipped-failure' | 'skipped-when' | 'skipped-restart', message: (name: string) => string): void {
+    const skipOne = (child: Stage | CellStage, cc: ExecContext, kind: StageRecord['kind']) => {
+      const rec = this.#newStage(child.name, parent, kind, lineIn(child.loc));
+      const why = message(child.name);
+      this.#finishStage(rec, status, why);
+      this.#log(cc, `[Pipeline] { (${child.name})\n${why}`);
+      this.#skipNested(child, cc, rec, status, message);
+      this.#log(cc, '[Pipeline] }');
+    };
+    const body = st.body;
+    if (body.kind === 'stages') {
+      for (const s of body.stages) skipOne(s, c, 'stage');
+      return;
+    }
+    if (body.kind !== 'parallel' && body.kind !== 'matrix') return;
+    const branches: (Stage | CellStage)[] = body.kind === 'parallel' ? body.stages : matrixCellStages(body.matrix).map((b) => b.stage);
+    if (branches.length === 0) return;
+    this.#log(c, '[Pipeline] parallel');
+    for (const b of branches) {
+      const bc = c.with({ branch: b.name });
+      this.#log(bc, `[Pipeline] { (Branch: ${b.name})`);
+      skipOne(b, bc, 'cell' in b ? 'matrix-cell' : 'parallel');
+      this.#log(bc, '[Pipeline] }');
+    }
+    this.#log(c, '[Pipeline] // parallel');
   }
 
   /** A parent stage shows the worst result of the stages inside it (skipped ones aside). */
@@ -815,19 +832,12 @@ export class PipelineRun {
   }
 
   async #runMatrix(m: Matrix, c: ExecContext, rec: StageRecord, failFast: boolean): Promise<void> {
-    const cells = matrixCells(m);
+    const cells = matrixCellStages(m);
     if (cells.length === 0) {
       this.#log(c, 'Matrix has no cells left after excludes: nothing to run');
       return;
     }
-    await this.#runParallel(cells.map((values) => {
-      const name = `Matrix - ${Object.entries(values).map(([k, v]) => `${k} = '${v}'`).join(', ')}`;
-      const cell: CellStage = {
-        cell: true, name, agent: m.agent, environment: m.environment, options: m.options, when: m.when, input: m.input, tools: m.tools,
-        failFast: false, body: { kind: 'stages', stages: m.stages, loc: m.loc }, post: m.post, loc: m.loc,
-      };
-      return { stage: cell, env: values };
-    }), c, rec, failFast);
+    await this.#runParallel(cells, c, rec, failFast);
   }
 
   async #runCell(cell: CellStage, c: ExecContext, parent: StageRecord, failures: Failures): Promise<StageRecord> {
@@ -2018,6 +2028,18 @@ export function matrixCells(m: Matrix): Record<string, string>[] {
     const listed = v !== undefined && a.values.includes(v);
     return a.not ? !listed : listed;
   })));
+}
+
+/** A matrix's cells as the stages the parallel runs: each named as Jenkins names it, with its axis values as environment. */
+function matrixCellStages(m: Matrix): { stage: CellStage; env: Record<string, string> }[] {
+  return matrixCells(m).map((values) => {
+    const name = `Matrix - ${Object.entries(values).map(([k, v]) => `${k} = '${v}'`).join(', ')}`;
+    const cell: CellStage = {
+      cell: true, name, agent: m.agent, environment: m.environment, options: m.options, when: m.when, input: m.input, tools: m.tools,
+      failFast: false, body: { kind: 'stages', stages: m.stages, loc: m.loc }, post: m.post, loc: m.loc,
+    };
+    return { stage: cell, env: values };
+  });
 }
 
 /** What a post condition is asked about: the build's result so far, the error of the stage (or of an earlier post block), and whether it is a stage's post. */

@@ -77,7 +77,7 @@ export function emptyOptions(): Options {
 }
 
 export function emptyStageOptions(): StageOptions {
-  return { timeout: null, retry: null, timestamps: false, skipDefaultCheckout: false, ansiColor: null, wrappers: [] };
+  return { timeout: null, retry: null, timestamps: false, skipDefaultCheckout: null, ansiColor: null, wrappers: [] };
 }
 
 /** Jenkins' BlockedStepsAndMethodCalls that take a block: never options. */
@@ -148,7 +148,7 @@ export function parseOptions(ctx: Ctx, sec: Section, stage: boolean): Options | 
     applyOption(ctx, o, s, b, def.ignored === true);
   }
   if (!stage) return o;
-  return { timeout: o.timeout, retry: o.retry, timestamps: o.timestamps, skipDefaultCheckout: o.skipDefaultCheckout, ansiColor: o.ansiColor, wrappers: o.wrappers };
+  return { timeout: o.timeout, retry: o.retry, timestamps: o.timestamps, skipDefaultCheckout: entries.some((s) => s.name === 'skipDefaultCheckout') ? o.skipDefaultCheckout : null, ansiColor: o.ansiColor, wrappers: o.wrappers };
 }
 
 /** A block step written as an option: its arguments checked as a step call's, without its block (the run is the block). */

@@ -249,7 +249,8 @@ export interface StageOptions {
   timeout: TimeoutOption | null;
   retry: RetryOption | null;
   timestamps: boolean;
-  skipDefaultCheckout: boolean;
+  /** null: not written in the stage (the pipeline's option holds); written, it wins over the pipeline's. */
+  skipDefaultCheckout: boolean | null;
   ansiColor: string | null;
   wrappers: WrapperOption[];
 }

@@ -152,9 +152,12 @@ export async function startContainer(nodeWs: Workspace, spec: DockerAgentSpec, b
         const r = await docker(nodeWs, ['pull', name], { env: cliEnv, signal });
         if (r.aborted || signal.aborted) throw new DockerError(`aborted while pulling ${name}`);
         if (r.code !== 0) {
-          throw new DockerError(present
+          // Jenkins pulls with a `sh 'docker pull ...'` step, so its build fails with that step's
+          // words; what went wrong and what to check come first, on their own line.
+          log(present
             ? `could not pull ${name} on node '${nodeWs.nodeName}' (alwaysPull): ${lastLines(r.stderr)}`
             : `image ${name} is not on node '${nodeWs.nodeName}' and could not be pulled: ${lastLines(r.stderr)}. Check the image name and tag, and for a private registry give registryUrl and registryCredentialsId`);
+          throw new DockerError(`script returned exit code ${r.code}`);
         }
       }
       return name;

@@ -88,14 +88,15 @@ pipeline {
   for (const img of dockerCli(['images', '-q', 'kiln-dockerfile/docker-test']).split('\n').filter(Boolean)) dockerCli(['rmi', '-f', img]);
 });
 
-test('a missing image fails the stage at once, naming the image and what to check', async () => {
+test("a missing image fails the stage at once, naming the image and what to check, then with Jenkins' words for its failed `docker pull` step", async () => {
   const r = await runDocker(`
 pipeline {
   agent none
   stages { stage('S') { agent { docker { image 'kiln-test/no-such-image:1' } } steps { sh 'echo never' } } }
 }`, { label });
   assert.equal(r.state.result, 'FAILURE');
-  assert.match(r.console, /image kiln-test\/no-such-image:1 is not on node 'local' and could not be pulled/);
+  assert.match(r.console, /^docker pull kiln-test\/no-such-image:1\nimage kiln-test\/no-such-image:1 is not on node 'local' and could not be pulled: .+Check the image name and tag/m);
+  assert.match(r.console, /^ERROR: script returned exit code [1-9]\d*/m);
   assert.doesNotMatch(r.console, /never/);
 });
 
