@@ -53,7 +53,7 @@ describe('syntax errors: exact messages and positions', () => {
     ['dollar sign', 'echo "cost: $5"', '1:13 illegal string body character after dollar sign; either escape a literal dollar sign "\\$5" or bracket the value expression "${5}"'],
     ['unclosed ${', 'echo "a ${b"\nnext()', "1:9 unterminated '${' started here: the '}' that closes it is missing"],
     ['junk in ${}', 'echo "${1 b}"', "1:11 unexpected 'b': expected '}' to continue or close the '${' opened at line 1, column 7"],
-    ['two statements in ${}', 'echo "${a; b}"', "1:10 only one expression is allowed inside '${...}'"],
+    ['junk after statements in ${}', 'echo "${a; b)}"', "1:13 expected '}' to close the '${' opened at line 1, column 7"],
     ['missing expression', 'x = ', '1:5 unexpected end of file'],
     ['missing operand', 'x = 1 + * 2', "1:9 unexpected '*'"],
     ['bad assignment target', 'f() = 1', "1:5 cannot assign to this expression: the left side of '=' must be a variable, a property or an element"],
