@@ -433,7 +433,8 @@ class Parser {
     const o = this.open.length > 0 ? bracketOf(this.open[this.open.length - 1]!) : null;
     if (t.kind === 'eof') {
       if (o !== null) {
-        let msg = `unexpected end of file: '${o.kind}' at ${o.line + this.dLine}:${o.line === 1 ? o.col + this.dCol : o.col} is never closed`;
+        // Groovy 2's words first ("expecting '}', found ''"), then where the bracket opened
+        let msg = `expecting '${CLOSER[o.kind]}', found '' (end of file): '${o.kind}' at ${o.line + this.dLine}:${o.line === 1 ? o.col + this.dCol : o.col} is never closed`;
         const s = this.suspect !== null ? bracketOf(this.suspect) : null;
         if (s !== null && this.suspect !== this.open[this.open.length - 1] && o.kind === '{') {
           msg += ` (judging by the indentation, the '{' at ${s.line + this.dLine}:${s.line === 1 ? s.col + this.dCol : s.col} may be the one missing its '}')`;
