@@ -26,6 +26,8 @@ export class Ctx {
   libraryVars: ReadonlySet<string> = new Set();
   /** Whether the file asks for a shared library that was not given (an unknown name then says so). */
   missingLibraries = false;
+  /** The file's top-level statements (a matrix axis may name a list declared there: stages.ts). */
+  topLevel: readonly Stmt[] = [];
   /** For agents whose type's check asked for it, the check of the steps that run on them (agent.ts, stages.ts). */
   readonly agentScopes = new WeakMap<object, (steps: readonly Stmt[]) => void>();
 

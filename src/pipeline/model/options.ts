@@ -117,7 +117,8 @@ export function parseOptions(ctx: Ctx, sec: Section, stage: boolean): Options | 
     expected: 'Expected an option',
     duplicate: (name) => `Duplicate option name: "${name}"`,
     unknown: (name) => {
-      if (name === 'parameters' || name === 'pipelineTriggers') {
+      // Jenkins' ParametersAndTriggersInOptions refuses `parameters(...)` and `triggers(...)` here
+      if (name === 'parameters' || name === 'triggers' || name === 'pipelineTriggers') {
         const which = name === 'parameters' ? 'parameters' : 'triggers';
         return `The "${which}" job property can't be used in the "options" directive. Use the "${which} {...}" directive instead.`;
       }

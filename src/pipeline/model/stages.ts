@@ -1,7 +1,7 @@
 // stages { stage('x') { ... } }: stages, their directives, sequential `stages`, `parallel` and
 // `matrix`, and the checks that need the whole tree (duplicate names, `agent none`, the steps
 // that run on a plugin's agent).
-import type { Stmt } from '../syntax/ast.ts';
+import type { Expr, GStringLit, Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import type { AgentSpec, Matrix, MatrixAxis, MatrixExclude, Post, Stage, StageBody } from './types.ts';
 import {
@@ -188,7 +188,8 @@ function parseStage(ctx: Ctx, s: Section, names: StageNames, scope: StageScope):
 function parseMatrix(ctx: Ctx, sec: Section): Matrix {
   const body = blockOf(ctx, sec, 'matrix');
   const d = directives(ctx, body, MATRIX_SECTIONS, (u) => {
-    ctx.error('matrix-section', withSuggestion(`Unknown matrix section "${u.name}". Valid sections: ${fmtList(MATRIX_SECTIONS)}`, u.name, MATRIX_SECTIONS), u.nameLoc);
+    // Jenkins (ModelParser.parseMatrix): Parser.UndefinedSection
+    ctx.error('matrix-section', `Undefined section "${u.name}"${didYouMean(u.name, MATRIX_SECTIONS)}`, u.nameLoc);
   }, 'matrix');
   const axesSec = d.get('axes');
   const axes = axesSec ? parseAxes(ctx, axesSec) : [];
@@ -239,7 +240,7 @@ interface AxisRead {
   not: boolean;
 }
 
-/** `axis { name 'X'; values 'a', 'b' }` (or, in an exclude, `notValues 'a'`). */
+/** `axis { name 'X'; values 'a', 'b' }` (or, in an exclude, `notValues 'a'`), in Jenkins' words (ModelParser.parseAxis). */
 function parseAxis(ctx: Ctx, sec: Section, inExclude: boolean): AxisRead | null {
   const fields = inExclude ? ['name', 'values', 'notValues'] : ['name', 'values'];
   const body = blockOf(ctx, sec, 'axis');
@@ -251,15 +252,15 @@ function parseAxis(ctx: Ctx, sec: Section, inExclude: boolean): AxisRead | null 
       continue;
     }
     if (!fields.includes(s.name)) {
-      ctx.error('matrix', `Invalid axis field "${s.name}"${didYouMean(s.name, fields)}`, s.nameLoc);
+      ctx.error('matrix', `Undefined section "${s.name}"${didYouMean(s.name, fields)}`, s.nameLoc);
       continue;
     }
     if (d.has(s.name)) {
-      ctx.error('matrix', `Multiple occurrences of "${s.name}" in axis`, s.nameLoc);
+      ctx.error('matrix', `Multiple occurrences of the ${s.name} section`, s.nameLoc);
       continue;
     }
     if (s.name !== 'name' && (d.has('values') || d.has('notValues'))) {
-      ctx.error('matrix', 'An exclude axis takes "values" or "notValues", not both', s.nameLoc);
+      ctx.error('matrix', 'Exclude axis must contain either "values" or "notValues"', s.nameLoc);
       continue;
     }
     d.set(s.name, s);
@@ -269,11 +270,11 @@ function parseAxis(ctx: Ctx, sec: Section, inExclude: boolean): AxisRead | null 
   if (!ns) ctx.error('matrix', 'Missing required section "name"', sec.nameLoc);
   const vs = d.get('values') ?? d.get('notValues');
   if (!vs) ctx.error('matrix', 'Missing required section "values"', sec.nameLoc);
-  const name = ns ? strArg(ctx, ns, 'axis field') : null;
-  if (name !== null && !IDENTIFIER.test(name)) {
+  const name = ns ? axisName(ctx, ns) : null;
+  const badName = name !== null && !IDENTIFIER.test(name);
+  if (badName) {
     // Jenkins validates an axis name as an environment variable's (ModelValidatorImpl.InvalidIdentifierInEnv)
     ctx.error('matrix', `"${name}" is not a valid identifier and cannot be used for an environment variable. Identifiers must start with a letter or underscore and can contain only letters, numbers or underscores.`, ns!.call.args[0]!.loc);
-    return null;
   }
   const values: string[] = [];
   const valueLocs: Loc[] = [];
@@ -281,28 +282,108 @@ function parseAxis(ctx: Ctx, sec: Section, inExclude: boolean): AxisRead | null 
   if (vs) {
     if (vs.call.namedArgs.length > 0 || vs.call.closure) ctx.error('matrix', `Expected values: ${vs.name} 'a', 'b'`, vs.nameLoc);
     if (vs.call.args.length === 0) ctx.error('matrix', `No argument for "${vs.name}"`, vs.nameLoc);
-    for (const a of vs.call.args) {
-      const v = staticValue(a);
-      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-        // Jenkins (ModelValidatorImpl) names a GString by its source, quotes included
-        const src = a.type === 'GString' ? sourceText(ctx, a.loc)?.trim() : null;
-        ctx.error('matrix', `Expected string literal but got ${src || describeExpr(a)}`, a.loc);
-        continue;
-      }
-      const sv = String(v);
-      const at = values.indexOf(sv);
+    // an axis (not an exclude) may name a list declared at the top of the file: values osList
+    const items = vs.call.args.flatMap((a) => {
+      const list = !inExclude && a.type === 'Ident' ? listVariable(ctx, a.name) : null;
+      return list ? list.map((e) => ({ e, fromList: true })) : [{ e: a, fromList: false }];
+    });
+    for (const { e: a, fromList } of items) {
+      const v = axisValue(ctx, a, fromList);
+      if (v === null) continue;
+      const at = values.indexOf(v);
       if (at >= 0) {
         // as Jenkins (ModelValidatorImpl): once per value, at its first place
-        if (!dupValues.has(sv)) ctx.error('matrix', `Duplicate axis value: "${sv}"`, valueLocs[at]!);
-        dupValues.add(sv);
+        if (!dupValues.has(v)) ctx.error('matrix', `Duplicate axis value: "${v}"`, valueLocs[at]!);
+        dupValues.add(v);
         continue;
       }
-      values.push(sv);
+      values.push(v);
       valueLocs.push(a.loc);
     }
   }
-  if (name === null || !vs) return null;
+  if (name === null || badName || !vs) return null;
   return { name, nameLoc: ns!.call.args[0]!.loc, values, valueLocs, not: vs.name === 'notValues' };
+}
+
+/** `name 'OS'`: a string literal, or a bare name Jenkins takes as its text (ModelParser.parseStringLiteralOrEmpty). */
+function axisName(ctx: Ctx, ns: Section): string | null {
+  const c = ns.call;
+  if (c.args.length + c.namedArgs.length === 0) {
+    ctx.error('matrix', 'No argument for field "name"', ns.nameLoc);
+    return null;
+  }
+  if (c.args.length + c.namedArgs.length > 1 || c.closure) {
+    ctx.error('matrix', 'Too many arguments for field "name"', ns.nameLoc);
+    return null;
+  }
+  const e = c.args[0];
+  if (e?.type === 'String') return e.value;
+  if (e?.type === 'Ident') return e.name;
+  // Jenkins reports the literal it wanted, then checks the empty name it kept
+  ctx.error('matrix', 'Expected string literal', (e ?? c.namedArgs[0]!.value).loc);
+  return '';
+}
+
+/**
+ * One axis value as its text, or null after reporting why it is none (ModelParser.parseArgument,
+ * ModelValidatorImpl). Only an item of a list variable has its "${...}" filled from constants.
+ */
+function axisValue(ctx: Ctx, a: Expr, fromList: boolean): string | null {
+  if (a.type === 'String') return a.value;
+  if (a.type === 'Boolean') return String(a.value);
+  if (a.type === 'Number' && a.isInteger && !a.exact) return String(a.value);
+  if (a.type === 'GString') {
+    const text = fromList ? evalConstantGString(ctx, a) : null;
+    if (text !== null) return text;
+    // Jenkins names a GString by its source, quotes included
+    ctx.error('matrix', `Expected string literal but got ${sourceText(ctx, a.loc)?.trim() ?? describeExpr(a)}`, a.loc);
+    return null;
+  }
+  const v = staticValue(a);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  // any other expression Jenkins keeps as "${...}" and refuses twice
+  const src = '${' + (sourceText(ctx, a.loc)?.trim() ?? describeExpr(a)) + '}';
+  ctx.error('matrix', `${src} cannot be used as a value directly. Did you mean "${src}"?`, a.loc);
+  ctx.error('matrix', `Expected string literal but got ${src}`, a.loc);
+  return null;
+}
+
+/**
+ * Jenkins (ModelParser.resolveListVariableOrParse): `values osList` takes the items of the first
+ * top-level declaration of osList whose value is a list literal, `def osList = ['a', "${x}b"]`.
+ */
+function listVariable(ctx: Ctx, name: string): Expr[] | null {
+  for (const s of ctx.topLevel) {
+    if (s.type === 'VarDecl' && !s.multi && s.names[0]?.name === name && s.init?.type === 'List') return s.init.items;
+  }
+  return null;
+}
+
+/**
+ * A list item "${x}dows" whose placeholders are all names declared at the top level with a
+ * constant value (`def x = 'win'`, the last declaration winning) is that text, as Jenkins
+ * evaluates it (ModelParser.evaluateGString); anything else stays unknown (null).
+ */
+function evalConstantGString(ctx: Ctx, g: GStringLit): string | null {
+  const consts = new Map<string, string>();
+  for (const s of ctx.topLevel) {
+    if (s.type !== 'VarDecl' || s.multi || !s.init) continue;
+    const i = s.init;
+    const text = i.type === 'String' ? i.value
+      : i.type === 'Boolean' ? String(i.value)
+      : i.type === 'Null' ? ''
+      : i.type === 'Number' && i.isInteger && !i.exact ? String(i.value)
+      : null;
+    if (text !== null) consts.set(s.names[0]!.name, text);
+    else consts.delete(s.names[0]!.name);
+  }
+  let out = g.parts[0]!;
+  for (let k = 0; k < g.exprs.length; k++) {
+    const e = g.exprs[k]!;
+    if (e.type !== 'Ident' || !consts.has(e.name)) return null;
+    out += consts.get(e.name)! + g.parts[k + 1]!;
+  }
+  return out;
 }
 
 function parseExcludes(ctx: Ctx, sec: Section, axes: MatrixAxis[]): MatrixExclude[] {

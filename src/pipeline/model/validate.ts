@@ -51,6 +51,7 @@ const DECLARATIVE_ONLY = new Set([...PIPELINE_SECTIONS, 'steps', 'when', 'matrix
 export function validate(script: Script, source: string | null, registry: StepRegistry, libs?: LibraryNames): ValidationResult {
   const { declared, functions } = declarations(script);
   const ctx = new Ctx(source, declared, functions, registry);
+  ctx.topLevel = script.body;
   if (libs) {
     ctx.libraryVars = libs.vars;
     ctx.missingLibraries = libs.missing;
@@ -74,6 +75,7 @@ export interface LibraryNames {
 export function validateLibraryVar(script: Script, source: string | null, registry: StepRegistry, libs: LibraryNames): { pipelines: Map<Loc, DeclarativePipeline>; diagnostics: Diagnostic[] } {
   const { declared, functions } = declarations(script);
   const ctx = new Ctx(source, declared, functions, registry);
+  ctx.topLevel = script.body;
   ctx.libraryVars = libs.vars;
   ctx.missingLibraries = libs.missing;
   const pipelines = new Map<Loc, DeclarativePipeline>();

@@ -117,9 +117,11 @@ function condition(ctx: Ctx, stmt: import('../syntax/ast.ts').Stmt): WhenConditi
     ctx.error('when', WHEN_OPTIONS.includes(s.name) ? `${msg}. "${s.name}" is only allowed directly in when { }.` : withSuggestion(msg, s.name, WHEN_CONDITIONS), s.nameLoc);
     return null;
   }
-  if (s.call.closure) {
-    // `branch('x') { ... }`: only allOf/anyOf/not have children
+  if (s.call.closure && s.call.closure.body.length > 0) {
+    // `branch('x') { ... }`: only allOf/anyOf/not have children. As Jenkins' ModelValidatorImpl,
+    // that is the one error: the condition's own arguments are not checked then.
     ctx.error('when', `No children when conditions are allowed for when condition "${s.name}".`, s.call.closure.loc);
+    return null;
   }
   const leaf: Section = s.call.closure ? { ...s, call: { ...s.call, closure: null } } : s;
   const b = bindArgs(ctx, leaf, spec);

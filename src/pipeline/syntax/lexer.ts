@@ -539,6 +539,14 @@ export class Lexer {
       }
     } else {
       while (i < n && (isDigit(src.charCodeAt(i)) || src.charCodeAt(i) === 95)) i++;
+      if (src.charCodeAt(i - 1) === 95 && i < n && isIdPart(src.charCodeAt(i))) {
+        // `123_ABC`: Groovy 2's lexer wants a digit after the '_' of a number and stops there
+        // (a name cannot start with a digit, so this is no name either)
+        let j = i;
+        while (j < n && isIdPart(src.charCodeAt(j))) j++;
+        this.i = j;
+        return this.error(`expecting token in range: '0'..'9', found '${src[i]}'`, i, line, col + (i - start));
+      }
       if (src.charCodeAt(i) === 46 && isDigit(src.charCodeAt(i + 1))) {
         isInt = false;
         i++;

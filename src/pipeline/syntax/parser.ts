@@ -90,6 +90,9 @@ function literalRangeError(raw: string, negated: boolean): string | null {
 }
 
 
+/** Tokens that start a statement which is no expression: inside "${...}" they make it a block. */
+const INTERP_STATEMENT_START = new Set(['def', 'final', 'if', 'for', 'while', 'return', 'throw', 'try', 'switch']);
+
 /** How deeply brackets, closures, blocks and operators may nest before parsing gives up. */
 export const MAX_NESTING = 500;
 /** The largest Jenkinsfile accepted, in UTF-8 bytes. */
@@ -430,7 +433,8 @@ class Parser {
     const o = this.open.length > 0 ? bracketOf(this.open[this.open.length - 1]!) : null;
     if (t.kind === 'eof') {
       if (o !== null) {
-        let msg = `unexpected end of file: '${o.kind}' at ${o.line + this.dLine}:${o.line === 1 ? o.col + this.dCol : o.col} is never closed`;
+        // Groovy 2's words first ("expecting '}', found ''"), then where the bracket opened
+        let msg = `expecting '${CLOSER[o.kind]}', found '' (end of file): '${o.kind}' at ${o.line + this.dLine}:${o.line === 1 ? o.col + this.dCol : o.col} is never closed`;
         const s = this.suspect !== null ? bracketOf(this.suspect) : null;
         if (s !== null && this.suspect !== this.open[this.open.length - 1] && o.kind === '{') {
           msg += ` (judging by the indentation, the '{' at ${s.line + this.dLine}:${s.line === 1 ? s.col + this.dCol : s.col} may be the one missing its '}')`;
@@ -2056,14 +2060,22 @@ class Parser {
           exprs.push({ type: 'Null', loc: { start: this.pos(cur.end - 2, cur.endLine, cur.endCol - 2), end: this.startOf(t) } });
         } else if (t.kind === '->' || this.closureParamsAhead(0)) {
           exprs.push(this.parseInterpClosure(cur));
+        } else if (INTERP_STATEMENT_START.has(t.kind)) {
+          // "${def a = 1; a + 1}": statements, not an expression
+          exprs.push(this.interpBlock(cur, this.parseBlockBody(false, false)));
         } else {
           // Groovy allows a statement here, so a command call works too: "${tool 'M3'}/bin".
-          exprs.push(this.parseStatementExpr());
-          const n = this.tok;
-          if (n.kind !== 'gmid' && n.kind !== 'gend') {
-            if (n.kind === ';' || n.nl) throw this.fail("only one expression is allowed inside '${...}'", n);
-            throw this.unexpectedInList(n);
+          const e = this.parseStatementExpr();
+          let n = this.tok;
+          if (n.kind === ';' || n.nl) {
+            // "${a; b}": more statements follow
+            const rest = this.parseBlockBody(false, false);
+            exprs.push(rest.length === 0 ? e : this.interpBlock(cur, [{ type: 'ExprStmt', expr: e, loc: e.loc }, ...rest]));
+            n = this.tok;
+          } else {
+            exprs.push(e);
           }
+          if (n.kind !== 'gmid' && n.kind !== 'gend') throw this.unexpectedInList(n);
         }
         this.leave();
         this.open.pop();
@@ -2081,6 +2093,21 @@ class Parser {
       }
       cur = t;
     }
+  }
+
+  /**
+   * "${a; b}" or "${def x = 1; x}": Groovy (AntlrParserPlugin.blockExpression) makes a placeholder
+   * that is more than one expression a closure called at once, `{ a; b }.call()`; its value is the
+   * last statement's. A single expression stays itself.
+   */
+  private interpBlock(dollarTok: Token, body: Stmt[]): Expr {
+    const start = this.pos(dollarTok.end - 2, dollarTok.endLine, dollarTok.endCol - 2);
+    const s0 = body[0];
+    if (body.length === 1 && s0 !== undefined && s0.type === 'ExprStmt') return s0.expr;
+    const loc = { start, end: this.startOf(this.tok) };
+    const closure: ClosureExpr = { type: 'Closure', params: [], explicitParams: false, body, loc };
+    const callee: PropertyExpr = { type: 'Property', object: closure, name: 'call', nameLoc: loc, safe: false, spread: false, loc };
+    return { type: 'Call', callee, args: [], namedArgs: [], order: [], closure: null, parens: true, safe: false, loc };
   }
 
   /** "${ -> x }" or "${ a -> ... }": a closure inside a GString. */

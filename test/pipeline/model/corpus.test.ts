@@ -241,6 +241,16 @@ test('matrix: axes, excludes with values and notValues, matrix directives and st
   assert.deepEqual(mx.post?.blocks.map((b) => b.condition), ['always']);
 });
 
+test('matrix: `values NAME` takes the items of a top-level list, "${...}" items filled from top-level constants', () => {
+  const m = declarative('matrix-axis-values-from-variable.groovy');
+  const st = m.stages[0]!;
+  assert.equal(st.body.kind, 'matrix');
+  if (st.body.kind !== 'matrix') return;
+  const mx = st.body.matrix;
+  assert.deepEqual(mx.axes.map((a) => [a.name, a.values]), [['PLATFORM', ['linux', 'windows-amd64', 'mac']], ['JDK', ['17', '21']]]);
+  assert.deepEqual(mx.excludes.map((e) => e.axes.map((a) => [a.name, a.values])), [[['PLATFORM', ['windows-amd64']], ['JDK', ['17']]]]);
+});
+
 test('nested stages and parallel with failFast', () => {
   const n = declarative('nested-stages.groovy');
   assert.deepEqual(shape(n.stages), [

@@ -364,3 +364,15 @@ test('as lenient as Jenkins: retry(0), an agent key\'s integer given as a variab
   assert.deepEqual(lint(wrap("agent { kubernetes { instanceCap 'many'; yaml 'kind: Pod' } }\nsteps { echo 'x' }", 'agent none')), ['5:34: Expected an integer for instanceCap, got "many" of type String']);
   assert.deepEqual(lint(wrap("steps { echo 'x' }", "agent any\npost('label')")), ['3:6: Expected a block for post']);
 });
+
+test('a leaf when condition: children are its one error (its arguments go unchecked then); an empty block is no children', () => {
+  assert.deepEqual(lint(wrap(`when { branch(nmae: 'main') { not { tag 'v*' } } }\nsteps { echo 'x' }`)), [
+    '5:29: No children when conditions are allowed for when condition "branch".',
+  ]);
+  // Jenkins parses `{ }` as no children and validates the arguments as usual
+  const m = model(wrap(`when { branch('main') { } }\nsteps { echo 'x' }`));
+  const w = m.stages[0]!.when;
+  assert.ok(w);
+  assert.deepEqual(w.conditions.map((c) => c.type), ['branch']);
+  assert.deepEqual(lint(wrap(`when { branch(nmae: 'main') { } }\nsteps { echo 'x' }`)), ['5:15: Invalid parameter "nmae", did you mean "pattern"?']);
+});

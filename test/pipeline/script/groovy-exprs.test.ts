@@ -123,3 +123,13 @@ test('a failed assert reports the statement as Jenkins does', async () => {
   assert.equal(e2.javaClass, 'java.lang.AssertionError');
   assert.equal(await ev('assert [1].size() == 1; "ok"'), 'ok');
 });
+
+test('"${a; b}": statements inside a GString placeholder run in order and give the last value, as Groovy does', async () => {
+  assert.equal(await show('def n = 0\n"${n++; n++; n}"'), '2');
+  assert.equal(await show('"${def a = 1; def b = 2; a + b}"'), '3');
+  assert.equal(await show('def n = 5\n"${if (n > 1) { \'big\' } else { \'small\' }}"'), 'big');
+  assert.equal(await show('"<${ 1\n 2\n}>"'), '<2>');
+  // a variable declared inside stays inside, as in the closure Groovy makes of it
+  const err = await fails('"${def hidden = 1; hidden}"\necho hidden');
+  assert.match(err.message, /hidden/);
+});

@@ -28,9 +28,9 @@ describe('syntax errors: exact messages and positions', () => {
     ['mismatched closer in a call', 'foo(a, [b, c)', "1:13 expected ']' to close the '[' opened at line 1, column 8"],
     ['stray )', 'foo()\n)', "2:1 unexpected ')'"],
     ['stray }', "sh 'x'\n}", "2:1 unexpected '}'"],
-    ['end of file inside a block', "pipeline {\n  agent any", "2:12 unexpected end of file: '{' at 1:10 is never closed"],
-    ['end of file inside a call', 'foo(a, b', "1:9 unexpected end of file: '(' at 1:4 is never closed"],
-    ['end of file inside a list', 'x = [1,\n2', "2:2 unexpected end of file: '[' at 1:5 is never closed"],
+    ['end of file inside a block', "pipeline {\n  agent any", "2:12 expecting '}', found '' (end of file): '{' at 1:10 is never closed"],
+    ['end of file inside a call', 'foo(a, b', "1:9 expecting ')', found '' (end of file): '(' at 1:4 is never closed"],
+    ['end of file inside a list', 'x = [1,\n2', "2:2 expecting ']', found '' (end of file): '[' at 1:5 is never closed"],
     ['missing comma', 'foo(a b)', "1:7 unexpected 'b': expected ',' or ')' to continue or close the '(' opened at line 1, column 4"],
     ['missing comma in a list', "x = [1, 2\ny = 3", "2:1 unexpected 'y': expected ',' or ']' to continue or close the '[' opened at line 1, column 5"],
     ['two strings in a row', "sh 'a' 'b'", "1:8 unexpected string 'b'"],
@@ -53,7 +53,7 @@ describe('syntax errors: exact messages and positions', () => {
     ['dollar sign', 'echo "cost: $5"', '1:13 illegal string body character after dollar sign; either escape a literal dollar sign "\\$5" or bracket the value expression "${5}"'],
     ['unclosed ${', 'echo "a ${b"\nnext()', "1:9 unterminated '${' started here: the '}' that closes it is missing"],
     ['junk in ${}', 'echo "${1 b}"', "1:11 unexpected 'b': expected '}' to continue or close the '${' opened at line 1, column 7"],
-    ['two statements in ${}', 'echo "${a; b}"', "1:10 only one expression is allowed inside '${...}'"],
+    ['junk after statements in ${}', 'echo "${a; b)}"', "1:13 expected '}' to close the '${' opened at line 1, column 7"],
     ['missing expression', 'x = ', '1:5 unexpected end of file'],
     ['missing operand', 'x = 1 + * 2', "1:9 unexpected '*'"],
     ['bad assignment target', 'f() = 1', "1:5 cannot assign to this expression: the left side of '=' must be a variable, a property or an element"],
@@ -85,7 +85,7 @@ describe('syntax errors: exact messages and positions', () => {
     ].join('\n');
     assert.equal(
       msg(src),
-      "10:1 unexpected end of file: '{' at 1:10 is never closed (judging by the indentation, the '{' at 5:13 may be the one missing its '}')",
+      "10:1 expecting '}', found '' (end of file): '{' at 1:10 is never closed (judging by the indentation, the '{' at 5:13 may be the one missing its '}')",
     );
   });
 

@@ -97,6 +97,19 @@ describe('lexer: numbers', () => {
     assert.match(lastError('x = 09').text, /octal/);
     assert.match(lastError('x = 1_').text, /'_' must be between digits/);
   });
+
+  test("123_ABC: a '_' in a number must be followed by a digit, as Groovy 2's lexer says (no digit-led name)", () => {
+    const lx = new Lexer('X = 123_ABC');
+    let t = lx.next();
+    while (t.kind !== 'eof' && t.kind !== 'error') t = lx.next();
+    assert.equal(t.kind, 'error');
+    assert.equal(t.text, "expecting token in range: '0'..'9', found 'A'");
+    assert.equal(t.col, 9);
+    assert.deepEqual(lx.digitNames, []);
+    assert.equal(lastError('x = 1__2_$').text, "expecting token in range: '0'..'9', found '$'");
+    // underscores between digits stay fine
+    assert.equal(kinds('1_000 + 12__3L'), 'num:1_000 + num:12__3L');
+  });
 });
 
 describe('lexer: strings', () => {

@@ -100,6 +100,13 @@ describe('literals', () => {
     assert.equal(e('"${a ? "x${b}" : \'}\'}"'), '(gstr "" (? a (gstr "x" b "") "}") "")');
     assert.equal(e('"${ -> a }"'), '(gstr "" { -> a} "")');
     assert.equal(e('"${}"'), '(gstr "" null "")');
+    // Groovy: a placeholder of several statements is a closure called at once, worth its last value
+    assert.equal(e('"${a; b}"'), '(gstr "" (call (. { a b} call)) "")');
+    assert.equal(e('"${def x = 1; x}"'), '(gstr "" (call (. { (var x 1) x} call)) "")');
+    assert.equal(e('"${if (a) { b } else { c }}"'), '(gstr "" (call (. { (if a (block b) (block c))} call)) "")');
+    // one expression, whatever follows it on its line, stays that expression
+    assert.equal(e('"${a;}"'), '(gstr "" a "")');
+    assert.equal(e('"${a\n}"'), '(gstr "" a "")');
     const g = expr('"ab ${c.d} $e"');
     assert.ok(g.type === 'GString');
     assert.equal(g.quote, '"');
