@@ -5,6 +5,7 @@ import { isClosure, rangeToList, typeName, type Value } from './values.ts';
 import { BigDec, isDecimal } from './decimal.ts';
 import { LongValue } from './long-value.ts';
 import { DoubleValue, javaDoubleString } from './double-value.ts';
+import { isEncodedKey, keyValue } from './map-keys.ts';
 
 /**
  * A JS number as Groovy prints it: an Integer or Long without a fraction (`5`), a Double as
@@ -61,7 +62,7 @@ function render(v: Value, depth: number): string {
     for (const [k, x] of v) {
       if (!first) s += ', ';
       first = false;
-      s += k + ':' + (x === v ? '(this Map)' : render(x, depth + 1));
+      s += (isEncodedKey(k) ? render(keyValue(k), depth + 1) : k) + ':' + (x === v ? '(this Map)' : render(x, depth + 1));
     }
     return s + ']';
   }
@@ -95,7 +96,7 @@ export function javaToString(v: Value, depth = 0): string {
     for (const [k, x] of v) {
       if (!first) s += ', ';
       first = false;
-      s += k + '=' + (x === v ? '(this Map)' : javaToString(x, depth + 1));
+      s += (isEncodedKey(k) ? javaToString(keyValue(k), depth + 1) : k) + '=' + (x === v ? '(this Map)' : javaToString(x, depth + 1));
     }
     return s + '}';
   }

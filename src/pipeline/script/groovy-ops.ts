@@ -9,6 +9,7 @@ import { formatNumber, toGroovyString } from './format.ts';
 import { MatcherObject, PatternObject } from './regex.ts';
 import { BigDec, compareDecimal, decimalOp } from './decimal.ts';
 import { LazyGString } from './lazy-gstring.ts';
+import { KEY_MARK, encodeKey, keySetSupport, keyValue } from './map-keys.ts';
 import { LongValue, bigIntegerOf, compareIntegers, int32Op, integerOp, intOf, longOf } from './integers.ts';
 import { DoubleValue, doubleOf, doubleOp, floatOf, numberPower } from './double-value.ts';
 import { makeSet, setAdd, setKind, setKindOf, setSupport } from './sets.ts';
@@ -92,6 +93,7 @@ export function iterableToList(v: Value, loc: Loc | null, what: string): GList {
 export class EntryObject implements HostObject {
   readonly kind = 'host' as const;
   readonly typeName = 'java.util.Map$Entry';
+  /** The key as the GMap holds it (map-keys.ts: encoded when it is no String); scripts see keyOf(key). */
   readonly key: string;
   value: Value;
   readonly map: GMap | null;
@@ -101,7 +103,7 @@ export class EntryObject implements HostObject {
     this.map = map;
   }
   getProperty(name: string): Value | undefined {
-    if (name === 'key') return this.key;
+    if (name === 'key') return keyOf(this.key);
     if (name === 'value') return this.value;
     return undefined;
   }
@@ -112,7 +114,7 @@ export class EntryObject implements HostObject {
     return true;
   }
   invokeMethod(name: string, args: { positional: Value[] }): Promise<Value> | undefined {
-    if (name === 'getKey') return Promise.resolve(this.key);
+    if (name === 'getKey') return Promise.resolve(keyOf(this.key));
     if (name === 'getValue') return Promise.resolve(this.value);
     if (name === 'setValue' && args.positional.length === 1) {
       const old = this.value;
@@ -122,7 +124,7 @@ export class EntryObject implements HostObject {
     return undefined;
   }
   toString(): string {
-    return `${this.key}=${toGroovyString(this.value)}`;
+    return `${keyText(this.key)}=${toGroovyString(this.value)}`;
   }
 }
 
@@ -457,6 +459,7 @@ function numberKey(v: Value): number | string | undefined {
 
 // a HashSet's membership is Java's equals: `[1, 1L] as Set` has two elements, as in Groovy
 setSupport((items) => new JavaValueSet(items), naturalCompare);
+keySetSupport({ kind: setKind, make: (items) => makeSet(items, 'java.util.LinkedHashSet') });
 
 export function listContains(l: GList, v: Value): boolean {
   for (const x of l) if (groovyEquals(x, v)) return true;
@@ -635,9 +638,27 @@ export function isCase(caseValue: Value, v: Value, loc: Loc | null): boolean {
   return groovyEquals(caseValue, v);
 }
 
-/** A map key from any value: maps hold string keys (`m[1]` and `m['1']` are the same entry). */
+/**
+ * A map key from any value (map-keys.ts): a String is itself, a number, Boolean, null, list or
+ * map is encoded with its class (`m[1]` and `m['1']` are different entries, as in Groovy); other
+ * objects are keyed by their string.
+ */
 export function mapKey(v: Value): string {
-  return typeof v === 'string' ? v : toGroovyString(v);
+  if (typeof v === 'string') return v.charCodeAt(0) === 0 ? KEY_MARK + 's' + v : v;
+  const k = encodeKey(v, javaNumberKey);
+  if (k !== undefined) return k;
+  const s = toGroovyString(v);
+  return s.charCodeAt(0) === 0 ? KEY_MARK + 's' + s : s;
+}
+
+/** The value a map key stands for (what keySet, each, for-in and entry.key give). */
+export function keyOf(k: string): Value {
+  return k.charCodeAt(0) === 0 ? keyValue(k) : k;
+}
+
+/** A map key's Groovy string (`1` for the Integer key 1), as steps and JSON get it. */
+export function keyText(k: string): string {
+  return k.charCodeAt(0) === 0 ? toGroovyString(keyValue(k)) : k;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -741,7 +762,7 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
     return l;
   }
   if (MAP_TYPES.has(t)) {
-    if (v instanceof Map) return t === 'TreeMap' ? new Map([...v].sort((x, y) => naturalCompare(x[0], y[0]))) : v;
+    if (v instanceof Map) return t === 'TreeMap' ? new Map([...v].sort((x, y) => naturalCompare(keyOf(x[0]), keyOf(y[0])))) : v;
     throw castFail(v, t, loc);
   }
   if (t === 'Closure') {

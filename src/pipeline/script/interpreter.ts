@@ -45,8 +45,9 @@ import {
 import { sprintf, toGroovyString as formatValue } from './format.ts';
 import {
   EntryObject, arithmetic, castTo, coerceDeclared, paramAccepts, groovyCompare, groovyEquals, groovyTruth as truth,
-  instanceOf, isCase, isKnownType, iterableToList, makeRange, mapKey, negate, rangeAt, rangeSize,
+  instanceOf, isCase, isKnownType, iterableToList, keyText, makeRange, mapKey, negate, rangeAt, rangeSize,
 } from './groovy-ops.ts';
+import { hasEncodedKeys, plainKeys } from './map-keys.ts';
 import { MAX_STRING, tooLarge } from './limits.ts';
 import { isJavaArray, javaArray, noSignature, type MethodEnv } from './methods-common.ts';
 import { listGetAt, listMethods, listPutAt } from './methods-list.ts';
@@ -285,8 +286,11 @@ function nullPointer(what: string, loc: Loc): ScriptError {
 
 /** Whether a step's arguments hold objects of script classes or lazy GStrings, which steps get as their strings. */
 function needsStrings(ca: CallArgs): boolean {
-  for (const a of ca.positional) if (a instanceof ScriptInstance || a instanceof LazyGString) return true;
-  if (ca.named !== null) for (const a of ca.named.values()) if (a instanceof LazyGString) return true;
+  for (const a of ca.positional) if (a instanceof ScriptInstance || a instanceof LazyGString || ((Array.isArray(a) || a instanceof Map) && hasEncodedKeys(a))) return true;
+  if (ca.named !== null) {
+    if (hasEncodedKeys(ca.named)) return true;
+    for (const a of ca.named.values()) if (a instanceof LazyGString) return true;
+  }
   return false;
 }
 
@@ -1116,7 +1120,7 @@ export class Interpreter {
       case 'Map': {
         const m: GMap = new Map();
         for (const en of e.entries) {
-          const k = en.key.type === 'String' ? en.key.value : mapKey(await this.eval(en.key, scope, f));
+          const k = mapKey(en.key.type === 'String' ? en.key.value : await this.eval(en.key, scope, f));
           m.set(k, await this.eval(en.value, scope, f));
         }
         return m;
@@ -2778,8 +2782,9 @@ export class Interpreter {
   /** A step given objects of script classes gets their strings (echo obj prints obj.toString()). */
   private async objectArgsToStrings(ca: CallArgs, f: Frame, loc: Loc): Promise<CallArgs> {
     const positional: Value[] = [];
-    for (const a of ca.positional) positional.push(a instanceof ScriptInstance || a instanceof LazyGString ? await this.str(a, f, loc) : a);
-    let named = ca.named;
+    for (const a of ca.positional) positional.push(a instanceof ScriptInstance || a instanceof LazyGString ? await this.str(a, f, loc) : plainKeys(a, keyText));
+    // maps keyed by numbers, booleans, lists...: a step reads its maps by name, and Jenkins coerces the keys to String
+    let named = ca.named === null ? null : (plainKeys(ca.named, keyText) as GMap);
     if (named !== null && [...named.values()].some((a) => a instanceof LazyGString)) {
       named = new Map(named);
       for (const [k, a] of named) if (a instanceof LazyGString) named.set(k, await a.render());

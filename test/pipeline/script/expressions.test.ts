@@ -230,7 +230,9 @@ test('indexes on lists, maps and strings', async () => {
   assert.equal(await ev("'hello'[-3..-1]"), 'llo');
   assert.equal(await ev("[a: 1]['a']"), 1);
   assert.equal(await ev("[a: 1]['b']"), null);
-  assert.equal(await ev("def m = [:]\nm[1] = 'one'\nm['1']"), 'one');
+  // an Integer key is not the String '1' (Groovy 2.4: null)
+  assert.equal(await ev("def m = [:]\nm[1] = 'one'\nm['1']"), null);
+  assert.equal(await ev("def m = [:]\nm[1] = 'one'\nm[1]"), 'one');
   assert.deepEqual(await ev('def l = [1]\nl[3] = 4\nl'), [1, null, null, 4]);
   assert.deepEqual(await ev('def l = [1, 2, 3]\nl[-1] = 9\nl'), [1, 2, 9]);
   await rejects("'abc'[5]", /String index out of range: 5/);
