@@ -45,7 +45,7 @@ import {
 import { sprintf, toGroovyString as formatValue } from './format.ts';
 import {
   EntryObject, arithmetic, castTo, coerceDeclared, paramAccepts, groovyCompare, groovyEquals, groovyTruth as truth,
-  instanceOf, isCase, isKnownType, iterableToList, keyText, makeRange, mapKey, negate, rangeAt, rangeSize,
+  instanceOf, isCase, isKnownType, iterableToList, keyText, makeRange, mapKey, negate, rangeAt, rangeSize, relational,
 } from './groovy-ops.ts';
 import { hasEncodedKeys, plainKeys } from './map-keys.ts';
 import { MAX_STRING, tooLarge } from './limits.ts';
@@ -292,6 +292,15 @@ function needsStrings(ca: CallArgs): boolean {
     for (const a of ca.named.values()) if (a instanceof LazyGString) return true;
   }
   return false;
+}
+
+/**
+ * `-x`. A negative floating literal is folded by Groovy's parser, which drops the sign of a zero:
+ * `-0.0d` and `-0f` are 0.0 (`1 / -0.0d` is Infinity), where `-(0.0d)` and `-z` are -0.0.
+ */
+function negateOperand(e: A.UnaryExpr, v: Value): Value {
+  const r = negate(v, e.loc);
+  return r instanceof DoubleValue && r.v === 0 && e.operand.type === 'Number' && e.operand.negated === true ? new DoubleValue(0, r.float) : r;
 }
 
 /** `${-> x}` in a GString: a closure without parameters, run each time the GString is rendered. */
@@ -956,12 +965,13 @@ export class Interpreter {
         }
         const r = this.fast(e.right, scope, false, f);
         if (r === SLOW) return SLOW;
-        if (typeof l === 'number' && typeof r === 'number') {
+        // (NaN goes the long way: groovy-ops.ts relational and groovyEquals)
+        if (typeof l === 'number' && typeof r === 'number' && l === l && r === r) {
           switch (op) {
             case '<': return l < r;
-            case '<=': return !(l > r); // as groovyCompare, where NaN compares as 0
+            case '<=': return l <= r;
             case '>': return l > r;
-            case '>=': return !(l < r);
+            case '>=': return l >= r;
             case '<=>': return l < r ? -1 : l > r ? 1 : 0;
             case '==': return l === r;
             case '!=': return l !== r;
@@ -975,10 +985,7 @@ export class Interpreter {
         switch (op) {
           case '==': return groovyEquals(l, r);
           case '!=': return !groovyEquals(l, r);
-          case '<': return groovyCompare(l, r, e.loc) < 0;
-          case '<=': return groovyCompare(l, r, e.loc) <= 0;
-          case '>': return groovyCompare(l, r, e.loc) > 0;
-          case '>=': return groovyCompare(l, r, e.loc) >= 0;
+          case '<': case '<=': case '>': case '>=': return relational(op, l, r, e.loc);
           case '<=>': return Math.sign(groovyCompare(l, r, e.loc));
           default: return r instanceof PatternObject ? SLOW : arithmetic(op, l, r, e.loc); // a Pattern runs a regex: async
         }
@@ -987,7 +994,7 @@ export class Interpreter {
         if (e.op === '!' || e.op === '-') {
           const v = this.fast(e.operand, scope, false, f);
           if (v === SLOW) return SLOW;
-          return e.op === '!' ? !truth(v) : negate(v, e.loc);
+          return e.op === '!' ? !truth(v) : negateOperand(e, v);
         }
         if (!top || e.operand.type !== 'Ident') return SLOW;
         const name = e.operand.name;
@@ -1494,10 +1501,7 @@ export class Interpreter {
       case '!=': return !groovyEquals(l, r);
       case '===': return l === r;
       case '!==': return l !== r;
-      case '<': return groovyCompare(l, r, loc) < 0;
-      case '<=': return groovyCompare(l, r, loc) <= 0;
-      case '>': return groovyCompare(l, r, loc) > 0;
-      case '>=': return groovyCompare(l, r, loc) >= 0;
+      case '<': case '<=': case '>': case '>=': return relational(op, l, r, loc);
       case '<=>': return Math.sign(groovyCompare(l, r, loc));
       case 'in': return this.isCaseAsync(r, l, f, loc);
       case '!in': return !(await this.isCaseAsync(r, l, f, loc));
@@ -1532,7 +1536,7 @@ export class Interpreter {
       case '!':
         return !truth(await this.eval(e.operand, scope, f));
       case '-':
-        return negate(await this.eval(e.operand, scope, f), e.loc);
+        return negateOperand(e, await this.eval(e.operand, scope, f));
       case '+': {
         const v = await this.eval(e.operand, scope, f);
         if (typeof v !== 'number' && !isDecimal(v) && !(v instanceof DoubleValue)) throw noSignature(v, 'positive', [], e.loc);

@@ -123,7 +123,7 @@ function doubleMethod(d: DoubleValue, name: string, a: Value[], loc: Loc | null)
     case 'toDouble': case 'doubleValue': return d.float ? doubleOf(d.v) : d;
     case 'toFloat': case 'floatValue': return d.float ? d : floatOf(d.v);
     case 'toBigDecimal': return doubleToDecimal(d, loc);
-    case 'equals': return a[0] instanceof DoubleValue && a[0].float === d.float && (a[0].v === d.v || (Number.isNaN(a[0].v) && Number.isNaN(d.v)));
+    case 'equals': return a[0] instanceof DoubleValue && a[0].float === d.float && (Object.is(a[0].v, d.v) || (Number.isNaN(a[0].v) && Number.isNaN(d.v))); // Double.equals: -0.0 is not 0.0
     case 'compareTo': return groovyCompare(d, a[0] ?? null, loc);
     case 'abs': return same(Math.abs(d.v));
     case 'negate': return same(-d.v);
