@@ -54,3 +54,67 @@ test('a real negative zero and NaN compare as Groovy 2.4\'s ScriptBytecodeAdapte
     '[false, false]',
   ]);
 });
+
+/** What a snippet prints, or its error as `class: first line of the message`. */
+async function outcome(src: string): Promise<string> {
+  try {
+    const r = await run(`println(${src})`);
+    return r.log.join('\n');
+  } catch (e) {
+    const err = e as Error & { javaClass?: string };
+    return `${err.javaClass ?? '?'}: ${err.message.split('\n')[0]}`;
+  }
+}
+
+test('a null argument goes to the overload Groovy picks, and fails where Java fails (Java 17\'s messages)', async () => {
+  const cases: [string, string][] = [
+    ['String.valueOf(null)', 'null'],
+    ["'abc'.equals(null)", 'false'],
+    ["'abc' + null", 'abcnull'],
+    ["'abc'.equalsIgnoreCase(null)", 'false'],
+    ["'abc'.minus(null)", 'abc'],
+    ['[1, 2].contains(null)', 'false'],
+    ['[1, null].indexOf(null)', '1'],
+    ['[1, 2].join(null)', '12'],
+    ['Boolean.parseBoolean(null)', 'false'],
+    ['Boolean.valueOf(null)', 'false'],
+    ["String.format('%s', null)", 'null'],
+    ["'abc'.split(null)", 'java.lang.NullPointerException: Cannot invoke "String.length()" because "regex" is null'],
+    ["'abc'.split(null, 2)", 'java.lang.NullPointerException: Cannot invoke "String.length()" because "regex" is null'],
+    ["'abc'.contains(null)", 'java.lang.NullPointerException: Cannot invoke "java.lang.CharSequence.toString()" because "s" is null'],
+    ["'abc'.startsWith(null)", 'java.lang.NullPointerException: Cannot invoke "String.length()" because "prefix" is null'],
+    ["'abc'.endsWith(null)", 'java.lang.NullPointerException: Cannot invoke "String.length()" because "suffix" is null'],
+    ["'abc'.indexOf(null)", 'java.lang.NullPointerException: Cannot invoke "String.coder()" because "str" is null'],
+    ["'abc'.indexOf(null, 1)", 'java.lang.NullPointerException: Cannot read field "value" because "tgtStr" is null'],
+    ["'abc'.lastIndexOf(null)", 'java.lang.NullPointerException: Cannot read field "value" because "tgtStr" is null'],
+    ["'abc'.replace(null, 'x')", 'java.lang.NullPointerException: Cannot invoke "java.lang.CharSequence.toString()" because "target" is null'],
+    ["'abc'.replace('a', null)", 'java.lang.NullPointerException: Cannot invoke "java.lang.CharSequence.toString()" because "replacement" is null'],
+    ["'abc'.replaceAll(null, 'x')", 'java.lang.NullPointerException: Cannot invoke "java.lang.CharSequence.toString()" because "regex" is null'],
+    ["'abc'.replaceFirst('a', null)", 'java.lang.NullPointerException: Cannot invoke "java.lang.CharSequence.toString()" because "replacement" is null'],
+    ["'abc'.compareTo(null)", 'java.lang.NullPointerException: Cannot read field "value" because "anotherString" is null'],
+    ["'abc'.compareToIgnoreCase(null)", 'java.lang.NullPointerException: Cannot read field "value" because "s2" is null'],
+    ["'abc'.concat(null)", 'java.lang.NullPointerException: Cannot invoke "String.isEmpty()" because "str" is null'],
+    ["'abc'.count(null)", 'java.lang.NullPointerException: Cannot invoke "java.lang.CharSequence.toString()" because "text" is null'],
+    ["'x'.padLeft(null)", 'java.lang.NullPointerException: Cannot invoke "java.lang.Number.intValue()" because "numberOfChars" is null'],
+    ["'abc'.center(null)", 'java.lang.NullPointerException: Cannot invoke "java.lang.Number.intValue()" because "numberOfChars" is null'],
+    ["'abc'.multiply(null)", 'java.lang.NullPointerException: Cannot invoke "java.lang.Number.intValue()" because "factor" is null'],
+    ["'abc'.contentEquals(null)", 'java.lang.NullPointerException: Cannot invoke "java.lang.CharSequence.length()" because "cs" is null'],
+    ["'a b'.tokenize(null)", 'java.lang.NullPointerException: Cannot invoke "java.lang.CharSequence.toString()" because "delimiters" is null'],
+    ["'abc'.matches(null)", 'groovy.lang.GroovyRuntimeException: Ambiguous method overloading for method java.lang.String#matches.'],
+    ['Integer.parseInt(null)', 'java.lang.NumberFormatException: Cannot parse null string'],
+    ['Integer.parseInt(null, 16)', 'java.lang.NumberFormatException: Cannot parse null string'],
+    ['Integer.valueOf(null)', 'java.lang.NumberFormatException: Cannot parse null string'],
+    ['Long.parseLong(null)', 'java.lang.NumberFormatException: Cannot parse null string'],
+    ['Long.valueOf(null)', 'java.lang.NumberFormatException: Cannot parse null string'],
+    ['Double.parseDouble(null)', 'java.lang.NullPointerException: Cannot invoke "String.trim()" because "in" is null'],
+    ['String.format(null)', 'java.lang.NullPointerException: Cannot invoke "String.length()" because "s" is null'],
+    ["'abc'.substring(null)", 'groovy.lang.MissingMethodException: No signature of method: java.lang.String.substring() is applicable for argument types: (null) values: [null]'],
+    ['Math.max(null, 1)', 'groovy.lang.MissingMethodException: No signature of method: static java.lang.Math.max() is applicable for argument types: (null, java.lang.Integer) values: [null, 1]'],
+    ['Math.pow(null, 2)', 'groovy.lang.MissingMethodException: No signature of method: static java.lang.Math.pow() is applicable for argument types: (null, java.lang.Integer) values: [null, 2]'],
+    ['Math.floor(null)', 'groovy.lang.MissingMethodException: No signature of method: static java.lang.Math.floor() is applicable for argument types: (null) values: [null]'],
+    ['Integer.toString(null)', 'groovy.lang.MissingMethodException: No signature of method: static java.lang.Integer.toString() is applicable for argument types: (null) values: [null]'],
+    // Groovy picks Date(String), which Jenkins' sandbox does not allow
+    ['new Date(null)', 'org.jenkinsci.plugins.scriptsecurity.sandbox.RejectedAccessException: Scripts not permitted to use new java.util.Date java.lang.String'],
+  ];
+  for (const [src, want] of cases) assert.equal(await outcome(src), want, src);
+});
