@@ -1,6 +1,5 @@
-// Groovy values where Groovy 2.4 has a rule of its own: negative zero literals, overloads chosen
-// for null arguments, MissingMethodException's "Possible solutions", date/time conversions of
-// String.format. Each expected text is what Groovy 2.4.21 printed for the same snippet
+// Groovy values where Groovy 2.4 has a rule of its own: negative zero literals and NaN, overloads
+// chosen for null arguments. Each expected text is what Groovy 2.4.21 printed for the same snippet
 // (`groovy` on this machine).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
