@@ -111,6 +111,15 @@ export const mapMethods: Map<string, Method<GMap>> = new Map<string, Method<GMap
     }
     return out;
   }],
+  ['countBy', async (m, a, env) => {
+    const c = argClosure(m, 'countBy', a, 0, env.loc);
+    const out: GMap = new Map();
+    for (const [k, v] of [...m]) {
+      const g = mapKey(await callOnEntry(env, c, m, k, v));
+      out.set(g, ((out.get(g) as number | undefined) ?? 0) + 1);
+    }
+    return out;
+  }],
   ['inject', async (m, a, env) => {
     const c = argClosure(m, 'inject', a, a.length - 1, env.loc);
     if (a.length !== 2) throw noSignature(m, 'inject', a, env.loc);

@@ -119,3 +119,21 @@ test('a step gets a map\'s keys as their strings', async () => {
   assert.ok(extra instanceof Map);
   assert.deepEqual([...extra.keys()], ['1', 'true', 'x']);
 });
+
+test('Long, BigInteger and BigDecimal keys, TreeMap order and countBy over a map keep the keys\' classes', async () => {
+  const r = await run([
+    "def a = [1: 'x']",
+    "def b = [2: 'y']; b.putAll(a)",
+    'println(b.keySet()*.getClass()*.simpleName)',
+    'println(new LinkedHashMap(a)[1])',
+    'println((a as TreeMap).keySet()*.getClass()*.simpleName)',
+    "println([3: 'c', 1: 'a'] as TreeMap)",
+    "println([1: 'a'].countBy { k, v -> k })",
+    "println([1: 'a', 2: 'b'].collectEntries { k, v -> [(v): k] })",
+    "println([([1, 2]): 'a'].keySet()[0].getClass())",
+    "println([1: [2: 'x']][1][2])",
+    "println([(1L): 'a', (2G): 'b', 1.50: 'c'].keySet()*.getClass()*.simpleName)",
+    "println([(1L): 'a', (2G): 'b', 1.50: 'c'])",
+  ].join('\n'));
+  assert.deepEqual(r.log, ['[Integer, Integer]', 'x', '[Integer]', '[1:a, 3:c]', '[1:1]', '[a:1, b:2]', 'class java.util.ArrayList', 'x', '[Long, BigInteger, BigDecimal]', '[1:a, 2:b, 1.50:c]']);
+});
