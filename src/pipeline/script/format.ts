@@ -5,6 +5,7 @@ import { isClosure, rangeToList, typeName, type Value } from './values.ts';
 import { BigDec, isDecimal } from './decimal.ts';
 import { LongValue } from './long-value.ts';
 import { DoubleValue, javaDoubleString } from './double-value.ts';
+import { isEncodedKey, keyValue } from './map-keys.ts';
 
 /**
  * A JS number as Groovy prints it: an Integer or Long without a fraction (`5`), a Double as
@@ -61,7 +62,7 @@ function render(v: Value, depth: number): string {
     for (const [k, x] of v) {
       if (!first) s += ', ';
       first = false;
-      s += k + ':' + (x === v ? '(this Map)' : render(x, depth + 1));
+      s += (isEncodedKey(k) ? render(keyValue(k), depth + 1) : k) + ':' + (x === v ? '(this Map)' : render(x, depth + 1));
     }
     return s + ']';
   }
@@ -95,7 +96,7 @@ export function javaToString(v: Value, depth = 0): string {
     for (const [k, x] of v) {
       if (!first) s += ', ';
       first = false;
-      s += k + '=' + (x === v ? '(this Map)' : javaToString(x, depth + 1));
+      s += (isEncodedKey(k) ? javaToString(keyValue(k), depth + 1) : k) + '=' + (x === v ? '(this Map)' : javaToString(x, depth + 1));
     }
     return s + '}';
   }
@@ -115,6 +116,8 @@ interface Spec {
   /** The conversion, lower case; `upper` says it was written upper case. */
   c: string;
   upper: boolean;
+  /** A date/time conversion (`%tY`, `%TB`): its suffix letter as written; c is then 't'. */
+  dt?: string;
 }
 
 // the order Formatter.Flags.toString lists them in ('^' is its UPPERCASE)
@@ -128,10 +131,59 @@ function flagText(f: string): string {
 
 /** FormatSpecifier.toString: `%` flags index$ width .precision conversion. */
 function specText(sp: Spec): string {
-  return `%${flagText(sp.flags.replace('^', ''))}${sp.index > 0 ? sp.index + '$' : ''}${sp.width !== -1 ? sp.width : ''}${sp.precision !== -1 ? '.' + sp.precision : ''}${sp.upper ? sp.c.toUpperCase() : sp.c}`;
+  const conv = (sp.upper ? sp.c.toUpperCase() : sp.c) + (sp.dt ?? '');
+  return `%${flagText(sp.flags.replace('^', ''))}${sp.index > 0 ? sp.index + '$' : ''}${sp.width !== -1 ? sp.width : ''}${sp.precision !== -1 ? '.' + sp.precision : ''}${conv}`;
 }
 
 const JAVA_FORMAT = /%(\d+\$)?([-#+ 0,(<]*)?(\d+)?(\.\d+)?([tT])?([a-zA-Z%])/y;
+/** The suffixes of Formatter's date/time conversions (`%tY`, `%tF`, ...). */
+const DATE_TIME_SUFFIXES = 'HIklMSLNpzZsQBbhAaCYyjmdeRTrDFc';
+
+/**
+ * What java-time.ts gives the date/time conversions (it prints through this module, so it
+ * registers itself rather than being imported): the milliseconds of a Date, and a date formatted
+ * with a SimpleDateFormat pattern in the default zone.
+ */
+interface DateTimeSupport {
+  millisOf(v: Value): number | undefined;
+  format(ms: number, pattern: string, loc: Loc | null): string;
+}
+let dateTime: DateTimeSupport | null = null;
+
+export function setDateTimeSupport(d: DateTimeSupport): void {
+  dateTime = d;
+}
+
+/** Formatter's date/time suffixes as SimpleDateFormat patterns (the others are computed). */
+const DATE_TIME_PATTERNS: Record<string, string> = {
+  H: 'HH', I: 'hh', k: 'H', l: 'h', M: 'mm', S: 'ss', L: 'SSS', z: 'Z', Z: 'z', B: 'MMMM', b: 'MMM', h: 'MMM', A: 'EEEE', a: 'EEE',
+  Y: 'yyyy', y: 'yy', j: 'DDD', m: 'MM', d: 'dd', e: 'd', R: 'HH:mm', T: 'HH:mm:ss', D: 'MM/dd/yy', F: 'yyyy-MM-dd', c: 'EEE MMM dd HH:mm:ss zzz yyyy',
+};
+
+/** `%tX` of a Date or a Long (milliseconds): Java's Formatter, in the default zone and Locale.US. */
+function printDateTime(sp: Spec, arg: Value, loc: Loc | null): string {
+  if (arg === null) return printText(sp, 'null');
+  const suffix = sp.dt!;
+  if (dateTime === null) throw scriptError('internal', 'String.format %t: the date support is not loaded (a Kiln bug)', loc);
+  let ms = dateTime.millisOf(arg);
+  if (ms === undefined) {
+    // a Long is milliseconds since the epoch; an Integer is refused, as Java refuses it
+    if (typeof arg === 'number' && Number.isInteger(arg) && (arg | 0) !== arg) ms = arg;
+    else if (arg instanceof LongValue && !arg.big) ms = Number(arg.v);
+    else throw fmtError('IllegalFormatConversionException', `${suffix} != ${javaTypeName(arg)}`, loc);
+  }
+  let s: string;
+  switch (suffix) {
+    case 'N': s = String(((ms % 1000) + 1000) % 1000 * 1_000_000).padStart(9, '0'); break;
+    case 's': s = String(Math.floor(ms / 1000)); break;
+    case 'Q': s = String(ms); break;
+    case 'p': s = dateTime.format(ms, 'a', loc).toLowerCase(); break;
+    case 'C': s = String(Math.floor(Number(dateTime.format(ms, 'yyyy', loc)) / 100)).padStart(2, '0'); break;
+    case 'r': s = dateTime.format(ms, 'hh:mm:ss a', loc); break;
+    default: s = dateTime.format(ms, DATE_TIME_PATTERNS[suffix]!, loc);
+  }
+  return printText(sp, s);
+}
 const CONVERSIONS = 'bBhHsScCdoxXeEfgGaA%n';
 
 function fmtError(kind: string, message: string, loc: Loc | null) {
@@ -180,7 +232,16 @@ function parseFormat(fmt: string, loc: Loc | null): (string | Spec)[] {
       if (index === 0) throw fmtError('IllegalFormatArgumentIndexException', 'Illegal format argument index = 0', loc);
     }
     if (flags.includes('<')) index = -1;
-    if (dt) throw scriptError('not-supported', `not supported in Kiln's pipeline interpreter: the date/time conversion '%${dt}${conv}' of String.format (format the date with its format(...) method)`, loc);
+    if (dt) {
+      // Formatter.checkDateTime: the precision, the suffix, the flags, then the width
+      const sp: Spec = { index, flags: dt === 'T' ? flags + '^' : flags, width: w ? Number(w) : -1, precision: p ? Number(p.slice(1)) : -1, c: 't', upper: dt === 'T', dt: conv };
+      if (sp.precision !== -1) throw fmtError('IllegalFormatPrecisionException', String(sp.precision), loc);
+      if (!DATE_TIME_SUFFIXES.includes(conv)) throw fmtError('UnknownFormatConversionException', `Conversion = '${dt}${conv}'`, loc);
+      checkBadFlags({ ...sp, c: conv }, '#+ 0,(', loc);
+      if (sp.width === -1 && flags.includes('-')) throw fmtError('MissingFormatWidthException', specText(sp), loc);
+      out.push(sp);
+      continue;
+    }
     if (!CONVERSIONS.includes(conv)) throw fmtError('UnknownFormatConversionException', `Conversion = '${conv}'`, loc);
     const upper = conv !== conv.toLowerCase();
     const sp: Spec = { index, flags: upper ? flags + '^' : flags, width: w ? Number(w) : -1, precision: p ? Number(p.slice(1)) : -1, c: conv.toLowerCase(), upper };
@@ -507,6 +568,9 @@ export function sprintf(fmt: string, args: Value[], loc: Loc | null): string {
     }
     const arg = args[last] ?? null;
     switch (sp.c) {
+      case 't':
+        out += printDateTime(sp, arg, loc);
+        break;
       case 's':
         if (sp.flags.includes('#')) throw mismatch('#', 's', loc);
         out += printText(sp, javaToString(arg));

@@ -20,6 +20,7 @@ import { DoubleValue } from './double-value.ts';
 import { LongValue, bigIntegerOf, longOf } from './long-value.ts';
 import { isClosure, isHostObject, isRange, rangeToList, type GList, type GMap, type Value } from './values.ts';
 import { makeSet } from './sets.ts';
+import { keyString, stringKey } from './map-keys.ts';
 
 /** Nesting deeper than this is refused (the parser and the writer recurse). */
 const MAX_DEPTH = 1000;
@@ -65,7 +66,7 @@ export function groovyToJson(v: Value, loc: Loc | null, depth = 0): string {
     return toGroovyString(v);
   }
   if (Array.isArray(v)) return `[${v.map((x) => groovyToJson(x, loc, depth + 1)).join(',')}]`;
-  if (v instanceof Map) return `{${[...v].map(([k, x]) => `${jsonQuote(k)}:${groovyToJson(x, loc, depth + 1)}`).join(',')}}`;
+  if (v instanceof Map) return `{${[...v].map(([k, x]) => `${jsonQuote(keyString(k, toGroovyString))}:${groovyToJson(x, loc, depth + 1)}`).join(',')}}`;
   if (isRange(v)) return `[${rangeToList(v).map((x) => groovyToJson(x, loc, depth + 1)).join(',')}]`;
   if (isClosure(v)) return jsonQuote(toGroovyString(v));
   if (isHostObject(v) && v.typeName === 'java.util.Date' && typeof (v as { time?: unknown }).time === 'number') {
@@ -234,7 +235,7 @@ export function parseJson(text: string, loc: Loc | null, order: JsonKeyOrder = '
         ws();
         if (text[i] !== ':') fail("expected ':'");
         i++;
-        m.set(k, value(depth + 1));
+        m.set(stringKey(k), value(depth + 1));
         ws();
         if (text[i] === ',') {
           i++;
@@ -427,9 +428,9 @@ export function parseJsonClassic(text: string, loc: Loc | null): Value {
       if (t.type !== ':') got("Expected a colon ':'", t);
       t = lx.next();
       if (t === null) return end('Expected a value', 'object');
-      if (t.type === '{') m.set(key, object(depth + 1));
-      else if (t.type === '[') m.set(key, array(depth + 1));
-      else if (isValue(t)) m.set(key, t.value);
+      if (t.type === '{') m.set(stringKey(key), object(depth + 1));
+      else if (t.type === '[') m.set(stringKey(key), array(depth + 1));
+      else if (isValue(t)) m.set(stringKey(key), t.value);
       else got('Expected a value, an array, or an object', t);
       t = lx.next();
       if (t === null) return end('Expected a value', 'object');

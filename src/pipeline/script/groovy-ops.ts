@@ -9,6 +9,7 @@ import { formatNumber, toGroovyString } from './format.ts';
 import { MatcherObject, PatternObject } from './regex.ts';
 import { BigDec, compareDecimal, decimalOp } from './decimal.ts';
 import { LazyGString } from './lazy-gstring.ts';
+import { KEY_MARK, encodeKey, keySetSupport, keyValue } from './map-keys.ts';
 import { LongValue, bigIntegerOf, compareIntegers, int32Op, integerOp, intOf, longOf } from './integers.ts';
 import { DoubleValue, doubleOf, doubleOp, floatOf, numberPower } from './double-value.ts';
 import { makeSet, setAdd, setKind, setKindOf, setSupport } from './sets.ts';
@@ -93,6 +94,7 @@ export function iterableToList(v: Value, loc: Loc | null, what: string): GList {
 export class EntryObject implements HostObject {
   readonly kind = 'host' as const;
   readonly typeName = 'java.util.Map$Entry';
+  /** The key as the GMap holds it (map-keys.ts: encoded when it is no String); scripts see keyOf(key). */
   readonly key: string;
   value: Value;
   readonly map: GMap | null;
@@ -102,7 +104,7 @@ export class EntryObject implements HostObject {
     this.map = map;
   }
   getProperty(name: string): Value | undefined {
-    if (name === 'key') return this.key;
+    if (name === 'key') return keyOf(this.key);
     if (name === 'value') return this.value;
     return undefined;
   }
@@ -113,7 +115,7 @@ export class EntryObject implements HostObject {
     return true;
   }
   invokeMethod(name: string, args: { positional: Value[] }): Promise<Value> | undefined {
-    if (name === 'getKey') return Promise.resolve(this.key);
+    if (name === 'getKey') return Promise.resolve(keyOf(this.key));
     if (name === 'getValue') return Promise.resolve(this.value);
     if (name === 'setValue' && args.positional.length === 1) {
       const old = this.value;
@@ -123,7 +125,7 @@ export class EntryObject implements HostObject {
     return undefined;
   }
   toString(): string {
-    return `${this.key}=${toGroovyString(this.value)}`;
+    return `${keyText(this.key)}=${toGroovyString(this.value)}`;
   }
 }
 
@@ -134,13 +136,14 @@ export class EntryObject implements HostObject {
 export function groovyEquals(a: Value, b: Value): boolean {
   if (a === b) return true;
   if (a === null || b === null) return false;
-  // two different strings, numbers or booleans (a one-character string equals itself only)
-  if (typeof a !== 'object' && typeof b !== 'object') return false;
+  // two different strings, numbers or booleans (a one-character string equals itself only); NaN
+  // equals NaN, as Groovy compares Doubles with Double.compare
+  if (typeof a !== 'object' && typeof b !== 'object') return a !== a && b !== b;
   // a lazy GString equals the String it renders now (Groovy compares a GString and a String by their text)
   if (a instanceof LazyGString || b instanceof LazyGString) return toGroovyString(a) === toGroovyString(b);
   if (typeof a !== 'object' || typeof b !== 'object') {
     // numbers compare by value: 1 == 1.0, 5L == 5, 2.0d == 2
-    if (a instanceof DoubleValue || b instanceof DoubleValue) return compareDoubles(a, b) === 0;
+    if (a instanceof DoubleValue || b instanceof DoubleValue) return doublesEqual(a, b);
     if (a instanceof BigDec || b instanceof BigDec) return compareDecimal(a, b) === 0;
     if (a instanceof LongValue || b instanceof LongValue) return compareIntegers(a, b) === 0;
     return false;
@@ -168,7 +171,7 @@ export function groovyEquals(a: Value, b: Value): boolean {
   }
   if (a instanceof EntryObject && b instanceof EntryObject) return a.key === b.key && groovyEquals(a.value, b.value);
   if (a instanceof PatternObject && b instanceof PatternObject) return a.pattern === b.pattern;
-  if (a instanceof DoubleValue || b instanceof DoubleValue) return compareDoubles(a, b) === 0;
+  if (a instanceof DoubleValue || b instanceof DoubleValue) return doublesEqual(a, b);
   if (a instanceof BigDec || b instanceof BigDec) return compareDecimal(a, b) === 0;
   if (a instanceof LongValue || b instanceof LongValue) return compareIntegers(a, b) === 0;
   return false;
@@ -262,11 +265,50 @@ export function asDouble(v: Value): number | null {
 }
 
 /** Groovy's compareTo when one side is a Double or Float: both as doubles; null = not both numbers (or NaN). */
+/**
+ * `==` with a Double or Float on a side: Groovy's FloatingPointMath compares with Double.compare,
+ * so -0.0 is not 0.0 (`-(0.0d) == 0.0d` is false) and NaN equals NaN.
+ */
+function doublesEqual(a: Value, b: Value): boolean {
+  const x = asDouble(a);
+  const y = asDouble(b);
+  if (x === null || y === null) return false;
+  return x === y ? x !== 0 || Object.is(x, y) : x !== x && y !== y;
+}
+
 export function compareDoubles(a: Value, b: Value): number | null {
   const x = asDouble(a);
   const y = asDouble(b);
   if (x === null || y === null) return null;
-  return x < y ? -1 : x > y ? 1 : x === y ? 0 : null;
+  return javaDoubleCompare(x, y);
+}
+
+/** Java's Double.compare, which Groovy's FloatingPointMath compares with: -0.0 before 0.0, NaN after everything and equal to itself. */
+function javaDoubleCompare(x: number, y: number): number {
+  if (x < y) return -1;
+  if (x > y) return 1;
+  if (x === y) return x !== 0 ? 0 : Object.is(x, y) ? 0 : Object.is(x, -0) ? -1 : 1;
+  return x !== x ? (y !== y ? 0 : 1) : -1;
+}
+
+/** A Double (not a Float, not an integer): a non-whole JS number or a whole DoubleValue. */
+function isDoubleClass(v: Value): boolean {
+  return typeof v === 'number' ? !Number.isInteger(v) : v instanceof DoubleValue && !v.float;
+}
+
+/**
+ * `<`, `<=`, `>`, `>=` as Groovy 2.4's ScriptBytecodeAdapter has them: two Doubles compare as
+ * Java's primitive doubles (`-0.0d < 0.0d` and every comparison with NaN are false); other
+ * operands by compareTo (Double.compare when one side is a Double: `NaN > 1` is true).
+ */
+export function relational(op: string, a: Value, b: Value, loc: Loc | null): boolean {
+  if (isDoubleClass(a) && isDoubleClass(b)) {
+    const x = asDouble(a)!;
+    const y = asDouble(b)!;
+    return op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y;
+  }
+  const c = groovyCompare(a, b, loc);
+  return op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : c >= 0;
 }
 
 function cannotCompare(a: Value, b: Value, loc: Loc | null): ScriptError {
@@ -278,10 +320,11 @@ export function groovyCompare(a: Value, b: Value, loc: Loc | null): number {
   if (a === b) return 0;
   if (a === null) return -1;
   if (b === null) return 1;
-  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'number' && typeof b === 'number') return a === a && b === b ? (a < b ? -1 : a > b ? 1 : 0) : javaDoubleCompare(a, b);
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
-  if (a instanceof DoubleValue || b instanceof DoubleValue) {
+  if (a instanceof DoubleValue || b instanceof DoubleValue || isDoubleClass(a) || isDoubleClass(b)) {
+    // a Double on either side: FloatingPointMath, Double.compare (NaN against a BigDecimal too)
     const c = compareDoubles(a, b);
     if (c !== null) return c;
   }
@@ -437,7 +480,9 @@ export class ValueSet {
  */
 function numberKey(v: Value): number | string | undefined {
   if (v instanceof DoubleValue) {
-    if (Number.isSafeInteger(v.v)) return v.v === 0 ? 0 : v.v;
+    // -0.0 is not 0 to Groovy (Double.compare), NaN is NaN
+    if (Number.isSafeInteger(v.v)) return v.v === 0 ? (Object.is(v.v, -0) ? '-0' : 0) : v.v;
+    if (v.v !== v.v) return 'NaN';
     return Number.isFinite(v.v) ? BigDec.of(v.v).stripTrailingZeros().toPlainString() : undefined;
   }
   if (v instanceof LongValue) {
@@ -453,11 +498,13 @@ function numberKey(v: Value): number | string | undefined {
     return d.toPlainString();
   }
   if (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v)) return BigDec.of(v).stripTrailingZeros().toPlainString();
+  if (v !== v) return 'NaN';
   return undefined;
 }
 
 // a HashSet's membership is Java's equals: `[1, 1L] as Set` has two elements, as in Groovy
 setSupport((items) => new JavaValueSet(items), naturalCompare);
+keySetSupport({ kind: setKind, make: (items) => makeSet(items, 'java.util.LinkedHashSet') });
 
 export function listContains(l: GList, v: Value): boolean {
   for (const x of l) if (groovyEquals(x, v)) return true;
@@ -636,9 +683,27 @@ export function isCase(caseValue: Value, v: Value, loc: Loc | null): boolean {
   return groovyEquals(caseValue, v);
 }
 
-/** A map key from any value: maps hold string keys (`m[1]` and `m['1']` are the same entry). */
+/**
+ * A map key from any value (map-keys.ts): a String is itself, a number, Boolean, null, list or
+ * map is encoded with its class (`m[1]` and `m['1']` are different entries, as in Groovy); other
+ * objects are keyed by their string.
+ */
 export function mapKey(v: Value): string {
-  return typeof v === 'string' ? v : toGroovyString(v);
+  if (typeof v === 'string') return v.charCodeAt(0) === 0 ? KEY_MARK + 's' + v : v;
+  const k = encodeKey(v, javaNumberKey);
+  if (k !== undefined) return k;
+  const s = toGroovyString(v);
+  return s.charCodeAt(0) === 0 ? KEY_MARK + 's' + s : s;
+}
+
+/** The value a map key stands for (what keySet, each, for-in and entry.key give). */
+export function keyOf(k: string): Value {
+  return k.charCodeAt(0) === 0 ? keyValue(k) : k;
+}
+
+/** A map key's Groovy string (`1` for the Integer key 1), as steps and JSON get it. */
+export function keyText(k: string): string {
+  return k.charCodeAt(0) === 0 ? toGroovyString(keyValue(k)) : k;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -765,7 +830,7 @@ export function castTo(v: Value, t: string, loc: Loc | null): Value {
     return l;
   }
   if (MAP_TYPES.has(t)) {
-    if (v instanceof Map) return t === 'TreeMap' ? new Map([...v].sort((x, y) => naturalCompare(x[0], y[0]))) : v;
+    if (v instanceof Map) return t === 'TreeMap' ? new Map([...v].sort((x, y) => naturalCompare(keyOf(x[0]), keyOf(y[0])))) : v;
     throw castFail(v, t, loc);
   }
   if (t === 'Closure') {

@@ -45,8 +45,9 @@ import {
 import { sprintf, toGroovyString as formatValue } from './format.ts';
 import {
   EntryObject, arithmetic, castTo, coerceDeclared, javaCast, typedDefault, paramAccepts, groovyCompare, groovyEquals, groovyTruth as truth,
-  instanceOf, isCase, isKnownType, iterableToList, makeRange, mapKey, negate, rangeAt, rangeSize,
+  instanceOf, isCase, isKnownType, iterableToList, keyText, makeRange, mapKey, negate, rangeAt, rangeSize, relational,
 } from './groovy-ops.ts';
+import { hasEncodedKeys, plainKeys } from './map-keys.ts';
 import { MAX_STRING, tooLarge } from './limits.ts';
 import { isJavaArray, javaArray, noSignature, type MethodEnv } from './methods-common.ts';
 import { listGetAt, listMethods, listPutAt } from './methods-list.ts';
@@ -285,9 +286,21 @@ function nullPointer(what: string, loc: Loc): ScriptError {
 
 /** Whether a step's arguments hold objects of script classes or lazy GStrings, which steps get as their strings. */
 function needsStrings(ca: CallArgs): boolean {
-  for (const a of ca.positional) if (a instanceof ScriptInstance || a instanceof LazyGString) return true;
-  if (ca.named !== null) for (const a of ca.named.values()) if (a instanceof LazyGString) return true;
+  for (const a of ca.positional) if (a instanceof ScriptInstance || a instanceof LazyGString || ((Array.isArray(a) || a instanceof Map) && hasEncodedKeys(a))) return true;
+  if (ca.named !== null) {
+    if (hasEncodedKeys(ca.named)) return true;
+    for (const a of ca.named.values()) if (a instanceof LazyGString) return true;
+  }
   return false;
+}
+
+/**
+ * `-x`. A negative floating literal is folded by Groovy's parser, which drops the sign of a zero:
+ * `-0.0d` and `-0f` are 0.0 (`1 / -0.0d` is Infinity), where `-(0.0d)` and `-z` are -0.0.
+ */
+function negateOperand(e: A.UnaryExpr, v: Value): Value {
+  const r = negate(v, e.loc);
+  return r instanceof DoubleValue && r.v === 0 && e.operand.type === 'Number' && e.operand.negated === true ? new DoubleValue(0, r.float) : r;
 }
 
 /** `${-> x}` in a GString: a closure without parameters, run each time the GString is rendered. */
@@ -953,12 +966,13 @@ export class Interpreter {
         }
         const r = this.fast(e.right, scope, false, f);
         if (r === SLOW) return SLOW;
-        if (typeof l === 'number' && typeof r === 'number') {
+        // (NaN goes the long way: groovy-ops.ts relational and groovyEquals)
+        if (typeof l === 'number' && typeof r === 'number' && l === l && r === r) {
           switch (op) {
             case '<': return l < r;
-            case '<=': return !(l > r); // as groovyCompare, where NaN compares as 0
+            case '<=': return l <= r;
             case '>': return l > r;
-            case '>=': return !(l < r);
+            case '>=': return l >= r;
             case '<=>': return l < r ? -1 : l > r ? 1 : 0;
             case '==': return l === r;
             case '!=': return l !== r;
@@ -972,10 +986,7 @@ export class Interpreter {
         switch (op) {
           case '==': return groovyEquals(l, r);
           case '!=': return !groovyEquals(l, r);
-          case '<': return groovyCompare(l, r, e.loc) < 0;
-          case '<=': return groovyCompare(l, r, e.loc) <= 0;
-          case '>': return groovyCompare(l, r, e.loc) > 0;
-          case '>=': return groovyCompare(l, r, e.loc) >= 0;
+          case '<': case '<=': case '>': case '>=': return relational(op, l, r, e.loc);
           case '<=>': return Math.sign(groovyCompare(l, r, e.loc));
           default: return r instanceof PatternObject ? SLOW : arithmetic(op, l, r, e.loc); // a Pattern runs a regex: async
         }
@@ -984,7 +995,7 @@ export class Interpreter {
         if (e.op === '!' || e.op === '-') {
           const v = this.fast(e.operand, scope, false, f);
           if (v === SLOW) return SLOW;
-          return e.op === '!' ? !truth(v) : negate(v, e.loc);
+          return e.op === '!' ? !truth(v) : negateOperand(e, v);
         }
         if (!top || e.operand.type !== 'Ident') return SLOW;
         const name = e.operand.name;
@@ -1117,7 +1128,7 @@ export class Interpreter {
       case 'Map': {
         const m: GMap = new Map();
         for (const en of e.entries) {
-          const k = en.key.type === 'String' ? en.key.value : mapKey(await this.eval(en.key, scope, f));
+          const k = mapKey(en.key.type === 'String' ? en.key.value : await this.eval(en.key, scope, f));
           m.set(k, await this.eval(en.value, scope, f));
         }
         return m;
@@ -1491,10 +1502,7 @@ export class Interpreter {
       case '!=': return !groovyEquals(l, r);
       case '===': return l === r;
       case '!==': return l !== r;
-      case '<': return groovyCompare(l, r, loc) < 0;
-      case '<=': return groovyCompare(l, r, loc) <= 0;
-      case '>': return groovyCompare(l, r, loc) > 0;
-      case '>=': return groovyCompare(l, r, loc) >= 0;
+      case '<': case '<=': case '>': case '>=': return relational(op, l, r, loc);
       case '<=>': return Math.sign(groovyCompare(l, r, loc));
       case 'in': return this.isCaseAsync(r, l, f, loc);
       case '!in': return !(await this.isCaseAsync(r, l, f, loc));
@@ -1529,7 +1537,7 @@ export class Interpreter {
       case '!':
         return !truth(await this.eval(e.operand, scope, f));
       case '-':
-        return negate(await this.eval(e.operand, scope, f), e.loc);
+        return negateOperand(e, await this.eval(e.operand, scope, f));
       case '+': {
         const v = await this.eval(e.operand, scope, f);
         if (typeof v !== 'number' && !isDecimal(v) && !(v instanceof DoubleValue)) throw noSignature(v, 'positive', [], e.loc);
@@ -2780,8 +2788,9 @@ export class Interpreter {
   /** A step given objects of script classes gets their strings (echo obj prints obj.toString()). */
   private async objectArgsToStrings(ca: CallArgs, f: Frame, loc: Loc): Promise<CallArgs> {
     const positional: Value[] = [];
-    for (const a of ca.positional) positional.push(a instanceof ScriptInstance || a instanceof LazyGString ? await this.str(a, f, loc) : a);
-    let named = ca.named;
+    for (const a of ca.positional) positional.push(a instanceof ScriptInstance || a instanceof LazyGString ? await this.str(a, f, loc) : plainKeys(a, keyText));
+    // maps keyed by numbers, booleans, lists...: a step reads its maps by name, and Jenkins coerces the keys to String
+    let named = ca.named === null ? null : (plainKeys(ca.named, keyText) as GMap);
     if (named !== null && [...named.values()].some((a) => a instanceof LazyGString)) {
       named = new Map(named);
       for (const [k, a] of named) if (a instanceof LazyGString) named.set(k, await a.render());

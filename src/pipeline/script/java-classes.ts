@@ -372,6 +372,8 @@ export function construct(fqn: string, args: Value[], loc: Loc): Value {
     case 'java.util.Date':
       if (n === 0) return new DateObject(Date.now());
       if (n === 1 && typeof args[0] === 'number') return new DateObject(args[0]);
+      // a null picks Date(String), the one constructor of one argument that takes an object, which the sandbox refuses
+      if (n === 1 && args[0] === null) throw rejected('new java.util.Date java.lang.String', loc);
       break;
     case 'java.text.SimpleDateFormat':
       if (n === 1 && typeof args[0] === 'string') return new SimpleDateFormatObject(args[0], loc);

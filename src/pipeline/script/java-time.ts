@@ -12,7 +12,7 @@
 // Jenkins' "Scripts not permitted to use method java.util.Date ..." message.
 import type { Loc } from '../../core/build.ts';
 import { scriptError } from './errors.ts';
-import { toGroovyString } from './format.ts';
+import { setDateTimeSupport, toGroovyString } from './format.ts';
 import type { CallArgs, DynamicContext, HostObject, Value } from './values.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -489,3 +489,9 @@ function hashOf(s: string): string {
   for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
   return (h >>> 0).toString(16);
 }
+
+// String.format's %t conversions print Dates through this module (format.ts)
+setDateTimeSupport({
+  millisOf: (v) => (v instanceof DateObject ? v.time : undefined),
+  format: (ms, pattern, loc) => formatDate(ms, pattern, defaultTimeZone(), loc),
+});

@@ -334,7 +334,7 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
   }],
   ['join', (l, a, env) => {
     arity(l, 'join', a, 0, 1, env.loc);
-    const sep = a.length === 0 ? '' : toGroovyString(a[0] ?? null);
+    const sep = a.length === 0 || a[0] === null ? '' : toGroovyString(a[0] ?? null); // join(null) joins with nothing, as the GDK's join does
     let s = '';
     for (let i = 0; i < l.length; i++) {
       if (i > 0) s += sep;

@@ -4,7 +4,7 @@
 // computeIfAbsent, computeIfPresent, compute, merge, forEach and replaceAll (Java 8's methods taking
 // a function) are not, and are refused with script-security's RejectedAccessException message.
 import { notSupported, rejected, scriptError } from './errors.ts';
-import { EntryObject, arithmetic, groovyEquals, groovyTruth, javaEquals, mapKey, naturalCompare } from './groovy-ops.ts';
+import { EntryObject, arithmetic, groovyEquals, groovyTruth, javaEquals, keyOf, mapKey, naturalCompare } from './groovy-ops.ts';
 import { addEntry, closureComparator, sortAsync } from './methods-list.ts';
 import { argClosure, arity, lastClosure, noSignature, type Method, type MethodEnv } from './methods-common.ts';
 import { isList, isRange, rangeToList, type ClosureValue, type GList, type GMap, type Value } from './values.ts';
@@ -12,8 +12,8 @@ import { isList, isRange, rangeToList, type ClosureValue, type GList, type GMap,
 /** Calls a closure on a map entry: (k, v) when it takes two parameters, else the entry. */
 function callOnEntry(env: MethodEnv, c: ClosureValue, m: GMap, k: string, v: Value, extra?: Value): Promise<Value> {
   const n = env.arity(c);
-  if (extra !== undefined) return n >= 3 ? env.call(c, [k, v, extra]) : env.call(c, [new EntryObject(k, v, m), extra]);
-  return n >= 2 ? env.call(c, [k, v]) : env.call(c, [new EntryObject(k, v, m)]);
+  if (extra !== undefined) return n >= 3 ? env.call(c, [keyOf(k), v, extra]) : env.call(c, [new EntryObject(k, v, m), extra]);
+  return n >= 2 ? env.call(c, [keyOf(k), v]) : env.call(c, [new EntryObject(k, v, m)]);
 }
 
 function keysOf(v: Value): string[] | null {
@@ -111,11 +111,20 @@ export const mapMethods: Map<string, Method<GMap>> = new Map<string, Method<GMap
     }
     return out;
   }],
+  ['countBy', async (m, a, env) => {
+    const c = argClosure(m, 'countBy', a, 0, env.loc);
+    const out: GMap = new Map();
+    for (const [k, v] of [...m]) {
+      const g = mapKey(await callOnEntry(env, c, m, k, v));
+      out.set(g, ((out.get(g) as number | undefined) ?? 0) + 1);
+    }
+    return out;
+  }],
   ['inject', async (m, a, env) => {
     const c = argClosure(m, 'inject', a, a.length - 1, env.loc);
     if (a.length !== 2) throw noSignature(m, 'inject', a, env.loc);
     let acc = a[0] ?? null;
-    for (const [k, v] of [...m]) acc = env.arity(c) >= 3 ? await env.call(c, [acc, k, v]) : await env.call(c, [acc, new EntryObject(k, v, m)]);
+    for (const [k, v] of [...m]) acc = env.arity(c) >= 3 ? await env.call(c, [acc, keyOf(k), v]) : await env.call(c, [acc, new EntryObject(k, v, m)]);
     return acc;
   }],
   ['max', async (m, a, env) => {
@@ -136,7 +145,7 @@ export const mapMethods: Map<string, Method<GMap>> = new Map<string, Method<GMap
     for (const e of entries.slice(1)) if ((await cmp(e, best)) < 0) best = e;
     return best;
   }],
-  ['keySet', (m) => [...m.keys()]],
+  ['keySet', (m) => [...m.keys()].map(keyOf)],
   ['values', (m) => [...m.values()]],
   ['entrySet', (m) => [...m].map(([k, v]) => new EntryObject(k, v, m))],
   ['containsKey', (m, a, env) => (arity(m, 'containsKey', a, 1, 1, env.loc), m.has(mapKey(a[0] ?? null)))],
@@ -200,7 +209,7 @@ export const mapMethods: Map<string, Method<GMap>> = new Map<string, Method<GMap
     const c = lastClosure(a);
     const entries = [...m].map(([k, v]) => new EntryObject(k, v, m));
     const sorted = c === null
-      ? entries.sort((x, y) => naturalCompare(x.key, y.key))
+      ? entries.sort((x, y) => naturalCompare(keyOf(x.key), keyOf(y.key)))
       : ((await sortAsync(entries, closureComparator(c, env), env.signal)) as EntryObject[]);
     return new Map(sorted.map((e) => [e.key, e.value] as [string, Value]));
   }],
@@ -238,7 +247,7 @@ export const mapMethods: Map<string, Method<GMap>> = new Map<string, Method<GMap
   ['equals', (m, a, env) => (arity(m, 'equals', a, 1, 1, env.loc), groovyEquals(m, a[0] ?? null))],
   ['asImmutable', (m) => m],
   ['asUnmodifiable', (m) => m],
-  ['toSorted', (m) => new Map([...m].sort((x, y) => naturalCompare(x[0], y[0])))],
+  ['toSorted', (m) => new Map([...m].sort((x, y) => naturalCompare(keyOf(x[0]), keyOf(y[0]))))],
   ['isCase', (m, a) => groovyTruth(mapGet(m, a[0] ?? null))],
   ['withDefault', (_m, _a, env) => {
     throw notSupported('Map.withDefault { }', env.loc, 'use m.get(key, default) or m[key] ?: default');

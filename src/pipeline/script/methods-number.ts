@@ -1,11 +1,12 @@
 // Methods on numbers and booleans, and the few static Java methods scripts may call
 // (Integer.parseInt, Math.max, String.valueOf, ...). Everything else on a class is refused.
 import type { Loc } from '../../core/build.ts';
-import { notSupported, scriptError } from './errors.ts';
+import { notSupported, scriptError, type ScriptError } from './errors.ts';
 import { javaToString, sprintf, toGroovyString } from './format.ts';
 import { arithmetic, groovyCompare, groovyTruth, javaEquals, numberFormat, parseJavaInt, parseJavaNumber } from './groovy-ops.ts';
 import { argClosure, argInt, arity, isJavaArray, noSignature, type Method } from './methods-common.ts';
 import type { Value } from './values.ts';
+import { javaClassOf } from './java-types.ts';
 import { BigDec, isDecimal } from './decimal.ts';
 import { LongValue, longOf } from './integers.ts';
 import { DoubleValue, doubleOf, floatOf, javaDoubleString, setDoubleMethods } from './double-value.ts';
@@ -123,7 +124,7 @@ function doubleMethod(d: DoubleValue, name: string, a: Value[], loc: Loc | null)
     case 'toDouble': case 'doubleValue': return d.float ? doubleOf(d.v) : d;
     case 'toFloat': case 'floatValue': return d.float ? d : floatOf(d.v);
     case 'toBigDecimal': return doubleToDecimal(d, loc);
-    case 'equals': return a[0] instanceof DoubleValue && a[0].float === d.float && (a[0].v === d.v || (Number.isNaN(a[0].v) && Number.isNaN(d.v)));
+    case 'equals': return a[0] instanceof DoubleValue && a[0].float === d.float && (Object.is(a[0].v, d.v) || (Number.isNaN(a[0].v) && Number.isNaN(d.v))); // Double.equals: -0.0 is not 0.0
     case 'compareTo': return groovyCompare(d, a[0] ?? null, loc);
     case 'abs': return same(Math.abs(d.v));
     case 'negate': return same(-d.v);
@@ -184,18 +185,33 @@ type Static = (args: Value[], loc: Loc) => Value;
 function num(args: Value[], i: number, cls: string, name: string, loc: Loc): number {
   const a = args[i];
   const v = isDecimal(a) ? a.toNumber() : a instanceof DoubleValue ? a.v : a instanceof LongValue ? Number(a.v) : a;
-  if (typeof v !== 'number') throw scriptError('no-such-method', `No signature of method: static ${cls}.${name}() is applicable for argument types: (${args.map((a) => toGroovyString(a)).join(', ')})`, loc, 'groovy.lang.MissingMethodException');
+  if (typeof v !== 'number') throw noStaticSignature(cls, name, args, loc);
   return v;
 }
 
 function str(args: Value[], i: number, cls: string, name: string, loc: Loc): string {
   const v = args[i];
-  if (typeof v !== 'string') throw scriptError('no-such-method', `No signature of method: static ${cls}.${name}() is applicable for argument types: (${args.map((a) => toGroovyString(a)).join(', ')})`, loc, 'groovy.lang.MissingMethodException');
+  if (typeof v !== 'string') throw noStaticSignature(cls, name, args, loc);
   return v;
+}
+
+/** Groovy's MissingMethodException for a static method: `static java.lang.Math.pow() is applicable for argument types: (null, java.lang.Integer) values: [null, 2]`. */
+function noStaticSignature(cls: string, name: string, args: Value[], loc: Loc): ScriptError {
+  const types = args.map((a) => (a === null ? 'null' : javaClassOf(a))).join(', ');
+  const values = args.map((a) => toGroovyString(a)).join(', ');
+  const shown = values.length > 200 ? values.slice(0, 200) + '...' : values;
+  return scriptError('no-such-method', `No signature of method: static ${cls.includes('.') ? cls : 'java.lang.' + cls}.${name}() is applicable for argument types: (${types}) values: [${shown}]`, loc, 'groovy.lang.MissingMethodException');
+}
+
+/** String.format(null, ...): format(String, Object...) takes the null, and Formatter fails on it. */
+function nullFormat(loc: Loc): never {
+  throw scriptError('null', 'Cannot invoke "String.length()" because "s" is null', loc, 'java.lang.NullPointerException');
 }
 
 function parseIntArg(args: Value[], cls: string, name: string, loc: Loc): Value {
   const v = args[0];
+  // parseInt(String) is the one overload that takes null (Java: NumberFormatException)
+  if (v === null && args.length <= 2) throw scriptError('number-format', 'Cannot parse null string', loc, 'java.lang.NumberFormatException');
   if (typeof v === 'number') return cls === 'Long' ? longOf(BigInt(Math.trunc(v))) : Math.trunc(v);
   if (v instanceof LongValue) return cls === 'Long' ? v : Number(BigInt.asIntN(32, v.v));
   const s = str(args, 0, cls, name, loc);
@@ -237,7 +253,10 @@ const STATICS: Record<string, Record<string, Static>> = {
     min: (a, loc) => longPair('min', a, loc),
   },
   Double: {
-    parseDouble: (a, loc) => doubleOf(parseJavaNumber(str(a, 0, 'Double', 'parseDouble', loc), loc)),
+    parseDouble: (a, loc) => {
+      if (a.length === 1 && a[0] === null) throw scriptError('null', 'Cannot invoke "String.trim()" because "in" is null', loc, 'java.lang.NullPointerException');
+      return doubleOf(parseJavaNumber(str(a, 0, 'Double', 'parseDouble', loc), loc));
+    },
     valueOf: (a: Value[], loc: Loc) => doubleOf(typeof a[0] === 'string' ? parseJavaNumber(a[0], loc) : num(a, 0, 'Double', 'valueOf', loc)),
     toString: (a: Value[], loc: Loc) => javaDoubleString(num(a, 0, 'Double', 'toString', loc)),
     isNaN: (a, loc) => Number.isNaN(num(a, 0, 'Double', 'isNaN', loc)),
@@ -255,7 +274,7 @@ const STATICS: Record<string, Record<string, Static>> = {
     // Java's toString, not Groovy's: String.valueOf([a: 1]) is {a=1}
     valueOf: (a: Value[]) => javaToString(a[0] ?? null),
     // String.format(String, Object...): an array spreads into the arguments, a List is one argument (`[1, 2]`)
-    format: (a, loc) => sprintf(str(a, 0, 'String', 'format', loc), a.length === 2 && Array.isArray(a[1]) && isJavaArray(a[1]) ? a[1] : a.slice(1), loc),
+    format: (a, loc) => sprintf(a.length >= 1 && a[0] === null ? nullFormat(loc) : str(a, 0, 'String', 'format', loc), a.length === 2 && Array.isArray(a[1]) && isJavaArray(a[1]) ? a[1] : a.slice(1), loc),
     join: (a, loc) => {
       const sep = str(a, 0, 'String', 'join', loc);
       const items = a.length === 2 && Array.isArray(a[1]) ? a[1] : a.slice(1);

@@ -430,5 +430,67 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
   ['md5', (_s, _a, env) => { throw notSupported("String.md5()", env.loc, "use sh 'md5sum ...'"); }],
 ]);
 
+/**
+ * String methods given a null where Java's (or the GDK's) one applicable overload takes a String,
+ * a CharSequence or a Number: the method is called and fails inside with Java 17's
+ * NullPointerException, which names what was null. name → the message for a null at each
+ * argument position (undefined: no message for a null there).
+ */
+const NULL_ARGUMENT: Record<string, (string | undefined)[]> = {
+  split: ['Cannot invoke "String.length()" because "regex" is null'],
+  contains: ['Cannot invoke "java.lang.CharSequence.toString()" because "s" is null'],
+  startsWith: ['Cannot invoke "String.length()" because "prefix" is null'],
+  endsWith: ['Cannot invoke "String.length()" because "suffix" is null'],
+  indexOf: ['Cannot invoke "String.coder()" because "str" is null'],
+  lastIndexOf: ['Cannot read field "value" because "tgtStr" is null'],
+  replace: ['Cannot invoke "java.lang.CharSequence.toString()" because "target" is null', 'Cannot invoke "java.lang.CharSequence.toString()" because "replacement" is null'],
+  replaceAll: ['Cannot invoke "java.lang.CharSequence.toString()" because "regex" is null', 'Cannot invoke "java.lang.CharSequence.toString()" because "replacement" is null'],
+  replaceFirst: ['Cannot invoke "java.lang.CharSequence.toString()" because "regex" is null', 'Cannot invoke "java.lang.CharSequence.toString()" because "replacement" is null'],
+  compareTo: ['Cannot read field "value" because "anotherString" is null'],
+  compareToIgnoreCase: ['Cannot read field "value" because "s2" is null'],
+  concat: ['Cannot invoke "String.isEmpty()" because "str" is null'],
+  count: ['Cannot invoke "java.lang.CharSequence.toString()" because "text" is null'],
+  center: ['Cannot invoke "java.lang.Number.intValue()" because "numberOfChars" is null'],
+  padLeft: ['Cannot invoke "java.lang.Number.intValue()" because "numberOfChars" is null'],
+  padRight: ['Cannot invoke "java.lang.Number.intValue()" because "numberOfChars" is null'],
+  multiply: ['Cannot invoke "java.lang.Number.intValue()" because "factor" is null'],
+  contentEquals: ['Cannot invoke "java.lang.CharSequence.length()" because "cs" is null'],
+  tokenize: ['Cannot invoke "java.lang.CharSequence.toString()" because "delimiters" is null'],
+};
+
+/** The arities at which NULL_ARGUMENT applies (split(regex, limit), indexOf(str, from), ...). */
+const NULL_ARITY: Record<string, number[]> = {
+  split: [1, 2], startsWith: [1, 2], indexOf: [1, 2], lastIndexOf: [1, 2], replace: [2], replaceAll: [2], replaceFirst: [2],
+  center: [1, 2], padLeft: [1, 2], padRight: [1, 2],
+};
+
+for (const [name, messages] of Object.entries(NULL_ARGUMENT)) {
+  const m = stringMethods.get(name);
+  if (m === undefined) throw new Error(`methods-string.ts: NULL_ARGUMENT names ${name}, which is no string method`);
+  const arities = NULL_ARITY[name] ?? [1];
+  stringMethods.set(name, (s, a, env) => {
+    if (arities.includes(a.length)) {
+      // indexOf(String, int) fails in another place than indexOf(String)
+      if (name === 'indexOf' && a.length === 2 && a[0] === null) throw scriptError('null', 'Cannot read field "value" because "tgtStr" is null', env.loc, 'java.lang.NullPointerException');
+      for (let i = 0; i < messages.length && i < a.length; i++) {
+        // the second null of replace(null, null) is never reached: Java fails on the first
+        if (a[i] === null && messages[i] !== undefined) throw scriptError('null', messages[i]!, env.loc, 'java.lang.NullPointerException');
+      }
+    }
+    return m(s, a, env);
+  });
+}
+
+// 'abc'.matches(null): matches(String) and the GDK's matches(Pattern) both take a null
+const matchesMethod = stringMethods.get('matches');
+if (matchesMethod !== undefined) {
+  stringMethods.set('matches', (s, a, env) => {
+    if (a.length === 1 && a[0] === null) {
+      throw scriptError('ambiguous', 'Ambiguous method overloading for method java.lang.String#matches.\nCannot resolve which method to invoke for [null] due to overlapping prototypes between:\n\t[class java.lang.String]\n\t[class java.util.regex.Pattern]', env.loc, 'groovy.lang.GroovyRuntimeException');
+    }
+    return matchesMethod(s, a, env);
+  });
+}
+
 /** The GDK's iteration methods on a string go over its characters. */
 export const STRING_AS_CHARS = new Set(['each', 'eachWithIndex', 'collect', 'any', 'every', 'inject', 'sum', 'max', 'min', 'grep', 'countBy', 'groupBy', 'collectEntries', 'withIndex', 'unique', 'sort', 'toSorted', 'first', 'last', 'head', 'tail', 'init']);

@@ -22,6 +22,7 @@
 import { toGroovyString } from './format.ts';
 import { LongValue } from './long-value.ts';
 import { DoubleValue } from './double-value.ts';
+import { isEncodedKey, keyValue } from './map-keys.ts';
 import { isClosure, type GList, type Value } from './values.ts';
 
 export type SetKind = 'java.util.LinkedHashSet' | 'java.util.HashSet' | 'java.util.TreeSet';
@@ -156,7 +157,7 @@ export function javaHash(v: Value): number {
   }
   if (v instanceof Map) {
     let h = 0;
-    for (const [k, x] of v) h = (h + (stringHash(k) ^ javaHash(x))) | 0;
+    for (const [k, x] of v) h = (h + ((isEncodedKey(k) ? javaHash(keyValue(k)) : stringHash(k)) ^ javaHash(x))) | 0;
     return h;
   }
   if (isClosure(v)) return 0;

@@ -10,7 +10,7 @@
 //                          when whole (`2.0d`, `(double) 2`) and for every Float
 //   Boolean, null        → boolean, null
 //   List                 → GList (a JS array)
-//   Map                  → GMap  (a JS Map with string keys; insertion-ordered like LinkedHashMap)
+//   Map                  → GMap  (a JS Map with string keys, other keys encoded: map-keys.ts; insertion-ordered like LinkedHashMap)
 //   Closure              → ClosureValue
 //   env, params, currentBuild, scm, ... → HostObject (provided by the engine)
 import type { ClosureExpr } from '../syntax/ast.ts';
@@ -180,7 +180,7 @@ export function fromJson(data: unknown): Value {
   if (data instanceof Date) return data.toISOString();
   if (typeof data === 'object') {
     const m: GMap = new Map();
-    for (const [k, v] of Object.entries(data as Record<string, unknown>)) m.set(k, fromJson(v));
+    for (const [k, v] of Object.entries(data as Record<string, unknown>)) m.set(k.charCodeAt(0) === 0 ? '\u0000s' + k : k, fromJson(v)); // map-keys.ts: a String key never begins with KEY_MARK
     return m;
   }
   return String(data);
@@ -192,7 +192,7 @@ export function toJson(v: Value): unknown {
   if (Array.isArray(v)) return v.map(toJson);
   if (v instanceof Map) {
     const o: Record<string, unknown> = {};
-    for (const [k, x] of v) o[k] = toJson(x);
+    for (const [k, x] of v) o[k.charCodeAt(0) === 0 && k.charAt(1) === 's' ? k.slice(2) : k] = toJson(x); // steps get other keys as their strings (map-keys.ts plainKeys)
     return o;
   }
   if (v.kind === 'range') return rangeToList(v).map(toJson);

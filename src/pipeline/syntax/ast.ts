@@ -38,6 +38,11 @@ export interface NumberLit extends NodeBase {
   isInteger: boolean;
   /** An integer literal that is not a plain Integer (`5L`, `3000000000`, `7G`): its value comes from `raw`, exactly. */
   exact?: boolean;
+  /**
+   * The operand of a unary minus written right before it (`-0.0d`, `- 1`, not `-(0.0d)`): Groovy's
+   * parser folds the sign into the literal, so `-0.0d` is the Double 0.0, not -0.0.
+   */
+  negated?: boolean;
 }
 
 export interface BooleanLit extends NodeBase {

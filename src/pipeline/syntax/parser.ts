@@ -1648,7 +1648,7 @@ class Parser {
       const err = literalRangeError(t.text, this.negatedNumber === t);
       if (err !== null) throw this.fail(err, t);
     }
-    return { type: 'Number', value: t.value, raw: t.text, isInteger: t.isInt, exact, loc: this.locOf(t) };
+    return { type: 'Number', value: t.value, raw: t.text, isInteger: t.isInt, exact, negated: this.negatedNumber === t, loc: this.locOf(t) };
   }
 
   /**

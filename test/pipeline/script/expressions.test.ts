@@ -230,7 +230,9 @@ test('indexes on lists, maps and strings', async () => {
   assert.equal(await ev("'hello'[-3..-1]"), 'llo');
   assert.equal(await ev("[a: 1]['a']"), 1);
   assert.equal(await ev("[a: 1]['b']"), null);
-  assert.equal(await ev("def m = [:]\nm[1] = 'one'\nm['1']"), 'one');
+  // an Integer key is not the String '1' (Groovy 2.4: null)
+  assert.equal(await ev("def m = [:]\nm[1] = 'one'\nm['1']"), null);
+  assert.equal(await ev("def m = [:]\nm[1] = 'one'\nm[1]"), 'one');
   assert.deepEqual(await ev('def l = [1]\nl[3] = 4\nl'), [1, null, null, 4]);
   assert.deepEqual(await ev('def l = [1, 2, 3]\nl[-1] = 9\nl'), [1, 2, 9]);
   await rejects("'abc'[5]", /String index out of range: 5/);
@@ -279,8 +281,8 @@ test('method calls the synchronous path runs: each runs once, with the same resu
   assert.equal(await show(`def l = []; def f() { 'x' }; l << f(); l << 'y'.toUpperCase(); l.add(l.size()); l`), '[x, Y, 2]');
   assert.equal(await show(`def m = [a: 1]; m.put('b', m.size() + 1); m.containsKey('b') && !m.isEmpty() ? m : null`), '[a:1, b:2]');
   assert.equal(await show(`def s = 'a-b'; [s.toUpperCase(), s.split('-') as List, s.length() * 2, s.replaceAll(/-/, '+')]`), '[A-B, [a, b], 6, a+b]');
-  // comparisons of numbers: as groovyCompare (NaN compares as 0)
-  assert.equal(await show(`def n = Math.sqrt(-1); [n <= 1, n >= 1, n < 1, n > 1, n <=> 1, 2 <=> 1, 1 <=> 2, 3 <= 3]`), '[true, true, false, false, 0, 1, -1, true]');
+  // comparisons of numbers: a Double and an Integer by Double.compare, where NaN is above everything (Groovy 2.4.21)
+  assert.equal(await show(`def n = Math.sqrt(-1); [n <= 1, n >= 1, n < 1, n > 1, n <=> 1, 2 <=> 1, 1 <=> 2, 3 <= 3]`), '[false, true, false, true, 1, 1, -1, true]');
   // index assignments: the value first for =, the target first for op=
   assert.equal(await show(`def m = [:]; def l = [1, 2]; m['a'] = (m['a'] ?: 0) + 1; m['a'] += 5; l[0] *= 10; l[3] = 'x'; l[-1] += 'y'; [m, l]`), '[[a:6], [10, 2, null, xy]]');
   assert.equal(await show(`class P { int n; def plus(x) { new P(n: n + x) }; String toString() { "P" + n } }; def m = [p: new P(n: 1)]; m['p'] += 2; def q = new P(n: 5); q += 1; [m.p.n, q.n]`), '[3, 6]');
