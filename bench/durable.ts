@@ -2,7 +2,8 @@
 // home, killed with SIGKILL and started again on the same home and port.
 //
 //   node bench/durable.ts [--resume-builds 100] [--resume-runs 3] [--soak-s 120] [--soak-builds 20]
-//                         [--kill-every-s 5] [--steps 8] [--short] [--no-resume] [--no-soak]
+//                         [--kill-every-s 5] [--steps 8] [--agents 3] [--agent-kill-every-s 0]
+//                         [--dump DIR] [--short] [--no-resume] [--no-soak]
 //
 // (a) resume: `--resume-builds` builds each in a `sleep`; kill -9; start again. Measured from the
 //     new process's spawn to its ready line (it listens, then resumes every build, then says it is
@@ -11,26 +12,33 @@
 //     new home: median, min and max. Goal (issue 19): every build running again within 5 s.
 // (b) soak: `--soak-builds` builds at once for `--soak-s` seconds (a finished one is replaced by a
 //     new one) while the controller is killed with SIGKILL and started again every
-//     `--kill-every-s` seconds (±40 %). Each build prints `--steps` numbered lines with a 1 s sleep
-//     after each, then its last line (every 5th build fails on purpose with `error` instead). At
-//     the end (no more kills) every build must finish with the result its number says, and its
-//     console must hold every expected line exactly once and in order, and each step's own lines
-//     (`[Pipeline] echo`, `[Pipeline] sleep`, `Sleeping for 1 sec`) as many times as it has such
-//     steps: lost and duplicated lines are counted and listed.
-// `--short` is a smoke run (10 builds to resume once; a 20 s soak of 4 builds killed every 4 s):
+//     `--kill-every-s` seconds (±40 %). The builds run on `--agents` real agent processes
+//     (`kiln agent`, WebSocket, labelled 'soak'; the controller has no executors of its own), which
+//     stay up across the controller's kills and hand their running steps back; with
+//     `--agent-kill-every-s`, one of them (in turn) is killed with SIGKILL too that often and
+//     started again on its work directory. Each build, in a `node('soak')` block, prints `--steps`
+//     numbered lines, each by an `echo` and by an `sh` step whose process then sleeps 1 s (so a
+//     kill mostly falls within a durable exec), then its last line (every 5th build fails on
+//     purpose with `error` instead). At the end (no more kills) every build must finish with the
+//     result its number says, and its console must hold every expected line exactly once and in
+//     order, and each step's own lines (`[Pipeline] echo`, `[Pipeline] sh`) as many times as it
+//     has such steps: lost and duplicated lines are counted and listed (`--dump DIR`: the console
+//     and journal of each build with a problem are copied there).
+// `--short` is a smoke run (10 builds to resume once; a 20 s soak of 4 builds on 2 agents, killed every 4 s):
 // test/controller/durable-bench.test.ts runs it and asserts that nothing is lost.
 //
 // Prints progress on stderr, a table on stdout, then one JSON line {"bench":"durable",...}. Exit
 // code 0 when everything was measured and the soak lost nothing; 1 otherwise. No thresholds on
 // times: the goal is reported, not enforced.
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { median } from './lib.ts';
 import { startControllerProcess, kill9, freePort, type ControllerProcess } from '../test/helpers/controller-process.ts';
 import { adminFetch } from '../test/helpers/controller.ts';
+import { kilnBin } from '../test/helpers/kiln.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -40,6 +48,9 @@ const { values: opts } = parseArgs({
     'soak-builds': { type: 'string', default: '20' },
     'kill-every-s': { type: 'string', default: '5' },
     steps: { type: 'string', default: '8' },
+    agents: { type: 'string', default: '3' },
+    'agent-kill-every-s': { type: 'string', default: '0' },
+    dump: { type: 'string' },
     short: { type: 'boolean', default: false },
     'no-resume': { type: 'boolean', default: false },
     'no-soak': { type: 'boolean', default: false },
@@ -57,6 +68,9 @@ const SOAK_S = num('soak-s', 20);
 const SOAK_BUILDS = num('soak-builds', 4);
 const KILL_EVERY_S = num('kill-every-s', 4);
 const STEPS = num('steps', 4);
+const AGENTS = num('agents', 2);
+const AGENT_KILL_EVERY_S = opts.short ? 0 : Number(opts['agent-kill-every-s']);
+if (!Number.isFinite(AGENT_KILL_EVERY_S) || AGENT_KILL_EVERY_S < 0) throw new Error(`--agent-kill-every-s expects a number ≥ 0, got '${String(opts['agent-kill-every-s'])}'`);
 const GOAL_MS = 5000;
 const T0 = performance.now();
 const LOAD_AT_START = loadavg()[0]!;
@@ -136,18 +150,20 @@ async function resumeRun(): Promise<ResumeRun> {
 
 interface Check { number: number; result: string | null; expected: string; lost: string[]; duplicated: string[]; outOfOrder: boolean; markers: string | null }
 
-const SOAK_SCRIPT = `for (int i = 0; i < ${STEPS}; i++) {
-  echo "line \${i} of #\${env.BUILD_NUMBER}"
-  sleep 1
-}
-if (env.BUILD_NUMBER.toInteger() % 5 == 0) {
-  error "planned failure of #\${env.BUILD_NUMBER}"
-}
-echo "last line of #\${env.BUILD_NUMBER}"`;
+const SOAK_SCRIPT = `node('soak') {
+  for (int i = 0; i < ${STEPS}; i++) {
+    echo "line \${i} of #\${env.BUILD_NUMBER}"
+    sh "echo 'sh line \${i} of #\${env.BUILD_NUMBER}'; sleep 1"
+  }
+  if (env.BUILD_NUMBER.toInteger() % 5 == 0) {
+    error "planned failure of #\${env.BUILD_NUMBER}"
+  }
+  echo "last line of #\${env.BUILD_NUMBER}"
+}`;
 
 function expectedOf(n: number): { result: string; lines: string[] } {
-  const lines = Array.from({ length: STEPS }, (_, i) => `line ${i} of #${n}`);
-  if (n % 5 === 0) return { result: 'FAILURE', lines: [...lines, `ERROR: planned failure of #${n} (Jenkinsfile:6:3)`] };
+  const lines = Array.from({ length: STEPS }, (_, i) => [`line ${i} of #${n}`, `sh line ${i} of #${n}`]).flat();
+  if (n % 5 === 0) return { result: 'FAILURE', lines: [...lines, `ERROR: planned failure of #${n} (Jenkinsfile:7:5)`] };
   return { result: 'SUCCESS', lines: [...lines, `last line of #${n}`] };
 }
 
@@ -164,7 +180,7 @@ function check(n: number, result: string | null, text: string): Check {
   // The steps' own lines: one per step call.
   const count = (line: string) => text.split('\n').filter((l) => l === line).length;
   const echoes = STEPS + (n % 5 === 0 ? 0 : 1);
-  for (const [line, want] of [['[Pipeline] echo', echoes], ['[Pipeline] sleep', STEPS], ['Sleeping for 1 sec', STEPS]] as const) {
+  for (const [line, want] of [['[Pipeline] echo', echoes], ['[Pipeline] sh', STEPS], ['[Pipeline] node', 1]] as const) {
     const got = count(line);
     for (let i = got; i < want; i++) lost.push(line);
     for (let i = want; i < got; i++) duplicated.push(line);
@@ -173,16 +189,43 @@ function check(n: number, result: string | null, text: string): Check {
 }
 
 interface Soak {
-  seconds: number; concurrent: number; kills: number; builds: number; restarts_ms: number[];
+  seconds: number; concurrent: number; agents: number; kills: number; agent_kills: number; builds: number; restarts_ms: number[];
   lost_lines: number; duplicated_lines: number; out_of_order: number; wrong_results: number; marker_problems: number;
   resumed_lines: number; problems: string[];
+}
+
+/** A `kiln agent` process for agent `name` (its secret from the API), on its own work directory. */
+function startAgent(url: string, name: string, secret: string, workdir: string): ChildProcess {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('KILN_')) delete env[k];
+  const proc = spawn(kilnBin, ['agent', '--url', url, '--name', name, '--secret', secret, '--workdir', workdir], { env, stdio: ['ignore', 'ignore', 'ignore'] });
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
+  return proc;
 }
 
 async function soak(): Promise<Soak> {
   const home = newHome();
   const port = await freePort();
-  let c: ControllerProcess | null = await startControllerProcess(home, { port, executors: 1, running });
+  let c: ControllerProcess | null = await startControllerProcess(home, { port, executors: 0, running });
   const url = c.url;
+  // The agents: enough executors between them for every build at once; they outlive the controller's kills.
+  const agents: { name: string; secret: string; workdir: string; proc: ChildProcess }[] = [];
+  for (let i = 1; i <= AGENTS; i++) {
+    const name = `soak-${i}`;
+    await call(url, 'POST', '/api/v1/agents', { name, labels: ['soak'], executors: Math.ceil(SOAK_BUILDS / AGENTS) });
+    const secret = /--secret (\S+)/.exec((await call(url, 'GET', `/api/v1/agents/${name}`)).command)![1]!.replace(/^'|'$/g, '');
+    const workdir = path.join(path.dirname(home), name);
+    mkdirSync(workdir, { recursive: true });
+    agents.push({ name, secret, workdir, proc: startAgent(url, name, secret, workdir) });
+  }
+  for (const a of agents) {
+    const until = Date.now() + 60_000;
+    while (!(await call(url, 'GET', `/api/v1/agents/${a.name}`)).online) {
+      if (Date.now() > until) throw new Error(`agent ${a.name} did not connect within 60 s`);
+      await sleep(200);
+    }
+  }
   await call(url, 'POST', '/api/v1/jobs', { name: 'soak', script: SOAK_SCRIPT });
   const finished = new Set<number>();
   let triggered = 0;
@@ -190,6 +233,22 @@ async function soak(): Promise<Soak> {
   const restarts: number[] = [];
   const end = Date.now() + SOAK_S * 1000;
   let stop = false;
+  let agentKills = 0;
+
+  // An agent killed too, in turn, and started again on its work directory (it hands its steps back).
+  const agentKiller = (async () => {
+    if (AGENT_KILL_EVERY_S <= 0) return;
+    for (let i = 0; !stop; i++) {
+      await sleep(Math.round(AGENT_KILL_EVERY_S * 1000 * (0.6 + Math.random() * 0.8)));
+      if (stop || Date.now() >= end) break;
+      const a = agents[i % agents.length]!;
+      await kill9(a);
+      agentKills++;
+      await sleep(200 + Math.random() * 1000);
+      a.proc = startAgent(url, a.name, a.secret, a.workdir);
+      progress(`soak: agent ${a.name} kill -9 #${agentKills}, started again`);
+    }
+  })();
 
   // The driver: keeps SOAK_BUILDS builds unfinished while the controller is up.
   const drive = (async () => {
@@ -217,7 +276,7 @@ async function soak(): Promise<Soak> {
     kills++;
     c = null;
     const t = Date.now();
-    c = await startControllerProcess(home, { port, executors: 1, running });
+    c = await startControllerProcess(home, { port, executors: 0, running });
     restarts.push(Date.now() - t);
     progress(`soak: kill -9 #${kills} (${triggered} builds so far, ${finished.size} finished); ready again after ${Date.now() - t} ms`);
   }
@@ -230,6 +289,7 @@ async function soak(): Promise<Soak> {
   }
   stop = true;
   await drive;
+  await agentKiller;
   const page = await call(url, 'GET', '/api/v1/jobs/soak/builds?limit=1000');
   const problems: string[] = [];
   let lost = 0;
@@ -248,12 +308,21 @@ async function soak(): Promise<Soak> {
     if (k.result !== k.expected) wrong++;
     if (k.markers) markers++;
     if (k.lost.length || k.duplicated.length || k.outOfOrder || k.result !== k.expected || k.markers) {
+      if (opts.dump) {
+        mkdirSync(opts.dump, { recursive: true });
+        writeFileSync(path.join(opts.dump, `${b.number}.console`), text);
+        for (const id of readdirSync(path.join(home, 'builds'))) {
+          const j = path.join(home, 'builds', id, String(b.number), 'journal.jsonl');
+          if (existsSync(j)) copyFileSync(j, path.join(opts.dump, `${b.number}.journal.jsonl`));
+        }
+      }
       problems.push(`#${b.number}: result ${k.result ?? `not finished (${b.status})`} (expected ${k.expected})${k.lost.length ? `; lost ${JSON.stringify(k.lost)}` : ''}${k.duplicated.length ? `; twice ${JSON.stringify(k.duplicated)}` : ''}${k.outOfOrder ? '; out of order' : ''}${k.markers ? `; ${k.markers}` : ''}${b.message ? `; message: ${String(b.message).slice(0, 300)}` : ''}`);
     }
   }
   await kill9(c);
+  for (const a of agents) await kill9(a);
   return {
-    seconds: SOAK_S, concurrent: SOAK_BUILDS, kills, builds: page.builds.length, restarts_ms: restarts,
+    seconds: SOAK_S, concurrent: SOAK_BUILDS, agents: AGENTS, kills, agent_kills: agentKills, builds: page.builds.length, restarts_ms: restarts,
     lost_lines: lost, duplicated_lines: dup, out_of_order: order, wrong_results: wrong, marker_problems: markers, resumed_lines: resumed, problems,
   };
 }
@@ -292,7 +361,7 @@ if (resume) {
   row('  all running less the start on a new home (same run)', f(resume.added_ms));
 }
 if (soaked) {
-  row(`soak ${soaked.seconds} s, ${soaked.concurrent} builds at once`, `${soaked.builds} builds, ${soaked.kills} kill -9, restart → ready median ${soaked.restarts_ms.length ? median(soaked.restarts_ms) : '-'} ms`);
+  row(`soak ${soaked.seconds} s, ${soaked.concurrent} builds at once on ${soaked.agents} agents`, `${soaked.builds} builds, ${soaked.kills} kill -9 of the controller, ${soaked.agent_kills} of an agent, restart → ready median ${soaked.restarts_ms.length ? median(soaked.restarts_ms) : '-'} ms`);
   row('  lost lines / duplicated lines', `${soaked.lost_lines} / ${soaked.duplicated_lines}`);
   row('  builds out of order / wrong result / Started-Finished', `${soaked.out_of_order} / ${soaked.wrong_results} / ${soaked.marker_problems}`);
   row('  "Resumed after the controller restarted" lines', String(soaked.resumed_lines));

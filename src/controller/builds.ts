@@ -676,7 +676,6 @@ export class BuildManager {
       let size = this.#logs.unwritten(log);
       // How much of each branch's closing lines the console has (resume.ts trailsAt): not printed again.
       if (resume && size) resume.trails = trailsAt(trailMarks, size.at + size.bytes.length);
-      const before = size ? size.at + size.bytes.length : 0;
       if (resume && size && execMarks.length > 0) {
         // A script step in flight takes its output over from what the console has of it (resume.ts
         // execAt), the console cut back to where the journal accounts for every byte (resumeCut).
@@ -696,13 +695,16 @@ export class BuildManager {
         await this.#logs.truncate(log, cut).catch(logFailed);
         size = this.#logs.unwritten(log);
         const consoleSize = size ? size.at + size.bytes.length : cut;
-        if (torn) resume.trails = trailsAt(trailMarks, consoleSize);
+        // The closing lines the cut kept (a count past it is void: its lines, cut, are printed
+        // again; before, a count taken before the cut said that a branch's closing lines the cut
+        // took, written while an exec had no point yet, were there: lost).
+        resume.trails = trailsAt(trailMarks, consoleSize);
         resume.entries = resume.entries.map((e) => (e.exec && from.has(e.exec) ? { ...e, execFrom: from.get(e.exec)! } : e));
         // The bytes past the cut that no exec sends again (a torn write's other lines) go back at
         // the cut, journaled first with the cut (a restart during this one puts them back too).
         const back = resend.length > 0 ? Buffer.concat(resend.map((r) => r.bytes)) : null;
         // A torn write's closing lines its mark carried come back with `back`: counted as there.
-        if (back) resume.trails = trailsAt(trailMarks, before, new Set(execMarks.flatMap((m) => ('mark' in m && m.plain && m.plain.length > 0 ? [m.mark] : []))));
+        if (back) resume.trails = trailsAt(trailMarks, consoleSize, new Set(execMarks.flatMap((m) => ('mark' in m && m.plain && m.plain.length > 0 ? [m.mark] : []))));
         const jw = new JournalWriter(dir);
         try {
           // At most 1 MiB a line (exec-points.ts carriedGroups): the rest as marks at the cut.

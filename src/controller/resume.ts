@@ -505,9 +505,11 @@ const PRINTERS = new Set(['echo']);
 /**
  * The journal's entries with each printing step that was in flight at the crash settled by what
  * the console holds (`consoleSize`, once restored): when nothing reached it after the step's
- * journal line, the step had printed nothing that survived and runs again (its entry goes);
- * otherwise it had printed and is answered as done. So an `echo` caught mid-way neither fails the
- * build as non-resumable nor prints twice.
+ * journal line, the step had printed nothing that survived and runs again, as the step in flight
+ * (`rerun`: its `[Pipeline] echo` line, before its journal line and carried by it, is not printed
+ * again; before, the entry was dropped and the call ran as a new one, printing that line twice:
+ * the soak on agents found it); otherwise it had printed and is answered as done. So an `echo`
+ * caught mid-way neither fails the build as non-resumable nor prints a line twice.
  */
 export function inFlightPrinters(entries: JournalEntry[], consoleEnds: ReadonlyMap<string, number>, consoleSize: number): JournalEntry[] {
   const out: JournalEntry[] = [];
@@ -516,6 +518,7 @@ export function inFlightPrinters(entries: JournalEntry[], consoleEnds: ReadonlyM
     else {
       const end = consoleEnds.get(e.id);
       if (end !== undefined && consoleSize > end) out.push({ ...e, status: 'success', endedAt: e.startedAt, value: null });
+      else out.push({ ...e, rerun: true });
     }
   }
   return out;

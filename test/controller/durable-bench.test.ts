@@ -1,6 +1,7 @@
 // The durable-builds bench (bench/durable.ts) in its short mode, as a smoke test: it resumes ten
-// sleeping builds after a kill -9, then runs a short soak (four builds at once, the controller
-// killed with SIGKILL and started again every few seconds) and checks every build's console.
+// sleeping builds after a kill -9, then runs a short soak (four builds at once on two real agent
+// processes, their `sh` steps durable execs, the controller killed with SIGKILL and started again
+// every few seconds) and checks every build's console.
 // Asserted: the bench ran to its end and the soak lost nothing (no line lost or printed twice,
 // none out of order, every result as expected); its times are reported, never asserted.
 import { test } from 'node:test';

@@ -149,9 +149,9 @@ test('an echo in flight at the crash: run again when nothing of it reached the c
   const echo: JournalEntry = { id: '2', branch: '', call: 'echo@2:1', name: 'echo', status: 'running', startedAt: 3, endedAt: null };
   const sh: JournalEntry = { ...echo, id: '3', call: 'sh@3:1', name: 'sh' };
   const ends = new Map([['2', 100], ['3', 120]]);
-  assert.deepEqual(inFlightPrinters([sleep, echo], ends, 100), [sleep], 'nothing past its journal line: it runs again');
+  assert.deepEqual(inFlightPrinters([sleep, echo], ends, 100), [sleep, { ...echo, rerun: true }], 'nothing past its journal line: it runs again, as in flight (its start line not again)');
   assert.deepEqual(inFlightPrinters([sleep, echo], ends, 130), [sleep, { ...echo, status: 'success', endedAt: 3, value: null }], 'its line is there: done');
-  assert.deepEqual(inFlightPrinters([sleep, echo], new Map(), 130), [sleep], 'no console end journaled: it runs again');
+  assert.deepEqual(inFlightPrinters([sleep, echo], new Map(), 130), [sleep, { ...echo, rerun: true }], 'no console end journaled: it runs again');
   assert.deepEqual(inFlightPrinters([sh], ends, 100), [sh], 'other steps are left to the engine');
 });
 
@@ -164,8 +164,10 @@ for (const reached of [false, true]) test(`kill -9 with an echo in flight whose 
   const sleepLine = lines.filter((l) => l.name === 'sleep').at(-1);
   let size = statSync(path.join(dir, 'log')).size;
   for (const l of lines) if (l.consoleTail) size = Math.max(size, l.consoleTail.at + Buffer.from(l.consoleTail.b64, 'base64').length);
-  const echo = { id: String(Number(sleepLine.id) + 1), branch: '', call: 'echo@3:1', name: 'echo', status: 'running', startedAt: Date.now(), endedAt: null, deadline: null, consoleEnd: size };
-  const extra = reached ? { consoleTail: { at: size, b64: Buffer.from('[Pipeline] echo\nafter the nap\n').toString('base64') } } : {};
+  // Its start line carries its `[Pipeline] echo` line (printed just before it), which its consoleEnd is past.
+  const start = Buffer.from('[Pipeline] echo\n');
+  const echo = { id: String(Number(sleepLine.id) + 1), branch: '', call: 'echo@3:1', name: 'echo', status: 'running', startedAt: Date.now(), endedAt: null, deadline: null, consoleEnd: size + start.length };
+  const extra = { consoleTail: { at: size, b64: Buffer.concat([start, Buffer.from(reached ? 'after the nap\n' : '')]).toString('base64') } };
   appendFileSync(journal, `${JSON.stringify({ ...sleepLine, status: 'success', endedAt: Date.now(), consoleTail: undefined })}\n${JSON.stringify({ ...echo, ...extra })}\n`);
   const c = await startControllerProcess(home, { running });
   const b = await finishedBuild(c.url, 'nap', 1);

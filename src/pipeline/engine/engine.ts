@@ -1465,7 +1465,7 @@ export class PipelineRun {
     if (bound.unknown.length > 0 && !inFlight) this.#log(c, unknownParametersLine(step, bound.unknown, [...Object.keys(bound.values), ...bound.unknown]), rec.id);
     try {
       // A leaf step in flight at the restart cannot go on, but a script step (its durable exec is taken over, shell.ts).
-      if (inFlight && leaf && !isResumable(name) && !isReattachable(name, step)) throw nonResumable(name);
+      if (inFlight && leaf && !isResumable(name) && !isReattachable(name, step) && prior?.rerun !== true) throw nonResumable(name);
       const run = await this.#o.registry.implementation(name);
       const v = await run(sctx, bound);
       rec.status = 'success';

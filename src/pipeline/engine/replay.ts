@@ -63,6 +63,12 @@ export interface JournalEntry {
    * of the line the engine prints without a new prefix.
    */
   execFrom?: { stdout: number; stderr: number; open?: number };
+  /**
+   * Set by the host as a build resumes, never journaled by the engine: a printing step (`echo`)
+   * in flight whose output did not reach the console runs again, as a step in flight (its
+   * `[Pipeline] echo` line, which its start's journal line carried, is not printed again).
+   */
+  rerun?: boolean;
   /** The node the call ran on (its workspace's node as it started): a resumed `node` block asks for it again (`Replay.nodeAhead`). */
   node?: string;
   /** Values the step made once and keeps across a restart (StepContext.journaled: a badge's generated id); carried to the replayed call's entry. */

@@ -61,8 +61,14 @@ export const run: StepRun = async (ctx, args) => {
     id, message, ok: str(args, 'ok') ?? 'Proceed', submitter: str(args, 'submitter') ?? null, parameters: inputParameters(list(args, 'parameters')),
   };
   await renderActiveChoices(req.parameters, ctx.signal);
-  // Resumed after a controller restart: it waits again, its question already in the console.
-  if (!ctx.resumed) ctx.log(`${message}\n${req.ok} or Abort`);
+  // The question is printed once: then the step's journal entry says so (`journaled`), and that
+  // line carries the question while it is only in the controller's memory (the console writes
+  // asynchronously): a controller killed then gets it back from the journal. An input resumed
+  // after a restart waits again, its question already in the console, or prints it when the kill
+  // fell before that line (neither in the console nor in the journal).
+  const ask = () => ctx.log(`${message}\n${req.ok} or Abort`);
+  if (ctx.journaled) ctx.journaled('asked', () => { ask(); return '1'; });
+  else if (!ctx.resumed) ask();
   const outcome = await ctx.build.services.input(req, ctx.signal);
   if (!outcome.approved) {
     ctx.log(`Rejected by ${outcome.submitter}`);
