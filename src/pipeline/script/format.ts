@@ -1,7 +1,7 @@
 // How Groovy prints values ("${x}", println, join, toString()), and sprintf / String.format.
 import type { Loc } from '../../core/build.ts';
 import { scriptError } from './errors.ts';
-import { isClosure, rangeToList, typeName, type Value } from './values.ts';
+import { isClosure, rangeToList, typeName, type RangeValue, type Value } from './values.ts';
 import { BigDec, isDecimal } from './decimal.ts';
 import { LongValue } from './long-value.ts';
 import { DoubleValue, javaDoubleString } from './double-value.ts';
@@ -67,8 +67,22 @@ function render(v: Value, depth: number): string {
     return s + ']';
   }
   if (isClosure(v)) return closureString(v);
-  if (v.kind === 'range') return render(rangeToList(v), depth + 1);
+  // a range prints as a list where it is the value printed (println, "${r}", +), as its own
+  // toString inside a list or map ([1..3], [r:1..3]): InvokerHelper.toString vs format
+  if (v.kind === 'range') return depth === 0 ? render(rangeToList(v), depth + 1) : rangeString(v);
   return v.toString();
+}
+
+/** IntRange/ObjectRange.toString(): `1..3`, `1..<3`, `3..1`, `a..c` (an exclusive character range ends at the last one it holds). */
+export function rangeString(r: RangeValue): string {
+  if (typeof r.from === 'number' && typeof r.to === 'number') return `${formatNumber(r.from)}..${r.exclusive ? '<' : ''}${formatNumber(r.to)}`;
+  const a = String(r.from);
+  let b = String(r.to);
+  if (r.exclusive) {
+    const up = (a.codePointAt(0) ?? 0) <= (b.codePointAt(0) ?? 0);
+    b = String.fromCodePoint((b.codePointAt(0) ?? 0) + (up ? -1 : 1));
+  }
+  return `${a}..${b}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -81,6 +95,7 @@ function render(v: Value, depth: number): string {
  */
 export function javaToString(v: Value, depth = 0): string {
   if (v === null || typeof v !== 'object' || depth > 100) return toGroovyString(v);
+  if (!Array.isArray(v) && !(v instanceof Map) && v.kind === 'range') return rangeString(v);
   if (Array.isArray(v)) {
     let s = '[';
     for (let i = 0; i < v.length; i++) {

@@ -535,7 +535,8 @@ export function arithmetic(op: string, a: Value, b: Value, loc: Loc | null): Val
         if (a.length + s.length > MAX_STRING) throw tooLarge(`a string of ${a.length + s.length} characters`, loc);
         return a + s;
       }
-      if (typeof b === 'string' && (typeof a === 'number' || typeof a === 'boolean' || a === null)) return toGroovyString(a) + b;
+      // DefaultGroovyMethods.plus(Number, String) and NullObject.plus(String); a Boolean has no plus (MissingMethodException)
+      if (typeof b === 'string' && (typeof a === 'number' || a === null)) return toGroovyString(a) + b;
       const la = toList(a);
       if (la) {
         const lb = toList(b);

@@ -23,6 +23,7 @@ import { tooLarge } from './limits.ts';
 import { BigDec, decimalOp } from './decimal.ts';
 import { DoubleValue, doubleOf, doubleOp, floatOf, numberPower } from './double-value.ts';
 import type { Value } from './values.ts';
+import { bigIntegerHash, longHash } from './hash.ts';
 import { LongValue, bigIntegerOf, bigOf, integerRank, intOf, isInt32, longOf, setIntegerMethods } from './long-value.ts';
 
 export { LongValue, bigIntegerOf, bigOf, integerRank, intOf, isInt32, longOf };
@@ -224,7 +225,7 @@ function integerMethod(n: LongValue, name: string, a: Value[], loc: Loc | null):
     case 'next': return integerOp('+', n, 1, loc);
     case 'previous': return integerOp('-', n, 1, loc);
     case 'asBoolean': return n.v !== 0n;
-    case 'hashCode': return intOf(n.v ^ (n.v >> 32n));
+    case 'hashCode': return n.big ? bigIntegerHash(n.v) : longHash(n.v);
   }
   return undefined;
 }

@@ -42,7 +42,7 @@ import {
   CONSTRUCTIBLE_EXCEPTIONS, ErrorObject, GroovyException, ScriptError, catchMatches, errorInstanceOf, normalizeError,
   notSupported, scriptError,
 } from './errors.ts';
-import { sprintf, toGroovyString as formatValue } from './format.ts';
+import { rangeString, sprintf, toGroovyString as formatValue } from './format.ts';
 import {
   EntryObject, arithmetic, castTo, coerceDeclared, javaCast, typedDefault, paramAccepts, groovyCompare, groovyEquals, groovyTruth as truth,
   instanceOf, isCase, isKnownType, iterableToList, keyText, makeRange, mapKey, negate, rangeAt, rangeSize, relational,
@@ -59,7 +59,7 @@ import { DoubleValue } from './double-value.ts';
 import { makeSet, setKindOf } from './sets.ts';
 import { LazyGString } from './lazy-gstring.ts';
 import {
-  ClassObject, JAVA_ROOTS, callStaticMethod, classOf, javaClassOf as javaTypeName, construct, constructedByInterpreter, getStaticField, isJavaObject, javaMethod, rejected,
+  ClassObject, JAVA_ROOTS, callStaticMethod, classOf, javaClassOf as javaTypeName, javaHashCode, construct, constructedByInterpreter, getStaticField, isJavaObject, javaMethod, rejected,
   isKnownClass, resolveClass,
 } from './java-classes.ts';
 import { STRING_AS_CHARS, regexArg, stringGetAt, stringMethods } from './methods-string.ts';
@@ -2148,6 +2148,7 @@ export class Interpreter {
     if (obj instanceof MatcherObject) return undefined;
     if (isRange(obj)) {
       if (name === 'size') return ((r: typeof obj) => rangeSize(r)) as never;
+      if (name === 'toString') return ((r: typeof obj, a: Value[], env: MethodEnv) => (a.length === 0 ? rangeString(r) : (() => { throw noSignature(r, name, a, env.loc); })())) as never;
       if (name === 'getFrom') return ((r: typeof obj) => r.from) as never;
       if (name === 'getTo') return ((r: typeof obj) => r.to) as never;
       if (name === 'isEmpty') return ((r: typeof obj) => rangeSize(r) === 0) as never;
@@ -2263,6 +2264,10 @@ export class Interpreter {
     switch (name) {
       case 'toString':
         if (args.length === 0) return formatValue(recv);
+        break;
+      case 'hashCode':
+        // Object.hashCode (whitelisted): the JVM's value-based hash
+        if (args.length === 0 && recv !== null) return javaHashCode(recv);
         break;
       case 'equals':
         if (args.length === 1) return groovyEquals(recv, args[0] ?? null);

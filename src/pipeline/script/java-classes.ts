@@ -22,6 +22,7 @@ import { ScriptError, rejected, scriptError } from './errors.ts';
 import { toGroovyString } from './format.ts';
 import { groovyEquals, naturalCompare } from './groovy-ops.ts';
 import { isDecimal } from './decimal.ts';
+import { javaHashCode } from './hash.ts';
 import { mathIntegral } from './math-overloads.ts';
 import { closureComparator, sortAsync } from './methods-list.ts';
 import type { MethodEnv } from './methods-common.ts';
@@ -561,10 +562,7 @@ export function classOf(v: Value): ClassObject {
 }
 
 function hashOf(v: Value): number {
-  const s = toGroovyString(v);
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h;
+  return javaHashCode(v);
 }
 
-export { DateObject, SimpleDateFormatObject, TimeZoneObject };
+export { DateObject, SimpleDateFormatObject, TimeZoneObject, javaHashCode };
