@@ -11,12 +11,18 @@ import { isRange, type ClosureValue, type GList, type Value } from './values.ts'
 import { BigDec } from './decimal.ts';
 import { LongValue, longOf } from './integers.ts';
 import { doubleOf, floatOf } from './double-value.ts';
+import { StringBuilderObject } from './string-builder.ts';
 
 /** A regex argument: a string (slashy or not) or a Pattern from `~/re/`. */
 export function regexArg(v: Value | undefined): string | null {
   if (typeof v === 'string') return v;
   if (v instanceof PatternObject) return v.pattern;
   return null;
+}
+
+/** What indexOf/lastIndexOf look for: a String, or a character given by its code (`s.indexOf(98)`, Java's indexOf(int)). */
+function needle(v: Value): string {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0x10ffff ? String.fromCodePoint(v) : toGroovyString(v);
 }
 
 function stringIndexError(i: number, loc: Loc): never {
@@ -176,17 +182,57 @@ export const stringMethods: Map<string, Method<string>> = new Map<string, Method
   ['endsWith', (s, a, env) => (arity(s, 'endsWith', a, 1, 1, env.loc), s.endsWith(argString(s, 'endsWith', a, 0, env.loc)))],
   ['equals', (s, a, env) => (arity(s, 'equals', a, 1, 1, env.loc), s === a[0])],
   ['equalsIgnoreCase', (s, a, env) => (arity(s, 'equalsIgnoreCase', a, 1, 1, env.loc), typeof a[0] === 'string' && s.toLowerCase() === a[0].toLowerCase())],
-  ['contentEquals', (s, a) => s === a[0]],
+  ['contentEquals', (s, a) => s === (a[0] instanceof StringBuilderObject ? a[0].text : a[0])],
+  // the code point methods (whitelisted): a Kiln string is UTF-16, as Java's
+  ['codePointAt', (s, a, env) => {
+    const i = argInt(s, 'codePointAt', a, 0, env.loc);
+    if (i < 0 || i >= s.length) stringIndexError(i, env.loc);
+    return s.codePointAt(i)!;
+  }],
+  ['codePointBefore', (s, a, env) => {
+    const i = argInt(s, 'codePointBefore', a, 0, env.loc);
+    if (i < 1 || i > s.length) stringIndexError(i, env.loc);
+    const lo = s.charCodeAt(i - 1);
+    const hi = i >= 2 ? s.charCodeAt(i - 2) : 0;
+    return lo >= 0xdc00 && lo <= 0xdfff && hi >= 0xd800 && hi <= 0xdbff ? s.codePointAt(i - 2)! : lo;
+  }],
+  ['offsetByCodePoints', (s, a, env) => {
+    arity(s, 'offsetByCodePoints', a, 2, 2, env.loc);
+    let i = argInt(s, 'offsetByCodePoints', a, 0, env.loc);
+    let n = argInt(s, 'offsetByCodePoints', a, 1, env.loc);
+    if (i < 0 || i > s.length) throw scriptError('index', '', env.loc, 'java.lang.IndexOutOfBoundsException');
+    const surrogatePair = (at: number) => at + 1 < s.length && s.charCodeAt(at) >= 0xd800 && s.charCodeAt(at) <= 0xdbff && s.charCodeAt(at + 1) >= 0xdc00 && s.charCodeAt(at + 1) <= 0xdfff;
+    for (; n > 0; n--) {
+      if (i >= s.length) throw scriptError('index', '', env.loc, 'java.lang.IndexOutOfBoundsException');
+      i += surrogatePair(i) ? 2 : 1;
+    }
+    for (; n < 0; n++) {
+      if (i <= 0) throw scriptError('index', '', env.loc, 'java.lang.IndexOutOfBoundsException');
+      i -= i >= 2 && surrogatePair(i - 2) ? 2 : 1;
+    }
+    return i;
+  }],
+  ['regionMatches', (s, a, env) => {
+    // regionMatches(int toffset, String other, int ooffset, int len) and (boolean ignoreCase, int, String, int, int)
+    const ic = a.length === 5 && typeof a[0] === 'boolean';
+    const b = ic ? a.slice(1) : a;
+    if (b.length !== 4 || typeof b[0] !== 'number' || typeof b[1] !== 'string' || typeof b[2] !== 'number' || typeof b[3] !== 'number') throw noSignature(s, 'regionMatches', a, env.loc);
+    const [to, other, oo, len] = b as [number, string, number, number];
+    if (to < 0 || oo < 0 || to > s.length - len || oo > other.length - len) return false;
+    const x = s.slice(to, to + Math.max(0, len));
+    const y = other.slice(oo, oo + Math.max(0, len));
+    return ic && a[0] === true ? x.toUpperCase() === y.toUpperCase() || x.toLowerCase() === y.toLowerCase() : x === y;
+  }],
   ['compareTo', (s, a, env) => groovyCompare(s, argString(s, 'compareTo', a, 0, env.loc), env.loc)],
   ['compareToIgnoreCase', (s, a, env) => groovyCompare(s.toLowerCase(), argString(s, 'compareToIgnoreCase', a, 0, env.loc).toLowerCase(), env.loc)],
   ['indexOf', (s, a, env) => {
     arity(s, 'indexOf', a, 1, 2, env.loc);
     const from = a.length === 2 ? argInt(s, 'indexOf', a, 1, env.loc) : 0;
-    return s.indexOf(toGroovyString(a[0] ?? null), Math.max(0, from));
+    return s.indexOf(needle(a[0] ?? null), Math.max(0, from));
   }],
   ['lastIndexOf', (s, a, env) => {
     arity(s, 'lastIndexOf', a, 1, 2, env.loc);
-    const sub = toGroovyString(a[0] ?? null);
+    const sub = needle(a[0] ?? null);
     if (a.length === 2) {
       const from = argInt(s, 'lastIndexOf', a, 1, env.loc);
       return from < 0 ? -1 : s.lastIndexOf(sub, from);

@@ -40,3 +40,31 @@ test('hashCode() is the JVM\'s value-based hash for strings, numbers, booleans, 
   assert.equal(await ev('([1, 2] as Set).hashCode()'), 3);
   assert.equal(await ev("Objects.hash('a', 1)"), 3969);
 });
+
+test("String's whitelisted code point, region and char-code methods, as Java's", async () => {
+  assert.equal(await ev("'abc'.codePointAt(1)"), 98);
+  assert.equal(await ev("'abc'.codePointBefore(1)"), 97);
+  assert.equal(await ev("'abc'.offsetByCodePoints(0, 2)"), 2);
+  assert.equal(await ev("'abc'.regionMatches(1, 'xbc', 1, 2)"), true);
+  assert.equal(await ev("'abc'.regionMatches(true, 1, 'XBC', 1, 2)"), true);
+  assert.equal(await ev("'abc'.regionMatches(1, 'xbc', 2, 2)"), false);
+  // indexOf(int): a character code, not its decimal text
+  assert.equal(await ev("'abc'.indexOf(98)"), 1);
+  assert.equal(await ev("'abcb'.indexOf(98, 2)"), 3);
+  assert.equal(await ev("'abcb'.lastIndexOf(98)"), 3);
+  assert.equal(await ev("'ab'.contentEquals(new StringBuffer('ab'))"), true);
+  await rejects("'abc'.codePointAt(3)", /String index out of range: 3/);
+});
+
+test('StringBuilder edits as AbstractStringBuilder: deleteCharAt, delete, replace, setCharAt, indexOf, substring', async () => {
+  assert.equal(await ev("new StringBuilder('abc').deleteCharAt(1).toString()"), 'ac');
+  assert.equal(await ev("new StringBuilder('abcdef').delete(1, 3).toString()"), 'adef');
+  assert.equal(await ev("new StringBuilder('abc').delete(1, 99).toString()"), 'a');
+  assert.equal(await ev("new StringBuilder('abc').replace(0, 1, 'X').toString()"), 'Xbc');
+  assert.equal(await ev("def b = new StringBuilder('abc')\nb.setCharAt(2, 'z' as char)\nb.toString()"), 'abz');
+  assert.equal(await ev("new StringBuilder('abcb').indexOf('b', 2)"), 3);
+  assert.equal(await ev("new StringBuilder('abcb').lastIndexOf('b')"), 3);
+  assert.equal(await ev("new StringBuilder('abcd').substring(1, 3)"), 'bc');
+  await rejects("new StringBuilder('abc').deleteCharAt(3)", /^index 3,length 3$/);
+  await rejects("new StringBuilder('abc').substring(2, 1)", /^start 2, end 1, length 3$/);
+});
