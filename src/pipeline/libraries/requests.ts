@@ -21,6 +21,7 @@ import { isHostObject, isList, isMap, type Value } from '../script/values.ts';
 import type { Expr, Script, Stmt } from '../syntax/ast.ts';
 import { parse } from '../syntax/parser.ts';
 import { visit } from '../model/walk.ts';
+import { constantText } from '../model/constants.ts';
 
 /** One request, with where it is written. */
 export interface LocatedLibraryRequest extends LibraryRequest {
@@ -57,7 +58,7 @@ export function requestsOf(script: Script): LocatedLibraryRequest[] {
         for (const s of strings(a)) add(s.value, s.loc);
       }
     }
-    const lib = librariesBlock(stmt);
+    const lib = librariesBlock(stmt, script.body);
     if (lib) for (const l of lib) add(l.value, l.loc);
   }
   // the library step with a literal identifier: lint can know its vars when the host gives it
@@ -213,15 +214,17 @@ function strings(e: Expr): { value: string; loc: Loc }[] {
 }
 
 /** `pipeline { libraries { lib('x') } }`: the lib() strings. */
-function librariesBlock(stmt: Stmt): { value: string; loc: Loc }[] | null {
+function librariesBlock(stmt: Stmt, topLevel: readonly Stmt[]): { value: string; loc: Loc }[] | null {
   if (stmt.type !== 'ExprStmt' || stmt.expr.type !== 'Call' || stmt.expr.callee.type !== 'Ident' || stmt.expr.callee.name !== 'pipeline') return null;
   const out: { value: string; loc: Loc }[] = [];
   for (const s of stmt.expr.closure?.body ?? []) {
     if (s.type !== 'ExprStmt' || s.expr.type !== 'Call' || s.expr.callee.type !== 'Ident' || s.expr.callee.name !== 'libraries') continue;
     for (const l of s.expr.closure?.body ?? []) {
       if (l.type !== 'ExprStmt' || l.expr.type !== 'Call' || l.expr.callee.type !== 'Ident' || l.expr.callee.name !== 'lib') continue;
+      // a "${...}" of top-level constants is known before the run, as validation fills it in
       const a = l.expr.args[0];
-      if (a && a.type === 'String') out.push({ value: a.value, loc: a.loc });
+      const value = a ? constantText(topLevel, a) : null;
+      if (a && value !== null) out.push({ value, loc: a.loc });
     }
   }
   return out;

@@ -1,7 +1,7 @@
 // stages { stage('x') { ... } }: stages, their directives, sequential `stages`, `parallel` and
 // `matrix`, and the checks that need the whole tree (duplicate names, `agent none`, the steps
 // that run on a plugin's agent).
-import type { Expr, GStringLit, Stmt } from '../syntax/ast.ts';
+import type { Expr, Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import type { AgentSpec, Matrix, MatrixAxis, MatrixExclude, Post, Stage, StageBody } from './types.ts';
 import {
@@ -16,6 +16,7 @@ import { parseInput } from './input.ts';
 import { parseTools } from './tools.ts';
 import { parsePost } from './post.ts';
 import { firstNodeStep, validateSteps } from './steps.ts';
+import { evalConstantGString } from './constants.ts';
 
 const BODY_KINDS = ['steps', 'stages', 'parallel', 'matrix'] as const;
 type BodyKind = (typeof BODY_KINDS)[number];
@@ -333,7 +334,7 @@ function axisValue(ctx: Ctx, a: Expr, fromList: boolean): string | null {
   if (a.type === 'Boolean') return String(a.value);
   if (a.type === 'Number' && a.isInteger && !a.exact) return String(a.value);
   if (a.type === 'GString') {
-    const text = fromList ? evalConstantGString(ctx, a) : null;
+    const text = fromList ? evalConstantGString(ctx.topLevel, a) : null;
     if (text !== null) return text;
     // Jenkins names a GString by its source, quotes included
     ctx.error('matrix', `Expected string literal but got ${sourceText(ctx, a.loc)?.trim() ?? describeExpr(a)}`, a.loc);
@@ -357,33 +358,6 @@ function listVariable(ctx: Ctx, name: string): Expr[] | null {
     if (s.type === 'VarDecl' && !s.multi && s.names[0]?.name === name && s.init?.type === 'List') return s.init.items;
   }
   return null;
-}
-
-/**
- * A list item "${x}dows" whose placeholders are all names declared at the top level with a
- * constant value (`def x = 'win'`, the last declaration winning) is that text, as Jenkins
- * evaluates it (ModelParser.evaluateGString); anything else stays unknown (null).
- */
-function evalConstantGString(ctx: Ctx, g: GStringLit): string | null {
-  const consts = new Map<string, string>();
-  for (const s of ctx.topLevel) {
-    if (s.type !== 'VarDecl' || s.multi || !s.init) continue;
-    const i = s.init;
-    const text = i.type === 'String' ? i.value
-      : i.type === 'Boolean' ? String(i.value)
-      : i.type === 'Null' ? ''
-      : i.type === 'Number' && i.isInteger && !i.exact ? String(i.value)
-      : null;
-    if (text !== null) consts.set(s.names[0]!.name, text);
-    else consts.delete(s.names[0]!.name);
-  }
-  let out = g.parts[0]!;
-  for (let k = 0; k < g.exprs.length; k++) {
-    const e = g.exprs[k]!;
-    if (e.type !== 'Ident' || !consts.has(e.name)) return null;
-    out += consts.get(e.name)! + g.parts[k + 1]!;
-  }
-  return out;
 }
 
 function parseExcludes(ctx: Ctx, sec: Section, axes: MatrixAxis[]): MatrixExclude[] {

@@ -22,6 +22,7 @@ import { checkAgentNone, checkAgentScopes, parseStageList } from './stages.ts';
 import { checkGroovy, checkScriptedNodeSteps } from './steps.ts';
 import { checkClasses } from './classes.ts';
 import { visit } from './walk.ts';
+import { constantText } from './constants.ts';
 import { closest } from '../../util/suggest.ts';
 import type { StepRegistry } from '../steps/registry.ts';
 import { staticImportNames } from '../script/static-names.ts';
@@ -285,13 +286,22 @@ function librariesBlock(ctx: Ctx, sec: Section, out: LibraryRef[]): void {
   for (const stmt of body) {
     const s = sectionOf(stmt);
     const a = s?.call.args[0];
-    if (!s || s.name !== 'lib' || !a || a.type !== 'String' || s.call.args.length !== 1) {
+    if (!s || s.name !== 'lib' || !a || !['String', 'GString', 'Ident'].includes(a.type) || s.call.args.length !== 1) {
       // Jenkins shows the statement as written: Expected a "lib(...)" but got foo('bar')
       const text = (sourceText(ctx, stmt.loc) ?? describeStmt(stmt)).trim();
       ctx.error('libraries', `Expected a "lib(...)" but got ${text}`, s ? s.nameLoc : stmt.loc);
       continue;
     }
-    out.push({ spec: a.value, loc: s.loc });
+    // Jenkins takes lib("${someVar}@master") too and evaluates it when the build starts; Kiln
+    // loads these libraries before the build, so it fills in top-level constants (constants.ts)
+    // and says so when a placeholder is anything else.
+    const spec = constantText(ctx.topLevel, a);
+    if (spec === null) {
+      const text = (sourceText(ctx, a.loc) ?? 'the value').trim();
+      ctx.error('libraries', `lib(${text}): Kiln loads the libraries {} entries before the build starts, so a "\${...}" in a lib() name can only use variables declared at the top level with a constant string value (def name = 'value')`, a.loc);
+      continue;
+    }
+    out.push({ spec, loc: s.loc });
   }
   if (sec.call.closure && body.length === 0) ctx.error('empty-libraries', 'libraries can not be empty', sec.nameLoc);
 }

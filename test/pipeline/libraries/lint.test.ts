@@ -115,3 +115,47 @@ test('lint: library classes are checked as the Jenkinsfile\'s own: a bare step i
   assert.match(r.lines[0]!, /^src\/com\/acme\/U\.groovy:5:5: warning: U\.sh\(\): a class cannot call the step "sh" directly .* \(library acme@main\)$/);
   assert.match(r.lines[1]!, /^src\/com\/acme\/U\.groovy:6:5: Unknown method "frobnicate" in class U.* \(library acme@main\)$/);
 });
+
+// Jenkins' libraries test librariesDirectiveWithOutsideVarAndFunc: lib("${someVar}@master").
+test('libraries {}: a lib() name with "${...}" of top-level constants is requested and its vars known; anything else is a clear error', () => {
+  const src = `def libName = 'acme'
+def ref = 'v0'
+def ref = "v1"
+pipeline {
+  agent any
+  libraries {
+    lib("\${libName}@\${ref}")
+    lib(libName)
+  }
+  stages { stage('x') { steps { myStep() } } }
+}`;
+  // the run asks for the library before it starts: the placeholders are filled in (the last `def ref` wins)
+  assert.deepEqual(libraryRequests(src).map((x) => [x.name, x.version, x.loc.start.line]), [['acme', 'v1', 7], ['acme', null, 8]]);
+  const ok = lint(src, [{ 'vars/myStep.groovy': 'def call() { }' }]);
+  assert.deepEqual(ok.lines, []);
+  assert.equal(ok.model?.kind === 'declarative' && ok.model.libraries.map((l) => l.spec).join(' '), 'acme@v1 acme');
+
+  // a function call, a name that is no constant (its last declaration is a call), an undeclared name
+  const bad = lint(`def someFunc() { return 'acme' }
+def ref2 = 'x'
+def ref2 = env.REF
+pipeline {
+  agent any
+  libraries {
+    lib("\${someFunc()}")
+    lib("acme@\${ref2}")
+    lib(nowhere)
+    lib(1)
+  }
+  stages { stage('x') { steps { echo 'hi' } } }
+}`);
+  const why = 'Kiln loads the libraries {} entries before the build starts, so a "${...}" in a lib() name can only use variables declared at the top level with a constant string value (def name = \'value\')';
+  assert.deepEqual(bad.lines.filter((l) => /lib\(/.test(l)), [
+    `Jenkinsfile:7:9: lib("\${someFunc()}"): ${why}`,
+    `Jenkinsfile:8:9: lib("acme@\${ref2}"): ${why}`,
+    `Jenkinsfile:9:9: lib(nowhere): ${why}`,
+    'Jenkinsfile:10:5: Expected a "lib(...)" but got lib(1)',
+  ]);
+  // nor is anything requested for them before the run
+  assert.deepEqual(libraryRequests('def ref2 = env.REF\npipeline { libraries { lib("acme@${ref2}") } }'), []);
+});
