@@ -1220,7 +1220,7 @@ export class PipelineRun {
     rec.status = 'running';
     this.#o.listener?.stage?.(rec);
     if (!outcome.approved) {
-      this.#log(c, `Rejected by ${outcome.submitter}`);
+      // InputStepExecution.doAbort prints nothing: the rejection is the build's cause of interruption, printed once where it ends the build
       throw new Interrupted('input-rejected', `Rejected by ${outcome.submitter}`);
     }
     this.#log(c, `Approved by ${outcome.submitter}`);
@@ -1272,10 +1272,12 @@ export class PipelineRun {
       case 'branch': {
         // BranchConditionalScript: BRANCH_NAME (multibranch), else the checkout's GIT_LOCAL_BRANCH (JENKINS-50815)
         const b = env.BRANCH_NAME === undefined || env.BRANCH_NAME === '' ? env.GIT_LOCAL_BRANCH ?? env.BRANCH_NAME : env.BRANCH_NAME;
-        if (b === undefined) return false;
         const pattern = await this.#evalValue(cond.pattern, c);
-        // `branch null`: only an empty branch name (no pattern matches nothing else)
-        return pattern === null ? b === '' : matches(cond.comparator, pattern, b, true);
+        // BranchConditional.branchMatches: no pattern and no branch (null or empty, both) match; either one alone matches nothing
+        const noBranch = b === undefined || b === '';
+        const noPattern = pattern === null || pattern === '';
+        if (noBranch || noPattern) return noBranch && noPattern;
+        return matches(cond.comparator, pattern, b, true);
       }
       case 'buildingTag':
         return env.TAG_NAME !== undefined;

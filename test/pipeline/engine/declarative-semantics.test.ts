@@ -108,7 +108,7 @@ pipeline {
   assert.doesNotMatch(console, /not this/);
 });
 
-test('when { branch null } matches only an empty branch name', async () => {
+test('when { branch null } matches only when there is no branch name (empty or none at all), as BranchConditional.branchMatches', async () => {
   const src = `
 pipeline {
   agent none
@@ -116,7 +116,13 @@ pipeline {
 }`;
   assert.deepEqual(marked((await runPipeline(src, { extraEnv: { BRANCH_NAME: '' } })).console), ['RAN']);
   assert.deepEqual(marked((await runPipeline(src, { extraEnv: { BRANCH_NAME: 'main' } })).console), []);
-  assert.deepEqual(marked((await runPipeline(src)).console), [], 'no branch at all');
+  assert.deepEqual(marked((await runPipeline(src)).console), ['RAN'], 'no branch at all');
+  assert.deepEqual(marked((await runPipeline(src, { extraEnv: { BRANCH_NAME: '', GIT_LOCAL_BRANCH: 'dev' } })).console), [], 'the checkout\'s branch');
+  // an empty pattern is no pattern; a pattern with no branch matches nothing
+  const empty = src.replace('branch null', "branch ''");
+  assert.deepEqual(marked((await runPipeline(empty)).console), ['RAN']);
+  assert.deepEqual(marked((await runPipeline(empty, { extraEnv: { BRANCH_NAME: 'main' } })).console), []);
+  assert.deepEqual(marked((await runPipeline(src.replace('branch null', "branch '*'"))).console), [], 'a pattern and no branch');
 });
 
 test('stage without a block: the rest of the script up to the next stage is that stage in the stage view', async () => {
