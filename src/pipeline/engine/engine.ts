@@ -1110,9 +1110,11 @@ export class PipelineRun {
       const plain = entries.filter((e) => !bound.has(e));
       if (plain.length > 0) {
         // Jenkins' Environment.resolveEnvVars sets them with EnvVars.overrideExpandingAll:
-        // "\${BUILD_NUM_ENV} is inherited" reads the variable; '${UNSET}' stays as written.
+        // "\${BUILD_NUM_ENV} is inherited" reads the variable; '${UNSET}' stays as written; a value
+        // that is empty unsets its variable (EnvVars.override), as withEnv(['X=']) does.
         const values = Object.entries(await this.#resolveEnvBlock(plain, cur, memo));
-        cur = cur.with({ env: pushLayer(cur.env, Object.fromEntries(expandOverrides(this.#envOf(cur), values))) });
+        const vars = expandOverrides(this.#envOf(cur), values).map(([k, v]): [string, string | null] => [k, v === '' ? null : v]);
+        cur = cur.with({ env: pushLayer(cur.env, Object.fromEntries(vars)) });
       }
     } catch (err) {
       await cleanup();
