@@ -1372,8 +1372,8 @@ export class PipelineRun {
     const run = async (pc: ExecContext) => {
       const postCtx = pc.with({ signal: this.#hardAbort.signal });
       for (const block of post.blocks) {
+        // The block runs as a closure (delegateAndExecute), not as a step: no line of its own.
         if (!holds(block.condition)) continue;
-        this.#log(postCtx, `[Pipeline] ${block.condition}`);
         try {
           await this.#interp.runBlock(block.steps, postCtx);
         } catch (err) {

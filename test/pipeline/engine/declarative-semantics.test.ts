@@ -263,3 +263,31 @@ pipeline {
   assert.match(console, /^\[Pipeline\] withCredentials\nMasking supported pattern matches of \$DEPLOY or \$DEPLOY_PSW or \$FILECRED$/m);
   assert.ok(!console.includes('secretFiles') && !console.includes('pa55word!'), console);
 });
+
+test('post blocks run without a line of their own: the stage\'s post says "Post stage", the pipeline\'s is its stage, then the blocks\' steps', async () => {
+  const { state, console } = await runPipeline(`
+pipeline {
+  agent none
+  stages {
+    stage('S') {
+      steps { echo 'STEP' }
+      post { always { echo 'STAGE_ALWAYS' } success { echo 'STAGE_SUCCESS' } failure { echo 'NOT_THIS' } }
+    }
+  }
+  post { always { echo 'BUILD_ALWAYS' } cleanup { echo 'BUILD_CLEANUP' } }
+}`);
+  assert.equal(state.result, 'SUCCESS');
+  const lines = console.split('\n');
+  const from = lines.indexOf('STEP');
+  assert.ok(from > 0, console);
+  assert.deepEqual(lines.slice(from, lines.indexOf('BUILD_CLEANUP') + 1), [
+    'STEP',
+    'Post stage',
+    '[Pipeline] echo', 'STAGE_ALWAYS',
+    '[Pipeline] echo', 'STAGE_SUCCESS',
+    '[Pipeline] }',
+    '[Pipeline] { (Declarative: Post Actions)',
+    '[Pipeline] echo', 'BUILD_ALWAYS',
+    '[Pipeline] echo', 'BUILD_CLEANUP',
+  ]);
+});
