@@ -14,6 +14,7 @@
 // forms work: `git(...)` inside them would run the git step, as in Jenkins); retrieverOfValue
 // from the values the step receives at run time (the symbols' descriptor maps). Its `changelog:`
 // (a literal true/false) says whether the library's commits are part of the build's changes.
+import { constantText } from '../model/constant-text.ts';
 import type { Loc } from '../../core/build.ts';
 import type { LibraryRequest, LibraryRetriever } from '../../core/libraries.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
@@ -57,7 +58,7 @@ export function requestsOf(script: Script): LocatedLibraryRequest[] {
         for (const s of strings(a)) add(s.value, s.loc);
       }
     }
-    const lib = librariesBlock(stmt);
+    const lib = librariesBlock(stmt, script.body);
     if (lib) for (const l of lib) add(l.value, l.loc);
   }
   // the library step with a literal identifier: lint can know its vars when the host gives it
@@ -212,8 +213,8 @@ function strings(e: Expr): { value: string; loc: Loc }[] {
   return [];
 }
 
-/** `pipeline { libraries { lib('x') } }`: the lib() strings. */
-function librariesBlock(stmt: Stmt): { value: string; loc: Loc }[] | null {
+/** `pipeline { libraries { lib('x') } }`: the lib() strings (a "${...}" made of the file's constants: constant-text.ts). */
+function librariesBlock(stmt: Stmt, topLevel: readonly Stmt[]): { value: string; loc: Loc }[] | null {
   if (stmt.type !== 'ExprStmt' || stmt.expr.type !== 'Call' || stmt.expr.callee.type !== 'Ident' || stmt.expr.callee.name !== 'pipeline') return null;
   const out: { value: string; loc: Loc }[] = [];
   for (const s of stmt.expr.closure?.body ?? []) {
@@ -221,7 +222,8 @@ function librariesBlock(stmt: Stmt): { value: string; loc: Loc }[] | null {
     for (const l of s.expr.closure?.body ?? []) {
       if (l.type !== 'ExprStmt' || l.expr.type !== 'Call' || l.expr.callee.type !== 'Ident' || l.expr.callee.name !== 'lib') continue;
       const a = l.expr.args[0];
-      if (a && a.type === 'String') out.push({ value: a.value, loc: a.loc });
+      const text = a && l.expr.args.length === 1 ? constantText(topLevel, a) : null;
+      if (a && text !== null) out.push({ value: text, loc: a.loc });
     }
   }
   return out;

@@ -10,7 +10,7 @@ import type { ClassDecl, Script, Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics.ts';
 import type { AgentSpec, DeclarativePipeline, LibraryRef, PipelineModel } from './types.ts';
-import { Ctx, blockOf, describeStmt, didYouMean, sectionOf, sourceText, statementText, staticValue, type Section } from './context.ts';
+import { Ctx, blockOf, describeExpr, describeStmt, didYouMean, sectionOf, sourceText, statementText, staticValue, type Section } from './context.ts';
 import { parseAgent } from './agent.ts';
 import { parseEnvironment } from './environment.ts';
 import { emptyOptions, parseOptions } from './options.ts';
@@ -25,6 +25,7 @@ import { visit } from './walk.ts';
 import { closest } from '../../util/suggest.ts';
 import type { StepRegistry } from '../steps/registry.ts';
 import { staticImportNames } from '../script/static-names.ts';
+import { constantText } from './constant-text.ts';
 
 export interface ValidationResult {
   /** The model, or null when there is any error. */
@@ -285,13 +286,20 @@ function librariesBlock(ctx: Ctx, sec: Section, out: LibraryRef[]): void {
   for (const stmt of body) {
     const s = sectionOf(stmt);
     const a = s?.call.args[0];
-    if (!s || s.name !== 'lib' || !a || a.type !== 'String' || s.call.args.length !== 1) {
+    if (!s || s.name !== 'lib' || !a || s.call.args.length !== 1 || s.call.namedArgs.length > 0 || s.call.closure || (a.type !== 'String' && a.type !== 'GString')) {
       // Jenkins shows the statement as written: Expected a "lib(...)" but got foo('bar')
       const text = (sourceText(ctx, stmt.loc) ?? describeStmt(stmt)).trim();
       ctx.error('libraries', `Expected a "lib(...)" but got ${text}`, s ? s.nameLoc : stmt.loc);
       continue;
     }
-    out.push({ spec: a.value, loc: s.loc });
+    // Jenkins evaluates lib("${name}@main") when the pipeline runs; Kiln fetches the library before,
+    // so the name must be made of the file's constants (constant-text.ts)
+    const spec = constantText(ctx.topLevel, a);
+    if (spec === null) {
+      ctx.error('libraries', `Kiln loads a library before the run: lib(${(sourceText(ctx, a.loc) ?? describeExpr(a)).trim()}) must be made of string literals, top-level constants (def NAME = 'text') and functions without arguments that return one`, a.loc);
+      continue;
+    }
+    out.push({ spec, loc: s.loc });
   }
   if (sec.call.closure && body.length === 0) ctx.error('empty-libraries', 'libraries can not be empty', sec.nameLoc);
 }
