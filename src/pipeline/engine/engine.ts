@@ -1110,9 +1110,11 @@ export class PipelineRun {
       const plain = entries.filter((e) => !bound.has(e));
       if (plain.length > 0) {
         // Jenkins' Environment.resolveEnvVars sets them with EnvVars.overrideExpandingAll:
-        // "\${BUILD_NUM_ENV} is inherited" reads the variable; '${UNSET}' stays as written.
+        // "\${BUILD_NUM_ENV} is inherited" reads the variable; '${UNSET}' stays as written; a value
+        // that is empty unsets its variable (EnvVars.override), as withEnv(['X=']) does.
         const values = Object.entries(await this.#resolveEnvBlock(plain, cur, memo));
-        cur = cur.with({ env: pushLayer(cur.env, Object.fromEntries(expandOverrides(this.#envOf(cur), values))) });
+        const vars = expandOverrides(this.#envOf(cur), values).map(([k, v]): [string, string | null] => [k, v === '' ? null : v]);
+        cur = cur.with({ env: pushLayer(cur.env, Object.fromEntries(vars)) });
       }
     } catch (err) {
       await cleanup();
@@ -1220,7 +1222,7 @@ export class PipelineRun {
     rec.status = 'running';
     this.#o.listener?.stage?.(rec);
     if (!outcome.approved) {
-      this.#log(c, `Rejected by ${outcome.submitter}`);
+      // InputStepExecution.doAbort prints nothing: the rejection is the build's cause of interruption, printed once where it ends the build
       throw new Interrupted('input-rejected', `Rejected by ${outcome.submitter}`);
     }
     this.#log(c, `Approved by ${outcome.submitter}`);
@@ -1272,10 +1274,12 @@ export class PipelineRun {
       case 'branch': {
         // BranchConditionalScript: BRANCH_NAME (multibranch), else the checkout's GIT_LOCAL_BRANCH (JENKINS-50815)
         const b = env.BRANCH_NAME === undefined || env.BRANCH_NAME === '' ? env.GIT_LOCAL_BRANCH ?? env.BRANCH_NAME : env.BRANCH_NAME;
-        if (b === undefined) return false;
         const pattern = await this.#evalValue(cond.pattern, c);
-        // `branch null`: only an empty branch name (no pattern matches nothing else)
-        return pattern === null ? b === '' : matches(cond.comparator, pattern, b, true);
+        // BranchConditional.branchMatches: no pattern and no branch (null or empty, both) match; either one alone matches nothing
+        const noBranch = b === undefined || b === '';
+        const noPattern = pattern === null || pattern === '';
+        if (noBranch || noPattern) return noBranch && noPattern;
+        return matches(cond.comparator, pattern, b, true);
       }
       case 'buildingTag':
         return env.TAG_NAME !== undefined;
@@ -1368,8 +1372,8 @@ export class PipelineRun {
     const run = async (pc: ExecContext) => {
       const postCtx = pc.with({ signal: this.#hardAbort.signal });
       for (const block of post.blocks) {
+        // The block runs as a closure (delegateAndExecute), not as a step: no line of its own.
         if (!holds(block.condition)) continue;
-        this.#log(postCtx, `[Pipeline] ${block.condition}`);
         try {
           await this.#interp.runBlock(block.steps, postCtx);
         } catch (err) {

@@ -14,6 +14,7 @@
 // forms work: `git(...)` inside them would run the git step, as in Jenkins); retrieverOfValue
 // from the values the step receives at run time (the symbols' descriptor maps). Its `changelog:`
 // (a literal true/false) says whether the library's commits are part of the build's changes.
+import { constantText } from '../model/constant-text.ts';
 import type { Loc } from '../../core/build.ts';
 import type { LibraryRequest, LibraryRetriever } from '../../core/libraries.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
@@ -21,7 +22,6 @@ import { isHostObject, isList, isMap, type Value } from '../script/values.ts';
 import type { Expr, Script, Stmt } from '../syntax/ast.ts';
 import { parse } from '../syntax/parser.ts';
 import { visit } from '../model/walk.ts';
-import { constantText } from '../model/constants.ts';
 
 /** One request, with where it is written. */
 export interface LocatedLibraryRequest extends LibraryRequest {
@@ -213,7 +213,7 @@ function strings(e: Expr): { value: string; loc: Loc }[] {
   return [];
 }
 
-/** `pipeline { libraries { lib('x') } }`: the lib() strings. */
+/** `pipeline { libraries { lib('x') } }`: the lib() strings (a "${...}" made of the file's constants: constant-text.ts). */
 function librariesBlock(stmt: Stmt, topLevel: readonly Stmt[]): { value: string; loc: Loc }[] | null {
   if (stmt.type !== 'ExprStmt' || stmt.expr.type !== 'Call' || stmt.expr.callee.type !== 'Ident' || stmt.expr.callee.name !== 'pipeline') return null;
   const out: { value: string; loc: Loc }[] = [];
@@ -223,8 +223,8 @@ function librariesBlock(stmt: Stmt, topLevel: readonly Stmt[]): { value: string;
       if (l.type !== 'ExprStmt' || l.expr.type !== 'Call' || l.expr.callee.type !== 'Ident' || l.expr.callee.name !== 'lib') continue;
       // a "${...}" of top-level constants is known before the run, as validation fills it in
       const a = l.expr.args[0];
-      const value = a ? constantText(topLevel, a) : null;
-      if (a && value !== null) out.push({ value, loc: a.loc });
+      const text = a && l.expr.args.length === 1 ? constantText(topLevel, a) : null;
+      if (a && text !== null) out.push({ value: text, loc: a.loc });
     }
   }
   return out;

@@ -1,8 +1,9 @@
 // Text known before the build runs: a string literal, or a "${...}" / bare name whose every
 // placeholder is a variable the file declares at its top level with a constant value
 // (`def os = 'linux'`, the last such declaration winning). Jenkins' parser evaluates such
-// GStrings itself for a matrix axis (ModelParser.evaluateGString); Kiln also uses this for the
-// libraries {} entries, which it loads before the build starts (../libraries/requests.ts).
+// GStrings itself for a matrix axis (ModelParser.evaluateGString). The libraries {} names, which
+// Kiln must know before the build starts, are computed by constant-text.ts (it also follows
+// functions without arguments).
 import type { Expr, GStringLit, Stmt } from '../syntax/ast.ts';
 
 /** The top-level `def NAME = <constant>` values, the last declaration of a name winning. */
@@ -32,12 +33,4 @@ export function evalConstantGString(topLevel: readonly Stmt[], g: GStringLit): s
     out += consts.get(e.name)! + g.parts[k + 1]!;
   }
   return out;
-}
-
-/** A string literal, a constant GString, or a bare top-level constant's name, as text; otherwise null. */
-export function constantText(topLevel: readonly Stmt[], e: Expr): string | null {
-  if (e.type === 'String') return e.value;
-  if (e.type === 'GString') return evalConstantGString(topLevel, e);
-  if (e.type === 'Ident') return topLevelConstants(topLevel).get(e.name) ?? null;
-  return null;
 }

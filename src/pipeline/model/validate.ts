@@ -10,7 +10,7 @@ import type { ClassDecl, Script, Stmt } from '../syntax/ast.ts';
 import type { Loc } from '../../core/build.ts';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics.ts';
 import type { AgentSpec, DeclarativePipeline, LibraryRef, PipelineModel } from './types.ts';
-import { Ctx, blockOf, describeStmt, didYouMean, sectionOf, sourceText, statementText, staticValue, type Section } from './context.ts';
+import { Ctx, blockOf, describeExpr, describeStmt, didYouMean, sectionOf, sourceText, statementText, staticValue, type Section } from './context.ts';
 import { parseAgent } from './agent.ts';
 import { parseEnvironment } from './environment.ts';
 import { emptyOptions, parseOptions } from './options.ts';
@@ -22,10 +22,10 @@ import { checkAgentNone, checkAgentScopes, parseStageList } from './stages.ts';
 import { checkGroovy, checkScriptedNodeSteps } from './steps.ts';
 import { checkClasses } from './classes.ts';
 import { visit } from './walk.ts';
-import { constantText } from './constants.ts';
 import { closest } from '../../util/suggest.ts';
 import type { StepRegistry } from '../steps/registry.ts';
 import { staticImportNames } from '../script/static-names.ts';
+import { constantText } from './constant-text.ts';
 
 export interface ValidationResult {
   /** The model, or null when there is any error. */
@@ -286,19 +286,17 @@ function librariesBlock(ctx: Ctx, sec: Section, out: LibraryRef[]): void {
   for (const stmt of body) {
     const s = sectionOf(stmt);
     const a = s?.call.args[0];
-    if (!s || s.name !== 'lib' || !a || !['String', 'GString', 'Ident'].includes(a.type) || s.call.args.length !== 1) {
+    if (!s || s.name !== 'lib' || !a || s.call.args.length !== 1 || s.call.namedArgs.length > 0 || s.call.closure || (a.type !== 'String' && a.type !== 'GString' && a.type !== 'Ident')) {
       // Jenkins shows the statement as written: Expected a "lib(...)" but got foo('bar')
       const text = (sourceText(ctx, stmt.loc) ?? describeStmt(stmt)).trim();
       ctx.error('libraries', `Expected a "lib(...)" but got ${text}`, s ? s.nameLoc : stmt.loc);
       continue;
     }
-    // Jenkins takes lib("${someVar}@master") too and evaluates it when the build starts; Kiln
-    // loads these libraries before the build, so it fills in top-level constants (constants.ts)
-    // and says so when a placeholder is anything else.
+    // Jenkins evaluates lib("${name}@main") when the pipeline runs; Kiln fetches the library before,
+    // so the name must be made of the file's constants (constant-text.ts)
     const spec = constantText(ctx.topLevel, a);
     if (spec === null) {
-      const text = (sourceText(ctx, a.loc) ?? 'the value').trim();
-      ctx.error('libraries', `lib(${text}): Kiln loads the libraries {} entries before the build starts, so a "\${...}" in a lib() name can only use variables declared at the top level with a constant string value (def name = 'value')`, a.loc);
+      ctx.error('libraries', `Kiln loads a library before the run: lib(${(sourceText(ctx, a.loc) ?? describeExpr(a)).trim()}) must be made of string literals, top-level constants (def NAME = 'text') and functions without arguments that return one`, a.loc);
       continue;
     }
     out.push({ spec, loc: s.loc });

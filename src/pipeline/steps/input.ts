@@ -71,7 +71,7 @@ export const run: StepRun = async (ctx, args) => {
   else if (!ctx.resumed) ask();
   const outcome = await ctx.build.services.input(req, ctx.signal);
   if (!outcome.approved) {
-    ctx.log(`Rejected by ${outcome.submitter}`);
+    // InputStepExecution.doAbort prints nothing: the rejection is the build's cause of interruption, printed once where it ends the build
     throw new Interrupted('input-rejected', `Rejected by ${outcome.submitter}`);
   }
   ctx.log(`Approved by ${outcome.submitter}`);

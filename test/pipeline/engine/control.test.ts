@@ -128,7 +128,23 @@ pipeline {
 }`, { onInput: (req, run) => setImmediate(() => run.answerInput(req.id, { approved: false, submitter: 'bob' })) });
   const state = await h.done;
   assert.equal(state.result, 'ABORTED');
-  assert.match(h.console(), /Rejected by bob/);
+  // once: the input step prints nothing when rejected (InputStepExecution.doAbort), the build prints its cause of interruption
+  assert.equal(h.console().match(/^Rejected by bob$/gm)?.length, 1, h.console());
+  assert.ok(!h.console().includes('never'));
+});
+
+test('a rejected input caught by the script prints nothing; one left uncaught ends the build with its cause once', async () => {
+  const h = await start(`
+node {
+  try { input message: 'First?' } catch (e) { echo "caught \${e.getClass().getName()}" }
+  input message: 'Second?'
+  echo 'never'
+}`, { onInput: (req, run) => setImmediate(() => run.answerInput(req.id, { approved: false, submitter: 'bob' })) });
+  const state = await h.done;
+  assert.equal(state.result, 'ABORTED');
+  assert.equal(h.console().match(/Rejected by bob/g)?.length, 1, h.console());
+  assert.match(h.console(), /^caught org\.jenkinsci\.plugins\.workflow\.steps\.FlowInterruptedException$/m);
+  assert.ok(h.console().indexOf('Rejected by bob') > h.console().indexOf('Second?'), h.console());
   assert.ok(!h.console().includes('never'));
 });
 

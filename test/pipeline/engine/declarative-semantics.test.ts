@@ -108,7 +108,7 @@ pipeline {
   assert.doesNotMatch(console, /not this/);
 });
 
-test('when { branch null } matches only an empty branch name', async () => {
+test('when { branch null } matches only when there is no branch name (empty or none at all), as BranchConditional.branchMatches', async () => {
   const src = `
 pipeline {
   agent none
@@ -116,7 +116,13 @@ pipeline {
 }`;
   assert.deepEqual(marked((await runPipeline(src, { extraEnv: { BRANCH_NAME: '' } })).console), ['RAN']);
   assert.deepEqual(marked((await runPipeline(src, { extraEnv: { BRANCH_NAME: 'main' } })).console), []);
-  assert.deepEqual(marked((await runPipeline(src)).console), [], 'no branch at all');
+  assert.deepEqual(marked((await runPipeline(src)).console), ['RAN'], 'no branch at all');
+  assert.deepEqual(marked((await runPipeline(src, { extraEnv: { BRANCH_NAME: '', GIT_LOCAL_BRANCH: 'dev' } })).console), [], 'the checkout\'s branch');
+  // an empty pattern is no pattern; a pattern with no branch matches nothing
+  const empty = src.replace('branch null', "branch ''");
+  assert.deepEqual(marked((await runPipeline(empty)).console), ['RAN']);
+  assert.deepEqual(marked((await runPipeline(empty, { extraEnv: { BRANCH_NAME: 'main' } })).console), []);
+  assert.deepEqual(marked((await runPipeline(src.replace('branch null', "branch '*'"))).console), [], 'a pattern and no branch');
 });
 
 test('stage without a block: the rest of the script up to the next stage is that stage in the stage view', async () => {
@@ -256,4 +262,32 @@ pipeline {
   // the block's credentials are one withCredentials, as in Jenkins' console; a username is public
   assert.match(console, /^\[Pipeline\] withCredentials\nMasking supported pattern matches of \$DEPLOY or \$DEPLOY_PSW or \$FILECRED$/m);
   assert.ok(!console.includes('secretFiles') && !console.includes('pa55word!'), console);
+});
+
+test('post blocks run without a line of their own: the stage\'s post says "Post stage", the pipeline\'s is its stage, then the blocks\' steps', async () => {
+  const { state, console } = await runPipeline(`
+pipeline {
+  agent none
+  stages {
+    stage('S') {
+      steps { echo 'STEP' }
+      post { always { echo 'STAGE_ALWAYS' } success { echo 'STAGE_SUCCESS' } failure { echo 'NOT_THIS' } }
+    }
+  }
+  post { always { echo 'BUILD_ALWAYS' } cleanup { echo 'BUILD_CLEANUP' } }
+}`);
+  assert.equal(state.result, 'SUCCESS');
+  const lines = console.split('\n');
+  const from = lines.indexOf('STEP');
+  assert.ok(from > 0, console);
+  assert.deepEqual(lines.slice(from, lines.indexOf('BUILD_CLEANUP') + 1), [
+    'STEP',
+    'Post stage',
+    '[Pipeline] echo', 'STAGE_ALWAYS',
+    '[Pipeline] echo', 'STAGE_SUCCESS',
+    '[Pipeline] }',
+    '[Pipeline] { (Declarative: Post Actions)',
+    '[Pipeline] echo', 'BUILD_ALWAYS',
+    '[Pipeline] echo', 'BUILD_CLEANUP',
+  ]);
 });
