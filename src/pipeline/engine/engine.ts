@@ -224,9 +224,12 @@ export class PipelineRun {
   #startedHooks = false;
   readonly #journal = new WeakMap<StepRecord, JournalEntry>();
   /**
-   * Per branch, the bytes it printed since the end of its latest-started step (its closing lines),
-   * while that step has ended (absent otherwise): the host journals them (`trails`), so that a
-   * resumed build prints what of them its console lacks (replay.ts `unprinted`).
+   * Per branch, the bytes it printed since its latest-started step's last journal line: since that
+   * step ended (its closing lines), or since a block step started (its opening lines: `[Pipeline] {
+   * (x)`, `Running on ...`), or, before its first step, since the branch began (absent while a
+   * leaf step runs: its output is its own). The host journals them (`trails`), so that a resumed
+   * build prints what of them its console lacks (replay.ts `unprinted`). Lines that need not come
+   * again alike (a wait's reason, the "Resumed after" line) are not counted (#log's `uncounted`).
    */
   readonly #trail = new Map<string, number>();
   readonly #latestStep = new Map<string, string>();
@@ -430,9 +433,11 @@ export class PipelineRun {
   trails(): Record<string, number> {
     const out: Record<string, number> = {};
     // A branch that has not replayed up to its closing lines yet: the console has what the resume found.
+    // One that prints them again (trailing) has the most of the two: its first bytes are not printed
+    // again (Replay.unprinted), so until it printed that many the console has what the resume found.
     const r = this.#replay;
-    if (r) for (const [b, n] of Object.entries(r.trails)) if (n > 0 && (r.pending(b) || (r.trailing(b) && !this.#trail.has(b)))) out[b] = n;
     for (const [b, n] of this.#trail) if (n > 0) out[b] = n;
+    if (r) for (const [b, n] of Object.entries(r.trails)) if (n > 0 && (r.pending(b) || (r.trailing(b) && n > (out[b] ?? 0)))) out[b] = n;
     return out;
   }
 
@@ -1051,7 +1056,7 @@ export class PipelineRun {
     // the enclosing throttle blocks' slots (NodeGate), held as long as the node
     const { release: ungate, claim } = await passNodeGates(c.nodeGates, c.signal, (line) => this.#log(c, line));
     try {
-      node = await this.#o.nodes.allocate({ ...req, ...(resumeOn ? { resumeOn } : {}), ...(claim ? { nodeClaim: claim } : {}) }, this.#o.build, c.signal, (line) => this.#log(c, line));
+      node = await this.#o.nodes.allocate({ ...req, ...(resumeOn ? { resumeOn } : {}), ...(claim ? { nodeClaim: claim } : {}) }, this.#o.build, c.signal, (line) => this.#log(c, line, null, true));
     } catch (err) {
       ungate();
       if (resumeOn) this.#leaveReplay(c);
@@ -1443,7 +1448,9 @@ export class PipelineRun {
     // which carries it should the console not have it on disk yet.
     if (!inFlight) this.#log(c, `[Pipeline] ${name}`, rec.id);
     this.#latestStep.set(branch, rec.id);
-    this.#trail.delete(branch); // its lines so far are carried by this journal line
+    // Its lines so far are carried by this journal line; a block's opening lines, which follow, are counted.
+    if (leaf) this.#trail.delete(branch);
+    else this.#trail.set(branch, 0);
     this.#o.listener?.journal?.(entry);
     // The step's end is journaled (below, finally): a durable exec's end is acknowledged only then (outputBarrier).
     let endJournaled!: () => void;
@@ -1543,7 +1550,8 @@ export class PipelineRun {
         if (s && c.stage) c.stage.result = worse(c.stage.result ?? 'SUCCESS', s);
       },
       // While its branch replays, a `node` step gets the node its block ran on (replay.ts nodeAhead).
-      services: this.#replay?.pending(c.branch ?? '') ? { ...this.#services, allocateNode: (label, signal, say, claim) => this.#allocateNode(label, signal, say, c, claim ?? null) } : this.#services,
+      // Why it waits is said uncounted (#log): a resumed block may wait otherwise, or not at all.
+      services: { ...this.#services, allocateNode: (label, signal, say, claim) => this.#allocateNode(label, signal, say ? (line) => this.#log(c, line, stepId, true) : undefined, c, claim ?? null) },
       setEnv: (name, value) => {
         const j = rec ? this.#journal.get(rec) : undefined;
         if (j) (j.setEnv ??= {})[name] = value;
@@ -1860,7 +1868,7 @@ export class PipelineRun {
     if (!this.#replay) return null;
     let prior: JournalEntry | null;
     try {
-      prior = this.#replay.take(branch, call, this.#o.file);
+      prior = this.#replay.take(branch, call, this.#o.file, leaf);
     } catch (err) {
       this.#resumePoint(c);
       throw err;
@@ -1875,7 +1883,7 @@ export class PipelineRun {
   #resumePoint(c: ExecContext): void {
     const line = this.#replay?.announce();
     if (line) {
-      this.#log(c, line);
+      this.#log(c, line, null, true);
       this.#o.listener?.resumed?.();
     }
   }
@@ -1907,7 +1915,12 @@ export class PipelineRun {
   #muted(c: ExecContext): boolean {
     const r = this.#replay;
     const b = c.branch ?? '';
-    return r !== null && (r.pending(b) || (r.trailing(b) ? !this.#trail.has(b) : !r.announced));
+    return r !== null && (r.pending(b) || (r.trailing(b) ? this.#counted(b) === undefined : !r.announced));
+  }
+
+  /** The branch's count of bytes since its latest journal line (#trail); 0 before its first step. */
+  #counted(b: string): number | undefined {
+    return this.#trail.get(b) ?? (this.#latestStep.has(b) ? undefined : 0);
   }
 
   /**
@@ -1916,10 +1929,12 @@ export class PipelineRun {
    * ended, its closing lines but those the console already has (Replay.unprinted: the journal's
    * `trail`, so they come once whether the kill fell before or after they were written).
    */
-  #unprinted(c: ExecContext, data: Buffer): Buffer | null {
+  #unprinted(c: ExecContext, data: Buffer, uncounted = false): Buffer | null {
     const r = this.#replay;
     const b = c.branch ?? '';
-    const t = this.#trail.get(b);
+    // Neither counted nor skipped; silent while the branch replays (the "Resumed after" line: never).
+    if (uncounted) return r !== null && r.pending(b) ? null : data;
+    const t = this.#counted(b);
     if (r !== null && (r.pending(b) || (r.trailing(b) ? t === undefined : !r.announced))) return null;
     if (t !== undefined) this.#trail.set(b, t + data.length);
     if (r === null || t === undefined || !r.trailing(b)) return data;
@@ -1962,19 +1977,25 @@ export class PipelineRun {
     };
   }
 
-  #sink(c: ExecContext, stepId: string | null, exec = false): LineSink {
+  #sink(c: ExecContext, stepId: string | null, exec = false, uncounted = false): LineSink {
     const where: OutputWhere = { stageId: c.stage?.id ?? null, stepId, ...(exec ? { exec } : {}) };
     return new LineSink((data) => {
-      const out = this.#unprinted(c, data);
+      const out = this.#unprinted(c, data, uncounted);
       if (out === null) return;
       c.onOutput?.();
       this.#o.listener?.output?.(out, where);
     }, this.#masker, () => decoration(c), c.timestamps || c.branch !== null);
   }
 
-  #log(c: ExecContext, text: string, stepId: string | null = null): void {
+  /**
+   * A line of the engine's. `uncounted`: one a resumed build need not print the same way (why a
+   * node is waited for, the "Resumed after" line): not counted in the branch's opening or closing
+   * lines (#trail), so what a resumed build skips of those (Replay.unprinted) is what it printed
+   * before, whatever such lines it prints meanwhile.
+   */
+  #log(c: ExecContext, text: string, stepId: string | null = null, uncounted = false): void {
     if (text.startsWith('ERROR: ') && !this.#muted(c)) this.#o.listener?.errorLine?.({ stageId: c.stage?.id ?? null, stepId });
-    const sink = this.#sink(c, stepId);
+    const sink = this.#sink(c, stepId, false, uncounted);
     sink.write(Buffer.from(text.endsWith('\n') ? text : `${text}\n`, 'utf8'));
     sink.flush();
   }

@@ -11,10 +11,13 @@
 // so does `load` (RUNS_SCRIPT: the file is read again from the workspace, the steps its code calls
 // replay). The first call past the journal, or the call that was in flight, is where the build
 // "resumes": the console says so once, and from there everything runs as usual, but for a
-// parallel branch that had ended its last journaled step and made no call past it (`trailing`):
-// what it prints from that step's end on (its closing lines) the console may have, in part or
-// whole, so the first `trails[branch]` bytes of it (the host's journal says how many the console
-// has: controller/resume.ts trailsAt) are not printed again (`unprinted`), the rest is. A script step
+// branch that answered its whole journal and made no call past it (`trailing`), whose last step
+// had ended (what it prints from that step's end on: its closing lines), or was a block step in
+// flight (what it prints from that block's start on: its opening lines, `[Pipeline] { (x)`,
+// `Running on ...`), or that has no journal at all (what it printed from its start on): those lines
+// the console may have, in part or whole, so the first `trails[branch]` bytes of them (the host's
+// journal says how many the console has: controller/resume.ts trailsAt) are not printed again
+// (`unprinted`), the rest is. A script step
 // (sh...) in flight on an agent is taken over (its durable exec, keyed by `JournalEntry.exec`,
 // shell.ts / agent/durable.ts); any other leaf step in flight, or a script step whose process is
 // not there, fails with Jenkins' non-resumable meaning (`nonResumable`), which `retry(conditions:
@@ -147,6 +150,8 @@ export class Replay {
   readonly #pos = new Map<string, number>();
   /** Branches that made a call past their journal: what they print from there on is new. */
   readonly #past = new Set<string>();
+  /** Branches whose last entry, a block step in flight, was answered (`take`): they print its opening lines. */
+  readonly #opening = new Set<string>();
   readonly downMs: number;
   readonly startedAt: number;
   #announced = false;
@@ -173,14 +178,17 @@ export class Replay {
   }
 
   /**
-   * Whether the branch answered its whole journal, whose last step had ended, and has made no call
-   * past it: what it prints meanwhile (its blocks' closing lines, a branch that was done) may have
-   * been printed before the restart, in part or whole (`unprinted`).
+   * Whether the branch answered its whole journal and has made no call past it, its last step
+   * ended (what it prints meanwhile: its blocks' closing lines, a branch that was done) or a block
+   * step in flight (that block's opening lines), or it has no journal (what it prints before its
+   * first step): those lines may have been printed before the restart, in part or whole (`unprinted`).
    */
   trailing(branch: string): boolean {
+    if (this.#past.has(branch)) return false;
     const q = this.#queues.get(branch);
-    if (!q || this.#past.has(branch) || (this.#pos.get(branch) ?? 0) < q.length) return false;
-    return q[q.length - 1]!.status !== 'running';
+    if (!q) return true;
+    if ((this.#pos.get(branch) ?? 0) < q.length) return false;
+    return q[q.length - 1]!.status !== 'running' || this.#opening.has(branch);
   }
 
   /**
@@ -197,9 +205,11 @@ export class Replay {
 
   /**
    * The journal's entry for the next call of `branch`: null past the journal. Throws
-   * ReplayDiverged when the call is not the one the journal has next.
+   * ReplayDiverged when the call is not the one the journal has next. `leaf`: whether the call is a
+   * leaf step (not a block, which runs its body again: in flight as the branch's last entry, what
+   * it prints until its body's first call are its opening lines, `trailing`).
    */
-  take(branch: string, call: string, file: string): JournalEntry | null {
+  take(branch: string, call: string, file: string, leaf = true): JournalEntry | null {
     const q = this.#queues.get(branch);
     const i = this.#pos.get(branch) ?? 0;
     if (!q || i >= q.length) {
@@ -213,6 +223,7 @@ export class Replay {
       throw new ReplayDiverged(`The pipeline took another path when it was resumed after the controller restarted: it called ${describe(call, file)} where the previous run called ${describe(e.call, file)}${branch ? ` (branch ${branch})` : ''}. The code between steps must make the same decisions when it runs again; the build cannot go on.`);
     }
     this.#pos.set(branch, i + 1);
+    if (!leaf && e.status === 'running' && i + 1 === q.length) this.#opening.add(branch);
     return e;
   }
 

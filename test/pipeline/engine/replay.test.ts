@@ -141,3 +141,35 @@ for (const printed of [true, false]) test(`a parallel branch that had ended befo
   assert.equal(console.split('\n').filter((l) => l === '[a] [Pipeline] }').length, 1, `the branch that went on closes:\n${console}`);
   assert.match(console, /^\[Pipeline\] \/\/ node$/m);
 });
+
+for (const printed of [true, false]) test(`a block in flight as its branch's last journal entry ${printed ? 'does not print its opening lines again when the journal says they were printed' : 'prints its opening lines once when the journal says they were not printed'}; the Resumed line is not taken for them`, async () => {
+  const ws = tempDir('replay-opening-ws');
+  const first = `stage('x') {
+    echo 'in x'
+  }`;
+  // As if the controller stopped once the stage's start was journaled, before its first step.
+  const entries = (await journalOf(first, ws)).filter((e) => e.name === 'stage').map((e) => ({ ...e, status: 'running' as const, endedAt: null }));
+  assert.equal(entries.length, 1);
+  const trails: Record<string, number> = printed ? { '': Buffer.byteLength('[Pipeline] { (x)\n') } : {};
+  const { state, console } = await runPipeline(first, { workspace: ws, resume: { entries, downMs: 1000, startedAt: Date.now() - 10_000, trails } });
+  assert.equal(state.result, 'SUCCESS', console);
+  const lines = console.split('\n');
+  assert.equal(lines.filter((l) => l === '[Pipeline] { (x)').length, printed ? 0 : 1, console);
+  assert.equal(lines.filter((l) => l === '[Pipeline] stage').length, 0, `the block's own line went with its journal line:\n${console}`);
+  for (const l of ['Resumed after the controller restarted (down 1.0 s)', '[Pipeline] echo', 'in x', '[Pipeline] }', '[Pipeline] // stage']) assert.equal(lines.filter((x) => x === l).length, 1, `${l} once:\n${console}`);
+  if (!printed) assert.ok(console.indexOf('[Pipeline] { (x)') < console.indexOf('Resumed after'), console);
+});
+
+for (const printed of [true, false]) test(`a branch with no journal ${printed ? 'does not print its line before its first step again when the journal says it was printed' : 'prints its line before its first step once when the journal says it was not printed'}`, async () => {
+  const ws = tempDir('replay-nojournal-ws');
+  // As if the controller stopped once a's echo had ended and b had printed its branch's line only.
+  const first = `parallel a: { echo 'a1' }, b: { echo 'b1' }`;
+  const all = await journalOf(first, ws);
+  const entries = all.filter((e) => e.branch !== 'b').map((e) => (e.branch === '' ? { ...e, status: 'running' as const, endedAt: null } : e));
+  const trails = { ...(printed ? { b: Buffer.byteLength('[b] [Pipeline] { (Branch: b)\n') } : {}), a: Buffer.byteLength('[a] [Pipeline] }\n') };
+  const { state, console } = await runPipeline(first, { workspace: ws, resume: { entries, downMs: 1000, startedAt: Date.now() - 10_000, trails } });
+  assert.equal(state.result, 'SUCCESS', console);
+  assert.deepEqual(console.split('\n').filter((l) => l.startsWith('[b] ') && !l.includes('Resumed after')), [...(printed ? [] : ['[b] [Pipeline] { (Branch: b)']), '[b] [Pipeline] echo', '[b] b1', '[b] [Pipeline] }'], console);
+  assert.equal(console.split('\n').filter((l) => l.includes('Resumed after the controller restarted')).length, 1, console);
+  assert.deepEqual(console.split('\n').filter((l) => l.startsWith('[a] ')), [], console);
+});
