@@ -2,13 +2,15 @@
 // that Jenkins' sandbox refuses. A script calling one in Jenkins gets script-security's
 // RejectedAccessException, "Scripts not permitted to use staticMethod
 // org.codehaus.groovy.runtime.DefaultGroovyMethods combinations java.util.Collection", naming the
-// overload Groovy picks; a method that does not exist at all stays a MissingMethodException.
+// overload its sandbox selects; a method that does not exist at all stays a MissingMethodException.
 //
 // How Jenkins decides (SandboxInterceptor.onMethodCall): when the receiver's own Java class has no
 // method for the call, it looks for a static method `name(receiver, args...)` in the DGM classes,
-// DefaultGroovyMethods first, then StringGroovyMethods, then EncodingGroovyMethods; the first class
-// with an applicable overload gives the most specific one, which runs if the whitelist allows it
-// and is refused otherwise. Kiln runs the methods its tables implement (methods-*.ts); when one of
+// in DefaultGroovyMethods, StringGroovyMethods and EncodingGroovyMethods (in that order): each class
+// with an applicable overload gives its most specific one; the call runs if one of these picks is
+// whitelisted, and is refused naming the first otherwise. (Groovy's arithmetic on a Number,
+// Integer.plus..., passes without a check.) Kiln runs the methods its tables implement
+// (methods-*.ts); when one of
 // them (or the lack of one) would be a MissingMethodException, noSignature (methods-common.ts)
 // asks refusal() here first.
 //
@@ -301,15 +303,22 @@ function fit(o: Overload, self: readonly string[], args: readonly ArgType[]): nu
   return total;
 }
 
+/** The sandbox's names of Groovy's arithmetic on numbers (NUMBER_MATH_NAMES): never refused on a Number. */
+const NUMBER_MATH = new Set(['plus', 'minus', 'multiply', 'div', 'compareTo', 'or', 'and', 'xor', 'intdiv', 'mod', 'leftShift', 'rightShift', 'rightShiftUnsigned']);
+
 /**
- * The sandbox's signature for `self.name(args)` when the DGM overload Groovy would pick is one the
- * whitelist does not allow (`staticMethod org.codehaus.groovy.runtime.DefaultGroovyMethods
- * combinations java.util.Collection`); null when no DGM overload applies or the one that does is
- * allowed.
+ * The sandbox's signature for `self.name(args)` when no DGM class's most specific overload for the
+ * call is one the whitelist allows: the first class's (DefaultGroovyMethods, then
+ * StringGroovyMethods, then EncodingGroovyMethods), as `staticMethod
+ * org.codehaus.groovy.runtime.DefaultGroovyMethods combinations java.util.Collection`; null when no
+ * DGM overload applies or one that does is allowed.
  */
 export function refusal(self: readonly string[], name: string, args: readonly ArgType[]): string | null {
+  // Groovy's arithmetic on numbers (Integer.plus(Integer)...) is no Java method: the sandbox lets it through
+  if (self.includes('java.lang.Number') && NUMBER_MATH.has(name)) return null;
   const list = overloads(name);
   if (list === undefined) return null;
+  let first: Overload | null = null;
   for (const cls of [DGM_CLASS.D, DGM_CLASS.S, DGM_CLASS.E]) {
     let best: Overload | null = null;
     let bestFit = Infinity;
@@ -321,7 +330,11 @@ export function refusal(self: readonly string[], name: string, args: readonly Ar
         bestFit = d;
       }
     }
-    if (best !== null) return best.allowed ? null : `staticMethod ${best.cls} ${name} ${best.types.join(' ')}`;
+    if (best === null) continue;
+    // one class's pick being allowed is enough (Groovy 2.4 keeps deprecated String methods in
+    // DefaultGroovyMethods that the whitelist lists only in StringGroovyMethods: center)
+    if (best.allowed) return null;
+    first ??= best;
   }
-  return null;
+  return first === null ? null : `staticMethod ${first.cls} ${name} ${first.types.join(' ')}`;
 }
