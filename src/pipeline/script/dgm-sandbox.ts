@@ -17,8 +17,8 @@
 // OVERLOADS is our table, derived from Groovy 2.4.21's DGM classes (their public static methods,
 // by reflection) and script-security's generic-whitelist (+ generic-whitelist-groovy2): for every
 // method name with at least one overload the whitelist does not allow, all its overloads whose
-// receiver type a pipeline value can have, as `<class><allowed><receiver> <params...>`:
-// class D/S/E, `+` whitelisted / `-` not; `~` stands for java.lang.,
+// receiver type a pipeline value can have, as `<class><allowed><varargs><receiver> <params...>`:
+// class D/S/E, `+` whitelisted / `-` not, `*` declared varargs; `~` stands for java.lang.,
 // `^` for java.util., `@` for groovy.lang. Names whose overloads are all whitelisted are not listed:
 // what Kiln lacks of those is a gap in Kiln, not a refusal.
 
@@ -84,7 +84,7 @@ const OVERLOADS: Readonly<Record<string, string>> = {
   getMetaPropertyValues: 'D-~Object',
   getProperties: 'D-~Object',
   grep: 'D-~Object|D-~Object ~Object|D-~Object[]|D-~Object[] ~Object|D-^Collection|D-^Collection ~Object|D-^List|D-^List ~Object|D-^Set|D-^Set ~Object',
-  groupBy: 'D+~Iterable @Closure|D+~Iterable ~Object[]|D+~Object[] @Closure|D+~Object[] ~Object[]|D+^Collection @Closure|D+^Collection ~Object[]|D+^Map @Closure|D+^Map ~Object[]|D-~Iterable ^List|D-~Object[] ^List|D-^Collection ^List|D-^Map ^List',
+  groupBy: 'D+*~Iterable ~Object[]|D+*~Object[] ~Object[]|D+*^Collection ~Object[]|D+*^Map ~Object[]|D+~Iterable @Closure|D+~Object[] @Closure|D+^Collection @Closure|D+^Map @Closure|D-~Iterable ^List|D-~Object[] ^List|D-^Collection ^List|D-^Map ^List',
   hasGroup: 'D-^regex.Matcher|S-^regex.Matcher',
   hasProperty: 'D-~Object ~String',
   head: 'D-~Iterable|D-~Object[]|D-^List',
@@ -184,14 +184,14 @@ const OVERLOADS: Readonly<Record<string, string>> = {
   use: 'D-~Object ~Class @Closure|D-~Object ~Object[]|D-~Object ^List @Closure',
   withEagerDefault: 'D-^List @Closure',
   withIndex: 'D-~Iterable|D-~Iterable int',
-  withTraits: 'D-~Object ~Class[]',
+  withTraits: 'D-*~Object ~Class[]',
   xor: 'D+~Boolean ~Boolean|D-~Number ~Number',
 };
 
 interface Overload {
   cls: string;
   allowed: boolean;
-  /** the last parameter is an array: Groovy passes it the remaining arguments one by one, too */
+  /** declared varargs (`Object... values`): the sandbox passes it the remaining arguments one by one, too */
   varargs: boolean;
   /** receiver type first, then the parameters' types, as Java names them (`java.lang.Object[]`). */
   types: string[];
@@ -208,8 +208,8 @@ function overloads(name: string): Overload[] | undefined {
   let list = parsed.get(name);
   if (list === undefined) {
     list = OVERLOADS[name]!.split('|').map((o) => {
-      const types = o.slice(2).split(' ').map(expand);
-      return { cls: DGM_CLASS[o[0]!]!, allowed: o[1] === '+', varargs: types.length > 1 && types[types.length - 1]!.endsWith('[]'), types };
+      const varargs = o[2] === '*';
+      return { cls: DGM_CLASS[o[0]!]!, allowed: o[1] === '+', varargs, types: o.slice(varargs ? 3 : 2).split(' ').map(expand) };
     });
     parsed.set(name, list);
   }
@@ -241,12 +241,18 @@ const CHAINS: Readonly<Record<string, readonly string[]>> = {
   'java.lang.Object[]': ['java.lang.Object[]', 'java.lang.Object'],
 };
 
-/** A primitive parameter and the boxed classes Groovy passes to it. */
+/** A primitive parameter and the boxed classes the sandbox lets through to it (Long to int: a safe narrowing). */
 const PRIMITIVES: Readonly<Record<string, readonly string[]>> = {
-  int: ['java.lang.Integer'],
+  int: ['java.lang.Integer', 'java.lang.Long'],
   long: ['java.lang.Long', 'java.lang.Integer'],
-  double: ['java.lang.Double', 'java.lang.Float', 'java.lang.Integer', 'java.lang.Long', 'java.math.BigDecimal'],
+  double: ['java.lang.Double'],
+  float: ['java.lang.Float'],
   boolean: ['java.lang.Boolean'],
+  char: ['java.lang.Character'],
+};
+const BOXED: Readonly<Record<string, string>> = {
+  int: 'java.lang.Integer', long: 'java.lang.Long', double: 'java.lang.Double', float: 'java.lang.Float', boolean: 'java.lang.Boolean', char: 'java.lang.Character',
+  byte: 'java.lang.Byte', short: 'java.lang.Short',
 };
 
 /** The type chain of a value's class: `cls` as javaClassOf names it; Java arrays (String[]) as Object[]. */
@@ -255,52 +261,70 @@ export function typeChain(cls: string): readonly string[] | null {
   return Object.hasOwn(CHAINS, cls) ? CHAINS[cls]! : null;
 }
 
-/** How far an argument (its chain; null for a null argument) is from a parameter type; -1 if it does not fit. */
-function distance(chain: readonly string[] | null, cls: string | null, param: string): number {
-  if (chain === null) return cls === null && !Object.hasOwn(PRIMITIVES, param) ? 0 : -1;
-  const prim = PRIMITIVES[param];
-  if (prim !== undefined) {
-    const i = prim.indexOf(chain[0]!);
-    return i < 0 ? -1 : i;
-  }
-  return chain.indexOf(param);
-}
-
 /** An argument as refusal() takes it: its class (null for null) and type chain. */
 export interface ArgType {
   cls: string | null;
   chain: readonly string[] | null;
 }
 
-function fit(o: Overload, self: readonly string[], args: readonly ArgType[]): number {
-  let total = self.indexOf(o.types[0]!);
-  if (total < 0) return -1;
-  const params = o.types.slice(1);
-  const fixed = o.varargs ? params.length - 1 : params.length;
-  if (o.varargs ? args.length < fixed : args.length !== fixed) return -1;
-  for (let i = 0; i < fixed; i++) {
-    const arg = args[i]!;
-    if (arg.cls !== null && arg.chain === null) return -1;
-    const d = distance(arg.chain, arg.cls, params[i]!);
-    if (d < 0) return -1;
-    total += d;
-  }
+/** Whether an argument may be passed to a parameter (GroovyCallSiteSelector.matches: isInstance, boxing). */
+function accepts(param: string, arg: ArgType): boolean {
+  const prim = PRIMITIVES[param];
+  if (arg.cls === null) return prim === undefined && !Object.hasOwn(BOXED, param);
+  if (arg.chain === null) return false;
+  if (prim !== undefined) return prim.includes(arg.chain[0]!);
+  return arg.chain.includes(param);
+}
+
+function applies(o: Overload, self: ArgType, args: readonly ArgType[]): boolean {
+  const params = o.types;
+  let all = [self, ...args];
   if (o.varargs) {
-    const rest = args.slice(fixed);
-    const arrayType = params[fixed]!;
-    const component = arrayType.slice(0, -2);
-    // one array argument for the array parameter, or the elements one by one
-    const one = rest.length === 1 ? distance(rest[0]!.chain, rest[0]!.cls, arrayType) : -1;
-    if (one >= 0) return total + one;
-    for (const arg of rest) {
-      if (arg.cls !== null && arg.chain === null) return -1;
-      const d = distance(arg.chain, arg.cls, component);
-      if (d < 0) return -1;
-      total += d + 1;
+    const fixed = params.length - 1;
+    if (all.length < fixed) return false;
+    // one array argument for the array parameter, or the remaining arguments as its elements
+    if (!(all.length === params.length && accepts(params[fixed]!, all[fixed]!))) {
+      const component = params[fixed]!.slice(0, -2);
+      if (!all.slice(fixed).every((a) => accepts(component, a))) return false;
+      all = all.slice(0, fixed);
+      return all.every((a, i) => accepts(params[i]!, a));
     }
-    total += 1;
   }
-  return total;
+  return all.length === params.length && all.every((a, i) => accepts(params[i]!, a));
+}
+
+/** Whether a parameter type is assignable from another (both as DGM names them, primitives boxed). */
+function assignable(to: string, from: string): boolean {
+  if (to === from || to === 'java.lang.Object') return true;
+  const chain = typeChain(from) ?? SUPERS[from];
+  return chain !== undefined && chain.includes(to);
+}
+
+/** The supertypes of DGM's interface and abstract parameter types, for assignable(). */
+const SUPERS: Readonly<Record<string, readonly string[]>> = {
+  'java.util.List': ['java.util.Collection', 'java.lang.Iterable', 'java.lang.Object'],
+  'java.util.Set': ['java.util.Collection', 'java.lang.Iterable', 'java.lang.Object'],
+  'java.util.SortedSet': ['java.util.Set', 'java.util.Collection', 'java.lang.Iterable', 'java.lang.Object'],
+  'java.util.Collection': ['java.lang.Iterable', 'java.lang.Object'],
+  'groovy.lang.Range': ['java.util.List', 'java.util.Collection', 'java.lang.Iterable', 'java.lang.Object'],
+  'java.util.SortedMap': ['java.util.Map', 'java.lang.Object'],
+};
+
+/**
+ * GroovyCallSiteSelector.isMoreSpecific: the first parameter (the receiver's included) where one
+ * type is assignable from the other decides; Integer is more specific than Long.
+ */
+function moreSpecific(more: Overload, less: Overload): boolean {
+  if (more.types.length !== less.types.length) return false;
+  for (let i = 0; i < more.types.length; i++) {
+    const m = BOXED[more.types[i]!] ?? more.types[i]!;
+    const l = BOXED[less.types[i]!] ?? less.types[i]!;
+    if (assignable(m, l)) return false;
+    if (assignable(l, m)) return true;
+    if (m === 'java.lang.Long' && l === 'java.lang.Integer') return false;
+    if (m === 'java.lang.Integer' && l === 'java.lang.Long') return true;
+  }
+  return false;
 }
 
 /** The sandbox's names of Groovy's arithmetic on numbers (NUMBER_MATH_NAMES): never refused on a Number. */
@@ -317,18 +341,13 @@ export function refusal(self: readonly string[], name: string, args: readonly Ar
   // Groovy's arithmetic on numbers (Integer.plus(Integer)...) is no Java method: the sandbox lets it through
   if (self.includes('java.lang.Number') && NUMBER_MATH.has(name)) return null;
   const list = overloads(name);
-  if (list === undefined) return null;
+  if (list === undefined || self.length === 0) return null;
+  const receiver: ArgType = { cls: self[0]!, chain: self };
   let first: Overload | null = null;
   for (const cls of [DGM_CLASS.D, DGM_CLASS.S, DGM_CLASS.E]) {
     let best: Overload | null = null;
-    let bestFit = Infinity;
     for (const o of list) {
-      if (o.cls !== cls) continue;
-      const d = fit(o, self, args);
-      if (d >= 0 && d < bestFit) {
-        best = o;
-        bestFit = d;
-      }
+      if (o.cls === cls && applies(o, receiver, args) && (best === null || moreSpecific(o, best))) best = o;
     }
     if (best === null) continue;
     // one class's pick being allowed is enough (Groovy 2.4 keeps deprecated String methods in

@@ -29,7 +29,10 @@ const refused: [string, string, number, number][] = [
   ["def t = 'abc'.collectReplacements { it == 'b' ? 'B' : null }", `${SGM} collectReplacements java.lang.String groovy.lang.Closure`, 1, 15],
   ["'x'.addShutdownHook { }", `${DGM} addShutdownHook java.lang.Object groovy.lang.Closure`, 1, 5],
   ["'abc'.sprintf('%s', 1)", `${DGM} sprintf java.lang.Object java.lang.String java.lang.Object`, 1, 7],
-  ["[1].printf('%s-%s', 1, 2)", `${DGM} printf java.lang.Object java.lang.String java.lang.Object[]`, 1, 5],
+  ["[1].printf('%s', 1)", `${DGM} printf java.lang.Object java.lang.String java.lang.Object`, 1, 5],
+  // the sandbox takes its own pick of the receiver's types: the deprecated String overloads of
+  // Groovy 2.4 are more specific than the whitelisted CharSequence one
+  ["'abc'.tr('a', 'b')", `${DGM} tr java.lang.String java.lang.String java.lang.String`, 1, 7],
   ["'abc'.find()", `${DGM} find java.lang.Object`, 1, 7],
   ['[a: 1].findAll()', `${DGM} findAll java.lang.Object`, 1, 8],
   // Kiln answered dump() with the value's toString: the whitelist has no dump, Jenkins refuses it
@@ -59,6 +62,8 @@ test('a method that does not exist, or arguments no overload takes, stay Missing
     ["'abc'.collectReplacements('x')", 'No signature of method: java.lang.String.collectReplacements() is applicable for argument types: (java.lang.String) values: [x]'],
     ["'x'.padLeft('y')", 'No signature of method: java.lang.String.padLeft() is applicable for argument types: (java.lang.String) values: [y]'],
     ['[1, 2].combinations(1, 2)', 'No signature of method: java.util.ArrayList.combinations() is applicable for argument types: (java.lang.Integer, java.lang.Integer) values: [1, 2]'],
+    // printf(Object, String, Object[]) is not declared varargs: the sandbox finds no overload for two values
+    ["[1].printf('%s-%s', 1, 2)", 'No signature of method: java.util.ArrayList.printf() is applicable for argument types: (java.lang.String, java.lang.Integer, java.lang.Integer) values: [%s-%s, 1, 2]'],
     ['1.frobnicate(2)', 'No signature of method: java.lang.Integer.frobnicate() is applicable for argument types: (java.lang.Integer) values: [2]'],
   ] as const) {
     const err = await caught(run(src));
