@@ -51,6 +51,15 @@ test("Groovy's added methods the whitelist does not allow are refused in Jenkins
   }
 });
 
+test('plus(index, list) outside the list is ArrayList.addAll\'s IndexOutOfBoundsException', async () => {
+  for (const src of ['[1, 2].plus(3, [5])', '[1, 2].plus(-1, [5])']) {
+    const err = await caught(run(src));
+    assert.ok(err instanceof ScriptError, `${src}: ${String(err)}`);
+    assert.equal(err.javaClass, 'java.lang.IndexOutOfBoundsException', src);
+    assert.match(err.message, /^Index: -?\d, Size: 2$/, src);
+  }
+});
+
 test('a refused added method is caught as the SecurityException it is', async () => {
   const { value } = await run("try { [1, 2].combinations() } catch (SecurityException e) { 'refused: ' + e.message }");
   assert.equal(value, `refused: Scripts not permitted to use ${DGM} combinations java.util.Collection`);
@@ -62,6 +71,8 @@ test('a method that does not exist, or arguments no overload takes, stay Missing
     ["'abc'.collectReplacements('x')", 'No signature of method: java.lang.String.collectReplacements() is applicable for argument types: (java.lang.String) values: [x]'],
     ["'x'.padLeft('y')", 'No signature of method: java.lang.String.padLeft() is applicable for argument types: (java.lang.String) values: [y]'],
     ['[1, 2].combinations(1, 2)', 'No signature of method: java.util.ArrayList.combinations() is applicable for argument types: (java.lang.Integer, java.lang.Integer) values: [1, 2]'],
+    // plus(List, int, Object[]) is not declared varargs: a single value is no array
+    ['[1, 2].plus(0, 5)', 'No signature of method: java.util.ArrayList.plus() is applicable for argument types: (java.lang.Integer, java.lang.Integer) values: [0, 5]'],
     // printf(Object, String, Object[]) is not declared varargs: the sandbox finds no overload for two values
     ["[1].printf('%s-%s', 1, 2)", 'No signature of method: java.util.ArrayList.printf() is applicable for argument types: (java.lang.String, java.lang.Integer, java.lang.Integer) values: [%s-%s, 1, 2]'],
     ['1.frobnicate(2)', 'No signature of method: java.lang.Integer.frobnicate() is applicable for argument types: (java.lang.Integer) values: [2]'],
@@ -84,6 +95,12 @@ test('the added methods the whitelist allows keep working', async () => {
     ['[a: 1, b: 2].collectEntries { k, v -> [v, k] }', '[1:a, 2:b]'],
     ["'abc'.reverse()", 'cba'],
     ['[[1, 2], [3, 4]].transpose()', '[[1, 3], [2, 4]]'],
+    // whitelisted, and answered with MissingMethodException before
+    ['[1, 2].plus(1, [8, 9])', '[1, 8, 9, 2]'],
+    ['[1, 2].plus(0, 3..4)', '[3, 4, 1, 2]'],
+    ['def l = [1]\nl.plus(1, [2])\nl', '[1]'],
+    ["[1, [2, 'a']].toListString()", '[1, [2, a]]'],
+    ["[a: 1, b: [c: 'x']].toMapString()", '[a:1, b:[c:x]]'],
   ] as const) {
     assert.equal(toGroovyString((await run(src)).value), shown, src);
   }
