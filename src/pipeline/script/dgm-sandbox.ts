@@ -17,7 +17,7 @@
 // OVERLOADS is our table, derived from Groovy 2.4.21's DGM classes (their public static methods,
 // by reflection) and script-security's generic-whitelist (+ generic-whitelist-groovy2): for every
 // method name with at least one overload the whitelist does not allow, all its overloads whose
-// receiver type a pipeline value can have, as `<class><allowed><varargs><receiver> <params...>`:
+// receiver type a pipeline value can have (primitives too: the sandbox passes an Integer to long), as `<class><allowed><varargs><receiver> <params...>`:
 // class D/S/E, `+` whitelisted / `-` not, `*` declared varargs; `~` stands for java.lang.,
 // `^` for java.util., `@` for groovy.lang. Names whose overloads are all whitelisted are not listed:
 // what Kiln lacks of those is a gap in Kiln, not a refusal.
@@ -56,7 +56,7 @@ const OVERLOADS: Readonly<Record<string, string>> = {
   denormalize: 'D-~CharSequence|D-~String|S+~CharSequence|S+~String',
   disjoint: 'D+^Collection ^Collection|D-~Iterable ~Iterable',
   div: 'D-~Number ~Character',
-  downto: 'D-~Double ~Number @Closure|D-~Float ~Number @Closure|D-~Long ~Number @Closure|D-~Number ~Number @Closure|D-java.math.BigDecimal ~Number @Closure|D-java.math.BigInteger ~Number @Closure',
+  downto: 'D-double ~Number @Closure|D-float ~Number @Closure|D-~Double ~Number @Closure|D-~Float ~Number @Closure|D-~Long ~Number @Closure|D-~Number ~Number @Closure|D-java.math.BigDecimal ~Number @Closure|D-java.math.BigInteger ~Number @Closure|D-long ~Number @Closure',
   drop: 'D+~Iterable int|D+^List int|D-~CharSequence int|D-~Object[] int|D-^Map int|D-^SortedSet int|S+~CharSequence int',
   dropRight: 'D+~Iterable int|D+^List int|D-~Object[] int|D-^SortedSet int',
   dropWhile: 'D-~Iterable @Closure|D-~Object[] @Closure|D-^List @Closure|D-^Map @Closure|D-^SortedSet @Closure|S+~CharSequence @Closure',
@@ -180,7 +180,7 @@ const OVERLOADS: Readonly<Record<string, string>> = {
   uncapitalize: 'S-~CharSequence',
   unexpand: 'D-~CharSequence|D-~CharSequence int|D-~String|D-~String int|S+~CharSequence|S+~CharSequence int|S-~String|S-~String int',
   unexpandLine: 'D-~CharSequence int|D-~String int|S+~CharSequence int|S-~String int',
-  upto: 'D-~Double ~Number @Closure|D-~Float ~Number @Closure|D-~Long ~Number @Closure|D-~Number ~Number @Closure|D-java.math.BigDecimal ~Number @Closure|D-java.math.BigInteger ~Number @Closure',
+  upto: 'D-double ~Number @Closure|D-float ~Number @Closure|D-~Double ~Number @Closure|D-~Float ~Number @Closure|D-~Long ~Number @Closure|D-~Number ~Number @Closure|D-java.math.BigDecimal ~Number @Closure|D-java.math.BigInteger ~Number @Closure|D-long ~Number @Closure',
   use: 'D-~Object ~Class @Closure|D-~Object ~Object[]|D-~Object ^List @Closure',
   withEagerDefault: 'D-^List @Closure',
   withIndex: 'D-~Iterable|D-~Iterable int',

@@ -122,6 +122,13 @@ test('the overload the sandbox names is the most specific one, whitelisted or no
   assert.equal(refusal(list, 'max', [closure]), null);
   // plus(List, int, Object[]) takes its last arguments one by one: whitelisted
   assert.equal(refusal(list, 'plus', [int, int]), null);
+  // an Integer receiver is passed to a long self (a widening): upto(long, Number, Closure) is more specific than upto(Number, ...)
+  const intChain = int.chain;
+  assert.equal(refusal(intChain, 'upto', [int, closure]), `${DGM} upto long java.lang.Number groovy.lang.Closure`);
+  // the first parameter where one type is assignable from the other decides, not a sum of distances
+  const map = ['java.util.LinkedHashMap', 'java.util.HashMap', 'java.util.Map', 'java.lang.Object'];
+  const str = { cls: 'java.lang.String', chain: ['java.lang.String', 'java.lang.CharSequence', 'java.lang.Comparable', 'java.lang.Object'] };
+  assert.equal(refusal(map, 'getAt', [str]), null, 'getAt(Map, Object) is whitelisted and wins over getAt(Object, String)');
   // a receiver Kiln has no Java type chain for gets no guessed refusal
   assert.equal(refusal([], 'combinations', []), null);
   assert.equal(refusal(list, 'noSuchMethod', []), null);
