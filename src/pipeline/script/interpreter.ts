@@ -2245,7 +2245,7 @@ export class Interpreter {
     }
     if (isClosure(recv)) return this.closureMethod(recv, name, args, f, loc);
     // Groovy's join and toString call each element's toString(): a script object's own, too.
-    if ((name === 'join' || name === 'toString') && (Array.isArray(recv) || recv instanceof Map)) recv = await this.ownStrings(recv, f, loc, new Set());
+    if ((name === 'join' || name === 'toString' || name === 'toListString' || name === 'toMapString') && (Array.isArray(recv) || recv instanceof Map)) recv = await this.ownStrings(recv, f, loc, new Set());
     const m = this.builtinMethod(recv, name);
     if (m) return m(recv as never, args, this.methodEnv(f, loc));
     if (typeof recv === 'string' && STRING_AS_CHARS.has(name)) {
@@ -2282,8 +2282,18 @@ export class Interpreter {
         if (args.length === 1) return this.isCaseAsync(recv, args[0] ?? null, f, loc);
         break;
       case 'inspect':
-      case 'dump':
         if (args.length === 0) return formatValue(recv);
+        break;
+      // DefaultGroovyMethods.toListString(Collection) / toMapString(Map): what toString prints
+      case 'toListString':
+        if (args.length === 0 && Array.isArray(recv)) return formatValue(recv);
+        break;
+      case 'toMapString':
+        if (args.length === 0 && recv instanceof Map) return formatValue(recv);
+        break;
+      case 'dump':
+        // not on the whitelist (it prints an object's fields and identity hash): Jenkins refuses it
+        if (args.length === 0) throw rejected('staticMethod org.codehaus.groovy.runtime.DefaultGroovyMethods dump java.lang.Object', loc);
         break;
       case 'asType':
         // the `as` operator is a checked cast the sandbox allows; the method asType is not whitelisted

@@ -1,7 +1,8 @@
 // What the method tables (methods-string.ts, methods-list.ts, ...) share: the environment the
 // interpreter gives them (to call closures, check for an abort), and argument helpers.
 import type { Loc } from '../../core/build.ts';
-import { ScriptError, scriptError } from './errors.ts';
+import { ScriptError, rejected, scriptError } from './errors.ts';
+import { refusal, typeChain, type ArgType } from './dgm-sandbox.ts';
 import { toGroovyString } from './format.ts';
 import { javaClassOf } from './java-types.ts';
 import { isClosure, typeName, type ClosureValue, type Value } from './values.ts';
@@ -26,6 +27,10 @@ export interface MethodEnv {
 export type Method<T> = (self: T, args: Value[], env: MethodEnv) => Value | Promise<Value>;
 
 export function noSignature(self: Value, name: string, args: Value[], loc: Loc | null): ScriptError {
+  // a Groovy method (DefaultGroovyMethods...) that exists for these arguments but that Jenkins'
+  // sandbox does not allow is its RejectedAccessException, not a missing method
+  const refused = sandboxRefusal(self, name, args);
+  if (refused !== null) return rejected(refused, loc);
   // the arguments' Java classes, as Groovy names them (java.lang.String, java.util.ArrayList)
   const types = args.map((a) => (a === null ? 'null' : javaClassOf(a))).join(', ');
   const values = args.map((a) => (isClosure(a) ? 'Closure' : toGroovyString(a))).join(', ');
@@ -35,6 +40,19 @@ export function noSignature(self: Value, name: string, args: Value[], loc: Loc |
   const cls = self === null ? 'null' : javaClassOf(self);
   const receiver = cls === 'java.lang.Object' ? typeName(self) : cls;
   return scriptError('no-such-method', `No signature of method: ${receiver}.${name}() is applicable for argument types: (${types}) values: [${shown}]`, loc, 'groovy.lang.MissingMethodException');
+}
+
+/** The class of a value for dgm-sandbox.ts: a Java array (String.split's String[]) as Object[]. */
+function dgmClass(v: Value): string {
+  return Array.isArray(v) && isJavaArray(v) ? 'java.lang.Object[]' : javaClassOf(v);
+}
+
+function sandboxRefusal(self: Value, name: string, args: Value[]): string | null {
+  if (self === null) return null;
+  const chain = typeChain(dgmClass(self));
+  if (chain === null) return null;
+  const types: ArgType[] = args.map((a) => (a === null ? { cls: null, chain: null } : { cls: dgmClass(a), chain: typeChain(dgmClass(a)) }));
+  return refusal(chain, name, types);
 }
 
 /** Throws "No signature" unless the argument count is within [min, max]. */

@@ -610,7 +610,19 @@ export const listMethods: Map<string, Method<GList>> = new Map<string, Method<GL
   }],
   ['intersect', (l, a, env) => intersect(l, toArgList(a[0] ?? null, l, 'intersect', a, env.loc))],
   ['disjoint', (l, a, env) => intersect(l, toArgList(a[0] ?? null, l, 'disjoint', a, env.loc)).length === 0],
-  ['plus', (l, a, env) => (arity(l, 'plus', a, 1, 1, env.loc), arithmetic('+', l, a[0] ?? null, env.loc))],
+  ['plus', (l, a, env) => {
+    // plus(List, int, List/Iterable): a new list with the additions inserted at the index (ArrayList.addAll(int, ...))
+    const adds = a.length === 2 ? (Array.isArray(a[1]) ? a[1] : isRange(a[1]) ? rangeToList(a[1]) : null) : null;
+    if (adds !== null && typeof a[0] === 'number' && Number.isInteger(a[0])) {
+      const i = a[0];
+      if (i < 0 || i > l.length) throw indexError(i, l.length, env.loc);
+      const out = [...l.slice(0, i), ...adds, ...l.slice(i)];
+      checkListSize(out.length, env.loc);
+      return out;
+    }
+    arity(l, 'plus', a, 1, 1, env.loc);
+    return arithmetic('+', l, a[0] ?? null, env.loc);
+  }],
   ['minus', (l, a, env) => (arity(l, 'minus', a, 1, 1, env.loc), arithmetic('-', l, a[0] ?? null, env.loc))],
   ['multiply', (l, a, env) => (arity(l, 'multiply', a, 1, 1, env.loc), arithmetic('*', l, a[0] ?? null, env.loc))],
   ['isCase', (l, a, env) => (arity(l, 'isCase', a, 1, 1, env.loc), javaContains(l, a[0] ?? null))],
