@@ -9,14 +9,13 @@ import { type StepContext } from './types.ts';
 import { StepFailure } from '../../core/errors.ts';
 import { num, str } from './args.ts';
 
-const previous = new WeakMap<object, number>();
-
 function nextOrdinal(ctx: StepContext, given: number | undefined): number {
-  const key = ctx.build.services as object;
-  const last = previous.get(key);
+  // the build's own state (BuildScope): a step's services object may be a per-call copy
+  const previous = ctx.build.scope.state('milestone', () => ({ last: undefined as number | undefined }));
+  const last = previous.last;
   if (given !== undefined && last !== undefined && last >= given) throw new StepFailure(`Invalid ordinal ${given}, as the previous one was ${last}`);
   const ordinal = given ?? (last === undefined ? 0 : last + 1);
-  previous.set(key, ordinal);
+  previous.last = ordinal;
   return ordinal;
 }
 
