@@ -111,6 +111,30 @@ export const mapMethods: Map<string, Method<GMap>> = new Map<string, Method<GMap
     }
     return out;
   }],
+  // groupEntriesBy and findResults (on the sandbox's whitelist): the entries by the closure's value; the closure's non-null values
+  ['groupEntriesBy', async (m, a, env) => {
+    const c = argClosure(m, 'groupEntriesBy', a, 0, env.loc);
+    const out: GMap = new Map();
+    for (const [k, v] of [...m]) {
+      const g = mapKey(await callOnEntry(env, c, m, k, v));
+      let sub = out.get(g);
+      if (!Array.isArray(sub)) {
+        sub = [];
+        out.set(g, sub);
+      }
+      sub.push(new EntryObject(k, v, m));
+    }
+    return out;
+  }],
+  ['findResults', async (m, a, env) => {
+    const c = argClosure(m, 'findResults', a, 0, env.loc);
+    const out: GList = [];
+    for (const [k, v] of [...m]) {
+      const r = await callOnEntry(env, c, m, k, v);
+      if (r !== null) out.push(r);
+    }
+    return out;
+  }],
   ['countBy', async (m, a, env) => {
     const c = argClosure(m, 'countBy', a, 0, env.loc);
     const out: GMap = new Map();

@@ -68,3 +68,12 @@ test('StringBuilder edits as AbstractStringBuilder: deleteCharAt, delete, replac
   await rejects("new StringBuilder('abc').deleteCharAt(3)", /^index 3,length 3$/);
   await rejects("new StringBuilder('abc').substring(2, 1)", /^start 2, end 1, length 3$/);
 });
+
+test('Map.findResults and Map.groupEntriesBy (whitelisted), as Groovy 2.4.21 answers them', async () => {
+  assert.equal(await ev('"${[x: 3, y: 1, z: 2].findResults { k, v -> v > 1 ? k : null }}"'), '[x, z]');
+  assert.equal(await ev('"${[x: 3, y: 1, z: 2].findResults { e -> e.value > 1 ? e.key * 2 : null }}"'), '[xx, zz]');
+  assert.equal(await ev('"${[x: 3, y: 1, z: 2].groupEntriesBy { it.value % 2 }}"'), '[1:[x=3, y=1], 0:[z=2]]');
+  assert.equal(await ev('"${[x: 3, y: 1, z: 2].groupEntriesBy { k, v -> v > 1 }}"'), '[true:[x=3, z=2], false:[y=1]]');
+  assert.equal(await ev('[x: 3].groupEntriesBy { it.value % 2 }.keySet().first().getClass().simpleName'), 'Integer');
+  await rejects('[x: 3].findResults()', /No signature of method|Scripts not permitted/);
+});
