@@ -2431,7 +2431,7 @@ export class Interpreter {
       const st = new Scope((c.superclass?.scope as Scope | undefined) ?? null);
       st.vars = c.statics;
       c.scope = st;
-      for (const fd of c.decl.fields) if (fd.isStatic || c.decl.kind === 'interface') c.statics.set(fd.name, fieldDefault(fd.typeName));
+      for (const fd of c.decl.fields) if (fd.isStatic || c.decl.kind === 'interface') c.statics.set(fd.name, typedDefault(fd.typeName));
       c.decl.constants.forEach((k, ordinal) => {
         const inst = new ScriptInstance(c, { name: k.name, ordinal });
         c.constants.push(inst);
@@ -2474,7 +2474,7 @@ export class Interpreter {
   private prefillFields(inst: ScriptInstance): void {
     for (const c of inst.cls.chain()) {
       if (c.decl.kind === 'interface') continue;
-      for (const fd of c.decl.fields) if (!fd.isStatic && !inst.fields.has(fd.name)) inst.fields.set(fd.name, fieldDefault(fd.typeName));
+      for (const fd of c.decl.fields) if (!fd.isStatic && !inst.fields.has(fd.name)) inst.fields.set(fd.name, typedDefault(fd.typeName));
     }
   }
 
@@ -2858,17 +2858,11 @@ function unresolvedClass(path: string, loc: Loc): ScriptError {
   return scriptError('unresolved-class', `unable to resolve class ${path}`, loc, 'org.codehaus.groovy.control.MultipleCompilationErrorsException');
 }
 
-/** A field's value before its initializer runs: 0 / false for primitives, else null. */
 /** The class a MissingPropertyException names: a built-in value's Java class (java.lang.String), a host object's own name. */
 function propertyClass(obj: Value): string {
   return isHostObject(obj) && obj.javaClass === undefined ? obj.typeName : javaTypeName(obj);
 }
 
-function fieldDefault(typeName: string | null): Value {
-  return typedDefault(typeName);
-}
-
-/** Whether a function takes this many arguments (its parameters with defaults may be left out). */
 /**
  * The method `name` of a script class for these arguments: findMethod's (cached, by count) when
  * one method takes that many arguments, else the overload Groovy picks by the arguments' classes.

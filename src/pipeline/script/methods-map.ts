@@ -10,6 +10,16 @@ import { argClosure, arity, lastClosure, noSignature, type Method, type MethodEn
 import { isList, isRange, rangeToList, type ClosureValue, type GList, type GMap, type Value } from './values.ts';
 
 /** Calls a closure on a map entry: (k, v) when it takes two parameters, else the entry. */
+/** groupBy, groupEntriesBy, countBy: each entry added to the bucket of the closure's value (keys keep their class: mapKey), in first-seen order. */
+async function groupEntries(m: GMap, c: ClosureValue, env: MethodEnv, add: (bucket: Value | undefined, k: string, v: Value) => Value): Promise<GMap> {
+  const out: GMap = new Map();
+  for (const [k, v] of [...m]) {
+    const g = mapKey(await callOnEntry(env, c, m, k, v));
+    out.set(g, add(out.get(g), k, v));
+  }
+  return out;
+}
+
 function callOnEntry(env: MethodEnv, c: ClosureValue, m: GMap, k: string, v: Value, extra?: Value): Promise<Value> {
   const n = env.arity(c);
   if (extra !== undefined) return n >= 3 ? env.call(c, [keyOf(k), v, extra]) : env.call(c, [new EntryObject(k, v, m), extra]);
@@ -97,35 +107,17 @@ export const mapMethods: Map<string, Method<GMap>> = new Map<string, Method<GMap
     for (const [k, v] of [...m]) if (groovyTruth(await callOnEntry(env, c, m, k, v))) n++;
     return n;
   }],
-  ['groupBy', async (m, a, env) => {
-    const c = argClosure(m, 'groupBy', a, 0, env.loc);
-    const out: GMap = new Map();
-    for (const [k, v] of [...m]) {
-      const g = mapKey(await callOnEntry(env, c, m, k, v));
-      let sub = out.get(g);
-      if (!(sub instanceof Map)) {
-        sub = new Map();
-        out.set(g, sub);
-      }
-      sub.set(k, v);
-    }
-    return out;
-  }],
-  // groupEntriesBy and findResults (on the sandbox's whitelist): the entries by the closure's value; the closure's non-null values
-  ['groupEntriesBy', async (m, a, env) => {
-    const c = argClosure(m, 'groupEntriesBy', a, 0, env.loc);
-    const out: GMap = new Map();
-    for (const [k, v] of [...m]) {
-      const g = mapKey(await callOnEntry(env, c, m, k, v));
-      let sub = out.get(g);
-      if (!Array.isArray(sub)) {
-        sub = [];
-        out.set(g, sub);
-      }
-      sub.push(new EntryObject(k, v, m));
-    }
-    return out;
-  }],
+  ['groupBy', async (m, a, env) => groupEntries(m, argClosure(m, 'groupBy', a, 0, env.loc), env, (b, k, v) => {
+    const sub = b instanceof Map ? b : new Map<string, Value>();
+    sub.set(k, v);
+    return sub;
+  })],
+  // on the sandbox's whitelist: the entries themselves in lists by the closure's value
+  ['groupEntriesBy', async (m, a, env) => groupEntries(m, argClosure(m, 'groupEntriesBy', a, 0, env.loc), env, (b, k, v) => {
+    const sub = Array.isArray(b) ? b : [];
+    sub.push(new EntryObject(k, v, m));
+    return sub;
+  })],
   ['findResults', async (m, a, env) => {
     const c = argClosure(m, 'findResults', a, 0, env.loc);
     const out: GList = [];
@@ -135,15 +127,7 @@ export const mapMethods: Map<string, Method<GMap>> = new Map<string, Method<GMap
     }
     return out;
   }],
-  ['countBy', async (m, a, env) => {
-    const c = argClosure(m, 'countBy', a, 0, env.loc);
-    const out: GMap = new Map();
-    for (const [k, v] of [...m]) {
-      const g = mapKey(await callOnEntry(env, c, m, k, v));
-      out.set(g, ((out.get(g) as number | undefined) ?? 0) + 1);
-    }
-    return out;
-  }],
+  ['countBy', async (m, a, env) => groupEntries(m, argClosure(m, 'countBy', a, 0, env.loc), env, (b) => ((b as number | undefined) ?? 0) + 1)],
   ['inject', async (m, a, env) => {
     const c = argClosure(m, 'inject', a, a.length - 1, env.loc);
     if (a.length !== 2) throw noSignature(m, 'inject', a, env.loc);
