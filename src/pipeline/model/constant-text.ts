@@ -24,13 +24,17 @@ function literalText(e: Expr): string | null {
   return null;
 }
 
-/** The text of `e` from the file's top-level statements, or null when it is not made of constants. */
-export function constantText(topLevel: readonly Stmt[], e: Expr): string | null {
-  const text = textOf(topLevel, e, 0, { steps: 0 });
+/**
+ * The text of `e` from the file's top-level statements, or null when it is not made of constants.
+ * `calls: false` leaves functions out: a matrix axis value, which Jenkins' parser fills in from
+ * top-level variables only (ModelParser.evaluateGString).
+ */
+export function constantText(topLevel: readonly Stmt[], e: Expr, opts: { calls?: boolean } = {}): string | null {
+  const text = textOf(topLevel, e, 0, { steps: 0, calls: opts.calls ?? true });
   return text !== null && text.length <= MAX_LENGTH ? text : null;
 }
 
-function textOf(topLevel: readonly Stmt[], e: Expr, depth: number, budget: { steps: number }): string | null {
+function textOf(topLevel: readonly Stmt[], e: Expr, depth: number, budget: { steps: number; calls: boolean }): string | null {
   if (depth > MAX_DEPTH || ++budget.steps > MAX_STEPS) return null;
   const lit = literalText(e);
   if (lit !== null) return lit;
@@ -54,7 +58,7 @@ function textOf(topLevel: readonly Stmt[], e: Expr, depth: number, budget: { ste
     }
     return declared && found ? textOf(topLevel, found, depth + 1, budget) : null;
   }
-  if (e.type === 'Call' && e.callee.type === 'Ident' && e.args.length === 0 && e.namedArgs.length === 0 && !e.closure) {
+  if (budget.calls && e.type === 'Call' && e.callee.type === 'Ident' && e.args.length === 0 && e.namedArgs.length === 0 && !e.closure) {
     const name = e.callee.name;
     const fns = topLevel.filter((s) => s.type === 'Function' && s.name === name);
     if (fns.length !== 1) return null;

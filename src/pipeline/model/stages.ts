@@ -16,7 +16,7 @@ import { parseInput } from './input.ts';
 import { parseTools } from './tools.ts';
 import { parsePost } from './post.ts';
 import { firstNodeStep, validateSteps } from './steps.ts';
-import { evalConstantGString } from './constants.ts';
+import { constantText } from './constant-text.ts';
 
 const BODY_KINDS = ['steps', 'stages', 'parallel', 'matrix'] as const;
 type BodyKind = (typeof BODY_KINDS)[number];
@@ -334,7 +334,7 @@ function axisValue(ctx: Ctx, a: Expr, fromList: boolean): string | null {
   if (a.type === 'Boolean') return String(a.value);
   if (a.type === 'Number' && a.isInteger && !a.exact) return String(a.value);
   if (a.type === 'GString') {
-    const text = fromList ? evalConstantGString(ctx.topLevel, a) : null;
+    const text = fromList ? constantText(ctx.topLevel, a, { calls: false }) : null;
     if (text !== null) return text;
     // Jenkins names a GString by its source, quotes included
     ctx.error('matrix', `Expected string literal but got ${sourceText(ctx, a.loc)?.trim() ?? describeExpr(a)}`, a.loc);
